@@ -1,0 +1,236 @@
+#include "storage/Database.h"
+
+#include <sqlite3.h>
+
+#include <filesystem>
+
+namespace verbatim::storage {
+
+namespace {
+tl::unexpected<Error> sqlFail(sqlite3* db, int rc, const char* what) {
+    ErrorCode code = ErrorCode::Storage;
+    if (rc == SQLITE_NOTADB) code = ErrorCode::WrongKey;
+    std::string msg = what;
+    msg += ": ";
+    // SQLite's messages name tables and constraints, never bound values.
+    msg += db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+    return tl::unexpected(Error{code, std::move(msg), rc});
+}
+}  // namespace
+
+// ---- Statement -------------------------------------------------------------------------------
+
+Statement::Statement(Statement&& o) noexcept
+    : m_db(std::exchange(o.m_db, nullptr)), m_stmt(std::exchange(o.m_stmt, nullptr)) {}
+Statement& Statement::operator=(Statement&& o) noexcept {
+    if (this != &o) {
+        if (m_stmt) sqlite3_finalize(m_stmt);
+        m_db = std::exchange(o.m_db, nullptr);
+        m_stmt = std::exchange(o.m_stmt, nullptr);
+    }
+    return *this;
+}
+Statement::~Statement() {
+    if (m_stmt) sqlite3_finalize(m_stmt);
+}
+
+Statement& Statement::bind(int i, std::int64_t v) {
+    sqlite3_bind_int64(m_stmt, i, v);
+    return *this;
+}
+Statement& Statement::bind(int i, std::string_view t) {
+    sqlite3_bind_text(m_stmt, i, t.data(), int(t.size()), SQLITE_TRANSIENT);
+    return *this;
+}
+Statement& Statement::bind(int i, ByteView b) {
+    // A zero-length blob must still be a blob, not NULL.
+    static const std::uint8_t empty = 0;
+    sqlite3_bind_blob(m_stmt, i, b.empty() ? &empty : b.data(), int(b.size()), SQLITE_TRANSIENT);
+    return *this;
+}
+Statement& Statement::bindNull(int i) {
+    sqlite3_bind_null(m_stmt, i);
+    return *this;
+}
+
+Result<bool> Statement::step() {
+    int rc = sqlite3_step(m_stmt);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    auto e = m_db->error(rc, "statement failed");
+    sqlite3_reset(m_stmt);
+    return tl::unexpected(e);
+}
+
+Result<void> Statement::run() {
+    while (true) {
+        auto r = step();
+        if (!r) return tl::unexpected(r.error());
+        if (!*r) break;
+    }
+    reset();
+    return {};
+}
+
+void Statement::reset() {
+    sqlite3_reset(m_stmt);
+    sqlite3_clear_bindings(m_stmt);
+}
+
+std::int64_t Statement::columnInt(int c) const { return sqlite3_column_int64(m_stmt, c); }
+std::string Statement::columnText(int c) const {
+    auto p = reinterpret_cast<const char*>(sqlite3_column_text(m_stmt, c));
+    return p ? std::string(p, std::size_t(sqlite3_column_bytes(m_stmt, c))) : std::string();
+}
+Bytes Statement::columnBlob(int c) const {
+    auto p = static_cast<const std::uint8_t*>(sqlite3_column_blob(m_stmt, c));
+    return p ? Bytes(p, p + sqlite3_column_bytes(m_stmt, c)) : Bytes();
+}
+bool Statement::columnIsNull(int c) const { return sqlite3_column_type(m_stmt, c) == SQLITE_NULL; }
+
+// ---- Database --------------------------------------------------------------------------------
+
+Error Database::error(int rc, const char* what) const { return sqlFail(m_db, rc, what).value(); }
+
+Result<std::unique_ptr<Database>> Database::open(const std::string& path, ByteView rawKey,
+                                                 const OpenOptions& options) {
+    if (rawKey.size() != 32) return fail(ErrorCode::InvalidArgument, "database key must be 32 bytes");
+    if (!options.create && !std::filesystem::exists(path))
+        return fail(ErrorCode::NotFound, "database file does not exist");
+
+    std::unique_ptr<Database> db(new Database());
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX | (options.create ? SQLITE_OPEN_CREATE : 0);
+    int rc = sqlite3_open_v2(path.c_str(), &db->m_db, flags, nullptr);
+    if (rc != SQLITE_OK) return sqlFail(db->m_db, rc, "cannot open database");
+
+    // Raw key: x'<64 hex>' tells SQLCipher to skip PBKDF2 (the key is random, not a password).
+    SecureBytes keySpec;
+    const std::string hex = toHex(rawKey);
+    keySpec.reserve(hex.size() + 3);
+    keySpec.push_back('x');
+    keySpec.push_back('\'');
+    keySpec.insert(keySpec.end(), hex.begin(), hex.end());
+    keySpec.push_back('\'');
+    secureWipe(const_cast<char*>(hex.data()), hex.size());
+    rc = sqlite3_key(db->m_db, keySpec.data(), int(keySpec.size()));
+    if (rc != SQLITE_OK) return sqlFail(db->m_db, rc, "cannot set database key");
+
+    // Pin every cipher setting (ST-05): a library default changing later must not change how
+    // existing files are read.
+    std::string cipher = options.compatibility3 ? "PRAGMA cipher_compatibility = 3;"
+                                                : "PRAGMA cipher_page_size = 4096;"
+                                                  "PRAGMA kdf_iter = 256000;"
+                                                  "PRAGMA cipher_hmac_algorithm = HMAC_SHA512;"
+                                                  "PRAGMA cipher_kdf_algorithm = PBKDF2_HMAC_SHA512;"
+                                                  "PRAGMA cipher_plaintext_header_size = 0;";
+    cipher += "PRAGMA cipher_memory_security = OFF;";
+    if (auto r = db->exec(cipher); !r) return tl::unexpected(r.error());
+
+    // The first read decrypts page 1: a wrong key fails here with SQLITE_NOTADB, before any
+    // write could touch the file.
+    rc = sqlite3_exec(db->m_db, "SELECT count(*) FROM sqlite_master;", nullptr, nullptr, nullptr);
+    if (rc != SQLITE_OK) {
+        if (rc == SQLITE_NOTADB)
+            return fail(ErrorCode::WrongKey,
+                        "database cannot be decrypted: wrong key, or the file is not a Verbatim "
+                        "database",
+                        rc);
+        return sqlFail(db->m_db, rc, "database cannot be read");
+    }
+    std::string pragmas = "PRAGMA journal_mode = WAL;"
+                          "PRAGMA secure_delete = ON;"
+                          "PRAGMA temp_store = MEMORY;"
+                          "PRAGMA foreign_keys = ON;"
+                          "PRAGMA busy_timeout = 5000;";
+    pragmas += options.durability == Durability::Full ? "PRAGMA synchronous = FULL;"
+                                                      : "PRAGMA synchronous = NORMAL;";
+    if (auto r = db->exec(pragmas); !r) return tl::unexpected(r.error());
+    return db;
+}
+
+Database::~Database() {
+    if (m_db) sqlite3_close_v2(m_db);
+}
+
+Result<void> Database::exec(std::string_view sql) {
+    std::string s(sql);
+    char* err = nullptr;
+    int rc = sqlite3_exec(m_db, s.c_str(), nullptr, nullptr, &err);
+    if (err) sqlite3_free(err);
+    if (rc != SQLITE_OK) return sqlFail(m_db, rc, "exec failed");
+    return {};
+}
+
+Result<Statement> Database::prepare(std::string_view sql) {
+    sqlite3_stmt* stmt = nullptr;
+    int rc = sqlite3_prepare_v3(m_db, sql.data(), int(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt,
+                                nullptr);
+    if (rc != SQLITE_OK) return sqlFail(m_db, rc, "prepare failed");
+    return Statement(this, stmt);
+}
+
+Result<void> Database::migrate(std::initializer_list<std::string_view> migrations) {
+    auto st = prepare("PRAGMA user_version");
+    if (!st) return tl::unexpected(st.error());
+    auto row = st->step();
+    if (!row) return tl::unexpected(row.error());
+    std::int64_t version = *row ? st->columnInt(0) : 0;
+    if (version > std::int64_t(migrations.size()))
+        return fail(ErrorCode::Unsupported, "database was written by a newer Verbatim version");
+    std::int64_t i = 0;
+    for (auto sql : migrations) {
+        if (i++ < version) continue;
+        Transaction tx(*this);
+        if (auto r = tx.begin(); !r) return r;
+        if (auto r = exec(sql); !r) return r;
+        if (auto r = exec("PRAGMA user_version = " + std::to_string(i)); !r) return r;
+        if (auto r = tx.commit(); !r) return r;
+    }
+    return {};
+}
+
+Result<void> Database::begin() { return exec("BEGIN IMMEDIATE"); }
+Result<void> Database::commit() { return exec("COMMIT"); }
+void Database::rollback() noexcept {
+    if (!sqlite3_get_autocommit(m_db)) sqlite3_exec(m_db, "ROLLBACK", nullptr, nullptr, nullptr);
+}
+
+std::int64_t Database::lastInsertRowId() const { return sqlite3_last_insert_rowid(m_db); }
+int Database::changes() const { return sqlite3_changes(m_db); }
+
+Result<std::vector<std::string>> Database::cipherIntegrityCheck() {
+    auto st = prepare("PRAGMA cipher_integrity_check");
+    if (!st) return tl::unexpected(st.error());
+    std::vector<std::string> problems;
+    while (true) {
+        auto row = st->step();
+        if (!row) return tl::unexpected(row.error());
+        if (!*row) break;
+        problems.push_back(st->columnText(0));
+    }
+    return problems;
+}
+
+Result<bool> Database::integrityCheck() {
+    auto st = prepare("PRAGMA integrity_check");
+    if (!st) return tl::unexpected(st.error());
+    auto row = st->step();
+    if (!row) return tl::unexpected(row.error());
+    return *row && st->columnText(0) == "ok";
+}
+
+Result<void> Database::rekey(ByteView newRawKey) {
+    if (newRawKey.size() != 32) return fail(ErrorCode::InvalidArgument, "database key must be 32 bytes");
+    SecureBytes spec;
+    std::string hex = toHex(newRawKey);
+    spec.push_back('x');
+    spec.push_back('\'');
+    spec.insert(spec.end(), hex.begin(), hex.end());
+    spec.push_back('\'');
+    secureWipe(hex.data(), hex.size());
+    int rc = sqlite3_rekey(m_db, spec.data(), int(spec.size()));
+    if (rc != SQLITE_OK) return sqlFail(m_db, rc, "rekey failed");
+    return {};
+}
+
+}  // namespace verbatim::storage

@@ -1,0 +1,128 @@
+#pragma once
+/// @file Database.h
+/// A SQLCipher 4 database: encrypted pages (AES-256-CBC + HMAC-SHA512 per page), every cipher
+/// setting pinned explicitly, WAL, secure_delete, temp files in memory. Statements and
+/// transactions are RAII. One Database per thread (SQLite's serialized mode is not used for
+/// concurrency: callers own their threading).
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/Bytes.h"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace verbatim::storage {
+
+class Database;
+
+/// A prepared statement. Bind indexes start at 1, column indexes at 0.
+class Statement {
+public:
+    Statement(Statement&&) noexcept;
+    Statement& operator=(Statement&&) noexcept;
+    ~Statement();
+
+    Statement& bind(int index, std::int64_t value);
+    Statement& bind(int index, std::string_view text);
+    Statement& bind(int index, ByteView blob);
+    Statement& bindNull(int index);
+
+    /// Runs one step: true when a row is available, false when done.
+    [[nodiscard]] Result<bool> step();
+    /// Steps to completion (for statements without rows) and resets.
+    [[nodiscard]] Result<void> run();
+    void reset();
+
+    std::int64_t columnInt(int col) const;
+    std::string columnText(int col) const;
+    Bytes columnBlob(int col) const;
+    bool columnIsNull(int col) const;
+
+private:
+    friend class Database;
+    Statement(Database* db, sqlite3_stmt* stmt) : m_db(db), m_stmt(stmt) {}
+    Database* m_db = nullptr;
+    sqlite3_stmt* m_stmt = nullptr;
+};
+
+/// Durability of commits. Normal survives a process kill (WAL); Full also a power loss.
+enum class Durability { Normal, Full };
+
+struct OpenOptions {
+    bool create = true;  ///< create the file when missing
+    Durability durability = Durability::Normal;
+    /// SQLCipher 3.x compatibility (cipher_compatibility = 3) for opening old files.
+    bool compatibility3 = false;
+};
+
+class Database {
+public:
+    /// Opens (or creates) `path` with a 32-byte raw key. A wrong key fails with
+    /// ErrorCode::WrongKey and never modifies the file; a damaged file fails with
+    /// ErrorCode::Storage. The key is passed as a raw key (no KDF: it is random, not a password).
+    [[nodiscard]] static Result<std::unique_ptr<Database>> open(const std::string& path,
+                                                               ByteView rawKey,
+                                                               const OpenOptions& options = {});
+    ~Database();
+    Database(const Database&) = delete;
+    Database& operator=(const Database&) = delete;
+
+    /// Executes SQL without results (may hold several statements).
+    [[nodiscard]] Result<void> exec(std::string_view sql);
+    [[nodiscard]] Result<Statement> prepare(std::string_view sql);
+
+    /// Runs `migrations[i]` for every i >= PRAGMA user_version, each in its own transaction.
+    [[nodiscard]] Result<void> migrate(std::initializer_list<std::string_view> migrations);
+
+    [[nodiscard]] Result<void> begin();   ///< BEGIN IMMEDIATE
+    [[nodiscard]] Result<void> commit();
+    void rollback() noexcept;
+
+    std::int64_t lastInsertRowId() const;
+    int changes() const;
+
+    /// PRAGMA cipher_integrity_check: the list of damaged pages (empty when all HMACs verify).
+    [[nodiscard]] Result<std::vector<std::string>> cipherIntegrityCheck();
+    /// PRAGMA integrity_check == "ok".
+    [[nodiscard]] Result<bool> integrityCheck();
+    /// Re-encrypts the whole database under a new raw key.
+    [[nodiscard]] Result<void> rekey(ByteView newRawKey);
+
+    /// Converts a SQLite result code into an Error (for Statement).
+    Error error(int rc, const char* what) const;
+    sqlite3* handle() const { return m_db; }
+
+private:
+    Database() = default;
+    sqlite3* m_db = nullptr;
+};
+
+/// Rolls back unless commit() was called.
+class Transaction {
+public:
+    explicit Transaction(Database& db) : m_db(db) {}
+    ~Transaction() {
+        if (m_active) m_db.rollback();
+    }
+    [[nodiscard]] Result<void> begin() {
+        auto r = m_db.begin();
+        m_active = r.has_value();
+        return r;
+    }
+    [[nodiscard]] Result<void> commit() {
+        auto r = m_db.commit();
+        if (r) m_active = false;
+        return r;
+    }
+
+private:
+    Database& m_db;
+    bool m_active = false;
+};
+
+}  // namespace verbatim::storage
