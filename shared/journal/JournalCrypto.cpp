@@ -1,0 +1,165 @@
+#include "journal/JournalCrypto.h"
+
+#include <algorithm>
+
+#include "crypto/Aes.h"
+#include "crypto/Digest.h"
+#include "crypto/Hkdf.h"
+#include "signal/SessionManager.h"
+
+namespace verbatim::journal {
+
+namespace {
+constexpr std::string_view kKeyIdLabel = "verbatim-journal-key-id-v1";
+constexpr std::string_view kSealInfo = "verbatim-journal-seal-v1";
+
+tl::unexpected<Error> faultError(Fault f, std::string message) {
+    return tl::unexpected(Error{f == Fault::Malformed || f == Fault::RecordMalformed
+                                    ? ErrorCode::Malformed
+                                    : ErrorCode::AuthFailed,
+                                std::move(message), int(f)});
+}
+
+// Key (32) and nonce (12) for one entry. The ephemeral key is fresh per entry, so the nonce
+// never repeats under a key; binding both public keys into the salt ties the derivation to
+// this exact pair.
+Result<SecureBytes> deriveSealKey(ByteView shared, ByteView ephemeralPublic, ByteView journalPublic,
+                                  ByteView keyId) {
+    Bytes salt;
+    appendRaw(salt, ephemeralPublic);
+    appendRaw(salt, journalPublic);
+    Bytes info;
+    appendRaw(info, view(kSealInfo));
+    appendRaw(info, keyId);
+    return crypto::hkdfSha256(shared, salt, info, 44);
+}
+}  // namespace
+
+const char* faultName(Fault f) {
+    switch (f) {
+    case Fault::None: return "ok";
+    case Fault::Malformed: return "malformed";
+    case Fault::WrongJournalKey: return "wrong-journal-key";
+    case Fault::BadSignature: return "bad-signature";
+    case Fault::Decrypt: return "decrypt-failed";
+    case Fault::RecordMalformed: return "record-malformed";
+    case Fault::HeaderMismatch: return "header-mismatch";
+    case Fault::CommitmentMismatch: return "commitment-mismatch";
+    }
+    return "unknown";
+}
+
+std::array<std::uint8_t, kKeyIdSize> journalKeyId(ByteView publicKey) {
+    Bytes in;
+    appendRaw(in, view(kKeyIdLabel));
+    appendRaw(in, publicKey);
+    auto h = crypto::sha256(in);
+    std::array<std::uint8_t, kKeyIdSize> id{};
+    std::copy_n(h.begin(), kKeyIdSize, id.begin());
+    return id;
+}
+
+CommitContent commitContentOf(const proto::JournalRecord& r) {
+    CommitContent c;
+    c.messageId = view(r.message_id());
+    c.conversationId = r.conversation_id();
+    c.type = static_cast<std::uint32_t>(r.type());
+    c.body = view(r.body());
+    for (const auto& a : r.attachments()) c.attachmentDigests.push_back(view(a.digest()));
+    c.refMessageId = view(r.ref_message_id());
+    return c;
+}
+
+Result<SealedEntry> sealRecord(const proto::JournalRecord& record, ByteView journalPublicKey,
+                               const Signer& sign) {
+    if (journalPublicKey.size() != 32)
+        return fail(ErrorCode::InvalidArgument, "journal public key must be 32 bytes");
+    if (record.message_id().size() != kMessageIdSize)
+        return fail(ErrorCode::InvalidArgument, "message id must be 16 bytes");
+    if (record.commit_key().size() != 32)
+        return fail(ErrorCode::InvalidArgument, "commitment key must be 32 bytes");
+    if (record.sender().user().empty() || record.sender().user().size() > kMaxUserIdSize)
+        return fail(ErrorCode::InvalidArgument, "record sender is missing or too long");
+
+    auto commitment = computeCommitment(view(record.commit_key()), commitContentOf(record));
+    if (!commitment) return tl::unexpected(commitment.error());
+
+    auto ephemeral = crypto::X25519Key::generate();
+    if (!ephemeral) return tl::unexpected(ephemeral.error());
+    auto shared = ephemeral->agree(journalPublicKey);
+    if (!shared) return tl::unexpected(shared.error());
+
+    SealedEntry entry;
+    EntryHeader& h = entry.header;
+    h.journalKeyId = journalKeyId(journalPublicKey);
+    std::copy_n(record.message_id().begin(), kMessageIdSize, h.messageId.begin());
+    h.senderUser = record.sender().user();
+    h.senderDevice = record.sender().device();
+    h.timeMs = record.client_time_ms();
+    h.commitment = *commitment;
+    std::copy_n(ephemeral->publicKey().begin(), 32, h.ephemeralPublic.begin());
+
+    auto okm = deriveSealKey(*shared, ephemeral->publicKey(), journalPublicKey, h.journalKeyId);
+    if (!okm) return tl::unexpected(okm.error());
+
+    SecureBytes plaintext(record.ByteSizeLong());
+    if (!record.SerializeToArray(plaintext.data(), int(plaintext.size())))
+        return fail(ErrorCode::Internal, "journal record serialization failed");
+    if (plaintext.size() + 16 > kMaxCiphertextSize)
+        return fail(ErrorCode::InvalidArgument, "journal record too large");
+    Bytes aad = h.serialize();
+    auto ct = crypto::aesGcmSeal(ByteView(okm->data(), 32), ByteView(okm->data() + 32, 12), aad,
+                                 plaintext);
+    if (!ct) return tl::unexpected(ct.error());
+    entry.ciphertext = std::move(*ct);
+
+    auto signature = sign(entry.signedBytes());
+    if (!signature) return tl::unexpected(signature.error());
+    if (signature->size() != 64) return fail(ErrorCode::Crypto, "signer returned a bad signature");
+    entry.signature = std::move(*signature);
+    return entry;
+}
+
+bool verifyEntrySignature(const SealedEntry& entry, ByteView identityKey) {
+    return signal::SessionManager::verify(identityKey, entry.signedBytes(), entry.signature);
+}
+
+Result<OpenedEntry> openEntry(const SealedEntry& entry, const crypto::X25519Key& journalKey,
+                              ByteView senderIdentityKey) {
+    const EntryHeader& h = entry.header;
+    const auto keyId = journalKeyId(journalKey.publicKey());
+    if (!constantTimeEqual(keyId, h.journalKeyId))
+        return faultError(Fault::WrongJournalKey, "entry is sealed to another journal key");
+    if (!verifyEntrySignature(entry, senderIdentityKey))
+        return faultError(Fault::BadSignature, "signature does not verify for sender device " +
+                                                   h.senderUser + "/" +
+                                                   std::to_string(h.senderDevice));
+    auto shared = journalKey.agree(h.ephemeralPublic);
+    if (!shared) return faultError(Fault::Decrypt, "ephemeral key is invalid");
+    auto okm = deriveSealKey(*shared, h.ephemeralPublic, journalKey.publicKey(), h.journalKeyId);
+    if (!okm) return tl::unexpected(okm.error());
+    Bytes aad = h.serialize();
+    auto plaintext = crypto::aesGcmOpen(ByteView(okm->data(), 32), ByteView(okm->data() + 32, 12),
+                                        aad, entry.ciphertext);
+    if (!plaintext)
+        return faultError(Fault::Decrypt, "ciphertext or header was altered (authentication failed)");
+
+    OpenedEntry out;
+    out.header = h;
+    if (!out.record.ParseFromArray(plaintext->data(), int(plaintext->size())))
+        return faultError(Fault::RecordMalformed, "decrypted journal record does not parse");
+    const auto& r = out.record;
+    if (!constantTimeEqual(view(r.message_id()), h.messageId))
+        return faultError(Fault::HeaderMismatch, "record message id differs from the header");
+    if (r.sender().user() != h.senderUser || r.sender().device() != h.senderDevice)
+        return faultError(Fault::HeaderMismatch, "record sender differs from the header");
+    if (r.client_time_ms() != h.timeMs)
+        return faultError(Fault::HeaderMismatch, "record time differs from the header");
+    if (r.commit_key().size() != 32 ||
+        !commitmentOpens(h.commitment, view(r.commit_key()), commitContentOf(r)))
+        return faultError(Fault::CommitmentMismatch,
+                          "record content does not open the header's commitment");
+    return out;
+}
+
+}  // namespace verbatim::journal

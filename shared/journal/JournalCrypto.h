@@ -1,0 +1,65 @@
+#pragma once
+/// @file JournalCrypto.h
+/// Sealing a JournalRecord to the firm's journal key, and opening and verifying it on the
+/// compliance side (DESIGN.md section 6; byte layouts in docs/protocol.md).
+///
+/// seal:  ephemeral X25519 with the journal public key -> HKDF-SHA256 -> AES-256-GCM over the
+///        serialized record, header as associated data; then the sender device signs
+///        header + ciphertext with its identity key (XEdDSA).
+/// open:  signature check -> X25519 with the journal private key -> HKDF -> GCM open ->
+///        record parse -> header/record consistency -> commitment check.
+
+#include <array>
+#include <functional>
+
+#include "crypto/X25519.h"
+#include "journal/Commitment.h"
+#include "journal/SealedEntry.h"
+#include "verbatim.pb.h"
+
+namespace verbatim::journal {
+
+/// Which check an entry failed; carried in Error::detail so that reports can name it.
+enum class Fault : int {
+    None = 0,
+    Malformed = 1,          ///< entry bytes do not parse
+    WrongJournalKey = 2,    ///< sealed to another journal key (key id differs)
+    BadSignature = 3,       ///< not signed by the claimed sender device
+    Decrypt = 4,            ///< GCM tag failed: header or ciphertext altered, or wrong key
+    RecordMalformed = 5,    ///< the decrypted record does not parse
+    HeaderMismatch = 6,     ///< record's message id / sender / time differ from the header
+    CommitmentMismatch = 7, ///< content does not open the commitment in the header
+};
+const char* faultName(Fault fault);
+
+/// 16-byte journal key id: SHA-256("verbatim-journal-key-id-v1" || publicKey)[0..16).
+std::array<std::uint8_t, kKeyIdSize> journalKeyId(ByteView publicKey);
+
+/// The commitment content of a record (views into `record`; it must outlive the result).
+CommitContent commitContentOf(const proto::JournalRecord& record);
+
+/// Produces the sender device's 64-byte signature over a message (SessionManager::sign).
+using Signer = std::function<Result<Bytes>(ByteView message)>;
+
+/// Seals `record` (whose commit_key must hold 32 bytes and message_id 16) to `journalPublicKey`
+/// (32 bytes) and signs it. The header's time is record.client_time_ms.
+[[nodiscard]] Result<SealedEntry> sealRecord(const proto::JournalRecord& record,
+                                             ByteView journalPublicKey, const Signer& sign);
+
+/// Checks only the sender's signature (what the relay can do without the journal key).
+/// `identityKey` is the sender device's public identity key (33 bytes).
+bool verifyEntrySignature(const SealedEntry& entry, ByteView identityKey);
+
+struct OpenedEntry {
+    EntryHeader header;
+    proto::JournalRecord record;
+};
+
+/// Opens and fully verifies `entry` with the journal private key. On failure the Error's
+/// detail is a Fault value and its message names the check (never the content).
+/// Thread-safe for distinct entries.
+[[nodiscard]] Result<OpenedEntry> openEntry(const SealedEntry& entry,
+                                            const crypto::X25519Key& journalKey,
+                                            ByteView senderIdentityKey);
+
+}  // namespace verbatim::journal

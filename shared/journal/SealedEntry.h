@@ -1,0 +1,49 @@
+#pragma once
+/// @file SealedEntry.h
+/// The journal entry as it travels and is stored: a clear header (authenticated data), the
+/// AES-256-GCM ciphertext of the JournalRecord, and the sender device's XEdDSA signature.
+/// Byte layout: docs/protocol.md, "Sealed journal entry".
+
+#include <array>
+#include <string>
+
+#include "common/Bytes.h"
+
+namespace verbatim::journal {
+
+inline constexpr std::uint8_t kEntryVersion = 1;
+inline constexpr std::size_t kKeyIdSize = 16;
+inline constexpr std::size_t kMessageIdSize = 16;
+inline constexpr std::size_t kMaxUserIdSize = 256;
+/// Sealed records larger than this are refused (attachments travel as blobs, not inline).
+inline constexpr std::size_t kMaxCiphertextSize = 1 << 20;
+
+/// The clear, authenticated header of a sealed entry.
+struct EntryHeader {
+    std::array<std::uint8_t, kKeyIdSize> journalKeyId{};
+    std::array<std::uint8_t, kMessageIdSize> messageId{};
+    std::string senderUser;
+    std::uint32_t senderDevice = 0;
+    std::uint64_t timeMs = 0;  ///< sender's clock when sealing, ms since the Unix epoch
+    std::array<std::uint8_t, 32> commitment{};
+    std::array<std::uint8_t, 32> ephemeralPublic{};
+
+    /// Canonical bytes (also the GCM associated data and part of what is signed).
+    Bytes serialize() const;
+    [[nodiscard]] static Result<EntryHeader> parse(ByteView bytes);
+};
+
+/// A complete sealed entry.
+struct SealedEntry {
+    EntryHeader header;
+    Bytes ciphertext;  ///< GCM ciphertext || 16-byte tag
+    Bytes signature;   ///< 64-byte XEdDSA signature over signedBytes()
+
+    /// The bytes the sender signs: label || field(header) || field(ciphertext).
+    Bytes signedBytes() const;
+    Bytes serialize() const;
+    /// Strict parser: any trailing byte, oversize field or bad version is an error.
+    [[nodiscard]] static Result<SealedEntry> parse(ByteView bytes);
+};
+
+}  // namespace verbatim::journal
