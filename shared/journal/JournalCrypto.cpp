@@ -83,7 +83,18 @@ Result<SealedEntry> sealRecord(const proto::JournalRecord& record, ByteView jour
 
     auto commitment = computeCommitment(view(record.commit_key()), commitContentOf(record));
     if (!commitment) return tl::unexpected(commitment.error());
+    return sealRecordWithCommitment(record, *commitment, journalPublicKey, sign);
+}
 
+Result<SealedEntry> sealRecordWithCommitment(const proto::JournalRecord& record,
+                                             const crypto::Hash256& commitment,
+                                             ByteView journalPublicKey, const Signer& sign) {
+    if (journalPublicKey.size() != 32)
+        return fail(ErrorCode::InvalidArgument, "journal public key must be 32 bytes");
+    if (record.message_id().size() != kMessageIdSize)
+        return fail(ErrorCode::InvalidArgument, "message id must be 16 bytes");
+    if (record.sender().user().empty() || record.sender().user().size() > kMaxUserIdSize)
+        return fail(ErrorCode::InvalidArgument, "record sender is missing or too long");
     auto ephemeral = crypto::X25519Key::generate();
     if (!ephemeral) return tl::unexpected(ephemeral.error());
     auto shared = ephemeral->agree(journalPublicKey);
@@ -96,7 +107,7 @@ Result<SealedEntry> sealRecord(const proto::JournalRecord& record, ByteView jour
     h.senderUser = record.sender().user();
     h.senderDevice = record.sender().device();
     h.timeMs = record.client_time_ms();
-    h.commitment = *commitment;
+    h.commitment = commitment;
     std::copy_n(ephemeral->publicKey().begin(), 32, h.ephemeralPublic.begin());
 
     auto okm = deriveSealKey(*shared, ephemeral->publicKey(), journalPublicKey, h.journalKeyId);

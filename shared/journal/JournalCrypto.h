@@ -46,6 +46,14 @@ using Signer = std::function<Result<Bytes>(ByteView message)>;
 [[nodiscard]] Result<SealedEntry> sealRecord(const proto::JournalRecord& record,
                                              ByteView journalPublicKey, const Signer& sign);
 
+/// Seals with a caller-supplied header commitment instead of the one `record` opens. Honest
+/// senders use sealRecord(); this is what a patched client could produce, for the tests that
+/// prove recipients and compliance catch it (ES-06, ES-08).
+[[nodiscard]] Result<SealedEntry> sealRecordWithCommitment(const proto::JournalRecord& record,
+                                                           const crypto::Hash256& commitment,
+                                                           ByteView journalPublicKey,
+                                                           const Signer& sign);
+
 /// Checks only the sender's signature (what the relay can do without the journal key).
 /// `identityKey` is the sender device's public identity key (33 bytes).
 bool verifyEntrySignature(const SealedEntry& entry, ByteView identityKey);

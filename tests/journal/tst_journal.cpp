@@ -1,0 +1,399 @@
+// Journal crypto: seal/open, signature, commitment, and the hash chain (ES-05, ES-08, ES-09,
+// ES-11, JT-03 chain part, JT-05).
+
+#include <QtTest>
+
+#include <set>
+
+#include "crypto/Random.h"
+#include "crypto/X25519.h"
+#include "crypto/Ed25519.h"
+#include "journal/HashChain.h"
+#include "journal/JournalCrypto.h"
+#include "signal/InMemoryProtocolStore.h"
+#include "signal/SessionManager.h"
+
+using namespace verbatim;
+using namespace verbatim::journal;
+
+namespace {
+
+struct Device {
+    std::unique_ptr<signal::InMemoryProtocolStore> store;
+    std::unique_ptr<signal::SessionManager> sessions;
+    Bytes identityKey;
+    Signer signer() {
+        return [this](ByteView m) { return sessions->sign(m); };
+    }
+};
+
+Device makeDevice(const std::shared_ptr<signal::SignalContext>& ctx) {
+    Device d;
+    auto id = signal::SessionManager::generateIdentity(*ctx);
+    d.identityKey = id->publicKey;
+    d.store = std::make_unique<signal::InMemoryProtocolStore>(std::move(*id), 1234);
+    d.sessions = std::move(*signal::SessionManager::create(ctx, *d.store));
+    return d;
+}
+
+proto::JournalRecord makeRecord(const std::string& body) {
+    proto::JournalRecord r;
+    r.set_version(1);
+    Bytes id = crypto::randomBytes(16);
+    r.set_message_id(std::string(id.begin(), id.end()));
+    r.set_conversation_id("matter-42");
+    r.mutable_sender()->set_user("lawyer@firm");
+    r.mutable_sender()->set_device(1);
+    auto* rcpt = r.add_recipients();
+    rcpt->set_user("client-7");
+    rcpt->set_device(1);
+    r.set_client_time_ms(1764300000000ULL);
+    r.set_type(proto::TEXT);
+    r.set_body(body);
+    Bytes k = crypto::randomBytes(32);
+    r.set_commit_key(std::string(k.begin(), k.end()));
+    return r;
+}
+
+}  // namespace
+
+class TestJournal : public QObject {
+    Q_OBJECT
+    std::shared_ptr<signal::SignalContext> m_ctx;
+    std::optional<crypto::X25519Key> m_journalKey;
+    Device m_sender;
+
+private slots:
+    void initTestCase() {
+        m_ctx = *signal::SignalContext::create();
+        m_journalKey.emplace(std::move(*crypto::X25519Key::generate()));
+        m_sender = makeDevice(m_ctx);
+    }
+
+    void sealOpenRoundTripPreservesRecord() {
+        auto rec = makeRecord("Please sign the engagement letter by Friday.");
+        auto* a = rec.add_attachments();
+        a->set_digest(std::string(32, '\x11'));
+        a->set_key(std::string(32, '\x22'));
+        a->set_file_name("letter.pdf");
+        auto sealed = sealRecord(rec, m_journalKey->publicKey(), m_sender.signer());
+        QVERIFY(sealed);
+        auto bytes = sealed->serialize();
+        auto parsed = SealedEntry::parse(bytes);
+        QVERIFY(parsed);
+        QCOMPARE(parsed->serialize(), bytes);
+        auto opened = openEntry(*parsed, *m_journalKey, m_sender.identityKey);
+        QVERIFY2(opened, opened ? "" : opened.error().message.c_str());
+        QCOMPARE(opened->record.SerializeAsString(), rec.SerializeAsString());
+        QCOMPARE(opened->header.senderUser, std::string("lawyer@firm"));
+        QVERIFY(verifyEntrySignature(*parsed, m_sender.identityKey));
+    }
+
+    void ciphertextHoldsNoPlaintext() {
+        const std::string canary = "CANARY-7f3a-privileged-advice";
+        auto sealed = sealRecord(makeRecord(canary), m_journalKey->publicKey(), m_sender.signer());
+        QVERIFY(sealed);
+        auto bytes = sealed->serialize();
+        std::string s(bytes.begin(), bytes.end());
+        QVERIFY(s.find(canary) == std::string::npos);
+    }
+
+    void wrongJournalKeyIsRejected() {
+        auto sealed = sealRecord(makeRecord("x"), m_journalKey->publicKey(), m_sender.signer());
+        auto other = crypto::X25519Key::generate();
+        auto opened = openEntry(*sealed, *other, m_sender.identityKey);
+        QVERIFY(!opened);
+        QCOMPARE(opened.error().detail, int(Fault::WrongJournalKey));
+        // Same key id but a different private key (an attacker relabelling): the GCM tag fails.
+        SealedEntry forged = *sealed;
+        forged.header.journalKeyId = journalKeyId(other->publicKey());
+        auto o2 = openEntry(forged, *other, m_sender.identityKey);
+        QVERIFY(!o2);
+        QVERIFY(o2.error().detail == int(Fault::BadSignature) || o2.error().detail == int(Fault::Decrypt));
+    }
+
+    void everyFlippedBitIsRejected() {
+        auto sealed = sealRecord(makeRecord("flip me"), m_journalKey->publicKey(), m_sender.signer());
+        Bytes bytes = sealed->serialize();
+        int rejected = 0, total = 0;
+        for (std::size_t i = 0; i < bytes.size(); ++i) {
+            for (int bit = 0; bit < 8; ++bit) {
+                Bytes t = bytes;
+                t[i] ^= std::uint8_t(1 << bit);
+                ++total;
+                auto parsed = SealedEntry::parse(t);
+                if (!parsed) {
+                    ++rejected;
+                    continue;
+                }
+                auto opened = openEntry(*parsed, *m_journalKey, m_sender.identityKey);
+                if (!opened) ++rejected;
+            }
+        }
+        QCOMPARE(rejected, total);
+    }
+
+    void flippedBitInBodyIsDecryptFailureWhenResigned() {
+        // A sender who re-signs an altered ciphertext still fails: GCM authenticates it.
+        auto sealed = sealRecord(makeRecord("body"), m_journalKey->publicKey(), m_sender.signer());
+        SealedEntry t = *sealed;
+        t.ciphertext[3] ^= 1;
+        t.signature = *m_sender.sessions->sign(t.signedBytes());
+        auto opened = openEntry(t, *m_journalKey, m_sender.identityKey);
+        QVERIFY(!opened);
+        QCOMPARE(opened.error().detail, int(Fault::Decrypt));
+        // Altering the clear header and re-signing also fails (header is GCM associated data).
+        SealedEntry h = *sealed;
+        h.header.timeMs += 1;
+        h.signature = *m_sender.sessions->sign(h.signedBytes());
+        auto o2 = openEntry(h, *m_journalKey, m_sender.identityKey);
+        QVERIFY(!o2);
+        QCOMPARE(o2.error().detail, int(Fault::Decrypt));
+    }
+
+    void signatureByAnotherDeviceIsRejectedNamingTheDevice() {
+        Device mallory = makeDevice(m_ctx);
+        auto sealed = sealRecord(makeRecord("forged"), m_journalKey->publicKey(), mallory.signer());
+        QVERIFY(sealed);
+        auto opened = openEntry(*sealed, *m_journalKey, m_sender.identityKey);
+        QVERIFY(!opened);
+        QCOMPARE(opened.error().detail, int(Fault::BadSignature));
+        QVERIFY(opened.error().message.find("lawyer@firm/1") != std::string::npos);
+        QVERIFY(!verifyEntrySignature(*sealed, m_sender.identityKey));
+    }
+
+    void commitmentOverOtherContentDoesNotMatch() {
+        auto rec = makeRecord("what was sent");
+        auto c = computeCommitment(view(rec.commit_key()), commitContentOf(rec));
+        QVERIFY(c);
+        QVERIFY(commitmentOpens(*c, view(rec.commit_key()), commitContentOf(rec)));
+        auto other = rec;
+        other.set_body("what was journaled");
+        QVERIFY(!commitmentOpens(*c, view(rec.commit_key()), commitContentOf(other)));
+        auto otherConv = rec;
+        otherConv.set_conversation_id("matter-43");
+        QVERIFY(!commitmentOpens(*c, view(rec.commit_key()), commitContentOf(otherConv)));
+        Bytes otherK = crypto::randomBytes(32);
+        QVERIFY(!commitmentOpens(*c, otherK, commitContentOf(rec)));
+        // Field boundaries are unambiguous: moving a byte between fields changes C.
+        auto a = rec, b = rec;
+        a.set_conversation_id("ab");
+        a.set_body("c");
+        b.set_conversation_id("a");
+        b.set_body("bc");
+        QVERIFY(*computeCommitment(view(a.commit_key()), commitContentOf(a)) !=
+                *computeCommitment(view(b.commit_key()), commitContentOf(b)));
+    }
+
+    void divergentEscrowIsDetectedAtOpen() {
+        // ES-06: a patched sender shows A (and commits to A, so recipients accept it) but
+        // journals B under A's commitment. The seal and signature are valid; compliance's
+        // commitment check names the fault.
+        auto shown = makeRecord("A: settle for 1M");
+        auto journaled = shown;
+        journaled.set_body("B: do not settle");
+        auto cShown = *computeCommitment(view(shown.commit_key()), commitContentOf(shown));
+        auto bad = sealRecordWithCommitment(journaled, cShown, m_journalKey->publicKey(),
+                                            m_sender.signer());
+        QVERIFY(bad);
+        QVERIFY(verifyEntrySignature(*bad, m_sender.identityKey));
+        auto opened = openEntry(*bad, *m_journalKey, m_sender.identityKey);
+        QVERIFY(!opened);
+        QCOMPARE(opened.error().detail, int(Fault::CommitmentMismatch));
+        // The recipient side (ES-08): what was shown opens C, what was journaled does not.
+        QVERIFY(commitmentOpens(bad->header.commitment, view(shown.commit_key()), commitContentOf(shown)));
+        QVERIFY(!commitmentOpens(bad->header.commitment, view(journaled.commit_key()), commitContentOf(journaled)));
+    }
+
+    void replayUnderNewMessageIdIsRefused() {
+        // The record inside claims another message id than the header: replaying a JE's content
+        // under a new message id is refused (ES-05 replay).
+        auto rec = makeRecord("m");
+        auto c = *computeCommitment(view(rec.commit_key()), commitContentOf(rec));
+        auto sealed = sealRecordWithCommitment(rec, c, m_journalKey->publicKey(), m_sender.signer());
+        QVERIFY(sealed);
+        SealedEntry replay = *sealed;
+        replay.header.messageId[0] ^= 0xFF;
+        replay.signature = *m_sender.sessions->sign(replay.signedBytes());
+        auto opened = openEntry(replay, *m_journalKey, m_sender.identityKey);
+        QVERIFY(!opened);  // header is AAD: GCM refuses before the mismatch check
+        QCOMPARE(opened.error().detail, int(Fault::Decrypt));
+    }
+
+    void everyEntryUsesAFreshEphemeral() {
+        std::set<std::string> ephemerals;
+        for (int i = 0; i < 200; ++i) {
+            auto s = sealRecord(makeRecord("m"), m_journalKey->publicKey(), m_sender.signer());
+            QVERIFY(s);
+            ephemerals.insert(std::string(s->header.ephemeralPublic.begin(), s->header.ephemeralPublic.end()));
+        }
+        QCOMPARE(ephemerals.size(), std::size_t(200));
+    }
+
+    void malformedEntriesAreRejectedCleanly() {
+        auto sealed = sealRecord(makeRecord("m"), m_journalKey->publicKey(), m_sender.signer());
+        Bytes bytes = sealed->serialize();
+        for (std::size_t n = 0; n < bytes.size(); ++n)
+            QVERIFY(!SealedEntry::parse(ByteView(bytes.data(), n)));
+        Bytes trailing = bytes;
+        trailing.push_back(0);
+        QVERIFY(!SealedEntry::parse(trailing));
+        Bytes huge;
+        appendU8(huge, 1);
+        appendU32(huge, 0xFFFFFFFF);
+        QVERIFY(!SealedEntry::parse(huge));
+        QVERIFY(!SealedEntry::parse({}));
+    }
+
+    void sealRejectsBadRecords() {
+        auto rec = makeRecord("m");
+        rec.set_commit_key("short");
+        QVERIFY(!sealRecord(rec, m_journalKey->publicKey(), m_sender.signer()));
+        rec = makeRecord("m");
+        rec.set_message_id("short");
+        QVERIFY(!sealRecord(rec, m_journalKey->publicKey(), m_sender.signer()));
+        rec = makeRecord("m");
+        Bytes lowOrder(32, 0);
+        QVERIFY(!sealRecord(rec, lowOrder, m_sender.signer()));
+    }
+
+    // ---- hash chain ------------------------------------------------------------------------
+
+    void chainVerifiesIntactLogWithCheckpoints() {
+        auto relay = *crypto::ed25519Generate();
+        auto [items, cps] = buildLog(50, relay, 10);
+        auto report = verifyChain(items, cps, relay.publicKey);
+        QVERIFY(report.ok());
+        QCOMPARE(report.entriesChecked, std::uint64_t(50));
+        QCOMPARE(report.checkpointsChecked, std::uint64_t(5));
+    }
+
+    void chainNamesRemovedEntry() {
+        auto relay = *crypto::ed25519Generate();
+        auto [items, cps] = buildLog(30, relay, 10);
+        items.erase(items.begin() + 16);  // sequence 17
+        auto report = verifyChain(items, cps, relay.publicKey);
+        QVERIFY(!report.ok());
+        QCOMPARE(*report.firstBad(), std::uint64_t(17));
+        QCOMPARE(report.problems.front().fault, ChainFault::Missing);
+    }
+
+    void chainNamesAlteredEntry() {
+        auto relay = *crypto::ed25519Generate();
+        auto [items, cps] = buildLog(30, relay, 10);
+        items[11].entry[5] ^= 0x40;  // sequence 12
+        auto report = verifyChain(items, cps, relay.publicKey);
+        QVERIFY(!report.ok());
+        QCOMPARE(*report.firstBad(), std::uint64_t(12));
+        QCOMPARE(report.problems.front().fault, ChainFault::Altered);
+    }
+
+    void chainAlteredWithRecomputedHashesFailsAtCheckpoint() {
+        // An attacker who rewrites the stored chain hashes after altering entry 12 is caught by
+        // the next signed checkpoint (20).
+        auto relay = *crypto::ed25519Generate();
+        auto [items, cps] = buildLog(30, relay, 10);
+        items[11].entry[5] ^= 0x40;
+        ChainHash h = items[10].chainHash.value();
+        for (std::size_t i = 11; i < items.size(); ++i) {
+            h = nextChainHash(h, items[i].sequence, items[i].entry);
+            items[i].chainHash = h;
+        }
+        auto report = verifyChain(items, cps, relay.publicKey);
+        QVERIFY(!report.ok());
+        QCOMPARE(*report.firstBad(), std::uint64_t(20));
+        QCOMPARE(report.problems.front().fault, ChainFault::CheckpointMismatch);
+    }
+
+    void chainNamesReorderedEntries() {
+        auto relay = *crypto::ed25519Generate();
+        auto [items, cps] = buildLog(30, relay, 10);
+        std::swap(items[6], items[7]);  // sequences 7 and 8 stored swapped
+        auto report = verifyChain(items, cps, relay.publicKey);
+        QVERIFY(!report.ok());
+        QCOMPARE(*report.firstBad(), std::uint64_t(7));
+        QCOMPARE(report.problems.front().fault, ChainFault::Reordered);
+    }
+
+    void chainNamesSwappedContents() {
+        auto relay = *crypto::ed25519Generate();
+        auto [items, cps] = buildLog(30, relay, 10);
+        std::swap(items[6].entry, items[7].entry);  // numbers in place, contents swapped
+        auto report = verifyChain(items, cps, relay.publicKey);
+        QVERIFY(!report.ok());
+        QCOMPARE(*report.firstBad(), std::uint64_t(7));
+    }
+
+    void chainDetectsDuplicateAndTruncation() {
+        auto relay = *crypto::ed25519Generate();
+        auto [items, cps] = buildLog(30, relay, 10);
+        auto dup = items;
+        dup.insert(dup.begin() + 5, dup[4]);
+        auto r1 = verifyChain(dup, cps, relay.publicKey);
+        QVERIFY(!r1.ok());
+        QCOMPARE(*r1.firstBad(), std::uint64_t(5));
+        QCOMPARE(r1.problems.front().fault, ChainFault::Duplicate);
+
+        auto truncated = items;
+        truncated.resize(25);  // checkpoint 30 still signed
+        auto r2 = verifyChain(truncated, cps, relay.publicKey);
+        QVERIFY(!r2.ok());
+        QCOMPARE(*r2.firstBad(), std::uint64_t(26));
+        QCOMPARE(r2.problems.front().fault, ChainFault::Truncated);
+    }
+
+    void checkpointForgeriesAreRejected() {
+        auto relay = *crypto::ed25519Generate();
+        auto other = *crypto::ed25519Generate();
+        auto [items, cps] = buildLog(20, relay, 10);
+        // Unknown key.
+        auto r1 = verifyChain(items, cps, other.publicKey);
+        QVERIFY(!r1.ok());
+        QCOMPARE(r1.problems.front().fault, ChainFault::BadCheckpointSignature);
+        // Malformed note.
+        Bytes ser = cps[0].serialize();
+        QVERIFY(!Checkpoint::parse(ByteView(ser.data(), ser.size() - 1)));
+        ser.push_back(0);
+        QVERIFY(!Checkpoint::parse(ser));
+        QVERIFY(Checkpoint::parse(cps[0].serialize()));
+        // Time going backwards.
+        auto back = cps;
+        back[1] = *signCheckpoint(back[1].sequence, back[1].chainHash, back[0].timeMs - 1,
+                                  relay.privateKey);
+        auto r3 = verifyChain(items, back, relay.publicKey);
+        QVERIFY(!r3.ok());
+        QCOMPARE(r3.problems.front().fault, ChainFault::CheckpointTimeBackwards);
+        // A flipped bit anywhere in a checkpoint's signed fields.
+        auto flipped = cps;
+        flipped[0].chainHash[0] ^= 1;
+        QVERIFY(!verifyCheckpoint(flipped[0], relay.publicKey));
+    }
+
+    void chainResumesFromTrustedCheckpoint() {
+        auto relay = *crypto::ed25519Generate();
+        auto [items, cps] = buildLog(30, relay, 10);
+        std::vector<ChainItem> tail(items.begin() + 10, items.end());
+        auto report = verifyChain(tail, cps, relay.publicKey, 10, cps[0].chainHash);
+        QVERIFY(report.ok());
+        QCOMPARE(report.head, items.back().chainHash.value());
+    }
+
+private:
+    static std::pair<std::vector<ChainItem>, std::vector<Checkpoint>>
+    buildLog(int n, const crypto::Ed25519KeyPair& relay, int every) {
+        ChainBuilder b;
+        std::vector<ChainItem> items;
+        std::vector<Checkpoint> cps;
+        for (int i = 0; i < n; ++i) {
+            Bytes e = crypto::randomBytes(100 + i);
+            auto seq = b.append(e);
+            items.push_back({seq, e, b.head()});
+            if (seq % every == 0)
+                cps.push_back(*signCheckpoint(seq, b.head(), 1000 + seq, relay.privateKey));
+        }
+        return {items, cps};
+    }
+};
+
+QTEST_GUILESS_MAIN(TestJournal)
+#include "tst_journal.moc"
