@@ -78,7 +78,8 @@ PRESET=dev
 BUILD_DIR="$ROOT/build/dev"
 
 cmd_build() {
-  cmake --preset "$PRESET" -S "$ROOT" >/dev/null
+  cd "$ROOT"
+  cmake --preset "$PRESET" >/dev/null
   cmake --build --preset "$PRESET"
 }
 
@@ -92,7 +93,9 @@ parse_common() {
 
 cmd_test() {
   cmd_setup; cmd_build
-  ctest --preset "$PRESET" "$@"
+  cd "$ROOT"
+  # Two test processes at a time: the machine has two cores.
+  ctest --preset "$PRESET" -j2 "$@"
 }
 
 cmd_demo() {
