@@ -105,24 +105,29 @@ Result<std::unique_ptr<Database>> Database::open(const std::string& path, ByteVi
 
     // Raw key: x'<64 hex>' tells SQLCipher to skip PBKDF2 (the key is random, not a password).
     SecureBytes keySpec;
-    const std::string hex = toHex(rawKey);
+    std::string hex = toHex(rawKey);
     keySpec.reserve(hex.size() + 3);
     keySpec.push_back('x');
     keySpec.push_back('\'');
     keySpec.insert(keySpec.end(), hex.begin(), hex.end());
     keySpec.push_back('\'');
-    secureWipe(const_cast<char*>(hex.data()), hex.size());
+    secureWipe(hex.data(), hex.size());
     rc = sqlite3_key(db->m_db, keySpec.data(), int(keySpec.size()));
     if (rc != SQLITE_OK) return sqlFail(db->m_db, rc, "cannot set database key");
 
     // Pin every cipher setting (ST-05): a library default changing later must not change how
-    // existing files are read.
+    // existing files are read. cipher_compatibility = 3 leaves the plaintext header size at the
+    // process-wide default, and cipher_use_hmac is a process-wide default too.
     std::string cipher = options.compatibility3 ? "PRAGMA cipher_compatibility = 3;"
+                                                  "PRAGMA cipher_plaintext_header_size = 0;"
                                                 : "PRAGMA cipher_page_size = 4096;"
                                                   "PRAGMA kdf_iter = 256000;"
                                                   "PRAGMA cipher_hmac_algorithm = HMAC_SHA512;"
                                                   "PRAGMA cipher_kdf_algorithm = PBKDF2_HMAC_SHA512;"
+                                                  "PRAGMA cipher_use_hmac = ON;"
                                                   "PRAGMA cipher_plaintext_header_size = 0;";
+    // SQLCipher's own default since 4.5: wiping every freed allocation costs more than it
+    // protects here; key material we hold is wiped by SecureBytes.
     cipher += "PRAGMA cipher_memory_security = OFF;";
     if (auto r = db->exec(cipher); !r) return tl::unexpected(r.error());
 
