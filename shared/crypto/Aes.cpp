@@ -32,13 +32,18 @@ const EVP_CIPHER* cipherFor(Mode mode, std::size_t keyLen) {
 }
 
 bool tooLong(std::size_t n) { return n > static_cast<std::size_t>(INT_MAX) - 32; }
+
+// OpenSSL 3's GCM provider keeps the IV in a 128-byte buffer (GCM_IV_MAX_SIZE, 1024 bits) and
+// rejects longer ones at init; refuse them here as an argument error instead.
+constexpr std::size_t kGcmMaxIvLen = 128;
 }  // namespace
 
 Result<Bytes> aesGcmSeal(ByteView key, ByteView iv, ByteView aad, ByteView plaintext,
                          std::size_t tagLen) {
     const EVP_CIPHER* cipher = cipherFor(Gcm, key.size());
     if (!cipher) return fail(ErrorCode::InvalidArgument, "AES key must be 16, 24 or 32 bytes");
-    if (iv.empty() || iv.size() > 1024) return fail(ErrorCode::InvalidArgument, "bad GCM IV length");
+    if (iv.empty() || iv.size() > kGcmMaxIvLen)
+        return fail(ErrorCode::InvalidArgument, "bad GCM IV length");
     if (tagLen < 12 || tagLen > 16) return fail(ErrorCode::InvalidArgument, "bad GCM tag length");
     if (tooLong(plaintext.size()) || tooLong(aad.size()))
         return fail(ErrorCode::InvalidArgument, "input too long");
@@ -71,7 +76,8 @@ Result<SecureBytes> aesGcmOpen(ByteView key, ByteView iv, ByteView aad, ByteView
                                std::size_t tagLen) {
     const EVP_CIPHER* cipher = cipherFor(Gcm, key.size());
     if (!cipher) return fail(ErrorCode::InvalidArgument, "AES key must be 16, 24 or 32 bytes");
-    if (iv.empty() || iv.size() > 1024) return fail(ErrorCode::InvalidArgument, "bad GCM IV length");
+    if (iv.empty() || iv.size() > kGcmMaxIvLen)
+        return fail(ErrorCode::InvalidArgument, "bad GCM IV length");
     if (tagLen < 12 || tagLen > 16) return fail(ErrorCode::InvalidArgument, "bad GCM tag length");
     if (ct.size() < tagLen) return fail(ErrorCode::AuthFailed, "ciphertext shorter than its tag");
     if (tooLong(ct.size()) || tooLong(aad.size()))

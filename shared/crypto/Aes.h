@@ -8,7 +8,7 @@
 namespace verbatim::crypto {
 
 /// AES-GCM encryption; returns ciphertext || tag (`tagLen` bytes, 12..16).
-/// `iv` must not be empty; 12 bytes is the standard and fastest size.
+/// `iv` is 1..128 bytes (OpenSSL's limit); 12 bytes is the standard and fastest size.
 [[nodiscard]] Result<Bytes> aesGcmSeal(ByteView key, ByteView iv, ByteView aad,
                                        ByteView plaintext, std::size_t tagLen = 16);
 

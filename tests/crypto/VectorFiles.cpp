@@ -23,7 +23,7 @@ Result<QByteArray> readWhole(const QString& path) {
         return fail(ErrorCode::NotFound, "cannot open " + path.toStdString());
     return file.readAll();
 }
-}  // namespace
+} // namespace
 
 bool decodeHex(QByteArrayView hex, Bytes& out) {
     if (hex.size() % 2) return false;
@@ -43,7 +43,8 @@ bool VectorRecord::hex(const char* key, Bytes& out, QString* error) const {
         return false;
     }
     if (!decodeHex(*it, out)) {
-        if (error) *error = QStringLiteral("%1: field %2 is not hex").arg(where(), QLatin1String(key));
+        if (error)
+            *error = QStringLiteral("%1: field %2 is not hex").arg(where(), QLatin1String(key));
         return false;
     }
     return true;
@@ -84,9 +85,9 @@ Result<std::vector<VectorRecord>> parseKeyValueFile(const QString& path) {
         if (line.isEmpty() || line.startsWith('#')) continue;
         if (line.startsWith('[')) {
             if (!line.endsWith(']'))
-                return fail(ErrorCode::Malformed,
-                            path.toStdString() + ": unterminated header at line " +
-                                std::to_string(lineNo));
+                return fail(ErrorCode::Malformed, path.toStdString() +
+                                                      ": unterminated header at line " +
+                                                      std::to_string(lineNo));
             flush();
             QByteArray inner = line.mid(1, line.size() - 2);
             qsizetype eq = inner.indexOf('=');
@@ -99,7 +100,7 @@ Result<std::vector<VectorRecord>> parseKeyValueFile(const QString& path) {
         QByteArray key, value;
         qsizetype eq = line.indexOf('=');
         if (eq < 0) {
-            key = line;  // a bare flag such as FAIL in gcmDecrypt*.rsp
+            key = line; // a bare flag such as FAIL in gcmDecrypt*.rsp
         } else {
             key = line.left(eq).trimmed();
             value = line.mid(eq + 1).trimmed();
@@ -123,7 +124,8 @@ bool WycheproofCase::hex(const char* name, Bytes& out, QString* error) const {
         return false;
     }
     if (!decodeHex(v.toString().toLatin1(), out)) {
-        if (error) *error = QStringLiteral("%1: field %2 is not hex").arg(id(), QLatin1String(name));
+        if (error)
+            *error = QStringLiteral("%1: field %2 is not hex").arg(id(), QLatin1String(name));
         return false;
     }
     return true;
@@ -173,10 +175,9 @@ Result<WycheproofFile> loadWycheproof(const QString& path) {
         }
     }
     if (file.numberOfTests != int(file.cases.size()))
-        return fail(ErrorCode::Malformed,
-                    path.toStdString() + ": numberOfTests " +
-                        std::to_string(file.numberOfTests) + " but " +
-                        std::to_string(file.cases.size()) + " tests present");
+        return fail(ErrorCode::Malformed, path.toStdString() + ": numberOfTests " +
+                                              std::to_string(file.numberOfTests) + " but " +
+                                              std::to_string(file.cases.size()) + " tests present");
     return file;
 }
 
@@ -191,4 +192,4 @@ QString missingVectorMessage(const char* root, const QString& relative) {
         .arg(QDir(QString::fromUtf8(root)).filePath(relative));
 }
 
-}  // namespace verbatim::test
+} // namespace verbatim::test

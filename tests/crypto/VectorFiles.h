@@ -26,8 +26,8 @@ bool decodeHex(QByteArrayView hex, Bytes& out);
 /// again (a new `COUNT`, `Len`, ...), at a `[...]` header, or at the end of the file, so
 /// blank lines and `#` comments inside a record (RFC 4231, RFC 5869 files) do not split it.
 struct VectorRecord {
-    int line = 0;                        ///< 1-based line of the record's first field
-    QByteArray section;                  ///< last bare header, e.g. "ENCRYPT", "DECRYPT"; "" if none
+    int line = 0;       ///< 1-based line of the record's first field
+    QByteArray section; ///< last bare header, e.g. "ENCRYPT", "DECRYPT"; "" if none
     QMap<QByteArray, QByteArray> params; ///< "[Keylen = 128]" style headers in force
     QMap<QByteArray, QByteArray> fields; ///< "KEY = value"; a bare word ("FAIL") maps to ""
 
@@ -51,7 +51,7 @@ struct VectorRecord {
 /// One Wycheproof test with its group's parameters.
 struct WycheproofCase {
     int tcId = 0;
-    QString result;     ///< "valid", "invalid" or "acceptable"
+    QString result; ///< "valid", "invalid" or "acceptable"
     QStringList flags;
     QString comment;
     QJsonObject group;  ///< the enclosing testGroup (keySize, tagSize, publicKey, ...)
@@ -70,7 +70,7 @@ struct WycheproofCase {
 
 struct WycheproofFile {
     QString algorithm;
-    int numberOfTests = 0;  ///< as declared in the file header
+    int numberOfTests = 0; ///< as declared in the file header
     std::vector<WycheproofCase> cases;
 };
 
@@ -85,17 +85,15 @@ QString missingVectorMessage(const char* root, const QString& relative);
 
 /// The error text of a failed Result, or "" when it holds a value (QVERIFY2 evaluates its
 /// message eagerly, so it must be safe to call on success).
-template <class T>
-QString errorText(const Result<T>& r) {
+template <class T> QString errorText(const Result<T>& r) {
     return r ? QString() : QString::fromStdString(r.error().message);
 }
 
-}  // namespace verbatim::test
+} // namespace verbatim::test
 
 /// Declare `var` as the path of `relative` under `root` (VERBATIM_SHARED_DATA or
 /// VERBATIM_CRYPTO_VECTORS), or skip the current test function visibly, naming the missing
 /// path. QSKIP has to expand inside the test function, hence a macro.
-#define VERBATIM_VECTOR_OR_SKIP(var, root, relative)                                         \
-    const QString var = ::verbatim::test::locateVector((root), (relative));                  \
-    if (var.isEmpty())                                                                       \
-        QSKIP(qPrintable(::verbatim::test::missingVectorMessage((root), (relative))))
+#define VERBATIM_VECTOR_OR_SKIP(var, root, relative)                                               \
+    const QString var = ::verbatim::test::locateVector((root), (relative));                        \
+    if (var.isEmpty()) QSKIP(qPrintable(::verbatim::test::missingVectorMessage((root), (relative))))
