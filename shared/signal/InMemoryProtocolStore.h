@@ -22,6 +22,10 @@ public:
     Result<std::optional<Bytes>> loadIdentity(const Address& a) override {
         return find(m_identities, a);
     }
+    Result<void> deleteIdentity(const Address& a) override {
+        m_identities.erase(a);
+        return {};
+    }
 
     Result<std::optional<Bytes>> loadSession(const Address& a) override { return find(m_sessions, a); }
     Result<void> storeSession(const Address& a, ByteView r) override {

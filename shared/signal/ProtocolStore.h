@@ -41,6 +41,9 @@ public:
     /// own identity).
     virtual Result<void> saveIdentity(const Address& address, ByteView identityKey) = 0;
     virtual Result<std::optional<Bytes>> loadIdentity(const Address& address) = 0;
+    /// Forgets the identity key of `address` (the next one is trusted on first use again).
+    /// Succeeds when there was none.
+    virtual Result<void> deleteIdentity(const Address& address) = 0;
 
     // Sessions
     virtual Result<std::optional<Bytes>> loadSession(const Address& address) = 0;

@@ -1,5 +1,6 @@
 #include "signal/SessionManager.h"
 
+#include <algorithm>
 #include <chrono>
 #include <curve.h>
 #include <key_helper.h>
@@ -161,6 +162,10 @@ int getLocalRegistrationId(void* ud, uint32_t* id) noexcept {
 
 int saveIdentity(const signal_protocol_address* address, uint8_t* key, size_t len, void* ud) noexcept {
     return guarded([&] {
+        // Newer libsignal-protocol-c releases pass no key to undo a save; storing an empty key
+        // would make every later key look changed.
+        if (!key || len == 0)
+            return storeOf(ud).deleteIdentity(toAddress(address)) ? 0 : kStoreFailure;
         return storeOf(ud).saveIdentity(toAddress(address), {key, len}) ? 0 : kStoreFailure;
     });
 }
@@ -233,7 +238,15 @@ struct BuilderDeleter {
 
 bool isAcceptablePublicKey(ByteView key) {
     if (key.size() != 33 || key[0] != 0x05) return false;
-    return !crypto::x25519IsLowOrder(key.subspan(1));
+    // Only canonical encodings (u < p = 2^255 - 19, bit 255 clear), as every X25519
+    // implementation outputs. X25519 ignores bit 255 and reduces u mod p, so a second encoding
+    // of the same point would defeat libsignal's byte-wise "base key already seen" replay check.
+    ByteView u = key.subspan(1);
+    if (u[31] & 0x80) return false;
+    if (u[31] == 0x7f && u[0] >= 0xed &&
+        std::all_of(u.begin() + 1, u.begin() + 31, [](std::uint8_t b) { return b == 0xff; }))
+        return false;
+    return !crypto::x25519IsLowOrder(u);
 }
 
 SessionManager::SessionManager(std::shared_ptr<SignalContext> context, ProtocolStore& store)
@@ -416,8 +429,35 @@ Result<SecureBytes> SessionManager::decrypt(const Address& address, const Cipher
         rc = pre_key_signal_message_deserialize(msg.out(), message.body.data(), message.body.size(),
                                                 m_context->get());
         if (rc != 0) return sgFail(rc, "pre-key message parse");
+        for (const ec_public_key* key : {pre_key_signal_message_get_base_key(msg.get()),
+                                         pre_key_signal_message_get_identity_key(msg.get())}) {
+            auto serialized = serializePublic(key);
+            if (!serialized) return tl::unexpected(serialized.error());
+            if (!isAcceptablePublicKey(*serialized)) {
+                log::write(log::Level::Warn, "prekey_message.rejected",
+                           {{"peer_device", std::to_string(address.deviceId)},
+                            {"reason", "non-canonical or low-order key"}});
+                return fail(ErrorCode::Malformed,
+                            "pre-key message rejected: non-canonical or low-order key");
+            }
+        }
+        // libsignal 2.3.3 saves the sender's identity (trust on first use) before it checks the
+        // message's MAC and never takes it back: one corrupted or forged first message would pin
+        // a wrong key, and the genuine one would then fail as an identity change. Undo that
+        // save when decryption fails, under the library's lock so no other call sees it.
+        auto guard = m_context->lock();
+        auto identityBefore = m_store.loadIdentity(address);
+        if (!identityBefore) return tl::unexpected(identityBefore.error());
         rc = session_cipher_decrypt_pre_key_signal_message(cipher.get(), msg.get(), nullptr,
                                                            plaintext.out());
+        if (rc != 0) {
+            auto identityAfter = m_store.loadIdentity(address);
+            if (!identityAfter || *identityAfter != *identityBefore) {
+                auto undone = *identityBefore ? m_store.saveIdentity(address, **identityBefore)
+                                              : m_store.deleteIdentity(address);
+                if (!undone) return tl::unexpected(undone.error());
+            }
+        }
     } else if (message.type == CipherMessage::Type::Whisper) {
         SignalPtr<signal_message> msg;
         rc = signal_message_deserialize(msg.out(), message.body.data(), message.body.size(),

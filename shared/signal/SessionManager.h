@@ -76,7 +76,9 @@ public:
     /// Encrypts for `address`; a session must exist.
     [[nodiscard]] Result<CipherMessage> encrypt(const Address& address, ByteView plaintext);
     /// Decrypts a message from `address`. A replay fails with ErrorCode::Duplicate, a changed
-    /// identity with ErrorCode::UntrustedIdentity; on failure the session is not changed.
+    /// identity with ErrorCode::UntrustedIdentity, a pre-key message carrying a key that
+    /// isAcceptablePublicKey refuses with ErrorCode::Malformed; on failure neither the session
+    /// nor the stored identity of `address` is changed.
     [[nodiscard]] Result<SecureBytes> decrypt(const Address& address, const CipherMessage& message);
 
     /// XEdDSA signature over `message` with this device's identity key (64 bytes).
@@ -98,7 +100,8 @@ private:
 };
 
 /// True when a serialized public key (33 bytes, 0x05 prefix) is usable: right length and type,
-/// and not a low-order X25519 point (curve25519-donna does no such check itself).
+/// canonically encoded (u < 2^255 - 19, bit 255 clear), and not a low-order X25519 point
+/// (curve25519-donna does no such check itself).
 bool isAcceptablePublicKey(ByteView serializedKey);
 
 }  // namespace verbatim::signal

@@ -47,6 +47,10 @@ Result<std::shared_ptr<SignalContext>> SignalContext::create() {
     return self;
 }
 
+std::unique_lock<std::recursive_mutex> SignalContext::lock() const {
+    return std::unique_lock<std::recursive_mutex>(m_lock->mutex);
+}
+
 SignalContext::~SignalContext() {
     if (m_ctx) signal_context_destroy(m_ctx);
 }

@@ -4,6 +4,7 @@
 /// recursive lock (the library does no locking at all without one).
 
 #include <memory>
+#include <mutex>
 
 #include "common/Result.h"
 
@@ -21,6 +22,10 @@ public:
     SignalContext& operator=(const SignalContext&) = delete;
 
     signal_context* get() const { return m_ctx; }
+
+    /// Takes the (recursive) lock the library holds around its own calls, so that a caller can
+    /// make several library calls and store accesses one atomic step.
+    [[nodiscard]] std::unique_lock<std::recursive_mutex> lock() const;
 
     /// Map a libsignal return code (SG_ERR_*) to a Verbatim error; `what` names the operation.
     static Error toError(int sgCode, const char* what);

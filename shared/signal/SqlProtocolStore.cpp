@@ -122,6 +122,13 @@ Result<std::optional<Bytes>> SqlProtocolStore::loadIdentity(const Address& a) {
                    std::string_view(a.name), a.deviceId);
 }
 
+Result<void> SqlProtocolStore::deleteIdentity(const Address& a) {
+    auto r = changeSome("DELETE FROM signal_identities WHERE name = ? AND device = ?",
+                        std::string_view(a.name), a.deviceId);
+    if (!r) return tl::unexpected(r.error());
+    return {};
+}
+
 Result<std::optional<Bytes>> SqlProtocolStore::loadSession(const Address& a) {
     return loadOne("SELECT record FROM signal_sessions WHERE name = ? AND device = ?",
                    std::string_view(a.name), a.deviceId);

@@ -26,6 +26,7 @@ public:
     Result<std::uint32_t> localRegistrationId() override;
     Result<void> saveIdentity(const Address& address, ByteView identityKey) override;
     Result<std::optional<Bytes>> loadIdentity(const Address& address) override;
+    Result<void> deleteIdentity(const Address& address) override;
 
     Result<std::optional<Bytes>> loadSession(const Address& address) override;
     Result<void> storeSession(const Address& address, ByteView record) override;
