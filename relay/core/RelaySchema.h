@@ -1,0 +1,91 @@
+#pragma once
+/// @file RelaySchema.h
+/// The relay database's schema migrations (SQLCipher; only ciphertext, hashes and routing
+/// metadata: no message text, no secret in clear).
+
+#include <string_view>
+
+namespace verbatim::relay {
+
+inline constexpr std::string_view kRelaySchemaV1 = R"sql(
+CREATE TABLE users (
+  id TEXT PRIMARY KEY,
+  role INTEGER NOT NULL,
+  display_name TEXT NOT NULL,
+  created_ms INTEGER NOT NULL
+);
+CREATE TABLE devices (
+  user TEXT NOT NULL REFERENCES users(id),
+  device INTEGER NOT NULL,
+  secret_hash BLOB NOT NULL,             -- SHA-256 of the 256-bit device secret
+  registration_id INTEGER NOT NULL,
+  identity_key BLOB NOT NULL,
+  platform TEXT NOT NULL DEFAULT '',
+  app_version TEXT NOT NULL DEFAULT '',
+  enrolled_ms INTEGER NOT NULL,
+  last_seen_ms INTEGER NOT NULL DEFAULT 0,
+  revoked_ms INTEGER,
+  PRIMARY KEY (user, device)
+);
+CREATE TABLE signed_prekeys (
+  user TEXT NOT NULL, device INTEGER NOT NULL,
+  id INTEGER NOT NULL, public_key BLOB NOT NULL, signature BLOB NOT NULL,
+  PRIMARY KEY (user, device)
+);
+CREATE TABLE prekeys (
+  user TEXT NOT NULL, device INTEGER NOT NULL,
+  id INTEGER NOT NULL, public_key BLOB NOT NULL,
+  PRIMARY KEY (user, device, id)
+);
+CREATE TABLE conversations (
+  id TEXT PRIMARY KEY,
+  title TEXT NOT NULL,
+  is_matter INTEGER NOT NULL,
+  created_by TEXT NOT NULL,
+  created_ms INTEGER NOT NULL
+);
+CREATE TABLE members (
+  conversation TEXT NOT NULL REFERENCES conversations(id),
+  user TEXT NOT NULL REFERENCES users(id),
+  joined_ms INTEGER NOT NULL,
+  PRIMARY KEY (conversation, user)
+);
+CREATE INDEX members_by_user ON members(user);
+CREATE TABLE sends (
+  sender_user TEXT NOT NULL, sender_device INTEGER NOT NULL, message_id BLOB NOT NULL,
+  journal_seq INTEGER NOT NULL, server_time_ms INTEGER NOT NULL,
+  PRIMARY KEY (sender_user, sender_device, message_id)
+);
+CREATE TABLE queue (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  user TEXT NOT NULL, device INTEGER NOT NULL,
+  message_id BLOB NOT NULL, conversation TEXT NOT NULL,
+  sender_user TEXT NOT NULL, sender_device INTEGER NOT NULL,
+  type INTEGER NOT NULL, body BLOB NOT NULL,
+  server_time_ms INTEGER NOT NULL, commitment BLOB NOT NULL, journal_seq INTEGER NOT NULL
+);
+CREATE INDEX queue_by_device ON queue(user, device, id);
+CREATE TABLE journal (
+  seq INTEGER PRIMARY KEY,
+  entry BLOB NOT NULL,
+  chain_hash BLOB NOT NULL,
+  server_time_ms INTEGER NOT NULL
+);
+CREATE TABLE checkpoints (seq INTEGER PRIMARY KEY, data BLOB NOT NULL);
+CREATE TABLE tokens (
+  hash BLOB PRIMARY KEY,                 -- SHA-256 of the token; the token itself is never stored
+  kind INTEGER NOT NULL,                 -- 1 enrollment, 2 invite
+  user TEXT, role INTEGER, display_name TEXT,
+  conversation TEXT, inviter TEXT,
+  created_ms INTEGER NOT NULL, expires_ms INTEGER NOT NULL, used_ms INTEGER
+);
+CREATE TABLE audit (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  time_ms INTEGER NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
+  target TEXT NOT NULL, detail TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE rate_buckets (key TEXT PRIMARY KEY, tokens REAL NOT NULL, updated_ms INTEGER NOT NULL);
+CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
+)sql";
+
+}  // namespace verbatim::relay

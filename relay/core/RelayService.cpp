@@ -1,0 +1,1004 @@
+#include "relay/core/RelayService.h"
+
+#include <algorithm>
+#include <future>
+
+#include "common/Log.h"
+#include "crypto/Digest.h"
+#include "crypto/Random.h"
+#include "journal/JournalCrypto.h"
+#include "journal/SealedEntry.h"
+#include "relay/core/RelaySchema.h"
+#include "signal/SessionManager.h"
+
+namespace verbatim::relay {
+
+namespace {
+
+using storage::Database;
+using storage::Statement;
+using Completion = std::function<void()>;
+
+constexpr std::uint64_t kDay = 24ull * 3600 * 1000;
+constexpr int kTokenEnroll = 1;
+constexpr int kTokenInvite = 2;
+
+proto::Response errorResponse(proto::Status status, std::string message, std::uint64_t retryMs = 0) {
+    proto::Response r;
+    r.set_status(status);
+    r.set_error(std::move(message));
+    r.set_retry_after_ms(retryMs);
+    return r;
+}
+
+// Storage failures are 503: the client retries with the same message id, which is idempotent.
+proto::Response fromError(const Error& e) {
+    switch (e.code) {
+    case ErrorCode::InvalidArgument:
+    case ErrorCode::Malformed:
+    case ErrorCode::Unsupported: return errorResponse(proto::STATUS_BAD_REQUEST, e.message);
+    case ErrorCode::AuthFailed:
+    case ErrorCode::WrongKey: return errorResponse(proto::STATUS_UNAUTHORIZED, e.message);
+    case ErrorCode::NotFound: return errorResponse(proto::STATUS_NOT_FOUND, e.message);
+    case ErrorCode::Storage: return errorResponse(proto::STATUS_UNAVAILABLE, "storage unavailable");
+    default: return errorResponse(proto::STATUS_INTERNAL, "internal error");
+    }
+}
+
+// A typed failure a job returns; the message is for the client, the status is in `detail`.
+tl::unexpected<Error> reject(proto::Status status, std::string message) {
+    return tl::unexpected(Error{ErrorCode::InvalidArgument, std::move(message), int(status)});
+}
+proto::Response responseFor(const Error& e) {
+    if (e.code == ErrorCode::InvalidArgument && e.detail >= 400 && e.detail < 600)
+        return errorResponse(proto::Status(e.detail), e.message);
+    return fromError(e);
+}
+
+std::string randomHex(std::size_t bytes) { return toHex(crypto::randomBytes(bytes)); }
+
+Bytes tokenHash(std::string_view token) {
+    auto h = crypto::sha256(view(token));
+    return Bytes(h.begin(), h.end());
+}
+
+bool isStaff(proto::Role r) {
+    return r == proto::ROLE_LAWYER || r == proto::ROLE_SUPERVISOR || r == proto::ROLE_ADMIN ||
+           r == proto::ROLE_COMPLIANCE;
+}
+
+template <class T>
+void bindOne(Statement& st, int i, const T& v) {
+    if constexpr (std::is_integral_v<T>)
+        st.bind(i, std::int64_t(v));
+    else
+        st.bind(i, v);
+}
+
+Result<bool> exists(Database& db, const char* sql, const auto&... binds) {
+    auto st = db.prepare(sql);
+    if (!st) return tl::unexpected(st.error());
+    int i = 1;
+    (bindOne(*st, i++, binds), ...);
+    return st->step();
+}
+
+Result<void> audit(Database& db, const std::string& actor, std::string_view action,
+                   const std::string& target, std::string_view detail = {}) {
+    auto st = db.prepare("INSERT INTO audit (time_ms, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)");
+    if (!st) return tl::unexpected(st.error());
+    st->bind(1, std::int64_t(wallClockMs())).bind(2, std::string_view(actor)).bind(3, action)
+        .bind(4, std::string_view(target)).bind(5, detail);
+    return st->run();
+}
+
+// Validates a public pre-key/identity key from a device: Signal form, canonical, not low order.
+bool acceptableKey(const std::string& key) { return signal::isAcceptablePublicKey(view(key)); }
+
+Result<void> validateKeys(ByteView identityKey, const proto::UploadPreKeys& up) {
+    if (up.has_signed_pre_key()) {
+        const auto& spk = up.signed_pre_key();
+        if (!acceptableKey(spk.public_key())) return reject(proto::STATUS_BAD_REQUEST, "bad signed pre-key");
+        if (!signal::SessionManager::verify(identityKey, view(spk.public_key()), view(spk.signature())))
+            return reject(proto::STATUS_BAD_REQUEST, "signed pre-key signature does not verify");
+    }
+    if (up.pre_keys_size() > 200) return reject(proto::STATUS_TOO_LARGE, "at most 200 pre-keys per upload");
+    for (const auto& pk : up.pre_keys())
+        if (pk.id() == 0 || !acceptableKey(pk.public_key()))
+            return reject(proto::STATUS_BAD_REQUEST, "bad one-time pre-key");
+    return {};
+}
+
+Result<void> storeKeys(Database& db, const std::string& user, std::uint32_t device,
+                       const proto::UploadPreKeys& up) {
+    if (up.has_signed_pre_key()) {
+        auto st = db.prepare("INSERT OR REPLACE INTO signed_prekeys (user, device, id, public_key, "
+                             "signature) VALUES (?, ?, ?, ?, ?)");
+        if (!st) return tl::unexpected(st.error());
+        st->bind(1, std::string_view(user)).bind(2, std::int64_t(device))
+            .bind(3, std::int64_t(up.signed_pre_key().id())).bind(4, view(up.signed_pre_key().public_key()))
+            .bind(5, view(up.signed_pre_key().signature()));
+        if (auto r = st->run(); !r) return r;
+    }
+    auto st = db.prepare("INSERT OR REPLACE INTO prekeys (user, device, id, public_key) VALUES (?, ?, ?, ?)");
+    if (!st) return tl::unexpected(st.error());
+    for (const auto& pk : up.pre_keys()) {
+        st->bind(1, std::string_view(user)).bind(2, std::int64_t(device)).bind(3, std::int64_t(pk.id()))
+            .bind(4, view(pk.public_key()));
+        if (auto r = st->run(); !r) return r;
+    }
+    return {};
+}
+
+Result<std::uint32_t> preKeyCount(Database& db, const std::string& user, std::uint32_t device) {
+    auto st = db.prepare("SELECT count(*) FROM prekeys WHERE user = ? AND device = ?");
+    if (!st) return tl::unexpected(st.error());
+    st->bind(1, std::string_view(user)).bind(2, std::int64_t(device));
+    auto row = st->step();
+    if (!row) return tl::unexpected(row.error());
+    return std::uint32_t(st->columnInt(0));
+}
+
+Result<std::vector<proto::DeviceAddress>> memberDevices(Database& db, const std::string& conversation) {
+    auto st = db.prepare("SELECT d.user, d.device FROM members m JOIN devices d ON d.user = m.user "
+                         "WHERE m.conversation = ? AND d.revoked_ms IS NULL ORDER BY d.user, d.device");
+    if (!st) return tl::unexpected(st.error());
+    st->bind(1, std::string_view(conversation));
+    std::vector<proto::DeviceAddress> out;
+    while (true) {
+        auto row = st->step();
+        if (!row) return tl::unexpected(row.error());
+        if (!*row) break;
+        proto::DeviceAddress a;
+        a.set_user(st->columnText(0));
+        a.set_device(std::uint32_t(st->columnInt(1)));
+        out.push_back(std::move(a));
+    }
+    return out;
+}
+
+Result<proto::Conversation> loadConversation(Database& db, const std::string& id) {
+    auto st = db.prepare("SELECT title, is_matter FROM conversations WHERE id = ?");
+    if (!st) return tl::unexpected(st.error());
+    st->bind(1, std::string_view(id));
+    auto row = st->step();
+    if (!row) return tl::unexpected(row.error());
+    if (!*row) return reject(proto::STATUS_NOT_FOUND, "no such conversation");
+    proto::Conversation c;
+    c.set_id(id);
+    c.set_title(st->columnText(0));
+    c.set_is_matter(st->columnInt(1) != 0);
+    auto m = db.prepare("SELECT user FROM members WHERE conversation = ? ORDER BY user");
+    if (!m) return tl::unexpected(m.error());
+    m->bind(1, std::string_view(id));
+    while (true) {
+        auto r = m->step();
+        if (!r) return tl::unexpected(r.error());
+        if (!*r) break;
+        c.add_members(m->columnText(0));
+    }
+    return c;
+}
+
+proto::Frame pushFrame(proto::Push push) {
+    proto::Frame f;
+    *f.mutable_push() = std::move(push);
+    return f;
+}
+
+}  // namespace
+
+// ---- lifecycle ----------------------------------------------------------------------------------
+
+RelayService::RelayService(std::unique_ptr<storage::Database> db, RelayConfig config)
+    : m_config(std::move(config)), m_storage(std::make_unique<StorageThread>(std::move(db))) {}
+
+RelayService::~RelayService() {
+    if (m_storage) m_storage->stop();
+}
+
+Result<std::unique_ptr<RelayService>> RelayService::open(std::unique_ptr<storage::Database> db,
+                                                         RelayConfig config) {
+    if (config.journalPublicKey.size() != 32)
+        return fail(ErrorCode::InvalidArgument, "relay needs the 32-byte journal public key");
+    if (auto r = db->migrate({kRelaySchemaV1}); !r) return tl::unexpected(r.error());
+    std::unique_ptr<RelayService> self(new RelayService(std::move(db), std::move(config)));
+    Result<void> loaded;
+    self->m_storage->runSync([&](Database& d) { loaded = self->loadState(d); });
+    if (!loaded) return tl::unexpected(loaded.error());
+    RelayService* raw = self.get();
+    self->m_storage->setRollbackHook([raw](Database& d) {
+        if (auto r = raw->loadState(d); !r)
+            log::write(log::Level::Error, "journal.reload_failed", {{"error", r.error().message}});
+    });
+    return self;
+}
+
+// The journal head lives in memory on the storage thread; it is (re)built from the last row.
+Result<void> RelayService::loadState(Database& db) {
+    auto st = db.prepare("SELECT seq, chain_hash FROM journal ORDER BY seq DESC LIMIT 1");
+    if (!st) return tl::unexpected(st.error());
+    auto row = st->step();
+    if (!row) return tl::unexpected(row.error());
+    if (*row) {
+        Bytes h = st->columnBlob(1);
+        journal::ChainHash head{};
+        if (h.size() != head.size()) return fail(ErrorCode::Storage, "journal chain hash is damaged");
+        std::copy(h.begin(), h.end(), head.begin());
+        m_chain = journal::ChainBuilder(std::uint64_t(st->columnInt(0)), head);
+    } else {
+        m_chain = journal::ChainBuilder();
+    }
+    auto cp = db.prepare("SELECT coalesce(max(seq), 0) FROM checkpoints");
+    if (!cp) return tl::unexpected(cp.error());
+    if (auto r = cp->step(); !r) return tl::unexpected(r.error());
+    m_lastCheckpoint = std::uint64_t(cp->columnInt(0));
+    return {};
+}
+
+std::pair<std::uint64_t, journal::ChainHash> RelayService::journalHead() {
+    std::pair<std::uint64_t, journal::ChainHash> out;
+    m_storage->runSync([&](Database&) { out = {m_chain.sequence(), m_chain.head()}; });
+    return out;
+}
+
+std::string RelayService::linkFor(const std::string& kind, const std::string& token) const {
+    return "verbatim://" + kind + "?relay=" + m_config.publicAddress + "&token=" + token +
+           "&firm=" + m_config.firmFingerprint;
+}
+
+// ---- administration -----------------------------------------------------------------------------
+
+Result<void> RelayService::createUser(const std::string& id, proto::Role role,
+                                      const std::string& displayName, const std::string& actor) {
+    if (id.empty() || id.size() > 128 ||
+        id.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789._-@") != std::string::npos)
+        return fail(ErrorCode::InvalidArgument, "user id must be 1-128 of a-z 0-9 . _ - @");
+    if (role == proto::ROLE_UNSPECIFIED || role == proto::ROLE_CLIENT)
+        return fail(ErrorCode::InvalidArgument, "staff role required (clients join by invite)");
+    Result<void> out;
+    std::promise<void> done;
+    m_storage->post(
+        [&](Database& db) -> Result<Completion> {
+            auto have = exists(db, "SELECT 1 FROM users WHERE id = ?", std::string_view(id));
+            if (!have) return tl::unexpected(have.error());
+            if (*have) return fail(ErrorCode::Duplicate, "user already exists");
+            auto st = db.prepare("INSERT INTO users (id, role, display_name, created_ms) VALUES (?, ?, ?, ?)");
+            if (!st) return tl::unexpected(st.error());
+            st->bind(1, std::string_view(id)).bind(2, std::int64_t(role))
+                .bind(3, std::string_view(displayName)).bind(4, std::int64_t(wallClockMs()));
+            if (auto r = st->run(); !r) return tl::unexpected(r.error());
+            if (auto r = audit(db, actor, "enroll-user", id, proto::Role_Name(role)); !r)
+                return tl::unexpected(r.error());
+            return Completion([&] { done.set_value(); });
+        },
+        [&](const Error& e) {
+            out = tl::unexpected(e);
+            done.set_value();
+        });
+    done.get_future().wait();
+    return out;
+}
+
+Result<std::string> RelayService::createEnrollmentToken(const std::string& user, std::uint64_t ttlMs,
+                                                        const std::string& actor) {
+    std::string token = randomHex(16);
+    Result<std::string> out = token;
+    std::promise<void> done;
+    m_storage->post(
+        [&](Database& db) -> Result<Completion> {
+            auto st = db.prepare("SELECT role, display_name FROM users WHERE id = ?");
+            if (!st) return tl::unexpected(st.error());
+            st->bind(1, std::string_view(user));
+            auto row = st->step();
+            if (!row) return tl::unexpected(row.error());
+            if (!*row) return fail(ErrorCode::NotFound, "no such user");
+            auto ins = db.prepare("INSERT INTO tokens (hash, kind, user, role, created_ms, expires_ms) "
+                                  "VALUES (?, ?, ?, ?, ?, ?)");
+            if (!ins) return tl::unexpected(ins.error());
+            std::uint64_t now = wallClockMs();
+            ins->bind(1, tokenHash(token)).bind(2, std::int64_t(kTokenEnroll)).bind(3, std::string_view(user))
+                .bind(4, st->columnInt(0)).bind(5, std::int64_t(now)).bind(6, std::int64_t(now + ttlMs));
+            if (auto r = ins->run(); !r) return tl::unexpected(r.error());
+            if (auto r = audit(db, actor, "enrollment-link", user); !r) return tl::unexpected(r.error());
+            return Completion([&] { done.set_value(); });
+        },
+        [&](const Error& e) {
+            out = tl::unexpected(e);
+            done.set_value();
+        });
+    done.get_future().wait();
+    return out;
+}
+
+Result<void> RelayService::revokeDevice(const std::string& user, std::uint32_t device,
+                                        const std::string& actor) {
+    Result<void> out;
+    std::promise<void> done;
+    DeviceId id{user, device, proto::ROLE_UNSPECIFIED, {}};
+    m_storage->post(
+        [&](Database& db) -> Result<Completion> {
+            auto st = db.prepare("UPDATE devices SET revoked_ms = ? WHERE user = ? AND device = ? "
+                                 "AND revoked_ms IS NULL");
+            if (!st) return tl::unexpected(st.error());
+            st->bind(1, std::int64_t(wallClockMs())).bind(2, std::string_view(user)).bind(3, std::int64_t(device));
+            if (auto r = st->run(); !r) return tl::unexpected(r.error());
+            if (db.changes() == 0) return fail(ErrorCode::NotFound, "no such active device");
+            for (const char* sql : {"DELETE FROM prekeys WHERE user = ? AND device = ?",
+                                    "DELETE FROM signed_prekeys WHERE user = ? AND device = ?",
+                                    "DELETE FROM queue WHERE user = ? AND device = ?"}) {
+                auto d = db.prepare(sql);
+                if (!d) return tl::unexpected(d.error());
+                d->bind(1, std::string_view(user)).bind(2, std::int64_t(device));
+                if (auto r = d->run(); !r) return tl::unexpected(r.error());
+            }
+            if (auto r = audit(db, actor, "revoke-device", user + "/" + std::to_string(device)); !r)
+                return tl::unexpected(r.error());
+            return Completion([&, id] {
+                std::shared_ptr<PushSink> sink;
+                {
+                    std::lock_guard lock(m_sinksMutex);
+                    if (auto it = m_live.find(id); it != m_live.end()) {
+                        sink = it->second.lock();
+                        m_live.erase(it);
+                    }
+                }
+                if (sink) sink->close(4403, "device revoked");
+                done.set_value();
+            });
+        },
+        [&](const Error& e) {
+            out = tl::unexpected(e);
+            done.set_value();
+        });
+    done.get_future().wait();
+    return out;
+}
+
+// ---- registration and authentication ------------------------------------------------------------
+
+void RelayService::registerDevice(const proto::RegisterDevice& req, const std::string& clientAddress,
+                                  std::function<void(Result<proto::Registered>, std::uint64_t)> done) {
+    if (auto wait = m_limiter.take("redeem:" + clientAddress, m_config.limits.redeem, monotonicMs()))
+        return done(fail(ErrorCode::AuthFailed, "too many attempts; try again later", 429), wait);
+    auto bad = [&](const char* why) { done(fail(ErrorCode::InvalidArgument, why, 400), 0); };
+    if (req.token().size() != 32) return bad("malformed token");
+    if (req.device_secret().size() != 32) return bad("device secret must be 32 bytes");
+    if (!acceptableKey(req.identity_key())) return bad("bad identity key");
+    if (!req.has_signed_pre_key()) return bad("signed pre-key required");
+    if (req.platform().size() > 64 || req.app_version().size() > 64 || req.display_name().size() > 128)
+        return bad("field too long");
+    proto::UploadPreKeys keys;
+    *keys.mutable_signed_pre_key() = req.signed_pre_key();
+    *keys.mutable_pre_keys() = req.pre_keys();
+    if (auto v = validateKeys(view(req.identity_key()), keys); !v)
+        return done(tl::unexpected(v.error()), 0);
+
+    auto request = std::make_shared<proto::RegisterDevice>(req);
+    auto result = std::make_shared<proto::Registered>();
+    m_storage->post(
+        [this, request, result, keys, done](Database& db) -> Result<Completion> {
+            auto st = db.prepare("SELECT kind, user, role, conversation, inviter, expires_ms, used_ms "
+                                 "FROM tokens WHERE hash = ?");
+            if (!st) return tl::unexpected(st.error());
+            st->bind(1, tokenHash(request->token()));
+            auto row = st->step();
+            if (!row) return tl::unexpected(row.error());
+            // One message for unknown, used and expired tokens alike would hide which is which
+            // from an attacker, but users need to know; used and expired are told apart only for
+            // tokens that exist (the caller holds the 128-bit secret).
+            if (!*row) return reject(proto::STATUS_UNAUTHORIZED, "invalid token");
+            if (!st->columnIsNull(6)) return reject(proto::STATUS_GONE, "this link has already been used");
+            if (std::uint64_t(st->columnInt(5)) < wallClockMs())
+                return reject(proto::STATUS_GONE, "this link has expired");
+            int kind = int(st->columnInt(0));
+            std::string user = st->columnText(1);
+            auto role = proto::Role(st->columnInt(2));
+            std::string conversation = st->columnText(3);
+            std::string inviter = st->columnText(4);
+            std::uint64_t now = wallClockMs();
+
+            auto use = db.prepare("UPDATE tokens SET used_ms = ? WHERE hash = ? AND used_ms IS NULL");
+            if (!use) return tl::unexpected(use.error());
+            use->bind(1, std::int64_t(now)).bind(2, tokenHash(request->token()));
+            if (auto r = use->run(); !r) return tl::unexpected(r.error());
+
+            if (kind == kTokenInvite) {
+                user = "client-" + randomHex(6);
+                role = proto::ROLE_CLIENT;
+                std::string name = request->display_name().empty() ? "Client" : request->display_name();
+                auto u = db.prepare("INSERT INTO users (id, role, display_name, created_ms) VALUES (?, ?, ?, ?)");
+                if (!u) return tl::unexpected(u.error());
+                u->bind(1, std::string_view(user)).bind(2, std::int64_t(role)).bind(3, std::string_view(name))
+                    .bind(4, std::int64_t(now));
+                if (auto r = u->run(); !r) return tl::unexpected(r.error());
+                auto m = db.prepare("INSERT INTO members (conversation, user, joined_ms) VALUES (?, ?, ?)");
+                if (!m) return tl::unexpected(m.error());
+                m->bind(1, std::string_view(conversation)).bind(2, std::string_view(user)).bind(3, std::int64_t(now));
+                if (auto r = m->run(); !r) return tl::unexpected(r.error());
+                if (auto r = audit(db, inviter, "invite-redeemed", user, conversation); !r)
+                    return tl::unexpected(r.error());
+            }
+            auto next = db.prepare("SELECT coalesce(max(device), 0) + 1 FROM devices WHERE user = ?");
+            if (!next) return tl::unexpected(next.error());
+            next->bind(1, std::string_view(user));
+            if (auto r = next->step(); !r) return tl::unexpected(r.error());
+            auto device = std::uint32_t(next->columnInt(0));
+            auto secretHash = crypto::sha256(view(request->device_secret()));
+            auto d = db.prepare("INSERT INTO devices (user, device, secret_hash, registration_id, identity_key, "
+                                "platform, app_version, enrolled_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+            if (!d) return tl::unexpected(d.error());
+            d->bind(1, std::string_view(user)).bind(2, std::int64_t(device)).bind(3, secretHash)
+                .bind(4, std::int64_t(request->registration_id())).bind(5, view(request->identity_key()))
+                .bind(6, std::string_view(request->platform())).bind(7, std::string_view(request->app_version()))
+                .bind(8, std::int64_t(now));
+            if (auto r = d->run(); !r) return tl::unexpected(r.error());
+            if (auto r = storeKeys(db, user, device, keys); !r) return tl::unexpected(r.error());
+            if (auto r = audit(db, user, "device-registered", user + "/" + std::to_string(device),
+                               request->platform());
+                !r)
+                return tl::unexpected(r.error());
+            result->set_user(user);
+            result->set_device(device);
+            result->set_role(role);
+            result->set_conversation_id(conversation);
+            result->set_firm_manifest(std::string(m_config.firmManifest.begin(), m_config.firmManifest.end()));
+            return Completion([done, result] { done(*result, 0); });
+        },
+        [done](const Error& e) { done(tl::unexpected(e), 0); });
+}
+
+void RelayService::authenticate(const std::string& user, std::uint32_t device, ByteView secret,
+                                std::function<void(Result<DeviceId>)> done) {
+    if (secret.size() != 32) return done(fail(ErrorCode::AuthFailed, "bad credentials"));
+    auto hash = crypto::sha256(secret);
+    m_storage->postBetweenBatches([user, device, hash, done](Database& db) {
+        auto st = db.prepare("SELECT d.secret_hash, d.revoked_ms, u.role, d.identity_key FROM devices d "
+                             "JOIN users u ON u.id = d.user WHERE d.user = ? AND d.device = ?");
+        if (!st) return done(tl::unexpected(st.error()));
+        st->bind(1, std::string_view(user)).bind(2, std::int64_t(device));
+        auto row = st->step();
+        if (!row) return done(tl::unexpected(row.error()));
+        // Unknown device and wrong secret give the same answer.
+        if (!*row || !constantTimeEqual(st->columnBlob(0), hash))
+            return done(fail(ErrorCode::AuthFailed, "bad credentials"));
+        if (!st->columnIsNull(1)) return done(fail(ErrorCode::AuthFailed, "device revoked", 403));
+        DeviceId id{user, device, proto::Role(st->columnInt(2)), st->columnBlob(3)};
+        auto seen = db.prepare("UPDATE devices SET last_seen_ms = ? WHERE user = ? AND device = ?");
+        if (seen) {
+            seen->bind(1, std::int64_t(wallClockMs())).bind(2, std::string_view(user)).bind(3, std::int64_t(device));
+            (void)seen->run();
+        }
+        done(std::move(id));
+    });
+}
+
+// ---- requests -----------------------------------------------------------------------------------
+
+void RelayService::handle(const DeviceId& from, proto::Request request, Done done) {
+    auto run = [this, done](std::function<Result<Completion>(Database&, proto::Response&)> work) {
+        auto response = std::make_shared<proto::Response>();
+        m_storage->post(
+            [work = std::move(work), response, done](Database& db) -> Result<Completion> {
+                auto after = work(db, *response);
+                if (!after) return tl::unexpected(after.error());
+                return Completion([after = std::move(*after), response, done] {
+                    if (after) after();
+                    done(std::move(*response));
+                });
+            },
+            [done](const Error& e) { done(responseFor(e)); });
+    };
+
+    switch (request.op_case()) {
+    case proto::Request::kPing:
+        return done(proto::Response());
+
+    case proto::Request::kUploadPreKeys: {
+        auto up = request.upload_pre_keys();
+        if (auto v = validateKeys(from.identityKey, up); !v)
+            return done(responseFor(v.error()));
+        return run([from, up](Database& db, proto::Response& out) -> Result<Completion> {
+            if (auto r = storeKeys(db, from.user, from.device, up); !r) return tl::unexpected(r.error());
+            auto n = preKeyCount(db, from.user, from.device);
+            if (!n) return tl::unexpected(n.error());
+            out.mutable_pre_key_count()->set_remaining(*n);
+            return Completion();
+        });
+    }
+
+    case proto::Request::kFetchBundles: {
+        if (auto wait = m_limiter.take("bundle:" + from.user + "/" + std::to_string(from.device),
+                                       m_config.limits.preKeyFetch, monotonicMs()))
+            return done(errorResponse(proto::STATUS_RATE_LIMITED, "too many bundle fetches", wait));
+        std::string target = request.fetch_bundles().user();
+        return run([this, from, target](Database& db, proto::Response& out) -> Result<Completion> {
+            // Clients may only fetch people they share a conversation with (no directory
+            // harvesting); staff may fetch staff.
+            if (target != from.user) {
+                auto shared = exists(db, "SELECT 1 FROM members a JOIN members b ON a.conversation = b.conversation "
+                                         "WHERE a.user = ? AND b.user = ?",
+                                     std::string_view(from.user), std::string_view(target));
+                if (!shared) return tl::unexpected(shared.error());
+                auto staffTarget = exists(db, "SELECT 1 FROM users WHERE id = ? AND role != ?",
+                                          std::string_view(target), std::int64_t(proto::ROLE_CLIENT));
+                if (!staffTarget) return tl::unexpected(staffTarget.error());
+                if (!*shared && !(isStaff(from.role) && *staffTarget))
+                    return reject(proto::STATUS_FORBIDDEN, "no shared conversation with this user");
+            }
+            auto devs = db.prepare("SELECT d.device, d.registration_id, d.identity_key, s.id, s.public_key, "
+                                   "s.signature FROM devices d JOIN signed_prekeys s ON s.user = d.user AND "
+                                   "s.device = d.device WHERE d.user = ? AND d.revoked_ms IS NULL ORDER BY d.device");
+            if (!devs) return tl::unexpected(devs.error());
+            devs->bind(1, std::string_view(target));
+            auto* bundles = out.mutable_bundles();
+            bundles->set_user(target);
+            std::vector<std::pair<DeviceId, proto::Frame>> lowNotices;
+            while (true) {
+                auto row = devs->step();
+                if (!row) return tl::unexpected(row.error());
+                if (!*row) break;
+                auto* b = bundles->add_devices();
+                auto device = std::uint32_t(devs->columnInt(0));
+                b->set_device(device);
+                b->set_registration_id(std::uint32_t(devs->columnInt(1)));
+                Bytes ik = devs->columnBlob(2), spk = devs->columnBlob(4), sig = devs->columnBlob(5);
+                b->set_identity_key(std::string(ik.begin(), ik.end()));
+                b->mutable_signed_pre_key()->set_id(std::uint32_t(devs->columnInt(3)));
+                b->mutable_signed_pre_key()->set_public_key(std::string(spk.begin(), spk.end()));
+                b->mutable_signed_pre_key()->set_signature(std::string(sig.begin(), sig.end()));
+                // Hand out each one-time pre-key once: select and delete in this transaction.
+                auto pk = db.prepare("SELECT id, public_key FROM prekeys WHERE user = ? AND device = ? "
+                                     "ORDER BY id LIMIT 1");
+                if (!pk) return tl::unexpected(pk.error());
+                pk->bind(1, std::string_view(target)).bind(2, std::int64_t(device));
+                auto have = pk->step();
+                if (!have) return tl::unexpected(have.error());
+                if (*have) {
+                    auto id = pk->columnInt(0);
+                    Bytes pub = pk->columnBlob(1);
+                    b->mutable_pre_key()->set_id(std::uint32_t(id));
+                    b->mutable_pre_key()->set_public_key(std::string(pub.begin(), pub.end()));
+                    pk->reset();
+                    auto del = db.prepare("DELETE FROM prekeys WHERE user = ? AND device = ? AND id = ?");
+                    if (!del) return tl::unexpected(del.error());
+                    del->bind(1, std::string_view(target)).bind(2, std::int64_t(device)).bind(3, id);
+                    if (auto r = del->run(); !r) return tl::unexpected(r.error());
+                }
+                auto left = preKeyCount(db, target, device);
+                if (!left) return tl::unexpected(left.error());
+                if (*left < m_config.preKeyLowWatermark) {
+                    proto::Push p;
+                    p.mutable_pre_keys_low()->set_remaining(*left);
+                    lowNotices.push_back({DeviceId{target, device, {}, {}}, pushFrame(std::move(p))});
+                }
+            }
+            return Completion([this, lowNotices] { pushLive(lowNotices); });
+        });
+    }
+
+    case proto::Request::kCreateConversation: {
+        if (from.role != proto::ROLE_LAWYER && from.role != proto::ROLE_SUPERVISOR && from.role != proto::ROLE_ADMIN)
+            return done(errorResponse(proto::STATUS_FORBIDDEN, "only firm staff open conversations"));
+        auto req = request.create_conversation();
+        if (req.title().empty() || req.title().size() > 200 || req.members_size() > 100)
+            return done(errorResponse(proto::STATUS_BAD_REQUEST, "title must be 1-200 bytes, at most 100 members"));
+        return run([this, from, req](Database& db, proto::Response& out) -> Result<Completion> {
+            std::string id = randomHex(16);
+            std::uint64_t now = wallClockMs();
+            auto c = db.prepare("INSERT INTO conversations (id, title, is_matter, created_by, created_ms) VALUES (?, ?, ?, ?, ?)");
+            if (!c) return tl::unexpected(c.error());
+            c->bind(1, std::string_view(id)).bind(2, std::string_view(req.title())).bind(3, std::int64_t(req.is_matter()))
+                .bind(4, std::string_view(from.user)).bind(5, std::int64_t(now));
+            if (auto r = c->run(); !r) return tl::unexpected(r.error());
+            std::set<std::string> members(req.members().begin(), req.members().end());
+            members.insert(from.user);
+            auto m = db.prepare("INSERT INTO members (conversation, user, joined_ms) VALUES (?, ?, ?)");
+            if (!m) return tl::unexpected(m.error());
+            for (const auto& u : members) {
+                auto known = exists(db, "SELECT 1 FROM users WHERE id = ?", std::string_view(u));
+                if (!known) return tl::unexpected(known.error());
+                if (!*known) return reject(proto::STATUS_NOT_FOUND, "unknown member");
+                m->bind(1, std::string_view(id)).bind(2, std::string_view(u)).bind(3, std::int64_t(now));
+                if (auto r = m->run(); !r) return tl::unexpected(r.error());
+            }
+            if (auto r = audit(db, from.user, "conversation-created", id); !r) return tl::unexpected(r.error());
+            auto conv = loadConversation(db, id);
+            if (!conv) return tl::unexpected(conv.error());
+            *out.mutable_conversation() = *conv;
+            auto devices = memberDevices(db, id);
+            if (!devices) return tl::unexpected(devices.error());
+            std::vector<std::pair<DeviceId, proto::Frame>> notices;
+            for (const auto& d : *devices) {
+                proto::Push p;
+                *p.mutable_conversation_changed() = *conv;
+                notices.push_back({DeviceId{d.user(), d.device(), {}, {}}, pushFrame(std::move(p))});
+            }
+            return Completion([this, notices] { pushLive(notices); });
+        });
+    }
+
+    case proto::Request::kListConversations:
+        return run([from](Database& db, proto::Response& out) -> Result<Completion> {
+            auto st = db.prepare("SELECT conversation FROM members WHERE user = ? ORDER BY joined_ms");
+            if (!st) return tl::unexpected(st.error());
+            st->bind(1, std::string_view(from.user));
+            std::vector<std::string> ids;
+            while (true) {
+                auto row = st->step();
+                if (!row) return tl::unexpected(row.error());
+                if (!*row) break;
+                ids.push_back(st->columnText(0));
+            }
+            for (const auto& id : ids) {
+                auto c = loadConversation(db, id);
+                if (!c) return tl::unexpected(c.error());
+                *out.mutable_conversations()->add_conversations() = *c;
+            }
+            return Completion();
+        });
+
+    case proto::Request::kListMemberDevices: {
+        std::string conv = request.list_member_devices().conversation_id();
+        return run([from, conv](Database& db, proto::Response& out) -> Result<Completion> {
+            auto member = exists(db, "SELECT 1 FROM members WHERE conversation = ? AND user = ?",
+                                 std::string_view(conv), std::string_view(from.user));
+            if (!member) return tl::unexpected(member.error());
+            if (!*member) return reject(proto::STATUS_FORBIDDEN, "not a member of this conversation");
+            auto devices = memberDevices(db, conv);
+            if (!devices) return tl::unexpected(devices.error());
+            out.mutable_member_devices()->set_conversation_id(conv);
+            for (auto& d : *devices) *out.mutable_member_devices()->add_devices() = d;
+            return Completion();
+        });
+    }
+
+    case proto::Request::kSend:
+        return handleSend(from, std::move(*request.mutable_send()), std::move(done));
+
+    case proto::Request::kAcknowledge: {
+        auto ids = request.acknowledge().queue_ids();
+        if (ids.size() > 1000) return done(errorResponse(proto::STATUS_TOO_LARGE, "at most 1000 ids"));
+        return run([from, ids](Database& db, proto::Response&) -> Result<Completion> {
+            // Scoped to the acknowledging device: nobody can delete another device's queue.
+            auto st = db.prepare("DELETE FROM queue WHERE id = ? AND user = ? AND device = ?");
+            if (!st) return tl::unexpected(st.error());
+            for (auto id : ids) {
+                st->bind(1, std::int64_t(id)).bind(2, std::string_view(from.user)).bind(3, std::int64_t(from.device));
+                if (auto r = st->run(); !r) return tl::unexpected(r.error());
+            }
+            return Completion();
+        });
+    }
+
+    case proto::Request::kPullJournal: {
+        if (from.role != proto::ROLE_COMPLIANCE)
+            return done(errorResponse(proto::STATUS_FORBIDDEN, "compliance role required"));
+        auto after = request.pull_journal().after_sequence();
+        auto limit = std::clamp<std::uint32_t>(request.pull_journal().limit(), 1, 1000);
+        return run([this, after, limit](Database& db, proto::Response& out) -> Result<Completion> {
+            auto* page = out.mutable_journal_page();
+            auto st = db.prepare("SELECT seq, entry, chain_hash, server_time_ms FROM journal WHERE seq > ? "
+                                 "ORDER BY seq LIMIT ?");
+            if (!st) return tl::unexpected(st.error());
+            st->bind(1, std::int64_t(after)).bind(2, std::int64_t(limit));
+            std::uint64_t last = after;
+            while (true) {
+                auto row = st->step();
+                if (!row) return tl::unexpected(row.error());
+                if (!*row) break;
+                auto* r = page->add_rows();
+                last = std::uint64_t(st->columnInt(0));
+                r->set_sequence(last);
+                Bytes e = st->columnBlob(1), h = st->columnBlob(2);
+                r->set_entry(std::string(e.begin(), e.end()));
+                r->set_chain_hash(std::string(h.begin(), h.end()));
+                r->set_server_time_ms(std::uint64_t(st->columnInt(3)));
+            }
+            // Make sure a signed checkpoint covers the head, so the puller can anchor the page.
+            if (m_chain.sequence() > m_lastCheckpoint) {
+                auto cp = journal::signCheckpoint(m_chain.sequence(), m_chain.head(), wallClockMs(),
+                                                  m_config.relayKey.privateKey);
+                if (!cp) return tl::unexpected(cp.error());
+                auto ins = db.prepare("INSERT OR REPLACE INTO checkpoints (seq, data) VALUES (?, ?)");
+                if (!ins) return tl::unexpected(ins.error());
+                ins->bind(1, std::int64_t(cp->sequence)).bind(2, cp->serialize());
+                if (auto r = ins->run(); !r) return tl::unexpected(r.error());
+                m_lastCheckpoint = cp->sequence;
+            }
+            auto cps = db.prepare("SELECT data FROM checkpoints WHERE seq > ? AND (seq <= ? OR seq = "
+                                  "(SELECT max(seq) FROM checkpoints)) ORDER BY seq");
+            if (!cps) return tl::unexpected(cps.error());
+            cps->bind(1, std::int64_t(after)).bind(2, std::int64_t(last));
+            while (true) {
+                auto row = cps->step();
+                if (!row) return tl::unexpected(row.error());
+                if (!*row) break;
+                Bytes d = cps->columnBlob(0);
+                page->add_checkpoints(std::string(d.begin(), d.end()));
+            }
+            page->set_head_sequence(m_chain.sequence());
+            return Completion();
+        });
+    }
+
+    case proto::Request::kCreateInvite: {
+        if (from.role != proto::ROLE_LAWYER && from.role != proto::ROLE_SUPERVISOR)
+            return done(errorResponse(proto::STATUS_FORBIDDEN, "only lawyers and supervisors invite clients"));
+        if (auto wait = m_limiter.take("invite:" + from.user, m_config.limits.invite, monotonicMs()))
+            return done(errorResponse(proto::STATUS_RATE_LIMITED, "too many invites", wait));
+        auto req = request.create_invite();
+        std::uint64_t ttl = req.ttl_seconds() ? std::uint64_t(req.ttl_seconds()) * 1000 : 7 * kDay;
+        if (ttl > 30 * kDay) return done(errorResponse(proto::STATUS_BAD_REQUEST, "invites last at most 30 days"));
+        std::string token = randomHex(16);
+        return run([this, from, req, ttl, token](Database& db, proto::Response& out) -> Result<Completion> {
+            auto member = exists(db, "SELECT 1 FROM members m JOIN conversations c ON c.id = m.conversation "
+                                     "WHERE m.conversation = ? AND m.user = ? AND c.is_matter = 1",
+                                 std::string_view(req.conversation_id()), std::string_view(from.user));
+            if (!member) return tl::unexpected(member.error());
+            if (!*member) return reject(proto::STATUS_FORBIDDEN, "invites are for matters you are a member of");
+            std::uint64_t now = wallClockMs();
+            auto st = db.prepare("INSERT INTO tokens (hash, kind, conversation, inviter, created_ms, expires_ms) "
+                                 "VALUES (?, ?, ?, ?, ?, ?)");
+            if (!st) return tl::unexpected(st.error());
+            st->bind(1, tokenHash(token)).bind(2, std::int64_t(kTokenInvite)).bind(3, std::string_view(req.conversation_id()))
+                .bind(4, std::string_view(from.user)).bind(5, std::int64_t(now)).bind(6, std::int64_t(now + ttl));
+            if (auto r = st->run(); !r) return tl::unexpected(r.error());
+            if (auto r = audit(db, from.user, "invite-created", req.conversation_id()); !r) return tl::unexpected(r.error());
+            out.mutable_invite()->set_link(linkFor("join", token));
+            out.mutable_invite()->set_expires_ms(now + ttl);
+            return Completion();
+        });
+    }
+
+    case proto::Request::OP_NOT_SET:
+        break;
+    }
+    done(errorResponse(proto::STATUS_BAD_REQUEST, "unknown request"));
+}
+
+// ---- send -----------------------------------------------------------------------------------
+
+void RelayService::handleSend(const DeviceId& from, proto::SendMessage send, Done done) {
+    if (auto wait = m_limiter.take("send:" + from.user + "/" + std::to_string(from.device),
+                                   m_config.limits.send, monotonicMs()))
+        return done(errorResponse(proto::STATUS_RATE_LIMITED, "sending too fast", wait));
+    if (send.message_id().size() != journal::kMessageIdSize)
+        return done(errorResponse(proto::STATUS_BAD_REQUEST, "message id must be 16 bytes"));
+    if (send.envelopes_size() == 0 || std::size_t(send.envelopes_size()) > m_config.maxEnvelopesPerSend)
+        return done(errorResponse(proto::STATUS_BAD_REQUEST, "envelope count out of range"));
+    for (const auto& e : send.envelopes()) {
+        if (e.body().empty() || e.body().size() > m_config.maxEnvelopeBytes)
+            return done(errorResponse(proto::STATUS_TOO_LARGE, "envelope body size out of range"));
+        if (e.type() != 2 && e.type() != 3)
+            return done(errorResponse(proto::STATUS_BAD_REQUEST, "unknown envelope type"));
+    }
+    // No journal, no delivery: the entry must parse, name this message and this device, be
+    // sealed to the current journal key and carry this device's signature. All of it is checked
+    // here, off the storage thread.
+    if (send.journal_entry().empty())
+        return done(errorResponse(proto::STATUS_BAD_REQUEST, "journal entry missing"));
+    auto entry = journal::SealedEntry::parse(view(send.journal_entry()));
+    if (!entry) return done(errorResponse(proto::STATUS_BAD_REQUEST, "journal entry malformed"));
+    const auto& h = entry->header;
+    if (!constantTimeEqual(h.messageId, view(send.message_id())))
+        return done(errorResponse(proto::STATUS_BAD_REQUEST, "journal entry is for another message"));
+    if (h.senderUser != from.user || h.senderDevice != from.device)
+        return done(errorResponse(proto::STATUS_BAD_REQUEST, "journal entry names another sender"));
+    if (!constantTimeEqual(h.journalKeyId, journal::journalKeyId(m_config.journalPublicKey)))
+        return done(errorResponse(proto::STATUS_BAD_REQUEST, "journal entry sealed to an unknown journal key"));
+    if (!journal::verifyEntrySignature(*entry, from.identityKey))
+        return done(errorResponse(proto::STATUS_BAD_REQUEST, "journal entry signature does not verify"));
+    Bytes commitment(h.commitment.begin(), h.commitment.end());
+
+    auto sendPtr = std::make_shared<proto::SendMessage>(std::move(send));
+    auto response = std::make_shared<proto::Response>();
+    m_storage->post(
+        [this, from, sendPtr, commitment, response, done](Database& db) -> Result<Completion> {
+            const auto& s = *sendPtr;
+            // Idempotent retry: the same (device, message id) was stored before.
+            auto prior = db.prepare("SELECT s.journal_seq, s.server_time_ms, j.chain_hash FROM sends s "
+                                    "JOIN journal j ON j.seq = s.journal_seq WHERE s.sender_user = ? AND "
+                                    "s.sender_device = ? AND s.message_id = ?");
+            if (!prior) return tl::unexpected(prior.error());
+            prior->bind(1, std::string_view(from.user)).bind(2, std::int64_t(from.device)).bind(3, view(s.message_id()));
+            auto seen = prior->step();
+            if (!seen) return tl::unexpected(seen.error());
+            if (*seen) {
+                auto* r = response->mutable_send_result();
+                r->set_journal_sequence(std::uint64_t(prior->columnInt(0)));
+                r->set_server_time_ms(std::uint64_t(prior->columnInt(1)));
+                Bytes ch = prior->columnBlob(2);
+                r->set_chain_hash(std::string(ch.begin(), ch.end()));
+                r->set_duplicate(true);
+                return Completion([response, done] { done(*response); });
+            }
+            auto member = exists(db, "SELECT 1 FROM members WHERE conversation = ? AND user = ?",
+                                 std::string_view(s.conversation_id()), std::string_view(from.user));
+            if (!member) return tl::unexpected(member.error());
+            if (!*member) return reject(proto::STATUS_FORBIDDEN, "not a member of this conversation");
+
+            // The envelope list must match the current device set exactly (Signal-Server's 409).
+            auto devices = memberDevices(db, s.conversation_id());
+            if (!devices) return tl::unexpected(devices.error());
+            std::set<std::pair<std::string, std::uint32_t>> expected, given;
+            for (const auto& d : *devices)
+                if (!(d.user() == from.user && d.device() == from.device)) expected.insert({d.user(), d.device()});
+            for (const auto& e : s.envelopes())
+                if (!given.insert({e.user(), e.device()}).second)
+                    return reject(proto::STATUS_BAD_REQUEST, "two envelopes for one device");
+            if (expected != given) {
+                auto* mm = response->mutable_device_mismatch();
+                for (const auto& d : expected)
+                    if (!given.count(d)) {
+                        auto* a = mm->add_missing();
+                        a->set_user(d.first);
+                        a->set_device(d.second);
+                    }
+                for (const auto& d : given)
+                    if (!expected.count(d)) {
+                        auto* a = mm->add_extra();
+                        a->set_user(d.first);
+                        a->set_device(d.second);
+                    }
+                response->set_status(proto::STATUS_CONFLICT);
+                response->set_error("device list changed");
+                // Nothing is stored: the savepoint is rolled back by returning an error, but the
+                // response must still carry the lists, so signal through the response object.
+                return reject(proto::STATUS_CONFLICT, "device list changed");
+            }
+
+            std::uint64_t now = wallClockMs();
+            journal::ChainBuilder chain = m_chain;
+            std::uint64_t seq = chain.append(view(s.journal_entry()));
+            auto j = db.prepare("INSERT INTO journal (seq, entry, chain_hash, server_time_ms) VALUES (?, ?, ?, ?)");
+            if (!j) return tl::unexpected(j.error());
+            j->bind(1, std::int64_t(seq)).bind(2, view(s.journal_entry())).bind(3, chain.head()).bind(4, std::int64_t(now));
+            if (auto r = j->run(); !r) return tl::unexpected(r.error());
+
+            auto q = db.prepare("INSERT INTO queue (user, device, message_id, conversation, sender_user, sender_device, "
+                                "type, body, server_time_ms, commitment, journal_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+            if (!q) return tl::unexpected(q.error());
+            std::vector<std::pair<DeviceId, proto::Frame>> frames;
+            frames.reserve(std::size_t(s.envelopes_size()));
+            for (const auto& e : s.envelopes()) {
+                q->bind(1, std::string_view(e.user())).bind(2, std::int64_t(e.device())).bind(3, view(s.message_id()))
+                    .bind(4, std::string_view(s.conversation_id())).bind(5, std::string_view(from.user))
+                    .bind(6, std::int64_t(from.device)).bind(7, std::int64_t(e.type())).bind(8, view(e.body()))
+                    .bind(9, std::int64_t(now)).bind(10, commitment).bind(11, std::int64_t(seq));
+                if (auto r = q->run(); !r) return tl::unexpected(r.error());
+                proto::Push p;
+                auto* env = p.mutable_envelope();
+                env->set_queue_id(std::uint64_t(db.lastInsertRowId()));
+                env->set_message_id(s.message_id());
+                env->set_conversation_id(s.conversation_id());
+                env->mutable_sender()->set_user(from.user);
+                env->mutable_sender()->set_device(from.device);
+                env->set_type(e.type());
+                env->set_body(e.body());
+                env->set_server_time_ms(now);
+                env->set_commitment(std::string(commitment.begin(), commitment.end()));
+                env->set_journal_sequence(seq);
+                frames.push_back({DeviceId{e.user(), e.device(), {}, {}}, pushFrame(std::move(p))});
+            }
+            auto sent = db.prepare("INSERT INTO sends (sender_user, sender_device, message_id, journal_seq, "
+                                   "server_time_ms) VALUES (?, ?, ?, ?, ?)");
+            if (!sent) return tl::unexpected(sent.error());
+            sent->bind(1, std::string_view(from.user)).bind(2, std::int64_t(from.device)).bind(3, view(s.message_id()))
+                .bind(4, std::int64_t(seq)).bind(5, std::int64_t(now));
+            if (auto r = sent->run(); !r) return tl::unexpected(r.error());
+
+            std::uint64_t lastCheckpoint = m_lastCheckpoint;
+            if (seq - m_lastCheckpoint >= m_config.checkpointEvery) {
+                auto cp = journal::signCheckpoint(seq, chain.head(), now, m_config.relayKey.privateKey);
+                if (!cp) return tl::unexpected(cp.error());
+                auto c = db.prepare("INSERT INTO checkpoints (seq, data) VALUES (?, ?)");
+                if (!c) return tl::unexpected(c.error());
+                c->bind(1, std::int64_t(seq)).bind(2, cp->serialize());
+                if (auto r = c->run(); !r) return tl::unexpected(r.error());
+                lastCheckpoint = seq;
+            }
+            // Only now, with every write of this job done, does the in-memory head move. If the
+            // batch's COMMIT fails, the rollback hook reloads it from the database.
+            m_chain = chain;
+            m_lastCheckpoint = lastCheckpoint;
+            auto* r = response->mutable_send_result();
+            r->set_server_time_ms(now);
+            r->set_journal_sequence(seq);
+            r->set_chain_hash(std::string(chain.head().begin(), chain.head().end()));
+            return Completion([this, frames = std::move(frames), response, done] {
+                done(*response);
+                pushLive(frames);
+            });
+        },
+        [done, response](const Error& e) {
+            // A 409 carries its device lists in the response the job filled in.
+            if (response->status() == proto::STATUS_CONFLICT) return done(*response);
+            done(responseFor(e));
+        });
+}
+
+// ---- delivery -------------------------------------------------------------------------------------
+
+void RelayService::connect(const DeviceId& device, std::shared_ptr<PushSink> sink) {
+    drain(device, std::move(sink), 0);
+}
+
+void RelayService::disconnect(const DeviceId& device, const PushSink* sink) {
+    std::lock_guard lock(m_sinksMutex);
+    auto it = m_live.find(device);
+    if (it != m_live.end()) {
+        auto current = it->second.lock();
+        if (!current || current.get() == sink) m_live.erase(it);
+    }
+}
+
+// Pages through the device's queue between batches (only committed rows, and no commit can
+// slip in between the last page and going live), then registers the sink for live pushes.
+void RelayService::drain(const DeviceId& device, std::shared_ptr<PushSink> sink, std::uint64_t afterId) {
+    m_storage->postBetweenBatches([this, device, sink, afterId](Database& db) {
+        auto st = db.prepare("SELECT id, message_id, conversation, sender_user, sender_device, type, body, "
+                             "server_time_ms, commitment, journal_seq FROM queue WHERE user = ? AND device = ? "
+                             "AND id > ? ORDER BY id LIMIT ?");
+        if (!st) {
+            sink->close(1011, "storage unavailable");
+            return;
+        }
+        st->bind(1, std::string_view(device.user)).bind(2, std::int64_t(device.device))
+            .bind(3, std::int64_t(afterId)).bind(4, std::int64_t(m_config.drainPage));
+        std::uint64_t last = afterId;
+        std::uint32_t count = 0;
+        while (true) {
+            auto row = st->step();
+            if (!row) {
+                sink->close(1011, "storage unavailable");
+                return;
+            }
+            if (!*row) break;
+            ++count;
+            proto::Push p;
+            auto* e = p.mutable_envelope();
+            last = std::uint64_t(st->columnInt(0));
+            e->set_queue_id(last);
+            Bytes mid = st->columnBlob(1), body = st->columnBlob(6), c = st->columnBlob(8);
+            e->set_message_id(std::string(mid.begin(), mid.end()));
+            e->set_conversation_id(st->columnText(2));
+            e->mutable_sender()->set_user(st->columnText(3));
+            e->mutable_sender()->set_device(std::uint32_t(st->columnInt(4)));
+            e->set_type(std::uint32_t(st->columnInt(5)));
+            e->set_body(std::string(body.begin(), body.end()));
+            e->set_server_time_ms(std::uint64_t(st->columnInt(7)));
+            e->set_commitment(std::string(c.begin(), c.end()));
+            e->set_journal_sequence(std::uint64_t(st->columnInt(9)));
+            if (!sink->push(pushFrame(std::move(p)))) return;  // closed or too slow: next connect drains
+        }
+        if (count == m_config.drainPage) return drain(device, sink, last);
+        std::lock_guard lock(m_sinksMutex);
+        m_live[device] = sink;
+    });
+}
+
+void RelayService::pushLive(const std::vector<std::pair<DeviceId, proto::Frame>>& frames) {
+    for (const auto& [device, frame] : frames) {
+        std::shared_ptr<PushSink> sink;
+        {
+            std::lock_guard lock(m_sinksMutex);
+            auto it = m_live.find(device);
+            if (it == m_live.end()) continue;
+            sink = it->second.lock();
+            if (!sink) {
+                m_live.erase(it);
+                continue;
+            }
+        }
+        // A sink that refuses (slow reader) is dropped from live delivery; its queue rows stay
+        // and are drained on its next connection.
+        if (!sink->push(frame)) {
+            std::lock_guard lock(m_sinksMutex);
+            m_live.erase(device);
+            sink->close(1013, "too slow; reconnect to resume");
+        }
+    }
+}
+
+}  // namespace verbatim::relay

@@ -1,0 +1,124 @@
+#pragma once
+/// @file RelayService.h
+/// The relay's domain logic, with no networking: accounts and devices, pre-keys, conversations,
+/// the store-and-forward queue, the journal log and invites. Every request runs as a job on the
+/// StorageThread (group commit) and completes through a callback after the data is durable.
+/// The network layer (relay/net) authenticates devices, turns frames into handle() calls and
+/// implements PushSink; tests drive this class directly.
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+
+#include "crypto/Ed25519.h"
+#include "journal/HashChain.h"
+#include "relay/core/RateLimiter.h"
+#include "relay/core/StorageThread.h"
+#include "wire.pb.h"
+
+namespace verbatim::relay {
+
+/// An authenticated device.
+struct DeviceId {
+    std::string user;
+    std::uint32_t device = 0;
+    proto::Role role = proto::ROLE_UNSPECIFIED;
+    Bytes identityKey;  ///< the device's Signal identity key (33 bytes), to check its signatures
+    bool operator<(const DeviceId& o) const {
+        return std::tie(user, device) < std::tie(o.user, o.device);
+    }
+};
+
+/// Where the relay pushes frames for one connected device. Implemented by the WebSocket session;
+/// push() may be called from the storage thread and must only queue (never block).
+class PushSink {
+public:
+    virtual ~PushSink() = default;
+    /// Queue a frame for the device. Returns false when the sink is closed or over its limit;
+    /// the relay then stops live pushing to it (the data stays queued for the next drain).
+    virtual bool push(const proto::Frame& frame) = 0;
+    /// Close the connection (revocation): `code` is a WebSocket close code.
+    virtual void close(std::uint16_t code, const char* reason) = 0;
+};
+
+struct RelayConfig {
+    std::string publicAddress = "127.0.0.1:8443";  ///< HOST:PORT put into links
+    Bytes journalPublicKey;                       ///< 32 bytes, current journal key
+    crypto::Ed25519KeyPair relayKey;              ///< signs checkpoints
+    Bytes firmManifest;                           ///< signed by the firm root key
+    std::string firmFingerprint;                  ///< hex, put into links
+    std::uint32_t checkpointEvery = 256;          ///< sign a checkpoint every N entries
+    std::size_t maxEnvelopesPerSend = 1000;
+    std::size_t maxEnvelopeBytes = 256 * 1024;
+    std::uint32_t preKeyLowWatermark = 20;
+    std::uint32_t drainPage = 256;
+    RateLimits limits;
+};
+
+class RelayService {
+public:
+    using Done = std::function<void(proto::Response)>;
+
+    /// Opens the service on an opened relay database (migrations run here).
+    [[nodiscard]] static Result<std::unique_ptr<RelayService>> open(
+        std::unique_ptr<storage::Database> db, RelayConfig config);
+    ~RelayService();
+
+    // ---- administration (CLI, tests) ---------------------------------------------------------
+    [[nodiscard]] Result<void> createUser(const std::string& id, proto::Role role,
+                                          const std::string& displayName, const std::string& actor);
+    /// A single-use enrollment token for `user` (created by createUser). Returns the token.
+    [[nodiscard]] Result<std::string> createEnrollmentToken(const std::string& user,
+                                                            std::uint64_t ttlMs,
+                                                            const std::string& actor);
+    /// The verbatim:// link for a token.
+    std::string linkFor(const std::string& kind, const std::string& token) const;
+    [[nodiscard]] Result<void> revokeDevice(const std::string& user, std::uint32_t device,
+                                            const std::string& actor);
+
+    // ---- devices ---------------------------------------------------------------------------------
+    /// Redeems an enrollment or invite token and creates the device. `clientAddress` keys the
+    /// per-address rate limit.
+    void registerDevice(const proto::RegisterDevice& request, const std::string& clientAddress,
+                        std::function<void(Result<proto::Registered>, std::uint64_t retryAfterMs)> done);
+    /// Checks a device's credentials (constant-time against the stored hash).
+    void authenticate(const std::string& user, std::uint32_t device, ByteView secret,
+                      std::function<void(Result<DeviceId>)> done);
+
+    /// Handles one request from an authenticated device. `done` runs once, on any thread.
+    void handle(const DeviceId& from, proto::Request request, Done done);
+
+    /// Attaches a connected device: queued envelopes are pushed in order, then live ones.
+    void connect(const DeviceId& device, std::shared_ptr<PushSink> sink);
+    void disconnect(const DeviceId& device, const PushSink* sink);
+
+    /// Current journal head (sequence, chain hash), read on the storage thread.
+    std::pair<std::uint64_t, journal::ChainHash> journalHead();
+    StorageThread& storage() { return *m_storage; }
+    const RelayConfig& config() const { return m_config; }
+
+private:
+    RelayService(std::unique_ptr<storage::Database> db, RelayConfig config);
+    Result<void> loadState(storage::Database& db);
+
+    void handleSend(const DeviceId& from, proto::SendMessage send, Done done);
+    void drain(const DeviceId& device, std::shared_ptr<PushSink> sink, std::uint64_t afterId);
+    void pushLive(const std::vector<std::pair<DeviceId, proto::Frame>>& frames);
+
+    RelayConfig m_config;
+    std::unique_ptr<StorageThread> m_storage;
+    RateLimiter m_limiter;
+
+    // Storage-thread state.
+    journal::ChainBuilder m_chain;
+    std::uint64_t m_lastCheckpoint = 0;
+
+    // Live sinks; guarded by m_sinksMutex (pushes copy the pointer under the lock and push
+    // outside it).
+    std::mutex m_sinksMutex;
+    std::map<DeviceId, std::weak_ptr<PushSink>> m_live;
+};
+
+}  // namespace verbatim::relay

@@ -1,0 +1,137 @@
+#include "relay/core/StorageThread.h"
+
+#include <future>
+
+#include "common/Log.h"
+
+namespace verbatim::relay {
+
+StorageThread::StorageThread(std::unique_ptr<storage::Database> db, std::size_t maxBatch)
+    : m_db(std::move(db)), m_maxBatch(maxBatch), m_thread([this] { loop(); }) {}
+
+StorageThread::~StorageThread() { stop(); }
+
+void StorageThread::setRollbackHook(std::function<void(storage::Database&)> hook) {
+    runSync([&](storage::Database&) { m_rollbackHook = std::move(hook); });
+}
+
+void StorageThread::post(Work work, OnError onError) {
+    {
+        std::lock_guard lock(m_mutex);
+        if (!m_stopping) {
+            m_queue.push_back({std::move(work), std::move(onError)});
+            m_cv.notify_one();
+            return;
+        }
+    }
+    onError(Error{ErrorCode::Storage, "relay storage is shutting down", 0});
+}
+
+void StorageThread::postBetweenBatches(std::function<void(storage::Database&)> fn) {
+    std::lock_guard lock(m_mutex);
+    if (m_stopping) return;
+    m_sync.push_back(std::move(fn));
+    m_cv.notify_one();
+}
+
+void StorageThread::runSync(const std::function<void(storage::Database&)>& fn) {
+    if (std::this_thread::get_id() == m_thread.get_id()) {
+        fn(*m_db);
+        return;
+    }
+    std::promise<void> done;
+    {
+        std::lock_guard lock(m_mutex);
+        m_sync.push_back([&](storage::Database& db) {
+            fn(db);
+            done.set_value();
+        });
+        m_cv.notify_one();
+    }
+    done.get_future().wait();
+}
+
+void StorageThread::stop() {
+    {
+        std::lock_guard lock(m_mutex);
+        if (m_stopping && !m_thread.joinable()) return;
+        m_stopping = true;
+        m_cv.notify_one();
+    }
+    if (m_thread.joinable() && std::this_thread::get_id() != m_thread.get_id()) m_thread.join();
+}
+
+void StorageThread::loop() {
+    std::deque<Job> batch;
+    while (true) {
+        std::deque<std::function<void(storage::Database&)>> sync;
+        {
+            std::unique_lock lock(m_mutex);
+            m_cv.wait(lock, [&] { return m_stopping || !m_queue.empty() || !m_sync.empty(); });
+            sync.swap(m_sync);
+            while (!m_queue.empty() && batch.size() < m_maxBatch) {
+                batch.push_back(std::move(m_queue.front()));
+                m_queue.pop_front();
+            }
+            if (batch.empty() && sync.empty() && m_stopping) return;
+        }
+        for (auto& fn : sync) fn(*m_db);
+        if (!batch.empty()) runBatch(batch);
+        batch.clear();
+    }
+}
+
+void StorageThread::runBatch(std::deque<Job>& batch) {
+    struct Outcome {
+        std::function<void()> done;
+        std::optional<Error> error;
+    };
+    std::vector<Outcome> outcomes(batch.size());
+    auto failAll = [&](const Error& e) {
+        for (std::size_t i = 0; i < batch.size(); ++i)
+            if (batch[i].onError) batch[i].onError(outcomes[i].error ? *outcomes[i].error : e);
+    };
+    if (auto r = m_db->begin(); !r) {
+        log::write(log::Level::Error, "storage.begin_failed", {{"error", r.error().message}});
+        failAll(r.error());
+        return;
+    }
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+        if (auto r = m_db->exec("SAVEPOINT job"); !r) {
+            outcomes[i].error = r.error();
+            continue;
+        }
+        Result<std::function<void()>> result = fail(ErrorCode::Internal, "job threw");
+        try {
+            result = batch[i].work(*m_db);
+        } catch (...) {
+        }
+        if (result) {
+            outcomes[i].done = std::move(*result);
+            (void)m_db->exec("RELEASE job");
+        } else {
+            outcomes[i].error = result.error();
+            (void)m_db->exec("ROLLBACK TO job; RELEASE job");
+        }
+    }
+    if (auto r = m_db->commit(); !r) {
+        // Nothing of this batch is durable: every job fails, including those that succeeded.
+        log::write(log::Level::Error, "storage.commit_failed", {{"error", r.error().message}});
+        m_db->rollback();
+        if (m_rollbackHook) m_rollbackHook(*m_db);
+        for (auto& o : outcomes) o.error.reset();
+        failAll(Error{ErrorCode::Storage, "storage commit failed", r.error().detail});
+        return;
+    }
+    ++m_batches;
+    m_jobs += batch.size();
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+        if (outcomes[i].error) {
+            if (batch[i].onError) batch[i].onError(*outcomes[i].error);
+        } else if (outcomes[i].done) {
+            outcomes[i].done();
+        }
+    }
+}
+
+}  // namespace verbatim::relay

@@ -1,0 +1,72 @@
+#pragma once
+/// @file StorageThread.h
+/// The relay's single storage thread with group commit. I/O threads never touch the database:
+/// they post jobs here. The thread takes every job that is waiting, runs them inside ONE
+/// transaction (each under its own savepoint, so one failing job does not sink the others),
+/// commits once, and only then runs the jobs' completions. A completion therefore means
+/// "durably stored": acknowledgements are sent from completions, never earlier.
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <thread>
+
+#include "storage/Database.h"
+
+namespace verbatim::relay {
+
+class StorageThread {
+public:
+    /// Runs inside the batch transaction. Returns the completion to run after COMMIT succeeds
+    /// (may be empty), or an error: then the job's writes are rolled back and onError runs.
+    using Work = std::function<Result<std::function<void()>>(storage::Database&)>;
+    using OnError = std::function<void(const Error&)>;
+
+    /// Takes ownership of `db`. `onBatchRolledBack` runs on the storage thread when a batch's
+    /// COMMIT fails, so that in-memory state derived from the batch can be reloaded.
+    StorageThread(std::unique_ptr<storage::Database> db, std::size_t maxBatch = 512);
+    ~StorageThread();
+    StorageThread(const StorageThread&) = delete;
+    StorageThread& operator=(const StorageThread&) = delete;
+
+    /// Queues a job. Thread-safe. After stop() the job fails at once with Unavailable-like
+    /// ErrorCode::Storage.
+    void post(Work work, OnError onError);
+    /// Queues `fn` to run on the storage thread between batches, outside any transaction: it
+    /// sees only committed data, and no commit can happen while it runs. Thread-safe.
+    void postBetweenBatches(std::function<void(storage::Database&)> fn);
+    /// Runs `fn` on the storage thread outside any transaction (for reads that must not wait for
+    /// a batch, and for start-up work) and waits for it.
+    void runSync(const std::function<void(storage::Database&)>& fn);
+    /// Finishes queued jobs, then stops the thread. Idempotent.
+    void stop();
+
+    /// Called on the storage thread after a failed COMMIT (state reload hook).
+    void setRollbackHook(std::function<void(storage::Database&)> hook);
+
+    /// Counters for /metrics.
+    std::uint64_t batches() const { return m_batches; }
+    std::uint64_t jobs() const { return m_jobs; }
+
+private:
+    struct Job {
+        Work work;
+        OnError onError;
+    };
+    void loop();
+    void runBatch(std::deque<Job>& batch);
+
+    std::unique_ptr<storage::Database> m_db;
+    std::size_t m_maxBatch;
+    std::mutex m_mutex;
+    std::condition_variable m_cv;
+    std::deque<Job> m_queue;
+    std::deque<std::function<void(storage::Database&)>> m_sync;
+    bool m_stopping = false;
+    std::function<void(storage::Database&)> m_rollbackHook;
+    std::atomic<std::uint64_t> m_batches{0}, m_jobs{0};
+    std::thread m_thread;
+};
+
+}  // namespace verbatim::relay

@@ -1,0 +1,84 @@
+// The passphrase-sealed key file: round trip, wrong passphrase, tamper, hostile parameters.
+
+#include <QtTest>
+
+#include "crypto/PassphraseBox.h"
+#include "crypto/Random.h"
+
+using namespace verbatim;
+using namespace verbatim::crypto;
+
+class TestPassphraseBox : public QObject {
+    Q_OBJECT
+    const ScryptParams m_fast{10, 8, 1};
+
+private slots:
+    void roundTripReturnsTheSecret() {
+        Bytes secret = randomBytes(32);
+        auto box = passphraseSeal(secret, view("correct horse battery staple"), m_fast);
+        QVERIFY(box);
+        auto opened = passphraseOpen(*box, view("correct horse battery staple"));
+        QVERIFY(opened);
+        QVERIFY(constantTimeEqual(*opened, secret));
+    }
+
+    void defaultParametersRoundTrip() {
+        Bytes secret = randomBytes(32);
+        auto box = passphraseSeal(secret, view("pw"));
+        QVERIFY(box);
+        QCOMPARE(int((*box)[4]), 15);
+        QVERIFY(passphraseOpen(*box, view("pw")));
+    }
+
+    void wrongPassphraseIsWrongKeyAndLeaksNothing() {
+        Bytes secret = randomBytes(32);
+        auto box = passphraseSeal(secret, view("right"), m_fast);
+        auto opened = passphraseOpen(*box, view("wrong"));
+        QVERIFY(!opened);
+        QCOMPARE(opened.error().code, ErrorCode::WrongKey);
+        QVERIFY(opened.error().message.find("right") == std::string::npos);
+        QVERIFY(opened.error().message.find(toHex(secret)) == std::string::npos);
+    }
+
+    void everyFlippedByteFails() {
+        auto box = *passphraseSeal(randomBytes(32), view("pw"), m_fast);
+        for (std::size_t i = 0; i < box.size(); ++i) {
+            Bytes t = box;
+            t[i] ^= 0x01;
+            if (i == 4) t[i] = 11;  // keep the cost bounded while still changing N
+            QVERIFY2(!passphraseOpen(t, view("pw")), qPrintable(QString("byte %1").arg(i)));
+        }
+    }
+
+    void truncatedOrForeignFilesAreMalformed() {
+        auto box = *passphraseSeal(randomBytes(32), view("pw"), m_fast);
+        for (std::size_t n : {std::size_t(0), std::size_t(3), std::size_t(40), box.size() - 17}) {
+            auto r = passphraseOpen(ByteView(box.data(), n), view("pw"));
+            QVERIFY(!r);
+            QCOMPARE(r.error().code, ErrorCode::Malformed);
+        }
+        auto r = passphraseOpen(view("SQLite format 3\0 and then some more bytes to reach the size"), view("pw"));
+        QVERIFY(!r);
+    }
+
+    void hostileCostParametersAreRefusedQuickly() {
+        auto box = *passphraseSeal(randomBytes(32), view("pw"), m_fast);
+        Bytes t = box;
+        t[4] = 40;  // N = 2^40 would need terabytes
+        QElapsedTimer timer;
+        timer.start();
+        auto r = passphraseOpen(t, view("pw"));
+        QVERIFY(!r);
+        QCOMPARE(r.error().code, ErrorCode::Unsupported);
+        QVERIFY(timer.elapsed() < 1000);
+    }
+
+    void emptyPassphraseIsRefused() {
+        auto r = passphraseSeal(randomBytes(32), ByteView(), m_fast);
+        QVERIFY(!r);
+        QCOMPARE(r.error().code, ErrorCode::InvalidArgument);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestPassphraseBox)
+#include "tst_passphrase_box.moc"
