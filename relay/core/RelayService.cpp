@@ -355,6 +355,95 @@ Result<void> RelayService::revokeDevice(const std::string& user, std::uint32_t d
     return out;
 }
 
+Result<std::vector<RelayService::UserRow>> RelayService::listUsers() {
+    Result<std::vector<UserRow>> out = std::vector<UserRow>();
+    m_storage->runSync([&](Database& db) {
+        auto st = db.prepare("SELECT id, display_name, role, created_ms FROM users ORDER BY id");
+        if (!st) return void(out = tl::unexpected(st.error()));
+        while (true) {
+            auto row = st->step();
+            if (!row) return void(out = tl::unexpected(row.error()));
+            if (!*row) break;
+            out->push_back({st->columnText(0), st->columnText(1), proto::Role(st->columnInt(2)),
+                            std::uint64_t(st->columnInt(3))});
+        }
+    });
+    return out;
+}
+
+Result<std::vector<RelayService::DeviceRow>> RelayService::listDevices(const std::string& user) {
+    Result<std::vector<DeviceRow>> out = std::vector<DeviceRow>();
+    m_storage->runSync([&](Database& db) {
+        auto st = db.prepare("SELECT d.user, d.device, u.role, d.platform, d.app_version, d.enrolled_ms, "
+                             "d.last_seen_ms, coalesce(d.revoked_ms, 0) FROM devices d JOIN users u ON u.id = d.user "
+                             "WHERE ? = '' OR d.user = ? ORDER BY d.user, d.device");
+        if (!st) return void(out = tl::unexpected(st.error()));
+        st->bind(1, std::string_view(user)).bind(2, std::string_view(user));
+        while (true) {
+            auto row = st->step();
+            if (!row) return void(out = tl::unexpected(row.error()));
+            if (!*row) break;
+            out->push_back({st->columnText(0), std::uint32_t(st->columnInt(1)), proto::Role(st->columnInt(2)),
+                            st->columnText(3), st->columnText(4), std::uint64_t(st->columnInt(5)),
+                            std::uint64_t(st->columnInt(6)), std::uint64_t(st->columnInt(7))});
+        }
+    });
+    return out;
+}
+
+Result<std::string> RelayService::inviteToMatter(const std::string& from, const std::string& title,
+                                                 std::uint64_t ttlMs) {
+    if (title.empty() || title.size() > 200) return fail(ErrorCode::InvalidArgument, "matter title must be 1-200 bytes");
+    std::string token = randomHex(16);
+    Result<std::string> out = linkFor("join", token);
+    std::promise<void> done;
+    m_storage->post(
+        [&](Database& db) -> Result<Completion> {
+            auto role = db.prepare("SELECT role FROM users WHERE id = ?");
+            if (!role) return tl::unexpected(role.error());
+            role->bind(1, std::string_view(from));
+            auto row = role->step();
+            if (!row) return tl::unexpected(row.error());
+            if (!*row) return fail(ErrorCode::NotFound, "no such user");
+            auto r = proto::Role(role->columnInt(0));
+            if (r != proto::ROLE_LAWYER && r != proto::ROLE_SUPERVISOR)
+                return fail(ErrorCode::InvalidArgument, "only lawyers and supervisors invite clients");
+            std::uint64_t now = wallClockMs();
+            auto find = db.prepare("SELECT c.id FROM conversations c JOIN members m ON m.conversation = c.id "
+                                   "WHERE c.title = ? AND c.is_matter = 1 AND m.user = ? LIMIT 1");
+            if (!find) return tl::unexpected(find.error());
+            find->bind(1, std::string_view(title)).bind(2, std::string_view(from));
+            auto have = find->step();
+            if (!have) return tl::unexpected(have.error());
+            std::string conv = *have ? find->columnText(0) : randomHex(16);
+            if (!*have) {
+                auto c = db.prepare("INSERT INTO conversations (id, title, is_matter, created_by, created_ms) VALUES (?, ?, 1, ?, ?)");
+                if (!c) return tl::unexpected(c.error());
+                c->bind(1, std::string_view(conv)).bind(2, std::string_view(title)).bind(3, std::string_view(from))
+                    .bind(4, std::int64_t(now));
+                if (auto e = c->run(); !e) return tl::unexpected(e.error());
+                auto m = db.prepare("INSERT INTO members (conversation, user, joined_ms) VALUES (?, ?, ?)");
+                if (!m) return tl::unexpected(m.error());
+                m->bind(1, std::string_view(conv)).bind(2, std::string_view(from)).bind(3, std::int64_t(now));
+                if (auto e = m->run(); !e) return tl::unexpected(e.error());
+            }
+            auto st = db.prepare("INSERT INTO tokens (hash, kind, conversation, inviter, created_ms, expires_ms) "
+                                 "VALUES (?, ?, ?, ?, ?, ?)");
+            if (!st) return tl::unexpected(st.error());
+            st->bind(1, tokenHash(token)).bind(2, std::int64_t(kTokenInvite)).bind(3, std::string_view(conv))
+                .bind(4, std::string_view(from)).bind(5, std::int64_t(now)).bind(6, std::int64_t(now + ttlMs));
+            if (auto e = st->run(); !e) return tl::unexpected(e.error());
+            if (auto e = audit(db, from, "invite-created", conv); !e) return tl::unexpected(e.error());
+            return Completion([&] { done.set_value(); });
+        },
+        [&](const Error& e) {
+            out = tl::unexpected(e);
+            done.set_value();
+        });
+    done.get_future().wait();
+    return out;
+}
+
 // ---- registration and authentication ------------------------------------------------------------
 
 void RelayService::registerDevice(const proto::RegisterDevice& req, const std::string& clientAddress,

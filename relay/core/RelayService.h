@@ -75,6 +75,24 @@ public:
                                                             const std::string& actor);
     /// The verbatim:// link for a token.
     std::string linkFor(const std::string& kind, const std::string& token) const;
+    struct UserRow {
+        std::string id, displayName;
+        proto::Role role;
+        std::uint64_t createdMs;
+    };
+    struct DeviceRow {
+        std::string user;
+        std::uint32_t device;
+        proto::Role role;
+        std::string platform, appVersion;
+        std::uint64_t enrolledMs, lastSeenMs, revokedMs;  ///< 0 when never / not revoked
+    };
+    [[nodiscard]] Result<std::vector<UserRow>> listUsers();
+    /// All devices, or one user's when `user` is not empty.
+    [[nodiscard]] Result<std::vector<DeviceRow>> listDevices(const std::string& user);
+    /// Opens (or reuses) the matter `title` of lawyer `from` and returns an invite link to it.
+    [[nodiscard]] Result<std::string> inviteToMatter(const std::string& from, const std::string& title,
+                                                     std::uint64_t ttlMs);
     [[nodiscard]] Result<void> revokeDevice(const std::string& user, std::uint32_t device,
                                             const std::string& actor);
 

@@ -39,7 +39,8 @@ Statement& Statement::bind(int i, std::int64_t v) {
     return *this;
 }
 Statement& Statement::bind(int i, std::string_view t) {
-    sqlite3_bind_text(m_stmt, i, t.data(), int(t.size()), SQLITE_TRANSIENT);
+    // An empty view may have a null data pointer, which SQLite would bind as NULL.
+    sqlite3_bind_text(m_stmt, i, t.data() ? t.data() : "", int(t.size()), SQLITE_TRANSIENT);
     return *this;
 }
 Statement& Statement::bind(int i, ByteView b) {

@@ -1,0 +1,330 @@
+// verbatim-relay: init | serve | admin. See README "Running the relay".
+
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <algorithm>
+
+#include "common/Log.h"
+#include "crypto/Ed25519.h"
+#include "crypto/PassphraseBox.h"
+#include "crypto/Random.h"
+#include "journal/FirmManifest.h"
+#include "relay/core/RelayService.h"
+#include "relay/net/RelayServer.h"
+#include "relay/net/TlsCert.h"
+
+using namespace verbatim;
+namespace fs = std::filesystem;
+
+namespace {
+
+int usage() {
+    std::fputs(
+        "usage:\n"
+        "  verbatim-relay init --data DIR --firm NAME --journal-key JOURNAL.pub --root-key-out FILE\n"
+        "                      [--address HOST:PORT] [--passphrase-file FILE]\n"
+        "  verbatim-relay serve --data DIR [--listen 127.0.0.1:8443] [--admin-listen 127.0.0.1:9443]\n"
+        "                      [--cert FILE --key FILE]\n"
+        "  verbatim-relay admin --data DIR enroll USER --role lawyer|supervisor|compliance|admin --name NAME\n"
+        "  verbatim-relay admin --data DIR users | devices [USER] | revoke USER DEVICE\n"
+        "  verbatim-relay admin --data DIR invite --from USER --matter TITLE\n"
+        "The root key passphrase comes from VERBATIM_PASSPHRASE or --passphrase-file.\n",
+        stderr);
+    return 2;
+}
+
+int die(const std::string& message) {
+    std::fprintf(stderr, "verbatim-relay: %s\n", message.c_str());
+    return 1;
+}
+
+struct Args {
+    std::vector<std::string> positional;
+    std::map<std::string, std::string> options;
+    std::string opt(const std::string& k, const std::string& def = "") const {
+        auto it = options.find(k);
+        return it == options.end() ? def : it->second;
+    }
+};
+
+Args parse(int argc, char** argv, int from) {
+    Args a;
+    for (int i = from; i < argc; ++i) {
+        std::string s = argv[i];
+        if (s.rfind("--", 0) == 0 && i + 1 < argc) {
+            a.options[s.substr(2)] = argv[++i];
+        } else {
+            a.positional.push_back(s);
+        }
+    }
+    return a;
+}
+
+Result<std::string> readFile(const fs::path& p) {
+    std::ifstream f(p, std::ios::binary);
+    if (!f) return fail(ErrorCode::NotFound, "cannot read " + p.string());
+    return std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+}
+
+Result<void> writeFile(const fs::path& p, ByteView data, bool secret) {
+    int fd = ::open(p.c_str(), O_WRONLY | O_CREAT | O_TRUNC, secret ? 0600 : 0644);
+    if (fd < 0) return fail(ErrorCode::Storage, "cannot write " + p.string());
+    std::size_t off = 0;
+    while (off < data.size()) {
+        auto n = ::write(fd, data.data() + off, data.size() - off);
+        if (n <= 0) {
+            ::close(fd);
+            return fail(ErrorCode::Storage, "cannot write " + p.string());
+        }
+        off += std::size_t(n);
+    }
+    ::fsync(fd);
+    ::close(fd);
+    return {};
+}
+
+Result<std::string> passphrase(const Args& a) {
+    if (auto file = a.opt("passphrase-file"); !file.empty()) {
+        auto s = readFile(file);
+        if (!s) return s;
+        while (!s->empty() && (s->back() == '\n' || s->back() == '\r')) s->pop_back();
+        return s;
+    }
+    if (const char* env = std::getenv("VERBATIM_PASSPHRASE"); env && *env) return std::string(env);
+    return fail(ErrorCode::InvalidArgument, "set VERBATIM_PASSPHRASE or pass --passphrase-file");
+}
+
+// A journal public key file holds 64 hex characters (verbatim-journal keygen writes it).
+Result<Bytes> readJournalPublicKey(const fs::path& p) {
+    auto s = readFile(p);
+    if (!s) return tl::unexpected(s.error());
+    std::string hex;
+    for (char c : *s)
+        if (!std::isspace(static_cast<unsigned char>(c))) hex.push_back(c);
+    auto key = fromHex(hex);
+    if (!key || key->size() != 32) return fail(ErrorCode::Malformed, "journal public key file must hold 64 hex digits");
+    return key;
+}
+
+struct DataDir {
+    fs::path dir;
+    fs::path db() const { return dir / "relay.db"; }
+    fs::path dbKey() const { return dir / "db.key"; }
+    fs::path relayKey() const { return dir / "relay.key"; }
+    fs::path manifest() const { return dir / "manifest.bin"; }
+    fs::path address() const { return dir / "address"; }
+    fs::path cert() const { return dir / "tls.crt"; }
+    fs::path tlsKey() const { return dir / "tls.key"; }
+};
+
+Result<std::unique_ptr<relay::RelayService>> openService(const DataDir& d) {
+    auto key = readFile(d.dbKey());
+    if (!key) return tl::unexpected(key.error());
+    auto raw = fromHex(*key);
+    if (!raw || raw->size() != 32) return fail(ErrorCode::Malformed, "db.key is damaged");
+    auto db = storage::Database::open(d.db().string(), *raw, {false, storage::Durability::Full});
+    secureWipe(raw->data(), raw->size());
+    if (!db) return tl::unexpected(db.error());
+    auto manifestBytes = readFile(d.manifest());
+    if (!manifestBytes) return tl::unexpected(manifestBytes.error());
+    auto manifest = journal::FirmManifest::parse(view(*manifestBytes));
+    if (!manifest) return tl::unexpected(manifest.error());
+    auto relayKey = readFile(d.relayKey());
+    if (!relayKey) return tl::unexpected(relayKey.error());
+    auto seed = fromHex(*relayKey);
+    if (!seed || seed->size() != 32) return fail(ErrorCode::Malformed, "relay.key is damaged");
+    relay::RelayConfig config;
+    auto addr = readFile(d.address());
+    config.publicAddress = addr ? *addr : manifest->relayAddress;
+    config.journalPublicKey = manifest->currentJournalKey()->publicKey;
+    config.relayKey.privateKey = toSecure(*seed);
+    config.relayKey.publicKey = manifest->relayPublicKey;
+    config.firmManifest = toBytes(view(*manifestBytes));
+    config.firmFingerprint = journal::firmFingerprint(manifest->rootPublicKey);
+    return relay::RelayService::open(std::move(*db), std::move(config));
+}
+
+int cmdInit(const Args& a) {
+    std::string dataDir = a.opt("data"), firm = a.opt("firm"), journalKey = a.opt("journal-key"),
+                rootOut = a.opt("root-key-out"), address = a.opt("address", "127.0.0.1:8443");
+    if (dataDir.empty() || firm.empty() || journalKey.empty() || rootOut.empty()) return usage();
+    DataDir d{dataDir};
+    if (fs::exists(d.db())) return die("refusing to overwrite an existing relay in " + dataDir);
+    if (fs::path(rootOut).lexically_normal().parent_path() == d.dir.lexically_normal() ||
+        fs::absolute(rootOut).parent_path() == fs::absolute(d.dir))
+        return die("the root key must not live in the relay's data directory");
+    auto pass = passphrase(a);
+    if (!pass) return die(pass.error().message);
+    auto jpub = readJournalPublicKey(journalKey);
+    if (!jpub) return die(jpub.error().message);
+
+    fs::create_directories(d.dir);
+    fs::permissions(d.dir, fs::perms::owner_all, fs::perm_options::replace);
+    SecureBytes dbKey = crypto::randomSecret(32);
+    auto relayKey = crypto::ed25519Generate();
+    auto rootKey = crypto::ed25519Generate();
+    if (!relayKey || !rootKey) return die("key generation failed");
+
+    journal::FirmManifest m;
+    m.firmName = firm;
+    m.relayAddress = address;
+    m.issuedMs = relay::wallClockMs();
+    m.relayPublicKey = relayKey->publicKey;
+    m.journalKeys.push_back({*jpub, m.issuedMs});
+    if (auto r = m.sign(rootKey->privateKey); !r) return die(r.error().message);
+
+    auto box = crypto::passphraseSeal(rootKey->privateKey, view(*pass));
+    if (!box) return die(box.error().message);
+    std::string dbKeyHex = toHex(dbKey), relayHex = toHex(relayKey->privateKey);
+    Result<void> w = writeFile(rootOut, *box, true);
+    if (w) w = writeFile(d.dbKey(), view(dbKeyHex), true);
+    if (w) w = writeFile(d.relayKey(), view(relayHex), true);
+    secureWipe(dbKeyHex.data(), dbKeyHex.size());
+    secureWipe(relayHex.data(), relayHex.size());
+    if (w) w = writeFile(d.manifest(), m.serialize(), false);
+    if (w) w = writeFile(d.address(), view(address), false);
+    if (!w) return die(w.error().message);
+    auto host = address.substr(0, address.rfind(':'));
+    if (auto r = relay::generateSelfSignedCertificate(d.cert().string(), d.tlsKey().string(), host); !r)
+        return die(r.error().message);
+    auto db = storage::Database::open(d.db().string(), dbKey, {true, storage::Durability::Full});
+    if (!db) return die(db.error().message);
+    db->reset();
+    auto service = openService(d);
+    if (!service) return die(service.error().message);
+    std::printf("initialised relay for %s in %s\n", firm.c_str(), dataDir.c_str());
+    std::printf("firm fingerprint: %s\n", journal::firmFingerprint(rootKey->publicKey).c_str());
+    std::printf("root key (keep offline): %s\n", rootOut.c_str());
+    return 0;
+}
+
+std::pair<std::string, std::uint16_t> splitHostPort(const std::string& s, std::uint16_t def) {
+    auto colon = s.rfind(':');
+    if (colon == std::string::npos) return {s, def};
+    return {s.substr(0, colon), std::uint16_t(std::stoi(s.substr(colon + 1)))};
+}
+
+int cmdServe(const Args& a) {
+    if (a.opt("data").empty()) return usage();
+    // Keys live in this process: no core dumps, no ptrace by other users (TeleMessage lesson).
+    prctl(PR_SET_DUMPABLE, 0);
+    rlimit none{0, 0};
+    setrlimit(RLIMIT_CORE, &none);
+    DataDir d{a.opt("data")};
+    auto service = openService(d);
+    if (!service) return die(service.error().message);
+    relay::ServerConfig config;
+    std::tie(config.listenAddress, config.port) = splitHostPort(a.opt("listen", "127.0.0.1:8443"), 8443);
+    std::tie(config.adminAddress, config.adminPort) = splitHostPort(a.opt("admin-listen", "127.0.0.1:9443"), 9443);
+    config.certFile = a.opt("cert", d.cert().string());
+    config.keyFile = a.opt("key", d.tlsKey().string());
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);  // before any thread starts
+    auto server = relay::RelayServer::start(**service, config);
+    if (!server) return die(server.error().message);
+    std::printf("verbatim-relay listening on %s:%u (admin %s:%u)\n", config.listenAddress.c_str(),
+                unsigned((*server)->port()), config.adminAddress.c_str(), unsigned((*server)->adminPort()));
+    std::fflush(stdout);
+    log::write(log::Level::Info, "relay.started", {{"port", std::to_string((*server)->port())}});
+    int sig = 0;
+    sigwait(&set, &sig);
+    log::write(log::Level::Info, "relay.stopping", {{"signal", std::to_string(sig)}});
+    (*server)->stop();
+    (*service)->storage().stop();
+    return 0;
+}
+
+const char* roleName(proto::Role r) {
+    switch (r) {
+    case proto::ROLE_CLIENT: return "client";
+    case proto::ROLE_LAWYER: return "lawyer";
+    case proto::ROLE_SUPERVISOR: return "supervisor";
+    case proto::ROLE_COMPLIANCE: return "compliance";
+    case proto::ROLE_ADMIN: return "admin";
+    default: return "unknown";
+    }
+}
+
+int cmdAdmin(const Args& a) {
+    if (a.opt("data").empty() || a.positional.empty()) return usage();
+    auto service = openService(DataDir{a.opt("data")});
+    if (!service) return die(service.error().message);
+    auto& s = **service;
+    const std::string& cmd = a.positional[0];
+    const std::string actor = "admin-cli";
+    if (cmd == "enroll" && a.positional.size() == 2) {
+        std::map<std::string, proto::Role> roles{{"lawyer", proto::ROLE_LAWYER},
+                                                 {"supervisor", proto::ROLE_SUPERVISOR},
+                                                 {"compliance", proto::ROLE_COMPLIANCE},
+                                                 {"admin", proto::ROLE_ADMIN}};
+        auto role = roles.find(a.opt("role"));
+        if (role == roles.end()) return die("--role must be lawyer, supervisor, compliance or admin");
+        const std::string& user = a.positional[1];
+        auto users = s.listUsers();
+        bool exists = users && std::any_of(users->begin(), users->end(), [&](auto& u) { return u.id == user; });
+        if (!exists)
+            if (auto r = s.createUser(user, role->second, a.opt("name", user), actor); !r) return die(r.error().message);
+        auto token = s.createEnrollmentToken(user, 7ull * 24 * 3600 * 1000, actor);
+        if (!token) return die(token.error().message);
+        std::printf("%s\n", s.linkFor("enroll", *token).c_str());
+        return 0;
+    }
+    if (cmd == "users") {
+        auto users = s.listUsers();
+        if (!users) return die(users.error().message);
+        for (auto& u : *users) std::printf("%s\t%s\t%s\n", u.id.c_str(), roleName(u.role), u.displayName.c_str());
+        return 0;
+    }
+    if (cmd == "devices") {
+        auto devices = s.listDevices(a.positional.size() > 1 ? a.positional[1] : "");
+        if (!devices) return die(devices.error().message);
+        std::printf("user\tdevice\trole\tplatform\tversion\tenrolled_ms\tlast_seen_ms\tstatus\n");
+        for (auto& d : *devices)
+            std::printf("%s\t%u\t%s\t%s\t%s\t%llu\t%llu\t%s\n", d.user.c_str(), d.device, roleName(d.role),
+                        d.platform.c_str(), d.appVersion.c_str(), (unsigned long long)d.enrolledMs,
+                        (unsigned long long)d.lastSeenMs, d.revokedMs ? "revoked" : "active");
+        return 0;
+    }
+    if (cmd == "revoke" && a.positional.size() == 3) {
+        auto r = s.revokeDevice(a.positional[1], std::uint32_t(std::stoul(a.positional[2])), actor);
+        if (!r) return die(r.error().message);
+        std::printf("revoked %s/%s\n", a.positional[1].c_str(), a.positional[2].c_str());
+        return 0;
+    }
+    if (cmd == "invite") {
+        auto link = s.inviteToMatter(a.opt("from"), a.opt("matter"), 7ull * 24 * 3600 * 1000);
+        if (!link) return die(link.error().message);
+        std::printf("%s\n", link->c_str());
+        return 0;
+    }
+    return usage();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc < 2) return usage();
+    std::string cmd = argv[1];
+    Args a = parse(argc, argv, 2);
+    try {
+        if (cmd == "init") return cmdInit(a);
+        if (cmd == "serve") return cmdServe(a);
+        if (cmd == "admin") return cmdAdmin(a);
+    } catch (const std::exception& e) {
+        return die(std::string("unexpected error: ") + e.what());
+    }
+    return usage();
+}

@@ -1,0 +1,572 @@
+#include "relay/net/RelayServer.h"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
+
+#include <atomic>
+#include <charconv>
+#include <deque>
+#include <thread>
+
+#include "common/Log.h"
+
+namespace verbatim::relay {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+namespace net = boost::asio;
+namespace ssl = net::ssl;
+using tcp = net::ip::tcp;
+
+namespace {
+
+// Errors that only mean "the peer went away" or "we are shutting down": not worth a log line.
+// operation_aborted comes from our own cancellations and timeouts; stream_truncated is a peer
+// that closed TCP without a TLS close_notify, which is common and harmless here because every
+// message is length-delimited by HTTP or WebSocket framing.
+bool quietError(const beast::error_code& ec) {
+    return ec == net::error::operation_aborted || ec == ssl::error::stream_truncated ||
+           ec == beast::error::timeout || ec == websocket::error::closed || ec == http::error::end_of_stream ||
+           ec == net::error::eof || ec == net::error::connection_reset || ec == net::error::broken_pipe;
+}
+
+void failLog(const beast::error_code& ec, const char* what) {
+    if (quietError(ec)) return;
+    log::write(log::Level::Debug, "net.error", {{"op", what}, {"error", ec.message()}});
+}
+
+struct Shared {
+    RelayService& service;
+    ServerConfig config;
+    ssl::context tls{ssl::context::tls_server};
+    std::atomic<std::size_t> connections{0};
+    std::atomic<std::uint64_t> accepted{0}, refused{0}, wsSessions{0}, framesIn{0}, framesOut{0};
+    explicit Shared(RelayService& s, ServerConfig c) : service(s), config(std::move(c)) {}
+};
+
+// Counts a connection for its whole life (TLS session, then maybe WebSocket session).
+struct ConnectionSlot {
+    explicit ConnectionSlot(Shared& s) : shared(&s) {}
+    ConnectionSlot(ConnectionSlot&& o) noexcept : shared(std::exchange(o.shared, nullptr)) {}
+    ConnectionSlot& operator=(ConnectionSlot&&) = delete;
+    ~ConnectionSlot() {
+        if (shared) --shared->connections;
+    }
+    Shared* shared;
+};
+
+std::string textBody(std::string_view s) { return std::string(s) + "\n"; }
+
+// ---- WebSocket session ---------------------------------------------------------------------
+
+class WebSocketSession;
+
+// What RelayService pushes into: holds the session weakly so that a closed session is simply
+// gone; the byte counter bounds what a slow reader can make us buffer.
+class SessionSink final : public PushSink {
+public:
+    SessionSink(std::weak_ptr<WebSocketSession> s, std::size_t limit) : m_session(std::move(s)), m_limit(limit) {}
+    bool push(const proto::Frame& frame) override;
+    void close(std::uint16_t code, const char* reason) override;
+    std::atomic<std::size_t> queued{0};
+    std::atomic<bool> closed{false};
+
+private:
+    std::weak_ptr<WebSocketSession> m_session;
+    std::size_t m_limit;
+};
+
+class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
+public:
+    WebSocketSession(Shared& shared, beast::ssl_stream<beast::tcp_stream>&& stream, DeviceId device,
+                     ConnectionSlot slot)
+        : m_shared(shared), m_ws(std::move(stream)), m_device(std::move(device)), m_slot(std::move(slot)) {}
+
+    void run(http::request<http::string_body> req) {
+        ++m_shared.wsSessions;
+        m_sink = std::make_shared<SessionSink>(weak_from_this(), m_shared.config.maxQueuedBytesPerConnection);
+        beast::get_lowest_layer(m_ws).expires_never();  // the websocket timeouts take over
+        websocket::stream_base::timeout t{};
+        t.handshake_timeout = std::chrono::seconds(30);
+        t.idle_timeout = m_shared.config.idleTimeout;
+        t.keep_alive_pings = true;
+        m_ws.set_option(t);
+        m_ws.read_message_max(m_shared.config.maxWebSocketMessage);
+        m_ws.binary(true);
+        m_ws.set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
+            res.set(http::field::server, "verbatim-relay");
+        }));
+        m_ws.async_accept(req, beast::bind_front_handler(&WebSocketSession::onAccept, shared_from_this()));
+    }
+
+    // Called on any thread: hop onto the session's strand.
+    void enqueue(std::shared_ptr<const std::string> bytes) {
+        net::post(m_ws.get_executor(), [self = shared_from_this(), bytes = std::move(bytes)] {
+            self->m_outbox.push_back(bytes);
+            if (self->m_outbox.size() == 1 && self->m_open) self->writeNext();
+        });
+    }
+
+    void closeWith(std::uint16_t code, std::string reason) {
+        net::post(m_ws.get_executor(), [self = shared_from_this(), code, reason = std::move(reason)] {
+            if (!self->m_open) return;
+            self->m_open = false;
+            self->m_ws.async_close(websocket::close_reason(websocket::close_code(code), reason),
+                                   [self](beast::error_code) { self->finish(); });
+        });
+    }
+
+private:
+    void onAccept(beast::error_code ec) {
+        if (ec) return failLog(ec, "ws-accept");
+        m_open = true;
+        m_shared.service.connect(m_device, m_sink);
+        if (!m_outbox.empty()) writeNext();
+        readNext();
+    }
+
+    void readNext() {
+        m_buffer.clear();
+        m_ws.async_read(m_buffer, beast::bind_front_handler(&WebSocketSession::onRead, shared_from_this()));
+    }
+
+    void onRead(beast::error_code ec, std::size_t) {
+        if (ec) {
+            // message_too_big: Beast has already failed the connection with close code 1009.
+            failLog(ec, "ws-read");
+            finish();
+            return;
+        }
+        ++m_shared.framesIn;
+        proto::Frame frame;
+        auto data = m_buffer.cdata();
+        if (!m_ws.got_binary() || !frame.ParseFromArray(data.data(), int(data.size())) || !frame.has_request()) {
+            proto::Frame reply;
+            reply.set_id(frame.id());
+            reply.mutable_response()->set_status(proto::STATUS_BAD_REQUEST);
+            reply.mutable_response()->set_error("expected a binary Frame carrying a request");
+            send(reply);
+            return closeWith(1008, "malformed frame");
+        }
+        std::uint64_t id = frame.id();
+        std::weak_ptr<WebSocketSession> weak = weak_from_this();
+        m_shared.service.handle(m_device, std::move(*frame.mutable_request()),
+                                [weak, id](proto::Response response) {
+                                    auto self = weak.lock();
+                                    if (!self) return;
+                                    proto::Frame reply;
+                                    reply.set_id(id);
+                                    *reply.mutable_response() = std::move(response);
+                                    self->send(reply);
+                                });
+        readNext();
+    }
+
+    void send(const proto::Frame& frame) {
+        auto bytes = std::make_shared<const std::string>(frame.SerializeAsString());
+        enqueue(std::move(bytes));
+    }
+
+    void writeNext() {
+        m_ws.async_write(net::buffer(*m_outbox.front()),
+                         beast::bind_front_handler(&WebSocketSession::onWrite, shared_from_this()));
+    }
+
+    void onWrite(beast::error_code ec, std::size_t bytes) {
+        if (ec) {
+            failLog(ec, "ws-write");
+            return finish();
+        }
+        ++m_shared.framesOut;
+        m_sink->queued -= std::min<std::size_t>(m_sink->queued, m_outbox.front()->size());
+        m_outbox.pop_front();
+        if (!m_outbox.empty()) writeNext();
+    }
+
+    void finish() {
+        if (m_finished) return;
+        m_finished = true;
+        m_open = false;
+        m_sink->closed = true;
+        m_shared.service.disconnect(m_device, m_sink.get());
+    }
+
+    friend class SessionSink;
+    Shared& m_shared;
+    websocket::stream<beast::ssl_stream<beast::tcp_stream>> m_ws;
+    DeviceId m_device;
+    ConnectionSlot m_slot;
+    beast::flat_buffer m_buffer;
+    std::deque<std::shared_ptr<const std::string>> m_outbox;
+    std::shared_ptr<SessionSink> m_sink;
+    bool m_open = false;
+    bool m_finished = false;
+};
+
+bool SessionSink::push(const proto::Frame& frame) {
+    if (closed) return false;
+    auto session = m_session.lock();
+    if (!session) return false;
+    auto bytes = std::make_shared<const std::string>(frame.SerializeAsString());
+    if (queued + bytes->size() > m_limit) return false;
+    queued += bytes->size();
+    session->enqueue(std::move(bytes));
+    return true;
+}
+
+void SessionSink::close(std::uint16_t code, const char* reason) {
+    closed = true;
+    if (auto session = m_session.lock()) session->closeWith(code, reason);
+}
+
+// ---- HTTPS session: registration and the WebSocket upgrade -----------------------------------
+
+class HttpSession : public std::enable_shared_from_this<HttpSession> {
+public:
+    HttpSession(Shared& shared, tcp::socket&& socket, ConnectionSlot slot)
+        : m_shared(shared), m_stream(std::move(socket), shared.tls), m_slot(std::move(slot)) {
+        beast::error_code ec;
+        auto ep = beast::get_lowest_layer(m_stream).socket().remote_endpoint(ec);
+        m_peer = ec ? std::string("unknown") : ep.address().to_string();
+    }
+
+    void run() {
+        net::dispatch(m_stream.get_executor(), [self = shared_from_this()] {
+            beast::get_lowest_layer(self->m_stream).expires_after(self->m_shared.config.handshakeTimeout);
+            self->m_stream.async_handshake(ssl::stream_base::server,
+                                           beast::bind_front_handler(&HttpSession::onHandshake, self));
+        });
+    }
+
+private:
+    void onHandshake(beast::error_code ec) {
+        if (ec) return failLog(ec, "tls-handshake");
+        m_parser.emplace();
+        m_parser->header_limit(std::uint32_t(m_shared.config.maxHttpHeader));
+        m_parser->body_limit(m_shared.config.maxHttpBody);
+        beast::get_lowest_layer(m_stream).expires_after(m_shared.config.handshakeTimeout);
+        http::async_read_header(m_stream, m_buffer, *m_parser,
+                                beast::bind_front_handler(&HttpSession::onHeader, shared_from_this()));
+    }
+
+    void onHeader(beast::error_code ec, std::size_t) {
+        if (ec == http::error::header_limit) return respond(http::status::request_header_fields_too_large, "header too large");
+        if (ec) {
+            failLog(ec, "http-header");
+            if (ec.category() == beast::http::make_error_code(http::error::bad_target).category())
+                return respond(http::status::bad_request, "malformed request");
+            return;
+        }
+        auto& req = m_parser->get();
+        // Bodies are small protobufs with a Content-Length; chunked encoding (and its
+        // extensions and trailers, which Beast 1.74 does not cap) is refused outright.
+        if (m_parser->chunked()) return respond(http::status::length_required, "chunked bodies are not accepted");
+        if (m_parser->content_length() && *m_parser->content_length() > m_shared.config.maxHttpBody)
+            return respond(http::status::payload_too_large, "body too large");
+        if (websocket::is_upgrade(req)) return upgrade();
+        if (req.method() == http::verb::post && req.target() == "/v1/register") {
+            http::async_read(m_stream, m_buffer, *m_parser,
+                             beast::bind_front_handler(&HttpSession::onRegisterBody, shared_from_this()));
+            return;
+        }
+        respond(http::status::not_found, "not found");
+    }
+
+    void onRegisterBody(beast::error_code ec, std::size_t) {
+        if (ec == http::error::body_limit) return respond(http::status::payload_too_large, "body too large");
+        if (ec) return failLog(ec, "http-body");
+        proto::RegisterDevice req;
+        const auto& body = m_parser->get().body();
+        if (!req.ParseFromString(body)) return respond(http::status::bad_request, "malformed registration");
+        std::weak_ptr<HttpSession> weak = weak_from_this();
+        auto exec = m_stream.get_executor();
+        m_shared.service.registerDevice(req, m_peer, [weak, exec](Result<proto::Registered> r, std::uint64_t retryMs) {
+            net::post(exec, [weak, r = std::move(r), retryMs] {
+                auto self = weak.lock();
+                if (!self) return;
+                if (r) return self->respondBinary(r->SerializeAsString());
+                auto status = r.error().detail >= 400 && r.error().detail < 600 ? http::status(r.error().detail)
+                                                                                  : http::status::service_unavailable;
+                if (r.error().code == ErrorCode::Storage) status = http::status::service_unavailable;
+                self->respond(status, r.error().message, retryMs);
+            });
+        });
+    }
+
+    // Credentials ride on the upgrade request: X-Verbatim-Device: USER/DEVICE and
+    // Authorization: Bearer <64 hex>. They are never logged.
+    void upgrade() {
+        auto& req = m_parser->get();
+        if (req.target() != "/v1/ws") return respond(http::status::not_found, "not found");
+        auto whoField = req["X-Verbatim-Device"];
+        auto authField = req[http::field::authorization];
+        std::string_view who(whoField.data(), whoField.size());
+        std::string_view auth(authField.data(), authField.size());
+        auto slash = who.rfind('/');
+        std::uint32_t device = 0;
+        bool ok = slash != std::string_view::npos && slash > 0 && auth.substr(0, 7) == "Bearer ";
+        if (ok) {
+            auto res = std::from_chars(who.data() + slash + 1, who.data() + who.size(), device);
+            ok = res.ec == std::errc() && res.ptr == who.data() + who.size();
+        }
+        auto secret = ok ? fromHex(auth.substr(7)) : Result<Bytes>(fail(ErrorCode::Malformed, ""));
+        if (!ok || !secret || secret->size() != 32) return respond(http::status::unauthorized, "credentials required");
+        std::weak_ptr<HttpSession> weak = weak_from_this();
+        auto exec = m_stream.get_executor();
+        m_shared.service.authenticate(std::string(who.substr(0, slash)), device, *secret,
+                                      [weak, exec](Result<DeviceId> r) {
+                                          net::post(exec, [weak, r = std::move(r)] {
+                                              auto self = weak.lock();
+                                              if (!self) return;
+                                              if (!r) {
+                                                  if (r.error().detail == 403)
+                                                      return self->respond(http::status::forbidden, "device revoked");
+                                                  if (r.error().code == ErrorCode::Storage)
+                                                      return self->respond(http::status::service_unavailable, "unavailable");
+                                                  return self->respond(http::status::unauthorized, "bad credentials");
+                                              }
+                                              auto ws = std::make_shared<WebSocketSession>(
+                                                  self->m_shared, std::move(self->m_stream), std::move(*r),
+                                                  std::move(self->m_slot));
+                                              ws->run(self->m_parser->release());
+                                          });
+                                      });
+    }
+
+    void respond(http::status status, std::string_view message, std::uint64_t retryAfterMs = 0) {
+        auto res = std::make_shared<http::response<http::string_body>>(status, 11);
+        res->set(http::field::server, "verbatim-relay");
+        res->set(http::field::content_type, "text/plain");
+        if (retryAfterMs) res->set(http::field::retry_after, std::to_string((retryAfterMs + 999) / 1000));
+        res->keep_alive(false);
+        res->body() = textBody(message);
+        res->prepare_payload();
+        write(res);
+    }
+
+    void respondBinary(std::string body) {
+        auto res = std::make_shared<http::response<http::string_body>>(http::status::ok, 11);
+        res->set(http::field::server, "verbatim-relay");
+        res->set(http::field::content_type, "application/x-protobuf");
+        res->keep_alive(false);
+        res->body() = std::move(body);
+        res->prepare_payload();
+        write(res);
+    }
+
+    void write(std::shared_ptr<http::response<http::string_body>> res) {
+        beast::get_lowest_layer(m_stream).expires_after(m_shared.config.handshakeTimeout);
+        http::async_write(m_stream, *res, [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
+            if (ec) return failLog(ec, "http-write");
+            self->m_stream.async_shutdown([self](beast::error_code) {});
+        });
+    }
+
+    Shared& m_shared;
+    beast::ssl_stream<beast::tcp_stream> m_stream;
+    ConnectionSlot m_slot;
+    beast::flat_buffer m_buffer;
+    std::optional<http::request_parser<http::string_body>> m_parser;
+    std::string m_peer;
+};
+
+// ---- admin listener (plain HTTP on loopback) -------------------------------------------------
+
+class AdminSession : public std::enable_shared_from_this<AdminSession> {
+public:
+    AdminSession(Shared& shared, tcp::socket&& socket) : m_shared(shared), m_stream(std::move(socket)) {}
+    void run() {
+        m_stream.expires_after(std::chrono::seconds(5));
+        m_parser.header_limit(4096);
+        m_parser.body_limit(0);
+        http::async_read(m_stream, m_buffer, m_parser, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+            if (ec) return failLog(ec, "admin-read");
+            self->answer();
+        });
+    }
+
+private:
+    void answer() {
+        auto res = std::make_shared<http::response<http::string_body>>(http::status::ok, 11);
+        res->keep_alive(false);
+        res->set(http::field::content_type, "text/plain; version=0.0.4");
+        auto target = m_parser.get().target();
+        if (target == "/healthz") {
+            res->body() = "ok\n";
+        } else if (target == "/metrics") {
+            auto& s = m_shared;
+            std::string m;
+            auto line = [&](const char* name, const char* help, std::uint64_t v) {
+                bool counter = std::string_view(name).ends_with("_total");
+                m += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name +
+                     (counter ? " counter\n" : " gauge\n") + name + " " + std::to_string(v) + "\n";
+            };
+            line("verbatim_connections", "Open client connections.", s.connections.load());
+            line("verbatim_connections_accepted_total", "Accepted TCP connections.", s.accepted.load());
+            line("verbatim_connections_refused_total", "Connections refused at the cap.", s.refused.load());
+            line("verbatim_websocket_sessions_total", "WebSocket sessions opened.", s.wsSessions.load());
+            line("verbatim_frames_in_total", "Frames received.", s.framesIn.load());
+            line("verbatim_frames_out_total", "Frames sent.", s.framesOut.load());
+            line("verbatim_storage_batches_total", "Committed storage batches.", s.service.storage().batches());
+            line("verbatim_storage_jobs_total", "Committed storage jobs.", s.service.storage().jobs());
+            res->body() = std::move(m);
+        } else {
+            res->result(http::status::not_found);
+            res->body() = "not found\n";
+        }
+        res->prepare_payload();
+        http::async_write(m_stream, *res, [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
+            beast::error_code ignored;
+            self->m_stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+        });
+    }
+
+    Shared& m_shared;
+    beast::tcp_stream m_stream;
+    beast::flat_buffer m_buffer;
+    http::request_parser<http::empty_body> m_parser;
+};
+
+// ---- listener -------------------------------------------------------------------------------
+
+class Listener : public std::enable_shared_from_this<Listener> {
+public:
+    Listener(net::io_context& ioc, Shared& shared, bool admin) : m_ioc(ioc), m_acceptor(ioc), m_shared(shared), m_admin(admin) {}
+
+    Result<std::uint16_t> open(const std::string& address, std::uint16_t port) {
+        beast::error_code ec;
+        auto addr = net::ip::make_address(address, ec);
+        if (ec) return fail(ErrorCode::InvalidArgument, "bad listen address");
+        tcp::endpoint ep(addr, port);
+        m_acceptor.open(ep.protocol(), ec);
+        if (!ec) m_acceptor.set_option(net::socket_base::reuse_address(true), ec);
+        if (!ec) m_acceptor.bind(ep, ec);
+        if (!ec) m_acceptor.listen(net::socket_base::max_listen_connections, ec);
+        if (ec) return fail(ErrorCode::Storage, "cannot listen on " + address + ":" + std::to_string(port) + ": " + ec.message());
+        return m_acceptor.local_endpoint().port();
+    }
+
+    void run() { accept(); }
+    void stop() {
+        net::post(m_acceptor.get_executor(), [self = shared_from_this()] {
+            beast::error_code ec;
+            self->m_acceptor.close(ec);
+        });
+    }
+
+private:
+    void accept() {
+        m_acceptor.async_accept(net::make_strand(m_ioc), beast::bind_front_handler(&Listener::onAccept, shared_from_this()));
+    }
+
+    void onAccept(beast::error_code ec, tcp::socket socket) {
+        if (ec == net::error::operation_aborted) return;
+        if (ec) {
+            // EMFILE and friends: back off briefly instead of spinning, then keep accepting.
+            failLog(ec, "accept");
+            auto timer = std::make_shared<net::steady_timer>(m_ioc, std::chrono::milliseconds(50));
+            timer->async_wait([self = shared_from_this(), timer](beast::error_code) { self->accept(); });
+            return;
+        }
+        if (m_admin) {
+            std::make_shared<AdminSession>(m_shared, std::move(socket))->run();
+        } else if (m_shared.connections.load() >= m_shared.config.maxConnections) {
+            ++m_shared.refused;
+            beast::error_code ignored;
+            socket.close(ignored);
+        } else {
+            ++m_shared.connections;
+            ++m_shared.accepted;
+            std::make_shared<HttpSession>(m_shared, std::move(socket), ConnectionSlot(m_shared))->run();
+        }
+        accept();
+    }
+
+    net::io_context& m_ioc;
+    tcp::acceptor m_acceptor;
+    Shared& m_shared;
+    bool m_admin;
+};
+
+}  // namespace
+
+struct RelayServer::Impl {
+    net::io_context ioc;
+    std::unique_ptr<Shared> shared;
+    std::shared_ptr<Listener> listener, admin;
+    std::uint16_t port = 0, adminPort = 0;
+    std::vector<std::thread> threads;
+    std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
+    bool stopped = false;
+};
+
+Result<std::unique_ptr<RelayServer>> RelayServer::start(RelayService& service, const ServerConfig& config) {
+    std::unique_ptr<RelayServer> server(new RelayServer());
+    server->m = std::make_unique<Impl>();
+    auto& m = *server->m;
+    m.shared = std::make_unique<Shared>(service, config);
+    auto& tls = m.shared->tls;
+    tls.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                    ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::single_dh_use |
+                    SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
+    // TLS 1.2 only with forward-secret AEAD suites; TLS 1.3 suites are all forward secret.
+    SSL_CTX_set_cipher_list(tls.native_handle(),
+                            "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+                            "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:"
+                            "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256");
+    beast::error_code ec;
+    tls.use_certificate_chain_file(config.certFile, ec);
+    if (!ec) tls.use_private_key_file(config.keyFile, ssl::context::pem, ec);
+    if (ec) return fail(ErrorCode::NotFound, "cannot load TLS certificate or key");
+
+    m.listener = std::make_shared<Listener>(m.ioc, *m.shared, false);
+    auto port = m.listener->open(config.listenAddress, config.port);
+    if (!port) return tl::unexpected(port.error());
+    m.port = *port;
+    m.admin = std::make_shared<Listener>(m.ioc, *m.shared, true);
+    auto adminPort = m.admin->open(config.adminAddress, config.adminPort);
+    if (!adminPort) return tl::unexpected(adminPort.error());
+    m.adminPort = *adminPort;
+    m.listener->run();
+    m.admin->run();
+    m.work.emplace(m.ioc.get_executor());
+    for (int i = 0; i < std::max(1, config.ioThreads); ++i)
+        m.threads.emplace_back([&ioc = m.ioc] {
+            // No exception may escape a handler; if one does, log and keep serving.
+            while (true) {
+                try {
+                    ioc.run();
+                    return;
+                } catch (const std::exception& e) {
+                    log::write(log::Level::Error, "net.handler_exception", {{"what", e.what()}});
+                }
+            }
+        });
+    return server;
+}
+
+RelayServer::~RelayServer() { stop(); }
+
+std::uint16_t RelayServer::port() const { return m->port; }
+std::uint16_t RelayServer::adminPort() const { return m->adminPort; }
+
+void RelayServer::stop() {
+    if (!m || m->stopped) return;
+    m->stopped = true;
+    m->listener->stop();
+    m->admin->stop();
+    m->work.reset();
+    m->ioc.stop();
+    for (auto& t : m->threads) t.join();
+}
+
+}  // namespace verbatim::relay

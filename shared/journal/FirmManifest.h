@@ -1,0 +1,44 @@
+#pragma once
+/// @file FirmManifest.h
+/// The firm manifest: the journal public key(s) and the relay's signing key, signed by the firm
+/// root key (Ed25519). Links carry the root key's fingerprint; clients pin it and refuse a
+/// manifest, and so a journal key, that the pinned root did not sign (ES-10).
+/// Layout: docs/protocol.md, "Firm manifest".
+
+#include <string>
+#include <vector>
+
+#include "common/Bytes.h"
+
+namespace verbatim::journal {
+
+struct JournalKeyEntry {
+    Bytes publicKey;              ///< 32-byte X25519
+    std::uint64_t validFromMs = 0;
+};
+
+struct FirmManifest {
+    std::string firmName;
+    std::string relayAddress;     ///< HOST:PORT
+    std::uint64_t issuedMs = 0;
+    Bytes relayPublicKey;         ///< 32-byte Ed25519 (checkpoints, wipe commands)
+    std::vector<JournalKeyEntry> journalKeys;  ///< oldest first; the last is current
+    Bytes rootPublicKey;          ///< 32-byte Ed25519
+    Bytes signature;              ///< by the root key
+
+    Bytes body() const;
+    Bytes serialize() const;
+    [[nodiscard]] static Result<FirmManifest> parse(ByteView bytes);
+    /// Signs with the root private key (32-byte seed); sets rootPublicKey and signature.
+    [[nodiscard]] Result<void> sign(ByteView rootPrivateKey);
+    /// Checks the signature and that the root key's fingerprint is `pinnedFingerprint`.
+    [[nodiscard]] Result<void> verify(std::string_view pinnedFingerprint) const;
+    const JournalKeyEntry* currentJournalKey() const {
+        return journalKeys.empty() ? nullptr : &journalKeys.back();
+    }
+};
+
+/// Hex of SHA-256("verbatim-firm-root-v1" || rootPublicKey)[0..16): what links carry.
+std::string firmFingerprint(ByteView rootPublicKey);
+
+}  // namespace verbatim::journal
