@@ -478,7 +478,9 @@ void RelayService::registerDevice(const proto::RegisterDevice& req, const std::s
             // tokens that exist (the caller holds the 128-bit secret).
             if (!*row) return reject(proto::STATUS_UNAUTHORIZED, "invalid token");
             if (!st->columnIsNull(6)) return reject(proto::STATUS_GONE, "this link has already been used");
-            if (std::uint64_t(st->columnInt(5)) < wallClockMs())
+            // expires_ms is the first instant the token no longer works: a TTL of 0 is expired at
+            // once, not for the rest of the millisecond it was made in.
+            if (std::uint64_t(st->columnInt(5)) <= wallClockMs())
                 return reject(proto::STATUS_GONE, "this link has expired");
             int kind = int(st->columnInt(0));
             std::string user = st->columnText(1);
@@ -1026,6 +1028,20 @@ void RelayService::disconnect(const DeviceId& device, const PushSink* sink) {
 // slip in between the last page and going live), then registers the sink for live pushes.
 void RelayService::drain(const DeviceId& device, std::shared_ptr<PushSink> sink, std::uint64_t afterId) {
     m_storage->postBetweenBatches([this, device, sink, afterId](Database& db) {
+        // A device revoked between its authentication and this drain must not go live: revocation
+        // only closes sinks that are registered at the time.
+        if (afterId == 0) {
+            auto active = exists(db, "SELECT 1 FROM devices WHERE user = ? AND device = ? AND revoked_ms IS NULL",
+                                 std::string_view(device.user), std::int64_t(device.device));
+            if (!active) {
+                sink->close(1011, "storage unavailable");
+                return;
+            }
+            if (!*active) {
+                sink->close(4403, "device revoked");
+                return;
+            }
+        }
         auto st = db.prepare("SELECT id, message_id, conversation, sender_user, sender_device, type, body, "
                              "server_time_ms, commitment, journal_seq FROM queue WHERE user = ? AND device = ? "
                              "AND id > ? ORDER BY id LIMIT ?");
@@ -1059,7 +1075,12 @@ void RelayService::drain(const DeviceId& device, std::shared_ptr<PushSink> sink,
             e->set_server_time_ms(std::uint64_t(st->columnInt(7)));
             e->set_commitment(std::string(c.begin(), c.end()));
             e->set_journal_sequence(std::uint64_t(st->columnInt(9)));
-            if (!sink->push(pushFrame(std::move(p)))) return;  // closed or too slow: next connect drains
+            // Closed or too slow: the rows stay queued for the next connection. Close the sink as
+            // pushLive() does, or a slow reader would stay connected and never receive anything.
+            if (!sink->push(pushFrame(std::move(p)))) {
+                sink->close(1013, "too slow; reconnect to resume");
+                return;
+            }
         }
         if (count == m_config.drainPage) return drain(device, sink, last);
         std::lock_guard lock(m_sinksMutex);

@@ -1,6 +1,7 @@
 #include "relay/core/StorageThread.h"
 
 #include <future>
+#include <optional>
 
 #include "common/Log.h"
 
@@ -51,6 +52,18 @@ void StorageThread::runSync(const std::function<void(storage::Database&)>& fn) {
     done.get_future().wait();
 }
 
+void StorageThread::flush() {
+    if (std::this_thread::get_id() == m_thread.get_id()) return;
+    std::promise<void> done;
+    // Batches run in order and their completions in order, so when this job's completion runs,
+    // everything queued before it has finished.
+    post([&](storage::Database&) -> Result<std::function<void()>> {
+            return std::function<void()>([&] { done.set_value(); });
+        },
+        [&](const Error&) { done.set_value(); });
+    done.get_future().wait();
+}
+
 void StorageThread::stop() {
     {
         std::lock_guard lock(m_mutex);
@@ -96,7 +109,13 @@ void StorageThread::runBatch(std::deque<Job>& batch) {
         failAll(r.error());
         return;
     }
-    for (std::size_t i = 0; i < batch.size(); ++i) {
+    // SQLite may answer SQLITE_FULL, IOERR, NOMEM or BUSY by rolling back the whole transaction,
+    // not just the failing statement. The job's savepoint is then gone, so its RELEASE or
+    // ROLLBACK TO fails. The batch must stop there: a later job's SAVEPOINT would open a new
+    // transaction and commit on its own, on top of in-memory state (the journal head) that
+    // counted the lost jobs' writes.
+    std::optional<Error> lost;
+    for (std::size_t i = 0; i < batch.size() && !lost; ++i) {
         if (auto r = m_db->exec("SAVEPOINT job"); !r) {
             outcomes[i].error = r.error();
             continue;
@@ -108,11 +127,20 @@ void StorageThread::runBatch(std::deque<Job>& batch) {
         }
         if (result) {
             outcomes[i].done = std::move(*result);
-            (void)m_db->exec("RELEASE job");
+            if (auto r = m_db->exec("RELEASE job"); !r) lost = r.error();
         } else {
             outcomes[i].error = result.error();
-            (void)m_db->exec("ROLLBACK TO job; RELEASE job");
+            if (auto r = m_db->exec("ROLLBACK TO job; RELEASE job"); !r) lost = r.error();
         }
+    }
+    if (lost) {
+        log::write(log::Level::Error, "storage.transaction_lost", {{"error", lost->message}});
+        m_db->rollback();
+        if (m_rollbackHook) m_rollbackHook(*m_db);
+        // Jobs that had failed keep their own error; every other job's writes are gone.
+        for (auto& o : outcomes) o.done = nullptr;
+        failAll(Error{ErrorCode::Storage, "storage transaction rolled back", lost->detail});
+        return;
     }
     if (auto r = m_db->commit(); !r) {
         // Nothing of this batch is durable: every job fails, including those that succeeded.

@@ -39,6 +39,9 @@ public:
     /// Runs `fn` on the storage thread outside any transaction (for reads that must not wait for
     /// a batch, and for start-up work) and waits for it.
     void runSync(const std::function<void(storage::Database&)>& fn);
+    /// Waits until every job queued before the call has run and its completion (or error
+    /// callback) has returned.
+    void flush();
     /// Finishes queued jobs, then stops the thread. Idempotent.
     void stop();
 

@@ -260,6 +260,9 @@ private:
 
     void onHeader(beast::error_code ec, std::size_t) {
         if (ec == http::error::header_limit) return respond(http::status::request_header_fields_too_large, "header too large");
+        // Beast checks Content-Length against the body limit while parsing the header: the
+        // oversized body is refused before a byte of it is read.
+        if (ec == http::error::body_limit) return respond(http::status::payload_too_large, "body too large");
         if (ec) {
             failLog(ec, "http-header");
             if (ec.category() == beast::http::make_error_code(http::error::bad_target).category())
@@ -287,12 +290,12 @@ private:
         proto::RegisterDevice req;
         const auto& body = m_parser->get().body();
         if (!req.ParseFromString(body)) return respond(http::status::bad_request, "malformed registration");
-        std::weak_ptr<HttpSession> weak = weak_from_this();
+        // The callback holds the session: no I/O is pending while the service works, so nothing
+        // else keeps it alive. The service always calls back.
+        auto keep = shared_from_this();
         auto exec = m_stream.get_executor();
-        m_shared.service.registerDevice(req, m_peer, [weak, exec](Result<proto::Registered> r, std::uint64_t retryMs) {
-            net::post(exec, [weak, r = std::move(r), retryMs] {
-                auto self = weak.lock();
-                if (!self) return;
+        m_shared.service.registerDevice(req, m_peer, [keep, exec](Result<proto::Registered> r, std::uint64_t retryMs) {
+            net::post(exec, [self = keep, r = std::move(r), retryMs] {
                 if (r) return self->respondBinary(r->SerializeAsString());
                 auto status = r.error().detail >= 400 && r.error().detail < 600 ? http::status(r.error().detail)
                                                                                   : http::status::service_unavailable;
@@ -320,13 +323,11 @@ private:
         }
         auto secret = ok ? fromHex(auth.substr(7)) : Result<Bytes>(fail(ErrorCode::Malformed, ""));
         if (!ok || !secret || secret->size() != 32) return respond(http::status::unauthorized, "credentials required");
-        std::weak_ptr<HttpSession> weak = weak_from_this();
+        auto keep = shared_from_this();
         auto exec = m_stream.get_executor();
         m_shared.service.authenticate(std::string(who.substr(0, slash)), device, *secret,
-                                      [weak, exec](Result<DeviceId> r) {
-                                          net::post(exec, [weak, r = std::move(r)] {
-                                              auto self = weak.lock();
-                                              if (!self) return;
+                                      [keep, exec](Result<DeviceId> r) {
+                                          net::post(exec, [self = keep, r = std::move(r)] {
                                               if (!r) {
                                                   if (r.error().detail == 403)
                                                       return self->respond(http::status::forbidden, "device revoked");
@@ -567,6 +568,9 @@ void RelayServer::stop() {
     m->work.reset();
     m->ioc.stop();
     for (auto& t : m->threads) t.join();
+    // Storage completions may still hold sessions; let them all run while the io_context (which
+    // the sessions' sockets belong to) is alive. Nothing new arrives: the I/O threads are gone.
+    m->shared->service.storage().flush();
 }
 
 }  // namespace verbatim::relay

@@ -1,0 +1,282 @@
+#include "client/core/RelayConnection.h"
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
+
+#include <atomic>
+#include <deque>
+#include <future>
+#include <map>
+#include <mutex>
+#include <openssl/x509.h>
+#include <thread>
+
+#include "crypto/Digest.h"
+
+namespace verbatim::client {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+namespace net = boost::asio;
+namespace ssl = net::ssl;
+using tcp = net::ip::tcp;
+
+namespace {
+
+// Pins the leaf certificate: only its SHA-256 fingerprint decides, not a CA.
+void configurePin(ssl::context& ctx, const std::string& pin) {
+    ctx.set_verify_mode(ssl::verify_peer);
+    ctx.set_verify_callback([pin](bool, ssl::verify_context& vc) {
+        X509_STORE_CTX* store = vc.native_handle();
+        if (X509_STORE_CTX_get_error_depth(store) != 0) return true;  // judged at the leaf
+        X509* cert = X509_STORE_CTX_get_current_cert(store);
+        if (!cert) return false;
+        if (pin.empty()) return true;
+        unsigned char md[32];
+        unsigned int len = 0;
+        if (X509_digest(cert, EVP_sha256(), md, &len) != 1) return false;
+        return constantTimeEqual(view(toHex(ByteView(md, len))), view(pin));
+    });
+}
+
+ssl::context makeContext(const std::string& pin) {
+    ssl::context ctx(ssl::context::tls_client);
+    ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                    ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+    configurePin(ctx, pin);
+    return ctx;
+}
+
+proto::Response unavailable(const char* why) {
+    proto::Response r;
+    r.set_status(proto::STATUS_UNAVAILABLE);
+    r.set_error(why);
+    return r;
+}
+
+}  // namespace
+
+struct RelayConnection::Impl : std::enable_shared_from_this<RelayConnection::Impl> {
+    net::io_context ioc;
+    ssl::context tls;
+    websocket::stream<beast::ssl_stream<beast::tcp_stream>> ws;
+    beast::flat_buffer buffer;
+    std::deque<std::string> outbox;
+    std::mutex mutex;  // guards pending and nextId (request() is called from any thread)
+    std::map<std::uint64_t, std::function<void(proto::Response)>> pending;
+    std::uint64_t nextId = 1;
+    PushHandler onPush;
+    CloseHandler onClose;
+    std::atomic<bool> open{false};
+    bool closeReported = false;
+    std::thread thread;
+
+    explicit Impl(const std::string& pin) : tls(makeContext(pin)), ws(net::make_strand(ioc), tls) {}
+
+    void readNext() {
+        buffer.clear();
+        ws.async_read(buffer, [self = shared_from_this()](beast::error_code ec, std::size_t) { self->onRead(ec); });
+    }
+
+    void onRead(beast::error_code ec) {
+        if (ec) return finish(ec);
+        proto::Frame frame;
+        auto data = buffer.cdata();
+        if (frame.ParseFromArray(data.data(), int(data.size()))) {
+            if (frame.has_response()) {
+                std::function<void(proto::Response)> done;
+                {
+                    std::lock_guard lock(mutex);
+                    auto it = pending.find(frame.id());
+                    if (it != pending.end()) {
+                        done = std::move(it->second);
+                        pending.erase(it);
+                    }
+                }
+                if (done) done(std::move(*frame.mutable_response()));
+            } else if (frame.has_push() && onPush) {
+                onPush(frame.push());
+            }
+        }
+        readNext();
+    }
+
+    void enqueue(std::string bytes) {
+        net::post(ws.get_executor(), [self = shared_from_this(), bytes = std::move(bytes)]() mutable {
+            if (!self->open) return;
+            self->outbox.push_back(std::move(bytes));
+            if (self->outbox.size() == 1) self->writeNext();
+        });
+    }
+
+    void writeNext() {
+        ws.async_write(net::buffer(outbox.front()), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+            if (ec) return self->finish(ec);
+            self->outbox.pop_front();
+            if (!self->outbox.empty()) self->writeNext();
+        });
+    }
+
+    void finish(beast::error_code ec) {
+        if (closeReported) return;
+        closeReported = true;
+        open = false;
+        std::map<std::uint64_t, std::function<void(proto::Response)>> orphans;
+        {
+            std::lock_guard lock(mutex);
+            orphans.swap(pending);
+        }
+        for (auto& [id, done] : orphans) done(unavailable("connection closed"));
+        auto reason = ws.reason();
+        std::uint16_t code = ec == websocket::error::closed ? std::uint16_t(reason.code) : 0;
+        if (onClose) onClose(code, std::string(reason.reason.data(), reason.reason.size()));
+    }
+};
+
+Result<std::unique_ptr<RelayConnection>> RelayConnection::connect(const Endpoint& endpoint,
+                                                                  const DeviceCredentials& credentials,
+                                                                  PushHandler onPush, CloseHandler onClose,
+                                                                  std::chrono::milliseconds timeout) {
+    std::unique_ptr<RelayConnection> conn(new RelayConnection());
+    conn->m = std::make_shared<Impl>(endpoint.tlsPin);
+    auto& m = *conn->m;
+    m.onPush = std::move(onPush);
+    m.onClose = std::move(onClose);
+    // The handshake is done synchronously on the caller's thread, then the I/O thread takes
+    // over the stream for good.
+    beast::error_code ec;
+    tcp::resolver resolver(m.ioc);
+    auto results = resolver.resolve(endpoint.host, std::to_string(endpoint.port), ec);
+    if (ec) return fail(ErrorCode::NotFound, "cannot resolve relay address");
+    auto& tcpStream = beast::get_lowest_layer(m.ws);
+    tcpStream.expires_after(timeout);
+    tcpStream.connect(results, ec);
+    if (ec) return fail(ErrorCode::Storage, "cannot reach the relay: " + ec.message());
+    SSL_set_tlsext_host_name(m.ws.next_layer().native_handle(), endpoint.host.c_str());
+    m.ws.next_layer().handshake(ssl::stream_base::client, ec);
+    if (ec) return fail(ErrorCode::AuthFailed, "TLS handshake failed (certificate not the pinned one?)");
+    std::string auth = "Bearer " + toHex(credentials.secret);
+    std::string who = credentials.user + "/" + std::to_string(credentials.device);
+    m.ws.set_option(websocket::stream_base::decorator([auth, who](websocket::request_type& req) {
+        req.set(http::field::authorization, auth);
+        req.set("X-Verbatim-Device", who);
+        req.set(http::field::user_agent, "verbatim-client");
+    }));
+    secureWipe(auth.data(), auth.size());
+    // The asynchronous handshake, run here to completion: in Boost 1.74 only it fills in the
+    // response when the upgrade is declined, and its status says why (401 / 403).
+    websocket::response_type res;
+    m.ws.async_handshake(res, endpoint.host, "/v1/ws", [&ec](beast::error_code e) { ec = e; });
+    m.ioc.run();
+    m.ioc.restart();
+    if (ec) {
+        if (res.result() == http::status::forbidden) return fail(ErrorCode::AuthFailed, "device revoked", 403);
+        if (res.result() == http::status::unauthorized) return fail(ErrorCode::AuthFailed, "bad credentials", 401);
+        return fail(ErrorCode::Storage, "WebSocket upgrade failed: " + ec.message(), int(res.result_int()));
+    }
+    tcpStream.expires_never();
+    websocket::stream_base::timeout t = websocket::stream_base::timeout::suggested(beast::role_type::client);
+    m.ws.set_option(t);
+    m.ws.binary(true);
+    m.ws.read_message_max(64 * 1024 * 1024);
+    m.open = true;
+    auto impl = conn->m;
+    net::post(m.ws.get_executor(), [impl] { impl->readNext(); });
+    m.thread = std::thread([impl] { impl->ioc.run(); });
+    return conn;
+}
+
+RelayConnection::~RelayConnection() { close(); }
+
+bool RelayConnection::isOpen() const { return m && m->open; }
+
+void RelayConnection::request(const proto::Request& request, std::function<void(proto::Response)> done) {
+    proto::Frame frame;
+    {
+        std::lock_guard lock(m->mutex);
+        if (!m->open) return done(unavailable("not connected"));
+        frame.set_id(m->nextId++);
+        m->pending[frame.id()] = std::move(done);
+    }
+    *frame.mutable_request() = request;
+    m->enqueue(frame.SerializeAsString());
+}
+
+Result<proto::Response> RelayConnection::call(const proto::Request& req, std::chrono::milliseconds timeout) {
+    auto promise = std::make_shared<std::promise<proto::Response>>();
+    auto future = promise->get_future();
+    request(req, [promise](proto::Response r) { promise->set_value(std::move(r)); });
+    if (future.wait_for(timeout) != std::future_status::ready)
+        return fail(ErrorCode::Internal, "relay did not answer in time");
+    return future.get();
+}
+
+void RelayConnection::sendRaw(std::string bytes) { m->enqueue(std::move(bytes)); }
+
+void RelayConnection::close() {
+    if (!m || !m->thread.joinable()) return;
+    auto impl = m;
+    net::post(impl->ws.get_executor(), [impl] {
+        if (!impl->open) return impl->ioc.stop();
+        impl->open = false;
+        impl->ws.async_close(websocket::close_code::normal, [impl](beast::error_code) {
+            impl->finish(websocket::error::closed);
+            impl->ioc.stop();
+        });
+    });
+    // A peer that never answers the close must not hang us: the close has its own timeout in
+    // Beast's suggested settings; the join waits for it.
+    impl->thread.join();
+}
+
+Result<proto::Registered> RelayConnection::registerDevice(const Endpoint& endpoint,
+                                                          const proto::RegisterDevice& request,
+                                                          std::string* statusText) {
+    net::io_context ioc;
+    ssl::context tls = makeContext(endpoint.tlsPin);
+    beast::ssl_stream<beast::tcp_stream> stream(ioc, tls);
+    beast::error_code ec;
+    tcp::resolver resolver(ioc);
+    auto results = resolver.resolve(endpoint.host, std::to_string(endpoint.port), ec);
+    if (ec) return fail(ErrorCode::NotFound, "cannot resolve relay address");
+    beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(15));
+    beast::get_lowest_layer(stream).connect(results, ec);
+    if (ec) return fail(ErrorCode::Storage, "cannot reach the relay: " + ec.message());
+    SSL_set_tlsext_host_name(stream.native_handle(), endpoint.host.c_str());
+    stream.handshake(ssl::stream_base::client, ec);
+    if (ec) return fail(ErrorCode::AuthFailed, "TLS handshake failed (certificate not the pinned one?)");
+    http::request<http::string_body> req(http::verb::post, "/v1/register", 11);
+    req.set(http::field::host, endpoint.host);
+    req.set(http::field::content_type, "application/x-protobuf");
+    req.body() = request.SerializeAsString();
+    req.prepare_payload();
+    http::write(stream, req, ec);
+    if (ec) return fail(ErrorCode::Storage, "registration request failed");
+    beast::flat_buffer buffer;
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(1024 * 1024);
+    http::read(stream, buffer, parser, ec);
+    if (ec && ec != http::error::end_of_stream) return fail(ErrorCode::Storage, "no registration response: " + ec.message());
+    auto& res = parser.get();
+    if (statusText) *statusText = res.body();
+    if (res.result() != http::status::ok) {
+        std::string msg = res.body();
+        while (!msg.empty() && msg.back() == '\n') msg.pop_back();
+        ErrorCode code = res.result_int() == 503 ? ErrorCode::Storage : ErrorCode::AuthFailed;
+        return fail(code, "registration refused: " + msg, int(res.result_int()));
+    }
+    proto::Registered out;
+    if (!out.ParseFromString(res.body())) return fail(ErrorCode::Malformed, "malformed registration response");
+    stream.shutdown(ec);
+    return out;
+}
+
+}  // namespace verbatim::client

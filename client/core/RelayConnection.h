@@ -1,0 +1,70 @@
+#pragma once
+/// @file RelayConnection.h
+/// The client's transport to the relay: one TLS WebSocket per device, run by Beast on its own
+/// Asio thread, with request/response matching by frame id and a handler for server pushes;
+/// and HTTPS registration. No Beast or Asio in this header.
+///
+/// The relay's TLS certificate is pinned by its SHA-256 fingerprint (hex); a connection to a
+/// server presenting another certificate fails before any credential is sent.
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "common/Bytes.h"
+#include "wire.pb.h"
+
+namespace verbatim::client {
+
+struct Endpoint {
+    std::string host = "127.0.0.1";
+    std::uint16_t port = 0;
+    std::string tlsPin;  ///< SHA-256 of the relay certificate (hex); empty accepts any (tests only)
+};
+
+struct DeviceCredentials {
+    std::string user;
+    std::uint32_t device = 0;
+    SecureBytes secret;  ///< 32 bytes
+};
+
+class RelayConnection {
+public:
+    using PushHandler = std::function<void(const proto::Push&)>;
+    /// Called once when the connection ends: WebSocket close code (0 when the transport failed)
+    /// and reason.
+    using CloseHandler = std::function<void(std::uint16_t code, const std::string& reason)>;
+
+    /// Connects, authenticates on the upgrade and starts reading. Handlers run on the
+    /// connection's thread and must not block.
+    [[nodiscard]] static Result<std::unique_ptr<RelayConnection>> connect(
+        const Endpoint& endpoint, const DeviceCredentials& credentials, PushHandler onPush,
+        CloseHandler onClose = {}, std::chrono::milliseconds timeout = std::chrono::seconds(10));
+    ~RelayConnection();
+
+    /// Sends a request; `done` gets the response, or a response with STATUS_UNAVAILABLE if the
+    /// connection ends first. Thread-safe.
+    void request(const proto::Request& request, std::function<void(proto::Response)> done);
+    /// Blocking form of request(); fails with Storage-free ErrorCode::Internal on timeout.
+    [[nodiscard]] Result<proto::Response> call(const proto::Request& request,
+                                               std::chrono::milliseconds timeout = std::chrono::seconds(30));
+    /// Sends raw bytes as one binary WebSocket message (tests of hostile input).
+    void sendRaw(std::string bytes);
+    /// Closes the WebSocket (code 1000) and joins the thread. Idempotent.
+    void close();
+    bool isOpen() const;
+
+    /// POST /v1/register over HTTPS.
+    [[nodiscard]] static Result<proto::Registered> registerDevice(const Endpoint& endpoint,
+                                                                  const proto::RegisterDevice& request,
+                                                                  std::string* httpStatusText = nullptr);
+
+    struct Impl;
+
+private:
+    RelayConnection() = default;
+    std::shared_ptr<Impl> m;
+};
+
+}  // namespace verbatim::client

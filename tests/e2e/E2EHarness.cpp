@@ -1,0 +1,260 @@
+#include "E2EHarness.h"
+
+#include <QtGlobal>
+#include <thread>
+
+#include "crypto/Random.h"
+#include "relay/net/TlsCert.h"
+
+namespace verbatim::e2e {
+
+namespace {
+std::string str(ByteView b) { return std::string(b.begin(), b.end()); }
+std::string tokenOf(const std::string& link) {
+    auto p = link.find("token=");
+    return link.substr(p + 6, 32);
+}
+}  // namespace
+
+proto::RegisterDevice Device::registration(const std::string& token, const std::string& name) {
+    auto id = *signal::SessionManager::generateIdentity(*m_ctx);
+    identityKey = id.publicKey;
+    registrationId = *signal::SessionManager::generateRegistrationId(*m_ctx);
+    store = std::make_unique<signal::InMemoryProtocolStore>(std::move(id), registrationId);
+    sessions = std::move(*signal::SessionManager::create(m_ctx, *store));
+    auto spk = *sessions->generateSignedPreKey(1);
+    auto pks = *sessions->generatePreKeys(1, 50);
+    credentials.secret = crypto::randomSecret(32);
+    proto::RegisterDevice r;
+    r.set_token(token);
+    r.set_device_secret(str(credentials.secret));
+    r.set_registration_id(registrationId);
+    r.set_identity_key(str(identityKey));
+    r.mutable_signed_pre_key()->set_id(spk.id);
+    r.mutable_signed_pre_key()->set_public_key(str(spk.publicKey));
+    r.mutable_signed_pre_key()->set_signature(str(spk.signature));
+    for (auto& pk : pks) {
+        auto* p = r.add_pre_keys();
+        p->set_id(pk.id);
+        p->set_public_key(str(pk.publicKey));
+    }
+    r.set_platform("test");
+    r.set_app_version("0.1.0");
+    r.set_display_name(name);
+    return r;
+}
+
+Result<void> Device::connect(const client::Endpoint& endpoint) {
+    {
+        std::lock_guard lock(m_mutex);
+        m_closed = false;
+        m_closeCode = 0;
+    }
+    credentials.user = user;
+    credentials.device = device;
+    auto conn = client::RelayConnection::connect(
+        endpoint, credentials,
+        [this](const proto::Push& p) {
+            if (!p.has_envelope()) return;
+            std::lock_guard lock(m_mutex);
+            m_received.push_back(p.envelope());
+            m_cv.notify_all();
+        },
+        [this](std::uint16_t code, const std::string&) {
+            std::lock_guard lock(m_mutex);
+            m_closed = true;
+            m_closeCode = code;
+            m_cv.notify_all();
+        });
+    if (!conn) return tl::unexpected(conn.error());
+    connection = std::move(*conn);
+    return {};
+}
+
+void Device::disconnect() {
+    if (connection) connection->close();
+    connection.reset();
+}
+
+std::vector<proto::Envelope> Device::waitForEnvelopes(std::size_t count, int ms) {
+    std::unique_lock lock(m_mutex);
+    m_cv.wait_for(lock, std::chrono::milliseconds(ms), [&] { return m_received.size() >= count; });
+    return m_received;
+}
+
+std::vector<proto::Envelope> Device::envelopes() {
+    std::lock_guard lock(m_mutex);
+    return m_received;
+}
+
+std::uint16_t Device::waitForClose(int ms) {
+    std::unique_lock lock(m_mutex);
+    m_cv.wait_for(lock, std::chrono::milliseconds(ms), [&] { return m_closed; });
+    return m_closed ? m_closeCode : 0xFFFF;
+}
+
+Harness::Harness(std::function<void(relay::ServerConfig&)> tweak) {
+    if (!m_dir.isValid()) return;
+    m_ctx = *signal::SignalContext::create();
+    m_journalKey.emplace(std::move(*crypto::X25519Key::generate()));
+    m_config.journalPublicKey = m_journalKey->publicKey();
+    m_config.relayKey = *crypto::ed25519Generate();
+    m_config.firmFingerprint = "00";
+    m_config.checkpointEvery = 16;
+    std::string cert = (m_dir.path() + "/tls.crt").toStdString(), key = (m_dir.path() + "/tls.key").toStdString();
+    if (!relay::generateSelfSignedCertificate(cert, key, "localhost")) return;
+    m_pin = *relay::certificateFingerprint(cert);
+    m_serverConfig.certFile = cert;
+    m_serverConfig.keyFile = key;
+    if (tweak) tweak(m_serverConfig);
+    m_dbKey = crypto::randomSecret(32);
+    m_ok = startRelay();
+}
+
+bool Harness::startRelay() {
+    auto db = storage::Database::open((m_dir.path() + "/relay.db").toStdString(), m_dbKey);
+    if (!db) return false;
+    auto service = relay::RelayService::open(std::move(*db), m_config);
+    if (!service) return false;
+    m_service = std::move(*service);
+    auto server = relay::RelayServer::start(*m_service, m_serverConfig);
+    if (!server) return false;
+    m_server = std::move(*server);
+    m_serverConfig.port = m_server->port();  // a restart reuses the port
+    return true;
+}
+
+Harness::~Harness() { stop(); }
+
+void Harness::stop() {
+    if (m_server) m_server->stop();
+    m_server.reset();
+    m_service.reset();
+}
+
+bool Harness::restart() {
+    stop();
+    return startRelay();
+}
+
+client::Endpoint Harness::endpoint() const { return {"127.0.0.1", m_server->port(), m_pin}; }
+
+std::unique_ptr<Device> Harness::registerWith(const std::string& token, const std::string& name) {
+    auto d = std::make_unique<Device>();
+    d->m_ctx = m_ctx;
+    auto reg = client::RelayConnection::registerDevice(endpoint(), d->registration(token, name));
+    if (!reg) {
+        qWarning("registration failed: %s", reg.error().message.c_str());
+        return nullptr;
+    }
+    d->user = reg->user();
+    d->device = reg->device();
+    return d;
+}
+
+std::unique_ptr<Device> Harness::enrollStaff(const std::string& user, proto::Role role) {
+    if (!m_service->createUser(user, role, user, "test")) return nullptr;
+    return addDevice(user);
+}
+
+std::unique_ptr<Device> Harness::addDevice(const std::string& user) {
+    auto token = m_service->createEnrollmentToken(user, 3600 * 1000, "test");
+    if (!token) return nullptr;
+    return registerWith(*token, user);
+}
+
+std::unique_ptr<Device> Harness::inviteClient(const std::string& lawyer, const std::string& matter,
+                                              std::string* conversationId) {
+    auto link = m_service->inviteToMatter(lawyer, matter, 3600 * 1000);
+    if (!link) return nullptr;
+    auto d = std::make_unique<Device>();
+    d->m_ctx = m_ctx;
+    auto reg = client::RelayConnection::registerDevice(endpoint(), d->registration(tokenOf(*link), "Client"));
+    if (!reg) {
+        qWarning("client registration failed: %s", reg.error().message.c_str());
+        return nullptr;
+    }
+    d->user = reg->user();
+    d->device = reg->device();
+    if (conversationId) *conversationId = reg->conversation_id();
+    return d;
+}
+
+proto::SendMessage Harness::buildSend(Device& from, const std::string& conversationId, const std::string& text,
+                                      proto::JournalRecord* recordOut) {
+    proto::Request list;
+    list.mutable_list_member_devices()->set_conversation_id(conversationId);
+    auto members = from.connection->call(list);
+    proto::SendMessage send;
+    proto::JournalRecord rec;
+    rec.set_version(1);
+    Bytes mid = crypto::randomBytes(16), k = crypto::randomBytes(32);
+    rec.set_message_id(str(mid));
+    rec.set_conversation_id(conversationId);
+    rec.mutable_sender()->set_user(from.user);
+    rec.mutable_sender()->set_device(from.device);
+    rec.set_client_time_ms(1764300000000ULL);
+    rec.set_type(proto::TEXT);
+    rec.set_body(text);
+    rec.set_commit_key(str(k));
+    std::string payload = rec.SerializeAsString();
+    if (members && members->has_member_devices()) {
+        std::set<std::string> fetched;
+        for (const auto& d : members->member_devices().devices()) {
+            if (d.user() == from.user && d.device() == from.device) continue;
+            *rec.add_recipients() = d;
+            signal::Address addr{d.user(), std::int32_t(d.device())};
+            if (!from.sessions->hasSession(addr) && !fetched.count(d.user())) {
+                fetched.insert(d.user());
+                proto::Request fb;
+                fb.mutable_fetch_bundles()->set_user(d.user());
+                auto bundles = from.connection->call(fb);
+                if (bundles && bundles->has_bundles())
+                    for (const auto& b : bundles->bundles().devices()) {
+                        signal::Address a{d.user(), std::int32_t(b.device())};
+                        if (from.sessions->hasSession(a)) continue;
+                        signal::PreKeyBundle pb;
+                        pb.registrationId = b.registration_id();
+                        pb.deviceId = std::int32_t(b.device());
+                        if (b.has_pre_key()) {
+                            pb.preKeyId = b.pre_key().id();
+                            pb.preKeyPublic = toBytes(view(b.pre_key().public_key()));
+                        }
+                        pb.signedPreKeyId = b.signed_pre_key().id();
+                        pb.signedPreKeyPublic = toBytes(view(b.signed_pre_key().public_key()));
+                        pb.signedPreKeySignature = toBytes(view(b.signed_pre_key().signature()));
+                        pb.identityKey = toBytes(view(b.identity_key()));
+                        (void)from.sessions->processBundle(a, pb);
+                    }
+            }
+            auto ct = from.sessions->encrypt(addr, view(payload));
+            if (!ct) continue;
+            auto* e = send.add_envelopes();
+            e->set_user(d.user());
+            e->set_device(d.device());
+            e->set_type(std::uint32_t(ct->type));
+            e->set_body(str(ct->body));
+        }
+    }
+    auto sealed = journal::sealRecord(rec, m_journalKey->publicKey(),
+                                      [&](ByteView m) { return from.sessions->sign(m); });
+    send.set_message_id(rec.message_id());
+    send.set_conversation_id(conversationId);
+    if (sealed) send.set_journal_entry(str(sealed->serialize()));
+    if (recordOut) *recordOut = rec;
+    return send;
+}
+
+Result<proto::JournalRecord> Harness::open(Device& to, const proto::Envelope& e) {
+    signal::CipherMessage msg{signal::CipherMessage::Type(e.type()), toBytes(view(e.body()))};
+    auto plain = to.sessions->decrypt({e.sender().user(), std::int32_t(e.sender().device())}, msg);
+    if (!plain) return tl::unexpected(plain.error());
+    proto::JournalRecord rec;
+    if (!rec.ParseFromArray(plain->data(), int(plain->size())))
+        return fail(ErrorCode::Malformed, "payload is not a record");
+    if (!journal::commitmentOpens(view(e.commitment()), view(rec.commit_key()), journal::commitContentOf(rec)))
+        return fail(ErrorCode::AuthFailed, "commitment mismatch");
+    return rec;
+}
+
+}  // namespace verbatim::e2e

@@ -1,0 +1,347 @@
+// The relay end to end: a real verbatim relay (in-process, TLS on 127.0.0.1) and real devices
+// over TLS WebSockets. RL-01..04, RL-06, RL-08 (pinning), RL-14, DL-01, ES-01 (short), ES-07.
+
+#include <QtTest>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/ssl.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+#include "E2EHarness.h"
+#include "crypto/Random.h"
+#include "journal/HashChain.h"
+
+using namespace verbatim;
+using namespace verbatim::e2e;
+namespace net = boost::asio;
+
+namespace {
+
+// Raw TLS exchange: sends `request` bytes after the handshake and returns the status line.
+std::string rawHttps(std::uint16_t port, const std::string& request) {
+    net::io_context ioc;
+    net::ssl::context ctx(net::ssl::context::tls_client);
+    net::ssl::stream<net::ip::tcp::socket> s(ioc, ctx);
+    boost::system::error_code ec;
+    s.next_layer().connect({net::ip::make_address("127.0.0.1"), port}, ec);
+    if (ec) return "connect failed";
+    s.handshake(net::ssl::stream_base::client, ec);
+    if (ec) return "handshake failed";
+    net::write(s, net::buffer(request), ec);
+    std::string out(4096, '\0');
+    std::size_t n = s.read_some(net::buffer(out), ec);
+    out.resize(n);
+    return out.substr(0, out.find("\r\n"));
+}
+
+bool fileContains(const std::filesystem::path& p, const std::string& needle) {
+    std::ifstream f(p, std::ios::binary);
+    std::string data((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    return data.find(needle) != std::string::npos;
+}
+
+}  // namespace
+
+class TestRelayE2E : public QObject {
+    Q_OBJECT
+
+private slots:
+    void lawyerAndInvitedClientExchangeMessagesWithJournal() {
+        Harness h;
+        QVERIFY(h.ok());
+        auto lawyer = h.enrollStaff("alice", proto::ROLE_LAWYER);
+        QVERIFY(lawyer);
+        std::string conv;
+        auto client = h.inviteClient("alice", "Lease dispute", &conv);
+        QVERIFY(client);
+        QVERIFY(!conv.empty());
+        QVERIFY(lawyer->connect(h.endpoint()));
+        QVERIFY(client->connect(h.endpoint()));
+
+        const std::string canary = "CANARY-e2e-4f1c privileged";
+        proto::JournalRecord sent;
+        proto::Request req;
+        *req.mutable_send() = h.buildSend(*lawyer, conv, canary, &sent);
+        QCOMPARE(req.send().envelopes_size(), 1);
+        auto res = lawyer->connection->call(req);
+        QVERIFY(res);
+        QCOMPARE(res->status(), proto::STATUS_OK);
+        QCOMPARE(res->send_result().journal_sequence(), std::uint64_t(1));
+
+        auto got = client->waitForEnvelopes(1);
+        QCOMPARE(got.size(), std::size_t(1));
+        auto rec = h.open(*client, got[0]);
+        QVERIFY2(rec, rec ? "" : rec.error().message.c_str());
+        QCOMPARE(rec->body(), canary);
+        QCOMPARE(got[0].journal_sequence(), std::uint64_t(1));
+
+        proto::Request ack;
+        ack.mutable_acknowledge()->add_queue_ids(got[0].queue_id());
+        QCOMPARE(client->connection->call(ack)->status(), proto::STATUS_OK);
+
+        // The client answers; the lawyer receives it.
+        proto::Request reply;
+        *reply.mutable_send() = h.buildSend(*client, conv, "Thank you.");
+        QCOMPARE(client->connection->call(reply)->status(), proto::STATUS_OK);
+        auto back = lawyer->waitForEnvelopes(1);
+        QCOMPARE(back.size(), std::size_t(1));
+        QVERIFY(h.open(*lawyer, back[0]));
+
+        // The relay's files hold no plaintext (ES-01 short form, ES-02).
+        lawyer->disconnect();
+        client->disconnect();
+        h.stop();
+        int scanned = 0;
+        for (auto& f : std::filesystem::recursive_directory_iterator(h.dataDir().toStdString())) {
+            if (!f.is_regular_file()) continue;
+            ++scanned;
+            QVERIFY2(!fileContains(f.path(), canary), f.path().c_str());
+            QVERIFY(!fileContains(f.path(), "Thank you."));
+        }
+        QVERIFY(scanned >= 3);
+    }
+
+    void offlineDeviceReceivesQueueInOrderThenLive() {
+        Harness h;
+        QVERIFY(h.ok());
+        auto lawyer = h.enrollStaff("bob", proto::ROLE_LAWYER);
+        std::string conv;
+        auto client = h.inviteClient("bob", "Probate", &conv);
+        QVERIFY(lawyer && client);
+        QVERIFY(lawyer->connect(h.endpoint()));
+        for (int i = 0; i < 40; ++i) {
+            proto::Request req;
+            *req.mutable_send() = h.buildSend(*lawyer, conv, "m" + std::to_string(i));
+            QCOMPARE(lawyer->connection->call(req)->status(), proto::STATUS_OK);
+        }
+        QVERIFY(client->connect(h.endpoint()));
+        auto got = client->waitForEnvelopes(40);
+        QCOMPARE(got.size(), std::size_t(40));
+        for (int i = 0; i < 40; ++i) {
+            auto rec = h.open(*client, got[std::size_t(i)]);
+            QVERIFY(rec);
+            QCOMPARE(rec->body(), "m" + std::to_string(i));
+        }
+        proto::Request live;
+        *live.mutable_send() = h.buildSend(*lawyer, conv, "live");
+        QCOMPARE(lawyer->connection->call(live)->status(), proto::STATUS_OK);
+        got = client->waitForEnvelopes(41);
+        QCOMPARE(got.size(), std::size_t(41));
+        QCOMPARE(h.open(*client, got[40])->body(), std::string("live"));
+
+        // Unacknowledged envelopes come again after a reconnect; acknowledged ones do not.
+        proto::Request ack;
+        for (int i = 0; i < 30; ++i) ack.mutable_acknowledge()->add_queue_ids(got[std::size_t(i)].queue_id());
+        QCOMPARE(client->connection->call(ack)->status(), proto::STATUS_OK);
+        client->disconnect();
+        auto before = client->envelopes().size();
+        QVERIFY(client->connect(h.endpoint()));
+        auto again = client->waitForEnvelopes(before + 11);
+        QCOMPARE(again.size(), before + 11);
+        QCOMPARE(again[before].queue_id(), got[30].queue_id());
+    }
+
+    void relayRestartLosesNothingAcknowledged() {
+        Harness h;
+        QVERIFY(h.ok());
+        auto lawyer = h.enrollStaff("carol", proto::ROLE_LAWYER);
+        std::string conv;
+        auto client = h.inviteClient("carol", "Merger", &conv);
+        QVERIFY(lawyer->connect(h.endpoint()));
+        for (int i = 0; i < 20; ++i) {
+            proto::Request req;
+            *req.mutable_send() = h.buildSend(*lawyer, conv, "before-" + std::to_string(i));
+            QCOMPARE(lawyer->connection->call(req)->status(), proto::STATUS_OK);
+        }
+        lawyer->disconnect();
+        QVERIFY(h.restart());
+        QVERIFY(lawyer->connect(h.endpoint()));
+        proto::Request req;
+        *req.mutable_send() = h.buildSend(*lawyer, conv, "after");
+        auto res = lawyer->connection->call(req);
+        QCOMPARE(res->status(), proto::STATUS_OK);
+        QCOMPARE(res->send_result().journal_sequence(), std::uint64_t(21));
+        QVERIFY(client->connect(h.endpoint()));
+        auto got = client->waitForEnvelopes(21);
+        QCOMPARE(got.size(), std::size_t(21));
+        QCOMPARE(h.open(*client, got[20])->body(), std::string("after"));
+    }
+
+    void revokedDeviceIsCutOffAndRefused() {
+        Harness h;
+        QVERIFY(h.ok());
+        auto lawyer = h.enrollStaff("dave", proto::ROLE_LAWYER);
+        auto second = h.addDevice("dave");
+        std::string conv;
+        auto client = h.inviteClient("dave", "Estate", &conv);
+        QVERIFY(lawyer && second && client);
+        QVERIFY(second->connect(h.endpoint()));
+        QVERIFY(client->connect(h.endpoint()));
+        QElapsedTimer t;
+        t.start();
+        QVERIFY(h.service().revokeDevice("dave", second->device, "test"));
+        QCOMPARE(second->waitForClose(1000), std::uint16_t(4403));
+        QVERIFY(t.elapsed() < 1000);
+        auto again = second->connect(h.endpoint());
+        QVERIFY(!again);
+        QCOMPARE(again.error().detail, 403);
+        // A sender that still includes the revoked device gets 409 naming it as extra.
+        proto::Request req;
+        *req.mutable_send() = h.buildSend(*client, conv, "hello");
+        auto* stale = req.mutable_send()->add_envelopes();
+        stale->set_user("dave");
+        stale->set_device(second->device);
+        stale->set_type(2);
+        stale->set_body("x");
+        auto res = client->connection->call(req);
+        QCOMPARE(res->status(), proto::STATUS_CONFLICT);
+        QCOMPARE(res->device_mismatch().extra_size(), 1);
+        QCOMPARE(res->device_mismatch().extra(0).device(), second->device);
+    }
+
+    void hostileFramesGetCloseCodes() {
+        Harness h([](relay::ServerConfig& c) { c.maxWebSocketMessage = 64 * 1024; });
+        QVERIFY(h.ok());
+        auto a = h.enrollStaff("erin", proto::ROLE_LAWYER);
+        QVERIFY(a->connect(h.endpoint()));
+        a->connection->sendRaw("\x08\xff\xff garbage that is no protobuf frame");
+        QCOMPARE(a->waitForClose(), std::uint16_t(1008));
+        QVERIFY(a->connect(h.endpoint()));
+        a->connection->sendRaw(std::string(65 * 1024, 'x'));
+        QCOMPARE(a->waitForClose(), std::uint16_t(1009));
+        // The relay still serves after both.
+        QVERIFY(a->connect(h.endpoint()));
+        proto::Request ping;
+        ping.mutable_ping();
+        QCOMPARE(a->connection->call(ping)->status(), proto::STATUS_OK);
+    }
+
+    void hostileHttpIsRefusedBeforeReadingTheBody() {
+        Harness h;
+        QVERIFY(h.ok());
+        auto port = h.server().port();
+        QVERIFY(rawHttps(port, "POST /v1/register HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000\r\n\r\n")
+                    .find("413") != std::string::npos);
+        QVERIFY(rawHttps(port, "POST /v1/register HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
+                    .find("411") != std::string::npos);
+        std::string big = "GET /v1/ws HTTP/1.1\r\nHost: x\r\nX-Pad: " + std::string(8 * 1024 + 1, 'a') + "\r\n\r\n";
+        QVERIFY(rawHttps(port, big).find("431") != std::string::npos);
+        QVERIFY(rawHttps(port, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n").find("404") != std::string::npos);
+        QVERIFY(rawHttps(port, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").find("404") != std::string::npos);
+        QVERIFY(rawHttps(port, "POST /v1/register HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello")
+                    .find("400") != std::string::npos);
+        // Garbage instead of a TLS ClientHello: the connection is dropped, the relay lives on.
+        {
+            net::io_context ioc;
+            net::ip::tcp::socket s(ioc);
+            s.connect({net::ip::make_address("127.0.0.1"), port});
+            net::write(s, net::buffer(std::string("GET / HTTP/1.1\r\n\r\n")));
+            boost::system::error_code ec;
+            char buf[64];
+            s.read_some(net::buffer(buf), ec);
+            QVERIFY(ec);
+        }
+        auto a = h.enrollStaff("frank", proto::ROLE_LAWYER);
+        QVERIFY(a);
+        QVERIFY(a->connect(h.endpoint()));
+    }
+
+    void wrongCertificatePinIsRefused() {
+        Harness h;
+        QVERIFY(h.ok());
+        auto a = h.enrollStaff("gina", proto::ROLE_LAWYER);
+        auto ep = h.endpoint();
+        ep.tlsPin = std::string(64, '0');
+        auto r = a->connect(ep);
+        QVERIFY(!r);
+        QCOMPARE(r.error().code, ErrorCode::AuthFailed);
+    }
+
+    void badCredentialsAreRefused() {
+        Harness h;
+        QVERIFY(h.ok());
+        auto a = h.enrollStaff("hank", proto::ROLE_LAWYER);
+        a->credentials.secret[0] ^= 1;
+        auto r = a->connect(h.endpoint());
+        QVERIFY(!r);
+        QCOMPARE(r.error().detail, 401);
+    }
+
+    void sendWithoutValidJournalIsRefused() {
+        Harness h;
+        QVERIFY(h.ok());
+        auto lawyer = h.enrollStaff("ivan", proto::ROLE_LAWYER);
+        std::string conv;
+        auto client = h.inviteClient("ivan", "Tax", &conv);
+        QVERIFY(lawyer->connect(h.endpoint()));
+        proto::Request req;
+        *req.mutable_send() = h.buildSend(*lawyer, conv, "x");
+        auto noJournal = req;
+        noJournal.mutable_send()->clear_journal_entry();
+        QCOMPARE(lawyer->connection->call(noJournal)->status(), proto::STATUS_BAD_REQUEST);
+        auto otherId = req;
+        otherId.mutable_send()->set_message_id(std::string(16, '\x01'));
+        QCOMPARE(lawyer->connection->call(otherId)->status(), proto::STATUS_BAD_REQUEST);
+        // Nothing was stored by the refusals: the good one is sequence 1.
+        auto ok = lawyer->connection->call(req);
+        QCOMPARE(ok->status(), proto::STATUS_OK);
+        QCOMPARE(ok->send_result().journal_sequence(), std::uint64_t(1));
+        // The same send again is stored once.
+        auto dup = lawyer->connection->call(req);
+        QCOMPARE(dup->status(), proto::STATUS_OK);
+        QVERIFY(dup->send_result().duplicate());
+        QCOMPARE(dup->send_result().journal_sequence(), std::uint64_t(1));
+    }
+
+    void compliancePullVerifiesAndOpens() {
+        Harness h;
+        QVERIFY(h.ok());
+        auto lawyer = h.enrollStaff("judy", proto::ROLE_LAWYER);
+        auto officer = h.enrollStaff("comply", proto::ROLE_COMPLIANCE);
+        std::string conv;
+        auto client = h.inviteClient("judy", "Fraud", &conv);
+        QVERIFY(lawyer->connect(h.endpoint()));
+        QVERIFY(officer->connect(h.endpoint()));
+        std::vector<std::string> bodies;
+        for (int i = 0; i < 40; ++i) {
+            proto::Request req;
+            bodies.push_back("journaled " + std::to_string(i));
+            *req.mutable_send() = h.buildSend(*lawyer, conv, bodies.back());
+            QCOMPARE(lawyer->connection->call(req)->status(), proto::STATUS_OK);
+        }
+        proto::Request denied;
+        denied.mutable_pull_journal()->set_after_sequence(0);
+        QCOMPARE(lawyer->connection->call(denied)->status(), proto::STATUS_FORBIDDEN);
+        proto::Request pull;
+        pull.mutable_pull_journal()->set_after_sequence(0);
+        pull.mutable_pull_journal()->set_limit(1000);
+        auto page = officer->connection->call(pull);
+        QCOMPARE(page->status(), proto::STATUS_OK);
+        QCOMPARE(page->journal_page().rows_size(), 40);
+        std::vector<journal::ChainItem> items;
+        for (const auto& r : page->journal_page().rows()) {
+            journal::ChainHash ch{};
+            std::copy(r.chain_hash().begin(), r.chain_hash().end(), ch.begin());
+            items.push_back({r.sequence(), toBytes(view(r.entry())), ch});
+        }
+        std::vector<journal::Checkpoint> cps;
+        for (const auto& c : page->journal_page().checkpoints()) cps.push_back(*journal::Checkpoint::parse(view(c)));
+        QVERIFY(!cps.empty());
+        auto report = journal::verifyChain(items, cps, h.relayKey().publicKey);
+        QVERIFY(report.ok());
+        for (int i = 0; i < 40; ++i) {
+            auto sealed = journal::SealedEntry::parse(items[std::size_t(i)].entry);
+            QVERIFY(sealed);
+            auto opened = journal::openEntry(*sealed, h.journalKey(), lawyer->identityKey);
+            QVERIFY(opened);
+            QCOMPARE(opened->record.body(), bodies[std::size_t(i)]);
+        }
+    }
+};
+
+QTEST_GUILESS_MAIN(TestRelayE2E)
+#include "tst_relay_e2e.moc"
