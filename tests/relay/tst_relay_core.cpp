@@ -1,0 +1,1603 @@
+// Relay core (RelayService, StorageThread, RateLimiter) driven directly, with real Signal
+// devices and real journal entries: registration and invites (RL-10, RL-11, RL-12), device
+// authentication and revocation (RL-09 core part, DL-01), pre-keys (PR-10, IDOR), send with
+// journal validation and device lists (ES-07, RL-14), store-and-forward delivery, the journal
+// pull (JT-03 chain part, ES-01 short, ES-02), group commit, restart, and a full database
+// (CF-03, CF-04).
+
+#include <QtTest>
+
+#include <google/protobuf/util/message_differencer.h>
+
+#include <algorithm>
+#include <future>
+#include <latch>
+#include <set>
+#include <thread>
+
+#include "RelayFixture.h"
+#include "crypto/Digest.h"
+#include "crypto/Random.h"
+#include "journal/HashChain.h"
+#include "journal/JournalCrypto.h"
+
+using namespace verbatim;
+using namespace verbatim::relay;
+
+namespace {
+
+QString qs(const std::string& s) {
+    return QString::fromStdString(s);
+}
+
+QByteArray describe(const proto::Response& r) {
+    return QByteArray::number(int(r.status())) + " \"" + QByteArray::fromStdString(r.error()) +
+           "\"";
+}
+
+std::string errorText(const Error& e) {
+    return e.message + " (detail " + std::to_string(e.detail) + ")";
+}
+
+bool sameMessage(const google::protobuf::Message& a, const google::protobuf::Message& b) {
+    return google::protobuf::util::MessageDifferencer::Equals(a, b);
+}
+
+std::vector<std::pair<std::string, std::uint32_t>>
+addresses(const google::protobuf::RepeatedPtrField<proto::DeviceAddress>& list) {
+    std::vector<std::pair<std::string, std::uint32_t>> out;
+    for (const auto& a : list)
+        out.push_back({a.user(), a.device()});
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+Bytes utf16le(const std::string& ascii) {
+    Bytes out;
+    for (char c : ascii) {
+        out.push_back(std::uint8_t(c));
+        out.push_back(0);
+    }
+    return out;
+}
+
+Bytes base64(ByteView b) {
+    QByteArray enc =
+        QByteArray(reinterpret_cast<const char*>(b.data()), qsizetype(b.size())).toBase64();
+    return Bytes(enc.begin(), enc.end());
+}
+
+std::string upper(std::string s) {
+    for (auto& c : s)
+        c = char(std::toupper(static_cast<unsigned char>(c)));
+    return s;
+}
+
+// Holds the storage thread between batches until open() (or destruction), so that the jobs
+// posted meanwhile are all waiting when it next looks for work. Opening on destruction means a
+// failing test never leaves the storage thread blocked (and the fixture's destructor hanging).
+class StorageGate {
+public:
+    explicit StorageGate(StorageThread& storage) : m_state(std::make_shared<State>()) {
+        auto entered = m_state->entered.get_future();
+        auto opened = m_state->opened.get_future().share();
+        storage.postBetweenBatches([state = m_state, opened](storage::Database&) {
+            state->entered.set_value();
+            opened.wait_for(std::chrono::seconds(30));
+        });
+        m_held = entered.wait_for(kTimeout) == std::future_status::ready;
+    }
+    ~StorageGate() { open(); }
+    bool held() const { return m_held; }
+    void open() {
+        if (!m_open) m_state->opened.set_value();
+        m_open = true;
+    }
+
+private:
+    struct State {
+        std::promise<void> entered, opened;
+    };
+    std::shared_ptr<State> m_state;
+    bool m_held = false, m_open = false;
+};
+
+// Collects the answers of handle() calls made without waiting. The state is shared with the
+// callbacks, which may outlive a failed test.
+class AsyncAnswers {
+public:
+    explicit AsyncAnswers(std::size_t count) : m_state(std::make_shared<State>()) {
+        m_state->answers.resize(count);
+    }
+    RelayService::Done callback(std::size_t index) {
+        return [state = m_state, index](proto::Response r) {
+            std::lock_guard lock(state->mutex);
+            state->answers[index] = std::move(r);
+            ++state->answered;
+            state->cv.notify_all();
+        };
+    }
+    /// Waits for every answer; false on timeout.
+    bool wait() {
+        std::unique_lock lock(m_state->mutex);
+        return m_state->cv.wait_for(lock, kTimeout,
+                                    [&] { return m_state->answered == m_state->answers.size(); });
+    }
+    std::vector<std::optional<proto::Response>> answers() const {
+        std::lock_guard lock(m_state->mutex);
+        return m_state->answers;
+    }
+
+private:
+    struct State {
+        std::mutex mutex;
+        std::condition_variable cv;
+        std::vector<std::optional<proto::Response>> answers;
+        std::size_t answered = 0;
+    };
+    std::shared_ptr<State> m_state;
+};
+
+} // namespace
+
+/// Fails the test with both statuses and the relay's error text.
+#define EXPECT_STATUS(response, expected)                                                          \
+    do {                                                                                           \
+        const proto::Response& r_ = (response);                                                    \
+        QVERIFY2(                                                                                  \
+            r_.status() == (expected),                                                             \
+            QByteArray("expected " + QByteArray::number(int(expected)) + ", got " + describe(r_))  \
+                .constData());                                                                     \
+    } while (0)
+
+/// `auto var = *expr`, failing the test with the error when expr holds none.
+#define TRY(var, expr)                                                                             \
+    auto var##Result_ = (expr);                                                                    \
+    QVERIFY2(bool(var##Result_), var##Result_ ? "" : errorText(var##Result_.error()).c_str());     \
+    auto var = std::move(*var##Result_)
+
+#define REQUIRE_OK(expr)                                                                           \
+    do {                                                                                           \
+        auto r_ = (expr);                                                                          \
+        QVERIFY2(bool(r_), r_ ? "" : errorText(r_.error()).c_str());                               \
+    } while (0)
+
+/// Replaces the fixture with one whose configuration `tweak` adjusted.
+#define RECREATE(...)                                                                              \
+    do {                                                                                           \
+        m_f.reset();                                                                               \
+        auto f_ = RelayFixture::create(__VA_ARGS__);                                               \
+        QVERIFY2(bool(f_), f_ ? "" : errorText(f_.error()).c_str());                               \
+        m_f = std::move(*f_);                                                                      \
+    } while (0)
+
+class TestRelayCore : public QObject {
+    Q_OBJECT
+
+    std::unique_ptr<RelayFixture> m_f;
+
+    struct Stored {
+        std::int64_t journal, queue, sends, checkpoints;
+        bool operator==(const Stored&) const = default;
+    };
+    Stored stored() {
+        return {m_f->scalar("SELECT count(*) FROM journal"),
+                m_f->scalar("SELECT count(*) FROM queue"),
+                m_f->scalar("SELECT count(*) FROM sends"),
+                m_f->scalar("SELECT count(*) FROM checkpoints")};
+    }
+    std::int64_t count(const std::string& sql) { return m_f->scalar(sql); }
+
+    /// Caps the relay database at its current size (CF-04's full disk); returns the cap, or -1.
+    std::int64_t capDatabaseAtCurrentSize() {
+        std::int64_t cap = -1;
+        m_f->onStorage([&](storage::Database& db) {
+            auto pages = db.prepare("PRAGMA page_count");
+            if (!pages) return;
+            auto row = pages->step();
+            if (!row || !*row) return;
+            const auto n = pages->columnInt(0);
+            auto set = db.prepare("PRAGMA max_page_count = " + std::to_string(n));
+            if (!set) return;
+            auto setRow = set->step();
+            if (setRow && *setRow && set->columnInt(0) == n) cap = n;
+        });
+        return cap;
+    }
+    void uncapDatabase() {
+        m_f->onStorage(
+            [](storage::Database& db) { (void)db.exec("PRAGMA max_page_count = 1073741823"); });
+    }
+    /// PRAGMA integrity_check is "ok" and every page's HMAC verifies.
+    bool databaseIntact() {
+        bool intact = false;
+        m_f->onStorage([&](storage::Database& db) {
+            auto ic = db.integrityCheck();
+            auto cic = db.cipherIntegrityCheck();
+            intact = ic && *ic && cic && cic->empty();
+        });
+        return intact;
+    }
+
+    /// A matter opened by a new lawyer `lawyer`, joined by a client through an invite.
+    struct Matter {
+        TestDevice* lawyer = nullptr;
+        TestDevice* client = nullptr;
+        std::string id;
+    };
+    Result<Matter> makeMatter(const std::string& lawyer) {
+        Matter m;
+        auto l = m_f->enroll(lawyer, proto::ROLE_LAWYER);
+        if (!l) return tl::unexpected(l.error());
+        m.lawyer = *l;
+        auto id = m_f->createConversation(*m.lawyer, "Matter of " + lawyer, {});
+        if (!id) return tl::unexpected(id.error());
+        m.id = *id;
+        auto c = m_f->joinByInvite(*m.lawyer, m.id);
+        if (!c) return tl::unexpected(c.error());
+        m.client = *c;
+        return m;
+    }
+
+    proto::Request fetchBundles(const std::string& user) {
+        proto::Request r;
+        r.mutable_fetch_bundles()->set_user(user);
+        return r;
+    }
+    proto::Request pullJournal(std::uint64_t after, std::uint32_t limit = 1000) {
+        proto::Request r;
+        r.mutable_pull_journal()->set_after_sequence(after);
+        r.mutable_pull_journal()->set_limit(limit);
+        return r;
+    }
+    proto::Request acknowledge(std::initializer_list<std::uint64_t> ids) {
+        proto::Request r;
+        for (auto id : ids)
+            r.mutable_acknowledge()->add_queue_ids(id);
+        return r;
+    }
+    proto::Request uploadPreKeys(const std::vector<signal::PreKeyPublic>& keys) {
+        proto::Request r;
+        r.mutable_upload_pre_keys();
+        for (const auto& k : keys) {
+            auto* p = r.mutable_upload_pre_keys()->add_pre_keys();
+            p->set_id(k.id);
+            p->set_public_key(stringOf(k.publicKey));
+        }
+        return r;
+    }
+
+    /// Pulls the whole journal as `officer` and verifies it against the relay key.
+    struct Pulled {
+        std::vector<journal::ChainItem> items;
+        std::vector<journal::Checkpoint> checkpoints;
+        std::vector<proto::JournalRow> rows;
+        std::uint64_t head = 0;
+        bool ok = false;
+    };
+    Pulled pullAll(TestDevice& officer, std::uint32_t pageSize = 1000) {
+        Pulled p;
+        std::set<std::uint64_t> seenCheckpoints;
+        std::uint64_t after = 0;
+        for (int page = 0; page < 1000; ++page) {
+            auto r = m_f->call(officer, pullJournal(after, pageSize));
+            if (r.status() != proto::STATUS_OK) return p;
+            for (const auto& row : r.journal_page().rows()) {
+                p.rows.push_back(row);
+                journal::ChainItem item;
+                item.sequence = row.sequence();
+                item.entry = bytesOf(row.entry());
+                journal::ChainHash h{};
+                if (row.chain_hash().size() != h.size()) return p;
+                std::copy(row.chain_hash().begin(), row.chain_hash().end(), h.begin());
+                item.chainHash = h;
+                p.items.push_back(std::move(item));
+                after = row.sequence();
+            }
+            for (const auto& c : r.journal_page().checkpoints()) {
+                auto cp = journal::Checkpoint::parse(view(c));
+                if (!cp) return p;
+                if (seenCheckpoints.insert(cp->sequence).second) p.checkpoints.push_back(*cp);
+            }
+            p.head = r.journal_page().head_sequence();
+            if (r.journal_page().rows_size() == 0 || after >= p.head) break;
+        }
+        p.ok = true;
+        return p;
+    }
+
+private slots:
+    void init() {
+        auto f = RelayFixture::create();
+        QVERIFY2(bool(f), f ? "" : errorText(f.error()).c_str());
+        m_f = std::move(*f);
+    }
+
+    void cleanup() {
+        const bool timedOut = m_f && m_f->timedOut();
+        m_f.reset();
+        QVERIFY2(!timedOut, "a relay call timed out");
+    }
+
+    // ---- registration ---------------------------------------------------------------------
+
+    void enrollmentTokenIsSingleUse() {
+        REQUIRE_OK(m_f->createUser("ann", proto::ROLE_LAWYER));
+        TRY(token, m_f->enrollmentToken("ann"));
+        QCOMPARE(token.size(), std::size_t(32));
+        TRY(first, m_f->newDevice(20));
+        auto r1 = m_f->registerRaw(m_f->registerRequest(*first, token), m_f->freshAddress());
+        QVERIFY(r1.answered);
+        QVERIFY2(bool(r1.result), r1.result ? "" : errorText(r1.result.error()).c_str());
+        QCOMPARE(qs(r1.result->user()), QStringLiteral("ann"));
+        QCOMPARE(r1.result->device(), 1u);
+        QCOMPARE(int(r1.result->role()), int(proto::ROLE_LAWYER));
+        QCOMPARE(qs(r1.result->firm_manifest()), QStringLiteral("manifest"));
+
+        TRY(second, m_f->newDevice(20));
+        auto r2 = m_f->registerRaw(m_f->registerRequest(*second, token), m_f->freshAddress());
+        QVERIFY(r2.answered);
+        QVERIFY(!r2.result);
+        QCOMPARE(r2.status(), int(proto::STATUS_GONE));
+        QCOMPARE(count("SELECT count(*) FROM devices"), 1);
+        QCOMPARE(count("SELECT count(*) FROM prekeys"), 20);
+        // The first device is the one that holds the account.
+        QVERIFY(m_f->authenticate("ann", 1, first->secret));
+        QVERIFY(!m_f->authenticate("ann", 1, second->secret));
+    }
+
+    void expiredEnrollmentTokenIsGone() {
+        REQUIRE_OK(m_f->createUser("bea", proto::ROLE_LAWYER));
+        TRY(device, m_f->newDevice());
+        TRY(immediate, m_f->enrollmentToken("bea", 0));
+        auto r0 = m_f->registerRaw(m_f->registerRequest(*device, immediate), m_f->freshAddress());
+        QVERIFY(r0.answered);
+        QVERIFY(!r0.result);
+        QCOMPARE(r0.status(), int(proto::STATUS_GONE));
+        QVERIFY(r0.result.error().message.find("expired") != std::string::npos);
+
+        TRY(brief, m_f->enrollmentToken("bea", 1));
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        auto r1 = m_f->registerRaw(m_f->registerRequest(*device, brief), m_f->freshAddress());
+        QCOMPARE(r1.status(), int(proto::STATUS_GONE));
+        QCOMPARE(count("SELECT count(*) FROM devices"), 0);
+        QCOMPARE(count("SELECT count(*) FROM prekeys"), 0);
+
+        TRY(fresh, m_f->enrollmentToken("bea"));
+        auto ok = m_f->registerRaw(m_f->registerRequest(*device, fresh), m_f->freshAddress());
+        QVERIFY(bool(ok.result));
+    }
+
+    void unknownTokenIsUnauthorized() {
+        REQUIRE_OK(m_f->createUser("cal", proto::ROLE_LAWYER));
+        TRY(real, m_f->enrollmentToken("cal"));
+        TRY(device, m_f->newDevice());
+        const std::string guess = toHex(crypto::randomBytes(16));
+        QVERIFY(guess != real);
+        auto r = m_f->registerRaw(m_f->registerRequest(*device, guess), m_f->freshAddress());
+        QVERIFY(r.answered);
+        QCOMPARE(r.status(), int(proto::STATUS_UNAUTHORIZED));
+        QCOMPARE(count("SELECT count(*) FROM devices"), 0);
+        QCOMPARE(count("SELECT count(*) FROM tokens WHERE used_ms IS NOT NULL"), 0);
+    }
+
+    void malformedRegistrationIsRejectedAndStoresNothing() {
+        REQUIRE_OK(m_f->createUser("dee", proto::ROLE_LAWYER));
+        TRY(token, m_f->enrollmentToken("dee"));
+        TRY(device, m_f->newDevice(5));
+        TRY(other, m_f->newDevice(1));
+        const std::string lowOrder = std::string(1, '\x05') + std::string(32, '\0');
+        std::string lowOrderOne = lowOrder;
+        lowOrderOne[1] = 1;
+        // u = p + 1: a non-canonical encoding of the point u = 1.
+        std::string nonCanonical = std::string(1, '\x05') + std::string(1, char(0xee)) +
+                                   std::string(30, char(0xff)) + std::string(1, char(0x7f));
+
+        struct Case {
+            const char* name;
+            std::function<void(proto::RegisterDevice&)> mutate;
+            int status;
+        };
+        const std::vector<Case> cases = {
+            {"token too short", [&](auto& r) { r.set_token(token.substr(0, 31)); }, 400},
+            {"token too long", [&](auto& r) { r.set_token(token + "0"); }, 400},
+            {"secret too short", [&](auto& r) { r.set_device_secret(std::string(31, 'x')); }, 400},
+            {"secret too long", [&](auto& r) { r.set_device_secret(std::string(33, 'x')); }, 400},
+            {"identity key missing", [&](auto& r) { r.clear_identity_key(); }, 400},
+            {"identity key without type byte",
+             [&](auto& r) { r.set_identity_key(r.identity_key().substr(1)); }, 400},
+            {"identity key of low order (0)", [&](auto& r) { r.set_identity_key(lowOrder); }, 400},
+            {"identity key of low order (1)", [&](auto& r) { r.set_identity_key(lowOrderOne); },
+             400},
+            {"identity key not canonical", [&](auto& r) { r.set_identity_key(nonCanonical); }, 400},
+            {"signed pre-key missing", [&](auto& r) { r.clear_signed_pre_key(); }, 400},
+            {"signed pre-key of low order",
+             [&](auto& r) { r.mutable_signed_pre_key()->set_public_key(lowOrder); }, 400},
+            {"signed pre-key signature altered",
+             [&](auto& r) {
+                 std::string sig = r.signed_pre_key().signature();
+                 sig[10] ^= 0x01;
+                 r.mutable_signed_pre_key()->set_signature(sig);
+             },
+             400},
+            {"signed pre-key signed by another identity",
+             [&](auto& r) {
+                 r.mutable_signed_pre_key()->set_public_key(
+                     stringOf(other->signedPreKey.publicKey));
+                 r.mutable_signed_pre_key()->set_signature(stringOf(other->signedPreKey.signature));
+             },
+             400},
+            {"one-time pre-key of low order",
+             [&](auto& r) { r.mutable_pre_keys(0)->set_public_key(lowOrder); }, 400},
+            {"one-time pre-key id 0", [&](auto& r) { r.mutable_pre_keys(0)->set_id(0); }, 400},
+            {"platform too long", [&](auto& r) { r.set_platform(std::string(65, 'p')); }, 400},
+            {"too many pre-keys",
+             [&](auto& r) {
+                 while (r.pre_keys_size() <= 200)
+                     *r.add_pre_keys() = r.pre_keys(0);
+             },
+             413},
+        };
+        for (const auto& c : cases) {
+            auto request = m_f->registerRequest(*device, token);
+            c.mutate(request);
+            auto r = m_f->registerRaw(request, m_f->freshAddress());
+            QVERIFY2(r.answered, c.name);
+            QVERIFY2(!r.result, c.name);
+            QVERIFY2(r.status() == c.status,
+                     (std::string(c.name) + ": got " + errorText(r.result.error())).c_str());
+        }
+        QCOMPARE(count("SELECT count(*) FROM devices"), 0);
+        QCOMPARE(count("SELECT count(*) FROM prekeys"), 0);
+        QCOMPARE(count("SELECT count(*) FROM signed_prekeys"), 0);
+        QCOMPARE(count("SELECT count(*) FROM users"), 1);
+        QCOMPARE(count("SELECT count(*) FROM tokens WHERE used_ms IS NOT NULL"), 0);
+        // None of them used up the token.
+        auto ok = m_f->registerRaw(m_f->registerRequest(*device, token), m_f->freshAddress());
+        QVERIFY2(bool(ok.result), ok.result ? "" : errorText(ok.result.error()).c_str());
+        QCOMPARE(count("SELECT count(*) FROM prekeys"), 5);
+    }
+
+    void tokensAreStoredOnlyAsHashes() {
+        TRY(matter, makeMatter("eve"));
+        REQUIRE_OK(m_f->createUser("fay", proto::ROLE_SUPERVISOR));
+        TRY(enrollToken, m_f->enrollmentToken("fay"));
+        proto::Request invite;
+        invite.mutable_create_invite()->set_conversation_id(matter.id);
+        auto resp = m_f->call(*matter.lawyer, invite);
+        EXPECT_STATUS(resp, proto::STATUS_OK);
+        const std::string inviteToken = tokenFromLink(resp.invite().link());
+        QCOMPARE(inviteToken.size(), std::size_t(32));
+
+        const auto cells = m_f->allCells();
+        for (const std::string& token : {enrollToken, inviteToken}) {
+            auto raw = fromHex(token);
+            QVERIFY(raw);
+            std::vector<Bytes> needles = {bytesOf(token), bytesOf(upper(token)), *raw,
+                                          utf16le(token)};
+            for (const auto& needle : needles) {
+                for (const auto& cell : cells)
+                    QVERIFY2(!containsBytes(cell, needle), token.c_str());
+                QVERIFY(filesContaining(m_f->databaseFolder(), needle).empty());
+            }
+            // The scan does read the tokens table: the token's hash is there.
+            auto hash = crypto::sha256(view(token));
+            QVERIFY(std::any_of(cells.begin(), cells.end(),
+                                [&](const Bytes& c) { return containsBytes(c, hash); }));
+        }
+    }
+
+    void inviteRedemptionJoinsClientToMatterOnce() {
+        TRY(lawyer, m_f->enroll("gus", proto::ROLE_LAWYER));
+        TRY(outsider, m_f->enroll("hal", proto::ROLE_LAWYER));
+        TRY(matterId, m_f->createConversation(*lawyer, "Estate of X", {}));
+        TRY(directId, m_f->createConversation(*lawyer, "gus and hal", {"hal"}, false));
+
+        proto::Request invite;
+        invite.mutable_create_invite()->set_conversation_id(matterId);
+        const auto before = wallClockMs();
+        auto resp = m_f->call(*lawyer, invite);
+        EXPECT_STATUS(resp, proto::STATUS_OK);
+        const std::string link = resp.invite().link();
+        QVERIFY2(link.rfind("verbatim://join?relay=127.0.0.1:8443&token=", 0) == 0, link.c_str());
+        QVERIFY(link.find("&firm=0011223344556677") != std::string::npos);
+        const std::uint64_t sevenDays = 7ull * 24 * 3600 * 1000;
+        QVERIFY(resp.invite().expires_ms() >= before + sevenDays);
+        QVERIFY(resp.invite().expires_ms() <= wallClockMs() + sevenDays);
+        const std::string token = tokenFromLink(link);
+
+        TRY(client, m_f->newDevice());
+        auto request = m_f->registerRequest(*client, token);
+        request.set_display_name("Client Example");
+        auto reg = m_f->registerRaw(request, m_f->freshAddress());
+        QVERIFY2(bool(reg.result), reg.result ? "" : errorText(reg.result.error()).c_str());
+        QCOMPARE(int(reg.result->role()), int(proto::ROLE_CLIENT));
+        QVERIFY(reg.result->user().rfind("client-", 0) == 0);
+        QCOMPARE(qs(reg.result->conversation_id()), qs(matterId));
+        QCOMPARE(reg.result->device(), 1u);
+        TRY(clientId, m_f->authenticate(reg.result->user(), 1, client->secret));
+        QCOMPARE(int(clientId.role), int(proto::ROLE_CLIENT));
+        client->id = clientId;
+
+        proto::Request list;
+        list.mutable_list_conversations();
+        auto convs = m_f->call(*client, list);
+        EXPECT_STATUS(convs, proto::STATUS_OK);
+        QCOMPARE(convs.conversations().conversations_size(), 1);
+        const auto& c = convs.conversations().conversations(0);
+        QCOMPARE(qs(c.id()), qs(matterId));
+        QVERIFY(c.is_matter());
+        std::set<std::string> members(c.members().begin(), c.members().end());
+        QVERIFY(members == (std::set<std::string>{"gus", client->user()}));
+
+        // Single use: a second redemption creates nobody.
+        TRY(second, m_f->newDevice());
+        auto again = m_f->registerRaw(m_f->registerRequest(*second, token), m_f->freshAddress());
+        QCOMPARE(again.status(), int(proto::STATUS_GONE));
+        QCOMPARE(count("SELECT count(*) FROM users WHERE role = 1"), 1);
+        QCOMPARE(count("SELECT count(*) FROM members WHERE conversation = '" + matterId + "'"), 2);
+
+        // Who may invite to what.
+        EXPECT_STATUS(m_f->call(*client, invite), proto::STATUS_FORBIDDEN);
+        EXPECT_STATUS(m_f->call(*outsider, invite), proto::STATUS_FORBIDDEN);
+        proto::Request direct;
+        direct.mutable_create_invite()->set_conversation_id(directId);
+        EXPECT_STATUS(m_f->call(*lawyer, direct), proto::STATUS_FORBIDDEN);
+        proto::Request tooLong = invite;
+        tooLong.mutable_create_invite()->set_ttl_seconds(31 * 24 * 3600);
+        EXPECT_STATUS(m_f->call(*lawyer, tooLong), proto::STATUS_BAD_REQUEST);
+        proto::Request create;
+        create.mutable_create_conversation()->set_title("client's own");
+        EXPECT_STATUS(m_f->call(*client, create), proto::STATUS_FORBIDDEN);
+    }
+
+    void concurrentInviteRedemptionSucceedsOnce() {
+        TRY(lawyer, m_f->enroll("ian", proto::ROLE_LAWYER));
+        TRY(matterId, m_f->createConversation(*lawyer, "Contested will", {}));
+        proto::Request invite;
+        invite.mutable_create_invite()->set_conversation_id(matterId);
+        auto resp = m_f->call(*lawyer, invite);
+        EXPECT_STATUS(resp, proto::STATUS_OK);
+        const std::string token = tokenFromLink(resp.invite().link());
+
+        constexpr int kRedeemers = 50;
+        std::vector<proto::RegisterDevice> requests;
+        std::vector<std::string> addressesUsed;
+        for (int i = 0; i < kRedeemers; ++i) {
+            TRY(d, m_f->newDevice(2));
+            requests.push_back(m_f->registerRequest(*d, token));
+            addressesUsed.push_back(m_f->freshAddress()); // no redemption is rate limited
+        }
+        std::vector<Registration> outcomes(kRedeemers);
+        std::latch start(kRedeemers);
+        std::vector<std::thread> threads;
+        for (int i = 0; i < kRedeemers; ++i)
+            threads.emplace_back([&, i] {
+                start.arrive_and_wait();
+                outcomes[i] = m_f->registerRaw(requests[i], addressesUsed[i]);
+            });
+        for (auto& t : threads)
+            t.join();
+
+        int successes = 0, gone = 0;
+        for (const auto& o : outcomes) {
+            QVERIFY(o.answered);
+            if (o.result)
+                ++successes;
+            else if (o.status() == int(proto::STATUS_GONE))
+                ++gone;
+        }
+        QCOMPARE(successes, 1);
+        QCOMPARE(gone, kRedeemers - 1);
+        QCOMPARE(count("SELECT count(*) FROM users WHERE role = 1"), 1);
+        QCOMPARE(
+            count("SELECT count(*) FROM devices d JOIN users u ON u.id = d.user WHERE u.role = 1"),
+            1);
+        QCOMPARE(count("SELECT count(*) FROM members WHERE conversation = '" + matterId + "'"), 2);
+        QCOMPARE(
+            count("SELECT count(*) FROM prekeys p JOIN users u ON u.id = p.user WHERE u.role = 1"),
+            2);
+    }
+
+    void redemptionIsRateLimitedPerAddress() {
+        REQUIRE_OK(m_f->createUser("jon", proto::ROLE_LAWYER));
+        TRY(token, m_f->enrollmentToken("jon"));
+        TRY(device, m_f->newDevice());
+        const std::string address = "203.0.113.7";
+        const auto capacity = int(m_f->config().limits.redeem.capacity);
+        for (int i = 0; i < capacity; ++i) {
+            auto r = m_f->registerRaw(m_f->registerRequest(*device, toHex(crypto::randomBytes(16))),
+                                      address);
+            QCOMPARE(r.status(), int(proto::STATUS_UNAUTHORIZED));
+            QCOMPARE(r.retryAfterMs, 0u);
+        }
+        // Even the right token is refused from this address now, and is not used up.
+        auto limited = m_f->registerRaw(m_f->registerRequest(*device, token), address);
+        QVERIFY(limited.answered);
+        QVERIFY(!limited.result);
+        QCOMPARE(limited.status(), int(proto::STATUS_RATE_LIMITED));
+        QVERIFY(limited.retryAfterMs > 0);
+        QCOMPARE(count("SELECT count(*) FROM devices"), 0);
+        QCOMPARE(count("SELECT count(*) FROM tokens WHERE used_ms IS NOT NULL"), 0);
+        // The bucket is per address.
+        auto elsewhere = m_f->registerRaw(m_f->registerRequest(*device, token), "203.0.113.8");
+        QVERIFY2(bool(elsewhere.result),
+                 elsewhere.result ? "" : errorText(elsewhere.result.error()).c_str());
+    }
+
+    // ---- authentication and revocation ------------------------------------------------------
+
+    void authenticationAcceptsOnlyTheRightSecret() {
+        TRY(device, m_f->enroll("kim", proto::ROLE_LAWYER));
+        TRY(ok, m_f->authenticate("kim", 1, device->secret));
+        QCOMPARE(qs(ok.user), QStringLiteral("kim"));
+        QCOMPARE(ok.device, 1u);
+        QCOMPARE(int(ok.role), int(proto::ROLE_LAWYER));
+        QVERIFY(ok.identityKey == device->identityKey);
+
+        Bytes wrongSecret = device->secret;
+        wrongSecret[31] ^= 0x80;
+        auto wrong = m_f->authenticate("kim", 1, wrongSecret);
+        auto unknownDevice = m_f->authenticate("kim", 2, device->secret);
+        auto unknownUser = m_f->authenticate("nobody", 1, device->secret);
+        auto shortSecret = m_f->authenticate("kim", 1, ByteView(device->secret).first(31));
+        for (const auto* r : {&wrong, &unknownDevice, &unknownUser, &shortSecret}) {
+            QVERIFY(!*r);
+            QCOMPARE(int(r->error().code), int(ErrorCode::AuthFailed));
+            // One answer for all: nobody learns which users or devices exist.
+            QCOMPARE(qs(r->error().message), qs(wrong.error().message));
+            QCOMPARE(r->error().detail, wrong.error().detail);
+        }
+    }
+
+    void revokedDeviceIsCutOffAndDroppedFromSends() {
+        TRY(matter, makeMatter("lee"));
+        TestDevice* lee1 = matter.lawyer;
+        TRY(lee2, m_f->addDevice("lee"));
+        auto sink2 = m_f->connect(*lee2);
+
+        // Sessions towards both of lee's devices exist from before the revocation.
+        TRY(before, m_f->buildSendToMembers(*matter.client, matter.id, "before revocation"));
+        QCOMPARE(before.send.envelopes_size(), 2);
+        EXPECT_STATUS(m_f->call(*matter.client, RelayFixture::sendRequest(before.send)),
+                      proto::STATUS_OK);
+        QVERIFY(sink2->waitForEnvelopes(1));
+        QCOMPARE(count("SELECT count(*) FROM queue WHERE user = 'lee' AND device = 2"), 1);
+
+        REQUIRE_OK(m_f->service().revokeDevice("lee", 2, "admin"));
+        QVERIFY(sink2->waitForClose());
+        QCOMPARE(int(*sink2->closeCode()), 4403);
+
+        auto auth = m_f->authenticate("lee", 2, lee2->secret);
+        QVERIFY(!auth);
+        QCOMPARE(int(auth.error().code), int(ErrorCode::AuthFailed));
+        QCOMPARE(auth.error().detail, 403);
+        QCOMPARE(count("SELECT count(*) FROM prekeys WHERE user = 'lee' AND device = 2"), 0);
+        QCOMPARE(count("SELECT count(*) FROM signed_prekeys WHERE user = 'lee' AND device = 2"), 0);
+        QCOMPARE(count("SELECT count(*) FROM queue WHERE user = 'lee' AND device = 2"), 0);
+        QVERIFY(count("SELECT count(*) FROM prekeys WHERE user = 'lee' AND device = 1") > 0);
+
+        auto bundles = m_f->call(*matter.client, fetchBundles("lee"));
+        EXPECT_STATUS(bundles, proto::STATUS_OK);
+        QCOMPARE(bundles.bundles().devices_size(), 1);
+        QCOMPARE(bundles.bundles().devices(0).device(), 1u);
+
+        // A send that still includes the revoked device: 409 naming it, nothing stored.
+        const Stored snapshot = stored();
+        TRY(stale, m_f->buildSend(*matter.client, matter.id, "after revocation", {lee1, lee2}));
+        auto conflict = m_f->call(*matter.client, RelayFixture::sendRequest(stale.send));
+        EXPECT_STATUS(conflict, proto::STATUS_CONFLICT);
+        QVERIFY(conflict.has_device_mismatch());
+        QVERIFY(addresses(conflict.device_mismatch().extra()) ==
+                (std::vector<std::pair<std::string, std::uint32_t>>{{"lee", 2}}));
+        QCOMPARE(conflict.device_mismatch().missing_size(), 0);
+        QVERIFY(stored() == snapshot);
+
+        TRY(fresh, m_f->buildSend(*matter.client, matter.id, "after revocation", {lee1}));
+        EXPECT_STATUS(m_f->call(*matter.client, RelayFixture::sendRequest(fresh.send)),
+                      proto::STATUS_OK);
+
+        // Revoking twice is an error; a revoked device that reaches connect() is closed at once.
+        QVERIFY(!m_f->service().revokeDevice("lee", 2, "admin"));
+        auto late = m_f->connect(*lee2);
+        QVERIFY(late->waitForClose());
+        QCOMPARE(int(*late->closeCode()), 4403);
+        QVERIFY(late->frames().empty());
+    }
+
+    // ---- pre-keys -----------------------------------------------------------------------------
+
+    void uploadPreKeysStoresOnlyValidKeys() {
+        TRY(device, m_f->enroll("max", proto::ROLE_LAWYER, 5));
+        TRY(more, device->sessions->generatePreKeys(100, 10));
+        auto up = m_f->call(*device, uploadPreKeys(more));
+        EXPECT_STATUS(up, proto::STATUS_OK);
+        QCOMPARE(up.pre_key_count().remaining(), 15u);
+
+        auto remaining = [&] {
+            return m_f->call(*device, uploadPreKeys({})).pre_key_count().remaining();
+        };
+        auto lowOrder = more;
+        lowOrder[3].publicKey = Bytes(33, 0);
+        lowOrder[3].publicKey[0] = 0x05;
+        lowOrder[3].id = 500;
+        EXPECT_STATUS(m_f->call(*device, uploadPreKeys(lowOrder)), proto::STATUS_BAD_REQUEST);
+        auto zeroId = more;
+        zeroId[0].id = 0;
+        EXPECT_STATUS(m_f->call(*device, uploadPreKeys(zeroId)), proto::STATUS_BAD_REQUEST);
+        TRY(many, device->sessions->generatePreKeys(1000, 201));
+        EXPECT_STATUS(m_f->call(*device, uploadPreKeys(many)), proto::STATUS_TOO_LARGE);
+        QCOMPARE(remaining(), 15u);
+
+        TRY(spk, device->sessions->generateSignedPreKey(2));
+        proto::Request badSpk;
+        badSpk.mutable_upload_pre_keys()->mutable_signed_pre_key()->set_id(spk.id);
+        badSpk.mutable_upload_pre_keys()->mutable_signed_pre_key()->set_public_key(
+            stringOf(spk.publicKey));
+        Bytes sig = spk.signature;
+        sig[0] ^= 1;
+        badSpk.mutable_upload_pre_keys()->mutable_signed_pre_key()->set_signature(stringOf(sig));
+        EXPECT_STATUS(m_f->call(*device, badSpk), proto::STATUS_BAD_REQUEST);
+
+        proto::Request goodSpk = badSpk;
+        goodSpk.mutable_upload_pre_keys()->mutable_signed_pre_key()->set_signature(
+            stringOf(spk.signature));
+        EXPECT_STATUS(m_f->call(*device, goodSpk), proto::STATUS_OK);
+        auto own = m_f->call(*device, fetchBundles("max"));
+        EXPECT_STATUS(own, proto::STATUS_OK);
+        QCOMPARE(own.bundles().devices_size(), 1);
+        QCOMPARE(own.bundles().devices(0).signed_pre_key().id(), 2u);
+        QVERIFY(bytesOf(own.bundles().devices(0).signed_pre_key().public_key()) == spk.publicKey);
+    }
+
+    void bundleHandsOutEachPreKeyOnce() {
+        constexpr unsigned kPreKeys = 120;
+        constexpr int kFetches = 100;
+        TRY(target, m_f->enroll("tara", proto::ROLE_LAWYER, kPreKeys));
+        // Staff may fetch staff; four fetchers keep each under its fetch rate limit.
+        std::vector<TestDevice*> fetchers;
+        for (int i = 0; i < 4; ++i) {
+            TRY(f, m_f->enroll("fetcher" + std::to_string(i), proto::ROLE_LAWYER));
+            fetchers.push_back(f);
+        }
+        std::vector<proto::Response> answers(kFetches);
+        std::latch start(kFetches);
+        std::vector<std::thread> threads;
+        for (int i = 0; i < kFetches; ++i)
+            threads.emplace_back([&, i] {
+                start.arrive_and_wait();
+                answers[i] = m_f->call(*fetchers[i % fetchers.size()], fetchBundles("tara"));
+            });
+        for (auto& t : threads)
+            t.join();
+
+        std::set<std::uint32_t> ids;
+        std::set<std::uint32_t> uploaded;
+        for (const auto& pk : target->preKeys)
+            uploaded.insert(pk.id);
+        for (const auto& a : answers) {
+            EXPECT_STATUS(a, proto::STATUS_OK);
+            QCOMPARE(a.bundles().devices_size(), 1);
+            const auto& b = a.bundles().devices(0);
+            QVERIFY(bytesOf(b.identity_key()) == target->identityKey);
+            QVERIFY(bytesOf(b.signed_pre_key().signature()) == target->signedPreKey.signature);
+            QVERIFY(b.has_pre_key());
+            QVERIFY(uploaded.count(b.pre_key().id()));
+            const auto& expected = target->preKeys[b.pre_key().id() - 1];
+            QVERIFY(bytesOf(b.pre_key().public_key()) == expected.publicKey);
+            QVERIFY2(ids.insert(b.pre_key().id()).second,
+                     "a one-time pre-key was handed out twice");
+        }
+        QCOMPARE(ids.size(), std::size_t(kFetches));
+        QCOMPARE(count("SELECT count(*) FROM prekeys WHERE user = 'tara'"),
+                 std::int64_t(kPreKeys - kFetches));
+    }
+
+    void preKeysLowIsPushedBelowWatermark() {
+        const auto watermark = m_f->config().preKeyLowWatermark;
+        TRY(target, m_f->enroll("uma", proto::ROLE_LAWYER, watermark + 1));
+        TRY(fetcher, m_f->enroll("vic", proto::ROLE_LAWYER));
+        auto sink = m_f->connect(*target);
+
+        EXPECT_STATUS(m_f->call(*fetcher, fetchBundles("uma")), proto::STATUS_OK); // watermark left
+        m_f->settle();
+        QVERIFY(sink->preKeysLow().empty());
+        EXPECT_STATUS(m_f->call(*fetcher, fetchBundles("uma")), proto::STATUS_OK); // one below
+        QVERIFY(sink->waitForFrames(1));
+        QVERIFY(sink->preKeysLow() == std::vector<std::uint32_t>{watermark - 1});
+    }
+
+    void clientCannotFetchBundlesOfStrangers() {
+        TRY(m1, makeMatter("ada"));
+        TRY(m2, makeMatter("bob"));
+        auto own = m_f->call(*m1.client, fetchBundles("ada"));
+        EXPECT_STATUS(own, proto::STATUS_OK);
+        QCOMPARE(own.bundles().devices_size(), 1);
+
+        const auto bobKeys = count("SELECT count(*) FROM prekeys WHERE user = 'bob'");
+        const auto client2Keys =
+            count("SELECT count(*) FROM prekeys WHERE user = '" + m2.client->user() + "'");
+        EXPECT_STATUS(m_f->call(*m1.client, fetchBundles("bob")), proto::STATUS_FORBIDDEN);
+        EXPECT_STATUS(m_f->call(*m1.client, fetchBundles(m2.client->user())),
+                      proto::STATUS_FORBIDDEN);
+        EXPECT_STATUS(m_f->call(*m1.client, fetchBundles("nobody")), proto::STATUS_FORBIDDEN);
+        // Staff may fetch staff, but not a client of someone else's matter.
+        EXPECT_STATUS(m_f->call(*m1.lawyer, fetchBundles(m2.client->user())),
+                      proto::STATUS_FORBIDDEN);
+        QCOMPARE(count("SELECT count(*) FROM prekeys WHERE user = 'bob'"), bobKeys);
+        QCOMPARE(count("SELECT count(*) FROM prekeys WHERE user = '" + m2.client->user() + "'"),
+                 client2Keys);
+
+        proto::Request devices;
+        devices.mutable_list_member_devices()->set_conversation_id(m2.id);
+        EXPECT_STATUS(m_f->call(*m1.client, devices), proto::STATUS_FORBIDDEN);
+    }
+
+    // ---- send ---------------------------------------------------------------------------------
+
+    void sendReturnsChainedJournalSequences() {
+        TRY(matter, makeMatter("cy"));
+        journal::ChainBuilder chain;
+        for (int i = 0; i < 4; ++i) {
+            TestDevice& sender = i % 2 ? *matter.client : *matter.lawyer;
+            TRY(msg, m_f->buildSendToMembers(sender, matter.id, "message " + std::to_string(i)));
+            const auto before = wallClockMs();
+            auto r = m_f->call(sender, RelayFixture::sendRequest(msg.send));
+            EXPECT_STATUS(r, proto::STATUS_OK);
+            QVERIFY(r.has_send_result());
+            QVERIFY(!r.send_result().duplicate());
+            const auto seq = chain.append(view(msg.send.journal_entry()));
+            QCOMPARE(r.send_result().journal_sequence(), seq);
+            QCOMPARE(r.send_result().journal_sequence(), std::uint64_t(i + 1));
+            QVERIFY(bytesOf(r.send_result().chain_hash()) ==
+                    Bytes(chain.head().begin(), chain.head().end()));
+            QVERIFY(r.send_result().server_time_ms() >= before);
+            QVERIFY(r.send_result().server_time_ms() <= wallClockMs());
+        }
+        auto head = m_f->service().journalHead();
+        QCOMPARE(head.first, 4u);
+        QVERIFY(head.second == chain.head());
+    }
+
+    void recipientsReceiveEnvelopesStampedWithCommitment() {
+        TRY(matter, makeMatter("dan"));
+        TestDevice* dan1 = matter.lawyer;
+        TRY(dan2, m_f->addDevice("dan"));
+        auto sink1 = m_f->connect(*dan1);
+        auto sink2 = m_f->connect(*dan2);
+        auto sinkClient = m_f->connect(*matter.client);
+
+        TRY(msg, m_f->buildSendToMembers(*dan1, matter.id, "Settlement offer: 1.2m, privileged"));
+        QCOMPARE(msg.send.envelopes_size(), 2); // the client and dan's other device
+        auto r = m_f->call(*dan1, RelayFixture::sendRequest(msg.send));
+        EXPECT_STATUS(r, proto::STATUS_OK);
+
+        for (auto [device, sink] : {std::pair{matter.client, sinkClient}, std::pair{dan2, sink2}}) {
+            QVERIFY(sink->waitForEnvelopes(1));
+            const auto env = sink->envelopes().at(0);
+            const proto::OutgoingEnvelope* sent = nullptr;
+            for (const auto& e : msg.send.envelopes())
+                if (e.user() == device->user() && e.device() == device->device()) sent = &e;
+            QVERIFY(sent);
+            QVERIFY(env.queue_id() > 0);
+            QVERIFY(env.message_id() == msg.send.message_id());
+            QCOMPARE(qs(env.conversation_id()), qs(matter.id));
+            QCOMPARE(qs(env.sender().user()), QStringLiteral("dan"));
+            QCOMPARE(env.sender().device(), 1u);
+            QCOMPARE(env.type(), sent->type());
+            QVERIFY(env.body() == sent->body());
+            QCOMPARE(env.journal_sequence(), r.send_result().journal_sequence());
+            QCOMPARE(env.server_time_ms(), r.send_result().server_time_ms());
+            QVERIFY(bytesOf(env.commitment()) ==
+                    Bytes(msg.entry.header.commitment.begin(), msg.entry.header.commitment.end()));
+            // The recipient decrypts and recomputes C from what it received.
+            TRY(record, m_f->open(*device, env));
+            QVERIFY(sameMessage(record, msg.record));
+            TRY(c, journal::computeCommitment(view(record.commit_key()),
+                                              journal::commitContentOf(record)));
+            QVERIFY(bytesOf(env.commitment()) == Bytes(c.begin(), c.end()));
+        }
+        m_f->settle();
+        QVERIFY(sink1->envelopes().empty()); // the sending device gets no copy
+        QCOMPARE(sinkClient->envelopes().size(), std::size_t(1));
+        QCOMPARE(sink2->envelopes().size(), std::size_t(1));
+    }
+
+    void offlineDeviceGetsQueueInOrderThenLive() {
+        RECREATE([](RelayConfig& c) { c.drainPage = 3; }); // several drain pages
+        TRY(matter, makeMatter("eli"));
+        constexpr int kQueued = 7;
+        std::vector<std::string> ids;
+        for (int i = 0; i < kQueued; ++i) {
+            TRY(msg,
+                m_f->buildSendToMembers(*matter.lawyer, matter.id, "queued " + std::to_string(i)));
+            EXPECT_STATUS(m_f->call(*matter.lawyer, RelayFixture::sendRequest(msg.send)),
+                          proto::STATUS_OK);
+            ids.push_back(msg.send.message_id());
+        }
+        QCOMPARE(count("SELECT count(*) FROM queue"), kQueued);
+
+        auto sink = m_f->connect(*matter.client);
+        QVERIFY(sink->waitForEnvelopes(kQueued));
+        TRY(live, m_f->buildSendToMembers(*matter.lawyer, matter.id, "live"));
+        EXPECT_STATUS(m_f->call(*matter.lawyer, RelayFixture::sendRequest(live.send)),
+                      proto::STATUS_OK);
+        ids.push_back(live.send.message_id());
+        QVERIFY(sink->waitForEnvelopes(kQueued + 1));
+        m_f->settle();
+
+        const auto envs = sink->envelopes();
+        QCOMPARE(envs.size(), std::size_t(kQueued + 1));
+        std::uint64_t lastQueueId = 0;
+        for (std::size_t i = 0; i < envs.size(); ++i) {
+            QVERIFY(envs[i].message_id() == ids[i]);
+            QCOMPARE(envs[i].journal_sequence(), std::uint64_t(i + 1));
+            QVERIFY(envs[i].queue_id() > lastQueueId);
+            lastQueueId = envs[i].queue_id();
+            TRY(record, m_f->open(*matter.client, envs[i]));
+            QCOMPARE(qs(record.body()),
+                     i < kQueued ? qs("queued " + std::to_string(i)) : QStringLiteral("live"));
+        }
+        // Still queued until acknowledged.
+        QCOMPARE(count("SELECT count(*) FROM queue"), kQueued + 1);
+    }
+
+    void acknowledgeDeletesOnlyTheCallersRows() {
+        TRY(matter, makeMatter("fox"));
+        TRY(client2, m_f->joinByInvite(*matter.lawyer, matter.id));
+        TRY(msg, m_f->buildSendToMembers(*matter.lawyer, matter.id, "for both clients"));
+        QCOMPARE(msg.send.envelopes_size(), 2);
+        EXPECT_STATUS(m_f->call(*matter.lawyer, RelayFixture::sendRequest(msg.send)),
+                      proto::STATUS_OK);
+        auto sink1 = m_f->connect(*matter.client);
+        auto sink2 = m_f->connect(*client2);
+        QVERIFY(sink1->waitForEnvelopes(1));
+        QVERIFY(sink2->waitForEnvelopes(1));
+        const auto q1 = sink1->envelopes().at(0).queue_id();
+        const auto q2 = sink2->envelopes().at(0).queue_id();
+        QVERIFY(q1 != q2);
+        auto present = [&](std::uint64_t id) {
+            return count("SELECT count(*) FROM queue WHERE id = " + std::to_string(id));
+        };
+
+        // Someone else's queue id deletes nothing (IDOR), whoever asks.
+        EXPECT_STATUS(m_f->call(*client2, acknowledge({q1})), proto::STATUS_OK);
+        EXPECT_STATUS(m_f->call(*matter.lawyer, acknowledge({q1, q2})), proto::STATUS_OK);
+        QCOMPARE(present(q1), 1);
+        QCOMPARE(present(q2), 1);
+
+        EXPECT_STATUS(m_f->call(*matter.client, acknowledge({q1, q2})), proto::STATUS_OK);
+        QCOMPARE(present(q1), 0);
+        QCOMPARE(present(q2), 1);
+        EXPECT_STATUS(m_f->call(*client2, acknowledge({q2})), proto::STATUS_OK);
+        QCOMPARE(present(q2), 0);
+
+        // An acknowledged envelope is not delivered again; the other stays deliverable until acked.
+        auto again = m_f->connect(*matter.client);
+        QVERIFY(again->envelopes().empty());
+
+        proto::Request tooMany;
+        for (int i = 0; i < 1001; ++i)
+            tooMany.mutable_acknowledge()->add_queue_ids(std::uint64_t(i + 1));
+        EXPECT_STATUS(m_f->call(*matter.client, tooMany), proto::STATUS_TOO_LARGE);
+    }
+
+    void duplicateSendIsAcknowledgedWithoutStoring() {
+        TRY(matter, makeMatter("gil"));
+        auto sink = m_f->connect(*matter.client);
+        TRY(msg, m_f->buildSendToMembers(*matter.lawyer, matter.id, "sent twice"));
+        auto first = m_f->call(*matter.lawyer, RelayFixture::sendRequest(msg.send));
+        EXPECT_STATUS(first, proto::STATUS_OK);
+        QVERIFY(!first.send_result().duplicate());
+        QVERIFY(sink->waitForEnvelopes(1));
+        const Stored snapshot = stored();
+        QCOMPARE(snapshot.journal, 1);
+
+        auto second = m_f->call(*matter.lawyer, RelayFixture::sendRequest(msg.send));
+        EXPECT_STATUS(second, proto::STATUS_OK);
+        QVERIFY(second.send_result().duplicate());
+        QCOMPARE(second.send_result().journal_sequence(), first.send_result().journal_sequence());
+        QVERIFY(second.send_result().chain_hash() == first.send_result().chain_hash());
+        QCOMPARE(second.send_result().server_time_ms(), first.send_result().server_time_ms());
+        m_f->settle();
+        QVERIFY(stored() == snapshot);
+        QCOMPARE(sink->envelopes().size(), std::size_t(1));
+        QCOMPARE(m_f->service().journalHead().first, 1u);
+    }
+
+    void sendWithoutValidJournalEntryIsRefused() {
+        TRY(matter, makeMatter("hugo"));
+        TestDevice& sender = *matter.lawyer;
+        auto sink = m_f->connect(*matter.client);
+        TRY(base, m_f->buildSendToMembers(sender, matter.id, "escrow me"));
+        TRY(otherJournal, crypto::X25519Key::generate());
+
+        auto sealed = [&](const proto::JournalRecord& record, ByteView journalKey,
+                          journal::Signer signer) -> std::string {
+            auto e = journal::sealRecord(record, journalKey, signer);
+            return e ? stringOf(e->serialize()) : std::string();
+        };
+        proto::JournalRecord otherId = base.record;
+        otherId.set_message_id(stringOf(crypto::randomBytes(16)));
+        proto::JournalRecord otherUser = base.record;
+        otherUser.mutable_sender()->set_user(matter.client->user());
+        proto::JournalRecord otherDevice = base.record;
+        otherDevice.mutable_sender()->set_device(sender.device() + 1);
+        journal::SealedEntry flipped = base.entry;
+        flipped.signature[5] ^= 0x10;
+        journal::SealedEntry retimed = base.entry;
+        retimed.header.timeMs += 1; // header altered after signing
+        const std::string good = base.send.journal_entry();
+
+        const std::vector<std::pair<const char*, std::string>> entries = {
+            {"missing", std::string()},
+            {"garbage", "not a journal entry at all"},
+            {"truncated", good.substr(0, good.size() - 1)},
+            {"trailing byte", good + std::string(1, '\0')},
+            {"for another message id",
+             sealed(otherId, m_f->config().journalPublicKey, sender.signer())},
+            {"naming another user",
+             sealed(otherUser, m_f->config().journalPublicKey, sender.signer())},
+            {"naming another device",
+             sealed(otherDevice, m_f->config().journalPublicKey, sender.signer())},
+            {"sealed to another journal key",
+             sealed(base.record, otherJournal.publicKey(), sender.signer())},
+            {"signed by another device",
+             sealed(base.record, m_f->config().journalPublicKey, matter.client->signer())},
+            {"signature altered", stringOf(flipped.serialize())},
+            {"header altered", stringOf(retimed.serialize())},
+        };
+        const Stored snapshot = stored();
+        for (const auto& [name, entry] : entries) {
+            if (std::string(name) != "missing") QVERIFY2(!entry.empty(), name);
+            proto::SendMessage s = base.send;
+            s.set_journal_entry(entry);
+            auto r = m_f->call(sender, RelayFixture::sendRequest(s));
+            QVERIFY2(r.status() == proto::STATUS_BAD_REQUEST,
+                     (std::string(name) + ": " + describe(r).toStdString()).c_str());
+            QVERIFY2(!r.has_send_result(), name);
+        }
+        m_f->settle();
+        QVERIFY(stored() == snapshot);
+        QVERIFY(sink->envelopes().empty());
+
+        // The genuine entry is accepted and gets the first sequence number: no refusal used one.
+        auto ok = m_f->call(sender, RelayFixture::sendRequest(base.send));
+        EXPECT_STATUS(ok, proto::STATUS_OK);
+        QCOMPARE(ok.send_result().journal_sequence(), 1u);
+    }
+
+    void staleDeviceListIsConflictAndStoresNothing() {
+        TRY(matter, makeMatter("ivy"));
+        TestDevice* ivy1 = matter.lawyer;
+        TRY(ivy2, m_f->addDevice("ivy"));
+        TRY(stranger, m_f->enroll("jay", proto::ROLE_LAWYER));
+        auto sink = m_f->connect(*matter.client);
+        using List = std::vector<std::pair<std::string, std::uint32_t>>;
+        const Stored snapshot = stored();
+
+        TRY(missing, m_f->buildSend(*ivy1, matter.id, "x", {matter.client}));
+        auto r1 = m_f->call(*ivy1, RelayFixture::sendRequest(missing.send));
+        EXPECT_STATUS(r1, proto::STATUS_CONFLICT);
+        QVERIFY(addresses(r1.device_mismatch().missing()) == (List{{"ivy", 2}}));
+        QCOMPARE(r1.device_mismatch().extra_size(), 0);
+
+        TRY(extra, m_f->buildSend(*ivy1, matter.id, "x", {matter.client, ivy2, stranger}));
+        auto r2 = m_f->call(*ivy1, RelayFixture::sendRequest(extra.send));
+        EXPECT_STATUS(r2, proto::STATUS_CONFLICT);
+        QCOMPARE(r2.device_mismatch().missing_size(), 0);
+        QVERIFY(addresses(r2.device_mismatch().extra()) == (List{{"jay", 1}}));
+
+        TRY(both, m_f->buildSend(*ivy1, matter.id, "x", {matter.client, stranger}));
+        auto r3 = m_f->call(*ivy1, RelayFixture::sendRequest(both.send));
+        EXPECT_STATUS(r3, proto::STATUS_CONFLICT);
+        QVERIFY(addresses(r3.device_mismatch().missing()) == (List{{"ivy", 2}}));
+        QVERIFY(addresses(r3.device_mismatch().extra()) == (List{{"jay", 1}}));
+
+        // An envelope for the sending device itself is extra too.
+        TRY(full, m_f->buildSendToMembers(*ivy1, matter.id, "x"));
+        proto::SendMessage self = full.send;
+        auto* own = self.add_envelopes();
+        *own = self.envelopes(0);
+        own->set_user("ivy");
+        own->set_device(1);
+        auto r4 = m_f->call(*ivy1, RelayFixture::sendRequest(self));
+        EXPECT_STATUS(r4, proto::STATUS_CONFLICT);
+        QVERIFY(addresses(r4.device_mismatch().extra()) == (List{{"ivy", 1}}));
+
+        proto::SendMessage twice = full.send;
+        *twice.add_envelopes() = twice.envelopes(0);
+        EXPECT_STATUS(m_f->call(*ivy1, RelayFixture::sendRequest(twice)),
+                      proto::STATUS_BAD_REQUEST);
+
+        m_f->settle();
+        QVERIFY(stored() == snapshot);
+        QVERIFY(sink->envelopes().empty());
+        auto ok = m_f->call(*ivy1, RelayFixture::sendRequest(full.send));
+        EXPECT_STATUS(ok, proto::STATUS_OK);
+        QCOMPARE(ok.send_result().journal_sequence(), 1u);
+    }
+
+    void nonMemberCannotSend() {
+        TRY(matter, makeMatter("kai"));
+        TRY(outsider, m_f->enroll("liv", proto::ROLE_LAWYER));
+        // The outsider may start a session with staff, and copies that envelope for the client.
+        TRY(msg, m_f->buildSend(*outsider, matter.id, "let me in", {matter.lawyer}));
+        proto::SendMessage s = msg.send;
+        auto* e = s.add_envelopes();
+        *e = s.envelopes(0);
+        e->set_user(matter.client->user());
+        e->set_device(1);
+        const Stored snapshot = stored();
+        EXPECT_STATUS(m_f->call(*outsider, RelayFixture::sendRequest(s)), proto::STATUS_FORBIDDEN);
+        proto::SendMessage nowhere = s;
+        nowhere.set_conversation_id("no-such-conversation");
+        EXPECT_STATUS(m_f->call(*outsider, RelayFixture::sendRequest(nowhere)),
+                      proto::STATUS_FORBIDDEN);
+        QVERIFY(stored() == snapshot);
+    }
+
+    void sendIsRateLimited() {
+        // A refill slow enough that no token comes back while the test runs.
+        RECREATE([](RelayConfig& c) { c.limits.send = BucketSpec{3, 0.01}; });
+        TRY(matter, makeMatter("mo"));
+        for (int i = 0; i < 3; ++i) {
+            TRY(msg,
+                m_f->buildSendToMembers(*matter.lawyer, matter.id, "burst " + std::to_string(i)));
+            EXPECT_STATUS(m_f->call(*matter.lawyer, RelayFixture::sendRequest(msg.send)),
+                          proto::STATUS_OK);
+        }
+        TRY(over, m_f->buildSendToMembers(*matter.lawyer, matter.id, "one too many"));
+        auto r = m_f->call(*matter.lawyer, RelayFixture::sendRequest(over.send));
+        EXPECT_STATUS(r, proto::STATUS_RATE_LIMITED);
+        QVERIFY(r.retry_after_ms() > 0);
+        QVERIFY(r.retry_after_ms() <= 100000); // one token at 0.01 per second
+        QCOMPARE(stored().journal, 3);
+        // The bucket is per device.
+        TRY(reply, m_f->buildSendToMembers(*matter.client, matter.id, "reply"));
+        EXPECT_STATUS(m_f->call(*matter.client, RelayFixture::sendRequest(reply.send)),
+                      proto::STATUS_OK);
+    }
+
+    void slowReaderIsDroppedAndDrainedOnReconnect() {
+        TRY(matter, makeMatter("ned"));
+        auto slow = m_f->connect(*matter.client);
+        slow->setRefuse(true);
+        std::vector<std::string> ids;
+        for (int i = 0; i < 2; ++i) {
+            TRY(msg, m_f->buildSendToMembers(*matter.lawyer, matter.id,
+                                             "to a slow reader " + std::to_string(i)));
+            EXPECT_STATUS(m_f->call(*matter.lawyer, RelayFixture::sendRequest(msg.send)),
+                          proto::STATUS_OK);
+            ids.push_back(msg.send.message_id());
+            if (i == 0) {
+                QVERIFY(slow->waitForClose());
+                QCOMPARE(int(*slow->closeCode()), 1013);
+            }
+        }
+        m_f->settle();
+        QCOMPARE(slow->pushAttempts(), std::size_t(1)); // no longer pushed to after refusing
+        QCOMPARE(count("SELECT count(*) FROM queue"), 2);
+
+        auto fresh = m_f->connect(*matter.client);
+        QVERIFY(fresh->waitForEnvelopes(2));
+        QVERIFY(fresh->envelopes()[0].message_id() == ids[0]);
+        QVERIFY(fresh->envelopes()[1].message_id() == ids[1]);
+
+        // A sink that refuses during the drain is closed and never goes live.
+        auto stuck = std::make_shared<FakeSink>();
+        stuck->setRefuse(true);
+        m_f->service().connect(matter.client->id, stuck);
+        QVERIFY(stuck->waitForClose());
+        QCOMPARE(int(*stuck->closeCode()), 1013);
+        TRY(later, m_f->buildSendToMembers(*matter.lawyer, matter.id, "later"));
+        EXPECT_STATUS(m_f->call(*matter.lawyer, RelayFixture::sendRequest(later.send)),
+                      proto::STATUS_OK);
+        QVERIFY(fresh->waitForEnvelopes(3));
+        m_f->settle();
+        QCOMPARE(stuck->pushAttempts(), std::size_t(1));
+    }
+
+    // ---- journal ------------------------------------------------------------------------------
+
+    void journalPullRequiresCompliance() {
+        TRY(matter, makeMatter("ola"));
+        TRY(admin, m_f->enroll("root", proto::ROLE_ADMIN));
+        TRY(supervisor, m_f->enroll("sue", proto::ROLE_SUPERVISOR));
+        TRY(officer, m_f->enroll("cora", proto::ROLE_COMPLIANCE));
+        TRY(msg, m_f->buildSendToMembers(*matter.lawyer, matter.id, "journaled"));
+        EXPECT_STATUS(m_f->call(*matter.lawyer, RelayFixture::sendRequest(msg.send)),
+                      proto::STATUS_OK);
+        for (TestDevice* d : {matter.lawyer, matter.client, admin, supervisor}) {
+            auto r = m_f->call(*d, pullJournal(0));
+            EXPECT_STATUS(r, proto::STATUS_FORBIDDEN);
+            QVERIFY(!r.has_journal_page());
+        }
+        auto r = m_f->call(*officer, pullJournal(0));
+        EXPECT_STATUS(r, proto::STATUS_OK);
+        QCOMPARE(r.journal_page().rows_size(), 1);
+    }
+
+    void pulledJournalVerifiesAndOpens() {
+        RECREATE([](RelayConfig& c) { c.checkpointEvery = 2; });
+        TRY(matter, makeMatter("pia"));
+        TRY(officer, m_f->enroll("carl", proto::ROLE_COMPLIANCE));
+        std::vector<OutgoingMessage> sent;
+        std::vector<const TestDevice*> senders;
+        Bytes lastChainHash;
+        for (int i = 0; i < 5; ++i) {
+            TestDevice& sender = i % 2 ? *matter.client : *matter.lawyer;
+            TRY(msg,
+                m_f->buildSendToMembers(sender, matter.id, "journal canary " + std::to_string(i)));
+            auto r = m_f->call(sender, RelayFixture::sendRequest(msg.send));
+            EXPECT_STATUS(r, proto::STATUS_OK);
+            lastChainHash = bytesOf(r.send_result().chain_hash());
+            sent.push_back(msg);
+            senders.push_back(&sender);
+        }
+
+        auto pulled = pullAll(*officer);
+        QVERIFY(pulled.ok);
+        QCOMPARE(pulled.rows.size(), std::size_t(5));
+        QCOMPARE(pulled.head, 5u);
+        std::set<std::uint64_t> cpSeqs;
+        for (const auto& c : pulled.checkpoints)
+            cpSeqs.insert(c.sequence);
+        QVERIFY(cpSeqs == (std::set<std::uint64_t>{2, 4, 5})); // every 2 sends, and the head
+        auto report = journal::verifyChain(pulled.items, pulled.checkpoints,
+                                           m_f->config().relayKey.publicKey);
+        QVERIFY2(report.ok(), report.ok() ? "" : report.problems.front().detail.c_str());
+        QCOMPARE(report.entriesChecked, 5u);
+        QCOMPARE(report.checkpointsChecked, 3u);
+        QVERIFY(Bytes(report.head.begin(), report.head.end()) == lastChainHash);
+
+        for (std::size_t i = 0; i < pulled.rows.size(); ++i) {
+            const auto& row = pulled.rows[i];
+            QCOMPARE(row.sequence(), std::uint64_t(i + 1));
+            QVERIFY(row.entry() == sent[i].send.journal_entry());
+            TRY(entry, journal::SealedEntry::parse(view(row.entry())));
+            TRY(opened, journal::openEntry(entry, m_f->journalKey(), senders[i]->identityKey));
+            QVERIFY(sameMessage(opened.record, sent[i].record));
+        }
+
+        // The verification is not vacuous: one altered byte is found, at its sequence number.
+        auto tampered = pulled.items;
+        tampered[2].entry[tampered[2].entry.size() / 2] ^= 0x01;
+        auto bad =
+            journal::verifyChain(tampered, pulled.checkpoints, m_f->config().relayKey.publicKey);
+        QVERIFY(!bad.ok());
+        QCOMPARE(*bad.firstBad(), 3u);
+        // Another relay key does not verify the checkpoints.
+        TRY(otherRelay, crypto::ed25519Generate());
+        QVERIFY(!journal::verifyChain(pulled.items, pulled.checkpoints, otherRelay.publicKey).ok());
+
+        // Paging through gives the same log.
+        auto paged = pullAll(*officer, 2);
+        QVERIFY(paged.ok);
+        QCOMPARE(paged.rows.size(), std::size_t(5));
+        QVERIFY(
+            journal::verifyChain(paged.items, paged.checkpoints, m_f->config().relayKey.publicKey)
+                .ok());
+    }
+
+    void relayHoldsNoPlaintextAndNoJournalKey() {
+        TRY(matter, makeMatter("quin"));
+        TRY(officer, m_f->enroll("cleo", proto::ROLE_COMPLIANCE));
+        std::vector<std::string> canaries;
+        std::vector<OutgoingMessage> sent;
+        for (int i = 0; i < 4; ++i) {
+            const std::string canary = "CANARY-" + toHex(crypto::randomBytes(8)) + "-privileged";
+            canaries.push_back(canary);
+            TestDevice& sender = i % 2 ? *matter.client : *matter.lawyer;
+            TRY(msg, m_f->buildSendToMembers(sender, matter.id, "Re: settlement, " + canary));
+            EXPECT_STATUS(m_f->call(sender, RelayFixture::sendRequest(msg.send)), proto::STATUS_OK);
+            sent.push_back(msg);
+        }
+        auto pulled = pullAll(*officer);
+        QVERIFY(pulled.ok);
+        QCOMPARE(pulled.rows.size(), std::size_t(4));
+
+        TRY(journalPrivate, m_f->journalKey().privateKey());
+        const std::string privateHex = toHex(journalPrivate);
+        std::vector<std::pair<std::string, Bytes>> needles = {
+            {"journal private key", Bytes(journalPrivate.begin(), journalPrivate.end())},
+            {"journal private key (hex)", bytesOf(privateHex)},
+            {"journal private key (HEX)", bytesOf(upper(privateHex))},
+            {"journal private key (base64)", base64(journalPrivate)},
+        };
+        for (const auto& c : canaries) {
+            needles.push_back({c, bytesOf(c)});
+            needles.push_back({c + " (utf-16)", utf16le(c)});
+            needles.push_back({c + " (base64)", base64(view(c))});
+        }
+
+        auto scan = [&](const char* when) {
+            // The relay's files as they are on disk...
+            for (const auto& [name, needle] : needles) {
+                auto hits = filesContaining(m_f->databaseFolder(), needle);
+                QVERIFY2(hits.empty(),
+                         (std::string(when) + ": " + name + " in " + (hits.empty() ? "" : hits[0]))
+                             .c_str());
+            }
+            // ...and everything the relay can read with its own database key.
+            const auto cells = m_f->allCells();
+            for (const auto& [name, needle] : needles)
+                for (const auto& cell : cells)
+                    QVERIFY2(!containsBytes(cell, needle),
+                             (std::string(when) + ": " + name + " in a row").c_str());
+            // The scan sees the stored data: the sealed entries and envelopes are there.
+            for (const auto& m : sent) {
+                QVERIFY(std::any_of(cells.begin(), cells.end(), [&](const Bytes& c) {
+                    return c == bytesOf(m.send.journal_entry());
+                }));
+                QVERIFY(std::any_of(cells.begin(), cells.end(), [&](const Bytes& c) {
+                    return c == bytesOf(m.send.envelopes(0).body());
+                }));
+            }
+        };
+        QVERIFY(QFile::exists(m_f->databaseFolder() + "/relay.db-wal"));
+        scan("running");
+        if (QTest::currentTestFailed()) return;
+        REQUIRE_OK(m_f->restart());
+        scan("after restart");
+        if (QTest::currentTestFailed()) return;
+
+        // What the relay does hold cannot open the journal (ES-02 runtime attempt).
+        TRY(relayAsX25519, crypto::X25519Key::fromPrivate(m_f->config().relayKey.privateKey));
+        TRY(entry, journal::SealedEntry::parse(view(sent[0].send.journal_entry())));
+        auto attempt = journal::openEntry(entry, relayAsX25519, matter.lawyer->identityKey);
+        QVERIFY(!attempt);
+        QCOMPARE(attempt.error().detail, int(journal::Fault::WrongJournalKey));
+        QVERIFY(m_f->config().journalPublicKey == m_f->journalKey().publicKey());
+    }
+
+    // ---- group commit, restart, storage failure ----------------------------------------------
+
+    void concurrentSendsAreGroupCommitted() {
+        constexpr int kSenders = 4, kPerSender = 10, kSends = kSenders * kPerSender;
+        std::vector<TestDevice*> lawyers;
+        std::vector<std::string> names;
+        for (int i = 0; i < kSenders; ++i) {
+            names.push_back("partner" + std::to_string(i));
+            TRY(d, m_f->enroll(names.back(), proto::ROLE_LAWYER));
+            lawyers.push_back(d);
+        }
+        TRY(officer, m_f->enroll("cato", proto::ROLE_COMPLIANCE));
+        TRY(conv,
+            m_f->createConversation(*lawyers[0], "Partners",
+                                    std::vector<std::string>(names.begin() + 1, names.end())));
+        std::vector<std::pair<TestDevice*, proto::SendMessage>> sends;
+        for (int i = 0; i < kPerSender; ++i)
+            for (auto* sender : lawyers) {
+                TRY(msg, m_f->buildSendToMembers(*sender, conv, "concurrent " + std::to_string(i)));
+                sends.push_back({sender, msg.send});
+            }
+
+        // Hold the storage thread so that every send is waiting when it looks for work: what is
+        // tested is that it then commits them together, not how the threads happen to race.
+        StorageGate gate(m_f->service().storage());
+        QVERIFY(gate.held());
+        const auto batches0 = m_f->service().storage().batches();
+        const auto jobs0 = m_f->service().storage().jobs();
+
+        AsyncAnswers pending(kSends);
+        std::latch start(kSends);
+        std::vector<std::thread> threads;
+        for (int i = 0; i < kSends; ++i)
+            threads.emplace_back([&, i] {
+                start.arrive_and_wait();
+                m_f->service().handle(sends[i].first->id,
+                                      RelayFixture::sendRequest(sends[i].second),
+                                      pending.callback(std::size_t(i)));
+            });
+        for (auto& t : threads)
+            t.join(); // every send is posted
+        gate.open();
+        QVERIFY(pending.wait());
+        const auto answers = pending.answers();
+
+        std::vector<std::uint64_t> seqs;
+        for (const auto& a : answers) {
+            EXPECT_STATUS(*a, proto::STATUS_OK);
+            QVERIFY(!a->send_result().duplicate());
+            seqs.push_back(a->send_result().journal_sequence());
+        }
+        std::sort(seqs.begin(), seqs.end());
+        for (int i = 0; i < kSends; ++i)
+            QCOMPARE(seqs[i], std::uint64_t(i + 1));
+        const auto batches = m_f->service().storage().batches() - batches0;
+        const auto jobs = m_f->service().storage().jobs() - jobs0;
+        QCOMPARE(jobs, std::uint64_t(kSends));
+        QVERIFY2(batches < jobs,
+                 qPrintable(QStringLiteral("%1 batches for %2 jobs").arg(batches).arg(jobs)));
+
+        auto pulled = pullAll(*officer);
+        QVERIFY(pulled.ok);
+        QCOMPARE(pulled.rows.size(), std::size_t(kSends));
+        QVERIFY(
+            journal::verifyChain(pulled.items, pulled.checkpoints, m_f->config().relayKey.publicKey)
+                .ok());
+    }
+
+    void restartKeepsQueueJournalAndCheckpoints() {
+        TRY(matter, makeMatter("rex"));
+        TRY(officer, m_f->enroll("cass", proto::ROLE_COMPLIANCE));
+        journal::ChainBuilder chain;
+        std::vector<std::string> ids;
+        for (int i = 0; i < 3; ++i) {
+            TRY(msg, m_f->buildSendToMembers(*matter.lawyer, matter.id,
+                                             "before restart " + std::to_string(i)));
+            EXPECT_STATUS(m_f->call(*matter.lawyer, RelayFixture::sendRequest(msg.send)),
+                          proto::STATUS_OK);
+            chain.append(view(msg.send.journal_entry()));
+            ids.push_back(msg.send.message_id());
+        }
+        auto first = pullAll(*officer); // signs a checkpoint at 3
+        QVERIFY(first.ok);
+        QCOMPARE(first.checkpoints.size(), std::size_t(1));
+
+        REQUIRE_OK(m_f->restart());
+
+        QVERIFY(m_f->authenticate(matter.client->user(), 1, matter.client->secret));
+        auto head = m_f->service().journalHead();
+        QCOMPARE(head.first, 3u);
+        QVERIFY(head.second == chain.head());
+        auto sink = m_f->connect(*matter.client);
+        QVERIFY(sink->waitForEnvelopes(3));
+        for (int i = 0; i < 3; ++i) {
+            const auto env = sink->envelopes()[std::size_t(i)];
+            QVERIFY(env.message_id() == ids[std::size_t(i)]);
+            TRY(record, m_f->open(*matter.client, env));
+            QCOMPARE(qs(record.body()), qs("before restart " + std::to_string(i)));
+        }
+
+        TRY(next, m_f->buildSendToMembers(*matter.lawyer, matter.id, "after restart"));
+        auto r = m_f->call(*matter.lawyer, RelayFixture::sendRequest(next.send));
+        EXPECT_STATUS(r, proto::STATUS_OK);
+        QCOMPARE(r.send_result().journal_sequence(), 4u);
+        chain.append(view(next.send.journal_entry()));
+        QVERIFY(bytesOf(r.send_result().chain_hash()) ==
+                Bytes(chain.head().begin(), chain.head().end()));
+        QVERIFY(sink->waitForEnvelopes(4));
+
+        auto all = pullAll(*officer);
+        QVERIFY(all.ok);
+        QCOMPARE(all.rows.size(), std::size_t(4));
+        QCOMPARE(all.checkpoints.size(), std::size_t(2)); // 3 from before the restart, 4 now
+        auto report =
+            journal::verifyChain(all.items, all.checkpoints, m_f->config().relayKey.publicKey);
+        QVERIFY2(report.ok(), report.ok() ? "" : report.problems.front().detail.c_str());
+        QCOMPARE(report.checkpointsChecked, 2u);
+    }
+
+    void fullDatabaseFailsSendWithoutAcknowledging() {
+        TRY(matter, makeMatter("sam"));
+        auto sink = m_f->connect(*matter.client);
+        TRY(small, m_f->buildSendToMembers(*matter.lawyer, matter.id, "fits"));
+        EXPECT_STATUS(m_f->call(*matter.lawyer, RelayFixture::sendRequest(small.send)),
+                      proto::STATUS_OK);
+        QVERIFY(sink->waitForEnvelopes(1));
+
+        // ~100 KiB in the envelope and again in the journal entry: far more than the free pages.
+        const std::string bigBody = "exhibit " + std::string(100 * 1024, 'e');
+        TRY(big, m_f->buildSendToMembers(*matter.lawyer, matter.id, bigBody));
+        const auto freePages = count("PRAGMA freelist_count");
+        QVERIFY(freePages >= 0);
+        QVERIFY(freePages * 4096 < 64 * 1024);
+        QVERIFY(capDatabaseAtCurrentSize() > 0);
+        const Stored snapshot = stored();
+
+        for (int attempt = 0; attempt < 2; ++attempt) {
+            auto r = m_f->call(*matter.lawyer, RelayFixture::sendRequest(big.send));
+            EXPECT_STATUS(r, proto::STATUS_UNAVAILABLE);
+            QVERIFY(!r.has_send_result());
+        }
+        m_f->settle();
+        QVERIFY(stored() == snapshot);
+        QCOMPARE(m_f->service().journalHead().first, 1u);
+        QCOMPARE(sink->envelopes().size(), std::size_t(1));
+
+        // Space comes back: the retry with the same message id is stored exactly once.
+        uncapDatabase();
+        auto retried = m_f->call(*matter.lawyer, RelayFixture::sendRequest(big.send));
+        EXPECT_STATUS(retried, proto::STATUS_OK);
+        QVERIFY(!retried.send_result().duplicate());
+        QCOMPARE(retried.send_result().journal_sequence(), 2u);
+        auto again = m_f->call(*matter.lawyer, RelayFixture::sendRequest(big.send));
+        EXPECT_STATUS(again, proto::STATUS_OK);
+        QVERIFY(again.send_result().duplicate());
+        QCOMPARE(again.send_result().journal_sequence(), 2u);
+        QCOMPARE(stored().journal, 2);
+        QCOMPARE(count("SELECT count(*) FROM sends"), 2);
+        QCOMPARE(count("SELECT count(*) FROM queue WHERE journal_seq = 2"), 1);
+
+        QVERIFY(sink->waitForEnvelopes(2));
+        m_f->settle();
+        QCOMPARE(sink->envelopes().size(), std::size_t(2));
+        TRY(record, m_f->open(*matter.client, sink->envelopes()[1]));
+        QVERIFY(record.body() == bigBody);
+
+        QVERIFY(databaseIntact());
+        TRY(after, m_f->buildSendToMembers(*matter.lawyer, matter.id, "business as usual"));
+        auto r3 = m_f->call(*matter.lawyer, RelayFixture::sendRequest(after.send));
+        EXPECT_STATUS(r3, proto::STATUS_OK);
+        QCOMPARE(r3.send_result().journal_sequence(), 3u);
+    }
+
+    void fullDatabaseMidBatchLeavesJournalIntact() {
+        TRY(matter, makeMatter("tom"));
+        TRY(officer, m_f->enroll("cid", proto::ROLE_COMPLIANCE));
+        auto sink = m_f->connect(*matter.client);
+        // Leave room for small sends only: a large envelope is delivered and acknowledged, which
+        // frees its pages.
+        TRY(bulk, m_f->buildSendToMembers(*matter.lawyer, matter.id,
+                                          "bulk " + std::string(100 * 1024, 'b')));
+        EXPECT_STATUS(m_f->call(*matter.lawyer, RelayFixture::sendRequest(bulk.send)),
+                      proto::STATUS_OK);
+        QVERIFY(sink->waitForEnvelopes(1));
+        EXPECT_STATUS(m_f->call(*matter.client, acknowledge({sink->envelopes()[0].queue_id()})),
+                      proto::STATUS_OK);
+        QVERIFY(count("PRAGMA freelist_count") >= 20);
+
+        TRY(a, m_f->buildSendToMembers(*matter.lawyer, matter.id, "small a"));
+        TRY(b, m_f->buildSendToMembers(*matter.lawyer, matter.id,
+                                       "huge b " + std::string(150 * 1024, 'h')));
+        TRY(c, m_f->buildSendToMembers(*matter.lawyer, matter.id, "small c"));
+        const std::vector<OutgoingMessage*> batch = {&a, &b, &c};
+        QVERIFY(capDatabaseAtCurrentSize() > 0);
+        {
+            // One batch: a, then b which cannot fit, then c.
+            StorageGate gate(m_f->service().storage());
+            QVERIFY(gate.held());
+            AsyncAnswers pending(batch.size());
+            for (std::size_t i = 0; i < batch.size(); ++i)
+                m_f->service().handle(matter.lawyer->id, RelayFixture::sendRequest(batch[i]->send),
+                                      pending.callback(i));
+            gate.open();
+            QVERIFY(pending.wait());
+            const auto answers = pending.answers();
+            EXPECT_STATUS(*answers[1], proto::STATUS_UNAVAILABLE);
+            for (std::size_t i : {0u, 2u})
+                QVERIFY2(answers[i]->status() == proto::STATUS_OK ||
+                             answers[i]->status() == proto::STATUS_UNAVAILABLE,
+                         describe(*answers[i]).constData());
+        }
+        uncapDatabase();
+        for (auto* m : batch)
+            EXPECT_STATUS(m_f->call(*matter.lawyer, RelayFixture::sendRequest(m->send)),
+                          proto::STATUS_OK);
+
+        // Each message is journaled exactly once, and the chain has no hole and verifies.
+        auto pulled = pullAll(*officer);
+        QVERIFY(pulled.ok);
+        QCOMPARE(pulled.rows.size(), std::size_t(4));
+        for (std::size_t i = 0; i < pulled.rows.size(); ++i)
+            QCOMPARE(pulled.rows[i].sequence(), std::uint64_t(i + 1));
+        for (auto* m : batch)
+            QCOMPARE(std::count_if(pulled.rows.begin(), pulled.rows.end(),
+                                   [&](const proto::JournalRow& r) {
+                                       return r.entry() == m->send.journal_entry();
+                                   }),
+                     std::ptrdiff_t(1));
+        auto report = journal::verifyChain(pulled.items, pulled.checkpoints,
+                                           m_f->config().relayKey.publicKey);
+        QVERIFY2(report.ok(), report.ok() ? "" : report.problems.front().detail.c_str());
+        QCOMPARE(m_f->service().journalHead().first, 4u);
+
+        // And each is delivered exactly once.
+        QVERIFY(sink->waitForEnvelopes(4));
+        m_f->settle();
+        const auto envs = sink->envelopes();
+        QCOMPARE(envs.size(), std::size_t(4));
+        for (auto* m : batch)
+            QCOMPARE(std::count_if(envs.begin(), envs.end(),
+                                   [&](const proto::Envelope& e) {
+                                       return e.message_id() == m->send.message_id();
+                                   }),
+                     std::ptrdiff_t(1));
+        QVERIFY(databaseIntact());
+    }
+};
+
+QTEST_GUILESS_MAIN(TestRelayCore)
+#include "tst_relay_core.moc"
