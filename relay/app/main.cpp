@@ -34,11 +34,13 @@ int usage() {
         "  verbatim-relay init --data DIR --firm NAME --journal-key JOURNAL.pub --root-key-out FILE\n"
         "                      [--address HOST:PORT] [--passphrase-file FILE]\n"
         "  verbatim-relay serve --data DIR [--listen 127.0.0.1:8443] [--admin-listen 127.0.0.1:9443]\n"
-        "                      [--cert FILE --key FILE]\n"
+        "                      [--cert FILE --key FILE] [--bench-limits]\n"
         "  verbatim-relay admin --data DIR enroll USER --role lawyer|supervisor|compliance|admin --name NAME\n"
         "  verbatim-relay admin --data DIR users | devices [USER] | revoke USER DEVICE\n"
         "  verbatim-relay admin --data DIR invite --from USER --matter TITLE\n"
-        "The root key passphrase comes from VERBATIM_PASSPHRASE or --passphrase-file.\n",
+        "The root key passphrase comes from VERBATIM_PASSPHRASE or --passphrase-file.\n"
+        "--bench-limits is for load tests only: it lifts the per-device send, pre-key fetch,\n"
+        "invite and per-address redemption rate limits. Never use it in production.\n",
         stderr);
     return 2;
 }
@@ -61,7 +63,9 @@ Args parse(int argc, char** argv, int from) {
     Args a;
     for (int i = from; i < argc; ++i) {
         std::string s = argv[i];
-        if (s.rfind("--", 0) == 0 && i + 1 < argc) {
+        if (s == "--bench-limits") {  // the one option without a value
+            a.options["bench-limits"] = "1";
+        } else if (s.rfind("--", 0) == 0 && i + 1 < argc) {
             a.options[s.substr(2)] = argv[++i];
         } else {
             a.positional.push_back(s);
@@ -127,7 +131,14 @@ struct DataDir {
     fs::path tlsKey() const { return dir / "tls.key"; }
 };
 
-Result<std::unique_ptr<relay::RelayService>> openService(const DataDir& d) {
+// For load tests (tests/bench/relay_load.cpp): buckets so deep that a benchmark never meets
+// them. The limits exist to stop abuse, and a load generator from one address looks like abuse.
+relay::RateLimits benchRateLimits() {
+    constexpr relay::BucketSpec unlimited{1e12, 1e12};
+    return relay::RateLimits{unlimited, unlimited, unlimited, unlimited};
+}
+
+Result<std::unique_ptr<relay::RelayService>> openService(const DataDir& d, bool benchLimits = false) {
     auto key = readFile(d.dbKey());
     if (!key) return tl::unexpected(key.error());
     auto raw = fromHex(*key);
@@ -151,6 +162,7 @@ Result<std::unique_ptr<relay::RelayService>> openService(const DataDir& d) {
     config.relayKey.publicKey = manifest->relayPublicKey;
     config.firmManifest = toBytes(view(*manifestBytes));
     config.firmFingerprint = journal::firmFingerprint(manifest->rootPublicKey);
+    if (benchLimits) config.limits = benchRateLimits();
     return relay::RelayService::open(std::move(*db), std::move(config));
 }
 
@@ -221,8 +233,10 @@ int cmdServe(const Args& a) {
     rlimit none{0, 0};
     setrlimit(RLIMIT_CORE, &none);
     DataDir d{a.opt("data")};
-    auto service = openService(d);
+    bool benchLimits = !a.opt("bench-limits").empty();
+    auto service = openService(d, benchLimits);
     if (!service) return die(service.error().message);
+    if (benchLimits) log::write(log::Level::Warn, "relay.bench_limits", {{"note", "rate limits lifted for a load test"}});
     relay::ServerConfig config;
     std::tie(config.listenAddress, config.port) = splitHostPort(a.opt("listen", "127.0.0.1:8443"), 8443);
     std::tie(config.adminAddress, config.adminPort) = splitHostPort(a.opt("admin-listen", "127.0.0.1:9443"), 9443);

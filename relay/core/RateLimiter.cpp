@@ -22,6 +22,21 @@ std::uint64_t RateLimiter::take(const std::string& key, const BucketSpec& spec, 
     return std::max<std::uint64_t>(1, std::uint64_t(std::ceil(wait)));
 }
 
+std::vector<RateLimiter::Saved> RateLimiter::snapshot(std::uint64_t nowMs) const {
+    std::lock_guard lock(m_mutex);
+    std::vector<Saved> out;
+    out.reserve(m_buckets.size());
+    for (const auto& [key, b] : m_buckets)
+        out.push_back({key, b.tokens, nowMs > b.updatedMs ? nowMs - b.updatedMs : 0});
+    return out;
+}
+
+void RateLimiter::restore(const std::vector<Saved>& saved, std::uint64_t nowMs) {
+    std::lock_guard lock(m_mutex);
+    for (const auto& s : saved)
+        m_buckets[s.key] = Bucket{s.tokens, nowMs > s.ageMs ? nowMs - s.ageMs : 0};
+}
+
 std::uint64_t monotonicMs() {
     using namespace std::chrono;
     return std::uint64_t(duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count());

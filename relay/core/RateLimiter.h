@@ -7,6 +7,7 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 namespace verbatim::relay {
 
@@ -28,12 +29,21 @@ public:
     /// until a token is available. `nowMs` is a monotonic clock reading.
     std::uint64_t take(const std::string& key, const BucketSpec& spec, std::uint64_t nowMs);
 
+    /// A bucket as saved across restarts: its tokens and how long ago it was last updated.
+    struct Saved {
+        std::string key;
+        double tokens = 0;
+        std::uint64_t ageMs = 0;
+    };
+    std::vector<Saved> snapshot(std::uint64_t nowMs) const;
+    void restore(const std::vector<Saved>& saved, std::uint64_t nowMs);
+
 private:
     struct Bucket {
         double tokens;
         std::uint64_t updatedMs;
     };
-    std::mutex m_mutex;
+    mutable std::mutex m_mutex;
     std::unordered_map<std::string, Bucket> m_buckets;
 };
 

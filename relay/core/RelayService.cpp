@@ -194,7 +194,24 @@ RelayService::RelayService(std::unique_ptr<storage::Database> db, RelayConfig co
     : m_config(std::move(config)), m_storage(std::make_unique<StorageThread>(std::move(db))) {}
 
 RelayService::~RelayService() {
-    if (m_storage) m_storage->stop();
+    if (!m_storage) return;
+    // Rate limits survive a restart (RL-12): a client cannot reset its buckets by making the
+    // relay restart. Stored with wall-clock times, since monotonic clocks restart with the host.
+    auto saved = m_limiter.snapshot(monotonicMs());
+    std::uint64_t wall = wallClockMs();
+    m_storage->runSync([&](Database& db) {
+        if (!db.begin()) return;
+        bool ok = db.exec("DELETE FROM rate_buckets").has_value();
+        auto st = db.prepare("INSERT INTO rate_buckets (key, tokens, updated_ms) VALUES (?, ?, ?)");
+        ok = ok && st.has_value();
+        for (std::size_t i = 0; ok && i < saved.size(); ++i) {
+            st->bind(1, std::string_view(saved[i].key)).bind(3, std::int64_t(wall - std::min(wall, saved[i].ageMs)));
+            ok = st->bindReal(2, saved[i].tokens).run().has_value();
+        }
+        if (ok) ok = db.commit().has_value();
+        if (!ok) db.rollback();
+    });
+    m_storage->stop();
 }
 
 Result<std::unique_ptr<RelayService>> RelayService::open(std::unique_ptr<storage::Database> db,
@@ -204,7 +221,10 @@ Result<std::unique_ptr<RelayService>> RelayService::open(std::unique_ptr<storage
     if (auto r = db->migrate({kRelaySchemaV1}); !r) return tl::unexpected(r.error());
     std::unique_ptr<RelayService> self(new RelayService(std::move(db), std::move(config)));
     Result<void> loaded;
-    self->m_storage->runSync([&](Database& d) { loaded = self->loadState(d); });
+    self->m_storage->runSync([&](Database& d) {
+        loaded = self->loadState(d);
+        if (loaded) loaded = self->loadRateLimits(d);
+    });
     if (!loaded) return tl::unexpected(loaded.error());
     RelayService* raw = self.get();
     self->m_storage->setRollbackHook([raw](Database& d) {
@@ -233,6 +253,22 @@ Result<void> RelayService::loadState(Database& db) {
     if (!cp) return tl::unexpected(cp.error());
     if (auto r = cp->step(); !r) return tl::unexpected(r.error());
     m_lastCheckpoint = std::uint64_t(cp->columnInt(0));
+    return {};
+}
+
+Result<void> RelayService::loadRateLimits(Database& db) {
+    auto st = db.prepare("SELECT key, tokens, updated_ms FROM rate_buckets");
+    if (!st) return tl::unexpected(st.error());
+    std::vector<RateLimiter::Saved> saved;
+    std::uint64_t wall = wallClockMs();
+    while (true) {
+        auto row = st->step();
+        if (!row) return tl::unexpected(row.error());
+        if (!*row) break;
+        auto updated = std::uint64_t(st->columnInt(2));
+        saved.push_back({st->columnText(0), st->columnReal(1), wall > updated ? wall - updated : 0});
+    }
+    m_limiter.restore(saved, monotonicMs());
     return {};
 }
 

@@ -120,6 +120,7 @@ public:
 private:
     RelayService(std::unique_ptr<storage::Database> db, RelayConfig config);
     Result<void> loadState(storage::Database& db);
+    Result<void> loadRateLimits(storage::Database& db);
 
     void handleSend(const DeviceId& from, proto::SendMessage send, Done done);
     void drain(const DeviceId& device, std::shared_ptr<PushSink> sink, std::uint64_t afterId);

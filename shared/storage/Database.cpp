@@ -49,6 +49,10 @@ Statement& Statement::bind(int i, ByteView b) {
     sqlite3_bind_blob(m_stmt, i, b.empty() ? &empty : b.data(), int(b.size()), SQLITE_TRANSIENT);
     return *this;
 }
+Statement& Statement::bindReal(int i, double v) {
+    sqlite3_bind_double(m_stmt, i, v);
+    return *this;
+}
 Statement& Statement::bindNull(int i) {
     sqlite3_bind_null(m_stmt, i);
     return *this;
@@ -79,6 +83,7 @@ void Statement::reset() {
 }
 
 std::int64_t Statement::columnInt(int c) const { return sqlite3_column_int64(m_stmt, c); }
+double Statement::columnReal(int c) const { return sqlite3_column_double(m_stmt, c); }
 std::string Statement::columnText(int c) const {
     auto p = reinterpret_cast<const char*>(sqlite3_column_text(m_stmt, c));
     return p ? std::string(p, std::size_t(sqlite3_column_bytes(m_stmt, c))) : std::string();

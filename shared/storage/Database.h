@@ -31,6 +31,7 @@ public:
     Statement& bind(int index, std::string_view text);
     Statement& bind(int index, ByteView blob);
     Statement& bindNull(int index);
+    Statement& bindReal(int index, double value);
 
     /// Runs one step: true when a row is available, false when done.
     [[nodiscard]] Result<bool> step();
@@ -39,6 +40,7 @@ public:
     void reset();
 
     std::int64_t columnInt(int col) const;
+    double columnReal(int col) const;
     std::string columnText(int col) const;
     Bytes columnBlob(int col) const;
     bool columnIsNull(int col) const;

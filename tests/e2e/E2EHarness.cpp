@@ -182,6 +182,13 @@ std::unique_ptr<Device> Harness::inviteClient(const std::string& lawyer, const s
 
 proto::SendMessage Harness::buildSend(Device& from, const std::string& conversationId, const std::string& text,
                                       proto::JournalRecord* recordOut) {
+    return e2e::buildSend(from, conversationId, text, m_journalKey->publicKey(), recordOut);
+}
+
+Result<proto::JournalRecord> Harness::open(Device& to, const proto::Envelope& e) { return openEnvelope(to, e); }
+
+proto::SendMessage buildSend(Device& from, const std::string& conversationId, const std::string& text,
+                             ByteView journalPublicKey, proto::JournalRecord* recordOut) {
     proto::Request list;
     list.mutable_list_member_devices()->set_conversation_id(conversationId);
     auto members = from.connection->call(list);
@@ -236,7 +243,7 @@ proto::SendMessage Harness::buildSend(Device& from, const std::string& conversat
             e->set_body(str(ct->body));
         }
     }
-    auto sealed = journal::sealRecord(rec, m_journalKey->publicKey(),
+    auto sealed = journal::sealRecord(rec, journalPublicKey,
                                       [&](ByteView m) { return from.sessions->sign(m); });
     send.set_message_id(rec.message_id());
     send.set_conversation_id(conversationId);
@@ -245,7 +252,7 @@ proto::SendMessage Harness::buildSend(Device& from, const std::string& conversat
     return send;
 }
 
-Result<proto::JournalRecord> Harness::open(Device& to, const proto::Envelope& e) {
+Result<proto::JournalRecord> openEnvelope(Device& to, const proto::Envelope& e) {
     signal::CipherMessage msg{signal::CipherMessage::Type(e.type()), toBytes(view(e.body()))};
     auto plain = to.sessions->decrypt({e.sender().user(), std::int32_t(e.sender().device())}, msg);
     if (!plain) return tl::unexpected(plain.error());

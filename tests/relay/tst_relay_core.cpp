@@ -1159,6 +1159,21 @@ private slots:
                       proto::STATUS_OK);
     }
 
+    void rateLimitsSurviveRestart() {
+        // RL-12: restarting the relay does not refill a drained bucket.
+        RECREATE([](RelayConfig& c) { c.limits.send = BucketSpec{2, 0.01}; });
+        TRY(matter, makeMatter("rex"));
+        for (int i = 0; i < 2; ++i) {
+            TRY(msg, m_f->buildSendToMembers(*matter.lawyer, matter.id, "burst " + std::to_string(i)));
+            EXPECT_STATUS(m_f->call(*matter.lawyer, RelayFixture::sendRequest(msg.send)), proto::STATUS_OK);
+        }
+        QVERIFY(m_f->restart());
+        TRY(over, m_f->buildSendToMembers(*matter.lawyer, matter.id, "after restart"));
+        auto r = m_f->call(*matter.lawyer, RelayFixture::sendRequest(over.send));
+        EXPECT_STATUS(r, proto::STATUS_RATE_LIMITED);
+        QVERIFY(r.retry_after_ms() > 0);
+    }
+
     void slowReaderIsDroppedAndDrainedOnReconnect() {
         TRY(matter, makeMatter("ned"));
         auto slow = m_f->connect(*matter.client);

@@ -1,0 +1,228 @@
+// CF-01 (short form) and CF-03: the relay process is killed with SIGKILL while 2,000 messages
+// are in flight. After a restart every message whose send was acknowledged is delivered exactly
+// once, retries of unacknowledged sends are idempotent, and the journal chain verifies.
+
+#include <QtTest>
+
+#include <boost/asio/ip/tcp.hpp>
+
+#include <atomic>
+#include <set>
+
+#include "E2EHarness.h"
+#include "journal/FirmManifest.h"
+#include "journal/HashChain.h"
+#include "relay/net/TlsCert.h"
+
+using namespace verbatim;
+using namespace verbatim::e2e;
+
+namespace {
+
+std::uint16_t freePort() {
+    boost::asio::io_context ioc;
+    boost::asio::ip::tcp::acceptor a(ioc, {boost::asio::ip::make_address("127.0.0.1"), 0});
+    return a.local_endpoint().port();
+}
+
+std::string tokenOf(const QString& link) {
+    auto s = link.trimmed().toStdString();
+    auto p = s.find("token=");
+    return p == std::string::npos ? std::string() : s.substr(p + 6, 32);
+}
+
+}  // namespace
+
+class TestRelayCrash : public QObject {
+    Q_OBJECT
+    QTemporaryDir m_dir;
+    QString m_data;
+    std::uint16_t m_port = 0, m_adminPort = 0;
+    std::unique_ptr<QProcess> m_relay;
+
+    QString runRelay(const QStringList& args) {
+        QProcess p;
+        p.setProcessEnvironment(env());
+        p.start(VERBATIM_RELAY_BIN, args);
+        p.waitForFinished(30000);
+        if (p.exitCode() != 0) qWarning("verbatim-relay %s: %s", qPrintable(args.join(' ')), p.readAllStandardError().constData());
+        return QString::fromUtf8(p.readAllStandardOutput());
+    }
+
+    QProcessEnvironment env() {
+        auto e = QProcessEnvironment::systemEnvironment();
+        e.insert("VERBATIM_PASSPHRASE", "crash-test-passphrase");
+        e.insert("VERBATIM_LOG", "warn");
+        return e;
+    }
+
+    bool startServe() {
+        m_relay = std::make_unique<QProcess>();
+        m_relay->setProcessEnvironment(env());
+        m_relay->start(VERBATIM_RELAY_BIN, {"serve", "--data", m_data, "--listen",
+                                            QString("127.0.0.1:%1").arg(m_port), "--admin-listen",
+                                            QString("127.0.0.1:%1").arg(m_adminPort)});
+        if (!m_relay->waitForStarted(10000)) return false;
+        QElapsedTimer t;
+        t.start();
+        while (t.elapsed() < 15000) {
+            m_relay->waitForReadyRead(200);
+            if (m_relay->readAllStandardOutput().contains("listening")) return true;
+            if (m_relay->state() != QProcess::Running) return false;
+        }
+        return false;
+    }
+
+    void kill9() {
+        m_relay->kill();  // SIGKILL
+        m_relay->waitForFinished(10000);
+    }
+
+private slots:
+    void cleanup() {
+        if (m_relay && m_relay->state() == QProcess::Running) kill9();
+    }
+
+    void killNineWhileSendingLosesNothingAcknowledged() {
+        QVERIFY(m_dir.isValid());
+        m_data = m_dir.path() + "/data";
+        auto ctx = *signal::SignalContext::create();
+        auto journalKey = *crypto::X25519Key::generate();
+        {
+            QFile f(m_dir.path() + "/journal.pub");
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write(QByteArray::fromStdString(toHex(journalKey.publicKey())));
+        }
+        m_port = freePort();
+        m_adminPort = freePort();
+        runRelay({"init", "--data", m_data, "--firm", "Crash & Co", "--journal-key", m_dir.path() + "/journal.pub",
+                  "--root-key-out", m_dir.path() + "/root.key", "--address", QString("127.0.0.1:%1").arg(m_port)});
+        std::string lawyerToken = tokenOf(runRelay({"admin", "--data", m_data, "enroll", "lena", "--role", "lawyer", "--name", "Lena"}));
+        std::string officerToken = tokenOf(runRelay({"admin", "--data", m_data, "enroll", "olga", "--role", "compliance", "--name", "Olga"}));
+        std::string inviteToken = tokenOf(runRelay({"admin", "--data", m_data, "invite", "--from", "lena", "--matter", "Crash matter"}));
+        QVERIFY(!lawyerToken.empty() && !officerToken.empty() && !inviteToken.empty());
+        QVERIFY(startServe());
+        client::Endpoint ep{"127.0.0.1", m_port, *relay::certificateFingerprint((m_data + "/tls.crt").toStdString())};
+
+        auto registerDevice = [&](const std::string& token, std::string* conv) {
+            auto d = Device::create(ctx);
+            auto reg = client::RelayConnection::registerDevice(ep, d->registration(token, "Test"));
+            if (!reg) return std::unique_ptr<Device>();
+            d->user = reg->user();
+            d->device = reg->device();
+            if (conv) *conv = reg->conversation_id();
+            return d;
+        };
+        std::string conv;
+        auto lawyer = registerDevice(lawyerToken, nullptr);
+        auto officer = registerDevice(officerToken, nullptr);
+        auto client = registerDevice(inviteToken, &conv);
+        QVERIFY(lawyer && officer && client);
+        QVERIFY(lawyer->connect(ep));
+
+        constexpr int kMessages = 2000;
+        std::vector<proto::SendMessage> sends;
+        sends.reserve(kMessages);
+        for (int i = 0; i < kMessages; ++i)
+            sends.push_back(buildSend(*lawyer, conv, "crash-" + std::to_string(i), journalKey.publicKey()));
+        QCOMPARE(sends.front().envelopes_size(), 1);
+
+        // Pipeline all sends; kill the relay once 600 have been acknowledged.
+        std::mutex mutex;
+        std::set<std::string> acked;
+        std::atomic<int> answered{0};
+        for (auto& s : sends) {
+            proto::Request req;
+            *req.mutable_send() = s;
+            std::string id = s.message_id();
+            lawyer->connection->request(req, [&, id](proto::Response r) {
+                if (r.status() == proto::STATUS_OK) {
+                    std::lock_guard lock(mutex);
+                    acked.insert(id);
+                }
+                ++answered;
+            });
+        }
+        QTRY_VERIFY_WITH_TIMEOUT([&] { std::lock_guard l(mutex); return acked.size() >= 600; }(), 60000);
+        kill9();
+        QTRY_COMPARE_WITH_TIMEOUT(answered.load(), kMessages, 20000);  // the rest fail as unavailable
+        std::set<std::string> ackedBeforeCrash;
+        {
+            std::lock_guard lock(mutex);
+            ackedBeforeCrash = acked;
+        }
+        qInfo("acknowledged before SIGKILL: %zu of %d", ackedBeforeCrash.size(), kMessages);
+        QVERIFY(ackedBeforeCrash.size() < std::size_t(kMessages));
+        lawyer->disconnect();
+
+        // Restart and retry every send that was not acknowledged, with the same bytes.
+        QVERIFY(startServe());
+        QVERIFY(lawyer->connect(ep));
+        int duplicates = 0;
+        for (auto& s : sends) {
+            if (ackedBeforeCrash.count(s.message_id())) continue;
+            proto::Request req;
+            *req.mutable_send() = s;
+            auto r = lawyer->connection->call(req);
+            QVERIFY(r);
+            QCOMPARE(r->status(), proto::STATUS_OK);
+            duplicates += r->send_result().duplicate() ? 1 : 0;
+        }
+        qInfo("retries that the relay had already stored: %d", duplicates);
+
+        // The client, offline all along, receives each message exactly once.
+        QVERIFY(client->connect(ep));
+        auto got = client->waitForEnvelopes(kMessages, 60000);
+        QCOMPARE(got.size(), std::size_t(kMessages));
+        std::set<std::string> ids;
+        std::set<std::string> bodies;
+        for (const auto& e : got) {
+            QVERIFY(ids.insert(e.message_id()).second);
+            auto rec = openEnvelope(*client, e);
+            QVERIFY2(rec, rec ? "" : rec.error().message.c_str());
+            bodies.insert(rec->body());
+        }
+        QCOMPARE(bodies.size(), std::size_t(kMessages));
+        for (const auto& id : ackedBeforeCrash) QVERIFY(ids.count(id));
+        // No second delivery turns up.
+        QTest::qWait(300);
+        QCOMPARE(client->envelopes().size(), std::size_t(kMessages));
+
+        // Exactly one journal entry per message, and the chain verifies.
+        QVERIFY(officer->connect(ep));
+        std::vector<journal::ChainItem> items;
+        std::vector<journal::Checkpoint> cps;
+        std::uint64_t after = 0;
+        while (true) {
+            proto::Request pull;
+            pull.mutable_pull_journal()->set_after_sequence(after);
+            pull.mutable_pull_journal()->set_limit(1000);
+            auto page = officer->connection->call(pull);
+            QVERIFY(page && page->status() == proto::STATUS_OK);
+            for (const auto& c : page->journal_page().checkpoints()) cps.push_back(*journal::Checkpoint::parse(view(c)));
+            if (page->journal_page().rows_size() == 0) break;
+            for (const auto& r : page->journal_page().rows()) {
+                journal::ChainHash ch{};
+                std::copy(r.chain_hash().begin(), r.chain_hash().end(), ch.begin());
+                items.push_back({r.sequence(), toBytes(view(r.entry())), ch});
+                after = r.sequence();
+            }
+        }
+        QCOMPARE(items.size(), std::size_t(kMessages));
+        std::sort(cps.begin(), cps.end(), [](auto& a, auto& b) { return a.sequence < b.sequence; });
+        cps.erase(std::unique(cps.begin(), cps.end(), [](auto& a, auto& b) { return a.sequence == b.sequence; }), cps.end());
+        auto manifest = QFile(m_data + "/manifest.bin");
+        QVERIFY(manifest.open(QIODevice::ReadOnly));
+        auto bytes = manifest.readAll();
+        auto m = journal::FirmManifest::parse(ByteView(reinterpret_cast<const std::uint8_t*>(bytes.data()), std::size_t(bytes.size())));
+        QVERIFY(m);
+        auto report = journal::verifyChain(items, cps, m->relayPublicKey);
+        QVERIFY(report.ok());
+        lawyer->disconnect();
+        client->disconnect();
+        officer->disconnect();
+    }
+};
+
+QTEST_GUILESS_MAIN(TestRelayCrash)
+#include "tst_relay_crash.moc"
