@@ -26,6 +26,8 @@ def secret_operand(expr: str) -> bool:
     last = re.split(r"\.|->|::", expr.replace("()", ""))[-1]
     if "::" in expr and last[:1].isupper():
         return False  # an enumerator such as Type::PreKey, not a value
+    if re.match(r"^k[A-Z]", last):
+        return False  # a named constant such as kTokenInvite (a kind, not a token)
     if re.search(r"(?i)(len|size|count|version|type|name|id|ids|index|kind|state|fault|code)$", last):
         return False
     return re.search(r"(?i)" + SECRETISH, last) is not None
