@@ -6,6 +6,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/asio/ssl.hpp>
 
 #include <filesystem>
@@ -248,6 +249,60 @@ private slots:
         auto a = h.enrollStaff("frank", proto::ROLE_LAWYER);
         QVERIFY(a);
         QVERIFY(a->connect(h.endpoint()));
+    }
+
+    void silentPeersAreCutAtTheirTimeouts() {
+        // RL-06: a peer that never starts TLS, one that stops after TLS, and a WebSocket peer
+        // that never answers pings are all closed at their timeouts.
+        Harness h([](relay::ServerConfig& c) {
+            c.handshakeTimeout = std::chrono::seconds(1);
+            c.idleTimeout = std::chrono::seconds(2);
+        });
+        QVERIFY(h.ok());
+        auto port = h.server().port();
+        auto closedWithin = [](auto& stream, int ms) {
+            QElapsedTimer t;
+            t.start();
+            boost::system::error_code ec;
+            char buf[256];
+            while (!ec && t.elapsed() < ms + 5000) stream.read_some(net::buffer(buf), ec);
+            return ec && t.elapsed() <= ms;
+        };
+        {
+            net::io_context ioc;
+            net::ip::tcp::socket s(ioc);
+            s.connect({net::ip::make_address("127.0.0.1"), port});
+            QVERIFY(closedWithin(s, 3000));
+        }
+        {
+            net::io_context ioc;
+            net::ssl::context ctx(net::ssl::context::tls_client);
+            net::ssl::stream<net::ip::tcp::socket> s(ioc, ctx);
+            s.next_layer().connect({net::ip::make_address("127.0.0.1"), port});
+            s.handshake(net::ssl::stream_base::client);
+            QVERIFY(closedWithin(s, 3000));
+        }
+        auto a = h.enrollStaff("ivy", proto::ROLE_LAWYER);
+        QVERIFY(a);
+        {
+            net::io_context ioc;
+            net::ssl::context ctx(net::ssl::context::tls_client);
+            net::ssl::stream<net::ip::tcp::socket> s(ioc, ctx);
+            s.next_layer().connect({net::ip::make_address("127.0.0.1"), port});
+            s.handshake(net::ssl::stream_base::client);
+            std::string upgrade = "GET /v1/ws HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\n"
+                                  "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                                  "Sec-WebSocket-Version: 13\r\nX-Verbatim-Device: ivy/" +
+                                  std::to_string(a->device) + "\r\nAuthorization: Bearer " +
+                                  toHex(a->credentials.secret) + "\r\n\r\n";
+            net::write(s, net::buffer(upgrade));
+            std::string head(1024, '\0');
+            head.resize(s.read_some(net::buffer(head)));
+            QVERIFY2(head.find("101") != std::string::npos, head.c_str());
+            // Never read again (no pong): the idle timeout (2 s, ping at half of it) closes us.
+            QTest::qWait(1);
+            QVERIFY(closedWithin(s, 6000));
+        }
     }
 
     void wrongCertificatePinIsRefused() {
