@@ -10,6 +10,8 @@
 #include <boost/asio/ssl.hpp>
 
 #include <filesystem>
+#include <functional>
+#include <map>
 #include <fstream>
 
 #include "E2EHarness.h"
@@ -303,6 +305,121 @@ private slots:
             QTest::qWait(1);
             QVERIFY(closedWithin(s, 6000));
         }
+    }
+
+    void authorisationMatrixCoversEveryRequest() {
+        // RL-09: every request type is tried by every role against resources that are not
+        // theirs. The matrix is keyed by the wire schema's request names, so a new request type
+        // without an entry fails this test.
+        Harness h;
+        QVERIFY(h.ok());
+        auto owner = h.enrollStaff("owen", proto::ROLE_LAWYER);
+        std::string ownersMatter;
+        auto ownersClient = h.inviteClient("owen", "Owner's matter", &ownersMatter);
+        std::map<proto::Role, std::unique_ptr<Device>> as;
+        as[proto::ROLE_LAWYER] = h.enrollStaff("lara", proto::ROLE_LAWYER);
+        as[proto::ROLE_SUPERVISOR] = h.enrollStaff("sam", proto::ROLE_SUPERVISOR);
+        as[proto::ROLE_COMPLIANCE] = h.enrollStaff("cora", proto::ROLE_COMPLIANCE);
+        as[proto::ROLE_ADMIN] = h.enrollStaff("adam", proto::ROLE_ADMIN);
+        std::string otherMatter;
+        as[proto::ROLE_CLIENT] = h.inviteClient("lara", "Another matter", &otherMatter);
+        for (auto& [role, d] : as) QVERIFY(d && d->connect(h.endpoint()));
+        QVERIFY(owner->connect(h.endpoint()));
+        // A queued envelope of the owner's client, for the acknowledge probe.
+        proto::Request seed;
+        *seed.mutable_send() = h.buildSend(*owner, ownersMatter, "not yours");
+        QCOMPARE(owner->connection->call(seed)->status(), proto::STATUS_OK);
+
+        using Expect = std::function<bool(proto::Role, const proto::Response&)>;
+        auto forbidden = [](proto::Role, const proto::Response& r) { return r.status() == proto::STATUS_FORBIDDEN; };
+        auto refused = [](proto::Role, const proto::Response& r) {
+            return r.status() >= proto::STATUS_BAD_REQUEST && r.status() < proto::STATUS_INTERNAL;
+        };
+        struct Probe {
+            std::function<proto::Request(Device&)> make;
+            Expect expect;
+        };
+        std::map<std::string, Probe> matrix;
+        matrix["ping"] = {[](Device&) { proto::Request r; r.mutable_ping(); return r; },
+                          [](proto::Role, const proto::Response& r) { return r.status() == proto::STATUS_OK; }};
+        matrix["upload_pre_keys"] = {[](Device&) { proto::Request r; r.mutable_upload_pre_keys(); return r; },
+                                     [](proto::Role, const proto::Response& r) { return r.status() == proto::STATUS_OK; }};
+        matrix["fetch_bundles"] = {[&](Device&) {
+                                       proto::Request r;
+                                       r.mutable_fetch_bundles()->set_user(ownersClient->user);
+                                       return r;
+                                   },
+                                   forbidden};
+        matrix["create_conversation"] = {[&](Device&) {
+                                             proto::Request r;
+                                             r.mutable_create_conversation()->set_title("x");
+                                             r.mutable_create_conversation()->add_members(ownersClient->user);
+                                             return r;
+                                         },
+                                         [](proto::Role role, const proto::Response& r) {
+                                             bool staff = role == proto::ROLE_LAWYER || role == proto::ROLE_SUPERVISOR ||
+                                                          role == proto::ROLE_ADMIN;
+                                             return staff ? r.status() == proto::STATUS_OK
+                                                          : r.status() == proto::STATUS_FORBIDDEN;
+                                         }};
+        matrix["list_conversations"] = {[](Device&) { proto::Request r; r.mutable_list_conversations(); return r; },
+                                        [&](proto::Role, const proto::Response& r) {
+                                            if (r.status() != proto::STATUS_OK) return false;
+                                            for (const auto& c : r.conversations().conversations())
+                                                if (c.id() == ownersMatter) return false;
+                                            return true;
+                                        }};
+        matrix["list_member_devices"] = {[&](Device&) {
+                                             proto::Request r;
+                                             r.mutable_list_member_devices()->set_conversation_id(ownersMatter);
+                                             return r;
+                                         },
+                                         forbidden};
+        matrix["send"] = {[&](Device& d) {
+                              proto::Request r;
+                              *r.mutable_send() = seed.send();  // someone else's message
+                              (void)d;
+                              return r;
+                          },
+                          refused};
+        matrix["acknowledge"] = {[&](Device&) {
+                                     proto::Request r;
+                                     for (std::uint64_t id = 1; id <= 5; ++id) r.mutable_acknowledge()->add_queue_ids(id);
+                                     return r;
+                                 },
+                                 [](proto::Role, const proto::Response& r) { return r.status() == proto::STATUS_OK; }};
+        matrix["pull_journal"] = {[](Device&) {
+                                      proto::Request r;
+                                      r.mutable_pull_journal()->set_after_sequence(0);
+                                      return r;
+                                  },
+                                  [](proto::Role role, const proto::Response& r) {
+                                      return role == proto::ROLE_COMPLIANCE ? r.status() == proto::STATUS_OK
+                                                                            : r.status() == proto::STATUS_FORBIDDEN;
+                                  }};
+        matrix["create_invite"] = {[&](Device&) {
+                                       proto::Request r;
+                                       r.mutable_create_invite()->set_conversation_id(ownersMatter);
+                                       return r;
+                                   },
+                                   forbidden};
+
+        const auto* oneof = proto::Request::descriptor()->FindOneofByName("op");
+        QVERIFY(oneof);
+        for (int i = 0; i < oneof->field_count(); ++i) {
+            std::string name = oneof->field(i)->name();
+            QVERIFY2(matrix.count(name), ("no authorisation matrix entry for request " + name).c_str());
+            for (auto& [role, d] : as) {
+                auto res = d->connection->call(matrix[name].make(*d));
+                QVERIFY(res);
+                QVERIFY2(matrix[name].expect(role, *res),
+                         (name + " as " + proto::Role_Name(role) + " -> " + std::to_string(res->status()) + " " +
+                          res->error()).c_str());
+            }
+        }
+        // Nobody's probe touched the owner's client queue: it still receives the message.
+        QVERIFY(ownersClient->connect(h.endpoint()));
+        QCOMPARE(ownersClient->waitForEnvelopes(1).size(), std::size_t(1));
     }
 
     void wrongCertificatePinIsRefused() {
