@@ -36,7 +36,7 @@ int usage() {
         "  verbatim-relay serve --data DIR [--listen 127.0.0.1:8443] [--admin-listen 127.0.0.1:9443]\n"
         "                      [--cert FILE --key FILE] [--bench-limits]\n"
         "  verbatim-relay admin --data DIR enroll USER --role lawyer|supervisor|compliance|admin --name NAME\n"
-        "  verbatim-relay admin --data DIR users | devices [USER] | revoke USER DEVICE\n"
+        "  verbatim-relay admin --data DIR users | devices [USER] | revoke USER DEVICE | wipe USER DEVICE\n"
         "  verbatim-relay admin --data DIR invite --from USER --matter TITLE\n"
         "The root key passphrase comes from VERBATIM_PASSPHRASE or --passphrase-file.\n"
         "--bench-limits is for load tests only: it lifts the per-device send, pre-key fetch,\n"
@@ -306,16 +306,27 @@ int cmdAdmin(const Args& a) {
         auto devices = s.listDevices(a.positional.size() > 1 ? a.positional[1] : "");
         if (!devices) return die(devices.error().message);
         std::printf("user\tdevice\trole\tplatform\tversion\tenrolled_ms\tlast_seen_ms\tstatus\n");
+        auto status = [](const relay::RelayService::DeviceRow& d) {
+            if (d.wipeRequestedMs) return "wipe-pending";
+            return d.revokedMs ? "revoked" : "active";
+        };
         for (auto& d : *devices)
             std::printf("%s\t%u\t%s\t%s\t%s\t%llu\t%llu\t%s\n", d.user.c_str(), d.device, roleName(d.role),
                         d.platform.c_str(), d.appVersion.c_str(), (unsigned long long)d.enrolledMs,
-                        (unsigned long long)d.lastSeenMs, d.revokedMs ? "revoked" : "active");
+                        (unsigned long long)d.lastSeenMs, status(d));
         return 0;
     }
     if (cmd == "revoke" && a.positional.size() == 3) {
         auto r = s.revokeDevice(a.positional[1], std::uint32_t(std::stoul(a.positional[2])), actor);
         if (!r) return die(r.error().message);
         std::printf("revoked %s/%s\n", a.positional[1].c_str(), a.positional[2].c_str());
+        return 0;
+    }
+    if (cmd == "wipe" && a.positional.size() == 3) {
+        auto r = s.queueWipe(a.positional[1], std::uint32_t(std::stoul(a.positional[2])), actor);
+        if (!r) return die(r.error().message);
+        std::printf("wipe queued for %s/%s: delivered when the device next connects\n", a.positional[1].c_str(),
+                    a.positional[2].c_str());
         return 0;
     }
     if (cmd == "invite") {

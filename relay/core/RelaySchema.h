@@ -88,4 +88,10 @@ CREATE TABLE rate_buckets (key TEXT PRIMARY KEY, tokens REAL NOT NULL, updated_m
 CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
 )sql";
 
+/// Remote wipe: the signed order waiting for the device, when it was asked for.
+inline constexpr std::string_view kRelaySchemaV2 = R"sql(
+ALTER TABLE devices ADD COLUMN wipe_command BLOB;
+ALTER TABLE devices ADD COLUMN wipe_requested_ms INTEGER;
+)sql";
+
 }  // namespace verbatim::relay

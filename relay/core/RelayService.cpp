@@ -8,6 +8,7 @@
 #include "crypto/Random.h"
 #include "journal/JournalCrypto.h"
 #include "journal/SealedEntry.h"
+#include "journal/WipeCommand.h"
 #include "relay/core/RelaySchema.h"
 #include "signal/SessionManager.h"
 
@@ -218,7 +219,7 @@ Result<std::unique_ptr<RelayService>> RelayService::open(std::unique_ptr<storage
                                                          RelayConfig config) {
     if (config.journalPublicKey.size() != 32)
         return fail(ErrorCode::InvalidArgument, "relay needs the 32-byte journal public key");
-    if (auto r = db->migrate({kRelaySchemaV1}); !r) return tl::unexpected(r.error());
+    if (auto r = db->migrate({kRelaySchemaV1, kRelaySchemaV2}); !r) return tl::unexpected(r.error());
     std::unique_ptr<RelayService> self(new RelayService(std::move(db), std::move(config)));
     Result<void> loaded;
     self->m_storage->runSync([&](Database& d) {
@@ -347,6 +348,53 @@ Result<std::string> RelayService::createEnrollmentToken(const std::string& user,
     return out;
 }
 
+Result<void> RelayService::queueWipe(const std::string& user, std::uint32_t device, const std::string& actor) {
+    Result<void> out;
+    std::promise<void> done;
+    DeviceId id{user, device, proto::ROLE_UNSPECIFIED, {}};
+    m_storage->post(
+        [&](Database& db) -> Result<Completion> {
+            std::uint64_t now = wallClockMs();
+            auto cmd = journal::WipeCommand::sign(user, device, now, m_config.relayKey.privateKey);
+            if (!cmd) return tl::unexpected(cmd.error());
+            Bytes bytes = cmd->serialize();
+            auto st = db.prepare("UPDATE devices SET wipe_command = ?, wipe_requested_ms = ? WHERE user = ? AND device = ?");
+            if (!st) return tl::unexpected(st.error());
+            st->bind(1, bytes).bind(2, std::int64_t(now)).bind(3, std::string_view(user)).bind(4, std::int64_t(device));
+            if (auto r = st->run(); !r) return tl::unexpected(r.error());
+            if (db.changes() == 0) return fail(ErrorCode::NotFound, "no such device");
+            // A device about to be erased gets nothing more.
+            auto purge = db.prepare("DELETE FROM queue WHERE user = ? AND device = ?");
+            if (!purge) return tl::unexpected(purge.error());
+            purge->bind(1, std::string_view(user)).bind(2, std::int64_t(device));
+            if (auto r = purge->run(); !r) return tl::unexpected(r.error());
+            if (auto r = audit(db, actor, "wipe-device", user + "/" + std::to_string(device)); !r)
+                return tl::unexpected(r.error());
+            return Completion([&, id, bytes] {
+                std::shared_ptr<PushSink> sink;
+                {
+                    std::lock_guard lock(m_sinksMutex);
+                    if (auto it = m_live.find(id); it != m_live.end()) {
+                        sink = it->second.lock();
+                        m_live.erase(it);
+                    }
+                }
+                if (sink) {
+                    proto::Push p;
+                    p.set_wipe_command(std::string(bytes.begin(), bytes.end()));
+                    sink->push(pushFrame(std::move(p)));
+                }
+                done.set_value();
+            });
+        },
+        [&](const Error& e) {
+            out = tl::unexpected(e);
+            done.set_value();
+        });
+    done.get_future().wait();
+    return out;
+}
+
 Result<void> RelayService::revokeDevice(const std::string& user, std::uint32_t device,
                                         const std::string& actor) {
     Result<void> out;
@@ -411,7 +459,8 @@ Result<std::vector<RelayService::DeviceRow>> RelayService::listDevices(const std
     Result<std::vector<DeviceRow>> out = std::vector<DeviceRow>();
     m_storage->runSync([&](Database& db) {
         auto st = db.prepare("SELECT d.user, d.device, u.role, d.platform, d.app_version, d.enrolled_ms, "
-                             "d.last_seen_ms, coalesce(d.revoked_ms, 0) FROM devices d JOIN users u ON u.id = d.user "
+                             "d.last_seen_ms, coalesce(d.revoked_ms, 0), coalesce(d.wipe_requested_ms, 0) "
+                             "FROM devices d JOIN users u ON u.id = d.user "
                              "WHERE ? = '' OR d.user = ? ORDER BY d.user, d.device");
         if (!st) return void(out = tl::unexpected(st.error()));
         st->bind(1, std::string_view(user)).bind(2, std::string_view(user));
@@ -421,7 +470,8 @@ Result<std::vector<RelayService::DeviceRow>> RelayService::listDevices(const std
             if (!*row) break;
             out->push_back({st->columnText(0), std::uint32_t(st->columnInt(1)), proto::Role(st->columnInt(2)),
                             st->columnText(3), st->columnText(4), std::uint64_t(st->columnInt(5)),
-                            std::uint64_t(st->columnInt(6)), std::uint64_t(st->columnInt(7))});
+                            std::uint64_t(st->columnInt(6)), std::uint64_t(st->columnInt(7)),
+                            std::uint64_t(st->columnInt(8))});
         }
     });
     return out;
@@ -580,7 +630,7 @@ void RelayService::authenticate(const std::string& user, std::uint32_t device, B
     if (secret.size() != 32) return done(fail(ErrorCode::AuthFailed, "bad credentials"));
     auto hash = crypto::sha256(secret);
     m_storage->postBetweenBatches([user, device, hash, done](Database& db) {
-        auto st = db.prepare("SELECT d.secret_hash, d.revoked_ms, u.role, d.identity_key FROM devices d "
+        auto st = db.prepare("SELECT d.secret_hash, d.revoked_ms, u.role, d.identity_key, d.wipe_command FROM devices d "
                              "JOIN users u ON u.id = d.user WHERE d.user = ? AND d.device = ?");
         if (!st) return done(tl::unexpected(st.error()));
         st->bind(1, std::string_view(user)).bind(2, std::int64_t(device));
@@ -589,8 +639,10 @@ void RelayService::authenticate(const std::string& user, std::uint32_t device, B
         // Unknown device and wrong secret give the same answer.
         if (!*row || !constantTimeEqual(st->columnBlob(0), hash))
             return done(fail(ErrorCode::AuthFailed, "bad credentials"));
-        if (!st->columnIsNull(1)) return done(fail(ErrorCode::AuthFailed, "device revoked", 403));
-        DeviceId id{user, device, proto::Role(st->columnInt(2)), st->columnBlob(3)};
+        // A revoked device is refused, unless a wipe waits for it: then it may connect to
+        // receive the wipe and nothing else (drain() sends only that).
+        if (!st->columnIsNull(1) && st->columnIsNull(4)) return done(fail(ErrorCode::AuthFailed, "device revoked", 403));
+        DeviceId id{user, device, proto::Role(st->columnInt(2)), st->columnBlob(3), !st->columnIsNull(1)};
         auto seen = db.prepare("UPDATE devices SET last_seen_ms = ? WHERE user = ? AND device = ?");
         if (seen) {
             seen->bind(1, std::int64_t(wallClockMs())).bind(2, std::string_view(user)).bind(3, std::int64_t(device));
@@ -617,6 +669,7 @@ void RelayService::handle(const DeviceId& from, proto::Request request, Done don
             [done](const Error& e) { done(responseFor(e)); });
     };
 
+    if (from.wipeOnly) return done(errorResponse(proto::STATUS_FORBIDDEN, "device revoked"));
     switch (request.op_case()) {
     case proto::Request::kPing:
         return done(proto::Response());
@@ -1067,6 +1120,21 @@ void RelayService::drain(const DeviceId& device, std::shared_ptr<PushSink> sink,
         // A device revoked between its authentication and this drain must not go live: revocation
         // only closes sinks that are registered at the time.
         if (afterId == 0) {
+            auto wipe = db.prepare("SELECT wipe_command FROM devices WHERE user = ? AND device = ? AND wipe_command IS NOT NULL");
+            if (!wipe) {
+                sink->close(1011, "storage unavailable");
+                return;
+            }
+            wipe->bind(1, std::string_view(device.user)).bind(2, std::int64_t(device.device));
+            auto pending = wipe->step();
+            if (pending && *pending) {
+                // The wipe goes before anything else, and nothing follows it.
+                Bytes cmd = wipe->columnBlob(0);
+                proto::Push p;
+                p.set_wipe_command(std::string(cmd.begin(), cmd.end()));
+                sink->push(pushFrame(std::move(p)));
+                return;
+            }
             auto active = exists(db, "SELECT 1 FROM devices WHERE user = ? AND device = ? AND revoked_ms IS NULL",
                                  std::string_view(device.user), std::int64_t(device.device));
             if (!active) {

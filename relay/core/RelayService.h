@@ -26,6 +26,7 @@ struct DeviceId {
     std::uint32_t device = 0;
     proto::Role role = proto::ROLE_UNSPECIFIED;
     Bytes identityKey;  ///< the device's Signal identity key (33 bytes), to check its signatures
+    bool wipeOnly = false;  ///< revoked, connected only to receive its wipe: every request is refused
     bool operator<(const DeviceId& o) const {
         return std::tie(user, device) < std::tie(o.user, o.device);
     }
@@ -86,6 +87,7 @@ public:
         proto::Role role;
         std::string platform, appVersion;
         std::uint64_t enrolledMs, lastSeenMs, revokedMs;  ///< 0 when never / not revoked
+        std::uint64_t wipeRequestedMs;                    ///< 0 when no wipe was asked for
     };
     [[nodiscard]] Result<std::vector<UserRow>> listUsers();
     /// All devices, or one user's when `user` is not empty.
@@ -93,6 +95,11 @@ public:
     /// Opens (or reuses) the matter `title` of lawyer `from` and returns an invite link to it.
     [[nodiscard]] Result<std::string> inviteToMatter(const std::string& from, const std::string& title,
                                                      std::uint64_t ttlMs);
+    /// Queues a remote wipe signed by the relay key. It is pushed at once if the device is
+    /// online, else before anything else on its next connection (even if revoked); the
+    /// device's queued envelopes are purged now.
+    [[nodiscard]] Result<void> queueWipe(const std::string& user, std::uint32_t device,
+                                         const std::string& actor);
     [[nodiscard]] Result<void> revokeDevice(const std::string& user, std::uint32_t device,
                                             const std::string& actor);
 

@@ -55,9 +55,9 @@ Result<void> Device::connect(const client::Endpoint& endpoint) {
     auto conn = client::RelayConnection::connect(
         endpoint, credentials,
         [this](const proto::Push& p) {
-            if (!p.has_envelope()) return;
             std::lock_guard lock(m_mutex);
-            m_received.push_back(p.envelope());
+            if (p.has_envelope()) m_received.push_back(p.envelope());
+            if (p.kind_case() == proto::Push::kWipeCommand) m_wipes.push_back(p.wipe_command());
             m_cv.notify_all();
         },
         [this](std::uint16_t code, const std::string&) {
@@ -85,6 +85,12 @@ std::vector<proto::Envelope> Device::waitForEnvelopes(std::size_t count, int ms)
 std::vector<proto::Envelope> Device::envelopes() {
     std::lock_guard lock(m_mutex);
     return m_received;
+}
+
+std::vector<std::string> Device::waitForWipe(int ms) {
+    std::unique_lock lock(m_mutex);
+    m_cv.wait_for(lock, std::chrono::milliseconds(ms), [&] { return !m_wipes.empty(); });
+    return m_wipes;
 }
 
 std::uint16_t Device::waitForClose(int ms) {

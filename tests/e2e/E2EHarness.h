@@ -46,11 +46,14 @@ public:
     std::vector<proto::Envelope> waitForEnvelopes(std::size_t count, int ms = 10000);
     std::uint16_t waitForClose(int ms = 5000);
     std::vector<proto::Envelope> envelopes();
+    /// Wipe commands received so far; waits up to `ms` for at least one.
+    std::vector<std::string> waitForWipe(int ms = 5000);
 
 private:
     std::mutex m_mutex;
     std::condition_variable m_cv;
     std::vector<proto::Envelope> m_received;
+    std::vector<std::string> m_wipes;
     std::uint16_t m_closeCode = 0;
     bool m_closed = false;
     std::shared_ptr<signal::SignalContext> m_ctx;

@@ -17,6 +17,8 @@
 #include "E2EHarness.h"
 #include "crypto/Random.h"
 #include "journal/HashChain.h"
+#include "journal/WipeCommand.h"
+#include "crypto/Ed25519.h"
 
 using namespace verbatim;
 using namespace verbatim::e2e;
@@ -420,6 +422,56 @@ private slots:
         // Nobody's probe touched the owner's client queue: it still receives the message.
         QVERIFY(ownersClient->connect(h.endpoint()));
         QCOMPARE(ownersClient->waitForEnvelopes(1).size(), std::size_t(1));
+    }
+
+    void wipeReachesOnlineDeviceSignedByTheRelay() {
+        Harness h;
+        QVERIFY(h.ok());
+        auto lawyer = h.enrollStaff("wanda", proto::ROLE_LAWYER);
+        QVERIFY(lawyer->connect(h.endpoint()));
+        QVERIFY(h.service().queueWipe("wanda", lawyer->device, "test"));
+        auto wipes = lawyer->waitForWipe();
+        QCOMPARE(wipes.size(), std::size_t(1));
+        auto cmd = journal::WipeCommand::parse(view(wipes[0]));
+        QVERIFY(cmd);
+        QVERIFY(cmd->verify(h.relayKey().publicKey, "wanda", lawyer->device));
+        QVERIFY(!cmd->verify(h.relayKey().publicKey, "wanda", lawyer->device + 1));
+        // A wipe signed by anyone but the relay does not verify.
+        auto mallory = *crypto::ed25519Generate();
+        auto forged = journal::WipeCommand::sign("wanda", lawyer->device, cmd->issuedMs, mallory.privateKey);
+        QVERIFY(!forged->verify(h.relayKey().publicKey, "wanda", lawyer->device));
+        auto devices = h.service().listDevices("wanda");
+        QVERIFY(devices && devices->size() == 1 && (*devices)[0].wipeRequestedMs > 0);
+    }
+
+    void wipeOfOfflineRevokedDeviceComesFirstAndPurgesItsQueue() {
+        // DL-03: wiped while offline (and revoked); on reconnect the wipe comes before any
+        // message, and the queued messages are gone from the relay.
+        Harness h;
+        QVERIFY(h.ok());
+        auto lawyer = h.enrollStaff("xena", proto::ROLE_LAWYER);
+        std::string conv;
+        auto client = h.inviteClient("xena", "Lost phone", &conv);
+        QVERIFY(lawyer->connect(h.endpoint()));
+        for (int i = 0; i < 3; ++i) {
+            proto::Request req;
+            *req.mutable_send() = h.buildSend(*lawyer, conv, "queued " + std::to_string(i));
+            QCOMPARE(lawyer->connection->call(req)->status(), proto::STATUS_OK);
+        }
+        QVERIFY(h.service().revokeDevice(client->user, client->device, "test"));
+        QVERIFY(h.service().queueWipe(client->user, client->device, "test"));
+        QVERIFY(client->connect(h.endpoint()));
+        auto wipes = client->waitForWipe();
+        QCOMPARE(wipes.size(), std::size_t(1));
+        QVERIFY(journal::WipeCommand::parse(view(wipes[0]))->verify(h.relayKey().publicKey, client->user, client->device));
+        QTest::qWait(200);
+        QCOMPARE(client->envelopes().size(), std::size_t(0));
+        // The revoked device may receive its wipe, and nothing else.
+        proto::Request list;
+        list.mutable_list_conversations();
+        auto r = client->connection->call(list, std::chrono::milliseconds(2000));
+        QVERIFY(r);
+        QCOMPARE(r->status(), proto::STATUS_FORBIDDEN);
     }
 
     void wrongCertificatePinIsRefused() {
