@@ -22,6 +22,7 @@
 #include "relay/core/RelayService.h"
 #include "relay/net/RelayServer.h"
 #include "relay/net/TlsCert.h"
+#include "signal/SessionManager.h"
 
 using namespace verbatim;
 namespace fs = std::filesystem;
@@ -125,6 +126,7 @@ struct DataDir {
     fs::path db() const { return dir / "relay.db"; }
     fs::path dbKey() const { return dir / "db.key"; }
     fs::path relayKey() const { return dir / "relay.key"; }
+    fs::path relayIdentity() const { return dir / "relay-identity.key"; }
     fs::path manifest() const { return dir / "manifest.bin"; }
     fs::path address() const { return dir / "address"; }
     fs::path cert() const { return dir / "tls.crt"; }
@@ -162,6 +164,12 @@ Result<std::unique_ptr<relay::RelayService>> openService(const DataDir& d, bool 
     config.relayKey.publicKey = manifest->relayPublicKey;
     config.firmManifest = toBytes(view(*manifestBytes));
     config.firmFingerprint = journal::firmFingerprint(manifest->rootPublicKey);
+    auto identity = readFile(d.relayIdentity());
+    if (!identity) return tl::unexpected(identity.error());
+    auto identityKey = fromHex(*identity);
+    if (!identityKey || identityKey->size() != 32) return fail(ErrorCode::Malformed, "relay-identity.key is damaged");
+    config.relayIdentityPrivate = toSecure(*identityKey);
+    config.relayIdentityPublic = manifest->relayIdentityKey;
     if (benchLimits) config.limits = benchRateLimits();
     return relay::RelayService::open(std::move(*db), std::move(config));
 }
@@ -187,11 +195,17 @@ int cmdInit(const Args& a) {
     auto rootKey = crypto::ed25519Generate();
     if (!relayKey || !rootKey) return die("key generation failed");
 
+    auto signalContext = signal::SignalContext::create();
+    if (!signalContext) return die(signalContext.error().message);
+    auto relayIdentity = signal::SessionManager::generateIdentity(**signalContext);
+    if (!relayIdentity) return die(relayIdentity.error().message);
+
     journal::FirmManifest m;
     m.firmName = firm;
     m.relayAddress = address;
     m.issuedMs = relay::wallClockMs();
     m.relayPublicKey = relayKey->publicKey;
+    m.relayIdentityKey = relayIdentity->publicKey;
     m.journalKeys.push_back({*jpub, m.issuedMs});
     if (auto r = m.sign(rootKey->privateKey); !r) return die(r.error().message);
 
@@ -201,6 +215,9 @@ int cmdInit(const Args& a) {
     Result<void> w = writeFile(rootOut, *box, true);
     if (w) w = writeFile(d.dbKey(), view(dbKeyHex), true);
     if (w) w = writeFile(d.relayKey(), view(relayHex), true);
+    std::string identityHex = toHex(relayIdentity->privateKey);
+    if (w) w = writeFile(d.relayIdentity(), view(identityHex), true);
+    secureWipe(identityHex.data(), identityHex.size());
     secureWipe(dbKeyHex.data(), dbKeyHex.size());
     secureWipe(relayHex.data(), relayHex.size());
     if (w) w = writeFile(d.manifest(), m.serialize(), false);
@@ -253,11 +270,15 @@ int cmdServe(const Args& a) {
                 unsigned((*server)->port()), config.adminAddress.c_str(), unsigned((*server)->adminPort()));
     std::fflush(stdout);
     log::write(log::Level::Info, "relay.started", {{"port", std::to_string((*server)->port())}});
+    // Revocations and wipes made by `verbatim-relay admin` in another process reach live
+    // connections within half a second.
     int sig = 0;
-    sigwait(&set, &sig);
+    timespec tick{0, 500 * 1000 * 1000};
+    while ((sig = sigtimedwait(&set, nullptr, &tick)) < 0) (*service)->applyExternalChanges();
     log::write(log::Level::Info, "relay.stopping", {{"signal", std::to_string(sig)}});
     (*server)->stop();
-    (*service)->storage().stop();
+    service->reset();  // saves the rate-limit buckets, then stops storage
+    log::write(log::Level::Info, "relay.stopped");
     return 0;
 }
 

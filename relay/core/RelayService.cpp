@@ -220,11 +220,20 @@ Result<std::unique_ptr<RelayService>> RelayService::open(std::unique_ptr<storage
     if (config.journalPublicKey.size() != 32)
         return fail(ErrorCode::InvalidArgument, "relay needs the 32-byte journal public key");
     if (auto r = db->migrate({kRelaySchemaV1, kRelaySchemaV2}); !r) return tl::unexpected(r.error());
+    auto signalContext = signal::SignalContext::create();
+    if (!signalContext) return tl::unexpected(signalContext.error());
+    // Without a published identity the relay's audit entries could never be verified.
+    if (config.relayIdentityPrivate.size() != 32 || config.relayIdentityPublic.size() != 33)
+        return fail(ErrorCode::InvalidArgument, "relay needs its journal identity key pair");
     std::unique_ptr<RelayService> self(new RelayService(std::move(db), std::move(config)));
+    self->m_signal = std::move(*signalContext);
     Result<void> loaded;
     self->m_storage->runSync([&](Database& d) {
         loaded = self->loadState(d);
         if (loaded) loaded = self->loadRateLimits(d);
+        // Revocations and wipes older than this start are already in force: nothing is live.
+        auto mark = d.prepare("SELECT max(coalesce(max(revoked_ms), 0), coalesce(max(wipe_requested_ms), 0)) FROM devices");
+        if (loaded && mark && mark->step()) self->m_externalWatermarkMs = std::uint64_t(mark->columnInt(0));
     });
     if (!loaded) return tl::unexpected(loaded.error());
     RelayService* raw = self.get();
@@ -273,6 +282,83 @@ Result<void> RelayService::loadRateLimits(Database& db) {
     return {};
 }
 
+Result<std::uint64_t> RelayService::appendJournal(Database& db, ByteView entry, std::uint64_t now) {
+    // The head is re-read inside the write transaction: `verbatim-relay admin` in another
+    // process may have appended since (two indexed lookups; the write lock is already held).
+    if (auto r = loadState(db); !r) return tl::unexpected(r.error());
+    // m_chain moves with the row; if the job later fails, StorageThread rolls back its savepoint
+    // and the rollback hook reloads the head from the database.
+    std::uint64_t seq = m_chain.append(entry);
+    auto j = db.prepare("INSERT INTO journal (seq, entry, chain_hash, server_time_ms) VALUES (?, ?, ?, ?)");
+    if (!j) return tl::unexpected(j.error());
+    j->bind(1, std::int64_t(seq)).bind(2, entry).bind(3, m_chain.head()).bind(4, std::int64_t(now));
+    if (auto r = j->run(); !r) return tl::unexpected(r.error());
+    if (seq - m_lastCheckpoint >= m_config.checkpointEvery) {
+        auto cp = journal::signCheckpoint(seq, m_chain.head(), now, m_config.relayKey.privateKey);
+        if (!cp) return tl::unexpected(cp.error());
+        auto c = db.prepare("INSERT INTO checkpoints (seq, data) VALUES (?, ?)");
+        if (!c) return tl::unexpected(c.error());
+        c->bind(1, std::int64_t(seq)).bind(2, cp->serialize());
+        if (auto r = c->run(); !r) return tl::unexpected(r.error());
+        m_lastCheckpoint = seq;
+    }
+    return seq;
+}
+
+namespace {
+std::string jsonString(std::string_view v) {
+    std::string out = "\"";
+    for (unsigned char c : v) {
+        switch (c) {
+        case '"': out += "\\\""; break;
+        case '\\': out += "\\\\"; break;
+        case '\n': out += "\\n"; break;
+        case '\r': out += "\\r"; break;
+        case '\t': out += "\\t"; break;
+        default:
+            if (c < 0x20) {
+                char buf[8];
+                std::snprintf(buf, sizeof buf, "\\u%04x", c);
+                out += buf;
+            } else {
+                out.push_back(char(c));
+            }
+        }
+    }
+    out.push_back('"');
+    return out;
+}
+}  // namespace
+
+Result<void> RelayService::recordAdminAction(Database& db, const std::string& actor, std::string_view action,
+                                             const std::string& target, std::string_view detail) {
+    if (auto r = audit(db, actor, action, target, detail); !r) return r;
+    // Every administrative action is also journaled, sealed like any message, so compliance
+    // sees enrolments, devices, revocations, wipes, conversations and invites in the same
+    // verified log (ids and names only; no secret ever goes into an action's text).
+    std::uint64_t now = wallClockMs();
+    proto::JournalRecord rec;
+    rec.set_version(1);
+    Bytes id = crypto::randomBytes(16), k = crypto::randomBytes(32);
+    rec.set_message_id(std::string(id.begin(), id.end()));
+    rec.set_conversation_id("firm-audit");
+    rec.mutable_sender()->set_user("relay");
+    rec.mutable_sender()->set_device(0);
+    rec.set_client_time_ms(now);
+    rec.set_type(proto::ADMIN_ACTION);
+    std::string body = "{\"actor\":" + jsonString(actor) + ",\"action\":" + jsonString(action) +
+                       ",\"target\":" + jsonString(target) + ",\"detail\":" + jsonString(detail) + "}";
+    rec.set_body(body);
+    rec.set_commit_key(std::string(k.begin(), k.end()));
+    auto sealed = journal::sealRecord(rec, m_config.journalPublicKey, [this](ByteView m) {
+        return signal::SessionManager::signWith(*m_signal, m_config.relayIdentityPrivate, m);
+    });
+    if (!sealed) return tl::unexpected(sealed.error());
+    auto seq = appendJournal(db, sealed->serialize(), now);
+    if (!seq) return tl::unexpected(seq.error());
+    return {};
+}
+
 std::pair<std::uint64_t, journal::ChainHash> RelayService::journalHead() {
     std::pair<std::uint64_t, journal::ChainHash> out;
     m_storage->runSync([&](Database&) { out = {m_chain.sequence(), m_chain.head()}; });
@@ -291,6 +377,7 @@ Result<void> RelayService::createUser(const std::string& id, proto::Role role,
     if (id.empty() || id.size() > 128 ||
         id.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789._-@") != std::string::npos)
         return fail(ErrorCode::InvalidArgument, "user id must be 1-128 of a-z 0-9 . _ - @");
+    if (id == "relay") return fail(ErrorCode::InvalidArgument, "user id 'relay' is reserved for the relay itself");
     if (role == proto::ROLE_UNSPECIFIED || role == proto::ROLE_CLIENT)
         return fail(ErrorCode::InvalidArgument, "staff role required (clients join by invite)");
     Result<void> out;
@@ -305,7 +392,7 @@ Result<void> RelayService::createUser(const std::string& id, proto::Role role,
             st->bind(1, std::string_view(id)).bind(2, std::int64_t(role))
                 .bind(3, std::string_view(displayName)).bind(4, std::int64_t(wallClockMs()));
             if (auto r = st->run(); !r) return tl::unexpected(r.error());
-            if (auto r = audit(db, actor, "enroll-user", id, proto::Role_Name(role)); !r)
+            if (auto r = recordAdminAction(db, actor, "enroll-user", id, proto::Role_Name(role)); !r)
                 return tl::unexpected(r.error());
             return Completion([&] { done.set_value(); });
         },
@@ -337,7 +424,7 @@ Result<std::string> RelayService::createEnrollmentToken(const std::string& user,
             ins->bind(1, tokenHash(token)).bind(2, std::int64_t(kTokenEnroll)).bind(3, std::string_view(user))
                 .bind(4, st->columnInt(0)).bind(5, std::int64_t(now)).bind(6, std::int64_t(now + ttlMs));
             if (auto r = ins->run(); !r) return tl::unexpected(r.error());
-            if (auto r = audit(db, actor, "enrollment-link", user); !r) return tl::unexpected(r.error());
+            if (auto r = recordAdminAction(db, actor, "enrollment-link", user); !r) return tl::unexpected(r.error());
             return Completion([&] { done.set_value(); });
         },
         [&](const Error& e) {
@@ -368,7 +455,7 @@ Result<void> RelayService::queueWipe(const std::string& user, std::uint32_t devi
             if (!purge) return tl::unexpected(purge.error());
             purge->bind(1, std::string_view(user)).bind(2, std::int64_t(device));
             if (auto r = purge->run(); !r) return tl::unexpected(r.error());
-            if (auto r = audit(db, actor, "wipe-device", user + "/" + std::to_string(device)); !r)
+            if (auto r = recordAdminAction(db, actor, "wipe-device", user + "/" + std::to_string(device)); !r)
                 return tl::unexpected(r.error());
             return Completion([&, id, bytes] {
                 std::shared_ptr<PushSink> sink;
@@ -416,7 +503,7 @@ Result<void> RelayService::revokeDevice(const std::string& user, std::uint32_t d
                 d->bind(1, std::string_view(user)).bind(2, std::int64_t(device));
                 if (auto r = d->run(); !r) return tl::unexpected(r.error());
             }
-            if (auto r = audit(db, actor, "revoke-device", user + "/" + std::to_string(device)); !r)
+            if (auto r = recordAdminAction(db, actor, "revoke-device", user + "/" + std::to_string(device)); !r)
                 return tl::unexpected(r.error());
             return Completion([&, id] {
                 std::shared_ptr<PushSink> sink;
@@ -512,6 +599,8 @@ Result<std::string> RelayService::inviteToMatter(const std::string& from, const 
                 if (!m) return tl::unexpected(m.error());
                 m->bind(1, std::string_view(conv)).bind(2, std::string_view(from)).bind(3, std::int64_t(now));
                 if (auto e = m->run(); !e) return tl::unexpected(e.error());
+                if (auto e = recordAdminAction(db, from, "conversation-created", conv, title); !e)
+                    return tl::unexpected(e.error());
             }
             auto st = db.prepare("INSERT INTO tokens (hash, kind, conversation, inviter, created_ms, expires_ms) "
                                  "VALUES (?, ?, ?, ?, ?, ?)");
@@ -519,7 +608,7 @@ Result<std::string> RelayService::inviteToMatter(const std::string& from, const 
             st->bind(1, tokenHash(token)).bind(2, std::int64_t(kTokenInvite)).bind(3, std::string_view(conv))
                 .bind(4, std::string_view(from)).bind(5, std::int64_t(now)).bind(6, std::int64_t(now + ttlMs));
             if (auto e = st->run(); !e) return tl::unexpected(e.error());
-            if (auto e = audit(db, from, "invite-created", conv); !e) return tl::unexpected(e.error());
+            if (auto e = recordAdminAction(db, from, "invite-created", conv); !e) return tl::unexpected(e.error());
             return Completion([&] { done.set_value(); });
         },
         [&](const Error& e) {
@@ -593,7 +682,7 @@ void RelayService::registerDevice(const proto::RegisterDevice& req, const std::s
                 if (!m) return tl::unexpected(m.error());
                 m->bind(1, std::string_view(conversation)).bind(2, std::string_view(user)).bind(3, std::int64_t(now));
                 if (auto r = m->run(); !r) return tl::unexpected(r.error());
-                if (auto r = audit(db, inviter, "invite-redeemed", user, conversation); !r)
+                if (auto r = recordAdminAction(db, inviter, "invite-redeemed", user, conversation); !r)
                     return tl::unexpected(r.error());
             }
             auto next = db.prepare("SELECT coalesce(max(device), 0) + 1 FROM devices WHERE user = ?");
@@ -611,7 +700,7 @@ void RelayService::registerDevice(const proto::RegisterDevice& req, const std::s
                 .bind(8, std::int64_t(now));
             if (auto r = d->run(); !r) return tl::unexpected(r.error());
             if (auto r = storeKeys(db, user, device, keys); !r) return tl::unexpected(r.error());
-            if (auto r = audit(db, user, "device-registered", user + "/" + std::to_string(device),
+            if (auto r = recordAdminAction(db, user, "device-registered", user + "/" + std::to_string(device),
                                request->platform());
                 !r)
                 return tl::unexpected(r.error());
@@ -782,7 +871,7 @@ void RelayService::handle(const DeviceId& from, proto::Request request, Done don
                 m->bind(1, std::string_view(id)).bind(2, std::string_view(u)).bind(3, std::int64_t(now));
                 if (auto r = m->run(); !r) return tl::unexpected(r.error());
             }
-            if (auto r = audit(db, from.user, "conversation-created", id); !r) return tl::unexpected(r.error());
+            if (auto r = recordAdminAction(db, from.user, "conversation-created", id); !r) return tl::unexpected(r.error());
             auto conv = loadConversation(db, id);
             if (!conv) return tl::unexpected(conv.error());
             *out.mutable_conversation() = *conv;
@@ -924,7 +1013,7 @@ void RelayService::handle(const DeviceId& from, proto::Request request, Done don
             st->bind(1, tokenHash(token)).bind(2, std::int64_t(kTokenInvite)).bind(3, std::string_view(req.conversation_id()))
                 .bind(4, std::string_view(from.user)).bind(5, std::int64_t(now)).bind(6, std::int64_t(now + ttl));
             if (auto r = st->run(); !r) return tl::unexpected(r.error());
-            if (auto r = audit(db, from.user, "invite-created", req.conversation_id()); !r) return tl::unexpected(r.error());
+            if (auto r = recordAdminAction(db, from.user, "invite-created", req.conversation_id()); !r) return tl::unexpected(r.error());
             out.mutable_invite()->set_link(linkFor("join", token));
             out.mutable_invite()->set_expires_ms(now + ttl);
             return Completion();
@@ -1029,12 +1118,10 @@ void RelayService::handleSend(const DeviceId& from, proto::SendMessage send, Don
             }
 
             std::uint64_t now = wallClockMs();
-            journal::ChainBuilder chain = m_chain;
-            std::uint64_t seq = chain.append(view(s.journal_entry()));
-            auto j = db.prepare("INSERT INTO journal (seq, entry, chain_hash, server_time_ms) VALUES (?, ?, ?, ?)");
-            if (!j) return tl::unexpected(j.error());
-            j->bind(1, std::int64_t(seq)).bind(2, view(s.journal_entry())).bind(3, chain.head()).bind(4, std::int64_t(now));
-            if (auto r = j->run(); !r) return tl::unexpected(r.error());
+            auto appended = appendJournal(db, view(s.journal_entry()), now);
+            if (!appended) return tl::unexpected(appended.error());
+            std::uint64_t seq = *appended;
+            const journal::ChainHash head = m_chain.head();
 
             auto q = db.prepare("INSERT INTO queue (user, device, message_id, conversation, sender_user, sender_device, "
                                 "type, body, server_time_ms, commitment, journal_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
@@ -1068,24 +1155,10 @@ void RelayService::handleSend(const DeviceId& from, proto::SendMessage send, Don
                 .bind(4, std::int64_t(seq)).bind(5, std::int64_t(now));
             if (auto r = sent->run(); !r) return tl::unexpected(r.error());
 
-            std::uint64_t lastCheckpoint = m_lastCheckpoint;
-            if (seq - m_lastCheckpoint >= m_config.checkpointEvery) {
-                auto cp = journal::signCheckpoint(seq, chain.head(), now, m_config.relayKey.privateKey);
-                if (!cp) return tl::unexpected(cp.error());
-                auto c = db.prepare("INSERT INTO checkpoints (seq, data) VALUES (?, ?)");
-                if (!c) return tl::unexpected(c.error());
-                c->bind(1, std::int64_t(seq)).bind(2, cp->serialize());
-                if (auto r = c->run(); !r) return tl::unexpected(r.error());
-                lastCheckpoint = seq;
-            }
-            // Only now, with every write of this job done, does the in-memory head move. If the
-            // batch's COMMIT fails, the rollback hook reloads it from the database.
-            m_chain = chain;
-            m_lastCheckpoint = lastCheckpoint;
             auto* r = response->mutable_send_result();
             r->set_server_time_ms(now);
             r->set_journal_sequence(seq);
-            r->set_chain_hash(std::string(chain.head().begin(), chain.head().end()));
+            r->set_chain_hash(std::string(head.begin(), head.end()));
             return Completion([this, frames = std::move(frames), response, done] {
                 done(*response);
                 pushLive(frames);
@@ -1189,6 +1262,44 @@ void RelayService::drain(const DeviceId& device, std::shared_ptr<PushSink> sink,
         if (count == m_config.drainPage) return drain(device, sink, last);
         std::lock_guard lock(m_sinksMutex);
         m_live[device] = sink;
+    });
+}
+
+void RelayService::applyExternalChanges() {
+    m_storage->postBetweenBatches([this](Database& db) {
+        auto st = db.prepare("SELECT user, device, coalesce(revoked_ms, 0), coalesce(wipe_requested_ms, 0), wipe_command "
+                             "FROM devices WHERE revoked_ms > ? OR wipe_requested_ms > ?");
+        if (!st) return;
+        st->bind(1, std::int64_t(m_externalWatermarkMs)).bind(2, std::int64_t(m_externalWatermarkMs));
+        std::vector<std::tuple<DeviceId, bool, Bytes>> actions;
+        std::uint64_t newest = m_externalWatermarkMs;
+        while (true) {
+            auto row = st->step();
+            if (!row || !*row) break;
+            auto revoked = std::uint64_t(st->columnInt(2)), wiped = std::uint64_t(st->columnInt(3));
+            newest = std::max({newest, revoked, wiped});
+            actions.push_back({DeviceId{st->columnText(0), std::uint32_t(st->columnInt(1)), {}, {}},
+                               wiped > m_externalWatermarkMs, st->columnBlob(4)});
+        }
+        m_externalWatermarkMs = newest;
+        for (auto& [id, wipe, command] : actions) {
+            std::shared_ptr<PushSink> sink;
+            {
+                std::lock_guard lock(m_sinksMutex);
+                if (auto it = m_live.find(id); it != m_live.end()) {
+                    sink = it->second.lock();
+                    m_live.erase(it);
+                }
+            }
+            if (!sink) continue;
+            if (wipe && !command.empty()) {
+                proto::Push p;
+                p.set_wipe_command(std::string(command.begin(), command.end()));
+                sink->push(pushFrame(std::move(p)));
+            } else {
+                sink->close(4403, "device revoked");
+            }
+        }
     });
 }
 

@@ -16,6 +16,7 @@
 #include "journal/HashChain.h"
 #include "relay/core/RateLimiter.h"
 #include "relay/core/StorageThread.h"
+#include "signal/SignalContext.h"
 #include "wire.pb.h"
 
 namespace verbatim::relay {
@@ -56,6 +57,10 @@ struct RelayConfig {
     std::uint32_t preKeyLowWatermark = 20;
     std::uint32_t drainPage = 256;
     RateLimits limits;
+    /// Signs the relay's own journal entries (the audit trail). Generated at open() when empty;
+    /// the manifest publishes its public half so that compliance can verify them.
+    Bytes relayIdentityPublic;      ///< 33 bytes
+    SecureBytes relayIdentityPrivate;  ///< 32 bytes
 };
 
 class RelayService {
@@ -119,6 +124,11 @@ public:
     void connect(const DeviceId& device, std::shared_ptr<PushSink> sink);
     void disconnect(const DeviceId& device, const PushSink* sink);
 
+    /// Picks up revocations and wipes written by another process (the admin CLI beside a running
+    /// relay) since the last call, and acts on them: revoked devices are disconnected (4403),
+    /// wipes are pushed. Call periodically; cheap when nothing changed.
+    void applyExternalChanges();
+
     /// Current journal head (sequence, chain hash), read on the storage thread.
     std::pair<std::uint64_t, journal::ChainHash> journalHead();
     StorageThread& storage() { return *m_storage; }
@@ -128,18 +138,26 @@ private:
     RelayService(std::unique_ptr<storage::Database> db, RelayConfig config);
     Result<void> loadState(storage::Database& db);
     Result<void> loadRateLimits(storage::Database& db);
+    /// Appends a sealed entry to the journal chain (storage thread, inside a job); returns its
+    /// sequence and signs a checkpoint when one is due.
+    Result<std::uint64_t> appendJournal(storage::Database& db, ByteView entry, std::uint64_t nowMs);
+    /// Writes the audit row and journals the action as an ADMIN_ACTION entry by relay/0.
+    Result<void> recordAdminAction(storage::Database& db, const std::string& actor, std::string_view action,
+                                   const std::string& target, std::string_view detail = {});
 
     void handleSend(const DeviceId& from, proto::SendMessage send, Done done);
     void drain(const DeviceId& device, std::shared_ptr<PushSink> sink, std::uint64_t afterId);
     void pushLive(const std::vector<std::pair<DeviceId, proto::Frame>>& frames);
 
     RelayConfig m_config;
+    std::shared_ptr<signal::SignalContext> m_signal;
     std::unique_ptr<StorageThread> m_storage;
     RateLimiter m_limiter;
 
     // Storage-thread state.
     journal::ChainBuilder m_chain;
     std::uint64_t m_lastCheckpoint = 0;
+    std::uint64_t m_externalWatermarkMs = 0;  ///< newest revoke/wipe time already acted on
 
     // Live sinks; guarded by m_sinksMutex (pushes copy the pointer under the lock and push
     // outside it).

@@ -40,6 +40,16 @@ void StorageThread::runSync(const std::function<void(storage::Database&)>& fn) {
         fn(*m_db);
         return;
     }
+    {
+        // After stop() the thread is gone: nothing else touches the database, so the caller may
+        // (shutdown work such as saving rate limits).
+        std::unique_lock lock(m_mutex);
+        if (m_stopping && !m_thread.joinable()) {
+            lock.unlock();
+            fn(*m_db);
+            return;
+        }
+    }
     std::promise<void> done;
     {
         std::lock_guard lock(m_mutex);
@@ -130,7 +140,12 @@ void StorageThread::runBatch(std::deque<Job>& batch) {
             if (auto r = m_db->exec("RELEASE job"); !r) lost = r.error();
         } else {
             outcomes[i].error = result.error();
-            if (auto r = m_db->exec("ROLLBACK TO job; RELEASE job"); !r) lost = r.error();
+            if (auto r = m_db->exec("ROLLBACK TO job; RELEASE job"); !r) {
+                lost = r.error();
+            } else if (m_rollbackHook) {
+                // State the job derived from its writes (the journal head) goes back with them.
+                m_rollbackHook(*m_db);
+            }
         }
     }
     if (lost) {

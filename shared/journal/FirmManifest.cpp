@@ -24,6 +24,7 @@ Bytes FirmManifest::body() const {
     appendField(b, relayAddress);
     appendU64(b, issuedMs);
     appendField(b, relayPublicKey);
+    appendField(b, relayIdentityKey);
     appendU32(b, std::uint32_t(journalKeys.size()));
     for (const auto& k : journalKeys) {
         appendField(b, k.publicKey);
@@ -68,6 +69,10 @@ Result<FirmManifest> FirmManifest::parse(ByteView bytes) {
     if (!relay) return tl::unexpected(relay.error());
     if (relay->size() != 32) return fail(ErrorCode::Malformed, "relay key size");
     m.relayPublicKey = toBytes(*relay);
+    auto identity = b.field(33);
+    if (!identity) return tl::unexpected(identity.error());
+    if (!identity->empty() && identity->size() != 33) return fail(ErrorCode::Malformed, "relay identity key size");
+    m.relayIdentityKey = toBytes(*identity);
     auto n = b.u32();
     if (!n) return tl::unexpected(n.error());
     if (*n == 0 || *n > 64) return fail(ErrorCode::Malformed, "manifest journal key count");

@@ -22,6 +22,7 @@ struct FirmManifest {
     std::string relayAddress;     ///< HOST:PORT
     std::uint64_t issuedMs = 0;
     Bytes relayPublicKey;         ///< 32-byte Ed25519 (checkpoints, wipe commands)
+    Bytes relayIdentityKey;       ///< 33-byte Signal identity key signing the relay's own journal entries (audit)
     std::vector<JournalKeyEntry> journalKeys;  ///< oldest first; the last is current
     Bytes rootPublicKey;          ///< 32-byte Ed25519
     Bytes signature;              ///< by the root key

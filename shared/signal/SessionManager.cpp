@@ -474,13 +474,15 @@ Result<SecureBytes> SessionManager::decrypt(const Address& address, const Cipher
 Result<Bytes> SessionManager::sign(ByteView message) {
     auto identity = m_store.identityKeyPair();
     if (!identity) return tl::unexpected(identity.error());
+    return signWith(*m_context, identity->privateKey, message);
+}
+
+Result<Bytes> SessionManager::signWith(SignalContext& context, ByteView privateKey, ByteView message) {
     SignalPtr<ec_private_key> priv;
-    int rc = curve_decode_private_point(priv.out(), identity->privateKey.data(),
-                                        identity->privateKey.size(), m_context->get());
+    int rc = curve_decode_private_point(priv.out(), privateKey.data(), privateKey.size(), context.get());
     if (rc != 0) return sgFail(rc, "identity key decoding");
     SignalBuffer sig;
-    if ((rc = curve_calculate_signature(m_context->get(), sig.out(), priv.get(), message.data(),
-                                        message.size())))
+    if ((rc = curve_calculate_signature(context.get(), sig.out(), priv.get(), message.data(), message.size())))
         return sgFail(rc, "signature");
     return toBytes(sig.view());
 }

@@ -83,6 +83,10 @@ public:
 
     /// XEdDSA signature over `message` with this device's identity key (64 bytes).
     [[nodiscard]] Result<Bytes> sign(ByteView message);
+    /// XEdDSA signature with a bare identity private key (32 bytes), for signers without a
+    /// protocol store (the relay's journal identity).
+    [[nodiscard]] static Result<Bytes> signWith(SignalContext& context, ByteView privateKey,
+                                                ByteView message);
     /// True when `signature` is a valid XEdDSA signature by `identityKey` (33 bytes, 0x05 prefix).
     static bool verify(ByteView identityKey, ByteView message, ByteView signature);
 

@@ -1,5 +1,7 @@
 #include "E2EHarness.h"
 
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QtGlobal>
 #include <thread>
 
@@ -105,6 +107,9 @@ Harness::Harness(std::function<void(relay::ServerConfig&)> tweak) {
     m_journalKey.emplace(std::move(*crypto::X25519Key::generate()));
     m_config.journalPublicKey = m_journalKey->publicKey();
     m_config.relayKey = *crypto::ed25519Generate();
+    auto relayIdentity = *signal::SessionManager::generateIdentity(*m_ctx);
+    m_config.relayIdentityPublic = relayIdentity.publicKey;
+    m_config.relayIdentityPrivate = std::move(relayIdentity.privateKey);
     m_config.firmFingerprint = "00";
     m_config.checkpointEvery = 16;
     std::string cert = (m_dir.path() + "/tls.crt").toStdString(), key = (m_dir.path() + "/tls.key").toStdString();
@@ -268,6 +273,29 @@ Result<proto::JournalRecord> openEnvelope(Device& to, const proto::Envelope& e) 
     if (!journal::commitmentOpens(view(e.commitment()), view(rec.commit_key()), journal::commitContentOf(rec)))
         return fail(ErrorCode::AuthFailed, "commitment mismatch");
     return rec;
+}
+
+Result<JournalByAuthor> splitJournal(const std::vector<journal::ChainItem>& items,
+                                     const crypto::X25519Key& journalKey, ByteView relayIdentity) {
+    JournalByAuthor out;
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        auto entry = journal::SealedEntry::parse(items[i].entry);
+        if (!entry) return tl::unexpected(entry.error());
+        if (entry->header.senderUser != "relay" || entry->header.senderDevice != 0) {
+            out.messagePositions.push_back(i);
+            continue;
+        }
+        auto opened = journal::openEntry(*entry, journalKey, relayIdentity);
+        if (!opened) return tl::unexpected(opened.error());
+        if (opened->record.type() != proto::ADMIN_ACTION)
+            return fail(ErrorCode::Malformed, "relay entry is not an ADMIN_ACTION");
+        const auto body = QJsonDocument::fromJson(QByteArray::fromStdString(opened->record.body()));
+        if (!body.isObject() || !body.object().value("action").isString())
+            return fail(ErrorCode::Malformed, "admin action body is not a JSON object with an action");
+        out.adminActions.push_back(body.object().value("action").toString().toStdString());
+        out.adminPositions.push_back(i);
+    }
+    return out;
 }
 
 }  // namespace verbatim::e2e

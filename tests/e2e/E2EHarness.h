@@ -68,6 +68,20 @@ proto::SendMessage buildSend(Device& from, const std::string& conversationId, co
 /// Decrypts an envelope received by `to` and returns the record, checking the commitment.
 Result<proto::JournalRecord> openEnvelope(Device& to, const proto::Envelope& envelope);
 
+/// A journal as compliance pulled it, split by author. Besides one entry per message, the relay
+/// appends every administrative action: an ADMIN_ACTION record sealed to the journal key by
+/// sender relay/0 and signed with the relay's journal identity.
+struct JournalByAuthor {
+    std::vector<std::string> adminActions;     ///< the relay entries' "action", in journal order
+    std::vector<std::size_t> adminPositions;   ///< indexes of the relay's entries in the list
+    std::vector<std::size_t> messagePositions; ///< indexes of every other entry
+};
+/// Parses every entry; opens each relay-authored one with `journalKey`, verifying it under
+/// `relayIdentity` (33 bytes), and requires an ADMIN_ACTION record whose body is a JSON object
+/// with an "action". Fails on the first entry that does not.
+Result<JournalByAuthor> splitJournal(const std::vector<journal::ChainItem>& items,
+                                     const crypto::X25519Key& journalKey, ByteView relayIdentity);
+
 class Harness {
 public:
     /// Starts the relay. `tweak` may adjust the server config (limits) before start.
@@ -80,6 +94,9 @@ public:
     relay::RelayServer& server() { return *m_server; }
     const crypto::X25519Key& journalKey() const { return *m_journalKey; }
     const crypto::Ed25519KeyPair& relayKey() const { return m_config.relayKey; }
+    /// The relay's journal identity (33 bytes), which signs its ADMIN_ACTION entries; kept
+    /// across restart().
+    const Bytes& relayIdentityPublic() const { return m_config.relayIdentityPublic; }
     QString dataDir() const { return m_dir.path(); }
     /// Stops the server and service (for restart tests); restart() brings them back on the same
     /// database and port.

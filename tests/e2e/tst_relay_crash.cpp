@@ -83,7 +83,57 @@ class TestRelayCrash : public QObject {
         m_relay->waitForFinished(10000);
     }
 
+    // A fresh relay process in `dir`: init, the given enrolments, serve.
+    bool freshRelay(const QString& dir, crypto::X25519Key& journalKey) {
+        m_data = dir + "/data";
+        QFile f(dir + "/journal.pub");
+        if (!f.open(QIODevice::WriteOnly)) return false;
+        f.write(QByteArray::fromStdString(toHex(journalKey.publicKey())));
+        f.close();
+        m_port = freePort();
+        m_adminPort = freePort();
+        runRelay({"init", "--data", m_data, "--firm", "Process & Co", "--journal-key", dir + "/journal.pub",
+                  "--root-key-out", dir + "/root.key", "--address", QString("127.0.0.1:%1").arg(m_port)});
+        return QFile::exists(m_data + "/relay.db");
+    }
+
 private slots:
+    void adminCliRevokeCutsOffLiveDeviceWithinASecond() {
+        QTemporaryDir dir;
+        auto ctx = *signal::SignalContext::create();
+        auto journalKey = *crypto::X25519Key::generate();
+        QVERIFY(freshRelay(dir.path(), journalKey));
+        std::string token = tokenOf(runRelay({"admin", "--data", m_data, "enroll", "rita", "--role", "lawyer", "--name", "Rita"}));
+        QVERIFY(!token.empty());
+        QVERIFY(startServe());
+        client::Endpoint ep{"127.0.0.1", m_port, *relay::certificateFingerprint((m_data + "/tls.crt").toStdString())};
+        auto d = Device::create(ctx);
+        auto reg = client::RelayConnection::registerDevice(ep, d->registration(token, "Rita"));
+        QVERIFY(reg);
+        d->user = reg->user();
+        d->device = reg->device();
+        QVERIFY(d->connect(ep));
+        QElapsedTimer t;
+        t.start();
+        auto out = runRelay({"admin", "--data", m_data, "revoke", "rita", QString::number(d->device)});
+        QVERIFY(out.contains("revoked"));
+        QCOMPARE(d->waitForClose(3000), std::uint16_t(4403));
+        QVERIFY2(t.elapsed() < 2000, qPrintable(QString("took %1 ms").arg(t.elapsed())));
+        auto again = d->connect(ep);
+        QVERIFY(!again);
+        QCOMPARE(again.error().detail, 403);
+        // The admin CLI's listing shows it.
+        QVERIFY(runRelay({"admin", "--data", m_data, "devices", "rita"}).contains("revoked"));
+        // The CLI appended to the journal while the relay ran: the relay's next journal write
+        // (a device registration) must continue the chain, not collide with it.
+        std::string second = tokenOf(runRelay({"admin", "--data", m_data, "enroll", "rita", "--role", "lawyer"}));
+        auto d2 = Device::create(ctx);
+        auto reg2 = client::RelayConnection::registerDevice(ep, d2->registration(second, "Rita 2"));
+        QVERIFY2(reg2, reg2 ? "" : reg2.error().message.c_str());
+        QCOMPARE(reg2->device(), d->device + 1);
+        kill9();
+    }
+
     void cleanup() {
         if (m_relay && m_relay->state() == QProcess::Running) kill9();
     }
@@ -204,7 +254,8 @@ private slots:
         QTest::qWait(300);
         QCOMPARE(client->envelopes().size(), std::size_t(kMessages));
 
-        // Exactly one journal entry per message, and the chain verifies.
+        // Exactly one journal entry per message, besides the relay's own entries for the
+        // administration done before the sends; and the chain verifies.
         QVERIFY(officer->connect(ep));
         std::vector<journal::ChainItem> items;
         std::vector<journal::Checkpoint> cps;
@@ -224,7 +275,6 @@ private slots:
                 after = r.sequence();
             }
         }
-        QCOMPARE(items.size(), std::size_t(kMessages));
         std::sort(cps.begin(), cps.end(), [](auto& a, auto& b) { return a.sequence < b.sequence; });
         cps.erase(std::unique(cps.begin(), cps.end(), [](auto& a, auto& b) { return a.sequence == b.sequence; }), cps.end());
         auto manifest = QFile(m_data + "/manifest.bin");
@@ -234,6 +284,30 @@ private slots:
         QVERIFY(m);
         auto report = journal::verifyChain(items, cps, m->relayPublicKey);
         QVERIFY(report.ok());
+        QCOMPARE(report.entriesChecked, std::uint64_t(items.size()));
+        // The relay's entries open and verify under the manifest's relay identity key.
+        QCOMPARE(m->relayIdentityKey.size(), std::size_t(33));
+        auto split = splitJournal(items, journalKey, m->relayIdentityKey);
+        QVERIFY2(split, split ? "" : split.error().message.c_str());
+        const std::vector<std::string> expected = {
+            "enroll-user", "enrollment-link",                    // admin enroll lena
+            "enroll-user", "enrollment-link",                    // admin enroll olga
+            "conversation-created", "invite-created",            // admin invite (opens the matter)
+            "device-registered", "device-registered",            // lena, olga
+            "invite-redeemed", "device-registered"};             // the client
+        QVERIFY(split->adminActions == expected);
+        const std::size_t admin = expected.size();
+        for (std::size_t i = 0; i < admin; ++i) QCOMPARE(split->adminPositions[i], i);
+        QCOMPARE(split->messagePositions.size(), std::size_t(kMessages));
+        QCOMPARE(items.size(), admin + std::size_t(kMessages));
+        std::set<std::string> journaled;
+        for (std::size_t i : split->messagePositions) {
+            auto sealed = journal::SealedEntry::parse(items[i].entry);
+            QVERIFY(sealed);
+            journaled.insert(std::string(sealed->header.messageId.begin(), sealed->header.messageId.end()));
+        }
+        QCOMPARE(journaled.size(), std::size_t(kMessages));  // no message journaled twice
+        for (const auto& s : sends) QVERIFY(journaled.count(s.message_id()));
         lawyer->disconnect();
         client->disconnect();
         officer->disconnect();

@@ -72,17 +72,19 @@ private slots:
         proto::Request req;
         *req.mutable_send() = h.buildSend(*lawyer, conv, canary, &sent);
         QCOMPARE(req.send().envelopes_size(), 1);
+        // The journal so far holds the relay's entries for the enrolment and the invitation.
+        const std::uint64_t base = h.service().journalHead().first;
         auto res = lawyer->connection->call(req);
         QVERIFY(res);
         QCOMPARE(res->status(), proto::STATUS_OK);
-        QCOMPARE(res->send_result().journal_sequence(), std::uint64_t(1));
+        QCOMPARE(res->send_result().journal_sequence(), base + 1);
 
         auto got = client->waitForEnvelopes(1);
         QCOMPARE(got.size(), std::size_t(1));
         auto rec = h.open(*client, got[0]);
         QVERIFY2(rec, rec ? "" : rec.error().message.c_str());
         QCOMPARE(rec->body(), canary);
-        QCOMPARE(got[0].journal_sequence(), std::uint64_t(1));
+        QCOMPARE(got[0].journal_sequence(), base + 1);
 
         proto::Request ack;
         ack.mutable_acknowledge()->add_queue_ids(got[0].queue_id());
@@ -91,10 +93,14 @@ private slots:
         // The client answers; the lawyer receives it.
         proto::Request reply;
         *reply.mutable_send() = h.buildSend(*client, conv, "Thank you.");
-        QCOMPARE(client->connection->call(reply)->status(), proto::STATUS_OK);
+        auto replied = client->connection->call(reply);
+        QVERIFY(replied);
+        QCOMPARE(replied->status(), proto::STATUS_OK);
+        QCOMPARE(replied->send_result().journal_sequence(), base + 2);  // nothing in between
         auto back = lawyer->waitForEnvelopes(1);
         QCOMPARE(back.size(), std::size_t(1));
         QVERIFY(h.open(*lawyer, back[0]));
+        QCOMPARE(back[0].journal_sequence(), base + 2);
 
         // The relay's files hold no plaintext (ES-01 short form, ES-02).
         lawyer->disconnect();
@@ -157,10 +163,14 @@ private slots:
         std::string conv;
         auto client = h.inviteClient("carol", "Merger", &conv);
         QVERIFY(lawyer->connect(h.endpoint()));
+        const std::uint64_t base = h.service().journalHead().first;
         for (int i = 0; i < 20; ++i) {
             proto::Request req;
             *req.mutable_send() = h.buildSend(*lawyer, conv, "before-" + std::to_string(i));
-            QCOMPARE(lawyer->connection->call(req)->status(), proto::STATUS_OK);
+            auto sent = lawyer->connection->call(req);
+            QVERIFY(sent);
+            QCOMPARE(sent->status(), proto::STATUS_OK);
+            QCOMPARE(sent->send_result().journal_sequence(), base + std::uint64_t(i + 1));
         }
         lawyer->disconnect();
         QVERIFY(h.restart());
@@ -169,7 +179,7 @@ private slots:
         *req.mutable_send() = h.buildSend(*lawyer, conv, "after");
         auto res = lawyer->connection->call(req);
         QCOMPARE(res->status(), proto::STATUS_OK);
-        QCOMPARE(res->send_result().journal_sequence(), std::uint64_t(21));
+        QCOMPARE(res->send_result().journal_sequence(), base + 21);
         QVERIFY(client->connect(h.endpoint()));
         auto got = client->waitForEnvelopes(21);
         QCOMPARE(got.size(), std::size_t(21));
@@ -504,21 +514,24 @@ private slots:
         QVERIFY(lawyer->connect(h.endpoint()));
         proto::Request req;
         *req.mutable_send() = h.buildSend(*lawyer, conv, "x");
+        const std::uint64_t base = h.service().journalHead().first;
         auto noJournal = req;
         noJournal.mutable_send()->clear_journal_entry();
         QCOMPARE(lawyer->connection->call(noJournal)->status(), proto::STATUS_BAD_REQUEST);
         auto otherId = req;
         otherId.mutable_send()->set_message_id(std::string(16, '\x01'));
         QCOMPARE(lawyer->connection->call(otherId)->status(), proto::STATUS_BAD_REQUEST);
-        // Nothing was stored by the refusals: the good one is sequence 1.
+        // Nothing was stored by the refusals: the good one is the next sequence number.
+        QCOMPARE(h.service().journalHead().first, base);
         auto ok = lawyer->connection->call(req);
         QCOMPARE(ok->status(), proto::STATUS_OK);
-        QCOMPARE(ok->send_result().journal_sequence(), std::uint64_t(1));
+        QCOMPARE(ok->send_result().journal_sequence(), base + 1);
         // The same send again is stored once.
         auto dup = lawyer->connection->call(req);
         QCOMPARE(dup->status(), proto::STATUS_OK);
         QVERIFY(dup->send_result().duplicate());
-        QCOMPARE(dup->send_result().journal_sequence(), std::uint64_t(1));
+        QCOMPARE(dup->send_result().journal_sequence(), base + 1);
+        QCOMPARE(h.service().journalHead().first, base + 1);
     }
 
     void compliancePullVerifiesAndOpens() {
@@ -530,6 +543,7 @@ private slots:
         auto client = h.inviteClient("judy", "Fraud", &conv);
         QVERIFY(lawyer->connect(h.endpoint()));
         QVERIFY(officer->connect(h.endpoint()));
+        const std::uint64_t base = h.service().journalHead().first;  // the relay's own entries
         std::vector<std::string> bodies;
         for (int i = 0; i < 40; ++i) {
             proto::Request req;
@@ -545,7 +559,7 @@ private slots:
         pull.mutable_pull_journal()->set_limit(1000);
         auto page = officer->connection->call(pull);
         QCOMPARE(page->status(), proto::STATUS_OK);
-        QCOMPARE(page->journal_page().rows_size(), 40);
+        QCOMPARE(page->journal_page().rows_size(), int(base) + 40);
         std::vector<journal::ChainItem> items;
         for (const auto& r : page->journal_page().rows()) {
             journal::ChainHash ch{};
@@ -557,8 +571,25 @@ private slots:
         QVERIFY(!cps.empty());
         auto report = journal::verifyChain(items, cps, h.relayKey().publicKey);
         QVERIFY(report.ok());
+        QCOMPARE(report.entriesChecked, base + 40);
+        // The relay's entries (enrolments of judy and comply, the matter, the client's invitation) open and
+        // verify under its journal identity; the 40 messages follow them.
+        auto split = splitJournal(items, h.journalKey(), h.relayIdentityPublic());
+        QVERIFY2(split, split ? "" : split.error().message.c_str());
+        const std::vector<std::string> expected = {
+            "enroll-user",    "enrollment-link", "device-registered",  // judy
+            "enroll-user",    "enrollment-link", "device-registered",  // comply
+            "conversation-created", "invite-created",                 // judy opens the matter
+            "invite-redeemed", "device-registered"};                  // the client
+        QVERIFY(split->adminActions == expected);
+        QCOMPARE(split->adminPositions.size(), std::size_t(base));
+        QCOMPARE(split->messagePositions.size(), std::size_t(40));
+        for (std::size_t i = 0; i < split->adminPositions.size(); ++i)
+            QCOMPARE(split->adminPositions[i], i);
         for (int i = 0; i < 40; ++i) {
-            auto sealed = journal::SealedEntry::parse(items[std::size_t(i)].entry);
+            QCOMPARE(split->messagePositions[std::size_t(i)], std::size_t(base) + std::size_t(i));
+            QCOMPARE(items[base + std::size_t(i)].sequence, base + std::uint64_t(i + 1));
+            auto sealed = journal::SealedEntry::parse(items[base + std::size_t(i)].entry);
             QVERIFY(sealed);
             auto opened = journal::openEntry(*sealed, h.journalKey(), lawyer->identityKey);
             QVERIFY(opened);

@@ -148,15 +148,21 @@ Result<std::unique_ptr<RelayFixture>> RelayFixture::create(ConfigTweak tweak) {
     auto relayKey = crypto::ed25519Generate();
     if (!relayKey) return tl::unexpected(relayKey.error());
 
-    f->m_config.journalPublicKey = f->m_journalKey->publicKey();
-    f->m_config.relayKey = std::move(*relayKey);
-    f->m_config.firmFingerprint = "0011223344556677";
-    f->m_config.firmManifest = Bytes{'m', 'a', 'n', 'i', 'f', 'e', 's', 't'};
-    if (tweak) tweak(f->m_config);
-
     auto ctx = signal::SignalContext::create();
     if (!ctx) return tl::unexpected(ctx.error());
     f->m_signal = std::move(*ctx);
+    // The relay's journal identity (signs its ADMIN_ACTION entries) is chosen here, not left to
+    // RelayService::open(), so that config() names it and restart() keeps it.
+    auto relayIdentity = signal::SessionManager::generateIdentity(*f->m_signal);
+    if (!relayIdentity) return tl::unexpected(relayIdentity.error());
+
+    f->m_config.journalPublicKey = f->m_journalKey->publicKey();
+    f->m_config.relayKey = std::move(*relayKey);
+    f->m_config.relayIdentityPublic = relayIdentity->publicKey;
+    f->m_config.relayIdentityPrivate = std::move(relayIdentity->privateKey);
+    f->m_config.firmFingerprint = "0011223344556677";
+    f->m_config.firmManifest = Bytes{'m', 'a', 'n', 'i', 'f', 'e', 's', 't'};
+    if (tweak) tweak(f->m_config);
     if (auto r = f->openService(); !r) return tl::unexpected(r.error());
     return f;
 }

@@ -4,9 +4,10 @@
 /// the relay core tests (TESTPLAN B5, B6, B3 ES-01/02/07, B8 DL-01).
 ///
 /// The fixture generates a journal X25519 key pair (whose private half only the test holds, as
-/// compliance would) and a relay Ed25519 key; it enrolls staff users, registers devices with
-/// real identities, signed pre-keys and one-time pre-keys, lets clients join by invite, and
-/// builds valid sends: pairwise Signal encryption per recipient device plus a journal entry
+/// compliance would), a relay Ed25519 key and the relay's journal identity (the Signal key that
+/// signs its ADMIN_ACTION entries, config().relayIdentityPublic); it enrolls staff users,
+/// registers devices with real identities, signed pre-keys and one-time pre-keys, lets clients
+/// join by invite, and builds valid sends: pairwise Signal encryption per recipient device plus a journal entry
 /// sealed to the journal key and signed by the sender device. Every wait is bounded by
 /// kTimeout, so a relay that never answers fails the test instead of hanging it.
 /// Test-only code. A TestDevice's Signal state is used from one thread at a time; call() and

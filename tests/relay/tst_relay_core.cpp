@@ -5,6 +5,8 @@
 // pull (JT-03 chain part, ES-01 short, ES-02), group commit, restart, and a full database
 // (CF-03, CF-04).
 
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QtTest>
 
 #include <google/protobuf/util/message_differencer.h>
@@ -72,6 +74,64 @@ std::string upper(std::string s) {
         c = char(std::toupper(static_cast<unsigned char>(c)));
     return s;
 }
+
+// ---- the journal's two kinds of entries -------------------------------------------------------
+// Besides one entry per message, the relay appends every administrative action to the journal
+// chain: an ADMIN_ACTION record sealed to the journal key, sent by relay/0 and signed with the
+// relay's journal identity (RelayConfig::relayIdentityPublic).
+
+/// True for an entry the relay wrote itself (an administrative action).
+bool relayAuthored(const journal::EntryHeader& h) {
+    return h.senderUser == "relay" && h.senderDevice == 0;
+}
+
+/// Positions (indexes into the list given) of the message entries and of the relay's own.
+struct ByAuthor {
+    std::vector<std::size_t> messages, admin;
+};
+Result<ByAuthor> byAuthor(const std::vector<Bytes>& entries) {
+    ByAuthor out;
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+        auto entry = journal::SealedEntry::parse(entries[i]);
+        if (!entry) return tl::unexpected(entry.error());
+        (relayAuthored(entry->header) ? out.admin : out.messages).push_back(i);
+    }
+    return out;
+}
+
+/// from, from + 1, ..., to - 1.
+std::vector<std::size_t> positions(std::size_t from, std::size_t to) {
+    std::vector<std::size_t> out;
+    for (std::size_t i = from; i < to; ++i)
+        out.push_back(i);
+    return out;
+}
+
+/// The journal entries of a compliance pull, in sequence order.
+std::vector<Bytes> entriesOf(const std::vector<journal::ChainItem>& items) {
+    std::vector<Bytes> out;
+    for (const auto& item : items)
+        out.push_back(item.entry);
+    return out;
+}
+
+QStringList qsl(std::initializer_list<std::vector<std::string>> parts) {
+    QStringList out;
+    for (const auto& part : parts)
+        for (const auto& s : part)
+            out << QString::fromStdString(s);
+    return out;
+}
+
+// The administrative actions the fixture's helpers cause, in journal order.
+/// RelayFixture::enroll() and addDevice() (the latter without "enroll-user").
+const std::vector<std::string> kEnrollActions = {"enroll-user", "enrollment-link",
+                                                 "device-registered"};
+/// RelayFixture::joinByInvite().
+const std::vector<std::string> kJoinActions = {"invite-created", "invite-redeemed",
+                                               "device-registered"};
+/// RelayFixture::createConversation().
+const std::vector<std::string> kConversationActions = {"conversation-created"};
 
 // Holds the storage thread between batches until open() (or destruction), so that the jobs
 // posted meanwhile are all waiting when it next looks for work. Opening on destruction means a
@@ -187,6 +247,67 @@ class TestRelayCore : public QObject {
                 m_f->scalar("SELECT count(*) FROM checkpoints")};
     }
     std::int64_t count(const std::string& sql) { return m_f->scalar(sql); }
+
+    /// Every journal entry in the relay's database, in sequence order; fails unless the
+    /// sequence numbers are exactly 1..n.
+    Result<std::vector<Bytes>> storedEntries() {
+        Result<std::vector<Bytes>> out = std::vector<Bytes>{};
+        m_f->onStorage([&](storage::Database& db) {
+            auto st = db.prepare("SELECT seq, entry FROM journal ORDER BY seq");
+            if (!st) {
+                out = tl::unexpected(st.error());
+                return;
+            }
+            while (true) {
+                auto row = st->step();
+                if (!row) {
+                    out = tl::unexpected(row.error());
+                    return;
+                }
+                if (!*row) return;
+                if (std::uint64_t(st->columnInt(0)) != out->size() + 1) {
+                    out = fail(ErrorCode::Internal, "journal sequence numbers are not 1..n");
+                    return;
+                }
+                out->push_back(st->columnBlob(1));
+            }
+        });
+        return out;
+    }
+
+    /// The journal rows in the relay's database, by author (positions = sequence - 1).
+    Result<ByAuthor> storedByAuthor() {
+        auto entries = storedEntries();
+        if (!entries) return tl::unexpected(entries.error());
+        return byAuthor(*entries);
+    }
+
+    /// Opens every relay-authored entry of `entries` with the journal key, verifying its
+    /// signature under the relay's journal identity; each must be an ADMIN_ACTION record of the
+    /// firm audit whose body is a JSON object. Returns the actions in journal order.
+    Result<QStringList> adminActions(const std::vector<Bytes>& entries) {
+        QStringList out;
+        for (const auto& bytes : entries) {
+            auto entry = journal::SealedEntry::parse(bytes);
+            if (!entry) return tl::unexpected(entry.error());
+            if (!relayAuthored(entry->header)) continue;
+            auto opened =
+                journal::openEntry(*entry, m_f->journalKey(), m_f->config().relayIdentityPublic);
+            if (!opened) return tl::unexpected(opened.error());
+            const auto& record = opened->record;
+            if (record.type() != proto::ADMIN_ACTION)
+                return fail(ErrorCode::Malformed, "relay entry is not an ADMIN_ACTION");
+            if (record.conversation_id() != "firm-audit")
+                return fail(ErrorCode::Malformed, "relay entry is not in the firm audit");
+            if (record.sender().user() != "relay" || record.sender().device() != 0)
+                return fail(ErrorCode::Malformed, "relay entry's record names another sender");
+            const auto body = QJsonDocument::fromJson(QByteArray::fromStdString(record.body()));
+            if (!body.isObject() || !body.object().value("action").isString())
+                return fail(ErrorCode::Malformed, "admin action body is not a JSON object");
+            out << body.object().value("action").toString();
+        }
+        return out;
+    }
 
     /// Caps the relay database at its current size (CF-04's full disk); returns the cap, or -1.
     std::int64_t capDatabaseAtCurrentSize() {
@@ -837,7 +958,18 @@ private slots:
 
     void sendReturnsChainedJournalSequences() {
         TRY(matter, makeMatter("cy"));
+        // The chain so far holds only the relay's entries for the matter's administration; it is
+        // rebuilt here from genesis out of the stored rows, and must match the relay's head.
+        const auto start = m_f->service().journalHead();
+        TRY(before, storedEntries());
+        TRY(actions, adminActions(before));
+        QCOMPARE(actions, qsl({kEnrollActions, kConversationActions, kJoinActions}));
+        QCOMPARE(std::uint64_t(before.size()), start.first);
         journal::ChainBuilder chain;
+        for (const auto& entry : before)
+            chain.append(entry);
+        QCOMPARE(chain.sequence(), start.first);
+        QVERIFY(chain.head() == start.second);
         for (int i = 0; i < 4; ++i) {
             TestDevice& sender = i % 2 ? *matter.client : *matter.lawyer;
             TRY(msg, m_f->buildSendToMembers(sender, matter.id, "message " + std::to_string(i)));
@@ -848,14 +980,14 @@ private slots:
             QVERIFY(!r.send_result().duplicate());
             const auto seq = chain.append(view(msg.send.journal_entry()));
             QCOMPARE(r.send_result().journal_sequence(), seq);
-            QCOMPARE(r.send_result().journal_sequence(), std::uint64_t(i + 1));
+            QCOMPARE(r.send_result().journal_sequence(), start.first + std::uint64_t(i + 1));
             QVERIFY(bytesOf(r.send_result().chain_hash()) ==
                     Bytes(chain.head().begin(), chain.head().end()));
             QVERIFY(r.send_result().server_time_ms() >= before);
             QVERIFY(r.send_result().server_time_ms() <= wallClockMs());
         }
         auto head = m_f->service().journalHead();
-        QCOMPARE(head.first, 4u);
+        QCOMPARE(head.first, start.first + 4u);
         QVERIFY(head.second == chain.head());
     }
 
@@ -906,6 +1038,7 @@ private slots:
     void offlineDeviceGetsQueueInOrderThenLive() {
         RECREATE([](RelayConfig& c) { c.drainPage = 3; }); // several drain pages
         TRY(matter, makeMatter("eli"));
+        const std::uint64_t base = m_f->service().journalHead().first;
         constexpr int kQueued = 7;
         std::vector<std::string> ids;
         for (int i = 0; i < kQueued; ++i) {
@@ -931,7 +1064,7 @@ private slots:
         std::uint64_t lastQueueId = 0;
         for (std::size_t i = 0; i < envs.size(); ++i) {
             QVERIFY(envs[i].message_id() == ids[i]);
-            QCOMPARE(envs[i].journal_sequence(), std::uint64_t(i + 1));
+            QCOMPARE(envs[i].journal_sequence(), base + std::uint64_t(i + 1));
             QVERIFY(envs[i].queue_id() > lastQueueId);
             lastQueueId = envs[i].queue_id();
             TRY(record, m_f->open(*matter.client, envs[i]));
@@ -986,12 +1119,17 @@ private slots:
         TRY(matter, makeMatter("gil"));
         auto sink = m_f->connect(*matter.client);
         TRY(msg, m_f->buildSendToMembers(*matter.lawyer, matter.id, "sent twice"));
+        const std::uint64_t base = m_f->service().journalHead().first;
         auto first = m_f->call(*matter.lawyer, RelayFixture::sendRequest(msg.send));
         EXPECT_STATUS(first, proto::STATUS_OK);
         QVERIFY(!first.send_result().duplicate());
+        QCOMPARE(first.send_result().journal_sequence(), base + 1);
         QVERIFY(sink->waitForEnvelopes(1));
         const Stored snapshot = stored();
-        QCOMPARE(snapshot.journal, 1);
+        QCOMPARE(snapshot.journal, std::int64_t(base + 1));
+        TRY(rows, storedByAuthor());
+        QVERIFY(rows.messages == std::vector<std::size_t>{base}); // the one message, at base + 1
+        QVERIFY(rows.admin == positions(0, base));
 
         auto second = m_f->call(*matter.lawyer, RelayFixture::sendRequest(msg.send));
         EXPECT_STATUS(second, proto::STATUS_OK);
@@ -1002,7 +1140,7 @@ private slots:
         m_f->settle();
         QVERIFY(stored() == snapshot);
         QCOMPARE(sink->envelopes().size(), std::size_t(1));
-        QCOMPARE(m_f->service().journalHead().first, 1u);
+        QCOMPARE(m_f->service().journalHead().first, base + 1);
     }
 
     void sendWithoutValidJournalEntryIsRefused() {
@@ -1048,6 +1186,7 @@ private slots:
             {"header altered", stringOf(retimed.serialize())},
         };
         const Stored snapshot = stored();
+        const std::uint64_t seq0 = m_f->service().journalHead().first;
         for (const auto& [name, entry] : entries) {
             if (std::string(name) != "missing") QVERIFY2(!entry.empty(), name);
             proto::SendMessage s = base.send;
@@ -1061,10 +1200,12 @@ private slots:
         QVERIFY(stored() == snapshot);
         QVERIFY(sink->envelopes().empty());
 
-        // The genuine entry is accepted and gets the first sequence number: no refusal used one.
+        QCOMPARE(m_f->service().journalHead().first, seq0);
+
+        // The genuine entry is accepted and gets the next sequence number: no refusal used one.
         auto ok = m_f->call(sender, RelayFixture::sendRequest(base.send));
         EXPECT_STATUS(ok, proto::STATUS_OK);
-        QCOMPARE(ok.send_result().journal_sequence(), 1u);
+        QCOMPARE(ok.send_result().journal_sequence(), seq0 + 1);
     }
 
     void staleDeviceListIsConflictAndStoresNothing() {
@@ -1075,6 +1216,7 @@ private slots:
         auto sink = m_f->connect(*matter.client);
         using List = std::vector<std::pair<std::string, std::uint32_t>>;
         const Stored snapshot = stored();
+        const std::uint64_t base = m_f->service().journalHead().first;
 
         TRY(missing, m_f->buildSend(*ivy1, matter.id, "x", {matter.client}));
         auto r1 = m_f->call(*ivy1, RelayFixture::sendRequest(missing.send));
@@ -1113,9 +1255,10 @@ private slots:
         m_f->settle();
         QVERIFY(stored() == snapshot);
         QVERIFY(sink->envelopes().empty());
+        QCOMPARE(m_f->service().journalHead().first, base);
         auto ok = m_f->call(*ivy1, RelayFixture::sendRequest(full.send));
         EXPECT_STATUS(ok, proto::STATUS_OK);
-        QCOMPARE(ok.send_result().journal_sequence(), 1u);
+        QCOMPARE(ok.send_result().journal_sequence(), base + 1);
     }
 
     void nonMemberCannotSend() {
@@ -1141,6 +1284,7 @@ private slots:
         // A refill slow enough that no token comes back while the test runs.
         RECREATE([](RelayConfig& c) { c.limits.send = BucketSpec{3, 0.01}; });
         TRY(matter, makeMatter("mo"));
+        const std::uint64_t base = m_f->service().journalHead().first;
         for (int i = 0; i < 3; ++i) {
             TRY(msg,
                 m_f->buildSendToMembers(*matter.lawyer, matter.id, "burst " + std::to_string(i)));
@@ -1152,7 +1296,10 @@ private slots:
         EXPECT_STATUS(r, proto::STATUS_RATE_LIMITED);
         QVERIFY(r.retry_after_ms() > 0);
         QVERIFY(r.retry_after_ms() <= 100000); // one token at 0.01 per second
-        QCOMPARE(stored().journal, 3);
+        QCOMPARE(stored().journal, std::int64_t(base + 3));
+        TRY(rows, storedByAuthor());
+        QVERIFY(rows.messages == positions(base, base + 3)); // the three accepted, nothing else
+        QVERIFY(rows.admin == positions(0, base));
         // The bucket is per device.
         TRY(reply, m_f->buildSendToMembers(*matter.client, matter.id, "reply"));
         EXPECT_STATUS(m_f->call(*matter.client, RelayFixture::sendRequest(reply.send)),
@@ -1230,13 +1377,26 @@ private slots:
         }
         auto r = m_f->call(*officer, pullJournal(0));
         EXPECT_STATUS(r, proto::STATUS_OK);
-        QCOMPARE(r.journal_page().rows_size(), 1);
+        // Every row: the administration of the matter and of three staff users, then the message.
+        std::vector<Bytes> entries;
+        for (const auto& row : r.journal_page().rows())
+            entries.push_back(bytesOf(row.entry()));
+        TRY(actions, adminActions(entries));
+        QCOMPARE(actions, qsl({kEnrollActions, kConversationActions, kJoinActions, kEnrollActions,
+                               kEnrollActions, kEnrollActions}));
+        const auto rows = std::size_t(r.journal_page().rows_size());
+        QCOMPARE(rows, std::size_t(actions.size()) + 1);
+        QCOMPARE(r.journal_page().head_sequence(), std::uint64_t(rows));
+        TRY(authors, byAuthor(entries));
+        QVERIFY(authors.messages == std::vector<std::size_t>{rows - 1});
+        QVERIFY(r.journal_page().rows(int(rows - 1)).entry() == msg.send.journal_entry());
     }
 
     void pulledJournalVerifiesAndOpens() {
         RECREATE([](RelayConfig& c) { c.checkpointEvery = 2; });
         TRY(matter, makeMatter("pia"));
         TRY(officer, m_f->enroll("carl", proto::ROLE_COMPLIANCE));
+        const std::uint64_t base = m_f->service().journalHead().first; // the relay's own entries
         std::vector<OutgoingMessage> sent;
         std::vector<const TestDevice*> senders;
         Bytes lastChainHash;
@@ -1253,22 +1413,36 @@ private slots:
 
         auto pulled = pullAll(*officer);
         QVERIFY(pulled.ok);
-        QCOMPARE(pulled.rows.size(), std::size_t(5));
-        QCOMPARE(pulled.head, 5u);
+        // The relay's entries for the matter and the officer come first, then the 5 messages.
+        const std::uint64_t total = base + 5;
+        QCOMPARE(pulled.rows.size(), std::size_t(total));
+        QCOMPARE(pulled.head, total);
+        TRY(actions, adminActions(entriesOf(pulled.items)));
+        QCOMPARE(actions,
+                 qsl({kEnrollActions, kConversationActions, kJoinActions, kEnrollActions}));
+        QCOMPARE(std::uint64_t(actions.size()), base);
+        TRY(authors, byAuthor(entriesOf(pulled.items)));
+        QVERIFY(authors.admin == positions(0, base));
+        QVERIFY(authors.messages == positions(base, total));
         std::set<std::uint64_t> cpSeqs;
         for (const auto& c : pulled.checkpoints)
             cpSeqs.insert(c.sequence);
-        QVERIFY(cpSeqs == (std::set<std::uint64_t>{2, 4, 5})); // every 2 sends, and the head
+        std::set<std::uint64_t> expectedCps = {total}; // every 2 entries, and the head
+        for (std::uint64_t seq = 2; seq <= total; seq += 2)
+            expectedCps.insert(seq);
+        QVERIFY(cpSeqs == expectedCps);
         auto report = journal::verifyChain(pulled.items, pulled.checkpoints,
                                            m_f->config().relayKey.publicKey);
         QVERIFY2(report.ok(), report.ok() ? "" : report.problems.front().detail.c_str());
-        QCOMPARE(report.entriesChecked, 5u);
-        QCOMPARE(report.checkpointsChecked, 3u);
+        QCOMPARE(report.entriesChecked, total);
+        QCOMPARE(report.checkpointsChecked, std::uint64_t(expectedCps.size()));
         QVERIFY(Bytes(report.head.begin(), report.head.end()) == lastChainHash);
 
-        for (std::size_t i = 0; i < pulled.rows.size(); ++i) {
-            const auto& row = pulled.rows[i];
-            QCOMPARE(row.sequence(), std::uint64_t(i + 1));
+        for (std::size_t i = 0; i < pulled.rows.size(); ++i)
+            QCOMPARE(pulled.rows[i].sequence(), std::uint64_t(i + 1));
+        for (std::size_t i = 0; i < sent.size(); ++i) {
+            const auto& row = pulled.rows[base + i];
+            QCOMPARE(row.sequence(), base + std::uint64_t(i + 1));
             QVERIFY(row.entry() == sent[i].send.journal_entry());
             TRY(entry, journal::SealedEntry::parse(view(row.entry())));
             TRY(opened, journal::openEntry(entry, m_f->journalKey(), senders[i]->identityKey));
@@ -1277,11 +1451,11 @@ private slots:
 
         // The verification is not vacuous: one altered byte is found, at its sequence number.
         auto tampered = pulled.items;
-        tampered[2].entry[tampered[2].entry.size() / 2] ^= 0x01;
+        tampered[base + 2].entry[tampered[base + 2].entry.size() / 2] ^= 0x01;
         auto bad =
             journal::verifyChain(tampered, pulled.checkpoints, m_f->config().relayKey.publicKey);
         QVERIFY(!bad.ok());
-        QCOMPARE(*bad.firstBad(), 3u);
+        QCOMPARE(*bad.firstBad(), base + 3);
         // Another relay key does not verify the checkpoints.
         TRY(otherRelay, crypto::ed25519Generate());
         QVERIFY(!journal::verifyChain(pulled.items, pulled.checkpoints, otherRelay.publicKey).ok());
@@ -1289,10 +1463,82 @@ private slots:
         // Paging through gives the same log.
         auto paged = pullAll(*officer, 2);
         QVERIFY(paged.ok);
-        QCOMPARE(paged.rows.size(), std::size_t(5));
+        QCOMPARE(paged.rows.size(), std::size_t(total));
         QVERIFY(
             journal::verifyChain(paged.items, paged.checkpoints, m_f->config().relayKey.publicKey)
                 .ok());
+    }
+
+    void adminActionsAreJournaledAndVerify() {
+        // Every administrative action is also a journal entry: an ADMIN_ACTION record by
+        // relay/0, sealed to the journal key and signed with the relay's journal identity.
+        QCOMPARE(m_f->config().relayIdentityPublic.size(), std::size_t(33));
+        TRY(lawyer, m_f->enroll("vic", proto::ROLE_LAWYER));
+        TRY(officer, m_f->enroll("cole", proto::ROLE_COMPLIANCE));
+        REQUIRE_OK(m_f->service().revokeDevice("vic", lawyer->device(), "admin"));
+        REQUIRE_OK(m_f->service().queueWipe("vic", lawyer->device(), "admin"));
+
+        auto pulled = pullAll(*officer);
+        QVERIFY(pulled.ok);
+        QCOMPARE(pulled.rows.size(), std::size_t(8)); // 3 + 3 for the enrolments, revoke, wipe
+        QCOMPARE(pulled.head, 8u);
+        auto report = journal::verifyChain(pulled.items, pulled.checkpoints,
+                                           m_f->config().relayKey.publicKey);
+        QVERIFY2(report.ok(), report.ok() ? "" : report.problems.front().detail.c_str());
+        QCOMPARE(report.entriesChecked, 8u);
+        QVERIFY(report.head == m_f->service().journalHead().second);
+
+        QStringList actions;
+        std::vector<QJsonObject> bodies;
+        for (std::size_t i = 0; i < pulled.items.size(); ++i) {
+            QCOMPARE(pulled.rows[i].sequence(), std::uint64_t(i + 1));
+            TRY(entry, journal::SealedEntry::parse(pulled.items[i].entry));
+            QCOMPARE(qs(entry.header.senderUser), QStringLiteral("relay"));
+            QCOMPARE(entry.header.senderDevice, 0u);
+            TRY(opened, journal::openEntry(entry, m_f->journalKey(),
+                                           m_f->config().relayIdentityPublic));
+            QCOMPARE(opened.record.type(), proto::ADMIN_ACTION);
+            QCOMPARE(qs(opened.record.conversation_id()), QStringLiteral("firm-audit"));
+            QCOMPARE(qs(opened.record.sender().user()), QStringLiteral("relay"));
+            QCOMPARE(opened.record.sender().device(), 0u);
+            QJsonParseError error;
+            const auto doc =
+                QJsonDocument::fromJson(QByteArray::fromStdString(opened.record.body()), &error);
+            QVERIFY2(doc.isObject(), qPrintable(error.errorString()));
+            bodies.push_back(doc.object());
+            actions << doc.object().value("action").toString();
+            // Only the relay's identity verifies it: not a device's key.
+            auto asDevice = journal::openEntry(entry, m_f->journalKey(), lawyer->identityKey);
+            QVERIFY(!asDevice);
+            QCOMPARE(asDevice.error().detail, int(journal::Fault::BadSignature));
+        }
+        QCOMPARE(actions, qsl({kEnrollActions, kEnrollActions, {"revoke-device", "wipe-device"}}));
+        TRY(viaHelper, adminActions(entriesOf(pulled.items)));
+        QCOMPARE(viaHelper, actions);
+
+        // Each names who did what to whom.
+        auto field = [&](std::size_t i, const char* key) { return bodies[i].value(key).toString(); };
+        QCOMPARE(field(0, "actor"), QStringLiteral("admin"));
+        QCOMPARE(field(0, "target"), QStringLiteral("vic"));
+        QCOMPARE(field(0, "detail"), QStringLiteral("ROLE_LAWYER"));
+        QCOMPARE(field(1, "target"), QStringLiteral("vic"));
+        QCOMPARE(field(2, "actor"), QStringLiteral("vic"));
+        QCOMPARE(field(2, "target"), QStringLiteral("vic/1"));
+        QCOMPARE(field(3, "detail"), QStringLiteral("ROLE_COMPLIANCE"));
+        QCOMPARE(field(6, "actor"), QStringLiteral("admin"));
+        QCOMPARE(field(6, "target"), QStringLiteral("vic/1"));
+        QCOMPARE(field(7, "actor"), QStringLiteral("admin"));
+        QCOMPARE(field(7, "target"), QStringLiteral("vic/1"));
+
+        // Altering a relay entry is caught, by the chain and by opening it.
+        auto tampered = pulled.items;
+        tampered[6].entry[tampered[6].entry.size() / 2] ^= 0x01;
+        auto bad =
+            journal::verifyChain(tampered, pulled.checkpoints, m_f->config().relayKey.publicKey);
+        QVERIFY(!bad.ok());
+        QCOMPARE(*bad.firstBad(), 7u);
+        TRY(altered, journal::SealedEntry::parse(tampered[6].entry));
+        QVERIFY(!journal::openEntry(altered, m_f->journalKey(), m_f->config().relayIdentityPublic));
     }
 
     void relayHoldsNoPlaintextAndNoJournalKey() {
@@ -1310,7 +1556,15 @@ private slots:
         }
         auto pulled = pullAll(*officer);
         QVERIFY(pulled.ok);
-        QCOMPARE(pulled.rows.size(), std::size_t(4));
+        TRY(actions, adminActions(entriesOf(pulled.items)));
+        QCOMPARE(actions,
+                 qsl({kEnrollActions, kConversationActions, kJoinActions, kEnrollActions}));
+        QCOMPARE(pulled.rows.size(), std::size_t(actions.size()) + 4);
+        TRY(authors, byAuthor(entriesOf(pulled.items)));
+        QVERIFY(authors.messages == positions(std::size_t(actions.size()), pulled.rows.size()));
+        for (std::size_t i = 0; i < sent.size(); ++i)
+            QVERIFY(pulled.rows[std::size_t(actions.size()) + i].entry() ==
+                    sent[i].send.journal_entry());
 
         TRY(journalPrivate, m_f->journalKey().privateKey());
         const std::string privateHex = toHex(journalPrivate);
@@ -1390,6 +1644,7 @@ private slots:
 
         // Hold the storage thread so that every send is waiting when it looks for work: what is
         // tested is that it then commits them together, not how the threads happen to race.
+        const std::uint64_t base = m_f->service().journalHead().first;
         StorageGate gate(m_f->service().storage());
         QVERIFY(gate.held());
         const auto batches0 = m_f->service().storage().batches();
@@ -1419,7 +1674,7 @@ private slots:
         }
         std::sort(seqs.begin(), seqs.end());
         for (int i = 0; i < kSends; ++i)
-            QCOMPARE(seqs[i], std::uint64_t(i + 1));
+            QCOMPARE(seqs[i], base + std::uint64_t(i + 1));
         const auto batches = m_f->service().storage().batches() - batches0;
         const auto jobs = m_f->service().storage().jobs() - jobs0;
         QCOMPARE(jobs, std::uint64_t(kSends));
@@ -1428,7 +1683,13 @@ private slots:
 
         auto pulled = pullAll(*officer);
         QVERIFY(pulled.ok);
-        QCOMPARE(pulled.rows.size(), std::size_t(kSends));
+        QCOMPARE(pulled.rows.size(), std::size_t(base) + kSends);
+        TRY(actions, adminActions(entriesOf(pulled.items)));
+        QCOMPARE(actions, qsl({kEnrollActions, kEnrollActions, kEnrollActions, kEnrollActions,
+                               kEnrollActions, kConversationActions}));
+        QCOMPARE(std::uint64_t(actions.size()), base);
+        TRY(authors, byAuthor(entriesOf(pulled.items)));
+        QVERIFY(authors.messages == positions(base, base + kSends));
         QVERIFY(
             journal::verifyChain(pulled.items, pulled.checkpoints, m_f->config().relayKey.publicKey)
                 .ok());
@@ -1437,7 +1698,16 @@ private slots:
     void restartKeepsQueueJournalAndCheckpoints() {
         TRY(matter, makeMatter("rex"));
         TRY(officer, m_f->enroll("cass", proto::ROLE_COMPLIANCE));
+        // The chain is rebuilt from genesis: first the relay's administration entries, as stored.
+        TRY(adminEntries, storedEntries());
+        TRY(actions, adminActions(adminEntries));
+        QCOMPARE(actions,
+                 qsl({kEnrollActions, kConversationActions, kJoinActions, kEnrollActions}));
+        const std::uint64_t base = adminEntries.size();
         journal::ChainBuilder chain;
+        for (const auto& entry : adminEntries)
+            chain.append(entry);
+        QVERIFY(m_f->service().journalHead() == std::pair(base, chain.head()));
         std::vector<std::string> ids;
         for (int i = 0; i < 3; ++i) {
             TRY(msg, m_f->buildSendToMembers(*matter.lawyer, matter.id,
@@ -1447,15 +1717,16 @@ private slots:
             chain.append(view(msg.send.journal_entry()));
             ids.push_back(msg.send.message_id());
         }
-        auto first = pullAll(*officer); // signs a checkpoint at 3
+        auto first = pullAll(*officer); // signs a checkpoint at base + 3
         QVERIFY(first.ok);
         QCOMPARE(first.checkpoints.size(), std::size_t(1));
+        QCOMPARE(first.checkpoints[0].sequence, base + 3);
 
         REQUIRE_OK(m_f->restart());
 
         QVERIFY(m_f->authenticate(matter.client->user(), 1, matter.client->secret));
         auto head = m_f->service().journalHead();
-        QCOMPARE(head.first, 3u);
+        QCOMPARE(head.first, base + 3);
         QVERIFY(head.second == chain.head());
         auto sink = m_f->connect(*matter.client);
         QVERIFY(sink->waitForEnvelopes(3));
@@ -1469,7 +1740,7 @@ private slots:
         TRY(next, m_f->buildSendToMembers(*matter.lawyer, matter.id, "after restart"));
         auto r = m_f->call(*matter.lawyer, RelayFixture::sendRequest(next.send));
         EXPECT_STATUS(r, proto::STATUS_OK);
-        QCOMPARE(r.send_result().journal_sequence(), 4u);
+        QCOMPARE(r.send_result().journal_sequence(), base + 4);
         chain.append(view(next.send.journal_entry()));
         QVERIFY(bytesOf(r.send_result().chain_hash()) ==
                 Bytes(chain.head().begin(), chain.head().end()));
@@ -1477,8 +1748,14 @@ private slots:
 
         auto all = pullAll(*officer);
         QVERIFY(all.ok);
-        QCOMPARE(all.rows.size(), std::size_t(4));
-        QCOMPARE(all.checkpoints.size(), std::size_t(2)); // 3 from before the restart, 4 now
+        QCOMPARE(all.rows.size(), std::size_t(base + 4));
+        TRY(authors, byAuthor(entriesOf(all.items)));
+        QVERIFY(authors.messages == positions(base, base + 4));
+        // The relay's entries from before the restart still open and verify.
+        TRY(actionsAfter, adminActions(entriesOf(all.items)));
+        QCOMPARE(actionsAfter, actions);
+        QCOMPARE(all.checkpoints.size(), std::size_t(2)); // base + 3 from before the restart, base + 4 now
+        QCOMPARE(all.checkpoints[1].sequence, base + 4);
         auto report =
             journal::verifyChain(all.items, all.checkpoints, m_f->config().relayKey.publicKey);
         QVERIFY2(report.ok(), report.ok() ? "" : report.problems.front().detail.c_str());
@@ -1487,6 +1764,7 @@ private slots:
 
     void fullDatabaseFailsSendWithoutAcknowledging() {
         TRY(matter, makeMatter("sam"));
+        const std::uint64_t base = m_f->service().journalHead().first;
         auto sink = m_f->connect(*matter.client);
         TRY(small, m_f->buildSendToMembers(*matter.lawyer, matter.id, "fits"));
         EXPECT_STATUS(m_f->call(*matter.lawyer, RelayFixture::sendRequest(small.send)),
@@ -1509,7 +1787,7 @@ private slots:
         }
         m_f->settle();
         QVERIFY(stored() == snapshot);
-        QCOMPARE(m_f->service().journalHead().first, 1u);
+        QCOMPARE(m_f->service().journalHead().first, base + 1);
         QCOMPARE(sink->envelopes().size(), std::size_t(1));
 
         // Space comes back: the retry with the same message id is stored exactly once.
@@ -1517,14 +1795,18 @@ private slots:
         auto retried = m_f->call(*matter.lawyer, RelayFixture::sendRequest(big.send));
         EXPECT_STATUS(retried, proto::STATUS_OK);
         QVERIFY(!retried.send_result().duplicate());
-        QCOMPARE(retried.send_result().journal_sequence(), 2u);
+        QCOMPARE(retried.send_result().journal_sequence(), base + 2);
         auto again = m_f->call(*matter.lawyer, RelayFixture::sendRequest(big.send));
         EXPECT_STATUS(again, proto::STATUS_OK);
         QVERIFY(again.send_result().duplicate());
-        QCOMPARE(again.send_result().journal_sequence(), 2u);
-        QCOMPARE(stored().journal, 2);
+        QCOMPARE(again.send_result().journal_sequence(), base + 2);
+        QCOMPARE(stored().journal, std::int64_t(base + 2));
+        TRY(rows, storedByAuthor());
+        QVERIFY(rows.messages == positions(base, base + 2)); // "fits" and the big one, once
+        QVERIFY(rows.admin == positions(0, base));
         QCOMPARE(count("SELECT count(*) FROM sends"), 2);
-        QCOMPARE(count("SELECT count(*) FROM queue WHERE journal_seq = 2"), 1);
+        QCOMPARE(count("SELECT count(*) FROM queue WHERE journal_seq = " + std::to_string(base + 2)),
+                 1);
 
         QVERIFY(sink->waitForEnvelopes(2));
         m_f->settle();
@@ -1536,12 +1818,13 @@ private slots:
         TRY(after, m_f->buildSendToMembers(*matter.lawyer, matter.id, "business as usual"));
         auto r3 = m_f->call(*matter.lawyer, RelayFixture::sendRequest(after.send));
         EXPECT_STATUS(r3, proto::STATUS_OK);
-        QCOMPARE(r3.send_result().journal_sequence(), 3u);
+        QCOMPARE(r3.send_result().journal_sequence(), base + 3);
     }
 
     void fullDatabaseMidBatchLeavesJournalIntact() {
         TRY(matter, makeMatter("tom"));
         TRY(officer, m_f->enroll("cid", proto::ROLE_COMPLIANCE));
+        const std::uint64_t base = m_f->service().journalHead().first;
         auto sink = m_f->connect(*matter.client);
         // Leave room for small sends only: a large envelope is delivered and acknowledged, which
         // frees its pages.
@@ -1585,9 +1868,14 @@ private slots:
         // Each message is journaled exactly once, and the chain has no hole and verifies.
         auto pulled = pullAll(*officer);
         QVERIFY(pulled.ok);
-        QCOMPARE(pulled.rows.size(), std::size_t(4));
+        QCOMPARE(pulled.rows.size(), std::size_t(base + 4));
         for (std::size_t i = 0; i < pulled.rows.size(); ++i)
             QCOMPARE(pulled.rows[i].sequence(), std::uint64_t(i + 1));
+        // The 4 messages (bulk, a, b, c) directly follow the relay's administration entries.
+        TRY(authors, byAuthor(entriesOf(pulled.items)));
+        QVERIFY(authors.admin == positions(0, base));
+        QVERIFY(authors.messages == positions(base, base + 4));
+        QVERIFY(pulled.rows[base].entry() == bulk.send.journal_entry());
         for (auto* m : batch)
             QCOMPARE(std::count_if(pulled.rows.begin(), pulled.rows.end(),
                                    [&](const proto::JournalRow& r) {
@@ -1597,7 +1885,7 @@ private slots:
         auto report = journal::verifyChain(pulled.items, pulled.checkpoints,
                                            m_f->config().relayKey.publicKey);
         QVERIFY2(report.ok(), report.ok() ? "" : report.problems.front().detail.c_str());
-        QCOMPARE(m_f->service().journalHead().first, 4u);
+        QCOMPARE(m_f->service().journalHead().first, base + 4);
 
         // And each is delivered exactly once.
         QVERIFY(sink->waitForEnvelopes(4));
