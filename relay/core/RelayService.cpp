@@ -77,10 +77,10 @@ void bindOne(Statement& st, int i, const T& v) {
 }
 
 Result<bool> exists(Database& db, const char* sql, const auto&... binds) {
-    auto st = db.prepare(sql);
+    auto st = db.cached(sql);
     if (!st) return tl::unexpected(st.error());
     int i = 1;
-    (bindOne(*st, i++, binds), ...);
+    (bindOne(**st, i++, binds), ...);
     return st->step();
 }
 
@@ -141,7 +141,7 @@ Result<std::uint32_t> preKeyCount(Database& db, const std::string& user, std::ui
 }
 
 Result<std::vector<proto::DeviceAddress>> memberDevices(Database& db, const std::string& conversation) {
-    auto st = db.prepare("SELECT d.user, d.device FROM members m JOIN devices d ON d.user = m.user "
+    auto st = db.cached("SELECT d.user, d.device FROM members m JOIN devices d ON d.user = m.user "
                          "WHERE m.conversation = ? AND d.revoked_ms IS NULL ORDER BY d.user, d.device");
     if (!st) return tl::unexpected(st.error());
     st->bind(1, std::string_view(conversation));
@@ -246,7 +246,7 @@ Result<std::unique_ptr<RelayService>> RelayService::open(std::unique_ptr<storage
 
 // The journal head lives in memory on the storage thread; it is (re)built from the last row.
 Result<void> RelayService::loadState(Database& db) {
-    auto st = db.prepare("SELECT seq, chain_hash FROM journal ORDER BY seq DESC LIMIT 1");
+    auto st = db.cached("SELECT seq, chain_hash FROM journal ORDER BY seq DESC LIMIT 1");
     if (!st) return tl::unexpected(st.error());
     auto row = st->step();
     if (!row) return tl::unexpected(row.error());
@@ -259,7 +259,7 @@ Result<void> RelayService::loadState(Database& db) {
     } else {
         m_chain = journal::ChainBuilder();
     }
-    auto cp = db.prepare("SELECT coalesce(max(seq), 0) FROM checkpoints");
+    auto cp = db.cached("SELECT coalesce(max(seq), 0) FROM checkpoints");
     if (!cp) return tl::unexpected(cp.error());
     if (auto r = cp->step(); !r) return tl::unexpected(r.error());
     m_lastCheckpoint = std::uint64_t(cp->columnInt(0));
@@ -289,7 +289,7 @@ Result<std::uint64_t> RelayService::appendJournal(Database& db, ByteView entry, 
     // m_chain moves with the row; if the job later fails, StorageThread rolls back its savepoint
     // and the rollback hook reloads the head from the database.
     std::uint64_t seq = m_chain.append(entry);
-    auto j = db.prepare("INSERT INTO journal (seq, entry, chain_hash, server_time_ms) VALUES (?, ?, ?, ?)");
+    auto j = db.cached("INSERT INTO journal (seq, entry, chain_hash, server_time_ms) VALUES (?, ?, ?, ?)");
     if (!j) return tl::unexpected(j.error());
     j->bind(1, std::int64_t(seq)).bind(2, entry).bind(3, m_chain.head()).bind(4, std::int64_t(now));
     if (auto r = j->run(); !r) return tl::unexpected(r.error());
@@ -930,7 +930,7 @@ void RelayService::handle(const DeviceId& from, proto::Request request, Done don
         if (ids.size() > 1000) return done(errorResponse(proto::STATUS_TOO_LARGE, "at most 1000 ids"));
         return run([from, ids](Database& db, proto::Response&) -> Result<Completion> {
             // Scoped to the acknowledging device: nobody can delete another device's queue.
-            auto st = db.prepare("DELETE FROM queue WHERE id = ? AND user = ? AND device = ?");
+            auto st = db.cached("DELETE FROM queue WHERE id = ? AND user = ? AND device = ?");
             if (!st) return tl::unexpected(st.error());
             for (auto id : ids) {
                 st->bind(1, std::int64_t(id)).bind(2, std::string_view(from.user)).bind(3, std::int64_t(from.device));
@@ -1066,7 +1066,7 @@ void RelayService::handleSend(const DeviceId& from, proto::SendMessage send, Don
         [this, from, sendPtr, commitment, response, done](Database& db) -> Result<Completion> {
             const auto& s = *sendPtr;
             // Idempotent retry: the same (device, message id) was stored before.
-            auto prior = db.prepare("SELECT s.journal_seq, s.server_time_ms, j.chain_hash FROM sends s "
+            auto prior = db.cached("SELECT s.journal_seq, s.server_time_ms, j.chain_hash FROM sends s "
                                     "JOIN journal j ON j.seq = s.journal_seq WHERE s.sender_user = ? AND "
                                     "s.sender_device = ? AND s.message_id = ?");
             if (!prior) return tl::unexpected(prior.error());
@@ -1123,7 +1123,7 @@ void RelayService::handleSend(const DeviceId& from, proto::SendMessage send, Don
             std::uint64_t seq = *appended;
             const journal::ChainHash head = m_chain.head();
 
-            auto q = db.prepare("INSERT INTO queue (user, device, message_id, conversation, sender_user, sender_device, "
+            auto q = db.cached("INSERT INTO queue (user, device, message_id, conversation, sender_user, sender_device, "
                                 "type, body, server_time_ms, commitment, journal_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
             if (!q) return tl::unexpected(q.error());
             std::vector<std::pair<DeviceId, proto::Frame>> frames;
@@ -1148,7 +1148,7 @@ void RelayService::handleSend(const DeviceId& from, proto::SendMessage send, Don
                 env->set_journal_sequence(seq);
                 frames.push_back({DeviceId{e.user(), e.device(), {}, {}}, pushFrame(std::move(p))});
             }
-            auto sent = db.prepare("INSERT INTO sends (sender_user, sender_device, message_id, journal_seq, "
+            auto sent = db.cached("INSERT INTO sends (sender_user, sender_device, message_id, journal_seq, "
                                    "server_time_ms) VALUES (?, ?, ?, ?, ?)");
             if (!sent) return tl::unexpected(sent.error());
             sent->bind(1, std::string_view(from.user)).bind(2, std::int64_t(from.device)).bind(3, view(s.message_id()))
@@ -1219,7 +1219,7 @@ void RelayService::drain(const DeviceId& device, std::shared_ptr<PushSink> sink,
                 return;
             }
         }
-        auto st = db.prepare("SELECT id, message_id, conversation, sender_user, sender_device, type, body, "
+        auto st = db.cached("SELECT id, message_id, conversation, sender_user, sender_device, type, body, "
                              "server_time_ms, commitment, journal_seq FROM queue WHERE user = ? AND device = ? "
                              "AND id > ? ORDER BY id LIMIT ?");
         if (!st) {

@@ -160,6 +160,7 @@ Result<std::unique_ptr<Database>> Database::open(const std::string& path, ByteVi
 }
 
 Database::~Database() {
+    m_cache.clear();  // finalize cached statements before closing
     if (m_db) sqlite3_close_v2(m_db);
 }
 
@@ -178,6 +179,18 @@ Result<Statement> Database::prepare(std::string_view sql) {
                                 nullptr);
     if (rc != SQLITE_OK) return sqlFail(m_db, rc, "prepare failed");
     return Statement(this, stmt);
+}
+
+Result<StatementLease> Database::cached(std::string_view sql) {
+    std::string key(sql);
+    auto it = m_cache.find(key);
+    if (it == m_cache.end()) {
+        auto st = prepare(sql);
+        if (!st) return tl::unexpected(st.error());
+        it = m_cache.emplace(std::move(key), std::make_unique<Statement>(std::move(*st))).first;
+    }
+    it->second->reset();
+    return StatementLease(it->second.get());
 }
 
 Result<void> Database::migrate(std::initializer_list<std::string_view> migrations) {

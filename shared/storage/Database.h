@@ -10,6 +10,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
+#include <utility>
 
 #include "common/Bytes.h"
 
@@ -52,6 +54,40 @@ private:
     sqlite3_stmt* m_stmt = nullptr;
 };
 
+/// A statement borrowed from the database's cache; reset (bindings cleared, read cursor closed)
+/// when the lease ends, so that a cached SELECT never holds a read transaction open.
+class StatementLease {
+public:
+    explicit StatementLease(Statement* s) : m_s(s) {}
+    StatementLease(StatementLease&& o) noexcept : m_s(std::exchange(o.m_s, nullptr)) {}
+    StatementLease& operator=(StatementLease&&) = delete;
+    ~StatementLease() {
+        if (m_s) m_s->reset();
+    }
+    Statement* operator->() const { return m_s; }
+    Statement& operator*() const { return *m_s; }
+    // The Statement interface, so that `Result<StatementLease>` reads like `Result<Statement>`.
+    template <class T>
+    StatementLease& bind(int i, T&& v) {
+        m_s->bind(i, std::forward<T>(v));
+        return *this;
+    }
+    StatementLease& bindReal(int i, double v) {
+        m_s->bindReal(i, v);
+        return *this;
+    }
+    [[nodiscard]] Result<bool> step() { return m_s->step(); }
+    [[nodiscard]] Result<void> run() { return m_s->run(); }
+    std::int64_t columnInt(int c) const { return m_s->columnInt(c); }
+    double columnReal(int c) const { return m_s->columnReal(c); }
+    std::string columnText(int c) const { return m_s->columnText(c); }
+    Bytes columnBlob(int c) const { return m_s->columnBlob(c); }
+    bool columnIsNull(int c) const { return m_s->columnIsNull(c); }
+
+private:
+    Statement* m_s;
+};
+
 /// Durability of commits. Normal survives a process kill (WAL); Full also a power loss.
 enum class Durability { Normal, Full };
 
@@ -77,6 +113,9 @@ public:
     /// Executes SQL without results (may hold several statements).
     [[nodiscard]] Result<void> exec(std::string_view sql);
     [[nodiscard]] Result<Statement> prepare(std::string_view sql);
+    /// A prepared statement from this connection's cache (compiled once, reused): for SQL that
+    /// runs on every message. The lease resets it.
+    [[nodiscard]] Result<StatementLease> cached(std::string_view sql);
 
     /// Runs `migrations[i]` for every i >= PRAGMA user_version, each in its own transaction.
     [[nodiscard]] Result<void> migrate(std::initializer_list<std::string_view> migrations);
@@ -102,6 +141,7 @@ public:
 private:
     Database() = default;
     sqlite3* m_db = nullptr;
+    std::unordered_map<std::string, std::unique_ptr<Statement>> m_cache;
 };
 
 /// Rolls back unless commit() was called.
