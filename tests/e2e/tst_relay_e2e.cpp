@@ -306,13 +306,17 @@ private slots:
             s.handshake(net::ssl::stream_base::client);
             std::string upgrade = "GET /v1/ws HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\n"
                                   "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                                  "Sec-WebSocket-Version: 13\r\nX-Verbatim-Device: ivy/" +
+                                  "Sec-WebSocket-Version: 13\r\n"
+                                  "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n"
+                                  "X-Verbatim-Device: ivy/" +
                                   std::to_string(a->device) + "\r\nAuthorization: Bearer " +
                                   toHex(a->credentials.secret) + "\r\n\r\n";
             net::write(s, net::buffer(upgrade));
             std::string head(1024, '\0');
             head.resize(s.read_some(net::buffer(head)));
             QVERIFY2(head.find("101") != std::string::npos, head.c_str());
+            // RL-04: compression is offered but never negotiated (no decompression bombs).
+            QVERIFY2(head.find("permessage-deflate") == std::string::npos, head.c_str());
             // Never read again (no pong): the idle timeout (2 s, ping at half of it) closes us.
             QTest::qWait(1);
             QVERIFY(closedWithin(s, 6000));
