@@ -84,6 +84,15 @@ Result<bool> exists(Database& db, const char* sql, const auto&... binds) {
     return st->step();
 }
 
+// Runs one statement with its bindings (cached: these run often enough to keep compiled).
+Result<void> execute(Database& db, const char* sql, const auto&... binds) {
+    auto st = db.cached(sql);
+    if (!st) return tl::unexpected(st.error());
+    int i = 1;
+    (bindOne(**st, i++, binds), ...);
+    return st->run();
+}
+
 Result<void> audit(Database& db, const std::string& actor, std::string_view action,
                    const std::string& target, std::string_view detail = {}) {
     auto st = db.prepare("INSERT INTO audit (time_ms, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)");
@@ -595,19 +604,19 @@ Result<std::string> RelayService::inviteToMatter(const std::string& from, const 
                 c->bind(1, std::string_view(conv)).bind(2, std::string_view(title)).bind(3, std::string_view(from))
                     .bind(4, std::int64_t(now));
                 if (auto e = c->run(); !e) return tl::unexpected(e.error());
-                auto m = db.prepare("INSERT INTO members (conversation, user, joined_ms) VALUES (?, ?, ?)");
-                if (!m) return tl::unexpected(m.error());
-                m->bind(1, std::string_view(conv)).bind(2, std::string_view(from)).bind(3, std::int64_t(now));
-                if (auto e = m->run(); !e) return tl::unexpected(e.error());
+                if (auto e = execute(db, "INSERT INTO members (conversation, user, joined_ms) VALUES (?, ?, ?)",
+                                     std::string_view(conv), std::string_view(from), std::int64_t(now));
+                    !e)
+                    return tl::unexpected(e.error());
                 if (auto e = recordAdminAction(db, from, "conversation-created", conv, title); !e)
                     return tl::unexpected(e.error());
             }
-            auto st = db.prepare("INSERT INTO tokens (hash, kind, conversation, inviter, created_ms, expires_ms) "
-                                 "VALUES (?, ?, ?, ?, ?, ?)");
-            if (!st) return tl::unexpected(st.error());
-            st->bind(1, tokenHash(token)).bind(2, std::int64_t(kTokenInvite)).bind(3, std::string_view(conv))
-                .bind(4, std::string_view(from)).bind(5, std::int64_t(now)).bind(6, std::int64_t(now + ttlMs));
-            if (auto e = st->run(); !e) return tl::unexpected(e.error());
+            if (auto e = execute(db, "INSERT INTO tokens (hash, kind, conversation, inviter, created_ms, expires_ms) "
+                                     "VALUES (?, ?, ?, ?, ?, ?)",
+                                 ByteView(tokenHash(token)), std::int64_t(kTokenInvite), std::string_view(conv),
+                                 std::string_view(from), std::int64_t(now), std::int64_t(now + ttlMs));
+                !e)
+                return tl::unexpected(e.error());
             if (auto e = recordAdminAction(db, from, "invite-created", conv); !e) return tl::unexpected(e.error());
             return Completion([&] { done.set_value(); });
         },
@@ -673,15 +682,15 @@ void RelayService::registerDevice(const proto::RegisterDevice& req, const std::s
                 user = "client-" + randomHex(6);
                 role = proto::ROLE_CLIENT;
                 std::string name = request->display_name().empty() ? "Client" : request->display_name();
-                auto u = db.prepare("INSERT INTO users (id, role, display_name, created_ms) VALUES (?, ?, ?, ?)");
-                if (!u) return tl::unexpected(u.error());
-                u->bind(1, std::string_view(user)).bind(2, std::int64_t(role)).bind(3, std::string_view(name))
-                    .bind(4, std::int64_t(now));
-                if (auto r = u->run(); !r) return tl::unexpected(r.error());
-                auto m = db.prepare("INSERT INTO members (conversation, user, joined_ms) VALUES (?, ?, ?)");
-                if (!m) return tl::unexpected(m.error());
-                m->bind(1, std::string_view(conversation)).bind(2, std::string_view(user)).bind(3, std::int64_t(now));
-                if (auto r = m->run(); !r) return tl::unexpected(r.error());
+                if (auto r = execute(db, "INSERT INTO users (id, role, display_name, created_ms) VALUES (?, ?, ?, ?)",
+                                     std::string_view(user), std::int64_t(role), std::string_view(name),
+                                     std::int64_t(now));
+                    !r)
+                    return tl::unexpected(r.error());
+                if (auto r = execute(db, "INSERT INTO members (conversation, user, joined_ms) VALUES (?, ?, ?)",
+                                     std::string_view(conversation), std::string_view(user), std::int64_t(now));
+                    !r)
+                    return tl::unexpected(r.error());
                 if (auto r = recordAdminAction(db, inviter, "invite-redeemed", user, conversation); !r)
                     return tl::unexpected(r.error());
             }
@@ -1007,12 +1016,13 @@ void RelayService::handle(const DeviceId& from, proto::Request request, Done don
             if (!member) return tl::unexpected(member.error());
             if (!*member) return reject(proto::STATUS_FORBIDDEN, "invites are for matters you are a member of");
             std::uint64_t now = wallClockMs();
-            auto st = db.prepare("INSERT INTO tokens (hash, kind, conversation, inviter, created_ms, expires_ms) "
-                                 "VALUES (?, ?, ?, ?, ?, ?)");
-            if (!st) return tl::unexpected(st.error());
-            st->bind(1, tokenHash(token)).bind(2, std::int64_t(kTokenInvite)).bind(3, std::string_view(req.conversation_id()))
-                .bind(4, std::string_view(from.user)).bind(5, std::int64_t(now)).bind(6, std::int64_t(now + ttl));
-            if (auto r = st->run(); !r) return tl::unexpected(r.error());
+            if (auto r = execute(db, "INSERT INTO tokens (hash, kind, conversation, inviter, created_ms, expires_ms) "
+                                     "VALUES (?, ?, ?, ?, ?, ?)",
+                                 ByteView(tokenHash(token)), std::int64_t(kTokenInvite),
+                                 std::string_view(req.conversation_id()), std::string_view(from.user),
+                                 std::int64_t(now), std::int64_t(now + ttl));
+                !r)
+                return tl::unexpected(r.error());
             if (auto r = recordAdminAction(db, from.user, "invite-created", req.conversation_id()); !r) return tl::unexpected(r.error());
             out.mutable_invite()->set_link(linkFor("join", token));
             out.mutable_invite()->set_expires_ms(now + ttl);
