@@ -1469,6 +1469,35 @@ private slots:
                 .ok());
     }
 
+    void adminActionBodiesCannotBeInjectedInto() {
+        // A device chooses its own platform string, which lands in the relay-signed audit
+        // entry: quotes and control characters must stay inside the "detail" value.
+        const std::string hostile = "x\",\"action\":\"wipe-device\",\"target\":\"ceo/1\"}\n\u0001";
+        REQUIRE_OK(m_f->createUser("ida", proto::ROLE_LAWYER));
+        TRY(token, m_f->enrollmentToken("ida"));
+        TRY(device, m_f->newDevice());
+        auto request = m_f->registerRequest(*device, token);
+        request.set_platform(hostile);
+        auto reg = m_f->registerRaw(request, m_f->freshAddress());
+        QVERIFY(reg.answered);
+        QVERIFY(reg.result);
+        TRY(entries, storedEntries());
+        std::vector<QJsonObject> registered;
+        for (const auto& e : entries) {
+            TRY(sealed, journal::SealedEntry::parse(e));
+            if (sealed.header.senderUser != "relay") continue;
+            TRY(opened, journal::openEntry(sealed, m_f->journalKey(), m_f->config().relayIdentityPublic));
+            QJsonParseError error;
+            auto doc = QJsonDocument::fromJson(QByteArray::fromStdString(opened.record.body()), &error);
+            QVERIFY2(doc.isObject(), qPrintable(error.errorString()));
+            QCOMPARE(doc.object().size(), 4);
+            if (doc.object().value("action").toString() == "device-registered") registered.push_back(doc.object());
+        }
+        QCOMPARE(registered.size(), std::size_t(1));
+        QCOMPARE(registered[0].value("detail").toString().toStdString(), hostile);
+        QCOMPARE(registered[0].value("target").toString(), QStringLiteral("ida/1"));
+    }
+
     void adminActionsAreJournaledAndVerify() {
         // Every administrative action is also a journal entry: an ADMIN_ACTION record by
         // relay/0, sealed to the journal key and signed with the relay's journal identity.
