@@ -64,8 +64,12 @@ proto::Response unavailable(const char* why) {
 
 }  // namespace
 
-struct RelayConnection::Impl : std::enable_shared_from_this<RelayConnection::Impl> {
+struct RelayConnection::Io {
     net::io_context ioc;
+};
+
+struct RelayConnection::Impl : std::enable_shared_from_this<RelayConnection::Impl> {
+    net::io_context& ioc;
     ssl::context tls;
     websocket::stream<beast::ssl_stream<beast::tcp_stream>> ws;
     beast::flat_buffer buffer;
@@ -79,7 +83,7 @@ struct RelayConnection::Impl : std::enable_shared_from_this<RelayConnection::Imp
     bool closeReported = false;
     std::thread thread;
 
-    explicit Impl(const std::string& pin) : tls(makeContext(pin)), ws(net::make_strand(ioc), tls) {}
+    Impl(net::io_context& io, const std::string& pin) : ioc(io), tls(makeContext(pin)), ws(net::make_strand(ioc), tls) {}
 
     void readNext() {
         buffer.clear();
@@ -146,7 +150,7 @@ Result<std::unique_ptr<RelayConnection>> RelayConnection::connect(const Endpoint
                                                                   PushHandler onPush, CloseHandler onClose,
                                                                   std::chrono::milliseconds timeout) {
     std::unique_ptr<RelayConnection> conn(new RelayConnection());
-    conn->m = std::make_shared<Impl>(endpoint.tlsPin);
+    conn->m = std::make_shared<Impl>(conn->m_io->ioc, endpoint.tlsPin);
     auto& m = *conn->m;
     m.onPush = std::move(onPush);
     m.onClose = std::move(onClose);
@@ -194,7 +198,12 @@ Result<std::unique_ptr<RelayConnection>> RelayConnection::connect(const Endpoint
     return conn;
 }
 
-RelayConnection::~RelayConnection() { close(); }
+RelayConnection::RelayConnection() : m_io(std::make_unique<Io>()) {}
+
+RelayConnection::~RelayConnection() {
+    close();
+    m.reset();  // then m_io's destruction frees the handlers that still hold Impl
+}
 
 bool RelayConnection::isOpen() const { return m && m->open; }
 

@@ -61,9 +61,14 @@ public:
                                                                   std::string* httpStatusText = nullptr);
 
     struct Impl;
+    struct Io;
 
 private:
-    RelayConnection() = default;
+    RelayConnection();
+    // Declared before `m`, so destroyed after it: destroying the io_context destroys the
+    // handlers still queued in it, and with them the last references to Impl (which would
+    // otherwise keep each other alive).
+    std::unique_ptr<Io> m_io;
     std::shared_ptr<Impl> m;
 };
 

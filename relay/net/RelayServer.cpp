@@ -501,8 +501,10 @@ private:
 }  // namespace
 
 struct RelayServer::Impl {
-    net::io_context ioc;
+    // Destroyed after the io_context: sessions that die with its queued handlers still count
+    // themselves out of `shared`.
     std::unique_ptr<Shared> shared;
+    net::io_context ioc;
     std::shared_ptr<Listener> listener, admin;
     std::uint16_t port = 0, adminPort = 0;
     std::vector<std::thread> threads;
