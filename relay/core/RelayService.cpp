@@ -381,6 +381,27 @@ std::string RelayService::linkFor(const std::string& kind, const std::string& to
 
 // ---- administration -----------------------------------------------------------------------------
 
+Result<void> RelayService::runAndWait(const std::function<Result<Completion>(Database&)>& work) {
+    // Administrative calls are rare and may block their caller until the job is durable.
+    Result<void> out;
+    std::promise<void> done;
+    m_storage->post(
+        [&](Database& db) -> Result<Completion> {
+            auto after = work(db);
+            if (!after) return tl::unexpected(after.error());
+            return Completion([&, after = std::move(*after)] {
+                if (after) after();
+                done.set_value();
+            });
+        },
+        [&](const Error& e) {
+            out = tl::unexpected(e);
+            done.set_value();
+        });
+    done.get_future().wait();
+    return out;
+}
+
 Result<void> RelayService::createUser(const std::string& id, proto::Role role,
                                       const std::string& displayName, const std::string& actor) {
     if (id.empty() || id.size() > 128 ||
@@ -390,8 +411,7 @@ Result<void> RelayService::createUser(const std::string& id, proto::Role role,
     if (role == proto::ROLE_UNSPECIFIED || role == proto::ROLE_CLIENT)
         return fail(ErrorCode::InvalidArgument, "staff role required (clients join by invite)");
     Result<void> out;
-    std::promise<void> done;
-    m_storage->post(
+    auto ran = runAndWait(
         [&](Database& db) -> Result<Completion> {
             auto have = exists(db, "SELECT 1 FROM users WHERE id = ?", std::string_view(id));
             if (!have) return tl::unexpected(have.error());
@@ -403,13 +423,9 @@ Result<void> RelayService::createUser(const std::string& id, proto::Role role,
             if (auto r = st->run(); !r) return tl::unexpected(r.error());
             if (auto r = recordAdminAction(db, actor, "enroll-user", id, proto::Role_Name(role)); !r)
                 return tl::unexpected(r.error());
-            return Completion([&] { done.set_value(); });
-        },
-        [&](const Error& e) {
-            out = tl::unexpected(e);
-            done.set_value();
+            return Completion();
         });
-    done.get_future().wait();
+    if (!ran) return tl::unexpected(ran.error());
     return out;
 }
 
@@ -417,8 +433,7 @@ Result<std::string> RelayService::createEnrollmentToken(const std::string& user,
                                                         const std::string& actor) {
     std::string token = randomHex(16);
     Result<std::string> out = token;
-    std::promise<void> done;
-    m_storage->post(
+    auto ran = runAndWait(
         [&](Database& db) -> Result<Completion> {
             auto st = db.prepare("SELECT role, display_name FROM users WHERE id = ?");
             if (!st) return tl::unexpected(st.error());
@@ -434,21 +449,16 @@ Result<std::string> RelayService::createEnrollmentToken(const std::string& user,
                 .bind(4, st->columnInt(0)).bind(5, std::int64_t(now)).bind(6, std::int64_t(now + ttlMs));
             if (auto r = ins->run(); !r) return tl::unexpected(r.error());
             if (auto r = recordAdminAction(db, actor, "enrollment-link", user); !r) return tl::unexpected(r.error());
-            return Completion([&] { done.set_value(); });
-        },
-        [&](const Error& e) {
-            out = tl::unexpected(e);
-            done.set_value();
+            return Completion();
         });
-    done.get_future().wait();
+    if (!ran) return tl::unexpected(ran.error());
     return out;
 }
 
 Result<void> RelayService::queueWipe(const std::string& user, std::uint32_t device, const std::string& actor) {
     Result<void> out;
-    std::promise<void> done;
     DeviceId id{user, device, proto::ROLE_UNSPECIFIED, {}};
-    m_storage->post(
+    auto ran = runAndWait(
         [&](Database& db) -> Result<Completion> {
             std::uint64_t now = wallClockMs();
             auto cmd = journal::WipeCommand::sign(user, device, now, m_config.relayKey.privateKey);
@@ -480,23 +490,17 @@ Result<void> RelayService::queueWipe(const std::string& user, std::uint32_t devi
                     p.set_wipe_command(std::string(bytes.begin(), bytes.end()));
                     sink->push(pushFrame(std::move(p)));
                 }
-                done.set_value();
             });
-        },
-        [&](const Error& e) {
-            out = tl::unexpected(e);
-            done.set_value();
         });
-    done.get_future().wait();
+    if (!ran) return tl::unexpected(ran.error());
     return out;
 }
 
 Result<void> RelayService::revokeDevice(const std::string& user, std::uint32_t device,
                                         const std::string& actor) {
     Result<void> out;
-    std::promise<void> done;
     DeviceId id{user, device, proto::ROLE_UNSPECIFIED, {}};
-    m_storage->post(
+    auto ran = runAndWait(
         [&](Database& db) -> Result<Completion> {
             auto st = db.prepare("UPDATE devices SET revoked_ms = ? WHERE user = ? AND device = ? "
                                  "AND revoked_ms IS NULL");
@@ -524,14 +528,9 @@ Result<void> RelayService::revokeDevice(const std::string& user, std::uint32_t d
                     }
                 }
                 if (sink) sink->close(4403, "device revoked");
-                done.set_value();
             });
-        },
-        [&](const Error& e) {
-            out = tl::unexpected(e);
-            done.set_value();
         });
-    done.get_future().wait();
+    if (!ran) return tl::unexpected(ran.error());
     return out;
 }
 
@@ -578,8 +577,7 @@ Result<std::string> RelayService::inviteToMatter(const std::string& from, const 
     if (title.empty() || title.size() > 200) return fail(ErrorCode::InvalidArgument, "matter title must be 1-200 bytes");
     std::string token = randomHex(16);
     Result<std::string> out = linkFor("join", token);
-    std::promise<void> done;
-    m_storage->post(
+    auto ran = runAndWait(
         [&](Database& db) -> Result<Completion> {
             auto role = db.prepare("SELECT role FROM users WHERE id = ?");
             if (!role) return tl::unexpected(role.error());
@@ -618,13 +616,9 @@ Result<std::string> RelayService::inviteToMatter(const std::string& from, const 
                 !e)
                 return tl::unexpected(e.error());
             if (auto e = recordAdminAction(db, from, "invite-created", conv); !e) return tl::unexpected(e.error());
-            return Completion([&] { done.set_value(); });
-        },
-        [&](const Error& e) {
-            out = tl::unexpected(e);
-            done.set_value();
+            return Completion();
         });
-    done.get_future().wait();
+    if (!ran) return tl::unexpected(ran.error());
     return out;
 }
 

@@ -138,6 +138,8 @@ private:
     RelayService(std::unique_ptr<storage::Database> db, RelayConfig config);
     Result<void> loadState(storage::Database& db);
     Result<void> loadRateLimits(storage::Database& db);
+    /// Runs `work` as a storage job and waits until it is durable and its completion has run.
+    Result<void> runAndWait(const std::function<Result<std::function<void()>>(storage::Database&)>& work);
     /// Appends a sealed entry to the journal chain (storage thread, inside a job); returns its
     /// sequence and signs a checkpoint when one is due.
     Result<std::uint64_t> appendJournal(storage::Database& db, ByteView entry, std::uint64_t nowMs);
