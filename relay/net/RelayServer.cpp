@@ -49,7 +49,8 @@ struct Shared {
     ServerConfig config;
     ssl::context tls{ssl::context::tls_server};
     std::atomic<std::size_t> connections{0};
-    std::atomic<std::uint64_t> accepted{0}, refused{0}, wsSessions{0}, framesIn{0}, framesOut{0};
+    std::atomic<std::uint64_t> accepted{0}, refused{0}, rateLimited{0}, wsSessions{0}, framesIn{0}, framesOut{0};
+    RateLimiter connectLimiter;
     explicit Shared(RelayService& s, ServerConfig c) : service(s), config(std::move(c)) {}
 };
 
@@ -414,6 +415,8 @@ private:
             line("verbatim_connections", "Open client connections.", s.connections.load());
             line("verbatim_connections_accepted_total", "Accepted TCP connections.", s.accepted.load());
             line("verbatim_connections_refused_total", "Connections refused at the cap.", s.refused.load());
+            line("verbatim_connections_rate_limited_total", "Connections refused by the per-address limit.",
+                 s.rateLimited.load());
             line("verbatim_websocket_sessions_total", "WebSocket sessions opened.", s.wsSessions.load());
             line("verbatim_frames_in_total", "Frames received.", s.framesIn.load());
             line("verbatim_frames_out_total", "Frames sent.", s.framesOut.load());
@@ -484,12 +487,24 @@ private:
             ++m_shared.refused;
             beast::error_code ignored;
             socket.close(ignored);
+        } else if (!admitAddress(socket)) {
+            ++m_shared.rateLimited;
+            beast::error_code ignored;
+            socket.close(ignored);
         } else {
             ++m_shared.connections;
             ++m_shared.accepted;
             std::make_shared<HttpSession>(m_shared, std::move(socket), ConnectionSlot(m_shared))->run();
         }
         accept();
+    }
+
+    bool admitAddress(tcp::socket& socket) {
+        beast::error_code ec;
+        auto ep = socket.remote_endpoint(ec);
+        if (ec) return false;
+        return m_shared.connectLimiter.take("connect:" + ep.address().to_string(),
+                                            m_shared.config.connectsPerAddress, monotonicMs()) == 0;
     }
 
     net::io_context& m_ioc;

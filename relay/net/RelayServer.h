@@ -21,6 +21,9 @@ struct ServerConfig {
     std::string certFile;              ///< PEM
     std::string keyFile;               ///< PEM
     std::size_t maxConnections = 20000;
+    /// New connections per client address (a reconnect storm or a scanner is cut here, before
+    /// TLS costs anything).
+    BucketSpec connectsPerAddress{100, 20};
     std::size_t maxWebSocketMessage = 4 * 1024 * 1024;
     std::size_t maxHttpBody = 256 * 1024;
     std::size_t maxHttpHeader = 8 * 1024;

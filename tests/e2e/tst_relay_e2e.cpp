@@ -488,6 +488,39 @@ private slots:
         QCOMPARE(r->status(), proto::STATUS_FORBIDDEN);
     }
 
+    void connectionsPerAddressAreRateLimited() {
+        // RL-07/RL-12 at the door: a burst of new connections from one address is cut before
+        // TLS, counted in /metrics, and the relay keeps serving.
+        Harness h([](relay::ServerConfig& c) { c.connectsPerAddress = relay::BucketSpec{5, 0.01}; });
+        QVERIFY(h.ok());
+        auto port = h.server().port();
+        int handshakes = 0, cut = 0;
+        for (int i = 0; i < 8; ++i) {
+            net::io_context ioc;
+            net::ssl::context ctx(net::ssl::context::tls_client);
+            net::ssl::stream<net::ip::tcp::socket> s(ioc, ctx);
+            s.next_layer().connect({net::ip::make_address("127.0.0.1"), port});
+            boost::system::error_code ec;
+            s.handshake(net::ssl::stream_base::client, ec);
+            (ec ? cut : handshakes)++;
+        }
+        QCOMPARE(handshakes, 5);
+        QCOMPARE(cut, 3);
+        // The admin listener reports it (plain HTTP on loopback).
+        net::io_context ioc;
+        net::ip::tcp::socket admin(ioc);
+        admin.connect({net::ip::make_address("127.0.0.1"), h.server().adminPort()});
+        net::write(admin, net::buffer(std::string("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")));
+        std::string body;
+        boost::system::error_code ec;
+        char buf[4096];
+        while (!ec) {
+            auto n = admin.read_some(net::buffer(buf), ec);
+            body.append(buf, n);
+        }
+        QVERIFY2(body.find("verbatim_connections_rate_limited_total 3") != std::string::npos, body.c_str());
+    }
+
     void wrongCertificatePinIsRefused() {
         Harness h;
         QVERIFY(h.ok());
