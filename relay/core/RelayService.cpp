@@ -712,7 +712,25 @@ void RelayService::registerDevice(const proto::RegisterDevice& req, const std::s
             result->set_role(role);
             result->set_conversation_id(conversation);
             result->set_firm_manifest(std::string(m_config.firmManifest.begin(), m_config.firmManifest.end()));
-            return Completion([done, result] { done(*result, 0); });
+            // A client joining a matter is a membership change: every member's online device
+            // hears of it (the apps show it as a system event).
+            std::vector<std::pair<DeviceId, proto::Frame>> notices;
+            if (kind == kTokenInvite) {
+                auto conv = loadConversation(db, conversation);
+                if (!conv) return tl::unexpected(conv.error());
+                auto devices = memberDevices(db, conversation);
+                if (!devices) return tl::unexpected(devices.error());
+                for (const auto& d : *devices) {
+                    if (d.user() == user) continue;
+                    proto::Push p;
+                    *p.mutable_conversation_changed() = *conv;
+                    notices.push_back({DeviceId{d.user(), d.device(), {}, {}}, pushFrame(std::move(p))});
+                }
+            }
+            return Completion([this, done, result, notices = std::move(notices)] {
+                done(*result, 0);
+                pushLive(notices);
+            });
         },
         [done](const Error& e) { done(tl::unexpected(e), 0); });
 }

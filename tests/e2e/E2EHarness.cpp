@@ -60,6 +60,7 @@ Result<void> Device::connect(const client::Endpoint& endpoint) {
             std::lock_guard lock(m_mutex);
             if (p.has_envelope()) m_received.push_back(p.envelope());
             if (p.kind_case() == proto::Push::kWipeCommand) m_wipes.push_back(p.wipe_command());
+            if (p.has_conversation_changed()) m_conversationChanges.push_back(p.conversation_changed());
             m_cv.notify_all();
         },
         [this](std::uint16_t code, const std::string&) {
@@ -87,6 +88,12 @@ std::vector<proto::Envelope> Device::waitForEnvelopes(std::size_t count, int ms)
 std::vector<proto::Envelope> Device::envelopes() {
     std::lock_guard lock(m_mutex);
     return m_received;
+}
+
+std::vector<proto::Conversation> Device::waitForConversationChanges(std::size_t count, int ms) {
+    std::unique_lock lock(m_mutex);
+    m_cv.wait_for(lock, std::chrono::milliseconds(ms), [&] { return m_conversationChanges.size() >= count; });
+    return m_conversationChanges;
 }
 
 std::vector<std::string> Device::waitForWipe(int ms) {

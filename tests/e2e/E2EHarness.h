@@ -46,6 +46,8 @@ public:
     std::vector<proto::Envelope> waitForEnvelopes(std::size_t count, int ms = 10000);
     std::uint16_t waitForClose(int ms = 5000);
     std::vector<proto::Envelope> envelopes();
+    /// Conversation-changed pushes received so far; waits up to `ms` for at least `count`.
+    std::vector<proto::Conversation> waitForConversationChanges(std::size_t count, int ms = 5000);
     /// Wipe commands received so far; waits up to `ms` for at least one.
     std::vector<std::string> waitForWipe(int ms = 5000);
 
@@ -54,6 +56,7 @@ private:
     std::condition_variable m_cv;
     std::vector<proto::Envelope> m_received;
     std::vector<std::string> m_wipes;
+    std::vector<proto::Conversation> m_conversationChanges;
     std::uint16_t m_closeCode = 0;
     bool m_closed = false;
     std::shared_ptr<signal::SignalContext> m_ctx;

@@ -116,6 +116,29 @@ private slots:
         QVERIFY(scanned >= 3);
     }
 
+    void membersHearWhenAClientJoinsTheirMatter() {
+        Harness h;
+        QVERIFY(h.ok());
+        auto lawyer = h.enrollStaff("kate", proto::ROLE_LAWYER);
+        auto laptop = h.addDevice("kate");
+        QVERIFY(lawyer && laptop);
+        QVERIFY(lawyer->connect(h.endpoint()));
+        QVERIFY(laptop->connect(h.endpoint()));
+        std::string conv;
+        auto client = h.inviteClient("kate", "Boundary dispute", &conv);
+        QVERIFY(client);
+        for (Device* d : {lawyer.get(), laptop.get()}) {
+            auto changes = d->waitForConversationChanges(1);
+            QCOMPARE(changes.size(), std::size_t(1));
+            QCOMPARE(changes[0].id(), conv);
+            QCOMPARE(changes[0].title(), std::string("Boundary dispute"));
+            QVERIFY(changes[0].is_matter());
+            QCOMPARE(changes[0].members_size(), 2);
+            QVERIFY(std::find(changes[0].members().begin(), changes[0].members().end(), client->user) !=
+                    changes[0].members().end());
+        }
+    }
+
     void offlineDeviceReceivesQueueInOrderThenLive() {
         Harness h;
         QVERIFY(h.ok());
