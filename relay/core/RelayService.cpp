@@ -294,7 +294,19 @@ Result<void> RelayService::loadRateLimits(Database& db) {
 Result<std::uint64_t> RelayService::appendJournal(Database& db, ByteView entry, std::uint64_t now) {
     // The head is re-read inside the write transaction: `verbatim-relay admin` in another
     // process may have appended since (two indexed lookups; the write lock is already held).
-    if (auto r = loadState(db); !r) return tl::unexpected(r.error());
+    // PRAGMA data_version changes only when another connection commits, so the reload is
+    // needed (and done) only then.
+    {
+        auto v = db.cached("PRAGMA data_version");
+        if (!v) return tl::unexpected(v.error());
+        auto row = v->step();
+        if (!row) return tl::unexpected(row.error());
+        auto version = v->columnInt(0);
+        if (version != m_dataVersion) {
+            if (auto r = loadState(db); !r) return tl::unexpected(r.error());
+            m_dataVersion = version;
+        }
+    }
     // m_chain moves with the row; if the job later fails, StorageThread rolls back its savepoint
     // and the rollback hook reloads the head from the database.
     std::uint64_t seq = m_chain.append(entry);
@@ -1104,14 +1116,16 @@ void RelayService::handleSend(const DeviceId& from, proto::SendMessage send, Don
                 r->set_duplicate(true);
                 return Completion([response, done] { done(*response); });
             }
-            auto member = exists(db, "SELECT 1 FROM members WHERE conversation = ? AND user = ?",
-                                 std::string_view(s.conversation_id()), std::string_view(from.user));
-            if (!member) return tl::unexpected(member.error());
-            if (!*member) return reject(proto::STATUS_FORBIDDEN, "not a member of this conversation");
-
-            // The envelope list must match the current device set exactly (Signal-Server's 409).
+            // One query gives both the membership check and the device set: the sending device is
+            // active (it authenticated), so its user is a member exactly when it is listed.
             auto devices = memberDevices(db, s.conversation_id());
             if (!devices) return tl::unexpected(devices.error());
+            if (std::none_of(devices->begin(), devices->end(), [&](const proto::DeviceAddress& d) {
+                    return d.user() == from.user && d.device() == from.device;
+                }))
+                return reject(proto::STATUS_FORBIDDEN, "not a member of this conversation");
+
+            // The envelope list must match the current device set exactly (Signal-Server's 409).
             std::set<std::pair<std::string, std::uint32_t>> expected, given;
             for (const auto& d : *devices)
                 if (!(d.user() == from.user && d.device() == from.device)) expected.insert({d.user(), d.device()});

@@ -159,7 +159,8 @@ private:
     // Storage-thread state.
     journal::ChainBuilder m_chain;
     std::uint64_t m_lastCheckpoint = 0;
-    std::uint64_t m_externalWatermarkMs = 0;  ///< newest revoke/wipe time already acted on
+    std::uint64_t m_externalWatermarkMs = 0;
+    std::int64_t m_dataVersion = -1;  ///< PRAGMA data_version when the head was last read  ///< newest revoke/wipe time already acted on
 
     // Live sinks; guarded by m_sinksMutex (pushes copy the pointer under the lock and push
     // outside it).
