@@ -131,7 +131,11 @@ private slots:
         auto reg2 = client::RelayConnection::registerDevice(ep, d2->registration(second, "Rita 2"));
         QVERIFY2(reg2, reg2 ? "" : reg2.error().message.c_str());
         QCOMPARE(reg2->device(), d->device + 1);
-        kill9();
+        // SIGTERM stops the relay cleanly and promptly (it used to hang in shutdown).
+        m_relay->terminate();
+        QVERIFY(m_relay->waitForFinished(10000));
+        QCOMPARE(m_relay->exitStatus(), QProcess::NormalExit);
+        QCOMPARE(m_relay->exitCode(), 0);
     }
 
     void cleanup() {
