@@ -10,6 +10,8 @@
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 
+#include "net/BeastNames.h"
+
 #include <atomic>
 #include <deque>
 #include <future>
@@ -22,12 +24,7 @@
 
 namespace verbatim::client {
 
-namespace beast = boost::beast;
-namespace http = beast::http;
-namespace websocket = beast::websocket;
-namespace net = boost::asio;
-namespace ssl = net::ssl;
-using tcp = net::ip::tcp;
+using namespace verbatim::beastnames;
 
 namespace {
 

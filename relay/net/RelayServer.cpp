@@ -11,6 +11,8 @@
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 
+#include "net/BeastNames.h"
+
 #include <atomic>
 #include <charconv>
 #include <deque>
@@ -20,12 +22,7 @@
 
 namespace verbatim::relay {
 
-namespace beast = boost::beast;
-namespace http = beast::http;
-namespace websocket = beast::websocket;
-namespace net = boost::asio;
-namespace ssl = net::ssl;
-using tcp = net::ip::tcp;
+using namespace verbatim::beastnames;
 
 namespace {
 

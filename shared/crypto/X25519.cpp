@@ -58,31 +58,29 @@ X25519Key& X25519Key::operator=(X25519Key&& o) noexcept {
 }
 X25519Key::~X25519Key() { EVP_PKEY_free(static_cast<EVP_PKEY*>(m_pkey)); }
 
+Result<X25519Key> X25519Key::adopt(void* evpPkey) {
+    X25519Key k;
+    k.m_pkey = evpPkey;  // owned from here on, also on the error path
+    k.m_public.resize(32);
+    size_t len = 32;
+    if (EVP_PKEY_get_raw_public_key(static_cast<EVP_PKEY*>(evpPkey), k.m_public.data(), &len) != 1 || len != 32)
+        return opensslFailure("X25519 public key export failed");
+    return k;
+}
+
 Result<X25519Key> X25519Key::generate() {
     EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_id(EVP_PKEY_X25519, nullptr));
     EVP_PKEY* pkey = nullptr;
     if (!ctx || EVP_PKEY_keygen_init(ctx.get()) != 1 || EVP_PKEY_keygen(ctx.get(), &pkey) != 1)
         return opensslFailure("X25519 key generation failed");
-    X25519Key k;
-    k.m_pkey = pkey;
-    k.m_public.resize(32);
-    size_t len = 32;
-    if (EVP_PKEY_get_raw_public_key(pkey, k.m_public.data(), &len) != 1 || len != 32)
-        return opensslFailure("X25519 public key export failed");
-    return k;
+    return adopt(pkey);
 }
 
 Result<X25519Key> X25519Key::fromPrivate(ByteView privateKey) {
     if (privateKey.size() != 32) return fail(ErrorCode::InvalidArgument, "X25519 key must be 32 bytes");
     EVP_PKEY* pkey = EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, nullptr, privateKey.data(), 32);
     if (!pkey) return opensslFailure("X25519 private key rejected");
-    X25519Key k;
-    k.m_pkey = pkey;
-    k.m_public.resize(32);
-    size_t len = 32;
-    if (EVP_PKEY_get_raw_public_key(pkey, k.m_public.data(), &len) != 1 || len != 32)
-        return opensslFailure("X25519 public key export failed");
-    return k;
+    return adopt(pkey);
 }
 
 Result<SecureBytes> X25519Key::privateKey() const {

@@ -38,6 +38,8 @@ public:
 
 private:
     X25519Key() = default;
+    /// Takes ownership of an EVP_PKEY and reads its public key.
+    static Result<X25519Key> adopt(void* evpPkey);
     void* m_pkey = nullptr;  // EVP_PKEY*, kept out of this header
     Bytes m_public;
 };
