@@ -131,6 +131,8 @@ struct DataDir {
     fs::path address() const { return dir / "address"; }
     fs::path cert() const { return dir / "tls.crt"; }
     fs::path tlsKey() const { return dir / "tls.key"; }
+    fs::path tlsPin() const { return dir / "tls-pin"; }  ///< written by serve: the pin links carry
+    fs::path blobs() const { return dir / "blobs"; }
 };
 
 // For load tests (tests/bench/relay_load.cpp): buckets so deep that a benchmark never meets
@@ -171,6 +173,13 @@ Result<std::unique_ptr<relay::RelayService>> openService(const DataDir& d, bool 
     config.relayIdentityPrivate = toSecure(*identityKey);
     config.relayIdentityPublic = manifest->relayIdentityKey;
     if (benchLimits) config.limits = benchRateLimits();
+    // Links carry the pin of the certificate the relay serves: the one `serve` recorded, else
+    // the self-signed one made by init.
+    if (auto pin = readFile(d.tlsPin())) {
+        config.tlsPin = *pin;
+    } else if (auto fp = relay::certificateFingerprint(d.cert().string())) {
+        config.tlsPin = *fp;
+    }
     return relay::RelayService::open(std::move(*db), std::move(config));
 }
 
@@ -251,6 +260,16 @@ int cmdServe(const Args& a) {
     setrlimit(RLIMIT_CORE, &none);
     DataDir d{a.opt("data")};
     bool benchLimits = !a.opt("bench-limits").empty();
+    {
+        // A CA-issued certificate (--cert) needs no pin in links; the self-signed one does.
+        std::string pin;
+        if (a.opt("cert").empty()) {
+            auto fp = relay::certificateFingerprint(a.opt("cert", d.cert().string()));
+            if (!fp) return die(fp.error().message);
+            pin = *fp;
+        }
+        if (auto w = writeFile(d.tlsPin(), view(pin), false); !w) return die(w.error().message);
+    }
     auto service = openService(d, benchLimits);
     if (!service) return die(service.error().message);
     if (benchLimits) log::write(log::Level::Warn, "relay.bench_limits", {{"note", "rate limits lifted for a load test"}});
@@ -260,6 +279,10 @@ int cmdServe(const Args& a) {
     config.certFile = a.opt("cert", d.cert().string());
     if (benchLimits) config.connectsPerAddress = relay::BucketSpec{1e12, 1e12};
     config.keyFile = a.opt("key", d.tlsKey().string());
+    config.blobDir = d.blobs().string();
+    std::error_code fsError;
+    fs::create_directories(d.blobs(), fsError);
+    if (fsError) return die("cannot create " + d.blobs().string());
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGINT);

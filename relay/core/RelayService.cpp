@@ -388,7 +388,7 @@ std::pair<std::uint64_t, journal::ChainHash> RelayService::journalHead() {
 
 std::string RelayService::linkFor(const std::string& kind, const std::string& token) const {
     return "verbatim://" + kind + "?relay=" + m_config.publicAddress + "&token=" + token +
-           "&firm=" + m_config.firmFingerprint;
+           "&firm=" + m_config.firmFingerprint + (m_config.tlsPin.empty() ? "" : "&tls=" + m_config.tlsPin);
 }
 
 // ---- administration -----------------------------------------------------------------------------
@@ -1296,6 +1296,12 @@ void RelayService::drain(const DeviceId& device, std::shared_ptr<PushSink> sink,
             }
         }
         if (count == m_config.drainPage) return drain(device, sink, last);
+        proto::Push drained;
+        drained.mutable_queue_drained();
+        if (!sink->push(pushFrame(std::move(drained)))) {
+            sink->close(1013, "too slow; reconnect to resume");
+            return;
+        }
         std::lock_guard lock(m_sinksMutex);
         m_live[device] = sink;
     });

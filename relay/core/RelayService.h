@@ -51,6 +51,9 @@ struct RelayConfig {
     crypto::Ed25519KeyPair relayKey;              ///< signs checkpoints
     Bytes firmManifest;                           ///< signed by the firm root key
     std::string firmFingerprint;                  ///< hex, put into links
+    /// SHA-256 of the relay's TLS certificate (hex), put into links so that a new device can pin
+    /// a self-signed certificate; empty when the certificate is CA-issued.
+    std::string tlsPin;
     std::uint32_t checkpointEvery = 256;          ///< sign a checkpoint every N entries
     std::size_t maxEnvelopesPerSend = 1000;
     std::size_t maxEnvelopeBytes = 256 * 1024;

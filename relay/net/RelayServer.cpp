@@ -19,6 +19,10 @@
 #include <thread>
 
 #include "common/Log.h"
+#include "crypto/Random.h"
+
+#include <algorithm>
+#include <unistd.h>
 
 namespace verbatim::relay {
 
@@ -46,7 +50,7 @@ struct Shared {
     ServerConfig config;
     ssl::context tls{ssl::context::tls_server};
     std::atomic<std::size_t> connections{0};
-    std::atomic<std::uint64_t> accepted{0}, refused{0}, rateLimited{0}, wsSessions{0}, framesIn{0}, framesOut{0};
+    std::atomic<std::uint64_t> blobsStored{0}, accepted{0}, refused{0}, rateLimited{0}, wsSessions{0}, framesIn{0}, framesOut{0};
     RateLimiter connectLimiter;
     explicit Shared(RelayService& s, ServerConfig c) : service(s), config(std::move(c)) {}
 };
@@ -250,7 +254,8 @@ private:
         if (ec) return failLog(ec, "tls-handshake");
         m_parser.emplace();
         m_parser->header_limit(std::uint32_t(m_shared.config.maxHttpHeader));
-        m_parser->body_limit(m_shared.config.maxHttpBody);
+        // The header parser checks Content-Length against this limit; routes narrow it below.
+        m_parser->body_limit(std::max<std::uint64_t>(m_shared.config.maxHttpBody, m_shared.config.maxBlobBytes));
         beast::get_lowest_layer(m_stream).expires_after(m_shared.config.handshakeTimeout);
         http::async_read_header(m_stream, m_buffer, *m_parser,
                                 beast::bind_front_handler(&HttpSession::onHeader, shared_from_this()));
@@ -271,8 +276,12 @@ private:
         // Bodies are small protobufs with a Content-Length; chunked encoding (and its
         // extensions and trailers, which Beast 1.74 does not cap) is refused outright.
         if (m_parser->chunked()) return respond(http::status::length_required, "chunked bodies are not accepted");
+        const bool blobUpload = req.method() == http::verb::post && req.target() == "/v1/blobs";
+        if (blobUpload) return startBlobUpload();
+        if (req.method() == http::verb::get && req.target().starts_with("/v1/blobs/")) return startBlobDownload();
         if (m_parser->content_length() && *m_parser->content_length() > m_shared.config.maxHttpBody)
             return respond(http::status::payload_too_large, "body too large");
+        m_parser->body_limit(m_shared.config.maxHttpBody);
         if (websocket::is_upgrade(req)) return upgrade();
         if (req.method() == http::verb::post && req.target() == "/v1/register") {
             http::async_read(m_stream, m_buffer, *m_parser,
@@ -303,11 +312,15 @@ private:
         });
     }
 
-    // Credentials ride on the upgrade request: X-Verbatim-Device: USER/DEVICE and
+    // Credentials ride on the request: X-Verbatim-Device: USER/DEVICE and
     // Authorization: Bearer <64 hex>. They are never logged.
-    void upgrade() {
+    struct Credentials {
+        std::string user;
+        std::uint32_t device = 0;
+        Bytes secret;
+    };
+    std::optional<Credentials> credentials() {
         auto& req = m_parser->get();
-        if (req.target() != "/v1/ws") return respond(http::status::not_found, "not found");
         auto whoField = req["X-Verbatim-Device"];
         auto authField = req[http::field::authorization];
         std::string_view who(whoField.data(), whoField.size());
@@ -320,10 +333,115 @@ private:
             ok = res.ec == std::errc() && res.ptr == who.data() + who.size();
         }
         auto secret = ok ? fromHex(auth.substr(7)) : Result<Bytes>(fail(ErrorCode::Malformed, ""));
-        if (!ok || !secret || secret->size() != 32) return respond(http::status::unauthorized, "credentials required");
+        if (!ok || !secret || secret->size() != 32) return std::nullopt;
+        return Credentials{std::string(who.substr(0, slash)), device, std::move(*secret)};
+    }
+
+    /// Authenticates the request's device, then runs `then` on the session's executor; answers
+    /// 401/403/503 itself when authentication fails.
+    void withDevice(std::function<void(std::shared_ptr<HttpSession>, DeviceId)> then) {
+        auto creds = credentials();
+        if (!creds) return respond(http::status::unauthorized, "credentials required");
         auto keep = shared_from_this();
         auto exec = m_stream.get_executor();
-        m_shared.service.authenticate(std::string(who.substr(0, slash)), device, *secret,
+        m_shared.service.authenticate(
+            creds->user, creds->device, creds->secret, [keep, exec, then = std::move(then)](Result<DeviceId> r) {
+                net::post(exec, [self = keep, r = std::move(r), then] {
+                    if (!r) {
+                        if (r.error().detail == 403) return self->respond(http::status::forbidden, "device revoked");
+                        if (r.error().code == ErrorCode::Storage)
+                            return self->respond(http::status::service_unavailable, "unavailable");
+                        return self->respond(http::status::unauthorized, "bad credentials");
+                    }
+                    if (r->wipeOnly) return self->respond(http::status::forbidden, "device revoked");
+                    then(self, std::move(*r));
+                });
+            });
+    }
+
+    // ---- attachments: opaque blobs, encrypted by the clients --------------------------------
+    // POST /v1/blobs streams the body into a temporary file in the blob directory (never into
+    // memory), fsyncs it and renames it to a fresh random 256-bit id, which is the capability a
+    // device needs (besides its own credentials) to download it: GET /v1/blobs/<64 hex>.
+
+    void startBlobUpload() {
+        if (m_shared.config.blobDir.empty()) return respond(http::status::not_found, "not found");
+        auto length = m_parser->content_length();
+        if (!length) return respond(http::status::length_required, "Content-Length required");
+        if (*length > m_shared.config.maxBlobBytes) return respond(http::status::payload_too_large, "attachment too large");
+        withDevice([](std::shared_ptr<HttpSession> self, DeviceId) { self->readBlob(); });
+    }
+
+    void readBlob() {
+        const auto& dir = m_shared.config.blobDir;
+        m_blobId = toHex(crypto::randomBytes(32));
+        m_blobTemp = dir + "/.upload-" + m_blobId;
+        m_fileParser.emplace(std::move(*m_parser));
+        m_fileParser->body_limit(m_shared.config.maxBlobBytes);
+        beast::error_code ec;
+        m_fileParser->get().body().open(m_blobTemp.c_str(), beast::file_mode::write_new, ec);
+        if (ec) return respond(http::status::service_unavailable, "attachment storage unavailable");
+        beast::get_lowest_layer(m_stream).expires_after(m_shared.config.blobTimeout);
+        http::async_read(m_stream, m_buffer, *m_fileParser,
+                         beast::bind_front_handler(&HttpSession::onBlobBody, shared_from_this()));
+    }
+
+    void onBlobBody(beast::error_code ec, std::size_t) {
+        auto& file = m_fileParser->get().body().file();
+        const bool synced = !ec && ::fsync(file.native_handle()) == 0;
+        beast::error_code closeEc;
+        file.close(closeEc);
+        if (!synced || closeEc) {
+            ::unlink(m_blobTemp.c_str());
+            if (ec == http::error::body_limit) return respond(http::status::payload_too_large, "attachment too large");
+            if (ec) return failLog(ec, "blob-body");
+            return respond(http::status::service_unavailable, "attachment storage unavailable");
+        }
+        const std::string final = m_shared.config.blobDir + "/" + m_blobId;
+        if (::rename(m_blobTemp.c_str(), final.c_str()) != 0) {
+            ::unlink(m_blobTemp.c_str());
+            return respond(http::status::service_unavailable, "attachment storage unavailable");
+        }
+        ++m_shared.blobsStored;
+        respondText(m_blobId + "\n");
+    }
+
+    void startBlobDownload() {
+        if (m_shared.config.blobDir.empty()) return respond(http::status::not_found, "not found");
+        auto target = m_parser->get().target();
+        std::string_view id(target.data() + 10, target.size() - 10);
+        // Only 64 lowercase hex digits name a blob: nothing else reaches the file system.
+        bool wellFormed = id.size() == 64 && std::all_of(id.begin(), id.end(), [](char c) {
+                              return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+                          });
+        if (!wellFormed) return respond(http::status::not_found, "no such attachment");
+        withDevice([id = std::string(id)](std::shared_ptr<HttpSession> self, DeviceId) { self->sendBlob(id); });
+    }
+
+    void sendBlob(const std::string& id) {
+        auto res = std::make_shared<http::response<http::file_body>>(http::status::ok, 11);
+        beast::error_code ec;
+        res->body().open((m_shared.config.blobDir + "/" + id).c_str(), beast::file_mode::scan, ec);
+        if (ec) return respond(http::status::not_found, "no such attachment");
+        res->set(http::field::server, "verbatim-relay");
+        res->set(http::field::content_type, "application/octet-stream");
+        res->keep_alive(false);
+        res->prepare_payload();
+        beast::get_lowest_layer(m_stream).expires_after(m_shared.config.blobTimeout);
+        http::async_write(m_stream, *res, [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
+            if (ec) return failLog(ec, "blob-write");
+            self->m_stream.async_shutdown([self](beast::error_code) {});
+        });
+    }
+
+    void upgrade() {
+        auto& req = m_parser->get();
+        if (req.target() != "/v1/ws") return respond(http::status::not_found, "not found");
+        auto creds = credentials();
+        if (!creds) return respond(http::status::unauthorized, "credentials required");
+        auto keep = shared_from_this();
+        auto exec = m_stream.get_executor();
+        m_shared.service.authenticate(creds->user, creds->device, creds->secret,
                                       [keep, exec](Result<DeviceId> r) {
                                           net::post(exec, [self = keep, r = std::move(r)] {
                                               if (!r) {
@@ -352,6 +470,16 @@ private:
         write(res);
     }
 
+    void respondText(std::string body) {
+        auto res = std::make_shared<http::response<http::string_body>>(http::status::ok, 11);
+        res->set(http::field::server, "verbatim-relay");
+        res->set(http::field::content_type, "text/plain");
+        res->keep_alive(false);
+        res->body() = std::move(body);
+        res->prepare_payload();
+        write(res);
+    }
+
     void respondBinary(std::string body) {
         auto res = std::make_shared<http::response<http::string_body>>(http::status::ok, 11);
         res->set(http::field::server, "verbatim-relay");
@@ -375,6 +503,8 @@ private:
     ConnectionSlot m_slot;
     beast::flat_buffer m_buffer;
     std::optional<http::request_parser<http::string_body>> m_parser;
+    std::optional<http::request_parser<http::file_body>> m_fileParser;
+    std::string m_blobId, m_blobTemp;
     std::string m_peer;
 };
 
@@ -417,6 +547,7 @@ private:
             line("verbatim_websocket_sessions_total", "WebSocket sessions opened.", s.wsSessions.load());
             line("verbatim_frames_in_total", "Frames received.", s.framesIn.load());
             line("verbatim_frames_out_total", "Frames sent.", s.framesOut.load());
+            line("verbatim_blobs_stored_total", "Attachment blobs stored.", s.blobsStored.load());
             line("verbatim_storage_batches_total", "Committed storage batches.", s.service.storage().batches());
             line("verbatim_storage_jobs_total", "Committed storage jobs.", s.service.storage().jobs());
             res->body() = std::move(m);

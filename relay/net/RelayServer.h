@@ -27,6 +27,10 @@ struct ServerConfig {
     std::size_t maxWebSocketMessage = 4 * 1024 * 1024;
     std::size_t maxHttpBody = 256 * 1024;
     std::size_t maxHttpHeader = 8 * 1024;
+    /// Where attachment blobs live (one file each); empty disables the blob endpoints.
+    std::string blobDir;
+    std::uint64_t maxBlobBytes = 100ull * 1024 * 1024;
+    std::chrono::seconds blobTimeout{300};
     std::size_t maxQueuedBytesPerConnection = 8 * 1024 * 1024;
     std::chrono::seconds handshakeTimeout{10};
     std::chrono::seconds idleTimeout{60};
