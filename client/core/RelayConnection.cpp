@@ -243,9 +243,18 @@ void RelayConnection::close() {
     impl->thread.join();
 }
 
-Result<proto::Registered> RelayConnection::registerDevice(const Endpoint& endpoint,
-                                                          const proto::RegisterDevice& request,
-                                                          std::string* statusText) {
+namespace {
+
+struct HttpReply {
+    unsigned status = 0;
+    std::string body;
+};
+
+// One HTTPS request on a fresh pinned TLS connection (registration and attachments are rare
+// and large; the WebSocket stays for frames).
+Result<HttpReply> httpsExchange(const Endpoint& endpoint, http::verb method, const std::string& target,
+                                const DeviceCredentials* credentials, std::string body,
+                                std::size_t replyLimit, std::chrono::seconds timeout) {
     net::io_context ioc;
     ssl::context tls = makeContext(endpoint.tlsPin);
     beast::ssl_stream<beast::tcp_stream> stream(ioc, tls);
@@ -253,36 +262,80 @@ Result<proto::Registered> RelayConnection::registerDevice(const Endpoint& endpoi
     tcp::resolver resolver(ioc);
     auto results = resolver.resolve(endpoint.host, std::to_string(endpoint.port), ec);
     if (ec) return fail(ErrorCode::NotFound, "cannot resolve relay address");
-    beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(15));
+    beast::get_lowest_layer(stream).expires_after(timeout);
     beast::get_lowest_layer(stream).connect(results, ec);
     if (ec) return fail(ErrorCode::Storage, "cannot reach the relay: " + ec.message());
     SSL_set_tlsext_host_name(stream.native_handle(), endpoint.host.c_str());
     stream.handshake(ssl::stream_base::client, ec);
     if (ec) return fail(ErrorCode::AuthFailed, "TLS handshake failed (certificate not the pinned one?)");
-    http::request<http::string_body> req(http::verb::post, "/v1/register", 11);
+    http::request<http::string_body> req(method, target, 11);
     req.set(http::field::host, endpoint.host);
-    req.set(http::field::content_type, "application/x-protobuf");
-    req.body() = request.SerializeAsString();
+    req.set(http::field::content_type, "application/octet-stream");
+    if (credentials) {
+        req.set("X-Verbatim-Device", credentials->user + "/" + std::to_string(credentials->device));
+        std::string auth = "Bearer " + toHex(credentials->secret);
+        req.set(http::field::authorization, auth);
+        secureWipe(auth.data(), auth.size());
+    }
+    req.body() = std::move(body);
     req.prepare_payload();
     http::write(stream, req, ec);
-    if (ec) return fail(ErrorCode::Storage, "registration request failed");
+    if (ec) return fail(ErrorCode::Storage, "request to the relay failed");
     beast::flat_buffer buffer;
     http::response_parser<http::string_body> parser;
-    parser.body_limit(1024 * 1024);
+    parser.body_limit(replyLimit);
     http::read(stream, buffer, parser, ec);
-    if (ec && ec != http::error::end_of_stream) return fail(ErrorCode::Storage, "no registration response: " + ec.message());
-    auto& res = parser.get();
-    if (statusText) *statusText = res.body();
-    if (res.result() != http::status::ok) {
-        std::string msg = res.body();
-        while (!msg.empty() && msg.back() == '\n') msg.pop_back();
-        ErrorCode code = res.result_int() == 503 ? ErrorCode::Storage : ErrorCode::AuthFailed;
-        return fail(code, "registration refused: " + msg, int(res.result_int()));
-    }
-    proto::Registered out;
-    if (!out.ParseFromString(res.body())) return fail(ErrorCode::Malformed, "malformed registration response");
+    if (ec && ec != http::error::end_of_stream) return fail(ErrorCode::Storage, "no response from the relay: " + ec.message());
+    HttpReply out{parser.get().result_int(), std::move(parser.get().body())};
     stream.shutdown(ec);
     return out;
+}
+
+std::string trimmed(std::string s) {
+    while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
+    return s;
+}
+
+}  // namespace
+
+Result<proto::Registered> RelayConnection::registerDevice(const Endpoint& endpoint,
+                                                          const proto::RegisterDevice& request,
+                                                          std::string* statusText) {
+    auto reply = httpsExchange(endpoint, http::verb::post, "/v1/register", nullptr, request.SerializeAsString(),
+                               1024 * 1024, std::chrono::seconds(15));
+    if (!reply) return tl::unexpected(reply.error());
+    if (statusText) *statusText = reply->body;
+    if (reply->status != 200) {
+        ErrorCode code = reply->status == 503 ? ErrorCode::Storage : ErrorCode::AuthFailed;
+        return fail(code, "registration refused: " + trimmed(reply->body), int(reply->status));
+    }
+    proto::Registered out;
+    if (!out.ParseFromString(reply->body)) return fail(ErrorCode::Malformed, "malformed registration response");
+    return out;
+}
+
+Result<std::string> RelayConnection::uploadBlob(const Endpoint& endpoint, const DeviceCredentials& credentials,
+                                                std::string blob) {
+    auto reply = httpsExchange(endpoint, http::verb::post, "/v1/blobs", &credentials, std::move(blob), 4096,
+                               std::chrono::seconds(300));
+    if (!reply) return tl::unexpected(reply.error());
+    if (reply->status != 200)
+        return fail(reply->status == 413 ? ErrorCode::InvalidArgument : ErrorCode::Storage,
+                    "attachment upload refused: " + trimmed(reply->body), int(reply->status));
+    auto id = trimmed(reply->body);
+    if (id.size() != 64) return fail(ErrorCode::Malformed, "malformed upload response");
+    return id;
+}
+
+Result<std::string> RelayConnection::downloadBlob(const Endpoint& endpoint, const DeviceCredentials& credentials,
+                                                  const std::string& blobId, std::size_t maxBytes) {
+    auto reply = httpsExchange(endpoint, http::verb::get, "/v1/blobs/" + blobId, &credentials, {}, maxBytes,
+                               std::chrono::seconds(300));
+    if (!reply) return tl::unexpected(reply.error());
+    if (reply->status == 404) return fail(ErrorCode::NotFound, "the relay no longer has this attachment");
+    if (reply->status != 200)
+        return fail(ErrorCode::Storage, "attachment download refused: " + trimmed(reply->body), int(reply->status));
+    return std::move(reply->body);
 }
 
 }  // namespace verbatim::client

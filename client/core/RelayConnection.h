@@ -60,6 +60,14 @@ public:
                                                                   const proto::RegisterDevice& request,
                                                                   std::string* httpStatusText = nullptr);
 
+    /// POST /v1/blobs: stores an (already encrypted) attachment; returns its id (64 hex).
+    [[nodiscard]] static Result<std::string> uploadBlob(const Endpoint& endpoint,
+                                                        const DeviceCredentials& credentials, std::string blob);
+    /// GET /v1/blobs/<id>: at most `maxBytes`.
+    [[nodiscard]] static Result<std::string> downloadBlob(const Endpoint& endpoint,
+                                                          const DeviceCredentials& credentials,
+                                                          const std::string& blobId, std::size_t maxBytes);
+
     struct Impl;
     struct Io;
 

@@ -213,6 +213,8 @@ Result<void> Database::migrate(std::initializer_list<std::string_view> migration
     return {};
 }
 
+bool Database::inTransaction() const { return m_db && !sqlite3_get_autocommit(m_db); }
+
 Result<void> Database::begin() { return exec("BEGIN IMMEDIATE"); }
 Result<void> Database::commit() { return exec("COMMIT"); }
 void Database::rollback() noexcept {

@@ -124,6 +124,8 @@ public:
     [[nodiscard]] Result<void> commit();
     void rollback() noexcept;
 
+    /// True inside BEGIN ... COMMIT.
+    bool inTransaction() const;
     std::int64_t lastInsertRowId() const;
     int changes() const;
 

@@ -1,0 +1,2018 @@
+#include "client/core/Client.h"
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <set>
+#include <limits>
+#include <thread>
+
+#include "client/core/Link.h"
+#include "client/core/Profile.h"
+#include "client/core/RelayConnection.h"
+#include "common/Log.h"
+#include "crypto/Aes.h"
+#include "crypto/Digest.h"
+#include "crypto/Random.h"
+#include "journal/Commitment.h"
+#include "journal/FirmManifest.h"
+#include "journal/JournalCrypto.h"
+#include "journal/SealedEntry.h"
+#include "journal/WipeCommand.h"
+#include "signal/SafetyNumber.h"
+#include "signal/SessionManager.h"
+#include "signal/SqlProtocolStore.h"
+
+namespace verbatim::client {
+
+namespace fs = std::filesystem;
+using storage::Database;
+using storage::Transaction;
+
+namespace {
+
+constexpr std::uint32_t kPreKeyBatch = 100;
+constexpr std::size_t kMaxAttachment = 100ull * 1024 * 1024;
+constexpr std::string_view kAttachmentAad = "verbatim-attachment-v1";
+constexpr int kMaxSendAttempts = 4;
+
+std::uint64_t nowMs() {
+    return std::uint64_t(std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count());
+}
+
+std::string str(ByteView b) { return std::string(b.begin(), b.end()); }
+std::string hexOf(const std::string& raw) { return toHex(view(raw)); }
+
+Result<std::string> rawId(const std::string& hex) {
+    auto b = fromHex(hex);
+    if (!b || b->size() != 16) return fail(ErrorCode::InvalidArgument, "a message id is 32 hex digits");
+    return str(*b);
+}
+
+const char* roleText(proto::Role r) {
+    switch (r) {
+    case proto::ROLE_CLIENT: return "client";
+    case proto::ROLE_LAWYER: return "lawyer";
+    case proto::ROLE_SUPERVISOR: return "supervisor";
+    case proto::ROLE_COMPLIANCE: return "compliance";
+    case proto::ROLE_ADMIN: return "admin";
+    default: return "unknown";
+    }
+}
+
+std::string jsonEscape(std::string_view s) {
+    std::string out;
+    out.reserve(s.size() + 2);
+    for (unsigned char c : s) {
+        switch (c) {
+        case '"': out += "\\\""; break;
+        case '\\': out += "\\\\"; break;
+        case '\n': out += "\\n"; break;
+        case '\r': out += "\\r"; break;
+        case '\t': out += "\\t"; break;
+        default:
+            if (c < 0x20) {
+                char buf[8];
+                std::snprintf(buf, sizeof buf, "\\u%04x", c);
+                out += buf;
+            } else {
+                out.push_back(char(c));
+            }
+        }
+    }
+    return out;
+}
+
+std::string joinMembers(const google::protobuf::RepeatedPtrField<std::string>& members) {
+    std::string out;
+    for (const auto& m : members) {
+        if (!out.empty()) out.push_back('\n');
+        out += m;
+    }
+    return out;
+}
+
+std::vector<std::string> splitMembers(const std::string& s) {
+    std::vector<std::string> out;
+    std::size_t start = 0;
+    while (start < s.size()) {
+        auto nl = s.find('\n', start);
+        if (nl == std::string::npos) nl = s.size();
+        if (nl > start) out.push_back(s.substr(start, nl - start));
+        start = nl + 1;
+    }
+    return out;
+}
+
+/// Message kinds as stored (MessageKind values).
+MessageKind kindOfRecord(proto::MessageType t) {
+    switch (t) {
+    case proto::TEXT: return MessageKind::Text;
+    case proto::ATTACHMENT: return MessageKind::Attachment;
+    case proto::NOTICE_ACCEPTED: return MessageKind::Notice;
+    default: return MessageKind::System;
+    }
+}
+
+enum ReceiptKind { kDelivered = 1, kRead = 2 };
+
+}  // namespace
+
+const char* stateName(MessageState s) {
+    switch (s) {
+    case MessageState::Queued: return "queued";
+    case MessageState::Sent: return "sent";
+    case MessageState::Delivered: return "delivered";
+    case MessageState::Read: return "read";
+    case MessageState::Received: return "received";
+    case MessageState::Blocked: return "blocked";
+    case MessageState::Failed: return "failed";
+    case MessageState::Mismatch: return "mismatch";
+    }
+    return "unknown";
+}
+
+const char* kindName(MessageKind k) {
+    switch (k) {
+    case MessageKind::Text: return "text";
+    case MessageKind::Attachment: return "attachment";
+    case MessageKind::System: return "system";
+    case MessageKind::Notice: return "notice";
+    case MessageKind::Mismatch: return "mismatch";
+    }
+    return "unknown";
+}
+
+const char* eventName(Event::Kind k) {
+    switch (k) {
+    case Event::Kind::Message: return "message";
+    case Event::Kind::Edited: return "edited";
+    case Event::Kind::Retracted: return "retracted";
+    case Event::Kind::Reaction: return "reaction";
+    case Event::Kind::Receipt: return "receipt";
+    case Event::Kind::Sent: return "sent";
+    case Event::Kind::SendFailed: return "send_failed";
+    case Event::Kind::ConversationChanged: return "conversation_changed";
+    case Event::Kind::SafetyNumberChanged: return "safety_number_changed";
+    case Event::Kind::JournalMismatch: return "journal_mismatch";
+    case Event::Kind::Undecryptable: return "undecryptable";
+    case Event::Kind::Connected: return "connected";
+    case Event::Kind::Disconnected: return "disconnected";
+    case Event::Kind::Synced: return "synced";
+    case Event::Kind::Revoked: return "revoked";
+    case Event::Kind::Wiped: return "wiped";
+    }
+    return "unknown";
+}
+
+std::string Event::json() const {
+    std::string out = std::string("{\"event\":\"") + eventName(kind) + "\"";
+    auto field = [&](const char* name, const std::string& v) {
+        if (!v.empty()) out += std::string(",\"") + name + "\":\"" + jsonEscape(v) + "\"";
+    };
+    field("conversation", conversation);
+    field("id", messageId);
+    field("ref", refId);
+    field("sender", sender);
+    field("text", text);
+    field("detail", detail);
+    if (serverTimeMs) out += ",\"server_time_ms\":" + std::to_string(serverTimeMs);
+    out += "}";
+    return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+struct Client::Impl {
+    ProfilePaths paths;
+    std::unique_ptr<Database> db;
+    std::shared_ptr<signal::SignalContext> ctx;
+    std::unique_ptr<signal::SqlProtocolStore> store;
+    std::unique_ptr<signal::SessionManager> sessions;
+    journal::FirmManifest manifest;
+    Account acct;
+    DeviceCredentials creds;
+    Endpoint endpoint;
+    bool manifestOk = false;
+
+    // Data: everything that touches the database or the sessions.
+    std::recursive_mutex mutex;
+
+    // Events.
+    std::mutex handlerMutex;
+    EventHandler handler;
+
+    // Connection.
+    mutable std::mutex connMutex;
+    std::condition_variable connCv;
+    std::shared_ptr<RelayConnection> conn;
+    bool connClosed = false;
+    std::uint16_t closeCode = 0;
+    std::thread supervisor;
+    std::atomic<bool> running{false};
+    std::atomic<bool> revoked{false}, wiped{false};
+
+    // Worker.
+    std::mutex queueMutex;
+    std::condition_variable queueCv;
+    std::deque<std::function<void()>> queue;
+    std::thread worker;
+    bool workerStop = false;
+
+    // Sync state (guarded by queueMutex).
+    std::condition_variable syncCv;
+    std::uint64_t generation = 0, drainedGeneration = 0;
+    bool outboxIdle = true;
+    std::chrono::steady_clock::time_point retryAt{};
+
+    // Worker-thread state.
+    std::map<std::string, std::vector<proto::DeviceAddress>> deviceCache;
+    std::map<std::string, std::string> pendingDelivered;  ///< conversation -> newest received id
+
+    // ---- setup --------------------------------------------------------------------------------
+    Result<void> loadAccount();
+    Result<void> setAccount(const std::string& k, ByteView v);
+    Result<std::optional<std::string>> getAccount(const std::string& k);
+
+    // ---- events -------------------------------------------------------------------------------
+    void emit(const Event& e) {
+        EventHandler h;
+        {
+            std::lock_guard lock(handlerMutex);
+            h = handler;
+        }
+        if (h) h(e);
+    }
+
+    // ---- worker -------------------------------------------------------------------------------
+    void post(std::function<void()> job) {
+        {
+            std::lock_guard lock(queueMutex);
+            queue.push_back(std::move(job));
+        }
+        queueCv.notify_one();
+    }
+    void workerLoop();
+    void idleWork();
+
+    // ---- connection ---------------------------------------------------------------------------
+    void supervise();
+    std::shared_ptr<RelayConnection> connection() {
+        std::lock_guard lock(connMutex);
+        return conn;
+    }
+    Result<proto::Response> call(const proto::Request& r, std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
+        auto c = connection();
+        if (!c || !c->isOpen()) return fail(ErrorCode::Storage, "not connected to the relay");
+        auto resp = c->call(r, timeout);
+        if (!resp) return resp;
+        return resp;
+    }
+    void onPush(const proto::Push& p);
+
+    // ---- protocol -----------------------------------------------------------------------------
+    Result<void> uploadPreKeys(bool newSignedPreKey);
+    Result<std::vector<proto::DeviceAddress>> memberDevices(const std::string& conversation, bool refresh);
+    Result<void> ensureSessions(const std::vector<proto::DeviceAddress>& devices, std::set<std::string>* changedUsers);
+    Result<void> processBundles(const proto::Bundles& bundles, std::set<std::string>* changedUsers);
+    void noteIdentities(const std::string& user, std::set<std::string>* changedUsers);
+    std::vector<Bytes> identityKeys(const std::string& user);
+    Result<bool> userHeld(const std::string& user);
+    Result<void> refreshConversations();
+    Result<void> upsertConversation(const proto::Conversation& c);
+
+    // ---- outbox -------------------------------------------------------------------------------
+    Result<std::string> enqueue(proto::JournalRecord rec, MessageKind localKind, bool storeLocally);
+    proto::JournalRecord newRecord(const std::string& conversation, proto::MessageType type);
+    void flushOutbox();
+    enum class SendOutcome { Sent, Retry, Held, Failed };
+    SendOutcome sendOne(std::int64_t seq, const std::string& conversation, proto::JournalRecord rec);
+
+    // ---- receive ------------------------------------------------------------------------------
+    void onEnvelope(const proto::Envelope& e);
+    void acknowledge(std::uint64_t queueId);
+    Result<void> apply(const proto::JournalRecord& rec, const proto::Envelope& e, std::vector<Event>& events);
+    Result<void> insertMessage(const proto::JournalRecord& rec, MessageKind kind, bool outgoing, MessageState state,
+                               std::uint64_t serverTimeMs, std::uint64_t journalSeq, const std::string& body);
+    Result<void> systemMessage(const std::string& conversation, const std::string& text);
+    void handleWipe(const std::string& bytes);
+
+    // ---- queries ------------------------------------------------------------------------------
+    Result<std::vector<MessageView>> readMessages(const std::string& where, const std::function<void(storage::Statement&)>& bind);
+    MessageState outgoingState(const std::string& conversation, std::uint64_t serverTimeMs, MessageState stored);
+    std::vector<std::string> members(const std::string& conversation);
+};
+
+// ---- account key-value store ------------------------------------------------------------------
+
+Result<void> Client::Impl::setAccount(const std::string& k, ByteView v) {
+    auto st = db->cached("INSERT INTO account (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v");
+    if (!st) return tl::unexpected(st.error());
+    st->bind(1, std::string_view(k)).bind(2, v);
+    return st->run();
+}
+
+Result<std::optional<std::string>> Client::Impl::getAccount(const std::string& k) {
+    auto st = db->cached("SELECT v FROM account WHERE k = ?");
+    if (!st) return tl::unexpected(st.error());
+    st->bind(1, std::string_view(k));
+    auto row = st->step();
+    if (!row) return tl::unexpected(row.error());
+    if (!*row) return std::optional<std::string>();
+    return std::optional<std::string>(str(st->columnBlob(0)));
+}
+
+Result<void> Client::Impl::loadAccount() {
+    auto get = [&](const char* k) -> std::string {
+        auto v = getAccount(k);
+        return v && *v ? **v : std::string();
+    };
+    acct.user = get("user");
+    if (acct.user.empty()) return fail(ErrorCode::NotFound, "this profile was never registered");
+    acct.device = std::uint32_t(std::stoul(get("device")));
+    acct.displayName = get("display_name");
+    acct.role = get("role");
+    acct.relay = get("relay");
+    acct.firmFingerprint = get("firm");
+    acct.noticeRequired = get("notice_required") == "1";
+    acct.noticeAccepted = !get("notice_accepted_ms").empty();
+    creds.user = acct.user;
+    creds.device = acct.device;
+    creds.secret = toSecure(view(get("secret")));
+    auto colon = acct.relay.rfind(':');
+    endpoint.host = acct.relay.substr(0, colon);
+    endpoint.port = std::uint16_t(std::stoul(acct.relay.substr(colon + 1)));
+    endpoint.tlsPin = get("tls_pin");
+    // The manifest is checked at every start against the fingerprint pinned at join: a profile
+    // whose manifest was swapped on disk (or damaged) will not send, and messages stay queued.
+    auto m = journal::FirmManifest::parse(view(get("manifest")));
+    manifestOk = m && m->verify(acct.firmFingerprint) && m->currentJournalKey();
+    if (manifestOk) {
+        manifest = *m;
+        acct.firmName = manifest.firmName;
+    } else {
+        log::write(log::Level::Error, "client.manifest_invalid", {{"user", acct.user}});
+    }
+    return {};
+}
+
+// ---- construction -----------------------------------------------------------------------------
+
+Client::Client() : m(std::make_unique<Impl>()) {}
+
+Client::~Client() {
+    stop();
+    {
+        std::lock_guard lock(m->queueMutex);
+        m->workerStop = true;
+    }
+    m->queueCv.notify_all();
+    if (m->worker.joinable()) m->worker.join();
+}
+
+bool Client::profileExists(const std::string& dir) {
+    std::error_code ec;
+    return fs::exists(ProfilePaths{dir}.keyFile(), ec);
+}
+
+Result<std::unique_ptr<Client>> Client::open(const std::string& dir, std::string_view passphrase) {
+    std::unique_ptr<Client> c(new Client());
+    auto& m = *c->m;
+    m.paths.dir = dir;
+    auto db = openProfile(m.paths, passphrase);
+    if (!db) return tl::unexpected(db.error());
+    m.db = std::move(*db);
+    auto ctx = signal::SignalContext::create();
+    if (!ctx) return tl::unexpected(ctx.error());
+    m.ctx = std::move(*ctx);
+    auto has = signal::SqlProtocolStore::hasIdentity(*m.db);
+    if (!has) return tl::unexpected(has.error());
+    if (!*has) return fail(ErrorCode::NotFound, "this profile has no device identity (unfinished join?)");
+    auto store = signal::SqlProtocolStore::open(*m.db);
+    if (!store) return tl::unexpected(store.error());
+    m.store = std::move(*store);
+    auto sessions = signal::SessionManager::create(m.ctx, *m.store);
+    if (!sessions) return tl::unexpected(sessions.error());
+    m.sessions = std::move(*sessions);
+    if (auto r = m.loadAccount(); !r) return tl::unexpected(r.error());
+    m.worker = std::thread([&m] { m.workerLoop(); });
+    return c;
+}
+
+Result<std::unique_ptr<Client>> Client::join(const std::string& dir, std::string_view passphrase, std::string_view linkText,
+                                             const JoinOptions& options) {
+    auto link = parseLink(linkText);
+    if (!link) return tl::unexpected(link.error());
+    if (link->kind == Link::Kind::Join && options.displayName.empty())
+        return fail(ErrorCode::InvalidArgument, "a client joining by invite needs a display name (--name)");
+    ProfilePaths paths{dir};
+    auto db = createProfile(paths, passphrase);
+    if (!db) return tl::unexpected(db.error());
+    auto cleanup = [&] {
+        db->reset();
+        eraseProfile(paths);
+    };
+    auto ctx = signal::SignalContext::create();
+    if (!ctx) {
+        cleanup();
+        return tl::unexpected(ctx.error());
+    }
+    auto identity = signal::SessionManager::generateIdentity(**ctx);
+    auto regId = signal::SessionManager::generateRegistrationId(**ctx);
+    if (!identity || !regId) {
+        cleanup();
+        return fail(ErrorCode::Crypto, "key generation failed");
+    }
+    Bytes identityPublic = identity->publicKey;
+    auto store = signal::SqlProtocolStore::open(**db, &*identity, *regId);
+    if (!store) {
+        cleanup();
+        return tl::unexpected(store.error());
+    }
+    auto sessions = signal::SessionManager::create(*ctx, **store);
+    auto spk = sessions ? (*sessions)->generateSignedPreKey(1) : Result<signal::SignedPreKeyPublic>(fail(ErrorCode::Internal, ""));
+    auto pks = sessions ? (*sessions)->generatePreKeys(1, kPreKeyBatch) : Result<std::vector<signal::PreKeyPublic>>(fail(ErrorCode::Internal, ""));
+    if (!spk || !pks) {
+        cleanup();
+        return fail(ErrorCode::Crypto, "pre-key generation failed");
+    }
+    SecureBytes secret = crypto::randomSecret(32);
+    proto::RegisterDevice reg;
+    reg.set_token(link->token);
+    reg.set_device_secret(str(secret));
+    reg.set_registration_id(*regId);
+    reg.set_identity_key(str(identityPublic));
+    reg.mutable_signed_pre_key()->set_id(spk->id);
+    reg.mutable_signed_pre_key()->set_public_key(str(spk->publicKey));
+    reg.mutable_signed_pre_key()->set_signature(str(spk->signature));
+    for (auto& pk : *pks) {
+        auto* p = reg.add_pre_keys();
+        p->set_id(pk.id);
+        p->set_public_key(str(pk.publicKey));
+    }
+    reg.set_platform(options.platform);
+    reg.set_app_version(options.appVersion);
+    reg.set_display_name(options.displayName);
+    Endpoint ep{link->host, link->port, link->tlsPin};
+    auto registered = RelayConnection::registerDevice(ep, reg);
+    secureWipe(reg.mutable_device_secret()->data(), reg.device_secret().size());
+    if (!registered) {
+        cleanup();
+        return tl::unexpected(registered.error());
+    }
+    // ES-10: the manifest (and with it the journal key) must be signed by the root the link pins.
+    auto manifest = journal::FirmManifest::parse(view(registered->firm_manifest()));
+    if (!manifest || !manifest->verify(link->firm) || !manifest->currentJournalKey()) {
+        cleanup();
+        return fail(ErrorCode::AuthFailed,
+                    "the relay's firm manifest is not signed by the firm in the link: refusing its journal key");
+    }
+    auto& d = **db;
+    Transaction tx(d);
+    auto put = [&](const char* k, std::string_view v) -> Result<void> {
+        auto st = d.prepare("INSERT INTO account (k, v) VALUES (?, ?)");
+        if (!st) return tl::unexpected(st.error());
+        st->bind(1, std::string_view(k)).bind(2, view(v));
+        return st->run();
+    };
+    Result<void> w = tx.begin();
+    if (w) w = put("user", registered->user());
+    if (w) w = put("device", std::to_string(registered->device()));
+    if (w) w = put("role", roleText(registered->role()));
+    if (w) w = put("display_name", options.displayName.empty() ? registered->user() : options.displayName);
+    if (w) w = put("relay", link->host + ":" + std::to_string(link->port));
+    if (w) w = put("tls_pin", link->tlsPin);
+    if (w) w = put("firm", link->firm);
+    if (w) w = put("secret", str(secret));
+    if (w) w = put("manifest", registered->firm_manifest());
+    if (w) w = put("next_prekey", std::to_string(1 + kPreKeyBatch));
+    if (w) w = put("signed_prekey", "1");
+    if (w && registered->role() == proto::ROLE_CLIENT) w = put("notice_required", "1");
+    if (w && !registered->conversation_id().empty()) {
+        auto st = d.prepare("INSERT OR IGNORE INTO conversations (id, is_matter) VALUES (?, 1)");
+        if (st) {
+            st->bind(1, std::string_view(registered->conversation_id()));
+            w = st->run();
+        }
+    }
+    if (w) w = tx.commit();
+    if (!w) {
+        cleanup();
+        return tl::unexpected(w.error());
+    }
+    store->reset();
+    sessions->reset();
+    db->reset();
+    auto client = open(dir, passphrase);
+    if (!client) return client;
+    if (options.acceptNotice && (*client)->account().noticeRequired)
+        if (auto r = (*client)->acceptNotice(); !r) return tl::unexpected(r.error());
+    return client;
+}
+
+Account Client::account() {
+    std::lock_guard lock(m->mutex);
+    return m->acct;
+}
+
+void Client::setEventHandler(EventHandler handler) {
+    std::lock_guard lock(m->handlerMutex);
+    m->handler = std::move(handler);
+}
+
+// ---- worker ------------------------------------------------------------------------------------
+
+void Client::Impl::workerLoop() {
+    while (true) {
+        std::function<void()> job;
+        {
+            std::unique_lock lock(queueMutex);
+            auto wake = retryAt == std::chrono::steady_clock::time_point{} ? std::chrono::steady_clock::now() + std::chrono::seconds(5)
+                                                                           : retryAt;
+            queueCv.wait_until(lock, wake, [&] { return workerStop || !queue.empty(); });
+            if (workerStop) return;
+            if (!queue.empty()) {
+                job = std::move(queue.front());
+                queue.pop_front();
+            }
+        }
+        try {
+            if (job) job();
+            bool empty;
+            {
+                std::lock_guard lock(queueMutex);
+                empty = queue.empty();
+            }
+            if (empty) idleWork();
+        } catch (const std::exception& e) {
+            log::write(log::Level::Error, "client.worker_exception", {{"what", e.what()}});
+        }
+    }
+}
+
+// When the queue runs dry: receipts for what was just stored, then anything in the outbox.
+void Client::Impl::idleWork() {
+    if (wiped) return;
+    std::map<std::string, std::string> receipts;
+    receipts.swap(pendingDelivered);
+    for (auto& [conversation, id] : receipts) {
+        std::lock_guard lock(mutex);
+        auto rec = newRecord(conversation, proto::RECEIPT);
+        rec.set_body("delivered");
+        rec.set_ref_message_id(id);
+        (void)enqueue(std::move(rec), MessageKind::System, false);
+    }
+    flushOutbox();
+}
+
+// ---- connection -----------------------------------------------------------------------------------
+
+void Client::start() {
+    if (m->running.exchange(true)) return;
+    m->supervisor = std::thread([this] { m->supervise(); });
+}
+
+void Client::stop() {
+    if (!m->running.exchange(false)) return;
+    m->connCv.notify_all();
+    if (m->supervisor.joinable()) m->supervisor.join();
+}
+
+bool Client::isConnected() const {
+    std::lock_guard lock(m->connMutex);
+    return m->conn && m->conn->isOpen();
+}
+
+void Client::Impl::supervise() {
+    auto backoff = std::chrono::milliseconds(250);
+    while (running && !revoked && !wiped) {
+        {
+            std::lock_guard lock(connMutex);
+            connClosed = false;
+            closeCode = 0;
+        }
+        auto c = RelayConnection::connect(
+            endpoint, creds, [this](const proto::Push& p) { onPush(p); },
+            [this](std::uint16_t code, const std::string&) {
+                {
+                    std::lock_guard lock(connMutex);
+                    connClosed = true;
+                    closeCode = code;
+                }
+                connCv.notify_all();
+            });
+        if (c) {
+            backoff = std::chrono::milliseconds(250);
+            {
+                std::lock_guard lock(connMutex);
+                conn = std::shared_ptr<RelayConnection>(std::move(*c));
+            }
+            {
+                std::lock_guard lock(queueMutex);
+                ++generation;
+            }
+            emit({Event::Kind::Connected});
+            post([this] {
+                (void)refreshConversations();
+            });
+            std::unique_lock lock(connMutex);
+            connCv.wait(lock, [&] { return !running || connClosed; });
+            auto old = std::move(conn);
+            auto code = closeCode;
+            lock.unlock();
+            if (old) old->close();
+            old.reset();
+            if (code == 4403) {
+                revoked = true;
+                emit({Event::Kind::Revoked, {}, {}, {}, {}, {}, "the firm revoked this device"});
+            } else {
+                emit({Event::Kind::Disconnected, {}, {}, {}, {}, {}, code ? "closed " + std::to_string(code) : ""});
+            }
+            syncCv.notify_all();
+            if (!running) break;
+        } else {
+            const auto& err = c.error();
+            // Refused credentials do not get better by retrying quickly.
+            if (err.detail == 401) backoff = std::chrono::seconds(30);
+            if (err.detail == 403) {
+                revoked = true;
+                emit({Event::Kind::Revoked, {}, {}, {}, {}, {}, "the firm revoked this device"});
+                syncCv.notify_all();
+                break;
+            }
+        }
+        // Exponential backoff with jitter, interruptible by stop().
+        auto jitter = std::chrono::milliseconds(crypto::randomBytes(1)[0] % 100);
+        std::unique_lock lock(connMutex);
+        connCv.wait_for(lock, backoff + jitter, [&] { return !running; });
+        backoff = std::min<std::chrono::milliseconds>(backoff * 2, std::chrono::seconds(30));
+    }
+}
+
+void Client::Impl::onPush(const proto::Push& p) {
+    // Runs on the connection's thread: only queue.
+    switch (p.kind_case()) {
+    case proto::Push::kEnvelope:
+        post([this, e = p.envelope()] { onEnvelope(e); });
+        break;
+    case proto::Push::kQueueDrained:
+        post([this] {
+            std::uint64_t gen;
+            {
+                std::lock_guard lock(queueMutex);
+                gen = generation;
+            }
+            flushOutbox();
+            {
+                std::lock_guard lock(queueMutex);
+                drainedGeneration = gen;
+            }
+            syncCv.notify_all();
+            emit({Event::Kind::Synced});
+        });
+        break;
+    case proto::Push::kPreKeysLow:
+        post([this] {
+            std::lock_guard lock(mutex);
+            if (auto r = uploadPreKeys(false); !r)
+                log::write(log::Level::Warn, "client.prekey_upload_failed", {{"error", r.error().message}});
+        });
+        break;
+    case proto::Push::kConversationChanged:
+        post([this, c = p.conversation_changed()] {
+            std::lock_guard lock(mutex);
+            deviceCache.erase(c.id());
+            (void)upsertConversation(c);
+            emit({Event::Kind::ConversationChanged, c.id(), {}, {}, {}, c.title()});
+        });
+        break;
+    case proto::Push::kWipeCommand:
+        post([this, w = p.wipe_command()] { handleWipe(w); });
+        break;
+    default:
+        break;
+    }
+}
+
+bool Client::waitUntilSynced(std::chrono::milliseconds timeout) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    std::unique_lock lock(m->queueMutex);
+    return m->syncCv.wait_until(lock, deadline, [&] {
+        return m->revoked || m->wiped ||
+               (m->generation > 0 && m->drainedGeneration == m->generation && m->queue.empty() && m->outboxIdle);
+    });
+}
+
+bool Client::waitForOutbox(std::chrono::milliseconds timeout) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+        {
+            std::lock_guard lock(m->mutex);
+            auto n = outboxSize();
+            if (n && *n == 0) return true;
+        }
+        {
+            std::unique_lock lock(m->queueMutex);
+            m->syncCv.wait_for(lock, std::chrono::milliseconds(50));
+            if (m->revoked || m->wiped) return false;
+        }
+    }
+    return false;
+}
+
+// ---- pre-keys -------------------------------------------------------------------------------------
+
+Result<void> Client::Impl::uploadPreKeys(bool newSignedPreKey) {
+    auto nextText = getAccount("next_prekey");
+    if (!nextText) return tl::unexpected(nextText.error());
+    std::uint32_t next = *nextText ? std::uint32_t(std::stoul(**nextText)) : 1;
+    // Pre-key ids wrap within libsignal's 24-bit range.
+    if (next + kPreKeyBatch >= 0xFFFFFF) next = 1;
+    auto pks = sessions->generatePreKeys(next, kPreKeyBatch);
+    if (!pks) return tl::unexpected(pks.error());
+    proto::Request req;
+    auto* up = req.mutable_upload_pre_keys();
+    for (auto& pk : *pks) {
+        auto* p = up->add_pre_keys();
+        p->set_id(pk.id);
+        p->set_public_key(str(pk.publicKey));
+    }
+    if (newSignedPreKey) {
+        auto cur = getAccount("signed_prekey");
+        std::uint32_t id = (cur && *cur ? std::uint32_t(std::stoul(**cur)) : 0) + 1;
+        auto spk = sessions->generateSignedPreKey(id);
+        if (!spk) return tl::unexpected(spk.error());
+        up->mutable_signed_pre_key()->set_id(spk->id);
+        up->mutable_signed_pre_key()->set_public_key(str(spk->publicKey));
+        up->mutable_signed_pre_key()->set_signature(str(spk->signature));
+        if (auto r = setAccount("signed_prekey", view(std::to_string(id))); !r) return r;
+    }
+    if (auto r = setAccount("next_prekey", view(std::to_string(next + kPreKeyBatch))); !r) return r;
+    auto resp = call(req);
+    if (!resp) return tl::unexpected(resp.error());
+    if (resp->status() != proto::STATUS_OK) return fail(ErrorCode::Storage, "pre-key upload refused: " + resp->error());
+    return {};
+}
+
+// ---- conversations ----------------------------------------------------------------------------------
+
+Result<void> Client::Impl::upsertConversation(const proto::Conversation& c) {
+    auto st = db->cached(
+        "INSERT INTO conversations (id, title, is_matter, members) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (id) DO UPDATE SET title = excluded.title, is_matter = excluded.is_matter, members = excluded.members");
+    if (!st) return tl::unexpected(st.error());
+    st->bind(1, std::string_view(c.id())).bind(2, std::string_view(c.title())).bind(3, std::int64_t(c.is_matter()));
+    auto members = joinMembers(c.members());
+    st->bind(4, std::string_view(members));
+    return st->run();
+}
+
+Result<void> Client::Impl::refreshConversations() {
+    proto::Request req;
+    req.mutable_list_conversations();
+    auto resp = call(req);
+    if (!resp) return tl::unexpected(resp.error());
+    if (resp->status() != proto::STATUS_OK) return fail(ErrorCode::Storage, resp->error());
+    std::lock_guard lock(mutex);
+    for (const auto& c : resp->conversations().conversations()) {
+        auto prev = members(c.id());
+        if (auto r = upsertConversation(c); !r) return r;
+        std::vector<std::string> now(c.members().begin(), c.members().end());
+        if (prev != now) deviceCache.erase(c.id());
+    }
+    return {};
+}
+
+std::vector<std::string> Client::Impl::members(const std::string& conversation) {
+    auto st = db->cached("SELECT members FROM conversations WHERE id = ?");
+    if (!st) return {};
+    st->bind(1, std::string_view(conversation));
+    auto row = st->step();
+    if (!row || !*row) return {};
+    return splitMembers(st->columnText(0));
+}
+
+Result<std::vector<ConversationView>> Client::conversations() {
+    std::lock_guard lock(m->mutex);
+    auto st = m->db->prepare(
+        "SELECT c.id, c.title, c.is_matter, c.members, "
+        " (SELECT count(*) FROM messages WHERE conversation = c.id AND row > c.last_read_row AND outgoing = 0 "
+        "  AND kind IN (0, 1) AND retracted_ms = 0), "
+        " (SELECT body FROM messages WHERE conversation = c.id AND kind IN (0, 1) ORDER BY row DESC LIMIT 1), "
+        " coalesce((SELECT max(server_time_ms) FROM messages WHERE conversation = c.id), 0) "
+        "FROM conversations c ORDER BY 7 DESC, c.title");
+    if (!st) return tl::unexpected(st.error());
+    std::vector<ConversationView> out;
+    while (true) {
+        auto row = st->step();
+        if (!row) return tl::unexpected(row.error());
+        if (!*row) break;
+        ConversationView v;
+        v.id = st->columnText(0);
+        v.title = st->columnText(1);
+        v.isMatter = st->columnInt(2) != 0;
+        v.members = splitMembers(st->columnText(3));
+        v.unread = std::uint64_t(st->columnInt(4));
+        v.lastMessage = st->columnText(5);
+        v.lastTimeMs = std::uint64_t(st->columnInt(6));
+        out.push_back(std::move(v));
+    }
+    return out;
+}
+
+Result<std::string> Client::resolveConversation(const std::string& idOrTitle) {
+    std::lock_guard lock(m->mutex);
+    auto st = m->db->prepare("SELECT id FROM conversations WHERE id = ? OR title = ? ORDER BY id = ? DESC LIMIT 2");
+    if (!st) return tl::unexpected(st.error());
+    st->bind(1, std::string_view(idOrTitle)).bind(2, std::string_view(idOrTitle)).bind(3, std::string_view(idOrTitle));
+    auto row = st->step();
+    if (!row) return tl::unexpected(row.error());
+    if (!*row) return fail(ErrorCode::NotFound, "no such conversation (run sync first?)");
+    return st->columnText(0);
+}
+
+Result<std::string> Client::createConversation(const std::string& title, bool isMatter,
+                                               const std::vector<std::string>& membersList) {
+    proto::Request req;
+    auto* cc = req.mutable_create_conversation();
+    cc->set_title(title);
+    cc->set_is_matter(isMatter);
+    for (auto& mbr : membersList) cc->add_members(mbr);
+    auto resp = m->call(req);
+    if (!resp) return tl::unexpected(resp.error());
+    if (resp->status() != proto::STATUS_OK) return fail(ErrorCode::InvalidArgument, "relay refused: " + resp->error());
+    std::lock_guard lock(m->mutex);
+    if (auto r = m->upsertConversation(resp->conversation()); !r) return tl::unexpected(r.error());
+    return resp->conversation().id();
+}
+
+Result<std::string> Client::createInvite(const std::string& matterTitle) {
+    std::string id;
+    if (auto existing = resolveConversation(matterTitle)) {
+        id = *existing;
+    } else {
+        auto created = createConversation(matterTitle, true, {});
+        if (!created) return created;
+        id = *created;
+    }
+    proto::Request req;
+    req.mutable_create_invite()->set_conversation_id(id);
+    auto resp = m->call(req);
+    if (!resp) return tl::unexpected(resp.error());
+    if (resp->status() != proto::STATUS_OK) return fail(ErrorCode::InvalidArgument, "relay refused the invite: " + resp->error());
+    return resp->invite().link();
+}
+
+// ---- sessions and safety numbers --------------------------------------------------------------------
+
+std::vector<Bytes> Client::Impl::identityKeys(const std::string& user) {
+    std::vector<Bytes> out;
+    auto st = db->cached("SELECT key FROM signal_identities WHERE name = ? ORDER BY key");
+    if (!st) return out;
+    st->bind(1, std::string_view(user));
+    while (true) {
+        auto row = st->step();
+        if (!row || !*row) break;
+        out.push_back(st->columnBlob(0));
+    }
+    return out;
+}
+
+namespace {
+Bytes concatKeys(const std::vector<Bytes>& keys) {
+    Bytes out;
+    for (auto& k : keys) out.insert(out.end(), k.begin(), k.end());
+    return out;
+}
+}  // namespace
+
+// Compares the user's identity keys now with the set last accepted. First contact accepts
+// silently (trust on first use); any later change marks the user changed, which holds sending
+// to conversations with them until the change is accepted (PR-08). Our own other devices are
+// enrolled by the firm and only announced.
+void Client::Impl::noteIdentities(const std::string& user, std::set<std::string>* changedUsers) {
+    auto keys = identityKeys(user);
+    Bytes now = concatKeys(keys);
+    auto st = db->cached("SELECT accepted_keys, changed FROM contacts WHERE user = ?");
+    if (!st) return;
+    st->bind(1, std::string_view(user));
+    auto row = st->step();
+    if (!row) return;
+    if (!*row) {
+        auto ins = db->cached("INSERT INTO contacts (user, accepted_keys) VALUES (?, ?)");
+        if (ins) {
+            ins->bind(1, std::string_view(user)).bind(2, ByteView(now));
+            (void)ins->run();
+        }
+        return;
+    }
+    Bytes accepted = st->columnBlob(0);
+    bool wasChanged = st->columnInt(1) != 0;
+    (*st)->reset();
+    if (accepted == now) return;
+    if (user == acct.user) {
+        auto up = db->cached("UPDATE contacts SET accepted_keys = ? WHERE user = ?");
+        if (up) {
+            up->bind(1, ByteView(now)).bind(2, std::string_view(user));
+            (void)up->run();
+        }
+        return;
+    }
+    if (!wasChanged) {
+        auto up = db->cached("UPDATE contacts SET changed = 1 WHERE user = ?");
+        if (up) {
+            up->bind(1, std::string_view(user));
+            (void)up->run();
+        }
+        if (changedUsers) changedUsers->insert(user);
+    }
+}
+
+Result<bool> Client::Impl::userHeld(const std::string& user) {
+    auto st = db->cached("SELECT changed FROM contacts WHERE user = ?");
+    if (!st) return tl::unexpected(st.error());
+    st->bind(1, std::string_view(user));
+    auto row = st->step();
+    if (!row) return tl::unexpected(row.error());
+    return *row && st->columnInt(0) != 0;
+}
+
+Result<void> Client::Impl::processBundles(const proto::Bundles& bundles, std::set<std::string>* changedUsers) {
+    for (const auto& b : bundles.devices()) {
+        signal::Address a{bundles.user(), std::int32_t(b.device())};
+        if (bundles.user() == acct.user && b.device() == acct.device) continue;
+        if (sessions->hasSession(a)) continue;
+        signal::PreKeyBundle pb;
+        pb.registrationId = b.registration_id();
+        pb.deviceId = std::int32_t(b.device());
+        if (b.has_pre_key()) {
+            pb.preKeyId = b.pre_key().id();
+            pb.preKeyPublic = toBytes(view(b.pre_key().public_key()));
+        }
+        pb.signedPreKeyId = b.signed_pre_key().id();
+        pb.signedPreKeyPublic = toBytes(view(b.signed_pre_key().public_key()));
+        pb.signedPreKeySignature = toBytes(view(b.signed_pre_key().signature()));
+        pb.identityKey = toBytes(view(b.identity_key()));
+        auto r = sessions->processBundle(a, pb);
+        if (!r && r.error().code == ErrorCode::UntrustedIdentity) {
+            // The device kept its address but not its key: hold until the user accepts.
+            auto up = db->cached("INSERT INTO contacts (user, changed) VALUES (?, 1) "
+                                 "ON CONFLICT (user) DO UPDATE SET changed = 1");
+            if (up) {
+                up->bind(1, std::string_view(bundles.user()));
+                (void)up->run();
+            }
+            if (changedUsers) changedUsers->insert(bundles.user());
+            continue;
+        }
+        if (!r) {
+            log::write(log::Level::Warn, "client.bad_bundle",
+                       {{"user", bundles.user()}, {"device", std::to_string(b.device())}, {"error", r.error().message}});
+            continue;
+        }
+    }
+    noteIdentities(bundles.user(), changedUsers);
+    return {};
+}
+
+Result<void> Client::Impl::ensureSessions(const std::vector<proto::DeviceAddress>& devices,
+                                          std::set<std::string>* changedUsers) {
+    std::set<std::string> missingUsers;
+    for (const auto& d : devices) {
+        if (d.user() == acct.user && d.device() == acct.device) continue;
+        if (!sessions->hasSession({d.user(), std::int32_t(d.device())})) missingUsers.insert(d.user());
+    }
+    for (const auto& user : missingUsers) {
+        proto::Request req;
+        req.mutable_fetch_bundles()->set_user(user);
+        auto resp = call(req);
+        if (!resp) return tl::unexpected(resp.error());
+        if (resp->status() == proto::STATUS_RATE_LIMITED) return fail(ErrorCode::Storage, "bundle fetch rate limited");
+        if (resp->status() != proto::STATUS_OK) return fail(ErrorCode::Storage, "bundle fetch refused: " + resp->error());
+        if (auto r = processBundles(resp->bundles(), changedUsers); !r) return r;
+    }
+    return {};
+}
+
+Result<std::vector<proto::DeviceAddress>> Client::Impl::memberDevices(const std::string& conversation, bool refresh) {
+    if (!refresh)
+        if (auto it = deviceCache.find(conversation); it != deviceCache.end()) return it->second;
+    proto::Request req;
+    req.mutable_list_member_devices()->set_conversation_id(conversation);
+    auto resp = call(req);
+    if (!resp) return tl::unexpected(resp.error());
+    if (resp->status() == proto::STATUS_FORBIDDEN || resp->status() == proto::STATUS_NOT_FOUND)
+        return fail(ErrorCode::NotFound, "not a member of this conversation", 403);
+    if (resp->status() != proto::STATUS_OK) return fail(ErrorCode::Storage, "member list refused: " + resp->error());
+    std::vector<proto::DeviceAddress> out(resp->member_devices().devices().begin(), resp->member_devices().devices().end());
+    deviceCache[conversation] = out;
+    return out;
+}
+
+Result<Client::SafetyNumber> Client::safetyNumber(const std::string& user) {
+    std::lock_guard lock(m->mutex);
+    if (user == m->acct.user) return fail(ErrorCode::InvalidArgument, "a safety number is between you and someone else");
+    auto keys = m->identityKeys(user);
+    if (keys.empty() && isConnected()) {
+        // Never talked to them: start sessions now (fetching their bundles) so there is a key.
+        proto::Request req;
+        req.mutable_fetch_bundles()->set_user(user);
+        auto resp = m->call(req);
+        if (resp && resp->status() == proto::STATUS_OK) (void)m->processBundles(resp->bundles(), nullptr);
+        keys = m->identityKeys(user);
+    }
+    if (keys.empty()) return fail(ErrorCode::NotFound, "no identity key known for " + user + " (sync first)");
+    auto own = m->identityKeys(m->acct.user);
+    auto mine = m->sessions->identityPublicKey();
+    if (!mine) return tl::unexpected(mine.error());
+    own.push_back(*mine);
+    auto digits = signal::safetyNumber(*m->ctx, m->acct.user, own, user, keys);
+    if (!digits) return tl::unexpected(digits.error());
+    auto held = m->userHeld(user);
+    return SafetyNumber{*digits, held && *held, keys.size()};
+}
+
+Result<void> Client::acceptSafetyNumber(const std::string& user) {
+    std::lock_guard lock(m->mutex);
+    auto number = safetyNumber(user);
+    if (!number) return tl::unexpected(number.error());
+    auto keys = m->identityKeys(user);
+    Bytes now = concatKeys(keys);
+    Transaction tx(*m->db);
+    if (auto r = tx.begin(); !r) return r;
+    auto st = m->db->cached("INSERT INTO contacts (user, accepted_keys, changed) VALUES (?, ?, 0) "
+                            "ON CONFLICT (user) DO UPDATE SET accepted_keys = excluded.accepted_keys, changed = 0");
+    if (!st) return tl::unexpected(st.error());
+    st->bind(1, std::string_view(user)).bind(2, ByteView(now));
+    if (auto r = st->run(); !r) return r;
+    if (auto r = m->db->exec("UPDATE outbox SET held = 0"); !r) return r;
+    // Journal the acceptance once per conversation shared with the user.
+    auto convs = m->db->prepare("SELECT id, members FROM conversations");
+    if (!convs) return tl::unexpected(convs.error());
+    std::vector<std::string> shared;
+    while (true) {
+        auto row = convs->step();
+        if (!row) return tl::unexpected(row.error());
+        if (!*row) break;
+        auto mem = splitMembers(convs->columnText(1));
+        if (std::find(mem.begin(), mem.end(), user) != mem.end()) shared.push_back(convs->columnText(0));
+    }
+    for (auto& c : shared) {
+        auto rec = m->newRecord(c, proto::SAFETY_NUMBER_ACCEPTED);
+        rec.set_body("{\"user\":\"" + jsonEscape(user) + "\",\"safety_number\":\"" + number->digits + "\"}");
+        if (auto r = m->enqueue(std::move(rec), MessageKind::System, true); !r) return tl::unexpected(r.error());
+    }
+    if (auto r = tx.commit(); !r) return r;
+    m->post([impl = m.get()] { impl->flushOutbox(); });
+    return {};
+}
+
+// ---- outbox ------------------------------------------------------------------------------------------
+
+proto::JournalRecord Client::Impl::newRecord(const std::string& conversation, proto::MessageType type) {
+    proto::JournalRecord rec;
+    rec.set_version(1);
+    rec.set_message_id(str(crypto::randomBytes(16)));
+    rec.set_conversation_id(conversation);
+    rec.mutable_sender()->set_user(acct.user);
+    rec.mutable_sender()->set_device(acct.device);
+    rec.set_client_time_ms(nowMs());
+    rec.set_type(type);
+    rec.set_commit_key(str(crypto::randomBytes(32)));
+    return rec;
+}
+
+Result<void> Client::Impl::insertMessage(const proto::JournalRecord& rec, MessageKind kind, bool outgoing,
+                                         MessageState state, std::uint64_t serverTimeMs, std::uint64_t journalSeq,
+                                         const std::string& body) {
+    auto st = db->cached(
+        "INSERT INTO messages (id, conversation, sender_user, sender_device, outgoing, kind, body, attachments, "
+        "client_time_ms, server_time_ms, journal_seq, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    if (!st) return tl::unexpected(st.error());
+    st->bind(1, view(rec.message_id()))
+        .bind(2, std::string_view(rec.conversation_id()))
+        .bind(3, std::string_view(rec.sender().user()))
+        .bind(4, std::int64_t(rec.sender().device()))
+        .bind(5, std::int64_t(outgoing))
+        .bind(6, std::int64_t(kind))
+        .bind(7, std::string_view(body));
+    std::string attachments;
+    if (rec.attachments_size()) {
+        proto::AttachmentList list;
+        *list.mutable_items() = rec.attachments();
+        attachments = list.SerializeAsString();
+        st->bind(8, view(attachments));
+    } else {
+        st->bind(8, ByteView());
+    }
+    st->bind(9, std::int64_t(rec.client_time_ms()))
+        .bind(10, std::int64_t(serverTimeMs))
+        .bind(11, std::int64_t(journalSeq))
+        .bind(12, std::int64_t(state));
+    return st->run();
+}
+
+Result<void> Client::Impl::systemMessage(const std::string& conversation, const std::string& text) {
+    proto::JournalRecord rec;
+    rec.set_message_id(str(crypto::randomBytes(16)));
+    rec.set_conversation_id(conversation);
+    rec.mutable_sender()->set_user("");
+    rec.set_client_time_ms(nowMs());
+    return insertMessage(rec, MessageKind::System, false, MessageState::Received, nowMs(), 0, text);
+}
+
+// Stores the record in the outbox (and, for what users see, in the message list) in one
+// transaction. The caller holds `mutex`.
+Result<std::string> Client::Impl::enqueue(proto::JournalRecord rec, MessageKind localKind, bool storeLocally) {
+    Transaction tx(*db);
+    const bool own = !db->inTransaction();
+    if (own)
+        if (auto r = tx.begin(); !r) return tl::unexpected(r.error());
+    if (storeLocally) {
+        std::string body = rec.type() == proto::SAFETY_NUMBER_ACCEPTED ? "You accepted a new safety number" : rec.body();
+        if (rec.type() == proto::NOTICE_ACCEPTED) body = "You accepted the recording notice";
+        if (auto r = insertMessage(rec, localKind, true, MessageState::Queued, 0, 0, body); !r)
+            return tl::unexpected(r.error());
+    }
+    auto st = db->cached("INSERT INTO outbox (message, conversation, record) VALUES (?, ?, ?)");
+    if (!st) return tl::unexpected(st.error());
+    std::string bytes = rec.SerializeAsString();
+    st->bind(1, view(rec.message_id())).bind(2, std::string_view(rec.conversation_id())).bind(3, view(bytes));
+    if (auto r = st->run(); !r) return tl::unexpected(r.error());
+    if (own)
+        if (auto r = tx.commit(); !r) return tl::unexpected(r.error());
+    {
+        std::lock_guard lock(queueMutex);
+        outboxIdle = false;
+    }
+    return hexOf(rec.message_id());
+}
+
+void Client::Impl::flushOutbox() {
+    if (wiped || revoked) return;
+    bool anyLeft = false;
+    {
+        std::lock_guard lock(queueMutex);
+        if (retryAt != std::chrono::steady_clock::time_point{} && std::chrono::steady_clock::now() < retryAt) return;
+        retryAt = {};
+    }
+    while (true) {
+        std::int64_t seq = 0;
+        std::string conversation;
+        proto::JournalRecord rec;
+        {
+            std::lock_guard lock(mutex);
+            if (!manifestOk) {
+                anyLeft = true;  // ES-10: no verified journal key, nothing leaves; it stays queued
+                break;
+            }
+            auto st = db->cached("SELECT seq, conversation, record FROM outbox WHERE held = 0 ORDER BY seq LIMIT 1");
+            if (!st) break;
+            auto row = st->step();
+            if (!row || !*row) break;
+            seq = st->columnInt(0);
+            conversation = st->columnText(1);
+            Bytes bytes = st->columnBlob(2);
+            rec.ParseFromArray(bytes.data(), int(bytes.size()));
+        }
+        auto c = connection();
+        if (!c || !c->isOpen()) {
+            anyLeft = true;
+            break;
+        }
+        auto outcome = sendOne(seq, conversation, std::move(rec));
+        if (outcome == SendOutcome::Retry) {
+            anyLeft = true;
+            std::lock_guard lock(queueMutex);
+            retryAt = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+            break;
+        }
+    }
+    {
+        std::lock_guard lock(queueMutex);
+        outboxIdle = true;
+        (void)anyLeft;
+    }
+    syncCv.notify_all();
+}
+
+Client::Impl::SendOutcome Client::Impl::sendOne(std::int64_t seq, const std::string& conversation, proto::JournalRecord rec) {
+    std::lock_guard lock(mutex);
+    const std::string hexId = hexOf(rec.message_id());
+    auto dropFromOutbox = [&](MessageState state, const std::string& why) {
+        Transaction tx(*db);
+        if (!tx.begin()) return;
+        auto del = db->cached("DELETE FROM outbox WHERE seq = ?");
+        if (del) {
+            del->bind(1, seq);
+            (void)del->run();
+        }
+        auto up = db->cached("UPDATE messages SET state = ? WHERE id = ?");
+        if (up) {
+            up->bind(1, std::int64_t(state)).bind(2, view(rec.message_id()));
+            (void)up->run();
+        }
+        (void)tx.commit();
+        emit({Event::Kind::SendFailed, conversation, hexId, {}, {}, {}, why});
+    };
+    for (int attempt = 0; attempt < kMaxSendAttempts; ++attempt) {
+        auto devices = memberDevices(conversation, attempt > 0);
+        if (!devices) {
+            if (devices.error().detail == 403) {
+                dropFromOutbox(MessageState::Failed, "not a member of this conversation");
+                return SendOutcome::Failed;
+            }
+            return SendOutcome::Retry;
+        }
+        std::set<std::string> changed;
+        if (auto r = ensureSessions(*devices, &changed); !r) return SendOutcome::Retry;
+        for (auto& u : changed) {
+            emit({Event::Kind::SafetyNumberChanged, conversation, {}, {}, u, {}, "safety number of " + u + " changed"});
+            (void)systemMessage(conversation, "The safety number of " + u + " changed. Verify it, then accept to keep sending.");
+        }
+        // Held while a participant's safety number change is not accepted (PR-08).
+        bool held = false;
+        for (const auto& d : *devices)
+            if (d.user() != acct.user)
+                if (auto h = userHeld(d.user()); h && *h) held = true;
+        if (held) {
+            auto up = db->cached("UPDATE outbox SET held = 1 WHERE seq = ?");
+            if (up) {
+                up->bind(1, seq);
+                (void)up->run();
+            }
+            auto ms = db->cached("UPDATE messages SET state = ? WHERE id = ?");
+            if (ms) {
+                ms->bind(1, std::int64_t(MessageState::Blocked)).bind(2, view(rec.message_id()));
+                (void)ms->run();
+            }
+            emit({Event::Kind::SendFailed, conversation, hexId, {}, {}, {}, "held: a safety number changed"});
+            return SendOutcome::Held;
+        }
+        rec.clear_recipients();
+        for (const auto& d : *devices)
+            if (!(d.user() == acct.user && d.device() == acct.device)) *rec.add_recipients() = d;
+        const std::string payload = rec.SerializeAsString();
+
+        proto::Request req;
+        auto* send = req.mutable_send();
+        send->set_message_id(rec.message_id());
+        send->set_conversation_id(conversation);
+        // Encrypt to every device and persist the advanced sessions before anything leaves:
+        // a crash after sending must never reuse a message key (CF-05, PR-16).
+        {
+            Transaction tx(*db);
+            if (!tx.begin()) return SendOutcome::Retry;
+            for (const auto& d : rec.recipients()) {
+                signal::Address a{d.user(), std::int32_t(d.device())};
+                if (!sessions->hasSession(a)) continue;  // no bundle: the relay's 409 will tell
+                auto ct = sessions->encrypt(a, view(payload));
+                if (!ct) {
+                    log::write(log::Level::Warn, "client.encrypt_failed", {{"user", d.user()}, {"error", ct.error().message}});
+                    continue;
+                }
+                auto* e = send->add_envelopes();
+                e->set_user(d.user());
+                e->set_device(d.device());
+                e->set_type(std::uint32_t(ct->type));
+                e->set_body(str(ct->body));
+            }
+            auto attempts = db->cached("UPDATE outbox SET attempts = attempts + 1 WHERE seq = ?");
+            if (!attempts) return SendOutcome::Retry;
+            attempts->bind(1, seq);
+            if (!attempts->run()) return SendOutcome::Retry;
+            if (!tx.commit()) return SendOutcome::Retry;
+        }
+        auto sealed = journal::sealRecord(rec, manifest.currentJournalKey()->publicKey,
+                                          [&](ByteView msg) { return sessions->sign(msg); });
+        if (!sealed) return SendOutcome::Retry;
+        send->set_journal_entry(str(sealed->serialize()));
+        auto resp = call(req);
+        if (!resp) return SendOutcome::Retry;
+        switch (resp->status()) {
+        case proto::STATUS_OK: {
+            const auto& r = resp->send_result();
+            Transaction tx(*db);
+            if (!tx.begin()) return SendOutcome::Retry;
+            auto del = db->cached("DELETE FROM outbox WHERE seq = ?");
+            if (!del) return SendOutcome::Retry;
+            del->bind(1, seq);
+            if (!del->run()) return SendOutcome::Retry;
+            auto up = db->cached("UPDATE messages SET state = ?, server_time_ms = ?, journal_seq = ? WHERE id = ?");
+            if (!up) return SendOutcome::Retry;
+            up->bind(1, std::int64_t(MessageState::Sent))
+                .bind(2, std::int64_t(r.server_time_ms()))
+                .bind(3, std::int64_t(r.journal_sequence()))
+                .bind(4, view(rec.message_id()));
+            if (!up->run()) return SendOutcome::Retry;
+            auto seen = db->cached("INSERT OR IGNORE INTO processed (id) VALUES (?)");
+            if (seen) {
+                seen->bind(1, view(rec.message_id()));
+                (void)seen->run();
+            }
+            if (!tx.commit()) return SendOutcome::Retry;
+            if (rec.type() != proto::RECEIPT)
+                emit({Event::Kind::Sent, conversation, hexId, {}, {}, {}, "journal_sequence=" + std::to_string(r.journal_sequence()),
+                      r.server_time_ms()});
+            return SendOutcome::Sent;
+        }
+        case proto::STATUS_CONFLICT:
+            // The device list changed (a device joined, left or was revoked): refetch, retry.
+            deviceCache.erase(conversation);
+            for (const auto& x : resp->device_mismatch().extra())
+                (void)sessions->store().deleteSession({x.user(), std::int32_t(x.device())});
+            continue;
+        case proto::STATUS_RATE_LIMITED:
+        case proto::STATUS_UNAVAILABLE:
+        case proto::STATUS_INTERNAL:
+            return SendOutcome::Retry;
+        default:
+            dropFromOutbox(MessageState::Failed, "relay refused the message: " + resp->error());
+            return SendOutcome::Failed;
+        }
+    }
+    return SendOutcome::Retry;
+}
+
+Result<std::string> Client::sendText(const std::string& conversation, const std::string& text) {
+    if (text.empty()) return fail(ErrorCode::InvalidArgument, "empty message");
+    if (text.size() > 64 * 1024) return fail(ErrorCode::InvalidArgument, "message too long (64 KiB at most)");
+    std::lock_guard lock(m->mutex);
+    if (m->acct.noticeRequired && !m->acct.noticeAccepted)
+        return fail(ErrorCode::InvalidArgument, "accept the recording notice before sending (this matter is journaled)");
+    auto conv = resolveConversation(conversation);
+    if (!conv) return conv;
+    auto rec = m->newRecord(*conv, proto::TEXT);
+    rec.set_body(text);
+    auto id = m->enqueue(std::move(rec), MessageKind::Text, true);
+    if (id) m->post([impl = m.get()] { impl->flushOutbox(); });
+    return id;
+}
+
+Result<std::string> Client::edit(const std::string& messageId, const std::string& text) {
+    if (text.empty()) return fail(ErrorCode::InvalidArgument, "empty message");
+    auto raw = rawId(messageId);
+    if (!raw) return raw;
+    std::lock_guard lock(m->mutex);
+    auto msg = message(messageId);
+    if (!msg) return tl::unexpected(msg.error());
+    if (!*msg) return fail(ErrorCode::NotFound, "no such message");
+    if ((*msg)->senderUser != m->acct.user) return fail(ErrorCode::InvalidArgument, "only your own messages can be edited");
+    if ((*msg)->retracted) return fail(ErrorCode::InvalidArgument, "the message was deleted");
+    if ((*msg)->kind != MessageKind::Text) return fail(ErrorCode::InvalidArgument, "only text messages can be edited");
+    auto rec = m->newRecord((*msg)->conversation, proto::EDIT);
+    rec.set_body(text);
+    rec.set_ref_message_id(*raw);
+    Transaction tx(*m->db);
+    if (auto r = tx.begin(); !r) return tl::unexpected(r.error());
+    auto id = m->enqueue(rec, MessageKind::System, false);
+    if (!id) return id;
+    // Applied locally at once (and on the other devices when they receive it).
+    proto::Envelope self;
+    self.set_server_time_ms(nowMs());
+    std::vector<Event> events;
+    if (auto r = m->apply(rec, self, events); !r) return tl::unexpected(r.error());
+    if (auto r = tx.commit(); !r) return tl::unexpected(r.error());
+    m->post([impl = m.get()] { impl->flushOutbox(); });
+    return id;
+}
+
+Result<std::string> Client::retract(const std::string& messageId) {
+    auto raw = rawId(messageId);
+    if (!raw) return raw;
+    std::lock_guard lock(m->mutex);
+    auto msg = message(messageId);
+    if (!msg) return tl::unexpected(msg.error());
+    if (!*msg) return fail(ErrorCode::NotFound, "no such message");
+    if ((*msg)->senderUser != m->acct.user) return fail(ErrorCode::InvalidArgument, "only your own messages can be deleted for everyone");
+    if ((*msg)->retracted) return fail(ErrorCode::InvalidArgument, "already deleted");
+    auto rec = m->newRecord((*msg)->conversation, proto::RETRACT);
+    rec.set_ref_message_id(*raw);
+    Transaction tx(*m->db);
+    if (auto r = tx.begin(); !r) return tl::unexpected(r.error());
+    auto id = m->enqueue(rec, MessageKind::System, false);
+    if (!id) return id;
+    proto::Envelope self;
+    self.set_server_time_ms(nowMs());
+    std::vector<Event> events;
+    if (auto r = m->apply(rec, self, events); !r) return tl::unexpected(r.error());
+    if (auto r = tx.commit(); !r) return tl::unexpected(r.error());
+    (void)m->db->exec("INSERT INTO messages_fts (messages_fts) VALUES ('optimize')");
+    m->post([impl = m.get()] { impl->flushOutbox(); });
+    return id;
+}
+
+Result<std::string> Client::react(const std::string& messageId, const std::string& emoji) {
+    auto raw = rawId(messageId);
+    if (!raw) return raw;
+    if (emoji.size() > 64) return fail(ErrorCode::InvalidArgument, "a reaction is one emoji");
+    std::lock_guard lock(m->mutex);
+    auto msg = message(messageId);
+    if (!msg) return tl::unexpected(msg.error());
+    if (!*msg) return fail(ErrorCode::NotFound, "no such message");
+    auto rec = m->newRecord((*msg)->conversation, proto::REACTION);
+    rec.set_body(emoji);
+    rec.set_ref_message_id(*raw);
+    Transaction tx(*m->db);
+    if (auto r = tx.begin(); !r) return tl::unexpected(r.error());
+    auto id = m->enqueue(rec, MessageKind::System, false);
+    if (!id) return id;
+    proto::Envelope self;
+    std::vector<Event> events;
+    if (auto r = m->apply(rec, self, events); !r) return tl::unexpected(r.error());
+    if (auto r = tx.commit(); !r) return tl::unexpected(r.error());
+    m->post([impl = m.get()] { impl->flushOutbox(); });
+    return id;
+}
+
+Result<void> Client::markRead(const std::string& conversation) {
+    std::lock_guard lock(m->mutex);
+    auto conv = resolveConversation(conversation);
+    if (!conv) return tl::unexpected(conv.error());
+    auto st = m->db->prepare("SELECT row, id FROM messages WHERE conversation = ? AND outgoing = 0 AND kind IN (0, 1) "
+                             "AND state = ? ORDER BY row DESC LIMIT 1");
+    if (!st) return tl::unexpected(st.error());
+    st->bind(1, std::string_view(*conv)).bind(2, std::int64_t(MessageState::Received));
+    auto row = st->step();
+    if (!row) return tl::unexpected(row.error());
+    if (!*row) return {};
+    std::int64_t last = st->columnInt(0);
+    std::string id = str(st->columnBlob(1));
+    auto cur = m->db->prepare("SELECT last_read_row FROM conversations WHERE id = ?");
+    if (!cur) return tl::unexpected(cur.error());
+    cur->bind(1, std::string_view(*conv));
+    auto crow = cur->step();
+    if (crow && *crow && cur->columnInt(0) >= last) return {};
+    Transaction tx(*m->db);
+    if (auto r = tx.begin(); !r) return r;
+    auto up = m->db->prepare("UPDATE conversations SET last_read_row = ? WHERE id = ?");
+    if (!up) return tl::unexpected(up.error());
+    up->bind(1, last).bind(2, std::string_view(*conv));
+    if (auto r = up->run(); !r) return r;
+    auto rec = m->newRecord(*conv, proto::RECEIPT);
+    rec.set_body("read");
+    rec.set_ref_message_id(id);
+    if (auto r = m->enqueue(std::move(rec), MessageKind::System, false); !r) return tl::unexpected(r.error());
+    if (auto r = tx.commit(); !r) return r;
+    m->post([impl = m.get()] { impl->flushOutbox(); });
+    return {};
+}
+
+Result<void> Client::acceptNotice() {
+    std::lock_guard lock(m->mutex);
+    if (!m->acct.noticeRequired) return {};
+    if (m->acct.noticeAccepted) return {};
+    auto st = m->db->prepare("SELECT id FROM conversations WHERE is_matter = 1 ORDER BY rowid LIMIT 1");
+    if (!st) return tl::unexpected(st.error());
+    auto row = st->step();
+    if (!row) return tl::unexpected(row.error());
+    if (!*row) return fail(ErrorCode::NotFound, "no matter to accept the notice for");
+    std::string conv = st->columnText(0);
+    Transaction tx(*m->db);
+    if (auto r = tx.begin(); !r) return r;
+    auto rec = m->newRecord(conv, proto::NOTICE_ACCEPTED);
+    rec.set_body("I understand that this conversation is recorded and journaled by the firm.");
+    if (auto r = m->enqueue(std::move(rec), MessageKind::Notice, true); !r) return tl::unexpected(r.error());
+    if (auto r = m->setAccount("notice_accepted_ms", view(std::to_string(nowMs()))); !r) return r;
+    if (auto r = tx.commit(); !r) return r;
+    m->acct.noticeAccepted = true;
+    m->post([impl = m.get()] { impl->flushOutbox(); });
+    return {};
+}
+
+Result<std::size_t> Client::outboxSize() {
+    std::lock_guard lock(m->mutex);
+    auto st = m->db->cached("SELECT count(*) FROM outbox WHERE held = 0");
+    if (!st) return tl::unexpected(st.error());
+    auto row = st->step();
+    if (!row) return tl::unexpected(row.error());
+    return std::size_t(st->columnInt(0));
+}
+
+// ---- attachments -------------------------------------------------------------------------------------
+
+Result<std::string> Client::sendAttachment(const std::string& conversation, const std::string& path,
+                                           const std::string& caption) {
+    {
+        std::lock_guard lock(m->mutex);
+        if (m->acct.noticeRequired && !m->acct.noticeAccepted)
+            return fail(ErrorCode::InvalidArgument, "accept the recording notice before sending (this matter is journaled)");
+    }
+    auto conv = resolveConversation(conversation);
+    if (!conv) return conv;
+    std::error_code ec;
+    auto size = fs::file_size(path, ec);
+    if (ec) return fail(ErrorCode::NotFound, "cannot read " + path);
+    if (size > kMaxAttachment) return fail(ErrorCode::InvalidArgument, "attachment too large (100 MiB at most)");
+    std::ifstream f(path, std::ios::binary);
+    if (!f) return fail(ErrorCode::NotFound, "cannot read " + path);
+    SecureBytes plain(size);
+    f.read(reinterpret_cast<char*>(plain.data()), std::streamsize(size));
+    if (!f) return fail(ErrorCode::Storage, "cannot read " + path);
+    SecureBytes key = crypto::randomSecret(32);
+    Bytes iv = crypto::randomBytes(12);
+    auto sealed = crypto::aesGcmSeal(key, iv, view(kAttachmentAad), plain);
+    if (!sealed) return tl::unexpected(sealed.error());
+    std::string blob = str(iv) + str(*sealed);
+    auto digest = crypto::sha256(view(blob));
+    auto id = RelayConnection::uploadBlob(m->endpoint, m->creds, blob);
+    if (!id) return tl::unexpected(id.error());
+    // Keep our own copy (still encrypted) so that this device can open it without a download.
+    {
+        std::ofstream out(m->paths.blobs() + "/" + *id, std::ios::binary);
+        out.write(blob.data(), std::streamsize(blob.size()));
+    }
+    std::lock_guard lock(m->mutex);
+    auto rec = m->newRecord(*conv, proto::ATTACHMENT);
+    rec.set_body(caption);
+    auto* a = rec.add_attachments();
+    a->set_blob_id(str(*fromHex(*id)));
+    a->set_key(str(key));
+    a->set_digest(str(ByteView(digest.data(), digest.size())));
+    a->set_size(size);
+    a->set_file_name(fs::path(path).filename().string());
+    a->set_mime_type("application/octet-stream");
+    auto out = m->enqueue(std::move(rec), MessageKind::Attachment, true);
+    if (out) m->post([impl = m.get()] { impl->flushOutbox(); });
+    return out;
+}
+
+Result<void> Client::saveAttachment(const std::string& messageId, std::size_t index, const std::string& outPath) {
+    auto raw = rawId(messageId);
+    if (!raw) return tl::unexpected(raw.error());
+    proto::AttachmentList list;
+    {
+        std::lock_guard lock(m->mutex);
+        auto st = m->db->prepare("SELECT attachments, retracted_ms FROM messages WHERE id = ?");
+        if (!st) return tl::unexpected(st.error());
+        st->bind(1, view(*raw));
+        auto row = st->step();
+        if (!row) return tl::unexpected(row.error());
+        if (!*row) return fail(ErrorCode::NotFound, "no such message");
+        if (st->columnInt(1)) return fail(ErrorCode::NotFound, "the message was deleted");
+        Bytes b = st->columnBlob(0);
+        list.ParseFromArray(b.data(), int(b.size()));
+    }
+    if (index >= std::size_t(list.items_size())) return fail(ErrorCode::NotFound, "no such attachment");
+    const auto& a = list.items(int(index));
+    const std::string idHex = toHex(view(a.blob_id()));
+    const std::string local = m->paths.blobs() + "/" + idHex;
+    std::string blob;
+    if (std::ifstream in(local, std::ios::binary); in) {
+        blob.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    } else {
+        auto got = RelayConnection::downloadBlob(m->endpoint, m->creds, idHex, a.size() + 64);
+        if (!got) return tl::unexpected(got.error());
+        blob = std::move(*got);
+    }
+    auto digest = crypto::sha256(view(blob));
+    if (!constantTimeEqual(ByteView(digest.data(), digest.size()), view(a.digest())))
+        return fail(ErrorCode::AuthFailed, "the attachment does not match its digest (tampered or damaged)");
+    if (blob.size() < 12 + 16) return fail(ErrorCode::Malformed, "attachment too short");
+    auto plain = crypto::aesGcmOpen(view(a.key()), ByteView(reinterpret_cast<const std::uint8_t*>(blob.data()), 12),
+                                    view(kAttachmentAad),
+                                    ByteView(reinterpret_cast<const std::uint8_t*>(blob.data()) + 12, blob.size() - 12));
+    if (!plain) return fail(ErrorCode::AuthFailed, "the attachment does not decrypt");
+    if (!fs::exists(local)) {
+        std::ofstream out(local, std::ios::binary);
+        out.write(blob.data(), std::streamsize(blob.size()));
+    }
+    std::ofstream out(outPath, std::ios::binary | std::ios::trunc);
+    if (!out) return fail(ErrorCode::Storage, "cannot write " + outPath);
+    out.write(reinterpret_cast<const char*>(plain->data()), std::streamsize(plain->size()));
+    if (!out) return fail(ErrorCode::Storage, "cannot write " + outPath);
+    return {};
+}
+
+// ---- receive -----------------------------------------------------------------------------------------
+
+void Client::Impl::acknowledge(std::uint64_t queueId) {
+    auto c = connection();
+    if (!c) return;
+    proto::Request req;
+    req.mutable_acknowledge()->add_queue_ids(queueId);
+    c->request(req, [](proto::Response) {});
+}
+
+void Client::Impl::onEnvelope(const proto::Envelope& e) {
+    if (wiped) return;
+    std::vector<Event> events;
+    {
+        std::lock_guard lock(mutex);
+        const auto& sender = e.sender();
+        const std::string senderText = sender.user() + "/" + std::to_string(sender.device());
+        // At-least-once delivery: an envelope whose message we already stored is only acknowledged.
+        {
+            auto st = db->cached("SELECT 1 FROM processed WHERE id = ?");
+            if (st) {
+                st->bind(1, view(e.message_id()));
+                auto row = st->step();
+                if (row && *row) {
+                    acknowledge(e.queue_id());
+                    return;
+                }
+            }
+        }
+        Transaction tx(*db);
+        if (!tx.begin()) return;  // storage trouble: not acknowledged, redelivered later
+        signal::CipherMessage msg{signal::CipherMessage::Type(e.type()), toBytes(view(e.body()))};
+        auto plain = sessions->decrypt({sender.user(), std::int32_t(sender.device())}, msg);
+        if (!plain) {
+            db->rollback();
+            if (plain.error().code == ErrorCode::UntrustedIdentity) {
+                // A known device presents a new identity key: hold everything from it until the
+                // user accepts the new safety number; keep the envelope queued on the relay.
+                auto up = db->cached("INSERT INTO contacts (user, changed) VALUES (?, 1) ON CONFLICT (user) DO UPDATE SET changed = 1");
+                if (up) {
+                    up->bind(1, std::string_view(sender.user()));
+                    (void)up->run();
+                }
+                emit({Event::Kind::SafetyNumberChanged, e.conversation_id(), {}, {}, sender.user(), {},
+                      "identity key of " + senderText + " changed"});
+                return;
+            }
+            if (plain.error().code != ErrorCode::Duplicate) {
+                (void)systemMessage(e.conversation_id(), "A message from " + sender.user() + " could not be decrypted.");
+                emit({Event::Kind::Undecryptable, e.conversation_id(), hexOf(e.message_id()), {}, senderText, {},
+                      plain.error().message});
+            }
+            acknowledge(e.queue_id());
+            return;
+        }
+        proto::JournalRecord rec;
+        bool ok = rec.ParseFromArray(plain->data(), int(plain->size())) && rec.message_id() == e.message_id() &&
+                  rec.conversation_id() == e.conversation_id() && rec.sender().user() == sender.user() &&
+                  rec.sender().device() == sender.device();
+        if (!ok) {
+            // A payload that contradicts its envelope is dropped (the session still advances).
+            (void)systemMessage(e.conversation_id(), "A malformed message from " + sender.user() + " was dropped.");
+            auto seen = db->cached("INSERT OR IGNORE INTO processed (id) VALUES (?)");
+            if (seen) {
+                seen->bind(1, view(e.message_id()));
+                (void)seen->run();
+            }
+            if (tx.commit()) acknowledge(e.queue_id());
+            emit({Event::Kind::Undecryptable, e.conversation_id(), hexOf(e.message_id()), {}, senderText, {}, "malformed payload"});
+            return;
+        }
+        noteIdentities(sender.user(), nullptr);
+        // ES-08: the relay stamped the commitment from the journal header; what we decrypted
+        // must open it, or the sender journaled something else than it showed us.
+        if (!journal::commitmentOpens(view(e.commitment()), view(rec.commit_key()), journal::commitContentOf(rec))) {
+            auto mismatch = rec;
+            mismatch.set_body("");
+            mismatch.clear_attachments();
+            (void)insertMessage(mismatch, MessageKind::Mismatch, false, MessageState::Mismatch, e.server_time_ms(),
+                                e.journal_sequence(), "");
+            auto digest = crypto::sha256(view(rec.body()));
+            auto report = newRecord(rec.conversation_id(), proto::MISMATCH_REPORT);
+            report.set_ref_message_id(rec.message_id());
+            report.set_body("{\"message_id\":\"" + hexOf(rec.message_id()) + "\",\"sender\":\"" + jsonEscape(senderText) +
+                            "\",\"journal_sequence\":" + std::to_string(e.journal_sequence()) + ",\"commitment\":\"" +
+                            hexOf(e.commitment()) + "\",\"received_body_sha256\":\"" +
+                            toHex(ByteView(digest.data(), digest.size())) + "\"}");
+            (void)enqueue(std::move(report), MessageKind::System, false);
+            auto seen = db->cached("INSERT OR IGNORE INTO processed (id) VALUES (?)");
+            if (seen) {
+                seen->bind(1, view(e.message_id()));
+                (void)seen->run();
+            }
+            if (!tx.commit()) return;
+            acknowledge(e.queue_id());
+            emit({Event::Kind::JournalMismatch, rec.conversation_id(), hexOf(rec.message_id()), {}, senderText, {},
+                  "the message does not match what its sender journaled; it is withheld and reported"});
+            return;
+        }
+        if (auto r = apply(rec, e, events); !r) return;  // rolled back; redelivered later
+        auto seen = db->cached("INSERT OR IGNORE INTO processed (id) VALUES (?)");
+        if (!seen) return;
+        seen->bind(1, view(e.message_id()));
+        if (!seen->run()) return;
+        if (!tx.commit()) return;
+        // Acknowledge only once the message is durable here (the queued copy may go now).
+        acknowledge(e.queue_id());
+        if ((rec.type() == proto::TEXT || rec.type() == proto::ATTACHMENT) && sender.user() != acct.user)
+            pendingDelivered[rec.conversation_id()] = rec.message_id();
+    }
+    for (auto& ev : events) emit(ev);
+}
+
+// Applies a record (received, or made here for edits and retractions) inside the caller's
+// transaction. `e` gives the server time and journal sequence of received ones.
+Result<void> Client::Impl::apply(const proto::JournalRecord& rec, const proto::Envelope& e, std::vector<Event>& events) {
+    const std::string senderText = rec.sender().user() + "/" + std::to_string(rec.sender().device());
+    const bool mine = rec.sender().user() == acct.user;
+    {
+        auto known = db->cached("INSERT OR IGNORE INTO conversations (id) VALUES (?)");
+        if (!known) return tl::unexpected(known.error());
+        known->bind(1, std::string_view(rec.conversation_id()));
+        if (auto r = known->run(); !r) return r;
+    }
+    auto refMessage = [&](const std::string& ref) -> Result<std::optional<std::pair<std::string, bool>>> {
+        auto st = db->cached("SELECT sender_user, retracted_ms FROM messages WHERE id = ? AND conversation = ?");
+        if (!st) return tl::unexpected(st.error());
+        st->bind(1, view(ref)).bind(2, std::string_view(rec.conversation_id()));
+        auto row = st->step();
+        if (!row) return tl::unexpected(row.error());
+        if (!*row) return std::optional<std::pair<std::string, bool>>();
+        return std::optional<std::pair<std::string, bool>>(std::pair{st->columnText(0), st->columnInt(1) != 0});
+    };
+    Event ev{Event::Kind::Message, rec.conversation_id(), hexOf(rec.message_id()), hexOf(rec.ref_message_id()), senderText,
+             rec.body(), {}, e.server_time_ms()};
+    switch (rec.type()) {
+    case proto::TEXT:
+    case proto::ATTACHMENT:
+    case proto::NOTICE_ACCEPTED: {
+        std::string body = rec.body();
+        if (rec.type() == proto::NOTICE_ACCEPTED)
+            body = mine ? "You accepted the recording notice" : rec.sender().user() + " accepted the recording notice";
+        auto r = insertMessage(rec, kindOfRecord(rec.type()), mine, mine ? MessageState::Sent : MessageState::Received,
+                               e.server_time_ms(), e.journal_sequence(), body);
+        if (!r) return r;
+        if (rec.type() == proto::ATTACHMENT && rec.attachments_size()) ev.detail = rec.attachments(0).file_name();
+        if (rec.type() == proto::NOTICE_ACCEPTED) ev.detail = "notice_accepted";
+        events.push_back(ev);
+        return {};
+    }
+    case proto::EDIT:
+    case proto::RETRACT: {
+        auto ref = refMessage(rec.ref_message_id());
+        if (!ref) return tl::unexpected(ref.error());
+        // Only the author (any of their devices) may edit or retract a message.
+        if (!*ref || (*ref)->first != rec.sender().user() || (*ref)->second) return {};
+        if (rec.type() == proto::EDIT) {
+            auto save = db->cached("INSERT INTO edits (message, edited_ms, old_body) SELECT id, ?, body FROM messages WHERE id = ?");
+            if (!save) return tl::unexpected(save.error());
+            save->bind(1, std::int64_t(e.server_time_ms() ? e.server_time_ms() : nowMs())).bind(2, view(rec.ref_message_id()));
+            if (auto r = save->run(); !r) return r;
+            auto up = db->cached("UPDATE messages SET body = ?, edited_ms = ? WHERE id = ?");
+            if (!up) return tl::unexpected(up.error());
+            up->bind(1, std::string_view(rec.body()))
+                .bind(2, std::int64_t(e.server_time_ms() ? e.server_time_ms() : nowMs()))
+                .bind(3, view(rec.ref_message_id()));
+            if (auto r = up->run(); !r) return r;
+            ev.kind = Event::Kind::Edited;
+        } else {
+            // Delete for everyone: the text, its earlier versions, reactions and the local
+            // attachment copies go; a placeholder row stays. The journal keeps the original.
+            auto att = db->cached("SELECT attachments FROM messages WHERE id = ?");
+            if (att) {
+                att->bind(1, view(rec.ref_message_id()));
+                auto row = att->step();
+                if (row && *row) {
+                    Bytes b = att->columnBlob(0);
+                    proto::AttachmentList list;
+                    if (list.ParseFromArray(b.data(), int(b.size())))
+                        for (const auto& a : list.items()) {
+                            std::error_code ec;
+                            fs::remove(paths.blobs() + "/" + toHex(view(a.blob_id())), ec);
+                        }
+                }
+            }
+            for (const char* sql : {"DELETE FROM edits WHERE message = ?", "DELETE FROM reactions WHERE message = ?"}) {
+                auto del = db->cached(sql);
+                if (!del) return tl::unexpected(del.error());
+                del->bind(1, view(rec.ref_message_id()));
+                if (auto r = del->run(); !r) return r;
+            }
+            auto up = db->cached("UPDATE messages SET body = '', attachments = NULL, retracted_ms = ?, retracted_by = ? WHERE id = ?");
+            if (!up) return tl::unexpected(up.error());
+            up->bind(1, std::int64_t(e.server_time_ms() ? e.server_time_ms() : nowMs()))
+                .bind(2, std::string_view(rec.sender().user()))
+                .bind(3, view(rec.ref_message_id()));
+            if (auto r = up->run(); !r) return r;
+            ev.kind = Event::Kind::Retracted;
+            ev.text.clear();
+        }
+        events.push_back(ev);
+        return {};
+    }
+    case proto::REACTION: {
+        auto ref = refMessage(rec.ref_message_id());
+        if (!ref) return tl::unexpected(ref.error());
+        if (!*ref || (*ref)->second) return {};
+        auto st = rec.body().empty() ? db->cached("DELETE FROM reactions WHERE message = ? AND user = ?")
+                                     : db->cached("INSERT INTO reactions (message, user, emoji) VALUES (?, ?, ?) "
+                                                  "ON CONFLICT (message, user) DO UPDATE SET emoji = excluded.emoji");
+        if (!st) return tl::unexpected(st.error());
+        st->bind(1, view(rec.ref_message_id())).bind(2, std::string_view(rec.sender().user()));
+        if (!rec.body().empty()) st->bind(3, std::string_view(rec.body()));
+        if (auto r = st->run(); !r) return r;
+        ev.kind = Event::Kind::Reaction;
+        events.push_back(ev);
+        return {};
+    }
+    case proto::RECEIPT: {
+        int kind = rec.body() == "read" ? kRead : rec.body() == "delivered" ? kDelivered : 0;
+        if (!kind) return {};
+        auto t = db->cached("SELECT server_time_ms FROM messages WHERE id = ?");
+        if (!t) return tl::unexpected(t.error());
+        t->bind(1, view(rec.ref_message_id()));
+        auto row = t->step();
+        if (!row) return tl::unexpected(row.error());
+        if (!*row) return {};
+        std::int64_t upTo = t->columnInt(0);
+        (*t)->reset();
+        auto st = db->cached("INSERT INTO receipts (conversation, user, kind, up_to_ms) VALUES (?, ?, ?, ?) "
+                             "ON CONFLICT (conversation, user, kind) DO UPDATE SET up_to_ms = max(up_to_ms, excluded.up_to_ms)");
+        if (!st) return tl::unexpected(st.error());
+        st->bind(1, std::string_view(rec.conversation_id()))
+            .bind(2, std::string_view(rec.sender().user()))
+            .bind(3, std::int64_t(kind))
+            .bind(4, upTo);
+        if (auto r = st->run(); !r) return r;
+        if (mine && kind == kRead) {
+            // Read on another of our devices: read here too.
+            auto up = db->cached("UPDATE conversations SET last_read_row = max(last_read_row, "
+                                 "(SELECT coalesce(max(row), 0) FROM messages WHERE conversation = ? AND server_time_ms <= ?)) WHERE id = ?");
+            if (up) {
+                up->bind(1, std::string_view(rec.conversation_id())).bind(2, upTo).bind(3, std::string_view(rec.conversation_id()));
+                (void)up->run();
+            }
+        }
+        ev.kind = Event::Kind::Receipt;
+        ev.text.clear();
+        ev.detail = rec.body();
+        events.push_back(ev);
+        return {};
+    }
+    case proto::MISMATCH_REPORT: {
+        if (mine) return {};
+        auto r = systemMessage(rec.conversation_id(), rec.sender().user() + "'s device reported a message whose journal copy does not match.");
+        if (!r) return r;
+        ev.kind = Event::Kind::JournalMismatch;
+        ev.detail = "reported by " + senderText;
+        events.push_back(ev);
+        return {};
+    }
+    case proto::SAFETY_NUMBER_ACCEPTED:
+    case proto::MEMBERSHIP:
+    default:
+        return {};  // journaled for compliance; nothing to show
+    }
+}
+
+void Client::Impl::handleWipe(const std::string& bytes) {
+    auto cmd = journal::WipeCommand::parse(view(bytes));
+    // Only a command signed by the relay key in the firm manifest, addressed to this very device.
+    if (!manifestOk || !cmd || !cmd->verify(manifest.relayPublicKey, acct.user, acct.device)) {
+        log::write(log::Level::Warn, "client.wipe_refused", {{"reason", "bad signature or not for this device"}});
+        return;
+    }
+    std::lock_guard lock(mutex);
+    wiped = true;
+    {
+        std::lock_guard c(connMutex);
+        if (conn) conn->close();
+    }
+    sessions.reset();
+    store.reset();
+    db.reset();
+    eraseProfile(paths);
+    emit({Event::Kind::Wiped, {}, {}, {}, {}, {}, "the firm erased this device"});
+    syncCv.notify_all();
+}
+
+// ---- queries ---------------------------------------------------------------------------------------
+
+MessageState Client::Impl::outgoingState(const std::string& conversation, std::uint64_t serverTimeMs, MessageState stored) {
+    if (stored != MessageState::Sent || !serverTimeMs) return stored;
+    auto others = members(conversation);
+    others.erase(std::remove(others.begin(), others.end(), acct.user), others.end());
+    if (others.empty()) return stored;
+    auto st = db->cached("SELECT user, max(CASE WHEN kind = 1 THEN up_to_ms END), max(CASE WHEN kind = 2 THEN up_to_ms END) "
+                         "FROM receipts WHERE conversation = ? GROUP BY user");
+    if (!st) return stored;
+    st->bind(1, std::string_view(conversation));
+    std::map<std::string, std::pair<std::int64_t, std::int64_t>> r;
+    while (true) {
+        auto row = st->step();
+        if (!row || !*row) break;
+        r[st->columnText(0)] = {st->columnIsNull(1) ? 0 : st->columnInt(1), st->columnIsNull(2) ? 0 : st->columnInt(2)};
+    }
+    bool allRead = true, allDelivered = true;
+    for (auto& u : others) {
+        auto it = r.find(u);
+        std::int64_t d = it == r.end() ? 0 : std::max(it->second.first, it->second.second);
+        std::int64_t rd = it == r.end() ? 0 : it->second.second;
+        if (rd < std::int64_t(serverTimeMs)) allRead = false;
+        if (d < std::int64_t(serverTimeMs)) allDelivered = false;
+    }
+    return allRead ? MessageState::Read : allDelivered ? MessageState::Delivered : stored;
+}
+
+Result<std::vector<MessageView>> Client::Impl::readMessages(const std::string& where,
+                                                            const std::function<void(storage::Statement&)>& bind) {
+    auto st = db->prepare(
+        "SELECT m.row, m.id, m.conversation, m.sender_user, m.sender_device, m.outgoing, m.kind, m.body, m.attachments, "
+        "m.client_time_ms, m.server_time_ms, m.journal_seq, m.state, m.edited_ms, m.retracted_ms, m.retracted_by "
+        "FROM messages m " + where);
+    if (!st) return tl::unexpected(st.error());
+    bind(*st);
+    std::vector<MessageView> out;
+    while (true) {
+        auto row = st->step();
+        if (!row) return tl::unexpected(row.error());
+        if (!*row) break;
+        MessageView v;
+        v.rowId = st->columnInt(0);
+        v.id = toHex(st->columnBlob(1));
+        v.conversation = st->columnText(2);
+        v.senderUser = st->columnText(3);
+        v.senderDevice = std::uint32_t(st->columnInt(4));
+        v.outgoing = st->columnInt(5) != 0;
+        v.kind = MessageKind(st->columnInt(6));
+        v.body = st->columnText(7);
+        Bytes att = st->columnBlob(8);
+        if (!att.empty()) {
+            proto::AttachmentList list;
+            if (list.ParseFromArray(att.data(), int(att.size())))
+                for (const auto& a : list.items()) {
+                    std::error_code ec;
+                    v.attachments.push_back({a.file_name(), a.mime_type(), a.size(),
+                                             fs::exists(paths.blobs() + "/" + toHex(view(a.blob_id())), ec)});
+                }
+        }
+        v.clientTimeMs = std::uint64_t(st->columnInt(9));
+        v.serverTimeMs = std::uint64_t(st->columnInt(10));
+        v.journalSequence = std::uint64_t(st->columnInt(11));
+        v.state = MessageState(st->columnInt(12));
+        v.edited = st->columnInt(13) != 0;
+        v.retracted = st->columnInt(14) != 0;
+        v.retractedBy = st->columnText(15);
+        out.push_back(std::move(v));
+    }
+    for (auto& v : out) {
+        if (v.outgoing) v.state = outgoingState(v.conversation, v.serverTimeMs, v.state);
+        auto rs = db->cached("SELECT user, emoji FROM reactions WHERE message = ? ORDER BY user");
+        if (!rs) continue;
+        auto raw = fromHex(v.id);
+        rs->bind(1, ByteView(*raw));
+        while (true) {
+            auto row = rs->step();
+            if (!row || !*row) break;
+            v.reactions.emplace_back(rs->columnText(0), rs->columnText(1));
+        }
+    }
+    return out;
+}
+
+Result<std::vector<MessageView>> Client::history(const std::string& conversation, std::size_t limit, std::int64_t beforeRowId) {
+    std::lock_guard lock(m->mutex);
+    auto conv = resolveConversation(conversation);
+    if (!conv) return tl::unexpected(conv.error());
+    auto out = m->readMessages("WHERE m.conversation = ? AND m.row < ? ORDER BY m.row DESC LIMIT ?", [&](storage::Statement& st) {
+        st.bind(1, std::string_view(*conv))
+            .bind(2, beforeRowId > 0 ? beforeRowId : std::numeric_limits<std::int64_t>::max())
+            .bind(3, std::int64_t(limit));
+    });
+    if (out) std::reverse(out->begin(), out->end());
+    return out;
+}
+
+Result<std::optional<MessageView>> Client::message(const std::string& messageId) {
+    auto raw = rawId(messageId);
+    if (!raw) return tl::unexpected(raw.error());
+    std::lock_guard lock(m->mutex);
+    auto out = m->readMessages("WHERE m.id = ?", [&](storage::Statement& st) { st.bind(1, view(*raw)); });
+    if (!out) return tl::unexpected(out.error());
+    if (out->empty()) return std::optional<MessageView>();
+    return std::optional<MessageView>(std::move(out->front()));
+}
+
+Result<std::vector<MessageView>> Client::search(const std::string& query, std::size_t limit) {
+    if (query.empty()) return std::vector<MessageView>();
+    std::lock_guard lock(m->mutex);
+    // The query is quoted as one FTS5 string per word, so that user input is never FTS syntax.
+    std::string fts;
+    std::size_t i = 0;
+    while (i < query.size()) {
+        while (i < query.size() && query[i] == ' ') ++i;
+        std::size_t j = i;
+        while (j < query.size() && query[j] != ' ') ++j;
+        if (j > i) {
+            std::string word = query.substr(i, j - i), quoted = "\"";
+            for (char c : word) {
+                if (c == '"') quoted += "\"\"";
+                else quoted.push_back(c);
+            }
+            quoted += "\"";
+            if (!fts.empty()) fts += " ";
+            fts += quoted;
+        }
+        i = j;
+    }
+    if (fts.empty()) return std::vector<MessageView>();
+    return m->readMessages("JOIN messages_fts f ON f.rowid = m.row WHERE messages_fts MATCH ? AND m.retracted_ms = 0 "
+                           "ORDER BY m.row DESC LIMIT ?",
+                           [&](storage::Statement& st) { st.bind(1, std::string_view(fts)).bind(2, std::int64_t(limit)); });
+}
+
+}  // namespace verbatim::client

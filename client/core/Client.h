@@ -1,0 +1,207 @@
+#pragma once
+/// @file Client.h
+/// The Verbatim client core (no Qt): one profile (an encrypted SQLCipher database unlocked by the
+/// user's passphrase), the Signal sessions of this device, the message store with full-text
+/// search, a durable outbox, and the connection to the relay (Beast over TLS on its own thread,
+/// reconnecting with backoff). The Qt app and verbatim-cli are thin layers over this class.
+///
+/// Threading: public methods may be called from any thread; they serialise on one mutex.
+/// Incoming frames are handled on the client's worker thread, which also runs the event
+/// callback: keep it short (the Qt layer queues onto the GUI thread).
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/Result.h"
+
+namespace verbatim::client {
+
+enum class MessageKind { Text, Attachment, System, Notice, Mismatch };
+
+/// Where an outgoing message is, or that a message was received.
+enum class MessageState {
+    Queued,      ///< in the outbox, not yet accepted by the relay
+    Sent,        ///< the relay stored it (journal sequence known)
+    Delivered,   ///< every other member's device stored it
+    Read,        ///< every other member read it
+    Received,    ///< incoming
+    Blocked,     ///< held: a participant's safety number changed and was not yet accepted
+    Failed,      ///< refused by the relay for good (see the event's detail)
+    Mismatch,    ///< incoming whose content does not open the journal commitment: not shown
+};
+const char* stateName(MessageState s);
+const char* kindName(MessageKind k);
+
+struct AttachmentInfo {
+    std::string fileName, mimeType;
+    std::uint64_t size = 0;
+    bool downloaded = false;
+};
+
+struct MessageView {
+    std::int64_t rowId = 0;          ///< local order
+    std::string id;                  ///< message id, 32 hex
+    std::string conversation;
+    std::string senderUser;
+    std::uint32_t senderDevice = 0;
+    bool outgoing = false;
+    MessageKind kind = MessageKind::Text;
+    std::string body;                ///< empty when retracted or withheld (mismatch)
+    std::vector<AttachmentInfo> attachments;
+    std::uint64_t clientTimeMs = 0, serverTimeMs = 0, journalSequence = 0;
+    MessageState state = MessageState::Received;
+    bool edited = false;
+    bool retracted = false;
+    std::string retractedBy;
+    std::vector<std::pair<std::string, std::string>> reactions;  ///< (user, emoji)
+};
+
+struct ConversationView {
+    std::string id, title;
+    bool isMatter = false;
+    std::vector<std::string> members;
+    std::uint64_t unread = 0;
+    std::string lastMessage;         ///< preview
+    std::uint64_t lastTimeMs = 0;
+};
+
+struct Account {
+    std::string user, displayName, role;  ///< role: client, lawyer, supervisor, compliance, admin
+    std::uint32_t device = 0;
+    std::string relay;                    ///< HOST:PORT
+    std::string firmName, firmFingerprint;
+    bool noticeRequired = false;          ///< joined by invite: the recording notice applies
+    bool noticeAccepted = false;
+};
+
+/// Something that happened, for the UI and `verbatim-cli sync` (one JSON line each).
+struct Event {
+    enum class Kind {
+        Message,              ///< a new message (incoming, or sent from another own device)
+        Edited,
+        Retracted,
+        Reaction,
+        Receipt,              ///< delivered / read state of own messages changed
+        Sent,                 ///< the relay accepted an outgoing message
+        SendFailed,
+        ConversationChanged,
+        SafetyNumberChanged,
+        JournalMismatch,      ///< a received message did not open its journal commitment
+        Undecryptable,
+        Connected,
+        Disconnected,
+        Synced,               ///< the offline queue was drained
+        Revoked,              ///< the relay refused this device (revoked)
+        Wiped,                ///< the firm wiped this device: the profile is gone
+    };
+    Kind kind;
+    std::string conversation;
+    std::string messageId;   ///< hex
+    std::string refId;       ///< hex: the message an edit, retraction or reaction refers to
+    std::string sender;      ///< user/device
+    std::string text;
+    std::string detail;
+    std::uint64_t serverTimeMs = 0;
+    std::string json() const;
+};
+const char* eventName(Event::Kind k);
+
+struct JoinOptions {
+    std::string displayName;
+    std::string platform = "cli";
+    std::string appVersion = "0.1.0";
+    bool acceptNotice = false;   ///< accept the recording notice now (invite links)
+};
+
+class Client {
+public:
+    using EventHandler = std::function<void(const Event&)>;
+
+    /// Creates a profile in `dir` (which must not hold one) by redeeming an enrollment or invite
+    /// link. The firm manifest returned by the relay must be signed by the root key whose
+    /// fingerprint the link carries, else nothing is kept.
+    [[nodiscard]] static Result<std::unique_ptr<Client>> join(const std::string& dir, std::string_view passphrase,
+                                                              std::string_view link, const JoinOptions& options);
+    /// Opens an existing profile. A wrong passphrase fails with ErrorCode::WrongKey and changes
+    /// nothing.
+    [[nodiscard]] static Result<std::unique_ptr<Client>> open(const std::string& dir, std::string_view passphrase);
+    static bool profileExists(const std::string& dir);
+    ~Client();
+
+    Account account();
+    void setEventHandler(EventHandler handler);
+
+    // ---- connection ---------------------------------------------------------------------------
+    /// Connects in the background and keeps reconnecting (backoff 0.25 s .. 30 s) until stop().
+    void start();
+    void stop();
+    bool isConnected() const;
+    /// Waits until the relay's offline queue was drained on the current connection and the
+    /// outbox is empty (or nothing more can be sent now); false on timeout.
+    bool waitUntilSynced(std::chrono::milliseconds timeout);
+    /// Waits until the outbox holds nothing that can be sent now; false on timeout.
+    bool waitForOutbox(std::chrono::milliseconds timeout);
+
+    // ---- onboarding ---------------------------------------------------------------------------
+    /// Accepts the recording notice (journaled as a NOTICE_ACCEPTED message in the matter).
+    [[nodiscard]] Result<void> acceptNotice();
+
+    // ---- conversations ----------------------------------------------------------------------
+    [[nodiscard]] Result<std::vector<ConversationView>> conversations();
+    /// Creates a matter (or direct chat) on the relay; returns its id.
+    [[nodiscard]] Result<std::string> createConversation(const std::string& title, bool isMatter,
+                                                         const std::vector<std::string>& members);
+    /// An invite link for a client to join the matter `title` (created if needed). Lawyers and
+    /// supervisors only.
+    [[nodiscard]] Result<std::string> createInvite(const std::string& matterTitle);
+    /// Resolves a conversation id or a title (exact) to an id.
+    [[nodiscard]] Result<std::string> resolveConversation(const std::string& idOrTitle);
+
+    // ---- messages -----------------------------------------------------------------------------
+    /// Queues a text message; returns its id (hex). Sending continues in the background.
+    [[nodiscard]] Result<std::string> sendText(const std::string& conversation, const std::string& text);
+    /// Encrypts and uploads a file, then queues the message.
+    [[nodiscard]] Result<std::string> sendAttachment(const std::string& conversation, const std::string& path,
+                                                     const std::string& caption = {});
+    [[nodiscard]] Result<std::string> edit(const std::string& messageId, const std::string& text);
+    /// Delete for everyone: the message disappears from every device; the journal keeps it.
+    [[nodiscard]] Result<std::string> retract(const std::string& messageId);
+    /// An empty emoji removes this user's reaction.
+    [[nodiscard]] Result<std::string> react(const std::string& messageId, const std::string& emoji);
+    /// Marks the conversation read and tells the other members (read receipt).
+    [[nodiscard]] Result<void> markRead(const std::string& conversation);
+    /// Downloads (if needed), checks and decrypts attachment `index` of a message into `outPath`.
+    [[nodiscard]] Result<void> saveAttachment(const std::string& messageId, std::size_t index,
+                                              const std::string& outPath);
+
+    /// Messages of a conversation, oldest first: at most `limit` before `beforeRowId` (0: latest).
+    [[nodiscard]] Result<std::vector<MessageView>> history(const std::string& conversation, std::size_t limit = 200,
+                                                           std::int64_t beforeRowId = 0);
+    [[nodiscard]] Result<std::optional<MessageView>> message(const std::string& messageId);
+    /// Full-text search over this device's messages (FTS5 syntax); newest first.
+    [[nodiscard]] Result<std::vector<MessageView>> search(const std::string& query, std::size_t limit = 100);
+    /// Messages waiting in the outbox.
+    [[nodiscard]] Result<std::size_t> outboxSize();
+
+    // ---- safety numbers -----------------------------------------------------------------------
+    struct SafetyNumber {
+        std::string digits;          ///< 60 digits
+        bool changed = false;        ///< changed since last accepted: sending to this user is held
+        std::size_t devices = 0;     ///< identity keys of the other user covered
+    };
+    [[nodiscard]] Result<SafetyNumber> safetyNumber(const std::string& user);
+    /// Accepts a changed safety number: held messages are sent again; the acceptance is journaled.
+    [[nodiscard]] Result<void> acceptSafetyNumber(const std::string& user);
+
+    struct Impl;
+
+private:
+    Client();
+    std::unique_ptr<Impl> m;
+};
+
+}  // namespace verbatim::client

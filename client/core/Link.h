@@ -1,0 +1,27 @@
+#pragma once
+/// @file Link.h
+/// Enrollment and invite links:
+///   verbatim://enroll?relay=HOST:PORT&token=T&firm=FINGERPRINT[&tls=PIN]
+///   verbatim://join?relay=HOST:PORT&token=T&firm=FINGERPRINT[&tls=PIN]
+/// and the web form https://HOST[:PORT]/join#relay=...&token=... whose parameters sit in the
+/// fragment (never sent to a server, so never logged). The token is a secret: never log a link.
+
+#include <string>
+
+#include "common/Result.h"
+
+namespace verbatim::client {
+
+struct Link {
+    enum class Kind { Enroll, Join };
+    Kind kind = Kind::Join;
+    std::string host;
+    std::uint16_t port = 0;
+    std::string token;        ///< 32 hex digits
+    std::string firm;         ///< firm root fingerprint (32 hex digits) the client pins
+    std::string tlsPin;       ///< SHA-256 of the relay certificate (64 hex), empty for CA-issued
+};
+
+[[nodiscard]] Result<Link> parseLink(std::string_view text);
+
+}  // namespace verbatim::client
