@@ -1,1 +1,372 @@
-int main(){}
+// verbatim-cli: the headless Verbatim client. See README "verbatim-cli" for every command and
+// its output format (stable: scripts and the end-to-end tests parse it).
+
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <mutex>
+#include <set>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <termios.h>
+#include <thread>
+#include <unistd.h>
+
+#include "client/core/Client.h"
+
+using namespace verbatim;
+using namespace verbatim::client;
+
+namespace {
+
+constexpr int kExitError = 1;
+constexpr int kExitUsage = 2;
+constexpr int kExitQueued = 75;  // EX_TEMPFAIL: stored in the outbox, not yet accepted by the relay
+
+const char* kNotice =
+    "RECORDING NOTICE\n"
+    "This conversation is with a law firm that is required to keep records. Every message you\n"
+    "send or receive here, including messages that are later edited or deleted, is also kept in\n"
+    "the firm's encrypted journal for compliance and may be reviewed by the firm's compliance\n"
+    "officers. The messaging service itself cannot read your messages.\n";
+
+int usage() {
+    std::fputs(
+        "usage: verbatim-cli --profile DIR [--passphrase-file FILE] COMMAND ...\n"
+        "  join LINK [--name NAME] [--accept-notice] [--platform NAME]\n"
+        "  accept-notice                      accept the recording notice (invited clients)\n"
+        "  whoami\n"
+        "  invite --matter TITLE              print an invite link for a client (lawyers)\n"
+        "  create TITLE [--matter] [--member USER]...\n"
+        "  conversations                      one line each: ID<TAB>KIND<TAB>TITLE\n"
+        "  send CONVERSATION TEXT             prints the message id\n"
+        "  attach CONVERSATION FILE [--caption TEXT]\n"
+        "  save MESSAGE_ID OUT_FILE [--index N]\n"
+        "  edit MESSAGE_ID TEXT\n"
+        "  retract MESSAGE_ID                 delete for everyone\n"
+        "  react MESSAGE_ID EMOJI\n"
+        "  read CONVERSATION                  mark read (sends a read receipt)\n"
+        "  sync [--wait SECONDS]              prints received events as JSON lines\n"
+        "  history CONVERSATION [--limit N]   JSON lines, oldest first\n"
+        "  search QUERY                       JSON lines, newest first\n"
+        "  safety-number USER [--accept]\n"
+        "  outbox                             messages not yet accepted by the relay\n"
+        "The passphrase comes from VERBATIM_PASSPHRASE, --passphrase-file, or a prompt.\n"
+        "CONVERSATION is an id or an exact title.\n",
+        stderr);
+    return kExitUsage;
+}
+
+int die(const std::string& message) {
+    std::fprintf(stderr, "verbatim-cli: %s\n", message.c_str());
+    return kExitError;
+}
+
+struct Args {
+    std::vector<std::string> positional;
+    std::map<std::string, std::vector<std::string>> options;
+    std::string opt(const std::string& k, const std::string& def = "") const {
+        auto it = options.find(k);
+        return it == options.end() || it->second.empty() ? def : it->second.back();
+    }
+    bool flag(const std::string& k) const { return options.count(k) > 0; }
+};
+
+Args parse(int argc, char** argv) {
+    static const std::set<std::string> flags{"accept-notice", "matter-flag", "accept", "json"};
+    Args a;
+    for (int i = 1; i < argc; ++i) {
+        std::string s = argv[i];
+        if (s.rfind("--", 0) == 0 && s.size() > 2) {
+            std::string name = s.substr(2);
+            // `--matter` is a flag for `create` and takes a value for `invite`.
+            bool isFlag = flags.count(name) || (name == "matter" && !a.positional.empty() && a.positional[0] == "create");
+            if (isFlag || i + 1 >= argc) {
+                a.options[name];
+            } else {
+                a.options[name].push_back(argv[++i]);
+            }
+        } else {
+            a.positional.push_back(s);
+        }
+    }
+    return a;
+}
+
+Result<std::string> passphrase(const Args& a) {
+    if (auto file = a.opt("passphrase-file"); !file.empty()) {
+        std::ifstream f(file, std::ios::binary);
+        if (!f) return fail(ErrorCode::NotFound, "cannot read the passphrase file");
+        std::string s((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+        while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
+        return s;
+    }
+    if (const char* env = std::getenv("VERBATIM_PASSPHRASE"); env && *env) return std::string(env);
+    if (!isatty(STDIN_FILENO)) return fail(ErrorCode::InvalidArgument, "set VERBATIM_PASSPHRASE or pass --passphrase-file");
+    std::fputs("Passphrase: ", stderr);
+    termios old{};
+    tcgetattr(STDIN_FILENO, &old);
+    termios quiet = old;
+    quiet.c_lflag &= ~tcflag_t(ECHO);
+    tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+    std::string s;
+    std::getline(std::cin, s);
+    tcsetattr(STDIN_FILENO, TCSANOW, &old);
+    std::fputs("\n", stderr);
+    if (s.empty()) return fail(ErrorCode::InvalidArgument, "empty passphrase");
+    return s;
+}
+
+std::string jsonString(const std::string& s) { return jsonQuote(s); }
+
+std::string messageJson(const MessageView& m) {
+    std::string out = "{\"id\":\"" + m.id + "\",\"conversation\":" + jsonString(m.conversation) +
+                      ",\"sender\":" + jsonString(m.senderUser + "/" + std::to_string(m.senderDevice)) +
+                      ",\"kind\":\"" + kindName(m.kind) + "\",\"state\":\"" + stateName(m.state) + "\"" +
+                      ",\"outgoing\":" + (m.outgoing ? "true" : "false") + ",\"text\":" + jsonString(m.body) +
+                      ",\"edited\":" + (m.edited ? "true" : "false") + ",\"deleted\":" + (m.retracted ? "true" : "false") +
+                      ",\"server_time_ms\":" + std::to_string(m.serverTimeMs) +
+                      ",\"journal_sequence\":" + std::to_string(m.journalSequence);
+    if (!m.attachments.empty()) {
+        out += ",\"attachments\":[";
+        for (std::size_t i = 0; i < m.attachments.size(); ++i) {
+            if (i) out += ",";
+            out += "{\"name\":" + jsonString(m.attachments[i].fileName) + ",\"size\":" + std::to_string(m.attachments[i].size) + "}";
+        }
+        out += "]";
+    }
+    if (!m.reactions.empty()) {
+        out += ",\"reactions\":{";
+        for (std::size_t i = 0; i < m.reactions.size(); ++i) {
+            if (i) out += ",";
+            out += jsonString(m.reactions[i].first) + ":" + jsonString(m.reactions[i].second);
+        }
+        out += "}";
+    }
+    return out + "}";
+}
+
+/// Connects, drains the relay queue and flushes the outbox.
+bool goOnline(Client& c, std::chrono::seconds timeout = std::chrono::seconds(30)) {
+    c.start();
+    return c.waitUntilSynced(timeout);
+}
+
+/// Waits for the outbox, then reports a queued message with exit code 75.
+int finishSend(Client& c, const std::string& id) {
+    bool sent = c.waitForOutbox(std::chrono::seconds(30));
+    std::printf("%s\n", id.c_str());
+    std::fflush(stdout);
+    c.stop();
+    if (!sent) {
+        std::fprintf(stderr, "verbatim-cli: queued in the outbox; it will be sent on the next sync\n");
+        return kExitQueued;
+    }
+    return 0;
+}
+
+int run(const Args& a) {
+    if (a.positional.empty() || a.opt("profile").empty()) return usage();
+    const std::string dir = a.opt("profile");
+    const std::string& cmd = a.positional[0];
+    auto pass = passphrase(a);
+    if (!pass) return die(pass.error().message);
+
+    if (cmd == "join") {
+        if (a.positional.size() != 2) return usage();
+        JoinOptions o;
+        o.displayName = a.opt("name");
+        o.platform = a.opt("platform", "cli");
+        o.acceptNotice = a.flag("accept-notice");
+        auto c = Client::join(dir, *pass, a.positional[1], o);
+        if (!c) return die(c.error().message);
+        auto acct = (*c)->account();
+        std::printf("joined %s as %s/%u (%s)\n", acct.firmName.c_str(), acct.user.c_str(), acct.device, acct.role.c_str());
+        if (acct.noticeRequired && !acct.noticeAccepted) {
+            std::fputs(kNotice, stdout);
+            bool accepted = false;
+            if (isatty(STDIN_FILENO)) {
+                std::fputs("Type \"accept\" to accept and start messaging: ", stdout);
+                std::fflush(stdout);
+                std::string answer;
+                std::getline(std::cin, answer);
+                accepted = answer == "accept";
+            }
+            if (accepted) {
+                if (auto r = (*c)->acceptNotice(); !r) return die(r.error().message);
+            } else {
+                std::fputs("You can read messages; sending stays off until you run `accept-notice`.\n", stdout);
+            }
+        } else if (acct.noticeRequired) {
+            std::fputs(kNotice, stdout);
+            std::fputs("Recording notice accepted.\n", stdout);
+        }
+        goOnline(**c);
+        (*c)->waitForOutbox(std::chrono::seconds(10));
+        (*c)->stop();
+        return 0;
+    }
+
+    auto client = Client::open(dir, *pass);
+    if (!client) return die(client.error().message);
+    auto& c = **client;
+
+    if (cmd == "whoami") {
+        auto acct = c.account();
+        std::printf("user\t%s\ndevice\t%u\nrole\t%s\nname\t%s\nrelay\t%s\nfirm\t%s\nfirm_fingerprint\t%s\nnotice\t%s\n",
+                    acct.user.c_str(), acct.device, acct.role.c_str(), acct.displayName.c_str(), acct.relay.c_str(),
+                    acct.firmName.c_str(), acct.firmFingerprint.c_str(),
+                    !acct.noticeRequired ? "not-required" : acct.noticeAccepted ? "accepted" : "pending");
+        return 0;
+    }
+    if (cmd == "accept-notice") {
+        std::fputs(kNotice, stdout);
+        if (auto r = c.acceptNotice(); !r) return die(r.error().message);
+        goOnline(c);
+        bool sent = c.waitForOutbox(std::chrono::seconds(30));
+        c.stop();
+        std::puts("Recording notice accepted.");
+        return sent ? 0 : kExitQueued;
+    }
+    if (cmd == "conversations") {
+        goOnline(c, std::chrono::seconds(15));
+        c.stop();
+        auto list = c.conversations();
+        if (!list) return die(list.error().message);
+        for (auto& v : *list) std::printf("%s\t%s\t%s\n", v.id.c_str(), v.isMatter ? "matter" : "direct", v.title.c_str());
+        return 0;
+    }
+    if (cmd == "invite") {
+        if (a.opt("matter").empty()) return usage();
+        if (!goOnline(c)) return die("cannot reach the relay");
+        auto link = c.createInvite(a.opt("matter"));
+        c.stop();
+        if (!link) return die(link.error().message);
+        std::printf("%s\n", link->c_str());
+        return 0;
+    }
+    if (cmd == "create") {
+        if (a.positional.size() != 2) return usage();
+        if (!goOnline(c)) return die("cannot reach the relay");
+        std::vector<std::string> members;
+        if (auto it = a.options.find("member"); it != a.options.end()) members = it->second;
+        auto id = c.createConversation(a.positional[1], a.flag("matter"), members);
+        c.stop();
+        if (!id) return die(id.error().message);
+        std::printf("%s\n", id->c_str());
+        return 0;
+    }
+    if (cmd == "send") {
+        if (a.positional.size() != 3) return usage();
+        goOnline(c);
+        auto id = c.sendText(a.positional[1], a.positional[2]);
+        if (!id) return die(id.error().message);
+        return finishSend(c, *id);
+    }
+    if (cmd == "attach") {
+        if (a.positional.size() != 3) return usage();
+        goOnline(c);
+        auto id = c.sendAttachment(a.positional[1], a.positional[2], a.opt("caption"));
+        if (!id) return die(id.error().message);
+        return finishSend(c, *id);
+    }
+    if (cmd == "save") {
+        if (a.positional.size() != 3) return usage();
+        goOnline(c, std::chrono::seconds(15));
+        auto r = c.saveAttachment(a.positional[1], std::size_t(std::stoul(a.opt("index", "0"))), a.positional[2]);
+        c.stop();
+        if (!r) return die(r.error().message);
+        return 0;
+    }
+    if (cmd == "edit" || cmd == "retract" || cmd == "react") {
+        if (a.positional.size() != (cmd == "retract" ? 2u : 3u)) return usage();
+        goOnline(c);
+        auto id = cmd == "edit"      ? c.edit(a.positional[1], a.positional[2])
+                  : cmd == "retract" ? c.retract(a.positional[1])
+                                     : c.react(a.positional[1], a.positional[2]);
+        if (!id) return die(id.error().message);
+        return finishSend(c, *id);
+    }
+    if (cmd == "read") {
+        if (a.positional.size() != 2) return usage();
+        goOnline(c);
+        if (auto r = c.markRead(a.positional[1]); !r) return die(r.error().message);
+        bool sent = c.waitForOutbox(std::chrono::seconds(30));
+        c.stop();
+        return sent ? 0 : kExitQueued;
+    }
+    if (cmd == "sync") {
+        std::mutex out;
+        c.setEventHandler([&](const Event& e) {
+            if (e.kind == Event::Kind::Connected || e.kind == Event::Kind::Disconnected) return;
+            std::lock_guard lock(out);
+            std::printf("%s\n", e.json().c_str());
+            std::fflush(stdout);
+        });
+        bool synced = goOnline(c);
+        if (auto wait = std::stoi(a.opt("wait", "0")); wait > 0) std::this_thread::sleep_for(std::chrono::seconds(wait));
+        c.waitForOutbox(std::chrono::seconds(10));
+        c.stop();
+        c.setEventHandler({});
+        if (!Client::profileExists(dir)) return die("this device was erased by the firm");
+        if (!synced) return die("cannot reach the relay (or it refused this device)");
+        return 0;
+    }
+    if (cmd == "history") {
+        if (a.positional.size() != 2) return usage();
+        auto list = c.history(a.positional[1], std::size_t(std::stoul(a.opt("limit", "200"))));
+        if (!list) return die(list.error().message);
+        for (auto& m : *list) std::printf("%s\n", messageJson(m).c_str());
+        return 0;
+    }
+    if (cmd == "search") {
+        if (a.positional.size() != 2) return usage();
+        auto list = c.search(a.positional[1]);
+        if (!list) return die(list.error().message);
+        for (auto& m : *list) std::printf("%s\n", messageJson(m).c_str());
+        return 0;
+    }
+    if (cmd == "safety-number") {
+        if (a.positional.size() != 2) return usage();
+        goOnline(c, std::chrono::seconds(15));
+        auto n = c.safetyNumber(a.positional[1]);
+        if (!n) {
+            c.stop();
+            return die(n.error().message);
+        }
+        if (a.flag("accept")) {
+            if (auto r = c.acceptSafetyNumber(a.positional[1]); !r) {
+                c.stop();
+                return die(r.error().message);
+            }
+            c.waitForOutbox(std::chrono::seconds(30));
+            n->changed = false;
+        }
+        c.stop();
+        std::printf("%s\n%s\n", n->digits.c_str(), n->changed ? "changed: accept with --accept after verifying" : "unchanged");
+        return 0;
+    }
+    if (cmd == "outbox") {
+        auto n = c.outboxSize();
+        if (!n) return die(n.error().message);
+        std::printf("%zu\n", *n);
+        return 0;
+    }
+    return usage();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    // The profile key lives in this process: no core dumps.
+    prctl(PR_SET_DUMPABLE, 0);
+    rlimit none{0, 0};
+    setrlimit(RLIMIT_CORE, &none);
+    try {
+        return run(parse(argc, argv));
+    } catch (const std::exception& e) {
+        return die(std::string("unexpected error: ") + e.what());
+    }
+}

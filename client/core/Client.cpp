@@ -172,6 +172,8 @@ const char* eventName(Event::Kind k) {
     return "unknown";
 }
 
+std::string jsonQuote(std::string_view s) { return "\"" + jsonEscape(s) + "\""; }
+
 std::string Event::json() const {
     std::string out = std::string("{\"event\":\"") + eventName(kind) + "\"";
     auto field = [&](const char* name, const std::string& v) {

@@ -98,6 +98,10 @@ struct Event {
         Revoked,              ///< the relay refused this device (revoked)
         Wiped,                ///< the firm wiped this device: the profile is gone
     };
+    Event(Kind k, std::string conversation_ = {}, std::string messageId_ = {}, std::string refId_ = {},
+          std::string sender_ = {}, std::string text_ = {}, std::string detail_ = {}, std::uint64_t serverTimeMs_ = 0)
+        : kind(k), conversation(std::move(conversation_)), messageId(std::move(messageId_)), refId(std::move(refId_)),
+          sender(std::move(sender_)), text(std::move(text_)), detail(std::move(detail_)), serverTimeMs(serverTimeMs_) {}
     Kind kind;
     std::string conversation;
     std::string messageId;   ///< hex
@@ -109,6 +113,8 @@ struct Event {
     std::string json() const;
 };
 const char* eventName(Event::Kind k);
+/// `s` as a JSON string literal (quotes included).
+std::string jsonQuote(std::string_view s);
 
 struct JoinOptions {
     std::string displayName;
