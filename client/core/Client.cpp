@@ -216,6 +216,7 @@ struct Client::Impl {
     std::condition_variable connCv;
     std::shared_ptr<RelayConnection> conn;
     bool connClosed = false;
+    bool reconnectRequested = false;  ///< the worker could not store a message: fetch again later
     std::uint16_t closeCode = 0;
     std::thread supervisor;
     std::atomic<bool> running{false};
@@ -284,7 +285,7 @@ struct Client::Impl {
     Result<std::vector<proto::DeviceAddress>> memberDevices(const std::string& conversation, bool refresh);
     Result<void> ensureSessions(const std::vector<proto::DeviceAddress>& devices, std::set<std::string>* changedUsers);
     Result<void> processBundles(const proto::Bundles& bundles, std::set<std::string>* changedUsers);
-    void noteIdentities(const std::string& user, std::set<std::string>* changedUsers);
+    void noteIdentities(const std::string& user, std::set<std::string>* changedUsers, bool fullList = false);
     std::vector<Bytes> identityKeys(const std::string& user);
     Result<bool> userHeld(const std::string& user);
     Result<void> refreshConversations();
@@ -298,7 +299,8 @@ struct Client::Impl {
     SendOutcome sendOne(std::int64_t seq, const std::string& conversation, proto::JournalRecord rec);
 
     // ---- receive ------------------------------------------------------------------------------
-    void onEnvelope(const proto::Envelope& e);
+    void onEnvelope(const proto::Envelope& e, std::uint64_t gen);
+    std::uint64_t failedGeneration = 0;  ///< a connection whose later envelopes are left for redelivery
     void acknowledge(std::uint64_t queueId);
     Result<void> apply(const proto::JournalRecord& rec, const proto::Envelope& e, std::vector<Event>& events);
     Result<void> insertMessage(const proto::JournalRecord& rec, MessageKind kind, bool outgoing, MessageState state,
@@ -445,6 +447,22 @@ Result<std::unique_ptr<Client>> Client::join(const std::string& dir, std::string
         cleanup();
         return fail(ErrorCode::Crypto, "pre-key generation failed");
     }
+    // ES-10: check the firm manifest (and with it the journal key) against the root the link
+    // pins before the token leaves this device.
+    Endpoint ep{link->host, link->port, link->tlsPin};
+    {
+        auto offered = RelayConnection::fetchManifest(ep);
+        if (!offered) {
+            cleanup();
+            return tl::unexpected(offered.error());
+        }
+        auto parsed = journal::FirmManifest::parse(view(*offered));
+        if (!parsed || !parsed->verify(link->firm) || !parsed->currentJournalKey()) {
+            cleanup();
+            return fail(ErrorCode::AuthFailed,
+                        "the relay's firm manifest is not signed by the firm in the link: refusing its journal key");
+        }
+    }
     SecureBytes secret = crypto::randomSecret(32);
     proto::RegisterDevice reg;
     reg.set_token(link->token);
@@ -462,7 +480,6 @@ Result<std::unique_ptr<Client>> Client::join(const std::string& dir, std::string
     reg.set_platform(options.platform);
     reg.set_app_version(options.appVersion);
     reg.set_display_name(options.displayName);
-    Endpoint ep{link->host, link->port, link->tlsPin};
     auto registered = RelayConnection::registerDevice(ep, reg);
     secureWipe(reg.mutable_device_secret()->data(), reg.device_secret().size());
     if (!registered) {
@@ -514,6 +531,10 @@ Result<std::unique_ptr<Client>> Client::join(const std::string& dir, std::string
     db->reset();
     auto client = open(dir, passphrase);
     if (!client) return client;
+    // One round trip so that the new profile knows its conversations (titles, members).
+    (*client)->start();
+    (*client)->waitUntilSynced(std::chrono::seconds(10));
+    (*client)->stop();
     if (options.acceptNotice && (*client)->account().noticeRequired)
         if (auto r = (*client)->acceptNotice(); !r) return tl::unexpected(r.error());
     return client;
@@ -522,6 +543,17 @@ Result<std::unique_ptr<Client>> Client::join(const std::string& dir, std::string
 Account Client::account() {
     std::lock_guard lock(m->mutex);
     return m->acct;
+}
+
+std::string Client::identityKeyHex() {
+    std::lock_guard lock(m->mutex);
+    auto k = m->sessions ? m->sessions->identityPublicKey() : Result<Bytes>(fail(ErrorCode::NotFound, ""));
+    return k ? toHex(*k) : std::string();
+}
+
+Result<void> Client::limitDatabasePages(std::int64_t pages) {
+    std::lock_guard lock(m->mutex);
+    return m->db->exec("PRAGMA max_page_count = " + std::to_string(pages > 0 ? pages : 1073741823));
 }
 
 void Client::setEventHandler(EventHandler handler) {
@@ -578,6 +610,11 @@ void Client::Impl::idleWork() {
 
 void Client::start() {
     if (m->running.exchange(true)) return;
+    {
+        // waitUntilSynced() waits for a drain on this new connection, not an earlier one.
+        std::lock_guard lock(m->queueMutex);
+        ++m->generation;
+    }
     m->supervisor = std::thread([this] { m->supervise(); });
 }
 
@@ -585,6 +622,8 @@ void Client::stop() {
     if (!m->running.exchange(false)) return;
     m->connCv.notify_all();
     if (m->supervisor.joinable()) m->supervisor.join();
+    std::lock_guard lock(m->queueMutex);
+    ++m->generation;
 }
 
 bool Client::isConnected() const {
@@ -599,6 +638,11 @@ void Client::Impl::supervise() {
             std::lock_guard lock(connMutex);
             connClosed = false;
             closeCode = 0;
+        }
+        {
+            // Before connecting: the relay starts pushing as soon as the upgrade completes.
+            std::lock_guard lock(queueMutex);
+            ++generation;
         }
         auto c = RelayConnection::connect(
             endpoint, creds, [this](const proto::Push& p) { onPush(p); },
@@ -616,18 +660,13 @@ void Client::Impl::supervise() {
                 std::lock_guard lock(connMutex);
                 conn = std::shared_ptr<RelayConnection>(std::move(*c));
             }
-            {
-                std::lock_guard lock(queueMutex);
-                ++generation;
-            }
             emit({Event::Kind::Connected});
-            post([this] {
-                (void)refreshConversations();
-            });
             std::unique_lock lock(connMutex);
-            connCv.wait(lock, [&] { return !running || connClosed; });
+            connCv.wait(lock, [&] { return !running || connClosed || reconnectRequested; });
             auto old = std::move(conn);
             auto code = closeCode;
+            const bool requested = reconnectRequested;
+            reconnectRequested = false;
             lock.unlock();
             if (old) old->close();
             old.reset();
@@ -639,6 +678,7 @@ void Client::Impl::supervise() {
             }
             syncCv.notify_all();
             if (!running) break;
+            if (requested) backoff = std::chrono::seconds(1);
         } else {
             const auto& err = c.error();
             // Refused credentials do not get better by retrying quickly.
@@ -662,7 +702,14 @@ void Client::Impl::onPush(const proto::Push& p) {
     // Runs on the connection's thread: only queue.
     switch (p.kind_case()) {
     case proto::Push::kEnvelope:
-        post([this, e = p.envelope()] { onEnvelope(e); });
+    {
+        std::uint64_t gen;
+        {
+            std::lock_guard lock(queueMutex);
+            gen = generation;
+        }
+        post([this, e = p.envelope(), gen] { onEnvelope(e, gen); });
+    }
         break;
     case proto::Push::kQueueDrained:
         post([this] {
@@ -671,6 +718,8 @@ void Client::Impl::onPush(const proto::Push& p) {
                 std::lock_guard lock(queueMutex);
                 gen = generation;
             }
+            if (auto r = refreshConversations(); !r)
+                log::write(log::Level::Warn, "client.conversations_failed", {{"error", r.error().message}});
             flushOutbox();
             {
                 std::lock_guard lock(queueMutex);
@@ -895,44 +944,46 @@ Bytes concatKeys(const std::vector<Bytes>& keys) {
 }
 }  // namespace
 
-// Compares the user's identity keys now with the set last accepted. First contact accepts
-// silently (trust on first use); any later change marks the user changed, which holds sending
-// to conversations with them until the change is accepted (PR-08). Our own other devices are
-// enrolled by the firm and only announced.
-void Client::Impl::noteIdentities(const std::string& user, std::set<std::string>* changedUsers) {
+// Compares the user's identity keys now with the set last accepted. Until the relay's full
+// device list of the user was seen (a bundle fetch), keys of devices met one by one (their first
+// messages) are accepted as they come: trust on first use. After that, any change marks the
+// user changed, which holds sending to conversations with them until the change is accepted
+// (PR-08). Our own other devices are enrolled by the firm and never hold anything.
+void Client::Impl::noteIdentities(const std::string& user, std::set<std::string>* changedUsers, bool fullList) {
     auto keys = identityKeys(user);
     Bytes now = concatKeys(keys);
-    auto st = db->cached("SELECT accepted_keys, changed FROM contacts WHERE user = ?");
-    if (!st) return;
-    st->bind(1, std::string_view(user));
-    auto row = st->step();
-    if (!row) return;
-    if (!*row) {
-        auto ins = db->cached("INSERT INTO contacts (user, accepted_keys) VALUES (?, ?)");
-        if (ins) {
-            ins->bind(1, std::string_view(user)).bind(2, ByteView(now));
-            (void)ins->run();
+    Bytes accepted;
+    bool wasChanged = false, complete = false, exists = false;
+    {
+        auto st = db->cached("SELECT accepted_keys, changed, complete FROM contacts WHERE user = ?");
+        if (!st) return;
+        st->bind(1, std::string_view(user));
+        auto row = st->step();
+        if (!row) return;
+        if (*row) {
+            exists = true;
+            accepted = st->columnBlob(0);
+            wasChanged = st->columnInt(1) != 0;
+            complete = st->columnInt(2) != 0;
         }
+    }
+    auto save = [&](bool markChanged) {
+        auto up = db->cached(
+            "INSERT INTO contacts (user, accepted_keys, complete, changed) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (user) DO UPDATE SET accepted_keys = excluded.accepted_keys, complete = excluded.complete, "
+            "changed = excluded.changed");
+        if (!up) return;
+        up->bind(1, std::string_view(user)).bind(2, ByteView(markChanged ? accepted : now))
+            .bind(3, std::int64_t(complete || fullList)).bind(4, std::int64_t(markChanged));
+        (void)up->run();
+    };
+    if (!exists || accepted == now) {
+        if (!exists || (fullList && !complete)) save(false);
         return;
     }
-    Bytes accepted = st->columnBlob(0);
-    bool wasChanged = st->columnInt(1) != 0;
-    (*st)->reset();
-    if (accepted == now) return;
-    if (user == acct.user) {
-        auto up = db->cached("UPDATE contacts SET accepted_keys = ? WHERE user = ?");
-        if (up) {
-            up->bind(1, ByteView(now)).bind(2, std::string_view(user));
-            (void)up->run();
-        }
-        return;
-    }
+    if (!complete || user == acct.user) return save(false);
     if (!wasChanged) {
-        auto up = db->cached("UPDATE contacts SET changed = 1 WHERE user = ?");
-        if (up) {
-            up->bind(1, std::string_view(user));
-            (void)up->run();
-        }
+        save(true);
         if (changedUsers) changedUsers->insert(user);
     }
 }
@@ -980,7 +1031,7 @@ Result<void> Client::Impl::processBundles(const proto::Bundles& bundles, std::se
             continue;
         }
     }
-    noteIdentities(bundles.user(), changedUsers);
+    noteIdentities(bundles.user(), changedUsers, true);
     return {};
 }
 
@@ -1049,8 +1100,8 @@ Result<void> Client::acceptSafetyNumber(const std::string& user) {
     Bytes now = concatKeys(keys);
     Transaction tx(*m->db);
     if (auto r = tx.begin(); !r) return r;
-    auto st = m->db->cached("INSERT INTO contacts (user, accepted_keys, changed) VALUES (?, ?, 0) "
-                            "ON CONFLICT (user) DO UPDATE SET accepted_keys = excluded.accepted_keys, changed = 0");
+    auto st = m->db->cached("INSERT INTO contacts (user, accepted_keys, complete, changed) VALUES (?, ?, 1, 0) "
+                            "ON CONFLICT (user) DO UPDATE SET accepted_keys = excluded.accepted_keys, complete = 1, changed = 0");
     if (!st) return tl::unexpected(st.error());
     st->bind(1, std::string_view(user)).bind(2, ByteView(now));
     if (auto r = st->run(); !r) return r;
@@ -1603,9 +1654,24 @@ void Client::Impl::acknowledge(std::uint64_t queueId) {
     c->request(req, [](proto::Response) {});
 }
 
-void Client::Impl::onEnvelope(const proto::Envelope& e) {
-    if (wiped) return;
+void Client::Impl::onEnvelope(const proto::Envelope& e, std::uint64_t gen) {
+    if (wiped || gen == failedGeneration) return;
     std::vector<Event> events;
+    // The envelope stays queued on the relay, which sends it again on the next connection:
+    // drop this one (after a pause) so that it comes back once the disk has room.
+    auto storageTrouble = [this, &e, gen] {
+        db->rollback();
+        failedGeneration = gen;  // keep the order: everything after this comes again too
+        log::write(log::Level::Error, "client.store_failed", {{"queue_id", std::to_string(e.queue_id())}});
+        emit({Event::Kind::Undecryptable, e.conversation_id(), hexOf(e.message_id()), {}, {}, {},
+              "could not store the message (disk full?); it will be fetched again"});
+        // The supervisor drops the connection and reconnects after its backoff.
+        {
+            std::lock_guard lock(connMutex);
+            reconnectRequested = true;
+        }
+        connCv.notify_all();
+    };
     {
         std::lock_guard lock(mutex);
         const auto& sender = e.sender();
@@ -1623,7 +1689,7 @@ void Client::Impl::onEnvelope(const proto::Envelope& e) {
             }
         }
         Transaction tx(*db);
-        if (!tx.begin()) return;  // storage trouble: not acknowledged, redelivered later
+        if (!tx.begin()) return storageTrouble();  // not acknowledged: redelivered later
         signal::CipherMessage msg{signal::CipherMessage::Type(e.type()), toBytes(view(e.body()))};
         auto plain = sessions->decrypt({sender.user(), std::int32_t(sender.device())}, msg);
         if (!plain) {
@@ -1664,7 +1730,12 @@ void Client::Impl::onEnvelope(const proto::Envelope& e) {
             emit({Event::Kind::Undecryptable, e.conversation_id(), hexOf(e.message_id()), {}, senderText, {}, "malformed payload"});
             return;
         }
-        noteIdentities(sender.user(), nullptr);
+        std::set<std::string> changedUsers;
+        noteIdentities(sender.user(), &changedUsers);
+        for (auto& u : changedUsers) {
+            (void)systemMessage(rec.conversation_id(), "The safety number of " + u + " changed. Verify it, then accept to keep sending.");
+            events.push_back({Event::Kind::SafetyNumberChanged, rec.conversation_id(), {}, {}, u, {}, "safety number of " + u + " changed"});
+        }
         // ES-08: the relay stamped the commitment from the journal header; what we decrypted
         // must open it, or the sender journaled something else than it showed us.
         if (!journal::commitmentOpens(view(e.commitment()), view(rec.commit_key()), journal::commitContentOf(rec))) {
@@ -1692,12 +1763,14 @@ void Client::Impl::onEnvelope(const proto::Envelope& e) {
                   "the message does not match what its sender journaled; it is withheld and reported"});
             return;
         }
-        if (auto r = apply(rec, e, events); !r) return;  // rolled back; redelivered later
+        // Any failure below rolls the whole receive back, the session included: the envelope is
+        // not acknowledged and decrypts again when the relay redelivers it (CF-05).
+        if (auto r = apply(rec, e, events); !r) return storageTrouble();
         auto seen = db->cached("INSERT OR IGNORE INTO processed (id) VALUES (?)");
-        if (!seen) return;
+        if (!seen) return storageTrouble();
         seen->bind(1, view(e.message_id()));
-        if (!seen->run()) return;
-        if (!tx.commit()) return;
+        if (!seen->run()) return storageTrouble();
+        if (!tx.commit()) return storageTrouble();
         // Acknowledge only once the message is durable here (the queued copy may go now).
         acknowledge(e.queue_id());
         if ((rec.type() == proto::TEXT || rec.type() == proto::ATTACHMENT) && sender.user() != acct.user)

@@ -139,6 +139,12 @@ public:
     ~Client();
 
     Account account();
+    /// This device's Signal identity key (33 bytes, hex): what compliance checks its journal
+    /// entries against.
+    std::string identityKeyHex();
+    /// Caps the database at `pages` pages (PRAGMA max_page_count): a full disk, for tests of
+    /// what a failed write leaves behind (CF-05). 0 lifts the cap.
+    [[nodiscard]] Result<void> limitDatabasePages(std::int64_t pages);
     void setEventHandler(EventHandler handler);
 
     // ---- connection ---------------------------------------------------------------------------

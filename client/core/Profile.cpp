@@ -69,6 +69,7 @@ CREATE TABLE outbox (
 CREATE TABLE contacts (
   user TEXT PRIMARY KEY,
   accepted_keys BLOB NOT NULL DEFAULT x'',
+  complete INTEGER NOT NULL DEFAULT 0,  -- accepted_keys came from the relay's full device list
   changed INTEGER NOT NULL DEFAULT 0
 );
 )sql";

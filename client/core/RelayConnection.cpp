@@ -314,6 +314,13 @@ Result<proto::Registered> RelayConnection::registerDevice(const Endpoint& endpoi
     return out;
 }
 
+Result<std::string> RelayConnection::fetchManifest(const Endpoint& endpoint) {
+    auto reply = httpsExchange(endpoint, http::verb::get, "/v1/manifest", nullptr, {}, 64 * 1024, std::chrono::seconds(15));
+    if (!reply) return tl::unexpected(reply.error());
+    if (reply->status != 200) return fail(ErrorCode::NotFound, "the relay has no firm manifest", int(reply->status));
+    return std::move(reply->body);
+}
+
 Result<std::string> RelayConnection::uploadBlob(const Endpoint& endpoint, const DeviceCredentials& credentials,
                                                 std::string blob) {
     auto reply = httpsExchange(endpoint, http::verb::post, "/v1/blobs", &credentials, std::move(blob), 4096,

@@ -60,6 +60,8 @@ public:
                                                                   const proto::RegisterDevice& request,
                                                                   std::string* httpStatusText = nullptr);
 
+    /// GET /v1/manifest: the firm manifest the relay serves (to be verified by the caller).
+    [[nodiscard]] static Result<std::string> fetchManifest(const Endpoint& endpoint);
     /// POST /v1/blobs: stores an (already encrypted) attachment; returns its id (64 hex).
     [[nodiscard]] static Result<std::string> uploadBlob(const Endpoint& endpoint,
                                                         const DeviceCredentials& credentials, std::string blob);

@@ -283,6 +283,11 @@ private:
             return respond(http::status::payload_too_large, "body too large");
         m_parser->body_limit(m_shared.config.maxHttpBody);
         if (websocket::is_upgrade(req)) return upgrade();
+        if (req.method() == http::verb::get && req.target() == "/v1/manifest") {
+            // Public: signed by the firm root, checked by every client before it registers.
+            const auto& m = m_shared.service.config().firmManifest;
+            return respondBinary(std::string(m.begin(), m.end()));
+        }
         if (req.method() == http::verb::post && req.target() == "/v1/register") {
             http::async_read(m_stream, m_buffer, *m_parser,
                              beast::bind_front_handler(&HttpSession::onRegisterBody, shared_from_this()));

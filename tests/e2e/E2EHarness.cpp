@@ -5,7 +5,16 @@
 #include <QtGlobal>
 #include <thread>
 
+#include "crypto/Ed25519.h"
 #include "crypto/Random.h"
+#include "journal/FirmManifest.h"
+
+#include <algorithm>
+#include <QDir>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include "relay/net/TlsCert.h"
 
 namespace verbatim::e2e {
@@ -117,11 +126,24 @@ Harness::Harness(std::function<void(relay::ServerConfig&)> tweak) {
     auto relayIdentity = *signal::SessionManager::generateIdentity(*m_ctx);
     m_config.relayIdentityPublic = relayIdentity.publicKey;
     m_config.relayIdentityPrivate = std::move(relayIdentity.privateKey);
-    m_config.firmFingerprint = "00";
     m_config.checkpointEvery = 16;
     std::string cert = (m_dir.path() + "/tls.crt").toStdString(), key = (m_dir.path() + "/tls.key").toStdString();
     if (!relay::generateSelfSignedCertificate(cert, key, "localhost")) return;
     m_pin = *relay::certificateFingerprint(cert);
+    m_config.tlsPin = m_pin;
+    // A firm manifest signed by a throwaway root key, as `verbatim-relay init` makes it.
+    auto root = crypto::ed25519Generate();
+    if (!root) return;
+    journal::FirmManifest manifest;
+    manifest.firmName = "Test Firm LLP";
+    manifest.relayAddress = "127.0.0.1:0";
+    manifest.issuedMs = 1764300000000ULL;
+    manifest.relayPublicKey = m_config.relayKey.publicKey;
+    manifest.relayIdentityKey = m_config.relayIdentityPublic;
+    manifest.journalKeys.push_back({m_journalKey->publicKey(), manifest.issuedMs});
+    if (!manifest.sign(root->privateKey)) return;
+    m_config.firmManifest = manifest.serialize();
+    m_config.firmFingerprint = journal::firmFingerprint(root->publicKey);
     m_serverConfig.certFile = cert;
     m_serverConfig.keyFile = key;
     if (tweak) tweak(m_serverConfig);
@@ -129,7 +151,31 @@ Harness::Harness(std::function<void(relay::ServerConfig&)> tweak) {
     m_ok = startRelay();
 }
 
+namespace {
+// A free TCP port on 127.0.0.1 (bound and released), so that the relay's links can name it
+// before the server starts.
+std::uint16_t freePort() {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    std::uint16_t port = 0;
+    if (fd >= 0 && ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0)
+        port = ntohs(a.sin_port);
+    if (fd >= 0) ::close(fd);
+    return port;
+}
+}  // namespace
+
 bool Harness::startRelay() {
+    if (m_serverConfig.port == 0) m_serverConfig.port = freePort();
+    m_config.publicAddress = "127.0.0.1:" + std::to_string(m_serverConfig.port);
+    if (!m_serverConfig.blobDir.size()) {
+        m_serverConfig.blobDir = (m_dir.path() + "/blobs").toStdString();
+        QDir().mkpath(QString::fromStdString(m_serverConfig.blobDir));
+    }
     auto db = storage::Database::open((m_dir.path() + "/relay.db").toStdString(), m_dbKey);
     if (!db) return false;
     auto service = relay::RelayService::open(std::move(*db), m_config);
@@ -156,6 +202,24 @@ bool Harness::restart() {
 }
 
 client::Endpoint Harness::endpoint() const { return {"127.0.0.1", m_server->port(), m_pin}; }
+
+std::string Harness::link(const std::string& kind, const std::string& token) const {
+    return "verbatim://" + kind + "?relay=127.0.0.1:" + std::to_string(m_server->port()) + "&token=" + token +
+           "&firm=" + m_config.firmFingerprint + "&tls=" + m_pin;
+}
+
+std::string Harness::enrollLink(const std::string& user, proto::Role role) {
+    auto users = m_service->listUsers();
+    bool exists = users && std::any_of(users->begin(), users->end(), [&](auto& u) { return u.id == user; });
+    if (!exists && !m_service->createUser(user, role, user, "test")) return {};
+    auto token = m_service->createEnrollmentToken(user, 3600 * 1000, "test");
+    return token ? link("enroll", *token) : std::string();
+}
+
+std::string Harness::inviteLink(const std::string& lawyer, const std::string& matter) {
+    auto l = m_service->inviteToMatter(lawyer, matter, 3600 * 1000);
+    return l ? link("join", tokenOf(*l)) : std::string();
+}
 
 std::unique_ptr<Device> Harness::registerWith(const std::string& token, const std::string& name) {
     auto d = std::make_unique<Device>();

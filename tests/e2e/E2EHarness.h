@@ -93,6 +93,13 @@ public:
 
     bool ok() const { return m_ok; }
     client::Endpoint endpoint() const;
+    /// A verbatim:// link to this relay (real port, TLS pin, firm fingerprint) for `token`.
+    std::string link(const std::string& kind, const std::string& token) const;
+    /// An enrollment link for `user` (created with `role` if new).
+    std::string enrollLink(const std::string& user, proto::Role role);
+    /// An invite link into matter `matter` of lawyer `lawyer` (opened if new).
+    std::string inviteLink(const std::string& lawyer, const std::string& matter);
+    const std::string& firmFingerprint() const { return m_config.firmFingerprint; }
     relay::RelayService& service() { return *m_service; }
     relay::RelayServer& server() { return *m_server; }
     const crypto::X25519Key& journalKey() const { return *m_journalKey; }

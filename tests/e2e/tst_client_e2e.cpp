@@ -1,0 +1,651 @@
+// End-to-end tests of the client core against a real relay over TLS (TESTPLAN tier C):
+// ES-03, ES-04, ES-06, ES-08, ES-10, PR-08, CF-05, ST-07 and the matter scenario of issue 4.
+// Every party is a real client::Client with its own SQLCipher profile.
+
+#include <QCryptographicHash>
+#include <QDirIterator>
+#include <QFile>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <random>
+#include <thread>
+
+#include "E2EHarness.h"
+#include "client/core/Client.h"
+#include "crypto/PassphraseBox.h"
+#include "journal/SealedEntry.h"
+
+using namespace verbatim;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr const char* kPass = "correct horse battery staple";
+
+struct Party {
+    ~Party() {
+        // The client goes first: its threads may still be delivering events into `events`.
+        if (c) c->setEventHandler({});
+        c.reset();
+    }
+    std::unique_ptr<QTemporaryDir> dir = std::make_unique<QTemporaryDir>();
+    std::unique_ptr<client::Client> c;
+    std::mutex mutex;
+    std::vector<client::Event> events;
+    client::Client* operator->() const { return c.get(); }
+    std::string profile() const { return dir->path().toStdString() + "/profile"; }
+    std::vector<client::Event> eventsOf(client::Event::Kind k) {
+        std::lock_guard lock(mutex);
+        std::vector<client::Event> out;
+        for (auto& e : events)
+            if (e.kind == k) out.push_back(e);
+        return out;
+    }
+};
+
+void watch(Party& p) {
+    p.c->setEventHandler([&p](const client::Event& e) {
+        std::lock_guard lock(p.mutex);
+        p.events.push_back(e);
+    });
+}
+
+/// Owns a Party; `->` reaches the client, `*` and get() the party.
+struct PartyHandle {
+    std::unique_ptr<Party> p;
+    client::Client* operator->() const { return p->c.get(); }
+    Party& operator*() const { return *p; }
+    Party* get() const { return p.get(); }
+    explicit operator bool() const { return p != nullptr; }
+};
+
+PartyHandle joinParty(const std::string& link, const std::string& name, bool acceptNotice = false) {
+    auto p = std::make_unique<Party>();
+    client::JoinOptions o;
+    o.displayName = name;
+    o.acceptNotice = acceptNotice;
+    o.platform = "test";
+    auto c = client::Client::join(p->profile(), kPass, link, o);
+    if (!c) {
+        qWarning("join failed: %s", c.error().message.c_str());
+        return {};
+    }
+    p->c = std::move(*c);
+    watch(*p);
+    return {std::move(p)};
+}
+
+template <class F>
+bool eventually(F f, std::chrono::milliseconds timeout = 20s) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (f()) return true;
+        std::this_thread::sleep_for(20ms);
+    }
+    return f();
+}
+
+std::optional<client::MessageView> msg(Party& p, const std::string& id) {
+    auto m = p->message(id);
+    return m ? *m : std::nullopt;
+}
+
+bool hasBody(Party& p, const std::string& id, const std::string& body) {
+    auto m = msg(p, id);
+    return m && m->body == body;
+}
+
+QByteArray randomBytes(int n) {
+    QByteArray b(n, 0);
+    std::mt19937 rng(12345);
+    for (auto& c : b) c = char(rng());
+    return b;
+}
+
+/// Pulls the whole journal through a compliance device and opens every entry written by one of
+/// `devices` (user/device -> 33-byte identity key). Fails the test on a bad entry.
+struct OpenedJournal {
+    std::vector<proto::JournalRecord> records;  // client-written entries, in journal order
+    std::vector<journal::SealedEntry> entries;
+};
+
+Result<OpenedJournal> pullJournal(e2e::Harness& h, e2e::Device& officer, const std::map<std::string, Bytes>& devices) {
+    OpenedJournal out;
+    std::uint64_t after = 0;
+    while (true) {
+        proto::Request pull;
+        pull.mutable_pull_journal()->set_after_sequence(after);
+        pull.mutable_pull_journal()->set_limit(1000);
+        auto page = officer.connection->call(pull);
+        if (!page || page->status() != proto::STATUS_OK) return fail(ErrorCode::Storage, "journal pull failed");
+        if (page->journal_page().rows_size() == 0) break;
+        for (const auto& r : page->journal_page().rows()) {
+            after = r.sequence();
+            auto sealed = journal::SealedEntry::parse(view(r.entry()));
+            if (!sealed) return tl::unexpected(sealed.error());
+            std::string who = sealed->header.senderUser + "/" + std::to_string(sealed->header.senderDevice);
+            auto it = devices.find(who);
+            if (it == devices.end()) continue;  // the relay's own audit entries
+            auto opened = journal::openEntry(*sealed, h.journalKey(), it->second);
+            if (!opened) return fail(ErrorCode::AuthFailed, "entry " + std::to_string(r.sequence()) + ": " + opened.error().message);
+            out.records.push_back(opened->record);
+            out.entries.push_back(*sealed);
+        }
+    }
+    return out;
+}
+
+std::string who(Party& p) {
+    auto a = p->account();
+    return a.user + "/" + std::to_string(a.device);
+}
+
+Bytes identityOf(Party& p) { return *fromHex(p->identityKeyHex()); }
+
+std::string hexId(const std::string& raw) { return toHex(view(raw)); }
+
+/// Every file below `dir` (recursively), as bytes.
+std::vector<std::pair<QString, QByteArray>> filesBelow(const QString& dir) {
+    std::vector<std::pair<QString, QByteArray>> out;
+    QDirIterator it(dir, QDir::Files | QDir::Hidden, QDirIterator::Subdirectories);
+    while (it.hasNext()) {
+        QString path = it.next();
+        QFile f(path);
+        if (f.open(QIODevice::ReadOnly)) out.emplace_back(path, f.readAll());
+    }
+    return out;
+}
+
+}  // namespace
+
+class TestClientE2E : public QObject {
+    Q_OBJECT
+
+private slots:
+    // Issue 4's scenario: a lawyer with two devices, a supervisor and a client invited by link
+    // share a matter. Text, an attachment, an edit, a reaction, a retraction and receipts reach
+    // every device; the journal holds exactly one entry per message, the retracted original
+    // included (ES-03, ES-04).
+    void matterReachesEveryDevice() {
+        e2e::Harness h;
+        QVERIFY(h.ok());
+        auto alice1 = joinParty(h.enrollLink("alice", proto::ROLE_LAWYER), "Alice Adams");
+        auto alice2 = joinParty(h.enrollLink("alice", proto::ROLE_LAWYER), "Alice Adams");
+        auto sam = joinParty(h.enrollLink("sam", proto::ROLE_SUPERVISOR), "Sam Super");
+        QVERIFY(alice1 && alice2 && sam);
+        QCOMPARE(alice1->account().role, std::string("lawyer"));
+        QVERIFY(!alice1->account().noticeRequired);
+        for (auto* p : {alice1.get(), alice2.get(), sam.get()}) {
+            (*p)->start();
+            QVERIFY((*p)->waitUntilSynced(20s));
+        }
+        auto conv = alice1->createConversation("Estate of Doe", true, {"sam"});
+        QVERIFY2(conv, conv ? "" : conv.error().message.c_str());
+        auto invite = alice1->createInvite("Estate of Doe");
+        QVERIFY2(invite, invite ? "" : invite.error().message.c_str());
+        QVERIFY(invite->rfind("verbatim://join?", 0) == 0);
+
+        // The client joins; until the recording notice is accepted nothing can be sent.
+        auto carol = joinParty(*invite, "Carol Client");
+        QVERIFY(carol);
+        QVERIFY(carol->account().noticeRequired);
+        QVERIFY(!carol->account().noticeAccepted);
+        auto early = carol->sendText(*conv, "can I write yet?");
+        QVERIFY(!early);
+        QVERIFY(early.error().message.find("recording notice") != std::string::npos);
+        QVERIFY(carol->acceptNotice());
+        carol->start();
+        QVERIFY(carol->waitUntilSynced(20s));
+
+        auto m1 = alice1->sendText(*conv, "Please review clause 4 of the will");
+        QVERIFY(m1);
+        for (auto* p : {alice2.get(), sam.get(), carol.get()})
+            QVERIFY2(eventually([&] { return hasBody(*p, *m1, "Please review clause 4 of the will"); }), who(*p).c_str());
+        // Sent-message sync: the lawyer's second device shows it as sent by her.
+        QVERIFY(msg(*alice2, *m1)->outgoing);
+        QVERIFY(!msg(*carol, *m1)->outgoing);
+        QCOMPARE(msg(*carol, *m1)->senderUser, std::string("alice"));
+
+        // An attachment from the client reaches every device and decrypts to the same bytes.
+        QTemporaryDir files;
+        const QByteArray scan = randomBytes(300 * 1024);
+        {
+            QFile f(files.filePath("scan.pdf"));
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write(scan);
+        }
+        auto a1 = carol->sendAttachment(*conv, files.filePath("scan.pdf").toStdString(), "signed page");
+        QVERIFY2(a1, a1 ? "" : a1.error().message.c_str());
+        for (auto* p : {alice1.get(), alice2.get(), sam.get()}) {
+            QVERIFY(eventually([&] { return msg(*p, *a1).has_value(); }));
+            auto m = *msg(*p, *a1);
+            QCOMPARE(m.kind, client::MessageKind::Attachment);
+            QCOMPARE(m.attachments.size(), std::size_t(1));
+            QCOMPARE(m.attachments[0].fileName, std::string("scan.pdf"));
+            QString out = files.filePath(QString::fromStdString("got-" + who(*p)).replace('/', '-'));
+            auto saved = (*p)->saveAttachment(*a1, 0, out.toStdString());
+            QVERIFY2(saved, saved ? "" : saved.error().message.c_str());
+            QFile f(out);
+            QVERIFY(f.open(QIODevice::ReadOnly));
+            QVERIFY(f.readAll() == scan);
+        }
+
+        // The lawyer edits from her other device; everyone sees the new text and the marker.
+        auto e1 = alice2->edit(*m1, "Please review clauses 4 and 7 of the will");
+        QVERIFY2(e1, e1 ? "" : e1.error().message.c_str());
+        for (auto* p : {alice1.get(), sam.get(), carol.get()})
+            QVERIFY(eventually([&] { return hasBody(*p, *m1, "Please review clauses 4 and 7 of the will"); }));
+        QVERIFY(msg(*carol, *m1)->edited);
+        // Only the author edits.
+        QVERIFY(!carol->edit(*m1, "forged"));
+
+        auto r1 = sam->react(*m1, "👍");
+        QVERIFY(r1);
+        QVERIFY(eventually([&] {
+            auto m = msg(*alice1, *m1);
+            return m && m->reactions.size() == 1 && m->reactions[0] == std::pair<std::string, std::string>("sam", "👍");
+        }));
+
+        // Delete for everyone: gone from every device and from search; a placeholder stays.
+        auto x1 = alice1->retract(*m1);
+        QVERIFY(x1);
+        for (auto* p : {alice1.get(), alice2.get(), sam.get(), carol.get()}) {
+            QVERIFY(eventually([&] {
+                auto m = msg(*p, *m1);
+                return m && m->retracted;
+            }));
+            auto m = *msg(*p, *m1);
+            QVERIFY(m.body.empty());
+            QVERIFY(m.reactions.empty());
+            QCOMPARE(m.retractedBy, std::string("alice"));
+            QVERIFY((*p)->search("clauses")->empty());
+            QVERIFY((*p)->search("will")->empty());
+        }
+        QVERIFY(!carol->search("signed page")->empty());
+
+        // Receipts: delivered once every other member's device stored it, read once all read.
+        auto m2 = alice1->sendText(*conv, "Thank you all");
+        QVERIFY(m2);
+        QVERIFY(eventually([&] {
+            auto m = msg(*alice1, *m2);
+            return m && (m->state == client::MessageState::Delivered || m->state == client::MessageState::Read);
+        }));
+        QVERIFY(eventually([&] { return msg(*carol, *m2).has_value() && msg(*sam, *m2).has_value(); }));
+        QVERIFY(carol->markRead(*conv));
+        QVERIFY(sam->markRead(*conv));
+        QVERIFY(eventually([&] { return msg(*alice1, *m2)->state == client::MessageState::Read; }));
+
+        // Compliance pulls the journal: one entry per logical message, byte-equal to what the
+        // devices showed; the retracted original is still there (ES-03, ES-04).
+        auto officer = h.enrollStaff("comply", proto::ROLE_COMPLIANCE);
+        QVERIFY(officer && officer->connect(h.endpoint()));
+        std::map<std::string, Bytes> ids{{who(*alice1), identityOf(*alice1)}, {who(*alice2), identityOf(*alice2)},
+                                         {who(*sam), identityOf(*sam)}, {who(*carol), identityOf(*carol)}};
+        auto j = pullJournal(h, *officer, ids);
+        QVERIFY2(j, j ? "" : j.error().message.c_str());
+        std::map<std::string, std::vector<proto::JournalRecord>> byId;
+        for (auto& r : j->records) byId[hexId(r.message_id())].push_back(r);
+        for (const auto& id : {*m1, *a1, *e1, *r1, *x1, *m2}) QCOMPARE(byId[id].size(), std::size_t(1));
+        QCOMPARE(byId[*m1][0].type(), proto::TEXT);
+        QCOMPARE(byId[*m1][0].body(), std::string("Please review clause 4 of the will"));
+        QCOMPARE(byId[*e1][0].type(), proto::EDIT);
+        QCOMPARE(hexId(byId[*e1][0].ref_message_id()), *m1);
+        QCOMPARE(byId[*e1][0].body(), std::string("Please review clauses 4 and 7 of the will"));
+        QCOMPARE(byId[*r1][0].type(), proto::REACTION);
+        QCOMPARE(byId[*x1][0].type(), proto::RETRACT);
+        QCOMPARE(hexId(byId[*x1][0].ref_message_id()), *m1);
+        QCOMPARE(byId[*a1][0].type(), proto::ATTACHMENT);
+        QCOMPARE(byId[*a1][0].attachments(0).size(), std::uint64_t(scan.size()));
+        QCOMPARE(byId[*a1][0].attachments(0).file_name(), std::string("scan.pdf"));
+        // The journal names every recipient device of a message.
+        QCOMPARE(byId[*m2][0].recipients_size(), 3);  // alice/2, sam and carol; not the sender
+        int notices = 0, receipts = 0;
+        for (auto& r : j->records) {
+            if (r.type() == proto::NOTICE_ACCEPTED && r.sender().user() == carol->account().user) ++notices;
+            if (r.type() == proto::RECEIPT) ++receipts;
+        }
+        QCOMPARE(notices, 1);
+        QVERIFY(receipts >= 2);
+    }
+
+    // A client offline while the lawyer writes gets everything, in order, once back; a relay
+    // restart in the middle of the conversation loses nothing and duplicates nothing.
+    void offlineAndRelayRestartLoseNothing() {
+        e2e::Harness h;
+        QVERIFY(h.ok());
+        auto alice = joinParty(h.enrollLink("alice", proto::ROLE_LAWYER), "Alice");
+        QVERIFY(alice);
+        alice->start();
+        QVERIFY(alice->waitUntilSynced(20s));
+        auto carol = joinParty(h.inviteLink("alice", "Offline matter"), "Carol", true);
+        QVERIFY(carol);
+        auto conv = carol->resolveConversation("Offline matter");
+        QVERIFY(conv);
+        QVERIFY(alice->waitUntilSynced(5s));
+        // Carol stays offline.
+        std::vector<std::string> sent;
+        for (int i = 0; i < 15; ++i) {
+            auto id = alice->sendText(*conv, "before restart " + std::to_string(i));
+            QVERIFY(id);
+            sent.push_back(*id);
+        }
+        QVERIFY(alice->waitForOutbox(20s));
+        // The relay goes down; the lawyer keeps writing into her outbox.
+        h.stop();
+        for (int i = 0; i < 5; ++i) {
+            auto id = alice->sendText(*conv, "while the relay is down " + std::to_string(i));
+            QVERIFY(id);
+            sent.push_back(*id);
+        }
+        QCOMPARE(*alice->outboxSize(), std::size_t(5));
+        QCOMPARE(msg(*alice, sent.back())->state, client::MessageState::Queued);
+        QVERIFY(h.restart());
+        QVERIFY(alice->waitForOutbox(30s));
+        for (int i = 0; i < 5; ++i) {
+            auto id = alice->sendText(*conv, "after restart " + std::to_string(i));
+            QVERIFY(id);
+            sent.push_back(*id);
+        }
+        QVERIFY(alice->waitForOutbox(20s));
+
+        carol->start();
+        QVERIFY(carol->waitUntilSynced(30s));
+        auto hist = carol->history(*conv, 1000);
+        QVERIFY(hist);
+        std::vector<std::string> got;
+        for (auto& m : *hist)
+            if (m.kind == client::MessageKind::Text) got.push_back(m.id);
+        QCOMPARE(got.size(), sent.size());
+        QCOMPARE(got, sent);  // all 25, in order, once
+        QCOMPARE((*carol).eventsOf(client::Event::Kind::Message).size(), std::size_t(25));
+        // The relay's queue for Carol is empty: everything was acknowledged after storing.
+        carol->stop();
+        carol->start();
+        QVERIFY(carol->waitUntilSynced(20s));
+        QCOMPARE((*carol).eventsOf(client::Event::Kind::Message).size(), std::size_t(25));
+    }
+
+    // ES-06 / ES-08: a patched sender shows A and journals B. The recipient refuses A (the
+    // relay-stamped commitment does not open) and files a signed, journaled mismatch report.
+    // The other half: a journal entry whose commitment opens A but whose sealed record says B
+    // is caught by compliance when it opens the entry.
+    void divergentEscrowIsDetected() {
+        e2e::Harness h;
+        QVERIFY(h.ok());
+        auto mallory = h.enrollStaff("mallory", proto::ROLE_LAWYER);
+        QVERIFY(mallory && mallory->connect(h.endpoint()));
+        auto carol = joinParty(h.inviteLink("mallory", "Divergent"), "Carol", true);
+        QVERIFY(carol);
+        carol->start();
+        QVERIFY(carol->waitUntilSynced(20s));
+        auto conv = *carol->resolveConversation("Divergent");
+
+        // Shown: "pay account A"; journaled: "pay account B".
+        proto::JournalRecord shown;
+        auto send = e2e::buildSend(*mallory, conv, "Please pay the settlement into account A", h.journalKey().publicKey(), &shown);
+        QVERIFY(send.envelopes_size() >= 1);
+        proto::JournalRecord escrowed = shown;
+        escrowed.set_body("Please pay the settlement into account B");
+        auto sealed = journal::sealRecord(escrowed, h.journalKey().publicKey(),
+                                          [&](ByteView m) { return mallory->sessions->sign(m); });
+        QVERIFY(sealed);
+        send.set_journal_entry(std::string(reinterpret_cast<const char*>(sealed->serialize().data()), sealed->serialize().size()));
+        proto::Request req;
+        *req.mutable_send() = send;
+        QCOMPARE(mallory->connection->call(req)->status(), proto::STATUS_OK);
+
+        const std::string id = hexId(shown.message_id());
+        QVERIFY(eventually([&] { return msg(*carol, id).has_value(); }));
+        auto m = *msg(*carol, id);
+        QCOMPARE(m.state, client::MessageState::Mismatch);
+        QVERIFY(m.body.empty());  // not displayed
+        QVERIFY(carol->search("settlement")->empty());
+        QCOMPARE((*carol).eventsOf(client::Event::Kind::JournalMismatch).size(), std::size_t(1));
+        QVERIFY(carol->waitForOutbox(20s));
+
+        // The report is in the journal, signed by Carol's device, naming the message.
+        auto officer = h.enrollStaff("comply", proto::ROLE_COMPLIANCE);
+        QVERIFY(officer && officer->connect(h.endpoint()));
+        auto j = pullJournal(h, *officer, {{who(*carol), identityOf(*carol)}, {"mallory/" + std::to_string(mallory->device), mallory->identityKey}});
+        QVERIFY2(j, j ? "" : j.error().message.c_str());
+        int reports = 0;
+        for (auto& r : j->records)
+            if (r.type() == proto::MISMATCH_REPORT) {
+                ++reports;
+                QCOMPARE(r.sender().user(), carol->account().user);
+                QVERIFY(r.ref_message_id() == shown.message_id());
+                QVERIFY(r.body().find(id) != std::string::npos);
+                QVERIFY(r.body().find("account") == std::string::npos);  // no content in the report
+            }
+        QCOMPARE(reports, 1);
+
+        // Other half: the header commits to what was shown, the sealed record says otherwise.
+        proto::JournalRecord shown2;
+        auto send2 = e2e::buildSend(*mallory, conv, "Meeting moved to 3pm", h.journalKey().publicKey(), &shown2);
+        auto commitment = journal::computeCommitment(view(shown2.commit_key()), journal::commitContentOf(shown2));
+        QVERIFY(commitment);
+        proto::JournalRecord lie = shown2;
+        lie.set_body("Meeting cancelled");
+        auto sealed2 = journal::sealRecordWithCommitment(lie, *commitment, h.journalKey().publicKey(),
+                                                         [&](ByteView b) { return mallory->sessions->sign(b); });
+        QVERIFY(sealed2);
+        auto bytes2 = sealed2->serialize();
+        send2.set_journal_entry(std::string(bytes2.begin(), bytes2.end()));
+        proto::Request req2;
+        *req2.mutable_send() = send2;
+        QCOMPARE(mallory->connection->call(req2)->status(), proto::STATUS_OK);
+        QVERIFY(eventually([&] { return hasBody(*carol, hexId(shown2.message_id()), "Meeting moved to 3pm"); }));
+        auto opened = journal::openEntry(*sealed2, h.journalKey(), mallory->identityKey);
+        QVERIFY(!opened);
+        QCOMPARE(opened.error().detail, int(journal::Fault::CommitmentMismatch));
+    }
+
+    // ES-10: a relay whose manifest (and so journal key) is not signed by the firm root the
+    // link pins is refused at join, and nothing is kept.
+    void foreignJournalKeyIsRefused() {
+        e2e::Harness h;
+        QVERIFY(h.ok());
+        std::string link = h.enrollLink("alice", proto::ROLE_LAWYER);
+        auto pos = link.find("&firm=") + 6;
+        std::string forged = link;
+        forged.replace(pos, 32, std::string(32, 'a'));
+        QTemporaryDir dir;
+        const std::string profile = dir.path().toStdString() + "/p";
+        client::JoinOptions o;
+        auto c = client::Client::join(profile, kPass, forged, o);
+        QVERIFY(!c);
+        QCOMPARE(c.error().code, ErrorCode::AuthFailed);
+        QVERIFY(c.error().message.find("not signed by the firm") != std::string::npos);
+        QVERIFY(!client::Client::profileExists(profile));
+        QVERIFY(!QFile::exists(QString::fromStdString(profile + "/profile.db")));
+        // Malformed links are refused before anything happens.
+        for (std::string bad : std::vector<std::string>{"https://example.com/", "verbatim://join?relay=x&token=zz", "verbatim://steal?relay=1:1",
+                                link.substr(0, link.find("&firm="))}) {
+            auto r = client::Client::join(profile, kPass, bad, o);
+            QVERIFY(!r);
+            QCOMPARE(r.error().code, ErrorCode::Malformed);
+        }
+        // The refused link's token never left the device: it still works.
+        auto ok = client::Client::join(profile, kPass, link, o);
+        QVERIFY2(ok, ok ? "" : ok.error().message.c_str());
+        // A spent enrollment link gives a clear error.
+        QTemporaryDir dir2;
+        auto again = client::Client::join(dir2.path().toStdString() + "/p", kPass, link, o);
+        QVERIFY(!again);
+        QVERIFY2(again.error().message.find("registration refused") != std::string::npos, again.error().message.c_str());
+    }
+
+    // PR-08: a participant's identity keys change (a new device appears). The safety number
+    // changes, sending to them is held until the user accepts, and the acceptance is journaled.
+    void safetyNumberChangeHoldsSending() {
+        e2e::Harness h;
+        QVERIFY(h.ok());
+        auto alice = joinParty(h.enrollLink("alice", proto::ROLE_LAWYER), "Alice");
+        QVERIFY(alice);
+        alice->start();
+        QVERIFY(alice->waitUntilSynced(20s));
+        auto carol = joinParty(h.inviteLink("alice", "Safety"), "Carol", true);
+        carol->start();
+        QVERIFY(carol->waitUntilSynced(20s));
+        auto conv = *carol->resolveConversation("Safety");
+        auto first = carol->sendText(conv, "first");
+        QVERIFY(first);
+        QVERIFY(eventually([&] { return msg(*alice, *first).has_value(); }));
+        auto before = carol->safetyNumber("alice");
+        QVERIFY2(before, before ? "" : before.error().message.c_str());
+        QCOMPARE(before->digits.size(), std::size_t(60));
+        QVERIFY(!before->changed);
+        // Both ends compute the same number.
+        auto theirs = alice->safetyNumber(carol->account().user);
+        QVERIFY(theirs);
+        QCOMPARE(theirs->digits, before->digits);
+
+        auto alice2 = joinParty(h.enrollLink("alice", proto::ROLE_LAWYER), "Alice");
+        QVERIFY(alice2);
+        alice2->start();
+        QVERIFY(alice2->waitUntilSynced(20s));
+        auto held = carol->sendText(conv, "second");
+        QVERIFY(held);
+        QVERIFY(eventually([&] { return msg(*carol, *held)->state == client::MessageState::Blocked; }));
+        auto after = carol->safetyNumber("alice");
+        QVERIFY(after && after->changed);
+        QVERIFY(after->digits != before->digits);
+        QCOMPARE(after->devices, std::size_t(2));
+        QVERIFY(!(*carol).eventsOf(client::Event::Kind::SafetyNumberChanged).empty());
+        std::this_thread::sleep_for(300ms);
+        QVERIFY(!msg(*alice2, *held).has_value());  // nothing left while held
+
+        QVERIFY(carol->acceptSafetyNumber("alice"));
+        QVERIFY(eventually([&] { return hasBody(*alice2, *held, "second"); }));
+        QVERIFY(hasBody(*alice, *held, "second"));
+        QVERIFY(!carol->safetyNumber("alice")->changed);
+        QVERIFY(carol->waitForOutbox(20s));
+        auto officer = h.enrollStaff("comply", proto::ROLE_COMPLIANCE);
+        QVERIFY(officer && officer->connect(h.endpoint()));
+        auto j = pullJournal(h, *officer, {{who(*carol), identityOf(*carol)}});
+        QVERIFY(j);
+        int accepted = 0;
+        for (auto& r : j->records)
+            if (r.type() == proto::SAFETY_NUMBER_ACCEPTED) {
+                ++accepted;
+                QVERIFY(r.body().find(after->digits) != std::string::npos);
+            }
+        QCOMPARE(accepted, 1);
+    }
+
+    // CF-05: the client's disk fills up. Sending gives a clear error and queues nothing; a
+    // message that arrives meanwhile is not acknowledged, the session does not advance, and it
+    // is stored once there is room again.
+    void clientDiskFull() {
+        e2e::Harness h;
+        QVERIFY(h.ok());
+        auto alice = joinParty(h.enrollLink("alice", proto::ROLE_LAWYER), "Alice");
+        alice->start();
+        QVERIFY(alice->waitUntilSynced(20s));
+        auto carol = joinParty(h.inviteLink("alice", "Disk"), "Carol", true);
+        carol->start();
+        QVERIFY(carol->waitUntilSynced(20s));
+        auto conv = *carol->resolveConversation("Disk");
+        auto hello = alice->sendText(conv, "hello");
+        QVERIFY(eventually([&] { return msg(*carol, *hello).has_value(); }));
+
+        // Cap the database at its current size.
+        QFile db(QString::fromStdString(carol.get()->profile() + "/profile.db"));
+        QVERIFY(carol->limitDatabasePages(1));  // below the current size: every growth fails
+        std::string big(3000, 'x');
+        auto refused = carol->sendText(conv, big + " never queued");
+        if (refused) {
+            // SQLite may fit one small row into free space; then it must still leave.
+            QVERIFY(carol->waitForOutbox(20s));
+        } else {
+            QVERIFY2(refused.error().message.find("full") != std::string::npos, refused.error().message.c_str());
+        }
+        std::vector<std::string> during;
+        for (int i = 0; i < 5; ++i) during.push_back(*alice->sendText(conv, big + " while full " + std::to_string(i)));
+        QVERIFY(alice->waitForOutbox(20s));
+        QVERIFY(eventually([&] { return !(*carol).eventsOf(client::Event::Kind::Undecryptable).empty(); }));
+        for (auto& id : during) QVERIFY(!msg(*carol, id).has_value());
+        QVERIFY(carol->limitDatabasePages(0));
+        for (auto& id : during) QVERIFY(eventually([&] { return msg(*carol, id).has_value(); }));
+        auto hist = carol->history(conv, 100);
+        std::set<std::string> unique;
+        for (auto& m : *hist) QVERIFY(unique.insert(m.id).second);
+        // Later messages decrypt: nothing was lost from the ratchet.
+        auto later = alice->sendText(conv, "later");
+        QVERIFY(eventually([&] { return hasBody(*carol, *later, "later"); }));
+    }
+
+    // ST-07 and ES-01 (short form): a wrong passphrase changes nothing; no profile file and no
+    // relay file holds the database key or any message text, attachment bytes included.
+    void noPlaintextAtRest() {
+        e2e::Harness h;
+        QVERIFY(h.ok());
+        auto alice = joinParty(h.enrollLink("alice", proto::ROLE_LAWYER), "Alice");
+        alice->start();
+        QVERIFY(alice->waitUntilSynced(20s));
+        auto carol = joinParty(h.inviteLink("alice", "Canary"), "Carol", true);
+        carol->start();
+        QVERIFY(carol->waitUntilSynced(20s));
+        auto conv = *carol->resolveConversation("Canary");
+        const std::string canary = "CANARY-7f3a9c-privileged";
+        const QByteArray attachmentCanary = QByteArray("ATTACHCANARY-51d2e0-").repeated(500);
+        QTemporaryDir files;
+        {
+            QFile f(files.filePath("memo.txt"));
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write(attachmentCanary);
+        }
+        std::vector<std::string> ids;
+        for (int i = 0; i < 20; ++i) ids.push_back(*alice->sendText(conv, canary + " " + std::to_string(i)));
+        ids.push_back(*carol->sendAttachment(conv, files.filePath("memo.txt").toStdString(), canary + " caption"));
+        auto retracted = *carol->sendText(conv, canary + " retracted later");
+        QVERIFY(eventually([&] { return msg(*alice, retracted).has_value(); }));
+        QVERIFY(carol->retract(retracted));
+        QVERIFY(eventually([&] { return msg(*alice, retracted)->retracted; }));
+        for (auto& id : ids) QVERIFY(eventually([&] { return msg(*carol, id).has_value() && msg(*alice, id).has_value(); }));
+        QVERIFY(alice->saveAttachment(ids.back(), 0, files.filePath("copy.txt").toStdString()));
+
+        // Wrong passphrase: WrongKey, and the files are untouched.
+        const QString carolDir = QString::fromStdString(carol.get()->profile());
+        carol->stop();
+        alice->stop();
+        auto before = filesBelow(carolDir);
+        auto wrong = client::Client::open(carol.get()->profile(), "not the passphrase");
+        QVERIFY(!wrong);
+        QCOMPARE(wrong.error().code, ErrorCode::WrongKey);
+        QVERIFY(filesBelow(carolDir) == before);
+
+        // The database key, as the passphrase unwraps it, is in no file.
+        QFile keyFile(carolDir + "/profile.key");
+        QVERIFY(keyFile.open(QIODevice::ReadOnly));
+        QByteArray box = keyFile.readAll();
+        auto dbKey = crypto::passphraseOpen(ByteView(reinterpret_cast<const std::uint8_t*>(box.data()), std::size_t(box.size())),
+                                            view(std::string(kPass)));
+        QVERIFY(dbKey);
+        const QByteArray rawKey(reinterpret_cast<const char*>(dbKey->data()), int(dbKey->size()));
+        const std::string hexKey = toHex(*dbKey);
+
+        std::vector<QString> scanned;
+        for (const QString& dir : {h.dataDir(), carolDir, QString::fromStdString(alice.get()->profile())}) {
+            for (auto& [path, bytes] : filesBelow(dir)) {
+                scanned.push_back(path);
+                QVERIFY2(!bytes.contains(QByteArray::fromStdString(canary)), qPrintable(path));
+                QVERIFY2(!bytes.contains(QByteArray::fromStdString(canary).toBase64()), qPrintable(path));
+                QVERIFY2(!bytes.contains(attachmentCanary.left(20)), qPrintable(path));
+                QVERIFY2(!bytes.contains(rawKey), qPrintable(path));
+                QVERIFY2(!bytes.contains(QByteArray::fromStdString(hexKey)), qPrintable(path));
+                if (path.endsWith("profile.db") || path.endsWith("relay.db"))
+                    QVERIFY(!bytes.startsWith("SQLite format 3"));
+            }
+        }
+        QVERIFY(scanned.size() >= 6);
+        // The right passphrase still opens it, and the text is there.
+        auto reopened = client::Client::open(carol.get()->profile(), kPass);
+        QVERIFY(reopened);
+        QVERIFY((*reopened)->search("privileged")->size() >= 20);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestClientE2E)
+#include "tst_client_e2e.moc"
