@@ -40,6 +40,7 @@ constexpr std::uint32_t kPreKeyBatch = 100;
 constexpr std::size_t kMaxAttachment = 100ull * 1024 * 1024;
 constexpr std::string_view kAttachmentAad = "verbatim-attachment-v1";
 constexpr int kMaxSendAttempts = 4;
+constexpr int kWindow = 32;  ///< outbox messages in flight at once
 
 std::uint64_t nowMs() {
     return std::uint64_t(std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -296,7 +297,16 @@ struct Client::Impl {
     proto::JournalRecord newRecord(const std::string& conversation, proto::MessageType type);
     void flushOutbox();
     enum class SendOutcome { Sent, Retry, Held, Failed };
-    SendOutcome sendOne(std::int64_t seq, const std::string& conversation, proto::JournalRecord rec);
+    struct PreparedSend {
+        SendOutcome outcome;
+        std::int64_t seq;
+        std::string conversation;
+        proto::JournalRecord rec;
+        proto::Request request;
+    };
+    PreparedSend prepareSend(std::int64_t seq, const std::string& conversation, proto::JournalRecord rec, bool refreshDevices);
+    SendOutcome finishSend(const PreparedSend& p, const std::optional<proto::Response>& resp);
+    void dropFromOutbox(std::int64_t seq, const proto::JournalRecord& rec, MessageState state, const std::string& why);
 
     // ---- receive ------------------------------------------------------------------------------
     void onEnvelope(const proto::Envelope& e, std::uint64_t gen);
@@ -1208,190 +1218,256 @@ Result<std::string> Client::Impl::enqueue(proto::JournalRecord rec, MessageKind 
     return hexOf(rec.message_id());
 }
 
+// Sends the outbox in order, pipelined: up to kWindow messages are prepared (encrypted, sealed)
+// and in flight at once, so that the relay's group commit stores them together. Responses are
+// handled in order; a message the relay refused for a changed device list (409) stays queued
+// and is prepared again with the new list.
 void Client::Impl::flushOutbox() {
     if (wiped || revoked) return;
-    bool anyLeft = false;
     {
         std::lock_guard lock(queueMutex);
         if (retryAt != std::chrono::steady_clock::time_point{} && std::chrono::steady_clock::now() < retryAt) return;
         retryAt = {};
     }
+    auto retryLater = [this] {
+        std::lock_guard lock(queueMutex);
+        retryAt = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    };
+    std::set<std::string> refresh;  // conversations whose device list the relay said changed
+    int conflictRounds = 0;
     while (true) {
-        std::int64_t seq = 0;
-        std::string conversation;
-        proto::JournalRecord rec;
+        struct Row {
+            std::int64_t seq;
+            std::string conversation;
+            proto::JournalRecord rec;
+        };
+        std::vector<Row> rows;
         {
             std::lock_guard lock(mutex);
-            if (!manifestOk) {
-                anyLeft = true;  // ES-10: no verified journal key, nothing leaves; it stays queued
+            if (!manifestOk) break;  // ES-10: no verified journal key, nothing leaves; it stays queued
+            auto st = db->cached("SELECT seq, conversation, record FROM outbox WHERE held = 0 ORDER BY seq LIMIT ?");
+            if (!st) break;
+            st->bind(1, std::int64_t(kWindow));
+            while (true) {
+                auto row = st->step();
+                if (!row || !*row) break;
+                Row r{st->columnInt(0), st->columnText(1), {}};
+                Bytes bytes = st->columnBlob(2);
+                r.rec.ParseFromArray(bytes.data(), int(bytes.size()));
+                rows.push_back(std::move(r));
+            }
+        }
+        if (rows.empty()) break;
+        auto c = connection();
+        if (!c || !c->isOpen()) break;
+
+        std::vector<PreparedSend> batch;
+        bool stalled = false;
+        for (auto& r : rows) {
+            auto p = prepareSend(r.seq, r.conversation, std::move(r.rec), refresh.count(r.conversation) > 0);
+            if (p.outcome == SendOutcome::Retry) {
+                stalled = true;
                 break;
             }
-            auto st = db->cached("SELECT seq, conversation, record FROM outbox WHERE held = 0 ORDER BY seq LIMIT 1");
-            if (!st) break;
-            auto row = st->step();
-            if (!row || !*row) break;
-            seq = st->columnInt(0);
-            conversation = st->columnText(1);
-            Bytes bytes = st->columnBlob(2);
-            rec.ParseFromArray(bytes.data(), int(bytes.size()));
+            if (p.outcome == SendOutcome::Sent) batch.push_back(std::move(p));  // ready to go
         }
-        auto c = connection();
-        if (!c || !c->isOpen()) {
-            anyLeft = true;
-            break;
+        refresh.clear();
+        // In flight together; the callbacks may outlive this frame (connection loss), so they
+        // share their state.
+        struct Flight {
+            std::mutex m;
+            std::condition_variable cv;
+            std::vector<std::optional<proto::Response>> responses;
+            std::size_t remaining = 0;
+        };
+        auto flight = std::make_shared<Flight>();
+        flight->responses.resize(batch.size());
+        flight->remaining = batch.size();
+        for (std::size_t i = 0; i < batch.size(); ++i)
+            c->request(batch[i].request, [flight, i](proto::Response r) {
+                std::lock_guard lock(flight->m);
+                flight->responses[i] = std::move(r);
+                --flight->remaining;
+                flight->cv.notify_all();
+            });
+        {
+            std::unique_lock lock(flight->m);
+            flight->cv.wait_for(lock, std::chrono::seconds(60), [&] { return flight->remaining == 0; });
         }
-        auto outcome = sendOne(seq, conversation, std::move(rec));
-        if (outcome == SendOutcome::Retry) {
-            anyLeft = true;
-            std::lock_guard lock(queueMutex);
-            retryAt = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+        bool conflict = false, again = stalled;
+        for (std::size_t i = 0; i < batch.size(); ++i) {
+            std::optional<proto::Response> resp;
+            {
+                std::lock_guard lock(flight->m);
+                resp = flight->responses[i];
+            }
+            auto outcome = finishSend(batch[i], resp);
+            if (outcome == SendOutcome::Held) {  // 409: prepare again with the new device list
+                conflict = true;
+                refresh.insert(batch[i].conversation);
+            }
+            if (outcome == SendOutcome::Retry) again = true;
+        }
+        if (conflict && ++conflictRounds > kMaxSendAttempts) again = true;
+        if (again) {
+            retryLater();
             break;
         }
     }
     {
         std::lock_guard lock(queueMutex);
         outboxIdle = true;
-        (void)anyLeft;
     }
     syncCv.notify_all();
 }
 
-Client::Impl::SendOutcome Client::Impl::sendOne(std::int64_t seq, const std::string& conversation, proto::JournalRecord rec) {
+void Client::Impl::dropFromOutbox(std::int64_t seq, const proto::JournalRecord& rec, MessageState state,
+                                  const std::string& why) {
+    Transaction tx(*db);
+    if (!tx.begin()) return;
+    auto del = db->cached("DELETE FROM outbox WHERE seq = ?");
+    if (del) {
+        del->bind(1, seq);
+        (void)del->run();
+    }
+    auto up = db->cached("UPDATE messages SET state = ? WHERE id = ?");
+    if (up) {
+        up->bind(1, std::int64_t(state)).bind(2, view(rec.message_id()));
+        (void)up->run();
+    }
+    (void)tx.commit();
+    emit({Event::Kind::SendFailed, rec.conversation_id(), hexOf(rec.message_id()), {}, {}, {}, why});
+}
+
+// Builds the SendMessage for one outbox row: outcome Sent means "ready", Held and Failed mean
+// the row was set aside, Retry means stop for now.
+Client::Impl::PreparedSend Client::Impl::prepareSend(std::int64_t seq, const std::string& conversation,
+                                                     proto::JournalRecord rec, bool refreshDevices) {
     std::lock_guard lock(mutex);
+    PreparedSend out{SendOutcome::Retry, seq, conversation, {}, {}};
     const std::string hexId = hexOf(rec.message_id());
-    auto dropFromOutbox = [&](MessageState state, const std::string& why) {
-        Transaction tx(*db);
-        if (!tx.begin()) return;
-        auto del = db->cached("DELETE FROM outbox WHERE seq = ?");
-        if (del) {
-            del->bind(1, seq);
-            (void)del->run();
+    auto devices = memberDevices(conversation, refreshDevices);
+    if (!devices) {
+        if (devices.error().detail == 403) {
+            dropFromOutbox(seq, rec, MessageState::Failed, "not a member of this conversation");
+            out.outcome = SendOutcome::Failed;
         }
-        auto up = db->cached("UPDATE messages SET state = ? WHERE id = ?");
+        return out;
+    }
+    std::set<std::string> changed;
+    if (auto r = ensureSessions(*devices, &changed); !r) return out;
+    for (auto& u : changed) {
+        emit({Event::Kind::SafetyNumberChanged, conversation, {}, {}, u, {}, "safety number of " + u + " changed"});
+        (void)systemMessage(conversation, "The safety number of " + u + " changed. Verify it, then accept to keep sending.");
+    }
+    // Held while a participant's safety number change is not accepted (PR-08).
+    bool held = false;
+    for (const auto& d : *devices)
+        if (d.user() != acct.user)
+            if (auto h = userHeld(d.user()); h && *h) held = true;
+    if (held) {
+        auto up = db->cached("UPDATE outbox SET held = 1 WHERE seq = ?");
         if (up) {
-            up->bind(1, std::int64_t(state)).bind(2, view(rec.message_id()));
+            up->bind(1, seq);
             (void)up->run();
         }
-        (void)tx.commit();
-        emit({Event::Kind::SendFailed, conversation, hexId, {}, {}, {}, why});
-    };
-    for (int attempt = 0; attempt < kMaxSendAttempts; ++attempt) {
-        auto devices = memberDevices(conversation, attempt > 0);
-        if (!devices) {
-            if (devices.error().detail == 403) {
-                dropFromOutbox(MessageState::Failed, "not a member of this conversation");
-                return SendOutcome::Failed;
-            }
-            return SendOutcome::Retry;
+        auto ms = db->cached("UPDATE messages SET state = ? WHERE id = ?");
+        if (ms) {
+            ms->bind(1, std::int64_t(MessageState::Blocked)).bind(2, view(rec.message_id()));
+            (void)ms->run();
         }
-        std::set<std::string> changed;
-        if (auto r = ensureSessions(*devices, &changed); !r) return SendOutcome::Retry;
-        for (auto& u : changed) {
-            emit({Event::Kind::SafetyNumberChanged, conversation, {}, {}, u, {}, "safety number of " + u + " changed"});
-            (void)systemMessage(conversation, "The safety number of " + u + " changed. Verify it, then accept to keep sending.");
-        }
-        // Held while a participant's safety number change is not accepted (PR-08).
-        bool held = false;
-        for (const auto& d : *devices)
-            if (d.user() != acct.user)
-                if (auto h = userHeld(d.user()); h && *h) held = true;
-        if (held) {
-            auto up = db->cached("UPDATE outbox SET held = 1 WHERE seq = ?");
-            if (up) {
-                up->bind(1, seq);
-                (void)up->run();
-            }
-            auto ms = db->cached("UPDATE messages SET state = ? WHERE id = ?");
-            if (ms) {
-                ms->bind(1, std::int64_t(MessageState::Blocked)).bind(2, view(rec.message_id()));
-                (void)ms->run();
-            }
-            emit({Event::Kind::SendFailed, conversation, hexId, {}, {}, {}, "held: a safety number changed"});
-            return SendOutcome::Held;
-        }
-        rec.clear_recipients();
-        for (const auto& d : *devices)
-            if (!(d.user() == acct.user && d.device() == acct.device)) *rec.add_recipients() = d;
-        const std::string payload = rec.SerializeAsString();
-
-        proto::Request req;
-        auto* send = req.mutable_send();
-        send->set_message_id(rec.message_id());
-        send->set_conversation_id(conversation);
-        // Encrypt to every device and persist the advanced sessions before anything leaves:
-        // a crash after sending must never reuse a message key (CF-05, PR-16).
-        {
-            Transaction tx(*db);
-            if (!tx.begin()) return SendOutcome::Retry;
-            for (const auto& d : rec.recipients()) {
-                signal::Address a{d.user(), std::int32_t(d.device())};
-                if (!sessions->hasSession(a)) continue;  // no bundle: the relay's 409 will tell
-                auto ct = sessions->encrypt(a, view(payload));
-                if (!ct) {
-                    log::write(log::Level::Warn, "client.encrypt_failed", {{"user", d.user()}, {"error", ct.error().message}});
-                    continue;
-                }
-                auto* e = send->add_envelopes();
-                e->set_user(d.user());
-                e->set_device(d.device());
-                e->set_type(std::uint32_t(ct->type));
-                e->set_body(str(ct->body));
-            }
-            auto attempts = db->cached("UPDATE outbox SET attempts = attempts + 1 WHERE seq = ?");
-            if (!attempts) return SendOutcome::Retry;
-            attempts->bind(1, seq);
-            if (!attempts->run()) return SendOutcome::Retry;
-            if (!tx.commit()) return SendOutcome::Retry;
-        }
-        auto sealed = journal::sealRecord(rec, manifest.currentJournalKey()->publicKey,
-                                          [&](ByteView msg) { return sessions->sign(msg); });
-        if (!sealed) return SendOutcome::Retry;
-        send->set_journal_entry(str(sealed->serialize()));
-        auto resp = call(req);
-        if (!resp) return SendOutcome::Retry;
-        switch (resp->status()) {
-        case proto::STATUS_OK: {
-            const auto& r = resp->send_result();
-            Transaction tx(*db);
-            if (!tx.begin()) return SendOutcome::Retry;
-            auto del = db->cached("DELETE FROM outbox WHERE seq = ?");
-            if (!del) return SendOutcome::Retry;
-            del->bind(1, seq);
-            if (!del->run()) return SendOutcome::Retry;
-            auto up = db->cached("UPDATE messages SET state = ?, server_time_ms = ?, journal_seq = ? WHERE id = ?");
-            if (!up) return SendOutcome::Retry;
-            up->bind(1, std::int64_t(MessageState::Sent))
-                .bind(2, std::int64_t(r.server_time_ms()))
-                .bind(3, std::int64_t(r.journal_sequence()))
-                .bind(4, view(rec.message_id()));
-            if (!up->run()) return SendOutcome::Retry;
-            auto seen = db->cached("INSERT OR IGNORE INTO processed (id) VALUES (?)");
-            if (seen) {
-                seen->bind(1, view(rec.message_id()));
-                (void)seen->run();
-            }
-            if (!tx.commit()) return SendOutcome::Retry;
-            if (rec.type() != proto::RECEIPT)
-                emit({Event::Kind::Sent, conversation, hexId, {}, {}, {}, "journal_sequence=" + std::to_string(r.journal_sequence()),
-                      r.server_time_ms()});
-            return SendOutcome::Sent;
-        }
-        case proto::STATUS_CONFLICT:
-            // The device list changed (a device joined, left or was revoked): refetch, retry.
-            deviceCache.erase(conversation);
-            for (const auto& x : resp->device_mismatch().extra())
-                (void)sessions->store().deleteSession({x.user(), std::int32_t(x.device())});
-            continue;
-        case proto::STATUS_RATE_LIMITED:
-        case proto::STATUS_UNAVAILABLE:
-        case proto::STATUS_INTERNAL:
-            return SendOutcome::Retry;
-        default:
-            dropFromOutbox(MessageState::Failed, "relay refused the message: " + resp->error());
-            return SendOutcome::Failed;
-        }
+        emit({Event::Kind::SendFailed, conversation, hexId, {}, {}, {}, "held: a safety number changed"});
+        out.outcome = SendOutcome::Held;
+        return out;
     }
-    return SendOutcome::Retry;
+    rec.clear_recipients();
+    for (const auto& d : *devices)
+        if (!(d.user() == acct.user && d.device() == acct.device)) *rec.add_recipients() = d;
+    const std::string payload = rec.SerializeAsString();
+    auto* send = out.request.mutable_send();
+    send->set_message_id(rec.message_id());
+    send->set_conversation_id(conversation);
+    // Encrypt to every device and persist the advanced sessions before anything leaves: a crash
+    // after sending must never reuse a message key (CF-05, PR-16).
+    {
+        Transaction tx(*db);
+        if (!tx.begin()) return out;
+        for (const auto& d : rec.recipients()) {
+            signal::Address a{d.user(), std::int32_t(d.device())};
+            if (!sessions->hasSession(a)) continue;  // no bundle: the relay's 409 will tell
+            auto ct = sessions->encrypt(a, view(payload));
+            if (!ct) {
+                log::write(log::Level::Warn, "client.encrypt_failed", {{"user", d.user()}, {"error", ct.error().message}});
+                continue;
+            }
+            auto* e = send->add_envelopes();
+            e->set_user(d.user());
+            e->set_device(d.device());
+            e->set_type(std::uint32_t(ct->type));
+            e->set_body(str(ct->body));
+        }
+        auto attempts = db->cached("UPDATE outbox SET attempts = attempts + 1 WHERE seq = ?");
+        if (!attempts) return out;
+        attempts->bind(1, seq);
+        if (!attempts->run()) return out;
+        if (!tx.commit()) return out;
+    }
+    auto sealed = journal::sealRecord(rec, manifest.currentJournalKey()->publicKey,
+                                      [&](ByteView msg) { return sessions->sign(msg); });
+    if (!sealed) return out;
+    send->set_journal_entry(str(sealed->serialize()));
+    out.rec = std::move(rec);
+    out.outcome = SendOutcome::Sent;
+    return out;
+}
+
+// Handles the relay's answer to one prepared send: Sent (stored, outbox row gone), Held (409:
+// prepare again), Retry (later) or Failed (refused for good).
+Client::Impl::SendOutcome Client::Impl::finishSend(const PreparedSend& p, const std::optional<proto::Response>& resp) {
+    std::lock_guard lock(mutex);
+    if (!resp) return SendOutcome::Retry;
+    const auto& rec = p.rec;
+    switch (resp->status()) {
+    case proto::STATUS_OK: {
+        const auto& r = resp->send_result();
+        Transaction tx(*db);
+        if (!tx.begin()) return SendOutcome::Retry;
+        auto del = db->cached("DELETE FROM outbox WHERE seq = ?");
+        if (!del) return SendOutcome::Retry;
+        del->bind(1, p.seq);
+        if (!del->run()) return SendOutcome::Retry;
+        auto up = db->cached("UPDATE messages SET state = ?, server_time_ms = ?, journal_seq = ? WHERE id = ?");
+        if (!up) return SendOutcome::Retry;
+        up->bind(1, std::int64_t(MessageState::Sent))
+            .bind(2, std::int64_t(r.server_time_ms()))
+            .bind(3, std::int64_t(r.journal_sequence()))
+            .bind(4, view(rec.message_id()));
+        if (!up->run()) return SendOutcome::Retry;
+        auto seen = db->cached("INSERT OR IGNORE INTO processed (id) VALUES (?)");
+        if (seen) {
+            seen->bind(1, view(rec.message_id()));
+            (void)seen->run();
+        }
+        if (!tx.commit()) return SendOutcome::Retry;
+        if (rec.type() != proto::RECEIPT)
+            emit({Event::Kind::Sent, p.conversation, hexOf(rec.message_id()), {}, {}, {},
+                  "journal_sequence=" + std::to_string(r.journal_sequence()), r.server_time_ms()});
+        return SendOutcome::Sent;
+    }
+    case proto::STATUS_CONFLICT:
+        // The device list changed (a device joined, left or was revoked): refetch, retry.
+        deviceCache.erase(p.conversation);
+        for (const auto& x : resp->device_mismatch().extra())
+            (void)sessions->store().deleteSession({x.user(), std::int32_t(x.device())});
+        return SendOutcome::Held;
+    case proto::STATUS_RATE_LIMITED:
+    case proto::STATUS_UNAVAILABLE:
+    case proto::STATUS_INTERNAL:
+        return SendOutcome::Retry;
+    default:
+        dropFromOutbox(p.seq, rec, MessageState::Failed, "relay refused the message: " + resp->error());
+        return SendOutcome::Failed;
+    }
 }
 
 Result<std::string> Client::sendText(const std::string& conversation, const std::string& text) {
