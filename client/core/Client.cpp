@@ -310,7 +310,8 @@ struct Client::Impl {
 
     // ---- receive ------------------------------------------------------------------------------
     void onEnvelope(const proto::Envelope& e, std::uint64_t gen);
-    std::uint64_t failedGeneration = 0;  ///< a connection whose later envelopes are left for redelivery
+    std::uint64_t failedGeneration = 0;
+    std::uint64_t retryAfterMs = 0;  ///< worker: the relay's Retry-After from the last 429  ///< a connection whose later envelopes are left for redelivery
     void acknowledge(std::uint64_t queueId);
     Result<void> apply(const proto::JournalRecord& rec, const proto::Envelope& e, std::vector<Event>& events);
     Result<void> insertMessage(const proto::JournalRecord& rec, MessageKind kind, bool outgoing, MessageState state,
@@ -1230,8 +1231,12 @@ void Client::Impl::flushOutbox() {
         retryAt = {};
     }
     auto retryLater = [this] {
+        // The relay's Retry-After when it rate-limited us, else 2 s.
+        auto wait = retryAfterMs ? std::chrono::milliseconds(std::min<std::uint64_t>(retryAfterMs, 60000))
+                                 : std::chrono::milliseconds(2000);
+        retryAfterMs = 0;
         std::lock_guard lock(queueMutex);
-        retryAt = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+        retryAt = std::chrono::steady_clock::now() + wait;
     };
     std::set<std::string> refresh;  // conversations whose device list the relay said changed
     int conflictRounds = 0;
@@ -1461,6 +1466,8 @@ Client::Impl::SendOutcome Client::Impl::finishSend(const PreparedSend& p, const 
             (void)sessions->store().deleteSession({x.user(), std::int32_t(x.device())});
         return SendOutcome::Held;
     case proto::STATUS_RATE_LIMITED:
+        retryAfterMs = std::max<std::uint64_t>(retryAfterMs, std::max<std::uint64_t>(resp->retry_after_ms(), 50));
+        return SendOutcome::Retry;
     case proto::STATUS_UNAVAILABLE:
     case proto::STATUS_INTERNAL:
         return SendOutcome::Retry;

@@ -161,6 +161,8 @@ Result<std::unique_ptr<RelayConnection>> RelayConnection::connect(const Endpoint
     tcpStream.expires_after(timeout);
     tcpStream.connect(results, ec);
     if (ec) return fail(ErrorCode::Storage, "cannot reach the relay: " + ec.message());
+    // Small request/response frames: never wait for Nagle's algorithm.
+    tcpStream.socket().set_option(tcp::no_delay(true), ec);
     SSL_set_tlsext_host_name(m.ws.next_layer().native_handle(), endpoint.host.c_str());
     m.ws.next_layer().handshake(ssl::stream_base::client, ec);
     if (ec) return fail(ErrorCode::AuthFailed, "TLS handshake failed (certificate not the pinned one?)");

@@ -627,6 +627,9 @@ private:
         } else {
             ++m_shared.connections;
             ++m_shared.accepted;
+            // Frames are small and latency-bound: no Nagle delay on pushes and responses.
+            beast::error_code ignored;
+            socket.set_option(tcp::no_delay(true), ignored);
             std::make_shared<HttpSession>(m_shared, std::move(socket), ConnectionSlot(m_shared))->run();
         }
         accept();

@@ -117,7 +117,7 @@ std::uint16_t Device::waitForClose(int ms) {
     return m_closed ? m_closeCode : 0xFFFF;
 }
 
-Harness::Harness(std::function<void(relay::ServerConfig&)> tweak) {
+Harness::Harness(std::function<void(relay::ServerConfig&)> tweak, std::function<void(relay::RelayConfig&)> tweakRelay) {
     if (!m_dir.isValid()) return;
     m_ctx = *signal::SignalContext::create();
     m_journalKey.emplace(std::move(*crypto::X25519Key::generate()));
@@ -147,6 +147,7 @@ Harness::Harness(std::function<void(relay::ServerConfig&)> tweak) {
     m_serverConfig.certFile = cert;
     m_serverConfig.keyFile = key;
     if (tweak) tweak(m_serverConfig);
+    if (tweakRelay) tweakRelay(m_config);
     m_dbKey = crypto::randomSecret(32);
     m_ok = startRelay();
 }

@@ -88,7 +88,8 @@ Result<JournalByAuthor> splitJournal(const std::vector<journal::ChainItem>& item
 class Harness {
 public:
     /// Starts the relay. `tweak` may adjust the server config (limits) before start.
-    explicit Harness(std::function<void(relay::ServerConfig&)> tweak = {});
+    explicit Harness(std::function<void(relay::ServerConfig&)> tweak = {},
+                     std::function<void(relay::RelayConfig&)> tweakRelay = {});
     ~Harness();
 
     bool ok() const { return m_ok; }
