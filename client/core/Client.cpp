@@ -169,6 +169,8 @@ const char* eventName(Event::Kind k) {
     case Event::Kind::Synced: return "synced";
     case Event::Kind::Revoked: return "revoked";
     case Event::Kind::Wiped: return "wiped";
+    case Event::Kind::JournalKeyRotated: return "journal_key_rotated";
+    case Event::Kind::JournalKeyRefused: return "journal_key_refused";
     }
     return "unknown";
 }
@@ -290,6 +292,8 @@ struct Client::Impl {
     std::vector<Bytes> identityKeys(const std::string& user);
     Result<bool> userHeld(const std::string& user);
     Result<void> refreshConversations();
+    void refreshManifest();
+    bool manifestStale = false;  ///< worker: the relay said our journal key is not current
     Result<void> upsertConversation(const proto::Conversation& c);
 
     // ---- outbox -------------------------------------------------------------------------------
@@ -729,6 +733,7 @@ void Client::Impl::onPush(const proto::Push& p) {
                 std::lock_guard lock(queueMutex);
                 gen = generation;
             }
+            refreshManifest();
             if (auto r = refreshConversations(); !r)
                 log::write(log::Level::Warn, "client.conversations_failed", {{"error", r.error().message}});
             flushOutbox();
@@ -834,6 +839,41 @@ Result<void> Client::Impl::upsertConversation(const proto::Conversation& c) {
     auto members = joinMembers(c.members());
     st->bind(4, std::string_view(members));
     return st->run();
+}
+
+// Fetches the firm manifest the relay serves now. A newer one signed by the pinned firm root is
+// adopted (journal key rotation: later entries are sealed to the new key; compliance keeps the
+// old private keys for old epochs). One the root did not sign stops all sending: messages stay
+// in the outbox (ES-10).
+void Client::Impl::refreshManifest() {
+    manifestStale = false;
+    auto bytes = RelayConnection::fetchManifest(endpoint);
+    if (!bytes) return;  // transient; keep what we have
+    std::lock_guard lock(mutex);
+    auto stored = getAccount("manifest");
+    if (stored && *stored && **stored == *bytes) {
+        if (!manifestOk) {
+            auto m = journal::FirmManifest::parse(view(*bytes));
+            manifestOk = m && m->verify(acct.firmFingerprint) && m->currentJournalKey();
+        }
+        return;
+    }
+    auto m = journal::FirmManifest::parse(view(*bytes));
+    if (!m || !m->verify(acct.firmFingerprint) || !m->currentJournalKey()) {
+        if (manifestOk)
+            emit({Event::Kind::JournalKeyRefused, {}, {}, {}, {}, {},
+                  "the relay offers a journal key the firm did not sign; messages stay queued"});
+        manifestOk = false;
+        log::write(log::Level::Error, "client.manifest_refused", {{"relay", acct.relay}});
+        return;
+    }
+    if (manifestOk && m->issuedMs < manifest.issuedMs) return;  // never roll back
+    if (!setAccount("manifest", view(*bytes))) return;
+    const bool rotated = manifestOk && manifest.currentJournalKey()->publicKey != m->currentJournalKey()->publicKey;
+    manifest = *m;
+    manifestOk = true;
+    acct.firmName = manifest.firmName;
+    if (rotated) emit({Event::Kind::JournalKeyRotated, {}, {}, {}, {}, {}, "the firm rotated its journal key"});
 }
 
 Result<void> Client::Impl::refreshConversations() {
@@ -1247,6 +1287,7 @@ void Client::Impl::flushOutbox() {
             proto::JournalRecord rec;
         };
         std::vector<Row> rows;
+        if (manifestStale) refreshManifest();
         {
             std::lock_guard lock(mutex);
             if (!manifestOk) break;  // ES-10: no verified journal key, nothing leaves; it stays queued
@@ -1459,6 +1500,9 @@ Client::Impl::SendOutcome Client::Impl::finishSend(const PreparedSend& p, const 
                   "journal_sequence=" + std::to_string(r.journal_sequence()), r.server_time_ms()});
         return SendOutcome::Sent;
     }
+    case proto::STATUS_JOURNAL_KEY_CHANGED:
+        manifestStale = true;  // fetch the manifest, then seal again
+        return SendOutcome::Held;
     case proto::STATUS_CONFLICT:
         // The device list changed (a device joined, left or was revoked): refetch, retry.
         deviceCache.erase(p.conversation);

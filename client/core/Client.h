@@ -97,6 +97,8 @@ struct Event {
         Synced,               ///< the offline queue was drained
         Revoked,              ///< the relay refused this device (revoked)
         Wiped,                ///< the firm wiped this device: the profile is gone
+        JournalKeyRotated,    ///< the firm root signed a new journal key; it is used from now on
+        JournalKeyRefused,    ///< the relay offers a manifest the firm root did not sign: nothing is sent
     };
     Event(Kind k, std::string conversation_ = {}, std::string messageId_ = {}, std::string refId_ = {},
           std::string sender_ = {}, std::string text_ = {}, std::string detail_ = {}, std::uint64_t serverTimeMs_ = 0)

@@ -1089,7 +1089,7 @@ void RelayService::handleSend(const DeviceId& from, proto::SendMessage send, Don
     if (h.senderUser != from.user || h.senderDevice != from.device)
         return done(errorResponse(proto::STATUS_BAD_REQUEST, "journal entry names another sender"));
     if (!constantTimeEqual(h.journalKeyId, journal::journalKeyId(m_config.journalPublicKey)))
-        return done(errorResponse(proto::STATUS_BAD_REQUEST, "journal entry sealed to an unknown journal key"));
+        return done(errorResponse(proto::STATUS_JOURNAL_KEY_CHANGED, "journal entry sealed to a journal key that is not current"));
     if (!journal::verifyEntrySignature(*entry, from.identityKey))
         return done(errorResponse(proto::STATUS_BAD_REQUEST, "journal entry signature does not verify"));
     Bytes commitment(h.commitment.begin(), h.commitment.end());

@@ -590,6 +590,8 @@ void Conn::start(const tcp::endpoint& ep, const std::string& who, const std::str
     }));
     beast::get_lowest_layer(m_ws).async_connect(ep, [self](beast::error_code ec) {
         if (ec) return self->fail("connect", ec);
+        beast::error_code ignored;  // as the real client does: no Nagle delay on small frames
+        beast::get_lowest_layer(self->m_ws).socket().set_option(tcp::no_delay(true), ignored);
         self->m_ws.next_layer().async_handshake(
             ssl::stream_base::client, [self](beast::error_code ec) {
                 if (ec) return self->fail("tls", ec);

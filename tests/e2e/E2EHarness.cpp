@@ -134,16 +134,10 @@ Harness::Harness(std::function<void(relay::ServerConfig&)> tweak, std::function<
     // A firm manifest signed by a throwaway root key, as `verbatim-relay init` makes it.
     auto root = crypto::ed25519Generate();
     if (!root) return;
-    journal::FirmManifest manifest;
-    manifest.firmName = "Test Firm LLP";
-    manifest.relayAddress = "127.0.0.1:0";
-    manifest.issuedMs = 1764300000000ULL;
-    manifest.relayPublicKey = m_config.relayKey.publicKey;
-    manifest.relayIdentityKey = m_config.relayIdentityPublic;
-    manifest.journalKeys.push_back({m_journalKey->publicKey(), manifest.issuedMs});
-    if (!manifest.sign(root->privateKey)) return;
-    m_config.firmManifest = manifest.serialize();
-    m_config.firmFingerprint = journal::firmFingerprint(root->publicKey);
+    m_root = std::move(*root);
+    m_journalPublics.push_back(m_journalKey->publicKey());
+    if (!signManifest(*m_root)) return;
+    m_config.firmFingerprint = journal::firmFingerprint(m_root->publicKey);
     m_serverConfig.certFile = cert;
     m_serverConfig.keyFile = key;
     if (tweak) tweak(m_serverConfig);
@@ -200,6 +194,36 @@ void Harness::stop() {
 bool Harness::restart() {
     stop();
     return startRelay();
+}
+
+bool Harness::signManifest(const crypto::Ed25519KeyPair& root) {
+    journal::FirmManifest manifest;
+    manifest.firmName = "Test Firm LLP";
+    manifest.relayAddress = "127.0.0.1:0";
+    manifest.issuedMs = 1764300000000ULL + m_journalPublics.size();
+    manifest.relayPublicKey = m_config.relayKey.publicKey;
+    manifest.relayIdentityKey = m_config.relayIdentityPublic;
+    for (const auto& k : m_journalPublics) manifest.journalKeys.push_back({k, manifest.issuedMs});
+    if (!manifest.sign(root.privateKey)) return false;
+    m_config.firmManifest = manifest.serialize();
+    m_config.journalPublicKey = m_journalPublics.back();
+    return true;
+}
+
+const crypto::X25519Key& Harness::rotateJournalKey() {
+    m_oldJournalKeys.push_back(std::move(*m_journalKey));
+    m_journalKey.emplace(std::move(*crypto::X25519Key::generate()));
+    m_journalPublics.push_back(m_journalKey->publicKey());
+    signManifest(*m_root);
+    return *m_journalKey;
+}
+
+void Harness::serveForeignManifest() {
+    auto rogue = crypto::ed25519Generate();
+    m_oldJournalKeys.push_back(std::move(*m_journalKey));
+    m_journalKey.emplace(std::move(*crypto::X25519Key::generate()));
+    m_journalPublics.push_back(m_journalKey->publicKey());
+    signManifest(*rogue);
 }
 
 client::Endpoint Harness::endpoint() const { return {"127.0.0.1", m_server->port(), m_pin}; }

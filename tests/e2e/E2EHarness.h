@@ -101,6 +101,13 @@ public:
     /// An invite link into matter `matter` of lawyer `lawyer` (opened if new).
     std::string inviteLink(const std::string& lawyer, const std::string& matter);
     const std::string& firmFingerprint() const { return m_config.firmFingerprint; }
+    /// Journal key rotation: a new key, listed after the old ones in a manifest signed by the
+    /// same firm root; served after restart(). journalKey() is the new one from now on.
+    const crypto::X25519Key& rotateJournalKey();
+    /// A rogue relay: a new journal key in a manifest signed by another root (after restart()).
+    void serveForeignManifest();
+    /// Journal keys replaced by rotateJournalKey() or serveForeignManifest(), oldest first.
+    const std::vector<crypto::X25519Key>& oldJournalKeys() const { return m_oldJournalKeys; }
     relay::RelayService& service() { return *m_service; }
     relay::RelayServer& server() { return *m_server; }
     const crypto::X25519Key& journalKey() const { return *m_journalKey; }
@@ -135,7 +142,11 @@ private:
 
     QTemporaryDir m_dir;
     std::shared_ptr<signal::SignalContext> m_ctx;
+    bool signManifest(const crypto::Ed25519KeyPair& root);
     std::optional<crypto::X25519Key> m_journalKey;
+    std::vector<crypto::X25519Key> m_oldJournalKeys;
+    std::vector<Bytes> m_journalPublics;
+    std::optional<crypto::Ed25519KeyPair> m_root;
     relay::RelayConfig m_config;
     relay::ServerConfig m_serverConfig;
     SecureBytes m_dbKey;

@@ -476,6 +476,68 @@ private slots:
         QVERIFY2(again.error().message.find("registration refused") != std::string::npos, again.error().message.c_str());
     }
 
+    // ES-10, second half: a relay that later serves a journal key the firm root did not sign
+    // gets nothing (messages stay queued); a rotation signed by the root is adopted, and
+    // entries of the old epoch still open with the old key.
+    void journalKeyRotation() {
+        e2e::Harness h;
+        QVERIFY(h.ok());
+        auto alice = joinParty(h.enrollLink("alice", proto::ROLE_LAWYER), "Alice");
+        alice->start();
+        QVERIFY(alice->waitUntilSynced(20s));
+        auto carol = joinParty(h.inviteLink("alice", "Rotation"), "Carol", true);
+        carol->start();
+        QVERIFY(carol->waitUntilSynced(20s));
+        auto conv = *carol->resolveConversation("Rotation");
+        auto before = alice->sendText(conv, "old epoch");
+        QVERIFY(alice->waitForOutbox(20s));
+        QVERIFY(eventually([&] { return msg(*carol, *before).has_value(); }));
+
+        // Rotation signed by the firm root.
+        h.rotateJournalKey();
+        QVERIFY(h.restart());
+        auto after = alice->sendText(conv, "new epoch");
+        QVERIFY(alice->waitForOutbox(30s));
+        QVERIFY(eventually([&] { return hasBody(*carol, *after, "new epoch"); }));
+        QVERIFY(!(*alice).eventsOf(client::Event::Kind::JournalKeyRotated).empty());
+
+        auto officer = h.enrollStaff("comply", proto::ROLE_COMPLIANCE);
+        QVERIFY(officer && officer->connect(h.endpoint()));
+        std::uint64_t afterSeq = 0;
+        int opened = 0;
+        while (true) {
+            proto::Request pull;
+            pull.mutable_pull_journal()->set_after_sequence(afterSeq);
+            auto page = officer->connection->call(pull);
+            QVERIFY(page && page->status() == proto::STATUS_OK);
+            if (page->journal_page().rows_size() == 0) break;
+            for (const auto& r : page->journal_page().rows()) {
+                afterSeq = r.sequence();
+                auto sealed = journal::SealedEntry::parse(view(r.entry()));
+                QVERIFY(sealed);
+                if (sealed->header.senderUser != "alice") continue;
+                auto id = hexId(std::string(sealed->header.messageId.begin(), sealed->header.messageId.end()));
+                const auto& key = id == *before ? h.oldJournalKeys().front() : h.journalKey();
+                const auto& other = id == *before ? h.journalKey() : h.oldJournalKeys().front();
+                QVERIFY(journal::openEntry(*sealed, key, identityOf(*alice)));
+                QVERIFY(!journal::openEntry(*sealed, other, identityOf(*alice)));  // epochs are isolated
+                ++opened;
+            }
+        }
+        QCOMPARE(opened, 2);
+
+        // A rogue relay: its journal key is signed by another root. Nothing leaves.
+        h.serveForeignManifest();
+        QVERIFY(h.restart());
+        auto held = alice->sendText(conv, "must not be sealed to a rogue key");
+        QVERIFY(held);
+        QVERIFY(eventually([&] { return !(*alice).eventsOf(client::Event::Kind::JournalKeyRefused).empty(); }));
+        QVERIFY(!alice->waitForOutbox(2s));
+        QCOMPARE(*alice->outboxSize(), std::size_t(1));
+        QCOMPARE(msg(*alice, *held)->state, client::MessageState::Queued);
+        QVERIFY(!msg(*carol, *held).has_value());
+    }
+
     // PR-08: a participant's identity keys change (a new device appears). The safety number
     // changes, sending to them is held until the user accepts, and the acceptance is journaled.
     void safetyNumberChangeHoldsSending() {
