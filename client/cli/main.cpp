@@ -124,6 +124,7 @@ std::string jsonString(const std::string& s) { return jsonQuote(s); }
 std::string messageJson(const MessageView& m) {
     std::string out = "{\"id\":\"" + m.id + "\",\"conversation\":" + jsonString(m.conversation) +
                       ",\"sender\":" + jsonString(m.senderUser + "/" + std::to_string(m.senderDevice)) +
+                      ",\"name\":" + jsonString(m.senderName) +
                       ",\"kind\":\"" + kindName(m.kind) + "\",\"state\":\"" + stateName(m.state) + "\"" +
                       ",\"outgoing\":" + (m.outgoing ? "true" : "false") + ",\"text\":" + jsonString(m.body) +
                       ",\"edited\":" + (m.edited ? "true" : "false") + ",\"deleted\":" + (m.retracted ? "true" : "false") +

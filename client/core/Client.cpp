@@ -293,6 +293,7 @@ struct Client::Impl {
     Result<bool> userHeld(const std::string& user);
     Result<void> refreshConversations();
     void refreshManifest();
+    void rotateSignedPreKeyIfDue();
     bool manifestStale = false;  ///< worker: the relay said our journal key is not current
     Result<void> upsertConversation(const proto::Conversation& c);
 
@@ -734,6 +735,7 @@ void Client::Impl::onPush(const proto::Push& p) {
                 gen = generation;
             }
             refreshManifest();
+            rotateSignedPreKeyIfDue();
             if (auto r = refreshConversations(); !r)
                 log::write(log::Level::Warn, "client.conversations_failed", {{"error", r.error().message}});
             flushOutbox();
@@ -828,6 +830,25 @@ Result<void> Client::Impl::uploadPreKeys(bool newSignedPreKey) {
     return {};
 }
 
+// A new signed pre-key every 7 days (with a batch of one-time pre-keys); the old private half
+// stays in the store so that sessions started from it still complete.
+void Client::Impl::rotateSignedPreKeyIfDue() {
+    std::lock_guard lock(mutex);
+    constexpr std::uint64_t kWeekMs = 7ull * 24 * 3600 * 1000;
+    auto last = getAccount("signed_prekey_ms");
+    const std::uint64_t now = nowMs();
+    if (last && !*last) {
+        (void)setAccount("signed_prekey_ms", view(std::to_string(now)));  // made at join
+        return;
+    }
+    if (!last || now - std::stoull(**last) < kWeekMs) return;
+    if (auto r = uploadPreKeys(true); !r) {
+        log::write(log::Level::Warn, "client.signed_prekey_rotation_failed", {{"error", r.error().message}});
+        return;
+    }
+    (void)setAccount("signed_prekey_ms", view(std::to_string(now)));
+}
+
 // ---- conversations ----------------------------------------------------------------------------------
 
 Result<void> Client::Impl::upsertConversation(const proto::Conversation& c) {
@@ -838,7 +859,17 @@ Result<void> Client::Impl::upsertConversation(const proto::Conversation& c) {
     st->bind(1, std::string_view(c.id())).bind(2, std::string_view(c.title())).bind(3, std::int64_t(c.is_matter()));
     auto members = joinMembers(c.members());
     st->bind(4, std::string_view(members));
-    return st->run();
+    if (auto r = st->run(); !r) return r;
+    // Names and roles as the firm's directory has them.
+    for (int i = 0; i < c.members_size() && i < c.member_names_size(); ++i) {
+        auto up = db->cached("INSERT INTO contacts (user, display_name, role) VALUES (?, ?, ?) "
+                             "ON CONFLICT (user) DO UPDATE SET display_name = excluded.display_name, role = excluded.role");
+        if (!up) return tl::unexpected(up.error());
+        const char* role = i < c.member_roles_size() ? roleText(c.member_roles(i)) : "unknown";
+        up->bind(1, std::string_view(c.members(i))).bind(2, std::string_view(c.member_names(i))).bind(3, std::string_view(role));
+        if (auto r = up->run(); !r) return r;
+    }
+    return {};
 }
 
 // Fetches the firm manifest the relay serves now. A newer one signed by the pinned firm root is
@@ -869,7 +900,7 @@ void Client::Impl::refreshManifest() {
     }
     if (manifestOk && m->issuedMs < manifest.issuedMs) return;  // never roll back
     if (!setAccount("manifest", view(*bytes))) return;
-    const bool rotated = manifestOk && manifest.currentJournalKey()->publicKey != m->currentJournalKey()->publicKey;
+    const bool rotated = manifestOk && !constantTimeEqual(manifest.currentJournalKey()->publicKey, m->currentJournalKey()->publicKey);
     manifest = *m;
     manifestOk = true;
     acct.firmName = manifest.firmName;
@@ -921,6 +952,20 @@ Result<std::vector<ConversationView>> Client::conversations() {
         v.title = st->columnText(1);
         v.isMatter = st->columnInt(2) != 0;
         v.members = splitMembers(st->columnText(3));
+        for (const auto& u : v.members) {
+            auto c = m->db->cached("SELECT display_name, role FROM contacts WHERE user = ?");
+            std::string name = u, role;
+            if (c) {
+                c->bind(1, std::string_view(u));
+                auto row2 = c->step();
+                if (row2 && *row2) {
+                    if (!c->columnText(0).empty()) name = c->columnText(0);
+                    role = c->columnText(1);
+                }
+            }
+            v.memberNames.push_back(name);
+            v.memberRoles.push_back(role);
+        }
         v.unread = std::uint64_t(st->columnInt(4));
         v.lastMessage = st->columnText(5);
         v.lastTimeMs = std::uint64_t(st->columnInt(6));
@@ -2114,7 +2159,8 @@ Result<std::vector<MessageView>> Client::Impl::readMessages(const std::string& w
                                                             const std::function<void(storage::Statement&)>& bind) {
     auto st = db->prepare(
         "SELECT m.row, m.id, m.conversation, m.sender_user, m.sender_device, m.outgoing, m.kind, m.body, m.attachments, "
-        "m.client_time_ms, m.server_time_ms, m.journal_seq, m.state, m.edited_ms, m.retracted_ms, m.retracted_by "
+        "m.client_time_ms, m.server_time_ms, m.journal_seq, m.state, m.edited_ms, m.retracted_ms, m.retracted_by, "
+        "(SELECT display_name FROM contacts WHERE user = m.sender_user) "
         "FROM messages m " + where);
     if (!st) return tl::unexpected(st.error());
     bind(*st);
@@ -2149,6 +2195,8 @@ Result<std::vector<MessageView>> Client::Impl::readMessages(const std::string& w
         v.edited = st->columnInt(13) != 0;
         v.retracted = st->columnInt(14) != 0;
         v.retractedBy = st->columnText(15);
+        v.senderName = st->columnText(16);
+        if (v.senderName.empty()) v.senderName = v.senderUser;
         out.push_back(std::move(v));
     }
     for (auto& v : out) {

@@ -47,6 +47,7 @@ struct MessageView {
     std::string id;                  ///< message id, 32 hex
     std::string conversation;
     std::string senderUser;
+    std::string senderName;          ///< display name (the user id when unknown)
     std::uint32_t senderDevice = 0;
     bool outgoing = false;
     MessageKind kind = MessageKind::Text;
@@ -64,6 +65,8 @@ struct ConversationView {
     std::string id, title;
     bool isMatter = false;
     std::vector<std::string> members;
+    std::vector<std::string> memberNames;  ///< display names, parallel to members
+    std::vector<std::string> memberRoles;  ///< client, lawyer, supervisor, ..., parallel to members
     std::uint64_t unread = 0;
     std::string lastMessage;         ///< preview
     std::uint64_t lastTimeMs = 0;

@@ -68,6 +68,8 @@ CREATE TABLE outbox (
 );
 CREATE TABLE contacts (
   user TEXT PRIMARY KEY,
+  display_name TEXT NOT NULL DEFAULT '',
+  role TEXT NOT NULL DEFAULT '',
   accepted_keys BLOB NOT NULL DEFAULT x'',
   complete INTEGER NOT NULL DEFAULT 0,  -- accepted_keys came from the relay's full device list
   changed INTEGER NOT NULL DEFAULT 0

@@ -178,7 +178,8 @@ Result<proto::Conversation> loadConversation(Database& db, const std::string& id
     c.set_id(id);
     c.set_title(st->columnText(0));
     c.set_is_matter(st->columnInt(1) != 0);
-    auto m = db.prepare("SELECT user FROM members WHERE conversation = ? ORDER BY user");
+    auto m = db.prepare("SELECT m.user, coalesce(u.display_name, m.user), coalesce(u.role, 0) FROM members m "
+                        "LEFT JOIN users u ON u.id = m.user WHERE m.conversation = ? ORDER BY m.user");
     if (!m) return tl::unexpected(m.error());
     m->bind(1, std::string_view(id));
     while (true) {
@@ -186,6 +187,8 @@ Result<proto::Conversation> loadConversation(Database& db, const std::string& id
         if (!r) return tl::unexpected(r.error());
         if (!*r) break;
         c.add_members(m->columnText(0));
+        c.add_member_names(m->columnText(1));
+        c.add_member_roles(proto::Role(m->columnInt(2)));
     }
     return c;
 }

@@ -231,6 +231,20 @@ private slots:
             QVERIFY(f.readAll() == scan);
         }
 
+        // Names and roles come from the firm's directory.
+        QCOMPARE(msg(*alice1, *a1)->senderName, std::string("Carol Client"));
+        {
+            auto list = alice1->conversations();
+            QVERIFY(list && list->size() == 1);
+            const auto& c = list->front();
+            QCOMPARE(c.title, std::string("Estate of Doe"));
+            QVERIFY(c.isMatter);
+            QCOMPARE(c.members.size(), std::size_t(3));
+            QCOMPARE(c.memberNames.size(), std::size_t(3));
+            QVERIFY(std::find(c.memberRoles.begin(), c.memberRoles.end(), "client") != c.memberRoles.end());
+            QVERIFY(std::find(c.memberNames.begin(), c.memberNames.end(), "Carol Client") != c.memberNames.end());
+        }
+
         // The lawyer edits from her other device; everyone sees the new text and the marker.
         auto e1 = alice2->edit(*m1, "Please review clauses 4 and 7 of the will");
         QVERIFY2(e1, e1 ? "" : e1.error().message.c_str());

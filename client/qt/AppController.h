@@ -1,0 +1,123 @@
+#pragma once
+/// @file AppController.h
+/// The app's one controller: owns the client core for the open profile and the list models, and
+/// turns the core's callbacks (on its worker thread) into model updates on the GUI thread. QML
+/// reaches it as the context property `app`; no business logic lives in QML.
+
+#include <QObject>
+#include <QString>
+#include <QUrl>
+#include <QtQml/qqmlregistration.h>
+#include <memory>
+
+#include "client/qt/Models.h"
+
+namespace verbatim::qt {
+
+class AppController : public QObject {
+    Q_OBJECT
+    QML_ELEMENT
+    QML_UNCREATABLE("the app's controller is the context property 'app'")
+    /// unlock | onboarding | notice | ready | wiped
+    Q_PROPERTY(QString screen READ screen NOTIFY screenChanged)
+    Q_PROPERTY(QString userId READ userId NOTIFY accountChanged)
+    Q_PROPERTY(QString displayName READ displayName NOTIFY accountChanged)
+    Q_PROPERTY(QString role READ role NOTIFY accountChanged)
+    Q_PROPERTY(QString firmName READ firmName NOTIFY accountChanged)
+    Q_PROPERTY(bool canInvite READ canInvite NOTIFY accountChanged)
+    Q_PROPERTY(bool connected READ connected NOTIFY connectedChanged)
+    Q_PROPERTY(QString error READ error NOTIFY errorChanged)
+    Q_PROPERTY(ConversationListModel* conversations READ conversations CONSTANT)
+    Q_PROPERTY(MessageListModel* messages READ messages CONSTANT)
+    Q_PROPERTY(SearchResultsModel* searchResults READ searchResults CONSTANT)
+    Q_PROPERTY(ParticipantsModel* participants READ participants CONSTANT)
+    Q_PROPERTY(QString currentConversation READ currentConversation NOTIFY currentChanged)
+    Q_PROPERTY(QString currentTitle READ currentTitle NOTIFY currentChanged)
+    Q_PROPERTY(bool currentIsMatter READ currentIsMatter NOTIFY currentChanged)
+    /// A participant's safety number changed and was not accepted (sending is held).
+    Q_PROPERTY(QString safetyChangedUser READ safetyChangedUser NOTIFY bannersChanged)
+    /// A received message did not match its journal copy.
+    Q_PROPERTY(bool journalMismatch READ journalMismatch NOTIFY bannersChanged)
+
+public:
+    explicit AppController(QString profileDir, QObject* parent = nullptr);
+    ~AppController() override;
+
+    QString screen() const { return m_screen; }
+    QString userId() const;
+    QString displayName() const;
+    QString role() const;
+    QString firmName() const;
+    bool canInvite() const;
+    bool connected() const { return m_connected; }
+    QString error() const { return m_error; }
+    ConversationListModel* conversations() { return &m_conversations; }
+    MessageListModel* messages() { return &m_messages; }
+    SearchResultsModel* searchResults() { return &m_search; }
+    ParticipantsModel* participants() { return &m_participants; }
+    QString currentConversation() const { return m_messages.conversation(); }
+    QString currentTitle() const;
+    bool currentIsMatter() const;
+    QString safetyChangedUser() const { return m_safetyChangedUser; }
+    bool journalMismatch() const { return m_journalMismatch; }
+
+    /// The core, for tests and the demo seeding (null while locked).
+    client::Client* client() const { return m_client.get(); }
+
+    Q_INVOKABLE bool unlock(const QString& passphrase);
+    Q_INVOKABLE bool join(const QString& link, const QString& name, const QString& passphrase);
+    Q_INVOKABLE bool acceptNotice();
+    Q_INVOKABLE void openConversation(const QString& id);
+    Q_INVOKABLE void closeConversation();
+    Q_INVOKABLE bool send(const QString& text);
+    Q_INVOKABLE bool edit(const QString& messageId, const QString& text);
+    Q_INVOKABLE bool retract(const QString& messageId);
+    Q_INVOKABLE bool react(const QString& messageId, const QString& emoji);
+    Q_INVOKABLE bool attach(const QUrl& file);
+    Q_INVOKABLE bool saveAttachment(const QString& messageId, const QUrl& target);
+    Q_INVOKABLE QString createInvite();
+    Q_INVOKABLE QString safetyNumber(const QString& user);
+    Q_INVOKABLE bool acceptSafetyNumber(const QString& user);
+    Q_INVOKABLE void search(const QString& query);
+    Q_INVOKABLE void lock();
+    Q_INVOKABLE bool eraseProfile();
+    Q_INVOKABLE void clearError();
+    Q_INVOKABLE void copyToClipboard(const QString& text);
+
+signals:
+    void screenChanged();
+    void accountChanged();
+    void connectedChanged();
+    void errorChanged();
+    void currentChanged();
+    void bannersChanged();
+    /// A new incoming message (for notifications and tests).
+    void messageArrived(const QString& conversation, const QString& messageId);
+
+private:
+    void adopt(std::unique_ptr<client::Client> client);
+    void onEvent(const client::Event& e);  // GUI thread
+    void refreshConversations();
+    void setScreen(const QString& s);
+    bool check(bool ok, const std::string& message);
+    template <class T>
+    bool check(const Result<T>& r) {
+        return check(r.has_value(), r ? std::string() : r.error().message);
+    }
+
+    QString m_profileDir;
+    std::unique_ptr<client::Client> m_client;
+    client::Account m_account;
+    QString m_screen;
+    QString m_error;
+    bool m_connected = false;
+    QString m_safetyChangedUser;
+    bool m_journalMismatch = false;
+    ConversationListModel m_conversations;
+    MessageListModel m_messages;
+    SearchResultsModel m_search;
+    ParticipantsModel m_participants;
+    std::shared_ptr<bool> m_alive = std::make_shared<bool>(true);
+};
+
+}  // namespace verbatim::qt

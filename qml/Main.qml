@@ -1,0 +1,143 @@
+import QtQuick
+import QtQuick.Controls
+import QtQuick.Controls.Material
+import QtQuick.Layouts
+
+ApplicationWindow {
+    id: window
+    width: initialWidth > 0 ? initialWidth : 1280
+    height: initialHeight > 0 ? initialHeight : 800
+    visible: true
+    title: windowTitle
+    Material.theme: darkTheme ? Material.Dark : Material.Light
+    Material.accent: Material.Indigo
+    Material.primary: "#1f2a44"
+
+    /// Phone layout (stacked pages) below this width; laptop layout (list beside chat) above.
+    readonly property bool wide: width >= 720
+
+    signal infoRequested()
+
+    header: ToolBar {
+        visible: app.screen === "ready"
+        Material.foreground: "white"
+        background: Rectangle { color: darkTheme ? "#1c2331" : "#1f2a44" }
+        RowLayout {
+            anchors.fill: parent
+            anchors.leftMargin: 8
+            anchors.rightMargin: 8
+            ToolButton {
+                visible: !window.wide && app.currentConversation !== ""
+                text: "\u2190"
+                Accessible.name: qsTr("Back to conversations")
+                onClicked: app.closeConversation()
+            }
+            Label {
+                Layout.fillWidth: true
+                text: !window.wide && app.currentConversation !== "" ? app.currentTitle : app.firmName
+                font.pixelSize: 18
+                font.bold: true
+                elide: Label.ElideRight
+            }
+            Label {
+                text: app.connected ? qsTr("online") : qsTr("connecting\u2026")
+                opacity: 0.8
+                font.pixelSize: 12
+                Accessible.name: app.connected ? qsTr("Connected to the relay") : qsTr("Not connected")
+            }
+            ToolButton {
+                visible: !window.wide && app.currentConversation !== ""
+                text: qsTr("Info")
+                Accessible.name: qsTr("Matter information")
+                onClicked: window.infoRequested()
+            }
+            ToolButton {
+                text: "\u2699"
+                Accessible.name: qsTr("Settings")
+                onClicked: settings.open()
+            }
+        }
+    }
+
+    Loader {
+        anchors.fill: parent
+        sourceComponent: {
+            switch (app.screen) {
+            case "onboarding": return onboarding
+            case "unlock": return unlock
+            case "notice": return notice
+            case "wiped": return wipedPage
+            default: return window.wide ? laptop : phone
+            }
+        }
+    }
+
+    Component { id: onboarding; OnboardingPage { link: startLink } }
+    Component { id: unlock; UnlockPage {} }
+    Component { id: notice; NoticePage {} }
+
+    Component {
+        id: laptop
+        RowLayout {
+            spacing: 0
+            ConversationList {
+                Layout.preferredWidth: 340
+                Layout.fillHeight: true
+            }
+            Rectangle { Layout.fillHeight: true; width: 1; color: Material.dividerColor }
+            ChatPane {
+                Layout.fillWidth: true
+                Layout.fillHeight: true
+            }
+        }
+    }
+
+    Component {
+        id: phone
+        Item {
+            ConversationList {
+                anchors.fill: parent
+                visible: app.currentConversation === ""
+            }
+            ChatPane {
+                anchors.fill: parent
+                visible: app.currentConversation !== ""
+            }
+        }
+    }
+
+    Component {
+        id: wipedPage
+        Pane {
+            ColumnLayout {
+                anchors.centerIn: parent
+                width: Math.min(parent.width - 48, 420)
+                Label {
+                    Layout.fillWidth: true
+                    text: qsTr("This device was erased by your firm")
+                    font.pixelSize: 22
+                    wrapMode: Text.WordWrap
+                }
+                Label {
+                    Layout.fillWidth: true
+                    text: qsTr("Its messages and keys are gone from this device. The firm's journal keeps its record of the conversations.")
+                    wrapMode: Text.WordWrap
+                    opacity: 0.8
+                }
+            }
+        }
+    }
+
+    SettingsDialog { id: settings }
+
+    // Errors from the core, shown briefly at the bottom.
+    ToolTip {
+        id: errorTip
+        x: (window.width - width) / 2
+        y: window.height - height - 24
+        visible: app.error !== ""
+        timeout: 6000
+        text: app.error
+        onVisibleChanged: if (!visible) app.clearError()
+    }
+}

@@ -1,0 +1,64 @@
+import QtQuick
+import QtQuick.Controls
+import QtQuick.Layouts
+
+// Participants, the journaling notice, and (for lawyers) an invite link with its QR code.
+Dialog {
+    id: dialog
+    title: app.currentTitle
+    modal: true
+    anchors.centerIn: Overlay.overlay
+    width: Math.min(Overlay.overlay ? Overlay.overlay.width - 32 : 400, 460)
+    standardButtons: Dialog.Close
+    property string invite: ""
+    onOpened: invite = ""
+
+    ColumnLayout {
+        width: parent.width
+        spacing: 10
+        Label {
+            Layout.fillWidth: true
+            wrapMode: Text.WordWrap
+            font.pixelSize: 12
+            opacity: 0.8
+            text: app.currentIsMatter ? qsTr("Every message in this matter is sealed to %1's journal. Deleting or editing a message never removes the journal copy.").arg(app.firmName)
+                                      : qsTr("End-to-end encrypted.")
+        }
+        Label { text: qsTr("Participants"); font.bold: true }
+        Repeater {
+            model: app.participants
+            delegate: RowLayout {
+                Layout.fillWidth: true
+                Label { Layout.fillWidth: true; text: name + "  \u00b7  " + role; elide: Label.ElideRight }
+                Button {
+                    flat: true
+                    visible: user !== app.userId
+                    text: qsTr("Safety number")
+                    Accessible.name: qsTr("Safety number with %1").arg(name)
+                    onClicked: { safety.user = user; safety.open() }
+                }
+            }
+        }
+        Button {
+            visible: app.canInvite && app.currentIsMatter
+            text: qsTr("Invite a client")
+            Accessible.name: qsTr("Create an invite link for a client")
+            onClicked: dialog.invite = app.createInvite()
+        }
+        Image {
+            visible: dialog.invite !== ""
+            Layout.alignment: Qt.AlignHCenter
+            source: dialog.invite !== "" ? "image://qr/" + encodeURIComponent(dialog.invite) : ""
+            sourceSize.width: 200
+            sourceSize.height: 200
+            Accessible.name: qsTr("QR code of the invite link")
+        }
+        RowLayout {
+            visible: dialog.invite !== ""
+            Layout.fillWidth: true
+            TextField { Layout.fillWidth: true; readOnly: true; text: dialog.invite; Accessible.name: qsTr("Invite link") }
+            Button { text: qsTr("Copy"); Accessible.name: qsTr("Copy the invite link"); onClicked: app.copyToClipboard(dialog.invite) }
+        }
+    }
+    SafetyNumberDialog { id: safety }
+}

@@ -1,0 +1,84 @@
+import QtQuick
+import QtQuick.Controls
+import QtQuick.Controls.Material
+import QtQuick.Layouts
+
+// First start: paste (or open) an enrollment or invite link, choose a name and a passphrase.
+Pane {
+    id: page
+    property string link: ""
+
+    ScrollView {
+        anchors.fill: parent
+        contentWidth: availableWidth
+        ColumnLayout {
+            width: Math.min(parent.width - 32, 460)
+            x: (parent.width - width) / 2
+            spacing: 14
+            Item { Layout.preferredHeight: 24 }
+            Label {
+                text: qsTr("Welcome to Verbatim")
+                font.pixelSize: 26
+                font.bold: true
+            }
+            Label {
+                Layout.fillWidth: true
+                wrapMode: Text.WordWrap
+                opacity: 0.8
+                text: qsTr("Secure messaging with your law firm. Paste the link you received from the firm (it starts with verbatim://).")
+            }
+            TextField {
+                id: linkField
+                objectName: "linkField"
+                Layout.fillWidth: true
+                placeholderText: qsTr("verbatim://join?…")
+                text: page.link
+                Accessible.name: qsTr("Invitation or enrollment link")
+                KeyNavigation.tab: nameField
+            }
+            TextField {
+                id: nameField
+                objectName: "nameField"
+                Layout.fillWidth: true
+                placeholderText: qsTr("Your name, as the firm will see it")
+                Accessible.name: qsTr("Your name")
+                KeyNavigation.tab: passField
+            }
+            TextField {
+                id: passField
+                objectName: "passField"
+                Layout.fillWidth: true
+                echoMode: TextInput.Password
+                placeholderText: qsTr("A passphrase to lock Verbatim on this device")
+                Accessible.name: qsTr("New passphrase")
+                KeyNavigation.tab: joinButton
+                onAccepted: joinButton.clicked()
+            }
+            Label {
+                Layout.fillWidth: true
+                wrapMode: Text.WordWrap
+                font.pixelSize: 12
+                opacity: 0.7
+                text: qsTr("The passphrase encrypts everything Verbatim keeps on this device. Nobody, not even the firm, can recover it.")
+            }
+            Button {
+                id: joinButton
+                objectName: "joinButton"
+                Layout.fillWidth: true
+                text: qsTr("Join")
+                highlighted: true
+                Material.elevation: 0  // shadows need a GPU; the software renderer draws none
+                enabled: linkField.text.length > 0 && passField.text.length >= 8
+                Accessible.name: qsTr("Join with this link")
+                onClicked: app.join(linkField.text, nameField.text, passField.text)
+            }
+            Label {
+                Layout.fillWidth: true
+                visible: app.error !== ""
+                text: app.error
+                color: "#c62828"
+                wrapMode: Text.WordWrap
+            }
+        }
+    }
+}

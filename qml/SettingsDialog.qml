@@ -1,0 +1,37 @@
+import QtQuick
+import QtQuick.Controls
+import QtQuick.Layouts
+
+// Account, lock, sign out and erase.
+Dialog {
+    id: dialog
+    title: qsTr("Settings")
+    modal: true
+    anchors.centerIn: Overlay.overlay
+    standardButtons: Dialog.Close
+    ColumnLayout {
+        spacing: 10
+        Label { text: app.displayName + " (" + app.role + ")"; font.bold: true }
+        Label { text: app.firmName; opacity: 0.8 }
+        Label { text: qsTr("User id: %1").arg(app.userId); opacity: 0.6; font.pixelSize: 12 }
+        Button {
+            text: qsTr("Lock now")
+            Accessible.name: qsTr("Lock Verbatim")
+            onClicked: { dialog.close(); app.lock() }
+        }
+        Button {
+            text: qsTr("Sign out and erase this device")
+            Accessible.name: qsTr("Sign out and erase this device")
+            onClicked: confirm.open()
+        }
+    }
+    Dialog {
+        id: confirm
+        title: qsTr("Erase this device?")
+        modal: true
+        anchors.centerIn: Overlay.overlay
+        standardButtons: Dialog.Yes | Dialog.No
+        Label { text: qsTr("All messages and keys on this device will be deleted. The firm's journal keeps its copy."); wrapMode: Text.WordWrap; width: 300 }
+        onAccepted: { dialog.close(); app.eraseProfile() }
+    }
+}
