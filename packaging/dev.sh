@@ -98,9 +98,64 @@ cmd_test() {
   ctest --preset "$PRESET" -j2 "$@"
 }
 
+# A demo firm on this machine: a relay with a throwaway journal key, a lawyer enrolled with the
+# admin CLI, a client invited to a matter, a short conversation seeded with verbatim-cli, then
+# two app windows (lawyer and client) chatting live. Without a display the windows are rendered
+# offscreen into PNGs instead. Everything lives in build/demo/ and is recreated each time.
 cmd_demo() {
   cmd_setup; cmd_build
-  "$BUILD_DIR/tests/bench/verbatim-bench" demo
+  "$BUILD_DIR/tests/bench/verbatim-bench" demo   # the crypto walk-through (journal, chain, tamper)
+  local demo="$ROOT/build/demo" relay="$BUILD_DIR/relay/verbatim-relay" cli="$BUILD_DIR/client/verbatim-cli"
+  local app="$BUILD_DIR/client/app/verbatim" port admin
+  port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+  admin="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+  rm -rf "$demo"; mkdir -p "$demo"; chmod 700 "$demo"
+  export VERBATIM_PASSPHRASE="demo passphrase, not for real use"
+  printf '%s\n' "$VERBATIM_PASSPHRASE" > "$demo/passphrase"; chmod 600 "$demo/passphrase"
+  python3 -c 'import os; print(os.urandom(32).hex())' > "$demo/journal.pub"   # stands in for verbatim-journal keygen
+  "$relay" init --data "$demo/relay" --firm "Doe & Partners LLP" --journal-key "$demo/journal.pub" \
+      --root-key-out "$demo/firm-root.key" --address "127.0.0.1:$port" >/dev/null
+  "$relay" serve --data "$demo/relay" --listen "127.0.0.1:$port" --admin-listen "127.0.0.1:$admin" \
+      > "$demo/relay.log" 2>&1 &
+  DEMO_RELAY_PID=$!
+  trap 'kill "$DEMO_RELAY_PID" 2>/dev/null || true' EXIT
+  for _ in $(seq 50); do
+    grep -q listening "$demo/relay.log" 2>/dev/null && break
+    kill -0 "$DEMO_RELAY_PID" 2>/dev/null || { cat "$demo/relay.log" >&2; exit 1; }
+    sleep 0.1
+  done
+  local enroll invite
+  enroll="$("$relay" admin --data "$demo/relay" enroll alice --role lawyer --name "Alice Adams")"
+  "$cli" --profile "$demo/lawyer" join "$enroll" --platform desktop >/dev/null
+  invite="$("$cli" --profile "$demo/lawyer" invite --matter "Estate of Doe")"
+  "$cli" --profile "$demo/client" join "$invite" --name "Carol Smith" --accept-notice --platform desktop >/dev/null
+  "$cli" --profile "$demo/lawyer" send "Estate of Doe" "Hello Carol, thank you for instructing us on your late father's estate." >/dev/null
+  "$cli" --profile "$demo/client" sync >/dev/null
+  "$cli" --profile "$demo/client" send "Estate of Doe" "Thank you. I have found a second copy of the will, dated 2019." >/dev/null
+  "$cli" --profile "$demo/lawyer" sync >/dev/null
+  local wrong; wrong="$("$cli" --profile "$demo/lawyer" send "Estate of Doe" "Could you send a scan of it? The meeting is on Monday.")"
+  "$cli" --profile "$demo/lawyer" edit "$wrong" "Could you send a scan of it? The meeting is on Tuesday at 10." >/dev/null
+  printf 'Draft: will of J. Doe, 2019 (demo file)\n' > "$demo/will-2019.txt"
+  "$cli" --profile "$demo/client" sync >/dev/null
+  "$cli" --profile "$demo/client" attach "Estate of Doe" "$demo/will-2019.txt" --caption "Here is the scan." >/dev/null
+  "$cli" --profile "$demo/lawyer" sync >/dev/null
+  echo "demo firm ready in $demo (relay on 127.0.0.1:$port, passphrase in $demo/passphrase)"
+  local common=(--passphrase-file "$demo/passphrase" --open "Estate of Doe")
+  if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
+    mkdir -p "$demo/screenshots"
+    for who in lawyer client; do
+      QT_QPA_PLATFORM=offscreen "$app" --profile "$demo/$who" "${common[@]}" --size 1280x800 \
+          --screenshot "$demo/screenshots/$who-laptop.png" >/dev/null
+      QT_QPA_PLATFORM=offscreen "$app" --profile "$demo/$who" "${common[@]}" --size 390x844 --dark \
+          --screenshot "$demo/screenshots/$who-phone-dark.png" >/dev/null
+    done
+    echo "no display: the two windows were rendered offscreen; screenshots in $demo/screenshots/"
+  else
+    "$app" --profile "$demo/lawyer" "${common[@]}" --window-title "Verbatim - Alice Adams (lawyer)" &
+    "$app" --profile "$demo/client" "${common[@]}" --size 390x844 --window-title "Verbatim - Carol Smith (client)" &
+    echo "two windows open (lawyer and client); close them to stop the demo relay"
+    wait %2 %3 2>/dev/null || wait
+  fi
 }
 
 cmd_bench() {

@@ -1978,8 +1978,14 @@ Result<void> Client::Impl::apply(const proto::JournalRecord& rec, const proto::E
     case proto::ATTACHMENT:
     case proto::NOTICE_ACCEPTED: {
         std::string body = rec.body();
-        if (rec.type() == proto::NOTICE_ACCEPTED)
-            body = mine ? "You accepted the recording notice" : rec.sender().user() + " accepted the recording notice";
+        if (rec.type() == proto::NOTICE_ACCEPTED) {
+            std::string who = rec.sender().user();
+            if (auto n = db->cached("SELECT display_name FROM contacts WHERE user = ? AND display_name != ''")) {
+                n->bind(1, std::string_view(who));
+                if (auto row = n->step(); row && *row) who = n->columnText(0);
+            }
+            body = mine ? "You accepted the recording notice" : who + " accepted the recording notice";
+        }
         auto r = insertMessage(rec, kindOfRecord(rec.type()), mine, mine ? MessageState::Sent : MessageState::Received,
                                e.server_time_ms(), e.journal_sequence(), body);
         if (!r) return r;

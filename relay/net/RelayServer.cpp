@@ -719,8 +719,9 @@ std::uint16_t RelayServer::adminPort() const { return m->adminPort; }
 void RelayServer::stop() {
     if (!m || m->stopped) return;
     m->stopped = true;
-    m->listener->stop();
-    m->admin->stop();
+    // start() may have failed half-way (a port in use): stop what exists.
+    if (m->listener) m->listener->stop();
+    if (m->admin) m->admin->stop();
     m->work.reset();
     m->ioc.stop();
     for (auto& t : m->threads) t.join();
