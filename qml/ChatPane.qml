@@ -116,7 +116,9 @@ Pane {
             Accessible.name: qsTr("Messages")
             delegate: MessageBubble { chat: chatPane }
             onCountChanged: if (atYEnd || count < 80) Qt.callLater(positionViewAtEnd)
-            onAtYBeginningChanged: if (atYBeginning) app.messages.loadOlder()
+            // Older pages load before the top is reached (within a screen of it), so scrolling
+            // up never stops at a page boundary.
+            onContentYChanged: if (count > 0 && contentY - originY < height) Qt.callLater(app.messages.loadOlder)
             Component.onCompleted: positionViewAtEnd()
             ScrollBar.vertical: ScrollBar {}
         }

@@ -20,6 +20,7 @@
 #include <cstdio>
 #include <thread>
 
+#include "BenchProfile.h"
 #include "E2EHarness.h"
 #include "client/core/Client.h"
 #include "client/core/Profile.h"
@@ -139,40 +140,11 @@ double benchReceive(int n, int runs) {
     return median(perMessage);
 }
 
-// A profile with `count` stored messages, written straight into its database (receiving them
-// for real would take minutes; the rows are what a real receive stores).
-void seedProfile(const std::string& dir, const std::string& link, int count, e2e::Harness&) {
-    auto c = joinOrDie(dir, link);
-    c->start();
-    c->waitUntilSynced(20s);
-    if (!c->createInvite("Cold start matter")) DIE();  // creates the matter
-    c->stop();
-    c.reset();
-    auto db = client::openProfile({dir}, kPass);
-    if (!db) DIE();
-    auto convId = (*db)->prepare("SELECT id FROM conversations WHERE title = 'Cold start matter'");
-    if (!convId->step().value_or(false)) DIE();
-    const std::string id = convId->columnText(0);
-    (void)(*db)->begin();
-    auto st = (*db)->prepare(
-        "INSERT INTO messages (id, conversation, sender_user, sender_device, outgoing, kind, body, client_time_ms, "
-        "server_time_ms, journal_seq, state) VALUES (?, ?, 'client-1', 1, 0, 0, ?, ?, ?, ?, 4)");
-    for (int i = 0; i < count; ++i) {
-        Bytes mid = crypto::randomBytes(16);
-        std::string body = "Message number " + std::to_string(i) + " about the estate, the will and clause " +
-                           std::to_string(i % 97) + " of the agreement.";
-        st->bind(1, ByteView(mid)).bind(2, std::string_view(id)).bind(3, std::string_view(body))
-            .bind(4, std::int64_t(1764300000000LL + i)).bind(5, std::int64_t(1764300000000LL + i)).bind(6, std::int64_t(i + 1));
-        if (!st->run()) DIE();
-    }
-    (void)(*db)->commit();
-}
-
 double benchColdStart(int count, int runs, double* searchMs) {
     e2e::Harness h;
     QTemporaryDir dir;
     const std::string profile = dir.path().toStdString() + "/cold";
-    seedProfile(profile, h.enrollLink("cold", proto::ROLE_LAWYER), count, h);
+    if (!bench::seedProfile(profile, kPass, h.enrollLink("cold", proto::ROLE_LAWYER), "Cold start matter", count)) DIE();
     std::vector<double> times, searches;
     for (int r = 0; r < runs; ++r) {
         auto t0 = Clock::now();
