@@ -56,6 +56,7 @@ Pane {
 
         // Journaling notice (ES-12): always visible above a matter's messages.
         Rectangle {
+            objectName: "journalNotice"
             Layout.fillWidth: true
             implicitHeight: journalLabel.implicitHeight + 12
             color: Material.theme === Material.Dark ? "#1a237e" : "#e8eaf6"

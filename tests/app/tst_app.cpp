@@ -207,6 +207,9 @@ private slots:
         QVERIFY(until([&] { return client.conversations()->rowCount() == 1; }));
         client.openConversation(cell(client.conversations(), 0, qt::ConversationListModel::IdRole).toString());
 
+        // ES-12: the journaling notice sits above the first message, for the client...
+        QVERIFY(until([&] { return ui.find("journalNotice") && ui.find("journalNotice")->property("visible").toBool(); }));
+
         // Send through the composer.
         QVERIFY(until([&] { return ui.find("messageInput") != nullptr; }));
         QVERIFY(ui.type("messageInput", "Hello, I have questions about the will."));
@@ -230,6 +233,16 @@ private slots:
         QVERIFY(until([&] { return cell(cm, rowOf(cm, qt::MessageListModel::IdRole, gone), qt::MessageListModel::RetractedRole).toBool(); }));
         QVERIFY(until([&] { return cell(cm, rowOf(cm, qt::MessageListModel::IdRole, wrong), qt::MessageListModel::EditedRole).toBool(); }));
         QTest::qWait(300);
+
+        // ... and for the lawyer.
+        {
+            Ui lawyerUi;
+            QVERIFY(lawyerUi.load(lawyer, 1280, 800, false));
+            QVERIFY(until([&] {
+                auto* n = lawyerUi.find("journalNotice");
+                return n && n->property("visible").toBool();
+            }));
+        }
 
         // Screenshots: chat at phone size, then the other sizes and themes.
         const QString out = qEnvironmentVariable("VERBATIM_SCREENSHOT_DIR", QDir::currentPath() + "/screenshots");
