@@ -13,6 +13,7 @@
 
 #include "E2EHarness.h"
 #include "client/core/Client.h"
+#include "client/core/Link.h"
 #include "crypto/PassphraseBox.h"
 #include "journal/SealedEntry.h"
 
@@ -163,6 +164,38 @@ class TestClientE2E : public QObject {
     Q_OBJECT
 
 private slots:
+    // Link parsing: both forms, and the ways a link can be wrong.
+    void linksParse() {
+        const std::string token(32, 'a'), firm(32, 'b'), pin(64, 'c');
+        auto l = client::parseLink("verbatim://join?relay=relay.example:8443&token=" + token + "&firm=" + firm + "&tls=" + pin);
+        QVERIFY(l);
+        QCOMPARE(l->kind, client::Link::Kind::Join);
+        QCOMPARE(l->host, std::string("relay.example"));
+        QCOMPARE(l->port, std::uint16_t(8443));
+        QCOMPARE(l->tlsPin, pin);
+        auto web = client::parseLink("https://relay.example/enroll#relay=relay.example:443&token=" + token + "&firm=" + firm + "\n");
+        QVERIFY(web);
+        QCOMPARE(web->kind, client::Link::Kind::Enroll);
+        QVERIFY(web->tlsPin.empty());
+        const std::vector<std::string> bad = {
+            "", "join?relay=a:1", "verbatim://join", "verbatim://other?relay=a:1&token=" + token + "&firm=" + firm,
+            "verbatim://join?relay=a&token=" + token + "&firm=" + firm,                 // no port
+            "verbatim://join?relay=a:0&token=" + token + "&firm=" + firm,               // port 0
+            "verbatim://join?relay=a:70000&token=" + token + "&firm=" + firm,           // port out of range
+            "verbatim://join?relay=a:1&token=" + token.substr(1) + "&firm=" + firm,     // short token
+            "verbatim://join?relay=a:1&token=" + std::string(32, 'A') + "&firm=" + firm,  // not lowercase hex
+            "verbatim://join?relay=a:1&token=" + token,                                 // nothing to pin
+            "verbatim://join?relay=a:1&token=" + token + "&firm=" + firm + "&tls=xyz",  // bad pin
+            "https://relay.example/join?token=" + token,                                // query, not fragment
+            "verbatim://join?relay=a:1&token=" + token + "&firm=" + firm + "&x" + std::string(3000, 'y'),
+        };
+        for (const auto& b : bad) {
+            auto r = client::parseLink(b);
+            QVERIFY2(!r, b.substr(0, 80).c_str());
+            QCOMPARE(r.error().code, ErrorCode::Malformed);
+        }
+    }
+
     // Issue 4's scenario: a lawyer with two devices, a supervisor and a client invited by link
     // share a matter. Text, an attachment, an edit, a reaction, a retraction and receipts reach
     // every device; the journal holds exactly one entry per message, the retracted original
