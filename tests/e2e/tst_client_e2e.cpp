@@ -585,6 +585,39 @@ private slots:
         QVERIFY(!msg(*carol, *held).has_value());
     }
 
+    // Pre-keys run low as others start sessions: the relay says so and the client uploads a new
+    // batch (ids continue after the first 100), so first contact keeps its one-time pre-key.
+    void preKeysAreReplenished() {
+        e2e::Harness h({}, [](relay::RelayConfig& c) { c.limits.preKeyFetch = relay::BucketSpec{1e9, 1e9}; });
+        QVERIFY(h.ok());
+        auto alice = joinParty(h.enrollLink("alice", proto::ROLE_LAWYER), "Alice");
+        alice->start();
+        QVERIFY(alice->waitUntilSynced(20s));
+        auto fetcher = h.enrollStaff("fetcher", proto::ROLE_LAWYER);
+        QVERIFY(fetcher && fetcher->connect(h.endpoint()));
+        std::set<std::uint32_t> ids;
+        auto fetch = [&]() -> std::optional<std::uint32_t> {
+            proto::Request r;
+            r.mutable_fetch_bundles()->set_user("alice");
+            auto resp = fetcher->connection->call(r);
+            if (!resp || resp->status() != proto::STATUS_OK || resp->bundles().devices_size() != 1) return std::nullopt;
+            const auto& b = resp->bundles().devices(0);
+            return b.has_pre_key() ? std::optional<std::uint32_t>(b.pre_key().id()) : std::nullopt;
+        };
+        for (int i = 0; i < 90; ++i) {
+            auto id = fetch();
+            QVERIFY2(id, "a one-time pre-key was missing");
+            QVERIFY(ids.insert(*id).second);  // never handed out twice
+        }
+        // The client heard "low" and uploaded another batch: fetching on never runs dry.
+        for (int i = 0; i < 60; ++i) {
+            std::optional<std::uint32_t> id;
+            QVERIFY(eventually([&] { return (id = fetch()).has_value(); }, 5s));
+            QVERIFY(ids.insert(*id).second);
+        }
+        QVERIFY(*ids.rbegin() > 100);
+    }
+
     // PR-08: a participant's identity keys change (a new device appears). The safety number
     // changes, sending to them is held until the user accepts, and the acceptance is journaled.
     void safetyNumberChangeHoldsSending() {
