@@ -133,6 +133,17 @@ Pane {
                 id: composer
                 anchors.fill: parent
                 anchors.margins: 8
+                RowLayout {
+                    visible: app.uploading !== ""
+                    Layout.fillWidth: true
+                    BusyIndicator { running: app.uploading !== ""; implicitWidth: 24; implicitHeight: 24 }
+                    Label {
+                        Layout.fillWidth: true
+                        text: qsTr("Encrypting and uploading %1\u2026").arg(app.uploading)
+                        font.pixelSize: 12
+                        elide: Label.ElideMiddle
+                    }
+                }
                 Label {
                     visible: chatPane.editingId !== "" || chatPane.replyText !== ""
                     text: chatPane.editingId !== "" ? qsTr("Editing message") : qsTr("Replying to: %1").arg(chatPane.replyText)
@@ -205,7 +216,7 @@ Pane {
             placeholderText: qsTr("/path/to/file.pdf")
             Accessible.name: qsTr("File to attach")
         }
-        onAccepted: app.attach("file://" + pathField.text)
+        onAccepted: app.attach(pathField.text)
     }
 
     MatterInfo { id: info }

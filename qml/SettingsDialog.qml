@@ -14,6 +14,27 @@ Dialog {
         Label { text: app.displayName + " (" + app.role + ")"; font.bold: true }
         Label { text: app.firmName; opacity: 0.8 }
         Label { text: qsTr("User id: %1").arg(app.userId); opacity: 0.6; font.pixelSize: 12 }
+        Label { text: qsTr("Change passphrase"); font.bold: true }
+        TextField {
+            id: currentPass
+            objectName: "currentPassphrase"
+            echoMode: TextInput.Password
+            placeholderText: qsTr("Current passphrase")
+            Accessible.name: qsTr("Current passphrase")
+        }
+        TextField {
+            id: newPass
+            objectName: "newPassphrase"
+            echoMode: TextInput.Password
+            placeholderText: qsTr("New passphrase (8 characters or more)")
+            Accessible.name: qsTr("New passphrase")
+        }
+        Button {
+            text: qsTr("Change passphrase")
+            enabled: newPass.text.length >= 8
+            Accessible.name: qsTr("Change passphrase")
+            onClicked: if (app.changePassphrase(currentPass.text, newPass.text)) { currentPass.text = ""; newPass.text = ""; dialog.close() }
+        }
         Button {
             text: qsTr("Lock now")
             Accessible.name: qsTr("Lock Verbatim")

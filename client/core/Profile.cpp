@@ -152,6 +152,24 @@ Result<std::unique_ptr<storage::Database>> openProfile(const ProfilePaths& paths
     return db;
 }
 
+Result<void> changePassphrase(const ProfilePaths& paths, std::string_view current, std::string_view next) {
+    if (next.size() < 8) return fail(ErrorCode::InvalidArgument, "choose a passphrase of at least 8 characters");
+    auto box = readAll(paths.keyFile());
+    if (!box) return tl::unexpected(box.error());
+    auto key = crypto::passphraseOpen(view(*box), view(current));
+    if (!key) return fail(ErrorCode::WrongKey, "wrong passphrase");
+    auto sealed = crypto::passphraseSeal(*key, view(next));
+    if (!sealed) return tl::unexpected(sealed.error());
+    const std::string temp = paths.keyFile() + ".new";
+    ::unlink(temp.c_str());
+    if (auto r = writeSecretFile(temp, *sealed); !r) return r;
+    if (::rename(temp.c_str(), paths.keyFile().c_str()) != 0) {
+        ::unlink(temp.c_str());
+        return fail(ErrorCode::Storage, "cannot replace profile.key");
+    }
+    return {};
+}
+
 void eraseProfile(const ProfilePaths& paths) {
     std::error_code ec;
     for (const char* suffix : {"", "-wal", "-shm", "-journal"}) overwriteAndRemove(paths.database() + suffix);

@@ -30,6 +30,11 @@ struct ProfilePaths {
 /// passphrase") and touches nothing.
 [[nodiscard]] Result<std::unique_ptr<storage::Database>> openProfile(const ProfilePaths& paths,
                                                                     std::string_view passphrase);
+/// Re-seals the database key under a new passphrase (the database itself is not rewritten). The
+/// new key file replaces the old one atomically (write, fsync, rename); a wrong current
+/// passphrase fails with ErrorCode::WrongKey and changes nothing.
+[[nodiscard]] Result<void> changePassphrase(const ProfilePaths& paths, std::string_view current,
+                                            std::string_view next);
 /// Overwrites and removes the profile's files (remote wipe, sign out and erase).
 void eraseProfile(const ProfilePaths& paths);
 

@@ -4,7 +4,9 @@
 #include <QGuiApplication>
 #include <QMetaObject>
 #include <QPointer>
+#include <QFileInfo>
 #include <filesystem>
+#include <thread>
 
 #include "client/core/Profile.h"
 
@@ -21,6 +23,7 @@ AppController::AppController(QString profileDir, QObject* parent) : QObject(pare
 
 AppController::~AppController() {
     *m_alive = false;
+    if (m_upload.joinable()) m_upload.join();
     if (m_client) {
         m_client->setEventHandler({});
         m_client->stop();
@@ -202,11 +205,41 @@ bool AppController::react(const QString& messageId, const QString& emoji) {
     return true;
 }
 
+// Encrypting and uploading a large file takes a while: it runs on a thread of its own, the UI
+// shows "uploading" meanwhile and stays responsive.
 bool AppController::attach(const QUrl& file) {
-    if (!m_client || currentConversation().isEmpty()) return false;
-    if (!check(m_client->sendAttachment(currentConversation().toStdString(), file.toLocalFile().toStdString()))) return false;
-    m_messages.refresh();
+    if (!m_client || currentConversation().isEmpty() || !m_uploading.isEmpty()) return false;
+    const QString path = file.isLocalFile() ? file.toLocalFile() : file.toString();
+    m_uploading = QFileInfo(path).fileName();
+    emit uploadingChanged();
+    client::Client* core = m_client.get();
+    const std::string conversation = currentConversation().toStdString();
+    QPointer<AppController> self(this);
+    std::weak_ptr<bool> alive = m_alive;
+    if (m_upload.joinable()) m_upload.join();  // the previous one has finished
+    m_upload = std::thread([core, conversation, path = path.toStdString(), self, alive] {
+        auto r = core->sendAttachment(conversation, path);
+        const bool ok = r.has_value();
+        const std::string error = ok ? std::string() : r.error().message;
+        if (alive.expired()) return;
+        QMetaObject::invokeMethod(
+            self.data(),
+            [self, ok, error] {
+                if (!self) return;
+                self->m_uploading.clear();
+                emit self->uploadingChanged();
+                if (!ok) self->check(false, error);
+                self->m_messages.refresh();
+                emit self->attachmentDone(ok);
+            },
+            Qt::QueuedConnection);
+    });
     return true;
+}
+
+bool AppController::changePassphrase(const QString& current, const QString& next) {
+    return check(client::changePassphrase(client::ProfilePaths{m_profileDir.toStdString()}, current.toStdString(),
+                                          next.toStdString()));
 }
 
 bool AppController::saveAttachment(const QString& messageId, const QUrl& target) {
@@ -243,6 +276,7 @@ void AppController::search(const QString& query) {
 
 void AppController::lock() {
     if (!m_client) return;
+    if (m_upload.joinable()) m_upload.join();
     m_client->setEventHandler({});
     m_client->stop();
     m_client.reset();

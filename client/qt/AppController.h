@@ -9,6 +9,7 @@
 #include <QUrl>
 #include <QtQml/qqmlregistration.h>
 #include <memory>
+#include <thread>
 
 #include "client/qt/Models.h"
 
@@ -38,6 +39,8 @@ class AppController : public QObject {
     Q_PROPERTY(QString safetyChangedUser READ safetyChangedUser NOTIFY bannersChanged)
     /// A received message did not match its journal copy.
     Q_PROPERTY(bool journalMismatch READ journalMismatch NOTIFY bannersChanged)
+    /// An attachment is being encrypted and uploaded (in the background).
+    Q_PROPERTY(QString uploading READ uploading NOTIFY uploadingChanged)
 
 public:
     explicit AppController(QString profileDir, QObject* parent = nullptr);
@@ -60,6 +63,7 @@ public:
     bool currentIsMatter() const;
     QString safetyChangedUser() const { return m_safetyChangedUser; }
     bool journalMismatch() const { return m_journalMismatch; }
+    QString uploading() const { return m_uploading; }
 
     /// The core, for tests and the demo seeding (null while locked).
     client::Client* client() const { return m_client.get(); }
@@ -79,6 +83,7 @@ public:
     Q_INVOKABLE QString safetyNumber(const QString& user);
     Q_INVOKABLE bool acceptSafetyNumber(const QString& user);
     Q_INVOKABLE void search(const QString& query);
+    Q_INVOKABLE bool changePassphrase(const QString& current, const QString& next);
     Q_INVOKABLE void lock();
     Q_INVOKABLE bool eraseProfile();
     Q_INVOKABLE void clearError();
@@ -91,6 +96,9 @@ signals:
     void errorChanged();
     void currentChanged();
     void bannersChanged();
+    void uploadingChanged();
+    /// An attachment finished uploading (ok) or failed (error set).
+    void attachmentDone(bool ok);
     /// A new incoming message (for notifications and tests).
     void messageArrived(const QString& conversation, const QString& messageId);
 
@@ -113,6 +121,8 @@ private:
     bool m_connected = false;
     QString m_safetyChangedUser;
     bool m_journalMismatch = false;
+    QString m_uploading;
+    std::thread m_upload;  ///< joined before the core goes away (lock, erase, destruction)
     ConversationListModel m_conversations;
     MessageListModel m_messages;
     SearchResultsModel m_search;

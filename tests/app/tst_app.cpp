@@ -166,13 +166,38 @@ private slots:
         QCOMPARE(sn.size(), 60);
         QCOMPARE(lawyer.safetyNumber(QString::fromStdString(client.client()->account().user)), sn);
 
+        // An attachment from the app: uploaded in the background, received by the lawyer.
+        {
+            QTemporaryDir files;
+            QFile f(files.filePath("scan.pdf"));
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write(QByteArray(200 * 1024, 'x'));
+            f.close();
+            QSignalSpy done(&client, &qt::AppController::attachmentDone);
+            QVERIFY(client.attach(QUrl::fromLocalFile(f.fileName())));
+            QCOMPARE(client.uploading(), QStringLiteral("scan.pdf"));
+            QVERIFY(done.wait(20000));
+            QVERIFY(done.first().first().toBool());
+            QVERIFY(client.uploading().isEmpty());
+            auto* lm = lawyer.messages();
+            QVERIFY(until([&] { return rowOf(lm, qt::MessageListModel::AttachmentNameRole, "scan.pdf") >= 0; }));
+            QCOMPARE(cell(lm, rowOf(lm, qt::MessageListModel::AttachmentNameRole, "scan.pdf"), qt::MessageListModel::AttachmentSizeRole)
+                         .toULongLong(),
+                     200ull * 1024);
+        }
+
+        // Change the passphrase: the old one no longer unlocks.
+        QVERIFY(!client.changePassphrase("not it", "a new passphrase"));
+        QVERIFY(client.changePassphrase(kPass, "a new passphrase"));
+
         // Lock and unlock.
         client.lock();
         QCOMPARE(client.screen(), QStringLiteral("unlock"));
         QCOMPARE(client.messages()->rowCount(), 0);
         QVERIFY(!client.unlock("wrong passphrase"));
         QCOMPARE(client.error(), QStringLiteral("Wrong passphrase."));
-        QVERIFY(client.unlock(kPass));
+        QVERIFY(!client.unlock(kPass));
+        QVERIFY(client.unlock("a new passphrase"));
         QCOMPARE(client.screen(), QStringLiteral("ready"));
     }
 
