@@ -9,11 +9,21 @@ Dialog {
     modal: true
     anchors.centerIn: Overlay.overlay
     standardButtons: Dialog.Close
+    onOpened: app.refreshDevices()
     ColumnLayout {
         spacing: 10
         Label { text: app.displayName + " (" + app.role + ")"; font.bold: true }
         Label { text: app.firmName; opacity: 0.8 }
         Label { text: qsTr("User id: %1").arg(app.userId); opacity: 0.6; font.pixelSize: 12 }
+        Label { text: qsTr("Your devices"); font.bold: true }
+        Repeater {
+            model: app.devices
+            delegate: Label {
+                text: qsTr("#%1 %2 %3 \u00b7 %4%5").arg(device).arg(platform).arg(appVersion).arg(status)
+                      .arg(thisDevice ? qsTr(" (this device)") : "")
+                Accessible.name: text
+            }
+        }
         Label { text: qsTr("Change passphrase"); font.bold: true }
         TextField {
             id: currentPass

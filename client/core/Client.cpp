@@ -985,6 +985,19 @@ Result<std::string> Client::resolveConversation(const std::string& idOrTitle) {
     return st->columnText(0);
 }
 
+Result<std::vector<DeviceView>> Client::devices() {
+    proto::Request req;
+    req.mutable_list_devices();
+    auto resp = m->call(req);
+    if (!resp) return tl::unexpected(resp.error());
+    if (resp->status() != proto::STATUS_OK) return fail(ErrorCode::Storage, "relay refused: " + resp->error());
+    std::vector<DeviceView> out;
+    for (const auto& d : resp->device_list().devices())
+        out.push_back({d.device(), d.platform(), d.app_version(), d.enrolled_ms(), d.last_seen_ms(), d.revoked_ms(),
+                       d.wipe_requested_ms(), d.device() == m->acct.device});
+    return out;
+}
+
 Result<std::string> Client::createConversation(const std::string& title, bool isMatter,
                                                const std::vector<std::string>& membersList) {
     proto::Request req;

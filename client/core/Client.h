@@ -72,6 +72,14 @@ struct ConversationView {
     std::uint64_t lastTimeMs = 0;
 };
 
+/// One of this user's devices, as the relay lists them.
+struct DeviceView {
+    std::uint32_t device = 0;
+    std::string platform, appVersion;
+    std::uint64_t enrolledMs = 0, lastSeenMs = 0, revokedMs = 0, wipeRequestedMs = 0;
+    bool thisDevice = false;
+};
+
 struct Account {
     std::string user, displayName, role;  ///< role: client, lawyer, supervisor, compliance, admin
     std::uint32_t device = 0;
@@ -177,6 +185,8 @@ public:
     [[nodiscard]] Result<std::string> createInvite(const std::string& matterTitle);
     /// Resolves a conversation id or a title (exact) to an id.
     [[nodiscard]] Result<std::string> resolveConversation(const std::string& idOrTitle);
+    /// This user's devices (asks the relay).
+    [[nodiscard]] Result<std::vector<DeviceView>> devices();
 
     // ---- messages -----------------------------------------------------------------------------
     /// Queues a text message; returns its id (hex). Sending continues in the background.

@@ -274,6 +274,12 @@ void AppController::search(const QString& query) {
     m_search.reset(r ? std::move(*r) : std::vector<client::MessageView>{});
 }
 
+void AppController::refreshDevices() {
+    if (!m_client) return;
+    auto list = m_client->devices();
+    if (check(list)) m_devices.reset(std::move(*list));
+}
+
 void AppController::lock() {
     if (!m_client) return;
     if (m_upload.joinable()) m_upload.join();

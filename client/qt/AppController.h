@@ -32,6 +32,7 @@ class AppController : public QObject {
     Q_PROPERTY(MessageListModel* messages READ messages CONSTANT)
     Q_PROPERTY(SearchResultsModel* searchResults READ searchResults CONSTANT)
     Q_PROPERTY(ParticipantsModel* participants READ participants CONSTANT)
+    Q_PROPERTY(DevicesModel* devices READ devices CONSTANT)
     Q_PROPERTY(QString currentConversation READ currentConversation NOTIFY currentChanged)
     Q_PROPERTY(QString currentTitle READ currentTitle NOTIFY currentChanged)
     Q_PROPERTY(bool currentIsMatter READ currentIsMatter NOTIFY currentChanged)
@@ -58,6 +59,7 @@ public:
     MessageListModel* messages() { return &m_messages; }
     SearchResultsModel* searchResults() { return &m_search; }
     ParticipantsModel* participants() { return &m_participants; }
+    DevicesModel* devices() { return &m_devices; }
     QString currentConversation() const { return m_messages.conversation(); }
     QString currentTitle() const;
     bool currentIsMatter() const;
@@ -84,6 +86,8 @@ public:
     Q_INVOKABLE bool acceptSafetyNumber(const QString& user);
     Q_INVOKABLE void search(const QString& query);
     Q_INVOKABLE bool changePassphrase(const QString& current, const QString& next);
+    /// Asks the relay for this user's devices (fills `devices`).
+    Q_INVOKABLE void refreshDevices();
     Q_INVOKABLE void lock();
     Q_INVOKABLE bool eraseProfile();
     Q_INVOKABLE void clearError();
@@ -127,6 +131,7 @@ private:
     MessageListModel m_messages;
     SearchResultsModel m_search;
     ParticipantsModel m_participants;
+    DevicesModel m_devices;
     std::shared_ptr<bool> m_alive = std::make_shared<bool>(true);
 };
 

@@ -258,4 +258,36 @@ void ParticipantsModel::reset(const client::ConversationView* c) {
     endResetModel();
 }
 
+// ---- devices --------------------------------------------------------------------------------------
+
+int DevicesModel::rowCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : int(m_rows.size()); }
+
+QVariant DevicesModel::data(const QModelIndex& index, int role) const {
+    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid)) return {};
+    const auto& d = m_rows[std::size_t(index.row())];
+    auto when = [](std::uint64_t ms) { return ms ? QVariant(QDateTime::fromMSecsSinceEpoch(qint64(ms))) : QVariant(); };
+    switch (role) {
+    case Qt::DisplayRole:
+    case PlatformRole: return q(d.platform);
+    case DeviceRole: return d.device;
+    case VersionRole: return q(d.appVersion);
+    case EnrolledRole: return when(d.enrolledMs);
+    case LastSeenRole: return when(d.lastSeenMs);
+    case StatusRole: return d.wipeRequestedMs ? QStringLiteral("wipe pending") : d.revokedMs ? QStringLiteral("revoked") : QStringLiteral("active");
+    case ThisDeviceRole: return d.thisDevice;
+    }
+    return {};
+}
+
+QHash<int, QByteArray> DevicesModel::roleNames() const {
+    return {{DeviceRole, "device"},     {PlatformRole, "platform"}, {VersionRole, "appVersion"}, {EnrolledRole, "enrolled"},
+            {LastSeenRole, "lastSeen"}, {StatusRole, "status"},     {ThisDeviceRole, "thisDevice"}};
+}
+
+void DevicesModel::reset(std::vector<client::DeviceView> rows) {
+    beginResetModel();
+    m_rows = std::move(rows);
+    endResetModel();
+}
+
 }  // namespace verbatim::qt

@@ -121,4 +121,21 @@ private:
     std::vector<Row> m_rows;
 };
 
+/// This user's devices (phone, laptop, ...), as the relay lists them.
+class DevicesModel : public QAbstractListModel {
+    Q_OBJECT
+    QML_ELEMENT
+    QML_UNCREATABLE("owned by AppController")
+public:
+    enum Role { DeviceRole = Qt::UserRole + 1, PlatformRole, VersionRole, EnrolledRole, LastSeenRole, StatusRole, ThisDeviceRole };
+    using QAbstractListModel::QAbstractListModel;
+    int rowCount(const QModelIndex& parent = {}) const override;
+    QVariant data(const QModelIndex& index, int role) const override;
+    QHash<int, QByteArray> roleNames() const override;
+    void reset(std::vector<client::DeviceView> rows);
+
+private:
+    std::vector<client::DeviceView> m_rows;
+};
+
 }  // namespace verbatim::qt

@@ -943,6 +943,28 @@ void RelayService::handle(const DeviceId& from, proto::Request request, Done don
             return Completion();
         });
 
+    case proto::Request::kListDevices:
+        return run([from](Database& db, proto::Response& out) -> Result<Completion> {
+            auto st = db.prepare("SELECT device, platform, app_version, enrolled_ms, last_seen_ms, coalesce(revoked_ms, 0), "
+                                 "coalesce(wipe_requested_ms, 0) FROM devices WHERE user = ? ORDER BY device");
+            if (!st) return tl::unexpected(st.error());
+            st->bind(1, std::string_view(from.user));
+            while (true) {
+                auto row = st->step();
+                if (!row) return tl::unexpected(row.error());
+                if (!*row) break;
+                auto* d = out.mutable_device_list()->add_devices();
+                d->set_device(std::uint32_t(st->columnInt(0)));
+                d->set_platform(st->columnText(1));
+                d->set_app_version(st->columnText(2));
+                d->set_enrolled_ms(std::uint64_t(st->columnInt(3)));
+                d->set_last_seen_ms(std::uint64_t(st->columnInt(4)));
+                d->set_revoked_ms(std::uint64_t(st->columnInt(5)));
+                d->set_wipe_requested_ms(std::uint64_t(st->columnInt(6)));
+            }
+            return Completion();
+        });
+
     case proto::Request::kListMemberDevices: {
         std::string conv = request.list_member_devices().conversation_id();
         return run([from, conv](Database& db, proto::Response& out) -> Result<Completion> {

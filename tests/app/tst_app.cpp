@@ -101,6 +101,7 @@ private slots:
         QAbstractItemModelTester t2(lawyer.messages(), QAbstractItemModelTester::FailureReportingMode::QtTest);
         QAbstractItemModelTester t3(lawyer.searchResults(), QAbstractItemModelTester::FailureReportingMode::QtTest);
         QAbstractItemModelTester t4(lawyer.participants(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QAbstractItemModelTester t5(lawyer.devices(), QAbstractItemModelTester::FailureReportingMode::QtTest);
         QCOMPARE(lawyer.screen(), QStringLiteral("onboarding"));
         QVERIFY2(lawyer.join(QString::fromStdString(h.enrollLink("alice", proto::ROLE_LAWYER)), "Alice Adams", kPass),
                  qPrintable(lawyer.error()));
@@ -189,6 +190,13 @@ private slots:
         // Change the passphrase: the old one no longer unlocks.
         QVERIFY(!client.changePassphrase("not it", "a new passphrase"));
         QVERIFY(client.changePassphrase(kPass, "a new passphrase"));
+
+        // The lawyer's devices, as the relay lists them.
+        lawyer.refreshDevices();
+        QCOMPARE(lawyer.devices()->rowCount(), 1);
+        QVERIFY(cell(lawyer.devices(), 0, qt::DevicesModel::ThisDeviceRole).toBool());
+        QCOMPARE(cell(lawyer.devices(), 0, qt::DevicesModel::StatusRole).toString(), QStringLiteral("active"));
+        QCOMPARE(cell(lawyer.devices(), 0, qt::DevicesModel::PlatformRole).toString(), QStringLiteral("desktop"));
 
         // Lock and unlock.
         client.lock();

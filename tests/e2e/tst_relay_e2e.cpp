@@ -443,6 +443,15 @@ private slots:
                                    },
                                    forbidden};
 
+        matrix["list_devices"] = {[](Device&) {
+                                      proto::Request r;
+                                      r.mutable_list_devices();
+                                      return r;
+                                  },
+                                  [](proto::Role, const proto::Response& r) {
+                                      // Everyone sees their own devices, and only those (one each here).
+                                      return r.status() == proto::STATUS_OK && r.device_list().devices_size() == 1;
+                                  }};
         const auto* oneof = proto::Request::descriptor()->FindOneofByName("op");
         QVERIFY(oneof);
         for (int i = 0; i < oneof->field_count(); ++i) {
