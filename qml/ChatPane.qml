@@ -8,7 +8,7 @@ import QtQuick.Layouts
 Pane {
     id: chatPane
     padding: 0
-    readonly property bool showSenders: app.participants.rowCount() > 2 || app.currentIsMatter
+    readonly property bool showSenders: app.currentIsMatter || app.participantCount > 2
     property string editingId: ""
     property string replyText: ""
 
@@ -119,7 +119,7 @@ Pane {
             onCountChanged: if (atYEnd || count < 80) Qt.callLater(positionViewAtEnd)
             // Older pages load before the top is reached (within a screen of it), so scrolling
             // up never stops at a page boundary.
-            onContentYChanged: if (count > 0 && contentY - originY < height) Qt.callLater(app.messages.loadOlder)
+            onContentYChanged: if (count > 0 && contentY - originY < height) Qt.callLater(function() { app.messages.loadOlder() })
             Component.onCompleted: positionViewAtEnd()
             ScrollBar.vertical: ScrollBar {}
         }

@@ -9,7 +9,7 @@ Item {
     id: bubble
     property var chat
     readonly property bool system: kind === "system" || kind === "notice" || kind === "mismatch"
-    width: ListView.view ? ListView.view.width : 400
+    width: chat ? chat.width : 400
     height: system ? systemLabel.implicitHeight + 16 : frame.height + 8
 
     Label {

@@ -36,6 +36,7 @@ class AppController : public QObject {
     Q_PROPERTY(QString currentConversation READ currentConversation NOTIFY currentChanged)
     Q_PROPERTY(QString currentTitle READ currentTitle NOTIFY currentChanged)
     Q_PROPERTY(bool currentIsMatter READ currentIsMatter NOTIFY currentChanged)
+    Q_PROPERTY(int participantCount READ participantCount NOTIFY currentChanged)
     /// A participant's safety number changed and was not accepted (sending is held).
     Q_PROPERTY(QString safetyChangedUser READ safetyChangedUser NOTIFY bannersChanged)
     /// A received message did not match its journal copy.
@@ -63,6 +64,7 @@ public:
     QString currentConversation() const { return m_messages.conversation(); }
     QString currentTitle() const;
     bool currentIsMatter() const;
+    int participantCount() const { return m_participants.rowCount(); }
     QString safetyChangedUser() const { return m_safetyChangedUser; }
     bool journalMismatch() const { return m_journalMismatch; }
     QString uploading() const { return m_uploading; }
