@@ -563,12 +563,14 @@ Account Client::account() {
 
 std::string Client::identityKeyHex() {
     std::lock_guard lock(m->mutex);
+    if (!m->db) return {};
     auto k = m->sessions ? m->sessions->identityPublicKey() : Result<Bytes>(fail(ErrorCode::NotFound, ""));
     return k ? toHex(*k) : std::string();
 }
 
 Result<void> Client::limitDatabasePages(std::int64_t pages) {
     std::lock_guard lock(m->mutex);
+    if (!m->db) return fail(ErrorCode::NotFound, "this device was erased by the firm");
     return m->db->exec("PRAGMA max_page_count = " + std::to_string(pages > 0 ? pages : 1073741823));
 }
 
@@ -934,6 +936,7 @@ std::vector<std::string> Client::Impl::members(const std::string& conversation) 
 
 Result<std::vector<ConversationView>> Client::conversations() {
     std::lock_guard lock(m->mutex);
+    if (!m->db) return fail(ErrorCode::NotFound, "this device was erased by the firm");
     auto st = m->db->prepare(
         "SELECT c.id, c.title, c.is_matter, c.members, "
         " (SELECT count(*) FROM messages WHERE conversation = c.id AND row > c.last_read_row AND outgoing = 0 "
@@ -976,6 +979,7 @@ Result<std::vector<ConversationView>> Client::conversations() {
 
 Result<std::string> Client::resolveConversation(const std::string& idOrTitle) {
     std::lock_guard lock(m->mutex);
+    if (!m->db) return fail(ErrorCode::NotFound, "this device was erased by the firm");
     auto st = m->db->prepare("SELECT id FROM conversations WHERE id = ? OR title = ? ORDER BY id = ? DESC LIMIT 2");
     if (!st) return tl::unexpected(st.error());
     st->bind(1, std::string_view(idOrTitle)).bind(2, std::string_view(idOrTitle)).bind(3, std::string_view(idOrTitle));
@@ -1009,6 +1013,7 @@ Result<std::string> Client::createConversation(const std::string& title, bool is
     if (!resp) return tl::unexpected(resp.error());
     if (resp->status() != proto::STATUS_OK) return fail(ErrorCode::InvalidArgument, "relay refused: " + resp->error());
     std::lock_guard lock(m->mutex);
+    if (!m->db) return fail(ErrorCode::NotFound, "this device was erased by the firm");
     if (auto r = m->upsertConversation(resp->conversation()); !r) return tl::unexpected(r.error());
     return resp->conversation().id();
 }
@@ -1180,6 +1185,7 @@ Result<std::vector<proto::DeviceAddress>> Client::Impl::memberDevices(const std:
 
 Result<Client::SafetyNumber> Client::safetyNumber(const std::string& user) {
     std::lock_guard lock(m->mutex);
+    if (!m->db) return fail(ErrorCode::NotFound, "this device was erased by the firm");
     if (user == m->acct.user) return fail(ErrorCode::InvalidArgument, "a safety number is between you and someone else");
     auto keys = m->identityKeys(user);
     if (keys.empty() && isConnected()) {
@@ -1203,6 +1209,7 @@ Result<Client::SafetyNumber> Client::safetyNumber(const std::string& user) {
 
 Result<void> Client::acceptSafetyNumber(const std::string& user) {
     std::lock_guard lock(m->mutex);
+    if (!m->db) return fail(ErrorCode::NotFound, "this device was erased by the firm");
     auto number = safetyNumber(user);
     if (!number) return tl::unexpected(number.error());
     auto keys = m->identityKeys(user);
@@ -1583,6 +1590,7 @@ Result<std::string> Client::sendText(const std::string& conversation, const std:
     if (text.empty()) return fail(ErrorCode::InvalidArgument, "empty message");
     if (text.size() > 64 * 1024) return fail(ErrorCode::InvalidArgument, "message too long (64 KiB at most)");
     std::lock_guard lock(m->mutex);
+    if (!m->db) return fail(ErrorCode::NotFound, "this device was erased by the firm");
     if (m->acct.noticeRequired && !m->acct.noticeAccepted)
         return fail(ErrorCode::InvalidArgument, "accept the recording notice before sending (this matter is journaled)");
     auto conv = resolveConversation(conversation);
@@ -1599,6 +1607,7 @@ Result<std::string> Client::edit(const std::string& messageId, const std::string
     auto raw = rawId(messageId);
     if (!raw) return raw;
     std::lock_guard lock(m->mutex);
+    if (!m->db) return fail(ErrorCode::NotFound, "this device was erased by the firm");
     auto msg = message(messageId);
     if (!msg) return tl::unexpected(msg.error());
     if (!*msg) return fail(ErrorCode::NotFound, "no such message");
@@ -1626,6 +1635,7 @@ Result<std::string> Client::retract(const std::string& messageId) {
     auto raw = rawId(messageId);
     if (!raw) return raw;
     std::lock_guard lock(m->mutex);
+    if (!m->db) return fail(ErrorCode::NotFound, "this device was erased by the firm");
     auto msg = message(messageId);
     if (!msg) return tl::unexpected(msg.error());
     if (!*msg) return fail(ErrorCode::NotFound, "no such message");
@@ -1652,6 +1662,7 @@ Result<std::string> Client::react(const std::string& messageId, const std::strin
     if (!raw) return raw;
     if (emoji.size() > 64) return fail(ErrorCode::InvalidArgument, "a reaction is one emoji");
     std::lock_guard lock(m->mutex);
+    if (!m->db) return fail(ErrorCode::NotFound, "this device was erased by the firm");
     auto msg = message(messageId);
     if (!msg) return tl::unexpected(msg.error());
     if (!*msg) return fail(ErrorCode::NotFound, "no such message");
@@ -1672,6 +1683,7 @@ Result<std::string> Client::react(const std::string& messageId, const std::strin
 
 Result<void> Client::markRead(const std::string& conversation) {
     std::lock_guard lock(m->mutex);
+    if (!m->db) return fail(ErrorCode::NotFound, "this device was erased by the firm");
     auto conv = resolveConversation(conversation);
     if (!conv) return tl::unexpected(conv.error());
     auto st = m->db->prepare("SELECT row, id FROM messages WHERE conversation = ? AND outgoing = 0 AND kind IN (0, 1) "
@@ -1705,6 +1717,7 @@ Result<void> Client::markRead(const std::string& conversation) {
 
 Result<void> Client::acceptNotice() {
     std::lock_guard lock(m->mutex);
+    if (!m->db) return fail(ErrorCode::NotFound, "this device was erased by the firm");
     if (!m->acct.noticeRequired) return {};
     if (m->acct.noticeAccepted) return {};
     auto st = m->db->prepare("SELECT id FROM conversations WHERE is_matter = 1 ORDER BY rowid LIMIT 1");
@@ -1727,6 +1740,7 @@ Result<void> Client::acceptNotice() {
 
 Result<std::size_t> Client::outboxSize() {
     std::lock_guard lock(m->mutex);
+    if (!m->db) return fail(ErrorCode::NotFound, "this device was erased by the firm");
     auto st = m->db->cached("SELECT count(*) FROM outbox WHERE held = 0");
     if (!st) return tl::unexpected(st.error());
     auto row = st->step();
@@ -1768,6 +1782,7 @@ Result<std::string> Client::sendAttachment(const std::string& conversation, cons
         out.write(blob.data(), std::streamsize(blob.size()));
     }
     std::lock_guard lock(m->mutex);
+    if (!m->db) return fail(ErrorCode::NotFound, "this device was erased by the firm");
     auto rec = m->newRecord(*conv, proto::ATTACHMENT);
     rec.set_body(caption);
     auto* a = rec.add_attachments();
@@ -1788,6 +1803,7 @@ Result<void> Client::saveAttachment(const std::string& messageId, std::size_t in
     proto::AttachmentList list;
     {
         std::lock_guard lock(m->mutex);
+        if (!m->db) return fail(ErrorCode::NotFound, "this device was erased by the firm");
         auto st = m->db->prepare("SELECT attachments, retracted_ms FROM messages WHERE id = ?");
         if (!st) return tl::unexpected(st.error());
         st->bind(1, view(*raw));
@@ -2135,9 +2151,12 @@ void Client::Impl::handleWipe(const std::string& bytes) {
     std::lock_guard lock(mutex);
     wiped = true;
     {
+        // The supervisor closes the connection (closing it here, under connMutex, would deadlock
+        // with the connection's close handler) and does not reconnect.
         std::lock_guard c(connMutex);
-        if (conn) conn->close();
+        reconnectRequested = true;
     }
+    connCv.notify_all();
     sessions.reset();
     store.reset();
     db.reset();
@@ -2235,6 +2254,7 @@ Result<std::vector<MessageView>> Client::Impl::readMessages(const std::string& w
 
 Result<std::vector<MessageView>> Client::history(const std::string& conversation, std::size_t limit, std::int64_t beforeRowId) {
     std::lock_guard lock(m->mutex);
+    if (!m->db) return fail(ErrorCode::NotFound, "this device was erased by the firm");
     auto conv = resolveConversation(conversation);
     if (!conv) return tl::unexpected(conv.error());
     auto out = m->readMessages("WHERE m.conversation = ? AND m.row < ? ORDER BY m.row DESC LIMIT ?", [&](storage::Statement& st) {
@@ -2250,6 +2270,7 @@ Result<std::optional<MessageView>> Client::message(const std::string& messageId)
     auto raw = rawId(messageId);
     if (!raw) return tl::unexpected(raw.error());
     std::lock_guard lock(m->mutex);
+    if (!m->db) return fail(ErrorCode::NotFound, "this device was erased by the firm");
     auto out = m->readMessages("WHERE m.id = ?", [&](storage::Statement& st) { st.bind(1, view(*raw)); });
     if (!out) return tl::unexpected(out.error());
     if (out->empty()) return std::optional<MessageView>();
@@ -2259,6 +2280,7 @@ Result<std::optional<MessageView>> Client::message(const std::string& messageId)
 Result<std::vector<MessageView>> Client::search(const std::string& query, std::size_t limit) {
     if (query.empty()) return std::vector<MessageView>();
     std::lock_guard lock(m->mutex);
+    if (!m->db) return fail(ErrorCode::NotFound, "this device was erased by the firm");
     // The query is quoted as one FTS5 string per word, so that user input is never FTS syntax.
     std::string fts;
     std::size_t i = 0;

@@ -618,6 +618,30 @@ private slots:
         QVERIFY(*ids.rbegin() > 100);
     }
 
+    // DL-03, client side: a wipe queued by the admin for an offline device is delivered when it
+    // connects, checked against the relay key in the firm manifest, and the profile is erased.
+    void remoteWipeErasesTheProfile() {
+        e2e::Harness h;
+        QVERIFY(h.ok());
+        auto alice = joinParty(h.enrollLink("alice", proto::ROLE_LAWYER), "Alice");
+        QVERIFY(alice);
+        const std::string profile = alice.get()->profile();
+        QVERIFY(QFile::exists(QString::fromStdString(profile + "/profile.db")));
+        QVERIFY(h.service().queueWipe("alice", alice->account().device, "test"));
+        alice->start();
+        const bool wiped = eventually([&] { return !(*alice).eventsOf(client::Event::Kind::Wiped).empty(); });
+        if (!wiped) {
+            std::lock_guard lock((*alice).mutex);
+            for (auto& e : (*alice).events) qWarning("event: %s", e.json().c_str());
+        }
+        QVERIFY(wiped);
+        QVERIFY(!client::Client::profileExists(profile));
+        for (const char* f : {"/profile.db", "/profile.key", "/profile.db-wal"})
+            QVERIFY2(!QFile::exists(QString::fromStdString(profile + f)), f);
+        auto reopened = client::Client::open(profile, kPass);
+        QVERIFY(!reopened);
+    }
+
     // PR-08: a participant's identity keys change (a new device appears). The safety number
     // changes, sending to them is held until the user accepts, and the acceptance is journaled.
     void safetyNumberChangeHoldsSending() {
