@@ -53,6 +53,7 @@ int usage() {
         "  search QUERY                       JSON lines, newest first\n"
         "  safety-number USER [--accept]\n"
         "  outbox                             messages not yet accepted by the relay\n"
+        "  devices                            your devices: DEVICE<TAB>PLATFORM<TAB>VERSION<TAB>STATUS[<TAB>this]\n"
         "The passphrase comes from VERBATIM_PASSPHRASE, --passphrase-file, or a prompt.\n"
         "CONVERSATION is an id or an exact title.\n",
         stderr);
@@ -347,6 +348,16 @@ int run(const Args& a) {
         }
         c.stop();
         std::printf("%s\n%s\n", n->digits.c_str(), n->changed ? "changed: accept with --accept after verifying" : "unchanged");
+        return 0;
+    }
+    if (cmd == "devices") {
+        if (!goOnline(c, std::chrono::seconds(15))) return die("cannot reach the relay");
+        auto list = c.devices();
+        c.stop();
+        if (!list) return die(list.error().message);
+        for (auto& d : *list)
+            std::printf("%u\t%s\t%s\t%s%s\n", d.device, d.platform.c_str(), d.appVersion.c_str(),
+                        d.wipeRequestedMs ? "wipe-pending" : d.revokedMs ? "revoked" : "active", d.thisDevice ? "\tthis" : "");
         return 0;
     }
     if (cmd == "outbox") {
