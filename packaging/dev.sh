@@ -112,7 +112,8 @@ cmd_demo() {
   rm -rf "$demo"; mkdir -p "$demo"; chmod 700 "$demo"
   export VERBATIM_PASSPHRASE="demo passphrase, not for real use"
   printf '%s\n' "$VERBATIM_PASSPHRASE" > "$demo/passphrase"; chmod 600 "$demo/passphrase"
-  python3 -c 'import os; print(os.urandom(32).hex())' > "$demo/journal.pub"   # stands in for verbatim-journal keygen
+  "$BUILD_DIR/client/verbatim-journal" keygen --out "$demo/journal" >/dev/null   # compliance, offline
+  cp "$demo/journal/journal.pub" "$demo/journal.pub"
   "$relay" init --data "$demo/relay" --firm "Doe & Partners LLP" --journal-key "$demo/journal.pub" \
       --root-key-out "$demo/firm-root.key" --address "127.0.0.1:$port" >/dev/null
   "$relay" serve --data "$demo/relay" --listen "127.0.0.1:$port" --admin-listen "127.0.0.1:$admin" \
