@@ -10,11 +10,12 @@
 #include <set>
 #include <sys/prctl.h>
 #include <sys/resource.h>
-#include <termios.h>
 #include <thread>
 #include <unistd.h>
 
 #include "client/core/Client.h"
+#include "common/Json.h"
+#include "common/Passphrase.h"
 
 using namespace verbatim;
 using namespace verbatim::client;
@@ -96,29 +97,7 @@ Args parse(int argc, char** argv) {
     return a;
 }
 
-Result<std::string> passphrase(const Args& a) {
-    if (auto file = a.opt("passphrase-file"); !file.empty()) {
-        std::ifstream f(file, std::ios::binary);
-        if (!f) return fail(ErrorCode::NotFound, "cannot read the passphrase file");
-        std::string s((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-        while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
-        return s;
-    }
-    if (const char* env = std::getenv("VERBATIM_PASSPHRASE"); env && *env) return std::string(env);
-    if (!isatty(STDIN_FILENO)) return fail(ErrorCode::InvalidArgument, "set VERBATIM_PASSPHRASE or pass --passphrase-file");
-    std::fputs("Passphrase: ", stderr);
-    termios old{};
-    tcgetattr(STDIN_FILENO, &old);
-    termios quiet = old;
-    quiet.c_lflag &= ~tcflag_t(ECHO);
-    tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
-    std::string s;
-    std::getline(std::cin, s);
-    tcsetattr(STDIN_FILENO, TCSANOW, &old);
-    std::fputs("\n", stderr);
-    if (s.empty()) return fail(ErrorCode::InvalidArgument, "empty passphrase");
-    return s;
-}
+Result<std::string> passphrase(const Args& a) { return readPassphrase(a.opt("passphrase-file"), "Passphrase: "); }
 
 std::string jsonString(const std::string& s) { return jsonQuote(s); }
 

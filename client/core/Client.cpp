@@ -15,6 +15,7 @@
 #include "client/core/Link.h"
 #include "client/core/Profile.h"
 #include "client/core/RelayConnection.h"
+#include "common/Json.h"
 #include "common/Log.h"
 #include "crypto/Aes.h"
 #include "crypto/Digest.h"
@@ -68,28 +69,6 @@ const char* roleText(proto::Role r) {
     }
 }
 
-std::string jsonEscape(std::string_view s) {
-    std::string out;
-    out.reserve(s.size() + 2);
-    for (unsigned char c : s) {
-        switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
-        default:
-            if (c < 0x20) {
-                char buf[8];
-                std::snprintf(buf, sizeof buf, "\\u%04x", c);
-                out += buf;
-            } else {
-                out.push_back(char(c));
-            }
-        }
-    }
-    return out;
-}
 
 std::string joinMembers(const google::protobuf::RepeatedPtrField<std::string>& members) {
     std::string out;
@@ -175,12 +154,10 @@ const char* eventName(Event::Kind k) {
     return "unknown";
 }
 
-std::string jsonQuote(std::string_view s) { return "\"" + jsonEscape(s) + "\""; }
-
 std::string Event::json() const {
     std::string out = std::string("{\"event\":\"") + eventName(kind) + "\"";
     auto field = [&](const char* name, const std::string& v) {
-        if (!v.empty()) out += std::string(",\"") + name + "\":\"" + jsonEscape(v) + "\"";
+        if (!v.empty()) out += std::string(",\"") + name + "\":" + jsonQuote(v);
     };
     field("conversation", conversation);
     field("id", messageId);
@@ -299,6 +276,12 @@ struct Client::Impl {
 
     // ---- outbox -------------------------------------------------------------------------------
     Result<std::string> enqueue(proto::JournalRecord rec, MessageKind localKind, bool storeLocally);
+    Result<std::string> sendChange(const proto::JournalRecord& rec);
+    void scheduleFlush() {
+        post([this] { flushOutbox(); });
+    }
+    /// Records that a message id was handled (delivered duplicates are then only acknowledged).
+    Result<void> markProcessed(const std::string& messageId);
     proto::JournalRecord newRecord(const std::string& conversation, proto::MessageType type);
     void flushOutbox();
     enum class SendOutcome { Sent, Retry, Held, Failed };
@@ -1235,11 +1218,11 @@ Result<void> Client::acceptSafetyNumber(const std::string& user) {
     }
     for (auto& c : shared) {
         auto rec = m->newRecord(c, proto::SAFETY_NUMBER_ACCEPTED);
-        rec.set_body("{\"user\":\"" + jsonEscape(user) + "\",\"safety_number\":\"" + number->digits + "\"}");
+        rec.set_body("{\"user\":" + jsonQuote(user) + ",\"safety_number\":\"" + number->digits + "\"}");
         if (auto r = m->enqueue(std::move(rec), MessageKind::System, true); !r) return tl::unexpected(r.error());
     }
     if (auto r = tx.commit(); !r) return r;
-    m->post([impl = m.get()] { impl->flushOutbox(); });
+    m->scheduleFlush();
     return {};
 }
 
@@ -1554,11 +1537,7 @@ Client::Impl::SendOutcome Client::Impl::finishSend(const PreparedSend& p, const 
             .bind(3, std::int64_t(r.journal_sequence()))
             .bind(4, view(rec.message_id()));
         if (!up->run()) return SendOutcome::Retry;
-        auto seen = db->cached("INSERT OR IGNORE INTO processed (id) VALUES (?)");
-        if (seen) {
-            seen->bind(1, view(rec.message_id()));
-            (void)seen->run();
-        }
+        (void)markProcessed(rec.message_id());
         if (!tx.commit()) return SendOutcome::Retry;
         if (rec.type() != proto::RECEIPT)
             emit({Event::Kind::Sent, p.conversation, hexOf(rec.message_id()), {}, {}, {},
@@ -1586,6 +1565,24 @@ Client::Impl::SendOutcome Client::Impl::finishSend(const PreparedSend& p, const 
     }
 }
 
+// An edit, retraction or reaction of this user: queued and applied here in one transaction
+// (the other devices apply it when they receive it).
+Result<std::string> Client::Impl::sendChange(const proto::JournalRecord& rec) {
+    Transaction tx(*db);
+    if (auto r = tx.begin(); !r) return tl::unexpected(r.error());
+    auto id = enqueue(rec, MessageKind::System, false);
+    if (!id) return id;
+    proto::Envelope self;
+    self.set_server_time_ms(nowMs());
+    std::vector<Event> events;
+    if (auto r = apply(rec, self, events); !r) return tl::unexpected(r.error());
+    if (auto r = tx.commit(); !r) return tl::unexpected(r.error());
+    // A retraction's text may linger in old FTS segments until they merge: merge them now.
+    if (rec.type() == proto::RETRACT) (void)db->exec("INSERT INTO messages_fts (messages_fts) VALUES ('optimize')");
+    scheduleFlush();
+    return id;
+}
+
 Result<std::string> Client::sendText(const std::string& conversation, const std::string& text) {
     if (text.empty()) return fail(ErrorCode::InvalidArgument, "empty message");
     if (text.size() > 64 * 1024) return fail(ErrorCode::InvalidArgument, "message too long (64 KiB at most)");
@@ -1598,7 +1595,7 @@ Result<std::string> Client::sendText(const std::string& conversation, const std:
     auto rec = m->newRecord(*conv, proto::TEXT);
     rec.set_body(text);
     auto id = m->enqueue(std::move(rec), MessageKind::Text, true);
-    if (id) m->post([impl = m.get()] { impl->flushOutbox(); });
+    if (id) m->scheduleFlush();
     return id;
 }
 
@@ -1617,18 +1614,7 @@ Result<std::string> Client::edit(const std::string& messageId, const std::string
     auto rec = m->newRecord((*msg)->conversation, proto::EDIT);
     rec.set_body(text);
     rec.set_ref_message_id(*raw);
-    Transaction tx(*m->db);
-    if (auto r = tx.begin(); !r) return tl::unexpected(r.error());
-    auto id = m->enqueue(rec, MessageKind::System, false);
-    if (!id) return id;
-    // Applied locally at once (and on the other devices when they receive it).
-    proto::Envelope self;
-    self.set_server_time_ms(nowMs());
-    std::vector<Event> events;
-    if (auto r = m->apply(rec, self, events); !r) return tl::unexpected(r.error());
-    if (auto r = tx.commit(); !r) return tl::unexpected(r.error());
-    m->post([impl = m.get()] { impl->flushOutbox(); });
-    return id;
+    return m->sendChange(rec);
 }
 
 Result<std::string> Client::retract(const std::string& messageId) {
@@ -1643,18 +1629,7 @@ Result<std::string> Client::retract(const std::string& messageId) {
     if ((*msg)->retracted) return fail(ErrorCode::InvalidArgument, "already deleted");
     auto rec = m->newRecord((*msg)->conversation, proto::RETRACT);
     rec.set_ref_message_id(*raw);
-    Transaction tx(*m->db);
-    if (auto r = tx.begin(); !r) return tl::unexpected(r.error());
-    auto id = m->enqueue(rec, MessageKind::System, false);
-    if (!id) return id;
-    proto::Envelope self;
-    self.set_server_time_ms(nowMs());
-    std::vector<Event> events;
-    if (auto r = m->apply(rec, self, events); !r) return tl::unexpected(r.error());
-    if (auto r = tx.commit(); !r) return tl::unexpected(r.error());
-    (void)m->db->exec("INSERT INTO messages_fts (messages_fts) VALUES ('optimize')");
-    m->post([impl = m.get()] { impl->flushOutbox(); });
-    return id;
+    return m->sendChange(rec);
 }
 
 Result<std::string> Client::react(const std::string& messageId, const std::string& emoji) {
@@ -1669,16 +1644,7 @@ Result<std::string> Client::react(const std::string& messageId, const std::strin
     auto rec = m->newRecord((*msg)->conversation, proto::REACTION);
     rec.set_body(emoji);
     rec.set_ref_message_id(*raw);
-    Transaction tx(*m->db);
-    if (auto r = tx.begin(); !r) return tl::unexpected(r.error());
-    auto id = m->enqueue(rec, MessageKind::System, false);
-    if (!id) return id;
-    proto::Envelope self;
-    std::vector<Event> events;
-    if (auto r = m->apply(rec, self, events); !r) return tl::unexpected(r.error());
-    if (auto r = tx.commit(); !r) return tl::unexpected(r.error());
-    m->post([impl = m.get()] { impl->flushOutbox(); });
-    return id;
+    return m->sendChange(rec);
 }
 
 Result<void> Client::markRead(const std::string& conversation) {
@@ -1711,7 +1677,7 @@ Result<void> Client::markRead(const std::string& conversation) {
     rec.set_ref_message_id(id);
     if (auto r = m->enqueue(std::move(rec), MessageKind::System, false); !r) return tl::unexpected(r.error());
     if (auto r = tx.commit(); !r) return r;
-    m->post([impl = m.get()] { impl->flushOutbox(); });
+    m->scheduleFlush();
     return {};
 }
 
@@ -1734,7 +1700,7 @@ Result<void> Client::acceptNotice() {
     if (auto r = m->setAccount("notice_accepted_ms", view(std::to_string(nowMs()))); !r) return r;
     if (auto r = tx.commit(); !r) return r;
     m->acct.noticeAccepted = true;
-    m->post([impl = m.get()] { impl->flushOutbox(); });
+    m->scheduleFlush();
     return {};
 }
 
@@ -1793,7 +1759,7 @@ Result<std::string> Client::sendAttachment(const std::string& conversation, cons
     a->set_file_name(fs::path(path).filename().string());
     a->set_mime_type("application/octet-stream");
     auto out = m->enqueue(std::move(rec), MessageKind::Attachment, true);
-    if (out) m->post([impl = m.get()] { impl->flushOutbox(); });
+    if (out) m->scheduleFlush();
     return out;
 }
 
@@ -1846,6 +1812,13 @@ Result<void> Client::saveAttachment(const std::string& messageId, std::size_t in
 }
 
 // ---- receive -----------------------------------------------------------------------------------------
+
+Result<void> Client::Impl::markProcessed(const std::string& messageId) {
+    auto st = db->cached("INSERT OR IGNORE INTO processed (id) VALUES (?)");
+    if (!st) return tl::unexpected(st.error());
+    st->bind(1, view(messageId));
+    return st->run();
+}
 
 void Client::Impl::acknowledge(std::uint64_t queueId) {
     auto c = connection();
@@ -1922,11 +1895,7 @@ void Client::Impl::onEnvelope(const proto::Envelope& e, std::uint64_t gen) {
         if (!ok) {
             // A payload that contradicts its envelope is dropped (the session still advances).
             (void)systemMessage(e.conversation_id(), "A malformed message from " + sender.user() + " was dropped.");
-            auto seen = db->cached("INSERT OR IGNORE INTO processed (id) VALUES (?)");
-            if (seen) {
-                seen->bind(1, view(e.message_id()));
-                (void)seen->run();
-            }
+            (void)markProcessed(e.message_id());
             if (tx.commit()) acknowledge(e.queue_id());
             emit({Event::Kind::Undecryptable, e.conversation_id(), hexOf(e.message_id()), {}, senderText, {}, "malformed payload"});
             return;
@@ -1948,16 +1917,12 @@ void Client::Impl::onEnvelope(const proto::Envelope& e, std::uint64_t gen) {
             auto digest = crypto::sha256(view(rec.body()));
             auto report = newRecord(rec.conversation_id(), proto::MISMATCH_REPORT);
             report.set_ref_message_id(rec.message_id());
-            report.set_body("{\"message_id\":\"" + hexOf(rec.message_id()) + "\",\"sender\":\"" + jsonEscape(senderText) +
-                            "\",\"journal_sequence\":" + std::to_string(e.journal_sequence()) + ",\"commitment\":\"" +
+            report.set_body("{\"message_id\":\"" + hexOf(rec.message_id()) + "\",\"sender\":" + jsonQuote(senderText) +
+                            ",\"journal_sequence\":" + std::to_string(e.journal_sequence()) + ",\"commitment\":\"" +
                             hexOf(e.commitment()) + "\",\"received_body_sha256\":\"" +
                             toHex(ByteView(digest.data(), digest.size())) + "\"}");
             (void)enqueue(std::move(report), MessageKind::System, false);
-            auto seen = db->cached("INSERT OR IGNORE INTO processed (id) VALUES (?)");
-            if (seen) {
-                seen->bind(1, view(e.message_id()));
-                (void)seen->run();
-            }
+            (void)markProcessed(e.message_id());
             if (!tx.commit()) return;
             acknowledge(e.queue_id());
             emit({Event::Kind::JournalMismatch, rec.conversation_id(), hexOf(rec.message_id()), {}, senderText, {},
@@ -1967,10 +1932,7 @@ void Client::Impl::onEnvelope(const proto::Envelope& e, std::uint64_t gen) {
         // Any failure below rolls the whole receive back, the session included: the envelope is
         // not acknowledged and decrypts again when the relay redelivers it (CF-05).
         if (auto r = apply(rec, e, events); !r) return storageTrouble();
-        auto seen = db->cached("INSERT OR IGNORE INTO processed (id) VALUES (?)");
-        if (!seen) return storageTrouble();
-        seen->bind(1, view(e.message_id()));
-        if (!seen->run()) return storageTrouble();
+        if (!markProcessed(e.message_id())) return storageTrouble();
         if (!tx.commit()) return storageTrouble();
         // Acknowledge only once the message is durable here (the queued copy may go now).
         acknowledge(e.queue_id());

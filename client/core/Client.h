@@ -126,8 +126,6 @@ struct Event {
     std::string json() const;
 };
 const char* eventName(Event::Kind k);
-/// `s` as a JSON string literal (quotes included).
-std::string jsonQuote(std::string_view s);
 
 struct JoinOptions {
     std::string displayName;

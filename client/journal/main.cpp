@@ -10,14 +10,12 @@
 #include <cstdio>
 #include <fcntl.h>
 #include <filesystem>
-#include <fstream>
-#include <iostream>
 #include <map>
 #include <sys/prctl.h>
 #include <sys/resource.h>
-#include <termios.h>
 #include <unistd.h>
 
+#include "common/Passphrase.h"
 #include "crypto/PassphraseBox.h"
 #include "crypto/X25519.h"
 
@@ -39,33 +37,9 @@ int die(const std::string& message) {
     return 1;
 }
 
-std::string prompt(const char* label) {
-    std::fputs(label, stderr);
-    termios old{};
-    tcgetattr(STDIN_FILENO, &old);
-    termios quiet = old;
-    quiet.c_lflag &= ~tcflag_t(ECHO);
-    tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
-    std::string s;
-    std::getline(std::cin, s);
-    tcsetattr(STDIN_FILENO, TCSANOW, &old);
-    std::fputs("\n", stderr);
-    return s;
-}
-
 Result<std::string> passphrase(const std::map<std::string, std::string>& opts, bool confirm) {
-    if (auto it = opts.find("passphrase-file"); it != opts.end()) {
-        std::ifstream f(it->second, std::ios::binary);
-        if (!f) return fail(ErrorCode::NotFound, "cannot read the passphrase file");
-        std::string s((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-        while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
-        return s;
-    }
-    if (const char* env = std::getenv("VERBATIM_PASSPHRASE"); env && *env) return std::string(env);
-    if (!isatty(STDIN_FILENO)) return fail(ErrorCode::InvalidArgument, "set VERBATIM_PASSPHRASE or pass --passphrase-file");
-    std::string a = prompt("Passphrase for the journal key: ");
-    if (confirm && prompt("Again: ") != a) return fail(ErrorCode::InvalidArgument, "the passphrases differ");
-    return a;
+    auto it = opts.find("passphrase-file");
+    return readPassphrase(it == opts.end() ? std::string() : it->second, "Passphrase for the journal key: ", confirm);
 }
 
 Result<void> writeNew(const fs::path& p, ByteView data, mode_t mode) {

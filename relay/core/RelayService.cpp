@@ -1,5 +1,7 @@
 #include "relay/core/RelayService.h"
 
+#include "common/Json.h"
+
 #include <algorithm>
 #include <future>
 
@@ -329,30 +331,6 @@ Result<std::uint64_t> RelayService::appendJournal(Database& db, ByteView entry, 
     return seq;
 }
 
-namespace {
-std::string jsonString(std::string_view v) {
-    std::string out = "\"";
-    for (unsigned char c : v) {
-        switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
-        default:
-            if (c < 0x20) {
-                char buf[8];
-                std::snprintf(buf, sizeof buf, "\\u%04x", c);
-                out += buf;
-            } else {
-                out.push_back(char(c));
-            }
-        }
-    }
-    out.push_back('"');
-    return out;
-}
-}  // namespace
 
 Result<void> RelayService::recordAdminAction(Database& db, const std::string& actor, std::string_view action,
                                              const std::string& target, std::string_view detail) {
@@ -370,8 +348,8 @@ Result<void> RelayService::recordAdminAction(Database& db, const std::string& ac
     rec.mutable_sender()->set_device(0);
     rec.set_client_time_ms(now);
     rec.set_type(proto::ADMIN_ACTION);
-    std::string body = "{\"actor\":" + jsonString(actor) + ",\"action\":" + jsonString(action) +
-                       ",\"target\":" + jsonString(target) + ",\"detail\":" + jsonString(detail) + "}";
+    std::string body = "{\"actor\":" + jsonQuote(actor) + ",\"action\":" + jsonQuote(action) +
+                       ",\"target\":" + jsonQuote(target) + ",\"detail\":" + jsonQuote(detail) + "}";
     rec.set_body(body);
     rec.set_commit_key(std::string(k.begin(), k.end()));
     auto sealed = journal::sealRecord(rec, m_config.journalPublicKey, [this](ByteView m) {

@@ -111,8 +111,9 @@ struct OpenedJournal {
     std::vector<journal::SealedEntry> entries;
 };
 
-Result<OpenedJournal> pullJournal(e2e::Harness& h, e2e::Device& officer, const std::map<std::string, Bytes>& devices) {
-    OpenedJournal out;
+/// Every journal entry, in order, pulled page by page through a compliance device.
+Result<std::vector<journal::SealedEntry>> pullSealed(e2e::Device& officer) {
+    std::vector<journal::SealedEntry> out;
     std::uint64_t after = 0;
     while (true) {
         proto::Request pull;
@@ -120,19 +121,28 @@ Result<OpenedJournal> pullJournal(e2e::Harness& h, e2e::Device& officer, const s
         pull.mutable_pull_journal()->set_limit(1000);
         auto page = officer.connection->call(pull);
         if (!page || page->status() != proto::STATUS_OK) return fail(ErrorCode::Storage, "journal pull failed");
-        if (page->journal_page().rows_size() == 0) break;
+        if (page->journal_page().rows_size() == 0) return out;
         for (const auto& r : page->journal_page().rows()) {
             after = r.sequence();
             auto sealed = journal::SealedEntry::parse(view(r.entry()));
             if (!sealed) return tl::unexpected(sealed.error());
-            std::string who = sealed->header.senderUser + "/" + std::to_string(sealed->header.senderDevice);
-            auto it = devices.find(who);
-            if (it == devices.end()) continue;  // the relay's own audit entries
-            auto opened = journal::openEntry(*sealed, h.journalKey(), it->second);
-            if (!opened) return fail(ErrorCode::AuthFailed, "entry " + std::to_string(r.sequence()) + ": " + opened.error().message);
-            out.records.push_back(opened->record);
-            out.entries.push_back(*sealed);
+            out.push_back(std::move(*sealed));
         }
+    }
+}
+
+Result<OpenedJournal> pullJournal(e2e::Harness& h, e2e::Device& officer, const std::map<std::string, Bytes>& devices) {
+    auto entries = pullSealed(officer);
+    if (!entries) return tl::unexpected(entries.error());
+    OpenedJournal out;
+    for (auto& sealed : *entries) {
+        std::string who = sealed.header.senderUser + "/" + std::to_string(sealed.header.senderDevice);
+        auto it = devices.find(who);
+        if (it == devices.end()) continue;  // the relay's own audit entries
+        auto opened = journal::openEntry(sealed, h.journalKey(), it->second);
+        if (!opened) return fail(ErrorCode::AuthFailed, "entry from " + who + ": " + opened.error().message);
+        out.records.push_back(opened->record);
+        out.entries.push_back(sealed);
     }
     return out;
 }
@@ -550,26 +560,17 @@ private slots:
 
         auto officer = h.enrollStaff("comply", proto::ROLE_COMPLIANCE);
         QVERIFY(officer && officer->connect(h.endpoint()));
-        std::uint64_t afterSeq = 0;
+        auto entries = pullSealed(*officer);
+        QVERIFY(entries);
         int opened = 0;
-        while (true) {
-            proto::Request pull;
-            pull.mutable_pull_journal()->set_after_sequence(afterSeq);
-            auto page = officer->connection->call(pull);
-            QVERIFY(page && page->status() == proto::STATUS_OK);
-            if (page->journal_page().rows_size() == 0) break;
-            for (const auto& r : page->journal_page().rows()) {
-                afterSeq = r.sequence();
-                auto sealed = journal::SealedEntry::parse(view(r.entry()));
-                QVERIFY(sealed);
-                if (sealed->header.senderUser != "alice") continue;
-                auto id = hexId(std::string(sealed->header.messageId.begin(), sealed->header.messageId.end()));
-                const auto& key = id == *before ? h.oldJournalKeys().front() : h.journalKey();
-                const auto& other = id == *before ? h.journalKey() : h.oldJournalKeys().front();
-                QVERIFY(journal::openEntry(*sealed, key, identityOf(*alice)));
-                QVERIFY(!journal::openEntry(*sealed, other, identityOf(*alice)));  // epochs are isolated
-                ++opened;
-            }
+        for (const auto& sealed : *entries) {
+            if (sealed.header.senderUser != "alice") continue;
+            auto id = hexId(std::string(sealed.header.messageId.begin(), sealed.header.messageId.end()));
+            const auto& key = id == *before ? h.oldJournalKeys().front() : h.journalKey();
+            const auto& other = id == *before ? h.journalKey() : h.oldJournalKeys().front();
+            QVERIFY(journal::openEntry(sealed, key, identityOf(*alice)));
+            QVERIFY(!journal::openEntry(sealed, other, identityOf(*alice)));  // epochs are isolated
+            ++opened;
         }
         QCOMPARE(opened, 2);
 
