@@ -20,6 +20,7 @@
 #include "crypto/Aes.h"
 #include "crypto/Digest.h"
 #include "crypto/Random.h"
+#include "journal/AttachmentBlob.h"
 #include "journal/Commitment.h"
 #include "journal/FirmManifest.h"
 #include "journal/JournalCrypto.h"
@@ -39,7 +40,6 @@ namespace {
 
 constexpr std::uint32_t kPreKeyBatch = 100;
 constexpr std::size_t kMaxAttachment = 100ull * 1024 * 1024;
-constexpr std::string_view kAttachmentAad = "verbatim-attachment-v1";
 constexpr int kMaxSendAttempts = 4;
 constexpr int kWindow = 32;  ///< outbox messages in flight at once
 
@@ -985,6 +985,32 @@ Result<std::vector<DeviceView>> Client::devices() {
     return out;
 }
 
+Result<std::string> Client::firmManifest() {
+    std::lock_guard lock(m->mutex);
+    if (!m->db) return fail(ErrorCode::NotFound, "this device was erased by the firm");
+    if (!m->manifestOk) return fail(ErrorCode::AuthFailed, "the stored firm manifest is not signed by the firm root");
+    auto stored = m->getAccount("manifest");
+    if (!stored) return tl::unexpected(stored.error());
+    if (!*stored) return fail(ErrorCode::NotFound, "no firm manifest in this profile");
+    return **stored;
+}
+
+Result<std::string> Client::pullJournalPage(std::uint64_t afterSequence, std::uint32_t limit) {
+    proto::Request req;
+    req.mutable_pull_journal()->set_after_sequence(afterSequence);
+    req.mutable_pull_journal()->set_limit(limit);
+    auto resp = m->call(req, std::chrono::seconds(120));
+    if (!resp) return tl::unexpected(resp.error());
+    if (resp->status() == proto::STATUS_FORBIDDEN)
+        return fail(ErrorCode::AuthFailed, "the relay refused: this profile is not a compliance account");
+    if (resp->status() != proto::STATUS_OK) return fail(ErrorCode::Storage, "relay refused: " + resp->error());
+    return resp->journal_page().SerializeAsString();
+}
+
+Result<std::string> Client::fetchBlob(const std::string& blobIdHex, std::uint64_t maxBytes) {
+    return RelayConnection::downloadBlob(m->endpoint, m->creds, blobIdHex, maxBytes);
+}
+
 Result<std::string> Client::createConversation(const std::string& title, bool isMatter,
                                                const std::vector<std::string>& membersList) {
     proto::Request req;
@@ -1734,12 +1760,11 @@ Result<std::string> Client::sendAttachment(const std::string& conversation, cons
     SecureBytes plain(size);
     f.read(reinterpret_cast<char*>(plain.data()), std::streamsize(size));
     if (!f) return fail(ErrorCode::Storage, "cannot read " + path);
-    SecureBytes key = crypto::randomSecret(32);
-    Bytes iv = crypto::randomBytes(12);
-    auto sealed = crypto::aesGcmSeal(key, iv, view(kAttachmentAad), plain);
+    auto sealed = journal::sealAttachment(plain);
     if (!sealed) return tl::unexpected(sealed.error());
-    std::string blob = str(iv) + str(*sealed);
-    auto digest = crypto::sha256(view(blob));
+    const SecureBytes& key = sealed->key;
+    const auto& digest = sealed->digest;
+    std::string blob = str(sealed->blob);
     auto id = RelayConnection::uploadBlob(m->endpoint, m->creds, blob);
     if (!id) return tl::unexpected(id.error());
     // Keep our own copy (still encrypted) so that this device can open it without a download.
@@ -1792,14 +1817,8 @@ Result<void> Client::saveAttachment(const std::string& messageId, std::size_t in
         if (!got) return tl::unexpected(got.error());
         blob = std::move(*got);
     }
-    auto digest = crypto::sha256(view(blob));
-    if (!constantTimeEqual(ByteView(digest.data(), digest.size()), view(a.digest())))
-        return fail(ErrorCode::AuthFailed, "the attachment does not match its digest (tampered or damaged)");
-    if (blob.size() < 12 + 16) return fail(ErrorCode::Malformed, "attachment too short");
-    auto plain = crypto::aesGcmOpen(view(a.key()), ByteView(reinterpret_cast<const std::uint8_t*>(blob.data()), 12),
-                                    view(kAttachmentAad),
-                                    ByteView(reinterpret_cast<const std::uint8_t*>(blob.data()) + 12, blob.size() - 12));
-    if (!plain) return fail(ErrorCode::AuthFailed, "the attachment does not decrypt");
+    auto plain = journal::openAttachment(view(a.key()), view(a.digest()), view(blob));
+    if (!plain) return tl::unexpected(plain.error());
     if (!fs::exists(local)) {
         std::ofstream out(local, std::ios::binary);
         out.write(blob.data(), std::streamsize(blob.size()));

@@ -222,6 +222,16 @@ public:
     /// Accepts a changed safety number: held messages are sent again; the acceptance is journaled.
     [[nodiscard]] Result<void> acceptSafetyNumber(const std::string& user);
 
+    // ---- compliance -----------------------------------------------------------------------------
+    /// The firm manifest this profile holds, verified against the pinned firm root (the relay's
+    /// checkpoint and audit keys, the journal keys).
+    [[nodiscard]] Result<std::string> firmManifest();
+    /// One page of the relay's journal log after `afterSequence` (compliance role only): the
+    /// serialized proto::JournalPage.
+    [[nodiscard]] Result<std::string> pullJournalPage(std::uint64_t afterSequence, std::uint32_t limit = 1000);
+    /// Downloads an encrypted blob by its relay id (hex), at most `maxBytes`.
+    [[nodiscard]] Result<std::string> fetchBlob(const std::string& blobIdHex, std::uint64_t maxBytes);
+
     struct Impl;
 
 private:

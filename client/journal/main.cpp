@@ -1,23 +1,46 @@
-// verbatim-journal: the compliance tool. This first part makes the firm's journal key pair;
-// pull, verify, search, show and export follow (issue 6).
+// verbatim-journal: the compliance tool (DESIGN.md section 7, README "Compliance").
 //
-//   verbatim-journal keygen --out DIR [--passphrase-file FILE]
+//   verbatim-journal keygen --out DIR
+//   verbatim-journal pull   --profile DIR --archive FILE --key KEY [--relay HOST:PORT]
+//   verbatim-journal verify FILE --key KEY [--json]
+//   verbatim-journal search FILE QUERY --key KEY [--matter M] [--participant USER] [--from D] [--to D]
+//   verbatim-journal show   FILE CONVERSATION --key KEY
+//   verbatim-journal export FILE --format rsmf|eml|jsonl --out PATH --key KEY [--matter M] [--from D] [--to D]
+//   verbatim-journal conversations FILE --key KEY
+//   verbatim-journal audit  FILE --key KEY
 //
-// writes DIR/journal.pub (64 hex digits: give it to `verbatim-relay init --journal-key`) and
-// DIR/journal.key (the private key sealed under the passphrase: scrypt + AES-256-GCM; never
-// written in clear). Keep journal.key offline with the compliance officers.
+// keygen writes DIR/journal.pub (64 hex digits: give it to `verbatim-relay init --journal-key`)
+// and DIR/journal.key (the private key sealed under the passphrase: scrypt + AES-256-GCM; never
+// written in clear). Every other command unlocks KEY (several, comma-separated, after a key
+// rotation) with the passphrase from --passphrase-file, VERBATIM_PASSPHRASE or a prompt. The
+// compliance profile's passphrase comes from --profile-passphrase-file or
+// VERBATIM_PROFILE_PASSPHRASE, else the same source.
+//
+// Exit codes: 0 done (verify: everything holds), 1 error, 2 usage, 3 verify found problems.
 
 #include <cstdio>
+#include <cstdlib>
 #include <fcntl.h>
 #include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <iterator>
 #include <map>
+#include <set>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <thread>
 #include <unistd.h>
 
+#include "client/core/Client.h"
+#include "common/Json.h"
+#include "common/Log.h"
 #include "common/Passphrase.h"
+#include "compliance/Archive.h"
+#include "compliance/Export.h"
 #include "crypto/PassphraseBox.h"
 #include "crypto/X25519.h"
+#include "journal/FirmManifest.h"
 
 using namespace verbatim;
 namespace fs = std::filesystem;
@@ -25,21 +48,94 @@ namespace fs = std::filesystem;
 namespace {
 
 int usage() {
-    std::fputs("usage:\n"
-               "  verbatim-journal keygen --out DIR [--passphrase-file FILE]\n"
-               "The passphrase comes from VERBATIM_PASSPHRASE, --passphrase-file, or a prompt (asked twice).\n",
-               stderr);
+    std::fputs(
+        "usage:\n"
+        "  verbatim-journal keygen --out DIR\n"
+        "  verbatim-journal pull   --profile DIR --archive FILE --key KEY [--relay HOST:PORT]\n"
+        "  verbatim-journal verify FILE --key KEY [--json]\n"
+        "  verbatim-journal search FILE QUERY --key KEY [--matter M] [--participant USER] [--from DATE] [--to DATE]\n"
+        "                          [--limit N] [--json]\n"
+        "  verbatim-journal show   FILE CONVERSATION --key KEY [--json]\n"
+        "  verbatim-journal export FILE --format rsmf|eml|jsonl --out PATH --key KEY [--matter M] [--from DATE]\n"
+        "                          [--to DATE]\n"
+        "  verbatim-journal conversations FILE --key KEY\n"
+        "  verbatim-journal audit  FILE --key KEY [--json]\n"
+        "KEY: journal.key files, comma-separated (every epoch after a rotation). DATE: YYYY-MM-DD or\n"
+        "YYYY-MM-DDTHH:MM[:SS]Z. The journal key passphrase comes from --passphrase-file,\n"
+        "VERBATIM_PASSPHRASE or a prompt; the profile's from --profile-passphrase-file,\n"
+        "VERBATIM_PROFILE_PASSPHRASE or the same source. Exit 3: verify found problems.\n",
+        stderr);
     return 2;
 }
+
+struct Args {
+    std::vector<std::string> positional;
+    std::map<std::string, std::string> opts;
+    std::set<std::string> flags;
+    std::string opt(const std::string& k) const {
+        auto it = opts.find(k);
+        return it == opts.end() ? std::string() : it->second;
+    }
+};
 
 int die(const std::string& message) {
     std::fprintf(stderr, "verbatim-journal: %s\n", message.c_str());
     return 1;
 }
+int die(const Error& e);
 
 Result<std::string> passphrase(const std::map<std::string, std::string>& opts, bool confirm) {
     auto it = opts.find("passphrase-file");
     return readPassphrase(it == opts.end() ? std::string() : it->second, "Passphrase for the journal key: ", confirm);
+}
+
+/// Unlocks every journal key file named in --key (comma-separated).
+Result<std::vector<crypto::X25519Key>> unlockKeys(const Args& a) {
+    std::string list = a.opt("key");
+    if (list.empty()) return fail(ErrorCode::InvalidArgument, "--key KEY is required (the journal.key file)");
+    auto pass = passphrase(a.opts, false);
+    if (!pass) return tl::unexpected(pass.error());
+    std::vector<crypto::X25519Key> keys;
+    for (std::size_t i = 0; i <= list.size();) {
+        auto j = list.find(',', i);
+        if (j == std::string::npos) j = list.size();
+        std::string path = list.substr(i, j - i);
+        i = j + 1;
+        if (path.empty()) continue;
+        std::ifstream f(path, std::ios::binary);
+        if (!f) return fail(ErrorCode::NotFound, "cannot read the journal key file " + path);
+        std::string box((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+        auto priv = crypto::passphraseOpen(view(box), view(*pass));
+        if (!priv)
+            return fail(ErrorCode::WrongKey, "cannot unlock " + path + ": wrong passphrase, or not a journal key file");
+        auto key = crypto::X25519Key::fromPrivate(*priv);
+        if (!key) return tl::unexpected(key.error());
+        keys.push_back(std::move(*key));
+    }
+    if (keys.empty()) return fail(ErrorCode::InvalidArgument, "--key names no file");
+    return keys;
+}
+
+Result<std::unique_ptr<compliance::Archive>> openArchive(const Args& a, const std::string& path, bool create) {
+    if (path.empty()) return fail(ErrorCode::InvalidArgument, "no archive given");
+    if (!create && !fs::exists(path)) return fail(ErrorCode::NotFound, "no archive at " + path + " (pull first)");
+    auto keys = unlockKeys(a);
+    if (!keys) return tl::unexpected(keys.error());
+    return compliance::Archive::open(path, std::move(*keys), create);
+}
+
+int die(const Error& e) { return die(e.message); }
+
+std::uint64_t timeOpt(const Args& a, const char* name, bool endOfDay, bool& bad) {
+    std::string v = a.opt(name);
+    if (v.empty()) return 0;
+    auto t = compliance::parseTime(v, endOfDay);
+    if (!t) {
+        std::fprintf(stderr, "verbatim-journal: --%s: not a date (YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS]Z)\n", name);
+        bad = true;
+        return 0;
+    }
+    return *t;
 }
 
 Result<void> writeNew(const fs::path& p, ByteView data, mode_t mode) {
@@ -83,20 +179,250 @@ int keygen(const std::map<std::string, std::string>& opts) {
     return 0;
 }
 
+int pull(const Args& a) {
+    const std::string profile = a.opt("profile"), archivePath = a.opt("archive");
+    if (profile.empty() || archivePath.empty()) return usage();
+    auto archive = openArchive(a, archivePath, true);
+    if (!archive) return die(archive.error());
+    std::string profilePassFile = a.opt("profile-passphrase-file");
+    Result<std::string> profilePass =
+        !profilePassFile.empty() || std::getenv("VERBATIM_PROFILE_PASSPHRASE")
+            ? readPassphrase(profilePassFile, "Passphrase for the compliance profile: ", false, "VERBATIM_PROFILE_PASSPHRASE")
+            : passphrase(a.opts, false);
+    if (!profilePass) return die(profilePass.error());
+    auto client = client::Client::open(profile, *profilePass);
+    if (!client) return die("cannot open the compliance profile: " + client.error().message);
+    auto account = (*client)->account();
+    if (!a.opt("relay").empty() && a.opt("relay") != account.relay)
+        return die("the profile belongs to the relay " + account.relay + ", not " + a.opt("relay"));
+    auto manifest = (*client)->firmManifest();
+    if (!manifest) return die(manifest.error());
+    if (auto r = (*archive)->setManifest(view(*manifest), account.firmFingerprint); !r) return die(r.error());
+    (*client)->start();
+    for (int i = 0; i < 200 && !(*client)->isConnected(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if (!(*client)->isConnected()) return die("cannot reach the relay " + account.relay);
+    auto* c = client->get();
+    const bool tty = isatty(STDERR_FILENO);
+    auto stats = (*archive)->pull([c](std::uint64_t after, std::uint32_t limit) { return c->pullJournalPage(after, limit); },
+                                  [c](const std::string& id, std::uint64_t max) { return c->fetchBlob(id, max); },
+                                  [tty](std::uint64_t stored, std::uint64_t head) {
+                                      if (tty) std::fprintf(stderr, "\rpulled %llu (relay head %llu)", (unsigned long long)stored,
+                                                            (unsigned long long)head);
+                                  });
+    if (tty) std::fputs("\n", stderr);
+    (*client)->stop();
+    if (!stats) return die("pull stopped (what was stored is kept; run pull again): " + stats.error().message);
+    std::printf("pulled %llu new entries (%llu attachments) up to seq %llu in %.1f s; %zu new problem(s)%s\n",
+                (unsigned long long)stats->entries, (unsigned long long)stats->attachments,
+                (unsigned long long)stats->headSequence, stats->seconds, stats->newProblems,
+                stats->newProblems ? ": run verify" : "");
+    return 0;
+}
+
+int verify(const Args& a) {
+    if (a.positional.size() != 1) return usage();
+    auto archive = openArchive(a, a.positional[0], false);
+    if (!archive) return die(archive.error());
+    auto report = (*archive)->verify();
+    if (!report) return die(report.error());
+    if (a.flags.count("json")) std::printf("%s\n", report->json().c_str());
+    else std::fputs(report->text().c_str(), stdout);
+    return report->ok() ? 0 : 3;
+}
+
+int search(const Args& a) {
+    if (a.positional.size() != 2) return usage();
+    auto archive = openArchive(a, a.positional[0], false);
+    if (!archive) return die(archive.error());
+    compliance::SearchQuery q;
+    q.text = a.positional[1];
+    q.matter = a.opt("matter");
+    q.participant = a.opt("participant");
+    bool bad = false;
+    q.fromMs = timeOpt(a, "from", false, bad);
+    q.toMs = timeOpt(a, "to", true, bad);
+    if (bad) return 2;
+    if (!a.opt("limit").empty()) q.limit = std::size_t(std::strtoul(a.opt("limit").c_str(), nullptr, 10));
+    auto hits = (*archive)->search(q);
+    if (!hits) return die(hits.error());
+    for (const auto& h : *hits) {
+        if (a.flags.count("json")) {
+            std::printf("{\"sequence\":%llu,\"message_id\":\"%s\",\"conversation\":%s,\"title\":%s,\"user\":%s,"
+                        "\"time\":\"%s\",\"status\":%s,\"text\":%s}\n",
+                        (unsigned long long)h.sequence, h.messageId.c_str(), jsonQuote(h.conversation).c_str(),
+                        jsonQuote(h.conversationTitle).c_str(), jsonQuote(h.user).c_str(),
+                        compliance::isoTime(h.serverTimeMs).c_str(), jsonQuote(h.status).c_str(),
+                        jsonQuote(h.text).c_str());
+        } else {
+            std::printf("%s  seq %llu  %s  %s%s: %s\n", compliance::isoTime(h.serverTimeMs).c_str(),
+                        (unsigned long long)h.sequence, (h.conversationTitle.empty() ? h.conversation : h.conversationTitle).c_str(),
+                        h.user.c_str(), h.status.empty() ? "" : (" [" + h.status + "]").c_str(), h.text.c_str());
+        }
+    }
+    if (!a.flags.count("json")) std::fprintf(stderr, "%zu hit(s)\n", hits->size());
+    return 0;
+}
+
+int show(const Args& a) {
+    if (a.positional.size() != 2) return usage();
+    auto archive = openArchive(a, a.positional[0], false);
+    if (!archive) return die(archive.error());
+    auto conv = (*archive)->resolveConversation(a.positional[1]);
+    if (!conv) return die(conv.error());
+    if (a.flags.count("json")) {
+        // The same objects as export --format jsonl.
+        char tmpl[] = "/tmp/verbatim-show-XXXXXX";
+        int fd = mkstemp(tmpl);
+        if (fd < 0) return die("cannot create a temporary file");
+        ::close(fd);
+        compliance::ExportOptions o;
+        o.format = "jsonl";
+        o.out = tmpl;
+        o.matter = *conv;
+        auto r = compliance::exportArchive(**archive, o);
+        if (r) {
+            std::ifstream f(tmpl);
+            std::cout << f.rdbuf();
+        }
+        ::unlink(tmpl);
+        return r ? 0 : die(r.error());
+    }
+    auto events = (*archive)->timeline(*conv);
+    if (!events) return die(events.error());
+    auto people = (*archive)->participants();
+    std::map<std::string, std::string> names;
+    if (people)
+        for (auto& p : *people) names[p.user] = p.name.empty() ? p.user : p.name + " (" + p.user + ")";
+    auto name = [&](const std::string& u) { return names.count(u) ? names[u] : u; };
+    for (const auto& e : *events) {
+        std::string t = compliance::isoTime(e.serverTimeMs);
+        std::string mark = e.verification == "verified" ? "" : "  !! " + e.verification;
+        switch (e.kind) {
+        case compliance::TimelineEvent::Kind::Message:
+            std::printf("%s  seq %llu  %s: %s%s\n", t.c_str(), (unsigned long long)e.sequence, name(e.user).c_str(),
+                        e.originalBody.c_str(), mark.c_str());
+            break;
+        case compliance::TimelineEvent::Kind::Notice:
+            std::printf("%s  seq %llu  * %s accepted the recording notice%s\n", t.c_str(), (unsigned long long)e.sequence,
+                        name(e.user).c_str(), mark.c_str());
+            break;
+        case compliance::TimelineEvent::Kind::Join:
+            std::printf("%s  seq %llu  * %s joined by invite%s\n", t.c_str(), (unsigned long long)e.sequence,
+                        name(e.user).c_str(), mark.c_str());
+            break;
+        case compliance::TimelineEvent::Kind::SafetyNumber:
+            std::printf("%s  seq %llu  * %s accepted a changed safety number: %s%s\n", t.c_str(),
+                        (unsigned long long)e.sequence, name(e.user).c_str(), e.body.c_str(), mark.c_str());
+            break;
+        case compliance::TimelineEvent::Kind::MismatchReport:
+            std::printf("%s  seq %llu  * %s reported a journal mismatch: %s%s\n", t.c_str(), (unsigned long long)e.sequence,
+                        name(e.user).c_str(), e.body.c_str(), mark.c_str());
+            break;
+        }
+        for (const auto& att : e.attachments)
+            std::printf("      attachment %zu: %s (%llu bytes)%s\n", att.index, att.fileName.c_str(),
+                        (unsigned long long)att.size, att.available ? "" : (" not available: " + att.problem).c_str());
+        for (const auto& ed : e.edits)
+            std::printf("      edited %s by %s (seq %llu)\n        old: %s\n        new: %s\n",
+                        compliance::isoTime(ed.timeMs).c_str(), name(ed.user).c_str(), (unsigned long long)ed.sequence,
+                        ed.previous.c_str(), ed.next.c_str());
+        if (e.deleted)
+            std::printf("      DELETED for everyone %s by %s (seq %llu); original text: %s\n",
+                        compliance::isoTime(e.deletedMs).c_str(), name(e.deletedBy).c_str(),
+                        (unsigned long long)e.deletedSequence, e.originalBody.c_str());
+        for (const auto& r : e.reactions)
+            std::printf("      reaction %s by %s\n", r.emoji.c_str(), name(r.user).c_str());
+    }
+    return 0;
+}
+
+int exportCmd(const Args& a) {
+    if (a.positional.size() != 1 || a.opt("out").empty()) return usage();
+    auto archive = openArchive(a, a.positional[0], false);
+    if (!archive) return die(archive.error());
+    compliance::ExportOptions o;
+    o.format = a.opt("format").empty() ? "rsmf" : a.opt("format");
+    o.out = a.opt("out");
+    o.matter = a.opt("matter");
+    bool bad = false;
+    o.fromMs = timeOpt(a, "from", false, bad);
+    o.toMs = timeOpt(a, "to", true, bad);
+    if (bad) return 2;
+    auto r = compliance::exportArchive(**archive, o);
+    if (!r) return die(r.error());
+    for (auto& f : r->files) std::printf("%s\n", f.c_str());
+    std::fprintf(stderr, "exported %zu event(s) and %zu attachment(s) to %zu file(s)\n", r->events, r->attachments,
+                 r->files.size());
+    return 0;
+}
+
+int conversations(const Args& a) {
+    if (a.positional.size() != 1) return usage();
+    auto archive = openArchive(a, a.positional[0], false);
+    if (!archive) return die(archive.error());
+    auto list = (*archive)->conversations();
+    if (!list) return die(list.error());
+    for (auto& c : *list) {
+        std::string members;
+        for (auto& p : c.participants) members += (members.empty() ? "" : ",") + p;
+        std::printf("%s\t%s\t%s\t%llu events\t%s\n", c.id.c_str(), c.matter ? "matter" : "direct", c.title.c_str(),
+                    (unsigned long long)c.events, members.c_str());
+    }
+    return 0;
+}
+
+int audit(const Args& a) {
+    if (a.positional.size() != 1) return usage();
+    auto archive = openArchive(a, a.positional[0], false);
+    if (!archive) return die(archive.error());
+    auto lines = (*archive)->auditTrail();
+    if (!lines) return die(lines.error());
+    for (auto& l : *lines) {
+        if (a.flags.count("json"))
+            std::printf("{\"sequence\":%llu,\"time\":\"%s\",\"actor\":%s,\"action\":%s,\"target\":%s,\"detail\":%s}\n",
+                        (unsigned long long)l.sequence, compliance::isoTime(l.serverTimeMs).c_str(),
+                        jsonQuote(l.actor).c_str(), jsonQuote(l.action).c_str(), jsonQuote(l.target).c_str(),
+                        jsonQuote(l.detail).c_str());
+        else
+            std::printf("%s  seq %llu  %-24s %-22s %s %s\n", compliance::isoTime(l.serverTimeMs).c_str(),
+                        (unsigned long long)l.sequence, l.actor.c_str(), l.action.c_str(), l.target.c_str(),
+                        l.detail.c_str());
+    }
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
     prctl(PR_SET_DUMPABLE, 0);
     rlimit none{0, 0};
     setrlimit(RLIMIT_CORE, &none);
+    if (!std::getenv("VERBATIM_LOG")) log::setLevel(log::Level::Warn);
     if (argc < 2) return usage();
     const std::string cmd = argv[1];
-    std::map<std::string, std::string> opts;
+    Args a;
+    static const std::set<std::string> kFlags = {"json"};
     for (int i = 2; i < argc; ++i) {
-        std::string a = argv[i];
-        if (a.rfind("--", 0) != 0 || i + 1 >= argc) return usage();
-        opts[a.substr(2)] = argv[++i];
+        std::string arg = argv[i];
+        if (arg.rfind("--", 0) != 0) {
+            a.positional.push_back(arg);
+            continue;
+        }
+        std::string name = arg.substr(2);
+        if (kFlags.count(name)) {
+            a.flags.insert(name);
+            continue;
+        }
+        if (i + 1 >= argc) return usage();
+        a.opts[name] = argv[++i];
     }
-    if (cmd == "keygen") return keygen(opts);
+    if (cmd == "keygen") return a.positional.empty() ? keygen(a.opts) : usage();
+    if (cmd == "pull") return pull(a);
+    if (cmd == "verify") return verify(a);
+    if (cmd == "search") return search(a);
+    if (cmd == "show") return show(a);
+    if (cmd == "export") return exportCmd(a);
+    if (cmd == "conversations") return conversations(a);
+    if (cmd == "audit") return audit(a);
     return usage();
 }

@@ -333,7 +333,8 @@ Result<std::uint64_t> RelayService::appendJournal(Database& db, ByteView entry, 
 
 
 Result<void> RelayService::recordAdminAction(Database& db, const std::string& actor, std::string_view action,
-                                             const std::string& target, std::string_view detail) {
+                                             const std::string& target, std::string_view detail,
+                                             const AuditFields& extra) {
     if (auto r = audit(db, actor, action, target, detail); !r) return r;
     // Every administrative action is also journaled, sealed like any message, so compliance
     // sees enrolments, devices, revocations, wipes, conversations and invites in the same
@@ -349,7 +350,9 @@ Result<void> RelayService::recordAdminAction(Database& db, const std::string& ac
     rec.set_client_time_ms(now);
     rec.set_type(proto::ADMIN_ACTION);
     std::string body = "{\"actor\":" + jsonQuote(actor) + ",\"action\":" + jsonQuote(action) +
-                       ",\"target\":" + jsonQuote(target) + ",\"detail\":" + jsonQuote(detail) + "}";
+                       ",\"target\":" + jsonQuote(target) + ",\"detail\":" + jsonQuote(detail);
+    for (const auto& [name, value] : extra) body += "," + jsonQuote(name) + ":" + jsonQuote(value);
+    body += "}";
     rec.set_body(body);
     rec.set_commit_key(std::string(k.begin(), k.end()));
     auto sealed = journal::sealRecord(rec, m_config.journalPublicKey, [this](ByteView m) {
@@ -414,7 +417,8 @@ Result<void> RelayService::createUser(const std::string& id, proto::Role role,
             st->bind(1, std::string_view(id)).bind(2, std::int64_t(role))
                 .bind(3, std::string_view(displayName)).bind(4, std::int64_t(wallClockMs()));
             if (auto r = st->run(); !r) return tl::unexpected(r.error());
-            if (auto r = recordAdminAction(db, actor, "enroll-user", id, proto::Role_Name(role)); !r)
+            if (auto r = recordAdminAction(db, actor, "enroll-user", id, proto::Role_Name(role),
+                                               {{"role", proto::Role_Name(role)}, {"name", displayName}}); !r)
                 return tl::unexpected(r.error());
             return Completion();
         });
@@ -467,7 +471,8 @@ Result<void> RelayService::queueWipe(const std::string& user, std::uint32_t devi
             if (!purge) return tl::unexpected(purge.error());
             purge->bind(1, std::string_view(user)).bind(2, std::int64_t(device));
             if (auto r = purge->run(); !r) return tl::unexpected(r.error());
-            if (auto r = recordAdminAction(db, actor, "wipe-device", user + "/" + std::to_string(device)); !r)
+            if (auto r = recordAdminAction(db, actor, "wipe-device", user + "/" + std::to_string(device), {},
+                                           {{"user", user}, {"device", std::to_string(device)}}); !r)
                 return tl::unexpected(r.error());
             return Completion([&, id, bytes] {
                 std::shared_ptr<PushSink> sink;
@@ -509,7 +514,8 @@ Result<void> RelayService::revokeDevice(const std::string& user, std::uint32_t d
                 d->bind(1, std::string_view(user)).bind(2, std::int64_t(device));
                 if (auto r = d->run(); !r) return tl::unexpected(r.error());
             }
-            if (auto r = recordAdminAction(db, actor, "revoke-device", user + "/" + std::to_string(device)); !r)
+            if (auto r = recordAdminAction(db, actor, "revoke-device", user + "/" + std::to_string(device), {},
+                                           {{"user", user}, {"device", std::to_string(device)}}); !r)
                 return tl::unexpected(r.error());
             return Completion([&, id] {
                 std::shared_ptr<PushSink> sink;
@@ -599,7 +605,8 @@ Result<std::string> RelayService::inviteToMatter(const std::string& from, const 
                                      std::string_view(conv), std::string_view(from), std::int64_t(now));
                     !e)
                     return tl::unexpected(e.error());
-                if (auto e = recordAdminAction(db, from, "conversation-created", conv, title); !e)
+                if (auto e = recordAdminAction(db, from, "conversation-created", conv, title,
+                                                   {{"title", title}, {"matter", "true"}}); !e)
                     return tl::unexpected(e.error());
             }
             if (auto e = execute(db, "INSERT INTO tokens (hash, kind, conversation, inviter, created_ms, expires_ms) "
@@ -678,7 +685,9 @@ void RelayService::registerDevice(const proto::RegisterDevice& req, const std::s
                                      std::string_view(conversation), std::string_view(user), std::int64_t(now));
                     !r)
                     return tl::unexpected(r.error());
-                if (auto r = recordAdminAction(db, inviter, "invite-redeemed", user, conversation); !r)
+                if (auto r = recordAdminAction(db, inviter, "invite-redeemed", user, conversation,
+                                               {{"conversation", conversation}, {"name", name}, {"role", "ROLE_CLIENT"}});
+                    !r)
                     return tl::unexpected(r.error());
             }
             auto next = db.prepare("SELECT coalesce(max(device), 0) + 1 FROM devices WHERE user = ?");
@@ -696,8 +705,13 @@ void RelayService::registerDevice(const proto::RegisterDevice& req, const std::s
                 .bind(8, std::int64_t(now));
             if (auto r = d->run(); !r) return tl::unexpected(r.error());
             if (auto r = storeKeys(db, user, device, keys); !r) return tl::unexpected(r.error());
+            // The identity key rides in the relay-signed audit entry: it is how compliance knows
+            // which key must have signed this device's journal entries.
             if (auto r = recordAdminAction(db, user, "device-registered", user + "/" + std::to_string(device),
-                               request->platform());
+                                           request->platform(),
+                                           {{"user", user}, {"device", std::to_string(device)},
+                                            {"identity_key", toHex(view(request->identity_key()))},
+                                            {"platform", request->platform()}, {"app_version", request->app_version()}});
                 !r)
                 return tl::unexpected(r.error());
             result->set_user(user);
@@ -885,7 +899,8 @@ void RelayService::handle(const DeviceId& from, proto::Request request, Done don
                 m->bind(1, std::string_view(id)).bind(2, std::string_view(u)).bind(3, std::int64_t(now));
                 if (auto r = m->run(); !r) return tl::unexpected(r.error());
             }
-            if (auto r = recordAdminAction(db, from.user, "conversation-created", id); !r) return tl::unexpected(r.error());
+            if (auto r = recordAdminAction(db, from.user, "conversation-created", id, req.title(),
+                                             {{"title", req.title()}, {"matter", req.is_matter() ? "true" : "false"}}); !r) return tl::unexpected(r.error());
             auto conv = loadConversation(db, id);
             if (!conv) return tl::unexpected(conv.error());
             *out.mutable_conversation() = *conv;
@@ -988,7 +1003,9 @@ void RelayService::handle(const DeviceId& from, proto::Request request, Done don
             if (!st) return tl::unexpected(st.error());
             st->bind(1, std::int64_t(after)).bind(2, std::int64_t(limit));
             std::uint64_t last = after;
-            while (true) {
+            std::size_t pageBytes = 0;
+            // A page holds at most `limit` rows and about 8 MiB (an entry is at most ~1 MiB).
+            while (pageBytes < (8u << 20)) {
                 auto row = st->step();
                 if (!row) return tl::unexpected(row.error());
                 if (!*row) break;
@@ -999,6 +1016,7 @@ void RelayService::handle(const DeviceId& from, proto::Request request, Done don
                 r->set_entry(std::string(e.begin(), e.end()));
                 r->set_chain_hash(std::string(h.begin(), h.end()));
                 r->set_server_time_ms(std::uint64_t(st->columnInt(3)));
+                pageBytes += e.size() + 64;
             }
             // Make sure a signed checkpoint covers the head, so the puller can anchor the page.
             if (m_chain.sequence() > m_lastCheckpoint) {

@@ -146,9 +146,13 @@ private:
     /// Appends a sealed entry to the journal chain (storage thread, inside a job); returns its
     /// sequence and signs a checkpoint when one is due.
     Result<std::uint64_t> appendJournal(storage::Database& db, ByteView entry, std::uint64_t nowMs);
-    /// Writes the audit row and journals the action as an ADMIN_ACTION entry by relay/0.
+    /// Writes the audit row and journals the action as an ADMIN_ACTION entry by relay/0. The
+    /// entry's body is a flat JSON object {actor, action, target, detail, ...extra}; compliance
+    /// reads device identity keys, names, titles and revocations from it (docs/protocol.md).
+    using AuditFields = std::vector<std::pair<std::string, std::string>>;
     Result<void> recordAdminAction(storage::Database& db, const std::string& actor, std::string_view action,
-                                   const std::string& target, std::string_view detail = {});
+                                   const std::string& target, std::string_view detail = {},
+                                   const AuditFields& extra = {});
 
     void handleSend(const DeviceId& from, proto::SendMessage send, Done done);
     void drain(const DeviceId& device, std::shared_ptr<PushSink> sink, std::uint64_t afterId);

@@ -28,7 +28,7 @@ std::string ask(const char* label) {
 
 }  // namespace
 
-Result<std::string> readPassphrase(const std::string& file, const char* prompt, bool confirm) {
+Result<std::string> readPassphrase(const std::string& file, const char* prompt, bool confirm, const char* envName) {
     if (!file.empty()) {
         std::ifstream f(file, std::ios::binary);
         if (!f) return fail(ErrorCode::NotFound, "cannot read the passphrase file");
@@ -36,8 +36,9 @@ Result<std::string> readPassphrase(const std::string& file, const char* prompt, 
         while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
         return s;
     }
-    if (const char* env = std::getenv("VERBATIM_PASSPHRASE"); env && *env) return std::string(env);
-    if (!isatty(STDIN_FILENO)) return fail(ErrorCode::InvalidArgument, "set VERBATIM_PASSPHRASE or pass --passphrase-file");
+    if (const char* env = std::getenv(envName); env && *env) return std::string(env);
+    if (!isatty(STDIN_FILENO))
+        return fail(ErrorCode::InvalidArgument, std::string("set ") + envName + " or pass a passphrase file");
     std::string a = ask(prompt);
     if (confirm && ask("Again: ") != a) return fail(ErrorCode::InvalidArgument, "the passphrases differ");
     if (a.empty()) return fail(ErrorCode::InvalidArgument, "empty passphrase");

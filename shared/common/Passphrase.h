@@ -10,6 +10,7 @@
 
 namespace verbatim {
 
-[[nodiscard]] Result<std::string> readPassphrase(const std::string& file, const char* prompt, bool confirm = false);
+[[nodiscard]] Result<std::string> readPassphrase(const std::string& file, const char* prompt, bool confirm = false,
+                                                const char* envName = "VERBATIM_PASSPHRASE");
 
 }  // namespace verbatim

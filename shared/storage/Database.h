@@ -76,6 +76,10 @@ public:
         m_s->bindReal(i, v);
         return *this;
     }
+    StatementLease& bindNull(int i) {
+        m_s->bindNull(i);
+        return *this;
+    }
     [[nodiscard]] Result<bool> step() { return m_s->step(); }
     [[nodiscard]] Result<void> run() { return m_s->run(); }
     std::int64_t columnInt(int c) const { return m_s->columnInt(c); }

@@ -1,0 +1,1294 @@
+#include "compliance/Archive.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstring>
+#include <ctime>
+#include <deque>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "common/Json.h"
+#include "crypto/Digest.h"
+#include "crypto/Hkdf.h"
+#include "journal/AttachmentBlob.h"
+#include "journal/FirmManifest.h"
+#include "journal/HashChain.h"
+#include "journal/JournalCrypto.h"
+#include "journal/SealedEntry.h"
+#include "storage/Database.h"
+#include "verbatim.pb.h"
+#include "wire.pb.h"
+
+namespace verbatim::compliance {
+
+using storage::Database;
+
+namespace {
+
+constexpr std::string_view kSchema = R"SQL(
+CREATE TABLE meta (k TEXT PRIMARY KEY, v BLOB NOT NULL);
+CREATE TABLE entries (seq INTEGER PRIMARY KEY, entry BLOB NOT NULL, chain_hash BLOB,
+                      server_time_ms INTEGER NOT NULL);
+CREATE TABLE checkpoints (seq INTEGER PRIMARY KEY, data BLOB NOT NULL);
+CREATE TABLE users (id TEXT PRIMARY KEY, name TEXT NOT NULL DEFAULT '', role TEXT NOT NULL DEFAULT '');
+CREATE TABLE devices (user TEXT NOT NULL, device INTEGER NOT NULL, identity_key BLOB NOT NULL,
+                      platform TEXT NOT NULL DEFAULT '', app_version TEXT NOT NULL DEFAULT '',
+                      registered_seq INTEGER NOT NULL, registered_ms INTEGER NOT NULL,
+                      revoked_seq INTEGER NOT NULL DEFAULT 0, revoked_ms INTEGER NOT NULL DEFAULT 0,
+                      PRIMARY KEY (user, device));
+CREATE TABLE conversations (id TEXT PRIMARY KEY, title TEXT NOT NULL DEFAULT '',
+                            matter INTEGER NOT NULL DEFAULT 0, created_seq INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE records (seq INTEGER PRIMARY KEY, message_id BLOB NOT NULL, conversation TEXT NOT NULL,
+                      user TEXT NOT NULL, device INTEGER NOT NULL, recipients TEXT NOT NULL,
+                      type INTEGER NOT NULL, time_ms INTEGER NOT NULL, server_time_ms INTEGER NOT NULL,
+                      body BLOB NOT NULL, ref BLOB, attachments BLOB, entry_hash BLOB NOT NULL,
+                      key_id BLOB NOT NULL);
+CREATE UNIQUE INDEX records_message ON records (message_id);
+CREATE INDEX records_ref ON records (ref) WHERE ref IS NOT NULL;
+CREATE INDEX records_conversation ON records (conversation, seq);
+CREATE TABLE admin_actions (seq INTEGER PRIMARY KEY, actor TEXT NOT NULL, action TEXT NOT NULL,
+                            target TEXT NOT NULL, detail TEXT NOT NULL, conversation TEXT);
+CREATE INDEX admin_conversation ON admin_actions (conversation) WHERE conversation IS NOT NULL;
+CREATE TABLE attachments (seq INTEGER NOT NULL, idx INTEGER NOT NULL, file_name TEXT NOT NULL,
+                          mime TEXT NOT NULL, size INTEGER NOT NULL, data BLOB, problem TEXT,
+                          PRIMARY KEY (seq, idx));
+CREATE TABLE problems (seq INTEGER NOT NULL, fault TEXT NOT NULL, detail TEXT NOT NULL,
+                       origin TEXT NOT NULL, PRIMARY KEY (seq, fault));
+CREATE VIRTUAL TABLE records_fts USING fts5 (body, content='', tokenize='unicode61 remove_diacritics 2');
+)SQL";
+
+std::string str(ByteView b) { return std::string(reinterpret_cast<const char*>(b.data()), b.size()); }
+
+std::string hexOf(const std::string& raw) { return toHex(view(raw)); }
+
+const char* chainFaultId(journal::ChainFault f) {
+    using F = journal::ChainFault;
+    switch (f) {
+    case F::Missing: return "missing";
+    case F::Reordered: return "reordered";
+    case F::Duplicate: return "duplicate";
+    case F::Altered: return "altered";
+    case F::CheckpointMismatch: return "checkpoint-mismatch";
+    case F::BadCheckpointSignature: return "bad-checkpoint-signature";
+    case F::CheckpointTimeBackwards: return "checkpoint-time-backwards";
+    case F::Truncated: return "truncated";
+    }
+    return "unknown";
+}
+
+const char* entryFaultId(journal::Fault f) {
+    using F = journal::Fault;
+    switch (f) {
+    case F::None: return "none";
+    case F::Malformed: return "malformed";
+    case F::WrongJournalKey: return "no-journal-key";
+    case F::BadSignature: return "bad-signature";
+    case F::Decrypt: return "decrypt-failed";
+    case F::RecordMalformed: return "record-malformed";
+    case F::HeaderMismatch: return "header-mismatch";
+    case F::CommitmentMismatch: return "commitment-mismatch";
+    }
+    return "unknown";
+}
+
+/// A device as the relay-signed log registered it.
+struct DeviceReg {
+    Bytes identityKey;
+    std::uint64_t registeredSeq = 0;
+    std::uint64_t revokedSeq = 0;
+};
+
+std::string deviceName(const std::string& user, std::uint32_t device) { return user + "/" + std::to_string(device); }
+
+/// One log row after the checks: what the writer stores.
+struct Decoded {
+    std::uint64_t seq = 0;
+    std::uint64_t serverTimeMs = 0;
+    std::string entry;      // raw bytes
+    std::string chainHash;
+    crypto::Hash256 entryHash{};
+    bool parsed = false;
+    journal::SealedEntry sealed;
+    bool opened = false;
+    proto::JournalRecord record;
+    std::vector<Problem> problems;
+    std::map<std::string, std::string> admin;  // parsed ADMIN_ACTION body (relay entries only)
+};
+
+/// Splits [0, n) over `workers` threads (the caller is one of them).
+void parallelFor(std::size_t n, unsigned workers, const std::function<void(std::size_t)>& fn) {
+    if (workers <= 1 || n < 16) {
+        for (std::size_t i = 0; i < n; ++i) fn(i);
+        return;
+    }
+    std::atomic<std::size_t> next{0};
+    auto run = [&] {
+        for (std::size_t i; (i = next.fetch_add(8)) < n;)
+            for (std::size_t j = i; j < std::min(n, i + 8); ++j) fn(j);
+    };
+    std::vector<std::thread> threads;
+    for (unsigned w = 1; w < workers; ++w) threads.emplace_back(run);
+    run();
+    for (auto& t : threads) t.join();
+}
+
+/// A bounded single-producer single-consumer queue; close() ends it.
+template <class T>
+class Channel {
+public:
+    explicit Channel(std::size_t capacity) : m_capacity(capacity) {}
+    bool push(T v) {
+        std::unique_lock lock(m_mutex);
+        m_cv.wait(lock, [&] { return m_items.size() < m_capacity || m_closed; });
+        if (m_closed) return false;
+        m_items.push_back(std::move(v));
+        m_cv.notify_all();
+        return true;
+    }
+    std::optional<T> pop() {
+        std::unique_lock lock(m_mutex);
+        m_cv.wait(lock, [&] { return !m_items.empty() || m_closed; });
+        if (m_items.empty()) return std::nullopt;
+        T v = std::move(m_items.front());
+        m_items.pop_front();
+        m_cv.notify_all();
+        return v;
+    }
+    void close() {
+        std::lock_guard lock(m_mutex);
+        m_closed = true;
+        m_cv.notify_all();
+    }
+
+private:
+    std::mutex m_mutex;
+    std::condition_variable m_cv;
+    std::deque<T> m_items;
+    std::size_t m_capacity;
+    bool m_closed = false;
+};
+
+}  // namespace
+
+const char* faultDescription(const std::string& f) {
+    static const std::map<std::string, const char*> d = {
+        {"missing", "the log has no entry with this sequence number"},
+        {"altered", "the entry's bytes do not produce its chain hash: changed after it was logged"},
+        {"reordered", "the entry is stored at another position than the one it was logged at"},
+        {"duplicate", "the sequence number occurs twice"},
+        {"checkpoint-mismatch", "the chain differs from the relay's signed checkpoint"},
+        {"bad-checkpoint-signature", "a checkpoint is not signed by the relay key in the firm manifest"},
+        {"checkpoint-time-backwards", "a later checkpoint carries an earlier time"},
+        {"truncated", "a signed checkpoint covers entries the log no longer holds"},
+        {"malformed", "the entry does not parse"},
+        {"unknown-device", "the signing device was never registered in the log (or only later)"},
+        {"revoked-signer", "the entry was signed by a device after its revocation"},
+        {"bad-signature", "the entry is not signed by the device it names"},
+        {"no-journal-key", "sealed to a journal key this archive was not given"},
+        {"decrypt-failed", "the entry does not decrypt: header or ciphertext altered"},
+        {"record-malformed", "the decrypted record does not parse"},
+        {"header-mismatch", "the record's id, sender or time differ from its signed header"},
+        {"commitment-mismatch", "the journaled content does not open the commitment recipients received"},
+        {"replayed-message-id", "a message id that an earlier entry already used"},
+        {"forged-admin-action", "an administrative record not written by the relay"},
+        {"mismatch-report", "a recipient reported that what it received differs from what was journaled"},
+        {"attachment-unavailable", "an attachment could not be fetched from the relay"},
+        {"attachment-mismatch", "an attachment does not match its committed digest"},
+    };
+    auto it = d.find(f);
+    return it == d.end() ? "unknown fault" : it->second;
+}
+
+// ---- time ---------------------------------------------------------------------------------------
+
+std::string isoTime(std::uint64_t ms) {
+    std::time_t t = std::time_t(ms / 1000);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+std::optional<std::uint64_t> parseTime(const std::string& text, bool endOfDay) {
+    if (text.empty()) return std::nullopt;
+    if (std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; }) && text.size() > 10)
+        return std::stoull(text);
+    std::tm tm{};
+    int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
+    char tail[8] = {};
+    bool dateOnly = false;
+    if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%7s", &y, &mo, &d, &h, &mi, &s, tail) >= 6 ||
+        std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d%7s", &y, &mo, &d, &h, &mi, tail) >= 5) {
+        if (tail[0] && std::strcmp(tail, "Z") != 0) return std::nullopt;
+    } else if (text.size() == 10 && std::sscanf(text.c_str(), "%4d-%2d-%2d", &y, &mo, &d) == 3) {
+        dateOnly = true;
+    } else {
+        return std::nullopt;
+    }
+    if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60) return std::nullopt;
+    tm.tm_year = y - 1900;
+    tm.tm_mon = mo - 1;
+    tm.tm_mday = d;
+    tm.tm_hour = h;
+    tm.tm_min = mi;
+    tm.tm_sec = s;
+    std::uint64_t ms = std::uint64_t(timegm(&tm)) * 1000;
+    if (dateOnly && endOfDay) ms += 86'400'000 - 1;
+    return ms;
+}
+
+// ---- reports ------------------------------------------------------------------------------------
+
+std::string VerifyReport::text() const {
+    std::string out;
+    out += "entries checked:      " + std::to_string(entries) + "\n";
+    out += "entries decrypted:    " + std::to_string(opened) + "\n";
+    out += "checkpoints checked:  " + std::to_string(checkpoints) + "\n";
+    out += "head:                 " + std::to_string(headSequence) + " " + headChainHash + "\n";
+    if (ok()) {
+        out += "result:               OK: the chain, every checkpoint, signature and commitment verify\n";
+        return out;
+    }
+    out += "result:               FAILED: " + std::to_string(problems.size()) + " problem(s)\n";
+    if (entries == 0 && problems.empty()) out += "  the archive holds no entries\n";
+    for (const auto& p : problems)
+        out += "  seq " + std::to_string(p.sequence) + "  " + p.fault + ": " + p.detail + " (" +
+               faultDescription(p.fault) + ")\n";
+    return out;
+}
+
+std::string VerifyReport::json() const {
+    std::string out = "{\"ok\":" + std::string(ok() ? "true" : "false") + ",\"entries\":" + std::to_string(entries) +
+                      ",\"decrypted\":" + std::to_string(opened) + ",\"checkpoints\":" + std::to_string(checkpoints) +
+                      ",\"head_sequence\":" + std::to_string(headSequence) + ",\"head_chain_hash\":\"" +
+                      headChainHash + "\",\"problems\":[";
+    for (std::size_t i = 0; i < problems.size(); ++i) {
+        const auto& p = problems[i];
+        out += (i ? "," : "") + std::string("{\"sequence\":") + std::to_string(p.sequence) +
+               ",\"fault\":" + jsonQuote(p.fault) + ",\"detail\":" + jsonQuote(p.detail) +
+               ",\"description\":" + jsonQuote(faultDescription(p.fault)) + "}";
+    }
+    return out + "]}";
+}
+
+// ---- implementation -----------------------------------------------------------------------------
+
+struct Archive::Impl {
+    std::unique_ptr<Database> db;
+    std::vector<crypto::X25519Key> keys;
+    std::map<std::array<std::uint8_t, journal::kKeyIdSize>, std::size_t> keyIndex;
+    std::optional<journal::FirmManifest> manifest;
+
+    /// What the checks carry from one batch of rows to the next.
+    struct CheckState {
+        std::uint64_t headSeq = 0;
+        journal::ChainHash head = journal::genesisChainHash();
+        std::map<std::pair<std::string, std::uint32_t>, DeviceReg> registry;
+        std::array<std::uint8_t, journal::kKeyIdSize> lastKeyId{};
+    };
+    CheckState state;  // the pull's state, persisted in meta and the devices table
+
+    Result<void> loadState();
+    Result<void> saveHead(Database& d);
+    /// Chain, signature and content checks of a batch of rows in log order (used by pull and verify).
+    void check(std::vector<Decoded>& rows, std::vector<journal::Checkpoint> checkpoints, CheckState& st,
+               std::vector<Problem>& chainProblems, std::uint64_t& checkpointCount, unsigned workers);
+    void openOne(Decoded& d, const CheckState& st);
+    Result<void> store(std::vector<Decoded>& rows, const std::vector<std::string>& checkpoints,
+                       const std::vector<Problem>& chainProblems, const BlobSource& blobs, PullStats& stats);
+    Result<void> addProblem(std::uint64_t seq, const std::string& fault, const std::string& detail,
+                            const char* origin);
+};
+
+Archive::Archive() : m(std::make_unique<Impl>()) {}
+Archive::~Archive() = default;
+
+Result<std::unique_ptr<Archive>> Archive::open(const std::string& path, std::vector<crypto::X25519Key> keys,
+                                               bool create) {
+    if (keys.empty()) return fail(ErrorCode::InvalidArgument, "no journal key given");
+    auto priv = keys.front().privateKey();
+    if (!priv) return tl::unexpected(priv.error());
+    auto dbKey = crypto::hkdfSha256(*priv, view("verbatim-archive-v1"), view("archive database key"), 32);
+    if (!dbKey) return tl::unexpected(dbKey.error());
+    storage::OpenOptions opts;
+    opts.create = create;
+    auto db = Database::open(path, *dbKey, opts);
+    if (!db) {
+        if (db.error().code == ErrorCode::WrongKey)
+            return fail(ErrorCode::WrongKey, "this archive was created with another journal key");
+        if (!create) return fail(ErrorCode::NotFound, "cannot open the archive " + path + ": " + db.error().message);
+        return tl::unexpected(db.error());
+    }
+    if (auto r = (*db)->migrate({kSchema}); !r) return tl::unexpected(r.error());
+    std::unique_ptr<Archive> a(new Archive());
+    a->m->db = std::move(*db);
+    for (auto& k : keys) {
+        a->m->keyIndex[journal::journalKeyId(k.publicKey())] = a->m->keys.size();
+        a->m->keys.push_back(std::move(k));
+    }
+    if (auto r = a->m->loadState(); !r) return tl::unexpected(r.error());
+    return a;
+}
+
+Result<void> Archive::Impl::loadState() {
+    auto st = db->prepare("SELECT k, v FROM meta");
+    if (!st) return tl::unexpected(st.error());
+    while (true) {
+        auto row = st->step();
+        if (!row) return tl::unexpected(row.error());
+        if (!*row) break;
+        std::string k = st->columnText(0);
+        Bytes v = st->columnBlob(1);
+        if (k == "manifest") {
+            auto mf = journal::FirmManifest::parse(v);
+            if (!mf) return fail(ErrorCode::Malformed, "the archive's firm manifest is damaged");
+            manifest = std::move(*mf);
+        } else if (k == "head_seq") {
+            state.headSeq = std::stoull(str(v));
+        } else if (k == "head_hash" && v.size() == 32) {
+            std::copy(v.begin(), v.end(), state.head.begin());
+        } else if (k == "last_key_id" && v.size() == journal::kKeyIdSize) {
+            std::copy(v.begin(), v.end(), state.lastKeyId.begin());
+        }
+    }
+    auto dv = db->prepare("SELECT user, device, identity_key, registered_seq, revoked_seq FROM devices");
+    if (!dv) return tl::unexpected(dv.error());
+    while (true) {
+        auto row = dv->step();
+        if (!row) return tl::unexpected(row.error());
+        if (!*row) break;
+        state.registry[{dv->columnText(0), std::uint32_t(dv->columnInt(1))}] =
+            DeviceReg{dv->columnBlob(2), std::uint64_t(dv->columnInt(3)), std::uint64_t(dv->columnInt(4))};
+    }
+    return {};
+}
+
+Result<void> Archive::setManifest(ByteView bytes, std::string_view firmFingerprint) {
+    auto mf = journal::FirmManifest::parse(bytes);
+    if (!mf) return fail(ErrorCode::Malformed, "the firm manifest does not parse");
+    if (auto v = mf->verify(firmFingerprint); !v) return tl::unexpected(v.error());
+    if (m->manifest) {
+        if (journal::firmFingerprint(m->manifest->rootPublicKey) != journal::firmFingerprint(mf->rootPublicKey))
+            return fail(ErrorCode::AuthFailed, "this archive belongs to another firm (its root key differs)");
+        if (mf->issuedMs < m->manifest->issuedMs) return {};  // never roll back
+    }
+    auto st = m->db->prepare("INSERT OR REPLACE INTO meta (k, v) VALUES ('manifest', ?)");
+    if (!st) return tl::unexpected(st.error());
+    st->bind(1, bytes);
+    if (auto r = st->run(); !r) return r;
+    m->manifest = std::move(*mf);
+    return {};
+}
+
+Result<void> Archive::Impl::addProblem(std::uint64_t seq, const std::string& fault, const std::string& detail,
+                                       const char* origin) {
+    auto st = db->cached("INSERT OR IGNORE INTO problems (seq, fault, detail, origin) VALUES (?, ?, ?, ?)");
+    if (!st) return tl::unexpected(st.error());
+    st->bind(1, std::int64_t(seq)).bind(2, std::string_view(fault)).bind(3, std::string_view(detail))
+        .bind(4, std::string_view(origin));
+    return st->run();
+}
+
+Result<void> Archive::Impl::saveHead(Database& d) {
+    auto st = d.cached("INSERT OR REPLACE INTO meta (k, v) VALUES (?, ?)");
+    if (!st) return tl::unexpected(st.error());
+    std::string seq = std::to_string(state.headSeq);
+    st->bind(1, std::string_view("head_seq")).bind(2, view(seq));
+    if (auto r = st->run(); !r) return r;
+    st->bind(1, std::string_view("head_hash")).bind(2, ByteView(state.head.data(), state.head.size()));
+    if (auto r = st->run(); !r) return r;
+    st->bind(1, std::string_view("last_key_id")).bind(2, ByteView(state.lastKeyId.data(), state.lastKeyId.size()));
+    return st->run();
+}
+
+// Opens one entry: registry lookup, signature, decryption, commitment. Thread-safe (reads only).
+void Archive::Impl::openOne(Decoded& d, const CheckState& st) {
+    auto problem = [&](const std::string& fault, std::string detail) {
+        d.problems.push_back({d.seq, fault, std::move(detail)});
+    };
+    const auto& h = d.sealed.header;
+    const std::string who = deviceName(h.senderUser, h.senderDevice);
+    Bytes identity;
+    if (h.senderUser == "relay" && h.senderDevice == 0) {
+        identity = manifest->relayIdentityKey;
+    } else {
+        auto it = st.registry.find({h.senderUser, h.senderDevice});
+        if (it == st.registry.end() || it->second.registeredSeq >= d.seq) {
+            problem("unknown-device", "signed as " + who + ", which the relay had not registered at this point");
+            return;
+        }
+        identity = it->second.identityKey;
+        if (it->second.revokedSeq && it->second.revokedSeq < d.seq)
+            problem("revoked-signer", "signed by " + who + " after its revocation at seq " +
+                                          std::to_string(it->second.revokedSeq));
+    }
+    auto k = keyIndex.find(h.journalKeyId);
+    if (k == keyIndex.end()) {
+        if (!journal::verifyEntrySignature(d.sealed, identity))
+            problem("bad-signature", "not signed by " + who);
+        else
+            problem("no-journal-key", "sealed to journal key " + toHex(ByteView(h.journalKeyId.data(), 8)) +
+                                          "..., which was not given");
+        return;
+    }
+    auto opened = journal::openEntry(d.sealed, keys[k->second], identity);
+    if (!opened) {
+        auto f = journal::Fault(opened.error().detail);
+        std::string detail = opened.error().message;
+        if (f == journal::Fault::BadSignature) detail = "not signed by " + who + ", the device it names";
+        if (f == journal::Fault::CommitmentMismatch) detail = "sent by " + who + ": " + detail;
+        problem(entryFaultId(f), detail);
+        return;
+    }
+    d.record = std::move(opened->record);
+    d.opened = true;
+    if (d.record.type() == proto::ADMIN_ACTION && h.senderUser != "relay")
+        problem("forged-admin-action", "an administrative record written by " + who);
+}
+
+void Archive::Impl::check(std::vector<Decoded>& rows, std::vector<journal::Checkpoint> checkpoints, CheckState& st,
+                          std::vector<Problem>& chainProblems, std::uint64_t& checkpointCount, unsigned workers) {
+    // 1. The chain over this batch, anchored on the previous head.
+    std::vector<journal::ChainItem> items;
+    items.reserve(rows.size());
+    std::uint64_t last = st.headSeq;
+    for (auto& r : rows) {
+        journal::ChainItem it;
+        it.sequence = r.seq;
+        it.entry.assign(r.entry.begin(), r.entry.end());
+        if (r.chainHash.size() == 32) {
+            journal::ChainHash c;
+            std::memcpy(c.data(), r.chainHash.data(), 32);
+            it.chainHash = c;
+        }
+        items.push_back(std::move(it));
+        last = std::max(last, r.seq);
+    }
+    std::erase_if(checkpoints, [&](const journal::Checkpoint& c) { return c.sequence <= st.headSeq || c.sequence > last; });
+    auto report = journal::verifyChain(items, std::move(checkpoints), manifest->relayPublicKey, st.headSeq, st.head);
+    checkpointCount += report.checkpointsChecked;
+    // Entries swapped between two positions show as two altered entries; name them.
+    std::map<std::uint64_t, const journal::ChainItem*> bySeq;
+    for (auto& it : items) bySeq.emplace(it.sequence, &it);
+    std::vector<std::uint64_t> altered;
+    for (auto& p : report.problems)
+        if (p.fault == journal::ChainFault::Altered) altered.push_back(p.sequence);
+    std::map<std::uint64_t, std::uint64_t> belongs;
+    if (altered.size() <= 256) {
+        for (auto a : altered) {
+            auto here = bySeq.find(a);
+            auto before = bySeq.find(a - 1);
+            journal::ChainHash prev = a - 1 == st.headSeq ? st.head : journal::ChainHash{};
+            if (before != bySeq.end() && before->second->chainHash) prev = *before->second->chainHash;
+            else if (a - 1 != st.headSeq) continue;
+            if (here == bySeq.end() || !here->second->chainHash) continue;
+            for (auto b : altered) {
+                if (b == a) continue;
+                auto other = bySeq.find(b);
+                if (other != bySeq.end() && journal::nextChainHash(prev, a, other->second->entry) == *here->second->chainHash)
+                    belongs[b] = a;
+            }
+        }
+    }
+    for (auto& p : report.problems) {
+        if (p.fault == journal::ChainFault::Altered && belongs.count(p.sequence))
+            chainProblems.push_back({p.sequence, "reordered",
+                                     "the entry logged at seq " + std::to_string(p.sequence) + " is stored at seq " +
+                                         std::to_string(belongs[p.sequence])});
+        else if (p.fault == journal::ChainFault::Altered && std::any_of(belongs.begin(), belongs.end(), [&](auto& kv) {
+                     return kv.second == p.sequence;
+                 }))
+            chainProblems.push_back({p.sequence, "reordered", "holds an entry logged at another sequence number"});
+        else
+            chainProblems.push_back({p.sequence, chainFaultId(p.fault), p.detail});
+    }
+    if (!rows.empty()) {
+        st.head = report.head;
+        st.headSeq = std::max(st.headSeq, last);
+    }
+
+    // 2. Parse; the relay's own entries first, in order: they register devices for the rest.
+    std::vector<std::size_t> others;
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        auto& d = rows[i];
+        auto sealed = journal::SealedEntry::parse(view(d.entry));
+        if (!sealed) {
+            d.problems.push_back({d.seq, "malformed", "the entry does not parse: " + sealed.error().message});
+            continue;
+        }
+        d.sealed = std::move(*sealed);
+        d.parsed = true;
+        if (d.sealed.header.senderUser != "relay") {
+            others.push_back(i);
+            continue;
+        }
+        openOne(d, st);
+        if (!d.opened || d.record.type() != proto::ADMIN_ACTION) continue;
+        auto body = parseFlatJsonObject(d.record.body());
+        if (!body) continue;
+        d.admin = std::move(*body);
+        const std::string& action = d.admin["action"];
+        if (action == "device-registered") {
+            auto key = fromHex(d.admin["identity_key"]);
+            std::uint32_t dev = 0;
+            try {
+                dev = std::uint32_t(std::stoul(d.admin["device"]));
+            } catch (...) {
+                continue;
+            }
+            if (key && key->size() == 33) st.registry[{d.admin["user"], dev}] = DeviceReg{*key, d.seq, 0};
+        } else if (action == "revoke-device") {
+            std::uint32_t dev = 0;
+            try {
+                dev = std::uint32_t(std::stoul(d.admin["device"]));
+            } catch (...) {
+                continue;
+            }
+            auto it = st.registry.find({d.admin["user"], dev});
+            if (it != st.registry.end() && !it->second.revokedSeq) it->second.revokedSeq = d.seq;
+        }
+    }
+    // 3. Everything else on all cores.
+    parallelFor(others.size(), workers, [&](std::size_t i) {
+        auto& d = rows[others[i]];
+        d.entryHash = crypto::sha256(view(d.entry));
+        openOne(d, st);
+    });
+    for (auto& d : rows)
+        if (d.sealed.header.senderUser == "relay") d.entryHash = crypto::sha256(view(d.entry));
+}
+
+Result<void> Archive::Impl::store(std::vector<Decoded>& rows, const std::vector<std::string>& checkpoints,
+                                  const std::vector<Problem>& chainProblems, const BlobSource& blobs,
+                                  PullStats& stats) {
+    storage::Transaction tx(*db);
+    if (auto r = tx.begin(); !r) return r;
+    for (auto& c : checkpoints) {
+        auto st = db->cached("INSERT OR IGNORE INTO checkpoints (seq, data) VALUES (?, ?)");
+        if (!st) return tl::unexpected(st.error());
+        auto parsed = journal::Checkpoint::parse(view(c));
+        st->bind(1, std::int64_t(parsed ? parsed->sequence : 0)).bind(2, view(c));
+        if (auto r = st->run(); !r) return r;
+    }
+    for (auto& p : chainProblems)
+        if (auto r = addProblem(p.sequence, p.fault, p.detail, "pull"); !r) return r;
+    struct PendingBlob {
+        std::uint64_t seq;
+        int idx;
+        proto::AttachmentRef ref;
+    };
+    std::vector<PendingBlob> pending;
+    for (auto& d : rows) {
+        auto e = db->cached("INSERT OR IGNORE INTO entries (seq, entry, chain_hash, server_time_ms) VALUES (?, ?, ?, ?)");
+        if (!e) return tl::unexpected(e.error());
+        e->bind(1, std::int64_t(d.seq)).bind(2, view(d.entry)).bind(3, view(d.chainHash))
+            .bind(4, std::int64_t(d.serverTimeMs));
+        if (auto r = e->run(); !r) return r;
+        if (db->changes() == 0) continue;  // a row served twice: the first copy stays
+        ++stats.entries;
+        for (auto& p : d.problems)
+            if (auto r = addProblem(p.sequence, p.fault, p.detail, "pull"); !r) return r;
+        if (!d.opened) continue;
+        const auto& rec = d.record;
+        const auto& h = d.sealed.header;
+        if (h.journalKeyId != state.lastKeyId) {
+            if (state.lastKeyId != std::array<std::uint8_t, journal::kKeyIdSize>{}) {
+                auto a = db->cached("INSERT OR IGNORE INTO admin_actions (seq, actor, action, target, detail) "
+                                    "VALUES (?, 'firm', 'journal-key-changed', ?, ?)");
+                if (!a) return tl::unexpected(a.error());
+                std::string to = toHex(ByteView(h.journalKeyId.data(), h.journalKeyId.size()));
+                std::string from = "from " + toHex(ByteView(state.lastKeyId.data(), state.lastKeyId.size()));
+                a->bind(1, std::int64_t(d.seq)).bind(2, std::string_view(to)).bind(3, std::string_view(from));
+                if (auto r = a->run(); !r) return r;
+            }
+            state.lastKeyId = h.journalKeyId;
+        }
+        std::string recipients;
+        std::set<std::string> seen;
+        for (const auto& rc : rec.recipients())
+            if (seen.insert(rc.user()).second) recipients += (recipients.empty() ? "" : " ") + rc.user();
+        std::string attachments;
+        if (rec.attachments_size()) {
+            proto::AttachmentList list;
+            *list.mutable_items() = rec.attachments();
+            attachments = list.SerializeAsString();
+        }
+        auto ins = db->cached(
+            "INSERT OR IGNORE INTO records (seq, message_id, conversation, user, device, recipients, type, time_ms, "
+            "server_time_ms, body, ref, attachments, entry_hash, key_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        if (!ins) return tl::unexpected(ins.error());
+        ins->bind(1, std::int64_t(d.seq)).bind(2, view(rec.message_id())).bind(3, std::string_view(rec.conversation_id()))
+            .bind(4, std::string_view(rec.sender().user())).bind(5, std::int64_t(rec.sender().device()))
+            .bind(6, std::string_view(recipients)).bind(7, std::int64_t(rec.type()))
+            .bind(8, std::int64_t(rec.client_time_ms())).bind(9, std::int64_t(d.serverTimeMs)).bind(10, view(rec.body()));
+        if (rec.ref_message_id().empty()) ins->bindNull(11);
+        else ins->bind(11, view(rec.ref_message_id()));
+        if (attachments.empty()) ins->bindNull(12);
+        else ins->bind(12, view(attachments));
+        ins->bind(13, ByteView(d.entryHash.data(), d.entryHash.size()))
+            .bind(14, ByteView(h.journalKeyId.data(), h.journalKeyId.size()));
+        if (auto r = ins->run(); !r) return r;
+        if (db->changes() == 0) {
+            auto first = db->cached("SELECT seq FROM records WHERE message_id = ?");
+            if (!first) return tl::unexpected(first.error());
+            first->bind(1, view(rec.message_id()));
+            auto row = first->step();
+            std::string earlier = row && *row ? std::to_string(first->columnInt(0)) : "?";
+            if (auto r = addProblem(d.seq, "replayed-message-id",
+                                    "message id " + hexOf(rec.message_id()) + " was already logged at seq " + earlier,
+                                    "pull");
+                !r)
+                return r;
+            continue;
+        }
+        // The full-text index: message text, attachment captions and names, edited text.
+        std::string text;
+        if (rec.type() == proto::TEXT || rec.type() == proto::EDIT || rec.type() == proto::ATTACHMENT) text = rec.body();
+        for (const auto& a : rec.attachments()) text += " " + a.file_name();
+        if (!text.empty()) {
+            auto f = db->cached("INSERT INTO records_fts (rowid, body) VALUES (?, ?)");
+            if (!f) return tl::unexpected(f.error());
+            f->bind(1, std::int64_t(d.seq)).bind(2, std::string_view(text));
+            if (auto r = f->run(); !r) return r;
+        }
+        for (int i = 0; i < rec.attachments_size(); ++i) pending.push_back({d.seq, i, rec.attachments(i)});
+        if (rec.type() == proto::MISMATCH_REPORT) {
+            auto q = db->cached("SELECT seq FROM records WHERE message_id = ?");
+            if (!q) return tl::unexpected(q.error());
+            q->bind(1, view(rec.ref_message_id()));
+            auto row = q->step();
+            std::uint64_t target = row && *row ? std::uint64_t(q->columnInt(0)) : d.seq;
+            if (auto r = addProblem(target, "mismatch-report",
+                                    deviceName(rec.sender().user(), rec.sender().device()) +
+                                        " reported (seq " + std::to_string(d.seq) + ") that message " +
+                                        hexOf(rec.ref_message_id()) + " differs from what its sender journaled",
+                                    "pull");
+                !r)
+                return r;
+        }
+        if (d.admin.empty()) continue;
+        auto& a = d.admin;
+        std::string conversation = a["action"] == "invite-redeemed" ? a["conversation"] : std::string();
+        auto ad = db->cached("INSERT OR IGNORE INTO admin_actions (seq, actor, action, target, detail, conversation) "
+                             "VALUES (?, ?, ?, ?, ?, ?)");
+        if (!ad) return tl::unexpected(ad.error());
+        ad->bind(1, std::int64_t(d.seq)).bind(2, std::string_view(a["actor"])).bind(3, std::string_view(a["action"]))
+            .bind(4, std::string_view(a["target"])).bind(5, std::string_view(a["detail"]));
+        if (conversation.empty()) ad->bindNull(6);
+        else ad->bind(6, std::string_view(conversation));
+        if (auto r = ad->run(); !r) return r;
+        const std::string& action = a["action"];
+        if (action == "enroll-user" || action == "invite-redeemed") {
+            auto u = db->cached("INSERT INTO users (id, name, role) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+                                "name = excluded.name, role = excluded.role");
+            if (!u) return tl::unexpected(u.error());
+            u->bind(1, std::string_view(a["target"])).bind(2, std::string_view(a["name"]))
+                .bind(3, std::string_view(a["role"]));
+            if (auto r = u->run(); !r) return r;
+        } else if (action == "conversation-created") {
+            auto c = db->cached("INSERT OR IGNORE INTO conversations (id, title, matter, created_seq) VALUES (?, ?, ?, ?)");
+            if (!c) return tl::unexpected(c.error());
+            c->bind(1, std::string_view(a["target"])).bind(2, std::string_view(a["title"].empty() ? a["detail"] : a["title"]))
+                .bind(3, std::int64_t(a["matter"] != "false")).bind(4, std::int64_t(d.seq));
+            if (auto r = c->run(); !r) return r;
+        } else if (action == "device-registered") {
+            auto key = fromHex(a["identity_key"]);
+            if (!key) continue;
+            auto dv = db->cached("INSERT OR REPLACE INTO devices (user, device, identity_key, platform, app_version, "
+                                 "registered_seq, registered_ms) VALUES (?, ?, ?, ?, ?, ?, ?)");
+            if (!dv) return tl::unexpected(dv.error());
+            dv->bind(1, std::string_view(a["user"])).bind(2, std::int64_t(std::stoll("0" + a["device"])))
+                .bind(3, ByteView(*key)).bind(4, std::string_view(a["platform"]))
+                .bind(5, std::string_view(a["app_version"])).bind(6, std::int64_t(d.seq))
+                .bind(7, std::int64_t(d.serverTimeMs));
+            if (auto r = dv->run(); !r) return r;
+        } else if (action == "revoke-device") {
+            auto dv = db->cached("UPDATE devices SET revoked_seq = ?, revoked_ms = ? WHERE user = ? AND device = ? "
+                                 "AND revoked_seq = 0");
+            if (!dv) return tl::unexpected(dv.error());
+            dv->bind(1, std::int64_t(d.seq)).bind(2, std::int64_t(d.serverTimeMs)).bind(3, std::string_view(a["user"]))
+                .bind(4, std::int64_t(std::stoll("0" + a["device"])));
+            if (auto r = dv->run(); !r) return r;
+        }
+    }
+    if (auto r = saveHead(*db); !r) return r;
+    if (auto r = tx.commit(); !r) return r;
+
+    // Attachments: fetched after the rows are safe, each checked against its committed digest.
+    for (auto& p : pending) {
+        std::string problem;
+        SecureBytes plain;
+        auto blob = blobs ? blobs(toHex(view(p.ref.blob_id())), p.ref.size() + 64)
+                          : Result<std::string>(fail(ErrorCode::NotFound, "no blob source"));
+        if (!blob) {
+            problem = "attachment-unavailable";
+            (void)addProblem(p.seq, problem, "attachment " + std::to_string(p.idx) + ": " + blob.error().message, "pull");
+        } else {
+            auto opened = journal::openAttachment(view(p.ref.key()), view(p.ref.digest()), view(*blob));
+            if (!opened) {
+                problem = "attachment-mismatch";
+                (void)addProblem(p.seq, problem, "attachment " + std::to_string(p.idx) + ": " + opened.error().message,
+                                 "pull");
+            } else {
+                plain = std::move(*opened);
+                ++stats.attachments;
+            }
+        }
+        auto st = db->cached("INSERT OR REPLACE INTO attachments (seq, idx, file_name, mime, size, data, problem) "
+                             "VALUES (?, ?, ?, ?, ?, ?, ?)");
+        if (!st) return tl::unexpected(st.error());
+        st->bind(1, std::int64_t(p.seq)).bind(2, std::int64_t(p.idx)).bind(3, std::string_view(p.ref.file_name()))
+            .bind(4, std::string_view(p.ref.mime_type())).bind(5, std::int64_t(p.ref.size()));
+        if (problem.empty()) st->bind(6, ByteView(plain.data(), plain.size())).bindNull(7);
+        else st->bindNull(6).bind(7, std::string_view(problem));
+        if (auto r = st->run(); !r) return r;
+    }
+    return {};
+}
+
+Result<PullStats> Archive::pull(const PageSource& pages, const BlobSource& blobs, const Progress& progress,
+                                unsigned workers) {
+    if (!m->manifest) return fail(ErrorCode::InvalidArgument, "the archive has no firm manifest yet");
+    if (workers == 0) workers = std::max(1u, std::thread::hardware_concurrency());
+    const auto started = std::chrono::steady_clock::now();
+    PullStats stats;
+    std::size_t problemsBefore = 0;
+    if (auto p = problems()) problemsBefore = p->size();
+
+    // Three stages: the fetcher asks for the next page while this thread checks and decrypts the
+    // current one on every core and the writer stores the one before.
+    struct Batch {
+        std::vector<Decoded> rows;
+        std::vector<std::string> checkpoints;
+        std::vector<Problem> chainProblems;
+        std::uint64_t head = 0;
+    };
+    Channel<proto::JournalPage> fetched(3);
+    Channel<Batch> checked(2);
+    std::optional<Error> fetchError, storeError;
+    std::atomic<bool> stopping{false};
+    std::thread fetcher([&] {
+        std::uint64_t after = m->state.headSeq;
+        while (!stopping) {
+            auto bytes = pages(after, 1000);
+            proto::JournalPage page;
+            if (!bytes) {
+                fetchError = bytes.error();
+                break;
+            }
+            if (!page.ParseFromString(*bytes)) {
+                fetchError = Error{ErrorCode::Malformed, "the relay sent a journal page that does not parse"};
+                break;
+            }
+            bool last = page.rows_size() == 0 || page.rows(page.rows_size() - 1).sequence() >= page.head_sequence();
+            if (page.rows_size()) {
+                std::uint64_t next = page.rows(page.rows_size() - 1).sequence();
+                if (next <= after) {
+                    fetchError = Error{ErrorCode::Malformed, "the relay's journal page goes backwards"};
+                    break;
+                }
+                after = next;
+            }
+            if (!fetched.push(std::move(page))) break;
+            if (last) break;
+        }
+        fetched.close();
+    });
+    std::thread writer([&] {
+        while (auto batch = checked.pop()) {
+            if (storeError) continue;
+            if (auto r = m->store(batch->rows, batch->checkpoints, batch->chainProblems, blobs, stats); !r) {
+                storeError = r.error();
+                stopping = true;
+                continue;
+            }
+            if (progress) progress(stats.entries, batch->head);
+        }
+    });
+    std::uint64_t cpCount = 0;
+    std::uint64_t truncatedAt = 0;
+    while (auto page = fetched.pop()) {
+        if (storeError) continue;
+        Batch batch;
+        batch.head = page->head_sequence();
+        batch.rows.reserve(std::size_t(page->rows_size()));
+        for (auto& r : *page->mutable_rows()) {
+            Decoded d;
+            d.seq = r.sequence();
+            d.serverTimeMs = r.server_time_ms();
+            d.entry = std::move(*r.mutable_entry());
+            d.chainHash = std::move(*r.mutable_chain_hash());
+            batch.rows.push_back(std::move(d));
+        }
+        std::vector<journal::Checkpoint> cps;
+        std::uint64_t lastRow = batch.rows.empty() ? m->state.headSeq : batch.rows.back().seq;
+        for (auto& c : page->checkpoints()) {
+            auto cp = journal::Checkpoint::parse(view(c));
+            if (!cp) {
+                batch.chainProblems.push_back({lastRow, "bad-checkpoint-signature", "a checkpoint does not parse"});
+                continue;
+            }
+            // A signed checkpoint beyond the head the relay claims: entries were cut off the log.
+            if (cp->sequence > page->head_sequence() && journal::verifyCheckpoint(*cp, m->manifest->relayPublicKey))
+                truncatedAt = std::max(truncatedAt, cp->sequence);
+            if (cp->sequence > lastRow) continue;  // kept when the rows it covers arrive
+            batch.checkpoints.push_back(c);
+            cps.push_back(std::move(*cp));
+        }
+        m->check(batch.rows, std::move(cps), m->state, batch.chainProblems, cpCount, workers);
+        if (!checked.push(std::move(batch))) break;
+    }
+    checked.close();
+    writer.join();
+    stopping = true;
+    fetched.close();
+    fetcher.join();
+    if (storeError) return tl::unexpected(*storeError);
+    if (truncatedAt)
+        (void)m->addProblem(m->state.headSeq + 1, "truncated",
+                            "the relay's signed checkpoint " + std::to_string(truncatedAt) +
+                                " covers entries it no longer serves",
+                            "pull");
+    if (fetchError) return tl::unexpected(*fetchError);
+    stats.headSequence = m->state.headSeq;
+    if (auto p = problems()) stats.newProblems = p->size() - std::min(p->size(), problemsBefore);
+    stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    return stats;
+}
+
+Result<VerifyReport> Archive::verify(unsigned workers) {
+    if (!m->manifest) return fail(ErrorCode::InvalidArgument, "the archive has no firm manifest: pull first");
+    if (workers == 0) workers = std::max(1u, std::thread::hardware_concurrency());
+    VerifyReport report;
+    Impl::CheckState st;
+    std::vector<Problem> found;
+    std::unordered_map<std::string, std::uint64_t> messageIds;
+    std::vector<std::pair<std::string, Problem>> reports;  // referenced message id -> report
+    std::uint64_t last = 0;
+    constexpr int kChunk = 4000;
+    while (true) {
+        std::vector<Decoded> rows;
+        {
+            auto q = m->db->prepare("SELECT seq, entry, chain_hash, server_time_ms FROM entries WHERE seq > ? "
+                                    "ORDER BY seq LIMIT ?");
+            if (!q) return tl::unexpected(q.error());
+            q->bind(1, std::int64_t(last)).bind(2, std::int64_t(kChunk));
+            while (true) {
+                auto row = q->step();
+                if (!row) return tl::unexpected(row.error());
+                if (!*row) break;
+                Decoded d;
+                d.seq = std::uint64_t(q->columnInt(0));
+                d.entry = str(q->columnBlob(1));
+                d.chainHash = str(q->columnBlob(2));
+                d.serverTimeMs = std::uint64_t(q->columnInt(3));
+                rows.push_back(std::move(d));
+            }
+        }
+        if (rows.empty()) break;
+        std::vector<journal::Checkpoint> cps;
+        auto c = m->db->prepare("SELECT data FROM checkpoints WHERE seq > ? AND seq <= ?");
+        if (!c) return tl::unexpected(c.error());
+        c->bind(1, std::int64_t(last)).bind(2, std::int64_t(rows.back().seq));
+        while (true) {
+            auto row = c->step();
+            if (!row) return tl::unexpected(row.error());
+            if (!*row) break;
+            auto cp = journal::Checkpoint::parse(c->columnBlob(0));
+            if (cp) cps.push_back(std::move(*cp));
+            else found.push_back({0, "bad-checkpoint-signature", "a stored checkpoint does not parse"});
+        }
+        last = rows.back().seq;
+        m->check(rows, std::move(cps), st, found, report.checkpoints, workers);
+        for (auto& d : rows) {
+            ++report.entries;
+            found.insert(found.end(), d.problems.begin(), d.problems.end());
+            if (!d.opened) continue;
+            ++report.opened;
+            auto [it, fresh] = messageIds.emplace(d.record.message_id(), d.seq);
+            if (!fresh)
+                found.push_back({d.seq, "replayed-message-id",
+                                 "message id " + hexOf(d.record.message_id()) + " was already logged at seq " +
+                                     std::to_string(it->second)});
+            if (d.record.type() == proto::MISMATCH_REPORT)
+                reports.push_back({d.record.ref_message_id(),
+                                   {d.seq, "mismatch-report",
+                                    deviceName(d.record.sender().user(), d.record.sender().device()) +
+                                        " reported (seq " + std::to_string(d.seq) + ") that message " +
+                                        hexOf(d.record.ref_message_id()) + " differs from what its sender journaled"}});
+        }
+    }
+    for (auto& [id, p] : reports) {
+        auto it = messageIds.find(id);
+        if (it != messageIds.end()) p.sequence = it->second;
+        found.push_back(p);
+    }
+    // A signed checkpoint beyond the last entry: the log was cut short.
+    {
+        auto c = m->db->prepare("SELECT data FROM checkpoints WHERE seq > ? ORDER BY seq DESC LIMIT 1");
+        if (!c) return tl::unexpected(c.error());
+        c->bind(1, std::int64_t(last));
+        auto row = c->step();
+        if (!row) return tl::unexpected(row.error());
+        if (*row) {
+            auto cp = journal::Checkpoint::parse(c->columnBlob(0));
+            if (cp && journal::verifyCheckpoint(*cp, m->manifest->relayPublicKey))
+                found.push_back({last + 1, "truncated",
+                                 "signed checkpoint " + std::to_string(cp->sequence) +
+                                     " covers entries the archive does not hold"});
+        }
+    }
+    report.headSequence = st.headSeq;
+    report.headChainHash = toHex(ByteView(st.head.data(), st.head.size()));
+
+    // What only the pull could see (rows served twice or out of order, attachments) stays on record.
+    storage::Transaction tx(*m->db);
+    if (auto r = tx.begin(); !r) return tl::unexpected(r.error());
+    if (auto r = m->db->exec("DELETE FROM problems WHERE origin = 'verify'"); !r) return tl::unexpected(r.error());
+    for (auto& p : found)
+        if (auto r = m->addProblem(p.sequence, p.fault, p.detail, "verify"); !r) return tl::unexpected(r.error());
+    if (auto r = tx.commit(); !r) return tl::unexpected(r.error());
+    auto all = problems();
+    if (!all) return tl::unexpected(all.error());
+    report.problems = std::move(*all);
+    return report;
+}
+
+Result<std::vector<Problem>> Archive::problems() {
+    auto st = m->db->prepare("SELECT seq, fault, detail FROM problems ORDER BY seq, fault");
+    if (!st) return tl::unexpected(st.error());
+    std::vector<Problem> out;
+    while (true) {
+        auto row = st->step();
+        if (!row) return tl::unexpected(row.error());
+        if (!*row) break;
+        out.push_back({std::uint64_t(st->columnInt(0)), st->columnText(1), st->columnText(2)});
+    }
+    return out;
+}
+
+Result<std::pair<std::uint64_t, std::uint64_t>> Archive::size() {
+    auto st = m->db->prepare("SELECT count(*), coalesce(max(seq), 0) FROM entries");
+    if (!st) return tl::unexpected(st.error());
+    auto row = st->step();
+    if (!row) return tl::unexpected(row.error());
+    return std::pair<std::uint64_t, std::uint64_t>{std::uint64_t(st->columnInt(0)), std::uint64_t(st->columnInt(1))};
+}
+
+// ---- browsing -----------------------------------------------------------------------------------
+
+Result<std::vector<Participant>> Archive::participants() {
+    auto st = m->db->prepare(
+        "SELECT id, name, role FROM users UNION SELECT DISTINCT user, '', '' FROM records WHERE user NOT IN "
+        "(SELECT id FROM users) AND user != 'relay' ORDER BY 1");
+    if (!st) return tl::unexpected(st.error());
+    std::vector<Participant> out;
+    while (true) {
+        auto row = st->step();
+        if (!row) return tl::unexpected(row.error());
+        if (!*row) break;
+        out.push_back({st->columnText(0), st->columnText(1), st->columnText(2)});
+    }
+    return out;
+}
+
+Result<std::vector<ConversationInfo>> Archive::conversations() {
+    auto st = m->db->prepare(
+        "SELECT r.conversation, coalesce(c.title, ''), coalesce(c.matter, 0), count(*) FROM records r "
+        "LEFT JOIN conversations c ON c.id = r.conversation WHERE r.conversation != 'firm-audit' "
+        "GROUP BY r.conversation ORDER BY min(r.seq)");
+    if (!st) return tl::unexpected(st.error());
+    std::vector<ConversationInfo> out;
+    while (true) {
+        auto row = st->step();
+        if (!row) return tl::unexpected(row.error());
+        if (!*row) break;
+        out.push_back({st->columnText(0), st->columnText(1), st->columnInt(2) != 0, {}, std::uint64_t(st->columnInt(3))});
+    }
+    for (auto& c : out) {
+        auto p = m->db->prepare("SELECT DISTINCT user, recipients FROM records WHERE conversation = ?");
+        if (!p) return tl::unexpected(p.error());
+        p->bind(1, std::string_view(c.id));
+        std::set<std::string> users;
+        while (true) {
+            auto row = p->step();
+            if (!row) return tl::unexpected(row.error());
+            if (!*row) break;
+            users.insert(p->columnText(0));
+            std::string rc = p->columnText(1);
+            for (std::size_t i = 0; i < rc.size();) {
+                auto j = rc.find(' ', i);
+                if (j == std::string::npos) j = rc.size();
+                if (j > i) users.insert(rc.substr(i, j - i));
+                i = j + 1;
+            }
+        }
+        c.participants.assign(users.begin(), users.end());
+    }
+    return out;
+}
+
+Result<std::string> Archive::resolveConversation(const std::string& idOrTitle) {
+    auto all = conversations();
+    if (!all) return tl::unexpected(all.error());
+    for (auto& c : *all)
+        if (c.id == idOrTitle || c.title == idOrTitle) return c.id;
+    std::string found;
+    for (auto& c : *all) {
+        if (c.title.rfind(idOrTitle, 0) == 0 || c.id.rfind(idOrTitle, 0) == 0) {
+            if (!found.empty()) return fail(ErrorCode::InvalidArgument, "\"" + idOrTitle + "\" names several conversations");
+            found = c.id;
+        }
+    }
+    if (found.empty()) return fail(ErrorCode::NotFound, "no conversation \"" + idOrTitle + "\" in the archive");
+    return found;
+}
+
+Result<std::vector<TimelineEvent>> Archive::timeline(const std::string& conversation, std::uint64_t fromMs,
+                                                     std::uint64_t toMs) {
+    // Faults by sequence, for the verification status of each event.
+    std::map<std::uint64_t, std::string> faults;
+    {
+        auto p = m->db->prepare("SELECT seq, group_concat(fault, ',') FROM problems GROUP BY seq");
+        if (!p) return tl::unexpected(p.error());
+        while (true) {
+            auto row = p->step();
+            if (!row) return tl::unexpected(row.error());
+            if (!*row) break;
+            faults[std::uint64_t(p->columnInt(0))] = p->columnText(1);
+        }
+    }
+    std::vector<TimelineEvent> out;
+    std::unordered_map<std::string, std::size_t> byId;
+    auto status = [&](std::uint64_t seq) {
+        auto it = faults.find(seq);
+        return it == faults.end() ? std::string("verified") : it->second;
+    };
+    // Joins come from the relay's log of redeemed invites.
+    struct Join {
+        std::uint64_t seq, ms;
+        std::string user;
+    };
+    std::vector<Join> joins;
+    {
+        auto j = m->db->prepare("SELECT a.seq, e.server_time_ms, a.target FROM admin_actions a JOIN entries e ON "
+                                "e.seq = a.seq WHERE a.conversation = ? AND a.action = 'invite-redeemed' ORDER BY a.seq");
+        if (!j) return tl::unexpected(j.error());
+        j->bind(1, std::string_view(conversation));
+        while (true) {
+            auto row = j->step();
+            if (!row) return tl::unexpected(row.error());
+            if (!*row) break;
+            joins.push_back({std::uint64_t(j->columnInt(0)), std::uint64_t(j->columnInt(1)), j->columnText(2)});
+        }
+    }
+    std::size_t nextJoin = 0;
+    auto flushJoins = [&](std::uint64_t beforeSeq) {
+        for (; nextJoin < joins.size() && joins[nextJoin].seq < beforeSeq; ++nextJoin) {
+            const auto& jn = joins[nextJoin];
+            if ((fromMs && jn.ms < fromMs) || (toMs && jn.ms > toMs)) continue;
+            TimelineEvent ev;
+            ev.kind = TimelineEvent::Kind::Join;
+            ev.sequence = jn.seq;
+            ev.conversation = conversation;
+            ev.user = jn.user;
+            ev.timeMs = ev.serverTimeMs = jn.ms;
+            ev.body = "joined by invite";
+            ev.verification = status(jn.seq);
+            out.push_back(std::move(ev));
+        }
+    };
+    auto st = m->db->prepare("SELECT r.seq, r.message_id, r.user, r.device, r.type, r.time_ms, r.server_time_ms, "
+                             "r.body, r.ref, r.attachments, r.entry_hash FROM records r WHERE r.conversation = ? "
+                             "ORDER BY r.seq");
+    if (!st) return tl::unexpected(st.error());
+    st->bind(1, std::string_view(conversation));
+    while (true) {
+        auto row = st->step();
+        if (!row) return tl::unexpected(row.error());
+        if (!*row) break;
+        const auto seq = std::uint64_t(st->columnInt(0));
+        flushJoins(seq);
+        const std::string id = str(st->columnBlob(1));
+        const std::string user = st->columnText(2);
+        const auto device = std::uint32_t(st->columnInt(3));
+        const auto type = proto::MessageType(st->columnInt(4));
+        const auto timeMs = std::uint64_t(st->columnInt(5));
+        const auto serverMs = std::uint64_t(st->columnInt(6));
+        const std::string body = str(st->columnBlob(7));
+        const std::string ref = str(st->columnBlob(8));
+        auto target = [&]() -> TimelineEvent* {
+            auto it = byId.find(ref);
+            return it == byId.end() ? nullptr : &out[it->second];
+        };
+        const bool inRange = !(fromMs && serverMs < fromMs) && !(toMs && serverMs > toMs);
+        switch (type) {
+        case proto::EDIT:
+            if (auto* t = target()) {
+                t->edits.push_back({seq, user, serverMs, t->body, body});
+                t->body = body;
+            }
+            continue;
+        case proto::RETRACT:
+            if (auto* t = target()) {
+                t->deleted = true;
+                t->deletedBy = user;
+                t->deletedMs = serverMs;
+                t->deletedSequence = seq;
+            }
+            continue;
+        case proto::REACTION:
+            if (auto* t = target()) t->reactions.push_back({user, body, serverMs});
+            continue;
+        case proto::RECEIPT:
+            if (auto* t = target()) t->receipts.push_back({user, body, serverMs});
+            continue;
+        default: break;
+        }
+        if (!inRange) continue;
+        TimelineEvent ev;
+        ev.sequence = seq;
+        ev.messageId = hexOf(id);
+        ev.conversation = conversation;
+        ev.user = user;
+        ev.device = device;
+        ev.timeMs = timeMs;
+        ev.serverTimeMs = serverMs;
+        ev.body = ev.originalBody = body;
+        ev.entryHash = toHex(st->columnBlob(10));
+        ev.verification = status(seq);
+        switch (type) {
+        case proto::TEXT:
+        case proto::ATTACHMENT: ev.kind = TimelineEvent::Kind::Message; break;
+        case proto::NOTICE_ACCEPTED: ev.kind = TimelineEvent::Kind::Notice; break;
+        case proto::SAFETY_NUMBER_ACCEPTED: ev.kind = TimelineEvent::Kind::SafetyNumber; break;
+        case proto::MISMATCH_REPORT: ev.kind = TimelineEvent::Kind::MismatchReport; break;
+        default: continue;  // membership and other system records are not timeline events
+        }
+        if (!st->columnIsNull(9)) {
+            proto::AttachmentList list;
+            Bytes b = st->columnBlob(9);
+            list.ParseFromArray(b.data(), int(b.size()));
+            for (int i = 0; i < list.items_size(); ++i)
+                ev.attachments.push_back({std::size_t(i), list.items(i).file_name(), list.items(i).mime_type(),
+                                          list.items(i).size(), false, {}});
+            auto a = m->db->prepare("SELECT idx, data IS NOT NULL, coalesce(problem, '') FROM attachments WHERE seq = ?");
+            if (!a) return tl::unexpected(a.error());
+            a->bind(1, std::int64_t(seq));
+            while (true) {
+                auto ar = a->step();
+                if (!ar) return tl::unexpected(ar.error());
+                if (!*ar) break;
+                auto idx = std::size_t(a->columnInt(0));
+                if (idx < ev.attachments.size()) {
+                    ev.attachments[idx].available = a->columnInt(1) != 0;
+                    ev.attachments[idx].problem = a->columnText(2);
+                }
+            }
+        }
+        byId[id] = out.size();
+        out.push_back(std::move(ev));
+    }
+    flushJoins(~std::uint64_t(0));
+    std::stable_sort(out.begin(), out.end(),
+                     [](const TimelineEvent& a, const TimelineEvent& b) { return a.sequence < b.sequence; });
+    return out;
+}
+
+Result<std::vector<SearchHit>> Archive::search(const SearchQuery& q) {
+    if (q.text.empty()) return fail(ErrorCode::InvalidArgument, "empty search");
+    std::string conv;
+    if (!q.matter.empty()) {
+        auto c = resolveConversation(q.matter);
+        if (!c) return tl::unexpected(c.error());
+        conv = *c;
+    }
+    std::string sql =
+        "SELECT r.seq, r.message_id, r.conversation, coalesce(c.title, ''), r.user, r.server_time_ms, r.body, r.type, "
+        "r.ref, EXISTS (SELECT 1 FROM records x WHERE x.ref = coalesce(r.ref, r.message_id) AND x.type = 4), "
+        "EXISTS (SELECT 1 FROM records x WHERE x.ref = r.message_id AND x.type = 3) "
+        "FROM records_fts f JOIN records r ON r.seq = f.rowid LEFT JOIN conversations c ON c.id = r.conversation "
+        "WHERE records_fts MATCH ?1";
+    if (!conv.empty()) sql += " AND r.conversation = ?2";
+    if (!q.participant.empty())
+        sql += " AND (r.user = ?3 OR (' ' || r.recipients || ' ') LIKE ('% ' || ?3 || ' %'))";
+    if (q.fromMs) sql += " AND r.server_time_ms >= ?4";
+    if (q.toMs) sql += " AND r.server_time_ms <= ?5";
+    sql += " ORDER BY f.rowid DESC LIMIT ?6";
+    auto st = m->db->prepare(sql);
+    if (!st) return tl::unexpected(st.error());
+    st->bind(1, std::string_view(q.text));
+    if (!conv.empty()) st->bind(2, std::string_view(conv));
+    if (!q.participant.empty()) st->bind(3, std::string_view(q.participant));
+    if (q.fromMs) st->bind(4, std::int64_t(q.fromMs));
+    if (q.toMs) st->bind(5, std::int64_t(q.toMs));
+    st->bind(6, std::int64_t(q.limit ? q.limit : 100));
+    std::vector<SearchHit> out;
+    while (true) {
+        auto row = st->step();
+        if (!row) {
+            if (row.error().message.find("fts5") != std::string::npos || row.error().message.find("syntax") != std::string::npos)
+                return fail(ErrorCode::InvalidArgument, "the search query is not valid FTS5 syntax");
+            return tl::unexpected(row.error());
+        }
+        if (!*row) break;
+        SearchHit h;
+        h.sequence = std::uint64_t(st->columnInt(0));
+        const auto type = proto::MessageType(st->columnInt(7));
+        h.messageId = hexOf(str(type == proto::EDIT ? st->columnBlob(8) : st->columnBlob(1)));
+        h.conversation = st->columnText(2);
+        h.conversationTitle = st->columnText(3);
+        h.user = st->columnText(4);
+        h.serverTimeMs = std::uint64_t(st->columnInt(5));
+        h.text = str(st->columnBlob(6));
+        if (st->columnInt(9)) h.status = "deleted";
+        else if (type == proto::EDIT) h.status = "edit";
+        else if (st->columnInt(10)) h.status = "edited";
+        out.push_back(std::move(h));
+    }
+    return out;
+}
+
+Result<SecureBytes> Archive::attachment(std::uint64_t sequence, std::size_t index) {
+    auto st = m->db->prepare("SELECT data, coalesce(problem, '') FROM attachments WHERE seq = ? AND idx = ?");
+    if (!st) return tl::unexpected(st.error());
+    st->bind(1, std::int64_t(sequence)).bind(2, std::int64_t(index));
+    auto row = st->step();
+    if (!row) return tl::unexpected(row.error());
+    if (!*row) return fail(ErrorCode::NotFound, "no such attachment");
+    if (st->columnIsNull(0)) return fail(ErrorCode::NotFound, "attachment not available: " + st->columnText(1));
+    Bytes b = st->columnBlob(0);
+    SecureBytes out(b.begin(), b.end());
+    std::fill(b.begin(), b.end(), 0);
+    return out;
+}
+
+Result<std::vector<AuditLine>> Archive::auditTrail() {
+    auto st = m->db->prepare(
+        "SELECT a.seq, coalesce(e.server_time_ms, 0), a.actor, a.action, a.target, a.detail FROM admin_actions a "
+        "LEFT JOIN entries e ON e.seq = a.seq "
+        "UNION ALL SELECT r.seq, r.server_time_ms, r.user || '/' || r.device, "
+        "CASE r.type WHEN 3 THEN 'edit' WHEN 4 THEN 'retract' WHEN 8 THEN 'notice-accepted' "
+        "WHEN 9 THEN 'mismatch-report' WHEN 11 THEN 'safety-number-accepted' END, "
+        "r.conversation, lower(hex(coalesce(r.ref, r.message_id))) FROM records r WHERE r.type IN (3, 4, 8, 9, 11) "
+        "ORDER BY 1");
+    if (!st) return tl::unexpected(st.error());
+    std::vector<AuditLine> out;
+    while (true) {
+        auto row = st->step();
+        if (!row) return tl::unexpected(row.error());
+        if (!*row) break;
+        out.push_back({std::uint64_t(st->columnInt(0)), std::uint64_t(st->columnInt(1)), st->columnText(2),
+                       st->columnText(3), st->columnText(4), st->columnText(5)});
+    }
+    return out;
+}
+
+}  // namespace verbatim::compliance

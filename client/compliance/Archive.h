@@ -1,0 +1,218 @@
+#pragma once
+/// @file Archive.h
+/// The compliance archive: the firm's journal as pulled from the relay, checked and decrypted
+/// into a local SQLCipher database with a full-text index (DESIGN.md section 7).
+///
+/// What it keeps, all encrypted under a key derived from the journal private key:
+///  - every log row exactly as the relay served it (sequence, sealed entry, chain hash, time)
+///    and every signed checkpoint, so that `verify` can recheck everything from the raw bytes;
+///  - the device registry, rebuilt from the relay-signed ADMIN_ACTION entries in the log
+///    (a device's identity key, when it was registered and revoked);
+///  - the decrypted records (one per journal entry), attachments fetched from the relay and
+///    checked against their committed digests, and an FTS5 index of the text;
+///  - every problem found, by sequence number and kind.
+/// No Qt and no network: pull() takes the page and blob sources as functions.
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/Bytes.h"
+#include "crypto/X25519.h"
+
+namespace verbatim::compliance {
+
+/// One problem the checks found. `fault` is a stable id (see faultDescription()).
+struct Problem {
+    std::uint64_t sequence = 0;
+    std::string fault;   ///< missing, altered, reordered, duplicate, bad-signature, ...
+    std::string detail;  ///< names ids, devices and checks; never message content
+};
+/// One line of plain English for a fault id.
+const char* faultDescription(const std::string& fault);
+
+struct VerifyReport {
+    std::uint64_t entries = 0;
+    std::uint64_t checkpoints = 0;
+    std::uint64_t opened = 0;      ///< entries decrypted and checked against their commitments
+    std::uint64_t headSequence = 0;
+    std::string headChainHash;     ///< hex
+    std::vector<Problem> problems; ///< sorted by sequence
+    bool ok() const { return problems.empty() && entries > 0; }
+    std::string text() const;
+    std::string json() const;
+};
+
+struct PullStats {
+    std::uint64_t entries = 0;      ///< new log rows stored
+    std::uint64_t attachments = 0;  ///< attachment files fetched and checked
+    std::uint64_t headSequence = 0;
+    std::size_t newProblems = 0;
+    double seconds = 0;
+};
+
+/// Page source: the serialized proto::JournalPage after `afterSequence`.
+using PageSource = std::function<Result<std::string>(std::uint64_t afterSequence, std::uint32_t limit)>;
+/// Blob source: an encrypted attachment blob by relay id (hex), at most `maxBytes`.
+using BlobSource = std::function<Result<std::string>(const std::string& blobIdHex, std::uint64_t maxBytes)>;
+/// Progress: rows stored so far, the relay's head.
+using Progress = std::function<void(std::uint64_t stored, std::uint64_t head)>;
+
+struct Participant {
+    std::string user;
+    std::string name;
+    std::string role;  ///< ROLE_LAWYER, ROLE_CLIENT, ...
+};
+
+struct ConversationInfo {
+    std::string id;
+    std::string title;
+    bool matter = false;
+    std::vector<std::string> participants;  ///< every user seen sending or receiving in it
+    std::uint64_t events = 0;
+};
+
+struct AttachmentInfo {
+    std::size_t index = 0;
+    std::string fileName;
+    std::string mimeType;
+    std::uint64_t size = 0;
+    bool available = false;  ///< fetched, digest checked, decrypted
+    std::string problem;
+};
+
+struct EditInfo {
+    std::uint64_t sequence = 0;
+    std::string user;
+    std::uint64_t timeMs = 0;
+    std::string previous;
+    std::string next;
+};
+
+struct ReactionInfo {
+    std::string user;
+    std::string emoji;
+    std::uint64_t timeMs = 0;
+};
+
+struct ReceiptInfo {
+    std::string user;
+    std::string action;  ///< delivered, read
+    std::uint64_t timeMs = 0;
+};
+
+/// One event of a conversation's timeline, with its history folded in.
+struct TimelineEvent {
+    enum class Kind { Message, Notice, Join, SafetyNumber, MismatchReport };
+    Kind kind = Kind::Message;
+    std::uint64_t sequence = 0;
+    std::string messageId;    ///< hex
+    std::string conversation;
+    std::string user;
+    std::uint32_t device = 0;
+    std::uint64_t timeMs = 0;        ///< sender's clock
+    std::uint64_t serverTimeMs = 0;  ///< relay's clock
+    std::string body;                ///< as last edited (the original if never edited)
+    std::string originalBody;
+    std::vector<EditInfo> edits;
+    bool deleted = false;
+    std::string deletedBy;
+    std::uint64_t deletedMs = 0;
+    std::uint64_t deletedSequence = 0;
+    std::vector<AttachmentInfo> attachments;
+    std::vector<ReactionInfo> reactions;
+    std::vector<ReceiptInfo> receipts;
+    std::string entryHash;           ///< hex SHA-256 of the sealed entry
+    std::string verification;        ///< "verified" or the fault ids, comma-separated
+};
+
+struct SearchQuery {
+    std::string text;         ///< FTS5 query
+    std::string matter;       ///< conversation id or title (empty: all)
+    std::string participant;  ///< user id (sender or recipient)
+    std::uint64_t fromMs = 0;
+    std::uint64_t toMs = 0;   ///< 0: no bound
+    std::size_t limit = 100;
+};
+
+struct SearchHit {
+    std::uint64_t sequence = 0;       ///< of the matching entry
+    std::string messageId;            ///< hex: the message the hit belongs to (for an edit, the edited one)
+    std::string conversation;
+    std::string conversationTitle;
+    std::string user;
+    std::uint64_t serverTimeMs = 0;
+    std::string text;
+    std::string status;               ///< "", "edited", "edit", "deleted"
+};
+
+/// One line of the audit trail: an administrative action, an edit, a retraction, a key change.
+struct AuditLine {
+    std::uint64_t sequence = 0;
+    std::uint64_t serverTimeMs = 0;
+    std::string actor;
+    std::string action;
+    std::string target;
+    std::string detail;
+};
+
+class Archive {
+public:
+    /// Opens ARCHIVE (a file) with the journal private keys (all epochs the firm used; the first
+    /// one keys the archive). `create` allows a new file. A key that does not open an existing
+    /// archive fails with ErrorCode::WrongKey and changes nothing.
+    [[nodiscard]] static Result<std::unique_ptr<Archive>> open(const std::string& path,
+                                                              std::vector<crypto::X25519Key> keys,
+                                                              bool create);
+    ~Archive();
+
+    /// The firm manifest (serialized, root-signed) the archive checks against. Set at the first
+    /// pull; a later pull with a manifest of another firm root is refused.
+    [[nodiscard]] Result<void> setManifest(ByteView manifest, std::string_view firmFingerprint);
+
+    /// Fetches every log row after the archive's head, page by page, checks and decrypts it on
+    /// all cores, and stores it: incremental and resumable (each page commits on its own).
+    /// `workers` 0 = one per core.
+    [[nodiscard]] Result<PullStats> pull(const PageSource& pages, const BlobSource& blobs,
+                                         const Progress& progress = {}, unsigned workers = 0);
+
+    /// Rechecks everything from the stored raw rows: chain continuity, checkpoint signatures,
+    /// sender signatures and registrations, decryption and commitments, replays, and the
+    /// mismatch reports recipients filed.
+    [[nodiscard]] Result<VerifyReport> verify(unsigned workers = 0);
+
+    [[nodiscard]] Result<std::vector<Participant>> participants();
+    [[nodiscard]] Result<std::vector<ConversationInfo>> conversations();
+    /// Resolves a conversation id or a title (exact, then unique prefix).
+    [[nodiscard]] Result<std::string> resolveConversation(const std::string& idOrTitle);
+    /// The conversation's events in log order, with edits, retractions, reactions and receipts
+    /// folded into the message they refer to; `fromMs`/`toMs` filter on the relay's time.
+    [[nodiscard]] Result<std::vector<TimelineEvent>> timeline(const std::string& conversation,
+                                                              std::uint64_t fromMs = 0, std::uint64_t toMs = 0);
+    [[nodiscard]] Result<std::vector<SearchHit>> search(const SearchQuery& query);
+    /// The decrypted bytes of an attachment (checked against its digest when pulled).
+    [[nodiscard]] Result<SecureBytes> attachment(std::uint64_t sequence, std::size_t index);
+    /// Administrative actions, edits, retractions, key rotations and reports, in log order.
+    [[nodiscard]] Result<std::vector<AuditLine>> auditTrail();
+    /// Problems recorded so far (by pull or verify).
+    [[nodiscard]] Result<std::vector<Problem>> problems();
+    /// Number of stored log rows and the highest sequence.
+    [[nodiscard]] Result<std::pair<std::uint64_t, std::uint64_t>> size();
+
+    struct Impl;
+
+private:
+    Archive();
+    std::unique_ptr<Impl> m;
+};
+
+/// Parses "YYYY-MM-DD" (start of that day, UTC), "YYYY-MM-DDTHH:MM[:SS][Z]" or a number of ms.
+std::optional<std::uint64_t> parseTime(const std::string& text, bool endOfDay);
+/// "YYYY-MM-DDTHH:MM:SSZ" (RFC 3339, UTC).
+std::string isoTime(std::uint64_t ms);
+
+}  // namespace verbatim::compliance

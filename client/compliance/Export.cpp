@@ -1,0 +1,524 @@
+#include "compliance/Export.h"
+
+#include <algorithm>
+#include <chrono>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+
+#include <openssl/evp.h>
+#include <zlib.h>
+
+#include "common/Json.h"
+#include "crypto/Random.h"
+
+namespace verbatim::compliance {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// ---- small encoders ------------------------------------------------------------------------------
+
+void le16(Bytes& b, std::uint32_t v) {
+    b.push_back(std::uint8_t(v));
+    b.push_back(std::uint8_t(v >> 8));
+}
+void le32(Bytes& b, std::uint32_t v) {
+    le16(b, v & 0xFFFF);
+    le16(b, v >> 16);
+}
+
+std::string base64Lines(ByteView data) {
+    std::string out;
+    constexpr std::size_t kChunk = 57;  // 76 characters a line
+    std::string line(80, '\0');
+    for (std::size_t i = 0; i < data.size(); i += kChunk) {
+        auto n = std::min(kChunk, data.size() - i);
+        int len = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(line.data()), data.data() + i, int(n));
+        out.append(line.data(), std::size_t(len));
+        out += "\r\n";
+    }
+    return out;
+}
+
+/// Quoted-printable (RFC 2045) of UTF-8 text with LF line ends; output lines end in CRLF.
+std::string quotedPrintable(std::string_view text) {
+    static const char* hex = "0123456789ABCDEF";
+    std::string out;
+    std::size_t col = 0;
+    auto put = [&](const std::string& piece) {
+        if (col + piece.size() > 75) {
+            out += "=\r\n";
+            col = 0;
+        }
+        out += piece;
+        col += piece.size();
+    };
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        auto c = static_cast<unsigned char>(text[i]);
+        if (c == '\n') {
+            out += "\r\n";
+            col = 0;
+            continue;
+        }
+        const bool atLineEnd = i + 1 == text.size() || text[i + 1] == '\n';
+        if ((c >= 33 && c <= 126 && c != '=') || ((c == ' ' || c == '\t') && !atLineEnd))
+            put(std::string(1, char(c)));
+        else
+            put(std::string{'=', hex[c >> 4], hex[c & 15]});
+    }
+    return out;
+}
+
+/// A header value: as is when ASCII, else an RFC 2047 encoded word.
+std::string headerText(const std::string& s) {
+    bool ascii = std::all_of(s.begin(), s.end(), [](char c) { return c >= 32 && c < 127; });
+    if (ascii) return s;
+    std::string b64 = base64Lines(view(s));
+    b64.erase(std::remove_if(b64.begin(), b64.end(), [](char c) { return c == '\r' || c == '\n'; }), b64.end());
+    return "=?UTF-8?B?" + b64 + "?=";
+}
+
+std::string rfc5322Date(std::uint64_t ms) {
+    std::time_t t = std::time_t(ms / 1000);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[64];
+    std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S +0000", &tm);
+    return buf;
+}
+
+std::uint64_t nowMs() {
+    return std::uint64_t(std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count());
+}
+
+/// A file name safe inside a ZIP and on any file system.
+std::string safeName(const std::string& name) {
+    std::string out;
+    for (unsigned char c : name)
+        out.push_back((std::isalnum(c) || c == '.' || c == '-' || c == '_') ? char(c) : '_');
+    if (out.empty() || out[0] == '.') out.insert(out.begin(), 'f');
+    return out.substr(0, 100);
+}
+
+const char* kindName(TimelineEvent::Kind k) {
+    switch (k) {
+    case TimelineEvent::Kind::Message: return "message";
+    case TimelineEvent::Kind::Notice: return "disclaimer";
+    case TimelineEvent::Kind::Join: return "join";
+    case TimelineEvent::Kind::SafetyNumber: return "safety-number-accepted";
+    case TimelineEvent::Kind::MismatchReport: return "mismatch-report";
+    }
+    return "unknown";
+}
+
+/// The text a system event shows.
+std::string eventText(const TimelineEvent& e) {
+    switch (e.kind) {
+    case TimelineEvent::Kind::SafetyNumber: {
+        auto j = parseFlatJsonObject(e.body);
+        return "accepted a changed safety number" + (j && j->count("user") ? " for " + j->at("user") : std::string());
+    }
+    case TimelineEvent::Kind::MismatchReport:
+        return "reported that a message differed from what its sender journaled";
+    default: return e.body;
+    }
+}
+
+struct Directory {
+    std::map<std::string, Participant> people;
+    std::string name(const std::string& user) const {
+        auto it = people.find(user);
+        return it == people.end() || it->second.name.empty() ? user : it->second.name;
+    }
+};
+
+std::string transcript(const std::vector<TimelineEvent>& events, const std::vector<ConversationInfo>& convs,
+                       const Directory& dir, std::size_t problems) {
+    std::string out = "Verbatim journal export\n";
+    out += "Exported: " + isoTime(nowMs()) + "   Events: " + std::to_string(events.size()) +
+           "   Verification: " + (problems ? std::to_string(problems) + " event(s) with problems" : "all verified") + "\n";
+    for (const auto& c : convs) {
+        out += "\nConversation: " + (c.title.empty() ? c.id : c.title) + " (" + c.id + ")\nParticipants:";
+        for (std::size_t i = 0; i < c.participants.size(); ++i) {
+            const auto& u = c.participants[i];
+            auto it = dir.people.find(u);
+            out += (i ? ", " : " ") + dir.name(u) + " (" + u +
+                   (it != dir.people.end() && !it->second.role.empty() ? ", " + it->second.role : "") + ")";
+        }
+        out += "\n\n";
+        for (const auto& e : events) {
+            if (e.conversation != c.id) continue;
+            std::string head = "[" + isoTime(e.serverTimeMs) + "] ";
+            if (e.kind == TimelineEvent::Kind::Message) {
+                out += head + dir.name(e.user) + ": " + e.body + "\n";
+            } else if (e.kind == TimelineEvent::Kind::Notice) {
+                out += head + "* " + dir.name(e.user) + " accepted the recording notice: " + e.body + "\n";
+            } else {
+                out += head + "* " + dir.name(e.user) + " " + eventText(e) + "\n";
+            }
+            for (const auto& a : e.attachments)
+                out += "    [attachment: " + a.fileName + ", " + std::to_string(a.size) + " bytes" +
+                       (a.available ? "" : ", not available: " + a.problem) + "]\n";
+            for (const auto& ed : e.edits)
+                out += "    [edited " + isoTime(ed.timeMs) + " by " + dir.name(ed.user) + "; previous: \"" + ed.previous +
+                       "\"; new: \"" + ed.next + "\"]\n";
+            if (e.deleted)
+                out += "    [deleted for everyone " + isoTime(e.deletedMs) + " by " + dir.name(e.deletedBy) +
+                       "; the journal keeps the text above]\n";
+            if (!e.reactions.empty()) {
+                out += "    [reactions:";
+                for (const auto& r : e.reactions) out += " " + r.emoji + " " + dir.name(r.user);
+                out += "]\n";
+            }
+            if (e.verification != "verified") out += "    [VERIFICATION: " + e.verification + "]\n";
+        }
+    }
+    return out;
+}
+
+// ---- JSON ----------------------------------------------------------------------------------------
+
+std::string custom(const std::vector<std::pair<std::string, std::string>>& fields) {
+    std::string out = "[";
+    bool first = true;
+    for (const auto& [n, v] : fields) {
+        if (v.empty()) continue;  // RSMF custom values have minLength 1
+        out += (first ? "" : ",") + std::string("{\"name\":") + jsonQuote(n) + ",\"value\":" + jsonQuote(v) + "}";
+        first = false;
+    }
+    return out + "]";
+}
+
+std::string eventJson(const TimelineEvent& e, const std::vector<std::string>& attachmentNames, bool rsmf) {
+    std::string type;
+    switch (e.kind) {
+    case TimelineEvent::Kind::Message: type = "message"; break;
+    case TimelineEvent::Kind::Notice: type = "disclaimer"; break;
+    case TimelineEvent::Kind::Join: type = "join"; break;
+    default: type = rsmf ? "unknown" : kindName(e.kind); break;
+    }
+    std::string id = e.messageId.empty() ? "seq-" + std::to_string(e.sequence) : e.messageId;
+    std::string out = "{\"id\":" + jsonQuote(id) + ",\"type\":" + jsonQuote(type) + ",\"participant\":" +
+                      jsonQuote(e.user) + ",\"conversation\":" + jsonQuote(e.conversation) + ",\"timestamp\":" +
+                      jsonQuote(isoTime(e.serverTimeMs)) + ",\"body\":" + jsonQuote(eventText(e));
+    if (e.deleted) out += ",\"deleted\":true";
+    if (!e.attachments.empty()) {
+        out += ",\"attachments\":[";
+        for (std::size_t i = 0; i < e.attachments.size(); ++i) {
+            const auto& a = e.attachments[i];
+            std::string aid = i < attachmentNames.size() && !attachmentNames[i].empty() ? attachmentNames[i] : safeName(a.fileName);
+            out += (i ? "," : "") + std::string("{\"id\":") + jsonQuote(aid) + ",\"display\":" + jsonQuote(a.fileName) +
+                   ",\"size\":" + std::to_string(a.size) + "}";
+        }
+        out += "]";
+    }
+    if (!e.edits.empty()) {
+        out += ",\"edits\":[";
+        for (std::size_t i = 0; i < e.edits.size(); ++i) {
+            const auto& ed = e.edits[i];
+            out += (i ? "," : "") + std::string("{\"participant\":") + jsonQuote(ed.user) + ",\"timestamp\":" +
+                   jsonQuote(isoTime(ed.timeMs)) + ",\"previous\":" + jsonQuote(ed.previous) + ",\"new\":" +
+                   jsonQuote(ed.next) + "}";
+        }
+        out += "]";
+    }
+    if (!e.reactions.empty()) {
+        std::map<std::string, std::vector<std::string>> grouped;
+        for (const auto& r : e.reactions) grouped[r.emoji].push_back(r.user);
+        out += ",\"reactions\":[";
+        bool first = true;
+        for (const auto& [emoji, users] : grouped) {
+            out += (first ? "" : ",") + std::string("{\"value\":") + jsonQuote(emoji) + ",\"count\":" +
+                   std::to_string(users.size()) + ",\"participants\":[";
+            for (std::size_t i = 0; i < users.size(); ++i) out += (i ? "," : "") + jsonQuote(users[i]);
+            out += "]}";
+            first = false;
+        }
+        out += "]";
+    }
+    if (!e.receipts.empty()) {
+        out += ",\"read_receipts\":[";
+        for (std::size_t i = 0; i < e.receipts.size(); ++i) {
+            const auto& r = e.receipts[i];
+            out += (i ? "," : "") + std::string("{\"participant\":") + jsonQuote(r.user) + ",\"timestamp\":" +
+                   jsonQuote(isoTime(r.timeMs)) + ",\"action\":" + jsonQuote(r.action == "read" ? "read" : "delivered") + "}";
+        }
+        out += "]";
+    }
+    std::vector<std::pair<std::string, std::string>> fields = {
+        {"journal_sequence", std::to_string(e.sequence)},
+        {"entry_hash", e.entryHash},
+        {"verification", e.verification},
+        {"sender_device", e.device ? std::to_string(e.device) : std::string()},
+        {"client_time", e.timeMs && e.kind != TimelineEvent::Kind::Join ? isoTime(e.timeMs) : std::string()},
+        {"event_kind", kindName(e.kind)},
+    };
+    if (e.deleted) {
+        fields.push_back({"deleted_by", e.deletedBy});
+        fields.push_back({"deleted_at", isoTime(e.deletedMs)});
+        fields.push_back({"deletion_sequence", std::to_string(e.deletedSequence)});
+    }
+    out += ",\"custom\":" + custom(fields);
+    if (!rsmf && e.deleted) out += ",\"original_body\":" + jsonQuote(e.originalBody);
+    return out + "}";
+}
+
+struct Selection {
+    std::vector<ConversationInfo> conversations;
+    std::vector<TimelineEvent> events;  // in log order
+    Directory dir;
+};
+
+Result<Selection> select(Archive& archive, const ExportOptions& o) {
+    Selection s;
+    auto all = archive.conversations();
+    if (!all) return tl::unexpected(all.error());
+    std::string only;
+    if (!o.matter.empty()) {
+        auto id = archive.resolveConversation(o.matter);
+        if (!id) return tl::unexpected(id.error());
+        only = *id;
+    }
+    for (auto& c : *all) {
+        if (!only.empty() && c.id != only) continue;
+        auto t = archive.timeline(c.id, o.fromMs, o.toMs);
+        if (!t) return tl::unexpected(t.error());
+        if (t->empty()) continue;
+        s.events.insert(s.events.end(), std::make_move_iterator(t->begin()), std::make_move_iterator(t->end()));
+        s.conversations.push_back(c);
+    }
+    std::stable_sort(s.events.begin(), s.events.end(),
+                     [](const TimelineEvent& a, const TimelineEvent& b) { return a.sequence < b.sequence; });
+    auto people = archive.participants();
+    if (!people) return tl::unexpected(people.error());
+    for (auto& p : *people) s.dir.people[p.user] = p;
+    return s;
+}
+
+std::string sliceName(const std::string& out, std::size_t index, std::size_t count) {
+    if (count <= 1) return out;
+    fs::path p(out);
+    char num[32];
+    std::snprintf(num, sizeof num, "-%03zu", index + 1);
+    return (p.parent_path() / (p.stem().string() + num + p.extension().string())).string();
+}
+
+Result<void> writeFile(const std::string& path, std::string_view data) {
+    std::string tmp = path + ".partial";
+    {
+        std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+        if (!f) return fail(ErrorCode::Storage, "cannot write " + path);
+        f.write(data.data(), std::streamsize(data.size()));
+        f.flush();
+        if (!f) return fail(ErrorCode::Storage, "cannot write " + path);
+    }
+    std::error_code ec;
+    fs::rename(tmp, path, ec);
+    if (ec) return fail(ErrorCode::Storage, "cannot write " + path);
+    return {};
+}
+
+}  // namespace
+
+Bytes zipStore(const std::vector<std::pair<std::string, Bytes>>& files) {
+    Bytes out, central;
+    std::time_t t = std::time(nullptr);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    const std::uint32_t dosTime = std::uint32_t((tm.tm_hour << 11) | (tm.tm_min << 5) | (tm.tm_sec / 2));
+    const std::uint32_t dosDate = std::uint32_t(((tm.tm_year - 80) << 9) | ((tm.tm_mon + 1) << 5) | tm.tm_mday);
+    for (const auto& [name, data] : files) {
+        const auto crc = std::uint32_t(crc32(0L, data.data(), uInt(data.size())));
+        const auto offset = std::uint32_t(out.size());
+        le32(out, 0x04034b50);
+        le16(out, 20);
+        le16(out, 0x0800);  // UTF-8 names
+        le16(out, 0);       // stored
+        le16(out, dosTime);
+        le16(out, dosDate);
+        le32(out, crc);
+        le32(out, std::uint32_t(data.size()));
+        le32(out, std::uint32_t(data.size()));
+        le16(out, std::uint32_t(name.size()));
+        le16(out, 0);
+        out.insert(out.end(), name.begin(), name.end());
+        out.insert(out.end(), data.begin(), data.end());
+        le32(central, 0x02014b50);
+        le16(central, 0x0314);  // made by: Unix, 2.0
+        le16(central, 20);
+        le16(central, 0x0800);
+        le16(central, 0);
+        le16(central, dosTime);
+        le16(central, dosDate);
+        le32(central, crc);
+        le32(central, std::uint32_t(data.size()));
+        le32(central, std::uint32_t(data.size()));
+        le16(central, std::uint32_t(name.size()));
+        le16(central, 0);
+        le16(central, 0);
+        le16(central, 0);
+        le16(central, 0);
+        le32(central, 0100644u << 16);
+        le32(central, offset);
+        central.insert(central.end(), name.begin(), name.end());
+    }
+    const auto cdOffset = std::uint32_t(out.size());
+    out.insert(out.end(), central.begin(), central.end());
+    le32(out, 0x06054b50);
+    le16(out, 0);
+    le16(out, 0);
+    le16(out, std::uint32_t(files.size()));
+    le16(out, std::uint32_t(files.size()));
+    le32(out, std::uint32_t(central.size()));
+    le32(out, cdOffset);
+    le16(out, 0);
+    return out;
+}
+
+std::string rsmfManifest(const std::vector<TimelineEvent>& events, const std::vector<Participant>& participants,
+                         const std::vector<ConversationInfo>& conversations, const std::string& eventCollectionId,
+                         const std::vector<std::vector<std::string>>& attachmentNames) {
+    std::string out = "{\"version\":\"2.0.0\"";
+    if (!eventCollectionId.empty()) out += ",\"eventcollectionid\":" + jsonQuote(eventCollectionId);
+    out += ",\"participants\":[";
+    for (std::size_t i = 0; i < participants.size(); ++i) {
+        const auto& p = participants[i];
+        out += (i ? "," : "") + std::string("{\"id\":") + jsonQuote(p.user) + ",\"display\":" +
+               jsonQuote(p.name.empty() ? p.user : p.name) + ",\"account_id\":" + jsonQuote(p.user) +
+               ",\"custom\":" + custom({{"role", p.role}}) + "}";
+    }
+    out += "],\"conversations\":[";
+    for (std::size_t i = 0; i < conversations.size(); ++i) {
+        const auto& c = conversations[i];
+        out += (i ? "," : "") + std::string("{\"id\":") + jsonQuote(c.id) + ",\"display\":" +
+               jsonQuote(c.title.empty() ? c.id : c.title) + ",\"platform\":\"verbatim\",\"type\":" +
+               jsonQuote(c.matter ? "channel" : "direct") + ",\"participants\":[";
+        for (std::size_t j = 0; j < c.participants.size(); ++j) out += (j ? "," : "") + jsonQuote(c.participants[j]);
+        out += "],\"custom\":" + custom({{"matter", c.matter ? "yes" : "no"}, {"journaled", "yes"}}) + "}";
+    }
+    out += "],\"events\":[";
+    for (std::size_t i = 0; i < events.size(); ++i)
+        out += (i ? "," : "") + eventJson(events[i], i < attachmentNames.size() ? attachmentNames[i] : std::vector<std::string>{}, true);
+    return out + "]}";
+}
+
+Result<ExportResult> exportArchive(Archive& archive, const ExportOptions& o) {
+    if (o.out.empty()) return fail(ErrorCode::InvalidArgument, "no output path");
+    if (o.format != "rsmf" && o.format != "eml" && o.format != "jsonl")
+        return fail(ErrorCode::InvalidArgument, "unknown format \"" + o.format + "\" (rsmf, eml or jsonl)");
+    auto sel = select(archive, o);
+    if (!sel) return tl::unexpected(sel.error());
+    ExportResult result;
+    result.events = sel->events.size();
+
+    if (o.format == "jsonl") {
+        std::string text;
+        for (const auto& e : sel->events) text += eventJson(e, {}, false) + "\n";
+        if (auto r = writeFile(o.out, text); !r) return tl::unexpected(r.error());
+        result.files.push_back(o.out);
+        return result;
+    }
+
+    const std::size_t per = std::max<std::size_t>(1, o.maxEventsPerFile);
+    const std::size_t slices = std::max<std::size_t>(1, (sel->events.size() + per - 1) / per);
+    const std::string collection = toHex(crypto::randomBytes(16));
+    const std::uint64_t now = nowMs();
+    for (std::size_t s = 0; s < slices; ++s) {
+        std::vector<TimelineEvent> events(sel->events.begin() + std::ptrdiff_t(std::min(sel->events.size(), s * per)),
+                                          sel->events.begin() + std::ptrdiff_t(std::min(sel->events.size(), (s + 1) * per)));
+        // Who and what this slice names: every participant referenced by any of its events.
+        std::set<std::string> users, convIds;
+        for (const auto& e : events) {
+            users.insert(e.user);
+            convIds.insert(e.conversation);
+            for (const auto& x : e.edits) users.insert(x.user);
+            for (const auto& x : e.reactions) users.insert(x.user);
+            for (const auto& x : e.receipts) users.insert(x.user);
+            if (e.deleted) users.insert(e.deletedBy);
+        }
+        std::vector<ConversationInfo> convs;
+        for (const auto& c : sel->conversations) {
+            if (!convIds.count(c.id)) continue;
+            convs.push_back(c);
+            users.insert(c.participants.begin(), c.participants.end());
+        }
+        std::vector<Participant> people;
+        for (const auto& u : users) {
+            auto it = sel->dir.people.find(u);
+            people.push_back(it == sel->dir.people.end() ? Participant{u, u, ""} : it->second);
+        }
+        // Attachments: files in the zip (rsmf) or MIME parts (eml).
+        std::vector<std::pair<std::string, Bytes>> files;
+        std::vector<std::vector<std::string>> names(events.size());
+        std::vector<std::pair<std::string, std::string>> parts;  // file name, mime
+        for (std::size_t i = 0; i < events.size(); ++i) {
+            for (const auto& a : events[i].attachments) {
+                std::string name = std::to_string(events[i].sequence) + "_" + std::to_string(a.index) + "_" + safeName(a.fileName);
+                names[i].push_back(name);
+                if (!a.available) continue;
+                auto data = archive.attachment(events[i].sequence, a.index);
+                if (!data) continue;
+                files.push_back({name, Bytes(data->begin(), data->end())});
+                parts.push_back({name, a.mimeType.empty() ? "application/octet-stream" : a.mimeType});
+                ++result.attachments;
+            }
+        }
+        std::size_t flagged = std::count_if(events.begin(), events.end(),
+                                            [](const TimelineEvent& e) { return e.verification != "verified"; });
+        const std::string body = transcript(events, convs, sel->dir, flagged);
+        std::string title;
+        for (const auto& c : convs) title += (title.empty() ? "" : ", ") + (c.title.empty() ? c.id : c.title);
+        const std::string boundary = "verbatim-" + toHex(crypto::randomBytes(12));
+        std::string eml;
+        eml += "From: Verbatim Journal <journal@verbatim.invalid>\r\n";
+        eml += "To: Compliance <compliance@verbatim.invalid>\r\n";
+        eml += "Subject: " + headerText("Verbatim journal export: " + title +
+                                        (slices > 1 ? " (" + std::to_string(s + 1) + "/" + std::to_string(slices) + ")" : "")) + "\r\n";
+        eml += "Date: " + rfc5322Date(now) + "\r\n";
+        eml += "Message-ID: <" + toHex(crypto::randomBytes(12)) + "@verbatim.invalid>\r\n";
+        if (o.format == "rsmf") {
+            eml += "X-RSMF-Version: 2.0.0\r\n";
+            eml += "X-RSMF-Generator: " + o.generator + "\r\n";
+            if (!events.empty()) {
+                eml += "X-RSMF-BeginDate: " + isoTime(events.front().serverTimeMs) + "\r\n";
+                eml += "X-RSMF-EndDate: " + isoTime(events.back().serverTimeMs) + "\r\n";
+            }
+            eml += "X-RSMF-EventCount: " + std::to_string(events.size()) + "\r\n";
+        }
+        eml += "MIME-Version: 1.0\r\n";
+        eml += "Content-Type: multipart/mixed; boundary=\"" + boundary + "\"\r\n\r\n";
+        eml += "--" + boundary + "\r\nContent-Type: text/plain; charset=\"utf-8\"\r\n"
+               "Content-Transfer-Encoding: quoted-printable\r\n\r\n";
+        eml += quotedPrintable(body) + "\r\n";
+        auto attach = [&](const std::string& name, const std::string& mime, ByteView data) {
+            eml += "--" + boundary + "\r\nContent-Type: " + mime + "; name=\"" + name + "\"\r\n" +
+                   "Content-Disposition: attachment; filename=\"" + name + "\"\r\n" +
+                   "Content-Transfer-Encoding: base64\r\n\r\n" + base64Lines(data);
+        };
+        if (o.format == "rsmf") {
+            std::string manifest = rsmfManifest(events, people, convs, collection, names);
+            std::vector<std::pair<std::string, Bytes>> zipped;
+            zipped.push_back({"rsmf_manifest.json", Bytes(manifest.begin(), manifest.end())});
+            for (auto& f : files) zipped.push_back(std::move(f));
+            std::size_t total = 0;
+            for (auto& z : zipped) total += z.second.size() + 200;
+            if (total > 0xFFFF0000u) return fail(ErrorCode::InvalidArgument, "slice too large for a ZIP file: use --from/--to");
+            attach("rsmf.zip", "application/zip", zipStore(zipped));
+        } else {
+            for (std::size_t i = 0; i < files.size(); ++i) attach(files[i].first, parts[i].second, files[i].second);
+        }
+        eml += "--" + boundary + "--\r\n";
+        const std::string path = sliceName(o.out, s, slices);
+        if (auto r = writeFile(path, eml); !r) return tl::unexpected(r.error());
+        result.files.push_back(path);
+    }
+    return result;
+}
+
+}  // namespace verbatim::compliance
