@@ -1074,19 +1074,21 @@ Result<std::vector<TimelineEvent>> Archive::timeline(const std::string& conversa
     // Joins come from the relay's log of redeemed invites.
     struct Join {
         std::uint64_t seq, ms;
-        std::string user;
+        std::string user, entryHash;
     };
     std::vector<Join> joins;
     {
-        auto j = m->db->prepare("SELECT a.seq, e.server_time_ms, a.target FROM admin_actions a JOIN entries e ON "
-                                "e.seq = a.seq WHERE a.conversation = ? AND a.action = 'invite-redeemed' ORDER BY a.seq");
+        auto j = m->db->prepare("SELECT a.seq, e.server_time_ms, a.target, r.entry_hash FROM admin_actions a "
+                                "JOIN entries e ON e.seq = a.seq LEFT JOIN records r ON r.seq = a.seq "
+                                "WHERE a.conversation = ? AND a.action = 'invite-redeemed' ORDER BY a.seq");
         if (!j) return tl::unexpected(j.error());
         j->bind(1, std::string_view(conversation));
         while (true) {
             auto row = j->step();
             if (!row) return tl::unexpected(row.error());
             if (!*row) break;
-            joins.push_back({std::uint64_t(j->columnInt(0)), std::uint64_t(j->columnInt(1)), j->columnText(2)});
+            joins.push_back({std::uint64_t(j->columnInt(0)), std::uint64_t(j->columnInt(1)), j->columnText(2),
+                             toHex(j->columnBlob(3))});
         }
     }
     std::size_t nextJoin = 0;
@@ -1101,6 +1103,7 @@ Result<std::vector<TimelineEvent>> Archive::timeline(const std::string& conversa
             ev.user = jn.user;
             ev.timeMs = ev.serverTimeMs = jn.ms;
             ev.body = "joined by invite";
+            ev.entryHash = jn.entryHash;
             ev.verification = status(jn.seq);
             out.push_back(std::move(ev));
         }

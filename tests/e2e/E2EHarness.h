@@ -116,6 +116,9 @@ public:
     /// across restart().
     const Bytes& relayIdentityPublic() const { return m_config.relayIdentityPublic; }
     QString dataDir() const { return m_dir.path(); }
+    /// The relay's database and its key, for tests that tamper with the store (relay stopped).
+    std::string databasePath() const { return (m_dir.path() + "/relay.db").toStdString(); }
+    const SecureBytes& databaseKey() const { return m_dbKey; }
     /// Stops the server and service (for restart tests); restart() brings them back on the same
     /// database and port.
     void stop();

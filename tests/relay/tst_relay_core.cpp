@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "RelayFixture.h"
+#include "common/Json.h"
 #include "crypto/Digest.h"
 #include "crypto/Random.h"
 #include "journal/HashChain.h"
@@ -1495,11 +1496,17 @@ private slots:
             QJsonParseError error;
             auto doc = QJsonDocument::fromJson(QByteArray::fromStdString(opened.record.body()), &error);
             QVERIFY2(doc.isObject(), qPrintable(error.errorString()));
-            QCOMPARE(doc.object().size(), 4);
+            // The strict parser refuses duplicate names: nothing was injected next to "action".
+            auto flat = parseFlatJsonObject(opened.record.body());
+            QVERIFY(flat);
+            QCOMPARE(int(flat->size()), int(doc.object().size()));
+            for (const char* base : {"actor", "action", "target", "detail"}) QVERIFY(flat->count(base));
             if (doc.object().value("action").toString() == "device-registered") registered.push_back(doc.object());
         }
         QCOMPARE(registered.size(), std::size_t(1));
         QCOMPARE(registered[0].value("detail").toString().toStdString(), hostile);
+        QCOMPARE(registered[0].value("platform").toString().toStdString(), hostile);
+        QCOMPARE(registered[0].value("identity_key").toString().toStdString(), toHex(device->identityKey));
         QCOMPARE(registered[0].value("target").toString(), QStringLiteral("ida/1"));
     }
 

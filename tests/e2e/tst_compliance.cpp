@@ -1,0 +1,701 @@
+// Compliance end to end (issue 6; TESTPLAN ES-05, ES-06, JT-03, JT-06, DL-05): real clients talk
+// through a real relay; verbatim-journal pulls the journal with a compliance profile, verifies
+// it, searches it and exports RSMF 2.0, which the schema validator must accept (and which must
+// reject the published invalid sample). The relay's store is then tampered with in every way the
+// chain must catch, and each fault is reported with its sequence number.
+
+#include <QCryptographicHash>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <filesystem>
+#include <fstream>
+
+#include "ClientParty.h"
+#include "E2EHarness.h"
+#include "compliance/Archive.h"
+#include "compliance/Export.h"
+#include "crypto/PassphraseBox.h"
+#include "crypto/Random.h"
+#include "journal/HashChain.h"
+#include "storage/Database.h"
+
+using namespace verbatim;
+using namespace verbatim::e2e::parties;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kJournalPass = "journal key passphrase 1";
+
+QString sharedData() { return QStringLiteral(VERBATIM_SHARED_DATA); }
+QString schemaPath() { return sharedData() + "/rsmf/rsmf_schema_2_0_0.json"; }
+
+struct Run {
+    int code = -1;
+    QString out, err;
+};
+
+/// Runs verbatim-journal with the journal and profile passphrases in the environment.
+Run journalTool(const QStringList& args, const QString& pass = kJournalPass) {
+    QProcess p;
+    auto env = QProcessEnvironment::systemEnvironment();
+    env.insert("VERBATIM_PASSPHRASE", pass);
+    env.insert("VERBATIM_PROFILE_PASSPHRASE", kPass);
+    p.setProcessEnvironment(env);
+    p.start(VERBATIM_JOURNAL_BIN, args);
+    if (!p.waitForFinished(120000)) {
+        p.kill();
+        return {};
+    }
+    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, QString::fromUtf8(p.readAllStandardOutput()),
+            QString::fromUtf8(p.readAllStandardError())};
+}
+
+Run validator(const QString& file, bool dump = false) {
+    QProcess p;
+    QStringList args{VERBATIM_RSMF_VALIDATOR, schemaPath(), file};
+    if (dump) args << "--dump";
+    p.start("python3", args);
+    if (!p.waitForFinished(60000)) return {};
+    return {p.exitCode(), QString::fromUtf8(p.readAllStandardOutput()), QString::fromUtf8(p.readAllStandardError())};
+}
+
+/// Writes `key` sealed under kJournalPass, as `verbatim-journal keygen` does.
+QString writeKeyFile(const QString& dir, const crypto::X25519Key& key, const QString& name = "journal.key") {
+    auto priv = key.privateKey();
+    auto box = crypto::passphraseSeal(*priv, view(std::string_view(kJournalPass)));
+    QString path = dir + "/" + name;
+    QFile f(path);
+    if (!f.open(QIODevice::WriteOnly)) return {};
+    f.write(reinterpret_cast<const char*>(box->data()), qint64(box->size()));
+    return path;
+}
+
+std::vector<crypto::X25519Key> keysOf(e2e::Harness& h) {
+    std::vector<crypto::X25519Key> keys;
+    for (const auto& k : h.oldJournalKeys()) keys.push_back(std::move(*crypto::X25519Key::fromPrivate(*k.privateKey())));
+    keys.push_back(std::move(*crypto::X25519Key::fromPrivate(*h.journalKey().privateKey())));
+    return keys;
+}
+
+/// Pulls into a fresh archive through `officer` and verifies it.
+struct Audit {
+    std::unique_ptr<compliance::Archive> archive;
+    compliance::VerifyReport report;
+};
+Result<Audit> pullAndVerify(e2e::Harness& h, Party& officer, const std::string& path) {
+    auto archive = compliance::Archive::open(path, keysOf(h), true);
+    if (!archive) return tl::unexpected(archive.error());
+    auto manifest = officer->firmManifest();
+    if (!manifest) return tl::unexpected(manifest.error());
+    if (auto r = (*archive)->setManifest(view(*manifest), officer->account().firmFingerprint); !r)
+        return tl::unexpected(r.error());
+    if (!eventually([&] { return officer->isConnected(); }, 20s)) return fail(ErrorCode::Storage, "officer offline");
+    auto* c = officer.c.get();
+    auto stats = (*archive)->pull([c](std::uint64_t a, std::uint32_t l) { return c->pullJournalPage(a, l); },
+                                  [c](const std::string& id, std::uint64_t m) { return c->fetchBlob(id, m); });
+    if (!stats) return tl::unexpected(stats.error());
+    auto report = (*archive)->verify();
+    if (!report) return tl::unexpected(report.error());
+    return Audit{std::move(*archive), std::move(*report)};
+}
+
+bool hasProblem(const compliance::VerifyReport& r, std::uint64_t seq, const std::string& fault) {
+    for (auto& p : r.problems)
+        if (p.sequence == seq && p.fault == fault) return true;
+    return false;
+}
+
+std::string describe(const compliance::VerifyReport& r) { return r.text(); }
+
+/// Copies the relay's database files (the relay must be stopped).
+void copyStore(const std::string& from, const std::string& to) {
+    for (const char* suffix : {"", "-wal", "-shm"}) {
+        std::error_code ec;
+        fs::remove(to + suffix, ec);
+        if (fs::exists(from + suffix)) fs::copy_file(from + suffix, to + suffix, ec);
+    }
+}
+
+Result<std::unique_ptr<storage::Database>> openStore(e2e::Harness& h) {
+    storage::OpenOptions o;
+    o.create = false;
+    return storage::Database::open(h.databasePath(), h.databaseKey(), o);
+}
+
+/// Rewrites the chain hashes from `from` on (what a relay operator with database access but
+/// without the checkpoint key can do), dropping the checkpoints it can no longer match.
+Result<void> rechain(storage::Database& db, std::uint64_t from) {
+    journal::ChainHash prev = journal::genesisChainHash();
+    if (from > 1) {
+        auto p = db.prepare("SELECT chain_hash FROM journal WHERE seq = ?");
+        p->bind(1, std::int64_t(from - 1));
+        if (!*p->step()) return fail(ErrorCode::NotFound, "no previous row");
+        auto b = p->columnBlob(0);
+        std::copy(b.begin(), b.end(), prev.begin());
+    }
+    auto rows = db.prepare("SELECT seq, entry FROM journal WHERE seq >= ? ORDER BY seq");
+    rows->bind(1, std::int64_t(from));
+    std::vector<std::pair<std::uint64_t, Bytes>> all;
+    while (*rows->step()) all.push_back({std::uint64_t(rows->columnInt(0)), rows->columnBlob(1)});
+    for (auto& [seq, entry] : all) {
+        prev = journal::nextChainHash(prev, seq, entry);
+        auto up = db.prepare("UPDATE journal SET chain_hash = ? WHERE seq = ?");
+        up->bind(1, ByteView(prev.data(), prev.size())).bind(2, std::int64_t(seq));
+        if (auto r = up->run(); !r) return r;
+    }
+    auto del = db.prepare("DELETE FROM checkpoints WHERE seq >= ?");
+    del->bind(1, std::int64_t(from));
+    return del->run();
+}
+
+Bytes entryAt(storage::Database& db, std::uint64_t seq) {
+    auto q = db.prepare("SELECT entry FROM journal WHERE seq = ?");
+    q->bind(1, std::int64_t(seq));
+    return *q->step() ? q->columnBlob(0) : Bytes();
+}
+
+Result<void> setEntry(storage::Database& db, std::uint64_t seq, ByteView entry) {
+    auto up = db.prepare("UPDATE journal SET entry = ? WHERE seq = ?");
+    up->bind(1, entry).bind(2, std::int64_t(seq));
+    return up->run();
+}
+
+/// A matter between lawyer Alice and client Carol, and a compliance officer.
+struct Firm {
+    e2e::Harness h;
+    PartyHandle alice, carol, officer;
+    std::string matter;
+    QTemporaryDir dir;
+    std::string textId, editedId, deletedId, attachmentId;
+    QByteArray attachment;
+};
+
+std::unique_ptr<Firm> makeFirm() {
+    auto f = std::make_unique<Firm>();
+    if (!f->h.ok()) return nullptr;
+    f->alice = joinParty(f->h.enrollLink("alice", proto::ROLE_LAWYER), "Alice Adams");
+    f->officer = joinParty(f->h.enrollLink("comply", proto::ROLE_COMPLIANCE), "Casey Compliance");
+    if (!f->alice || !f->officer) return nullptr;
+    f->alice->start();
+    f->officer->start();
+    if (!f->alice->waitUntilSynced(20s)) return nullptr;
+    auto link = f->alice->createInvite("Estate of Smith");
+    if (!link) return nullptr;
+    f->carol = joinParty(*link, "Carol Client", true);
+    if (!f->carol) return nullptr;
+    f->carol->start();
+    if (!f->carol->waitUntilSynced(20s) || !f->alice->waitUntilSynced(20s)) return nullptr;
+    auto conv = f->alice->resolveConversation("Estate of Smith");
+    if (!conv) return nullptr;
+    f->matter = *conv;
+    return f;
+}
+
+}  // namespace
+
+class TestCompliance : public QObject {
+    Q_OBJECT
+
+private slots:
+    void initTestCase() {
+        if (!QFile::exists(schemaPath()))
+            QSKIP(qPrintable("the RSMF schema is not at " + schemaPath() + " (set VERBATIM_SHARED_DATA)"));
+    }
+
+    // The issue's end-to-end case: edits, a retraction and an attachment; pull; verify passes;
+    // the retracted text is found and shown as deleted; the RSMF export validates.
+    void matterPulledVerifiedSearchedExported() {
+        auto f = makeFirm();
+        QVERIFY(f);
+        auto& alice = f->alice;
+        if (qEnvironmentVariableIsSet("VERBATIM_KEEP_TEST_DIRS")) {
+            f->dir.setAutoRemove(false);
+            qInfo("test files in %s", qPrintable(f->dir.path()));
+        }
+        auto& carol = f->carol;
+        auto a1 = alice->sendText(f->matter, "Please send the signed engagement letter");
+        QVERIFY(a1);
+        auto c1 = carol->sendText(f->matter, "My account number is 12345678");
+        QVERIFY(c1);
+        auto c2 = carol->sendText(f->matter, "The hearing is on Tuesdy");
+        QVERIFY(c2);
+        QVERIFY(carol->edit(*c2, "The hearing is on Tuesday"));
+        QVERIFY(carol->retract(*c1));
+        const QString file = f->dir.path() + "/engagement letter.pdf";
+        {
+            QFile out(file);
+            QVERIFY(out.open(QIODevice::WriteOnly));
+            f->attachment = QByteArray("%PDF-1.4 signed engagement letter ") + QByteArray(5000, 'x');
+            out.write(f->attachment);
+        }
+        auto c3 = carol->sendAttachment(f->matter, file.toStdString(), "Signed letter attached");
+        QVERIFY2(c3, c3 ? "" : c3.error().message.c_str());
+        QVERIFY(carol->waitForOutbox(20s));
+        QVERIFY(eventually([&] { return msg(*alice, *c3).has_value(); }));
+        QVERIFY(alice->react(*c3, "👍"));
+        QVERIFY(alice->waitForOutbox(20s));
+
+        // Pull with the command-line tool, from the compliance profile.
+        const QString keyFile = writeKeyFile(f->dir.path(), f->h.journalKey());
+        const QString archive = f->dir.path() + "/firm.archive";
+        f->officer->stop();  // the tool opens the profile itself
+        auto pull = journalTool({"pull", "--profile", QString::fromStdString(f->officer.get()->profile()), "--archive",
+                                 archive, "--key", keyFile, "--relay", QString::fromStdString(f->officer->account().relay)});
+        QVERIFY2(pull.code == 0, qPrintable(pull.err));
+        QVERIFY(pull.out.contains("pulled"));
+        auto verify = journalTool({"verify", archive, "--key", keyFile});
+        QVERIFY2(verify.code == 0, qPrintable(verify.out + verify.err));
+        QVERIFY(verify.out.contains("OK"));
+        auto json = journalTool({"verify", archive, "--key", keyFile, "--json"});
+        QCOMPARE(json.code, 0);
+        QVERIFY(json.out.startsWith("{\"ok\":true"));
+
+        // The retracted text is searchable and marked deleted; the edit shows old and new.
+        auto search = journalTool({"search", archive, "12345678", "--key", keyFile, "--matter", "Estate of Smith"});
+        QCOMPARE(search.code, 0);
+        QVERIFY2(search.out.contains("My account number is 12345678") && search.out.contains("[deleted]"), qPrintable(search.out));
+        auto byParticipant = journalTool({"search", archive, "hearing", "--key", keyFile, "--participant",
+                                          QString::fromStdString(carol->account().user), "--json"});
+        QCOMPARE(byParticipant.code, 0);
+        QVERIFY(byParticipant.out.contains("\"status\":\"edited\"") || byParticipant.out.contains("\"status\":\"edit\""));
+        auto none = journalTool({"search", archive, "hearing", "--key", keyFile, "--to", "2001-01-01"});
+        QCOMPARE(none.code, 0);
+        QVERIFY(none.out.isEmpty());
+        auto show = journalTool({"show", archive, "Estate of Smith", "--key", keyFile});
+        QCOMPARE(show.code, 0);
+        QVERIFY2(show.out.contains("DELETED for everyone") && show.out.contains("original text: My account number is 12345678"),
+                 qPrintable(show.out));
+        QVERIFY(show.out.contains("old: The hearing is on Tuesdy") && show.out.contains("new: The hearing is on Tuesday"));
+        QVERIFY(show.out.contains("accepted the recording notice"));
+        QVERIFY(show.out.contains("joined by invite"));
+        QVERIFY(show.out.contains("engagement letter.pdf"));
+
+        // RSMF 2.0: validates against the published schema; its content is what happened.
+        const QString rsmf = f->dir.path() + "/smith.rsmf";
+        auto exp = journalTool({"export", archive, "--format", "rsmf", "--out", rsmf, "--key", keyFile, "--matter", "Estate of Smith"});
+        QVERIFY2(exp.code == 0, qPrintable(exp.err));
+        auto valid = validator(rsmf);
+        QVERIFY2(valid.code == 0, qPrintable(valid.err));
+        auto dump = validator(rsmf, true);
+        QCOMPARE(dump.code, 0);
+        auto manifest = QJsonDocument::fromJson(dump.out.toUtf8()).object();
+        QCOMPARE(manifest["version"].toString(), QString("2.0.0"));
+        bool deleted = false, edited = false, disclaimer = false, join = false, attached = false;
+        for (const auto& ev : manifest["events"].toArray()) {
+            auto e = ev.toObject();
+            if (e["deleted"].toBool() && e["body"].toString() == "My account number is 12345678") deleted = true;
+            for (const auto& ed : e["edits"].toArray())
+                if (ed.toObject()["previous"].toString() == "The hearing is on Tuesdy" &&
+                    ed.toObject()["new"].toString() == "The hearing is on Tuesday")
+                    edited = true;
+            if (e["type"].toString() == "disclaimer" && e["participant"].toString() == QString::fromStdString(carol->account().user))
+                disclaimer = true;
+            if (e["type"].toString() == "join") join = true;
+            if (!e["attachments"].toArray().isEmpty()) attached = true;
+            bool seq = false;
+            for (const auto& c : e["custom"].toArray())
+                if (c.toObject()["name"].toString() == "journal_sequence") seq = true;
+            QVERIFY(seq);
+        }
+        QVERIFY(deleted && edited && disclaimer && join && attached);
+        // The attachment inside rsmf.zip is byte-equal to what Carol sent.
+        QTemporaryDir unz;
+        QProcess up;
+        up.start("python3", {"-c",
+                             "import email,email.policy,sys,zipfile,io;m=email.message_from_binary_file(open(sys.argv[1],'rb'),"
+                             "policy=email.policy.default);z=[p for p in m.iter_attachments() if p.get_filename()=='rsmf.zip'][0];"
+                             "zipfile.ZipFile(io.BytesIO(z.get_content())).extractall(sys.argv[2])",
+                             rsmf, unz.path()});
+        QVERIFY(up.waitForFinished(30000) && up.exitCode() == 0);
+        bool found = false;
+        for (const auto& name : QDir(unz.path()).entryList(QDir::Files))
+            if (name.endsWith("engagement_letter.pdf")) {
+                QFile in(unz.path() + "/" + name);
+                QVERIFY(in.open(QIODevice::ReadOnly));
+                QCOMPARE(in.readAll(), f->attachment);
+                found = true;
+            }
+        QVERIFY(found);
+        // The validator can fail: the published invalid sample does not pass it.
+        QVERIFY(validator(sharedData() + "/rsmf/sample4_invalid_manifest.json").code == 1);
+
+        // EML and JSON Lines.
+        auto eml = journalTool({"export", archive, "--format", "eml", "--out", f->dir.path() + "/smith.eml", "--key", keyFile});
+        QCOMPARE(eml.code, 0);
+        QFile emlFile(f->dir.path() + "/smith.eml");
+        QVERIFY(emlFile.open(QIODevice::ReadOnly));
+        QByteArray emlBytes = emlFile.readAll();
+        QVERIFY(emlBytes.contains("Content-Type: multipart/mixed") && !emlBytes.contains("X-RSMF-Version"));
+        auto jl = journalTool({"export", archive, "--format", "jsonl", "--out", f->dir.path() + "/smith.jsonl", "--key", keyFile});
+        QCOMPARE(jl.code, 0);
+        QFile jsonl(f->dir.path() + "/smith.jsonl");
+        QVERIFY(jsonl.open(QIODevice::ReadOnly));
+        int lines = 0;
+        bool original = false;
+        for (const auto& line : jsonl.readAll().split('\n')) {
+            if (line.isEmpty()) continue;
+            ++lines;
+            auto o = QJsonDocument::fromJson(line).object();
+            QVERIFY(!o.isEmpty());
+            if (o["original_body"].toString() == "My account number is 12345678") original = true;
+        }
+        QVERIFY(lines >= 5);
+        QVERIFY(original);
+
+        // Nothing in the relay's data directory holds the plaintext.
+        for (const auto& p : fs::recursive_directory_iterator(f->h.dataDir().toStdString())) {
+            if (!p.is_regular_file()) continue;
+            std::ifstream in(p.path(), std::ios::binary);
+            std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+            QVERIFY(bytes.find("12345678") == std::string::npos);
+            QVERIFY(bytes.find("engagement letter") == std::string::npos);
+        }
+    }
+
+    // Pulls are incremental: a second pull fetches only what is new, and verify still holds.
+    void pullIsIncremental() {
+        auto f = makeFirm();
+        QVERIFY(f);
+        QVERIFY(f->alice->sendText(f->matter, "first"));
+        QVERIFY(f->alice->waitForOutbox(20s));
+        const std::string path = f->dir.path().toStdString() + "/a.archive";
+        auto first = pullAndVerify(f->h, *f->officer, path);
+        QVERIFY2(first, first ? "" : first.error().message.c_str());
+        QVERIFY2(first->report.ok(), describe(first->report).c_str());
+        auto before = first->archive->size();
+        QVERIFY(before);
+        QVERIFY(f->alice->sendText(f->matter, "second"));
+        QVERIFY(f->alice->waitForOutbox(20s));
+        auto* c = f->officer.get()->c.get();
+        auto stats = first->archive->pull([c](std::uint64_t a, std::uint32_t l) { return c->pullJournalPage(a, l); }, {});
+        QVERIFY(stats);
+        QVERIFY(stats->entries >= 1 && stats->entries < before->first);
+        auto report = first->archive->verify();
+        QVERIFY(report && report->ok());
+        QCOMPARE(report->entries, before->first + stats->entries);
+        compliance::SearchQuery q;
+        q.text = "second";
+        auto hits = first->archive->search(q);
+        QVERIFY(hits && hits->size() == 1);
+    }
+
+    // JT-03 and ES-05: a deleted, altered, reordered, forged or cut-off entry in the relay's
+    // store is reported by verify with its sequence number.
+    void tamperingIsReportedBySequence() {
+        auto f = makeFirm();
+        QVERIFY(f);
+        std::vector<std::string> ids;
+        for (int i = 0; i < 6; ++i) {
+            auto id = f->alice->sendText(f->matter, "Message number " + std::to_string(i));
+            QVERIFY(id);
+            ids.push_back(*id);
+        }
+        QVERIFY(f->alice->waitForOutbox(20s));
+        auto clean = pullAndVerify(f->h, *f->officer, f->dir.path().toStdString() + "/clean.archive");
+        QVERIFY2(clean, clean ? "" : clean.error().message.c_str());
+        QVERIFY2(clean->report.ok(), describe(clean->report).c_str());
+        std::map<std::string, std::uint64_t> seqOf;
+        auto cleanTimeline = clean->archive->timeline(f->matter);
+        QVERIFY(cleanTimeline);
+        for (auto& e : *cleanTimeline) seqOf[e.messageId] = e.sequence;
+        const std::uint64_t s1 = seqOf[ids[1]], s2 = seqOf[ids[2]], s4 = seqOf[ids[4]];
+        QVERIFY(s1 && s2 && s4);
+        const std::uint64_t head = clean->report.headSequence;
+
+        f->h.stop();
+        const std::string pristine = f->dir.path().toStdString() + "/pristine.db";
+        copyStore(f->h.databasePath(), pristine);
+        int round = 0;
+        auto check = [&](const std::function<void(storage::Database&)>& tamper, std::uint64_t seq,
+                         const std::string& fault) {
+            copyStore(pristine, f->h.databasePath());
+            {
+                auto db = openStore(f->h);
+                QVERIFY(db);
+                tamper(**db);
+            }
+            QVERIFY(f->h.restart());
+            auto audit = pullAndVerify(f->h, *f->officer, f->dir.path().toStdString() + "/t" + std::to_string(++round));
+            QVERIFY2(audit, audit ? "" : audit.error().message.c_str());
+            QVERIFY2(!audit->report.ok() && hasProblem(audit->report, seq, fault),
+                     (fault + " at " + std::to_string(seq) + " expected:\n" + describe(audit->report)).c_str());
+            f->h.stop();
+        };
+        // Deleted.
+        check([&](storage::Database& db) { (void)db.exec("DELETE FROM journal WHERE seq = " + std::to_string(s2)); }, s2,
+              "missing");
+        // Altered: one byte of the ciphertext.
+        check([&](storage::Database& db) {
+            Bytes e = entryAt(db, s4);
+            e[e.size() - 70] ^= 1;
+            QVERIFY(setEntry(db, s4, e));
+        }, s4, "altered");
+        // Reordered: two entries swap places.
+        check([&](storage::Database& db) {
+            Bytes a = entryAt(db, s1), b = entryAt(db, s2);
+            QVERIFY(setEntry(db, s1, b) && setEntry(db, s2, a));
+        }, s1, "reordered");
+        // Replayed under a new message id (ES-05): the header no longer matches its signature,
+        // even with the chain rewritten around it.
+        check([&](storage::Database& db) {
+            auto sealed = journal::SealedEntry::parse(entryAt(db, s2));
+            QVERIFY(sealed);
+            sealed->header.messageId[0] ^= 0xFF;
+            QVERIFY(setEntry(db, s2, sealed->serialize()));
+            QVERIFY(rechain(db, s2));
+        }, s2, "bad-signature");
+        // Forged: sealed to the journal key and naming Alice's device, signed by another key.
+        auto mallory = e2e::Device::create(*signal::SignalContext::create());
+        (void)mallory->registration(std::string(64, 'a'));
+        check([&](storage::Database& db) {
+            proto::JournalRecord rec;
+            rec.set_version(1);
+            Bytes id = crypto::randomBytes(16), k = crypto::randomBytes(32);
+            rec.set_message_id(std::string(id.begin(), id.end()));
+            rec.set_conversation_id(f->matter);
+            rec.mutable_sender()->set_user(f->alice->account().user);
+            rec.mutable_sender()->set_device(f->alice->account().device);
+            rec.set_client_time_ms(1764300000000ULL);
+            rec.set_type(proto::TEXT);
+            rec.set_body("I never said this");
+            rec.set_commit_key(std::string(k.begin(), k.end()));
+            auto sealed = journal::sealRecord(rec, f->h.journalKey().publicKey(),
+                                              [&](ByteView m) { return mallory->sessions->sign(m); });
+            QVERIFY(sealed);
+            QVERIFY(setEntry(db, s4, sealed->serialize()));
+            QVERIFY(rechain(db, s4));
+        }, s4, "bad-signature");
+        // Cut off: the last entries are gone, a signed checkpoint still covers them.
+        check([&](storage::Database& db) {
+            (void)db.exec("DELETE FROM journal WHERE seq > " + std::to_string(head - 2));
+        }, head - 1, "truncated");
+        copyStore(pristine, f->h.databasePath());
+        QVERIFY(f->h.restart());
+    }
+
+    // DL-05: an entry signed by a device after its revocation is flagged; its earlier entries
+    // still verify. Also ES-06: both halves of divergent escrow are on the report, naming the
+    // sender device.
+    void revokedSignerAndDivergentEscrow() {
+        auto f = makeFirm();
+        QVERIFY(f);
+        auto bob = f->h.enrollStaff("bob", proto::ROLE_LAWYER);
+        QVERIFY(bob && bob->connect(f->h.endpoint()));
+        proto::Request create;
+        create.mutable_create_conversation()->set_title("Bob and Carol");
+        create.mutable_create_conversation()->set_is_matter(true);
+        create.mutable_create_conversation()->add_members(f->carol->account().user);
+        auto created = bob->connection->call(create);
+        QVERIFY(created && created->status() == proto::STATUS_OK);
+        const std::string conv = created->conversation().id();
+
+        // Before revocation: an honest message.
+        proto::JournalRecord honest;
+        auto send = e2e::buildSend(*bob, conv, "Honest message before revocation", f->h.journalKey().publicKey(), &honest);
+        proto::Request req;
+        *req.mutable_send() = send;
+        QCOMPARE(bob->connection->call(req)->status(), proto::STATUS_OK);
+        // ES-06, first half: shown A, escrowed B (the commitment opens B): Carol files a report.
+        proto::JournalRecord shown;
+        auto lie = e2e::buildSend(*bob, conv, "Pay into account A", f->h.journalKey().publicKey(), &shown);
+        proto::JournalRecord escrowed = shown;
+        escrowed.set_body("Pay into account B");
+        auto sealedB = journal::sealRecord(escrowed, f->h.journalKey().publicKey(), [&](ByteView m) { return bob->sessions->sign(m); });
+        {
+            auto bytes = sealedB->serialize();
+            lie.set_journal_entry(std::string(bytes.begin(), bytes.end()));
+        }
+        proto::Request req2;
+        *req2.mutable_send() = lie;
+        QCOMPARE(bob->connection->call(req2)->status(), proto::STATUS_OK);
+        // Second half: the header commits to what was shown, the sealed record says otherwise.
+        proto::JournalRecord shown2;
+        auto send3 = e2e::buildSend(*bob, conv, "Meeting moved to 3pm", f->h.journalKey().publicKey(), &shown2);
+        auto commitment = journal::computeCommitment(view(shown2.commit_key()), journal::commitContentOf(shown2));
+        proto::JournalRecord lie2 = shown2;
+        lie2.set_body("Meeting cancelled");
+        auto sealed3 = journal::sealRecordWithCommitment(lie2, *commitment, f->h.journalKey().publicKey(),
+                                                         [&](ByteView b) { return bob->sessions->sign(b); });
+        {
+            auto bytes = sealed3->serialize();
+            send3.set_journal_entry(std::string(bytes.begin(), bytes.end()));
+        }
+        proto::Request req3;
+        *req3.mutable_send() = send3;
+        QCOMPARE(bob->connection->call(req3)->status(), proto::STATUS_OK);
+        QVERIFY(eventually([&] { return msg(*f->carol, toHex(view(shown.message_id()))).has_value(); }));
+        QVERIFY(f->carol->waitForOutbox(20s));
+
+        // Revoke Bob's device; then an entry signed by it lands in the log (appended to the store:
+        // the relay itself refuses a revoked device).
+        QVERIFY(f->h.service().revokeDevice("bob", bob->device, "admin"));
+        proto::JournalRecord late = honest;
+        Bytes id = crypto::randomBytes(16);
+        late.set_message_id(std::string(id.begin(), id.end()));
+        late.set_body("Signed after revocation");
+        auto lateSealed = journal::sealRecord(late, f->h.journalKey().publicKey(), [&](ByteView m) { return bob->sessions->sign(m); });
+        QVERIFY(lateSealed);
+        f->h.stop();
+        std::uint64_t lateSeq = 0;
+        {
+            auto db = openStore(f->h);
+            QVERIFY(db);
+            auto q = (*db)->prepare("SELECT seq, chain_hash FROM journal ORDER BY seq DESC LIMIT 1");
+            QVERIFY(*q->step());
+            lateSeq = std::uint64_t(q->columnInt(0)) + 1;
+            journal::ChainHash prev;
+            auto b = q->columnBlob(1);
+            std::copy(b.begin(), b.end(), prev.begin());
+            auto entry = lateSealed->serialize();
+            auto next = journal::nextChainHash(prev, lateSeq, entry);
+            auto ins = (*db)->prepare("INSERT INTO journal (seq, entry, chain_hash, server_time_ms) VALUES (?, ?, ?, ?)");
+            ins->bind(1, std::int64_t(lateSeq)).bind(2, ByteView(entry)).bind(3, ByteView(next.data(), next.size()))
+                .bind(4, std::int64_t(1764300000000LL));
+            QVERIFY(ins->run());
+        }
+        QVERIFY(f->h.restart());
+        auto audit = pullAndVerify(f->h, *f->officer, f->dir.path().toStdString() + "/dl05.archive");
+        QVERIFY2(audit, audit ? "" : audit.error().message.c_str());
+        const auto& r = audit->report;
+        QVERIFY2(hasProblem(r, lateSeq, "revoked-signer"), describe(r).c_str());
+        std::map<std::string, std::uint64_t> seqOf;
+        auto convTimeline = audit->archive->timeline(conv);
+        QVERIFY(convTimeline);
+        for (auto& e : *convTimeline) seqOf[e.messageId] = e.sequence;
+        const auto honestSeq = seqOf[toHex(view(honest.message_id()))];
+        QVERIFY(honestSeq);
+        for (auto& p : r.problems) QVERIFY2(p.sequence != honestSeq, describe(r).c_str());
+        // ES-06: the recipient's report lands on the message it names; the bad commitment on its
+        // entry; both name Bob's device.
+        const auto liedSeq = seqOf[toHex(view(shown.message_id()))];
+        QVERIFY2(liedSeq && hasProblem(r, liedSeq, "mismatch-report"), describe(r).c_str());
+        bool named = false;
+        for (auto& p : r.problems)
+            if (p.fault == "commitment-mismatch" && p.detail.find("bob/" + std::to_string(bob->device)) != std::string::npos)
+                named = true;
+        QVERIFY2(named, describe(r).c_str());
+        // The audit trail shows the revocation with its actor.
+        bool revoked = false;
+        auto trail = audit->archive->auditTrail();
+        QVERIFY(trail);
+        for (auto& l : *trail)
+            if (l.action == "revoke-device" && l.actor == "admin" && l.target == "bob/" + std::to_string(bob->device)) revoked = true;
+        QVERIFY(revoked);
+    }
+
+    // JT-06: a message edited, retracted and journaled across a key rotation: the audit trail
+    // lists every action with time and actor, and the original is re-created byte-equal.
+    void auditTrailAcrossKeyRotation() {
+        auto f = makeFirm();
+        QVERIFY(f);
+        const std::string original = "Original wording: settle for $250,000 — ünïcödé ✓";
+        auto id = f->alice->sendText(f->matter, original);
+        QVERIFY(id);
+        QVERIFY(f->alice->edit(*id, "Revised wording"));
+        QVERIFY(f->alice->waitForOutbox(20s));
+        f->h.rotateJournalKey();
+        QVERIFY(f->h.restart());
+        QVERIFY(eventually([&] { return f->alice->isConnected(); }));
+        QVERIFY(f->alice->waitUntilSynced(20s));
+        QVERIFY(f->alice->retract(*id));
+        QVERIFY(f->alice->waitForOutbox(20s));
+        QVERIFY(f->officer->waitUntilSynced(20s));
+
+        // One key only: the newer epoch is refused by name, not silently skipped.
+        {
+            std::vector<crypto::X25519Key> oldOnly;
+            oldOnly.push_back(std::move(*crypto::X25519Key::fromPrivate(*f->h.oldJournalKeys()[0].privateKey())));
+            auto partial = compliance::Archive::open(f->dir.path().toStdString() + "/partial.archive", std::move(oldOnly), true);
+            QVERIFY(partial);
+            QVERIFY((*partial)->setManifest(view(*f->officer->firmManifest()), f->officer->account().firmFingerprint));
+            auto* c = f->officer.get()->c.get();
+            QVERIFY((*partial)->pull([c](std::uint64_t a, std::uint32_t l) { return c->pullJournalPage(a, l); }, {}));
+            auto rep = (*partial)->verify();
+            QVERIFY(rep && !rep->ok());
+            bool noKey = false;
+            for (auto& p : rep->problems) noKey = noKey || p.fault == "no-journal-key";
+            QVERIFY(noKey);
+        }
+        auto audit = pullAndVerify(f->h, *f->officer, f->dir.path().toStdString() + "/jt06.archive");
+        QVERIFY2(audit, audit ? "" : audit.error().message.c_str());
+        QVERIFY2(audit->report.ok(), describe(audit->report).c_str());
+        auto timeline = audit->archive->timeline(f->matter);
+        QVERIFY(timeline);
+        const compliance::TimelineEvent* ev = nullptr;
+        for (auto& e : *timeline)
+            if (e.messageId == *id) ev = &e;
+        QVERIFY(ev);
+        QCOMPARE(ev->originalBody, original);  // byte-equal
+        QVERIFY(ev->deleted);
+        QCOMPARE(ev->deletedBy, f->alice->account().user);
+        QCOMPARE(ev->edits.size(), std::size_t(1));
+        QCOMPARE(ev->edits[0].previous, original);
+        QCOMPARE(ev->edits[0].next, std::string("Revised wording"));
+        auto trail = audit->archive->auditTrail();
+        QVERIFY(trail);
+        const std::string aliceDevice = f->alice->account().user + "/" + std::to_string(f->alice->account().device);
+        std::uint64_t editSeq = 0, rotateSeq = 0, retractSeq = 0;
+        for (auto& l : *trail) {
+            QVERIFY(l.serverTimeMs > 0);
+            QVERIFY(!l.actor.empty());
+            if (l.action == "edit" && l.actor == aliceDevice && l.detail == *id) editSeq = l.sequence;
+            if (l.action == "journal-key-changed") rotateSeq = l.sequence;
+            if (l.action == "retract" && l.actor == aliceDevice && l.detail == *id) retractSeq = l.sequence;
+        }
+        QVERIFY(editSeq && rotateSeq && retractSeq);
+        QVERIFY(editSeq < rotateSeq && rotateSeq <= retractSeq);
+        // The command-line tool prints the same trail.
+        const QString k1 = writeKeyFile(f->dir.path(), f->h.oldJournalKeys()[0], "old.key");
+        const QString k2 = writeKeyFile(f->dir.path(), f->h.journalKey(), "new.key");
+        audit->archive.reset();
+        auto out = journalTool({"audit", f->dir.path() + "/jt06.archive", "--key", k1 + "," + k2});
+        QCOMPARE(out.code, 0);
+        QVERIFY(out.out.contains("journal-key-changed") && out.out.contains("retract") && out.out.contains("edit"));
+    }
+
+    // A wrong passphrase for the journal key: a clear error, and nothing is written.
+    void wrongPassphraseWritesNothing() {
+        QTemporaryDir dir;
+        auto key = crypto::X25519Key::generate();
+        QVERIFY(key);
+        const QString keyFile = writeKeyFile(dir.path(), *key);
+        const QString archive = dir.path() + "/none.archive";
+        auto r = journalTool({"pull", "--profile", dir.path() + "/nope", "--archive", archive, "--key", keyFile},
+                             "not the passphrase");
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains("wrong passphrase"), qPrintable(r.err));
+        QVERIFY(!r.err.contains("not the passphrase"));
+        QVERIFY(!QFile::exists(archive));
+        auto v = journalTool({"verify", archive, "--key", keyFile}, "not the passphrase");
+        QCOMPARE(v.code, 1);
+        QVERIFY(!QFile::exists(archive));
+        // An archive made with one key refuses another.
+        std::vector<crypto::X25519Key> keys;
+        keys.push_back(std::move(*key));
+        QVERIFY(compliance::Archive::open(archive.toStdString(), std::move(keys), true));
+        QByteArray before;
+        {
+            QFile a(archive);
+            QVERIFY(a.open(QIODevice::ReadOnly));
+            before = QCryptographicHash::hash(a.readAll(), QCryptographicHash::Sha256);
+        }
+        std::vector<crypto::X25519Key> other;
+        other.push_back(std::move(*crypto::X25519Key::generate()));
+        auto wrong = compliance::Archive::open(archive.toStdString(), std::move(other), false);
+        QVERIFY(!wrong);
+        QCOMPARE(wrong.error().code, ErrorCode::WrongKey);
+        QFile a(archive);
+        QVERIFY(a.open(QIODevice::ReadOnly));
+        QCOMPARE(QCryptographicHash::hash(a.readAll(), QCryptographicHash::Sha256), before);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCompliance)
+#include "tst_compliance.moc"
