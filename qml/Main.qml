@@ -67,7 +67,8 @@ ApplicationWindow {
             case "unlock": return unlock
             case "notice": return notice
             case "wiped": return wipedPage
-            default: return window.wide ? laptop : phone
+            // The compliance officer reads the firm's journal instead of chatting.
+            default: return app.role === "compliance" ? compliancePage : (window.wide ? laptop : phone)
             }
         }
     }
@@ -75,6 +76,7 @@ ApplicationWindow {
     Component { id: onboarding; OnboardingPage { link: startLink } }
     Component { id: unlock; UnlockPage {} }
     Component { id: notice; NoticePage {} }
+    Component { id: compliancePage; CompliancePage {} }
 
     Component {
         id: laptop

@@ -60,6 +60,8 @@ CREATE TABLE attachments (seq INTEGER NOT NULL, idx INTEGER NOT NULL, file_name 
                           PRIMARY KEY (seq, idx));
 CREATE TABLE problems (seq INTEGER NOT NULL, fault TEXT NOT NULL, detail TEXT NOT NULL,
                        origin TEXT NOT NULL, PRIMARY KEY (seq, fault));
+CREATE TABLE members (conversation TEXT NOT NULL, user TEXT NOT NULL, PRIMARY KEY (conversation, user))
+  WITHOUT ROWID;
 CREATE VIRTUAL TABLE records_fts USING fts5 (body, content='', tokenize='unicode61 remove_diacritics 2');
 )SQL";
 
@@ -294,6 +296,9 @@ struct Archive::Impl {
         std::array<std::uint8_t, journal::kKeyIdSize> lastKeyId{};
     };
     CheckState state;  // the pull's state, persisted in meta and the devices table
+    std::set<std::pair<std::string, std::string>> knownMembers;  // (conversation, user) already stored
+    Result<void> noteMember(const std::string& conversation, const std::string& user);
+    Result<ConversationInfo> conversationInfo(const std::string& id);
 
     Result<void> loadState();
     Result<void> saveHead(Database& d);
@@ -614,6 +619,11 @@ Result<void> Archive::Impl::store(std::vector<Decoded>& rows, const std::vector<
         std::set<std::string> seen;
         for (const auto& rc : rec.recipients())
             if (seen.insert(rc.user()).second) recipients += (recipients.empty() ? "" : " ") + rc.user();
+        if (rec.conversation_id() != "firm-audit") {
+            if (auto r = noteMember(rec.conversation_id(), rec.sender().user()); !r) return r;
+            for (const auto& u : seen)
+                if (auto r = noteMember(rec.conversation_id(), u); !r) return r;
+        }
         std::string attachments;
         if (rec.attachments_size()) {
             proto::AttachmentList list;
@@ -753,6 +763,16 @@ Result<void> Archive::Impl::store(std::vector<Decoded>& rows, const std::vector<
     return {};
 }
 
+Result<void> Archive::Impl::noteMember(const std::string& conversation, const std::string& user) {
+    if (knownMembers.count({conversation, user})) return {};
+    auto st = db->cached("INSERT OR IGNORE INTO members (conversation, user) VALUES (?, ?)");
+    if (!st) return tl::unexpected(st.error());
+    st->bind(1, std::string_view(conversation)).bind(2, std::string_view(user));
+    if (auto r = st->run(); !r) return r;
+    knownMembers.insert({conversation, user});
+    return {};
+}
+
 Result<PullStats> Archive::pull(const PageSource& pages, const BlobSource& blobs, const Progress& progress,
                                 unsigned workers) {
     if (!m->manifest) return fail(ErrorCode::InvalidArgument, "the archive has no firm manifest yet");
@@ -778,6 +798,12 @@ Result<PullStats> Archive::pull(const PageSource& pages, const BlobSource& blobs
         std::uint64_t after = m->state.headSeq;
         while (!stopping) {
             auto bytes = pages(after, 1000);
+            // A dropped connection is retried (the client reconnects by itself); a refusal is not.
+            for (int attempt = 1; !bytes && attempt <= 6 && !stopping && bytes.error().code == ErrorCode::Storage;
+                 ++attempt) {
+                std::this_thread::sleep_for(std::chrono::milliseconds(250 * attempt));
+                bytes = pages(after, 1000);
+            }
             proto::JournalPage page;
             if (!bytes) {
                 fetchError = bytes.error();
@@ -999,56 +1025,92 @@ Result<std::vector<Participant>> Archive::participants() {
     return out;
 }
 
-Result<std::vector<ConversationInfo>> Archive::conversations() {
-    auto st = m->db->prepare(
-        "SELECT r.conversation, coalesce(c.title, ''), coalesce(c.matter, 0), count(*) FROM records r "
-        "LEFT JOIN conversations c ON c.id = r.conversation WHERE r.conversation != 'firm-audit' "
-        "GROUP BY r.conversation ORDER BY min(r.seq)");
+Result<ConversationInfo> Archive::Impl::conversationInfo(const std::string& id) {
+    ConversationInfo c;
+    c.id = id;
+    auto st = db->prepare("SELECT title, matter FROM conversations WHERE id = ?");
     if (!st) return tl::unexpected(st.error());
-    std::vector<ConversationInfo> out;
+    st->bind(1, std::string_view(id));
+    auto row = st->step();
+    if (!row) return tl::unexpected(row.error());
+    if (*row) {
+        c.title = st->columnText(0);
+        c.matter = st->columnInt(1) != 0;
+    }
+    auto n = db->prepare("SELECT count(*) FROM records WHERE conversation = ?");
+    if (!n) return tl::unexpected(n.error());
+    n->bind(1, std::string_view(id));
+    if (auto r = n->step(); !r) return tl::unexpected(r.error());
+    c.events = std::uint64_t(n->columnInt(0));
+    auto mb = db->prepare("SELECT user FROM members WHERE conversation = ? ORDER BY user");
+    if (!mb) return tl::unexpected(mb.error());
+    mb->bind(1, std::string_view(id));
+    while (true) {
+        auto r = mb->step();
+        if (!r) return tl::unexpected(r.error());
+        if (!*r) break;
+        c.participants.push_back(mb->columnText(0));
+    }
+    return c;
+}
+
+Result<std::vector<ConversationInfo>> Archive::conversations() {
+    // Every conversation that has a member (so at least one record), first seen first.
+    auto st = m->db->prepare(
+        "SELECT m.conversation, (SELECT min(seq) FROM records r WHERE r.conversation = m.conversation) AS first "
+        "FROM (SELECT DISTINCT conversation FROM members) m ORDER BY first");
+    if (!st) return tl::unexpected(st.error());
+    std::vector<std::string> ids;
     while (true) {
         auto row = st->step();
         if (!row) return tl::unexpected(row.error());
         if (!*row) break;
-        out.push_back({st->columnText(0), st->columnText(1), st->columnInt(2) != 0, {}, std::uint64_t(st->columnInt(3))});
+        ids.push_back(st->columnText(0));
     }
-    for (auto& c : out) {
-        auto p = m->db->prepare("SELECT DISTINCT user, recipients FROM records WHERE conversation = ?");
-        if (!p) return tl::unexpected(p.error());
-        p->bind(1, std::string_view(c.id));
-        std::set<std::string> users;
-        while (true) {
-            auto row = p->step();
-            if (!row) return tl::unexpected(row.error());
-            if (!*row) break;
-            users.insert(p->columnText(0));
-            std::string rc = p->columnText(1);
-            for (std::size_t i = 0; i < rc.size();) {
-                auto j = rc.find(' ', i);
-                if (j == std::string::npos) j = rc.size();
-                if (j > i) users.insert(rc.substr(i, j - i));
-                i = j + 1;
-            }
-        }
-        c.participants.assign(users.begin(), users.end());
+    std::vector<ConversationInfo> out;
+    for (auto& id : ids) {
+        auto c = m->conversationInfo(id);
+        if (!c) return tl::unexpected(c.error());
+        out.push_back(std::move(*c));
     }
     return out;
 }
 
+Result<ConversationInfo> Archive::conversation(const std::string& idOrTitle) {
+    auto id = resolveConversation(idOrTitle);
+    if (!id) return tl::unexpected(id.error());
+    return m->conversationInfo(*id);
+}
+
 Result<std::string> Archive::resolveConversation(const std::string& idOrTitle) {
-    auto all = conversations();
-    if (!all) return tl::unexpected(all.error());
-    for (auto& c : *all)
-        if (c.id == idOrTitle || c.title == idOrTitle) return c.id;
-    std::string found;
-    for (auto& c : *all) {
-        if (c.title.rfind(idOrTitle, 0) == 0 || c.id.rfind(idOrTitle, 0) == 0) {
-            if (!found.empty()) return fail(ErrorCode::InvalidArgument, "\"" + idOrTitle + "\" names several conversations");
-            found = c.id;
-        }
+    if (idOrTitle.empty()) return fail(ErrorCode::InvalidArgument, "no conversation named");
+    auto exact = m->db->prepare("SELECT id FROM conversations WHERE id = ?1 OR title = ?1 "
+                                "UNION SELECT conversation FROM members WHERE conversation = ?1 LIMIT 2");
+    if (!exact) return tl::unexpected(exact.error());
+    exact->bind(1, std::string_view(idOrTitle));
+    std::vector<std::string> found;
+    while (true) {
+        auto row = exact->step();
+        if (!row) return tl::unexpected(row.error());
+        if (!*row) break;
+        found.push_back(exact->columnText(0));
     }
+    if (found.size() == 1) return found[0];
+    if (found.size() > 1) return fail(ErrorCode::InvalidArgument, "\"" + idOrTitle + "\" names several conversations");
+    // A unique prefix of a title or id.
+    auto prefix = m->db->prepare("SELECT id FROM conversations WHERE substr(title, 1, length(?1)) = ?1 "
+                                 "OR substr(id, 1, length(?1)) = ?1 LIMIT 2");
+    if (!prefix) return tl::unexpected(prefix.error());
+    prefix->bind(1, std::string_view(idOrTitle));
+    while (true) {
+        auto row = prefix->step();
+        if (!row) return tl::unexpected(row.error());
+        if (!*row) break;
+        found.push_back(prefix->columnText(0));
+    }
+    if (found.size() > 1) return fail(ErrorCode::InvalidArgument, "\"" + idOrTitle + "\" names several conversations");
     if (found.empty()) return fail(ErrorCode::NotFound, "no conversation \"" + idOrTitle + "\" in the archive");
-    return found;
+    return found[0];
 }
 
 Result<std::vector<TimelineEvent>> Archive::timeline(const std::string& conversation, std::uint64_t fromMs,

@@ -187,6 +187,8 @@ public:
 
     [[nodiscard]] Result<std::vector<Participant>> participants();
     [[nodiscard]] Result<std::vector<ConversationInfo>> conversations();
+    /// One conversation by id or title.
+    [[nodiscard]] Result<ConversationInfo> conversation(const std::string& idOrTitle);
     /// Resolves a conversation id or a title (exact, then unique prefix).
     [[nodiscard]] Result<std::string> resolveConversation(const std::string& idOrTitle);
     /// The conversation's events in log order, with edits, retractions, reactions and receipts

@@ -277,16 +277,17 @@ struct Selection {
 
 Result<Selection> select(Archive& archive, const ExportOptions& o) {
     Selection s;
-    auto all = archive.conversations();
-    if (!all) return tl::unexpected(all.error());
-    std::string only;
+    std::vector<ConversationInfo> all;
     if (!o.matter.empty()) {
-        auto id = archive.resolveConversation(o.matter);
-        if (!id) return tl::unexpected(id.error());
-        only = *id;
+        auto one = archive.conversation(o.matter);
+        if (!one) return tl::unexpected(one.error());
+        all.push_back(std::move(*one));
+    } else {
+        auto every = archive.conversations();
+        if (!every) return tl::unexpected(every.error());
+        all = std::move(*every);
     }
-    for (auto& c : *all) {
-        if (!only.empty() && c.id != only) continue;
+    for (auto& c : all) {
         auto t = archive.timeline(c.id, o.fromMs, o.toMs);
         if (!t) return tl::unexpected(t.error());
         if (t->empty()) continue;

@@ -25,6 +25,7 @@ AppController::~AppController() {
     *m_alive = false;
     if (m_upload.joinable()) m_upload.join();
     if (m_client) {
+        emit clientClosing();
         m_client->setEventHandler({});
         m_client->stop();
     }
@@ -130,6 +131,7 @@ void AppController::onEvent(const client::Event& e) {
         emit connectedChanged();
         return;
     case K::Wiped:
+        emit clientClosing();
         m_client.reset();
         m_conversations.reset({});
         m_messages.open(nullptr, {});
@@ -283,6 +285,7 @@ void AppController::refreshDevices() {
 void AppController::lock() {
     if (!m_client) return;
     if (m_upload.joinable()) m_upload.join();
+    emit clientClosing();
     m_client->setEventHandler({});
     m_client->stop();
     m_client.reset();

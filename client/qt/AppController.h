@@ -69,8 +69,10 @@ public:
     bool journalMismatch() const { return m_journalMismatch; }
     QString uploading() const { return m_uploading; }
 
-    /// The core, for tests and the demo seeding (null while locked).
+    /// The core, for tests, the demo seeding and the compliance page (null while locked).
     client::Client* client() const { return m_client.get(); }
+    /// The profile directory (the compliance archive sits beside the profile by default).
+    QString profileDir() const { return m_profileDir; }
 
     Q_INVOKABLE bool unlock(const QString& passphrase);
     Q_INVOKABLE bool join(const QString& link, const QString& name, const QString& passphrase);
@@ -107,6 +109,9 @@ signals:
     void attachmentDone(bool ok);
     /// A new incoming message (for notifications and tests).
     void messageArrived(const QString& conversation, const QString& messageId);
+    /// The core is about to go away (lock, erase, wipe, destruction): whoever borrowed
+    /// client() must stop using it before returning.
+    void clientClosing();
 
 private:
     void adopt(std::unique_ptr<client::Client> client);

@@ -616,7 +616,9 @@ private slots:
             QVERIFY(partial);
             QVERIFY((*partial)->setManifest(view(*f->officer->firmManifest()), f->officer->account().firmFingerprint));
             auto* c = f->officer.get()->c.get();
-            QVERIFY((*partial)->pull([c](std::uint64_t a, std::uint32_t l) { return c->pullJournalPage(a, l); }, {}));
+            QVERIFY(eventually([&] { return f->officer->isConnected(); }));
+            auto pulled = (*partial)->pull([c](std::uint64_t a, std::uint32_t l) { return c->pullJournalPage(a, l); }, {});
+            QVERIFY2(pulled, pulled ? "" : pulled.error().message.c_str());
             auto rep = (*partial)->verify();
             QVERIFY(rep && !rep->ok());
             bool noKey = false;

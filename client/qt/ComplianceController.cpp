@@ -1,0 +1,656 @@
+#include "client/qt/ComplianceController.h"
+
+#include <QMetaObject>
+#include <QUrl>
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "client/core/Client.h"
+#include "compliance/Archive.h"
+#include "compliance/Export.h"
+#include "crypto/PassphraseBox.h"
+#include "crypto/X25519.h"
+
+namespace verbatim::qt {
+
+namespace {
+
+QString q(const std::string& s) {
+    return QString::fromStdString(s);
+}
+
+QDateTime at(std::uint64_t ms) {
+    return ms ? QDateTime::fromMSecsSinceEpoch(qint64(ms)) : QDateTime();
+}
+
+const char* kindName(compliance::TimelineEvent::Kind k) {
+    using K = compliance::TimelineEvent::Kind;
+    switch (k) {
+    case K::Message:
+        return "message";
+    case K::Notice:
+        return "notice";
+    case K::Join:
+        return "join";
+    case K::SafetyNumber:
+        return "safety-number";
+    case K::MismatchReport:
+        return "mismatch-report";
+    }
+    return "message";
+}
+
+/// "a,b" or "file:///a" -> local paths; empty entries dropped.
+std::vector<std::string> keyPaths(const QString& text) {
+    std::vector<std::string> out;
+    for (QString part : text.split(QLatin1Char(','), Qt::SkipEmptyParts)) {
+        part = part.trimmed();
+        if (part.startsWith(QLatin1String("file:"))) part = QUrl(part).toLocalFile();
+        if (!part.isEmpty()) out.push_back(part.toStdString());
+    }
+    return out;
+}
+
+} // namespace
+
+// ---- the worker ---------------------------------------------------------------------------------
+
+/// One thread, one queue: the archive is only ever touched by the job running on it.
+struct ComplianceController::Worker {
+    std::unique_ptr<compliance::Archive> archive; ///< worker thread only (and after join)
+    std::map<std::string, QString> names;         ///< user id -> display name, worker thread only
+
+    Worker() : thread([this] { loop(); }) {}
+    ~Worker() {
+        {
+            std::lock_guard lock(mutex);
+            stopping = true;
+            queue.clear(); // not started: dropped; the running job finishes
+        }
+        cv.notify_all();
+        thread.join();
+        archive.reset();
+    }
+    void push(std::function<void()> job) {
+        {
+            std::lock_guard lock(mutex);
+            queue.push_back(std::move(job));
+        }
+        cv.notify_all();
+    }
+    /// Waits until every queued job has run.
+    void drain() {
+        std::unique_lock lock(mutex);
+        cv.wait(lock, [this] { return queue.empty() && !running; });
+    }
+    QString name(const std::string& user) const {
+        auto it = names.find(user);
+        return it == names.end() || it->second.isEmpty() ? q(user) : it->second;
+    }
+
+private:
+    void loop() {
+        while (true) {
+            std::function<void()> job;
+            {
+                std::unique_lock lock(mutex);
+                cv.wait(lock, [this] { return stopping || !queue.empty(); });
+                if (stopping) return;
+                job = std::move(queue.front());
+                queue.pop_front();
+                running = true;
+            }
+            job();
+            {
+                std::lock_guard lock(mutex);
+                running = false;
+            }
+            cv.notify_all();
+        }
+    }
+
+    std::mutex mutex;
+    std::condition_variable cv;
+    std::deque<std::function<void()>> queue;
+    bool running = false;
+    bool stopping = false;
+    std::thread thread; // last: starts after the rest is built
+};
+
+struct ComplianceController::Snapshot {
+    std::vector<ArchiveConversationsModel::Row> conversations;
+    std::vector<ArchiveProblemsModel::Row> problems;
+    qulonglong entries = 0;
+    qulonglong head = 0;
+    QString verification; ///< empty: unchanged
+    QString timelineFor;
+    std::optional<std::vector<ArchiveTimelineModel::Row>> timeline;
+};
+
+namespace {
+
+using Worker = ComplianceController::Worker;
+using Snapshot = ComplianceController::Snapshot;
+
+std::vector<ArchiveProblemsModel::Row>
+problemRows(const std::vector<compliance::Problem>& problems) {
+    std::vector<ArchiveProblemsModel::Row> rows;
+    rows.reserve(problems.size());
+    for (const auto& p : problems)
+        rows.push_back({qulonglong(p.sequence), q(p.fault),
+                        QString::fromUtf8(compliance::faultDescription(p.fault)), q(p.detail)});
+    return rows;
+}
+
+Result<std::vector<ArchiveTimelineModel::Row>> timelineRows(Worker& w,
+                                                            const std::string& conversation) {
+    auto events = w.archive->timeline(conversation);
+    if (!events) return tl::unexpected(events.error());
+    std::vector<ArchiveTimelineModel::Row> rows;
+    rows.reserve(events->size());
+    for (const auto& e : *events) {
+        ArchiveTimelineModel::Row r;
+        r.sequence = e.sequence;
+        r.kind = QString::fromLatin1(kindName(e.kind));
+        r.sender = q(e.user);
+        r.senderName = w.name(e.user);
+        r.time = at(e.serverTimeMs ? e.serverTimeMs : e.timeMs);
+        r.text = q(e.body);
+        r.originalText = q(e.originalBody);
+        for (const auto& ed : e.edits)
+            r.edits << q(ed.previous) + QStringLiteral(" \u2192 ") + q(ed.next);
+        r.deleted = e.deleted;
+        r.deletedByName = e.deleted ? w.name(e.deletedBy) : QString();
+        r.deletedTime = at(e.deletedMs);
+        for (const auto& a : e.attachments)
+            r.attachments
+                << (a.available
+                        ? q(a.fileName)
+                        : ComplianceController::tr("%1 (not available)").arg(q(a.fileName)));
+        for (const auto& re : e.reactions)
+            r.reactions += q(re.emoji);
+        r.verification = q(e.verification);
+        rows.push_back(std::move(r));
+    }
+    return rows;
+}
+
+/// Everything the page shows of the archive; `report` (when a verify just ran) gives the
+/// verification state and the problems, else the problems recorded so far.
+Result<Snapshot> snapshot(Worker& w, const compliance::VerifyReport* report,
+                          const std::string& current) {
+    Snapshot s;
+    auto people = w.archive->participants();
+    if (!people) return tl::unexpected(people.error());
+    w.names.clear();
+    for (const auto& p : *people)
+        w.names[p.user] = q(p.name);
+    auto conversations = w.archive->conversations();
+    if (!conversations) return tl::unexpected(conversations.error());
+    for (const auto& c : *conversations) {
+        QStringList who;
+        for (const auto& u : c.participants)
+            if (u != "relay") who << w.name(u);
+        s.conversations.push_back({q(c.id), c.title.empty() ? q(c.id).left(8) : q(c.title),
+                                   c.matter, qulonglong(c.events), who.join(QStringLiteral(", "))});
+    }
+    auto size = w.archive->size();
+    if (!size) return tl::unexpected(size.error());
+    s.entries = size->first;
+    s.head = size->second;
+    if (report) {
+        s.problems = problemRows(report->problems);
+        s.verification = report->ok()                ? QStringLiteral("ok")
+                         : !report->problems.empty() ? QStringLiteral("problems")
+                                                     : QStringLiteral("empty");
+    } else {
+        auto recorded = w.archive->problems();
+        if (!recorded) return tl::unexpected(recorded.error());
+        s.problems = problemRows(*recorded);
+        if (!s.problems.empty())
+            s.verification = QStringLiteral("problems");
+        else if (s.entries == 0)
+            s.verification = QStringLiteral("empty");
+    }
+    if (!current.empty()) {
+        auto rows = timelineRows(w, current);
+        if (rows) {
+            s.timelineFor = q(current);
+            s.timeline = std::move(*rows);
+        }
+    }
+    return s;
+}
+
+} // namespace
+
+// ---- the controller
+// -------------------------------------------------------------------------------
+
+ComplianceController::ComplianceController(QObject* parent)
+    : QObject(parent), m_worker(std::make_unique<Worker>()) {}
+
+ComplianceController::~ComplianceController() {
+    m_cancel->store(true);
+    m_worker.reset();
+}
+
+void ComplianceController::setAppController(AppController* app) {
+    if (app == m_app) return;
+    if (m_app) disconnect(m_app, nullptr, this, nullptr);
+    m_app = app;
+    if (m_app) {
+        connect(m_app, &AppController::clientClosing, this, &ComplianceController::onClientClosing);
+        if (!m_pathSet && !m_unlocked) {
+            m_archivePath = m_app->profileDir() + QStringLiteral("/journal.archive");
+            emit archivePathChanged();
+        }
+    }
+    emit appControllerChanged();
+}
+
+void ComplianceController::setArchivePath(const QString& path) {
+    if (m_unlocked || path == m_archivePath) return;
+    m_archivePath = path;
+    m_pathSet = true;
+    emit archivePathChanged();
+}
+
+QString ComplianceController::currentTitle() const {
+    return m_conversations.titleOf(m_current);
+}
+
+void ComplianceController::setProgress(const QString& text) {
+    if (text == m_progress) return;
+    m_progress = text;
+    emit progressChanged();
+}
+
+void ComplianceController::setError(const QString& text) {
+    m_error = text;
+    emit errorChanged();
+}
+
+void ComplianceController::clearError() {
+    if (m_error.isEmpty()) return;
+    m_error.clear();
+    emit errorChanged();
+}
+
+void ComplianceController::setVerification(const QString& state) {
+    m_verification = state;
+    emit statusChanged();
+}
+
+void ComplianceController::toGui(std::function<void()> f) {
+    QMetaObject::invokeMethod(this, std::move(f), Qt::QueuedConnection);
+}
+
+void ComplianceController::submit(std::function<std::function<void()>(Worker&)> work) {
+    if (++m_pending == 1) emit busyChanged();
+    const std::uint64_t epoch = m_epoch;
+    Worker* w = m_worker.get();
+    w->push([this, w, epoch, work = std::move(work)] {
+        std::function<void()> done;
+        try {
+            done = work(*w);
+        } catch (const std::exception&) {
+            // Nothing may escape the worker thread; the message stays generic on purpose.
+            done = [this] { setError(tr("The archive worker failed; try again.")); };
+        }
+        toGui([this, epoch, done = std::move(done)] {
+            // A lock in between makes the result stale: drop it, but count the job as done.
+            if (epoch == m_epoch && done) done();
+            if (--m_pending == 0) emit busyChanged();
+        });
+    });
+}
+
+void ComplianceController::apply(Snapshot&& s) {
+    m_conversations.reset(std::move(s.conversations));
+    m_problems.reset(std::move(s.problems));
+    m_entries = s.entries;
+    m_head = s.head;
+    if (!s.verification.isEmpty()) m_verification = s.verification;
+    if (s.timeline && s.timelineFor == m_current) {
+        m_timeline.reset(std::move(*s.timeline));
+        emit timelineLoaded();
+    }
+    emit statusChanged();
+    emit currentChanged(); // the title may have arrived with the conversations
+}
+
+void ComplianceController::unlock(const QString& keyFiles, const QString& passphrase) {
+    clearError();
+    if (m_unlocked) return;
+    auto paths = keyPaths(keyFiles);
+    if (paths.empty()) return setError(tr("Give the journal key file (journal.key)."));
+    if (passphrase.isEmpty()) return setError(tr("Enter the passphrase of the journal key."));
+    if (m_archivePath.trimmed().isEmpty()) return setError(tr("Give a file for the archive."));
+    // The passphrase travels in wiped memory; the QByteArray copy is wiped at once.
+    QByteArray utf8 = passphrase.toUtf8();
+    auto pass = std::make_shared<SecureBytes>(utf8.begin(), utf8.end());
+    secureWipe(utf8.data(), std::size_t(utf8.size()));
+    const std::string archivePath = m_archivePath.trimmed().toStdString();
+    setProgress(tr("Unlocking the journal key\u2026"));
+    submit([this, paths = std::move(paths), pass, archivePath](Worker& w) -> std::function<void()> {
+        auto failed = [this](const QString& text) {
+            return [this, text] {
+                setProgress({});
+                setError(text);
+                emit unlockFinished(false);
+            };
+        };
+        if (w.archive) return [this] { emit unlockFinished(true); };
+        std::vector<crypto::X25519Key> keys;
+        for (const auto& path : paths) {
+            const QString shown = q(path);
+            std::ifstream in(path, std::ios::binary);
+            if (!in) return failed(tr("Cannot read the journal key file %1.").arg(shown));
+            std::string box((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+            auto priv = crypto::passphraseOpen(view(box), *pass);
+            if (!priv)
+                return failed(
+                    tr("Wrong passphrase, or %1 is not a journal key file. Nothing was written.")
+                        .arg(shown));
+            auto key = crypto::X25519Key::fromPrivate(*priv);
+            if (!key) return failed(tr("%1 does not hold a usable journal key.").arg(shown));
+            keys.push_back(std::move(*key));
+        }
+        auto archive = compliance::Archive::open(archivePath, std::move(keys), true);
+        if (!archive)
+            return failed(
+                archive.error().code == ErrorCode::WrongKey
+                    ? tr("This journal key does not open the archive %1.").arg(q(archivePath))
+                    : tr("Cannot open the archive: %1").arg(q(archive.error().message)));
+        w.archive = std::move(*archive);
+        auto s = snapshot(w, nullptr, {});
+        if (!s) return failed(tr("Cannot read the archive: %1").arg(q(s.error().message)));
+        auto shared = std::make_shared<Snapshot>(std::move(*s));
+        return [this, shared] {
+            m_unlocked = true;
+            emit unlockedChanged();
+            apply(std::move(*shared));
+            setProgress(tr("Unlocked. The archive holds %n journal entries.", "", int(m_entries)));
+            emit unlockFinished(true);
+        };
+    });
+}
+
+void ComplianceController::pull() {
+    clearError();
+    if (!m_unlocked) return setError(tr("Unlock the journal key first."));
+    if (!m_app || m_app->role() != QLatin1String("compliance"))
+        return setError(tr("Only a compliance account can pull the journal."));
+    client::Client* c = m_app->client();
+    if (!c) return setError(tr("The profile is locked."));
+    m_cancel->store(false);
+    auto cancel = m_cancel;
+    const std::uint64_t epoch = m_epoch;
+    const std::string current = m_current.toStdString();
+    setProgress(tr("Connecting to the relay\u2026"));
+    submit([this, c, cancel, epoch, current](Worker& w) -> std::function<void()> {
+        auto failed = [this](const QString& text) {
+            return [this, text] {
+                setProgress({});
+                setError(text);
+                emit pullFinished(false);
+            };
+        };
+        auto say = [this, epoch](const QString& text) {
+            toGui([this, epoch, text] {
+                if (epoch == m_epoch) setProgress(text);
+            });
+        };
+        if (!w.archive) return failed(tr("The archive is closed."));
+        auto manifest = c->firmManifest();
+        if (!manifest)
+            return failed(
+                tr("The firm manifest cannot be read: %1").arg(q(manifest.error().message)));
+        if (auto r = w.archive->setManifest(view(*manifest), c->account().firmFingerprint); !r)
+            return failed(tr("This archive belongs to another firm: %1").arg(q(r.error().message)));
+        using namespace std::chrono_literals;
+        for (int i = 0; i < 300 && !c->isConnected() && !*cancel; ++i)
+            std::this_thread::sleep_for(50ms);
+        if (*cancel) return failed(tr("The pull was cancelled."));
+        if (!c->isConnected()) return failed(tr("Cannot reach the relay. Try again when online."));
+        say(tr("Pulling the journal\u2026"));
+        auto last = std::chrono::steady_clock::now();
+        auto stats = w.archive->pull(
+            [c, cancel](std::uint64_t after, std::uint32_t limit) -> Result<std::string> {
+                if (*cancel) return fail(ErrorCode::InvalidArgument, "cancelled");
+                return c->pullJournalPage(after, limit);
+            },
+            [c, cancel](const std::string& id, std::uint64_t max) -> Result<std::string> {
+                if (*cancel) return fail(ErrorCode::InvalidArgument, "cancelled");
+                return c->fetchBlob(id, max);
+            },
+            [&](std::uint64_t stored, std::uint64_t head) {
+                const auto now = std::chrono::steady_clock::now();
+                if (now - last < 200ms) return; // a big journal reports per page: keep the GUI calm
+                last = now;
+                say(tr("Pulled %1 new entries (relay head #%2)\u2026").arg(stored).arg(head));
+            });
+        if (!stats) {
+            if (*cancel) return failed(tr("The pull was cancelled; what was stored is kept."));
+            return failed(tr("The pull stopped (what was stored is kept; pull again): %1")
+                              .arg(q(stats.error().message)));
+        }
+        say(tr("Verifying the archive\u2026"));
+        auto report = w.archive->verify();
+        if (!report)
+            return failed(tr("Verification could not run: %1").arg(q(report.error().message)));
+        auto s = snapshot(w, &*report, current);
+        if (!s) return failed(tr("Cannot read the archive: %1").arg(q(s.error().message)));
+        auto shared = std::make_shared<Snapshot>(std::move(*s));
+        const int added = int(stats->entries), files = int(stats->attachments);
+        return [this, shared, added, files] {
+            apply(std::move(*shared));
+            setProgress(tr("Pulled %1 new entries and %2 attachment(s).").arg(added).arg(files));
+            emit pullFinished(true);
+        };
+    });
+}
+
+void ComplianceController::verify() {
+    clearError();
+    if (!m_unlocked) return setError(tr("Unlock the journal key first."));
+    setProgress(tr("Verifying the archive\u2026"));
+    const std::string current = m_current.toStdString();
+    submit([this, current](Worker& w) -> std::function<void()> {
+        auto failed = [this](const QString& text) {
+            return [this, text] {
+                setProgress({});
+                setError(text);
+                emit verifyFinished(false);
+            };
+        };
+        if (!w.archive) return failed(tr("The archive is closed."));
+        auto report = w.archive->verify();
+        if (!report)
+            return failed(tr("Verification could not run: %1").arg(q(report.error().message)));
+        auto s = snapshot(w, &*report, current);
+        if (!s) return failed(tr("Cannot read the archive: %1").arg(q(s.error().message)));
+        auto shared = std::make_shared<Snapshot>(std::move(*s));
+        return [this, shared] {
+            apply(std::move(*shared));
+            setProgress(m_verification == QLatin1String("ok") ? tr("Verified.")
+                                                              : tr("Verified: see the problems."));
+            emit verifyFinished(true);
+        };
+    });
+}
+
+void ComplianceController::search(const QString& query, const QString& matter,
+                                  const QString& participant) {
+    clearError();
+    const QString text = query.trimmed();
+    if (text.isEmpty()) return clearSearch();
+    if (!m_unlocked) return setError(tr("Unlock the journal key first."));
+    const std::uint64_t generation = ++m_searchGeneration;
+    if (!m_searchActive) {
+        m_searchActive = true;
+        emit searchActiveChanged();
+    }
+    compliance::SearchQuery sq;
+    sq.text = text.toStdString();
+    sq.matter = matter.trimmed().toStdString();
+    sq.participant = participant.trimmed().toStdString();
+    sq.limit = 200;
+    submit([this, sq, generation](Worker& w) mutable -> std::function<void()> {
+        auto failed = [this, generation](const QString& text) {
+            return [this, generation, text] {
+                if (generation != m_searchGeneration) return;
+                m_search.reset({});
+                setError(text);
+                emit searchFinished(false);
+            };
+        };
+        if (!w.archive) return failed(tr("The archive is closed."));
+        // A participant may be given by display name as well as by user id.
+        for (const auto& [user, name] : w.names)
+            if (!sq.participant.empty() &&
+                name.compare(q(sq.participant), Qt::CaseInsensitive) == 0) {
+                sq.participant = user;
+                break;
+            }
+        auto hits = w.archive->search(sq);
+        if (!hits) return failed(tr("Search failed: %1").arg(q(hits.error().message)));
+        auto rows = std::make_shared<std::vector<ArchiveSearchModel::Row>>();
+        for (const auto& h : *hits)
+            rows->push_back(
+                {qulonglong(h.sequence), q(h.messageId), q(h.conversation),
+                 h.conversationTitle.empty() ? q(h.conversation).left(8) : q(h.conversationTitle),
+                 w.name(h.user), at(h.serverTimeMs), q(h.text), q(h.status)});
+        return [this, generation, rows] {
+            if (generation != m_searchGeneration) return; // a newer search is on its way
+            m_search.reset(std::move(*rows));
+            emit searchFinished(true);
+        };
+    });
+}
+
+void ComplianceController::clearSearch() {
+    ++m_searchGeneration;
+    m_search.reset({});
+    if (m_searchActive) {
+        m_searchActive = false;
+        emit searchActiveChanged();
+    }
+}
+
+void ComplianceController::openConversation(const QString& id) {
+    clearError();
+    if (!m_unlocked || id.isEmpty()) return;
+    m_current = id;
+    m_timeline.reset({});
+    emit currentChanged();
+    reloadTimeline();
+}
+
+void ComplianceController::reloadTimeline() {
+    const QString id = m_current;
+    submit([this, id](Worker& w) -> std::function<void()> {
+        if (!w.archive) return {};
+        auto rows = timelineRows(w, id.toStdString());
+        if (!rows) {
+            const QString text =
+                tr("Cannot show the conversation: %1").arg(q(rows.error().message));
+            return [this, text] { setError(text); };
+        }
+        auto shared = std::make_shared<std::vector<ArchiveTimelineModel::Row>>(std::move(*rows));
+        return [this, id, shared] {
+            if (id != m_current) return;
+            m_timeline.reset(std::move(*shared));
+            emit timelineLoaded();
+        };
+    });
+}
+
+void ComplianceController::closeConversation() {
+    if (m_current.isEmpty()) return;
+    m_current.clear();
+    m_timeline.reset({});
+    emit currentChanged();
+}
+
+void ComplianceController::exportTo(const QString& format, const QString& urlOrPath) {
+    clearError();
+    if (!m_unlocked) return setError(tr("Unlock the journal key first."));
+    const QString fmt = format.trimmed().toLower();
+    if (fmt != QLatin1String("rsmf") && fmt != QLatin1String("eml") &&
+        fmt != QLatin1String("jsonl"))
+        return setError(tr("Choose RSMF, EML or JSON Lines."));
+    QString path = urlOrPath.trimmed();
+    if (path.startsWith(QLatin1String("file:"))) path = QUrl(path).toLocalFile();
+    if (path.isEmpty()) return setError(tr("Give a file to export to."));
+    setProgress(tr("Exporting\u2026"));
+    compliance::ExportOptions o;
+    o.format = fmt.toStdString();
+    o.out = path.toStdString();
+    o.generator = "Verbatim app 0.1";
+    submit([this, o](Worker& w) -> std::function<void()> {
+        auto failed = [this](const QString& text) {
+            return [this, text] {
+                setProgress({});
+                setError(text);
+                emit exportFinished(false);
+            };
+        };
+        if (!w.archive) return failed(tr("The archive is closed."));
+        auto r = compliance::exportArchive(*w.archive, o);
+        if (!r) return failed(tr("The export failed: %1").arg(q(r.error().message)));
+        QStringList files;
+        for (const auto& f : r->files)
+            files << q(f);
+        const int events = int(r->events), attachments = int(r->attachments);
+        return [this, files, events, attachments] {
+            m_exportedFiles = files.join(QLatin1Char('\n'));
+            emit exportedChanged();
+            setProgress(tr("Exported %1 event(s) and %2 attachment(s) to %3")
+                            .arg(events)
+                            .arg(attachments)
+                            .arg(files.join(QStringLiteral(", "))));
+            emit exportFinished(true);
+        };
+    });
+}
+
+void ComplianceController::lock() {
+    m_cancel->store(true);
+    ++m_epoch; // results of jobs asked for before now are dropped
+    const bool wasUnlocked = m_unlocked;
+    submit([](Worker& w) -> std::function<void()> {
+        w.archive.reset();
+        w.names.clear();
+        return {};
+    });
+    m_unlocked = false;
+    m_current.clear();
+    m_head = m_entries = 0;
+    m_verification.clear();
+    m_conversations.reset({});
+    m_timeline.reset({});
+    m_problems.reset({});
+    clearSearch();
+    setProgress({});
+    emit currentChanged();
+    emit statusChanged();
+    if (wasUnlocked) emit unlockedChanged();
+}
+
+void ComplianceController::onClientClosing() {
+    // The client goes away when we return: nothing may still be using it.
+    lock();
+    m_worker->drain();
+}
+
+} // namespace verbatim::qt

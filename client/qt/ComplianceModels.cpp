@@ -1,0 +1,223 @@
+#include "client/qt/ComplianceModels.h"
+
+namespace verbatim::qt {
+
+namespace {
+
+constexpr auto kRowChecks = QAbstractItemModel::CheckIndexOption::IndexIsValid |
+                            QAbstractItemModel::CheckIndexOption::ParentIsInvalid;
+
+QVariant when(const QDateTime& t) {
+    return t.isValid() ? QVariant(t) : QVariant();
+}
+
+} // namespace
+
+// ---- conversations ------------------------------------------------------------------------------
+
+int ArchiveConversationsModel::rowCount(const QModelIndex& parent) const {
+    return parent.isValid() ? 0 : int(m_rows.size());
+}
+
+QVariant ArchiveConversationsModel::data(const QModelIndex& index, int role) const {
+    if (!checkIndex(index, kRowChecks)) return {};
+    const auto& r = m_rows[std::size_t(index.row())];
+    switch (role) {
+    case Qt::DisplayRole:
+    case TitleRole:
+        return r.title;
+    case IdRole:
+        return r.id;
+    case MatterRole:
+        return r.matter;
+    case EventsRole:
+        return r.events;
+    case ParticipantsRole:
+        return r.participants;
+    }
+    return {};
+}
+
+QHash<int, QByteArray> ArchiveConversationsModel::roleNames() const {
+    return {{IdRole, "conversationId"},
+            {TitleRole, "title"},
+            {MatterRole, "isMatter"},
+            {EventsRole, "events"},
+            {ParticipantsRole, "participants"}};
+}
+
+void ArchiveConversationsModel::reset(std::vector<Row> rows) {
+    beginResetModel();
+    m_rows = std::move(rows);
+    endResetModel();
+}
+
+QString ArchiveConversationsModel::titleOf(const QString& id) const {
+    for (const auto& r : m_rows)
+        if (r.id == id) return r.title;
+    return {};
+}
+
+// ---- timeline
+// -------------------------------------------------------------------------------------
+
+int ArchiveTimelineModel::rowCount(const QModelIndex& parent) const {
+    return parent.isValid() ? 0 : int(m_rows.size());
+}
+
+QVariant ArchiveTimelineModel::data(const QModelIndex& index, int role) const {
+    if (!checkIndex(index, kRowChecks)) return {};
+    const auto& r = m_rows[std::size_t(index.row())];
+    switch (role) {
+    case Qt::DisplayRole:
+    case TextRole:
+        return r.text;
+    case SequenceRole:
+        return r.sequence;
+    case KindRole:
+        return r.kind;
+    case SenderRole:
+        return r.sender;
+    case SenderNameRole:
+        return r.senderName;
+    case TimeRole:
+        return when(r.time);
+    case OriginalTextRole:
+        return r.originalText;
+    case EditedRole:
+        return !r.edits.isEmpty();
+    case EditsRole:
+        return r.edits;
+    case DeletedRole:
+        return r.deleted;
+    case DeletedByRole:
+        return r.deletedByName;
+    case DeletedTimeRole:
+        return when(r.deletedTime);
+    case AttachmentsRole:
+        return r.attachments.join(QStringLiteral(", "));
+    case ReactionsRole:
+        return r.reactions;
+    case VerificationRole:
+        return r.verification;
+    case VerifiedRole:
+        return r.verification == QLatin1String("verified");
+    }
+    return {};
+}
+
+QHash<int, QByteArray> ArchiveTimelineModel::roleNames() const {
+    return {{SequenceRole, "sequence"},
+            {KindRole, "kind"},
+            {SenderRole, "sender"},
+            {SenderNameRole, "senderName"},
+            {TimeRole, "time"},
+            {TextRole, "text"},
+            {OriginalTextRole, "originalText"},
+            {EditedRole, "edited"},
+            {EditsRole, "edits"},
+            {DeletedRole, "deleted"},
+            {DeletedByRole, "deletedBy"},
+            {DeletedTimeRole, "deletedTime"},
+            {AttachmentsRole, "attachments"},
+            {ReactionsRole, "reactions"},
+            {VerificationRole, "verification"},
+            {VerifiedRole, "verified"}};
+}
+
+void ArchiveTimelineModel::reset(std::vector<Row> rows) {
+    beginResetModel();
+    m_rows = std::move(rows);
+    endResetModel();
+}
+
+// ---- search
+// ---------------------------------------------------------------------------------------
+
+int ArchiveSearchModel::rowCount(const QModelIndex& parent) const {
+    return parent.isValid() ? 0 : int(m_rows.size());
+}
+
+QVariant ArchiveSearchModel::data(const QModelIndex& index, int role) const {
+    if (!checkIndex(index, kRowChecks)) return {};
+    const auto& r = m_rows[std::size_t(index.row())];
+    switch (role) {
+    case Qt::DisplayRole:
+    case TextRole:
+        return r.text;
+    case SequenceRole:
+        return r.sequence;
+    case MessageIdRole:
+        return r.messageId;
+    case ConversationRole:
+        return r.conversation;
+    case ConversationTitleRole:
+        return r.conversationTitle;
+    case SenderNameRole:
+        return r.senderName;
+    case TimeRole:
+        return when(r.time);
+    case StatusRole:
+        return r.status;
+    case DeletedRole:
+        return r.status == QLatin1String("deleted");
+    }
+    return {};
+}
+
+QHash<int, QByteArray> ArchiveSearchModel::roleNames() const {
+    return {{SequenceRole, "sequence"},
+            {MessageIdRole, "messageId"},
+            {ConversationRole, "conversationId"},
+            {ConversationTitleRole, "conversationTitle"},
+            {SenderNameRole, "senderName"},
+            {TimeRole, "time"},
+            {TextRole, "text"},
+            {StatusRole, "status"},
+            {DeletedRole, "deleted"}};
+}
+
+void ArchiveSearchModel::reset(std::vector<Row> rows) {
+    beginResetModel();
+    m_rows = std::move(rows);
+    endResetModel();
+}
+
+// ---- problems
+// -------------------------------------------------------------------------------------
+
+int ArchiveProblemsModel::rowCount(const QModelIndex& parent) const {
+    return parent.isValid() ? 0 : int(m_rows.size());
+}
+
+QVariant ArchiveProblemsModel::data(const QModelIndex& index, int role) const {
+    if (!checkIndex(index, kRowChecks)) return {};
+    const auto& r = m_rows[std::size_t(index.row())];
+    switch (role) {
+    case Qt::DisplayRole:
+    case DescriptionRole:
+        return r.description;
+    case SequenceRole:
+        return r.sequence;
+    case FaultRole:
+        return r.fault;
+    case DetailRole:
+        return r.detail;
+    }
+    return {};
+}
+
+QHash<int, QByteArray> ArchiveProblemsModel::roleNames() const {
+    return {{SequenceRole, "sequence"},
+            {FaultRole, "fault"},
+            {DescriptionRole, "description"},
+            {DetailRole, "detail"}};
+}
+
+void ArchiveProblemsModel::reset(std::vector<Row> rows) {
+    beginResetModel();
+    m_rows = std::move(rows);
+    endResetModel();
+}
+
+} // namespace verbatim::qt

@@ -1,0 +1,309 @@
+// verbatim-compliance-bench: what compliance costs (issue 6, "Benchmark").
+//
+//   generate  N journal entries with real sealing (X25519 + HKDF + AES-256-GCM, XEdDSA by one
+//             of 20 registered lawyer devices), written into a real relay's store with the
+//             chain hash and a relay-signed checkpoint every 1,000 entries. Bodies are 8-30
+//             words drawn from a 5,000-word vocabulary with a Zipf-like spread; one matter holds
+//             10,000 messages, the rest spread over 400 matters and a year of relay time.
+//   pull      a compliance profile pulls everything over TLS from the relay (in this process,
+//             on the same 2 cores) into a fresh archive: chain + checkpoints + signature +
+//             decrypt + commitment + SQLCipher store + FTS5 index, timed end to end.
+//   verify    Archive::verify(): everything rechecked from the stored raw rows.
+//   search    200 queries (single common/rare words, two-word AND, with a matter or a
+//             participant filter), newest 100 hits each: p50 / p95.
+//   export    RSMF 2.0 of the 10,000-message matter.
+//
+// Run: build/dev/tests/bench/verbatim-compliance-bench [--entries N] (default 1,000,000;
+// --quick: 3,000 entries, the smoke test).
+
+#include <QTemporaryDir>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <set>
+#include <thread>
+
+#include "E2EHarness.h"
+#include "client/core/Client.h"
+#include "compliance/Archive.h"
+#include "compliance/Export.h"
+#include "crypto/Random.h"
+#include "journal/HashChain.h"
+#include "storage/Database.h"
+
+using namespace verbatim;
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr const char* kPass = "bench passphrase";
+
+#define DIE(what)                                                                        \
+    do {                                                                                 \
+        std::fprintf(stderr, "compliance bench failed at line %d: %s\n", __LINE__, what); \
+        std::exit(1);                                                                    \
+    } while (0)
+
+double secs(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+
+long rssKiB() {
+    std::ifstream f("/proc/self/status");
+    std::string key;
+    long value = 0;
+    while (f >> key) {
+        if (key == "VmRSS:") {
+            f >> value;
+            return value;
+        }
+        f.ignore(1 << 20, '\n');
+    }
+    return 0;
+}
+
+/// Pronounceable pseudo-words; index 0 is the most frequent.
+std::vector<std::string> vocabulary(std::size_t n) {
+    static const char* syl[] = {"ka", "lo", "mi", "ne", "su", "ra", "te", "vo", "di", "pa", "go", "shi",
+                                "ber", "tan", "lex", "mor", "quin", "dal", "fen", "wic"};
+    std::mt19937 rng(7);
+    std::vector<std::string> out;
+    std::set<std::string> seen;
+    while (out.size() < n) {
+        std::string w;
+        int k = 2 + int(rng() % 3);
+        for (int i = 0; i < k; ++i) w += syl[rng() % 20];
+        if (seen.insert(w).second) out.push_back(w);
+    }
+    return out;
+}
+
+struct Author {
+    std::string user;
+    std::uint32_t device = 0;
+    signal::IdentityKeyPair identity;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::size_t entries = 1'000'000;
+    bool quick = false;
+    for (int i = 1; i < argc; ++i) {
+        std::string a = argv[i];
+        if (a == "--quick") quick = true, entries = 3000;
+        else if (a == "--entries" && i + 1 < argc) entries = std::size_t(std::stoull(argv[++i]));
+        else DIE("usage: verbatim-compliance-bench [--entries N | --quick]");
+    }
+    const std::size_t matterSize = std::min<std::size_t>(10'000, entries / 4);
+    const unsigned threads = std::max(1u, std::thread::hardware_concurrency());
+
+    e2e::Harness h{{}, [](relay::RelayConfig& c) {
+                       c.checkpointEvery = 1000;
+                       c.limits.redeem = relay::BucketSpec{1e9, 1e9};  // 21 registrations from one address
+                   }};
+    if (!h.ok()) DIE("relay");
+    QTemporaryDir dir;
+    client::JoinOptions o;
+    o.displayName = "Compliance Officer";
+    auto officer = client::Client::join(dir.path().toStdString() + "/officer", kPass,
+                                        h.enrollLink("officer", proto::ROLE_COMPLIANCE), o);
+    if (!officer) DIE(officer.error().message.c_str());
+
+    // 20 lawyer devices, registered through the relay (their identity keys are in the log).
+    std::vector<Author> authors;
+    for (int i = 0; i < 20; ++i) {
+        auto d = h.enrollStaff("lawyer" + std::to_string(i), proto::ROLE_LAWYER);
+        if (!d) DIE("enroll");
+        authors.push_back({d->user, d->device, *d->store->identityKeyPair()});
+    }
+
+    // ---- generate -------------------------------------------------------------------------------
+    const auto words = vocabulary(5000);
+    std::vector<std::string> sealed(entries);
+    std::vector<std::string> matters;
+    for (int i = 0; i < 400; ++i) matters.push_back("matter-" + std::to_string(i));
+    const std::string big = "matter-bench";
+    const std::uint64_t t0 = 1764300000000ULL - 365ULL * 86'400'000;
+    const Bytes journalPublic = h.journalKey().publicKey();
+    auto genStart = Clock::now();
+    {
+        std::atomic<std::size_t> next{0};
+        std::vector<std::thread> pool;
+        for (unsigned t = 0; t < threads; ++t)
+            pool.emplace_back([&, t] {
+                auto ctx = signal::SignalContext::create();
+                if (!ctx) DIE("signal context");
+                std::mt19937_64 rng(1000 + t);
+                for (std::size_t i; (i = next.fetch_add(1)) < entries;) {
+                    const Author& a = authors[i % authors.size()];
+                    proto::JournalRecord rec;
+                    rec.set_version(1);
+                    Bytes id = crypto::randomBytes(16), k = crypto::randomBytes(32);
+                    rec.set_message_id(std::string(id.begin(), id.end()));
+                    rec.set_conversation_id(i % (entries / matterSize) == 0 ? big : matters[rng() % matters.size()]);
+                    rec.mutable_sender()->set_user(a.user);
+                    rec.mutable_sender()->set_device(a.device);
+                    auto* r = rec.add_recipients();
+                    r->set_user(authors[(i + 1) % authors.size()].user);
+                    r->set_device(1);
+                    rec.set_client_time_ms(t0 + i * (365ULL * 86'400'000 / entries));
+                    rec.set_type(proto::TEXT);
+                    std::string body;
+                    int n = 8 + int(rng() % 23);
+                    for (int w = 0; w < n; ++w) {
+                        // Zipf-like: small indexes are frequent.
+                        double u = std::uniform_real_distribution<double>(0, 1)(rng);
+                        auto idx = std::size_t(std::pow(double(words.size()), u)) - 1;
+                        body += (w ? " " : "") + words[std::min(idx, words.size() - 1)];
+                    }
+                    rec.set_body(body);
+                    rec.set_commit_key(std::string(k.begin(), k.end()));
+                    auto s = journal::sealRecord(rec, journalPublic, [&](ByteView m) {
+                        return signal::SessionManager::signWith(**ctx, a.identity.privateKey, m);
+                    });
+                    if (!s) DIE("seal");
+                    auto bytes = s->serialize();
+                    sealed[i].assign(bytes.begin(), bytes.end());
+                }
+            });
+        for (auto& t : pool) t.join();
+    }
+    const double genSeconds = secs(Clock::now() - genStart);
+
+    // Into the relay's store, after what it already logged (registrations etc.).
+    h.stop();
+    {
+        storage::OpenOptions so;
+        so.create = false;
+        auto db = storage::Database::open(h.databasePath(), h.databaseKey(), so);
+        if (!db) DIE("relay store");
+        auto q = (*db)->prepare("SELECT seq, chain_hash, server_time_ms FROM journal ORDER BY seq DESC LIMIT 1");
+        if (!q || !*q->step()) DIE("relay head");
+        std::uint64_t seq = std::uint64_t(q->columnInt(0));
+        journal::ChainHash head;
+        auto hb = q->columnBlob(1);
+        std::copy(hb.begin(), hb.end(), head.begin());
+        q->reset();
+        if (!(*db)->begin()) DIE("begin");
+        for (std::size_t i = 0; i < entries; ++i) {
+            ++seq;
+            head = journal::nextChainHash(head, seq, view(sealed[i]));
+            const std::uint64_t serverMs = t0 + i * (365ULL * 86'400'000 / entries) + 250;
+            auto ins = (*db)->cached("INSERT INTO journal (seq, entry, chain_hash, server_time_ms) VALUES (?, ?, ?, ?)");
+            if (!ins) DIE("insert");
+            ins->bind(1, std::int64_t(seq)).bind(2, view(sealed[i])).bind(3, ByteView(head.data(), head.size()))
+                .bind(4, std::int64_t(serverMs));
+            if (!ins->run()) DIE("insert");
+            if (seq % 1000 == 0 || i + 1 == entries) {
+                auto cp = journal::signCheckpoint(seq, head, serverMs, h.relayKey().privateKey);
+                auto c = (*db)->cached("INSERT OR REPLACE INTO checkpoints (seq, data) VALUES (?, ?)");
+                if (!cp || !c) DIE("checkpoint");
+                c->bind(1, std::int64_t(seq)).bind(2, cp->serialize());
+                if (!c->run()) DIE("checkpoint");
+            }
+            if (i % 50'000 == 49'999) {
+                if (!(*db)->commit() || !(*db)->begin()) DIE("commit");
+            }
+        }
+        if (!(*db)->commit()) DIE("commit");
+        // The big matter gets a title, like one the relay created.
+    }
+    sealed.clear();
+    sealed.shrink_to_fit();
+    if (!h.restart()) DIE("restart");
+
+    // ---- pull -----------------------------------------------------------------------------------
+    (*officer)->start();
+    for (int i = 0; i < 400 && !(*officer)->isConnected(); ++i) std::this_thread::sleep_for(25ms);
+    if (!(*officer)->isConnected()) DIE("officer offline");
+    std::vector<crypto::X25519Key> keys;
+    keys.push_back(std::move(*crypto::X25519Key::fromPrivate(*h.journalKey().privateKey())));
+    const std::string archivePath = dir.path().toStdString() + "/bench.archive";
+    auto archive = compliance::Archive::open(archivePath, std::move(keys), true);
+    if (!archive) DIE(archive.error().message.c_str());
+    auto manifest = (*officer)->firmManifest();
+    if (!manifest || !(*archive)->setManifest(view(*manifest), (*officer)->account().firmFingerprint)) DIE("manifest");
+    auto* c = officer->get();
+    const long rssBefore = rssKiB();
+    std::fprintf(stderr, "generated %zu entries in %.1f s; pulling\n", entries, genSeconds);
+    auto pullStart = Clock::now();
+    auto stats = (*archive)->pull([c](std::uint64_t a, std::uint32_t l) { return c->pullJournalPage(a, l); },
+                                  [c](const std::string& id, std::uint64_t m) { return c->fetchBlob(id, m); });
+    const double pullSeconds = secs(Clock::now() - pullStart);
+    if (!stats) DIE(stats.error().message.c_str());
+    const long rssAfter = rssKiB();
+    (*officer)->stop();
+    std::fprintf(stderr, "pulled in %.1f s; verifying\n", pullSeconds);
+    auto verifyStart = Clock::now();
+    auto report = (*archive)->verify();
+    const double verifySeconds = secs(Clock::now() - verifyStart);
+    if (!report) DIE(report.error().message.c_str());
+    if (!report->ok()) {
+        std::fputs(report->text().c_str(), stderr);
+        DIE("the generated journal does not verify");
+    }
+    if (report->opened < entries) DIE("not every entry was decrypted");
+
+    // ---- search ---------------------------------------------------------------------------------
+    std::vector<double> searchMs;
+    std::mt19937 rng(99);
+    std::size_t hits = 0;
+    for (int i = 0; i < (quick ? 20 : 200); ++i) {
+        compliance::SearchQuery q;
+        switch (i % 5) {
+        case 0: q.text = words[rng() % 20]; break;                     // very common
+        case 1: q.text = words[200 + rng() % 2000]; break;             // mid
+        case 2: q.text = words[4000 + rng() % 1000]; break;            // rare
+        case 3: q.text = words[rng() % 50] + " " + words[rng() % 500]; break;
+        case 4:
+            q.text = words[rng() % 300];
+            if (i % 2) q.matter = big;
+            else q.participant = authors[rng() % authors.size()].user;
+            break;
+        }
+        auto s = Clock::now();
+        auto r = (*archive)->search(q);
+        searchMs.push_back(secs(Clock::now() - s) * 1000);
+        if (std::getenv("BENCH_DEBUG")) std::fprintf(stderr, "kind %d %.1f ms %s\n", i % 5, searchMs.back(), q.matter.empty() ? "" : "matter");
+        if (!r) DIE(r.error().message.c_str());
+        hits += r->size();
+    }
+    std::sort(searchMs.begin(), searchMs.end());
+    const double p50 = searchMs[searchMs.size() / 2], p95 = searchMs[searchMs.size() * 95 / 100];
+
+    // ---- export ---------------------------------------------------------------------------------
+    compliance::ExportOptions eo;
+    eo.format = "rsmf";
+    eo.out = dir.path().toStdString() + "/matter.rsmf";
+    eo.matter = big;
+    auto exportStart = Clock::now();
+    auto exported = compliance::exportArchive(**archive, eo);
+    const double exportSeconds = secs(Clock::now() - exportStart);
+    if (!exported) DIE(exported.error().message.c_str());
+    std::error_code ec;
+    std::uintmax_t archiveBytes = 0;
+    for (const char* suffix : {"", "-wal"}) {
+        auto n = std::filesystem::file_size(archivePath + suffix, ec);
+        if (!ec) archiveBytes += n;
+    }
+
+    std::printf("verbatim-compliance-bench: %zu entries, %u cores\n\n", entries, threads);
+    std::printf("| step | result |\n|---|---:|\n");
+    std::printf("| generate (seal + sign, %u threads) | %.0f entries/s |\n", threads, double(entries) / genSeconds);
+    std::printf("| pull + verify + decrypt + index (over TLS, relay in-process) | %.0f entries/s (%.1f s) |\n",
+                double(stats->entries) / pullSeconds, pullSeconds);
+    std::printf("| verify again from the archive (chain, signatures, commitments) | %.0f entries/s (%.1f s) |\n",
+                double(report->entries) / verifySeconds, verifySeconds);
+    std::printf("| search, %zu queries, newest 100 hits: p50 / p95 | %.1f / %.1f ms |\n", searchMs.size(), p50, p95);
+    std::printf("| RSMF export of a %zu-message matter | %.2f s (%zu events) |\n", matterSize, exportSeconds,
+                exported->events);
+    std::printf("| archive size | %.0f bytes/entry |\n", double(archiveBytes) / double(entries));
+    std::printf("| memory growth during pull | %.1f MiB |\n", double(rssAfter - rssBefore) / 1024.0);
+    std::printf("\n(%zu search hits in all)\n", hits);
+    return 0;
+}
