@@ -55,6 +55,12 @@ int usage() {
         "  safety-number USER [--accept]\n"
         "  outbox                             messages not yet accepted by the relay\n"
         "  devices                            your devices: DEVICE<TAB>PLATFORM<TAB>VERSION<TAB>STATUS[<TAB>this]\n"
+        "  link-device                        a one-time link (15 min) for another device of yours (staff)\n"
+        "  admin-devices [USER]               (admin) USER<TAB>DEVICE<TAB>ROLE<TAB>PLATFORM<TAB>VERSION<TAB>\n"
+        "                                     ENROLLED<TAB>LAST_SEEN<TAB>STATUS (active, revoked, wipe-pending,\n"
+        "                                     wiped-at-TIME); times in ms since the epoch\n"
+        "  admin-revoke USER DEVICE           (admin) cut the device off now\n"
+        "  admin-wipe USER DEVICE             (admin) erase it at its next connection\n"
         "The passphrase comes from VERBATIM_PASSPHRASE, --passphrase-file, or a prompt.\n"
         "CONVERSATION is an id or an exact title.\n",
         stderr);
@@ -337,6 +343,36 @@ int run(const Args& a) {
         for (auto& d : *list)
             std::printf("%u\t%s\t%s\t%s%s\n", d.device, d.platform.c_str(), d.appVersion.c_str(),
                         d.wipeRequestedMs ? "wipe-pending" : d.revokedMs ? "revoked" : "active", d.thisDevice ? "\tthis" : "");
+        return 0;
+    }
+    if (cmd == "link-device") {
+        if (!goOnline(c, std::chrono::seconds(15))) return die("cannot reach the relay");
+        auto link = c.createDeviceLink();
+        c.stop();
+        if (!link) return die(link.error().message);
+        std::printf("%s\n", link->c_str());
+        return 0;
+    }
+    if (cmd == "admin-devices") {
+        if (!goOnline(c, std::chrono::seconds(15))) return die("cannot reach the relay");
+        auto list = c.adminDevices(a.positional.size() > 1 ? a.positional[1] : "");
+        c.stop();
+        if (!list) return die(list.error().message);
+        for (auto& d : *list)
+            std::printf("%s\t%u\t%s\t%s\t%s\t%llu\t%llu\t%s\n", d.user.c_str(), d.device, d.role.c_str(),
+                        d.platform.c_str(), d.appVersion.c_str(), (unsigned long long)d.enrolledMs,
+                        (unsigned long long)d.lastSeenMs,
+                        d.wipedMs ? ("wiped-at-" + std::to_string(d.wipedMs)).c_str()
+                                  : d.wipeRequestedMs ? "wipe-pending" : d.revokedMs ? "revoked" : "active");
+        return 0;
+    }
+    if ((cmd == "admin-revoke" || cmd == "admin-wipe") && a.positional.size() == 3) {
+        if (!goOnline(c, std::chrono::seconds(15))) return die("cannot reach the relay");
+        const auto device = std::uint32_t(std::strtoul(a.positional[2].c_str(), nullptr, 10));
+        auto r = cmd == "admin-revoke" ? c.adminRevoke(a.positional[1], device) : c.adminWipe(a.positional[1], device);
+        c.stop();
+        if (!r) return die(r.error().message);
+        std::printf("%s %s/%u\n", cmd == "admin-revoke" ? "revoked" : "wipe queued for", a.positional[1].c_str(), device);
         return 0;
     }
     if (cmd == "outbox") {

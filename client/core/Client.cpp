@@ -270,6 +270,7 @@ struct Client::Impl {
     Result<bool> userHeld(const std::string& user);
     Result<void> refreshConversations();
     void refreshManifest();
+    void touchGuard();
     void rotateSignedPreKeyIfDue();
     bool manifestStale = false;  ///< worker: the relay said our journal key is not current
     Result<void> upsertConversation(const proto::Conversation& c);
@@ -389,8 +390,37 @@ Result<std::unique_ptr<Client>> Client::open(const std::string& dir, std::string
     std::unique_ptr<Client> c(new Client());
     auto& m = *c->m;
     m.paths.dir = dir;
+    // The firm's device policy applies before the passphrase is even tried.
+    auto guard = readGuard(m.paths);
+    const bool present = profileExists(dir);
+    if (present && guard.maxOfflineDays && guard.lastContactMs &&
+        nowMs() > guard.lastContactMs + std::uint64_t(guard.maxOfflineDays) * 86'400'000ULL) {
+        eraseProfile(m.paths);
+        log::write(log::Level::Warn, "client.erased_by_policy", {{"reason", "offline too long"}});
+        return fail(ErrorCode::NotFound, "this device did not reach the firm for more than " +
+                                             std::to_string(guard.maxOfflineDays) +
+                                             " days and erased itself, as the firm's policy requires");
+    }
     auto db = openProfile(m.paths, passphrase);
-    if (!db) return tl::unexpected(db.error());
+    if (!db) {
+        if (db.error().code == ErrorCode::WrongKey && present && guard.maxFailedUnlocks) {
+            ++guard.failures;
+            if (guard.failures >= guard.maxFailedUnlocks) {
+                eraseProfile(m.paths);
+                log::write(log::Level::Warn, "client.erased_by_policy", {{"reason", "failed unlocks"}});
+                return fail(ErrorCode::WrongKey, "wrong passphrase " + std::to_string(guard.failures) +
+                                                     " times: this device erased itself, as the firm's policy requires");
+            }
+            (void)writeGuard(m.paths, guard);
+            return fail(ErrorCode::WrongKey, "wrong passphrase (" + std::to_string(guard.maxFailedUnlocks - guard.failures) +
+                                                 " more and this device erases itself)");
+        }
+        return tl::unexpected(db.error());
+    }
+    if (guard.failures) {
+        guard.failures = 0;
+        (void)writeGuard(m.paths, guard);
+    }
     m.db = std::move(*db);
     auto ctx = signal::SignalContext::create();
     if (!ctx) return tl::unexpected(ctx.error());
@@ -528,6 +558,14 @@ Result<std::unique_ptr<Client>> Client::join(const std::string& dir, std::string
     store->reset();
     sessions->reset();
     db->reset();
+    DeviceGuard guard;
+    guard.maxFailedUnlocks = manifest->policy.maxFailedUnlocks;
+    guard.maxOfflineDays = manifest->policy.maxOfflineDays;
+    guard.lastContactMs = nowMs();
+    if (auto r = writeGuard(paths, guard); !r) {
+        eraseProfile(paths);
+        return tl::unexpected(r.error());
+    }
     auto client = open(dir, passphrase);
     if (!client) return client;
     // One round trip so that the new profile knows its conversations (titles, members).
@@ -861,11 +899,30 @@ Result<void> Client::Impl::upsertConversation(const proto::Conversation& c) {
 // adopted (journal key rotation: later entries are sealed to the new key; compliance keeps the
 // old private keys for old epochs). One the root did not sign stops all sending: messages stay
 // in the outbox (ES-10).
+void Client::Impl::touchGuard() {
+    // The relay was reached: the offline clock starts again; the policy follows the manifest.
+    auto g = readGuard(paths);
+    const auto before = g;
+    if (manifestOk) {
+        g.maxFailedUnlocks = manifest.policy.maxFailedUnlocks;
+        g.maxOfflineDays = manifest.policy.maxOfflineDays;
+    }
+    const std::uint64_t now = nowMs();
+    if (now > g.lastContactMs + 60'000) g.lastContactMs = now;
+    if (g.lastContactMs != before.lastContactMs || g.maxFailedUnlocks != before.maxFailedUnlocks ||
+        g.maxOfflineDays != before.maxOfflineDays)
+        (void)writeGuard(paths, g);
+}
+
 void Client::Impl::refreshManifest() {
     manifestStale = false;
     auto bytes = RelayConnection::fetchManifest(endpoint);
     if (!bytes) return;  // transient; keep what we have
     std::lock_guard lock(mutex);
+    struct Touch {
+        Impl* m;
+        ~Touch() { m->touchGuard(); }
+    } touch{this};
     auto stored = getAccount("manifest");
     if (stored && *stored && **stored == *bytes) {
         if (!manifestOk) {
@@ -979,11 +1036,71 @@ Result<std::vector<DeviceView>> Client::devices() {
     if (!resp) return tl::unexpected(resp.error());
     if (resp->status() != proto::STATUS_OK) return fail(ErrorCode::Storage, "relay refused: " + resp->error());
     std::vector<DeviceView> out;
-    for (const auto& d : resp->device_list().devices())
-        out.push_back({d.device(), d.platform(), d.app_version(), d.enrolled_ms(), d.last_seen_ms(), d.revoked_ms(),
-                       d.wipe_requested_ms(), d.device() == m->acct.device});
+    for (const auto& d : resp->device_list().devices()) {
+        DeviceView v{d.device(), d.platform(), d.app_version(), d.enrolled_ms(), d.last_seen_ms(), d.revoked_ms(),
+                     d.wipe_requested_ms(), d.device() == m->acct.device, {}, {}, {}, 0};
+        out.push_back(std::move(v));
+    }
     return out;
 }
+
+Result<std::string> Client::createDeviceLink() {
+    proto::Request req;
+    req.mutable_create_device_link();
+    auto resp = m->call(req);
+    if (!resp) return tl::unexpected(resp.error());
+    if (resp->status() != proto::STATUS_OK) return fail(ErrorCode::InvalidArgument, "relay refused: " + resp->error());
+    return resp->invite().link();
+}
+
+
+Result<std::vector<DeviceView>> Client::adminDevices(const std::string& user) {
+    proto::Request req;
+    req.mutable_admin_list_devices()->set_user(user);
+    auto resp = m->call(req);
+    if (!resp) return tl::unexpected(resp.error());
+    if (resp->status() != proto::STATUS_OK) return fail(ErrorCode::AuthFailed, "relay refused: " + resp->error());
+    std::vector<DeviceView> out;
+    for (const auto& d : resp->device_list().devices()) {
+        DeviceView v{d.device(), d.platform(), d.app_version(), d.enrolled_ms(), d.last_seen_ms(), d.revoked_ms(),
+                     d.wipe_requested_ms(), d.user() == m->acct.user && d.device() == m->acct.device, {}, {}, {}, 0};
+        v.user = d.user();
+        v.displayName = d.display_name();
+        v.role = roleText(d.role());
+        v.wipedMs = d.wiped_ms();
+        out.push_back(std::move(v));
+    }
+    return out;
+}
+
+namespace {
+Result<void> adminAction(Client::Impl& m, const std::string& user, std::uint32_t device,
+                         proto::AdminDeviceAction::Action action);
+}
+
+Result<void> Client::adminRevoke(const std::string& user, std::uint32_t device) {
+    return adminAction(*m, user, device, proto::AdminDeviceAction::REVOKE);
+}
+
+Result<void> Client::adminWipe(const std::string& user, std::uint32_t device) {
+    return adminAction(*m, user, device, proto::AdminDeviceAction::WIPE);
+}
+
+namespace {
+Result<void> adminAction(Client::Impl& m, const std::string& user, std::uint32_t device,
+                         proto::AdminDeviceAction::Action action) {
+    proto::Request req;
+    auto* a = req.mutable_admin_device_action();
+    a->set_user(user);
+    a->set_device(device);
+    a->set_action(action);
+    auto resp = m.call(req);
+    if (!resp) return tl::unexpected(resp.error());
+    if (resp->status() == proto::STATUS_NOT_FOUND) return fail(ErrorCode::NotFound, resp->error());
+    if (resp->status() != proto::STATUS_OK) return fail(ErrorCode::AuthFailed, "relay refused: " + resp->error());
+    return {};
+}
+}  // namespace
 
 Result<std::string> Client::firmManifest() {
     std::lock_guard lock(m->mutex);
@@ -2128,6 +2245,14 @@ void Client::Impl::handleWipe(const std::string& bytes) {
     if (!manifestOk || !cmd || !cmd->verify(manifest.relayPublicKey, acct.user, acct.device)) {
         log::write(log::Level::Warn, "client.wipe_refused", {{"reason", "bad signature or not for this device"}});
         return;
+    }
+    // Tell the firm before the keys are gone (best effort: the wipe goes ahead regardless).
+    {
+        proto::Request confirm;
+        confirm.mutable_confirm_wipe();
+        auto r = call(confirm, std::chrono::seconds(5));
+        if (!r || r->status() != proto::STATUS_OK)
+            log::write(log::Level::Warn, "client.wipe_unconfirmed", {{"reason", r ? r->error() : r.error().message}});
     }
     std::lock_guard lock(mutex);
     wiped = true;

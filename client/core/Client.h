@@ -78,6 +78,13 @@ struct DeviceView {
     std::string platform, appVersion;
     std::uint64_t enrolledMs = 0, lastSeenMs = 0, revokedMs = 0, wipeRequestedMs = 0;
     bool thisDevice = false;
+    // Admin lists only:
+    std::string user, displayName, role;
+    std::uint64_t wipedMs = 0;  ///< when the device confirmed its wipe
+    /// active, revoked, wipe pending, wiped
+    std::string status() const {
+        return wipedMs ? "wiped" : wipeRequestedMs ? "wipe pending" : revokedMs ? "revoked" : "active";
+    }
 };
 
 struct Account {
@@ -185,6 +192,17 @@ public:
     [[nodiscard]] Result<std::string> resolveConversation(const std::string& idOrTitle);
     /// This user's devices (asks the relay).
     [[nodiscard]] Result<std::vector<DeviceView>> devices();
+    /// A one-time link (15 minutes) that enrolls another device of this staff user; making it
+    /// is this device's approval. Journaled. Clients get an error (they join by invite).
+    [[nodiscard]] Result<std::string> createDeviceLink();
+
+    // ---- administration (admin role) ------------------------------------------------------------
+    /// Every device of every user (or of `user`), with its status.
+    [[nodiscard]] Result<std::vector<DeviceView>> adminDevices(const std::string& user = {});
+    /// Revokes a device at once (its connections close, senders stop encrypting to it).
+    [[nodiscard]] Result<void> adminRevoke(const std::string& user, std::uint32_t device);
+    /// Queues a relay-signed remote wipe, delivered at the device's next connection.
+    [[nodiscard]] Result<void> adminWipe(const std::string& user, std::uint32_t device);
 
     // ---- messages -----------------------------------------------------------------------------
     /// Queues a text message; returns its id (hex). Sending continues in the background.

@@ -170,8 +170,38 @@ Result<void> changePassphrase(const ProfilePaths& paths, std::string_view curren
     return {};
 }
 
+DeviceGuard readGuard(const ProfilePaths& paths) {
+    DeviceGuard g;
+    std::ifstream in(paths.guard());
+    std::string key;
+    std::uint64_t value = 0;
+    while (in >> key >> value) {
+        if (key == "max_failed_unlocks") g.maxFailedUnlocks = std::uint32_t(value);
+        else if (key == "max_offline_days") g.maxOfflineDays = std::uint32_t(value);
+        else if (key == "failures") g.failures = std::uint32_t(value);
+        else if (key == "last_contact_ms") g.lastContactMs = value;
+    }
+    return g;
+}
+
+Result<void> writeGuard(const ProfilePaths& paths, const DeviceGuard& g) {
+    const std::string tmp = paths.guard() + ".tmp";
+    {
+        std::ofstream out(tmp, std::ios::trunc);
+        out << "max_failed_unlocks " << g.maxFailedUnlocks << "\nmax_offline_days " << g.maxOfflineDays
+            << "\nfailures " << g.failures << "\nlast_contact_ms " << g.lastContactMs << "\n";
+        out.flush();
+        if (!out) return fail(ErrorCode::Storage, "cannot write the device guard file");
+    }
+    std::error_code ec;
+    fs::rename(tmp, paths.guard(), ec);
+    if (ec) return fail(ErrorCode::Storage, "cannot write the device guard file");
+    return {};
+}
+
 void eraseProfile(const ProfilePaths& paths) {
     std::error_code ec;
+    fs::remove(paths.guard(), ec);
     for (const char* suffix : {"", "-wal", "-shm", "-journal"}) overwriteAndRemove(paths.database() + suffix);
     overwriteAndRemove(paths.keyFile());
     if (fs::exists(paths.blobs(), ec))

@@ -6,6 +6,7 @@
 ///   DIR/profile.db    SQLCipher database: Signal store, conversations, messages (+FTS5),
 ///                     outbox, contacts
 ///   DIR/blobs/        attachment blobs as downloaded (still encrypted under their own keys)
+///   DIR/guard         the firm's device policy and its counters, in clear (read before unlock)
 /// Nothing in the directory is readable without the passphrase.
 
 #include <memory>
@@ -20,7 +21,23 @@ struct ProfilePaths {
     std::string keyFile() const { return dir + "/profile.key"; }
     std::string database() const { return dir + "/profile.db"; }
     std::string blobs() const { return dir + "/blobs"; }
+    std::string guard() const { return dir + "/guard"; }
 };
+
+/// The firm's device policy (from the root-signed manifest) and what enforcing it needs before
+/// the passphrase has unlocked anything: failed unlocks in a row and the last time the relay was
+/// reached. Kept in clear beside the profile; holds no secret. Someone who can edit the profile's
+/// files can reset it (the OS keystore, where a platform has one, is the stronger place).
+struct DeviceGuard {
+    std::uint32_t maxFailedUnlocks = 0;  ///< 0: no limit
+    std::uint32_t maxOfflineDays = 0;    ///< 0: no limit
+    std::uint32_t failures = 0;
+    std::uint64_t lastContactMs = 0;
+};
+/// The guard file's content; a missing file is no policy (the values that parse are kept).
+DeviceGuard readGuard(const ProfilePaths& paths);
+/// Replaces the guard file atomically.
+[[nodiscard]] Result<void> writeGuard(const ProfilePaths& paths, const DeviceGuard& guard);
 
 /// Creates DIR (mode 0700) with a new random database key sealed under `passphrase`, and an
 /// empty database with the client schema. Fails if DIR already holds a profile.

@@ -34,6 +34,7 @@ int usage() {
         "usage:\n"
         "  verbatim-relay init --data DIR --firm NAME --journal-key JOURNAL.pub --root-key-out FILE\n"
         "                      [--address HOST:PORT] [--passphrase-file FILE]\n"
+        "                      [--wipe-after-failed-unlocks N] [--wipe-after-offline-days D]\n"
         "  verbatim-relay serve --data DIR [--listen 127.0.0.1:8443] [--admin-listen 127.0.0.1:9443]\n"
         "                      [--cert FILE --key FILE] [--bench-limits]\n"
         "  verbatim-relay admin --data DIR enroll USER --role lawyer|supervisor|compliance|admin --name NAME\n"
@@ -216,6 +217,15 @@ int cmdInit(const Args& a) {
     m.relayPublicKey = relayKey->publicKey;
     m.relayIdentityKey = relayIdentity->publicKey;
     m.journalKeys.push_back({*jpub, m.issuedMs});
+    // The device policy rides in the root-signed manifest: a breached relay cannot relax it.
+    for (auto [name, field] : {std::pair{"wipe-after-failed-unlocks", &m.policy.maxFailedUnlocks},
+                               std::pair{"wipe-after-offline-days", &m.policy.maxOfflineDays}}) {
+        std::string v = a.opt(name);
+        if (v.empty()) continue;
+        if (v.find_first_not_of("0123456789") != std::string::npos || v.size() > 5)
+            return die(std::string("--") + name + " takes a number");
+        *field = std::uint32_t(std::stoul(v));
+    }
     if (auto r = m.sign(rootKey->privateKey); !r) return die(r.error().message);
 
     auto box = crypto::passphraseSeal(rootKey->privateKey, view(*pass));
@@ -351,14 +361,15 @@ int cmdAdmin(const Args& a) {
         auto devices = s.listDevices(a.positional.size() > 1 ? a.positional[1] : "");
         if (!devices) return die(devices.error().message);
         std::printf("user\tdevice\trole\tplatform\tversion\tenrolled_ms\tlast_seen_ms\tstatus\n");
-        auto status = [](const relay::RelayService::DeviceRow& d) {
+        auto status = [](const relay::RelayService::DeviceRow& d) -> std::string {
+            if (d.wipedMs) return "wiped-at-" + std::to_string(d.wipedMs);
             if (d.wipeRequestedMs) return "wipe-pending";
             return d.revokedMs ? "revoked" : "active";
         };
         for (auto& d : *devices)
             std::printf("%s\t%u\t%s\t%s\t%s\t%llu\t%llu\t%s\n", d.user.c_str(), d.device, roleName(d.role),
                         d.platform.c_str(), d.appVersion.c_str(), (unsigned long long)d.enrolledMs,
-                        (unsigned long long)d.lastSeenMs, status(d));
+                        (unsigned long long)d.lastSeenMs, status(d).c_str());
         return 0;
     }
     if (cmd == "revoke" && a.positional.size() == 3) {

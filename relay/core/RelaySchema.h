@@ -94,4 +94,9 @@ ALTER TABLE devices ADD COLUMN wipe_command BLOB;
 ALTER TABLE devices ADD COLUMN wipe_requested_ms INTEGER;
 )sql";
 
+// Issue 7: when a device confirmed its wipe.
+inline constexpr std::string_view kRelaySchemaV3 = R"sql(
+ALTER TABLE devices ADD COLUMN wiped_ms INTEGER;
+)sql";
+
 }  // namespace verbatim::relay

@@ -233,7 +233,7 @@ Result<std::unique_ptr<RelayService>> RelayService::open(std::unique_ptr<storage
                                                          RelayConfig config) {
     if (config.journalPublicKey.size() != 32)
         return fail(ErrorCode::InvalidArgument, "relay needs the 32-byte journal public key");
-    if (auto r = db->migrate({kRelaySchemaV1, kRelaySchemaV2}); !r) return tl::unexpected(r.error());
+    if (auto r = db->migrate({kRelaySchemaV1, kRelaySchemaV2, kRelaySchemaV3}); !r) return tl::unexpected(r.error());
     auto signalContext = signal::SignalContext::create();
     if (!signalContext) return tl::unexpected(signalContext.error());
     // Without a published identity the relay's audit entries could never be verified.
@@ -426,111 +426,115 @@ Result<void> RelayService::createUser(const std::string& id, proto::Role role,
     return out;
 }
 
+Result<void> RelayService::enrollmentTokenJob(Database& db, const std::string& user, const std::string& token,
+                                              std::uint64_t ttlMs, const std::string& actor, std::string_view action) {
+    auto st = db.prepare("SELECT role, display_name FROM users WHERE id = ?");
+    if (!st) return tl::unexpected(st.error());
+    st->bind(1, std::string_view(user));
+    auto row = st->step();
+    if (!row) return tl::unexpected(row.error());
+    if (!*row) return fail(ErrorCode::NotFound, "no such user");
+    auto ins = db.prepare("INSERT INTO tokens (hash, kind, user, role, created_ms, expires_ms) "
+                          "VALUES (?, ?, ?, ?, ?, ?)");
+    if (!ins) return tl::unexpected(ins.error());
+    std::uint64_t now = wallClockMs();
+    ins->bind(1, tokenHash(token)).bind(2, std::int64_t(kTokenEnroll)).bind(3, std::string_view(user))
+        .bind(4, st->columnInt(0)).bind(5, std::int64_t(now)).bind(6, std::int64_t(now + ttlMs));
+    if (auto r = ins->run(); !r) return tl::unexpected(r.error());
+    return recordAdminAction(db, actor, action, user, {}, {{"user", user}});
+}
+
 Result<std::string> RelayService::createEnrollmentToken(const std::string& user, std::uint64_t ttlMs,
                                                         const std::string& actor) {
     std::string token = randomHex(16);
-    Result<std::string> out = token;
-    auto ran = runAndWait(
-        [&](Database& db) -> Result<Completion> {
-            auto st = db.prepare("SELECT role, display_name FROM users WHERE id = ?");
-            if (!st) return tl::unexpected(st.error());
-            st->bind(1, std::string_view(user));
-            auto row = st->step();
-            if (!row) return tl::unexpected(row.error());
-            if (!*row) return fail(ErrorCode::NotFound, "no such user");
-            auto ins = db.prepare("INSERT INTO tokens (hash, kind, user, role, created_ms, expires_ms) "
-                                  "VALUES (?, ?, ?, ?, ?, ?)");
-            if (!ins) return tl::unexpected(ins.error());
-            std::uint64_t now = wallClockMs();
-            ins->bind(1, tokenHash(token)).bind(2, std::int64_t(kTokenEnroll)).bind(3, std::string_view(user))
-                .bind(4, st->columnInt(0)).bind(5, std::int64_t(now)).bind(6, std::int64_t(now + ttlMs));
-            if (auto r = ins->run(); !r) return tl::unexpected(r.error());
-            if (auto r = recordAdminAction(db, actor, "enrollment-link", user); !r) return tl::unexpected(r.error());
-            return Completion();
-        });
+    auto ran = runAndWait([&](Database& db) -> Result<Completion> {
+        if (auto r = enrollmentTokenJob(db, user, token, ttlMs, actor, "enrollment-link"); !r)
+            return tl::unexpected(r.error());
+        return Completion();
+    });
     if (!ran) return tl::unexpected(ran.error());
-    return out;
+    return token;
+}
+
+Result<std::function<void()>> RelayService::wipeJob(Database& db, const std::string& user, std::uint32_t device,
+                                                    const std::string& actor) {
+    DeviceId id{user, device, proto::ROLE_UNSPECIFIED, {}};
+    std::uint64_t now = wallClockMs();
+    auto cmd = journal::WipeCommand::sign(user, device, now, m_config.relayKey.privateKey);
+    if (!cmd) return tl::unexpected(cmd.error());
+    Bytes bytes = cmd->serialize();
+    auto st = db.prepare("UPDATE devices SET wipe_command = ?, wipe_requested_ms = ? WHERE user = ? AND device = ? "
+                         "AND wiped_ms IS NULL");
+    if (!st) return tl::unexpected(st.error());
+    st->bind(1, bytes).bind(2, std::int64_t(now)).bind(3, std::string_view(user)).bind(4, std::int64_t(device));
+    if (auto r = st->run(); !r) return tl::unexpected(r.error());
+    if (db.changes() == 0) return fail(ErrorCode::NotFound, "no such device (or already wiped)");
+    // A device about to be erased gets nothing more.
+    auto purge = db.prepare("DELETE FROM queue WHERE user = ? AND device = ?");
+    if (!purge) return tl::unexpected(purge.error());
+    purge->bind(1, std::string_view(user)).bind(2, std::int64_t(device));
+    if (auto r = purge->run(); !r) return tl::unexpected(r.error());
+    if (auto r = recordAdminAction(db, actor, "wipe-device", user + "/" + std::to_string(device), {},
+                                   {{"user", user}, {"device", std::to_string(device)}});
+        !r)
+        return tl::unexpected(r.error());
+    return std::function<void()>([this, id, bytes] {
+        std::shared_ptr<PushSink> sink;
+        {
+            std::lock_guard lock(m_sinksMutex);
+            if (auto it = m_live.find(id); it != m_live.end()) {
+                sink = it->second.lock();
+                m_live.erase(it);
+            }
+        }
+        if (sink) {
+            proto::Push p;
+            p.set_wipe_command(std::string(bytes.begin(), bytes.end()));
+            sink->push(pushFrame(std::move(p)));
+        }
+    });
 }
 
 Result<void> RelayService::queueWipe(const std::string& user, std::uint32_t device, const std::string& actor) {
-    Result<void> out;
+    return runAndWait([&](Database& db) { return wipeJob(db, user, device, actor); });
+}
+
+Result<std::function<void()>> RelayService::revokeJob(Database& db, const std::string& user, std::uint32_t device,
+                                                      const std::string& actor) {
     DeviceId id{user, device, proto::ROLE_UNSPECIFIED, {}};
-    auto ran = runAndWait(
-        [&](Database& db) -> Result<Completion> {
-            std::uint64_t now = wallClockMs();
-            auto cmd = journal::WipeCommand::sign(user, device, now, m_config.relayKey.privateKey);
-            if (!cmd) return tl::unexpected(cmd.error());
-            Bytes bytes = cmd->serialize();
-            auto st = db.prepare("UPDATE devices SET wipe_command = ?, wipe_requested_ms = ? WHERE user = ? AND device = ?");
-            if (!st) return tl::unexpected(st.error());
-            st->bind(1, bytes).bind(2, std::int64_t(now)).bind(3, std::string_view(user)).bind(4, std::int64_t(device));
-            if (auto r = st->run(); !r) return tl::unexpected(r.error());
-            if (db.changes() == 0) return fail(ErrorCode::NotFound, "no such device");
-            // A device about to be erased gets nothing more.
-            auto purge = db.prepare("DELETE FROM queue WHERE user = ? AND device = ?");
-            if (!purge) return tl::unexpected(purge.error());
-            purge->bind(1, std::string_view(user)).bind(2, std::int64_t(device));
-            if (auto r = purge->run(); !r) return tl::unexpected(r.error());
-            if (auto r = recordAdminAction(db, actor, "wipe-device", user + "/" + std::to_string(device), {},
-                                           {{"user", user}, {"device", std::to_string(device)}}); !r)
-                return tl::unexpected(r.error());
-            return Completion([&, id, bytes] {
-                std::shared_ptr<PushSink> sink;
-                {
-                    std::lock_guard lock(m_sinksMutex);
-                    if (auto it = m_live.find(id); it != m_live.end()) {
-                        sink = it->second.lock();
-                        m_live.erase(it);
-                    }
-                }
-                if (sink) {
-                    proto::Push p;
-                    p.set_wipe_command(std::string(bytes.begin(), bytes.end()));
-                    sink->push(pushFrame(std::move(p)));
-                }
-            });
-        });
-    if (!ran) return tl::unexpected(ran.error());
-    return out;
+    auto st = db.prepare("UPDATE devices SET revoked_ms = ? WHERE user = ? AND device = ? AND revoked_ms IS NULL");
+    if (!st) return tl::unexpected(st.error());
+    st->bind(1, std::int64_t(wallClockMs())).bind(2, std::string_view(user)).bind(3, std::int64_t(device));
+    if (auto r = st->run(); !r) return tl::unexpected(r.error());
+    if (db.changes() == 0) return fail(ErrorCode::NotFound, "no such active device");
+    for (const char* sql : {"DELETE FROM prekeys WHERE user = ? AND device = ?",
+                            "DELETE FROM signed_prekeys WHERE user = ? AND device = ?",
+                            "DELETE FROM queue WHERE user = ? AND device = ?"}) {
+        auto d = db.prepare(sql);
+        if (!d) return tl::unexpected(d.error());
+        d->bind(1, std::string_view(user)).bind(2, std::int64_t(device));
+        if (auto r = d->run(); !r) return tl::unexpected(r.error());
+    }
+    if (auto r = recordAdminAction(db, actor, "revoke-device", user + "/" + std::to_string(device), {},
+                                   {{"user", user}, {"device", std::to_string(device)}});
+        !r)
+        return tl::unexpected(r.error());
+    return std::function<void()>([this, id] {
+        std::shared_ptr<PushSink> sink;
+        {
+            std::lock_guard lock(m_sinksMutex);
+            if (auto it = m_live.find(id); it != m_live.end()) {
+                sink = it->second.lock();
+                m_live.erase(it);
+            }
+        }
+        if (sink) sink->close(4403, "device revoked");
+    });
 }
 
 Result<void> RelayService::revokeDevice(const std::string& user, std::uint32_t device,
                                         const std::string& actor) {
-    Result<void> out;
-    DeviceId id{user, device, proto::ROLE_UNSPECIFIED, {}};
-    auto ran = runAndWait(
-        [&](Database& db) -> Result<Completion> {
-            auto st = db.prepare("UPDATE devices SET revoked_ms = ? WHERE user = ? AND device = ? "
-                                 "AND revoked_ms IS NULL");
-            if (!st) return tl::unexpected(st.error());
-            st->bind(1, std::int64_t(wallClockMs())).bind(2, std::string_view(user)).bind(3, std::int64_t(device));
-            if (auto r = st->run(); !r) return tl::unexpected(r.error());
-            if (db.changes() == 0) return fail(ErrorCode::NotFound, "no such active device");
-            for (const char* sql : {"DELETE FROM prekeys WHERE user = ? AND device = ?",
-                                    "DELETE FROM signed_prekeys WHERE user = ? AND device = ?",
-                                    "DELETE FROM queue WHERE user = ? AND device = ?"}) {
-                auto d = db.prepare(sql);
-                if (!d) return tl::unexpected(d.error());
-                d->bind(1, std::string_view(user)).bind(2, std::int64_t(device));
-                if (auto r = d->run(); !r) return tl::unexpected(r.error());
-            }
-            if (auto r = recordAdminAction(db, actor, "revoke-device", user + "/" + std::to_string(device), {},
-                                           {{"user", user}, {"device", std::to_string(device)}}); !r)
-                return tl::unexpected(r.error());
-            return Completion([&, id] {
-                std::shared_ptr<PushSink> sink;
-                {
-                    std::lock_guard lock(m_sinksMutex);
-                    if (auto it = m_live.find(id); it != m_live.end()) {
-                        sink = it->second.lock();
-                        m_live.erase(it);
-                    }
-                }
-                if (sink) sink->close(4403, "device revoked");
-            });
-        });
-    if (!ran) return tl::unexpected(ran.error());
-    return out;
+    return runAndWait([&](Database& db) { return revokeJob(db, user, device, actor); });
 }
 
 Result<std::vector<RelayService::UserRow>> RelayService::listUsers() {
@@ -553,8 +557,8 @@ Result<std::vector<RelayService::DeviceRow>> RelayService::listDevices(const std
     Result<std::vector<DeviceRow>> out = std::vector<DeviceRow>();
     m_storage->runSync([&](Database& db) {
         auto st = db.prepare("SELECT d.user, d.device, u.role, d.platform, d.app_version, d.enrolled_ms, "
-                             "d.last_seen_ms, coalesce(d.revoked_ms, 0), coalesce(d.wipe_requested_ms, 0) "
-                             "FROM devices d JOIN users u ON u.id = d.user "
+                             "d.last_seen_ms, coalesce(d.revoked_ms, 0), coalesce(d.wipe_requested_ms, 0), "
+                             "coalesce(d.wiped_ms, 0) FROM devices d JOIN users u ON u.id = d.user "
                              "WHERE ? = '' OR d.user = ? ORDER BY d.user, d.device");
         if (!st) return void(out = tl::unexpected(st.error()));
         st->bind(1, std::string_view(user)).bind(2, std::string_view(user));
@@ -565,7 +569,7 @@ Result<std::vector<RelayService::DeviceRow>> RelayService::listDevices(const std
             out->push_back({st->columnText(0), std::uint32_t(st->columnInt(1)), proto::Role(st->columnInt(2)),
                             st->columnText(3), st->columnText(4), std::uint64_t(st->columnInt(5)),
                             std::uint64_t(st->columnInt(6)), std::uint64_t(st->columnInt(7)),
-                            std::uint64_t(st->columnInt(8))});
+                            std::uint64_t(st->columnInt(8)), std::uint64_t(st->columnInt(9))});
         }
     });
     return out;
@@ -786,8 +790,103 @@ void RelayService::handle(const DeviceId& from, proto::Request request, Done don
             [done](const Error& e) { done(responseFor(e)); });
     };
 
+    // A device erasing itself on the firm's order confirms it; the admin sees when.
+    if (request.op_case() == proto::Request::kConfirmWipe) {
+        return run([this, from](Database& db, proto::Response&) -> Result<Completion> {
+            std::uint64_t now = wallClockMs();
+            auto st = db.prepare("UPDATE devices SET wiped_ms = ?, revoked_ms = coalesce(revoked_ms, ?), "
+                                 "wipe_command = NULL WHERE user = ? AND device = ? AND wipe_command IS NOT NULL");
+            if (!st) return tl::unexpected(st.error());
+            st->bind(1, std::int64_t(now)).bind(2, std::int64_t(now)).bind(3, std::string_view(from.user))
+                .bind(4, std::int64_t(from.device));
+            if (auto r = st->run(); !r) return tl::unexpected(r.error());
+            if (db.changes() == 0) return reject(proto::STATUS_NOT_FOUND, "no wipe is pending for this device");
+            for (const char* sql : {"DELETE FROM prekeys WHERE user = ? AND device = ?",
+                                    "DELETE FROM signed_prekeys WHERE user = ? AND device = ?",
+                                    "DELETE FROM queue WHERE user = ? AND device = ?"}) {
+                auto d = db.prepare(sql);
+                if (!d) return tl::unexpected(d.error());
+                d->bind(1, std::string_view(from.user)).bind(2, std::int64_t(from.device));
+                if (auto r = d->run(); !r) return tl::unexpected(r.error());
+            }
+            const std::string who = from.user + "/" + std::to_string(from.device);
+            if (auto r = recordAdminAction(db, who, "device-wiped", who, {},
+                                           {{"user", from.user}, {"device", std::to_string(from.device)}});
+                !r)
+                return tl::unexpected(r.error());
+            return Completion();
+        });
+    }
     if (from.wipeOnly) return done(errorResponse(proto::STATUS_FORBIDDEN, "device revoked"));
     switch (request.op_case()) {
+    case proto::Request::kConfirmWipe:
+        return done(errorResponse(proto::STATUS_BAD_REQUEST, "no wipe"));  // handled above
+
+    case proto::Request::kCreateDeviceLink: {
+        if (from.role == proto::ROLE_CLIENT)
+            return done(errorResponse(proto::STATUS_FORBIDDEN, "clients link a new device by a new invite"));
+        if (auto wait = m_limiter.take("invite:" + from.user, m_config.limits.invite, monotonicMs()))
+            return done(errorResponse(proto::STATUS_RATE_LIMITED, "too many links", wait));
+        std::uint32_t ttl = request.create_device_link().ttl_seconds();
+        if (ttl == 0 || ttl > 900) ttl = 900;
+        std::string token = randomHex(16);
+        std::string link = linkFor("enroll", token);
+        return run([this, from, token, link, ttl](Database& db, proto::Response& out) -> Result<Completion> {
+            const std::string who = from.user + "/" + std::to_string(from.device);
+            if (auto r = enrollmentTokenJob(db, from.user, token, std::uint64_t(ttl) * 1000, who, "device-link-created"); !r)
+                return tl::unexpected(r.error());
+            out.mutable_invite()->set_link(link);
+            out.mutable_invite()->set_expires_ms(wallClockMs() + std::uint64_t(ttl) * 1000);
+            return Completion();
+        });
+    }
+
+    case proto::Request::kAdminListDevices: {
+        if (from.role != proto::ROLE_ADMIN) return done(errorResponse(proto::STATUS_FORBIDDEN, "admin role required"));
+        std::string user = request.admin_list_devices().user();
+        return run([user](Database& db, proto::Response& out) -> Result<Completion> {
+            auto st = db.prepare(
+                "SELECT d.user, d.device, u.role, u.display_name, d.platform, d.app_version, d.enrolled_ms, "
+                "d.last_seen_ms, coalesce(d.revoked_ms, 0), coalesce(d.wipe_requested_ms, 0), coalesce(d.wiped_ms, 0) "
+                "FROM devices d JOIN users u ON u.id = d.user WHERE ? = '' OR d.user = ? ORDER BY d.user, d.device");
+            if (!st) return tl::unexpected(st.error());
+            st->bind(1, std::string_view(user)).bind(2, std::string_view(user));
+            while (true) {
+                auto row = st->step();
+                if (!row) return tl::unexpected(row.error());
+                if (!*row) break;
+                auto* d = out.mutable_device_list()->add_devices();
+                d->set_user(st->columnText(0));
+                d->set_device(std::uint32_t(st->columnInt(1)));
+                d->set_role(proto::Role(st->columnInt(2)));
+                d->set_display_name(st->columnText(3));
+                d->set_platform(st->columnText(4));
+                d->set_app_version(st->columnText(5));
+                d->set_enrolled_ms(std::uint64_t(st->columnInt(6)));
+                d->set_last_seen_ms(std::uint64_t(st->columnInt(7)));
+                d->set_revoked_ms(std::uint64_t(st->columnInt(8)));
+                d->set_wipe_requested_ms(std::uint64_t(st->columnInt(9)));
+                d->set_wiped_ms(std::uint64_t(st->columnInt(10)));
+            }
+            return Completion();
+        });
+    }
+
+    case proto::Request::kAdminDeviceAction: {
+        if (from.role != proto::ROLE_ADMIN) return done(errorResponse(proto::STATUS_FORBIDDEN, "admin role required"));
+        auto a = request.admin_device_action();
+        if (a.user().empty() || a.device() == 0) return done(errorResponse(proto::STATUS_BAD_REQUEST, "user and device required"));
+        if (a.action() != proto::AdminDeviceAction::REVOKE && a.action() != proto::AdminDeviceAction::WIPE)
+            return done(errorResponse(proto::STATUS_BAD_REQUEST, "unknown action"));
+        return run([this, from, a](Database& db, proto::Response&) -> Result<Completion> {
+            const std::string actor = from.user + "/" + std::to_string(from.device);
+            auto job = a.action() == proto::AdminDeviceAction::REVOKE ? revokeJob(db, a.user(), a.device(), actor)
+                                                                      : wipeJob(db, a.user(), a.device(), actor);
+            if (!job && job.error().code == ErrorCode::NotFound) return reject(proto::STATUS_NOT_FOUND, job.error().message);
+            return job;
+        });
+    }
+
     case proto::Request::kPing:
         return done(proto::Response());
 

@@ -96,6 +96,7 @@ public:
         std::string platform, appVersion;
         std::uint64_t enrolledMs, lastSeenMs, revokedMs;  ///< 0 when never / not revoked
         std::uint64_t wipeRequestedMs;                    ///< 0 when no wipe was asked for
+        std::uint64_t wipedMs = 0;                        ///< when the device confirmed its wipe
     };
     [[nodiscard]] Result<std::vector<UserRow>> listUsers();
     /// All devices, or one user's when `user` is not empty.
@@ -146,6 +147,14 @@ private:
     /// Appends a sealed entry to the journal chain (storage thread, inside a job); returns its
     /// sequence and signs a checkpoint when one is due.
     Result<std::uint64_t> appendJournal(storage::Database& db, ByteView entry, std::uint64_t nowMs);
+    /// Stores a single-use enrollment token for `user` and records `action` by `actor`.
+    Result<void> enrollmentTokenJob(storage::Database& db, const std::string& user, const std::string& token,
+                                    std::uint64_t ttlMs, const std::string& actor, std::string_view action);
+    /// The storage jobs behind revokeDevice() and queueWipe() (also run by admin requests).
+    Result<std::function<void()>> revokeJob(storage::Database& db, const std::string& user, std::uint32_t device,
+                                            const std::string& actor);
+    Result<std::function<void()>> wipeJob(storage::Database& db, const std::string& user, std::uint32_t device,
+                                          const std::string& actor);
     /// Writes the audit row and journals the action as an ADMIN_ACTION entry by relay/0. The
     /// entry's body is a flat JSON object {actor, action, target, detail, ...extra}; compliance
     /// reads device identity keys, names, titles and revocations from it (docs/protocol.md).

@@ -30,6 +30,11 @@ Bytes FirmManifest::body() const {
         appendField(b, k.publicKey);
         appendU64(b, k.validFromMs);
     }
+    // The device policy is optional (absent in manifests that set none).
+    if (policy.maxFailedUnlocks || policy.maxOfflineDays) {
+        appendU32(b, policy.maxFailedUnlocks);
+        appendU32(b, policy.maxOfflineDays);
+    }
     return b;
 }
 
@@ -83,6 +88,13 @@ Result<FirmManifest> FirmManifest::parse(ByteView bytes) {
         auto from = b.u64();
         if (!from) return tl::unexpected(from.error());
         m.journalKeys.push_back({toBytes(*k), *from});
+    }
+    if (!b.atEnd()) {
+        auto unlocks = b.u32();
+        auto days = unlocks ? b.u32() : unlocks;
+        if (!days) return tl::unexpected(days.error());
+        if (*unlocks == 0 && *days == 0) return fail(ErrorCode::Malformed, "empty device policy in manifest");
+        m.policy = {*unlocks, *days};
     }
     if (!b.atEnd()) return fail(ErrorCode::Malformed, "trailing bytes in manifest body");
     return m;

@@ -17,6 +17,12 @@ struct JournalKeyEntry {
     std::uint64_t validFromMs = 0;
 };
 
+/// The firm's rules for devices, enforced by the clients (0: off).
+struct DevicePolicy {
+    std::uint32_t maxFailedUnlocks = 0;  ///< erase the profile after this many wrong passphrases in a row
+    std::uint32_t maxOfflineDays = 0;    ///< erase the profile when the relay was not reached for this long
+};
+
 struct FirmManifest {
     std::string firmName;
     std::string relayAddress;     ///< HOST:PORT
@@ -24,6 +30,7 @@ struct FirmManifest {
     Bytes relayPublicKey;         ///< 32-byte Ed25519 (checkpoints, wipe commands)
     Bytes relayIdentityKey;       ///< 33-byte Signal identity key signing the relay's own journal entries (audit)
     std::vector<JournalKeyEntry> journalKeys;  ///< oldest first; the last is current
+    DevicePolicy policy;
     Bytes rootPublicKey;          ///< 32-byte Ed25519
     Bytes signature;              ///< by the root key
 

@@ -200,7 +200,8 @@ bool Harness::signManifest(const crypto::Ed25519KeyPair& root) {
     journal::FirmManifest manifest;
     manifest.firmName = "Test Firm LLP";
     manifest.relayAddress = "127.0.0.1:0";
-    manifest.issuedMs = 1764300000000ULL + m_journalPublics.size();
+    manifest.issuedMs = 1764300000000ULL + ++m_manifestSerial;
+    manifest.policy = m_policy;
     manifest.relayPublicKey = m_config.relayKey.publicKey;
     manifest.relayIdentityKey = m_config.relayIdentityPublic;
     for (const auto& k : m_journalPublics) manifest.journalKeys.push_back({k, manifest.issuedMs});
@@ -216,6 +217,11 @@ const crypto::X25519Key& Harness::rotateJournalKey() {
     m_journalPublics.push_back(m_journalKey->publicKey());
     signManifest(*m_root);
     return *m_journalKey;
+}
+
+void Harness::setDevicePolicy(std::uint32_t maxFailedUnlocks, std::uint32_t maxOfflineDays) {
+    m_policy = {maxFailedUnlocks, maxOfflineDays};
+    signManifest(*m_root);
 }
 
 void Harness::serveForeignManifest() {

@@ -10,6 +10,7 @@
 
 #include "client/core/RelayConnection.h"
 #include "crypto/X25519.h"
+#include "journal/FirmManifest.h"
 #include "journal/JournalCrypto.h"
 #include "relay/core/RelayService.h"
 #include "relay/net/RelayServer.h"
@@ -104,6 +105,8 @@ public:
     /// Journal key rotation: a new key, listed after the old ones in a manifest signed by the
     /// same firm root; served after restart(). journalKey() is the new one from now on.
     const crypto::X25519Key& rotateJournalKey();
+    /// The firm's device policy, in a manifest re-signed by the same root (served after restart()).
+    void setDevicePolicy(std::uint32_t maxFailedUnlocks, std::uint32_t maxOfflineDays);
     /// A rogue relay: a new journal key in a manifest signed by another root (after restart()).
     void serveForeignManifest();
     /// Journal keys replaced by rotateJournalKey() or serveForeignManifest(), oldest first.
@@ -150,6 +153,8 @@ private:
     std::vector<crypto::X25519Key> m_oldJournalKeys;
     std::vector<Bytes> m_journalPublics;
     std::optional<crypto::Ed25519KeyPair> m_root;
+    journal::DevicePolicy m_policy;
+    std::uint64_t m_manifestSerial = 0;
     relay::RelayConfig m_config;
     relay::ServerConfig m_serverConfig;
     SecureBytes m_dbKey;

@@ -452,6 +452,45 @@ private slots:
                                       // Everyone sees their own devices, and only those (one each here).
                                       return r.status() == proto::STATUS_OK && r.device_list().devices_size() == 1;
                                   }};
+        matrix["create_device_link"] = {[](Device&) {
+                                            proto::Request r;
+                                            r.mutable_create_device_link();
+                                            return r;
+                                        },
+                                        [](proto::Role role, const proto::Response& r) {
+                                            // Staff link their own devices; clients join by invite.
+                                            return role == proto::ROLE_CLIENT ? r.status() == proto::STATUS_FORBIDDEN
+                                                                              : r.status() == proto::STATUS_OK;
+                                        }};
+        matrix["confirm_wipe"] = {[](Device&) {
+                                      proto::Request r;
+                                      r.mutable_confirm_wipe();
+                                      return r;
+                                  },
+                                  [](proto::Role, const proto::Response& r) {
+                                      return r.status() == proto::STATUS_NOT_FOUND;  // no wipe is pending
+                                  }};
+        matrix["admin_list_devices"] = {[](Device&) {
+                                            proto::Request r;
+                                            r.mutable_admin_list_devices();
+                                            return r;
+                                        },
+                                        [](proto::Role role, const proto::Response& r) {
+                                            return role == proto::ROLE_ADMIN
+                                                       ? r.status() == proto::STATUS_OK && r.device_list().devices_size() > 5
+                                                       : r.status() == proto::STATUS_FORBIDDEN;
+                                        }};
+        matrix["admin_device_action"] = {[](Device&) {
+                                             proto::Request r;
+                                             r.mutable_admin_device_action()->set_user("nobody");
+                                             r.mutable_admin_device_action()->set_device(9);
+                                             r.mutable_admin_device_action()->set_action(proto::AdminDeviceAction::REVOKE);
+                                             return r;
+                                         },
+                                         [](proto::Role role, const proto::Response& r) {
+                                             return role == proto::ROLE_ADMIN ? r.status() == proto::STATUS_NOT_FOUND
+                                                                              : r.status() == proto::STATUS_FORBIDDEN;
+                                         }};
         const auto* oneof = proto::Request::descriptor()->FindOneofByName("op");
         QVERIFY(oneof);
         for (int i = 0; i < oneof->field_count(); ++i) {

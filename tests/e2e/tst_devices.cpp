@@ -1,0 +1,342 @@
+// Device management end to end (issue 7; TESTPLAN DL-01, DL-02, DL-03, DL-06): real clients on
+// their own profiles, a real relay, an admin working from the app's client API.
+//  - revoke: the device is cut off within a second and stops receiving; the user's other device
+//    keeps working; senders are told the device list changed and stop encrypting to it;
+//  - remote wipe, online and offline: the device erases its database and keys, confirms, and the
+//    admin sees when; a wipe not signed by the relay key is ignored;
+//  - linking a further device from an existing one (one-time link), which gets a new identity
+//    and no old history; clients cannot;
+//  - the firm's auto-wipe policies from the root-signed manifest: after N failed unlocks and
+//    after D days without reaching the relay;
+//  - every action in the journal's audit trail.
+
+#include <QFile>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <fstream>
+
+#include "ClientParty.h"
+#include "E2EHarness.h"
+#include "client/core/Profile.h"
+#include "compliance/Archive.h"
+#include "crypto/Ed25519.h"
+#include "journal/WipeCommand.h"
+#include "storage/Database.h"
+
+using namespace verbatim;
+using namespace verbatim::e2e::parties;
+
+namespace {
+
+bool profileGone(Party& p) {
+    return !QFile::exists(QString::fromStdString(p.profile() + "/profile.db")) &&
+           !QFile::exists(QString::fromStdString(p.profile() + "/profile.key"));
+}
+
+std::optional<client::DeviceView> deviceOf(Party& admin, const std::string& user, std::uint32_t device) {
+    auto list = admin->adminDevices(user);
+    if (!list) return std::nullopt;
+    for (auto& d : *list)
+        if (d.device == device) return d;
+    return std::nullopt;
+}
+
+/// The relay's journal as compliance sees it: the audit trail's actions (action -> actor) after
+/// pulling through a fresh compliance profile.
+std::vector<compliance::AuditLine> auditTrail(e2e::Harness& h, const std::string& dir) {
+    auto officer = joinParty(h.enrollLink("officer", proto::ROLE_COMPLIANCE), "Officer");
+    if (!officer) return {};
+    officer->start();
+    if (!eventually([&] { return officer->isConnected(); })) return {};
+    std::vector<crypto::X25519Key> keys;
+    keys.push_back(std::move(*crypto::X25519Key::fromPrivate(*h.journalKey().privateKey())));
+    auto archive = compliance::Archive::open(dir + "/audit.archive", std::move(keys), true);
+    if (!archive || !(*archive)->setManifest(view(*officer->firmManifest()), officer->account().firmFingerprint)) return {};
+    auto* c = officer.get()->c.get();
+    if (!(*archive)->pull([c](std::uint64_t a, std::uint32_t l) { return c->pullJournalPage(a, l); }, {})) return {};
+    auto report = (*archive)->verify();
+    if (!report || !report->ok()) {
+        qWarning("%s", report ? report->text().c_str() : "verify failed");
+        return {};
+    }
+    auto trail = (*archive)->auditTrail();
+    return trail ? *trail : std::vector<compliance::AuditLine>{};
+}
+
+bool hasAction(const std::vector<compliance::AuditLine>& trail, const std::string& action, const std::string& actor,
+               const std::string& target) {
+    for (auto& l : trail)
+        if (l.action == action && l.actor == actor && l.target == target && l.serverTimeMs > 0) return true;
+    return false;
+}
+
+std::string who(Party& p) { return p->account().user + "/" + std::to_string(p->account().device); }
+
+}  // namespace
+
+class TestDevices : public QObject {
+    Q_OBJECT
+
+private slots:
+    // DL-01: revoke one of a lawyer's two devices.
+    void revokedDeviceIsCutOffTheOtherKeepsWorking() {
+        e2e::Harness h;
+        QVERIFY(h.ok());
+        auto admin = joinParty(h.enrollLink("root", proto::ROLE_ADMIN), "Ada Admin");
+        auto alice1 = joinParty(h.enrollLink("alice", proto::ROLE_LAWYER), "Alice Adams");
+        auto alice2 = joinParty(h.enrollLink("alice", proto::ROLE_LAWYER), "Alice Adams");
+        QVERIFY(admin && alice1 && alice2);
+        for (auto* p : {admin.get(), alice1.get(), alice2.get()}) (*p)->start();
+        QVERIFY(alice1->waitUntilSynced(20s));
+        auto link = alice1->createInvite("Lost phone matter");
+        QVERIFY(link);
+        auto carol = joinParty(*link, "Carol Client", true);
+        QVERIFY(carol);
+        carol->start();
+        QVERIFY(carol->waitUntilSynced(20s));
+        QVERIFY(alice2->waitUntilSynced(20s));
+        auto conv = *carol->resolveConversation("Lost phone matter");
+        auto before = carol->sendText(conv, "before the revocation");
+        QVERIFY(before);
+        QVERIFY(eventually([&] { return msg(*alice2, *before).has_value(); }));
+
+        // The inventory shows both devices, active, with platform and version.
+        QVERIFY(eventually([&] { return admin->isConnected(); }));
+        auto list = admin->adminDevices("alice");
+        QVERIFY2(list, list ? "" : list.error().message.c_str());
+        QCOMPARE(list->size(), std::size_t(2));
+        for (auto& d : *list) {
+            QCOMPARE(d.status(), std::string("active"));
+            QCOMPARE(d.platform, std::string("test"));
+            QCOMPARE(d.role, std::string("lawyer"));
+            QVERIFY(d.enrolledMs > 0);
+            QCOMPARE(d.displayName, std::string("alice"));
+        }
+        // Only the admin may.
+        QVERIFY(!alice1->adminDevices());
+        QVERIFY(!alice1->adminRevoke("alice", alice2->account().device));
+
+        const auto revokedAt = std::chrono::steady_clock::now();
+        QVERIFY(admin->adminRevoke("alice", alice2->account().device));
+        QVERIFY(eventually([&] { return !alice2->isConnected(); }, 1s));
+        QVERIFY(std::chrono::steady_clock::now() - revokedAt < 1500ms);
+        QVERIFY(eventually([&] { return !(*alice2).eventsOf(client::Event::Kind::Revoked).empty(); }, 5s));
+        // It stays cut off; the other device, and the sender, keep working (the sender's next send
+        // is told the device list changed and encrypts to the current devices only).
+        auto after = carol->sendText(conv, "after the revocation");
+        QVERIFY(after);
+        QVERIFY(carol->waitForOutbox(20s));
+        QVERIFY(eventually([&] { return msg(*alice1, *after).has_value(); }));
+        QTest::qWait(500);
+        QVERIFY(!alice2->isConnected());
+        QVERIFY(!msg(*alice2, *after).has_value());
+        auto d = deviceOf(*admin, "alice", alice2->account().device);
+        QVERIFY(d && d->status() == "revoked" && d->revokedMs > 0);
+        auto reply = alice1->sendText(conv, "still here");
+        QVERIFY(reply);
+        QVERIFY(eventually([&] { return msg(*carol, *reply).has_value(); }));
+
+        QTemporaryDir dir;
+        auto trail = auditTrail(h, dir.path().toStdString());
+        QVERIFY(hasAction(trail, "revoke-device", who(*admin), who(*alice2)));
+    }
+
+    // DL-02 and DL-03: a wipe reaches an online device and an offline one (on reconnection):
+    // each erases its database and keys, confirms, and the admin sees when. Re-enrolment makes
+    // a new identity.
+    void wipeOnlineAndOfflineConfirmed() {
+        e2e::Harness h;
+        QVERIFY(h.ok());
+        auto admin = joinParty(h.enrollLink("root", proto::ROLE_ADMIN), "Ada Admin");
+        auto bob1 = joinParty(h.enrollLink("bob", proto::ROLE_LAWYER), "Bob");
+        auto bob2 = joinParty(h.enrollLink("bob", proto::ROLE_LAWYER), "Bob");
+        QVERIFY(admin && bob1 && bob2);
+        admin->start();
+        bob1->start();
+        QVERIFY(bob1->waitUntilSynced(20s));
+        QVERIFY(eventually([&] { return admin->isConnected(); }));
+        const auto oldIdentity = bob1->identityKeyHex();
+
+        // Online.
+        QVERIFY(admin->adminWipe("bob", bob1->account().device));
+        QVERIFY(eventually([&] { return profileGone(*bob1); }, 10s));
+        QVERIFY(!(*bob1).eventsOf(client::Event::Kind::Wiped).empty());
+        QVERIFY(eventually([&] {
+            auto d = deviceOf(*admin, "bob", 1);
+            return d && d->wipedMs > 0 && d->status() == "wiped";
+        }));
+        // Offline: queued now, carried out at the next connection.
+        QVERIFY(admin->adminWipe("bob", bob2->account().device));
+        auto pending = deviceOf(*admin, "bob", bob2->account().device);
+        QVERIFY(pending && pending->status() == "wipe pending" && pending->wipedMs == 0);
+        QVERIFY(!profileGone(*bob2));
+        bob2->start();
+        QVERIFY(eventually([&] { return profileGone(*bob2); }, 10s));
+        QVERIFY(eventually([&] {
+            auto d = deviceOf(*admin, "bob", bob2->account().device);
+            return d && d->wipedMs >= pending->wipeRequestedMs;
+        }));
+        // A wiped device cannot be wiped twice, and its profile does not open.
+        QVERIFY(!admin->adminWipe("bob", bob2->account().device));
+        QVERIFY(!client::Client::open(bob2.get()->profile(), kPass));
+
+        // Re-enrolment: a new device with a new identity.
+        auto bob3 = joinParty(h.enrollLink("bob", proto::ROLE_LAWYER), "Bob");
+        QVERIFY(bob3);
+        QVERIFY(bob3->account().device > 2);
+        QVERIFY(bob3->identityKeyHex() != oldIdentity);
+
+        QTemporaryDir dir;
+        auto trail = auditTrail(h, dir.path().toStdString());
+        QVERIFY(hasAction(trail, "wipe-device", who(*admin), "bob/1"));
+        QVERIFY(hasAction(trail, "device-wiped", "bob/1", "bob/1"));
+        QVERIFY(hasAction(trail, "device-wiped", "bob/2", "bob/2"));
+    }
+
+    // A wipe command not signed by the relay key is ignored: nothing is erased.
+    void forgedWipeIsIgnored() {
+        e2e::Harness h;
+        QVERIFY(h.ok());
+        auto eve = joinParty(h.enrollLink("eve", proto::ROLE_LAWYER), "Eve");
+        QVERIFY(eve);
+        const auto device = eve->account().device;
+        h.stop();
+        {
+            auto mallory = crypto::ed25519Generate();
+            auto forged = journal::WipeCommand::sign("eve", device, 1764300000000ULL, mallory->privateKey);
+            QVERIFY(forged);
+            storage::OpenOptions o;
+            o.create = false;
+            auto db = storage::Database::open(h.databasePath(), h.databaseKey(), o);
+            QVERIFY(db);
+            auto st = (*db)->prepare("UPDATE devices SET wipe_command = ?, wipe_requested_ms = ? WHERE user = 'eve'");
+            st->bind(1, forged->serialize()).bind(2, std::int64_t(1764300000000LL));
+            QVERIFY(st->run());
+        }
+        QVERIFY(h.restart());
+        eve->start();
+        QVERIFY(eventually([&] { return eve->isConnected(); }));
+        QTest::qWait(1000);
+        QVERIFY(!profileGone(*eve));
+        QVERIFY((*eve).eventsOf(client::Event::Kind::Wiped).empty());
+        QVERIFY(eve->conversations());  // the profile still works
+    }
+
+    // Linking a further device from an existing one (DL-06): a one-time link the existing device
+    // makes; the new device has its own identity and none of the old history; clients cannot.
+    void linkDeviceFromExistingDevice() {
+        e2e::Harness h;
+        QVERIFY(h.ok());
+        auto alice1 = joinParty(h.enrollLink("alice", proto::ROLE_LAWYER), "Alice Adams");
+        QVERIFY(alice1);
+        alice1->start();
+        QVERIFY(alice1->waitUntilSynced(20s));
+        auto invite = alice1->createInvite("Linked matter");
+        QVERIFY(invite);
+        auto carol = joinParty(*invite, "Carol Client", true);
+        QVERIFY(carol);
+        carol->start();
+        QVERIFY(carol->waitUntilSynced(20s));
+        auto conv = *carol->resolveConversation("Linked matter");
+        auto old = carol->sendText(conv, "sent before the new device existed");
+        QVERIFY(old);
+        QVERIFY(eventually([&] { return msg(*alice1, *old).has_value(); }));
+
+        QVERIFY(!carol->createDeviceLink());  // clients join by invite
+        auto link = alice1->createDeviceLink();
+        QVERIFY2(link, link ? "" : link.error().message.c_str());
+        QVERIFY(link->rfind("verbatim://enroll?", 0) == 0);
+        auto alice2 = joinParty(*link, "Alice Adams");
+        QVERIFY(alice2);
+        QCOMPARE(alice2->account().user, std::string("alice"));
+        QVERIFY(alice2->account().device != alice1->account().device);
+        QVERIFY(alice2->identityKeyHex() != alice1->identityKeyHex());
+        QVERIFY(!joinParty(*link, "Again"));  // single use
+        alice2->start();
+        QVERIFY(alice2->waitUntilSynced(20s));
+        // Alice's contacts see the new identity: Carol's next message waits until she accepts
+        // Alice's changed safety number; then it reaches both devices. The old history does not
+        // move by itself.
+        auto fresh = carol->sendText(conv, "after linking");
+        QVERIFY(fresh);
+        QVERIFY(eventually([&] {
+            auto n = carol->safetyNumber("alice");
+            return n && n->changed && n->devices == 2;
+        }));
+        QVERIFY(!msg(*alice2, *fresh).has_value());
+        QVERIFY(carol->acceptSafetyNumber("alice"));
+        QVERIFY(eventually([&] { return msg(*alice2, *fresh).has_value(); }));
+        QVERIFY(eventually([&] { return msg(*alice1, *fresh).has_value(); }));
+        QVERIFY(!msg(*alice2, *old).has_value());
+        auto mine = alice2->devices();
+        QVERIFY(mine && mine->size() == 2);
+
+        QTemporaryDir dir;
+        auto trail = auditTrail(h, dir.path().toStdString());
+        QVERIFY(hasAction(trail, "device-link-created", who(*alice1), "alice"));
+        QVERIFY(hasAction(trail, "device-registered", "alice", who(*alice2)));
+    }
+
+    // The firm's policy, from the root-signed manifest: erase after N failed unlocks, and after
+    // D days without reaching the relay.
+    void autoWipePolicies() {
+        e2e::Harness h;
+        QVERIFY(h.ok());
+        h.setDevicePolicy(3, 7);
+        QVERIFY(h.restart());
+        auto dana = joinParty(h.enrollLink("dana", proto::ROLE_LAWYER), "Dana");
+        QVERIFY(dana);
+        const std::string profile = dana.get()->profile();
+        auto guard = client::readGuard({profile});
+        QCOMPARE(guard.maxFailedUnlocks, 3u);
+        QCOMPARE(guard.maxOfflineDays, 7u);
+        QVERIFY(guard.lastContactMs > 0);
+        dana.p->c.reset();
+
+        // Two wrong passphrases, then the right one: the count starts again.
+        for (int i = 0; i < 2; ++i) {
+            auto bad = client::Client::open(profile, "wrong passphrase");
+            QVERIFY(!bad);
+            QCOMPARE(bad.error().code, ErrorCode::WrongKey);
+            QVERIFY(bad.error().message.find("more and this device erases itself") != std::string::npos);
+        }
+        QVERIFY(client::Client::open(profile, kPass));
+        QCOMPARE(client::readGuard({profile}).failures, 0u);
+        // Three in a row: erased.
+        for (int i = 0; i < 3; ++i) QVERIFY(!client::Client::open(profile, "wrong passphrase"));
+        QVERIFY(!QFile::exists(QString::fromStdString(profile + "/profile.key")));
+        QVERIFY(!QFile::exists(QString::fromStdString(profile + "/profile.db")));
+        auto gone = client::Client::open(profile, kPass);
+        QVERIFY(!gone);
+
+        // Offline for longer than the policy allows: erased at the next start, passphrase or not.
+        auto erin = joinParty(h.enrollLink("erin", proto::ROLE_LAWYER), "Erin");
+        QVERIFY(erin);
+        const std::string erinProfile = erin.get()->profile();
+        erin.p->c.reset();
+        auto g = client::readGuard({erinProfile});
+        g.lastContactMs -= 8ULL * 86'400'000;
+        QVERIFY(client::writeGuard({erinProfile}, g));
+        auto late = client::Client::open(erinProfile, kPass);
+        QVERIFY(!late);
+        QVERIFY(late.error().message.find("did not reach the firm") != std::string::npos);
+        QVERIFY(!QFile::exists(QString::fromStdString(erinProfile + "/profile.db")));
+        // Within the limit it opens, and reaching the relay moves the clock on.
+        auto fay = joinParty(h.enrollLink("fay", proto::ROLE_LAWYER), "Fay");
+        QVERIFY(fay);
+        const std::string fayProfile = fay.get()->profile();
+        fay.p->c.reset();
+        auto fg = client::readGuard({fayProfile});
+        fg.lastContactMs -= 6ULL * 86'400'000;
+        QVERIFY(client::writeGuard({fayProfile}, fg));
+        auto opened = client::Client::open(fayProfile, kPass);
+        QVERIFY(opened);
+        (*opened)->start();
+        QVERIFY((*opened)->waitUntilSynced(20s));
+        QVERIFY(client::readGuard({fayProfile}).lastContactMs > fg.lastContactMs + 5ULL * 86'400'000);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestDevices)
+#include "tst_devices.moc"
