@@ -2,6 +2,7 @@ import QtQuick
 import QtQuick.Controls
 import QtQuick.Controls.Material
 import QtQuick.Layouts
+import Verbatim
 
 ApplicationWindow {
     id: window
@@ -15,8 +16,22 @@ ApplicationWindow {
 
     /// Phone layout (stacked pages) below this width; laptop layout (list beside chat) above.
     readonly property bool wide: width >= 720
+    /// The admin looks at the firm's devices instead of the chats (admins chat too).
+    property bool adminView: false
 
     signal infoRequested()
+
+    // Lives as long as the window: a relay request in flight never holds up leaving the page.
+    AdminController {
+        id: adminController
+        objectName: "adminController"
+        appController: app
+    }
+
+    Connections {
+        target: app
+        function onScreenChanged() { if (app.screen !== "ready") window.adminView = false }
+    }
 
     header: ToolBar {
         visible: app.screen === "ready"
@@ -27,14 +42,19 @@ ApplicationWindow {
             anchors.leftMargin: 8
             anchors.rightMargin: 8
             ToolButton {
-                visible: !window.wide && app.currentConversation !== ""
+                objectName: "backButton"
+                visible: window.adminView || (!window.wide && app.currentConversation !== "")
                 text: "\u2190"
-                Accessible.name: qsTr("Back to conversations")
-                onClicked: app.closeConversation()
+                Accessible.name: window.adminView ? qsTr("Back to the chats") : qsTr("Back to conversations")
+                onClicked: {
+                    if (window.adminView) window.adminView = false
+                    else app.closeConversation()
+                }
             }
             Label {
                 Layout.fillWidth: true
-                text: !window.wide && app.currentConversation !== "" ? app.currentTitle : app.firmName
+                text: window.adminView ? qsTr("Devices") + " \u00b7 " + app.firmName
+                      : !window.wide && app.currentConversation !== "" ? app.currentTitle : app.firmName
                 font.pixelSize: 18
                 font.bold: true
                 elide: Label.ElideRight
@@ -46,12 +66,20 @@ ApplicationWindow {
                 Accessible.name: app.connected ? qsTr("Connected to the relay") : qsTr("Not connected")
             }
             ToolButton {
-                visible: !window.wide && app.currentConversation !== ""
+                visible: !window.adminView && !window.wide && app.currentConversation !== ""
                 text: qsTr("Info")
                 Accessible.name: qsTr("Matter information")
                 onClicked: window.infoRequested()
             }
             ToolButton {
+                objectName: "adminDevicesButton"
+                visible: app.role === "admin" && !window.adminView
+                text: qsTr("Devices")
+                Accessible.name: qsTr("Devices of the firm")
+                onClicked: window.adminView = true
+            }
+            ToolButton {
+                objectName: "settingsButton"
                 text: "\u2699"
                 Accessible.name: qsTr("Settings")
                 onClicked: settings.open()
@@ -68,7 +96,10 @@ ApplicationWindow {
             case "notice": return notice
             case "wiped": return wipedPage
             // The compliance officer reads the firm's journal instead of chatting.
-            default: return app.role === "compliance" ? compliancePage : (window.wide ? laptop : phone)
+            default:
+                if (app.role === "compliance") return compliancePage
+                if (app.role === "admin" && window.adminView) return adminPage
+                return window.wide ? laptop : phone
             }
         }
     }
@@ -77,6 +108,8 @@ ApplicationWindow {
     Component { id: unlock; UnlockPage {} }
     Component { id: notice; NoticePage {} }
     Component { id: compliancePage; CompliancePage {} }
+    Component { id: adminPage; AdminPage { controller: adminController } }
+    Component { id: wipedPage; ErasedPage {} }
 
     Component {
         id: laptop
@@ -108,29 +141,7 @@ ApplicationWindow {
         }
     }
 
-    Component {
-        id: wipedPage
-        Pane {
-            ColumnLayout {
-                anchors.centerIn: parent
-                width: Math.min(parent.width - 48, 420)
-                Label {
-                    Layout.fillWidth: true
-                    text: qsTr("This device was erased by your firm")
-                    font.pixelSize: 22
-                    wrapMode: Text.WordWrap
-                }
-                Label {
-                    Layout.fillWidth: true
-                    text: qsTr("Its messages and keys are gone from this device. The firm's journal keeps its record of the conversations.")
-                    wrapMode: Text.WordWrap
-                    opacity: 0.8
-                }
-            }
-        }
-    }
-
-    SettingsDialog { id: settings }
+    SettingsDialog { id: settings; objectName: "settingsDialog" }
 
     // Errors from the core, shown briefly at the bottom.
     ToolTip {

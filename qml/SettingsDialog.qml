@@ -2,58 +2,76 @@ import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
 
-// Account, lock, sign out and erase.
+// Account, devices (and, for staff, linking another one), lock, sign out and erase.
 Dialog {
     id: dialog
     title: qsTr("Settings")
     modal: true
     anchors.centerIn: Overlay.overlay
+    width: Math.min(Overlay.overlay ? Overlay.overlay.width - 24 : 420, 420)
+    height: Math.min(implicitHeight, Overlay.overlay ? Overlay.overlay.height - 24 : implicitHeight)
     standardButtons: Dialog.Close
     onOpened: app.refreshDevices()
-    ColumnLayout {
-        spacing: 10
-        Label { text: app.displayName + " (" + app.role + ")"; font.bold: true }
-        Label { text: app.firmName; opacity: 0.8 }
-        Label { text: qsTr("User id: %1").arg(app.userId); opacity: 0.6; font.pixelSize: 12 }
-        Label { text: qsTr("Your devices"); font.bold: true }
-        Repeater {
-            model: app.devices
-            delegate: Label {
-                text: qsTr("#%1 %2 %3 \u00b7 %4%5").arg(device).arg(platform).arg(appVersion).arg(status)
-                      .arg(thisDevice ? qsTr(" (this device)") : "")
-                Accessible.name: text
+    ScrollView {
+        id: scroller
+        anchors.fill: parent
+        contentWidth: availableWidth
+        clip: true
+        ColumnLayout {
+            width: scroller.availableWidth
+            spacing: 10
+            Label { text: app.displayName + " (" + app.role + ")"; font.bold: true }
+            Label { text: app.firmName; opacity: 0.8 }
+            Label { text: qsTr("User id: %1").arg(app.userId); opacity: 0.6; font.pixelSize: 12 }
+            Label { text: qsTr("Your devices"); font.bold: true }
+            Repeater {
+                model: app.devices
+                delegate: Label {
+                    text: qsTr("#%1 %2 %3 \u00b7 %4%5").arg(device).arg(platform).arg(appVersion).arg(status)
+                          .arg(thisDevice ? qsTr(" (this device)") : "")
+                    Accessible.name: text
+                }
             }
-        }
-        Label { text: qsTr("Change passphrase"); font.bold: true }
-        TextField {
-            id: currentPass
-            objectName: "currentPassphrase"
-            echoMode: TextInput.Password
-            placeholderText: qsTr("Current passphrase")
-            Accessible.name: qsTr("Current passphrase")
-        }
-        TextField {
-            id: newPass
-            objectName: "newPassphrase"
-            echoMode: TextInput.Password
-            placeholderText: qsTr("New passphrase (8 characters or more)")
-            Accessible.name: qsTr("New passphrase")
-        }
-        Button {
-            text: qsTr("Change passphrase")
-            enabled: newPass.text.length >= 8
-            Accessible.name: qsTr("Change passphrase")
-            onClicked: if (app.changePassphrase(currentPass.text, newPass.text)) { currentPass.text = ""; newPass.text = ""; dialog.close() }
-        }
-        Button {
-            text: qsTr("Lock now")
-            Accessible.name: qsTr("Lock Verbatim")
-            onClicked: { dialog.close(); app.lock() }
-        }
-        Button {
-            text: qsTr("Sign out and erase this device")
-            Accessible.name: qsTr("Sign out and erase this device")
-            onClicked: confirm.open()
+            Button {
+                objectName: "linkDeviceButton"
+                visible: app.canLinkDevice
+                text: qsTr("Link a new device")
+                Accessible.name: qsTr("Link a new device to your account")
+                onClicked: linkDevice.open()
+            }
+            Label { text: qsTr("Change passphrase"); font.bold: true }
+            TextField {
+                id: currentPass
+                objectName: "currentPassphrase"
+                Layout.fillWidth: true
+                echoMode: TextInput.Password
+                placeholderText: qsTr("Current passphrase")
+                Accessible.name: qsTr("Current passphrase")
+            }
+            TextField {
+                id: newPass
+                objectName: "newPassphrase"
+                Layout.fillWidth: true
+                echoMode: TextInput.Password
+                placeholderText: qsTr("New passphrase (8 characters or more)")
+                Accessible.name: qsTr("New passphrase")
+            }
+            Button {
+                text: qsTr("Change passphrase")
+                enabled: newPass.text.length >= 8
+                Accessible.name: qsTr("Change passphrase")
+                onClicked: if (app.changePassphrase(currentPass.text, newPass.text)) { currentPass.text = ""; newPass.text = ""; dialog.close() }
+            }
+            Button {
+                text: qsTr("Lock now")
+                Accessible.name: qsTr("Lock Verbatim")
+                onClicked: { dialog.close(); app.lock() }
+            }
+            Button {
+                text: qsTr("Sign out and erase this device")
+                Accessible.name: qsTr("Sign out and erase this device")
+                onClicked: confirm.open()
+            }
         }
     }
     Dialog {
@@ -65,4 +83,5 @@ Dialog {
         Label { text: qsTr("All messages and keys on this device will be deleted. The firm's journal keeps its copy."); wrapMode: Text.WordWrap; width: 300 }
         onAccepted: { dialog.close(); app.eraseProfile() }
     }
+    LinkDeviceDialog { id: linkDevice; objectName: "linkDeviceDialog" }
 }

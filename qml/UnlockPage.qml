@@ -3,7 +3,8 @@ import QtQuick.Controls
 import QtQuick.Controls.Material
 import QtQuick.Layouts
 
-// Locked: the passphrase unwraps the database key.
+// Locked: the passphrase unwraps the database key. Under the firm's policy a few wrong
+// passphrases in a row erase the device: the warning stays until the right one is entered.
 Pane {
     ColumnLayout {
         anchors.centerIn: parent
@@ -35,12 +36,33 @@ Pane {
             onClicked: { if (app.unlock(pass.text)) pass.text = "" }
         }
         Label {
+            objectName: "unlockError"
             Layout.fillWidth: true
             visible: app.error !== ""
             text: app.error
             color: "#c62828"
             wrapMode: Text.WordWrap
             horizontalAlignment: Text.AlignHCenter
+        }
+        Rectangle {
+            Layout.fillWidth: true
+            visible: app.unlockWarning !== ""
+            implicitHeight: warning.implicitHeight + 16
+            radius: 6
+            color: Material.theme === Material.Dark ? "#4e342e" : "#fff3e0"
+            Label {
+                id: warning
+                objectName: "unlockWarning"
+                anchors.centerIn: parent
+                width: parent.width - 20
+                text: "\u26a0 " + app.unlockWarning
+                color: Material.theme === Material.Dark ? "#ffcc80" : "#e65100"
+                font.bold: true
+                wrapMode: Text.WordWrap
+                horizontalAlignment: Text.AlignHCenter
+                Accessible.role: Accessible.AlertMessage
+                Accessible.name: app.unlockWarning
+            }
         }
     }
 }

@@ -833,7 +833,10 @@ Result<PullStats> Archive::pull(const PageSource& pages, const BlobSource& blobs
     std::thread writer([&] {
         while (auto batch = checked.pop()) {
             if (storeError) continue;
-            if (auto r = m->store(batch->rows, batch->checkpoints, batch->chainProblems, blobs, stats); !r) {
+            const auto storeStart = std::chrono::steady_clock::now();
+            auto stored = m->store(batch->rows, batch->checkpoints, batch->chainProblems, blobs, stats);
+            stats.storeSeconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - storeStart).count();
+            if (auto& r = stored; !r) {
                 storeError = r.error();
                 stopping = true;
                 continue;
@@ -843,7 +846,11 @@ Result<PullStats> Archive::pull(const PageSource& pages, const BlobSource& blobs
     });
     std::uint64_t cpCount = 0;
     std::uint64_t truncatedAt = 0;
-    while (auto page = fetched.pop()) {
+    for (auto waitStart = std::chrono::steady_clock::now();; waitStart = std::chrono::steady_clock::now()) {
+        auto page = fetched.pop();
+        const auto checkStart = std::chrono::steady_clock::now();
+        stats.waitSeconds += std::chrono::duration<double>(checkStart - waitStart).count();
+        if (!page) break;
         if (storeError) continue;
         Batch batch;
         batch.head = page->head_sequence();
@@ -872,6 +879,7 @@ Result<PullStats> Archive::pull(const PageSource& pages, const BlobSource& blobs
             cps.push_back(std::move(*cp));
         }
         m->check(batch.rows, std::move(cps), m->state, batch.chainProblems, cpCount, workers);
+        stats.checkSeconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - checkStart).count();
         if (!checked.push(std::move(batch))) break;
     }
     checked.close();

@@ -53,6 +53,10 @@ struct PullStats {
     std::uint64_t headSequence = 0;
     std::size_t newProblems = 0;
     double seconds = 0;
+    // Where the time went (wall time per stage; the stages overlap):
+    double checkSeconds = 0;  ///< chain, signatures, decryption (on every core)
+    double storeSeconds = 0;  ///< the writer: SQLCipher rows, index, full-text index
+    double waitSeconds = 0;   ///< checking stage idle, waiting for the relay's next page
 };
 
 /// Page source: the serialized proto::JournalPage after `afterSequence`.

@@ -5,6 +5,7 @@
 #include <QMetaObject>
 #include <QPointer>
 #include <QFileInfo>
+#include <algorithm>
 #include <filesystem>
 #include <thread>
 
@@ -19,16 +20,52 @@ QString q(const std::string& s) { return QString::fromStdString(s); }
 AppController::AppController(QString profileDir, QObject* parent) : QObject(parent), m_profileDir(std::move(profileDir)) {
     m_screen = client::Client::profileExists(m_profileDir.toStdString()) ? QStringLiteral("unlock")
                                                                          : QStringLiteral("onboarding");
+    updateUnlockWarning();
+    m_deviceLinkTimer.setSingleShot(true);
+    connect(&m_deviceLinkTimer, &QTimer::timeout, this, [this] {
+        clearDeviceLink();
+        m_deviceLinkExpired = true;
+        emit deviceLinkChanged();
+    });
 }
 
 AppController::~AppController() {
     *m_alive = false;
+    closeClient();
     if (m_upload.joinable()) m_upload.join();
+    m_jobs.stop();
+}
+
+void AppController::closeClient() {
+    ++m_generation;
     if (m_client) {
-        emit clientClosing();
         m_client->setEventHandler({});
+        // Closing the connection first makes relay calls in flight (ours and the borrowers')
+        // return at once instead of waiting for their timeout.
         m_client->stop();
+        emit clientClosing();
     }
+    m_jobs.drain();
+    if (m_upload.joinable()) m_upload.join();
+    m_messages.open(nullptr, {});  // it pages through the core
+    m_client.reset();
+    clearDeviceLink();
+}
+
+void AppController::background(std::function<void(client::Client&)> job) {
+    client::Client* core = m_client.get();
+    if (!core) return;
+    // `core` outlives the job: closeClient() drains the queue before letting it go.
+    m_jobs.push([core, job = std::move(job)] { job(*core); });
+}
+
+void AppController::toGui(std::uint64_t generation, std::function<void()> f) {
+    QMetaObject::invokeMethod(
+        this,
+        [this, generation, f = std::move(f)] {
+            if (generation == m_generation) f();
+        },
+        Qt::QueuedConnection);
 }
 
 QString AppController::userId() const { return q(m_account.user); }
@@ -36,6 +73,7 @@ QString AppController::displayName() const { return q(m_account.displayName); }
 QString AppController::role() const { return q(m_account.role); }
 QString AppController::firmName() const { return q(m_account.firmName); }
 bool AppController::canInvite() const { return m_account.role == "lawyer" || m_account.role == "supervisor"; }
+bool AppController::canLinkDevice() const { return !m_account.role.empty() && m_account.role != "client"; }
 
 QString AppController::currentTitle() const {
     auto* c = m_conversations.find(currentConversation());
@@ -53,9 +91,9 @@ void AppController::setScreen(const QString& s) {
     emit screenChanged();
 }
 
-bool AppController::check(bool ok, const std::string& message) {
+bool AppController::check(bool ok, const QString& message) {
     if (ok) return true;
-    m_error = q(message);
+    m_error = message;
     emit errorChanged();
     return false;
 }
@@ -66,19 +104,73 @@ void AppController::clearError() {
 }
 
 bool AppController::unlock(const QString& passphrase) {
-    auto c = client::Client::open(m_profileDir.toStdString(), passphrase.toStdString());
-    if (!c) return check(false, c.error().code == ErrorCode::WrongKey ? "Wrong passphrase." : c.error().message);
-    adopt(std::move(*c));
-    return true;
+    const client::ProfilePaths paths{m_profileDir.toStdString()};
+    const bool existed = client::Client::profileExists(paths.dir);
+    // The policy as it stood before this attempt: what erased the profile, if it did.
+    const client::DeviceGuard guard = client::readGuard(paths);
+    auto c = client::Client::open(paths.dir, passphrase.toStdString());
+    if (c) {
+        adopt(std::move(*c));
+        return true;
+    }
+    if (existed && !client::Client::profileExists(paths.dir)) {
+        showErased(false, {},
+                   c.error().code == ErrorCode::WrongKey
+                       ? tr("The passphrase was entered wrongly %n times in a row, so this device erased its messages "
+                            "and keys, as your firm's policy requires.",
+                            "", int(guard.maxFailedUnlocks))
+                       : tr("This device did not reach your firm for more than %n day(s), so it erased its messages "
+                            "and keys, as your firm's policy requires.",
+                            "", int(guard.maxOfflineDays)));
+        return false;
+    }
+    updateUnlockWarning();
+    return check(false, c.error().code == ErrorCode::WrongKey ? tr("Wrong passphrase.") : q(c.error().message));
+}
+
+void AppController::updateUnlockWarning() {
+    const client::DeviceGuard guard = client::readGuard(client::ProfilePaths{m_profileDir.toStdString()});
+    QString warning;
+    if (guard.maxFailedUnlocks && guard.failures && guard.failures < guard.maxFailedUnlocks)
+        warning = tr("%n more and this device erases itself, as your firm's policy requires.", "",
+                     int(guard.maxFailedUnlocks - guard.failures));
+    if (warning == m_unlockWarning) return;
+    m_unlockWarning = warning;
+    emit unlockWarningChanged();
+}
+
+void AppController::showErased(bool byFirm, const QString& firm, const QString& reason) {
+    m_erasedByFirm = byFirm;
+    m_erasedFirm = firm.isEmpty() ? tr("your firm") : firm;
+    m_erasedReason = reason;
+    emit erasedChanged();
+    if (!m_unlockWarning.isEmpty()) {
+        m_unlockWarning.clear();
+        emit unlockWarningChanged();
+    }
+    setScreen(QStringLiteral("wiped"));
+}
+
+void AppController::setUpAgain() {
+    if (m_client) return;
+    m_account = {};
+    emit accountChanged();
+    m_erasedByFirm = false;
+    m_erasedFirm.clear();
+    m_erasedReason.clear();
+    emit erasedChanged();
+    clearError();
+    setScreen(client::Client::profileExists(m_profileDir.toStdString()) ? QStringLiteral("unlock")
+                                                                        : QStringLiteral("onboarding"));
 }
 
 bool AppController::join(const QString& link, const QString& name, const QString& passphrase) {
-    if (passphrase.size() < 8) return check(false, "Choose a passphrase of at least 8 characters.");
+    if (passphrase.size() < 8) return check(false, tr("Choose a passphrase of at least 8 characters."));
     client::JoinOptions o;
     o.displayName = name.toStdString();
     o.platform = "desktop";
     auto c = client::Client::join(m_profileDir.toStdString(), passphrase.toStdString(), link.trimmed().toStdString(), o);
-    if (!c) return check(false, c.error().message);
+    if (!c) return check(false, q(c.error().message));
     adopt(std::move(*c));
     return true;
 }
@@ -100,6 +192,10 @@ void AppController::adopt(std::unique_ptr<client::Client> c) {
     m_client->start();
     emit accountChanged();
     clearError();
+    if (!m_unlockWarning.isEmpty()) {
+        m_unlockWarning.clear();
+        emit unlockWarningChanged();
+    }
     refreshConversations();
     setScreen(m_account.noticeRequired && !m_account.noticeAccepted ? QStringLiteral("notice") : QStringLiteral("ready"));
 }
@@ -130,15 +226,22 @@ void AppController::onEvent(const client::Event& e) {
         m_connected = e.kind == K::Connected;
         emit connectedChanged();
         return;
-    case K::Wiped:
-        emit clientClosing();
-        m_client.reset();
+    case K::Wiped: {
+        // The core has erased the profile already; what is left is to let it go and say so.
+        const QString firm = q(m_account.firmName);
+        closeClient();
         m_conversations.reset({});
-        m_messages.open(nullptr, {});
-        setScreen(QStringLiteral("wiped"));
+        m_search.reset({});
+        m_participants.reset(nullptr);
+        m_devices.reset({});
+        emit currentChanged();
+        showErased(true, firm,
+                   tr("The firm's administrator erased this device's messages and keys. The firm's journal keeps "
+                      "its record of the conversations."));
         return;
+    }
     case K::Revoked:
-        check(false, "This device was revoked by the firm.");
+        check(false, tr("This device was revoked by the firm."));
         return;
     case K::SafetyNumberChanged:
         m_safetyChangedUser = q(e.sender);
@@ -151,7 +254,7 @@ void AppController::onEvent(const client::Event& e) {
         }
         break;
     case K::JournalKeyRefused:
-        check(false, "The server offers a journal key your firm did not sign. Messages stay on this device.");
+        check(false, tr("The server offers a journal key your firm did not sign. Messages stay on this device."));
         break;
     default:
         break;
@@ -230,7 +333,7 @@ bool AppController::attach(const QUrl& file) {
                 if (!self) return;
                 self->m_uploading.clear();
                 emit self->uploadingChanged();
-                if (!ok) self->check(false, error);
+                if (!ok) self->check(false, q(error));
                 self->m_messages.refresh();
                 emit self->attachmentDone(ok);
             },
@@ -277,23 +380,65 @@ void AppController::search(const QString& query) {
 }
 
 void AppController::refreshDevices() {
-    if (!m_client) return;
-    auto list = m_client->devices();
-    if (check(list)) m_devices.reset(std::move(*list));
+    const std::uint64_t generation = m_generation;
+    background([this, generation](client::Client& core) {
+        auto list = std::make_shared<Result<std::vector<client::DeviceView>>>(core.devices());
+        toGui(generation, [this, list] {
+            const bool ok = check(*list);
+            if (ok) m_devices.reset(std::move(**list));
+            emit devicesRefreshed(ok);
+        });
+    });
+}
+
+void AppController::createDeviceLink() {
+    if (!m_client || m_deviceLinkBusy) return;
+    m_deviceLinkTimer.stop();
+    m_deviceLink.clear();
+    m_deviceLinkExpired = false;
+    m_deviceLinkBusy = true;
+    emit deviceLinkChanged();
+    // The relay counts the link's lifetime from when it makes it; counting from before asking
+    // never promises more than that.
+    const QDateTime expires = QDateTime::currentDateTime().addSecs(kDeviceLinkMinutes * 60);
+    const std::uint64_t generation = m_generation;
+    const std::uint64_t request = ++m_deviceLinkRequest;
+    background([this, generation, request, expires](client::Client& core) {
+        auto link = std::make_shared<Result<std::string>>(core.createDeviceLink());
+        toGui(generation, [this, link, request, expires] {
+            if (request != m_deviceLinkRequest) return;  // the dialog closed meanwhile
+            m_deviceLinkBusy = false;
+            const bool ok = check(*link);
+            if (ok) {
+                m_deviceLink = q(**link);
+                m_deviceLinkExpires = expires;
+                m_deviceLinkTimer.start(int(std::max<qint64>(0, QDateTime::currentDateTime().msecsTo(expires))));
+            }
+            emit deviceLinkChanged();
+            emit deviceLinkFinished(ok);
+        });
+    });
+}
+
+void AppController::clearDeviceLink() {
+    ++m_deviceLinkRequest;
+    m_deviceLinkTimer.stop();
+    if (m_deviceLink.isEmpty() && !m_deviceLinkExpired && !m_deviceLinkBusy) return;
+    m_deviceLink.clear();
+    m_deviceLinkExpired = false;
+    m_deviceLinkBusy = false;
+    emit deviceLinkChanged();
 }
 
 void AppController::lock() {
     if (!m_client) return;
-    if (m_upload.joinable()) m_upload.join();
-    emit clientClosing();
-    m_client->setEventHandler({});
-    m_client->stop();
-    m_client.reset();
-    m_messages.open(nullptr, {});
+    closeClient();
     m_conversations.reset({});
     m_search.reset({});
     m_participants.reset(nullptr);
+    m_devices.reset({});
     emit currentChanged();
+    updateUnlockWarning();
     setScreen(QStringLiteral("unlock"));
 }
 

@@ -4,13 +4,17 @@
 /// turns the core's callbacks (on its worker thread) into model updates on the GUI thread. QML
 /// reaches it as the context property `app`; no business logic lives in QML.
 
+#include <QDateTime>
 #include <QObject>
 #include <QString>
+#include <QTimer>
 #include <QUrl>
 #include <QtQml/qqmlregistration.h>
+#include <functional>
 #include <memory>
 #include <thread>
 
+#include "client/qt/JobQueue.h"
 #include "client/qt/Models.h"
 
 namespace verbatim::qt {
@@ -19,15 +23,21 @@ class AppController : public QObject {
     Q_OBJECT
     QML_ELEMENT
     QML_UNCREATABLE("the app's controller is the context property 'app'")
-    /// unlock | onboarding | notice | ready | wiped
+    /// unlock | onboarding | notice | ready | wiped (the profile was erased: by the firm, or by
+    /// the firm's policy at unlock)
     Q_PROPERTY(QString screen READ screen NOTIFY screenChanged)
     Q_PROPERTY(QString userId READ userId NOTIFY accountChanged)
     Q_PROPERTY(QString displayName READ displayName NOTIFY accountChanged)
     Q_PROPERTY(QString role READ role NOTIFY accountChanged)
     Q_PROPERTY(QString firmName READ firmName NOTIFY accountChanged)
     Q_PROPERTY(bool canInvite READ canInvite NOTIFY accountChanged)
+    /// Staff may link a further device of their own (clients join by invite).
+    Q_PROPERTY(bool canLinkDevice READ canLinkDevice NOTIFY accountChanged)
     Q_PROPERTY(bool connected READ connected NOTIFY connectedChanged)
     Q_PROPERTY(QString error READ error NOTIFY errorChanged)
+    /// On the unlock screen: the firm's policy erases this device after a few more wrong
+    /// passphrases (empty when no policy applies or nothing went wrong yet).
+    Q_PROPERTY(QString unlockWarning READ unlockWarning NOTIFY unlockWarningChanged)
     Q_PROPERTY(ConversationListModel* conversations READ conversations CONSTANT)
     Q_PROPERTY(MessageListModel* messages READ messages CONSTANT)
     Q_PROPERTY(SearchResultsModel* searchResults READ searchResults CONSTANT)
@@ -43,6 +53,24 @@ class AppController : public QObject {
     Q_PROPERTY(bool journalMismatch READ journalMismatch NOTIFY bannersChanged)
     /// An attachment is being encrypted and uploaded (in the background).
     Q_PROPERTY(QString uploading READ uploading NOTIFY uploadingChanged)
+    /// A one-time link that enrolls another device of this user (empty: none, or it expired).
+    /// A credential: shown, never logged, forgotten by clearDeviceLink(), lock and expiry.
+    Q_PROPERTY(QString deviceLink READ deviceLink NOTIFY deviceLinkChanged)
+    /// When deviceLink stops working (local time).
+    Q_PROPERTY(QDateTime deviceLinkExpires READ deviceLinkExpires NOTIFY deviceLinkChanged)
+    /// A device link is being made.
+    Q_PROPERTY(bool deviceLinkBusy READ deviceLinkBusy NOTIFY deviceLinkChanged)
+    /// How long a device link works, in minutes.
+    Q_PROPERTY(int deviceLinkMinutes READ deviceLinkMinutes CONSTANT)
+    /// The last device link expired unused.
+    Q_PROPERTY(bool deviceLinkExpired READ deviceLinkExpired NOTIFY deviceLinkChanged)
+    /// On the wiped screen: the firm's administrator erased this device (else the firm's policy
+    /// did, at unlock).
+    Q_PROPERTY(bool erasedByFirm READ erasedByFirm NOTIFY erasedChanged)
+    /// The firm's name as this device knew it ("your firm" when unknown).
+    Q_PROPERTY(QString erasedFirm READ erasedFirm NOTIFY erasedChanged)
+    /// Why the device was erased, for humans.
+    Q_PROPERTY(QString erasedReason READ erasedReason NOTIFY erasedChanged)
 
 public:
     explicit AppController(QString profileDir, QObject* parent = nullptr);
@@ -54,8 +82,10 @@ public:
     QString role() const;
     QString firmName() const;
     bool canInvite() const;
+    bool canLinkDevice() const;
     bool connected() const { return m_connected; }
     QString error() const { return m_error; }
+    QString unlockWarning() const { return m_unlockWarning; }
     ConversationListModel* conversations() { return &m_conversations; }
     MessageListModel* messages() { return &m_messages; }
     SearchResultsModel* searchResults() { return &m_search; }
@@ -68,12 +98,25 @@ public:
     QString safetyChangedUser() const { return m_safetyChangedUser; }
     bool journalMismatch() const { return m_journalMismatch; }
     QString uploading() const { return m_uploading; }
+    QString deviceLink() const { return m_deviceLink; }
+    QDateTime deviceLinkExpires() const { return m_deviceLinkExpires; }
+    bool deviceLinkBusy() const { return m_deviceLinkBusy; }
+    bool deviceLinkExpired() const { return m_deviceLinkExpired; }
+    bool erasedByFirm() const { return m_erasedByFirm; }
+    QString erasedFirm() const { return m_erasedFirm; }
+    QString erasedReason() const { return m_erasedReason; }
+    /// How long a device link works: the relay's limit for Client::createDeviceLink().
+    static constexpr int kDeviceLinkMinutes = 15;
+    static int deviceLinkMinutes() { return kDeviceLinkMinutes; }
 
     /// The core, for tests, the demo seeding and the compliance page (null while locked).
     client::Client* client() const { return m_client.get(); }
     /// The profile directory (the compliance archive sits beside the profile by default).
     QString profileDir() const { return m_profileDir; }
 
+    /// Opens the profile. A wrong passphrase sets `error` (and `unlockWarning` under a firm
+    /// policy); when the firm's policy erases the profile at this attempt, the screen becomes
+    /// "wiped".
     Q_INVOKABLE bool unlock(const QString& passphrase);
     Q_INVOKABLE bool join(const QString& link, const QString& name, const QString& passphrase);
     Q_INVOKABLE bool acceptNotice();
@@ -90,8 +133,17 @@ public:
     Q_INVOKABLE bool acceptSafetyNumber(const QString& user);
     Q_INVOKABLE void search(const QString& query);
     Q_INVOKABLE bool changePassphrase(const QString& current, const QString& next);
-    /// Asks the relay for this user's devices (fills `devices`).
+    /// Asks the relay for this user's devices in the background (fills `devices`, then
+    /// devicesRefreshed).
     Q_INVOKABLE void refreshDevices();
+    /// Asks the relay for a one-time link for another device of this user, in the background
+    /// (fills `deviceLink`, then deviceLinkFinished).
+    Q_INVOKABLE void createDeviceLink();
+    /// Forgets the device link (the dialog showing it closed). It stays valid on the relay
+    /// until used or expired.
+    Q_INVOKABLE void clearDeviceLink();
+    /// Leaves the wiped screen for onboarding (join again with a new link).
+    Q_INVOKABLE void setUpAgain();
     Q_INVOKABLE void lock();
     Q_INVOKABLE bool eraseProfile();
     Q_INVOKABLE void clearError();
@@ -105,23 +157,41 @@ signals:
     void currentChanged();
     void bannersChanged();
     void uploadingChanged();
+    void unlockWarningChanged();
+    void deviceLinkChanged();
+    void erasedChanged();
+    /// refreshDevices() finished.
+    void devicesRefreshed(bool ok);
+    /// createDeviceLink() finished.
+    void deviceLinkFinished(bool ok);
     /// An attachment finished uploading (ok) or failed (error set).
     void attachmentDone(bool ok);
     /// A new incoming message (for notifications and tests).
     void messageArrived(const QString& conversation, const QString& messageId);
-    /// The core is about to go away (lock, erase, wipe, destruction): whoever borrowed
-    /// client() must stop using it before returning.
+    /// The core is about to go away (lock, erase, wipe, destruction); its connection is already
+    /// closed, so relay calls in flight return at once. Whoever borrowed client() must stop
+    /// using it before returning.
     void clientClosing();
 
 private:
     void adopt(std::unique_ptr<client::Client> client);
+    /// Stops the core and lets it go, after everything borrowing it has finished.
+    void closeClient();
+    /// Shows the wiped screen.
+    void showErased(bool byFirm, const QString& firm, const QString& reason);
+    /// The unlock screen's warning from the firm's policy and the failures counted so far.
+    void updateUnlockWarning();
+    /// Runs `job` on the worker thread (relay round trips); `job` reports back with toGui().
+    void background(std::function<void(client::Client&)> job);
+    /// Runs `f` on the GUI thread unless the client it came from was closed meanwhile.
+    void toGui(std::uint64_t generation, std::function<void()> f);
     void onEvent(const client::Event& e);  // GUI thread
     void refreshConversations();
     void setScreen(const QString& s);
-    bool check(bool ok, const std::string& message);
+    bool check(bool ok, const QString& message);
     template <class T>
     bool check(const Result<T>& r) {
-        return check(r.has_value(), r ? std::string() : r.error().message);
+        return check(r.has_value(), r ? QString() : QString::fromStdString(r.error().message));
     }
 
     QString m_profileDir;
@@ -129,17 +199,29 @@ private:
     client::Account m_account;
     QString m_screen;
     QString m_error;
+    QString m_unlockWarning;
     bool m_connected = false;
     QString m_safetyChangedUser;
     bool m_journalMismatch = false;
     QString m_uploading;
-    std::thread m_upload;  ///< joined before the core goes away (lock, erase, destruction)
+    std::thread m_upload;  ///< joined before the core goes away (lock, erase, wipe, destruction)
+    QString m_deviceLink;
+    QDateTime m_deviceLinkExpires;
+    bool m_deviceLinkBusy = false;
+    bool m_deviceLinkExpired = false;
+    QTimer m_deviceLinkTimer;  ///< forgets the link when it expires
+    std::uint64_t m_deviceLinkRequest = 0;  ///< bumped by each request and clear: older answers are dropped
+    bool m_erasedByFirm = false;
+    QString m_erasedFirm;
+    QString m_erasedReason;
+    std::uint64_t m_generation = 0;  ///< bumped when the core goes: results for an older one are dropped
     ConversationListModel m_conversations;
     MessageListModel m_messages;
     SearchResultsModel m_search;
     ParticipantsModel m_participants;
     DevicesModel m_devices;
     std::shared_ptr<bool> m_alive = std::make_shared<bool>(true);
+    JobQueue m_jobs;  ///< relay round trips off the GUI thread; drained before the core goes
 };
 
 }  // namespace verbatim::qt

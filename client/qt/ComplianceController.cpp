@@ -4,16 +4,14 @@
 #include <QUrl>
 
 #include <chrono>
-#include <condition_variable>
-#include <deque>
 #include <fstream>
 #include <iterator>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <thread>
 
 #include "client/core/Client.h"
+#include "client/qt/JobQueue.h"
 #include "compliance/Archive.h"
 #include "compliance/Export.h"
 #include "crypto/PassphraseBox.h"
@@ -65,64 +63,18 @@ std::vector<std::string> keyPaths(const QString& text) {
 
 /// One thread, one queue: the archive is only ever touched by the job running on it.
 struct ComplianceController::Worker {
-    std::unique_ptr<compliance::Archive> archive; ///< worker thread only (and after join)
+    std::unique_ptr<compliance::Archive> archive; ///< worker thread only (and after stop)
     std::map<std::string, QString> names;         ///< user id -> display name, worker thread only
+    JobQueue jobs;
 
-    Worker() : thread([this] { loop(); }) {}
     ~Worker() {
-        {
-            std::lock_guard lock(mutex);
-            stopping = true;
-            queue.clear(); // not started: dropped; the running job finishes
-        }
-        cv.notify_all();
-        thread.join();
+        jobs.stop(); // not started: dropped; the running job finishes
         archive.reset();
-    }
-    void push(std::function<void()> job) {
-        {
-            std::lock_guard lock(mutex);
-            queue.push_back(std::move(job));
-        }
-        cv.notify_all();
-    }
-    /// Waits until every queued job has run.
-    void drain() {
-        std::unique_lock lock(mutex);
-        cv.wait(lock, [this] { return queue.empty() && !running; });
     }
     QString name(const std::string& user) const {
         auto it = names.find(user);
         return it == names.end() || it->second.isEmpty() ? q(user) : it->second;
     }
-
-private:
-    void loop() {
-        while (true) {
-            std::function<void()> job;
-            {
-                std::unique_lock lock(mutex);
-                cv.wait(lock, [this] { return stopping || !queue.empty(); });
-                if (stopping) return;
-                job = std::move(queue.front());
-                queue.pop_front();
-                running = true;
-            }
-            job();
-            {
-                std::lock_guard lock(mutex);
-                running = false;
-            }
-            cv.notify_all();
-        }
-    }
-
-    std::mutex mutex;
-    std::condition_variable cv;
-    std::deque<std::function<void()>> queue;
-    bool running = false;
-    bool stopping = false;
-    std::thread thread; // last: starts after the rest is built
 };
 
 struct ComplianceController::Snapshot {
@@ -298,7 +250,7 @@ void ComplianceController::submit(std::function<std::function<void()>(Worker&)> 
     if (++m_pending == 1) emit busyChanged();
     const std::uint64_t epoch = m_epoch;
     Worker* w = m_worker.get();
-    w->push([this, w, epoch, work = std::move(work)] {
+    w->jobs.push([this, w, epoch, work = std::move(work)] {
         std::function<void()> done;
         try {
             done = work(*w);
@@ -650,7 +602,7 @@ void ComplianceController::lock() {
 void ComplianceController::onClientClosing() {
     // The client goes away when we return: nothing may still be using it.
     lock();
-    m_worker->drain();
+    m_worker->jobs.drain();
 }
 
 } // namespace verbatim::qt

@@ -273,7 +273,7 @@ QVariant DevicesModel::data(const QModelIndex& index, int role) const {
     case VersionRole: return q(d.appVersion);
     case EnrolledRole: return when(d.enrolledMs);
     case LastSeenRole: return when(d.lastSeenMs);
-    case StatusRole: return d.wipeRequestedMs ? QStringLiteral("wipe pending") : d.revokedMs ? QStringLiteral("revoked") : QStringLiteral("active");
+    case StatusRole: return q(d.status());
     case ThisDeviceRole: return d.thisDevice;
     }
     return {};

@@ -304,6 +304,8 @@ int main(int argc, char** argv) {
                 exported->events);
     std::printf("| archive size | %.0f bytes/entry |\n", double(archiveBytes) / double(entries));
     std::printf("| memory growth during pull | %.1f MiB |\n", double(rssAfter - rssBefore) / 1024.0);
-    std::printf("\n(%zu search hits in all)\n", hits);
+    std::printf("\n(%zu search hits in all; pull stages, wall time: checking %.1f s, storing %.1f s, waiting for "
+                "pages %.1f s)\n",
+                hits, stats->checkSeconds, stats->storeSeconds, stats->waitSeconds);
     return 0;
 }

@@ -1,0 +1,115 @@
+import QtQuick
+import QtQuick.Controls
+import QtQuick.Controls.Material
+import QtQuick.Layouts
+
+// Link another device of this staff user: a one-time link, made (and so approved) by this
+// device, shown as a QR code to scan on the new device, or copied. Forgotten on close.
+Dialog {
+    id: dialog
+    title: qsTr("Link a new device")
+    modal: true
+    anchors.centerIn: Overlay.overlay
+    width: Math.min(Overlay.overlay ? Overlay.overlay.width - 24 : 420, 460)
+    height: Math.min(implicitHeight, Overlay.overlay ? Overlay.overlay.height - 24 : implicitHeight)
+    standardButtons: Dialog.Close
+    readonly property bool dark: Material.theme === Material.Dark
+    onOpened: app.createDeviceLink()
+    onClosed: app.clearDeviceLink()
+
+    ScrollView {
+        id: scroller
+        anchors.fill: parent
+        contentWidth: availableWidth
+        clip: true
+        ColumnLayout {
+            width: scroller.availableWidth
+            spacing: 10
+            Label {
+                Layout.fillWidth: true
+                wrapMode: Text.WordWrap
+                text: qsTr("On the new phone or computer, open Verbatim and scan this code, or paste the link into it. Making the link is this device's approval: the new device joins as you (%1).").arg(app.userId)
+            }
+            BusyIndicator {
+                Layout.alignment: Qt.AlignHCenter
+                visible: app.deviceLinkBusy
+                running: app.deviceLinkBusy
+            }
+            Image {
+                objectName: "deviceLinkQr"
+                visible: app.deviceLink !== ""
+                Layout.alignment: Qt.AlignHCenter
+                Layout.preferredWidth: 220
+                Layout.preferredHeight: 220
+                source: app.deviceLink !== "" ? "image://qr/" + encodeURIComponent(app.deviceLink) : ""
+                sourceSize.width: 220
+                sourceSize.height: 220
+                smooth: false
+                Accessible.role: Accessible.Graphic
+                Accessible.name: qsTr("QR code of the device link")
+            }
+            Label {
+                objectName: "deviceLinkExpiry"
+                Layout.fillWidth: true
+                visible: app.deviceLink !== ""
+                horizontalAlignment: Text.AlignHCenter
+                font.bold: true
+                text: qsTr("Works once, until %1 (%2 minutes).").arg(Qt.formatTime(app.deviceLinkExpires, "hh:mm")).arg(app.deviceLinkMinutes)
+                Accessible.name: text
+            }
+            RowLayout {
+                Layout.fillWidth: true
+                visible: app.deviceLink !== ""
+                TextField {
+                    objectName: "deviceLinkField"
+                    Layout.fillWidth: true
+                    readOnly: true
+                    text: app.deviceLink
+                    Accessible.name: qsTr("Device link")
+                }
+                Button {
+                    objectName: "copyDeviceLinkButton"
+                    text: qsTr("Copy")
+                    Accessible.name: qsTr("Copy the device link")
+                    onClicked: app.copyToClipboard(app.deviceLink)
+                }
+            }
+            Label {
+                Layout.fillWidth: true
+                visible: app.deviceLinkExpired
+                wrapMode: Text.WordWrap
+                text: qsTr("This link expired unused.")
+                color: dialog.dark ? "#ef9a9a" : "#b71c1c"
+            }
+            Button {
+                objectName: "newDeviceLinkButton"
+                Layout.alignment: Qt.AlignHCenter
+                visible: app.deviceLinkExpired || (!app.deviceLinkBusy && app.deviceLink === "")
+                text: qsTr("Make a new link")
+                Accessible.name: qsTr("Make a new device link")
+                onClicked: app.createDeviceLink()
+            }
+            Rectangle {
+                Layout.fillWidth: true
+                implicitHeight: caution.implicitHeight + 16
+                radius: 6
+                color: dialog.dark ? "#4e342e" : "#fff3e0"
+                Label {
+                    id: caution
+                    anchors.centerIn: parent
+                    width: parent.width - 20
+                    wrapMode: Text.WordWrap
+                    font.pixelSize: 12
+                    text: qsTr("Anyone who has this link can add a device to your account until it is used or expires. Show it only to your own new device; don't send it by email or chat.")
+                }
+            }
+            Label {
+                Layout.fillWidth: true
+                wrapMode: Text.WordWrap
+                font.pixelSize: 12
+                opacity: 0.75
+                text: qsTr("The new device makes its own keys. Messages already on this device stay here; the people you talk to see a new safety number for you. Your firm's administrator sees every device you link.")
+            }
+        }
+    }
+}
