@@ -140,6 +140,19 @@ cmd_demo() {
   "$cli" --profile "$demo/client" sync >/dev/null
   "$cli" --profile "$demo/client" attach "Estate of Doe" "$demo/will-2019.txt" --caption "Here is the scan." >/dev/null
   "$cli" --profile "$demo/lawyer" sync >/dev/null
+  local oops; oops="$("$cli" --profile "$demo/client" send "Estate of Doe" "My account for the estate is 12-34-56 87654321.")"
+  "$cli" --profile "$demo/client" retract "$oops" >/dev/null   # deleted for everyone; the journal keeps it
+  "$cli" --profile "$demo/lawyer" sync >/dev/null
+  # Compliance: a compliance account pulls the journal, verifies it and exports the matter.
+  local journal="$BUILD_DIR/client/verbatim-journal"
+  enroll="$("$relay" admin --data "$demo/relay" enroll casey --role compliance --name "Casey Compliance")"
+  "$cli" --profile "$demo/compliance" join "$enroll" --platform desktop >/dev/null
+  "$journal" pull --profile "$demo/compliance" --archive "$demo/firm.archive" --key "$demo/journal/journal.key" >/dev/null
+  "$journal" verify "$demo/firm.archive" --key "$demo/journal/journal.key" | tail -n 1
+  "$journal" search "$demo/firm.archive" 87654321 --key "$demo/journal/journal.key" 2>/dev/null
+  "$journal" export "$demo/firm.archive" --format rsmf --out "$demo/estate-of-doe.rsmf" --matter "Estate of Doe" \
+      --key "$demo/journal/journal.key" >/dev/null
+  echo "compliance: archive $demo/firm.archive, RSMF export $demo/estate-of-doe.rsmf"
   echo "demo firm ready in $demo (relay on 127.0.0.1:$port, passphrase in $demo/passphrase)"
   local common=(--passphrase-file "$demo/passphrase" --open "Estate of Doe")
   if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
