@@ -5,6 +5,7 @@
 
 #include <set>
 
+#include "common/Json.h"
 #include "crypto/Random.h"
 #include "crypto/X25519.h"
 #include "crypto/Ed25519.h"
@@ -64,6 +65,32 @@ class TestJournal : public QObject {
     Device m_sender;
 
 private slots:
+    // The audit bodies compliance reads back: what jsonQuote writes parses back exactly, and
+    // anything else (nesting, duplicates, bad escapes, trailing bytes) is refused.
+    void flatJsonRoundTripsAndRefusesTheRest() {
+        const std::string hostile = "x\",\"action\":\"wipe-device\"}\n\u0001\\ \xE2\x9C\x93";
+        std::string body = "{\"action\":" + jsonQuote("enroll-user") + ",\"detail\":" + jsonQuote(hostile) +
+                           ",\"n\":42,\"ok\":true,\"none\":null}";
+        auto parsed = parseFlatJsonObject(body);
+        QVERIFY(parsed);
+        QCOMPARE(parsed->size(), std::size_t(5));
+        QCOMPARE(parsed->at("action"), std::string("enroll-user"));
+        QCOMPARE(parsed->at("detail"), hostile);
+        QCOMPARE(parsed->at("n"), std::string("42"));
+        QCOMPARE(parsed->at("ok"), std::string("true"));
+        QCOMPARE(parsed->at("none"), std::string());
+        auto unicode = parseFlatJsonObject(R"({"a":"\u00e9\ud83d\ude00"})");
+        QVERIFY(unicode);
+        QCOMPARE(unicode->at("a"), std::string("\xC3\xA9\xF0\x9F\x98\x80"));
+        QVERIFY(parseFlatJsonObject("{}"));
+        for (const char* bad : {"", "{", "}", "[]", "{\"a\":{}}", "{\"a\":[1]}", "{\"a\":1,\"a\":2}", "{\"a\":\"\\x\"}",
+                                "{\"a\":\"\\ud800\"}", "{\"a\":\"\\udc00\"}", "{\"a\":1} x", "{\"a\" 1}", "{a:1}",
+                                "{\"a\":\"unterminated}", "{\"a\":\"tab\tinside\"}", "{\"a\":12345678901234567890}",
+                                "{\"a\":1,}"})
+            QVERIFY2(!parseFlatJsonObject(bad), bad);
+        QVERIFY(!parseFlatJsonObject(std::string(2u << 20, ' ')));
+    }
+
     void initTestCase() {
         m_ctx = *signal::SignalContext::create();
         m_journalKey.emplace(std::move(*crypto::X25519Key::generate()));
