@@ -1860,7 +1860,7 @@ Result<std::size_t> Client::outboxSize() {
 // ---- attachments -------------------------------------------------------------------------------------
 
 Result<std::string> Client::sendAttachment(const std::string& conversation, const std::string& path,
-                                           const std::string& caption) {
+                                           const std::string& caption, const Progress& progress) {
     {
         std::lock_guard lock(m->mutex);
         if (m->acct.noticeRequired && !m->acct.noticeAccepted)
@@ -1882,7 +1882,7 @@ Result<std::string> Client::sendAttachment(const std::string& conversation, cons
     const SecureBytes& key = sealed->key;
     const auto& digest = sealed->digest;
     std::string blob = str(sealed->blob);
-    auto id = RelayConnection::uploadBlob(m->endpoint, m->creds, blob);
+    auto id = RelayConnection::uploadBlob(m->endpoint, m->creds, blob, progress);
     if (!id) return tl::unexpected(id.error());
     // Keep our own copy (still encrypted) so that this device can open it without a download.
     {

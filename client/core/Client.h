@@ -207,9 +207,11 @@ public:
     // ---- messages -----------------------------------------------------------------------------
     /// Queues a text message; returns its id (hex). Sending continues in the background.
     [[nodiscard]] Result<std::string> sendText(const std::string& conversation, const std::string& text);
-    /// Encrypts and uploads a file, then queues the message.
+    /// Encrypts and uploads a file, then queues the message. `progress` (optional) gets the
+    /// encrypted upload's bytes sent and its total as it goes, on the calling thread.
+    using Progress = std::function<void(std::uint64_t done, std::uint64_t total)>;
     [[nodiscard]] Result<std::string> sendAttachment(const std::string& conversation, const std::string& path,
-                                                     const std::string& caption = {});
+                                                     const std::string& caption = {}, const Progress& progress = {});
     [[nodiscard]] Result<std::string> edit(const std::string& messageId, const std::string& text);
     /// Delete for everyone: the message disappears from every device; the journal keeps it.
     [[nodiscard]] Result<std::string> retract(const std::string& messageId);

@@ -256,7 +256,8 @@ struct HttpReply {
 // and large; the WebSocket stays for frames).
 Result<HttpReply> httpsExchange(const Endpoint& endpoint, http::verb method, const std::string& target,
                                 const DeviceCredentials* credentials, std::string body,
-                                std::size_t replyLimit, std::chrono::seconds timeout) {
+                                std::size_t replyLimit, std::chrono::seconds timeout,
+                                const RelayConnection::UploadProgress& progress = {}) {
     net::io_context ioc;
     ssl::context tls = makeContext(endpoint.tlsPin);
     beast::ssl_stream<beast::tcp_stream> stream(ioc, tls);
@@ -281,8 +282,16 @@ Result<HttpReply> httpsExchange(const Endpoint& endpoint, http::verb method, con
     }
     req.body() = std::move(body);
     req.prepare_payload();
-    http::write(stream, req, ec);
-    if (ec) return fail(ErrorCode::Storage, "request to the relay failed");
+    // Written in 64 KiB steps so that a large upload can report its progress.
+    const std::uint64_t total = req.body().size();
+    http::request_serializer<http::string_body> sr(req);
+    sr.limit(64 * 1024);
+    std::uint64_t written = 0;
+    while (!sr.is_done()) {
+        written += http::write_some(stream, sr, ec);
+        if (ec) return fail(ErrorCode::Storage, "request to the relay failed");
+        if (progress) progress(std::min(written, total), total);
+    }
     beast::flat_buffer buffer;
     http::response_parser<http::string_body> parser;
     parser.body_limit(replyLimit);
@@ -324,9 +333,9 @@ Result<std::string> RelayConnection::fetchManifest(const Endpoint& endpoint) {
 }
 
 Result<std::string> RelayConnection::uploadBlob(const Endpoint& endpoint, const DeviceCredentials& credentials,
-                                                std::string blob) {
+                                                std::string blob, const UploadProgress& progress) {
     auto reply = httpsExchange(endpoint, http::verb::post, "/v1/blobs", &credentials, std::move(blob), 4096,
-                               std::chrono::seconds(300));
+                               std::chrono::seconds(300), progress);
     if (!reply) return tl::unexpected(reply.error());
     if (reply->status != 200)
         return fail(reply->status == 413 ? ErrorCode::InvalidArgument : ErrorCode::Storage,

@@ -62,9 +62,13 @@ public:
 
     /// GET /v1/manifest: the firm manifest the relay serves (to be verified by the caller).
     [[nodiscard]] static Result<std::string> fetchManifest(const Endpoint& endpoint);
+    /// Bytes of a request body sent so far, and the total.
+    using UploadProgress = std::function<void(std::uint64_t sent, std::uint64_t total)>;
     /// POST /v1/blobs: stores an (already encrypted) attachment; returns its id (64 hex).
+    /// `progress` (optional) is called after every 64 KiB written.
     [[nodiscard]] static Result<std::string> uploadBlob(const Endpoint& endpoint,
-                                                        const DeviceCredentials& credentials, std::string blob);
+                                                        const DeviceCredentials& credentials, std::string blob,
+                                                        const UploadProgress& progress = {});
     /// GET /v1/blobs/<id>: at most `maxBytes`.
     [[nodiscard]] static Result<std::string> downloadBlob(const Endpoint& endpoint,
                                                           const DeviceCredentials& credentials,

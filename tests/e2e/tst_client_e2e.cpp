@@ -103,6 +103,40 @@ class TestClientE2E : public QObject {
 
 private slots:
     // Link parsing: both forms, and the ways a link can be wrong.
+    // An attachment upload reports its progress in steps, ending at the total; the file arrives.
+    void attachmentUploadReportsProgress() {
+        e2e::Harness h;
+        QVERIFY(h.ok());
+        auto alice = joinParty(h.enrollLink("alice", proto::ROLE_LAWYER), "Alice Adams");
+        QVERIFY(alice);
+        alice->start();
+        QVERIFY(alice->waitUntilSynced(20s));
+        auto conv = alice->createConversation("Progress", true, {});
+        QVERIFY(conv);
+        QTemporaryDir dir;
+        const QString file = dir.path() + "/big.bin";
+        {
+            QFile f(file);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write(randomBytes(700 * 1024));
+        }
+        std::vector<std::pair<std::uint64_t, std::uint64_t>> steps;
+        auto id = alice->sendAttachment(*conv, file.toStdString(), "big",
+                                        [&](std::uint64_t done, std::uint64_t total) { steps.push_back({done, total}); });
+        QVERIFY2(id, id ? "" : id.error().message.c_str());
+        QVERIFY(steps.size() >= 10);  // 700 KiB in 64 KiB steps
+        for (std::size_t i = 1; i < steps.size(); ++i) {
+            QVERIFY(steps[i].first > steps[i - 1].first);
+            QCOMPARE(steps[i].second, steps[0].second);
+        }
+        QCOMPARE(steps.back().first, steps.back().second);
+        QVERIFY(steps.back().second >= 700u * 1024);
+        QVERIFY(alice->saveAttachment(*id, 0, (dir.path() + "/back.bin").toStdString()));
+        QFile a(file), b(dir.path() + "/back.bin");
+        QVERIFY(a.open(QIODevice::ReadOnly) && b.open(QIODevice::ReadOnly));
+        QCOMPARE(a.readAll(), b.readAll());
+    }
+
     void linksParse() {
         const std::string token(32, 'a'), firm(32, 'b'), pin(64, 'c');
         auto l = client::parseLink("verbatim://join?relay=relay.example:8443&token=" + token + "&firm=" + firm + "&tls=" + pin);
