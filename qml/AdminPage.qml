@@ -84,9 +84,11 @@ Pane {
                     opacity: 0.75
                     text: qsTr("Every device enrolled at %1. Revoking cuts a device off at once; wiping erases its messages and keys the next time it connects, and it confirms.").arg(app.firmName)
                 }
-                RowLayout {
+                GridLayout {
                     Layout.fillWidth: true
-                    spacing: 12
+                    columns: page.wide ? 2 : 1
+                    columnSpacing: 12
+                    rowSpacing: 0
                     TextField {
                         id: filterField
                         objectName: "deviceFilterField"
@@ -139,6 +141,15 @@ Pane {
             Label { Layout.preferredWidth: page.seenWidth; text: qsTr("Last seen"); font.pixelSize: 12; font.bold: true; opacity: 0.7 }
             Label { Layout.preferredWidth: page.statusWidth; text: qsTr("Status"); font.pixelSize: 12; font.bold: true; opacity: 0.7 }
             Item { Layout.preferredWidth: page.actionsWidth }
+        }
+        Rectangle {
+            Layout.fillWidth: true
+            Layout.leftMargin: 16
+            Layout.rightMargin: 16
+            Layout.topMargin: 6
+            visible: page.wide
+            height: 2
+            color: Material.dividerColor
         }
 
         ListView {
@@ -195,28 +206,39 @@ Pane {
                         implicitHeight: tableChip.implicitHeight
                         DeviceStatusChip { id: tableChip; status: model.status; text: statusText }
                     }
+                    // Revoke and wipe keep their places, whichever is offered.
                     Row {
                         Layout.preferredWidth: page.actionsWidth
-                        layoutDirection: Qt.RightToLeft
-                        spacing: 4
-                        Button {
-                            objectName: "wipeButton"
-                            property string deviceKey: model.deviceKey
-                            visible: page.wide && canWipe
-                            text: qsTr("Wipe")
-                            flat: true
-                            Material.foreground: page.badColor
-                            Accessible.name: qsTr("Wipe device %1 of %2").arg(device).arg(name)
-                            onClicked: page.ask("wipe", user, name, device)
+                        Item {
+                            width: page.actionsWidth / 2
+                            height: tableRevoke.implicitHeight
+                            Button {
+                                id: tableRevoke
+                                objectName: "revokeButton"
+                                anchors.right: parent.right
+                                property string deviceKey: model.deviceKey
+                                visible: page.wide && canRevoke
+                                text: qsTr("Revoke")
+                                flat: true
+                                Accessible.name: qsTr("Revoke device %1 of %2").arg(device).arg(name)
+                                onClicked: page.ask("revoke", user, name, device)
+                            }
                         }
-                        Button {
-                            objectName: "revokeButton"
-                            property string deviceKey: model.deviceKey
-                            visible: page.wide && canRevoke
-                            text: qsTr("Revoke")
-                            flat: true
-                            Accessible.name: qsTr("Revoke device %1 of %2").arg(device).arg(name)
-                            onClicked: page.ask("revoke", user, name, device)
+                        Item {
+                            width: page.actionsWidth / 2
+                            height: tableWipe.implicitHeight
+                            Button {
+                                id: tableWipe
+                                objectName: "wipeButton"
+                                anchors.right: parent.right
+                                property string deviceKey: model.deviceKey
+                                visible: page.wide && canWipe
+                                text: qsTr("Wipe")
+                                flat: true
+                                Material.foreground: page.badColor
+                                Accessible.name: qsTr("Wipe device %1 of %2").arg(device).arg(name)
+                                onClicked: page.ask("wipe", user, name, device)
+                            }
                         }
                     }
                 }
@@ -280,10 +302,18 @@ Pane {
                         }
                         Label {
                             Layout.fillWidth: true
+                            Layout.topMargin: 4
                             wrapMode: Text.WordWrap
                             font.pixelSize: 12
                             opacity: 0.8
-                            text: qsTr("%1 %2 \u00b7 enrolled %3 \u00b7 last seen %4").arg(platform).arg(appVersion).arg(enrolledText).arg(lastSeenText)
+                            text: qsTr("%1 %2 \u00b7 enrolled %3").arg(platform).arg(appVersion).arg(enrolledText)
+                        }
+                        Label {
+                            Layout.fillWidth: true
+                            wrapMode: Text.WordWrap
+                            font.pixelSize: 12
+                            opacity: 0.8
+                            text: qsTr("Last seen %1").arg(lastSeenText)
                         }
                         Row {
                             Layout.alignment: Qt.AlignRight
@@ -332,6 +362,7 @@ Pane {
         property string name: ""
         property int device: 0
         modal: true
+        Material.elevation: 0  // the elevation shadow is a layer the software renderer leaves blank
         anchors.centerIn: Overlay.overlay
         width: Math.min(page.width - 32, 460)
         title: action === "wipe" ? qsTr("Wipe device #%1 of %2?").arg(device).arg(name)

@@ -9,6 +9,7 @@ Dialog {
     id: dialog
     title: qsTr("Link a new device")
     modal: true
+    Material.elevation: 0  // the elevation shadow is a layer the software renderer leaves blank
     anchors.centerIn: Overlay.overlay
     width: Math.min(Overlay.overlay ? Overlay.overlay.width - 24 : 420, 460)
     height: Math.min(implicitHeight, Overlay.overlay ? Overlay.overlay.height - 24 : implicitHeight)
@@ -65,6 +66,7 @@ Dialog {
                     Layout.fillWidth: true
                     readOnly: true
                     text: app.deviceLink
+                    onTextChanged: cursorPosition = 0  // show where the link starts
                     Accessible.name: qsTr("Device link")
                 }
                 Button {

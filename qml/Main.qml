@@ -53,8 +53,7 @@ ApplicationWindow {
             }
             Label {
                 Layout.fillWidth: true
-                text: window.adminView ? qsTr("Devices") + " \u00b7 " + app.firmName
-                      : !window.wide && app.currentConversation !== "" ? app.currentTitle : app.firmName
+                text: !window.adminView && !window.wide && app.currentConversation !== "" ? app.currentTitle : app.firmName
                 font.pixelSize: 18
                 font.bold: true
                 elide: Label.ElideRight

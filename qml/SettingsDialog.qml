@@ -1,5 +1,6 @@
 import QtQuick
 import QtQuick.Controls
+import QtQuick.Controls.Material
 import QtQuick.Layouts
 
 // Account, devices (and, for staff, linking another one), lock, sign out and erase.
@@ -7,6 +8,7 @@ Dialog {
     id: dialog
     title: qsTr("Settings")
     modal: true
+    Material.elevation: 0  // the elevation shadow is a layer the software renderer leaves blank
     anchors.centerIn: Overlay.overlay
     width: Math.min(Overlay.overlay ? Overlay.overlay.width - 24 : 420, 420)
     height: Math.min(implicitHeight, Overlay.overlay ? Overlay.overlay.height - 24 : implicitHeight)
@@ -78,6 +80,7 @@ Dialog {
         id: confirm
         title: qsTr("Erase this device?")
         modal: true
+        Material.elevation: 0
         anchors.centerIn: Overlay.overlay
         standardButtons: Dialog.Yes | Dialog.No
         Label { text: qsTr("All messages and keys on this device will be deleted. The firm's journal keeps its copy."); wrapMode: Text.WordWrap; width: 300 }

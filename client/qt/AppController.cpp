@@ -144,6 +144,7 @@ void AppController::showErased(bool byFirm, const QString& firm, const QString& 
     m_erasedFirm = firm.isEmpty() ? tr("your firm") : firm;
     m_erasedReason = reason;
     emit erasedChanged();
+    clearError();  // what went before (a wrong passphrase) is moot now
     if (!m_unlockWarning.isEmpty()) {
         m_unlockWarning.clear();
         emit unlockWarningChanged();
