@@ -410,6 +410,7 @@ private slots:
         const std::uint64_t head = clean->report.headSequence;
 
         f->h.stop();
+        const QString keyFile = writeKeyFile(f->dir.path(), f->h.journalKey());
         const std::string pristine = f->dir.path().toStdString() + "/pristine.db";
         copyStore(f->h.databasePath(), pristine);
         int round = 0;
@@ -422,10 +423,22 @@ private slots:
                 tamper(**db);
             }
             QVERIFY(f->h.restart());
-            auto audit = pullAndVerify(f->h, *f->officer, f->dir.path().toStdString() + "/t" + std::to_string(++round));
+            const std::string path = f->dir.path().toStdString() + "/t" + std::to_string(++round);
+            auto audit = pullAndVerify(f->h, *f->officer, path);
             QVERIFY2(audit, audit ? "" : audit.error().message.c_str());
             QVERIFY2(!audit->report.ok() && hasProblem(audit->report, seq, fault),
                      (fault + " at " + std::to_string(seq) + " expected:\n" + describe(audit->report)).c_str());
+            audit->archive.reset();
+            // The command-line verdict: exit 3, and the JSON names the entry and the fault.
+            auto cli = journalTool({"verify", QString::fromStdString(path), "--key", keyFile, "--json"});
+            QCOMPARE(cli.code, 3);
+            const auto json = QJsonDocument::fromJson(cli.out.toUtf8()).object();
+            QCOMPARE(json["ok"].toBool(true), false);
+            bool named = false;
+            for (const auto& p : json["problems"].toArray())
+                named = named || (p.toObject()["sequence"].toInteger() == qint64(seq) &&
+                                  p.toObject()["fault"].toString() == QString::fromStdString(fault));
+            QVERIFY2(named, qPrintable(cli.out));
             f->h.stop();
         };
         // Deleted.
