@@ -245,7 +245,12 @@ int search(const Args& a) {
     if (!a.opt("limit").empty()) q.limit = std::size_t(std::strtoul(a.opt("limit").c_str(), nullptr, 10));
     auto hits = (*archive)->search(q);
     if (!hits) return die(hits.error());
+    std::map<std::string, std::string> names;
+    if (auto people = (*archive)->participants())
+        for (auto& p : *people)
+            if (!p.name.empty()) names[p.user] = p.name;
     for (const auto& h : *hits) {
+        const std::string who = names.count(h.user) ? names[h.user] + " (" + h.user + ")" : h.user;
         if (a.flags.count("json")) {
             std::printf("{\"sequence\":%llu,\"message_id\":\"%s\",\"conversation\":%s,\"title\":%s,\"user\":%s,"
                         "\"time\":\"%s\",\"status\":%s,\"text\":%s}\n",
@@ -256,7 +261,7 @@ int search(const Args& a) {
         } else {
             std::printf("%s  seq %llu  %s  %s%s: %s\n", compliance::isoTime(h.serverTimeMs).c_str(),
                         (unsigned long long)h.sequence, (h.conversationTitle.empty() ? h.conversation : h.conversationTitle).c_str(),
-                        h.user.c_str(), h.status.empty() ? "" : (" [" + h.status + "]").c_str(), h.text.c_str());
+                        who.c_str(), h.status.empty() ? "" : (" [" + h.status + "]").c_str(), h.text.c_str());
         }
     }
     if (!a.flags.count("json")) std::fprintf(stderr, "%zu hit(s)\n", hits->size());
