@@ -1,4 +1,5 @@
 import QtQuick
+import QtQuick.Dialogs
 import QtQuick.Controls
 import QtQuick.Controls.Material
 import QtQuick.Layouts
@@ -10,13 +11,91 @@ Pane {
     padding: 0
     readonly property bool showSenders: app.currentIsMatter || app.participantCount > 2
     property string editingId: ""
+    property string replyId: ""
     property string replyText: ""
+    /// Follows the open conversation, to put the cursor into the composer when it changes.
+    readonly property string shownConversation: app.currentConversation
+    onShownConversationChanged: {
+        cancelCompose()
+        if (shownConversation !== "" && window.wide) input.forceActiveFocus()
+    }
 
-    function openActions(id, outgoing, retracted, body) {
+    /// The actions on a message: at the pointer, or below `under` (an item) when the keyboard
+    /// asked.
+    function openActions(id, outgoing, retracted, body, under) {
         actions.messageId = id
         actions.mine = outgoing
         actions.body = body
-        if (!retracted) actions.popup()
+        if (retracted) return
+        if (under) {
+            messages.backFromActions = true
+            actions.popup(under, 0, under.height)
+        } else {
+            actions.popup()
+        }
+    }
+    function startEdit(id, body) {
+        replyId = ""
+        replyText = ""
+        editingId = id
+        input.text = body
+        input.cursorPosition = input.length
+        input.forceActiveFocus()
+    }
+    /// Edits the newest own message (Up arrow); false when there is none.
+    function editLast() {
+        const last = app.lastEditableMessage()
+        if (!last.messageId) return false
+        startEdit(last.messageId, last.body)
+        return true
+    }
+    function startReply(id) {
+        if (editingId !== "") cancelCompose()
+        replyId = id
+        replyText = app.replyQuote(id)
+        input.forceActiveFocus()
+    }
+    function cancelCompose() {
+        if (editingId !== "") input.text = ""
+        editingId = ""
+        replyId = ""
+        replyText = ""
+    }
+    function submit() {
+        const text = input.text.trim()
+        if (text === "") return
+        const ok = editingId !== "" ? app.edit(editingId, text)
+                 : replyId !== "" ? app.reply(replyId, text) : app.send(text)
+        if (ok) {
+            input.text = ""
+            editingId = ""
+            replyId = ""
+            replyText = ""
+        }
+    }
+    function returnPressed(event) {
+        // Shift+Enter: the text area makes a new line.
+        event.accepted = !(event.modifiers & Qt.ShiftModifier)
+        if (event.accepted) submit()
+    }
+    function pickAttachment() {
+        if (app.filePickerAvailable) attachPicker.item.open()
+        else {
+            attachPathField.text = ""
+            attachPathDialog.open()
+        }
+    }
+    /// Asks where to save a received attachment, then saves it.
+    function saveAttachment(id, name) {
+        if (app.filePickerAvailable) {
+            savePicker.item.messageId = id
+            savePicker.item.selectedFile = app.suggestedSaveUrl(name)
+            savePicker.item.open()
+        } else {
+            savePathDialog.messageId = id
+            savePathField.text = app.suggestedSavePath(name)
+            savePathDialog.open()
+        }
     }
 
     Label {
@@ -47,6 +126,7 @@ Pane {
                     elide: Label.ElideRight
                 }
                 ToolButton {
+                    objectName: "infoButton"
                     text: qsTr("Info")
                     Accessible.name: qsTr("Matter information")
                     onClicked: info.open()
@@ -72,6 +152,7 @@ Pane {
             }
         }
         Rectangle {
+            objectName: "safetyBanner"
             Layout.fillWidth: true
             implicitHeight: 40
             color: "#fff3e0"
@@ -86,10 +167,11 @@ Pane {
                     elide: Label.ElideRight
                 }
                 Button {
+                    objectName: "safetyVerifyButton"
                     flat: true
                     text: qsTr("Verify")
                     Accessible.name: qsTr("Verify the new safety number")
-                    onClicked: { safety.user = app.safetyChangedUser; safety.open() }
+                    onClicked: { safety.user = app.safetyChangedUser; safety.name = ""; safety.open() }
                 }
             }
         }
@@ -115,6 +197,20 @@ Pane {
             spacing: 2
             verticalLayoutDirection: ListView.TopToBottom
             Accessible.name: qsTr("Messages")
+            // Keyboard: Tab in, Up/Down through the messages, Enter or the menu key for actions.
+            activeFocusOnTab: true
+            keyNavigationEnabled: true
+            // Tabbing in starts at the newest message; coming back from its actions menu keeps
+            // the place.
+            property bool backFromActions: false
+            onActiveFocusChanged: {
+                if (!activeFocus) return
+                if (!backFromActions && count > 0) currentIndex = count - 1
+                backFromActions = false
+            }
+            Keys.onReturnPressed: if (currentItem) currentItem.openActions()
+            Keys.onEnterPressed: if (currentItem) currentItem.openActions()
+            Keys.onMenuPressed: if (currentItem) currentItem.openActions()
             delegate: MessageBubble { chat: chatPane }
             onCountChanged: if (atYEnd || count < 80) Qt.callLater(positionViewAtEnd)
             // Older pages load before the top is reached (within a screen of it), so scrolling
@@ -124,7 +220,9 @@ Pane {
             ScrollBar.vertical: ScrollBar {}
         }
 
-        // Composer.
+        // Composer: the upload in flight, what is being edited or replied to, then attach, text
+        // and send. Enter sends, Shift+Enter makes a new line, Up in an empty composer edits
+        // the last own message, Escape cancels an edit or reply.
         Rectangle {
             Layout.fillWidth: true
             implicitHeight: composer.implicitHeight + 16
@@ -133,31 +231,67 @@ Pane {
                 id: composer
                 anchors.fill: parent
                 anchors.margins: 8
-                RowLayout {
+                ColumnLayout {
+                    objectName: "uploadRow"
                     visible: app.uploading !== ""
                     Layout.fillWidth: true
-                    BusyIndicator { running: app.uploading !== ""; implicitWidth: 24; implicitHeight: 24 }
-                    Label {
+                    spacing: 2
+                    RowLayout {
                         Layout.fillWidth: true
-                        text: qsTr("Encrypting and uploading %1\u2026").arg(app.uploading)
-                        font.pixelSize: 12
-                        elide: Label.ElideMiddle
+                        Label {
+                            objectName: "uploadLabel"
+                            Layout.fillWidth: true
+                            text: qsTr("Encrypting and uploading %1").arg(app.uploading)
+                            font.pixelSize: 12
+                            elide: Label.ElideMiddle
+                        }
+                        Label {
+                            objectName: "uploadPercent"
+                            text: qsTr("%1%").arg(Math.round(app.uploadProgress * 100))
+                            font.pixelSize: 12
+                            font.bold: true
+                        }
+                    }
+                    ProgressBar {
+                        objectName: "uploadProgressBar"
+                        Layout.fillWidth: true
+                        from: 0
+                        to: 1
+                        value: app.uploadProgress
+                        Accessible.name: qsTr("Upload of %1").arg(app.uploading)
                     }
                 }
-                Label {
-                    visible: chatPane.editingId !== "" || chatPane.replyText !== ""
-                    text: chatPane.editingId !== "" ? qsTr("Editing message") : qsTr("Replying to: %1").arg(chatPane.replyText)
-                    font.pixelSize: 12
-                    opacity: 0.7
-                    elide: Label.ElideRight
+                RowLayout {
+                    visible: chatPane.editingId !== "" || chatPane.replyId !== ""
                     Layout.fillWidth: true
+                    Label {
+                        objectName: "composeContext"
+                        Layout.fillWidth: true
+                        text: chatPane.editingId !== "" ? qsTr("Editing message") : qsTr("Replying to: %1").arg(chatPane.replyText)
+                        font.pixelSize: 12
+                        opacity: 0.7
+                        elide: Label.ElideRight
+                    }
+                    ToolButton {
+                        objectName: "cancelComposeButton"
+                        text: "\u2715"
+                        font.pixelSize: 12
+                        implicitHeight: 28
+                        Accessible.name: chatPane.editingId !== "" ? qsTr("Cancel the edit") : qsTr("Cancel the reply")
+                        onClicked: chatPane.cancelCompose()
+                    }
                 }
                 RowLayout {
                     ToolButton {
+                        id: attachButton
+                        objectName: "attachButton"
                         text: "+"
                         font.pixelSize: 22
+                        enabled: app.uploading === "" && chatPane.editingId === ""
                         Accessible.name: qsTr("Attach a file")
-                        onClicked: attachDialog.open()
+                        ToolTip.visible: hovered
+                        ToolTip.text: qsTr("Attach a file")
+                        onClicked: chatPane.pickAttachment()
                     }
                     TextArea {
                         id: input
@@ -166,10 +300,21 @@ Pane {
                         placeholderText: qsTr("Message")
                         wrapMode: TextArea.Wrap
                         Accessible.name: qsTr("Message text")
-                        Keys.onReturnPressed: (event) => {
-                            if (event.modifiers & Qt.ShiftModifier) event.accepted = false
-                            else { sendButton.clicked(); event.accepted = true }
+                        Keys.onReturnPressed: (event) => chatPane.returnPressed(event)
+                        Keys.onEnterPressed: (event) => chatPane.returnPressed(event)
+                        Keys.onUpPressed: (event) => {
+                            event.accepted = input.text === "" && chatPane.editingId === "" && chatPane.editLast()
                         }
+                        Keys.onEscapePressed: (event) => {
+                            event.accepted = chatPane.editingId !== "" || chatPane.replyId !== ""
+                            if (event.accepted) chatPane.cancelCompose()
+                        }
+                        // Tab moves on (a message never needs a tab character).
+                        Keys.onTabPressed: (event) => {
+                            const back = (event.modifiers & Qt.ShiftModifier) !== 0
+                            input.nextItemInFocusChain(!back).forceActiveFocus(back ? Qt.BacktabFocusReason : Qt.TabFocusReason)
+                        }
+                        Keys.onBacktabPressed: (event) => { input.nextItemInFocusChain(false).forceActiveFocus(Qt.BacktabFocusReason) }
                     }
                     Button {
                         id: sendButton
@@ -179,44 +324,106 @@ Pane {
                         Material.elevation: 0  // shadows need a GPU; the software renderer draws none
                         enabled: input.text.trim().length > 0
                         Accessible.name: chatPane.editingId !== "" ? qsTr("Save the edit") : qsTr("Send message")
-                        onClicked: {
-                            let text = input.text.trim()
-                            if (chatPane.replyText !== "") text = "\u201C" + chatPane.replyText + "\u201D\n" + text
-                            const ok = chatPane.editingId !== "" ? app.edit(chatPane.editingId, text) : app.send(text)
-                            if (ok) { input.text = ""; chatPane.editingId = ""; chatPane.replyText = "" }
-                        }
+                        onClicked: chatPane.submit()
                     }
                 }
             }
         }
     }
 
+    // Plain actions: no check indicator or submenu arrow. Not creating those images also avoids
+    // a leak of their textures in Qt 6.4 (seen under ASan after the menu was shown).
+    component ActionItem: MenuItem {
+        arrow: null
+        indicator: null
+    }
     Menu {
         id: actions
+        objectName: "messageActions"
+        // Focus went back to the list (or elsewhere, by an action) as it closed.
+        onClosed: Qt.callLater(function() { messages.backFromActions = false })
+        // Without the elevation shadow (a layer the software renderer leaves blank) a border
+        // sets the menu off.
+        Material.elevation: 0
+        background: Rectangle {
+            implicitWidth: 220
+            color: actions.Material.dialogColor
+            border.color: actions.Material.dividerColor
+            radius: 2
+        }
         property string messageId
         property bool mine
         property string body
-        MenuItem { text: qsTr("Reply"); onTriggered: chatPane.replyText = actions.body.substring(0, 60) }
-        MenuItem { text: qsTr("React \u2714"); onTriggered: app.react(actions.messageId, "\u2714") }
-        MenuItem { text: qsTr("React \u2764"); onTriggered: app.react(actions.messageId, "\u2764") }
-        MenuItem { text: qsTr("Edit"); enabled: actions.mine; onTriggered: { chatPane.editingId = actions.messageId; input.text = actions.body } }
-        MenuItem { text: qsTr("Delete for everyone"); enabled: actions.mine; onTriggered: app.retract(actions.messageId) }
-        MenuItem { text: qsTr("Copy"); onTriggered: app.copyToClipboard(actions.body) }
+        ActionItem { objectName: "replyAction"; text: qsTr("Reply"); Accessible.name: qsTr("Reply to this message"); onTriggered: chatPane.startReply(actions.messageId) }
+        ActionItem { text: qsTr("React \u2714"); Accessible.name: qsTr("React with a check mark"); onTriggered: app.react(actions.messageId, "\u2714") }
+        ActionItem { text: qsTr("React \u2764"); Accessible.name: qsTr("React with a heart"); onTriggered: app.react(actions.messageId, "\u2764") }
+        ActionItem { text: qsTr("Edit"); Accessible.name: qsTr("Edit this message"); enabled: actions.mine; onTriggered: chatPane.startEdit(actions.messageId, actions.body) }
+        ActionItem { text: qsTr("Delete for everyone"); Accessible.name: qsTr("Delete this message for everyone"); enabled: actions.mine; onTriggered: app.retract(actions.messageId) }
+        ActionItem { text: qsTr("Copy"); Accessible.name: qsTr("Copy the text"); onTriggered: app.copyToClipboard(actions.body) }
     }
 
-    Dialog {
-        id: attachDialog
-        title: qsTr("Attach a file")
-        anchors.centerIn: parent
-        modal: true
-        standardButtons: Dialog.Ok | Dialog.Cancel
-        TextField {
-            id: pathField
-            width: 320
-            placeholderText: qsTr("/path/to/file.pdf")
-            Accessible.name: qsTr("File to attach")
+    // The dialogs only pick a file; the controller does the work. The file dialogs exist only
+    // where they can open (see AppController::filePickerAvailable); elsewhere a path is typed.
+    Loader {
+        id: attachPicker
+        active: app.filePickerAvailable
+        sourceComponent: FileDialog {
+            objectName: "attachDialog"
+            title: qsTr("Attach a file")
+            fileMode: FileDialog.OpenFile
+            onAccepted: app.attach(selectedFile)
         }
-        onAccepted: app.attach(pathField.text)
+    }
+    Loader {
+        id: savePicker
+        active: app.filePickerAvailable
+        sourceComponent: FileDialog {
+            objectName: "saveAttachmentDialog"
+            property string messageId
+            title: qsTr("Save the attachment")
+            fileMode: FileDialog.SaveFile
+            onAccepted: app.saveAttachment(messageId, selectedFile)
+        }
+    }
+    Dialog {
+        id: attachPathDialog
+        objectName: "attachPathDialog"
+        title: qsTr("Attach a file")
+        anchors.centerIn: Overlay.overlay
+        width: Math.min(Overlay.overlay ? Overlay.overlay.width - 32 : 420, 420)
+        modal: true
+        Material.elevation: 0  // the elevation shadow is a layer the software renderer leaves blank
+        standardButtons: Dialog.Ok | Dialog.Cancel
+        onOpened: attachPathField.forceActiveFocus()
+        onAccepted: app.attach(app.fileUrl(attachPathField.text))
+        TextField {
+            id: attachPathField
+            objectName: "attachPathField"
+            width: parent.width
+            placeholderText: qsTr("/path/to/file.pdf")
+            Accessible.name: qsTr("Path of the file to attach")
+            onAccepted: attachPathDialog.accept()
+        }
+    }
+    Dialog {
+        id: savePathDialog
+        objectName: "savePathDialog"
+        property string messageId
+        title: qsTr("Save the attachment")
+        anchors.centerIn: Overlay.overlay
+        width: Math.min(Overlay.overlay ? Overlay.overlay.width - 32 : 420, 420)
+        modal: true
+        Material.elevation: 0
+        standardButtons: Dialog.Save | Dialog.Cancel
+        onOpened: savePathField.forceActiveFocus()
+        onAccepted: app.saveAttachment(messageId, app.fileUrl(savePathField.text))
+        TextField {
+            id: savePathField
+            objectName: "savePathField"
+            width: parent.width
+            Accessible.name: qsTr("Where to save the attachment")
+            onAccepted: savePathDialog.accept()
+        }
     }
 
     MatterInfo { id: info }
@@ -224,5 +431,5 @@ Pane {
         target: window
         function onInfoRequested() { info.open() }
     }
-    SafetyNumberDialog { id: safety }
+    SafetyNumberDialog { id: safety; objectName: "bannerSafetyDialog" }
 }

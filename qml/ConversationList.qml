@@ -6,6 +6,18 @@ import QtQuick.Layouts
 // Matters and direct chats: title, last message, unread count; search across messages.
 Pane {
     padding: 0
+
+    // Keyboard: Ctrl+F searches, Ctrl+K goes to the conversations (on a phone both leave the
+    // open chat first); Enter opens the current one; Escape clears the search.
+    function leaveChatOnPhone() { if (!window.wide && app.currentConversation !== "") app.closeConversation() }
+    Shortcut {
+        sequences: [StandardKey.Find]
+        onActivated: { leaveChatOnPhone(); searchField.forceActiveFocus(); searchField.selectAll() }
+    }
+    Shortcut {
+        sequences: ["Ctrl+K"]
+        onActivated: { leaveChatOnPhone(); list.forceActiveFocus() }
+    }
     ColumnLayout {
         anchors.fill: parent
         spacing: 0
@@ -13,9 +25,12 @@ Pane {
             id: searchField
             Layout.fillWidth: true
             Layout.margins: 8
-            placeholderText: qsTr("Search messages")
+            objectName: "searchField"
+            placeholderText: window.wide ? qsTr("Search messages (Ctrl+F)") : qsTr("Search messages")
             Accessible.name: qsTr("Search messages")
             onTextChanged: app.search(text)
+            Keys.onEscapePressed: (event) => { event.accepted = text !== ""; text = "" }
+            Keys.onDownPressed: (event) => { (text === "" ? list : results).forceActiveFocus() }
         }
         ListView {
             id: list
@@ -26,11 +41,15 @@ Pane {
             visible: searchField.text === ""
             model: app.conversations
             keyNavigationEnabled: true
+            activeFocusOnTab: true
             Accessible.name: qsTr("Conversations")
+            Keys.onReturnPressed: if (currentItem) app.openConversation(currentItem.conversationKey)
+            Keys.onEnterPressed: if (currentItem) app.openConversation(currentItem.conversationKey)
             delegate: ItemDelegate {
+                readonly property string conversationKey: conversationId
                 width: list.width
                 height: 72
-                highlighted: conversationId === app.currentConversation
+                highlighted: conversationId === app.currentConversation || (ListView.isCurrentItem && list.activeFocus)
                 Accessible.name: title + (unread > 0 ? qsTr(", %n unread", "", unread) : "")
                 onClicked: app.openConversation(conversationId)
                 contentItem: RowLayout {
@@ -65,6 +84,7 @@ Pane {
                             Label {
                                 Layout.fillWidth: true
                                 text: lastMessage !== "" ? lastMessage : (isMatter ? qsTr("Matter \u00b7 journaled") : "")
+                                maximumLineCount: 1  // the first line of a message of several
                                 elide: Label.ElideRight
                                 opacity: 0.7
                                 font.pixelSize: 13
@@ -93,9 +113,14 @@ Pane {
             clip: true
             visible: searchField.text !== ""
             model: app.searchResults
+            keyNavigationEnabled: true
+            activeFocusOnTab: true
             Accessible.name: qsTr("Search results")
+            Keys.onReturnPressed: if (currentItem) currentItem.clicked()
             delegate: ItemDelegate {
                 width: results.width
+                highlighted: ListView.isCurrentItem && results.activeFocus
+                Accessible.name: qsTr("%1: %2").arg(senderName).arg(body)
                 onClicked: { app.openConversation(conversationId); searchField.text = "" }
                 contentItem: ColumnLayout {
                     Label { text: senderName; font.bold: true; font.pixelSize: 12 }

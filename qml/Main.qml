@@ -65,6 +65,7 @@ ApplicationWindow {
                 Accessible.name: app.connected ? qsTr("Connected to the relay") : qsTr("Not connected")
             }
             ToolButton {
+                objectName: "phoneInfoButton"
                 visible: !window.adminView && !window.wide && app.currentConversation !== ""
                 text: qsTr("Info")
                 Accessible.name: qsTr("Matter information")

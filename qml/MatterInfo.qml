@@ -1,12 +1,15 @@
 import QtQuick
 import QtQuick.Controls
+import QtQuick.Controls.Material
 import QtQuick.Layouts
 
 // Participants, the journaling notice, and (for lawyers) an invite link with its QR code.
 Dialog {
     id: dialog
+    objectName: "matterInfo"
     title: app.currentTitle
     modal: true
+    Material.elevation: 0  // the elevation shadow is a layer the software renderer leaves blank
     anchors.centerIn: Overlay.overlay
     width: Math.min(Overlay.overlay ? Overlay.overlay.width - 32 : 400, 460)
     standardButtons: Dialog.Close
@@ -31,11 +34,13 @@ Dialog {
                 Layout.fillWidth: true
                 Label { Layout.fillWidth: true; text: name + "  \u00b7  " + role; elide: Label.ElideRight }
                 Button {
+                    objectName: "safetyNumberButton"
+                    property string participant: user
                     flat: true
                     visible: user !== app.userId
                     text: qsTr("Safety number")
                     Accessible.name: qsTr("Safety number with %1").arg(name)
-                    onClicked: { safety.user = user; safety.open() }
+                    onClicked: { safety.user = user; safety.name = name; safety.open() }
                 }
             }
         }

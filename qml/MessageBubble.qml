@@ -10,6 +10,12 @@ Item {
     property var chat
     readonly property bool system: kind === "system" || kind === "notice" || kind === "mismatch"
     width: chat ? chat.width : 400
+    /// The list has the keyboard and this is its current message.
+    readonly property bool keyboardCurrent: ListView.isCurrentItem && !!ListView.view && ListView.view.activeFocus
+
+    function openActions() {
+        if (chat && !system) chat.openActions(messageId, outgoing, retracted, body, frame)
+    }
     height: system ? systemLabel.implicitHeight + 16 : frame.height + 8
 
     Label {
@@ -38,9 +44,21 @@ Item {
         radius: 14
         color: retracted ? "transparent" : (outgoing ? (Material.theme === Material.Dark ? "#283593" : "#e3e8ff")
                                                       : (Material.theme === Material.Dark ? "#37474f" : "#f1f3f4"))
-        border.color: retracted ? Material.dividerColor : "transparent"
+        border.color: bubble.keyboardCurrent ? Material.accent : retracted ? Material.dividerColor : "transparent"
+        border.width: bubble.keyboardCurrent ? 2 : 1
         Accessible.role: Accessible.StaticText
-        Accessible.name: (outgoing ? qsTr("You") : senderName) + ": " + (retracted ? qsTr("message deleted") : body)
+        Accessible.name: (outgoing ? qsTr("You") : senderName) + ": "
+                         + (retracted ? qsTr("message deleted")
+                                      : attachmentName !== "" ? qsTr("attachment %1, %2").arg(attachmentName).arg(attachmentSizeText) + (body !== "" ? ", " + body : "")
+                                                              : body)
+
+        // Below the content, so that the attachment's Save button gets its own clicks.
+        MouseArea {
+            anchors.fill: parent
+            acceptedButtons: Qt.LeftButton | Qt.RightButton
+            onPressAndHold: if (chat) chat.openActions(messageId, outgoing, retracted, body, null)
+            onClicked: (mouse) => { if (mouse.button === Qt.RightButton && chat) chat.openActions(messageId, outgoing, retracted, body, null) }
+        }
 
         ColumnLayout {
             id: content
@@ -56,12 +74,52 @@ Item {
                 font.bold: true
                 color: Material.accent
             }
-            Label {
+            // An attachment: name, size and Save (a dialog asks where; errors show like others).
+            RowLayout {
                 visible: attachmentName !== "" && !retracted
-                text: qsTr("Attachment: ") + attachmentName + " (" + Math.max(1, Math.round(attachmentSize / 1024)) + " KiB)"
-                font.underline: true
                 Layout.fillWidth: true
-                elide: Label.ElideMiddle
+                Layout.maximumWidth: bubble.width * 0.75 - 24
+                spacing: 8
+                Rectangle {
+                    implicitWidth: 32
+                    implicitHeight: 40
+                    radius: 4
+                    color: Material.theme === Material.Dark ? "#455a64" : "#ffffff"
+                    border.color: Material.dividerColor
+                    Label {
+                        anchors.centerIn: parent
+                        text: attachmentType !== "" ? attachmentType : "\u2026"
+                        font.pixelSize: 9
+                        font.bold: true
+                        opacity: 0.7
+                    }
+                }
+                ColumnLayout {
+                    Layout.fillWidth: true
+                    spacing: 0
+                    Label {
+                        objectName: "attachmentName"
+                        Layout.fillWidth: true
+                        text: attachmentName
+                        font.bold: true
+                        elide: Label.ElideMiddle
+                    }
+                    Label {
+                        objectName: "attachmentSize"
+                        text: attachmentSizeText
+                        font.pixelSize: 11
+                        opacity: 0.7
+                    }
+                }
+                Button {
+                    objectName: "saveAttachmentButton"
+                    property string messageKey: messageId
+                    flat: true
+                    enabled: app.savingAttachment === ""
+                    text: app.savingAttachment === messageId ? qsTr("Saving\u2026") : qsTr("Save")
+                    Accessible.name: qsTr("Save %1").arg(attachmentName)
+                    onClicked: if (chat) chat.saveAttachment(messageId, attachmentName)
+                }
             }
             Label {
                 Layout.fillWidth: true
@@ -90,12 +148,6 @@ Item {
                     Accessible.name: deliveryState
                 }
             }
-        }
-        MouseArea {
-            anchors.fill: parent
-            acceptedButtons: Qt.LeftButton | Qt.RightButton
-            onPressAndHold: if (chat) chat.openActions(messageId, outgoing, retracted, body)
-            onClicked: (mouse) => { if (mouse.button === Qt.RightButton && chat) chat.openActions(messageId, outgoing, retracted, body) }
         }
     }
 }

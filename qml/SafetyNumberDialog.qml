@@ -3,30 +3,72 @@ import QtQuick.Controls
 import QtQuick.Controls.Material
 import QtQuick.Layouts
 
-// The 60-digit safety number with another user, to compare in person or on a call.
+// The 60-digit safety number with another user, in twelve groups of five, to compare in person
+// or on a call. When it changed (a new device of theirs, or a reinstall) it says so and offers to
+// accept it, which sends the held messages.
 Dialog {
     id: dialog
+    objectName: "safetyNumberDialog"
     property string user: ""
+    /// Shown instead of the user id when known.
+    property string name: ""
     property string digits: ""
+    property bool changed: false
+    readonly property string who: name !== "" ? name : user
     title: qsTr("Safety number")
     modal: true
+    Material.elevation: 0  // the elevation shadow is a layer the software renderer leaves blank
     anchors.centerIn: Overlay.overlay
+    width: Math.min(Overlay.overlay ? Overlay.overlay.width - 32 : 380, 380)
     standardButtons: Dialog.Close
-    onOpened: digits = app.safetyNumber(user)
+    onOpened: refresh()
+
+    function refresh() {
+        digits = app.safetyNumber(user)
+        changed = app.safetyNumberChanged(user)
+    }
+
+    Connections {
+        target: app
+        function onBannersChanged() { if (dialog.opened) dialog.refresh() }
+    }
 
     ColumnLayout {
+        width: parent.width
         spacing: 12
+        Rectangle {
+            objectName: "safetyChangedNotice"
+            visible: dialog.changed
+            Layout.fillWidth: true
+            implicitHeight: changedLabel.implicitHeight + 16
+            radius: 4
+            color: "#fff3e0"
+            Label {
+                id: changedLabel
+                anchors.fill: parent
+                anchors.margins: 8
+                wrapMode: Text.WordWrap
+                color: "#e65100"
+                text: qsTr("The safety number of %1 changed: they may have a new device. Messages to them are held until you accept it.").arg(dialog.who)
+            }
+        }
         Label {
-            Layout.maximumWidth: 320
+            Layout.fillWidth: true
             wrapMode: Text.WordWrap
-            text: qsTr("Compare these numbers with %1. If they match on both devices, your conversation is private.").arg(dialog.user)
+            text: qsTr("Compare these numbers with %1. If they match on both devices, your conversation is private.").arg(dialog.who)
         }
         GridLayout {
+            objectName: "safetyDigits"
+            Layout.alignment: Qt.AlignHCenter
             columns: 4
             columnSpacing: 16
+            rowSpacing: 6
+            Accessible.role: Accessible.StaticText
+            Accessible.name: qsTr("Safety number: %1").arg(dialog.digits)
             Repeater {
                 model: 12
                 Label {
+                    objectName: "safetyDigitGroup"
                     text: dialog.digits.substring(index * 5, index * 5 + 5)
                     font.family: "monospace"
                     font.pixelSize: 18
@@ -34,12 +76,14 @@ Dialog {
             }
         }
         Button {
-            visible: app.safetyChangedUser === dialog.user
+            objectName: "acceptSafetyButton"
+            visible: dialog.changed
+            Layout.alignment: Qt.AlignHCenter
             text: qsTr("Numbers match: accept")
             highlighted: true
             Material.elevation: 0  // shadows need a GPU; the software renderer draws none
-            Accessible.name: qsTr("Accept the new safety number")
-            onClicked: { app.acceptSafetyNumber(dialog.user); dialog.close() }
+            Accessible.name: qsTr("Accept the new safety number of %1").arg(dialog.who)
+            onClicked: if (app.acceptSafetyNumber(dialog.user)) dialog.close()
         }
     }
 }

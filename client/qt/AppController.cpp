@@ -2,9 +2,12 @@
 
 #include <QClipboard>
 #include <QGuiApplication>
+#include <QLibraryInfo>
 #include <QMetaObject>
 #include <QPointer>
+#include <QDir>
 #include <QFileInfo>
+#include <QStandardPaths>
 #include <algorithm>
 #include <filesystem>
 #include <thread>
@@ -21,6 +24,12 @@ AppController::AppController(QString profileDir, QObject* parent) : QObject(pare
     m_screen = client::Client::profileExists(m_profileDir.toStdString()) ? QStringLiteral("unlock")
                                                                          : QStringLiteral("onboarding");
     updateUnlockWarning();
+    // Where the platform has no native file dialog, QtQuick.Dialogs falls back to its own, which
+    // is built on Qt.labs.folderlistmodel; without that module it fails to load and crashes
+    // when opened (Qt 6.4).
+    for (const QString& dir : QStringList{QLibraryInfo::path(QLibraryInfo::QmlImportsPath)} +
+                                  qEnvironmentVariable("QML_IMPORT_PATH").split(QLatin1Char(':'), Qt::SkipEmptyParts))
+        if (QFileInfo::exists(dir + QStringLiteral("/Qt/labs/folderlistmodel/qmldir"))) m_filePickerAvailable = true;
     m_deviceLinkTimer.setSingleShot(true);
     connect(&m_deviceLinkTimer, &QTimer::timeout, this, [this] {
         clearDeviceLink();
@@ -50,6 +59,10 @@ void AppController::closeClient() {
     m_messages.open(nullptr, {});  // it pages through the core
     m_client.reset();
     clearDeviceLink();
+    if (!m_savingAttachment.isEmpty()) {  // its answer was dropped with the old generation
+        m_savingAttachment.clear();
+        emit savingAttachmentChanged();
+    }
 }
 
 void AppController::background(std::function<void(client::Client&)> job) {
@@ -293,6 +306,34 @@ bool AppController::send(const QString& text) {
     return true;
 }
 
+bool AppController::reply(const QString& messageId, const QString& text) {
+    const QString quote = replyQuote(messageId);
+    if (quote.isEmpty()) return send(text);
+    if (text.trimmed().isEmpty()) return false;
+    return send(QStringLiteral("> ") + quote + QLatin1Char('\n') + text);
+}
+
+QString AppController::replyQuote(const QString& messageId) {
+    if (!m_client || messageId.isEmpty()) return {};
+    auto m = m_client->message(messageId.toStdString());
+    if (!m || !*m || (*m)->retracted) return {};
+    QString body = q((*m)->body).trimmed();
+    if (body.isEmpty() && !(*m)->attachments.empty()) body = q((*m)->attachments.front().fileName);
+    QString line = body.section(QLatin1Char('\n'), 0, 0).trimmed();
+    // A quote of a quote would grow with every reply: quote what was said, not what it quoted.
+    if (line.startsWith(QLatin1String("> ")) && body.contains(QLatin1Char('\n')))
+        line = body.section(QLatin1Char('\n'), 1, 1).trimmed();
+    constexpr int kMaxQuote = 80;
+    if (line.size() > kMaxQuote) line = line.left(kMaxQuote - 1).trimmed() + QChar(0x2026);
+    return line;
+}
+
+QVariantMap AppController::lastEditableMessage() const {
+    const client::MessageView* m = m_messages.lastEditable();
+    if (!m) return {};
+    return {{QStringLiteral("messageId"), q(m->id)}, {QStringLiteral("body"), q(m->body)}};
+}
+
 bool AppController::edit(const QString& messageId, const QString& text) {
     if (!m_client || !check(m_client->edit(messageId.toStdString(), text.toStdString()))) return false;
     m_messages.refreshOne(messageId);
@@ -312,19 +353,37 @@ bool AppController::react(const QString& messageId, const QString& emoji) {
 }
 
 // Encrypting and uploading a large file takes a while: it runs on a thread of its own, the UI
-// shows "uploading" meanwhile and stays responsive.
+// shows the file and its progress meanwhile and stays responsive.
 bool AppController::attach(const QUrl& file) {
     if (!m_client || currentConversation().isEmpty() || !m_uploading.isEmpty()) return false;
     const QString path = file.isLocalFile() ? file.toLocalFile() : file.toString();
+    if (QFileInfo(path).fileName().isEmpty()) return check(false, tr("Choose a file to attach."));
     m_uploading = QFileInfo(path).fileName();
     emit uploadingChanged();
+    m_uploadProgress = 0;
+    emit uploadProgressChanged();
     client::Client* core = m_client.get();
     const std::string conversation = currentConversation().toStdString();
+    const std::uint64_t generation = m_generation;
     QPointer<AppController> self(this);
     std::weak_ptr<bool> alive = m_alive;
     if (m_upload.joinable()) m_upload.join();  // the previous one has finished
-    m_upload = std::thread([core, conversation, path = path.toStdString(), self, alive] {
-        auto r = core->sendAttachment(conversation, path);
+    // `this` outlives the thread: closeClient() joins it before the core (or we) go away.
+    m_upload = std::thread([this, core, conversation, generation, path = path.toStdString(), self, alive] {
+        // The core reports every 64 KiB; the GUI hears of each whole percent once, which bounds
+        // the posts per upload whatever the file's size.
+        int lastPercent = 0;  // attach() has shown 0 already
+        auto progress = [this, generation, &lastPercent](std::uint64_t done, std::uint64_t total) {
+            if (total == 0) return;
+            const int percent = int(std::min<std::uint64_t>(done, total) * 100 / total);
+            if (percent == lastPercent) return;
+            lastPercent = percent;
+            toGui(generation, [this, percent] {
+                m_uploadProgress = percent / 100.0;
+                emit uploadProgressChanged();
+            });
+        };
+        auto r = core->sendAttachment(conversation, path, {}, progress);
         const bool ok = r.has_value();
         const std::string error = ok ? std::string() : r.error().message;
         if (alive.expired()) return;
@@ -348,8 +407,39 @@ bool AppController::changePassphrase(const QString& current, const QString& next
                                           next.toStdString()));
 }
 
+QString AppController::suggestedSavePath(const QString& fileName) const {
+    QString folder = QStandardPaths::writableLocation(QStandardPaths::DownloadLocation);
+    if (folder.isEmpty() || !QFileInfo(folder).isDir()) folder = QDir::homePath();
+    // Only the name the sender gave: never a path of theirs.
+    const QString name = QFileInfo(fileName).fileName();
+    return QDir(folder).filePath(name.isEmpty() || name == ".." ? tr("attachment") : name);
+}
+
+void AppController::setFilePickerAvailable(bool available) {
+    if (available == m_filePickerAvailable) return;
+    m_filePickerAvailable = available;
+    emit filePickerChanged();
+}
+
+// Saving may download the blob first: on the worker, like the other relay round trips.
 bool AppController::saveAttachment(const QString& messageId, const QUrl& target) {
-    return m_client && check(m_client->saveAttachment(messageId.toStdString(), 0, target.toLocalFile().toStdString()));
+    if (!m_client || messageId.isEmpty() || !m_savingAttachment.isEmpty()) return false;
+    const QString path = target.isLocalFile() ? target.toLocalFile() : target.toString();
+    if (path.isEmpty()) return check(false, tr("Choose where to save the file."));
+    m_savingAttachment = messageId;
+    emit savingAttachmentChanged();
+    const std::uint64_t generation = m_generation;
+    background([this, generation, messageId, path = path.toStdString()](client::Client& core) {
+        auto saved = std::make_shared<Result<void>>(core.saveAttachment(messageId.toStdString(), 0, path));
+        toGui(generation, [this, saved, messageId] {
+            m_savingAttachment.clear();
+            emit savingAttachmentChanged();
+            const bool ok = saved->has_value();
+            if (!ok) check(false, tr("Could not save the attachment: %1").arg(q(saved->error().message)));
+            emit attachmentSaved(messageId, ok);
+        });
+    });
+    return true;
 }
 
 QString AppController::createInvite() {
@@ -364,6 +454,12 @@ QString AppController::safetyNumber(const QString& user) {
     auto n = m_client->safetyNumber(user.toStdString());
     if (!check(n)) return {};
     return q(n->digits);
+}
+
+bool AppController::safetyNumberChanged(const QString& user) {
+    if (!m_client) return false;
+    auto n = m_client->safetyNumber(user.toStdString());
+    return n && n->changed;
 }
 
 bool AppController::acceptSafetyNumber(const QString& user) {

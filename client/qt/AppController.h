@@ -9,6 +9,7 @@
 #include <QString>
 #include <QTimer>
 #include <QUrl>
+#include <QVariantMap>
 #include <QtQml/qqmlregistration.h>
 #include <functional>
 #include <memory>
@@ -53,6 +54,16 @@ class AppController : public QObject {
     Q_PROPERTY(bool journalMismatch READ journalMismatch NOTIFY bannersChanged)
     /// An attachment is being encrypted and uploaded (in the background).
     Q_PROPERTY(QString uploading READ uploading NOTIFY uploadingChanged)
+    /// How far the upload in flight (or the last one) got, 0..1 of the encrypted bytes sent.
+    /// Reset to 0 when an upload starts; updated at most once per percent, so a large file does
+    /// not flood the event loop.
+    Q_PROPERTY(qreal uploadProgress READ uploadProgress NOTIFY uploadProgressChanged)
+    /// Qt Quick's own file dialog can open here: it needs the Qt.labs.folderlistmodel QML module
+    /// (Debian: qml6-module-qt-labs-folderlistmodel) and crashes in Qt 6.4 without it. When false
+    /// the chat asks for a path in a plain dialog instead. Tests may set it.
+    Q_PROPERTY(bool filePickerAvailable READ filePickerAvailable WRITE setFilePickerAvailable NOTIFY filePickerChanged)
+    /// The message whose attachment is being downloaded and saved (empty: none).
+    Q_PROPERTY(QString savingAttachment READ savingAttachment NOTIFY savingAttachmentChanged)
     /// A one-time link that enrolls another device of this user (empty: none, or it expired).
     /// A credential: shown, never logged, forgotten by clearDeviceLink(), lock and expiry.
     Q_PROPERTY(QString deviceLink READ deviceLink NOTIFY deviceLinkChanged)
@@ -98,6 +109,10 @@ public:
     QString safetyChangedUser() const { return m_safetyChangedUser; }
     bool journalMismatch() const { return m_journalMismatch; }
     QString uploading() const { return m_uploading; }
+    qreal uploadProgress() const { return m_uploadProgress; }
+    QString savingAttachment() const { return m_savingAttachment; }
+    bool filePickerAvailable() const { return m_filePickerAvailable; }
+    void setFilePickerAvailable(bool available);
     QString deviceLink() const { return m_deviceLink; }
     QDateTime deviceLinkExpires() const { return m_deviceLinkExpires; }
     bool deviceLinkBusy() const { return m_deviceLinkBusy; }
@@ -123,13 +138,36 @@ public:
     Q_INVOKABLE void openConversation(const QString& id);
     Q_INVOKABLE void closeConversation();
     Q_INVOKABLE bool send(const QString& text);
+    /// Sends `text` as a reply to `messageId`: the protocol has no reply type, so the new
+    /// message's body starts with the quoted first line of the original ("> line").
+    Q_INVOKABLE bool reply(const QString& messageId, const QString& text);
+    /// The first line of a message as a reply quotes it (elided; the file name for an attachment
+    /// without a caption; empty when the message is unknown or deleted).
+    Q_INVOKABLE QString replyQuote(const QString& messageId);
+    /// The newest own message of the open conversation that can still be edited (text, not
+    /// deleted), as {messageId, body}; empty when there is none. For "Up arrow edits".
+    Q_INVOKABLE QVariantMap lastEditableMessage() const;
     Q_INVOKABLE bool edit(const QString& messageId, const QString& text);
     Q_INVOKABLE bool retract(const QString& messageId);
     Q_INVOKABLE bool react(const QString& messageId, const QString& emoji);
     Q_INVOKABLE bool attach(const QUrl& file);
+    /// Downloads (if needed), checks and decrypts the message's attachment into `target`, in the
+    /// background; attachmentSaved reports the result (and `error` says why it failed). False if
+    /// it could not start (locked, or another save is running).
     Q_INVOKABLE bool saveAttachment(const QString& messageId, const QUrl& target);
+    /// Where a save dialog proposes to put `fileName` (the user's download folder; only the
+    /// name's last part is used, never a path of the sender's).
+    Q_INVOKABLE QString suggestedSavePath(const QString& fileName) const;
+    /// A typed path as a file URL (a path may hold '#' or '?', which a URL would take apart).
+    Q_INVOKABLE static QUrl fileUrl(const QString& path) { return QUrl::fromLocalFile(path.trimmed()); }
+    /// The same as a URL, for a FileDialog.
+    Q_INVOKABLE QUrl suggestedSaveUrl(const QString& fileName) const {
+        return QUrl::fromLocalFile(suggestedSavePath(fileName));
+    }
     Q_INVOKABLE QString createInvite();
     Q_INVOKABLE QString safetyNumber(const QString& user);
+    /// Whether `user`'s safety number changed since it was last accepted (sending is held).
+    Q_INVOKABLE bool safetyNumberChanged(const QString& user);
     Q_INVOKABLE bool acceptSafetyNumber(const QString& user);
     Q_INVOKABLE void search(const QString& query);
     Q_INVOKABLE bool changePassphrase(const QString& current, const QString& next);
@@ -157,6 +195,9 @@ signals:
     void currentChanged();
     void bannersChanged();
     void uploadingChanged();
+    void uploadProgressChanged();
+    void savingAttachmentChanged();
+    void filePickerChanged();
     void unlockWarningChanged();
     void deviceLinkChanged();
     void erasedChanged();
@@ -166,6 +207,8 @@ signals:
     void deviceLinkFinished(bool ok);
     /// An attachment finished uploading (ok) or failed (error set).
     void attachmentDone(bool ok);
+    /// saveAttachment() finished.
+    void attachmentSaved(const QString& messageId, bool ok);
     /// A new incoming message (for notifications and tests).
     void messageArrived(const QString& conversation, const QString& messageId);
     /// The core is about to go away (lock, erase, wipe, destruction); its connection is already
@@ -204,6 +247,9 @@ private:
     QString m_safetyChangedUser;
     bool m_journalMismatch = false;
     QString m_uploading;
+    qreal m_uploadProgress = 0;
+    QString m_savingAttachment;
+    bool m_filePickerAvailable = false;
     std::thread m_upload;  ///< joined before the core goes away (lock, erase, wipe, destruction)
     QString m_deviceLink;
     QDateTime m_deviceLinkExpires;

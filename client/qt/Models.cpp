@@ -1,6 +1,8 @@
 #include "client/qt/Models.h"
 
 #include <QDateTime>
+#include <QFileInfo>
+#include <QLocale>
 #include <QVariantMap>
 #include <algorithm>
 
@@ -33,6 +35,11 @@ QVariant messageData(const client::MessageView& m, int role) {
     case R::AttachmentNameRole: return m.attachments.empty() ? QString() : q(m.attachments.front().fileName);
     case R::AttachmentSizeRole: return m.attachments.empty() ? 0 : qulonglong(m.attachments.front().size);
     case R::JournalSequenceRole: return qulonglong(m.journalSequence);
+    case R::AttachmentSizeTextRole:
+        return m.attachments.empty() ? QString() : QLocale().formattedDataSize(qint64(m.attachments.front().size));
+    case R::AttachmentTypeRole:
+        return m.attachments.empty() ? QString()
+                                     : QFileInfo(q(m.attachments.front().fileName)).suffix().toUpper().left(4);
     }
     return {};
 }
@@ -112,7 +119,14 @@ QHash<int, QByteArray> MessageListModel::roleNames() const {
             {TimeRole, "time"},         {StateRole, "deliveryState"},           {EditedRole, "edited"},
             {RetractedRole, "retracted"}, {RetractedByRole, "retractedBy"}, {ReactionsRole, "reactions"},
             {AttachmentNameRole, "attachmentName"}, {AttachmentSizeRole, "attachmentSize"},
-            {JournalSequenceRole, "journalSequence"}};
+            {JournalSequenceRole, "journalSequence"}, {AttachmentSizeTextRole, "attachmentSizeText"},
+            {AttachmentTypeRole, "attachmentType"}};
+}
+
+const client::MessageView* MessageListModel::lastEditable() const {
+    for (auto it = m_rows.rbegin(); it != m_rows.rend(); ++it)
+        if (it->outgoing && it->kind == client::MessageKind::Text && !it->retracted) return &*it;
+    return nullptr;
 }
 
 bool MessageListModel::canFetchMore(const QModelIndex& parent) const {

@@ -53,6 +53,8 @@ public:
         AttachmentNameRole,
         AttachmentSizeRole,
         JournalSequenceRole,
+        AttachmentSizeTextRole,  ///< the attachment's size for humans ("293 KB"); empty without one
+        AttachmentTypeRole,      ///< its file name's extension in capitals ("PDF"), at most 4 letters
     };
     using QAbstractListModel::QAbstractListModel;
     int rowCount(const QModelIndex& parent = {}) const override;
@@ -72,6 +74,9 @@ public:
     /// Re-reads one message (an edit, retraction or reaction may touch an old one).
     void refreshOne(const QString& messageId);
     QString conversation() const { return m_conversation; }
+    /// The newest loaded own text message that is not deleted (what "Up arrow" edits), or null.
+    /// Valid until the model changes.
+    const client::MessageView* lastEditable() const;
     static constexpr std::size_t kPage = 60;
 
 private:
