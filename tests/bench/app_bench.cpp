@@ -27,6 +27,7 @@
 
 #include "BenchProfile.h"
 #include "E2EHarness.h"
+#include "SelfRss.h"
 #include "client/qt/AppController.h"
 #include "client/qt/QrImageProvider.h"
 
@@ -38,19 +39,7 @@ namespace {
 
 constexpr const char* kPass = "bench passphrase";
 
-long rssKiB() {
-    std::ifstream f("/proc/self/status");
-    std::string key;
-    long value = 0;
-    while (f >> key) {
-        if (key == "VmRSS:") {
-            f >> value;
-            return value;
-        }
-        f.ignore(1 << 20, '\n');
-    }
-    return 0;
-}
+using bench::rssKiB;
 
 struct Screen {
     QQmlApplicationEngine engine;

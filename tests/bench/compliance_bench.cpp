@@ -29,6 +29,7 @@
 #include <thread>
 
 #include "E2EHarness.h"
+#include "SelfRss.h"
 #include "client/core/Client.h"
 #include "compliance/Archive.h"
 #include "compliance/Export.h"
@@ -52,19 +53,7 @@ constexpr const char* kPass = "bench passphrase";
 
 double secs(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
-long rssKiB() {
-    std::ifstream f("/proc/self/status");
-    std::string key;
-    long value = 0;
-    while (f >> key) {
-        if (key == "VmRSS:") {
-            f >> value;
-            return value;
-        }
-        f.ignore(1 << 20, '\n');
-    }
-    return 0;
-}
+using bench::rssKiB;
 
 /// Pronounceable pseudo-words; index 0 is the most frequent.
 std::vector<std::string> vocabulary(std::size_t n) {
