@@ -69,6 +69,28 @@ const char* roleText(proto::Role r) {
     }
 }
 
+/// The relay's device list as views; `self` marks this device (own lists carry no user).
+std::vector<DeviceView> deviceViews(const proto::DeviceList& list, const Account& self) {
+    std::vector<DeviceView> out;
+    for (const auto& d : list.devices()) {
+        DeviceView v;
+        v.device = d.device();
+        v.platform = d.platform();
+        v.appVersion = d.app_version();
+        v.enrolledMs = d.enrolled_ms();
+        v.lastSeenMs = d.last_seen_ms();
+        v.revokedMs = d.revoked_ms();
+        v.wipeRequestedMs = d.wipe_requested_ms();
+        v.thisDevice = (d.user().empty() || d.user() == self.user) && d.device() == self.device;
+        v.user = d.user();
+        v.displayName = d.display_name();
+        v.role = d.role() == proto::ROLE_UNSPECIFIED ? std::string() : roleText(d.role());
+        v.wipedMs = d.wiped_ms();
+        out.push_back(std::move(v));
+    }
+    return out;
+}
+
 
 std::string joinMembers(const google::protobuf::RepeatedPtrField<std::string>& members) {
     std::string out;
@@ -269,8 +291,10 @@ struct Client::Impl {
     std::vector<Bytes> identityKeys(const std::string& user);
     Result<bool> userHeld(const std::string& user);
     Result<void> refreshConversations();
-    void refreshManifest();
+    /// False when the relay could not be reached.
+    bool refreshManifest();
     void touchGuard();
+    Result<void> adminAction(const std::string& user, std::uint32_t device, proto::AdminDeviceAction::Action action);
     void rotateSignedPreKeyIfDue();
     bool manifestStale = false;  ///< worker: the relay said our journal key is not current
     Result<void> upsertConversation(const proto::Conversation& c);
@@ -757,7 +781,7 @@ void Client::Impl::onPush(const proto::Push& p) {
                 std::lock_guard lock(queueMutex);
                 gen = generation;
             }
-            refreshManifest();
+            if (refreshManifest()) touchGuard();
             rotateSignedPreKeyIfDue();
             if (auto r = refreshConversations(); !r)
                 log::write(log::Level::Warn, "client.conversations_failed", {{"error", r.error().message}});
@@ -901,6 +925,7 @@ Result<void> Client::Impl::upsertConversation(const proto::Conversation& c) {
 // in the outbox (ES-10).
 void Client::Impl::touchGuard() {
     // The relay was reached: the offline clock starts again; the policy follows the manifest.
+    std::lock_guard lock(mutex);
     auto g = readGuard(paths);
     const auto before = g;
     if (manifestOk) {
@@ -914,22 +939,18 @@ void Client::Impl::touchGuard() {
         (void)writeGuard(paths, g);
 }
 
-void Client::Impl::refreshManifest() {
+bool Client::Impl::refreshManifest() {
     manifestStale = false;
     auto bytes = RelayConnection::fetchManifest(endpoint);
-    if (!bytes) return;  // transient; keep what we have
+    if (!bytes) return false;  // transient; keep what we have
     std::lock_guard lock(mutex);
-    struct Touch {
-        Impl* m;
-        ~Touch() { m->touchGuard(); }
-    } touch{this};
     auto stored = getAccount("manifest");
     if (stored && *stored && **stored == *bytes) {
         if (!manifestOk) {
             auto m = journal::FirmManifest::parse(view(*bytes));
             manifestOk = m && m->verify(acct.firmFingerprint) && m->currentJournalKey();
         }
-        return;
+        return true;
     }
     auto m = journal::FirmManifest::parse(view(*bytes));
     if (!m || !m->verify(acct.firmFingerprint) || !m->currentJournalKey()) {
@@ -938,15 +959,16 @@ void Client::Impl::refreshManifest() {
                   "the relay offers a journal key the firm did not sign; messages stay queued"});
         manifestOk = false;
         log::write(log::Level::Error, "client.manifest_refused", {{"relay", acct.relay}});
-        return;
+        return true;
     }
-    if (manifestOk && m->issuedMs < manifest.issuedMs) return;  // never roll back
-    if (!setAccount("manifest", view(*bytes))) return;
+    if (manifestOk && m->issuedMs < manifest.issuedMs) return true;  // never roll back
+    if (!setAccount("manifest", view(*bytes))) return true;
     const bool rotated = manifestOk && !constantTimeEqual(manifest.currentJournalKey()->publicKey, m->currentJournalKey()->publicKey);
     manifest = *m;
     manifestOk = true;
     acct.firmName = manifest.firmName;
     if (rotated) emit({Event::Kind::JournalKeyRotated, {}, {}, {}, {}, {}, "the firm rotated its journal key"});
+    return true;
 }
 
 Result<void> Client::Impl::refreshConversations() {
@@ -1035,13 +1057,7 @@ Result<std::vector<DeviceView>> Client::devices() {
     auto resp = m->call(req);
     if (!resp) return tl::unexpected(resp.error());
     if (resp->status() != proto::STATUS_OK) return fail(ErrorCode::Storage, "relay refused: " + resp->error());
-    std::vector<DeviceView> out;
-    for (const auto& d : resp->device_list().devices()) {
-        DeviceView v{d.device(), d.platform(), d.app_version(), d.enrolled_ms(), d.last_seen_ms(), d.revoked_ms(),
-                     d.wipe_requested_ms(), d.device() == m->acct.device, {}, {}, {}, 0};
-        out.push_back(std::move(v));
-    }
-    return out;
+    return deviceViews(resp->device_list(), m->acct);
 }
 
 Result<std::string> Client::createDeviceLink() {
@@ -1060,47 +1076,30 @@ Result<std::vector<DeviceView>> Client::adminDevices(const std::string& user) {
     auto resp = m->call(req);
     if (!resp) return tl::unexpected(resp.error());
     if (resp->status() != proto::STATUS_OK) return fail(ErrorCode::AuthFailed, "relay refused: " + resp->error());
-    std::vector<DeviceView> out;
-    for (const auto& d : resp->device_list().devices()) {
-        DeviceView v{d.device(), d.platform(), d.app_version(), d.enrolled_ms(), d.last_seen_ms(), d.revoked_ms(),
-                     d.wipe_requested_ms(), d.user() == m->acct.user && d.device() == m->acct.device, {}, {}, {}, 0};
-        v.user = d.user();
-        v.displayName = d.display_name();
-        v.role = roleText(d.role());
-        v.wipedMs = d.wiped_ms();
-        out.push_back(std::move(v));
-    }
-    return out;
+    return deviceViews(resp->device_list(), m->acct);
 }
 
-namespace {
-Result<void> adminAction(Client::Impl& m, const std::string& user, std::uint32_t device,
-                         proto::AdminDeviceAction::Action action);
-}
-
-Result<void> Client::adminRevoke(const std::string& user, std::uint32_t device) {
-    return adminAction(*m, user, device, proto::AdminDeviceAction::REVOKE);
-}
-
-Result<void> Client::adminWipe(const std::string& user, std::uint32_t device) {
-    return adminAction(*m, user, device, proto::AdminDeviceAction::WIPE);
-}
-
-namespace {
-Result<void> adminAction(Client::Impl& m, const std::string& user, std::uint32_t device,
-                         proto::AdminDeviceAction::Action action) {
+Result<void> Client::Impl::adminAction(const std::string& user, std::uint32_t device,
+                                       proto::AdminDeviceAction::Action action) {
     proto::Request req;
     auto* a = req.mutable_admin_device_action();
     a->set_user(user);
     a->set_device(device);
     a->set_action(action);
-    auto resp = m.call(req);
+    auto resp = call(req);
     if (!resp) return tl::unexpected(resp.error());
     if (resp->status() == proto::STATUS_NOT_FOUND) return fail(ErrorCode::NotFound, resp->error());
     if (resp->status() != proto::STATUS_OK) return fail(ErrorCode::AuthFailed, "relay refused: " + resp->error());
     return {};
 }
-}  // namespace
+
+Result<void> Client::adminRevoke(const std::string& user, std::uint32_t device) {
+    return m->adminAction(user, device, proto::AdminDeviceAction::REVOKE);
+}
+
+Result<void> Client::adminWipe(const std::string& user, std::uint32_t device) {
+    return m->adminAction(user, device, proto::AdminDeviceAction::WIPE);
+}
 
 Result<std::string> Client::firmManifest() {
     std::lock_guard lock(m->mutex);
@@ -1478,7 +1477,7 @@ void Client::Impl::flushOutbox() {
             proto::JournalRecord rec;
         };
         std::vector<Row> rows;
-        if (manifestStale) refreshManifest();
+        if (manifestStale && refreshManifest()) touchGuard();
         {
             std::lock_guard lock(mutex);
             if (!manifestOk) break;  // ES-10: no verified journal key, nothing leaves; it stays queued

@@ -98,26 +98,21 @@ void AdminController::refresh() {
 }
 
 void AdminController::revoke(const QString& user, int device) {
-    submit([user, device](client::Client& c) {
-        Outcome o;
-        o.action = QStringLiteral("revoke");
-        o.user = user;
-        o.device = device;
-        auto r = c.adminRevoke(user.toStdString(), std::uint32_t(device));
-        o.actionOk = r.has_value();
-        if (!r) o.actionError = q(r.error().message);
-        list(c, o);
-        return o;
-    });
+    act(QStringLiteral("revoke"), user, device, &client::Client::adminRevoke);
 }
 
 void AdminController::wipe(const QString& user, int device) {
-    submit([user, device](client::Client& c) {
+    act(QStringLiteral("wipe"), user, device, &client::Client::adminWipe);
+}
+
+void AdminController::act(const QString& action, const QString& user, int device,
+                          Result<void> (client::Client::*call)(const std::string&, std::uint32_t)) {
+    submit([action, user, device, call](client::Client& c) {
         Outcome o;
-        o.action = QStringLiteral("wipe");
+        o.action = action;
         o.user = user;
         o.device = device;
-        auto r = c.adminWipe(user.toStdString(), std::uint32_t(device));
+        auto r = (c.*call)(user.toStdString(), std::uint32_t(device));
         o.actionOk = r.has_value();
         if (!r) o.actionError = q(r.error().message);
         list(c, o);

@@ -16,6 +16,8 @@
 #include <QObject>
 #include <QPointer>
 #include <QString>
+
+#include "common/Result.h"
 #include <QtQml/qqmlregistration.h>
 
 #include <functional>
@@ -78,6 +80,9 @@ public:
 private:
     /// Runs `work` with the client on the worker, then applies its outcome on the GUI thread.
     void submit(std::function<Outcome(client::Client&)> work);
+    /// Revoke or wipe through `call`, then list again.
+    void act(const QString& action, const QString& user, int device,
+             Result<void> (client::Client::*call)(const std::string&, std::uint32_t));
     void apply(Outcome&& outcome);
     void onClientClosing();
     void setError(const QString& text);

@@ -15,10 +15,6 @@ QVariant when(const QDateTime& t) {
 
 // ---- conversations ------------------------------------------------------------------------------
 
-int ArchiveConversationsModel::rowCount(const QModelIndex& parent) const {
-    return parent.isValid() ? 0 : int(m_rows.size());
-}
-
 QVariant ArchiveConversationsModel::data(const QModelIndex& index, int role) const {
     if (!checkIndex(index, kRowChecks)) return {};
     const auto& r = m_rows[std::size_t(index.row())];
@@ -46,12 +42,6 @@ QHash<int, QByteArray> ArchiveConversationsModel::roleNames() const {
             {ParticipantsRole, "participants"}};
 }
 
-void ArchiveConversationsModel::reset(std::vector<Row> rows) {
-    beginResetModel();
-    m_rows = std::move(rows);
-    endResetModel();
-}
-
 QString ArchiveConversationsModel::titleOf(const QString& id) const {
     for (const auto& r : m_rows)
         if (r.id == id) return r.title;
@@ -60,10 +50,6 @@ QString ArchiveConversationsModel::titleOf(const QString& id) const {
 
 // ---- timeline
 // -------------------------------------------------------------------------------------
-
-int ArchiveTimelineModel::rowCount(const QModelIndex& parent) const {
-    return parent.isValid() ? 0 : int(m_rows.size());
-}
 
 QVariant ArchiveTimelineModel::data(const QModelIndex& index, int role) const {
     if (!checkIndex(index, kRowChecks)) return {};
@@ -125,18 +111,8 @@ QHash<int, QByteArray> ArchiveTimelineModel::roleNames() const {
             {VerifiedRole, "verified"}};
 }
 
-void ArchiveTimelineModel::reset(std::vector<Row> rows) {
-    beginResetModel();
-    m_rows = std::move(rows);
-    endResetModel();
-}
-
 // ---- search
 // ---------------------------------------------------------------------------------------
-
-int ArchiveSearchModel::rowCount(const QModelIndex& parent) const {
-    return parent.isValid() ? 0 : int(m_rows.size());
-}
 
 QVariant ArchiveSearchModel::data(const QModelIndex& index, int role) const {
     if (!checkIndex(index, kRowChecks)) return {};
@@ -177,18 +153,8 @@ QHash<int, QByteArray> ArchiveSearchModel::roleNames() const {
             {DeletedRole, "deleted"}};
 }
 
-void ArchiveSearchModel::reset(std::vector<Row> rows) {
-    beginResetModel();
-    m_rows = std::move(rows);
-    endResetModel();
-}
-
 // ---- problems
 // -------------------------------------------------------------------------------------
-
-int ArchiveProblemsModel::rowCount(const QModelIndex& parent) const {
-    return parent.isValid() ? 0 : int(m_rows.size());
-}
 
 QVariant ArchiveProblemsModel::data(const QModelIndex& index, int role) const {
     if (!checkIndex(index, kRowChecks)) return {};
@@ -212,12 +178,6 @@ QHash<int, QByteArray> ArchiveProblemsModel::roleNames() const {
             {FaultRole, "fault"},
             {DescriptionRole, "description"},
             {DetailRole, "detail"}};
-}
-
-void ArchiveProblemsModel::reset(std::vector<Row> rows) {
-    beginResetModel();
-    m_rows = std::move(rows);
-    endResetModel();
 }
 
 } // namespace verbatim::qt

@@ -14,19 +14,37 @@
 
 namespace verbatim::qt {
 
+/// What the archive models share: their rows, rowCount() and reset(). Each adds roles and data().
+template <class R>
+class ArchiveRowsModel : public QAbstractListModel {
+public:
+    using Row = R;
+    using QAbstractListModel::QAbstractListModel;
+    int rowCount(const QModelIndex& parent = {}) const override { return parent.isValid() ? 0 : int(m_rows.size()); }
+    void reset(std::vector<Row> rows) {
+        beginResetModel();
+        m_rows = std::move(rows);
+        endResetModel();
+    }
+
+protected:
+    std::vector<Row> m_rows;
+};
+
+struct ArchiveConversationRow {
+    QString id;
+    QString title; ///< the id's first characters when the conversation has no title
+    bool matter = false;
+    qulonglong events = 0; ///< journal records in it
+    QString participants;  ///< display names, comma-separated
+};
+
 /// The conversations the archive holds, in the order they first appear in the journal.
-class ArchiveConversationsModel : public QAbstractListModel {
+class ArchiveConversationsModel : public ArchiveRowsModel<ArchiveConversationRow> {
     Q_OBJECT
     QML_ELEMENT
     QML_UNCREATABLE("owned by ComplianceController")
 public:
-    struct Row {
-        QString id;
-        QString title; ///< the id's first characters when the conversation has no title
-        bool matter = false;
-        qulonglong events = 0; ///< journal records in it
-        QString participants;  ///< display names, comma-separated
-    };
     enum Role {
         IdRole = Qt::UserRole + 1, ///< "conversationId": the conversation id (hex)
         TitleRole,                 ///< "title": matter title or a short id
@@ -34,41 +52,37 @@ public:
         EventsRole,       ///< "events": number of journal records in it
         ParticipantsRole, ///< "participants": who sent or received in it, by name
     };
-    using QAbstractListModel::QAbstractListModel;
-    int rowCount(const QModelIndex& parent = {}) const override;
+    using ArchiveRowsModel::ArchiveRowsModel;
     QVariant data(const QModelIndex& index, int role) const override;
     QHash<int, QByteArray> roleNames() const override;
-    void reset(std::vector<Row> rows);
     /// The title of conversation `id` (empty when unknown).
     QString titleOf(const QString& id) const;
+};
 
-private:
-    std::vector<Row> m_rows;
+struct ArchiveTimelineRow {
+    qulonglong sequence = 0;
+    QString kind;         ///< message, notice, join, safety-number, mismatch-report
+    QString sender;       ///< user id
+    QString senderName;   ///< display name (the user id when the archive has no name)
+    QDateTime time;       ///< the relay's time
+    QString text;         ///< as last edited
+    QString originalText; ///< as first sent
+    QStringList edits;    ///< "old → new", oldest first
+    bool deleted = false;
+    QString deletedByName;
+    QDateTime deletedTime;
+    QStringList attachments; ///< file names (with "(not available)" when missing)
+    QString reactions;       ///< the emoji, concatenated
+    QString verification;    ///< "verified" or the fault ids, comma-separated
 };
 
 /// One conversation's timeline: messages with their edit and deletion history, and the notices,
 /// joins and reports journaled in it, in journal order.
-class ArchiveTimelineModel : public QAbstractListModel {
+class ArchiveTimelineModel : public ArchiveRowsModel<ArchiveTimelineRow> {
     Q_OBJECT
     QML_ELEMENT
     QML_UNCREATABLE("owned by ComplianceController")
 public:
-    struct Row {
-        qulonglong sequence = 0;
-        QString kind;         ///< message, notice, join, safety-number, mismatch-report
-        QString sender;       ///< user id
-        QString senderName;   ///< display name (the user id when the archive has no name)
-        QDateTime time;       ///< the relay's time
-        QString text;         ///< as last edited
-        QString originalText; ///< as first sent
-        QStringList edits;    ///< "old → new", oldest first
-        bool deleted = false;
-        QString deletedByName;
-        QDateTime deletedTime;
-        QStringList attachments; ///< file names (with "(not available)" when missing)
-        QString reactions;       ///< the emoji, concatenated
-        QString verification;    ///< "verified" or the fault ids, comma-separated
-    };
     enum Role {
         SequenceRole = Qt::UserRole + 1, ///< "sequence": journal sequence number of the event
         KindRole,         ///< "kind": message, notice, join, safety-number, mismatch-report
@@ -87,32 +101,28 @@ public:
         VerificationRole, ///< "verification": "verified" or fault ids
         VerifiedRole,     ///< "verified": bool
     };
-    using QAbstractListModel::QAbstractListModel;
-    int rowCount(const QModelIndex& parent = {}) const override;
+    using ArchiveRowsModel::ArchiveRowsModel;
     QVariant data(const QModelIndex& index, int role) const override;
     QHash<int, QByteArray> roleNames() const override;
-    void reset(std::vector<Row> rows);
+};
 
-private:
-    std::vector<Row> m_rows;
+struct ArchiveSearchRow {
+    qulonglong sequence = 0;
+    QString messageId;
+    QString conversation;
+    QString conversationTitle;
+    QString senderName;
+    QDateTime time;
+    QString text;
+    QString status; ///< "", "edited", "edit", "deleted"
 };
 
 /// Full-text search hits in the archive, newest first.
-class ArchiveSearchModel : public QAbstractListModel {
+class ArchiveSearchModel : public ArchiveRowsModel<ArchiveSearchRow> {
     Q_OBJECT
     QML_ELEMENT
     QML_UNCREATABLE("owned by ComplianceController")
 public:
-    struct Row {
-        qulonglong sequence = 0;
-        QString messageId;
-        QString conversation;
-        QString conversationTitle;
-        QString senderName;
-        QDateTime time;
-        QString text;
-        QString status; ///< "", "edited", "edit", "deleted"
-    };
     enum Role {
         SequenceRole = Qt::UserRole + 1, ///< "sequence": of the matching journal entry
         MessageIdRole,                   ///< "messageId": the message the hit belongs to
@@ -124,42 +134,33 @@ public:
         StatusRole,  ///< "status": "", "edited" (later edited), "edit" (an edit's text), "deleted"
         DeletedRole, ///< "deleted": bool (status is "deleted")
     };
-    using QAbstractListModel::QAbstractListModel;
-    int rowCount(const QModelIndex& parent = {}) const override;
+    using ArchiveRowsModel::ArchiveRowsModel;
     QVariant data(const QModelIndex& index, int role) const override;
     QHash<int, QByteArray> roleNames() const override;
-    void reset(std::vector<Row> rows);
+};
 
-private:
-    std::vector<Row> m_rows;
+struct ArchiveProblemRow {
+    qulonglong sequence = 0;
+    QString fault;
+    QString description;
+    QString detail;
 };
 
 /// Problems the checks found (by pull or verify), by sequence number.
-class ArchiveProblemsModel : public QAbstractListModel {
+class ArchiveProblemsModel : public ArchiveRowsModel<ArchiveProblemRow> {
     Q_OBJECT
     QML_ELEMENT
     QML_UNCREATABLE("owned by ComplianceController")
 public:
-    struct Row {
-        qulonglong sequence = 0;
-        QString fault;
-        QString description;
-        QString detail;
-    };
     enum Role {
         SequenceRole = Qt::UserRole + 1, ///< "sequence": where the problem is
         FaultRole,                       ///< "fault": stable id (missing, altered, reordered, ...)
         DescriptionRole,                 ///< "description": the fault in plain English
         DetailRole,                      ///< "detail": ids, devices and checks (never content)
     };
-    using QAbstractListModel::QAbstractListModel;
-    int rowCount(const QModelIndex& parent = {}) const override;
+    using ArchiveRowsModel::ArchiveRowsModel;
     QVariant data(const QModelIndex& index, int role) const override;
     QHash<int, QByteArray> roleNames() const override;
-    void reset(std::vector<Row> rows);
-
-private:
-    std::vector<Row> m_rows;
 };
 
 } // namespace verbatim::qt
