@@ -533,6 +533,7 @@ void Archive::Impl::check(std::vector<Decoded>& rows, std::vector<journal::Check
         }
         d.sealed = std::move(*sealed);
         d.parsed = true;
+        d.entryHash = crypto::sha256(view(d.entry));
         if (d.sealed.header.senderUser != "relay") {
             others.push_back(i);
             continue;
@@ -564,13 +565,7 @@ void Archive::Impl::check(std::vector<Decoded>& rows, std::vector<journal::Check
         }
     }
     // 3. Everything else on all cores.
-    parallelFor(others.size(), workers, [&](std::size_t i) {
-        auto& d = rows[others[i]];
-        d.entryHash = crypto::sha256(view(d.entry));
-        openOne(d, st);
-    });
-    for (auto& d : rows)
-        if (d.sealed.header.senderUser == "relay") d.entryHash = crypto::sha256(view(d.entry));
+    parallelFor(others.size(), workers, [&](std::size_t i) { openOne(rows[others[i]], st); });
 }
 
 Result<void> Archive::Impl::store(std::vector<Decoded>& rows, const std::vector<std::string>& checkpoints,

@@ -258,7 +258,6 @@ int main(int argc, char** argv) {
         auto s = Clock::now();
         auto r = (*archive)->search(q);
         searchMs.push_back(secs(Clock::now() - s) * 1000);
-        if (std::getenv("BENCH_DEBUG")) std::fprintf(stderr, "kind %d %.1f ms %s\n", i % 5, searchMs.back(), q.matter.empty() ? "" : "matter");
         if (!r) DIE(r.error().message.c_str());
         hits += r->size();
     }
