@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <functional>
 #include <map>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -36,13 +37,19 @@ int usage() {
         "                      [--address HOST:PORT] [--passphrase-file FILE]\n"
         "                      [--wipe-after-failed-unlocks N] [--wipe-after-offline-days D]\n"
         "  verbatim-relay serve --data DIR [--listen 127.0.0.1:8443] [--admin-listen 127.0.0.1:9443]\n"
-        "                      [--cert FILE --key FILE] [--bench-limits]\n"
+        "                      [--cert FILE --key FILE] [--journal-signatures relay|compliance]\n"
+        "                      [--commit-window-us 1000] [--bench-limits]\n"
         "  verbatim-relay admin --data DIR enroll USER --role lawyer|supervisor|compliance|admin --name NAME\n"
         "  verbatim-relay admin --data DIR users | devices [USER] | revoke USER DEVICE | wipe USER DEVICE\n"
         "  verbatim-relay admin --data DIR invite --from USER --matter TITLE\n"
         "The root key passphrase comes from VERBATIM_PASSPHRASE or --passphrase-file.\n"
         "--bench-limits is for load tests only: it lifts the per-device send, pre-key fetch,\n"
-        "invite and per-address redemption rate limits. Never use it in production.\n",
+        "invite and per-address redemption rate limits. Never use it in production.\n"
+        "--journal-signatures compliance leaves the check of each journal entry's device signature\n"
+        "to compliance (verbatim-journal verify), which checks every one anyway; the relay still\n"
+        "checks the entry's form, message, sender and journal key. The default, relay, refuses a\n"
+        "send whose signature does not verify.\n"
+        "--commit-window-us is the group-commit delay while sends keep arriving (0 disables it).\n",
         stderr);
     return 2;
 }
@@ -143,7 +150,8 @@ relay::RateLimits benchRateLimits() {
     return relay::RateLimits{unlimited, unlimited, unlimited, unlimited};
 }
 
-Result<std::unique_ptr<relay::RelayService>> openService(const DataDir& d, bool benchLimits = false) {
+Result<std::unique_ptr<relay::RelayService>> openService(
+    const DataDir& d, bool benchLimits = false, const std::function<void(relay::RelayConfig&)>& adjust = {}) {
     auto key = readFile(d.dbKey());
     if (!key) return tl::unexpected(key.error());
     auto raw = fromHex(*key);
@@ -174,6 +182,7 @@ Result<std::unique_ptr<relay::RelayService>> openService(const DataDir& d, bool 
     config.relayIdentityPrivate = toSecure(*identityKey);
     config.relayIdentityPublic = manifest->relayIdentityKey;
     if (benchLimits) config.limits = benchRateLimits();
+    if (adjust) adjust(config);
     // Links carry the pin of the certificate the relay serves: the one `serve` recorded, else
     // the self-signed one made by init.
     if (auto pin = readFile(d.tlsPin())) {
@@ -280,7 +289,22 @@ int cmdServe(const Args& a) {
         }
         if (auto w = writeFile(d.tlsPin(), view(pin), false); !w) return die(w.error().message);
     }
-    auto service = openService(d, benchLimits);
+    std::string signatures = a.opt("journal-signatures", "relay");
+    if (signatures != "relay" && signatures != "compliance")
+        return die("--journal-signatures must be relay or compliance");
+    long windowUs = 1000;
+    try {
+        windowUs = std::stol(a.opt("commit-window-us", "1000"));
+    } catch (...) {
+        windowUs = -1;
+    }
+    if (windowUs < 0 || windowUs > 100000) return die("--commit-window-us must be 0..100000");
+    auto service = openService(d, benchLimits, [&](relay::RelayConfig& c) {
+        c.verifyJournalSignatures = signatures == "relay";
+        c.commitWindow = std::chrono::microseconds(windowUs);
+    });
+    if (service && signatures == "compliance")
+        log::write(log::Level::Info, "relay.journal_signatures", {{"checked_by", "compliance"}});
     if (!service) return die(service.error().message);
     if (benchLimits) log::write(log::Level::Warn, "relay.bench_limits", {{"note", "rate limits lifted for a load test"}});
     relay::ServerConfig config;

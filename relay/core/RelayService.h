@@ -6,6 +6,7 @@
 /// The network layer (relay/net) authenticates devices, turns frames into handle() calls and
 /// implements PushSink; tests drive this class directly.
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -59,6 +60,16 @@ struct RelayConfig {
     std::size_t maxEnvelopeBytes = 256 * 1024;
     std::uint32_t preKeyLowWatermark = 20;
     std::uint32_t drainPage = 256;
+    /// Group-commit delay of the storage thread (see StorageThread): only used while sends keep
+    /// arriving, so an idle relay still commits at once.
+    std::chrono::microseconds commitWindow{1000};
+    /// Whether the relay verifies each send's journal-entry signature (XEdDSA by the sending
+    /// device's identity key) before storing it. Compliance verifies every signature on pull in
+    /// any case (DL-05); with this off the relay still checks that the entry parses, names this
+    /// message and the authenticated device, and is sealed to the current journal key, and an
+    /// entry with a bad signature is flagged by `verbatim-journal verify` by sequence number.
+    /// Off trades an early refusal for about 120 µs of relay CPU per send.
+    bool verifyJournalSignatures = true;
     RateLimits limits;
     /// Signs the relay's own journal entries (the audit trail). Generated at open() when empty;
     /// the manifest publishes its public half so that compliance can verify them.

@@ -7,8 +7,9 @@
 
 namespace verbatim::relay {
 
-StorageThread::StorageThread(std::unique_ptr<storage::Database> db, std::size_t maxBatch)
-    : m_db(std::move(db)), m_maxBatch(maxBatch), m_thread([this] { loop(); }) {}
+StorageThread::StorageThread(std::unique_ptr<storage::Database> db, std::size_t maxBatch,
+                             std::chrono::microseconds commitWindow)
+    : m_db(std::move(db)), m_maxBatch(maxBatch), m_window(commitWindow), m_thread([this] { loop(); }) {}
 
 StorageThread::~StorageThread() { stop(); }
 
@@ -21,7 +22,9 @@ void StorageThread::post(Work work, OnError onError) {
         std::lock_guard lock(m_mutex);
         if (!m_stopping) {
             m_queue.push_back({std::move(work), std::move(onError)});
-            m_cv.notify_one();
+            // Inside a commit window the thread is waiting on purpose: waking it for every job
+            // would switch threads once per job, which is what the window is there to avoid.
+            if (!m_inWindow || m_queue.size() >= m_maxBatch) m_cv.notify_one();
             return;
         }
     }
@@ -91,6 +94,14 @@ void StorageThread::loop() {
         {
             std::unique_lock lock(m_mutex);
             m_cv.wait(lock, [&] { return m_stopping || !m_queue.empty() || !m_sync.empty(); });
+            if (m_window.count() > 0 && !m_stopping && m_sync.empty() && m_queue.size() < m_maxBatch &&
+                std::chrono::steady_clock::now() - m_lastCommit < 2 * m_window) {
+                m_inWindow = true;
+                m_cv.wait_for(lock, m_window, [&] {
+                    return m_stopping || m_queue.size() >= m_maxBatch || !m_sync.empty();
+                });
+                m_inWindow = false;
+            }
             sync.swap(m_sync);
             while (!m_queue.empty() && batch.size() < m_maxBatch) {
                 batch.push_back(std::move(m_queue.front()));
@@ -99,7 +110,10 @@ void StorageThread::loop() {
             if (batch.empty() && sync.empty() && m_stopping) return;
         }
         for (auto& fn : sync) fn(*m_db);
-        if (!batch.empty()) runBatch(batch);
+        if (!batch.empty()) {
+            runBatch(batch);
+            m_lastCommit = std::chrono::steady_clock::now();
+        }
         batch.clear();
     }
 }

@@ -1,7 +1,7 @@
 // verbatim-relay-load: load generator for verbatim-relay (issue 3, "Benchmark").
 //
 //   verbatim-relay-load [--devices 2000] [--in-flight 1000] [--rate 5000] [--seconds 5]
-//                       [--relay PATH] [--keep]
+//                       [--relay PATH] [--serve-arg ARG]... [--keep]
 //   verbatim-relay-load --smoke      ~20 devices, ~200 messages; exit 0 only if all delivered
 //
 // It builds a throw-away relay (init, admin enroll/invite, HTTPS registration), starts
@@ -398,6 +398,7 @@ struct Options {
     bool smoke = false;
     bool keep = false;
     std::string relay = VERBATIM_RELAY_BINARY;
+    std::vector<std::string> serveArgs;  ///< passed on to `verbatim-relay serve` (--serve-arg)
     // Derived.
     int smallDevices = 200;
     int repeats = 3;
@@ -410,7 +411,7 @@ int usage() {
     std::fputs(
         "usage: verbatim-relay-load [--devices N] [--in-flight N] [--rate MSG_PER_S] [--seconds "
         "S]\n"
-        "                           [--relay PATH] [--keep] | --smoke\n"
+        "                           [--relay PATH] [--serve-arg ARG]... [--keep] | --smoke\n"
         "  --devices    devices online in the large runs (even; default 2000)\n"
         "  --in-flight  messages in flight in the closed-loop runs (default 1000)\n"
         "  --rate       offered load of the latency run, messages/s (default 5000)\n"
@@ -418,6 +419,8 @@ int usage() {
         "--rate\n"
         "               takes twice that, so that every phase stays under 60 s)\n"
         "  --relay      the verbatim-relay binary (default: the one built with this tree)\n"
+        "  --serve-arg  one more argument for `verbatim-relay serve` (repeat for each), e.g.\n"
+        "               --serve-arg --journal-signatures --serve-arg compliance\n"
         "  --keep       keep the temporary relay directory\n"
         "  --smoke      a tiny run (20 devices, ~200 messages) that fails unless all arrive\n",
         stderr);
@@ -752,6 +755,8 @@ void Bench::setup() {
          {m_opt.relay, std::string("serve"), std::string("--data"), data.string(),
           std::string("--listen"), std::string("127.0.0.1:0"), std::string("--admin-listen"),
           std::string("127.0.0.1:0"), std::string("--bench-limits")})
+        relayArgs.push_back(s);
+    for (const auto& s : m_opt.serveArgs)
         relayArgs.push_back(s);
     m_relay.start(relayArgs, (m_dir / "relay.log").string());
     m_endpoint = tcp::endpoint(net::ip::make_address("127.0.0.1"), m_relay.port);
@@ -1597,6 +1602,8 @@ int main(int argc, char** argv) {
                 o.seconds = std::stod(value());
             else if (a == "--relay")
                 o.relay = value();
+            else if (a == "--serve-arg")
+                o.serveArgs.push_back(value());
             else if (a == "--keep")
                 o.keep = true;
             else if (a == "--smoke")
