@@ -243,6 +243,10 @@ Result<std::unique_ptr<RelayService>> RelayService::open(std::unique_ptr<storage
     self->m_signal = std::move(*signalContext);
     Result<void> loaded;
     self->m_storage->runSync([&](Database& d) {
+        RelayService* service = self.get();
+        d.onRowChange([service](std::string_view table) {
+            if (table == "members" || table == "devices") service->m_memberCache.clear();
+        });
         loaded = self->loadState(d);
         if (loaded) loaded = self->loadRateLimits(d);
         // Revocations and wipes older than this start are already in force: nothing is live.
@@ -260,6 +264,7 @@ Result<std::unique_ptr<RelayService>> RelayService::open(std::unique_ptr<storage
 
 // The journal head lives in memory on the storage thread; it is (re)built from the last row.
 Result<void> RelayService::loadState(Database& db) {
+    m_memberCache.clear();
     auto st = db.cached("SELECT seq, chain_hash FROM journal ORDER BY seq DESC LIMIT 1");
     if (!st) return tl::unexpected(st.error());
     auto row = st->step();
@@ -296,22 +301,38 @@ Result<void> RelayService::loadRateLimits(Database& db) {
     return {};
 }
 
+Result<void> RelayService::syncExternalChanges(Database& db) {
+    auto v = db.cached("PRAGMA data_version");
+    if (!v) return tl::unexpected(v.error());
+    auto row = v->step();
+    if (!row) return tl::unexpected(row.error());
+    auto version = v->columnInt(0);
+    if (version != m_dataVersion) {
+        if (auto r = loadState(db); !r) return tl::unexpected(r.error());
+        m_dataVersion = version;
+    }
+    return {};
+}
+
+Result<const std::vector<std::pair<std::string, std::uint32_t>>*> RelayService::cachedMemberDevices(
+    Database& db, const std::string& conversation) {
+    if (auto it = m_memberCache.find(conversation); it != m_memberCache.end()) return &it->second;
+    auto devices = memberDevices(db, conversation);
+    if (!devices) return tl::unexpected(devices.error());
+    if (m_memberCache.size() >= 100000) m_memberCache.clear();  // bounded; refilled on demand
+    auto& slot = m_memberCache[conversation];
+    slot.reserve(devices->size());
+    for (const auto& d : *devices) slot.emplace_back(d.user(), d.device());
+    std::sort(slot.begin(), slot.end());  // std::string order, for binary_search and the 409 check
+    return &slot;
+}
+
 Result<std::uint64_t> RelayService::appendJournal(Database& db, ByteView entry, std::uint64_t now) {
     // The head is re-read inside the write transaction: `verbatim-relay admin` in another
     // process may have appended since (two indexed lookups; the write lock is already held).
     // PRAGMA data_version changes only when another connection commits, so the reload is
     // needed (and done) only then.
-    {
-        auto v = db.cached("PRAGMA data_version");
-        if (!v) return tl::unexpected(v.error());
-        auto row = v->step();
-        if (!row) return tl::unexpected(row.error());
-        auto version = v->columnInt(0);
-        if (version != m_dataVersion) {
-            if (auto r = loadState(db); !r) return tl::unexpected(r.error());
-            m_dataVersion = version;
-        }
-    }
+    if (auto r = syncExternalChanges(db); !r) return tl::unexpected(r.error());
     // m_chain moves with the row; if the job later fails, StorageThread rolls back its savepoint
     // and the rollback hook reloads the head from the database.
     std::uint64_t seq = m_chain.append(entry);
@@ -1238,21 +1259,32 @@ void RelayService::handleSend(const DeviceId& from, proto::SendMessage send, Don
             }
             // One query gives both the membership check and the device set: the sending device is
             // active (it authenticated), so its user is a member exactly when it is listed.
-            auto devices = memberDevices(db, s.conversation_id());
-            if (!devices) return tl::unexpected(devices.error());
-            if (std::none_of(devices->begin(), devices->end(), [&](const proto::DeviceAddress& d) {
-                    return d.user() == from.user && d.device() == from.device;
-                }))
+            if (auto r = syncExternalChanges(db); !r) return tl::unexpected(r.error());
+            auto members = cachedMemberDevices(db, s.conversation_id());
+            if (!members) return tl::unexpected(members.error());
+            const auto& all = **members;  // sorted
+            const std::pair<std::string, std::uint32_t> self{from.user, from.device};
+            if (!std::binary_search(all.begin(), all.end(), self))
                 return reject(proto::STATUS_FORBIDDEN, "not a member of this conversation");
 
             // The envelope list must match the current device set exactly (Signal-Server's 409).
-            std::set<std::pair<std::string, std::uint32_t>> expected, given;
-            for (const auto& d : *devices)
-                if (!(d.user() == from.user && d.device() == from.device)) expected.insert({d.user(), d.device()});
-            for (const auto& e : s.envelopes())
-                if (!given.insert({e.user(), e.device()}).second)
-                    return reject(proto::STATUS_BAD_REQUEST, "two envelopes for one device");
-            if (expected != given) {
+            std::vector<std::pair<std::string_view, std::uint32_t>> givenList;
+            givenList.reserve(std::size_t(s.envelopes_size()));
+            for (const auto& e : s.envelopes()) givenList.emplace_back(e.user(), e.device());
+            std::sort(givenList.begin(), givenList.end());
+            if (std::adjacent_find(givenList.begin(), givenList.end()) != givenList.end())
+                return reject(proto::STATUS_BAD_REQUEST, "two envelopes for one device");
+            bool same = givenList.size() + 1 == all.size();
+            for (std::size_t i = 0, j = 0; same && i < all.size(); ++i) {
+                if (all[i] == self) continue;
+                same = all[i].first == givenList[j].first && all[i].second == givenList[j].second;
+                ++j;
+            }
+            if (!same) {
+                std::set<std::pair<std::string, std::uint32_t>> expected, given;
+                for (const auto& d : all)
+                    if (d != self) expected.insert(d);
+                for (const auto& [user, device] : givenList) given.insert({std::string(user), device});
                 auto* mm = response->mutable_device_mismatch();
                 for (const auto& d : expected)
                     if (!given.count(d)) {

@@ -12,6 +12,8 @@
 #include <memory>
 #include <mutex>
 #include <set>
+#include <unordered_map>
+#include <vector>
 
 #include "crypto/Ed25519.h"
 #include "journal/HashChain.h"
@@ -187,7 +189,15 @@ private:
     journal::ChainBuilder m_chain;
     std::uint64_t m_lastCheckpoint = 0;
     std::uint64_t m_externalWatermarkMs = 0;
-    std::int64_t m_dataVersion = -1;  ///< PRAGMA data_version when the head was last read  ///< newest revoke/wipe time already acted on
+    std::int64_t m_dataVersion = -1;  ///< PRAGMA data_version when the head was last read
+    /// Active devices of each conversation's members, as sends check them (storage thread only).
+    /// Emptied whenever this connection writes `members` or `devices` (update hook), when another
+    /// process has committed (data_version), and when a batch or job rolls back (loadState).
+    std::unordered_map<std::string, std::vector<std::pair<std::string, std::uint32_t>>> m_memberCache;
+    /// Reloads in-memory state if another process (verbatim-relay admin) committed since.
+    Result<void> syncExternalChanges(storage::Database& db);
+    Result<const std::vector<std::pair<std::string, std::uint32_t>>*> cachedMemberDevices(
+        storage::Database& db, const std::string& conversation);
 
     // Live sinks; guarded by m_sinksMutex (pushes copy the pointer under the lock and push
     // outside it).

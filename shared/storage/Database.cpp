@@ -159,6 +159,20 @@ Result<std::unique_ptr<Database>> Database::open(const std::string& path, ByteVi
     return db;
 }
 
+void Database::onRowChange(std::function<void(std::string_view)> fn) {
+    m_rowChange = std::move(fn);
+    if (!m_rowChange) {
+        sqlite3_update_hook(m_db, nullptr, nullptr);
+        return;
+    }
+    sqlite3_update_hook(
+        m_db,
+        [](void* self, int, const char*, const char* table, sqlite3_int64) {
+            static_cast<Database*>(self)->m_rowChange(table);
+        },
+        this);
+}
+
 Database::~Database() {
     m_cache.clear();  // finalize cached statements before closing
     if (m_db) sqlite3_close_v2(m_db);

@@ -6,6 +6,7 @@
 /// concurrency: callers own their threading).
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -140,6 +141,12 @@ public:
     /// Re-encrypts the whole database under a new raw key.
     [[nodiscard]] Result<void> rekey(ByteView newRawKey);
 
+    /// Calls `fn(table)` for every row this connection inserts, updates or deletes (SQLite's
+    /// update hook: not for other connections' writes, and also for writes later rolled back).
+    /// For caches of table contents; `fn` must not use the database. One hook; an empty `fn`
+    /// removes it.
+    void onRowChange(std::function<void(std::string_view table)> fn);
+
     /// Converts a SQLite result code into an Error (for Statement).
     Error error(int rc, const char* what) const;
     sqlite3* handle() const { return m_db; }
@@ -148,6 +155,7 @@ private:
     Database() = default;
     sqlite3* m_db = nullptr;
     std::unordered_map<std::string, std::unique_ptr<Statement>> m_cache;
+    std::function<void(std::string_view)> m_rowChange;
 };
 
 /// Rolls back unless commit() was called.

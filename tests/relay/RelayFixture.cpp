@@ -182,6 +182,12 @@ Result<void> RelayFixture::openService() {
     return {};
 }
 
+Result<void> RelayFixture::writeAsAnotherProcess(const std::string& sql) {
+    auto db = storage::Database::open(m_dbPath, m_dbKey);
+    if (!db) return tl::unexpected(db.error());
+    return (*db)->exec(sql);
+}
+
 Result<void> RelayFixture::restart() {
     m_service.reset();
     return openService();

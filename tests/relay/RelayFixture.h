@@ -126,6 +126,10 @@ public:
     QString databaseFolder() const;
     signal::SignalContext& signalContext() const { return *m_signal; }
 
+    /// Runs `sql` on a second connection to the relay database, as `verbatim-relay admin` does
+    /// from its own process beside a running relay.
+    [[nodiscard]] Result<void> writeAsAnotherProcess(const std::string& sql);
+
     /// Destroys the service (finishing queued work) and reopens it on the same database file.
     [[nodiscard]] Result<void> restart();
 

@@ -1211,6 +1211,45 @@ private slots:
         QCOMPARE(ok.send_result().journal_sequence(), seq0 + 1);
     }
 
+    // Sends check the device set from memory once a conversation has been used. Every way the
+    // set changes must reach that copy: a new device, a new member, and a revocation written
+    // by another process (verbatim-relay admin).
+    void warmDeviceSetFollowsEveryChange() {
+        using List = std::vector<std::pair<std::string, std::uint32_t>>;
+        TRY(matter, makeMatter("kim"));
+        TestDevice* kim1 = matter.lawyer;
+        TestDevice* client = matter.client;
+        auto sink = m_f->connect(*client);
+        TRY(warm, m_f->buildSendToMembers(*kim1, matter.id, "warm"));
+        EXPECT_STATUS(m_f->call(*kim1, RelayFixture::sendRequest(warm.send)), proto::STATUS_OK);
+
+        TRY(kim2, m_f->addDevice("kim"));
+        TRY(stale, m_f->buildSend(*client, matter.id, "new device", {kim1}));
+        auto r1 = m_f->call(*client, RelayFixture::sendRequest(stale.send));
+        EXPECT_STATUS(r1, proto::STATUS_CONFLICT);
+        QVERIFY(addresses(r1.device_mismatch().missing()) == (List{{"kim", 2}}));
+        TRY(both, m_f->buildSend(*client, matter.id, "new device", {kim1, kim2}));
+        EXPECT_STATUS(m_f->call(*client, RelayFixture::sendRequest(both.send)), proto::STATUS_OK);
+
+        REQUIRE_OK(m_f->writeAsAnotherProcess(
+            "UPDATE devices SET revoked_ms = 1 WHERE user = 'kim' AND device = 2"));
+        TRY(revoked, m_f->buildSend(*client, matter.id, "revoked elsewhere", {kim1, kim2}));
+        auto r2 = m_f->call(*client, RelayFixture::sendRequest(revoked.send));
+        EXPECT_STATUS(r2, proto::STATUS_CONFLICT);
+        QVERIFY(addresses(r2.device_mismatch().extra()) == (List{{"kim", 2}}));
+        TRY(one, m_f->buildSend(*client, matter.id, "revoked elsewhere", {kim1}));
+        EXPECT_STATUS(m_f->call(*client, RelayFixture::sendRequest(one.send)), proto::STATUS_OK);
+
+        TRY(second, m_f->joinByInvite(*kim1, matter.id));
+        TRY(before, m_f->buildSend(*kim1, matter.id, "new member", {client}));
+        auto r3 = m_f->call(*kim1, RelayFixture::sendRequest(before.send));
+        EXPECT_STATUS(r3, proto::STATUS_CONFLICT);
+        QVERIFY(addresses(r3.device_mismatch().missing()) == (List{{second->user(), second->device()}}));
+        TRY(all, m_f->buildSendToMembers(*kim1, matter.id, "new member"));
+        QCOMPARE(all.send.envelopes_size(), 2);
+        EXPECT_STATUS(m_f->call(*kim1, RelayFixture::sendRequest(all.send)), proto::STATUS_OK);
+    }
+
     void staleDeviceListIsConflictAndStoresNothing() {
         TRY(matter, makeMatter("ivy"));
         TestDevice* ivy1 = matter.lawyer;
