@@ -1144,6 +1144,60 @@ private slots:
         QCOMPARE(m_f->service().journalHead().first, base + 1);
     }
 
+    // serve --journal-signatures compliance: the relay no longer verifies the device signature
+    // (compliance verifies every one on pull) but still checks everything else about the entry.
+    // A badly signed entry is stored as sent, so compliance sees exactly what the device signed.
+    void signaturesLeftToComplianceStillCheckTheRest() {
+        m_f.reset();
+        auto f = RelayFixture::create([](RelayConfig& c) { c.verifyJournalSignatures = false; });
+        QVERIFY2(bool(f), f ? "" : errorText(f.error()).c_str());
+        m_f = std::move(*f);
+        TRY(matter, makeMatter("uma"));
+        TestDevice& sender = *matter.lawyer;
+        auto sink = m_f->connect(*matter.client);
+        TRY(base, m_f->buildSendToMembers(sender, matter.id, "signature unchecked"));
+        TRY(otherJournal, crypto::X25519Key::generate());
+        auto sealed = [&](const proto::JournalRecord& record, ByteView journalKey) {
+            auto e = journal::sealRecord(record, journalKey, sender.signer());
+            return e ? stringOf(e->serialize()) : std::string();
+        };
+        proto::JournalRecord otherUser = base.record;
+        otherUser.mutable_sender()->set_user(matter.client->user());
+        proto::JournalRecord otherId = base.record;
+        otherId.set_message_id(stringOf(crypto::randomBytes(16)));
+        const Stored snapshot = stored();
+        for (const auto& [entry, status] : std::vector<std::pair<std::string, proto::Status>>{
+                 {"garbage", proto::STATUS_BAD_REQUEST},
+                 {sealed(otherUser, m_f->config().journalPublicKey), proto::STATUS_BAD_REQUEST},
+                 {sealed(otherId, m_f->config().journalPublicKey), proto::STATUS_BAD_REQUEST},
+                 {sealed(base.record, otherJournal.publicKey()), proto::STATUS_JOURNAL_KEY_CHANGED}}) {
+            proto::SendMessage s = base.send;
+            s.set_journal_entry(entry);
+            EXPECT_STATUS(m_f->call(sender, RelayFixture::sendRequest(s)), status);
+        }
+        m_f->settle();
+        QVERIFY(stored() == snapshot);
+
+        journal::SealedEntry flipped = base.entry;
+        flipped.signature[5] ^= 0x10;
+        proto::SendMessage s = base.send;
+        s.set_journal_entry(stringOf(flipped.serialize()));
+        auto r = m_f->call(sender, RelayFixture::sendRequest(s));
+        EXPECT_STATUS(r, proto::STATUS_OK);
+        QVERIFY(sink->waitForEnvelopes(1));
+        Bytes kept;
+        m_f->onStorage([&](storage::Database& db) {
+            auto q = db.prepare("SELECT entry FROM journal WHERE seq = ?");
+            q->bind(1, std::int64_t(r.send_result().journal_sequence()));
+            if (auto row = q->step(); row && *row) kept = q->columnBlob(0);
+        });
+        QVERIFY(kept == flipped.serialize());
+        auto parsed = journal::SealedEntry::parse(kept);
+        QVERIFY(parsed);
+        QVERIFY(!journal::verifyEntrySignature(*parsed, sender.identityKey));
+        QVERIFY(journal::verifyEntrySignature(base.entry, sender.identityKey));
+    }
+
     void sendWithoutValidJournalEntryIsRefused() {
         TRY(matter, makeMatter("hugo"));
         TestDevice& sender = *matter.lawyer;
