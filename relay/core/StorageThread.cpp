@@ -118,6 +118,15 @@ void StorageThread::loop() {
     }
 }
 
+namespace {
+// Savepoint statements run twice per job: compiled once, from the connection's cache.
+Result<void> runCached(storage::Database& db, std::string_view sql) {
+    auto st = db.cached(sql);
+    if (!st) return tl::unexpected(st.error());
+    return st->run();
+}
+}  // namespace
+
 void StorageThread::runBatch(std::deque<Job>& batch) {
     struct Outcome {
         std::function<void()> done;
@@ -140,7 +149,7 @@ void StorageThread::runBatch(std::deque<Job>& batch) {
     // counted the lost jobs' writes.
     std::optional<Error> lost;
     for (std::size_t i = 0; i < batch.size() && !lost; ++i) {
-        if (auto r = m_db->exec("SAVEPOINT job"); !r) {
+        if (auto r = runCached(*m_db, "SAVEPOINT job"); !r) {
             outcomes[i].error = r.error();
             continue;
         }
@@ -151,10 +160,12 @@ void StorageThread::runBatch(std::deque<Job>& batch) {
         }
         if (result) {
             outcomes[i].done = std::move(*result);
-            if (auto r = m_db->exec("RELEASE job"); !r) lost = r.error();
+            if (auto r = runCached(*m_db, "RELEASE job"); !r) lost = r.error();
         } else {
             outcomes[i].error = result.error();
-            if (auto r = m_db->exec("ROLLBACK TO job; RELEASE job"); !r) {
+            auto r = runCached(*m_db, "ROLLBACK TO job");
+            if (r) r = runCached(*m_db, "RELEASE job");
+            if (!r) {
                 lost = r.error();
             } else if (m_rollbackHook) {
                 // State the job derived from its writes (the journal head) goes back with them.
