@@ -602,7 +602,13 @@ public:
 
 private:
     void accept() {
-        m_acceptor.async_accept(net::make_strand(m_ioc), beast::bind_front_handler(&Listener::onAccept, shared_from_this()));
+        // With one I/O thread every handler already runs on it, one at a time: a strand per
+        // connection would only add a queue and a lock to every post. Posts from the storage
+        // thread go through the io_context, which is thread-safe.
+        net::any_io_executor executor = m_shared.config.ioThreads <= 1
+                                            ? net::any_io_executor(m_ioc.get_executor())
+                                            : net::any_io_executor(net::make_strand(m_ioc));
+        m_acceptor.async_accept(executor, beast::bind_front_handler(&Listener::onAccept, shared_from_this()));
     }
 
     void onAccept(beast::error_code ec, tcp::socket socket) {
