@@ -7,7 +7,6 @@
 #include <fstream>
 #include <iostream>
 #include <functional>
-#include <malloc.h>
 #include <map>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -331,16 +330,9 @@ int cmdServe(const Args& a) {
     log::write(log::Level::Info, "relay.started", {{"port", std::to_string((*server)->port())}});
     // Revocations and wipes made by `verbatim-relay admin` in another process reach live
     // connections within half a second.
-    // Every two seconds, freed heap pages go back to the kernel: a burst of TLS handshakes and
-    // drained queues leaves megabytes of free chunks between live ones, which glibc keeps
-    // resident otherwise. It takes a few milliseconds on this thread, holding each malloc arena
-    // only while that arena is trimmed.
-    int sig = 0, ticks = 0;
+    int sig = 0;
     timespec tick{0, 500 * 1000 * 1000};
-    while ((sig = sigtimedwait(&set, nullptr, &tick)) < 0) {
-        (*service)->applyExternalChanges();
-        if (++ticks % 4 == 0) malloc_trim(0);
-    }
+    while ((sig = sigtimedwait(&set, nullptr, &tick)) < 0) (*service)->applyExternalChanges();
     log::write(log::Level::Info, "relay.stopping", {{"signal", std::to_string(sig)}});
     (*server)->stop();
     service->reset();  // saves the rate-limit buckets, then stops storage
