@@ -18,7 +18,7 @@ DEB_PACKAGES=(
   qml6-module-qtquick qml6-module-qtquick-controls qml6-module-qtquick-layouts
   qml6-module-qtquick-window qml6-module-qtquick-templates qml6-module-qtqml-workerscript
   qml6-module-qttest qml6-module-qtquick-dialogs qml6-module-qt-labs-folderlistmodel libqrencode-dev
-  python3-cryptography-vectors python3-jsonschema zlib1g-dev zip
+  python3-cryptography-vectors python3-jsonschema zlib1g-dev zip libjemalloc-dev
 )
 
 log() { printf '[dev.sh] %s\n' "$*" >&2; }
