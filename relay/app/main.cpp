@@ -302,6 +302,16 @@ int cmdServe(const Args& a) {
     auto service = openService(d, benchLimits, [&](relay::RelayConfig& c) {
         c.verifyJournalSignatures = signatures == "relay";
         c.commitWindow = std::chrono::microseconds(windowUs);
+        // The WAL is checkpointed on a second connection off the storage thread.
+        c.openCheckpointConnection = [d]() -> Result<std::unique_ptr<storage::Database>> {
+            auto key = readFile(d.dbKey());
+            if (!key) return tl::unexpected(key.error());
+            auto raw = fromHex(*key);
+            if (!raw || raw->size() != 32) return fail(ErrorCode::Malformed, "db.key is damaged");
+            auto db = storage::Database::open(d.db().string(), *raw, {false, storage::Durability::Full});
+            secureWipe(raw->data(), raw->size());
+            return db;
+        };
     });
     if (service && signatures == "compliance")
         log::write(log::Level::Info, "relay.journal_signatures", {{"checked_by", "compliance"}});

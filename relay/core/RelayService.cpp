@@ -227,6 +227,7 @@ RelayService::~RelayService() {
         if (!ok) db.rollback();
     });
     m_storage->stop();
+    if (m_checkpointer) m_checkpointer->stop();  // the writer is gone: checkpoint all, truncate
 }
 
 Result<std::unique_ptr<RelayService>> RelayService::open(std::unique_ptr<storage::Database> db,
@@ -234,12 +235,20 @@ Result<std::unique_ptr<RelayService>> RelayService::open(std::unique_ptr<storage
     if (config.journalPublicKey.size() != 32)
         return fail(ErrorCode::InvalidArgument, "relay needs the 32-byte journal public key");
     if (auto r = db->migrate({kRelaySchemaV1, kRelaySchemaV2, kRelaySchemaV3}); !r) return tl::unexpected(r.error());
+    std::unique_ptr<Checkpointer> checkpointer;
+    if (config.openCheckpointConnection) {
+        auto second = config.openCheckpointConnection();
+        if (!second) return tl::unexpected(second.error());
+        if (auto r = db->exec("PRAGMA wal_autocheckpoint = 0"); !r) return tl::unexpected(r.error());
+        checkpointer = std::make_unique<Checkpointer>(std::move(*second), config.checkpointInterval);
+    }
     auto signalContext = signal::SignalContext::create();
     if (!signalContext) return tl::unexpected(signalContext.error());
     // Without a published identity the relay's audit entries could never be verified.
     if (config.relayIdentityPrivate.size() != 32 || config.relayIdentityPublic.size() != 33)
         return fail(ErrorCode::InvalidArgument, "relay needs its journal identity key pair");
     std::unique_ptr<RelayService> self(new RelayService(std::move(db), std::move(config)));
+    self->m_checkpointer = std::move(checkpointer);
     self->m_signal = std::move(*signalContext);
     Result<void> loaded;
     self->m_storage->runSync([&](Database& d) {

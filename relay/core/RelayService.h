@@ -17,6 +17,7 @@
 
 #include "crypto/Ed25519.h"
 #include "journal/HashChain.h"
+#include "relay/core/Checkpointer.h"
 #include "relay/core/RateLimiter.h"
 #include "relay/core/StorageThread.h"
 #include "signal/SignalContext.h"
@@ -72,6 +73,12 @@ struct RelayConfig {
     /// entry with a bad signature is flagged by `verbatim-journal verify` by sequence number.
     /// Off trades an early refusal for about 120 µs of relay CPU per send.
     bool verifyJournalSignatures = true;
+    /// Opens a second connection to the relay database. When set, SQLite's automatic
+    /// checkpoint is turned off and a Checkpointer thread checkpoints on this connection every
+    /// `checkpointInterval` instead, off the storage thread. When empty, SQLite checkpoints
+    /// inside commits as usual.
+    std::function<Result<std::unique_ptr<storage::Database>>()> openCheckpointConnection;
+    std::chrono::milliseconds checkpointInterval{500};
     RateLimits limits;
     /// Signs the relay's own journal entries (the audit trail). Generated at open() when empty;
     /// the manifest publishes its public half so that compliance can verify them.
@@ -183,6 +190,7 @@ private:
     RelayConfig m_config;
     std::shared_ptr<signal::SignalContext> m_signal;
     std::unique_ptr<StorageThread> m_storage;
+    std::unique_ptr<Checkpointer> m_checkpointer;  ///< after m_storage: stopped once the writer is
     RateLimiter m_limiter;
 
     // Storage-thread state.

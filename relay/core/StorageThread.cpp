@@ -1,6 +1,7 @@
 #include "relay/core/StorageThread.h"
 
 #include <future>
+#include <pthread.h>
 #include <optional>
 
 #include "common/Log.h"
@@ -88,6 +89,7 @@ void StorageThread::stop() {
 }
 
 void StorageThread::loop() {
+    pthread_setname_np(pthread_self(), "vr-storage");
     std::deque<Job> batch;
     while (true) {
         std::deque<std::function<void(storage::Database&)>> sync;
@@ -111,8 +113,12 @@ void StorageThread::loop() {
         }
         for (auto& fn : sync) fn(*m_db);
         if (!batch.empty()) {
+            const auto start = std::chrono::steady_clock::now();
             runBatch(batch);
             m_lastCommit = std::chrono::steady_clock::now();
+            const auto us = std::chrono::duration_cast<std::chrono::microseconds>(m_lastCommit - start).count();
+            m_batchMicros += std::uint64_t(us);
+            if (us >= 10000) ++m_slowBatches;
         }
         batch.clear();
     }

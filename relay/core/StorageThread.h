@@ -58,6 +58,10 @@ public:
     /// Counters for /metrics.
     std::uint64_t batches() const { return m_batches; }
     std::uint64_t jobs() const { return m_jobs; }
+    /// Wall time spent in batches (executing the jobs, COMMIT with its fsync, completions), and
+    /// how many batches took 10 ms or more: where a message's latency tail comes from.
+    std::uint64_t batchMicros() const { return m_batchMicros; }
+    std::uint64_t slowBatches() const { return m_slowBatches; }
 
 private:
     struct Job {
@@ -79,7 +83,7 @@ private:
     std::deque<std::function<void(storage::Database&)>> m_sync;
     bool m_stopping = false;
     std::function<void(storage::Database&)> m_rollbackHook;
-    std::atomic<std::uint64_t> m_batches{0}, m_jobs{0};
+    std::atomic<std::uint64_t> m_batches{0}, m_jobs{0}, m_batchMicros{0}, m_slowBatches{0};
     std::thread m_thread;
 };
 

@@ -5,6 +5,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/strand.hpp>
+#include <pthread.h>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
@@ -555,6 +556,10 @@ private:
             line("verbatim_blobs_stored_total", "Attachment blobs stored.", s.blobsStored.load());
             line("verbatim_storage_batches_total", "Committed storage batches.", s.service.storage().batches());
             line("verbatim_storage_jobs_total", "Committed storage jobs.", s.service.storage().jobs());
+            line("verbatim_storage_batch_microseconds_total", "Wall time in storage batches, commit included.",
+                 s.service.storage().batchMicros());
+            line("verbatim_storage_slow_batches_total", "Storage batches that took 10 ms or more.",
+                 s.service.storage().slowBatches());
             res->body() = std::move(m);
         } else {
             res->result(http::status::not_found);
@@ -704,6 +709,7 @@ Result<std::unique_ptr<RelayServer>> RelayServer::start(RelayService& service, c
     m.work.emplace(m.ioc.get_executor());
     for (int i = 0; i < std::max(1, config.ioThreads); ++i)
         m.threads.emplace_back([&ioc = m.ioc] {
+            pthread_setname_np(pthread_self(), "vr-net");
             // No exception may escape a handler; if one does, log and keep serving.
             while (true) {
                 try {

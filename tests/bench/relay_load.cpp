@@ -32,7 +32,7 @@
 // Deliveries are acknowledged in batches (per connection: 64 ids, or after 20 ms).
 //
 // Besides the table it prints where the relay's core went in each run: CPU time of its storage
-// and network threads from /proc/PID/task/*/stat, storage jobs per commit from /metrics, and how
+// (with the WAL checkpointer) and network threads from /proc/PID/task/*/stat, storage jobs per commit from /metrics, and how
 // busy other processes kept cores 0 and 1 (from /proc/stat), since the machine is shared.
 
 #include <boost/asio/ip/tcp.hpp>
@@ -244,7 +244,7 @@ std::string tokenOf(const std::string& link) {
 
 struct CpuTimes {
     double total = 0;                            // seconds, whole process
-    std::vector<std::pair<int, double>> threads; // (tid, seconds), ascending tid
+    std::map<std::string, double> threads;       // seconds per thread name (summed over threads)
     double core[2] = {0, 0}; // seconds cores 0 and 1 were busy (any process), /proc/stat
 };
 
@@ -333,11 +333,14 @@ public:
         std::string base = "/proc/" + std::to_string(m_pid);
         t.total = parse(base + "/stat");
         std::error_code ec;
+        // The relay names its threads: vr-storage, vr-checkpoint, vr-net (the main thread keeps
+        // the program's name).
         for (auto& e : fs::directory_iterator(base + "/task", ec)) {
-            int tid = std::atoi(e.path().filename().c_str());
-            t.threads.push_back({tid, parse(e.path().string() + "/stat")});
+            std::ifstream comm(e.path().string() + "/comm");
+            std::string name;
+            std::getline(comm, name);
+            t.threads[name] += parse(e.path().string() + "/stat");
         }
-        std::sort(t.threads.begin(), t.threads.end());
         // "cpuN user nice system idle iowait irq softirq steal ...": busy = all but idle, iowait
         // and steal.
         std::ifstream stat("/proc/stat");
@@ -489,7 +492,7 @@ constexpr std::uint64_t kAckIdBase = 1ull << 62;
 
 struct RunCpu {
     double wall = 0, relayTotal = 0, relayNet = 0, relayStorage = 0, generator = 0;
-    double jobs = 0, batches = 0;
+    double jobs = 0, batches = 0, batchMicros = 0, slowBatches = 0;
     double messages = 0;           // delivered (or, for the store run, acknowledged) within `wall`
     double other0 = 0, other1 = 0; // busy time of cores 0 and 1 not spent by relay / generator
 };
@@ -1082,19 +1085,18 @@ RunCpu Bench::cpuSince(const CpuTimes& c0, double gen0, const std::map<std::stri
     auto c1 = m_relay.cpu();
     r.wall = seconds(nowNs() - t0);
     r.relayTotal = c1.total - c0.total;
-    // Thread creation order in `serve`: main, the storage thread (RelayService), then the I/O
-    // thread (RelayServer). Thread ids ascend with creation.
-    auto threadDelta = [&](std::size_t idx) {
-        if (idx >= c1.threads.size() || idx >= c0.threads.size()) return 0.0;
-        return c1.threads[idx].second - c0.threads[idx].second;
+    auto threadDelta = [&](const std::string& name) {
+        auto a = c0.threads.find(name);
+        auto b = c1.threads.find(name);
+        return (b == c1.threads.end() ? 0.0 : b->second) - (a == c0.threads.end() ? 0.0 : a->second);
     };
-    r.relayStorage = threadDelta(1);
-    r.relayNet = threadDelta(2);
+    // The checkpointer's copying is storage work.
+    r.relayStorage = threadDelta("vr-storage") + threadDelta("vr-checkpoint");
+    r.relayNet = threadDelta("vr-net");
     std::string split;
-    for (std::size_t i = 0; i < c1.threads.size(); ++i)
-        split += " " + std::to_string(threadDelta(i));
-    note("  relay CPU %.2f s over %.2f s wall; per thread (main, storage, net):%s", r.relayTotal,
-         r.wall, split.c_str());
+    for (const auto& [name, cpu] : c1.threads)
+        split += " " + name + "=" + std::to_string(threadDelta(name));
+    note("  relay CPU %.2f s over %.2f s wall; per thread:%s", r.relayTotal, r.wall, split.c_str());
     r.generator = threadCpuSeconds() - gen0;
     if (m_pinned) {
         r.other0 = std::max(0.0, c1.core[0] - c0.core[0] - r.relayTotal);
@@ -1108,6 +1110,10 @@ RunCpu Bench::cpuSince(const CpuTimes& c0, double gen0, const std::map<std::stri
     r.jobs = get(m1, "verbatim_storage_jobs_total") - get(m0, "verbatim_storage_jobs_total");
     r.batches =
         get(m1, "verbatim_storage_batches_total") - get(m0, "verbatim_storage_batches_total");
+    r.batchMicros = get(m1, "verbatim_storage_batch_microseconds_total") -
+                    get(m0, "verbatim_storage_batch_microseconds_total");
+    r.slowBatches = get(m1, "verbatim_storage_slow_batches_total") -
+                    get(m0, "verbatim_storage_slow_batches_total");
     return r;
 }
 
@@ -1115,13 +1121,15 @@ std::string Bench::cpuRow(const std::string& name, const RunCpu& cpu) const {
     char c[320];
     double n = std::max(1.0, cpu.messages);
     std::snprintf(c, sizeof c,
-                  "| %s | %.0f%% | %.0f%% (%.0f µs) | %.0f%% (%.0f µs) | %.0f | %.1f | %.0f%% | "
-                  "%.0f%% / %.0f%% |",
+                  "| %s | %.0f%% | %.0f%% (%.0f µs) | %.0f%% (%.0f µs) | %.0f | %.1f | %.1f ms / %.0f | "
+                  "%.0f%% | %.0f%% / %.0f%% |",
                   name.c_str(), 100 * cpu.relayTotal / cpu.wall, 100 * cpu.relayNet / cpu.wall,
                   1e6 * cpu.relayNet / n, 100 * cpu.relayStorage / cpu.wall,
                   1e6 * cpu.relayStorage / n, 1e6 * cpu.relayTotal / n,
-                  cpu.batches ? cpu.jobs / cpu.batches : 0.0, 100 * cpu.generator / cpu.wall,
-                  100 * cpu.other0 / cpu.wall, 100 * cpu.other1 / cpu.wall);
+                  cpu.batches ? cpu.jobs / cpu.batches : 0.0,
+                  cpu.batches ? cpu.batchMicros / cpu.batches / 1000 : 0.0, cpu.slowBatches,
+                  100 * cpu.generator / cpu.wall, 100 * cpu.other0 / cpu.wall,
+                  100 * cpu.other1 / cpu.wall);
     return c;
 }
 
@@ -1548,12 +1556,14 @@ int Bench::main(const std::string& commandLine) {
                     r.ejabberd.c_str());
     std::printf(
         "\nWhere the relay's core goes (CPU time from /proc/PID/task/*/stat over the timed window; "
-        "core 0 = 100%%; jobs per commit from /metrics; other processes from /proc/stat):\n\n");
+        "core 0 = 100%%; jobs per commit and batch times from /metrics; other processes from "
+        "/proc/stat):\n\n");
     std::printf(
-        "| run | relay total | relay net thread (per msg) | relay storage thread (per msg) | relay "
+        "| run | relay total | relay net thread (per msg) | relay storage and checkpoint threads (per msg) | relay "
         "CPU µs "
-        "per msg | storage jobs per commit | generator (core 1) | other processes on core 0 / 1 |\n"
-        "|---|---:|---:|---:|---:|---:|---:|---:|\n");
+        "per msg | storage jobs per commit | batch wall time (mean) / batches of 10 ms or more | "
+        "generator (core 1) | other processes on core 0 / 1 |\n"
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for (auto& c : m_cpuRows)
         std::printf("%s\n", c.c_str());
     bool relayVerifies = true;

@@ -188,6 +188,13 @@ Result<void> RelayFixture::writeAsAnotherProcess(const std::string& sql) {
     return (*db)->exec(sql);
 }
 
+void RelayFixture::useBackgroundCheckpoint(std::chrono::milliseconds interval) {
+    m_config.checkpointInterval = interval;
+    m_config.openCheckpointConnection = [path = m_dbPath, key = m_dbKey]() {
+        return storage::Database::open(path, key);
+    };
+}
+
 Result<void> RelayFixture::restart() {
     m_service.reset();
     return openService();
@@ -542,6 +549,20 @@ std::int64_t RelayFixture::scalar(const std::string& sql) {
         if (row && *row) out = st->columnInt(0);
     });
     return out;
+}
+
+std::int64_t RelayFixture::scalarInCheckpointedFile(const std::string& sql) {
+    const QString copy = QDir(m_dir.path()).filePath("checkpointed-copy.db");
+    QFile::remove(copy);
+    QFile::remove(copy + "-wal");
+    QFile::remove(copy + "-shm");
+    if (!QFile::copy(QString::fromStdString(m_dbPath), copy)) return -1;
+    auto db = storage::Database::open(copy.toStdString(), m_dbKey);
+    if (!db) return -1;
+    auto st = (*db)->prepare(sql);
+    if (!st) return -1;
+    auto row = st->step();
+    return row && *row ? st->columnInt(0) : -1;
 }
 
 std::vector<Bytes> RelayFixture::allCells() {

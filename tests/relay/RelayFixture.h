@@ -130,6 +130,10 @@ public:
     /// from its own process beside a running relay.
     [[nodiscard]] Result<void> writeAsAnotherProcess(const std::string& sql);
 
+    /// From the next restart() on, the relay checkpoints its WAL on a second connection every
+    /// `interval` (as `verbatim-relay serve` does) instead of inside commits.
+    void useBackgroundCheckpoint(std::chrono::milliseconds interval);
+
     /// Destroys the service (finishing queued work) and reopens it on the same database file.
     [[nodiscard]] Result<void> restart();
 
@@ -216,6 +220,9 @@ public:
     // ------------------------------
     /// The first column of the first row of `sql` as an integer; -1 when the query fails.
     std::int64_t scalar(const std::string& sql);
+    /// Like scalar(), on a copy of the database file alone, without its WAL: what has been
+    /// checkpointed into the file so far.
+    std::int64_t scalarInCheckpointedFile(const std::string& sql);
     /// Every cell of every row of every table, as bytes (decrypted view of the relay's store).
     std::vector<Bytes> allCells();
     /// Runs `fn` on the storage thread between batches.

@@ -17,6 +17,9 @@
 #include <set>
 #include <thread>
 
+#include <QFile>
+#include <QFileInfo>
+
 #include "RelayFixture.h"
 #include "common/Json.h"
 #include "crypto/Digest.h"
@@ -1302,6 +1305,35 @@ private slots:
         TRY(all, m_f->buildSendToMembers(*kim1, matter.id, "new member"));
         QCOMPARE(all.send.envelopes_size(), 2);
         EXPECT_STATUS(m_f->call(*kim1, RelayFixture::sendRequest(all.send)), proto::STATUS_OK);
+    }
+
+    // serve checkpoints the WAL on a second connection, off the storage thread: SQLite's own
+    // checkpoint is off on the writer, committed sends survive a restart, and stopping moves the
+    // whole WAL into the database file.
+    void walIsCheckpointedOffTheStorageThread() {
+        m_f->useBackgroundCheckpoint(std::chrono::milliseconds(20));
+        REQUIRE_OK(m_f->restart());
+        QCOMPARE(m_f->scalar("PRAGMA wal_autocheckpoint"), std::int64_t(0));
+        TRY(matter, makeMatter("vic"));
+        for (int i = 0; i < 20; ++i) {
+            TRY(msg, m_f->buildSendToMembers(*matter.lawyer, matter.id, "checkpointed " + std::to_string(i)));
+            EXPECT_STATUS(m_f->call(*matter.lawyer, RelayFixture::sendRequest(msg.send)), proto::STATUS_OK);
+        }
+        // Within a few rounds the sends are in the database file itself, not only in the WAL
+        // (SQLite alone would wait for 1,000 WAL pages, far more than 20 sends make).
+        const std::string countQueued = "SELECT count(*) FROM queue WHERE user = '" + matter.client->user() + "'";
+        bool inFile = false;
+        for (int i = 0; i < 100 && !inFile; ++i) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+            inFile = m_f->scalarInCheckpointedFile(countQueued) == 20;
+        }
+        QVERIFY(inFile);
+        const std::uint64_t head = m_f->service().journalHead().first;
+        REQUIRE_OK(m_f->restart());
+        const QString wal = m_f->databaseFolder() + "/relay.db-wal";
+        QVERIFY(!QFile::exists(wal) || QFileInfo(wal).size() == 0);
+        QCOMPARE(m_f->service().journalHead().first, head);
+        QCOMPARE(m_f->scalar(countQueued), std::int64_t(20));
     }
 
     void staleDeviceListIsConflictAndStoresNothing() {
