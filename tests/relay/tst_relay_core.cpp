@@ -1323,7 +1323,7 @@ private slots:
         // (SQLite alone would wait for 1,000 WAL pages, far more than 20 sends make).
         const std::string countQueued = "SELECT count(*) FROM queue WHERE user = '" + matter.client->user() + "'";
         bool inFile = false;
-        for (int i = 0; i < 100 && !inFile; ++i) {
+        for (int i = 0; i < 250 && !inFile; ++i) {  // up to 5 s on a loaded machine
             std::this_thread::sleep_for(std::chrono::milliseconds(20));
             inFile = m_f->scalarInCheckpointedFile(countQueued) == 20;
         }
