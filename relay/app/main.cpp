@@ -150,14 +150,20 @@ relay::RateLimits benchRateLimits() {
     return relay::RateLimits{unlimited, unlimited, unlimited, unlimited};
 }
 
-Result<std::unique_ptr<relay::RelayService>> openService(
-    const DataDir& d, bool benchLimits = false, const std::function<void(relay::RelayConfig&)>& adjust = {}) {
+/// A connection to the relay database, keyed from db.key (the key is wiped once used).
+Result<std::unique_ptr<storage::Database>> openRelayDatabase(const DataDir& d) {
     auto key = readFile(d.dbKey());
     if (!key) return tl::unexpected(key.error());
     auto raw = fromHex(*key);
     if (!raw || raw->size() != 32) return fail(ErrorCode::Malformed, "db.key is damaged");
     auto db = storage::Database::open(d.db().string(), *raw, {false, storage::Durability::Full});
     secureWipe(raw->data(), raw->size());
+    return db;
+}
+
+Result<std::unique_ptr<relay::RelayService>> openService(
+    const DataDir& d, bool benchLimits = false, const std::function<void(relay::RelayConfig&)>& adjust = {}) {
+    auto db = openRelayDatabase(d);
     if (!db) return tl::unexpected(db.error());
     auto manifestBytes = readFile(d.manifest());
     if (!manifestBytes) return tl::unexpected(manifestBytes.error());
@@ -303,15 +309,7 @@ int cmdServe(const Args& a) {
         c.verifyJournalSignatures = signatures == "relay";
         c.commitWindow = std::chrono::microseconds(windowUs);
         // The WAL is checkpointed on a second connection off the storage thread.
-        c.openCheckpointConnection = [d]() -> Result<std::unique_ptr<storage::Database>> {
-            auto key = readFile(d.dbKey());
-            if (!key) return tl::unexpected(key.error());
-            auto raw = fromHex(*key);
-            if (!raw || raw->size() != 32) return fail(ErrorCode::Malformed, "db.key is damaged");
-            auto db = storage::Database::open(d.db().string(), *raw, {false, storage::Durability::Full});
-            secureWipe(raw->data(), raw->size());
-            return db;
-        };
+        c.openCheckpointConnection = [d] { return openRelayDatabase(d); };
     });
     if (service && signatures == "compliance")
         log::write(log::Level::Info, "relay.journal_signatures", {{"checked_by", "compliance"}});

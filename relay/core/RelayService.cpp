@@ -337,11 +337,8 @@ Result<const std::vector<std::pair<std::string, std::uint32_t>>*> RelayService::
 }
 
 Result<std::uint64_t> RelayService::appendJournal(Database& db, ByteView entry, std::uint64_t now) {
-    // The head is re-read inside the write transaction: `verbatim-relay admin` in another
-    // process may have appended since (two indexed lookups; the write lock is already held).
-    // PRAGMA data_version changes only when another connection commits, so the reload is
-    // needed (and done) only then.
-    if (auto r = syncExternalChanges(db); !r) return tl::unexpected(r.error());
+    // Callers run syncExternalChanges() first in the same transaction: `verbatim-relay admin`
+    // in another process may have appended since, and the head must be re-read then.
     // m_chain moves with the row; if the job later fails, StorageThread rolls back its savepoint
     // and the rollback hook reloads the head from the database.
     std::uint64_t seq = m_chain.append(entry);
@@ -389,6 +386,7 @@ Result<void> RelayService::recordAdminAction(Database& db, const std::string& ac
         return signal::SessionManager::signWith(*m_signal, m_config.relayIdentityPrivate, m);
     });
     if (!sealed) return tl::unexpected(sealed.error());
+    if (auto r = syncExternalChanges(db); !r) return tl::unexpected(r.error());
     auto seq = appendJournal(db, sealed->serialize(), now);
     if (!seq) return tl::unexpected(seq.error());
     return {};

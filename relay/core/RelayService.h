@@ -202,7 +202,8 @@ private:
     /// Emptied whenever this connection writes `members` or `devices` (update hook), when another
     /// process has committed (data_version), and when a batch or job rolls back (loadState).
     std::unordered_map<std::string, std::vector<std::pair<std::string, std::uint32_t>>> m_memberCache;
-    /// Reloads in-memory state if another process (verbatim-relay admin) committed since.
+    /// Reloads in-memory state (journal head, device sets) if another process (verbatim-relay
+    /// admin) committed since: PRAGMA data_version changes only then. Run before appendJournal().
     Result<void> syncExternalChanges(storage::Database& db);
     Result<const std::vector<std::pair<std::string, std::uint32_t>>*> cachedMemberDevices(
         storage::Database& db, const std::string& conversation);
