@@ -8,11 +8,10 @@
 #include <pthread.h>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
-#include <boost/beast/websocket/ssl.hpp>
 
 #include "net/BeastNames.h"
+#include "relay/net/SocketTls.h"
 
 #include <atomic>
 #include <charconv>
@@ -38,7 +37,8 @@ namespace {
 bool quietError(const beast::error_code& ec) {
     return ec == net::error::operation_aborted || ec == ssl::error::stream_truncated ||
            ec == beast::error::timeout || ec == websocket::error::closed || ec == http::error::end_of_stream ||
-           ec == net::error::eof || ec == net::error::connection_reset || ec == net::error::broken_pipe;
+           ec == net::error::eof || ec == net::error::connection_reset || ec == net::error::broken_pipe ||
+           ec == net::error::bad_descriptor;
 }
 
 void failLog(const beast::error_code& ec, const char* what) {
@@ -90,14 +90,14 @@ private:
 
 class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
 public:
-    WebSocketSession(Shared& shared, beast::ssl_stream<beast::tcp_stream>&& stream, DeviceId device,
+    WebSocketSession(Shared& shared, SocketTlsStream&& stream, DeviceId device,
                      ConnectionSlot slot)
         : m_shared(shared), m_ws(std::move(stream)), m_device(std::move(device)), m_slot(std::move(slot)) {}
 
     void run(http::request<http::string_body> req) {
         ++m_shared.wsSessions;
         m_sink = std::make_shared<SessionSink>(weak_from_this(), m_shared.config.maxQueuedBytesPerConnection);
-        beast::get_lowest_layer(m_ws).expires_never();  // the websocket timeouts take over
+        m_ws.next_layer().expires_never();  // the websocket timeouts take over
         websocket::stream_base::timeout t{};
         t.handshake_timeout = std::chrono::seconds(30);
         t.idle_timeout = m_shared.config.idleTimeout;
@@ -205,7 +205,7 @@ private:
 
     friend class SessionSink;
     Shared& m_shared;
-    websocket::stream<beast::ssl_stream<beast::tcp_stream>> m_ws;
+    websocket::stream<SocketTlsStream> m_ws;
     DeviceId m_device;
     ConnectionSlot m_slot;
     beast::flat_buffer m_buffer;
@@ -236,17 +236,16 @@ void SessionSink::close(std::uint16_t code, const char* reason) {
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
 public:
     HttpSession(Shared& shared, tcp::socket&& socket, ConnectionSlot slot)
-        : m_shared(shared), m_stream(std::move(socket), shared.tls), m_slot(std::move(slot)) {
+        : m_shared(shared), m_stream(std::move(socket), shared.tls.native_handle()), m_slot(std::move(slot)) {
         beast::error_code ec;
-        auto ep = beast::get_lowest_layer(m_stream).socket().remote_endpoint(ec);
+        auto ep = m_stream.socket().remote_endpoint(ec);
         m_peer = ec ? std::string("unknown") : ep.address().to_string();
     }
 
     void run() {
         net::dispatch(m_stream.get_executor(), [self = shared_from_this()] {
-            beast::get_lowest_layer(self->m_stream).expires_after(self->m_shared.config.handshakeTimeout);
-            self->m_stream.async_handshake(ssl::stream_base::server,
-                                           beast::bind_front_handler(&HttpSession::onHandshake, self));
+            self->m_stream.expires_after(self->m_shared.config.handshakeTimeout);
+            self->m_stream.async_handshake(beast::bind_front_handler(&HttpSession::onHandshake, self));
         });
     }
 
@@ -257,7 +256,7 @@ private:
         m_parser->header_limit(std::uint32_t(m_shared.config.maxHttpHeader));
         // The header parser checks Content-Length against this limit; routes narrow it below.
         m_parser->body_limit(std::max<std::uint64_t>(m_shared.config.maxHttpBody, m_shared.config.maxBlobBytes));
-        beast::get_lowest_layer(m_stream).expires_after(m_shared.config.handshakeTimeout);
+        m_stream.expires_after(m_shared.config.handshakeTimeout);
         http::async_read_header(m_stream, m_buffer, *m_parser,
                                 beast::bind_front_handler(&HttpSession::onHeader, shared_from_this()));
     }
@@ -387,7 +386,7 @@ private:
         beast::error_code ec;
         m_fileParser->get().body().open(m_blobTemp.c_str(), beast::file_mode::write_new, ec);
         if (ec) return respond(http::status::service_unavailable, "attachment storage unavailable");
-        beast::get_lowest_layer(m_stream).expires_after(m_shared.config.blobTimeout);
+        m_stream.expires_after(m_shared.config.blobTimeout);
         http::async_read(m_stream, m_buffer, *m_fileParser,
                          beast::bind_front_handler(&HttpSession::onBlobBody, shared_from_this()));
     }
@@ -433,10 +432,10 @@ private:
         res->set(http::field::content_type, "application/octet-stream");
         res->keep_alive(false);
         res->prepare_payload();
-        beast::get_lowest_layer(m_stream).expires_after(m_shared.config.blobTimeout);
+        m_stream.expires_after(m_shared.config.blobTimeout);
         http::async_write(m_stream, *res, [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
             if (ec) return failLog(ec, "blob-write");
-            self->m_stream.async_shutdown([self](beast::error_code) {});
+            self->m_stream.async_close_gracefully([self](beast::error_code) {});
         });
     }
 
@@ -497,15 +496,15 @@ private:
     }
 
     void write(std::shared_ptr<http::response<http::string_body>> res) {
-        beast::get_lowest_layer(m_stream).expires_after(m_shared.config.handshakeTimeout);
+        m_stream.expires_after(m_shared.config.handshakeTimeout);
         http::async_write(m_stream, *res, [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
             if (ec) return failLog(ec, "http-write");
-            self->m_stream.async_shutdown([self](beast::error_code) {});
+            self->m_stream.async_close_gracefully([self](beast::error_code) {});
         });
     }
 
     Shared& m_shared;
-    beast::ssl_stream<beast::tcp_stream> m_stream;
+    SocketTlsStream m_stream;
     ConnectionSlot m_slot;
     beast::flat_buffer m_buffer;
     std::optional<http::request_parser<http::string_body>> m_parser;
