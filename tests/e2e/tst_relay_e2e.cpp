@@ -258,6 +258,71 @@ private slots:
         QCOMPARE(a->connection->call(ping)->status(), proto::STATUS_OK);
     }
 
+    // The relay's TLS stream (relay/net/SocketTls): a refusal sent while the peer is still
+    // uploading must reach the peer. Closing with unread bytes would reset the connection and
+    // could destroy the 413 before it is read; the relay drains instead.
+    void refusalReachesAPeerStillSending() {
+        Harness h;
+        QVERIFY(h.ok());
+        net::io_context ioc;
+        net::ssl::context ctx(net::ssl::context::tls_client);
+        net::ssl::stream<net::ip::tcp::socket> s(ioc, ctx);
+        s.next_layer().connect({net::ip::make_address("127.0.0.1"), h.server().port()});
+        s.handshake(net::ssl::stream_base::client);
+        std::string request = "POST /v1/register HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000\r\n\r\n";
+        request += std::string(4 * 1024 * 1024, 'b');  // far more than the socket buffers hold
+        boost::system::error_code ec;
+        net::write(s, net::buffer(request), ec);
+        QVERIFY2(!ec, ec.message().c_str());
+        std::string reply;
+        char buf[4096];
+        while (!ec) {
+            std::size_t n = s.read_some(net::buffer(buf), ec);
+            reply.append(buf, n);
+        }
+        QVERIFY2(reply.starts_with("HTTP/1.1 413"), reply.substr(0, 40).c_str());
+    }
+
+    // Large attachments through the relay's TLS stream both ways, and to a reader that stalls
+    // long enough for the relay's socket to fill: 8 MiB is more than the relay's send buffer and the
+    // reader's 64 KiB receive buffer hold, so its writes must wait and resume, byte-exact.
+    void largeBlobsSurviveAStallingReader() {
+        Harness h;
+        QVERIFY(h.ok());
+        auto a = h.enrollStaff("gwen", proto::ROLE_LAWYER);
+        QVERIFY(a);
+        QVERIFY(a->connect(h.endpoint()));  // fills in the credentials
+        const Bytes data = crypto::randomBytes(8 * 1024 * 1024 + 123);
+        const std::string blob(data.begin(), data.end());
+        auto id = client::RelayConnection::uploadBlob(h.endpoint(), a->credentials, blob);
+        QVERIFY2(id, id ? "" : id.error().message.c_str());
+        auto back = client::RelayConnection::downloadBlob(h.endpoint(), a->credentials, *id, blob.size());
+        QVERIFY2(back, back ? "" : back.error().message.c_str());
+        QVERIFY(*back == blob);
+
+        net::io_context ioc;
+        net::ssl::context ctx(net::ssl::context::tls_client);
+        net::ssl::stream<net::ip::tcp::socket> s(ioc, ctx);
+        s.next_layer().connect({net::ip::make_address("127.0.0.1"), h.server().port()});
+        s.next_layer().set_option(net::socket_base::receive_buffer_size(64 * 1024));
+        s.handshake(net::ssl::stream_base::client);
+        net::write(s, net::buffer("GET /v1/blobs/" + *id + " HTTP/1.1\r\nHost: x\r\nX-Verbatim-Device: " +
+                                  a->credentials.user + "/" + std::to_string(a->credentials.device) +
+                                  "\r\nAuthorization: Bearer " + toHex(a->credentials.secret) + "\r\n\r\n"));
+        std::string reply;
+        char buf[8192];
+        boost::system::error_code ec;
+        for (int i = 0; !ec; ++i) {
+            if (i == 2) QTest::qSleep(500);  // stall after the first records
+            std::size_t n = s.read_some(net::buffer(buf), ec);
+            reply.append(buf, n);
+        }
+        auto headerEnd = reply.find("\r\n\r\n");
+        QVERIFY(reply.starts_with("HTTP/1.1 200") && headerEnd != std::string::npos);
+        QCOMPARE(reply.size() - headerEnd - 4, blob.size());
+        QVERIFY(reply.compare(headerEnd + 4, std::string::npos, blob) == 0);
+    }
+
     void hostileHttpIsRefusedBeforeReadingTheBody() {
         Harness h;
         QVERIFY(h.ok());
