@@ -38,7 +38,7 @@ int usage() {
         "                      [--wipe-after-failed-unlocks N] [--wipe-after-offline-days D]\n"
         "  verbatim-relay serve --data DIR [--listen 127.0.0.1:8443] [--admin-listen 127.0.0.1:9443]\n"
         "                      [--cert FILE --key FILE] [--journal-signatures relay|compliance]\n"
-        "                      [--commit-window-us 1000] [--bench-limits]\n"
+        "                      [--commit-window-us 1000] [--db-cache-mib 64] [--bench-limits]\n"
         "  verbatim-relay admin --data DIR enroll USER --role lawyer|supervisor|compliance|admin --name NAME\n"
         "  verbatim-relay admin --data DIR users | devices [USER] | revoke USER DEVICE | wipe USER DEVICE\n"
         "  verbatim-relay admin --data DIR invite --from USER --matter TITLE\n"
@@ -49,7 +49,8 @@ int usage() {
         "to compliance (verbatim-journal verify), which checks every one anyway; the relay still\n"
         "checks the entry's form, message, sender and journal key. The default, relay, refuses a\n"
         "send whose signature does not verify.\n"
-        "--commit-window-us is the group-commit delay while sends keep arriving (0 disables it).\n",
+        "--commit-window-us is the group-commit delay while sends keep arriving (0 disables it).\n"
+        "--db-cache-mib is the database page cache (every page read from disk is decrypted again).\n",
         stderr);
     return 2;
 }
@@ -151,19 +152,20 @@ relay::RateLimits benchRateLimits() {
 }
 
 /// A connection to the relay database, keyed from db.key (the key is wiped once used).
-Result<std::unique_ptr<storage::Database>> openRelayDatabase(const DataDir& d) {
+Result<std::unique_ptr<storage::Database>> openRelayDatabase(const DataDir& d, std::uint32_t cacheKiB = 0) {
     auto key = readFile(d.dbKey());
     if (!key) return tl::unexpected(key.error());
     auto raw = fromHex(*key);
     if (!raw || raw->size() != 32) return fail(ErrorCode::Malformed, "db.key is damaged");
-    auto db = storage::Database::open(d.db().string(), *raw, {false, storage::Durability::Full});
+    auto db = storage::Database::open(d.db().string(), *raw, {false, storage::Durability::Full, false, cacheKiB});
     secureWipe(raw->data(), raw->size());
     return db;
 }
 
 Result<std::unique_ptr<relay::RelayService>> openService(
-    const DataDir& d, bool benchLimits = false, const std::function<void(relay::RelayConfig&)>& adjust = {}) {
-    auto db = openRelayDatabase(d);
+    const DataDir& d, bool benchLimits = false, const std::function<void(relay::RelayConfig&)>& adjust = {},
+    std::uint32_t cacheKiB = 0) {
+    auto db = openRelayDatabase(d, cacheKiB);
     if (!db) return tl::unexpected(db.error());
     auto manifestBytes = readFile(d.manifest());
     if (!manifestBytes) return tl::unexpected(manifestBytes.error());
@@ -305,12 +307,19 @@ int cmdServe(const Args& a) {
         windowUs = -1;
     }
     if (windowUs < 0 || windowUs > 100000) return die("--commit-window-us must be 0..100000");
+    long cacheMiB = 64;
+    try {
+        cacheMiB = std::stol(a.opt("db-cache-mib", "64"));
+    } catch (...) {
+        cacheMiB = -1;
+    }
+    if (cacheMiB < 2 || cacheMiB > 65536) return die("--db-cache-mib must be 2..65536");
     auto service = openService(d, benchLimits, [&](relay::RelayConfig& c) {
         c.verifyJournalSignatures = signatures == "relay";
         c.commitWindow = std::chrono::microseconds(windowUs);
         // The WAL is checkpointed on a second connection off the storage thread.
         c.openCheckpointConnection = [d] { return openRelayDatabase(d); };
-    });
+    }, std::uint32_t(cacheMiB) * 1024);
     if (service && signatures == "compliance")
         log::write(log::Level::Info, "relay.journal_signatures", {{"checked_by", "compliance"}});
     if (!service) return die(service.error().message);

@@ -155,6 +155,7 @@ Result<std::unique_ptr<Database>> Database::open(const std::string& path, ByteVi
                           "PRAGMA busy_timeout = 5000;";
     pragmas += options.durability == Durability::Full ? "PRAGMA synchronous = FULL;"
                                                       : "PRAGMA synchronous = NORMAL;";
+    if (options.cacheKiB) pragmas += "PRAGMA cache_size = -" + std::to_string(options.cacheKiB) + ";";
     if (auto r = db->exec(pragmas); !r) return tl::unexpected(r.error());
     return db;
 }

@@ -101,6 +101,10 @@ struct OpenOptions {
     Durability durability = Durability::Normal;
     /// SQLCipher 3.x compatibility (cipher_compatibility = 3) for opening old files.
     bool compatibility3 = false;
+    /// Page cache of this connection in KiB; 0 keeps SQLite's default (2 MiB). Every page read
+    /// from the file is decrypted and authenticated again, so a busy database wants its working
+    /// set (the indexes it inserts into at random) to stay in the cache.
+    std::uint32_t cacheKiB = 0;
 };
 
 class Database {
