@@ -351,6 +351,7 @@ private slots:
     void pinnedSettingsIgnoreChangedLibraryDefaults();
     // ST-08
     void secureDeleteAndMemoryTempStoreAreOn();
+    void cacheSizeOptionSetsTheConnectionsPageCache();
     void deletedCanaryIsAbsentFromDecryptedPagesAfterCheckpoint();
     void noTemporaryFilesBesideTheDatabase();
     // API contract
@@ -882,6 +883,23 @@ void TestDatabase::secureDeleteAndMemoryTempStoreAreOn() {
     QCOMPARE(pragmaText(**db, "PRAGMA secure_delete").value_or("?"), std::string("1"));
     QCOMPARE(pragmaText(**db, "PRAGMA temp_store").value_or("?"), std::string("2"));
     QCOMPARE(pragmaText(**db, "PRAGMA journal_mode").value_or("?"), std::string("wal"));
+}
+
+void TestDatabase::cacheSizeOptionSetsTheConnectionsPageCache() {
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const std::string path = nativePath(dir.filePath("store.db"));
+    const Bytes key = randomBytes(32);
+    OpenOptions big;
+    big.cacheKiB = 65536;
+    auto db = Database::open(path, key, big);
+    VERIFY_OK(db);
+    QCOMPARE(pragmaText(**db, "PRAGMA cache_size").value_or("?"), std::string("-65536"));
+    db->reset();
+    // Without the option the library's default stays (and the file opens either way).
+    auto plain = Database::open(path, key);
+    VERIFY_OK(plain);
+    QCOMPARE(pragmaText(**plain, "PRAGMA cache_size").value_or("?"), std::string("-2000"));
 }
 
 void TestDatabase::checkDeleteResidue(bool secureDeleteOn, bool& canaryFound) {
