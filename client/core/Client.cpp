@@ -1960,7 +1960,9 @@ void Client::Impl::acknowledge(std::uint64_t queueId) {
     if (!c) return;
     proto::Request req;
     req.mutable_acknowledge()->add_queue_ids(queueId);
-    c->request(req, [](proto::Response) {});
+    // One-way: if the acknowledgement is lost the relay delivers again, and the message id
+    // makes that a no-op here.
+    c->notify(req);
 }
 
 void Client::Impl::onEnvelope(const proto::Envelope& e, std::uint64_t gen) {

@@ -218,6 +218,17 @@ void RelayConnection::request(const proto::Request& request, std::function<void(
     m->enqueue(frame.SerializeAsString());
 }
 
+void RelayConnection::notify(const proto::Request& request) {
+    {
+        std::lock_guard lock(m->mutex);
+        if (!m->open) return;
+    }
+    proto::Frame frame;
+    frame.set_id(0);
+    *frame.mutable_request() = request;
+    m->enqueue(frame.SerializeAsString());
+}
+
 Result<proto::Response> RelayConnection::call(const proto::Request& req, std::chrono::milliseconds timeout) {
     auto promise = std::make_shared<std::promise<proto::Response>>();
     auto future = promise->get_future();

@@ -46,6 +46,9 @@ public:
     /// Sends a request; `done` gets the response, or a response with STATUS_UNAVAILABLE if the
     /// connection ends first. Thread-safe.
     void request(const proto::Request& request, std::function<void(proto::Response)> done);
+    /// Sends a one-way request (frame id 0): the relay answers only if it fails, and such an
+    /// answer is ignored here. For acknowledgements, which need no reply. Thread-safe.
+    void notify(const proto::Request& request);
     /// Blocking form of request(); fails with Storage-free ErrorCode::Internal on timeout.
     [[nodiscard]] Result<proto::Response> call(const proto::Request& request,
                                                std::chrono::milliseconds timeout = std::chrono::seconds(30));

@@ -164,6 +164,8 @@ private:
         std::weak_ptr<WebSocketSession> weak = weak_from_this();
         m_shared.service.handle(m_device, std::move(*frame.mutable_request()),
                                 [weak, id](proto::Response response) {
+                                    // One-way (id 0): only a failure is worth a frame.
+                                    if (id == 0 && response.status() == proto::STATUS_OK) return;
                                     auto self = weak.lock();
                                     if (!self) return;
                                     proto::Frame reply;

@@ -488,7 +488,6 @@ struct Message {
     bool stored = false;
 };
 
-constexpr std::uint64_t kAckIdBase = 1ull << 62;
 
 struct RunCpu {
     double wall = 0, relayTotal = 0, relayNet = 0, relayStorage = 0, generator = 0;
@@ -554,7 +553,6 @@ private:
     std::vector<int> m_ackDirty;
     std::optional<net::steady_timer> m_ackTimer;
     bool m_ackTimerArmed = false;
-    std::uint64_t m_ackSeq = 0;
 
     // Phase state (io thread).
     enum class Mode { Idle, Closed, Open, Store, Drain } m_mode = Mode::Idle;
@@ -1008,7 +1006,7 @@ void Bench::onFrame(int device, const char* data, std::size_t size) {
     if (!m_frame.has_response()) return;
     const auto& r = m_frame.response();
     std::uint64_t id = m_frame.id();
-    if (id >= kAckIdBase) {
+    if (id == 0) {  // acknowledgements are one-way: a response means it was refused
         if (r.status() != proto::STATUS_OK) {
             ++m_ackErrors;
             if (m_firstError.empty()) m_firstError = "acknowledge refused: " + r.error();
@@ -1061,7 +1059,7 @@ void Bench::flushAcks(int device) {
     auto& c = *m_devices[std::size_t(device)].conn;
     if (c.pendingAcks.empty()) return;
     proto::Frame f;
-    f.set_id(kAckIdBase + ++m_ackSeq);
+    f.set_id(0);  // one-way, as the app sends them: the relay answers only a failure
     auto* ack = f.mutable_request()->mutable_acknowledge();
     for (auto q : c.pendingAcks)
         ack->add_queue_ids(q);

@@ -43,6 +43,29 @@ std::string rawHttps(std::uint16_t port, const std::string& request) {
     return out.substr(0, out.find("\r\n"));
 }
 
+// The admin listener's /metrics (plain HTTP on loopback), whole.
+std::string adminMetrics(std::uint16_t adminPort) {
+    net::io_context ioc;
+    net::ip::tcp::socket admin(ioc);
+    admin.connect({net::ip::make_address("127.0.0.1"), adminPort});
+    net::write(admin, net::buffer(std::string("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")));
+    std::string body;
+    boost::system::error_code ec;
+    char buf[4096];
+    while (!ec) {
+        auto n = admin.read_some(net::buffer(buf), ec);
+        body.append(buf, n);
+    }
+    return body;
+}
+
+// One counter from /metrics, or -1 if it is missing.
+long long metric(std::uint16_t adminPort, const std::string& name) {
+    auto body = adminMetrics(adminPort);
+    auto at = body.find("\n" + name + " ");
+    return at == std::string::npos ? -1 : std::stoll(body.substr(at + name.size() + 2));
+}
+
 bool fileContains(const std::filesystem::path& p, const std::string& needle) {
     std::ifstream f(p, std::ios::binary);
     std::string data((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
@@ -177,6 +200,66 @@ private slots:
         auto again = client->waitForEnvelopes(before + 11);
         QCOMPARE(again.size(), before + 11);
         QCOMPARE(again[before].queue_id(), got[30].queue_id());
+    }
+
+    // Acknowledgements are one-way (frame id 0): the relay writes no reply unless it refuses
+    // one, and an acknowledged envelope is gone all the same.
+    void oneWayAcknowledgementsGetNoReplyUnlessRefused() {
+        Harness h;
+        QVERIFY(h.ok());
+        auto lawyer = h.enrollStaff("hank", proto::ROLE_LAWYER);
+        std::string conv;
+        auto client = h.inviteClient("hank", "Easement", &conv);
+        QVERIFY(lawyer && client);
+        QVERIFY(lawyer->connect(h.endpoint()));
+        QVERIFY(client->connect(h.endpoint()));
+        for (int i = 0; i < 3; ++i) {
+            proto::Request req;
+            *req.mutable_send() = h.buildSend(*lawyer, conv, "n" + std::to_string(i));
+            QCOMPARE(lawyer->connection->call(req)->status(), proto::STATUS_OK);
+        }
+        auto got = client->waitForEnvelopes(3);
+        QCOMPARE(got.size(), std::size_t(3));
+        const auto port = h.server().adminPort();
+        auto framesOut = [&] { return metric(port, "verbatim_frames_out_total"); };
+        proto::Request ping;
+        ping.mutable_ping();
+        auto settle = [&](long long expected) {  // frames_out once writes have stopped
+            QElapsedTimer t;
+            t.start();
+            long long now = framesOut();
+            while (t.elapsed() < 1000) {
+                QTest::qWait(50);
+                now = framesOut();
+                if (now > expected) break;  // too many: no need to wait longer
+            }
+            return now;
+        };
+        QVERIFY(framesOut() >= 0);
+
+        const long long before = framesOut();
+        proto::Request ack;
+        ack.mutable_acknowledge()->add_queue_ids(got[0].queue_id());
+        ack.mutable_acknowledge()->add_queue_ids(got[1].queue_id());
+        client->connection->notify(ack);
+        QCOMPARE(client->connection->call(ping)->status(), proto::STATUS_OK);
+        QCOMPARE(settle(before + 1), before + 1);  // the ping's reply, nothing for the ack
+
+        proto::Request tooMany;
+        for (int i = 0; i < 1001; ++i) tooMany.mutable_acknowledge()->add_queue_ids(std::uint64_t(i + 1));
+        client->connection->notify(tooMany);
+        QCOMPARE(client->connection->call(ping)->status(), proto::STATUS_OK);
+        QCOMPARE(settle(before + 3), before + 3);  // the refusal and the ping's reply
+
+        // The two acknowledged envelopes are gone; the third comes again on a new connection.
+        client->disconnect();
+        const auto seen = client->envelopes().size();
+        QVERIFY(client->connect(h.endpoint()));
+        auto again = client->waitForEnvelopes(seen + 1);
+        QCOMPARE(again.size(), seen + 1);
+        QCOMPARE(again[seen].queue_id(), got[2].queue_id());
+        QTest::qWait(200);
+        QCOMPARE(client->envelopes().size(), seen + 1);
     }
 
     void relayRestartLosesNothingAcknowledged() {
@@ -643,17 +726,7 @@ private slots:
         QCOMPARE(handshakes, 5);
         QCOMPARE(cut, 3);
         // The admin listener reports it (plain HTTP on loopback).
-        net::io_context ioc;
-        net::ip::tcp::socket admin(ioc);
-        admin.connect({net::ip::make_address("127.0.0.1"), h.server().adminPort()});
-        net::write(admin, net::buffer(std::string("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")));
-        std::string body;
-        boost::system::error_code ec;
-        char buf[4096];
-        while (!ec) {
-            auto n = admin.read_some(net::buffer(buf), ec);
-            body.append(buf, n);
-        }
+        const std::string body = adminMetrics(h.server().adminPort());
         QVERIFY2(body.find("verbatim_connections_rate_limited_total 3") != std::string::npos, body.c_str());
     }
 
