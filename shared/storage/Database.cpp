@@ -104,6 +104,13 @@ Result<std::unique_ptr<Database>> Database::open(const std::string& path, ByteVi
     if (!options.create && !std::filesystem::exists(path))
         return fail(ErrorCode::NotFound, "database file does not exist");
 
+    // SQLite counts every allocation under one process-wide mutex unless told not to; nothing
+    // here reads those counters (sqlite3_memory_used). Has to precede SQLite's initialisation,
+    // so it is done once, before the first connection.
+    static const bool noMemoryStatistics = [] {
+        return sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) == SQLITE_OK;
+    }();
+    (void)noMemoryStatistics;
     std::unique_ptr<Database> db(new Database());
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX | (options.create ? SQLITE_OPEN_CREATE : 0);
     int rc = sqlite3_open_v2(path.c_str(), &db->m_db, flags, nullptr);
