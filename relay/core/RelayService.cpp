@@ -268,6 +268,7 @@ Result<std::unique_ptr<RelayService>> RelayService::open(std::unique_ptr<storage
         if (auto r = raw->loadState(d); !r)
             log::write(log::Level::Error, "journal.reload_failed", {{"error", r.error().message}});
     });
+    self->m_storage->setBatchStartHook([raw](Database& d) { return raw->syncExternalChanges(d); });
     return self;
 }
 
@@ -337,8 +338,9 @@ Result<const std::vector<std::pair<std::string, std::uint32_t>>*> RelayService::
 }
 
 Result<std::uint64_t> RelayService::appendJournal(Database& db, ByteView entry, std::uint64_t now) {
-    // Callers run syncExternalChanges() first in the same transaction: `verbatim-relay admin`
-    // in another process may have appended since, and the head must be re-read then.
+    // `verbatim-relay admin` in another process may have appended since the head was read: a
+    // storage batch runs syncExternalChanges() when it begins (the batch-start hook), and
+    // callers outside a batch (recordAdminAction) run it themselves.
     // m_chain moves with the row; if the job later fails, StorageThread rolls back its savepoint
     // and the rollback hook reloads the head from the database.
     std::uint64_t seq = m_chain.append(entry);
@@ -1265,8 +1267,8 @@ void RelayService::handleSend(const DeviceId& from, proto::SendMessage send, Don
                 return Completion([response, done] { done(*response); });
             }
             // One query gives both the membership check and the device set: the sending device is
-            // active (it authenticated), so its user is a member exactly when it is listed.
-            if (auto r = syncExternalChanges(db); !r) return tl::unexpected(r.error());
+            // active (it authenticated), so its user is a member exactly when it is listed. Changes
+            // by another process (`verbatim-relay admin`) were picked up when the batch began.
             auto members = cachedMemberDevices(db, s.conversation_id());
             if (!members) return tl::unexpected(members.error());
             const auto& all = **members;  // sorted

@@ -18,6 +18,10 @@ void StorageThread::setRollbackHook(std::function<void(storage::Database&)> hook
     runSync([&](storage::Database&) { m_rollbackHook = std::move(hook); });
 }
 
+void StorageThread::setBatchStartHook(std::function<Result<void>(storage::Database&)> hook) {
+    runSync([&](storage::Database&) { m_batchStartHook = std::move(hook); });
+}
+
 void StorageThread::post(Work work, OnError onError) {
     {
         std::lock_guard lock(m_mutex);
@@ -147,6 +151,15 @@ void StorageThread::runBatch(std::deque<Job>& batch) {
         log::write(log::Level::Error, "storage.begin_failed", {{"error", r.error().message}});
         failAll(r.error());
         return;
+    }
+    if (m_batchStartHook) {
+        if (auto r = m_batchStartHook(*m_db); !r) {
+            log::write(log::Level::Error, "storage.batch_start_failed", {{"error", r.error().message}});
+            m_db->rollback();
+            if (m_rollbackHook) m_rollbackHook(*m_db);
+            failAll(r.error());
+            return;
+        }
     }
     // SQLite may answer SQLITE_FULL, IOERR, NOMEM or BUSY by rolling back the whole transaction,
     // not just the failing statement. The job's savepoint is then gone, so its RELEASE or

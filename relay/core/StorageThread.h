@@ -54,6 +54,11 @@ public:
 
     /// Called on the storage thread after a failed COMMIT (state reload hook).
     void setRollbackHook(std::function<void(storage::Database&)> hook);
+    /// Called on the storage thread right after each batch's BEGIN IMMEDIATE, before its jobs.
+    /// Holding the write lock, the batch sees every commit another process made before it and
+    /// none can follow until COMMIT, so this is where to pick those up, once per batch. A
+    /// failure fails every job of the batch.
+    void setBatchStartHook(std::function<Result<void>(storage::Database&)> hook);
 
     /// Counters for /metrics.
     std::uint64_t batches() const { return m_batches; }
@@ -83,6 +88,7 @@ private:
     std::deque<std::function<void(storage::Database&)>> m_sync;
     bool m_stopping = false;
     std::function<void(storage::Database&)> m_rollbackHook;
+    std::function<Result<void>(storage::Database&)> m_batchStartHook;
     std::atomic<std::uint64_t> m_batches{0}, m_jobs{0}, m_batchMicros{0}, m_slowBatches{0};
     std::thread m_thread;
 };
