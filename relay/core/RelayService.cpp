@@ -806,18 +806,22 @@ void RelayService::authenticate(const std::string& user, std::uint32_t device, B
 // ---- requests -----------------------------------------------------------------------------------
 
 void RelayService::handle(const DeviceId& from, proto::Request request, Done done) {
-    auto run = [this, done](std::function<Result<Completion>(Database&, proto::Response&)> work) {
+    auto run = [this, done](std::function<Result<Completion>(Database&, proto::Response&)> work,
+                            bool repeatable = false) {
         auto response = std::make_shared<proto::Response>();
-        m_storage->post(
-            [work = std::move(work), response, done](Database& db) -> Result<Completion> {
-                auto after = work(db, *response);
-                if (!after) return tl::unexpected(after.error());
-                return Completion([after = std::move(*after), response, done] {
-                    if (after) after();
-                    done(std::move(*response));
-                });
-            },
-            [done](const Error& e) { done(responseFor(e)); });
+        StorageThread::Work job = [work = std::move(work), response, done](Database& db) -> Result<Completion> {
+            auto after = work(db, *response);
+            if (!after) return tl::unexpected(after.error());
+            return Completion([after = std::move(*after), response, done] {
+                if (after) after();
+                done(std::move(*response));
+            });
+        };
+        auto onError = [done](const Error& e) { done(responseFor(e)); };
+        if (repeatable)
+            m_storage->postRepeatable(std::move(job), std::move(onError));
+        else
+            m_storage->post(std::move(job), std::move(onError));
     };
 
     // A device erasing itself on the firm's order confirms it; the admin sees when.
@@ -1117,7 +1121,7 @@ void RelayService::handle(const DeviceId& from, proto::Request request, Done don
                 if (auto r = st->run(); !r) return tl::unexpected(r.error());
             }
             return Completion();
-        });
+        }, /*repeatable: a row deleted before a failure may stay deleted; the device acknowledged it*/ true);
     }
 
     case proto::Request::kPullJournal: {

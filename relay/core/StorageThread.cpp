@@ -22,18 +22,24 @@ void StorageThread::setBatchStartHook(std::function<Result<void>(storage::Databa
     runSync([&](storage::Database&) { m_batchStartHook = std::move(hook); });
 }
 
-void StorageThread::post(Work work, OnError onError) {
+void StorageThread::post(Work work, OnError onError) { enqueue({std::move(work), std::move(onError), true}); }
+
+void StorageThread::postRepeatable(Work work, OnError onError) {
+    enqueue({std::move(work), std::move(onError), false});
+}
+
+void StorageThread::enqueue(Job job) {
     {
         std::lock_guard lock(m_mutex);
         if (!m_stopping) {
-            m_queue.push_back({std::move(work), std::move(onError)});
+            m_queue.push_back(std::move(job));
             // Inside a commit window the thread is waiting on purpose: waking it for every job
             // would switch threads once per job, which is what the window is there to avoid.
             if (!m_inWindow || m_queue.size() >= m_maxBatch) m_cv.notify_one();
             return;
         }
     }
-    onError(Error{ErrorCode::Storage, "relay storage is shutting down", 0});
+    job.onError(Error{ErrorCode::Storage, "relay storage is shutting down", 0});
 }
 
 void StorageThread::postBetweenBatches(std::function<void(storage::Database&)> fn) {
@@ -168,6 +174,21 @@ void StorageThread::runBatch(std::deque<Job>& batch) {
     // counted the lost jobs' writes.
     std::optional<Error> lost;
     for (std::size_t i = 0; i < batch.size() && !lost; ++i) {
+        if (!batch[i].savepoint) {
+            Result<std::function<void()>> result = fail(ErrorCode::Internal, "job threw");
+            try {
+                result = batch[i].work(*m_db);
+            } catch (...) {
+            }
+            if (result) {
+                outcomes[i].done = std::move(*result);
+            } else {
+                outcomes[i].error = result.error();
+                // Its own writes may stay; a failure that ended the transaction may not.
+                if (!m_db->inTransaction()) lost = result.error();
+            }
+            continue;
+        }
         if (auto r = runCached(*m_db, "SAVEPOINT job"); !r) {
             outcomes[i].error = r.error();
             continue;

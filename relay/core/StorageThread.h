@@ -40,6 +40,10 @@ public:
     /// Queues a job. Thread-safe. After stop() the job fails at once with Unavailable-like
     /// ErrorCode::Storage.
     void post(Work work, OnError onError);
+    /// Like post(), for a job whose writes are each harmless on their own (deleting acknowledged
+    /// queue rows): it runs without a savepoint, and if it fails half-way what it did stays. A
+    /// failure that takes the whole transaction with it still fails the batch, as for any job.
+    void postRepeatable(Work work, OnError onError);
     /// Queues `fn` to run on the storage thread between batches, outside any transaction: it
     /// sees only committed data, and no commit can happen while it runs. Thread-safe.
     void postBetweenBatches(std::function<void(storage::Database&)> fn);
@@ -72,7 +76,9 @@ private:
     struct Job {
         Work work;
         OnError onError;
+        bool savepoint = true;
     };
+    void enqueue(Job job);
     void loop();
     void runBatch(std::deque<Job>& batch);
 

@@ -1788,6 +1788,70 @@ private slots:
 
     // ---- group commit, restart, storage failure ----------------------------------------------
 
+    // Acknowledgements run without a savepoint (StorageThread::postRepeatable): a failing one
+    // keeps what it did, a failing ordinary job keeps nothing, and a failure that ends the
+    // transaction still fails the whole batch.
+    void repeatableJobsKeepTheirWritesAndStillLoseTheBatchWithIt() {
+        auto& storage = m_f->service().storage();
+        storage.runSync([](storage::Database& db) { QVERIFY(db.exec("CREATE TABLE scratch (v INTEGER)").has_value()); });
+        auto insert = [](storage::Database& db, int v) {
+            auto st = db.prepare("INSERT INTO scratch (v) VALUES (?)");
+            return st && st->bind(1, std::int64_t(v)).run().has_value();
+        };
+        struct Outcome {
+            std::mutex mutex;
+            std::map<int, bool> done;  // job -> succeeded
+        };
+        auto outcome = std::make_shared<Outcome>();
+        auto record = [outcome](int job, bool ok) {
+            std::lock_guard lock(outcome->mutex);
+            outcome->done[job] = ok;
+        };
+        auto post = [&](int job, bool repeatable, std::function<bool(storage::Database&)> work) {
+            StorageThread::Work w = [=](storage::Database& db) -> Result<std::function<void()>> {
+                if (!work(db)) return fail(ErrorCode::InvalidArgument, "job failed on purpose");
+                return std::function<void()>([=] { record(job, true); });
+            };
+            auto e = [=](const Error&) { record(job, false); };
+            repeatable ? storage.postRepeatable(std::move(w), std::move(e)) : storage.post(std::move(w), std::move(e));
+        };
+        auto values = [&] {
+            std::vector<int> out;
+            storage.runSync([&](storage::Database& db) {
+                auto st = db.prepare("SELECT v FROM scratch ORDER BY v");
+                while (st && st->step().value_or(false)) out.push_back(int(st->columnInt(0)));
+            });
+            return out;
+        };
+        {
+            StorageGate gate(storage);
+            QVERIFY(gate.held());
+            post(1, false, [&](storage::Database& db) { return insert(db, 1) && false; });
+            post(2, true, [&](storage::Database& db) { return insert(db, 2) && false; });
+            post(3, true, [&](storage::Database& db) { return insert(db, 3); });
+        }
+        storage.flush();
+        QCOMPARE(values(), (std::vector<int>{2, 3}));
+        QCOMPARE(outcome->done, (std::map<int, bool>{{1, false}, {2, false}, {3, true}}));
+        {
+            StorageGate gate(storage);
+            QVERIFY(gate.held());
+            post(4, false, [&](storage::Database& db) { return insert(db, 4); });
+            post(5, true, [&](storage::Database& db) { return db.exec("ROLLBACK").has_value() && false; });
+            // Must not run on its own outside the batch's transaction (and commit alone).
+            post(7, false, [&](storage::Database& db) { return insert(db, 7); });
+        }
+        storage.flush();
+        QCOMPARE(values(), (std::vector<int>{2, 3}));  // 4 went with the transaction
+        QCOMPARE(outcome->done[4], false);
+        QCOMPARE(outcome->done[5], false);
+        QCOMPARE(outcome->done[7], false);
+        post(6, true, [&](storage::Database& db) { return insert(db, 6); });
+        storage.flush();
+        QCOMPARE(values(), (std::vector<int>{2, 3, 6}));
+        QCOMPARE(outcome->done[6], true);
+    }
+
     void concurrentSendsAreGroupCommitted() {
         constexpr int kSenders = 4, kPerSender = 10, kSends = kSenders * kPerSender;
         std::vector<TestDevice*> lawyers;
