@@ -166,7 +166,9 @@ private:
         void step(error_code ec, bool continuation) {
             std::size_t n = 0;
             if (!ec) ec = precondition(*m_core);
-            if (!ec && !(m_kind == Kind::Read && m_size == 0)) {
+            // Reading or writing nothing completes at once, as on a socket: a zero-length read
+            // must not wait for a record to arrive.
+            if (!ec && !(m_kind != Kind::Handshake && m_size == 0)) {
                 boost::asio::socket_base::wait_type wait{};
                 if (!attempt(*m_core, m_kind, m_data, m_size, ec, n, wait)) {
                     auto& socket = m_core->socket;
