@@ -197,7 +197,7 @@ private slots:
         QTemporaryDir dir;
         Pair p;
         QVERIFY(p.open(dir.path()));
-        net::write(*p.client, net::buffer(std::string(64 * 1024, 'u')));  // never read by the server
+        net::write(*p.client, net::buffer(std::string(32 * 1024, 'u')));  // never read by the server
         std::optional<error_code> closed;
         p.server->async_close_gracefully([&](error_code ec) { closed = ec; });
         error_code ec;
