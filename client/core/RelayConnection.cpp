@@ -92,22 +92,31 @@ struct RelayConnection::Impl : std::enable_shared_from_this<RelayConnection::Imp
         proto::Frame frame;
         auto data = buffer.cdata();
         if (frame.ParseFromArray(data.data(), int(data.size()))) {
-            if (frame.has_response()) {
-                std::function<void(proto::Response)> done;
-                {
-                    std::lock_guard lock(mutex);
-                    auto it = pending.find(frame.id());
-                    if (it != pending.end()) {
-                        done = std::move(it->second);
-                        pending.erase(it);
-                    }
-                }
-                if (done) done(std::move(*frame.mutable_response()));
-            } else if (frame.has_push() && onPush) {
-                onPush(frame.push());
+            if (frame.has_batch()) {
+                for (auto& inner : *frame.mutable_batch()->mutable_frames())
+                    if (!inner.has_batch()) dispatch(inner);
+            } else {
+                dispatch(frame);
             }
         }
         readNext();
+    }
+
+    void dispatch(proto::Frame& frame) {
+        if (frame.has_response()) {
+            std::function<void(proto::Response)> done;
+            {
+                std::lock_guard lock(mutex);
+                auto it = pending.find(frame.id());
+                if (it != pending.end()) {
+                    done = std::move(it->second);
+                    pending.erase(it);
+                }
+            }
+            if (done) done(std::move(*frame.mutable_response()));
+        } else if (frame.has_push() && onPush) {
+            onPush(frame.push());
+        }
     }
 
     void enqueue(std::string bytes) {
@@ -171,6 +180,7 @@ Result<std::unique_ptr<RelayConnection>> RelayConnection::connect(const Endpoint
     m.ws.set_option(websocket::stream_base::decorator([auth, who](websocket::request_type& req) {
         req.set(http::field::authorization, auth);
         req.set("X-Verbatim-Device", who);
+        req.set("X-Verbatim-Frames", "batch");  // what is queued for us may come in one message
         req.set(http::field::user_agent, "verbatim-client");
     }));
     secureWipe(auth.data(), auth.size());

@@ -16,6 +16,7 @@
 #include <atomic>
 #include <charconv>
 #include <deque>
+#include <mutex>
 #include <thread>
 
 #include "common/Log.h"
@@ -51,7 +52,8 @@ struct Shared {
     ServerConfig config;
     ssl::context tls{ssl::context::tls_server};
     std::atomic<std::size_t> connections{0};
-    std::atomic<std::uint64_t> blobsStored{0}, accepted{0}, refused{0}, rateLimited{0}, wsSessions{0}, framesIn{0}, framesOut{0};
+    std::atomic<std::uint64_t> blobsStored{0}, accepted{0}, refused{0}, rateLimited{0}, wsSessions{0}, framesIn{0}, framesOut{0},
+        wsWrites{0};
     RateLimiter connectLimiter;
     explicit Shared(RelayService& s, ServerConfig c) : service(s), config(std::move(c)) {}
 };
@@ -91,8 +93,9 @@ private:
 class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
 public:
     WebSocketSession(Shared& shared, SocketTlsStream&& stream, DeviceId device,
-                     ConnectionSlot slot)
-        : m_shared(shared), m_ws(std::move(stream)), m_device(std::move(device)), m_slot(std::move(slot)) {}
+                     ConnectionSlot slot, bool batches)
+        : m_shared(shared), m_ws(std::move(stream)), m_device(std::move(device)), m_slot(std::move(slot)),
+          m_batches(batches) {}
 
     void run(http::request<http::string_body> req) {
         ++m_shared.wsSessions;
@@ -111,11 +114,26 @@ public:
         m_ws.async_accept(req, beast::bind_front_handler(&WebSocketSession::onAccept, shared_from_this()));
     }
 
-    // Called on any thread: hop onto the session's strand.
+    // Called on any thread. Frames queued before the session's executor gets to them travel
+    // together: one post per burst (a storage batch's responses and pushes, a drain), and a
+    // device that asked for batches gets them in one message.
     void enqueue(std::shared_ptr<const std::string> bytes) {
-        net::post(m_ws.get_executor(), [self = shared_from_this(), bytes = std::move(bytes)] {
-            self->m_outbox.push_back(bytes);
-            if (self->m_outbox.size() == 1 && self->m_open) self->writeNext();
+        {
+            std::lock_guard lock(m_inboxMutex);
+            m_inbox.push_back(std::move(bytes));
+            if (m_inboxPosted) return;
+            m_inboxPosted = true;
+        }
+        net::post(m_ws.get_executor(), [self = shared_from_this()] {
+            std::vector<std::shared_ptr<const std::string>> arrived;
+            {
+                std::lock_guard lock(self->m_inboxMutex);
+                arrived.swap(self->m_inbox);
+                self->m_inboxPosted = false;
+            }
+            const bool idle = self->m_outbox.empty();
+            for (auto& b : arrived) self->m_outbox.push_back(std::move(b));
+            if (idle && self->m_open) self->writeNext();
         });
     }
 
@@ -182,18 +200,62 @@ private:
     }
 
     void writeNext() {
-        m_ws.async_write(net::buffer(*m_outbox.front()),
+        m_inWrite = 1;
+        if (!m_batches || m_outbox.size() == 1) {
+            m_ws.async_write(net::buffer(*m_outbox.front()),
+                             beast::bind_front_handler(&WebSocketSession::onWrite, shared_from_this()));
+            return;
+        }
+        // Everything queued (up to a bound) as one FrameBatch, encoded by hand around the frames'
+        // bytes, which are serialized Frames already: field 1 of FrameBatch for each, then the
+        // whole as field 5 of Frame.
+        std::size_t payload = 0;
+        m_inWrite = 0;
+        while (m_inWrite < m_outbox.size() && m_inWrite < kMaxBatchFrames &&
+               (m_inWrite == 0 || payload + m_outbox[m_inWrite]->size() <= kMaxBatchBytes)) {
+            payload += 1 + varintSize(m_outbox[m_inWrite]->size()) + m_outbox[m_inWrite]->size();
+            ++m_inWrite;
+        }
+        m_batchBuffer.clear();
+        m_batchBuffer.reserve(1 + varintSize(payload) + payload);
+        m_batchBuffer.push_back(char(0x2A));  // Frame.batch: field 5, length-delimited
+        appendVarint(m_batchBuffer, payload);
+        for (std::size_t i = 0; i < m_inWrite; ++i) {
+            m_batchBuffer.push_back(char(0x0A));  // FrameBatch.frames: field 1, length-delimited
+            appendVarint(m_batchBuffer, m_outbox[i]->size());
+            m_batchBuffer += *m_outbox[i];
+        }
+        m_ws.async_write(net::buffer(m_batchBuffer),
                          beast::bind_front_handler(&WebSocketSession::onWrite, shared_from_this()));
     }
 
-    void onWrite(beast::error_code ec, std::size_t bytes) {
+    static std::size_t varintSize(std::size_t v) {
+        std::size_t n = 1;
+        while (v >= 0x80) v >>= 7, ++n;
+        return n;
+    }
+    static void appendVarint(std::string& out, std::size_t v) {
+        while (v >= 0x80) {
+            out.push_back(char(0x80 | (v & 0x7F)));
+            v >>= 7;
+        }
+        out.push_back(char(v));
+    }
+
+    void onWrite(beast::error_code ec, std::size_t) {
         if (ec) {
             failLog(ec, "ws-write");
             return finish();
         }
-        ++m_shared.framesOut;
-        m_sink->queued -= std::min<std::size_t>(m_sink->queued, m_outbox.front()->size());
-        m_outbox.pop_front();
+        ++m_shared.wsWrites;
+        for (std::size_t i = 0; i < m_inWrite; ++i) {
+            ++m_shared.framesOut;
+            m_sink->queued -= std::min<std::size_t>(m_sink->queued, m_outbox.front()->size());
+            m_outbox.pop_front();
+        }
+        m_inWrite = 0;
+        // An idle connection keeps no batch buffer.
+        if (m_batchBuffer.capacity() > 64 * 1024) std::string().swap(m_batchBuffer);
         if (!m_outbox.empty()) writeNext();
     }
 
@@ -212,7 +274,14 @@ private:
     ConnectionSlot m_slot;
     beast::flat_buffer m_buffer;
     std::deque<std::shared_ptr<const std::string>> m_outbox;
+    std::mutex m_inboxMutex;  ///< guards m_inbox and m_inboxPosted (enqueue runs on any thread)
+    std::vector<std::shared_ptr<const std::string>> m_inbox;
+    bool m_inboxPosted = false;
     std::shared_ptr<SessionSink> m_sink;
+    static constexpr std::size_t kMaxBatchFrames = 64, kMaxBatchBytes = 256 * 1024;
+    const bool m_batches;            ///< the device asked for FrameBatch messages
+    std::size_t m_inWrite = 0;       ///< outbox entries in the write in progress
+    std::string m_batchBuffer;
     bool m_open = false;
     bool m_finished = false;
 };
@@ -458,9 +527,10 @@ private:
                                                       return self->respond(http::status::service_unavailable, "unavailable");
                                                   return self->respond(http::status::unauthorized, "bad credentials");
                                               }
+                                              auto frames = self->m_parser->get()["X-Verbatim-Frames"];
                                               auto ws = std::make_shared<WebSocketSession>(
                                                   self->m_shared, std::move(self->m_stream), std::move(*r),
-                                                  std::move(self->m_slot));
+                                                  std::move(self->m_slot), frames == "batch");
                                               ws->run(self->m_parser->release());
                                           });
                                       });
@@ -554,6 +624,8 @@ private:
             line("verbatim_websocket_sessions_total", "WebSocket sessions opened.", s.wsSessions.load());
             line("verbatim_frames_in_total", "Frames received.", s.framesIn.load());
             line("verbatim_frames_out_total", "Frames sent.", s.framesOut.load());
+            line("verbatim_websocket_writes_total", "WebSocket messages written (a batch carries several frames).",
+                 s.wsWrites.load());
             line("verbatim_blobs_stored_total", "Attachment blobs stored.", s.blobsStored.load());
             line("verbatim_storage_batches_total", "Committed storage batches.", s.service.storage().batches());
             line("verbatim_storage_jobs_total", "Committed storage jobs.", s.service.storage().jobs());

@@ -511,6 +511,7 @@ public:
     // Called by Conn (on the io thread).
     void onOpened(int device, bool ok, const std::string& why);
     void onFrame(int device, const char* data, std::size_t size);
+    void onOneFrame(int device, std::int64_t now);  // the frame in m_frame
     void onClosed(int device, bool expected, const std::string& why);
     void queueAck(int device);
 
@@ -568,6 +569,7 @@ private:
     std::function<void(int)> m_onOpen;
 
     // Totals for the verdict.
+    std::uint64_t m_batchesIn = 0;  // FrameBatch messages received
     std::uint64_t m_sendErrors = 0, m_ackErrors = 0, m_duplicates = 0, m_misrouted = 0,
                   m_unexpectedClose = 0, m_outOfOrder = 0, m_acksSent = 0, m_ackRequests = 0,
                   m_unexpectedDeliveries = 0;
@@ -590,6 +592,7 @@ void Conn::start(const tcp::endpoint& ep, const std::string& who, const std::str
     m_ws.set_option(websocket::stream_base::decorator([who, auth](websocket::request_type& req) {
         req.set(http::field::authorization, auth);
         req.set("X-Verbatim-Device", who);
+        req.set("X-Verbatim-Frames", "batch");  // as the app does
         req.set(http::field::user_agent, "verbatim-relay-load");
     }));
     beast::get_lowest_layer(m_ws).async_connect(ep, [self](beast::error_code ec) {
@@ -958,6 +961,20 @@ void Bench::onFrame(int device, const char* data, std::size_t size) {
         if (m_firstError.empty()) m_firstError = "unparseable frame from the relay";
         return;
     }
+    if (m_frame.has_batch()) {  // several frames in one message, as the app receives them
+        ++m_batchesIn;
+        proto::FrameBatch batch;
+        batch.Swap(m_frame.mutable_batch());
+        for (auto& inner : *batch.mutable_frames()) {
+            m_frame.Swap(&inner);
+            onOneFrame(device, now);
+        }
+        return;
+    }
+    onOneFrame(device, now);
+}
+
+void Bench::onOneFrame(int device, std::int64_t now) {
     if (m_frame.has_push()) {
         if (!m_frame.push().has_envelope()) return; // pre-key and conversation notices
         const auto& e = m_frame.push().envelope();
@@ -1582,14 +1599,15 @@ int Bench::main(const std::string& commandLine) {
         "\nChecks: %s messages sent, %s not delivered exactly once, %s not acknowledged, %s "
         "duplicates, "
         "%s misrouted, %s out of order in the drain, %s send errors, %s ack errors, %s unexpected "
-        "disconnects; %s deliveries acknowledged in %s requests. Setup (enroll, invite, register) "
+        "disconnects; %s deliveries acknowledged in %s requests; %s batches of frames received. Setup (enroll, invite, register) "
         "took %.0f s. Result: %s\n",
         thousands(double(sent)).c_str(), thousands(double(notDelivered)).c_str(),
         thousands(double(notStored)).c_str(), thousands(double(m_duplicates)).c_str(),
         thousands(double(m_misrouted)).c_str(), thousands(double(m_outOfOrder)).c_str(),
         thousands(double(m_sendErrors)).c_str(), thousands(double(m_ackErrors)).c_str(),
         thousands(double(m_unexpectedClose)).c_str(), thousands(double(m_acksSent)).c_str(),
-        thousands(double(m_ackRequests)).c_str(), setupSeconds, ok ? "PASS" : "FAIL");
+        thousands(double(m_ackRequests)).c_str(), thousands(double(m_batchesIn)).c_str(), setupSeconds,
+        ok ? "PASS" : "FAIL");
     if (!m_firstError.empty()) std::printf("First error: %s\n", m_firstError.c_str());
     std::fflush(stdout);
     m_relay.stop();

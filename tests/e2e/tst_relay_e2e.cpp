@@ -8,6 +8,9 @@
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 
 #include <filesystem>
 #include <functional>
@@ -260,6 +263,68 @@ private slots:
         QCOMPARE(again[seen].queue_id(), got[2].queue_id());
         QTest::qWait(200);
         QCOMPARE(client->envelopes().size(), seen + 1);
+    }
+
+    // What is queued for a connection goes out as one FrameBatch message to a device that asked
+    // (the app does), in order; a device that did not ask gets one Frame per message.
+    void queuedFramesComeBatchedOnlyToDevicesThatAsk() {
+        Harness h;
+        QVERIFY(h.ok());
+        auto lawyer = h.enrollStaff("ida", proto::ROLE_LAWYER);
+        std::string conv;
+        auto client = h.inviteClient("ida", "Probate", &conv);
+        QVERIFY(lawyer && client);
+        QVERIFY(lawyer->connect(h.endpoint()));
+        QVERIFY(client->connect(h.endpoint()));  // fills in its credentials
+        client->disconnect();
+        auto sendSome = [&](int n, const std::string& prefix) {
+            for (int i = 0; i < n; ++i) {
+                proto::Request req;
+                *req.mutable_send() = h.buildSend(*lawyer, conv, prefix + std::to_string(i));
+                QCOMPARE(lawyer->connection->call(req)->status(), proto::STATUS_OK);
+            }
+        };
+        sendSome(20, "b");
+        const auto port = h.server().adminPort();
+        const long long frames0 = metric(port, "verbatim_frames_out_total"),
+                        writes0 = metric(port, "verbatim_websocket_writes_total");
+        QVERIFY(frames0 >= 0 && writes0 >= 0);
+        QVERIFY(client->connect(h.endpoint()));
+        auto got = client->waitForEnvelopes(20);
+        QCOMPARE(got.size(), std::size_t(20));
+        for (int i = 0; i < 20; ++i) QCOMPARE(h.open(*client, got[std::size_t(i)])->body(), "b" + std::to_string(i));
+        QTest::qWait(100);
+        const long long frames = metric(port, "verbatim_frames_out_total") - frames0,
+                        writes = metric(port, "verbatim_websocket_writes_total") - writes0;
+        QVERIFY2(frames >= 21 && writes < frames, (std::to_string(writes) + " writes for " + std::to_string(frames)).c_str());
+
+        // The same device without the header: one Frame per WebSocket message.
+        client->disconnect();
+        sendSome(5, "s");
+        net::io_context ioc;
+        net::ssl::context ctx(net::ssl::context::tls_client);
+        boost::beast::websocket::stream<net::ssl::stream<net::ip::tcp::socket>> ws(ioc, ctx);
+        ws.next_layer().next_layer().connect({net::ip::make_address("127.0.0.1"), h.server().port()});
+        ws.next_layer().handshake(net::ssl::stream_base::client);
+        const auto& cred = client->credentials;
+        ws.set_option(boost::beast::websocket::stream_base::decorator([&](boost::beast::websocket::request_type& req) {
+            req.set("X-Verbatim-Device", cred.user + "/" + std::to_string(cred.device));
+            req.set(boost::beast::http::field::authorization, "Bearer " + toHex(cred.secret));
+        }));
+        ws.handshake("localhost", "/v1/ws");
+        int envelopes = 0;
+        bool drained = false;
+        while (!drained) {
+            boost::beast::flat_buffer buffer;
+            ws.read(buffer);
+            proto::Frame f;
+            auto data = buffer.cdata();
+            QVERIFY(f.ParseFromArray(data.data(), int(data.size())));
+            QVERIFY(!f.has_batch());
+            if (f.has_push() && f.push().has_envelope()) ++envelopes;
+            if (f.has_push() && f.push().has_queue_drained()) drained = true;
+        }
+        QCOMPARE(envelopes, 25);  // the 20 above were never acknowledged: they come again
     }
 
     void relayRestartLosesNothingAcknowledged() {
