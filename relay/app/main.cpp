@@ -8,6 +8,7 @@
 #include <iostream>
 #include <functional>
 #include <map>
+#include <optional>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -66,6 +67,17 @@ struct Args {
     std::string opt(const std::string& k, const std::string& def = "") const {
         auto it = options.find(k);
         return it == options.end() ? def : it->second;
+    }
+    /// --k as a whole number in [lo, hi] (`def` when absent); nullopt when malformed or out of range.
+    std::optional<long> number(const std::string& k, long def, long lo, long hi) const {
+        auto it = options.find(k);
+        if (it == options.end()) return def;
+        try {
+            long v = std::stol(it->second);
+            if (v >= lo && v <= hi) return v;
+        } catch (...) {
+        }
+        return std::nullopt;
     }
 };
 
@@ -300,26 +312,16 @@ int cmdServe(const Args& a) {
     std::string signatures = a.opt("journal-signatures", "relay");
     if (signatures != "relay" && signatures != "compliance")
         return die("--journal-signatures must be relay or compliance");
-    long windowUs = 1000;
-    try {
-        windowUs = std::stol(a.opt("commit-window-us", "1000"));
-    } catch (...) {
-        windowUs = -1;
-    }
-    if (windowUs < 0 || windowUs > 100000) return die("--commit-window-us must be 0..100000");
-    long cacheMiB = 64;
-    try {
-        cacheMiB = std::stol(a.opt("db-cache-mib", "64"));
-    } catch (...) {
-        cacheMiB = -1;
-    }
-    if (cacheMiB < 2 || cacheMiB > 65536) return die("--db-cache-mib must be 2..65536");
+    const auto windowUs = a.number("commit-window-us", 1000, 0, 100000);
+    if (!windowUs) return die("--commit-window-us must be 0..100000");
+    const auto cacheMiB = a.number("db-cache-mib", 64, 2, 65536);
+    if (!cacheMiB) return die("--db-cache-mib must be 2..65536");
     auto service = openService(d, benchLimits, [&](relay::RelayConfig& c) {
         c.verifyJournalSignatures = signatures == "relay";
-        c.commitWindow = std::chrono::microseconds(windowUs);
+        c.commitWindow = std::chrono::microseconds(*windowUs);
         // The WAL is checkpointed on a second connection off the storage thread.
         c.openCheckpointConnection = [d] { return openRelayDatabase(d); };
-    }, std::uint32_t(cacheMiB) * 1024);
+    }, std::uint32_t(*cacheMiB) * 1024);
     if (service && signatures == "compliance")
         log::write(log::Level::Info, "relay.journal_signatures", {{"checked_by", "compliance"}});
     if (!service) return die(service.error().message);

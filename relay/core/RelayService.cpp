@@ -338,9 +338,9 @@ Result<const std::vector<std::pair<std::string, std::uint32_t>>*> RelayService::
 }
 
 Result<std::uint64_t> RelayService::appendJournal(Database& db, ByteView entry, std::uint64_t now) {
-    // `verbatim-relay admin` in another process may have appended since the head was read: a
-    // storage batch runs syncExternalChanges() when it begins (the batch-start hook), and
-    // callers outside a batch (recordAdminAction) run it themselves.
+    // `verbatim-relay admin` in another process may have appended since the head was read. Every
+    // caller runs in a storage batch, which ran syncExternalChanges() when it began (the
+    // batch-start hook) and holds the write lock, so the head is current here.
     // m_chain moves with the row; if the job later fails, StorageThread rolls back its savepoint
     // and the rollback hook reloads the head from the database.
     std::uint64_t seq = m_chain.append(entry);
@@ -388,7 +388,6 @@ Result<void> RelayService::recordAdminAction(Database& db, const std::string& ac
         return signal::SessionManager::signWith(*m_signal, m_config.relayIdentityPrivate, m);
     });
     if (!sealed) return tl::unexpected(sealed.error());
-    if (auto r = syncExternalChanges(db); !r) return tl::unexpected(r.error());
     auto seq = appendJournal(db, sealed->serialize(), now);
     if (!seq) return tl::unexpected(seq.error());
     return {};
@@ -1431,6 +1430,7 @@ void RelayService::drain(const DeviceId& device, std::shared_ptr<PushSink> sink,
             .bind(3, std::int64_t(afterId)).bind(4, std::int64_t(m_config.drainPage));
         std::uint64_t last = afterId;
         std::uint32_t count = 0;
+        std::vector<proto::Frame> page;
         while (true) {
             auto row = st->step();
             if (!row) {
@@ -1453,12 +1453,13 @@ void RelayService::drain(const DeviceId& device, std::shared_ptr<PushSink> sink,
             e->set_server_time_ms(std::uint64_t(st->columnInt(7)));
             e->set_commitment(std::string(c.begin(), c.end()));
             e->set_journal_sequence(std::uint64_t(st->columnInt(9)));
-            // Closed or too slow: the rows stay queued for the next connection. Close the sink as
-            // pushLive() does, or a slow reader would stay connected and never receive anything.
-            if (!sink->push(pushFrame(std::move(p)))) {
-                sink->close(1013, "too slow; reconnect to resume");
-                return;
-            }
+            page.push_back(pushFrame(std::move(p)));
+        }
+        // Closed or too slow: the rows stay queued for the next connection. Close the sink as
+        // pushLive() does, or a slow reader would stay connected and never receive anything.
+        if (!sink->pushAll(page)) {
+            sink->close(1013, "too slow; reconnect to resume");
+            return;
         }
         if (count == m_config.drainPage) return drain(device, sink, last);
         proto::Push drained;

@@ -12,6 +12,7 @@
 #include <memory>
 #include <mutex>
 #include <set>
+#include <span>
 #include <unordered_map>
 #include <vector>
 
@@ -45,6 +46,13 @@ public:
     /// Queue a frame for the device. Returns false when the sink is closed or over its limit;
     /// the relay then stops live pushing to it (the data stays queued for the next drain).
     virtual bool push(const proto::Frame& frame) = 0;
+    /// Queue several frames, in order, as one hand-over (a drain page): a connection can send
+    /// them together. Same result as push() of each; stops at the first refusal.
+    virtual bool pushAll(std::span<const proto::Frame> frames) {
+        for (const auto& f : frames)
+            if (!push(f)) return false;
+        return true;
+    }
     /// Close the connection (revocation): `code` is a WebSocket close code.
     virtual void close(std::uint16_t code, const char* reason) = 0;
 };

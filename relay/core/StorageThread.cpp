@@ -173,13 +173,16 @@ void StorageThread::runBatch(std::deque<Job>& batch) {
     // transaction and commit on its own, on top of in-memory state (the journal head) that
     // counted the lost jobs' writes.
     std::optional<Error> lost;
+    auto runWork = [&](Job& job) -> Result<std::function<void()>> {
+        try {
+            return job.work(*m_db);
+        } catch (...) {
+            return fail(ErrorCode::Internal, "job threw");
+        }
+    };
     for (std::size_t i = 0; i < batch.size() && !lost; ++i) {
         if (!batch[i].savepoint) {
-            Result<std::function<void()>> result = fail(ErrorCode::Internal, "job threw");
-            try {
-                result = batch[i].work(*m_db);
-            } catch (...) {
-            }
+            auto result = runWork(batch[i]);
             if (result) {
                 outcomes[i].done = std::move(*result);
             } else {
@@ -193,11 +196,7 @@ void StorageThread::runBatch(std::deque<Job>& batch) {
             outcomes[i].error = r.error();
             continue;
         }
-        Result<std::function<void()>> result = fail(ErrorCode::Internal, "job threw");
-        try {
-            result = batch[i].work(*m_db);
-        } catch (...) {
-        }
+        auto result = runWork(batch[i]);
         if (result) {
             outcomes[i].done = std::move(*result);
             if (auto r = runCached(*m_db, "RELEASE job"); !r) lost = r.error();

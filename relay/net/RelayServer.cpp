@@ -13,6 +13,8 @@
 #include "net/BeastNames.h"
 #include "relay/net/SocketTls.h"
 
+#include <google/protobuf/io/coded_stream.h>
+
 #include <atomic>
 #include <charconv>
 #include <deque>
@@ -81,6 +83,7 @@ class SessionSink final : public PushSink {
 public:
     SessionSink(std::weak_ptr<WebSocketSession> s, std::size_t limit) : m_session(std::move(s)), m_limit(limit) {}
     bool push(const proto::Frame& frame) override;
+    bool pushAll(std::span<const proto::Frame> frames) override;
     void close(std::uint16_t code, const char* reason) override;
     std::atomic<std::size_t> queued{0};
     std::atomic<bool> closed{false};
@@ -115,12 +118,18 @@ public:
     }
 
     // Called on any thread. Frames queued before the session's executor gets to them travel
-    // together: one post per burst (a storage batch's responses and pushes, a drain), and a
-    // device that asked for batches gets them in one message.
+    // together: one post per burst (a storage batch's responses and pushes, a drain page), and
+    // a device that asked for batches gets them in one message.
     void enqueue(std::shared_ptr<const std::string> bytes) {
+        std::vector<std::shared_ptr<const std::string>> one;
+        one.push_back(std::move(bytes));
+        enqueue(std::move(one));
+    }
+    void enqueue(std::vector<std::shared_ptr<const std::string>> frames) {
+        if (frames.empty()) return;  // an empty drain page: nothing to post
         {
             std::lock_guard lock(m_inboxMutex);
-            m_inbox.push_back(std::move(bytes));
+            for (auto& f : frames) m_inbox.push_back(std::move(f));
             if (m_inboxPosted) return;
             m_inboxPosted = true;
         }
@@ -200,8 +209,8 @@ private:
     }
 
     void writeNext() {
-        m_inWrite = 1;
         if (!m_batches || m_outbox.size() == 1) {
+            m_inWrite = 1;
             m_ws.async_write(net::buffer(*m_outbox.front()),
                              beast::bind_front_handler(&WebSocketSession::onWrite, shared_from_this()));
             return;
@@ -216,7 +225,6 @@ private:
             payload += 1 + varintSize(m_outbox[m_inWrite]->size()) + m_outbox[m_inWrite]->size();
             ++m_inWrite;
         }
-        m_batchBuffer.clear();
         m_batchBuffer.reserve(1 + varintSize(payload) + payload);
         m_batchBuffer.push_back(char(0x2A));  // Frame.batch: field 5, length-delimited
         appendVarint(m_batchBuffer, payload);
@@ -230,16 +238,12 @@ private:
     }
 
     static std::size_t varintSize(std::size_t v) {
-        std::size_t n = 1;
-        while (v >= 0x80) v >>= 7, ++n;
-        return n;
+        return google::protobuf::io::CodedOutputStream::VarintSize64(v);
     }
     static void appendVarint(std::string& out, std::size_t v) {
-        while (v >= 0x80) {
-            out.push_back(char(0x80 | (v & 0x7F)));
-            v >>= 7;
-        }
-        out.push_back(char(v));
+        std::uint8_t bytes[10];
+        auto* end = google::protobuf::io::CodedOutputStream::WriteVarint64ToArray(v, bytes);
+        out.append(reinterpret_cast<const char*>(bytes), std::size_t(end - bytes));
     }
 
     void onWrite(beast::error_code ec, std::size_t) {
@@ -254,8 +258,7 @@ private:
             m_outbox.pop_front();
         }
         m_inWrite = 0;
-        // An idle connection keeps no batch buffer.
-        if (m_batchBuffer.capacity() > 64 * 1024) std::string().swap(m_batchBuffer);
+        std::string().swap(m_batchBuffer);  // an idle connection keeps no batch buffer
         if (!m_outbox.empty()) writeNext();
     }
 
@@ -286,13 +289,20 @@ private:
     bool m_finished = false;
 };
 
-bool SessionSink::push(const proto::Frame& frame) {
+bool SessionSink::push(const proto::Frame& frame) { return pushAll({&frame, 1}); }
+
+bool SessionSink::pushAll(std::span<const proto::Frame> frames) {
     if (closed) return false;
     auto session = m_session.lock();
     if (!session) return false;
-    auto bytes = std::make_shared<const std::string>(frame.SerializeAsString());
-    if (queued + bytes->size() > m_limit) return false;
-    queued += bytes->size();
+    std::vector<std::shared_ptr<const std::string>> bytes;
+    std::size_t total = 0;
+    for (const auto& f : frames) {
+        bytes.push_back(std::make_shared<const std::string>(f.SerializeAsString()));
+        total += bytes.back()->size();
+    }
+    if (queued + total > m_limit) return false;
+    queued += total;
     session->enqueue(std::move(bytes));
     return true;
 }

@@ -19,7 +19,6 @@
 /// stream). Internal to relay/net: includes Asio and OpenSSL.
 
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/async_base.hpp>
@@ -55,7 +54,6 @@ public:
     /// WebSocket layer's timeout, which closes the socket) finds it.
     tcp::socket& next_layer() noexcept { return m->socket; }
     tcp::socket& socket() noexcept { return m->socket; }
-    SSL* native_handle() noexcept { return m->ssl; }
 
     /// Operations pending when `d` has passed, and any started after, fail with
     /// beast::error::timeout. Replaces any earlier deadline.

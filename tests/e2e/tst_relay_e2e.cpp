@@ -69,6 +69,17 @@ long long metric(std::uint16_t adminPort, const std::string& name) {
     return at == std::string::npos ? -1 : std::stoll(body.substr(at + name.size() + 2));
 }
 
+// Sends prefix0, prefix1, ... from `from` into `conv`; false unless the relay accepts each.
+bool sendNumbered(Harness& h, Device& from, const std::string& conv, const std::string& prefix, int count) {
+    for (int i = 0; i < count; ++i) {
+        proto::Request req;
+        *req.mutable_send() = h.buildSend(from, conv, prefix + std::to_string(i));
+        auto res = from.connection->call(req);
+        if (!res || res->status() != proto::STATUS_OK) return false;
+    }
+    return true;
+}
+
 bool fileContains(const std::filesystem::path& p, const std::string& needle) {
     std::ifstream f(p, std::ios::binary);
     std::string data((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
@@ -173,11 +184,7 @@ private slots:
         auto client = h.inviteClient("bob", "Probate", &conv);
         QVERIFY(lawyer && client);
         QVERIFY(lawyer->connect(h.endpoint()));
-        for (int i = 0; i < 40; ++i) {
-            proto::Request req;
-            *req.mutable_send() = h.buildSend(*lawyer, conv, "m" + std::to_string(i));
-            QCOMPARE(lawyer->connection->call(req)->status(), proto::STATUS_OK);
-        }
+        QVERIFY(sendNumbered(h, *lawyer, conv, "m", 40));
         QVERIFY(client->connect(h.endpoint()));
         auto got = client->waitForEnvelopes(40);
         QCOMPARE(got.size(), std::size_t(40));
@@ -216,11 +223,7 @@ private slots:
         QVERIFY(lawyer && client);
         QVERIFY(lawyer->connect(h.endpoint()));
         QVERIFY(client->connect(h.endpoint()));
-        for (int i = 0; i < 3; ++i) {
-            proto::Request req;
-            *req.mutable_send() = h.buildSend(*lawyer, conv, "n" + std::to_string(i));
-            QCOMPARE(lawyer->connection->call(req)->status(), proto::STATUS_OK);
-        }
+        QVERIFY(sendNumbered(h, *lawyer, conv, "n", 3));
         auto got = client->waitForEnvelopes(3);
         QCOMPARE(got.size(), std::size_t(3));
         const auto port = h.server().adminPort();
@@ -277,14 +280,7 @@ private slots:
         QVERIFY(lawyer->connect(h.endpoint()));
         QVERIFY(client->connect(h.endpoint()));  // fills in its credentials
         client->disconnect();
-        auto sendSome = [&](int n, const std::string& prefix) {
-            for (int i = 0; i < n; ++i) {
-                proto::Request req;
-                *req.mutable_send() = h.buildSend(*lawyer, conv, prefix + std::to_string(i));
-                QCOMPARE(lawyer->connection->call(req)->status(), proto::STATUS_OK);
-            }
-        };
-        sendSome(20, "b");
+        QVERIFY(sendNumbered(h, *lawyer, conv, "b", 20));
         const auto port = h.server().adminPort();
         const long long frames0 = metric(port, "verbatim_frames_out_total"),
                         writes0 = metric(port, "verbatim_websocket_writes_total");
@@ -300,7 +296,7 @@ private slots:
 
         // The same device without the header: one Frame per WebSocket message.
         client->disconnect();
-        sendSome(5, "s");
+        QVERIFY(sendNumbered(h, *lawyer, conv, "s", 5));
         net::io_context ioc;
         net::ssl::context ctx(net::ssl::context::tls_client);
         boost::beast::websocket::stream<net::ssl::stream<net::ip::tcp::socket>> ws(ioc, ctx);
@@ -751,11 +747,7 @@ private slots:
         std::string conv;
         auto client = h.inviteClient("xena", "Lost phone", &conv);
         QVERIFY(lawyer->connect(h.endpoint()));
-        for (int i = 0; i < 3; ++i) {
-            proto::Request req;
-            *req.mutable_send() = h.buildSend(*lawyer, conv, "queued " + std::to_string(i));
-            QCOMPARE(lawyer->connection->call(req)->status(), proto::STATUS_OK);
-        }
+        QVERIFY(sendNumbered(h, *lawyer, conv, "queued ", 3));
         QVERIFY(h.service().revokeDevice(client->user, client->device, "test"));
         QVERIFY(h.service().queueWipe(client->user, client->device, "test"));
         QVERIFY(client->connect(h.endpoint()));
