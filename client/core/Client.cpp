@@ -1373,7 +1373,7 @@ Result<void> Client::acceptSafetyNumber(const std::string& user) {
 proto::JournalRecord Client::Impl::newRecord(const std::string& conversation, proto::MessageType type) {
     proto::JournalRecord rec;
     rec.set_version(1);
-    rec.set_message_id(str(crypto::randomBytes(16)));
+    rec.set_message_id(journal::newMessageId(nowMs()));
     rec.set_conversation_id(conversation);
     rec.mutable_sender()->set_user(acct.user);
     rec.mutable_sender()->set_device(acct.device);
@@ -1415,7 +1415,7 @@ Result<void> Client::Impl::insertMessage(const proto::JournalRecord& rec, Messag
 
 Result<void> Client::Impl::systemMessage(const std::string& conversation, const std::string& text) {
     proto::JournalRecord rec;
-    rec.set_message_id(str(crypto::randomBytes(16)));
+    rec.set_message_id(journal::newMessageId(nowMs()));
     rec.set_conversation_id(conversation);
     rec.mutable_sender()->set_user("");
     rec.set_client_time_ms(nowMs());

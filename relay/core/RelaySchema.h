@@ -99,4 +99,20 @@ inline constexpr std::string_view kRelaySchemaV3 = R"sql(
 ALTER TABLE devices ADD COLUMN wiped_ms INTEGER;
 )sql";
 
+// Duplicate sends are found by message id first. Clients make ids that begin with the time
+// (journal::newMessageId), so new rows go to the end of this index instead of a random page each
+// (every page a commit touches is encrypted, authenticated and written). Without a rowid the
+// table is that index alone: one B-tree per send instead of two.
+inline constexpr std::string_view kRelaySchemaV4 = R"sql(
+CREATE TABLE sends_v4 (
+  message_id BLOB NOT NULL, sender_user TEXT NOT NULL, sender_device INTEGER NOT NULL,
+  journal_seq INTEGER NOT NULL, server_time_ms INTEGER NOT NULL,
+  PRIMARY KEY (message_id, sender_user, sender_device)
+) WITHOUT ROWID;
+INSERT INTO sends_v4 (message_id, sender_user, sender_device, journal_seq, server_time_ms)
+  SELECT message_id, sender_user, sender_device, journal_seq, server_time_ms FROM sends;
+DROP TABLE sends;
+ALTER TABLE sends_v4 RENAME TO sends;
+)sql";
+
 }  // namespace verbatim::relay

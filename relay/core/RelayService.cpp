@@ -234,7 +234,7 @@ Result<std::unique_ptr<RelayService>> RelayService::open(std::unique_ptr<storage
                                                          RelayConfig config) {
     if (config.journalPublicKey.size() != 32)
         return fail(ErrorCode::InvalidArgument, "relay needs the 32-byte journal public key");
-    if (auto r = db->migrate({kRelaySchemaV1, kRelaySchemaV2, kRelaySchemaV3}); !r) return tl::unexpected(r.error());
+    if (auto r = db->migrate({kRelaySchemaV1, kRelaySchemaV2, kRelaySchemaV3, kRelaySchemaV4}); !r) return tl::unexpected(r.error());
     std::unique_ptr<Checkpointer> checkpointer;
     if (config.openCheckpointConnection) {
         auto second = config.openCheckpointConnection();
@@ -342,7 +342,7 @@ Result<std::uint64_t> RelayService::appendJournal(Database& db, ByteView entry, 
     // caller runs in a storage batch, which ran syncExternalChanges() when it began (the
     // batch-start hook) and holds the write lock, so the head is current here.
     // m_chain moves with the row; if the job later fails, StorageThread rolls back its savepoint
-    // and the rollback hook reloads the head from the database.
+    // (or, for a send, the whole batch) and the rollback hook reloads the head from the database.
     std::uint64_t seq = m_chain.append(entry);
     auto j = db.cached("INSERT INTO journal (seq, entry, chain_hash, server_time_ms) VALUES (?, ?, ?, ?)");
     if (!j) return tl::unexpected(j.error());
@@ -371,8 +371,8 @@ Result<void> RelayService::recordAdminAction(Database& db, const std::string& ac
     std::uint64_t now = wallClockMs();
     proto::JournalRecord rec;
     rec.set_version(1);
-    Bytes id = crypto::randomBytes(16), k = crypto::randomBytes(32);
-    rec.set_message_id(std::string(id.begin(), id.end()));
+    Bytes k = crypto::randomBytes(32);
+    rec.set_message_id(journal::newMessageId(now));
     rec.set_conversation_id("firm-audit");
     rec.mutable_sender()->set_user("relay");
     rec.mutable_sender()->set_device(0);
@@ -1249,7 +1249,9 @@ void RelayService::handleSend(const DeviceId& from, proto::SendMessage send, Don
 
     auto sendPtr = std::make_shared<proto::SendMessage>(std::move(send));
     auto response = std::make_shared<proto::Response>();
-    m_storage->post(
+    // Every refusal below comes before the first write, and the writes are plain INSERTs: the
+    // job needs no savepoint (StorageThread::postWritesLast).
+    m_storage->postWritesLast(
         [this, from, sendPtr, commitment, response, done](Database& db) -> Result<Completion> {
             const auto& s = *sendPtr;
             // Idempotent retry: the same (device, message id) was stored before.
@@ -1312,8 +1314,8 @@ void RelayService::handleSend(const DeviceId& from, proto::SendMessage send, Don
                     }
                 response->set_status(proto::STATUS_CONFLICT);
                 response->set_error("device list changed");
-                // Nothing is stored: the savepoint is rolled back by returning an error, but the
-                // response must still carry the lists, so signal through the response object.
+                // Nothing was written, and the error refuses the send; the response must still
+                // carry the lists, so signal through the response object.
                 return reject(proto::STATUS_CONFLICT, "device list changed");
             }
 

@@ -22,10 +22,20 @@ void StorageThread::setBatchStartHook(std::function<Result<void>(storage::Databa
     runSync([&](storage::Database&) { m_batchStartHook = std::move(hook); });
 }
 
-void StorageThread::post(Work work, OnError onError) { enqueue({std::move(work), std::move(onError), true}); }
+void StorageThread::setCompletionScope(std::function<void(const std::function<void()>&)> scope) {
+    runSync([&](storage::Database&) { m_completionScope = std::move(scope); });
+}
+
+void StorageThread::post(Work work, OnError onError) {
+    enqueue({std::move(work), std::move(onError), Mode::Savepoint});
+}
 
 void StorageThread::postRepeatable(Work work, OnError onError) {
-    enqueue({std::move(work), std::move(onError), false});
+    enqueue({std::move(work), std::move(onError), Mode::Repeatable});
+}
+
+void StorageThread::postWritesLast(Work work, OnError onError) {
+    enqueue({std::move(work), std::move(onError), Mode::WritesLast});
 }
 
 void StorageThread::enqueue(Job job) {
@@ -181,14 +191,22 @@ void StorageThread::runBatch(std::deque<Job>& batch) {
         }
     };
     for (std::size_t i = 0; i < batch.size() && !lost; ++i) {
-        if (!batch[i].savepoint) {
+        if (batch[i].mode != Mode::Savepoint) {
+            const auto changesBefore = m_db->totalChanges();
             auto result = runWork(batch[i]);
             if (result) {
                 outcomes[i].done = std::move(*result);
-            } else {
-                outcomes[i].error = result.error();
-                // Its own writes may stay; a failure that ended the transaction may not.
-                if (!m_db->inTransaction()) lost = result.error();
+                continue;
+            }
+            outcomes[i].error = result.error();
+            if (!m_db->inTransaction()) {
+                lost = result.error();  // a failure that ended the transaction took the batch
+            } else if (batch[i].mode == Mode::WritesLast) {
+                // A repeatable job's own writes may stay; half of a writes-last job may not.
+                if (m_db->totalChanges() != changesBefore)
+                    lost = result.error();
+                else if (m_rollbackHook)
+                    m_rollbackHook(*m_db);  // state it derived before writing (the journal head)
             }
             continue;
         }
@@ -232,13 +250,19 @@ void StorageThread::runBatch(std::deque<Job>& batch) {
     }
     ++m_batches;
     m_jobs += batch.size();
-    for (std::size_t i = 0; i < batch.size(); ++i) {
-        if (outcomes[i].error) {
-            if (batch[i].onError) batch[i].onError(*outcomes[i].error);
-        } else if (outcomes[i].done) {
-            outcomes[i].done();
+    const std::function<void()> complete = [&] {
+        for (std::size_t i = 0; i < batch.size(); ++i) {
+            if (outcomes[i].error) {
+                if (batch[i].onError) batch[i].onError(*outcomes[i].error);
+            } else if (outcomes[i].done) {
+                outcomes[i].done();
+            }
         }
-    }
+    };
+    if (m_completionScope)
+        m_completionScope(complete);
+    else
+        complete();
 }
 
 }  // namespace verbatim::relay

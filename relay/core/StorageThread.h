@@ -44,6 +44,12 @@ public:
     /// queue rows): it runs without a savepoint, and if it fails half-way what it did stays. A
     /// failure that takes the whole transaction with it still fails the batch, as for any job.
     void postRepeatable(Work work, OnError onError);
+    /// Like post(), for a job that makes every check before its first write and writes only with
+    /// INSERT, UPDATE and DELETE (a send): it runs without a savepoint, which would copy every
+    /// page it touches first. If it fails without having written, only it fails. If it fails
+    /// after writing, its half cannot be undone alone: the whole batch is rolled back and every
+    /// job in it fails, as when COMMIT fails.
+    void postWritesLast(Work work, OnError onError);
     /// Queues `fn` to run on the storage thread between batches, outside any transaction: it
     /// sees only committed data, and no commit can happen while it runs. Thread-safe.
     void postBetweenBatches(std::function<void(storage::Database&)> fn);
@@ -64,6 +70,10 @@ public:
     /// failure fails every job of the batch.
     void setBatchStartHook(std::function<Result<void>(storage::Database&)> hook);
 
+    /// Runs each batch's completions (and its failed jobs' error callbacks) inside `scope`, which
+    /// must call its argument exactly once: the network layer gathers the frames they queue and
+    /// hands them to its thread in one go. Empty: no scope.
+    void setCompletionScope(std::function<void(const std::function<void()>&)> scope);
     /// Counters for /metrics.
     std::uint64_t batches() const { return m_batches; }
     std::uint64_t jobs() const { return m_jobs; }
@@ -73,10 +83,11 @@ public:
     std::uint64_t slowBatches() const { return m_slowBatches; }
 
 private:
+    enum class Mode { Savepoint, Repeatable, WritesLast };
     struct Job {
         Work work;
         OnError onError;
-        bool savepoint = true;
+        Mode mode = Mode::Savepoint;
     };
     void enqueue(Job job);
     void loop();
@@ -95,6 +106,7 @@ private:
     bool m_stopping = false;
     std::function<void(storage::Database&)> m_rollbackHook;
     std::function<Result<void>(storage::Database&)> m_batchStartHook;
+    std::function<void(const std::function<void()>&)> m_completionScope;
     std::atomic<std::uint64_t> m_batches{0}, m_jobs{0}, m_batchMicros{0}, m_slowBatches{0};
     std::thread m_thread;
 };

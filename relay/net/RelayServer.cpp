@@ -77,6 +77,15 @@ std::string textBody(std::string_view s) { return std::string(s) + "\n"; }
 
 class WebSocketSession;
 
+// While the storage thread runs a batch's completions, the sessions they queue frames for are
+// gathered here and handed to the network thread in one post when the batch is done. One post
+// per session would wake the network thread, which shares the core, hundreds of times per batch.
+// Only with one I/O thread: then every session runs on that thread, without a strand.
+struct DeferredWakeups {
+    std::vector<std::shared_ptr<WebSocketSession>> sessions;
+};
+thread_local DeferredWakeups* t_deferred = nullptr;
+
 // What RelayService pushes into: holds the session weakly so that a closed session is simply
 // gone; the byte counter bounds what a slow reader can make us buffer.
 class SessionSink final : public PushSink {
@@ -133,17 +142,24 @@ public:
             if (m_inboxPosted) return;
             m_inboxPosted = true;
         }
-        net::post(m_ws.get_executor(), [self = shared_from_this()] {
-            std::vector<std::shared_ptr<const std::string>> arrived;
-            {
-                std::lock_guard lock(self->m_inboxMutex);
-                arrived.swap(self->m_inbox);
-                self->m_inboxPosted = false;
-            }
-            const bool idle = self->m_outbox.empty();
-            for (auto& b : arrived) self->m_outbox.push_back(std::move(b));
-            if (idle && self->m_open) self->writeNext();
-        });
+        if (t_deferred && m_shared.config.ioThreads <= 1) {
+            t_deferred->sessions.push_back(shared_from_this());
+            return;
+        }
+        net::post(m_ws.get_executor(), [self = shared_from_this()] { self->takeInbox(); });
+    }
+
+    // On the session's executor: moves what enqueue() gathered into the outbox.
+    void takeInbox() {
+        std::vector<std::shared_ptr<const std::string>> arrived;
+        {
+            std::lock_guard lock(m_inboxMutex);
+            arrived.swap(m_inbox);
+            m_inboxPosted = false;
+        }
+        const bool idle = m_outbox.empty();
+        for (auto& b : arrived) m_outbox.push_back(std::move(b));
+        if (idle && m_open) writeNext();
     }
 
     void closeWith(std::uint16_t code, std::string reason) {
@@ -790,6 +806,23 @@ Result<std::unique_ptr<RelayServer>> RelayServer::start(RelayService& service, c
     auto adminPort = m.admin->open(config.adminAddress, config.adminPort);
     if (!adminPort) return tl::unexpected(adminPort.error());
     m.adminPort = *adminPort;
+    if (config.ioThreads <= 1) {
+        service.storage().setCompletionScope([&ioc = m.ioc](const std::function<void()>& complete) {
+            DeferredWakeups gathered;
+            t_deferred = &gathered;
+            try {
+                complete();
+            } catch (...) {
+                t_deferred = nullptr;
+                throw;
+            }
+            t_deferred = nullptr;
+            if (gathered.sessions.empty()) return;
+            net::post(ioc, [sessions = std::move(gathered.sessions)] {
+                for (const auto& s : sessions) s->takeInbox();
+            });
+        });
+    }
     m.listener->run();
     m.admin->run();
     m.work.emplace(m.ioc.get_executor());
@@ -826,6 +859,7 @@ void RelayServer::stop() {
     // Storage completions may still hold sessions; let them all run while the io_context (which
     // the sessions' sockets belong to) is alive. Nothing new arrives: the I/O threads are gone.
     m->shared->service.storage().flush();
+    m->shared->service.storage().setCompletionScope(nullptr);  // it refers to this server's io_context
 }
 
 }  // namespace verbatim::relay

@@ -2,7 +2,17 @@
 
 #include <algorithm>
 
+#include "crypto/Random.h"
+
 namespace verbatim::journal {
+
+std::string newMessageId(std::uint64_t nowMs) {
+    std::string id(kMessageIdSize, '\0');
+    for (int i = 0; i < 6; ++i) id[std::size_t(i)] = char((nowMs >> (8 * (5 - i))) & 0xff);
+    Bytes tail = crypto::randomBytes(kMessageIdSize - 6);
+    std::copy(tail.begin(), tail.end(), id.begin() + 6);
+    return id;
+}
 
 namespace {
 constexpr std::string_view kSignatureLabel = "verbatim-journal-sig-v1";

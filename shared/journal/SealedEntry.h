@@ -18,6 +18,12 @@ inline constexpr std::size_t kMaxUserIdSize = 256;
 /// Sealed records larger than this are refused (attachments travel as blobs, not inline).
 inline constexpr std::size_t kMaxCiphertextSize = 1 << 20;
 
+/// A new message id: the time (ms since the Unix epoch, 48 bits big-endian), then 80 random
+/// bits, as in a UUIDv7. As unique as a random id for one sender, and later ids sort after
+/// earlier ones, so the relay's duplicate-send index and the client's message table take new
+/// ids at their end instead of on a random page each.
+std::string newMessageId(std::uint64_t nowMs);
+
 /// The clear, authenticated header of a sealed entry.
 struct EntryHeader {
     std::array<std::uint8_t, kKeyIdSize> journalKeyId{};

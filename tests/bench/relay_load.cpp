@@ -831,8 +831,8 @@ void Bench::setup() {
 }
 
 // Seals one journal entry per message on two threads (one Signal context each, devices split by
-// context), outside any timed section. Frame ids are message index + 1; the message id starts
-// with the index so that a push names its message.
+// context), outside any timed section. Frame ids are message index + 1; the message id carries
+// the index so that a push names its message.
 void Bench::preparePool(const std::vector<std::pair<int, int>>& perSender) {
     std::size_t base = m_msgs.size(), total = 0;
     for (auto& [s, n] : perSender)
@@ -840,6 +840,13 @@ void Bench::preparePool(const std::vector<std::pair<int, int>>& perSender) {
     m_msgs.resize(base + total);
     std::vector<std::pair<int, std::uint64_t>> jobs; // (sender, message index)
     jobs.reserve(total);
+    // Clients begin a message id with the time (journal::newMessageId). Ids are sealed before
+    // the timed run, so a device's i-th message stands in for the clock: it goes out at about
+    // the time every other device sends its i-th.
+    std::vector<std::uint64_t> idTime(total);
+    const auto startMs = std::uint64_t(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                           std::chrono::system_clock::now().time_since_epoch())
+                                           .count());
     std::size_t k = base;
     for (auto& [s, n] : perSender) {
         auto& d = m_devices[std::size_t(s)];
@@ -848,6 +855,7 @@ void Bench::preparePool(const std::vector<std::pair<int, int>>& perSender) {
         for (int i = 0; i < n; ++i) {
             d.pool.push_back(k);
             m_msgs[k].sender = s;
+            idTime[k - base] = startMs + std::uint64_t(i);
             jobs.push_back({s, k++});
         }
     }
@@ -859,9 +867,13 @@ void Bench::preparePool(const std::vector<std::pair<int, int>>& perSender) {
             Device& from = m_devices[std::size_t(s)];
             if (from.ctx != ctx) continue;
             const Device& to = m_devices[std::size_t(from.partner)];
+            // time (6 bytes), then the message index (8), then 2 random bytes
             Bytes mid = crypto::randomBytes(16);
+            const std::uint64_t t = idTime[k - base];
+            for (int b = 0; b < 6; ++b)
+                mid[std::size_t(b)] = std::uint8_t(t >> (40 - 8 * b));
             for (int b = 0; b < 8; ++b)
-                mid[std::size_t(b)] = std::uint8_t(k >> (56 - 8 * b));
+                mid[std::size_t(6 + b)] = std::uint8_t(k >> (56 - 8 * b));
             proto::JournalRecord rec;
             rec.set_version(1);
             rec.set_message_id(str(mid));
@@ -980,7 +992,7 @@ void Bench::onOneFrame(int device, std::int64_t now) {
         const auto& e = m_frame.push().envelope();
         const std::string& mid = e.message_id();
         std::uint64_t k = 0;
-        for (std::size_t b = 0; b < 8 && b < mid.size(); ++b)
+        for (std::size_t b = 6; b < 14 && b < mid.size(); ++b)
             k = (k << 8) | std::uint8_t(mid[b]);
         if (mid.size() != 16 || k >= m_msgs.size() || m_msgs[k].sender < 0 ||
             m_devices[std::size_t(m_msgs[k].sender)].partner != device) {

@@ -91,6 +91,19 @@ private slots:
         QVERIFY(!parseFlatJsonObject(std::string(2u << 20, ' ')));
     }
 
+    // Message ids: the time in ms (48 bits, big-endian), then 80 random bits.
+    void messageIdsBeginWithTheTimeAndSortByIt() {
+        const std::uint64_t t = 0x0123456789ABull;
+        const std::string a = newMessageId(t), b = newMessageId(t), later = newMessageId(t + 1);
+        QCOMPARE(a.size(), kMessageIdSize);
+        QCOMPARE(toHex(ByteView(reinterpret_cast<const std::uint8_t*>(a.data()), 6)), std::string("0123456789ab"));
+        QVERIFY(a != b);  // the random tail
+        QVERIFY(a < later && b < later);
+        std::set<std::string> sameMillisecond;
+        for (int i = 0; i < 10000; ++i) sameMillisecond.insert(newMessageId(t));
+        QCOMPARE(sameMillisecond.size(), std::size_t(10000));
+    }
+
     void initTestCase() {
         m_ctx = *signal::SignalContext::create();
         m_journalKey.emplace(std::move(*crypto::X25519Key::generate()));

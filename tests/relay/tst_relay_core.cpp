@@ -21,6 +21,7 @@
 #include <QFileInfo>
 
 #include "RelayFixture.h"
+#include "relay/core/RelaySchema.h"
 #include "common/Json.h"
 #include "crypto/Digest.h"
 #include "crypto/Random.h"
@@ -165,6 +166,57 @@ private:
     std::shared_ptr<State> m_state;
     bool m_held = false, m_open = false;
 };
+
+// Jobs on a scratch table, posted in each of StorageThread's modes, with what became of them.
+struct ScratchJobs {
+    enum Mode { Savepoint, Repeatable, WritesLast };
+    explicit ScratchJobs(StorageThread& s) : storage(s) {
+        storage.runSync([](storage::Database& db) {
+            QVERIFY(db.exec("DROP TABLE IF EXISTS scratch; CREATE TABLE scratch (v INTEGER UNIQUE)").has_value());
+        });
+    }
+    static bool insert(storage::Database& db, int v) {
+        auto st = db.prepare("INSERT INTO scratch (v) VALUES (?)");
+        return st && st->bind(1, std::int64_t(v)).run().has_value();
+    }
+    void post(int job, Mode mode, std::function<bool(storage::Database&)> work) {
+        auto state = outcome;
+        StorageThread::Work w = [=](storage::Database& db) -> Result<std::function<void()>> {
+            if (!work(db)) return fail(ErrorCode::InvalidArgument, "job failed on purpose");
+            return std::function<void()>([=] { state->record(job, true); });
+        };
+        auto e = [=](const Error&) { state->record(job, false); };
+        if (mode == Repeatable)
+            storage.postRepeatable(std::move(w), std::move(e));
+        else if (mode == WritesLast)
+            storage.postWritesLast(std::move(w), std::move(e));
+        else
+            storage.post(std::move(w), std::move(e));
+    }
+    std::vector<int> values() {
+        std::vector<int> out;
+        storage.runSync([&](storage::Database& db) {
+            auto st = db.prepare("SELECT v FROM scratch ORDER BY v");
+            while (st && st->step().value_or(false)) out.push_back(int(st->columnInt(0)));
+        });
+        return out;
+    }
+    std::map<int, bool> done() {
+        std::lock_guard lock(outcome->mutex);
+        return outcome->done;
+    }
+    struct Outcome {
+        std::mutex mutex;
+        std::map<int, bool> done;  // job -> succeeded
+        void record(int job, bool ok) {
+            std::lock_guard lock(mutex);
+            done[job] = ok;
+        }
+    };
+    StorageThread& storage;
+    std::shared_ptr<Outcome> outcome = std::make_shared<Outcome>();
+};
+
 
 // Collects the answers of handle() calls made without waiting. The state is shared with the
 // callbacks, which may outlive a failed test.
@@ -1791,65 +1843,116 @@ private slots:
     // Acknowledgements run without a savepoint (StorageThread::postRepeatable): a failing one
     // keeps what it did, a failing ordinary job keeps nothing, and a failure that ends the
     // transaction still fails the whole batch.
+    // Schema v4 rebuilds `sends` keyed by message id first, without a rowid: what v3 stored
+    // stays, and still answers the duplicate check.
+    void sendsKeepTheirRowsThroughSchemaV4() {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const std::string path = dir.filePath("relay.db").toStdString();
+        const Bytes key = crypto::randomBytes(32);
+        auto count = [](storage::Database& db, std::string_view sql) {
+            auto st = db.prepare(sql);
+            return st && st->step().value_or(false) ? st->columnInt(0) : -1;
+        };
+        const std::string id(16, '\x42');
+        {
+            auto db = storage::Database::open(path, key);
+            QVERIFY(db);
+            QVERIFY((*db)->migrate({kRelaySchemaV1, kRelaySchemaV2, kRelaySchemaV3}).has_value());
+            auto st = (*db)->prepare("INSERT INTO sends (sender_user, sender_device, message_id, journal_seq, "
+                                     "server_time_ms) VALUES ('ana', 1, ?, 7, 1000)");
+            QVERIFY(st && st->bind(1, view(id)).run().has_value());
+        }
+        auto db = storage::Database::open(path, key);
+        QVERIFY(db);
+        QVERIFY((*db)->migrate({kRelaySchemaV1, kRelaySchemaV2, kRelaySchemaV3, kRelaySchemaV4}).has_value());
+        auto st = (*db)->prepare("SELECT journal_seq, server_time_ms FROM sends WHERE sender_user = 'ana' AND "
+                                 "sender_device = 1 AND message_id = ?");
+        QVERIFY(st);
+        st->bind(1, view(id));
+        QVERIFY(st->step().value_or(false));
+        QCOMPARE(st->columnInt(0), std::int64_t(7));
+        QCOMPARE(st->columnInt(1), std::int64_t(1000));
+        auto again = (*db)->prepare("INSERT INTO sends (sender_user, sender_device, message_id, journal_seq, "
+                                    "server_time_ms) VALUES ('ana', 1, ?, 8, 2000)");
+        QVERIFY(again);
+        QVERIFY(!again->bind(1, view(id)).run().has_value());  // the key is still unique
+        QCOMPARE(count(**db, "SELECT count(*) FROM sends"), std::int64_t(1));
+        QVERIFY(!(*db)->prepare("SELECT rowid FROM sends").has_value());  // WITHOUT ROWID
+        QCOMPARE(count(**db, "PRAGMA user_version"), std::int64_t(4));
+    }
+
     void repeatableJobsKeepTheirWritesAndStillLoseTheBatchWithIt() {
         auto& storage = m_f->service().storage();
-        storage.runSync([](storage::Database& db) { QVERIFY(db.exec("CREATE TABLE scratch (v INTEGER)").has_value()); });
-        auto insert = [](storage::Database& db, int v) {
-            auto st = db.prepare("INSERT INTO scratch (v) VALUES (?)");
-            return st && st->bind(1, std::int64_t(v)).run().has_value();
-        };
-        struct Outcome {
-            std::mutex mutex;
-            std::map<int, bool> done;  // job -> succeeded
-        };
-        auto outcome = std::make_shared<Outcome>();
-        auto record = [outcome](int job, bool ok) {
-            std::lock_guard lock(outcome->mutex);
-            outcome->done[job] = ok;
-        };
-        auto post = [&](int job, bool repeatable, std::function<bool(storage::Database&)> work) {
-            StorageThread::Work w = [=](storage::Database& db) -> Result<std::function<void()>> {
-                if (!work(db)) return fail(ErrorCode::InvalidArgument, "job failed on purpose");
-                return std::function<void()>([=] { record(job, true); });
-            };
-            auto e = [=](const Error&) { record(job, false); };
-            repeatable ? storage.postRepeatable(std::move(w), std::move(e)) : storage.post(std::move(w), std::move(e));
-        };
-        auto values = [&] {
-            std::vector<int> out;
-            storage.runSync([&](storage::Database& db) {
-                auto st = db.prepare("SELECT v FROM scratch ORDER BY v");
-                while (st && st->step().value_or(false)) out.push_back(int(st->columnInt(0)));
-            });
-            return out;
-        };
+        ScratchJobs jobs(storage);
+        using M = ScratchJobs::Mode;
+        auto insert = &ScratchJobs::insert;
         {
             StorageGate gate(storage);
             QVERIFY(gate.held());
-            post(1, false, [&](storage::Database& db) { return insert(db, 1) && false; });
-            post(2, true, [&](storage::Database& db) { return insert(db, 2) && false; });
-            post(3, true, [&](storage::Database& db) { return insert(db, 3); });
+            jobs.post(1, M::Savepoint, [&](storage::Database& db) { return insert(db, 1) && false; });
+            jobs.post(2, M::Repeatable, [&](storage::Database& db) { return insert(db, 2) && false; });
+            jobs.post(3, M::Repeatable, [&](storage::Database& db) { return insert(db, 3); });
         }
         storage.flush();
-        QCOMPARE(values(), (std::vector<int>{2, 3}));
-        QCOMPARE(outcome->done, (std::map<int, bool>{{1, false}, {2, false}, {3, true}}));
+        QCOMPARE(jobs.values(), (std::vector<int>{2, 3}));
+        QCOMPARE(jobs.done(), (std::map<int, bool>{{1, false}, {2, false}, {3, true}}));
         {
             StorageGate gate(storage);
             QVERIFY(gate.held());
-            post(4, false, [&](storage::Database& db) { return insert(db, 4); });
-            post(5, true, [&](storage::Database& db) { return db.exec("ROLLBACK").has_value() && false; });
+            jobs.post(4, M::Savepoint, [&](storage::Database& db) { return insert(db, 4); });
+            jobs.post(5, M::Repeatable, [&](storage::Database& db) { return db.exec("ROLLBACK").has_value() && false; });
             // Must not run on its own outside the batch's transaction (and commit alone).
-            post(7, false, [&](storage::Database& db) { return insert(db, 7); });
+            jobs.post(7, M::Savepoint, [&](storage::Database& db) { return insert(db, 7); });
         }
         storage.flush();
-        QCOMPARE(values(), (std::vector<int>{2, 3}));  // 4 went with the transaction
-        QCOMPARE(outcome->done[4], false);
-        QCOMPARE(outcome->done[5], false);
-        QCOMPARE(outcome->done[7], false);
-        post(6, true, [&](storage::Database& db) { return insert(db, 6); });
+        QCOMPARE(jobs.values(), (std::vector<int>{2, 3}));  // 4 went with the transaction
+        QCOMPARE(jobs.done()[4], false);
+        QCOMPARE(jobs.done()[5], false);
+        QCOMPARE(jobs.done()[7], false);
+        jobs.post(6, M::Repeatable, [&](storage::Database& db) { return insert(db, 6); });
         storage.flush();
-        QCOMPARE(values(), (std::vector<int>{2, 3, 6}));
-        QCOMPARE(outcome->done[6], true);
+        QCOMPARE(jobs.values(), (std::vector<int>{2, 3, 6}));
+        QCOMPARE(jobs.done()[6], true);
+    }
+
+    // A writes-last job (a send) has no savepoint: refused before writing, it fails alone;
+    // failing after a write, it takes its whole batch with it, and nothing of it is committed.
+    void writesLastJobsFailAloneOnlyBeforeTheirFirstWrite() {
+        auto& storage = m_f->service().storage();
+        ScratchJobs jobs(storage);
+        using M = ScratchJobs::Mode;
+        auto insert = &ScratchJobs::insert;
+        {
+            StorageGate gate(storage);
+            QVERIFY(gate.held());
+            jobs.post(1, M::WritesLast, [&](storage::Database& db) { return insert(db, 1); });
+            jobs.post(2, M::WritesLast, [&](storage::Database&) { return false; });
+            // A statement that fails is undone by SQLite on its own and counts as no write.
+            jobs.post(3, M::WritesLast, [&](storage::Database& db) { return insert(db, 1); });
+            jobs.post(4, M::Savepoint, [&](storage::Database& db) { return insert(db, 4); });
+            jobs.post(5, M::WritesLast, [&](storage::Database& db) { return insert(db, 5); });
+        }
+        storage.flush();
+        QCOMPARE(jobs.values(), (std::vector<int>{1, 4, 5}));
+        QCOMPARE(jobs.done(), (std::map<int, bool>{{1, true}, {2, false}, {3, false}, {4, true}, {5, true}}));
+        {
+            StorageGate gate(storage);
+            QVERIFY(gate.held());
+            jobs.post(6, M::Savepoint, [&](storage::Database& db) { return insert(db, 6); });
+            jobs.post(7, M::WritesLast, [&](storage::Database& db) { return insert(db, 7) && insert(db, 1); });
+            jobs.post(8, M::WritesLast, [&](storage::Database& db) { return insert(db, 8); });
+        }
+        storage.flush();
+        QCOMPARE(jobs.values(), (std::vector<int>{1, 4, 5}));  // 7's half, and 6 and 8 with it
+        QCOMPARE(jobs.done()[6], false);
+        QCOMPARE(jobs.done()[7], false);
+        QCOMPARE(jobs.done()[8], false);
+        // The next batch commits as usual.
+        jobs.post(9, M::WritesLast, [&](storage::Database& db) { return insert(db, 9); });
+        storage.flush();
+        QCOMPARE(jobs.values(), (std::vector<int>{1, 4, 5, 9}));
+        QCOMPARE(jobs.done()[9], true);
     }
 
     void concurrentSendsAreGroupCommitted() {
