@@ -24,14 +24,14 @@ tl::unexpected<Error> sqlFail(sqlite3* db, int rc, const char* what) {
 // file, walks every page in the cache instead of none (with a 64 MiB cache that is 16,000
 // pages, about a millisecond, on most commits of a busy relay). This wrapper files the
 // temporary page under key 0, which no page ever has, and forwards everything else unchanged.
-struct SwapKeyCache {
+struct SwapPageCache {
     sqlite3_pcache* inner;
-    unsigned swapKey;
+    unsigned swapPage;  // page number of the temporary swap
 };
 sqlite3_pcache_methods2 g_defaultCache{};
 
-unsigned innerKey(const SwapKeyCache* c, unsigned key) { return key == c->swapKey ? 0u : key; }
-SwapKeyCache* wrapped(sqlite3_pcache* p) { return reinterpret_cast<SwapKeyCache*>(p); }
+unsigned innerPage(const SwapPageCache* c, unsigned page) { return page == c->swapPage ? 0u : page; }
+SwapPageCache* wrapped(sqlite3_pcache* p) { return reinterpret_cast<SwapPageCache*>(p); }
 
 bool installPageCache() {
     if (sqlite3_config(SQLITE_CONFIG_GETPCACHE2, &g_defaultCache) != SQLITE_OK) return false;
@@ -43,27 +43,27 @@ bool installPageCache() {
         if (g_defaultCache.xShutdown) g_defaultCache.xShutdown(g_defaultCache.pArg);
     };
     methods.xCreate = [](int szPage, int szExtra, int bPurgeable) -> sqlite3_pcache* {
-        auto* c = static_cast<SwapKeyCache*>(sqlite3_malloc(sizeof(SwapKeyCache)));
+        auto* c = static_cast<SwapPageCache*>(sqlite3_malloc(sizeof(SwapPageCache)));
         if (!c) return nullptr;
         c->inner = g_defaultCache.xCreate(szPage, szExtra, bPurgeable);
         if (!c->inner) {
             sqlite3_free(c);
             return nullptr;
         }
-        c->swapKey = szPage > 0 ? unsigned(0x40000000 / szPage + 1) : 0u;  // SQLite's PENDING_BYTE
+        c->swapPage = szPage > 0 ? unsigned(0x40000000 / szPage + 1) : 0u;  // SQLite's PENDING_BYTE
         return reinterpret_cast<sqlite3_pcache*>(c);
     };
     methods.xCachesize = [](sqlite3_pcache* p, int n) { g_defaultCache.xCachesize(wrapped(p)->inner, n); };
     methods.xPagecount = [](sqlite3_pcache* p) { return g_defaultCache.xPagecount(wrapped(p)->inner); };
-    methods.xFetch = [](sqlite3_pcache* p, unsigned key, int create) {
-        return g_defaultCache.xFetch(wrapped(p)->inner, innerKey(wrapped(p), key), create);
+    methods.xFetch = [](sqlite3_pcache* p, unsigned page, int create) {
+        return g_defaultCache.xFetch(wrapped(p)->inner, innerPage(wrapped(p), page), create);
     };
     methods.xUnpin = [](sqlite3_pcache* p, sqlite3_pcache_page* page, int discard) {
         g_defaultCache.xUnpin(wrapped(p)->inner, page, discard);
     };
-    methods.xRekey = [](sqlite3_pcache* p, sqlite3_pcache_page* page, unsigned oldKey, unsigned newKey) {
+    methods.xRekey = [](sqlite3_pcache* p, sqlite3_pcache_page* page, unsigned from, unsigned to) {
         auto* c = wrapped(p);
-        g_defaultCache.xRekey(c->inner, page, innerKey(c, oldKey), innerKey(c, newKey));
+        g_defaultCache.xRekey(c->inner, page, innerPage(c, from), innerPage(c, to));
     };
     methods.xTruncate = [](sqlite3_pcache* p, unsigned limit) {
         g_defaultCache.xTruncate(wrapped(p)->inner, limit);
