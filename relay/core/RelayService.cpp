@@ -264,9 +264,10 @@ Result<std::unique_ptr<RelayService>> RelayService::open(std::unique_ptr<storage
     });
     if (!loaded) return tl::unexpected(loaded.error());
     RelayService* raw = self.get();
-    self->m_storage->setRollbackHook([raw](Database& d) {
-        if (auto r = raw->loadState(d); !r)
-            log::write(log::Level::Error, "journal.reload_failed", {{"error", r.error().message}});
+    self->m_storage->setRollbackHook([raw](Database& d) -> Result<void> {
+        auto r = raw->loadState(d);
+        if (!r) log::write(log::Level::Error, "journal.reload_failed", {{"error", r.error().message}});
+        return r;
     });
     self->m_storage->setBatchStartHook([raw](Database& d) { return raw->syncExternalChanges(d); });
     return self;

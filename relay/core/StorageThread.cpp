@@ -14,7 +14,7 @@ StorageThread::StorageThread(std::unique_ptr<storage::Database> db, std::size_t 
 
 StorageThread::~StorageThread() { stop(); }
 
-void StorageThread::setRollbackHook(std::function<void(storage::Database&)> hook) {
+void StorageThread::setRollbackHook(std::function<Result<void>(storage::Database&)> hook) {
     runSync([&](storage::Database&) { m_rollbackHook = std::move(hook); });
 }
 
@@ -172,7 +172,7 @@ void StorageThread::runBatch(std::deque<Job>& batch) {
         if (auto r = m_batchStartHook(*m_db); !r) {
             log::write(log::Level::Error, "storage.batch_start_failed", {{"error", r.error().message}});
             m_db->rollback();
-            if (m_rollbackHook) m_rollbackHook(*m_db);
+            if (m_rollbackHook) (void)m_rollbackHook(*m_db);  // the hook reports its own failure
             failAll(r.error());
             return;
         }
@@ -203,10 +203,12 @@ void StorageThread::runBatch(std::deque<Job>& batch) {
                 lost = result.error();  // a failure that ended the transaction took the batch
             } else if (batch[i].mode == Mode::WritesLast) {
                 // A repeatable job's own writes may stay; half of a writes-last job may not.
-                if (m_db->totalChanges() != changesBefore)
+                if (m_db->totalChanges() != changesBefore) {
                     lost = result.error();
-                else if (m_rollbackHook)
-                    m_rollbackHook(*m_db);  // state it derived before writing (the journal head)
+                } else if (m_rollbackHook) {
+                    // State it derived before writing (the journal head) goes back.
+                    if (auto r = m_rollbackHook(*m_db); !r) lost = r.error();
+                }
             }
             continue;
         }
@@ -226,14 +228,14 @@ void StorageThread::runBatch(std::deque<Job>& batch) {
                 lost = r.error();
             } else if (m_rollbackHook) {
                 // State the job derived from its writes (the journal head) goes back with them.
-                m_rollbackHook(*m_db);
+                if (auto h = m_rollbackHook(*m_db); !h) lost = h.error();
             }
         }
     }
     if (lost) {
         log::write(log::Level::Error, "storage.transaction_lost", {{"error", lost->message}});
         m_db->rollback();
-        if (m_rollbackHook) m_rollbackHook(*m_db);
+        if (m_rollbackHook) (void)m_rollbackHook(*m_db);  // the hook reports its own failure
         // Jobs that had failed keep their own error; every other job's writes are gone.
         for (auto& o : outcomes) o.done = nullptr;
         failAll(Error{ErrorCode::Storage, "storage transaction rolled back", lost->detail});
@@ -243,7 +245,7 @@ void StorageThread::runBatch(std::deque<Job>& batch) {
         // Nothing of this batch is durable: every job fails, including those that succeeded.
         log::write(log::Level::Error, "storage.commit_failed", {{"error", r.error().message}});
         m_db->rollback();
-        if (m_rollbackHook) m_rollbackHook(*m_db);
+        if (m_rollbackHook) (void)m_rollbackHook(*m_db);  // the hook reports its own failure
         for (auto& o : outcomes) o.error.reset();
         failAll(Error{ErrorCode::Storage, "storage commit failed", r.error().detail});
         return;

@@ -62,8 +62,10 @@ public:
     /// Finishes queued jobs, then stops the thread. Idempotent.
     void stop();
 
-    /// Called on the storage thread after a failed COMMIT (state reload hook).
-    void setRollbackHook(std::function<void(storage::Database&)> hook);
+    /// Called on the storage thread after anything was rolled back (a failed job, a lost batch, a
+    /// failed COMMIT) to reload state derived from the database. If it fails after a job failed
+    /// in the middle of a batch, the rest of the batch cannot trust that state: the batch is lost.
+    void setRollbackHook(std::function<Result<void>(storage::Database&)> hook);
     /// Called on the storage thread right after each batch's BEGIN IMMEDIATE, before its jobs.
     /// Holding the write lock, the batch sees every commit another process made before it and
     /// none can follow until COMMIT, so this is where to pick those up, once per batch. A
@@ -104,7 +106,7 @@ private:
     std::deque<Job> m_queue;
     std::deque<std::function<void(storage::Database&)>> m_sync;
     bool m_stopping = false;
-    std::function<void(storage::Database&)> m_rollbackHook;
+    std::function<Result<void>(storage::Database&)> m_rollbackHook;
     std::function<Result<void>(storage::Database&)> m_batchStartHook;
     std::function<void(const std::function<void()>&)> m_completionScope;
     std::atomic<std::uint64_t> m_batches{0}, m_jobs{0}, m_batchMicros{0}, m_slowBatches{0};

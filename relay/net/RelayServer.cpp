@@ -164,6 +164,10 @@ public:
 
     void closeWith(std::uint16_t code, std::string reason) {
         net::post(m_ws.get_executor(), [self = shared_from_this(), code, reason = std::move(reason)] {
+            // Frames queued before the close go out first, even when their wake-up is still
+            // waiting for the end of a storage batch (DeferredWakeups): the close waits for the
+            // write this starts.
+            self->takeInbox();
             if (!self->m_open) return;
             self->m_open = false;
             self->m_ws.async_close(websocket::close_reason(websocket::close_code(code), reason),
@@ -806,6 +810,7 @@ Result<std::unique_ptr<RelayServer>> RelayServer::start(RelayService& service, c
     auto adminPort = m.admin->open(config.adminAddress, config.adminPort);
     if (!adminPort) return tl::unexpected(adminPort.error());
     m.adminPort = *adminPort;
+    // One server per service: the scope ties the service's storage thread to this io_context.
     if (config.ioThreads <= 1) {
         service.storage().setCompletionScope([&ioc = m.ioc](const std::function<void()>& complete) {
             DeferredWakeups gathered;
@@ -819,7 +824,14 @@ Result<std::unique_ptr<RelayServer>> RelayServer::start(RelayService& service, c
             t_deferred = nullptr;
             if (gathered.sessions.empty()) return;
             net::post(ioc, [sessions = std::move(gathered.sessions)] {
-                for (const auto& s : sessions) s->takeInbox();
+                // One session's failure must not leave the others waiting for a wake-up.
+                for (const auto& s : sessions) {
+                    try {
+                        s->takeInbox();
+                    } catch (const std::exception& e) {
+                        log::write(log::Level::Error, "net.handler_exception", {{"what", e.what()}});
+                    }
+                }
             });
         });
     }

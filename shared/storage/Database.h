@@ -124,10 +124,10 @@ public:
     [[nodiscard]] Result<Statement> prepare(std::string_view sql);
     /// A prepared statement from this connection's cache (compiled once, reused): for SQL that
     /// runs on every message. The lease resets it.
+    [[nodiscard]] Result<StatementLease> cached(std::string_view sql);
     /// Rows inserted, updated or deleted by this connection's completed statements since it
     /// opened (sqlite3_total_changes64): a failed statement's rows are not counted.
     [[nodiscard]] std::int64_t totalChanges() const;
-    [[nodiscard]] Result<StatementLease> cached(std::string_view sql);
 
     /// Runs `migrations[i]` for every i >= PRAGMA user_version, each in its own transaction.
     [[nodiscard]] Result<void> migrate(std::initializer_list<std::string_view> migrations);

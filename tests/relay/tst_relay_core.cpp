@@ -1882,6 +1882,46 @@ private slots:
         QCOMPARE(count(**db, "PRAGMA user_version"), std::int64_t(4));
     }
 
+    // After a job fails mid-batch the rollback hook reloads derived state (the journal head); if
+    // that reload fails, the rest of the batch must not commit on top of stale state.
+    void aFailedStateReloadLosesTheBatch() {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        auto db = storage::Database::open(dir.filePath("jobs.db").toStdString(), crypto::randomBytes(32));
+        QVERIFY(db);
+        StorageThread storage(std::move(*db));
+        std::atomic<bool> reloadFails{true};
+        storage.setRollbackHook([&](storage::Database&) -> Result<void> {
+            if (reloadFails) return fail(ErrorCode::Storage, "reload failed on purpose");
+            return {};
+        });
+        ScratchJobs jobs(storage);
+        using M = ScratchJobs::Mode;
+        auto insert = &ScratchJobs::insert;
+        for (int round : {0, 10}) {  // the failing job without, then with a savepoint
+            {
+                StorageGate gate(storage);
+                QVERIFY(gate.held());
+                jobs.post(round + 1, M::Savepoint, [&](storage::Database& d) { return insert(d, 1); });
+                jobs.post(round + 2, round ? M::Savepoint : M::WritesLast, [&](storage::Database&) { return false; });
+                jobs.post(round + 3, M::WritesLast, [&](storage::Database& d) { return insert(d, 3); });
+            }
+            storage.flush();
+            QCOMPARE(jobs.values(), std::vector<int>{});
+            const auto done = jobs.done();
+            for (int job = round + 1; job <= round + 3; ++job) {
+                QVERIFY(done.count(job));
+                QCOMPARE(done.at(job), false);
+            }
+        }
+        reloadFails = false;
+        jobs.post(4, M::WritesLast, [&](storage::Database&) { return false; });
+        jobs.post(5, M::WritesLast, [&](storage::Database& d) { return insert(d, 5); });
+        storage.flush();
+        QCOMPARE(jobs.values(), std::vector<int>{5});
+        storage.stop();
+    }
+
     void repeatableJobsKeepTheirWritesAndStillLoseTheBatchWithIt() {
         auto& storage = m_f->service().storage();
         ScratchJobs jobs(storage);
