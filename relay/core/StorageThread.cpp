@@ -153,6 +153,11 @@ Result<void> runCached(storage::Database& db, std::string_view sql) {
 }
 }  // namespace
 
+Result<void> StorageThread::reloadState() {
+    if (!m_rollbackHook) return {};
+    return m_rollbackHook(*m_db);
+}
+
 void StorageThread::runBatch(std::deque<Job>& batch) {
     struct Outcome {
         std::function<void()> done;
@@ -172,7 +177,7 @@ void StorageThread::runBatch(std::deque<Job>& batch) {
         if (auto r = m_batchStartHook(*m_db); !r) {
             log::write(log::Level::Error, "storage.batch_start_failed", {{"error", r.error().message}});
             m_db->rollback();
-            if (m_rollbackHook) (void)m_rollbackHook(*m_db);  // the hook reports its own failure
+            (void)reloadState();  // the hook reports its own failure
             failAll(r.error());
             return;
         }
@@ -205,9 +210,8 @@ void StorageThread::runBatch(std::deque<Job>& batch) {
                 // A repeatable job's own writes may stay; half of a writes-last job may not.
                 if (m_db->totalChanges() != changesBefore) {
                     lost = result.error();
-                } else if (m_rollbackHook) {
-                    // State it derived before writing (the journal head) goes back.
-                    if (auto r = m_rollbackHook(*m_db); !r) lost = r.error();
+                } else if (auto r = reloadState(); !r) {
+                    lost = r.error();  // state it derived before writing (the journal head)
                 }
             }
             continue;
@@ -226,16 +230,16 @@ void StorageThread::runBatch(std::deque<Job>& batch) {
             if (r) r = runCached(*m_db, "RELEASE job");
             if (!r) {
                 lost = r.error();
-            } else if (m_rollbackHook) {
-                // State the job derived from its writes (the journal head) goes back with them.
-                if (auto h = m_rollbackHook(*m_db); !h) lost = h.error();
+            } else if (auto h = reloadState(); !h) {
+                // State the job derived from its writes (the journal head) went back with them.
+                lost = h.error();
             }
         }
     }
     if (lost) {
         log::write(log::Level::Error, "storage.transaction_lost", {{"error", lost->message}});
         m_db->rollback();
-        if (m_rollbackHook) (void)m_rollbackHook(*m_db);  // the hook reports its own failure
+        (void)reloadState();  // the hook reports its own failure
         // Jobs that had failed keep their own error; every other job's writes are gone.
         for (auto& o : outcomes) o.done = nullptr;
         failAll(Error{ErrorCode::Storage, "storage transaction rolled back", lost->detail});
@@ -245,7 +249,7 @@ void StorageThread::runBatch(std::deque<Job>& batch) {
         // Nothing of this batch is durable: every job fails, including those that succeeded.
         log::write(log::Level::Error, "storage.commit_failed", {{"error", r.error().message}});
         m_db->rollback();
-        if (m_rollbackHook) (void)m_rollbackHook(*m_db);  // the hook reports its own failure
+        (void)reloadState();  // the hook reports its own failure
         for (auto& o : outcomes) o.error.reset();
         failAll(Error{ErrorCode::Storage, "storage commit failed", r.error().detail});
         return;

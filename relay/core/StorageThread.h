@@ -94,6 +94,7 @@ private:
     void enqueue(Job job);
     void loop();
     void runBatch(std::deque<Job>& batch);
+    Result<void> reloadState();  ///< the rollback hook, if any
 
     std::unique_ptr<storage::Database> m_db;
     std::size_t m_maxBatch;

@@ -80,11 +80,17 @@ class WebSocketSession;
 // While the storage thread runs a batch's completions, the sessions they queue frames for are
 // gathered here and handed to the network thread in one post when the batch is done. One post
 // per session would wake the network thread, which shares the core, hundreds of times per batch.
-// Only with one I/O thread: then every session runs on that thread, without a strand.
+// Only with one I/O thread (RelayServer::start installs the scope only then): every session
+// runs on that thread, without a strand. Gathering for as long as the object lives.
+struct DeferredWakeups;
+thread_local DeferredWakeups* t_deferred = nullptr;
 struct DeferredWakeups {
+    DeferredWakeups() { t_deferred = this; }
+    ~DeferredWakeups() { t_deferred = nullptr; }
+    DeferredWakeups(const DeferredWakeups&) = delete;
+    DeferredWakeups& operator=(const DeferredWakeups&) = delete;
     std::vector<std::shared_ptr<WebSocketSession>> sessions;
 };
-thread_local DeferredWakeups* t_deferred = nullptr;
 
 // What RelayService pushes into: holds the session weakly so that a closed session is simply
 // gone; the byte counter bounds what a slow reader can make us buffer.
@@ -142,7 +148,7 @@ public:
             if (m_inboxPosted) return;
             m_inboxPosted = true;
         }
-        if (t_deferred && m_shared.config.ioThreads <= 1) {
+        if (t_deferred) {
             t_deferred->sessions.push_back(shared_from_this());
             return;
         }
@@ -813,17 +819,14 @@ Result<std::unique_ptr<RelayServer>> RelayServer::start(RelayService& service, c
     // One server per service: the scope ties the service's storage thread to this io_context.
     if (config.ioThreads <= 1) {
         service.storage().setCompletionScope([&ioc = m.ioc](const std::function<void()>& complete) {
-            DeferredWakeups gathered;
-            t_deferred = &gathered;
-            try {
+            std::vector<std::shared_ptr<WebSocketSession>> sessions;
+            {
+                DeferredWakeups gathered;
                 complete();
-            } catch (...) {
-                t_deferred = nullptr;
-                throw;
+                sessions.swap(gathered.sessions);
             }
-            t_deferred = nullptr;
-            if (gathered.sessions.empty()) return;
-            net::post(ioc, [sessions = std::move(gathered.sessions)] {
+            if (sessions.empty()) return;
+            net::post(ioc, [sessions = std::move(sessions)] {
                 // One session's failure must not leave the others waiting for a wake-up.
                 for (const auto& s : sessions) {
                     try {

@@ -193,6 +193,17 @@ struct ScratchJobs {
         else
             storage.post(std::move(w), std::move(e));
     }
+    // Posts what `postJobs` posts while the storage thread is held, so that it all runs as one
+    // batch, and waits for that batch. False if the thread could not be held.
+    bool inOneBatch(const std::function<void()>& postJobs) {
+        {
+            StorageGate gate(storage);
+            if (!gate.held()) return false;
+            postJobs();
+        }
+        storage.flush();
+        return true;
+    }
     std::vector<int> values() {
         std::vector<int> out;
         storage.runSync([&](storage::Database& db) {
@@ -1899,14 +1910,11 @@ private slots:
         using M = ScratchJobs::Mode;
         auto insert = &ScratchJobs::insert;
         for (int round : {0, 10}) {  // the failing job without, then with a savepoint
-            {
-                StorageGate gate(storage);
-                QVERIFY(gate.held());
+            QVERIFY(jobs.inOneBatch([&] {
                 jobs.post(round + 1, M::Savepoint, [&](storage::Database& d) { return insert(d, 1); });
                 jobs.post(round + 2, round ? M::Savepoint : M::WritesLast, [&](storage::Database&) { return false; });
                 jobs.post(round + 3, M::WritesLast, [&](storage::Database& d) { return insert(d, 3); });
-            }
-            storage.flush();
+            }));
             QCOMPARE(jobs.values(), std::vector<int>{});
             const auto done = jobs.done();
             for (int job = round + 1; job <= round + 3; ++job) {
@@ -1927,25 +1935,19 @@ private slots:
         ScratchJobs jobs(storage);
         using M = ScratchJobs::Mode;
         auto insert = &ScratchJobs::insert;
-        {
-            StorageGate gate(storage);
-            QVERIFY(gate.held());
+        QVERIFY(jobs.inOneBatch([&] {
             jobs.post(1, M::Savepoint, [&](storage::Database& db) { return insert(db, 1) && false; });
             jobs.post(2, M::Repeatable, [&](storage::Database& db) { return insert(db, 2) && false; });
             jobs.post(3, M::Repeatable, [&](storage::Database& db) { return insert(db, 3); });
-        }
-        storage.flush();
+        }));
         QCOMPARE(jobs.values(), (std::vector<int>{2, 3}));
         QCOMPARE(jobs.done(), (std::map<int, bool>{{1, false}, {2, false}, {3, true}}));
-        {
-            StorageGate gate(storage);
-            QVERIFY(gate.held());
+        QVERIFY(jobs.inOneBatch([&] {
             jobs.post(4, M::Savepoint, [&](storage::Database& db) { return insert(db, 4); });
             jobs.post(5, M::Repeatable, [&](storage::Database& db) { return db.exec("ROLLBACK").has_value() && false; });
             // Must not run on its own outside the batch's transaction (and commit alone).
             jobs.post(7, M::Savepoint, [&](storage::Database& db) { return insert(db, 7); });
-        }
-        storage.flush();
+        }));
         QCOMPARE(jobs.values(), (std::vector<int>{2, 3}));  // 4 went with the transaction
         QCOMPARE(jobs.done()[4], false);
         QCOMPARE(jobs.done()[5], false);
@@ -1963,27 +1965,21 @@ private slots:
         ScratchJobs jobs(storage);
         using M = ScratchJobs::Mode;
         auto insert = &ScratchJobs::insert;
-        {
-            StorageGate gate(storage);
-            QVERIFY(gate.held());
+        QVERIFY(jobs.inOneBatch([&] {
             jobs.post(1, M::WritesLast, [&](storage::Database& db) { return insert(db, 1); });
             jobs.post(2, M::WritesLast, [&](storage::Database&) { return false; });
             // A statement that fails is undone by SQLite on its own and counts as no write.
             jobs.post(3, M::WritesLast, [&](storage::Database& db) { return insert(db, 1); });
             jobs.post(4, M::Savepoint, [&](storage::Database& db) { return insert(db, 4); });
             jobs.post(5, M::WritesLast, [&](storage::Database& db) { return insert(db, 5); });
-        }
-        storage.flush();
+        }));
         QCOMPARE(jobs.values(), (std::vector<int>{1, 4, 5}));
         QCOMPARE(jobs.done(), (std::map<int, bool>{{1, true}, {2, false}, {3, false}, {4, true}, {5, true}}));
-        {
-            StorageGate gate(storage);
-            QVERIFY(gate.held());
+        QVERIFY(jobs.inOneBatch([&] {
             jobs.post(6, M::Savepoint, [&](storage::Database& db) { return insert(db, 6); });
             jobs.post(7, M::WritesLast, [&](storage::Database& db) { return insert(db, 7) && insert(db, 1); });
             jobs.post(8, M::WritesLast, [&](storage::Database& db) { return insert(db, 8); });
-        }
-        storage.flush();
+        }));
         QCOMPARE(jobs.values(), (std::vector<int>{1, 4, 5}));  // 7's half, and 6 and 8 with it
         QCOMPARE(jobs.done()[6], false);
         QCOMPARE(jobs.done()[7], false);
