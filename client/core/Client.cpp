@@ -38,6 +38,12 @@ using storage::Transaction;
 
 namespace {
 
+// A manifest a client may act on: signed by the firm root it pinned, with a journal key, and
+// naming the relay it talks to (issue 15 break 8).
+bool manifestAcceptable(const journal::FirmManifest& m, std::string_view fingerprint, std::string_view relay) {
+    return m.verify(fingerprint) && m.currentJournalKey() && m.namesRelay(relay);
+}
+
 constexpr std::uint32_t kPreKeyBatch = 100;
 constexpr std::size_t kMaxAttachment = 100ull * 1024 * 1024;
 constexpr int kMaxSendAttempts = 4;
@@ -381,10 +387,11 @@ Result<void> Client::Impl::loadAccount() {
     // The manifest is checked at every start against the fingerprint pinned at join: a profile
     // whose manifest was swapped on disk (or damaged) will not send, and messages stay queued.
     auto m = journal::FirmManifest::parse(view(get("manifest")));
-    manifestOk = m && m->verify(acct.firmFingerprint) && m->currentJournalKey();
+    manifestOk = m && manifestAcceptable(*m, acct.firmFingerprint, acct.relay);
     if (manifestOk) {
         manifest = *m;
         acct.firmName = manifest.firmName;
+        endpoint.tlsKeyPins = manifest.tlsKeyPins;
     } else {
         log::write(log::Level::Error, "client.manifest_invalid", {{"user", acct.user}});
     }
@@ -502,7 +509,9 @@ Result<std::unique_ptr<Client>> Client::join(const std::string& dir, std::string
     }
     // ES-10: check the firm manifest (and with it the journal key) against the root the link
     // pins before the token leaves this device.
-    Endpoint ep{link->host, link->port, link->tlsPin};
+    Endpoint ep{link->host, link->port, link->tlsPin, {}};
+    const std::string relayAddress = link->host + ":" + std::to_string(link->port);
+    std::uint64_t offeredIssuedMs = 0;
     {
         auto offered = RelayConnection::fetchManifest(ep);
         if (!offered) {
@@ -515,6 +524,16 @@ Result<std::unique_ptr<Client>> Client::join(const std::string& dir, std::string
             return fail(ErrorCode::AuthFailed,
                         "the relay's firm manifest is not signed by the firm in the link: refusing its journal key");
         }
+        // Issue 15 break 8: the fingerprint proves the manifest, not the relay serving it; the
+        // manifest names the relays it is valid for, and the token goes to no other.
+        if (!parsed->namesRelay(relayAddress)) {
+            cleanup();
+            return fail(ErrorCode::AuthFailed, "the firm's manifest does not name the relay " + relayAddress +
+                                                   ": refusing to join through it");
+        }
+        // From here on, the relay's TLS key must be one the firm pins (when it pins any).
+        ep.tlsKeyPins = parsed->tlsKeyPins;
+        offeredIssuedMs = parsed->issuedMs;
     }
     SecureBytes secret = crypto::randomSecret(32);
     proto::RegisterDevice reg;
@@ -541,10 +560,12 @@ Result<std::unique_ptr<Client>> Client::join(const std::string& dir, std::string
     }
     // ES-10: the manifest (and with it the journal key) must be signed by the root the link pins.
     auto manifest = journal::FirmManifest::parse(view(registered->firm_manifest()));
-    if (!manifest || !manifest->verify(link->firm) || !manifest->currentJournalKey()) {
+    if (!manifest || !manifestAcceptable(*manifest, link->firm, relayAddress) ||
+        manifest->issuedMs < offeredIssuedMs) {
         cleanup();
         return fail(ErrorCode::AuthFailed,
-                    "the relay's firm manifest is not signed by the firm in the link: refusing its journal key");
+                    "the relay's firm manifest is not signed by the firm in the link, or does not name this relay: "
+                    "refusing its journal key");
     }
     auto& d = **db;
     Transaction tx(d);
@@ -948,12 +969,12 @@ bool Client::Impl::refreshManifest() {
     if (stored && *stored && **stored == *bytes) {
         if (!manifestOk) {
             auto m = journal::FirmManifest::parse(view(*bytes));
-            manifestOk = m && m->verify(acct.firmFingerprint) && m->currentJournalKey();
+            manifestOk = m && manifestAcceptable(*m, acct.firmFingerprint, acct.relay);
         }
         return true;
     }
     auto m = journal::FirmManifest::parse(view(*bytes));
-    if (!m || !m->verify(acct.firmFingerprint) || !m->currentJournalKey()) {
+    if (!m || !manifestAcceptable(*m, acct.firmFingerprint, acct.relay)) {
         if (manifestOk)
             emit({Event::Kind::JournalKeyRefused, {}, {}, {}, {}, {},
                   "the relay offers a journal key the firm did not sign; messages stay queued"});
@@ -961,12 +982,16 @@ bool Client::Impl::refreshManifest() {
         log::write(log::Level::Error, "client.manifest_refused", {{"relay", acct.relay}});
         return true;
     }
-    if (manifestOk && m->issuedMs < manifest.issuedMs) return true;  // never roll back
+    if (manifestOk && m->issuedMs < manifest.issuedMs) {  // never roll back
+        log::write(log::Level::Warn, "client.manifest_rollback_refused", {{"relay", acct.relay}});
+        return true;
+    }
     if (!setAccount("manifest", view(*bytes))) return true;
     const bool rotated = manifestOk && !constantTimeEqual(manifest.currentJournalKey()->publicKey, m->currentJournalKey()->publicKey);
     manifest = *m;
     manifestOk = true;
     acct.firmName = manifest.firmName;
+    endpoint.tlsKeyPins = manifest.tlsKeyPins;  // a TLS key rotation takes effect at the next connection
     if (rotated) emit({Event::Kind::JournalKeyRotated, {}, {}, {}, {}, {}, "the firm rotated its journal key"});
     return true;
 }

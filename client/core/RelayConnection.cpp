@@ -28,28 +28,89 @@ using namespace verbatim::beastnames;
 
 namespace {
 
-// Pins the leaf certificate: only its SHA-256 fingerprint decides, not a CA.
-void configurePin(ssl::context& ctx, const std::string& pin) {
-    ctx.set_verify_mode(ssl::verify_peer);
-    ctx.set_verify_callback([pin](bool, ssl::verify_context& vc) {
-        X509_STORE_CTX* store = vc.native_handle();
-        if (X509_STORE_CTX_get_error_depth(store) != 0) return true;  // judged at the leaf
-        X509* cert = X509_STORE_CTX_get_current_cert(store);
-        if (!cert) return false;
-        if (pin.empty()) return true;
-        unsigned char md[32];
-        unsigned int len = 0;
-        if (X509_digest(cert, EVP_sha256(), md, &len) != 1) return false;
-        return constantTimeEqual(view(toHex(ByteView(md, len))), view(pin));
-    });
+// SHA-256 of the certificate's SubjectPublicKeyInfo (DER): what firm manifests pin.
+bool keyPinMatches(X509* cert, const std::vector<Bytes>& pins) {
+    if (pins.empty()) return true;
+    unsigned char* der = nullptr;
+    int len = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(cert), &der);
+    if (len <= 0 || !der) return false;
+    auto digest = crypto::sha256(ByteView(der, std::size_t(len)));
+    OPENSSL_free(der);
+    bool match = false;
+    for (const auto& pin : pins) match |= constantTimeEqual(ByteView(digest.data(), digest.size()), pin);
+    return match;
 }
 
-ssl::context makeContext(const std::string& pin) {
+// With a certificate pin (a relay's self-signed certificate, named by the link): only the
+// certificate's SHA-256 decides. Without one: OpenSSL's chain and host-name verification against
+// the system trust store, never skipped. Either way a manifest key pin must match the leaf.
+// What the verification callback found, for the error a user sees.
+struct TlsVerdict {
+    bool keyPinMismatch = false;
+};
+
+ssl::context makeContext(const Endpoint& endpoint, std::shared_ptr<TlsVerdict> verdict) {
     ssl::context ctx(ssl::context::tls_client);
     ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
                     ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
-    configurePin(ctx, pin);
+    ctx.set_verify_mode(ssl::verify_peer | ssl::verify_fail_if_no_peer_cert);
+    const std::string pin = endpoint.tlsPin;
+    const std::vector<Bytes> keyPins = endpoint.tlsKeyPins;
+    if (pin.empty()) {
+        boost::system::error_code ec;
+        ctx.set_default_verify_paths(ec);  // honours SSL_CERT_FILE and SSL_CERT_DIR
+    }
+    ctx.set_verify_callback([pin, keyPins, verdict](bool preverified, ssl::verify_context& vc) {
+        auto keyPinned = [&](X509* leaf) {
+            const bool ok = keyPinMatches(leaf, keyPins);
+            if (!ok) verdict->keyPinMismatch = true;
+            return ok;
+        };
+        X509_STORE_CTX* store = vc.native_handle();
+        const int depth = X509_STORE_CTX_get_error_depth(store);
+        X509* cert = X509_STORE_CTX_get_current_cert(store);
+        if (!cert) return false;
+        if (pin.empty()) {
+            // The chain and the host name, as OpenSSL judged them at every depth.
+            if (!preverified) return false;
+            return depth != 0 || keyPinned(cert);
+        }
+        if (depth != 0) return true;  // a pinned certificate is judged at the leaf alone
+        unsigned char md[32];
+        unsigned int len = 0;
+        if (X509_digest(cert, EVP_sha256(), md, &len) != 1) return false;
+        return constantTimeEqual(view(toHex(ByteView(md, len))), view(pin)) && keyPinned(cert);
+    });
     return ctx;
+}
+
+// SNI, and the name the certificate must carry when no certificate pin decides: a DNS name or
+// an IP address (subjectAltName).
+bool prepareTls(SSL* ssl, const Endpoint& endpoint) {
+    boost::system::error_code ec;
+    auto ip = net::ip::make_address(endpoint.host, ec);
+    if (ec && SSL_set_tlsext_host_name(ssl, endpoint.host.c_str()) != 1) return false;
+    if (!endpoint.tlsPin.empty()) return true;
+    X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
+    X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+    if (!ec) return X509_VERIFY_PARAM_set1_ip_asc(param, endpoint.host.c_str()) == 1;
+    return X509_VERIFY_PARAM_set1_host(param, endpoint.host.c_str(), endpoint.host.size()) == 1;
+}
+
+// Why a handshake failed, in words a user can act on (no certificate details: they are not
+// secrets, but the user cannot judge them either).
+std::string handshakeError(SSL* ssl, const Endpoint& endpoint, const TlsVerdict& verdict) {
+    const long v = SSL_get_verify_result(ssl);
+    if (verdict.keyPinMismatch)
+        return "the relay's TLS key is not one the firm manifest pins: refusing to talk to it";
+    if (!endpoint.tlsPin.empty())
+        return "the relay's TLS certificate is not the one the link pins: refusing to talk to it";
+    if (v == X509_V_ERR_HOSTNAME_MISMATCH || v == X509_V_ERR_IP_ADDRESS_MISMATCH)
+        return "the relay's TLS certificate is not for " + endpoint.host + ": refusing to talk to it";
+    if (v != X509_V_OK)
+        return std::string("the relay's TLS certificate is not trusted (") + X509_verify_cert_error_string(v) +
+               "): refusing to talk to it";
+    return "TLS handshake with the relay failed";
 }
 
 proto::Response unavailable(const char* why) {
@@ -67,6 +128,7 @@ struct RelayConnection::Io {
 
 struct RelayConnection::Impl : std::enable_shared_from_this<RelayConnection::Impl> {
     net::io_context& ioc;
+    std::shared_ptr<TlsVerdict> verdict = std::make_shared<TlsVerdict>();  // before tls, which uses it
     ssl::context tls;
     websocket::stream<beast::ssl_stream<beast::tcp_stream>> ws;
     beast::flat_buffer buffer;
@@ -80,7 +142,8 @@ struct RelayConnection::Impl : std::enable_shared_from_this<RelayConnection::Imp
     bool closeReported = false;
     std::thread thread;
 
-    Impl(net::io_context& io, const std::string& pin) : ioc(io), tls(makeContext(pin)), ws(net::make_strand(ioc), tls) {}
+    Impl(net::io_context& io, const Endpoint& endpoint)
+        : ioc(io), tls(makeContext(endpoint, verdict)), ws(net::make_strand(ioc), tls) {}
 
     void readNext() {
         buffer.clear();
@@ -156,7 +219,7 @@ Result<std::unique_ptr<RelayConnection>> RelayConnection::connect(const Endpoint
                                                                   PushHandler onPush, CloseHandler onClose,
                                                                   std::chrono::milliseconds timeout) {
     std::unique_ptr<RelayConnection> conn(new RelayConnection());
-    conn->m = std::make_shared<Impl>(conn->m_io->ioc, endpoint.tlsPin);
+    conn->m = std::make_shared<Impl>(conn->m_io->ioc, endpoint);
     auto& m = *conn->m;
     m.onPush = std::move(onPush);
     m.onClose = std::move(onClose);
@@ -172,9 +235,10 @@ Result<std::unique_ptr<RelayConnection>> RelayConnection::connect(const Endpoint
     if (ec) return fail(ErrorCode::Storage, "cannot reach the relay: " + ec.message());
     // Small request/response frames: never wait for Nagle's algorithm.
     tcpStream.socket().set_option(tcp::no_delay(true), ec);
-    SSL_set_tlsext_host_name(m.ws.next_layer().native_handle(), endpoint.host.c_str());
+    if (!prepareTls(m.ws.next_layer().native_handle(), endpoint))
+        return fail(ErrorCode::InvalidArgument, "the relay address is not a valid host name");
     m.ws.next_layer().handshake(ssl::stream_base::client, ec);
-    if (ec) return fail(ErrorCode::AuthFailed, "TLS handshake failed (certificate not the pinned one?)");
+    if (ec) return fail(ErrorCode::AuthFailed, handshakeError(m.ws.next_layer().native_handle(), endpoint, *m.verdict));
     std::string auth = "Bearer " + toHex(credentials.secret);
     std::string who = credentials.user + "/" + std::to_string(credentials.device);
     m.ws.set_option(websocket::stream_base::decorator([auth, who](websocket::request_type& req) {
@@ -280,7 +344,8 @@ Result<HttpReply> httpsExchange(const Endpoint& endpoint, http::verb method, con
                                 std::size_t replyLimit, std::chrono::seconds timeout,
                                 const RelayConnection::UploadProgress& progress = {}) {
     net::io_context ioc;
-    ssl::context tls = makeContext(endpoint.tlsPin);
+    auto verdict = std::make_shared<TlsVerdict>();
+    ssl::context tls = makeContext(endpoint, verdict);
     beast::ssl_stream<beast::tcp_stream> stream(ioc, tls);
     beast::error_code ec;
     tcp::resolver resolver(ioc);
@@ -289,9 +354,10 @@ Result<HttpReply> httpsExchange(const Endpoint& endpoint, http::verb method, con
     beast::get_lowest_layer(stream).expires_after(timeout);
     beast::get_lowest_layer(stream).connect(results, ec);
     if (ec) return fail(ErrorCode::Storage, "cannot reach the relay: " + ec.message());
-    SSL_set_tlsext_host_name(stream.native_handle(), endpoint.host.c_str());
+    if (!prepareTls(stream.native_handle(), endpoint))
+        return fail(ErrorCode::InvalidArgument, "the relay address is not a valid host name");
     stream.handshake(ssl::stream_base::client, ec);
-    if (ec) return fail(ErrorCode::AuthFailed, "TLS handshake failed (certificate not the pinned one?)");
+    if (ec) return fail(ErrorCode::AuthFailed, handshakeError(stream.native_handle(), endpoint, *verdict));
     http::request<http::string_body> req(method, target, 11);
     req.set(http::field::host, endpoint.host);
     req.set(http::field::content_type, "application/octet-stream");

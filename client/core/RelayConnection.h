@@ -4,13 +4,17 @@
 /// Asio thread, with request/response matching by frame id and a handler for server pushes;
 /// and HTTPS registration. No Beast or Asio in this header.
 ///
-/// The relay's TLS certificate is pinned by its SHA-256 fingerprint (hex); a connection to a
-/// server presenting another certificate fails before any credential is sent.
+/// Every connection checks the relay's certificate before any credential is sent: against the
+/// certificate pin of the link when there is one (a self-signed relay), otherwise against the
+/// system's trust store (or SSL_CERT_FILE / SSL_CERT_DIR) and the relay's host name. When the
+/// firm manifest pins TLS keys, the certificate's public key must also be one of them, so even a
+/// certificate a CA issued by mistake is refused.
 
 #include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common/Bytes.h"
 #include "wire.pb.h"
@@ -20,7 +24,12 @@ namespace verbatim::client {
 struct Endpoint {
     std::string host = "127.0.0.1";
     std::uint16_t port = 0;
-    std::string tlsPin;  ///< SHA-256 of the relay certificate (hex); empty accepts any (tests only)
+    /// SHA-256 of the relay certificate (hex) from the link; empty: a CA-issued certificate,
+    /// checked against the trust store and the host name.
+    std::string tlsPin;
+    /// SHA-256 of the SubjectPublicKeyInfo (32 bytes each) the firm manifest allows; empty: no
+    /// key pin (the checks above still apply).
+    std::vector<Bytes> tlsKeyPins;
 };
 
 struct DeviceCredentials {

@@ -35,11 +35,16 @@ int usage() {
     std::fputs(
         "usage:\n"
         "  verbatim-relay init --data DIR --firm NAME --journal-key JOURNAL.pub --root-key-out FILE\n"
-        "                      [--address HOST:PORT] [--passphrase-file FILE]\n"
+        "                      [--address HOST:PORT[,HOST:PORT...]] [--passphrase-file FILE]\n"
+        "                      [--tls-key-pins HEX[,HEX...]] [--pin-cert CERT.pem[,CERT.pem...]]\n"
         "                      [--wipe-after-failed-unlocks N] [--wipe-after-offline-days D]\n"
         "  verbatim-relay serve --data DIR [--listen 127.0.0.1:8443] [--admin-listen 127.0.0.1:9443]\n"
         "                      [--cert FILE --key FILE] [--journal-signatures relay|compliance]\n"
         "                      [--commit-window-us 1000] [--db-cache-mib 64] [--bench-limits]\n"
+        "  verbatim-relay manifest --data DIR --root-key FILE [--address ...] [--tls-key-pins ...]\n"
+        "                      [--pin-cert ...] [--passphrase-file FILE]   re-sign the firm manifest\n"
+        "  verbatim-relay manifest --data DIR --show\n"
+        "  verbatim-relay tls-key-pin CERT.pem                             the pin of a certificate's key\n"
         "  verbatim-relay admin --data DIR enroll USER --role lawyer|supervisor|compliance|admin --name NAME\n"
         "  verbatim-relay admin --data DIR users | devices [USER] | revoke USER DEVICE | wipe USER DEVICE\n"
         "  verbatim-relay admin --data DIR invite --from USER --matter TITLE\n"
@@ -51,7 +56,12 @@ int usage() {
         "checks the entry's form, message, sender and journal key. The default, relay, refuses a\n"
         "send whose signature does not verify.\n"
         "--commit-window-us is the group-commit delay while sends keep arriving (0 disables it).\n"
-        "--db-cache-mib is the database page cache (every page read from disk is decrypted again).\n",
+        "--db-cache-mib is the database page cache (every page read from disk is decrypted again).\n"
+        "The manifest names every address clients may reach the relay at (--address, the first is\n"
+        "the one links carry) and may pin the SHA-256 of the relays' TLS public keys\n"
+        "(--tls-key-pins, or --pin-cert to take them from certificates): clients then refuse any\n"
+        "other relay or key, even with a CA-issued certificate. Rotate a TLS key by re-signing\n"
+        "with both pins, restarting, waiting for devices to fetch it, then dropping the old pin.\n",
         stderr);
     return 2;
 }
@@ -85,8 +95,8 @@ Args parse(int argc, char** argv, int from) {
     Args a;
     for (int i = from; i < argc; ++i) {
         std::string s = argv[i];
-        if (s == "--bench-limits") {  // the one option without a value
-            a.options["bench-limits"] = "1";
+        if (s == "--bench-limits" || s == "--show") {  // the options without a value
+            a.options[s.substr(2)] = "1";
         } else if (s.rfind("--", 0) == 0 && i + 1 < argc) {
             a.options[s.substr(2)] = argv[++i];
         } else {
@@ -140,6 +150,46 @@ Result<Bytes> readJournalPublicKey(const fs::path& p) {
     auto key = fromHex(hex);
     if (!key || key->size() != 32) return fail(ErrorCode::Malformed, "journal public key file must hold 64 hex digits");
     return key;
+}
+
+std::vector<std::string> splitList(const std::string& s) {
+    std::vector<std::string> out;
+    std::size_t start = 0;
+    while (start <= s.size()) {
+        auto comma = s.find(',', start);
+        auto item = s.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+        if (!item.empty()) out.push_back(item);
+        if (comma == std::string::npos) break;
+        start = comma + 1;
+    }
+    return out;
+}
+
+// HOST:PORT with a port in 1..65535 and a host without spaces or commas.
+bool validAddress(const std::string& a) {
+    auto colon = a.rfind(':');
+    if (colon == std::string::npos || colon == 0 || colon + 1 == a.size() || a.size() > 255) return false;
+    auto port = a.substr(colon + 1);
+    if (port.find_first_not_of("0123456789") != std::string::npos || port.size() > 5) return false;
+    long p = std::stol(port);
+    return p > 0 && p < 65536 && a.find_first_of(" \t,/") == std::string::npos;
+}
+
+// The TLS key pins asked for: --tls-key-pins (64 hex each) and --pin-cert (certificates).
+Result<std::vector<Bytes>> tlsKeyPins(const Args& a) {
+    std::vector<Bytes> pins;
+    for (const auto& hex : splitList(a.opt("tls-key-pins"))) {
+        auto pin = fromHex(hex);
+        if (!pin || pin->size() != 32) return fail(ErrorCode::InvalidArgument, "--tls-key-pins takes 64 hex digits each");
+        pins.push_back(*pin);
+    }
+    for (const auto& cert : splitList(a.opt("pin-cert"))) {
+        auto hex = relay::certificateKeyPin(cert);
+        if (!hex) return fail(ErrorCode::InvalidArgument, cert + ": " + hex.error().message);
+        pins.push_back(*fromHex(*hex));
+    }
+    if (pins.size() > 16) return fail(ErrorCode::InvalidArgument, "at most 16 TLS key pins");
+    return pins;
 }
 
 struct DataDir {
@@ -239,9 +289,18 @@ int cmdInit(const Args& a) {
     auto relayIdentity = signal::SessionManager::generateIdentity(**signalContext);
     if (!relayIdentity) return die(relayIdentity.error().message);
 
+    auto addresses = splitList(address);
+    if (addresses.empty() || addresses.size() > 16 || !std::all_of(addresses.begin(), addresses.end(), validAddress))
+        return die("--address takes 1 to 16 HOST:PORT, separated by commas");
+    auto pins = tlsKeyPins(a);
+    if (!pins) return die(pins.error().message);
+    address = addresses.front();
+
     journal::FirmManifest m;
     m.firmName = firm;
     m.relayAddress = address;
+    m.relayAddresses = addresses;
+    m.tlsKeyPins = *pins;
     m.issuedMs = relay::wallClockMs();
     m.relayPublicKey = relayKey->publicKey;
     m.relayIdentityKey = relayIdentity->publicKey;
@@ -282,6 +341,62 @@ int cmdInit(const Args& a) {
     std::printf("initialised relay for %s in %s\n", firm.c_str(), dataDir.c_str());
     std::printf("firm fingerprint: %s\n", journal::firmFingerprint(rootKey->publicKey).c_str());
     std::printf("root key (keep offline): %s\n", rootOut.c_str());
+    return 0;
+}
+
+// Re-signs the firm manifest with the offline root key: new relay addresses or TLS key pins
+// (a rotation), everything else kept, issued now (clients refuse an older manifest). The relay
+// serves it after a restart.
+int cmdManifest(const Args& a) {
+    if (a.opt("data").empty()) return usage();
+    DataDir d{a.opt("data")};
+    auto bytes = readFile(d.manifest());
+    if (!bytes) return die(bytes.error().message);
+    auto m = journal::FirmManifest::parse(view(*bytes));
+    if (!m) return die("manifest.bin: " + m.error().message);
+    if (!a.opt("show").empty() || a.opt("root-key").empty()) {
+        if (a.opt("show").empty()) return usage();
+        std::printf("firm\t%s\nfingerprint\t%s\nversion\t%u\nissued_ms\t%llu\n", m->firmName.c_str(),
+                    journal::firmFingerprint(m->rootPublicKey).c_str(), unsigned(m->version),
+                    (unsigned long long)m->issuedMs);
+        for (const auto& addr : m->relayAddresses) std::printf("address\t%s\n", addr.c_str());
+        for (const auto& pin : m->tlsKeyPins) std::printf("tls-key-pin\t%s\n", toHex(pin).c_str());
+        return 0;
+    }
+    auto pass = passphrase(a);
+    if (!pass) return die(pass.error().message);
+    auto box = readFile(a.opt("root-key"));
+    if (!box) return die(box.error().message);
+    auto root = crypto::passphraseOpen(view(*box), view(*pass));
+    if (!root) return die("cannot open the root key (wrong passphrase?)");
+    auto rootPublic = crypto::ed25519PublicKey(*root);
+    if (!rootPublic || !constantTimeEqual(*rootPublic, m->rootPublicKey))
+        return die("this root key did not sign the relay's manifest");
+    if (!a.opt("address").empty()) {
+        auto addresses = splitList(a.opt("address"));
+        if (addresses.empty() || addresses.size() > 16 || !std::all_of(addresses.begin(), addresses.end(), validAddress))
+            return die("--address takes 1 to 16 HOST:PORT, separated by commas");
+        m->relayAddresses = addresses;
+        m->relayAddress = addresses.front();
+    }
+    if (!a.opt("tls-key-pins").empty() || !a.opt("pin-cert").empty()) {
+        auto pins = tlsKeyPins(a);
+        if (!pins) return die(pins.error().message);
+        m->tlsKeyPins = *pins;
+    } else if (a.opt("tls-key-pins", "unset").empty()) {
+        m->tlsKeyPins.clear();
+    }
+    m->version = journal::FirmManifest::kVersion;
+    m->issuedMs = std::max(relay::wallClockMs(), m->issuedMs + 1);
+    if (auto r = m->sign(*root); !r) return die(r.error().message);
+    auto tmp = d.manifest().string() + ".new";
+    if (auto w = writeFile(tmp, m->serialize(), false); !w) return die(w.error().message);
+    std::error_code ec;
+    fs::rename(tmp, d.manifest(), ec);
+    if (ec) return die("cannot replace " + d.manifest().string());
+    if (auto w = writeFile(d.address(), view(m->relayAddress), false); !w) return die(w.error().message);
+    std::printf("manifest re-signed (issued %llu): %zu address(es), %zu TLS key pin(s); restart the relay to serve it\n",
+                (unsigned long long)m->issuedMs, m->relayAddresses.size(), m->tlsKeyPins.size());
     return 0;
 }
 
@@ -447,6 +562,13 @@ int main(int argc, char** argv) {
         if (cmd == "init") return cmdInit(a);
         if (cmd == "serve") return cmdServe(a);
         if (cmd == "admin") return cmdAdmin(a);
+        if (cmd == "manifest") return cmdManifest(a);
+        if (cmd == "tls-key-pin" && a.positional.size() == 1) {
+            auto pin = relay::certificateKeyPin(a.positional[0]);
+            if (!pin) return die(pin.error().message);
+            std::printf("%s\n", pin->c_str());
+            return 0;
+        }
     } catch (const std::exception& e) {
         return die(std::string("unexpected error: ") + e.what());
     }

@@ -79,4 +79,20 @@ Result<std::string> certificateFingerprint(const std::string& certPath) {
     return toHex(ByteView(md, len));
 }
 
+Result<std::string> certificateKeyPin(const std::string& certPath) {
+    FilePtr f(std::fopen(certPath.c_str(), "r"));
+    if (!f) return fail(ErrorCode::NotFound, "certificate file not found");
+    std::unique_ptr<X509, X509Free> cert(PEM_read_X509(f.get(), nullptr, nullptr, nullptr));
+    if (!cert) return fail(ErrorCode::Malformed, "not a PEM certificate");
+    unsigned char* der = nullptr;
+    const int len = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(cert.get()), &der);
+    if (len <= 0 || !der) return fail(ErrorCode::Crypto, "certificate public key encoding failed");
+    unsigned char md[32];
+    unsigned int mdLen = 0;
+    const bool ok = EVP_Digest(der, std::size_t(len), md, &mdLen, EVP_sha256(), nullptr) == 1;
+    OPENSSL_free(der);
+    if (!ok) return fail(ErrorCode::Crypto, "public key digest failed");
+    return toHex(ByteView(md, mdLen));
+}
+
 }  // namespace verbatim::relay

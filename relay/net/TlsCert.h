@@ -16,4 +16,8 @@ namespace verbatim::relay {
 /// SHA-256 fingerprint (hex) of the DER certificate in `certPath`, for pinning.
 [[nodiscard]] Result<std::string> certificateFingerprint(const std::string& certPath);
 
+/// SHA-256 (hex) of the certificate's public key (SubjectPublicKeyInfo, DER): the TLS key pin a
+/// firm manifest carries. It survives a renewal that keeps the key.
+[[nodiscard]] Result<std::string> certificateKeyPin(const std::string& certPath);
+
 }  // namespace verbatim::relay

@@ -24,8 +24,17 @@ struct DevicePolicy {
 };
 
 struct FirmManifest {
+    /// Version 2 (the one written) names every relay address and may pin the relays' TLS keys;
+    /// version 1 (still read, so that profiles from before keep working) names one address.
+    static constexpr std::uint8_t kVersion = 2;
+    std::uint8_t version = kVersion;
     std::string firmName;
-    std::string relayAddress;     ///< HOST:PORT
+    std::string relayAddress;     ///< HOST:PORT, the first of relayAddresses (kept for callers)
+    std::vector<std::string> relayAddresses;  ///< every HOST:PORT the manifest is valid for (1..16)
+    /// SHA-256 of each TLS certificate public key (SubjectPublicKeyInfo, DER) the relays may
+    /// present; empty: any certificate that passes the usual checks (chain and host, or the
+    /// link's certificate pin). 0..16 entries.
+    std::vector<Bytes> tlsKeyPins;
     std::uint64_t issuedMs = 0;
     Bytes relayPublicKey;         ///< 32-byte Ed25519 (checkpoints, wipe commands)
     Bytes relayIdentityKey;       ///< 33-byte Signal identity key signing the relay's own journal entries (audit)
@@ -41,6 +50,8 @@ struct FirmManifest {
     [[nodiscard]] Result<void> sign(ByteView rootPrivateKey);
     /// Checks the signature and that the root key's fingerprint is `pinnedFingerprint`.
     [[nodiscard]] Result<void> verify(std::string_view pinnedFingerprint) const;
+    /// Whether HOST:PORT is one of the relay addresses (host compared case-insensitively).
+    bool namesRelay(std::string_view hostPort) const;
     const JournalKeyEntry* currentJournalKey() const {
         return journalKeys.empty() ? nullptr : &journalKeys.back();
     }

@@ -117,6 +117,24 @@ std::uint16_t Device::waitForClose(int ms) {
     return m_closed ? m_closeCode : 0xFFFF;
 }
 
+namespace {
+// A free TCP port on 127.0.0.1 (bound and released), so that the relay's links can name it
+// before the server starts.
+std::uint16_t freePort() {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    std::uint16_t port = 0;
+    if (fd >= 0 && ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0)
+        port = ntohs(a.sin_port);
+    if (fd >= 0) ::close(fd);
+    return port;
+}
+}  // namespace
+
 Harness::Harness(std::function<void(relay::ServerConfig&)> tweak, std::function<void(relay::RelayConfig&)> tweakRelay) {
     if (!m_dir.isValid()) return;
     m_ctx = *signal::SignalContext::create();
@@ -136,33 +154,18 @@ Harness::Harness(std::function<void(relay::ServerConfig&)> tweak, std::function<
     if (!root) return;
     m_root = std::move(*root);
     m_journalPublics.push_back(m_journalKey->publicKey());
-    if (!signManifest(*m_root)) return;
-    m_config.firmFingerprint = journal::firmFingerprint(m_root->publicKey);
+    // The manifest names the relay's address (issue 15 break 8), so the port is chosen first.
     m_serverConfig.certFile = cert;
     m_serverConfig.keyFile = key;
     if (tweak) tweak(m_serverConfig);
+    if (m_serverConfig.port == 0) m_serverConfig.port = freePort();
+    if (!signManifest(*m_root)) return;
+    m_config.firmFingerprint = journal::firmFingerprint(m_root->publicKey);
     if (tweakRelay) tweakRelay(m_config);
     m_dbKey = crypto::randomSecret(32);
     m_ok = startRelay();
 }
 
-namespace {
-// A free TCP port on 127.0.0.1 (bound and released), so that the relay's links can name it
-// before the server starts.
-std::uint16_t freePort() {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    std::uint16_t port = 0;
-    if (fd >= 0 && ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0)
-        port = ntohs(a.sin_port);
-    if (fd >= 0) ::close(fd);
-    return port;
-}
-}  // namespace
 
 bool Harness::startRelay() {
     if (m_serverConfig.port == 0) m_serverConfig.port = freePort();
@@ -199,7 +202,9 @@ bool Harness::restart() {
 bool Harness::signManifest(const crypto::Ed25519KeyPair& root) {
     journal::FirmManifest manifest;
     manifest.firmName = "Test Firm LLP";
-    manifest.relayAddress = "127.0.0.1:0";
+    manifest.relayAddress = "127.0.0.1:" + std::to_string(m_serverConfig.port);
+    manifest.relayAddresses = m_relayAddresses.empty() ? std::vector<std::string>{manifest.relayAddress} : m_relayAddresses;
+    manifest.tlsKeyPins = m_tlsKeyPins;
     manifest.issuedMs = 1764300000000ULL + ++m_manifestSerial;
     manifest.policy = m_policy;
     manifest.relayPublicKey = m_config.relayKey.publicKey;
@@ -221,6 +226,12 @@ const crypto::X25519Key& Harness::rotateJournalKey() {
 
 void Harness::setDevicePolicy(std::uint32_t maxFailedUnlocks, std::uint32_t maxOfflineDays) {
     m_policy = {maxFailedUnlocks, maxOfflineDays};
+    signManifest(*m_root);
+}
+
+void Harness::setManifestRelays(std::vector<std::string> addresses, std::vector<Bytes> tlsKeyPins) {
+    m_relayAddresses = std::move(addresses);
+    m_tlsKeyPins = std::move(tlsKeyPins);
     signManifest(*m_root);
 }
 

@@ -107,6 +107,13 @@ public:
     const crypto::X25519Key& rotateJournalKey();
     /// The firm's device policy, in a manifest re-signed by the same root (served after restart()).
     void setDevicePolicy(std::uint32_t maxFailedUnlocks, std::uint32_t maxOfflineDays);
+    /// A manifest re-signed by the firm root with these relay addresses (none: the relay's own)
+    /// and TLS key pins (SHA-256 of SubjectPublicKeyInfo); served after restart().
+    void setManifestRelays(std::vector<std::string> addresses, std::vector<Bytes> tlsKeyPins);
+    /// A manifest signed by the firm root now (a newer serial), as it would be served.
+    Bytes signedManifestBytes() const { return m_config.firmManifest; }
+    /// Serves exactly these manifest bytes after restart() (a rollback to an older manifest).
+    void serveManifestBytes(Bytes manifest) { m_config.firmManifest = std::move(manifest); }
     /// A rogue relay: a new journal key in a manifest signed by another root (after restart()).
     void serveForeignManifest();
     /// Journal keys replaced by rotateJournalKey() or serveForeignManifest(), oldest first.
@@ -154,6 +161,8 @@ private:
     std::vector<Bytes> m_journalPublics;
     std::optional<crypto::Ed25519KeyPair> m_root;
     journal::DevicePolicy m_policy;
+    std::vector<std::string> m_relayAddresses;
+    std::vector<Bytes> m_tlsKeyPins;
     std::uint64_t m_manifestSerial = 0;
     relay::RelayConfig m_config;
     relay::ServerConfig m_serverConfig;
