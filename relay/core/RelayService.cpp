@@ -3,6 +3,7 @@
 #include "common/Json.h"
 
 #include <algorithm>
+#include <charconv>
 #include <future>
 
 #include "common/Log.h"
@@ -140,6 +141,13 @@ Result<void> storeKeys(Database& db, const std::string& user, std::uint32_t devi
         if (auto r = st->run(); !r) return r;
     }
     return {};
+}
+
+// Whether a device is active: registered and not revoked (a wipe revokes, so a device with a
+// wipe pending is not active). Cached: it runs for most requests.
+Result<bool> isActive(Database& db, std::string_view user, std::uint32_t device) {
+    return exists(db, "SELECT 1 FROM devices WHERE user = ? AND device = ? AND revoked_ms IS NULL", user,
+                  std::int64_t(device));
 }
 
 Result<std::uint32_t> preKeyCount(Database& db, const std::string& user, std::uint32_t device) {
@@ -457,19 +465,26 @@ Result<void> RelayService::createUser(const std::string& id, proto::Role role,
 }
 
 Result<void> RelayService::enrollmentTokenJob(Database& db, const std::string& user, const std::string& token,
-                                              std::uint64_t ttlMs, const std::string& actor, std::string_view action) {
+                                              std::uint64_t ttlMs, const std::string& actor, std::string_view action,
+                                              const std::string& mintedBy) {
     auto st = db.prepare("SELECT role, display_name FROM users WHERE id = ?");
     if (!st) return tl::unexpected(st.error());
     st->bind(1, std::string_view(user));
     auto row = st->step();
     if (!row) return tl::unexpected(row.error());
     if (!*row) return fail(ErrorCode::NotFound, "no such user");
-    auto ins = db.prepare("INSERT INTO tokens (hash, kind, user, role, created_ms, expires_ms) "
-                          "VALUES (?, ?, ?, ?, ?, ?)");
+    // An enrollment token has no inviter; for a device link the column names the device that
+    // made it ("USER/DEVICE"), which redemption checks is still active.
+    auto ins = db.prepare("INSERT INTO tokens (hash, kind, user, role, created_ms, expires_ms, inviter) "
+                          "VALUES (?, ?, ?, ?, ?, ?, ?)");
     if (!ins) return tl::unexpected(ins.error());
     std::uint64_t now = wallClockMs();
     ins->bind(1, tokenHash(token)).bind(2, std::int64_t(kTokenEnroll)).bind(3, std::string_view(user))
         .bind(4, st->columnInt(0)).bind(5, std::int64_t(now)).bind(6, std::int64_t(now + ttlMs));
+    if (mintedBy.empty())
+        ins->bindNull(7);
+    else
+        ins->bind(7, std::string_view(mintedBy));
     if (auto r = ins->run(); !r) return tl::unexpected(r.error());
     return recordAdminAction(db, actor, action, user, {}, {{"user", user}});
 }
@@ -493,17 +508,27 @@ Result<std::function<void()>> RelayService::wipeJob(Database& db, const std::str
     auto cmd = journal::WipeCommand::sign(user, device, now, m_config.relayKey.privateKey);
     if (!cmd) return tl::unexpected(cmd.error());
     Bytes bytes = cmd->serialize();
-    auto st = db.prepare("UPDATE devices SET wipe_command = ?, wipe_requested_ms = ? WHERE user = ? AND device = ? "
-                         "AND wiped_ms IS NULL");
+    // A wipe revokes at once, in this transaction (issue 15 break 7): a device that ignores the
+    // command must not go on sending, fetching bundles, linking devices or acting as admin until
+    // it chooses to confirm. From the commit on it may only receive the command and confirm it
+    // (authenticate() makes it wipe-only; handle() refuses every other request; the member
+    // device sets, which senders must match, no longer include it).
+    auto st = db.prepare("UPDATE devices SET wipe_command = ?, wipe_requested_ms = ?, revoked_ms = coalesce(revoked_ms, ?) "
+                         "WHERE user = ? AND device = ? AND wiped_ms IS NULL");
     if (!st) return tl::unexpected(st.error());
-    st->bind(1, bytes).bind(2, std::int64_t(now)).bind(3, std::string_view(user)).bind(4, std::int64_t(device));
+    st->bind(1, bytes).bind(2, std::int64_t(now)).bind(3, std::int64_t(now)).bind(4, std::string_view(user))
+        .bind(5, std::int64_t(device));
     if (auto r = st->run(); !r) return tl::unexpected(r.error());
     if (db.changes() == 0) return fail(ErrorCode::NotFound, "no such device (or already wiped)");
-    // A device about to be erased gets nothing more.
-    auto purge = db.prepare("DELETE FROM queue WHERE user = ? AND device = ?");
-    if (!purge) return tl::unexpected(purge.error());
-    purge->bind(1, std::string_view(user)).bind(2, std::int64_t(device));
-    if (auto r = purge->run(); !r) return tl::unexpected(r.error());
+    // A device about to be erased gets nothing more, and nobody starts a session with it.
+    for (const char* sql : {"DELETE FROM prekeys WHERE user = ? AND device = ?",
+                            "DELETE FROM signed_prekeys WHERE user = ? AND device = ?",
+                            "DELETE FROM queue WHERE user = ? AND device = ?"}) {
+        auto purge = db.prepare(sql);
+        if (!purge) return tl::unexpected(purge.error());
+        purge->bind(1, std::string_view(user)).bind(2, std::int64_t(device));
+        if (auto r = purge->run(); !r) return tl::unexpected(r.error());
+    }
     if (auto r = recordAdminAction(db, actor, "wipe-device", user + "/" + std::to_string(device), {},
                                    {{"user", user}, {"device", std::to_string(device)}});
         !r)
@@ -518,6 +543,8 @@ Result<std::function<void()>> RelayService::wipeJob(Database& db, const std::str
             }
         }
         if (sink) {
+            // The live connection turns wipe-only before the command reaches the device.
+            sink->restrictToWipe();
             proto::Push p;
             p.set_wipe_command(std::string(bytes.begin(), bytes.end()));
             sink->push(pushFrame(std::move(p)));
@@ -700,6 +727,20 @@ void RelayService::registerDevice(const proto::RegisterDevice& req, const std::s
             std::string conversation = st->columnText(3);
             std::string inviter = st->columnText(4);
             std::uint64_t now = wallClockMs();
+            // A device link dies with the device that made it: once that device is revoked or
+            // wiped, whoever holds its unredeemed links must not enroll through them.
+            if (kind == kTokenEnroll && !inviter.empty()) {
+                auto slash = inviter.rfind('/');
+                std::uint32_t maker = 0;
+                if (slash == std::string::npos ||
+                    std::from_chars(inviter.data() + slash + 1, inviter.data() + inviter.size(), maker).ec != std::errc())
+                    return reject(proto::STATUS_GONE, "this link is no longer valid");
+                auto active = isActive(db, std::string_view(inviter).substr(0, slash), maker);
+                if (!active) return tl::unexpected(active.error());
+                if (!*active)
+                    return reject(proto::STATUS_GONE,
+                                  "the device that made this link has been revoked or wiped; ask for a new link");
+            }
 
             auto use = db.prepare("UPDATE tokens SET used_ms = ? WHERE hash = ? AND used_ms IS NULL");
             if (!use) return tl::unexpected(use.error());
@@ -806,10 +847,22 @@ void RelayService::authenticate(const std::string& user, std::uint32_t device, B
 // ---- requests -----------------------------------------------------------------------------------
 
 void RelayService::handle(const DeviceId& from, proto::Request request, Done done) {
-    auto run = [this, done](std::function<Result<Completion>(Database&, proto::Response&)> work,
-                            bool repeatable = false) {
+    // Every request but ConfirmWipe runs only for a device that is still active when its job
+    // runs: `from` was checked when the connection authenticated, and a revocation or a wipe
+    // (which revokes) may have been committed since, here or by `verbatim-relay admin`
+    // (issue 15 break 7). One lookup by primary key; sends check it through the member device
+    // set instead (handleSend).
+    auto run = [this, done, user = from.user, device = from.device](
+                   std::function<Result<Completion>(Database&, proto::Response&)> work, bool repeatable = false,
+                   bool activeOnly = true) {
         auto response = std::make_shared<proto::Response>();
-        StorageThread::Work job = [work = std::move(work), response, done](Database& db) -> Result<Completion> {
+        StorageThread::Work job = [work = std::move(work), response, done, user, device,
+                                   activeOnly](Database& db) -> Result<Completion> {
+            if (activeOnly) {
+                auto active = isActive(db, user, device);
+                if (!active) return tl::unexpected(active.error());
+                if (!*active) return reject(proto::STATUS_FORBIDDEN, "device revoked");
+            }
             auto after = work(db, *response);
             if (!after) return tl::unexpected(after.error());
             return Completion([after = std::move(*after), response, done] {
@@ -849,7 +902,7 @@ void RelayService::handle(const DeviceId& from, proto::Request request, Done don
                 !r)
                 return tl::unexpected(r.error());
             return Completion();
-        });
+        }, /*repeatable*/ false, /*activeOnly: the one request of a wiped device*/ false);
     }
     if (from.wipeOnly) return done(errorResponse(proto::STATUS_FORBIDDEN, "device revoked"));
     switch (request.op_case()) {
@@ -867,7 +920,8 @@ void RelayService::handle(const DeviceId& from, proto::Request request, Done don
         std::string link = linkFor("enroll", token);
         return run([this, from, token, link, ttl](Database& db, proto::Response& out) -> Result<Completion> {
             const std::string who = from.user + "/" + std::to_string(from.device);
-            if (auto r = enrollmentTokenJob(db, from.user, token, std::uint64_t(ttl) * 1000, who, "device-link-created"); !r)
+            if (auto r = enrollmentTokenJob(db, from.user, token, std::uint64_t(ttl) * 1000, who, "device-link-created", who);
+                !r)
                 return tl::unexpected(r.error());
             out.mutable_invite()->set_link(link);
             out.mutable_invite()->set_expires_ms(wallClockMs() + std::uint64_t(ttl) * 1000);
@@ -1264,6 +1318,10 @@ void RelayService::handleSend(const DeviceId& from, proto::SendMessage send, Don
             auto seen = prior->step();
             if (!seen) return tl::unexpected(seen.error());
             if (*seen) {
+                // Even a repeat is answered only to a device that is still active.
+                auto active = isActive(db, from.user, from.device);
+                if (!active) return tl::unexpected(active.error());
+                if (!*active) return reject(proto::STATUS_FORBIDDEN, "device revoked");
                 auto* r = response->mutable_send_result();
                 r->set_journal_sequence(std::uint64_t(prior->columnInt(0)));
                 r->set_server_time_ms(std::uint64_t(prior->columnInt(1)));
@@ -1272,15 +1330,20 @@ void RelayService::handleSend(const DeviceId& from, proto::SendMessage send, Don
                 r->set_duplicate(true);
                 return Completion([response, done] { done(*response); });
             }
-            // One query gives both the membership check and the device set: the sending device is
-            // active (it authenticated), so its user is a member exactly when it is listed. Changes
-            // by another process (`verbatim-relay admin`) were picked up when the batch began.
+            // One query gives the membership check, the device check and the device set: the set
+            // holds active devices only, so the sender is listed exactly when its user is a member
+            // and it is still active (not revoked or wiped since it authenticated). Changes by
+            // another process (`verbatim-relay admin`) were picked up when the batch began.
             auto members = cachedMemberDevices(db, s.conversation_id());
             if (!members) return tl::unexpected(members.error());
             const auto& all = **members;  // sorted
             const std::pair<std::string, std::uint32_t> self{from.user, from.device};
-            if (!std::binary_search(all.begin(), all.end(), self))
+            if (!std::binary_search(all.begin(), all.end(), self)) {
+                auto active = isActive(db, from.user, from.device);
+                if (!active) return tl::unexpected(active.error());
+                if (!*active) return reject(proto::STATUS_FORBIDDEN, "device revoked");
                 return reject(proto::STATUS_FORBIDDEN, "not a member of this conversation");
+            }
 
             // The envelope list must match the current device set exactly (Signal-Server's 409).
             std::vector<std::pair<std::string_view, std::uint32_t>> givenList;
@@ -1393,34 +1456,34 @@ void RelayService::disconnect(const DeviceId& device, const PushSink* sink) {
 // slip in between the last page and going live), then registers the sink for live pushes.
 void RelayService::drain(const DeviceId& device, std::shared_ptr<PushSink> sink, std::uint64_t afterId) {
     m_storage->postBetweenBatches([this, device, sink, afterId](Database& db) {
-        // A device revoked between its authentication and this drain must not go live: revocation
-        // only closes sinks that are registered at the time.
-        if (afterId == 0) {
-            auto wipe = db.prepare("SELECT wipe_command FROM devices WHERE user = ? AND device = ? AND wipe_command IS NOT NULL");
-            if (!wipe) {
-                sink->close(1011, "storage unavailable");
-                return;
-            }
-            wipe->bind(1, std::string_view(device.user)).bind(2, std::int64_t(device.device));
-            auto pending = wipe->step();
-            if (pending && *pending) {
-                // The wipe goes before anything else, and nothing follows it.
-                Bytes cmd = wipe->columnBlob(0);
-                proto::Push p;
-                p.set_wipe_command(std::string(cmd.begin(), cmd.end()));
-                sink->push(pushFrame(std::move(p)));
-                return;
-            }
-            auto active = exists(db, "SELECT 1 FROM devices WHERE user = ? AND device = ? AND revoked_ms IS NULL",
-                                 std::string_view(device.user), std::int64_t(device.device));
-            if (!active) {
-                sink->close(1011, "storage unavailable");
-                return;
-            }
-            if (!*active) {
-                sink->close(4403, "device revoked");
-                return;
-            }
+        // A device revoked or wiped between its authentication and this page must not go on, nor
+        // go live: revocations and wipes only reach sinks that are registered at the time. Checked
+        // on every page, since one may be committed between two pages.
+        auto wipe = db.prepare("SELECT wipe_command FROM devices WHERE user = ? AND device = ? AND wipe_command IS NOT NULL");
+        if (!wipe) {
+            sink->close(1011, "storage unavailable");
+            return;
+        }
+        wipe->bind(1, std::string_view(device.user)).bind(2, std::int64_t(device.device));
+        auto pending = wipe->step();
+        if (pending && *pending) {
+            // The wipe goes before anything else, and nothing follows it: the connection is
+            // wipe-only from here on.
+            Bytes cmd = wipe->columnBlob(0);
+            sink->restrictToWipe();
+            proto::Push p;
+            p.set_wipe_command(std::string(cmd.begin(), cmd.end()));
+            sink->push(pushFrame(std::move(p)));
+            return;
+        }
+        auto active = isActive(db, device.user, device.device);
+        if (!active) {
+            sink->close(1011, "storage unavailable");
+            return;
+        }
+        if (!*active) {
+            sink->close(4403, "device revoked");
+            return;
         }
         auto st = db.cached("SELECT id, message_id, conversation, sender_user, sender_device, type, body, "
                              "server_time_ms, commitment, journal_seq FROM queue WHERE user = ? AND device = ? "
@@ -1504,6 +1567,8 @@ void RelayService::applyExternalChanges() {
             }
             if (!sink) continue;
             if (wipe && !command.empty()) {
+                // As in wipeJob(): the wipe revoked the device; the connection turns wipe-only.
+                sink->restrictToWipe();
                 proto::Push p;
                 p.set_wipe_command(std::string(command.begin(), command.end()));
                 sink->push(pushFrame(std::move(p)));

@@ -55,6 +55,12 @@ public:
     }
     /// Close the connection (revocation): `code` is a WebSocket close code.
     virtual void close(std::uint16_t code, const char* reason) = 0;
+    /// The device was wiped (and so revoked) while connected: the connection stays open only to
+    /// carry the wipe command and the device's ConfirmWipe; every other request on it is refused
+    /// from now on, as for a device that authenticated with a wipe pending (DeviceId::wipeOnly).
+    /// Called before the wipe command is pushed. The relay refuses a revoked device's requests
+    /// in storage anyway; this only stops them earlier.
+    virtual void restrictToWipe() {}
 };
 
 struct RelayConfig {
@@ -132,9 +138,11 @@ public:
     /// Opens (or reuses) the matter `title` of lawyer `from` and returns an invite link to it.
     [[nodiscard]] Result<std::string> inviteToMatter(const std::string& from, const std::string& title,
                                                      std::uint64_t ttlMs);
-    /// Queues a remote wipe signed by the relay key. It is pushed at once if the device is
-    /// online, else before anything else on its next connection (even if revoked); the
-    /// device's queued envelopes are purged now.
+    /// Queues a remote wipe signed by the relay key, and revokes the device in the same
+    /// transaction: from the commit on it can do nothing but receive the wipe and confirm it
+    /// (ConfirmWipe). The command is pushed at once if the device is online (the connection
+    /// turns wipe-only), else before anything else on its next connection; the device's queued
+    /// envelopes and pre-keys are purged now, and links it made stop working.
     [[nodiscard]] Result<void> queueWipe(const std::string& user, std::uint32_t device,
                                          const std::string& actor);
     [[nodiscard]] Result<void> revokeDevice(const std::string& user, std::uint32_t device,
@@ -176,8 +184,11 @@ private:
     /// sequence and signs a checkpoint when one is due.
     Result<std::uint64_t> appendJournal(storage::Database& db, ByteView entry, std::uint64_t nowMs);
     /// Stores a single-use enrollment token for `user` and records `action` by `actor`.
+    /// `mintedBy` ("USER/DEVICE") names the device that made a device link: the link dies when
+    /// that device is revoked or wiped. Empty for links the administrator makes.
     Result<void> enrollmentTokenJob(storage::Database& db, const std::string& user, const std::string& token,
-                                    std::uint64_t ttlMs, const std::string& actor, std::string_view action);
+                                    std::uint64_t ttlMs, const std::string& actor, std::string_view action,
+                                    const std::string& mintedBy = {});
     /// The storage jobs behind revokeDevice() and queueWipe() (also run by admin requests).
     Result<std::function<void()>> revokeJob(storage::Database& db, const std::string& user, std::uint32_t device,
                                             const std::string& actor);

@@ -100,6 +100,7 @@ public:
     bool push(const proto::Frame& frame) override;
     bool pushAll(std::span<const proto::Frame> frames) override;
     void close(std::uint16_t code, const char* reason) override;
+    void restrictToWipe() override;
     std::atomic<std::size_t> queued{0};
     std::atomic<bool> closed{false};
 
@@ -215,6 +216,9 @@ private:
         }
         std::uint64_t id = frame.id();
         std::weak_ptr<WebSocketSession> weak = weak_from_this();
+        // Wiped while connected (SessionSink::restrictToWipe): from now on this connection may
+        // only confirm the wipe, like one that authenticated with the wipe pending.
+        if (!m_device.wipeOnly && m_wipeOnly.load(std::memory_order_acquire)) m_device.wipeOnly = true;
         m_shared.service.handle(m_device, std::move(*frame.mutable_request()),
                                 [weak, id](proto::Response response) {
                                     // One-way (id 0): only a failure is worth a frame.
@@ -300,6 +304,9 @@ private:
     Shared& m_shared;
     websocket::stream<SocketTlsStream> m_ws;
     DeviceId m_device;
+    /// Set by SessionSink::restrictToWipe() on any thread; read on the session's executor, which
+    /// alone touches m_device.
+    std::atomic<bool> m_wipeOnly{false};
     ConnectionSlot m_slot;
     beast::flat_buffer m_buffer;
     std::deque<std::shared_ptr<const std::string>> m_outbox;
@@ -336,6 +343,10 @@ bool SessionSink::pushAll(std::span<const proto::Frame> frames) {
 void SessionSink::close(std::uint16_t code, const char* reason) {
     closed = true;
     if (auto session = m_session.lock()) session->closeWith(code, reason);
+}
+
+void SessionSink::restrictToWipe() {
+    if (auto session = m_session.lock()) session->m_wipeOnly.store(true, std::memory_order_release);
 }
 
 // ---- HTTPS session: registration and the WebSocket upgrade -----------------------------------

@@ -9,6 +9,8 @@
 //  - the firm's auto-wipe policies from the root-signed manifest: after N failed unlocks and
 //    after D days without reaching the relay;
 //  - every action in the journal's audit trail.
+//  - a wipe revokes at once (issue 15 break 7): a device that ignores the command, over a raw
+//    connection, can do nothing but confirm it, admin devices included; links it made die.
 
 #include <QFile>
 #include <QTemporaryDir>
@@ -72,6 +74,51 @@ bool hasAction(const std::vector<compliance::AuditLine>& trail, const std::strin
 }
 
 std::string who(Party& p) { return p->account().user + "/" + std::to_string(p->account().device); }
+
+// ---- a wiped device that ignores its wipe (issue 15 break 7) ----------------------------------
+// Raw e2e::Device connections with the device's own credentials: unlike the real client, they
+// do not obey the wipe command.
+
+/// The status the relay answers `request` with on `d`'s connection (-1 when there is none).
+int statusOf(e2e::Device& d, const proto::Request& request) {
+    auto r = d.connection->call(request, std::chrono::milliseconds(5000));
+    return r ? int(r->status()) : -1;
+}
+
+std::string tokenOfLink(const std::string& link) {
+    auto at = link.find("token=");
+    return at == std::string::npos ? std::string() : link.substr(at + 6, 32);
+}
+
+/// Every request kind but ConfirmWipe, each with an empty body: a wiped device gets 403 for all.
+std::vector<std::pair<std::string, proto::Request>> everyRequestButConfirmWipe() {
+    std::vector<std::pair<std::string, proto::Request>> out;
+    const auto* oneof = proto::Request::descriptor()->FindOneofByName("op");
+    for (int i = 0; oneof && i < oneof->field_count(); ++i) {
+        const auto* field = oneof->field(i);
+        if (field->name() == "confirm_wipe") continue;
+        proto::Request r;
+        r.GetReflection()->MutableMessage(&r, field);
+        out.push_back({field->name(), r});
+    }
+    return out;
+}
+
+/// Registers a new device through `token` (a link's), as whoever holds the link would.
+Result<proto::Registered> redeem(e2e::Harness& h, const std::string& token) {
+    auto ctx = signal::SignalContext::create();
+    if (!ctx) return tl::unexpected(ctx.error());
+    auto d = e2e::Device::create(*ctx);
+    return client::RelayConnection::registerDevice(h.endpoint(), d->registration(token, "Whoever"));
+}
+
+std::optional<relay::RelayService::DeviceRow> rowOf(e2e::Harness& h, const std::string& user, std::uint32_t device) {
+    auto rows = h.service().listDevices(user);
+    if (!rows) return std::nullopt;
+    for (auto& r : *rows)
+        if (r.device == device) return r;
+    return std::nullopt;
+}
 
 }  // namespace
 
@@ -192,6 +239,213 @@ private slots:
         QVERIFY(hasAction(trail, "wipe-device", who(*admin), "bob/1"));
         QVERIFY(hasAction(trail, "device-wiped", "bob/1", "bob/1"));
         QVERIFY(hasAction(trail, "device-wiped", "bob/2", "bob/2"));
+    }
+
+    // Issue 15 break 7 (TESTPLAN DL-02, DL-03), the administrator's path (`verbatim-relay admin
+    // wipe` runs RelayService::queueWipe): the wipe revokes the phone at once. The phone ignores
+    // the command and tries to go on, on its open connection and on a new one: a send into its
+    // matter, a bundle fetch, a device link, an invite, a blob upload and download, every other
+    // request: all refused. The device link it made before the wipe no longer enrolls. Only the
+    // confirmation works, and the client goes on sending to the matter without the phone.
+    void wipedDeviceThatIgnoresTheWipeCanOnlyConfirmIt() {
+        e2e::Harness h;
+        QVERIFY(h.ok());
+        auto laptop = h.enrollStaff("alice", proto::ROLE_LAWYER);
+        auto phone = h.addDevice("alice");
+        std::string conv;
+        auto carol = h.inviteClient("alice", "Stolen phone matter", &conv);
+        QVERIFY(laptop && phone && carol);
+        for (auto* d : {laptop.get(), phone.get(), carol.get()}) QVERIFY(d->connect(h.endpoint()));
+
+        // Before the wipe the phone may do all of it; it prepares what it will try afterwards.
+        proto::Request before;
+        *before.mutable_send() = h.buildSend(*phone, conv, "before the wipe");
+        QCOMPARE(statusOf(*phone, before), int(proto::STATUS_OK));
+        QCOMPARE(laptop->waitForEnvelopes(1).size(), std::size_t(1));
+        proto::Request after;
+        *after.mutable_send() = h.buildSend(*phone, conv, "after the wipe");
+        QCOMPARE(after.send().envelopes_size(), 2);
+        proto::Request linkRequest;
+        linkRequest.mutable_create_device_link();
+        auto link = phone->connection->call(linkRequest);
+        QVERIFY(link && link->status() == proto::STATUS_OK);
+        const std::string linkToken = tokenOfLink(link->invite().link());
+        auto blob = client::RelayConnection::uploadBlob(h.endpoint(), phone->credentials, std::string(1000, 'x'));
+        QVERIFY2(blob, blob ? "" : blob.error().message.c_str());
+
+        QVERIFY(h.service().queueWipe("alice", phone->device, "admin-cli"));
+        QCOMPARE(phone->waitForWipe().size(), std::size_t(1));
+        // Revoked in the same transaction; the wipe pending until the phone confirms.
+        auto row = rowOf(h, "alice", phone->device);
+        QVERIFY(row && row->revokedMs > 0 && row->wipeRequestedMs > 0 && row->wipedMs == 0);
+        proto::Request mine;
+        mine.mutable_list_devices();
+        auto listed = laptop->connection->call(mine);
+        QVERIFY(listed && listed->status() == proto::STATUS_OK);
+        bool shown = false;
+        for (const auto& d : listed->device_list().devices())
+            if (d.device() == phone->device)
+                shown = d.revoked_ms() > 0 && d.wipe_requested_ms() > 0 && d.wiped_ms() == 0;
+        QVERIFY(shown);
+
+        // The open connection, which ignores the command.
+        proto::Request fetch;
+        fetch.mutable_fetch_bundles()->set_user(carol->user);
+        proto::Request invite;
+        invite.mutable_create_invite()->set_conversation_id(conv);
+        QCOMPARE(statusOf(*phone, after), int(proto::STATUS_FORBIDDEN));
+        QCOMPARE(statusOf(*phone, fetch), int(proto::STATUS_FORBIDDEN));
+        QCOMPARE(statusOf(*phone, linkRequest), int(proto::STATUS_FORBIDDEN));
+        QCOMPARE(statusOf(*phone, invite), int(proto::STATUS_FORBIDDEN));
+        for (const auto& [name, request] : everyRequestButConfirmWipe())
+            QVERIFY2(statusOf(*phone, request) == proto::STATUS_FORBIDDEN, name.c_str());
+        // A new connection: it gets the wipe again, and nothing else works.
+        phone->disconnect();
+        QVERIFY(phone->connect(h.endpoint()));
+        QVERIFY(eventually([&] { return phone->waitForWipe(100).size() >= 2; }, 5s));
+        QCOMPARE(statusOf(*phone, after), int(proto::STATUS_FORBIDDEN));
+        QCOMPARE(statusOf(*phone, fetch), int(proto::STATUS_FORBIDDEN));
+        QCOMPARE(statusOf(*phone, linkRequest), int(proto::STATUS_FORBIDDEN));
+        for (const auto& [name, request] : everyRequestButConfirmWipe())
+            QVERIFY2(statusOf(*phone, request) == proto::STATUS_FORBIDDEN, name.c_str());
+        // Attachments over HTTPS.
+        auto upload = client::RelayConnection::uploadBlob(h.endpoint(), phone->credentials, std::string(1000, 'y'));
+        QVERIFY(!upload);
+        QCOMPARE(upload.error().detail, 403);
+        auto download = client::RelayConnection::downloadBlob(h.endpoint(), phone->credentials, *blob, 4096);
+        QVERIFY(!download);
+        // The device link made before the wipe does not enroll anyone.
+        auto stolen = redeem(h, linkToken);
+        QVERIFY(!stolen);
+        QCOMPARE(stolen.error().detail, 410);
+        QCOMPARE(h.service().listDevices("alice")->size(), std::size_t(2));
+        // Nothing of the matter reached the phone, and nothing of its reached the others.
+        QTest::qWait(200);
+        QCOMPARE(laptop->envelopes().size(), std::size_t(1));
+        QCOMPARE(phone->envelopes().size(), std::size_t(0));
+
+        // The client goes on without the phone: its device set leaves it out, and naming it is
+        // 409 with the phone as extra.
+        proto::Request toBoth;
+        *toBoth.mutable_send() = h.buildSend(*carol, conv, "named the phone");
+        QCOMPARE(toBoth.send().envelopes_size(), 1);
+        auto* stale = toBoth.mutable_send()->add_envelopes();
+        stale->set_user("alice");
+        stale->set_device(phone->device);
+        stale->set_type(2);
+        stale->set_body("x");
+        auto conflict = carol->connection->call(toBoth);
+        QVERIFY(conflict && conflict->status() == proto::STATUS_CONFLICT);
+        QCOMPARE(conflict->device_mismatch().extra_size(), 1);
+        QCOMPARE(conflict->device_mismatch().extra(0).device(), phone->device);
+        proto::Request onward;
+        *onward.mutable_send() = h.buildSend(*carol, conv, "to the laptop");
+        QCOMPARE(statusOf(*carol, onward), int(proto::STATUS_OK));
+        QCOMPARE(laptop->waitForEnvelopes(2).size(), std::size_t(2));
+        QCOMPARE(phone->envelopes().size(), std::size_t(0));
+
+        // The confirmation still works; then the phone cannot even connect.
+        proto::Request confirm;
+        confirm.mutable_confirm_wipe();
+        QCOMPARE(statusOf(*phone, confirm), int(proto::STATUS_OK));
+        row = rowOf(h, "alice", phone->device);
+        QVERIFY(row && row->wipedMs >= row->wipeRequestedMs);
+        phone->disconnect();
+        auto refused = phone->connect(h.endpoint());
+        QVERIFY(!refused);
+        QCOMPARE(refused.error().detail, 403);
+    }
+
+    // Issue 15 break 7 through AdminDeviceAction: an admin device wipes the firm's other admin
+    // device, then a lawyer's laptop. Both ignore the command; the admin device has lost its
+    // admin powers at once, the laptop cannot send into its matter or fetch bundles; links they
+    // made before die. Both can still confirm.
+    void adminWipedDevicesThatIgnoreTheWipeCanOnlyConfirmIt() {
+        e2e::Harness h;
+        QVERIFY(h.ok());
+        auto desk = h.enrollStaff("root", proto::ROLE_ADMIN);
+        auto spare = h.addDevice("root");
+        auto bob1 = h.enrollStaff("bob", proto::ROLE_LAWYER);
+        auto bob2 = h.addDevice("bob");
+        std::string conv;
+        auto carol = h.inviteClient("bob", "Laptop matter", &conv);
+        QVERIFY(desk && spare && bob1 && bob2 && carol);
+        for (auto* d : {desk.get(), spare.get(), bob1.get(), bob2.get(), carol.get()}) QVERIFY(d->connect(h.endpoint()));
+        proto::Request linkRequest;
+        linkRequest.mutable_create_device_link();
+        auto spareLink = spare->connection->call(linkRequest);
+        auto bobLink = bob2->connection->call(linkRequest);
+        QVERIFY(spareLink && spareLink->status() == proto::STATUS_OK);
+        QVERIFY(bobLink && bobLink->status() == proto::STATUS_OK);
+        proto::Request later;
+        *later.mutable_send() = h.buildSend(*bob2, conv, "after the wipe");
+        QCOMPARE(later.send().envelopes_size(), 2);
+
+        auto action = [](const std::string& user, std::uint32_t device, proto::AdminDeviceAction::Action a) {
+            proto::Request r;
+            r.mutable_admin_device_action()->set_user(user);
+            r.mutable_admin_device_action()->set_device(device);
+            r.mutable_admin_device_action()->set_action(a);
+            return r;
+        };
+        QCOMPARE(statusOf(*desk, action("root", spare->device, proto::AdminDeviceAction::WIPE)), int(proto::STATUS_OK));
+        QCOMPARE(spare->waitForWipe().size(), std::size_t(1));
+        // The wiped admin device: no admin request, not even against the device that wiped it.
+        QCOMPARE(statusOf(*spare, action("bob", bob1->device, proto::AdminDeviceAction::REVOKE)),
+                 int(proto::STATUS_FORBIDDEN));
+        QCOMPARE(statusOf(*spare, action("root", desk->device, proto::AdminDeviceAction::WIPE)),
+                 int(proto::STATUS_FORBIDDEN));
+        proto::Request adminList;
+        adminList.mutable_admin_list_devices();
+        QCOMPARE(statusOf(*spare, adminList), int(proto::STATUS_FORBIDDEN));
+        QCOMPARE(statusOf(*spare, linkRequest), int(proto::STATUS_FORBIDDEN));
+        auto d1 = rowOf(h, "bob", bob1->device), rootDesk = rowOf(h, "root", desk->device);
+        QVERIFY(d1 && d1->revokedMs == 0 && d1->wipeRequestedMs == 0);
+        QVERIFY(rootDesk && rootDesk->revokedMs == 0 && rootDesk->wipeRequestedMs == 0);
+
+        QCOMPARE(statusOf(*desk, action("bob", bob2->device, proto::AdminDeviceAction::WIPE)), int(proto::STATUS_OK));
+        QCOMPARE(bob2->waitForWipe().size(), std::size_t(1));
+        proto::Request fetch;
+        fetch.mutable_fetch_bundles()->set_user(carol->user);
+        QCOMPARE(statusOf(*bob2, later), int(proto::STATUS_FORBIDDEN));
+        QCOMPARE(statusOf(*bob2, fetch), int(proto::STATUS_FORBIDDEN));
+        QCOMPARE(statusOf(*bob2, linkRequest), int(proto::STATUS_FORBIDDEN));
+        auto upload = client::RelayConnection::uploadBlob(h.endpoint(), bob2->credentials, std::string(100, 'z'));
+        QVERIFY(!upload);
+        QCOMPARE(upload.error().detail, 403);
+        for (const auto* link : {&*spareLink, &*bobLink}) {
+            auto stolen = redeem(h, tokenOfLink(link->invite().link()));
+            QVERIFY(!stolen);
+            QCOMPARE(stolen.error().detail, 410);
+        }
+
+        // The admin's inventory: both revoked, wipe pending.
+        auto inventory = desk->connection->call(adminList);
+        QVERIFY(inventory && inventory->status() == proto::STATUS_OK);
+        int pending = 0;
+        for (const auto& d : inventory->device_list().devices())
+            if ((d.user() == "root" && d.device() == spare->device) || (d.user() == "bob" && d.device() == bob2->device)) {
+                QVERIFY(d.revoked_ms() > 0 && d.wipe_requested_ms() > 0 && d.wiped_ms() == 0);
+                ++pending;
+            }
+        QCOMPARE(pending, 2);
+
+        // The matter goes on with Bob's other device.
+        proto::Request onward;
+        *onward.mutable_send() = h.buildSend(*carol, conv, "to bob's desk");
+        QCOMPARE(onward.send().envelopes_size(), 1);
+        QCOMPARE(statusOf(*carol, onward), int(proto::STATUS_OK));
+        QCOMPARE(bob1->waitForEnvelopes(1).size(), std::size_t(1));
+        QCOMPARE(bob2->envelopes().size(), std::size_t(0));
+
+        proto::Request confirm;
+        confirm.mutable_confirm_wipe();
+        QCOMPARE(statusOf(*spare, confirm), int(proto::STATUS_OK));
+        QCOMPARE(statusOf(*bob2, confirm), int(proto::STATUS_OK));
+        auto wiped = rowOf(h, "root", spare->device);
+        QVERIFY(wiped && wiped->wipedMs > 0);
+        wiped = rowOf(h, "bob", bob2->device);
+        QVERIFY(wiped && wiped->wipedMs > 0);
     }
 
     // A wipe command not signed by the relay key is ignored: nothing is erased.

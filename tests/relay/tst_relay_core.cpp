@@ -1,7 +1,8 @@
 // Relay core (RelayService, StorageThread, RateLimiter) driven directly, with real Signal
 // devices and real journal entries: registration and invites (RL-10, RL-11, RL-12), device
-// authentication and revocation (RL-09 core part, DL-01), pre-keys (PR-10, IDOR), send with
-// journal validation and device lists (ES-07, RL-14), store-and-forward delivery, the journal
+// authentication and revocation (RL-09 core part, DL-01; a wipe revokes at once, issue 15
+// break 7), pre-keys (PR-10, IDOR), send with journal validation and device lists (ES-07,
+// RL-14), store-and-forward delivery, the journal
 // pull (JT-03 chain part, ES-01 short, ES-02), group commit, restart, and a full database
 // (CF-03, CF-04).
 
@@ -891,6 +892,145 @@ private slots:
         QVERIFY(late->waitForClose());
         QCOMPARE(int(*late->closeCode()), 4403);
         QVERIFY(late->frames().empty());
+    }
+
+    // Issue 15 break 7 (TESTPLAN DL-02, DL-03): a wipe revokes the device in its own transaction.
+    // The device here keeps the identity it authenticated with before the wipe (as a live
+    // connection does) and ignores the wipe command: every request but ConfirmWipe is refused,
+    // its pre-keys and queue are gone, the link it made before the wipe no longer enrolls, and
+    // senders no longer include it.
+    void wipeRevokesAtOnceAndLeavesOnlyTheConfirmation() {
+        TRY(matter, makeMatter("wes"));
+        TestDevice* wes1 = matter.lawyer;
+        TRY(wes2, m_f->addDevice("wes"));
+        auto sink2 = m_f->connect(*wes2);
+        // What the device prepares while it still may: a send to the members and a device link.
+        TRY(prepared, m_f->buildSendToMembers(*wes2, matter.id, "sent after the wipe"));
+        QCOMPARE(prepared.send.envelopes_size(), 2);
+        proto::Request linkRequest;
+        linkRequest.mutable_create_device_link();
+        auto link = m_f->call(*wes2, linkRequest);
+        EXPECT_STATUS(link, proto::STATUS_OK);
+        const std::string linkToken = tokenFromLink(link.invite().link());
+        QCOMPARE(linkToken.size(), std::size_t(32));
+        // And the client's send to both of Wes's devices, made before the wipe.
+        TRY(stale, m_f->buildSend(*matter.client, matter.id, "to both", {wes1, wes2}));
+
+        REQUIRE_OK(m_f->service().queueWipe("wes", wes2->device(), "admin"));
+        QVERIFY(sink2->waitForFrames(1));
+        QVERIFY(sink2->frames().back().push().has_wipe_command());
+        QCOMPARE(count("SELECT count(*) FROM devices WHERE user = 'wes' AND device = 2 AND revoked_ms > 0 "
+                       "AND wipe_command IS NOT NULL AND wipe_requested_ms > 0 AND wiped_ms IS NULL"),
+                 1);
+        QCOMPARE(count("SELECT count(*) FROM prekeys WHERE user = 'wes' AND device = 2"), 0);
+        QCOMPARE(count("SELECT count(*) FROM signed_prekeys WHERE user = 'wes' AND device = 2"), 0);
+
+        // Every request but the confirmation, from the identity of before the wipe.
+        QVERIFY(!wes2->id.wipeOnly);
+        const Stored snapshot = stored();
+        EXPECT_STATUS(m_f->call(*wes2, RelayFixture::sendRequest(prepared.send)), proto::STATUS_FORBIDDEN);
+        EXPECT_STATUS(m_f->call(*wes2, fetchBundles(matter.client->user())), proto::STATUS_FORBIDDEN);
+        EXPECT_STATUS(m_f->call(*wes2, linkRequest), proto::STATUS_FORBIDDEN);
+        proto::Request invite;
+        invite.mutable_create_invite()->set_conversation_id(matter.id);
+        EXPECT_STATUS(m_f->call(*wes2, invite), proto::STATUS_FORBIDDEN);
+        proto::Request conversations;
+        conversations.mutable_list_conversations();
+        EXPECT_STATUS(m_f->call(*wes2, conversations), proto::STATUS_FORBIDDEN);
+        proto::Request memberDevices;
+        memberDevices.mutable_list_member_devices()->set_conversation_id(matter.id);
+        EXPECT_STATUS(m_f->call(*wes2, memberDevices), proto::STATUS_FORBIDDEN);
+        proto::Request listDevices;
+        listDevices.mutable_list_devices();
+        EXPECT_STATUS(m_f->call(*wes2, listDevices), proto::STATUS_FORBIDDEN);
+        EXPECT_STATUS(m_f->call(*wes2, uploadPreKeys(wes2->preKeys)), proto::STATUS_FORBIDDEN);
+        EXPECT_STATUS(m_f->call(*wes2, acknowledge({1})), proto::STATUS_FORBIDDEN);
+        QVERIFY(stored() == snapshot);
+        QCOMPARE(count("SELECT count(*) FROM prekeys WHERE user = 'wes' AND device = 2"), 0);
+
+        // A new connection is wipe-only; the link it made before the wipe no longer enrolls.
+        auto again = m_f->authenticate("wes", wes2->device(), wes2->secret);
+        QVERIFY(again && again->wipeOnly);
+        TRY(thief, m_f->newDevice());
+        auto stolen = m_f->registerRaw(m_f->registerRequest(*thief, linkToken), m_f->freshAddress());
+        QVERIFY(stolen.answered);
+        QVERIFY(!stolen.result);
+        QCOMPARE(stolen.status(), int(proto::STATUS_GONE));
+        QCOMPARE(count("SELECT count(*) FROM devices WHERE user = 'wes'"), 2);
+
+        // The others go on without it: bundles and the device set leave it out, and a send that
+        // still names it is 409 with it as extra.
+        auto bundles = m_f->call(*matter.client, fetchBundles("wes"));
+        EXPECT_STATUS(bundles, proto::STATUS_OK);
+        QCOMPARE(bundles.bundles().devices_size(), 1);
+        auto conflict = m_f->call(*matter.client, RelayFixture::sendRequest(stale.send));
+        EXPECT_STATUS(conflict, proto::STATUS_CONFLICT);
+        QVERIFY(addresses(conflict.device_mismatch().extra()) ==
+                (std::vector<std::pair<std::string, std::uint32_t>>{{"wes", 2}}));
+        TRY(fresh, m_f->buildSendToMembers(*matter.client, matter.id, "to the one left"));
+        QCOMPARE(fresh.send.envelopes_size(), 1);
+        EXPECT_STATUS(m_f->call(*matter.client, RelayFixture::sendRequest(fresh.send)), proto::STATUS_OK);
+        QCOMPARE(count("SELECT count(*) FROM queue WHERE user = 'wes' AND device = 2"), 0);
+
+        // The confirmation still works; afterwards the device cannot even connect.
+        proto::Request confirm;
+        confirm.mutable_confirm_wipe();
+        EXPECT_STATUS(m_f->call(*wes2, confirm), proto::STATUS_OK);
+        QCOMPARE(count("SELECT count(*) FROM devices WHERE user = 'wes' AND device = 2 AND wiped_ms > 0"), 1);
+        auto after = m_f->authenticate("wes", wes2->device(), wes2->secret);
+        QVERIFY(!after);
+        QCOMPARE(after.error().detail, 403);
+    }
+
+    // Issue 15 break 7: the same through AdminDeviceAction by an admin device, which wipes the
+    // firm's other admin device. The wiped admin device loses its admin powers at once.
+    void adminWipedAdminDeviceLosesAdminPowersAtOnce() {
+        TRY(ada1, m_f->enroll("ada", proto::ROLE_ADMIN));
+        TRY(ada2, m_f->addDevice("ada"));
+        TRY(lawyer, m_f->enroll("lou", proto::ROLE_LAWYER));
+        proto::Request linkRequest;
+        linkRequest.mutable_create_device_link();
+        auto link = m_f->call(*ada2, linkRequest);
+        EXPECT_STATUS(link, proto::STATUS_OK);
+
+        proto::Request wipe;
+        wipe.mutable_admin_device_action()->set_user("ada");
+        wipe.mutable_admin_device_action()->set_device(ada2->device());
+        wipe.mutable_admin_device_action()->set_action(proto::AdminDeviceAction::WIPE);
+        EXPECT_STATUS(m_f->call(*ada1, wipe), proto::STATUS_OK);
+
+        proto::Request revoke;
+        revoke.mutable_admin_device_action()->set_user("lou");
+        revoke.mutable_admin_device_action()->set_device(lawyer->device());
+        revoke.mutable_admin_device_action()->set_action(proto::AdminDeviceAction::REVOKE);
+        EXPECT_STATUS(m_f->call(*ada2, revoke), proto::STATUS_FORBIDDEN);
+        proto::Request wipeBack = wipe;
+        wipeBack.mutable_admin_device_action()->set_device(ada1->device());
+        EXPECT_STATUS(m_f->call(*ada2, wipeBack), proto::STATUS_FORBIDDEN);
+        proto::Request list;
+        list.mutable_admin_list_devices();
+        EXPECT_STATUS(m_f->call(*ada2, list), proto::STATUS_FORBIDDEN);
+        EXPECT_STATUS(m_f->call(*ada2, linkRequest), proto::STATUS_FORBIDDEN);
+        QCOMPARE(count("SELECT count(*) FROM devices WHERE revoked_ms IS NULL AND user IN ('lou', 'ada')"), 2);
+        TRY(thief, m_f->newDevice());
+        auto stolen = m_f->registerRaw(m_f->registerRequest(*thief, tokenFromLink(link.invite().link())),
+                                       m_f->freshAddress());
+        QCOMPARE(stolen.status(), int(proto::STATUS_GONE));
+
+        // The admin sees it revoked with the wipe pending, then confirmed.
+        auto listed = m_f->call(*ada1, list);
+        EXPECT_STATUS(listed, proto::STATUS_OK);
+        bool seen = false;
+        for (const auto& d : listed.device_list().devices())
+            if (d.user() == "ada" && d.device() == ada2->device()) {
+                seen = true;
+                QVERIFY(d.revoked_ms() > 0 && d.wipe_requested_ms() > 0 && d.wiped_ms() == 0);
+            }
+        QVERIFY(seen);
+        proto::Request confirm;
+        confirm.mutable_confirm_wipe();
+        EXPECT_STATUS(m_f->call(*ada2, confirm), proto::STATUS_OK);
+        QCOMPARE(count("SELECT count(*) FROM devices WHERE user = 'ada' AND device = 2 AND wiped_ms > 0"), 1);
     }
 
     // ---- pre-keys -----------------------------------------------------------------------------
