@@ -250,6 +250,9 @@ struct Client::Impl {
     // ---- setup --------------------------------------------------------------------------------
     Result<void> loadAccount();
     Result<void> setAccount(const std::string& k, ByteView v);
+    Result<journal::DeviceChain> deviceChain();
+    Result<void> advanceDeviceChain(ByteView messageId);
+    void withholdAttachment(const std::string& messageId, const std::string& why);
     Result<std::optional<std::string>> getAccount(const std::string& k);
 
     // ---- events -------------------------------------------------------------------------------
@@ -345,6 +348,58 @@ struct Client::Impl {
 };
 
 // ---- account key-value store ------------------------------------------------------------------
+
+// This device's journal chain: the entries the relay acknowledged, in order (account table).
+Result<journal::DeviceChain> Client::Impl::deviceChain() {
+    journal::DeviceChain chain;
+    auto acked = getAccount("journal_chain_acked");
+    auto head = acked ? getAccount("journal_chain_head") : acked;
+    if (!head) return tl::unexpected(head.error());
+    if (*acked && *head) {
+        chain.acked = std::stoull(**acked);
+        if ((*head)->size() != chain.head.size()) return fail(ErrorCode::Storage, "damaged journal chain state");
+        std::copy((*head)->begin(), (*head)->end(), chain.head.begin());
+    }
+    return chain;
+}
+
+Result<void> Client::Impl::advanceDeviceChain(ByteView messageId) {
+    auto chain = deviceChain();
+    if (!chain) return tl::unexpected(chain.error());
+    auto next = chain->next(messageId);
+    if (auto r = setAccount("journal_chain_acked", view(std::to_string(next.acked))); !r) return r;
+    return setAccount("journal_chain_head", ByteView(next.head.data(), next.head.size()));
+}
+
+// An attachment whose file is not the one its sender committed to (issue 15 break 4): the
+// message is marked like a text mismatch and a signed report goes to the journal.
+void Client::Impl::withholdAttachment(const std::string& messageId, const std::string& why) {
+    std::lock_guard lock(mutex);
+    if (!db) return;
+    auto st = db->prepare("SELECT conversation, sender_user, sender_device, journal_seq FROM messages WHERE id = ?");
+    if (!st) return;
+    st->bind(1, view(messageId));
+    auto row = st->step();
+    if (!row || !*row) return;
+    const std::string conversation = st->columnText(0);
+    const std::string sender = st->columnText(1) + "/" + std::to_string(st->columnInt(2));
+    const auto journalSeq = st->columnInt(3);
+    Transaction tx(*db);
+    if (!tx.begin()) return;
+    auto up = db->prepare("UPDATE messages SET state = ? WHERE id = ?");
+    if (!up) return;
+    up->bind(1, std::int64_t(MessageState::Mismatch)).bind(2, view(messageId));
+    if (!up->run()) return;
+    auto report = newRecord(conversation, proto::MISMATCH_REPORT);
+    report.set_ref_message_id(messageId);
+    report.set_body("{\"message_id\":\"" + hexOf(messageId) + "\",\"sender\":" + jsonQuote(sender) +
+                    ",\"journal_sequence\":" + std::to_string(journalSeq) + ",\"attachment\":\"not the committed file\"}");
+    if (!enqueue(std::move(report), MessageKind::System, false)) return;
+    if (!tx.commit()) return;
+    scheduleFlush();
+    emit({Event::Kind::JournalMismatch, conversation, hexOf(messageId), {}, sender, {},
+          "the attachment is not the file its sender committed to; it is withheld and reported (" + why + ")"});
+}
 
 Result<void> Client::Impl::setAccount(const std::string& k, ByteView v) {
     auto st = db->cached("INSERT INTO account (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v");
@@ -1397,7 +1452,7 @@ Result<void> Client::acceptSafetyNumber(const std::string& user) {
 
 proto::JournalRecord Client::Impl::newRecord(const std::string& conversation, proto::MessageType type) {
     proto::JournalRecord rec;
-    rec.set_version(1);
+    rec.set_version(2);
     rec.set_message_id(journal::newMessageId(nowMs()));
     rec.set_conversation_id(conversation);
     rec.mutable_sender()->set_user(acct.user);
@@ -1673,8 +1728,10 @@ Client::Impl::PreparedSend Client::Impl::prepareSend(std::int64_t seq, const std
         if (!attempts->run()) return out;
         if (!tx.commit()) return out;
     }
+    auto chain = deviceChain();
+    if (!chain) return out;
     auto sealed = journal::sealRecord(rec, manifest.currentJournalKey()->publicKey,
-                                      [&](ByteView msg) { return sessions->sign(msg); });
+                                      [&](ByteView msg) { return sessions->sign(msg); }, *chain);
     if (!sealed) return out;
     send->set_journal_entry(str(sealed->serialize()));
     out.rec = std::move(rec);
@@ -1705,6 +1762,9 @@ Client::Impl::SendOutcome Client::Impl::finishSend(const PreparedSend& p, const 
             .bind(4, view(rec.message_id()));
         if (!up->run()) return SendOutcome::Retry;
         (void)markProcessed(rec.message_id());
+        // The journal has this entry now (or had it: a duplicate): it joins this device's chain,
+        // which every later entry carries (issue 15 break 3).
+        if (!advanceDeviceChain(view(rec.message_id()))) return SendOutcome::Retry;
         if (!tx.commit()) return SendOutcome::Retry;
         if (rec.type() != proto::RECEIPT)
             emit({Event::Kind::Sent, p.conversation, hexOf(rec.message_id()), {}, {}, {},
@@ -1903,6 +1963,7 @@ Result<std::string> Client::sendAttachment(const std::string& conversation, cons
     if (!f) return fail(ErrorCode::Storage, "cannot read " + path);
     auto sealed = journal::sealAttachment(plain);
     if (!sealed) return tl::unexpected(sealed.error());
+    const auto plainDigest = crypto::sha256(plain);  // committed with the key (issue 15 break 4)
     const SecureBytes& key = sealed->key;
     const auto& digest = sealed->digest;
     std::string blob = str(sealed->blob);
@@ -1921,6 +1982,7 @@ Result<std::string> Client::sendAttachment(const std::string& conversation, cons
     a->set_blob_id(str(*fromHex(*id)));
     a->set_key(str(key));
     a->set_digest(str(ByteView(digest.data(), digest.size())));
+    a->set_plaintext_digest(str(ByteView(plainDigest.data(), plainDigest.size())));
     a->set_size(size);
     a->set_file_name(fs::path(path).filename().string());
     a->set_mime_type("application/octet-stream");
@@ -1958,8 +2020,13 @@ Result<void> Client::saveAttachment(const std::string& messageId, std::size_t in
         if (!got) return tl::unexpected(got.error());
         blob = std::move(*got);
     }
-    auto plain = journal::openAttachment(view(a.key()), view(a.digest()), view(blob));
-    if (!plain) return tl::unexpected(plain.error());
+    auto plain = journal::openCommittedAttachment(view(a.key()), view(a.digest()), view(blob),
+                                                  view(a.plaintext_digest()), a.size());
+    if (!plain) {
+        // Another file than the one committed to: withheld, and reported like a text mismatch.
+        if (plain.error().code == ErrorCode::Crypto) m->withholdAttachment(*raw, plain.error().message);
+        return tl::unexpected(plain.error());
+    }
     if (!fs::exists(local)) {
         std::ofstream out(local, std::ios::binary);
         out.write(blob.data(), std::streamsize(blob.size()));

@@ -33,4 +33,18 @@ Result<SecureBytes> openAttachment(ByteView key, ByteView digest, ByteView blob)
     return plain;
 }
 
+Result<SecureBytes> openCommittedAttachment(ByteView key, ByteView digest, ByteView blob, ByteView plaintextDigest,
+                                            std::uint64_t size) {
+    auto plain = openAttachment(key, digest, blob);
+    if (!plain) return plain;
+    if (plain->size() != size)
+        return fail(ErrorCode::Crypto, "the attachment is not the file its sender committed to (size differs)");
+    if (!plaintextDigest.empty()) {
+        auto actual = crypto::sha256(*plain);
+        if (!constantTimeEqual(ByteView(actual.data(), actual.size()), plaintextDigest))
+            return fail(ErrorCode::Crypto, "the attachment is not the file its sender committed to");
+    }
+    return plain;
+}
+
 }  // namespace verbatim::journal

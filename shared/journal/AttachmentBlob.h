@@ -20,5 +20,11 @@ struct SealedBlob {
 
 /// Checks `blob` against `digest` (constant time), then decrypts it with `key`.
 [[nodiscard]] Result<SecureBytes> openAttachment(ByteView key, ByteView digest, ByteView blob);
+/// openAttachment(), then checks the file against what the sender committed to (issue 15 break
+/// 4): its SHA-256 `plaintextDigest` (when the reference carries one; references made before it
+/// existed have none) and its `size`. A mismatch is ErrorCode::Crypto: the sender gave this
+/// reader another file than the one it committed to.
+[[nodiscard]] Result<SecureBytes> openCommittedAttachment(ByteView key, ByteView digest, ByteView blob,
+                                                          ByteView plaintextDigest, std::uint64_t size);
 
 }  // namespace verbatim::journal

@@ -59,19 +59,50 @@ std::array<std::uint8_t, kKeyIdSize> journalKeyId(ByteView publicKey) {
     return id;
 }
 
-CommitContent commitContentOf(const proto::JournalRecord& r) {
+CommitContent commitContentOf(const proto::JournalRecord& r, std::uint32_t version) {
     CommitContent c;
+    c.version = version;
     c.messageId = view(r.message_id());
     c.conversationId = r.conversation_id();
     c.type = static_cast<std::uint32_t>(r.type());
     c.body = view(r.body());
-    for (const auto& a : r.attachments()) c.attachmentDigests.push_back(view(a.digest()));
+    for (const auto& a : r.attachments())
+        c.attachments.push_back({view(a.digest()), view(a.key()), view(a.plaintext_digest()), a.size(), a.file_name(),
+                                 a.mime_type()});
     c.refMessageId = view(r.ref_message_id());
     return c;
 }
 
+crypto::Hash256 recipientsDigest(std::vector<std::pair<std::string, std::uint32_t>> devices) {
+    std::sort(devices.begin(), devices.end());
+    Bytes in;
+    appendRaw(in, view(std::string_view("verbatim-recipients-v1")));
+    appendU32(in, std::uint32_t(devices.size()));
+    for (const auto& [user, device] : devices) {
+        appendField(in, user);
+        appendU32(in, device);
+    }
+    return crypto::sha256(in);
+}
+
+crypto::Hash256 recipientsDigest(const google::protobuf::RepeatedPtrField<proto::DeviceAddress>& devices) {
+    std::vector<std::pair<std::string, std::uint32_t>> list;
+    list.reserve(std::size_t(devices.size()));
+    for (const auto& d : devices) list.emplace_back(d.user(), d.device());
+    return recipientsDigest(std::move(list));
+}
+
+DeviceChain DeviceChain::next(ByteView messageId) const {
+    Bytes in;
+    appendRaw(in, view(std::string_view("verbatim-device-chain-v1")));
+    appendRaw(in, head);
+    appendU64(in, acked + 1);
+    appendField(in, messageId);
+    return DeviceChain{acked + 1, crypto::sha256(in)};
+}
+
 Result<SealedEntry> sealRecord(const proto::JournalRecord& record, ByteView journalPublicKey,
-                               const Signer& sign) {
+                               const Signer& sign, const DeviceChain& chain) {
     if (journalPublicKey.size() != 32)
         return fail(ErrorCode::InvalidArgument, "journal public key must be 32 bytes");
     if (record.message_id().size() != kMessageIdSize)
@@ -83,18 +114,21 @@ Result<SealedEntry> sealRecord(const proto::JournalRecord& record, ByteView jour
 
     auto commitment = computeCommitment(view(record.commit_key()), commitContentOf(record));
     if (!commitment) return tl::unexpected(commitment.error());
-    return sealRecordWithCommitment(record, *commitment, journalPublicKey, sign);
+    return sealRecordWithCommitment(record, *commitment, journalPublicKey, sign, chain);
 }
 
 Result<SealedEntry> sealRecordWithCommitment(const proto::JournalRecord& record,
                                              const crypto::Hash256& commitment,
-                                             ByteView journalPublicKey, const Signer& sign) {
+                                             ByteView journalPublicKey, const Signer& sign,
+                                             const DeviceChain& chain) {
     if (journalPublicKey.size() != 32)
         return fail(ErrorCode::InvalidArgument, "journal public key must be 32 bytes");
     if (record.message_id().size() != kMessageIdSize)
         return fail(ErrorCode::InvalidArgument, "message id must be 16 bytes");
     if (record.sender().user().empty() || record.sender().user().size() > kMaxUserIdSize)
         return fail(ErrorCode::InvalidArgument, "record sender is missing or too long");
+    if (record.conversation_id().size() > kMaxConversationIdSize)
+        return fail(ErrorCode::InvalidArgument, "record conversation id is too long");
     auto ephemeral = crypto::X25519Key::generate();
     if (!ephemeral) return tl::unexpected(ephemeral.error());
     auto shared = ephemeral->agree(journalPublicKey);
@@ -107,6 +141,10 @@ Result<SealedEntry> sealRecordWithCommitment(const proto::JournalRecord& record,
     h.senderUser = record.sender().user();
     h.senderDevice = record.sender().device();
     h.timeMs = record.client_time_ms();
+    h.conversationId = record.conversation_id();
+    h.recipientsDigest = recipientsDigest(record.recipients());
+    h.deviceAcked = chain.acked;
+    h.deviceHead = chain.head;
     h.commitment = commitment;
     std::copy_n(ephemeral->publicKey().begin(), 32, h.ephemeralPublic.begin());
 
@@ -166,8 +204,15 @@ Result<OpenedEntry> openEntry(const SealedEntry& entry, const crypto::X25519Key&
         return faultError(Fault::HeaderMismatch, "record sender differs from the header");
     if (r.client_time_ms() != h.timeMs)
         return faultError(Fault::HeaderMismatch, "record time differs from the header");
+    if (h.version >= 2) {
+        // The relay checked the header against the delivery; the record must say the same.
+        if (r.conversation_id() != h.conversationId)
+            return faultError(Fault::HeaderMismatch, "record conversation differs from the header");
+        if (!constantTimeEqual(recipientsDigest(r.recipients()), h.recipientsDigest))
+            return faultError(Fault::HeaderMismatch, "record recipients differ from the header");
+    }
     if (r.commit_key().size() != 32 ||
-        !commitmentOpens(h.commitment, view(r.commit_key()), commitContentOf(r)))
+        !commitmentOpens(h.commitment, view(r.commit_key()), commitContentOf(r, h.version >= 2 ? 2 : 1)))
         return faultError(Fault::CommitmentMismatch,
                           "record content does not open the header's commitment");
     return out;

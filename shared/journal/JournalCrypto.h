@@ -27,7 +27,7 @@ enum class Fault : int {
     BadSignature = 3,       ///< not signed by the claimed sender device
     Decrypt = 4,            ///< GCM tag failed: header or ciphertext altered, or wrong key
     RecordMalformed = 5,    ///< the decrypted record does not parse
-    HeaderMismatch = 6,     ///< record's message id / sender / time differ from the header
+    HeaderMismatch = 6,     ///< record's message id / sender / time / conversation / recipients differ from the header
     CommitmentMismatch = 7, ///< content does not open the commitment in the header
 };
 const char* faultName(Fault fault);
@@ -35,16 +35,35 @@ const char* faultName(Fault fault);
 /// 16-byte journal key id: SHA-256("verbatim-journal-key-id-v1" || publicKey)[0..16).
 std::array<std::uint8_t, kKeyIdSize> journalKeyId(ByteView publicKey);
 
-/// The commitment content of a record (views into `record`; it must outlive the result).
-CommitContent commitContentOf(const proto::JournalRecord& record);
+/// The commitment content of a record (views into `record`; it must outlive the result), in
+/// commitment version `version` (2 for every entry sealed now; 1 for header version 1).
+CommitContent commitContentOf(const proto::JournalRecord& record, std::uint32_t version = 2);
+
+/// SHA-256("verbatim-recipients-v1" || u32(n) || n × (field(user) || u32(device))) over the
+/// devices sorted by (user, device): what the header binds of a message's recipients, and what
+/// the relay recomputes from the envelopes it delivers.
+crypto::Hash256 recipientsDigest(std::vector<std::pair<std::string, std::uint32_t>> devices);
+crypto::Hash256 recipientsDigest(const google::protobuf::RepeatedPtrField<proto::DeviceAddress>& devices);
+
+/// A sender device's chain over the entries the relay acknowledged to it, in that order.
+struct DeviceChain {
+    std::uint64_t acked = 0;
+    crypto::Hash256 head{};  ///< 32 zero bytes before the first
+    /// The chain after one more acknowledged entry:
+    /// head' = SHA-256("verbatim-device-chain-v1" || head || u64(acked + 1) || field(message_id)).
+    DeviceChain next(ByteView messageId) const;
+};
 
 /// Produces the sender device's 64-byte signature over a message (SessionManager::sign).
 using Signer = std::function<Result<Bytes>(ByteView message)>;
 
 /// Seals `record` (whose commit_key must hold 32 bytes and message_id 16) to `journalPublicKey`
 /// (32 bytes) and signs it. The header's time is record.client_time_ms.
+/// The header names the record's conversation and recipients, and carries `chain`, the
+/// sender device's acknowledged entries so far.
 [[nodiscard]] Result<SealedEntry> sealRecord(const proto::JournalRecord& record,
-                                             ByteView journalPublicKey, const Signer& sign);
+                                             ByteView journalPublicKey, const Signer& sign,
+                                             const DeviceChain& chain = {});
 
 /// Seals with a caller-supplied header commitment instead of the one `record` opens. Honest
 /// senders use sealRecord(); this is what a patched client could produce, for the tests that
@@ -52,7 +71,8 @@ using Signer = std::function<Result<Bytes>(ByteView message)>;
 [[nodiscard]] Result<SealedEntry> sealRecordWithCommitment(const proto::JournalRecord& record,
                                                            const crypto::Hash256& commitment,
                                                            ByteView journalPublicKey,
-                                                           const Signer& sign);
+                                                           const Signer& sign,
+                                                           const DeviceChain& chain = {});
 
 /// Checks only the sender's signature (what the relay can do without the journal key).
 /// `identityKey` is the sender device's public identity key (33 bytes).

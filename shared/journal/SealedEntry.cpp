@@ -29,12 +29,18 @@ Result<void> readFixed(ByteReader& r, std::array<std::uint8_t, N>& out) {
 Bytes EntryHeader::serialize() const {
     Bytes out;
     out.reserve(1 + kKeyIdSize + kMessageIdSize + 4 + senderUser.size() + 4 + 8 + 64);
-    appendU8(out, kEntryVersion);
+    appendU8(out, version);
     appendRaw(out, journalKeyId);
     appendRaw(out, messageId);
     appendField(out, senderUser);
     appendU32(out, senderDevice);
     appendU64(out, timeMs);
+    if (version >= 2) {
+        appendField(out, conversationId);
+        appendRaw(out, recipientsDigest);
+        appendU64(out, deviceAcked);
+        appendRaw(out, deviceHead);
+    }
     appendRaw(out, commitment);
     appendRaw(out, ephemeralPublic);
     return out;
@@ -45,8 +51,9 @@ Result<EntryHeader> EntryHeader::parse(ByteView bytes) {
     EntryHeader h;
     auto version = r.u8();
     if (!version) return tl::unexpected(version.error());
-    if (*version != kEntryVersion)
-        return fail(ErrorCode::Unsupported, "unsupported journal entry version");
+    if (*version != 1 && *version != kHeaderVersion)
+        return fail(ErrorCode::Unsupported, "unsupported journal entry header version");
+    h.version = *version;
     if (auto e = readFixed(r, h.journalKeyId); !e) return tl::unexpected(e.error());
     if (auto e = readFixed(r, h.messageId); !e) return tl::unexpected(e.error());
     auto user = r.field(kMaxUserIdSize);
@@ -59,6 +66,16 @@ Result<EntryHeader> EntryHeader::parse(ByteView bytes) {
     auto time = r.u64();
     if (!time) return tl::unexpected(time.error());
     h.timeMs = *time;
+    if (h.version >= 2) {
+        auto conversation = r.field(kMaxConversationIdSize);
+        if (!conversation) return tl::unexpected(conversation.error());
+        h.conversationId.assign(asString(*conversation));
+        if (auto e = readFixed(r, h.recipientsDigest); !e) return tl::unexpected(e.error());
+        auto acked = r.u64();
+        if (!acked) return tl::unexpected(acked.error());
+        h.deviceAcked = *acked;
+        if (auto e = readFixed(r, h.deviceHead); !e) return tl::unexpected(e.error());
+    }
     if (auto e = readFixed(r, h.commitment); !e) return tl::unexpected(e.error());
     if (auto e = readFixed(r, h.ephemeralPublic); !e) return tl::unexpected(e.error());
     if (!r.atEnd()) return fail(ErrorCode::Malformed, "trailing bytes after journal header");

@@ -11,7 +11,11 @@
 
 namespace verbatim::journal {
 
-inline constexpr std::uint8_t kEntryVersion = 1;
+inline constexpr std::uint8_t kEntryVersion = 1;   ///< the outer layout
+/// The header layout written since issue 15 (conversation, recipients, device chain); version 1
+/// headers are still read, for journals written before.
+inline constexpr std::uint8_t kHeaderVersion = 2;
+inline constexpr std::size_t kMaxConversationIdSize = 256;
 inline constexpr std::size_t kKeyIdSize = 16;
 inline constexpr std::size_t kMessageIdSize = 16;
 inline constexpr std::size_t kMaxUserIdSize = 256;
@@ -26,11 +30,19 @@ std::string newMessageId(std::uint64_t nowMs);
 
 /// The clear, authenticated header of a sealed entry.
 struct EntryHeader {
+    std::uint8_t version = kHeaderVersion;
     std::array<std::uint8_t, kKeyIdSize> journalKeyId{};
     std::array<std::uint8_t, kMessageIdSize> messageId{};
     std::string senderUser;
     std::uint32_t senderDevice = 0;
     std::uint64_t timeMs = 0;  ///< sender's clock when sealing, ms since the Unix epoch
+    // Version 2 only:
+    std::string conversationId;  ///< the record's conversation; the relay checks it is the delivery's
+    std::array<std::uint8_t, 32> recipientsDigest{};  ///< recipientsDigest() of the record's recipients
+    /// The sender device's chain: how many of its entries the relay had acknowledged when it
+    /// sealed this one, and the chain hash over their message ids (deviceChainStep).
+    std::uint64_t deviceAcked = 0;
+    std::array<std::uint8_t, 32> deviceHead{};
     std::array<std::uint8_t, 32> commitment{};
     std::array<std::uint8_t, 32> ephemeralPublic{};
 

@@ -312,7 +312,8 @@ proto::SendMessage Harness::buildSend(Device& from, const std::string& conversat
 Result<proto::JournalRecord> Harness::open(Device& to, const proto::Envelope& e) { return openEnvelope(to, e); }
 
 proto::SendMessage buildSend(Device& from, const std::string& conversationId, const std::string& text,
-                             ByteView journalPublicKey, proto::JournalRecord* recordOut) {
+                             ByteView journalPublicKey, proto::JournalRecord* recordOut,
+                             const std::function<void(proto::JournalRecord&)>& shape) {
     proto::Request list;
     list.mutable_list_member_devices()->set_conversation_id(conversationId);
     auto members = from.connection->call(list);
@@ -328,6 +329,7 @@ proto::SendMessage buildSend(Device& from, const std::string& conversationId, co
     rec.set_type(proto::TEXT);
     rec.set_body(text);
     rec.set_commit_key(str(k));
+    if (shape) shape(rec);
     std::string payload = rec.SerializeAsString();
     if (members && members->has_member_devices()) {
         std::set<std::string> fetched;

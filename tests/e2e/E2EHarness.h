@@ -5,6 +5,7 @@
 #include <QTemporaryDir>
 
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <mutex>
 
@@ -67,8 +68,10 @@ private:
 /// Makes sure `from` has sessions with every device in the conversation (fetching bundles over
 /// its connection) and builds a SendMessage for `text` with a real journal entry sealed to
 /// `journalPublicKey`. `record` receives the record.
+/// `shape`, when given, changes the record (type, attachments…) before it is encrypted and sealed.
 proto::SendMessage buildSend(Device& from, const std::string& conversationId, const std::string& text,
-                             ByteView journalPublicKey, proto::JournalRecord* record = nullptr);
+                             ByteView journalPublicKey, proto::JournalRecord* record = nullptr,
+                             const std::function<void(proto::JournalRecord&)>& shape = {});
 /// Decrypts an envelope received by `to` and returns the record, checking the commitment.
 Result<proto::JournalRecord> openEnvelope(Device& to, const proto::Envelope& envelope);
 

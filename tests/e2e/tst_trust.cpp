@@ -2,7 +2,10 @@
 // clients. Each test fails while its hole is open.
 //   break 1: a relay certificate is checked (chain and host, or the link's pin, and the firm
 //            manifest's TLS key pins) on every connection;
-//   break 8: the firm manifest names the relays it is valid for, and is never rolled back.
+//   break 8: the firm manifest names the relays it is valid for, and is never rolled back;
+//   break 6: a journal entry names the conversation and recipients of the delivery it rides;
+//   break 4: an attachment's commitment binds its key and its file;
+//   break 3 (the sender's part): every entry carries its device's chain of acknowledged entries.
 
 #include <QDir>
 #include <QFile>
@@ -13,6 +16,9 @@
 #include "ClientParty.h"
 #include "E2EHarness.h"
 #include "client/core/Client.h"
+#include "crypto/Random.h"
+#include "journal/AttachmentBlob.h"
+#include "journal/JournalCrypto.h"
 #include "relay/net/TlsCert.h"
 
 using namespace verbatim;
@@ -72,6 +78,43 @@ bool serveCertificate(const TestPki& pki, const QString& name, const QString& ce
 }
 
 std::string str(const Bytes& b) { return std::string(b.begin(), b.end()); }
+
+std::string bytesOf(const Bytes& b) { return std::string(b.begin(), b.end()); }
+
+// Sends through a raw device and returns the relay's status.
+proto::Status sendRaw(e2e::Device& from, const proto::SendMessage& send, std::string* error = nullptr) {
+    proto::Request req;
+    *req.mutable_send() = send;
+    auto resp = from.connection->call(req);
+    if (!resp) return proto::STATUS_UNAVAILABLE;
+    if (error) *error = resp->error();
+    return resp->status();
+}
+
+// Replaces the send's journal entry with `record` sealed and signed by `from` (a patched client).
+void reseal(e2e::Device& from, proto::SendMessage& send, const proto::JournalRecord& record, ByteView journalKey) {
+    auto sealed = journal::sealRecord(record, journalKey, [&](ByteView m) { return from.sessions->sign(m); });
+    QVERIFY(sealed);
+    send.set_journal_entry(bytesOf(sealed->serialize()));
+}
+
+// Every journal entry, in order, pulled through a compliance device.
+std::vector<journal::SealedEntry> pullAll(e2e::Device& officer) {
+    std::vector<journal::SealedEntry> out;
+    std::uint64_t after = 0;
+    while (true) {
+        proto::Request pull;
+        pull.mutable_pull_journal()->set_after_sequence(after);
+        pull.mutable_pull_journal()->set_limit(1000);
+        auto page = officer.connection->call(pull);
+        if (!page || page->status() != proto::STATUS_OK || page->journal_page().rows_size() == 0) return out;
+        for (const auto& r : page->journal_page().rows()) {
+            after = r.sequence();
+            auto sealed = journal::SealedEntry::parse(view(r.entry()));
+            if (sealed) out.push_back(std::move(*sealed));
+        }
+    }
+}
 
 client::JoinOptions joinOptions() {
     client::JoinOptions o;
@@ -222,6 +265,202 @@ private slots:
         alice->start();
         QVERIFY(alice->waitUntilSynced(20s));
         alice->stop();
+    }
+
+    // Break 6: a lawyer outside a matter cannot plant a message in its compliance timeline. The
+    // relay refuses an entry whose conversation or recipients are not those of the delivery, so
+    // the lawyer's entry can only ever name a conversation the lawyer is in.
+    void journalEntryMustNameTheDelivery() {
+        e2e::Harness h;
+        QVERIFY(h.ok());
+        auto alice = h.enrollStaff("alice", proto::ROLE_LAWYER);
+        auto bob = h.enrollStaff("bob", proto::ROLE_LAWYER);
+        QVERIFY(alice && bob);
+        std::string matterA, matterB;
+        auto carol = h.inviteClient("alice", "Estate of Doe", &matterA);
+        auto dave = h.inviteClient("bob", "Smith v Jones", &matterB);
+        QVERIFY(carol && dave && !matterA.empty() && !matterB.empty());
+        QVERIFY(alice->connect(h.endpoint()) && bob->connect(h.endpoint()) && carol->connect(h.endpoint()) &&
+                dave->connect(h.endpoint()));
+        const Bytes jpk = h.journalKey().publicKey();
+
+        // Bob delivers in his own matter but journals the message as the Doe matter's.
+        proto::JournalRecord honest;
+        auto send = e2e::buildSend(*bob, matterB, "Carol, please call me about the will", jpk, &honest);
+        proto::JournalRecord planted = honest;
+        planted.set_conversation_id(matterA);
+        reseal(*bob, send, planted, jpk);
+        std::string error;
+        QCOMPARE(sendRaw(*bob, send, &error), proto::STATUS_BAD_REQUEST);
+        QVERIFY2(error.find("another conversation") != std::string::npos, error.c_str());
+
+        // Or names the Doe matter's client as a recipient of a message she never receives.
+        proto::JournalRecord misaddressed = honest;
+        misaddressed.clear_recipients();
+        auto* r = misaddressed.add_recipients();
+        r->set_user(carol->user);
+        r->set_device(carol->device);
+        reseal(*bob, send, misaddressed, jpk);
+        QCOMPARE(sendRaw(*bob, send, &error), proto::STATUS_BAD_REQUEST);
+        QVERIFY2(error.find("other recipients") != std::string::npos, error.c_str());
+
+        // Nothing of it reached anyone; the honest entry goes through, naming matter B.
+        reseal(*bob, send, honest, jpk);
+        QCOMPARE(sendRaw(*bob, send), proto::STATUS_OK);
+        QCOMPARE(dave->waitForEnvelopes(1).size(), std::size_t(1));
+        QVERIFY(carol->envelopes().empty());
+        auto officer = h.enrollStaff("olga", proto::ROLE_COMPLIANCE);
+        QVERIFY(officer && officer->connect(h.endpoint()));
+        int fromBob = 0;
+        for (const auto& e : pullAll(*officer)) {
+            if (e.header.senderUser != "bob") continue;
+            ++fromBob;
+            QCOMPARE(e.header.conversationId, matterB);
+            auto opened = journal::openEntry(e, h.journalKey(), bob->identityKey);
+            QVERIFY2(opened, opened ? "" : opened.error().message.c_str());
+        }
+        QCOMPARE(fromBob, 1);
+
+        // A journal entry whose sealed record disagrees with its header (a relay that rewrote
+        // the header, or a sender that sealed one thing and labelled another) does not open.
+        journal::SealedEntry forged = *journal::sealRecord(honest, jpk, [&](ByteView m) { return bob->sessions->sign(m); });
+        forged.header.conversationId = matterA;
+        forged.signature = *bob->sessions->sign(forged.signedBytes());
+        auto opened = journal::openEntry(forged, h.journalKey(), bob->identityKey);
+        QVERIFY(!opened);
+        QCOMPARE(opened.error().detail, int(journal::Fault::Decrypt));  // the header is the GCM associated data
+    }
+
+    // Break 4: one attachment, two contents. A modified sender gives the recipient one key and
+    // the journal another for the same blob (AES-GCM is not key-committing). The commitment now
+    // binds the key and the file, so the recipient withholds the message and reports it; and a
+    // file that is not the one committed to is refused when it is opened.
+    void attachmentCommitmentBindsKeyAndFile() {
+        e2e::Harness h;
+        QVERIFY(h.ok());
+        auto mallory = h.enrollStaff("mallory", proto::ROLE_LAWYER);
+        QVERIFY(mallory && mallory->connect(h.endpoint()));
+        auto carol = joinParty(h.inviteLink("mallory", "Two Contents"), "Carol", true);
+        QVERIFY(carol);
+        watch(*carol);
+        carol->start();
+        QVERIFY(carol->waitUntilSynced(20s));
+        const std::string conv = *carol->resolveConversation("Two Contents");
+        const Bytes jpk = h.journalKey().publicKey();
+
+        auto upload = [&](const std::string& text, proto::AttachmentRef* ref) {
+            SecureBytes plain = toSecure(view(text));
+            auto sealed = journal::sealAttachment(plain);
+            QVERIFY(sealed);
+            auto id = client::RelayConnection::uploadBlob(h.endpoint(), mallory->credentials, bytesOf(sealed->blob));
+            QVERIFY2(id, id ? "" : id.error().message.c_str());
+            auto pd = crypto::sha256(plain);
+            ref->set_blob_id(bytesOf(*fromHex(*id)));
+            ref->set_key(std::string(sealed->key.begin(), sealed->key.end()));
+            ref->set_digest(std::string(sealed->digest.begin(), sealed->digest.end()));
+            ref->set_plaintext_digest(std::string(pd.begin(), pd.end()));
+            ref->set_size(plain.size());
+            ref->set_file_name("settlement.txt");
+            ref->set_mime_type("text/plain");
+        };
+        proto::AttachmentRef file;
+        upload("Settlement: pay 10,000 into account A", &file);
+
+        // Shown to Carol with key K; journaled with another key for the same blob (standing for
+        // a blob crafted to open under both).
+        proto::JournalRecord shown;
+        auto send = e2e::buildSend(*mallory, conv, "the settlement", jpk, &shown, [&](proto::JournalRecord& r) {
+            r.set_type(proto::ATTACHMENT);
+            *r.add_attachments() = file;
+        });
+        proto::JournalRecord escrowed = shown;
+        escrowed.mutable_attachments(0)->set_key(bytesOf(crypto::randomBytes(32)));
+        reseal(*mallory, send, escrowed, jpk);
+        QCOMPARE(sendRaw(*mallory, send), proto::STATUS_OK);
+        const std::string id = toHex(view(shown.message_id()));
+        QVERIFY(QTest::qWaitFor([&] { auto m = carol->message(id); return m && *m; }, 20000));
+        QCOMPARE((*carol->message(id))->state, client::MessageState::Mismatch);
+        QVERIFY(QTest::qWaitFor([&] { return !(*carol).eventsOf(client::Event::Kind::JournalMismatch).empty(); }, 10000));
+        QTemporaryDir out;
+        QVERIFY(!carol->saveAttachment(id, 0, (out.path() + "/a.txt").toStdString()));
+
+        // Honest key, but the committed file is another one than the blob holds: the commitment
+        // opens for both, and the file is refused when Carol opens it, reported like a mismatch.
+        proto::AttachmentRef other;
+        upload("Settlement: pay 10,000 into account B", &other);
+        proto::JournalRecord lying;
+        auto send2 = e2e::buildSend(*mallory, conv, "the settlement, again", jpk, &lying, [&](proto::JournalRecord& r) {
+            r.set_type(proto::ATTACHMENT);
+            auto* a = r.add_attachments();
+            *a = file;
+            a->set_plaintext_digest(other.plaintext_digest());
+        });
+        QCOMPARE(sendRaw(*mallory, send2), proto::STATUS_OK);
+        const std::string id2 = toHex(view(lying.message_id()));
+        QVERIFY(QTest::qWaitFor([&] { auto m = carol->message(id2); return m && *m; }, 20000));
+        QCOMPARE((*carol->message(id2))->state, client::MessageState::Received);
+        auto saved = carol->saveAttachment(id2, 0, (out.path() + "/b.txt").toStdString());
+        QVERIFY(!saved);
+        QVERIFY2(saved.error().message.find("not the file its sender committed to") != std::string::npos,
+                 saved.error().message.c_str());
+        QVERIFY(!QFile::exists(out.path() + "/b.txt"));
+        QCOMPARE((*carol->message(id2))->state, client::MessageState::Mismatch);
+        QVERIFY(QTest::qWaitFor([&] { return (*carol).eventsOf(client::Event::Kind::JournalMismatch).size() >= 2; }, 10000));
+        QVERIFY(carol->waitForOutbox(20s));
+
+        // Both reports reached the journal, signed by Carol's device.
+        auto officer = h.enrollStaff("olga", proto::ROLE_COMPLIANCE);
+        QVERIFY(officer && officer->connect(h.endpoint()));
+        const Bytes carolKey = *fromHex(carol->identityKeyHex());
+        int reports = 0;
+        for (const auto& e : pullAll(*officer)) {
+            if (e.header.senderUser != carol->account().user) continue;
+            auto opened = journal::openEntry(e, h.journalKey(), carolKey);
+            QVERIFY2(opened, opened ? "" : opened.error().message.c_str());
+            if (opened->record.type() == proto::MISMATCH_REPORT) ++reports;
+        }
+        QCOMPARE(reports, 2);
+        carol->stop();
+    }
+
+    // Break 3, the sender's part: every entry a device seals carries the chain of its entries
+    // the relay acknowledged before, so compliance can name an entry removed from the journal
+    // at the device's next entry. Checked here on what a real client wrote.
+    void entriesCarryTheirDeviceChain() {
+        e2e::Harness h;
+        QVERIFY(h.ok());
+        auto alice = joinParty(h.enrollLink("alice", proto::ROLE_LAWYER), "Alice");
+        QVERIFY(alice);
+        alice->start();
+        QVERIFY(alice->waitUntilSynced(20s));
+        auto carol = joinParty(h.inviteLink("alice", "Chained"), "Carol", true);
+        QVERIFY(carol);
+        const std::string conv = *alice->resolveConversation("Chained");
+        std::vector<std::string> ids;
+        for (int i = 0; i < 4; ++i) {
+            auto id = alice->sendText(conv, "message " + std::to_string(i));
+            QVERIFY(id);
+            QVERIFY(alice->waitForOutbox(20s));  // acknowledged before the next is sealed
+            ids.push_back(*id);
+        }
+        alice->stop();
+        auto officer = h.enrollStaff("olga", proto::ROLE_COMPLIANCE);
+        QVERIFY(officer && officer->connect(h.endpoint()));
+        // prefixes[n]: the chain over this device's first n entries in journal order.
+        std::vector<journal::DeviceChain> prefixes(1);
+        std::uint64_t lastAcked = 0;
+        for (const auto& e : pullAll(*officer)) {
+            if (e.header.senderUser != "alice") continue;
+            // Each entry carries the chain over a prefix of this device's earlier entries: all of
+            // them but those still in flight when it was sealed.
+            QVERIFY(e.header.deviceAcked < prefixes.size());
+            QVERIFY(constantTimeEqual(e.header.deviceHead, prefixes[e.header.deviceAcked].head));
+            QVERIFY(e.header.deviceAcked >= lastAcked);
+            lastAcked = e.header.deviceAcked;
+            prefixes.push_back(prefixes.back().next(e.header.messageId));
+        }
+        QVERIFY(prefixes.size() >= 5);
+        QVERIFY(lastAcked >= 3);  // sent one at a time: each saw the ones before
     }
 
     // Break 8: an attacker's relay that serves the firm's genuine manifest cannot get a client to

@@ -1604,10 +1604,13 @@ private slots:
         e->set_device(1);
         const Stored snapshot = stored();
         EXPECT_STATUS(m_f->call(*outsider, RelayFixture::sendRequest(s)), proto::STATUS_FORBIDDEN);
-        proto::SendMessage nowhere = s;
-        nowhere.set_conversation_id("no-such-conversation");
-        EXPECT_STATUS(m_f->call(*outsider, RelayFixture::sendRequest(nowhere)),
-                      proto::STATUS_FORBIDDEN);
+        // The same envelopes with the journal entry re-pointed at the delivery's conversation
+        // are refused too: the entry must name the conversation it is delivered in.
+        proto::SendMessage repointed = s;
+        repointed.set_conversation_id("no-such-conversation");
+        EXPECT_STATUS(m_f->call(*outsider, RelayFixture::sendRequest(repointed)), proto::STATUS_BAD_REQUEST);
+        TRY(nowhere, m_f->buildSend(*outsider, "no-such-conversation", "let me in", {matter.lawyer}));
+        EXPECT_STATUS(m_f->call(*outsider, RelayFixture::sendRequest(nowhere.send)), proto::STATUS_FORBIDDEN);
         QVERIFY(stored() == snapshot);
     }
 
