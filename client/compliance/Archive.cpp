@@ -65,6 +65,11 @@ CREATE TABLE members (conversation TEXT NOT NULL, user TEXT NOT NULL, PRIMARY KE
 CREATE VIRTUAL TABLE records_fts USING fts5 (body, content='', tokenize='unicode61 remove_diacritics 2');
 )SQL";
 
+// The members a conversation was created with, when the relay lists them in its record.
+constexpr std::string_view kSchemaV2 = R"SQL(
+ALTER TABLE admin_actions ADD COLUMN members TEXT;
+)SQL";
+
 std::string str(ByteView b) { return std::string(reinterpret_cast<const char*>(b.data()), b.size()); }
 
 std::string hexOf(const std::string& raw) { return toHex(view(raw)); }
@@ -121,6 +126,209 @@ struct Decoded {
     proto::JournalRecord record;
     std::vector<Problem> problems;
     std::map<std::string, std::string> admin;  // parsed ADMIN_ACTION body (relay entries only)
+};
+
+/// What the journal says about itself beyond each entry's own checks (used by pull over the stored
+/// records and by verify over the opened rows, so both reach the same verdict):
+///  - `forged-edit`: an edit or retraction counts only from the author (user) of the message it
+///    refers to, as recipients apply it. One whose message is not in the log (yet) is judged
+///    when that message arrives; until then there is nothing it could change.
+///  - `not-a-member`: an entry counts only from a member of its conversation, addressed to
+///    members. Membership comes from the relay-signed records: `conversation-created` (its actor,
+///    and the `members` it lists when the relay lists them), `invite-created` (its actor: the
+///    relay lets only members invite; a member since creation) and `invite-redeemed` (the invited
+///    client, from that entry on). When the creation record does not list the members, the ones
+///    added at creation are learnt from the recipients of entries sent by those members: apart
+///    from invited clients, members are only ever added at creation, so such a member counts from
+///    the creation on. This vouching is one step only (a vouched member vouches for nobody), and
+///    an entry signed by a revoked device vouches for nobody. A log that records no conversation
+///    creation at all (a synthetic log) is not judged for membership.
+class ContentJudge {
+public:
+    void admin(std::uint64_t seq, const std::string& action, const std::string& actor, const std::string& target,
+               const std::string& conversation, const std::string& members) {
+        if (action != "conversation-created" && action != "invite-created" && action != "invite-redeemed") return;
+        m_admin.push_back({seq, action, actor, target, conversation, members});
+    }
+    /// Entries other than the relay's, in log order, each message id once (its first entry).
+    void record(std::uint64_t seq, const std::string& messageId, const std::string& conversation,
+                const std::string& user, std::uint32_t device, int type, const std::string& ref,
+                const std::vector<std::string>& recipients, bool trusted) {
+        if (type == proto::ADMIN_ACTION) return;  // forged-admin-action already
+        Rec r;
+        r.seq = seq;
+        r.conv = m_convs.id(conversation);
+        r.user = m_users.id(user);
+        r.device = device;
+        r.type = type;
+        r.trusted = trusted;
+        r.recBegin = std::uint32_t(m_recipients.size());
+        for (const auto& u : recipients) m_recipients.push_back(m_users.id(u));
+        r.recCount = std::uint32_t(m_recipients.size() - r.recBegin);
+        if ((type == proto::EDIT || type == proto::RETRACT) && !ref.empty()) {
+            r.ref = std::int32_t(m_refs.size());
+            m_refs.push_back(ref);
+        }
+        m_byId.emplace(messageId, std::uint32_t(m_recs.size()));
+        m_recs.push_back(r);
+    }
+
+    struct Outcome {
+        std::vector<Problem> problems;
+        /// Senders and recipients of the entries that are not `not-a-member`, by conversation.
+        std::map<std::string, std::set<std::string>> participants;
+    };
+
+    Outcome finish() {
+        Outcome out;
+        struct Conv {
+            std::uint64_t created = 0;
+            bool listed = false;
+            std::unordered_map<std::uint32_t, std::uint64_t> anchors;  // user -> member after this seq
+            std::unordered_set<std::uint32_t> vouched;                 // members since the creation
+        };
+        std::unordered_map<std::uint32_t, Conv> convs;
+        auto anchor = [&](Conv& c, const std::string& user, std::uint64_t since) {
+            auto [it, fresh] = c.anchors.emplace(m_users.id(user), since);
+            if (!fresh) it->second = std::min(it->second, since);
+        };
+        std::stable_sort(m_admin.begin(), m_admin.end(), [](const Admin& a, const Admin& b) { return a.seq < b.seq; });
+        bool judgeMembership = false;
+        for (const auto& a : m_admin) {
+            if (a.action != "conversation-created") continue;
+            judgeMembership = true;
+            auto& c = convs[m_convs.id(a.target)];
+            if (c.created) continue;  // created once; a second record changes nothing
+            c.created = a.seq;
+            anchor(c, a.actor, a.seq);
+            if (a.members.empty()) continue;
+            c.listed = true;
+            std::string u;
+            for (char ch : a.members + " ") {
+                if (ch == ' ' || ch == ',') {
+                    if (!u.empty()) anchor(c, u, a.seq);
+                    u.clear();
+                } else {
+                    u += ch;
+                }
+            }
+        }
+        auto findConv = [&](std::uint32_t id) -> Conv* {
+            auto it = convs.find(id);
+            return it == convs.end() || !it->second.created ? nullptr : &it->second;
+        };
+        for (const auto& a : m_admin) {
+            if (a.action == "invite-created") {
+                if (auto* c = findConv(m_convs.id(a.target)); c && c->created < a.seq) anchor(*c, a.actor, c->created);
+            } else if (a.action == "invite-redeemed") {
+                if (auto* c = findConv(m_convs.id(a.conversation)); c && c->created < a.seq) anchor(*c, a.target, a.seq);
+            }
+        }
+        auto isAnchor = [](const Conv& c, std::uint32_t user, std::uint64_t seq) {
+            auto it = c.anchors.find(user);
+            return it != c.anchors.end() && it->second < seq;
+        };
+        auto isMember = [&](const Conv& c, std::uint32_t user, std::uint64_t seq) {
+            return isAnchor(c, user, seq) || (!c.listed && c.created < seq && c.vouched.count(user));
+        };
+        if (judgeMembership)
+            for (const auto& r : m_recs) {
+                auto* c = findConv(r.conv);
+                if (!c || c->listed || !r.trusted || !isAnchor(*c, r.user, r.seq)) continue;
+                for (std::uint32_t i = 0; i < r.recCount; ++i) c->vouched.insert(m_recipients[r.recBegin + i]);
+            }
+
+        std::map<std::string, std::set<std::string>> flaggedSenders;
+        for (const auto& r : m_recs) {
+            const std::string& conv = m_convs.name(r.conv);
+            const std::string who = deviceName(m_users.name(r.user), r.device);
+            bool accepted = true;
+            if (judgeMembership) {
+                const auto* c = findConv(r.conv);
+                if (!c || c->created >= r.seq) {
+                    out.problems.push_back({r.seq, "not-a-member",
+                                            who + " sent into conversation " + conv +
+                                                ", which the log does not show created before this point"});
+                    accepted = false;
+                } else {
+                    const bool senderIn = isMember(*c, r.user, r.seq);
+                    std::string strangers;
+                    std::set<std::uint32_t> seen;
+                    for (std::uint32_t i = 0; i < r.recCount; ++i) {
+                        auto v = m_recipients[r.recBegin + i];
+                        if (v == r.user || !seen.insert(v).second || isMember(*c, v, r.seq)) continue;
+                        strangers += (strangers.empty() ? "" : ", ") + m_users.name(v);
+                    }
+                    if (!senderIn) {
+                        out.problems.push_back({r.seq, "not-a-member",
+                                                who + " was not a member of conversation " + conv + " at this point" +
+                                                    (strangers.empty() ? std::string()
+                                                                       : "; nor were the recipients it names: " + strangers)});
+                        accepted = false;
+                    } else if (!strangers.empty()) {
+                        out.problems.push_back({r.seq, "not-a-member",
+                                                who + " names recipients who were not members of conversation " + conv +
+                                                    " at this point: " + strangers});
+                        accepted = false;
+                    }
+                }
+            }
+            if (conv != "firm-audit") {
+                if (accepted) {
+                    auto& p = out.participants[conv];
+                    p.insert(m_users.name(r.user));
+                    for (std::uint32_t i = 0; i < r.recCount; ++i) p.insert(m_users.name(m_recipients[r.recBegin + i]));
+                } else {
+                    flaggedSenders[conv].insert(m_users.name(r.user));
+                }
+            }
+            if (r.ref < 0) continue;
+            const std::string& ref = m_refs[std::size_t(r.ref)];
+            auto it = m_byId.find(ref);
+            if (it == m_byId.end()) continue;  // not in the log (yet): nothing it could change
+            const Rec& original = m_recs[it->second];
+            if (original.user == r.user) continue;
+            out.problems.push_back({r.seq, "forged-edit",
+                                    std::string(r.type == proto::EDIT ? "an edit" : "a retraction") + " of message " +
+                                        hexOf(ref) + " (seq " + std::to_string(original.seq) + ", by " +
+                                        m_users.name(original.user) + ") sent by " + who +
+                                        ", who is not its author; not applied"});
+        }
+        // A conversation only non-members wrote into stays listed, under their names.
+        for (auto& [conv, senders] : flaggedSenders)
+            if (!out.participants.count(conv)) out.participants[conv] = std::move(senders);
+        return out;
+    }
+
+private:
+    struct Admin {
+        std::uint64_t seq;
+        std::string action, actor, target, conversation, members;
+    };
+    struct Rec {
+        std::uint64_t seq = 0;
+        std::uint32_t conv = 0, user = 0, device = 0;
+        int type = 0;
+        std::uint32_t recBegin = 0, recCount = 0;
+        std::int32_t ref = -1;  // index into m_refs (edits and retractions)
+        bool trusted = true;
+    };
+    struct Names {
+        std::unordered_map<std::string, std::uint32_t> ids;
+        std::vector<std::string> names;
+        std::uint32_t id(const std::string& s) {
+            auto [it, fresh] = ids.emplace(s, std::uint32_t(names.size()));
+            if (fresh) names.push_back(s);
+            return it->second;
+        }
+        const std::string& name(std::uint32_t i) const { return names[i]; }
+    };
+    std::vector<Admin> m_admin;
+    std::vector<Rec> m_recs;
+    std::vector<std::uint32_t> m_recipients;
+    std::vector<std::string> m_refs;
+    std::unordered_map<std::string, std::uint32_t> m_byId;  // message id -> its first entry
+    Names m_convs, m_users;
 };
 
 /// Splits [0, n) over `workers` threads (the caller is one of them).
@@ -202,6 +410,8 @@ const char* faultDescription(const std::string& f) {
         {"mismatch-report", "a recipient reported that what it received differs from what was journaled"},
         {"attachment-unavailable", "an attachment could not be fetched from the relay"},
         {"attachment-mismatch", "an attachment does not match its committed digest"},
+        {"forged-edit", "an edit or retraction sent by someone other than the message's author: not applied"},
+        {"not-a-member", "the sender, or a recipient it names, was not a member of the conversation at this point"},
     };
     auto it = d.find(f);
     return it == d.end() ? "unknown fault" : it->second;
@@ -296,9 +506,11 @@ struct Archive::Impl {
         std::array<std::uint8_t, journal::kKeyIdSize> lastKeyId{};
     };
     CheckState state;  // the pull's state, persisted in meta and the devices table
-    std::set<std::pair<std::string, std::string>> knownMembers;  // (conversation, user) already stored
-    Result<void> noteMember(const std::string& conversation, const std::string& user);
     Result<ConversationInfo> conversationInfo(const std::string& id);
+    /// Judges the stored records (ContentJudge) and stores the verdict: the `forged-edit` and
+    /// `not-a-member` problems and the conversations' participants.
+    Result<void> judgeStored();
+    Result<void> storeJudgement(ContentJudge::Outcome& outcome);
 
     Result<void> loadState();
     Result<void> saveHead(Database& d);
@@ -331,7 +543,7 @@ Result<std::unique_ptr<Archive>> Archive::open(const std::string& path, std::vec
         if (!create) return fail(ErrorCode::NotFound, "cannot open the archive " + path + ": " + db.error().message);
         return tl::unexpected(db.error());
     }
-    if (auto r = (*db)->migrate({kSchema}); !r) return tl::unexpected(r.error());
+    if (auto r = (*db)->migrate({kSchema, kSchemaV2}); !r) return tl::unexpected(r.error());
     // A million-entry archive inserts message ids (random keys) into a large index: keep its hot
     // pages decrypted in memory (128 MiB at most) instead of re-reading them for every page.
     if (auto r = (*db)->exec("PRAGMA cache_size = -131072"); !r) return tl::unexpected(r.error());
@@ -617,11 +829,6 @@ Result<void> Archive::Impl::store(std::vector<Decoded>& rows, const std::vector<
         std::set<std::string> seen;
         for (const auto& rc : rec.recipients())
             if (seen.insert(rc.user()).second) recipients += (recipients.empty() ? "" : " ") + rc.user();
-        if (rec.conversation_id() != "firm-audit") {
-            if (auto r = noteMember(rec.conversation_id(), rec.sender().user()); !r) return r;
-            for (const auto& u : seen)
-                if (auto r = noteMember(rec.conversation_id(), u); !r) return r;
-        }
         std::string attachments;
         if (rec.attachments_size()) {
             proto::AttachmentList list;
@@ -684,13 +891,15 @@ Result<void> Archive::Impl::store(std::vector<Decoded>& rows, const std::vector<
         if (d.admin.empty()) continue;
         auto& a = d.admin;
         std::string conversation = a["action"] == "invite-redeemed" ? a["conversation"] : std::string();
-        auto ad = db->cached("INSERT OR IGNORE INTO admin_actions (seq, actor, action, target, detail, conversation) "
-                             "VALUES (?, ?, ?, ?, ?, ?)");
+        auto ad = db->cached("INSERT OR IGNORE INTO admin_actions (seq, actor, action, target, detail, conversation, "
+                             "members) VALUES (?, ?, ?, ?, ?, ?, ?)");
         if (!ad) return tl::unexpected(ad.error());
         ad->bind(1, std::int64_t(d.seq)).bind(2, std::string_view(a["actor"])).bind(3, std::string_view(a["action"]))
             .bind(4, std::string_view(a["target"])).bind(5, std::string_view(a["detail"]));
         if (conversation.empty()) ad->bindNull(6);
         else ad->bind(6, std::string_view(conversation));
+        if (a["members"].empty()) ad->bindNull(7);
+        else ad->bind(7, std::string_view(a["members"]));
         if (auto r = ad->run(); !r) return r;
         const std::string& action = a["action"];
         if (action == "enroll-user" || action == "invite-redeemed") {
@@ -761,13 +970,75 @@ Result<void> Archive::Impl::store(std::vector<Decoded>& rows, const std::vector<
     return {};
 }
 
-Result<void> Archive::Impl::noteMember(const std::string& conversation, const std::string& user) {
-    if (knownMembers.count({conversation, user})) return {};
+Result<void> Archive::Impl::judgeStored() {
+    ContentJudge judge;
+    {
+        auto a = db->prepare("SELECT seq, actor, action, target, coalesce(conversation, ''), coalesce(members, '') "
+                             "FROM admin_actions WHERE action IN ('conversation-created', 'invite-created', "
+                             "'invite-redeemed')");
+        if (!a) return tl::unexpected(a.error());
+        while (true) {
+            auto row = a->step();
+            if (!row) return tl::unexpected(row.error());
+            if (!*row) break;
+            judge.admin(std::uint64_t(a->columnInt(0)), a->columnText(2), a->columnText(1), a->columnText(3),
+                        a->columnText(4), a->columnText(5));
+        }
+    }
+    std::unordered_set<std::uint64_t> revoked;  // entries signed after their device's revocation
+    {
+        auto p = db->prepare("SELECT seq FROM problems WHERE fault = 'revoked-signer'");
+        if (!p) return tl::unexpected(p.error());
+        while (true) {
+            auto row = p->step();
+            if (!row) return tl::unexpected(row.error());
+            if (!*row) break;
+            revoked.insert(std::uint64_t(p->columnInt(0)));
+        }
+    }
+    auto st = db->prepare("SELECT seq, message_id, conversation, user, device, recipients, type, ref FROM records "
+                          "WHERE user != 'relay' ORDER BY seq");
+    if (!st) return tl::unexpected(st.error());
+    std::vector<std::string> recipients;
+    while (true) {
+        auto row = st->step();
+        if (!row) return tl::unexpected(row.error());
+        if (!*row) break;
+        const auto seq = std::uint64_t(st->columnInt(0));
+        recipients.clear();
+        const std::string list = st->columnText(5);
+        for (std::size_t i = 0; i < list.size();) {
+            auto j = list.find(' ', i);
+            if (j == std::string::npos) j = list.size();
+            if (j > i) recipients.push_back(list.substr(i, j - i));
+            i = j + 1;
+        }
+        judge.record(seq, str(st->columnBlob(1)), st->columnText(2), st->columnText(3),
+                     std::uint32_t(st->columnInt(4)), int(st->columnInt(6)), str(st->columnBlob(7)), recipients,
+                     !revoked.count(seq));
+    }
+    auto outcome = judge.finish();
+    return storeJudgement(outcome);
+}
+
+Result<void> Archive::Impl::storeJudgement(ContentJudge::Outcome& outcome) {
+    const bool own = !db->inTransaction();
+    storage::Transaction tx(*db);
+    if (own)
+        if (auto r = tx.begin(); !r) return r;
+    if (auto r = db->exec("DELETE FROM problems WHERE origin = 'content'"); !r) return r;
+    for (auto& p : outcome.problems)
+        if (auto r = addProblem(p.sequence, p.fault, p.detail, "content"); !r) return r;
+    if (auto r = db->exec("DELETE FROM members"); !r) return r;
     auto st = db->cached("INSERT OR IGNORE INTO members (conversation, user) VALUES (?, ?)");
     if (!st) return tl::unexpected(st.error());
-    st->bind(1, std::string_view(conversation)).bind(2, std::string_view(user));
-    if (auto r = st->run(); !r) return r;
-    knownMembers.insert({conversation, user});
+    for (auto& [conv, users] : outcome.participants)
+        for (auto& u : users) {
+            st->bind(1, std::string_view(conv)).bind(2, std::string_view(u));
+            if (auto r = st->run(); !r) return r;
+        }
+    if (own)
+        if (auto r = tx.commit(); !r) return r;
     return {};
 }
 
@@ -883,6 +1154,10 @@ Result<PullStats> Archive::pull(const PageSource& pages, const BlobSource& blobs
     fetched.close();
     fetcher.join();
     if (storeError) return tl::unexpected(*storeError);
+    // What the new entries change in the content checks (an edit's message may have arrived now,
+    // a member may now be known): judged again over everything stored.
+    if (stats.entries)
+        if (auto r = m->judgeStored(); !r) return tl::unexpected(r.error());
     if (truncatedAt)
         (void)m->addProblem(m->state.headSeq + 1, "truncated",
                             "the relay's signed checkpoint " + std::to_string(truncatedAt) +
@@ -903,6 +1178,8 @@ Result<VerifyReport> Archive::verify(unsigned workers) {
     std::vector<Problem> found;
     std::unordered_map<std::string, std::uint64_t> messageIds;
     std::vector<std::pair<std::string, Problem>> reports;  // referenced message id -> report
+    ContentJudge judge;
+    std::vector<std::string> recipients;
     std::uint64_t last = 0;
     constexpr int kChunk = 4000;
     while (true) {
@@ -949,6 +1226,23 @@ Result<VerifyReport> Archive::verify(unsigned workers) {
                 found.push_back({d.seq, "replayed-message-id",
                                  "message id " + hexOf(d.record.message_id()) + " was already logged at seq " +
                                      std::to_string(it->second)});
+            else if (d.sealed.header.senderUser == "relay") {
+                if (!d.admin.empty())
+                    judge.admin(d.seq, d.admin["action"], d.admin["actor"], d.admin["target"],
+                                d.admin["action"] == "invite-redeemed" ? d.admin["conversation"] : std::string(),
+                                d.admin["members"]);
+            } else {
+                // As the pull stores them: each user once.
+                recipients.clear();
+                for (const auto& rc : d.record.recipients())
+                    if (std::find(recipients.begin(), recipients.end(), rc.user()) == recipients.end())
+                        recipients.push_back(rc.user());
+                const bool trusted = std::none_of(d.problems.begin(), d.problems.end(),
+                                                  [](const Problem& p) { return p.fault == "revoked-signer"; });
+                judge.record(d.seq, d.record.message_id(), d.record.conversation_id(), d.record.sender().user(),
+                             d.record.sender().device(), int(d.record.type()), d.record.ref_message_id(),
+                             recipients, trusted);
+            }
             if (d.record.type() == proto::MISMATCH_REPORT)
                 reports.push_back({d.record.ref_message_id(),
                                    {d.seq, "mismatch-report",
@@ -986,6 +1280,8 @@ Result<VerifyReport> Archive::verify(unsigned workers) {
     if (auto r = m->db->exec("DELETE FROM problems WHERE origin = 'verify'"); !r) return tl::unexpected(r.error());
     for (auto& p : found)
         if (auto r = m->addProblem(p.sequence, p.fault, p.detail, "verify"); !r) return tl::unexpected(r.error());
+    auto judged = judge.finish();
+    if (auto r = m->storeJudgement(judged); !r) return tl::unexpected(r.error());
     if (auto r = tx.commit(); !r) return tl::unexpected(r.error());
     auto all = problems();
     if (!all) return tl::unexpected(all.error());
@@ -1139,6 +1435,17 @@ Result<std::vector<TimelineEvent>> Archive::timeline(const std::string& conversa
         auto it = faults.find(seq);
         return it == faults.end() ? std::string("verified") : it->second;
     };
+    auto hasFault = [&](std::uint64_t seq, std::string_view fault) {
+        auto it = faults.find(seq);
+        if (it == faults.end()) return false;
+        const std::string& list = it->second;
+        for (std::size_t i = 0; i <= list.size();) {
+            auto j = std::min(list.find(',', i), list.size());
+            if (std::string_view(list).substr(i, j - i) == fault) return true;
+            i = j + 1;
+        }
+        return false;
+    };
     // Joins come from the relay's log of redeemed invites.
     struct Join {
         std::uint64_t seq, ms;
@@ -1200,15 +1507,36 @@ Result<std::vector<TimelineEvent>> Archive::timeline(const std::string& conversa
             return it == byId.end() ? nullptr : &out[it->second];
         };
         const bool inRange = !(fromMs && serverMs < fromMs) && !(toMs && serverMs > toMs);
+        // A change compliance does not apply: kept beside the message, whose status names it.
+        auto refused = [&](TimelineEvent& t, const char* kind, const std::string& fault) {
+            t.refused.push_back({seq, kind, user, device, serverMs, body, fault});
+            if (t.verification == "verified") t.verification = fault;
+            else if (("," + t.verification + ",").find("," + fault + ",") == std::string::npos) t.verification += "," + fault;
+        };
+        // Only the author edits or retracts (as recipients apply it); nobody outside the
+        // conversation changes anything in it.
+        auto refusal = [&](const TimelineEvent& t, bool authorOnly) -> std::string {
+            if (authorOnly && user != t.user) return "forged-edit";
+            if (hasFault(seq, "not-a-member")) return "not-a-member";
+            return {};
+        };
         switch (type) {
         case proto::EDIT:
             if (auto* t = target()) {
+                if (auto f = refusal(*t, true); !f.empty()) {
+                    refused(*t, "edit", f);
+                    continue;
+                }
                 t->edits.push_back({seq, user, serverMs, t->body, body});
                 t->body = body;
             }
             continue;
         case proto::RETRACT:
             if (auto* t = target()) {
+                if (auto f = refusal(*t, true); !f.empty()) {
+                    refused(*t, "retract", f);
+                    continue;
+                }
                 t->deleted = true;
                 t->deletedBy = user;
                 t->deletedMs = serverMs;
@@ -1216,10 +1544,16 @@ Result<std::vector<TimelineEvent>> Archive::timeline(const std::string& conversa
             }
             continue;
         case proto::REACTION:
-            if (auto* t = target()) t->reactions.push_back({user, body, serverMs});
+            if (auto* t = target()) {
+                if (auto f = refusal(*t, false); !f.empty()) refused(*t, "reaction", f);
+                else t->reactions.push_back({user, body, serverMs});
+            }
             continue;
         case proto::RECEIPT:
-            if (auto* t = target()) t->receipts.push_back({user, body, serverMs});
+            if (auto* t = target()) {
+                if (auto f = refusal(*t, false); !f.empty()) refused(*t, "receipt", f);
+                else t->receipts.push_back({user, body, serverMs});
+            }
             continue;
         default: break;
         }
@@ -1281,11 +1615,22 @@ Result<std::vector<SearchHit>> Archive::search(const SearchQuery& q) {
         if (!c) return tl::unexpected(c.error());
         conv = *c;
     }
+    // Retractions and edits count only from the author, in the message's conversation, by a member
+    // (as the timeline applies them). `o` is the message an edit refers to. The unary + keeps the
+    // planner on records_ref (a conversation holds far more entries than one message's changes).
     std::string sql =
         "SELECT r.seq, r.message_id, r.conversation, coalesce(c.title, ''), r.user, r.server_time_ms, r.body, r.type, "
-        "r.ref, EXISTS (SELECT 1 FROM records x WHERE x.ref = coalesce(r.ref, r.message_id) AND x.type = 4), "
-        "EXISTS (SELECT 1 FROM records x WHERE x.ref = r.message_id AND x.type = 3) "
-        "FROM records_fts f JOIN records r ON r.seq = f.rowid LEFT JOIN conversations c ON c.id = r.conversation "
+        "r.ref, EXISTS (SELECT 1 FROM records x WHERE x.ref = coalesce(r.ref, r.message_id) AND x.type = 4 "
+        "AND +x.user = (CASE WHEN r.ref IS NULL THEN r.user ELSE o.user END) "
+        "AND +x.conversation = (CASE WHEN r.ref IS NULL THEN r.conversation ELSE o.conversation END) "
+        "AND NOT EXISTS (SELECT 1 FROM problems p WHERE p.seq = x.seq AND p.fault = 'not-a-member')), "
+        "EXISTS (SELECT 1 FROM records x WHERE x.ref = r.message_id AND x.type = 3 AND +x.user = r.user "
+        "AND +x.conversation = r.conversation "
+        "AND NOT EXISTS (SELECT 1 FROM problems p WHERE p.seq = x.seq AND p.fault = 'not-a-member')), "
+        "coalesce(o.user, ''), "
+        "EXISTS (SELECT 1 FROM problems p WHERE p.seq = r.seq AND p.fault = 'not-a-member') "
+        "FROM records_fts f JOIN records r ON r.seq = f.rowid LEFT JOIN records o ON o.message_id = r.ref "
+        "LEFT JOIN conversations c ON c.id = r.conversation "
         "WHERE records_fts MATCH ?1";
     if (!conv.empty()) sql += " AND r.conversation = ?2";
     if (!q.participant.empty())
@@ -1319,7 +1664,10 @@ Result<std::vector<SearchHit>> Archive::search(const SearchQuery& q) {
         h.user = st->columnText(4);
         h.serverTimeMs = std::uint64_t(st->columnInt(5));
         h.text = str(st->columnBlob(6));
-        if (st->columnInt(9)) h.status = "deleted";
+        const std::string author = st->columnText(11);
+        if (st->columnInt(12)) h.status = "not-a-member";
+        else if (type == proto::EDIT && !author.empty() && author != h.user) h.status = "forged-edit";
+        else if (st->columnInt(9)) h.status = "deleted";
         else if (type == proto::EDIT) h.status = "edit";
         else if (st->columnInt(10)) h.status = "edited";
         out.push_back(std::move(h));

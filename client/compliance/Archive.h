@@ -76,7 +76,9 @@ struct ConversationInfo {
     std::string id;
     std::string title;
     bool matter = false;
-    std::vector<std::string> participants;  ///< every user seen sending or receiving in it
+    /// every user seen sending or receiving in it (senders and recipients of entries that are
+    /// not `not-a-member`)
+    std::vector<std::string> participants;
     std::uint64_t events = 0;
 };
 
@@ -109,6 +111,19 @@ struct ReceiptInfo {
     std::uint64_t timeMs = 0;
 };
 
+/// A change to a message that compliance did not apply: an edit or retraction by someone other
+/// than the message's author (`forged-edit`), or any change by a sender who was not a member of
+/// the conversation (`not-a-member`). Kept beside the message as evidence.
+struct RefusedChange {
+    std::uint64_t sequence = 0;
+    std::string kind;  ///< edit, retract, reaction, receipt
+    std::string user;
+    std::uint32_t device = 0;
+    std::uint64_t timeMs = 0;  ///< relay's clock
+    std::string body;          ///< the text the change claimed (an edit's new text, an emoji)
+    std::string fault;         ///< forged-edit, not-a-member
+};
+
 /// One event of a conversation's timeline, with its history folded in.
 struct TimelineEvent {
     enum class Kind { Message, Notice, Join, SafetyNumber, MismatchReport };
@@ -130,8 +145,10 @@ struct TimelineEvent {
     std::vector<AttachmentInfo> attachments;
     std::vector<ReactionInfo> reactions;
     std::vector<ReceiptInfo> receipts;
+    std::vector<RefusedChange> refused;  ///< changes not applied (see RefusedChange)
     std::string entryHash;           ///< hex SHA-256 of the sealed entry
-    std::string verification;        ///< "verified" or the fault ids, comma-separated
+    /// "verified", or the fault ids of this entry and of the refused changes to it, comma-separated.
+    std::string verification;
 };
 
 struct SearchQuery {
@@ -151,7 +168,9 @@ struct SearchHit {
     std::string user;
     std::uint64_t serverTimeMs = 0;
     std::string text;
-    std::string status;               ///< "", "edited", "edit", "deleted"
+    /// "", "edited", "edit", "deleted"; "forged-edit" for an edit by someone other than the author
+    /// (never applied), "not-a-member" for an entry whose sender was not a member of its conversation
+    std::string status;
 };
 
 /// One line of the audit trail: an administrative action, an edit, a retraction, a key change.
@@ -185,8 +204,10 @@ public:
                                          const Progress& progress = {}, unsigned workers = 0);
 
     /// Rechecks everything from the stored raw rows: chain continuity, checkpoint signatures,
-    /// sender signatures and registrations, decryption and commitments, replays, and the
-    /// mismatch reports recipients filed.
+    /// sender signatures and registrations, decryption and commitments, replays, the mismatch
+    /// reports recipients filed, edits and retractions by someone other than the author
+    /// (`forged-edit`) and senders or recipients who were not members of the conversation
+    /// (`not-a-member`, from the relay-signed membership records in the log).
     [[nodiscard]] Result<VerifyReport> verify(unsigned workers = 0);
 
     [[nodiscard]] Result<std::vector<Participant>> participants();
@@ -196,7 +217,9 @@ public:
     /// Resolves a conversation id or a title (exact, then unique prefix).
     [[nodiscard]] Result<std::string> resolveConversation(const std::string& idOrTitle);
     /// The conversation's events in log order, with edits, retractions, reactions and receipts
-    /// folded into the message they refer to; `fromMs`/`toMs` filter on the relay's time.
+    /// folded into the message they refer to; `fromMs`/`toMs` filter on the relay's time. An
+    /// edit or retraction by anyone but the author, and any change by a non-member, is not
+    /// applied: it is listed in the message's `refused` and its fault is in `verification`.
     [[nodiscard]] Result<std::vector<TimelineEvent>> timeline(const std::string& conversation,
                                                               std::uint64_t fromMs = 0, std::uint64_t toMs = 0);
     [[nodiscard]] Result<std::vector<SearchHit>> search(const SearchQuery& query);

@@ -130,6 +130,19 @@ std::string eventText(const TimelineEvent& e) {
     }
 }
 
+/// One line for a change compliance did not apply (RefusedChange).
+std::string refusedText(const RefusedChange& r, const std::string& name) {
+    std::string what = r.kind == "edit"      ? "edit"
+                       : r.kind == "retract" ? "retraction"
+                                             : r.kind;
+    std::string out = what + " by " + name + " (" + r.user + "/" + std::to_string(r.device) + ") " + isoTime(r.timeMs) +
+                      ", seq " + std::to_string(r.sequence) + ", " + r.fault;
+    if (r.fault == "forged-edit") out += ": not the author";
+    else if (r.fault == "not-a-member") out += ": not a member of the conversation";
+    if (r.kind == "edit" || r.kind == "reaction") out += "; its text: \"" + r.body + "\"";
+    return out;
+}
+
 struct Directory {
     std::map<std::string, Participant> people;
     std::string name(const std::string& user) const {
@@ -176,6 +189,8 @@ std::string transcript(const std::vector<TimelineEvent>& events, const std::vect
                 for (const auto& r : e.reactions) out += " " + r.emoji + " " + dir.name(r.user);
                 out += "]\n";
             }
+            for (const auto& r : e.refused)
+                out += "    [NOT APPLIED: " + refusedText(r, dir.name(r.user)) + "]\n";
             if (e.verification != "verified") out += "    [VERIFICATION: " + e.verification + "]\n";
         }
     }
@@ -264,8 +279,24 @@ std::string eventJson(const TimelineEvent& e, const std::vector<std::string>& at
         fields.push_back({"deleted_at", isoTime(e.deletedMs)});
         fields.push_back({"deletion_sequence", std::to_string(e.deletedSequence)});
     }
+    if (!e.refused.empty()) {
+        std::string all;
+        for (const auto& r : e.refused) all += (all.empty() ? "" : "; ") + refusedText(r, r.user);
+        fields.push_back({"not_applied", all});
+    }
     out += ",\"custom\":" + custom(fields);
     if (!rsmf && e.deleted) out += ",\"original_body\":" + jsonQuote(e.originalBody);
+    if (!rsmf && !e.refused.empty()) {
+        out += ",\"not_applied\":[";
+        for (std::size_t i = 0; i < e.refused.size(); ++i) {
+            const auto& r = e.refused[i];
+            out += (i ? "," : "") + std::string("{\"sequence\":") + std::to_string(r.sequence) + ",\"kind\":" +
+                   jsonQuote(r.kind) + ",\"participant\":" + jsonQuote(r.user) + ",\"device\":" +
+                   std::to_string(r.device) + ",\"timestamp\":" + jsonQuote(isoTime(r.timeMs)) + ",\"body\":" +
+                   jsonQuote(r.body) + ",\"fault\":" + jsonQuote(r.fault) + "}";
+        }
+        out += "]";
+    }
     return out + "}";
 }
 

@@ -337,6 +337,11 @@ int show(const Args& a) {
                         (unsigned long long)e.deletedSequence, e.originalBody.c_str());
         for (const auto& r : e.reactions)
             std::printf("      reaction %s by %s\n", r.emoji.c_str(), name(r.user).c_str());
+        for (const auto& r : e.refused)
+            std::printf("      NOT APPLIED: %s by %s, device %s/%u (seq %llu), %s%s%s\n", r.kind.c_str(),
+                        name(r.user).c_str(), r.user.c_str(), r.device, (unsigned long long)r.sequence, r.fault.c_str(),
+                        r.fault == "forged-edit" ? ": not the author" : ": not a member of the conversation",
+                        r.kind == "edit" ? ("; its text: " + r.body).c_str() : "");
     }
     return 0;
 }

@@ -15,6 +15,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include "ClientParty.h"
 #include "E2EHarness.h"
@@ -165,6 +166,149 @@ Result<void> setEntry(storage::Database& db, std::uint64_t seq, ByteView entry) 
     auto up = db.prepare("UPDATE journal SET entry = ? WHERE seq = ?");
     up->bind(1, entry).bind(2, std::int64_t(seq));
     return up->run();
+}
+
+/// A record as `from`'s client would write it: `type` in `conversation`, referring to `refHex`.
+proto::JournalRecord craftRecord(const e2e::Device& from, const std::string& conversation, proto::MessageType type,
+                                 const std::string& body, const std::string& refHex = {}) {
+    proto::JournalRecord rec;
+    rec.set_version(1);
+    Bytes id = crypto::randomBytes(16), k = crypto::randomBytes(32);
+    rec.set_message_id(std::string(id.begin(), id.end()));
+    rec.set_conversation_id(conversation);
+    rec.mutable_sender()->set_user(from.user);
+    rec.mutable_sender()->set_device(from.device);
+    rec.set_client_time_ms(1764300000000ULL);
+    rec.set_type(type);
+    rec.set_body(body);
+    if (!refHex.empty()) {
+        auto ref = fromHex(refHex);
+        if (ref) rec.set_ref_message_id(std::string(ref->begin(), ref->end()));
+    }
+    rec.set_commit_key(std::string(k.begin(), k.end()));
+    return rec;
+}
+
+struct Crafted {
+    proto::Response response;
+    Bytes entry;  ///< the sealed journal entry
+};
+
+/// What a modified client can send: `rec` as it is (conversation, type, reference), addressed to
+/// every device of `sendConversation` (and naming `extraRecipients` besides), in envelopes that
+/// carry `rec` itself and with a journal entry that seals it, signed by `from`.
+Crafted sendCrafted(e2e::Device& from, const std::string& sendConversation, proto::JournalRecord rec,
+                    ByteView journalPublicKey, const std::vector<proto::DeviceAddress>& extraRecipients = {}) {
+    Crafted out;
+    proto::Request list;
+    list.mutable_list_member_devices()->set_conversation_id(sendConversation);
+    auto members = from.connection->call(list);
+    std::vector<proto::DeviceAddress> devices;
+    if (members && members->has_member_devices())
+        for (const auto& d : members->member_devices().devices())
+            if (!(d.user() == from.user && d.device() == from.device)) devices.push_back(d);
+    std::set<std::string> fetched;
+    for (const auto& d : devices) {
+        if (from.sessions->hasSession({d.user(), std::int32_t(d.device())}) || !fetched.insert(d.user()).second) continue;
+        proto::Request fb;
+        fb.mutable_fetch_bundles()->set_user(d.user());
+        auto bundles = from.connection->call(fb);
+        if (!bundles || !bundles->has_bundles()) continue;
+        for (const auto& b : bundles->bundles().devices()) {
+            signal::Address a{d.user(), std::int32_t(b.device())};
+            if (from.sessions->hasSession(a)) continue;
+            signal::PreKeyBundle pb;
+            pb.registrationId = b.registration_id();
+            pb.deviceId = std::int32_t(b.device());
+            if (b.has_pre_key()) {
+                pb.preKeyId = b.pre_key().id();
+                pb.preKeyPublic = toBytes(view(b.pre_key().public_key()));
+            }
+            pb.signedPreKeyId = b.signed_pre_key().id();
+            pb.signedPreKeyPublic = toBytes(view(b.signed_pre_key().public_key()));
+            pb.signedPreKeySignature = toBytes(view(b.signed_pre_key().signature()));
+            pb.identityKey = toBytes(view(b.identity_key()));
+            (void)from.sessions->processBundle(a, pb);
+        }
+    }
+    rec.clear_recipients();
+    for (const auto& d : devices) *rec.add_recipients() = d;
+    for (const auto& d : extraRecipients) *rec.add_recipients() = d;
+    const std::string payload = rec.SerializeAsString();
+    proto::Request req;
+    auto* send = req.mutable_send();
+    for (const auto& d : devices) {
+        auto ct = from.sessions->encrypt({d.user(), std::int32_t(d.device())}, view(payload));
+        if (!ct) continue;
+        auto* e = send->add_envelopes();
+        e->set_user(d.user());
+        e->set_device(d.device());
+        e->set_type(std::uint32_t(ct->type));
+        e->set_body(std::string(ct->body.begin(), ct->body.end()));
+    }
+    auto sealed = journal::sealRecord(rec, journalPublicKey, [&](ByteView m) { return from.sessions->sign(m); });
+    if (!sealed) return out;
+    out.entry = sealed->serialize();
+    send->set_message_id(rec.message_id());
+    send->set_conversation_id(sendConversation);
+    send->set_journal_entry(std::string(out.entry.begin(), out.entry.end()));
+    if (auto resp = from.connection->call(req)) out.response = *resp;
+    return out;
+}
+
+/// Appends `entries` to the relay's log as its next rows, chained: what a relay that does not
+/// check an entry (or anyone with its store) logs. Restarts the relay; returns their sequences
+/// (empty: failed).
+std::vector<std::uint64_t> appendToLog(e2e::Harness& h, const std::vector<Bytes>& entries) {
+    h.stop();
+    std::vector<std::uint64_t> seqs;
+    {
+        auto db = openStore(h);
+        if (!db) return {};
+        auto q = (*db)->prepare("SELECT seq, chain_hash FROM journal ORDER BY seq DESC LIMIT 1");
+        if (!q || !*q->step()) return {};
+        std::uint64_t seq = std::uint64_t(q->columnInt(0));
+        journal::ChainHash prev;
+        auto b = q->columnBlob(1);
+        std::copy(b.begin(), b.end(), prev.begin());
+        q->reset();
+        for (const auto& entry : entries) {
+            prev = journal::nextChainHash(prev, ++seq, entry);
+            auto ins = (*db)->prepare("INSERT INTO journal (seq, entry, chain_hash, server_time_ms) VALUES (?, ?, ?, ?)");
+            ins->bind(1, std::int64_t(seq)).bind(2, ByteView(entry)).bind(3, ByteView(prev.data(), prev.size()))
+                .bind(4, std::int64_t(1764300000000LL));
+            if (!ins->run()) return {};
+            seqs.push_back(seq);
+        }
+    }
+    return h.restart() ? seqs : std::vector<std::uint64_t>{};
+}
+
+/// Pulls into a fresh archive through `officer`, without verifying: the problems the pull found.
+Result<std::vector<compliance::Problem>> pullOnly(e2e::Harness& h, Party& officer, const std::string& path) {
+    auto archive = compliance::Archive::open(path, keysOf(h), true);
+    if (!archive) return tl::unexpected(archive.error());
+    if (auto r = (*archive)->setManifest(view(*officer->firmManifest()), officer->account().firmFingerprint); !r)
+        return tl::unexpected(r.error());
+    if (!eventually([&] { return officer->isConnected(); }, 20s)) return fail(ErrorCode::Storage, "officer offline");
+    auto* c = officer.c.get();
+    auto stats = (*archive)->pull([c](std::uint64_t a, std::uint32_t l) { return c->pullJournalPage(a, l); }, {});
+    if (!stats) return tl::unexpected(stats.error());
+    return (*archive)->problems();
+}
+
+const compliance::Problem* problemAt(const std::vector<compliance::Problem>& ps, std::uint64_t seq,
+                                     const std::string& fault) {
+    for (auto& p : ps)
+        if (p.sequence == seq && p.fault == fault) return &p;
+    return nullptr;
+}
+
+/// The `custom` value `name` of an RSMF or JSON Lines event.
+QString customValue(const QJsonObject& event, const QString& name) {
+    for (const auto& c : event["custom"].toArray())
+        if (c.toObject()["name"].toString() == name) return c.toObject()["value"].toString();
+    return {};
 }
 
 /// A matter between lawyer Alice and client Carol, and a compliance officer.
@@ -673,6 +817,297 @@ private slots:
         auto out = journalTool({"audit", f->dir.path() + "/jt06.archive", "--key", k1 + "," + k2});
         QCOMPARE(out.code, 0);
         QVERIFY(out.out.contains("journal-key-changed") && out.out.contains("retract") && out.out.contains("edit"));
+    }
+
+    // Security issue 15, break 5: compliance applied an edit or a retraction from anyone in the
+    // conversation. Recipients accept them only from the author; so does compliance: the original
+    // stays, and the edit and retraction by someone else are reported by sequence (forged-edit),
+    // at pull and at verify, and the export does not call that message verified. The author's
+    // own edit and a client's retraction of their own message stay clean.
+    void editsAndRetractionsCountOnlyFromTheAuthor() {
+        auto f = makeFirm();
+        QVERIFY(f);
+        auto& alice = f->alice;
+        auto& carol = f->carol;
+        const std::string aliceUser = alice->account().user, carolUser = carol->account().user;
+        auto a1 = alice->sendText(f->matter, "We accept the offer of 100k");
+        QVERIFY(a1);
+        QVERIFY(alice->edit(*a1, "We accept the offer of 120k"));
+        auto c1 = carol->sendText(f->matter, "Wrong matter, sorry");
+        QVERIFY(c1);
+        QVERIFY(carol->retract(*c1));
+        QVERIFY(alice->waitForOutbox(20s) && carol->waitForOutbox(20s));
+
+        // A modified client, invited into the matter like Carol, edits and retracts Alice's message.
+        std::string conv;
+        auto dave = f->h.inviteClient(aliceUser, "Estate of Smith", &conv);
+        QVERIFY(dave);
+        QCOMPARE(conv, f->matter);
+        QVERIFY(dave->connect(f->h.endpoint()));
+        const auto key = f->h.journalKey().publicKey();
+        auto edit = sendCrafted(*dave, f->matter, craftRecord(*dave, f->matter, proto::EDIT, "We accept the offer of 1 dollar", *a1), key);
+        QCOMPARE(edit.response.status(), proto::STATUS_OK);
+        auto retract = sendCrafted(*dave, f->matter, craftRecord(*dave, f->matter, proto::RETRACT, "", *a1), key);
+        QCOMPARE(retract.response.status(), proto::STATUS_OK);
+        const std::uint64_t editSeq = edit.response.send_result().journal_sequence();
+        const std::uint64_t retractSeq = retract.response.send_result().journal_sequence();
+        QVERIFY(editSeq && retractSeq);
+        // Alice's own client ignores both (the author rule recipients apply).
+        QTest::qWait(500);
+        QVERIFY(hasBody(*alice, *a1, "We accept the offer of 120k"));
+        const std::string daveDevice = dave->user + "/" + std::to_string(dave->device);
+
+        // At pull time already.
+        {
+            auto pulled = pullOnly(f->h, *f->officer, f->dir.path().toStdString() + "/pulled.archive");
+            QVERIFY2(pulled, pulled ? "" : pulled.error().message.c_str());
+            QVERIFY(problemAt(*pulled, editSeq, "forged-edit") && problemAt(*pulled, retractSeq, "forged-edit"));
+        }
+        const std::string path = f->dir.path().toStdString() + "/forged.archive";
+        auto audit = pullAndVerify(f->h, *f->officer, path);
+        QVERIFY2(audit, audit ? "" : audit.error().message.c_str());
+        const auto& r = audit->report;
+        auto* p = problemAt(r.problems, editSeq, "forged-edit");
+        QVERIFY2(p && problemAt(r.problems, retractSeq, "forged-edit"), describe(r).c_str());
+        // The detail names the author, the device that sent it and the message's sequence.
+        QVERIFY2(p->detail.find(aliceUser) != std::string::npos && p->detail.find(daveDevice) != std::string::npos &&
+                     p->detail.find(*a1) != std::string::npos,
+                 p->detail.c_str());
+        // Nothing else: Alice's edit, Carol's retraction and Dave's joining are clean.
+        for (auto& q : r.problems) QVERIFY2(q.sequence == editSeq || q.sequence == retractSeq, describe(r).c_str());
+        // The same verdict again.
+        auto again = audit->archive->verify();
+        QVERIFY(again);
+        QCOMPARE(again->text(), r.text());
+
+        // The timeline keeps Alice's text, applies only her own edit and lists the other two.
+        auto timeline = audit->archive->timeline(f->matter);
+        QVERIFY(timeline);
+        const compliance::TimelineEvent *ev = nullptr, *retracted = nullptr;
+        for (auto& e : *timeline) {
+            if (e.messageId == *a1) ev = &e;
+            if (e.messageId == *c1) retracted = &e;
+        }
+        QVERIFY(ev && retracted);
+        QCOMPARE(ev->user, aliceUser);
+        QCOMPARE(ev->body, std::string("We accept the offer of 120k"));
+        QCOMPARE(ev->originalBody, std::string("We accept the offer of 100k"));
+        QCOMPARE(ev->edits.size(), std::size_t(1));
+        QCOMPARE(ev->edits[0].user, aliceUser);
+        QVERIFY(!ev->deleted);
+        QCOMPARE(ev->refused.size(), std::size_t(2));
+        QCOMPARE(ev->refused[0].sequence, editSeq);
+        QCOMPARE(ev->refused[0].kind, std::string("edit"));
+        QCOMPARE(ev->refused[0].user, dave->user);
+        QCOMPARE(ev->refused[1].kind, std::string("retract"));
+        QVERIFY(ev->verification != "verified" && ev->verification.find("forged-edit") != std::string::npos);
+        QVERIFY(retracted->deleted);
+        QCOMPARE(retracted->deletedBy, carolUser);
+        QCOMPARE(retracted->verification, std::string("verified"));
+        for (auto& e : *timeline)
+            if (&e != ev) QVERIFY2(e.verification == "verified", (e.messageId + " " + e.verification).c_str());
+        // Search: the original is edited, not deleted; the forged text is marked as such.
+        compliance::SearchQuery q;
+        q.text = "100k";
+        auto hits = audit->archive->search(q);
+        QVERIFY(hits && hits->size() == 1);
+        QCOMPARE(hits->front().status, std::string("edited"));
+        q.text = "dollar";
+        hits = audit->archive->search(q);
+        QVERIFY(hits && hits->size() == 1);
+        QCOMPARE(hits->front().status, std::string("forged-edit"));
+        QCOMPARE(hits->front().user, dave->user);
+        audit->archive.reset();
+
+        // The command line: verify names both (exit 3); the RSMF export keeps Alice's text and
+        // does not call her message verified.
+        const QString keyFile = writeKeyFile(f->dir.path(), f->h.journalKey());
+        auto cli = journalTool({"verify", QString::fromStdString(path), "--key", keyFile, "--json"});
+        QCOMPARE(cli.code, 3);
+        int named = 0;
+        for (const auto& pr : QJsonDocument::fromJson(cli.out.toUtf8()).object()["problems"].toArray()) {
+            auto o = pr.toObject();
+            if (o["fault"].toString() == "forged-edit" &&
+                (o["sequence"].toInteger() == qint64(editSeq) || o["sequence"].toInteger() == qint64(retractSeq)))
+                ++named;
+        }
+        QVERIFY2(named == 2, qPrintable(cli.out));
+        auto show = journalTool({"show", QString::fromStdString(path), "Estate of Smith", "--key", keyFile});
+        QCOMPARE(show.code, 0);
+        QVERIFY2(show.out.contains("NOT APPLIED: edit") && show.out.contains("forged-edit"), qPrintable(show.out));
+        const QString rsmf = f->dir.path() + "/forged.rsmf";
+        auto exp = journalTool({"export", QString::fromStdString(path), "--format", "rsmf", "--out", rsmf, "--key", keyFile,
+                                "--matter", "Estate of Smith"});
+        QVERIFY2(exp.code == 0, qPrintable(exp.err));
+        QVERIFY(validator(rsmf).code == 0);
+        auto dump = validator(rsmf, true);
+        QCOMPARE(dump.code, 0);
+        bool found = false;
+        for (const auto& e : QJsonDocument::fromJson(dump.out.toUtf8()).object()["events"].toArray()) {
+            auto o = e.toObject();
+            if (o["id"].toString() != QString::fromStdString(*a1)) continue;
+            found = true;
+            QCOMPARE(o["participant"].toString(), QString::fromStdString(aliceUser));
+            QCOMPARE(o["body"].toString(), QString("We accept the offer of 120k"));
+            QVERIFY(!o["deleted"].toBool());
+            for (const auto& ed : o["edits"].toArray()) QVERIFY(!ed.toObject()["new"].toString().contains("dollar"));
+            const QString verification = customValue(o, "verification");
+            QVERIFY2(verification != "verified" && verification.contains("forged-edit"), qPrintable(verification));
+            QVERIFY(customValue(o, "not_applied").contains(QString::fromStdString(daveDevice)));
+        }
+        QVERIFY(found);
+    }
+
+    // Security issue 15, break 6 (compliance side): the record's conversation and recipients
+    // are whatever the sender wrote. A lawyer outside the matter gets an entry naming the matter
+    // into the journal (sent in a conversation he is in); a member of that conversation names
+    // someone outside it as a recipient. Membership comes from the journal's own relay-signed
+    // records (creation, invites), so both are reported by sequence (not-a-member), at pull and
+    // at verify, and the matter's timeline does not call the planted entry verified. The
+    // conversation's honest traffic (its creator, members added at creation, the invited client)
+    // stays clean.
+    void entriesFromOutsideTheConversationAreNotMembers() {
+        auto f = makeFirm();
+        QVERIFY(f);
+        auto& alice = f->alice;
+        const std::string aliceUser = alice->account().user;
+        const auto key = f->h.journalKey().publicKey();
+        auto bob = f->h.enrollStaff("bob", proto::ROLE_LAWYER);
+        auto erin = f->h.enrollStaff("erin", proto::ROLE_LAWYER);
+        auto mallory = f->h.enrollStaff("mallory", proto::ROLE_LAWYER);
+        QVERIFY(bob && erin && mallory);
+        QVERIFY(bob->connect(f->h.endpoint()) && erin->connect(f->h.endpoint()));
+        // Bob opens a conversation with Alice and Erin (the log names only its creator).
+        proto::Request create;
+        create.mutable_create_conversation()->set_title("Bob, Alice and Erin");
+        create.mutable_create_conversation()->add_members(aliceUser);
+        create.mutable_create_conversation()->add_members("erin");
+        auto created = bob->connection->call(create);
+        QVERIFY(created && created->status() == proto::STATUS_OK);
+        const std::string side = created->conversation().id();
+
+        // Honest traffic: the matter (Alice, and Carol invited) and the side conversation.
+        auto a1 = alice->sendText(f->matter, "The hearing is on Monday");
+        QVERIFY(a1);
+        auto c1 = f->carol->sendText(f->matter, "Thank you");
+        QVERIFY(c1);
+        proto::Request hello;
+        *hello.mutable_send() = e2e::buildSend(*bob, side, "Lunch on Friday?", key);
+        QCOMPARE(bob->connection->call(hello)->status(), proto::STATUS_OK);
+        QVERIFY(eventually([&] { return alice->resolveConversation(side).has_value(); }));
+        auto a2 = alice->sendText(side, "Friday works");
+        QVERIFY(a2);
+        proto::Request reply;
+        *reply.mutable_send() = e2e::buildSend(*erin, side, "Count me in", key);
+        QCOMPARE(erin->connection->call(reply)->status(), proto::STATUS_OK);
+        QVERIFY(alice->waitForOutbox(20s) && f->carol->waitForOutbox(20s));
+
+        // Erin names Mallory, who is not in the side conversation, as a recipient.
+        proto::DeviceAddress outsider;
+        outsider.set_user(mallory->user);
+        outsider.set_device(mallory->device);
+        auto named = sendCrafted(*erin, side, craftRecord(*erin, side, proto::TEXT, "Copying Mallory"), key, {outsider});
+        // Bob, outside the matter, plants an entry naming the matter, sent in the side conversation.
+        auto planted = craftRecord(*bob, f->matter, proto::TEXT, "The client agreed to waive the conflict");
+        const std::string plantedId = toHex(view(planted.message_id()));
+        auto sent = sendCrafted(*bob, side, planted, key);
+        // A relay that checks the entry's conversation and recipients against the delivery refuses
+        // them; compliance does not rely on it: one that does not (or anyone with its store) logs them.
+        std::uint64_t namedSeq = 0, plantedSeq = 0;
+        std::vector<Bytes> unlogged;
+        std::vector<std::uint64_t*> seqOf;
+        for (auto [c, seq] : {std::pair{&named, &namedSeq}, std::pair{&sent, &plantedSeq}}) {
+            if (c->response.status() == proto::STATUS_OK) {
+                *seq = c->response.send_result().journal_sequence();
+            } else {
+                QVERIFY(!c->entry.empty());
+                unlogged.push_back(c->entry);
+                seqOf.push_back(seq);
+            }
+        }
+        if (!unlogged.empty()) {
+            auto seqs = appendToLog(f->h, unlogged);
+            QCOMPARE(seqs.size(), unlogged.size());
+            for (std::size_t i = 0; i < seqs.size(); ++i) *seqOf[i] = seqs[i];
+            QVERIFY(eventually([&] { return f->officer->isConnected(); }));
+        }
+        QVERIFY(namedSeq && plantedSeq);
+
+        auto pulled = pullOnly(f->h, *f->officer, f->dir.path().toStdString() + "/pulled.archive");
+        QVERIFY2(pulled, pulled ? "" : pulled.error().message.c_str());
+        QVERIFY(problemAt(*pulled, plantedSeq, "not-a-member") && problemAt(*pulled, namedSeq, "not-a-member"));
+        const std::string path = f->dir.path().toStdString() + "/members.archive";
+        auto audit = pullAndVerify(f->h, *f->officer, path);
+        QVERIFY2(audit, audit ? "" : audit.error().message.c_str());
+        const auto& r = audit->report;
+        auto* p = problemAt(r.problems, plantedSeq, "not-a-member");
+        QVERIFY2(p, describe(r).c_str());
+        QVERIFY2(p->detail.find("bob/" + std::to_string(bob->device)) != std::string::npos &&
+                     p->detail.find(f->matter) != std::string::npos,
+                 p->detail.c_str());
+        auto* n = problemAt(r.problems, namedSeq, "not-a-member");
+        QVERIFY2(n && n->detail.find(mallory->user) != std::string::npos, describe(r).c_str());
+        for (auto& q : r.problems) QVERIFY2(q.sequence == plantedSeq || q.sequence == namedSeq, describe(r).c_str());
+        auto again = audit->archive->verify();
+        QVERIFY(again);
+        QCOMPARE(again->text(), r.text());
+
+        // The matter's timeline: the planted entry is not verified, Bob is no participant; the
+        // rest of the matter and the side conversation verify.
+        auto timeline = audit->archive->timeline(f->matter);
+        QVERIFY(timeline);
+        bool seen = false;
+        for (auto& e : *timeline) {
+            if (e.messageId == plantedId) {
+                seen = true;
+                QVERIFY(e.verification != "verified" && e.verification.find("not-a-member") != std::string::npos);
+            } else {
+                QVERIFY2(e.verification == "verified", (e.messageId + " " + e.verification).c_str());
+            }
+        }
+        QVERIFY(seen);
+        auto matter = audit->archive->conversation(f->matter);
+        QVERIFY(matter);
+        QVERIFY(std::find(matter->participants.begin(), matter->participants.end(), "bob") == matter->participants.end());
+        QVERIFY(std::find(matter->participants.begin(), matter->participants.end(), aliceUser) != matter->participants.end());
+        auto sideTimeline = audit->archive->timeline(side);
+        QVERIFY(sideTimeline && sideTimeline->size() >= 4);
+        for (auto& e : *sideTimeline)
+            QVERIFY2(e.sequence == namedSeq || e.verification == "verified", (e.messageId + " " + e.verification).c_str());
+        compliance::SearchQuery q;
+        q.text = "waive";
+        auto hits = audit->archive->search(q);
+        QVERIFY(hits && hits->size() == 1);
+        QCOMPARE(hits->front().status, std::string("not-a-member"));
+        audit->archive.reset();
+
+        // The command line: verify names both; the matter's export does not call it verified.
+        const QString keyFile = writeKeyFile(f->dir.path(), f->h.journalKey());
+        auto cli = journalTool({"verify", QString::fromStdString(path), "--key", keyFile, "--json"});
+        QCOMPARE(cli.code, 3);
+        int flagged = 0;
+        for (const auto& pr : QJsonDocument::fromJson(cli.out.toUtf8()).object()["problems"].toArray()) {
+            auto o = pr.toObject();
+            if (o["fault"].toString() == "not-a-member" &&
+                (o["sequence"].toInteger() == qint64(plantedSeq) || o["sequence"].toInteger() == qint64(namedSeq)))
+                ++flagged;
+        }
+        QVERIFY2(flagged == 2, qPrintable(cli.out));
+        const QString jsonl = f->dir.path() + "/matter.jsonl";
+        auto exp = journalTool({"export", QString::fromStdString(path), "--format", "jsonl", "--out", jsonl, "--key", keyFile,
+                                "--matter", "Estate of Smith"});
+        QVERIFY2(exp.code == 0, qPrintable(exp.err));
+        QFile in(jsonl);
+        QVERIFY(in.open(QIODevice::ReadOnly));
+        bool exported = false;
+        for (const auto& line : in.readAll().split('\n')) {
+            if (line.isEmpty()) continue;
+            auto o = QJsonDocument::fromJson(line).object();
+            if (o["id"].toString() != QString::fromStdString(plantedId)) continue;
+            exported = true;
+            QVERIFY(customValue(o, "verification").contains("not-a-member"));
+        }
+        QVERIFY(exported);
     }
 
     // A wrong passphrase for the journal key: a clear error, and nothing is written.
