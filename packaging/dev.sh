@@ -114,8 +114,12 @@ cmd_demo() {
   printf '%s\n' "$VERBATIM_PASSPHRASE" > "$demo/passphrase"; chmod 600 "$demo/passphrase"
   "$BUILD_DIR/client/verbatim-journal" keygen --out "$demo/journal" >/dev/null   # compliance, offline
   cp "$demo/journal/journal.pub" "$demo/journal.pub"
+  # The relay's private keys are sealed under an unlock secret that lives outside its data
+  # directory (init creates it; serve and admin read it from here).
+  export VERBATIM_RELAY_UNLOCK_FILE="$demo/relay.unlock"
   "$relay" init --data "$demo/relay" --firm "Doe & Partners LLP" --journal-key "$demo/journal.pub" \
-      --root-key-out "$demo/firm-root.key" --address "127.0.0.1:$port" >/dev/null
+      --root-key-out "$demo/firm-root.key" --address "127.0.0.1:$port" \
+      --unlock-file "$VERBATIM_RELAY_UNLOCK_FILE" >/dev/null
   "$relay" serve --data "$demo/relay" --listen "127.0.0.1:$port" --admin-listen "127.0.0.1:$admin" \
       > "$demo/relay.log" 2>&1 &
   DEMO_RELAY_PID=$!

@@ -1,5 +1,6 @@
-// verbatim-relay: init | serve | admin. See README "Running the relay".
+// verbatim-relay: init | serve | admin | manifest | seal-keys. See README "Running the relay".
 
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -15,9 +16,13 @@
 #include <fcntl.h>
 #include <unistd.h>
 #include <algorithm>
+#include <array>
+#include <cctype>
 
 #include "common/Log.h"
+#include "crypto/Aes.h"
 #include "crypto/Ed25519.h"
+#include "crypto/Hkdf.h"
 #include "crypto/PassphraseBox.h"
 #include "crypto/Random.h"
 #include "journal/FirmManifest.h"
@@ -34,20 +39,30 @@ namespace {
 int usage() {
     std::fputs(
         "usage:\n"
-        "  verbatim-relay init --data DIR --firm NAME --journal-key JOURNAL.pub --root-key-out FILE\n"
-        "                      [--address HOST:PORT[,HOST:PORT...]] [--passphrase-file FILE]\n"
+        "  verbatim-relay init --data DIR --unlock-file PATH --firm NAME --journal-key JOURNAL.pub\n"
+        "                      --root-key-out FILE [--address HOST:PORT[,HOST:PORT...]] [--passphrase-file FILE]\n"
         "                      [--tls-key-pins HEX[,HEX...]] [--pin-cert CERT.pem[,CERT.pem...]]\n"
         "                      [--wipe-after-failed-unlocks N] [--wipe-after-offline-days D]\n"
-        "  verbatim-relay serve --data DIR [--listen 127.0.0.1:8443] [--admin-listen 127.0.0.1:9443]\n"
-        "                      [--cert FILE --key FILE] [--journal-signatures relay|compliance]\n"
-        "                      [--commit-window-us 1000] [--db-cache-mib 64] [--bench-limits]\n"
+        "  verbatim-relay serve --data DIR [--unlock-file PATH] [--listen 127.0.0.1:8443]\n"
+        "                      [--admin-listen 127.0.0.1:9443] [--cert FILE --key FILE]\n"
+        "                      [--journal-signatures relay|compliance] [--commit-window-us 1000]\n"
+        "                      [--db-cache-mib 64] [--bench-limits]\n"
         "  verbatim-relay manifest --data DIR --root-key FILE [--address ...] [--tls-key-pins ...]\n"
         "                      [--pin-cert ...] [--passphrase-file FILE]   re-sign the firm manifest\n"
         "  verbatim-relay manifest --data DIR --show\n"
         "  verbatim-relay tls-key-pin CERT.pem                             the pin of a certificate's key\n"
-        "  verbatim-relay admin --data DIR enroll USER --role lawyer|supervisor|compliance|admin --name NAME\n"
-        "  verbatim-relay admin --data DIR users | devices [USER] | revoke USER DEVICE | wipe USER DEVICE\n"
-        "  verbatim-relay admin --data DIR invite --from USER --matter TITLE\n"
+        "  verbatim-relay admin --data DIR [--unlock-file PATH] enroll USER --role lawyer|supervisor|compliance|admin --name NAME\n"
+        "  verbatim-relay admin --data DIR [--unlock-file PATH] users | devices [USER] | revoke USER DEVICE | wipe USER DEVICE\n"
+        "  verbatim-relay admin --data DIR [--unlock-file PATH] invite --from USER --matter TITLE\n"
+        "  verbatim-relay seal-keys --data DIR --unlock-file PATH          seal the clear keys of an older relay\n"
+        "The relay's private keys (db.key, relay.key, relay-identity.key) are sealed in the data\n"
+        "directory under an unlock secret (64 hex digits) that must live outside it. init creates\n"
+        "the secret when PATH does not exist (mode 0600) and otherwise uses it. serve, admin and\n"
+        "seal-keys find it in this order: --unlock-file PATH; systemd's credential\n"
+        "$CREDENTIALS_DIRECTORY/verbatim-relay-unlock (LoadCredential= or LoadCredentialEncrypted=\n"
+        "in the unit); the file named by VERBATIM_RELAY_UNLOCK_FILE. A data directory written\n"
+        "before keys were sealed is refused until seal-keys has sealed it (once; it creates PATH\n"
+        "when missing and does nothing when the keys are already sealed). manifest needs no secret.\n"
         "The root key passphrase comes from VERBATIM_PASSPHRASE or --passphrase-file.\n"
         "--bench-limits is for load tests only: it lifts the per-device send, pre-key fetch,\n"
         "invite and per-address redemption rate limits. Never use it in production.\n"
@@ -213,43 +228,265 @@ relay::RateLimits benchRateLimits() {
     return relay::RateLimits{unlimited, unlimited, unlimited, unlimited};
 }
 
-/// A connection to the relay database, keyed from db.key (the key is wiped once used).
-Result<std::unique_ptr<storage::Database>> openRelayDatabase(const DataDir& d, std::uint32_t cacheKiB = 0) {
-    auto key = readFile(d.dbKey());
-    if (!key) return tl::unexpected(key.error());
-    auto raw = fromHex(*key);
-    if (!raw || raw->size() != 32) return fail(ErrorCode::Malformed, "db.key is damaged");
-    auto db = storage::Database::open(d.db().string(), *raw, {false, storage::Durability::Full, false, cacheKiB});
-    secureWipe(raw->data(), raw->size());
-    return db;
+// ---- The relay's private keys at rest (docs/protocol.md, "Relay keys at rest") --------------
+//
+// db.key, relay.key and relay-identity.key are sealed under an unlock secret that never lives
+// in the data directory: a copy of the directory (a backup, a snapshot, a disk) alone gives no
+// key that signs checkpoints, wipes or the relay's journal entries, nor the database key.
+
+constexpr std::string_view kSealedMagic = "VRK1";
+constexpr std::size_t kSealSaltSize = 32, kSealNonceSize = 12, kSealTagSize = 16, kSealedKeySize = 32;
+constexpr std::size_t kSealHeaderSize = kSealedMagic.size() + kSealSaltSize + kSealNonceSize;
+constexpr std::size_t kSealedFileSize = kSealHeaderSize + kSealedKeySize + kSealTagSize;
+constexpr std::string_view kSealInfo = "verbatim-relay-key-v1";
+constexpr const char* kUnlockCredential = "verbatim-relay-unlock";
+constexpr const char* kUnlockEnv = "VERBATIM_RELAY_UNLOCK_FILE";
+const std::string kUnsealFailed = "cannot unseal relay keys: wrong unlock secret or damaged key file";
+const std::string kNoUnlockSecret =
+    "no unlock secret for the relay keys: pass --unlock-file PATH, or give the systemd credential "
+    "verbatim-relay-unlock (LoadCredential= or LoadCredentialEncrypted=, read from "
+    "$CREDENTIALS_DIRECTORY/verbatim-relay-unlock), or set VERBATIM_RELAY_UNLOCK_FILE=PATH";
+
+/// The three sealed key files, by name (the name is bound into each file's key and tag).
+constexpr std::array<std::string_view, 3> kSealedKeyFiles = {"db.key", "relay.key", "relay-identity.key"};
+
+Result<SecureBytes> sealingKey(ByteView unlock, ByteView salt, std::string_view fileName) {
+    Bytes info;
+    appendRaw(info, view(kSealInfo));
+    appendRaw(info, view(fileName));
+    return crypto::hkdfSha256(unlock, salt, info, 32);
+}
+
+Bytes sealAad(ByteView header, std::string_view fileName) {
+    Bytes aad = toBytes(header);
+    appendField(aad, fileName);
+    return aad;
+}
+
+bool looksSealed(std::string_view file) { return file.substr(0, kSealedMagic.size()) == kSealedMagic; }
+
+/// "VRK1" || salt[32] || nonce[12] || AES-256-GCM(HKDF(unlock, salt, info || name), nonce,
+/// aad = header || field(name), key[32]) || tag[16].
+Result<Bytes> sealKeyFile(ByteView key, ByteView unlock, std::string_view fileName) {
+    if (key.size() != kSealedKeySize) return fail(ErrorCode::InvalidArgument, "relay keys are 32 bytes");
+    Bytes out;
+    appendRaw(out, view(kSealedMagic));
+    appendRaw(out, crypto::randomBytes(kSealSaltSize));
+    appendRaw(out, crypto::randomBytes(kSealNonceSize));
+    ByteView header(out.data(), kSealHeaderSize);
+    auto k = sealingKey(unlock, header.subspan(kSealedMagic.size(), kSealSaltSize), fileName);
+    if (!k) return tl::unexpected(k.error());
+    auto ct = crypto::aesGcmSeal(*k, header.subspan(kSealedMagic.size() + kSealSaltSize, kSealNonceSize),
+                                 sealAad(header, fileName), key);
+    if (!ct) return tl::unexpected(ct.error());
+    appendRaw(out, *ct);
+    return out;
+}
+
+/// The key inside a sealed file, or kUnsealFailed (never which of secret or file is wrong, and
+/// no byte of the key unless the tag verifies).
+Result<SecureBytes> unsealKeyFile(ByteView file, ByteView unlock, std::string_view fileName) {
+    if (file.size() != kSealedFileSize || !looksSealed(asString(file))) return fail(ErrorCode::WrongKey, kUnsealFailed);
+    ByteView header = file.subspan(0, kSealHeaderSize);
+    auto k = sealingKey(unlock, header.subspan(kSealedMagic.size(), kSealSaltSize), fileName);
+    if (!k) return fail(ErrorCode::WrongKey, kUnsealFailed);
+    auto key = crypto::aesGcmOpen(*k, header.subspan(kSealedMagic.size() + kSealSaltSize, kSealNonceSize),
+                                  sealAad(header, fileName), file.subspan(kSealHeaderSize));
+    if (!key || key->size() != kSealedKeySize) return fail(ErrorCode::WrongKey, kUnsealFailed);
+    return key;
+}
+
+/// 64 hex digits (surrounding white space ignored) as 32 bytes, without a non-wiping copy.
+std::optional<SecureBytes> parseHexKey(std::string_view text) {
+    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
+    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
+    if (text.size() != 64) return std::nullopt;
+    auto nibble = [](char c) -> int {
+        if (c >= '0' && c <= '9') return c - '0';
+        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+        return -1;
+    };
+    SecureBytes out(32);
+    for (std::size_t i = 0; i < 32; ++i) {
+        int hi = nibble(text[2 * i]), lo = nibble(text[2 * i + 1]);
+        if (hi < 0 || lo < 0) return std::nullopt;
+        out[i] = std::uint8_t(hi << 4 | lo);
+    }
+    return out;
+}
+
+/// Text that holds a secret (an unlock secret, a clear key): wiped when it goes.
+struct SecretText {
+    std::string text;
+    ~SecretText() { secureWipe(text.data(), text.size()); }
+};
+
+/// Reads a small file that holds a secret straight into `out` (no stream buffer, no reallocation
+/// that would leave a copy behind). Such files are 64 hex digits; more than 4 KiB is refused.
+bool readSecretFile(const fs::path& p, SecretText& out) {
+    constexpr std::size_t kMax = 4096;
+    int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return false;
+    out.text.assign(kMax + 1, '\0');
+    std::size_t got = 0;
+    while (got < out.text.size()) {
+        auto n = ::read(fd, out.text.data() + got, out.text.size() - got);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        got += std::size_t(n);
+    }
+    ::close(fd);
+    if (got > kMax) got = 0;  // not one of ours: read as empty, which nothing accepts
+    secureWipe(out.text.data() + got, out.text.size() - got);
+    out.text.resize(got);  // the bytes past `got` are wiped above, the rest when `out` goes
+    return true;
+}
+
+/// True when `file` is `dir` or anywhere below it (symbolic links resolved as far as they exist).
+bool isInside(const fs::path& file, const fs::path& dir) {
+    std::error_code ec;
+    auto norm = [&](const fs::path& p) {
+        auto c = fs::weakly_canonical(fs::absolute(p, ec), ec);
+        if (ec) c = fs::absolute(p).lexically_normal();
+        while (!c.empty() && c.filename().empty() && c != c.root_path()) c = c.parent_path();
+        return c;
+    };
+    const fs::path f = norm(file), d = norm(dir);
+    auto [di, fi] = std::mismatch(d.begin(), d.end(), f.begin(), f.end());
+    return di == d.end();
+}
+
+/// Where the unlock secret is: --unlock-file, then systemd's credential, then the environment.
+std::optional<fs::path> unlockPath(const Args& a) {
+    if (auto p = a.opt("unlock-file"); !p.empty()) return fs::path(p);
+    if (const char* dir = std::getenv("CREDENTIALS_DIRECTORY"); dir && *dir) {
+        std::error_code ec;
+        fs::path p = fs::path(dir) / kUnlockCredential;
+        if (fs::exists(p, ec)) return p;
+    }
+    if (const char* env = std::getenv(kUnlockEnv); env && *env) return fs::path(env);
+    return std::nullopt;
+}
+
+/// Creates a new unlock secret at `p` (32 random bytes as 64 hex, mode 0600; never overwrites).
+Result<void> createUnlockFile(const fs::path& p) {
+    int fd = ::open(p.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) return fail(ErrorCode::Storage, "cannot create the unlock secret " + p.string());
+    SecureBytes secret = crypto::randomSecret(32);
+    SecretText hex{toHex(secret)};
+    bool ok = ::write(fd, hex.text.data(), hex.text.size()) == ssize_t(hex.text.size()) &&
+              ::write(fd, "\n", 1) == 1 && ::fsync(fd) == 0;
+    ::close(fd);
+    if (!ok) {
+        ::unlink(p.c_str());
+        return fail(ErrorCode::Storage, "cannot write the unlock secret " + p.string());
+    }
+    return {};
+}
+
+/// The unlock secret (32 bytes). With `createIfMissing` (init, seal-keys) a missing file named by
+/// --unlock-file or VERBATIM_RELAY_UNLOCK_FILE is created; `created` says so.
+Result<SecureBytes> unlockSecret(const Args& a, const DataDir& d, bool createIfMissing = false,
+                                 bool* created = nullptr) {
+    auto path = unlockPath(a);
+    if (!path) return fail(ErrorCode::NotFound, kNoUnlockSecret);
+    if (isInside(*path, d.dir))
+        return fail(ErrorCode::InvalidArgument, "the unlock secret must not live in the relay's data directory");
+    std::error_code ec;
+    if (createIfMissing && !fs::exists(*path, ec)) {
+        if (auto r = createUnlockFile(*path); !r) return tl::unexpected(r.error());
+        if (created) *created = true;
+    }
+    SecretText text;
+    if (!readSecretFile(*path, text)) return fail(ErrorCode::NotFound, "cannot read the unlock secret " + path->string());
+    auto secret = parseHexKey(text.text);
+    if (!secret) return fail(ErrorCode::Malformed, "the unlock secret " + path->string() + " must hold 64 hex digits");
+    return std::move(*secret);
+}
+
+/// The unlock secret's path, checked before init or seal-keys writes anything.
+Result<fs::path> unlockPathFor(const Args& a, const DataDir& d) {
+    auto path = unlockPath(a);
+    if (!path) return fail(ErrorCode::NotFound, kNoUnlockSecret);
+    if (isInside(*path, d.dir))
+        return fail(ErrorCode::InvalidArgument, "the unlock secret must not live in the relay's data directory");
+    return *path;
+}
+
+struct RelayKeys {
+    SecureBytes db;        ///< SQLCipher raw key
+    SecureBytes relay;     ///< Ed25519 seed: checkpoints, wipe commands
+    SecureBytes identity;  ///< Signal identity private key: the relay's own journal entries
+};
+
+/// A data directory from before keys were sealed (clear hex) is refused with what to do.
+Result<void> refuseClearKeys(const DataDir& d, const Args& a) {
+    for (auto name : kSealedKeyFiles) {
+        SecretText text;
+        if (!readSecretFile(d.dir / name, text)) return fail(ErrorCode::NotFound, "cannot read " + (d.dir / name).string());
+        if (looksSealed(text.text)) continue;
+        if (parseHexKey(text.text))
+            return fail(ErrorCode::Unsupported,
+                        "the relay keys in " + d.dir.string() +
+                            " are stored in clear (written before keys were sealed at rest); seal them once with: "
+                            "verbatim-relay seal-keys --data " + a.opt("data") + " --unlock-file PATH "
+                            "(PATH outside the data directory; created when missing)");
+        return fail(ErrorCode::WrongKey, kUnsealFailed);
+    }
+    return {};
+}
+
+/// All three keys, or an error and none of them.
+Result<RelayKeys> unsealRelayKeys(const DataDir& d, ByteView unlock) {
+    std::array<SecureBytes, 3> keys;
+    for (std::size_t i = 0; i < kSealedKeyFiles.size(); ++i) {
+        auto file = readFile(d.dir / kSealedKeyFiles[i]);
+        if (!file) return tl::unexpected(file.error());
+        auto key = unsealKeyFile(view(*file), unlock, kSealedKeyFiles[i]);
+        if (!key) return tl::unexpected(key.error());
+        keys[i] = std::move(*key);
+    }
+    return RelayKeys{std::move(keys[0]), std::move(keys[1]), std::move(keys[2])};
+}
+
+/// What serve and admin open the relay with: refuses clear keys, finds the unlock secret, unseals.
+Result<RelayKeys> relayKeys(const Args& a, const DataDir& d) {
+    if (auto r = refuseClearKeys(d, a); !r) return tl::unexpected(r.error());
+    auto unlock = unlockSecret(a, d);
+    if (!unlock) return tl::unexpected(unlock.error());
+    return unsealRelayKeys(d, *unlock);
+}
+
+/// A connection to the relay database with its raw key.
+Result<std::unique_ptr<storage::Database>> openRelayDatabase(const DataDir& d, ByteView dbKey,
+                                                             std::uint32_t cacheKiB = 0) {
+    if (dbKey.size() != 32) return fail(ErrorCode::InvalidArgument, "the database key is not available");
+    return storage::Database::open(d.db().string(), dbKey, {false, storage::Durability::Full, false, cacheKiB});
 }
 
 Result<std::unique_ptr<relay::RelayService>> openService(
-    const DataDir& d, bool benchLimits = false, const std::function<void(relay::RelayConfig&)>& adjust = {},
-    std::uint32_t cacheKiB = 0) {
-    auto db = openRelayDatabase(d, cacheKiB);
-    if (!db) return tl::unexpected(db.error());
+    const DataDir& d, RelayKeys keys, bool benchLimits = false,
+    const std::function<void(relay::RelayConfig&)>& adjust = {}, std::uint32_t cacheKiB = 0) {
     auto manifestBytes = readFile(d.manifest());
     if (!manifestBytes) return tl::unexpected(manifestBytes.error());
     auto manifest = journal::FirmManifest::parse(view(*manifestBytes));
     if (!manifest) return tl::unexpected(manifest.error());
-    auto relayKey = readFile(d.relayKey());
-    if (!relayKey) return tl::unexpected(relayKey.error());
-    auto seed = fromHex(*relayKey);
-    if (!seed || seed->size() != 32) return fail(ErrorCode::Malformed, "relay.key is damaged");
+    // relay.key must be the key the manifest publishes (checkpoints and wipes are checked with it).
+    auto relayPublic = crypto::ed25519PublicKey(keys.relay);
+    if (!relayPublic || !constantTimeEqual(*relayPublic, manifest->relayPublicKey))
+        return fail(ErrorCode::WrongKey, "relay.key is not the relay key of this data directory's manifest");
+    auto db = openRelayDatabase(d, keys.db, cacheKiB);
+    if (!db) return tl::unexpected(db.error());
     relay::RelayConfig config;
     auto addr = readFile(d.address());
     config.publicAddress = addr ? *addr : manifest->relayAddress;
     config.journalPublicKey = manifest->currentJournalKey()->publicKey;
-    config.relayKey.privateKey = toSecure(*seed);
+    config.relayKey.privateKey = std::move(keys.relay);
     config.relayKey.publicKey = manifest->relayPublicKey;
     config.firmManifest = toBytes(view(*manifestBytes));
     config.firmFingerprint = journal::firmFingerprint(manifest->rootPublicKey);
-    auto identity = readFile(d.relayIdentity());
-    if (!identity) return tl::unexpected(identity.error());
-    auto identityKey = fromHex(*identity);
-    if (!identityKey || identityKey->size() != 32) return fail(ErrorCode::Malformed, "relay-identity.key is damaged");
-    config.relayIdentityPrivate = toSecure(*identityKey);
+    config.relayIdentityPrivate = std::move(keys.identity);
     config.relayIdentityPublic = manifest->relayIdentityKey;
     if (benchLimits) config.limits = benchRateLimits();
     if (adjust) adjust(config);
@@ -270,8 +507,10 @@ int cmdInit(const Args& a) {
     DataDir d{dataDir};
     if (fs::exists(d.db())) return die("refusing to overwrite an existing relay in " + dataDir);
     if (fs::path(rootOut).lexically_normal().parent_path() == d.dir.lexically_normal() ||
-        fs::absolute(rootOut).parent_path() == fs::absolute(d.dir))
+        fs::absolute(rootOut).parent_path() == fs::absolute(d.dir) || isInside(rootOut, d.dir))
         return die("the root key must not live in the relay's data directory");
+    auto unlockFile = unlockPathFor(a, d);
+    if (!unlockFile) return die(unlockFile.error().message);
     auto pass = passphrase(a);
     if (!pass) return die(pass.error().message);
     auto jpub = readJournalPublicKey(journalKey);
@@ -318,15 +557,18 @@ int cmdInit(const Args& a) {
 
     auto box = crypto::passphraseSeal(rootKey->privateKey, view(*pass));
     if (!box) return die(box.error().message);
-    std::string dbKeyHex = toHex(dbKey), relayHex = toHex(relayKey->privateKey);
+    // The relay's private keys are written only sealed under the unlock secret (kept elsewhere).
+    bool createdUnlock = false;
+    auto unlock = unlockSecret(a, d, true, &createdUnlock);
+    if (!unlock) return die(unlock.error().message);
+    auto sealedDb = sealKeyFile(dbKey, *unlock, "db.key");
+    auto sealedRelay = sealKeyFile(relayKey->privateKey, *unlock, "relay.key");
+    auto sealedIdentity = sealKeyFile(relayIdentity->privateKey, *unlock, "relay-identity.key");
+    if (!sealedDb || !sealedRelay || !sealedIdentity) return die("cannot seal the relay keys");
     Result<void> w = writeFile(rootOut, *box, true);
-    if (w) w = writeFile(d.dbKey(), view(dbKeyHex), true);
-    if (w) w = writeFile(d.relayKey(), view(relayHex), true);
-    std::string identityHex = toHex(relayIdentity->privateKey);
-    if (w) w = writeFile(d.relayIdentity(), view(identityHex), true);
-    secureWipe(identityHex.data(), identityHex.size());
-    secureWipe(dbKeyHex.data(), dbKeyHex.size());
-    secureWipe(relayHex.data(), relayHex.size());
+    if (w) w = writeFile(d.dbKey(), *sealedDb, true);
+    if (w) w = writeFile(d.relayKey(), *sealedRelay, true);
+    if (w) w = writeFile(d.relayIdentity(), *sealedIdentity, true);
     if (w) w = writeFile(d.manifest(), m.serialize(), false);
     if (w) w = writeFile(d.address(), view(address), false);
     if (!w) return die(w.error().message);
@@ -336,11 +578,16 @@ int cmdInit(const Args& a) {
     auto db = storage::Database::open(d.db().string(), dbKey, {true, storage::Durability::Full});
     if (!db) return die(db.error().message);
     db->reset();
-    auto service = openService(d);
+    // Opened the way serve opens it: from the sealed files.
+    auto keys = unsealRelayKeys(d, *unlock);
+    if (!keys) return die(keys.error().message);
+    auto service = openService(d, std::move(*keys));
     if (!service) return die(service.error().message);
     std::printf("initialised relay for %s in %s\n", firm.c_str(), dataDir.c_str());
     std::printf("firm fingerprint: %s\n", journal::firmFingerprint(rootKey->publicKey).c_str());
     std::printf("root key (keep offline): %s\n", rootOut.c_str());
+    std::printf("unlock secret (%s; serve and admin need it, keep it out of backups of %s): %s\n",
+                createdUnlock ? "created" : "existing", dataDir.c_str(), unlockFile->c_str());
     return 0;
 }
 
@@ -361,6 +608,8 @@ int cmdManifest(const Args& a) {
                     (unsigned long long)m->issuedMs);
         for (const auto& addr : m->relayAddresses) std::printf("address\t%s\n", addr.c_str());
         for (const auto& pin : m->tlsKeyPins) std::printf("tls-key-pin\t%s\n", toHex(pin).c_str());
+        std::printf("relay-public-key\t%s\nrelay-identity-key\t%s\n", toHex(m->relayPublicKey).c_str(),
+                    toHex(m->relayIdentityKey).c_str());
         return 0;
     }
     auto pass = passphrase(a);
@@ -400,6 +649,123 @@ int cmdManifest(const Args& a) {
     return 0;
 }
 
+Result<void> fsyncDirectory(const fs::path& dir) {
+    int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return fail(ErrorCode::Storage, "cannot open " + dir.string());
+    bool ok = ::fsync(fd) == 0;
+    ::close(fd);
+    if (!ok) return fail(ErrorCode::Storage, "cannot sync " + dir.string());
+    return {};
+}
+
+/// Overwrites a file's bytes with zeros in place, syncs, and removes it.
+Result<void> shredAndRemove(const fs::path& p) {
+    int fd = ::open(p.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return fail(ErrorCode::Storage, "cannot open " + p.string());
+    struct stat st {};
+    bool ok = ::fstat(fd, &st) == 0;
+    const char zeros[4096] = {};
+    for (off_t off = 0; ok && off < st.st_size;) {
+        auto n = ::pwrite(fd, zeros, std::size_t(std::min<off_t>(sizeof zeros, st.st_size - off)), off);
+        if (n <= 0) ok = false;
+        else off += n;
+    }
+    ok = ok && ::fsync(fd) == 0;
+    ::close(fd);
+    if (!ok || ::unlink(p.c_str()) != 0) return fail(ErrorCode::Storage, "cannot overwrite and remove " + p.string());
+    return {};
+}
+
+bool sameFile(const fs::path& a, const fs::path& b) {
+    struct stat sa {}, sb {};
+    return ::stat(a.c_str(), &sa) == 0 && ::stat(b.c_str(), &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+// Seals the clear-hex keys of a data directory written before keys were sealed at rest, in
+// place. Each file: the clear one kept reachable as NAME.clear (a hard link), the sealed one
+// written to NAME.new, fsynced and renamed over NAME, then NAME.clear overwritten and removed.
+// NAME is always either the clear or the sealed key, so a crash at any point loses nothing, and a
+// second run finishes the job (or, when everything is sealed, only checks it opens).
+int cmdSealKeys(const Args& a) {
+    if (a.opt("data").empty()) return usage();
+    DataDir d{a.opt("data")};
+    if (!fs::exists(d.db())) return die("no relay in " + d.dir.string());
+    auto path = unlockPathFor(a, d);
+    if (!path) return die(path.error().message);
+
+    // Read and check all three before anything is written: every sealed file must open under
+    // this secret, every clear one must be a key.
+    struct Item {
+        std::string_view name;
+        fs::path file, clear, fresh;
+        bool sealed = false;
+        SecureBytes key;  ///< a clear file's key
+    };
+    std::vector<Item> items;
+    std::error_code ec;
+    bool anyClear = false;
+    for (auto name : kSealedKeyFiles) {
+        Item it{name, d.dir / name, d.dir / (std::string(name) + ".clear"), d.dir / (std::string(name) + ".new"), false, {}};
+        fs::remove(it.fresh, ec);  // an unfinished write of an earlier run
+        SecretText text;
+        if (!readSecretFile(it.file, text)) return die("cannot read " + it.file.string());
+        if (looksSealed(text.text)) {
+            it.sealed = true;
+        } else if (auto key = parseHexKey(text.text)) {
+            it.key = std::move(*key);
+            anyClear = true;
+        } else {
+            return die(it.file.string() + " is neither a clear nor a sealed relay key: damaged");
+        }
+        items.push_back(std::move(it));
+    }
+    bool anySealed = std::any_of(items.begin(), items.end(), [](const Item& it) { return it.sealed; });
+    if (anySealed && !fs::exists(*path, ec))
+        return die("some relay keys in " + d.dir.string() + " are already sealed: give the unlock secret they were sealed with");
+    bool created = false;
+    auto unlock = unlockSecret(a, d, anyClear, &created);
+    if (!unlock) return die(unlock.error().message);
+    for (const auto& it : items) {
+        if (!it.sealed) continue;
+        auto file = readFile(it.file);
+        if (!file || !unsealKeyFile(view(*file), *unlock, it.name)) return die(kUnsealFailed);
+    }
+
+    int sealedNow = 0;
+    for (auto& it : items) {
+        if (fs::exists(it.clear, ec)) {
+            // Left by an interrupted run. While NAME is still clear it is the same file: only
+            // the link goes. Once NAME is sealed it is the old clear key: overwritten first.
+            if (!it.sealed && sameFile(it.clear, it.file)) {
+                if (::unlink(it.clear.c_str()) != 0) return die("cannot remove " + it.clear.string());
+            } else if (auto r = shredAndRemove(it.clear); !r) {
+                return die(r.error().message);
+            }
+        }
+        if (it.sealed) continue;
+        auto sealed = sealKeyFile(it.key, *unlock, it.name);
+        if (!sealed) return die("cannot seal " + it.file.string());
+        if (::link(it.file.c_str(), it.clear.c_str()) != 0) return die("cannot link " + it.clear.string());
+        if (auto w = writeFile(it.fresh, *sealed, true); !w) return die(w.error().message);
+        fs::rename(it.fresh, it.file, ec);
+        if (ec) return die("cannot replace " + it.file.string());
+        if (auto r = fsyncDirectory(d.dir); !r) return die(r.error().message);
+        if (auto r = shredAndRemove(it.clear); !r) return die(r.error().message);
+        if (auto r = fsyncDirectory(d.dir); !r) return die(r.error().message);
+        ++sealedNow;
+    }
+    // The result must open exactly as serve opens it.
+    auto keys = unsealRelayKeys(d, *unlock);
+    if (!keys) return die(keys.error().message);
+    if (created) std::printf("created the unlock secret %s (keep it outside %s and its backups)\n", path->c_str(), d.dir.c_str());
+    if (sealedNow)
+        std::printf("sealed %d relay key file(s) in %s; copies of the directory from before still hold the keys in clear\n",
+                    sealedNow, d.dir.c_str());
+    else
+        std::printf("the relay keys in %s are already sealed under this unlock secret\n", d.dir.c_str());
+    return 0;
+}
+
 std::pair<std::string, std::uint16_t> splitHostPort(const std::string& s, std::uint16_t def) {
     auto colon = s.rfind(':');
     if (colon == std::string::npos) return {s, def};
@@ -412,7 +778,17 @@ int cmdServe(const Args& a) {
     prctl(PR_SET_DUMPABLE, 0);
     rlimit none{0, 0};
     setrlimit(RLIMIT_CORE, &none);
+    // SIGINT and SIGTERM are taken by sigtimedwait below. Blocked before any thread starts
+    // (openService starts the storage and checkpoint threads): a thread that did not block them
+    // would take the signal's default action and kill the process without a clean stop.
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);
     DataDir d{a.opt("data")};
+    auto keys = relayKeys(a, d);
+    if (!keys) return die(keys.error().message);
     bool benchLimits = !a.opt("bench-limits").empty();
     {
         // A CA-issued certificate (--cert) needs no pin in links; the self-signed one does.
@@ -431,12 +807,15 @@ int cmdServe(const Args& a) {
     if (!windowUs) return die("--commit-window-us must be 0..100000");
     const auto cacheMiB = a.number("db-cache-mib", 64, 2, 65536);
     if (!cacheMiB) return die("--db-cache-mib must be 2..65536");
-    auto service = openService(d, benchLimits, [&](relay::RelayConfig& c) {
+    // The second connection is opened once, inside openService; its copy of the key is wiped then.
+    auto checkpointKey = std::make_shared<SecureBytes>(keys->db);
+    auto service = openService(d, std::move(*keys), benchLimits, [&](relay::RelayConfig& c) {
         c.verifyJournalSignatures = signatures == "relay";
         c.commitWindow = std::chrono::microseconds(*windowUs);
         // The WAL is checkpointed on a second connection off the storage thread.
-        c.openCheckpointConnection = [d] { return openRelayDatabase(d); };
+        c.openCheckpointConnection = [d, checkpointKey] { return openRelayDatabase(d, *checkpointKey); };
     }, std::uint32_t(*cacheMiB) * 1024);
+    SecureBytes().swap(*checkpointKey);  // freed, so wiped (SecureBytes)
     if (service && signatures == "compliance")
         log::write(log::Level::Info, "relay.journal_signatures", {{"checked_by", "compliance"}});
     if (!service) return die(service.error().message);
@@ -451,11 +830,6 @@ int cmdServe(const Args& a) {
     std::error_code fsError;
     fs::create_directories(d.blobs(), fsError);
     if (fsError) return die("cannot create " + d.blobs().string());
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &set, nullptr);  // before any thread starts
     auto server = relay::RelayServer::start(**service, config);
     if (!server) return die(server.error().message);
     std::printf("verbatim-relay listening on %s:%u (admin %s:%u)\n", config.listenAddress.c_str(),
@@ -487,7 +861,10 @@ const char* roleName(proto::Role r) {
 
 int cmdAdmin(const Args& a) {
     if (a.opt("data").empty() || a.positional.empty()) return usage();
-    auto service = openService(DataDir{a.opt("data")});
+    DataDir dataDir{a.opt("data")};
+    auto keys = relayKeys(a, dataDir);
+    if (!keys) return die(keys.error().message);
+    auto service = openService(dataDir, std::move(*keys));
     if (!service) return die(service.error().message);
     auto& s = **service;
     const std::string& cmd = a.positional[0];
@@ -521,7 +898,8 @@ int cmdAdmin(const Args& a) {
         std::printf("user\tdevice\trole\tplatform\tversion\tenrolled_ms\tlast_seen_ms\tstatus\n");
         auto status = [](const relay::RelayService::DeviceRow& d) -> std::string {
             if (d.wipedMs) return "wiped-at-" + std::to_string(d.wipedMs);
-            if (d.wipeRequestedMs) return "wipe-pending";
+            // A wipe revokes at once: such a device is revoked and still owes its confirmation.
+            if (d.wipeRequestedMs) return d.revokedMs ? "revoked,wipe-pending" : "wipe-pending";
             return d.revokedMs ? "revoked" : "active";
         };
         for (auto& d : *devices)
@@ -563,6 +941,7 @@ int main(int argc, char** argv) {
         if (cmd == "serve") return cmdServe(a);
         if (cmd == "admin") return cmdAdmin(a);
         if (cmd == "manifest") return cmdManifest(a);
+        if (cmd == "seal-keys") return cmdSealKeys(a);
         if (cmd == "tls-key-pin" && a.positional.size() == 1) {
             auto pin = relay::certificateKeyPin(a.positional[0]);
             if (!pin) return die(pin.error().message);

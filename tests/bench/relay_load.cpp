@@ -702,9 +702,11 @@ void Bench::setup() {
         f << toHex(m_journal.publicKey) << "\n";
     }
     setenv("VERBATIM_PASSPHRASE", toHex(crypto::randomBytes(16)).c_str(), 1);
+    // The relay's keys are sealed under an unlock secret kept outside its data directory.
+    const std::string unlock = (m_dir / "relay.unlock").string();
     must(run({m_opt.relay, "init", "--data", data.string(), "--firm", "Load Test LLP",
               "--journal-key", (m_dir / "journal.pub").string(), "--root-key-out",
-              (m_dir / "root.key").string()}),
+              (m_dir / "root.key").string(), "--unlock-file", unlock}),
          "relay init");
     m_pin = must(relay::certificateFingerprint((data / "tls.crt").string()), "certificate pin");
 
@@ -727,10 +729,11 @@ void Bench::setup() {
             char user[32];
             std::snprintf(user, sizeof user, "lawyer-%05d", p);
             auto enroll =
-                run({m_opt.relay, "admin", "--data", data.string(), "enroll", user, "--role",
-                     "lawyer", "--name", std::string("Lawyer ") + std::to_string(p)});
-            auto invite = enroll ? run({m_opt.relay, "admin", "--data", data.string(), "invite",
-                                        "--from", user, "--matter", "matter-" + std::to_string(p)})
+                run({m_opt.relay, "admin", "--data", data.string(), "--unlock-file", unlock, "enroll",
+                     user, "--role", "lawyer", "--name", std::string("Lawyer ") + std::to_string(p)});
+            auto invite = enroll ? run({m_opt.relay, "admin", "--data", data.string(), "--unlock-file",
+                                        unlock, "invite", "--from", user, "--matter",
+                                        "matter-" + std::to_string(p)})
                                  : Result<std::string>(tl::unexpected(enroll.error()));
             if (!enroll || !invite) {
                 std::lock_guard lock(errMutex);
@@ -757,8 +760,8 @@ void Bench::setup() {
     if (m_pinned) relayArgs = {"taskset", "-c", "0"};
     for (auto s :
          {m_opt.relay, std::string("serve"), std::string("--data"), data.string(),
-          std::string("--listen"), std::string("127.0.0.1:0"), std::string("--admin-listen"),
-          std::string("127.0.0.1:0"), std::string("--bench-limits")})
+          std::string("--unlock-file"), unlock, std::string("--listen"), std::string("127.0.0.1:0"),
+          std::string("--admin-listen"), std::string("127.0.0.1:0"), std::string("--bench-limits")})
         relayArgs.push_back(s);
     for (const auto& s : m_opt.serveArgs)
         relayArgs.push_back(s);

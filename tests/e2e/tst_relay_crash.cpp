@@ -2,10 +2,12 @@
 // are in flight. After a restart every message whose send was acknowledged is delivered exactly
 // once, retries of unacknowledged sends are idempotent, and the journal chain verifies.
 
+#include <QFileInfo>
 #include <QtTest>
 
 #include <boost/asio/ip/tcp.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <fstream>
@@ -42,10 +44,14 @@ class TestRelayCrash : public QObject {
     std::uint16_t m_port = 0, m_adminPort = 0;
     std::unique_ptr<QProcess> m_relay;
 
+    // The unlock secret of the relay's sealed keys: beside the data directory, never in it
+    // (init creates it).
+    QString unlockFile() const { return QFileInfo(m_data).path() + "/relay.unlock"; }
+
     QString runRelay(const QStringList& args) {
         QProcess p;
         p.setProcessEnvironment(env());
-        p.start(VERBATIM_RELAY_BIN, args);
+        p.start(VERBATIM_RELAY_BIN, args + QStringList{"--unlock-file", unlockFile()});
         p.waitForFinished(30000);
         if (p.exitCode() != 0) qWarning("verbatim-relay %s: %s", qPrintable(args.join(' ')), p.readAllStandardError().constData());
         return QString::fromUtf8(p.readAllStandardOutput());
@@ -66,7 +72,7 @@ class TestRelayCrash : public QObject {
                                             QString("127.0.0.1:%1").arg(m_adminPort),
                                             // 2,000 sends in flight at once are far over the
                                             // per-device send limit; this test is about crashes.
-                                            "--bench-limits"});
+                                            "--bench-limits", "--unlock-file", unlockFile()});
         if (!m_relay->waitForStarted(10000)) return false;
         QElapsedTimer t;
         t.start();
@@ -131,6 +137,15 @@ private slots:
         auto reg2 = client::RelayConnection::registerDevice(ep, d2->registration(second, "Rita 2"));
         QVERIFY2(reg2, reg2 ? "" : reg2.error().message.c_str());
         QCOMPARE(reg2->device(), d->device + 1);
+        // A wipe revokes at once; until the device confirms, the listing says both.
+        auto wiped = runRelay({"admin", "--data", m_data, "wipe", "rita", QString::number(reg2->device())});
+        QVERIFY(wiped.contains("wipe queued"));
+        const auto rows = runRelay({"admin", "--data", m_data, "devices", "rita"}).split('\n');
+        const auto row = std::find_if(rows.begin(), rows.end(), [&](const QString& r) {
+            return r.startsWith(QString("rita\t%1\t").arg(reg2->device()));
+        });
+        QVERIFY(row != rows.end());
+        QVERIFY2(row->endsWith("\trevoked,wipe-pending"), qPrintable(*row));
         // SIGTERM stops the relay cleanly and promptly (it used to hang in shutdown).
         m_relay->terminate();
         QVERIFY(m_relay->waitForFinished(10000));

@@ -66,7 +66,8 @@ private slots:
         // The relay takes the public key as it is.
         auto [initCode, initText] = run(VERBATIM_RELAY_BIN,
                                         {"init", "--data", dir.filePath("relay"), "--firm", "Test LLP", "--journal-key",
-                                         out + "/journal.pub", "--root-key-out", dir.filePath("root.key")},
+                                         out + "/journal.pub", "--root-key-out", dir.filePath("root.key"),
+                                         "--unlock-file", dir.filePath("relay.unlock")},
                                         "root key passphrase");
         QVERIFY2(initCode == 0, initText.constData());
     }
