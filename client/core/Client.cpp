@@ -22,6 +22,7 @@
 #include "crypto/Random.h"
 #include "journal/AttachmentBlob.h"
 #include "journal/Commitment.h"
+#include "journal/DeviceApproval.h"
 #include "journal/FirmManifest.h"
 #include "journal/JournalCrypto.h"
 #include "journal/SealedEntry.h"
@@ -92,6 +93,8 @@ std::vector<DeviceView> deviceViews(const proto::DeviceList& list, const Account
         v.displayName = d.display_name();
         v.role = d.role() == proto::ROLE_UNSPECIFIED ? std::string() : roleText(d.role());
         v.wipedMs = d.wiped_ms();
+        v.pendingMs = d.pending_ms();
+        v.approved = !d.approval().empty();
         out.push_back(std::move(v));
     }
     return out;
@@ -178,6 +181,9 @@ const char* eventName(Event::Kind k) {
     case Event::Kind::Wiped: return "wiped";
     case Event::Kind::JournalKeyRotated: return "journal_key_rotated";
     case Event::Kind::JournalKeyRefused: return "journal_key_refused";
+    case Event::Kind::AwaitingApproval: return "awaiting_approval";
+    case Event::Kind::DeviceAdded: return "device_added";
+    case Event::Kind::DeviceApprovalRequested: return "device_approval_requested";
     }
     return "unknown";
 }
@@ -251,6 +257,17 @@ struct Client::Impl {
     Result<void> loadAccount();
     Result<void> setAccount(const std::string& k, ByteView v);
     Result<journal::DeviceChain> deviceChain();
+    // Device approval (issue 15 break 2).
+    std::atomic<bool> awaitingApprovalShown{false};
+    std::set<std::uint32_t> approvalRequested;  ///< own pending devices already announced (mutex)
+    Result<void> rememberLinkSecret(const SecureBytes& secret, std::uint64_t expiresMs);
+    /// Approves own pending devices that prove they hold one of our link secrets; announces the
+    /// others. Runs on the worker.
+    void reviewOwnDevices(const proto::DeviceList& list);
+    /// Signs and sends an approval of own device `device`; returns the approval's bytes.
+    Result<std::string> sendApproval(std::uint32_t device, ByteView identityKey);
+    /// The keys of `bundles` that a trusted device of that user approved (directly or through a
+    /// chain of approvals); trusted: `accepted` keys, and for a first contact its one root.
     Result<void> advanceDeviceChain(ByteView messageId);
     void withholdAttachment(const std::string& messageId, const std::string& why);
     Result<std::optional<std::string>> getAccount(const std::string& k);
@@ -296,7 +313,20 @@ struct Client::Impl {
     Result<std::vector<proto::DeviceAddress>> memberDevices(const std::string& conversation, bool refresh);
     Result<void> ensureSessions(const std::vector<proto::DeviceAddress>& devices, std::set<std::string>* changedUsers);
     Result<void> processBundles(const proto::Bundles& bundles, std::set<std::string>* changedUsers);
-    void noteIdentities(const std::string& user, std::set<std::string>* changedUsers, bool fullList = false);
+    void noteIdentities(const std::string& user, std::set<std::string>* changedUsers, bool fullList = false,
+                        const std::vector<Bytes>* trusted = nullptr);
+    /// A device of a user as the relay lists it: its identity key and its approval (may be empty).
+    struct KeyedDevice {
+        std::uint32_t device = 0;
+        Bytes key;
+        std::string approval;
+    };
+    /// `base` and every listed key approved by a key already in the result, to a fixed point.
+    std::vector<Bytes> approvalClosure(const std::string& user, std::vector<Bytes> base,
+                                       const std::vector<KeyedDevice>& listed);
+    /// This user's own active devices: any that this device cannot trace to an approval by a
+    /// device it trusts holds sending (a device added behind the user's back reads nothing).
+    void checkOwnDevices(const std::vector<KeyedDevice>& active, std::set<std::string>* changedUsers);
     std::vector<Bytes> identityKeys(const std::string& user);
     Result<bool> userHeld(const std::string& user);
     Result<void> refreshConversations();
@@ -607,6 +637,8 @@ Result<std::unique_ptr<Client>> Client::join(const std::string& dir, std::string
     reg.set_platform(options.platform);
     reg.set_app_version(options.appVersion);
     reg.set_display_name(options.displayName);
+    if (!link->linkSecret.empty())
+        reg.set_link_proof(str(journal::deviceLinkProof(*fromHex(link->linkSecret), identityPublic)));
     auto registered = RelayConnection::registerDevice(ep, reg);
     secureWipe(reg.mutable_device_secret()->data(), reg.device_secret().size());
     if (!registered) {
@@ -637,6 +669,8 @@ Result<std::unique_ptr<Client>> Client::join(const std::string& dir, std::string
     if (w) w = put("display_name", options.displayName.empty() ? registered->user() : options.displayName);
     if (w) w = put("relay", link->host + ":" + std::to_string(link->port));
     if (w) w = put("tls_pin", link->tlsPin);
+    if (w && !link->linkMakerKey.empty()) w = put("link_maker_key", str(*fromHex(link->linkMakerKey)));
+    if (w) w = put("device_trust", "1");
     if (w) w = put("firm", link->firm);
     if (w) w = put("secret", str(secret));
     if (w) w = put("manifest", registered->firm_manifest());
@@ -822,6 +856,13 @@ void Client::Impl::supervise() {
             const auto& err = c.error();
             // Refused credentials do not get better by retrying quickly.
             if (err.detail == 401) backoff = std::chrono::seconds(30);
+            if (err.detail == 423) {
+                // Registered, waiting for one of the user's devices to approve it: ask again soon.
+                if (!awaitingApprovalShown.exchange(true))
+                    emit({Event::Kind::AwaitingApproval, {}, {}, {}, {}, {},
+                          "waiting for one of your other devices to approve this one"});
+                backoff = std::chrono::milliseconds(500);
+            }
             if (err.detail == 403) {
                 revoked = true;
                 emit({Event::Kind::Revoked, {}, {}, {}, {}, {}, "the firm revoked this device"});
@@ -861,6 +902,12 @@ void Client::Impl::onPush(const proto::Push& p) {
             rotateSignedPreKeyIfDue();
             if (auto r = refreshConversations(); !r)
                 log::write(log::Level::Warn, "client.conversations_failed", {{"error", r.error().message}});
+            {
+                proto::Request req;
+                req.mutable_list_devices();
+                auto resp = call(req);
+                if (resp && resp->status() == proto::STATUS_OK) reviewOwnDevices(resp->device_list());
+            }
             flushOutbox();
             {
                 std::lock_guard lock(queueMutex);
@@ -868,6 +915,12 @@ void Client::Impl::onPush(const proto::Push& p) {
             }
             syncCv.notify_all();
             emit({Event::Kind::Synced});
+        });
+        break;
+    case proto::Push::kDevicesChanged:
+        post([this, list = p.devices_changed()] {
+            reviewOwnDevices(list);
+            flushOutbox();
         });
         break;
     case proto::Push::kPreKeysLow:
@@ -1146,9 +1199,40 @@ Result<std::string> Client::createDeviceLink() {
     auto resp = m->call(req);
     if (!resp) return tl::unexpected(resp.error());
     if (resp->status() != proto::STATUS_OK) return fail(ErrorCode::InvalidArgument, "relay refused: " + resp->error());
-    return resp->invite().link();
+    // The link also carries a secret of this device (never sent to the relay): the device that
+    // redeems it proves it holds it, and only then does this device approve it (issue 15 break 2).
+    SecureBytes secret = crypto::randomSecret(32);
+    {
+        std::lock_guard lock(m->mutex);
+        if (!m->db) return fail(ErrorCode::NotFound, "this device was erased by the firm");
+        if (auto r = m->rememberLinkSecret(secret, resp->invite().expires_ms()); !r) return tl::unexpected(r.error());
+    }
+    auto own = identityKeyHex();
+    auto ownKey = fromHex(own);
+    if (!ownKey) return fail(ErrorCode::Internal, "no identity key");
+    auto makerHash = crypto::sha256(*ownKey);
+    return resp->invite().link() + "&ls=" + toHex(secret) + "&lk=" + toHex(ByteView(makerHash.data(), makerHash.size()));
 }
 
+
+Result<void> Client::approveDevice(std::uint32_t device) {
+    proto::Request req;
+    req.mutable_list_devices();
+    auto resp = m->call(req);
+    if (!resp) return tl::unexpected(resp.error());
+    if (resp->status() != proto::STATUS_OK) return fail(ErrorCode::Storage, "relay refused: " + resp->error());
+    for (const auto& d : resp->device_list().devices()) {
+        if (d.device() != device) continue;
+        if (d.revoked_ms()) return fail(ErrorCode::InvalidArgument, "that device was revoked");
+        if (device == m->acct.device) return fail(ErrorCode::InvalidArgument, "a device cannot approve itself");
+        if (auto r = m->sendApproval(device, view(d.identity_key())); !r) return tl::unexpected(r.error());
+        // Re-read: the approved device is now traced to this one, and a hold it caused ends.
+        auto again = m->call(req);
+        if (again && again->status() == proto::STATUS_OK) m->reviewOwnDevices(again->device_list());
+        return {};
+    }
+    return fail(ErrorCode::NotFound, "no such device of yours");
+}
 
 Result<std::vector<DeviceView>> Client::adminDevices(const std::string& user) {
     proto::Request req;
@@ -1256,6 +1340,16 @@ std::vector<Bytes> Client::Impl::identityKeys(const std::string& user) {
 }
 
 namespace {
+std::vector<Bytes> splitKeys(const Bytes& concatenated) {
+    std::vector<Bytes> out;
+    for (std::size_t i = 0; i + 33 <= concatenated.size(); i += 33)
+        out.emplace_back(concatenated.begin() + std::ptrdiff_t(i), concatenated.begin() + std::ptrdiff_t(i + 33));
+    return out;
+}
+bool containsKey(const std::vector<Bytes>& keys, const Bytes& k) { return std::find(keys.begin(), keys.end(), k) != keys.end(); }
+}  // namespace
+
+namespace {
 Bytes concatKeys(const std::vector<Bytes>& keys) {
     Bytes out;
     for (auto& k : keys) out.insert(out.end(), k.begin(), k.end());
@@ -1268,7 +1362,10 @@ Bytes concatKeys(const std::vector<Bytes>& keys) {
 // messages) are accepted as they come: trust on first use. After that, any change marks the
 // user changed, which holds sending to conversations with them until the change is accepted
 // (PR-08). Our own other devices are enrolled by the firm and never hold anything.
-void Client::Impl::noteIdentities(const std::string& user, std::set<std::string>* changedUsers, bool fullList) {
+void Client::Impl::noteIdentities(const std::string& user, std::set<std::string>* changedUsers, bool fullList,
+                                  const std::vector<Bytes>* trusted) {
+    // This user's own devices are judged by checkOwnDevices() against their approvals alone.
+    if (user == acct.user) return;
     auto keys = identityKeys(user);
     Bytes now = concatKeys(keys);
     Bytes accepted;
@@ -1296,11 +1393,26 @@ void Client::Impl::noteIdentities(const std::string& user, std::set<std::string>
             .bind(3, std::int64_t(complete || fullList)).bind(4, std::int64_t(markChanged));
         (void)up->run();
     };
+    auto isTrusted = [&](const Bytes& k) {
+        return trusted && std::find(trusted->begin(), trusted->end(), k) != trusted->end();
+    };
+    if (!exists && fullList && trusted && !std::all_of(keys.begin(), keys.end(), isTrusted)) {
+        // First contact with more than one unapproved device: accept it like a change.
+        save(true);
+        if (changedUsers) changedUsers->insert(user);
+        return;
+    }
     if (!exists || accepted == now) {
         if (!exists || (fullList && !complete)) save(false);
         return;
     }
-    if (!complete || user == acct.user) return save(false);
+    // Devices a trusted device of the user approved join silently.
+    const auto before = splitKeys(accepted);
+    if (!wasChanged && trusted && std::all_of(keys.begin(), keys.end(), [&](const Bytes& k) {
+            return isTrusted(k) || std::find(before.begin(), before.end(), k) != before.end();
+        }))
+        return save(false);
+    if (!complete) return save(false);
     if (!wasChanged) {
         save(true);
         if (changedUsers) changedUsers->insert(user);
@@ -1314,6 +1426,201 @@ Result<bool> Client::Impl::userHeld(const std::string& user) {
     auto row = st->step();
     if (!row) return tl::unexpected(row.error());
     return *row && st->columnInt(0) != 0;
+}
+
+
+std::vector<Bytes> Client::Impl::approvalClosure(const std::string& user, std::vector<Bytes> base,
+                                                 const std::vector<KeyedDevice>& listed) {
+    auto keyOf = [&](std::uint32_t device) -> std::optional<Bytes> {
+        for (const auto& d : listed)
+            if (d.device == device) return d.key;
+        // An approver no longer listed (revoked since): the key this device met it with.
+        auto k = sessions->store().loadIdentity({user, std::int32_t(device)});
+        if (k && *k) return **k;
+        return std::nullopt;
+    };
+    for (bool grew = true; grew;) {
+        grew = false;
+        for (const auto& d : listed) {
+            if (containsKey(base, d.key) || d.approval.empty()) continue;
+            auto a = journal::DeviceApproval::parse(view(d.approval));
+            if (!a) continue;
+            auto approverKey = keyOf(a->approver);
+            if (!approverKey || !containsKey(base, *approverKey)) continue;
+            if (!a->verifies(user, d.device, d.key, *approverKey)) continue;
+            base.push_back(d.key);
+            grew = true;
+        }
+    }
+    return base;
+}
+
+void Client::Impl::checkOwnDevices(const std::vector<KeyedDevice>& active, std::set<std::string>* changedUsers) {
+    auto own = sessions->identityPublicKey();
+    if (!own) return;
+    std::vector<Bytes> base{*own};
+    bool held = false;
+    {
+        auto st = db->cached("SELECT accepted_keys, changed FROM contacts WHERE user = ?");
+        if (!st) return;
+        st->bind(1, std::string_view(acct.user));
+        auto row = st->step();
+        if (!row) return;
+        if (*row) {
+            for (auto& k : splitKeys(st->columnBlob(0))) base.push_back(std::move(k));
+            held = st->columnInt(1) != 0;
+        }
+    }
+    // Profiles from before device approvals existed take the devices they have as their baseline,
+    // once; profiles made since trust only what they can trace.
+    if (auto marked = getAccount("device_trust"); marked && !*marked) {
+        for (const auto& d : active) base.push_back(d.key);
+        (void)setAccount("device_trust", view(std::string_view("1")));
+    }
+    // A device admitted by another's approval trusts that device (it vouched for us when we
+    // joined); one that joined through a link trusts the device whose link it was.
+    for (const auto& self : active) {
+        if (self.device != acct.device || self.approval.empty()) continue;
+        auto a = journal::DeviceApproval::parse(view(self.approval));
+        if (!a) continue;
+        for (const auto& d : active)
+            if (d.device == a->approver && a->verifies(acct.user, acct.device, *own, d.key)) base.push_back(d.key);
+    }
+    // A device that joined through a link trusts the device whose link it was.
+    if (auto maker = getAccount("link_maker_key"); maker && *maker)
+        for (const auto& d : active)
+            if (constantTimeEqual(crypto::sha256(d.key), view(**maker))) base.push_back(d.key);
+    auto trusted = approvalClosure(acct.user, base, active);
+    std::vector<const KeyedDevice*> strangers;
+    for (const auto& d : active)
+        if (!containsKey(trusted, d.key)) strangers.push_back(&d);
+    Bytes keep;
+    for (const auto& d : active)
+        if (containsKey(trusted, d.key)) keep.insert(keep.end(), d.key.begin(), d.key.end());
+    auto up = db->cached("INSERT INTO contacts (user, accepted_keys, complete, changed) VALUES (?, ?, 1, ?) "
+                         "ON CONFLICT (user) DO UPDATE SET accepted_keys = excluded.accepted_keys, complete = 1, "
+                         "changed = excluded.changed");
+    if (!up) return;
+    up->bind(1, std::string_view(acct.user)).bind(2, ByteView(keep)).bind(3, std::int64_t(!strangers.empty()));
+    (void)up->run();
+    if (strangers.empty()) {
+        if (held) (void)db->exec("UPDATE outbox SET held = 0");
+        return;
+    }
+    if (!held) {
+        for (const auto* d : strangers)
+            emit({Event::Kind::DeviceAdded, {}, {}, {}, acct.user + "/" + std::to_string(d->device), {},
+                  "a device that none of your devices approved was added to your account (device " +
+                      std::to_string(d->device) + "): sending is held until you approve it or the firm revokes it"});
+        if (changedUsers) changedUsers->insert(acct.user);
+    }
+}
+
+Result<void> Client::Impl::rememberLinkSecret(const SecureBytes& secret, std::uint64_t expiresMs) {
+    // Entries: u64(expires_ms) || secret[32]; expired ones are dropped as new ones come.
+    auto stored = getAccount("link_secrets");
+    if (!stored) return tl::unexpected(stored.error());
+    Bytes kept;
+    const std::uint64_t now = nowMs();
+    if (*stored) {
+        ByteReader r(view(**stored));
+        while (r.remaining() >= 40) {
+            auto exp = r.u64();
+            auto sec = r.raw(32);
+            if (!exp || !sec) break;
+            if (*exp > now) {
+                appendU64(kept, *exp);
+                appendRaw(kept, *sec);
+            }
+        }
+    }
+    appendU64(kept, expiresMs);
+    appendRaw(kept, secret);
+    auto r = setAccount("link_secrets", kept);
+    secureWipe(kept.data(), kept.size());
+    return r;
+}
+
+Result<std::string> Client::Impl::sendApproval(std::uint32_t device, ByteView identityKey) {
+    proto::Request req;
+    {
+        std::lock_guard lock(mutex);
+        if (!sessions) return fail(ErrorCode::NotFound, "this device was erased by the firm");
+        auto a = journal::DeviceApproval::make(acct.user, device, identityKey, acct.device, nowMs(),
+                                               [&](ByteView m) { return sessions->sign(m); });
+        if (!a) return tl::unexpected(a.error());
+        req.mutable_approve_device()->set_approval(str(a->serialize()));
+    }
+    auto resp = call(req);
+    if (!resp) return tl::unexpected(resp.error());
+    if (resp->status() != proto::STATUS_OK) return fail(ErrorCode::AuthFailed, "relay refused the approval: " + resp->error());
+    return req.approve_device().approval();
+}
+
+void Client::Impl::reviewOwnDevices(const proto::DeviceList& list) {
+    std::vector<KeyedDevice> active;
+    std::vector<proto::DeviceInfo> pending;
+    for (const auto& d : list.devices()) {
+        if (d.revoked_ms() || d.device() == 0) continue;
+        if (d.pending_ms()) {
+            pending.push_back(d);
+            continue;
+        }
+        active.push_back({d.device(), toBytes(view(d.identity_key())), d.approval()});
+    }
+    auto when = [](std::uint64_t ms) { return std::to_string(ms / 1000); };
+    for (const auto& d : pending) {
+        // Ours to approve when it proves it holds the secret of a link this device made.
+        bool vouched = false;
+        {
+            std::lock_guard lock(mutex);
+            if (!db) return;
+            auto stored = getAccount("link_secrets");
+            if (stored && *stored && d.link_proof().size() == 32) {
+                Bytes kept;
+                ByteReader r(view(**stored));
+                const std::uint64_t now = nowMs();
+                while (r.remaining() >= 40) {
+                    auto exp = r.u64();
+                    auto sec = r.raw(32);
+                    if (!exp || !sec) break;
+                    const bool match = *exp > now &&
+                                       constantTimeEqual(journal::deviceLinkProof(*sec, view(d.identity_key())),
+                                                         view(d.link_proof()));
+                    if (match && !vouched) {
+                        vouched = true;  // single use: the secret is dropped
+                        continue;
+                    }
+                    if (*exp > now) {
+                        appendU64(kept, *exp);
+                        appendRaw(kept, *sec);
+                    }
+                }
+                if (vouched) (void)setAccount("link_secrets", kept);
+                secureWipe(kept.data(), kept.size());
+            }
+        }
+        if (vouched) {
+            if (auto approval = sendApproval(d.device(), view(d.identity_key())); approval) {
+                emit({Event::Kind::DeviceAdded, {}, {}, {}, acct.user + "/" + std::to_string(d.device()), {},
+                      "a device was added to your account: " + (d.platform().empty() ? std::string("device") : d.platform()) +
+                          " " + std::to_string(d.device()) + ", registered at " + when(d.pending_ms()) +
+                          " (approved through this device's link)"});
+                active.push_back({d.device(), toBytes(view(d.identity_key())), *approval});
+            } else {
+                log::write(log::Level::Warn, "client.approval_failed", {{"device", std::to_string(d.device())}});
+            }
+            continue;
+        }
+        std::lock_guard lock(mutex);
+        if (approvalRequested.insert(d.device()).second)
+            emit({Event::Kind::DeviceApprovalRequested, {}, {}, {}, acct.user + "/" + std::to_string(d.device()), {},
+                  "a new device (" + std::to_string(d.device()) + ", " + d.platform() +
+                      ") waits for your approval; approve it only if it is yours"});
+    }
+    std::lock_guard lock(mutex);
+    if (!db) return;
+    checkOwnDevices(active, nullptr);
 }
 
 Result<void> Client::Impl::processBundles(const proto::Bundles& bundles, std::set<std::string>* changedUsers) {
@@ -1350,7 +1657,38 @@ Result<void> Client::Impl::processBundles(const proto::Bundles& bundles, std::se
             continue;
         }
     }
-    noteIdentities(bundles.user(), changedUsers, true);
+    // Issue 15 break 2: a device is trusted silently only when a device of its user that this
+    // client already trusts approved it (directly or through other approved devices).
+    std::vector<KeyedDevice> listed;
+    for (const auto& b : bundles.devices())
+        listed.push_back({b.device(), toBytes(view(b.identity_key())), b.approval()});
+    if (bundles.user() == acct.user) {
+        checkOwnDevices(listed, changedUsers);
+        return {};
+    }
+    std::vector<Bytes> accepted;
+    bool known = false;
+    {
+        auto st = db->cached("SELECT accepted_keys FROM contacts WHERE user = ?");
+        if (!st) return tl::unexpected(st.error());
+        st->bind(1, std::string_view(bundles.user()));
+        auto row = st->step();
+        if (!row) return tl::unexpected(row.error());
+        if (*row) {
+            known = true;
+            accepted = splitKeys(st->columnBlob(0));
+        }
+    }
+    if (!known || accepted.empty()) {
+        // First contact: trust on first use, but of one first device and what it approved; a
+        // second unapproved device is an identity change to accept, not a silent addition.
+        std::vector<const KeyedDevice*> roots;
+        for (const auto& d : listed)
+            if (d.approval.empty()) roots.push_back(&d);
+        if (roots.size() == 1) accepted.push_back(roots.front()->key);
+    }
+    auto trusted = approvalClosure(bundles.user(), accepted, listed);
+    noteIdentities(bundles.user(), changedUsers, true, &trusted);
     return {};
 }
 
@@ -1679,8 +2017,7 @@ Client::Impl::PreparedSend Client::Impl::prepareSend(std::int64_t seq, const std
     // Held while a participant's safety number change is not accepted (PR-08).
     bool held = false;
     for (const auto& d : *devices)
-        if (d.user() != acct.user)
-            if (auto h = userHeld(d.user()); h && *h) held = true;
+        if (auto h = userHeld(d.user()); h && *h) held = true;  // own user too: an unapproved own device
     if (held) {
         auto up = db->cached("UPDATE outbox SET held = 1 WHERE seq = ?");
         if (up) {

@@ -81,9 +81,15 @@ struct DeviceView {
     // Admin lists only:
     std::string user, displayName, role;
     std::uint64_t wipedMs = 0;  ///< when the device confirmed its wipe
-    /// active, revoked, wipe pending, wiped
+    std::uint64_t pendingMs = 0;  ///< (own lists) registered then, waiting for approval by a device of the user
+    bool approved = false;        ///< (own lists) admitted by a signed approval (false: a first device)
+    /// active, revoked, wipe pending, wiped, awaiting approval
     std::string status() const {
-        return wipedMs ? "wiped" : wipeRequestedMs ? "wipe pending" : revokedMs ? "revoked" : "active";
+        return wipedMs ? "wiped"
+               : wipeRequestedMs ? "wipe pending"
+               : revokedMs ? "revoked"
+               : pendingMs ? "awaiting approval"
+                           : "active";
     }
 };
 
@@ -117,6 +123,9 @@ struct Event {
         Wiped,                ///< the firm wiped this device: the profile is gone
         JournalKeyRotated,    ///< the firm root signed a new journal key; it is used from now on
         JournalKeyRefused,    ///< the relay offers a manifest the firm root did not sign: nothing is sent
+        AwaitingApproval,     ///< this device waits for one of the user's devices to approve it
+        DeviceAdded,          ///< a device was added to this user's account (detail: its name and time)
+        DeviceApprovalRequested,  ///< a device waits for this user's approval and no link of ours vouches for it
     };
     Event(Kind k, std::string conversation_ = {}, std::string messageId_ = {}, std::string refId_ = {},
           std::string sender_ = {}, std::string text_ = {}, std::string detail_ = {}, std::uint64_t serverTimeMs_ = 0)
@@ -195,6 +204,11 @@ public:
     /// A one-time link (15 minutes) that enrolls another device of this staff user; making it
     /// is this device's approval. Journaled. Clients get an error (they join by invite).
     [[nodiscard]] Result<std::string> createDeviceLink();
+    /// Approves device `device` of this user by signing it with this device's identity key
+    /// (issue 15 break 2): for a device that joined without one of our links (an enrollment by the
+    /// firm's admin) or that the relay shows as added without an approval. Only after checking
+    /// with the person who owns it.
+    [[nodiscard]] Result<void> approveDevice(std::uint32_t device);
 
     // ---- administration (admin role) ------------------------------------------------------------
     /// Every device of every user (or of `user`), with its status.

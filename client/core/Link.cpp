@@ -68,6 +68,12 @@ Result<Link> parseLink(std::string_view text) {
     link.tlsPin = kv["tls"];
     if (!link.tlsPin.empty() && (link.tlsPin.size() != 64 || !isHex(link.tlsPin)))
         return fail(ErrorCode::Malformed, "link has a malformed TLS pin");
+    link.linkSecret = kv["ls"];
+    if (!link.linkSecret.empty() && (link.linkSecret.size() != 64 || !isHex(link.linkSecret)))
+        return fail(ErrorCode::Malformed, "link has a malformed device link secret");
+    link.linkMakerKey = kv["lk"];
+    if (!link.linkMakerKey.empty() && (link.linkMakerKey.size() != 64 || !isHex(link.linkMakerKey)))
+        return fail(ErrorCode::Malformed, "link has a malformed device key");
     return link;
 }
 

@@ -20,6 +20,12 @@ struct Link {
     std::string token;        ///< 32 hex digits
     std::string firm;         ///< firm root fingerprint (32 hex digits) the client pins
     std::string tlsPin;       ///< SHA-256 of the relay certificate (64 hex), empty for CA-issued
+    /// Device links only (`ls`, 64 hex): a secret of the linking device that never reaches the
+    /// relay; the new device proves it holds it, and the linking device then approves it.
+    std::string linkSecret;
+    /// Device links only (`lk`, 64 hex): SHA-256 of the linking device's identity key, the one
+    /// device the new device trusts from the start.
+    std::string linkMakerKey;
 };
 
 [[nodiscard]] Result<Link> parseLink(std::string_view text);

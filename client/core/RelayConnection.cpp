@@ -257,6 +257,8 @@ Result<std::unique_ptr<RelayConnection>> RelayConnection::connect(const Endpoint
     if (ec) {
         if (res.result() == http::status::forbidden) return fail(ErrorCode::AuthFailed, "device revoked", 403);
         if (res.result() == http::status::unauthorized) return fail(ErrorCode::AuthFailed, "bad credentials", 401);
+        if (res.result() == http::status::locked)
+            return fail(ErrorCode::AuthFailed, "this device waits for approval on one of your other devices", 423);
         return fail(ErrorCode::Storage, "WebSocket upgrade failed: " + ec.message(), int(res.result_int()));
     }
     tcpStream.expires_never();

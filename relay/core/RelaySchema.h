@@ -115,4 +115,13 @@ DROP TABLE sends;
 ALTER TABLE sends_v4 RENAME TO sends;
 )sql";
 
+// Issue 15 break 2: a device of a user who already has one waits for their approval (pending_ms
+// set, not active) and is admitted by a signed approval (journal::DeviceApproval); link_proof is
+// what a device link's redeemer proved it knew.
+inline constexpr std::string_view kRelaySchemaV5 = R"sql(
+ALTER TABLE devices ADD COLUMN pending_ms INTEGER;
+ALTER TABLE devices ADD COLUMN approval BLOB;
+ALTER TABLE devices ADD COLUMN link_proof BLOB;
+)sql";
+
 }  // namespace verbatim::relay

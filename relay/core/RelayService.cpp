@@ -11,6 +11,7 @@
 #include "crypto/Random.h"
 #include "journal/JournalCrypto.h"
 #include "journal/SealedEntry.h"
+#include "journal/DeviceApproval.h"
 #include "journal/WipeCommand.h"
 #include "relay/core/RelaySchema.h"
 #include "signal/SessionManager.h"
@@ -146,7 +147,7 @@ Result<void> storeKeys(Database& db, const std::string& user, std::uint32_t devi
 // Whether a device is active: registered and not revoked (a wipe revokes, so a device with a
 // wipe pending is not active). Cached: it runs for most requests.
 Result<bool> isActive(Database& db, std::string_view user, std::uint32_t device) {
-    return exists(db, "SELECT 1 FROM devices WHERE user = ? AND device = ? AND revoked_ms IS NULL", user,
+    return exists(db, "SELECT 1 FROM devices WHERE user = ? AND device = ? AND revoked_ms IS NULL AND pending_ms IS NULL", user,
                   std::int64_t(device));
 }
 
@@ -161,7 +162,8 @@ Result<std::uint32_t> preKeyCount(Database& db, const std::string& user, std::ui
 
 Result<std::vector<proto::DeviceAddress>> memberDevices(Database& db, const std::string& conversation) {
     auto st = db.cached("SELECT d.user, d.device FROM members m JOIN devices d ON d.user = m.user "
-                         "WHERE m.conversation = ? AND d.revoked_ms IS NULL ORDER BY d.user, d.device");
+                         "WHERE m.conversation = ? AND d.revoked_ms IS NULL AND d.pending_ms IS NULL "
+                         "ORDER BY d.user, d.device");
     if (!st) return tl::unexpected(st.error());
     st->bind(1, std::string_view(conversation));
     std::vector<proto::DeviceAddress> out;
@@ -209,6 +211,57 @@ proto::Frame pushFrame(proto::Push push) {
     return f;
 }
 
+// A user's own device list, as ListDevices answers it and devices_changed pushes it.
+Result<proto::DeviceList> ownDevices(Database& db, const std::string& user) {
+    auto st = db.prepare("SELECT device, platform, app_version, enrolled_ms, last_seen_ms, coalesce(revoked_ms, 0), "
+                         "coalesce(wipe_requested_ms, 0), identity_key, coalesce(pending_ms, 0), link_proof, approval, "
+                         "coalesce(wiped_ms, 0) FROM devices WHERE user = ? ORDER BY device");
+    if (!st) return tl::unexpected(st.error());
+    st->bind(1, std::string_view(user));
+    proto::DeviceList out;
+    while (true) {
+        auto row = st->step();
+        if (!row) return tl::unexpected(row.error());
+        if (!*row) break;
+        auto* d = out.add_devices();
+        d->set_device(std::uint32_t(st->columnInt(0)));
+        d->set_platform(st->columnText(1));
+        d->set_app_version(st->columnText(2));
+        d->set_enrolled_ms(std::uint64_t(st->columnInt(3)));
+        d->set_last_seen_ms(std::uint64_t(st->columnInt(4)));
+        d->set_revoked_ms(std::uint64_t(st->columnInt(5)));
+        d->set_wipe_requested_ms(std::uint64_t(st->columnInt(6)));
+        Bytes ik = st->columnBlob(7);
+        d->set_identity_key(std::string(ik.begin(), ik.end()));
+        d->set_pending_ms(std::uint64_t(st->columnInt(8)));
+        if (!st->columnIsNull(9)) {
+            Bytes proof = st->columnBlob(9);
+            d->set_link_proof(std::string(proof.begin(), proof.end()));
+        }
+        if (!st->columnIsNull(10)) {
+            Bytes approval = st->columnBlob(10);
+            d->set_approval(std::string(approval.begin(), approval.end()));
+        }
+        d->set_wiped_ms(std::uint64_t(st->columnInt(11)));
+    }
+    return out;
+}
+
+// devices_changed pushes to every active device of `user` but `except`.
+Result<std::vector<std::pair<DeviceId, proto::Frame>>> devicesChangedNotices(Database& db, const std::string& user,
+                                                                             std::uint32_t except) {
+    auto list = ownDevices(db, user);
+    if (!list) return tl::unexpected(list.error());
+    std::vector<std::pair<DeviceId, proto::Frame>> out;
+    for (const auto& d : list->devices()) {
+        if (d.device() == except || d.revoked_ms() || d.pending_ms()) continue;
+        proto::Push p;
+        *p.mutable_devices_changed() = *list;
+        out.push_back({DeviceId{user, d.device(), {}, {}}, pushFrame(std::move(p))});
+    }
+    return out;
+}
+
 }  // namespace
 
 // ---- lifecycle ----------------------------------------------------------------------------------
@@ -242,7 +295,7 @@ Result<std::unique_ptr<RelayService>> RelayService::open(std::unique_ptr<storage
                                                          RelayConfig config) {
     if (config.journalPublicKey.size() != 32)
         return fail(ErrorCode::InvalidArgument, "relay needs the 32-byte journal public key");
-    if (auto r = db->migrate({kRelaySchemaV1, kRelaySchemaV2, kRelaySchemaV3, kRelaySchemaV4}); !r) return tl::unexpected(r.error());
+    if (auto r = db->migrate({kRelaySchemaV1, kRelaySchemaV2, kRelaySchemaV3, kRelaySchemaV4, kRelaySchemaV5}); !r) return tl::unexpected(r.error());
     std::unique_ptr<Checkpointer> checkpointer;
     if (config.openCheckpointConnection) {
         auto second = config.openCheckpointConnection();
@@ -696,6 +749,7 @@ void RelayService::registerDevice(const proto::RegisterDevice& req, const std::s
     if (!req.has_signed_pre_key()) return bad("signed pre-key required");
     if (req.platform().size() > 64 || req.app_version().size() > 64 || req.display_name().size() > 128)
         return bad("field too long");
+    if (!req.link_proof().empty() && req.link_proof().size() != 32) return bad("link proof must be 32 bytes");
     proto::UploadPreKeys keys;
     *keys.mutable_signed_pre_key() = req.signed_pre_key();
     *keys.mutable_pre_keys() = req.pre_keys();
@@ -765,6 +819,15 @@ void RelayService::registerDevice(const proto::RegisterDevice& req, const std::s
                     !r)
                     return tl::unexpected(r.error());
             }
+            // Issue 15 break 2: a user who has an active device adds another only with that
+            // device's approval. Until one of them signs it, the new device is pending: it is in
+            // no device set and cannot connect. A user without any active device (every one lost
+            // or revoked) starts again from a new first device: an identity change that contacts
+            // see and must accept.
+            auto hasActive = exists(db, "SELECT 1 FROM devices WHERE user = ? AND revoked_ms IS NULL AND pending_ms IS NULL",
+                                    std::string_view(user));
+            if (!hasActive) return tl::unexpected(hasActive.error());
+            const bool pending = *hasActive;
             auto next = db.prepare("SELECT coalesce(max(device), 0) + 1 FROM devices WHERE user = ?");
             if (!next) return tl::unexpected(next.error());
             next->bind(1, std::string_view(user));
@@ -772,12 +835,20 @@ void RelayService::registerDevice(const proto::RegisterDevice& req, const std::s
             auto device = std::uint32_t(next->columnInt(0));
             auto secretHash = crypto::sha256(view(request->device_secret()));
             auto d = db.prepare("INSERT INTO devices (user, device, secret_hash, registration_id, identity_key, "
-                                "platform, app_version, enrolled_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+                                "platform, app_version, enrolled_ms, pending_ms, link_proof) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
             if (!d) return tl::unexpected(d.error());
             d->bind(1, std::string_view(user)).bind(2, std::int64_t(device)).bind(3, secretHash)
                 .bind(4, std::int64_t(request->registration_id())).bind(5, view(request->identity_key()))
                 .bind(6, std::string_view(request->platform())).bind(7, std::string_view(request->app_version()))
                 .bind(8, std::int64_t(now));
+            if (pending)
+                d->bind(9, std::int64_t(now));
+            else
+                d->bindNull(9);
+            if (request->link_proof().empty())
+                d->bindNull(10);
+            else
+                d->bind(10, view(request->link_proof()));
             if (auto r = d->run(); !r) return tl::unexpected(r.error());
             if (auto r = storeKeys(db, user, device, keys); !r) return tl::unexpected(r.error());
             // The identity key rides in the relay-signed audit entry: it is how compliance knows
@@ -786,17 +857,24 @@ void RelayService::registerDevice(const proto::RegisterDevice& req, const std::s
                                            request->platform(),
                                            {{"user", user}, {"device", std::to_string(device)},
                                             {"identity_key", toHex(view(request->identity_key()))},
-                                            {"platform", request->platform()}, {"app_version", request->app_version()}});
+                                            {"platform", request->platform()}, {"app_version", request->app_version()},
+                                            {"pending", pending ? "1" : "0"}});
                 !r)
                 return tl::unexpected(r.error());
             result->set_user(user);
             result->set_device(device);
             result->set_role(role);
             result->set_conversation_id(conversation);
+            result->set_awaiting_approval(pending);
             result->set_firm_manifest(std::string(m_config.firmManifest.begin(), m_config.firmManifest.end()));
             // A client joining a matter is a membership change: every member's online device
             // hears of it (the apps show it as a system event).
             std::vector<std::pair<DeviceId, proto::Frame>> notices;
+            if (pending) {  // the user's devices hear of it at once, to approve it
+                auto own = devicesChangedNotices(db, user, device);
+                if (!own) return tl::unexpected(own.error());
+                notices = std::move(*own);
+            }
             if (kind == kTokenInvite) {
                 auto conv = loadConversation(db, conversation);
                 if (!conv) return tl::unexpected(conv.error());
@@ -822,8 +900,8 @@ void RelayService::authenticate(const std::string& user, std::uint32_t device, B
     if (secret.size() != 32) return done(fail(ErrorCode::AuthFailed, "bad credentials"));
     auto hash = crypto::sha256(secret);
     m_storage->postBetweenBatches([user, device, hash, done](Database& db) {
-        auto st = db.prepare("SELECT d.secret_hash, d.revoked_ms, u.role, d.identity_key, d.wipe_command FROM devices d "
-                             "JOIN users u ON u.id = d.user WHERE d.user = ? AND d.device = ?");
+        auto st = db.prepare("SELECT d.secret_hash, d.revoked_ms, u.role, d.identity_key, d.wipe_command, d.pending_ms "
+                             "FROM devices d JOIN users u ON u.id = d.user WHERE d.user = ? AND d.device = ?");
         if (!st) return done(tl::unexpected(st.error()));
         st->bind(1, std::string_view(user)).bind(2, std::int64_t(device));
         auto row = st->step();
@@ -834,6 +912,9 @@ void RelayService::authenticate(const std::string& user, std::uint32_t device, B
         // A revoked device is refused, unless a wipe waits for it: then it may connect to
         // receive the wipe and nothing else (drain() sends only that).
         if (!st->columnIsNull(1) && st->columnIsNull(4)) return done(fail(ErrorCode::AuthFailed, "device revoked", 403));
+        // Registered, but not yet approved by one of the user's devices (issue 15 break 2).
+        if (!st->columnIsNull(5) && st->columnIsNull(1))
+            return done(fail(ErrorCode::AuthFailed, "this device waits for approval on one of your other devices", 423));
         DeviceId id{user, device, proto::Role(st->columnInt(2)), st->columnBlob(3), !st->columnIsNull(1)};
         auto seen = db.prepare("UPDATE devices SET last_seen_ms = ? WHERE user = ? AND device = ?");
         if (seen) {
@@ -929,6 +1010,44 @@ void RelayService::handle(const DeviceId& from, proto::Request request, Done don
         });
     }
 
+    case proto::Request::kApproveDevice: {
+        auto approval = journal::DeviceApproval::parse(view(request.approve_device().approval()));
+        if (!approval) return done(errorResponse(proto::STATUS_BAD_REQUEST, "device approval malformed"));
+        if (approval->user != from.user || approval->approver != from.device)
+            return done(errorResponse(proto::STATUS_FORBIDDEN, "a device approves devices of its own user, as itself"));
+        // The signature is checked here against the approver's registered identity key, so a
+        // stored approval always verifies for contacts and compliance.
+        if (!signal::SessionManager::verify(from.identityKey, approval->signedBytes(), approval->signature))
+            return done(errorResponse(proto::STATUS_BAD_REQUEST, "device approval signature does not verify"));
+        auto bytes = approval->serialize();
+        return run([this, from, a = *approval, bytes](Database& db, proto::Response&) -> Result<Completion> {
+            auto st = db.prepare("SELECT identity_key, revoked_ms FROM devices WHERE user = ? AND device = ?");
+            if (!st) return tl::unexpected(st.error());
+            st->bind(1, std::string_view(a.user)).bind(2, std::int64_t(a.device));
+            auto row = st->step();
+            if (!row) return tl::unexpected(row.error());
+            if (!*row) return reject(proto::STATUS_NOT_FOUND, "no such device");
+            if (!st->columnIsNull(1)) return reject(proto::STATUS_GONE, "that device was revoked");
+            if (!constantTimeEqual(st->columnBlob(0), a.identityKey))
+                return reject(proto::STATUS_CONFLICT, "the approval names another identity key than the device has");
+            st->reset();
+            auto up = db.prepare("UPDATE devices SET pending_ms = NULL, approval = ? WHERE user = ? AND device = ?");
+            if (!up) return tl::unexpected(up.error());
+            up->bind(1, bytes).bind(2, std::string_view(a.user)).bind(3, std::int64_t(a.device));
+            if (auto r = up->run(); !r) return tl::unexpected(r.error());
+            const std::string who = from.user + "/" + std::to_string(from.device);
+            if (auto r = recordAdminAction(db, who, "device-approved", a.user + "/" + std::to_string(a.device), {},
+                                           {{"user", a.user}, {"device", std::to_string(a.device)},
+                                            {"identity_key", toHex(a.identityKey)},
+                                            {"approver", std::to_string(a.approver)}, {"approval", toHex(bytes)}});
+                !r)
+                return tl::unexpected(r.error());
+            auto notices = devicesChangedNotices(db, a.user, from.device);
+            if (!notices) return tl::unexpected(notices.error());
+            return Completion([this, notices = std::move(*notices)] { pushLive(notices); });
+        });
+    }
+
     case proto::Request::kAdminListDevices: {
         if (from.role != proto::ROLE_ADMIN) return done(errorResponse(proto::STATUS_FORBIDDEN, "admin role required"));
         std::string user = request.admin_list_devices().user();
@@ -1011,8 +1130,9 @@ void RelayService::handle(const DeviceId& from, proto::Request request, Done don
                     return reject(proto::STATUS_FORBIDDEN, "no shared conversation with this user");
             }
             auto devs = db.prepare("SELECT d.device, d.registration_id, d.identity_key, s.id, s.public_key, "
-                                   "s.signature FROM devices d JOIN signed_prekeys s ON s.user = d.user AND "
-                                   "s.device = d.device WHERE d.user = ? AND d.revoked_ms IS NULL ORDER BY d.device");
+                                   "s.signature, d.approval FROM devices d JOIN signed_prekeys s ON s.user = d.user AND "
+                                   "s.device = d.device WHERE d.user = ? AND d.revoked_ms IS NULL AND d.pending_ms IS NULL "
+                                   "ORDER BY d.device");
             if (!devs) return tl::unexpected(devs.error());
             devs->bind(1, std::string_view(target));
             auto* bundles = out.mutable_bundles();
@@ -1031,6 +1151,10 @@ void RelayService::handle(const DeviceId& from, proto::Request request, Done don
                 b->mutable_signed_pre_key()->set_id(std::uint32_t(devs->columnInt(3)));
                 b->mutable_signed_pre_key()->set_public_key(std::string(spk.begin(), spk.end()));
                 b->mutable_signed_pre_key()->set_signature(std::string(sig.begin(), sig.end()));
+                if (!devs->columnIsNull(6)) {
+                    Bytes approval = devs->columnBlob(6);
+                    b->set_approval(std::string(approval.begin(), approval.end()));
+                }
                 // Hand out each one-time pre-key once: select and delete in this transaction.
                 auto pk = db.prepare("SELECT id, public_key FROM prekeys WHERE user = ? AND device = ? "
                                      "ORDER BY id LIMIT 1");
@@ -1125,23 +1249,9 @@ void RelayService::handle(const DeviceId& from, proto::Request request, Done don
 
     case proto::Request::kListDevices:
         return run([from](Database& db, proto::Response& out) -> Result<Completion> {
-            auto st = db.prepare("SELECT device, platform, app_version, enrolled_ms, last_seen_ms, coalesce(revoked_ms, 0), "
-                                 "coalesce(wipe_requested_ms, 0) FROM devices WHERE user = ? ORDER BY device");
-            if (!st) return tl::unexpected(st.error());
-            st->bind(1, std::string_view(from.user));
-            while (true) {
-                auto row = st->step();
-                if (!row) return tl::unexpected(row.error());
-                if (!*row) break;
-                auto* d = out.mutable_device_list()->add_devices();
-                d->set_device(std::uint32_t(st->columnInt(0)));
-                d->set_platform(st->columnText(1));
-                d->set_app_version(st->columnText(2));
-                d->set_enrolled_ms(std::uint64_t(st->columnInt(3)));
-                d->set_last_seen_ms(std::uint64_t(st->columnInt(4)));
-                d->set_revoked_ms(std::uint64_t(st->columnInt(5)));
-                d->set_wipe_requested_ms(std::uint64_t(st->columnInt(6)));
-            }
+            auto list = ownDevices(db, from.user);
+            if (!list) return tl::unexpected(list.error());
+            *out.mutable_device_list() = std::move(*list);
             return Completion();
         });
 

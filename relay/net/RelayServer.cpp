@@ -472,6 +472,7 @@ private:
                 net::post(exec, [self = keep, r = std::move(r), then] {
                     if (!r) {
                         if (r.error().detail == 403) return self->respond(http::status::forbidden, "device revoked");
+                        if (r.error().detail == 423) return self->respond(http::status::locked, "awaiting approval");
                         if (r.error().code == ErrorCode::Storage)
                             return self->respond(http::status::service_unavailable, "unavailable");
                         return self->respond(http::status::unauthorized, "bad credentials");
@@ -570,6 +571,9 @@ private:
                                               if (!r) {
                                                   if (r.error().detail == 403)
                                                       return self->respond(http::status::forbidden, "device revoked");
+                                                  // Pending approval by the user's other device.
+                                                  if (r.error().detail == 423)
+                                                      return self->respond(http::status::locked, "awaiting approval");
                                                   if (r.error().code == ErrorCode::Storage)
                                                       return self->respond(http::status::service_unavailable, "unavailable");
                                                   return self->respond(http::status::unauthorized, "bad credentials");

@@ -1,5 +1,7 @@
 #include "E2EHarness.h"
 
+#include "journal/DeviceApproval.h"
+
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QtGlobal>
@@ -281,10 +283,39 @@ std::unique_ptr<Device> Harness::enrollStaff(const std::string& user, proto::Rol
     return addDevice(user);
 }
 
-std::unique_ptr<Device> Harness::addDevice(const std::string& user) {
+std::unique_ptr<Device> Harness::addDevice(const std::string& user, Device* approver) {
     auto token = m_service->createEnrollmentToken(user, 3600 * 1000, "test");
     if (!token) return nullptr;
-    return registerWith(*token, user);
+    auto d = registerWith(*token, user);
+    if (d && approver)
+        if (auto r = approve(*approver, *d); !r) {
+            qWarning("approval failed: %s", r.error().message.c_str());
+            return nullptr;
+        }
+    return d;
+}
+
+Result<void> Harness::approve(Device& approver, const Device& device) {
+    auto approval = journal::DeviceApproval::make(device.user, device.device, device.identityKey, approver.device,
+                                                  1764300000000ULL, [&](ByteView m) { return approver.sessions->sign(m); });
+    if (!approval) return tl::unexpected(approval.error());
+    proto::Request req;
+    req.mutable_approve_device()->set_approval(str(approval->serialize()));
+    std::unique_ptr<client::RelayConnection> temporary;
+    client::RelayConnection* via = approver.connection.get();
+    if (!via || !via->isOpen()) {
+        client::DeviceCredentials creds = approver.credentials;
+        creds.user = approver.user;
+        creds.device = approver.device;
+        auto c = client::RelayConnection::connect(endpoint(), creds, [](const proto::Push&) {});
+        if (!c) return tl::unexpected(c.error());
+        temporary = std::move(*c);
+        via = temporary.get();
+    }
+    auto resp = via->call(req);
+    if (!resp) return tl::unexpected(resp.error());
+    if (resp->status() != proto::STATUS_OK) return fail(ErrorCode::AuthFailed, "approval refused: " + resp->error());
+    return {};
 }
 
 std::unique_ptr<Device> Harness::inviteClient(const std::string& lawyer, const std::string& matter,

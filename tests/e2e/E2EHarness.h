@@ -139,8 +139,11 @@ public:
 
     /// A staff user with one registered device.
     std::unique_ptr<Device> enrollStaff(const std::string& user, proto::Role role);
-    /// Another device for an existing staff user.
-    std::unique_ptr<Device> addDevice(const std::string& user);
+    /// Another device for an existing staff user. It stays pending (it cannot connect) until a
+    /// device of the user approves it: `approver`, when given, does so at once.
+    std::unique_ptr<Device> addDevice(const std::string& user, Device* approver = nullptr);
+    /// `approver` (a device of the same user) signs `device` and sends the approval to the relay.
+    Result<void> approve(Device& approver, const Device& device);
     /// A client joining `matter` (title) through an invite from `lawyer`.
     std::unique_ptr<Device> inviteClient(const std::string& lawyer, const std::string& matter,
                                          std::string* conversationId);

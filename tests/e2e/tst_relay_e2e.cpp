@@ -18,6 +18,7 @@
 #include <fstream>
 
 #include "E2EHarness.h"
+#include "journal/DeviceApproval.h"
 #include "crypto/Random.h"
 #include "journal/HashChain.h"
 #include "journal/WipeCommand.h"
@@ -157,7 +158,7 @@ private slots:
         Harness h;
         QVERIFY(h.ok());
         auto lawyer = h.enrollStaff("kate", proto::ROLE_LAWYER);
-        auto laptop = h.addDevice("kate");
+        auto laptop = h.addDevice("kate", lawyer.get());
         QVERIFY(lawyer && laptop);
         QVERIFY(lawyer->connect(h.endpoint()));
         QVERIFY(laptop->connect(h.endpoint()));
@@ -357,7 +358,7 @@ private slots:
         Harness h;
         QVERIFY(h.ok());
         auto lawyer = h.enrollStaff("dave", proto::ROLE_LAWYER);
-        auto second = h.addDevice("dave");
+        auto second = h.addDevice("dave", lawyer.get());
         std::string conv;
         auto client = h.inviteClient("dave", "Estate", &conv);
         QVERIFY(lawyer && second && client);
@@ -700,6 +701,19 @@ private slots:
                                              return role == proto::ROLE_ADMIN ? r.status() == proto::STATUS_NOT_FOUND
                                                                               : r.status() == proto::STATUS_FORBIDDEN;
                                          }};
+        matrix["approve_device"] = {[&](Device& d) {
+                                        // An approval of another user's device, signed as itself.
+                                        auto a = journal::DeviceApproval::make(
+                                            ownersClient->user, ownersClient->device + 8, ownersClient->identityKey, d.device,
+                                            1764300000000ULL, [&](ByteView m) { return d.sessions->sign(m); });
+                                        proto::Request r;
+                                        if (a) {
+                                            auto bytes = a->serialize();
+                                            r.mutable_approve_device()->set_approval(std::string(bytes.begin(), bytes.end()));
+                                        }
+                                        return r;
+                                    },
+                                    forbidden};
         const auto* oneof = proto::Request::descriptor()->FindOneofByName("op");
         QVERIFY(oneof);
         for (int i = 0; i < oneof->field_count(); ++i) {

@@ -1,5 +1,7 @@
 #include "RelayFixture.h"
 
+#include "journal/DeviceApproval.h"
+
 #include <QDir>
 #include <QDirIterator>
 #include <QFile>
@@ -310,6 +312,27 @@ Result<void> RelayFixture::registerAndAuthenticate(TestDevice& device, const std
     device.id.user = reg.result->user();
     device.id.device = reg.result->device();
     device.id.role = reg.result->role();
+    // A further device of a user waits for one of the user's devices to approve it (issue 15
+    // break 2): the user's first device here approves it, as the app does for its own links.
+    if (reg.result->awaiting_approval()) {
+        TestDevice* approver = nullptr;
+        {
+            std::lock_guard lock(m_devicesMutex);
+            for (auto& d : m_devices)
+                if (d.get() != &device && d->user() == device.user() && d->device() != 0 &&
+                    (!approver || d->device() < approver->device()))
+                    approver = d.get();
+        }
+        if (!approver) return fail(ErrorCode::Internal, "test: no device to approve the new one");
+        auto approval = journal::DeviceApproval::make(device.user(), device.device(), device.identityKey,
+                                                      approver->device(), 1764300000000ULL, approver->signer());
+        if (!approval) return tl::unexpected(approval.error());
+        proto::Request req;
+        auto bytes = approval->serialize();
+        req.mutable_approve_device()->set_approval(std::string(bytes.begin(), bytes.end()));
+        auto resp = call(*approver, req);
+        if (resp.status() != proto::STATUS_OK) return fail(ErrorCode::AuthFailed, "test: approval refused: " + resp.error());
+    }
     auto auth = authenticate(device.id.user, device.id.device, device.secret);
     if (!auth) return tl::unexpected(auth.error());
     device.id = *auth;
