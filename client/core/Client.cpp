@@ -806,6 +806,7 @@ bool Client::isConnected() const {
 
 void Client::Impl::supervise() {
     auto backoff = std::chrono::milliseconds(250);
+    awaitingApprovalShown = false;  // told once per start
     while (running && !revoked && !wiped) {
         {
             std::lock_guard lock(connMutex);
@@ -1396,22 +1397,33 @@ void Client::Impl::noteIdentities(const std::string& user, std::set<std::string>
     auto isTrusted = [&](const Bytes& k) {
         return trusted && std::find(trusted->begin(), trusted->end(), k) != trusted->end();
     };
-    if (!exists && fullList && trusted && !std::all_of(keys.begin(), keys.end(), isTrusted)) {
-        // First contact with more than one unapproved device: accept it like a change.
+    auto holdAsChange = [&] {
+        if (wasChanged) return;
         save(true);
         if (changedUsers) changedUsers->insert(user);
-        return;
+    };
+    // The relay's full list of the user's devices, with their approvals (issue 15 break 2).
+    if (fullList && trusted) {
+        if (!exists || !complete || accepted.empty()) {
+            // The first full list: one first device and the devices it approved are taken on
+            // first use; a second unapproved device (one the relay may have added) is a change to
+            // accept, even if it already wrote to us.
+            if (std::all_of(keys.begin(), keys.end(), isTrusted)) return save(false);
+            return holdAsChange();
+        }
+        if (accepted == now) return;
+        // Devices a trusted device of the user approved join silently; anything else is a change.
+        const auto before = splitKeys(accepted);
+        if (!wasChanged && std::all_of(keys.begin(), keys.end(), [&](const Bytes& k) {
+                return isTrusted(k) || std::find(before.begin(), before.end(), k) != before.end();
+            }))
+            return save(false);
+        return holdAsChange();
     }
     if (!exists || accepted == now) {
         if (!exists || (fullList && !complete)) save(false);
         return;
     }
-    // Devices a trusted device of the user approved join silently.
-    const auto before = splitKeys(accepted);
-    if (!wasChanged && trusted && std::all_of(keys.begin(), keys.end(), [&](const Bytes& k) {
-            return isTrusted(k) || std::find(before.begin(), before.end(), k) != before.end();
-        }))
-        return save(false);
     if (!complete) return save(false);
     if (!wasChanged) {
         save(true);
@@ -1667,19 +1679,20 @@ Result<void> Client::Impl::processBundles(const proto::Bundles& bundles, std::se
         return {};
     }
     std::vector<Bytes> accepted;
-    bool known = false;
+    bool complete = false;
     {
-        auto st = db->cached("SELECT accepted_keys FROM contacts WHERE user = ?");
+        auto st = db->cached("SELECT accepted_keys, complete FROM contacts WHERE user = ?");
         if (!st) return tl::unexpected(st.error());
         st->bind(1, std::string_view(bundles.user()));
         auto row = st->step();
         if (!row) return tl::unexpected(row.error());
         if (*row) {
-            known = true;
             accepted = splitKeys(st->columnBlob(0));
+            complete = st->columnInt(1) != 0;
         }
     }
-    if (!known || accepted.empty()) {
+    if (!complete || accepted.empty()) {
+        accepted.clear();
         // First contact: trust on first use, but of one first device and what it approved; a
         // second unapproved device is an identity change to accept, not a silent addition.
         std::vector<const KeyedDevice*> roots;
@@ -2029,7 +2042,13 @@ Client::Impl::PreparedSend Client::Impl::prepareSend(std::int64_t seq, const std
             ms->bind(1, std::int64_t(MessageState::Blocked)).bind(2, view(rec.message_id()));
             (void)ms->run();
         }
-        emit({Event::Kind::SendFailed, conversation, hexId, {}, {}, {}, "held: a safety number changed"});
+        const bool ownDevice = [&] {
+            auto h = userHeld(acct.user);
+            return h && *h;
+        }();
+        emit({Event::Kind::SendFailed, conversation, hexId, {}, {}, {},
+              ownDevice ? "held: a device you did not approve was added to your account"
+                        : "held: a safety number changed"});
         out.outcome = SendOutcome::Held;
         return out;
     }

@@ -5,7 +5,8 @@
 //   break 8: the firm manifest names the relays it is valid for, and is never rolled back;
 //   break 6: a journal entry names the conversation and recipients of the delivery it rides;
 //   break 4: an attachment's commitment binds its key and its file;
-//   break 3 (the sender's part): every entry carries its device's chain of acknowledged entries.
+//   break 3 (the sender's part): every entry carries its device's chain of acknowledged entries;
+//   break 2: the relay cannot add a device to a user that the user's devices or contacts trust.
 
 #include <QDir>
 #include <QFile>
@@ -20,6 +21,7 @@
 #include "journal/AttachmentBlob.h"
 #include "journal/JournalCrypto.h"
 #include "relay/net/TlsCert.h"
+#include "storage/Database.h"
 
 using namespace verbatim;
 using namespace verbatim::e2e::parties;
@@ -461,6 +463,153 @@ private slots:
         }
         QVERIFY(prefixes.size() >= 5);
         QVERIFY(lastAcked >= 3);  // sent one at a time: each saw the ones before
+    }
+
+    // Break 2: a breached relay enrols a device of its own for the lawyer and makes it active
+    // without her approval (the honest relay keeps it pending; this one edits its database). The
+    // lawyer's own device and a client who contacts her for the first time send it nothing:
+    // both hold, and the lawyer is told a device she did not approve was added to her account.
+    // When the firm revokes it, the held messages go out.
+    void relayCannotPlantADevice() {
+        e2e::Harness h;
+        QVERIFY(h.ok());
+        auto alice = joinParty(h.enrollLink("alice", proto::ROLE_LAWYER), "Alice");
+        QVERIFY(alice);
+        watch(*alice);
+        alice->start();
+        QVERIFY(alice->waitUntilSynced(20s));
+        auto carol = joinParty(h.inviteLink("alice", "Estate of Doe"), "Carol", true);
+        QVERIFY(carol);
+        carol->start();
+        QVERIFY(carol->waitUntilSynced(20s));
+        const std::string conv = *carol->resolveConversation("Estate of Doe");
+        auto hello = carol->sendText(conv, "hello");
+        QVERIFY(hello && carol->waitForOutbox(20s));
+        QVERIFY(QTest::qWaitFor([&] { auto m = alice->message(*hello); return m && *m; }, 20000));
+
+        // The relay's own device for Alice: registered (pending), then activated behind her back.
+        auto planted = h.addDevice("alice");
+        QVERIFY(planted);
+        {
+            auto tryConnect = planted->connect(h.endpoint());
+            QVERIFY(!tryConnect);  // the honest relay keeps it out until Alice approves it
+        }
+        alice->stop();
+        carol->stop();
+        h.stop();
+        {
+            storage::OpenOptions o;
+            o.create = false;
+            auto db = storage::Database::open(h.databasePath(), h.databaseKey(), o);
+            QVERIFY(db);
+            QVERIFY((*db)->exec("UPDATE devices SET pending_ms = NULL WHERE user = 'alice' AND device = " +
+                                std::to_string(planted->device)));
+        }
+        QVERIFY(h.restart());
+        QVERIFY(planted->connect(h.endpoint()));
+
+        // Alice's outgoing message is held, and she hears of the device.
+        alice->start();
+        QVERIFY(alice->waitUntilSynced(20s));
+        auto privileged = alice->sendText(conv, "Privileged: the original will is in the office safe.");
+        QVERIFY(privileged);
+        QVERIFY(QTest::qWaitFor([&] {
+            auto m = alice->message(*privileged);
+            return m && *m && (*m)->state == client::MessageState::Blocked;
+        }, 10000));
+        QVERIFY(QTest::qWaitFor([&] {
+            for (const auto& e : (*alice).eventsOf(client::Event::Kind::DeviceAdded))
+                if (e.detail.find("none of your devices approved") != std::string::npos) return true;
+            return false;
+        }, 10000));
+        // A new client's first message to Alice is held too: two unapproved first devices.
+        auto dave = joinParty(h.inviteLink("alice", "Dave's matter"), "Dave", true);
+        QVERIFY(dave);
+        dave->start();
+        QVERIFY(dave->waitUntilSynced(20s));
+        const std::string conv2 = *dave->resolveConversation("Dave's matter");
+        auto first = dave->sendText(conv2, "My first message: I want to change my will.");
+        QVERIFY(first);
+        QVERIFY(QTest::qWaitFor([&] {
+            auto m = dave->message(*first);
+            return m && *m && (*m)->state == client::MessageState::Blocked;
+        }, 10000));
+        auto number = dave->safetyNumber("alice");
+        QVERIFY(number && number->changed);
+        // The planted device received nothing at all.
+        QTest::qWait(300);
+        QVERIFY(planted->envelopes().empty());
+
+        // The firm revokes it: Alice's device finds her list traceable again and sends.
+        QVERIFY(h.service().revokeDevice("alice", planted->device, "test"));
+        alice->stop();
+        alice->start();
+        QVERIFY(QTest::qWaitFor([&] {
+            auto m = alice->message(*privileged);
+            return m && *m && (*m)->state != client::MessageState::Blocked && (*m)->state != client::MessageState::Queued;
+        }, 30000));
+        carol->start();
+        QVERIFY(QTest::qWaitFor([&] { auto m = carol->message(*privileged); return m && *m; }, 20000));
+        QVERIFY(planted->envelopes().empty());
+        alice->stop();
+        carol->stop();
+        dave->stop();
+    }
+
+    // Break 2, the honest paths: a device linked from Alice's first device is approved by it and
+    // her contacts take it without a safety-number change; a device the firm enrols for her is
+    // admitted only once she approves it on her first device.
+    void approvedDevicesJoinWithoutAChange() {
+        e2e::Harness h;
+        QVERIFY(h.ok());
+        auto alice = joinParty(h.enrollLink("alice", proto::ROLE_LAWYER), "Alice");
+        QVERIFY(alice);
+        watch(*alice);
+        alice->start();
+        QVERIFY(alice->waitUntilSynced(20s));
+        auto carol = joinParty(h.inviteLink("alice", "Linked"), "Carol", true);
+        QVERIFY(carol);
+        carol->start();
+        QVERIFY(carol->waitUntilSynced(20s));
+        const std::string conv = *carol->resolveConversation("Linked");
+        auto m0 = carol->sendText(conv, "before");
+        QVERIFY(m0 && carol->waitForOutbox(20s));
+
+        auto link = alice->createDeviceLink();
+        QVERIFY(link);
+        QVERIFY(link->find("&ls=") != std::string::npos && link->find("&lk=") != std::string::npos);
+        auto laptop = joinParty(*link, "Alice");
+        QVERIFY(laptop);
+        laptop->start();
+        QVERIFY(laptop->waitUntilSynced(20s));
+        QVERIFY(QTest::qWaitFor([&] { return !(*alice).eventsOf(client::Event::Kind::DeviceAdded).empty(); }, 10000));
+        auto m1 = carol->sendText(conv, "after the laptop");
+        QVERIFY(m1 && carol->waitForOutbox(20s));
+        QVERIFY(QTest::qWaitFor([&] { auto m = laptop->message(*m1); return m && *m; }, 20000));
+        QVERIFY(!carol->safetyNumber("alice")->changed);
+
+        // Enrolled by the firm: waits, is announced, is admitted by Alice's approval.
+        auto phone = joinParty(h.enrollLink("alice", proto::ROLE_LAWYER), "Alice");
+        QVERIFY(phone);
+        watch(*phone);
+        phone->start();
+        QVERIFY(QTest::qWaitFor([&] { return !(*phone).eventsOf(client::Event::Kind::AwaitingApproval).empty(); }, 10000));
+        QVERIFY(QTest::qWaitFor([&] { return !(*alice).eventsOf(client::Event::Kind::DeviceApprovalRequested).empty(); }, 10000));
+        auto devices = alice->devices();
+        QVERIFY(devices);
+        bool pendingShown = false;
+        for (const auto& d : *devices) pendingShown |= d.device == phone->account().device && d.status() == "awaiting approval";
+        QVERIFY(pendingShown);
+        QVERIFY(alice->approveDevice(phone->account().device));
+        QVERIFY(phone->waitUntilSynced(20s));
+        auto m2 = carol->sendText(conv, "after the phone");
+        QVERIFY(m2 && carol->waitForOutbox(20s));
+        QVERIFY(QTest::qWaitFor([&] { auto m = phone->message(*m2); return m && *m; }, 20000));
+        QVERIFY(!carol->safetyNumber("alice")->changed);
+        // A device cannot approve itself, nor a device of another user.
+        QVERIFY(!phone->approveDevice(phone->account().device));
+        QVERIFY(!carol->approveDevice(alice->account().device));
+        for (auto* p : {alice.get(), carol.get(), laptop.get(), phone.get()}) (*p)->stop();
     }
 
     // Break 8: an attacker's relay that serves the firm's genuine manifest cannot get a client to
