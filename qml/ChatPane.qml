@@ -176,6 +176,39 @@ Pane {
             }
         }
         Rectangle {
+            objectName: "deviceBanner"
+            Layout.fillWidth: true
+            implicitHeight: 40
+            color: "#e3f2fd"
+            visible: app.deviceNotice !== ""
+            RowLayout {
+                anchors.fill: parent
+                anchors.leftMargin: 12
+                Label {
+                    objectName: "deviceNoticeText"
+                    Layout.fillWidth: true
+                    color: "#0d47a1"
+                    textFormat: Text.PlainText
+                    text: app.deviceNotice
+                    elide: Label.ElideRight
+                }
+                Button {
+                    objectName: "approveDeviceButton"
+                    flat: true
+                    visible: app.deviceNoticeDevice > 0
+                    text: qsTr("Approve")
+                    Accessible.name: qsTr("Approve the new device; only if it is yours")
+                    onClicked: app.approveDevice(app.deviceNoticeDevice)
+                }
+                Button {
+                    objectName: "dismissDeviceNoticeButton"
+                    flat: true
+                    text: qsTr("Dismiss")
+                    onClicked: app.dismissDeviceNotice()
+                }
+            }
+        }
+        Rectangle {
             Layout.fillWidth: true
             implicitHeight: 32
             color: "#ffebee"

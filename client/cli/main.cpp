@@ -55,7 +55,9 @@ int usage() {
         "  safety-number USER [--accept]\n"
         "  outbox                             messages not yet accepted by the relay\n"
         "  devices                            your devices: DEVICE<TAB>PLATFORM<TAB>VERSION<TAB>STATUS[<TAB>this]\n"
-        "  link-device                        a one-time link (15 min) for another device of yours (staff)\n"
+        "  link-device                        a one-time link (15 min) for another device of yours (staff);\n"
+        "                                     this device approves the new one at its next sync\n"
+        "  devices approve DEVICE             approve a device of yours that waits (one the firm enrolled)\n"
         "  admin-devices [USER]               (admin) USER<TAB>DEVICE<TAB>ROLE<TAB>PLATFORM<TAB>VERSION<TAB>\n"
         "                                     ENROLLED<TAB>LAST_SEEN<TAB>STATUS (active, revoked, wipe-pending,\n"
         "                                     wiped-at-TIME); times in ms since the epoch\n"
@@ -190,9 +192,18 @@ int run(const Args& a) {
             std::fputs(kNotice, stdout);
             std::fputs("Recording notice accepted.\n", stdout);
         }
+        bool awaiting = false;
+        (*c)->setEventHandler([&awaiting](const client::Event& e) {
+            if (e.kind == client::Event::Kind::AwaitingApproval) awaiting = true;
+        });
         goOnline(**c);
         (*c)->waitForOutbox(std::chrono::seconds(10));
         (*c)->stop();
+        (*c)->setEventHandler({});
+        if (awaiting)
+            std::fputs("This device waits for approval by one of your other devices: open Verbatim there (or run\n"
+                       "`verbatim-cli devices` on it; a device the firm enrolled: `verbatim-cli devices approve N`).\n",
+                       stdout);
         return 0;
     }
 
@@ -336,13 +347,34 @@ int run(const Args& a) {
         return 0;
     }
     if (cmd == "devices") {
+        if (a.positional.size() == 3 && a.positional[1] == "approve") {
+            unsigned long n = 0;
+            try {
+                n = std::stoul(a.positional[2]);
+            } catch (...) {
+                return usage();
+            }
+            if (!goOnline(c, std::chrono::seconds(15))) return die("cannot reach the relay");
+            auto r = c.approveDevice(std::uint32_t(n));
+            c.stop();
+            if (!r) return die(r.error().message);
+            std::printf("approved device %lu\n", n);
+            return 0;
+        }
+        if (a.positional.size() != 1) return usage();
+        // Going online also approves a device that redeemed one of this device's links.
         if (!goOnline(c, std::chrono::seconds(15))) return die("cannot reach the relay");
         auto list = c.devices();
         c.stop();
         if (!list) return die(list.error().message);
-        for (auto& d : *list)
-            std::printf("%u\t%s\t%s\t%s%s\n", d.device, d.platform.c_str(), d.appVersion.c_str(),
-                        d.wipeRequestedMs ? "wipe-pending" : d.revokedMs ? "revoked" : "active", d.thisDevice ? "\tthis" : "");
+        for (auto& d : *list) {
+            std::string status = d.wipeRequestedMs ? "wipe-pending"
+                                 : d.revokedMs     ? "revoked"
+                                 : d.pendingMs     ? "awaiting-approval"
+                                                   : "active";
+            std::printf("%u\t%s\t%s\t%s%s\n", d.device, d.platform.c_str(), d.appVersion.c_str(), status.c_str(),
+                        d.thisDevice ? "\tthis" : "");
+        }
         return 0;
     }
     if (cmd == "link-device") {

@@ -1,5 +1,6 @@
 #include "client/qt/AppController.h"
 
+#include <cstdlib>
 #include <QClipboard>
 #include <QGuiApplication>
 #include <QLibraryInfo>
@@ -267,6 +268,19 @@ void AppController::onEvent(const client::Event& e) {
             emit bannersChanged();
         }
         break;
+    case K::DeviceAdded:
+    case K::DeviceApprovalRequested:
+    case K::AwaitingApproval: {
+        m_deviceNotice = q(e.detail);
+        m_deviceNoticeDevice = 0;
+        if (e.kind == K::DeviceApprovalRequested) {
+            const auto slash = e.sender.rfind('/');
+            if (slash != std::string::npos) m_deviceNoticeDevice = std::atoi(e.sender.c_str() + slash + 1);
+        }
+        emit bannersChanged();
+        refreshDevices();
+        return;
+    }
     case K::JournalKeyRefused:
         check(false, tr("The server offers a journal key your firm did not sign. Messages stay on this device."));
         break;
@@ -486,6 +500,27 @@ void AppController::refreshDevices() {
             emit devicesRefreshed(ok);
         });
     });
+}
+
+void AppController::approveDevice(int device) {
+    if (device <= 0) return;
+    const std::uint64_t generation = m_generation;
+    background([this, generation, device](client::Client& core) {
+        auto r = std::make_shared<Result<void>>(core.approveDevice(std::uint32_t(device)));
+        toGui(generation, [this, r, device] {
+            if (!check(*r)) return;
+            m_deviceNotice = tr("Device %1 was approved and added to your account.").arg(device);
+            m_deviceNoticeDevice = 0;
+            emit bannersChanged();
+            refreshDevices();
+        });
+    });
+}
+
+void AppController::dismissDeviceNotice() {
+    m_deviceNotice.clear();
+    m_deviceNoticeDevice = 0;
+    emit bannersChanged();
 }
 
 void AppController::createDeviceLink() {

@@ -52,6 +52,10 @@ class AppController : public QObject {
     Q_PROPERTY(QString safetyChangedUser READ safetyChangedUser NOTIFY bannersChanged)
     /// A received message did not match its journal copy.
     Q_PROPERTY(bool journalMismatch READ journalMismatch NOTIFY bannersChanged)
+    /// A device was added to this account, or waits for approval (issue 15 break 2): the text to
+    /// show, and the device a waiting one is (0 when there is nothing to approve).
+    Q_PROPERTY(QString deviceNotice READ deviceNotice NOTIFY bannersChanged)
+    Q_PROPERTY(int deviceNoticeDevice READ deviceNoticeDevice NOTIFY bannersChanged)
     /// An attachment is being encrypted and uploaded (in the background).
     Q_PROPERTY(QString uploading READ uploading NOTIFY uploadingChanged)
     /// How far the upload in flight (or the last one) got, 0..1 of the encrypted bytes sent.
@@ -107,6 +111,8 @@ public:
     bool currentIsMatter() const;
     int participantCount() const { return m_participants.rowCount(); }
     QString safetyChangedUser() const { return m_safetyChangedUser; }
+    QString deviceNotice() const { return m_deviceNotice; }
+    int deviceNoticeDevice() const { return m_deviceNoticeDevice; }
     bool journalMismatch() const { return m_journalMismatch; }
     QString uploading() const { return m_uploading; }
     qreal uploadProgress() const { return m_uploadProgress; }
@@ -174,6 +180,9 @@ public:
     /// Asks the relay for this user's devices in the background (fills `devices`, then
     /// devicesRefreshed).
     Q_INVOKABLE void refreshDevices();
+    /// Approves device `device` of this user (the one deviceNotice names) on this device.
+    Q_INVOKABLE void approveDevice(int device);
+    Q_INVOKABLE void dismissDeviceNotice();
     /// Asks the relay for a one-time link for another device of this user, in the background
     /// (fills `deviceLink`, then deviceLinkFinished).
     Q_INVOKABLE void createDeviceLink();
@@ -245,6 +254,8 @@ private:
     QString m_unlockWarning;
     bool m_connected = false;
     QString m_safetyChangedUser;
+    QString m_deviceNotice;
+    int m_deviceNoticeDevice = 0;
     bool m_journalMismatch = false;
     QString m_uploading;
     qreal m_uploadProgress = 0;

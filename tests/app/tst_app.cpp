@@ -972,6 +972,27 @@ private slots:
         QCOMPARE((*second)->account().user, std::string("alice"));
         QVERIFY((*second)->account().device != lawyer.client()->account().device);
         QVERIFY(!client::Client::join((dir.path() + "/alice-3").toStdString(), kPass, link.toStdString(), o));
+        // The open app approved it by itself (it proved it holds the link's secret), and says
+        // a device was added (issue 15 break 2).
+        QVERIFY(until([&] { return lawyer.deviceNotice().contains("was added to your account"); }));
+        QCOMPARE(lawyer.deviceNoticeDevice(), 0);
+        (*second)->start();
+        QVERIFY((*second)->waitUntilSynced(20s));
+        (*second)->stop();
+        // A device the firm enrolls for Alice waits; the app asks, and Approve admits it.
+        auto third = client::Client::join((dir.path() + "/alice-4").toStdString(), kPass,
+                                          h.enrollLink("alice", proto::ROLE_LAWYER), o);
+        QVERIFY(third);
+        const int thirdDevice = int((*third)->account().device);
+        QVERIFY(until([&] { return lawyer.deviceNoticeDevice() == thirdDevice; }));
+        QVERIFY(lawyer.deviceNotice().contains("waits for your approval"));
+        lawyer.approveDevice(thirdDevice);
+        QVERIFY(until([&] { return lawyer.deviceNoticeDevice() == 0 && lawyer.deviceNotice().contains("approved"); }));
+        (*third)->start();
+        QVERIFY((*third)->waitUntilSynced(20s));
+        (*third)->stop();
+        lawyer.dismissDeviceNotice();
+        QVERIFY(lawyer.deviceNotice().isEmpty());
 
         // Closing the dialog forgets the link.
         QVERIFY(QMetaObject::invokeMethod(linkDialog, "close"));

@@ -148,7 +148,7 @@ private slots:
         qputenv("SSL_CERT_DIR", m_pkiDir.path().toLocal8Bit() + "/no-such-dir");
     }
 
-    // Break 1: with a CA-issued certificate, links carry no pin. A machine on the path with its
+    // Break 1 (RL-08, client side): with a CA-issued certificate, links carry no pin. A machine on the path with its
     // own certificate (self-signed, or from a CA the device does not trust, or a trusted one for
     // another name) gets neither the token nor a credential: the join fails before the token
     // leaves, and the same link then works against the real relay.
@@ -210,7 +210,7 @@ private slots:
         alice->stop();
     }
 
-    // Break 1, better still: the firm manifest pins the relay's TLS key. A certificate that a
+    // Break 1 (RL-08), better still: the firm manifest pins the relay's TLS key. A certificate that a
     // trusted CA issued for the relay's name, but with another key (mis-issued), is refused at
     // join and on every later connection; a renewal is rolled out by pinning both keys first.
     void manifestTlsKeyPinsRefuseAMisIssuedCertificate() {
@@ -269,7 +269,7 @@ private slots:
         alice->stop();
     }
 
-    // Break 6: a lawyer outside a matter cannot plant a message in its compliance timeline. The
+    // Break 6 (ES-07): a lawyer outside a matter cannot plant a message in its compliance timeline. The
     // relay refuses an entry whose conversation or recipients are not those of the delivery, so
     // the lawyer's entry can only ever name a conversation the lawyer is in.
     void journalEntryMustNameTheDelivery() {
@@ -333,7 +333,7 @@ private slots:
         QCOMPARE(opened.error().detail, int(journal::Fault::Decrypt));  // the header is the GCM associated data
     }
 
-    // Break 4: one attachment, two contents. A modified sender gives the recipient one key and
+    // Break 4 (ES-06, ES-09): one attachment, two contents. A modified sender gives the recipient one key and
     // the journal another for the same blob (AES-GCM is not key-committing). The commitment now
     // binds the key and the file, so the recipient withholds the message and reports it; and a
     // file that is not the one committed to is refused when it is opened.
@@ -465,7 +465,7 @@ private slots:
         QVERIFY(lastAcked >= 3);  // sent one at a time: each saw the ones before
     }
 
-    // Break 2: a breached relay enrols a device of its own for the lawyer and makes it active
+    // Break 2 (PR-08, DL-06): a breached relay enrols a device of its own for the lawyer and makes it active
     // without her approval (the honest relay keeps it pending; this one edits its database). The
     // lawyer's own device and a client who contacts her for the first time send it nothing:
     // both hold, and the lawyer is told a device she did not approve was added to her account.
@@ -612,7 +612,7 @@ private slots:
         for (auto* p : {alice.get(), carol.get(), laptop.get(), phone.get()}) (*p)->stop();
     }
 
-    // Break 8: an attacker's relay that serves the firm's genuine manifest cannot get a client to
+    // Break 8 (ES-10): an attacker's relay that serves the firm's genuine manifest cannot get a client to
     // join the firm through it: the manifest names the relays it is valid for.
     void manifestMustNameTheRelay() {
         e2e::Harness h;
@@ -660,7 +660,7 @@ private slots:
         carol->stop();
     }
 
-    // Break 8, rollback: a relay that serves an older manifest (signed by the firm root, so it
+    // Break 8 (ES-10), rollback: a relay that serves an older manifest (signed by the firm root, so it
     // verifies) does not take a device back to it: the device keeps the newer one and its
     // journal key.
     void olderManifestIsNeverAdopted() {
