@@ -17,6 +17,7 @@
 #include "crypto/Digest.h"
 #include "crypto/Hkdf.h"
 #include "journal/AttachmentBlob.h"
+#include "journal/DeviceApproval.h"
 #include "journal/FirmManifest.h"
 #include "journal/HashChain.h"
 #include "journal/JournalCrypto.h"
@@ -70,6 +71,21 @@ constexpr std::string_view kSchemaV2 = R"SQL(
 ALTER TABLE admin_actions ADD COLUMN members TEXT;
 )SQL";
 
+// Issue 15 breaks 2 and 3: what the pull carries from one page to the next about each device
+// (its approval, and its own chain of entries: the entries after the count it last claimed), and
+// the message ids of entries that could not be opened (receipts may name them). An archive pulled
+// before keeps its verdicts on what it already holds: the device checks start after its head.
+constexpr std::string_view kSchemaV3 = R"SQL(
+CREATE TABLE device_state (user TEXT NOT NULL, device INTEGER NOT NULL,
+                           needs_approval INTEGER NOT NULL DEFAULT 0, approved_seq INTEGER NOT NULL DEFAULT 0,
+                           ended_seq INTEGER NOT NULL DEFAULT 0, reported INTEGER NOT NULL DEFAULT 0,
+                           chain INTEGER NOT NULL DEFAULT 0, chain_claimed INTEGER NOT NULL DEFAULT 0,
+                           chain_base INTEGER NOT NULL DEFAULT 0, chain_head BLOB, chain_ids BLOB,
+                           PRIMARY KEY (user, device)) WITHOUT ROWID;
+CREATE TABLE unopened_ids (message_id BLOB PRIMARY KEY, seq INTEGER NOT NULL) WITHOUT ROWID;
+INSERT INTO meta (k, v) SELECT 'device_checks_from', v FROM meta WHERE k = 'head_seq';
+)SQL";
+
 std::string str(ByteView b) { return std::string(reinterpret_cast<const char*>(b.data()), b.size()); }
 
 std::string hexOf(const std::string& raw) { return toHex(view(raw)); }
@@ -109,7 +125,27 @@ struct DeviceReg {
     Bytes identityKey;
     std::uint64_t registeredSeq = 0;
     std::uint64_t revokedSeq = 0;
+    // Issue 15 break 2: a device of a user who already had an active device counts only once a
+    // device of that user approved it (a `device-approved` record whose approval verifies).
+    std::uint64_t endedSeq = 0;      ///< revoked or wiped
+    bool needsApproval = false;
+    std::uint64_t approvedSeq = 0;
+    bool reported = false;           ///< `unapproved-device` already reported at its registration
 };
+
+/// A device's own chain of entries (issue 15 break 3), as far as its next entry needs it: every
+/// header-version-2 entry claims how many of the device's entries the relay had acknowledged when
+/// it was sealed (`deviceAcked`, never less than before) and the chain over their message ids
+/// (`deviceHead`). The archive keeps the chain at the count last claimed (`base`) and the ids of
+/// the device's entries after it; honest devices have at most a send window of entries in flight.
+struct DeviceChainState {
+    std::uint64_t claimed = 0;
+    std::uint64_t base = 0;
+    crypto::Hash256 head{};
+    std::deque<std::array<std::uint8_t, journal::kMessageIdSize>> ids;  ///< positions base+1...
+};
+/// More unacknowledged entries than this are folded into `base` (a client has 32 in flight at most).
+constexpr std::size_t kDeviceWindow = 256;
 
 std::string deviceName(const std::string& user, std::uint32_t device) { return user + "/" + std::to_string(device); }
 
@@ -137,11 +173,12 @@ struct Decoded {
 ///    members. Membership comes from the relay-signed records: `conversation-created` (its actor,
 ///    and the `members` it lists when the relay lists them), `invite-created` (its actor: the
 ///    relay lets only members invite; a member since creation) and `invite-redeemed` (the invited
-///    client, from that entry on). When the creation record does not list the members, the ones
-///    added at creation are learnt from the recipients of entries sent by those members: apart
-///    from invited clients, members are only ever added at creation, so such a member counts from
-///    the creation on. This vouching is one step only (a vouched member vouches for nobody), and
-///    an entry signed by a revoked device vouches for nobody. A log that records no conversation
+///    client, from that entry on). When the creation record does not list the members (logs
+///    written before the relay listed them), the ones added at creation are learnt from the
+///    recipients of entries sent by those members: apart from invited clients, members are only
+///    ever added at creation, so such a member counts from the creation on. This vouching is one
+///    step only (a vouched member vouches for nobody), and an entry signed by a revoked or
+///    unapproved device vouches for nobody. A log that records no conversation
 ///    creation at all (a synthetic log) is not judged for membership.
 class ContentJudge {
 public:
@@ -384,6 +421,22 @@ private:
     bool m_closed = false;
 };
 
+/// What a record countersigns (issue 15 break 3): a receipt names the newest message its
+/// device received, a mismatch report the message it received; "" for anything else.
+std::string countersigns(const proto::JournalRecord& rec) {
+    if (rec.ref_message_id().empty()) return {};
+    if (rec.type() == proto::RECEIPT && (rec.body() == "delivered" || rec.body() == "read"))
+        return "a " + rec.body() + " receipt";
+    if (rec.type() == proto::MISMATCH_REPORT) return "a mismatch report";
+    return {};
+}
+
+std::string missingEntryDetail(const proto::JournalRecord& rec, const std::string& what) {
+    return what + " signed by " + deviceName(rec.sender().user(), rec.sender().device()) + " names message " +
+           hexOf(rec.ref_message_id()) +
+           ", which the journal does not hold before it: that entry was removed or withheld";
+}
+
 }  // namespace
 
 const char* faultDescription(const std::string& f) {
@@ -412,6 +465,23 @@ const char* faultDescription(const std::string& f) {
         {"attachment-mismatch", "an attachment does not match its committed digest"},
         {"forged-edit", "an edit or retraction sent by someone other than the message's author: not applied"},
         {"not-a-member", "the sender, or a recipient it names, was not a member of the conversation at this point"},
+        {"unapproved-device",
+         "a device registered for a user who already had an active device, which no device of that user approved "
+         "(or an entry it signed)"},
+        {"identity-reset",
+         "a new first device of a user whose every earlier device was revoked or wiped: confirm with IT that the "
+         "user lost them all"},
+        {"device-entry-missing",
+         "the signing device had more entries acknowledged before this one than the journal holds: one was removed "
+         "or withheld"},
+        {"device-chain-mismatch",
+         "the signing device's chain over its earlier entries differs from the journal's: one was replaced, inserted "
+         "or reordered"},
+        {"missing-entry",
+         "a receipt or mismatch report names a message the journal does not hold before it: removed or withheld"},
+        {"history-rewritten",
+         "the relay now serves another log up to the archive's last pull than it served then: entries were changed, "
+         "removed or inserted"},
     };
     auto it = d.find(f);
     return it == d.end() ? "unknown fault" : it->second;
@@ -499,13 +569,27 @@ struct Archive::Impl {
     std::optional<journal::FirmManifest> manifest;
 
     /// What the checks carry from one batch of rows to the next.
+    using DeviceKey = std::pair<std::string, std::uint32_t>;
     struct CheckState {
         std::uint64_t headSeq = 0;
         journal::ChainHash head = journal::genesisChainHash();
-        std::map<std::pair<std::string, std::uint32_t>, DeviceReg> registry;
+        std::map<DeviceKey, DeviceReg> registry;
         std::array<std::uint8_t, journal::kKeyIdSize> lastKeyId{};
+        std::map<DeviceKey, DeviceChainState> chains;
+        /// Devices registered up to here were pulled before the device checks existed: their
+        /// approval is not judged and their chain starts at their first entry's claim.
+        std::uint64_t checksFrom = 0;
+        std::set<DeviceKey> touched;  ///< devices whose state changed since the last snapshot
     };
-    CheckState state;  // the pull's state, persisted in meta and the devices table
+    /// One device's state after a batch (what the writer persists with that batch).
+    struct DeviceSnapshot {
+        DeviceKey key;
+        DeviceReg reg;
+        bool hasChain = false;
+        DeviceChainState chain;
+    };
+    CheckState state;  // the pull's state, persisted in meta and the devices and device_state tables
+    std::vector<DeviceSnapshot> snapshot(CheckState& st);
     Result<ConversationInfo> conversationInfo(const std::string& id);
     /// Judges the stored records (ContentJudge) and stores the verdict: the `forged-edit` and
     /// `not-a-member` problems and the conversations' participants.
@@ -513,13 +597,22 @@ struct Archive::Impl {
     Result<void> storeJudgement(ContentJudge::Outcome& outcome);
 
     Result<void> loadState();
-    Result<void> saveHead(Database& d);
+    Result<void> saveHead(Database& d, std::uint64_t headSeq, const journal::ChainHash& head);
     /// Chain, signature and content checks of a batch of rows in log order (used by pull and verify).
     void check(std::vector<Decoded>& rows, std::vector<journal::Checkpoint> checkpoints, CheckState& st,
                std::vector<Problem>& chainProblems, std::uint64_t& checkpointCount, unsigned workers);
     void openOne(Decoded& d, const CheckState& st);
+    /// A relay-signed record about devices (registration, approval, revocation, wipe), in log order.
+    void deviceRecord(Decoded& d, CheckState& st);
+    /// What an entry's own device vouches for: its approval and its chain (in log order).
+    void deviceEntry(Decoded& d, CheckState& st);
+    /// The first sequence at which the relay's log no longer matches the rows this archive pulled
+    /// (0: it still continues them). Asks the relay for single rows.
+    Result<std::uint64_t> firstRewritten(const PageSource& pages, std::string& detail);
     Result<void> store(std::vector<Decoded>& rows, const std::vector<std::string>& checkpoints,
-                       const std::vector<Problem>& chainProblems, const BlobSource& blobs, PullStats& stats);
+                       const std::vector<Problem>& chainProblems, const BlobSource& blobs, PullStats& stats,
+                       std::uint64_t headSeq, const journal::ChainHash& head,
+                       const std::vector<DeviceSnapshot>& devices);
     Result<void> addProblem(std::uint64_t seq, const std::string& fault, const std::string& detail,
                             const char* origin);
 };
@@ -543,7 +636,7 @@ Result<std::unique_ptr<Archive>> Archive::open(const std::string& path, std::vec
         if (!create) return fail(ErrorCode::NotFound, "cannot open the archive " + path + ": " + db.error().message);
         return tl::unexpected(db.error());
     }
-    if (auto r = (*db)->migrate({kSchema, kSchemaV2}); !r) return tl::unexpected(r.error());
+    if (auto r = (*db)->migrate({kSchema, kSchemaV2, kSchemaV3}); !r) return tl::unexpected(r.error());
     // A million-entry archive inserts message ids (random keys) into a large index: keep its hot
     // pages decrypted in memory (128 MiB at most) instead of re-reading them for every page.
     if (auto r = (*db)->exec("PRAGMA cache_size = -131072"); !r) return tl::unexpected(r.error());
@@ -576,6 +669,8 @@ Result<void> Archive::Impl::loadState() {
             std::copy(v.begin(), v.end(), state.head.begin());
         } else if (k == "last_key_id" && v.size() == journal::kKeyIdSize) {
             std::copy(v.begin(), v.end(), state.lastKeyId.begin());
+        } else if (k == "device_checks_from") {
+            state.checksFrom = std::stoull(str(v));
         }
     }
     auto dv = db->prepare("SELECT user, device, identity_key, registered_seq, revoked_seq FROM devices");
@@ -587,7 +682,50 @@ Result<void> Archive::Impl::loadState() {
         state.registry[{dv->columnText(0), std::uint32_t(dv->columnInt(1))}] =
             DeviceReg{dv->columnBlob(2), std::uint64_t(dv->columnInt(3)), std::uint64_t(dv->columnInt(4))};
     }
+    auto ds = db->prepare("SELECT user, device, needs_approval, approved_seq, ended_seq, reported, chain, "
+                          "chain_claimed, chain_base, chain_head, chain_ids FROM device_state");
+    if (!ds) return tl::unexpected(ds.error());
+    while (true) {
+        auto row = ds->step();
+        if (!row) return tl::unexpected(row.error());
+        if (!*row) break;
+        DeviceKey key{ds->columnText(0), std::uint32_t(ds->columnInt(1))};
+        auto& reg = state.registry[key];
+        reg.needsApproval = ds->columnInt(2) != 0;
+        reg.approvedSeq = std::uint64_t(ds->columnInt(3));
+        reg.endedSeq = std::uint64_t(ds->columnInt(4));
+        reg.reported = ds->columnInt(5) != 0;
+        if (!ds->columnInt(6)) continue;
+        auto& c = state.chains[key];
+        c.claimed = std::uint64_t(ds->columnInt(7));
+        c.base = std::uint64_t(ds->columnInt(8));
+        Bytes head = ds->columnBlob(9), ids = ds->columnBlob(10);
+        if (head.size() != c.head.size() || ids.size() % journal::kMessageIdSize)
+            return fail(ErrorCode::Malformed, "the archive's device state is damaged");
+        std::copy(head.begin(), head.end(), c.head.begin());
+        for (std::size_t i = 0; i < ids.size(); i += journal::kMessageIdSize) {
+            auto& id = c.ids.emplace_back();
+            std::copy_n(ids.begin() + std::ptrdiff_t(i), id.size(), id.begin());
+        }
+    }
     return {};
+}
+
+std::vector<Archive::Impl::DeviceSnapshot> Archive::Impl::snapshot(CheckState& st) {
+    std::vector<DeviceSnapshot> out;
+    out.reserve(st.touched.size());
+    for (const auto& key : st.touched) {
+        DeviceSnapshot s;
+        s.key = key;
+        if (auto r = st.registry.find(key); r != st.registry.end()) s.reg = r->second;
+        if (auto c = st.chains.find(key); c != st.chains.end()) {
+            s.hasChain = true;
+            s.chain = c->second;
+        }
+        out.push_back(std::move(s));
+    }
+    st.touched.clear();
+    return out;
 }
 
 Result<void> Archive::setManifest(ByteView bytes, std::string_view firmFingerprint) {
@@ -616,13 +754,13 @@ Result<void> Archive::Impl::addProblem(std::uint64_t seq, const std::string& fau
     return st->run();
 }
 
-Result<void> Archive::Impl::saveHead(Database& d) {
+Result<void> Archive::Impl::saveHead(Database& d, std::uint64_t headSeq, const journal::ChainHash& head) {
     auto st = d.cached("INSERT OR REPLACE INTO meta (k, v) VALUES (?, ?)");
     if (!st) return tl::unexpected(st.error());
-    std::string seq = std::to_string(state.headSeq);
+    std::string seq = std::to_string(headSeq);
     st->bind(1, std::string_view("head_seq")).bind(2, view(seq));
     if (auto r = st->run(); !r) return r;
-    st->bind(1, std::string_view("head_hash")).bind(2, ByteView(state.head.data(), state.head.size()));
+    st->bind(1, std::string_view("head_hash")).bind(2, ByteView(head.data(), head.size()));
     if (auto r = st->run(); !r) return r;
     st->bind(1, std::string_view("last_key_id")).bind(2, ByteView(state.lastKeyId.data(), state.lastKeyId.size()));
     return st->run();
@@ -755,34 +893,198 @@ void Archive::Impl::check(std::vector<Decoded>& rows, std::vector<journal::Check
         auto body = parseFlatJsonObject(d.record.body());
         if (!body) continue;
         d.admin = std::move(*body);
-        const std::string& action = d.admin["action"];
-        if (action == "device-registered") {
-            auto key = fromHex(d.admin["identity_key"]);
-            std::uint32_t dev = 0;
-            try {
-                dev = std::uint32_t(std::stoul(d.admin["device"]));
-            } catch (...) {
-                continue;
-            }
-            if (key && key->size() == 33) st.registry[{d.admin["user"], dev}] = DeviceReg{*key, d.seq, 0};
-        } else if (action == "revoke-device") {
-            std::uint32_t dev = 0;
-            try {
-                dev = std::uint32_t(std::stoul(d.admin["device"]));
-            } catch (...) {
-                continue;
-            }
-            auto it = st.registry.find({d.admin["user"], dev});
-            if (it != st.registry.end() && !it->second.revokedSeq) it->second.revokedSeq = d.seq;
-        }
+        deviceRecord(d, st);
     }
     // 3. Everything else on all cores.
     parallelFor(others.size(), workers, [&](std::size_t i) { openOne(rows[others[i]], st); });
+    // 4. What each entry's device vouches for, in log order.
+    for (auto i : others) deviceEntry(rows[i], st);
+}
+
+namespace {
+/// Whether `reg` counts as one of its user's devices now (in log order): registered, not revoked
+/// or wiped, and the user's first device or approved.
+bool activeDevice(const DeviceReg& reg) { return !reg.endedSeq && (!reg.needsApproval || reg.approvedSeq); }
+
+std::optional<std::uint32_t> deviceNumber(const std::string& text) {
+    if (text.empty() || text.size() > 10 || text.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+    auto n = std::stoull(text);
+    if (n > 0xFFFFFFFFull) return std::nullopt;
+    return std::uint32_t(n);
+}
+}  // namespace
+
+void Archive::Impl::deviceRecord(Decoded& d, CheckState& st) {
+    auto& a = d.admin;
+    const std::string& action = a["action"];
+    if (action != "device-registered" && action != "device-approved" && action != "revoke-device" &&
+        action != "wipe-device")
+        return;
+    auto dev = deviceNumber(a["device"]);
+    if (!dev) return;
+    const std::string& user = a["user"];
+    const DeviceKey key{user, *dev};
+    const std::string who = deviceName(user, *dev);
+    auto unapproved = [&](DeviceReg& reg, std::uint64_t at, const std::string& why) {
+        reg.reported = true;
+        d.problems.push_back({at, "unapproved-device",
+                              who + " was registered for " + user + ", who already had an active device, and no device of " +
+                                  user + " approved it" + why});
+    };
+    if (action == "device-registered") {
+        auto identity = fromHex(a["identity_key"]);
+        if (!identity || identity->size() != 33) return;
+        DeviceReg reg{*identity, d.seq, 0};
+        if (d.seq > st.checksFrom) {
+            // Issue 15 break 2: another device of a user who has an active one needs that user's
+            // approval; a user none of whose devices is left starts again from a new first device.
+            std::optional<std::uint32_t> active;
+            bool earlier = false;
+            for (auto it = st.registry.lower_bound({user, 0}); it != st.registry.end() && it->first.first == user; ++it) {
+                earlier = true;
+                if (activeDevice(it->second) && it->second.registeredSeq < d.seq) {
+                    active = it->first.second;
+                    break;
+                }
+            }
+            if (active) {
+                reg.needsApproval = true;
+                // The relay recorded it active at once: only a relay that skips approvals does.
+                if (a["pending"] != "1") unapproved(reg, d.seq, " (the relay recorded it as active at once)");
+            } else if (earlier) {
+                d.problems.push_back({d.seq, "identity-reset",
+                                      who + " is a new first device of " + user +
+                                          ": every earlier device of the user was revoked or wiped; confirm with IT "
+                                          "that the user lost them all"});
+            }
+        }
+        st.registry[key] = std::move(reg);
+        st.touched.insert(key);
+        return;
+    }
+    auto it = st.registry.find(key);
+    if (it == st.registry.end()) return;
+    auto& reg = it->second;
+    if (action == "revoke-device" || action == "wipe-device") {
+        if (action == "revoke-device" && !reg.revokedSeq) reg.revokedSeq = d.seq;
+        if (!reg.endedSeq) reg.endedSeq = d.seq;
+        st.touched.insert(key);
+        return;
+    }
+    // device-approved: the approval must name this device and its key and verify under the key of
+    // an active device of the same user.
+    if (!reg.needsApproval || reg.approvedSeq || reg.endedSeq) return;
+    std::string why;
+    auto bytes = fromHex(a["approval"]);
+    auto approval = bytes ? journal::DeviceApproval::parse(*bytes) : Result<journal::DeviceApproval>(tl::unexpected(bytes.error()));
+    if (!approval) {
+        why = "its approval does not parse";
+    } else {
+        auto approver = st.registry.find({user, approval->approver});
+        if (approver == st.registry.end() || approver == it || approver->second.registeredSeq >= d.seq ||
+            !activeDevice(approver->second))
+            why = "its approval names " + deviceName(user, approval->approver) + ", which was not an active device of " +
+                  user + " at this point";
+        else if (!approval->verifies(user, *dev, reg.identityKey, approver->second.identityKey))
+            why = "its approval does not verify under the key of " + deviceName(user, approval->approver) +
+                  " for this device and its identity key";
+    }
+    if (why.empty()) {
+        reg.approvedSeq = d.seq;
+    } else {
+        // The relay made the device active on an approval that does not hold.
+        d.problems.push_back({d.seq, "unapproved-device", "the relay recorded " + who + " as approved, but " + why});
+        if (!reg.reported) unapproved(reg, reg.registeredSeq, "");
+    }
+    st.touched.insert(key);
+}
+
+void Archive::Impl::deviceEntry(Decoded& d, CheckState& st) {
+    if (!d.parsed) return;
+    const auto& h = d.sealed.header;
+    auto it = st.registry.find({h.senderUser, h.senderDevice});
+    if (it == st.registry.end() || it->second.registeredSeq >= d.seq) return;  // unknown-device
+    for (const auto& p : d.problems)
+        if (p.fault == "bad-signature") return;  // not the device's entry
+    const DeviceKey key{h.senderUser, h.senderDevice};
+    const std::string who = deviceName(h.senderUser, h.senderDevice);
+    auto& reg = it->second;
+    if (reg.needsApproval && !(reg.approvedSeq && reg.approvedSeq < d.seq)) {
+        d.problems.push_back({d.seq, "unapproved-device", "signed by " + who + ", a device no device of the user approved"});
+        if (!reg.reported) {
+            reg.reported = true;
+            st.touched.insert(key);
+            d.problems.push_back({reg.registeredSeq, "unapproved-device",
+                                  who + " was registered for " + h.senderUser +
+                                      ", who already had an active device, and no device of " + h.senderUser +
+                                      " approved it"});
+        }
+    }
+    if (h.version < 2) return;  // header version 1 carries no device chain
+
+    // Issue 15 break 3: the device's own chain.
+    const std::uint64_t claimed = h.deviceAcked;
+    auto c = st.chains.find(key);
+    if (c == st.chains.end()) {
+        c = st.chains.emplace(key, DeviceChainState{}).first;
+        if (reg.registeredSeq <= st.checksFrom) {
+            // Pulled before the device checks: its chain so far is not in the archive's state.
+            c->second.claimed = c->second.base = claimed;
+            c->second.head = h.deviceHead;
+        }
+    }
+    auto& chain = c->second;
+    st.touched.insert(key);
+    const std::uint64_t held = chain.base + chain.ids.size();
+    auto fold = [](std::uint64_t count, const crypto::Hash256& head, const std::array<std::uint8_t, 16>& id) {
+        return journal::DeviceChain{count, head}.next(ByteView(id.data(), id.size())).head;
+    };
+    if (claimed < chain.claimed) {
+        d.problems.push_back({d.seq, "device-chain-mismatch",
+                              who + " claims " + std::to_string(claimed) + " acknowledged entries, fewer than the " +
+                                  std::to_string(chain.claimed) +
+                                  " an earlier entry of this device claimed: its entries were replaced or reordered"});
+    } else if (claimed > held) {
+        d.problems.push_back({d.seq, "device-entry-missing",
+                              who + " had " + std::to_string(claimed) + " entries acknowledged before this one; the journal holds " +
+                                  std::to_string(held) + ": an entry of this device was removed or withheld"});
+        // From here on the device's own claim is the reference.
+        chain.claimed = chain.base = claimed;
+        chain.head = h.deviceHead;
+        chain.ids.clear();
+    } else if (claimed < chain.base) {
+        // More entries in flight than a device ever has: only the empty chain can still be checked.
+        if (claimed == 0 && h.deviceHead != crypto::Hash256{})
+            d.problems.push_back({d.seq, "device-chain-mismatch",
+                                  who + " claims no acknowledged entry but a chain over some"});
+        chain.claimed = claimed;
+    } else {
+        crypto::Hash256 head = chain.head;
+        const std::size_t covered = std::size_t(claimed - chain.base);
+        for (std::size_t i = 0; i < covered; ++i) head = fold(chain.base + i, head, chain.ids[i]);
+        if (head != h.deviceHead) {
+            d.problems.push_back({d.seq, "device-chain-mismatch",
+                                  who + "'s chain over its first " + std::to_string(claimed) +
+                                      " acknowledged entries differs from the journal's first " + std::to_string(claimed) +
+                                      " entries of this device: an entry was replaced, inserted or reordered"});
+            head = h.deviceHead;
+        }
+        chain.ids.erase(chain.ids.begin(), chain.ids.begin() + std::ptrdiff_t(covered));
+        chain.claimed = chain.base = claimed;
+        chain.head = head;
+    }
+    chain.ids.push_back(h.messageId);
+    while (chain.ids.size() > kDeviceWindow) {
+        chain.head = fold(chain.base, chain.head, chain.ids.front());
+        ++chain.base;
+        chain.ids.pop_front();
+    }
 }
 
 Result<void> Archive::Impl::store(std::vector<Decoded>& rows, const std::vector<std::string>& checkpoints,
                                   const std::vector<Problem>& chainProblems, const BlobSource& blobs,
-                                  PullStats& stats) {
+                                  PullStats& stats, std::uint64_t headSeq, const journal::ChainHash& head,
+                                  const std::vector<DeviceSnapshot>& devices) {
     storage::Transaction tx(*db);
     if (auto r = tx.begin(); !r) return r;
     for (auto& c : checkpoints) {
@@ -810,7 +1112,16 @@ Result<void> Archive::Impl::store(std::vector<Decoded>& rows, const std::vector<
         ++stats.entries;
         for (auto& p : d.problems)
             if (auto r = addProblem(p.sequence, p.fault, p.detail, "pull"); !r) return r;
-        if (!d.opened) continue;
+        if (!d.opened) {
+            // Receipts may name it (missing-entry looks here as well as in records).
+            if (!d.parsed) continue;
+            auto u = db->cached("INSERT OR IGNORE INTO unopened_ids (message_id, seq) VALUES (?, ?)");
+            if (!u) return tl::unexpected(u.error());
+            u->bind(1, ByteView(d.sealed.header.messageId.data(), d.sealed.header.messageId.size()))
+                .bind(2, std::int64_t(d.seq));
+            if (auto r = u->run(); !r) return r;
+            continue;
+        }
         const auto& rec = d.record;
         const auto& h = d.sealed.header;
         if (h.journalKeyId != state.lastKeyId) {
@@ -874,6 +1185,21 @@ Result<void> Archive::Impl::store(std::vector<Decoded>& rows, const std::vector<
             if (auto r = f->run(); !r) return r;
         }
         for (int i = 0; i < rec.attachments_size(); ++i) pending.push_back({d.seq, i, rec.attachments(i)});
+        if (auto what = countersigns(rec); !what.empty()) {
+            // Issue 15 break 3: what a recipient's device signed that it received is in the journal.
+            bool held = false;
+            for (const char* sql : {"SELECT 1 FROM records WHERE message_id = ? AND seq < ?",
+                                    "SELECT 1 FROM unopened_ids WHERE message_id = ? AND seq < ?"}) {
+                auto q = db->cached(sql);
+                if (!q) return tl::unexpected(q.error());
+                q->bind(1, view(rec.ref_message_id())).bind(2, std::int64_t(d.seq));
+                auto row = q->step();
+                if (!row) return tl::unexpected(row.error());
+                if ((held = *row)) break;
+            }
+            if (!held)
+                if (auto r = addProblem(d.seq, "missing-entry", missingEntryDetail(rec, what), "pull"); !r) return r;
+        }
         if (rec.type() == proto::MISMATCH_REPORT) {
             auto q = db->cached("SELECT seq FROM records WHERE message_id = ?");
             if (!q) return tl::unexpected(q.error());
@@ -935,7 +1261,23 @@ Result<void> Archive::Impl::store(std::vector<Decoded>& rows, const std::vector<
             if (auto r = dv->run(); !r) return r;
         }
     }
-    if (auto r = saveHead(*db); !r) return r;
+    for (const auto& dev : devices) {
+        auto st = db->cached("INSERT OR REPLACE INTO device_state (user, device, needs_approval, approved_seq, ended_seq, "
+                             "reported, chain, chain_claimed, chain_base, chain_head, chain_ids) "
+                             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        if (!st) return tl::unexpected(st.error());
+        st->bind(1, std::string_view(dev.key.first)).bind(2, std::int64_t(dev.key.second))
+            .bind(3, std::int64_t(dev.reg.needsApproval)).bind(4, std::int64_t(dev.reg.approvedSeq))
+            .bind(5, std::int64_t(dev.reg.endedSeq)).bind(6, std::int64_t(dev.reg.reported))
+            .bind(7, std::int64_t(dev.hasChain)).bind(8, std::int64_t(dev.chain.claimed))
+            .bind(9, std::int64_t(dev.chain.base)).bind(10, ByteView(dev.chain.head.data(), dev.chain.head.size()));
+        Bytes ids;
+        ids.reserve(dev.chain.ids.size() * journal::kMessageIdSize);
+        for (const auto& id : dev.chain.ids) ids.insert(ids.end(), id.begin(), id.end());
+        st->bind(11, ByteView(ids));
+        if (auto r = st->run(); !r) return r;
+    }
+    if (auto r = saveHead(*db, headSeq, head); !r) return r;
     if (auto r = tx.commit(); !r) return r;
 
     // Attachments: fetched after the rows are safe, each checked against its committed digest.
@@ -970,6 +1312,106 @@ Result<void> Archive::Impl::store(std::vector<Decoded>& rows, const std::vector<
     return {};
 }
 
+Result<std::uint64_t> Archive::Impl::firstRewritten(const PageSource& pages, std::string& detail) {
+    struct Row {
+        bool present = false;
+        std::string entry, chainHash;
+        std::uint64_t relayHead = 0;
+    };
+    // Row `seq` as the relay serves it now (with the retries of a page fetch).
+    auto relayRow = [&](std::uint64_t seq) -> Result<Row> {
+        auto bytes = pages(seq - 1, 1);
+        for (int attempt = 1; !bytes && attempt <= 6 && bytes.error().code == ErrorCode::Storage; ++attempt) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(250 * attempt));
+            bytes = pages(seq - 1, 1);
+        }
+        if (!bytes) return tl::unexpected(bytes.error());
+        proto::JournalPage page;
+        if (!page.ParseFromString(*bytes)) return fail(ErrorCode::Malformed, "the relay sent a journal page that does not parse");
+        Row out;
+        out.relayHead = page.head_sequence();
+        if (page.rows_size() == 0) return out;
+        const auto& r = page.rows(0);
+        if (r.sequence() < seq) return fail(ErrorCode::Malformed, "the relay's journal page goes backwards");
+        if (r.sequence() > seq) return out;  // the relay no longer has it
+        out.present = true;
+        out.entry = r.entry();
+        out.chainHash = r.chain_hash();
+        return out;
+    };
+    // The row as this archive pulled it.
+    auto storedRow = [&](std::uint64_t seq) -> Result<Row> {
+        auto q = db->cached("SELECT entry, chain_hash FROM entries WHERE seq = ?");
+        if (!q) return tl::unexpected(q.error());
+        q->bind(1, std::int64_t(seq));
+        auto row = q->step();
+        if (!row) return tl::unexpected(row.error());
+        Row out;
+        if (*row) {
+            out.present = true;
+            out.entry = str(q->columnBlob(0));
+            out.chainHash = str(q->columnBlob(1));
+        }
+        return out;
+    };
+    const std::uint64_t head = state.headSeq;
+    auto last = relayRow(head);
+    if (!last) return tl::unexpected(last.error());
+    auto mine = storedRow(head);
+    if (!mine) return tl::unexpected(mine.error());
+    const std::string ours = toHex(ByteView(state.head.data(), state.head.size()));
+    if (last->present && last->chainHash == mine->chainHash) {
+        if (last->entry == mine->entry) return 0;
+        detail = "the relay now serves another entry at seq " + std::to_string(head) +
+                 ", the last one this archive pulled (its chain hash unchanged)";
+        return head;
+    }
+    // Chain hashes cover everything before them: the first row whose hash differs is the first
+    // one rewritten. Binary search between the genesis and the archive's head.
+    std::uint64_t lo = 1, hi = head;  // hi differs; every row below lo matches
+    Row firstRelay = *last, firstMine = *mine;
+    while (lo < hi) {
+        const std::uint64_t mid = lo + (hi - lo) / 2;
+        auto r = relayRow(mid);
+        if (!r) return tl::unexpected(r.error());
+        auto s = storedRow(mid);
+        if (!s) return tl::unexpected(s.error());
+        if (r->present != s->present || (r->present && r->chainHash != s->chainHash)) {
+            hi = mid;
+            firstRelay = *r;
+            firstMine = *s;
+        } else {
+            lo = mid + 1;
+        }
+    }
+    std::string what;
+    if (!firstRelay.present)
+        what = "the relay no longer serves the entry at seq " + std::to_string(hi) + " (its log ends at " +
+               std::to_string(firstRelay.relayHead) + " or skips it)";
+    else if (firstRelay.entry != firstMine.entry)
+        what = "the relay now serves another entry at seq " + std::to_string(hi);
+    else
+        what = "the relay now serves the entry at seq " + std::to_string(hi) + " with another chain hash";
+    // The relay's own signed statement of the history it now contradicts, when the archive has one.
+    std::string signedBefore;
+    {
+        auto c = db->cached("SELECT data FROM checkpoints WHERE seq >= ? AND seq <= ? ORDER BY seq LIMIT 1");
+        if (!c) return tl::unexpected(c.error());
+        c->bind(1, std::int64_t(hi)).bind(2, std::int64_t(head));
+        auto row = c->step();
+        if (!row) return tl::unexpected(row.error());
+        if (*row)
+            if (auto cp = journal::Checkpoint::parse(c->columnBlob(0));
+                cp && journal::verifyCheckpoint(*cp, manifest->relayPublicKey))
+                signedBefore = "; the archive keeps the relay's signed checkpoint " + std::to_string(cp->sequence) +
+                               " (chain hash " + toHex(ByteView(cp->chainHash.data(), 8)) + "...) for the history it pulled";
+    }
+    detail = what + ", which this archive pulled and verified before (its head: seq " + std::to_string(head) +
+             ", chain hash " + ours.substr(0, 16) + "...)" + signedBefore +
+             ": the relay rewrote the log's history; nothing more is pulled from it";
+    return hi;
+}
+
 Result<void> Archive::Impl::judgeStored() {
     ContentJudge judge;
     {
@@ -985,9 +1427,9 @@ Result<void> Archive::Impl::judgeStored() {
                         a->columnText(4), a->columnText(5));
         }
     }
-    std::unordered_set<std::uint64_t> revoked;  // entries signed after their device's revocation
+    std::unordered_set<std::uint64_t> revoked;  // entries signed after their device's revocation, or unapproved
     {
-        auto p = db->prepare("SELECT seq FROM problems WHERE fault = 'revoked-signer'");
+        auto p = db->prepare("SELECT seq FROM problems WHERE fault IN ('revoked-signer', 'unapproved-device')");
         if (!p) return tl::unexpected(p.error());
         while (true) {
             auto row = p->step();
@@ -1058,7 +1500,28 @@ Result<PullStats> Archive::pull(const PageSource& pages, const BlobSource& blobs
         std::vector<std::string> checkpoints;
         std::vector<Problem> chainProblems;
         std::uint64_t head = 0;
+        // The checks' state after this batch, which the writer stores with it.
+        std::uint64_t headSeq = 0;
+        journal::ChainHash headHash{};
+        std::vector<Impl::DeviceSnapshot> devices;
     };
+    // Issue 15 break 3: only a continuation of the chain this archive already holds is accepted.
+    // A relay that now serves other rows up to the archive's head (an entry changed, removed or
+    // inserted, the chain recomputed and the checkpoints signed again) is reported by the first
+    // sequence that differs, and nothing more is pulled from it.
+    if (m->state.headSeq) {
+        std::string detail;
+        auto rewritten = m->firstRewritten(pages, detail);
+        if (!rewritten) return tl::unexpected(rewritten.error());
+        if (*rewritten) {
+            if (auto r = m->addProblem(*rewritten, "history-rewritten", detail, "pull"); !r) return tl::unexpected(r.error());
+            stats.headSequence = m->state.headSeq;
+            stats.rewrittenAt = *rewritten;
+            if (auto p = problems()) stats.newProblems = p->size() - std::min(p->size(), problemsBefore);
+            stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+            return stats;
+        }
+    }
     Channel<proto::JournalPage> fetched(3);
     Channel<Batch> checked(2);
     std::optional<Error> fetchError, storeError;
@@ -1100,7 +1563,8 @@ Result<PullStats> Archive::pull(const PageSource& pages, const BlobSource& blobs
         while (auto batch = checked.pop()) {
             if (storeError) continue;
             const auto storeStart = std::chrono::steady_clock::now();
-            auto stored = m->store(batch->rows, batch->checkpoints, batch->chainProblems, blobs, stats);
+            auto stored = m->store(batch->rows, batch->checkpoints, batch->chainProblems, blobs, stats, batch->headSeq,
+                                   batch->headHash, batch->devices);
             stats.storeSeconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - storeStart).count();
             if (auto& r = stored; !r) {
                 storeError = r.error();
@@ -1145,6 +1609,9 @@ Result<PullStats> Archive::pull(const PageSource& pages, const BlobSource& blobs
             cps.push_back(std::move(*cp));
         }
         m->check(batch.rows, std::move(cps), m->state, batch.chainProblems, cpCount, workers);
+        batch.headSeq = m->state.headSeq;
+        batch.headHash = m->state.head;
+        batch.devices = m->snapshot(m->state);
         stats.checkSeconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - checkStart).count();
         if (!checked.push(std::move(batch))) break;
     }
@@ -1153,7 +1620,12 @@ Result<PullStats> Archive::pull(const PageSource& pages, const BlobSource& blobs
     stopping = true;
     fetched.close();
     fetcher.join();
-    if (storeError) return tl::unexpected(*storeError);
+    if (storeError) {
+        // The checks ran ahead of what was stored: start the next pull from the stored state.
+        m->state = {};
+        (void)m->loadState();
+        return tl::unexpected(*storeError);
+    }
     // What the new entries change in the content checks (an edit's message may have arrived now,
     // a member may now be known): judged again over everything stored.
     if (stats.entries)
@@ -1177,6 +1649,7 @@ Result<VerifyReport> Archive::verify(unsigned workers) {
     Impl::CheckState st;
     std::vector<Problem> found;
     std::unordered_map<std::string, std::uint64_t> messageIds;
+    std::unordered_set<std::string> unopenedIds;  // header message ids of entries not opened
     std::vector<std::pair<std::string, Problem>> reports;  // referenced message id -> report
     ContentJudge judge;
     std::vector<std::string> recipients;
@@ -1219,8 +1692,17 @@ Result<VerifyReport> Archive::verify(unsigned workers) {
         for (auto& d : rows) {
             ++report.entries;
             found.insert(found.end(), d.problems.begin(), d.problems.end());
-            if (!d.opened) continue;
+            if (!d.opened) {
+                if (d.parsed)
+                    unopenedIds.emplace(reinterpret_cast<const char*>(d.sealed.header.messageId.data()),
+                                        d.sealed.header.messageId.size());
+                continue;
+            }
             ++report.opened;
+            if (auto what = countersigns(d.record);
+                !what.empty() && !messageIds.count(d.record.ref_message_id()) &&
+                !unopenedIds.count(d.record.ref_message_id()))
+                found.push_back({d.seq, "missing-entry", missingEntryDetail(d.record, what)});
             auto [it, fresh] = messageIds.emplace(d.record.message_id(), d.seq);
             if (!fresh)
                 found.push_back({d.seq, "replayed-message-id",
@@ -1237,8 +1719,9 @@ Result<VerifyReport> Archive::verify(unsigned workers) {
                 for (const auto& rc : d.record.recipients())
                     if (std::find(recipients.begin(), recipients.end(), rc.user()) == recipients.end())
                         recipients.push_back(rc.user());
-                const bool trusted = std::none_of(d.problems.begin(), d.problems.end(),
-                                                  [](const Problem& p) { return p.fault == "revoked-signer"; });
+                const bool trusted = std::none_of(d.problems.begin(), d.problems.end(), [&](const Problem& p) {
+                    return p.sequence == d.seq && (p.fault == "revoked-signer" || p.fault == "unapproved-device");
+                });
                 judge.record(d.seq, d.record.message_id(), d.record.conversation_id(), d.record.sender().user(),
                              d.record.sender().device(), int(d.record.type()), d.record.ref_message_id(),
                              recipients, trusted);

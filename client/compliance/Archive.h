@@ -57,6 +57,9 @@ struct PullStats {
     double checkSeconds = 0;  ///< chain, signatures, decryption (on every core)
     double storeSeconds = 0;  ///< the writer: SQLCipher rows, index, full-text index
     double waitSeconds = 0;   ///< checking stage idle, waiting for the relay's next page
+    /// Not 0: the relay no longer serves the rows this archive already pulled from this sequence
+    /// on (`history-rewritten`); nothing was pulled.
+    std::uint64_t rewrittenAt = 0;
 };
 
 /// Page source: the serialized proto::JournalPage after `afterSequence`.
@@ -199,6 +202,9 @@ public:
 
     /// Fetches every log row after the archive's head, page by page, checks and decrypts it on
     /// all cores, and stores it: incremental and resumable (each page commits on its own).
+    /// Only a continuation of the chain the archive holds is accepted: when the relay now serves
+    /// other rows up to the archive's head, the first that differs is reported
+    /// (`history-rewritten`, PullStats::rewrittenAt) and nothing is pulled.
     /// `workers` 0 = one per core.
     [[nodiscard]] Result<PullStats> pull(const PageSource& pages, const BlobSource& blobs,
                                          const Progress& progress = {}, unsigned workers = 0);
@@ -206,8 +212,11 @@ public:
     /// Rechecks everything from the stored raw rows: chain continuity, checkpoint signatures,
     /// sender signatures and registrations, decryption and commitments, replays, the mismatch
     /// reports recipients filed, edits and retractions by someone other than the author
-    /// (`forged-edit`) and senders or recipients who were not members of the conversation
-    /// (`not-a-member`, from the relay-signed membership records in the log).
+    /// (`forged-edit`), senders or recipients who were not members of the conversation
+    /// (`not-a-member`, from the relay-signed membership records in the log), devices no device
+    /// of their user approved (`unapproved-device`, `identity-reset`), each device's own chain of
+    /// entries (`device-entry-missing`, `device-chain-mismatch`) and the messages receipts and
+    /// mismatch reports name (`missing-entry`). Problems only a pull could see stay on record.
     [[nodiscard]] Result<VerifyReport> verify(unsigned workers = 0);
 
     [[nodiscard]] Result<std::vector<Participant>> participants();

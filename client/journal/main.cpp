@@ -16,7 +16,8 @@
 // compliance profile's passphrase comes from --profile-passphrase-file or
 // VERBATIM_PROFILE_PASSPHRASE, else the same source.
 //
-// Exit codes: 0 done (verify: everything holds), 1 error, 2 usage, 3 verify found problems.
+// Exit codes: 0 done (verify: everything holds), 1 error, 2 usage, 3 verify found problems (pull:
+// the relay rewrote history the archive already holds; nothing was pulled).
 
 #include <cstdio>
 #include <cstdlib>
@@ -63,7 +64,8 @@ int usage() {
         "KEY: journal.key files, comma-separated (every epoch after a rotation). DATE: YYYY-MM-DD or\n"
         "YYYY-MM-DDTHH:MM[:SS]Z. The journal key passphrase comes from --passphrase-file,\n"
         "VERBATIM_PASSPHRASE or a prompt; the profile's from --profile-passphrase-file,\n"
-        "VERBATIM_PROFILE_PASSPHRASE or the same source. Exit 3: verify found problems.\n",
+        "VERBATIM_PROFILE_PASSPHRASE or the same source. Exit 3: verify found problems, or pull\n"
+        "refused a relay that rewrote history the archive already holds.\n",
         stderr);
     return 2;
 }
@@ -212,6 +214,15 @@ int pull(const Args& a) {
     if (tty) std::fputs("\n", stderr);
     (*client)->stop();
     if (!stats) return die("pull stopped (what was stored is kept; run pull again): " + stats.error().message);
+    if (stats->rewrittenAt) {
+        // Issue 15 break 3: the relay no longer serves the history this archive verified.
+        std::fprintf(stderr,
+                     "verbatim-journal: refused: the relay's journal no longer continues the chain this archive "
+                     "holds (history-rewritten from seq %llu); nothing was pulled. The archive keeps what it "
+                     "pulled before: run verify, and treat the relay as compromised\n",
+                     (unsigned long long)stats->rewrittenAt);
+        return 3;
+    }
     std::printf("pulled %llu new entries (%llu attachments) up to seq %llu in %.1f s; %zu new problem(s)%s\n",
                 (unsigned long long)stats->entries, (unsigned long long)stats->attachments,
                 (unsigned long long)stats->headSequence, stats->seconds, stats->newProblems,

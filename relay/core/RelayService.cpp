@@ -719,8 +719,9 @@ Result<std::string> RelayService::inviteToMatter(const std::string& from, const 
                                      std::string_view(conv), std::string_view(from), std::int64_t(now));
                     !e)
                     return tl::unexpected(e.error());
+                // The members it is created with (issue 15 break 6): here the lawyer alone.
                 if (auto e = recordAdminAction(db, from, "conversation-created", conv, title,
-                                                   {{"title", title}, {"matter", "true"}}); !e)
+                                                   {{"title", title}, {"matter", "true"}, {"members", from}}); !e)
                     return tl::unexpected(e.error());
             }
             if (auto e = execute(db, "INSERT INTO tokens (hash, kind, conversation, inviter, created_ms, expires_ms) "
@@ -1210,8 +1211,13 @@ void RelayService::handle(const DeviceId& from, proto::Request request, Done don
                 m->bind(1, std::string_view(id)).bind(2, std::string_view(u)).bind(3, std::int64_t(now));
                 if (auto r = m->run(); !r) return tl::unexpected(r.error());
             }
+            // The members it is created with, space-separated (issue 15 break 6): compliance
+            // judges every entry's sender and recipients against the log's own records.
+            std::string listed;
+            for (const auto& u : members) listed += (listed.empty() ? "" : " ") + u;
             if (auto r = recordAdminAction(db, from.user, "conversation-created", id, req.title(),
-                                             {{"title", req.title()}, {"matter", req.is_matter() ? "true" : "false"}}); !r) return tl::unexpected(r.error());
+                                             {{"title", req.title()}, {"matter", req.is_matter() ? "true" : "false"},
+                                              {"members", listed}}); !r) return tl::unexpected(r.error());
             auto conv = loadConversation(db, id);
             if (!conv) return tl::unexpected(conv.error());
             *out.mutable_conversation() = *conv;

@@ -284,6 +284,79 @@ std::vector<std::uint64_t> appendToLog(e2e::Harness& h, const std::vector<Bytes>
     return h.restart() ? seqs : std::vector<std::uint64_t>{};
 }
 
+/// What a breached relay that holds its checkpoint key does to remove entry `seq` without a gap
+/// in the chain (issue 15 break 3): deletes the row, renumbers the later ones, recomputes their
+/// chain hashes and signs the checkpoints again, with their old times. The relay must be stopped.
+Result<void> removeAndResign(e2e::Harness& h, std::uint64_t seq) {
+    auto opened = openStore(h);
+    if (!opened) return tl::unexpected(opened.error());
+    auto& db = **opened;
+    std::vector<journal::Checkpoint> old;
+    {
+        auto q = db.prepare("SELECT data FROM checkpoints WHERE seq > ? ORDER BY seq");
+        q->bind(1, std::int64_t(seq));
+        while (*q->step())
+            if (auto cp = journal::Checkpoint::parse(q->columnBlob(0))) old.push_back(*cp);
+    }
+    if (auto r = db.exec("DELETE FROM journal WHERE seq = " + std::to_string(seq)); !r) return r;
+    std::vector<std::uint64_t> later;
+    {
+        auto q = db.prepare("SELECT seq FROM journal WHERE seq > ? ORDER BY seq");
+        q->bind(1, std::int64_t(seq));
+        while (*q->step()) later.push_back(std::uint64_t(q->columnInt(0)));
+    }
+    for (auto s : later) {
+        auto up = db.prepare("UPDATE journal SET seq = ? WHERE seq = ?");
+        up->bind(1, std::int64_t(s - 1)).bind(2, std::int64_t(s));
+        if (auto r = up->run(); !r) return r;
+    }
+    if (auto r = rechain(db, seq); !r) return r;
+    for (const auto& c : old) {
+        auto q = db.prepare("SELECT chain_hash FROM journal WHERE seq = ?");
+        q->bind(1, std::int64_t(c.sequence - 1));
+        if (!*q->step()) continue;
+        journal::ChainHash hash;
+        auto b = q->columnBlob(0);
+        std::copy(b.begin(), b.end(), hash.begin());
+        auto cp = journal::signCheckpoint(c.sequence - 1, hash, c.timeMs, h.relayKey().privateKey);
+        if (!cp) return tl::unexpected(cp.error());
+        auto ins = db.prepare("INSERT OR REPLACE INTO checkpoints (seq, data) VALUES (?, ?)");
+        ins->bind(1, std::int64_t(cp->sequence)).bind(2, cp->serialize());
+        if (auto r = ins->run(); !r) return r;
+    }
+    return {};
+}
+
+/// The chain's own faults: none of them may show for a removal the relay covered up.
+bool chainFault(const std::string& fault) {
+    static const std::set<std::string> chain = {"missing", "reordered", "duplicate", "altered", "checkpoint-mismatch",
+                                                "bad-checkpoint-signature", "checkpoint-time-backwards", "truncated"};
+    return chain.count(fault) > 0;
+}
+
+/// The sequence of the relay's `action` record about `target` ("user/device"), from the audit trail.
+std::uint64_t adminSeq(compliance::Archive& archive, const std::string& action, const std::string& target) {
+    auto trail = archive.auditTrail();
+    if (!trail) return 0;
+    for (const auto& l : *trail)
+        if (l.action == action && l.target == target) return l.sequence;
+    return 0;
+}
+
+/// Sets `pending_ms` of the listed devices of `user` (null: active), in the relay's store
+/// (relay stopped): what a breached relay can do to its own device list.
+Result<void> setPending(e2e::Harness& h, const std::string& user, const std::vector<std::uint32_t>& devices, bool pending) {
+    auto db = openStore(h);
+    if (!db) return tl::unexpected(db.error());
+    for (auto d : devices) {
+        auto up = (*db)->prepare(pending ? "UPDATE devices SET pending_ms = 1 WHERE user = ? AND device = ?"
+                                         : "UPDATE devices SET pending_ms = NULL WHERE user = ? AND device = ?");
+        up->bind(1, std::string_view(user)).bind(2, std::int64_t(d));
+        if (auto r = up->run(); !r) return r;
+    }
+    return {};
+}
+
 /// Pulls into a fresh archive through `officer`, without verifying: the problems the pull found.
 Result<std::vector<compliance::Problem>> pullOnly(e2e::Harness& h, Party& officer, const std::string& path) {
     auto archive = compliance::Archive::open(path, keysOf(h), true);
@@ -302,6 +375,12 @@ const compliance::Problem* problemAt(const std::vector<compliance::Problem>& ps,
     for (auto& p : ps)
         if (p.sequence == seq && p.fault == fault) return &p;
     return nullptr;
+}
+
+std::string text(const std::vector<compliance::Problem>& ps) {
+    std::string out;
+    for (auto& p : ps) out += std::to_string(p.sequence) + " " + p.fault + ": " + p.detail + "\n";
+    return out;
 }
 
 /// The `custom` value `name` of an RSMF or JSON Lines event.
@@ -964,8 +1043,9 @@ private slots:
     // someone outside it as a recipient. Membership comes from the journal's own relay-signed
     // records (creation, invites), so both are reported by sequence (not-a-member), at pull and
     // at verify, and the matter's timeline does not call the planted entry verified. The
-    // conversation's honest traffic (its creator, members added at creation, the invited client)
-    // stays clean.
+    // conversation's honest traffic (its creator, members added at creation, the invited client,
+    // a member of a conversation whose creator never writes: the relay lists the members it was
+    // created with) stays clean.
     void entriesFromOutsideTheConversationAreNotMembers() {
         auto f = makeFirm();
         QVERIFY(f);
@@ -977,7 +1057,7 @@ private slots:
         auto mallory = f->h.enrollStaff("mallory", proto::ROLE_LAWYER);
         QVERIFY(bob && erin && mallory);
         QVERIFY(bob->connect(f->h.endpoint()) && erin->connect(f->h.endpoint()));
-        // Bob opens a conversation with Alice and Erin (the log names only its creator).
+        // Bob opens a conversation with Alice and Erin (the relay's record lists its members).
         proto::Request create;
         create.mutable_create_conversation()->set_title("Bob, Alice and Erin");
         create.mutable_create_conversation()->add_members(aliceUser);
@@ -1001,6 +1081,16 @@ private slots:
         *reply.mutable_send() = e2e::buildSend(*erin, side, "Count me in", key);
         QCOMPARE(erin->connection->call(reply)->status(), proto::STATUS_OK);
         QVERIFY(alice->waitForOutbox(20s) && f->carol->waitForOutbox(20s));
+        // A conversation whose creator never writes: its members are known from the relay's
+        // creation record alone, so Erin's entry there is clean.
+        proto::Request quiet;
+        quiet.mutable_create_conversation()->set_title("Erin's questions");
+        quiet.mutable_create_conversation()->add_members("erin");
+        auto quietCreated = bob->connection->call(quiet);
+        QVERIFY(quietCreated && quietCreated->status() == proto::STATUS_OK);
+        proto::Request ask;
+        *ask.mutable_send() = e2e::buildSend(*erin, quietCreated->conversation().id(), "Who owns the file?", key);
+        QCOMPARE(erin->connection->call(ask)->status(), proto::STATUS_OK);
 
         // Erin names Mallory, who is not in the side conversation, as a recipient.
         proto::DeviceAddress outsider;
@@ -1108,6 +1198,300 @@ private slots:
             QVERIFY(customValue(o, "verification").contains("not-a-member"));
         }
         QVERIFY(exported);
+    }
+
+    // Security issue 15, break 2 (compliance side): a breached relay adds a device of its own
+    // for a lawyer who has an active device, once by activating a pending registration behind her
+    // back and once by registering it active at once, and sends as that device. No device of hers
+    // approved either: verify reports `unapproved-device` at each registration and at each entry
+    // the device signed, at pull and at verify, and the export does not call them verified. Her
+    // devices added honestly (a device link, a firm enrolment she approved) stay clean; a lawyer
+    // whose only device was revoked starts again from a new first device: `identity-reset` at its
+    // registration only.
+    void devicesCountOnlyWithTheUsersApproval() {
+        auto f = makeFirm();
+        QVERIFY(f);
+        auto& alice = f->alice;
+        const std::string aliceUser = alice->account().user;
+        const auto key = f->h.journalKey().publicKey();
+        // Honest: a linked device (approved by the link) and a firm-enrolled one approved by hand.
+        auto link = alice->createDeviceLink();
+        QVERIFY2(link, link ? "" : link.error().message.c_str());
+        auto laptop = joinParty(*link, "Alice Adams");
+        QVERIFY(laptop);
+        laptop->start();
+        QVERIFY(laptop->waitUntilSynced(20s));
+        auto phone = joinParty(f->h.enrollLink(aliceUser, proto::ROLE_LAWYER), "Alice Adams");
+        QVERIFY(phone);
+        QVERIFY(alice->approveDevice(phone->account().device));
+        phone->start();
+        QVERIFY(phone->waitUntilSynced(20s));
+        auto fromLaptop = laptop->sendText(f->matter, "Sent from my laptop");
+        QVERIFY(fromLaptop && laptop->waitForOutbox(20s));
+        auto fromPhone = phone->sendText(f->matter, "Sent from my phone");
+        QVERIFY(fromPhone && phone->waitForOutbox(20s));
+        QVERIFY(alice->waitForOutbox(20s));
+        const std::vector<std::uint32_t> honest = {alice->account().device, laptop->account().device,
+                                                   phone->account().device};
+
+        // Attack 1: the relay's device registers (pending, as the relay must), then the relay
+        // activates it in its store without any approval, and the device writes into the matter.
+        for (auto* p : {alice.get(), laptop.get(), phone.get()}) (*p)->stop();
+        auto planted = f->h.addDevice(aliceUser);
+        QVERIFY(planted);
+        f->h.stop();
+        QVERIFY(setPending(f->h, aliceUser, {planted->device}, false));
+        QVERIFY(f->h.restart());
+        QVERIFY(planted->connect(f->h.endpoint()));
+        proto::JournalRecord plantedRecord;
+        proto::Request s1;
+        *s1.mutable_send() = e2e::buildSend(*planted, f->matter, "Alice: the client agreed to settle", key, &plantedRecord);
+        auto r1 = planted->connection->call(s1);
+        QVERIFY(r1 && r1->status() == proto::STATUS_OK);
+        const std::uint64_t plantedSeq = r1->send_result().journal_sequence();
+        const std::string plantedId = toHex(view(plantedRecord.message_id()));
+
+        // Attack 2: the relay makes Alice's devices look inactive in its store for a moment, so
+        // that it registers a second device of its own as active at once (pending "0").
+        f->h.stop();
+        QVERIFY(setPending(f->h, aliceUser, {honest[0], honest[1], honest[2], planted->device}, true));
+        QVERIFY(f->h.restart());
+        auto planted2 = f->h.addDevice(aliceUser);
+        QVERIFY(planted2);
+        f->h.stop();
+        QVERIFY(setPending(f->h, aliceUser, {honest[0], honest[1], honest[2], planted->device}, false));
+        QVERIFY(f->h.restart());
+        QVERIFY(planted2->connect(f->h.endpoint()));
+        proto::Request s2;
+        *s2.mutable_send() = e2e::buildSend(*planted2, f->matter, "Alice: please wire the funds today", key);
+        auto r2 = planted2->connection->call(s2);
+        QVERIFY(r2 && r2->status() == proto::STATUS_OK);
+        const std::uint64_t planted2Seq = r2->send_result().journal_sequence();
+
+        // An honest identity reset: Bob's only device is revoked, the firm enrols a new first one.
+        auto bob = f->h.enrollStaff("bob", proto::ROLE_LAWYER);
+        QVERIFY(bob);
+        QVERIFY(f->h.service().revokeDevice("bob", bob->device, "admin"));
+        auto bob2 = f->h.addDevice("bob");
+        QVERIFY(bob2 && bob2->connect(f->h.endpoint()));
+        proto::Request create;
+        create.mutable_create_conversation()->set_title("Bob and Alice");
+        create.mutable_create_conversation()->add_members(aliceUser);
+        auto created = bob2->connection->call(create);
+        QVERIFY(created && created->status() == proto::STATUS_OK);
+        proto::Request s3;
+        *s3.mutable_send() = e2e::buildSend(*bob2, created->conversation().id(), "Back with a new phone", key);
+        auto r3 = bob2->connection->call(s3);
+        QVERIFY(r3 && r3->status() == proto::STATUS_OK);
+        const std::uint64_t bobSeq = r3->send_result().journal_sequence();
+        QVERIFY(eventually([&] { return f->officer->isConnected(); }));
+
+        const std::string path = f->dir.path().toStdString() + "/devices.archive";
+        auto audit = pullAndVerify(f->h, *f->officer, path);
+        QVERIFY2(audit, audit ? "" : audit.error().message.c_str());
+        const auto& r = audit->report;
+        auto& archive = *audit->archive;
+        const std::string plantedName = aliceUser + "/" + std::to_string(planted->device);
+        const std::string planted2Name = aliceUser + "/" + std::to_string(planted2->device);
+        const auto plantedReg = adminSeq(archive, "device-registered", plantedName);
+        const auto planted2Reg = adminSeq(archive, "device-registered", planted2Name);
+        const auto bob2Reg = adminSeq(archive, "device-registered", "bob/" + std::to_string(bob2->device));
+        QVERIFY(plantedReg && planted2Reg && bob2Reg);
+        const std::set<std::pair<std::uint64_t, std::string>> expected = {
+            {plantedReg, "unapproved-device"},  {plantedSeq, "unapproved-device"}, {planted2Reg, "unapproved-device"},
+            {planted2Seq, "unapproved-device"}, {bob2Reg, "identity-reset"}};
+        std::set<std::pair<std::uint64_t, std::string>> got;
+        for (auto& p : r.problems) got.insert({p.sequence, p.fault});
+        QVERIFY2(got == expected, describe(r).c_str());
+        auto* atMessage = problemAt(r.problems, plantedSeq, "unapproved-device");
+        QVERIFY2(atMessage->detail.find("signed by " + plantedName + ", a device no device of the user approved") !=
+                     std::string::npos,
+                 atMessage->detail.c_str());
+        QVERIFY(problemAt(r.problems, planted2Reg, "unapproved-device")->detail.find(planted2Name) != std::string::npos);
+        QVERIFY(problemAt(r.problems, bobSeq, "identity-reset") == nullptr);
+        // The pull alone reaches the same verdict, and verify again the same text.
+        auto pulled = pullOnly(f->h, *f->officer, f->dir.path().toStdString() + "/devices-pulled.archive");
+        QVERIFY2(pulled, pulled ? "" : pulled.error().message.c_str());
+        std::set<std::pair<std::uint64_t, std::string>> atPull;
+        for (auto& p : *pulled) atPull.insert({p.sequence, p.fault});
+        QVERIFY2(atPull == expected, text(*pulled).c_str());
+        auto again = archive.verify();
+        QVERIFY(again);
+        QCOMPARE(again->text(), r.text());
+
+        // The matter: the planted entries are not verified, the honest devices' ones are.
+        auto timeline = archive.timeline(f->matter);
+        QVERIFY(timeline);
+        int flagged = 0;
+        for (auto& e : *timeline) {
+            if (e.sequence == plantedSeq || e.sequence == planted2Seq) {
+                ++flagged;
+                QVERIFY(e.verification.find("unapproved-device") != std::string::npos);
+            } else {
+                QVERIFY2(e.verification == "verified", (e.messageId + " " + e.verification).c_str());
+            }
+        }
+        QCOMPARE(flagged, 2);
+        audit->archive.reset();
+        const QString keyFile = writeKeyFile(f->dir.path(), f->h.journalKey());
+        const QString jsonl = f->dir.path() + "/devices.jsonl";
+        auto exp = journalTool({"export", QString::fromStdString(path), "--format", "jsonl", "--out", jsonl, "--key",
+                                keyFile, "--matter", "Estate of Smith"});
+        QVERIFY2(exp.code == 0, qPrintable(exp.err));
+        QFile in(jsonl);
+        QVERIFY(in.open(QIODevice::ReadOnly));
+        bool exported = false;
+        for (const auto& line : in.readAll().split('\n')) {
+            if (line.isEmpty()) continue;
+            auto o = QJsonDocument::fromJson(line).object();
+            if (o["id"].toString() != QString::fromStdString(plantedId)) continue;
+            exported = true;
+            QVERIFY(customValue(o, "verification").contains("unapproved-device"));
+        }
+        QVERIFY(exported);
+    }
+
+    // Security issue 15, break 3: a breached relay removes a delivered message's entry and covers
+    // it up in the chain (later rows renumbered, chain hashes recomputed, checkpoints signed again
+    // with its own key), so the chain checks find nothing. The sender's next entry says how many
+    // of its entries the relay had acknowledged before it (`device-entry-missing`, naming the
+    // device), and the recipient's receipt names the message the journal no longer holds
+    // (`missing-entry`).
+    void removedEntryShowsAtTheDevicesNextEntry() {
+        auto f = makeFirm();
+        QVERIFY(f);
+        auto& alice = f->alice;
+        auto& carol = f->carol;
+        // One at a time: each is acknowledged before the next is sealed.
+        auto m1 = alice->sendText(f->matter, "Draft one of the settlement");
+        QVERIFY(m1 && alice->waitForOutbox(20s));
+        auto m2 = alice->sendText(f->matter, "We will accept 80k, do not tell opposing counsel");
+        QVERIFY(m2 && alice->waitForOutbox(20s));
+        // Carol receives it and reads it: her device signs a read receipt that names it.
+        QVERIFY(eventually([&] { return msg(*carol, *m2).has_value(); }));
+        QVERIFY(carol->markRead(f->matter));
+        QVERIFY(carol->waitForOutbox(20s));
+        auto m3 = alice->sendText(f->matter, "Draft three of the settlement");
+        QVERIFY(m3 && alice->waitForOutbox(20s));
+        QVERIFY(eventually([&] { return msg(*carol, *m3).has_value(); }));
+        QVERIFY(carol->waitForOutbox(20s));
+
+        auto clean = pullAndVerify(f->h, *f->officer, f->dir.path().toStdString() + "/before.archive");
+        QVERIFY2(clean, clean ? "" : clean.error().message.c_str());
+        QVERIFY2(clean->report.ok(), describe(clean->report).c_str());
+        std::map<std::string, std::uint64_t> seqOf;
+        auto cleanTimeline = clean->archive->timeline(f->matter);
+        QVERIFY(cleanTimeline);
+        for (auto& e : *cleanTimeline) seqOf[e.messageId] = e.sequence;
+        const std::uint64_t s2 = seqOf[*m2], s3 = seqOf[*m3];
+        QVERIFY(s2 && s3 > s2);
+        clean->archive.reset();
+
+        f->h.stop();
+        QVERIFY(removeAndResign(f->h, s2));
+        QVERIFY(f->h.restart());
+        QVERIFY(eventually([&] { return f->officer->isConnected(); }));
+        const std::string aliceDevice = alice->account().user + "/" + std::to_string(alice->account().device);
+        const std::string carolDevice = carol->account().user + "/" + std::to_string(carol->account().device);
+        const std::uint64_t m3Seq = s3 - 1;  // renumbered
+
+        auto check = [&](const std::vector<compliance::Problem>& ps) {
+            // The chain itself is consistent: the relay re-signed it.
+            for (auto& p : ps) QVERIFY2(!chainFault(p.fault), text(ps).c_str());
+            auto* gap = problemAt(ps, m3Seq, "device-entry-missing");
+            QVERIFY2(gap, text(ps).c_str());
+            QVERIFY2(gap->detail.find(aliceDevice + " had 2 entries acknowledged before this one; the journal holds 1") !=
+                         std::string::npos,
+                     gap->detail.c_str());
+            bool receipt = false;
+            for (auto& p : ps)
+                receipt = receipt || (p.fault == "missing-entry" && p.detail.find(*m2) != std::string::npos &&
+                                      p.detail.find(carolDevice) != std::string::npos);
+            QVERIFY2(receipt, text(ps).c_str());
+            for (auto& p : ps) QVERIFY2(p.fault == "device-entry-missing" || p.fault == "missing-entry", text(ps).c_str());
+        };
+        auto pulled = pullOnly(f->h, *f->officer, f->dir.path().toStdString() + "/after-pulled.archive");
+        QVERIFY2(pulled, pulled ? "" : pulled.error().message.c_str());
+        check(*pulled);
+        const std::string path = f->dir.path().toStdString() + "/after.archive";
+        auto audit = pullAndVerify(f->h, *f->officer, path);
+        QVERIFY2(audit, audit ? "" : audit.error().message.c_str());
+        check(audit->report.problems);
+        auto again = audit->archive->verify();
+        QVERIFY(again);
+        QCOMPARE(again->text(), audit->report.text());
+        audit->archive.reset();
+        const QString keyFile = writeKeyFile(f->dir.path(), f->h.journalKey());
+        auto cli = journalTool({"verify", QString::fromStdString(path), "--key", keyFile});
+        QCOMPARE(cli.code, 3);
+        QVERIFY2(cli.out.contains("seq " + QString::number(m3Seq) + "  device-entry-missing"), qPrintable(cli.out));
+    }
+
+    // Security issue 15, break 3: the archive accepts only a continuation of the chain it already
+    // verified. A relay that rewrites history compliance has already pulled (an entry removed,
+    // the chain recomputed, the checkpoints signed again) is reported at the first sequence that
+    // differs (`history-rewritten`), whether or not anything new was logged since, and nothing is
+    // pulled from it any more.
+    void historyBeforeTheLastPullCannotBeRewritten() {
+        auto f = makeFirm();
+        QVERIFY(f);
+        std::vector<std::string> ids;
+        for (int i = 0; i < 4; ++i) {
+            auto id = f->alice->sendText(f->matter, "Instruction " + std::to_string(i));
+            QVERIFY(id && f->alice->waitForOutbox(20s));
+            ids.push_back(*id);
+        }
+        QVERIFY(f->carol->waitForOutbox(20s));
+        const std::string path = f->dir.path().toStdString() + "/kept.archive";
+        auto kept = pullAndVerify(f->h, *f->officer, path);
+        QVERIFY2(kept, kept ? "" : kept.error().message.c_str());
+        QVERIFY2(kept->report.ok(), describe(kept->report).c_str());
+        std::map<std::string, std::uint64_t> seqOf;
+        auto keptTimeline = kept->archive->timeline(f->matter);
+        QVERIFY(keptTimeline);
+        for (auto& e : *keptTimeline) seqOf[e.messageId] = e.sequence;
+        const std::uint64_t s1 = seqOf[ids[1]];
+        QVERIFY(s1);
+        const auto before = *kept->archive->size();
+
+        f->h.stop();
+        QVERIFY(removeAndResign(f->h, s1));
+        QVERIFY(f->h.restart());
+        QVERIFY(eventually([&] { return f->officer->isConnected(); }));
+        auto* c = f->officer.get()->c.get();
+        auto source = [c](std::uint64_t a, std::uint32_t l) { return c->pullJournalPage(a, l); };
+        // Nothing new logged yet: the next pull already sees it.
+        auto quiet = kept->archive->pull(source, {});
+        QVERIFY2(quiet, quiet ? "" : quiet.error().message.c_str());
+        QCOMPARE(quiet->rewrittenAt, s1);
+        QCOMPARE(quiet->entries, std::uint64_t(0));
+        auto ps = kept->archive->problems();
+        QVERIFY(ps);
+        auto* p = problemAt(*ps, s1, "history-rewritten");
+        QVERIFY2(p, text(*ps).c_str());
+        QVERIFY2(p->detail.find("another entry at seq " + std::to_string(s1)) != std::string::npos, p->detail.c_str());
+        // New entries after it are not taken from that relay.
+        QVERIFY(f->alice->sendText(f->matter, "After the rewrite"));
+        QVERIFY(f->alice->waitForOutbox(20s));
+        auto later = kept->archive->pull(source, {});
+        QVERIFY(later);
+        QCOMPARE(later->rewrittenAt, s1);
+        QCOMPARE(later->entries, std::uint64_t(0));
+        QCOMPARE(kept->archive->size()->first, before.first);
+        auto report = kept->archive->verify();
+        QVERIFY(report && !report->ok());
+        QVERIFY2(hasProblem(*report, s1, "history-rewritten"), describe(*report).c_str());
+        for (auto& q : report->problems) QVERIFY2(q.fault == "history-rewritten", describe(*report).c_str());
+        kept->archive.reset();
+
+        // The command line refuses too (exit 3) and says why.
+        const QString keyFile = writeKeyFile(f->dir.path(), f->h.journalKey());
+        f->officer->stop();
+        auto pull = journalTool({"pull", "--profile", QString::fromStdString(f->officer.get()->profile()), "--archive",
+                                 QString::fromStdString(path), "--key", keyFile});
+        QCOMPARE(pull.code, 3);
+        QVERIFY2(pull.err.contains("history-rewritten") && pull.err.contains("seq " + QString::number(s1)),
+                 qPrintable(pull.out + pull.err));
     }
 
     // A wrong passphrase for the journal key: a clear error, and nothing is written.

@@ -6,10 +6,13 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <set>
+
 #include "common/Json.h"
 #include "compliance/Archive.h"
 #include "crypto/Ed25519.h"
 #include "crypto/Random.h"
+#include "journal/DeviceApproval.h"
 #include "journal/FirmManifest.h"
 #include "journal/HashChain.h"
 #include "journal/JournalCrypto.h"
@@ -77,18 +80,52 @@ struct Log {
                    return signal::SessionManager::signWith(*ctx, privateKey, m);
                })->serialize();
     }
-    /// The relay's registration entry for a new device.
-    void registerDevice(const std::string& user, std::uint32_t device) {
+    /// The relay's registration entry for a new device (`pending`: "1" waits for approval, "0"
+    /// active at once, "" a log written before approvals).
+    void registerDevice(const std::string& user, std::uint32_t device, const std::string& pending = "") {
         auto id = *signal::SessionManager::generateIdentity(*ctx);
         std::string body = "{\"actor\":" + jsonQuote(user) + ",\"action\":\"device-registered\",\"target\":" +
                            jsonQuote(user + "/" + std::to_string(device)) + ",\"detail\":\"test\",\"user\":" +
                            jsonQuote(user) + ",\"device\":\"" + std::to_string(device) + "\",\"identity_key\":\"" +
-                           toHex(id.publicKey) + "\"}";
+                           toHex(id.publicKey) + "\"" + (pending.empty() ? "" : ",\"pending\":" + jsonQuote(pending)) + "}";
         append(seal(record("relay", 0, proto::ADMIN_ACTION, "firm-audit", body), relayIdentity.privateKey));
         devices[user + "/" + std::to_string(device)] = std::move(id);
     }
+    /// A relay record about `user/device` with no more fields (revoke-device, wipe-device).
+    void admin(const std::string& action, const std::string& user, std::uint32_t device) {
+        std::string body = "{\"actor\":\"admin\",\"action\":" + jsonQuote(action) + ",\"target\":" +
+                           jsonQuote(user + "/" + std::to_string(device)) + ",\"detail\":\"\",\"user\":" + jsonQuote(user) +
+                           ",\"device\":\"" + std::to_string(device) + "\"}";
+        append(seal(record("relay", 0, proto::ADMIN_ACTION, "firm-audit", body), relayIdentity.privateKey));
+    }
+    /// The relay's `device-approved` record: `approver` (of the same user) signs `device`, with
+    /// `signer`'s key (the approver's own, unless a test forges it).
+    void approve(const std::string& user, std::uint32_t device, std::uint32_t approver, const std::string& signer) {
+        const auto& key = devices[user + "/" + std::to_string(device)].publicKey;
+        auto approval = journal::DeviceApproval::make(user, device, key, approver, 1764300000000ULL, [&](ByteView m) {
+            return signal::SessionManager::signWith(*ctx, devices[signer].privateKey, m);
+        });
+        std::string body = "{\"actor\":" + jsonQuote(user + "/" + std::to_string(approver)) +
+                           ",\"action\":\"device-approved\",\"target\":" + jsonQuote(user + "/" + std::to_string(device)) +
+                           ",\"detail\":\"\",\"user\":" + jsonQuote(user) + ",\"device\":\"" + std::to_string(device) +
+                           "\",\"identity_key\":\"" + toHex(key) + "\",\"approver\":\"" + std::to_string(approver) +
+                           "\",\"approval\":\"" + toHex(approval->serialize()) + "\"}";
+        append(seal(record("relay", 0, proto::ADMIN_ACTION, "firm-audit", body), relayIdentity.privateKey));
+    }
     void message(const std::string& user, std::uint32_t device, const std::string& text) {
         append(seal(record(user, device, proto::TEXT, "matter-1", text), devices[user + "/" + std::to_string(device)].privateKey));
+    }
+    /// A message sealed with the device's chain as its client keeps it: `chain` covers the
+    /// entries the relay acknowledged so far. Returns the sealed entry (not appended) and its id.
+    std::pair<Bytes, std::string> chained(const std::string& user, std::uint32_t device, const std::string& text,
+                                          const journal::DeviceChain& chain, proto::MessageType type = proto::TEXT,
+                                          const std::string& ref = {}) {
+        auto r = record(user, device, type, "matter-1", text);
+        if (!ref.empty()) r.set_ref_message_id(ref);
+        auto sealed = journal::sealRecord(r, journal.publicKey(), [&](ByteView m) {
+            return signal::SessionManager::signWith(*ctx, devices[user + "/" + std::to_string(device)].privateKey, m);
+        }, chain);
+        return {sealed->serialize(), r.message_id()};
     }
     /// Pages of at most `n` rows after `after`, with the checkpoints in range (as the relay does).
     proto::JournalPage page(std::uint64_t after, std::uint32_t n) const {
@@ -135,6 +172,52 @@ bool has(const std::vector<compliance::Problem>& ps, std::uint64_t seq, const st
 std::string text(const std::vector<compliance::Problem>& ps) {
     std::string out;
     for (auto& p : ps) out += std::to_string(p.sequence) + " " + p.fault + ": " + p.detail + "\n";
+    return out;
+}
+
+/// Pages of at most `n` rows of `all` after `after`, with the checkpoints in range and the head.
+compliance::PageSource servePages(const proto::JournalPage& all, std::uint32_t n = 3) {
+    return [&all, n](std::uint64_t after, std::uint32_t) -> Result<std::string> {
+        proto::JournalPage p;
+        std::uint64_t last = after;
+        for (const auto& r : all.rows())
+            if (r.sequence() > after && std::uint32_t(p.rows_size()) < n) {
+                *p.add_rows() = r;
+                last = r.sequence();
+            }
+        for (const auto& c : all.checkpoints()) {
+            auto cp = journal::Checkpoint::parse(view(c));
+            if (cp && cp->sequence > after && cp->sequence <= last) p.add_checkpoints(c);
+        }
+        p.set_head_sequence(all.rows_size() ? all.rows(all.rows_size() - 1).sequence() : 0);
+        return p.SerializeAsString();
+    };
+}
+
+/// `entries` as a relay with the log's checkpoint key serves them: chained from the genesis and
+/// signed every 4 entries (a rewritten history is as consistent as the original).
+proto::JournalPage chainedPage(const Log& log, const std::vector<std::string>& entries) {
+    proto::JournalPage p;
+    journal::ChainBuilder chain;
+    for (const auto& e : entries) {
+        auto seq = chain.append(view(e));
+        auto* row = p.add_rows();
+        row->set_sequence(seq);
+        row->set_entry(e);
+        row->set_chain_hash(std::string(chain.head().begin(), chain.head().end()));
+        row->set_server_time_ms(1764300000000ULL + seq);
+        if (seq % 4 == 0) {
+            auto cp = journal::signCheckpoint(seq, chain.head(), 1764300000000ULL + seq, log.relayKey.privateKey);
+            p.add_checkpoints(str(cp->serialize()));
+        }
+    }
+    p.set_head_sequence(chain.sequence());
+    return p;
+}
+
+std::set<std::pair<std::uint64_t, std::string>> faults(const std::vector<compliance::Problem>& ps) {
+    std::set<std::pair<std::uint64_t, std::string>> out;
+    for (auto& p : ps) out.insert({p.sequence, p.fault});
     return out;
 }
 
@@ -272,6 +355,209 @@ private slots:
         QVERIFY2(!has(ps, 2, "bad-signature") && !has(ps, 1, "bad-signature"), report->text().c_str());
         // The JSON report names them too.
         QVERIFY(report->json().find("\"sequence\":3,\"fault\":\"unknown-device\"") != std::string::npos);
+    }
+
+    // Issue 15 break 2: a device of a user who has an active device counts only with an approval
+    // from one of that user's active devices, which the archive checks itself. Pull (in pages,
+    // over two archive sessions) and verify agree.
+    void devicesNeedTheirUsersApproval() {
+        Log log;
+        log.registerDevice("alice", 1, "0");      // 1: her first device
+        log.message("alice", 1, "first");         // 2
+        log.registerDevice("alice", 2, "1");      // 3: pending
+        log.approve("alice", 2, 1, "alice/1");    // 4: approved by alice/1
+        log.message("alice", 2, "laptop");        // 5: clean
+        log.registerDevice("alice", 3, "0");      // 6: recorded active at once: unapproved
+        log.message("alice", 3, "forged");        // 7: unapproved
+        log.registerDevice("alice", 4, "1");      // 8: approved below by alice/3 only: unapproved
+        log.approve("alice", 4, 3, "alice/3");    // 9: an approval that does not hold
+        log.message("alice", 4, "forged too");    // 10: unapproved
+        log.registerDevice("alice", 5, "1");      // 11: an approval in alice/1's name it signed itself
+        log.approve("alice", 5, 1, "alice/5");    // 12: does not verify
+        log.registerDevice("alice", 6, "1");      // 13: pending, never approved, never writes: nothing
+        log.registerDevice("bob", 1, "0");        // 14
+        log.admin("revoke-device", "bob", 1);     // 15
+        log.registerDevice("bob", 2, "0");        // 16: identity reset
+        log.message("bob", 2, "new phone");       // 17: clean
+        log.registerDevice("carl", 1, "0");       // 18
+        log.admin("wipe-device", "carl", 1);      // 19
+        log.registerDevice("carl", 2, "0");       // 20: identity reset
+        log.registerDevice("alice", 7, "1");      // 21: writes before its approval
+        log.message("alice", 7, "too early");     // 22: unapproved
+        log.approve("alice", 7, 2, "alice/2");    // 23
+        log.message("alice", 7, "approved now");  // 24: clean
+        const std::set<std::pair<std::uint64_t, std::string>> expected = {
+            {6, "unapproved-device"},  {7, "unapproved-device"},  {8, "unapproved-device"},  {9, "unapproved-device"},
+            {10, "unapproved-device"}, {11, "unapproved-device"}, {12, "unapproved-device"}, {16, "identity-reset"},
+            {20, "identity-reset"},    {21, "unapproved-device"}, {22, "unapproved-device"}};
+        QTemporaryDir dir;
+        auto a = openArchive(log, dir);
+        QVERIFY(a && a->pull(serve(log), {}));
+        QVERIFY2(faults(*a->problems()) == expected, text(*a->problems()).c_str());
+        auto report = a->verify();
+        QVERIFY(report);
+        QVERIFY2(faults(report->problems) == expected, report->text().c_str());
+        for (auto& p : report->problems)
+            if (p.sequence == 7)
+                QVERIFY2(p.detail == "signed by alice/3, a device no device of the user approved", p.detail.c_str());
+        // The same in two pulls, the archive closed and opened again in between.
+        {
+            auto b = openArchive(log, dir, "b.archive");
+            int calls = 0;
+            auto part = [&](std::uint64_t after, std::uint32_t n) -> Result<std::string> {
+                if (++calls > 3) return fail(ErrorCode::AuthFailed, "relay refused");
+                return serve(log)(after, n);
+            };
+            QVERIFY(!b->pull(part, {}));
+        }
+        auto b = compliance::Archive::open((dir.path() + "/b.archive").toStdString(), keysOf(log), false);
+        QVERIFY(b);
+        QVERIFY((*b)->pull(serve(log), {}));
+        QVERIFY2(faults(*(*b)->problems()) == expected, text(*(*b)->problems()).c_str());
+        auto again = (*b)->verify();
+        QVERIFY(again && again->text() == report->text());
+    }
+
+    // Issue 15 break 3: every entry carries its device's chain over the entries the relay had
+    // acknowledged; a removed or reordered entry shows at the device's next entry, and a receipt
+    // names a message the journal must hold. Honest in-flight windows stay clean, across pages
+    // and pulls.
+    void deviceChainsShowRemovedAndReorderedEntries() {
+        Log log;
+        log.registerDevice("alice", 1, "0");
+        log.registerDevice("bob", 1, "0");
+        // Alice sends in windows of up to three: each window sealed with the chain as it stood.
+        struct Sent {
+            std::string entry, id;
+            std::uint64_t acked;
+        };
+        std::vector<Sent> sent;
+        journal::DeviceChain chain;
+        for (int w = 0; w < 4; ++w) {
+            std::vector<std::string> window;
+            for (int i = 0; i <= w % 3; ++i) {
+                auto [entry, id] = log.chained("alice", 1, "message " + std::to_string(sent.size()), chain);
+                sent.push_back({str(entry), id, chain.acked});
+                window.push_back(id);
+            }
+            for (auto& id : window) chain = chain.next(view(id));
+        }
+        auto [last, lastId] = log.chained("alice", 1, "the last", chain);
+        sent.push_back({str(last), lastId, chain.acked});
+        QVERIFY(sent.size() >= 8);
+        // Bob's receipt for alice's fourth message.
+        auto [receipt, receiptId] = log.chained("bob", 1, "delivered", {}, proto::RECEIPT, sent[3].id);
+        auto build = [&](const std::vector<std::size_t>& order) {
+            std::vector<std::string> entries;
+            for (const auto& r : log.all.rows()) entries.push_back(r.entry());  // the registrations
+            for (auto i : order) entries.push_back(sent[i].entry);
+            entries.push_back(str(receipt));
+            return chainedPage(log, entries);
+        };
+        QTemporaryDir dir;
+        std::vector<std::size_t> honest(sent.size());
+        for (std::size_t i = 0; i < honest.size(); ++i) honest[i] = i;
+        {
+            auto page = build(honest);
+            auto a = openArchive(log, dir, "honest.archive");
+            QVERIFY(a);
+            // Two pulls in pages of two, the archive opened again in between.
+            int calls = 0;
+            auto part = [&](std::uint64_t after, std::uint32_t n) -> Result<std::string> {
+                if (++calls > 3) return fail(ErrorCode::AuthFailed, "relay refused");
+                return servePages(page, 2)(after, n);
+            };
+            QVERIFY(!a->pull(part, {}));
+            a.reset();
+            auto again = compliance::Archive::open((dir.path() + "/honest.archive").toStdString(), keysOf(log), false);
+            QVERIFY(again);
+            QVERIFY((*again)->pull(servePages(page, 2), {}));
+            QVERIFY2((*again)->problems()->empty(), text(*(*again)->problems()).c_str());
+            auto report = (*again)->verify();
+            QVERIFY2(report && report->ok(), report->text().c_str());
+        }
+        // Removed: alice's fourth message (index 3). The first later entry that covers it says
+        // so; so does Bob's receipt.
+        {
+            std::vector<std::size_t> order;
+            for (auto i : honest)
+                if (i != 3) order.push_back(i);
+            auto page = build(order);
+            std::uint64_t covering = 0, receiptSeq = 0;
+            for (const auto& r : page.rows()) {
+                if (r.entry() == str(receipt)) receiptSeq = r.sequence();
+                for (std::size_t i = 4; i < sent.size(); ++i)
+                    if (!covering && r.entry() == sent[i].entry && sent[i].acked >= 4) covering = r.sequence();
+            }
+            QVERIFY(covering && receiptSeq);
+            auto a = openArchive(log, dir, "removed.archive");
+            QVERIFY(a->pull(servePages(page, 2), {}));
+            const std::set<std::pair<std::uint64_t, std::string>> expected = {{covering, "device-entry-missing"},
+                                                                             {receiptSeq, "missing-entry"}};
+            QVERIFY2(faults(*a->problems()) == expected, text(*a->problems()).c_str());
+            auto report = a->verify();
+            QVERIFY2(report && faults(report->problems) == expected, report->text().c_str());
+        }
+        // Reordered: two acknowledged entries swapped in the log.
+        {
+            std::vector<std::size_t> order = honest;
+            std::swap(order[3], order[4]);
+            auto page = build(order);
+            std::uint64_t covering = 0;
+            for (const auto& r : page.rows())
+                for (std::size_t i = 5; i < sent.size(); ++i)
+                    if (!covering && r.entry() == sent[i].entry && sent[i].acked >= 5) covering = r.sequence();
+            QVERIFY(covering);
+            auto a = openArchive(log, dir, "swapped.archive");
+            QVERIFY(a->pull(servePages(page, 2), {}));
+            auto report = a->verify();
+            QVERIFY(report);
+            QVERIFY2(faults(report->problems) ==
+                         (std::set<std::pair<std::uint64_t, std::string>>{{covering, "device-chain-mismatch"}}),
+                     report->text().c_str());
+        }
+    }
+
+    // Issue 15 break 3: the archive accepts only a continuation of the chain it holds. A relay
+    // that serves another history up to the archive's head, consistently chained and signed with
+    // its key, is reported at the first sequence that differs, and nothing is pulled from it.
+    void rewrittenHistoryIsRefused() {
+        Log log;
+        fill(log, 9);  // 10 entries
+        std::vector<std::string> entries;
+        for (const auto& r : log.all.rows()) entries.push_back(r.entry());
+        QTemporaryDir dir;
+        auto a = openArchive(log, dir);
+        QVERIFY(a && a->pull(serve(log), {}));
+        QVERIFY(a->verify()->ok());
+        // Continued honestly: accepted.
+        log.message("alice", 1, "later");
+        auto more = a->pull(serve(log), {});
+        QVERIFY(more && more->entries == 1 && more->rewrittenAt == 0);
+        entries.push_back(log.all.rows(log.all.rows_size() - 1).entry());
+        // Entry 4 removed, everything after moved up, chained and signed again; one more entry.
+        auto rewritten = entries;
+        rewritten.erase(rewritten.begin() + 3);
+        rewritten.push_back(str(log.seal(log.record("alice", 1, proto::TEXT, "matter-1", "after"),
+                                         log.devices["alice/1"].privateKey)));
+        auto page = chainedPage(log, rewritten);
+        const auto before = *a->size();
+        auto r = a->pull(servePages(page), {});
+        QVERIFY2(r, r ? "" : r.error().message.c_str());
+        QCOMPARE(r->rewrittenAt, std::uint64_t(4));
+        QCOMPARE(r->entries, std::uint64_t(0));
+        QCOMPARE(a->size()->first, before.first);
+        QVERIFY2(has(*a->problems(), 4, "history-rewritten"), text(*a->problems()).c_str());
+        // A relay whose log now ends before the archive's head.
+        auto b = openArchive(log, dir, "b.archive");
+        QVERIFY(b->pull(serve(log), {}));
+        std::vector<std::string> shorter(entries.begin(), entries.begin() + 7);
+        auto cut = chainedPage(log, shorter);
+        auto c = b->pull(servePages(cut), {});
+        QVERIFY(c);
+        QCOMPARE(c->rewrittenAt, std::uint64_t(8));
+        auto report = b->verify();
+        QVERIFY(report && has(report->problems, 8, "history-rewritten"));
     }
 
     void anotherFirmsManifestIsRefused() {
