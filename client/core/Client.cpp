@@ -257,6 +257,15 @@ struct Client::Impl {
     Result<void> loadAccount();
     Result<void> setAccount(const std::string& k, ByteView v);
     Result<journal::DeviceChain> deviceChain();
+    /// A copy of the relay address and pins, taken under the mutex (a manifest refresh may
+    /// change the pins while another thread connects).
+    Endpoint currentEndpoint() {
+        std::lock_guard lock(mutex);
+        return endpoint;
+    }
+    /// A link the relay built for us to hand out: it must name our firm, a relay our manifest
+    /// names and our certificate pin, or a breached relay could send people elsewhere.
+    Result<void> checkRelayLink(const std::string& link);
     // Device approval (issue 15 break 2).
     std::atomic<bool> awaitingApprovalShown{false};
     std::set<std::uint32_t> approvalRequested;  ///< own pending devices already announced (mutex)
@@ -320,10 +329,14 @@ struct Client::Impl {
         std::uint32_t device = 0;
         Bytes key;
         std::string approval;
+        std::string linkBinding;  ///< the device's own signature naming its link's maker (may be empty)
     };
     /// `base` and every listed key approved by a key already in the result, to a fixed point.
+    /// With `bound`, an approval counts only if the approved device itself named its approver
+    /// (its link binding): what contacts require, so that a device the relay adds cannot be
+    /// shown as the approver of the user's real devices.
     std::vector<Bytes> approvalClosure(const std::string& user, std::vector<Bytes> base,
-                                       const std::vector<KeyedDevice>& listed);
+                                       const std::vector<KeyedDevice>& listed, bool bound = false);
     /// This user's own active devices: any that this device cannot trace to an approval by a
     /// device it trusts holds sending (a device added behind the user's back reads nothing).
     void checkOwnDevices(const std::vector<KeyedDevice>& active, std::set<std::string>* changedUsers);
@@ -609,6 +622,13 @@ Result<std::unique_ptr<Client>> Client::join(const std::string& dir, std::string
             return fail(ErrorCode::AuthFailed,
                         "the relay's firm manifest is not signed by the firm in the link: refusing its journal key");
         }
+        // A new profile takes no version 1 manifest: it cannot name several relays or pin keys,
+        // and serving an old one is how a relay would shed the pins.
+        if (parsed->version < journal::FirmManifest::kVersion) {
+            cleanup();
+            return fail(ErrorCode::AuthFailed, "the relay serves an outdated firm manifest (version 1): ask the firm "
+                                               "to re-sign it with `verbatim-relay manifest`");
+        }
         // Issue 15 break 8: the fingerprint proves the manifest, not the relay serving it; the
         // manifest names the relays it is valid for, and the token goes to no other.
         if (!parsed->namesRelay(relayAddress)) {
@@ -639,6 +659,14 @@ Result<std::unique_ptr<Client>> Client::join(const std::string& dir, std::string
     reg.set_display_name(options.displayName);
     if (!link->linkSecret.empty())
         reg.set_link_proof(str(journal::deviceLinkProof(*fromHex(link->linkSecret), identityPublic)));
+    if (!link->linkMakerKey.empty()) {
+        auto binding = (*sessions)->sign(journal::deviceLinkBindingBytes(identityPublic, *fromHex(link->linkMakerKey)));
+        if (!binding) {
+            cleanup();
+            return fail(ErrorCode::Crypto, "signing the device link binding failed");
+        }
+        reg.set_link_binding(str(*binding));
+    }
     auto registered = RelayConnection::registerDevice(ep, reg);
     secureWipe(reg.mutable_device_secret()->data(), reg.device_secret().size());
     if (!registered) {
@@ -648,7 +676,7 @@ Result<std::unique_ptr<Client>> Client::join(const std::string& dir, std::string
     // ES-10: the manifest (and with it the journal key) must be signed by the root the link pins.
     auto manifest = journal::FirmManifest::parse(view(registered->firm_manifest()));
     if (!manifest || !manifestAcceptable(*manifest, link->firm, relayAddress) ||
-        manifest->issuedMs < offeredIssuedMs) {
+        manifest->issuedMs < offeredIssuedMs || manifest->version < journal::FirmManifest::kVersion) {
         cleanup();
         return fail(ErrorCode::AuthFailed,
                     "the relay's firm manifest is not signed by the firm in the link, or does not name this relay: "
@@ -671,6 +699,7 @@ Result<std::unique_ptr<Client>> Client::join(const std::string& dir, std::string
     if (w) w = put("tls_pin", link->tlsPin);
     if (w && !link->linkMakerKey.empty()) w = put("link_maker_key", str(*fromHex(link->linkMakerKey)));
     if (w) w = put("device_trust", "1");
+    if (w && registered->awaiting_approval()) w = put("joined_pending", "1");
     if (w) w = put("firm", link->firm);
     if (w) w = put("secret", str(secret));
     if (w) w = put("manifest", registered->firm_manifest());
@@ -819,7 +848,7 @@ void Client::Impl::supervise() {
             ++generation;
         }
         auto c = RelayConnection::connect(
-            endpoint, creds, [this](const proto::Push& p) { onPush(p); },
+            currentEndpoint(), creds, [this](const proto::Push& p) { onPush(p); },
             [this](std::uint16_t code, const std::string&) {
                 {
                     std::lock_guard lock(connMutex);
@@ -1071,7 +1100,7 @@ void Client::Impl::touchGuard() {
 
 bool Client::Impl::refreshManifest() {
     manifestStale = false;
-    auto bytes = RelayConnection::fetchManifest(endpoint);
+    auto bytes = RelayConnection::fetchManifest(currentEndpoint());
     if (!bytes) return false;  // transient; keep what we have
     std::lock_guard lock(mutex);
     auto stored = getAccount("manifest");
@@ -1091,11 +1120,16 @@ bool Client::Impl::refreshManifest() {
         log::write(log::Level::Error, "client.manifest_refused", {{"relay", acct.relay}});
         return true;
     }
-    if (manifestOk && m->issuedMs < manifest.issuedMs) {  // never roll back
+    // Never roll back: not below the newest manifest this device ever adopted, whether or not
+    // the one it holds now verifies (a relay could first serve a broken one).
+    std::uint64_t floor = manifestOk ? manifest.issuedMs : 0;
+    if (auto seen = getAccount("manifest_floor_ms"); seen && *seen) floor = std::max<std::uint64_t>(floor, std::stoull(**seen));
+    if (m->issuedMs < floor) {
         log::write(log::Level::Warn, "client.manifest_rollback_refused", {{"relay", acct.relay}});
         return true;
     }
     if (!setAccount("manifest", view(*bytes))) return true;
+    (void)setAccount("manifest_floor_ms", view(std::to_string(m->issuedMs)));
     const bool rotated = manifestOk && !constantTimeEqual(manifest.currentJournalKey()->publicKey, m->currentJournalKey()->publicKey);
     manifest = *m;
     manifestOk = true;
@@ -1200,6 +1234,7 @@ Result<std::string> Client::createDeviceLink() {
     auto resp = m->call(req);
     if (!resp) return tl::unexpected(resp.error());
     if (resp->status() != proto::STATUS_OK) return fail(ErrorCode::InvalidArgument, "relay refused: " + resp->error());
+    if (auto r = m->checkRelayLink(resp->invite().link()); !r) return tl::unexpected(r.error());
     // The link also carries a secret of this device (never sent to the relay): the device that
     // redeems it proves it holds it, and only then does this device approve it (issue 15 break 2).
     SecureBytes secret = crypto::randomSecret(32);
@@ -1289,7 +1324,7 @@ Result<std::string> Client::pullJournalPage(std::uint64_t afterSequence, std::ui
 }
 
 Result<std::string> Client::fetchBlob(const std::string& blobIdHex, std::uint64_t maxBytes) {
-    return RelayConnection::downloadBlob(m->endpoint, m->creds, blobIdHex, maxBytes);
+    return RelayConnection::downloadBlob(m->currentEndpoint(), m->creds, blobIdHex, maxBytes);
 }
 
 Result<std::string> Client::createConversation(const std::string& title, bool isMatter,
@@ -1322,6 +1357,7 @@ Result<std::string> Client::createInvite(const std::string& matterTitle) {
     auto resp = m->call(req);
     if (!resp) return tl::unexpected(resp.error());
     if (resp->status() != proto::STATUS_OK) return fail(ErrorCode::InvalidArgument, "relay refused the invite: " + resp->error());
+    if (auto r = m->checkRelayLink(resp->invite().link()); !r) return tl::unexpected(r.error());
     return resp->invite().link();
 }
 
@@ -1442,13 +1478,12 @@ Result<bool> Client::Impl::userHeld(const std::string& user) {
 
 
 std::vector<Bytes> Client::Impl::approvalClosure(const std::string& user, std::vector<Bytes> base,
-                                                 const std::vector<KeyedDevice>& listed) {
+                                                 const std::vector<KeyedDevice>& listed, bool bound) {
+    // Only a device the relay still lists as active approves: a revoked or wiped device (which
+    // may be in an attacker's hands) vouches for nobody any more.
     auto keyOf = [&](std::uint32_t device) -> std::optional<Bytes> {
         for (const auto& d : listed)
             if (d.device == device) return d.key;
-        // An approver no longer listed (revoked since): the key this device met it with.
-        auto k = sessions->store().loadIdentity({user, std::int32_t(device)});
-        if (k && *k) return **k;
         return std::nullopt;
     };
     for (bool grew = true; grew;) {
@@ -1460,6 +1495,7 @@ std::vector<Bytes> Client::Impl::approvalClosure(const std::string& user, std::v
             auto approverKey = keyOf(a->approver);
             if (!approverKey || !containsKey(base, *approverKey)) continue;
             if (!a->verifies(user, d.device, d.key, *approverKey)) continue;
+            if (bound && !journal::deviceLinkBindingNames(view(d.linkBinding), d.key, *approverKey)) continue;
             base.push_back(d.key);
             grew = true;
         }
@@ -1471,7 +1507,7 @@ void Client::Impl::checkOwnDevices(const std::vector<KeyedDevice>& active, std::
     auto own = sessions->identityPublicKey();
     if (!own) return;
     std::vector<Bytes> base{*own};
-    bool held = false;
+    bool held = false, rowExists = false;
     {
         auto st = db->cached("SELECT accepted_keys, changed FROM contacts WHERE user = ?");
         if (!st) return;
@@ -1479,6 +1515,7 @@ void Client::Impl::checkOwnDevices(const std::vector<KeyedDevice>& active, std::
         auto row = st->step();
         if (!row) return;
         if (*row) {
+            rowExists = true;
             for (auto& k : splitKeys(st->columnBlob(0))) base.push_back(std::move(k));
             held = st->columnInt(1) != 0;
         }
@@ -1489,15 +1526,21 @@ void Client::Impl::checkOwnDevices(const std::vector<KeyedDevice>& active, std::
         for (const auto& d : active) base.push_back(d.key);
         (void)setAccount("device_trust", view(std::string_view("1")));
     }
-    // A device admitted by another's approval trusts that device (it vouched for us when we
-    // joined); one that joined through a link trusts the device whose link it was.
-    for (const auto& self : active) {
-        if (self.device != acct.device || self.approval.empty()) continue;
-        auto a = journal::DeviceApproval::parse(view(self.approval));
-        if (!a) continue;
-        for (const auto& d : active)
-            if (d.device == a->approver && a->verifies(acct.user, acct.device, *own, d.key)) base.push_back(d.key);
-    }
+    // A device that joined waiting for approval, without a link of one of the user's devices,
+    // trusts the device that approved it, once: at its first look at its list (later lists come
+    // from the relay and could name anyone). A first device, or one that joined through a link,
+    // never takes an approval of itself as a reason to trust.
+    const bool firstLook = !rowExists;
+    auto joinedPending = getAccount("joined_pending");
+    auto hasMaker = getAccount("link_maker_key");
+    if (firstLook && joinedPending && *joinedPending && hasMaker && !*hasMaker)
+        for (const auto& self : active) {
+            if (self.device != acct.device || self.approval.empty()) continue;
+            auto a = journal::DeviceApproval::parse(view(self.approval));
+            if (!a) continue;
+            for (const auto& d : active)
+                if (d.device == a->approver && a->verifies(acct.user, acct.device, *own, d.key)) base.push_back(d.key);
+        }
     // A device that joined through a link trusts the device whose link it was.
     if (auto maker = getAccount("link_maker_key"); maker && *maker)
         for (const auto& d : active)
@@ -1526,6 +1569,18 @@ void Client::Impl::checkOwnDevices(const std::vector<KeyedDevice>& active, std::
                       std::to_string(d->device) + "): sending is held until you approve it or the firm revokes it"});
         if (changedUsers) changedUsers->insert(acct.user);
     }
+}
+
+Result<void> Client::Impl::checkRelayLink(const std::string& text) {
+    auto link = parseLink(text);
+    if (!link) return tl::unexpected(link.error());
+    std::lock_guard lock(mutex);
+    const std::string address = link->host + ":" + std::to_string(link->port);
+    if (!constantTimeEqual(view(link->firm), view(acct.firmFingerprint)) || !manifestOk || !manifest.namesRelay(address) ||
+        link->tlsPin != endpoint.tlsPin)
+        return fail(ErrorCode::AuthFailed,
+                    "the relay returned a link to another firm, relay or certificate than this device's: not handing it out");
+    return {};
 }
 
 Result<void> Client::Impl::rememberLinkSecret(const SecureBytes& secret, std::uint64_t expiresMs) {
@@ -1673,7 +1728,7 @@ Result<void> Client::Impl::processBundles(const proto::Bundles& bundles, std::se
     // client already trusts approved it (directly or through other approved devices).
     std::vector<KeyedDevice> listed;
     for (const auto& b : bundles.devices())
-        listed.push_back({b.device(), toBytes(view(b.identity_key())), b.approval()});
+        listed.push_back({b.device(), toBytes(view(b.identity_key())), b.approval(), b.link_binding()});
     if (bundles.user() == acct.user) {
         checkOwnDevices(listed, changedUsers);
         return {};
@@ -1700,7 +1755,7 @@ Result<void> Client::Impl::processBundles(const proto::Bundles& bundles, std::se
             if (d.approval.empty()) roots.push_back(&d);
         if (roots.size() == 1) accepted.push_back(roots.front()->key);
     }
-    auto trusted = approvalClosure(bundles.user(), accepted, listed);
+    auto trusted = approvalClosure(bundles.user(), accepted, listed, /*bound*/ true);
     noteIdentities(bundles.user(), changedUsers, true, &trusted);
     return {};
 }
@@ -2323,7 +2378,7 @@ Result<std::string> Client::sendAttachment(const std::string& conversation, cons
     const SecureBytes& key = sealed->key;
     const auto& digest = sealed->digest;
     std::string blob = str(sealed->blob);
-    auto id = RelayConnection::uploadBlob(m->endpoint, m->creds, blob, progress);
+    auto id = RelayConnection::uploadBlob(m->currentEndpoint(), m->creds, blob, progress);
     if (!id) return tl::unexpected(id.error());
     // Keep our own copy (still encrypted) so that this device can open it without a download.
     {
@@ -2372,7 +2427,7 @@ Result<void> Client::saveAttachment(const std::string& messageId, std::size_t in
     if (std::ifstream in(local, std::ios::binary); in) {
         blob.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
     } else {
-        auto got = RelayConnection::downloadBlob(m->endpoint, m->creds, idHex, a.size() + 64);
+        auto got = RelayConnection::downloadBlob(m->currentEndpoint(), m->creds, idHex, a.size() + 64);
         if (!got) return tl::unexpected(got.error());
         blob = std::move(*got);
     }
@@ -2484,6 +2539,29 @@ void Client::Impl::onEnvelope(const proto::Envelope& e, std::uint64_t gen) {
             if (tx.commit()) acknowledge(e.queue_id());
             emit({Event::Kind::Undecryptable, e.conversation_id(), hexOf(e.message_id()), {}, senderText, {}, "malformed payload"});
             return;
+        }
+        // A device of this user's own account that none of its devices approved does not get to
+        // speak as the user here (issue 15 break 2): its message is not shown.
+        if (sender.user() == acct.user) {
+            auto key = sessions->store().loadIdentity({sender.user(), std::int32_t(sender.device())});
+            auto st = db->cached("SELECT accepted_keys FROM contacts WHERE user = ?");
+            bool stranger = false;
+            if (st && key && *key) {
+                st->bind(1, std::string_view(acct.user));
+                auto row = st->step();
+                if (row && *row) {
+                    auto trusted = splitKeys(st->columnBlob(0));
+                    stranger = std::find(trusted.begin(), trusted.end(), **key) == trusted.end();
+                }
+            }
+            if (stranger) {
+                (void)markProcessed(e.message_id());
+                if (tx.commit()) acknowledge(e.queue_id());
+                emit({Event::Kind::DeviceAdded, e.conversation_id(), hexOf(e.message_id()), {}, senderText, {},
+                      "a message from device " + std::to_string(sender.device()) +
+                          " of your account, which none of your devices approved, was not shown"});
+                return;
+            }
         }
         std::set<std::string> changedUsers;
         noteIdentities(sender.user(), &changedUsers);

@@ -124,4 +124,9 @@ ALTER TABLE devices ADD COLUMN approval BLOB;
 ALTER TABLE devices ADD COLUMN link_proof BLOB;
 )sql";
 
+// Issue 15 break 2: a linked device's own signature naming the device whose link it used.
+inline constexpr std::string_view kRelaySchemaV6 = R"sql(
+ALTER TABLE devices ADD COLUMN link_binding BLOB;
+)sql";
+
 }  // namespace verbatim::relay

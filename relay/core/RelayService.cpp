@@ -295,7 +295,7 @@ Result<std::unique_ptr<RelayService>> RelayService::open(std::unique_ptr<storage
                                                          RelayConfig config) {
     if (config.journalPublicKey.size() != 32)
         return fail(ErrorCode::InvalidArgument, "relay needs the 32-byte journal public key");
-    if (auto r = db->migrate({kRelaySchemaV1, kRelaySchemaV2, kRelaySchemaV3, kRelaySchemaV4, kRelaySchemaV5}); !r) return tl::unexpected(r.error());
+    if (auto r = db->migrate({kRelaySchemaV1, kRelaySchemaV2, kRelaySchemaV3, kRelaySchemaV4, kRelaySchemaV5, kRelaySchemaV6}); !r) return tl::unexpected(r.error());
     std::unique_ptr<Checkpointer> checkpointer;
     if (config.openCheckpointConnection) {
         auto second = config.openCheckpointConnection();
@@ -751,6 +751,7 @@ void RelayService::registerDevice(const proto::RegisterDevice& req, const std::s
     if (req.platform().size() > 64 || req.app_version().size() > 64 || req.display_name().size() > 128)
         return bad("field too long");
     if (!req.link_proof().empty() && req.link_proof().size() != 32) return bad("link proof must be 32 bytes");
+    if (!req.link_binding().empty() && req.link_binding().size() != 64) return bad("link binding must be 64 bytes");
     proto::UploadPreKeys keys;
     *keys.mutable_signed_pre_key() = req.signed_pre_key();
     *keys.mutable_pre_keys() = req.pre_keys();
@@ -836,7 +837,7 @@ void RelayService::registerDevice(const proto::RegisterDevice& req, const std::s
             auto device = std::uint32_t(next->columnInt(0));
             auto secretHash = crypto::sha256(view(request->device_secret()));
             auto d = db.prepare("INSERT INTO devices (user, device, secret_hash, registration_id, identity_key, "
-                                "platform, app_version, enrolled_ms, pending_ms, link_proof) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                                "platform, app_version, enrolled_ms, pending_ms, link_proof, link_binding) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
             if (!d) return tl::unexpected(d.error());
             d->bind(1, std::string_view(user)).bind(2, std::int64_t(device)).bind(3, secretHash)
                 .bind(4, std::int64_t(request->registration_id())).bind(5, view(request->identity_key()))
@@ -850,6 +851,10 @@ void RelayService::registerDevice(const proto::RegisterDevice& req, const std::s
                 d->bindNull(10);
             else
                 d->bind(10, view(request->link_proof()));
+            if (request->link_binding().empty())
+                d->bindNull(11);
+            else
+                d->bind(11, view(request->link_binding()));
             if (auto r = d->run(); !r) return tl::unexpected(r.error());
             if (auto r = storeKeys(db, user, device, keys); !r) return tl::unexpected(r.error());
             // The identity key rides in the relay-signed audit entry: it is how compliance knows
@@ -1131,7 +1136,7 @@ void RelayService::handle(const DeviceId& from, proto::Request request, Done don
                     return reject(proto::STATUS_FORBIDDEN, "no shared conversation with this user");
             }
             auto devs = db.prepare("SELECT d.device, d.registration_id, d.identity_key, s.id, s.public_key, "
-                                   "s.signature, d.approval FROM devices d JOIN signed_prekeys s ON s.user = d.user AND "
+                                   "s.signature, d.approval, d.link_binding FROM devices d JOIN signed_prekeys s ON s.user = d.user AND "
                                    "s.device = d.device WHERE d.user = ? AND d.revoked_ms IS NULL AND d.pending_ms IS NULL "
                                    "ORDER BY d.device");
             if (!devs) return tl::unexpected(devs.error());
@@ -1155,6 +1160,10 @@ void RelayService::handle(const DeviceId& from, proto::Request request, Done don
                 if (!devs->columnIsNull(6)) {
                     Bytes approval = devs->columnBlob(6);
                     b->set_approval(std::string(approval.begin(), approval.end()));
+                }
+                if (!devs->columnIsNull(7)) {
+                    Bytes binding = devs->columnBlob(7);
+                    b->set_link_binding(std::string(binding.begin(), binding.end()));
                 }
                 // Hand out each one-time pre-key once: select and delete in this transaction.
                 auto pk = db.prepare("SELECT id, public_key FROM prekeys WHERE user = ? AND device = ? "

@@ -1,5 +1,6 @@
 #include "journal/DeviceApproval.h"
 
+#include "crypto/Digest.h"
 #include "crypto/HmacSha256.h"
 #include "signal/SessionManager.h"
 
@@ -83,6 +84,20 @@ bool DeviceApproval::verifies(std::string_view forUser, std::uint32_t forDevice,
                               ByteView approverIdentityKey) const {
     if (user != forUser || device != forDevice || !constantTimeEqual(identityKey, forIdentityKey)) return false;
     return signal::SessionManager::verify(approverIdentityKey, signedBytes(), signature);
+}
+
+Bytes deviceLinkBindingBytes(ByteView identityKey, ByteView makerKeyHash) {
+    Bytes msg;
+    appendRaw(msg, view(std::string_view("verbatim-device-link-bind-v1")));
+    appendField(msg, identityKey);
+    appendRaw(msg, makerKeyHash);
+    return msg;
+}
+
+bool deviceLinkBindingNames(ByteView binding, ByteView identityKey, ByteView approverKey) {
+    if (binding.size() != 64) return false;
+    auto makerHash = crypto::sha256(approverKey);
+    return signal::SessionManager::verify(identityKey, deviceLinkBindingBytes(identityKey, makerHash), binding);
 }
 
 Bytes deviceLinkProof(ByteView linkSecret, ByteView identityKey) {

@@ -38,6 +38,13 @@ struct DeviceApproval {
                   ByteView approverIdentityKey) const;
 };
 
+/// "verbatim-device-link-bind-v1" || field(identityKey) || makerKeyHash[32]: what a device that
+/// joins through a link signs with its own identity key.
+Bytes deviceLinkBindingBytes(ByteView identityKey, ByteView makerKeyHash);
+/// Whether `binding` is `device`'s own signature naming the device whose identity key is
+/// `approverKey` as the maker of its link.
+bool deviceLinkBindingNames(ByteView binding, ByteView identityKey, ByteView approverKey);
+
 /// What a device that made a link proves it was given: HMAC-SHA256(linkSecret,
 /// "verbatim-device-link-v1" || identityKey). The link secret travels only in the link.
 Bytes deviceLinkProof(ByteView linkSecret, ByteView identityKey);

@@ -179,13 +179,11 @@ private slots:
         QVERIFY(alice1);
         alice1->start();
         QVERIFY(alice1->waitUntilSynced(20s));
-        // Alice's second device, enrolled by the firm, is admitted by her first (issue 15 break 2).
-        auto alice2 = joinParty(h.enrollLink("alice", proto::ROLE_LAWYER), "Alice Adams");
+        // Alice's second device, linked from her first, which approves it (issue 15 break 2).
+        auto deviceLink = alice1->createDeviceLink();
+        QVERIFY(deviceLink);
+        auto alice2 = joinParty(*deviceLink, "Alice Adams");
         QVERIFY(alice2);
-        {
-            auto approved = alice1->approveDevice(alice2->account().device);
-            QVERIFY2(approved, approved ? "" : approved.error().message.c_str());
-        }
         auto sam = joinParty(h.enrollLink("sam", proto::ROLE_SUPERVISOR), "Sam Super");
         QVERIFY(alice1 && alice2 && sam);
         QCOMPARE(alice1->account().role, std::string("lawyer"));
