@@ -14,6 +14,8 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <optional>
+
 #include "ClientParty.h"
 #include "E2EHarness.h"
 #include "client/core/Client.h"
@@ -117,6 +119,31 @@ std::vector<journal::SealedEntry> pullAll(e2e::Device& officer) {
             if (sealed) out.push_back(std::move(*sealed));
         }
     }
+}
+
+// A lawyer (watched) and a client she invited to `matter`, both online; the client has sent
+// one message and the lawyer has it.
+struct LawyerAndClient {
+    PartyHandle alice, carol;
+    std::string conv;
+};
+std::optional<LawyerAndClient> lawyerAndClient(e2e::Harness& h, const std::string& matter) {
+    LawyerAndClient out;
+    out.alice = joinParty(h.enrollLink("alice", proto::ROLE_LAWYER), "Alice");
+    if (!out.alice) return std::nullopt;
+    watch(*out.alice);
+    out.alice->start();
+    out.carol = joinParty(h.inviteLink("alice", matter), "Carol", true);
+    if (!out.alice->waitUntilSynced(20s) || !out.carol) return std::nullopt;
+    out.carol->start();
+    if (!out.carol->waitUntilSynced(20s)) return std::nullopt;
+    auto conv = out.carol->resolveConversation(matter);
+    if (!conv) return std::nullopt;
+    out.conv = *conv;
+    auto hello = out.carol->sendText(out.conv, "hello");
+    if (!hello || !out.carol->waitForOutbox(20s)) return std::nullopt;
+    if (!QTest::qWaitFor([&] { auto m = out.alice->message(*hello); return m && *m; }, 20000)) return std::nullopt;
+    return out;
 }
 
 client::JoinOptions joinOptions() {
@@ -474,19 +501,9 @@ private slots:
     void relayCannotPlantADevice() {
         e2e::Harness h;
         QVERIFY(h.ok());
-        auto alice = joinParty(h.enrollLink("alice", proto::ROLE_LAWYER), "Alice");
-        QVERIFY(alice);
-        watch(*alice);
-        alice->start();
-        QVERIFY(alice->waitUntilSynced(20s));
-        auto carol = joinParty(h.inviteLink("alice", "Estate of Doe"), "Carol", true);
-        QVERIFY(carol);
-        carol->start();
-        QVERIFY(carol->waitUntilSynced(20s));
-        const std::string conv = *carol->resolveConversation("Estate of Doe");
-        auto hello = carol->sendText(conv, "hello");
-        QVERIFY(hello && carol->waitForOutbox(20s));
-        QVERIFY(QTest::qWaitFor([&] { auto m = alice->message(*hello); return m && *m; }, 20000));
+        auto parties = lawyerAndClient(h, "Estate of Doe");
+        QVERIFY(parties);
+        auto& [alice, carol, conv] = *parties;
 
         // The relay's own device for Alice: registered (pending), then activated behind her back.
         auto planted = h.addDevice("alice");
@@ -576,18 +593,9 @@ private slots:
     void approvedDevicesJoinWithoutAChange() {
         e2e::Harness h;
         QVERIFY(h.ok());
-        auto alice = joinParty(h.enrollLink("alice", proto::ROLE_LAWYER), "Alice");
-        QVERIFY(alice);
-        watch(*alice);
-        alice->start();
-        QVERIFY(alice->waitUntilSynced(20s));
-        auto carol = joinParty(h.inviteLink("alice", "Linked"), "Carol", true);
-        QVERIFY(carol);
-        carol->start();
-        QVERIFY(carol->waitUntilSynced(20s));
-        const std::string conv = *carol->resolveConversation("Linked");
-        auto m0 = carol->sendText(conv, "before");
-        QVERIFY(m0 && carol->waitForOutbox(20s));
+        auto parties = lawyerAndClient(h, "Linked");
+        QVERIFY(parties);
+        auto& [alice, carol, conv] = *parties;
 
         auto link = alice->createDeviceLink();
         QVERIFY(link);
