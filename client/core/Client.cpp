@@ -622,11 +622,11 @@ Result<std::unique_ptr<Client>> Client::join(const std::string& dir, std::string
             return fail(ErrorCode::AuthFailed,
                         "the relay's firm manifest is not signed by the firm in the link: refusing its journal key");
         }
-        // A new profile takes no version 1 manifest: it cannot name several relays or pin keys,
-        // and serving an old one is how a relay would shed the pins.
-        if (parsed->version < journal::FirmManifest::kVersion) {
+        // A new profile takes no version 1 manifest, nor one older than the link says the firm
+        // had when the link was made: serving an old one is how a relay would shed the pins.
+        if (parsed->version < journal::FirmManifest::kVersion || parsed->issuedMs < link->minManifestMs) {
             cleanup();
-            return fail(ErrorCode::AuthFailed, "the relay serves an outdated firm manifest (version 1): ask the firm "
+            return fail(ErrorCode::AuthFailed, "the relay serves an outdated firm manifest (older than the link, or version 1): ask the firm "
                                                "to re-sign it with `verbatim-relay manifest`");
         }
         // Issue 15 break 8: the fingerprint proves the manifest, not the relay serving it; the
@@ -676,7 +676,8 @@ Result<std::unique_ptr<Client>> Client::join(const std::string& dir, std::string
     // ES-10: the manifest (and with it the journal key) must be signed by the root the link pins.
     auto manifest = journal::FirmManifest::parse(view(registered->firm_manifest()));
     if (!manifest || !manifestAcceptable(*manifest, link->firm, relayAddress) ||
-        manifest->issuedMs < offeredIssuedMs || manifest->version < journal::FirmManifest::kVersion) {
+        manifest->issuedMs < offeredIssuedMs || manifest->version < journal::FirmManifest::kVersion ||
+        manifest->issuedMs < link->minManifestMs) {
         cleanup();
         return fail(ErrorCode::AuthFailed,
                     "the relay's firm manifest is not signed by the firm in the link, or does not name this relay: "
@@ -1577,7 +1578,7 @@ Result<void> Client::Impl::checkRelayLink(const std::string& text) {
     std::lock_guard lock(mutex);
     const std::string address = link->host + ":" + std::to_string(link->port);
     if (!constantTimeEqual(view(link->firm), view(acct.firmFingerprint)) || !manifestOk || !manifest.namesRelay(address) ||
-        link->tlsPin != endpoint.tlsPin)
+        link->tlsPin != endpoint.tlsPin || link->minManifestMs < manifest.issuedMs)
         return fail(ErrorCode::AuthFailed,
                     "the relay returned a link to another firm, relay or certificate than this device's: not handing it out");
     return {};

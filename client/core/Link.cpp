@@ -71,6 +71,11 @@ Result<Link> parseLink(std::string_view text) {
     link.linkSecret = kv["ls"];
     if (!link.linkSecret.empty() && (link.linkSecret.size() != 64 || !isHex(link.linkSecret)))
         return fail(ErrorCode::Malformed, "link has a malformed device link secret");
+    if (auto mv = kv["mv"]; !mv.empty()) {
+        auto r = std::from_chars(mv.data(), mv.data() + mv.size(), link.minManifestMs);
+        if (r.ec != std::errc() || r.ptr != mv.data() + mv.size() || mv.size() > 20)
+            return fail(ErrorCode::Malformed, "link has a malformed manifest version");
+    }
     link.linkMakerKey = kv["lk"];
     if (!link.linkMakerKey.empty() && (link.linkMakerKey.size() != 64 || !isHex(link.linkMakerKey)))
         return fail(ErrorCode::Malformed, "link has a malformed device key");

@@ -26,6 +26,8 @@ struct Link {
     /// Device links only (`lk`, 64 hex): SHA-256 of the linking device's identity key, the one
     /// device the new device trusts from the start.
     std::string linkMakerKey;
+    /// `mv`: the oldest firm manifest (issued_ms) the joining device may accept; 0 when absent.
+    std::uint64_t minManifestMs = 0;
 };
 
 [[nodiscard]] Result<Link> parseLink(std::string_view text);

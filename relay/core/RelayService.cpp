@@ -12,6 +12,7 @@
 #include "journal/JournalCrypto.h"
 #include "journal/SealedEntry.h"
 #include "journal/DeviceApproval.h"
+#include "journal/FirmManifest.h"
 #include "journal/WipeCommand.h"
 #include "relay/core/RelaySchema.h"
 #include "signal/SessionManager.h"
@@ -462,8 +463,12 @@ std::pair<std::uint64_t, journal::ChainHash> RelayService::journalHead() {
 }
 
 std::string RelayService::linkFor(const std::string& kind, const std::string& token) const {
+    // `mv`: the manifest the relay serves now is the oldest the joining device may accept, so
+    // that whoever answers the join cannot serve an older one (say, from before key pins).
+    auto manifest = journal::FirmManifest::parse(m_config.firmManifest);
     return "verbatim://" + kind + "?relay=" + m_config.publicAddress + "&token=" + token +
-           "&firm=" + m_config.firmFingerprint + (m_config.tlsPin.empty() ? "" : "&tls=" + m_config.tlsPin);
+           "&firm=" + m_config.firmFingerprint + (m_config.tlsPin.empty() ? "" : "&tls=" + m_config.tlsPin) +
+           (manifest ? "&mv=" + std::to_string(manifest->issuedMs) : "");
 }
 
 // ---- administration -----------------------------------------------------------------------------

@@ -248,8 +248,11 @@ void Harness::serveForeignManifest() {
 client::Endpoint Harness::endpoint() const { return {"127.0.0.1", m_server->port(), m_pin}; }
 
 std::string Harness::link(const std::string& kind, const std::string& token) const {
+    // As the relay makes them: `mv` names the manifest served now (the oldest a joiner accepts).
+    auto manifest = journal::FirmManifest::parse(m_config.firmManifest);
     return "verbatim://" + kind + "?relay=127.0.0.1:" + std::to_string(m_server->port()) + "&token=" + token +
-           "&firm=" + m_config.firmFingerprint + "&tls=" + m_pin;
+           "&firm=" + m_config.firmFingerprint + "&tls=" + m_pin +
+           (manifest ? "&mv=" + std::to_string(manifest->issuedMs) : "");
 }
 
 std::string Harness::enrollLink(const std::string& user, proto::Role role) {

@@ -701,8 +701,18 @@ private slots:
         QVERIFY(alice->waitUntilSynced(20s));
         QVERIFY(QTest::qWaitFor([&] { return alice->firmManifest() && *alice->firmManifest() == str(newer); }, 10000));
         alice->stop();
+        // A link made while the newer manifest was served says so (`mv`).
+        const std::string laterLink = h.inviteLink("alice", "Later matter");
+        QVERIFY(laterLink.find("&mv=") != std::string::npos);
         h.serveManifestBytes(old);
         QVERIFY(h.restart());
+        {
+            // A device joining through it refuses the older manifest before its token leaves.
+            QTemporaryDir profile;
+            auto c = client::Client::join(profile.path().toStdString() + "/p", kPass, laterLink, joinOptions());
+            QVERIFY(!c);
+            QVERIFY2(c.error().message.find("outdated firm manifest") != std::string::npos, c.error().message.c_str());
+        }
         alice->start();
         QVERIFY(alice->waitUntilSynced(20s));
         QTest::qWait(500);  // the manifest is fetched after the queue drained
