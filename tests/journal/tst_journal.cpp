@@ -6,9 +6,12 @@
 #include <set>
 
 #include "common/Json.h"
+#include "crypto/Digest.h"
 #include "crypto/Random.h"
 #include "crypto/X25519.h"
 #include "crypto/Ed25519.h"
+#include "journal/DeviceApproval.h"
+#include "journal/FirmManifest.h"
 #include "journal/HashChain.h"
 #include "journal/JournalCrypto.h"
 #include "signal/InMemoryProtocolStore.h"
@@ -108,6 +111,163 @@ private slots:
         m_ctx = *signal::SignalContext::create();
         m_journalKey.emplace(std::move(*crypto::X25519Key::generate()));
         m_sender = makeDevice(m_ctx);
+    }
+
+    // Issue 15: the new formats refuse every truncation and trailing byte, and bind what they
+    // say. Header version 2 round-trips its conversation, recipients digest and device chain,
+    // and the record must agree with it.
+    void headerVersion2BindsConversationRecipientsAndChain() {
+        auto rec = makeRecord("hello");
+        journal::DeviceChain chain;
+        chain = chain.next(view(std::string(16, 'a'))).next(view(std::string(16, 'b')));
+        QCOMPARE(chain.acked, std::uint64_t(2));
+        auto sealed = journal::sealRecord(rec, m_journalKey->publicKey(), [&](ByteView m) { return m_sender.sessions->sign(m); },
+                                          chain);
+        QVERIFY(sealed);
+        auto bytes = sealed->serialize();
+        auto parsed = journal::SealedEntry::parse(bytes);
+        QVERIFY(parsed);
+        QCOMPARE(int(parsed->header.version), 2);
+        QCOMPARE(parsed->header.conversationId, rec.conversation_id());
+        QCOMPARE(parsed->header.deviceAcked, std::uint64_t(2));
+        QVERIFY(constantTimeEqual(parsed->header.deviceHead, chain.head));
+        QVERIFY(constantTimeEqual(parsed->header.recipientsDigest, journal::recipientsDigest(rec.recipients())));
+        QVERIFY(journal::openEntry(*parsed, *m_journalKey, m_sender.identityKey));
+        // The digest does not depend on the order of the recipients, but on each of them.
+        auto swapped = rec;
+        auto* extra = swapped.add_recipients();
+        extra->set_user("aaa");
+        extra->set_device(2);
+        auto reordered = swapped;
+        reordered.mutable_recipients()->SwapElements(0, 1);
+        QVERIFY(constantTimeEqual(journal::recipientsDigest(swapped.recipients()), journal::recipientsDigest(reordered.recipients())));
+        QVERIFY(!constantTimeEqual(journal::recipientsDigest(swapped.recipients()), journal::recipientsDigest(rec.recipients())));
+        // Every truncation and a trailing byte are refused, never a crash.
+        for (std::size_t n = 0; n < bytes.size(); ++n) QVERIFY(!journal::SealedEntry::parse(ByteView(bytes.data(), n)));
+        Bytes longer = bytes;
+        longer.push_back(0);
+        QVERIFY(!journal::SealedEntry::parse(longer));
+        // A record whose conversation differs from its header does not open.
+        auto lying = rec;
+        lying.set_conversation_id("matter-43");
+        auto c = journal::computeCommitment(view(lying.commit_key()), journal::commitContentOf(lying));
+        auto forged = journal::sealRecordWithCommitment(lying, *c, m_journalKey->publicKey(),
+                                                        [&](ByteView m) { return m_sender.sessions->sign(m); });
+        QVERIFY(forged);
+        forged->header.conversationId = rec.conversation_id();
+        forged->signature = *m_sender.sessions->sign(forged->signedBytes());
+        auto opened = journal::openEntry(*forged, *m_journalKey, m_sender.identityKey);
+        QVERIFY(!opened);  // the header is the associated data: it no longer authenticates
+    }
+
+    // Commitment version 2 binds an attachment's key and file; version 1 bound only the blob.
+    void commitmentVersion2BindsAttachmentKeyAndFile() {
+        auto rec = makeRecord("caption");
+        rec.set_type(proto::ATTACHMENT);
+        auto* a = rec.add_attachments();
+        a->set_digest(std::string(32, 'd'));
+        a->set_key(std::string(32, 'k'));
+        a->set_plaintext_digest(std::string(32, 'p'));
+        a->set_size(10);
+        a->set_file_name("will.pdf");
+        a->set_mime_type("application/pdf");
+        const auto k = view(rec.commit_key());
+        auto c2 = journal::computeCommitment(k, journal::commitContentOf(rec));
+        auto c1 = journal::computeCommitment(k, journal::commitContentOf(rec, 1));
+        QVERIFY(c2 && c1 && !constantTimeEqual(*c1, *c2));
+        for (int field = 0; field < 5; ++field) {
+            auto other = rec;
+            auto* o = other.mutable_attachments(0);
+            if (field == 0) o->set_key(std::string(32, 'K'));
+            if (field == 1) o->set_plaintext_digest(std::string(32, 'P'));
+            if (field == 2) o->set_size(11);
+            if (field == 3) o->set_file_name("will.exe");
+            if (field == 4) o->set_mime_type("text/html");
+            QVERIFY(!journal::commitmentOpens(*c2, k, journal::commitContentOf(other)));
+            QVERIFY(journal::commitmentOpens(*c1, k, journal::commitContentOf(other, 1)));  // the old hole
+        }
+        QVERIFY(!journal::computeCommitment(k, [&] { auto c = journal::commitContentOf(rec); c.version = 3; return c; }()));
+    }
+
+    // A device approval verifies only for the device, key and approver it names; the link
+    // binding names the device's link maker; parsing refuses damage.
+    void deviceApprovalsBindTheirDeviceAndApprover() {
+        auto approver = makeDevice(m_ctx);
+        auto subject = makeDevice(m_ctx);
+        auto other = makeDevice(m_ctx);
+        auto a = journal::DeviceApproval::make("alice", 2, subject.identityKey, 1, 1764300000000ULL,
+                                               [&](ByteView m) { return approver.sessions->sign(m); });
+        QVERIFY(a);
+        auto bytes = a->serialize();
+        auto parsed = journal::DeviceApproval::parse(bytes);
+        QVERIFY(parsed);
+        QVERIFY(parsed->verifies("alice", 2, subject.identityKey, approver.identityKey));
+        QVERIFY(!parsed->verifies("bob", 2, subject.identityKey, approver.identityKey));
+        QVERIFY(!parsed->verifies("alice", 3, subject.identityKey, approver.identityKey));
+        QVERIFY(!parsed->verifies("alice", 2, other.identityKey, approver.identityKey));
+        QVERIFY(!parsed->verifies("alice", 2, subject.identityKey, other.identityKey));
+        for (std::size_t n = 0; n < bytes.size(); ++n) QVERIFY(!journal::DeviceApproval::parse(ByteView(bytes.data(), n)));
+        Bytes longer = bytes;
+        longer.push_back(1);
+        QVERIFY(!journal::DeviceApproval::parse(longer));
+        QVERIFY(!journal::DeviceApproval::make("alice", 1, subject.identityKey, 1, 0,
+                                               [&](ByteView m) { return approver.sessions->sign(m); }));  // itself
+        auto makerHash = crypto::sha256(approver.identityKey);
+        auto binding = subject.sessions->sign(journal::deviceLinkBindingBytes(subject.identityKey, makerHash));
+        QVERIFY(binding);
+        QVERIFY(journal::deviceLinkBindingNames(*binding, subject.identityKey, approver.identityKey));
+        QVERIFY(!journal::deviceLinkBindingNames(*binding, subject.identityKey, other.identityKey));
+        QVERIFY(!journal::deviceLinkBindingNames(*binding, other.identityKey, approver.identityKey));
+        QVERIFY(!journal::deviceLinkBindingNames(ByteView(binding->data(), 63), subject.identityKey, approver.identityKey));
+        auto proof = journal::deviceLinkProof(view(std::string(32, 's')), subject.identityKey);
+        QCOMPARE(proof.size(), std::size_t(32));
+        QVERIFY(!constantTimeEqual(proof, journal::deviceLinkProof(view(std::string(32, 't')), subject.identityKey)));
+    }
+
+    // Manifest version 2 round-trips its addresses and pins; version 1 still parses; counts and
+    // sizes out of range and every truncation are refused.
+    void manifestVersion2NamesRelaysAndPins() {
+        auto root = crypto::ed25519Generate();
+        QVERIFY(root);
+        journal::FirmManifest m;
+        m.firmName = "Doe & Partners LLP";
+        m.relayAddresses = {"relay.doe.example:443", "Relay2.Doe.Example:8443"};
+        m.relayAddress = m.relayAddresses.front();
+        m.tlsKeyPins = {Bytes(32, 1), Bytes(32, 2)};
+        m.issuedMs = 1764300000000ULL;
+        m.relayPublicKey = Bytes(32, 3);
+        m.relayIdentityKey = Bytes(33, 5);
+        m.journalKeys.push_back({Bytes(32, 4), m.issuedMs});
+        QVERIFY(m.sign(root->privateKey));
+        auto bytes = m.serialize();
+        auto parsed = journal::FirmManifest::parse(bytes);
+        QVERIFY(parsed);
+        QVERIFY(parsed->verify(journal::firmFingerprint(root->publicKey)));
+        QCOMPARE(int(parsed->version), 2);
+        QCOMPARE(parsed->relayAddresses.size(), std::size_t(2));
+        QCOMPARE(parsed->tlsKeyPins.size(), std::size_t(2));
+        QVERIFY(parsed->namesRelay("relay2.doe.example:8443"));
+        QVERIFY(!parsed->namesRelay("relay2.doe.example:443"));
+        QVERIFY(!parsed->namesRelay("evil.example:443"));
+        for (std::size_t n = 0; n < bytes.size(); ++n) QVERIFY(!journal::FirmManifest::parse(ByteView(bytes.data(), n)));
+        // Signed as version 1 (one address, no pins): still read, with that one address.
+        journal::FirmManifest old = m;
+        old.version = 1;
+        old.tlsKeyPins.clear();
+        QVERIFY(old.sign(root->privateKey));
+        auto oldParsed = journal::FirmManifest::parse(old.serialize());
+        QVERIFY(oldParsed && oldParsed->verify(journal::firmFingerprint(root->publicKey)));
+        QVERIFY(oldParsed->namesRelay("relay.doe.example:443") && oldParsed->tlsKeyPins.empty());
+        // A version 2 body relabelled as version 1 does not verify (the label is signed).
+        Bytes relabelled = bytes;
+        relabelled[0] = 1;
+        auto wrong = journal::FirmManifest::parse(relabelled);
+        QVERIFY(!wrong || !wrong->verify(journal::firmFingerprint(root->publicKey)));
+        // Seventeen addresses are refused.
+        journal::FirmManifest many = m;
+        many.relayAddresses.assign(17, "a.example:1");
+        QVERIFY(many.sign(root->privateKey));
+        QVERIFY(!journal::FirmManifest::parse(many.serialize()));
     }
 
     void sealOpenRoundTripPreservesRecord() {
