@@ -26,6 +26,7 @@ QString statusText(const client::DeviceView& d) {
     if (d.wipedMs) return AdminDevicesModel::tr("Wiped at %1").arg(dateTime(at(d.wipedMs)));
     if (d.wipeRequestedMs) return AdminDevicesModel::tr("Wipe pending");
     if (d.revokedMs) return AdminDevicesModel::tr("Revoked");
+    if (d.pendingMs) return AdminDevicesModel::tr("Awaiting approval");
     return AdminDevicesModel::tr("Active");
 }
 

@@ -900,7 +900,8 @@ int cmdAdmin(const Args& a) {
             if (d.wipedMs) return "wiped-at-" + std::to_string(d.wipedMs);
             // A wipe revokes at once: such a device is revoked and still owes its confirmation.
             if (d.wipeRequestedMs) return d.revokedMs ? "revoked,wipe-pending" : "wipe-pending";
-            return d.revokedMs ? "revoked" : "active";
+            if (d.revokedMs) return "revoked";
+            return d.pendingMs ? "awaiting-approval" : "active";
         };
         for (auto& d : *devices)
             std::printf("%s\t%u\t%s\t%s\t%s\t%llu\t%llu\t%s\n", d.user.c_str(), d.device, roleName(d.role),

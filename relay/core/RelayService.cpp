@@ -673,7 +673,7 @@ Result<std::vector<RelayService::DeviceRow>> RelayService::listDevices(const std
     m_storage->runSync([&](Database& db) {
         auto st = db.prepare("SELECT d.user, d.device, u.role, d.platform, d.app_version, d.enrolled_ms, "
                              "d.last_seen_ms, coalesce(d.revoked_ms, 0), coalesce(d.wipe_requested_ms, 0), "
-                             "coalesce(d.wiped_ms, 0) FROM devices d JOIN users u ON u.id = d.user "
+                             "coalesce(d.wiped_ms, 0), coalesce(d.pending_ms, 0) FROM devices d JOIN users u ON u.id = d.user "
                              "WHERE ? = '' OR d.user = ? ORDER BY d.user, d.device");
         if (!st) return void(out = tl::unexpected(st.error()));
         st->bind(1, std::string_view(user)).bind(2, std::string_view(user));
@@ -684,7 +684,8 @@ Result<std::vector<RelayService::DeviceRow>> RelayService::listDevices(const std
             out->push_back({st->columnText(0), std::uint32_t(st->columnInt(1)), proto::Role(st->columnInt(2)),
                             st->columnText(3), st->columnText(4), std::uint64_t(st->columnInt(5)),
                             std::uint64_t(st->columnInt(6)), std::uint64_t(st->columnInt(7)),
-                            std::uint64_t(st->columnInt(8)), std::uint64_t(st->columnInt(9))});
+                            std::uint64_t(st->columnInt(8)), std::uint64_t(st->columnInt(9)),
+                            std::uint64_t(st->columnInt(10))});
         }
     });
     return out;
@@ -1065,7 +1066,8 @@ void RelayService::handle(const DeviceId& from, proto::Request request, Done don
         return run([user](Database& db, proto::Response& out) -> Result<Completion> {
             auto st = db.prepare(
                 "SELECT d.user, d.device, u.role, u.display_name, d.platform, d.app_version, d.enrolled_ms, "
-                "d.last_seen_ms, coalesce(d.revoked_ms, 0), coalesce(d.wipe_requested_ms, 0), coalesce(d.wiped_ms, 0) "
+                "d.last_seen_ms, coalesce(d.revoked_ms, 0), coalesce(d.wipe_requested_ms, 0), coalesce(d.wiped_ms, 0), "
+                "coalesce(d.pending_ms, 0) "
                 "FROM devices d JOIN users u ON u.id = d.user WHERE ? = '' OR d.user = ? ORDER BY d.user, d.device");
             if (!st) return tl::unexpected(st.error());
             st->bind(1, std::string_view(user)).bind(2, std::string_view(user));
@@ -1085,6 +1087,7 @@ void RelayService::handle(const DeviceId& from, proto::Request request, Done don
                 d->set_revoked_ms(std::uint64_t(st->columnInt(8)));
                 d->set_wipe_requested_ms(std::uint64_t(st->columnInt(9)));
                 d->set_wiped_ms(std::uint64_t(st->columnInt(10)));
+                d->set_pending_ms(std::uint64_t(st->columnInt(11)));
             }
             return Completion();
         });

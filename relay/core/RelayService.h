@@ -131,6 +131,7 @@ public:
         std::uint64_t enrolledMs, lastSeenMs, revokedMs;  ///< 0 when never / not revoked
         std::uint64_t wipeRequestedMs;                    ///< 0 when no wipe was asked for
         std::uint64_t wipedMs = 0;                        ///< when the device confirmed its wipe
+        std::uint64_t pendingMs = 0;                      ///< registered then, awaiting its user's approval
     };
     [[nodiscard]] Result<std::vector<UserRow>> listUsers();
     /// All devices, or one user's when `user` is not empty.

@@ -623,6 +623,12 @@ private slots:
         bool pendingShown = false;
         for (const auto& d : *devices) pendingShown |= d.device == phone->account().device && d.status() == "awaiting approval";
         QVERIFY(pendingShown);
+        // The firm's administrators see it waiting too.
+        auto adminView = h.service().listDevices("alice");
+        QVERIFY(adminView);
+        bool adminSeesPending = false;
+        for (const auto& d : *adminView) adminSeesPending |= d.device == phone->account().device && d.pendingMs > 0;
+        QVERIFY(adminSeesPending);
         QVERIFY(alice->approveDevice(phone->account().device));
         QVERIFY(phone->waitUntilSynced(20s));
         auto m2 = carol->sendText(conv, "after the phone");
