@@ -269,6 +269,12 @@ struct Client::Impl {
     // Device approval (issue 15 break 2).
     std::atomic<bool> awaitingApprovalShown{false};
     std::set<std::uint32_t> approvalRequested;  ///< own pending devices already announced (mutex)
+    struct LinkSecret {
+        std::uint64_t expiresMs = 0;
+        SecureBytes secret;
+    };
+    std::vector<LinkSecret> linkSecrets();  ///< the unexpired secrets of this device's links
+    Result<void> storeLinkSecrets(const std::vector<LinkSecret>& secrets);
     Result<void> rememberLinkSecret(const SecureBytes& secret, std::uint64_t expiresMs);
     /// Approves own pending devices that prove they hold one of our link secrets; announces the
     /// others. Runs on the worker.
@@ -279,6 +285,9 @@ struct Client::Impl {
     /// chain of approvals); trusted: `accepted` keys, and for a first contact its one root.
     Result<void> advanceDeviceChain(ByteView messageId);
     void withholdAttachment(const std::string& messageId, const std::string& why);
+    Result<std::string> queueMismatchReport(const std::string& conversation, const std::string& messageId,
+                                            const std::string& sender, std::uint64_t journalSeq,
+                                            const std::string& fields);
     Result<std::optional<std::string>> getAccount(const std::string& k);
 
     // ---- events -------------------------------------------------------------------------------
@@ -414,6 +423,18 @@ Result<void> Client::Impl::advanceDeviceChain(ByteView messageId) {
     return setAccount("journal_chain_head", ByteView(next.head.data(), next.head.size()));
 }
 
+// The signed MISMATCH_REPORT a recipient journals about a message it withheld: which message,
+// from whom, at which journal sequence, then `fields` (",\"name\":value..."), never content.
+Result<std::string> Client::Impl::queueMismatchReport(const std::string& conversation, const std::string& messageId,
+                                                      const std::string& sender, std::uint64_t journalSeq,
+                                                      const std::string& fields) {
+    auto report = newRecord(conversation, proto::MISMATCH_REPORT);
+    report.set_ref_message_id(messageId);
+    report.set_body("{\"message_id\":\"" + hexOf(messageId) + "\",\"sender\":" + jsonQuote(sender) +
+                    ",\"journal_sequence\":" + std::to_string(journalSeq) + fields + "}");
+    return enqueue(std::move(report), MessageKind::System, false);
+}
+
 // An attachment whose file is not the one its sender committed to (issue 15 break 4): the
 // message is marked like a text mismatch and a signed report goes to the journal.
 void Client::Impl::withholdAttachment(const std::string& messageId, const std::string& why) {
@@ -433,11 +454,9 @@ void Client::Impl::withholdAttachment(const std::string& messageId, const std::s
     if (!up) return;
     up->bind(1, std::int64_t(MessageState::Mismatch)).bind(2, view(messageId));
     if (!up->run()) return;
-    auto report = newRecord(conversation, proto::MISMATCH_REPORT);
-    report.set_ref_message_id(messageId);
-    report.set_body("{\"message_id\":\"" + hexOf(messageId) + "\",\"sender\":" + jsonQuote(sender) +
-                    ",\"journal_sequence\":" + std::to_string(journalSeq) + ",\"attachment\":\"not the committed file\"}");
-    if (!enqueue(std::move(report), MessageKind::System, false)) return;
+    if (!queueMismatchReport(conversation, messageId, sender, std::uint64_t(journalSeq),
+                             ",\"attachment\":\"not the committed file\""))
+        return;
     if (!tx.commit()) return;
     scheduleFlush();
     emit({Event::Kind::JournalMismatch, conversation, hexOf(messageId), {}, sender, {},
@@ -1244,9 +1263,12 @@ Result<std::string> Client::createDeviceLink() {
         if (!m->db) return fail(ErrorCode::NotFound, "this device was erased by the firm");
         if (auto r = m->rememberLinkSecret(secret, resp->invite().expires_ms()); !r) return tl::unexpected(r.error());
     }
-    auto own = identityKeyHex();
-    auto ownKey = fromHex(own);
-    if (!ownKey) return fail(ErrorCode::Internal, "no identity key");
+    Result<Bytes> ownKey = fail(ErrorCode::NotFound, "this device was erased by the firm");
+    {
+        std::lock_guard lock(m->mutex);
+        if (m->sessions) ownKey = m->sessions->identityPublicKey();
+    }
+    if (!ownKey) return tl::unexpected(ownKey.error());
     auto makerHash = crypto::sha256(*ownKey);
     return resp->invite().link() + "&ls=" + toHex(secret) + "&lk=" + toHex(ByteView(makerHash.data(), makerHash.size()));
 }
@@ -1584,29 +1606,38 @@ Result<void> Client::Impl::checkRelayLink(const std::string& text) {
     return {};
 }
 
-Result<void> Client::Impl::rememberLinkSecret(const SecureBytes& secret, std::uint64_t expiresMs) {
-    // Entries: u64(expires_ms) || secret[32]; expired ones are dropped as new ones come.
+// Link secrets are kept as u64(expires_ms) || secret[32] entries under "link_secrets"; the
+// expired ones fall away whenever the list is read.
+std::vector<Client::Impl::LinkSecret> Client::Impl::linkSecrets() {
+    std::vector<LinkSecret> out;
     auto stored = getAccount("link_secrets");
-    if (!stored) return tl::unexpected(stored.error());
-    Bytes kept;
+    if (!stored || !*stored) return out;
     const std::uint64_t now = nowMs();
-    if (*stored) {
-        ByteReader r(view(**stored));
-        while (r.remaining() >= 40) {
-            auto exp = r.u64();
-            auto sec = r.raw(32);
-            if (!exp || !sec) break;
-            if (*exp > now) {
-                appendU64(kept, *exp);
-                appendRaw(kept, *sec);
-            }
-        }
+    ByteReader r(view(**stored));
+    while (r.remaining() >= 40) {
+        auto exp = r.u64();
+        auto sec = r.raw(32);
+        if (!exp || !sec) break;
+        if (*exp > now) out.push_back({*exp, toSecure(*sec)});
     }
-    appendU64(kept, expiresMs);
-    appendRaw(kept, secret);
-    auto r = setAccount("link_secrets", kept);
-    secureWipe(kept.data(), kept.size());
+    return out;
+}
+
+Result<void> Client::Impl::storeLinkSecrets(const std::vector<LinkSecret>& secrets) {
+    Bytes bytes;
+    for (const auto& s : secrets) {
+        appendU64(bytes, s.expiresMs);
+        appendRaw(bytes, s.secret);
+    }
+    auto r = setAccount("link_secrets", bytes);
+    secureWipe(bytes.data(), bytes.size());
     return r;
+}
+
+Result<void> Client::Impl::rememberLinkSecret(const SecureBytes& secret, std::uint64_t expiresMs) {
+    auto secrets = linkSecrets();
+    secrets.push_back({expiresMs, secret});
+    return storeLinkSecrets(secrets);
 }
 
 Result<std::string> Client::Impl::sendApproval(std::uint32_t device, ByteView identityKey) {
@@ -1643,30 +1674,16 @@ void Client::Impl::reviewOwnDevices(const proto::DeviceList& list) {
         {
             std::lock_guard lock(mutex);
             if (!db) return;
-            auto stored = getAccount("link_secrets");
-            if (stored && *stored && d.link_proof().size() == 32) {
-                Bytes kept;
-                ByteReader r(view(**stored));
-                const std::uint64_t now = nowMs();
-                while (r.remaining() >= 40) {
-                    auto exp = r.u64();
-                    auto sec = r.raw(32);
-                    if (!exp || !sec) break;
-                    const bool match = *exp > now &&
-                                       constantTimeEqual(journal::deviceLinkProof(*sec, view(d.identity_key())),
-                                                         view(d.link_proof()));
-                    if (match && !vouched) {
-                        vouched = true;  // single use: the secret is dropped
-                        continue;
+            auto secrets = linkSecrets();
+            if (d.link_proof().size() == 32)
+                for (auto it = secrets.begin(); it != secrets.end(); ++it)
+                    if (constantTimeEqual(journal::deviceLinkProof(it->secret, view(d.identity_key())),
+                                          view(d.link_proof()))) {
+                        vouched = true;
+                        secrets.erase(it);  // single use
+                        (void)storeLinkSecrets(secrets);
+                        break;
                     }
-                    if (*exp > now) {
-                        appendU64(kept, *exp);
-                        appendRaw(kept, *sec);
-                    }
-                }
-                if (vouched) (void)setAccount("link_secrets", kept);
-                secureWipe(kept.data(), kept.size());
-            }
         }
         if (vouched) {
             if (auto approval = sendApproval(d.device(), view(d.identity_key())); approval) {
@@ -2579,13 +2596,9 @@ void Client::Impl::onEnvelope(const proto::Envelope& e, std::uint64_t gen) {
             (void)insertMessage(mismatch, MessageKind::Mismatch, false, MessageState::Mismatch, e.server_time_ms(),
                                 e.journal_sequence(), "");
             auto digest = crypto::sha256(view(rec.body()));
-            auto report = newRecord(rec.conversation_id(), proto::MISMATCH_REPORT);
-            report.set_ref_message_id(rec.message_id());
-            report.set_body("{\"message_id\":\"" + hexOf(rec.message_id()) + "\",\"sender\":" + jsonQuote(senderText) +
-                            ",\"journal_sequence\":" + std::to_string(e.journal_sequence()) + ",\"commitment\":\"" +
-                            hexOf(e.commitment()) + "\",\"received_body_sha256\":\"" +
-                            toHex(ByteView(digest.data(), digest.size())) + "\"}");
-            (void)enqueue(std::move(report), MessageKind::System, false);
+            (void)queueMismatchReport(rec.conversation_id(), rec.message_id(), senderText, e.journal_sequence(),
+                                      ",\"commitment\":\"" + hexOf(e.commitment()) + "\",\"received_body_sha256\":\"" +
+                                          toHex(ByteView(digest.data(), digest.size())) + "\"");
             (void)markProcessed(e.message_id());
             if (!tx.commit()) return;
             acknowledge(e.queue_id());

@@ -1436,14 +1436,6 @@ void RelayService::handleSend(const DeviceId& from, proto::SendMessage send, Don
                                   "journal entry format 1 is no longer accepted: update the app"));
     if (h.conversationId != send.conversation_id())
         return done(errorResponse(proto::STATUS_BAD_REQUEST, "journal entry names another conversation"));
-    // Compared once the envelope list is known to be the members' current devices (after 409).
-    const crypto::Hash256 delivered = [&] {
-        std::vector<std::pair<std::string, std::uint32_t>> to;
-        to.reserve(std::size_t(send.envelopes_size()));
-        for (const auto& e : send.envelopes()) to.emplace_back(e.user(), e.device());
-        return journal::recipientsDigest(std::move(to));
-    }();
-    const bool recipientsMatch = constantTimeEqual(delivered, h.recipientsDigest);
     if (!constantTimeEqual(h.journalKeyId, journal::journalKeyId(m_config.journalPublicKey)))
         return done(errorResponse(proto::STATUS_JOURNAL_KEY_CHANGED, "journal entry sealed to a journal key that is not current"));
     if (m_config.verifyJournalSignatures && !journal::verifyEntrySignature(*entry, from.identityKey))
@@ -1455,7 +1447,7 @@ void RelayService::handleSend(const DeviceId& from, proto::SendMessage send, Don
     // Every refusal below comes before the first write, and the writes are plain INSERTs: the
     // job needs no savepoint (StorageThread::postWritesLast).
     m_storage->postWritesLast(
-        [this, from, sendPtr, commitment, response, done, recipientsMatch](Database& db) -> Result<Completion> {
+        [this, from, sendPtr, commitment, response, done, recipients = h.recipientsDigest](Database& db) -> Result<Completion> {
             const auto& s = *sendPtr;
             // Idempotent retry: the same (device, message id) was stored before.
             auto prior = db.cached("SELECT s.journal_seq, s.server_time_ms, j.chain_hash FROM sends s "
@@ -1530,7 +1522,9 @@ void RelayService::handleSend(const DeviceId& from, proto::SendMessage send, Don
                 // carry the lists, so signal through the response object.
                 return reject(proto::STATUS_CONFLICT, "device list changed");
             }
-            if (!recipientsMatch)
+            // The envelope list is now the members' current devices: the header's recipients
+            // digest must be over exactly these.
+            if (!constantTimeEqual(journal::recipientsDigest(givenList), recipients))
                 return reject(proto::STATUS_BAD_REQUEST, "journal entry names other recipients than the delivery");
 
             std::uint64_t now = wallClockMs();

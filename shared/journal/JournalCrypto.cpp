@@ -73,7 +73,7 @@ CommitContent commitContentOf(const proto::JournalRecord& r, std::uint32_t versi
     return c;
 }
 
-crypto::Hash256 recipientsDigest(std::vector<std::pair<std::string, std::uint32_t>> devices) {
+crypto::Hash256 recipientsDigest(std::vector<std::pair<std::string_view, std::uint32_t>> devices) {
     std::sort(devices.begin(), devices.end());
     Bytes in;
     appendRaw(in, view(std::string_view("verbatim-recipients-v1")));
@@ -86,7 +86,7 @@ crypto::Hash256 recipientsDigest(std::vector<std::pair<std::string, std::uint32_
 }
 
 crypto::Hash256 recipientsDigest(const google::protobuf::RepeatedPtrField<proto::DeviceAddress>& devices) {
-    std::vector<std::pair<std::string, std::uint32_t>> list;
+    std::vector<std::pair<std::string_view, std::uint32_t>> list;
     list.reserve(std::size_t(devices.size()));
     for (const auto& d : devices) list.emplace_back(d.user(), d.device());
     return recipientsDigest(std::move(list));

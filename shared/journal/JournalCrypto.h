@@ -42,7 +42,7 @@ CommitContent commitContentOf(const proto::JournalRecord& record, std::uint32_t 
 /// SHA-256("verbatim-recipients-v1" || u32(n) || n × (field(user) || u32(device))) over the
 /// devices sorted by (user, device): what the header binds of a message's recipients, and what
 /// the relay recomputes from the envelopes it delivers.
-crypto::Hash256 recipientsDigest(std::vector<std::pair<std::string, std::uint32_t>> devices);
+crypto::Hash256 recipientsDigest(std::vector<std::pair<std::string_view, std::uint32_t>> devices);
 crypto::Hash256 recipientsDigest(const google::protobuf::RepeatedPtrField<proto::DeviceAddress>& devices);
 
 /// A sender device's chain over the entries the relay acknowledged to it, in that order.

@@ -345,6 +345,52 @@ proto::SendMessage Harness::buildSend(Device& from, const std::string& conversat
 
 Result<proto::JournalRecord> Harness::open(Device& to, const proto::Envelope& e) { return openEnvelope(to, e); }
 
+void ensureSessions(Device& from, const std::vector<proto::DeviceAddress>& devices) {
+    std::set<std::string> fetched;
+    for (const auto& d : devices) {
+        if (from.sessions->hasSession({d.user(), std::int32_t(d.device())}) || !fetched.insert(d.user()).second) continue;
+        proto::Request fb;
+        fb.mutable_fetch_bundles()->set_user(d.user());
+        auto bundles = from.connection->call(fb);
+        if (!bundles || !bundles->has_bundles()) continue;
+        for (const auto& b : bundles->bundles().devices()) {
+            signal::Address a{d.user(), std::int32_t(b.device())};
+            if (from.sessions->hasSession(a)) continue;
+            signal::PreKeyBundle pb;
+            pb.registrationId = b.registration_id();
+            pb.deviceId = std::int32_t(b.device());
+            if (b.has_pre_key()) {
+                pb.preKeyId = b.pre_key().id();
+                pb.preKeyPublic = toBytes(view(b.pre_key().public_key()));
+            }
+            pb.signedPreKeyId = b.signed_pre_key().id();
+            pb.signedPreKeyPublic = toBytes(view(b.signed_pre_key().public_key()));
+            pb.signedPreKeySignature = toBytes(view(b.signed_pre_key().signature()));
+            pb.identityKey = toBytes(view(b.identity_key()));
+            (void)from.sessions->processBundle(a, pb);
+        }
+    }
+}
+
+Result<std::vector<journal::SealedEntry>> pullJournalEntries(Device& officer) {
+    std::vector<journal::SealedEntry> out;
+    std::uint64_t after = 0;
+    while (true) {
+        proto::Request pull;
+        pull.mutable_pull_journal()->set_after_sequence(after);
+        pull.mutable_pull_journal()->set_limit(1000);
+        auto page = officer.connection->call(pull);
+        if (!page || page->status() != proto::STATUS_OK) return fail(ErrorCode::Storage, "journal pull failed");
+        if (page->journal_page().rows_size() == 0) return out;
+        for (const auto& r : page->journal_page().rows()) {
+            after = r.sequence();
+            auto sealed = journal::SealedEntry::parse(view(r.entry()));
+            if (!sealed) return tl::unexpected(sealed.error());
+            out.push_back(std::move(*sealed));
+        }
+    }
+}
+
 proto::SendMessage buildSend(Device& from, const std::string& conversationId, const std::string& text,
                              ByteView journalPublicKey, proto::JournalRecord* recordOut,
                              const std::function<void(proto::JournalRecord&)>& shape) {
@@ -366,35 +412,13 @@ proto::SendMessage buildSend(Device& from, const std::string& conversationId, co
     if (shape) shape(rec);
     std::string payload = rec.SerializeAsString();
     if (members && members->has_member_devices()) {
-        std::set<std::string> fetched;
-        for (const auto& d : members->member_devices().devices()) {
-            if (d.user() == from.user && d.device() == from.device) continue;
+        std::vector<proto::DeviceAddress> devices;
+        for (const auto& d : members->member_devices().devices())
+            if (!(d.user() == from.user && d.device() == from.device)) devices.push_back(d);
+        ensureSessions(from, devices);
+        for (const auto& d : devices) {
             *rec.add_recipients() = d;
-            signal::Address addr{d.user(), std::int32_t(d.device())};
-            if (!from.sessions->hasSession(addr) && !fetched.count(d.user())) {
-                fetched.insert(d.user());
-                proto::Request fb;
-                fb.mutable_fetch_bundles()->set_user(d.user());
-                auto bundles = from.connection->call(fb);
-                if (bundles && bundles->has_bundles())
-                    for (const auto& b : bundles->bundles().devices()) {
-                        signal::Address a{d.user(), std::int32_t(b.device())};
-                        if (from.sessions->hasSession(a)) continue;
-                        signal::PreKeyBundle pb;
-                        pb.registrationId = b.registration_id();
-                        pb.deviceId = std::int32_t(b.device());
-                        if (b.has_pre_key()) {
-                            pb.preKeyId = b.pre_key().id();
-                            pb.preKeyPublic = toBytes(view(b.pre_key().public_key()));
-                        }
-                        pb.signedPreKeyId = b.signed_pre_key().id();
-                        pb.signedPreKeyPublic = toBytes(view(b.signed_pre_key().public_key()));
-                        pb.signedPreKeySignature = toBytes(view(b.signed_pre_key().signature()));
-                        pb.identityKey = toBytes(view(b.identity_key()));
-                        (void)from.sessions->processBundle(a, pb);
-                    }
-            }
-            auto ct = from.sessions->encrypt(addr, view(payload));
+            auto ct = from.sessions->encrypt({d.user(), std::int32_t(d.device())}, view(payload));
             if (!ct) continue;
             auto* e = send.add_envelopes();
             e->set_user(d.user());

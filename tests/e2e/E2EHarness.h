@@ -68,6 +68,11 @@ private:
 /// Makes sure `from` has sessions with every device in the conversation (fetching bundles over
 /// its connection) and builds a SendMessage for `text` with a real journal entry sealed to
 /// `journalPublicKey`. `record` receives the record.
+/// Makes sure `from` has a Signal session with each of `devices`, fetching the bundles of users
+/// it has none with over its connection.
+void ensureSessions(Device& from, const std::vector<proto::DeviceAddress>& devices);
+/// Every journal entry, in order, pulled page by page through a compliance device.
+Result<std::vector<journal::SealedEntry>> pullJournalEntries(Device& officer);
 /// `shape`, when given, changes the record (type, attachments…) before it is encrypted and sealed.
 proto::SendMessage buildSend(Device& from, const std::string& conversationId, const std::string& text,
                              ByteView journalPublicKey, proto::JournalRecord* record = nullptr,

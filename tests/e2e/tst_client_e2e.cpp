@@ -39,28 +39,9 @@ struct OpenedJournal {
     std::vector<journal::SealedEntry> entries;
 };
 
-/// Every journal entry, in order, pulled page by page through a compliance device.
-Result<std::vector<journal::SealedEntry>> pullSealed(e2e::Device& officer) {
-    std::vector<journal::SealedEntry> out;
-    std::uint64_t after = 0;
-    while (true) {
-        proto::Request pull;
-        pull.mutable_pull_journal()->set_after_sequence(after);
-        pull.mutable_pull_journal()->set_limit(1000);
-        auto page = officer.connection->call(pull);
-        if (!page || page->status() != proto::STATUS_OK) return fail(ErrorCode::Storage, "journal pull failed");
-        if (page->journal_page().rows_size() == 0) return out;
-        for (const auto& r : page->journal_page().rows()) {
-            after = r.sequence();
-            auto sealed = journal::SealedEntry::parse(view(r.entry()));
-            if (!sealed) return tl::unexpected(sealed.error());
-            out.push_back(std::move(*sealed));
-        }
-    }
-}
 
 Result<OpenedJournal> pullJournal(e2e::Harness& h, e2e::Device& officer, const std::map<std::string, Bytes>& devices) {
-    auto entries = pullSealed(officer);
+    auto entries = e2e::pullJournalEntries(officer);
     if (!entries) return tl::unexpected(entries.error());
     OpenedJournal out;
     for (auto& sealed : *entries) {
@@ -529,7 +510,7 @@ private slots:
 
         auto officer = h.enrollStaff("comply", proto::ROLE_COMPLIANCE);
         QVERIFY(officer && officer->connect(h.endpoint()));
-        auto entries = pullSealed(*officer);
+        auto entries = e2e::pullJournalEntries(*officer);
         QVERIFY(entries);
         int opened = 0;
         for (const auto& sealed : *entries) {

@@ -207,30 +207,7 @@ Crafted sendCrafted(e2e::Device& from, const std::string& sendConversation, prot
     if (members && members->has_member_devices())
         for (const auto& d : members->member_devices().devices())
             if (!(d.user() == from.user && d.device() == from.device)) devices.push_back(d);
-    std::set<std::string> fetched;
-    for (const auto& d : devices) {
-        if (from.sessions->hasSession({d.user(), std::int32_t(d.device())}) || !fetched.insert(d.user()).second) continue;
-        proto::Request fb;
-        fb.mutable_fetch_bundles()->set_user(d.user());
-        auto bundles = from.connection->call(fb);
-        if (!bundles || !bundles->has_bundles()) continue;
-        for (const auto& b : bundles->bundles().devices()) {
-            signal::Address a{d.user(), std::int32_t(b.device())};
-            if (from.sessions->hasSession(a)) continue;
-            signal::PreKeyBundle pb;
-            pb.registrationId = b.registration_id();
-            pb.deviceId = std::int32_t(b.device());
-            if (b.has_pre_key()) {
-                pb.preKeyId = b.pre_key().id();
-                pb.preKeyPublic = toBytes(view(b.pre_key().public_key()));
-            }
-            pb.signedPreKeyId = b.signed_pre_key().id();
-            pb.signedPreKeyPublic = toBytes(view(b.signed_pre_key().public_key()));
-            pb.signedPreKeySignature = toBytes(view(b.signed_pre_key().signature()));
-            pb.identityKey = toBytes(view(b.identity_key()));
-            (void)from.sessions->processBundle(a, pb);
-        }
-    }
+    e2e::ensureSessions(from, devices);
     rec.clear_recipients();
     for (const auto& d : devices) *rec.add_recipients() = d;
     for (const auto& d : extraRecipients) *rec.add_recipients() = d;

@@ -82,9 +82,8 @@ bool serveCertificate(const TestPki& pki, const QString& name, const QString& ce
     return QFile::copy(pki.pem(name), certPath) && QFile::copy(pki.key(name), keyPath);
 }
 
-std::string str(const Bytes& b) { return std::string(b.begin(), b.end()); }
 
-std::string bytesOf(const Bytes& b) { return std::string(b.begin(), b.end()); }
+std::string str(const Bytes& b) { return std::string(b.begin(), b.end()); }
 
 // Sends through a raw device and returns the relay's status.
 proto::Status sendRaw(e2e::Device& from, const proto::SendMessage& send, std::string* error = nullptr) {
@@ -100,26 +99,9 @@ proto::Status sendRaw(e2e::Device& from, const proto::SendMessage& send, std::st
 void reseal(e2e::Device& from, proto::SendMessage& send, const proto::JournalRecord& record, ByteView journalKey) {
     auto sealed = journal::sealRecord(record, journalKey, [&](ByteView m) { return from.sessions->sign(m); });
     QVERIFY(sealed);
-    send.set_journal_entry(bytesOf(sealed->serialize()));
+    send.set_journal_entry(str(sealed->serialize()));
 }
 
-// Every journal entry, in order, pulled through a compliance device.
-std::vector<journal::SealedEntry> pullAll(e2e::Device& officer) {
-    std::vector<journal::SealedEntry> out;
-    std::uint64_t after = 0;
-    while (true) {
-        proto::Request pull;
-        pull.mutable_pull_journal()->set_after_sequence(after);
-        pull.mutable_pull_journal()->set_limit(1000);
-        auto page = officer.connection->call(pull);
-        if (!page || page->status() != proto::STATUS_OK || page->journal_page().rows_size() == 0) return out;
-        for (const auto& r : page->journal_page().rows()) {
-            after = r.sequence();
-            auto sealed = journal::SealedEntry::parse(view(r.entry()));
-            if (sealed) out.push_back(std::move(*sealed));
-        }
-    }
-}
 
 // A lawyer (watched) and a client she invited to `matter`, both online; the client has sent
 // one message and the lawyer has it.
@@ -342,7 +324,9 @@ private slots:
         auto officer = h.enrollStaff("olga", proto::ROLE_COMPLIANCE);
         QVERIFY(officer && officer->connect(h.endpoint()));
         int fromBob = 0;
-        for (const auto& e : pullAll(*officer)) {
+        auto pulled = e2e::pullJournalEntries(*officer);
+        QVERIFY(pulled);
+        for (const auto& e : *pulled) {
             if (e.header.senderUser != "bob") continue;
             ++fromBob;
             QCOMPARE(e.header.conversationId, matterB);
@@ -382,10 +366,10 @@ private slots:
             SecureBytes plain = toSecure(view(text));
             auto sealed = journal::sealAttachment(plain);
             QVERIFY(sealed);
-            auto id = client::RelayConnection::uploadBlob(h.endpoint(), mallory->credentials, bytesOf(sealed->blob));
+            auto id = client::RelayConnection::uploadBlob(h.endpoint(), mallory->credentials, str(sealed->blob));
             QVERIFY2(id, id ? "" : id.error().message.c_str());
             auto pd = crypto::sha256(plain);
-            ref->set_blob_id(bytesOf(*fromHex(*id)));
+            ref->set_blob_id(str(*fromHex(*id)));
             ref->set_key(std::string(sealed->key.begin(), sealed->key.end()));
             ref->set_digest(std::string(sealed->digest.begin(), sealed->digest.end()));
             ref->set_plaintext_digest(std::string(pd.begin(), pd.end()));
@@ -404,7 +388,7 @@ private slots:
             *r.add_attachments() = file;
         });
         proto::JournalRecord escrowed = shown;
-        escrowed.mutable_attachments(0)->set_key(bytesOf(crypto::randomBytes(32)));
+        escrowed.mutable_attachments(0)->set_key(str(crypto::randomBytes(32)));
         reseal(*mallory, send, escrowed, jpk);
         QCOMPARE(sendRaw(*mallory, send), proto::STATUS_OK);
         const std::string id = toHex(view(shown.message_id()));
@@ -443,7 +427,9 @@ private slots:
         QVERIFY(officer && officer->connect(h.endpoint()));
         const Bytes carolKey = *fromHex(carol->identityKeyHex());
         int reports = 0;
-        for (const auto& e : pullAll(*officer)) {
+        auto pulled = e2e::pullJournalEntries(*officer);
+        QVERIFY(pulled);
+        for (const auto& e : *pulled) {
             if (e.header.senderUser != carol->account().user) continue;
             auto opened = journal::openEntry(e, h.journalKey(), carolKey);
             QVERIFY2(opened, opened ? "" : opened.error().message.c_str());
@@ -479,7 +465,9 @@ private slots:
         // prefixes[n]: the chain over this device's first n entries in journal order.
         std::vector<journal::DeviceChain> prefixes(1);
         std::uint64_t lastAcked = 0;
-        for (const auto& e : pullAll(*officer)) {
+        auto pulled = e2e::pullJournalEntries(*officer);
+        QVERIFY(pulled);
+        for (const auto& e : *pulled) {
             if (e.header.senderUser != "alice") continue;
             // Each entry carries the chain over a prefix of this device's earlier entries: all of
             // them but those still in flight when it was sealed.
