@@ -522,8 +522,10 @@ void TestDatabase::tamperedFirstPageFailsToOpenOrRead() {
                                 fmt.pageSize - fmt.reserve,
                                 fmt.pageSize - fmt.reserve + 16,
                                 int(m_rng.bounded(fmt.authenticated()))};
-    for (int offset : offsets) {
-        const QString copy = dir.filePath(QStringLiteral("page1-%1.db").arg(offset));
+    for (int i = 0; i < offsets.size(); ++i) {
+        const int offset = offsets[i];
+        // Named by position too: the random offset may repeat a fixed one.
+        const QString copy = dir.filePath(QStringLiteral("page1-%1-%2.db").arg(i).arg(offset));
         QVERIFY(QFile::copy(path, copy));
         QVERIFY(flipByte(copy, offset, randomMask(m_rng)));
         auto snap = openAndReadAll(copy, key, compat3);
