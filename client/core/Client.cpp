@@ -1665,7 +1665,7 @@ void Client::Impl::reviewOwnDevices(const proto::DeviceList& list) {
             pending.push_back(d);
             continue;
         }
-        active.push_back({d.device(), toBytes(view(d.identity_key())), d.approval()});
+        active.push_back({d.device(), toBytes(view(d.identity_key())), d.approval(), {}});
     }
     auto when = [](std::uint64_t ms) { return std::to_string(ms / 1000); };
     for (const auto& d : pending) {
@@ -1691,7 +1691,7 @@ void Client::Impl::reviewOwnDevices(const proto::DeviceList& list) {
                       "a device was added to your account: " + (d.platform().empty() ? std::string("device") : d.platform()) +
                           " " + std::to_string(d.device()) + ", registered at " + when(d.pending_ms()) +
                           " (approved through this device's link)"});
-                active.push_back({d.device(), toBytes(view(d.identity_key())), *approval});
+                active.push_back({d.device(), toBytes(view(d.identity_key())), *approval, {}});
             } else {
                 log::write(log::Level::Warn, "client.approval_failed", {{"device", std::to_string(d.device())}});
             }
