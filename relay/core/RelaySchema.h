@@ -129,4 +129,14 @@ inline constexpr std::string_view kRelaySchemaV6 = R"sql(
 ALTER TABLE devices ADD COLUMN link_binding BLOB;
 )sql";
 
+// Issue 16 item 4 (blob quota, references and collection). Reserved slot: filled by that work.
+inline constexpr std::string_view kRelaySchemaV7 = R"sql(
+-- blobs: reserved
+)sql";
+
+// Issue 16 items 5 and 7 (pre-key fetch limits, invites listed and revocable). Reserved slot.
+inline constexpr std::string_view kRelaySchemaV8 = R"sql(
+-- pre-keys and invites: reserved
+)sql";
+
 }  // namespace verbatim::relay

@@ -296,7 +296,8 @@ Result<std::unique_ptr<RelayService>> RelayService::open(std::unique_ptr<storage
                                                          RelayConfig config) {
     if (config.journalPublicKey.size() != 32)
         return fail(ErrorCode::InvalidArgument, "relay needs the 32-byte journal public key");
-    if (auto r = db->migrate({kRelaySchemaV1, kRelaySchemaV2, kRelaySchemaV3, kRelaySchemaV4, kRelaySchemaV5, kRelaySchemaV6}); !r) return tl::unexpected(r.error());
+    if (auto r = db->migrate({kRelaySchemaV1, kRelaySchemaV2, kRelaySchemaV3, kRelaySchemaV4, kRelaySchemaV5, kRelaySchemaV6,
+                                    kRelaySchemaV7, kRelaySchemaV8}); !r) return tl::unexpected(r.error());
     std::unique_ptr<Checkpointer> checkpointer;
     if (config.openCheckpointConnection) {
         auto second = config.openCheckpointConnection();
