@@ -529,6 +529,12 @@ Client::~Client() {
     if (m->worker.joinable()) m->worker.join();
 }
 
+Result<void> Client::changePassphrase(std::string_view current, std::string_view next) {
+    std::lock_guard lock(m->mutex);
+    if (!m->db) return fail(ErrorCode::NotFound, "the profile is not open");
+    return client::changePassphrase(m->paths, current, next, m->db.get());
+}
+
 bool Client::profileExists(const std::string& dir) {
     std::error_code ec;
     return fs::exists(ProfilePaths{dir}.keyFile(), ec);
@@ -549,26 +555,10 @@ Result<std::unique_ptr<Client>> Client::open(const std::string& dir, std::string
                                              std::to_string(guard.maxOfflineDays) +
                                              " days and erased itself, as the firm's policy requires");
     }
+    // Counts the attempt before trying it, and erases at the firm's failed-unlock limit
+    // (Profile.h: the counter lives in the key file and the guard).
     auto db = openProfile(m.paths, passphrase);
-    if (!db) {
-        if (db.error().code == ErrorCode::WrongKey && present && guard.maxFailedUnlocks) {
-            ++guard.failures;
-            if (guard.failures >= guard.maxFailedUnlocks) {
-                eraseProfile(m.paths);
-                log::write(log::Level::Warn, "client.erased_by_policy", {{"reason", "failed unlocks"}});
-                return fail(ErrorCode::WrongKey, "wrong passphrase " + std::to_string(guard.failures) +
-                                                     " times: this device erased itself, as the firm's policy requires");
-            }
-            (void)writeGuard(m.paths, guard);
-            return fail(ErrorCode::WrongKey, "wrong passphrase (" + std::to_string(guard.maxFailedUnlocks - guard.failures) +
-                                                 " more and this device erases itself)");
-        }
-        return tl::unexpected(db.error());
-    }
-    if (guard.failures) {
-        guard.failures = 0;
-        (void)writeGuard(m.paths, guard);
-    }
+    if (!db) return tl::unexpected(db.error());
     m.db = std::move(*db);
     auto ctx = signal::SignalContext::create();
     if (!ctx) return tl::unexpected(ctx.error());
@@ -746,6 +736,10 @@ Result<std::unique_ptr<Client>> Client::join(const std::string& dir, std::string
     guard.maxOfflineDays = manifest->policy.maxOfflineDays;
     guard.lastContactMs = nowMs();
     if (auto r = writeGuard(paths, guard); !r) {
+        eraseProfile(paths);
+        return tl::unexpected(r.error());
+    }
+    if (auto r = setFailedUnlockLimit(paths, guard.maxFailedUnlocks); !r) {
         eraseProfile(paths);
         return tl::unexpected(r.error());
     }
@@ -1116,6 +1110,8 @@ void Client::Impl::touchGuard() {
     if (g.lastContactMs != before.lastContactMs || g.maxFailedUnlocks != before.maxFailedUnlocks ||
         g.maxOfflineDays != before.maxOfflineDays)
         (void)writeGuard(paths, g);
+    // The key file keeps the limit too, so that editing the guard alone cannot lift it.
+    if (manifestOk) (void)setFailedUnlockLimit(paths, manifest.policy.maxFailedUnlocks);
 }
 
 bool Client::Impl::refreshManifest() {

@@ -159,11 +159,18 @@ public:
     /// fingerprint the link carries, else nothing is kept.
     [[nodiscard]] static Result<std::unique_ptr<Client>> join(const std::string& dir, std::string_view passphrase,
                                                               std::string_view link, const JoinOptions& options);
-    /// Opens an existing profile. A wrong passphrase fails with ErrorCode::WrongKey and changes
-    /// nothing.
+    /// Opens an existing profile: one counted unlock attempt (client/core/Profile.h). A wrong
+    /// passphrase fails with ErrorCode::WrongKey and changes nothing but the failed-unlock
+    /// count; the attempt that reaches the firm's limit erases the profile.
     [[nodiscard]] static Result<std::unique_ptr<Client>> open(const std::string& dir, std::string_view passphrase);
     static bool profileExists(const std::string& dir);
     ~Client();
+
+    /// Changes the passphrase and re-keys the open database in place (client::changePassphrase
+    /// with this client's connection; crash-safe). Holds the client's lock for the two scrypt
+    /// runs (about 0.75 s). A wrong `current` counts as a failed unlock and, at the firm's
+    /// limit, erases the profile: then profileExists() is false and the client must be closed.
+    [[nodiscard]] Result<void> changePassphrase(std::string_view current, std::string_view next);
 
     Account account();
     /// This device's Signal identity key (33 bytes, hex): what compliance checks its journal

@@ -7,6 +7,11 @@
 #include "crypto/OpenSslUtil.h"
 #include "crypto/Random.h"
 
+// Defined only in test executables (tests/support/TestKdfCost.cpp): the log2(N) they want for
+// new boxes, or 0 for the production cost. A weak reference, so in every program we ship it is
+// null and nothing at run time can lower the cost.
+extern "C" __attribute__((weak)) int verbatim_test_scrypt_log2n();
+
 namespace verbatim::crypto {
 
 namespace {
@@ -26,6 +31,33 @@ Result<SecureBytes> scrypt(ByteView passphrase, ByteView salt, const ScryptParam
     return key;
 }
 }  // namespace
+
+ScryptParams scryptCost() {
+    ScryptParams p;
+    if (verbatim_test_scrypt_log2n) {
+        const int t = verbatim_test_scrypt_log2n();
+        if (t >= 10 && t < p.log2N) p.log2N = std::uint8_t(t);
+    }
+    return p;
+}
+
+bool scryptAtLeast(const ScryptParams& p, const ScryptParams& floor) {
+    if (p.log2N > 40 || floor.log2N > 40) return p.log2N >= floor.log2N;
+    const unsigned __int128 memory = (unsigned __int128)(std::uint64_t(1) << p.log2N) * p.r;
+    const unsigned __int128 floorMemory = (unsigned __int128)(std::uint64_t(1) << floor.log2N) * floor.r;
+    return memory >= floorMemory && memory * p.p >= floorMemory * floor.p;
+}
+
+Result<ScryptParams> passphraseBoxParams(ByteView box) {
+    if (box.size() < kHeaderSize + 16 || asString(box.subspan(0, 4)) != kMagic)
+        return fail(ErrorCode::Malformed, "not a Verbatim key file");
+    ByteReader r(box.subspan(4));
+    ScryptParams p;
+    p.log2N = *r.u8();
+    p.r = *r.u32();
+    p.p = *r.u32();
+    return p;
+}
 
 Result<Bytes> passphraseSeal(ByteView secret, ByteView passphrase, const ScryptParams& params) {
     if (passphrase.empty()) return fail(ErrorCode::InvalidArgument, "passphrase is empty");

@@ -4,6 +4,7 @@
 
 #include "crypto/PassphraseBox.h"
 #include "crypto/Random.h"
+#include "TestKdfCost.h"
 
 using namespace verbatim;
 using namespace verbatim::crypto;
@@ -23,11 +24,43 @@ private slots:
     }
 
     void defaultParametersRoundTrip() {
+        // A test program seals at its cheap cost by default (tests/support/TestKdfCost.h).
         Bytes secret = randomBytes(32);
         auto box = passphraseSeal(secret, view("pw"));
         QVERIFY(box);
-        QCOMPARE(int((*box)[4]), 15);
+        QCOMPARE(int((*box)[4]), testsupport::kTestScryptLog2N);
         QVERIFY(passphraseOpen(*box, view("pw")));
+    }
+
+    // Issue 16 item 6: the production cost is scrypt N = 2^17, r = 8, p = 1 (128 MiB), and a box
+    // states its own parameters, so an older, cheaper one still opens.
+    void productionCostIsAtLeast2To17AndBoxesStateTheirCost() {
+        const ScryptParams production;
+        QCOMPARE(int(production.log2N), 17);
+        QCOMPARE(production.r, 8u);
+        QCOMPARE(production.p, 1u);
+        testsupport::useProductionKdfCost(true);
+        const ScryptParams now = scryptCost();
+        testsupport::useProductionKdfCost(false);
+        QCOMPARE(int(now.log2N), 17);
+        QCOMPARE(int(scryptCost().log2N), testsupport::kTestScryptLog2N);
+
+        QVERIFY(scryptAtLeast(production, production));
+        QVERIFY(!scryptAtLeast(kLegacyScrypt, production));
+        QVERIFY(!scryptAtLeast({17, 4, 2}, production));  // same work, half the memory
+        QVERIFY(!scryptAtLeast({16, 8, 2}, production));
+        QVERIFY(scryptAtLeast({18, 8, 1}, production));
+        QVERIFY(!scryptAtLeast(production, {18, 8, 1}));
+
+        auto legacy = passphraseSeal(randomBytes(32), view("pw"), kLegacyScrypt);
+        QVERIFY(legacy);
+        auto params = passphraseBoxParams(*legacy);
+        QVERIFY(params);
+        QCOMPARE(int(params->log2N), 15);
+        QCOMPARE(params->r, 8u);
+        QCOMPARE(params->p, 1u);
+        QVERIFY(passphraseOpen(*legacy, view("pw")));
+        QVERIFY(!passphraseBoxParams(view("not a box at all, but long enough to be one in size only")));
     }
 
     void wrongPassphraseIsWrongKeyAndLeaksNothing() {
