@@ -59,7 +59,7 @@ Pane {
                 wrapMode: Text.WordWrap
                 font.pixelSize: 12
                 opacity: 0.7
-                text: qsTr("The passphrase encrypts everything Verbatim keeps on this device. Nobody, not even the firm, can recover it.")
+                text: app.passphraseRule + " " + qsTr("The passphrase encrypts everything Verbatim keeps on this device. Nobody, not even the firm, can recover it.")
             }
             Button {
                 id: joinButton
@@ -68,7 +68,8 @@ Pane {
                 text: qsTr("Join")
                 highlighted: true
                 Material.elevation: 0  // shadows need a GPU; the software renderer draws none
-                enabled: linkField.text.length > 0 && passField.text.length >= 8
+                // The controller checks the passphrase rule and says what it is.
+                enabled: linkField.text.length > 0 && passField.text.length > 0
                 Accessible.name: qsTr("Join with this link")
                 onClicked: app.join(linkField.text, nameField.text, passField.text)
             }

@@ -55,12 +55,20 @@ Dialog {
                 objectName: "newPassphrase"
                 Layout.fillWidth: true
                 echoMode: TextInput.Password
-                placeholderText: qsTr("New passphrase (8 characters or more)")
+                placeholderText: qsTr("New passphrase")
                 Accessible.name: qsTr("New passphrase")
+            }
+            Label {
+                Layout.fillWidth: true
+                textFormat: Text.PlainText
+                text: app.passphraseRule
+                wrapMode: Text.WordWrap
+                font.pixelSize: 12
+                opacity: 0.7
             }
             Button {
                 text: qsTr("Change passphrase")
-                enabled: newPass.text.length >= 8
+                enabled: newPass.text.length > 0  // the controller checks the rule and says what it is
                 Accessible.name: qsTr("Change passphrase")
                 onClicked: if (app.changePassphrase(currentPass.text, newPass.text)) { currentPass.text = ""; newPass.text = ""; dialog.close() }
             }

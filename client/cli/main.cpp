@@ -105,7 +105,10 @@ Args parse(int argc, char** argv) {
     return a;
 }
 
-Result<std::string> passphrase(const Args& a) { return readPassphrase(a.opt("passphrase-file"), "Passphrase: "); }
+// A new passphrase (join) is asked twice at a prompt.
+Result<std::string> passphrase(const Args& a, bool isNew) {
+    return readPassphrase(a.opt("passphrase-file"), "Passphrase: ", isNew);
+}
 
 std::string jsonString(const std::string& s) { return jsonQuote(s); }
 
@@ -160,11 +163,13 @@ int run(const Args& a) {
     if (a.positional.empty() || a.opt("profile").empty()) return usage();
     const std::string dir = a.opt("profile");
     const std::string& cmd = a.positional[0];
-    auto pass = passphrase(a);
+    auto pass = passphrase(a, cmd == "join");
     if (!pass) return die(pass.error().message);
 
     if (cmd == "join") {
         if (a.positional.size() != 2) return usage();
+        // The rule of the app and every tool (common/Passphrase.h), before anything is created.
+        if (auto ok = checkNewPassphrase(*pass); !ok) return die(ok.error().message);
         JoinOptions o;
         o.displayName = a.opt("name");
         o.platform = a.opt("platform", "cli");

@@ -161,7 +161,7 @@ int keygen(const std::map<std::string, std::string>& opts) {
     if (fs::exists(pub, ec) || fs::exists(key, ec)) return die("refusing to overwrite a journal key in " + dir.string());
     auto pass = passphrase(opts, true);
     if (!pass) return die(pass.error().message);
-    if (pass->size() < 12) return die("use a passphrase of at least 12 characters for the journal key");
+    if (auto ok = checkNewPassphrase(*pass); !ok) return die(ok.error().message);
     auto pair = crypto::X25519Key::generate();
     if (!pair) return die(pair.error().message);
     auto priv = pair->privateKey();

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "client/core/Profile.h"
+#include "common/Passphrase.h"
 
 namespace verbatim::qt {
 
@@ -121,7 +122,7 @@ bool AppController::unlock(const QString& passphrase) {
     const client::ProfilePaths paths{m_profileDir.toStdString()};
     const bool existed = client::Client::profileExists(paths.dir);
     // The policy as it stood before this attempt: what erased the profile, if it did.
-    const client::DeviceGuard guard = client::readGuard(paths);
+    const client::UnlockCounter counter = client::readUnlockCounter(paths);
     auto c = client::Client::open(paths.dir, passphrase.toStdString());
     if (c) {
         adopt(std::move(*c));
@@ -132,10 +133,10 @@ bool AppController::unlock(const QString& passphrase) {
                    c.error().code == ErrorCode::WrongKey
                        ? tr("The passphrase was entered wrongly %n times in a row, so this device erased its messages "
                             "and keys, as your firm's policy requires.",
-                            "", int(guard.maxFailedUnlocks))
+                            "", int(counter.limit))
                        : tr("This device did not reach your firm for more than %n day(s), so it erased its messages "
                             "and keys, as your firm's policy requires.",
-                            "", int(guard.maxOfflineDays)));
+                            "", int(client::readGuard(paths).maxOfflineDays)));
         return false;
     }
     updateUnlockWarning();
@@ -143,11 +144,12 @@ bool AppController::unlock(const QString& passphrase) {
 }
 
 void AppController::updateUnlockWarning() {
-    const client::DeviceGuard guard = client::readGuard(client::ProfilePaths{m_profileDir.toStdString()});
+    // The count from the key file and the guard together (a reset of either is counted).
+    const client::UnlockCounter counter = client::readUnlockCounter(client::ProfilePaths{m_profileDir.toStdString()});
     QString warning;
-    if (guard.maxFailedUnlocks && guard.failures && guard.failures < guard.maxFailedUnlocks)
+    if (counter.limit && counter.failures && counter.failures < counter.limit)
         warning = tr("%n more and this device erases itself, as your firm's policy requires.", "",
-                     int(guard.maxFailedUnlocks - guard.failures));
+                     int(counter.limit - counter.failures));
     if (warning == m_unlockWarning) return;
     m_unlockWarning = warning;
     emit unlockWarningChanged();
@@ -180,7 +182,8 @@ void AppController::setUpAgain() {
 }
 
 bool AppController::join(const QString& link, const QString& name, const QString& passphrase) {
-    if (passphrase.size() < 8) return check(false, tr("Choose a passphrase of at least 8 characters."));
+    // The one rule of the app and the tools (common/Passphrase.h), in its own words.
+    if (auto ok = checkNewPassphrase(passphrase.toStdString()); !ok) return check(false, q(ok.error().message));
     client::JoinOptions o;
     o.displayName = name.toStdString();
     o.platform = "desktop";
@@ -416,9 +419,32 @@ bool AppController::attach(const QUrl& file) {
     return true;
 }
 
+QString AppController::passphraseRule() { return QString::fromUtf8(kPassphraseRule.data(), int(kPassphraseRule.size())); }
+
 bool AppController::changePassphrase(const QString& current, const QString& next) {
-    return check(client::changePassphrase(client::ProfilePaths{m_profileDir.toStdString()}, current.toStdString(),
-                                          next.toStdString()));
+    const client::ProfilePaths paths{m_profileDir.toStdString()};
+    if (auto ok = checkNewPassphrase(next.toStdString()); !ok) return check(false, q(ok.error().message));
+    const client::UnlockCounter before = client::readUnlockCounter(paths);
+    // The open profile is re-keyed through its own connection; the database gets a new key.
+    auto r = m_client ? m_client->changePassphrase(current.toStdString(), next.toStdString())
+                      : client::changePassphrase(paths, current.toStdString(), next.toStdString());
+    if (r) return true;
+    if (r.error().code != ErrorCode::WrongKey) return check(r);
+    if (!client::Client::profileExists(paths.dir)) {
+        // A wrong current passphrase counts as a failed unlock: this one reached the firm's limit.
+        lock();
+        showErased(false, {},
+                   tr("The passphrase was entered wrongly %n times in a row, so this device erased its messages "
+                      "and keys, as your firm's policy requires.",
+                      "", int(before.limit)));
+        return false;
+    }
+    const client::UnlockCounter after = client::readUnlockCounter(paths);
+    QString message = tr("Wrong passphrase.");
+    if (after.limit && after.failures < after.limit)
+        message += QLatin1Char(' ') + tr("%n more and this device erases itself, as your firm's policy requires.", "",
+                                         int(after.limit - after.failures));
+    return check(false, message);
 }
 
 QString AppController::suggestedSavePath(const QString& fileName) const {

@@ -39,6 +39,9 @@ class AppController : public QObject {
     /// On the unlock screen: the firm's policy erases this device after a few more wrong
     /// passphrases (empty when no policy applies or nothing went wrong yet).
     Q_PROPERTY(QString unlockWarning READ unlockWarning NOTIFY unlockWarningChanged)
+    /// The rule every new passphrase meets, in words (common/Passphrase.h; the same text is the
+    /// error when one breaks it, here and in the command-line tools).
+    Q_PROPERTY(QString passphraseRule READ passphraseRule CONSTANT)
     Q_PROPERTY(ConversationListModel* conversations READ conversations CONSTANT)
     Q_PROPERTY(MessageListModel* messages READ messages CONSTANT)
     Q_PROPERTY(SearchResultsModel* searchResults READ searchResults CONSTANT)
@@ -176,7 +179,11 @@ public:
     Q_INVOKABLE bool safetyNumberChanged(const QString& user);
     Q_INVOKABLE bool acceptSafetyNumber(const QString& user);
     Q_INVOKABLE void search(const QString& query);
+    /// Changes the passphrase and re-keys the database (client::changePassphrase). A wrong
+    /// current passphrase counts as a failed unlock; at the firm's limit the device erases itself
+    /// and the screen becomes "wiped".
     Q_INVOKABLE bool changePassphrase(const QString& current, const QString& next);
+    static QString passphraseRule();
     /// Asks the relay for this user's devices in the background (fills `devices`, then
     /// devicesRefreshed).
     Q_INVOKABLE void refreshDevices();

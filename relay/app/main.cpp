@@ -21,6 +21,7 @@
 
 #include "common/CommandLine.h"
 #include "common/Log.h"
+#include "common/Passphrase.h"
 #include "crypto/Aes.h"
 #include "crypto/Ed25519.h"
 #include "crypto/Hkdf.h"
@@ -669,6 +670,8 @@ int cmdInit(const Args& a) {
     if (!unlockFile) return die(unlockFile.error().message);
     auto pass = passphrase(a);
     if (!pass) return die(pass.error().message);
+    // The firm root key's passphrase meets the one rule of the app and the tools.
+    if (auto ok = checkNewPassphrase(*pass); !ok) return die(ok.error().message);
     auto jpub = readJournalPublicKey(journalKey);
     if (!jpub) return die(jpub.error().message);
     // Every argument is checked before the data directory is made.
