@@ -2159,6 +2159,12 @@ Client::Impl::PreparedSend Client::Impl::prepareSend(std::int64_t seq, const std
                                       [&](ByteView msg) { return sessions->sign(msg); }, *chain);
     if (!sealed) return out;
     send->set_journal_entry(str(sealed->serialize()));
+    // The relay cannot read the record: the blobs it names are declared in clear, so that the
+    // relay keeps them (an upload no send declares is removed after a grace period). Only this
+    // device's uploads are accepted, which is all sendAttachment puts in a record.
+    for (const auto& a : rec.attachments())
+        if (std::find(send->blob_ids().begin(), send->blob_ids().end(), a.blob_id()) == send->blob_ids().end())
+            send->add_blob_ids(a.blob_id());
     out.rec = std::move(rec);
     out.outcome = SendOutcome::Sent;
     return out;

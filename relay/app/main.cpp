@@ -972,6 +972,27 @@ int cmdServe(const Args& a) {
     auto service = openService(d, std::move(*keys), benchLimits, [&](relay::RelayConfig& c) {
         c.verifyJournalSignatures = signatures == "relay";
         c.commitWindow = std::chrono::microseconds(*windowUs);
+        // Attachment limits, defaults from BlobPolicy; the command-line table has checked ranges.
+        const relay::BlobPolicy def;
+        auto mib = [&](const char* name, std::uint64_t bytes) {
+            const long mibs = long(bytes >> 20);
+            return std::uint64_t(a.number(name, mibs, 0, 1l << 40).value_or(mibs)) << 20;
+        };
+        auto count = [&](const char* name, std::uint32_t n) {
+            return std::uint32_t(a.number(name, long(n), 0, 1000000).value_or(long(n)));
+        };
+        auto seconds = [&](const char* name, std::chrono::milliseconds t) {
+            const long secs = long(std::chrono::duration_cast<std::chrono::seconds>(t).count());
+            return std::chrono::seconds(a.number(name, secs, 1, 365l * 86400).value_or(secs));
+        };
+        c.blobs.client = {mib("blob-quota-client-mib", def.client.quotaBytes), mib("blob-rate-client-mib", def.client.bytesPerHour),
+                          count("blob-uploads-client", def.client.uploadsPerHour)};
+        c.blobs.staff = {mib("blob-quota-staff-mib", def.staff.quotaBytes), mib("blob-rate-staff-mib", def.staff.bytesPerHour),
+                         count("blob-uploads-staff", def.staff.uploadsPerHour)};
+        c.blobs.reserveBytes = mib("blob-reserve-mib", def.reserveBytes);
+        c.blobs.reservePercent = count("blob-reserve-percent", def.reservePercent);
+        c.blobs.grace = seconds("blob-grace-s", def.grace);
+        c.blobs.sweepInterval = seconds("blob-sweep-s", def.sweepInterval);
         // The WAL is checkpointed on a second connection off the storage thread.
         c.openCheckpointConnection = [d, checkpointKey] { return openRelayDatabase(d, *checkpointKey); };
     }, std::uint32_t(*cacheMiB) * 1024);

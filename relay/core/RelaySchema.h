@@ -129,9 +129,27 @@ inline constexpr std::string_view kRelaySchemaV6 = R"sql(
 ALTER TABLE devices ADD COLUMN link_binding BLOB;
 )sql";
 
-// Issue 16 item 4 (blob quota, references and collection). Reserved slot: filled by that work.
+// Issue 16 item 4: every attachment blob with the device that uploaded it (quota and hourly rate
+// are summed from these rows), and the sends that declared it. A blob no send declared within the
+// grace period is removed by the sweep (BlobStore); its row stays, marked deleted, for the hour
+// the rate counts it, then goes. Blobs stored before this version are adopted at the first start
+// (user '', referenced): nothing a journal may need is ever removed.
 inline constexpr std::string_view kRelaySchemaV7 = R"sql(
--- blobs: reserved
+CREATE TABLE blobs (
+  id BLOB PRIMARY KEY,                   -- 32 bytes; the file is <blob dir>/<64 hex>
+  user TEXT NOT NULL,                    -- uploading device ('' for adopted blobs)
+  device INTEGER NOT NULL,
+  size INTEGER NOT NULL,
+  created_ms INTEGER NOT NULL,
+  referenced_ms INTEGER,                 -- first send that declared it; NULL while unreferenced
+  deleted_ms INTEGER                     -- removed by the sweep
+) WITHOUT ROWID;
+CREATE INDEX blobs_by_device ON blobs(user, device, created_ms, size, deleted_ms);  -- covers the usage sums
+CREATE INDEX blobs_unreferenced ON blobs(created_ms) WHERE referenced_ms IS NULL;
+CREATE TABLE blob_refs (
+  blob BLOB NOT NULL, journal_seq INTEGER NOT NULL,
+  PRIMARY KEY (blob, journal_seq)
+) WITHOUT ROWID;
 )sql";
 
 // Issue 16 items 5 and 7 (pre-key fetch limits, invites listed and revocable). Reserved slot.

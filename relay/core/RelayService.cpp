@@ -312,6 +312,7 @@ Result<std::unique_ptr<RelayService>> RelayService::open(std::unique_ptr<storage
         return fail(ErrorCode::InvalidArgument, "relay needs its journal identity key pair");
     std::unique_ptr<RelayService> self(new RelayService(std::move(db), std::move(config)));
     self->m_checkpointer = std::move(checkpointer);
+    self->m_blobs = std::make_unique<BlobStore>(*self->m_storage, self->m_config.blobs);
     self->m_signal = std::move(*signalContext);
     Result<void> loaded;
     self->m_storage->runSync([&](Database& d) {
@@ -1418,6 +1419,17 @@ void RelayService::handleSend(const DeviceId& from, proto::SendMessage send, Don
         if (e.type() != 2 && e.type() != 3)
             return done(errorResponse(proto::STATUS_BAD_REQUEST, "unknown envelope type"));
     }
+    // The blobs this message's attachments name, declared in clear (the relay cannot read the
+    // message): checked against their uploader in the job, then kept for good (BlobStore).
+    if (send.blob_ids_size() > BlobStore::kMaxReferencesPerSend)
+        return done(errorResponse(proto::STATUS_BAD_REQUEST, "too many attachments in one message"));
+    for (int i = 0; i < send.blob_ids_size(); ++i) {
+        if (send.blob_ids(i).size() != 32)
+            return done(errorResponse(proto::STATUS_BAD_REQUEST, "a blob id is 32 bytes"));
+        for (int j = 0; j < i; ++j)
+            if (send.blob_ids(j) == send.blob_ids(i))
+                return done(errorResponse(proto::STATUS_BAD_REQUEST, "a blob is declared twice"));
+    }
     // No journal, no delivery: the entry must parse, name this message and this device, be
     // sealed to the current journal key and (unless the firm leaves signatures to compliance)
     // carry this device's signature. All of it is checked here, off the storage thread.
@@ -1528,10 +1540,14 @@ void RelayService::handleSend(const DeviceId& from, proto::SendMessage send, Don
             if (!constantTimeEqual(journal::recipientsDigest(givenList), recipients))
                 return reject(proto::STATUS_BAD_REQUEST, "journal entry names other recipients than the delivery");
 
+            if (auto r = BlobStore::checkReferences(db, from.user, from.device, s.blob_ids()); !r)
+                return tl::unexpected(r.error());
+
             std::uint64_t now = wallClockMs();
             auto appended = appendJournal(db, view(s.journal_entry()), now);
             if (!appended) return tl::unexpected(appended.error());
             std::uint64_t seq = *appended;
+            if (auto r = BlobStore::recordReferences(db, s.blob_ids(), seq, now); !r) return tl::unexpected(r.error());
             const journal::ChainHash head = m_chain.head();
 
             auto q = db.cached("INSERT INTO queue (user, device, message_id, conversation, sender_user, sender_device, "

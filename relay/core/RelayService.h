@@ -18,6 +18,7 @@
 
 #include "crypto/Ed25519.h"
 #include "journal/HashChain.h"
+#include "relay/core/BlobStore.h"
 #include "relay/core/Checkpointer.h"
 #include "relay/core/RateLimiter.h"
 #include "relay/core/StorageThread.h"
@@ -94,6 +95,8 @@ struct RelayConfig {
     std::function<Result<std::unique_ptr<storage::Database>>()> openCheckpointConnection;
     std::chrono::milliseconds checkpointInterval{500};
     RateLimits limits;
+    /// Attachment blobs: per-role quota and rate, disk reserve, grace before removal (BlobStore).
+    BlobPolicy blobs;
     /// Signs the relay's own journal entries (the audit trail). Generated at open() when empty;
     /// the manifest publishes its public half so that compliance can verify them.
     Bytes relayIdentityPublic;      ///< 33 bytes
@@ -173,6 +176,8 @@ public:
     /// Current journal head (sequence, chain hash), read on the storage thread.
     std::pair<std::uint64_t, journal::ChainHash> journalHead();
     StorageThread& storage() { return *m_storage; }
+    /// Attachment blobs: the network layer opens it on the blob directory before serving.
+    BlobStore& blobs() { return *m_blobs; }
     const RelayConfig& config() const { return m_config; }
 
 private:
@@ -211,6 +216,7 @@ private:
     std::shared_ptr<signal::SignalContext> m_signal;
     std::unique_ptr<StorageThread> m_storage;
     std::unique_ptr<Checkpointer> m_checkpointer;  ///< after m_storage: stopped once the writer is
+    std::unique_ptr<BlobStore> m_blobs;            ///< after m_storage: its sweeper posts there
     RateLimiter m_limiter;
 
     // Storage-thread state.

@@ -484,50 +484,91 @@ private:
     }
 
     // ---- attachments: opaque blobs, encrypted by the clients --------------------------------
-    // POST /v1/blobs streams the body into a temporary file in the blob directory (never into
-    // memory), fsyncs it and renames it to a fresh random 256-bit id, which is the capability a
-    // device needs (besides its own credentials) to download it: GET /v1/blobs/<64 hex>.
+    // POST /v1/blobs: the device's quota, hourly rate and the disk reserve are checked against
+    // the Content-Length before a byte of the body is read (BlobStore::admit holds the room while
+    // the body streams). The body goes into a temporary file in the blob directory (never into
+    // memory), read piece by piece so that the free disk is checked again as it fills; then it is
+    // fsynced, renamed to a fresh random 256-bit id and recorded with its uploader. The id is the
+    // capability a device needs (besides its own credentials) to download it: GET /v1/blobs/<id>.
+    // A failed or abandoned upload leaves no file: the Upload removes it when released.
 
     void startBlobUpload() {
-        if (m_shared.config.blobDir.empty()) return respond(http::status::not_found, "not found");
+        if (m_shared.config.blobDir.empty() || !m_shared.service.blobs().isOpen())
+            return respond(http::status::not_found, "not found");
         auto length = m_parser->content_length();
         if (!length) return respond(http::status::length_required, "Content-Length required");
         if (*length > m_shared.config.maxBlobBytes) return respond(http::status::payload_too_large, "attachment too large");
-        withDevice([](std::shared_ptr<HttpSession> self, DeviceId) { self->readBlob(); });
+        withDevice([bytes = *length](std::shared_ptr<HttpSession> self, DeviceId device) {
+            auto exec = self->m_stream.get_executor();
+            self->m_shared.service.blobs().admit(
+                device.user, device.device, device.role, bytes, [self, exec](BlobStore::Admission a) {
+                    net::post(exec, [self, a = std::move(a)]() mutable {
+                        if (!a.upload)
+                            return self->respond(http::status(a.status), a.message, a.retryAfterMs);
+                        self->readBlob(std::move(a.upload));
+                    });
+                });
+        });
     }
 
-    void readBlob() {
-        const auto& dir = m_shared.config.blobDir;
-        m_blobId = toHex(crypto::randomBytes(32));
-        m_blobTemp = dir + "/.upload-" + m_blobId;
+    void readBlob(std::shared_ptr<BlobStore::Upload> upload) {
+        m_upload = std::move(upload);
         m_fileParser.emplace(std::move(*m_parser));
-        m_fileParser->body_limit(m_shared.config.maxBlobBytes);
+        m_fileParser->body_limit(m_upload->bytes());
         beast::error_code ec;
-        m_fileParser->get().body().open(m_blobTemp.c_str(), beast::file_mode::write_new, ec);
+        m_fileParser->get().body().open(m_upload->tempPath().c_str(), beast::file_mode::write_new, ec);
         if (ec) return respond(http::status::service_unavailable, "attachment storage unavailable");
+        m_nextSpaceCheck = m_upload->bytes();
         m_stream.expires_after(m_shared.config.blobTimeout);
-        http::async_read(m_stream, m_buffer, *m_fileParser,
-                         beast::bind_front_handler(&HttpSession::onBlobBody, shared_from_this()));
+        readBlobSome();
     }
 
-    void onBlobBody(beast::error_code ec, std::size_t) {
+    void readBlobSome() {
+        http::async_read_some(m_stream, m_buffer, *m_fileParser,
+                              beast::bind_front_handler(&HttpSession::onBlobSome, shared_from_this()));
+    }
+
+    void onBlobSome(beast::error_code ec, std::size_t) {
+        if (ec || m_fileParser->is_done()) return onBlobBody(ec);
+        // Every 4 MiB: the disk may be filling from elsewhere (journal, other uploads, other
+        // programs); what this body still needs must fit above the reserve.
+        constexpr std::uint64_t kSpaceCheckEvery = 4 * 1024 * 1024;
+        const std::uint64_t remaining = m_fileParser->content_length_remaining().value_or(0);
+        if (remaining + kSpaceCheckEvery <= m_nextSpaceCheck) {
+            m_nextSpaceCheck = remaining;
+            if (!m_shared.service.blobs().spaceAllows(remaining)) {
+                beast::error_code ignored;
+                m_fileParser->get().body().file().close(ignored);
+                m_upload.reset();  // removes the partial file, releases the reservation
+                return respond(http::status::insufficient_storage,
+                               "relay storage low: attachments are refused until space is freed "
+                               "(messages still go through)");
+            }
+        }
+        readBlobSome();
+    }
+
+    void onBlobBody(beast::error_code ec) {
         auto& file = m_fileParser->get().body().file();
         const bool synced = !ec && ::fsync(file.native_handle()) == 0;
         beast::error_code closeEc;
         file.close(closeEc);
         if (!synced || closeEc) {
-            ::unlink(m_blobTemp.c_str());
+            m_upload.reset();
             if (ec == http::error::body_limit) return respond(http::status::payload_too_large, "attachment too large");
             if (ec) return failLog(ec, "blob-body");
             return respond(http::status::service_unavailable, "attachment storage unavailable");
         }
-        const std::string final = m_shared.config.blobDir + "/" + m_blobId;
-        if (::rename(m_blobTemp.c_str(), final.c_str()) != 0) {
-            ::unlink(m_blobTemp.c_str());
-            return respond(http::status::service_unavailable, "attachment storage unavailable");
-        }
-        ++m_shared.blobsStored;
-        respondText(m_blobId + "\n");
+        auto exec = m_stream.get_executor();
+        m_shared.service.blobs().commit(m_upload, [self = shared_from_this(), exec](Result<void> r) {
+            net::post(exec, [self, ok = r.has_value()] {
+                const std::string id = self->m_upload->id();
+                self->m_upload.reset();  // recorded: keeps its file; failed: removes it
+                if (!ok) return self->respond(http::status::service_unavailable, "attachment storage unavailable");
+                ++self->m_shared.blobsStored;
+                self->respondText(id + "\n");
+            });
+        });
     }
 
     void startBlobDownload() {
@@ -632,7 +673,8 @@ private:
     beast::flat_buffer m_buffer;
     std::optional<http::request_parser<http::string_body>> m_parser;
     std::optional<http::request_parser<http::file_body>> m_fileParser;
-    std::string m_blobId, m_blobTemp;
+    std::shared_ptr<BlobStore::Upload> m_upload;  ///< the upload being received, if any
+    std::uint64_t m_nextSpaceCheck = 0;
     std::string m_peer;
 };
 
@@ -678,6 +720,12 @@ private:
             line("verbatim_websocket_writes_total", "WebSocket messages written (a batch carries several frames).",
                  s.wsWrites.load());
             line("verbatim_blobs_stored_total", "Attachment blobs stored.", s.blobsStored.load());
+            line("verbatim_blob_uploads_in_flight", "Attachment uploads admitted and not yet stored.",
+                 s.service.blobs().uploadsInFlight());
+            line("verbatim_blob_uploads_refused_total", "Attachment uploads refused (quota, rate, disk reserve).",
+                 s.service.blobs().refused());
+            line("verbatim_blobs_swept_total", "Attachment blobs removed because no message declared them.",
+                 s.service.blobs().swept());
             line("verbatim_storage_batches_total", "Committed storage batches.", s.service.storage().batches());
             line("verbatim_storage_jobs_total", "Committed storage jobs.", s.service.storage().jobs());
             line("verbatim_storage_batch_microseconds_total", "Wall time in storage batches, commit included.",
@@ -822,6 +870,9 @@ Result<std::unique_ptr<RelayServer>> RelayServer::start(RelayService& service, c
     tls.use_certificate_chain_file(config.certFile, ec);
     if (!ec) tls.use_private_key_file(config.keyFile, ssl::context::pem, ec);
     if (ec) return fail(ErrorCode::NotFound, "cannot load TLS certificate or key");
+    // Partial uploads of a previous run are removed and the blob sweep starts before any upload.
+    if (!config.blobDir.empty() && !service.blobs().isOpen())
+        if (auto r = service.blobs().open(config.blobDir); !r) return tl::unexpected(r.error());
 
     m.listener = std::make_shared<Listener>(m.ioc, *m.shared, false);
     auto port = m.listener->open(config.listenAddress, config.port);
