@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "client/core/Client.h"
+#include "common/CommandLine.h"
 #include "common/Json.h"
 #include "common/Passphrase.h"
 
@@ -33,39 +34,11 @@ const char* kNotice =
     "the firm's encrypted journal for compliance and may be reviewed by the firm's compliance\n"
     "officers. The messaging service itself cannot read your messages.\n";
 
+const cmdline::CommandLine& commandLine();
+
+/// The whole usage on stderr, exit code 2 (a command line parse refused gets its own usage).
 int usage() {
-    std::fputs(
-        "usage: verbatim-cli --profile DIR [--passphrase-file FILE] COMMAND ...\n"
-        "  join LINK [--name NAME] [--accept-notice] [--platform NAME]\n"
-        "  accept-notice                      accept the recording notice (invited clients)\n"
-        "  whoami\n"
-        "  invite --matter TITLE              print an invite link for a client (lawyers)\n"
-        "  create TITLE [--matter] [--member USER]...\n"
-        "  conversations                      one line each: ID<TAB>KIND<TAB>TITLE\n"
-        "  send CONVERSATION TEXT             prints the message id\n"
-        "  attach CONVERSATION FILE [--caption TEXT]\n"
-        "  save MESSAGE_ID OUT_FILE [--index N]\n"
-        "  edit MESSAGE_ID TEXT\n"
-        "  retract MESSAGE_ID                 delete for everyone\n"
-        "  react MESSAGE_ID EMOJI\n"
-        "  read CONVERSATION                  mark read (sends a read receipt)\n"
-        "  sync [--wait SECONDS]              prints received events as JSON lines\n"
-        "  history CONVERSATION [--limit N]   JSON lines, oldest first\n"
-        "  search QUERY                       JSON lines, newest first\n"
-        "  safety-number USER [--accept]\n"
-        "  outbox                             messages not yet accepted by the relay\n"
-        "  devices                            your devices: DEVICE<TAB>PLATFORM<TAB>VERSION<TAB>STATUS[<TAB>this]\n"
-        "  link-device                        a one-time link (15 min) for another device of yours (staff);\n"
-        "                                     this device approves the new one at its next sync\n"
-        "  devices approve DEVICE             approve a device of yours that waits (one the firm enrolled)\n"
-        "  admin-devices [USER]               (admin) USER<TAB>DEVICE<TAB>ROLE<TAB>PLATFORM<TAB>VERSION<TAB>\n"
-        "                                     ENROLLED<TAB>LAST_SEEN<TAB>STATUS (active, revoked, wipe-pending,\n"
-        "                                     wiped-at-TIME); times in ms since the epoch\n"
-        "  admin-revoke USER DEVICE           (admin) cut the device off now\n"
-        "  admin-wipe USER DEVICE             (admin) erase it at its next connection\n"
-        "The passphrase comes from VERBATIM_PASSPHRASE, --passphrase-file, or a prompt.\n"
-        "CONVERSATION is an id or an exact title.\n",
-        stderr);
+    std::fputs(commandLine().usage().c_str(), stderr);
     return kExitUsage;
 }
 
@@ -84,24 +57,91 @@ struct Args {
     bool flag(const std::string& k) const { return options.count(k) > 0; }
 };
 
-Args parse(int argc, char** argv) {
-    static const std::set<std::string> flags{"accept-notice", "matter-flag", "accept", "json"};
+/// Every command, its options and arguments (docs: README "verbatim-cli").
+const cmdline::CommandLine& commandLine() {
+    using cmdline::Option;
+    using cmdline::Positional;
+    static const auto device = cmdline::number(0, 4294967295LL);
+    static const cmdline::CommandLine cl(
+        "verbatim-cli",
+        {
+            {"", "  verbatim-cli --profile DIR [--passphrase-file FILE] COMMAND ...\nCOMMAND:\n",
+             {Option::value("profile", "DIR").required(), Option::value("passphrase-file", "FILE")},
+             {},
+             false},
+            {"join", "  join LINK [--name NAME] [--accept-notice] [--platform NAME]\n",
+             {Option::value("name", "NAME"), Option::flag("accept-notice"), Option::value("platform", "NAME")},
+             {Positional::required("LINK")}},
+            {"accept-notice", "  accept-notice                      accept the recording notice (invited clients)\n"},
+            {"whoami", "  whoami\n"},
+            {"invite", "  invite --matter TITLE              print an invite link for a client (lawyers)\n",
+             {Option::value("matter", "TITLE").required()}},
+            {"invites",
+             "  invites                            your invites: ID<TAB>STATE<TAB>CREATED<TAB>EXPIRES<TAB>REDEEMED\n"
+             "                                     <TAB>REDEEMED_BY<TAB>MATTER (STATE: open, redeemed, expired,\n"
+             "                                     revoked, inviter-revoked; times in ms since the epoch, 0: never)\n"},
+            {"revoke-invite", "  revoke-invite ID                   revoke one of your invites: its link enrols nobody\n", {},
+             {Positional::required("ID")}},
+            {"create", "  create TITLE [--matter] [--member USER]...\n",
+             {Option::flag("matter"), Option::value("member", "USER").repeatable()},
+             {Positional::required("TITLE")}},
+            {"conversations", "  conversations                      one line each: ID<TAB>KIND<TAB>TITLE\n"},
+            {"send", "  send CONVERSATION TEXT             prints the message id\n", {},
+             {Positional::required("CONVERSATION"), Positional::required("TEXT")}},
+            {"attach", "  attach CONVERSATION FILE [--caption TEXT]\n", {Option::value("caption", "TEXT").allowEmpty()},
+             {Positional::required("CONVERSATION"), Positional::required("FILE")}},
+            {"save", "  save MESSAGE_ID OUT_FILE [--index N]\n",
+             {Option::value("index", "N").checked(cmdline::number(0, 999999))},
+             {Positional::required("MESSAGE_ID"), Positional::required("OUT_FILE")}},
+            {"edit", "  edit MESSAGE_ID TEXT\n", {}, {Positional::required("MESSAGE_ID"), Positional::required("TEXT")}},
+            {"retract", "  retract MESSAGE_ID                 delete for everyone\n", {},
+             {Positional::required("MESSAGE_ID")}},
+            {"react", "  react MESSAGE_ID EMOJI\n", {},
+             {Positional::required("MESSAGE_ID"), Positional::required("EMOJI")}},
+            {"read", "  read CONVERSATION                  mark read (sends a read receipt)\n", {},
+             {Positional::required("CONVERSATION")}},
+            {"sync", "  sync [--wait SECONDS]              prints received events as JSON lines\n",
+             {Option::value("wait", "SECONDS").checked(cmdline::number(0, 86400))}},
+            {"history", "  history CONVERSATION [--limit N]   JSON lines, oldest first\n",
+             {Option::value("limit", "N").checked(cmdline::number(1, 100000000))},
+             {Positional::required("CONVERSATION")}},
+            {"search", "  search QUERY                       JSON lines, newest first\n", {}, {Positional::required("QUERY")}},
+            {"safety-number", "  safety-number USER [--accept]\n", {Option::flag("accept")}, {Positional::required("USER")}},
+            {"outbox", "  outbox                             messages not yet accepted by the relay\n"},
+            {"devices", "  devices                            your devices: DEVICE<TAB>PLATFORM<TAB>VERSION<TAB>STATUS[<TAB>this]\n"},
+            {"link-device",
+             "  link-device                        a one-time link (15 min) for another device of yours (staff);\n"
+             "                                     this device approves the new one at its next sync\n"},
+            {"devices approve", "  devices approve DEVICE             approve a device of yours that waits (one the firm enrolled)\n",
+             {},
+             {Positional::required("DEVICE", device)}},
+            {"admin-devices",
+             "  admin-devices [USER]               (admin) USER<TAB>DEVICE<TAB>ROLE<TAB>PLATFORM<TAB>VERSION<TAB>\n"
+             "                                     ENROLLED<TAB>LAST_SEEN<TAB>STATUS (active, revoked, wipe-pending,\n"
+             "                                     wiped-at-TIME); times in ms since the epoch\n",
+             {},
+             {Positional::optional("USER")}},
+            {"admin-revoke", "  admin-revoke USER DEVICE           (admin) cut the device off now\n", {},
+             {Positional::required("USER"), Positional::required("DEVICE", device)}},
+            {"admin-wipe", "  admin-wipe USER DEVICE             (admin) erase it at its next connection\n", {},
+             {Positional::required("USER"), Positional::required("DEVICE", device)}},
+        },
+        "The passphrase comes from VERBATIM_PASSPHRASE, --passphrase-file, or a prompt.\n"
+        "CONVERSATION is an id or an exact title.\n"
+        "An option's value is the next argument or follows '=' (--name=VALUE); -- ends the options\n"
+        "(send CONVERSATION -- TEXT for a text that starts with --). Options go after COMMAND, except\n"
+        "--profile and --passphrase-file, which go anywhere. An unknown option, a missing or\n"
+        "malformed value or a stray argument is refused (exit 2) before anything is changed.\n");
+    return cl;
+}
+
+/// The parsed line in the shape run() reads: the command's words and its arguments, then every
+/// option's values (a flag's is "1").
+Args toArgs(const cmdline::Parsed& p) {
     Args a;
-    for (int i = 1; i < argc; ++i) {
-        std::string s = argv[i];
-        if (s.rfind("--", 0) == 0 && s.size() > 2) {
-            std::string name = s.substr(2);
-            // `--matter` is a flag for `create` and takes a value for `invite`.
-            bool isFlag = flags.count(name) || (name == "matter" && !a.positional.empty() && a.positional[0] == "create");
-            if (isFlag || i + 1 >= argc) {
-                a.options[name];
-            } else {
-                a.options[name].push_back(argv[++i]);
-            }
-        } else {
-            a.positional.push_back(s);
-        }
-    }
+    a.positional = p.words;
+    a.positional.insert(a.positional.end(), p.positionals.begin(), p.positionals.end());
+    a.options = p.options;
     return a;
 }
 
@@ -428,8 +468,12 @@ int main(int argc, char** argv) {
     prctl(PR_SET_DUMPABLE, 0);
     rlimit none{0, 0};
     setrlimit(RLIMIT_CORE, &none);
+    // Refused before anything happens: an unknown option, a bad value, a stray argument.
+    int exitCode = 0;
+    auto parsed = commandLine().parseOrReport(argc, argv, exitCode);
+    if (!parsed) return exitCode;
     try {
-        return run(parse(argc, argv));
+        return run(toArgs(*parsed));
     } catch (const std::exception& e) {
         return die(std::string("unexpected error: ") + e.what());
     }
