@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Verbatim developer entry point: setup | build | test | demo | bench
+# Verbatim developer entry point: setup | build | test | demo | bench | fuzz
 #   packaging/dev.sh demo            set up, build, run the demo
-#   packaging/dev.sh test            set up, build, run every test through ctest
+#   packaging/dev.sh test            set up, build, run every test through ctest, then a short
+#                                    run of every fuzz target (VERBATIM_FUZZ_SECONDS each, 0: none)
 #   packaging/dev.sh test --sanitize same, with an ASan+UBSan build
+#   packaging/dev.sh fuzz [TARGET [SECONDS]]  a libFuzzer campaign (all targets without TARGET)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -19,7 +21,10 @@ DEB_PACKAGES=(
   qml6-module-qtquick-window qml6-module-qtquick-templates qml6-module-qtqml-workerscript
   qml6-module-qttest qml6-module-qtquick-dialogs qml6-module-qt-labs-folderlistmodel libqrencode-dev
   python3-cryptography-vectors python3-jsonschema zlib1g-dev zip libjemalloc-dev
+  clang libclang-rt-14-dev llvm
 )
+# clang and libclang-rt-14-dev (libclang_rt.fuzzer, ASan, UBSan) build the fuzz targets;
+# llvm brings llvm-symbolizer for readable crash reports.
 
 log() { printf '[dev.sh] %s\n' "$*" >&2; }
 
@@ -96,6 +101,74 @@ cmd_test() {
   cd "$ROOT"
   # Two test processes at a time: the machine has two cores.
   ctest --preset "$PRESET" -j2 "$@"
+  fuzz_smoke "${VERBATIM_FUZZ_SECONDS:-20}"
+}
+
+# ---- fuzzing (tests/fuzz) ------------------------------------------------------------------
+# The libFuzzer targets build in build/fuzz with clang (preset fuzz). Each run grows a working
+# corpus in build/fuzz/corpus/TARGET from the seeds in tests/fuzz/corpus/TARGET and the
+# regressions in tests/fuzz/regressions/TARGET; a crash is saved to build/fuzz/artifacts/.
+FUZZ_DIR="$ROOT/build/fuzz"
+
+# Every tests/fuzz/fuzz_NAME.cpp is the target NAME.
+fuzz_targets() {
+  local f
+  for f in "$ROOT"/tests/fuzz/fuzz_*.cpp; do f="${f##*/fuzz_}"; echo "${f%.cpp}"; done
+}
+
+fuzz_build() {
+  cd "$ROOT"
+  cmake --preset fuzz >/dev/null
+  cmake --build --preset fuzz
+}
+
+# fuzz_run TARGET SECONDS: one bounded libFuzzer run; non-zero on a crash.
+fuzz_run() {
+  local t="$1" seconds="$2" work="$FUZZ_DIR/corpus/$1"
+  mkdir -p "$work" "$FUZZ_DIR/artifacts" "$FUZZ_DIR/tmp"
+  local seeds=("$ROOT/tests/fuzz/corpus/$t")
+  [ -d "$ROOT/tests/fuzz/regressions/$t" ] && seeds+=("$ROOT/tests/fuzz/regressions/$t")
+  # -timeout: one input taking 10 s is a hang; -rss_limit_mb: the relay targets keep a database.
+  if ! TMPDIR="$FUZZ_DIR/tmp" "$FUZZ_DIR/tests/fuzz/fuzz_$t" -max_total_time="$seconds" -timeout=10 \
+      -rss_limit_mb=3072 -print_final_stats=1 -artifact_prefix="$FUZZ_DIR/artifacts/$t-" \
+      "$work" "${seeds[@]}" >"$FUZZ_DIR/fuzz_$t.log" 2>&1; then
+    tail -n 60 "$FUZZ_DIR/fuzz_$t.log" >&2
+    log "fuzz_$t failed: the input is in $FUZZ_DIR/artifacts/ (rerun: $FUZZ_DIR/tests/fuzz/fuzz_$t FILE);"
+    log "fix the parser, then add the input to tests/fuzz/regressions/$t/"
+    return 1
+  fi
+  log "fuzz_$t: $(grep -o 'Done [0-9]* runs in [0-9]* second(s)' "$FUZZ_DIR/fuzz_$t.log" | tail -n1), no crash"
+}
+
+# A short run of every target, two at a time (the machine has two cores); skipped with a note
+# where clang's libFuzzer is missing (the corpus and regressions still ran in ctest).
+fuzz_smoke() {
+  local seconds="$1"
+  [ "$seconds" -gt 0 ] 2>/dev/null || return 0
+  if ! command -v clang++ >/dev/null 2>&1 || ! compgen -G "/usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a" >/dev/null; then
+    log "clang's libFuzzer not found: fuzz targets not run (packaging/dev.sh setup installs it)"
+    return 0
+  fi
+  fuzz_build
+  local failed=0 pids=() t
+  for t in $(fuzz_targets); do
+    fuzz_run "$t" "$seconds" & pids+=($!)
+    if [ ${#pids[@]} -ge 2 ]; then wait "${pids[0]}" || failed=1; pids=("${pids[@]:1}"); fi
+  done
+  for p in "${pids[@]}"; do wait "$p" || failed=1; done
+  [ "$failed" -eq 0 ] || { log "a fuzz target crashed"; exit 1; }
+}
+
+# packaging/dev.sh fuzz [TARGET [SECONDS]]: a longer campaign (default 600 s per target).
+cmd_fuzz() {
+  cmd_setup; fuzz_build
+  local targets=("${1:-}") seconds="${2:-600}" failed=0
+  [ -n "${1:-}" ] || mapfile -t targets < <(fuzz_targets)
+  for t in "${targets[@]}"; do
+    [ -x "$FUZZ_DIR/tests/fuzz/fuzz_$t" ] || { echo "unknown fuzz target $t; known: $(fuzz_targets | tr '\n' ' ')" >&2; exit 2; }
+    fuzz_run "$t" "$seconds" || failed=1
+  done
+  [ "$failed" -eq 0 ]
 }
 
 # A demo firm on this machine: a relay with a throwaway journal key, a lawyer enrolled with the
@@ -191,7 +264,8 @@ main() {
     test)  cmd_test "${rest[@]}" ;;
     demo)  cmd_demo "${rest[@]}" ;;
     bench) cmd_bench "${rest[@]}" ;;
-    *) echo "usage: packaging/dev.sh setup|build|test [--sanitize]|demo|bench" >&2; exit 2 ;;
+    fuzz)  cmd_fuzz "${rest[@]}" ;;
+    *) echo "usage: packaging/dev.sh setup|build|test [--sanitize]|demo|bench|fuzz [TARGET [SECONDS]]" >&2; exit 2 ;;
   esac
 }
 main "$@"

@@ -11,6 +11,7 @@
 #include <boost/beast/websocket.hpp>
 
 #include "net/BeastNames.h"
+#include "relay/net/HttpFields.h"
 #include "relay/net/SocketTls.h"
 
 #include <google/protobuf/io/coded_stream.h>
@@ -437,27 +438,13 @@ private:
 
     // Credentials ride on the request: X-Verbatim-Device: USER/DEVICE and
     // Authorization: Bearer <64 hex>. They are never logged.
-    struct Credentials {
-        std::string user;
-        std::uint32_t device = 0;
-        Bytes secret;
-    };
-    std::optional<Credentials> credentials() {
+    // (parseDeviceCredentials, HttpFields.h: fuzzed by tests/fuzz).
+    std::optional<DeviceCredentials> credentials() {
         auto& req = m_parser->get();
         auto whoField = req["X-Verbatim-Device"];
         auto authField = req[http::field::authorization];
-        std::string_view who(whoField.data(), whoField.size());
-        std::string_view auth(authField.data(), authField.size());
-        auto slash = who.rfind('/');
-        std::uint32_t device = 0;
-        bool ok = slash != std::string_view::npos && slash > 0 && auth.substr(0, 7) == "Bearer ";
-        if (ok) {
-            auto res = std::from_chars(who.data() + slash + 1, who.data() + who.size(), device);
-            ok = res.ec == std::errc() && res.ptr == who.data() + who.size();
-        }
-        auto secret = ok ? fromHex(auth.substr(7)) : Result<Bytes>(fail(ErrorCode::Malformed, ""));
-        if (!ok || !secret || secret->size() != 32) return std::nullopt;
-        return Credentials{std::string(who.substr(0, slash)), device, std::move(*secret)};
+        return parseDeviceCredentials(std::string_view(whoField.data(), whoField.size()),
+                                      std::string_view(authField.data(), authField.size()));
     }
 
     /// Authenticates the request's device, then runs `then` on the session's executor; answers
@@ -574,13 +561,10 @@ private:
     void startBlobDownload() {
         if (m_shared.config.blobDir.empty()) return respond(http::status::not_found, "not found");
         auto target = m_parser->get().target();
-        std::string_view id(target.data() + 10, target.size() - 10);
         // Only 64 lowercase hex digits name a blob: nothing else reaches the file system.
-        bool wellFormed = id.size() == 64 && std::all_of(id.begin(), id.end(), [](char c) {
-                              return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-                          });
-        if (!wellFormed) return respond(http::status::not_found, "no such attachment");
-        withDevice([id = std::string(id)](std::shared_ptr<HttpSession> self, DeviceId) { self->sendBlob(id); });
+        auto id = blobIdOfTarget(std::string_view(target.data(), target.size()));
+        if (!id) return respond(http::status::not_found, "no such attachment");
+        withDevice([id = std::string(*id)](std::shared_ptr<HttpSession> self, DeviceId) { self->sendBlob(id); });
     }
 
     void sendBlob(const std::string& id) {
