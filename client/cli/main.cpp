@@ -1,6 +1,7 @@
 // verbatim-cli: the headless Verbatim client. See README "verbatim-cli" for every command and
 // its output format (stable: scripts and the end-to-end tests parse it).
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -288,6 +289,33 @@ int run(const Args& a) {
         c.stop();
         if (!link) return die(link.error().message);
         std::printf("%s\n", link->c_str());
+        return 0;
+    }
+    if (cmd == "invites" || cmd == "revoke-invite") {
+        if (a.positional.size() != (cmd == "invites" ? 1u : 2u)) return usage();
+        if (!goOnline(c, std::chrono::seconds(15))) return die("cannot reach the relay");
+        // A title or a name is the sender's choice: no tab or line break may break the columns.
+        auto cell = [](std::string s) {
+            std::replace_if(s.begin(), s.end(), [](char ch) { return ch == '\t' || ch == '\n' || ch == '\r'; }, ' ');
+            return s;
+        };
+        auto print = [&](const InviteView& v) {
+            std::string by = v.redeemedBy.empty() ? "-" : v.redeemedBy + " (" + v.redeemedName + ")";
+            std::printf("%s\t%s\t%llu\t%llu\t%llu\t%s\t%s\n", v.id.c_str(), v.state.c_str(),
+                        (unsigned long long)v.createdMs, (unsigned long long)v.expiresMs,
+                        (unsigned long long)v.redeemedMs, cell(by).c_str(), cell(v.matterTitle).c_str());
+        };
+        if (cmd == "invites") {
+            auto list = c.invites();
+            c.stop();
+            if (!list) return die(list.error().message);
+            for (const auto& v : *list) print(v);
+            return 0;
+        }
+        auto revoked = c.revokeInvite(a.positional[1]);
+        c.stop();
+        if (!revoked) return die(revoked.error().message);
+        print(*revoked);
         return 0;
     }
     if (cmd == "create") {

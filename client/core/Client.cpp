@@ -1392,6 +1392,60 @@ std::vector<Bytes> Client::Impl::identityKeys(const std::string& user) {
         if (!row || !*row) break;
         out.push_back(st->columnBlob(0));
     }
+namespace {
+const char* inviteStateName(proto::InviteState s) {
+    switch (s) {
+    case proto::INVITE_OPEN: return "open";
+    case proto::INVITE_REDEEMED: return "redeemed";
+    case proto::INVITE_EXPIRED: return "expired";
+    case proto::INVITE_REVOKED: return "revoked";
+    case proto::INVITE_INVITER_REVOKED: return "inviter-revoked";
+    default: return "unknown";
+    }
+}
+
+InviteView inviteView(const proto::InviteInfo& i) {
+    InviteView v;
+    v.id = i.id();
+    v.conversationId = i.conversation_id();
+    v.matterTitle = i.matter_title();
+    v.inviter = i.inviter();
+    v.inviterDevice = i.inviter_device();
+    v.createdMs = i.created_ms();
+    v.expiresMs = i.expires_ms();
+    v.redeemedMs = i.redeemed_ms();
+    v.redeemedBy = i.redeemed_by();
+    v.redeemedName = i.redeemed_name();
+    v.revokedMs = i.revoked_ms();
+    v.revokedBy = i.revoked_by();
+    v.state = inviteStateName(i.state());
+    return v;
+}
+}  // namespace
+
+Result<std::vector<InviteView>> Client::invites() {
+    proto::Request req;
+    req.mutable_list_invites();
+    auto resp = m->call(req);
+    if (!resp) return tl::unexpected(resp.error());
+    if (resp->status() != proto::STATUS_OK) return fail(ErrorCode::AuthFailed, "relay refused: " + resp->error());
+    std::vector<InviteView> out;
+    for (const auto& i : resp->invite_list().invites()) out.push_back(inviteView(i));
+    return out;
+}
+
+Result<InviteView> Client::revokeInvite(const std::string& id) {
+    proto::Request req;
+    req.mutable_revoke_invite()->set_id(id);
+    auto resp = m->call(req);
+    if (!resp) return tl::unexpected(resp.error());
+    if (resp->status() == proto::STATUS_NOT_FOUND) return fail(ErrorCode::NotFound, "no invite of yours has the id " + id);
+    if (resp->status() == proto::STATUS_BAD_REQUEST) return fail(ErrorCode::InvalidArgument, resp->error());
+    if (resp->status() != proto::STATUS_OK || resp->invite_list().invites_size() != 1)
+        return fail(ErrorCode::InvalidArgument, "relay refused: " + resp->error());
+    return inviteView(resp->invite_list().invites(0));
+}
+
     return out;
 }
 

@@ -93,6 +93,20 @@ struct DeviceView {
     }
 };
 
+/// An invite this lawyer made, as the relay lists it (ListInvites).
+struct InviteView {
+    std::string id;                       ///< 8 hex digits, for revokeInvite()
+    std::string conversationId, matterTitle;
+    std::string inviter;                  ///< the lawyer
+    std::uint32_t inviterDevice = 0;      ///< the device that made it; 0: the firm's administrator
+    std::uint64_t createdMs = 0, expiresMs = 0;
+    std::uint64_t redeemedMs = 0;         ///< 0: not redeemed
+    std::string redeemedBy, redeemedName; ///< the client it enrolled (user id, display name)
+    std::uint64_t revokedMs = 0;          ///< 0: not revoked
+    std::string revokedBy;                ///< USER/DEVICE or admin-cli
+    std::string state;                    ///< open, redeemed, expired, revoked, inviter-revoked
+};
+
 struct Account {
     std::string user, displayName, role;  ///< role: client, lawyer, supervisor, compliance, admin
     std::uint32_t device = 0;
@@ -208,6 +222,12 @@ public:
     [[nodiscard]] Result<std::string> resolveConversation(const std::string& idOrTitle);
     /// This user's devices (asks the relay).
     [[nodiscard]] Result<std::vector<DeviceView>> devices();
+    /// The invites this lawyer made (from any device, or by the administrator for them), newest
+    /// first, with their state now.
+    [[nodiscard]] Result<std::vector<InviteView>> invites();
+    /// Revokes invite `id` (one of this lawyer's): its link enrols nobody from now on. Journaled.
+    /// Returns the invite as it is now; an error for an unknown or already redeemed invite.
+    [[nodiscard]] Result<InviteView> revokeInvite(const std::string& id);
     /// A one-time link (15 minutes) that enrolls another device of this staff user; making it
     /// is this device's approval. Journaled. Clients get an error (they join by invite).
     [[nodiscard]] Result<std::string> createDeviceLink();

@@ -382,7 +382,8 @@ struct DataDir {
 // them. The limits exist to stop abuse, and a load generator from one address looks like abuse.
 relay::RateLimits benchRateLimits() {
     constexpr relay::BucketSpec unlimited{1e12, 1e12};
-    return relay::RateLimits{unlimited, unlimited, unlimited, unlimited};
+    return relay::RateLimits{unlimited, unlimited, unlimited, unlimited, unlimited,
+                             unlimited, unlimited, unlimited, unlimited};
 }
 
 // ---- The relay's private keys at rest (docs/protocol.md, "Relay keys at rest") --------------
@@ -1114,6 +1115,46 @@ int cmdAdmin(const Args& a) {
 
 }  // namespace
 
+    if (cmd == "invites" || cmd == "revoke-invite") {
+        // Titles and names are chosen by users: no tab or line break may break the columns.
+        auto cell = [](std::string v) {
+            std::replace_if(v.begin(), v.end(), [](char ch) { return ch == '\t' || ch == '\n' || ch == '\r'; }, ' ');
+            return v.empty() ? std::string("-") : v;
+        };
+        auto state = [](proto::InviteState st) {
+            switch (st) {
+            case proto::INVITE_OPEN: return "open";
+            case proto::INVITE_REDEEMED: return "redeemed";
+            case proto::INVITE_EXPIRED: return "expired";
+            case proto::INVITE_REVOKED: return "revoked";
+            case proto::INVITE_INVITER_REVOKED: return "inviter-revoked";
+            default: return "unknown";
+            }
+        };
+        auto print = [&](const proto::InviteInfo& i) {
+            std::string by = i.redeemed_by().empty() ? "" : i.redeemed_by() + " (" + i.redeemed_name() + ")";
+            std::printf("%s\t%s\t%s/%u\t%llu\t%llu\t%llu\t%s\t%llu\t%s\t%s\n", i.id().c_str(), state(i.state()),
+                        i.inviter().c_str(), i.inviter_device(), (unsigned long long)i.created_ms(),
+                        (unsigned long long)i.expires_ms(), (unsigned long long)i.redeemed_ms(), cell(by).c_str(),
+                        (unsigned long long)i.revoked_ms(), cell(i.revoked_by()).c_str(), cell(i.matter_title()).c_str());
+        };
+        auto header = [] {
+            std::printf("id\tstate\tinviter/device\tcreated_ms\texpires_ms\tredeemed_ms\tredeemed_by\trevoked_ms\t"
+                        "revoked_by\tmatter\n");
+        };
+        if (cmd == "invites") {
+            auto list = s.listInvites(a.positional.size() > 1 ? a.positional[1] : "", 100000);
+            if (!list) return die(list.error().message);
+            header();
+            for (const auto& i : *list) print(i);
+            return 0;
+        }
+        auto revoked = s.revokeInvite(a.positional.size() > 1 ? a.positional[1] : "", actor);
+        if (!revoked) return die(revoked.error().message);
+        header();
+        print(*revoked);
+        return 0;
+    }
 int main(int argc, char** argv) {
     // Refused before anything happens: an unknown option, a bad value, a stray argument.
     int exitCode = 0;

@@ -6,28 +6,66 @@
 
 namespace verbatim::relay {
 
+namespace {
+
+std::uint64_t waitFor(double tokens, const BucketSpec& spec) {
+    if (tokens >= 1.0) return 0;
+    double wait = (1.0 - tokens) / spec.perSecond * 1000.0;
+    return std::max<std::uint64_t>(1, std::uint64_t(std::ceil(wait)));
+}
+
+}  // namespace
+
+double RateLimiter::level(const Bucket& b, const BucketSpec& spec, std::uint64_t nowMs) {
+    if (nowMs <= b.updatedMs) return b.tokens;
+    return std::min(spec.capacity, b.tokens + double(nowMs - b.updatedMs) / 1000.0 * spec.perSecond);
+}
+
 std::uint64_t RateLimiter::take(const std::string& key, const BucketSpec& spec, std::uint64_t nowMs) {
     std::lock_guard lock(m_mutex);
+    // Keys include addresses and device pairs, so the map would grow with every new one: a bucket
+    // that has refilled is the same as none, and goes.
+    if (m_buckets.size() >= m_pruneAt || nowMs - std::min(nowMs, m_prunedMs) >= 60000) prune(nowMs);
     auto [it, inserted] = m_buckets.try_emplace(key, Bucket{spec.capacity, nowMs});
     Bucket& b = it->second;
-    if (nowMs > b.updatedMs) {
-        b.tokens = std::min(spec.capacity, b.tokens + double(nowMs - b.updatedMs) / 1000.0 * spec.perSecond);
-        b.updatedMs = nowMs;
-    }
+    b.tokens = level(b, spec, nowMs);
+    b.updatedMs = std::max(b.updatedMs, nowMs);
+    b.refillMs = std::uint64_t(std::ceil(spec.capacity / spec.perSecond * 1000.0));
     if (b.tokens >= 1.0) {
         b.tokens -= 1.0;
         return 0;
     }
-    double wait = (1.0 - b.tokens) / spec.perSecond * 1000.0;
-    return std::max<std::uint64_t>(1, std::uint64_t(std::ceil(wait)));
+    return waitFor(b.tokens, spec);
+}
+
+std::uint64_t RateLimiter::peek(const std::string& key, const BucketSpec& spec, std::uint64_t nowMs) const {
+    std::lock_guard lock(m_mutex);
+    auto it = m_buckets.find(key);
+    if (it == m_buckets.end()) return spec.capacity >= 1.0 ? 0 : waitFor(spec.capacity, spec);
+    return waitFor(level(it->second, spec, nowMs), spec);
+}
+
+void RateLimiter::prune(std::uint64_t nowMs) {
+    for (auto it = m_buckets.begin(); it != m_buckets.end();) {
+        const Bucket& b = it->second;
+        if (b.refillMs && nowMs >= b.updatedMs && nowMs - b.updatedMs >= b.refillMs)
+            it = m_buckets.erase(it);
+        else
+            ++it;
+    }
+    // Amortised: the next prune waits until the map has doubled past what is left, or a minute.
+    m_pruneAt = std::max<std::size_t>(4096, 2 * m_buckets.size());
+    m_prunedMs = nowMs;
 }
 
 std::vector<RateLimiter::Saved> RateLimiter::snapshot(std::uint64_t nowMs) const {
     std::lock_guard lock(m_mutex);
     std::vector<Saved> out;
     out.reserve(m_buckets.size());
-    for (const auto& [key, b] : m_buckets)
+    for (const auto& [key, b] : m_buckets) {
+        if (b.refillMs && nowMs >= b.updatedMs && nowMs - b.updatedMs >= b.refillMs) continue;  // full again
         out.push_back({key, b.tokens, nowMs > b.updatedMs ? nowMs - b.updatedMs : 0});
+    }
     return out;
 }
 
@@ -35,6 +73,11 @@ void RateLimiter::restore(const std::vector<Saved>& saved, std::uint64_t nowMs) 
     std::lock_guard lock(m_mutex);
     for (const auto& s : saved)
         m_buckets[s.key] = Bucket{s.tokens, nowMs > s.ageMs ? nowMs - s.ageMs : 0};
+}
+
+std::size_t RateLimiter::size() const {
+    std::lock_guard lock(m_mutex);
+    return m_buckets.size();
 }
 
 std::uint64_t monotonicMs() {

@@ -1,6 +1,6 @@
 #pragma once
 /// @file RateLimiter.h
-/// Token buckets keyed by string ("send:user/device", "invite:1.2.3.4"). In memory; the relay
+/// Token buckets keyed by string ("send:user/device", "redeem:1.2.3.4"). In memory; the relay
 /// persists the buckets at shutdown and reloads them, so a restart does not reset limits.
 
 #include <cstdint>
@@ -16,11 +16,31 @@ struct BucketSpec {
     double perSecond = 1;      ///< refill rate
 };
 
+/// Every rate limit of the relay (docs/protocol.md, "Limits"). A bucket starts full.
 struct RateLimits {
     BucketSpec send{200, 100};          ///< messages per device
-    BucketSpec preKeyFetch{60, 2};      ///< bundle fetches per device
-    BucketSpec redeem{10, 10.0 / 3600}; ///< token redemptions per address: 10 then 10 per hour
-    BucketSpec invite{50, 50.0 / 86400};///< invites created per user per day
+    BucketSpec preKeyFetch{60, 2};      ///< bundle fetches per requesting device (over it: 429)
+    /// Failed token redemptions (unknown token) per source address: 10, then 10 per hour. Over
+    /// it every redemption from the address is refused (429) until a token refills. Successful
+    /// redemptions are not counted, so an office behind one NAT address can enrol any number.
+    BucketSpec redeem{10, 10.0 / 3600};
+    BucketSpec invite{50, 50.0 / 86400};///< invites and device links created per user per day
+    /// One-time pre-keys handed out per target device: 30, then 30 per hour. Past it a bundle is
+    /// still served, with the signed pre-key only, so nobody can drain a device's one-time keys
+    /// nor stop others from starting a session with it.
+    BucketSpec preKeyTarget{30, 30.0 / 3600};
+    /// One-time pre-keys of one target device handed out to one requesting device: 3, then 3 per
+    /// hour (a client starts one session per device; more are served without a one-time key).
+    BucketSpec preKeyPair{3, 3.0 / 3600};
+    /// Wrong tokens presented under an existing token's lookup id (its first 8 hex digits): 5,
+    /// then 5 per hour. Over it redemptions with that lookup id get 429, from any address.
+    BucketSpec redeemGuess{5, 5.0 / 3600};
+    /// pre_keys_low pushes per device: one, then one a minute.
+    BucketSpec preKeysLowPush{1, 1.0 / 60};
+    /// UploadPreKeys carrying keys, per device: 10, then 10 per hour (a client uploads when told
+    /// its keys run low, at most once a minute, and rotates its signed pre-key weekly). Each key
+    /// costs the relay a curve check, so uploads in a loop are refused (429) before any is made.
+    BucketSpec preKeyUpload{10, 10.0 / 3600};
 };
 
 class RateLimiter {
@@ -28,6 +48,8 @@ public:
     /// Takes one token from `key`'s bucket. Returns 0 when allowed, otherwise the milliseconds
     /// until a token is available. `nowMs` is a monotonic clock reading.
     std::uint64_t take(const std::string& key, const BucketSpec& spec, std::uint64_t nowMs);
+    /// What take() would return, without taking anything (a bucket that only failures drain).
+    std::uint64_t peek(const std::string& key, const BucketSpec& spec, std::uint64_t nowMs) const;
 
     /// A bucket as saved across restarts: its tokens and how long ago it was last updated.
     struct Saved {
@@ -37,14 +59,22 @@ public:
     };
     std::vector<Saved> snapshot(std::uint64_t nowMs) const;
     void restore(const std::vector<Saved>& saved, std::uint64_t nowMs);
+    /// Buckets held (for tests: full buckets are dropped, since a missing bucket starts full).
+    std::size_t size() const;
 
 private:
     struct Bucket {
         double tokens;
         std::uint64_t updatedMs;
+        std::uint64_t refillMs = 0;  ///< how long an empty bucket takes to fill; 0: unknown (restored)
     };
+    static double level(const Bucket& b, const BucketSpec& spec, std::uint64_t nowMs);
+    /// Drops the buckets that have refilled completely (locked by the caller).
+    void prune(std::uint64_t nowMs);
     mutable std::mutex m_mutex;
     std::unordered_map<std::string, Bucket> m_buckets;
+    std::size_t m_pruneAt = 4096;
+    std::uint64_t m_prunedMs = 0;
 };
 
 /// Monotonic milliseconds (steady clock), for rate limits and timeouts.

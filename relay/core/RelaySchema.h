@@ -152,9 +152,19 @@ CREATE TABLE blob_refs (
 ) WITHOUT ROWID;
 )sql";
 
-// Issue 16 items 5 and 7 (pre-key fetch limits, invites listed and revocable). Reserved slot.
+// Issue 16 item 7: invites are listed, revocable and die with their inviter. `lookup` is a
+// token's first 8 hex digits: the id an invite is listed and revoked by, and the key that wrong
+// guesses under it are counted against (tokens made before have an id from their hash instead).
+// `inviter_device` is the device that made an invite (NULL: made by the administrator).
 inline constexpr std::string_view kRelaySchemaV8 = R"sql(
--- pre-keys and invites: reserved
+ALTER TABLE tokens ADD COLUMN lookup TEXT;
+ALTER TABLE tokens ADD COLUMN inviter_device INTEGER;
+ALTER TABLE tokens ADD COLUMN revoked_ms INTEGER;
+ALTER TABLE tokens ADD COLUMN revoked_by TEXT;
+ALTER TABLE tokens ADD COLUMN redeemed_by TEXT;
+UPDATE tokens SET lookup = lower(hex(substr(hash, 1, 4)));
+CREATE INDEX tokens_by_lookup ON tokens(lookup);
+CREATE INDEX tokens_by_inviter ON tokens(inviter, created_ms);
 )sql";
 
 }  // namespace verbatim::relay

@@ -161,6 +161,94 @@ Result<std::uint32_t> preKeyCount(Database& db, const std::string& user, std::ui
     return std::uint32_t(st->columnInt(0));
 }
 
+// ---- invites (issue 16 item 7) ----------------------------------------------------------------------
+
+// A token's first 8 hex digits are its lookup id: what an invite is listed and revoked by, and
+// the key wrong guesses under it are counted against. The other 96 bits stay secret.
+constexpr std::size_t kLookupChars = 8;
+std::string lookupOf(std::string_view token) { return std::string(token.substr(0, kLookupChars)); }
+
+// A new invite token whose lookup id no other invite has, so that the id names one invite.
+Result<std::string> mintInviteToken(Database& db) {
+    for (int attempt = 0; attempt < 8; ++attempt) {
+        std::string token = randomHex(16);
+        auto taken = exists(db, "SELECT 1 FROM tokens WHERE lookup = ? AND kind = ?", std::string_view(lookupOf(token)),
+                            std::int64_t(kTokenInvite));
+        if (!taken) return tl::unexpected(taken.error());
+        if (!*taken) return token;
+    }
+    return fail(ErrorCode::Internal, "could not find a free invite id");
+}
+
+// Whether an invite died with its inviter: the device that made it is revoked or wiped, or (for
+// one the administrator made, `device` 0) the lawyer had devices and none is active any more.
+Result<bool> inviterGone(Database& db, const std::string& inviter, std::uint32_t device) {
+    if (device != 0) {
+        auto active = isActive(db, inviter, device);
+        if (!active) return tl::unexpected(active.error());
+        return !*active;
+    }
+    auto any = exists(db, "SELECT 1 FROM devices WHERE user = ?", std::string_view(inviter));
+    if (!any) return tl::unexpected(any.error());
+    if (!*any) return false;  // never had a device: the admin invited for a lawyer not yet enrolled
+    auto active = exists(db, "SELECT 1 FROM devices WHERE user = ? AND revoked_ms IS NULL AND pending_ms IS NULL",
+                         std::string_view(inviter));
+    if (!active) return tl::unexpected(active.error());
+    return !*active;
+}
+
+// Invites with their state now: by `inviter` (everyone's when empty), or the ones whose lookup id
+// is `id` (when not empty); newest first.
+Result<std::vector<proto::InviteInfo>> inviteRows(Database& db, const std::string& inviter, const std::string& id,
+                                                  std::size_t limit) {
+    auto st = db.prepare(
+        "SELECT t.lookup, t.conversation, coalesce(c.title, ''), coalesce(t.inviter, ''), coalesce(t.inviter_device, 0), "
+        "t.created_ms, t.expires_ms, coalesce(t.used_ms, 0), coalesce(t.redeemed_by, ''), coalesce(u.display_name, ''), "
+        "coalesce(t.revoked_ms, 0), coalesce(t.revoked_by, '') FROM tokens t "
+        "LEFT JOIN conversations c ON c.id = t.conversation LEFT JOIN users u ON u.id = t.redeemed_by "
+        "WHERE t.kind = ? AND (? = '' OR t.inviter = ?) AND (? = '' OR t.lookup = ?) "
+        "ORDER BY t.created_ms DESC, t.lookup LIMIT ?");
+    if (!st) return tl::unexpected(st.error());
+    st->bind(1, std::int64_t(kTokenInvite)).bind(2, std::string_view(inviter)).bind(3, std::string_view(inviter))
+        .bind(4, std::string_view(id)).bind(5, std::string_view(id)).bind(6, std::int64_t(limit));
+    std::vector<proto::InviteInfo> out;
+    while (true) {
+        auto row = st->step();
+        if (!row) return tl::unexpected(row.error());
+        if (!*row) break;
+        proto::InviteInfo i;
+        i.set_id(st->columnText(0));
+        i.set_conversation_id(st->columnText(1));
+        i.set_matter_title(st->columnText(2));
+        i.set_inviter(st->columnText(3));
+        i.set_inviter_device(std::uint32_t(st->columnInt(4)));
+        i.set_created_ms(std::uint64_t(st->columnInt(5)));
+        i.set_expires_ms(std::uint64_t(st->columnInt(6)));
+        i.set_redeemed_ms(std::uint64_t(st->columnInt(7)));
+        i.set_redeemed_by(st->columnText(8));
+        i.set_redeemed_name(st->columnText(9));
+        i.set_revoked_ms(std::uint64_t(st->columnInt(10)));
+        i.set_revoked_by(st->columnText(11));
+        out.push_back(std::move(i));
+    }
+    st->reset();
+    const std::uint64_t now = wallClockMs();
+    for (auto& i : out) {
+        if (i.redeemed_ms()) {
+            i.set_state(proto::INVITE_REDEEMED);
+        } else if (i.revoked_ms()) {
+            i.set_state(proto::INVITE_REVOKED);
+        } else if (i.expires_ms() <= now) {
+            i.set_state(proto::INVITE_EXPIRED);
+        } else {
+            auto gone = inviterGone(db, i.inviter(), i.inviter_device());
+            if (!gone) return tl::unexpected(gone.error());
+            i.set_state(*gone ? proto::INVITE_INVITER_REVOKED : proto::INVITE_OPEN);
+        }
+    }
+    return out;
+}
+
 Result<std::vector<proto::DeviceAddress>> memberDevices(Database& db, const std::string& conversation) {
     auto st = db.cached("SELECT d.user, d.device FROM members m JOIN devices d ON d.user = m.user "
                          "WHERE m.conversation = ? AND d.revoked_ms IS NULL AND d.pending_ms IS NULL "
@@ -535,12 +623,13 @@ Result<void> RelayService::enrollmentTokenJob(Database& db, const std::string& u
     if (!*row) return fail(ErrorCode::NotFound, "no such user");
     // An enrollment token has no inviter; for a device link the column names the device that
     // made it ("USER/DEVICE"), which redemption checks is still active.
-    auto ins = db.prepare("INSERT INTO tokens (hash, kind, user, role, created_ms, expires_ms, inviter) "
-                          "VALUES (?, ?, ?, ?, ?, ?, ?)");
+    auto ins = db.prepare("INSERT INTO tokens (hash, kind, user, role, created_ms, expires_ms, inviter, lookup) "
+                          "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
     if (!ins) return tl::unexpected(ins.error());
     std::uint64_t now = wallClockMs();
     ins->bind(1, tokenHash(token)).bind(2, std::int64_t(kTokenEnroll)).bind(3, std::string_view(user))
-        .bind(4, st->columnInt(0)).bind(5, std::int64_t(now)).bind(6, std::int64_t(now + ttlMs));
+        .bind(4, st->columnInt(0)).bind(5, std::int64_t(now)).bind(6, std::int64_t(now + ttlMs))
+        .bind(8, lookupOf(token));
     if (mintedBy.empty())
         ins->bindNull(7);
     else
@@ -696,8 +785,7 @@ Result<std::vector<RelayService::DeviceRow>> RelayService::listDevices(const std
 Result<std::string> RelayService::inviteToMatter(const std::string& from, const std::string& title,
                                                  std::uint64_t ttlMs) {
     if (title.empty() || title.size() > 200) return fail(ErrorCode::InvalidArgument, "matter title must be 1-200 bytes");
-    std::string token = randomHex(16);
-    Result<std::string> out = linkFor("join", token);
+    Result<std::string> out;
     auto ran = runAndWait(
         [&](Database& db) -> Result<Completion> {
             auto role = db.prepare("SELECT role FROM users WHERE id = ?");
@@ -732,27 +820,90 @@ Result<std::string> RelayService::inviteToMatter(const std::string& from, const 
                                                    {{"title", title}, {"matter", "true"}, {"members", from}}); !e)
                     return tl::unexpected(e.error());
             }
-            if (auto e = execute(db, "INSERT INTO tokens (hash, kind, conversation, inviter, created_ms, expires_ms) "
-                                     "VALUES (?, ?, ?, ?, ?, ?)",
-                                 ByteView(tokenHash(token)), std::int64_t(kTokenInvite), std::string_view(conv),
-                                 std::string_view(from), std::int64_t(now), std::int64_t(now + ttlMs));
+            auto token = mintInviteToken(db);
+            if (!token) return tl::unexpected(token.error());
+            // No inviting device: made by the administrator, it dies once every device the lawyer
+            // has is revoked (inviterGone).
+            if (auto e = execute(db, "INSERT INTO tokens (hash, kind, conversation, inviter, created_ms, expires_ms, lookup) "
+                                     "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                                 ByteView(tokenHash(*token)), std::int64_t(kTokenInvite), std::string_view(conv),
+                                 std::string_view(from), std::int64_t(now), std::int64_t(now + ttlMs),
+                                 std::string_view(lookupOf(*token)));
                 !e)
                 return tl::unexpected(e.error());
-            if (auto e = recordAdminAction(db, from, "invite-created", conv); !e) return tl::unexpected(e.error());
+            if (auto e = recordAdminAction(db, from, "invite-created", conv, {}, {{"invite", lookupOf(*token)}}); !e)
+                return tl::unexpected(e.error());
+            out = linkFor("join", *token);
             return Completion();
         });
     if (!ran) return tl::unexpected(ran.error());
     return out;
 }
 
+Result<std::vector<proto::InviteInfo>> RelayService::listInvites(const std::string& inviter, std::size_t limit) {
+    Result<std::vector<proto::InviteInfo>> out = std::vector<proto::InviteInfo>();
+    m_storage->runSync([&](Database& db) { out = inviteRows(db, inviter, {}, limit); });
+    return out;
+}
+
+Result<proto::InviteInfo> RelayService::revokeInvite(const std::string& id, const std::string& actor) {
+    if (id.size() != kLookupChars || id.find_first_not_of("0123456789abcdef") != std::string::npos)
+        return fail(ErrorCode::InvalidArgument, "an invite id is 8 lowercase hex digits");
+    Result<proto::InviteInfo> out = proto::InviteInfo();
+    auto ran = runAndWait([&](Database& db) -> Result<Completion> {
+        auto revoked = revokeInviteJob(db, id, {}, actor);
+        if (!revoked) return tl::unexpected(revoked.error());
+        out = std::move(*revoked);
+        return Completion();
+    });
+    if (!ran) return tl::unexpected(ran.error());
+    return out;
+}
+
+Result<proto::InviteInfo> RelayService::revokeInviteJob(Database& db, const std::string& id, const std::string& inviter,
+                                                         const std::string& actor) {
+    auto rows = inviteRows(db, inviter, id, 2);
+    if (!rows) return tl::unexpected(rows.error());
+    // Someone else's invite is "not found" too: ids are not to be probed.
+    if (rows->empty()) return reject(proto::STATUS_NOT_FOUND, "no such invite");
+    if (rows->size() > 1) return reject(proto::STATUS_CONFLICT, "this id names two invites; ask the administrator");
+    proto::InviteInfo invite = std::move(rows->front());
+    if (invite.redeemed_ms())
+        return reject(proto::STATUS_CONFLICT, "this invite was already redeemed (by " + invite.redeemed_by() + ")");
+    if (invite.revoked_ms()) return invite;  // nothing changes, nothing more to journal
+    const std::uint64_t now = wallClockMs();
+    if (auto r = execute(db, "UPDATE tokens SET revoked_ms = ?, revoked_by = ? WHERE kind = ? AND lookup = ? "
+                             "AND used_ms IS NULL AND revoked_ms IS NULL",
+                         std::int64_t(now), std::string_view(actor), std::int64_t(kTokenInvite), std::string_view(id));
+        !r)
+        return tl::unexpected(r.error());
+    if (auto r = recordAdminAction(db, actor, "invite-revoked", invite.conversation_id(), id,
+                                   {{"invite", id}, {"conversation", invite.conversation_id()},
+                                    {"inviter", invite.inviter()}});
+        !r)
+        return tl::unexpected(r.error());
+    invite.set_revoked_ms(now);
+    invite.set_revoked_by(actor);
+    invite.set_state(proto::INVITE_REVOKED);
+    return invite;
+}
+
 // ---- registration and authentication ------------------------------------------------------------
 
 void RelayService::registerDevice(const proto::RegisterDevice& req, const std::string& clientAddress,
                                   std::function<void(Result<proto::Registered>, std::uint64_t)> done) {
-    if (auto wait = m_limiter.take("redeem:" + clientAddress, m_config.limits.redeem, monotonicMs()))
-        return done(fail(ErrorCode::AuthFailed, "too many attempts; try again later", 429), wait);
+    // Issue 16 item 7: only failed redemptions (a token the relay does not know) drain the
+    // address's bucket, so an office behind one NAT address enrols as many devices as it has
+    // links; a guesser is throttled by its address and, once it hits a real token's lookup id, by
+    // that id from every address.
+    const std::string addressKey = "redeem:" + clientAddress;
+    if (auto wait = m_limiter.peek(addressKey, m_config.limits.redeem, monotonicMs()))
+        return done(fail(ErrorCode::AuthFailed, "too many failed attempts from this address; try again later", 429), wait);
     auto bad = [&](const char* why) { done(fail(ErrorCode::InvalidArgument, why, 400), 0); };
     if (req.token().size() != 32) return bad("malformed token");
+    const std::string guessKey = "redeem-guess:" + lookupOf(req.token());
+    if (auto wait = m_limiter.peek(guessKey, m_config.limits.redeemGuess, monotonicMs()))
+        return done(fail(ErrorCode::AuthFailed, "too many wrong attempts at this link; try again later", 429), wait);
     if (req.device_secret().size() != 32) return bad("device secret must be 32 bytes");
     if (!acceptableKey(req.identity_key())) return bad("bad identity key");
     if (!req.has_signed_pre_key()) return bad("signed pre-key required");
@@ -760,6 +911,10 @@ void RelayService::registerDevice(const proto::RegisterDevice& req, const std::s
         return bad("field too long");
     if (!req.link_proof().empty() && req.link_proof().size() != 32) return bad("link proof must be 32 bytes");
     if (!req.link_binding().empty() && req.link_binding().size() != 64) return bad("link binding must be 64 bytes");
+    if (std::uint32_t(req.pre_keys_size()) > m_config.maxStoredPreKeys)
+        return done(fail(ErrorCode::InvalidArgument,
+                         "at most " + std::to_string(m_config.maxStoredPreKeys) + " one-time pre-keys per device", 413),
+                    0);
     proto::UploadPreKeys keys;
     *keys.mutable_signed_pre_key() = req.signed_pre_key();
     *keys.mutable_pre_keys() = req.pre_keys();
@@ -768,10 +923,12 @@ void RelayService::registerDevice(const proto::RegisterDevice& req, const std::s
 
     auto request = std::make_shared<proto::RegisterDevice>(req);
     auto result = std::make_shared<proto::Registered>();
+    // Set by the job when the token is unknown: 1, or 2 when its lookup id is a real token's.
+    auto guessed = std::make_shared<int>(0);
     m_storage->post(
-        [this, request, result, keys, done](Database& db) -> Result<Completion> {
-            auto st = db.prepare("SELECT kind, user, role, conversation, inviter, expires_ms, used_ms "
-                                 "FROM tokens WHERE hash = ?");
+        [this, request, result, keys, done, guessed](Database& db) -> Result<Completion> {
+            auto st = db.prepare("SELECT kind, user, role, conversation, inviter, expires_ms, used_ms, revoked_ms, "
+                                 "coalesce(inviter_device, 0) FROM tokens WHERE hash = ?");
             if (!st) return tl::unexpected(st.error());
             st->bind(1, tokenHash(request->token()));
             auto row = st->step();
@@ -779,8 +936,15 @@ void RelayService::registerDevice(const proto::RegisterDevice& req, const std::s
             // One message for unknown, used and expired tokens alike would hide which is which
             // from an attacker, but users need to know; used and expired are told apart only for
             // tokens that exist (the caller holds the 128-bit secret).
-            if (!*row) return reject(proto::STATUS_UNAUTHORIZED, "invalid token");
+            if (!*row) {
+                auto known = exists(db, "SELECT 1 FROM tokens WHERE lookup = ?", std::string_view(lookupOf(request->token())));
+                if (!known) return tl::unexpected(known.error());
+                *guessed = *known ? 2 : 1;
+                return reject(proto::STATUS_UNAUTHORIZED, "invalid token");
+            }
             if (!st->columnIsNull(6)) return reject(proto::STATUS_GONE, "this link has already been used");
+            if (!st->columnIsNull(7))
+                return reject(proto::STATUS_GONE, "this invite was revoked; ask the firm for a new link");
             // expires_ms is the first instant the token no longer works: a TTL of 0 is expired at
             // once, not for the rest of the millisecond it was made in.
             if (std::uint64_t(st->columnInt(5)) <= wallClockMs())
@@ -790,7 +954,18 @@ void RelayService::registerDevice(const proto::RegisterDevice& req, const std::s
             auto role = proto::Role(st->columnInt(2));
             std::string conversation = st->columnText(3);
             std::string inviter = st->columnText(4);
+            const auto inviterDevice = std::uint32_t(st->columnInt(8));
             std::uint64_t now = wallClockMs();
+            // An invite dies with its inviter (issue 16 item 7): once the device that made it, or
+            // for one the administrator made every device of the lawyer, is revoked or wiped, a
+            // copy of the link (say, taken from a stolen phone) enrols nobody into the matter.
+            if (kind == kTokenInvite) {
+                auto gone = inviterGone(db, inviter, inviterDevice);
+                if (!gone) return tl::unexpected(gone.error());
+                if (*gone)
+                    return reject(proto::STATUS_GONE,
+                                  "the lawyer who made this invite no longer has access; ask the firm for a new link");
+            }
             // A device link dies with the device that made it: once that device is revoked or
             // wiped, whoever holds its unredeemed links must not enroll through them.
             if (kind == kTokenEnroll && !inviter.empty()) {
@@ -806,13 +981,15 @@ void RelayService::registerDevice(const proto::RegisterDevice& req, const std::s
                                   "the device that made this link has been revoked or wiped; ask for a new link");
             }
 
-            auto use = db.prepare("UPDATE tokens SET used_ms = ? WHERE hash = ? AND used_ms IS NULL");
+            if (kind == kTokenInvite) user = "client-" + randomHex(6);
+            // Single use: the row was read unused in this transaction, which no other job shares.
+            auto use = db.prepare("UPDATE tokens SET used_ms = ?, redeemed_by = ? WHERE hash = ? AND used_ms IS NULL");
             if (!use) return tl::unexpected(use.error());
-            use->bind(1, std::int64_t(now)).bind(2, tokenHash(request->token()));
+            use->bind(1, std::int64_t(now)).bind(2, std::string_view(user)).bind(3, tokenHash(request->token()));
             if (auto r = use->run(); !r) return tl::unexpected(r.error());
+            if (db.changes() != 1) return reject(proto::STATUS_GONE, "this link has already been used");
 
             if (kind == kTokenInvite) {
-                user = "client-" + randomHex(6);
                 role = proto::ROLE_CLIENT;
                 std::string name = request->display_name().empty() ? "Client" : request->display_name();
                 if (auto r = execute(db, "INSERT INTO users (id, role, display_name, created_ms) VALUES (?, ?, ?, ?)",
@@ -825,7 +1002,8 @@ void RelayService::registerDevice(const proto::RegisterDevice& req, const std::s
                     !r)
                     return tl::unexpected(r.error());
                 if (auto r = recordAdminAction(db, inviter, "invite-redeemed", user, conversation,
-                                               {{"conversation", conversation}, {"name", name}, {"role", "ROLE_CLIENT"}});
+                                               {{"conversation", conversation}, {"name", name}, {"role", "ROLE_CLIENT"},
+                                                {"invite", lookupOf(request->token())}});
                     !r)
                     return tl::unexpected(r.error());
             }
@@ -906,7 +1084,13 @@ void RelayService::registerDevice(const proto::RegisterDevice& req, const std::s
                 pushLive(notices);
             });
         },
-        [done](const Error& e) { done(tl::unexpected(e), 0); });
+        [this, done, guessed, addressKey, guessKey](const Error& e) {
+            // Only a wrong token counts: against the address, and against the lookup id when it
+            // is a real token's (someone who knows part of a link is guessing the rest).
+            if (*guessed) (void)m_limiter.take(addressKey, m_config.limits.redeem, monotonicMs());
+            if (*guessed == 2) (void)m_limiter.take(guessKey, m_config.limits.redeemGuess, monotonicMs());
+            done(tl::unexpected(e), 0);
+        });
 }
 
 void RelayService::authenticate(const std::string& user, std::uint32_t device, ByteView secret,
@@ -1115,13 +1299,46 @@ void RelayService::handle(const DeviceId& from, proto::Request request, Done don
 
     case proto::Request::kUploadPreKeys: {
         auto up = request.upload_pre_keys();
+        // Refused before the keys are checked (a curve operation each); an empty upload only asks
+        // for the count and costs nothing.
+        if (up.pre_keys_size() > 0 || up.has_signed_pre_key())
+            if (auto wait = m_limiter.take("prekey-upload:" + from.user + "/" + std::to_string(from.device),
+                                           m_config.limits.preKeyUpload, monotonicMs()))
+                return done(errorResponse(proto::STATUS_RATE_LIMITED, "too many pre-key uploads", wait));
         if (auto v = validateKeys(from.identityKey, up); !v)
             return done(responseFor(v.error()));
-        return run([from, up](Database& db, proto::Response& out) -> Result<Completion> {
+        return run([this, from, up](Database& db, proto::Response& out) mutable -> Result<Completion> {
+            // Issue 16 item 5: a device stores at most maxStoredPreKeys one-time pre-keys. Keys
+            // over it are not stored (the answer counts them) rather than the upload refused, so
+            // that the signed pre-key it may carry (the weekly rotation) is never lost with them.
+            auto before = preKeyCount(db, from.user, from.device);
+            if (!before) return tl::unexpected(before.error());
+            std::uint32_t room = m_config.maxStoredPreKeys > *before ? m_config.maxStoredPreKeys - *before : 0;
+            std::set<std::uint32_t> seen;
+            google::protobuf::RepeatedPtrField<proto::PreKey> kept;
+            std::uint32_t refused = 0;
+            for (const auto& pk : up.pre_keys()) {
+                if (!seen.insert(pk.id()).second) continue;  // a repeated id replaces itself
+                auto stored = exists(db, "SELECT 1 FROM prekeys WHERE user = ? AND device = ? AND id = ?",
+                                     std::string_view(from.user), std::int64_t(from.device), std::int64_t(pk.id()));
+                if (!stored) return tl::unexpected(stored.error());
+                if (!*stored && room == 0) {
+                    ++refused;
+                    continue;
+                }
+                if (!*stored) --room;
+                *kept.Add() = pk;
+            }
+            up.mutable_pre_keys()->Swap(&kept);
             if (auto r = storeKeys(db, from.user, from.device, up); !r) return tl::unexpected(r.error());
             auto n = preKeyCount(db, from.user, from.device);
             if (!n) return tl::unexpected(n.error());
             out.mutable_pre_key_count()->set_remaining(*n);
+            out.mutable_pre_key_count()->set_refused(refused);
+            if (refused)
+                out.set_error("at most " + std::to_string(m_config.maxStoredPreKeys) +
+                              " one-time pre-keys are stored per device: " + std::to_string(refused) +
+                              " of this upload were not stored");
             return Completion();
         });
     }
@@ -1176,13 +1393,25 @@ void RelayService::handle(const DeviceId& from, proto::Request request, Done don
                     b->set_link_binding(std::string(binding.begin(), binding.end()));
                 }
                 // Hand out each one-time pre-key once: select and delete in this transaction.
+                // Issue 16 item 5: one-time keys are handed out at a limited rate per target
+                // device and per (requesting device, target device); past either the bundle goes
+                // out with the signed pre-key alone (X3DH without a one-time key), so a client
+                // that fetches in a loop neither drains them nor stops anyone reaching the device.
+                const std::string targetKey = "prekey-target:" + target + "/" + std::to_string(device);
+                const std::string pairKey = "prekey-pair:" + from.user + "/" + std::to_string(from.device) + ">" +
+                                            target + "/" + std::to_string(device);
+                const std::uint64_t nowMono = monotonicMs();
+                const bool mayHandOut = m_limiter.peek(targetKey, m_config.limits.preKeyTarget, nowMono) == 0 &&
+                                        m_limiter.peek(pairKey, m_config.limits.preKeyPair, nowMono) == 0;
                 auto pk = db.prepare("SELECT id, public_key FROM prekeys WHERE user = ? AND device = ? "
                                      "ORDER BY id LIMIT 1");
                 if (!pk) return tl::unexpected(pk.error());
                 pk->bind(1, std::string_view(target)).bind(2, std::int64_t(device));
-                auto have = pk->step();
+                auto have = mayHandOut ? pk->step() : Result<bool>(false);
                 if (!have) return tl::unexpected(have.error());
                 if (*have) {
+                    (void)m_limiter.take(targetKey, m_config.limits.preKeyTarget, nowMono);
+                    (void)m_limiter.take(pairKey, m_config.limits.preKeyPair, nowMono);
                     auto id = pk->columnInt(0);
                     Bytes pub = pk->columnBlob(1);
                     b->mutable_pre_key()->set_id(std::uint32_t(id));
@@ -1195,7 +1424,10 @@ void RelayService::handle(const DeviceId& from, proto::Request request, Done don
                 }
                 auto left = preKeyCount(db, target, device);
                 if (!left) return tl::unexpected(left.error());
-                if (*left < m_config.preKeyLowWatermark) {
+                // At most one pre_keys_low a minute per device: a fetch loop must not flood it.
+                if (*left < m_config.preKeyLowWatermark &&
+                    m_limiter.take("prekeys-low:" + target + "/" + std::to_string(device),
+                                   m_config.limits.preKeysLowPush, nowMono) == 0) {
                     proto::Push p;
                     p.mutable_pre_keys_low()->set_remaining(*left);
                     lowNotices.push_back({DeviceId{target, device, {}, {}}, pushFrame(std::move(p))});
@@ -1375,24 +1607,59 @@ void RelayService::handle(const DeviceId& from, proto::Request request, Done don
         auto req = request.create_invite();
         std::uint64_t ttl = req.ttl_seconds() ? std::uint64_t(req.ttl_seconds()) * 1000 : 7 * kDay;
         if (ttl > 30 * kDay) return done(errorResponse(proto::STATUS_BAD_REQUEST, "invites last at most 30 days"));
-        std::string token = randomHex(16);
-        return run([this, from, req, ttl, token](Database& db, proto::Response& out) -> Result<Completion> {
+        return run([this, from, req, ttl](Database& db, proto::Response& out) -> Result<Completion> {
             auto member = exists(db, "SELECT 1 FROM members m JOIN conversations c ON c.id = m.conversation "
                                      "WHERE m.conversation = ? AND m.user = ? AND c.is_matter = 1",
                                  std::string_view(req.conversation_id()), std::string_view(from.user));
             if (!member) return tl::unexpected(member.error());
             if (!*member) return reject(proto::STATUS_FORBIDDEN, "invites are for matters you are a member of");
+            auto token = mintInviteToken(db);
+            if (!token) return tl::unexpected(token.error());
             std::uint64_t now = wallClockMs();
-            if (auto r = execute(db, "INSERT INTO tokens (hash, kind, conversation, inviter, created_ms, expires_ms) "
-                                     "VALUES (?, ?, ?, ?, ?, ?)",
-                                 ByteView(tokenHash(token)), std::int64_t(kTokenInvite),
+            // The device that makes it is recorded: the invite dies when that device is revoked
+            // or wiped (issue 16 item 7), as a device link does.
+            if (auto r = execute(db, "INSERT INTO tokens (hash, kind, conversation, inviter, created_ms, expires_ms, "
+                                     "lookup, inviter_device) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                                 ByteView(tokenHash(*token)), std::int64_t(kTokenInvite),
                                  std::string_view(req.conversation_id()), std::string_view(from.user),
-                                 std::int64_t(now), std::int64_t(now + ttl));
+                                 std::int64_t(now), std::int64_t(now + ttl), std::string_view(lookupOf(*token)),
+                                 std::int64_t(from.device));
                 !r)
                 return tl::unexpected(r.error());
-            if (auto r = recordAdminAction(db, from.user, "invite-created", req.conversation_id()); !r) return tl::unexpected(r.error());
-            out.mutable_invite()->set_link(linkFor("join", token));
+            if (auto r = recordAdminAction(db, from.user, "invite-created", req.conversation_id(), {},
+                                           {{"invite", lookupOf(*token)},
+                                            {"device", std::to_string(from.device)}});
+                !r)
+                return tl::unexpected(r.error());
+            out.mutable_invite()->set_link(linkFor("join", *token));
             out.mutable_invite()->set_expires_ms(now + ttl);
+            out.mutable_invite()->set_id(lookupOf(*token));
+            return Completion();
+        });
+    }
+
+    case proto::Request::kListInvites: {
+        if (from.role != proto::ROLE_LAWYER && from.role != proto::ROLE_SUPERVISOR)
+            return done(errorResponse(proto::STATUS_FORBIDDEN, "only lawyers and supervisors have invites"));
+        return run([from](Database& db, proto::Response& out) -> Result<Completion> {
+            auto rows = inviteRows(db, from.user, {}, 500);
+            if (!rows) return tl::unexpected(rows.error());
+            auto* list = out.mutable_invite_list();
+            for (auto& i : *rows) *list->add_invites() = std::move(i);
+            return Completion();
+        });
+    }
+
+    case proto::Request::kRevokeInvite: {
+        if (from.role != proto::ROLE_LAWYER && from.role != proto::ROLE_SUPERVISOR)
+            return done(errorResponse(proto::STATUS_FORBIDDEN, "only lawyers and supervisors have invites"));
+        const std::string id = request.revoke_invite().id();
+        if (id.size() != kLookupChars || id.find_first_not_of("0123456789abcdef") != std::string::npos)
+            return done(errorResponse(proto::STATUS_BAD_REQUEST, "an invite id is 8 lowercase hex digits"));
+        return run([this, from, id](Database& db, proto::Response& out) -> Result<Completion> {
+            auto revoked = revokeInviteJob(db, id, from.user, from.user + "/" + std::to_string(from.device));
+            if (!revoked) return tl::unexpected(revoked.error());
+            *out.mutable_invite_list()->add_invites() = std::move(*revoked);
             return Completion();
         });
     }
@@ -1601,6 +1868,18 @@ void RelayService::handleSend(const DeviceId& from, proto::SendMessage send, Don
 // ---- delivery -------------------------------------------------------------------------------------
 
 void RelayService::connect(const DeviceId& device, std::shared_ptr<PushSink> sink) {
+    // A device that was offline while its one-time pre-keys ran low or out (bundles went out with
+    // the signed pre-key alone) hears of it as it connects, before its queue. Once per connection
+    // (not under the once-a-minute limit of the fetch pushes, which it may have missed).
+    if (!device.wipeOnly)
+        m_storage->postBetweenBatches([this, device, sink](Database& db) {
+            auto active = isActive(db, device.user, device.device);
+            auto left = preKeyCount(db, device.user, device.device);
+            if (!active || !*active || !left || *left >= m_config.preKeyLowWatermark) return;
+            proto::Push p;
+            p.mutable_pre_keys_low()->set_remaining(*left);
+            sink->push(pushFrame(std::move(p)));
+        });
     drain(device, std::move(sink), 0);
 }
 

@@ -77,6 +77,9 @@ struct RelayConfig {
     std::size_t maxEnvelopesPerSend = 1000;
     std::size_t maxEnvelopeBytes = 256 * 1024;
     std::uint32_t preKeyLowWatermark = 20;
+    /// One-time pre-keys stored per device at most. An upload that would pass it stores what fits
+    /// and answers how many it refused (PreKeyCount.refused); a registration with more is 413.
+    std::uint32_t maxStoredPreKeys = 200;
     std::uint32_t drainPage = 256;
     /// Group-commit delay of the storage thread (see StorageThread): only used while sends keep
     /// arriving, so an idle relay still commits at once.
@@ -142,6 +145,14 @@ public:
     /// Opens (or reuses) the matter `title` of lawyer `from` and returns an invite link to it.
     [[nodiscard]] Result<std::string> inviteToMatter(const std::string& from, const std::string& title,
                                                      std::uint64_t ttlMs);
+    /// The invites `inviter` made (everyone's when empty), newest first, at most `limit`, with
+    /// their state as redemption would judge it now.
+    [[nodiscard]] Result<std::vector<proto::InviteInfo>> listInvites(const std::string& inviter,
+                                                                     std::size_t limit = 500);
+    /// Revokes invite `id` (whoever made it): redeeming it is refused from the commit on.
+    /// Journaled as `invite-revoked` by `actor`. NotFound for an unknown id, InvalidArgument
+    /// (detail 409) for a redeemed one or an id that names two invites.
+    [[nodiscard]] Result<proto::InviteInfo> revokeInvite(const std::string& id, const std::string& actor);
     /// Queues a remote wipe signed by the relay key, and revokes the device in the same
     /// transaction: from the commit on it can do nothing but receive the wipe and confirm it
     /// (ConfirmWipe). The command is pushed at once if the device is online (the connection
@@ -196,6 +207,10 @@ private:
                                     std::uint64_t ttlMs, const std::string& actor, std::string_view action,
                                     const std::string& mintedBy = {});
     /// The storage jobs behind revokeDevice() and queueWipe() (also run by admin requests).
+    /// The storage job behind revokeInvite() and RevokeInvite: `inviter`, when not empty, must
+    /// have made the invite (otherwise it is not found).
+    Result<proto::InviteInfo> revokeInviteJob(storage::Database& db, const std::string& id, const std::string& inviter,
+                                              const std::string& actor);
     Result<std::function<void()>> revokeJob(storage::Database& db, const std::string& user, std::uint32_t device,
                                             const std::string& actor);
     Result<std::function<void()>> wipeJob(storage::Database& db, const std::string& user, std::uint32_t device,

@@ -539,7 +539,9 @@ private slots:
     // Pre-keys run low as others start sessions: the relay says so and the client uploads a new
     // batch (ids continue after the first 100), so first contact keeps its one-time pre-key.
     void preKeysAreReplenished() {
-        e2e::Harness h({}, [](relay::RelayConfig& c) { c.limits.preKeyFetch = relay::BucketSpec{1e9, 1e9}; });
+        e2e::Harness h({}, [](relay::RelayConfig& c) {
+            c.limits.preKeyFetch = c.limits.preKeyTarget = c.limits.preKeyPair = relay::BucketSpec{1e9, 1e9};
+        });
         QVERIFY(h.ok());
         auto alice = joinParty(h.enrollLink("alice", proto::ROLE_LAWYER), "Alice");
         alice->start();

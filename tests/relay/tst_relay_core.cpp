@@ -814,6 +814,126 @@ private slots:
                  elsewhere.result ? "" : errorText(elsewhere.result.error()).c_str());
     }
 
+    // ---- issue 16 item 7: invites ----------------------------------------------------------------
+
+    proto::Request createInvite(const std::string& conversation) {
+        proto::Request r;
+        r.mutable_create_invite()->set_conversation_id(conversation);
+        return r;
+    }
+
+    // A lawyer revokes her invite; the relay records it in the audit table and the journal
+    // (invite-revoked, by her device) and refuses the link. The administrator's revocation is
+    // recorded as admin-cli.
+    void revokedInvitesAreJournaledAndRefused() {
+        TRY(lawyer, m_f->enroll("ivy", proto::ROLE_LAWYER));
+        TRY(matterId, m_f->createConversation(*lawyer, "Revoked matter", {}));
+        auto made = m_f->call(*lawyer, createInvite(matterId));
+        EXPECT_STATUS(made, proto::STATUS_OK);
+        auto second = m_f->call(*lawyer, createInvite(matterId));
+        EXPECT_STATUS(second, proto::STATUS_OK);
+        const std::string id = made.invite().id();
+        QCOMPARE(tokenFromLink(made.invite().link()).substr(0, 8), id);
+
+        proto::Request revoke;
+        revoke.mutable_revoke_invite()->set_id(id);
+        auto revoked = m_f->call(*lawyer, revoke);
+        EXPECT_STATUS(revoked, proto::STATUS_OK);
+        QCOMPARE(revoked.invite_list().invites(0).state(), proto::INVITE_REVOKED);
+        QCOMPARE(count("SELECT count(*) FROM audit WHERE action = 'invite-revoked' AND actor = 'ivy/1' AND detail = '" + id + "'"),
+                 1);
+        TRY(entries, storedEntries());
+        TRY(actions, adminActions(entries));
+        QCOMPARE(actions.last(), QString("invite-revoked"));
+        // Again: nothing changes, nothing more is journaled.
+        EXPECT_STATUS(m_f->call(*lawyer, revoke), proto::STATUS_OK);
+        TRY(entriesAfter, storedEntries());
+        QCOMPARE(entriesAfter.size(), entries.size());
+
+        TRY(device, m_f->newDevice());
+        auto refused = m_f->registerRaw(m_f->registerRequest(*device, tokenFromLink(made.invite().link())),
+                                        m_f->freshAddress());
+        QCOMPARE(refused.status(), int(proto::STATUS_GONE));
+        QVERIFY(errorText(refused.result.error()).find("revoked") != std::string::npos);
+
+        TRY(byAdmin, m_f->service().revokeInvite(second.invite().id(), "admin-cli"));
+        QCOMPARE(byAdmin.state(), proto::INVITE_REVOKED);
+        QCOMPARE(count("SELECT count(*) FROM audit WHERE action = 'invite-revoked' AND actor = 'admin-cli'"), 1);
+        auto unknown = m_f->service().revokeInvite("00000000", "admin-cli");
+        QVERIFY(!unknown);
+        QCOMPARE(unknown.error().detail, int(proto::STATUS_NOT_FOUND));
+        QCOMPARE(count("SELECT count(*) FROM tokens WHERE used_ms IS NOT NULL"), 1);  // ivy's enrollment
+    }
+
+    // Successful redemptions cost the address nothing (an office behind one NAT address);
+    // wrong tokens still run its bucket out.
+    void onlyFailedRedemptionsCountAgainstTheAddress() {
+        TRY(lawyer, m_f->enroll("ned", proto::ROLE_LAWYER));
+        TRY(matterId, m_f->createConversation(*lawyer, "Office", {}));
+        const std::string office = "198.51.100.20";
+        for (int i = 0; i < 15; ++i) {
+            auto made = m_f->call(*lawyer, createInvite(matterId));
+            EXPECT_STATUS(made, proto::STATUS_OK);
+            TRY(device, m_f->newDevice());
+            auto r = m_f->registerRaw(m_f->registerRequest(*device, tokenFromLink(made.invite().link())), office);
+            QVERIFY2(bool(r.result), r.result ? "" : errorText(r.result.error()).c_str());
+        }
+        TRY(device, m_f->newDevice());
+        const int capacity = int(m_f->config().limits.redeem.capacity);
+        for (int i = 0; i < capacity; ++i)
+            QCOMPARE(m_f->registerRaw(m_f->registerRequest(*device, toHex(crypto::randomBytes(16))), office).status(),
+                     int(proto::STATUS_UNAUTHORIZED));
+        auto made = m_f->call(*lawyer, createInvite(matterId));
+        auto limited = m_f->registerRaw(m_f->registerRequest(*device, tokenFromLink(made.invite().link())), office);
+        QCOMPARE(limited.status(), int(proto::STATUS_RATE_LIMITED));
+        QVERIFY(limited.retryAfterMs > 0);
+    }
+
+    // Wrong secrets under a real invite's lookup id are counted against that id, from any
+    // address: after 5 the invite itself is throttled (even with the right token), other invites
+    // are not.
+    void guessesUnderAKnownLookupIdAreThrottledFromEveryAddress() {
+        TRY(lawyer, m_f->enroll("oda", proto::ROLE_LAWYER));
+        TRY(matterId, m_f->createConversation(*lawyer, "Targeted", {}));
+        auto target = m_f->call(*lawyer, createInvite(matterId));
+        auto other = m_f->call(*lawyer, createInvite(matterId));
+        const std::string token = tokenFromLink(target.invite().link());
+        TRY(device, m_f->newDevice());
+        const int capacity = int(m_f->config().limits.redeemGuess.capacity);
+        for (int i = 0; i < capacity; ++i)
+            QCOMPARE(m_f->registerRaw(m_f->registerRequest(*device, token.substr(0, 8) + toHex(crypto::randomBytes(12))),
+                                      m_f->freshAddress())
+                         .status(),
+                     int(proto::STATUS_UNAUTHORIZED));
+        auto guess = m_f->registerRaw(m_f->registerRequest(*device, token.substr(0, 8) + toHex(crypto::randomBytes(12))),
+                                      m_f->freshAddress());
+        QCOMPARE(guess.status(), int(proto::STATUS_RATE_LIMITED));
+        QCOMPARE(m_f->registerRaw(m_f->registerRequest(*device, token), m_f->freshAddress()).status(),
+                 int(proto::STATUS_RATE_LIMITED));
+        auto fine = m_f->registerRaw(m_f->registerRequest(*device, tokenFromLink(other.invite().link())),
+                                     m_f->freshAddress());
+        QVERIFY2(bool(fine.result), fine.result ? "" : errorText(fine.result.error()).c_str());
+    }
+
+    void rateLimiterPeekTakesNothingAndRefilledBucketsGo() {
+        RateLimiter limiter;
+        const BucketSpec spec{2, 1};  // full again 2 s after the last take
+        QCOMPARE(limiter.peek("a", spec, 1000), 0u);
+        QCOMPARE(limiter.size(), std::size_t(0));
+        QCOMPARE(limiter.take("a", spec, 1000), 0u);
+        QCOMPARE(limiter.take("a", spec, 1000), 0u);
+        QVERIFY(limiter.peek("a", spec, 1000) > 0);
+        QVERIFY(limiter.peek("a", spec, 1000) > 0);  // peeking took nothing
+        QCOMPARE(limiter.peek("a", spec, 2000), 0u);
+        QVERIFY(limiter.take("a", spec, 1500) > 0);
+        // Buckets that refilled are dropped when the map grows and are not saved.
+        for (int i = 0; i < 5000; ++i) QCOMPARE(limiter.take("k" + std::to_string(i), spec, 10000), 0u);
+        QVERIFY(limiter.snapshot(10000).size() >= 5000);
+        QCOMPARE(limiter.snapshot(20000).size(), std::size_t(0));
+        QCOMPARE(limiter.take("late", spec, 80000), 0u);  // a minute after the last prune
+        QCOMPARE(limiter.size(), std::size_t(1));
+    }
+
     // ---- authentication and revocation ------------------------------------------------------
 
     void authenticationAcceptsOnlyTheRightSecret() {
@@ -1079,6 +1199,9 @@ private slots:
     }
 
     void bundleHandsOutEachPreKeyOnce() {
+        // Without the per-target and per-pair hand-out limits (tested in tst_abuse_keys), so
+        // that every fetch takes a key.
+        RECREATE([](RelayConfig& c) { c.limits.preKeyTarget = c.limits.preKeyPair = BucketSpec{1e9, 1e9}; });
         constexpr unsigned kPreKeys = 120;
         constexpr int kFetches = 100;
         TRY(target, m_f->enroll("tara", proto::ROLE_LAWYER, kPreKeys));
