@@ -57,6 +57,7 @@ Pane {
                     Layout.fillWidth: true
                     Label {
                         Layout.fillWidth: true
+                        textFormat: Text.PlainText
                         text: qsTr("Devices")
                         font.pixelSize: 20
                         font.bold: true
@@ -82,6 +83,7 @@ Pane {
                     wrapMode: Text.WordWrap
                     font.pixelSize: 12
                     opacity: 0.75
+                    textFormat: Text.PlainText
                     text: qsTr("Every device enrolled at %1. Revoking cuts a device off at once; wiping erases its messages and keys the next time it connects, and it confirms.").arg(app.firmName)
                 }
                 GridLayout {
@@ -104,6 +106,7 @@ Pane {
                         font.pixelSize: 12
                         opacity: 0.7
                         elide: Text.ElideRight
+                        textFormat: Text.PlainText
                         text: (filterField.text !== "" ? qsTr("%1 of %n device(s)", "", page.controller ? page.controller.devices.total : 0).arg(list.count)
                                                         : qsTr("%n device(s)", "", list.count))
                               + (page.controller && page.controller.updated.getTime() > 0
@@ -120,6 +123,7 @@ Pane {
             Layout.rightMargin: 16
             Layout.topMargin: 6
             visible: page.controller && page.controller.error !== ""
+            textFormat: Text.PlainText
             text: page.controller ? page.controller.error : ""
             color: page.badColor
             wrapMode: Text.WordWrap
@@ -133,13 +137,13 @@ Pane {
             Layout.topMargin: 8
             visible: page.wide
             spacing: 8
-            Label { Layout.fillWidth: true; text: qsTr("User"); font.pixelSize: 12; font.bold: true; opacity: 0.7 }
-            Label { Layout.preferredWidth: page.roleWidth; text: qsTr("Role"); font.pixelSize: 12; font.bold: true; opacity: 0.7 }
-            Label { Layout.preferredWidth: page.deviceWidth; text: qsTr("Device"); font.pixelSize: 12; font.bold: true; opacity: 0.7 }
-            Label { Layout.preferredWidth: page.platformWidth; text: qsTr("Platform, version"); font.pixelSize: 12; font.bold: true; opacity: 0.7 }
-            Label { Layout.preferredWidth: page.enrolledWidth; text: qsTr("Enrolled"); font.pixelSize: 12; font.bold: true; opacity: 0.7 }
-            Label { Layout.preferredWidth: page.seenWidth; text: qsTr("Last seen"); font.pixelSize: 12; font.bold: true; opacity: 0.7 }
-            Label { Layout.preferredWidth: page.statusWidth; text: qsTr("Status"); font.pixelSize: 12; font.bold: true; opacity: 0.7 }
+            Label { Layout.fillWidth: true; textFormat: Text.PlainText; text: qsTr("User"); font.pixelSize: 12; font.bold: true; opacity: 0.7 }
+            Label { Layout.preferredWidth: page.roleWidth; textFormat: Text.PlainText; text: qsTr("Role"); font.pixelSize: 12; font.bold: true; opacity: 0.7 }
+            Label { Layout.preferredWidth: page.deviceWidth; textFormat: Text.PlainText; text: qsTr("Device"); font.pixelSize: 12; font.bold: true; opacity: 0.7 }
+            Label { Layout.preferredWidth: page.platformWidth; textFormat: Text.PlainText; text: qsTr("Platform, version"); font.pixelSize: 12; font.bold: true; opacity: 0.7 }
+            Label { Layout.preferredWidth: page.enrolledWidth; textFormat: Text.PlainText; text: qsTr("Enrolled"); font.pixelSize: 12; font.bold: true; opacity: 0.7 }
+            Label { Layout.preferredWidth: page.seenWidth; textFormat: Text.PlainText; text: qsTr("Last seen"); font.pixelSize: 12; font.bold: true; opacity: 0.7 }
+            Label { Layout.preferredWidth: page.statusWidth; textFormat: Text.PlainText; text: qsTr("Status"); font.pixelSize: 12; font.bold: true; opacity: 0.7 }
             Item { Layout.preferredWidth: page.actionsWidth }
         }
         Rectangle {
@@ -186,21 +190,23 @@ Pane {
                         spacing: 0
                         Label {
                             Layout.fillWidth: true
-                            text: name + (thisDevice ? "  " + qsTr("(you, this device)") : "")
+                            textFormat: Text.PlainText
+                            text: TextRuns.isolate(name) + (thisDevice ? "  " + qsTr("(you, this device)") : "")
                             font.bold: true
                             elide: Text.ElideRight
                         }
-                        Label { Layout.fillWidth: true; text: user; font.pixelSize: 12; opacity: 0.6; elide: Text.ElideRight }
+                        Label { Layout.fillWidth: true; textFormat: Text.PlainText; text: user; font.pixelSize: 12; opacity: 0.6; elide: Text.ElideRight }
                     }
-                    Label { Layout.preferredWidth: page.roleWidth; text: role; elide: Text.ElideRight }
-                    Label { Layout.preferredWidth: page.deviceWidth; text: "#" + device }
+                    Label { Layout.preferredWidth: page.roleWidth; textFormat: Text.PlainText; text: role; elide: Text.ElideRight }
+                    Label { Layout.preferredWidth: page.deviceWidth; textFormat: Text.PlainText; text: "#" + device }
                     Label {
                         Layout.preferredWidth: page.platformWidth
-                        text: platform + " \u00b7 " + appVersion
+                        textFormat: Text.PlainText
+                        text: TextRuns.isolate(platform) + " \u00b7 " + TextRuns.isolate(appVersion)
                         elide: Text.ElideRight
                     }
-                    Label { Layout.preferredWidth: page.enrolledWidth; text: enrolledText; font.pixelSize: 13 }
-                    Label { objectName: "lastSeenLabel"; Layout.preferredWidth: page.seenWidth; text: lastSeenText; font.pixelSize: 13 }
+                    Label { Layout.preferredWidth: page.enrolledWidth; textFormat: Text.PlainText; text: enrolledText; font.pixelSize: 13 }
+                    Label { objectName: "lastSeenLabel"; Layout.preferredWidth: page.seenWidth; textFormat: Text.PlainText; text: lastSeenText; font.pixelSize: 13 }
                     Item {
                         Layout.preferredWidth: page.statusWidth
                         implicitHeight: tableChip.implicitHeight
@@ -276,7 +282,8 @@ Pane {
                                 color: role === "client" ? "#00897b" : "#3949ab"
                                 Label {
                                     anchors.centerIn: parent
-                                    text: name.length > 0 ? name.charAt(0).toUpperCase() : "?"
+                                    textFormat: Text.PlainText
+                                    text: TextRuns.initial(name)
                                     color: "white"
                                     font.bold: true
                                 }
@@ -286,13 +293,15 @@ Pane {
                                 spacing: 0
                                 Label {
                                     Layout.fillWidth: true
-                                    text: name + (thisDevice ? "  " + qsTr("(this device)") : "")
+                                    textFormat: Text.PlainText
+                                    text: TextRuns.isolate(name) + (thisDevice ? "  " + qsTr("(this device)") : "")
                                     font.bold: true
                                     elide: Text.ElideRight
                                 }
                                 Label {
                                     Layout.fillWidth: true
-                                    text: user + " \u00b7 " + role + " \u00b7 " + qsTr("device #%1").arg(device)
+                                    textFormat: Text.PlainText
+                                    text: TextRuns.isolate(user) + " \u00b7 " + TextRuns.isolate(role) + " \u00b7 " + qsTr("device #%1").arg(device)
                                     font.pixelSize: 12
                                     opacity: 0.65
                                     elide: Text.ElideRight
@@ -306,13 +315,15 @@ Pane {
                             wrapMode: Text.WordWrap
                             font.pixelSize: 12
                             opacity: 0.8
-                            text: qsTr("%1 %2 \u00b7 enrolled %3").arg(platform).arg(appVersion).arg(enrolledText)
+                            textFormat: Text.PlainText
+                            text: TextRuns.fill(qsTr("%1 %2 \u00b7 enrolled %3"), [TextRuns.isolate(platform), TextRuns.isolate(appVersion), enrolledText])
                         }
                         Label {
                             Layout.fillWidth: true
                             wrapMode: Text.WordWrap
                             font.pixelSize: 12
                             opacity: 0.8
+                            textFormat: Text.PlainText
                             text: qsTr("Last seen %1").arg(lastSeenText)
                         }
                         Row {
@@ -346,7 +357,8 @@ Pane {
             Label {
                 anchors.centerIn: parent
                 visible: list.count === 0 && page.controller && !page.controller.busy
-                text: filterField.text !== "" ? qsTr("No device of a user matching \u201c%1\u201d").arg(filterField.text)
+                textFormat: Text.PlainText
+                text: filterField.text !== "" ? qsTr("No device of a user matching \u201c%1\u201d").arg(TextRuns.isolate(filterField.text))
                                               : qsTr("No devices")
                 opacity: 0.6
             }
@@ -365,15 +377,19 @@ Pane {
         Material.elevation: 0  // the elevation shadow is a layer the software renderer leaves blank
         anchors.centerIn: Overlay.overlay
         width: Math.min(page.width - 32, 460)
-        title: action === "wipe" ? qsTr("Wipe device #%1 of %2?").arg(device).arg(name)
-                                 : qsTr("Revoke device #%1 of %2?").arg(device).arg(name)
+        title: action === "wipe" ? qsTr("Wipe device #%1 of %2?").arg(device).arg(TextRuns.isolate(name))
+                                 : qsTr("Revoke device #%1 of %2?").arg(device).arg(TextRuns.isolate(name))
+        header: PlainDialogHeader { dialog: confirm }
         Label {
             objectName: "deviceActionText"
             width: confirm.availableWidth
             wrapMode: Text.WordWrap
+            textFormat: Text.PlainText
             text: confirm.action === "wipe"
-                  ? qsTr("Device #%1 of %2 (%3) will erase its messages and keys the next time it connects, and confirm it. Until then it shows as wipe pending. This cannot be undone.").arg(confirm.device).arg(confirm.name).arg(confirm.user)
-                  : qsTr("Device #%1 of %2 (%3) is cut off at once: it can no longer connect, and nothing new is encrypted to it. What it already holds stays on it unless you also wipe it.").arg(confirm.device).arg(confirm.name).arg(confirm.user)
+                  ? TextRuns.fill(qsTr("Device #%1 of %2 (%3) will erase its messages and keys the next time it connects, and confirm it. Until then it shows as wipe pending. This cannot be undone."),
+                                  [confirm.device, TextRuns.isolate(confirm.name), TextRuns.isolate(confirm.user)])
+                  : TextRuns.fill(qsTr("Device #%1 of %2 (%3) is cut off at once: it can no longer connect, and nothing new is encrypted to it. What it already holds stays on it unless you also wipe it."),
+                                  [confirm.device, TextRuns.isolate(confirm.name), TextRuns.isolate(confirm.user)])
         }
         footer: DialogButtonBox {
             Button {

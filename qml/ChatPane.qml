@@ -3,6 +3,7 @@ import QtQuick.Dialogs
 import QtQuick.Controls
 import QtQuick.Controls.Material
 import QtQuick.Layouts
+import Verbatim
 
 // The open conversation: banners, messages (lazy loading upwards), composer with attach, edit
 // and reply, message actions.
@@ -33,6 +34,11 @@ Pane {
         } else {
             actions.popup()
         }
+    }
+    /// A link in a message was clicked: say where it goes and open it only if asked to.
+    function askOpenLink(url) {
+        linkDialog.url = url
+        linkDialog.open()
     }
     function startEdit(id, body) {
         replyId = ""
@@ -101,6 +107,7 @@ Pane {
     Label {
         anchors.centerIn: parent
         visible: app.currentConversation === ""
+        textFormat: Text.PlainText
         text: qsTr("Choose a conversation")
         opacity: 0.6
     }
@@ -120,6 +127,7 @@ Pane {
                 anchors.leftMargin: 16
                 Label {
                     Layout.fillWidth: true
+                    textFormat: Text.PlainText
                     text: app.currentTitle
                     font.pixelSize: 17
                     font.bold: true
@@ -148,6 +156,7 @@ Pane {
                 horizontalAlignment: Text.AlignHCenter
                 wrapMode: Text.WordWrap
                 font.pixelSize: 12
+                textFormat: Text.PlainText
                 text: qsTr("End-to-end encrypted. This matter is journaled: %1 keeps a copy of every message, including deleted ones.").arg(app.firmName)
             }
         }
@@ -163,7 +172,8 @@ Pane {
                 Label {
                     Layout.fillWidth: true
                     color: "#e65100"
-                    text: qsTr("The safety number of %1 changed. Messages to them are held.").arg(app.safetyChangedUser)
+                    textFormat: Text.PlainText
+                    text: qsTr("The safety number of %1 changed. Messages to them are held.").arg(TextRuns.isolate(app.safetyChangedUser))
                     elide: Label.ElideRight
                 }
                 Button {
@@ -216,6 +226,7 @@ Pane {
             Label {
                 anchors.centerIn: parent
                 color: "#c62828"
+                textFormat: Text.PlainText
                 text: qsTr("\u26a0 A message here did not match its journal copy. It was withheld and reported.")
             }
         }
@@ -274,12 +285,14 @@ Pane {
                         Label {
                             objectName: "uploadLabel"
                             Layout.fillWidth: true
-                            text: qsTr("Encrypting and uploading %1").arg(app.uploading)
+                            textFormat: Text.PlainText
+                            text: qsTr("Encrypting and uploading %1").arg(TextRuns.isolate(app.uploading))
                             font.pixelSize: 12
                             elide: Label.ElideMiddle
                         }
                         Label {
                             objectName: "uploadPercent"
+                            textFormat: Text.PlainText
                             text: qsTr("%1%").arg(Math.round(app.uploadProgress * 100))
                             font.pixelSize: 12
                             font.bold: true
@@ -300,7 +313,8 @@ Pane {
                     Label {
                         objectName: "composeContext"
                         Layout.fillWidth: true
-                        text: chatPane.editingId !== "" ? qsTr("Editing message") : qsTr("Replying to: %1").arg(chatPane.replyText)
+                        textFormat: Text.PlainText
+                        text: chatPane.editingId !== "" ? qsTr("Editing message") : qsTr("Replying to: %1").arg(TextRuns.isolate(chatPane.replyText))
                         font.pixelSize: 12
                         opacity: 0.7
                         elide: Label.ElideRight
@@ -331,6 +345,7 @@ Pane {
                         objectName: "messageInput"
                         Layout.fillWidth: true
                         placeholderText: qsTr("Message")
+                        textFormat: TextEdit.PlainText
                         wrapMode: TextArea.Wrap
                         Accessible.name: qsTr("Message text")
                         Keys.onReturnPressed: (event) => chatPane.returnPressed(event)
@@ -393,6 +408,14 @@ Pane {
         ActionItem { text: qsTr("Edit"); Accessible.name: qsTr("Edit this message"); enabled: actions.mine; onTriggered: chatPane.startEdit(actions.messageId, actions.body) }
         ActionItem { text: qsTr("Delete for everyone"); Accessible.name: qsTr("Delete this message for everyone"); enabled: actions.mine; onTriggered: app.retract(actions.messageId) }
         ActionItem { text: qsTr("Copy"); Accessible.name: qsTr("Copy the text"); onTriggered: app.copyToClipboard(actions.body) }
+        ActionItem {
+            objectName: "openLinkAction"
+            readonly property string link: TextRuns.firstLink(actions.body)
+            text: qsTr("Open link\u2026")
+            Accessible.name: qsTr("Open the first link in this message")
+            enabled: link !== ""
+            onTriggered: chatPane.askOpenLink(link)
+        }
     }
 
     // The dialogs only pick a file; the controller does the work. The file dialogs exist only
@@ -422,6 +445,7 @@ Pane {
         id: attachPathDialog
         objectName: "attachPathDialog"
         title: qsTr("Attach a file")
+        header: PlainDialogHeader { dialog: attachPathDialog }
         anchors.centerIn: Overlay.overlay
         width: Math.min(Overlay.overlay ? Overlay.overlay.width - 32 : 420, 420)
         modal: true
@@ -443,6 +467,7 @@ Pane {
         objectName: "savePathDialog"
         property string messageId
         title: qsTr("Save the attachment")
+        header: PlainDialogHeader { dialog: savePathDialog }
         anchors.centerIn: Overlay.overlay
         width: Math.min(Overlay.overlay ? Overlay.overlay.width - 32 : 420, 420)
         modal: true
@@ -457,6 +482,73 @@ Pane {
             Accessible.name: qsTr("Where to save the attachment")
             onAccepted: savePathDialog.accept()
         }
+    }
+
+    // Where a link goes, in full, before the browser opens it (and learns the reader's address
+    // and when they read the message). Only http and https open (TextRuns.openLink).
+    Dialog {
+        id: linkDialog
+        objectName: "linkDialog"
+        property string url: ""
+        title: qsTr("Open this link?")
+        header: PlainDialogHeader { dialog: linkDialog }
+        anchors.centerIn: Overlay.overlay
+        width: Math.min(Overlay.overlay ? Overlay.overlay.width - 32 : 460, 460)
+        modal: true
+        Material.elevation: 0
+        ColumnLayout {
+            width: parent.width
+            spacing: 8
+            Label {
+                Layout.fillWidth: true
+                wrapMode: Text.WordWrap
+                font.pixelSize: 12
+                opacity: 0.8
+                textFormat: Text.PlainText
+                text: qsTr("Your browser will open this address; the site then learns that you followed it, and when. It goes to:")
+            }
+            Label {
+                objectName: "linkHost"
+                Layout.fillWidth: true
+                font.bold: true
+                wrapMode: Text.WrapAnywhere
+                textFormat: Text.PlainText
+                text: TextRuns.linkHost(linkDialog.url)
+            }
+            Label {
+                objectName: "linkUrl"
+                Layout.fillWidth: true
+                wrapMode: Text.WrapAnywhere
+                maximumLineCount: 12
+                elide: Text.ElideRight
+                font.family: "monospace"
+                font.pixelSize: 12
+                textFormat: Text.PlainText
+                text: linkDialog.url
+            }
+        }
+        footer: DialogButtonBox {
+            Button {
+                objectName: "linkCancelButton"
+                text: qsTr("Cancel")
+                flat: true
+                DialogButtonBox.buttonRole: DialogButtonBox.RejectRole
+            }
+            Button {
+                objectName: "linkCopyButton"
+                text: qsTr("Copy link")
+                flat: true
+                DialogButtonBox.buttonRole: DialogButtonBox.ActionRole
+                onClicked: { app.copyToClipboard(linkDialog.url); linkDialog.close() }
+            }
+            Button {
+                objectName: "linkOpenButton"
+                text: qsTr("Open in browser")
+                flat: true
+                DialogButtonBox.buttonRole: DialogButtonBox.AcceptRole
+            }
+        }
+        onAccepted: TextRuns.openLink(url)
     }
 
     MatterInfo { id: info }

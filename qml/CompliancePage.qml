@@ -38,6 +38,7 @@ Pane {
             Item { Layout.preferredHeight: 24 }
             Label {
                 Layout.fillWidth: true
+                textFormat: Text.PlainText
                 text: qsTr("Compliance journal")
                 font.pixelSize: 24
                 font.bold: true
@@ -47,9 +48,10 @@ Pane {
                 Layout.fillWidth: true
                 wrapMode: Text.WordWrap
                 opacity: 0.8
+                textFormat: Text.PlainText
                 text: qsTr("Unlock the firm's journal key to pull the journal from the relay, verify it, search it and export it. The archive on this computer is encrypted under the same key.")
             }
-            Label { text: qsTr("Journal key"); font.pixelSize: 12; opacity: 0.7 }
+            Label { textFormat: Text.PlainText; text: qsTr("Journal key"); font.pixelSize: 12; opacity: 0.7 }
             TextField {
                 id: keyField
                 objectName: "journalKeyField"
@@ -66,7 +68,7 @@ Pane {
                 Accessible.name: qsTr("Passphrase of the journal key")
                 onAccepted: unlockButton.clicked()
             }
-            Label { text: qsTr("Archive on this computer (encrypted)"); font.pixelSize: 12; opacity: 0.7 }
+            Label { textFormat: Text.PlainText; text: qsTr("Archive on this computer (encrypted)"); font.pixelSize: 12; opacity: 0.7 }
             TextField {
                 objectName: "archivePathField"
                 Layout.fillWidth: true
@@ -90,12 +92,13 @@ Pane {
                 Layout.fillWidth: true
                 visible: compliance.busy
                 BusyIndicator { running: compliance.busy; implicitWidth: 28; implicitHeight: 28 }
-                Label { Layout.fillWidth: true; text: compliance.progress; wrapMode: Text.WordWrap }
+                Label { Layout.fillWidth: true; textFormat: Text.PlainText; text: compliance.progress; wrapMode: Text.WordWrap }
             }
             Label {
                 objectName: "unlockError"
                 Layout.fillWidth: true
                 visible: compliance.error !== ""
+                textFormat: Text.PlainText
                 text: compliance.error
                 color: page.badColor
                 wrapMode: Text.WordWrap
@@ -170,6 +173,7 @@ Pane {
                         objectName: "complianceProgress"
                         anchors.verticalCenter: parent.verticalCenter
                         width: Math.min(implicitWidth, page.width - 24)
+                        textFormat: Text.PlainText
                         text: compliance.progress
                         elide: Text.ElideRight
                         font.pixelSize: 12
@@ -203,6 +207,7 @@ Pane {
                     wrapMode: Text.WordWrap
                     font.bold: true
                     color: banner.verdict === "ok" ? page.okColor : banner.verdict === "problems" ? page.badColor : Material.foreground
+                    textFormat: Text.PlainText
                     text: banner.verdict === "ok"
                           ? qsTr("\u2714 Journal verified: %1 entries, head #%2").arg(compliance.entries).arg(compliance.headSequence)
                           : banner.verdict === "problems"
@@ -226,7 +231,8 @@ Pane {
                         wrapMode: Text.WordWrap
                         font.pixelSize: 12
                         color: page.badColor
-                        text: qsTr("#%1 %2: %3").arg(sequence).arg(description).arg(detail)
+                        textFormat: Text.PlainText
+                        text: TextRuns.fill(qsTr("#%1 %2: %3"), [sequence, description, TextRuns.isolate(detail)])
                         Accessible.name: text
                     }
                     ScrollBar.vertical: ScrollBar {}
@@ -241,6 +247,7 @@ Pane {
             Layout.rightMargin: 14
             Layout.topMargin: 4
             visible: compliance.error !== ""
+            textFormat: Text.PlainText
             text: compliance.error
             color: page.badColor
             wrapMode: Text.WordWrap
@@ -385,7 +392,8 @@ Pane {
                                 color: isMatter ? "#3949ab" : "#00897b"
                                 Label {
                                     anchors.centerIn: parent
-                                    text: title.length > 0 ? title.charAt(0).toUpperCase() : "?"
+                                    textFormat: Text.PlainText
+                                    text: TextRuns.initial(title)
                                     color: "white"
                                     font.bold: true
                                 }
@@ -393,11 +401,12 @@ Pane {
                             ColumnLayout {
                                 Layout.fillWidth: true
                                 spacing: 2
-                                Label { Layout.fillWidth: true; text: title; font.bold: true; elide: Label.ElideRight }
+                                Label { Layout.fillWidth: true; textFormat: Text.PlainText; text: title; font.bold: true; elide: Label.ElideRight }
                                 Label {
                                     Layout.fillWidth: true
+                                    textFormat: Text.PlainText
                                     text: (isMatter ? qsTr("Matter") : qsTr("Direct")) + " \u00b7 " + qsTr("%n journal record(s)", "", events)
-                                          + (participants !== "" ? " \u00b7 " + participants : "")
+                                          + (participants !== "" ? " \u00b7 " + TextRuns.isolate(participants) : "")
                                     elide: Label.ElideRight
                                     font.pixelSize: 12
                                     opacity: 0.7
@@ -408,6 +417,7 @@ Pane {
                     Label {
                         anchors.centerIn: parent
                         visible: conversationList.count === 0
+                        textFormat: Text.PlainText
                         text: qsTr("No conversations in the archive yet")
                         opacity: 0.6
                     }
@@ -427,6 +437,7 @@ Pane {
                         padding: 8
                         font.pixelSize: 12
                         opacity: 0.7
+                        textFormat: Text.PlainText
                         text: qsTr("%n hit(s)", "", hitList.count)
                     }
                     delegate: ItemDelegate {
@@ -437,10 +448,11 @@ Pane {
                             spacing: 2
                             RowLayout {
                                 Layout.fillWidth: true
-                                Label { text: senderName; font.bold: true; font.pixelSize: 12 }
+                                Label { textFormat: Text.PlainText; text: senderName; font.bold: true; font.pixelSize: 12 }
                                 Label {
                                     Layout.fillWidth: true
-                                    text: conversationTitle + " \u00b7 #" + sequence + " \u00b7 " + page.when(time)
+                                    textFormat: Text.PlainText
+                                    text: TextRuns.isolate(conversationTitle) + " \u00b7 #" + sequence + " \u00b7 " + page.when(time)
                                     font.pixelSize: 11
                                     opacity: 0.6
                                     elide: Label.ElideRight
@@ -458,6 +470,7 @@ Pane {
                             Label {
                                 objectName: "hitStatus"
                                 visible: status !== ""
+                                textFormat: Text.PlainText
                                 text: status === "deleted" ? qsTr("Deleted for everyone \u2014 original text kept")
                                     : status === "edit" ? qsTr("Text of an edit")
                                     : qsTr("Edited later")
@@ -470,6 +483,7 @@ Pane {
                     Label {
                         anchors.centerIn: parent
                         visible: hitList.count === 0 && !compliance.busy
+                        textFormat: Text.PlainText
                         text: qsTr("Nothing found")
                         opacity: 0.6
                     }
@@ -514,12 +528,14 @@ Pane {
                             objectName: "timelineTitle"
                             Layout.fillWidth: true
                             Layout.leftMargin: page.wide ? 12 : 0
-                            text: compliance.currentTitle
+                            textFormat: Text.PlainText
+                            text: TextRuns.name(compliance.currentTitle)
                             font.pixelSize: 16
                             font.bold: true
                             elide: Label.ElideRight
                         }
                         Label {
+                            textFormat: Text.PlainText
                             text: qsTr("%n event(s)", "", timelineList.count)
                             font.pixelSize: 12
                             opacity: 0.7
@@ -554,11 +570,12 @@ Pane {
                             font.pixelSize: 12
                             opacity: 0.75
                             color: kind === "mismatch-report" || !verified ? page.badColor : Material.foreground
+                            textFormat: Text.PlainText
                             text: "#" + sequence + " \u00b7 " + page.when(time) + " \u00b7 "
-                                  + (kind === "notice" ? qsTr("%1 accepted the recording notice").arg(senderName)
-                                   : kind === "join" ? qsTr("%1 joined by invite").arg(senderName)
-                                   : kind === "safety-number" ? qsTr("%1 accepted a changed safety number").arg(senderName)
-                                   : qsTr("%1 reported a journal mismatch: %2").arg(senderName).arg(model.text))
+                                  + (kind === "notice" ? qsTr("%1 accepted the recording notice").arg(TextRuns.isolate(senderName))
+                                   : kind === "join" ? qsTr("%1 joined by invite").arg(TextRuns.isolate(senderName))
+                                   : kind === "safety-number" ? qsTr("%1 accepted a changed safety number").arg(TextRuns.isolate(senderName))
+                                   : TextRuns.fill(qsTr("%1 reported a journal mismatch: %2"), [TextRuns.isolate(senderName), TextRuns.isolate(model.text)]))
                                   + (verified ? "" : " \u26a0 " + verification)
                         }
 
@@ -587,15 +604,17 @@ Pane {
                                 spacing: 3
                                 RowLayout {
                                     Layout.fillWidth: true
-                                    Label { text: senderName; font.bold: true; font.pixelSize: 13; color: Material.accent }
+                                    Label { textFormat: Text.PlainText; text: senderName; font.bold: true; font.pixelSize: 13; color: Material.accent }
                                     Label {
                                         Layout.fillWidth: true
+                                        textFormat: Text.PlainText
                                         text: page.when(time) + " \u00b7 #" + sequence
                                         font.pixelSize: 11
                                         opacity: 0.6
                                         elide: Label.ElideRight
                                     }
                                     Label {
+                                        textFormat: Text.PlainText
                                         text: verified ? qsTr("\u2714 verified") : "\u26a0 " + verification
                                         color: verified ? page.okColor : page.badColor
                                         font.pixelSize: 11
@@ -615,7 +634,8 @@ Pane {
                                     objectName: "deletedLabel"
                                     Layout.fillWidth: true
                                     visible: deleted
-                                    text: qsTr("Deleted by %1 at %2 \u2014 original text kept").arg(deletedBy).arg(page.when(deletedTime))
+                                    textFormat: Text.PlainText
+                                    text: TextRuns.fill(qsTr("Deleted by %1 at %2 \u2014 original text kept"), [TextRuns.isolate(deletedBy), page.when(deletedTime)])
                                     color: page.badColor
                                     font.pixelSize: 12
                                     font.bold: true
@@ -623,6 +643,7 @@ Pane {
                                 }
                                 Label {
                                     visible: edited
+                                    textFormat: Text.PlainText
                                     text: qsTr("Edit history")
                                     font.pixelSize: 11
                                     font.bold: true
@@ -643,12 +664,14 @@ Pane {
                                 Label {
                                     visible: attachments !== ""
                                     Layout.fillWidth: true
-                                    text: qsTr("Attachments: %1").arg(attachments)
+                                    textFormat: Text.PlainText
+                                    text: qsTr("Attachments: %1").arg(TextRuns.isolate(attachments))
                                     font.pixelSize: 12
                                     elide: Label.ElideMiddle
                                 }
                                 Label {
                                     visible: reactions !== ""
+                                    textFormat: Text.PlainText
                                     text: reactions
                                     font.pixelSize: 13
                                 }
@@ -658,6 +681,7 @@ Pane {
                     Label {
                         anchors.centerIn: parent
                         visible: compliance.currentConversation === ""
+                        textFormat: Text.PlainText
                         text: qsTr("Choose a conversation or a search hit")
                         opacity: 0.6
                     }

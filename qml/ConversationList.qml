@@ -2,6 +2,7 @@ import QtQuick
 import QtQuick.Controls
 import QtQuick.Controls.Material
 import QtQuick.Layouts
+import Verbatim
 
 // Matters and direct chats: title, last message, unread count; search across messages.
 Pane {
@@ -59,7 +60,8 @@ Pane {
                         color: isMatter ? "#3949ab" : "#00897b"
                         Label {
                             anchors.centerIn: parent
-                            text: title.length > 0 ? title.charAt(0).toUpperCase() : "?"
+                            textFormat: Text.PlainText
+                            text: TextRuns.initial(title)
                             color: "white"
                             font.bold: true
                         }
@@ -70,11 +72,13 @@ Pane {
                         RowLayout {
                             Label {
                                 Layout.fillWidth: true
+                                textFormat: Text.PlainText
                                 text: title
                                 font.bold: unread > 0
                                 elide: Label.ElideRight
                             }
                             Label {
+                                textFormat: Text.PlainText
                                 text: lastTime ? Qt.formatTime(lastTime, "hh:mm") : ""
                                 font.pixelSize: 11
                                 opacity: 0.6
@@ -83,6 +87,7 @@ Pane {
                         RowLayout {
                             Label {
                                 Layout.fillWidth: true
+                                textFormat: Text.PlainText
                                 text: lastMessage !== "" ? lastMessage : (isMatter ? qsTr("Matter \u00b7 journaled") : "")
                                 maximumLineCount: 1  // the first line of a message of several
                                 elide: Label.ElideRight
@@ -93,7 +98,7 @@ Pane {
                                 visible: unread > 0
                                 width: Math.max(20, unreadLabel.implicitWidth + 10); height: 20; radius: 10
                                 color: Material.accent
-                                Label { id: unreadLabel; anchors.centerIn: parent; text: unread; color: "white"; font.pixelSize: 11 }
+                                Label { id: unreadLabel; anchors.centerIn: parent; textFormat: Text.PlainText; text: unread; color: "white"; font.pixelSize: 11 }
                             }
                         }
                     }
@@ -102,6 +107,7 @@ Pane {
             Label {
                 anchors.centerIn: parent
                 visible: list.count === 0
+                textFormat: Text.PlainText
                 text: qsTr("No conversations yet")
                 opacity: 0.6
             }
@@ -123,13 +129,14 @@ Pane {
                 Accessible.name: qsTr("%1: %2").arg(senderName).arg(body)
                 onClicked: { app.openConversation(conversationId); searchField.text = "" }
                 contentItem: ColumnLayout {
-                    Label { text: senderName; font.bold: true; font.pixelSize: 12 }
-                    Label { Layout.fillWidth: true; text: body; elide: Label.ElideRight }
+                    Label { textFormat: Text.PlainText; text: senderName; font.bold: true; font.pixelSize: 12 }
+                    Label { Layout.fillWidth: true; textFormat: Text.PlainText; text: body; elide: Label.ElideRight }
                 }
             }
             Label {
                 anchors.centerIn: parent
                 visible: results.count === 0
+                textFormat: Text.PlainText
                 text: qsTr("Nothing found")
                 opacity: 0.6
             }

@@ -23,6 +23,7 @@ Rectangle {
     Label {
         id: label
         anchors.centerIn: parent
+        textFormat: Text.PlainText
         text: chip.text
         font.pixelSize: 12
         font.bold: true

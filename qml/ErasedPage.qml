@@ -24,6 +24,7 @@ Pane {
                 color: page.dark ? "#4a1c1c" : "#ffebee"
                 Label {
                     anchors.centerIn: parent
+                    textFormat: Text.PlainText
                     text: "\u2716"
                     font.pixelSize: 30
                     color: page.dark ? "#ef9a9a" : "#b71c1c"
@@ -34,6 +35,7 @@ Pane {
                 objectName: "erasedTitle"
                 Layout.fillWidth: true
                 horizontalAlignment: Text.AlignHCenter
+                textFormat: Text.PlainText
                 text: app.erasedByFirm ? qsTr("This device was erased by %1").arg(app.erasedFirm)
                                        : qsTr("This device erased itself")
                 font.pixelSize: 24
@@ -46,6 +48,7 @@ Pane {
                 objectName: "erasedReason"
                 Layout.fillWidth: true
                 horizontalAlignment: Text.AlignHCenter
+                textFormat: Text.PlainText
                 text: app.erasedReason
                 wrapMode: Text.WordWrap
                 Accessible.name: text
@@ -53,6 +56,7 @@ Pane {
             Label {
                 Layout.fillWidth: true
                 horizontalAlignment: Text.AlignHCenter
+                textFormat: Text.PlainText
                 text: qsTr("Nothing of your conversations is left on this device, and its keys can no longer read them. To use Verbatim here again, ask your firm for a new enrollment link (staff) or your lawyer for a new invite (clients).")
                 wrapMode: Text.WordWrap
                 opacity: 0.75

@@ -2,12 +2,14 @@ import QtQuick
 import QtQuick.Controls
 import QtQuick.Controls.Material
 import QtQuick.Layouts
+import Verbatim
 
 // Link another device of this staff user: a one-time link, made (and so approved) by this
 // device, shown as a QR code to scan on the new device, or copied. Forgotten on close.
 Dialog {
     id: dialog
     title: qsTr("Link a new device")
+    header: PlainDialogHeader { dialog: dialog }
     modal: true
     Material.elevation: 0  // the elevation shadow is a layer the software renderer leaves blank
     anchors.centerIn: Overlay.overlay
@@ -29,7 +31,8 @@ Dialog {
             Label {
                 Layout.fillWidth: true
                 wrapMode: Text.WordWrap
-                text: qsTr("On the new phone or computer, open Verbatim and scan this code, or paste the link into it. Making the link is this device's approval: the new device joins as you (%1).").arg(app.userId)
+                textFormat: Text.PlainText
+                text: qsTr("On the new phone or computer, open Verbatim and scan this code, or paste the link into it. Making the link is this device's approval: the new device joins as you (%1).").arg(TextRuns.isolate(app.userId))
             }
             BusyIndicator {
                 Layout.alignment: Qt.AlignHCenter
@@ -55,6 +58,7 @@ Dialog {
                 visible: app.deviceLink !== ""
                 horizontalAlignment: Text.AlignHCenter
                 font.bold: true
+                textFormat: Text.PlainText
                 text: qsTr("Works once, until %1 (%2 minutes).").arg(Qt.formatTime(app.deviceLinkExpires, "hh:mm")).arg(app.deviceLinkMinutes)
                 Accessible.name: text
             }
@@ -80,6 +84,7 @@ Dialog {
                 Layout.fillWidth: true
                 visible: app.deviceLinkExpired
                 wrapMode: Text.WordWrap
+                textFormat: Text.PlainText
                 text: qsTr("This link expired unused.")
                 color: dialog.dark ? "#ef9a9a" : "#b71c1c"
             }
@@ -102,6 +107,7 @@ Dialog {
                     width: parent.width - 20
                     wrapMode: Text.WordWrap
                     font.pixelSize: 12
+                    textFormat: Text.PlainText
                     text: qsTr("Anyone who has this link can add a device to your account until it is used or expires. Show it only to your own new device; don't send it by email or chat.")
                 }
             }
@@ -110,6 +116,7 @@ Dialog {
                 wrapMode: Text.WordWrap
                 font.pixelSize: 12
                 opacity: 0.75
+                textFormat: Text.PlainText
                 text: qsTr("The new device makes its own keys. Messages already on this device stay here; the people you talk to see a new safety number for you. Your firm's administrator sees every device you link.")
             }
         }

@@ -53,12 +53,14 @@ ApplicationWindow {
             }
             Label {
                 Layout.fillWidth: true
+                textFormat: Text.PlainText
                 text: !window.adminView && !window.wide && app.currentConversation !== "" ? app.currentTitle : app.firmName
                 font.pixelSize: 18
                 font.bold: true
                 elide: Label.ElideRight
             }
             Label {
+                textFormat: Text.PlainText
                 text: app.connected ? qsTr("online") : qsTr("connecting\u2026")
                 opacity: 0.8
                 font.pixelSize: 12
@@ -151,6 +153,15 @@ ApplicationWindow {
         visible: app.error !== ""
         timeout: 6000
         text: app.error
+        // The style's tool tip guesses rich text; an error can quote what the relay said.
+        contentItem: Text {
+            objectName: "errorTipText"
+            text: errorTip.text
+            textFormat: Text.PlainText
+            font: errorTip.font
+            wrapMode: Text.Wrap
+            color: errorTip.Material.foreground
+        }
         onVisibleChanged: if (!visible) app.clearError()
     }
 }

@@ -2,12 +2,14 @@ import QtQuick
 import QtQuick.Controls
 import QtQuick.Controls.Material
 import QtQuick.Layouts
+import Verbatim
 
 // Participants, the journaling notice, and (for lawyers) an invite link with its QR code.
 Dialog {
     id: dialog
     objectName: "matterInfo"
     title: app.currentTitle
+    header: PlainDialogHeader { dialog: dialog }
     modal: true
     Material.elevation: 0  // the elevation shadow is a layer the software renderer leaves blank
     anchors.centerIn: Overlay.overlay
@@ -24,15 +26,16 @@ Dialog {
             wrapMode: Text.WordWrap
             font.pixelSize: 12
             opacity: 0.8
+            textFormat: Text.PlainText
             text: app.currentIsMatter ? qsTr("Every message in this matter is sealed to %1's journal. Deleting or editing a message never removes the journal copy.").arg(app.firmName)
                                       : qsTr("End-to-end encrypted.")
         }
-        Label { text: qsTr("Participants"); font.bold: true }
+        Label { textFormat: Text.PlainText; text: qsTr("Participants"); font.bold: true }
         Repeater {
             model: app.participants
             delegate: RowLayout {
                 Layout.fillWidth: true
-                Label { Layout.fillWidth: true; text: name + "  \u00b7  " + role; elide: Label.ElideRight }
+                Label { Layout.fillWidth: true; textFormat: Text.PlainText; text: TextRuns.isolate(name) + "  \u00b7  " + TextRuns.isolate(role); elide: Label.ElideRight }
                 Button {
                     objectName: "safetyNumberButton"
                     property string participant: user

@@ -2,6 +2,7 @@ import QtQuick
 import QtQuick.Controls
 import QtQuick.Controls.Material
 import QtQuick.Layouts
+import Verbatim
 
 // One message: bubble, sender, time, delivery ticks, edited marker, deleted placeholder,
 // reactions, attachment; system lines centred.
@@ -13,6 +14,26 @@ Item {
     /// The list has the keyboard and this is its current message.
     readonly property bool keyboardCurrent: ListView.isCurrentItem && !!ListView.view && ListView.view.activeFocus
 
+    /// The font of the message text: the controls' own (a TextEdit is not a control).
+    readonly property font font: window ? window.font : Qt.application.font
+
+    /// The link under (x, y) of the message text, or "".
+    function linkAt(x, y) {
+        if (links.links === 0) return ""
+        const pos = bodyText.positionAt(x, y)
+        // positionAt() answers the gap between characters nearest to x: the character hit is
+        // the one before that gap when x is left of it.
+        const gap = bodyText.positionToRectangle(pos)
+        const index = x < gap.x ? pos - 1 : pos
+        if (index < 0 || index >= bodyText.length) return ""
+        const a = bodyText.positionToRectangle(index)
+        const b = bodyText.positionToRectangle(index + 1)
+        if (y < a.y || y > a.y + a.height) return ""
+        const right = Math.abs(a.y - b.y) < 1 ? Math.max(a.x, b.x) : a.x + bodyText.font.pixelSize
+        if (x < Math.min(a.x, b.x) - 1 || x > right + 1) return ""
+        return TextRuns.linkAt(bodyText.getText(0, bodyText.length), index)
+    }
+
     function openActions() {
         if (chat && !system) chat.openActions(messageId, outgoing, retracted, body, frame)
     }
@@ -22,13 +43,14 @@ Item {
         id: systemLabel
         visible: bubble.system
         anchors.centerIn: parent
-        width: Math.min(parent.width - 32, implicitWidth)
+        width: parent.width - 32  // centred text: as wide as the line needs, without a binding loop
         horizontalAlignment: Text.AlignHCenter
         wrapMode: Text.WordWrap
         font.pixelSize: 12
         opacity: 0.75
         color: kind === "mismatch" ? "#c62828" : Material.foreground
-        text: kind === "mismatch" ? qsTr("\u26a0 A message from %1 did not match its journal copy and is not shown. It was reported to the firm.").arg(senderName)
+        textFormat: Text.PlainText
+        text: kind === "mismatch" ? qsTr("\u26a0 A message from %1 did not match its journal copy and is not shown. It was reported to the firm.").arg(TextRuns.isolate(senderName))
                                   : body
     }
 
@@ -68,8 +90,12 @@ Item {
             anchors.rightMargin: 12
             spacing: 2
             Label {
+                Layout.fillWidth: true
+                Layout.maximumWidth: bubble.width * 0.75 - 24
                 visible: !outgoing && !!(chat && chat.showSenders)
+                textFormat: Text.PlainText
                 text: senderName
+                elide: Text.ElideRight
                 font.pixelSize: 12
                 font.bold: true
                 color: Material.accent
@@ -88,6 +114,7 @@ Item {
                     border.color: Material.dividerColor
                     Label {
                         anchors.centerIn: parent
+                        textFormat: Text.PlainText
                         text: attachmentType !== "" ? attachmentType : "\u2026"
                         font.pixelSize: 9
                         font.bold: true
@@ -100,12 +127,14 @@ Item {
                     Label {
                         objectName: "attachmentName"
                         Layout.fillWidth: true
+                        textFormat: Text.PlainText
                         text: attachmentName
                         font.bold: true
                         elide: Label.ElideMiddle
                     }
                     Label {
                         objectName: "attachmentSize"
+                        textFormat: Text.PlainText
                         text: attachmentSizeText
                         font.pixelSize: 11
                         opacity: 0.7
@@ -124,24 +153,71 @@ Item {
             Label {
                 Layout.fillWidth: true
                 Layout.maximumWidth: bubble.width * 0.75 - 24
-                visible: retracted || body !== ""
-                text: retracted ? qsTr("This message was deleted") : body
-                font.italic: retracted
-                opacity: retracted ? 0.6 : 1
-                wrapMode: Text.Wrap
+                visible: retracted
                 textFormat: Text.PlainText
+                text: qsTr("This message was deleted")
+                font.italic: true
+                opacity: 0.6
+                wrapMode: Text.Wrap
+            }
+            // The text as plain text; links are what TextRuns finds (never markup), marked by
+            // the highlighter and opened only after the chat asked (see ChatPane.askOpenLink).
+            // A TextEdit rather than a Label: it tells which character a click hit.
+            TextEdit {
+                id: bodyText
+                objectName: "messageBody"
+                Layout.fillWidth: true
+                Layout.maximumWidth: bubble.width * 0.75 - 24
+                visible: !retracted && body !== ""
+                textFormat: TextEdit.PlainText
+                text: retracted ? "" : body
+                readOnly: true
+                selectByMouse: false
+                activeFocusOnPress: false
+                activeFocusOnTab: false  // Tab walks the messages, not their text
+                wrapMode: TextEdit.Wrap
+                font: bubble.font
+                color: bubble.Material.foreground
+                Accessible.ignored: true  // the frame reads the message out
+                LinkHighlighter {
+                    id: links
+                    objectName: "linkHighlighter"
+                    document: bodyText.textDocument
+                    color: bubble.Material.theme === Material.Dark ? "#90caf9" : "#1a56c4"
+                }
+                MouseArea {
+                    id: bodyMouse
+                    anchors.fill: parent
+                    acceptedButtons: Qt.LeftButton | Qt.RightButton
+                    hoverEnabled: links.links > 0
+                    property string hoveredLink: ""
+                    cursorShape: hoveredLink !== "" ? Qt.PointingHandCursor : Qt.IBeamCursor
+                    onPositionChanged: (mouse) => { hoveredLink = bubble.linkAt(mouse.x, mouse.y) }
+                    onExited: hoveredLink = ""
+                    onClicked: (mouse) => {
+                        if (!chat) return
+                        if (mouse.button === Qt.RightButton) {
+                            chat.openActions(messageId, outgoing, retracted, body, null)
+                            return
+                        }
+                        const url = bubble.linkAt(mouse.x, mouse.y)
+                        if (url !== "") chat.askOpenLink(url)
+                    }
+                    onPressAndHold: if (chat) chat.openActions(messageId, outgoing, retracted, body, null)
+                }
             }
             RowLayout {
                 Layout.alignment: Qt.AlignRight
                 spacing: 6
-                Label { visible: reactions !== ""; text: reactions; font.pixelSize: 13 }
-                Label { visible: edited && !retracted; text: qsTr("edited"); font.pixelSize: 10; opacity: 0.6 }
-                Label { text: Qt.formatTime(time, "hh:mm"); font.pixelSize: 10; opacity: 0.6 }
+                Label { visible: reactions !== ""; textFormat: Text.PlainText; text: reactions; font.pixelSize: 13 }
+                Label { visible: edited && !retracted; textFormat: Text.PlainText; text: qsTr("edited"); font.pixelSize: 10; opacity: 0.6 }
+                Label { textFormat: Text.PlainText; text: Qt.formatTime(time, "hh:mm"); font.pixelSize: 10; opacity: 0.6 }
                 Label {
                     visible: outgoing
                     font.pixelSize: 11
                     color: deliveryState === "read" ? "#1e88e5" : Material.foreground
                     opacity: deliveryState === "read" ? 1 : 0.6
+                    textFormat: Text.PlainText
                     text: deliveryState === "queued" ? "\u2026" : deliveryState === "sent" ? "\u2713"
                           : (deliveryState === "delivered" || deliveryState === "read") ? "\u2713\u2713"
                           : deliveryState === "blocked" ? qsTr("held") : deliveryState === "failed" ? "!" : ""

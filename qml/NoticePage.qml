@@ -14,6 +14,7 @@ Pane {
             spacing: 16
             Item { Layout.preferredHeight: 16 }
             Label {
+                textFormat: Text.PlainText
                 text: qsTr("This conversation is recorded")
                 font.pixelSize: 24
                 font.bold: true
@@ -23,12 +24,14 @@ Pane {
             Label {
                 Layout.fillWidth: true
                 wrapMode: Text.WordWrap
+                textFormat: Text.PlainText
                 text: qsTr("%1 is required to keep records. Every message you send or receive here, including messages that are later edited or deleted, is also kept in the firm's encrypted journal and may be reviewed by its compliance officers.").arg(app.firmName)
             }
             Label {
                 Layout.fillWidth: true
                 wrapMode: Text.WordWrap
                 opacity: 0.8
+                textFormat: Text.PlainText
                 text: qsTr("Messages are end-to-end encrypted: the service that carries them cannot read them. Only you, the people in the conversation and the firm's journal can.")
             }
             Button {

@@ -17,6 +17,7 @@ Pane {
             spacing: 14
             Item { Layout.preferredHeight: 24 }
             Label {
+                textFormat: Text.PlainText
                 text: qsTr("Welcome to Verbatim")
                 font.pixelSize: 26
                 font.bold: true
@@ -25,6 +26,7 @@ Pane {
                 Layout.fillWidth: true
                 wrapMode: Text.WordWrap
                 opacity: 0.8
+                textFormat: Text.PlainText
                 text: qsTr("Secure messaging with your law firm. Paste the link you received from the firm (it starts with verbatim://).")
             }
             TextField {
@@ -59,6 +61,7 @@ Pane {
                 wrapMode: Text.WordWrap
                 font.pixelSize: 12
                 opacity: 0.7
+                textFormat: Text.PlainText
                 text: app.passphraseRule + " " + qsTr("The passphrase encrypts everything Verbatim keeps on this device. Nobody, not even the firm, can recover it.")
             }
             Button {
@@ -76,6 +79,7 @@ Pane {
             Label {
                 Layout.fillWidth: true
                 visible: app.error !== ""
+                textFormat: Text.PlainText
                 text: app.error
                 color: "#c62828"
                 wrapMode: Text.WordWrap

@@ -2,6 +2,7 @@ import QtQuick
 import QtQuick.Controls
 import QtQuick.Controls.Material
 import QtQuick.Layouts
+import Verbatim
 
 // The 60-digit safety number with another user, in twelve groups of five, to compare in person
 // or on a call. When it changed (a new device of theirs, or a reinstall) it says so and offers to
@@ -16,6 +17,7 @@ Dialog {
     property bool changed: false
     readonly property string who: name !== "" ? name : user
     title: qsTr("Safety number")
+    header: PlainDialogHeader { dialog: dialog }
     modal: true
     Material.elevation: 0  // the elevation shadow is a layer the software renderer leaves blank
     anchors.centerIn: Overlay.overlay
@@ -49,13 +51,15 @@ Dialog {
                 anchors.margins: 8
                 wrapMode: Text.WordWrap
                 color: "#e65100"
-                text: qsTr("The safety number of %1 changed: they may have a new device. Messages to them are held until you accept it.").arg(dialog.who)
+                textFormat: Text.PlainText
+                text: qsTr("The safety number of %1 changed: they may have a new device. Messages to them are held until you accept it.").arg(TextRuns.isolate(dialog.who))
             }
         }
         Label {
             Layout.fillWidth: true
             wrapMode: Text.WordWrap
-            text: qsTr("Compare these numbers with %1. If they match on both devices, your conversation is private.").arg(dialog.who)
+            textFormat: Text.PlainText
+            text: qsTr("Compare these numbers with %1. If they match on both devices, your conversation is private.").arg(TextRuns.isolate(dialog.who))
         }
         GridLayout {
             objectName: "safetyDigits"
@@ -69,6 +73,7 @@ Dialog {
                 model: 12
                 Label {
                     objectName: "safetyDigitGroup"
+                    textFormat: Text.PlainText
                     text: dialog.digits.substring(index * 5, index * 5 + 5)
                     font.family: "monospace"
                     font.pixelSize: 18

@@ -2,11 +2,13 @@ import QtQuick
 import QtQuick.Controls
 import QtQuick.Controls.Material
 import QtQuick.Layouts
+import Verbatim
 
 // Account, devices (and, for staff, linking another one), lock, sign out and erase.
 Dialog {
     id: dialog
     title: qsTr("Settings")
+    header: PlainDialogHeader { dialog: dialog }
     modal: true
     Material.elevation: 0  // the elevation shadow is a layer the software renderer leaves blank
     anchors.centerIn: Overlay.overlay
@@ -22,15 +24,16 @@ Dialog {
         ColumnLayout {
             width: scroller.availableWidth
             spacing: 10
-            Label { text: app.displayName + " (" + app.role + ")"; font.bold: true }
-            Label { text: app.firmName; opacity: 0.8 }
-            Label { text: qsTr("User id: %1").arg(app.userId); opacity: 0.6; font.pixelSize: 12 }
-            Label { text: qsTr("Your devices"); font.bold: true }
+            Label { textFormat: Text.PlainText; text: TextRuns.isolate(app.displayName) + " (" + TextRuns.isolate(app.role) + ")"; font.bold: true }
+            Label { textFormat: Text.PlainText; text: app.firmName; opacity: 0.8 }
+            Label { textFormat: Text.PlainText; text: qsTr("User id: %1").arg(TextRuns.isolate(app.userId)); opacity: 0.6; font.pixelSize: 12 }
+            Label { textFormat: Text.PlainText; text: qsTr("Your devices"); font.bold: true }
             Repeater {
                 model: app.devices
                 delegate: Label {
-                    text: qsTr("#%1 %2 %3 \u00b7 %4%5").arg(device).arg(platform).arg(appVersion).arg(status)
-                          .arg(thisDevice ? qsTr(" (this device)") : "")
+                    textFormat: Text.PlainText
+                    text: TextRuns.fill(qsTr("#%1 %2 %3 \u00b7 %4%5"), [device, TextRuns.isolate(platform), TextRuns.isolate(appVersion), status,
+                                                                        thisDevice ? qsTr(" (this device)") : ""])
                     Accessible.name: text
                 }
             }
@@ -41,7 +44,7 @@ Dialog {
                 Accessible.name: qsTr("Link a new device to your account")
                 onClicked: linkDevice.open()
             }
-            Label { text: qsTr("Change passphrase"); font.bold: true }
+            Label { textFormat: Text.PlainText; text: qsTr("Change passphrase"); font.bold: true }
             TextField {
                 id: currentPass
                 objectName: "currentPassphrase"
@@ -87,11 +90,12 @@ Dialog {
     Dialog {
         id: confirm
         title: qsTr("Erase this device?")
+        header: PlainDialogHeader { dialog: confirm }
         modal: true
         Material.elevation: 0
         anchors.centerIn: Overlay.overlay
         standardButtons: Dialog.Yes | Dialog.No
-        Label { text: qsTr("All messages and keys on this device will be deleted. The firm's journal keeps its copy."); wrapMode: Text.WordWrap; width: 300 }
+        Label { textFormat: Text.PlainText; text: qsTr("All messages and keys on this device will be deleted. The firm's journal keeps its copy."); wrapMode: Text.WordWrap; width: 300 }
         onAccepted: { dialog.close(); app.eraseProfile() }
     }
     LinkDeviceDialog { id: linkDevice; objectName: "linkDeviceDialog" }

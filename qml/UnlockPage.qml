@@ -11,6 +11,7 @@ Pane {
         width: Math.min(parent.width - 48, 380)
         spacing: 14
         Label {
+            textFormat: Text.PlainText
             text: qsTr("Verbatim is locked")
             font.pixelSize: 22
             Layout.alignment: Qt.AlignHCenter
@@ -39,6 +40,7 @@ Pane {
             objectName: "unlockError"
             Layout.fillWidth: true
             visible: app.error !== ""
+            textFormat: Text.PlainText
             text: app.error
             color: "#c62828"
             wrapMode: Text.WordWrap
@@ -55,6 +57,7 @@ Pane {
                 objectName: "unlockWarning"
                 anchors.centerIn: parent
                 width: parent.width - 20
+                textFormat: Text.PlainText
                 text: "\u26a0 " + app.unlockWarning
                 color: Material.theme === Material.Dark ? "#ffcc80" : "#e65100"
                 font.bold: true

@@ -21,6 +21,7 @@
 #include <sys/resource.h>
 
 #include "client/qt/AppController.h"
+#include "client/qt/OfflineNetwork.h"
 #include "client/qt/QrImageProvider.h"
 
 Q_IMPORT_QML_PLUGIN(VerbatimPlugin)
@@ -65,7 +66,9 @@ int main(int argc, char** argv) {
         }
     }
     const auto dims = cli.value(size).split('x');
+    verbatim::qt::OfflineNetwork offline;  // outlives the engine: QML never fetches anything remote
     QQmlApplicationEngine engine;
+    engine.setNetworkAccessManagerFactory(&offline);
     engine.addImageProvider("qr", new verbatim::qt::QrImageProvider);
     engine.rootContext()->setContextProperty("app", &controller);
     engine.rootContext()->setContextProperty("startLink", cli.positionalArguments().value(0));

@@ -1,5 +1,7 @@
 #include "client/qt/AdminDevicesModel.h"
 
+#include "client/qt/TextRuns.h"
+
 #include <algorithm>
 
 namespace verbatim::qt {
@@ -16,6 +18,11 @@ QDateTime at(std::uint64_t ms) {
 
 QString dateTime(const QDateTime& t) {
     return t.toString(QStringLiteral("yyyy-MM-dd hh:mm"));
+}
+
+/// What a device or its user said about itself, as shown (see TextRuns::safeName()).
+QString said(const std::string& s) {
+    return TextRuns::safeName(q(s));
 }
 
 QString key(const client::DeviceView& d) {
@@ -46,17 +53,17 @@ QVariant AdminDevicesModel::data(const QModelIndex& index, int role) const {
     case UserRole:
         return q(d.user);
     case NameRole:
-        return d.displayName.empty() ? q(d.user) : q(d.displayName);
+        return said(d.displayName.empty() ? d.user : d.displayName);
     case RoleRole:
-        return q(d.role);
+        return said(d.role);
     case DeviceRole:
         return d.device;
     case KeyRole:
         return key(d);
     case PlatformRole:
-        return q(d.platform);
+        return said(d.platform);
     case VersionRole:
-        return q(d.appVersion);
+        return said(d.appVersion);
     case EnrolledRole:
         return at(d.enrolledMs);
     case EnrolledTextRole:

@@ -1,4 +1,5 @@
 #include "client/qt/AppController.h"
+#include "client/qt/TextRuns.h"
 
 #include <cstdlib>
 #include <QClipboard>
@@ -84,15 +85,17 @@ void AppController::toGui(std::uint64_t generation, std::function<void()> f) {
 }
 
 QString AppController::userId() const { return q(m_account.user); }
-QString AppController::displayName() const { return q(m_account.displayName); }
+// Names and titles a person chose are shown through TextRuns::safeName(); the raw ones stay
+// in the core (an invite names its matter exactly).
+QString AppController::displayName() const { return TextRuns::safeName(q(m_account.displayName)); }
 QString AppController::role() const { return q(m_account.role); }
-QString AppController::firmName() const { return q(m_account.firmName); }
+QString AppController::firmName() const { return TextRuns::safeName(q(m_account.firmName)); }
 bool AppController::canInvite() const { return m_account.role == "lawyer" || m_account.role == "supervisor"; }
 bool AppController::canLinkDevice() const { return !m_account.role.empty() && m_account.role != "client"; }
 
 QString AppController::currentTitle() const {
     auto* c = m_conversations.find(currentConversation());
-    return c ? q(c->title) : QString();
+    return c ? TextRuns::safeName(q(c->title)) : QString();
 }
 
 bool AppController::currentIsMatter() const {
@@ -157,7 +160,7 @@ void AppController::updateUnlockWarning() {
 
 void AppController::showErased(bool byFirm, const QString& firm, const QString& reason) {
     m_erasedByFirm = byFirm;
-    m_erasedFirm = firm.isEmpty() ? tr("your firm") : firm;
+    m_erasedFirm = firm.isEmpty() ? tr("your firm") : TextRuns::safeName(firm);
     m_erasedReason = reason;
     emit erasedChanged();
     clearError();  // what went before (a wrong passphrase) is moot now
@@ -274,7 +277,8 @@ void AppController::onEvent(const client::Event& e) {
     case K::DeviceAdded:
     case K::DeviceApprovalRequested:
     case K::AwaitingApproval: {
-        m_deviceNotice = q(e.detail);
+        // The core's sentence names the new device's platform, which that device chose.
+        m_deviceNotice = TextRuns::safeName(q(e.detail), 400);
         m_deviceNoticeDevice = 0;
         if (e.kind == K::DeviceApprovalRequested) {
             const auto slash = e.sender.rfind('/');
@@ -375,7 +379,8 @@ bool AppController::attach(const QUrl& file) {
     if (!m_client || currentConversation().isEmpty() || !m_uploading.isEmpty()) return false;
     const QString path = file.isLocalFile() ? file.toLocalFile() : file.toString();
     if (QFileInfo(path).fileName().isEmpty()) return check(false, tr("Choose a file to attach."));
-    m_uploading = QFileInfo(path).fileName();
+    m_uploading = TextRuns::safeName(QFileInfo(path).fileName(), TextRuns::kMaxNameLength, true);
+    if (m_uploading.isEmpty()) m_uploading = tr("a file");  // empty means no upload
     emit uploadingChanged();
     m_uploadProgress = 0;
     emit uploadProgressChanged();
@@ -484,7 +489,9 @@ bool AppController::saveAttachment(const QString& messageId, const QUrl& target)
 
 QString AppController::createInvite() {
     if (!m_client) return {};
-    auto link = m_client->createInvite(currentTitle().toStdString());
+    auto* c = m_conversations.find(currentConversation());
+    if (!c) return {};
+    auto link = m_client->createInvite(c->title);
     if (!check(link)) return {};
     return q(*link);
 }

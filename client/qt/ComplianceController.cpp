@@ -12,6 +12,7 @@
 
 #include "client/core/Client.h"
 #include "client/qt/JobQueue.h"
+#include "client/qt/TextRuns.h"
 #include "compliance/Archive.h"
 #include "compliance/Export.h"
 #include "crypto/PassphraseBox.h"
@@ -118,7 +119,7 @@ Result<std::vector<ArchiveTimelineModel::Row>> timelineRows(Worker& w,
         r.text = q(e.body);
         r.originalText = q(e.originalBody);
         for (const auto& ed : e.edits)
-            r.edits << q(ed.previous) + QStringLiteral(" \u2192 ") + q(ed.next);
+            r.edits << TextRuns::isolated(q(ed.previous)) + QStringLiteral(" \u2192 ") + TextRuns::isolated(q(ed.next));
         r.deleted = e.deleted;
         r.deletedByName = e.deleted ? w.name(e.deletedBy) : QString();
         r.deletedTime = at(e.deletedMs);

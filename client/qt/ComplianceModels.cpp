@@ -1,5 +1,7 @@
 #include "client/qt/ComplianceModels.h"
 
+#include "client/qt/TextRuns.h"
+
 namespace verbatim::qt {
 
 namespace {
@@ -9,6 +11,20 @@ constexpr auto kRowChecks = QAbstractItemModel::CheckIndexOption::IndexIsValid |
 
 QVariant when(const QDateTime& t) {
     return t.isValid() ? QVariant(t) : QVariant();
+}
+
+// Names, titles and file names are shown with their invisible and direction-changing characters
+// made visible (TextRuns::safeName()): evidence keeps them, and the reviewer sees them. Message
+// text is shown as written (as plain text).
+QString name(const QString& s) {
+    return TextRuns::safeName(s);
+}
+
+QString fileNames(const QStringList& names) {
+    QStringList out;
+    for (const auto& n : names)
+        out << TextRuns::safeName(n, TextRuns::kMaxNameLength, true);
+    return out.join(QStringLiteral(", "));
 }
 
 } // namespace
@@ -21,7 +37,7 @@ QVariant ArchiveConversationsModel::data(const QModelIndex& index, int role) con
     switch (role) {
     case Qt::DisplayRole:
     case TitleRole:
-        return r.title;
+        return name(r.title);
     case IdRole:
         return r.id;
     case MatterRole:
@@ -29,7 +45,7 @@ QVariant ArchiveConversationsModel::data(const QModelIndex& index, int role) con
     case EventsRole:
         return r.events;
     case ParticipantsRole:
-        return r.participants;
+        return TextRuns::safeName(r.participants, 0);
     }
     return {};
 }
@@ -65,7 +81,7 @@ QVariant ArchiveTimelineModel::data(const QModelIndex& index, int role) const {
     case SenderRole:
         return r.sender;
     case SenderNameRole:
-        return r.senderName;
+        return name(r.senderName);
     case TimeRole:
         return when(r.time);
     case OriginalTextRole:
@@ -77,13 +93,13 @@ QVariant ArchiveTimelineModel::data(const QModelIndex& index, int role) const {
     case DeletedRole:
         return r.deleted;
     case DeletedByRole:
-        return r.deletedByName;
+        return name(r.deletedByName);
     case DeletedTimeRole:
         return when(r.deletedTime);
     case AttachmentsRole:
-        return r.attachments.join(QStringLiteral(", "));
+        return fileNames(r.attachments);
     case ReactionsRole:
-        return r.reactions;
+        return TextRuns::safeName(r.reactions, 0);
     case VerificationRole:
         return r.verification;
     case VerifiedRole:
@@ -128,9 +144,9 @@ QVariant ArchiveSearchModel::data(const QModelIndex& index, int role) const {
     case ConversationRole:
         return r.conversation;
     case ConversationTitleRole:
-        return r.conversationTitle;
+        return name(r.conversationTitle);
     case SenderNameRole:
-        return r.senderName;
+        return name(r.senderName);
     case TimeRole:
         return when(r.time);
     case StatusRole:

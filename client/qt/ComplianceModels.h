@@ -67,7 +67,7 @@ struct ArchiveTimelineRow {
     QDateTime time;       ///< the relay's time
     QString text;         ///< as last edited
     QString originalText; ///< as first sent
-    QStringList edits;    ///< "old → new", oldest first
+    QStringList edits;    ///< "old → new", oldest first, each text isolated (TextRuns::isolated)
     bool deleted = false;
     QString deletedByName;
     QDateTime deletedTime;

@@ -1,5 +1,7 @@
 #include "client/qt/Models.h"
 
+#include "client/qt/TextRuns.h"
+
 #include <QDateTime>
 #include <QFileInfo>
 #include <QLocale>
@@ -12,15 +14,41 @@ namespace {
 
 QString q(const std::string& s) { return QString::fromStdString(s); }
 
+/// A name, title or short label someone else chose, as shown (see TextRuns::safeName()).
+QString name(const std::string& s) { return TextRuns::safeName(q(s)); }
+
+/// A file name someone else chose, as shown: shortened in the middle, keeping its extension.
+QString fileName(const std::string& s) { return TextRuns::safeName(q(s), TextRuns::kMaxNameLength, true); }
+
+/// A message's text as shown. A system line or notice is a sentence of the core's with a name
+/// in it ("Mallory accepted the recording notice"): its invisible and direction-changing
+/// characters are shown as such, so the name cannot reorder the sentence. Text messages are
+/// shown exactly as written.
+QString bodyText(const client::MessageView& m) {
+    if (m.kind == client::MessageKind::System || m.kind == client::MessageKind::Notice)
+        return TextRuns::safeName(q(m.body), 0);
+    return q(m.body);
+}
+
+/// What a file name's extension says, for the attachment's icon: up to 4 ASCII letters or
+/// digits in capitals, else nothing.
+QString fileType(const std::string& s) {
+    const QString suffix = QFileInfo(q(s)).suffix();
+    if (suffix.isEmpty() || suffix.size() > 4) return {};
+    for (QChar c : suffix)
+        if (c.unicode() > 0x7f || !c.isLetterOrNumber()) return {};
+    return suffix.toUpper();
+}
+
 QVariant messageData(const client::MessageView& m, int role) {
     using R = MessageListModel::Role;
     switch (role) {
     case R::IdRole: return q(m.id);
     case R::SenderRole: return q(m.senderUser);
-    case R::SenderNameRole: return q(m.senderName);
+    case R::SenderNameRole: return name(m.senderName);
     case R::OutgoingRole: return m.outgoing;
     case R::KindRole: return QString::fromLatin1(client::kindName(m.kind));
-    case R::BodyRole: return q(m.body);
+    case R::BodyRole: return bodyText(m);
     case R::TimeRole:
         return QDateTime::fromMSecsSinceEpoch(qint64(m.serverTimeMs ? m.serverTimeMs : m.clientTimeMs));
     case R::StateRole: return QString::fromLatin1(client::stateName(m.state));
@@ -29,17 +57,16 @@ QVariant messageData(const client::MessageView& m, int role) {
     case R::RetractedByRole: return q(m.retractedBy);
     case R::ReactionsRole: {
         QStringList out;
-        for (auto& [user, emoji] : m.reactions) out << q(emoji);
+        for (auto& [user, emoji] : m.reactions) out << TextRuns::safeName(q(emoji), 16);
         return out.join(QString());
     }
-    case R::AttachmentNameRole: return m.attachments.empty() ? QString() : q(m.attachments.front().fileName);
+    case R::AttachmentNameRole: return m.attachments.empty() ? QString() : fileName(m.attachments.front().fileName);
     case R::AttachmentSizeRole: return m.attachments.empty() ? 0 : qulonglong(m.attachments.front().size);
     case R::JournalSequenceRole: return qulonglong(m.journalSequence);
     case R::AttachmentSizeTextRole:
         return m.attachments.empty() ? QString() : QLocale().formattedDataSize(qint64(m.attachments.front().size));
     case R::AttachmentTypeRole:
-        return m.attachments.empty() ? QString()
-                                     : QFileInfo(q(m.attachments.front().fileName)).suffix().toUpper().left(4);
+        return m.attachments.empty() ? QString() : fileType(m.attachments.front().fileName);
     }
     return {};
 }
@@ -62,15 +89,18 @@ QVariant ConversationListModel::data(const QModelIndex& index, int role) const {
     const auto& c = m_rows[std::size_t(index.row())];
     switch (role) {
     case Qt::DisplayRole:
-    case TitleRole: return c.title.empty() ? q(c.id).left(8) : q(c.title);
+    case TitleRole: {
+        const QString title = name(c.title);
+        return title.isEmpty() ? q(c.id).left(8) : title;
+    }
     case IdRole: return q(c.id);
     case IsMatterRole: return c.isMatter;
     case UnreadRole: return qulonglong(c.unread);
-    case LastMessageRole: return q(c.lastMessage);
+    case LastMessageRole: return TextRuns::preview(q(c.lastMessage));
     case LastTimeRole: return c.lastTimeMs ? QDateTime::fromMSecsSinceEpoch(qint64(c.lastTimeMs)) : QVariant();
     case MembersRole: {
         QStringList names;
-        for (auto& n : c.memberNames) names << q(n);
+        for (auto& n : c.memberNames) names << name(n);
         return names.join(QStringLiteral(", "));
     }
     }
@@ -109,7 +139,7 @@ int MessageListModel::rowCount(const QModelIndex& parent) const { return parent.
 QVariant MessageListModel::data(const QModelIndex& index, int role) const {
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid)) return {};
     const auto& m = m_rows[std::size_t(index.row())];
-    if (role == Qt::DisplayRole) return q(m.body);
+    if (role == Qt::DisplayRole) return bodyText(m);
     return messageData(m, role);
 }
 
@@ -225,7 +255,7 @@ QVariant SearchResultsModel::data(const QModelIndex& index, int role) const {
     case BodyRole: return q(m.body);
     case IdRole: return q(m.id);
     case ConversationRole: return q(m.conversation);
-    case SenderNameRole: return q(m.senderName);
+    case SenderNameRole: return name(m.senderName);
     case TimeRole: return QDateTime::fromMSecsSinceEpoch(qint64(m.serverTimeMs ? m.serverTimeMs : m.clientTimeMs));
     }
     return {};
@@ -267,8 +297,8 @@ void ParticipantsModel::reset(const client::ConversationView* c) {
     m_rows.clear();
     if (c)
         for (std::size_t i = 0; i < c->members.size(); ++i)
-            m_rows.push_back({q(c->members[i]), i < c->memberNames.size() ? q(c->memberNames[i]) : q(c->members[i]),
-                              i < c->memberRoles.size() ? q(c->memberRoles[i]) : QString()});
+            m_rows.push_back({q(c->members[i]), name(i < c->memberNames.size() ? c->memberNames[i] : c->members[i]),
+                              i < c->memberRoles.size() ? name(c->memberRoles[i]) : QString()});
     endResetModel();
 }
 
@@ -282,9 +312,9 @@ QVariant DevicesModel::data(const QModelIndex& index, int role) const {
     auto when = [](std::uint64_t ms) { return ms ? QVariant(QDateTime::fromMSecsSinceEpoch(qint64(ms))) : QVariant(); };
     switch (role) {
     case Qt::DisplayRole:
-    case PlatformRole: return q(d.platform);
+    case PlatformRole: return name(d.platform);
     case DeviceRole: return d.device;
-    case VersionRole: return q(d.appVersion);
+    case VersionRole: return name(d.appVersion);
     case EnrolledRole: return when(d.enrolledMs);
     case LastSeenRole: return when(d.lastSeenMs);
     case StatusRole: return q(d.status());

@@ -9,15 +9,22 @@
 // screen's warning and erasure under the firm's policy, with their screenshots.
 
 #include <QAbstractItemModelTester>
+#include <QDesktopServices>
 #include <QDir>
 #include <QFont>
+#include <QNetworkProxy>
 #include <QQmlApplicationEngine>
 #include <QQmlContext>
 #include <QQuickItem>
 #include <QQuickStyle>
 #include <QQuickWindow>
 #include <QRandomGenerator>
+#include <QScopeGuard>
+#include <QTcpServer>
+#include <QTcpSocket>
 #include <QTemporaryDir>
+#include <QTextDocument>
+#include <QTextLayout>
 #include <QtQml/qqmlextensionplugin.h>
 #include <QtTest>
 
@@ -27,7 +34,9 @@
 #include "client/qt/AdminController.h"
 #include "client/qt/AppController.h"
 #include "client/qt/ComplianceController.h"
+#include "client/qt/OfflineNetwork.h"
 #include "client/qt/QrImageProvider.h"
+#include "client/qt/TextRuns.h"
 #include "crypto/PassphraseBox.h"
 
 Q_IMPORT_QML_PLUGIN(VerbatimPlugin)
@@ -188,7 +197,119 @@ QStringList visibleTexts(const QList<QQuickItem*>& items) {
         if (item->isVisible()) out << item->property("text").toString();
     return out;
 }
+
+/// Every Text, Label and TextEdit under `from`, visible or not (an open popup's too: popups live
+/// under the window's overlay, a child of the content item).
+void textItems(QQuickItem* from, QList<QQuickItem*>& out) {
+    if (!from) return;
+    if (from->inherits("QQuickText") || from->inherits("QQuickTextEdit")) out << from;
+    for (auto* child : from->childItems()) textItems(child, out);
+}
+
+bool isPlain(QQuickItem* item) { return item->property("textFormat").toInt() == Qt::PlainText; }
+
+/// Characters that change the direction of the text after them.
+bool isBidiControl(QChar c) {
+    const char16_t u = c.unicode();
+    return (u >= 0x202A && u <= 0x202E) || (u >= 0x2066 && u <= 0x2069) || u == 0x200E || u == 0x200F || u == 0x061C;
+}
+
+/// `text` without what its isolates hold, as the Unicode bidi algorithm pairs them (a PDI closes
+/// the nearest open isolate; one without an initiator does nothing): what is left is laid out
+/// together, so a direction change in it reorders our sentence.
+QString outsideIsolates(const QString& text) {
+    QString out;
+    int depth = 0;
+    for (QChar c : text) {
+        const char16_t u = c.unicode();
+        if (u == 0x2066 || u == 0x2067 || u == 0x2068) {
+            ++depth;
+            continue;
+        }
+        if (u == 0x2069) {
+            if (depth > 0) {
+                --depth;
+                continue;
+            }
+        }
+        if (depth == 0) out += c;
+    }
+    return out;
+}
+
+/// Checks every text item of `ui`'s window: one showing markup-like text ('<', '&', '*', '[',
+/// '_' or a format character) renders it as plain text (hidden ones too: they may show later),
+/// and in a visible one a direction change or another invisible format character outside an
+/// isolate appears only where a participant's message is shown alone (a part of one of
+/// `alone`): names and titles show theirs as "[U+…]". Empty when all is well, else what is
+/// wrong.
+QString renderingProblems(Ui& ui, const QStringList& alone) {
+    QList<QQuickItem*> items;
+    textItems(ui.window->contentItem(), items);
+    QStringList problems;
+    for (auto* item : items) {
+        const QString t = item->property("text").toString();
+        if (t.isEmpty()) continue;
+        bool suspicious = Qt::mightBeRichText(t);
+        for (QChar c : t)
+            if (c == u'<' || c == u'&' || c == u'*' || c == u'[' || c == u'_' || c.category() == QChar::Other_Format)
+                suspicious = true;
+        if (suspicious && !isPlain(item))
+            problems << QStringLiteral("%1 %2 renders with format %3: %4")
+                            .arg(QString::fromLatin1(item->metaObject()->className()), item->objectName())
+                            .arg(item->property("textFormat").toInt())
+                            .arg(t.left(80));
+        const QString outside = outsideIsolates(t);
+        const bool hidden = std::any_of(outside.begin(), outside.end(),
+                                        [](QChar c) { return isBidiControl(c) || c.category() == QChar::Other_Format; });
+        if (item->isVisible() && hidden &&
+            !std::any_of(alone.begin(), alone.end(), [&](const QString& a) { return a.contains(t); }))
+            problems << QStringLiteral("%1 %2 shows a direction change or invisible character outside an isolate: %3")
+                            .arg(QString::fromLatin1(item->metaObject()->className()), item->objectName(), t.left(80));
+    }
+    return problems.join(QLatin1Char('\n'));
+}
+
+/// A visible text item whose text is exactly `text` and renders as plain text.
+bool showsPlain(Ui& ui, const QString& text) {
+    QList<QQuickItem*> items;
+    textItems(ui.window->contentItem(), items);
+    for (auto* item : items)
+        if (item->isVisible() && isPlain(item) && item->property("text").toString() == text) return true;
+    return false;
+}
+
+/// A local HTTP server that counts who connects: the beacon an <img src=...> would call.
+struct Beacon {
+    QTcpServer server;
+    QStringList requests;
+    int connections = 0;
+    bool listen() {
+        QObject::connect(&server, &QTcpServer::newConnection, [this] {
+            while (auto* s = server.nextPendingConnection()) {
+                ++connections;
+                QObject::connect(s, &QTcpSocket::readyRead, s, [this, s] {
+                    requests << QString::fromLatin1(s->readLine(200)).trimmed();
+                    s->write("HTTP/1.0 404 Not Found\r\nContent-Length: 0\r\n\r\n");
+                    s->disconnectFromHost();
+                });
+            }
+        });
+        return server.listen(QHostAddress::LocalHost, 0);
+    }
+    QString url(const QString& what) const { return QStringLiteral("http://127.0.0.1:%1/%2").arg(server.serverPort()).arg(what); }
+};
+
 }  // namespace
+
+/// Receives the URLs the app hands to the desktop's browser (QDesktopServices::setUrlHandler).
+class UrlCatcher : public QObject {
+    Q_OBJECT
+public:
+    QList<QUrl> urls;
+public slots:
+    void handle(const QUrl& url) { urls << url; }
+};
 
 class TestApp : public QObject {
     Q_OBJECT
@@ -615,7 +736,7 @@ private slots:
         QVERIFY(cell(tm, fixed, R::EditedRole).toBool());
         QVERIFY(!cell(tm, fixed, R::DeletedRole).toBool());
         QCOMPARE(cell(tm, fixed, R::EditsRole).toStringList(),
-                 QStringList{QStringLiteral("The hearing is on Tuesdy \u2192 The hearing is on Tuesday")});
+                 QStringList{qt::TextRuns::isolated("The hearing is on Tuesdy") + " \u2192 " + qt::TextRuns::isolated("The hearing is on Tuesday")});
         QVERIFY(rowOf(tm, R::AttachmentsRole, "engagement.pdf") >= 0);
         QVERIFY(rowOf(tm, R::KindRole, "notice") >= 0);
         QVERIFY(rowOf(tm, R::KindRole, "join") >= 0);
@@ -626,7 +747,7 @@ private slots:
         // ... and the page shows them.
         QVERIFY(until([&] {
             return ui.shows("deletedLabel", [](const QString& t) {
-                return t.startsWith("Deleted by Carol Client at ") && t.endsWith("original text kept");
+                return t.startsWith("Deleted by " + qt::TextRuns::isolated("Carol Client") + " at ") && t.endsWith("original text kept");
             });
         }));
         // The deleted text is still there, struck through.
@@ -636,7 +757,9 @@ private slots:
                 struck = item->property("font").value<QFont>().strikeOut();
         QVERIFY(struck);
         QVERIFY(ui.shows("timelineText", [](const QString& t) { return t == "The hearing is on Tuesday"; }));
-        QVERIFY(ui.shows("editLine", [](const QString& t) { return t == QStringLiteral("The hearing is on Tuesdy \u2192 The hearing is on Tuesday"); }));
+        QVERIFY(ui.shows("editLine", [](const QString& t) {
+            return t == qt::TextRuns::isolated("The hearing is on Tuesdy") + " \u2192 " + qt::TextRuns::isolated("The hearing is on Tuesday");
+        }));
         QCOMPARE(ui.find("timelineTitle")->property("text").toString(), QStringLiteral("Estate of Smith"));
 
         // Export RSMF (the default format) to a file.
@@ -839,9 +962,11 @@ private slots:
         QVERIFY(QMetaObject::invokeMethod(ui.visibleWith("revokeButton", "deviceKey", phoneKey), "clicked"));
         QVERIFY(until([&] { return dialog->property("opened").toBool(); }));
         const QString phoneNumber = QStringLiteral("#%1").arg(phone.account().device);
-        QVERIFY(dialog->property("title").toString().startsWith("Revoke device " + phoneNumber + " of Alice Adams"));
+        QVERIFY(dialog->property("title").toString().startsWith("Revoke device " + phoneNumber + " of " + qt::TextRuns::isolated("Alice Adams")));
         const QString revokeText = ui.deep("deviceActionText")->property("text").toString();
-        QVERIFY2(revokeText.contains("Device " + phoneNumber + " of Alice Adams (alice)") && revokeText.contains("cut off"),
+        QVERIFY2(revokeText.contains("Device " + phoneNumber + " of " + qt::TextRuns::isolated("Alice Adams") + " (" +
+                                     qt::TextRuns::isolated("alice") + ")") &&
+                     revokeText.contains("cut off"),
                  qPrintable(revokeText));
         QVERIFY(ui.shoot("admin-laptop-light-confirm"));
         QVERIFY(QMetaObject::invokeMethod(ui.deep("deviceActionCancel"), "clicked"));
@@ -872,9 +997,11 @@ private slots:
         QVERIFY(QMetaObject::invokeMethod(ui.visibleWith("wipeButton", "deviceKey", laptopKey), "clicked"));
         QVERIFY(until([&] { return dialog->property("opened").toBool(); }));
         const QString laptopNumber = QStringLiteral("#%1").arg(laptop.account().device);
-        QVERIFY(dialog->property("title").toString().startsWith("Wipe device " + laptopNumber + " of Alice Adams"));
+        QVERIFY(dialog->property("title").toString().startsWith("Wipe device " + laptopNumber + " of " + qt::TextRuns::isolated("Alice Adams")));
         const QString wipeText = ui.deep("deviceActionText")->property("text").toString();
-        QVERIFY2(wipeText.contains("Device " + laptopNumber + " of Alice Adams (alice)") && wipeText.contains("erase"),
+        QVERIFY2(wipeText.contains("Device " + laptopNumber + " of " + qt::TextRuns::isolated("Alice Adams") + " (" +
+                                   qt::TextRuns::isolated("alice") + ")") &&
+                     wipeText.contains("erase"),
                  qPrintable(wipeText));
         QVERIFY(QMetaObject::invokeMethod(ui.deep("deviceActionConfirm"), "clicked"));
         QVERIFY(acted.wait(20000));
@@ -1495,7 +1622,7 @@ private slots:
         QVERIFY(QMetaObject::invokeMethod(ui.deep("replyAction"), "triggered"));
         QVERIFY(until([&] { return !actions->property("visible").toBool() && input->hasActiveFocus(); }));
         QVERIFY(context->property("visible").toBool());
-        QCOMPARE(context->property("text").toString(), QStringLiteral("Replying to: Please bring the deed."));
+        QCOMPARE(context->property("text").toString(), "Replying to: " + qt::TextRuns::isolated("Please bring the deed."));
         typeKeys(ui.window, "will do.");
         QVERIFY(ui.shoot("composer-reply-laptop-light"));
         QTest::keyClick(ui.window, Qt::Key_Return);
@@ -1553,6 +1680,452 @@ private slots:
         QTest::keyClick(ui.window, Qt::Key_Return);
         QVERIFY(until([&] { return client.currentConversation() == conv; }));
         QVERIFY(until([&] { return input->hasActiveFocus(); }));
+    }
+
+    // Issue 16 item 1 (AB-01): links are what our rules find, never what markup says. A table of
+    // texts and the links in them (good ones, other schemes, user info, punctuation around them,
+    // look-alike and invisible characters, hostile lengths), what may be opened, names with their
+    // invisible and direction-changing characters shown, and isolation that keeps a participant's
+    // direction override out of our sentence, as Qt lays it out.
+    void linksAndNamesFollowOurRules() {
+        using T = qt::TextRuns;
+        auto linksIn = [](const QString& text) {
+            QStringList out;
+            QString whole;
+            for (const auto& r : T::split(text)) {
+                whole += text.mid(r.start, r.length);
+                if (!r.url.isEmpty()) out << r.url;
+            }
+            if (whole != text) out << QStringLiteral("(runs do not cover the text)");
+            return out;
+        };
+        const QString rlo(QChar(0x202E));
+        const struct {
+            QString text;
+            QStringList links;
+        } cases[] = {
+            {"see https://example.com/doc.", {"https://example.com/doc"}},
+            {"HTTPS://Example.COM/Path?q=1&r=2#frag, then", {"HTTPS://Example.COM/Path?q=1&r=2#frag"}},
+            {"http://localhost:8080/x and http://127.0.0.1:9/b!", {"http://localhost:8080/x", "http://127.0.0.1:9/b"}},
+            {"(see https://example.com/x)", {"https://example.com/x"}},
+            {"https://en.wikipedia.org/wiki/Bracket_(disambiguation)", {"https://en.wikipedia.org/wiki/Bracket_(disambiguation)"}},
+            {"\"https://example.com/q\" and 'https://example.com/r'", {"https://example.com/q", "https://example.com/r"}},
+            {"<https://example.com/a> https://example.com/b<script>", {"https://example.com/a", "https://example.com/b"}},
+            {QStringLiteral("https://example.com/stra\u00dfe?q=\u00fc"), {QStringLiteral("https://example.com/stra\u00dfe?q=\u00fc")}},
+            {"https://example.com/a%2Fb and https://example.com/a%zz", {"https://example.com/a%2Fb", "https://example.com/a"}},
+            {"https://example.com:/x https://example.com.", {"https://example.com", "https://example.com"}},
+            {QStringLiteral("\u00e9 https://example.com"), {"https://example.com"}},
+            {"[x](javascript:alert(1)) [y](http://example.com/md)", {"http://example.com/md"}},
+            {"<a href=\"javascript:x\">https://example.com</a>", {"https://example.com"}},
+            {"javascript:alert(1) JaVaScRiPt:alert(document.cookie) vbscript:x", {}},
+            {"file:///etc/passwd data:text/html,<b>x</b> ftp://example.com mailto:a@example.com www.example.com", {}},
+            {"https://bank.example@evil.example/login https://bank.example:443@evil.example/ http://u:p@example.com/", {}},
+            {"xhttps://example.com 2http://example.com _http://example.com", {}},
+            {"https://exa_mple.com https://-bad.com https://bad-.com https://a..com https://com https://example.c https://example.123", {}},
+            {"https://256.1.1.1 https://1.2.3 https://01.2.3.4 https://example.com:99999/ https://example.com:0/", {}},
+            {"https://example.com/" + rlo + "gnp.exe", {"https://example.com/"}},
+            {QStringLiteral("https://exam\u200bple.com https://\u0435xample.com"), {}},  // zero-width space; Cyrillic e
+        };
+        for (const auto& c : cases) QCOMPARE(linksIn(c.text), c.links);
+
+        // Hostile lengths: too long is text, and nothing takes long.
+        QElapsedTimer t;
+        t.start();
+        QCOMPARE(linksIn("https://" + QString(5000, 'a') + ".com"), QStringList());
+        QCOMPARE(linksIn("https://example.com/" + QString(T::kMaxLinkLength, 'a')), QStringList());
+        QCOMPARE(linksIn("https://example.com/" + QString(2000, 'a')).size(), 1);
+        QCOMPARE(linksIn(QString(1000, '(') + "https://x.co/" + QString(1000, ')')), QStringList{"https://x.co/"});
+        QString many;
+        for (int i = 0; i < 20000; ++i) many += "https://a.co/x ";
+        QCOMPARE(linksIn(many).size(), T::kMaxLinks);
+        QString schemes;
+        for (int i = 0; i < 40000; ++i) schemes += "http://";
+        QCOMPARE(linksIn(schemes), QStringList());
+        QCOMPARE(linksIn("https://a.co/" + QString(300000, ')')), QStringList{"https://a.co/"});
+        QCOMPARE(linksIn(QString(1000000, 'h')), QStringList());
+        qInfo("split: hostile texts of %lld characters in all took %lld ms",
+              qlonglong(5000 + 2 * T::kMaxLinkLength + 2000 + many.size() + schemes.size() + 1300000), qlonglong(t.elapsed()));
+        QVERIFY2(t.elapsed() < 2000, qPrintable(QString::number(t.elapsed())));
+
+        // Only what split() takes as one whole link opens, and only with http or https.
+        QVERIFY(T::openable("https://example.com/doc").isValid());
+        for (const char* bad : {"javascript:alert(1)", "file:///etc/passwd", "data:text/html,x", "https://a@example.com/",
+                                "https://example.com/doc and more", " https://example.com", "ftp://example.com", ""})
+            QVERIFY2(!T::openable(QString::fromUtf8(bad)).isValid(), bad);
+        UrlCatcher catcher;
+        for (const char* scheme : {"http", "https", "file", "javascript", "data"})
+            QDesktopServices::setUrlHandler(QString::fromLatin1(scheme), &catcher, "handle");
+        auto unsetHandlers = qScopeGuard([] {
+            for (const char* scheme : {"http", "https", "file", "javascript", "data"})
+                QDesktopServices::unsetUrlHandler(QString::fromLatin1(scheme));
+        });
+        T runs;
+        QVERIFY(!runs.openLink("javascript:alert(1)"));
+        QVERIFY(!runs.openLink("file:///etc/passwd"));
+        QVERIFY(catcher.urls.isEmpty());
+        QVERIFY(runs.openLink("https://example.com/doc"));
+        QCOMPARE(catcher.urls, QList<QUrl>{QUrl("https://example.com/doc")});
+        QCOMPARE(runs.linkHost("https://Example.COM:8443/x"), QStringLiteral("example.com"));
+        QCOMPARE(runs.linkAt("see https://example.com/x.", 4), QStringLiteral("https://example.com/x"));
+        QCOMPARE(runs.linkAt("see https://example.com/x.", 3), QString());
+        QCOMPARE(runs.linkAt("see https://example.com/x.", 25), QString());  // the full stop
+
+        // Names: what cannot be seen is shown, spaces are tidied, markup stays text.
+        const struct {
+            QString name, shown;
+        } names[] = {
+            {"Alice Adams", "Alice Adams"},
+            {"Ali" + rlo + "ce", "Ali[U+202E]ce"},
+            {QStringLiteral("Alice\u200b"), "Alice[U+200B]"},
+            {QStringLiteral("\u2066Bob\u2069 \u200eX\u061c"), "[U+2066]Bob[U+2069] [U+200E]X[U+061C]"},
+            {QStringLiteral("  Alice \n\t\u00a0 Adams\u2028 "), "Alice Adams"},
+            {QStringLiteral("Ali\u200dce \ufeff\u00ad"), "Ali[U+200D]ce [U+FEFF][U+00AD]"},
+            {QStringLiteral("\U0001F468\u200d\U0001F469\u200d\U0001F467"), QStringLiteral("\U0001F468\u200d\U0001F469\u200d\U0001F467")},
+            {QStringLiteral("\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"), QStringLiteral("\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645")},
+            {QStringLiteral("\u3164 \U000E0041"), "[U+3164] [U+E0041]"},
+            {"a" + QString(10, QChar(0x0301)) + "b", "a" + QString(T::kMaxMarks, QChar(0x0301)) + "b"},
+            {"<img src=\"http://x/\"><b>Bo</b>", "<img src=\"http://x/\"><b>Bo</b>"},
+            {QString(QChar(0xD800)) + "x", "[U+D800]x"},
+        };
+        for (const auto& n : names) QCOMPARE(T::safeName(n.name), n.shown);
+        const QString longName = T::safeName(QString(300, 'n'));
+        QCOMPARE(longName.size(), T::kMaxNameLength);
+        QVERIFY(longName.endsWith(QChar(0x2026)));
+        const QString longFile = T::safeName(QString(300, 'f') + ".exe", T::kMaxNameLength, true);
+        QVERIFY(longFile.size() <= T::kMaxNameLength);
+        QVERIFY2(longFile.endsWith(".exe") && longFile.contains(QChar(0x2026)), qPrintable(longFile));
+        QCOMPARE(runs.fill("%1 of %2 (%3)", {"%2", "x", "%1"}), QStringLiteral("%2 of x (%1)"));
+        QCOMPARE(runs.initial(QStringLiteral("\u00e9mile")), QStringLiteral("\u00c9"));
+        QCOMPARE(runs.initial(QStringLiteral("\U0001F469 x")), QStringLiteral("\U0001F469"));
+        QCOMPARE(runs.initial(""), QStringLiteral("?"));
+        QCOMPARE(runs.initial(rlo + "x"), QStringLiteral("?"));
+
+        // A preview drops the controls that reorder (a name inside the core's sentence), not marks.
+        QCOMPARE(T::preview("a" + rlo + QStringLiteral("b\u2066c\u2069\u202c\u200f")), QStringLiteral("abc\u200f"));
+
+        // Isolation: a stray PDI of the text's own cannot close ours; what it opens is closed.
+        const QChar fsi(0x2068), pdi(0x2069), rli(0x2067);
+        QCOMPARE(T::isolated("a" + QString(pdi) + rlo + "b"), QString(fsi) + "a" + rlo + "b" + pdi);
+        QCOMPARE(T::isolated(QString(rli) + "x"), QString(fsi) + rli + "x" + pdi + pdi);
+        // ... and Qt's layout honours it: the words after a participant's override stay in order
+        // only when it is isolated.
+        auto inOrder = [](const QString& text, int from) {
+            QTextLayout layout(text, QGuiApplication::font());
+            layout.beginLayout();
+            QTextLine line = layout.createLine();
+            line.setLineWidth(100000);
+            layout.endLayout();
+            for (int i = from + 1; i < text.size(); ++i)
+                if (line.cursorToX(i) <= line.cursorToX(i - 1)) return false;
+            return true;
+        };
+        const QString evil = rlo + "evil";
+        const QString bare = "Replying to: " + evil + " and our words";
+        QVERIFY(!inOrder(bare, bare.indexOf(" and our words")));  // the check can fail
+        const QString isolated = "Replying to: " + T::isolated(evil) + " and our words";
+        QVERIFY(inOrder(isolated, isolated.indexOf(" and our words")));
+        const QString escape = "Replying to: " + T::isolated("x" + QString(pdi) + evil) + " and our words";
+        QVERIFY(inOrder(escape, escape.indexOf(" and our words")));
+    }
+
+    // Issue 16 item 1, the second wall: the app's QML engine (client/app/main.cpp installs
+    // OfflineNetwork) fetches nothing remote even where a label would render markup. The same
+    // label in an engine without it calls the beacon, so the beacon check can fail.
+    void qmlEngineFetchesNothingRemote() {
+        QNetworkProxy::setApplicationProxy(QNetworkProxy::NoProxy);
+        Beacon beacon;
+        QVERIFY(beacon.listen());
+        const QByteArray qml = "import QtQuick\nimport QtQuick.Window\nWindow { width: 300; height: 100; visible: true\n"
+                               "  Text { textFormat: Text.AutoText; text: '<img src=\"" + beacon.url("offline").toUtf8() +
+                               "\"> <img src=\"" + beacon.url("offline-2").toUtf8() + "\"> x' } }\n";
+        {
+            qt::OfflineNetwork offline;
+            QQmlApplicationEngine engine;
+            engine.setNetworkAccessManagerFactory(&offline);
+            engine.loadData(qml);
+            QVERIFY(!engine.rootObjects().isEmpty());
+            QTest::qWait(1500);
+        }
+        QVERIFY2(beacon.connections == 0, qPrintable(beacon.requests.join(", ")));
+        {
+            QQmlApplicationEngine engine;
+            engine.loadData(qml);
+            QVERIFY(!engine.rootObjects().isEmpty());
+            QVERIFY(until([&] { return beacon.connections > 0; }, 10000));
+        }
+    }
+
+    // Issue 16 item 1 (AB-01): HTML, Markdown-ish and direction-changing text from a participant
+    // (message bodies, the sender's name, the matter's title, an attachment's name, a reaction,
+    // a device's platform and version, a staff name) renders as the literal text on the lawyer's
+    // chat (list preview, bubbles, title, matter info, reply, search hits), the compliance page
+    // (conversations, timeline, search hits) and the admin page (inventory, confirmation), and
+    // no image is fetched: a local HTTP server stands in for the sender's and counts who calls.
+    // Links are found by our rules and open only from a dialog that shows where they go.
+    void participantTextRendersAsPlainText() {
+        using M = qt::MessageListModel;
+        using T = qt::TextRuns;
+        // Nothing between the app and the beacon: a proxy from the environment would hide a fetch.
+        QNetworkProxy::setApplicationProxy(QNetworkProxy::NoProxy);
+        Beacon beacon;
+        QVERIFY(beacon.listen());
+        auto img = [&](const QString& what) { return "<img src=\"" + beacon.url(what) + "\">"; };
+        const QChar rlo(0x202E), pdf(0x202C), rli(0x2067), pdi(0x2069), zwsp(0x200B);
+        const QString title = img("title") + "Estate <b>of</b> Doe " + rlo + "cod.exe";
+        const QString name = img("name") + "<i>Mallory</i> " + rlo + "nimda" + zwsp;
+        const QString staffName = img("staff") + "Bob " + rlo + "bob";
+        const QString platform = img("platform");
+        const QString version = "<b>9</b>" + QString(rlo);
+        const QString reaction = img("react");
+        const QString fileName = "<i>scan " + QString(rlo) + "fdp.exe";
+        const QStringList bodies = {
+            img("body") + " hello",
+            "<a href=\"" + beacon.url("a") + "\">click</a> <b>bold</b> <style>*{color:red}</style> &lt;tag&gt; &amp;",
+            "**bold** _it_ [x](" + beacon.url("md") + ") ![i](" + beacon.url("mdimg") + ")",
+            "Pay " + QString(rlo) + "gnp.exe" + pdf + " now " + rli + "abc" + pdi + " end " + rlo + "unclosed",
+            "see https://example.com/doc?a=1. or javascript:alert(1) or <https://evil.example/x>",
+        };
+        auto noBeacon = [&] {
+            QTest::qWait(1500);  // an image load is asynchronous
+            return beacon.connections == 0;
+        };
+
+        e2e::Harness h;
+        QVERIFY(h.ok());
+        QVERIFY(h.service().createUser("ada", proto::ROLE_ADMIN, "Ada Admin", "test"));
+        QVERIFY(h.service().createUser("bob", proto::ROLE_LAWYER, staffName.toStdString(), "test"));
+        QTemporaryDir dir;
+        qt::AppController lawyer(dir.path() + "/lawyer");
+        QVERIFY(lawyer.join(QString::fromStdString(h.enrollLink("alice", proto::ROLE_LAWYER)), "Alice Adams", kPass));
+        QVERIFY(until([&] { return lawyer.connected(); }));
+        auto invite = lawyer.client()->createInvite(title.toStdString());
+        QVERIFY2(invite, invite ? "" : invite.error().message.c_str());
+        qt::AppController client(dir.path() + "/client");
+        QVERIFY2(client.join(QString::fromStdString(*invite), name, kPass), qPrintable(client.error()));
+        QVERIFY(client.acceptNotice());
+        QVERIFY(until([&] { return client.conversations()->rowCount() == 1; }));
+        const QString conv = cell(client.conversations(), 0, qt::ConversationListModel::IdRole).toString();
+        client.openConversation(conv);
+        {
+            client::JoinOptions o;
+            o.platform = platform.toStdString();
+            o.appVersion = version.toStdString();
+            auto bob = client::Client::join((dir.path() + "/bob").toStdString(), kPass, h.enrollLink("bob", proto::ROLE_LAWYER), o);
+            QVERIFY2(bob, bob ? "" : bob.error().message.c_str());
+        }
+
+        // The client sends: an attachment, the texts (the image last: it is the list's preview),
+        // and a reaction.
+        QTemporaryDir files;
+        {
+            QFile f(files.filePath(fileName));
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write("%PDF-1.4 not really");
+        }
+        QSignalSpy attached(&client, &qt::AppController::attachmentDone);
+        QVERIFY(client.attach(QUrl::fromLocalFile(files.filePath(fileName))));
+        QVERIFY(attached.wait(20000));
+        QVERIFY2(attached.first().first().toBool(), qPrintable(client.error()));
+        for (int i = 1; i < bodies.size(); ++i) QVERIFY2(client.send(bodies[i]), qPrintable(client.error()));
+        QVERIFY(client.send(bodies[0]));
+        auto* cm = client.messages();
+        QVERIFY(client.react(cell(cm, rowOf(cm, M::BodyRole, bodies[1]), M::IdRole).toString(), reaction));
+        QVERIFY(client.client()->waitForOutbox(20s));
+        QVERIFY(until([&] { return rowOf(lawyer.conversations(), qt::ConversationListModel::IdRole, conv) >= 0; }));
+        lawyer.openConversation(conv);
+        auto* lm = lawyer.messages();
+        QVERIFY(until([&] {
+            lawyer.messages()->refresh();
+            const int r = rowOf(lm, M::BodyRole, bodies[1]);
+            return rowOf(lm, M::BodyRole, bodies[0]) >= 0 && r >= 0 && !cell(lm, r, M::ReactionsRole).toString().isEmpty();
+        }));
+        // The models keep the text (bodies exactly; names with the invisible shown).
+        for (const auto& b : bodies) QVERIFY2(rowOf(lm, M::BodyRole, b) >= 0, qPrintable(b));
+        QCOMPARE(cell(lm, rowOf(lm, M::BodyRole, bodies[0]), M::SenderNameRole).toString(), T::safeName(name));
+        QCOMPARE(lawyer.currentTitle(), T::safeName(title));
+        QVERIFY(T::safeName(name).contains("[U+202E]") && T::safeName(name).contains("[U+200B]"));
+
+        // The lawyer's chat on a laptop: list, bubbles, title.
+        {
+            Ui ui;
+            QVERIFY(ui.load(lawyer, 1280, 800, false));
+            for (const auto& b : bodies) QVERIFY2(until([&] { return showsPlain(ui, b); }), qPrintable(b));
+            QVERIFY(showsPlain(ui, T::safeName(title)));
+            QVERIFY(showsPlain(ui, T::safeName(name)));
+            QVERIFY(showsPlain(ui, T::safeName(fileName, T::kMaxNameLength, true)));
+            QVERIFY(showsPlain(ui, T::safeName(reaction, 16)));
+            QCOMPARE(cell(lawyer.conversations(), 0, qt::ConversationListModel::LastMessageRole).toString(), bodies[0]);
+            {
+                QList<QQuickItem*> inList;
+                textItems(qobject_cast<QQuickItem*>(ui.find("conversationList")), inList);
+                QVERIFY(std::any_of(inList.begin(), inList.end(), [&](QQuickItem* i) {
+                    return i->isVisible() && isPlain(i) && i->property("text").toString() == bodies[0];
+                }));
+            }
+            QString problems = renderingProblems(ui, bodies);
+            QVERIFY2(problems.isEmpty(), qPrintable(problems));
+            QVERIFY(ui.shoot("hostile-laptop-light-chat"));
+
+            // The matter's information: its title and the participants.
+            QVERIFY(ui.click("infoButton"));
+            auto* info = ui.find("matterInfo");
+            QVERIFY(until([&] { return info->property("opened").toBool(); }));
+            QVERIFY(showsPlain(ui, T::safeName(title)));  // the dialog's own header
+            QVERIFY(showsPlain(ui, T::isolated(T::safeName(name)) + "  \u00b7  " + T::isolated("client")));
+            problems = renderingProblems(ui, bodies);
+            QVERIFY2(problems.isEmpty(), qPrintable(problems));
+            QVERIFY(ui.shoot("hostile-laptop-light-info"));
+            QVERIFY(QMetaObject::invokeMethod(info, "close"));
+            QVERIFY(until([&] { return !info->property("visible").toBool(); }));
+
+            // A reply quotes the override inside an isolate.
+            const QString overrideId = cell(lm, rowOf(lm, M::BodyRole, bodies[3]), M::IdRole).toString();
+            auto* actions = ui.find("messageActions");
+            QVERIFY(actions && actions->setProperty("messageId", overrideId));
+            QVERIFY(QMetaObject::invokeMethod(ui.deep("replyAction"), "triggered"));
+            QVERIFY(until([&] { return ui.find("composeContext")->property("visible").toBool(); }));
+            QCOMPARE(ui.find("composeContext")->property("text").toString(),
+                     "Replying to: " + T::isolated(lawyer.replyQuote(overrideId)));
+            problems = renderingProblems(ui, bodies);
+            QVERIFY2(problems.isEmpty(), qPrintable(problems));
+
+            // Links: marked where our rules found them; a click asks first and shows where it
+            // goes; only then does the browser get it. Other text opens nothing.
+            UrlCatcher catcher;
+            QDesktopServices::setUrlHandler("https", &catcher, "handle");
+            QDesktopServices::setUrlHandler("http", &catcher, "handle");
+            auto unsetHandlers = qScopeGuard([] {
+                QDesktopServices::unsetUrlHandler("https");
+                QDesktopServices::unsetUrlHandler("http");
+            });
+            QQuickItem* linkBody = nullptr;
+            for (auto* item : ui.findItems("messageBody"))
+                if (item->isVisible() && item->property("text").toString() == bodies[4]) linkBody = item;
+            QVERIFY(linkBody);
+            auto* highlighter = linkBody->findChild<QObject*>("linkHighlighter");
+            QVERIFY(highlighter);
+            QCOMPARE(highlighter->property("links").toInt(), 2);
+            // Markdown's link syntax is text; the address in it is a link by our rules (and opens
+            // only from the dialog, like any other).
+            for (auto* item : ui.findItems("messageBody"))
+                if (item->property("text").toString() == bodies[2])
+                    QCOMPARE(item->findChild<QObject*>("linkHighlighter")->property("links").toInt(), 2);
+            auto clickAt = [&](int index) {
+                QRectF r;
+                QVERIFY(QMetaObject::invokeMethod(linkBody, "positionToRectangle", Q_RETURN_ARG(QRectF, r), Q_ARG(int, index)));
+                const QPointF p = linkBody->mapToScene(QPointF(r.x() + 2, r.y() + r.height() / 2));
+                QTest::mouseClick(ui.window, Qt::LeftButton, {}, p.toPoint());
+            };
+            auto* linkDialog = ui.find("linkDialog");
+            QVERIFY(linkDialog);
+            clickAt(int(bodies[4].indexOf("javascript")) + 3);
+            clickAt(1);  // "see"
+            QTest::qWait(300);
+            QVERIFY(!linkDialog->property("visible").toBool());
+            clickAt(int(bodies[4].indexOf("example.com/doc")));
+            QVERIFY(until([&] { return linkDialog->property("opened").toBool(); }));
+            QCOMPARE(linkDialog->property("url").toString(), QStringLiteral("https://example.com/doc?a=1"));
+            QCOMPARE(ui.deep("linkHost")->property("text").toString(), QStringLiteral("example.com"));
+            QCOMPARE(ui.deep("linkUrl")->property("text").toString(), QStringLiteral("https://example.com/doc?a=1"));
+            QVERIFY(catcher.urls.isEmpty());  // nothing opens before the reader says so
+            QVERIFY(ui.shoot("hostile-laptop-light-link"));
+            QVERIFY(QMetaObject::invokeMethod(ui.deep("linkOpenButton"), "clicked"));
+            QVERIFY(until([&] { return catcher.urls.size() == 1 && !linkDialog->property("visible").toBool(); }));
+            QCOMPARE(catcher.urls.first(), QUrl("https://example.com/doc?a=1"));
+            clickAt(int(bodies[4].indexOf("evil.example")));
+            QVERIFY(until([&] { return linkDialog->property("opened").toBool(); }));
+            QCOMPARE(linkDialog->property("url").toString(), QStringLiteral("https://evil.example/x"));
+            QVERIFY(QMetaObject::invokeMethod(ui.deep("linkCancelButton"), "clicked"));
+            QVERIFY(until([&] { return !linkDialog->property("visible").toBool(); }));
+            QCOMPARE(catcher.urls.size(), 1);
+
+            // Search hits.
+            QVERIFY(ui.type("searchField", "hello"));
+            QVERIFY(until([&] { return lawyer.searchResults()->rowCount() == 1; }));
+            QVERIFY(until([&] { return showsPlain(ui, bodies[0]) && showsPlain(ui, T::safeName(name)); }));
+            problems = renderingProblems(ui, bodies);
+            QVERIFY2(problems.isEmpty(), qPrintable(problems));
+            QVERIFY(ui.shoot("hostile-laptop-light-search"));
+            ui.window->resize(390, 844);
+            QVERIFY(ui.type("searchField", ""));
+            QVERIFY(ui.shoot("hostile-phone-light-chat"));
+            problems = renderingProblems(ui, bodies);
+            QVERIFY2(problems.isEmpty(), qPrintable(problems));
+        }
+        QVERIFY2(noBeacon(), qPrintable(beacon.requests.join(", ")));
+
+        // The compliance page: the conversation, its timeline and a search.
+        qt::AppController officer(dir.path() + "/officer");
+        QVERIFY(officer.join(QString::fromStdString(h.enrollLink("comply", proto::ROLE_COMPLIANCE)), "Casey Compliance", kPass));
+        const QString keyFile = writeKeyFile(dir.path(), h.journalKey());
+        QVERIFY(!keyFile.isEmpty());
+        {
+            Ui ui;
+            QVERIFY(ui.load(officer, 1280, 800, false));
+            auto* cc = qobject_cast<qt::ComplianceController*>(ui.find("complianceController"));
+            QVERIFY(cc);
+            QSignalSpy unlocked(cc, &qt::ComplianceController::unlockFinished);
+            cc->unlock(keyFile, kJournalPass);
+            QVERIFY(unlocked.wait(30000));
+            QVERIFY2(unlocked.first().first().toBool(), qPrintable(cc->error()));
+            QSignalSpy pulled(cc, &qt::ComplianceController::pullFinished);
+            cc->pull();
+            QVERIFY(pulled.wait(60000));
+            QVERIFY2(pulled.first().first().toBool(), qPrintable(cc->error()));
+            QSignalSpy loaded(cc, &qt::ComplianceController::timelineLoaded);
+            cc->openConversation(conv);
+            QVERIFY(loaded.wait(30000));
+            for (const auto& b : bodies) QVERIFY2(until([&] { return showsPlain(ui, b); }), qPrintable(b));
+            QVERIFY(showsPlain(ui, T::safeName(title)));
+            QVERIFY(showsPlain(ui, T::safeName(name)));
+            QVERIFY(showsPlain(ui, "Attachments: " + T::isolated(T::safeName(fileName, T::kMaxNameLength, true))));
+            QString problems = renderingProblems(ui, bodies);
+            QVERIFY2(problems.isEmpty(), qPrintable(problems));
+            QVERIFY(ui.shoot("hostile-compliance-laptop-light"));
+            QSignalSpy searched(cc, &qt::ComplianceController::searchFinished);
+            cc->search("hello");
+            QVERIFY(searched.wait(30000));
+            QVERIFY2(searched.first().first().toBool(), qPrintable(cc->error()));
+            QVERIFY(until([&] { return showsPlain(ui, bodies[0]); }));
+            problems = renderingProblems(ui, bodies);
+            QVERIFY2(problems.isEmpty(), qPrintable(problems));
+            QVERIFY(ui.shoot("hostile-compliance-laptop-light-search"));
+        }
+        QVERIFY2(noBeacon(), qPrintable(beacon.requests.join(", ")));
+
+        // The admin page: the inventory and the confirmation naming a device.
+        qt::AppController admin(dir.path() + "/ada");
+        QVERIFY(admin.join(QString::fromStdString(h.enrollLink("ada", proto::ROLE_ADMIN)), "Ada Admin", kPass));
+        QVERIFY(until([&] { return admin.connected(); }));
+        {
+            Ui ui;
+            QVERIFY(ui.load(admin, 1280, 800, false));
+            auto* ac = qobject_cast<qt::AdminController*>(ui.find("adminController"));
+            QVERIFY(ac);
+            QSignalSpy refreshed(ac, &qt::AdminController::refreshed);
+            QVERIFY(until([&] { return ui.find("adminDevicesButton") != nullptr; }));
+            QVERIFY(ui.click("adminDevicesButton"));
+            QVERIFY(!refreshed.isEmpty() || refreshed.wait(20000));
+            QVERIFY2(refreshed.first().first().toBool(), qPrintable(ac->error()));
+            QVERIFY(until([&] { return showsPlain(ui, T::isolated(T::safeName(name))); }));
+            QVERIFY(showsPlain(ui, T::isolated(T::safeName(staffName))));
+            QVERIFY(showsPlain(ui, T::isolated(T::safeName(platform)) + " \u00b7 " + T::isolated(T::safeName(version))));
+            const QString malloryKey = QStringLiteral("%1/%2").arg(client.userId()).arg(client.client()->account().device);
+            QVERIFY(QMetaObject::invokeMethod(ui.visibleWith("revokeButton", "deviceKey", malloryKey), "clicked"));
+            auto* dialog = ui.find("deviceActionDialog");
+            QVERIFY(until([&] { return dialog->property("opened").toBool(); }));
+            const QString number = QString::number(client.client()->account().device);
+            QCOMPARE(dialog->property("title").toString(),
+                     QStringLiteral("Revoke device #%1 of %2?").arg(number, T::isolated(T::safeName(name))));
+            QVERIFY(showsPlain(ui, dialog->property("title").toString()));
+            QVERIFY(ui.deep("deviceActionText")->property("text").toString().startsWith(
+                QStringLiteral("Device #%1 of %2 (%3)").arg(number, T::isolated(T::safeName(name)), T::isolated(client.userId()))));
+            const QString problems = renderingProblems(ui, bodies);
+            QVERIFY2(problems.isEmpty(), qPrintable(problems));
+            QVERIFY(ui.shoot("hostile-admin-laptop-light-confirm"));
+            QVERIFY(QMetaObject::invokeMethod(ui.deep("deviceActionCancel"), "clicked"));
+        }
+        QVERIFY2(noBeacon(), qPrintable(beacon.requests.join(", ")));
     }
 };
 
