@@ -184,6 +184,7 @@ const char* eventName(Event::Kind k) {
     case Event::Kind::AwaitingApproval: return "awaiting_approval";
     case Event::Kind::DeviceAdded: return "device_added";
     case Event::Kind::DeviceApprovalRequested: return "device_approval_requested";
+    case Event::Kind::ConnectedElsewhere: return "connected_elsewhere";
     }
     return "unknown";
 }
@@ -235,6 +236,9 @@ struct Client::Impl {
     std::thread supervisor;
     std::atomic<bool> running{false};
     std::atomic<bool> revoked{false}, wiped{false};
+    /// The relay closed our session for a newer one of this device (another copy of the profile):
+    /// the supervisor stops until the next start().
+    std::atomic<bool> connectedElsewhere{false};
 
     // Worker.
     std::mutex queueMutex;
@@ -826,6 +830,7 @@ void Client::Impl::idleWork() {
 
 void Client::start() {
     if (m->running.exchange(true)) return;
+    m->connectedElsewhere = false;  // the user asked to connect again
     {
         // waitUntilSynced() waits for a drain on this new connection, not an earlier one.
         std::lock_guard lock(m->queueMutex);
@@ -850,7 +855,7 @@ bool Client::isConnected() const {
 void Client::Impl::supervise() {
     auto backoff = std::chrono::milliseconds(250);
     awaitingApprovalShown = false;  // told once per start
-    while (running && !revoked && !wiped) {
+    while (running && !revoked && !wiped && !connectedElsewhere) {
         {
             std::lock_guard lock(connMutex);
             connClosed = false;
@@ -890,6 +895,13 @@ void Client::Impl::supervise() {
             if (code == 4403) {
                 revoked = true;
                 emit({Event::Kind::Revoked, {}, {}, {}, {}, {}, "the firm revoked this device"});
+            } else if (code == RelayConnection::kCloseReplaced) {
+                // Another copy of this profile connected as this device, and the relay keeps the
+                // newest session. Reconnecting would close that one in turn, and the two would
+                // take turns for ever: stay offline and say why, until start() is called again.
+                connectedElsewhere = true;
+                emit({Event::Kind::ConnectedElsewhere, {}, {}, {}, {}, {},
+                      "this device is connected elsewhere (another copy of this profile is online)"});
             } else {
                 emit({Event::Kind::Disconnected, {}, {}, {}, {}, {}, code ? "closed " + std::to_string(code) : ""});
             }
@@ -994,7 +1006,7 @@ bool Client::waitUntilSynced(std::chrono::milliseconds timeout) {
     auto deadline = std::chrono::steady_clock::now() + timeout;
     std::unique_lock lock(m->queueMutex);
     return m->syncCv.wait_until(lock, deadline, [&] {
-        return m->revoked || m->wiped ||
+        return m->revoked || m->wiped || m->connectedElsewhere ||
                (m->generation > 0 && m->drainedGeneration == m->generation && m->queue.empty() && m->outboxIdle);
     });
 }
@@ -1010,7 +1022,7 @@ bool Client::waitForOutbox(std::chrono::milliseconds timeout) {
         {
             std::unique_lock lock(m->queueMutex);
             m->syncCv.wait_for(lock, std::chrono::milliseconds(50));
-            if (m->revoked || m->wiped) return false;
+            if (m->revoked || m->wiped || m->connectedElsewhere) return false;
         }
     }
     return false;

@@ -140,6 +140,7 @@ struct Event {
         AwaitingApproval,     ///< this device waits for one of the user's devices to approve it
         DeviceAdded,          ///< a device was added to this user's account (detail: its name and time)
         DeviceApprovalRequested,  ///< a device waits for this user's approval and no link of ours vouches for it
+        ConnectedElsewhere,   ///< another copy of this profile connected as this device: no reconnect until start()
     };
     Event(Kind k, std::string conversation_ = {}, std::string messageId_ = {}, std::string refId_ = {},
           std::string sender_ = {}, std::string text_ = {}, std::string detail_ = {}, std::uint64_t serverTimeMs_ = 0)
@@ -196,7 +197,10 @@ public:
     void setEventHandler(EventHandler handler);
 
     // ---- connection ---------------------------------------------------------------------------
-    /// Connects in the background and keeps reconnecting (backoff 0.25 s .. 30 s) until stop().
+    /// Connects in the background and keeps reconnecting (backoff 0.25 s .. 30 s) until stop(),
+    /// a revocation or a wipe; or until the relay replaces this session by another copy of the
+    /// profile connecting as this device (Event ConnectedElsewhere): then it stays offline until
+    /// stop() and start() again, so that two copies do not take turns closing each other.
     void start();
     void stop();
     bool isConnected() const;

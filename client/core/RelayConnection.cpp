@@ -207,9 +207,10 @@ struct RelayConnection::Impl : std::enable_shared_from_this<RelayConnection::Imp
             std::lock_guard lock(mutex);
             orphans.swap(pending);
         }
-        for (auto& [id, done] : orphans) done(unavailable("connection closed"));
         auto reason = ws.reason();
         std::uint16_t code = ec == websocket::error::closed ? std::uint16_t(reason.code) : 0;
+        const char* why = code == kCloseReplaced ? "this device is connected elsewhere" : "connection closed";
+        for (auto& [id, done] : orphans) done(unavailable(why));
         if (onClose) onClose(code, std::string(reason.reason.data(), reason.reason.size()));
     }
 };

@@ -40,6 +40,11 @@ struct DeviceCredentials {
 
 class RelayConnection {
 public:
+    /// Close code of a session the relay replaced by a newer session of the same device
+    /// (docs/protocol.md): the device's credentials are online elsewhere, in another copy of the
+    /// profile. Reconnecting would close that session in turn; a client stays offline and says so.
+    static constexpr std::uint16_t kCloseReplaced = 4409;
+
     using PushHandler = std::function<void(const proto::Push&)>;
     /// Called once when the connection ends: WebSocket close code (0 when the transport failed)
     /// and reason.

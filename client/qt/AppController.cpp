@@ -264,6 +264,13 @@ void AppController::onEvent(const client::Event& e) {
     case K::Revoked:
         check(false, tr("This device was revoked by the firm."));
         return;
+    case K::ConnectedElsewhere:
+        // The core stays offline rather than take turns with the other copy.
+        m_connected = false;
+        emit connectedChanged();
+        check(false, tr("This device is connected elsewhere: another copy of this profile is online. "
+                        "Close it, then restart Verbatim here."));
+        return;
     case K::SafetyNumberChanged:
         m_safetyChangedUser = q(e.sender);
         emit bannersChanged();

@@ -1007,6 +1007,11 @@ int cmdServe(const Args& a) {
     std::tie(config.adminAddress, config.adminPort) = splitHostPort(a.opt("admin-listen", "127.0.0.1:9443"), 9443);
     config.certFile = a.opt("cert", d.cert().string());
     if (benchLimits) config.connectsPerAddress = relay::BucketSpec{1e12, 1e12};
+    // The command-line table has checked these ranges already.
+    config.maxSessionsPerDevice = std::size_t(a.number("max-sessions-per-device", 1, 1, 64).value_or(1));
+    config.maxRequestsInFlight = std::size_t(a.number("max-requests-in-flight", 128, 1, 65536).value_or(128));
+    config.maxPendingRequests = std::size_t(a.number("max-pending-requests", 16384, 1, 10000000).value_or(16384));
+    config.writeStallTimeout = std::chrono::seconds(a.number("write-stall-timeout-s", 30, 1, 3600).value_or(30));
     config.keyFile = a.opt("key", d.tlsKey().string());
     config.blobDir = d.blobs().string();
     std::error_code fsError;

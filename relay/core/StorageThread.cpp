@@ -43,6 +43,7 @@ void StorageThread::enqueue(Job job) {
         std::lock_guard lock(m_mutex);
         if (!m_stopping) {
             m_queue.push_back(std::move(job));
+            m_queued = m_queue.size();
             // Inside a commit window the thread is waiting on purpose: waking it for every job
             // would switch threads once per job, which is what the window is there to avoid.
             if (!m_inWindow || m_queue.size() >= m_maxBatch) m_cv.notify_one();
@@ -129,6 +130,7 @@ void StorageThread::loop() {
                 batch.push_back(std::move(m_queue.front()));
                 m_queue.pop_front();
             }
+            m_queued = m_queue.size();
             if (batch.empty() && sync.empty() && m_stopping) return;
         }
         for (auto& fn : sync) fn(*m_db);

@@ -5,6 +5,12 @@
 /// transaction (each under its own savepoint, so one failing job does not sink the others),
 /// commits once, and only then runs the jobs' completions. A completion therefore means
 /// "durably stored": acknowledgements are sent from completions, never earlier.
+///
+/// The queue itself has no bound: its producers bound it. Devices' requests, nearly all that is
+/// posted here, are limited per connection and in total by the network layer (RelayServer's
+/// maxRequestsInFlight, maxPendingRequests and their byte limits), which stops reading a
+/// connection or answers "relay busy" instead of posting; registrations and authentications
+/// come one per connection, under the connection cap.
 
 #include <atomic>
 #include <chrono>
@@ -83,6 +89,8 @@ public:
     /// how many batches took 10 ms or more: where a message's latency tail comes from.
     std::uint64_t batchMicros() const { return m_batchMicros; }
     std::uint64_t slowBatches() const { return m_slowBatches; }
+    /// Jobs waiting for a batch (not counting the one running).
+    std::size_t queued() const { return m_queued; }
 
 private:
     enum class Mode { Savepoint, Repeatable, WritesLast };
@@ -111,6 +119,7 @@ private:
     std::function<Result<void>(storage::Database&)> m_batchStartHook;
     std::function<void(const std::function<void()>&)> m_completionScope;
     std::atomic<std::uint64_t> m_batches{0}, m_jobs{0}, m_batchMicros{0}, m_slowBatches{0};
+    std::atomic<std::size_t> m_queued{0};  ///< m_queue.size(), readable without the mutex
     std::thread m_thread;
 };
 

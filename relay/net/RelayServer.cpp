@@ -19,6 +19,7 @@
 #include <atomic>
 #include <charconv>
 #include <deque>
+#include <map>
 #include <mutex>
 #include <thread>
 
@@ -50,6 +51,8 @@ void failLog(const beast::error_code& ec, const char* what) {
     log::write(log::Level::Debug, "net.error", {{"op", what}, {"error", ec.message()}});
 }
 
+class WebSocketSession;
+
 struct Shared {
     RelayService& service;
     ServerConfig config;
@@ -57,7 +60,16 @@ struct Shared {
     std::atomic<std::size_t> connections{0};
     std::atomic<std::uint64_t> blobsStored{0}, accepted{0}, refused{0}, rateLimited{0}, wsSessions{0}, framesIn{0}, framesOut{0},
         wsWrites{0};
+    /// Connections closed because they did not read (writeStallTimeout), sessions replaced by a
+    /// newer one of their device, requests answered "relay busy".
+    std::atomic<std::uint64_t> stalled{0}, replaced{0}, busy{0};
+    /// Requests read from every connection and not answered yet (nearly all of them wait in the
+    /// storage queue), and their bytes: maxPendingRequests and maxPendingRequestBytes.
+    std::atomic<std::size_t> pendingRequests{0}, pendingRequestBytes{0};
     RateLimiter connectLimiter;
+    /// Each device's open WebSocket sessions, oldest first (maxSessionsPerDevice).
+    std::mutex sessionsMutex;
+    std::map<std::pair<std::string, std::uint32_t>, std::vector<std::weak_ptr<WebSocketSession>>> deviceSessions;
     explicit Shared(RelayService& s, ServerConfig c) : service(s), config(std::move(c)) {}
 };
 
@@ -112,9 +124,14 @@ private:
 
 class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
 public:
+    /// Close code of a session that a newer session of the same device replaced
+    /// (maxSessionsPerDevice; docs/protocol.md).
+    static constexpr std::uint16_t kReplacedCode = 4409;
+
     WebSocketSession(Shared& shared, SocketTlsStream&& stream, DeviceId device,
                      ConnectionSlot slot, bool batches)
-        : m_shared(shared), m_ws(std::move(stream)), m_device(std::move(device)), m_slot(std::move(slot)),
+        : m_shared(shared), m_ws(std::move(stream)), m_stallTimer(m_ws.get_executor()),
+          m_closeTimer(m_ws.get_executor()), m_device(std::move(device)), m_slot(std::move(slot)),
           m_batches(batches) {}
 
     void run(http::request<http::string_body> req) {
@@ -136,7 +153,8 @@ public:
 
     // Called on any thread. Frames queued before the session's executor gets to them travel
     // together: one post per burst (a storage batch's responses and pushes, a drain page), and
-    // a device that asked for batches gets them in one message.
+    // a device that asked for batches gets them in one message. The caller has counted the
+    // bytes in m_sink->queued.
     void enqueue(std::shared_ptr<const std::string> bytes) {
         std::vector<std::shared_ptr<const std::string>> one;
         one.push_back(std::move(bytes));
@@ -147,6 +165,14 @@ public:
         {
             std::lock_guard lock(m_inboxMutex);
             for (auto& f : frames) m_inbox.push_back(std::move(f));
+        }
+        wake();
+    }
+
+    // Called on any thread: runs takeInbox() on the session's executor soon, once per burst.
+    void wake() {
+        {
+            std::lock_guard lock(m_inboxMutex);
             if (m_inboxPosted) return;
             m_inboxPosted = true;
         }
@@ -157,7 +183,8 @@ public:
         net::post(m_ws.get_executor(), [self = shared_from_this()] { self->takeInbox(); });
     }
 
-    // On the session's executor: moves what enqueue() gathered into the outbox.
+    // On the session's executor: moves what enqueue() gathered into the outbox, and reads again
+    // if an answer that came back brought the connection under its limits.
     void takeInbox() {
         std::vector<std::shared_ptr<const std::string>> arrived;
         {
@@ -167,7 +194,12 @@ public:
         }
         const bool idle = m_outbox.empty();
         for (auto& b : arrived) m_outbox.push_back(std::move(b));
-        if (idle && m_open) writeNext();
+        if (idle && !m_outbox.empty() && m_open) writeNext();
+        // Responses are never dropped, and backpressure keeps them under the limit but for the
+        // answers already in flight when reading stopped: past it the peer is not keeping up.
+        if (m_open && m_sink->queued.load() > m_shared.config.maxQueuedBytesPerConnection)
+            return m_sink->close(1013, "too slow; reconnect to resume");
+        maybeRead();
     }
 
     void closeWith(std::uint16_t code, std::string reason) {
@@ -178,26 +210,137 @@ public:
             self->takeInbox();
             if (!self->m_open) return;
             self->m_open = false;
+            // A peer that does not read takes neither those frames nor the close frame: its
+            // socket is closed under it when the close handshake's time is up.
+            self->m_closeTimer.expires_after(self->m_shared.config.handshakeTimeout);
+            self->m_closeTimer.async_wait([self](beast::error_code ec) {
+                if (!ec) self->abort();
+            });
             self->m_ws.async_close(websocket::close_reason(websocket::close_code(code), reason),
                                    [self](beast::error_code) { self->finish(); });
         });
     }
 
+    /// Closes this session because a newer one of its device replaced it (any thread).
+    void replace() { m_sink->close(kReplacedCode, "replaced by a newer connection"); }
+
 private:
     void onAccept(beast::error_code ec) {
         if (ec) return failLog(ec, "ws-accept");
         m_open = true;
+        admitSession();
         m_shared.service.connect(m_device, m_sink);
         if (!m_outbox.empty()) writeNext();
+        maybeRead();
+    }
+
+    // One device holds at most maxSessionsPerDevice sessions: this one, the newest, stays and
+    // the oldest go. A device that reconnects after a network change is never locked out by
+    // the half-dead session it left behind.
+    void admitSession() {
+        std::vector<std::shared_ptr<WebSocketSession>> older;
+        {
+            std::lock_guard lock(m_shared.sessionsMutex);
+            auto& list = m_shared.deviceSessions[{m_device.user, m_device.device}];
+            std::erase_if(list, [](const std::weak_ptr<WebSocketSession>& w) { return w.expired(); });
+            list.push_back(weak_from_this());
+            const std::size_t keep = std::max<std::size_t>(1, m_shared.config.maxSessionsPerDevice);
+            while (list.size() > keep) {
+                if (auto s = list.front().lock()) older.push_back(std::move(s));
+                list.erase(list.begin());
+            }
+        }
+        // Outside the lock: closing posts to each session's own executor.
+        for (auto& s : older) {
+            ++m_shared.replaced;
+            s->replace();
+        }
+    }
+
+    void forgetSession() {
+        std::lock_guard lock(m_shared.sessionsMutex);
+        auto it = m_shared.deviceSessions.find({m_device.user, m_device.device});
+        if (it == m_shared.deviceSessions.end()) return;
+        std::erase_if(it->second, [this](const std::weak_ptr<WebSocketSession>& w) {
+            auto s = w.lock();
+            return !s || s.get() == this;
+        });
+        if (it->second.empty()) m_shared.deviceSessions.erase(it);
+    }
+
+    // Requests of this connection read and not answered yet, over a per-connection limit.
+    bool answersOutstanding() const {
+        return m_inFlight.load() >= m_shared.config.maxRequestsInFlight ||
+               m_inFlightBytes.load() >= m_shared.config.maxRequestBytesInFlight;
+    }
+
+    // Backpressure: reads the next request only while this connection is under its limits.
+    // Called again whenever it may have come back under them: after each write and whenever an
+    // answer comes back (takeInbox).
+    void maybeRead() {
+        if (!m_open || m_reading) return;
+        const auto& c = m_shared.config;
+        const std::size_t queued = m_sink->queued.load();
+        // Above the high-water mark the peer is not reading what we write: stop reading what it
+        // writes, until half of it has drained.
+        if (queued >= (m_outputPaused ? c.writeHighWater / 2 : c.writeHighWater)) {
+            if (!m_outputPaused) {
+                m_outputPaused = true;
+                m_progressAt = std::chrono::steady_clock::now();
+                armStallTimer();
+            }
+            return;
+        }
+        m_outputPaused = false;
+        if (answersOutstanding()) {
+            // An answer that comes back after this flag is set wakes us (onRequestDone), and one
+            // that came back before it shows in the second look.
+            m_awaitingAnswers = true;
+            if (answersOutstanding()) return;
+        }
+        m_awaitingAnswers = false;
         readNext();
+    }
+
+    void armStallTimer() {
+        if (m_stallArmed) return;
+        m_stallArmed = true;
+        m_stallTimer.expires_at(m_progressAt + m_shared.config.writeStallTimeout);
+        m_stallTimer.async_wait([self = shared_from_this()](beast::error_code ec) { self->onStallTimer(ec); });
+    }
+
+    void onStallTimer(beast::error_code ec) {
+        m_stallArmed = false;
+        if (ec || m_finished || !m_outputPaused) return;
+        if (std::chrono::steady_clock::now() - m_progressAt < m_shared.config.writeStallTimeout)
+            return armStallTimer();  // a write completed meanwhile: wait from it
+        ++m_shared.stalled;
+        log::write(log::Level::Info, "net.write_stalled",
+                   {{"queued_bytes", std::to_string(m_sink->queued.load())},
+                    {"stall_seconds", std::to_string(m_shared.config.writeStallTimeout.count())}});
+        abort();
+    }
+
+    // Ends the connection without a close handshake, for a peer that reads nothing: neither a
+    // frame nor a close frame would get through. Pending operations fail and end here too.
+    void abort() {
+        if (m_finished) return;
+        m_open = false;
+        beast::error_code ignored;
+        m_ws.next_layer().socket().close(ignored);
+        finish();
     }
 
     void readNext() {
         m_buffer.clear();
+        // One large message must not leave its buffer behind for the connection's whole life.
+        if (m_buffer.capacity() > kKeptReadBuffer) m_buffer.shrink_to_fit();
+        m_reading = true;
         m_ws.async_read(m_buffer, beast::bind_front_handler(&WebSocketSession::onRead, shared_from_this()));
     }
 
     void onRead(beast::error_code ec, std::size_t) {
+        m_reading = false;
         if (ec) {
             // message_too_big: Beast has already failed the connection with close code 1009.
             failLog(ec, "ws-read");
@@ -215,27 +358,63 @@ private:
             send(reply);
             return closeWith(1008, "malformed frame");
         }
-        std::uint64_t id = frame.id();
-        std::weak_ptr<WebSocketSession> weak = weak_from_this();
+        const std::uint64_t id = frame.id();
+        const std::size_t size = data.size();
+        auto& shared = m_shared;
+        // The storage queue in total: over it, a request is answered at once instead of queued.
+        // Its connection goes on (and its own limits hold it), and the client retries.
+        if (shared.pendingRequests.load() >= shared.config.maxPendingRequests ||
+            shared.pendingRequestBytes.load() >= shared.config.maxPendingRequestBytes) {
+            ++shared.busy;
+            proto::Frame reply;
+            reply.set_id(id);
+            auto* r = reply.mutable_response();
+            r->set_status(proto::STATUS_UNAVAILABLE);
+            r->set_error("relay busy; retry later");
+            r->set_retry_after_ms(std::uint64_t(shared.config.busyRetryAfter.count()));
+            send(reply);
+            return maybeRead();
+        }
+        ++shared.pendingRequests;
+        shared.pendingRequestBytes += size;
+        ++m_inFlight;
+        m_inFlightBytes += size;
         // Wiped while connected (SessionSink::restrictToWipe): from now on this connection may
         // only confirm the wipe, like one that authenticated with the wipe pending.
         if (!m_device.wipeOnly && m_wipeOnly.load(std::memory_order_acquire)) m_device.wipeOnly = true;
+        // The answer holds the session: while reading waits for answers, nothing else may (no
+        // read is pending, and no write when nothing is queued). The service always answers,
+        // and a closed session only drops what it gets. Shared outlives every answer:
+        // RelayServer::stop() flushes the storage thread first.
+        Shared* const counters = &m_shared;
         m_shared.service.handle(m_device, std::move(*frame.mutable_request()),
-                                [weak, id](proto::Response response) {
-                                    // One-way (id 0): only a failure is worth a frame.
-                                    if (id == 0 && response.status() == proto::STATUS_OK) return;
-                                    auto self = weak.lock();
-                                    if (!self) return;
-                                    proto::Frame reply;
-                                    reply.set_id(id);
-                                    *reply.mutable_response() = std::move(response);
-                                    self->send(reply);
+                                [self = shared_from_this(), id, size, counters](proto::Response response) {
+                                    --counters->pendingRequests;
+                                    counters->pendingRequestBytes -= size;
+                                    self->onRequestDone(id, size, std::move(response));
                                 });
-        readNext();
+        maybeRead();
     }
 
+    // Any thread: an answer came back.
+    void onRequestDone(std::uint64_t id, std::size_t size, proto::Response response) {
+        --m_inFlight;
+        m_inFlightBytes -= size;
+        // One-way (id 0): only a failure is worth a frame.
+        if (id == 0 && response.status() == proto::STATUS_OK) {
+            if (m_awaitingAnswers.load()) wake();  // reading waits for this answer
+            return;
+        }
+        proto::Frame reply;
+        reply.set_id(id);
+        *reply.mutable_response() = std::move(response);
+        send(reply);  // its wake-up reads again if reading waited
+    }
+
+    // Responses count against the connection's write limit like pushes (SessionSink).
     void send(const proto::Frame& frame) {
         auto bytes = std::make_shared<const std::string>(frame.SerializeAsString());
+        m_sink->queued += bytes->size();
         enqueue(std::move(bytes));
     }
 
@@ -283,6 +462,7 @@ private:
             return finish();
         }
         ++m_shared.wsWrites;
+        m_progressAt = std::chrono::steady_clock::now();
         for (std::size_t i = 0; i < m_inWrite; ++i) {
             ++m_shared.framesOut;
             m_sink->queued -= std::min<std::size_t>(m_sink->queued, m_outbox.front()->size());
@@ -291,6 +471,7 @@ private:
         m_inWrite = 0;
         std::string().swap(m_batchBuffer);  // an idle connection keeps no batch buffer
         if (!m_outbox.empty()) writeNext();
+        maybeRead();
     }
 
     void finish() {
@@ -298,12 +479,17 @@ private:
         m_finished = true;
         m_open = false;
         m_sink->closed = true;
+        m_stallTimer.cancel();
+        m_closeTimer.cancel();
+        forgetSession();
         m_shared.service.disconnect(m_device, m_sink.get());
     }
 
     friend class SessionSink;
     Shared& m_shared;
     websocket::stream<SocketTlsStream> m_ws;
+    net::steady_timer m_stallTimer;  ///< writeStallTimeout while reading waits for the peer to read
+    net::steady_timer m_closeTimer;  ///< the close handshake's deadline
     DeviceId m_device;
     /// Set by SessionSink::restrictToWipe() on any thread; read on the session's executor, which
     /// alone touches m_device.
@@ -316,11 +502,20 @@ private:
     bool m_inboxPosted = false;
     std::shared_ptr<SessionSink> m_sink;
     static constexpr std::size_t kMaxBatchFrames = 64, kMaxBatchBytes = 256 * 1024;
+    static constexpr std::size_t kKeptReadBuffer = 64 * 1024;
     const bool m_batches;            ///< the device asked for FrameBatch messages
     std::size_t m_inWrite = 0;       ///< outbox entries in the write in progress
     std::string m_batchBuffer;
     bool m_open = false;
     bool m_finished = false;
+    // Backpressure (maybeRead). The counters change on any thread (answers come back from the
+    // storage thread); the rest only on the session's executor.
+    std::atomic<std::size_t> m_inFlight{0}, m_inFlightBytes{0};
+    std::atomic<bool> m_awaitingAnswers{false};  ///< reading waits for an answer to come back
+    bool m_reading = false;                      ///< a read is pending
+    bool m_outputPaused = false;                 ///< reading waits for the peer to read
+    bool m_stallArmed = false;
+    std::chrono::steady_clock::time_point m_progressAt{};  ///< last write done, or the pause
 };
 
 bool SessionSink::push(const proto::Frame& frame) { return pushAll({&frame, 1}); }
@@ -710,10 +905,19 @@ private:
                  s.service.blobs().refused());
             line("verbatim_blobs_swept_total", "Attachment blobs removed because no message declared them.",
                  s.service.blobs().swept());
+            line("verbatim_requests_pending", "Requests read and not answered yet (most in the storage queue).",
+                 s.pendingRequests.load());
+            line("verbatim_requests_busy_total", "Requests answered \"relay busy\" over the pending-request limit.",
+                 s.busy.load());
+            line("verbatim_connections_stalled_total", "Connections closed for not reading what was sent to them.",
+                 s.stalled.load());
+            line("verbatim_websocket_sessions_replaced_total", "Sessions closed (4409) by a newer one of their device.",
+                 s.replaced.load());
             line("verbatim_storage_batches_total", "Committed storage batches.", s.service.storage().batches());
             line("verbatim_storage_jobs_total", "Committed storage jobs.", s.service.storage().jobs());
             line("verbatim_storage_batch_microseconds_total", "Wall time in storage batches, commit included.",
                  s.service.storage().batchMicros());
+            line("verbatim_storage_queue_jobs", "Storage jobs waiting for a batch.", s.service.storage().queued());
             line("verbatim_storage_slow_batches_total", "Storage batches that took 10 ms or more.",
                  s.service.storage().slowBatches());
             res->body() = std::move(m);

@@ -31,7 +31,33 @@ struct ServerConfig {
     std::string blobDir;
     std::uint64_t maxBlobBytes = 100ull * 1024 * 1024;
     std::chrono::seconds blobTimeout{300};
+    /// Bytes of responses and pushes queued for one connection, not yet written. A push past it
+    /// is refused (the connection closes with 1013 and the queue stays for the next one); a
+    /// response past it closes the connection the same way.
     std::size_t maxQueuedBytesPerConnection = 8 * 1024 * 1024;
+    /// Backpressure: while a connection has this many bytes queued for it, the relay reads no
+    /// further request from it; reading resumes below half of it. A peer that sends requests
+    /// and never reads the answers is held here, at a bounded cost.
+    std::size_t writeHighWater = 1024 * 1024;
+    /// A connection held by writeHighWater whose writes make no progress for this long is closed
+    /// (the socket, since a close frame could not get through either).
+    std::chrono::seconds writeStallTimeout{30};
+    /// Requests of one connection read and not yet answered (most wait for the storage thread),
+    /// by count and by size: at either limit the relay reads no further request from it until
+    /// answers come back.
+    std::size_t maxRequestsInFlight = 128;
+    std::size_t maxRequestBytesInFlight = 8 * 1024 * 1024;
+    /// The same over all connections, which bounds the storage queue in total. A request read
+    /// while the relay is over either limit is not run: it is answered STATUS_UNAVAILABLE
+    /// ("relay busy") with retry_after_ms = busyRetryAfter, and the client retries.
+    std::size_t maxPendingRequests = 16384;
+    std::size_t maxPendingRequestBytes = 256 * 1024 * 1024;
+    std::chrono::milliseconds busyRetryAfter{1000};
+    /// WebSocket sessions one device may hold at once. A new session closes the oldest beyond it
+    /// with close code 4409 ("replaced by a newer connection"): a reconnect always wins over the
+    /// half-dead session it replaces. The relay pushes live to one session per device (the
+    /// newest), so more than one would leave the others deaf to live messages.
+    std::size_t maxSessionsPerDevice = 1;
     std::chrono::seconds handshakeTimeout{10};
     std::chrono::seconds idleTimeout{60};
     int ioThreads = 1;
