@@ -714,6 +714,34 @@ private slots:
                                         return r;
                                     },
                                     forbidden};
+        // Issue 16 item 7: an open invite of the owner's, which nobody else may see or revoke.
+        const std::string ownersInvite = [&] {
+            auto link = h.service().inviteToMatter("owen", "Owner's matter", 3600 * 1000);
+            auto at = link ? link->find("token=") : std::string::npos;
+            return at == std::string::npos ? std::string() : link->substr(at + 6, 8);
+        }();
+        QCOMPARE(ownersInvite.size(), std::size_t(8));
+        auto inviter = [](proto::Role role) { return role == proto::ROLE_LAWYER || role == proto::ROLE_SUPERVISOR; };
+        matrix["list_invites"] = {[](Device&) {
+                                      proto::Request r;
+                                      r.mutable_list_invites();
+                                      return r;
+                                  },
+                                  [&](proto::Role role, const proto::Response& r) {
+                                      if (!inviter(role)) return r.status() == proto::STATUS_FORBIDDEN;
+                                      if (r.status() != proto::STATUS_OK) return false;
+                                      for (const auto& i : r.invite_list().invites())
+                                          if (i.inviter() == "owen") return false;
+                                      return true;
+                                  }};
+        matrix["revoke_invite"] = {[&](Device&) {
+                                       proto::Request r;
+                                       r.mutable_revoke_invite()->set_id(ownersInvite);
+                                       return r;
+                                   },
+                                   [&](proto::Role role, const proto::Response& r) {
+                                       return r.status() == (inviter(role) ? proto::STATUS_NOT_FOUND : proto::STATUS_FORBIDDEN);
+                                   }};
         const auto* oneof = proto::Request::descriptor()->FindOneofByName("op");
         QVERIFY(oneof);
         for (int i = 0; i < oneof->field_count(); ++i) {
@@ -730,6 +758,12 @@ private slots:
         // Nobody's probe touched the owner's client queue: it still receives the message.
         QVERIFY(ownersClient->connect(h.endpoint()));
         QCOMPARE(ownersClient->waitForEnvelopes(1).size(), std::size_t(1));
+        // Nor the owner's invite.
+        auto invites = h.service().listInvites("owen");
+        QVERIFY(invites);
+        QVERIFY(std::any_of(invites->begin(), invites->end(), [&](const proto::InviteInfo& i) {
+            return i.id() == ownersInvite && i.state() == proto::INVITE_OPEN;
+        }));
     }
 
     void wipeReachesOnlineDeviceSignedByTheRelay() {
