@@ -118,7 +118,8 @@ fuzz_targets() {
 
 fuzz_build() {
   cd "$ROOT"
-  cmake --preset fuzz >/dev/null
+  mkdir -p "$FUZZ_DIR"
+  cmake --preset fuzz >"$FUZZ_DIR/configure.log" 2>&1 || { cat "$FUZZ_DIR/configure.log" >&2; exit 1; }
   cmake --build --preset fuzz
 }
 

@@ -24,8 +24,10 @@ void lift(relay::BucketSpec& spec) { spec = relay::BucketSpec{1e12, 1e12}; }
 }  // namespace
 
 FuzzRelay& FuzzRelay::instance() {
-    static FuzzRelay* relay = [] {
-        auto* r = new FuzzRelay();  // kept for the life of the process, like a serving relay
+    // Kept for the life of the process, like a serving relay; destroyed at exit (libFuzzer
+    // exits through exit() when its time is up) so that its temporary folder goes too.
+    static std::unique_ptr<FuzzRelay> relay = [] {
+        std::unique_ptr<FuzzRelay> r(new FuzzRelay());
         r->m_fixture = need(relay::RelayFixture::create([](relay::RelayConfig& c) {
                                 lift(c.limits.send);
                                 lift(c.limits.preKeyFetch);
