@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "client/core/Client.h"
+#include "common/CommandLine.h"
 #include "common/Json.h"
 #include "common/Log.h"
 #include "common/Passphrase.h"
@@ -48,26 +49,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
+const cmdline::CommandLine& commandLine();
+
+/// The whole usage on stderr, exit code 2 (a command line parse refused gets its own usage).
 int usage() {
-    std::fputs(
-        "usage:\n"
-        "  verbatim-journal keygen --out DIR\n"
-        "  verbatim-journal pull   --profile DIR --archive FILE --key KEY [--relay HOST:PORT]\n"
-        "  verbatim-journal verify FILE --key KEY [--json]\n"
-        "  verbatim-journal search FILE QUERY --key KEY [--matter M] [--participant USER] [--from DATE] [--to DATE]\n"
-        "                          [--limit N] [--json]\n"
-        "  verbatim-journal show   FILE CONVERSATION --key KEY [--json]\n"
-        "  verbatim-journal export FILE --format rsmf|eml|jsonl --out PATH --key KEY [--matter M] [--from DATE]\n"
-        "                          [--to DATE]\n"
-        "  verbatim-journal conversations FILE --key KEY\n"
-        "  verbatim-journal audit  FILE --key KEY [--json]\n"
-        "KEY: journal.key files, comma-separated (every epoch after a rotation). DATE: YYYY-MM-DD or\n"
-        "YYYY-MM-DDTHH:MM[:SS]Z. The journal key passphrase comes from --passphrase-file,\n"
-        "VERBATIM_PASSPHRASE or a prompt; the profile's from --profile-passphrase-file,\n"
-        "VERBATIM_PROFILE_PASSPHRASE or the same source. Exit 3: verify found problems, or pull\n"
-        "refused a relay that rewrote history the archive already holds.\n",
-        stderr);
-    return 2;
+    std::fputs(commandLine().usage().c_str(), stderr);
+    return cmdline::kExitUsage;
 }
 
 struct Args {
@@ -79,6 +66,68 @@ struct Args {
         return it == opts.end() ? std::string() : it->second;
     }
 };
+
+/// Every command, its options and arguments (docs: README "Compliance").
+const cmdline::CommandLine& commandLine() {
+    using cmdline::Option;
+    using cmdline::Positional;
+    static const cmdline::Check date = [](const std::string& v) -> std::string {
+        return compliance::parseTime(v, false) ? "" : "not a date (YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS]Z): '" + v + "'";
+    };
+    static const Option key = Option::value("key", "KEY").required(), pass = Option::value("passphrase-file", "FILE"),
+                        json = Option::flag("json");
+    static const cmdline::CommandLine cl(
+        "verbatim-journal",
+        {
+            {"keygen", "  verbatim-journal keygen --out DIR\n", {Option::value("out", "DIR").required(), pass}},
+            {"pull", "  verbatim-journal pull   --profile DIR --archive FILE --key KEY [--relay HOST:PORT]\n",
+             {Option::value("profile", "DIR").required(), Option::value("archive", "FILE").required(), key,
+              Option::value("relay", "HOST:PORT"), pass, Option::value("profile-passphrase-file", "FILE")}},
+            {"verify", "  verbatim-journal verify FILE --key KEY [--json]\n", {key, pass, json},
+             {Positional::required("FILE")}},
+            {"search",
+             "  verbatim-journal search FILE QUERY --key KEY [--matter M] [--participant USER] [--from DATE] [--to DATE]\n"
+             "                          [--limit N] [--json]\n",
+             {key, pass, json, Option::value("matter", "M"), Option::value("participant", "USER"),
+              Option::value("from", "DATE").checked(date), Option::value("to", "DATE").checked(date),
+              Option::value("limit", "N").checked(cmdline::number(1, 1000000))},
+             {Positional::required("FILE"), Positional::required("QUERY")}},
+            {"show", "  verbatim-journal show   FILE CONVERSATION --key KEY [--json]\n", {key, pass, json},
+             {Positional::required("FILE"), Positional::required("CONVERSATION")}},
+            {"export",
+             "  verbatim-journal export FILE --format rsmf|eml|jsonl|csv --out PATH --key KEY [--matter M]\n"
+             "                          [--from DATE] [--to DATE]\n",
+             {key, pass, Option::value("format", "FORMAT").checked(cmdline::oneOf({"rsmf", "eml", "jsonl", "csv"})),
+              Option::value("out", "PATH").required(), Option::value("matter", "M"),
+              Option::value("from", "DATE").checked(date), Option::value("to", "DATE").checked(date)},
+             {Positional::required("FILE")}},
+            {"conversations", "  verbatim-journal conversations FILE --key KEY\n", {key, pass},
+             {Positional::required("FILE")}},
+            {"audit", "  verbatim-journal audit  FILE --key KEY [--json]\n", {key, pass, json},
+             {Positional::required("FILE")}},
+        },
+        "KEY: journal.key files, comma-separated (every epoch after a rotation). DATE: YYYY-MM-DD or\n"
+        "YYYY-MM-DDTHH:MM[:SS]Z. The journal key passphrase comes from --passphrase-file,\n"
+        "VERBATIM_PASSPHRASE or a prompt; the profile's from --profile-passphrase-file,\n"
+        "VERBATIM_PROFILE_PASSPHRASE or the same source. Exit 3: verify found problems, or pull\n"
+        "refused a relay that rewrote history the archive already holds.\n"
+        "An option's value is the next argument or follows '=' (--key=KEY); -- ends the options.\n"
+        "An unknown option, a missing or malformed value or a stray argument is refused (exit 2)\n"
+        "before anything is read or written. COMMAND --help shows one command.\n");
+    return cl;
+}
+
+/// The parsed line in the shape the commands read: the arguments after the command, each
+/// option's value, and the options given (for flags).
+Args toArgs(const cmdline::Parsed& p) {
+    Args a;
+    a.positional = p.positionals;
+    for (const auto& [name, values] : p.options) {
+        a.opts[name] = values.back();
+        a.flags.insert(name);
+    }
+    return a;
+}
 
 int die(const std::string& message) {
     std::fprintf(stderr, "verbatim-journal: %s\n", message.c_str());
@@ -419,24 +468,12 @@ int main(int argc, char** argv) {
     rlimit none{0, 0};
     setrlimit(RLIMIT_CORE, &none);
     if (!std::getenv("VERBATIM_LOG")) log::setLevel(log::Level::Warn);
-    if (argc < 2) return usage();
-    const std::string cmd = argv[1];
-    Args a;
-    static const std::set<std::string> kFlags = {"json"};
-    for (int i = 2; i < argc; ++i) {
-        std::string arg = argv[i];
-        if (arg.rfind("--", 0) != 0) {
-            a.positional.push_back(arg);
-            continue;
-        }
-        std::string name = arg.substr(2);
-        if (kFlags.count(name)) {
-            a.flags.insert(name);
-            continue;
-        }
-        if (i + 1 >= argc) return usage();
-        a.opts[name] = argv[++i];
-    }
+    // Refused before anything happens: an unknown option, a bad value, a stray argument.
+    int exitCode = 0;
+    auto parsed = commandLine().parseOrReport(argc, argv, exitCode);
+    if (!parsed) return exitCode;
+    const std::string cmd = parsed->words.front();
+    Args a = toArgs(*parsed);
     if (cmd == "keygen") return a.positional.empty() ? keygen(a.opts) : usage();
     if (cmd == "pull") return pull(a);
     if (cmd == "verify") return verify(a);
