@@ -14,6 +14,7 @@
 #include <QQmlContext>
 #include <QQuickStyle>
 #include <QQuickWindow>
+#include <QRegularExpression>
 #include <QStandardPaths>
 #include <QTimer>
 #include <QtQml/qqmlextensionplugin.h>
@@ -21,10 +22,58 @@
 #include <sys/resource.h>
 
 #include "client/qt/AppController.h"
+#include "common/CommandLine.h"
 #include "client/qt/OfflineNetwork.h"
 #include "client/qt/QrImageProvider.h"
 
 Q_IMPORT_QML_PLUGIN(VerbatimPlugin)
+
+namespace {
+
+/// Why the app's command line is refused, or an empty string; the same rules as every Verbatim
+/// program (common/CommandLine.h). Qt's parser alone takes the next argument as a value even when
+/// it is an option and keeps the last of repeated options: both are refused here.
+QString commandLineError(QCommandLineParser& cli, const QList<QCommandLineOption>& options, const QStringList& args) {
+    for (int i = 1; i < args.size() && args[i] != "--"; ++i)
+        for (const auto& o : options) {
+            if (o.valueName().isEmpty() || args[i] != "--" + o.names().constLast()) continue;
+            if (i + 1 == args.size()) return QString("%1 needs a value (%2)").arg(args[i], o.valueName());
+            if (args[i + 1].startsWith("--"))
+                return QString("%1 needs a value (%2), not the option %3 (write %1=VALUE for a value that starts with --)")
+                    .arg(args[i], o.valueName(), args[i + 1]);
+        }
+    if (!cli.parse(args)) {
+        const auto unknown = cli.unknownOptionNames();
+        if (unknown.isEmpty()) return cli.errorText();
+        std::vector<std::string> known{"help"};
+        for (const auto& o : options) known.push_back(o.names().constLast().toStdString());
+        const QString& name = unknown.constFirst();
+        return QString("unknown option %1%2").arg(name.size() == 1 ? "-" : "--", name) +
+               QString::fromStdString(verbatim::cmdline::didYouMean(
+                   verbatim::cmdline::closestNames(name.toStdString(), known), "--"));
+    }
+    if (cli.isSet("help") || cli.isSet("help-all")) return {};
+    for (const auto& o : options) {
+        const QString name = o.names().constLast();
+        if (cli.optionNames().count(name) > 1) return QString("--%1 given twice (it is taken once)").arg(name);
+        if (!o.valueName().isEmpty() && cli.isSet(o) && cli.value(o).isEmpty())
+            return QString("--%1 needs a non-empty %2").arg(name, o.valueName());
+    }
+    if (cli.isSet("size")) {
+        static const QRegularExpression wxh("^([0-9]{1,5})x([0-9]{1,5})$");
+        const auto m = wxh.match(cli.value("size"));
+        if (!m.hasMatch() || m.captured(1).toInt() < 100 || m.captured(2).toInt() < 100 || m.captured(1).toInt() > 20000 ||
+            m.captured(2).toInt() > 20000)
+            return QString("--size: must be WIDTHxHEIGHT in pixels (100..20000 each), not '%1'").arg(cli.value("size"));
+    }
+    const auto links = cli.positionalArguments();
+    if (links.size() > 1) return QString("unexpected argument '%1' (one link at most)").arg(links[1]);
+    if (!links.isEmpty() && !links[0].startsWith("verbatim://"))
+        return QString("unexpected argument '%1' (a link starts with verbatim://)").arg(links[0]);
+    return {};
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
     // The profile key lives in this process: no core dumps.
@@ -48,9 +97,16 @@ int main(int argc, char** argv) {
     QCommandLineOption dark("dark", "Dark theme.");
     QCommandLineOption shot("screenshot", "Render, save a PNG and exit.", "FILE");
     QCommandLineOption title("window-title", "Window title.", "TEXT", "Verbatim");
-    cli.addOptions({profile, passFile, open, size, dark, shot, title});
+    const QList<QCommandLineOption> options{profile, passFile, open, size, dark, shot, title};
+    cli.addOptions(options);
     cli.addPositionalArgument("link", "A verbatim:// enrollment or invite link to join with.");
-    cli.process(app);
+    // Refused with the usage and exit code 2 before a profile is opened or a window made.
+    if (const QString error = commandLineError(cli, options, QCoreApplication::arguments()); !error.isEmpty()) {
+        std::fputs(qPrintable(cli.helpText()), stderr);
+        std::fprintf(stderr, "verbatim: %s\n", qPrintable(error));
+        return verbatim::cmdline::kExitUsage;
+    }
+    if (cli.isSet("help") || cli.isSet("help-all")) cli.showHelp(0);  // stdout, exit 0
 
     verbatim::qt::AppController controller(cli.value(profile));
     if (cli.isSet(passFile)) {
