@@ -1,4 +1,5 @@
 #include "compliance/Archive.h"
+#include "compliance/SearchParser.h"
 
 #include <algorithm>
 #include <atomic>
@@ -2091,7 +2092,10 @@ Result<std::vector<TimelineEvent>> Archive::timeline(const std::string& conversa
 }
 
 Result<std::vector<SearchHit>> Archive::search(const SearchQuery& q) {
-    if (q.text.empty()) return fail(ErrorCode::InvalidArgument, "empty search");
+    // The text is in the search language (SearchParser.h); FTS5 sees only the expression built
+    // from its parse tree, never what was typed.
+    auto parsed = parseSearch(q.text);
+    if (!parsed) return tl::unexpected(parsed.error());
     std::string conv;
     if (!q.matter.empty()) {
         auto c = resolveConversation(q.matter);
@@ -2123,7 +2127,7 @@ Result<std::vector<SearchHit>> Archive::search(const SearchQuery& q) {
     sql += " ORDER BY f.rowid DESC LIMIT ?6";
     auto st = m->db->prepare(sql);
     if (!st) return tl::unexpected(st.error());
-    st->bind(1, std::string_view(q.text));
+    st->bind(1, std::string_view(parsed->fts5));
     if (!conv.empty()) st->bind(2, std::string_view(conv));
     if (!q.participant.empty()) st->bind(3, std::string_view(q.participant));
     if (q.fromMs) st->bind(4, std::int64_t(q.fromMs));
@@ -2132,11 +2136,7 @@ Result<std::vector<SearchHit>> Archive::search(const SearchQuery& q) {
     std::vector<SearchHit> out;
     while (true) {
         auto row = st->step();
-        if (!row) {
-            if (row.error().message.find("fts5") != std::string::npos || row.error().message.find("syntax") != std::string::npos)
-                return fail(ErrorCode::InvalidArgument, "the search query is not valid FTS5 syntax");
-            return tl::unexpected(row.error());
-        }
+        if (!row) return tl::unexpected(row.error());
         if (!*row) break;
         SearchHit h;
         h.sequence = std::uint64_t(st->columnInt(0));

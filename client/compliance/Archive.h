@@ -155,7 +155,7 @@ struct TimelineEvent {
 };
 
 struct SearchQuery {
-    std::string text;         ///< FTS5 query
+    std::string text;         ///< in the search language (SearchParser.h), never FTS5 syntax
     std::string matter;       ///< conversation id or title (empty: all)
     std::string participant;  ///< user id (sender or recipient)
     std::uint64_t fromMs = 0;

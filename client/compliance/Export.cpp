@@ -12,6 +12,7 @@
 #include <zlib.h>
 
 #include "common/Json.h"
+#include "compliance/ExportEncoding.h"
 #include "crypto/Random.h"
 
 namespace verbatim::compliance {
@@ -71,15 +72,6 @@ std::string quotedPrintable(std::string_view text) {
             put(std::string{'=', hex[c >> 4], hex[c & 15]});
     }
     return out;
-}
-
-/// A header value: as is when ASCII, else an RFC 2047 encoded word.
-std::string headerText(const std::string& s) {
-    bool ascii = std::all_of(s.begin(), s.end(), [](char c) { return c >= 32 && c < 127; });
-    if (ascii) return s;
-    std::string b64 = base64Lines(view(s));
-    b64.erase(std::remove_if(b64.begin(), b64.end(), [](char c) { return c == '\r' || c == '\n'; }), b64.end());
-    return "=?UTF-8?B?" + b64 + "?=";
 }
 
 std::string rfc5322Date(std::uint64_t ms) {
@@ -153,45 +145,50 @@ struct Directory {
 
 std::string transcript(const std::vector<TimelineEvent>& events, const std::vector<ConversationInfo>& convs,
                        const Directory& dir, std::size_t problems) {
+    // Every line goes through transcriptText: a value's own line breaks continue with "  | ",
+    // so no message, name or file name can forge a line of the transcript.
     std::string out = "Verbatim journal export\n";
-    out += "Exported: " + isoTime(nowMs()) + "   Events: " + std::to_string(events.size()) +
-           "   Verification: " + (problems ? std::to_string(problems) + " event(s) with problems" : "all verified") + "\n";
+    auto line = [&out](const std::string& text) { out += transcriptText(text) + "\n"; };
+    line("Exported: " + isoTime(nowMs()) + "   Events: " + std::to_string(events.size()) +
+         "   Verification: " + (problems ? std::to_string(problems) + " event(s) with problems" : "all verified"));
     for (const auto& c : convs) {
-        out += "\nConversation: " + (c.title.empty() ? c.id : c.title) + " (" + c.id + ")\nParticipants:";
+        out += "\n";
+        line("Conversation: " + (c.title.empty() ? c.id : c.title) + " (" + c.id + ")");
+        std::string members = "Participants:";
         for (std::size_t i = 0; i < c.participants.size(); ++i) {
             const auto& u = c.participants[i];
             auto it = dir.people.find(u);
-            out += (i ? ", " : " ") + dir.name(u) + " (" + u +
-                   (it != dir.people.end() && !it->second.role.empty() ? ", " + it->second.role : "") + ")";
+            members += (i ? ", " : " ") + dir.name(u) + " (" + u +
+                       (it != dir.people.end() && !it->second.role.empty() ? ", " + it->second.role : "") + ")";
         }
-        out += "\n\n";
+        line(members);
+        out += "\n";
         for (const auto& e : events) {
             if (e.conversation != c.id) continue;
             std::string head = "[" + isoTime(e.serverTimeMs) + "] ";
             if (e.kind == TimelineEvent::Kind::Message) {
-                out += head + dir.name(e.user) + ": " + e.body + "\n";
+                line(head + dir.name(e.user) + ": " + e.body);
             } else if (e.kind == TimelineEvent::Kind::Notice) {
-                out += head + "* " + dir.name(e.user) + " accepted the recording notice: " + e.body + "\n";
+                line(head + "* " + dir.name(e.user) + " accepted the recording notice: " + e.body);
             } else {
-                out += head + "* " + dir.name(e.user) + " " + eventText(e) + "\n";
+                line(head + "* " + dir.name(e.user) + " " + eventText(e));
             }
             for (const auto& a : e.attachments)
-                out += "    [attachment: " + a.fileName + ", " + std::to_string(a.size) + " bytes" +
-                       (a.available ? "" : ", not available: " + a.problem) + "]\n";
+                line("    [attachment: " + a.fileName + ", " + std::to_string(a.size) + " bytes" +
+                     (a.available ? "" : ", not available: " + a.problem) + "]");
             for (const auto& ed : e.edits)
-                out += "    [edited " + isoTime(ed.timeMs) + " by " + dir.name(ed.user) + "; previous: \"" + ed.previous +
-                       "\"; new: \"" + ed.next + "\"]\n";
+                line("    [edited " + isoTime(ed.timeMs) + " by " + dir.name(ed.user) + "; previous: \"" + ed.previous +
+                     "\"; new: \"" + ed.next + "\"]");
             if (e.deleted)
-                out += "    [deleted for everyone " + isoTime(e.deletedMs) + " by " + dir.name(e.deletedBy) +
-                       "; the journal keeps the text above]\n";
+                line("    [deleted for everyone " + isoTime(e.deletedMs) + " by " + dir.name(e.deletedBy) +
+                     "; the journal keeps the text above]");
             if (!e.reactions.empty()) {
-                out += "    [reactions:";
-                for (const auto& r : e.reactions) out += " " + r.emoji + " " + dir.name(r.user);
-                out += "]\n";
+                std::string r = "    [reactions:";
+                for (const auto& x : e.reactions) r += " " + x.emoji + " " + dir.name(x.user);
+                line(r + "]");
             }
-            for (const auto& r : e.refused)
-                out += "    [NOT APPLIED: " + refusedText(r, dir.name(r.user)) + "]\n";
-            if (e.verification != "verified") out += "    [VERIFICATION: " + e.verification + "]\n";
+            for (const auto& r : e.refused) line("    [NOT APPLIED: " + refusedText(r, dir.name(r.user)) + "]");
+            if (e.verification != "verified") line("    [VERIFICATION: " + e.verification + "]");
         }
     }
     return out;
@@ -204,7 +201,7 @@ std::string custom(const std::vector<std::pair<std::string, std::string>>& field
     bool first = true;
     for (const auto& [n, v] : fields) {
         if (v.empty()) continue;  // RSMF custom values have minLength 1
-        out += (first ? "" : ",") + std::string("{\"name\":") + jsonQuote(n) + ",\"value\":" + jsonQuote(v) + "}";
+        out += (first ? "" : ",") + std::string("{\"name\":") + jsonString(n) + ",\"value\":" + jsonString(v) + "}";
         first = false;
     }
     return out + "]";
@@ -219,16 +216,16 @@ std::string eventJson(const TimelineEvent& e, const std::vector<std::string>& at
     default: type = rsmf ? "unknown" : kindName(e.kind); break;
     }
     std::string id = e.messageId.empty() ? "seq-" + std::to_string(e.sequence) : e.messageId;
-    std::string out = "{\"id\":" + jsonQuote(id) + ",\"type\":" + jsonQuote(type) + ",\"participant\":" +
-                      jsonQuote(e.user) + ",\"conversation\":" + jsonQuote(e.conversation) + ",\"timestamp\":" +
-                      jsonQuote(isoTime(e.serverTimeMs)) + ",\"body\":" + jsonQuote(eventText(e));
+    std::string out = "{\"id\":" + jsonString(id) + ",\"type\":" + jsonString(type) + ",\"participant\":" +
+                      jsonString(e.user) + ",\"conversation\":" + jsonString(e.conversation) + ",\"timestamp\":" +
+                      jsonString(isoTime(e.serverTimeMs)) + ",\"body\":" + jsonString(eventText(e));
     if (e.deleted) out += ",\"deleted\":true";
     if (!e.attachments.empty()) {
         out += ",\"attachments\":[";
         for (std::size_t i = 0; i < e.attachments.size(); ++i) {
             const auto& a = e.attachments[i];
             std::string aid = i < attachmentNames.size() && !attachmentNames[i].empty() ? attachmentNames[i] : safeName(a.fileName);
-            out += (i ? "," : "") + std::string("{\"id\":") + jsonQuote(aid) + ",\"display\":" + jsonQuote(a.fileName) +
+            out += (i ? "," : "") + std::string("{\"id\":") + jsonString(aid) + ",\"display\":" + jsonString(a.fileName) +
                    ",\"size\":" + std::to_string(a.size) + "}";
         }
         out += "]";
@@ -237,9 +234,9 @@ std::string eventJson(const TimelineEvent& e, const std::vector<std::string>& at
         out += ",\"edits\":[";
         for (std::size_t i = 0; i < e.edits.size(); ++i) {
             const auto& ed = e.edits[i];
-            out += (i ? "," : "") + std::string("{\"participant\":") + jsonQuote(ed.user) + ",\"timestamp\":" +
-                   jsonQuote(isoTime(ed.timeMs)) + ",\"previous\":" + jsonQuote(ed.previous) + ",\"new\":" +
-                   jsonQuote(ed.next) + "}";
+            out += (i ? "," : "") + std::string("{\"participant\":") + jsonString(ed.user) + ",\"timestamp\":" +
+                   jsonString(isoTime(ed.timeMs)) + ",\"previous\":" + jsonString(ed.previous) + ",\"new\":" +
+                   jsonString(ed.next) + "}";
         }
         out += "]";
     }
@@ -249,9 +246,9 @@ std::string eventJson(const TimelineEvent& e, const std::vector<std::string>& at
         out += ",\"reactions\":[";
         bool first = true;
         for (const auto& [emoji, users] : grouped) {
-            out += (first ? "" : ",") + std::string("{\"value\":") + jsonQuote(emoji) + ",\"count\":" +
+            out += (first ? "" : ",") + std::string("{\"value\":") + jsonString(emoji) + ",\"count\":" +
                    std::to_string(users.size()) + ",\"participants\":[";
-            for (std::size_t i = 0; i < users.size(); ++i) out += (i ? "," : "") + jsonQuote(users[i]);
+            for (std::size_t i = 0; i < users.size(); ++i) out += (i ? "," : "") + jsonString(users[i]);
             out += "]}";
             first = false;
         }
@@ -261,8 +258,8 @@ std::string eventJson(const TimelineEvent& e, const std::vector<std::string>& at
         out += ",\"read_receipts\":[";
         for (std::size_t i = 0; i < e.receipts.size(); ++i) {
             const auto& r = e.receipts[i];
-            out += (i ? "," : "") + std::string("{\"participant\":") + jsonQuote(r.user) + ",\"timestamp\":" +
-                   jsonQuote(isoTime(r.timeMs)) + ",\"action\":" + jsonQuote(r.action == "read" ? "read" : "delivered") + "}";
+            out += (i ? "," : "") + std::string("{\"participant\":") + jsonString(r.user) + ",\"timestamp\":" +
+                   jsonString(isoTime(r.timeMs)) + ",\"action\":" + jsonString(r.action == "read" ? "read" : "delivered") + "}";
         }
         out += "]";
     }
@@ -285,19 +282,50 @@ std::string eventJson(const TimelineEvent& e, const std::vector<std::string>& at
         fields.push_back({"not_applied", all});
     }
     out += ",\"custom\":" + custom(fields);
-    if (!rsmf && e.deleted) out += ",\"original_body\":" + jsonQuote(e.originalBody);
+    if (!rsmf && e.deleted) out += ",\"original_body\":" + jsonString(e.originalBody);
     if (!rsmf && !e.refused.empty()) {
         out += ",\"not_applied\":[";
         for (std::size_t i = 0; i < e.refused.size(); ++i) {
             const auto& r = e.refused[i];
             out += (i ? "," : "") + std::string("{\"sequence\":") + std::to_string(r.sequence) + ",\"kind\":" +
-                   jsonQuote(r.kind) + ",\"participant\":" + jsonQuote(r.user) + ",\"device\":" +
-                   std::to_string(r.device) + ",\"timestamp\":" + jsonQuote(isoTime(r.timeMs)) + ",\"body\":" +
-                   jsonQuote(r.body) + ",\"fault\":" + jsonQuote(r.fault) + "}";
+                   jsonString(r.kind) + ",\"participant\":" + jsonString(r.user) + ",\"device\":" +
+                   std::to_string(r.device) + ",\"timestamp\":" + jsonString(isoTime(r.timeMs)) + ",\"body\":" +
+                   jsonString(r.body) + ",\"fault\":" + jsonString(r.fault) + "}";
         }
         out += "]";
     }
     return out + "}";
+}
+
+// ---- CSV -----------------------------------------------------------------------------------------
+
+/// The Subject names the exported conversations; the full titles are in the transcript.
+constexpr std::size_t kSubjectChars = 300;
+
+std::string csvRecord(const std::vector<std::string>& fields) {
+    std::string out;
+    for (std::size_t i = 0; i < fields.size(); ++i) out += (i ? "," : "") + csvField(fields[i]);
+    return out + "\r\n";
+}
+
+std::string csvHeader() {
+    return csvRecord({"sequence", "time", "conversation_id", "conversation", "participant_id", "participant", "device",
+                      "event", "body", "original_body", "edits", "deleted", "deleted_by", "deleted_at", "attachments",
+                      "verification", "entry_hash", "message_id"});
+}
+
+/// One event as a CSV record (RFC 4180, every field quoted; see ExportEncoding.h).
+std::string csvRow(const TimelineEvent& e, const std::string& title, const Directory& dir) {
+    std::string attachments;
+    // Cleaned names (no line breaks) one per line: the list stays unambiguous; JSON Lines keeps
+    // the names exactly as sent.
+    for (const auto& a : e.attachments) attachments += (attachments.empty() ? "" : "\n") + attachmentFileName(a.fileName);
+    return csvRecord({std::to_string(e.sequence), isoTime(e.serverTimeMs), e.conversation, title, e.user, dir.name(e.user),
+                      e.device ? std::to_string(e.device) : std::string(), kindName(e.kind), eventText(e),
+                      e.originalBody != e.body ? e.originalBody : std::string(), std::to_string(e.edits.size()),
+                      e.deleted ? "yes" : "no", e.deleted ? e.deletedBy : std::string(),
+                      e.deleted ? isoTime(e.deletedMs) : std::string(), attachments, e.verification, e.entryHash,
+                      e.messageId});
 }
 
 struct Selection {
@@ -417,21 +445,21 @@ std::string rsmfManifest(const std::vector<TimelineEvent>& events, const std::ve
                          const std::vector<ConversationInfo>& conversations, const std::string& eventCollectionId,
                          const std::vector<std::vector<std::string>>& attachmentNames) {
     std::string out = "{\"version\":\"2.0.0\"";
-    if (!eventCollectionId.empty()) out += ",\"eventcollectionid\":" + jsonQuote(eventCollectionId);
+    if (!eventCollectionId.empty()) out += ",\"eventcollectionid\":" + jsonString(eventCollectionId);
     out += ",\"participants\":[";
     for (std::size_t i = 0; i < participants.size(); ++i) {
         const auto& p = participants[i];
-        out += (i ? "," : "") + std::string("{\"id\":") + jsonQuote(p.user) + ",\"display\":" +
-               jsonQuote(p.name.empty() ? p.user : p.name) + ",\"account_id\":" + jsonQuote(p.user) +
+        out += (i ? "," : "") + std::string("{\"id\":") + jsonString(p.user) + ",\"display\":" +
+               jsonString(p.name.empty() ? p.user : p.name) + ",\"account_id\":" + jsonString(p.user) +
                ",\"custom\":" + custom({{"role", p.role}}) + "}";
     }
     out += "],\"conversations\":[";
     for (std::size_t i = 0; i < conversations.size(); ++i) {
         const auto& c = conversations[i];
-        out += (i ? "," : "") + std::string("{\"id\":") + jsonQuote(c.id) + ",\"display\":" +
-               jsonQuote(c.title.empty() ? c.id : c.title) + ",\"platform\":\"verbatim\",\"type\":" +
-               jsonQuote(c.matter ? "channel" : "direct") + ",\"participants\":[";
-        for (std::size_t j = 0; j < c.participants.size(); ++j) out += (j ? "," : "") + jsonQuote(c.participants[j]);
+        out += (i ? "," : "") + std::string("{\"id\":") + jsonString(c.id) + ",\"display\":" +
+               jsonString(c.title.empty() ? c.id : c.title) + ",\"platform\":\"verbatim\",\"type\":" +
+               jsonString(c.matter ? "channel" : "direct") + ",\"participants\":[";
+        for (std::size_t j = 0; j < c.participants.size(); ++j) out += (j ? "," : "") + jsonString(c.participants[j]);
         out += "],\"custom\":" + custom({{"matter", c.matter ? "yes" : "no"}, {"journaled", "yes"}}) + "}";
     }
     out += "],\"events\":[";
@@ -442,12 +470,23 @@ std::string rsmfManifest(const std::vector<TimelineEvent>& events, const std::ve
 
 Result<ExportResult> exportArchive(Archive& archive, const ExportOptions& o) {
     if (o.out.empty()) return fail(ErrorCode::InvalidArgument, "no output path");
-    if (o.format != "rsmf" && o.format != "eml" && o.format != "jsonl")
-        return fail(ErrorCode::InvalidArgument, "unknown format \"" + o.format + "\" (rsmf, eml or jsonl)");
+    if (o.format != "rsmf" && o.format != "eml" && o.format != "jsonl" && o.format != "csv")
+        return fail(ErrorCode::InvalidArgument, "unknown format \"" + validUtf8(o.format) + "\" (rsmf, eml, jsonl or csv)");
     auto sel = select(archive, o);
     if (!sel) return tl::unexpected(sel.error());
     ExportResult result;
     result.events = sel->events.size();
+
+    if (o.format == "csv") {
+        std::map<std::string, std::string> titles;
+        for (const auto& c : sel->conversations) titles[c.id] = c.title;
+        // A byte-order mark: spreadsheets read the file as UTF-8 only with it.
+        std::string text = "\xEF\xBB\xBF" + csvHeader();
+        for (const auto& e : sel->events) text += csvRow(e, titles[e.conversation], sel->dir);
+        if (auto r = writeFile(o.out, text); !r) return tl::unexpected(r.error());
+        result.files.push_back(o.out);
+        return result;
+    }
 
     if (o.format == "jsonl") {
         std::string text;
@@ -497,7 +536,9 @@ Result<ExportResult> exportArchive(Archive& archive, const ExportOptions& o) {
                 auto data = archive.attachment(events[i].sequence, a.index);
                 if (!data) continue;
                 files.push_back({name, Bytes(data->begin(), data->end())});
-                parts.push_back({name, a.mimeType.empty() ? "application/octet-stream" : a.mimeType});
+                // The sender chose the type and the name: only a valid RFC 2045 type and a
+                // cleaned file name reach the MIME headers (ExportEncoding.h).
+                parts.push_back({attachmentFileName(a.fileName), mediaType(a.mimeType)});
                 ++result.attachments;
             }
         }
@@ -506,17 +547,20 @@ Result<ExportResult> exportArchive(Archive& archive, const ExportOptions& o) {
         const std::string body = transcript(events, convs, sel->dir, flagged);
         std::string title;
         for (const auto& c : convs) title += (title.empty() ? "" : ", ") + (c.title.empty() ? c.id : c.title);
-        const std::string boundary = "verbatim-" + toHex(crypto::randomBytes(12));
+        // "=_" cannot occur in quoted-printable or base64 output, the only encodings of the
+        // parts: no content can contain the boundary, whatever a participant wrote.
+        const std::string boundary = "=_verbatim_" + toHex(crypto::randomBytes(12));
         std::string eml;
         eml += "From: Verbatim Journal <journal@verbatim.invalid>\r\n";
         eml += "To: Compliance <compliance@verbatim.invalid>\r\n";
-        eml += "Subject: " + headerText("Verbatim journal export: " + title +
-                                        (slices > 1 ? " (" + std::to_string(s + 1) + "/" + std::to_string(slices) + ")" : "")) + "\r\n";
+        eml += headerLine("Subject", "Verbatim journal export: " + title +
+                                         (slices > 1 ? " (" + std::to_string(s + 1) + "/" + std::to_string(slices) + ")" : ""),
+                          kSubjectChars);
         eml += "Date: " + rfc5322Date(now) + "\r\n";
         eml += "Message-ID: <" + toHex(crypto::randomBytes(12)) + "@verbatim.invalid>\r\n";
         if (o.format == "rsmf") {
             eml += "X-RSMF-Version: 2.0.0\r\n";
-            eml += "X-RSMF-Generator: " + o.generator + "\r\n";
+            eml += headerLine("X-RSMF-Generator", o.generator);
             if (!events.empty()) {
                 eml += "X-RSMF-BeginDate: " + isoTime(events.front().serverTimeMs) + "\r\n";
                 eml += "X-RSMF-EndDate: " + isoTime(events.back().serverTimeMs) + "\r\n";
@@ -529,8 +573,8 @@ Result<ExportResult> exportArchive(Archive& archive, const ExportOptions& o) {
                "Content-Transfer-Encoding: quoted-printable\r\n\r\n";
         eml += quotedPrintable(body) + "\r\n";
         auto attach = [&](const std::string& name, const std::string& mime, ByteView data) {
-            eml += "--" + boundary + "\r\nContent-Type: " + mime + "; name=\"" + name + "\"\r\n" +
-                   "Content-Disposition: attachment; filename=\"" + name + "\"\r\n" +
+            eml += "--" + boundary + "\r\nContent-Type: " + mime + mimeParameter("name", name) + "\r\n" +
+                   "Content-Disposition: attachment" + mimeParameter("filename", name) + "\r\n" +
                    "Content-Transfer-Encoding: base64\r\n\r\n" + base64Lines(data);
         };
         if (o.format == "rsmf") {
@@ -543,7 +587,7 @@ Result<ExportResult> exportArchive(Archive& archive, const ExportOptions& o) {
             if (total > 0xFFFF0000u) return fail(ErrorCode::InvalidArgument, "slice too large for a ZIP file: use --from/--to");
             attach("rsmf.zip", "application/zip", zipStore(zipped));
         } else {
-            for (std::size_t i = 0; i < files.size(); ++i) attach(files[i].first, parts[i].second, files[i].second);
+            for (std::size_t i = 0; i < files.size(); ++i) attach(parts[i].first, parts[i].second, files[i].second);
         }
         eml += "--" + boundary + "--\r\n";
         const std::string path = sliceName(o.out, s, slices);

@@ -7,7 +7,11 @@
 ///           file; several files share one `eventcollectionid`.
 ///  - eml:   the same transcript as a plain RFC 5322 message, attachments as MIME parts.
 ///  - jsonl: one JSON object per event, with its history, sequence, entry hash and status.
+///  - csv:   one record per event (RFC 4180, UTF-8 with a byte-order mark, CRLF), for review
+///           platforms and spreadsheets: sequence, times, conversation, participant, event,
+///           body, original body, edits, deletion, attachment names, verification, hashes.
 /// Retractions keep the original text (deleted: true), edits list previous and new text.
+/// Every value a participant chose is written by the rules of ExportEncoding.h (issue 16 item 2).
 
 #include <cstdint>
 #include <string>
@@ -18,7 +22,7 @@
 namespace verbatim::compliance {
 
 struct ExportOptions {
-    std::string format = "rsmf";  ///< rsmf, eml, jsonl
+    std::string format = "rsmf";  ///< rsmf, eml, jsonl, csv
     std::string out;              ///< file path (slices get -001, -002, ... before the extension)
     std::string matter;           ///< conversation id or title; empty: every conversation
     std::uint64_t fromMs = 0;

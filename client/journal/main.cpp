@@ -40,6 +40,8 @@
 #include "common/Passphrase.h"
 #include "compliance/Archive.h"
 #include "compliance/Export.h"
+#include "compliance/ExportEncoding.h"
+#include "compliance/SearchParser.h"
 #include "crypto/PassphraseBox.h"
 #include "crypto/X25519.h"
 #include "journal/FirmManifest.h"
@@ -87,7 +89,12 @@ const cmdline::CommandLine& commandLine() {
              {Positional::required("FILE")}},
             {"search",
              "  verbatim-journal search FILE QUERY --key KEY [--matter M] [--participant USER] [--from DATE] [--to DATE]\n"
-             "                          [--limit N] [--json]\n",
+             "                          [--limit N] [--json]\n"
+             "    QUERY (README \"The search language\"): words, all of which must occur (case and accents\n"
+             "    ignored); \"a phrase\"; AND, OR, NOT (upper case: contract NOT draft); a w/5 b (within 5\n"
+             "    words, NEAR/5 too); prefix*; ( ). w/N binds tightest, then NOT, AND, OR. Anything else is\n"
+             "    text: 12-34-56, O'Brien and non-disclosure find those parts in sequence; an unmatched\n"
+             "    quote or parenthesis, or an operator with nothing on one side, is a word (a note says so).\n",
              {key, pass, json, Option::value("matter", "M"), Option::value("participant", "USER"),
               Option::value("from", "DATE").checked(date), Option::value("to", "DATE").checked(date),
               Option::value("limit", "N").checked(cmdline::number(1, 1000000))},
@@ -292,6 +299,15 @@ int verify(const Args& a) {
 
 int search(const Args& a) {
     if (a.positional.size() != 2) return usage();
+    // A query that cannot run is refused before the key is unlocked; the archive parses it again.
+    auto parsed = compliance::parseSearch(a.positional[1]);
+    if (!parsed) {
+        std::fprintf(stderr, "verbatim-journal: search: %s\n", parsed.error().message.c_str());
+        return 2;
+    }
+    for (const auto& note : parsed->notes) std::fprintf(stderr, "note: %s\n", compliance::terminalText(note).c_str());
+    if (!parsed->notes.empty())
+        std::fprintf(stderr, "searching for: %s\n", compliance::terminalText(parsed->normalized).c_str());
     auto archive = openArchive(a, a.positional[0], false);
     if (!archive) return die(archive.error());
     compliance::SearchQuery q;
@@ -312,16 +328,21 @@ int search(const Args& a) {
     for (const auto& h : *hits) {
         const std::string who = names.count(h.user) ? names[h.user] + " (" + h.user + ")" : h.user;
         if (a.flags.count("json")) {
-            std::printf("{\"sequence\":%llu,\"message_id\":\"%s\",\"conversation\":%s,\"title\":%s,\"user\":%s,"
+            using compliance::jsonString;  // valid JSON for any bytes (ExportEncoding.h)
+            std::printf("{\"sequence\":%llu,\"message_id\":%s,\"conversation\":%s,\"title\":%s,\"user\":%s,"
                         "\"time\":\"%s\",\"status\":%s,\"text\":%s}\n",
-                        (unsigned long long)h.sequence, h.messageId.c_str(), jsonQuote(h.conversation).c_str(),
-                        jsonQuote(h.conversationTitle).c_str(), jsonQuote(h.user).c_str(),
-                        compliance::isoTime(h.serverTimeMs).c_str(), jsonQuote(h.status).c_str(),
-                        jsonQuote(h.text).c_str());
+                        (unsigned long long)h.sequence, jsonString(h.messageId).c_str(), jsonString(h.conversation).c_str(),
+                        jsonString(h.conversationTitle).c_str(), jsonString(h.user).c_str(),
+                        compliance::isoTime(h.serverTimeMs).c_str(), jsonString(h.status).c_str(),
+                        jsonString(h.text).c_str());
         } else {
+            // One line per hit, whatever the text holds: a line break in a message cannot forge a hit.
+            using compliance::terminalText;
             std::printf("%s  seq %llu  %s  %s%s: %s\n", compliance::isoTime(h.serverTimeMs).c_str(),
-                        (unsigned long long)h.sequence, (h.conversationTitle.empty() ? h.conversation : h.conversationTitle).c_str(),
-                        who.c_str(), h.status.empty() ? "" : (" [" + h.status + "]").c_str(), h.text.c_str());
+                        (unsigned long long)h.sequence,
+                        terminalText(h.conversationTitle.empty() ? h.conversation : h.conversationTitle).c_str(),
+                        terminalText(who).c_str(), h.status.empty() ? "" : (" [" + h.status + "]").c_str(),
+                        terminalText(h.text).c_str());
         }
     }
     if (!a.flags.count("json")) std::fprintf(stderr, "%zu hit(s)\n", hits->size());
@@ -358,14 +379,16 @@ int show(const Args& a) {
     std::map<std::string, std::string> names;
     if (people)
         for (auto& p : *people) names[p.user] = p.name.empty() ? p.user : p.name + " (" + p.user + ")";
-    auto name = [&](const std::string& u) { return names.count(u) ? names[u] : u; };
+    // Every value on one terminal line, control characters visible (ExportEncoding.h).
+    auto plain = [](const std::string& s) { return compliance::terminalText(s); };
+    auto name = [&](const std::string& u) { return plain(names.count(u) ? names[u] : u); };
     for (const auto& e : *events) {
         std::string t = compliance::isoTime(e.serverTimeMs);
         std::string mark = e.verification == "verified" ? "" : "  !! " + e.verification;
         switch (e.kind) {
         case compliance::TimelineEvent::Kind::Message:
             std::printf("%s  seq %llu  %s: %s%s\n", t.c_str(), (unsigned long long)e.sequence, name(e.user).c_str(),
-                        e.originalBody.c_str(), mark.c_str());
+                        plain(e.originalBody).c_str(), mark.c_str());
             break;
         case compliance::TimelineEvent::Kind::Notice:
             std::printf("%s  seq %llu  * %s accepted the recording notice%s\n", t.c_str(), (unsigned long long)e.sequence,
@@ -377,31 +400,31 @@ int show(const Args& a) {
             break;
         case compliance::TimelineEvent::Kind::SafetyNumber:
             std::printf("%s  seq %llu  * %s accepted a changed safety number: %s%s\n", t.c_str(),
-                        (unsigned long long)e.sequence, name(e.user).c_str(), e.body.c_str(), mark.c_str());
+                        (unsigned long long)e.sequence, name(e.user).c_str(), plain(e.body).c_str(), mark.c_str());
             break;
         case compliance::TimelineEvent::Kind::MismatchReport:
             std::printf("%s  seq %llu  * %s reported a journal mismatch: %s%s\n", t.c_str(), (unsigned long long)e.sequence,
-                        name(e.user).c_str(), e.body.c_str(), mark.c_str());
+                        name(e.user).c_str(), plain(e.body).c_str(), mark.c_str());
             break;
         }
         for (const auto& att : e.attachments)
-            std::printf("      attachment %zu: %s (%llu bytes)%s\n", att.index, att.fileName.c_str(),
-                        (unsigned long long)att.size, att.available ? "" : (" not available: " + att.problem).c_str());
+            std::printf("      attachment %zu: %s (%llu bytes)%s\n", att.index, plain(att.fileName).c_str(),
+                        (unsigned long long)att.size, att.available ? "" : (" not available: " + plain(att.problem)).c_str());
         for (const auto& ed : e.edits)
             std::printf("      edited %s by %s (seq %llu)\n        old: %s\n        new: %s\n",
                         compliance::isoTime(ed.timeMs).c_str(), name(ed.user).c_str(), (unsigned long long)ed.sequence,
-                        ed.previous.c_str(), ed.next.c_str());
+                        plain(ed.previous).c_str(), plain(ed.next).c_str());
         if (e.deleted)
             std::printf("      DELETED for everyone %s by %s (seq %llu); original text: %s\n",
                         compliance::isoTime(e.deletedMs).c_str(), name(e.deletedBy).c_str(),
-                        (unsigned long long)e.deletedSequence, e.originalBody.c_str());
+                        (unsigned long long)e.deletedSequence, plain(e.originalBody).c_str());
         for (const auto& r : e.reactions)
-            std::printf("      reaction %s by %s\n", r.emoji.c_str(), name(r.user).c_str());
+            std::printf("      reaction %s by %s\n", plain(r.emoji).c_str(), name(r.user).c_str());
         for (const auto& r : e.refused)
             std::printf("      NOT APPLIED: %s by %s, device %s/%u (seq %llu), %s%s%s\n", r.kind.c_str(),
-                        name(r.user).c_str(), r.user.c_str(), r.device, (unsigned long long)r.sequence, r.fault.c_str(),
+                        name(r.user).c_str(), plain(r.user).c_str(), r.device, (unsigned long long)r.sequence, r.fault.c_str(),
                         r.fault == "forged-edit" ? ": not the author" : ": not a member of the conversation",
-                        r.kind == "edit" ? ("; its text: " + r.body).c_str() : "");
+                        r.kind == "edit" ? ("; its text: " + plain(r.body)).c_str() : "");
     }
     return 0;
 }
@@ -435,8 +458,10 @@ int conversations(const Args& a) {
     for (auto& c : *list) {
         std::string members;
         for (auto& p : c.participants) members += (members.empty() ? "" : ",") + p;
-        std::printf("%s\t%s\t%s\t%llu events\t%s\n", c.id.c_str(), c.matter ? "matter" : "direct", c.title.c_str(),
-                    (unsigned long long)c.events, members.c_str());
+        // Tab-separated: a tab or line break in a title is written as \t or \n.
+        std::printf("%s\t%s\t%s\t%llu events\t%s\n", compliance::terminalText(c.id).c_str(), c.matter ? "matter" : "direct",
+                    compliance::terminalText(c.title).c_str(),
+                    (unsigned long long)c.events, compliance::terminalText(members).c_str());
     }
     return 0;
 }
@@ -451,12 +476,13 @@ int audit(const Args& a) {
         if (a.flags.count("json"))
             std::printf("{\"sequence\":%llu,\"time\":\"%s\",\"actor\":%s,\"action\":%s,\"target\":%s,\"detail\":%s}\n",
                         (unsigned long long)l.sequence, compliance::isoTime(l.serverTimeMs).c_str(),
-                        jsonQuote(l.actor).c_str(), jsonQuote(l.action).c_str(), jsonQuote(l.target).c_str(),
-                        jsonQuote(l.detail).c_str());
+                        compliance::jsonString(l.actor).c_str(), compliance::jsonString(l.action).c_str(),
+                        compliance::jsonString(l.target).c_str(), compliance::jsonString(l.detail).c_str());
         else
             std::printf("%s  seq %llu  %-24s %-22s %s %s\n", compliance::isoTime(l.serverTimeMs).c_str(),
-                        (unsigned long long)l.sequence, l.actor.c_str(), l.action.c_str(), l.target.c_str(),
-                        l.detail.c_str());
+                        (unsigned long long)l.sequence, compliance::terminalText(l.actor).c_str(),
+                        compliance::terminalText(l.action).c_str(), compliance::terminalText(l.target).c_str(),
+                        compliance::terminalText(l.detail).c_str());
     }
     return 0;
 }

@@ -15,6 +15,7 @@
 #include "client/qt/TextRuns.h"
 #include "compliance/Archive.h"
 #include "compliance/Export.h"
+#include "compliance/SearchParser.h"
 #include "crypto/PassphraseBox.h"
 #include "crypto/X25519.h"
 
@@ -448,6 +449,10 @@ void ComplianceController::search(const QString& query, const QString& matter,
     const QString text = query.trimmed();
     if (text.isEmpty()) return clearSearch();
     if (!m_unlocked) return setError(tr("Unlock the journal key first."));
+    // The search language of verbatim-journal search (SearchParser.h; Archive::search parses it
+    // again on the worker): a query with nothing to search for is refused here, at once.
+    if (auto parsed = compliance::parseSearch(text.toStdString()); !parsed)
+        return setError(tr("Search: %1").arg(q(parsed.error().message)));
     const std::uint64_t generation = ++m_searchGeneration;
     if (!m_searchActive) {
         m_searchActive = true;

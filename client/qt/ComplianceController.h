@@ -96,7 +96,8 @@ public:
     Q_INVOKABLE void pull();
     /// Rechecks the whole archive from its stored raw rows.
     Q_INVOKABLE void verify();
-    /// Full-text search (FTS5 syntax); `matter` (id or title) and `participant` (user id) narrow
+    /// Full-text search in the search language of SearchParser.h (the same as
+    /// `verbatim-journal search`); `matter` (id or title) and `participant` (user id) narrow
     /// it when not empty. An empty query clears the results.
     Q_INVOKABLE void search(const QString& query, const QString& matter = {},
                             const QString& participant = {});
