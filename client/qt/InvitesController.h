@@ -1,0 +1,93 @@
+#pragma once
+/// @file InvitesController.h
+/// A lawyer's invites in the app (issue 16 item 7): lists the invites the user made (from any of
+/// their devices, or by the firm's administrator for them) and revokes one, so that its link
+/// enrols nobody. Each is a round trip to the relay through the AppController's client
+/// (ListInvites, RevokeInvite; lawyers and supervisors only, the relay refuses anyone else).
+///
+/// Threading: as AdminController: the round trips run on this controller's worker thread, one at
+/// a time in the order asked; every invokable returns at once and results come back to the GUI
+/// thread as property changes, a model update and the `refreshed` / `revokeFinished` signals.
+/// When the app locks or is wiped (AppController::clientClosing) the worker is drained before
+/// the client goes away, and late results are dropped.
+///
+/// Create it in QML with `appController: app`; nothing works before that is set.
+
+#include <QObject>
+#include <QPointer>
+#include <QString>
+#include <QtQml/qqmlregistration.h>
+
+#include <functional>
+#include <optional>
+
+#include "client/qt/AppController.h"
+#include "client/qt/InvitesModel.h"
+#include "client/qt/JobQueue.h"
+
+namespace verbatim::qt {
+
+class InvitesController : public QObject {
+    Q_OBJECT
+    QML_ELEMENT
+    /// The app controller whose client talks to the relay.
+    Q_PROPERTY(AppController* appController READ appController WRITE setAppController NOTIFY
+                   appControllerChanged)
+    /// The invites, newest first.
+    Q_PROPERTY(InvitesModel* invites READ invites CONSTANT)
+    /// A request to the relay is queued or running.
+    Q_PROPERTY(bool busy READ busy NOTIFY busyChanged)
+    /// The last failure, for humans (empty: none).
+    Q_PROPERTY(QString error READ error NOTIFY errorChanged)
+
+public:
+    explicit InvitesController(QObject* parent = nullptr);
+    /// Waits for the request in progress (bounded by the client's call timeout).
+    ~InvitesController() override;
+
+    AppController* appController() const { return m_app; }
+    void setAppController(AppController* app);
+    InvitesModel* invites() { return &m_invites; }
+    bool busy() const { return m_pending > 0; }
+    QString error() const { return m_error; }
+
+    /// Asks the relay for this user's invites.
+    Q_INVOKABLE void refresh();
+    /// Revokes invite `id` (one of this user's), then lists again.
+    Q_INVOKABLE void revoke(const QString& id);
+    Q_INVOKABLE void clearError();
+
+signals:
+    void appControllerChanged();
+    void busyChanged();
+    void errorChanged();
+    /// A refresh finished (also after each revocation).
+    void refreshed(bool ok);
+    /// A revocation finished.
+    void revokeFinished(const QString& id, bool ok);
+
+public:
+    /// What a job found out, applied on the GUI thread.
+    struct Outcome {
+        QString revoked;  ///< the id a revocation was asked for; empty for a plain refresh
+        bool revokeOk = true;
+        QString revokeError;
+        std::optional<std::vector<client::InviteView>> invites;
+        QString listError;
+    };
+
+private:
+    void submit(std::function<Outcome(client::Client&)> work);
+    void apply(Outcome&& outcome);
+    void onClientClosing();
+    void setError(const QString& text);
+
+    QPointer<AppController> m_app;
+    InvitesModel m_invites;
+    int m_pending = 0;
+    std::uint64_t m_epoch = 0;  ///< bumped when the client closes: older results are dropped
+    QString m_error;
+    JobQueue m_jobs;  ///< last: stopped before the rest goes
+};
+
+} // namespace verbatim::qt
