@@ -1115,11 +1115,6 @@ int cmdAdmin(const Args& a) {
         std::printf("%s\n", link->c_str());
         return 0;
     }
-    return usage();
-}
-
-}  // namespace
-
     if (cmd == "invites" || cmd == "revoke-invite") {
         // Titles and names are chosen by users: no tab or line break may break the columns.
         auto cell = [](std::string v) {
@@ -1160,6 +1155,11 @@ int cmdAdmin(const Args& a) {
         print(*revoked);
         return 0;
     }
+    return usage();
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
     // Refused before anything happens: an unknown option, a bad value, a stray argument.
     int exitCode = 0;
