@@ -1828,6 +1828,45 @@ private slots:
         QVERIFY(inOrder(escape, escape.indexOf(" and our words")));
     }
 
+    // Issue 16 item 1, for the labels no test drives: every Text, Label, TextEdit and TextArea in
+    // the app's QML (as built into it) sets textFormat to plain text, so a screen added later
+    // cannot quietly show markup. A block is read from its opening brace to the matching one.
+    void everyTextElementOfTheScreensIsPlain() {
+        const QStringList files = QDir(":/Verbatim").entryList({"*.qml"}, QDir::Files);
+        QVERIFY(files.size() >= 15);
+        const QRegularExpression opening(R"(^\s*(?:[\w.]+\s*:\s*)?(Text|Label|TextEdit|TextArea)\s*\{)");
+        const QRegularExpression plain(R"(\btextFormat\s*:\s*(Text|TextEdit|TextArea)\.PlainText\b)");
+        int checked = 0;
+        QStringList missing;
+        for (const QString& name : files) {
+            QFile f(":/Verbatim/" + name);
+            QVERIFY(f.open(QIODevice::ReadOnly));
+            const QStringList lines = QString::fromUtf8(f.readAll()).split('\n');
+            for (int i = 0; i < lines.size(); ++i) {
+                const auto m = opening.match(lines[i]);
+                if (!m.hasMatch()) continue;
+                // The block's own lines (depth 1), to its closing brace.
+                QString own;
+                int depth = 0;
+                for (int j = i; j < lines.size(); ++j) {
+                    const QString& line = lines[j];
+                    const int at = j == i ? int(m.capturedEnd()) - 1 : 0;
+                    for (int k = at; k < line.size(); ++k) {
+                        if (line[k] == '{') ++depth;
+                        if (line[k] == '}') --depth;
+                        if (depth == 1 && line[k] != '{') own += line[k];
+                    }
+                    own += '\n';
+                    if (depth == 0) break;
+                }
+                ++checked;
+                if (!plain.match(own).hasMatch()) missing << QStringLiteral("%1:%2").arg(name).arg(i + 1);
+            }
+        }
+        QVERIFY2(missing.isEmpty(), qPrintable("not plain text: " + missing.join(", ")));
+        QVERIFY2(checked > 100, qPrintable(QString::number(checked)));
+    }
+
     // Issue 16 item 1, the second wall: the app's QML engine (client/app/main.cpp installs
     // OfflineNetwork) fetches nothing remote even where a label would render markup. The same
     // label in an engine without it calls the beacon, so the beacon check can fail.
