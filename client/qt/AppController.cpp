@@ -126,6 +126,7 @@ bool AppController::unlock(const QString& passphrase) {
     const bool existed = client::Client::profileExists(paths.dir);
     // The policy as it stood before this attempt: what erased the profile, if it did.
     const client::UnlockCounter counter = client::readUnlockCounter(paths);
+    const std::uint32_t maxOfflineDays = client::readGuard(paths).maxOfflineDays;
     auto c = client::Client::open(paths.dir, passphrase.toStdString());
     if (c) {
         adopt(std::move(*c));
@@ -139,7 +140,7 @@ bool AppController::unlock(const QString& passphrase) {
                             "", int(counter.limit))
                        : tr("This device did not reach your firm for more than %n day(s), so it erased its messages "
                             "and keys, as your firm's policy requires.",
-                            "", int(client::readGuard(paths).maxOfflineDays)));
+                            "", int(maxOfflineDays)));
         return false;
     }
     updateUnlockWarning();
