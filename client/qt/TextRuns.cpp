@@ -171,8 +171,11 @@ bool isRevealed(char32_t cp) {
     switch (QChar::category(cp)) {
     case QChar::Other_Format:      // bidi controls, zero-width characters, BOM, tags, soft hyphen
     case QChar::Other_Surrogate:   // an unpaired half
-    case QChar::Other_NotAssigned: // nobody can tell what a font makes of it
         return true;
+    case QChar::Other_NotAssigned:
+        // Unassigned but default-ignorable (renderers draw nothing): a newer emoji elsewhere
+        // shows as what it is, or as a box.
+        return (cp >= 0x2060 && cp <= 0x206F) || (cp >= 0xFFF0 && cp <= 0xFFF8) || (cp >= 0xE0000 && cp <= 0xE0FFF);
     default:
         break;
     }

@@ -60,8 +60,8 @@ public:
     static QUrl openable(const QString& url);
 
     /// A name, title or file name as shown: format characters (bidi embeddings, overrides,
-    /// isolates and marks, zero-width characters, the BOM, tags, soft hyphen), invisible fillers
-    /// and unpaired surrogates appear as "[U+XXXX]"; controls, line breaks and unusual spaces
+    /// isolates and marks, zero-width characters, the BOM, tags, soft hyphen), invisible fillers,
+    /// unassigned default-ignorable code points and unpaired surrogates appear as "[U+XXXX]"; controls, line breaks and unusual spaces
     /// become one space; runs of spaces collapse; ends are trimmed; more than kMaxMarks combining
     /// marks on one character are dropped. A zero-width joiner or non-joiner between two
     /// non-ASCII characters is kept (emoji sequences, Persian and Indic scripts need them).

@@ -1786,6 +1786,7 @@ private slots:
             {"a" + QString(10, QChar(0x0301)) + "b", "a" + QString(T::kMaxMarks, QChar(0x0301)) + "b"},
             {"<img src=\"http://x/\"><b>Bo</b>", "<img src=\"http://x/\"><b>Bo</b>"},
             {QString(QChar(0xD800)) + "x", "[U+D800]x"},
+            {QStringLiteral("a\u2065b \U0001FAE8"), QStringLiteral("a[U+2065]b \U0001FAE8")},  // unassigned: ignorable or not
         };
         for (const auto& n : names) QCOMPARE(T::safeName(n.name), n.shown);
         const QString longName = T::safeName(QString(300, 'n'));
