@@ -297,7 +297,13 @@ Result<void> setFailedUnlockLimit(const ProfilePaths& paths, std::uint32_t limit
     // Only the limit changes: the counts and the chain stay as the files hold them (a guard that
     // is missing or out of step stays so, and tampered).
     const bool upToDate = !k->legacy && !mergeCounter(*k, g).tampered && g.keySerial == k->serial;
-    if (k->legacy) k->serial = newSerial(), k->guardSerial = g.keySerial, k->legacy = false;
+    if (k->legacy) {  // an old profile's count is its guard's: it moves into the key file
+        k->attempts = g.attempts;
+        k->failures = g.failures;
+        k->serial = newSerial();
+        k->guardSerial = g.keySerial;
+        k->legacy = false;
+    }
     k->limit = limit;
     if (auto r = writeKeyFile(paths.keyFile(), *k); !r) return r;
     g.maxFailedUnlocks = limit;

@@ -221,12 +221,24 @@ private slots:
 
     // An old profile's counter still counts: two failures in its guard, a limit of 3, one more
     // wrong passphrase erases it.
+    void oldProfilesCounterIsKept_data() {
+        QTest::addColumn<bool>("policyRefreshedFirst");
+        QTest::newRow("unlock attempt first") << false;
+        QTest::newRow("policy refreshed first") << true;
+    }
     void oldProfilesCounterIsKept() {
         QTemporaryDir dir;
         const ProfilePaths p{dir.filePath("p").toStdString()};
         QVERIFY(makeProfile(p, kOld));
         QVERIFY(writeBytes(p.keyFile(), boxOf(readBytes(p.keyFile()))));
         QVERIFY(writeBytes(p.guard(), "max_failed_unlocks 3\nmax_offline_days 0\nfailures 2\nlast_contact_ms 0\n"));
+        QFETCH(bool, policyRefreshedFirst);
+        if (policyRefreshedFirst) {  // the key file takes the limit (and the guard's count with it)
+            QVERIFY(setFailedUnlockLimit(p, 3));
+            QVERIFY(readBytes(p.keyFile()).startsWith("VPK1"));
+            QCOMPARE(readUnlockCounter(p).failures, 2u);
+            QVERIFY(!readUnlockCounter(p).tampered);
+        }
         auto r = openProfile(p, "not the passphrase");
         QVERIFY(!r);
         QVERIFY(r.error().message.find("erased itself") != std::string::npos);
