@@ -21,18 +21,21 @@ Pane {
                 Layout.fillWidth: true
                 wrapMode: Text.WordWrap
             }
-            Label {
-                Layout.fillWidth: true
-                wrapMode: Text.WordWrap
-                textFormat: Text.PlainText
-                text: qsTr("%1 is required to keep records. Every message you send or receive here, including messages that are later edited or deleted, is also kept in the firm's encrypted journal and may be reviewed by its compliance officers.").arg(app.firmName)
-            }
+            // The canonical notice (version app.noticeVersion), exactly the text whose hash the
+            // acceptance journals: shown as it is, never translated or reworded here.
             Label {
                 Layout.fillWidth: true
                 wrapMode: Text.WordWrap
                 opacity: 0.8
                 textFormat: Text.PlainText
-                text: qsTr("Messages are end-to-end encrypted: the service that carries them cannot read them. Only you, the people in the conversation and the firm's journal can.")
+                text: qsTr("From %1 (notice version %2)").arg(app.firmName).arg(app.noticeVersion)
+            }
+            Label {
+                objectName: "noticeText"
+                Layout.fillWidth: true
+                wrapMode: Text.WordWrap
+                textFormat: Text.PlainText
+                text: app.noticeText
             }
             Button {
                 Layout.fillWidth: true

@@ -18,6 +18,7 @@
 #include "common/CommandLine.h"
 #include "common/Json.h"
 #include "common/Passphrase.h"
+#include "journal/RecordingNotice.h"
 
 using namespace verbatim;
 using namespace verbatim::client;
@@ -28,12 +29,13 @@ constexpr int kExitError = 1;
 constexpr int kExitUsage = 2;
 constexpr int kExitQueued = 75;  // EX_TEMPFAIL: stored in the outbox, not yet accepted by the relay
 
-const char* kNotice =
-    "RECORDING NOTICE\n"
-    "This conversation is with a law firm that is required to keep records. Every message you\n"
-    "send or receive here, including messages that are later edited or deleted, is also kept in\n"
-    "the firm's encrypted journal for compliance and may be reviewed by the firm's compliance\n"
-    "officers. The messaging service itself cannot read your messages.\n";
+// The canonical recording notice (journal/RecordingNotice.h), exactly as it is accepted.
+void printNotice(const std::string& firm) {
+    std::printf("RECORDING NOTICE (version %u) from %s\n\n", journal::kRecordingNoticeVersion, firm.c_str());
+    const auto text = *journal::recordingNoticeText();
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    std::fputs("\n\n", stdout);
+}
 
 const cmdline::CommandLine& commandLine();
 
@@ -220,7 +222,7 @@ int run(const Args& a) {
         auto acct = (*c)->account();
         std::printf("joined %s as %s/%u (%s)\n", acct.firmName.c_str(), acct.user.c_str(), acct.device, acct.role.c_str());
         if (acct.noticeRequired && !acct.noticeAccepted) {
-            std::fputs(kNotice, stdout);
+            printNotice(acct.firmName);
             bool accepted = false;
             if (isatty(STDIN_FILENO)) {
                 std::fputs("Type \"accept\" to accept and start messaging: ", stdout);
@@ -235,7 +237,7 @@ int run(const Args& a) {
                 std::fputs("You can read messages; sending stays off until you run `accept-notice`.\n", stdout);
             }
         } else if (acct.noticeRequired) {
-            std::fputs(kNotice, stdout);
+            printNotice(acct.firmName);
             std::fputs("Recording notice accepted.\n", stdout);
         }
         bool awaiting = false;
@@ -266,7 +268,7 @@ int run(const Args& a) {
         return 0;
     }
     if (cmd == "accept-notice") {
-        std::fputs(kNotice, stdout);
+        printNotice(c.account().firmName);
         if (auto r = c.acceptNotice(); !r) return die(r.error().message);
         goOnline(c);
         bool sent = c.waitForOutbox(std::chrono::seconds(30));

@@ -17,6 +17,7 @@
 #include "common/Json.h"
 #include "crypto/Digest.h"
 #include "crypto/Hkdf.h"
+#include "journal/RecordingNotice.h"
 #include "journal/AttachmentBlob.h"
 #include "journal/DeviceApproval.h"
 #include "journal/FirmManifest.h"
@@ -181,8 +182,18 @@ struct Decoded {
 ///    step only (a vouched member vouches for nobody), and an entry signed by a revoked or
 ///    unapproved device vouches for nobody. A log that records no conversation
 ///    creation at all (a synthetic log) is not judged for membership.
+///  - `no-notice` (issue 17, consent): an outside party (a user an `invite-redeemed` record
+///    names) sends nothing into a conversation before its own NOTICE_ACCEPTED there, one that
+///    names a known notice (journal/RecordingNotice.h; the exact plain-text body of clients before
+///    notice version 1 counts as the legacy acceptance). An acceptance naming an unknown version or
+///    hash, or signed by a revoked or unapproved device, is no acceptance: the messages after it
+///    are flagged, and the detail names it. Receipts are not judged (they carry no content).
 class ContentJudge {
 public:
+    /// A NOTICE_ACCEPTED entry: whether its body names a notice this build knows.
+    void notice(std::uint64_t seq, bool known) {
+        if (known) m_knownNotices.insert(seq);
+    }
     void admin(std::uint64_t seq, const std::string& action, const std::string& actor, const std::string& target,
                const std::string& conversation, const std::string& members) {
         if (action != "conversation-created" && action != "invite-created" && action != "invite-redeemed") return;
@@ -332,6 +343,7 @@ public:
                                         m_users.name(original.user) + ") sent by " + who +
                                         ", who is not its author; not applied"});
         }
+        judgeConsent(out);
         // A conversation only non-members wrote into stays listed, under their names.
         for (auto& [conv, senders] : flaggedSenders)
             if (!out.participants.count(conv)) out.participants[conv] = std::move(senders);
@@ -339,6 +351,39 @@ public:
     }
 
 private:
+    void judgeConsent(Outcome& out) {
+        std::unordered_map<std::uint32_t, std::uint64_t> outside;  // user -> first invite redeemed
+        for (const auto& a : m_admin)
+            if (a.action == "invite-redeemed") {
+                auto [it, fresh] = outside.emplace(m_users.id(a.target), a.seq);
+                if (!fresh) it->second = std::min(it->second, a.seq);
+            }
+        if (outside.empty()) return;
+        std::set<std::pair<std::uint32_t, std::uint32_t>> consented;     // (conversation, user)
+        std::map<std::pair<std::uint32_t, std::uint32_t>, std::uint64_t> refused;  // last unknown acceptance
+        for (const auto& r : m_recs) {
+            if (!outside.count(r.user) || r.type == proto::RECEIPT) continue;
+            const auto key = std::make_pair(r.conv, r.user);
+            if (r.type == proto::NOTICE_ACCEPTED) {
+                if (r.trusted && m_knownNotices.count(r.seq))
+                    consented.insert(key);
+                else
+                    refused[key] = r.seq;
+                continue;
+            }
+            if (consented.count(key)) continue;
+            std::string detail = deviceName(m_users.name(r.user), r.device) + ", an outside party (invited at seq " +
+                                 std::to_string(outside[r.user]) + "), sent a " +
+                                 proto::MessageType_Name(proto::MessageType(r.type)) + " into conversation " +
+                                 m_convs.name(r.conv) + " before accepting the recording notice there";
+            if (auto it = refused.find(key); it != refused.end())
+                detail += "; its acceptance at seq " + std::to_string(it->second) +
+                          " names no known notice version and text hash, or was signed by a revoked or unapproved "
+                          "device";
+            out.problems.push_back({r.seq, "no-notice", std::move(detail)});
+        }
+    }
+
     struct Admin {
         std::uint64_t seq;
         std::string action, actor, target, conversation, members;
@@ -366,8 +411,16 @@ private:
     std::vector<std::uint32_t> m_recipients;
     std::vector<std::string> m_refs;
     std::unordered_map<std::string, std::uint32_t> m_byId;  // message id -> its first entry
+    std::unordered_set<std::uint64_t> m_knownNotices;       // NOTICE_ACCEPTED entries naming a known notice
     Names m_convs, m_users;
 };
+
+/// Whether a NOTICE_ACCEPTED body names a notice this build knows (see ContentJudge).
+bool knownNoticeBody(std::string_view body) {
+    if (body == journal::kLegacyNoticeAcceptanceBody) return true;
+    auto a = journal::parseNoticeAcceptance(body);
+    return a && journal::isKnownNotice(a->version, a->textSha256);
+}
 
 /// Splits [0, n) over `workers` threads (the caller is one of them).
 void parallelFor(std::size_t n, unsigned workers, const std::function<void(std::size_t)>& fn) {
@@ -466,6 +519,9 @@ const char* faultDescription(const std::string& f) {
         {"attachment-mismatch", "an attachment does not match its committed digest"},
         {"forged-edit", "an edit or retraction sent by someone other than the message's author: not applied"},
         {"not-a-member", "the sender, or a recipient it names, was not a member of the conversation at this point"},
+        {"no-notice",
+         "an outside party sent into a conversation before accepting the recording notice there (no acceptance of a "
+         "known notice earlier in the log)"},
         {"unapproved-device",
          "a device registered for a user who already had an active device, which no device of that user approved "
          "(or an entry it signed)"},
@@ -1439,9 +1495,10 @@ Result<void> Archive::Impl::judgeStored() {
             revoked.insert(std::uint64_t(p->columnInt(0)));
         }
     }
-    auto st = db->prepare("SELECT seq, message_id, conversation, user, device, recipients, type, ref FROM records "
-                          "WHERE user != 'relay' ORDER BY seq");
+    auto st = db->prepare("SELECT seq, message_id, conversation, user, device, recipients, type, ref, "
+                          "CASE WHEN type = ? THEN body END FROM records WHERE user != 'relay' ORDER BY seq");
     if (!st) return tl::unexpected(st.error());
+    st->bind(1, std::int64_t(proto::NOTICE_ACCEPTED));
     std::vector<std::string> recipients;
     while (true) {
         auto row = st->step();
@@ -1459,6 +1516,7 @@ Result<void> Archive::Impl::judgeStored() {
         judge.record(seq, str(st->columnBlob(1)), st->columnText(2), st->columnText(3),
                      std::uint32_t(st->columnInt(4)), int(st->columnInt(6)), str(st->columnBlob(7)), recipients,
                      !revoked.count(seq));
+        if (st->columnInt(6) == proto::NOTICE_ACCEPTED) judge.notice(seq, knownNoticeBody(str(st->columnBlob(8))));
     }
     auto outcome = judge.finish();
     return storeJudgement(outcome);
@@ -1726,6 +1784,7 @@ Result<VerifyReport> Archive::verify(unsigned workers) {
                 judge.record(d.seq, d.record.message_id(), d.record.conversation_id(), d.record.sender().user(),
                              d.record.sender().device(), int(d.record.type()), d.record.ref_message_id(),
                              recipients, trusted);
+                if (d.record.type() == proto::NOTICE_ACCEPTED) judge.notice(d.seq, knownNoticeBody(d.record.body()));
             }
             if (d.record.type() == proto::MISMATCH_REPORT)
                 reports.push_back({d.record.ref_message_id(),

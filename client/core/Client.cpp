@@ -25,6 +25,7 @@
 #include "journal/DeviceApproval.h"
 #include "journal/FirmManifest.h"
 #include "journal/JournalCrypto.h"
+#include "journal/RecordingNotice.h"
 #include "journal/SealedEntry.h"
 #include "journal/WipeCommand.h"
 #include "signal/SafetyNumber.h"
@@ -2231,6 +2232,12 @@ Client::Impl::PreparedSend Client::Impl::prepareSend(std::int64_t seq, const std
     for (const auto& a : rec.attachments())
         if (std::find(send->blob_ids().begin(), send->blob_ids().end(), a.blob_id()) == send->blob_ids().end())
             send->add_blob_ids(a.blob_id());
+    // Likewise the notice acceptance (issue 17): the one send a client may make before it.
+    if (rec.type() == proto::NOTICE_ACCEPTED)
+        if (auto a = journal::parseNoticeAcceptance(rec.body())) {
+            send->mutable_notice_acceptance()->set_version(a->version);
+            send->mutable_notice_acceptance()->set_text_sha256(str(a->textSha256));
+        }
     out.rec = std::move(rec);
     out.outcome = SendOutcome::Sent;
     return out;
@@ -2283,6 +2290,16 @@ Client::Impl::SendOutcome Client::Impl::finishSend(const PreparedSend& p, const 
     case proto::STATUS_UNAVAILABLE:
     case proto::STATUS_INTERNAL:
         return SendOutcome::Retry;
+    case proto::STATUS_NOTICE_REQUIRED:
+        // No journaled acceptance of ours in this conversation (a relay upgraded to consent
+        // enforcement, or a conversation joined after accepting): ask again, send nothing more.
+        acct.noticeRequired = true;
+        acct.noticeAccepted = false;
+        (void)setAccount("notice_required", view(std::string("1")));
+        (void)setAccount("notice_reset_ms", view(std::to_string(nowMs())));
+        if (auto del = db->cached("DELETE FROM account WHERE k = 'notice_accepted_ms'")) (void)del->run();
+        dropFromOutbox(p.seq, rec, MessageState::Failed, "relay refused the message: " + resp->error());
+        return SendOutcome::Failed;
     default:
         dropFromOutbox(p.seq, rec, MessageState::Failed, "relay refused the message: " + resp->error());
         return SendOutcome::Failed;
@@ -2383,6 +2400,7 @@ Result<void> Client::markRead(const std::string& conversation) {
     auto row = st->step();
     if (!row) return tl::unexpected(row.error());
     if (!*row) return {};
+    if (m->acct.noticeRequired && !m->acct.noticeAccepted) return {};  // nothing leaves before consent
     std::int64_t last = st->columnInt(0);
     std::string id = str(st->columnBlob(1));
     auto cur = m->db->prepare("SELECT last_read_row FROM conversations WHERE id = ?");
@@ -2410,17 +2428,39 @@ Result<void> Client::acceptNotice() {
     if (!m->db) return fail(ErrorCode::NotFound, "this device was erased by the firm");
     if (!m->acct.noticeRequired) return {};
     if (m->acct.noticeAccepted) return {};
-    auto st = m->db->prepare("SELECT id FROM conversations WHERE is_matter = 1 ORDER BY rowid LIMIT 1");
+    // Consent is per conversation (the relay refuses a client's send into one without it): one
+    // NOTICE_ACCEPTED, with the canonical notice's version and hash, into each conversation that
+    // has none of ours yet (issue 17; docs/protocol.md, "Recording notice").
+    // Acceptances made before the relay last refused a send for want of one (notice_reset_ms:
+    // a relay upgraded to consent enforcement does not know them) do not count.
+    std::int64_t since = 0;
+    if (auto v = m->getAccount("notice_reset_ms"); v && *v) since = std::atoll((*v)->c_str());
+    auto st = m->db->prepare("SELECT c.id FROM conversations c WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE "
+                             "m.conversation = c.id AND m.outgoing = 1 AND m.kind = ? AND m.state != ? AND "
+                             "m.client_time_ms >= ?) ORDER BY c.rowid");
     if (!st) return tl::unexpected(st.error());
-    auto row = st->step();
-    if (!row) return tl::unexpected(row.error());
-    if (!*row) return fail(ErrorCode::NotFound, "no matter to accept the notice for");
-    std::string conv = st->columnText(0);
+    st->bind(1, std::int64_t(MessageKind::Notice)).bind(2, std::int64_t(MessageState::Failed)).bind(3, since);
+    std::vector<std::string> convs;
+    while (true) {
+        auto row = st->step();
+        if (!row) return tl::unexpected(row.error());
+        if (!*row) break;
+        convs.push_back(st->columnText(0));
+    }
+    if (convs.empty()) {
+        auto any = m->db->prepare("SELECT 1 FROM conversations LIMIT 1");
+        if (!any) return tl::unexpected(any.error());
+        auto row = any->step();
+        if (!row) return tl::unexpected(row.error());
+        if (!*row) return fail(ErrorCode::NotFound, "no matter to accept the notice for");
+    }
     Transaction tx(*m->db);
     if (auto r = tx.begin(); !r) return r;
-    auto rec = m->newRecord(conv, proto::NOTICE_ACCEPTED);
-    rec.set_body("I understand that this conversation is recorded and journaled by the firm.");
-    if (auto r = m->enqueue(std::move(rec), MessageKind::Notice, true); !r) return tl::unexpected(r.error());
+    for (const auto& conv : convs) {
+        auto rec = m->newRecord(conv, proto::NOTICE_ACCEPTED);
+        rec.set_body(journal::noticeAcceptanceBody(m->acct.firmName));
+        if (auto r = m->enqueue(std::move(rec), MessageKind::Notice, true); !r) return tl::unexpected(r.error());
+    }
     if (auto r = m->setAccount("notice_accepted_ms", view(std::to_string(nowMs()))); !r) return r;
     if (auto r = tx.commit(); !r) return r;
     m->acct.noticeAccepted = true;

@@ -16,6 +16,7 @@
 
 #include "client/core/Profile.h"
 #include "common/Passphrase.h"
+#include "journal/RecordingNotice.h"
 
 namespace verbatim::qt {
 
@@ -90,6 +91,11 @@ QString AppController::userId() const { return q(m_account.user); }
 QString AppController::displayName() const { return TextRuns::safeName(q(m_account.displayName)); }
 QString AppController::role() const { return q(m_account.role); }
 QString AppController::firmName() const { return TextRuns::safeName(q(m_account.firmName)); }
+QString AppController::noticeText() const {
+    const auto text = *journal::recordingNoticeText();
+    return QString::fromUtf8(text.data(), qsizetype(text.size()));
+}
+int AppController::noticeVersion() const { return int(journal::kRecordingNoticeVersion); }
 bool AppController::canInvite() const { return m_account.role == "lawyer" || m_account.role == "supervisor"; }
 bool AppController::canLinkDevice() const { return !m_account.role.empty() && m_account.role != "client"; }
 

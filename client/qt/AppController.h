@@ -31,6 +31,10 @@ class AppController : public QObject {
     Q_PROPERTY(QString displayName READ displayName NOTIFY accountChanged)
     Q_PROPERTY(QString role READ role NOTIFY accountChanged)
     Q_PROPERTY(QString firmName READ firmName NOTIFY accountChanged)
+    /// The canonical recording notice (journal/RecordingNotice.h) exactly as it is accepted, and
+    /// its version: NoticePage shows these as plain text.
+    Q_PROPERTY(QString noticeText READ noticeText CONSTANT)
+    Q_PROPERTY(int noticeVersion READ noticeVersion CONSTANT)
     Q_PROPERTY(bool canInvite READ canInvite NOTIFY accountChanged)
     /// Staff may link a further device of their own (clients join by invite).
     Q_PROPERTY(bool canLinkDevice READ canLinkDevice NOTIFY accountChanged)
@@ -99,6 +103,8 @@ public:
     QString displayName() const;
     QString role() const;
     QString firmName() const;
+    QString noticeText() const;
+    int noticeVersion() const;
     bool canInvite() const;
     bool canLinkDevice() const;
     bool connected() const { return m_connected; }

@@ -167,4 +167,21 @@ CREATE INDEX tokens_by_lookup ON tokens(lookup);
 CREATE INDEX tokens_by_inviter ON tokens(inviter, created_ms);
 )sql";
 
+// Issue 17 (consent enforced): the journaled recording-notice acceptances, one row per user and
+// conversation, written in the transaction that journals the acceptance (its sequence number).
+// A user with role CLIENT sends nothing else into a conversation without a row here. Relays
+// upgraded to this version start with no rows: the relay cannot read records, so acceptances
+// journaled before cannot be found, and every client accepts once more (docs/protocol.md,
+// "Recording notice", migration).
+inline constexpr std::string_view kRelaySchemaV9 = R"sql(
+CREATE TABLE notices (
+  conversation TEXT NOT NULL,
+  user TEXT NOT NULL,
+  journal_seq INTEGER NOT NULL,          -- the entry that journaled the acceptance
+  version INTEGER NOT NULL,              -- the notice version it declared
+  accepted_ms INTEGER NOT NULL,
+  PRIMARY KEY (conversation, user)
+) WITHOUT ROWID;
+)sql";
+
 }  // namespace verbatim::relay

@@ -14,6 +14,7 @@
 #include "journal/DeviceApproval.h"
 #include "journal/FirmManifest.h"
 #include "journal/WipeCommand.h"
+#include "journal/RecordingNotice.h"
 #include "relay/core/RelaySchema.h"
 #include "signal/SessionManager.h"
 
@@ -385,7 +386,7 @@ Result<std::unique_ptr<RelayService>> RelayService::open(std::unique_ptr<storage
     if (config.journalPublicKey.size() != 32)
         return fail(ErrorCode::InvalidArgument, "relay needs the 32-byte journal public key");
     if (auto r = db->migrate({kRelaySchemaV1, kRelaySchemaV2, kRelaySchemaV3, kRelaySchemaV4, kRelaySchemaV5, kRelaySchemaV6,
-                                    kRelaySchemaV7, kRelaySchemaV8}); !r) return tl::unexpected(r.error());
+                                    kRelaySchemaV7, kRelaySchemaV8, kRelaySchemaV9}); !r) return tl::unexpected(r.error());
     std::unique_ptr<Checkpointer> checkpointer;
     if (config.openCheckpointConnection) {
         auto second = config.openCheckpointConnection();
@@ -1721,13 +1722,20 @@ void RelayService::handleSend(const DeviceId& from, proto::SendMessage send, Don
     if (m_config.verifyJournalSignatures && !journal::verifyEntrySignature(*entry, from.identityKey))
         return done(errorResponse(proto::STATUS_BAD_REQUEST, "journal entry signature does not verify"));
     Bytes commitment(h.commitment.begin(), h.commitment.end());
+    // Consent (issue 17): a declared acceptance must name a notice this relay knows, exactly.
+    const bool declaresNotice = send.has_notice_acceptance();
+    if (declaresNotice && !journal::isKnownNotice(send.notice_acceptance().version(),
+                                                  view(send.notice_acceptance().text_sha256())))
+        return done(errorResponse(proto::STATUS_BAD_REQUEST, "the accepted recording notice is not one this relay knows"));
+    const bool needsNotice = m_config.requireNoticeAcceptance && from.role == proto::ROLE_CLIENT && !declaresNotice;
 
     auto sendPtr = std::make_shared<proto::SendMessage>(std::move(send));
     auto response = std::make_shared<proto::Response>();
     // Every refusal below comes before the first write, and the writes are plain INSERTs: the
     // job needs no savepoint (StorageThread::postWritesLast).
     m_storage->postWritesLast(
-        [this, from, sendPtr, commitment, response, done, recipients = h.recipientsDigest](Database& db) -> Result<Completion> {
+        [this, from, sendPtr, commitment, response, done, recipients = h.recipientsDigest, needsNotice,
+         declaresNotice](Database& db) -> Result<Completion> {
             const auto& s = *sendPtr;
             // Idempotent retry: the same (device, message id) was stored before.
             auto prior = db.cached("SELECT s.journal_seq, s.server_time_ms, j.chain_hash FROM sends s "
@@ -1763,6 +1771,16 @@ void RelayService::handleSend(const DeviceId& from, proto::SendMessage send, Don
                 if (!active) return tl::unexpected(active.error());
                 if (!*active) return reject(proto::STATUS_FORBIDDEN, "device revoked");
                 return reject(proto::STATUS_FORBIDDEN, "not a member of this conversation");
+            }
+            // Consent: an outside party's first send into a conversation is its notice
+            // acceptance; anything else waits until one is journaled (docs/protocol.md).
+            if (needsNotice) {
+                auto accepted = db.cached("SELECT 1 FROM notices WHERE conversation = ? AND user = ?");
+                if (!accepted) return tl::unexpected(accepted.error());
+                accepted->bind(1, std::string_view(s.conversation_id())).bind(2, std::string_view(from.user));
+                auto row = accepted->step();
+                if (!row) return tl::unexpected(row.error());
+                if (!*row) return reject(proto::STATUS_NOTICE_REQUIRED, "accept the recording notice first");
             }
 
             // The envelope list must match the current device set exactly (Signal-Server's 409).
@@ -1815,6 +1833,15 @@ void RelayService::handleSend(const DeviceId& from, proto::SendMessage send, Don
             if (!appended) return tl::unexpected(appended.error());
             std::uint64_t seq = *appended;
             if (auto r = BlobStore::recordReferences(db, s.blob_ids(), seq, now); !r) return tl::unexpected(r.error());
+            if (declaresNotice) {  // counted once journaled: same transaction as the entry
+                auto n = db.cached("INSERT OR IGNORE INTO notices (conversation, user, journal_seq, version, accepted_ms) "
+                                   "VALUES (?, ?, ?, ?, ?)");
+                if (!n) return tl::unexpected(n.error());
+                n->bind(1, std::string_view(s.conversation_id())).bind(2, std::string_view(from.user))
+                    .bind(3, std::int64_t(seq)).bind(4, std::int64_t(s.notice_acceptance().version()))
+                    .bind(5, std::int64_t(now));
+                if (auto r = n->run(); !r) return tl::unexpected(r.error());
+            }
             const journal::ChainHash head = m_chain.head();
 
             auto q = db.cached("INSERT INTO queue (user, device, message_id, conversation, sender_user, sender_device, "

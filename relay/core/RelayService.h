@@ -91,6 +91,11 @@ struct RelayConfig {
     /// entry with a bad signature is flagged by `verbatim-journal verify` by sequence number.
     /// Off trades an early refusal for about 120 µs of relay CPU per send.
     bool verifyJournalSignatures = true;
+    /// Consent enforced (issue 17): a device of a user with role CLIENT may send into a
+    /// conversation only once its notice acceptance there is journaled (else
+    /// STATUS_NOTICE_REQUIRED). Off only in tests that send from client devices without
+    /// accepting, and in tests that need a relay that lets such a send through.
+    bool requireNoticeAcceptance = true;
     /// Opens a second connection to the relay database. When set, SQLite's automatic
     /// checkpoint is turned off and a Checkpointer thread checkpoints on this connection every
     /// `checkpointInterval` instead, off the storage thread. When empty, SQLite checkpoints

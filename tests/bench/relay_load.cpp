@@ -74,6 +74,7 @@
 #include "client/core/RelayConnection.h"
 #include "crypto/Random.h"
 #include "crypto/X25519.h"
+#include "journal/RecordingNotice.h"
 #include "journal/JournalCrypto.h"
 #include "relay/net/TlsCert.h"
 #include "signal/InMemoryProtocolStore.h"
@@ -887,8 +888,11 @@ void Bench::preparePool(const std::vector<std::pair<int, int>>& perSender) {
             rcpt->set_user(to.user);
             rcpt->set_device(to.device);
             rec.set_client_time_ms(1764300000000ULL + k);
-            rec.set_type(proto::TEXT);
-            rec.set_body(text);
+            // Consent (issue 17): a client's first message of each pool is its notice acceptance
+            // (the relay refuses anything else before one is journaled; later ones are no-ops).
+            const bool accepts = s % 2 == 1 && k == from.pool.front();
+            rec.set_type(accepts ? proto::NOTICE_ACCEPTED : proto::TEXT);
+            rec.set_body(accepts ? journal::noticeAcceptanceBody("Bench firm") : text);
             rec.set_commit_key(str(crypto::randomBytes(32)));
             auto sealed = journal::sealRecord(rec, m_journal.publicKey,
                                               [&](ByteView m) { return from.sessions->sign(m); });
@@ -907,6 +911,11 @@ void Bench::preparePool(const std::vector<std::pair<int, int>>& perSender) {
             e->set_type(2);
             e->set_body(str(crypto::randomBytes(300))); // the size of a short Signal message
             send->set_journal_entry(str(sealed->serialize()));
+            if (accepts) {
+                send->mutable_notice_acceptance()->set_version(journal::kRecordingNoticeVersion);
+                const auto h = *journal::recordingNoticeHash();
+                send->mutable_notice_acceptance()->set_text_sha256(std::string(h.begin(), h.end()));
+            }
             m_msgs[k].frame = std::make_shared<const std::string>(f.SerializeAsString());
         }
     };

@@ -163,6 +163,9 @@ Harness::Harness(std::function<void(relay::ServerConfig&)> tweak, std::function<
     if (m_serverConfig.port == 0) m_serverConfig.port = freePort();
     if (!signManifest(*m_root)) return;
     m_config.firmFingerprint = journal::firmFingerprint(m_root->publicKey);
+    // Most tests send raw from invited clients without a notice acceptance: consent is enforced
+    // where a test asks for it (tst_consent), as it is by default in every real relay.
+    m_config.requireNoticeAcceptance = false;
     if (tweakRelay) tweakRelay(m_config);
     m_dbKey = crypto::randomSecret(32);
     m_ok = startRelay();

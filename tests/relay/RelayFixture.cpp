@@ -164,6 +164,9 @@ Result<std::unique_ptr<RelayFixture>> RelayFixture::create(ConfigTweak tweak) {
     f->m_config.relayIdentityPrivate = std::move(relayIdentity->privateKey);
     f->m_config.firmFingerprint = "0011223344556677";
     f->m_config.firmManifest = Bytes{'m', 'a', 'n', 'i', 'f', 'e', 's', 't'};
+    // Relay-core tests send raw from invited clients without a notice acceptance; consent is
+    // tested over TLS in tests/e2e/tst_consent.cpp.
+    f->m_config.requireNoticeAcceptance = false;
     if (tweak) tweak(f->m_config);
     if (auto r = f->openService(); !r) return tl::unexpected(r.error());
     return f;

@@ -1,0 +1,221 @@
+// Issue 17, "Consent enforced": an outside party's recording-notice acceptance is journaled
+// before anything else it sends into a conversation. Against a real relay over TLS:
+//   - a modified client (raw sends through the harness) that skips the notice is refused with
+//     STATUS_NOTICE_REQUIRED, and the lawyer never receives the refused message; once its
+//     acceptance (declared in clear, journaled) is in, it can send;
+//   - the real client shows the canonical notice, journals the canonical body and sends;
+//   - a relay that lets such a message through (the check switched off) is caught by the real
+//     Archive verify: `no-notice` at the message's sequence number.
+
+#include <QtTest>
+
+#include <algorithm>
+#include <set>
+
+#include "ClientParty.h"
+#include "E2EHarness.h"
+#include "client/compliance/Archive.h"
+#include "client/core/Client.h"
+#include "journal/RecordingNotice.h"
+
+using namespace verbatim;
+using namespace verbatim::e2e::parties;
+
+namespace {
+
+void enforce(relay::RelayConfig& c) { c.requireNoticeAcceptance = true; }
+void letThrough(relay::RelayConfig& c) { c.requireNoticeAcceptance = false; }
+
+/// A raw NOTICE_ACCEPTED send with `body`, declaring `version`/`hash` in clear (none when
+/// `declare` is false).
+proto::SendMessage acceptance(e2e::Harness& h, e2e::Device& from, const std::string& conv, const std::string& body,
+                              bool declare, std::uint32_t version, const std::string& hash) {
+    auto send = e2e::buildSend(from, conv, body, h.journalKey().publicKey(), nullptr,
+                               [](proto::JournalRecord& r) { r.set_type(proto::NOTICE_ACCEPTED); });
+    if (declare) {
+        send.mutable_notice_acceptance()->set_version(version);
+        send.mutable_notice_acceptance()->set_text_sha256(hash);
+    }
+    return send;
+}
+
+std::string currentHash() {
+    const auto h = *journal::recordingNoticeHash();
+    return std::string(h.begin(), h.end());
+}
+
+std::optional<proto::Response> sendRaw(e2e::Device& d, const proto::SendMessage& send) {
+    proto::Request req;
+    *req.mutable_send() = send;
+    auto r = d.connection->call(req);
+    if (!r) return std::nullopt;
+    return *r;
+}
+
+}  // namespace
+
+class TestConsent : public QObject {
+    Q_OBJECT
+
+private slots:
+    void noticeTextIsCanonical() {
+        auto text = journal::recordingNoticeText(1);
+        QVERIFY(text && !text->empty());
+        QVERIFY(!journal::recordingNoticeText(2));
+        // Version 1's bytes are fixed for good (docs/protocol.md gives this hash): a new text is a new version.
+        const auto h = *journal::recordingNoticeHash(1);
+        QCOMPARE(text->size(), std::size_t(499));
+        QCOMPARE(toHex(ByteView(h.data(), h.size())),
+                 std::string("41ff7fbbe303c4b965f3cccadfc18f4f1a06a05098838fbe45689d16088d4a49"));
+        const auto body = journal::noticeAcceptanceBody("Smith & \"Jones\"");
+        auto parsed = journal::parseNoticeAcceptance(body);
+        QVERIFY(parsed);
+        QCOMPARE(parsed->version, 1u);
+        QCOMPARE(parsed->firm, std::string("Smith & \"Jones\""));
+        QVERIFY(journal::isKnownNotice(parsed->version, parsed->textSha256));
+        QVERIFY(body.rfind("{\"notice_version\":1,\"notice_sha256\":\"", 0) == 0);
+        QVERIFY(!journal::isKnownNotice(2, parsed->textSha256));
+        QVERIFY(!journal::parseNoticeAcceptance(journal::kLegacyNoticeAcceptanceBody));
+    }
+
+    void clientSkippingTheNoticeIsRefused() {
+        e2e::Harness h({}, enforce);
+        QVERIFY(h.ok());
+        auto lawyer = h.enrollStaff("alice", proto::ROLE_LAWYER);
+        std::string conv;
+        auto client = h.inviteClient("alice", "Lease dispute", &conv);
+        QVERIFY(lawyer && client);
+        QVERIFY(lawyer->connect(h.endpoint()));
+        QVERIFY(client->connect(h.endpoint()));
+        const auto head = h.service().journalHead().first;
+
+        // A text before any acceptance: refused, nothing journaled, nothing delivered.
+        auto r = sendRaw(*client, h.buildSend(*client, conv, "skipped the notice"));
+        QVERIFY(r);
+        QCOMPARE(int(r->status()), int(proto::STATUS_NOTICE_REQUIRED));
+        QCOMPARE(r->error(), std::string("accept the recording notice first"));
+        QCOMPARE(h.service().journalHead().first, head);
+        // A declaration of a notice the relay does not know: refused as a bad request.
+        r = sendRaw(*client, acceptance(h, *client, conv, "{}", true, 2, currentHash()));
+        QVERIFY(r);
+        QCOMPARE(int(r->status()), int(proto::STATUS_BAD_REQUEST));
+        r = sendRaw(*client, acceptance(h, *client, conv, "{}", true, 1, std::string(32, '\0')));
+        QVERIFY(r);
+        QCOMPARE(int(r->status()), int(proto::STATUS_BAD_REQUEST));
+        QCOMPARE(h.service().journalHead().first, head);
+        // The lawyer is not bound by the notice.
+        r = sendRaw(*lawyer, h.buildSend(*lawyer, conv, "Welcome"));
+        QVERIFY(r);
+        QCOMPARE(int(r->status()), int(proto::STATUS_OK));
+        QCOMPARE(client->waitForEnvelopes(1).size(), std::size_t(1));
+        QVERIFY(lawyer->waitForEnvelopes(1, 300).empty());  // the refused text never arrived
+
+        // The acceptance is the one send allowed; once journaled, the client can send.
+        r = sendRaw(*client, acceptance(h, *client, conv, journal::noticeAcceptanceBody("Firm"), true, 1, currentHash()));
+        QVERIFY(r);
+        QCOMPARE(int(r->status()), int(proto::STATUS_OK));
+        r = sendRaw(*client, h.buildSend(*client, conv, "now I may"));
+        QVERIFY(r);
+        QCOMPARE(int(r->status()), int(proto::STATUS_OK));
+        auto got = lawyer->waitForEnvelopes(2);
+        QCOMPARE(got.size(), std::size_t(2));
+        auto first = h.open(*lawyer, got[0]);
+        auto second = h.open(*lawyer, got[1]);
+        QVERIFY(first && second);
+        QCOMPARE(int(first->type()), int(proto::NOTICE_ACCEPTED));
+        QCOMPARE(second->body(), std::string("now I may"));
+
+        // Per conversation: the same client in another matter must accept there too.
+        std::string other;
+        auto bob = h.enrollStaff("bob", proto::ROLE_LAWYER);
+        auto client2 = h.inviteClient("bob", "Other matter", &other);
+        QVERIFY(bob && client2);
+        QVERIFY(client2->connect(h.endpoint()));
+        r = sendRaw(*client2, h.buildSend(*client2, other, "no notice here"));
+        QVERIFY(r);
+        QCOMPARE(int(r->status()), int(proto::STATUS_NOTICE_REQUIRED));
+    }
+
+    void realClientShowsAcceptsAndSends() {
+        e2e::Harness h({}, enforce);
+        QVERIFY(h.ok());
+        auto lawyer = joinParty(h.enrollLink("alice", proto::ROLE_LAWYER), "Alice");
+        QVERIFY(lawyer);
+        lawyer->start();
+        auto client = joinParty(h.inviteLink("alice", "Estate"), "Carol");
+        QVERIFY(client);
+        client->start();
+        QVERIFY(eventually([&] { return client->isConnected() && lawyer->isConnected(); }));
+        QVERIFY(client->account().noticeRequired);
+        auto convs = client->conversations();
+        QVERIFY(convs && !convs->empty());
+        const std::string conv = convs->front().id;
+        QVERIFY(!client->sendText(conv, "before"));  // refused locally
+        QVERIFY(client->acceptNotice());
+        QVERIFY(client->sendText(conv, "after the notice"));
+        QVERIFY(client->waitForOutbox(20s));
+        QVERIFY((*client).eventsOf(client::Event::Kind::SendFailed).empty());
+        QVERIFY(eventually([&] {
+            auto msgs = lawyer->history(conv, 50);
+            return msgs && std::any_of(msgs->begin(), msgs->end(),
+                                       [](const client::MessageView& m) { return m.body == "after the notice"; });
+        }));
+    }
+
+    void verifyFlagsMessagesWithoutNotice() {
+        // A relay that lets the messages through (the check switched off): compliance catches it.
+        e2e::Harness h({}, letThrough);
+        QVERIFY(h.ok());
+        auto lawyer = h.enrollStaff("alice", proto::ROLE_LAWYER);
+        std::string conv, conv2;
+        auto client = h.inviteClient("alice", "Lease dispute", &conv);
+        auto client2 = h.inviteClient("alice", "Second matter", &conv2);
+        QVERIFY(lawyer && client && client2);
+        QVERIFY(lawyer->connect(h.endpoint()));
+        QVERIFY(client->connect(h.endpoint()));
+        QVERIFY(client2->connect(h.endpoint()));
+        auto seqOf = [](const std::optional<proto::Response>& r) {
+            return r && r->status() == proto::STATUS_OK ? r->send_result().journal_sequence() : 0;
+        };
+        const auto lawyerSeq = seqOf(sendRaw(*lawyer, h.buildSend(*lawyer, conv, "Welcome")));
+        const auto skipped = seqOf(sendRaw(*client, h.buildSend(*client, conv, "skipped the notice")));
+        const auto accepted = seqOf(sendRaw(
+            *client, acceptance(h, *client, conv, journal::noticeAcceptanceBody("Firm"), true, 1, currentHash())));
+        const auto fine = seqOf(sendRaw(*client, h.buildSend(*client, conv, "after accepting")));
+        // An acceptance of a notice nobody knows is no acceptance (undeclared: the relay let it by).
+        const auto bogus = seqOf(sendRaw(
+            *client2, acceptance(h, *client2, conv2,
+                                 "{\"notice_version\":7,\"notice_sha256\":\"" + std::string(64, '0') + "\",\"firm\":\"F\"}",
+                                 false, 0, {})));
+        const auto afterBogus = seqOf(sendRaw(*client2, h.buildSend(*client2, conv2, "after a bogus acceptance")));
+        QVERIFY(lawyerSeq && skipped && accepted && fine && bogus && afterBogus);
+
+        auto officer = joinParty(h.enrollLink("officer", proto::ROLE_COMPLIANCE), "Officer");
+        QVERIFY(officer);
+        officer->start();
+        QVERIFY(eventually([&] { return officer->isConnected(); }));
+        QTemporaryDir dir;
+        std::vector<crypto::X25519Key> keys;
+        keys.push_back(std::move(*crypto::X25519Key::fromPrivate(*h.journalKey().privateKey())));
+        auto archive = compliance::Archive::open(dir.path().toStdString() + "/a.archive", std::move(keys), true);
+        QVERIFY(archive);
+        QVERIFY((*archive)->setManifest(view(*officer->firmManifest()), officer->account().firmFingerprint));
+        auto* c = officer.get()->c.get();
+        QVERIFY((*archive)->pull([c](std::uint64_t a, std::uint32_t l) { return c->pullJournalPage(a, l); }, {}));
+        auto report = (*archive)->verify();
+        QVERIFY(report);
+        std::set<std::uint64_t> flagged;
+        std::string bogusDetail;
+        for (const auto& p : report->problems)
+            if (p.fault == "no-notice") {
+                flagged.insert(p.sequence);
+                if (p.sequence == afterBogus) bogusDetail = p.detail;
+            }
+        QCOMPARE(flagged, (std::set<std::uint64_t>{skipped, afterBogus}));
+        QVERIFY2(bogusDetail.find("seq " + std::to_string(bogus)) != std::string::npos, bogusDetail.c_str());
+        QVERIFY(std::string(compliance::faultDescription("no-notice")).find("recording notice") != std::string::npos);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestConsent)
+#include "tst_consent.moc"
