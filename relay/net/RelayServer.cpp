@@ -276,7 +276,9 @@ private:
 
     // Backpressure: reads the next request only while this connection is under its limits.
     // Called again whenever it may have come back under them: after each write and whenever an
-    // answer comes back (takeInbox).
+    // answer comes back (takeInbox). While reading waits, Beast's idle timer still runs and is
+    // reset only by reads: a pause longer than idleTimeout ends the connection too, after the
+    // stall timeout has had its turn.
     void maybeRead() {
         if (!m_open || m_reading) return;
         const auto& c = m_shared.config;
