@@ -92,7 +92,7 @@ void stepDone(std::string_view step) {
 //
 // The chain: every write-ahead gives the key file a new random serial and records the serial
 // the guard named at that moment (guard_serial); after the attempt the guard names the key
-// file's serial (key_serial). So the guard names either the key file's serial (up to date) or
+// file's serial (chain_serial). So the guard names either the key file's serial (up to date) or
 // its guard_serial (attempts cut short by crashes since); any other guard, or none, was
 // deleted, put back or replaced, and so was a key file that the guard does not name.
 constexpr std::string_view kKeyFileMagic = "VPK1";
@@ -103,7 +103,7 @@ struct KeyFile {
     std::uint32_t failures = 0;     // of them, since the last right passphrase (the one under way included)
     std::uint32_t limit = 0;        // the firm's max_failed_unlocks
     std::uint64_t serial = 0;       // random, new at each write-ahead
-    std::uint64_t guardSerial = 0;  // the key_serial the guard held at that write-ahead (0: none)
+    std::uint64_t guardSerial = 0;  // the chain_serial the guard held at that write-ahead (0: none)
     Bytes box;
     bool legacy = false;
 };
@@ -220,8 +220,8 @@ UnlockCounter mergeCounter(const KeyFile& k, const DeviceGuard& g) {
     c.limit = stricter(k.limit, g.maxFailedUnlocks);
     if (k.legacy) return c;  // nothing to cross-check yet
     // A missing guard names no serial (0): consistent only before any attempt finished.
-    const bool upToDate = g.keySerial == k.serial && g.attempts == k.attempts && g.failures == k.failures;
-    const bool behindByCrashes = g.keySerial == k.guardSerial && g.attempts <= k.attempts;
+    const bool upToDate = g.chainSerial == k.serial && g.attempts == k.attempts && g.failures == k.failures;
+    const bool behindByCrashes = g.chainSerial == k.guardSerial && g.attempts <= k.attempts;
     c.tampered = !upToDate && !behindByCrashes;
     return c;
 }
@@ -268,7 +268,7 @@ DeviceGuard readGuard(const ProfilePaths& paths) {
         else if (key == "failures") g.failures = std::uint32_t(value);
         else if (key == "last_contact_ms") g.lastContactMs = value;
         else if (key == "attempts") g.attempts = value;
-        else if (key == "key_serial") g.keySerial = value;
+        else if (key == "chain_serial") g.chainSerial = value;
     }
     return g;
 }
@@ -277,7 +277,7 @@ Result<void> writeGuard(const ProfilePaths& paths, const DeviceGuard& g) {
     const std::string text = "max_failed_unlocks " + std::to_string(g.maxFailedUnlocks) + "\nmax_offline_days " +
                              std::to_string(g.maxOfflineDays) + "\nfailures " + std::to_string(g.failures) +
                              "\nlast_contact_ms " + std::to_string(g.lastContactMs) + "\nattempts " +
-                             std::to_string(g.attempts) + "\nkey_serial " + std::to_string(g.keySerial) + "\n";
+                             std::to_string(g.attempts) + "\nchain_serial " + std::to_string(g.chainSerial) + "\n";
     if (!replaceFile(paths.guard(), view(text))) return fail(ErrorCode::Storage, "cannot write the device guard file");
     return {};
 }
@@ -296,19 +296,19 @@ Result<void> setFailedUnlockLimit(const ProfilePaths& paths, std::uint32_t limit
     if (!k->legacy && k->limit == limit && g.maxFailedUnlocks == limit) return {};
     // Only the limit changes: the counts and the chain stay as the files hold them (a guard that
     // is missing or out of step stays so, and tampered).
-    const bool upToDate = !k->legacy && !mergeCounter(*k, g).tampered && g.keySerial == k->serial;
+    const bool upToDate = !k->legacy && !mergeCounter(*k, g).tampered && g.chainSerial == k->serial;
     if (k->legacy) {  // an old profile's count is its guard's: it moves into the key file
         k->attempts = g.attempts;
         k->failures = g.failures;
         k->serial = newSerial();
-        k->guardSerial = g.keySerial;
+        k->guardSerial = g.chainSerial;
         k->legacy = false;
     }
     k->limit = limit;
     if (auto r = writeKeyFile(paths.keyFile(), *k); !r) return r;
     g.maxFailedUnlocks = limit;
-    if (upToDate || (g.keySerial == 0 && k->attempts == 0)) {
-        g.keySerial = k->serial;  // a new profile's first guard joins the chain here
+    if (upToDate || (g.chainSerial == 0 && k->attempts == 0)) {
+        g.chainSerial = k->serial;  // a new profile's first guard joins the chain here
         g.attempts = k->attempts;
         g.failures = k->failures;
     }
@@ -443,12 +443,12 @@ Result<Unlocked> attemptUnlock(const ProfilePaths& paths, std::string_view passp
     ++attempt.attempts;
     ++attempt.failures;
     attempt.serial = newSerial();
-    attempt.guardSerial = g.keySerial;
+    attempt.guardSerial = g.chainSerial;
     if (auto r = writeKeyFile(paths.keyFile(), attempt); !r) return tl::unexpected(r.error());
     stepDone("attempt-recorded");
 
     Tried tried = tryPassphrase(paths, attempt, passphrase);
-    g.keySerial = attempt.serial;
+    g.chainSerial = attempt.serial;
     g.attempts = attempt.attempts;
     g.maxFailedUnlocks = attempt.limit;
     if (tried.outcome == Outcome::Wrong || tried.outcome == Outcome::Mismatch) {

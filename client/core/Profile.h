@@ -47,7 +47,7 @@ struct DeviceGuard {
     std::uint32_t failures = 0;
     std::uint64_t lastContactMs = 0;
     std::uint64_t attempts = 0;   ///< the key file's attempt number when this was written
-    std::uint64_t keySerial = 0;  ///< the key file's serial when this was written (the chain)
+    std::uint64_t chainSerial = 0;  ///< the key file's serial when this was written (the chain)
 };
 /// The guard file's content; a missing file is no policy (the values that parse are kept).
 DeviceGuard readGuard(const ProfilePaths& paths);
