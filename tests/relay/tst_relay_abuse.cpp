@@ -87,7 +87,8 @@ struct RawSession {
 
     /// Connects and upgrades as `creds`. `socketBuffer` > 0 shrinks both socket buffers, so that
     /// the kernel holds little of what is not read. Empty string on success, else why not.
-    std::string open(std::uint16_t port, const client::DeviceCredentials& creds, int socketBuffer = 0) {
+    std::string open(std::uint16_t port, const client::DeviceCredentials& creds,
+                     int socketBuffer = 0) {
         boost::system::error_code ec;
         auto& sock = beast::get_lowest_layer(ws);
         sock.open(tcp::v4(), ec);
@@ -132,7 +133,7 @@ struct RawSession {
         ioc.run_for(timeout);
         if (!done) {
             boost::system::error_code ignored;
-            beast::get_lowest_layer(ws).close(ignored);  // abandons the read
+            beast::get_lowest_layer(ws).close(ignored); // abandons the read
             ioc.restart();
             ioc.run_for(std::chrono::milliseconds(200));
             return net::error::timed_out;
@@ -162,7 +163,7 @@ proto::Request listConversations() {
     return r;
 }
 
-}  // namespace
+} // namespace
 
 class TestRelayAbuse : public QObject {
     Q_OBJECT
@@ -172,7 +173,7 @@ class TestRelayAbuse : public QObject {
     std::unique_ptr<QProcess> m_relay;
     std::shared_ptr<signal::SignalContext> m_ctx;
     client::Endpoint m_endpoint;
-    std::unique_ptr<Device> m_lena, m_bob;  ///< lawyers: lena attacks, bob behaves
+    std::unique_ptr<Device> m_lena, m_bob; ///< lawyers: lena attacks, bob behaves
 
     QString unlockFile() const { return QFileInfo(m_data).path() + "/relay.unlock"; }
 
@@ -190,7 +191,8 @@ class TestRelayAbuse : public QObject {
         p.start(VERBATIM_RELAY_BIN, args + QStringList{"--unlock-file", unlockFile()});
         p.waitForFinished(30000);
         if (p.exitCode() != 0)
-            qWarning("verbatim-relay %s: %s", qPrintable(args.join(' ')), p.readAllStandardError().constData());
+            qWarning("verbatim-relay %s: %s", qPrintable(args.join(' ')),
+                     p.readAllStandardError().constData());
         return QString::fromUtf8(p.readAllStandardOutput());
     }
 
@@ -199,11 +201,12 @@ class TestRelayAbuse : public QObject {
         m_relay = std::make_unique<QProcess>();
         m_relay->setProcessEnvironment(env());
         m_relay->setProcessChannelMode(QProcess::ForwardedErrorChannel);
-        m_relay->start(VERBATIM_RELAY_BIN, QStringList{"serve", "--data", m_data, "--listen",
-                                                       QString("127.0.0.1:%1").arg(m_port), "--admin-listen",
-                                                       QString("127.0.0.1:%1").arg(m_adminPort), "--unlock-file",
-                                                       unlockFile()} +
-                                               extra);
+        m_relay->start(VERBATIM_RELAY_BIN,
+                       QStringList{"serve", "--data", m_data, "--listen",
+                                   QString("127.0.0.1:%1").arg(m_port), "--admin-listen",
+                                   QString("127.0.0.1:%1").arg(m_adminPort), "--unlock-file",
+                                   unlockFile()} +
+                           extra);
         if (!m_relay->waitForStarted(10000)) return false;
         QElapsedTimer t;
         t.start();
@@ -226,11 +229,13 @@ class TestRelayAbuse : public QObject {
     }
 
     std::unique_ptr<Device> registerDevice(const std::string& user) {
-        std::string token = tokenOf(runRelay({"admin", "--data", m_data, "enroll", QString::fromStdString(user), "--role",
-                                              "lawyer", "--name", QString::fromStdString(user)}));
+        std::string token =
+            tokenOf(runRelay({"admin", "--data", m_data, "enroll", QString::fromStdString(user),
+                              "--role", "lawyer", "--name", QString::fromStdString(user)}));
         if (token.empty()) return nullptr;
         auto d = Device::create(m_ctx);
-        auto reg = client::RelayConnection::registerDevice(m_endpoint, d->registration(token, user));
+        auto reg =
+            client::RelayConnection::registerDevice(m_endpoint, d->registration(token, user));
         if (!reg) {
             qWarning("registration of %s: %s", user.c_str(), reg.error().message.c_str());
             return nullptr;
@@ -254,11 +259,15 @@ private slots:
             f.write(QByteArray::fromStdString(toHex(journalKey.publicKey())));
         }
         std::tie(m_port, m_adminPort) = twoFreePorts();
-        runRelay({"init", "--data", m_data, "--firm", "Abuse & Co", "--journal-key", m_dir.path() + "/journal.pub",
-                  "--root-key-out", m_dir.path() + "/root.key", "--address", QString("127.0.0.1:%1").arg(m_port)});
+        runRelay({"init", "--data", m_data, "--firm", "Abuse & Co", "--journal-key",
+                  m_dir.path() + "/journal.pub", "--root-key-out", m_dir.path() + "/root.key",
+                  "--address", QString("127.0.0.1:%1").arg(m_port)});
         QVERIFY(QFile::exists(m_data + "/relay.db"));
         QVERIFY(serve({}));
-        m_endpoint = {"127.0.0.1", m_port, *relay::certificateFingerprint((m_data + "/tls.crt").toStdString()), {}};
+        m_endpoint = {"127.0.0.1",
+                      m_port,
+                      *relay::certificateFingerprint((m_data + "/tls.crt").toStdString()),
+                      {}};
         m_lena = registerDevice("lena");
         m_bob = registerDevice("bob");
         QVERIFY(m_lena && m_bob);
@@ -295,7 +304,8 @@ private slots:
     void unreadResponsesKeepTheRelayFlatAndAreCut() {
         QVERIFY(serve({"--write-stall-timeout-s", "2"}));
         QVERIFY(m_bob->connect(m_endpoint));
-        for (int i = 0; i < 3; ++i) QVERIFY(m_bob->connection->call(listConversations()));  // warm caches
+        for (int i = 0; i < 3; ++i)
+            QVERIFY(m_bob->connection->call(listConversations())); // warm caches
         const long before = rssKiB(m_relay->processId());
         QVERIFY(before > 0);
 
@@ -310,7 +320,8 @@ private slots:
         std::thread pump([&] {
             boost::system::error_code ec;
             for (int i = 1; i <= kRequests && !ec; ++i) {
-                attacker.ws.write(net::buffer(RawSession::frame(std::uint64_t(i), listConversations())), ec);
+                attacker.ws.write(
+                    net::buffer(RawSession::frame(std::uint64_t(i), listConversations())), ec);
                 if (!ec) ++sent;
             }
             writeError = ec.message();
@@ -328,7 +339,9 @@ private slots:
                 t.start();
                 auto r = m_bob->connection->call(listConversations(), std::chrono::seconds(10));
                 const auto ms = t.elapsed();
-                if (!r || r->status() != proto::STATUS_OK || r->conversations().conversations_size() != 60) ++probeFailures;
+                if (!r || r->status() != proto::STATUS_OK ||
+                    r->conversations().conversations_size() != 60)
+                    ++probeFailures;
                 ++probes;
                 if (ms > worstMs) worstMs = ms;
                 std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -349,7 +362,8 @@ private slots:
             std::this_thread::sleep_for(std::chrono::milliseconds(50));
         }
         const bool pumpFinished = pumpDone;
-        if (!pumpFinished) ::shutdown(beast::get_lowest_layer(attacker.ws).native_handle(), SHUT_RDWR);
+        if (!pumpFinished)
+            ::shutdown(beast::get_lowest_layer(attacker.ws).native_handle(), SHUT_RDWR);
         pump.join();
         stopProbe = true;
         probe.join();
@@ -357,15 +371,17 @@ private slots:
         const long long open = metric(m_adminPort, "verbatim_connections");
         qInfo("attacker's writes ended after %lld ms: %s", t.elapsed(), writeError.c_str());
         qInfo("attacker sent %d of %d requests; relay RSS %ld KiB before, %ld KiB peak (+%ld KiB); "
-              "well-behaved device: %d requests, %d failed, slowest %lld ms; stalled connections closed: %lld",
-              sent.load(), kRequests, before, peak, peak - before, probes.load(), probeFailures.load(), worstMs.load(),
-              stalled);
-        QVERIFY2(peak - before < 16 * 1024, qPrintable(QString("relay grew by %1 KiB").arg(peak - before)));
+              "well-behaved device: %d requests, %d failed, slowest %lld ms; stalled connections "
+              "closed: %lld",
+              sent.load(), kRequests, before, peak, peak - before, probes.load(),
+              probeFailures.load(), worstMs.load(), stalled);
+        QVERIFY2(peak - before < 16 * 1024,
+                 qPrintable(QString("relay grew by %1 KiB").arg(peak - before)));
         // The relay closed the connection: the attacker's writes failed before it had sent all.
         QVERIFY2(pumpFinished && writeFailed, "the relay kept reading a peer that never reads");
         QVERIFY(sent < kRequests);
         QCOMPARE(stalled, 1LL);
-        QCOMPARE(open, 1LL);  // bob's
+        QCOMPARE(open, 1LL); // bob's
         QVERIFY(probes >= 5);
         QCOMPARE(probeFailures.load(), 0);
         QVERIFY2(worstMs < 2000, qPrintable(QString("slowest answer %1 ms").arg(worstMs.load())));
@@ -394,7 +410,7 @@ private slots:
             QVERIFY2(!ec, ec.message().c_str());
             proto::Frame f;
             QVERIFY(f.ParseFromString(bytes));
-            if (!f.has_response()) continue;  // the drain's queue_drained push
+            if (!f.has_response()) continue; // the drain's queue_drained push
             QVERIFY(answered.insert(f.id()).second);
             const auto& r = f.response();
             if (r.status() == proto::STATUS_OK) {
@@ -407,7 +423,8 @@ private slots:
                 ++other;
             }
         }
-        qInfo("%d requests in one burst, at most 4 pending: %d answered, %d busy", kRequests, ok, busy);
+        qInfo("%d requests in one burst, at most 4 pending: %d answered, %d busy", kRequests, ok,
+              busy);
         QCOMPARE(other, 0);
         QVERIFY(busy > 0);
         QVERIFY(ok >= 4);
@@ -429,7 +446,8 @@ private slots:
         net::ssl::context tls(net::ssl::context::tls_client);
         std::vector<std::unique_ptr<net::ssl::stream<tcp::socket>>> pipelined;
         std::string requests;
-        for (int i = 0; i < 500; ++i) requests += "GET /v1/manifest HTTP/1.1\r\nHost: x\r\n\r\n";
+        for (int i = 0; i < 500; ++i)
+            requests += "GET /v1/manifest HTTP/1.1\r\nHost: x\r\n\r\n";
         for (int i = 0; i < 20; ++i) {
             auto s = std::make_unique<net::ssl::stream<tcp::socket>>(ioc, tls);
             s->next_layer().connect({net::ip::make_address("127.0.0.1"), port});
@@ -439,8 +457,10 @@ private slots:
         }
         QElapsedTimer t;
         t.start();
-        QTRY_COMPARE_WITH_TIMEOUT(metric(h.server().adminPort(), "verbatim_connections"), 0LL, 5000);
-        qInfo("20 connections of 500 pipelined requests each, unread: all closed after %lld ms", t.elapsed());
+        QTRY_COMPARE_WITH_TIMEOUT(metric(h.server().adminPort(), "verbatim_connections"), 0LL,
+                                  5000);
+        qInfo("20 connections of 500 pipelined requests each, unread: all closed after %lld ms",
+              t.elapsed());
         QVERIFY(t.elapsed() < 3000);
         for (auto& s : pipelined) {
             std::string reply;
@@ -451,7 +471,9 @@ private slots:
                 reply.append(buf, n);
             }
             int answers = 0;
-            for (auto at = reply.find("HTTP/1.1 "); at != std::string::npos; at = reply.find("HTTP/1.1 ", at + 1)) ++answers;
+            for (auto at = reply.find("HTTP/1.1 "); at != std::string::npos;
+                 at = reply.find("HTTP/1.1 ", at + 1))
+                ++answers;
             QCOMPARE(answers, 1);
             QVERIFY(reply.starts_with("HTTP/1.1 200"));
         }
@@ -483,7 +505,9 @@ private slots:
         for (int i = 0; i < kSessions; ++i) {
             auto s = std::make_unique<RawSession>();
             auto opened = s->open(m_port, m_lena->credentials);
-            QVERIFY2(opened.empty(), qPrintable(QString("session %1: %2").arg(i).arg(QString::fromStdString(opened))));
+            QVERIFY2(
+                opened.empty(),
+                qPrintable(QString("session %1: %2").arg(i).arg(QString::fromStdString(opened))));
             sessions.push_back(std::move(s));
         }
         int replaced = 0;
@@ -491,22 +515,25 @@ private slots:
             std::string bytes;
             boost::system::error_code ec;
             // Pushes queued before the close (the drain) come first.
-            for (int n = 0; n < 1000 && !ec; ++n) ec = sessions[i]->read(bytes, std::chrono::seconds(5));
+            for (int n = 0; n < 1000 && !ec; ++n)
+                ec = sessions[i]->read(bytes, std::chrono::seconds(5));
             // The close frame arrived (ws.reason() is set when it is read) and the session ended.
             const auto& why = sessions[i]->ws.reason();
             const std::string reason(why.reason.data(), why.reason.size());
-            if (ec && ec != net::error::timed_out && why.code == 4409 && reason == "replaced by a newer connection") {
+            if (ec && ec != net::error::timed_out && why.code == 4409 &&
+                reason == "replaced by a newer connection") {
                 ++replaced;
             } else {
-                qWarning("session %d: %s, close code %u '%s'", i, ec.message().c_str(), unsigned(why.code),
-                         reason.c_str());
-                if (i - replaced >= 3) break;  // the rest would only time out too
+                qWarning("session %d: %s, close code %u '%s'", i, ec.message().c_str(),
+                         unsigned(why.code), reason.c_str());
+                if (i - replaced >= 3) break; // the rest would only time out too
             }
-            sessions[i].reset();  // Beast's TLS teardown leaves the TCP socket to its owner
+            sessions[i].reset(); // Beast's TLS teardown leaves the TCP socket to its owner
         }
         QCOMPARE(replaced, kSessions - 1);
         QTRY_COMPARE_WITH_TIMEOUT(metric(m_adminPort, "verbatim_connections"), 1LL, 5000);
-        QCOMPARE(metric(m_adminPort, "verbatim_websocket_sessions_replaced_total"), (long long)kSessions - 1);
+        QCOMPARE(metric(m_adminPort, "verbatim_websocket_sessions_replaced_total"),
+                 (long long)kSessions - 1);
         proto::Request ping;
         ping.mutable_ping();
         auto pong = sessions.back()->call(1, ping);
@@ -560,7 +587,8 @@ private slots:
         a->start();
         QVERIFY(eventually([&] { return a->isConnected(); }));
         b->start();
-        QVERIFY(eventually([&] { return !a.eventsOf(client::Event::Kind::ConnectedElsewhere).empty(); }));
+        QVERIFY(eventually(
+            [&] { return !a.eventsOf(client::Event::Kind::ConnectedElsewhere).empty(); }));
         const auto said = a.eventsOf(client::Event::Kind::ConnectedElsewhere).front();
         QVERIFY2(said.detail.find("connected elsewhere") != std::string::npos, said.detail.c_str());
         // Three seconds later (a dozen reconnect backoffs) nobody has replaced anybody again.
@@ -572,7 +600,8 @@ private slots:
         // Starting again is the user's choice: then this copy wins and the other one stops.
         a->stop();
         a->start();
-        QVERIFY(eventually([&] { return !b.eventsOf(client::Event::Kind::ConnectedElsewhere).empty(); }));
+        QVERIFY(eventually(
+            [&] { return !b.eventsOf(client::Event::Kind::ConnectedElsewhere).empty(); }));
         QVERIFY(eventually([&] { return a->isConnected(); }));
         a->stop();
         b->stop();
