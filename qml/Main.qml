@@ -81,6 +81,13 @@ ApplicationWindow {
                 onClicked: window.adminView = true
             }
             ToolButton {
+                objectName: "invitesButton"
+                visible: app.canInvite && !window.adminView
+                text: qsTr("Invites")
+                Accessible.name: qsTr("Your invite links: who joined, revoke one")
+                onClicked: invites.open()
+            }
+            ToolButton {
                 objectName: "settingsButton"
                 text: "\u2699"
                 Accessible.name: qsTr("Settings")
@@ -144,6 +151,7 @@ ApplicationWindow {
     }
 
     SettingsDialog { id: settings; objectName: "settingsDialog" }
+    InvitesDialog { id: invites }
 
     // Errors from the core, shown briefly at the bottom.
     ToolTip {
