@@ -381,10 +381,11 @@ Tried tryPassphrase(const ProfilePaths& paths, KeyFile& k, std::string_view pass
     }
     if (current) {
         open(std::move(current));
-        if (t.outcome != Outcome::Mismatch) {
+        if (t.outcome == Outcome::Opened) {
             dropPending(paths);  // the re-key never committed: the change did not happen
             return t;
         }
+        if (t.outcome == Outcome::RightButFailed) return t;  // undecided: both files stay
         // The re-key committed: only the new passphrase opens the database now.
         KeyFile forward = k;
         forward.box = pending->box;
