@@ -50,6 +50,18 @@ FuzzKeys makeKeys() {
     k.rootPrivate = SecureBytes(32, 0x55);
     k.rootPublic = need(crypto::ed25519PublicKey(k.rootPrivate), "root key");
     k.rootFingerprint = journal::firmFingerprint(k.rootPublic);
+    k.relayIdentityPrivate = fixedScalar(0x66);
+    k.relayIdentityPublic = signalPublic(k.relayIdentityPrivate);
+    journal::FirmManifest m;
+    m.firmName = "Doe & Partners LLP";
+    m.relayAddress = "relay.example.com:8443";
+    m.relayAddresses = {m.relayAddress};
+    m.issuedMs = 1764300000000ULL;
+    m.relayPublicKey = k.relayPublic;
+    m.relayIdentityKey = k.relayIdentityPublic;
+    m.journalKeys = {{k.journal->publicKey(), 1700000000000ULL}};
+    if (auto r = m.sign(k.rootPrivate); !r) need(Result<int>(tl::unexpected(r.error())), "manifest");
+    k.manifest = m.serialize();
     return k;
 }
 
@@ -61,6 +73,12 @@ journal::Signer FuzzKeys::senderSigner() const {
 
 journal::Signer FuzzKeys::approverSigner() const {
     return [this](ByteView message) { return signal::SessionManager::signWith(*signal, approverPrivate, message); };
+}
+
+journal::Signer FuzzKeys::relaySigner() const {
+    return [this](ByteView message) {
+        return signal::SessionManager::signWith(*signal, relayIdentityPrivate, message);
+    };
 }
 
 const FuzzKeys& fuzzKeys() {

@@ -26,11 +26,18 @@ struct FuzzKeys {
     SecureBytes rootPrivate;                     ///< the firm root's Ed25519 seed (manifest)
     Bytes rootPublic;
     std::string rootFingerprint;                 ///< what links carry
+    SecureBytes relayIdentityPrivate;            ///< signs the relay's own journal entries (audit)
+    Bytes relayIdentityPublic;
+    /// The firm manifest (version 2) of this world, signed by the root: journal key, relay key and
+    /// relay identity above, relay "relay.example.com:8443".
+    Bytes manifest;
 
     /// Signs as the sender device (journal entries).
     journal::Signer senderSigner() const;
     /// Signs as the approving device (device approvals).
     journal::Signer approverSigner() const;
+    /// Signs as the relay's journal identity (its ADMIN_ACTION entries).
+    journal::Signer relaySigner() const;
 };
 
 /// The process's fixed keys (made on first use; thread-safe).

@@ -29,10 +29,11 @@ FuzzRelay& FuzzRelay::instance() {
     static std::unique_ptr<FuzzRelay> relay = [] {
         std::unique_ptr<FuzzRelay> r(new FuzzRelay());
         r->m_fixture = need(relay::RelayFixture::create([](relay::RelayConfig& c) {
-                                lift(c.limits.send);
-                                lift(c.limits.preKeyFetch);
-                                lift(c.limits.redeem);
-                                lift(c.limits.invite);
+                                for (auto* spec : {&c.limits.send, &c.limits.preKeyFetch, &c.limits.redeem,
+                                                   &c.limits.invite, &c.limits.preKeyTarget, &c.limits.preKeyPair,
+                                                   &c.limits.redeemGuess, &c.limits.preKeysLowPush,
+                                                   &c.limits.preKeyUpload})
+                                    lift(*spec);
                                 c.verifyJournalSignatures = false;
                                 c.journalPublicKey = fuzzKeys().journal->publicKey();
                             }),

@@ -7,9 +7,11 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <string>
 
 #include "FuzzKeys.h"
+#include "common/Json.h"
 #include "crypto/Digest.h"
 #include "crypto/Ed25519.h"
 #include "crypto/X25519.h"
@@ -104,7 +106,7 @@ journal::FirmManifest manifest(std::uint8_t version) {
     }
     m.issuedMs = 1764300000000ULL;
     m.relayPublicKey = k.relayPublic;
-    m.relayIdentityKey = k.approverPublic;
+    m.relayIdentityKey = k.relayIdentityPublic;
     m.journalKeys = {{Bytes(32, 0x01), 1700000000000ULL}, {k.journal->publicKey(), 1764300000000ULL}};
     m.policy = {5, 30};
     return m;
@@ -264,6 +266,107 @@ void pages() {
     auto altered = page;
     altered.mutable_rows(1)->set_entry("altered");
     write("journal_page", "altered", altered);
+}
+
+// ---- compliance archive -------------------------------------------------------------------------
+
+// A small firm's log as the relay journals it: the relay's audit records (sealed and signed by
+// its journal identity), messages of two devices in a matter with an edit, a reaction, a receipt
+// and a retraction, chained, with signed checkpoints.
+struct Log {
+    journal::ChainBuilder chain;
+    proto::JournalPage page;
+    std::map<std::string, journal::DeviceChain> deviceChains;
+    int nextId = 1;
+
+    void append(const Bytes& entry) {
+        auto seq = chain.append(entry);
+        auto* row = page.add_rows();
+        row->set_sequence(seq);
+        row->set_entry(str(entry));
+        row->set_chain_hash(std::string(chain.head().begin(), chain.head().end()));
+        row->set_server_time_ms(1764300000000ULL + seq * 1000);
+        if (seq % 4 == 0) {
+            auto cp = need(journal::signCheckpoint(seq, chain.head(), 1764300000000ULL + seq * 1000,
+                                                   fuzz::fuzzKeys().relayPrivate),
+                           "checkpoint");
+            page.add_checkpoints(str(cp.serialize()));
+        }
+        page.set_head_sequence(seq);
+    }
+    proto::JournalRecord record(const std::string& user, std::uint32_t device, proto::MessageType type,
+                                const std::string& conversation, const std::string& body) {
+        auto r = ::record(type, body);
+        r.set_message_id(std::string(15, '\x40') + char(nextId++));
+        r.set_conversation_id(conversation);
+        r.mutable_sender()->set_user(user);
+        r.mutable_sender()->set_device(device);
+        r.clear_recipients();
+        r.set_client_time_ms(1764300000000ULL + std::uint64_t(nextId) * 1000);
+        return r;
+    }
+    void audit(const std::string& actor, const std::string& action, const std::string& target, const std::string& detail,
+               const std::vector<std::pair<std::string, std::string>>& extra) {
+        std::string body = "{\"actor\":" + jsonQuote(actor) + ",\"action\":" + jsonQuote(action) +
+                           ",\"target\":" + jsonQuote(target) + ",\"detail\":" + jsonQuote(detail);
+        for (const auto& [name, value] : extra) body += "," + jsonQuote(name) + ":" + jsonQuote(value);
+        body += "}";
+        const auto& k = fuzz::fuzzKeys();
+        append(need(journal::sealRecord(record("relay", 0, proto::ADMIN_ACTION, "firm-audit", body), k.journal->publicKey(),
+                                        k.relaySigner()),
+                    "seal audit")
+                   .serialize());
+    }
+    std::string send(const std::string& user, const journal::Signer& signer, proto::MessageType type,
+                     const std::string& body, const std::string& to, const std::string& ref = {}) {
+        auto r = record(user, 1, type, "matter-1", body);
+        auto* rcpt = r.add_recipients();
+        rcpt->set_user(to);
+        rcpt->set_device(1);
+        if (!ref.empty()) r.set_ref_message_id(ref);
+        auto& chainOf = deviceChains[user];
+        append(need(journal::sealRecord(r, fuzz::fuzzKeys().journal->publicKey(), signer, chainOf), "seal").serialize());
+        chainOf = chainOf.next(view(r.message_id()));
+        return r.message_id();
+    }
+};
+
+void archive() {
+    const auto& k = fuzz::fuzzKeys();
+    Log log;
+    const std::string client = "client-0a1b2c";
+    log.audit("admin", "enroll-user", "lawyer", "ROLE_LAWYER", {{"user", "lawyer"}, {"name", "Alice Adams"}});
+    log.audit("lawyer", "device-registered", "lawyer/1", "linux",
+              {{"user", "lawyer"}, {"device", "1"}, {"identity_key", toHex(k.senderPublic)}, {"platform", "linux"},
+               {"app_version", "0.1.0"}, {"pending", "0"}});
+    log.audit("lawyer", "conversation-created", "matter-1", "Estate of Doe",
+              {{"title", "Estate of Doe"}, {"matter", "true"}, {"members", "lawyer"}});
+    log.audit("lawyer", "invite-redeemed", client, "matter-1",
+              {{"conversation", "matter-1"}, {"name", "Carol Smith"}, {"role", "ROLE_CLIENT"}, {"invite", "0123abcd"}});
+    log.audit(client, "device-registered", client + "/1", "linux",
+              {{"user", client}, {"device", "1"}, {"identity_key", toHex(k.approverPublic)}, {"platform", "linux"},
+               {"app_version", "0.1.0"}, {"pending", "0"}});
+    // The acceptance body clients wrote before notice versions, which compliance still counts.
+    log.send(client, k.approverSigner(), proto::NOTICE_ACCEPTED,
+             "I understand that this conversation is recorded and journaled by the firm.", "lawyer");
+    auto hello = log.send("lawyer", k.senderSigner(), proto::TEXT, "Hello Carol, about the will of 2019.", client);
+    log.send(client, k.approverSigner(), proto::TEXT, "My account is 12-34-56 87654321.", "lawyer");
+    log.send("lawyer", k.senderSigner(), proto::EDIT, "Hello Carol, about the will of 2019 (fuzz).", client, hello);
+    log.send(client, k.approverSigner(), proto::REACTION, "\xf0\x9f\x91\x8d", "lawyer", hello);
+    log.send(client, k.approverSigner(), proto::RECEIPT, "read", "lawyer", hello);
+    log.send("lawyer", k.senderSigner(), proto::RETRACT, "", client, hello);
+    log.audit("admin", "revoke-device", client + "/1", "", {{"user", client}, {"device", "1"}});
+    write("archive_pull", "matter", log.page);
+    auto forged = log.page;
+    forged.mutable_rows(7)->set_entry(forged.rows(8).entry());
+    write("archive_pull", "altered-entry", forged);
+    auto cut = log.page;
+    cut.mutable_rows()->DeleteSubrange(3, 2);
+    write("archive_pull", "missing-rows", cut);
+    auto ahead = log.page;
+    ahead.set_head_sequence(ahead.head_sequence() + 5);
+    write("archive_pull", "head-beyond-rows", ahead);
+    write("archive_pull", "garbage", std::string("\xff\xff\xff\x07junk", 8));
 }
 
 // ---- relay --------------------------------------------------------------------------------------
@@ -465,6 +568,7 @@ int main(int argc, char** argv) {
     approvals();
     records();
     pages();
+    archive();
     frames();
     registrations();
     http();
