@@ -77,6 +77,11 @@ const cmdline::CommandLine& commandLine() {
              {Positional::required("LINK")}},
             {"accept-notice", "  accept-notice                      accept the recording notice (invited clients)\n"},
             {"whoami", "  whoami\n"},
+            {"change-passphrase",
+             "  change-passphrase [--new-passphrase-file FILE]\n"
+             "                                     re-key the profile under a new passphrase (from FILE,\n"
+             "                                     VERBATIM_NEW_PASSPHRASE, or asked twice at a prompt)\n",
+             {Option::value("new-passphrase-file", "FILE")}},
             {"invite", "  invite --matter TITLE              print an invite link for a client (lawyers)\n",
              {Option::value("matter", "TITLE").required()}},
             {"invites",
@@ -252,6 +257,18 @@ int run(const Args& a) {
             std::fputs("This device waits for approval by one of your other devices: open Verbatim there (or run\n"
                        "`verbatim-cli devices` on it; a device the firm enrolled: `verbatim-cli devices approve N`).\n",
                        stdout);
+        return 0;
+    }
+
+    if (cmd == "change-passphrase") {
+        auto next = readPassphrase(a.opt("new-passphrase-file"), "New passphrase: ", true, "VERBATIM_NEW_PASSPHRASE");
+        if (!next) return die(next.error().message);
+        // The rule first: a refused passphrase must not cost an unlock attempt.
+        if (auto ok = checkNewPassphrase(*next); !ok) return die(ok.error().message);
+        auto client = Client::open(dir, *pass);
+        if (!client) return die(client.error().message);
+        if (auto r = (*client)->changePassphrase(*pass, *next); !r) return die(r.error().message);
+        std::puts("passphrase changed; the profile's database was re-keyed");
         return 0;
     }
 

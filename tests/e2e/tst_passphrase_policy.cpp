@@ -110,6 +110,40 @@ private slots:
         QVERIFY(app.unlock("Bob's good passphrase"));
     }
 
+    // verbatim-cli change-passphrase: a weak new passphrase is refused with the rule and changes
+    // nothing (the old one still opens); a good one re-keys, after which only the new one opens.
+    void cliChangesThePassphrase() {
+        e2e::Harness h;
+        QVERIFY(h.ok());
+        QTemporaryDir dir;
+        const QString profile = dir.filePath("p");
+        const QString oldPass = "the first passphrase of Alice", newPass = "a second, longer passphrase";
+        auto joined = run(VERBATIM_CLI_BIN,
+                          {"--profile", profile, "join", QString::fromStdString(h.enrollLink("alice", proto::ROLE_LAWYER)),
+                           "--name", "Alice"},
+                          oldPass);
+        QVERIFY2(joined.code == 0, joined.err.constData());
+        const QString newFile = dir.filePath("new");
+        auto writeNew = [&](const QString& text) {
+            QFile f(newFile);
+            QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+            f.write(text.toUtf8() + "\n");
+        };
+        writeNew("short");
+        auto weak = run(VERBATIM_CLI_BIN, {"--profile", profile, "change-passphrase", "--new-passphrase-file", newFile}, oldPass);
+        QCOMPARE(weak.code, 1);
+        QCOMPARE(QString::fromUtf8(weak.err), "verbatim-cli: " + kRule + "\n");
+        QCOMPARE(run(VERBATIM_CLI_BIN, {"--profile", profile, "whoami"}, oldPass).code, 0);
+
+        writeNew(newPass);
+        auto changed = run(VERBATIM_CLI_BIN, {"--profile", profile, "change-passphrase", "--new-passphrase-file", newFile}, oldPass);
+        QVERIFY2(changed.code == 0, changed.err.constData());
+        QCOMPARE(run(VERBATIM_CLI_BIN, {"--profile", profile, "whoami"}, oldPass).code, 1);
+        auto after = run(VERBATIM_CLI_BIN, {"--profile", profile, "whoami"}, newPass);
+        QVERIFY2(after.code == 0, after.err.constData());
+        QVERIFY(after.out.contains("alice"));
+    }
+
     // The firm root key (verbatim-relay init) and the journal key (verbatim-journal keygen) take
     // the same rule and say it the same way; nothing is written.
     void relayAndJournalToolsRefuseAShortPassphrase() {
