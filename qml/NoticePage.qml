@@ -15,7 +15,7 @@ Pane {
             Item { Layout.preferredHeight: 16 }
             Label {
                 textFormat: Text.PlainText
-                text: qsTr("This conversation is recorded")
+                text: qsTr("Recording notice")
                 font.pixelSize: 24
                 font.bold: true
                 Layout.fillWidth: true
