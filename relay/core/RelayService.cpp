@@ -593,6 +593,8 @@ Result<void> RelayService::createUser(const std::string& id, proto::Role role,
     if (id == "relay") return fail(ErrorCode::InvalidArgument, "user id 'relay' is reserved for the relay itself");
     if (role == proto::ROLE_UNSPECIFIED || role == proto::ROLE_CLIENT)
         return fail(ErrorCode::InvalidArgument, "staff role required (clients join by invite)");
+    if (displayName.size() > 256 || !isUtf8(displayName))
+        return fail(ErrorCode::InvalidArgument, "display name must be UTF-8 text of at most 256 bytes");
     Result<void> out;
     auto ran = runAndWait(
         [&](Database& db) -> Result<Completion> {
@@ -786,6 +788,7 @@ Result<std::vector<RelayService::DeviceRow>> RelayService::listDevices(const std
 Result<std::string> RelayService::inviteToMatter(const std::string& from, const std::string& title,
                                                  std::uint64_t ttlMs) {
     if (title.empty() || title.size() > 200) return fail(ErrorCode::InvalidArgument, "matter title must be 1-200 bytes");
+    if (!isUtf8(title)) return fail(ErrorCode::InvalidArgument, "matter title must be UTF-8 text");
     Result<std::string> out;
     auto ran = runAndWait(
         [&](Database& db) -> Result<Completion> {

@@ -49,6 +49,10 @@ inline Bytes toBytes(ByteView b) { return Bytes(b.begin(), b.end()); }
 inline SecureBytes toSecure(ByteView b) { return SecureBytes(b.begin(), b.end()); }
 
 /// Lower-case hex of `b`.
+/// Whether `s` is well-formed UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing past
+/// U+10FFFF). Text that protobuf `string` fields or a journal record will carry must be.
+bool isUtf8(std::string_view s) noexcept;
+
 std::string toHex(ByteView b);
 /// Parse hex (either case, even length); error on any other character.
 Result<Bytes> fromHex(std::string_view hex);

@@ -535,6 +535,28 @@ private slots:
         QVERIFY(!m_f->authenticate("ann", 1, second->secret));
     }
 
+    // Text the administrator types (a display name, a matter title) travels in protobuf string
+    // fields and journal records, which must be UTF-8: anything else is refused at the door,
+    // not stored to make every later reader fail.
+    void administratorTextMustBeUtf8() {
+        auto& s = m_f->service();
+        const std::string bad[] = {std::string("Bad \xff name"), std::string("\xc0\xaf"), std::string("\xed\xa0\x80"),
+                                   std::string("cut \xe2\x82")};
+        for (const auto& text : bad) {
+            QVERIFY(!s.createUser("zed", proto::ROLE_LAWYER, text, "admin"));
+        }
+        QCOMPARE(count("SELECT count(*) FROM users WHERE id = 'zed'"), 0);
+        REQUIRE_OK(s.createUser("zed", proto::ROLE_LAWYER, "Zo\xc3\xab \xe2\x80\xae", "admin"));
+        for (const auto& text : bad) {
+            auto r = s.inviteToMatter("zed", text, 3600000);
+            QVERIFY(!r);
+            QCOMPARE(r.error().message, std::string("matter title must be UTF-8 text"));
+        }
+        QCOMPARE(count("SELECT count(*) FROM conversations"), 0);
+        QVERIFY(isUtf8("\xf0\x9f\x98\x80 ok"));
+        QVERIFY(!isUtf8("\xf4\x90\x80\x80"));  // past U+10FFFF
+    }
+
     void expiredEnrollmentTokenIsGone() {
         REQUIRE_OK(m_f->createUser("bea", proto::ROLE_LAWYER));
         TRY(device, m_f->newDevice());
