@@ -17,6 +17,7 @@
 #include "client/compliance/Archive.h"
 #include "client/core/Client.h"
 #include "journal/RecordingNotice.h"
+#include "storage/Database.h"
 
 using namespace verbatim;
 using namespace verbatim::e2e::parties;
@@ -160,6 +161,56 @@ private slots:
             return msgs && std::any_of(msgs->begin(), msgs->end(),
                                        [](const client::MessageView& m) { return m.body == "after the notice"; });
         }));
+    }
+
+    void upgradedRelayAsksAgainAndTheClientReaccepts() {
+        // A relay upgraded to schema 9 knows no acceptance made before (its notices table starts
+        // empty): the client's next send is refused, the client asks again, and after the new
+        // acceptance it sends.
+        e2e::Harness h({}, enforce);
+        QVERIFY(h.ok());
+        auto lawyer = joinParty(h.enrollLink("alice", proto::ROLE_LAWYER), "Alice");
+        QVERIFY(lawyer);
+        lawyer->start();
+        auto client = joinParty(h.inviteLink("alice", "Estate"), "Carol", true);
+        QVERIFY(client);
+        client->start();
+        QVERIFY(eventually([&] { return client->isConnected() && lawyer->isConnected(); }));
+        auto convs = client->conversations();
+        QVERIFY(convs && convs->size() == 1);
+        const std::string conv = convs->front().id;
+        QVERIFY(client->waitForOutbox(20s));  // the acceptance is journaled
+        QVERIFY(client->account().noticeAccepted);
+
+        h.stop();
+        {
+            storage::OpenOptions o;
+            o.create = false;
+            auto db = storage::Database::open(h.databasePath(), h.databaseKey(), o);
+            QVERIFY(db);
+            QVERIFY((*db)->exec("DELETE FROM notices"));  // as after the V9 migration
+        }
+        QVERIFY(h.restart());
+        QVERIFY(eventually([&] { return client->isConnected(); }));
+        QVERIFY(client->sendText(conv, "after the upgrade"));
+        QVERIFY(eventually([&] { return !(*client).eventsOf(client::Event::Kind::SendFailed).empty(); }));
+        const auto failed = (*client).eventsOf(client::Event::Kind::SendFailed).front();
+        QVERIFY2(failed.detail.find("accept the recording notice first") != std::string::npos, failed.detail.c_str());
+        QVERIFY(!client->account().noticeAccepted);
+        QVERIFY(!client->sendText(conv, "refused locally until accepted"));
+
+        QVERIFY(client->acceptNotice());
+        QVERIFY(client->sendText(conv, "accepted again"));
+        QVERIFY(client->waitForOutbox(20s));
+        QCOMPARE((*client).eventsOf(client::Event::Kind::SendFailed).size(), std::size_t(1));
+        QVERIFY(eventually([&] {
+            auto msgs = lawyer->history(conv, 50);
+            return msgs && std::any_of(msgs->begin(), msgs->end(),
+                                       [](const client::MessageView& m) { return m.body == "accepted again"; });
+        }));
+        auto msgs = lawyer->history(conv, 50);
+        QVERIFY(msgs && std::none_of(msgs->begin(), msgs->end(),
+                                     [](const client::MessageView& m) { return m.body == "after the upgrade"; }));
     }
 
     void verifyFlagsMessagesWithoutNotice() {
