@@ -1834,12 +1834,17 @@ private slots:
         m_f->service().connect(matter.client->id, stuck);
         QVERIFY(stuck->waitForClose());
         QCOMPARE(int(*stuck->closeCode()), 1013);
+        m_f->settle();
+        // The client holds few one-time pre-keys, so a pre_keys_low push may go before the drain
+        // (issue 16): at most that and the first queued envelope were tried, and nothing after.
+        const std::size_t attemptsAtClose = stuck->pushAttempts();
+        QVERIFY(attemptsAtClose >= 1 && attemptsAtClose <= 2);
         TRY(later, m_f->buildSendToMembers(*matter.lawyer, matter.id, "later"));
         EXPECT_STATUS(m_f->call(*matter.lawyer, RelayFixture::sendRequest(later.send)),
                       proto::STATUS_OK);
         QVERIFY(fresh->waitForEnvelopes(3));
         m_f->settle();
-        QCOMPARE(stuck->pushAttempts(), std::size_t(1));
+        QCOMPARE(stuck->pushAttempts(), attemptsAtClose);
     }
 
     // ---- journal ------------------------------------------------------------------------------
