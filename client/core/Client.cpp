@@ -1393,18 +1393,6 @@ Result<std::string> Client::createInvite(const std::string& matterTitle) {
     return resp->invite().link();
 }
 
-// ---- sessions and safety numbers --------------------------------------------------------------------
-
-std::vector<Bytes> Client::Impl::identityKeys(const std::string& user) {
-    std::vector<Bytes> out;
-    auto st = db->cached("SELECT key FROM signal_identities WHERE name = ? ORDER BY key");
-    if (!st) return out;
-    st->bind(1, std::string_view(user));
-    while (true) {
-        auto row = st->step();
-        if (!row || !*row) break;
-        out.push_back(st->columnBlob(0));
-    }
 namespace {
 const char* inviteStateName(proto::InviteState s) {
     switch (s) {
@@ -1459,6 +1447,18 @@ Result<InviteView> Client::revokeInvite(const std::string& id) {
     return inviteView(resp->invite_list().invites(0));
 }
 
+// ---- sessions and safety numbers --------------------------------------------------------------------
+
+std::vector<Bytes> Client::Impl::identityKeys(const std::string& user) {
+    std::vector<Bytes> out;
+    auto st = db->cached("SELECT key FROM signal_identities WHERE name = ? ORDER BY key");
+    if (!st) return out;
+    st->bind(1, std::string_view(user));
+    while (true) {
+        auto row = st->step();
+        if (!row || !*row) break;
+        out.push_back(st->columnBlob(0));
+    }
     return out;
 }
 

@@ -222,16 +222,16 @@ public:
     /// An invite link for a client to join the matter `title` (created if needed). Lawyers and
     /// supervisors only.
     [[nodiscard]] Result<std::string> createInvite(const std::string& matterTitle);
-    /// Resolves a conversation id or a title (exact) to an id.
-    [[nodiscard]] Result<std::string> resolveConversation(const std::string& idOrTitle);
-    /// This user's devices (asks the relay).
-    [[nodiscard]] Result<std::vector<DeviceView>> devices();
     /// The invites this lawyer made (from any device, or by the administrator for them), newest
     /// first, with their state now.
     [[nodiscard]] Result<std::vector<InviteView>> invites();
     /// Revokes invite `id` (one of this lawyer's): its link enrols nobody from now on. Journaled.
     /// Returns the invite as it is now; an error for an unknown or already redeemed invite.
     [[nodiscard]] Result<InviteView> revokeInvite(const std::string& id);
+    /// Resolves a conversation id or a title (exact) to an id.
+    [[nodiscard]] Result<std::string> resolveConversation(const std::string& idOrTitle);
+    /// This user's devices (asks the relay).
+    [[nodiscard]] Result<std::vector<DeviceView>> devices();
     /// A one-time link (15 minutes) that enrolls another device of this staff user; making it
     /// is this device's approval. Journaled. Clients get an error (they join by invite).
     [[nodiscard]] Result<std::string> createDeviceLink();
