@@ -5,9 +5,11 @@
 
 namespace verbatim::relay {
 
-std::optional<DeviceCredentials> parseDeviceCredentials(std::string_view who, std::string_view auth) {
+std::optional<DeviceCredentials> parseDeviceCredentials(std::string_view who,
+                                                        std::string_view auth) {
     auto slash = who.rfind('/');
-    if (slash == std::string_view::npos || slash == 0 || auth.substr(0, 7) != "Bearer ") return std::nullopt;
+    if (slash == std::string_view::npos || slash == 0 || auth.substr(0, 7) != "Bearer ")
+        return std::nullopt;
     std::uint32_t device = 0;
     auto res = std::from_chars(who.data() + slash + 1, who.data() + who.size(), device);
     if (res.ec != std::errc() || res.ptr != who.data() + who.size()) return std::nullopt;
@@ -27,4 +29,4 @@ std::optional<std::string_view> blobIdOfTarget(std::string_view target) {
     return id;
 }
 
-}  // namespace verbatim::relay
+} // namespace verbatim::relay

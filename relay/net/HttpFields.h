@@ -18,7 +18,7 @@ namespace verbatim::relay {
 struct DeviceCredentials {
     std::string user;
     std::uint32_t device = 0;
-    Bytes secret;  ///< 32 bytes
+    Bytes secret; ///< 32 bytes
 };
 
 /// Parses the two header values; nullopt unless both are well-formed (a non-empty user, a
@@ -30,4 +30,4 @@ std::optional<DeviceCredentials> parseDeviceCredentials(std::string_view deviceF
 /// blob, so nothing else reaches the file system. nullopt for anything else.
 std::optional<std::string_view> blobIdOfTarget(std::string_view target);
 
-}  // namespace verbatim::relay
+} // namespace verbatim::relay

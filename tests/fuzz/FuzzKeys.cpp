@@ -11,8 +11,7 @@ namespace verbatim::fuzz {
 
 namespace {
 
-template <class T>
-T need(Result<T> r, const char* what) {
+template <class T> T need(Result<T> r, const char* what) {
     if (!r) {
         std::fprintf(stderr, "fuzz keys: %s failed: %s\n", what, r.error().message.c_str());
         std::abort();
@@ -60,19 +59,24 @@ FuzzKeys makeKeys() {
     m.relayPublicKey = k.relayPublic;
     m.relayIdentityKey = k.relayIdentityPublic;
     m.journalKeys = {{k.journal->publicKey(), 1700000000000ULL}};
-    if (auto r = m.sign(k.rootPrivate); !r) need(Result<int>(tl::unexpected(r.error())), "manifest");
+    if (auto r = m.sign(k.rootPrivate); !r)
+        need(Result<int>(tl::unexpected(r.error())), "manifest");
     k.manifest = m.serialize();
     return k;
 }
 
-}  // namespace
+} // namespace
 
 journal::Signer FuzzKeys::senderSigner() const {
-    return [this](ByteView message) { return signal::SessionManager::signWith(*signal, senderPrivate, message); };
+    return [this](ByteView message) {
+        return signal::SessionManager::signWith(*signal, senderPrivate, message);
+    };
 }
 
 journal::Signer FuzzKeys::approverSigner() const {
-    return [this](ByteView message) { return signal::SessionManager::signWith(*signal, approverPrivate, message); };
+    return [this](ByteView message) {
+        return signal::SessionManager::signWith(*signal, approverPrivate, message);
+    };
 }
 
 journal::Signer FuzzKeys::relaySigner() const {
@@ -86,4 +90,4 @@ const FuzzKeys& fuzzKeys() {
     return keys;
 }
 
-}  // namespace verbatim::fuzz
+} // namespace verbatim::fuzz

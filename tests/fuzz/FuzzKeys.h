@@ -16,17 +16,17 @@ namespace verbatim::fuzz {
 
 struct FuzzKeys {
     std::shared_ptr<signal::SignalContext> signal;
-    std::unique_ptr<crypto::X25519Key> journal;  ///< the firm's journal key pair
-    SecureBytes senderPrivate;                   ///< a device's Signal identity (32 bytes)
-    Bytes senderPublic;                          ///< 33 bytes, 0x05 prefix
-    SecureBytes approverPrivate;                 ///< a second device of the same user
+    std::unique_ptr<crypto::X25519Key> journal; ///< the firm's journal key pair
+    SecureBytes senderPrivate;                  ///< a device's Signal identity (32 bytes)
+    Bytes senderPublic;                         ///< 33 bytes, 0x05 prefix
+    SecureBytes approverPrivate;                ///< a second device of the same user
     Bytes approverPublic;
-    SecureBytes relayPrivate;                    ///< the relay's Ed25519 seed (wipe commands)
+    SecureBytes relayPrivate; ///< the relay's Ed25519 seed (wipe commands)
     Bytes relayPublic;
-    SecureBytes rootPrivate;                     ///< the firm root's Ed25519 seed (manifest)
+    SecureBytes rootPrivate; ///< the firm root's Ed25519 seed (manifest)
     Bytes rootPublic;
-    std::string rootFingerprint;                 ///< what links carry
-    SecureBytes relayIdentityPrivate;            ///< signs the relay's own journal entries (audit)
+    std::string rootFingerprint;      ///< what links carry
+    SecureBytes relayIdentityPrivate; ///< signs the relay's own journal entries (audit)
     Bytes relayIdentityPublic;
     /// The firm manifest (version 2) of this world, signed by the root: journal key, relay key and
     /// relay identity above, relay "relay.example.com:8443".
@@ -43,4 +43,4 @@ struct FuzzKeys {
 /// The process's fixed keys (made on first use; thread-safe).
 const FuzzKeys& fuzzKeys();
 
-}  // namespace verbatim::fuzz
+} // namespace verbatim::fuzz

@@ -10,8 +10,7 @@ namespace verbatim::fuzz {
 
 namespace {
 
-template <class T>
-T need(Result<T> r, const char* what) {
+template <class T> T need(Result<T> r, const char* what) {
     if (!r) {
         std::fprintf(stderr, "fuzz relay: %s failed: %s\n", what, r.error().message.c_str());
         std::abort();
@@ -19,25 +18,28 @@ T need(Result<T> r, const char* what) {
     return std::move(*r);
 }
 
-void lift(relay::BucketSpec& spec) { spec = relay::BucketSpec{1e12, 1e12}; }
+void lift(relay::BucketSpec& spec) {
+    spec = relay::BucketSpec{1e12, 1e12};
+}
 
-}  // namespace
+} // namespace
 
 FuzzRelay& FuzzRelay::instance() {
     // Kept for the life of the process, like a serving relay; destroyed at exit (libFuzzer
     // exits through exit() when its time is up) so that its temporary folder goes too.
     static std::unique_ptr<FuzzRelay> relay = [] {
         std::unique_ptr<FuzzRelay> r(new FuzzRelay());
-        r->m_fixture = need(relay::RelayFixture::create([](relay::RelayConfig& c) {
-                                for (auto* spec : {&c.limits.send, &c.limits.preKeyFetch, &c.limits.redeem,
-                                                   &c.limits.invite, &c.limits.preKeyTarget, &c.limits.preKeyPair,
-                                                   &c.limits.redeemGuess, &c.limits.preKeysLowPush,
-                                                   &c.limits.preKeyUpload})
-                                    lift(*spec);
-                                c.verifyJournalSignatures = false;
-                                c.journalPublicKey = fuzzKeys().journal->publicKey();
-                            }),
-                            "relay");
+        r->m_fixture =
+            need(relay::RelayFixture::create([](relay::RelayConfig& c) {
+                     for (auto* spec :
+                          {&c.limits.send, &c.limits.preKeyFetch, &c.limits.redeem,
+                           &c.limits.invite, &c.limits.preKeyTarget, &c.limits.preKeyPair,
+                           &c.limits.redeemGuess, &c.limits.preKeysLowPush, &c.limits.preKeyUpload})
+                         lift(*spec);
+                     c.verifyJournalSignatures = false;
+                     c.journalPublicKey = fuzzKeys().journal->publicKey();
+                 }),
+                 "relay");
         auto& f = *r->m_fixture;
         r->m_lawyer = need(f.enroll("lawyer", proto::ROLE_LAWYER), "lawyer");
         r->m_admin = need(f.enroll("admin", proto::ROLE_ADMIN), "admin");
@@ -52,10 +54,14 @@ FuzzRelay& FuzzRelay::instance() {
 
 const relay::DeviceId& FuzzRelay::device(std::uint64_t selector) const {
     switch (selector % 4) {
-    case 0: return m_lawyer->id;
-    case 1: return m_client->id;
-    case 2: return m_admin->id;
-    default: return m_compliance->id;
+    case 0:
+        return m_lawyer->id;
+    case 1:
+        return m_client->id;
+    case 2:
+        return m_admin->id;
+    default:
+        return m_compliance->id;
     }
 }
 
@@ -79,8 +85,10 @@ void FuzzRelay::substitute(google::protobuf::Message& message) const {
                 for (int j = 0; j < reflection->FieldSize(message, field); ++j)
                     if (auto s = replaced(reflection->GetRepeatedString(message, field, j)))
                         reflection->SetRepeatedString(&message, field, j, *s);
-            } else if (reflection->HasField(message, field) || field->containing_oneof() == nullptr) {
-                if (auto s = replaced(reflection->GetString(message, field))) reflection->SetString(&message, field, *s);
+            } else if (reflection->HasField(message, field) ||
+                       field->containing_oneof() == nullptr) {
+                if (auto s = replaced(reflection->GetString(message, field)))
+                    reflection->SetString(&message, field, *s);
             }
         } else if (field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
             if (field->is_repeated()) {
@@ -120,9 +128,10 @@ proto::Response FuzzRelay::call(const relay::DeviceId& from, proto::Request requ
         record.set_type(proto::TEXT);
         record.set_body("fuzz");
         record.set_commit_key(std::string(32, 'k'));
-        auto entry = journal::sealRecord(record, fuzzKeys().journal->publicKey(), fuzzKeys().senderSigner());
+        auto entry =
+            journal::sealRecord(record, fuzzKeys().journal->publicKey(), fuzzKeys().senderSigner());
         if (!entry) {
-            send.clear_journal_entry();  // a send no honest sender can seal (message id size)
+            send.clear_journal_entry(); // a send no honest sender can seal (message id size)
         } else {
             auto bytes = entry->serialize();
             send.set_journal_entry(std::string(bytes.begin(), bytes.end()));
@@ -152,4 +161,4 @@ int FuzzRelay::registerDevice(proto::RegisterDevice request) {
     return answer.status();
 }
 
-}  // namespace verbatim::fuzz
+} // namespace verbatim::fuzz

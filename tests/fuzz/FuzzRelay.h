@@ -10,11 +10,12 @@
 ///
 /// Inputs name the parties through placeholders that no fuzzer can guess, replaced in every
 /// string field of a request before it reaches the relay: "$conv" (the matter's id), "$lawyer",
-/// "$client", "$admin", "$compliance", "$victim" (user ids); in a registration's token "$invite" and "$enroll" (a fresh
-/// invite to the matter, a fresh enrollment of the lawyer); a send whose journal entry is "$seal"
-/// gets the entry an honest sender would seal for it. Rate limits are lifted so that the
-/// fuzzer reaches the code behind them, and the relay skips journal signature checks (the seeds
-/// cannot be signed by devices that are made anew in every run); everything else is as served.
+/// "$client", "$admin", "$compliance", "$victim" (user ids); in a registration's token "$invite"
+/// and "$enroll" (a fresh invite to the matter, a fresh enrollment of the lawyer); a send whose
+/// journal entry is "$seal" gets the entry an honest sender would seal for it. Rate limits are
+/// lifted so that the fuzzer reaches the code behind them, and the relay skips journal signature
+/// checks (the seeds cannot be signed by devices that are made anew in every run); everything else
+/// is as served.
 
 #include <memory>
 #include <string>
@@ -24,7 +25,7 @@
 namespace verbatim::relay {
 class RelayFixture;
 struct TestDevice;
-}  // namespace verbatim::relay
+} // namespace verbatim::relay
 
 namespace verbatim::fuzz {
 
@@ -53,8 +54,8 @@ private:
     relay::TestDevice* m_client = nullptr;
     relay::TestDevice* m_admin = nullptr;
     relay::TestDevice* m_compliance = nullptr;
-    relay::TestDevice* m_victim = nullptr;  ///< what admin revocations and wipes hit
+    relay::TestDevice* m_victim = nullptr; ///< what admin revocations and wipes hit
     std::string m_conversation;
 };
 
-}  // namespace verbatim::fuzz
+} // namespace verbatim::fuzz

@@ -22,14 +22,14 @@ std::map<std::string, Body>& registry() {
     static std::map<std::string, Body> targets;
     return targets;
 }
-}  // namespace
+} // namespace
 
 bool registerTarget(const char* name, Body body) {
     registry()[name] = body;
     return true;
 }
 
-}  // namespace verbatim::fuzz
+} // namespace verbatim::fuzz
 
 int main(int argc, char** argv) {
     namespace fs = std::filesystem;
@@ -41,7 +41,8 @@ int main(int argc, char** argv) {
     auto target = registry().find(argv[1]);
     if (target == registry().end()) {
         std::fprintf(stderr, "unknown fuzz target %s; known:", argv[1]);
-        for (const auto& [name, body] : registry()) std::fprintf(stderr, " %s", name.c_str());
+        for (const auto& [name, body] : registry())
+            std::fprintf(stderr, " %s", name.c_str());
         std::fprintf(stderr, "\n");
         return 2;
     }
@@ -49,15 +50,16 @@ int main(int argc, char** argv) {
     for (int i = 2; i < argc; ++i) {
         const fs::path dir = argv[i];
         std::error_code ec;
-        if (!fs::is_directory(dir, ec)) continue;  // a target may have no regressions yet
+        if (!fs::is_directory(dir, ec)) continue; // a target may have no regressions yet
         std::vector<fs::path> files;
         for (const auto& e : fs::directory_iterator(dir))
             if (e.is_regular_file()) files.push_back(e.path());
         std::sort(files.begin(), files.end());
         for (const auto& f : files) {
             std::ifstream in(f, std::ios::binary);
-            std::vector<unsigned char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-            std::fprintf(stderr, "%s\n", f.string().c_str());  // the last one named is the culprit
+            std::vector<unsigned char> bytes((std::istreambuf_iterator<char>(in)),
+                                             std::istreambuf_iterator<char>());
+            std::fprintf(stderr, "%s\n", f.string().c_str()); // the last one named is the culprit
             target->second(bytes.data(), bytes.size());
             ++total;
             if (i == 2) ++corpusFiles;

@@ -14,7 +14,7 @@ namespace {
     google::protobuf::SetLogHandler(nullptr);
     return true;
 }();
-}  // namespace
+} // namespace
 
 bool verbose() {
     static const bool on = std::getenv("VERBATIM_FUZZ_VERBOSE") != nullptr;
@@ -25,7 +25,7 @@ void fuzzCheck(bool condition, const char* what) {
     if (condition) return;
     std::fprintf(stderr, "fuzz invariant broken: %s\n", what);
     std::fflush(stderr);
-    std::abort();  // libFuzzer saves the input as crash-*; the replay test fails
+    std::abort(); // libFuzzer saves the input as crash-*; the replay test fails
 }
 
-}  // namespace verbatim::fuzz
+} // namespace verbatim::fuzz

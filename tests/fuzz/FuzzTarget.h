@@ -34,19 +34,19 @@ inline std::string_view asText(const std::uint8_t* data, std::size_t size) {
     return {reinterpret_cast<const char*>(data), size};
 }
 
-}  // namespace verbatim::fuzz
+} // namespace verbatim::fuzz
 
 #if defined(VERBATIM_LIBFUZZER)
-#define VERBATIM_FUZZ_TARGET(name)                                                               \
-    static int verbatimFuzzBody(const std::uint8_t* data, std::size_t size);                     \
-    extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {          \
-        return verbatimFuzzBody(data, size);                                                     \
-    }                                                                                            \
+#define VERBATIM_FUZZ_TARGET(name)                                                                 \
+    static int verbatimFuzzBody(const std::uint8_t* data, std::size_t size);                       \
+    extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {            \
+        return verbatimFuzzBody(data, size);                                                       \
+    }                                                                                              \
     static int verbatimFuzzBody(const std::uint8_t* data, std::size_t size)
 #else
-#define VERBATIM_FUZZ_TARGET(name)                                                               \
-    static int verbatimFuzzBody(const std::uint8_t* data, std::size_t size);                     \
-    [[maybe_unused]] static const bool verbatimFuzzRegistered =                                  \
-        ::verbatim::fuzz::registerTarget(#name, &verbatimFuzzBody);                              \
+#define VERBATIM_FUZZ_TARGET(name)                                                                 \
+    static int verbatimFuzzBody(const std::uint8_t* data, std::size_t size);                       \
+    [[maybe_unused]] static const bool verbatimFuzzRegistered =                                    \
+        ::verbatim::fuzz::registerTarget(#name, &verbatimFuzzBody);                                \
     static int verbatimFuzzBody(const std::uint8_t* data, std::size_t size)
 #endif

@@ -28,7 +28,8 @@ namespace {
 struct Scratch {
     std::filesystem::path dir;
     Scratch() {
-        std::string tmpl = (std::filesystem::temp_directory_path() / "verbatim-fuzz-archive-XXXXXX").string();
+        std::string tmpl =
+            (std::filesystem::temp_directory_path() / "verbatim-fuzz-archive-XXXXXX").string();
         if (!::mkdtemp(tmpl.data())) {
             std::perror("mkdtemp");
             std::abort();
@@ -41,13 +42,14 @@ struct Scratch {
     }
     void clear() {
         std::error_code ec;
-        for (const auto& e : std::filesystem::directory_iterator(dir, ec)) std::filesystem::remove_all(e.path(), ec);
+        for (const auto& e : std::filesystem::directory_iterator(dir, ec))
+            std::filesystem::remove_all(e.path(), ec);
     }
 };
 
 constexpr int kMaxPages = 200;
 
-}  // namespace
+} // namespace
 
 VERBATIM_FUZZ_TARGET(archive_pull) {
     static Scratch scratch;
@@ -59,7 +61,8 @@ VERBATIM_FUZZ_TARGET(archive_pull) {
     fuzzCheck(key.has_value(), "the journal key does not load");
     journalKeys.push_back(std::move(*key));
     {
-        auto archive = compliance::Archive::open((scratch.dir / "fuzz.archive").string(), std::move(journalKeys), true);
+        auto archive = compliance::Archive::open((scratch.dir / "fuzz.archive").string(),
+                                                 std::move(journalKeys), true);
         fuzzCheck(archive.has_value(), "a new archive does not open");
         fuzzCheck((*archive)->setManifest(keys.manifest, keys.rootFingerprint).has_value(),
                   "the archive refuses its firm's manifest");
@@ -68,7 +71,8 @@ VERBATIM_FUZZ_TARGET(archive_pull) {
         const bool parsed = all.ParseFromString(input);
         auto pages = [&](std::uint64_t after, std::uint32_t) -> Result<std::string> {
             ++calls;
-            fuzzCheck(calls <= kMaxPages, "the archive keeps asking for pages that bring nothing new");
+            fuzzCheck(calls <= kMaxPages,
+                      "the archive keeps asking for pages that bring nothing new");
             if (calls == 1 || !parsed) return input;
             proto::JournalPage page;
             for (const auto& row : all.rows())
@@ -83,8 +87,9 @@ VERBATIM_FUZZ_TARGET(archive_pull) {
         auto& a = **archive;
         auto pulled = a.pull(pages, blobs, {}, 1);
         if (fuzz::verbose())
-            std::fprintf(stderr, "  pull: %s\n", pulled ? (std::to_string(pulled->entries) + " entries").c_str()
-                                                         : pulled.error().message.c_str());
+            std::fprintf(stderr, "  pull: %s\n",
+                         pulled ? (std::to_string(pulled->entries) + " entries").c_str()
+                                : pulled.error().message.c_str());
         if (pulled) {
             // Read back everything the way compliance does; each may report, none may crash.
             (void)a.verify(1);
@@ -93,10 +98,12 @@ VERBATIM_FUZZ_TARGET(archive_pull) {
             auto problems = a.problems();
             if (fuzz::verbose() && problems)
                 for (const auto& p : *problems)
-                    std::fprintf(stderr, "  %llu %s: %s\n", (unsigned long long)p.sequence, p.fault.c_str(), p.detail.c_str());
+                    std::fprintf(stderr, "  %llu %s: %s\n", (unsigned long long)p.sequence,
+                                 p.fault.c_str(), p.detail.c_str());
             (void)a.size();
             if (auto conversations = a.conversations())
-                for (const auto& c : *conversations) (void)a.timeline(c.id);
+                for (const auto& c : *conversations)
+                    (void)a.timeline(c.id);
             compliance::SearchQuery query;
             query.text = "fuzz";
             (void)a.search(query);

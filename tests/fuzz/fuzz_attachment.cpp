@@ -29,11 +29,13 @@ VERBATIM_FUZZ_TARGET(attachment) {
         auto h = crypto::sha256(blob);
         digest.assign(h.begin(), h.end());
     }
-    auto plain = journal::openCommittedAttachment(view(ref.key()), view(digest), blob, view(ref.plaintext_digest()),
-                                                  ref.size());
+    auto plain = journal::openCommittedAttachment(view(ref.key()), view(digest), blob,
+                                                  view(ref.plaintext_digest()), ref.size());
     if (plain) {
-        fuzzCheck(plain->size() == ref.size(), "an attachment opened with another size than committed");
-        fuzzCheck(blob.size() == plain->size() + 12 + 16, "an attachment blob is not IV || ciphertext || tag");
+        fuzzCheck(plain->size() == ref.size(),
+                  "an attachment opened with another size than committed");
+        fuzzCheck(blob.size() == plain->size() + 12 + 16,
+                  "an attachment blob is not IV || ciphertext || tag");
     }
     return 0;
 }

@@ -12,7 +12,8 @@ VERBATIM_FUZZ_TARGET(device_approval) {
     const ByteView input(data, size);
     auto a = journal::DeviceApproval::parse(input);
     if (!a) return 0;
-    fuzzCheck(a->serialize() == toBytes(input), "a parsed approval does not serialize to its bytes");
+    fuzzCheck(a->serialize() == toBytes(input),
+              "a parsed approval does not serialize to its bytes");
     fuzzCheck(!a->user.empty() && a->identityKey.size() == 33 && a->signature.size() == 64,
               "a parsed approval lacks a user, key or signature");
     fuzzCheck(a->approver != a->device, "a device approved itself");

@@ -31,13 +31,16 @@ VERBATIM_FUZZ_TARGET(journal_page) {
     for (const auto& c : page.checkpoints()) {
         auto cp = journal::Checkpoint::parse(view(c));
         if (!cp) continue;
-        fuzzCheck(cp->serialize() == Bytes(c.begin(), c.end()), "a parsed checkpoint does not serialize to its bytes");
+        fuzzCheck(cp->serialize() == Bytes(c.begin(), c.end()),
+                  "a parsed checkpoint does not serialize to its bytes");
         checkpoints.push_back(std::move(*cp));
     }
     const auto& keys = fuzz::fuzzKeys();
     auto report = journal::verifyChain(items, checkpoints, keys.relayPublic);
-    fuzzCheck(report.entriesChecked <= items.size(), "the chain verifier checked entries it was not given");
-    fuzzCheck(report.checkpointsChecked == checkpoints.size(), "the chain verifier skipped a checkpoint");
+    fuzzCheck(report.entriesChecked <= items.size(),
+              "the chain verifier checked entries it was not given");
+    fuzzCheck(report.checkpointsChecked == checkpoints.size(),
+              "the chain verifier skipped a checkpoint");
     // A clean report means the items are exactly 1..n in order.
     if (report.ok())
         for (std::size_t i = 0; i < items.size(); ++i)

@@ -22,26 +22,32 @@ VERBATIM_FUZZ_TARGET(journal_record) {
     auto content = journal::commitContentOf(record);
     (void)journal::canonicalContent(content);
     for (std::uint32_t version : {1u, 2u}) {
-        auto c = journal::computeCommitment(view(record.commit_key()), journal::commitContentOf(record, version));
-        fuzzCheck(c.has_value() == (record.commit_key().size() == 32), "commitment refused a 32-byte key or took another");
-        if (c) fuzzCheck(journal::commitmentOpens(*c, view(record.commit_key()), journal::commitContentOf(record, version)),
-                         "a commitment does not open to its own content");
+        auto c = journal::computeCommitment(view(record.commit_key()),
+                                            journal::commitContentOf(record, version));
+        fuzzCheck(c.has_value() == (record.commit_key().size() == 32),
+                  "commitment refused a 32-byte key or took another");
+        if (c)
+            fuzzCheck(journal::commitmentOpens(*c, view(record.commit_key()),
+                                               journal::commitContentOf(record, version)),
+                      "a commitment does not open to its own content");
     }
     if (record.type() == proto::ADMIN_ACTION || record.type() == proto::SAFETY_NUMBER_ACCEPTED)
         (void)parseFlatJsonObject(record.body());
 
     const auto& keys = fuzz::fuzzKeys();
     auto sealed = journal::sealRecord(record, keys.journal->publicKey(), keys.senderSigner());
-    if (!sealed) return 0;  // not a record an honest sender could seal (sizes)
+    if (!sealed) return 0; // not a record an honest sender could seal (sizes)
     auto bytes = sealed->serialize();
     auto parsed = journal::SealedEntry::parse(bytes);
     if (!parsed) {
         // The only honest seal the relay refuses: a record too large for one entry.
-        fuzzCheck(bytes.size() > journal::kMaxCiphertextSize, "an honestly sealed entry does not parse");
+        fuzzCheck(bytes.size() > journal::kMaxCiphertextSize,
+                  "an honestly sealed entry does not parse");
         return 0;
     }
     auto opened = journal::openEntry(*parsed, *keys.journal, keys.senderPublic);
     fuzzCheck(opened.has_value(), "an honestly sealed record does not open");
-    fuzzCheck(opened->record.SerializeAsString() == record.SerializeAsString(), "opening gave another record");
+    fuzzCheck(opened->record.SerializeAsString() == record.SerializeAsString(),
+              "opening gave another record");
     return 0;
 }

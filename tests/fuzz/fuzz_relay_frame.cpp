@@ -21,13 +21,16 @@ VERBATIM_FUZZ_TARGET(relay_frame) {
     const auto& from = relay.device(frame.id());
     auto response = relay.call(from, std::move(*frame.mutable_request()));
     if (fuzz::verbose())
-        std::fprintf(stderr, "  %s/%u: %d %s\n", from.user.c_str(), from.device, int(response.status()),
-                     response.error().c_str());
+        std::fprintf(stderr, "  %s/%u: %d %s\n", from.user.c_str(), from.device,
+                     int(response.status()), response.error().c_str());
     fuzzCheck(!relay.fixture().timedOut(), "the relay never answered a request");
     // Hostile input gets a clear refusal; storage errors and internal errors are relay bugs
     // (a failed job can take its whole batch down with it).
-    fuzzCheck(response.status() != proto::STATUS_INTERNAL, "a request made the relay fail internally");
-    fuzzCheck(response.status() != proto::STATUS_UNAVAILABLE, "a request made the relay's storage fail");
-    fuzzCheck(response.status() == proto::STATUS_OK || !response.error().empty(), "a refusal without a reason");
+    fuzzCheck(response.status() != proto::STATUS_INTERNAL,
+              "a request made the relay fail internally");
+    fuzzCheck(response.status() != proto::STATUS_UNAVAILABLE,
+              "a request made the relay's storage fail");
+    fuzzCheck(response.status() == proto::STATUS_OK || !response.error().empty(),
+              "a refusal without a reason");
     return 0;
 }

@@ -56,9 +56,10 @@ void checkCredentials(const http::request<http::string_body>& req) {
     auto creds = relay::parseDeviceCredentials(std::string_view(who.data(), who.size()),
                                                std::string_view(auth.data(), auth.size()));
     if (!creds) return;
-    fuzzCheck(!creds->user.empty() && creds->secret.size() == 32, "credentials without a user or a 32-byte secret");
+    fuzzCheck(!creds->user.empty() && creds->secret.size() == 32,
+              "credentials without a user or a 32-byte secret");
 }
-}  // namespace
+} // namespace
 
 VERBATIM_FUZZ_TARGET(relay_http) {
     Parser parser;
@@ -69,9 +70,10 @@ VERBATIM_FUZZ_TARGET(relay_http) {
     if (!feed(parser, in, left, false)) return 0;
     const auto& req = parser.get();
     const std::string_view target(req.target().data(), req.target().size());
-    if (parser.chunked()) return 0;  // 411
+    if (parser.chunked()) return 0; // 411
     if (req.method() == http::verb::post && target == "/v1/blobs") {
-        if (!parser.content_length() || *parser.content_length() > kMaxBlobBytes) return 0;  // 411, 413
+        if (!parser.content_length() || *parser.content_length() > kMaxBlobBytes)
+            return 0; // 411, 413
         checkCredentials(req);
         return 0;
     }
@@ -83,7 +85,7 @@ VERBATIM_FUZZ_TARGET(relay_http) {
         }
         return 0;
     }
-    if (parser.content_length() && *parser.content_length() > kMaxHttpBody) return 0;  // 413
+    if (parser.content_length() && *parser.content_length() > kMaxHttpBody) return 0; // 413
     parser.body_limit(kMaxHttpBody);
     if (beast::websocket::is_upgrade(req)) {
         if (target == "/v1/ws") checkCredentials(req);

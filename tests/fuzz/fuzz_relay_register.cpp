@@ -14,10 +14,11 @@ using verbatim::fuzz::fuzzCheck;
 
 VERBATIM_FUZZ_TARGET(relay_register) {
     proto::RegisterDevice request;
-    if (!request.ParseFromArray(data, int(size))) return 0;  // 400 "malformed registration"
+    if (!request.ParseFromArray(data, int(size))) return 0; // 400 "malformed registration"
     auto& relay = fuzz::FuzzRelay::instance();
     const int status = relay.registerDevice(std::move(request));
     if (fuzz::verbose()) std::fprintf(stderr, "  registration: %d\n", status);
-    fuzzCheck(status == 0 || (status >= 400 && status < 500), "a registration failed other than with a 4xx refusal");
+    fuzzCheck(status == 0 || (status >= 400 && status < 500),
+              "a registration failed other than with a 4xx refusal");
     return 0;
 }

@@ -15,11 +15,14 @@ VERBATIM_FUZZ_TARGET(sealed_entry) {
     const ByteView input(data, size);
     // The header on its own too: the relay and the archive read it before anything else.
     if (auto h = journal::EntryHeader::parse(input); h)
-        fuzzCheck(h->serialize() == toBytes(input), "a parsed entry header does not serialize to its bytes");
+        fuzzCheck(h->serialize() == toBytes(input),
+                  "a parsed entry header does not serialize to its bytes");
     auto entry = journal::SealedEntry::parse(input);
     if (!entry) return 0;
-    fuzzCheck(entry->serialize() == toBytes(input), "a parsed entry does not serialize to its bytes");
-    fuzzCheck(entry->signature.size() == 64 && entry->ciphertext.size() >= 16, "a parsed entry lacks its tag or signature");
+    fuzzCheck(entry->serialize() == toBytes(input),
+              "a parsed entry does not serialize to its bytes");
+    fuzzCheck(entry->signature.size() == 64 && entry->ciphertext.size() >= 16,
+              "a parsed entry lacks its tag or signature");
     const auto& keys = fuzz::fuzzKeys();
     auto opened = journal::openEntry(*entry, *keys.journal, keys.senderPublic);
     if (!opened) {
@@ -31,9 +34,11 @@ VERBATIM_FUZZ_TARGET(sealed_entry) {
     // Opened: every check held, so the record says what the header says.
     const auto& h = opened->header;
     const auto& r = opened->record;
-    fuzzCheck(r.message_id() == std::string(h.messageId.begin(), h.messageId.end()), "opened record names another message");
+    fuzzCheck(r.message_id() == std::string(h.messageId.begin(), h.messageId.end()),
+              "opened record names another message");
     fuzzCheck(r.sender().user() == h.senderUser && r.sender().device() == h.senderDevice,
               "opened record names another sender");
-    fuzzCheck(journal::verifyEntrySignature(*entry, keys.senderPublic), "opened entry without a valid signature");
+    fuzzCheck(journal::verifyEntrySignature(*entry, keys.senderPublic),
+              "opened entry without a valid signature");
     return 0;
 }

@@ -34,11 +34,13 @@ int g_written = 0;
 
 void write(const std::string& target, const std::string& name, std::string_view bytes) {
     fs::create_directories(g_out / target);
-    std::ofstream(g_out / target / name, std::ios::binary).write(bytes.data(), std::streamsize(bytes.size()));
+    std::ofstream(g_out / target / name, std::ios::binary)
+        .write(bytes.data(), std::streamsize(bytes.size()));
     ++g_written;
 }
 void write(const std::string& target, const std::string& name, const Bytes& bytes) {
-    write(target, name, std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+    write(target, name,
+          std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
 }
 void write(const std::string& target, const std::string& name, const google::protobuf::Message& m) {
     write(target, name, m.SerializeAsString());
@@ -48,8 +50,7 @@ Bytes truncated(Bytes b, std::size_t cut) {
     return b;
 }
 
-template <class T>
-T need(Result<T> r, const char* what) {
+template <class T> T need(Result<T> r, const char* what) {
     if (!r) {
         std::fprintf(stderr, "%s: %s\n", what, r.error().message.c_str());
         std::exit(1);
@@ -63,29 +64,45 @@ void needOk(Result<void> r, const char* what) {
     }
 }
 
-std::string str(const Bytes& b) { return std::string(b.begin(), b.end()); }
-std::string hex(std::size_t n, char c) { return std::string(n, c); }
+std::string str(const Bytes& b) {
+    return std::string(b.begin(), b.end());
+}
+std::string hex(std::size_t n, char c) {
+    return std::string(n, c);
+}
 
 // ---- text formats ---------------------------------------------------------------------------
 
 void links() {
-    const std::string token = "0123456789abcdef0123456789abcdef", firm = "fedcba9876543210fedcba9876543210";
-    write("link", "enroll", "verbatim://enroll?relay=relay.example.com:8443&token=" + token + "&firm=" + firm);
-    write("link", "join-tls", "verbatim://join?relay=127.0.0.1:8443&token=" + token + "&firm=" + firm + "&tls=" + hex(64, 'a'));
-    write("link", "device-link", "verbatim://enroll?relay=relay.example.com:443&token=" + token + "&firm=" + firm +
-                                     "&ls=" + hex(64, 'b') + "&lk=" + hex(64, 'c') + "&mv=1764300000000");
-    write("link", "web-join", "https://relay.example.com/join#relay=relay.example.com:443&token=" + token + "&firm=" + firm + "\n");
-    write("link", "bad-port", "verbatim://join?relay=relay.example.com:99999&token=" + token + "&firm=" + firm);
+    const std::string token = "0123456789abcdef0123456789abcdef",
+                      firm = "fedcba9876543210fedcba9876543210";
+    write("link", "enroll",
+          "verbatim://enroll?relay=relay.example.com:8443&token=" + token + "&firm=" + firm);
+    write("link", "join-tls",
+          "verbatim://join?relay=127.0.0.1:8443&token=" + token + "&firm=" + firm +
+              "&tls=" + hex(64, 'a'));
+    write("link", "device-link",
+          "verbatim://enroll?relay=relay.example.com:443&token=" + token + "&firm=" + firm +
+              "&ls=" + hex(64, 'b') + "&lk=" + hex(64, 'c') + "&mv=1764300000000");
+    write("link", "web-join",
+          "https://relay.example.com/join#relay=relay.example.com:443&token=" + token +
+              "&firm=" + firm + "\n");
+    write("link", "bad-port",
+          "verbatim://join?relay=relay.example.com:99999&token=" + token + "&firm=" + firm);
     write("link", "no-params", "verbatim://join");
     write("link", "bad-kind", "https://relay.example.com/steal#relay=a:1&token=" + token);
 }
 
 void json() {
-    write("json", "admin-action",
-          R"({"actor":"admin","action":"device-approved","target":"lawyer/2","detail":"","user":"lawyer","device":"2",)"
-          R"("identity_key":"05aa","approver":"1"})");
-    write("json", "escapes", R"({"a":"line\nbreak \"quoted\" \\ \/ \u00e9 \ud83d\ude00","n":-12,"t":true,"f":false,"z":null})");
-    write("json", "safety-number", R"( { "user" : "client-0a1b2c" , "safety_number" : "12345 67890" } )");
+    write(
+        "json", "admin-action",
+        R"({"actor":"admin","action":"device-approved","target":"lawyer/2","detail":"","user":"lawyer","device":"2",)"
+        R"("identity_key":"05aa","approver":"1"})");
+    write(
+        "json", "escapes",
+        R"({"a":"line\nbreak \"quoted\" \\ \/ \u00e9 \ud83d\ude00","n":-12,"t":true,"f":false,"z":null})");
+    write("json", "safety-number",
+          R"( { "user" : "client-0a1b2c" , "safety_number" : "12345 67890" } )");
     write("json", "empty", "{}");
     write("json", "nested", R"({"a":{"b":1}})");
     write("json", "lone-surrogate", R"({"a":"\udc00"})");
@@ -107,7 +124,8 @@ journal::FirmManifest manifest(std::uint8_t version) {
     m.issuedMs = 1764300000000ULL;
     m.relayPublicKey = k.relayPublic;
     m.relayIdentityKey = k.relayIdentityPublic;
-    m.journalKeys = {{Bytes(32, 0x01), 1700000000000ULL}, {k.journal->publicKey(), 1764300000000ULL}};
+    m.journalKeys = {{Bytes(32, 0x01), 1700000000000ULL},
+                     {k.journal->publicKey(), 1764300000000ULL}};
     m.policy = {5, 30};
     return m;
 }
@@ -131,7 +149,8 @@ void manifests() {
 
 void wipes() {
     const auto& k = fuzz::fuzzKeys();
-    auto w = need(journal::WipeCommand::sign("lawyer", 2, 1764300000000ULL, k.relayPrivate), "wipe");
+    auto w =
+        need(journal::WipeCommand::sign("lawyer", 2, 1764300000000ULL, k.relayPrivate), "wipe");
     write("wipe_command", "signed", w.serialize());
     auto other = w;
     other.device = 3;
@@ -141,7 +160,8 @@ void wipes() {
 
 void approvals() {
     const auto& k = fuzz::fuzzKeys();
-    auto a = need(journal::DeviceApproval::make("lawyer", 2, k.senderPublic, 1, 1764300000000ULL, k.approverSigner()),
+    auto a = need(journal::DeviceApproval::make("lawyer", 2, k.senderPublic, 1, 1764300000000ULL,
+                                                k.approverSigner()),
                   "approval");
     write("device_approval", "signed", a.serialize());
     auto self = a;
@@ -188,7 +208,8 @@ void records() {
     *withFile.add_attachments() = attachmentRef(blob, plaintext);
     auto edit = record(proto::EDIT, "The meeting is on Tuesday at 10.");
     edit.set_ref_message_id(std::string(16, '\x02'));
-    auto admin = record(proto::ADMIN_ACTION, R"({"actor":"admin","action":"device-revoked","target":"lawyer/2"})");
+    auto admin = record(proto::ADMIN_ACTION,
+                        R"({"actor":"admin","action":"device-revoked","target":"lawyer/2"})");
     admin.mutable_sender()->set_user("relay");
     admin.mutable_sender()->set_device(0);
     const std::pair<const char*, proto::JournalRecord> all[] = {
@@ -197,22 +218,25 @@ void records() {
         {"edit", edit},
         {"reaction", record(proto::REACTION, "\xf0\x9f\x91\x8d")},
         {"admin-action", admin},
-        {"safety-number", record(proto::SAFETY_NUMBER_ACCEPTED, R"({"user":"client-0a1b2c","safety_number":"1234"})")},
+        {"safety-number", record(proto::SAFETY_NUMBER_ACCEPTED,
+                                 R"({"user":"client-0a1b2c","safety_number":"1234"})")},
     };
     for (const auto& [name, r] : all) {
         write("journal_record", name, r);
         auto entry = need(journal::sealRecord(r, k.journal->publicKey(), k.senderSigner()), "seal");
         write("sealed_entry", name, entry.serialize());
     }
-    auto entry = need(journal::sealRecord(all[0].second, k.journal->publicKey(), k.senderSigner()), "seal");
+    auto entry =
+        need(journal::sealRecord(all[0].second, k.journal->publicKey(), k.senderSigner()), "seal");
     write("sealed_entry", "header-only", entry.header.serialize());
     write("sealed_entry", "truncated", truncated(entry.serialize(), 30));
     auto forged = entry;
     forged.header.senderDevice = 2;
     write("sealed_entry", "forged-sender", forged.serialize());
-    auto wrongCommit = need(journal::sealRecordWithCommitment(all[0].second, journal::ChainHash{}, k.journal->publicKey(),
-                                                              k.senderSigner()),
-                            "seal with a false commitment");
+    auto wrongCommit =
+        need(journal::sealRecordWithCommitment(all[0].second, journal::ChainHash{},
+                                               k.journal->publicKey(), k.senderSigner()),
+             "seal with a false commitment");
     write("sealed_entry", "commitment-mismatch", wrongCommit.serialize());
     write("journal_record", "no-commit-key", [] {
         auto r = record(proto::TEXT, "no key");
@@ -234,7 +258,8 @@ void records() {
     auto lying = undigested;
     lying.set_size(lying.size() + 1);
     write("attachment", "size-differs", attachmentInput(lying, blob.blob));
-    write("attachment", "short-blob", attachmentInput(undigested, Bytes(blob.blob.begin(), blob.blob.begin() + 20)));
+    write("attachment", "short-blob",
+          attachmentInput(undigested, Bytes(blob.blob.begin(), blob.blob.begin() + 20)));
 }
 
 void pages() {
@@ -242,8 +267,8 @@ void pages() {
     journal::ChainBuilder chain;
     proto::JournalPage page;
     for (int i = 0; i < 3; ++i) {
-        auto entry = need(journal::sealRecord(record(proto::TEXT, "entry " + std::to_string(i)), k.journal->publicKey(),
-                                              k.senderSigner()),
+        auto entry = need(journal::sealRecord(record(proto::TEXT, "entry " + std::to_string(i)),
+                                              k.journal->publicKey(), k.senderSigner()),
                           "seal");
         auto bytes = entry.serialize();
         chain.append(bytes);
@@ -253,7 +278,8 @@ void pages() {
         row->set_chain_hash(std::string(chain.head().begin(), chain.head().end()));
         row->set_server_time_ms(1764300000000ULL + std::uint64_t(i));
         if (i == 1) {
-            auto cp = need(journal::signCheckpoint(chain.sequence(), chain.head(), 1764300000001ULL, k.relayPrivate),
+            auto cp = need(journal::signCheckpoint(chain.sequence(), chain.head(), 1764300000001ULL,
+                                                   k.relayPrivate),
                            "checkpoint");
             page.add_checkpoints(str(cp.serialize()));
         }
@@ -294,8 +320,9 @@ struct Log {
         }
         page.set_head_sequence(seq);
     }
-    proto::JournalRecord record(const std::string& user, std::uint32_t device, proto::MessageType type,
-                                const std::string& conversation, const std::string& body) {
+    proto::JournalRecord record(const std::string& user, std::uint32_t device,
+                                proto::MessageType type, const std::string& conversation,
+                                const std::string& body) {
         auto r = ::record(type, body);
         r.set_message_id(std::string(15, '\x40') + char(nextId++));
         r.set_conversation_id(conversation);
@@ -305,27 +332,32 @@ struct Log {
         r.set_client_time_ms(1764300000000ULL + std::uint64_t(nextId) * 1000);
         return r;
     }
-    void audit(const std::string& actor, const std::string& action, const std::string& target, const std::string& detail,
+    void audit(const std::string& actor, const std::string& action, const std::string& target,
+               const std::string& detail,
                const std::vector<std::pair<std::string, std::string>>& extra) {
         std::string body = "{\"actor\":" + jsonQuote(actor) + ",\"action\":" + jsonQuote(action) +
                            ",\"target\":" + jsonQuote(target) + ",\"detail\":" + jsonQuote(detail);
-        for (const auto& [name, value] : extra) body += "," + jsonQuote(name) + ":" + jsonQuote(value);
+        for (const auto& [name, value] : extra)
+            body += "," + jsonQuote(name) + ":" + jsonQuote(value);
         body += "}";
         const auto& k = fuzz::fuzzKeys();
-        append(need(journal::sealRecord(record("relay", 0, proto::ADMIN_ACTION, "firm-audit", body), k.journal->publicKey(),
-                                        k.relaySigner()),
+        append(need(journal::sealRecord(record("relay", 0, proto::ADMIN_ACTION, "firm-audit", body),
+                                        k.journal->publicKey(), k.relaySigner()),
                     "seal audit")
                    .serialize());
     }
-    std::string send(const std::string& user, const journal::Signer& signer, proto::MessageType type,
-                     const std::string& body, const std::string& to, const std::string& ref = {}) {
+    std::string send(const std::string& user, const journal::Signer& signer,
+                     proto::MessageType type, const std::string& body, const std::string& to,
+                     const std::string& ref = {}) {
         auto r = record(user, 1, type, "matter-1", body);
         auto* rcpt = r.add_recipients();
         rcpt->set_user(to);
         rcpt->set_device(1);
         if (!ref.empty()) r.set_ref_message_id(ref);
         auto& chainOf = deviceChains[user];
-        append(need(journal::sealRecord(r, fuzz::fuzzKeys().journal->publicKey(), signer, chainOf), "seal").serialize());
+        append(need(journal::sealRecord(r, fuzz::fuzzKeys().journal->publicKey(), signer, chainOf),
+                    "seal")
+                   .serialize());
         chainOf = chainOf.next(view(r.message_id()));
         return r.message_id();
     }
@@ -335,23 +367,38 @@ void archive() {
     const auto& k = fuzz::fuzzKeys();
     Log log;
     const std::string client = "client-0a1b2c";
-    log.audit("admin", "enroll-user", "lawyer", "ROLE_LAWYER", {{"user", "lawyer"}, {"name", "Alice Adams"}});
+    log.audit("admin", "enroll-user", "lawyer", "ROLE_LAWYER",
+              {{"user", "lawyer"}, {"name", "Alice Adams"}});
     log.audit("lawyer", "device-registered", "lawyer/1", "linux",
-              {{"user", "lawyer"}, {"device", "1"}, {"identity_key", toHex(k.senderPublic)}, {"platform", "linux"},
-               {"app_version", "0.1.0"}, {"pending", "0"}});
+              {{"user", "lawyer"},
+               {"device", "1"},
+               {"identity_key", toHex(k.senderPublic)},
+               {"platform", "linux"},
+               {"app_version", "0.1.0"},
+               {"pending", "0"}});
     log.audit("lawyer", "conversation-created", "matter-1", "Estate of Doe",
               {{"title", "Estate of Doe"}, {"matter", "true"}, {"members", "lawyer"}});
     log.audit("lawyer", "invite-redeemed", client, "matter-1",
-              {{"conversation", "matter-1"}, {"name", "Carol Smith"}, {"role", "ROLE_CLIENT"}, {"invite", "0123abcd"}});
+              {{"conversation", "matter-1"},
+               {"name", "Carol Smith"},
+               {"role", "ROLE_CLIENT"},
+               {"invite", "0123abcd"}});
     log.audit(client, "device-registered", client + "/1", "linux",
-              {{"user", client}, {"device", "1"}, {"identity_key", toHex(k.approverPublic)}, {"platform", "linux"},
-               {"app_version", "0.1.0"}, {"pending", "0"}});
+              {{"user", client},
+               {"device", "1"},
+               {"identity_key", toHex(k.approverPublic)},
+               {"platform", "linux"},
+               {"app_version", "0.1.0"},
+               {"pending", "0"}});
     // The acceptance body clients wrote before notice versions, which compliance still counts.
     log.send(client, k.approverSigner(), proto::NOTICE_ACCEPTED,
-             "I understand that this conversation is recorded and journaled by the firm.", "lawyer");
-    auto hello = log.send("lawyer", k.senderSigner(), proto::TEXT, "Hello Carol, about the will of 2019.", client);
+             "I understand that this conversation is recorded and journaled by the firm.",
+             "lawyer");
+    auto hello = log.send("lawyer", k.senderSigner(), proto::TEXT,
+                          "Hello Carol, about the will of 2019.", client);
     log.send(client, k.approverSigner(), proto::TEXT, "My account is 12-34-56 87654321.", "lawyer");
-    log.send("lawyer", k.senderSigner(), proto::EDIT, "Hello Carol, about the will of 2019 (fuzz).", client, hello);
+    log.send("lawyer", k.senderSigner(), proto::EDIT, "Hello Carol, about the will of 2019 (fuzz).",
+             client, hello);
     log.send(client, k.approverSigner(), proto::REACTION, "\xf0\x9f\x91\x8d", "lawyer", hello);
     log.send(client, k.approverSigner(), proto::RECEIPT, "read", "lawyer", hello);
     log.send("lawyer", k.senderSigner(), proto::RETRACT, "", client, hello);
@@ -462,7 +509,8 @@ void frames() {
     r.mutable_confirm_wipe();
     write(t, "confirm-wipe", frame(kClient, r));
     r.Clear();
-    auto approval = need(journal::DeviceApproval::make("lawyer", 2, k.senderPublic, 1, 1764300000000ULL, k.approverSigner()),
+    auto approval = need(journal::DeviceApproval::make("lawyer", 2, k.senderPublic, 1,
+                                                       1764300000000ULL, k.approverSigner()),
                          "approval");
     r.mutable_approve_device()->set_approval(str(approval.serialize()));
     write(t, "approve-device", frame(kLawyer, r));
@@ -488,7 +536,9 @@ void frames() {
     write(t, "send-missing-device", frame(kLawyer, sendTo("$admin", 1)));
     auto real = sendTo("$client", 1);
     real.mutable_send()->set_journal_entry(
-        str(need(journal::sealRecord(record(proto::TEXT, "hi"), k.journal->publicKey(), k.senderSigner()), "seal")
+        str(need(journal::sealRecord(record(proto::TEXT, "hi"), k.journal->publicKey(),
+                                     k.senderSigner()),
+                 "seal")
                 .serialize()));
     write(t, "send-foreign-entry", frame(kLawyer, real));
     r.Clear();
@@ -536,24 +586,40 @@ void registrations() {
 
 void http() {
     const std::string t = "relay_http";
-    const std::string creds = "X-Verbatim-Device: lawyer/1\r\nAuthorization: Bearer " + hex(64, 'a') + "\r\n";
+    const std::string creds =
+        "X-Verbatim-Device: lawyer/1\r\nAuthorization: Bearer " + hex(64, 'a') + "\r\n";
     std::string body = registration("$invite").SerializeAsString();
-    write(t, "register", "POST /v1/register HTTP/1.1\r\nHost: relay.example.com\r\nContent-Type: application/x-protobuf\r\n"
-                         "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body);
+    write(t, "register",
+          "POST /v1/register HTTP/1.1\r\nHost: relay.example.com\r\nContent-Type: "
+          "application/x-protobuf\r\n"
+          "Content-Length: " +
+              std::to_string(body.size()) + "\r\n\r\n" + body);
     write(t, "manifest", "GET /v1/manifest HTTP/1.1\r\nHost: relay.example.com\r\n\r\n");
-    write(t, "upgrade", "GET /v1/ws HTTP/1.1\r\nHost: relay.example.com\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
-                        "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                        "X-Verbatim-Frames: batch\r\n" + creds + "\r\n");
-    write(t, "blob-upload", "POST /v1/blobs HTTP/1.1\r\nHost: relay.example.com\r\nContent-Length: 5\r\n" + creds + "\r\nabcde");
-    write(t, "blob-download", "GET /v1/blobs/" + hex(64, 'f') + " HTTP/1.1\r\nHost: relay.example.com\r\n" + creds + "\r\n");
-    write(t, "blob-traversal", "GET /v1/blobs/../../etc/passwd HTTP/1.1\r\nHost: x\r\n" + creds + "\r\n");
-    write(t, "chunked", "POST /v1/register HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5;ext=1\r\nabcde\r\n0\r\n\r\n");
-    write(t, "too-large", "POST /v1/register HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999\r\n\r\n");
-    write(t, "bad-credentials", "GET /v1/ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
-                                "X-Verbatim-Device: /4294967296\r\nAuthorization: Bearer zz\r\n\r\n");
+    write(t, "upgrade",
+          "GET /v1/ws HTTP/1.1\r\nHost: relay.example.com\r\nConnection: Upgrade\r\nUpgrade: "
+          "websocket\r\n"
+          "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+          "X-Verbatim-Frames: batch\r\n" +
+              creds + "\r\n");
+    write(t, "blob-upload",
+          "POST /v1/blobs HTTP/1.1\r\nHost: relay.example.com\r\nContent-Length: 5\r\n" + creds +
+              "\r\nabcde");
+    write(t, "blob-download",
+          "GET /v1/blobs/" + hex(64, 'f') + " HTTP/1.1\r\nHost: relay.example.com\r\n" + creds +
+              "\r\n");
+    write(t, "blob-traversal",
+          "GET /v1/blobs/../../etc/passwd HTTP/1.1\r\nHost: x\r\n" + creds + "\r\n");
+    write(t, "chunked",
+          "POST /v1/register HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: "
+          "chunked\r\n\r\n5;ext=1\r\nabcde\r\n0\r\n\r\n");
+    write(t, "too-large",
+          "POST /v1/register HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999\r\n\r\n");
+    write(t, "bad-credentials",
+          "GET /v1/ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+          "X-Verbatim-Device: /4294967296\r\nAuthorization: Bearer zz\r\n\r\n");
 }
 
-}  // namespace
+} // namespace
 
 int main(int argc, char** argv) {
     if (argc != 2) {
