@@ -1,9 +1,9 @@
 #pragma once
 /// @file VectorFiles.h
 /// Loaders for the known-answer vector files the crypto tests read at run time: Wycheproof
-/// JSON (handout data, VERBATIM_SHARED_DATA) and the NIST CAVP `.rsp` / RFC `.txt`
+/// JSON (tests/data/wycheproof, VERBATIM_SHARED_DATA) and the NIST CAVP `.rsp` / RFC `.txt`
 /// "KEY = value" files shipped by Debian's python3-cryptography-vectors
-/// (VERBATIM_CRYPTO_VECTORS). Vector files are never copied into the repository.
+/// (VERBATIM_CRYPTO_VECTORS, installed by setup).
 /// Test-only code; not thread-safe (plain value types, no shared state).
 
 #include <QByteArray>
@@ -92,8 +92,9 @@ template <class T> QString errorText(const Result<T>& r) {
 } // namespace verbatim::test
 
 /// Declare `var` as the path of `relative` under `root` (VERBATIM_SHARED_DATA or
-/// VERBATIM_CRYPTO_VECTORS), or skip the current test function visibly, naming the missing
-/// path. QSKIP has to expand inside the test function, hence a macro.
-#define VERBATIM_VECTOR_OR_SKIP(var, root, relative)                                               \
+/// VERBATIM_CRYPTO_VECTORS), or fail the current test function, naming the missing path (the data
+/// is in the tree, tests/data, or installed by setup). QFAIL has to expand inside the test
+/// function, hence a macro.
+#define VERBATIM_VECTOR_OR_FAIL(var, root, relative)                                               \
     const QString var = ::verbatim::test::locateVector((root), (relative));                        \
-    if (var.isEmpty()) QSKIP(qPrintable(::verbatim::test::missingVectorMessage((root), (relative))))
+    if (var.isEmpty()) QFAIL(qPrintable(::verbatim::test::missingVectorMessage((root), (relative))))

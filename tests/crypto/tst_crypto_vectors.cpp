@@ -2,7 +2,7 @@
 // without CP-08/CP-10, which run through libsignal, and CP-14, the lint).
 //
 // Vectors are read at run time from VERBATIM_SHARED_DATA (Wycheproof JSON) and
-// VERBATIM_CRYPTO_VECTORS (Debian python3-cryptography-vectors); a missing folder skips the
+// VERBATIM_CRYPTO_VECTORS (Debian python3-cryptography-vectors); a missing file fails the
 // function with a message naming the path. Every loop over a vector file counts its cases and
 // compares the count with the number the file is known to hold, so a file that silently
 // shrinks, or a parser that silently drops records, fails the test.
@@ -348,7 +348,7 @@ private slots:
 // CP-01 HMAC-SHA256, Wycheproof
 
 void TstCryptoVectors::hmacMatchesWycheproofWholeBytewiseAndSplit() {
-    VERBATIM_VECTOR_OR_SKIP(path, kSharedData, "wycheproof/hmac_sha256_test.json");
+    VERBATIM_VECTOR_OR_FAIL(path, kSharedData, "wycheproof/hmac_sha256_test.json");
     auto file = loadWycheproof(path);
     QVERIFY2(file, qPrintable(errorText(file)));
     QCOMPARE(int(file->cases.size()), 174);
@@ -429,7 +429,7 @@ void TstCryptoVectors::hmacAcceptsEmptyKey() {
 // CP-02 HMAC-SHA256, RFC 4231
 
 void TstCryptoVectors::hmacMatchesRfc4231IncludingLongKey() {
-    VERBATIM_VECTOR_OR_SKIP(path, kCryptoVectors, "HMAC/rfc-4231-sha256.txt");
+    VERBATIM_VECTOR_OR_FAIL(path, kCryptoVectors, "HMAC/rfc-4231-sha256.txt");
     auto records = parseKeyValueFile(path);
     QVERIFY2(records, qPrintable(errorText(records)));
 
@@ -488,8 +488,8 @@ Tally checkShaMessages(const std::vector<VectorRecord>& records, Digest::Algorit
 } // namespace
 
 void TstCryptoVectors::sha512MatchesCavpShortAndLongMessages() {
-    VERBATIM_VECTOR_OR_SKIP(shortPath, kCryptoVectors, "hashes/SHA2/SHA512ShortMsg.rsp");
-    VERBATIM_VECTOR_OR_SKIP(longPath, kCryptoVectors, "hashes/SHA2/SHA512LongMsg.rsp");
+    VERBATIM_VECTOR_OR_FAIL(shortPath, kCryptoVectors, "hashes/SHA2/SHA512ShortMsg.rsp");
+    VERBATIM_VECTOR_OR_FAIL(longPath, kCryptoVectors, "hashes/SHA2/SHA512LongMsg.rsp");
     auto sha = [](ByteView m) { return sha512(m); };
 
     auto shortRecords = parseKeyValueFile(shortPath);
@@ -509,7 +509,7 @@ void TstCryptoVectors::sha512MatchesCavpShortAndLongMessages() {
 }
 
 void TstCryptoVectors::sha512MatchesCavpMonteCarlo() {
-    VERBATIM_VECTOR_OR_SKIP(path, kCryptoVectors, "hashes/SHA2/SHA512Monte.rsp");
+    VERBATIM_VECTOR_OR_FAIL(path, kCryptoVectors, "hashes/SHA2/SHA512Monte.rsp");
     auto records = parseKeyValueFile(path);
     QVERIFY2(records, qPrintable(errorText(records)));
     QVERIFY(!records->empty());
@@ -545,7 +545,7 @@ void TstCryptoVectors::sha512MatchesCavpMonteCarlo() {
 }
 
 void TstCryptoVectors::sha256MatchesCavpShortMessages() {
-    VERBATIM_VECTOR_OR_SKIP(path, kCryptoVectors, "hashes/SHA2/SHA256ShortMsg.rsp");
+    VERBATIM_VECTOR_OR_FAIL(path, kCryptoVectors, "hashes/SHA2/SHA256ShortMsg.rsp");
     auto records = parseKeyValueFile(path);
     QVERIFY2(records, qPrintable(errorText(records)));
     QString err;
@@ -602,7 +602,7 @@ void TstCryptoVectors::digestFinalResetsContextForReuse() {
 // CP-04 AES-CBC with PKCS#7 padding
 
 void TstCryptoVectors::aesCbcMatchesWycheproofValidCasesBothWays() {
-    VERBATIM_VECTOR_OR_SKIP(path, kSharedData, "wycheproof/aes_cbc_pkcs5_test.json");
+    VERBATIM_VECTOR_OR_FAIL(path, kSharedData, "wycheproof/aes_cbc_pkcs5_test.json");
     auto file = loadWycheproof(path);
     QVERIFY2(file, qPrintable(errorText(file)));
     QCOMPARE(int(file->cases.size()), 216);
@@ -626,7 +626,7 @@ void TstCryptoVectors::aesCbcMatchesWycheproofValidCasesBothWays() {
 }
 
 void TstCryptoVectors::aesCbcRejectsWycheproofInvalidCasesWithoutOutput() {
-    VERBATIM_VECTOR_OR_SKIP(path, kSharedData, "wycheproof/aes_cbc_pkcs5_test.json");
+    VERBATIM_VECTOR_OR_FAIL(path, kSharedData, "wycheproof/aes_cbc_pkcs5_test.json");
     auto file = loadWycheproof(path);
     QVERIFY2(file, qPrintable(errorText(file)));
 
@@ -647,7 +647,7 @@ void TstCryptoVectors::aesCbcRejectsWycheproofInvalidCasesWithoutOutput() {
 }
 
 void TstCryptoVectors::aesCbcMatchesNistVectorsBothWays() {
-    VERBATIM_VECTOR_OR_SKIP(dirPath, kCryptoVectors, "ciphers/AES/CBC");
+    VERBATIM_VECTOR_OR_FAIL(dirPath, kCryptoVectors, "ciphers/AES/CBC");
     const QStringList names =
         QDir(dirPath).entryList({QStringLiteral("*.rsp")}, QDir::Files, QDir::Name);
     QCOMPARE(names.size(), 15); // GFSbox, KeySbox, MMT, VarKey, VarTxt x 128/192/256
@@ -697,7 +697,7 @@ void TstCryptoVectors::aesCtrMatchesRfc3686Vectors() {
     Tally encrypt, decrypt;
     for (const char* name : {"aes-128-ctr.txt", "aes-192-ctr.txt", "aes-256-ctr.txt"}) {
         const QString relative = QStringLiteral("ciphers/AES/CTR/") + QLatin1String(name);
-        VERBATIM_VECTOR_OR_SKIP(path, kCryptoVectors, relative);
+        VERBATIM_VECTOR_OR_FAIL(path, kCryptoVectors, relative);
         auto records = parseKeyValueFile(path);
         QVERIFY2(records, qPrintable(errorText(records)));
         for (const VectorRecord& rec : *records) {
@@ -1004,7 +1004,7 @@ void TstCryptoVectors::randomOutputDivergesAcrossFork() {
 // CP-09 HKDF-SHA256
 
 void TstCryptoVectors::hkdfMatchesWycheproof() {
-    VERBATIM_VECTOR_OR_SKIP(path, kSharedData, "wycheproof/hkdf_sha256_test.json");
+    VERBATIM_VECTOR_OR_FAIL(path, kSharedData, "wycheproof/hkdf_sha256_test.json");
     auto file = loadWycheproof(path);
     QVERIFY2(file, qPrintable(errorText(file)));
     QCOMPARE(int(file->cases.size()), 86);
@@ -1032,7 +1032,7 @@ void TstCryptoVectors::hkdfMatchesWycheproof() {
 }
 
 void TstCryptoVectors::hkdfMatchesRfc5869() {
-    VERBATIM_VECTOR_OR_SKIP(path, kCryptoVectors, "KDF/rfc-5869-HKDF-SHA256.txt");
+    VERBATIM_VECTOR_OR_FAIL(path, kCryptoVectors, "KDF/rfc-5869-HKDF-SHA256.txt");
     auto records = parseKeyValueFile(path);
     QVERIFY2(records, qPrintable(errorText(records)));
     Tally tally;
@@ -1056,7 +1056,7 @@ void TstCryptoVectors::hkdfMatchesRfc5869() {
 // CP-11 X25519 through OpenSSL
 
 void TstCryptoVectors::x25519MatchesWycheproofAndRefusesZeroSharedSecret() {
-    VERBATIM_VECTOR_OR_SKIP(path, kSharedData, "wycheproof/x25519_test.json");
+    VERBATIM_VECTOR_OR_FAIL(path, kSharedData, "wycheproof/x25519_test.json");
     auto file = loadWycheproof(path);
     QVERIFY2(file, qPrintable(errorText(file)));
     QCOMPARE(int(file->cases.size()), 518);
@@ -1092,7 +1092,7 @@ void TstCryptoVectors::x25519MatchesWycheproofAndRefusesZeroSharedSecret() {
 }
 
 void TstCryptoVectors::x25519MatchesRfc7748() {
-    VERBATIM_VECTOR_OR_SKIP(path, kCryptoVectors, "asymmetric/X25519/rfc7748.txt");
+    VERBATIM_VECTOR_OR_FAIL(path, kCryptoVectors, "asymmetric/X25519/rfc7748.txt");
     auto records = parseKeyValueFile(path);
     QVERIFY2(records, qPrintable(errorText(records)));
     Tally tally;
@@ -1127,7 +1127,7 @@ void TstCryptoVectors::x25519MatchesRfc7748() {
 // CP-12 AES-GCM
 
 void TstCryptoVectors::aesGcmSealsAndOpensWycheproofValidCases() {
-    VERBATIM_VECTOR_OR_SKIP(path, kSharedData, "wycheproof/aes_gcm_test.json");
+    VERBATIM_VECTOR_OR_FAIL(path, kSharedData, "wycheproof/aes_gcm_test.json");
     auto file = loadWycheproof(path);
     QVERIFY2(file, qPrintable(errorText(file)));
     QCOMPARE(int(file->cases.size()), 316);
@@ -1174,7 +1174,7 @@ void TstCryptoVectors::aesGcmSealsAndOpensWycheproofValidCases() {
 }
 
 void TstCryptoVectors::aesGcmRejectsWycheproofInvalidCasesWithoutPlaintext() {
-    VERBATIM_VECTOR_OR_SKIP(path, kSharedData, "wycheproof/aes_gcm_test.json");
+    VERBATIM_VECTOR_OR_FAIL(path, kSharedData, "wycheproof/aes_gcm_test.json");
     auto file = loadWycheproof(path);
     QVERIFY2(file, qPrintable(errorText(file)));
 
@@ -1218,7 +1218,7 @@ void TstCryptoVectors::aesGcmMatchesNistDecryptVectors() {
     QFETCH(int, expectedOpened);
     QFETCH(int, expectedFail);
     QFETCH(int, expectedUnsupportedTag);
-    VERBATIM_VECTOR_OR_SKIP(path, kCryptoVectors, "ciphers/AES/GCM/" + file);
+    VERBATIM_VECTOR_OR_FAIL(path, kCryptoVectors, "ciphers/AES/GCM/" + file);
     auto records = parseKeyValueFile(path);
     QVERIFY2(records, qPrintable(errorText(records)));
 
@@ -1265,7 +1265,7 @@ void TstCryptoVectors::aesGcmMatchesNistEncryptExtIvVectors() {
     QFETCH(QString, file);
     QFETCH(int, expectedSupported);
     QFETCH(int, expectedUnsupportedTag);
-    VERBATIM_VECTOR_OR_SKIP(path, kCryptoVectors, "ciphers/AES/GCM/" + file);
+    VERBATIM_VECTOR_OR_FAIL(path, kCryptoVectors, "ciphers/AES/GCM/" + file);
     auto records = parseKeyValueFile(path);
     QVERIFY2(records, qPrintable(errorText(records)));
 
@@ -1307,7 +1307,7 @@ void TstCryptoVectors::aesGcmMatchesNistEncryptExtIvVectors() {
 // CP-13 Ed25519
 
 void TstCryptoVectors::ed25519VerifiesExactlyWycheproofValidSignatures() {
-    VERBATIM_VECTOR_OR_SKIP(path, kSharedData, "wycheproof/ed25519_test.json");
+    VERBATIM_VECTOR_OR_FAIL(path, kSharedData, "wycheproof/ed25519_test.json");
     auto file = loadWycheproof(path);
     QVERIFY2(file, qPrintable(errorText(file)));
     QCOMPARE(int(file->cases.size()), 151);

@@ -406,7 +406,7 @@ class TestCompliance : public QObject {
 private slots:
     void initTestCase() {
         if (!QFile::exists(schemaPath()))
-            QSKIP(qPrintable("the RSMF schema is not at " + schemaPath() + " (set VERBATIM_SHARED_DATA)"));
+            QFAIL(qPrintable("the RSMF schema is not at " + schemaPath() + " (set VERBATIM_SHARED_DATA)"));
     }
 
     // The end-to-end case: edits, a retraction and an attachment; pull; verify passes;
