@@ -1,5 +1,7 @@
 #include "common/Json.h"
 
+#include "common/Utf8.h"
+
 #include <cstdint>
 #include <cstdio>
 
@@ -45,23 +47,6 @@ struct FlatJsonParser {
             return true;
         }
         return false;
-    }
-    static void utf8(std::string& out, std::uint32_t cp) {
-        if (cp < 0x80) {
-            out.push_back(char(cp));
-        } else if (cp < 0x800) {
-            out.push_back(char(0xC0 | (cp >> 6)));
-            out.push_back(char(0x80 | (cp & 0x3F)));
-        } else if (cp < 0x10000) {
-            out.push_back(char(0xE0 | (cp >> 12)));
-            out.push_back(char(0x80 | ((cp >> 6) & 0x3F)));
-            out.push_back(char(0x80 | (cp & 0x3F)));
-        } else {
-            out.push_back(char(0xF0 | (cp >> 18)));
-            out.push_back(char(0x80 | ((cp >> 12) & 0x3F)));
-            out.push_back(char(0x80 | ((cp >> 6) & 0x3F)));
-            out.push_back(char(0x80 | (cp & 0x3F)));
-        }
     }
     bool hex4(std::uint32_t& v) {
         if (s.size() - i < 4) return false;
@@ -112,7 +97,7 @@ struct FlatJsonParser {
                 } else if (cp >= 0xDC00 && cp < 0xE000) {
                     return std::nullopt;
                 }
-                utf8(out, cp);
+                appendUtf8(out, char32_t(cp));
                 break;
             }
             default: return std::nullopt;
