@@ -1910,7 +1910,7 @@ void RelayService::connect(const DeviceId& device, std::shared_ptr<PushSink> sin
             p.mutable_pre_keys_low()->set_remaining(*left);
             sink->push(pushFrame(std::move(p)));
         });
-    drain(device, std::move(sink), 0);
+    drain(device, std::move(sink), 0, 0);
 }
 
 void RelayService::disconnect(const DeviceId& device, const PushSink* sink) {
@@ -1924,8 +1924,10 @@ void RelayService::disconnect(const DeviceId& device, const PushSink* sink) {
 
 // Pages through the device's queue between batches (only committed rows, and no commit can
 // slip in between the last page and going live), then registers the sink for live pushes.
-void RelayService::drain(const DeviceId& device, std::shared_ptr<PushSink> sink, std::uint64_t afterId) {
-    m_storage->postBetweenBatches([this, device, sink, afterId](Database& db) {
+// `delivered` counts the envelopes earlier pages pushed; the final QueueDrained carries the total.
+void RelayService::drain(const DeviceId& device, std::shared_ptr<PushSink> sink, std::uint64_t afterId,
+                         std::uint64_t delivered) {
+    m_storage->postBetweenBatches([this, device, sink, afterId, delivered](Database& db) {
         // A device revoked or wiped between its authentication and this page must not go on, nor
         // go live: revocations and wipes only reach sinks that are registered at the time. Checked
         // on every page, since one may be committed between two pages.
@@ -1997,9 +1999,9 @@ void RelayService::drain(const DeviceId& device, std::shared_ptr<PushSink> sink,
             sink->close(1013, "too slow; reconnect to resume");
             return;
         }
-        if (count == m_config.drainPage) return drain(device, sink, last);
+        if (count == m_config.drainPage) return drain(device, sink, last, delivered + count);
         proto::Push drained;
-        drained.mutable_queue_drained();
+        drained.mutable_queue_drained()->set_delivered(delivered + count);
         if (!sink->push(pushFrame(std::move(drained)))) {
             sink->close(1013, "too slow; reconnect to resume");
             return;

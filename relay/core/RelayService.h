@@ -229,7 +229,8 @@ private:
                                    const AuditFields& extra = {});
 
     void handleSend(const DeviceId& from, proto::SendMessage send, Done done);
-    void drain(const DeviceId& device, std::shared_ptr<PushSink> sink, std::uint64_t afterId);
+    void drain(const DeviceId& device, std::shared_ptr<PushSink> sink, std::uint64_t afterId,
+               std::uint64_t delivered);
     void pushLive(const std::vector<std::pair<DeviceId, proto::Frame>>& frames);
 
     RelayConfig m_config;

@@ -1425,6 +1425,26 @@ private slots:
         }
         // Still queued until acknowledged.
         QCOMPARE(count("SELECT count(*) FROM queue"), kQueued + 1);
+
+        // One queue_drained, right after the queued envelopes (over three pages), counting them.
+        const auto frames = sink->frames();
+        int envelopesBefore = 0, drained = 0;
+        for (const auto& f : frames) {
+            if (!f.has_push()) continue;
+            if (f.push().has_envelope()) ++envelopesBefore;
+            if (!f.push().has_queue_drained()) continue;
+            ++drained;
+            QCOMPARE(envelopesBefore, kQueued);
+            QCOMPARE(f.push().queue_drained().delivered(), std::uint64_t(kQueued));
+        }
+        QCOMPARE(drained, 1);
+
+        // A connection with nothing queued hears delivered = 0.
+        m_f->settle();
+        auto idle = m_f->connect(*matter.lawyer);
+        QVERIFY(idle->waitForFrames(1));
+        QVERIFY(idle->frames()[0].push().has_queue_drained());
+        QCOMPARE(idle->frames()[0].push().queue_drained().delivered(), std::uint64_t(0));
     }
 
     void acknowledgeDeletesOnlyTheCallersRows() {
