@@ -20,7 +20,7 @@ DEB_PACKAGES=(
   qml6-module-qtquick qml6-module-qtquick-controls qml6-module-qtquick-layouts
   qml6-module-qtquick-window qml6-module-qtquick-templates qml6-module-qtqml-workerscript
   qml6-module-qttest qml6-module-qtquick-dialogs qml6-module-qt-labs-folderlistmodel libqrencode-dev
-  python3-cryptography-vectors python3-jsonschema zlib1g-dev zip libjemalloc-dev
+  python3-cryptography-vectors python3-jsonschema zlib1g-dev zip libjemalloc-dev libmagic-dev
   clang libclang-rt-14-dev llvm
 )
 # clang and libclang-rt-14-dev (libclang_rt.fuzzer, ASan, UBSan) build the fuzz targets;

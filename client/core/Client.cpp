@@ -1,4 +1,5 @@
 #include "client/core/Client.h"
+#include "client/core/MediaType.h"
 
 #include <algorithm>
 #include <atomic>
@@ -2522,7 +2523,7 @@ Result<std::string> Client::sendAttachment(const std::string& conversation, cons
     a->set_plaintext_digest(str(ByteView(plainDigest.data(), plainDigest.size())));
     a->set_size(size);
     a->set_file_name(fs::path(path).filename().string());
-    a->set_mime_type("application/octet-stream");
+    a->set_mime_type(detectMediaType(plain));  // from the content, not the name
     auto out = m->enqueue(std::move(rec), MessageKind::Attachment, true);
     if (out) m->scheduleFlush();
     return out;

@@ -15,6 +15,7 @@
 #include "E2EHarness.h"
 #include "client/core/Client.h"
 #include "client/core/Link.h"
+#include "client/core/MediaType.h"
 #include "crypto/PassphraseBox.h"
 #include "journal/SealedEntry.h"
 
@@ -83,6 +84,30 @@ class TestClientE2E : public QObject {
     Q_OBJECT
 
 private slots:
+    // Attachments are labelled by their content, never by their name; what libmagic answers is
+    // reduced to a bare RFC 2045 type, and anything unrecognised is application/octet-stream.
+    void mediaTypeFromContent() {
+        auto type = [](const QByteArray& b) {
+            return client::detectMediaType(ByteView(reinterpret_cast<const std::uint8_t*>(b.constData()),
+                                                    std::size_t(b.size())));
+        };
+        QCOMPARE(type(QByteArray("%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n")), std::string("application/pdf"));
+        QCOMPARE(type(QByteArray::fromHex("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489")),
+                 std::string("image/png"));
+        QCOMPARE(type(QByteArray("Dear client,\nplease find the draft attached.\n")), std::string("text/plain"));
+        QCOMPARE(type(QByteArray()), std::string("application/octet-stream"));
+        std::mt19937 rng(7);
+        QByteArray noise(4096, 0);
+        for (auto& c : noise) c = char(rng() & 0xff);
+        noise[0] = char(0x00);  // not text
+        QCOMPARE(type(noise), std::string("application/octet-stream"));
+        // Every answer is a bare type/subtype: no parameters, no spaces, lower case.
+        for (const auto& t : {type(QByteArray("<html><body>hi</body></html>")), type(noise)}) {
+            QVERIFY(t.find_first_of(" ;,\r\n\"") == std::string::npos);
+            QCOMPARE(std::count(t.begin(), t.end(), '/'), 1);
+        }
+    }
+
     // Link parsing: both forms, and the ways a link can be wrong.
     // An attachment upload reports its progress in steps, ending at the total; the file arrives.
     void attachmentUploadReportsProgress() {
@@ -202,7 +227,8 @@ private slots:
 
         // An attachment from the client reaches every device and decrypts to the same bytes.
         QTemporaryDir files;
-        const QByteArray scan = randomBytes(300 * 1024);
+        // A PDF by its content (the media type is sniffed from the bytes, issue 17).
+        const QByteArray scan = QByteArray("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n") + randomBytes(300 * 1024);
         {
             QFile f(files.filePath("scan.pdf"));
             QVERIFY(f.open(QIODevice::WriteOnly));
@@ -216,6 +242,7 @@ private slots:
             QCOMPARE(m.kind, client::MessageKind::Attachment);
             QCOMPARE(m.attachments.size(), std::size_t(1));
             QCOMPARE(m.attachments[0].fileName, std::string("scan.pdf"));
+            QCOMPARE(m.attachments[0].mimeType, std::string("application/pdf"));
             QString out = files.filePath(QString::fromStdString("got-" + who(*p)).replace('/', '-'));
             auto saved = (*p)->saveAttachment(*a1, 0, out.toStdString());
             QVERIFY2(saved, saved ? "" : saved.error().message.c_str());
@@ -305,6 +332,7 @@ private slots:
         QCOMPARE(byId[*a1][0].type(), proto::ATTACHMENT);
         QCOMPARE(byId[*a1][0].attachments(0).size(), std::uint64_t(scan.size()));
         QCOMPARE(byId[*a1][0].attachments(0).file_name(), std::string("scan.pdf"));
+        QCOMPARE(byId[*a1][0].attachments(0).mime_type(), std::string("application/pdf"));
         // The journal names every recipient device of a message.
         QCOMPARE(byId[*m2][0].recipients_size(), 3);  // alice/2, sam and carol; not the sender
         int notices = 0, receipts = 0;
