@@ -1870,6 +1870,7 @@ void RelayService::handleSend(const DeviceId& from, proto::SendMessage send, Don
                 env->set_server_time_ms(now);
                 env->set_commitment(std::string(commitment.begin(), commitment.end()));
                 env->set_journal_sequence(seq);
+                env->set_journal_entry(s.journal_entry());
                 frames.push_back({DeviceId{e.user(), e.device(), {}, {}}, pushFrame(std::move(p))});
             }
             auto sent = db.cached("INSERT INTO sends (sender_user, sender_device, message_id, journal_seq, "
@@ -1957,9 +1958,11 @@ void RelayService::drain(const DeviceId& device, std::shared_ptr<PushSink> sink,
             sink->close(4403, "device revoked");
             return;
         }
-        auto st = db.cached("SELECT id, message_id, conversation, sender_user, sender_device, type, body, "
-                             "server_time_ms, commitment, journal_seq FROM queue WHERE user = ? AND device = ? "
-                             "AND id > ? ORDER BY id LIMIT ?");
+        // Each envelope goes with its journal entry (the recipient's journal copy check).
+        auto st = db.cached("SELECT q.id, q.message_id, q.conversation, q.sender_user, q.sender_device, q.type, "
+                             "q.body, q.server_time_ms, q.commitment, q.journal_seq, j.entry FROM queue q "
+                             "LEFT JOIN journal j ON j.seq = q.journal_seq WHERE q.user = ? AND q.device = ? "
+                             "AND q.id > ? ORDER BY q.id LIMIT ?");
         if (!st) {
             sink->close(1011, "storage unavailable");
             return;
@@ -1991,6 +1994,8 @@ void RelayService::drain(const DeviceId& device, std::shared_ptr<PushSink> sink,
             e->set_server_time_ms(std::uint64_t(st->columnInt(7)));
             e->set_commitment(std::string(c.begin(), c.end()));
             e->set_journal_sequence(std::uint64_t(st->columnInt(9)));
+            Bytes entry = st->columnBlob(10);
+            e->set_journal_entry(std::string(entry.begin(), entry.end()));
             page.push_back(pushFrame(std::move(p)));
         }
         // Closed or too slow: the rows stay queued for the next connection. Close the sink as

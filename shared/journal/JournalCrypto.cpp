@@ -33,6 +33,43 @@ Result<SecureBytes> deriveSealKey(ByteView shared, ByteView ephemeralPublic, Byt
     appendRaw(info, keyId);
     return crypto::hkdfSha256(shared, salt, info, 44);
 }
+
+// Steps 3 to 6 of opening (docs/protocol.md): GCM with the header as associated data, then the
+// record against the header and the commitment; shared by compliance and recipients.
+Result<OpenedEntry> openWithShared(const SealedEntry& entry, ByteView shared, ByteView journalPublicKey) {
+    const EntryHeader& h = entry.header;
+    auto okm = deriveSealKey(shared, h.ephemeralPublic, journalPublicKey, h.journalKeyId);
+    if (!okm) return tl::unexpected(okm.error());
+    Bytes aad = h.serialize();
+    auto plaintext = crypto::aesGcmOpen(ByteView(okm->data(), 32), ByteView(okm->data() + 32, 12),
+                                        aad, entry.ciphertext);
+    if (!plaintext)
+        return faultError(Fault::Decrypt, "ciphertext or header was altered (authentication failed)");
+
+    OpenedEntry out;
+    out.header = h;
+    if (!out.record.ParseFromArray(plaintext->data(), int(plaintext->size())))
+        return faultError(Fault::RecordMalformed, "decrypted journal record does not parse");
+    const auto& r = out.record;
+    if (!constantTimeEqual(view(r.message_id()), h.messageId))
+        return faultError(Fault::HeaderMismatch, "record message id differs from the header");
+    if (r.sender().user() != h.senderUser || r.sender().device() != h.senderDevice)
+        return faultError(Fault::HeaderMismatch, "record sender differs from the header");
+    if (r.client_time_ms() != h.timeMs)
+        return faultError(Fault::HeaderMismatch, "record time differs from the header");
+    if (h.version >= 2) {
+        // The relay checked the header against the delivery; the record must say the same.
+        if (r.conversation_id() != h.conversationId)
+            return faultError(Fault::HeaderMismatch, "record conversation differs from the header");
+        if (!constantTimeEqual(recipientsDigest(r.recipients()), h.recipientsDigest))
+            return faultError(Fault::HeaderMismatch, "record recipients differ from the header");
+    }
+    if (r.commit_key().size() != 32 ||
+        !commitmentOpens(h.commitment, view(r.commit_key()), commitContentOf(r, h.version >= 2 ? 2 : 1)))
+        return faultError(Fault::CommitmentMismatch,
+                          "record content does not open the header's commitment");
+    return out;
+}
 }  // namespace
 
 const char* faultName(Fault f) {
@@ -102,7 +139,7 @@ DeviceChain DeviceChain::next(ByteView messageId) const {
 }
 
 Result<SealedEntry> sealRecord(const proto::JournalRecord& record, ByteView journalPublicKey,
-                               const Signer& sign, const DeviceChain& chain) {
+                               const Signer& sign, const DeviceChain& chain, SecureBytes* ephemeralSecret) {
     if (journalPublicKey.size() != 32)
         return fail(ErrorCode::InvalidArgument, "journal public key must be 32 bytes");
     if (record.message_id().size() != kMessageIdSize)
@@ -114,13 +151,13 @@ Result<SealedEntry> sealRecord(const proto::JournalRecord& record, ByteView jour
 
     auto commitment = computeCommitment(view(record.commit_key()), commitContentOf(record));
     if (!commitment) return tl::unexpected(commitment.error());
-    return sealRecordWithCommitment(record, *commitment, journalPublicKey, sign, chain);
+    return sealRecordWithCommitment(record, *commitment, journalPublicKey, sign, chain, ephemeralSecret);
 }
 
 Result<SealedEntry> sealRecordWithCommitment(const proto::JournalRecord& record,
                                              const crypto::Hash256& commitment,
                                              ByteView journalPublicKey, const Signer& sign,
-                                             const DeviceChain& chain) {
+                                             const DeviceChain& chain, SecureBytes* ephemeralSecret) {
     if (journalPublicKey.size() != 32)
         return fail(ErrorCode::InvalidArgument, "journal public key must be 32 bytes");
     if (record.message_id().size() != kMessageIdSize)
@@ -166,6 +203,11 @@ Result<SealedEntry> sealRecordWithCommitment(const proto::JournalRecord& record,
     if (!signature) return tl::unexpected(signature.error());
     if (signature->size() != 64) return fail(ErrorCode::Crypto, "signer returned a bad signature");
     entry.signature = std::move(*signature);
+    if (ephemeralSecret) {
+        auto e = ephemeral->privateKey();
+        if (!e) return tl::unexpected(e.error());
+        *ephemeralSecret = std::move(*e);
+    }
     return entry;
 }
 
@@ -185,37 +227,49 @@ Result<OpenedEntry> openEntry(const SealedEntry& entry, const crypto::X25519Key&
                                                    std::to_string(h.senderDevice));
     auto shared = journalKey.agree(h.ephemeralPublic);
     if (!shared) return faultError(Fault::Decrypt, "ephemeral key is invalid");
-    auto okm = deriveSealKey(*shared, h.ephemeralPublic, journalKey.publicKey(), h.journalKeyId);
-    if (!okm) return tl::unexpected(okm.error());
-    Bytes aad = h.serialize();
-    auto plaintext = crypto::aesGcmOpen(ByteView(okm->data(), 32), ByteView(okm->data() + 32, 12),
-                                        aad, entry.ciphertext);
-    if (!plaintext)
-        return faultError(Fault::Decrypt, "ciphertext or header was altered (authentication failed)");
+    return openWithShared(entry, *shared, journalKey.publicKey());
+}
 
-    OpenedEntry out;
-    out.header = h;
-    if (!out.record.ParseFromArray(plaintext->data(), int(plaintext->size())))
-        return faultError(Fault::RecordMalformed, "decrypted journal record does not parse");
-    const auto& r = out.record;
-    if (!constantTimeEqual(view(r.message_id()), h.messageId))
-        return faultError(Fault::HeaderMismatch, "record message id differs from the header");
-    if (r.sender().user() != h.senderUser || r.sender().device() != h.senderDevice)
-        return faultError(Fault::HeaderMismatch, "record sender differs from the header");
-    if (r.client_time_ms() != h.timeMs)
-        return faultError(Fault::HeaderMismatch, "record time differs from the header");
-    if (h.version >= 2) {
-        // The relay checked the header against the delivery; the record must say the same.
-        if (r.conversation_id() != h.conversationId)
-            return faultError(Fault::HeaderMismatch, "record conversation differs from the header");
-        if (!constantTimeEqual(recipientsDigest(r.recipients()), h.recipientsDigest))
-            return faultError(Fault::HeaderMismatch, "record recipients differ from the header");
-    }
-    if (r.commit_key().size() != 32 ||
-        !commitmentOpens(h.commitment, view(r.commit_key()), commitContentOf(r, h.version >= 2 ? 2 : 1)))
-        return faultError(Fault::CommitmentMismatch,
-                          "record content does not open the header's commitment");
-    return out;
+Result<OpenedEntry> openEntryWithEphemeral(const SealedEntry& entry, ByteView ephemeralSecret,
+                                           ByteView journalPublicKey) {
+    const EntryHeader& h = entry.header;
+    if (journalPublicKey.size() != 32 || !constantTimeEqual(journalKeyId(journalPublicKey), h.journalKeyId))
+        return faultError(Fault::WrongJournalKey, "entry is sealed to another journal key");
+    if (ephemeralSecret.size() != 32) return faultError(Fault::Decrypt, "the entry's ephemeral secret is malformed");
+    // The secret must be the one whose public half the header carries: otherwise a sender could
+    // hand recipients a key that opens its ciphertext to one record while the journal key opens
+    // it to another (AES-GCM does not commit to its key).
+    auto ephemeral = crypto::X25519Key::fromPrivate(ephemeralSecret);  // one scalar multiplication
+    if (!ephemeral || !constantTimeEqual(ephemeral->publicKey(), h.ephemeralPublic))
+        return faultError(Fault::Decrypt, "the ephemeral secret is not the entry's");
+    auto shared = ephemeral->agree(journalPublicKey);
+    if (!shared) return faultError(Fault::Decrypt, "ephemeral key is invalid");
+    return openWithShared(entry, *shared, journalPublicKey);
+}
+
+Result<void> checkJournalCopy(ByteView entryBytes, const proto::JournalRecord& received, ByteView commitment,
+                              const std::vector<Bytes>& journalKeys) {
+    if (entryBytes.empty()) return faultError(Fault::Malformed, "the relay delivered no journal copy");
+    if (received.journal_ephemeral().size() != 32)
+        return faultError(Fault::Decrypt, "the sender gave no key to check the journal copy");
+    auto entry = SealedEntry::parse(entryBytes);
+    if (!entry) return faultError(Fault::Malformed, "the journal copy does not parse");
+    const EntryHeader& h = entry->header;
+    if (h.version < 2) return faultError(Fault::Malformed, "the journal copy has an old header");
+    if (!constantTimeEqual(view(received.message_id()), h.messageId) || received.sender().user() != h.senderUser ||
+        received.sender().device() != h.senderDevice || received.conversation_id() != h.conversationId ||
+        received.client_time_ms() != h.timeMs ||
+        !constantTimeEqual(recipientsDigest(received.recipients()), h.recipientsDigest))
+        return faultError(Fault::HeaderMismatch, "the journal copy is of another message");
+    if (!constantTimeEqual(commitment, h.commitment))
+        return faultError(Fault::CommitmentMismatch, "the journal copy names another commitment");
+    const Bytes* key = nullptr;
+    for (const auto& k : journalKeys)
+        if (k.size() == 32 && constantTimeEqual(journalKeyId(k), h.journalKeyId)) key = &k;
+    if (!key) return faultError(Fault::WrongJournalKey, "the journal copy is sealed to a key the firm does not list");
+    auto opened = openEntryWithEphemeral(*entry, view(received.journal_ephemeral()), *key);
+    if (!opened) return tl::unexpected(opened.error());
+    return {};
 }
 
 }  // namespace verbatim::journal

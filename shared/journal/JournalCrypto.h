@@ -11,6 +11,7 @@
 
 #include <array>
 #include <functional>
+#include <vector>
 
 #include "crypto/X25519.h"
 #include "journal/Commitment.h"
@@ -61,9 +62,14 @@ using Signer = std::function<Result<Bytes>(ByteView message)>;
 /// (32 bytes) and signs it. The header's time is record.client_time_ms.
 /// The header names the record's conversation and recipients, and carries `chain`, the
 /// sender device's acknowledged entries so far.
+/// When `ephemeralSecret` is given it receives the entry's ephemeral X25519 private key `e`
+/// (32 bytes): the sender hands it to the recipients inside the end-to-end record
+/// (`journal_ephemeral`), so that they can open the entry the relay delivers exactly as the
+/// journal will (openEntryWithEphemeral). It opens this entry only.
 [[nodiscard]] Result<SealedEntry> sealRecord(const proto::JournalRecord& record,
                                              ByteView journalPublicKey, const Signer& sign,
-                                             const DeviceChain& chain = {});
+                                             const DeviceChain& chain = {},
+                                             SecureBytes* ephemeralSecret = nullptr);
 
 /// Seals with a caller-supplied header commitment instead of the one `record` opens. Honest
 /// senders use sealRecord(); this is what a patched client could produce, for the tests that
@@ -72,7 +78,8 @@ using Signer = std::function<Result<Bytes>(ByteView message)>;
                                                            const crypto::Hash256& commitment,
                                                            ByteView journalPublicKey,
                                                            const Signer& sign,
-                                                           const DeviceChain& chain = {});
+                                                           const DeviceChain& chain = {},
+                                                           SecureBytes* ephemeralSecret = nullptr);
 
 /// Checks only the sender's signature (what the relay can do without the journal key).
 /// `identityKey` is the sender device's public identity key (33 bytes).
@@ -89,5 +96,26 @@ struct OpenedEntry {
 [[nodiscard]] Result<OpenedEntry> openEntry(const SealedEntry& entry,
                                             const crypto::X25519Key& journalKey,
                                             ByteView senderIdentityKey);
+
+/// What a recipient does with the entry the relay delivered beside an envelope (the journal
+/// copy check, docs/protocol.md): opens it from the sender's ephemeral secret `e` instead of the
+/// journal private key, after checking that `e` is the header's ephemeral key and that
+/// `journalPublicKey` is the header's journal key, then runs the same record, header and
+/// commitment checks as openEntry(). The signature is not checked here (the relay and
+/// compliance check it); what this proves is that the journal's copy opens, under the journal
+/// key, to a record with the commitment the recipient verified. Faults as openEntry().
+[[nodiscard]] Result<OpenedEntry> openEntryWithEphemeral(const SealedEntry& entry, ByteView ephemeralSecret,
+                                                         ByteView journalPublicKey);
+
+/// The whole journal copy check of a received message (docs/protocol.md, "Journal copy check"):
+/// `entryBytes` is the sealed entry the relay delivered with the envelope, `received` the
+/// end-to-end record the recipient decrypted (already matched to the envelope and opening
+/// `commitment`, the envelope's C), `journalKeys` the journal public keys of the firm's manifest.
+/// Passes when the entry names this message, sender, conversation, time and recipients, carries
+/// the same commitment, and opens from `received.journal_ephemeral()` under one of the journal
+/// keys to a record that opens it too. Fails with a Fault in detail otherwise, a missing `e` or
+/// entry included.
+[[nodiscard]] Result<void> checkJournalCopy(ByteView entryBytes, const proto::JournalRecord& received,
+                                            ByteView commitment, const std::vector<Bytes>& journalKeys);
 
 }  // namespace verbatim::journal

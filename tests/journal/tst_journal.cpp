@@ -405,6 +405,64 @@ private slots:
         QVERIFY(!commitmentOpens(bad->header.commitment, view(journaled.commit_key()), commitContentOf(journaled)));
     }
 
+    // Issue 17: every recipient can check the journal's copy. The sender gives the entry's
+    // ephemeral secret e inside the end-to-end record; the relay delivers the entry it stored;
+    // the recipient opens it as compliance will. ES-06's divergent copy is caught at once.
+    void journalCopyCheckCatchesADivergentCopyAtOnce() {
+        const std::vector<Bytes> keys{Bytes(m_journalKey->publicKey().begin(), m_journalKey->publicKey().end())};
+        auto withE = [](proto::JournalRecord r, const SecureBytes& e) {
+            r.set_journal_ephemeral(std::string(e.begin(), e.end()));
+            return r;
+        };
+        auto faultOf = [](const Result<void>& r) { return r ? int(Fault::None) : r.error().detail; };
+
+        // Honest: passes, and the secret opens that entry as the journal key does.
+        auto rec = makeRecord("Please sign the engagement letter by Friday.");
+        SecureBytes e;
+        auto honest = sealRecord(rec, m_journalKey->publicKey(), m_sender.signer(), {}, &e);
+        QVERIFY(honest);
+        QCOMPARE(e.size(), std::size_t(32));
+        const Bytes honestBytes = honest->serialize();
+        const ByteView c(honest->header.commitment.data(), 32);
+        auto ok = checkJournalCopy(honestBytes, withE(rec, e), c, keys);
+        QVERIFY2(ok, ok ? "" : ok.error().message.c_str());
+        auto opened = openEntryWithEphemeral(*honest, e, m_journalKey->publicKey());
+        QVERIFY(opened);
+        QCOMPARE(opened->record.SerializeAsString(), rec.SerializeAsString());
+
+        // ES-06 as a recipient sees it: shown A (opens C), journaled B under A's commitment.
+        auto shown = makeRecord("A: settle for 1M");
+        auto journaled = shown;
+        journaled.set_body("B: do not settle");
+        auto cShown = *computeCommitment(view(shown.commit_key()), commitContentOf(shown));
+        SecureBytes eBad;
+        auto bad = sealRecordWithCommitment(journaled, cShown, m_journalKey->publicKey(), m_sender.signer(), {}, &eBad);
+        QVERIFY(bad);
+        QCOMPARE(faultOf(checkJournalCopy(bad->serialize(), withE(shown, eBad), cShown, keys)),
+                 int(Fault::CommitmentMismatch));
+
+        // A key that is not the header's ephemeral (AES-GCM is not key-committing: a sender could
+        // look for one that opens the ciphertext to A): refused before any decryption.
+        SecureBytes other;
+        QVERIFY(sealRecord(shown, m_journalKey->publicKey(), m_sender.signer(), {}, &other));
+        QCOMPARE(faultOf(checkJournalCopy(bad->serialize(), withE(shown, other), cShown, keys)), int(Fault::Decrypt));
+
+        // No secret, no entry, another message's entry, an unknown journal key, altered bytes.
+        QCOMPARE(faultOf(checkJournalCopy(honestBytes, rec, c, keys)), int(Fault::Decrypt));
+        QCOMPARE(faultOf(checkJournalCopy({}, withE(rec, e), c, keys)), int(Fault::Malformed));
+        auto rec2 = makeRecord("another message");
+        QCOMPARE(faultOf(checkJournalCopy(honestBytes, withE(rec2, e), c, keys)), int(Fault::HeaderMismatch));
+        auto otherKey = crypto::X25519Key::generate();
+        QCOMPARE(faultOf(checkJournalCopy(honestBytes, withE(rec, e), c,
+                                          {Bytes(otherKey->publicKey().begin(), otherKey->publicKey().end())})),
+                 int(Fault::WrongJournalKey));
+        Bytes altered = honestBytes;
+        altered[altered.size() - 64 - 4 - 20] ^= 1;  // inside the ciphertext
+        QCOMPARE(faultOf(checkJournalCopy(altered, withE(rec, e), c, keys)), int(Fault::Decrypt));
+        Bytes otherC(32, 7);
+        QCOMPARE(faultOf(checkJournalCopy(honestBytes, withE(rec, e), otherC, keys)), int(Fault::CommitmentMismatch));
+    }
+
     void replayUnderNewMessageIdIsRefused() {
         // The record inside claims another message id than the header: replaying a JE's content
         // under a new message id is refused (ES-05 replay).

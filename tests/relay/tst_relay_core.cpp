@@ -1392,13 +1392,14 @@ private slots:
         TRY(matter, makeMatter("eli"));
         const std::uint64_t base = m_f->service().journalHead().first;
         constexpr int kQueued = 7;
-        std::vector<std::string> ids;
+        std::vector<std::string> ids, entries;
         for (int i = 0; i < kQueued; ++i) {
             TRY(msg,
                 m_f->buildSendToMembers(*matter.lawyer, matter.id, "queued " + std::to_string(i)));
             EXPECT_STATUS(m_f->call(*matter.lawyer, RelayFixture::sendRequest(msg.send)),
                           proto::STATUS_OK);
             ids.push_back(msg.send.message_id());
+            entries.push_back(msg.send.journal_entry());
         }
         QCOMPARE(count("SELECT count(*) FROM queue"), kQueued);
 
@@ -1408,6 +1409,7 @@ private slots:
         EXPECT_STATUS(m_f->call(*matter.lawyer, RelayFixture::sendRequest(live.send)),
                       proto::STATUS_OK);
         ids.push_back(live.send.message_id());
+        entries.push_back(live.send.journal_entry());
         QVERIFY(sink->waitForEnvelopes(kQueued + 1));
         m_f->settle();
 
@@ -1417,6 +1419,9 @@ private slots:
         for (std::size_t i = 0; i < envs.size(); ++i) {
             QVERIFY(envs[i].message_id() == ids[i]);
             QCOMPARE(envs[i].journal_sequence(), base + std::uint64_t(i + 1));
+            // Queued and live alike carry the journal entry as stored (journal copy check).
+            QVERIFY(!entries[i].empty());
+            QVERIFY(envs[i].journal_entry() == entries[i]);
             QVERIFY(envs[i].queue_id() > lastQueueId);
             lastQueueId = envs[i].queue_id();
             TRY(record, m_f->open(*matter.client, envs[i]));
