@@ -3,6 +3,7 @@
 /// The relay database's schema migrations (SQLCipher; only ciphertext, hashes and routing
 /// metadata: no message text, no secret in clear).
 
+#include <array>
 #include <string_view>
 
 namespace verbatim::relay {
@@ -183,5 +184,12 @@ CREATE TABLE notices (
   PRIMARY KEY (conversation, user)
 ) WITHOUT ROWID;
 )sql";
+
+/// Every migration in order: a store at version n has run the first n. Released migrations never
+/// change (tests/relay/RelaySchemaHistory.h keeps a copy of each as it shipped and checks it);
+/// a new version appends one.
+inline constexpr std::array<std::string_view, 9> kRelayMigrations = {
+    kRelaySchemaV1, kRelaySchemaV2, kRelaySchemaV3, kRelaySchemaV4, kRelaySchemaV5,
+    kRelaySchemaV6, kRelaySchemaV7, kRelaySchemaV8, kRelaySchemaV9};
 
 }  // namespace verbatim::relay

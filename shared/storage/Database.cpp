@@ -279,25 +279,43 @@ Result<StatementLease> Database::cached(std::string_view sql) {
     return StatementLease(it->second.get());
 }
 
-Result<void> Database::migrate(std::initializer_list<std::string_view> migrations) {
+Result<void> Database::backupTo(Database& destination) {
+    sqlite3_backup* b = sqlite3_backup_init(destination.m_db, "main", m_db, "main");
+    if (!b) return sqlFail(destination.m_db, sqlite3_errcode(destination.m_db), "backup");
+    int rc = sqlite3_backup_step(b, -1);
+    int fin = sqlite3_backup_finish(b);
+    if (rc != SQLITE_DONE) return sqlFail(nullptr, rc, "backup");
+    if (fin != SQLITE_OK) return sqlFail(destination.m_db, fin, "backup");
+    return {};
+}
+
+Result<std::int64_t> Database::userVersion() {
     auto st = prepare("PRAGMA user_version");
     if (!st) return tl::unexpected(st.error());
     auto row = st->step();
     if (!row) return tl::unexpected(row.error());
-    std::int64_t version = *row ? st->columnInt(0) : 0;
-    st->reset();  // a statement left running would lock the tables a step drops
-    if (version > std::int64_t(migrations.size()))
-        return fail(ErrorCode::Unsupported, "database was written by a newer Verbatim version");
-    std::int64_t i = 0;
-    for (auto sql : migrations) {
-        if (i++ < version) continue;
-        Transaction tx(*this);
-        if (auto r = tx.begin(); !r) return r;
-        if (auto r = exec(sql); !r) return r;
-        if (auto r = exec("PRAGMA user_version = " + std::to_string(i)); !r) return r;
-        if (auto r = tx.commit(); !r) return r;
+    return *row ? st->columnInt(0) : 0;
+}
+
+Result<void> Database::migrate(std::span<const std::string_view> migrations) {
+    auto version = userVersion();  // its statement is finalized here: a running one would lock tables
+    if (!version) return tl::unexpected(version.error());
+    if (*version > std::int64_t(migrations.size()))
+        return fail(ErrorCode::Unsupported, "the database has schema version " + std::to_string(*version) +
+                                                ", written by a newer Verbatim release; this one knows up to version " +
+                                                std::to_string(migrations.size()) + " (the file was not changed)");
+    if (*version == std::int64_t(migrations.size())) return {};
+    // One transaction for every step: a crash or a failing step leaves the old version whole,
+    // never a store between two versions that neither release can open.
+    Transaction tx(*this);
+    if (auto r = tx.begin(); !r) return r;
+    for (std::size_t i = std::size_t(*version); i < migrations.size(); ++i) {
+        if (auto r = exec(migrations[i]); !r)
+            return fail(r.error().code, "schema migration to version " + std::to_string(i + 1) + " failed (the store "
+                                        "was left at version " + std::to_string(*version) + "): " + r.error().message);
     }
-    return {};
+    if (auto r = exec("PRAGMA user_version = " + std::to_string(migrations.size())); !r) return r;
+    return tx.commit();
 }
 
 bool Database::inTransaction() const { return m_db && !sqlite3_get_autocommit(m_db); }

@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -129,8 +130,17 @@ public:
     /// opened (sqlite3_total_changes64): a failed statement's rows are not counted.
     [[nodiscard]] std::int64_t totalChanges() const;
 
-    /// Runs `migrations[i]` for every i >= PRAGMA user_version, each in its own transaction.
-    [[nodiscard]] Result<void> migrate(std::initializer_list<std::string_view> migrations);
+    /// Brings the schema from PRAGMA user_version to migrations.size(): runs `migrations[i]` for
+    /// every i >= user_version, all in one transaction with the new user_version, so a migration
+    /// that fails leaves the store exactly as it was (at its old version, nothing half-applied).
+    /// A store whose user_version is above migrations.size() (written by a newer release) fails
+    /// with ErrorCode::Unsupported before anything is written.
+    [[nodiscard]] Result<void> migrate(std::span<const std::string_view> migrations);
+    [[nodiscard]] Result<void> migrate(std::initializer_list<std::string_view> migrations) {
+        return migrate(std::span<const std::string_view>(migrations.begin(), migrations.size()));
+    }
+    /// PRAGMA user_version: the schema version migrate() brought the store to (0: none).
+    [[nodiscard]] Result<std::int64_t> userVersion();
 
     [[nodiscard]] Result<void> begin();   ///< BEGIN IMMEDIATE
     [[nodiscard]] Result<void> commit();
@@ -145,6 +155,13 @@ public:
     [[nodiscard]] Result<std::vector<std::string>> cipherIntegrityCheck();
     /// PRAGMA integrity_check == "ok".
     [[nodiscard]] Result<bool> integrityCheck();
+    /// Copies this connection's main database, page by page, into `destination` (SQLite's backup
+    /// API, in one step: one read transaction, so the copy is a consistent snapshot while other
+    /// connections keep writing; inside a transaction this connection has open, that
+    /// transaction's snapshot). SQLCipher decrypts each page with this key and encrypts it with
+    /// the destination's: both must be keyed (a plain destination is refused). For online
+    /// backups (verbatim-relay backup).
+    [[nodiscard]] Result<void> backupTo(Database& destination);
     /// Re-encrypts the whole database under a new raw key.
     [[nodiscard]] Result<void> rekey(ByteView newRawKey);
 
