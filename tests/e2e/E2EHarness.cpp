@@ -396,7 +396,8 @@ Result<std::vector<journal::SealedEntry>> pullJournalEntries(Device& officer) {
 
 proto::SendMessage buildSend(Device& from, const std::string& conversationId, const std::string& text,
                              ByteView journalPublicKey, proto::JournalRecord* recordOut,
-                             const std::function<void(proto::JournalRecord&)>& shape) {
+                             const std::function<void(proto::JournalRecord&)>& shape,
+                             const std::function<void(proto::JournalRecord&)>& journaled) {
     proto::Request list;
     list.mutable_list_member_devices()->set_conversation_id(conversationId);
     auto members = from.connection->call(list);
@@ -413,25 +414,37 @@ proto::SendMessage buildSend(Device& from, const std::string& conversationId, co
     rec.set_body(text);
     rec.set_commit_key(str(k));
     if (shape) shape(rec);
-    std::string payload = rec.SerializeAsString();
-    if (members && members->has_member_devices()) {
-        std::vector<proto::DeviceAddress> devices;
+    std::vector<proto::DeviceAddress> devices;
+    if (members && members->has_member_devices())
         for (const auto& d : members->member_devices().devices())
             if (!(d.user() == from.user && d.device() == from.device)) devices.push_back(d);
-        ensureSessions(from, devices);
-        for (const auto& d : devices) {
-            *rec.add_recipients() = d;
-            auto ct = from.sessions->encrypt({d.user(), std::int32_t(d.device())}, view(payload));
-            if (!ct) continue;
-            auto* e = send.add_envelopes();
-            e->set_user(d.user());
-            e->set_device(d.device());
-            e->set_type(std::uint32_t(ct->type));
-            e->set_body(str(ct->body));
-        }
+    for (const auto& d : devices) *rec.add_recipients() = d;
+    // Sealed first: the end-to-end copy carries the entry's ephemeral secret (journal copy check).
+    auto signer = [&](ByteView m) { return from.sessions->sign(m); };
+    SecureBytes ephemeral;
+    Result<journal::SealedEntry> sealed = fail(ErrorCode::Internal, "not sealed");
+    if (journaled) {
+        // ES-06: the journal gets another record under the commitment of the one shown.
+        auto shown = journal::computeCommitment(view(rec.commit_key()), journal::commitContentOf(rec));
+        proto::JournalRecord lie = rec;
+        journaled(lie);
+        if (shown) sealed = journal::sealRecordWithCommitment(lie, *shown, journalPublicKey, signer, {}, &ephemeral);
+    } else {
+        sealed = journal::sealRecord(rec, journalPublicKey, signer, {}, &ephemeral);
     }
-    auto sealed = journal::sealRecord(rec, journalPublicKey,
-                                      [&](ByteView m) { return from.sessions->sign(m); });
+    proto::JournalRecord e2e = rec;
+    e2e.set_journal_ephemeral(str(ephemeral));
+    const std::string payload = e2e.SerializeAsString();
+    ensureSessions(from, devices);
+    for (const auto& d : devices) {
+        auto ct = from.sessions->encrypt({d.user(), std::int32_t(d.device())}, view(payload));
+        if (!ct) continue;
+        auto* e = send.add_envelopes();
+        e->set_user(d.user());
+        e->set_device(d.device());
+        e->set_type(std::uint32_t(ct->type));
+        e->set_body(str(ct->body));
+    }
     send.set_message_id(rec.message_id());
     send.set_conversation_id(conversationId);
     if (sealed) send.set_journal_entry(str(sealed->serialize()));

@@ -74,9 +74,13 @@ void ensureSessions(Device& from, const std::vector<proto::DeviceAddress>& devic
 /// Every journal entry, in order, pulled page by page through a compliance device.
 Result<std::vector<journal::SealedEntry>> pullJournalEntries(Device& officer);
 /// `shape`, when given, changes the record (type, attachments…) before it is encrypted and sealed.
+/// The end-to-end copy carries the entry's ephemeral secret, as the product's client sends it.
+/// `journaled`, when given, makes the ES-06 divergent sender: the journal gets the record as
+/// `journaled` changes it, sealed under the commitment of the one shown to recipients.
 proto::SendMessage buildSend(Device& from, const std::string& conversationId, const std::string& text,
                              ByteView journalPublicKey, proto::JournalRecord* record = nullptr,
-                             const std::function<void(proto::JournalRecord&)>& shape = {});
+                             const std::function<void(proto::JournalRecord&)>& shape = {},
+                             const std::function<void(proto::JournalRecord&)>& journaled = {});
 /// Decrypts an envelope received by `to` and returns the record, checking the commitment.
 Result<proto::JournalRecord> openEnvelope(Device& to, const proto::Envelope& envelope);
 
