@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdlib>
 #include <future>
 
 #include "common/Log.h"
@@ -411,6 +412,7 @@ Result<std::unique_ptr<RelayService>> RelayService::open(std::unique_ptr<storage
         });
         loaded = self->loadState(d);
         if (loaded) loaded = self->loadRateLimits(d);
+        if (loaded) loaded = self->loadRestoreEpoch(d);
         // Revocations and wipes older than this start are already in force: nothing is live.
         auto mark = d.prepare("SELECT max(coalesce(max(revoked_ms), 0), coalesce(max(wipe_requested_ms), 0)) FROM devices");
         if (loaded && mark && mark->step()) self->m_externalWatermarkMs = std::uint64_t(mark->columnInt(0));
@@ -446,6 +448,22 @@ Result<void> RelayService::loadState(Database& db) {
     if (!cp) return tl::unexpected(cp.error());
     if (auto r = cp->step(); !r) return tl::unexpected(r.error());
     m_lastCheckpoint = std::uint64_t(cp->columnInt(0));
+    return {};
+}
+
+// A restored relay tells every device at connect (QueueDrained) so that those ahead of the
+// backup resend what it lost (docs/protocol.md, "Restore").
+Result<void> RelayService::loadRestoreEpoch(Database& db) {
+    auto st = db.prepare("SELECT key, value FROM meta WHERE key IN ('restore_epoch', 'restore_journal_sequence')");
+    if (!st) return tl::unexpected(st.error());
+    while (true) {
+        auto row = st->step();
+        if (!row) return tl::unexpected(row.error());
+        if (!*row) break;
+        Bytes v = st->columnBlob(1);
+        if (st->columnText(0) == "restore_epoch") m_restoreEpoch.assign(v.begin(), v.end());
+        else m_restoredSequence = std::strtoull(std::string(v.begin(), v.end()).c_str(), nullptr, 10);
+    }
     return {};
 }
 
@@ -2007,6 +2025,10 @@ void RelayService::drain(const DeviceId& device, std::shared_ptr<PushSink> sink,
         if (count == m_config.drainPage) return drain(device, sink, last, delivered + count);
         proto::Push drained;
         drained.mutable_queue_drained()->set_delivered(delivered + count);
+        if (!m_restoreEpoch.empty()) {
+            drained.mutable_queue_drained()->set_restore_epoch(m_restoreEpoch);
+            drained.mutable_queue_drained()->set_restored_journal_sequence(m_restoredSequence);
+        }
         if (!sink->push(pushFrame(std::move(drained)))) {
             sink->close(1013, "too slow; reconnect to resume");
             return;

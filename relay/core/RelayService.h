@@ -200,6 +200,7 @@ private:
     RelayService(std::unique_ptr<storage::Database> db, RelayConfig config);
     Result<void> loadState(storage::Database& db);
     Result<void> loadRateLimits(storage::Database& db);
+    Result<void> loadRestoreEpoch(storage::Database& db);
     /// Runs `work` as a storage job and waits until it is durable and its completion has run.
     Result<void> runAndWait(const std::function<Result<std::function<void()>>(storage::Database&)>& work);
     /// Appends a sealed entry to the journal chain (storage thread, inside a job); returns its
@@ -243,6 +244,9 @@ private:
     // Storage-thread state.
     journal::ChainBuilder m_chain;
     std::uint64_t m_lastCheckpoint = 0;
+    // Set by verbatim-relay restore (meta restore_epoch); sent in every QueueDrained. Read at open.
+    std::string m_restoreEpoch;
+    std::uint64_t m_restoredSequence = 0;
     std::uint64_t m_externalWatermarkMs = 0;
     std::int64_t m_dataVersion = -1;  ///< PRAGMA data_version when the head was last read
     /// Active devices of each conversation's members, as sends check them (storage thread only).
