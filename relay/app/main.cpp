@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cctype>
 
 #include "common/CommandLine.h"
@@ -33,6 +34,7 @@
 #include "relay/core/RelayService.h"
 #include "relay/net/RelayServer.h"
 #include "relay/net/TlsCert.h"
+#include "relay/app/SystemdNotify.h"
 #include "signal/SessionManager.h"
 
 using namespace verbatim;
@@ -131,6 +133,13 @@ const char* const kServeNotes =
     "nothing of that is read for --write-stall-timeout-s. --max-pending-requests: requests of\n"
     "all connections waiting (also at most 256 MiB); beyond it a request is answered 503\n"
     "\"relay busy\" with retry_after_ms 1000 instead of queued.\n";
+const char* const kConfigNotes =
+    "--config FILE: every serve option as `key = value` (the option's name without dashes: data,\n"
+    "listen, admin-listen, cert, ...; a flag takes true or false), one per line, # for comments.\n"
+    "An option on the command line overrides the file. An unknown key or a bad value stops the\n"
+    "start (exit 2) with FILE:LINE and the key. SIGHUP re-reads --cert and --key: connections\n"
+    "made afterwards get the new certificate, open ones keep theirs; a certificate that cannot\n"
+    "be read or does not match its key is refused and the old one stays (the log says why).\n";
 const char* const kBlobNotes =
     "Attachments (per uploading device; clients get the -client limits, staff the -staff ones):\n"
     "--blob-quota-*-mib: bytes of its uploads still stored, referenced or not (507 beyond it).\n"
@@ -187,7 +196,7 @@ const cmdline::CommandLine& commandLine() {
              {},
              std::string(kUnlockNotes) + kRootKeyNotes + kManifestNotes},
             {"serve",
-             "  verbatim-relay serve --data DIR [--unlock-file PATH] [--listen 127.0.0.1:8443]\n"
+             "  verbatim-relay serve --data DIR [--config FILE] [--unlock-file PATH] [--listen 127.0.0.1:8443]\n"
              "                      [--admin-listen 127.0.0.1:9443] [--cert FILE --key FILE]\n"
              "                      [--journal-signatures relay|compliance] [--commit-window-us 1000]\n"
              "                      [--db-cache-mib 64] [--bench-limits]\n"
@@ -198,7 +207,7 @@ const cmdline::CommandLine& commandLine() {
              "                      [--blob-uploads-client 60] [--blob-uploads-staff 600]\n"
              "                      [--blob-reserve-mib 1024] [--blob-reserve-percent 5]\n"
              "                      [--blob-grace-s 86400] [--blob-sweep-s 600]\n",
-             {Option::value("data", "DIR").required(), Option::value("unlock-file", "PATH"),
+             {Option::value("data", "DIR").required(), Option::value("config", "FILE"), Option::value("unlock-file", "PATH"),
               Option::value("listen", "HOST:PORT").checked(checkListen),
               Option::value("admin-listen", "HOST:PORT").checked(checkListen), Option::value("cert", "FILE"),
               Option::value("key", "FILE"),
@@ -222,7 +231,8 @@ const cmdline::CommandLine& commandLine() {
              {},
              true,
              {},
-             std::string(kUnlockNotes) + kServeNotes + kBlobNotes},
+             std::string(kUnlockNotes) + kServeNotes + kBlobNotes + kConfigNotes,
+             "config"},
             {"manifest",
              "  verbatim-relay manifest --data DIR --root-key FILE [--address ...] [--tls-key-pins ...]\n"
              "                      [--pin-cert ...] [--passphrase-file FILE]   re-sign the firm manifest\n"
@@ -300,7 +310,7 @@ const cmdline::CommandLine& commandLine() {
              {},
              kBackupNotes},
         },
-        std::string(kUnlockNotes) + kRootKeyNotes + kServeNotes + kBlobNotes + kManifestNotes + kSyntaxNotes);
+        std::string(kUnlockNotes) + kRootKeyNotes + kServeNotes + kBlobNotes + kConfigNotes + kManifestNotes + kSyntaxNotes);
     return cl;
 }
 
@@ -991,6 +1001,23 @@ std::pair<std::string, std::uint16_t> splitHostPort(const std::string& s, std::u
     return {s.substr(0, colon), std::uint16_t(std::stoi(s.substr(colon + 1)))};
 }
 
+// SIGHUP: new connections get the certificate and key now in the files; a bad pair is refused
+// and the old one stays. The notify messages let `systemctl reload` wait for the outcome.
+void reloadCertificate(relay::RelayServer& server, const relay::SystemdNotify& notify, const relay::ServerConfig& config) {
+    notify.send("RELOADING=1");
+    const auto start = std::chrono::steady_clock::now();
+    auto r = server.reloadCertificate();
+    const auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count();
+    if (r) {
+        log::write(log::Level::Info, "relay.tls_reloaded", {{"cert", config.certFile}, {"us", std::to_string(us)}});
+        notify.send("READY=1\nSTATUS=certificate reloaded");
+    } else {
+        log::write(log::Level::Error, "relay.tls_reload_failed",
+                   {{"reason", r.error().message}, {"kept", "the previous certificate"}});
+        notify.send("READY=1\nSTATUS=certificate reload failed, previous certificate kept: " + r.error().message);
+    }
+}
+
 int cmdServe(const Args& a) {
     if (a.opt("data").empty()) return usage();
     // Keys live in this process: no core dumps, no ptrace by other users (TeleMessage lesson).
@@ -1004,7 +1031,9 @@ int cmdServe(const Args& a) {
     sigemptyset(&set);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);  // re-read the TLS certificate and key (systemctl reload)
     pthread_sigmask(SIG_BLOCK, &set, nullptr);
+    relay::SystemdNotify notify;
     DataDir d{a.opt("data")};
     auto keys = relayKeys(a, d);
     if (!keys) return die(keys.error().message);
@@ -1072,6 +1101,21 @@ int cmdServe(const Args& a) {
     config.writeStallTimeout = std::chrono::seconds(a.number("write-stall-timeout-s", 30, 1, 3600).value_or(30));
     config.keyFile = a.opt("key", d.tlsKey().string());
     config.blobDir = d.blobs().string();
+    // The watchdog is fed from the network loop, and only while the storage thread also answers:
+    // each beat asks it for a sign of life, and the next beat pings only if one came back
+    // within the watchdog interval. Half the interval between beats, as sd_watchdog_enabled(3)
+    // advises.
+    auto storageAliveMs = std::make_shared<std::atomic<std::uint64_t>>(relay::monotonicMs());
+    if (notify.enabled() && notify.watchdogInterval().count() > 0) {
+        const auto interval = std::chrono::duration_cast<std::chrono::milliseconds>(notify.watchdogInterval());
+        config.heartbeatInterval = std::max(std::chrono::milliseconds(1), interval / 2);
+        relay::RelayService* core = service->get();
+        config.heartbeat = [&notify, core, storageAliveMs, limit = std::uint64_t(interval.count())] {
+            const std::uint64_t now = relay::monotonicMs();
+            if (now - storageAliveMs->load() < limit) notify.send("WATCHDOG=1");
+            core->storage().postBetweenBatches([storageAliveMs](storage::Database&) { storageAliveMs->store(relay::monotonicMs()); });
+        };
+    }
     std::error_code fsError;
     fs::create_directories(d.blobs(), fsError);
     if (fsError) return die("cannot create " + d.blobs().string());
@@ -1081,11 +1125,19 @@ int cmdServe(const Args& a) {
                 unsigned((*server)->port()), config.adminAddress.c_str(), unsigned((*server)->adminPort()));
     std::fflush(stdout);
     log::write(log::Level::Info, "relay.started", {{"port", std::to_string((*server)->port())}});
+    // Both listeners accept from here (start() listened on both before it returned).
+    notify.send("READY=1\nSTATUS=serving on port " + std::to_string((*server)->port()) + " (admin port " +
+                std::to_string((*server)->adminPort()) + ")");
     // Revocations and wipes made by `verbatim-relay admin` in another process reach live
     // connections within half a second.
     int sig = 0;
     timespec tick{0, 500 * 1000 * 1000};
-    while ((sig = sigtimedwait(&set, nullptr, &tick)) < 0) (*service)->applyExternalChanges();
+    while (true) {
+        while ((sig = sigtimedwait(&set, nullptr, &tick)) < 0) (*service)->applyExternalChanges();
+        if (sig != SIGHUP) break;
+        reloadCertificate(**server, notify, config);
+    }
+    notify.send("STOPPING=1");
     log::write(log::Level::Info, "relay.stopping", {{"signal", std::to_string(sig)}});
     (*server)->stop();
     service->reset();  // saves the rate-limit buckets, then stops storage

@@ -27,7 +27,12 @@
 #include "crypto/Random.h"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <unistd.h>
+
+#include <openssl/err.h>
 
 namespace verbatim::relay {
 
@@ -56,7 +61,15 @@ class WebSocketSession;
 struct Shared {
     RelayService& service;
     ServerConfig config;
-    ssl::context tls{ssl::context::tls_server};
+    /// The TLS context new connections are made with. Replaced whole by reloadCertificate();
+    /// a connection's SSL object holds a reference to the context it was made with (SSL_new),
+    /// so open connections are untouched by a replacement.
+    std::mutex tlsMutex;
+    std::shared_ptr<ssl::context> tls;
+    std::shared_ptr<ssl::context> currentTls() {
+        std::lock_guard lock(tlsMutex);
+        return tls;
+    }
     std::atomic<std::size_t> connections{0};
     std::atomic<std::uint64_t> blobsStored{0}, accepted{0}, refused{0}, rateLimited{0}, wsSessions{0}, framesIn{0}, framesOut{0},
         wsWrites{0};
@@ -552,7 +565,7 @@ void SessionSink::restrictToWipe() {
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
 public:
     HttpSession(Shared& shared, tcp::socket&& socket, ConnectionSlot slot)
-        : m_shared(shared), m_stream(std::move(socket), shared.tls.native_handle()), m_slot(std::move(slot)) {
+        : m_shared(shared), m_stream(std::move(socket), shared.currentTls()->native_handle()), m_slot(std::move(slot)) {
         beast::error_code ec;
         auto ep = m_stream.socket().remote_endpoint(ec);
         m_peer = ec ? std::string("unknown") : ep.address().to_string();
@@ -1024,24 +1037,12 @@ private:
 
 }  // namespace
 
-struct RelayServer::Impl {
-    // Destroyed after the io_context: sessions that die with its queued handlers still count
-    // themselves out of `shared`.
-    std::unique_ptr<Shared> shared;
-    net::io_context ioc;
-    std::shared_ptr<Listener> listener, admin;
-    std::uint16_t port = 0, adminPort = 0;
-    std::vector<std::thread> threads;
-    std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
-    bool stopped = false;
-};
+namespace {
 
-Result<std::unique_ptr<RelayServer>> RelayServer::start(RelayService& service, const ServerConfig& config) {
-    std::unique_ptr<RelayServer> server(new RelayServer());
-    server->m = std::make_unique<Impl>();
-    auto& m = *server->m;
-    m.shared = std::make_unique<Shared>(service, config);
-    auto& tls = m.shared->tls;
+// A server TLS context with the relay's protocol rules, the certificate chain and its key.
+Result<std::shared_ptr<ssl::context>> makeTlsContext(const std::string& certFile, const std::string& keyFile) {
+    auto ctx = std::make_shared<ssl::context>(ssl::context::tls_server);
+    auto& tls = *ctx;
     tls.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
                     ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::single_dh_use |
                     SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
@@ -1056,10 +1057,74 @@ Result<std::unique_ptr<RelayServer>> RelayServer::start(RelayService& service, c
                             "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
                             "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:"
                             "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256");
-    beast::error_code ec;
-    tls.use_certificate_chain_file(config.certFile, ec);
-    if (!ec) tls.use_private_key_file(config.keyFile, ssl::context::pem, ec);
-    if (ec) return fail(ErrorCode::NotFound, "cannot load TLS certificate or key");
+    // The reason (the system's for a file that cannot be opened, else OpenSSL's: "no start
+    // line", "key values mismatch") says what to fix; it never holds key material.
+    auto why = [](const std::string& file) -> std::string {
+        if (FILE* f = std::fopen(file.c_str(), "rb")) {
+            std::fclose(f);
+        } else {
+            return std::strerror(errno);
+        }
+        const unsigned long e = ERR_peek_last_error();
+        const char* reason = e ? ERR_reason_error_string(e) : nullptr;
+        return reason ? reason : "not a PEM file";
+    };
+    ERR_clear_error();
+    if (SSL_CTX_use_certificate_chain_file(tls.native_handle(), certFile.c_str()) != 1) {
+        auto reason = why(certFile);
+        ERR_clear_error();
+        return fail(ErrorCode::NotFound, "cannot load TLS certificate " + certFile + ": " + reason);
+    }
+    if (SSL_CTX_use_PrivateKey_file(tls.native_handle(), keyFile.c_str(), SSL_FILETYPE_PEM) != 1) {
+        auto reason = why(keyFile);
+        ERR_clear_error();
+        return fail(ErrorCode::NotFound, "cannot load TLS key " + keyFile + " for certificate " + certFile + ": " + reason);
+    }
+    if (SSL_CTX_check_private_key(tls.native_handle()) != 1)
+        return fail(ErrorCode::InvalidArgument, "TLS key " + keyFile + " does not match certificate " + certFile);
+    return ctx;
+}
+
+// Calls ServerConfig::heartbeat every heartbeatInterval on the I/O thread.
+struct Heartbeat : std::enable_shared_from_this<Heartbeat> {
+    Heartbeat(net::io_context& ioc, std::function<void()> fn, std::chrono::milliseconds every)
+        : timer(ioc), beat(std::move(fn)), interval(every) {}
+    void arm() {
+        timer.expires_after(interval);
+        timer.async_wait([self = shared_from_this()](beast::error_code ec) {
+            if (ec) return;  // cancelled: the server is stopping
+            self->beat();
+            self->arm();
+        });
+    }
+    net::steady_timer timer;
+    std::function<void()> beat;
+    std::chrono::milliseconds interval;
+};
+
+}  // namespace
+
+struct RelayServer::Impl {
+    // Destroyed after the io_context: sessions that die with its queued handlers still count
+    // themselves out of `shared`.
+    std::unique_ptr<Shared> shared;
+    net::io_context ioc;
+    std::shared_ptr<Listener> listener, admin;
+    std::shared_ptr<Heartbeat> heartbeat;
+    std::uint16_t port = 0, adminPort = 0;
+    std::vector<std::thread> threads;
+    std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
+    bool stopped = false;
+};
+
+Result<std::unique_ptr<RelayServer>> RelayServer::start(RelayService& service, const ServerConfig& config) {
+    std::unique_ptr<RelayServer> server(new RelayServer());
+    server->m = std::make_unique<Impl>();
+    auto& m = *server->m;
+    m.shared = std::make_unique<Shared>(service, config);
+    auto tls = makeTlsContext(config.certFile, config.keyFile);
+    if (!tls) return tl::unexpected(tls.error());
+    m.shared->tls = std::move(*tls);
     // Partial uploads of a previous run are removed and the blob sweep starts before any upload.
     if (!config.blobDir.empty() && !service.blobs().isOpen())
         if (auto r = service.blobs().open(config.blobDir); !r) return tl::unexpected(r.error());
@@ -1096,6 +1161,10 @@ Result<std::unique_ptr<RelayServer>> RelayServer::start(RelayService& service, c
     }
     m.listener->run();
     m.admin->run();
+    if (config.heartbeat && config.heartbeatInterval.count() > 0) {
+        m.heartbeat = std::make_shared<Heartbeat>(m.ioc, config.heartbeat, config.heartbeatInterval);
+        m.heartbeat->arm();
+    }
     m.work.emplace(m.ioc.get_executor());
     for (int i = 0; i < std::max(1, config.ioThreads); ++i)
         m.threads.emplace_back([&ioc = m.ioc] {
@@ -1118,12 +1187,21 @@ RelayServer::~RelayServer() { stop(); }
 std::uint16_t RelayServer::port() const { return m->port; }
 std::uint16_t RelayServer::adminPort() const { return m->adminPort; }
 
+Result<void> RelayServer::reloadCertificate() {
+    auto tls = makeTlsContext(m->shared->config.certFile, m->shared->config.keyFile);
+    if (!tls) return tl::unexpected(tls.error());
+    std::lock_guard lock(m->shared->tlsMutex);
+    m->shared->tls = std::move(*tls);
+    return {};
+}
+
 void RelayServer::stop() {
     if (!m || m->stopped) return;
     m->stopped = true;
     // start() may have failed half-way (a port in use): stop what exists.
     if (m->listener) m->listener->stop();
     if (m->admin) m->admin->stop();
+    if (m->heartbeat) net::post(m->ioc, [hb = m->heartbeat] { hb->timer.cancel(); });
     m->work.reset();
     m->ioc.stop();
     for (auto& t : m->threads) t.join();

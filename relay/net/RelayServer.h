@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -61,6 +62,10 @@ struct ServerConfig {
     std::chrono::seconds handshakeTimeout{10};
     std::chrono::seconds idleTimeout{60};
     int ioThreads = 1;
+    /// Called every `heartbeatInterval` on an I/O thread (0: never). The service manager's
+    /// watchdog is fed from here, so a wedged network loop stops the pings. Must not block.
+    std::function<void()> heartbeat;
+    std::chrono::milliseconds heartbeatInterval{0};
 };
 
 class RelayServer {
@@ -74,6 +79,12 @@ public:
 
     std::uint16_t port() const;
     std::uint16_t adminPort() const;
+    /// Reads `certFile` and `keyFile` again into a new TLS context that every connection
+    /// accepted afterwards uses; connections already open keep the one they were made with.
+    /// A file that cannot be read or parsed, or a key that does not match the certificate,
+    /// leaves the current certificate in place and returns why (file names, OpenSSL's reason).
+    /// Thread-safe (SIGHUP handling calls it from the main thread).
+    [[nodiscard]] Result<void> reloadCertificate();
     /// Closes the listeners and every connection, then joins the I/O threads. Idempotent.
     void stop();
 

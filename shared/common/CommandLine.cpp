@@ -1,7 +1,11 @@
 #include "common/CommandLine.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <sstream>
 
 namespace verbatim::cmdline {
 
@@ -142,6 +146,43 @@ std::string didYouMean(const std::vector<std::string>& names, const std::string&
     return s + "?)";
 }
 
+tl::expected<std::vector<Setting>, std::string> readConfigFile(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return tl::unexpected("cannot read configuration file " + path + ": " + std::strerror(errno));
+    // A configuration file is a few kilobytes; a device or a huge file is a mistake.
+    constexpr std::size_t kMaxBytes = 1 << 20;
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (in.bad()) return tl::unexpected("cannot read configuration file " + path);
+    if (text.size() > kMaxBytes) return tl::unexpected(path + ": larger than 1 MiB: not a configuration file");
+    auto trim = [](std::string s) {
+        const auto first = s.find_first_not_of(" \t\r");
+        if (first == std::string::npos) return std::string();
+        return s.substr(first, s.find_last_not_of(" \t\r") - first + 1);
+    };
+    std::vector<Setting> out;
+    std::istringstream lines(text);
+    std::string raw;
+    for (int n = 1; std::getline(lines, raw); ++n) {
+        const std::string where = path + ":" + std::to_string(n) + ": ";
+        if (raw.find('\0') != std::string::npos) return tl::unexpected(where + "a NUL byte: not a text file");
+        std::string line = trim(raw);
+        if (line.empty() || line[0] == '#') continue;
+        // A comment may follow a value after a blank; a '#' inside a value (no blank before it)
+        // stays part of it.
+        for (std::size_t i = 1; i < line.size(); ++i)
+            if (line[i] == '#' && (line[i - 1] == ' ' || line[i - 1] == '\t')) {
+                line = trim(line.substr(0, i));
+                break;
+            }
+        const auto eq = line.find('=');
+        if (eq == std::string::npos) return tl::unexpected(where + "expected key = value, not '" + shown(line) + "'");
+        Setting s{trim(line.substr(0, eq)), trim(line.substr(eq + 1)), n};
+        if (s.key.empty()) return tl::unexpected(where + "a line without a key before '='");
+        out.push_back(std::move(s));
+    }
+    return out;
+}
+
 CommandLine::CommandLine(std::string program, std::vector<Command> commands, std::string notes)
     : m_program(std::move(program)), m_commands(std::move(commands)), m_notes(std::move(notes)) {}
 
@@ -272,6 +313,10 @@ tl::expected<Parsed, ParseError> CommandLine::parse(const std::vector<std::strin
         if (c->positionals[i].check)
             if (auto why = c->positionals[i].check(p.positionals[i]); !why.empty())
                 return refuse(c->positionals[i].name + ": " + why);
+    if (!c->configOption.empty() && p.has(c->configOption)) {
+        if (auto why = applyConfigFile(p, path, p.value(c->configOption)); !why.empty())
+            return tl::unexpected(ParseError{std::move(why), path, true});
+    }
     for (const Option* o : optionsOf(path))
         if (o->isRequired && !p.has(o->name))
             return refuse("--" + o->name + (o->takesValue() ? " " + o->valueName : "") + " is required" +
@@ -279,6 +324,45 @@ tl::expected<Parsed, ParseError> CommandLine::parse(const std::vector<std::strin
     if (c->check)
         if (auto why = c->check(p); !why.empty()) return refuse(why);
     return p;
+}
+
+std::string CommandLine::applyConfigFile(Parsed& p, const std::string& path, const std::string& file) const {
+    auto settings = readConfigFile(file);
+    if (!settings) return settings.error();
+    const Command* c = find(path);
+    const auto known = optionsOf(path);
+    std::map<std::string, int> seen;  // key -> line
+    std::map<std::string, std::vector<std::string>> fromFile;
+    for (const Setting& s : *settings) {
+        const std::string where = file + ":" + std::to_string(s.line) + ": ";
+        auto it = std::find_if(known.begin(), known.end(), [&](const Option* o) { return o->name == s.key; });
+        if (s.key == c->configOption) return where + "key '" + s.key + "' cannot be set inside a configuration file";
+        if (it == known.end()) {
+            std::vector<std::string> names;
+            for (const Option* o : known)
+                if (o->name != c->configOption) names.push_back(o->name);
+            return where + "unknown key '" + shown(s.key) + "'" + didYouMean(closestNames(s.key, names), "");
+        }
+        const Option& o = **it;
+        if (auto prev = seen.find(s.key); prev != seen.end() && !o.isRepeatable)
+            return where + "key '" + s.key + "' is already set on line " + std::to_string(prev->second);
+        seen.emplace(s.key, s.line);
+        std::string v = s.value;
+        if (!o.takesValue()) {
+            if (v == "true" || v == "yes" || v == "on") v = "1";
+            else if (v == "false" || v == "no" || v == "off") continue;
+            else return where + "key '" + s.key + "' must be true or false, not '" + shown(v) + "'";
+        } else if (v.empty() && !o.emptyAllowed) {
+            return where + "key '" + s.key + "' needs a value (" + o.valueName + ")";
+        } else if (!v.empty() && o.check) {
+            if (auto why = o.check(v); !why.empty()) return where + "key '" + s.key + "': " + why;
+        }
+        fromFile[s.key].push_back(std::move(v));
+    }
+    // The command line wins: a file's value fills only what the command line left out.
+    for (auto& [name, values] : fromFile)
+        if (!p.has(name)) p.options[name] = std::move(values);
+    return {};
 }
 
 std::string CommandLine::usage(const std::string& command, bool withDetails) const {
@@ -299,7 +383,8 @@ std::optional<Parsed> CommandLine::parseOrReport(int argc, char** argv, int& exi
     std::vector<std::string> args(argv + std::min(argc, 1), argv + std::max(argc, 0));
     auto p = parse(args);
     if (!p) {
-        std::fputs(usage(p.error().command).c_str(), stderr);
+        // A mistake in a configuration file is not one of usage: the message names file and line.
+        if (!p.error().inConfigFile) std::fputs(usage(p.error().command).c_str(), stderr);
         std::fprintf(stderr, "%s: %s\n", m_program.c_str(), p.error().message.c_str());
         exitCode = kExitUsage;
         return std::nullopt;

@@ -98,7 +98,27 @@ struct Command {
     std::function<std::string(const Parsed&)> check = {};
     /// Printed after the synopsis by `PROGRAM COMMAND --help` only.
     std::string details = {};
+    /// The option that names a configuration file for this command ("config" for `verbatim-relay
+    /// serve`), or "" for none. When it is given, `parse` reads the file (readConfigFile) and
+    /// each `key = value` line sets the option `--key` of the command as if it had been given on
+    /// the command line, with the same checks. An option given on the command line overrides the
+    /// file's line. An unknown key, a bad value, a key given twice, or a flag whose value is not
+    /// true or false is refused, naming the file, the line and the key.
+    std::string configOption = {};
 };
+
+/// One `key = value` line of a configuration file.
+struct Setting {
+    std::string key;
+    std::string value;
+    int line = 0;  ///< 1-based
+};
+
+/// Reads a configuration file: one `key = value` per line; blank lines and lines whose first
+/// non-blank character is `#` are ignored, as is the rest of a line from a `#` that follows a
+/// blank (` # comment`); blanks around the key and the value are dropped. On error returns the
+/// message ("FILE:LINE: ..." or "cannot read configuration file FILE: ...").
+[[nodiscard]] tl::expected<std::vector<Setting>, std::string> readConfigFile(const std::string& path);
 
 /// What a command line asked for.
 struct Parsed {
@@ -122,6 +142,7 @@ struct Parsed {
 struct ParseError {
     std::string message;  ///< one line naming the offending argument, no program prefix
     std::string command;  ///< the command selected before the error ("" when none)
+    bool inConfigFile = false;  ///< the error is in a configuration file (no usage is printed)
 };
 
 /// A program's whole command-line grammar.
@@ -151,6 +172,8 @@ private:
     std::vector<const Option*> optionsOf(const std::string& path) const;
     std::string unknownOption(const std::string& name, const std::string& path) const;
     std::string unknownCommand(const std::string& word, const std::string& path) const;
+    /// Sets the options `file` gives that the command line did not; "" or the error.
+    std::string applyConfigFile(Parsed& p, const std::string& path, const std::string& file) const;
 
     std::string m_program;
     std::vector<Command> m_commands;
