@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "common/Bytes.h"
+#include "compliance/TimeText.h"
 #include "crypto/X25519.h"
 
 namespace verbatim::compliance {
@@ -247,10 +248,5 @@ private:
     Archive();
     std::unique_ptr<Impl> m;
 };
-
-/// Parses "YYYY-MM-DD" (start of that day, UTC), "YYYY-MM-DDTHH:MM[:SS][Z]" or a number of ms.
-std::optional<std::uint64_t> parseTime(const std::string& text, bool endOfDay);
-/// "YYYY-MM-DDTHH:MM:SSZ" (RFC 3339, UTC).
-std::string isoTime(std::uint64_t ms);
 
 }  // namespace verbatim::compliance

@@ -1,0 +1,429 @@
+/// @file ArchiveQueries.cpp
+/// Reading the archive: participants, conversations, timelines, search, attachments, the audit trail.
+#include "compliance/ArchiveImpl.h"
+#include "compliance/SearchParser.h"
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstring>
+#include <set>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "common/Json.h"
+#include "crypto/Digest.h"
+#include "crypto/Hkdf.h"
+#include "journal/AttachmentBlob.h"
+#include "journal/DeviceApproval.h"
+#include "journal/FirmManifest.h"
+#include "journal/HashChain.h"
+#include "journal/JournalCrypto.h"
+#include "journal/RecordingNotice.h"
+#include "journal/SealedEntry.h"
+#include "storage/Database.h"
+#include "verbatim.pb.h"
+#include "wire.pb.h"
+
+namespace verbatim::compliance {
+
+using storage::Database;
+
+Result<std::vector<Participant>> Archive::participants() {
+    auto st = m->db->prepare(
+        "SELECT id, name, role FROM users UNION SELECT DISTINCT user, '', '' FROM records WHERE user NOT IN "
+        "(SELECT id FROM users) AND user != 'relay' ORDER BY 1");
+    if (!st) return tl::unexpected(st.error());
+    std::vector<Participant> out;
+    while (true) {
+        auto row = st->step();
+        if (!row) return tl::unexpected(row.error());
+        if (!*row) break;
+        out.push_back({st->columnText(0), st->columnText(1), st->columnText(2)});
+    }
+    return out;
+}
+
+Result<ConversationInfo> Archive::Impl::conversationInfo(const std::string& id) {
+    ConversationInfo c;
+    c.id = id;
+    auto st = db->prepare("SELECT title, matter FROM conversations WHERE id = ?");
+    if (!st) return tl::unexpected(st.error());
+    st->bind(1, std::string_view(id));
+    auto row = st->step();
+    if (!row) return tl::unexpected(row.error());
+    if (*row) {
+        c.title = st->columnText(0);
+        c.matter = st->columnInt(1) != 0;
+    }
+    auto n = db->prepare("SELECT count(*) FROM records WHERE conversation = ?");
+    if (!n) return tl::unexpected(n.error());
+    n->bind(1, std::string_view(id));
+    if (auto r = n->step(); !r) return tl::unexpected(r.error());
+    c.events = std::uint64_t(n->columnInt(0));
+    auto mb = db->prepare("SELECT user FROM members WHERE conversation = ? ORDER BY user");
+    if (!mb) return tl::unexpected(mb.error());
+    mb->bind(1, std::string_view(id));
+    while (true) {
+        auto r = mb->step();
+        if (!r) return tl::unexpected(r.error());
+        if (!*r) break;
+        c.participants.push_back(mb->columnText(0));
+    }
+    return c;
+}
+
+Result<std::vector<ConversationInfo>> Archive::conversations() {
+    // Every conversation that has a member (so at least one record), first seen first.
+    auto st = m->db->prepare(
+        "SELECT m.conversation, (SELECT min(seq) FROM records r WHERE r.conversation = m.conversation) AS first "
+        "FROM (SELECT DISTINCT conversation FROM members) m ORDER BY first");
+    if (!st) return tl::unexpected(st.error());
+    std::vector<std::string> ids;
+    while (true) {
+        auto row = st->step();
+        if (!row) return tl::unexpected(row.error());
+        if (!*row) break;
+        ids.push_back(st->columnText(0));
+    }
+    std::vector<ConversationInfo> out;
+    for (auto& id : ids) {
+        auto c = m->conversationInfo(id);
+        if (!c) return tl::unexpected(c.error());
+        out.push_back(std::move(*c));
+    }
+    return out;
+}
+
+Result<ConversationInfo> Archive::conversation(const std::string& idOrTitle) {
+    auto id = resolveConversation(idOrTitle);
+    if (!id) return tl::unexpected(id.error());
+    return m->conversationInfo(*id);
+}
+
+Result<std::string> Archive::resolveConversation(const std::string& idOrTitle) {
+    if (idOrTitle.empty()) return fail(ErrorCode::InvalidArgument, "no conversation named");
+    auto exact = m->db->prepare("SELECT id FROM conversations WHERE id = ?1 OR title = ?1 "
+                                "UNION SELECT conversation FROM members WHERE conversation = ?1 LIMIT 2");
+    if (!exact) return tl::unexpected(exact.error());
+    exact->bind(1, std::string_view(idOrTitle));
+    std::vector<std::string> found;
+    while (true) {
+        auto row = exact->step();
+        if (!row) return tl::unexpected(row.error());
+        if (!*row) break;
+        found.push_back(exact->columnText(0));
+    }
+    if (found.size() == 1) return found[0];
+    if (found.size() > 1) return fail(ErrorCode::InvalidArgument, "\"" + idOrTitle + "\" names several conversations");
+    // A unique prefix of a title or id.
+    auto prefix = m->db->prepare("SELECT id FROM conversations WHERE substr(title, 1, length(?1)) = ?1 "
+                                 "OR substr(id, 1, length(?1)) = ?1 LIMIT 2");
+    if (!prefix) return tl::unexpected(prefix.error());
+    prefix->bind(1, std::string_view(idOrTitle));
+    while (true) {
+        auto row = prefix->step();
+        if (!row) return tl::unexpected(row.error());
+        if (!*row) break;
+        found.push_back(prefix->columnText(0));
+    }
+    if (found.size() > 1) return fail(ErrorCode::InvalidArgument, "\"" + idOrTitle + "\" names several conversations");
+    if (found.empty()) return fail(ErrorCode::NotFound, "no conversation \"" + idOrTitle + "\" in the archive");
+    return found[0];
+}
+
+Result<std::vector<TimelineEvent>> Archive::timeline(const std::string& conversation, std::uint64_t fromMs,
+                                                     std::uint64_t toMs) {
+    // Faults by sequence, for the verification status of each event.
+    std::map<std::uint64_t, std::string> faults;
+    {
+        auto p = m->db->prepare("SELECT seq, group_concat(fault, ',') FROM problems GROUP BY seq");
+        if (!p) return tl::unexpected(p.error());
+        while (true) {
+            auto row = p->step();
+            if (!row) return tl::unexpected(row.error());
+            if (!*row) break;
+            faults[std::uint64_t(p->columnInt(0))] = p->columnText(1);
+        }
+    }
+    std::vector<TimelineEvent> out;
+    std::unordered_map<std::string, std::size_t> byId;
+    auto status = [&](std::uint64_t seq) {
+        auto it = faults.find(seq);
+        return it == faults.end() ? std::string("verified") : it->second;
+    };
+    auto hasFault = [&](std::uint64_t seq, std::string_view fault) {
+        auto it = faults.find(seq);
+        if (it == faults.end()) return false;
+        const std::string& list = it->second;
+        for (std::size_t i = 0; i <= list.size();) {
+            auto j = std::min(list.find(',', i), list.size());
+            if (std::string_view(list).substr(i, j - i) == fault) return true;
+            i = j + 1;
+        }
+        return false;
+    };
+    // Joins come from the relay's log of redeemed invites.
+    struct Join {
+        std::uint64_t seq, ms;
+        std::string user, entryHash;
+    };
+    std::vector<Join> joins;
+    {
+        auto j = m->db->prepare("SELECT a.seq, e.server_time_ms, a.target, r.entry_hash FROM admin_actions a "
+                                "JOIN entries e ON e.seq = a.seq LEFT JOIN records r ON r.seq = a.seq "
+                                "WHERE a.conversation = ? AND a.action = 'invite-redeemed' ORDER BY a.seq");
+        if (!j) return tl::unexpected(j.error());
+        j->bind(1, std::string_view(conversation));
+        while (true) {
+            auto row = j->step();
+            if (!row) return tl::unexpected(row.error());
+            if (!*row) break;
+            joins.push_back({std::uint64_t(j->columnInt(0)), std::uint64_t(j->columnInt(1)), j->columnText(2),
+                             toHex(j->columnBlob(3))});
+        }
+    }
+    std::size_t nextJoin = 0;
+    auto flushJoins = [&](std::uint64_t beforeSeq) {
+        for (; nextJoin < joins.size() && joins[nextJoin].seq < beforeSeq; ++nextJoin) {
+            const auto& jn = joins[nextJoin];
+            if ((fromMs && jn.ms < fromMs) || (toMs && jn.ms > toMs)) continue;
+            TimelineEvent ev;
+            ev.kind = TimelineEvent::Kind::Join;
+            ev.sequence = jn.seq;
+            ev.conversation = conversation;
+            ev.user = jn.user;
+            ev.timeMs = ev.serverTimeMs = jn.ms;
+            ev.body = "joined by invite";
+            ev.entryHash = jn.entryHash;
+            ev.verification = status(jn.seq);
+            out.push_back(std::move(ev));
+        }
+    };
+    auto st = m->db->prepare("SELECT r.seq, r.message_id, r.user, r.device, r.type, r.time_ms, r.server_time_ms, "
+                             "r.body, r.ref, r.attachments, r.entry_hash FROM records r WHERE r.conversation = ? "
+                             "ORDER BY r.seq");
+    if (!st) return tl::unexpected(st.error());
+    st->bind(1, std::string_view(conversation));
+    while (true) {
+        auto row = st->step();
+        if (!row) return tl::unexpected(row.error());
+        if (!*row) break;
+        const auto seq = std::uint64_t(st->columnInt(0));
+        flushJoins(seq);
+        const std::string id = str(st->columnBlob(1));
+        const std::string user = st->columnText(2);
+        const auto device = std::uint32_t(st->columnInt(3));
+        const auto type = proto::MessageType(st->columnInt(4));
+        const auto timeMs = std::uint64_t(st->columnInt(5));
+        const auto serverMs = std::uint64_t(st->columnInt(6));
+        const std::string body = str(st->columnBlob(7));
+        const std::string ref = str(st->columnBlob(8));
+        auto target = [&]() -> TimelineEvent* {
+            auto it = byId.find(ref);
+            return it == byId.end() ? nullptr : &out[it->second];
+        };
+        const bool inRange = !(fromMs && serverMs < fromMs) && !(toMs && serverMs > toMs);
+        // A change compliance does not apply: kept beside the message, whose status names it.
+        auto refused = [&](TimelineEvent& t, const char* kind, const std::string& fault) {
+            t.refused.push_back({seq, kind, user, device, serverMs, body, fault});
+            if (t.verification == "verified") t.verification = fault;
+            else if (("," + t.verification + ",").find("," + fault + ",") == std::string::npos) t.verification += "," + fault;
+        };
+        // Only the author edits or retracts (as recipients apply it); nobody outside the
+        // conversation changes anything in it.
+        auto refusal = [&](const TimelineEvent& t, bool authorOnly) -> std::string {
+            if (authorOnly && user != t.user) return "forged-edit";
+            if (hasFault(seq, "not-a-member")) return "not-a-member";
+            return {};
+        };
+        switch (type) {
+        case proto::EDIT:
+            if (auto* t = target()) {
+                if (auto f = refusal(*t, true); !f.empty()) {
+                    refused(*t, "edit", f);
+                    continue;
+                }
+                t->edits.push_back({seq, user, serverMs, t->body, body});
+                t->body = body;
+            }
+            continue;
+        case proto::RETRACT:
+            if (auto* t = target()) {
+                if (auto f = refusal(*t, true); !f.empty()) {
+                    refused(*t, "retract", f);
+                    continue;
+                }
+                t->deleted = true;
+                t->deletedBy = user;
+                t->deletedMs = serverMs;
+                t->deletedSequence = seq;
+            }
+            continue;
+        case proto::REACTION:
+            if (auto* t = target()) {
+                if (auto f = refusal(*t, false); !f.empty()) refused(*t, "reaction", f);
+                else t->reactions.push_back({user, body, serverMs});
+            }
+            continue;
+        case proto::RECEIPT:
+            if (auto* t = target()) {
+                if (auto f = refusal(*t, false); !f.empty()) refused(*t, "receipt", f);
+                else t->receipts.push_back({user, body, serverMs});
+            }
+            continue;
+        default: break;
+        }
+        if (!inRange) continue;
+        TimelineEvent ev;
+        ev.sequence = seq;
+        ev.messageId = hexOf(id);
+        ev.conversation = conversation;
+        ev.user = user;
+        ev.device = device;
+        ev.timeMs = timeMs;
+        ev.serverTimeMs = serverMs;
+        ev.body = ev.originalBody = body;
+        ev.entryHash = toHex(st->columnBlob(10));
+        ev.verification = status(seq);
+        switch (type) {
+        case proto::TEXT:
+        case proto::ATTACHMENT: ev.kind = TimelineEvent::Kind::Message; break;
+        case proto::NOTICE_ACCEPTED: ev.kind = TimelineEvent::Kind::Notice; break;
+        case proto::SAFETY_NUMBER_ACCEPTED: ev.kind = TimelineEvent::Kind::SafetyNumber; break;
+        case proto::MISMATCH_REPORT: ev.kind = TimelineEvent::Kind::MismatchReport; break;
+        default: continue;  // membership and other system records are not timeline events
+        }
+        if (!st->columnIsNull(9)) {
+            proto::AttachmentList list;
+            Bytes b = st->columnBlob(9);
+            list.ParseFromArray(b.data(), int(b.size()));
+            for (int i = 0; i < list.items_size(); ++i)
+                ev.attachments.push_back({std::size_t(i), list.items(i).file_name(), list.items(i).mime_type(),
+                                          list.items(i).size(), false, {}});
+            auto a = m->db->prepare("SELECT idx, data IS NOT NULL, coalesce(problem, '') FROM attachments WHERE seq = ?");
+            if (!a) return tl::unexpected(a.error());
+            a->bind(1, std::int64_t(seq));
+            while (true) {
+                auto ar = a->step();
+                if (!ar) return tl::unexpected(ar.error());
+                if (!*ar) break;
+                auto idx = std::size_t(a->columnInt(0));
+                if (idx < ev.attachments.size()) {
+                    ev.attachments[idx].available = a->columnInt(1) != 0;
+                    ev.attachments[idx].problem = a->columnText(2);
+                }
+            }
+        }
+        byId[id] = out.size();
+        out.push_back(std::move(ev));
+    }
+    flushJoins(~std::uint64_t(0));
+    std::stable_sort(out.begin(), out.end(),
+                     [](const TimelineEvent& a, const TimelineEvent& b) { return a.sequence < b.sequence; });
+    return out;
+}
+
+Result<std::vector<SearchHit>> Archive::search(const SearchQuery& q) {
+    // The text is in the search language (SearchParser.h); FTS5 sees only the expression built
+    // from its parse tree, never what was typed.
+    auto parsed = parseSearch(q.text);
+    if (!parsed) return tl::unexpected(parsed.error());
+    std::string conv;
+    if (!q.matter.empty()) {
+        auto c = resolveConversation(q.matter);
+        if (!c) return tl::unexpected(c.error());
+        conv = *c;
+    }
+    // Retractions and edits count only from the author, in the message's conversation, by a member
+    // (as the timeline applies them). `o` is the message an edit refers to. The unary + keeps the
+    // planner on records_ref (a conversation holds far more entries than one message's changes).
+    std::string sql =
+        "SELECT r.seq, r.message_id, r.conversation, coalesce(c.title, ''), r.user, r.server_time_ms, r.body, r.type, "
+        "r.ref, EXISTS (SELECT 1 FROM records x WHERE x.ref = coalesce(r.ref, r.message_id) AND x.type = 4 "
+        "AND +x.user = (CASE WHEN r.ref IS NULL THEN r.user ELSE o.user END) "
+        "AND +x.conversation = (CASE WHEN r.ref IS NULL THEN r.conversation ELSE o.conversation END) "
+        "AND NOT EXISTS (SELECT 1 FROM problems p WHERE p.seq = x.seq AND p.fault = 'not-a-member')), "
+        "EXISTS (SELECT 1 FROM records x WHERE x.ref = r.message_id AND x.type = 3 AND +x.user = r.user "
+        "AND +x.conversation = r.conversation "
+        "AND NOT EXISTS (SELECT 1 FROM problems p WHERE p.seq = x.seq AND p.fault = 'not-a-member')), "
+        "coalesce(o.user, ''), "
+        "EXISTS (SELECT 1 FROM problems p WHERE p.seq = r.seq AND p.fault = 'not-a-member') "
+        "FROM records_fts f JOIN records r ON r.seq = f.rowid LEFT JOIN records o ON o.message_id = r.ref "
+        "LEFT JOIN conversations c ON c.id = r.conversation "
+        "WHERE records_fts MATCH ?1";
+    if (!conv.empty()) sql += " AND r.conversation = ?2";
+    if (!q.participant.empty())
+        sql += " AND (r.user = ?3 OR (' ' || r.recipients || ' ') LIKE ('% ' || ?3 || ' %'))";
+    if (q.fromMs) sql += " AND r.server_time_ms >= ?4";
+    if (q.toMs) sql += " AND r.server_time_ms <= ?5";
+    sql += " ORDER BY f.rowid DESC LIMIT ?6";
+    auto st = m->db->prepare(sql);
+    if (!st) return tl::unexpected(st.error());
+    st->bind(1, std::string_view(parsed->fts5));
+    if (!conv.empty()) st->bind(2, std::string_view(conv));
+    if (!q.participant.empty()) st->bind(3, std::string_view(q.participant));
+    if (q.fromMs) st->bind(4, std::int64_t(q.fromMs));
+    if (q.toMs) st->bind(5, std::int64_t(q.toMs));
+    st->bind(6, std::int64_t(q.limit ? q.limit : 100));
+    std::vector<SearchHit> out;
+    while (true) {
+        auto row = st->step();
+        if (!row) return tl::unexpected(row.error());
+        if (!*row) break;
+        SearchHit h;
+        h.sequence = std::uint64_t(st->columnInt(0));
+        const auto type = proto::MessageType(st->columnInt(7));
+        h.messageId = hexOf(str(type == proto::EDIT ? st->columnBlob(8) : st->columnBlob(1)));
+        h.conversation = st->columnText(2);
+        h.conversationTitle = st->columnText(3);
+        h.user = st->columnText(4);
+        h.serverTimeMs = std::uint64_t(st->columnInt(5));
+        h.text = str(st->columnBlob(6));
+        const std::string author = st->columnText(11);
+        if (st->columnInt(12)) h.status = "not-a-member";
+        else if (type == proto::EDIT && !author.empty() && author != h.user) h.status = "forged-edit";
+        else if (st->columnInt(9)) h.status = "deleted";
+        else if (type == proto::EDIT) h.status = "edit";
+        else if (st->columnInt(10)) h.status = "edited";
+        out.push_back(std::move(h));
+    }
+    return out;
+}
+
+Result<SecureBytes> Archive::attachment(std::uint64_t sequence, std::size_t index) {
+    auto st = m->db->prepare("SELECT data, coalesce(problem, '') FROM attachments WHERE seq = ? AND idx = ?");
+    if (!st) return tl::unexpected(st.error());
+    st->bind(1, std::int64_t(sequence)).bind(2, std::int64_t(index));
+    auto row = st->step();
+    if (!row) return tl::unexpected(row.error());
+    if (!*row) return fail(ErrorCode::NotFound, "no such attachment");
+    if (st->columnIsNull(0)) return fail(ErrorCode::NotFound, "attachment not available: " + st->columnText(1));
+    Bytes b = st->columnBlob(0);
+    SecureBytes out(b.begin(), b.end());
+    std::fill(b.begin(), b.end(), 0);
+    return out;
+}
+
+Result<std::vector<AuditLine>> Archive::auditTrail() {
+    auto st = m->db->prepare(
+        "SELECT a.seq, coalesce(e.server_time_ms, 0), a.actor, a.action, a.target, a.detail FROM admin_actions a "
+        "LEFT JOIN entries e ON e.seq = a.seq "
+        "UNION ALL SELECT r.seq, r.server_time_ms, r.user || '/' || r.device, "
+        "CASE r.type WHEN 3 THEN 'edit' WHEN 4 THEN 'retract' WHEN 8 THEN 'notice-accepted' "
+        "WHEN 9 THEN 'mismatch-report' WHEN 11 THEN 'safety-number-accepted' END, "
+        "r.conversation, lower(hex(coalesce(r.ref, r.message_id))) FROM records r WHERE r.type IN (3, 4, 8, 9, 11) "
+        "ORDER BY 1");
+    if (!st) return tl::unexpected(st.error());
+    std::vector<AuditLine> out;
+    while (true) {
+        auto row = st->step();
+        if (!row) return tl::unexpected(row.error());
+        if (!*row) break;
+        out.push_back({std::uint64_t(st->columnInt(0)), std::uint64_t(st->columnInt(1)), st->columnText(2),
+                       st->columnText(3), st->columnText(4), st->columnText(5)});
+    }
+    return out;
+}
+
+}  // namespace verbatim::compliance
