@@ -250,12 +250,12 @@ Result<OpenedEntry> openEntryWithEphemeral(const SealedEntry& entry, ByteView ep
 Result<void> checkJournalCopy(ByteView entryBytes, const proto::JournalRecord& received, ByteView commitment,
                               const std::vector<Bytes>& journalKeys) {
     if (entryBytes.empty()) return faultError(Fault::Malformed, "the relay delivered no journal copy");
-    if (received.journal_ephemeral().size() != 32)
-        return faultError(Fault::Decrypt, "the sender gave no key to check the journal copy");
     auto entry = SealedEntry::parse(entryBytes);
     if (!entry) return faultError(Fault::Malformed, "the journal copy does not parse");
     const EntryHeader& h = entry->header;
     if (h.version < 2) return faultError(Fault::Malformed, "the journal copy has an old header");
+    if (received.journal_ephemeral().size() != 32)
+        return faultError(Fault::Decrypt, "the sender gave no key to check the journal copy");
     if (!constantTimeEqual(view(received.message_id()), h.messageId) || received.sender().user() != h.senderUser ||
         received.sender().device() != h.senderDevice || received.conversation_id() != h.conversationId ||
         received.client_time_ms() != h.timeMs ||
