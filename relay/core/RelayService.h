@@ -229,6 +229,33 @@ private:
                                    const std::string& target, std::string_view detail = {},
                                    const AuditFields& extra = {});
 
+    // ---- requests: handle() looks the kind up in a table of these (RelayService.cpp) ----------
+    // Each handler checks what it can without storage, answers `done` at once when it refuses,
+    // and otherwise posts its job through `run` (RelayServiceImpl.h). Defined by role:
+    // KeysService.cpp, MessagesService.cpp, ConversationsService.cpp, DevicesService.cpp,
+    // EnrollmentService.cpp, JournalService.cpp.
+    struct RequestRun;
+    using Handler = void (RelayService::*)(const DeviceId& from, proto::Request& request, Done& done,
+                                           const RequestRun& run);
+    void onConfirmWipe(const DeviceId& from, proto::Request& request, Done& done, const RequestRun& run);
+    void onApproveDevice(const DeviceId& from, proto::Request& request, Done& done, const RequestRun& run);
+    void onListDevices(const DeviceId& from, proto::Request& request, Done& done, const RequestRun& run);
+    void onAdminListDevices(const DeviceId& from, proto::Request& request, Done& done, const RequestRun& run);
+    void onAdminDeviceAction(const DeviceId& from, proto::Request& request, Done& done, const RequestRun& run);
+    void onCreateDeviceLink(const DeviceId& from, proto::Request& request, Done& done, const RequestRun& run);
+    void onUploadPreKeys(const DeviceId& from, proto::Request& request, Done& done, const RequestRun& run);
+    void onFetchBundles(const DeviceId& from, proto::Request& request, Done& done, const RequestRun& run);
+    void onCreateConversation(const DeviceId& from, proto::Request& request, Done& done, const RequestRun& run);
+    void onListConversations(const DeviceId& from, proto::Request& request, Done& done, const RequestRun& run);
+    void onListMemberDevices(const DeviceId& from, proto::Request& request, Done& done, const RequestRun& run);
+    void onCreateInvite(const DeviceId& from, proto::Request& request, Done& done, const RequestRun& run);
+    void onListInvites(const DeviceId& from, proto::Request& request, Done& done, const RequestRun& run);
+    void onRevokeInvite(const DeviceId& from, proto::Request& request, Done& done, const RequestRun& run);
+    void onSend(const DeviceId& from, proto::Request& request, Done& done, const RequestRun& run);
+    void onAcknowledge(const DeviceId& from, proto::Request& request, Done& done, const RequestRun& run);
+    void onPullJournal(const DeviceId& from, proto::Request& request, Done& done, const RequestRun& run);
+    void onPing(const DeviceId& from, proto::Request& request, Done& done, const RequestRun& run);
+
     void handleSend(const DeviceId& from, proto::SendMessage send, Done done);
     void drain(const DeviceId& device, std::shared_ptr<PushSink> sink, std::uint64_t afterId,
                std::uint64_t delivered);

@@ -1,0 +1,346 @@
+/// @file DevicesService.cpp
+/// RelayService's device administration: device lists, approval of a new device by
+/// an existing one, revocation, remote wipe and its confirmation, and revocations or wipes
+/// committed by another process.
+
+#include "relay/core/RelayServiceImpl.h"
+
+namespace verbatim::relay {
+
+using namespace impl;
+
+namespace impl {
+
+// A user's own device list, as ListDevices answers it and devices_changed pushes it.
+Result<proto::DeviceList> ownDevices(Database& db, const std::string& user) {
+    auto st = db.prepare("SELECT device, platform, app_version, enrolled_ms, last_seen_ms, coalesce(revoked_ms, 0), "
+                         "coalesce(wipe_requested_ms, 0), identity_key, coalesce(pending_ms, 0), link_proof, approval, "
+                         "coalesce(wiped_ms, 0) FROM devices WHERE user = ? ORDER BY device");
+    if (!st) return tl::unexpected(st.error());
+    st->bind(1, std::string_view(user));
+    proto::DeviceList out;
+    while (true) {
+        auto row = st->step();
+        if (!row) return tl::unexpected(row.error());
+        if (!*row) break;
+        auto* d = out.add_devices();
+        d->set_device(std::uint32_t(st->columnInt(0)));
+        d->set_platform(st->columnText(1));
+        d->set_app_version(st->columnText(2));
+        d->set_enrolled_ms(std::uint64_t(st->columnInt(3)));
+        d->set_last_seen_ms(std::uint64_t(st->columnInt(4)));
+        d->set_revoked_ms(std::uint64_t(st->columnInt(5)));
+        d->set_wipe_requested_ms(std::uint64_t(st->columnInt(6)));
+        Bytes ik = st->columnBlob(7);
+        d->set_identity_key(std::string(ik.begin(), ik.end()));
+        d->set_pending_ms(std::uint64_t(st->columnInt(8)));
+        if (!st->columnIsNull(9)) {
+            Bytes proof = st->columnBlob(9);
+            d->set_link_proof(std::string(proof.begin(), proof.end()));
+        }
+        if (!st->columnIsNull(10)) {
+            Bytes approval = st->columnBlob(10);
+            d->set_approval(std::string(approval.begin(), approval.end()));
+        }
+        d->set_wiped_ms(std::uint64_t(st->columnInt(11)));
+    }
+    return out;
+}
+
+// devices_changed pushes to every active device of `user` but `except`.
+Result<std::vector<std::pair<DeviceId, proto::Frame>>> devicesChangedNotices(Database& db, const std::string& user,
+                                                                             std::uint32_t except) {
+    auto list = ownDevices(db, user);
+    if (!list) return tl::unexpected(list.error());
+    std::vector<std::pair<DeviceId, proto::Frame>> out;
+    for (const auto& d : list->devices()) {
+        if (d.device() == except || d.revoked_ms() || d.pending_ms()) continue;
+        proto::Push p;
+        *p.mutable_devices_changed() = *list;
+        out.push_back({DeviceId{user, d.device(), {}, {}}, pushFrame(std::move(p))});
+    }
+    return out;
+}
+
+}  // namespace impl
+
+Result<std::function<void()>> RelayService::wipeJob(Database& db, const std::string& user, std::uint32_t device,
+                                                    const std::string& actor) {
+    DeviceId id{user, device, proto::ROLE_UNSPECIFIED, {}};
+    std::uint64_t now = wallClockMs();
+    auto cmd = journal::WipeCommand::sign(user, device, now, m_config.relayKey.privateKey);
+    if (!cmd) return tl::unexpected(cmd.error());
+    Bytes bytes = cmd->serialize();
+    // A wipe revokes at once, in this transaction (issue 15 break 7): a device that ignores the
+    // command must not go on sending, fetching bundles, linking devices or acting as admin until
+    // it chooses to confirm. From the commit on it may only receive the command and confirm it
+    // (authenticate() makes it wipe-only; handle() refuses every other request; the member
+    // device sets, which senders must match, no longer include it).
+    auto st = db.prepare("UPDATE devices SET wipe_command = ?, wipe_requested_ms = ?, revoked_ms = coalesce(revoked_ms, ?) "
+                         "WHERE user = ? AND device = ? AND wiped_ms IS NULL");
+    if (!st) return tl::unexpected(st.error());
+    st->bind(1, bytes).bind(2, std::int64_t(now)).bind(3, std::int64_t(now)).bind(4, std::string_view(user))
+        .bind(5, std::int64_t(device));
+    if (auto r = st->run(); !r) return tl::unexpected(r.error());
+    if (db.changes() == 0) return fail(ErrorCode::NotFound, "no such device (or already wiped)");
+    // A device about to be erased gets nothing more, and nobody starts a session with it.
+    for (const char* sql : {"DELETE FROM prekeys WHERE user = ? AND device = ?",
+                            "DELETE FROM signed_prekeys WHERE user = ? AND device = ?",
+                            "DELETE FROM queue WHERE user = ? AND device = ?"}) {
+        auto purge = db.prepare(sql);
+        if (!purge) return tl::unexpected(purge.error());
+        purge->bind(1, std::string_view(user)).bind(2, std::int64_t(device));
+        if (auto r = purge->run(); !r) return tl::unexpected(r.error());
+    }
+    if (auto r = recordAdminAction(db, actor, "wipe-device", user + "/" + std::to_string(device), {},
+                                   {{"user", user}, {"device", std::to_string(device)}});
+        !r)
+        return tl::unexpected(r.error());
+    return std::function<void()>([this, id, bytes] {
+        std::shared_ptr<PushSink> sink;
+        {
+            std::lock_guard lock(m_sinksMutex);
+            if (auto it = m_live.find(id); it != m_live.end()) {
+                sink = it->second.lock();
+                m_live.erase(it);
+            }
+        }
+        if (sink) {
+            // The live connection turns wipe-only before the command reaches the device.
+            sink->restrictToWipe();
+            proto::Push p;
+            p.set_wipe_command(std::string(bytes.begin(), bytes.end()));
+            sink->push(pushFrame(std::move(p)));
+        }
+    });
+}
+
+Result<void> RelayService::queueWipe(const std::string& user, std::uint32_t device, const std::string& actor) {
+    return runAndWait([&](Database& db) { return wipeJob(db, user, device, actor); });
+}
+
+Result<std::function<void()>> RelayService::revokeJob(Database& db, const std::string& user, std::uint32_t device,
+                                                      const std::string& actor) {
+    DeviceId id{user, device, proto::ROLE_UNSPECIFIED, {}};
+    auto st = db.prepare("UPDATE devices SET revoked_ms = ? WHERE user = ? AND device = ? AND revoked_ms IS NULL");
+    if (!st) return tl::unexpected(st.error());
+    st->bind(1, std::int64_t(wallClockMs())).bind(2, std::string_view(user)).bind(3, std::int64_t(device));
+    if (auto r = st->run(); !r) return tl::unexpected(r.error());
+    if (db.changes() == 0) return fail(ErrorCode::NotFound, "no such active device");
+    for (const char* sql : {"DELETE FROM prekeys WHERE user = ? AND device = ?",
+                            "DELETE FROM signed_prekeys WHERE user = ? AND device = ?",
+                            "DELETE FROM queue WHERE user = ? AND device = ?"}) {
+        auto d = db.prepare(sql);
+        if (!d) return tl::unexpected(d.error());
+        d->bind(1, std::string_view(user)).bind(2, std::int64_t(device));
+        if (auto r = d->run(); !r) return tl::unexpected(r.error());
+    }
+    if (auto r = recordAdminAction(db, actor, "revoke-device", user + "/" + std::to_string(device), {},
+                                   {{"user", user}, {"device", std::to_string(device)}});
+        !r)
+        return tl::unexpected(r.error());
+    return std::function<void()>([this, id] {
+        std::shared_ptr<PushSink> sink;
+        {
+            std::lock_guard lock(m_sinksMutex);
+            if (auto it = m_live.find(id); it != m_live.end()) {
+                sink = it->second.lock();
+                m_live.erase(it);
+            }
+        }
+        if (sink) sink->close(4403, "device revoked");
+    });
+}
+
+Result<void> RelayService::revokeDevice(const std::string& user, std::uint32_t device,
+                                        const std::string& actor) {
+    return runAndWait([&](Database& db) { return revokeJob(db, user, device, actor); });
+}
+
+Result<std::vector<RelayService::DeviceRow>> RelayService::listDevices(const std::string& user) {
+    Result<std::vector<DeviceRow>> out = std::vector<DeviceRow>();
+    m_storage->runSync([&](Database& db) {
+        auto st = db.prepare("SELECT d.user, d.device, u.role, d.platform, d.app_version, d.enrolled_ms, "
+                             "d.last_seen_ms, coalesce(d.revoked_ms, 0), coalesce(d.wipe_requested_ms, 0), "
+                             "coalesce(d.wiped_ms, 0), coalesce(d.pending_ms, 0) FROM devices d JOIN users u ON u.id = d.user "
+                             "WHERE ? = '' OR d.user = ? ORDER BY d.user, d.device");
+        if (!st) return void(out = tl::unexpected(st.error()));
+        st->bind(1, std::string_view(user)).bind(2, std::string_view(user));
+        while (true) {
+            auto row = st->step();
+            if (!row) return void(out = tl::unexpected(row.error()));
+            if (!*row) break;
+            out->push_back({st->columnText(0), std::uint32_t(st->columnInt(1)), proto::Role(st->columnInt(2)),
+                            st->columnText(3), st->columnText(4), std::uint64_t(st->columnInt(5)),
+                            std::uint64_t(st->columnInt(6)), std::uint64_t(st->columnInt(7)),
+                            std::uint64_t(st->columnInt(8)), std::uint64_t(st->columnInt(9)),
+                            std::uint64_t(st->columnInt(10))});
+        }
+    });
+    return out;
+}
+
+// A device erasing itself on the firm's order confirms it; the admin sees when.
+void RelayService::onConfirmWipe(const DeviceId& from, proto::Request& request, Done& done, const RequestRun& run) {
+    return run([this, from](Database& db, proto::Response&) -> Result<Completion> {
+        std::uint64_t now = wallClockMs();
+        auto st = db.prepare("UPDATE devices SET wiped_ms = ?, revoked_ms = coalesce(revoked_ms, ?), "
+                             "wipe_command = NULL WHERE user = ? AND device = ? AND wipe_command IS NOT NULL");
+        if (!st) return tl::unexpected(st.error());
+        st->bind(1, std::int64_t(now)).bind(2, std::int64_t(now)).bind(3, std::string_view(from.user))
+            .bind(4, std::int64_t(from.device));
+        if (auto r = st->run(); !r) return tl::unexpected(r.error());
+        if (db.changes() == 0) return reject(proto::STATUS_NOT_FOUND, "no wipe is pending for this device");
+        for (const char* sql : {"DELETE FROM prekeys WHERE user = ? AND device = ?",
+                                "DELETE FROM signed_prekeys WHERE user = ? AND device = ?",
+                                "DELETE FROM queue WHERE user = ? AND device = ?"}) {
+            auto d = db.prepare(sql);
+            if (!d) return tl::unexpected(d.error());
+            d->bind(1, std::string_view(from.user)).bind(2, std::int64_t(from.device));
+            if (auto r = d->run(); !r) return tl::unexpected(r.error());
+        }
+        const std::string who = from.user + "/" + std::to_string(from.device);
+        if (auto r = recordAdminAction(db, who, "device-wiped", who, {},
+                                       {{"user", from.user}, {"device", std::to_string(from.device)}});
+            !r)
+            return tl::unexpected(r.error());
+        return Completion();
+    }, /*repeatable*/ false, /*activeOnly: the one request of a wiped device*/ false);
+}
+
+void RelayService::onApproveDevice(const DeviceId& from, proto::Request& request, Done& done, const RequestRun& run) {
+    auto approval = journal::DeviceApproval::parse(view(request.approve_device().approval()));
+    if (!approval) return done(errorResponse(proto::STATUS_BAD_REQUEST, "device approval malformed"));
+    if (approval->user != from.user || approval->approver != from.device)
+        return done(errorResponse(proto::STATUS_FORBIDDEN, "a device approves devices of its own user, as itself"));
+    // The signature is checked here against the approver's registered identity key, so a
+    // stored approval always verifies for contacts and compliance.
+    if (!signal::SessionManager::verify(from.identityKey, approval->signedBytes(), approval->signature))
+        return done(errorResponse(proto::STATUS_BAD_REQUEST, "device approval signature does not verify"));
+    auto bytes = approval->serialize();
+    return run([this, from, a = *approval, bytes](Database& db, proto::Response&) -> Result<Completion> {
+        auto st = db.prepare("SELECT identity_key, revoked_ms FROM devices WHERE user = ? AND device = ?");
+        if (!st) return tl::unexpected(st.error());
+        st->bind(1, std::string_view(a.user)).bind(2, std::int64_t(a.device));
+        auto row = st->step();
+        if (!row) return tl::unexpected(row.error());
+        if (!*row) return reject(proto::STATUS_NOT_FOUND, "no such device");
+        if (!st->columnIsNull(1)) return reject(proto::STATUS_GONE, "that device was revoked");
+        if (!constantTimeEqual(st->columnBlob(0), a.identityKey))
+            return reject(proto::STATUS_CONFLICT, "the approval names another identity key than the device has");
+        st->reset();
+        auto up = db.prepare("UPDATE devices SET pending_ms = NULL, approval = ? WHERE user = ? AND device = ?");
+        if (!up) return tl::unexpected(up.error());
+        up->bind(1, bytes).bind(2, std::string_view(a.user)).bind(3, std::int64_t(a.device));
+        if (auto r = up->run(); !r) return tl::unexpected(r.error());
+        const std::string who = from.user + "/" + std::to_string(from.device);
+        if (auto r = recordAdminAction(db, who, "device-approved", a.user + "/" + std::to_string(a.device), {},
+                                       {{"user", a.user}, {"device", std::to_string(a.device)},
+                                        {"identity_key", toHex(a.identityKey)},
+                                        {"approver", std::to_string(a.approver)}, {"approval", toHex(bytes)}});
+            !r)
+            return tl::unexpected(r.error());
+        auto notices = devicesChangedNotices(db, a.user, from.device);
+        if (!notices) return tl::unexpected(notices.error());
+        return Completion([this, notices = std::move(*notices)] { pushLive(notices); });
+    });
+}
+
+void RelayService::onAdminListDevices(const DeviceId& from, proto::Request& request, Done& done, const RequestRun& run) {
+    if (from.role != proto::ROLE_ADMIN) return done(errorResponse(proto::STATUS_FORBIDDEN, "admin role required"));
+    std::string user = request.admin_list_devices().user();
+    return run([user](Database& db, proto::Response& out) -> Result<Completion> {
+        auto st = db.prepare(
+            "SELECT d.user, d.device, u.role, u.display_name, d.platform, d.app_version, d.enrolled_ms, "
+            "d.last_seen_ms, coalesce(d.revoked_ms, 0), coalesce(d.wipe_requested_ms, 0), coalesce(d.wiped_ms, 0), "
+            "coalesce(d.pending_ms, 0) "
+            "FROM devices d JOIN users u ON u.id = d.user WHERE ? = '' OR d.user = ? ORDER BY d.user, d.device");
+        if (!st) return tl::unexpected(st.error());
+        st->bind(1, std::string_view(user)).bind(2, std::string_view(user));
+        while (true) {
+            auto row = st->step();
+            if (!row) return tl::unexpected(row.error());
+            if (!*row) break;
+            auto* d = out.mutable_device_list()->add_devices();
+            d->set_user(st->columnText(0));
+            d->set_device(std::uint32_t(st->columnInt(1)));
+            d->set_role(proto::Role(st->columnInt(2)));
+            d->set_display_name(st->columnText(3));
+            d->set_platform(st->columnText(4));
+            d->set_app_version(st->columnText(5));
+            d->set_enrolled_ms(std::uint64_t(st->columnInt(6)));
+            d->set_last_seen_ms(std::uint64_t(st->columnInt(7)));
+            d->set_revoked_ms(std::uint64_t(st->columnInt(8)));
+            d->set_wipe_requested_ms(std::uint64_t(st->columnInt(9)));
+            d->set_wiped_ms(std::uint64_t(st->columnInt(10)));
+            d->set_pending_ms(std::uint64_t(st->columnInt(11)));
+        }
+        return Completion();
+    });
+}
+
+void RelayService::onAdminDeviceAction(const DeviceId& from, proto::Request& request, Done& done, const RequestRun& run) {
+    if (from.role != proto::ROLE_ADMIN) return done(errorResponse(proto::STATUS_FORBIDDEN, "admin role required"));
+    auto a = request.admin_device_action();
+    if (a.user().empty() || a.device() == 0) return done(errorResponse(proto::STATUS_BAD_REQUEST, "user and device required"));
+    if (a.action() != proto::AdminDeviceAction::REVOKE && a.action() != proto::AdminDeviceAction::WIPE)
+        return done(errorResponse(proto::STATUS_BAD_REQUEST, "unknown action"));
+    return run([this, from, a](Database& db, proto::Response&) -> Result<Completion> {
+        const std::string actor = from.user + "/" + std::to_string(from.device);
+        auto job = a.action() == proto::AdminDeviceAction::REVOKE ? revokeJob(db, a.user(), a.device(), actor)
+                                                                  : wipeJob(db, a.user(), a.device(), actor);
+        if (!job && job.error().code == ErrorCode::NotFound) return reject(proto::STATUS_NOT_FOUND, job.error().message);
+        return job;
+    });
+}
+
+void RelayService::onListDevices(const DeviceId& from, proto::Request& request, Done& done, const RequestRun& run) {
+    return run([from](Database& db, proto::Response& out) -> Result<Completion> {
+        auto list = ownDevices(db, from.user);
+        if (!list) return tl::unexpected(list.error());
+        *out.mutable_device_list() = std::move(*list);
+        return Completion();
+    });
+}
+
+void RelayService::applyExternalChanges() {
+    m_storage->postBetweenBatches([this](Database& db) {
+        auto st = db.prepare("SELECT user, device, coalesce(revoked_ms, 0), coalesce(wipe_requested_ms, 0), wipe_command "
+                             "FROM devices WHERE revoked_ms > ? OR wipe_requested_ms > ?");
+        if (!st) return;
+        st->bind(1, std::int64_t(m_externalWatermarkMs)).bind(2, std::int64_t(m_externalWatermarkMs));
+        std::vector<std::tuple<DeviceId, bool, Bytes>> actions;
+        std::uint64_t newest = m_externalWatermarkMs;
+        while (true) {
+            auto row = st->step();
+            if (!row || !*row) break;
+            auto revoked = std::uint64_t(st->columnInt(2)), wiped = std::uint64_t(st->columnInt(3));
+            newest = std::max({newest, revoked, wiped});
+            actions.push_back({DeviceId{st->columnText(0), std::uint32_t(st->columnInt(1)), {}, {}},
+                               wiped > m_externalWatermarkMs, st->columnBlob(4)});
+        }
+        m_externalWatermarkMs = newest;
+        for (auto& [id, wipe, command] : actions) {
+            std::shared_ptr<PushSink> sink;
+            {
+                std::lock_guard lock(m_sinksMutex);
+                if (auto it = m_live.find(id); it != m_live.end()) {
+                    sink = it->second.lock();
+                    m_live.erase(it);
+                }
+            }
+            if (!sink) continue;
+            if (wipe && !command.empty()) {
+                // As in wipeJob(): the wipe revoked the device; the connection turns wipe-only.
+                sink->restrictToWipe();
+                proto::Push p;
+                p.set_wipe_command(std::string(command.begin(), command.end()));
+                sink->push(pushFrame(std::move(p)));
+            } else {
+                sink->close(4403, "device revoked");
+            }
+        }
+    });
+}
+
+}  // namespace verbatim::relay

@@ -1,0 +1,126 @@
+/// @file JournalService.cpp
+/// RelayService's journal log: appending sealed entries to the hash chain, signed
+/// checkpoints, administrative actions recorded as ADMIN_ACTION entries, and compliance pulls.
+
+#include "relay/core/RelayServiceImpl.h"
+
+namespace verbatim::relay {
+
+using namespace impl;
+
+Result<std::uint64_t> RelayService::appendJournal(Database& db, ByteView entry, std::uint64_t now) {
+    // `verbatim-relay admin` in another process may have appended since the head was read. Every
+    // caller runs in a storage batch, which ran syncExternalChanges() when it began (the
+    // batch-start hook) and holds the write lock, so the head is current here.
+    // m_chain moves with the row; if the job later fails, StorageThread rolls back its savepoint
+    // (or, for a send, the whole batch) and the rollback hook reloads the head from the database.
+    std::uint64_t seq = m_chain.append(entry);
+    auto j = db.cached("INSERT INTO journal (seq, entry, chain_hash, server_time_ms) VALUES (?, ?, ?, ?)");
+    if (!j) return tl::unexpected(j.error());
+    j->bind(1, std::int64_t(seq)).bind(2, entry).bind(3, m_chain.head()).bind(4, std::int64_t(now));
+    if (auto r = j->run(); !r) return tl::unexpected(r.error());
+    if (seq - m_lastCheckpoint >= m_config.checkpointEvery) {
+        auto cp = journal::signCheckpoint(seq, m_chain.head(), now, m_config.relayKey.privateKey);
+        if (!cp) return tl::unexpected(cp.error());
+        auto c = db.prepare("INSERT INTO checkpoints (seq, data) VALUES (?, ?)");
+        if (!c) return tl::unexpected(c.error());
+        c->bind(1, std::int64_t(seq)).bind(2, cp->serialize());
+        if (auto r = c->run(); !r) return tl::unexpected(r.error());
+        m_lastCheckpoint = seq;
+    }
+    return seq;
+}
+
+Result<void> RelayService::recordAdminAction(Database& db, const std::string& actor, std::string_view action,
+                                             const std::string& target, std::string_view detail,
+                                             const AuditFields& extra) {
+    if (auto r = audit(db, actor, action, target, detail); !r) return r;
+    // Every administrative action is also journaled, sealed like any message, so compliance
+    // sees enrolments, devices, revocations, wipes, conversations and invites in the same
+    // verified log (ids and names only; no secret ever goes into an action's text).
+    std::uint64_t now = wallClockMs();
+    proto::JournalRecord rec;
+    rec.set_version(1);
+    Bytes k = crypto::randomBytes(32);
+    rec.set_message_id(journal::newMessageId(now));
+    rec.set_conversation_id("firm-audit");
+    rec.mutable_sender()->set_user("relay");
+    rec.mutable_sender()->set_device(0);
+    rec.set_client_time_ms(now);
+    rec.set_type(proto::ADMIN_ACTION);
+    std::string body = "{\"actor\":" + jsonQuote(actor) + ",\"action\":" + jsonQuote(action) +
+                       ",\"target\":" + jsonQuote(target) + ",\"detail\":" + jsonQuote(detail);
+    for (const auto& [name, value] : extra) body += "," + jsonQuote(name) + ":" + jsonQuote(value);
+    body += "}";
+    rec.set_body(body);
+    rec.set_commit_key(std::string(k.begin(), k.end()));
+    auto sealed = journal::sealRecord(rec, m_config.journalPublicKey, [this](ByteView m) {
+        return signal::SessionManager::signWith(*m_signal, m_config.relayIdentityPrivate, m);
+    });
+    if (!sealed) return tl::unexpected(sealed.error());
+    auto seq = appendJournal(db, sealed->serialize(), now);
+    if (!seq) return tl::unexpected(seq.error());
+    return {};
+}
+
+std::pair<std::uint64_t, journal::ChainHash> RelayService::journalHead() {
+    std::pair<std::uint64_t, journal::ChainHash> out;
+    m_storage->runSync([&](Database&) { out = {m_chain.sequence(), m_chain.head()}; });
+    return out;
+}
+
+void RelayService::onPullJournal(const DeviceId& from, proto::Request& request, Done& done, const RequestRun& run) {
+    if (from.role != proto::ROLE_COMPLIANCE)
+        return done(errorResponse(proto::STATUS_FORBIDDEN, "compliance role required"));
+    auto after = request.pull_journal().after_sequence();
+    auto limit = std::clamp<std::uint32_t>(request.pull_journal().limit(), 1, 1000);
+    return run([this, after, limit](Database& db, proto::Response& out) -> Result<Completion> {
+        auto* page = out.mutable_journal_page();
+        auto st = db.prepare("SELECT seq, entry, chain_hash, server_time_ms FROM journal WHERE seq > ? "
+                             "ORDER BY seq LIMIT ?");
+        if (!st) return tl::unexpected(st.error());
+        st->bind(1, std::int64_t(after)).bind(2, std::int64_t(limit));
+        std::uint64_t last = after;
+        std::size_t pageBytes = 0;
+        // A page holds at most `limit` rows and about 8 MiB (an entry is at most ~1 MiB).
+        while (pageBytes < (8u << 20)) {
+            auto row = st->step();
+            if (!row) return tl::unexpected(row.error());
+            if (!*row) break;
+            auto* r = page->add_rows();
+            last = std::uint64_t(st->columnInt(0));
+            r->set_sequence(last);
+            Bytes e = st->columnBlob(1), h = st->columnBlob(2);
+            r->set_entry(std::string(e.begin(), e.end()));
+            r->set_chain_hash(std::string(h.begin(), h.end()));
+            r->set_server_time_ms(std::uint64_t(st->columnInt(3)));
+            pageBytes += e.size() + 64;
+        }
+        // Make sure a signed checkpoint covers the head, so the puller can anchor the page.
+        if (m_chain.sequence() > m_lastCheckpoint) {
+            auto cp = journal::signCheckpoint(m_chain.sequence(), m_chain.head(), wallClockMs(),
+                                              m_config.relayKey.privateKey);
+            if (!cp) return tl::unexpected(cp.error());
+            auto ins = db.prepare("INSERT OR REPLACE INTO checkpoints (seq, data) VALUES (?, ?)");
+            if (!ins) return tl::unexpected(ins.error());
+            ins->bind(1, std::int64_t(cp->sequence)).bind(2, cp->serialize());
+            if (auto r = ins->run(); !r) return tl::unexpected(r.error());
+            m_lastCheckpoint = cp->sequence;
+        }
+        auto cps = db.prepare("SELECT data FROM checkpoints WHERE seq > ? AND (seq <= ? OR seq = "
+                              "(SELECT max(seq) FROM checkpoints)) ORDER BY seq");
+        if (!cps) return tl::unexpected(cps.error());
+        cps->bind(1, std::int64_t(after)).bind(2, std::int64_t(last));
+        while (true) {
+            auto row = cps->step();
+            if (!row) return tl::unexpected(row.error());
+            if (!*row) break;
+            Bytes d = cps->columnBlob(0);
+            page->add_checkpoints(std::string(d.begin(), d.end()));
+        }
+        page->set_head_sequence(m_chain.sequence());
+        return Completion();
+    });
+}
+
+}  // namespace verbatim::relay

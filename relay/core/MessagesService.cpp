@@ -1,0 +1,395 @@
+/// @file MessagesService.cpp
+/// RelayService's messages: send (validation, journal entry, fan-out into the
+/// queue), acknowledgements, the queue drain on connect and live pushes.
+
+#include "relay/core/RelayServiceImpl.h"
+
+namespace verbatim::relay {
+
+using namespace impl;
+
+void RelayService::handleSend(const DeviceId& from, proto::SendMessage send, Done done) {
+    if (auto wait = m_limiter.take("send:" + from.user + "/" + std::to_string(from.device),
+                                   m_config.limits.send, monotonicMs()))
+        return done(errorResponse(proto::STATUS_RATE_LIMITED, "sending too fast", wait));
+    if (send.message_id().size() != journal::kMessageIdSize)
+        return done(errorResponse(proto::STATUS_BAD_REQUEST, "message id must be 16 bytes"));
+    if (send.envelopes_size() == 0 || std::size_t(send.envelopes_size()) > m_config.maxEnvelopesPerSend)
+        return done(errorResponse(proto::STATUS_BAD_REQUEST, "envelope count out of range"));
+    for (const auto& e : send.envelopes()) {
+        if (e.body().empty() || e.body().size() > m_config.maxEnvelopeBytes)
+            return done(errorResponse(proto::STATUS_TOO_LARGE, "envelope body size out of range"));
+        if (e.type() != 2 && e.type() != 3)
+            return done(errorResponse(proto::STATUS_BAD_REQUEST, "unknown envelope type"));
+    }
+    // The blobs this message's attachments name, declared in clear (the relay cannot read the
+    // message): checked against their uploader in the job, then kept for good (BlobStore).
+    if (send.blob_ids_size() > BlobStore::kMaxReferencesPerSend)
+        return done(errorResponse(proto::STATUS_BAD_REQUEST, "too many attachments in one message"));
+    for (int i = 0; i < send.blob_ids_size(); ++i) {
+        if (send.blob_ids(i).size() != 32)
+            return done(errorResponse(proto::STATUS_BAD_REQUEST, "a blob id is 32 bytes"));
+        for (int j = 0; j < i; ++j)
+            if (send.blob_ids(j) == send.blob_ids(i))
+                return done(errorResponse(proto::STATUS_BAD_REQUEST, "a blob is declared twice"));
+    }
+    // No journal, no delivery: the entry must parse, name this message and this device, be
+    // sealed to the current journal key and (unless the firm leaves signatures to compliance)
+    // carry this device's signature. All of it is checked here, off the storage thread.
+    if (send.journal_entry().empty())
+        return done(errorResponse(proto::STATUS_BAD_REQUEST, "journal entry missing"));
+    auto entry = journal::SealedEntry::parse(view(send.journal_entry()));
+    if (!entry) return done(errorResponse(proto::STATUS_BAD_REQUEST, "journal entry malformed"));
+    const auto& h = entry->header;
+    if (!constantTimeEqual(h.messageId, view(send.message_id())))
+        return done(errorResponse(proto::STATUS_BAD_REQUEST, "journal entry is for another message"));
+    if (h.senderUser != from.user || h.senderDevice != from.device)
+        return done(errorResponse(proto::STATUS_BAD_REQUEST, "journal entry names another sender"));
+    // Issue 15 break 6: the journal's conversation and recipients are those of the delivery.
+    // Header version 1 did not name them: such a sender is refused, not downgraded.
+    if (h.version < journal::kHeaderVersion)
+        return done(errorResponse(proto::STATUS_BAD_REQUEST,
+                                  "journal entry format 1 is no longer accepted: update the app"));
+    if (h.conversationId != send.conversation_id())
+        return done(errorResponse(proto::STATUS_BAD_REQUEST, "journal entry names another conversation"));
+    if (!constantTimeEqual(h.journalKeyId, journal::journalKeyId(m_config.journalPublicKey)))
+        return done(errorResponse(proto::STATUS_JOURNAL_KEY_CHANGED, "journal entry sealed to a journal key that is not current"));
+    if (m_config.verifyJournalSignatures && !journal::verifyEntrySignature(*entry, from.identityKey))
+        return done(errorResponse(proto::STATUS_BAD_REQUEST, "journal entry signature does not verify"));
+    Bytes commitment(h.commitment.begin(), h.commitment.end());
+    // Consent (issue 17): a declared acceptance must name a notice this relay knows, exactly.
+    const bool declaresNotice = send.has_notice_acceptance();
+    if (declaresNotice && !journal::isKnownNotice(send.notice_acceptance().version(),
+                                                  view(send.notice_acceptance().text_sha256())))
+        return done(errorResponse(proto::STATUS_BAD_REQUEST, "the accepted recording notice is not one this relay knows"));
+    const bool needsNotice = m_config.requireNoticeAcceptance && from.role == proto::ROLE_CLIENT && !declaresNotice;
+
+    auto sendPtr = std::make_shared<proto::SendMessage>(std::move(send));
+    auto response = std::make_shared<proto::Response>();
+    // Every refusal below comes before the first write, and the writes are plain INSERTs: the
+    // job needs no savepoint (StorageThread::postWritesLast).
+    m_storage->postWritesLast(
+        [this, from, sendPtr, commitment, response, done, recipients = h.recipientsDigest, needsNotice,
+         declaresNotice](Database& db) -> Result<Completion> {
+            const auto& s = *sendPtr;
+            // Idempotent retry: the same (device, message id) was stored before.
+            auto prior = db.cached("SELECT s.journal_seq, s.server_time_ms, j.chain_hash FROM sends s "
+                                    "JOIN journal j ON j.seq = s.journal_seq WHERE s.sender_user = ? AND "
+                                    "s.sender_device = ? AND s.message_id = ?");
+            if (!prior) return tl::unexpected(prior.error());
+            prior->bind(1, std::string_view(from.user)).bind(2, std::int64_t(from.device)).bind(3, view(s.message_id()));
+            auto seen = prior->step();
+            if (!seen) return tl::unexpected(seen.error());
+            if (*seen) {
+                // Even a repeat is answered only to a device that is still active.
+                auto active = isActive(db, from.user, from.device);
+                if (!active) return tl::unexpected(active.error());
+                if (!*active) return reject(proto::STATUS_FORBIDDEN, "device revoked");
+                auto* r = response->mutable_send_result();
+                r->set_journal_sequence(std::uint64_t(prior->columnInt(0)));
+                r->set_server_time_ms(std::uint64_t(prior->columnInt(1)));
+                Bytes ch = prior->columnBlob(2);
+                r->set_chain_hash(std::string(ch.begin(), ch.end()));
+                r->set_duplicate(true);
+                return Completion([response, done] { done(*response); });
+            }
+            // One query gives the membership check, the device check and the device set: the set
+            // holds active devices only, so the sender is listed exactly when its user is a member
+            // and it is still active (not revoked or wiped since it authenticated). Changes by
+            // another process (`verbatim-relay admin`) were picked up when the batch began.
+            auto members = cachedMemberDevices(db, s.conversation_id());
+            if (!members) return tl::unexpected(members.error());
+            const auto& all = **members;  // sorted
+            const std::pair<std::string, std::uint32_t> self{from.user, from.device};
+            if (!std::binary_search(all.begin(), all.end(), self)) {
+                auto active = isActive(db, from.user, from.device);
+                if (!active) return tl::unexpected(active.error());
+                if (!*active) return reject(proto::STATUS_FORBIDDEN, "device revoked");
+                return reject(proto::STATUS_FORBIDDEN, "not a member of this conversation");
+            }
+            // Consent: an outside party's first send into a conversation is its notice
+            // acceptance; anything else waits until one is journaled (docs/protocol.md).
+            if (needsNotice) {
+                auto accepted = db.cached("SELECT 1 FROM notices WHERE conversation = ? AND user = ?");
+                if (!accepted) return tl::unexpected(accepted.error());
+                accepted->bind(1, std::string_view(s.conversation_id())).bind(2, std::string_view(from.user));
+                auto row = accepted->step();
+                if (!row) return tl::unexpected(row.error());
+                if (!*row) return reject(proto::STATUS_NOTICE_REQUIRED, "accept the recording notice first");
+            }
+
+            // The envelope list must match the current device set exactly (Signal-Server's 409).
+            std::vector<std::pair<std::string_view, std::uint32_t>> givenList;
+            givenList.reserve(std::size_t(s.envelopes_size()));
+            for (const auto& e : s.envelopes()) givenList.emplace_back(e.user(), e.device());
+            std::sort(givenList.begin(), givenList.end());
+            if (std::adjacent_find(givenList.begin(), givenList.end()) != givenList.end())
+                return reject(proto::STATUS_BAD_REQUEST, "two envelopes for one device");
+            bool same = givenList.size() + 1 == all.size();
+            for (std::size_t i = 0, j = 0; same && i < all.size(); ++i) {
+                if (all[i] == self) continue;
+                same = all[i].first == givenList[j].first && all[i].second == givenList[j].second;
+                ++j;
+            }
+            if (!same) {
+                std::set<std::pair<std::string, std::uint32_t>> expected, given;
+                for (const auto& d : all)
+                    if (d != self) expected.insert(d);
+                for (const auto& [user, device] : givenList) given.insert({std::string(user), device});
+                auto* mm = response->mutable_device_mismatch();
+                for (const auto& d : expected)
+                    if (!given.count(d)) {
+                        auto* a = mm->add_missing();
+                        a->set_user(d.first);
+                        a->set_device(d.second);
+                    }
+                for (const auto& d : given)
+                    if (!expected.count(d)) {
+                        auto* a = mm->add_extra();
+                        a->set_user(d.first);
+                        a->set_device(d.second);
+                    }
+                response->set_status(proto::STATUS_CONFLICT);
+                response->set_error("device list changed");
+                // Nothing was written, and the error refuses the send; the response must still
+                // carry the lists, so signal through the response object.
+                return reject(proto::STATUS_CONFLICT, "device list changed");
+            }
+            // The envelope list is now the members' current devices: the header's recipients
+            // digest must be over exactly these.
+            if (!constantTimeEqual(journal::recipientsDigest(givenList), recipients))
+                return reject(proto::STATUS_BAD_REQUEST, "journal entry names other recipients than the delivery");
+
+            if (auto r = BlobStore::checkReferences(db, from.user, from.device, s.blob_ids()); !r)
+                return tl::unexpected(r.error());
+
+            std::uint64_t now = wallClockMs();
+            auto appended = appendJournal(db, view(s.journal_entry()), now);
+            if (!appended) return tl::unexpected(appended.error());
+            std::uint64_t seq = *appended;
+            if (auto r = BlobStore::recordReferences(db, s.blob_ids(), seq, now); !r) return tl::unexpected(r.error());
+            if (declaresNotice) {  // counted once journaled: same transaction as the entry
+                auto n = db.cached("INSERT OR IGNORE INTO notices (conversation, user, journal_seq, version, accepted_ms) "
+                                   "VALUES (?, ?, ?, ?, ?)");
+                if (!n) return tl::unexpected(n.error());
+                n->bind(1, std::string_view(s.conversation_id())).bind(2, std::string_view(from.user))
+                    .bind(3, std::int64_t(seq)).bind(4, std::int64_t(s.notice_acceptance().version()))
+                    .bind(5, std::int64_t(now));
+                if (auto r = n->run(); !r) return tl::unexpected(r.error());
+            }
+            const journal::ChainHash head = m_chain.head();
+
+            auto q = db.cached("INSERT INTO queue (user, device, message_id, conversation, sender_user, sender_device, "
+                                "type, body, server_time_ms, commitment, journal_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+            if (!q) return tl::unexpected(q.error());
+            std::vector<std::pair<DeviceId, proto::Frame>> frames;
+            frames.reserve(std::size_t(s.envelopes_size()));
+            for (const auto& e : s.envelopes()) {
+                q->bind(1, std::string_view(e.user())).bind(2, std::int64_t(e.device())).bind(3, view(s.message_id()))
+                    .bind(4, std::string_view(s.conversation_id())).bind(5, std::string_view(from.user))
+                    .bind(6, std::int64_t(from.device)).bind(7, std::int64_t(e.type())).bind(8, view(e.body()))
+                    .bind(9, std::int64_t(now)).bind(10, commitment).bind(11, std::int64_t(seq));
+                if (auto r = q->run(); !r) return tl::unexpected(r.error());
+                proto::Push p;
+                auto* env = p.mutable_envelope();
+                env->set_queue_id(std::uint64_t(db.lastInsertRowId()));
+                env->set_message_id(s.message_id());
+                env->set_conversation_id(s.conversation_id());
+                env->mutable_sender()->set_user(from.user);
+                env->mutable_sender()->set_device(from.device);
+                env->set_type(e.type());
+                env->set_body(e.body());
+                env->set_server_time_ms(now);
+                env->set_commitment(std::string(commitment.begin(), commitment.end()));
+                env->set_journal_sequence(seq);
+                env->set_journal_entry(s.journal_entry());
+                frames.push_back({DeviceId{e.user(), e.device(), {}, {}}, pushFrame(std::move(p))});
+            }
+            auto sent = db.cached("INSERT INTO sends (sender_user, sender_device, message_id, journal_seq, "
+                                   "server_time_ms) VALUES (?, ?, ?, ?, ?)");
+            if (!sent) return tl::unexpected(sent.error());
+            sent->bind(1, std::string_view(from.user)).bind(2, std::int64_t(from.device)).bind(3, view(s.message_id()))
+                .bind(4, std::int64_t(seq)).bind(5, std::int64_t(now));
+            if (auto r = sent->run(); !r) return tl::unexpected(r.error());
+
+            auto* r = response->mutable_send_result();
+            r->set_server_time_ms(now);
+            r->set_journal_sequence(seq);
+            r->set_chain_hash(std::string(head.begin(), head.end()));
+            return Completion([this, frames = std::move(frames), response, done] {
+                done(*response);
+                pushLive(frames);
+            });
+        },
+        [done, response](const Error& e) {
+            // A 409 carries its device lists in the response the job filled in.
+            if (response->status() == proto::STATUS_CONFLICT) return done(*response);
+            done(responseFor(e));
+        });
+}
+
+void RelayService::onSend(const DeviceId& from, proto::Request& request, Done& done, const RequestRun& run) {
+    return handleSend(from, std::move(*request.mutable_send()), std::move(done));
+}
+
+void RelayService::onAcknowledge(const DeviceId& from, proto::Request& request, Done& done, const RequestRun& run) {
+    auto ids = request.acknowledge().queue_ids();
+    if (ids.size() > 1000) return done(errorResponse(proto::STATUS_TOO_LARGE, "at most 1000 ids"));
+    return run([from, ids](Database& db, proto::Response&) -> Result<Completion> {
+        // Scoped to the acknowledging device: nobody can delete another device's queue.
+        auto st = db.cached("DELETE FROM queue WHERE id = ? AND user = ? AND device = ?");
+        if (!st) return tl::unexpected(st.error());
+        for (auto id : ids) {
+            st->bind(1, std::int64_t(id)).bind(2, std::string_view(from.user)).bind(3, std::int64_t(from.device));
+            if (auto r = st->run(); !r) return tl::unexpected(r.error());
+        }
+        return Completion();
+    }, /*repeatable: a row deleted before a failure may stay deleted; the device acknowledged it*/ true);
+}
+
+void RelayService::connect(const DeviceId& device, std::shared_ptr<PushSink> sink) {
+    // A device that was offline while its one-time pre-keys ran low or out (bundles went out with
+    // the signed pre-key alone) hears of it as it connects, before its queue. Once per connection
+    // (not under the once-a-minute limit of the fetch pushes, which it may have missed).
+    if (!device.wipeOnly)
+        m_storage->postBetweenBatches([this, device, sink](Database& db) {
+            auto active = isActive(db, device.user, device.device);
+            auto left = preKeyCount(db, device.user, device.device);
+            if (!active || !*active || !left || *left >= m_config.preKeyLowWatermark) return;
+            proto::Push p;
+            p.mutable_pre_keys_low()->set_remaining(*left);
+            sink->push(pushFrame(std::move(p)));
+        });
+    drain(device, std::move(sink), 0, 0);
+}
+
+void RelayService::disconnect(const DeviceId& device, const PushSink* sink) {
+    std::lock_guard lock(m_sinksMutex);
+    auto it = m_live.find(device);
+    if (it != m_live.end()) {
+        auto current = it->second.lock();
+        if (!current || current.get() == sink) m_live.erase(it);
+    }
+}
+
+// Pages through the device's queue between batches (only committed rows, and no commit can
+// slip in between the last page and going live), then registers the sink for live pushes.
+// `delivered` counts the envelopes earlier pages pushed; the final QueueDrained carries the total.
+void RelayService::drain(const DeviceId& device, std::shared_ptr<PushSink> sink, std::uint64_t afterId,
+                         std::uint64_t delivered) {
+    m_storage->postBetweenBatches([this, device, sink, afterId, delivered](Database& db) {
+        // A device revoked or wiped between its authentication and this page must not go on, nor
+        // go live: revocations and wipes only reach sinks that are registered at the time. Checked
+        // on every page, since one may be committed between two pages.
+        auto wipe = db.prepare("SELECT wipe_command FROM devices WHERE user = ? AND device = ? AND wipe_command IS NOT NULL");
+        if (!wipe) {
+            sink->close(1011, "storage unavailable");
+            return;
+        }
+        wipe->bind(1, std::string_view(device.user)).bind(2, std::int64_t(device.device));
+        auto pending = wipe->step();
+        if (pending && *pending) {
+            // The wipe goes before anything else, and nothing follows it: the connection is
+            // wipe-only from here on.
+            Bytes cmd = wipe->columnBlob(0);
+            sink->restrictToWipe();
+            proto::Push p;
+            p.set_wipe_command(std::string(cmd.begin(), cmd.end()));
+            sink->push(pushFrame(std::move(p)));
+            return;
+        }
+        auto active = isActive(db, device.user, device.device);
+        if (!active) {
+            sink->close(1011, "storage unavailable");
+            return;
+        }
+        if (!*active) {
+            sink->close(4403, "device revoked");
+            return;
+        }
+        // Each envelope goes with its journal entry (the recipient's journal copy check).
+        auto st = db.cached("SELECT q.id, q.message_id, q.conversation, q.sender_user, q.sender_device, q.type, "
+                             "q.body, q.server_time_ms, q.commitment, q.journal_seq, j.entry FROM queue q "
+                             "LEFT JOIN journal j ON j.seq = q.journal_seq WHERE q.user = ? AND q.device = ? "
+                             "AND q.id > ? ORDER BY q.id LIMIT ?");
+        if (!st) {
+            sink->close(1011, "storage unavailable");
+            return;
+        }
+        st->bind(1, std::string_view(device.user)).bind(2, std::int64_t(device.device))
+            .bind(3, std::int64_t(afterId)).bind(4, std::int64_t(m_config.drainPage));
+        std::uint64_t last = afterId;
+        std::uint32_t count = 0;
+        std::vector<proto::Frame> page;
+        while (true) {
+            auto row = st->step();
+            if (!row) {
+                sink->close(1011, "storage unavailable");
+                return;
+            }
+            if (!*row) break;
+            ++count;
+            proto::Push p;
+            auto* e = p.mutable_envelope();
+            last = std::uint64_t(st->columnInt(0));
+            e->set_queue_id(last);
+            Bytes mid = st->columnBlob(1), body = st->columnBlob(6), c = st->columnBlob(8);
+            e->set_message_id(std::string(mid.begin(), mid.end()));
+            e->set_conversation_id(st->columnText(2));
+            e->mutable_sender()->set_user(st->columnText(3));
+            e->mutable_sender()->set_device(std::uint32_t(st->columnInt(4)));
+            e->set_type(std::uint32_t(st->columnInt(5)));
+            e->set_body(std::string(body.begin(), body.end()));
+            e->set_server_time_ms(std::uint64_t(st->columnInt(7)));
+            e->set_commitment(std::string(c.begin(), c.end()));
+            e->set_journal_sequence(std::uint64_t(st->columnInt(9)));
+            Bytes entry = st->columnBlob(10);
+            e->set_journal_entry(std::string(entry.begin(), entry.end()));
+            page.push_back(pushFrame(std::move(p)));
+        }
+        // Closed or too slow: the rows stay queued for the next connection. Close the sink as
+        // pushLive() does, or a slow reader would stay connected and never receive anything.
+        if (!sink->pushAll(page)) {
+            sink->close(1013, "too slow; reconnect to resume");
+            return;
+        }
+        if (count == m_config.drainPage) return drain(device, sink, last, delivered + count);
+        proto::Push drained;
+        drained.mutable_queue_drained()->set_delivered(delivered + count);
+        if (!m_restoreEpoch.empty()) {
+            drained.mutable_queue_drained()->set_restore_epoch(m_restoreEpoch);
+            drained.mutable_queue_drained()->set_restored_journal_sequence(m_restoredSequence);
+        }
+        if (!sink->push(pushFrame(std::move(drained)))) {
+            sink->close(1013, "too slow; reconnect to resume");
+            return;
+        }
+        std::lock_guard lock(m_sinksMutex);
+        m_live[device] = sink;
+    });
+}
+
+void RelayService::pushLive(const std::vector<std::pair<DeviceId, proto::Frame>>& frames) {
+    for (const auto& [device, frame] : frames) {
+        std::shared_ptr<PushSink> sink;
+        {
+            std::lock_guard lock(m_sinksMutex);
+            auto it = m_live.find(device);
+            if (it == m_live.end()) continue;
+            sink = it->second.lock();
+            if (!sink) {
+                m_live.erase(it);
+                continue;
+            }
+        }
+        // A sink that refuses (slow reader) is dropped from live delivery; its queue rows stay
+        // and are drained on its next connection.
+        if (!sink->push(frame)) {
+            std::lock_guard lock(m_sinksMutex);
+            m_live.erase(device);
+            sink->close(1013, "too slow; reconnect to resume");
+        }
+    }
+}
+
+}  // namespace verbatim::relay
