@@ -62,6 +62,9 @@ struct BackupRequest {
     ByteView unlock;      ///< the unlock secret (32 bytes): wraps tls.key
     std::string firmName;
     std::string firmFingerprint;
+    /// Lowers this process's CPU priority (nice 10) for the backup: the relay serving beside
+    /// it comes first.
+    bool lowPriority = true;
     /// Test and bench hook: runs after the snapshot is taken, before anything is written to
     /// the output (a kill -9 test stops the process there).
     std::function<void()> afterSnapshot;

@@ -279,10 +279,14 @@ Result<StatementLease> Database::cached(std::string_view sql) {
     return StatementLease(it->second.get());
 }
 
-Result<void> Database::backupTo(Database& destination) {
+Result<void> Database::backupTo(Database& destination, int pagesPerStep, const std::function<void()>& afterStep) {
     sqlite3_backup* b = sqlite3_backup_init(destination.m_db, "main", m_db, "main");
     if (!b) return sqlFail(destination.m_db, sqlite3_errcode(destination.m_db), "backup");
-    int rc = sqlite3_backup_step(b, -1);
+    int rc = SQLITE_OK;
+    while (rc == SQLITE_OK) {
+        rc = sqlite3_backup_step(b, pagesPerStep > 0 ? pagesPerStep : -1);
+        if (rc == SQLITE_OK && afterStep) afterStep();
+    }
     int fin = sqlite3_backup_finish(b);
     if (rc != SQLITE_DONE) return sqlFail(nullptr, rc, "backup");
     if (fin != SQLITE_OK) return sqlFail(destination.m_db, fin, "backup");

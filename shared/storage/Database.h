@@ -160,8 +160,12 @@ public:
     /// connections keep writing; inside a transaction this connection has open, that
     /// transaction's snapshot). SQLCipher decrypts each page with this key and encrypts it with
     /// the destination's: both must be keyed (a plain destination is refused). For online
-    /// backups (verbatim-relay backup).
-    [[nodiscard]] Result<void> backupTo(Database& destination);
+    /// backups (verbatim-relay backup). With `pagesPerStep` > 0 the copy goes in steps of that
+    /// many pages and `afterStep` runs after each (to pace the writes); the snapshot is the same
+    /// only if this connection holds a read transaction across the steps (otherwise each step
+    /// starts its own and a concurrent writer restarts the copy).
+    [[nodiscard]] Result<void> backupTo(Database& destination, int pagesPerStep = -1,
+                                        const std::function<void()>& afterStep = {});
     /// Re-encrypts the whole database under a new raw key.
     [[nodiscard]] Result<void> rekey(ByteView newRawKey);
 

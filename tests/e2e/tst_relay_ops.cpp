@@ -29,6 +29,7 @@
 #include "crypto/Aes.h"
 #include "crypto/Digest.h"
 #include "crypto/Hkdf.h"
+#include "crypto/Random.h"
 #include "journal/FirmManifest.h"
 #include "journal/HashChain.h"
 #include "relay/net/TlsCert.h"
@@ -247,6 +248,11 @@ private slots:
         auto client = enrol(inviteToken, &conv);
         QVERIFY(lawyer && officer && client);
         QVERIFY(lawyer->connect(ep));
+        // An attachment uploaded before the backup comes back with it, byte for byte.
+        const Bytes attachmentBytes = crypto::randomBytes(300000);
+        const std::string attachment(attachmentBytes.begin(), attachmentBytes.end());
+        auto blobId = client::RelayConnection::uploadBlob(ep, lawyer->credentials, attachment);
+        QVERIFY2(blobId, blobId ? "" : blobId.error().message.c_str());
 
         constexpr int kMessages = 1500;
         std::vector<proto::SendMessage> sends;
@@ -285,6 +291,7 @@ private slots:
         QVERIFY2(backup.exitCode() == 0, backup.readAllStandardError().constData());
         const QString summary = QString::fromUtf8(backup.readAllStandardOutput());
         QVERIFY2(summary.contains("backup of Backup & Co"), qPrintable(summary));
+        QVERIFY2(summary.contains(", 1 attachment(s)"), qPrintable(summary));
         QTRY_COMPARE_WITH_TIMEOUT(answered.load(), kMessages, 60000);
         QCOMPARE(acked.size(), std::size_t(kMessages));
         QVERIFY(QFile::exists(out));
@@ -340,6 +347,9 @@ private slots:
             (*conn).reset();
             return got;
         };
+        auto fetched = client::RelayConnection::downloadBlob(ep, lawyer->credentials, *blobId, 1 << 20);
+        QVERIFY2(fetched, fetched ? "" : fetched.error().message.c_str());
+        QVERIFY(*fetched == attachment);
         auto notice = drained(*lawyer);
         QVERIFY(notice);
         QCOMPARE(notice->restore_epoch().size(), std::size_t(16));
