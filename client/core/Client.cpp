@@ -209,6 +209,31 @@ std::string Event::json() const {
 
 // ---------------------------------------------------------------------------------------------
 
+/// The client's data lock: a plain mutex that knows which thread holds it. Two mistakes are
+/// caught where they happen instead of hanging: taking it twice on one thread (std::mutex would
+/// deadlock) and making a relay call while holding it (which would stall every other caller,
+/// the GUI among them, for as long as the relay takes to answer).
+class DataMutex {
+public:
+    void lock() {
+        if (heldHere()) {
+            log::write(log::Level::Error, "client.lock_reentered", {});
+            std::abort();
+        }
+        m_mutex.lock();
+        m_owner.store(std::this_thread::get_id());
+    }
+    void unlock() {
+        m_owner.store(std::thread::id());
+        m_mutex.unlock();
+    }
+    bool heldHere() const { return m_owner.load() == std::this_thread::get_id(); }
+
+private:
+    std::mutex m_mutex;
+    std::atomic<std::thread::id> m_owner{};
+};
+
 struct Client::Impl {
     ProfilePaths paths;
     std::unique_ptr<Database> db;
@@ -221,8 +246,10 @@ struct Client::Impl {
     Endpoint endpoint;
     bool manifestOk = false;
 
-    // Data: everything that touches the database or the sessions.
-    std::recursive_mutex mutex;
+    // Data: everything that touches the database or the sessions. Never held across a relay
+    // call: take what the call needs under it, release it, call, then take it again and check
+    // that the profile is still there (a wipe may have come in meanwhile).
+    DataMutex mutex;
 
     // Events.
     std::mutex handlerMutex;
@@ -294,6 +321,12 @@ struct Client::Impl {
     Result<std::string> queueMismatchReport(const std::string& conversation, const std::string& messageId,
                                             const std::string& sender, std::uint64_t journalSeq,
                                             const std::string& fields);
+    /// A received record withheld (inside the receive's transaction): stored marked, without its
+    /// content, with a signed report whose body adds `fields`; the envelope counts as processed.
+    void withholdMismatch(const proto::JournalRecord& rec, const proto::Envelope& e, const std::string& sender,
+                          const std::string& fields);
+    /// The journal copy check of a received record against the entry its envelope carries.
+    Result<void> checkJournalCopy(const proto::JournalRecord& rec, const proto::Envelope& e) const;
     Result<std::optional<std::string>> getAccount(const std::string& k);
 
     // ---- events -------------------------------------------------------------------------------
@@ -324,16 +357,19 @@ struct Client::Impl {
         return conn;
     }
     Result<proto::Response> call(const proto::Request& r, std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
+        if (mutex.heldHere()) {
+            log::write(log::Level::Error, "client.call_under_lock", {});
+            return fail(ErrorCode::Internal, "a relay call was made under the client's data lock");
+        }
         auto c = connection();
         if (!c || !c->isOpen()) return fail(ErrorCode::Storage, "not connected to the relay");
-        auto resp = c->call(r, timeout);
-        if (!resp) return resp;
-        return resp;
+        return c->call(r, timeout);
     }
     void onPush(const proto::Push& p);
 
     // ---- protocol -----------------------------------------------------------------------------
-    Result<void> uploadPreKeys(bool newSignedPreKey);
+    Result<proto::Request> preparePreKeyUpload(bool newSignedPreKey);
+    Result<void> uploadPreKeys(bool newSignedPreKey);  ///< takes `mutex` itself, not across the call
     Result<std::vector<proto::DeviceAddress>> memberDevices(const std::string& conversation, bool refresh);
     Result<void> ensureSessions(const std::vector<proto::DeviceAddress>& devices, std::set<std::string>* changedUsers);
     Result<void> processBundles(const proto::Bundles& bundles, std::set<std::string>* changedUsers);
@@ -356,6 +392,9 @@ struct Client::Impl {
     /// device it trusts holds sending (a device added behind the user's back reads nothing).
     void checkOwnDevices(const std::vector<KeyedDevice>& active, std::set<std::string>* changedUsers);
     std::vector<Bytes> identityKeys(const std::string& user);
+    /// Fetches `user`'s bundles when no identity key of theirs is known (takes `mutex` itself).
+    void fetchIdentityIfUnknown(const std::string& user);
+    Result<SafetyNumber> knownSafetyNumber(const std::string& user);  ///< the caller holds `mutex`
     Result<bool> userHeld(const std::string& user);
     Result<void> refreshConversations();
     /// False when the relay could not be reached.
@@ -399,7 +438,10 @@ struct Client::Impl {
     Result<void> systemMessage(const std::string& conversation, const std::string& text);
     void handleWipe(const std::string& bytes);
 
-    // ---- queries ------------------------------------------------------------------------------
+    // ---- queries (the caller holds `mutex`) ----------------------------------------------------
+    Result<std::string> resolveConversation(const std::string& idOrTitle);
+    Result<std::optional<MessageView>> message(const std::string& messageId);
+    Result<std::size_t> outboxSize();
     Result<std::vector<MessageView>> readMessages(const std::string& where, const std::function<void(storage::Statement&)>& bind);
     MessageState outgoingState(const std::string& conversation, std::uint64_t serverTimeMs, MessageState stored);
     std::vector<std::string> members(const std::string& conversation);
@@ -439,6 +481,23 @@ Result<std::string> Client::Impl::queueMismatchReport(const std::string& convers
     report.set_body("{\"message_id\":\"" + hexOf(messageId) + "\",\"sender\":" + jsonQuote(sender) +
                     ",\"journal_sequence\":" + std::to_string(journalSeq) + fields + "}");
     return enqueue(std::move(report), MessageKind::System, false);
+}
+
+void Client::Impl::withholdMismatch(const proto::JournalRecord& rec, const proto::Envelope& e,
+                                    const std::string& sender, const std::string& fields) {
+    auto mismatch = rec;
+    mismatch.set_body("");
+    mismatch.clear_attachments();
+    (void)insertMessage(mismatch, MessageKind::Mismatch, false, MessageState::Mismatch, e.server_time_ms(),
+                        e.journal_sequence(), "");
+    (void)queueMismatchReport(rec.conversation_id(), rec.message_id(), sender, e.journal_sequence(), fields);
+    (void)markProcessed(e.message_id());
+}
+
+Result<void> Client::Impl::checkJournalCopy(const proto::JournalRecord& rec, const proto::Envelope& e) const {
+    std::vector<Bytes> keys;
+    for (const auto& k : manifest.journalKeys) keys.push_back(k.publicKey);
+    return journal::checkJournalCopy(view(e.journal_entry()), rec, view(e.commitment()), keys);
 }
 
 // An attachment whose file is not the one its sender committed to (issue 15 break 4): the
@@ -983,7 +1042,6 @@ void Client::Impl::onPush(const proto::Push& p) {
         break;
     case proto::Push::kPreKeysLow:
         post([this] {
-            std::lock_guard lock(mutex);
             if (auto r = uploadPreKeys(false); !r)
                 log::write(log::Level::Warn, "client.prekey_upload_failed", {{"error", r.error().message}});
         });
@@ -1016,11 +1074,7 @@ bool Client::waitUntilSynced(std::chrono::milliseconds timeout) {
 bool Client::waitForOutbox(std::chrono::milliseconds timeout) {
     auto deadline = std::chrono::steady_clock::now() + timeout;
     while (std::chrono::steady_clock::now() < deadline) {
-        {
-            std::lock_guard lock(m->mutex);
-            auto n = outboxSize();
-            if (n && *n == 0) return true;
-        }
+        if (auto n = outboxSize(); n && *n == 0) return true;
         {
             std::unique_lock lock(m->queueMutex);
             m->syncCv.wait_for(lock, std::chrono::milliseconds(50));
@@ -1032,7 +1086,9 @@ bool Client::waitForOutbox(std::chrono::milliseconds timeout) {
 
 // ---- pre-keys -------------------------------------------------------------------------------------
 
-Result<void> Client::Impl::uploadPreKeys(bool newSignedPreKey) {
+// Makes the keys and records them as made, under `mutex`; the upload happens after it is released.
+Result<proto::Request> Client::Impl::preparePreKeyUpload(bool newSignedPreKey) {
+    if (!db) return fail(ErrorCode::NotFound, "this device was erased by the firm");
     auto nextText = getAccount("next_prekey");
     if (!nextText) return tl::unexpected(nextText.error());
     std::uint32_t next = *nextText ? std::uint32_t(std::stoul(**nextText)) : 1;
@@ -1055,10 +1111,20 @@ Result<void> Client::Impl::uploadPreKeys(bool newSignedPreKey) {
         up->mutable_signed_pre_key()->set_id(spk->id);
         up->mutable_signed_pre_key()->set_public_key(str(spk->publicKey));
         up->mutable_signed_pre_key()->set_signature(str(spk->signature));
-        if (auto r = setAccount("signed_prekey", view(std::to_string(id))); !r) return r;
+        if (auto r = setAccount("signed_prekey", view(std::to_string(id))); !r) return tl::unexpected(r.error());
     }
-    if (auto r = setAccount("next_prekey", view(std::to_string(next + kPreKeyBatch))); !r) return r;
-    auto resp = call(req);
+    if (auto r = setAccount("next_prekey", view(std::to_string(next + kPreKeyBatch))); !r) return tl::unexpected(r.error());
+    return req;
+}
+
+Result<void> Client::Impl::uploadPreKeys(bool newSignedPreKey) {
+    Result<proto::Request> req = fail(ErrorCode::Internal, "");
+    {
+        std::lock_guard lock(mutex);
+        req = preparePreKeyUpload(newSignedPreKey);
+    }
+    if (!req) return tl::unexpected(req.error());
+    auto resp = call(*req);
     if (!resp) return tl::unexpected(resp.error());
     if (resp->status() != proto::STATUS_OK) return fail(ErrorCode::Storage, "pre-key upload refused: " + resp->error());
     return {};
@@ -1067,20 +1133,24 @@ Result<void> Client::Impl::uploadPreKeys(bool newSignedPreKey) {
 // A new signed pre-key every 7 days (with a batch of one-time pre-keys); the old private half
 // stays in the store so that sessions started from it still complete.
 void Client::Impl::rotateSignedPreKeyIfDue() {
-    std::lock_guard lock(mutex);
     constexpr std::uint64_t kWeekMs = 7ull * 24 * 3600 * 1000;
-    auto last = getAccount("signed_prekey_ms");
     const std::uint64_t now = nowMs();
-    if (last && !*last) {
-        (void)setAccount("signed_prekey_ms", view(std::to_string(now)));  // made at join
-        return;
+    {
+        std::lock_guard lock(mutex);
+        if (!db) return;
+        auto last = getAccount("signed_prekey_ms");
+        if (last && !*last) {
+            (void)setAccount("signed_prekey_ms", view(std::to_string(now)));  // made at join
+            return;
+        }
+        if (!last || now - std::stoull(**last) < kWeekMs) return;
     }
-    if (!last || now - std::stoull(**last) < kWeekMs) return;
     if (auto r = uploadPreKeys(true); !r) {
         log::write(log::Level::Warn, "client.signed_prekey_rotation_failed", {{"error", r.error().message}});
         return;
     }
-    (void)setAccount("signed_prekey_ms", view(std::to_string(now)));
+    std::lock_guard lock(mutex);
+    if (db) (void)setAccount("signed_prekey_ms", view(std::to_string(now)));
 }
 
 // ---- conversations ----------------------------------------------------------------------------------
@@ -1239,8 +1309,12 @@ Result<std::vector<ConversationView>> Client::conversations() {
 
 Result<std::string> Client::resolveConversation(const std::string& idOrTitle) {
     std::lock_guard lock(m->mutex);
-    if (!m->db) return fail(ErrorCode::NotFound, "this device was erased by the firm");
-    auto st = m->db->prepare("SELECT id FROM conversations WHERE id = ? OR title = ? ORDER BY id = ? DESC LIMIT 2");
+    return m->resolveConversation(idOrTitle);
+}
+
+Result<std::string> Client::Impl::resolveConversation(const std::string& idOrTitle) {
+    if (!db) return fail(ErrorCode::NotFound, "this device was erased by the firm");
+    auto st = db->prepare("SELECT id FROM conversations WHERE id = ? OR title = ? ORDER BY id = ? DESC LIMIT 2");
     if (!st) return tl::unexpected(st.error());
     st->bind(1, std::string_view(idOrTitle)).bind(2, std::string_view(idOrTitle)).bind(3, std::string_view(idOrTitle));
     auto row = st->step();
@@ -1845,9 +1919,13 @@ Result<void> Client::Impl::processBundles(const proto::Bundles& bundles, std::se
 Result<void> Client::Impl::ensureSessions(const std::vector<proto::DeviceAddress>& devices,
                                           std::set<std::string>* changedUsers) {
     std::set<std::string> missingUsers;
-    for (const auto& d : devices) {
-        if (d.user() == acct.user && d.device() == acct.device) continue;
-        if (!sessions->hasSession({d.user(), std::int32_t(d.device())})) missingUsers.insert(d.user());
+    {
+        std::lock_guard lock(mutex);
+        if (!sessions) return fail(ErrorCode::NotFound, "this device was erased by the firm");
+        for (const auto& d : devices) {
+            if (d.user() == acct.user && d.device() == acct.device) continue;
+            if (!sessions->hasSession({d.user(), std::int32_t(d.device())})) missingUsers.insert(d.user());
+        }
     }
     for (const auto& user : missingUsers) {
         proto::Request req;
@@ -1856,14 +1934,19 @@ Result<void> Client::Impl::ensureSessions(const std::vector<proto::DeviceAddress
         if (!resp) return tl::unexpected(resp.error());
         if (resp->status() == proto::STATUS_RATE_LIMITED) return fail(ErrorCode::Storage, "bundle fetch rate limited");
         if (resp->status() != proto::STATUS_OK) return fail(ErrorCode::Storage, "bundle fetch refused: " + resp->error());
+        // processBundles() skips devices that got a session meanwhile.
+        std::lock_guard lock(mutex);
+        if (!sessions) return fail(ErrorCode::NotFound, "this device was erased by the firm");
         if (auto r = processBundles(resp->bundles(), changedUsers); !r) return r;
     }
     return {};
 }
 
 Result<std::vector<proto::DeviceAddress>> Client::Impl::memberDevices(const std::string& conversation, bool refresh) {
-    if (!refresh)
+    if (!refresh) {
+        std::lock_guard lock(mutex);
         if (auto it = deviceCache.find(conversation); it != deviceCache.end()) return it->second;
+    }
     proto::Request req;
     req.mutable_list_member_devices()->set_conversation_id(conversation);
     auto resp = call(req);
@@ -1872,38 +1955,56 @@ Result<std::vector<proto::DeviceAddress>> Client::Impl::memberDevices(const std:
         return fail(ErrorCode::NotFound, "not a member of this conversation", 403);
     if (resp->status() != proto::STATUS_OK) return fail(ErrorCode::Storage, "member list refused: " + resp->error());
     std::vector<proto::DeviceAddress> out(resp->member_devices().devices().begin(), resp->member_devices().devices().end());
+    std::lock_guard lock(mutex);
     deviceCache[conversation] = out;
     return out;
 }
 
-Result<Client::SafetyNumber> Client::safetyNumber(const std::string& user) {
-    std::lock_guard lock(m->mutex);
-    if (!m->db) return fail(ErrorCode::NotFound, "this device was erased by the firm");
-    if (user == m->acct.user) return fail(ErrorCode::InvalidArgument, "a safety number is between you and someone else");
-    auto keys = m->identityKeys(user);
-    if (keys.empty() && isConnected()) {
-        // Never talked to them: start sessions now (fetching their bundles) so there is a key.
-        proto::Request req;
-        req.mutable_fetch_bundles()->set_user(user);
-        auto resp = m->call(req);
-        if (resp && resp->status() == proto::STATUS_OK) (void)m->processBundles(resp->bundles(), nullptr);
-        keys = m->identityKeys(user);
+// Never talked to them: start sessions now (fetching their bundles, with no lock held) so that
+// there is a key to show.
+void Client::Impl::fetchIdentityIfUnknown(const std::string& user) {
+    {
+        std::lock_guard lock(mutex);
+        if (!db || user == acct.user || !identityKeys(user).empty()) return;
     }
+    if (!connection()) return;
+    proto::Request req;
+    req.mutable_fetch_bundles()->set_user(user);
+    auto resp = call(req);
+    if (!resp || resp->status() != proto::STATUS_OK) return;
+    std::lock_guard lock(mutex);
+    if (db) (void)processBundles(resp->bundles(), nullptr);
+}
+
+Result<Client::SafetyNumber> Client::Impl::knownSafetyNumber(const std::string& user) {
+    if (!db) return fail(ErrorCode::NotFound, "this device was erased by the firm");
+    if (user == acct.user) return fail(ErrorCode::InvalidArgument, "a safety number is between you and someone else");
+    auto keys = identityKeys(user);
     if (keys.empty()) return fail(ErrorCode::NotFound, "no identity key known for " + user + " (sync first)");
-    auto own = m->identityKeys(m->acct.user);
-    auto mine = m->sessions->identityPublicKey();
+    auto own = identityKeys(acct.user);
+    auto mine = sessions->identityPublicKey();
     if (!mine) return tl::unexpected(mine.error());
     own.push_back(*mine);
-    auto digits = signal::safetyNumber(*m->ctx, m->acct.user, own, user, keys);
+    auto digits = signal::safetyNumber(*ctx, acct.user, own, user, keys);
     if (!digits) return tl::unexpected(digits.error());
-    auto held = m->userHeld(user);
+    auto held = userHeld(user);
     return SafetyNumber{*digits, held && *held, keys.size()};
 }
 
-Result<void> Client::acceptSafetyNumber(const std::string& user) {
+Result<Client::SafetyNumber> Client::safetyNumber(const std::string& user) {
+    m->fetchIdentityIfUnknown(user);
+    return knownSafetyNumber(user);
+}
+
+Result<Client::SafetyNumber> Client::knownSafetyNumber(const std::string& user) {
     std::lock_guard lock(m->mutex);
-    if (!m->db) return fail(ErrorCode::NotFound, "this device was erased by the firm");
-    auto number = safetyNumber(user);
+    return m->knownSafetyNumber(user);
+}
+
+Result<void> Client::acceptSafetyNumber(const std::string& user) {
+    m->fetchIdentityIfUnknown(user);
+    std::lock_guard lock(m->mutex);
+    auto number = m->knownSafetyNumber(user);
     if (!number) return tl::unexpected(number.error());
     auto keys = m->identityKeys(user);
     Bytes now = concatKeys(keys);
@@ -2147,12 +2248,15 @@ void Client::Impl::dropFromOutbox(std::int64_t seq, const proto::JournalRecord& 
 // the row was set aside, Retry means stop for now.
 Client::Impl::PreparedSend Client::Impl::prepareSend(std::int64_t seq, const std::string& conversation,
                                                      proto::JournalRecord rec, bool refreshDevices) {
-    std::lock_guard lock(mutex);
     PreparedSend out{SendOutcome::Retry, seq, conversation, {}, {}};
     const std::string hexId = hexOf(rec.message_id());
+    // The two round trips (member devices, missing bundles) run without `mutex`, each taking it
+    // only to read or store; the rest (hold check, encryption, sealing) runs under it.
     auto devices = memberDevices(conversation, refreshDevices);
     if (!devices) {
         if (devices.error().detail == 403) {
+            std::lock_guard lock(mutex);
+            if (!db) return out;
             dropFromOutbox(seq, rec, MessageState::Failed, "not a member of this conversation");
             out.outcome = SendOutcome::Failed;
         }
@@ -2160,6 +2264,8 @@ Client::Impl::PreparedSend Client::Impl::prepareSend(std::int64_t seq, const std
     }
     std::set<std::string> changed;
     if (auto r = ensureSessions(*devices, &changed); !r) return out;
+    std::lock_guard lock(mutex);
+    if (!db) return out;  // wiped meanwhile
     for (auto& u : changed) {
         emit({Event::Kind::SafetyNumberChanged, conversation, {}, {}, u, {}, "safety number of " + u + " changed"});
         (void)systemMessage(conversation, "The safety number of " + u + " changed. Verify it, then accept to keep sending.");
@@ -2192,7 +2298,20 @@ Client::Impl::PreparedSend Client::Impl::prepareSend(std::int64_t seq, const std
     rec.clear_recipients();
     for (const auto& d : *devices)
         if (!(d.user() == acct.user && d.device() == acct.device)) *rec.add_recipients() = d;
-    const std::string payload = rec.SerializeAsString();
+    // Sealed before encrypting: the end-to-end copy carries the entry's ephemeral secret, so that
+    // every recipient can open the journal's copy as compliance will (journal copy check).
+    auto chain = deviceChain();
+    if (!chain) return out;
+    SecureBytes ephemeral;
+    auto sealed = journal::sealRecord(rec, manifest.currentJournalKey()->publicKey,
+                                      [&](ByteView msg) { return sessions->sign(msg); }, *chain, &ephemeral);
+    if (!sealed) return out;
+    std::string payload;
+    {
+        proto::JournalRecord e2e = rec;
+        e2e.set_journal_ephemeral(str(ephemeral));
+        payload = e2e.SerializeAsString();
+    }
     auto* send = out.request.mutable_send();
     send->set_message_id(rec.message_id());
     send->set_conversation_id(conversation);
@@ -2221,11 +2340,6 @@ Client::Impl::PreparedSend Client::Impl::prepareSend(std::int64_t seq, const std
         if (!attempts->run()) return out;
         if (!tx.commit()) return out;
     }
-    auto chain = deviceChain();
-    if (!chain) return out;
-    auto sealed = journal::sealRecord(rec, manifest.currentJournalKey()->publicKey,
-                                      [&](ByteView msg) { return sessions->sign(msg); }, *chain);
-    if (!sealed) return out;
     send->set_journal_entry(str(sealed->serialize()));
     // The relay cannot read the record: the blobs it names are declared in clear, so that the
     // relay keeps them (an upload no send declares is removed after a grace period). Only this
@@ -2332,7 +2446,7 @@ Result<std::string> Client::sendText(const std::string& conversation, const std:
     if (!m->db) return fail(ErrorCode::NotFound, "this device was erased by the firm");
     if (m->acct.noticeRequired && !m->acct.noticeAccepted)
         return fail(ErrorCode::InvalidArgument, "accept the recording notice before sending (this matter is journaled)");
-    auto conv = resolveConversation(conversation);
+    auto conv = m->resolveConversation(conversation);
     if (!conv) return conv;
     auto rec = m->newRecord(*conv, proto::TEXT);
     rec.set_body(text);
@@ -2347,7 +2461,7 @@ Result<std::string> Client::edit(const std::string& messageId, const std::string
     if (!raw) return raw;
     std::lock_guard lock(m->mutex);
     if (!m->db) return fail(ErrorCode::NotFound, "this device was erased by the firm");
-    auto msg = message(messageId);
+    auto msg = m->message(messageId);
     if (!msg) return tl::unexpected(msg.error());
     if (!*msg) return fail(ErrorCode::NotFound, "no such message");
     if ((*msg)->senderUser != m->acct.user) return fail(ErrorCode::InvalidArgument, "only your own messages can be edited");
@@ -2364,7 +2478,7 @@ Result<std::string> Client::retract(const std::string& messageId) {
     if (!raw) return raw;
     std::lock_guard lock(m->mutex);
     if (!m->db) return fail(ErrorCode::NotFound, "this device was erased by the firm");
-    auto msg = message(messageId);
+    auto msg = m->message(messageId);
     if (!msg) return tl::unexpected(msg.error());
     if (!*msg) return fail(ErrorCode::NotFound, "no such message");
     if ((*msg)->senderUser != m->acct.user) return fail(ErrorCode::InvalidArgument, "only your own messages can be deleted for everyone");
@@ -2380,7 +2494,7 @@ Result<std::string> Client::react(const std::string& messageId, const std::strin
     if (emoji.size() > 64) return fail(ErrorCode::InvalidArgument, "a reaction is one emoji");
     std::lock_guard lock(m->mutex);
     if (!m->db) return fail(ErrorCode::NotFound, "this device was erased by the firm");
-    auto msg = message(messageId);
+    auto msg = m->message(messageId);
     if (!msg) return tl::unexpected(msg.error());
     if (!*msg) return fail(ErrorCode::NotFound, "no such message");
     auto rec = m->newRecord((*msg)->conversation, proto::REACTION);
@@ -2392,7 +2506,7 @@ Result<std::string> Client::react(const std::string& messageId, const std::strin
 Result<void> Client::markRead(const std::string& conversation) {
     std::lock_guard lock(m->mutex);
     if (!m->db) return fail(ErrorCode::NotFound, "this device was erased by the firm");
-    auto conv = resolveConversation(conversation);
+    auto conv = m->resolveConversation(conversation);
     if (!conv) return tl::unexpected(conv.error());
     auto st = m->db->prepare("SELECT row, id FROM messages WHERE conversation = ? AND outgoing = 0 AND kind IN (0, 1) "
                              "AND state = ? ORDER BY row DESC LIMIT 1");
@@ -2471,8 +2585,12 @@ Result<void> Client::acceptNotice() {
 
 Result<std::size_t> Client::outboxSize() {
     std::lock_guard lock(m->mutex);
-    if (!m->db) return fail(ErrorCode::NotFound, "this device was erased by the firm");
-    auto st = m->db->cached("SELECT count(*) FROM outbox WHERE held = 0");
+    return m->outboxSize();
+}
+
+Result<std::size_t> Client::Impl::outboxSize() {
+    if (!db) return fail(ErrorCode::NotFound, "this device was erased by the firm");
+    auto st = db->cached("SELECT count(*) FROM outbox WHERE held = 0");
     if (!st) return tl::unexpected(st.error());
     auto row = st->step();
     if (!row) return tl::unexpected(row.error());
@@ -2699,20 +2817,26 @@ void Client::Impl::onEnvelope(const proto::Envelope& e, std::uint64_t gen) {
         // ES-08: the relay stamped the commitment from the journal header; what we decrypted
         // must open it, or the sender journaled something else than it showed us.
         if (!journal::commitmentOpens(view(e.commitment()), view(rec.commit_key()), journal::commitContentOf(rec))) {
-            auto mismatch = rec;
-            mismatch.set_body("");
-            mismatch.clear_attachments();
-            (void)insertMessage(mismatch, MessageKind::Mismatch, false, MessageState::Mismatch, e.server_time_ms(),
-                                e.journal_sequence(), "");
             auto digest = crypto::sha256(view(rec.body()));
-            (void)queueMismatchReport(rec.conversation_id(), rec.message_id(), senderText, e.journal_sequence(),
-                                      ",\"commitment\":\"" + hexOf(e.commitment()) + "\",\"received_body_sha256\":\"" +
-                                          toHex(ByteView(digest.data(), digest.size())) + "\"");
-            (void)markProcessed(e.message_id());
+            withholdMismatch(rec, e, senderText,
+                             ",\"commitment\":\"" + hexOf(e.commitment()) + "\",\"received_body_sha256\":\"" +
+                                 toHex(ByteView(digest.data(), digest.size())) + "\"");
             if (!tx.commit()) return;
             acknowledge(e.queue_id());
             emit({Event::Kind::JournalMismatch, rec.conversation_id(), hexOf(rec.message_id()), {}, senderText, {},
                   "the message does not match what its sender journaled; it is withheld and reported"});
+            return;
+        }
+        // The journal copy check: the entry the relay delivered must open, from the sender's
+        // ephemeral secret, to this record (docs/protocol.md, "Journal copy check").
+        if (auto copy = checkJournalCopy(rec, e); !copy) {
+            withholdMismatch(rec, e, senderText,
+                             ",\"commitment\":\"" + hexOf(e.commitment()) + "\",\"journal_copy\":\"" +
+                                 journal::faultName(journal::Fault(copy.error().detail)) + "\"");
+            if (!tx.commit()) return;
+            acknowledge(e.queue_id());
+            emit({Event::Kind::JournalMismatch, rec.conversation_id(), hexOf(rec.message_id()), {}, senderText, {},
+                  "the journal's copy of this message is not what its sender sent you; it is withheld and reported"});
             return;
         }
         // Any failure below rolls the whole receive back, the session included: the envelope is
@@ -3011,7 +3135,7 @@ Result<std::vector<MessageView>> Client::Impl::readMessages(const std::string& w
 Result<std::vector<MessageView>> Client::history(const std::string& conversation, std::size_t limit, std::int64_t beforeRowId) {
     std::lock_guard lock(m->mutex);
     if (!m->db) return fail(ErrorCode::NotFound, "this device was erased by the firm");
-    auto conv = resolveConversation(conversation);
+    auto conv = m->resolveConversation(conversation);
     if (!conv) return tl::unexpected(conv.error());
     auto out = m->readMessages("WHERE m.conversation = ? AND m.row < ? ORDER BY m.row DESC LIMIT ?", [&](storage::Statement& st) {
         st.bind(1, std::string_view(*conv))
@@ -3023,11 +3147,15 @@ Result<std::vector<MessageView>> Client::history(const std::string& conversation
 }
 
 Result<std::optional<MessageView>> Client::message(const std::string& messageId) {
+    std::lock_guard lock(m->mutex);
+    return m->message(messageId);
+}
+
+Result<std::optional<MessageView>> Client::Impl::message(const std::string& messageId) {
     auto raw = rawId(messageId);
     if (!raw) return tl::unexpected(raw.error());
-    std::lock_guard lock(m->mutex);
-    if (!m->db) return fail(ErrorCode::NotFound, "this device was erased by the firm");
-    auto out = m->readMessages("WHERE m.id = ?", [&](storage::Statement& st) { st.bind(1, view(*raw)); });
+    if (!db) return fail(ErrorCode::NotFound, "this device was erased by the firm");
+    auto out = readMessages("WHERE m.id = ?", [&](storage::Statement& st) { st.bind(1, view(*raw)); });
     if (!out) return tl::unexpected(out.error());
     if (out->empty()) return std::optional<MessageView>();
     return std::optional<MessageView>(std::move(out->front()));

@@ -5,9 +5,15 @@
 /// search, a durable outbox, and the connection to the relay (Beast over TLS on its own thread,
 /// reconnecting with backoff). The Qt app and verbatim-cli are thin layers over this class.
 ///
-/// Threading: public methods may be called from any thread; they serialise on one mutex.
-/// Incoming frames are handled on the client's worker thread, which also runs the event
-/// callback: keep it short (the Qt layer queues onto the GUI thread).
+/// Threading: public methods may be called from any thread. The profile's data (database,
+/// sessions, account) sits behind one plain data lock, which is never held across a relay call:
+/// a method takes what a call needs under it, releases it, makes the call, then takes it again
+/// and checks the profile is still there. Methods that only read or write the profile never wait
+/// on the network; methods documented as asking the relay block their caller until it answers
+/// (up to 30 s): a GUI calls those from a worker thread. The connection (connect, reconnect,
+/// pushes) has a lock of its own, and so does the worker's job queue. Incoming frames are handled
+/// on the client's worker thread, which also runs the event callback: keep it short and do not
+/// call back into the client from it (the Qt layer queues onto the GUI thread).
 
 #include <chrono>
 #include <functional>
@@ -283,7 +289,11 @@ public:
         bool changed = false;        ///< changed since last accepted: sending to this user is held
         std::size_t devices = 0;     ///< identity keys of the other user covered
     };
+    /// Fetches `user`'s bundles from the relay first when no key of theirs is known.
     [[nodiscard]] Result<SafetyNumber> safetyNumber(const std::string& user);
+    /// The same from what this device knows, without asking the relay (NotFound when no key of
+    /// `user` is known yet).
+    [[nodiscard]] Result<SafetyNumber> knownSafetyNumber(const std::string& user);
     /// Accepts a changed safety number: held messages are sent again; the acceptance is journaled.
     [[nodiscard]] Result<void> acceptSafetyNumber(const std::string& user);
 
