@@ -16,7 +16,17 @@ Dialog {
     width: Math.min(Overlay.overlay ? Overlay.overlay.width - 32 : 400, 460)
     standardButtons: Dialog.Close
     property string invite: ""
-    onOpened: invite = ""
+    /// The relay is making an invite (app.createInvite() answers with inviteCreated).
+    property bool inviting: false
+    onOpened: { invite = ""; inviting = false }
+
+    Connections {
+        target: app
+        function onInviteCreated(link) {
+            dialog.inviting = false
+            if (link !== "") dialog.invite = link
+        }
+    }
 
     ColumnLayout {
         width: parent.width
@@ -51,7 +61,8 @@ Dialog {
             visible: app.canInvite && app.currentIsMatter
             text: qsTr("Invite a client")
             Accessible.name: qsTr("Create an invite link for a client")
-            onClicked: dialog.invite = app.createInvite()
+            enabled: !dialog.inviting
+            onClicked: { dialog.inviting = true; app.createInvite() }
         }
         Image {
             visible: dialog.invite !== ""

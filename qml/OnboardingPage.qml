@@ -72,9 +72,15 @@ Pane {
                 highlighted: true
                 Material.elevation: 0  // shadows need a GPU; the software renderer draws none
                 // The controller checks the passphrase rule and says what it is.
-                enabled: linkField.text.length > 0 && passField.text.length > 0
+                // Joining asks the relay: it runs in the background (joinFinished ends it).
+                property bool busy: false
+                enabled: !busy && linkField.text.length > 0 && passField.text.length > 0
                 Accessible.name: qsTr("Join with this link")
-                onClicked: app.join(linkField.text, nameField.text, passField.text)
+                onClicked: busy = app.joinInBackground(linkField.text, nameField.text, passField.text)
+                Connections {
+                    target: app
+                    function onJoinFinished(ok) { joinButton.busy = false }
+                }
             }
             Label {
                 Layout.fillWidth: true

@@ -33,6 +33,8 @@ Dialog {
     Connections {
         target: app
         function onBannersChanged() { if (dialog.opened) dialog.refresh() }
+        // The first look at someone never met: their keys came from the relay.
+        function onSafetyNumberUpdated(who) { if (dialog.opened && who === dialog.user) dialog.refresh() }
     }
 
     ColumnLayout {

@@ -203,6 +203,28 @@ bool AppController::join(const QString& link, const QString& name, const QString
     return true;
 }
 
+bool AppController::joinInBackground(const QString& link, const QString& name, const QString& passphrase) {
+    if (m_client || m_joining) return false;
+    if (auto ok = checkNewPassphrase(passphrase.toStdString()); !ok) return check(false, q(ok.error().message));
+    m_joining = true;
+    client::JoinOptions o;
+    o.displayName = name.toStdString();
+    o.platform = "desktop";
+    const std::uint64_t generation = m_generation;
+    // No core yet, so not background(): the queue itself. The destructor drains it.
+    m_jobs.push([this, generation, o, dir = m_profileDir.toStdString(), pass = passphrase.toStdString(),
+                 text = link.trimmed().toStdString()] {
+        auto joined = std::make_shared<Result<std::unique_ptr<client::Client>>>(client::Client::join(dir, pass, text, o));
+        toGui(generation, [this, joined] {
+            m_joining = false;
+            const bool ok = check(joined->has_value(), joined->has_value() ? QString() : q(joined->error().message));
+            if (ok) adopt(std::move(**joined));
+            emit joinFinished(ok);
+        });
+    });
+    return true;
+}
+
 void AppController::adopt(std::unique_ptr<client::Client> c) {
     m_client = std::move(c);
     m_account = m_client->account();
@@ -501,30 +523,47 @@ bool AppController::saveAttachment(const QString& messageId, const QUrl& target)
     return true;
 }
 
-QString AppController::createInvite() {
-    if (!m_client) return {};
+void AppController::createInvite() {
+    if (!m_client) return;
     auto* c = m_conversations.find(currentConversation());
-    if (!c) return {};
-    auto link = m_client->createInvite(c->title);
-    if (!check(link)) return {};
-    return q(*link);
+    if (!c) return;
+    const std::uint64_t generation = m_generation;
+    background([this, generation, title = c->title](client::Client& core) {
+        auto link = std::make_shared<Result<std::string>>(core.createInvite(title));
+        toGui(generation, [this, link] { emit inviteCreated(check(*link) ? q(**link) : QString()); });
+    });
 }
 
 QString AppController::safetyNumber(const QString& user) {
     if (!m_client) return {};
-    auto n = m_client->safetyNumber(user.toStdString());
-    if (!check(n)) return {};
-    return q(n->digits);
+    auto n = m_client->knownSafetyNumber(user.toStdString());
+    if (n) return q(n->digits);
+    if (n.error().code != ErrorCode::NotFound || !m_connected) {
+        check(n);
+        return {};
+    }
+    // Never talked to them: their keys come from the relay, off this thread.
+    const std::uint64_t generation = m_generation;
+    background([this, generation, user](client::Client& core) {
+        auto fetched = std::make_shared<Result<client::Client::SafetyNumber>>(core.safetyNumber(user.toStdString()));
+        toGui(generation, [this, fetched, user] {
+            if (check(*fetched)) emit safetyNumberUpdated(user);
+        });
+    });
+    return {};
 }
 
 bool AppController::safetyNumberChanged(const QString& user) {
     if (!m_client) return false;
-    auto n = m_client->safetyNumber(user.toStdString());
+    auto n = m_client->knownSafetyNumber(user.toStdString());
     return n && n->changed;
 }
 
 bool AppController::acceptSafetyNumber(const QString& user) {
-    if (!m_client || !check(m_client->acceptSafetyNumber(user.toStdString()))) return false;
+    if (!m_client) return false;
+    // Only a number this device has shown: accepting never waits on the relay.
+    if (!check(m_client->knownSafetyNumber(user.toStdString()))) return false;
+    if (!check(m_client->acceptSafetyNumber(user.toStdString()))) return false;
     if (m_safetyChangedUser == user) m_safetyChangedUser.clear();
     emit bannersChanged();
     m_messages.refresh();

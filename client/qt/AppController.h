@@ -148,7 +148,12 @@ public:
     /// policy); when the firm's policy erases the profile at this attempt, the screen becomes
     /// "wiped".
     Q_INVOKABLE bool unlock(const QString& passphrase);
-    Q_INVOKABLE bool join(const QString& link, const QString& name, const QString& passphrase);
+    /// Joins with `link` and opens the new profile, blocking until the relay answered (and the
+    /// first sync, up to 10 s): for tests and tools. The onboarding page uses joinInBackground().
+    bool join(const QString& link, const QString& name, const QString& passphrase);
+    /// The same on the worker thread; joinFinished reports the result (`error` says why it
+    /// failed). False if it could not start (a profile is open, or a join is running).
+    Q_INVOKABLE bool joinInBackground(const QString& link, const QString& name, const QString& passphrase);
     Q_INVOKABLE bool acceptNotice();
     Q_INVOKABLE void openConversation(const QString& id);
     Q_INVOKABLE void closeConversation();
@@ -179,7 +184,12 @@ public:
     Q_INVOKABLE QUrl suggestedSaveUrl(const QString& fileName) const {
         return QUrl::fromLocalFile(suggestedSavePath(fileName));
     }
-    Q_INVOKABLE QString createInvite();
+    /// Asks the relay for an invite link into the open matter, in the background: inviteCreated
+    /// brings the link (empty when it failed; `error` says why).
+    Q_INVOKABLE void createInvite();
+    /// The safety number with `user` from what this device knows. When it knows no key of theirs
+    /// yet it returns "" and fetches their keys in the background, then emits
+    /// safetyNumberUpdated(user).
     Q_INVOKABLE QString safetyNumber(const QString& user);
     /// Whether `user`'s safety number changed since it was last accepted (sending is held).
     Q_INVOKABLE bool safetyNumberChanged(const QString& user);
@@ -227,6 +237,12 @@ signals:
     void devicesRefreshed(bool ok);
     /// createDeviceLink() finished.
     void deviceLinkFinished(bool ok);
+    /// createInvite() finished: the link, or "" when it failed.
+    void inviteCreated(const QString& link);
+    /// The keys of `user` arrived: safetyNumber(user) has an answer now.
+    void safetyNumberUpdated(const QString& user);
+    /// joinInBackground() finished.
+    void joinFinished(bool ok);
     /// An attachment finished uploading (ok) or failed (error set).
     void attachmentDone(bool ok);
     /// saveAttachment() finished.
@@ -284,6 +300,7 @@ private:
     bool m_erasedByFirm = false;
     QString m_erasedFirm;
     QString m_erasedReason;
+    bool m_joining = false;  ///< joinInBackground() is running
     std::uint64_t m_generation = 0;  ///< bumped when the core goes: results for an older one are dropped
     ConversationListModel m_conversations;
     MessageListModel m_messages;

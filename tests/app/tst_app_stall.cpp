@@ -1,0 +1,239 @@
+// Issue 18: the GUI thread never waits on the network. A lawyer's app talks to a real relay over
+// TLS through a TCP proxy in this test; the proxy stops forwarding (a relay that stalls without
+// closing anything), and while it stalls the app sends twice and asks for an invite. A QTimer on
+// the GUI thread must keep firing throughout, and each call must return at once. Before the fix
+// the client's worker held its data lock across the send's relay round trip (30 s timeout), so
+// the second send froze the GUI thread on that lock, and createInvite() made its round trip on
+// the GUI thread itself. When the proxy forwards again, everything that waited completes.
+
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QtQml/qqmlextensionplugin.h>
+#include <QtTest>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <thread>
+#include <vector>
+
+#include "../e2e/E2EHarness.h"
+#include "client/core/Client.h"
+#include "client/qt/AppController.h"
+
+Q_IMPORT_QML_PLUGIN(VerbatimPlugin)
+
+using namespace verbatim;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr const char* kPass = "stall test passphrase";
+
+template <class F>
+bool until(F f, int ms = 20000) {
+    QElapsedTimer t;
+    t.start();
+    while (!f() && t.elapsed() < ms) QTest::qWait(20);
+    return f();
+}
+
+/// A loopback TCP proxy on its own thread that forwards to `target` until stall(true): then it
+/// holds every byte (in both directions, connections stay open) until stall(false).
+class StallProxy {
+public:
+    explicit StallProxy(std::uint16_t target) : m_target(target) {
+        m_listen = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t len = sizeof a;
+        if (m_listen < 0 || ::bind(m_listen, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(m_listen, 16) != 0 ||
+            ::getsockname(m_listen, reinterpret_cast<sockaddr*>(&a), &len) != 0)
+            return;
+        m_port = ntohs(a.sin_port);
+        m_thread = std::thread([this] { loop(); });
+    }
+    ~StallProxy() {
+        m_stop = true;
+        if (m_thread.joinable()) m_thread.join();
+        for (auto& p : m_pairs) {
+            ::close(p.first);
+            ::close(p.second);
+        }
+        if (m_listen >= 0) ::close(m_listen);
+    }
+    std::uint16_t port() const { return m_port; }
+    void stall(bool on) { m_stalled = on; }
+
+private:
+    void loop() {
+        while (!m_stop) {
+            std::vector<pollfd> fds{{m_listen, POLLIN, 0}};
+            if (!m_stalled)
+                for (auto& p : m_pairs) {
+                    fds.push_back({p.first, POLLIN, 0});
+                    fds.push_back({p.second, POLLIN, 0});
+                }
+            if (::poll(fds.data(), fds.size(), 20) <= 0) continue;
+            if (fds[0].revents & POLLIN) accept();
+            for (std::size_t i = 1; i < fds.size(); ++i) {
+                if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+                auto& pair = m_pairs[(i - 1) / 2];
+                const int from = fds[i].fd, to = from == pair.first ? pair.second : pair.first;
+                char buf[16384];
+                const ssize_t n = ::read(from, buf, sizeof buf);
+                if (n <= 0) {
+                    ::shutdown(to, SHUT_WR);
+                    continue;
+                }
+                for (ssize_t done = 0; done < n;) {
+                    const ssize_t w = ::write(to, buf + done, std::size_t(n - done));
+                    if (w <= 0) break;
+                    done += w;
+                }
+            }
+        }
+    }
+    void accept() {
+        const int in = ::accept(m_listen, nullptr, nullptr);
+        if (in < 0) return;
+        const int out = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        a.sin_port = htons(m_target);
+        if (out < 0 || ::connect(out, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+            ::close(in);
+            if (out >= 0) ::close(out);
+            return;
+        }
+        m_pairs.emplace_back(in, out);
+    }
+
+    std::uint16_t m_target = 0, m_port = 0;
+    int m_listen = -1;
+    std::vector<std::pair<int, int>> m_pairs;  ///< (accepted, to the relay); proxy thread only
+    std::atomic<bool> m_stalled{false}, m_stop{false};
+    std::thread m_thread;
+};
+
+/// `link` with its relay address replaced by `address`.
+std::string via(std::string link, const std::string& from, const std::string& address) {
+    const auto at = link.find("relay=" + from);
+    if (at != std::string::npos) link.replace(at + 6, from.size(), address);
+    return link;
+}
+
+int stateOf(client::Client& c, const std::string& id) {
+    auto m = c.message(id);
+    return m && *m ? int((*m)->state) : -1;
+}
+
+}  // namespace
+
+class TestAppStall : public QObject {
+    Q_OBJECT
+private slots:
+    void guiThreadKeepsTurningWhileTheRelayStalls();
+};
+
+void TestAppStall::guiThreadKeepsTurningWhileTheRelayStalls() {
+    e2e::Harness h;
+    QVERIFY(h.ok());
+    StallProxy proxy(h.endpoint().port);
+    QVERIFY(proxy.port());
+    const std::string direct = "127.0.0.1:" + std::to_string(h.endpoint().port);
+    const std::string proxied = "127.0.0.1:" + std::to_string(proxy.port());
+    // The firm's manifest names both addresses, so that a profile may use the proxied one.
+    h.setManifestRelays({direct, proxied}, {});
+    QVERIFY(h.restart());
+
+    QTemporaryDir dir;
+    qt::AppController lawyer(dir.path() + "/alice");
+    QVERIFY2(lawyer.join(QString::fromStdString(via(h.enrollLink("alice", proto::ROLE_LAWYER), direct, proxied)),
+                         "Alice Adams", kPass),
+             qPrintable(lawyer.error()));
+    QCOMPARE(QString::fromStdString(lawyer.client()->account().relay), QString::fromStdString(proxied));
+    // Bob, a colleague on a device of the harness's, shares a new matter with her: her worker has
+    // neither his devices nor his keys yet, so her first send there must ask the relay for both.
+    auto bob = h.enrollStaff("bob", proto::ROLE_LAWYER);
+    QVERIFY(bob && bob->connect(h.endpoint()));
+    QVERIFY(until([&] { return lawyer.connected(); }));
+    QVERIFY(lawyer.client()->waitUntilSynced(20s));
+    auto matter = lawyer.client()->createConversation("Estate of Doe", true, {"bob"});
+    QVERIFY2(matter, matter ? "" : matter.error().message.c_str());
+    QVERIFY(until([&] { return lawyer.conversations()->rowCount() == 1; }));
+    lawyer.openConversation(QString::fromStdString(*matter));
+    QCOMPARE(lawyer.currentConversation(), QString::fromStdString(*matter));
+
+    // The GUI thread's pulse: a 10 ms timer, and the longest gap between two of its ticks.
+    QTimer pulse;
+    QElapsedTimer sinceTick;
+    qint64 worstGap = 0;
+    int ticks = 0;
+    connect(&pulse, &QTimer::timeout, this, [&] {
+        worstGap = std::max(worstGap, sinceTick.restart());
+        ++ticks;
+    });
+    sinceTick.start();
+    pulse.start(10);
+
+    proxy.stall(true);
+    QElapsedTimer call;
+    call.start();
+    // The first send makes the worker ask the relay for the matter's devices (and Carol's keys).
+    QVERIFY(lawyer.send("first, while the relay stalls"));
+    QVERIFY2(call.elapsed() < 1000, qPrintable(QString::number(call.elapsed())));
+    QTest::qWait(700);  // the worker is inside that round trip now
+    const int ticksBefore = ticks;
+    call.restart();
+    QVERIFY(lawyer.send("second, while the relay stalls"));
+    const qint64 secondSend = call.elapsed();
+    QVERIFY2(secondSend < 1000, qPrintable(QStringLiteral("the second send held the GUI thread for %1 ms").arg(secondSend)));
+    QSignalSpy invites(&lawyer, &qt::AppController::inviteCreated);
+    call.restart();
+    lawyer.createInvite();
+    const qint64 inviteCall = call.elapsed();
+    QVERIFY2(inviteCall < 1000, qPrintable(QStringLiteral("createInvite held the GUI thread for %1 ms").arg(inviteCall)));
+    QTest::qWait(1500);
+    QVERIFY2(worstGap < 1000, qPrintable(QStringLiteral("the GUI thread stood still for %1 ms").arg(worstGap)));
+    QVERIFY2(ticks - ticksBefore >= 30, qPrintable(QStringLiteral("%1 ticks in 1.5 s").arg(ticks - ticksBefore)));
+    QCOMPARE(invites.count(), 0);  // the relay has not answered: nothing made up meanwhile
+    // Nothing left: both are still queued.
+    const auto history = lawyer.client()->history(*matter);
+    QVERIFY(history);
+    std::vector<std::string> sent;
+    for (const auto& m : *history)
+        if (m.outgoing && m.kind == client::MessageKind::Text) sent.push_back(m.id);
+    QCOMPARE(sent.size(), std::size_t(2));
+    for (const auto& id : sent) QCOMPARE(stateOf(*lawyer.client(), id), int(client::MessageState::Queued));
+
+    // The relay answers again: the invite arrives, both messages go out and reach Bob.
+    proxy.stall(false);
+    QVERIFY(until([&] { return invites.count() == 1; }));
+    const QString link = invites.first().first().toString();
+    QVERIFY2(link.startsWith("verbatim://join?"), qPrintable(lawyer.error()));
+    for (const auto& id : sent)
+        QVERIFY(until([&] {
+            const int s = stateOf(*lawyer.client(), id);
+            return s == int(client::MessageState::Sent) || s == int(client::MessageState::Delivered) ||
+                   s == int(client::MessageState::Read);
+        }));
+    const auto envelopes = bob->waitForEnvelopes(2);
+    QCOMPARE(envelopes.size(), std::size_t(2));
+    QStringList bodies;
+    for (const auto& e : envelopes) {
+        auto rec = h.open(*bob, e);
+        QVERIFY2(rec, rec ? "" : rec.error().message.c_str());
+        bodies << QString::fromStdString(rec->body());
+    }
+    QCOMPARE(bodies, (QStringList{"first, while the relay stalls", "second, while the relay stalls"}));
+}
+
+QTEST_MAIN(TestAppStall)
+#include "tst_app_stall.moc"
