@@ -39,6 +39,13 @@ TargetOptions g_options;
     auto var = (expr);                                                                             \
     QVERIFY2(bool(var), bool(var) ? "" : var.error().message.c_str())
 
+/// expectRefused() in a test: a failure inside it ends the test.
+#define EXPECT_REFUSED(...)                                                                        \
+    do {                                                                                           \
+        expectRefused(__VA_ARGS__);                                                                \
+        if (QTest::currentTestFailed()) return;                                                    \
+    } while (false)
+
 /// The hash docs/protocol.md gives for version 1 of the recording notice.
 constexpr const char* kNoticeV1Sha256 = "41ff7fbbe303c4b965f3cccadfc18f4f1a06a05098838fbe45689d16088d4a49";
 
@@ -312,7 +319,39 @@ class TestConformance : public QObject {
         return to ? *to : std::vector<proto::DeviceAddress>{};
     }
 
-    /// Sends `out` as `from` and checks it was refused with `status` and journaled nothing.
+    /// A session of the spare lawyer, read up to its queue_drained push: what the relay pushes
+    /// on connect is out, so nothing of it is still being written when a test starts.
+    Result<std::unique_ptr<WsSession>> openScratch() {
+        auto s = WsSession::openDevice(endpoint(), m_scratch->user, m_scratch->device, m_scratch->secret);
+        if (!s) return s;
+        while (true) {
+            auto push = (*s)->nextPush(10s);
+            if (!push) return fail(ErrorCode::Internal, "no queue_drained push");
+            if (push->has_queue_drained()) return s;
+        }
+    }
+
+    /// Reads until the relay closes `s`: a 400 response must come first, then close code 1008.
+    void expectAnswered400ThenClosed1008(WsSession& s) {
+        bool answered = false;
+        std::string seen;
+        while (true) {
+            auto frame = s.nextFrame(5s);
+            if (!frame) {
+                seen += " end (" + frame.error().message + ")";
+                break;
+            }
+            seen += frame->has_response() ? " response " + std::to_string(frame->response().status()) : " push";
+            if (frame->has_response() && frame->response().status() == proto::STATUS_BAD_REQUEST) answered = true;
+        }
+        auto code = s.waitForClose(1s);
+        QVERIFY2(code, ("the relay did not close the session with a close frame; got" + seen).c_str());
+        QCOMPARE(int(*code), 1008);
+        QVERIFY2(answered, ("the malformed frame was not answered 400 before the close; got" + seen).c_str());
+    }
+
+    /// Sends `out` as `from` and checks it was refused with `status` and journaled nothing. Use
+    /// through EXPECT_REFUSED, which ends the calling test when it failed.
     void expectRefused(Device& from, const proto::SendMessage& message, proto::Status status) {
         REQUIRE_OK(before, journalHead());
         REQUIRE_OK(resp, send(from, message));
@@ -338,8 +377,8 @@ private slots:
         QCOMPARE(manifest->status, 200);
         m_manifestBytes = bytesOf(manifest->body);
         REQUIRE_OK(parsed, journal::FirmManifest::parse(m_manifestBytes));
+        // Its signature and fingerprint are manifest_verifiesUnderLinkFingerprint's to judge.
         m_manifest = *parsed;
-        QVERIFY2(m_manifest.verify(m_firstLink.firm), "GET /v1/manifest does not verify under the link's firm");
         QVERIFY(m_manifest.currentJournalKey());
 
         REQUIRE_OK(lawyer, registerDevice(m_firstLink.token));
@@ -377,6 +416,8 @@ private slots:
         QVERIFY2(isLowerHex(m_firstLink.tls, 64) || !g_options.tlsPin.empty(),
                  "an enrollment link of a relay with its own certificate carries &tls= (64 lower-case hex)");
         REQUIRE_OK(facts, probeTls(endpoint()));
+        // tls = hex(SHA-256(leaf certificate, DER)), of the certificate the relay serves.
+        if (!m_firstLink.tls.empty()) QCOMPARE(toHex(facts->certificateSha256), m_firstLink.tls);
         QCOMPARE(toHex(facts->certificateSha256), toHex(endpoint().certificatePin));
         // Every link the relay hands out names the same certificate.
         REQUIRE_OK(other, m_relay->enroll("pin-check", "lawyer"));
@@ -454,6 +495,20 @@ private slots:
     void register_malformedProtobuf400() {
         REQUIRE_OK(reply, postRegister(std::string("\xff\xff\xff\xff\x0f not a protobuf", 20)));
         QCOMPARE(reply->status, 400);
+    }
+
+    void register_nonUtf8String400() {
+        REQUIRE_OK(link, m_relay->enroll("utf8", "lawyer"));
+        REQUIRE_OK(device, Device::create(m_ctx, 5));
+        const std::string good = (*device)->registration(link->token).SerializeAsString();
+        // Field 1 (token) comes first: 0x0a, 32, then its 32 bytes, here made 0xff (not UTF-8).
+        QCOMPARE(good.substr(0, 2), std::string("\x0a\x20", 2));
+        std::string bad = good;
+        std::fill(bad.begin() + 2, bad.begin() + 34, '\xff');
+        REQUIRE_OK(reply, postRegister(bad));
+        QCOMPARE(reply->status, 400);
+        REQUIRE_OK(again, postRegister(good));
+        QCOMPARE(again->status, 200);
     }
 
     void register_malformedFields400() {
@@ -584,11 +639,20 @@ private slots:
     // ---- frames ------------------------------------------------------------------------------
 
     void frame_malformedClosesWith1008() {
-        REQUIRE_OK(s, WsSession::openDevice(endpoint(), m_scratch->user, m_scratch->device, m_scratch->secret));
+        REQUIRE_OK(s, openScratch());
         QVERIFY((*s)->sendBytes(std::string("\x08\xff\xff garbage that is no Frame", 27)));
-        auto code = (*s)->waitForClose();
-        QVERIFY2(code, "the relay did not close the session with a close frame");
-        QCOMPARE(int(*code), 1008);
+        expectAnswered400ThenClosed1008(**s);
+    }
+
+    void frame_nonUtf8StringClosesWith1008() {
+        REQUIRE_OK(s, openScratch());
+        // Frame{id 5, request{fetch_bundles{user "\xff\xfe"}}}, written by hand: FetchBundles.user
+        // is a proto3 string, and these bytes are not UTF-8.
+        const std::string fetch = std::string("\x0a\x02\xff\xfe", 4);
+        const std::string request = std::string("\x1a", 1) + char(fetch.size()) + fetch;
+        const std::string frame = std::string("\x08\x05\x12", 3) + char(request.size()) + request;
+        QVERIFY((*s)->sendBytes(frame));
+        expectAnswered400ThenClosed1008(**s);
     }
 
     void frame_oversizeClosesWith1009() {
@@ -653,27 +717,88 @@ private slots:
         out->entry.header.version = 1;
         QVERIFY(resign(*m_lawyer, out->entry));
         out->send.set_journal_entry(stringOf(out->entry.serialize()));
-        expectRefused(*m_lawyer, out->send, proto::STATUS_BAD_REQUEST);
+        EXPECT_REFUSED(*m_lawyer, out->send, proto::STATUS_BAD_REQUEST);
     }
 
     void send_entryForAnotherMessageRefused400() {
         auto to = matterRecipients(*m_lawyer);
         REQUIRE_OK(out, unencryptedSend(*m_lawyer, m_matter, to));
         out->send.set_message_id(journal::newMessageId(nowMs()));
-        expectRefused(*m_lawyer, out->send, proto::STATUS_BAD_REQUEST);
+        EXPECT_REFUSED(*m_lawyer, out->send, proto::STATUS_BAD_REQUEST);
     }
 
     void send_entryNamingAnotherDeviceRefused400() {
         auto to = matterRecipients(*m_lawyer);
         REQUIRE_OK(out, unencryptedSend(*m_lawyer, m_matter, to,
                                         [&](proto::JournalRecord& r) { r.mutable_sender()->set_device(m_lawyer->device + 1); }));
-        expectRefused(*m_lawyer, out->send, proto::STATUS_BAD_REQUEST);
+        EXPECT_REFUSED(*m_lawyer, out->send, proto::STATUS_BAD_REQUEST);
         // Another user's name, signed by this device, is refused the same way.
         REQUIRE_OK(other, unencryptedSend(*m_lawyer, m_matter, to, [&](proto::JournalRecord& r) {
             r.mutable_sender()->set_user(m_lawyer2->user);
             r.mutable_sender()->set_device(m_lawyer2->device);
         }));
-        expectRefused(*m_lawyer, other->send, proto::STATUS_BAD_REQUEST);
+        EXPECT_REFUSED(*m_lawyer, other->send, proto::STATUS_BAD_REQUEST);
+    }
+
+    void send_entryNamingRelayRefused400() {
+        // relay/0 is the relay's own sender: no device may journal under it.
+        auto to = matterRecipients(*m_lawyer);
+        REQUIRE_OK(out, unencryptedSend(*m_lawyer, m_matter, to, [](proto::JournalRecord& r) {
+            r.mutable_sender()->set_user("relay");
+            r.mutable_sender()->set_device(0);
+            r.set_type(proto::ADMIN_ACTION);
+        }));
+        EXPECT_REFUSED(*m_lawyer, out->send, proto::STATUS_BAD_REQUEST);
+    }
+
+    void send_malformedRequestRefused() {
+        auto to = matterRecipients(*m_lawyer);
+        REQUIRE_OK(base, unencryptedSend(*m_lawyer, m_matter, to));
+        struct Case {
+            const char* what;
+            std::function<void(proto::SendMessage&)> change;
+            proto::Status status;
+        };
+        const std::vector<Case> cases = {
+            {"message id of 15 bytes", [](auto& s) { s.set_message_id(s.message_id().substr(1)); }, proto::STATUS_BAD_REQUEST},
+            {"no envelope", [](auto& s) { s.clear_envelopes(); }, proto::STATUS_BAD_REQUEST},
+            {"empty envelope body", [](auto& s) { s.mutable_envelopes(0)->clear_body(); }, proto::STATUS_TOO_LARGE},
+            {"envelope type 1", [](auto& s) { s.mutable_envelopes(0)->set_type(1); }, proto::STATUS_BAD_REQUEST},
+            {"blob id of 31 bytes", [](auto& s) { s.add_blob_ids(std::string(31, 'b')); }, proto::STATUS_BAD_REQUEST},
+            {"no journal entry", [](auto& s) { s.clear_journal_entry(); }, proto::STATUS_BAD_REQUEST},
+            {"entry with a trailing byte", [](auto& s) { s.mutable_journal_entry()->push_back('\0'); }, proto::STATUS_BAD_REQUEST},
+            {"entry cut short", [](auto& s) { s.mutable_journal_entry()->resize(s.journal_entry().size() - 1); },
+             proto::STATUS_BAD_REQUEST},
+        };
+        for (const auto& c : cases) {
+            proto::SendMessage m = base->send;
+            c.change(m);
+            REQUIRE_OK(resp, send(*m_lawyer, m));
+            QVERIFY2(resp->status() == c.status,
+                     qPrintable(QString("%1: %2 (%3)").arg(c.what).arg(int(resp->status())).arg(QString::fromStdString(resp->error()))));
+        }
+        // None of them was stored: the honest send is not a duplicate.
+        REQUIRE_OK(resp, send(*m_lawyer, base->send));
+        QVERIFY2(resp->status() == proto::STATUS_OK, resp->error().c_str());
+        QVERIFY(!resp->send_result().duplicate());
+    }
+
+    void send_nonMemberForbidden403() {
+        // The compliance officer is no member of the matter.
+        auto to = matterRecipients(*m_lawyer);
+        to.push_back(m_lawyer->deviceAddress());
+        REQUIRE_OK(out, unencryptedSend(*m_officer, m_matter, to));
+        EXPECT_REFUSED(*m_officer, out->send, proto::STATUS_FORBIDDEN);
+        // An unknown conversation is the same.
+        REQUIRE_OK(nowhere, unencryptedSend(*m_lawyer, "no-such-conversation", {m_lawyer2->deviceAddress()}));
+        EXPECT_REFUSED(*m_lawyer, nowhere->send, proto::STATUS_FORBIDDEN);
+    }
+
+    void send_twoEnvelopesForOneDeviceRefused400() {
+        auto to = matterRecipients(*m_lawyer);
+        REQUIRE_OK(out, unencryptedSend(*m_lawyer, m_matter, to));
+        *out->send.add_envelopes() = out->send.envelopes(0);
+        EXPECT_REFUSED(*m_lawyer, out->send, proto::STATUS_BAD_REQUEST);
     }
 
     void send_entryForAnotherConversationRefused400() {
@@ -681,14 +806,14 @@ private slots:
         auto to = matterRecipients(*m_lawyer);
         REQUIRE_OK(out, unencryptedSend(*m_lawyer, m_matter, to,
                                         [&](proto::JournalRecord& r) { r.set_conversation_id(*other); }));
-        expectRefused(*m_lawyer, out->send, proto::STATUS_BAD_REQUEST);
+        EXPECT_REFUSED(*m_lawyer, out->send, proto::STATUS_BAD_REQUEST);
     }
 
     void send_entrySealedToOtherKeyRefused412() {
         auto to = matterRecipients(*m_lawyer);
         REQUIRE_OK(other, crypto::X25519Key::generate());
         REQUIRE_OK(out, unencryptedSend(*m_lawyer, m_matter, to, {}, other->publicKey()));
-        expectRefused(*m_lawyer, out->send, proto::STATUS_JOURNAL_KEY_CHANGED);
+        EXPECT_REFUSED(*m_lawyer, out->send, proto::STATUS_JOURNAL_KEY_CHANGED);
     }
 
     void send_entryBadSignatureRefused400() {
@@ -696,12 +821,12 @@ private slots:
         REQUIRE_OK(out, unencryptedSend(*m_lawyer, m_matter, to));
         out->entry.signature[10] ^= 0x40;
         out->send.set_journal_entry(stringOf(out->entry.serialize()));
-        expectRefused(*m_lawyer, out->send, proto::STATUS_BAD_REQUEST);
+        EXPECT_REFUSED(*m_lawyer, out->send, proto::STATUS_BAD_REQUEST);
         // Signed by another device's identity key (lawyer B's), naming lawyer A: refused too.
         REQUIRE_OK(foreign, unencryptedSend(*m_lawyer, m_matter, to));
         QVERIFY(resign(*m_lawyer2, foreign->entry));
         foreign->send.set_journal_entry(stringOf(foreign->entry.serialize()));
-        expectRefused(*m_lawyer, foreign->send, proto::STATUS_BAD_REQUEST);
+        EXPECT_REFUSED(*m_lawyer, foreign->send, proto::STATUS_BAD_REQUEST);
     }
 
     void send_recipientsDigestMismatchRefused400() {
@@ -710,7 +835,7 @@ private slots:
         // The envelopes go to every member device; the journal names one fewer.
         REQUIRE_OK(out, unencryptedSend(*m_lawyer, m_matter, to,
                                         [](proto::JournalRecord& r) { r.mutable_recipients()->RemoveLast(); }));
-        expectRefused(*m_lawyer, out->send, proto::STATUS_BAD_REQUEST);
+        EXPECT_REFUSED(*m_lawyer, out->send, proto::STATUS_BAD_REQUEST);
     }
 
     void send_deviceListMismatchAnswers409WithMissingAndExtra() {
@@ -743,26 +868,26 @@ private slots:
             REQUIRE_OK(out, unencryptedSend(*m_lawyer, m_matter, to, {}, otherKey->publicKey()));
             out->entry.signature[0] ^= 1;
             out->send.set_journal_entry(stringOf(out->entry.serialize()));
-            expectRefused(*m_lawyer, out->send, proto::STATUS_JOURNAL_KEY_CHANGED);
+            EXPECT_REFUSED(*m_lawyer, out->send, proto::STATUS_JOURNAL_KEY_CHANGED);
         }
         // Conversation before journal key: another conversation sealed to another key is 400.
         {
             REQUIRE_OK(out, unencryptedSend(*m_lawyer, m_matter, to, [](auto& r) { r.set_conversation_id("elsewhere"); },
                                             otherKey->publicKey()));
-            expectRefused(*m_lawyer, out->send, proto::STATUS_BAD_REQUEST);
+            EXPECT_REFUSED(*m_lawyer, out->send, proto::STATUS_BAD_REQUEST);
         }
         // Device list before recipients digest: a missing device with a digest over other devices is 409.
         {
             auto fewer = to;
             fewer.pop_back();
             REQUIRE_OK(out, unencryptedSend(*m_lawyer, m_matter, fewer, [](auto& r) { r.mutable_recipients()->Clear(); }));
-            expectRefused(*m_lawyer, out->send, proto::STATUS_CONFLICT);
+            EXPECT_REFUSED(*m_lawyer, out->send, proto::STATUS_CONFLICT);
         }
         // Notice before device list: a client without an acceptance and a wrong device list is 428.
         {
             REQUIRE_OK(client, joinByInvite(*m_lawyer, m_matter));
             REQUIRE_OK(out, unencryptedSend(**client, m_matter, {m_lawyer->deviceAddress()}));
-            expectRefused(**client, out->send, proto::STATUS_NOTICE_REQUIRED);
+            EXPECT_REFUSED(**client, out->send, proto::STATUS_NOTICE_REQUIRED);
         }
     }
 
@@ -780,6 +905,13 @@ private slots:
         QCOMPARE(b.journal_sequence(), a.journal_sequence());
         QCOMPARE(toHex(bytesOf(b.chain_hash())), toHex(bytesOf(a.chain_hash())));
         QCOMPARE(b.server_time_ms(), a.server_time_ms());
+        // A repeat carrying other content under the same message id is answered the same way.
+        REQUIRE_OK(changed, buildSend(*m_lawyer, m_matter, "said differently", to, journalPublic(),
+                                      [&](proto::JournalRecord& r) { r.set_message_id(out->send.message_id()); }));
+        REQUIRE_OK(third, send(*m_lawyer, changed->send));
+        QVERIFY2(third->status() == proto::STATUS_OK, third->error().c_str());
+        QVERIFY(third->send_result().duplicate());
+        QCOMPARE(third->send_result().journal_sequence(), a.journal_sequence());
         REQUIRE_OK(after, journalHead());
         QCOMPARE(*after, *head);
         // The recipient got it once.
@@ -815,11 +947,11 @@ private slots:
             auto d = noticeDeclaration();
             d.set_text_sha256(std::string(32, '\x01'));
             *out->send.mutable_notice_acceptance() = d;
-            expectRefused(**client, out->send, proto::STATUS_BAD_REQUEST);
+            EXPECT_REFUSED(**client, out->send, proto::STATUS_BAD_REQUEST);
             d = noticeDeclaration();
             d.set_version(999);
             *out->send.mutable_notice_acceptance() = d;
-            expectRefused(**client, out->send, proto::STATUS_BAD_REQUEST);
+            EXPECT_REFUSED(**client, out->send, proto::STATUS_BAD_REQUEST);
         }
         REQUIRE_OK(accepted, acceptNotice(**client));
         QVERIFY2(accepted->status() == proto::STATUS_OK, accepted->error().c_str());
@@ -847,6 +979,7 @@ private slots:
         QCOMPARE(env->journal_sequence(), resp->send_result().journal_sequence());
         QCOMPARE(env->server_time_ms(), resp->send_result().server_time_ms());
         QCOMPARE(toHex(bytesOf(env->commitment())), toHex(out->entry.header.commitment));
+        QVERIFY2(env->journal_entry() == out->send.journal_entry(), "the envelope does not carry the sealed entry as stored");
         QVERIFY(env->queue_id() > 0);
         auto sent = std::find_if(out->send.envelopes().begin(), out->send.envelopes().end(),
                                  [&](const auto& e) { return e.user() == m_lawyer2->user; });
@@ -863,12 +996,13 @@ private slots:
         REQUIRE_OK(offline, enroll("offline", "lawyer", 10, false));
         auto& d = **offline;
         REQUIRE_OK(conv, createConversation(*m_lawyer, "Queued", {d.user}));
-        std::vector<std::string> ids;
+        std::vector<std::string> ids, entries;
         for (int i = 0; i < 3; ++i) {
             REQUIRE_OK(out, buildSend(*m_lawyer, *conv, "queued " + std::to_string(i), {d.deviceAddress()}, journalPublic()));
             REQUIRE_OK(resp, send(*m_lawyer, out->send));
             QVERIFY2(resp->status() == proto::STATUS_OK, resp->error().c_str());
             ids.push_back(out->send.message_id());
+            entries.push_back(out->send.journal_entry());
         }
         QVERIFY(d.connect(endpoint()));
         std::uint64_t delivered = 99;
@@ -876,6 +1010,7 @@ private slots:
         QCOMPARE(envelopes->size(), std::size_t(3));
         for (std::size_t i = 0; i < 3; ++i) {
             QCOMPARE((*envelopes)[i].message_id(), ids[i]);
+            QVERIFY2((*envelopes)[i].journal_entry() == entries[i], "a queued envelope does not carry its sealed entry");
             if (i > 0) QVERIFY((*envelopes)[i].queue_id() > (*envelopes)[i - 1].queue_id());
             REQUIRE_OK(record, openEnvelope(d, (*envelopes)[i]));
             QCOMPARE(record->body(), "queued " + std::to_string(i));
