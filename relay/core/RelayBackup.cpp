@@ -32,8 +32,10 @@ constexpr std::size_t kHashSize = 32, kSaltSize = 32, kNonceSize = 12;
 constexpr std::uint32_t kMaxHeader = 64 * 1024;
 constexpr std::uint16_t kMaxName = 512;
 constexpr std::size_t kChunk = 1 << 20;
-constexpr std::uint64_t kSyncSlice = 16u << 20;
-constexpr int kPagesPerStep = 4096;  // 16 MiB of 4 KiB pages per backup step
+// Each slice written back is waited for before the next is queued, so a commit of the relay
+// (an fsync) finds at most one slice ahead of it in the disk's queue: 2 MiB, a few milliseconds.
+constexpr std::uint64_t kSyncSlice = 2u << 20;
+constexpr int kPagesPerStep = 512;  // 2 MiB of 4 KiB pages per backup step
 
 /// The data directory's files a backup carries besides relay.db and blobs: name, mode,
 /// required, wrapped (kept in clear in the directory, so wrapped in the backup).
@@ -404,7 +406,7 @@ Result<BackupSummary> writeBackup(const BackupRequest& req) {
                 blobIds.push_back(toHex(blobs->columnBlob(0)));
             }
         }
-        // In steps, each written back before the next (see Writer::write); the read transaction
+        // In 2 MiB steps, each written back before the next (see kSyncSlice); the read transaction
         // opened above keeps every step on the same snapshot.
         int scratchFd = ::open(snapshot.c_str(), O_RDONLY | O_CLOEXEC);
         auto copied = (*src)->backupTo(**dst, kPagesPerStep, [scratchFd] {

@@ -507,6 +507,22 @@ private slots:
         auto extra = restoreInto(good + "x");
         QCOMPARE(extra.code, 1);
         QVERIFY2(extra.err.contains("after its end"), qPrintable(extra.err));
+        // A backup from a newer release (its header says a schema this relay does not know).
+        {
+            const int headerLen = int(std::uint8_t(good[24])) << 24 | int(std::uint8_t(good[25])) << 16 |
+                                  int(std::uint8_t(good[26])) << 8 | int(std::uint8_t(good[27]));
+            QByteArray header = good.mid(28, headerLen);
+            QVERIFY(header.contains("schema_version=9\n"));
+            header.replace("schema_version=9\n", "schema_version=99\n");
+            QByteArray front = good.left(24);
+            for (int shift : {24, 16, 8, 0}) front.append(char(header.size() >> shift));
+            front.append(header);
+            auto h = crypto::sha256(bv(front));
+            auto newer = restoreInto(front + QByteArray(reinterpret_cast<const char*>(h.data()), 32) + good.mid(28 + headerLen + 32));
+            QCOMPARE(newer.code, 1);
+            QVERIFY2(newer.err.contains("schema version 99, written by a newer release"), qPrintable(newer.err));
+            QVERIFY(QDir(target).isEmpty(QDir::AllEntries | QDir::Hidden | QDir::NoDotAndDotDot));
+        }
         auto notBackup = restoreInto(QByteArray(4096, 'a'));
         QVERIFY2(notBackup.err.contains("not a Verbatim relay backup"), qPrintable(notBackup.err));
         // Another unlock secret: the wrapped TLS key and the sealed keys do not open.
