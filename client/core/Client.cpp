@@ -13,7 +13,9 @@
 #include <limits>
 #include <thread>
 
+#include "client/core/CoreUtil.h"
 #include "client/core/Link.h"
+#include "client/core/MessageStore.h"
 #include "client/core/Profile.h"
 #include "client/core/RelayConnection.h"
 #include "common/Json.h"
@@ -52,32 +54,6 @@ constexpr std::size_t kMaxAttachment = 100ull * 1024 * 1024;
 constexpr int kMaxSendAttempts = 4;
 constexpr int kWindow = 32;  ///< outbox messages in flight at once
 
-std::uint64_t nowMs() {
-    return std::uint64_t(std::chrono::duration_cast<std::chrono::milliseconds>(
-                             std::chrono::system_clock::now().time_since_epoch())
-                             .count());
-}
-
-std::string str(ByteView b) { return std::string(b.begin(), b.end()); }
-std::string hexOf(const std::string& raw) { return toHex(view(raw)); }
-
-Result<std::string> rawId(const std::string& hex) {
-    auto b = fromHex(hex);
-    if (!b || b->size() != 16) return fail(ErrorCode::InvalidArgument, "a message id is 32 hex digits");
-    return str(*b);
-}
-
-const char* roleText(proto::Role r) {
-    switch (r) {
-    case proto::ROLE_CLIENT: return "client";
-    case proto::ROLE_LAWYER: return "lawyer";
-    case proto::ROLE_SUPERVISOR: return "supervisor";
-    case proto::ROLE_COMPLIANCE: return "compliance";
-    case proto::ROLE_ADMIN: return "admin";
-    default: return "unknown";
-    }
-}
-
 /// The relay's device list as views; `self` marks this device (own lists carry no user).
 std::vector<DeviceView> deviceViews(const proto::DeviceList& list, const Account& self) {
     std::vector<DeviceView> out;
@@ -101,40 +77,6 @@ std::vector<DeviceView> deviceViews(const proto::DeviceList& list, const Account
     }
     return out;
 }
-
-
-std::string joinMembers(const google::protobuf::RepeatedPtrField<std::string>& members) {
-    std::string out;
-    for (const auto& m : members) {
-        if (!out.empty()) out.push_back('\n');
-        out += m;
-    }
-    return out;
-}
-
-std::vector<std::string> splitMembers(const std::string& s) {
-    std::vector<std::string> out;
-    std::size_t start = 0;
-    while (start < s.size()) {
-        auto nl = s.find('\n', start);
-        if (nl == std::string::npos) nl = s.size();
-        if (nl > start) out.push_back(s.substr(start, nl - start));
-        start = nl + 1;
-    }
-    return out;
-}
-
-/// Message kinds as stored (MessageKind values).
-MessageKind kindOfRecord(proto::MessageType t) {
-    switch (t) {
-    case proto::TEXT: return MessageKind::Text;
-    case proto::ATTACHMENT: return MessageKind::Attachment;
-    case proto::NOTICE_ACCEPTED: return MessageKind::Notice;
-    default: return MessageKind::System;
-    }
-}
-
-enum ReceiptKind { kDelivered = 1, kRead = 2 };
 
 }  // namespace
 
@@ -240,6 +182,7 @@ struct Client::Impl {
     std::shared_ptr<signal::SignalContext> ctx;
     std::unique_ptr<signal::SqlProtocolStore> store;
     std::unique_ptr<signal::SessionManager> sessions;
+    std::unique_ptr<MessageStore> messages;  ///< over `db`; reset with it
     journal::FirmManifest manifest;
     Account acct;
     DeviceCredentials creds;
@@ -403,7 +346,6 @@ struct Client::Impl {
     Result<void> adminAction(const std::string& user, std::uint32_t device, proto::AdminDeviceAction::Action action);
     void rotateSignedPreKeyIfDue();
     bool manifestStale = false;  ///< worker: the relay said our journal key is not current
-    Result<void> upsertConversation(const proto::Conversation& c);
 
     // ---- outbox -------------------------------------------------------------------------------
     Result<std::string> enqueue(proto::JournalRecord rec, MessageKind localKind, bool storeLocally);
@@ -411,8 +353,6 @@ struct Client::Impl {
     void scheduleFlush() {
         post([this] { flushOutbox(); });
     }
-    /// Records that a message id was handled (delivered duplicates are then only acknowledged).
-    Result<void> markProcessed(const std::string& messageId);
     proto::JournalRecord newRecord(const std::string& conversation, proto::MessageType type);
     void flushOutbox();
     enum class SendOutcome { Sent, Retry, Held, Failed };
@@ -432,19 +372,12 @@ struct Client::Impl {
     std::uint64_t failedGeneration = 0;
     std::uint64_t retryAfterMs = 0;  ///< worker: the relay's Retry-After from the last 429  ///< a connection whose later envelopes are left for redelivery
     void acknowledge(std::uint64_t queueId);
-    Result<void> apply(const proto::JournalRecord& rec, const proto::Envelope& e, std::vector<Event>& events);
-    Result<void> insertMessage(const proto::JournalRecord& rec, MessageKind kind, bool outgoing, MessageState state,
-                               std::uint64_t serverTimeMs, std::uint64_t journalSeq, const std::string& body);
-    Result<void> systemMessage(const std::string& conversation, const std::string& text);
     void handleWipe(const std::string& bytes);
 
     // ---- queries (the caller holds `mutex`) ----------------------------------------------------
     Result<std::string> resolveConversation(const std::string& idOrTitle);
     Result<std::optional<MessageView>> message(const std::string& messageId);
     Result<std::size_t> outboxSize();
-    Result<std::vector<MessageView>> readMessages(const std::string& where, const std::function<void(storage::Statement&)>& bind);
-    MessageState outgoingState(const std::string& conversation, std::uint64_t serverTimeMs, MessageState stored);
-    std::vector<std::string> members(const std::string& conversation);
 };
 
 // ---- account key-value store ------------------------------------------------------------------
@@ -488,10 +421,10 @@ void Client::Impl::withholdMismatch(const proto::JournalRecord& rec, const proto
     auto mismatch = rec;
     mismatch.set_body("");
     mismatch.clear_attachments();
-    (void)insertMessage(mismatch, MessageKind::Mismatch, false, MessageState::Mismatch, e.server_time_ms(),
+    (void)messages->insert(mismatch, MessageKind::Mismatch, false, MessageState::Mismatch, e.server_time_ms(),
                         e.journal_sequence(), "");
     (void)queueMismatchReport(rec.conversation_id(), rec.message_id(), sender, e.journal_sequence(), fields);
-    (void)markProcessed(e.message_id());
+    (void)messages->markProcessed(e.message_id());
 }
 
 Result<void> Client::Impl::checkJournalCopy(const proto::JournalRecord& rec, const proto::Envelope& e) const {
@@ -515,10 +448,7 @@ void Client::Impl::withholdAttachment(const std::string& messageId, const std::s
     const auto journalSeq = st->columnInt(3);
     Transaction tx(*db);
     if (!tx.begin()) return;
-    auto up = db->prepare("UPDATE messages SET state = ? WHERE id = ?");
-    if (!up) return;
-    up->bind(1, std::int64_t(MessageState::Mismatch)).bind(2, view(messageId));
-    if (!up->run()) return;
+    if (!messages->setState(messageId, MessageState::Mismatch)) return;
     if (!queueMismatchReport(conversation, messageId, sender, std::uint64_t(journalSeq),
                              ",\"attachment\":\"not the committed file\""))
         return;
@@ -638,6 +568,7 @@ Result<std::unique_ptr<Client>> Client::open(const std::string& dir, std::string
     if (!sessions) return tl::unexpected(sessions.error());
     m.sessions = std::move(*sessions);
     if (auto r = m.loadAccount(); !r) return tl::unexpected(r.error());
+    m.messages = std::make_unique<MessageStore>(*m.db, m.paths.blobs(), m.acct.user);
     m.worker = std::thread([&m] { m.workerLoop(); });
     return c;
 }
@@ -833,7 +764,7 @@ std::string Client::identityKeyHex() {
 
 Result<void> Client::limitDatabasePages(std::int64_t pages) {
     std::lock_guard lock(m->mutex);
-    if (!m->db) return fail(ErrorCode::NotFound, "this device was erased by the firm");
+    if (!m->db) return fail(ErrorCode::NotFound, kErasedText);
     return m->db->exec("PRAGMA max_page_count = " + std::to_string(pages > 0 ? pages : 1073741823));
 }
 
@@ -1050,7 +981,7 @@ void Client::Impl::onPush(const proto::Push& p) {
         post([this, c = p.conversation_changed()] {
             std::lock_guard lock(mutex);
             deviceCache.erase(c.id());
-            (void)upsertConversation(c);
+            (void)messages->upsertConversation(c);
             emit({Event::Kind::ConversationChanged, c.id(), {}, {}, {}, c.title()});
         });
         break;
@@ -1088,7 +1019,7 @@ bool Client::waitForOutbox(std::chrono::milliseconds timeout) {
 
 // Makes the keys and records them as made, under `mutex`; the upload happens after it is released.
 Result<proto::Request> Client::Impl::preparePreKeyUpload(bool newSignedPreKey) {
-    if (!db) return fail(ErrorCode::NotFound, "this device was erased by the firm");
+    if (!db) return fail(ErrorCode::NotFound, kErasedText);
     auto nextText = getAccount("next_prekey");
     if (!nextText) return tl::unexpected(nextText.error());
     std::uint32_t next = *nextText ? std::uint32_t(std::stoul(**nextText)) : 1;
@@ -1154,27 +1085,6 @@ void Client::Impl::rotateSignedPreKeyIfDue() {
 }
 
 // ---- conversations ----------------------------------------------------------------------------------
-
-Result<void> Client::Impl::upsertConversation(const proto::Conversation& c) {
-    auto st = db->cached(
-        "INSERT INTO conversations (id, title, is_matter, members) VALUES (?, ?, ?, ?) "
-        "ON CONFLICT (id) DO UPDATE SET title = excluded.title, is_matter = excluded.is_matter, members = excluded.members");
-    if (!st) return tl::unexpected(st.error());
-    st->bind(1, std::string_view(c.id())).bind(2, std::string_view(c.title())).bind(3, std::int64_t(c.is_matter()));
-    auto members = joinMembers(c.members());
-    st->bind(4, std::string_view(members));
-    if (auto r = st->run(); !r) return r;
-    // Names and roles as the firm's directory has them.
-    for (int i = 0; i < c.members_size() && i < c.member_names_size(); ++i) {
-        auto up = db->cached("INSERT INTO contacts (user, display_name, role) VALUES (?, ?, ?) "
-                             "ON CONFLICT (user) DO UPDATE SET display_name = excluded.display_name, role = excluded.role");
-        if (!up) return tl::unexpected(up.error());
-        const char* role = i < c.member_roles_size() ? roleText(c.member_roles(i)) : "unknown";
-        up->bind(1, std::string_view(c.members(i))).bind(2, std::string_view(c.member_names(i))).bind(3, std::string_view(role));
-        if (auto r = up->run(); !r) return r;
-    }
-    return {};
-}
 
 // Fetches the firm manifest the relay serves now. A newer one signed by the pinned firm root is
 // adopted (journal key rotation: later entries are sealed to the new key; compliance keeps the
@@ -1247,64 +1157,18 @@ Result<void> Client::Impl::refreshConversations() {
     if (resp->status() != proto::STATUS_OK) return fail(ErrorCode::Storage, resp->error());
     std::lock_guard lock(mutex);
     for (const auto& c : resp->conversations().conversations()) {
-        auto prev = members(c.id());
-        if (auto r = upsertConversation(c); !r) return r;
+        auto prev = messages->members(c.id());
+        if (auto r = messages->upsertConversation(c); !r) return r;
         std::vector<std::string> now(c.members().begin(), c.members().end());
         if (prev != now) deviceCache.erase(c.id());
     }
     return {};
 }
 
-std::vector<std::string> Client::Impl::members(const std::string& conversation) {
-    auto st = db->cached("SELECT members FROM conversations WHERE id = ?");
-    if (!st) return {};
-    st->bind(1, std::string_view(conversation));
-    auto row = st->step();
-    if (!row || !*row) return {};
-    return splitMembers(st->columnText(0));
-}
-
 Result<std::vector<ConversationView>> Client::conversations() {
     std::lock_guard lock(m->mutex);
-    if (!m->db) return fail(ErrorCode::NotFound, "this device was erased by the firm");
-    auto st = m->db->prepare(
-        "SELECT c.id, c.title, c.is_matter, c.members, "
-        " (SELECT count(*) FROM messages WHERE conversation = c.id AND row > c.last_read_row AND outgoing = 0 "
-        "  AND kind IN (0, 1) AND retracted_ms = 0), "
-        " (SELECT body FROM messages WHERE conversation = c.id AND kind IN (0, 1) ORDER BY row DESC LIMIT 1), "
-        " coalesce((SELECT max(server_time_ms) FROM messages WHERE conversation = c.id), 0) "
-        "FROM conversations c ORDER BY 7 DESC, c.title");
-    if (!st) return tl::unexpected(st.error());
-    std::vector<ConversationView> out;
-    while (true) {
-        auto row = st->step();
-        if (!row) return tl::unexpected(row.error());
-        if (!*row) break;
-        ConversationView v;
-        v.id = st->columnText(0);
-        v.title = st->columnText(1);
-        v.isMatter = st->columnInt(2) != 0;
-        v.members = splitMembers(st->columnText(3));
-        for (const auto& u : v.members) {
-            auto c = m->db->cached("SELECT display_name, role FROM contacts WHERE user = ?");
-            std::string name = u, role;
-            if (c) {
-                c->bind(1, std::string_view(u));
-                auto row2 = c->step();
-                if (row2 && *row2) {
-                    if (!c->columnText(0).empty()) name = c->columnText(0);
-                    role = c->columnText(1);
-                }
-            }
-            v.memberNames.push_back(name);
-            v.memberRoles.push_back(role);
-        }
-        v.unread = std::uint64_t(st->columnInt(4));
-        v.lastMessage = st->columnText(5);
-        v.lastTimeMs = std::uint64_t(st->columnInt(6));
-        out.push_back(std::move(v));
-    }
-    return out;
+    if (!m->db) return fail(ErrorCode::NotFound, kErasedText);
+    return m->messages->conversations();
 }
 
 Result<std::string> Client::resolveConversation(const std::string& idOrTitle) {
@@ -1313,14 +1177,8 @@ Result<std::string> Client::resolveConversation(const std::string& idOrTitle) {
 }
 
 Result<std::string> Client::Impl::resolveConversation(const std::string& idOrTitle) {
-    if (!db) return fail(ErrorCode::NotFound, "this device was erased by the firm");
-    auto st = db->prepare("SELECT id FROM conversations WHERE id = ? OR title = ? ORDER BY id = ? DESC LIMIT 2");
-    if (!st) return tl::unexpected(st.error());
-    st->bind(1, std::string_view(idOrTitle)).bind(2, std::string_view(idOrTitle)).bind(3, std::string_view(idOrTitle));
-    auto row = st->step();
-    if (!row) return tl::unexpected(row.error());
-    if (!*row) return fail(ErrorCode::NotFound, "no such conversation (run sync first?)");
-    return st->columnText(0);
+    if (!db) return fail(ErrorCode::NotFound, kErasedText);
+    return messages->resolveConversation(idOrTitle);
 }
 
 Result<std::vector<DeviceView>> Client::devices() {
@@ -1344,10 +1202,10 @@ Result<std::string> Client::createDeviceLink() {
     SecureBytes secret = crypto::randomSecret(32);
     {
         std::lock_guard lock(m->mutex);
-        if (!m->db) return fail(ErrorCode::NotFound, "this device was erased by the firm");
+        if (!m->db) return fail(ErrorCode::NotFound, kErasedText);
         if (auto r = m->rememberLinkSecret(secret, resp->invite().expires_ms()); !r) return tl::unexpected(r.error());
     }
-    Result<Bytes> ownKey = fail(ErrorCode::NotFound, "this device was erased by the firm");
+    Result<Bytes> ownKey = fail(ErrorCode::NotFound, kErasedText);
     {
         std::lock_guard lock(m->mutex);
         if (m->sessions) ownKey = m->sessions->identityPublicKey();
@@ -1410,7 +1268,7 @@ Result<void> Client::adminWipe(const std::string& user, std::uint32_t device) {
 
 Result<std::string> Client::firmManifest() {
     std::lock_guard lock(m->mutex);
-    if (!m->db) return fail(ErrorCode::NotFound, "this device was erased by the firm");
+    if (!m->db) return fail(ErrorCode::NotFound, kErasedText);
     if (!m->manifestOk) return fail(ErrorCode::AuthFailed, "the stored firm manifest is not signed by the firm root");
     auto stored = m->getAccount("manifest");
     if (!stored) return tl::unexpected(stored.error());
@@ -1445,8 +1303,8 @@ Result<std::string> Client::createConversation(const std::string& title, bool is
     if (!resp) return tl::unexpected(resp.error());
     if (resp->status() != proto::STATUS_OK) return fail(ErrorCode::InvalidArgument, "relay refused: " + resp->error());
     std::lock_guard lock(m->mutex);
-    if (!m->db) return fail(ErrorCode::NotFound, "this device was erased by the firm");
-    if (auto r = m->upsertConversation(resp->conversation()); !r) return tl::unexpected(r.error());
+    if (!m->db) return fail(ErrorCode::NotFound, kErasedText);
+    if (auto r = m->messages->upsertConversation(resp->conversation()); !r) return tl::unexpected(r.error());
     return resp->conversation().id();
 }
 
@@ -1782,7 +1640,7 @@ Result<std::string> Client::Impl::sendApproval(std::uint32_t device, ByteView id
     proto::Request req;
     {
         std::lock_guard lock(mutex);
-        if (!sessions) return fail(ErrorCode::NotFound, "this device was erased by the firm");
+        if (!sessions) return fail(ErrorCode::NotFound, kErasedText);
         auto a = journal::DeviceApproval::make(acct.user, device, identityKey, acct.device, nowMs(),
                                                [&](ByteView m) { return sessions->sign(m); });
         if (!a) return tl::unexpected(a.error());
@@ -1921,7 +1779,7 @@ Result<void> Client::Impl::ensureSessions(const std::vector<proto::DeviceAddress
     std::set<std::string> missingUsers;
     {
         std::lock_guard lock(mutex);
-        if (!sessions) return fail(ErrorCode::NotFound, "this device was erased by the firm");
+        if (!sessions) return fail(ErrorCode::NotFound, kErasedText);
         for (const auto& d : devices) {
             if (d.user() == acct.user && d.device() == acct.device) continue;
             if (!sessions->hasSession({d.user(), std::int32_t(d.device())})) missingUsers.insert(d.user());
@@ -1936,7 +1794,7 @@ Result<void> Client::Impl::ensureSessions(const std::vector<proto::DeviceAddress
         if (resp->status() != proto::STATUS_OK) return fail(ErrorCode::Storage, "bundle fetch refused: " + resp->error());
         // processBundles() skips devices that got a session meanwhile.
         std::lock_guard lock(mutex);
-        if (!sessions) return fail(ErrorCode::NotFound, "this device was erased by the firm");
+        if (!sessions) return fail(ErrorCode::NotFound, kErasedText);
         if (auto r = processBundles(resp->bundles(), changedUsers); !r) return r;
     }
     return {};
@@ -1977,7 +1835,7 @@ void Client::Impl::fetchIdentityIfUnknown(const std::string& user) {
 }
 
 Result<Client::SafetyNumber> Client::Impl::knownSafetyNumber(const std::string& user) {
-    if (!db) return fail(ErrorCode::NotFound, "this device was erased by the firm");
+    if (!db) return fail(ErrorCode::NotFound, kErasedText);
     if (user == acct.user) return fail(ErrorCode::InvalidArgument, "a safety number is between you and someone else");
     auto keys = identityKeys(user);
     if (keys.empty()) return fail(ErrorCode::NotFound, "no identity key known for " + user + " (sync first)");
@@ -2052,45 +1910,6 @@ proto::JournalRecord Client::Impl::newRecord(const std::string& conversation, pr
     return rec;
 }
 
-Result<void> Client::Impl::insertMessage(const proto::JournalRecord& rec, MessageKind kind, bool outgoing,
-                                         MessageState state, std::uint64_t serverTimeMs, std::uint64_t journalSeq,
-                                         const std::string& body) {
-    auto st = db->cached(
-        "INSERT INTO messages (id, conversation, sender_user, sender_device, outgoing, kind, body, attachments, "
-        "client_time_ms, server_time_ms, journal_seq, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-    if (!st) return tl::unexpected(st.error());
-    st->bind(1, view(rec.message_id()))
-        .bind(2, std::string_view(rec.conversation_id()))
-        .bind(3, std::string_view(rec.sender().user()))
-        .bind(4, std::int64_t(rec.sender().device()))
-        .bind(5, std::int64_t(outgoing))
-        .bind(6, std::int64_t(kind))
-        .bind(7, std::string_view(body));
-    std::string attachments;
-    if (rec.attachments_size()) {
-        proto::AttachmentList list;
-        *list.mutable_items() = rec.attachments();
-        attachments = list.SerializeAsString();
-        st->bind(8, view(attachments));
-    } else {
-        st->bind(8, ByteView());
-    }
-    st->bind(9, std::int64_t(rec.client_time_ms()))
-        .bind(10, std::int64_t(serverTimeMs))
-        .bind(11, std::int64_t(journalSeq))
-        .bind(12, std::int64_t(state));
-    return st->run();
-}
-
-Result<void> Client::Impl::systemMessage(const std::string& conversation, const std::string& text) {
-    proto::JournalRecord rec;
-    rec.set_message_id(journal::newMessageId(nowMs()));
-    rec.set_conversation_id(conversation);
-    rec.mutable_sender()->set_user("");
-    rec.set_client_time_ms(nowMs());
-    return insertMessage(rec, MessageKind::System, false, MessageState::Received, nowMs(), 0, text);
-}
-
 // Stores the record in the outbox (and, for what users see, in the message list) in one
 // transaction. The caller holds `mutex`.
 Result<std::string> Client::Impl::enqueue(proto::JournalRecord rec, MessageKind localKind, bool storeLocally) {
@@ -2101,7 +1920,7 @@ Result<std::string> Client::Impl::enqueue(proto::JournalRecord rec, MessageKind 
     if (storeLocally) {
         std::string body = rec.type() == proto::SAFETY_NUMBER_ACCEPTED ? "You accepted a new safety number" : rec.body();
         if (rec.type() == proto::NOTICE_ACCEPTED) body = "You accepted the recording notice";
-        if (auto r = insertMessage(rec, localKind, true, MessageState::Queued, 0, 0, body); !r)
+        if (auto r = messages->insert(rec, localKind, true, MessageState::Queued, 0, 0, body); !r)
             return tl::unexpected(r.error());
     }
     auto st = db->cached("INSERT INTO outbox (message, conversation, record) VALUES (?, ?, ?)");
@@ -2235,11 +2054,7 @@ void Client::Impl::dropFromOutbox(std::int64_t seq, const proto::JournalRecord& 
         del->bind(1, seq);
         (void)del->run();
     }
-    auto up = db->cached("UPDATE messages SET state = ? WHERE id = ?");
-    if (up) {
-        up->bind(1, std::int64_t(state)).bind(2, view(rec.message_id()));
-        (void)up->run();
-    }
+    (void)messages->setState(rec.message_id(), state);
     (void)tx.commit();
     emit({Event::Kind::SendFailed, rec.conversation_id(), hexOf(rec.message_id()), {}, {}, {}, why});
 }
@@ -2268,7 +2083,7 @@ Client::Impl::PreparedSend Client::Impl::prepareSend(std::int64_t seq, const std
     if (!db) return out;  // wiped meanwhile
     for (auto& u : changed) {
         emit({Event::Kind::SafetyNumberChanged, conversation, {}, {}, u, {}, "safety number of " + u + " changed"});
-        (void)systemMessage(conversation, "The safety number of " + u + " changed. Verify it, then accept to keep sending.");
+        (void)messages->systemMessage(conversation, "The safety number of " + u + " changed. Verify it, then accept to keep sending.");
     }
     // Held while a participant's safety number change is not accepted (PR-08).
     bool held = false;
@@ -2280,11 +2095,7 @@ Client::Impl::PreparedSend Client::Impl::prepareSend(std::int64_t seq, const std
             up->bind(1, seq);
             (void)up->run();
         }
-        auto ms = db->cached("UPDATE messages SET state = ? WHERE id = ?");
-        if (ms) {
-            ms->bind(1, std::int64_t(MessageState::Blocked)).bind(2, view(rec.message_id()));
-            (void)ms->run();
-        }
+        (void)messages->setState(rec.message_id(), MessageState::Blocked);
         const bool ownDevice = [&] {
             auto h = userHeld(acct.user);
             return h && *h;
@@ -2373,14 +2184,8 @@ Client::Impl::SendOutcome Client::Impl::finishSend(const PreparedSend& p, const 
         if (!del) return SendOutcome::Retry;
         del->bind(1, p.seq);
         if (!del->run()) return SendOutcome::Retry;
-        auto up = db->cached("UPDATE messages SET state = ?, server_time_ms = ?, journal_seq = ? WHERE id = ?");
-        if (!up) return SendOutcome::Retry;
-        up->bind(1, std::int64_t(MessageState::Sent))
-            .bind(2, std::int64_t(r.server_time_ms()))
-            .bind(3, std::int64_t(r.journal_sequence()))
-            .bind(4, view(rec.message_id()));
-        if (!up->run()) return SendOutcome::Retry;
-        (void)markProcessed(rec.message_id());
+        if (!messages->markSent(rec.message_id(), r.server_time_ms(), r.journal_sequence())) return SendOutcome::Retry;
+        (void)messages->markProcessed(rec.message_id());
         // The journal has this entry now (or had it: a duplicate): it joins this device's chain,
         // which every later entry carries (issue 15 break 3).
         if (!advanceDeviceChain(view(rec.message_id()))) return SendOutcome::Retry;
@@ -2428,10 +2233,8 @@ Result<std::string> Client::Impl::sendChange(const proto::JournalRecord& rec) {
     if (auto r = tx.begin(); !r) return tl::unexpected(r.error());
     auto id = enqueue(rec, MessageKind::System, false);
     if (!id) return id;
-    proto::Envelope self;
-    self.set_server_time_ms(nowMs());
     std::vector<Event> events;
-    if (auto r = apply(rec, self, events); !r) return tl::unexpected(r.error());
+    if (auto r = messages->apply(rec, nowMs(), 0, events); !r) return tl::unexpected(r.error());
     if (auto r = tx.commit(); !r) return tl::unexpected(r.error());
     // A retraction's text may linger in old FTS segments until they merge: merge them now.
     if (rec.type() == proto::RETRACT) (void)db->exec("INSERT INTO messages_fts (messages_fts) VALUES ('optimize')");
@@ -2443,7 +2246,7 @@ Result<std::string> Client::sendText(const std::string& conversation, const std:
     if (text.empty()) return fail(ErrorCode::InvalidArgument, "empty message");
     if (text.size() > 64 * 1024) return fail(ErrorCode::InvalidArgument, "message too long (64 KiB at most)");
     std::lock_guard lock(m->mutex);
-    if (!m->db) return fail(ErrorCode::NotFound, "this device was erased by the firm");
+    if (!m->db) return fail(ErrorCode::NotFound, kErasedText);
     if (m->acct.noticeRequired && !m->acct.noticeAccepted)
         return fail(ErrorCode::InvalidArgument, "accept the recording notice before sending (this matter is journaled)");
     auto conv = m->resolveConversation(conversation);
@@ -2460,7 +2263,7 @@ Result<std::string> Client::edit(const std::string& messageId, const std::string
     auto raw = rawId(messageId);
     if (!raw) return raw;
     std::lock_guard lock(m->mutex);
-    if (!m->db) return fail(ErrorCode::NotFound, "this device was erased by the firm");
+    if (!m->db) return fail(ErrorCode::NotFound, kErasedText);
     auto msg = m->message(messageId);
     if (!msg) return tl::unexpected(msg.error());
     if (!*msg) return fail(ErrorCode::NotFound, "no such message");
@@ -2477,7 +2280,7 @@ Result<std::string> Client::retract(const std::string& messageId) {
     auto raw = rawId(messageId);
     if (!raw) return raw;
     std::lock_guard lock(m->mutex);
-    if (!m->db) return fail(ErrorCode::NotFound, "this device was erased by the firm");
+    if (!m->db) return fail(ErrorCode::NotFound, kErasedText);
     auto msg = m->message(messageId);
     if (!msg) return tl::unexpected(msg.error());
     if (!*msg) return fail(ErrorCode::NotFound, "no such message");
@@ -2493,7 +2296,7 @@ Result<std::string> Client::react(const std::string& messageId, const std::strin
     if (!raw) return raw;
     if (emoji.size() > 64) return fail(ErrorCode::InvalidArgument, "a reaction is one emoji");
     std::lock_guard lock(m->mutex);
-    if (!m->db) return fail(ErrorCode::NotFound, "this device was erased by the firm");
+    if (!m->db) return fail(ErrorCode::NotFound, kErasedText);
     auto msg = m->message(messageId);
     if (!msg) return tl::unexpected(msg.error());
     if (!*msg) return fail(ErrorCode::NotFound, "no such message");
@@ -2505,7 +2308,7 @@ Result<std::string> Client::react(const std::string& messageId, const std::strin
 
 Result<void> Client::markRead(const std::string& conversation) {
     std::lock_guard lock(m->mutex);
-    if (!m->db) return fail(ErrorCode::NotFound, "this device was erased by the firm");
+    if (!m->db) return fail(ErrorCode::NotFound, kErasedText);
     auto conv = m->resolveConversation(conversation);
     if (!conv) return tl::unexpected(conv.error());
     auto st = m->db->prepare("SELECT row, id FROM messages WHERE conversation = ? AND outgoing = 0 AND kind IN (0, 1) "
@@ -2540,7 +2343,7 @@ Result<void> Client::markRead(const std::string& conversation) {
 
 Result<void> Client::acceptNotice() {
     std::lock_guard lock(m->mutex);
-    if (!m->db) return fail(ErrorCode::NotFound, "this device was erased by the firm");
+    if (!m->db) return fail(ErrorCode::NotFound, kErasedText);
     if (!m->acct.noticeRequired) return {};
     if (m->acct.noticeAccepted) return {};
     // Consent is per conversation (the relay refuses a client's send into one without it): one
@@ -2589,7 +2392,7 @@ Result<std::size_t> Client::outboxSize() {
 }
 
 Result<std::size_t> Client::Impl::outboxSize() {
-    if (!db) return fail(ErrorCode::NotFound, "this device was erased by the firm");
+    if (!db) return fail(ErrorCode::NotFound, kErasedText);
     auto st = db->cached("SELECT count(*) FROM outbox WHERE held = 0");
     if (!st) return tl::unexpected(st.error());
     auto row = st->step();
@@ -2631,7 +2434,7 @@ Result<std::string> Client::sendAttachment(const std::string& conversation, cons
         out.write(blob.data(), std::streamsize(blob.size()));
     }
     std::lock_guard lock(m->mutex);
-    if (!m->db) return fail(ErrorCode::NotFound, "this device was erased by the firm");
+    if (!m->db) return fail(ErrorCode::NotFound, kErasedText);
     auto rec = m->newRecord(*conv, proto::ATTACHMENT);
     rec.set_body(caption);
     auto* a = rec.add_attachments();
@@ -2653,7 +2456,7 @@ Result<void> Client::saveAttachment(const std::string& messageId, std::size_t in
     proto::AttachmentList list;
     {
         std::lock_guard lock(m->mutex);
-        if (!m->db) return fail(ErrorCode::NotFound, "this device was erased by the firm");
+        if (!m->db) return fail(ErrorCode::NotFound, kErasedText);
         auto st = m->db->prepare("SELECT attachments, retracted_ms FROM messages WHERE id = ?");
         if (!st) return tl::unexpected(st.error());
         st->bind(1, view(*raw));
@@ -2696,13 +2499,6 @@ Result<void> Client::saveAttachment(const std::string& messageId, std::size_t in
 
 // ---- receive -----------------------------------------------------------------------------------------
 
-Result<void> Client::Impl::markProcessed(const std::string& messageId) {
-    auto st = db->cached("INSERT OR IGNORE INTO processed (id) VALUES (?)");
-    if (!st) return tl::unexpected(st.error());
-    st->bind(1, view(messageId));
-    return st->run();
-}
-
 void Client::Impl::acknowledge(std::uint64_t queueId) {
     auto c = connection();
     if (!c) return;
@@ -2737,14 +2533,9 @@ void Client::Impl::onEnvelope(const proto::Envelope& e, std::uint64_t gen) {
         const std::string senderText = sender.user() + "/" + std::to_string(sender.device());
         // At-least-once delivery: an envelope whose message we already stored is only acknowledged.
         {
-            auto st = db->cached("SELECT 1 FROM processed WHERE id = ?");
-            if (st) {
-                st->bind(1, view(e.message_id()));
-                auto row = st->step();
-                if (row && *row) {
-                    acknowledge(e.queue_id());
-                    return;
-                }
+            if (auto seen = messages->processed(e.message_id()); seen && *seen) {
+                acknowledge(e.queue_id());
+                return;
             }
         }
         Transaction tx(*db);
@@ -2766,7 +2557,7 @@ void Client::Impl::onEnvelope(const proto::Envelope& e, std::uint64_t gen) {
                 return;
             }
             if (plain.error().code != ErrorCode::Duplicate) {
-                (void)systemMessage(e.conversation_id(), "A message from " + sender.user() + " could not be decrypted.");
+                (void)messages->systemMessage(e.conversation_id(), "A message from " + sender.user() + " could not be decrypted.");
                 emit({Event::Kind::Undecryptable, e.conversation_id(), hexOf(e.message_id()), {}, senderText, {},
                       plain.error().message});
             }
@@ -2779,8 +2570,8 @@ void Client::Impl::onEnvelope(const proto::Envelope& e, std::uint64_t gen) {
                   rec.sender().device() == sender.device();
         if (!ok) {
             // A payload that contradicts its envelope is dropped (the session still advances).
-            (void)systemMessage(e.conversation_id(), "A malformed message from " + sender.user() + " was dropped.");
-            (void)markProcessed(e.message_id());
+            (void)messages->systemMessage(e.conversation_id(), "A malformed message from " + sender.user() + " was dropped.");
+            (void)messages->markProcessed(e.message_id());
             if (tx.commit()) acknowledge(e.queue_id());
             emit({Event::Kind::Undecryptable, e.conversation_id(), hexOf(e.message_id()), {}, senderText, {}, "malformed payload"});
             return;
@@ -2800,7 +2591,7 @@ void Client::Impl::onEnvelope(const proto::Envelope& e, std::uint64_t gen) {
                 }
             }
             if (stranger) {
-                (void)markProcessed(e.message_id());
+                (void)messages->markProcessed(e.message_id());
                 if (tx.commit()) acknowledge(e.queue_id());
                 emit({Event::Kind::DeviceAdded, e.conversation_id(), hexOf(e.message_id()), {}, senderText, {},
                       "a message from device " + std::to_string(sender.device()) +
@@ -2811,7 +2602,7 @@ void Client::Impl::onEnvelope(const proto::Envelope& e, std::uint64_t gen) {
         std::set<std::string> changedUsers;
         noteIdentities(sender.user(), &changedUsers);
         for (auto& u : changedUsers) {
-            (void)systemMessage(rec.conversation_id(), "The safety number of " + u + " changed. Verify it, then accept to keep sending.");
+            (void)messages->systemMessage(rec.conversation_id(), "The safety number of " + u + " changed. Verify it, then accept to keep sending.");
             events.push_back({Event::Kind::SafetyNumberChanged, rec.conversation_id(), {}, {}, u, {}, "safety number of " + u + " changed"});
         }
         // ES-08: the relay stamped the commitment from the journal header; what we decrypted
@@ -2841,8 +2632,8 @@ void Client::Impl::onEnvelope(const proto::Envelope& e, std::uint64_t gen) {
         }
         // Any failure below rolls the whole receive back, the session included: the envelope is
         // not acknowledged and decrypts again when the relay redelivers it (CF-05).
-        if (auto r = apply(rec, e, events); !r) return storageTrouble();
-        if (!markProcessed(e.message_id())) return storageTrouble();
+        if (auto r = messages->apply(rec, e.server_time_ms(), e.journal_sequence(), events); !r) return storageTrouble();
+        if (!messages->markProcessed(e.message_id())) return storageTrouble();
         if (!tx.commit()) return storageTrouble();
         // Acknowledge only once the message is durable here (the queued copy may go now).
         acknowledge(e.queue_id());
@@ -2850,167 +2641,6 @@ void Client::Impl::onEnvelope(const proto::Envelope& e, std::uint64_t gen) {
             pendingDelivered[rec.conversation_id()] = rec.message_id();
     }
     for (auto& ev : events) emit(ev);
-}
-
-// Applies a record (received, or made here for edits and retractions) inside the caller's
-// transaction. `e` gives the server time and journal sequence of received ones.
-Result<void> Client::Impl::apply(const proto::JournalRecord& rec, const proto::Envelope& e, std::vector<Event>& events) {
-    const std::string senderText = rec.sender().user() + "/" + std::to_string(rec.sender().device());
-    const bool mine = rec.sender().user() == acct.user;
-    {
-        auto known = db->cached("INSERT OR IGNORE INTO conversations (id) VALUES (?)");
-        if (!known) return tl::unexpected(known.error());
-        known->bind(1, std::string_view(rec.conversation_id()));
-        if (auto r = known->run(); !r) return r;
-    }
-    auto refMessage = [&](const std::string& ref) -> Result<std::optional<std::pair<std::string, bool>>> {
-        auto st = db->cached("SELECT sender_user, retracted_ms FROM messages WHERE id = ? AND conversation = ?");
-        if (!st) return tl::unexpected(st.error());
-        st->bind(1, view(ref)).bind(2, std::string_view(rec.conversation_id()));
-        auto row = st->step();
-        if (!row) return tl::unexpected(row.error());
-        if (!*row) return std::optional<std::pair<std::string, bool>>();
-        return std::optional<std::pair<std::string, bool>>(std::pair{st->columnText(0), st->columnInt(1) != 0});
-    };
-    Event ev{Event::Kind::Message, rec.conversation_id(), hexOf(rec.message_id()), hexOf(rec.ref_message_id()), senderText,
-             rec.body(), {}, e.server_time_ms()};
-    switch (rec.type()) {
-    case proto::TEXT:
-    case proto::ATTACHMENT:
-    case proto::NOTICE_ACCEPTED: {
-        std::string body = rec.body();
-        if (rec.type() == proto::NOTICE_ACCEPTED) {
-            std::string who = rec.sender().user();
-            if (auto n = db->cached("SELECT display_name FROM contacts WHERE user = ? AND display_name != ''")) {
-                n->bind(1, std::string_view(who));
-                if (auto row = n->step(); row && *row) who = n->columnText(0);
-            }
-            body = mine ? "You accepted the recording notice" : who + " accepted the recording notice";
-        }
-        auto r = insertMessage(rec, kindOfRecord(rec.type()), mine, mine ? MessageState::Sent : MessageState::Received,
-                               e.server_time_ms(), e.journal_sequence(), body);
-        if (!r) return r;
-        if (rec.type() == proto::ATTACHMENT && rec.attachments_size()) ev.detail = rec.attachments(0).file_name();
-        if (rec.type() == proto::NOTICE_ACCEPTED) ev.detail = "notice_accepted";
-        events.push_back(ev);
-        return {};
-    }
-    case proto::EDIT:
-    case proto::RETRACT: {
-        auto ref = refMessage(rec.ref_message_id());
-        if (!ref) return tl::unexpected(ref.error());
-        // Only the author (any of their devices) may edit or retract a message.
-        if (!*ref || (*ref)->first != rec.sender().user() || (*ref)->second) return {};
-        if (rec.type() == proto::EDIT) {
-            auto save = db->cached("INSERT INTO edits (message, edited_ms, old_body) SELECT id, ?, body FROM messages WHERE id = ?");
-            if (!save) return tl::unexpected(save.error());
-            save->bind(1, std::int64_t(e.server_time_ms() ? e.server_time_ms() : nowMs())).bind(2, view(rec.ref_message_id()));
-            if (auto r = save->run(); !r) return r;
-            auto up = db->cached("UPDATE messages SET body = ?, edited_ms = ? WHERE id = ?");
-            if (!up) return tl::unexpected(up.error());
-            up->bind(1, std::string_view(rec.body()))
-                .bind(2, std::int64_t(e.server_time_ms() ? e.server_time_ms() : nowMs()))
-                .bind(3, view(rec.ref_message_id()));
-            if (auto r = up->run(); !r) return r;
-            ev.kind = Event::Kind::Edited;
-        } else {
-            // Delete for everyone: the text, its earlier versions, reactions and the local
-            // attachment copies go; a placeholder row stays. The journal keeps the original.
-            auto att = db->cached("SELECT attachments FROM messages WHERE id = ?");
-            if (att) {
-                att->bind(1, view(rec.ref_message_id()));
-                auto row = att->step();
-                if (row && *row) {
-                    Bytes b = att->columnBlob(0);
-                    proto::AttachmentList list;
-                    if (list.ParseFromArray(b.data(), int(b.size())))
-                        for (const auto& a : list.items()) {
-                            std::error_code ec;
-                            fs::remove(paths.blobs() + "/" + toHex(view(a.blob_id())), ec);
-                        }
-                }
-            }
-            for (const char* sql : {"DELETE FROM edits WHERE message = ?", "DELETE FROM reactions WHERE message = ?"}) {
-                auto del = db->cached(sql);
-                if (!del) return tl::unexpected(del.error());
-                del->bind(1, view(rec.ref_message_id()));
-                if (auto r = del->run(); !r) return r;
-            }
-            auto up = db->cached("UPDATE messages SET body = '', attachments = NULL, retracted_ms = ?, retracted_by = ? WHERE id = ?");
-            if (!up) return tl::unexpected(up.error());
-            up->bind(1, std::int64_t(e.server_time_ms() ? e.server_time_ms() : nowMs()))
-                .bind(2, std::string_view(rec.sender().user()))
-                .bind(3, view(rec.ref_message_id()));
-            if (auto r = up->run(); !r) return r;
-            ev.kind = Event::Kind::Retracted;
-            ev.text.clear();
-        }
-        events.push_back(ev);
-        return {};
-    }
-    case proto::REACTION: {
-        auto ref = refMessage(rec.ref_message_id());
-        if (!ref) return tl::unexpected(ref.error());
-        if (!*ref || (*ref)->second) return {};
-        auto st = rec.body().empty() ? db->cached("DELETE FROM reactions WHERE message = ? AND user = ?")
-                                     : db->cached("INSERT INTO reactions (message, user, emoji) VALUES (?, ?, ?) "
-                                                  "ON CONFLICT (message, user) DO UPDATE SET emoji = excluded.emoji");
-        if (!st) return tl::unexpected(st.error());
-        st->bind(1, view(rec.ref_message_id())).bind(2, std::string_view(rec.sender().user()));
-        if (!rec.body().empty()) st->bind(3, std::string_view(rec.body()));
-        if (auto r = st->run(); !r) return r;
-        ev.kind = Event::Kind::Reaction;
-        events.push_back(ev);
-        return {};
-    }
-    case proto::RECEIPT: {
-        int kind = rec.body() == "read" ? kRead : rec.body() == "delivered" ? kDelivered : 0;
-        if (!kind) return {};
-        auto t = db->cached("SELECT server_time_ms FROM messages WHERE id = ?");
-        if (!t) return tl::unexpected(t.error());
-        t->bind(1, view(rec.ref_message_id()));
-        auto row = t->step();
-        if (!row) return tl::unexpected(row.error());
-        if (!*row) return {};
-        std::int64_t upTo = t->columnInt(0);
-        (*t)->reset();
-        auto st = db->cached("INSERT INTO receipts (conversation, user, kind, up_to_ms) VALUES (?, ?, ?, ?) "
-                             "ON CONFLICT (conversation, user, kind) DO UPDATE SET up_to_ms = max(up_to_ms, excluded.up_to_ms)");
-        if (!st) return tl::unexpected(st.error());
-        st->bind(1, std::string_view(rec.conversation_id()))
-            .bind(2, std::string_view(rec.sender().user()))
-            .bind(3, std::int64_t(kind))
-            .bind(4, upTo);
-        if (auto r = st->run(); !r) return r;
-        if (mine && kind == kRead) {
-            // Read on another of our devices: read here too.
-            auto up = db->cached("UPDATE conversations SET last_read_row = max(last_read_row, "
-                                 "(SELECT coalesce(max(row), 0) FROM messages WHERE conversation = ? AND server_time_ms <= ?)) WHERE id = ?");
-            if (up) {
-                up->bind(1, std::string_view(rec.conversation_id())).bind(2, upTo).bind(3, std::string_view(rec.conversation_id()));
-                (void)up->run();
-            }
-        }
-        ev.kind = Event::Kind::Receipt;
-        ev.text.clear();
-        ev.detail = rec.body();
-        events.push_back(ev);
-        return {};
-    }
-    case proto::MISMATCH_REPORT: {
-        if (mine) return {};
-        auto r = systemMessage(rec.conversation_id(), rec.sender().user() + "'s device reported a message whose journal copy does not match.");
-        if (!r) return r;
-        ev.kind = Event::Kind::JournalMismatch;
-        ev.detail = "reported by " + senderText;
-        events.push_back(ev);
-        return {};
-    }
-    case proto::SAFETY_NUMBER_ACCEPTED:
-    case proto::MEMBERSHIP:
-    default:
-        return {};  // journaled for compliance; nothing to show
-    }
 }
 
 void Client::Impl::handleWipe(const std::string& bytes) {
@@ -3039,6 +2669,7 @@ void Client::Impl::handleWipe(const std::string& bytes) {
     connCv.notify_all();
     sessions.reset();
     store.reset();
+    messages.reset();
     db.reset();
     eraseProfile(paths);
     emit({Event::Kind::Wiped, {}, {}, {}, {}, {}, "the firm erased this device"});
@@ -3047,103 +2678,11 @@ void Client::Impl::handleWipe(const std::string& bytes) {
 
 // ---- queries ---------------------------------------------------------------------------------------
 
-MessageState Client::Impl::outgoingState(const std::string& conversation, std::uint64_t serverTimeMs, MessageState stored) {
-    if (stored != MessageState::Sent || !serverTimeMs) return stored;
-    auto others = members(conversation);
-    others.erase(std::remove(others.begin(), others.end(), acct.user), others.end());
-    if (others.empty()) return stored;
-    auto st = db->cached("SELECT user, max(CASE WHEN kind = 1 THEN up_to_ms END), max(CASE WHEN kind = 2 THEN up_to_ms END) "
-                         "FROM receipts WHERE conversation = ? GROUP BY user");
-    if (!st) return stored;
-    st->bind(1, std::string_view(conversation));
-    std::map<std::string, std::pair<std::int64_t, std::int64_t>> r;
-    while (true) {
-        auto row = st->step();
-        if (!row || !*row) break;
-        r[st->columnText(0)] = {st->columnIsNull(1) ? 0 : st->columnInt(1), st->columnIsNull(2) ? 0 : st->columnInt(2)};
-    }
-    bool allRead = true, allDelivered = true;
-    for (auto& u : others) {
-        auto it = r.find(u);
-        std::int64_t d = it == r.end() ? 0 : std::max(it->second.first, it->second.second);
-        std::int64_t rd = it == r.end() ? 0 : it->second.second;
-        if (rd < std::int64_t(serverTimeMs)) allRead = false;
-        if (d < std::int64_t(serverTimeMs)) allDelivered = false;
-    }
-    return allRead ? MessageState::Read : allDelivered ? MessageState::Delivered : stored;
-}
-
-Result<std::vector<MessageView>> Client::Impl::readMessages(const std::string& where,
-                                                            const std::function<void(storage::Statement&)>& bind) {
-    auto st = db->prepare(
-        "SELECT m.row, m.id, m.conversation, m.sender_user, m.sender_device, m.outgoing, m.kind, m.body, m.attachments, "
-        "m.client_time_ms, m.server_time_ms, m.journal_seq, m.state, m.edited_ms, m.retracted_ms, m.retracted_by, "
-        "(SELECT display_name FROM contacts WHERE user = m.sender_user) "
-        "FROM messages m " + where);
-    if (!st) return tl::unexpected(st.error());
-    bind(*st);
-    std::vector<MessageView> out;
-    while (true) {
-        auto row = st->step();
-        if (!row) return tl::unexpected(row.error());
-        if (!*row) break;
-        MessageView v;
-        v.rowId = st->columnInt(0);
-        v.id = toHex(st->columnBlob(1));
-        v.conversation = st->columnText(2);
-        v.senderUser = st->columnText(3);
-        v.senderDevice = std::uint32_t(st->columnInt(4));
-        v.outgoing = st->columnInt(5) != 0;
-        v.kind = MessageKind(st->columnInt(6));
-        v.body = st->columnText(7);
-        Bytes att = st->columnBlob(8);
-        if (!att.empty()) {
-            proto::AttachmentList list;
-            if (list.ParseFromArray(att.data(), int(att.size())))
-                for (const auto& a : list.items()) {
-                    std::error_code ec;
-                    v.attachments.push_back({a.file_name(), a.mime_type(), a.size(),
-                                             fs::exists(paths.blobs() + "/" + toHex(view(a.blob_id())), ec)});
-                }
-        }
-        v.clientTimeMs = std::uint64_t(st->columnInt(9));
-        v.serverTimeMs = std::uint64_t(st->columnInt(10));
-        v.journalSequence = std::uint64_t(st->columnInt(11));
-        v.state = MessageState(st->columnInt(12));
-        v.edited = st->columnInt(13) != 0;
-        v.retracted = st->columnInt(14) != 0;
-        v.retractedBy = st->columnText(15);
-        v.senderName = st->columnText(16);
-        if (v.senderName.empty()) v.senderName = v.senderUser;
-        out.push_back(std::move(v));
-    }
-    for (auto& v : out) {
-        if (v.outgoing) v.state = outgoingState(v.conversation, v.serverTimeMs, v.state);
-        auto rs = db->cached("SELECT user, emoji FROM reactions WHERE message = ? ORDER BY user");
-        if (!rs) continue;
-        auto raw = fromHex(v.id);
-        rs->bind(1, ByteView(*raw));
-        while (true) {
-            auto row = rs->step();
-            if (!row || !*row) break;
-            v.reactions.emplace_back(rs->columnText(0), rs->columnText(1));
-        }
-    }
-    return out;
-}
-
 Result<std::vector<MessageView>> Client::history(const std::string& conversation, std::size_t limit, std::int64_t beforeRowId) {
     std::lock_guard lock(m->mutex);
-    if (!m->db) return fail(ErrorCode::NotFound, "this device was erased by the firm");
     auto conv = m->resolveConversation(conversation);
     if (!conv) return tl::unexpected(conv.error());
-    auto out = m->readMessages("WHERE m.conversation = ? AND m.row < ? ORDER BY m.row DESC LIMIT ?", [&](storage::Statement& st) {
-        st.bind(1, std::string_view(*conv))
-            .bind(2, beforeRowId > 0 ? beforeRowId : std::numeric_limits<std::int64_t>::max())
-            .bind(3, std::int64_t(limit));
-    });
-    if (out) std::reverse(out->begin(), out->end());
-    return out;
+    return m->messages->history(*conv, limit, beforeRowId);
 }
 
 Result<std::optional<MessageView>> Client::message(const std::string& messageId) {
@@ -3152,42 +2691,15 @@ Result<std::optional<MessageView>> Client::message(const std::string& messageId)
 }
 
 Result<std::optional<MessageView>> Client::Impl::message(const std::string& messageId) {
-    auto raw = rawId(messageId);
-    if (!raw) return tl::unexpected(raw.error());
-    if (!db) return fail(ErrorCode::NotFound, "this device was erased by the firm");
-    auto out = readMessages("WHERE m.id = ?", [&](storage::Statement& st) { st.bind(1, view(*raw)); });
-    if (!out) return tl::unexpected(out.error());
-    if (out->empty()) return std::optional<MessageView>();
-    return std::optional<MessageView>(std::move(out->front()));
+    if (!db) return fail(ErrorCode::NotFound, kErasedText);
+    return messages->message(messageId);
 }
 
 Result<std::vector<MessageView>> Client::search(const std::string& query, std::size_t limit) {
     if (query.empty()) return std::vector<MessageView>();
     std::lock_guard lock(m->mutex);
-    if (!m->db) return fail(ErrorCode::NotFound, "this device was erased by the firm");
-    // The query is quoted as one FTS5 string per word, so that user input is never FTS syntax.
-    std::string fts;
-    std::size_t i = 0;
-    while (i < query.size()) {
-        while (i < query.size() && query[i] == ' ') ++i;
-        std::size_t j = i;
-        while (j < query.size() && query[j] != ' ') ++j;
-        if (j > i) {
-            std::string word = query.substr(i, j - i), quoted = "\"";
-            for (char c : word) {
-                if (c == '"') quoted += "\"\"";
-                else quoted.push_back(c);
-            }
-            quoted += "\"";
-            if (!fts.empty()) fts += " ";
-            fts += quoted;
-        }
-        i = j;
-    }
-    if (fts.empty()) return std::vector<MessageView>();
-    return m->readMessages("JOIN messages_fts f ON f.rowid = m.row WHERE messages_fts MATCH ? AND m.retracted_ms = 0 "
-                           "ORDER BY m.row DESC LIMIT ?",
-                           [&](storage::Statement& st) { st.bind(1, std::string_view(fts)).bind(2, std::int64_t(limit)); });
+    if (!m->db) return fail(ErrorCode::NotFound, kErasedText);
+    return m->messages->search(query, limit);
 }
 
 }  // namespace verbatim::client
