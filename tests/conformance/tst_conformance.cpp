@@ -692,6 +692,17 @@ private slots:
             QCOMPARE(frame->id(), std::uint64_t(77));
             break;
         }
+        // A one-way request that fails is answered, with id 0 (a lawyer may not pull the journal).
+        proto::Request pull;
+        pull.mutable_pull_journal()->set_limit(1);
+        QVERIFY((*s)->sendRequest(0, pull));
+        while (true) {
+            REQUIRE_OK(frame, (*s)->nextFrame(10s));
+            if (!frame->has_response()) continue;
+            QCOMPARE(frame->id(), std::uint64_t(0));
+            QCOMPARE(int(frame->response().status()), int(proto::STATUS_FORBIDDEN));
+            break;
+        }
     }
 
     // ---- send --------------------------------------------------------------------------------
@@ -1276,6 +1287,22 @@ private slots:
         QVERIFY2(redeemed != actions.end(), "no invite-redeemed for the client");
         QCOMPARE(redeemed->count("conversation"), std::size_t(1));
         QCOMPARE(redeemed->at("conversation"), m_matter);
+    }
+
+    void journal_pullHoldsOnlyRowsAfterTheSequence() {
+        REQUIRE_OK(head, journalHead());
+        QVERIFY(*head > 2);
+        for (std::uint64_t after : {*head - 2, *head, *head + 1, std::uint64_t(1) << 63, ~std::uint64_t(0)}) {
+            proto::Request req;
+            req.mutable_pull_journal()->set_after_sequence(after);
+            req.mutable_pull_journal()->set_limit(1000);
+            REQUIRE_OK(resp, m_officer->ws->call(req));
+            QCOMPARE(int(resp->status()), int(proto::STATUS_OK));
+            const auto& rows = resp->journal_page().rows();
+            for (const auto& r : rows)
+                QVERIFY2(r.sequence() > after, qPrintable(QString("after_sequence %1 gave row %2").arg(after).arg(r.sequence())));
+            if (after >= *head) QCOMPARE(rows.size(), 0);
+        }
     }
 
     void journal_pullForbiddenToOthers403() {
