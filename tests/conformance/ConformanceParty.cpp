@@ -19,7 +19,8 @@ std::uint64_t nowMs() {
 
 } // namespace
 
-Result<std::unique_ptr<Device>> Device::create(std::shared_ptr<signal::SignalContext> context, unsigned preKeyCount) {
+Result<std::unique_ptr<Device>> Device::create(std::shared_ptr<signal::SignalContext> context,
+                                               unsigned preKeyCount) {
     auto d = std::make_unique<Device>();
     auto identity = signal::SessionManager::generateIdentity(*context);
     if (!identity) return tl::unexpected(identity.error());
@@ -27,7 +28,8 @@ Result<std::unique_ptr<Device>> Device::create(std::shared_ptr<signal::SignalCon
     if (!registrationId) return tl::unexpected(registrationId.error());
     d->identityKey = identity->publicKey;
     d->registrationId = *registrationId;
-    d->store = std::make_unique<signal::InMemoryProtocolStore>(std::move(*identity), *registrationId);
+    d->store =
+        std::make_unique<signal::InMemoryProtocolStore>(std::move(*identity), *registrationId);
     auto sessions = signal::SessionManager::create(context, *d->store);
     if (!sessions) return tl::unexpected(sessions.error());
     d->sessions = std::move(*sessions);
@@ -43,7 +45,8 @@ Result<std::unique_ptr<Device>> Device::create(std::shared_ptr<signal::SignalCon
     return d;
 }
 
-proto::RegisterDevice Device::registration(const std::string& token, const std::string& displayName) const {
+proto::RegisterDevice Device::registration(const std::string& token,
+                                           const std::string& displayName) const {
     proto::RegisterDevice r;
     r.set_token(token);
     r.set_device_secret(stringOf(secret));
@@ -83,12 +86,14 @@ Result<void> Device::connect(const Endpoint& endpoint) {
     return {};
 }
 
-Result<std::vector<proto::Envelope>> Device::drain(std::uint64_t& delivered, std::chrono::milliseconds timeout) {
+Result<std::vector<proto::Envelope>> Device::drain(std::uint64_t& delivered,
+                                                   std::chrono::milliseconds timeout) {
     if (!ws) return fail(ErrorCode::Internal, "not connected");
     std::vector<proto::Envelope> out;
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (true) {
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
         if (left.count() <= 0) return fail(ErrorCode::Internal, "no queue_drained push: timed out");
         auto push = ws->nextPush(left);
         if (!push) return fail(ErrorCode::Internal, "no queue_drained push (closed or timed out)");
@@ -100,13 +105,15 @@ Result<std::vector<proto::Envelope>> Device::drain(std::uint64_t& delivered, std
     }
 }
 
-Result<std::vector<proto::DeviceAddress>> otherMemberDevices(Device& from, const std::string& conversation) {
+Result<std::vector<proto::DeviceAddress>> otherMemberDevices(Device& from,
+                                                             const std::string& conversation) {
     proto::Request req;
     req.mutable_list_member_devices()->set_conversation_id(conversation);
     auto resp = from.ws->call(req);
     if (!resp) return tl::unexpected(resp.error());
     if (resp->status() != proto::STATUS_OK)
-        return fail(ErrorCode::InvalidArgument, "list member devices: " + resp->error(), resp->status());
+        return fail(ErrorCode::InvalidArgument, "list member devices: " + resp->error(),
+                    resp->status());
     std::vector<proto::DeviceAddress> out;
     for (const auto& a : resp->member_devices().devices())
         if (!(a.user() == from.user && a.device() == from.device)) out.push_back(a);
@@ -116,19 +123,23 @@ Result<std::vector<proto::DeviceAddress>> otherMemberDevices(Device& from, const
 Result<void> ensureSessions(Device& from, const std::vector<proto::DeviceAddress>& to) {
     std::map<std::string, std::vector<std::uint32_t>> needed;
     for (const auto& a : to)
-        if (!from.sessions->hasSession({a.user(), std::int32_t(a.device())})) needed[a.user()].push_back(a.device());
+        if (!from.sessions->hasSession({a.user(), std::int32_t(a.device())}))
+            needed[a.user()].push_back(a.device());
     for (const auto& [user, devices] : needed) {
         proto::Request req;
         req.mutable_fetch_bundles()->set_user(user);
         auto resp = from.ws->call(req);
         if (!resp) return tl::unexpected(resp.error());
         if (resp->status() != proto::STATUS_OK)
-            return fail(ErrorCode::InvalidArgument, "fetch bundles: " + resp->error(), resp->status());
+            return fail(ErrorCode::InvalidArgument, "fetch bundles: " + resp->error(),
+                        resp->status());
         for (auto device : devices) {
             const proto::DeviceBundle* found = nullptr;
             for (const auto& b : resp->bundles().devices())
                 if (b.device() == device) found = &b;
-            if (!found) return fail(ErrorCode::NotFound, "no bundle for " + user + "/" + std::to_string(device));
+            if (!found)
+                return fail(ErrorCode::NotFound,
+                            "no bundle for " + user + "/" + std::to_string(device));
             signal::PreKeyBundle bundle;
             bundle.registrationId = found->registration_id();
             bundle.deviceId = std::int32_t(found->device());
@@ -140,13 +151,15 @@ Result<void> ensureSessions(Device& from, const std::vector<proto::DeviceAddress
             bundle.signedPreKeyPublic = bytesOf(found->signed_pre_key().public_key());
             bundle.signedPreKeySignature = bytesOf(found->signed_pre_key().signature());
             bundle.identityKey = bytesOf(found->identity_key());
-            if (auto r = from.sessions->processBundle({user, std::int32_t(device)}, bundle); !r) return r;
+            if (auto r = from.sessions->processBundle({user, std::int32_t(device)}, bundle); !r)
+                return r;
         }
     }
     return {};
 }
 
-proto::JournalRecord makeRecord(const Device& from, const std::string& conversation, const std::string& body,
+proto::JournalRecord makeRecord(const Device& from, const std::string& conversation,
+                                const std::string& body,
                                 const std::vector<proto::DeviceAddress>& to) {
     proto::JournalRecord r;
     r.set_version(1);
@@ -154,7 +167,8 @@ proto::JournalRecord makeRecord(const Device& from, const std::string& conversat
     r.set_conversation_id(conversation);
     r.mutable_sender()->set_user(from.user);
     r.mutable_sender()->set_device(from.device);
-    for (const auto& a : to) *r.add_recipients() = a;
+    for (const auto& a : to)
+        *r.add_recipients() = a;
     r.set_client_time_ms(nowMs());
     r.set_type(proto::TEXT);
     r.set_body(body);
@@ -213,7 +227,8 @@ Result<proto::JournalRecord> openEnvelope(Device& to, const proto::Envelope& env
     signal::CipherMessage message;
     message.type = signal::CipherMessage::Type(envelope.type());
     message.body = bytesOf(envelope.body());
-    auto plain = to.sessions->decrypt({envelope.sender().user(), std::int32_t(envelope.sender().device())}, message);
+    auto plain = to.sessions->decrypt(
+        {envelope.sender().user(), std::int32_t(envelope.sender().device())}, message);
     if (!plain) return tl::unexpected(plain.error());
     proto::JournalRecord record;
     if (!record.ParseFromArray(plain->data(), int(plain->size())))

@@ -24,30 +24,31 @@ struct Device {
     std::string user;
     std::uint32_t device = 0;
     proto::Role role = proto::ROLE_UNSPECIFIED;
-    std::string conversation;  ///< the matter an invite joined (Registered.conversation_id)
+    std::string conversation; ///< the matter an invite joined (Registered.conversation_id)
     std::unique_ptr<signal::InMemoryProtocolStore> store;
     std::unique_ptr<signal::SessionManager> sessions;
-    Bytes identityKey;  ///< 33 bytes
+    Bytes identityKey; ///< 33 bytes
     std::uint32_t registrationId = 0;
     signal::SignedPreKeyPublic signedPreKey;
     std::vector<signal::PreKeyPublic> preKeys;
-    Bytes secret;                 ///< the 32-byte device secret (its hex is the bearer token)
-    journal::DeviceChain chain;   ///< this device's entries the relay acknowledged
+    Bytes secret;               ///< the 32-byte device secret (its hex is the bearer token)
+    journal::DeviceChain chain; ///< this device's entries the relay acknowledged
     std::unique_ptr<WsSession> ws;
 
     /// A new identity, signed pre-key 1 and `preKeyCount` one-time pre-keys (ids 1..).
-    [[nodiscard]] static Result<std::unique_ptr<Device>> create(std::shared_ptr<signal::SignalContext> context,
-                                                                unsigned preKeyCount = 20);
+    [[nodiscard]] static Result<std::unique_ptr<Device>>
+    create(std::shared_ptr<signal::SignalContext> context, unsigned preKeyCount = 20);
     /// The RegisterDevice a client posts for `token`.
-    proto::RegisterDevice registration(const std::string& token, const std::string& displayName = {}) const;
+    proto::RegisterDevice registration(const std::string& token,
+                                       const std::string& displayName = {}) const;
     signal::Address address() const { return {user, std::int32_t(device)}; }
     proto::DeviceAddress deviceAddress() const;
     journal::Signer signer();
     /// Opens (or reopens) the WebSocket session with this device's credentials.
     [[nodiscard]] Result<void> connect(const Endpoint& endpoint);
     /// Reads pushes until queue_drained; returns the envelopes before it and sets `delivered`.
-    [[nodiscard]] Result<std::vector<proto::Envelope>> drain(std::uint64_t& delivered,
-                                                             std::chrono::milliseconds timeout = 10s);
+    [[nodiscard]] Result<std::vector<proto::Envelope>>
+    drain(std::uint64_t& delivered, std::chrono::milliseconds timeout = 10s);
 };
 
 /// A send as it goes on the wire, with the record it journals.
@@ -61,19 +62,22 @@ struct Outgoing {
 using RecordShape = std::function<void(proto::JournalRecord&)>;
 
 /// The conversation's current devices but `from`'s (ListMembersDevices over `from`'s session).
-[[nodiscard]] Result<std::vector<proto::DeviceAddress>> otherMemberDevices(Device& from,
-                                                                           const std::string& conversation);
+[[nodiscard]] Result<std::vector<proto::DeviceAddress>>
+otherMemberDevices(Device& from, const std::string& conversation);
 /// Starts Signal sessions from `from` to each of `to` it has none with, from bundles fetched over
 /// its session (FetchBundles).
-[[nodiscard]] Result<void> ensureSessions(Device& from, const std::vector<proto::DeviceAddress>& to);
+[[nodiscard]] Result<void> ensureSessions(Device& from,
+                                          const std::vector<proto::DeviceAddress>& to);
 /// A TEXT record from `from` (fresh message id and commitment key) to `to`.
-proto::JournalRecord makeRecord(const Device& from, const std::string& conversation, const std::string& body,
+proto::JournalRecord makeRecord(const Device& from, const std::string& conversation,
+                                const std::string& body,
                                 const std::vector<proto::DeviceAddress>& to);
 /// A valid send of `body` to `to`: each envelope the Signal encryption of the record, and the
 /// entry sealed to `journalPublicKey` and signed by `from`. `shape` may change the record first.
-[[nodiscard]] Result<Outgoing> buildSend(Device& from, const std::string& conversation, const std::string& body,
-                                         const std::vector<proto::DeviceAddress>& to, ByteView journalPublicKey,
-                                         const RecordShape& shape = {});
+[[nodiscard]] Result<Outgoing> buildSend(Device& from, const std::string& conversation,
+                                         const std::string& body,
+                                         const std::vector<proto::DeviceAddress>& to,
+                                         ByteView journalPublicKey, const RecordShape& shape = {});
 /// Re-signs `entry` as `from` after its header or ciphertext was changed.
 [[nodiscard]] Result<void> resign(Device& from, journal::SealedEntry& entry);
 /// The send as a Request.
@@ -81,7 +85,8 @@ proto::Request sendRequest(const proto::SendMessage& send);
 /// Sends and, when the relay accepted it, advances `from.chain`.
 [[nodiscard]] Result<proto::Response> send(Device& from, const proto::SendMessage& send);
 /// Decrypts an envelope received by `to` into the record it carries.
-[[nodiscard]] Result<proto::JournalRecord> openEnvelope(Device& to, const proto::Envelope& envelope);
+[[nodiscard]] Result<proto::JournalRecord> openEnvelope(Device& to,
+                                                        const proto::Envelope& envelope);
 
 /// Bytes of a protobuf bytes field, and back.
 inline Bytes bytesOf(const std::string& s) {

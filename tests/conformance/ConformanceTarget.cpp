@@ -38,11 +38,13 @@ std::optional<std::pair<std::string, std::uint16_t>> hostPort(const std::string&
     auto colon = s.rfind(':');
     if (colon == std::string::npos || colon == 0 || colon + 1 == s.size()) return std::nullopt;
     auto port = s.substr(colon + 1);
-    if (port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+    if (port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos)
+        return std::nullopt;
     long p = std::stol(port);
     if (p < 1 || p > 65535) return std::nullopt;
     std::string host = s.substr(0, colon);
-    if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+        host = host.substr(1, host.size() - 2);
     return std::make_pair(host, std::uint16_t(p));
 }
 
@@ -91,17 +93,20 @@ Result<std::unique_ptr<RelayUnderTest>> RelayUnderTest::start(const TargetOption
     t->m_runId = toHex(crypto::randomBytes(3));
     if (options.provision.empty()) {
         if (!options.relay.empty())
-            return fail(ErrorCode::InvalidArgument, "--relay needs --provision (how the suite gets accounts there)");
+            return fail(ErrorCode::InvalidArgument,
+                        "--relay needs --provision (how the suite gets accounts there)");
         if (auto r = t->startOwnRelay(options); !r) return tl::unexpected(r.error());
     } else {
         t->m_provision = options.provision;
         if (!options.journalSecret.empty()) {
             QFile f(QString::fromStdString(options.journalSecret));
-            if (!f.open(QIODevice::ReadOnly)) return fail(ErrorCode::NotFound, "cannot read --journal-secret file");
+            if (!f.open(QIODevice::ReadOnly))
+                return fail(ErrorCode::NotFound, "cannot read --journal-secret file");
             auto hex = f.readAll().trimmed().toStdString();
             auto key = fromHex(hex);
             if (!key || key->size() != 32)
-                return fail(ErrorCode::Malformed, "--journal-secret must hold 64 hex digits (the X25519 private key)");
+                return fail(ErrorCode::Malformed,
+                            "--journal-secret must hold 64 hex digits (the X25519 private key)");
             auto k = crypto::X25519Key::fromPrivate(*key);
             if (!k) return tl::unexpected(k.error());
             t->m_journalKey = std::move(*k);
@@ -115,7 +120,8 @@ Result<std::unique_ptr<RelayUnderTest>> RelayUnderTest::start(const TargetOption
     }
     if (!options.tlsPin.empty()) {
         auto pin = fromHex(options.tlsPin);
-        if (!pin || pin->size() != 32) return fail(ErrorCode::InvalidArgument, "--tls-pin must be 64 hex digits");
+        if (!pin || pin->size() != 32)
+            return fail(ErrorCode::InvalidArgument, "--tls-pin must be 64 hex digits");
         t->m_endpoint.certificatePin = *pin;
     }
     return t;
@@ -123,7 +129,8 @@ Result<std::unique_ptr<RelayUnderTest>> RelayUnderTest::start(const TargetOption
 
 Result<void> RelayUnderTest::startOwnRelay(const TargetOptions& options) {
     if (options.relayBinary.empty() || !QFile::exists(QString::fromStdString(options.relayBinary)))
-        return fail(ErrorCode::NotFound, "verbatim-relay not found at '" + options.relayBinary + "'");
+        return fail(ErrorCode::NotFound,
+                    "verbatim-relay not found at '" + options.relayBinary + "'");
     m_dir = std::make_unique<QTemporaryDir>();
     if (!m_dir->isValid()) return fail(ErrorCode::Storage, "no temporary directory");
     const QString dir = m_dir->path(), data = dir + "/data", unlock = dir + "/relay.unlock";
@@ -131,7 +138,8 @@ Result<void> RelayUnderTest::startOwnRelay(const TargetOptions& options) {
     if (!journal) return tl::unexpected(journal.error());
     {
         QFile f(dir + "/journal.pub");
-        if (!f.open(QIODevice::WriteOnly)) return fail(ErrorCode::Storage, "cannot write journal.pub");
+        if (!f.open(QIODevice::WriteOnly))
+            return fail(ErrorCode::Storage, "cannot write journal.pub");
         f.write(QByteArray::fromStdString(toHex(journal->publicKey())));
     }
     m_journalKey = std::move(*journal);
@@ -142,30 +150,34 @@ Result<void> RelayUnderTest::startOwnRelay(const TargetOptions& options) {
 
     QProcess init;
     init.setProcessEnvironment(relayEnvironment());
-    init.start(relay, {"init", "--data", data, "--unlock-file", unlock, "--firm", "Conformance & Co", "--journal-key",
-                       dir + "/journal.pub", "--root-key-out", dir + "/root.key", "--address", address});
+    init.start(relay, {"init", "--data", data, "--unlock-file", unlock, "--firm",
+                       "Conformance & Co", "--journal-key", dir + "/journal.pub", "--root-key-out",
+                       dir + "/root.key", "--address", address});
     if (!init.waitForFinished(60000) || init.exitCode() != 0)
-        return fail(ErrorCode::Internal, "verbatim-relay init failed: " + init.readAllStandardError().toStdString());
+        return fail(ErrorCode::Internal,
+                    "verbatim-relay init failed: " + init.readAllStandardError().toStdString());
 
     m_relay = std::make_unique<QProcess>();
     m_relay->setProcessEnvironment(relayEnvironment());
     m_relay->setProcessChannelMode(QProcess::ForwardedErrorChannel);
-    m_relay->start(relay, {"serve", "--data", data, "--unlock-file", unlock, "--listen", address, "--admin-listen",
-                           "127.0.0.1:0"});
-    if (!m_relay->waitForStarted(10000)) return fail(ErrorCode::Internal, "verbatim-relay serve did not start");
+    m_relay->start(relay, {"serve", "--data", data, "--unlock-file", unlock, "--listen", address,
+                           "--admin-listen", "127.0.0.1:0"});
+    if (!m_relay->waitForStarted(10000))
+        return fail(ErrorCode::Internal, "verbatim-relay serve did not start");
     QElapsedTimer timer;
     timer.start();
     QByteArray out;
     while (!out.contains("listening")) {
         if (timer.elapsed() > 20000 || m_relay->state() != QProcess::Running)
-            return fail(ErrorCode::Internal, "verbatim-relay serve did not come up: " + out.toStdString());
+            return fail(ErrorCode::Internal,
+                        "verbatim-relay serve did not come up: " + out.toStdString());
         m_relay->waitForReadyRead(200);
         out += m_relay->readAllStandardOutput();
     }
     // The provisioning command another implementation would be given, for ours.
     auto quote = [](const QString& s) { return "'" + s.toStdString() + "'"; };
-    m_provision = "/bin/sh " + quote(QString::fromStdString(options.provisionScript)) + " " + quote(relay) + " " +
-                  quote(data) + " " + quote(unlock);
+    m_provision = "/bin/sh " + quote(QString::fromStdString(options.provisionScript)) + " " +
+                  quote(relay) + " " + quote(data) + " " + quote(unlock);
     m_endpoint.host = "127.0.0.1";
     m_endpoint.port = port;
     return {};
@@ -194,15 +206,17 @@ Result<std::string> RelayUnderTest::runProvision(const QStringList& args) {
     }
     const QString out = QString::fromUtf8(p.readAllStandardOutput());
     if (p.exitStatus() != QProcess::NormalExit || p.exitCode() != 0)
-        return fail(ErrorCode::Internal, "the provisioning command failed (" + args.join(' ').toStdString() +
-                                             "): " + p.readAllStandardError().trimmed().toStdString());
+        return fail(ErrorCode::Internal,
+                    "the provisioning command failed (" + args.join(' ').toStdString() +
+                        "): " + p.readAllStandardError().trimmed().toStdString());
     for (const auto& line : out.split('\n'))
         if (line.trimmed().startsWith("verbatim://")) return line.trimmed().toStdString();
     return fail(ErrorCode::Malformed, "the provisioning command printed no verbatim:// link");
 }
 
 Result<Link> RelayUnderTest::enroll(const std::string& base, const std::string& role) {
-    auto text = runProvision({"enroll", QString::fromStdString(userId(base)), QString::fromStdString(role)});
+    auto text = runProvision(
+        {"enroll", QString::fromStdString(userId(base)), QString::fromStdString(role)});
     if (!text) return tl::unexpected(text.error());
     auto link = Link::parse(*text);
     if (!link) return fail(ErrorCode::Malformed, "the provisioning command printed no valid link");
@@ -217,7 +231,8 @@ Result<Link> RelayUnderTest::enroll(const std::string& base, const std::string& 
             auto pin = fromHex(link->tls);
             if (!pin || pin->size() != 32)
                 return fail(ErrorCode::InvalidArgument,
-                            "the link carries no &tls= pin: give the relay certificate's SHA-256 with --tls-pin");
+                            "the link carries no &tls= pin: give the relay certificate's SHA-256 "
+                            "with --tls-pin");
             m_endpoint.certificatePin = *pin;
         }
         m_endpointFixed = true;

@@ -27,29 +27,31 @@ namespace verbatim::conformance {
 
 /// A `verbatim://KIND?relay=HOST:PORT&token=T&firm=F[&tls=PIN]&mv=MS` link.
 struct Link {
-    std::string kind;   ///< "enroll", "join"
-    std::string relay;  ///< HOST:PORT
+    std::string kind;  ///< "enroll", "join"
+    std::string relay; ///< HOST:PORT
     std::string token;
-    std::string firm;   ///< the firm fingerprint (32 hex digits)
-    std::string tls;    ///< the certificate pin (64 hex digits), empty when absent
-    std::string mv;     ///< the manifest's issued_ms when the link was made (decimal)
-    std::string text;   ///< the whole link
+    std::string firm; ///< the firm fingerprint (32 hex digits)
+    std::string tls;  ///< the certificate pin (64 hex digits), empty when absent
+    std::string mv;   ///< the manifest's issued_ms when the link was made (decimal)
+    std::string text; ///< the whole link
     /// nullopt when `text` is not such a link.
     static std::optional<Link> parse(const std::string& text);
 };
 
 struct TargetOptions {
-    std::string relay;          ///< HOST:PORT; empty: the first link's
-    std::string tlsPin;         ///< 64 hex; empty: the first link's
-    std::string provision;      ///< the provisioning command; empty: start our own relay
-    std::string journalSecret;  ///< file with the journal X25519 private key in hex (own relay: made here)
-    std::string relayBinary;    ///< verbatim-relay, for our own relay
-    std::string provisionScript;///< provision-verbatim-relay.sh, for our own relay
+    std::string relay;     ///< HOST:PORT; empty: the first link's
+    std::string tlsPin;    ///< 64 hex; empty: the first link's
+    std::string provision; ///< the provisioning command; empty: start our own relay
+    std::string
+        journalSecret; ///< file with the journal X25519 private key in hex (own relay: made here)
+    std::string relayBinary;     ///< verbatim-relay, for our own relay
+    std::string provisionScript; ///< provision-verbatim-relay.sh, for our own relay
 };
 
 class RelayUnderTest {
 public:
-    [[nodiscard]] static Result<std::unique_ptr<RelayUnderTest>> start(const TargetOptions& options);
+    [[nodiscard]] static Result<std::unique_ptr<RelayUnderTest>>
+    start(const TargetOptions& options);
     ~RelayUnderTest();
     RelayUnderTest(const RelayUnderTest&) = delete;
     RelayUnderTest& operator=(const RelayUnderTest&) = delete;

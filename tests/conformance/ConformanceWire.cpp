@@ -49,13 +49,14 @@ thread_local bool t_clientCertificateRequested = false;
 
 int noClientCertificate(SSL*, X509**, EVP_PKEY**) {
     t_clientCertificateRequested = true;
-    return 0;  // we have none to offer
+    return 0; // we have none to offer
 }
 
 /// A TLS client context. With a pin, the leaf certificate must hash to it and nothing else
 /// decides (docs/protocol.md, "TLS", rule 1); the check runs inside the handshake, so a wrong
 /// certificate fails it before a single application byte (token, secret) is written.
-void configure(ssl::context& ctx, ssl::stream<tcp::socket>& stream, const Bytes& pin, const std::string& host) {
+void configure(ssl::context& ctx, ssl::stream<tcp::socket>& stream, const Bytes& pin,
+               const std::string& host) {
     SSL_CTX_set_client_cert_cb(ctx.native_handle(), &noClientCertificate);
     SSL_set_tlsext_host_name(stream.native_handle(), host.c_str());
     if (pin.empty()) {
@@ -84,7 +85,8 @@ bool runFor(net::io_context& ioc, const bool& done, std::chrono::milliseconds ti
 
 /// runFor(), and on timeout closes the socket, which ends the operation: for one-shot
 /// exchanges, where a late answer is of no use.
-bool runUntil(net::io_context& ioc, const bool& done, std::chrono::milliseconds timeout, tcp::socket& socket) {
+bool runUntil(net::io_context& ioc, const bool& done, std::chrono::milliseconds timeout,
+              tcp::socket& socket) {
     if (runFor(ioc, done, timeout)) return true;
     boost::system::error_code ignored;
     socket.close(ignored);
@@ -98,26 +100,30 @@ Result<void> connectTcp(net::io_context& ioc, tcp::socket& socket, const Endpoin
     boost::system::error_code ec;
     tcp::resolver resolver(ioc);
     auto results = resolver.resolve(endpoint.host, std::to_string(endpoint.port), ec);
-    if (ec) return fail(ErrorCode::NotFound, "cannot resolve " + endpoint.host + ": " + ec.message());
+    if (ec)
+        return fail(ErrorCode::NotFound, "cannot resolve " + endpoint.host + ": " + ec.message());
     bool done = false;
     boost::system::error_code result;
     net::async_connect(socket, results, [&](boost::system::error_code e, const tcp::endpoint&) {
         result = e;
         done = true;
     });
-    if (!runUntil(ioc, done, timeout, socket)) return fail(ErrorCode::Internal, "connect: timed out");
+    if (!runUntil(ioc, done, timeout, socket))
+        return fail(ErrorCode::Internal, "connect: timed out");
     if (result) return fail(ErrorCode::Internal, "connect: " + result.message());
     return {};
 }
 
-Result<void> handshake(net::io_context& ioc, ssl::stream<tcp::socket>& stream, std::chrono::milliseconds timeout) {
+Result<void> handshake(net::io_context& ioc, ssl::stream<tcp::socket>& stream,
+                       std::chrono::milliseconds timeout) {
     bool done = false;
     boost::system::error_code result;
     stream.async_handshake(ssl::stream_base::client, [&](boost::system::error_code e) {
         result = e;
         done = true;
     });
-    if (!runUntil(ioc, done, timeout, stream.next_layer())) return fail(ErrorCode::Internal, "TLS handshake: timed out");
+    if (!runUntil(ioc, done, timeout, stream.next_layer()))
+        return fail(ErrorCode::Internal, "TLS handshake: timed out");
     if (result) return fail(ErrorCode::AuthFailed, "TLS handshake: " + result.message());
     return {};
 }
@@ -129,7 +135,8 @@ Result<TlsFacts> probeTls(const Endpoint& endpoint) {
     ssl::context ctx(ssl::context::tls_client);
     ssl::stream<tcp::socket> stream(ioc, ctx);
     configure(ctx, stream, {}, endpoint.host);
-    if (auto c = connectTcp(ioc, stream.next_layer(), endpoint, 10s); !c) return tl::unexpected(c.error());
+    if (auto c = connectTcp(ioc, stream.next_layer(), endpoint, 10s); !c)
+        return tl::unexpected(c.error());
     t_clientCertificateRequested = false;
     if (auto h = handshake(ioc, stream, 10s); !h) return tl::unexpected(h.error());
     TlsFacts facts;
@@ -144,24 +151,29 @@ Result<TlsFacts> probeTls(const Endpoint& endpoint) {
     return facts;
 }
 
-std::string httpRequest(const std::string& method, const std::string& target, const std::string& host,
-                        const std::string& body, const std::vector<std::string>& headers) {
+std::string httpRequest(const std::string& method, const std::string& target,
+                        const std::string& host, const std::string& body,
+                        const std::vector<std::string>& headers) {
     std::string r = method + " " + target + " HTTP/1.1\r\nHost: " + host + "\r\n";
-    for (const auto& h : headers) r += h + "\r\n";
-    if (method != "GET" || !body.empty()) r += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+    for (const auto& h : headers)
+        r += h + "\r\n";
+    if (method != "GET" || !body.empty())
+        r += "Content-Length: " + std::to_string(body.size()) + "\r\n";
     r += "\r\n";
     r += body;
     return r;
 }
 
-Result<HttpReply> httpsExchange(const Endpoint& endpoint, const std::string& request, AfterSend after,
-                                std::chrono::milliseconds timeout) {
-    if (endpoint.certificatePin.size() != 32) return fail(ErrorCode::InvalidArgument, "no TLS pin for the relay");
+Result<HttpReply> httpsExchange(const Endpoint& endpoint, const std::string& request,
+                                AfterSend after, std::chrono::milliseconds timeout) {
+    if (endpoint.certificatePin.size() != 32)
+        return fail(ErrorCode::InvalidArgument, "no TLS pin for the relay");
     net::io_context ioc;
     ssl::context ctx(ssl::context::tls_client);
     ssl::stream<tcp::socket> stream(ioc, ctx);
     configure(ctx, stream, endpoint.certificatePin, endpoint.host);
-    if (auto c = connectTcp(ioc, stream.next_layer(), endpoint, timeout); !c) return tl::unexpected(c.error());
+    if (auto c = connectTcp(ioc, stream.next_layer(), endpoint, timeout); !c)
+        return tl::unexpected(c.error());
     if (auto h = handshake(ioc, stream, timeout); !h) return tl::unexpected(h.error());
 
     bool done = false;
@@ -170,7 +182,8 @@ Result<HttpReply> httpsExchange(const Endpoint& endpoint, const std::string& req
         result = e;
         done = true;
     });
-    if (!runUntil(ioc, done, timeout, stream.next_layer())) return fail(ErrorCode::Internal, "write: timed out");
+    if (!runUntil(ioc, done, timeout, stream.next_layer()))
+        return fail(ErrorCode::Internal, "write: timed out");
     if (result) return fail(ErrorCode::Internal, "write: " + result.message());
     if (after == AfterSend::CloseThenRead) {
         // The body ends here for the relay: TCP end of stream, no more bytes of it will come.
@@ -186,7 +199,8 @@ Result<HttpReply> httpsExchange(const Endpoint& endpoint, const std::string& req
         result = e;
         done = true;
     });
-    if (!runUntil(ioc, done, timeout, stream.next_layer())) return fail(ErrorCode::Internal, "no HTTP answer: timed out");
+    if (!runUntil(ioc, done, timeout, stream.next_layer()))
+        return fail(ErrorCode::Internal, "no HTTP answer: timed out");
     if (result) return fail(ErrorCode::Internal, "no HTTP answer: " + result.message());
     HttpReply reply;
     reply.status = int(parser.get().result_int());
@@ -197,7 +211,8 @@ Result<HttpReply> httpsExchange(const Endpoint& endpoint, const std::string& req
     return reply;
 }
 
-Result<std::string> plainExchange(const Endpoint& endpoint, const std::string& bytes, std::chrono::milliseconds timeout) {
+Result<std::string> plainExchange(const Endpoint& endpoint, const std::string& bytes,
+                                  std::chrono::milliseconds timeout) {
     net::io_context ioc;
     tcp::socket socket(ioc);
     if (auto c = connectTcp(ioc, socket, endpoint, timeout); !c) return tl::unexpected(c.error());
@@ -212,12 +227,14 @@ Result<std::string> plainExchange(const Endpoint& endpoint, const std::string& b
         bool done = false;
         std::size_t n = 0;
         boost::system::error_code result;
-        socket.async_read_some(net::buffer(chunk), [&](boost::system::error_code e, std::size_t size) {
-            result = e;
-            n = size;
-            done = true;
-        });
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        socket.async_read_some(net::buffer(chunk),
+                               [&](boost::system::error_code e, std::size_t size) {
+                                   result = e;
+                                   n = size;
+                                   done = true;
+                               });
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
         if (!runUntil(ioc, done, std::max(left, std::chrono::milliseconds(1)), socket)) break;
         got.append(chunk.data(), n);
         finished = bool(result);
@@ -239,7 +256,7 @@ struct WsSession::Impl {
     bool reading = false;
     bool readDone = false;
     boost::system::error_code readError;
-    std::optional<std::uint16_t> closeCode;  ///< set when the relay closed with a close frame
+    std::optional<std::uint16_t> closeCode; ///< set when the relay closed with a close frame
 
     tcp::socket& socket() { return beast::get_lowest_layer(ws); }
 };
@@ -256,36 +273,45 @@ WsSession::~WsSession() {
     }
 }
 
-Result<std::unique_ptr<WsSession>> WsSession::open(const Endpoint& endpoint,
-                                                   const std::vector<std::pair<std::string, std::string>>& headers) {
-    if (endpoint.certificatePin.size() != 32) return fail(ErrorCode::InvalidArgument, "no TLS pin for the relay");
+Result<std::unique_ptr<WsSession>>
+WsSession::open(const Endpoint& endpoint,
+                const std::vector<std::pair<std::string, std::string>>& headers) {
+    if (endpoint.certificatePin.size() != 32)
+        return fail(ErrorCode::InvalidArgument, "no TLS pin for the relay");
     auto impl = std::make_unique<Impl>();
     configure(impl->ctx, impl->ws.next_layer(), endpoint.certificatePin, endpoint.host);
-    if (auto c = connectTcp(impl->ioc, impl->socket(), endpoint, 10s); !c) return tl::unexpected(c.error());
-    if (auto h = handshake(impl->ioc, impl->ws.next_layer(), 10s); !h) return tl::unexpected(h.error());
+    if (auto c = connectTcp(impl->ioc, impl->socket(), endpoint, 10s); !c)
+        return tl::unexpected(c.error());
+    if (auto h = handshake(impl->ioc, impl->ws.next_layer(), 10s); !h)
+        return tl::unexpected(h.error());
     impl->ws.set_option(websocket::stream_base::decorator([headers](websocket::request_type& req) {
-        for (const auto& [name, value] : headers) req.set(name, value);
+        for (const auto& [name, value] : headers)
+            req.set(name, value);
     }));
     impl->ws.read_message_max(64 * 1024 * 1024);
     websocket::response_type response;
     bool done = false;
     boost::system::error_code result;
-    impl->ws.async_handshake(response, endpoint.host + ":" + std::to_string(endpoint.port), "/v1/ws",
-                             [&](boost::system::error_code e) {
+    impl->ws.async_handshake(response, endpoint.host + ":" + std::to_string(endpoint.port),
+                             "/v1/ws", [&](boost::system::error_code e) {
                                  result = e;
                                  done = true;
                              });
-    if (!runUntil(impl->ioc, done, 10s, impl->socket())) return fail(ErrorCode::Internal, "upgrade: timed out");
+    if (!runUntil(impl->ioc, done, 10s, impl->socket()))
+        return fail(ErrorCode::Internal, "upgrade: timed out");
     if (result) {
         const int status = response.result_int() >= 100 ? int(response.result_int()) : 0;
-        return fail(ErrorCode::AuthFailed, "upgrade refused: " + result.message() + " (HTTP " + std::to_string(status) + ")",
+        return fail(ErrorCode::AuthFailed,
+                    "upgrade refused: " + result.message() + " (HTTP " + std::to_string(status) +
+                        ")",
                     status);
     }
     impl->ws.binary(true);
     return std::unique_ptr<WsSession>(new WsSession(std::move(impl)));
 }
 
-Result<std::unique_ptr<WsSession>> WsSession::openDevice(const Endpoint& endpoint, const std::string& user,
+Result<std::unique_ptr<WsSession>> WsSession::openDevice(const Endpoint& endpoint,
+                                                         const std::string& user,
                                                          std::uint32_t device, ByteView secret) {
     return open(endpoint, {{"X-Verbatim-Device", user + "/" + std::to_string(device)},
                            {"Authorization", "Bearer " + toHex(secret)}});
@@ -300,7 +326,8 @@ Result<void> WsSession::sendBytes(const std::string& bytes) {
         done = true;
     });
     // A large write to a relay that stops reading would block: bounded like every read.
-    if (!runUntil(m_impl->ioc, done, 10s, m_impl->socket())) return fail(ErrorCode::Internal, "write: timed out");
+    if (!runUntil(m_impl->ioc, done, 10s, m_impl->socket()))
+        return fail(ErrorCode::Internal, "write: timed out");
     if (result) return fail(ErrorCode::Internal, "write: " + result.message());
     return {};
 }
@@ -328,7 +355,8 @@ Result<std::string> WsSession::readMessage(std::chrono::milliseconds timeout, bo
             m.readDone = true;
         });
     }
-    if (!runFor(m.ioc, m.readDone, timeout)) return fail(ErrorCode::Internal, "read: timed out", -1);
+    if (!runFor(m.ioc, m.readDone, timeout))
+        return fail(ErrorCode::Internal, "read: timed out", -1);
     m.reading = false;
     if (m.readError) {
         m.closed = true;
@@ -349,29 +377,34 @@ Result<proto::Frame> WsSession::nextFrame(std::chrono::milliseconds timeout) {
     auto bytes = readMessage(timeout, closed);
     if (!bytes) return tl::unexpected(bytes.error());
     proto::Frame frame;
-    if (!frame.ParseFromString(*bytes)) return fail(ErrorCode::Malformed, "the relay sent a message that is not a Frame");
+    if (!frame.ParseFromString(*bytes))
+        return fail(ErrorCode::Malformed, "the relay sent a message that is not a Frame");
     return frame;
 }
 
-Result<proto::Response> WsSession::call(const proto::Request& request, std::chrono::milliseconds timeout) {
+Result<proto::Response> WsSession::call(const proto::Request& request,
+                                        std::chrono::milliseconds timeout) {
     const std::uint64_t id = m_nextId++;
     if (auto s = sendRequest(id, request); !s) return tl::unexpected(s.error());
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     std::deque<proto::Frame> other;
     while (true) {
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
         if (left.count() <= 0) return fail(ErrorCode::Internal, "no response: timed out");
         bool closed = false;
         auto bytes = readMessage(left, closed);
         if (!bytes) {
-            for (auto& f : other) m_kept.push_back(std::move(f));
+            for (auto& f : other)
+                m_kept.push_back(std::move(f));
             return fail(ErrorCode::Internal, "no response: " + bytes.error().message);
         }
         proto::Frame frame;
         if (!frame.ParseFromString(*bytes))
             return fail(ErrorCode::Malformed, "the relay sent a message that is not a Frame");
         if (frame.has_response() && frame.id() == id) {
-            for (auto& f : other) m_kept.push_back(std::move(f));
+            for (auto& f : other)
+                m_kept.push_back(std::move(f));
             return frame.response();
         }
         other.push_back(std::move(frame));
@@ -381,7 +414,8 @@ Result<proto::Response> WsSession::call(const proto::Request& request, std::chro
 std::optional<proto::Push> WsSession::nextPush(std::chrono::milliseconds timeout) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (true) {
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
         if (m_kept.empty() && left.count() <= 0) return std::nullopt;
         auto frame = nextFrame(std::max(left, std::chrono::milliseconds(1)));
         if (!frame) return std::nullopt;
@@ -393,7 +427,8 @@ std::optional<std::uint16_t> WsSession::waitForClose(std::chrono::milliseconds t
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (!m_impl->closed && std::chrono::steady_clock::now() < deadline) {
         bool closed = false;
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
         auto bytes = readMessage(std::max(left, std::chrono::milliseconds(1)), closed);
         (void)bytes;
     }

@@ -32,15 +32,15 @@ using namespace std::chrono_literals;
 struct Endpoint {
     std::string host;
     std::uint16_t port = 0;
-    Bytes certificatePin;  ///< 32 bytes; empty: no pin (only the probes accept that)
+    Bytes certificatePin; ///< 32 bytes; empty: no pin (only the probes accept that)
 };
 
 /// What a TLS handshake with the relay showed.
 struct TlsFacts {
-    Bytes certificateSha256;  ///< SHA-256 of the leaf certificate (DER)
-    Bytes publicKeySha256;    ///< SHA-256 of its SubjectPublicKeyInfo (DER), the manifest's pin form
-    bool clientCertificateRequested = false;  ///< the relay sent a CertificateRequest
-    std::string protocol;     ///< e.g. "TLSv1.3"
+    Bytes certificateSha256; ///< SHA-256 of the leaf certificate (DER)
+    Bytes publicKeySha256;   ///< SHA-256 of its SubjectPublicKeyInfo (DER), the manifest's pin form
+    bool clientCertificateRequested = false; ///< the relay sent a CertificateRequest
+    std::string protocol;                    ///< e.g. "TLSv1.3"
 };
 
 /// Completes a TLS handshake without checking the certificate, sends nothing, and reports what
@@ -56,8 +56,8 @@ struct HttpReply {
 
 /// How an exchange ends after the request bytes are written.
 enum class AfterSend {
-    ReadReply,         ///< read the answer
-    CloseThenRead,     ///< end the TLS session (close_notify) at once, then see what comes back
+    ReadReply,     ///< read the answer
+    CloseThenRead, ///< end the TLS session (close_notify) at once, then see what comes back
 };
 
 /// Opens a pinned TLS connection (the handshake fails unless the certificate hashes to the pin,
@@ -68,8 +68,9 @@ enum class AfterSend {
                                               std::chrono::milliseconds timeout = 10s);
 
 /// `method target` with a Content-Length body and the given extra header lines ("Name: value").
-std::string httpRequest(const std::string& method, const std::string& target, const std::string& host,
-                        const std::string& body, const std::vector<std::string>& headers = {});
+std::string httpRequest(const std::string& method, const std::string& target,
+                        const std::string& host, const std::string& body,
+                        const std::vector<std::string>& headers = {});
 
 /// Writes `bytes` to the relay's port over plain TCP and returns what arrives within `timeout`
 /// (until the relay closes): what a client that forgot TLS would get.
@@ -83,7 +84,8 @@ public:
     /// HTTP status the relay answered (401, 403, 423…); 0 when there was no HTTP answer.
     [[nodiscard]] static Result<std::unique_ptr<WsSession>>
     open(const Endpoint& endpoint, const std::vector<std::pair<std::string, std::string>>& headers);
-    /// open() with the device headers: X-Verbatim-Device USER/DEVICE, Authorization Bearer hex(secret).
+    /// open() with the device headers: X-Verbatim-Device USER/DEVICE, Authorization Bearer
+    /// hex(secret).
     [[nodiscard]] static Result<std::unique_ptr<WsSession>> openDevice(const Endpoint& endpoint,
                                                                        const std::string& user,
                                                                        std::uint32_t device,

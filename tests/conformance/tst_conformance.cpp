@@ -4,7 +4,8 @@
 // what each test checks and the rule of the specification it checks.
 //
 //   verbatim-conformance                         start our own relay and test it
-//   verbatim-conformance --relay HOST:PORT --provision 'CMD' [--tls-pin HEX] [--journal-secret FILE]
+//   verbatim-conformance --relay HOST:PORT --provision 'CMD' [--tls-pin HEX] [--journal-secret
+//   FILE]
 //                        [Qt Test options and test function names]
 
 #include <QtTest>
@@ -47,17 +48,20 @@ TargetOptions g_options;
     } while (false)
 
 /// The hash docs/protocol.md gives for version 1 of the recording notice.
-constexpr const char* kNoticeV1Sha256 = "41ff7fbbe303c4b965f3cccadfc18f4f1a06a05098838fbe45689d16088d4a49";
+constexpr const char* kNoticeV1Sha256 =
+    "41ff7fbbe303c4b965f3cccadfc18f4f1a06a05098838fbe45689d16088d4a49";
 
 Bytes u64be(std::uint64_t v) {
     Bytes b(8);
-    for (int i = 7; i >= 0; --i, v >>= 8) b[std::size_t(i)] = std::uint8_t(v);
+    for (int i = 7; i >= 0; --i, v >>= 8)
+        b[std::size_t(i)] = std::uint8_t(v);
     return b;
 }
 
 Bytes concat(std::initializer_list<ByteView> parts) {
     Bytes out;
-    for (auto p : parts) out.insert(out.end(), p.begin(), p.end());
+    for (auto p : parts)
+        out.insert(out.end(), p.begin(), p.end());
     return out;
 }
 
@@ -91,7 +95,8 @@ std::optional<Bytes> readField(ByteView data, std::size_t& at) {
 
 std::uint64_t readU64(ByteView data, std::size_t at) {
     std::uint64_t v = 0;
-    for (std::size_t i = 0; i < 8; ++i) v = (v << 8) | data[at + i];
+    for (std::size_t i = 0; i < 8; ++i)
+        v = (v << 8) | data[at + i];
     return v;
 }
 
@@ -121,7 +126,9 @@ class TestConformance : public QObject {
 
     // ---- HTTPS ---------------------------------------------------------------------------------
 
-    std::string hostHeader() const { return endpoint().host + ":" + std::to_string(endpoint().port); }
+    std::string hostHeader() const {
+        return endpoint().host + ":" + std::to_string(endpoint().port);
+    }
 
     Result<HttpReply> postRegister(const std::string& body) {
         return httpsExchange(endpoint(), httpRequest("POST", "/v1/register", hostHeader(), body,
@@ -131,16 +138,20 @@ class TestConformance : public QObject {
     /// Registers a new device with `token`; the device's user, number and role come from the
     /// answer. An error (detail: the HTTP status) when the relay refused.
     Result<std::unique_ptr<Device>> registerDevice(const std::string& token, unsigned preKeys = 20,
-                                                   const std::string& name = {}, proto::Registered* answer = nullptr) {
+                                                   const std::string& name = {},
+                                                   proto::Registered* answer = nullptr) {
         auto device = Device::create(m_ctx, preKeys);
         if (!device) return tl::unexpected(device.error());
         auto reply = postRegister((*device)->registration(token, name).SerializeAsString());
         if (!reply) return tl::unexpected(reply.error());
         if (reply->status != 200)
-            return fail(ErrorCode::AuthFailed, "registration answered " + std::to_string(reply->status) + ": " + reply->body,
+            return fail(ErrorCode::AuthFailed,
+                        "registration answered " + std::to_string(reply->status) + ": " +
+                            reply->body,
                         reply->status);
         proto::Registered registered;
-        if (!registered.ParseFromString(reply->body)) return fail(ErrorCode::Malformed, "200 without a Registered body");
+        if (!registered.ParseFromString(reply->body))
+            return fail(ErrorCode::Malformed, "200 without a Registered body");
         (*device)->user = registered.user();
         (*device)->device = registered.device();
         (*device)->role = registered.role();
@@ -150,8 +161,8 @@ class TestConformance : public QObject {
     }
 
     /// A new user `base` with `role`, its first device registered and connected (queue drained).
-    Result<std::unique_ptr<Device>> enroll(const std::string& base, const std::string& role, unsigned preKeys = 20,
-                                           bool connect = true) {
+    Result<std::unique_ptr<Device>> enroll(const std::string& base, const std::string& role,
+                                           unsigned preKeys = 20, bool connect = true) {
         auto link = m_relay->enroll(base, role);
         if (!link) return tl::unexpected(link.error());
         auto device = registerDevice(link->token, preKeys);
@@ -172,11 +183,13 @@ class TestConformance : public QObject {
         auto* c = req.mutable_create_conversation();
         c->set_title(title);
         c->set_is_matter(true);
-        for (const auto& m : members) c->add_members(m);
+        for (const auto& m : members)
+            c->add_members(m);
         auto resp = creator.ws->call(req);
         if (!resp) return tl::unexpected(resp.error());
         if (resp->status() != proto::STATUS_OK)
-            return fail(ErrorCode::InvalidArgument, "create conversation: " + resp->error(), resp->status());
+            return fail(ErrorCode::InvalidArgument, "create conversation: " + resp->error(),
+                        resp->status());
         return resp->conversation().id();
     }
 
@@ -186,7 +199,8 @@ class TestConformance : public QObject {
         auto resp = lawyer.ws->call(req);
         if (!resp) return tl::unexpected(resp.error());
         if (resp->status() != proto::STATUS_OK)
-            return fail(ErrorCode::InvalidArgument, "create invite: " + resp->error(), resp->status());
+            return fail(ErrorCode::InvalidArgument, "create invite: " + resp->error(),
+                        resp->status());
         return resp->invite();
     }
 
@@ -218,10 +232,11 @@ class TestConformance : public QObject {
     Result<proto::Response> acceptNotice(Device& client) {
         auto to = otherMemberDevices(client, client.conversation);
         if (!to) return tl::unexpected(to.error());
-        auto out = buildSend(client, client.conversation, "", *to, journalPublic(), [&](proto::JournalRecord& r) {
-            r.set_type(proto::NOTICE_ACCEPTED);
-            r.set_body(journal::noticeAcceptanceBody(m_manifest.firmName));
-        });
+        auto out = buildSend(client, client.conversation, "", *to, journalPublic(),
+                             [&](proto::JournalRecord& r) {
+                                 r.set_type(proto::NOTICE_ACCEPTED);
+                                 r.set_body(journal::noticeAcceptanceBody(m_manifest.firmName));
+                             });
         if (!out) return tl::unexpected(out.error());
         *out->send.mutable_notice_acceptance() = noticeDeclaration();
         return send(client, out->send);
@@ -230,8 +245,8 @@ class TestConformance : public QObject {
     /// A send whose envelopes are placeholders (the relay cannot read them) and whose entry is
     /// honest for `to`; tests break one thing of it and expect the relay to refuse.
     Result<Outgoing> unencryptedSend(Device& from, const std::string& conversation,
-                                     const std::vector<proto::DeviceAddress>& to, const RecordShape& shape = {},
-                                     ByteView journalKey = {}) {
+                                     const std::vector<proto::DeviceAddress>& to,
+                                     const RecordShape& shape = {}, ByteView journalKey = {}) {
         Outgoing out;
         out.record = makeRecord(from, conversation, "refused", to);
         if (shape) shape(out.record);
@@ -244,8 +259,9 @@ class TestConformance : public QObject {
             e->set_type(2);
             e->set_body("placeholder ciphertext");
         }
-        auto entry = journal::sealRecord(out.record, journalKey.empty() ? ByteView(journalPublic()) : journalKey,
-                                         from.signer(), from.chain);
+        auto entry = journal::sealRecord(
+            out.record, journalKey.empty() ? ByteView(journalPublic()) : journalKey, from.signer(),
+            from.chain);
         if (!entry) return tl::unexpected(entry.error());
         out.entry = std::move(*entry);
         out.send.set_journal_entry(stringOf(out.entry.serialize()));
@@ -266,7 +282,8 @@ class TestConformance : public QObject {
 
     /// Every row from sequence 1 on, in pages of `limit`, and every checkpoint the pages carried.
     Result<std::vector<proto::JournalRow>> pullAll(std::vector<std::string>* checkpoints = nullptr,
-                                                   std::uint64_t* head = nullptr, std::uint32_t limit = 40) {
+                                                   std::uint64_t* head = nullptr,
+                                                   std::uint32_t limit = 40) {
         std::vector<proto::JournalRow> rows;
         std::uint64_t after = 0;
         for (int page = 0; page < 10000; ++page) {
@@ -279,10 +296,12 @@ class TestConformance : public QObject {
                 return fail(ErrorCode::InvalidArgument, "pull: " + resp->error(), resp->status());
             const auto& p = resp->journal_page();
             if (checkpoints)
-                for (const auto& c : p.checkpoints()) checkpoints->push_back(c);
+                for (const auto& c : p.checkpoints())
+                    checkpoints->push_back(c);
             if (head) *head = p.head_sequence();
             if (p.rows_size() == 0) return rows;
-            for (const auto& r : p.rows()) rows.push_back(r);
+            for (const auto& r : p.rows())
+                rows.push_back(r);
             after = p.rows(p.rows_size() - 1).sequence();
             if (after >= p.head_sequence()) return rows;
         }
@@ -294,10 +313,12 @@ class TestConformance : public QObject {
                                                    std::chrono::milliseconds timeout = 10s) {
         const auto deadline = std::chrono::steady_clock::now() + timeout;
         while (std::chrono::steady_clock::now() < deadline) {
-            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                deadline - std::chrono::steady_clock::now());
             auto push = device.ws->nextPush(left);
             if (!push) return std::nullopt;
-            if (push->has_envelope() && push->envelope().message_id() == messageId) return push->envelope();
+            if (push->has_envelope() && push->envelope().message_id() == messageId)
+                return push->envelope();
         }
         return std::nullopt;
     }
@@ -309,7 +330,8 @@ class TestConformance : public QObject {
         auto resp = device.ws->call(req);
         if (!resp) return tl::unexpected(resp.error());
         if (resp->status() != proto::STATUS_OK)
-            return fail(ErrorCode::InvalidArgument, "pre-key count: " + resp->error(), resp->status());
+            return fail(ErrorCode::InvalidArgument, "pre-key count: " + resp->error(),
+                        resp->status());
         return resp->pre_key_count();
     }
 
@@ -322,7 +344,8 @@ class TestConformance : public QObject {
     /// A session of the spare lawyer, read up to its queue_drained push: what the relay pushes
     /// on connect is out, so nothing of it is still being written when a test starts.
     Result<std::unique_ptr<WsSession>> openScratch() {
-        auto s = WsSession::openDevice(endpoint(), m_scratch->user, m_scratch->device, m_scratch->secret);
+        auto s = WsSession::openDevice(endpoint(), m_scratch->user, m_scratch->device,
+                                       m_scratch->secret);
         if (!s) return s;
         while (true) {
             auto push = (*s)->nextPush(10s);
@@ -341,13 +364,18 @@ class TestConformance : public QObject {
                 seen += " end (" + frame.error().message + ")";
                 break;
             }
-            seen += frame->has_response() ? " response " + std::to_string(frame->response().status()) : " push";
-            if (frame->has_response() && frame->response().status() == proto::STATUS_BAD_REQUEST) answered = true;
+            seen += frame->has_response()
+                        ? " response " + std::to_string(frame->response().status())
+                        : " push";
+            if (frame->has_response() && frame->response().status() == proto::STATUS_BAD_REQUEST)
+                answered = true;
         }
         auto code = s.waitForClose(1s);
-        QVERIFY2(code, ("the relay did not close the session with a close frame; got" + seen).c_str());
+        QVERIFY2(code,
+                 ("the relay did not close the session with a close frame; got" + seen).c_str());
         QCOMPARE(int(*code), 1008);
-        QVERIFY2(answered, ("the malformed frame was not answered 400 before the close; got" + seen).c_str());
+        QVERIFY2(answered,
+                 ("the malformed frame was not answered 400 before the close; got" + seen).c_str());
     }
 
     /// Sends `out` as `from` and checks it was refused with `status` and journaled nothing. Use
@@ -355,10 +383,11 @@ class TestConformance : public QObject {
     void expectRefused(Device& from, const proto::SendMessage& message, proto::Status status) {
         REQUIRE_OK(before, journalHead());
         REQUIRE_OK(resp, send(from, message));
-        QVERIFY2(resp->status() == status, qPrintable(QString("expected %1, got %2 (%3)")
-                                                          .arg(int(status))
-                                                          .arg(int(resp->status()))
-                                                          .arg(QString::fromStdString(resp->error()))));
+        QVERIFY2(resp->status() == status,
+                 qPrintable(QString("expected %1, got %2 (%3)")
+                                .arg(int(status))
+                                .arg(int(resp->status()))
+                                .arg(QString::fromStdString(resp->error()))));
         QVERIFY(!resp->has_send_result());
         REQUIRE_OK(after, journalHead());
         QCOMPARE(*after, *before);
@@ -373,7 +402,8 @@ private slots:
         // The first link fixes the endpoint (unless given) and the firm fingerprint.
         REQUIRE_OK(link, m_relay->enroll("lawyer-a", "lawyer"));
         m_firstLink = *link;
-        REQUIRE_OK(manifest, httpsExchange(endpoint(), httpRequest("GET", "/v1/manifest", hostHeader(), "")));
+        REQUIRE_OK(manifest,
+                   httpsExchange(endpoint(), httpRequest("GET", "/v1/manifest", hostHeader(), "")));
         QCOMPARE(manifest->status, 200);
         m_manifestBytes = bytesOf(manifest->body);
         REQUIRE_OK(parsed, journal::FirmManifest::parse(m_manifestBytes));
@@ -414,7 +444,8 @@ private slots:
 
     void tls_certificateMatchesLinkPin() {
         QVERIFY2(isLowerHex(m_firstLink.tls, 64) || !g_options.tlsPin.empty(),
-                 "an enrollment link of a relay with its own certificate carries &tls= (64 lower-case hex)");
+                 "an enrollment link of a relay with its own certificate carries &tls= (64 "
+                 "lower-case hex)");
         REQUIRE_OK(facts, probeTls(endpoint()));
         // tls = hex(SHA-256(leaf certificate, DER)), of the certificate the relay serves.
         if (!m_firstLink.tls.empty()) QCOMPARE(toHex(facts->certificateSha256), m_firstLink.tls);
@@ -429,7 +460,8 @@ private slots:
         // When the manifest pins TLS keys, the certificate's key is one of them.
         if (!m_manifest.tlsKeyPins.empty()) {
             bool listed = false;
-            for (const auto& pin : m_manifest.tlsKeyPins) listed = listed || pin == facts->publicKeySha256;
+            for (const auto& pin : m_manifest.tlsKeyPins)
+                listed = listed || pin == facts->publicKeySha256;
             QVERIFY2(listed, "the manifest pins TLS keys, but not the one the relay presents");
         }
     }
@@ -437,11 +469,13 @@ private slots:
     void tls_handshakeAsksNoClientCredential() {
         REQUIRE_OK(facts, probeTls(endpoint()));
         QVERIFY2(!facts->clientCertificateRequested, "the relay asked for a client certificate");
-        QVERIFY2(facts->protocol == "TLSv1.3" || facts->protocol == "TLSv1.2", facts->protocol.c_str());
+        QVERIFY2(facts->protocol == "TLSv1.3" || facts->protocol == "TLSv1.2",
+                 facts->protocol.c_str());
     }
 
     void tls_plaintextGetsNoHttpAnswer() {
-        REQUIRE_OK(got, plainExchange(endpoint(), httpRequest("GET", "/v1/manifest", hostHeader(), "")));
+        REQUIRE_OK(got,
+                   plainExchange(endpoint(), httpRequest("GET", "/v1/manifest", hostHeader(), "")));
         QVERIFY2(got->find("HTTP/") == std::string::npos, "the relay answered HTTP without TLS");
     }
 
@@ -451,9 +485,11 @@ private slots:
         Endpoint forged = endpoint();
         forged.certificatePin[0] ^= 0x01;
         const std::string body = (*device)->registration(link->token).SerializeAsString();
-        auto refused = httpsExchange(forged, httpRequest("POST", "/v1/register", hostHeader(), body));
+        auto refused =
+            httpsExchange(forged, httpRequest("POST", "/v1/register", hostHeader(), body));
         QVERIFY2(!refused, "a certificate that does not hash to the pin was accepted");
-        QVERIFY2(refused.error().message.find("TLS handshake") == 0, refused.error().message.c_str());
+        QVERIFY2(refused.error().message.find("TLS handshake") == 0,
+                 refused.error().message.c_str());
         // The token never left: it still registers.
         REQUIRE_OK(reply, postRegister(body));
         QCOMPARE(reply->status, 200);
@@ -473,9 +509,38 @@ private slots:
         QCOMPARE(int(registered.role()), int(proto::ROLE_LAWYER));
         QVERIFY(!registered.awaiting_approval());
         REQUIRE_OK(manifest, journal::FirmManifest::parse(bytesOf(registered.firm_manifest())));
-        QVERIFY2(manifest->verify(link->firm), "Registered.firm_manifest does not verify under the link's firm");
+        QVERIFY2(manifest->verify(link->firm),
+                 "Registered.firm_manifest does not verify under the link's firm");
         // The device connects with its secret at once.
         QVERIFY((*device)->connect(endpoint()));
+    }
+
+    void register_answerIsProtobuf() {
+        REQUIRE_OK(link, m_relay->enroll("content-type", "lawyer"));
+        REQUIRE_OK(device, Device::create(m_ctx, 5));
+        REQUIRE_OK(reply, postRegister((*device)->registration(link->token).SerializeAsString()));
+        QCOMPARE(reply->status, 200);
+        QCOMPARE(reply->contentType, std::string("application/x-protobuf"));
+        proto::Registered registered;
+        QVERIFY(registered.ParseFromString(reply->body));
+    }
+
+    void http_unknownTargetsNotFound404() {
+        REQUIRE_OK(get,
+                   httpsExchange(endpoint(), httpRequest("GET", "/v1/nothing", hostHeader(), "")));
+        QCOMPARE(get->status, 404);
+        REQUIRE_OK(post, httpsExchange(endpoint(),
+                                       httpRequest("POST", "/v1/manifest", hostHeader(), "x")));
+        QCOMPARE(post->status, 404);
+        // A WebSocket upgrade to another target than /v1/ws, with valid credentials.
+        const std::string upgrade =
+            "GET /v1/other HTTP/1.1\r\nHost: " + hostHeader() +
+            "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nX-Verbatim-Device: " +
+            m_scratch->user + "/" + std::to_string(m_scratch->device) +
+            "\r\nAuthorization: Bearer " + toHex(m_scratch->secret) + "\r\n\r\n";
+        REQUIRE_OK(ws, httpsExchange(endpoint(), upgrade));
+        QCOMPARE(ws->status, 404);
     }
 
     void register_reusedTokenGone410() {
@@ -522,12 +587,15 @@ private slots:
             cases.emplace_back(what, r);
         };
         add("token of 31 characters", [](auto& r) { r.set_token(r.token().substr(1)); });
-        add("device secret of 31 bytes", [](auto& r) { r.set_device_secret(r.device_secret().substr(1)); });
-        add("identity key of 32 bytes", [](auto& r) { r.set_identity_key(r.identity_key().substr(1)); });
+        add("device secret of 31 bytes",
+            [](auto& r) { r.set_device_secret(r.device_secret().substr(1)); });
+        add("identity key of 32 bytes",
+            [](auto& r) { r.set_identity_key(r.identity_key().substr(1)); });
         add("no signed pre-key", [](auto& r) { r.clear_signed_pre_key(); });
         for (const auto& [what, request] : cases) {
             REQUIRE_OK(reply, postRegister(request.SerializeAsString()));
-            QVERIFY2(reply->status == 400, qPrintable(QString("%1: %2").arg(what).arg(reply->status)));
+            QVERIFY2(reply->status == 400,
+                     qPrintable(QString("%1: %2").arg(what).arg(reply->status)));
         }
         // Refusing them consumed nothing.
         REQUIRE_OK(reply, postRegister(good.SerializeAsString()));
@@ -546,8 +614,9 @@ private slots:
 
     void register_oversizeContentLength413BeforeBody() {
         // Only the header goes out: a relay that waited for the 300 KB body would time out.
-        const std::string header = "POST /v1/register HTTP/1.1\r\nHost: " + hostHeader() +
-                                   "\r\nContent-Type: application/x-protobuf\r\nContent-Length: 300000\r\n\r\n";
+        const std::string header =
+            "POST /v1/register HTTP/1.1\r\nHost: " + hostHeader() +
+            "\r\nContent-Type: application/x-protobuf\r\nContent-Length: 300000\r\n\r\n";
         REQUIRE_OK(reply, httpsExchange(endpoint(), header, AfterSend::ReadReply, 5s));
         QCOMPARE(reply->status, 413);
     }
@@ -559,7 +628,8 @@ private slots:
         char size[16];
         std::snprintf(size, sizeof size, "%zx", body.size());
         const std::string request = "POST /v1/register HTTP/1.1\r\nHost: " + hostHeader() +
-                                    "\r\nTransfer-Encoding: chunked\r\n\r\n" + size + "\r\n" + body + "\r\n0\r\n\r\n";
+                                    "\r\nTransfer-Encoding: chunked\r\n\r\n" + size + "\r\n" +
+                                    body + "\r\n0\r\n\r\n";
         REQUIRE_OK(reply, httpsExchange(endpoint(), request));
         QCOMPARE(reply->status, 411);
         REQUIRE_OK(again, postRegister(body));
@@ -572,9 +642,11 @@ private slots:
         const std::string body = (*device)->registration(link->token).SerializeAsString();
         // Longer than what is sent, then the stream ends: no registration.
         const std::string longer = "POST /v1/register HTTP/1.1\r\nHost: " + hostHeader() +
-                                   "\r\nContent-Length: " + std::to_string(body.size() + 50) + "\r\n\r\n" + body;
+                                   "\r\nContent-Length: " + std::to_string(body.size() + 50) +
+                                   "\r\n\r\n" + body;
         auto cut = httpsExchange(endpoint(), longer, AfterSend::CloseThenRead, 5s);
-        QVERIFY2(!cut || cut->status != 200, "a body shorter than its Content-Length was registered");
+        QVERIFY2(!cut || cut->status != 200,
+                 "a body shorter than its Content-Length was registered");
         // Shorter than the body, ending inside the token: the body the relay reads is malformed.
         const std::string shorter = "POST /v1/register HTTP/1.1\r\nHost: " + hostHeader() +
                                     "\r\nContent-Length: 10\r\n\r\n" + body;
@@ -588,34 +660,45 @@ private slots:
     // ---- WebSocket upgrade -------------------------------------------------------------------
 
     void ws_badCredentialsUnauthorized401() {
-        auto wrongSecret = WsSession::openDevice(endpoint(), m_scratch->user, m_scratch->device, crypto::randomBytes(32));
+        auto wrongSecret = WsSession::openDevice(endpoint(), m_scratch->user, m_scratch->device,
+                                                 crypto::randomBytes(32));
         QVERIFY(!wrongSecret);
         QCOMPARE(wrongSecret.error().detail, 401);
-        auto wrongDevice = WsSession::openDevice(endpoint(), m_scratch->user, m_scratch->device + 100, m_scratch->secret);
+        auto wrongDevice = WsSession::openDevice(endpoint(), m_scratch->user,
+                                                 m_scratch->device + 100, m_scratch->secret);
         QVERIFY(!wrongDevice);
         QCOMPARE(wrongDevice.error().detail, 401);
-        auto unknownUser = WsSession::openDevice(endpoint(), m_relay->userId("nobody"), 1, m_scratch->secret);
+        auto unknownUser =
+            WsSession::openDevice(endpoint(), m_relay->userId("nobody"), 1, m_scratch->secret);
         QVERIFY(!unknownUser);
         QCOMPARE(unknownUser.error().detail, 401);
         // The right ones still work.
-        REQUIRE_OK(ok, WsSession::openDevice(endpoint(), m_scratch->user, m_scratch->device, m_scratch->secret));
+        REQUIRE_OK(ok, WsSession::openDevice(endpoint(), m_scratch->user, m_scratch->device,
+                                             m_scratch->secret));
     }
 
     void ws_missingOrMalformedHeadersUnauthorized401() {
         const std::string who = m_scratch->user + "/" + std::to_string(m_scratch->device);
         const std::string bearer = "Bearer " + toHex(m_scratch->secret);
-        const std::vector<std::pair<const char*, std::vector<std::pair<std::string, std::string>>>> cases = {
-            {"no headers", {}},
-            {"no Authorization", {{"X-Verbatim-Device", who}}},
-            {"no X-Verbatim-Device", {{"Authorization", bearer}}},
-            {"device without a number", {{"X-Verbatim-Device", m_scratch->user}, {"Authorization", bearer}}},
-            {"token not 64 hex digits", {{"X-Verbatim-Device", who}, {"Authorization", bearer.substr(0, bearer.size() - 2)}}},
-            {"not a bearer token", {{"X-Verbatim-Device", who}, {"Authorization", "Basic " + toHex(m_scratch->secret)}}},
-        };
+        const std::vector<std::pair<const char*, std::vector<std::pair<std::string, std::string>>>>
+            cases = {
+                {"no headers", {}},
+                {"no Authorization", {{"X-Verbatim-Device", who}}},
+                {"no X-Verbatim-Device", {{"Authorization", bearer}}},
+                {"device without a number",
+                 {{"X-Verbatim-Device", m_scratch->user}, {"Authorization", bearer}}},
+                {"token not 64 hex digits",
+                 {{"X-Verbatim-Device", who},
+                  {"Authorization", bearer.substr(0, bearer.size() - 2)}}},
+                {"not a bearer token",
+                 {{"X-Verbatim-Device", who},
+                  {"Authorization", "Basic " + toHex(m_scratch->secret)}}},
+            };
         for (const auto& [what, headers] : cases) {
             auto s = WsSession::open(endpoint(), headers);
             QVERIFY2(!s, what);
-            QVERIFY2(s.error().detail == 401, qPrintable(QString("%1: %2").arg(what).arg(s.error().detail)));
+            QVERIFY2(s.error().detail == 401,
+                     qPrintable(QString("%1: %2").arg(what).arg(s.error().detail)));
         }
     }
 
@@ -630,8 +713,10 @@ private slots:
         proto::Registered registered;
         REQUIRE_OK(second, registerDevice(link->token, 5, {}, &registered));
         QCOMPARE((*second)->user, (*owner)->user);
-        QVERIFY2(registered.awaiting_approval(), "a second device of a user with an active device waits for approval");
-        auto s = WsSession::openDevice(endpoint(), (*second)->user, (*second)->device, (*second)->secret);
+        QVERIFY2(registered.awaiting_approval(),
+                 "a second device of a user with an active device waits for approval");
+        auto s = WsSession::openDevice(endpoint(), (*second)->user, (*second)->device,
+                                       (*second)->secret);
         QVERIFY(!s);
         QCOMPARE(s.error().detail, 423);
     }
@@ -656,7 +741,8 @@ private slots:
     }
 
     void frame_oversizeClosesWith1009() {
-        REQUIRE_OK(s, WsSession::openDevice(endpoint(), m_scratch->user, m_scratch->device, m_scratch->secret));
+        REQUIRE_OK(s, WsSession::openDevice(endpoint(), m_scratch->user, m_scratch->device,
+                                            m_scratch->secret));
         // 5 MiB: over the relay's 4 MiB frame limit.
         proto::Request req;
         req.mutable_fetch_bundles()->set_user(std::string(5 * 1024 * 1024, 'x'));
@@ -664,16 +750,19 @@ private slots:
         frame.set_id(1);
         *frame.mutable_request() = req;
         auto sent = (*s)->sendBytes(frame.SerializeAsString());
-        Q_UNUSED(sent);  // the relay may stop reading before the whole message is written
+        Q_UNUSED(sent); // the relay may stop reading before the whole message is written
         auto code = (*s)->waitForClose();
         QVERIFY2(code, "the relay did not close the session with a close frame");
         QCOMPARE(int(*code), 1009);
     }
 
     void frame_responseEchoesRequestId() {
-        REQUIRE_OK(s, WsSession::openDevice(endpoint(), m_scratch->user, m_scratch->device, m_scratch->secret));
-        const std::vector<std::uint64_t> ids = {1, 42, (std::uint64_t(1) << 53) + 7, ~std::uint64_t(0)};
-        for (auto id : ids) QVERIFY((*s)->sendRequest(id, ping()));
+        REQUIRE_OK(s, WsSession::openDevice(endpoint(), m_scratch->user, m_scratch->device,
+                                            m_scratch->secret));
+        const std::vector<std::uint64_t> ids = {1, 42, (std::uint64_t(1) << 53) + 7,
+                                                ~std::uint64_t(0)};
+        for (auto id : ids)
+            QVERIFY((*s)->sendRequest(id, ping()));
         std::multiset<std::uint64_t> answered;
         while (answered.size() < ids.size()) {
             REQUIRE_OK(frame, (*s)->nextFrame(10s));
@@ -719,7 +808,8 @@ private slots:
         QVERIFY(r.journal_sequence() > *before);
         QCOMPARE(r.chain_hash().size(), std::size_t(32));
         const std::uint64_t now = nowMs();
-        QVERIFY2(r.server_time_ms() + 300000 > now && r.server_time_ms() < now + 300000, "server time is not ms since 1970");
+        QVERIFY2(r.server_time_ms() + 300000 > now && r.server_time_ms() < now + 300000,
+                 "server time is not ms since 1970");
     }
 
     void send_entryHeaderVersion1Refused400() {
@@ -740,14 +830,15 @@ private slots:
 
     void send_entryNamingAnotherDeviceRefused400() {
         auto to = matterRecipients(*m_lawyer);
-        REQUIRE_OK(out, unencryptedSend(*m_lawyer, m_matter, to,
-                                        [&](proto::JournalRecord& r) { r.mutable_sender()->set_device(m_lawyer->device + 1); }));
+        REQUIRE_OK(out, unencryptedSend(*m_lawyer, m_matter, to, [&](proto::JournalRecord& r) {
+                       r.mutable_sender()->set_device(m_lawyer->device + 1);
+                   }));
         EXPECT_REFUSED(*m_lawyer, out->send, proto::STATUS_BAD_REQUEST);
         // Another user's name, signed by this device, is refused the same way.
         REQUIRE_OK(other, unencryptedSend(*m_lawyer, m_matter, to, [&](proto::JournalRecord& r) {
-            r.mutable_sender()->set_user(m_lawyer2->user);
-            r.mutable_sender()->set_device(m_lawyer2->device);
-        }));
+                       r.mutable_sender()->set_user(m_lawyer2->user);
+                       r.mutable_sender()->set_device(m_lawyer2->device);
+                   }));
         EXPECT_REFUSED(*m_lawyer, other->send, proto::STATUS_BAD_REQUEST);
     }
 
@@ -755,10 +846,10 @@ private slots:
         // relay/0 is the relay's own sender: no device may journal under it.
         auto to = matterRecipients(*m_lawyer);
         REQUIRE_OK(out, unencryptedSend(*m_lawyer, m_matter, to, [](proto::JournalRecord& r) {
-            r.mutable_sender()->set_user("relay");
-            r.mutable_sender()->set_device(0);
-            r.set_type(proto::ADMIN_ACTION);
-        }));
+                       r.mutable_sender()->set_user("relay");
+                       r.mutable_sender()->set_device(0);
+                       r.set_type(proto::ADMIN_ACTION);
+                   }));
         EXPECT_REFUSED(*m_lawyer, out->send, proto::STATUS_BAD_REQUEST);
     }
 
@@ -771,14 +862,22 @@ private slots:
             proto::Status status;
         };
         const std::vector<Case> cases = {
-            {"message id of 15 bytes", [](auto& s) { s.set_message_id(s.message_id().substr(1)); }, proto::STATUS_BAD_REQUEST},
+            {"message id of 15 bytes", [](auto& s) { s.set_message_id(s.message_id().substr(1)); },
+             proto::STATUS_BAD_REQUEST},
             {"no envelope", [](auto& s) { s.clear_envelopes(); }, proto::STATUS_BAD_REQUEST},
-            {"empty envelope body", [](auto& s) { s.mutable_envelopes(0)->clear_body(); }, proto::STATUS_TOO_LARGE},
-            {"envelope type 1", [](auto& s) { s.mutable_envelopes(0)->set_type(1); }, proto::STATUS_BAD_REQUEST},
-            {"blob id of 31 bytes", [](auto& s) { s.add_blob_ids(std::string(31, 'b')); }, proto::STATUS_BAD_REQUEST},
-            {"no journal entry", [](auto& s) { s.clear_journal_entry(); }, proto::STATUS_BAD_REQUEST},
-            {"entry with a trailing byte", [](auto& s) { s.mutable_journal_entry()->push_back('\0'); }, proto::STATUS_BAD_REQUEST},
-            {"entry cut short", [](auto& s) { s.mutable_journal_entry()->resize(s.journal_entry().size() - 1); },
+            {"empty envelope body", [](auto& s) { s.mutable_envelopes(0)->clear_body(); },
+             proto::STATUS_TOO_LARGE},
+            {"envelope type 1", [](auto& s) { s.mutable_envelopes(0)->set_type(1); },
+             proto::STATUS_BAD_REQUEST},
+            {"blob id of 31 bytes", [](auto& s) { s.add_blob_ids(std::string(31, 'b')); },
+             proto::STATUS_BAD_REQUEST},
+            {"no journal entry", [](auto& s) { s.clear_journal_entry(); },
+             proto::STATUS_BAD_REQUEST},
+            {"entry with a trailing byte",
+             [](auto& s) { s.mutable_journal_entry()->push_back('\0'); },
+             proto::STATUS_BAD_REQUEST},
+            {"entry cut short",
+             [](auto& s) { s.mutable_journal_entry()->resize(s.journal_entry().size() - 1); },
              proto::STATUS_BAD_REQUEST},
         };
         for (const auto& c : cases) {
@@ -786,7 +885,10 @@ private slots:
             c.change(m);
             REQUIRE_OK(resp, send(*m_lawyer, m));
             QVERIFY2(resp->status() == c.status,
-                     qPrintable(QString("%1: %2 (%3)").arg(c.what).arg(int(resp->status())).arg(QString::fromStdString(resp->error()))));
+                     qPrintable(QString("%1: %2 (%3)")
+                                    .arg(c.what)
+                                    .arg(int(resp->status()))
+                                    .arg(QString::fromStdString(resp->error()))));
         }
         // None of them was stored: the honest send is not a duplicate.
         REQUIRE_OK(resp, send(*m_lawyer, base->send));
@@ -801,7 +903,8 @@ private slots:
         REQUIRE_OK(out, unencryptedSend(*m_officer, m_matter, to));
         EXPECT_REFUSED(*m_officer, out->send, proto::STATUS_FORBIDDEN);
         // An unknown conversation is the same.
-        REQUIRE_OK(nowhere, unencryptedSend(*m_lawyer, "no-such-conversation", {m_lawyer2->deviceAddress()}));
+        REQUIRE_OK(nowhere, unencryptedSend(*m_lawyer, "no-such-conversation",
+                                            {m_lawyer2->deviceAddress()}));
         EXPECT_REFUSED(*m_lawyer, nowhere->send, proto::STATUS_FORBIDDEN);
     }
 
@@ -815,8 +918,9 @@ private slots:
     void send_entryForAnotherConversationRefused400() {
         REQUIRE_OK(other, createConversation(*m_lawyer, "Another matter", {m_lawyer2->user}));
         auto to = matterRecipients(*m_lawyer);
-        REQUIRE_OK(out, unencryptedSend(*m_lawyer, m_matter, to,
-                                        [&](proto::JournalRecord& r) { r.set_conversation_id(*other); }));
+        REQUIRE_OK(out, unencryptedSend(*m_lawyer, m_matter, to, [&](proto::JournalRecord& r) {
+                       r.set_conversation_id(*other);
+                   }));
         EXPECT_REFUSED(*m_lawyer, out->send, proto::STATUS_BAD_REQUEST);
     }
 
@@ -844,18 +948,20 @@ private slots:
         auto to = matterRecipients(*m_lawyer);
         QVERIFY(to.size() >= 2);
         // The envelopes go to every member device; the journal names one fewer.
-        REQUIRE_OK(out, unencryptedSend(*m_lawyer, m_matter, to,
-                                        [](proto::JournalRecord& r) { r.mutable_recipients()->RemoveLast(); }));
+        REQUIRE_OK(out, unencryptedSend(*m_lawyer, m_matter, to, [](proto::JournalRecord& r) {
+                       r.mutable_recipients()->RemoveLast();
+                   }));
         EXPECT_REFUSED(*m_lawyer, out->send, proto::STATUS_BAD_REQUEST);
     }
 
     void send_deviceListMismatchAnswers409WithMissingAndExtra() {
         auto to = matterRecipients(*m_lawyer);
-        auto it = std::find_if(to.begin(), to.end(), [&](const auto& a) { return a.user() == m_client->user; });
+        auto it = std::find_if(to.begin(), to.end(),
+                               [&](const auto& a) { return a.user() == m_client->user; });
         QVERIFY(it != to.end());
         const proto::DeviceAddress missing = *it;
         to.erase(it);
-        const proto::DeviceAddress extra = m_officer->deviceAddress();  // not a member
+        const proto::DeviceAddress extra = m_officer->deviceAddress(); // not a member
         to.push_back(extra);
         REQUIRE_OK(out, unencryptedSend(*m_lawyer, m_matter, to));
         REQUIRE_OK(before, journalHead());
@@ -883,15 +989,19 @@ private slots:
         }
         // Conversation before journal key: another conversation sealed to another key is 400.
         {
-            REQUIRE_OK(out, unencryptedSend(*m_lawyer, m_matter, to, [](auto& r) { r.set_conversation_id("elsewhere"); },
-                                            otherKey->publicKey()));
+            REQUIRE_OK(out, unencryptedSend(
+                                *m_lawyer, m_matter, to,
+                                [](auto& r) { r.set_conversation_id("elsewhere"); },
+                                otherKey->publicKey()));
             EXPECT_REFUSED(*m_lawyer, out->send, proto::STATUS_BAD_REQUEST);
         }
-        // Device list before recipients digest: a missing device with a digest over other devices is 409.
+        // Device list before recipients digest: a missing device with a digest over other devices
+        // is 409.
         {
             auto fewer = to;
             fewer.pop_back();
-            REQUIRE_OK(out, unencryptedSend(*m_lawyer, m_matter, fewer, [](auto& r) { r.mutable_recipients()->Clear(); }));
+            REQUIRE_OK(out, unencryptedSend(*m_lawyer, m_matter, fewer,
+                                            [](auto& r) { r.mutable_recipients()->Clear(); }));
             EXPECT_REFUSED(*m_lawyer, out->send, proto::STATUS_CONFLICT);
         }
         // Notice before device list: a client without an acceptance and a wrong device list is 428.
@@ -912,13 +1022,16 @@ private slots:
         REQUIRE_OK(second, send(*m_lawyer, out->send));
         QVERIFY2(second->status() == proto::STATUS_OK, second->error().c_str());
         const auto &a = first->send_result(), &b = second->send_result();
-        QVERIFY2(b.duplicate(), "a repeated (device, message id) is answered with duplicate = true");
+        QVERIFY2(b.duplicate(),
+                 "a repeated (device, message id) is answered with duplicate = true");
         QCOMPARE(b.journal_sequence(), a.journal_sequence());
         QCOMPARE(toHex(bytesOf(b.chain_hash())), toHex(bytesOf(a.chain_hash())));
         QCOMPARE(b.server_time_ms(), a.server_time_ms());
         // A repeat carrying other content under the same message id is answered the same way.
         REQUIRE_OK(changed, buildSend(*m_lawyer, m_matter, "said differently", to, journalPublic(),
-                                      [&](proto::JournalRecord& r) { r.set_message_id(out->send.message_id()); }));
+                                      [&](proto::JournalRecord& r) {
+                                          r.set_message_id(out->send.message_id());
+                                      }));
         REQUIRE_OK(third, send(*m_lawyer, changed->send));
         QVERIFY2(third->status() == proto::STATUS_OK, third->error().c_str());
         QVERIFY(third->send_result().duplicate());
@@ -927,7 +1040,8 @@ private slots:
         QCOMPARE(*after, *head);
         // The recipient got it once.
         QVERIFY(waitForEnvelope(*m_lawyer2, out->send.message_id()));
-        QVERIFY2(!waitForEnvelope(*m_lawyer2, out->send.message_id(), 700ms), "a duplicate was delivered again");
+        QVERIFY2(!waitForEnvelope(*m_lawyer2, out->send.message_id(), 700ms),
+                 "a duplicate was delivered again");
     }
 
     void send_noticeRequiredForClient428() {
@@ -942,7 +1056,8 @@ private slots:
         REQUIRE_OK(after, journalHead());
         QCOMPARE(*after, *before);
         // Staff are not asked: lawyer A sends into the same matter.
-        REQUIRE_OK(staff, buildSend(*m_lawyer, m_matter, "staff", matterRecipients(*m_lawyer), journalPublic()));
+        REQUIRE_OK(staff, buildSend(*m_lawyer, m_matter, "staff", matterRecipients(*m_lawyer),
+                                    journalPublic()));
         REQUIRE_OK(ok, send(*m_lawyer, staff->send));
         QVERIFY2(ok->status() == proto::STATUS_OK, ok->error().c_str());
     }
@@ -971,7 +1086,8 @@ private slots:
         QVERIFY2(resp->status() == proto::STATUS_OK, resp->error().c_str());
         // Per conversation: the same client in another matter is asked again.
         REQUIRE_OK(other, createConversation(*m_lawyer, "Second matter", {(*client)->user}));
-        REQUIRE_OK(there, buildSend(**client, *other, "elsewhere", {m_lawyer->deviceAddress()}, journalPublic()));
+        REQUIRE_OK(there, buildSend(**client, *other, "elsewhere", {m_lawyer->deviceAddress()},
+                                    journalPublic()));
         REQUIRE_OK(refused, send(**client, there->send));
         QCOMPARE(int(refused->status()), int(proto::STATUS_NOTICE_REQUIRED));
     }
@@ -990,7 +1106,8 @@ private slots:
         QCOMPARE(env->journal_sequence(), resp->send_result().journal_sequence());
         QCOMPARE(env->server_time_ms(), resp->send_result().server_time_ms());
         QCOMPARE(toHex(bytesOf(env->commitment())), toHex(out->entry.header.commitment));
-        QVERIFY2(env->journal_entry() == out->send.journal_entry(), "the envelope does not carry the sealed entry as stored");
+        QVERIFY2(env->journal_entry() == out->send.journal_entry(),
+                 "the envelope does not carry the sealed entry as stored");
         QVERIFY(env->queue_id() > 0);
         auto sent = std::find_if(out->send.envelopes().begin(), out->send.envelopes().end(),
                                  [&](const auto& e) { return e.user() == m_lawyer2->user; });
@@ -1009,7 +1126,8 @@ private slots:
         REQUIRE_OK(conv, createConversation(*m_lawyer, "Queued", {d.user}));
         std::vector<std::string> ids, entries;
         for (int i = 0; i < 3; ++i) {
-            REQUIRE_OK(out, buildSend(*m_lawyer, *conv, "queued " + std::to_string(i), {d.deviceAddress()}, journalPublic()));
+            REQUIRE_OK(out, buildSend(*m_lawyer, *conv, "queued " + std::to_string(i),
+                                      {d.deviceAddress()}, journalPublic()));
             REQUIRE_OK(resp, send(*m_lawyer, out->send));
             QVERIFY2(resp->status() == proto::STATUS_OK, resp->error().c_str());
             ids.push_back(out->send.message_id());
@@ -1021,14 +1139,18 @@ private slots:
         QCOMPARE(envelopes->size(), std::size_t(3));
         for (std::size_t i = 0; i < 3; ++i) {
             QCOMPARE((*envelopes)[i].message_id(), ids[i]);
-            QVERIFY2((*envelopes)[i].journal_entry() == entries[i], "a queued envelope does not carry its sealed entry");
+            QVERIFY2((*envelopes)[i].journal_entry() == entries[i],
+                     "a queued envelope does not carry its sealed entry");
             if (i > 0) QVERIFY((*envelopes)[i].queue_id() > (*envelopes)[i - 1].queue_id());
             REQUIRE_OK(record, openEnvelope(d, (*envelopes)[i]));
             QCOMPARE(record->body(), "queued " + std::to_string(i));
         }
-        QVERIFY2(delivered == 3, qPrintable(QString("queue_drained.delivered is %1 after 3 envelopes").arg(delivered)));
+        QVERIFY2(
+            delivered == 3,
+            qPrintable(QString("queue_drained.delivered is %1 after 3 envelopes").arg(delivered)));
         // After queue_drained, envelopes come live.
-        REQUIRE_OK(live, buildSend(*m_lawyer, *conv, "live now", {d.deviceAddress()}, journalPublic()));
+        REQUIRE_OK(live,
+                   buildSend(*m_lawyer, *conv, "live now", {d.deviceAddress()}, journalPublic()));
         REQUIRE_OK(resp, send(*m_lawyer, live->send));
         QVERIFY(waitForEnvelope(d, live->send.message_id()));
     }
@@ -1038,7 +1160,8 @@ private slots:
         auto& d = **offline;
         REQUIRE_OK(conv, createConversation(*m_lawyer, "Acknowledged", {d.user}));
         for (int i = 0; i < 3; ++i) {
-            REQUIRE_OK(out, buildSend(*m_lawyer, *conv, "ack " + std::to_string(i), {d.deviceAddress()}, journalPublic()));
+            REQUIRE_OK(out, buildSend(*m_lawyer, *conv, "ack " + std::to_string(i),
+                                      {d.deviceAddress()}, journalPublic()));
             REQUIRE_OK(resp, send(*m_lawyer, out->send));
             QVERIFY2(resp->status() == proto::STATUS_OK, resp->error().c_str());
         }
@@ -1062,7 +1185,8 @@ private slots:
         QCOMPARE((*second)[1].queue_id(), (*first)[2].queue_id());
         // One-way acknowledgement (id 0), then a request with an id to know it was read.
         proto::Request rest;
-        for (const auto& e : *second) rest.mutable_acknowledge()->add_queue_ids(e.queue_id());
+        for (const auto& e : *second)
+            rest.mutable_acknowledge()->add_queue_ids(e.queue_id());
         QVERIFY(d.ws->sendRequest(0, rest));
         REQUIRE_OK(pong, d.ws->call(ping()));
         QVERIFY(d.connect(endpoint()));
@@ -1141,7 +1265,8 @@ private slots:
         }
         std::set<std::uint32_t> distinct;
         int absent = 0;
-        for (const auto& id : handedOut) id ? (void)distinct.insert(*id) : (void)++absent;
+        for (const auto& id : handedOut)
+            id ? (void)distinct.insert(*id) : (void)++absent;
         QCOMPARE(distinct.size(), std::size_t(3));
         QCOMPARE(absent, 1);
         REQUIRE_OK(count, preKeyCount(**target));
@@ -1154,7 +1279,8 @@ private slots:
             proto::Request req;
             req.mutable_fetch_bundles()->set_user(user);
             REQUIRE_OK(resp, m_client->ws->call(req));
-            QVERIFY2(resp->status() == proto::STATUS_FORBIDDEN, qPrintable(QString::fromStdString(user)));
+            QVERIFY2(resp->status() == proto::STATUS_FORBIDDEN,
+                     qPrintable(QString::fromStdString(user)));
             QCOMPARE(resp->bundles().devices_size(), 0);
         }
         // A lawyer of the client's matter is not a stranger.
@@ -1170,7 +1296,7 @@ private slots:
         std::uint64_t head = 0;
         REQUIRE_OK(rows, pullAll(nullptr, &head));
         QVERIFY(!rows->empty());
-        Bytes chain(32, 0);  // chain[0]
+        Bytes chain(32, 0); // chain[0]
         for (std::size_t i = 0; i < rows->size(); ++i) {
             const auto& row = (*rows)[i];
             QCOMPARE(row.sequence(), std::uint64_t(i + 1));
@@ -1178,8 +1304,9 @@ private slots:
             const auto entryHash = crypto::sha256(view(row.entry()));
             const auto next = crypto::sha256(concat({chain, u64be(row.sequence()), entryHash}));
             chain.assign(next.begin(), next.end());
-            QVERIFY2(toHex(bytesOf(row.chain_hash())) == toHex(chain),
-                     qPrintable(QString("chain hash of row %1 does not recompute").arg(row.sequence())));
+            QVERIFY2(
+                toHex(bytesOf(row.chain_hash())) == toHex(chain),
+                qPrintable(QString("chain hash of row %1 does not recompute").arg(row.sequence())));
         }
         QCOMPARE(rows->back().sequence(), head);
     }
@@ -1189,7 +1316,8 @@ private slots:
         std::uint64_t head = 0;
         REQUIRE_OK(rows, pullAll(&checkpoints, &head));
         std::map<std::uint64_t, Bytes> chainAt;
-        for (const auto& r : *rows) chainAt[r.sequence()] = bytesOf(r.chain_hash());
+        for (const auto& r : *rows)
+            chainAt[r.sequence()] = bytesOf(r.chain_hash());
         QVERIFY(!checkpoints.empty());
         bool coversHead = false;
         for (const auto& c : checkpoints) {
@@ -1205,8 +1333,10 @@ private slots:
             QVERIFY(signature && signature->size() == 64);
             const std::string label = "verbatim-checkpoint-v1";
             const Bytes signedBytes = concat({view(label), u64be(n), hash, u64be(time)});
-            QVERIFY2(crypto::ed25519Verify(m_manifest.relayPublicKey, signedBytes, *signature),
-                     qPrintable(QString("checkpoint %1 does not verify under the manifest's relay key").arg(n)));
+            QVERIFY2(
+                crypto::ed25519Verify(m_manifest.relayPublicKey, signedBytes, *signature),
+                qPrintable(QString("checkpoint %1 does not verify under the manifest's relay key")
+                               .arg(n)));
             QVERIFY2(chainAt.count(n), "a checkpoint names a sequence the pull did not return");
             QCOMPARE(toHex(hash), toHex(chainAt[n]));
             coversHead = coversHead || n == head;
@@ -1215,7 +1345,8 @@ private slots:
     }
 
     void journal_sentEntryStoredVerbatim() {
-        REQUIRE_OK(out, buildSend(*m_lawyer, m_matter, "journaled", matterRecipients(*m_lawyer), journalPublic()));
+        REQUIRE_OK(out, buildSend(*m_lawyer, m_matter, "journaled", matterRecipients(*m_lawyer),
+                                  journalPublic()));
         REQUIRE_OK(resp, send(*m_lawyer, out->send));
         QVERIFY2(resp->status() == proto::STATUS_OK, resp->error().c_str());
         proto::Request req;
@@ -1226,34 +1357,43 @@ private slots:
         QCOMPARE(page->journal_page().rows_size(), 1);
         const auto& row = page->journal_page().rows(0);
         QCOMPARE(row.sequence(), resp->send_result().journal_sequence());
-        QVERIFY2(row.entry() == out->send.journal_entry(), "the stored entry differs from the one sent");
-        QCOMPARE(toHex(bytesOf(row.chain_hash())), toHex(bytesOf(resp->send_result().chain_hash())));
+        QVERIFY2(row.entry() == out->send.journal_entry(),
+                 "the stored entry differs from the one sent");
+        QCOMPARE(toHex(bytesOf(row.chain_hash())),
+                 toHex(bytesOf(resp->send_result().chain_hash())));
         if (m_relay->journalKey()) {
             REQUIRE_OK(entry, journal::SealedEntry::parse(view(row.entry())));
-            REQUIRE_OK(opened, journal::openEntry(*entry, *m_relay->journalKey(), m_lawyer->identityKey));
+            REQUIRE_OK(opened,
+                       journal::openEntry(*entry, *m_relay->journalKey(), m_lawyer->identityKey));
             QCOMPARE(opened->record.body(), std::string("journaled"));
         }
     }
 
     void journal_adminActionsRecorded() {
-        QVERIFY2(m_relay->journalKey(), "opening the relay's ADMIN_ACTION entries needs the journal private key: "
-                                        "pass --journal-secret FILE");
+        QVERIFY2(m_relay->journalKey(),
+                 "opening the relay's ADMIN_ACTION entries needs the journal private key: "
+                 "pass --journal-secret FILE");
         REQUIRE_OK(rows, pullAll());
         std::vector<std::map<std::string, std::string>> actions;
         for (const auto& row : *rows) {
             REQUIRE_OK(entry, journal::SealedEntry::parse(view(row.entry())));
             if (entry->header.senderUser != "relay") continue;
             QCOMPARE(entry->header.senderDevice, 0u);
-            QVERIFY2(journal::verifyEntrySignature(*entry, m_manifest.relayIdentityKey),
-                     qPrintable(QString("relay entry %1 is not signed by the manifest's relay identity key").arg(row.sequence())));
-            REQUIRE_OK(opened, journal::openEntry(*entry, *m_relay->journalKey(), m_manifest.relayIdentityKey));
+            QVERIFY2(
+                journal::verifyEntrySignature(*entry, m_manifest.relayIdentityKey),
+                qPrintable(
+                    QString("relay entry %1 is not signed by the manifest's relay identity key")
+                        .arg(row.sequence())));
+            REQUIRE_OK(opened, journal::openEntry(*entry, *m_relay->journalKey(),
+                                                  m_manifest.relayIdentityKey));
             QCOMPARE(int(opened->record.type()), int(proto::ADMIN_ACTION));
             auto body = parseFlatJsonObject(opened->record.body());
             QVERIFY2(body && body->count("action") && body->count("actor") && body->count("target"),
                      "an ADMIN_ACTION body is a flat JSON object with actor, action, target");
             actions.push_back(*body);
         }
-        auto find = [&](const std::string& action, const std::string& key, const std::string& value) {
+        auto find = [&](const std::string& action, const std::string& key,
+                        const std::string& value) {
             return std::find_if(actions.begin(), actions.end(), [&](const auto& a) {
                 auto at = a.find("action"), v = a.find(key);
                 return at != a.end() && at->second == action && v != a.end() && v->second == value;
@@ -1261,16 +1401,19 @@ private slots:
         };
         for (Device* d : {m_lawyer.get(), m_lawyer2.get(), m_officer.get()}) {
             auto enrolled = find("enroll-user", "target", d->user);
-            QVERIFY2(enrolled != actions.end(), qPrintable(QString::fromStdString("no enroll-user for " + d->user)));
+            QVERIFY2(enrolled != actions.end(),
+                     qPrintable(QString::fromStdString("no enroll-user for " + d->user)));
             QVERIFY(enrolled->count("role"));
         }
         for (Device* d : {m_lawyer.get(), m_lawyer2.get(), m_officer.get(), m_client.get()}) {
             auto registered = std::find_if(actions.begin(), actions.end(), [&](const auto& a) {
                 auto at = a.find("action"), u = a.find("user"), dev = a.find("device");
-                return at != a.end() && at->second == "device-registered" && u != a.end() && u->second == d->user &&
-                       dev != a.end() && dev->second == std::to_string(d->device);
+                return at != a.end() && at->second == "device-registered" && u != a.end() &&
+                       u->second == d->user && dev != a.end() &&
+                       dev->second == std::to_string(d->device);
             });
-            QVERIFY2(registered != actions.end(), qPrintable(QString::fromStdString("no device-registered for " + d->user)));
+            QVERIFY2(registered != actions.end(),
+                     qPrintable(QString::fromStdString("no device-registered for " + d->user)));
             QCOMPARE(registered->count("identity_key"), std::size_t(1));
             QCOMPARE(registered->at("identity_key"), toHex(d->identityKey));
         }
@@ -1292,7 +1435,8 @@ private slots:
     void journal_pullHoldsOnlyRowsAfterTheSequence() {
         REQUIRE_OK(head, journalHead());
         QVERIFY(*head > 2);
-        for (std::uint64_t after : {*head - 2, *head, *head + 1, std::uint64_t(1) << 63, ~std::uint64_t(0)}) {
+        for (std::uint64_t after :
+             {*head - 2, *head, *head + 1, std::uint64_t(1) << 63, ~std::uint64_t(0)}) {
             proto::Request req;
             req.mutable_pull_journal()->set_after_sequence(after);
             req.mutable_pull_journal()->set_limit(1000);
@@ -1300,7 +1444,10 @@ private slots:
             QCOMPARE(int(resp->status()), int(proto::STATUS_OK));
             const auto& rows = resp->journal_page().rows();
             for (const auto& r : rows)
-                QVERIFY2(r.sequence() > after, qPrintable(QString("after_sequence %1 gave row %2").arg(after).arg(r.sequence())));
+                QVERIFY2(
+                    r.sequence() > after,
+                    qPrintable(
+                        QString("after_sequence %1 gave row %2").arg(after).arg(r.sequence())));
             if (after >= *head) QCOMPARE(rows.size(), 0);
         }
     }
@@ -1318,7 +1465,8 @@ private slots:
     // ---- manifest ----------------------------------------------------------------------------
 
     void manifest_verifiesUnderLinkFingerprint() {
-        REQUIRE_OK(reply, httpsExchange(endpoint(), httpRequest("GET", "/v1/manifest", hostHeader(), "")));
+        REQUIRE_OK(reply,
+                   httpsExchange(endpoint(), httpRequest("GET", "/v1/manifest", hostHeader(), "")));
         QCOMPARE(reply->status, 200);
         // manifest = u8(2) || field(root[32]) || field(body) || field(signature[64])
         const Bytes m = bytesOf(reply->body);
@@ -1340,12 +1488,14 @@ private slots:
         QVERIFY2(crypto::ed25519Verify(*root, concat({view(label), *body}), *signature),
                  "the manifest's signature does not verify under its root key");
         REQUIRE_OK(parsed, journal::FirmManifest::parse(m));
-        QVERIFY2(parsed->namesRelay(m_firstLink.relay), "the manifest does not name the link's relay");
+        QVERIFY2(parsed->namesRelay(m_firstLink.relay),
+                 "the manifest does not name the link's relay");
         if (!m_firstLink.mv.empty()) QVERIFY(parsed->issuedMs >= std::stoull(m_firstLink.mv));
         QCOMPARE(parsed->relayPublicKey.size(), std::size_t(32));
         QCOMPARE(parsed->relayIdentityKey.size(), std::size_t(33));
         QVERIFY(parsed->currentJournalKey() && parsed->currentJournalKey()->publicKey.size() == 32);
-        if (m_relay->journalKey()) QCOMPARE(toHex(journalPublic()), toHex(m_relay->journalKey()->publicKey()));
+        if (m_relay->journalKey())
+            QCOMPARE(toHex(journalPublic()), toHex(m_relay->journalKey()->publicKey()));
     }
 
     // ---- invites -----------------------------------------------------------------------------
@@ -1363,6 +1513,9 @@ private slots:
         REQUIRE_OK(client, registerDevice(link->token, 5, "Single Use", &registered));
         QCOMPARE(int(registered.role()), int(proto::ROLE_CLIENT));
         QCOMPARE(registered.conversation_id(), m_matter);
+        QVERIFY2(registered.user().rfind("client-", 0) == 0 &&
+                     isLowerHex(registered.user().substr(7), 12),
+                 "an invited client's user id is client- and 12 lower-case hex digits");
         auto again = registerDevice(link->token, 5, "Second Use");
         QVERIFY(!again);
         QCOMPARE(again.error().detail, 410);
@@ -1387,10 +1540,12 @@ private slots:
 namespace {
 
 int usage() {
-    std::fputs("usage: verbatim-conformance [--relay HOST:PORT --provision 'CMD' [--tls-pin HEX]\n"
-               "                            [--journal-secret FILE]] [Qt Test options] [test functions]\n"
-               "Without --relay and --provision it starts its own verbatim-relay. See tests/conformance/README.md.\n",
-               stderr);
+    std::fputs(
+        "usage: verbatim-conformance [--relay HOST:PORT --provision 'CMD' [--tls-pin HEX]\n"
+        "                            [--journal-secret FILE]] [Qt Test options] [test functions]\n"
+        "Without --relay and --provision it starts its own verbatim-relay. See "
+        "tests/conformance/README.md.\n",
+        stderr);
     return 2;
 }
 
@@ -1400,7 +1555,8 @@ int main(int argc, char** argv) {
     QCoreApplication app(argc, argv);
     g_options.relayBinary = VERBATIM_RELAY_BIN;
     g_options.provisionScript = VERBATIM_PROVISION_SCRIPT;
-    if (const char* bin = std::getenv("VERBATIM_CONFORMANCE_RELAY_BIN")) g_options.relayBinary = bin;
+    if (const char* bin = std::getenv("VERBATIM_CONFORMANCE_RELAY_BIN"))
+        g_options.relayBinary = bin;
     // Our options are taken out; the rest goes to Qt Test (-v2, function names, -o …).
     std::vector<char*> rest{argv[0]};
     for (int i = 1; i < argc; ++i) {
@@ -1411,12 +1567,18 @@ int main(int argc, char** argv) {
             return true;
         };
         bool ok = true;
-        if (a == "--relay") ok = value(g_options.relay);
-        else if (a == "--tls-pin") ok = value(g_options.tlsPin);
-        else if (a == "--provision") ok = value(g_options.provision);
-        else if (a == "--journal-secret") ok = value(g_options.journalSecret);
-        else if (a == "--help" || a == "-h") return usage();
-        else rest.push_back(argv[i]);
+        if (a == "--relay")
+            ok = value(g_options.relay);
+        else if (a == "--tls-pin")
+            ok = value(g_options.tlsPin);
+        else if (a == "--provision")
+            ok = value(g_options.provision);
+        else if (a == "--journal-secret")
+            ok = value(g_options.journalSecret);
+        else if (a == "--help" || a == "-h")
+            return usage();
+        else
+            rest.push_back(argv[i]);
         if (!ok) return usage();
     }
     TestConformance tests;
