@@ -456,24 +456,60 @@ private slots:
         QCOMPARE(reports, 1);
 
         // Other half: the header commits to what was shown, the sealed record says otherwise.
+        // Before issue 17 only compliance could see it; now every recipient opens the journal's
+        // copy from the sender's ephemeral secret and withholds the message at once.
         proto::JournalRecord shown2;
-        auto send2 = e2e::buildSend(*mallory, conv, "Meeting moved to 3pm", h.journalKey().publicKey(), &shown2);
-        auto commitment = journal::computeCommitment(view(shown2.commit_key()), journal::commitContentOf(shown2));
-        QVERIFY(commitment);
-        proto::JournalRecord lie = shown2;
-        lie.set_body("Meeting cancelled");
-        auto sealed2 = journal::sealRecordWithCommitment(lie, *commitment, h.journalKey().publicKey(),
-                                                         [&](ByteView b) { return mallory->sessions->sign(b); });
-        QVERIFY(sealed2);
-        auto bytes2 = sealed2->serialize();
-        send2.set_journal_entry(std::string(bytes2.begin(), bytes2.end()));
+        auto send2 = e2e::buildSend(*mallory, conv, "Meeting moved to 3pm", h.journalKey().publicKey(), &shown2, {},
+                                    [](proto::JournalRecord& lie) { lie.set_body("Meeting cancelled"); });
         proto::Request req2;
         *req2.mutable_send() = send2;
         QCOMPARE(mallory->connection->call(req2)->status(), proto::STATUS_OK);
-        QVERIFY(eventually([&] { return hasBody(*carol, hexId(shown2.message_id()), "Meeting moved to 3pm"); }));
+        const std::string id2 = hexId(shown2.message_id());
+        QVERIFY(eventually([&] { return msg(*carol, id2).has_value(); }));
+        auto m2 = *msg(*carol, id2);
+        QCOMPARE(m2.state, client::MessageState::Mismatch);
+        QVERIFY(m2.body.empty());
+        QVERIFY(carol->search("3pm")->empty());
+        QCOMPARE((*carol).eventsOf(client::Event::Kind::JournalMismatch).size(), std::size_t(2));
+        QVERIFY(carol->waitForOutbox(20s));
+        auto sealed2 = journal::SealedEntry::parse(view(send2.journal_entry()));
+        QVERIFY(sealed2);
         auto opened = journal::openEntry(*sealed2, h.journalKey(), mallory->identityKey);
         QVERIFY(!opened);
         QCOMPARE(opened.error().detail, int(journal::Fault::CommitmentMismatch));
+        // Carol's report names the journal copy check and the fault, never the content.
+        auto j2 = pullJournal(h, *officer, {{who(*carol), identityOf(*carol)}});  // Mallory's lie does not open
+        QVERIFY2(j2, j2 ? "" : j2.error().message.c_str());
+        int copyReports = 0;
+        for (auto& r : j2->records)
+            if (r.type() == proto::MISMATCH_REPORT && r.ref_message_id() == shown2.message_id()) {
+                ++copyReports;
+                QVERIFY2(r.body().find("\"journal_copy\":\"commitment-mismatch\"") != std::string::npos, r.body().c_str());
+                QVERIFY(r.body().find("3pm") == std::string::npos && r.body().find("cancelled") == std::string::npos);
+            }
+        QCOMPARE(copyReports, 1);
+
+        // A sender that leaves out its ephemeral secret (so that nobody could check) is withheld too.
+        proto::JournalRecord shown3;
+        auto send3 = e2e::buildSend(*mallory, conv, "no key for you", h.journalKey().publicKey(), &shown3,
+                                    [](proto::JournalRecord&) {});
+        // Re-encrypt the same record without journal_ephemeral for Carol's device.
+        {
+            proto::JournalRecord noKey = shown3;
+            noKey.clear_journal_ephemeral();
+            const std::string payload = noKey.SerializeAsString();
+            for (auto& env : *send3.mutable_envelopes()) {
+                auto ct = mallory->sessions->encrypt({env.user(), std::int32_t(env.device())}, view(payload));
+                QVERIFY(ct);
+                env.set_type(std::uint32_t(ct->type));
+                env.set_body(std::string(ct->body.begin(), ct->body.end()));
+            }
+        }
+        proto::Request req3;
+        *req3.mutable_send() = send3;
+        QCOMPARE(mallory->connection->call(req3)->status(), proto::STATUS_OK);
+        QVERIFY(eventually([&] { return msg(*carol, hexId(shown3.message_id())).has_value(); }));
+        QCOMPARE(msg(*carol, hexId(shown3.message_id()))->state, client::MessageState::Mismatch);
     }
 
     // ES-10: a relay whose manifest (and so journal key) is not signed by the firm root the
