@@ -543,6 +543,16 @@ private slots:
         QCOMPARE(ws->status, 404);
     }
 
+    void http_malformedAndOversizeHeadersRefused() {
+        REQUIRE_OK(garbage, httpsExchange(endpoint(), "NOT HTTP AT ALL\r\n\r\n"));
+        QCOMPARE(garbage->status, 400);
+        QVERIFY2(garbage->contentType.rfind("text/plain", 0) == 0, garbage->contentType.c_str());
+        const std::string big = "GET /v1/manifest HTTP/1.1\r\nHost: " + hostHeader() +
+                                "\r\nX-Padding: " + std::string(9000, 'a') + "\r\n\r\n";
+        REQUIRE_OK(header, httpsExchange(endpoint(), big));
+        QCOMPARE(header->status, 431);
+    }
+
     void register_reusedTokenGone410() {
         REQUIRE_OK(link, m_relay->enroll("reused", "lawyer"));
         REQUIRE_OK(first, registerDevice(link->token, 5));
@@ -677,6 +687,15 @@ private slots:
                                              m_scratch->secret));
     }
 
+    void ws_upperCaseHexTokenAccepted() {
+        const std::string upper =
+            QString::fromStdString(toHex(m_scratch->secret)).toUpper().toStdString();
+        REQUIRE_OK(s, WsSession::open(endpoint(),
+                                      {{"X-Verbatim-Device",
+                                        m_scratch->user + "/" + std::to_string(m_scratch->device)},
+                                       {"Authorization", "Bearer " + upper}}));
+    }
+
     void ws_missingOrMalformedHeadersUnauthorized401() {
         const std::string who = m_scratch->user + "/" + std::to_string(m_scratch->device);
         const std::string bearer = "Bearer " + toHex(m_scratch->secret);
@@ -740,6 +759,22 @@ private slots:
         expectAnswered400ThenClosed1008(**s);
     }
 
+    void frame_requestWithoutOperation400() {
+        REQUIRE_OK(s, openScratch());
+        proto::Request empty;
+        QVERIFY((*s)->sendRequest(9, empty));
+        while (true) {
+            REQUIRE_OK(frame, (*s)->nextFrame(10s));
+            if (!frame->has_response()) continue;
+            QCOMPARE(frame->id(), std::uint64_t(9));
+            QCOMPARE(int(frame->response().status()), int(proto::STATUS_BAD_REQUEST));
+            break;
+        }
+        // The session goes on.
+        REQUIRE_OK(pong, (*s)->call(ping()));
+        QCOMPARE(int(pong->status()), int(proto::STATUS_OK));
+    }
+
     void frame_oversizeClosesWith1009() {
         REQUIRE_OK(s, WsSession::openDevice(endpoint(), m_scratch->user, m_scratch->device,
                                             m_scratch->secret));
@@ -792,6 +827,65 @@ private slots:
             QCOMPARE(int(frame->response().status()), int(proto::STATUS_FORBIDDEN));
             break;
         }
+    }
+
+    // ---- requests ----------------------------------------------------------------------------
+
+    void requests_membersDevicesSortedWithCaller() {
+        proto::Request req;
+        req.mutable_list_member_devices()->set_conversation_id(m_matter);
+        REQUIRE_OK(resp, m_client->ws->call(req));
+        QCOMPARE(int(resp->status()), int(proto::STATUS_OK));
+        std::vector<std::pair<std::string, std::uint32_t>> got;
+        for (const auto& a : resp->member_devices().devices())
+            got.emplace_back(a.user(), a.device());
+        auto sorted = got;
+        std::sort(sorted.begin(), sorted.end());
+        QVERIFY2(got == sorted, "member devices are not sorted by user, then device");
+        std::set<std::pair<std::string, std::uint32_t>> expected = {
+            {m_lawyer->user, m_lawyer->device},
+            {m_lawyer2->user, m_lawyer2->device},
+            {m_client->user, m_client->device}};
+        for (const auto& d : expected)
+            QVERIFY2(std::count(got.begin(), got.end(), d) == 1, d.first.c_str());
+        // Someone outside the matter may not list it.
+        REQUIRE_OK(outside, m_officer->ws->call(req));
+        QCOMPARE(int(outside->status()), int(proto::STATUS_FORBIDDEN));
+    }
+
+    void requests_roleAndInputChecks() {
+        // Clients open no conversations and invite nobody.
+        proto::Request create;
+        create.mutable_create_conversation()->set_title("by a client");
+        REQUIRE_OK(byClient, m_client->ws->call(create));
+        QCOMPARE(int(byClient->status()), int(proto::STATUS_FORBIDDEN));
+        proto::Request invite;
+        invite.mutable_create_invite()->set_conversation_id(m_matter);
+        REQUIRE_OK(inviteByClient, m_client->ws->call(invite));
+        QCOMPARE(int(inviteByClient->status()), int(proto::STATUS_FORBIDDEN));
+        // An unknown member is 404; an empty title 400.
+        create.mutable_create_conversation()->add_members(m_relay->userId("nobody-at-all"));
+        REQUIRE_OK(unknown, m_lawyer->ws->call(create));
+        QCOMPARE(int(unknown->status()), int(proto::STATUS_NOT_FOUND));
+        proto::Request untitled;
+        untitled.mutable_create_conversation();
+        REQUIRE_OK(noTitle, m_lawyer->ws->call(untitled));
+        QCOMPARE(int(noTitle->status()), int(proto::STATUS_BAD_REQUEST));
+        // Invites last at most 30 days; only into matters the lawyer is a member of.
+        invite.mutable_create_invite()->set_ttl_seconds(31 * 24 * 3600);
+        REQUIRE_OK(tooLong, m_lawyer->ws->call(invite));
+        QCOMPARE(int(tooLong->status()), int(proto::STATUS_BAD_REQUEST));
+        REQUIRE_OK(notMine, createConversation(*m_lawyer2, "Lawyer B alone", {}));
+        proto::Request foreign;
+        foreign.mutable_create_invite()->set_conversation_id(*notMine);
+        REQUIRE_OK(notMember, m_lawyer->ws->call(foreign));
+        QCOMPARE(int(notMember->status()), int(proto::STATUS_FORBIDDEN));
+        // At most 1000 acknowledgements per request.
+        proto::Request ack;
+        for (std::uint64_t i = 1; i <= 1001; ++i)
+            ack.mutable_acknowledge()->add_queue_ids(i + (std::uint64_t(1) << 40));
+        REQUIRE_OK(tooMany, m_lawyer->ws->call(ack));
+        QCOMPARE(int(tooMany->status()), int(proto::STATUS_TOO_LARGE));
     }
 
     // ---- send --------------------------------------------------------------------------------
