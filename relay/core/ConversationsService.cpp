@@ -14,9 +14,8 @@ namespace {
 Result<std::string> mintInviteToken(Database& db) {
     for (int attempt = 0; attempt < 8; ++attempt) {
         std::string token = randomHex(16);
-        auto taken = exists(db, "SELECT 1 FROM tokens WHERE lookup = ? AND kind = ?", std::string_view(lookupOf(token)),
-                            std::int64_t(kTokenInvite));
-        if (!taken) return tl::unexpected(taken.error());
+        RELAY_TRY_LET(taken, exists(db, "SELECT 1 FROM tokens WHERE lookup = ? AND kind = ?", std::string_view(lookupOf(token)),
+                             std::int64_t(kTokenInvite)));
         if (!*taken) return token;
     }
     return fail(ErrorCode::Internal, "could not find a free invite id");
@@ -26,21 +25,17 @@ Result<std::string> mintInviteToken(Database& db) {
 // is `id` (when not empty); newest first.
 Result<std::vector<proto::InviteInfo>> inviteRows(Database& db, const std::string& inviter, const std::string& id,
                                                   std::size_t limit) {
-    auto st = db.prepare(
-        "SELECT t.lookup, t.conversation, coalesce(c.title, ''), coalesce(t.inviter, ''), coalesce(t.inviter_device, 0), "
-        "t.created_ms, t.expires_ms, coalesce(t.used_ms, 0), coalesce(t.redeemed_by, ''), coalesce(u.display_name, ''), "
-        "coalesce(t.revoked_ms, 0), coalesce(t.revoked_by, '') FROM tokens t "
-        "LEFT JOIN conversations c ON c.id = t.conversation LEFT JOIN users u ON u.id = t.redeemed_by "
-        "WHERE t.kind = ? AND (? = '' OR t.inviter = ?) AND (? = '' OR t.lookup = ?) "
-        "ORDER BY t.created_ms DESC, t.lookup LIMIT ?");
-    if (!st) return tl::unexpected(st.error());
+    RELAY_TRY_LET(st, db.prepare(
+                      "SELECT t.lookup, t.conversation, coalesce(c.title, ''), coalesce(t.inviter, ''), coalesce(t.inviter_device, 0), "
+                      "t.created_ms, t.expires_ms, coalesce(t.used_ms, 0), coalesce(t.redeemed_by, ''), coalesce(u.display_name, ''), "
+                      "coalesce(t.revoked_ms, 0), coalesce(t.revoked_by, '') FROM tokens t "
+                      "LEFT JOIN conversations c ON c.id = t.conversation LEFT JOIN users u ON u.id = t.redeemed_by "
+                      "WHERE t.kind = ? AND (? = '' OR t.inviter = ?) AND (? = '' OR t.lookup = ?) "
+                      "ORDER BY t.created_ms DESC, t.lookup LIMIT ?"));
     st->bind(1, std::int64_t(kTokenInvite)).bind(2, std::string_view(inviter)).bind(3, std::string_view(inviter))
         .bind(4, std::string_view(id)).bind(5, std::string_view(id)).bind(6, std::int64_t(limit));
     std::vector<proto::InviteInfo> out;
-    while (true) {
-        auto row = st->step();
-        if (!row) return tl::unexpected(row.error());
-        if (!*row) break;
+    RELAY_TRY(st->forEachRow([&] {
         proto::InviteInfo i;
         i.set_id(st->columnText(0));
         i.set_conversation_id(st->columnText(1));
@@ -55,7 +50,7 @@ Result<std::vector<proto::InviteInfo>> inviteRows(Database& db, const std::strin
         i.set_revoked_ms(std::uint64_t(st->columnInt(10)));
         i.set_revoked_by(st->columnText(11));
         out.push_back(std::move(i));
-    }
+    }));
     st->reset();
     const std::uint64_t now = wallClockMs();
     for (auto& i : out) {
@@ -66,8 +61,7 @@ Result<std::vector<proto::InviteInfo>> inviteRows(Database& db, const std::strin
         } else if (i.expires_ms() <= now) {
             i.set_state(proto::INVITE_EXPIRED);
         } else {
-            auto gone = inviterGone(db, i.inviter(), i.inviter_device());
-            if (!gone) return tl::unexpected(gone.error());
+            RELAY_TRY_LET(gone, inviterGone(db, i.inviter(), i.inviter_device()));
             i.set_state(*gone ? proto::INVITE_INVITER_REVOKED : proto::INVITE_OPEN);
         }
     }
@@ -82,61 +76,48 @@ namespace impl {
 // one the administrator made, `device` 0) the lawyer had devices and none is active any more.
 Result<bool> inviterGone(Database& db, const std::string& inviter, std::uint32_t device) {
     if (device != 0) {
-        auto active = isActive(db, inviter, device);
-        if (!active) return tl::unexpected(active.error());
+        RELAY_TRY_LET(active, isActive(db, inviter, device));
         return !*active;
     }
-    auto any = exists(db, "SELECT 1 FROM devices WHERE user = ?", std::string_view(inviter));
-    if (!any) return tl::unexpected(any.error());
+    RELAY_TRY_LET(any, exists(db, "SELECT 1 FROM devices WHERE user = ?", std::string_view(inviter)));
     if (!*any) return false;  // never had a device: the admin invited for a lawyer not yet enrolled
-    auto active = exists(db, "SELECT 1 FROM devices WHERE user = ? AND revoked_ms IS NULL AND pending_ms IS NULL",
-                         std::string_view(inviter));
-    if (!active) return tl::unexpected(active.error());
+    RELAY_TRY_LET(active, exists(db, "SELECT 1 FROM devices WHERE user = ? AND revoked_ms IS NULL AND pending_ms IS NULL",
+                          std::string_view(inviter)));
     return !*active;
 }
 
 Result<std::vector<proto::DeviceAddress>> memberDevices(Database& db, const std::string& conversation) {
-    auto st = db.cached("SELECT d.user, d.device FROM members m JOIN devices d ON d.user = m.user "
-                         "WHERE m.conversation = ? AND d.revoked_ms IS NULL AND d.pending_ms IS NULL "
-                         "ORDER BY d.user, d.device");
-    if (!st) return tl::unexpected(st.error());
+    RELAY_TRY_LET(st, db.cached("SELECT d.user, d.device FROM members m JOIN devices d ON d.user = m.user "
+                      "WHERE m.conversation = ? AND d.revoked_ms IS NULL AND d.pending_ms IS NULL "
+                      "ORDER BY d.user, d.device"));
     st->bind(1, std::string_view(conversation));
     std::vector<proto::DeviceAddress> out;
-    while (true) {
-        auto row = st->step();
-        if (!row) return tl::unexpected(row.error());
-        if (!*row) break;
+    RELAY_TRY(st->forEachRow([&] {
         proto::DeviceAddress a;
         a.set_user(st->columnText(0));
         a.set_device(std::uint32_t(st->columnInt(1)));
         out.push_back(std::move(a));
-    }
+    }));
     return out;
 }
 
 Result<proto::Conversation> loadConversation(Database& db, const std::string& id) {
-    auto st = db.prepare("SELECT title, is_matter FROM conversations WHERE id = ?");
-    if (!st) return tl::unexpected(st.error());
+    RELAY_TRY_LET(st, db.prepare("SELECT title, is_matter FROM conversations WHERE id = ?"));
     st->bind(1, std::string_view(id));
-    auto row = st->step();
-    if (!row) return tl::unexpected(row.error());
+    RELAY_TRY_LET(row, st->step());
     if (!*row) return reject(proto::STATUS_NOT_FOUND, "no such conversation");
     proto::Conversation c;
     c.set_id(id);
     c.set_title(st->columnText(0));
     c.set_is_matter(st->columnInt(1) != 0);
-    auto m = db.prepare("SELECT m.user, coalesce(u.display_name, m.user), coalesce(u.role, 0) FROM members m "
-                        "LEFT JOIN users u ON u.id = m.user WHERE m.conversation = ? ORDER BY m.user");
-    if (!m) return tl::unexpected(m.error());
+    RELAY_TRY_LET(m, db.prepare("SELECT m.user, coalesce(u.display_name, m.user), coalesce(u.role, 0) FROM members m "
+                     "LEFT JOIN users u ON u.id = m.user WHERE m.conversation = ? ORDER BY m.user"));
     m->bind(1, std::string_view(id));
-    while (true) {
-        auto r = m->step();
-        if (!r) return tl::unexpected(r.error());
-        if (!*r) break;
+    RELAY_TRY(m->forEachRow([&] {
         c.add_members(m->columnText(0));
         c.add_member_names(m->columnText(1));
         c.add_member_roles(proto::Role(m->columnInt(2)));
-    }
+    }));
     return c;
 }
 
@@ -149,51 +130,39 @@ Result<std::string> RelayService::inviteToMatter(const std::string& from, const 
     Result<std::string> out;
     auto ran = runAndWait(
         [&](Database& db) -> Result<Completion> {
-            auto role = db.prepare("SELECT role FROM users WHERE id = ?");
-            if (!role) return tl::unexpected(role.error());
+            RELAY_TRY_LET(role, db.prepare("SELECT role FROM users WHERE id = ?"));
             role->bind(1, std::string_view(from));
-            auto row = role->step();
-            if (!row) return tl::unexpected(row.error());
+            RELAY_TRY_LET(row, role->step());
             if (!*row) return fail(ErrorCode::NotFound, "no such user");
             auto r = proto::Role(role->columnInt(0));
             if (r != proto::ROLE_LAWYER && r != proto::ROLE_SUPERVISOR)
                 return fail(ErrorCode::InvalidArgument, "only lawyers and supervisors invite clients");
             std::uint64_t now = wallClockMs();
-            auto find = db.prepare("SELECT c.id FROM conversations c JOIN members m ON m.conversation = c.id "
-                                   "WHERE c.title = ? AND c.is_matter = 1 AND m.user = ? LIMIT 1");
-            if (!find) return tl::unexpected(find.error());
+            RELAY_TRY_LET(find, db.prepare("SELECT c.id FROM conversations c JOIN members m ON m.conversation = c.id "
+                                "WHERE c.title = ? AND c.is_matter = 1 AND m.user = ? LIMIT 1"));
             find->bind(1, std::string_view(title)).bind(2, std::string_view(from));
-            auto have = find->step();
-            if (!have) return tl::unexpected(have.error());
+            RELAY_TRY_LET(have, find->step());
             std::string conv = *have ? find->columnText(0) : randomHex(16);
             if (!*have) {
-                auto c = db.prepare("INSERT INTO conversations (id, title, is_matter, created_by, created_ms) VALUES (?, ?, 1, ?, ?)");
-                if (!c) return tl::unexpected(c.error());
+                RELAY_TRY_LET(c, db.prepare("INSERT INTO conversations (id, title, is_matter, created_by, created_ms) VALUES (?, ?, 1, ?, ?)"));
                 c->bind(1, std::string_view(conv)).bind(2, std::string_view(title)).bind(3, std::string_view(from))
                     .bind(4, std::int64_t(now));
-                if (auto e = c->run(); !e) return tl::unexpected(e.error());
-                if (auto e = execute(db, "INSERT INTO members (conversation, user, joined_ms) VALUES (?, ?, ?)",
-                                     std::string_view(conv), std::string_view(from), std::int64_t(now));
-                    !e)
-                    return tl::unexpected(e.error());
+                RELAY_TRY(c->run());
+                RELAY_TRY(execute(db, "INSERT INTO members (conversation, user, joined_ms) VALUES (?, ?, ?)",
+                          std::string_view(conv), std::string_view(from), std::int64_t(now)));
                 // The members it is created with (issue 15 break 6): here the lawyer alone.
-                if (auto e = recordAdminAction(db, from, "conversation-created", conv, title,
-                                                   {{"title", title}, {"matter", "true"}, {"members", from}}); !e)
-                    return tl::unexpected(e.error());
+                RELAY_TRY(recordAdminAction(db, from, "conversation-created", conv, title,
+                          {{"title", title}, {"matter", "true"}, {"members", from}}));
             }
-            auto token = mintInviteToken(db);
-            if (!token) return tl::unexpected(token.error());
+            RELAY_TRY_LET(token, mintInviteToken(db));
             // No inviting device: made by the administrator, it dies once every device the lawyer
             // has is revoked (inviterGone).
-            if (auto e = execute(db, "INSERT INTO tokens (hash, kind, conversation, inviter, created_ms, expires_ms, lookup) "
-                                     "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                                 ByteView(tokenHash(*token)), std::int64_t(kTokenInvite), std::string_view(conv),
-                                 std::string_view(from), std::int64_t(now), std::int64_t(now + ttlMs),
-                                 std::string_view(lookupOf(*token)));
-                !e)
-                return tl::unexpected(e.error());
-            if (auto e = recordAdminAction(db, from, "invite-created", conv, {}, {{"invite", lookupOf(*token)}}); !e)
-                return tl::unexpected(e.error());
+            RELAY_TRY(execute(db, "INSERT INTO tokens (hash, kind, conversation, inviter, created_ms, expires_ms, lookup) "
+                      "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                      ByteView(tokenHash(*token)), std::int64_t(kTokenInvite), std::string_view(conv),
+                      std::string_view(from), std::int64_t(now), std::int64_t(now + ttlMs),
+                      std::string_view(lookupOf(*token))));
+            RELAY_TRY(recordAdminAction(db, from, "invite-created", conv, {}, {{"invite", lookupOf(*token)}}));
             out = linkFor("join", *token);
             return Completion();
         });
@@ -212,8 +181,7 @@ Result<proto::InviteInfo> RelayService::revokeInvite(const std::string& id, cons
         return fail(ErrorCode::InvalidArgument, "an invite id is 8 lowercase hex digits");
     Result<proto::InviteInfo> out = proto::InviteInfo();
     auto ran = runAndWait([&](Database& db) -> Result<Completion> {
-        auto revoked = revokeInviteJob(db, id, {}, actor);
-        if (!revoked) return tl::unexpected(revoked.error());
+        RELAY_TRY_LET(revoked, revokeInviteJob(db, id, {}, actor));
         out = std::move(*revoked);
         return Completion();
     });
@@ -223,8 +191,7 @@ Result<proto::InviteInfo> RelayService::revokeInvite(const std::string& id, cons
 
 Result<proto::InviteInfo> RelayService::revokeInviteJob(Database& db, const std::string& id, const std::string& inviter,
                                                          const std::string& actor) {
-    auto rows = inviteRows(db, inviter, id, 2);
-    if (!rows) return tl::unexpected(rows.error());
+    RELAY_TRY_LET(rows, inviteRows(db, inviter, id, 2));
     // Someone else's invite is "not found" too: ids are not to be probed.
     if (rows->empty()) return reject(proto::STATUS_NOT_FOUND, "no such invite");
     if (rows->size() > 1) return reject(proto::STATUS_CONFLICT, "this id names two invites; ask the administrator");
@@ -233,16 +200,12 @@ Result<proto::InviteInfo> RelayService::revokeInviteJob(Database& db, const std:
         return reject(proto::STATUS_CONFLICT, "this invite was already redeemed (by " + invite.redeemed_by() + ")");
     if (invite.revoked_ms()) return invite;  // nothing changes, nothing more to journal
     const std::uint64_t now = wallClockMs();
-    if (auto r = execute(db, "UPDATE tokens SET revoked_ms = ?, revoked_by = ? WHERE kind = ? AND lookup = ? "
-                             "AND used_ms IS NULL AND revoked_ms IS NULL",
-                         std::int64_t(now), std::string_view(actor), std::int64_t(kTokenInvite), std::string_view(id));
-        !r)
-        return tl::unexpected(r.error());
-    if (auto r = recordAdminAction(db, actor, "invite-revoked", invite.conversation_id(), id,
-                                   {{"invite", id}, {"conversation", invite.conversation_id()},
-                                    {"inviter", invite.inviter()}});
-        !r)
-        return tl::unexpected(r.error());
+    RELAY_TRY(execute(db, "UPDATE tokens SET revoked_ms = ?, revoked_by = ? WHERE kind = ? AND lookup = ? "
+              "AND used_ms IS NULL AND revoked_ms IS NULL",
+              std::int64_t(now), std::string_view(actor), std::int64_t(kTokenInvite), std::string_view(id)));
+    RELAY_TRY(recordAdminAction(db, actor, "invite-revoked", invite.conversation_id(), id,
+              {{"invite", id}, {"conversation", invite.conversation_id()},
+              {"inviter", invite.inviter()}}));
     invite.set_revoked_ms(now);
     invite.set_revoked_by(actor);
     invite.set_state(proto::INVITE_REVOKED);
@@ -258,34 +221,29 @@ void RelayService::onCreateConversation(const DeviceId& from, proto::Request& re
     return run([this, from, req](Database& db, proto::Response& out) -> Result<Completion> {
         std::string id = randomHex(16);
         std::uint64_t now = wallClockMs();
-        auto c = db.prepare("INSERT INTO conversations (id, title, is_matter, created_by, created_ms) VALUES (?, ?, ?, ?, ?)");
-        if (!c) return tl::unexpected(c.error());
+        RELAY_TRY_LET(c, db.prepare("INSERT INTO conversations (id, title, is_matter, created_by, created_ms) VALUES (?, ?, ?, ?, ?)"));
         c->bind(1, std::string_view(id)).bind(2, std::string_view(req.title())).bind(3, std::int64_t(req.is_matter()))
             .bind(4, std::string_view(from.user)).bind(5, std::int64_t(now));
-        if (auto r = c->run(); !r) return tl::unexpected(r.error());
+        RELAY_TRY(c->run());
         std::set<std::string> members(req.members().begin(), req.members().end());
         members.insert(from.user);
-        auto m = db.prepare("INSERT INTO members (conversation, user, joined_ms) VALUES (?, ?, ?)");
-        if (!m) return tl::unexpected(m.error());
+        RELAY_TRY_LET(m, db.prepare("INSERT INTO members (conversation, user, joined_ms) VALUES (?, ?, ?)"));
         for (const auto& u : members) {
-            auto known = exists(db, "SELECT 1 FROM users WHERE id = ?", std::string_view(u));
-            if (!known) return tl::unexpected(known.error());
+            RELAY_TRY_LET(known, exists(db, "SELECT 1 FROM users WHERE id = ?", std::string_view(u)));
             if (!*known) return reject(proto::STATUS_NOT_FOUND, "unknown member");
             m->bind(1, std::string_view(id)).bind(2, std::string_view(u)).bind(3, std::int64_t(now));
-            if (auto r = m->run(); !r) return tl::unexpected(r.error());
+            RELAY_TRY(m->run());
         }
         // The members it is created with, space-separated (issue 15 break 6): compliance
         // judges every entry's sender and recipients against the log's own records.
         std::string listed;
         for (const auto& u : members) listed += (listed.empty() ? "" : " ") + u;
-        if (auto r = recordAdminAction(db, from.user, "conversation-created", id, req.title(),
-                                         {{"title", req.title()}, {"matter", req.is_matter() ? "true" : "false"},
-                                          {"members", listed}}); !r) return tl::unexpected(r.error());
-        auto conv = loadConversation(db, id);
-        if (!conv) return tl::unexpected(conv.error());
+        RELAY_TRY(recordAdminAction(db, from.user, "conversation-created", id, req.title(),
+                  {{"title", req.title()}, {"matter", req.is_matter() ? "true" : "false"},
+                  {"members", listed}}));
+        RELAY_TRY_LET(conv, loadConversation(db, id));
         *out.mutable_conversation() = *conv;
-        auto devices = memberDevices(db, id);
-        if (!devices) return tl::unexpected(devices.error());
+        RELAY_TRY_LET(devices, memberDevices(db, id));
         std::vector<std::pair<DeviceId, proto::Frame>> notices;
         for (const auto& d : *devices) {
             proto::Push p;
@@ -298,19 +256,14 @@ void RelayService::onCreateConversation(const DeviceId& from, proto::Request& re
 
 void RelayService::onListConversations(const DeviceId& from, proto::Request& request, Done& done, const RequestRun& run) {
     return run([from](Database& db, proto::Response& out) -> Result<Completion> {
-        auto st = db.prepare("SELECT conversation FROM members WHERE user = ? ORDER BY joined_ms");
-        if (!st) return tl::unexpected(st.error());
+        RELAY_TRY_LET(st, db.prepare("SELECT conversation FROM members WHERE user = ? ORDER BY joined_ms"));
         st->bind(1, std::string_view(from.user));
         std::vector<std::string> ids;
-        while (true) {
-            auto row = st->step();
-            if (!row) return tl::unexpected(row.error());
-            if (!*row) break;
+        RELAY_TRY(st->forEachRow([&] {
             ids.push_back(st->columnText(0));
-        }
+        }));
         for (const auto& id : ids) {
-            auto c = loadConversation(db, id);
-            if (!c) return tl::unexpected(c.error());
+            RELAY_TRY_LET(c, loadConversation(db, id));
             *out.mutable_conversations()->add_conversations() = *c;
         }
         return Completion();
@@ -320,12 +273,10 @@ void RelayService::onListConversations(const DeviceId& from, proto::Request& req
 void RelayService::onListMemberDevices(const DeviceId& from, proto::Request& request, Done& done, const RequestRun& run) {
     std::string conv = request.list_member_devices().conversation_id();
     return run([from, conv](Database& db, proto::Response& out) -> Result<Completion> {
-        auto member = exists(db, "SELECT 1 FROM members WHERE conversation = ? AND user = ?",
-                             std::string_view(conv), std::string_view(from.user));
-        if (!member) return tl::unexpected(member.error());
+        RELAY_TRY_LET(member, exists(db, "SELECT 1 FROM members WHERE conversation = ? AND user = ?",
+                              std::string_view(conv), std::string_view(from.user)));
         if (!*member) return reject(proto::STATUS_FORBIDDEN, "not a member of this conversation");
-        auto devices = memberDevices(db, conv);
-        if (!devices) return tl::unexpected(devices.error());
+        RELAY_TRY_LET(devices, memberDevices(db, conv));
         out.mutable_member_devices()->set_conversation_id(conv);
         for (auto& d : *devices) *out.mutable_member_devices()->add_devices() = d;
         return Completion();
@@ -341,29 +292,23 @@ void RelayService::onCreateInvite(const DeviceId& from, proto::Request& request,
     std::uint64_t ttl = req.ttl_seconds() ? std::uint64_t(req.ttl_seconds()) * 1000 : 7 * kDay;
     if (ttl > 30 * kDay) return done(errorResponse(proto::STATUS_BAD_REQUEST, "invites last at most 30 days"));
     return run([this, from, req, ttl](Database& db, proto::Response& out) -> Result<Completion> {
-        auto member = exists(db, "SELECT 1 FROM members m JOIN conversations c ON c.id = m.conversation "
-                                 "WHERE m.conversation = ? AND m.user = ? AND c.is_matter = 1",
-                             std::string_view(req.conversation_id()), std::string_view(from.user));
-        if (!member) return tl::unexpected(member.error());
+        RELAY_TRY_LET(member, exists(db, "SELECT 1 FROM members m JOIN conversations c ON c.id = m.conversation "
+                              "WHERE m.conversation = ? AND m.user = ? AND c.is_matter = 1",
+                              std::string_view(req.conversation_id()), std::string_view(from.user)));
         if (!*member) return reject(proto::STATUS_FORBIDDEN, "invites are for matters you are a member of");
-        auto token = mintInviteToken(db);
-        if (!token) return tl::unexpected(token.error());
+        RELAY_TRY_LET(token, mintInviteToken(db));
         std::uint64_t now = wallClockMs();
         // The device that makes it is recorded: the invite dies when that device is revoked
         // or wiped (issue 16 item 7), as a device link does.
-        if (auto r = execute(db, "INSERT INTO tokens (hash, kind, conversation, inviter, created_ms, expires_ms, "
-                                 "lookup, inviter_device) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                             ByteView(tokenHash(*token)), std::int64_t(kTokenInvite),
-                             std::string_view(req.conversation_id()), std::string_view(from.user),
-                             std::int64_t(now), std::int64_t(now + ttl), std::string_view(lookupOf(*token)),
-                             std::int64_t(from.device));
-            !r)
-            return tl::unexpected(r.error());
-        if (auto r = recordAdminAction(db, from.user, "invite-created", req.conversation_id(), {},
-                                       {{"invite", lookupOf(*token)},
-                                        {"device", std::to_string(from.device)}});
-            !r)
-            return tl::unexpected(r.error());
+        RELAY_TRY(execute(db, "INSERT INTO tokens (hash, kind, conversation, inviter, created_ms, expires_ms, "
+                  "lookup, inviter_device) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                  ByteView(tokenHash(*token)), std::int64_t(kTokenInvite),
+                  std::string_view(req.conversation_id()), std::string_view(from.user),
+                  std::int64_t(now), std::int64_t(now + ttl), std::string_view(lookupOf(*token)),
+                  std::int64_t(from.device)));
+        RELAY_TRY(recordAdminAction(db, from.user, "invite-created", req.conversation_id(), {},
+                  {{"invite", lookupOf(*token)},
+                  {"device", std::to_string(from.device)}}));
         out.mutable_invite()->set_link(linkFor("join", *token));
         out.mutable_invite()->set_expires_ms(now + ttl);
         out.mutable_invite()->set_id(lookupOf(*token));
@@ -375,8 +320,7 @@ void RelayService::onListInvites(const DeviceId& from, proto::Request& request, 
     if (from.role != proto::ROLE_LAWYER && from.role != proto::ROLE_SUPERVISOR)
         return done(errorResponse(proto::STATUS_FORBIDDEN, "only lawyers and supervisors have invites"));
     return run([from](Database& db, proto::Response& out) -> Result<Completion> {
-        auto rows = inviteRows(db, from.user, {}, 500);
-        if (!rows) return tl::unexpected(rows.error());
+        RELAY_TRY_LET(rows, inviteRows(db, from.user, {}, 500));
         auto* list = out.mutable_invite_list();
         for (auto& i : *rows) *list->add_invites() = std::move(i);
         return Completion();
@@ -390,8 +334,7 @@ void RelayService::onRevokeInvite(const DeviceId& from, proto::Request& request,
     if (id.size() != kLookupChars || id.find_first_not_of("0123456789abcdef") != std::string::npos)
         return done(errorResponse(proto::STATUS_BAD_REQUEST, "an invite id is 8 lowercase hex digits"));
     return run([this, from, id](Database& db, proto::Response& out) -> Result<Completion> {
-        auto revoked = revokeInviteJob(db, id, from.user, from.user + "/" + std::to_string(from.device));
-        if (!revoked) return tl::unexpected(revoked.error());
+        RELAY_TRY_LET(revoked, revokeInviteJob(db, id, from.user, from.user + "/" + std::to_string(from.device)));
         *out.mutable_invite_list()->add_invites() = std::move(*revoked);
         return Completion();
     });

@@ -13,16 +13,12 @@ namespace impl {
 
 // A user's own device list, as ListDevices answers it and devices_changed pushes it.
 Result<proto::DeviceList> ownDevices(Database& db, const std::string& user) {
-    auto st = db.prepare("SELECT device, platform, app_version, enrolled_ms, last_seen_ms, coalesce(revoked_ms, 0), "
-                         "coalesce(wipe_requested_ms, 0), identity_key, coalesce(pending_ms, 0), link_proof, approval, "
-                         "coalesce(wiped_ms, 0) FROM devices WHERE user = ? ORDER BY device");
-    if (!st) return tl::unexpected(st.error());
+    RELAY_TRY_LET(st, db.prepare("SELECT device, platform, app_version, enrolled_ms, last_seen_ms, coalesce(revoked_ms, 0), "
+                      "coalesce(wipe_requested_ms, 0), identity_key, coalesce(pending_ms, 0), link_proof, approval, "
+                      "coalesce(wiped_ms, 0) FROM devices WHERE user = ? ORDER BY device"));
     st->bind(1, std::string_view(user));
     proto::DeviceList out;
-    while (true) {
-        auto row = st->step();
-        if (!row) return tl::unexpected(row.error());
-        if (!*row) break;
+    RELAY_TRY(st->forEachRow([&] {
         auto* d = out.add_devices();
         d->set_device(std::uint32_t(st->columnInt(0)));
         d->set_platform(st->columnText(1));
@@ -43,15 +39,14 @@ Result<proto::DeviceList> ownDevices(Database& db, const std::string& user) {
             d->set_approval(std::string(approval.begin(), approval.end()));
         }
         d->set_wiped_ms(std::uint64_t(st->columnInt(11)));
-    }
+    }));
     return out;
 }
 
 // devices_changed pushes to every active device of `user` but `except`.
 Result<std::vector<std::pair<DeviceId, proto::Frame>>> devicesChangedNotices(Database& db, const std::string& user,
                                                                              std::uint32_t except) {
-    auto list = ownDevices(db, user);
-    if (!list) return tl::unexpected(list.error());
+    RELAY_TRY_LET(list, ownDevices(db, user));
     std::vector<std::pair<DeviceId, proto::Frame>> out;
     for (const auto& d : list->devices()) {
         if (d.device() == except || d.revoked_ms() || d.pending_ms()) continue;
@@ -68,34 +63,29 @@ Result<std::function<void()>> RelayService::wipeJob(Database& db, const std::str
                                                     const std::string& actor) {
     DeviceId id{user, device, proto::ROLE_UNSPECIFIED, {}};
     std::uint64_t now = wallClockMs();
-    auto cmd = journal::WipeCommand::sign(user, device, now, m_config.relayKey.privateKey);
-    if (!cmd) return tl::unexpected(cmd.error());
+    RELAY_TRY_LET(cmd, journal::WipeCommand::sign(user, device, now, m_config.relayKey.privateKey));
     Bytes bytes = cmd->serialize();
     // A wipe revokes at once, in this transaction (issue 15 break 7): a device that ignores the
     // command must not go on sending, fetching bundles, linking devices or acting as admin until
     // it chooses to confirm. From the commit on it may only receive the command and confirm it
     // (authenticate() makes it wipe-only; handle() refuses every other request; the member
     // device sets, which senders must match, no longer include it).
-    auto st = db.prepare("UPDATE devices SET wipe_command = ?, wipe_requested_ms = ?, revoked_ms = coalesce(revoked_ms, ?) "
-                         "WHERE user = ? AND device = ? AND wiped_ms IS NULL");
-    if (!st) return tl::unexpected(st.error());
+    RELAY_TRY_LET(st, db.prepare("UPDATE devices SET wipe_command = ?, wipe_requested_ms = ?, revoked_ms = coalesce(revoked_ms, ?) "
+                      "WHERE user = ? AND device = ? AND wiped_ms IS NULL"));
     st->bind(1, bytes).bind(2, std::int64_t(now)).bind(3, std::int64_t(now)).bind(4, std::string_view(user))
         .bind(5, std::int64_t(device));
-    if (auto r = st->run(); !r) return tl::unexpected(r.error());
+    RELAY_TRY(st->run());
     if (db.changes() == 0) return fail(ErrorCode::NotFound, "no such device (or already wiped)");
     // A device about to be erased gets nothing more, and nobody starts a session with it.
     for (const char* sql : {"DELETE FROM prekeys WHERE user = ? AND device = ?",
                             "DELETE FROM signed_prekeys WHERE user = ? AND device = ?",
                             "DELETE FROM queue WHERE user = ? AND device = ?"}) {
-        auto purge = db.prepare(sql);
-        if (!purge) return tl::unexpected(purge.error());
+        RELAY_TRY_LET(purge, db.prepare(sql));
         purge->bind(1, std::string_view(user)).bind(2, std::int64_t(device));
-        if (auto r = purge->run(); !r) return tl::unexpected(r.error());
+        RELAY_TRY(purge->run());
     }
-    if (auto r = recordAdminAction(db, actor, "wipe-device", user + "/" + std::to_string(device), {},
-                                   {{"user", user}, {"device", std::to_string(device)}});
-        !r)
-        return tl::unexpected(r.error());
+    RELAY_TRY(recordAdminAction(db, actor, "wipe-device", user + "/" + std::to_string(device), {},
+              {{"user", user}, {"device", std::to_string(device)}}));
     return std::function<void()>([this, id, bytes] {
         std::shared_ptr<PushSink> sink;
         {
@@ -122,23 +112,19 @@ Result<void> RelayService::queueWipe(const std::string& user, std::uint32_t devi
 Result<std::function<void()>> RelayService::revokeJob(Database& db, const std::string& user, std::uint32_t device,
                                                       const std::string& actor) {
     DeviceId id{user, device, proto::ROLE_UNSPECIFIED, {}};
-    auto st = db.prepare("UPDATE devices SET revoked_ms = ? WHERE user = ? AND device = ? AND revoked_ms IS NULL");
-    if (!st) return tl::unexpected(st.error());
+    RELAY_TRY_LET(st, db.prepare("UPDATE devices SET revoked_ms = ? WHERE user = ? AND device = ? AND revoked_ms IS NULL"));
     st->bind(1, std::int64_t(wallClockMs())).bind(2, std::string_view(user)).bind(3, std::int64_t(device));
-    if (auto r = st->run(); !r) return tl::unexpected(r.error());
+    RELAY_TRY(st->run());
     if (db.changes() == 0) return fail(ErrorCode::NotFound, "no such active device");
     for (const char* sql : {"DELETE FROM prekeys WHERE user = ? AND device = ?",
                             "DELETE FROM signed_prekeys WHERE user = ? AND device = ?",
                             "DELETE FROM queue WHERE user = ? AND device = ?"}) {
-        auto d = db.prepare(sql);
-        if (!d) return tl::unexpected(d.error());
+        RELAY_TRY_LET(d, db.prepare(sql));
         d->bind(1, std::string_view(user)).bind(2, std::int64_t(device));
-        if (auto r = d->run(); !r) return tl::unexpected(r.error());
+        RELAY_TRY(d->run());
     }
-    if (auto r = recordAdminAction(db, actor, "revoke-device", user + "/" + std::to_string(device), {},
-                                   {{"user", user}, {"device", std::to_string(device)}});
-        !r)
-        return tl::unexpected(r.error());
+    RELAY_TRY(recordAdminAction(db, actor, "revoke-device", user + "/" + std::to_string(device), {},
+              {{"user", user}, {"device", std::to_string(device)}}));
     return std::function<void()>([this, id] {
         std::shared_ptr<PushSink> sink;
         {
@@ -184,26 +170,22 @@ Result<std::vector<RelayService::DeviceRow>> RelayService::listDevices(const std
 void RelayService::onConfirmWipe(const DeviceId& from, proto::Request& request, Done& done, const RequestRun& run) {
     return run([this, from](Database& db, proto::Response&) -> Result<Completion> {
         std::uint64_t now = wallClockMs();
-        auto st = db.prepare("UPDATE devices SET wiped_ms = ?, revoked_ms = coalesce(revoked_ms, ?), "
-                             "wipe_command = NULL WHERE user = ? AND device = ? AND wipe_command IS NOT NULL");
-        if (!st) return tl::unexpected(st.error());
+        RELAY_TRY_LET(st, db.prepare("UPDATE devices SET wiped_ms = ?, revoked_ms = coalesce(revoked_ms, ?), "
+                          "wipe_command = NULL WHERE user = ? AND device = ? AND wipe_command IS NOT NULL"));
         st->bind(1, std::int64_t(now)).bind(2, std::int64_t(now)).bind(3, std::string_view(from.user))
             .bind(4, std::int64_t(from.device));
-        if (auto r = st->run(); !r) return tl::unexpected(r.error());
+        RELAY_TRY(st->run());
         if (db.changes() == 0) return reject(proto::STATUS_NOT_FOUND, "no wipe is pending for this device");
         for (const char* sql : {"DELETE FROM prekeys WHERE user = ? AND device = ?",
                                 "DELETE FROM signed_prekeys WHERE user = ? AND device = ?",
                                 "DELETE FROM queue WHERE user = ? AND device = ?"}) {
-            auto d = db.prepare(sql);
-            if (!d) return tl::unexpected(d.error());
+            RELAY_TRY_LET(d, db.prepare(sql));
             d->bind(1, std::string_view(from.user)).bind(2, std::int64_t(from.device));
-            if (auto r = d->run(); !r) return tl::unexpected(r.error());
+            RELAY_TRY(d->run());
         }
         const std::string who = from.user + "/" + std::to_string(from.device);
-        if (auto r = recordAdminAction(db, who, "device-wiped", who, {},
-                                       {{"user", from.user}, {"device", std::to_string(from.device)}});
-            !r)
-            return tl::unexpected(r.error());
+        RELAY_TRY(recordAdminAction(db, who, "device-wiped", who, {},
+                  {{"user", from.user}, {"device", std::to_string(from.device)}}));
         return Completion();
     }, /*repeatable*/ false, /*activeOnly: the one request of a wiped device*/ false);
 }
@@ -219,29 +201,23 @@ void RelayService::onApproveDevice(const DeviceId& from, proto::Request& request
         return done(errorResponse(proto::STATUS_BAD_REQUEST, "device approval signature does not verify"));
     auto bytes = approval->serialize();
     return run([this, from, a = *approval, bytes](Database& db, proto::Response&) -> Result<Completion> {
-        auto st = db.prepare("SELECT identity_key, revoked_ms FROM devices WHERE user = ? AND device = ?");
-        if (!st) return tl::unexpected(st.error());
+        RELAY_TRY_LET(st, db.prepare("SELECT identity_key, revoked_ms FROM devices WHERE user = ? AND device = ?"));
         st->bind(1, std::string_view(a.user)).bind(2, std::int64_t(a.device));
-        auto row = st->step();
-        if (!row) return tl::unexpected(row.error());
+        RELAY_TRY_LET(row, st->step());
         if (!*row) return reject(proto::STATUS_NOT_FOUND, "no such device");
         if (!st->columnIsNull(1)) return reject(proto::STATUS_GONE, "that device was revoked");
         if (!constantTimeEqual(st->columnBlob(0), a.identityKey))
             return reject(proto::STATUS_CONFLICT, "the approval names another identity key than the device has");
         st->reset();
-        auto up = db.prepare("UPDATE devices SET pending_ms = NULL, approval = ? WHERE user = ? AND device = ?");
-        if (!up) return tl::unexpected(up.error());
+        RELAY_TRY_LET(up, db.prepare("UPDATE devices SET pending_ms = NULL, approval = ? WHERE user = ? AND device = ?"));
         up->bind(1, bytes).bind(2, std::string_view(a.user)).bind(3, std::int64_t(a.device));
-        if (auto r = up->run(); !r) return tl::unexpected(r.error());
+        RELAY_TRY(up->run());
         const std::string who = from.user + "/" + std::to_string(from.device);
-        if (auto r = recordAdminAction(db, who, "device-approved", a.user + "/" + std::to_string(a.device), {},
-                                       {{"user", a.user}, {"device", std::to_string(a.device)},
-                                        {"identity_key", toHex(a.identityKey)},
-                                        {"approver", std::to_string(a.approver)}, {"approval", toHex(bytes)}});
-            !r)
-            return tl::unexpected(r.error());
-        auto notices = devicesChangedNotices(db, a.user, from.device);
-        if (!notices) return tl::unexpected(notices.error());
+        RELAY_TRY(recordAdminAction(db, who, "device-approved", a.user + "/" + std::to_string(a.device), {},
+                  {{"user", a.user}, {"device", std::to_string(a.device)},
+                  {"identity_key", toHex(a.identityKey)},
+                  {"approver", std::to_string(a.approver)}, {"approval", toHex(bytes)}}));
+        RELAY_TRY_LET(notices, devicesChangedNotices(db, a.user, from.device));
         return Completion([this, notices = std::move(*notices)] { pushLive(notices); });
     });
 }
@@ -250,17 +226,13 @@ void RelayService::onAdminListDevices(const DeviceId& from, proto::Request& requ
     if (from.role != proto::ROLE_ADMIN) return done(errorResponse(proto::STATUS_FORBIDDEN, "admin role required"));
     std::string user = request.admin_list_devices().user();
     return run([user](Database& db, proto::Response& out) -> Result<Completion> {
-        auto st = db.prepare(
-            "SELECT d.user, d.device, u.role, u.display_name, d.platform, d.app_version, d.enrolled_ms, "
-            "d.last_seen_ms, coalesce(d.revoked_ms, 0), coalesce(d.wipe_requested_ms, 0), coalesce(d.wiped_ms, 0), "
-            "coalesce(d.pending_ms, 0) "
-            "FROM devices d JOIN users u ON u.id = d.user WHERE ? = '' OR d.user = ? ORDER BY d.user, d.device");
-        if (!st) return tl::unexpected(st.error());
+        RELAY_TRY_LET(st, db.prepare(
+                          "SELECT d.user, d.device, u.role, u.display_name, d.platform, d.app_version, d.enrolled_ms, "
+                          "d.last_seen_ms, coalesce(d.revoked_ms, 0), coalesce(d.wipe_requested_ms, 0), coalesce(d.wiped_ms, 0), "
+                          "coalesce(d.pending_ms, 0) "
+                          "FROM devices d JOIN users u ON u.id = d.user WHERE ? = '' OR d.user = ? ORDER BY d.user, d.device"));
         st->bind(1, std::string_view(user)).bind(2, std::string_view(user));
-        while (true) {
-            auto row = st->step();
-            if (!row) return tl::unexpected(row.error());
-            if (!*row) break;
+        RELAY_TRY(st->forEachRow([&] {
             auto* d = out.mutable_device_list()->add_devices();
             d->set_user(st->columnText(0));
             d->set_device(std::uint32_t(st->columnInt(1)));
@@ -274,7 +246,7 @@ void RelayService::onAdminListDevices(const DeviceId& from, proto::Request& requ
             d->set_wipe_requested_ms(std::uint64_t(st->columnInt(9)));
             d->set_wiped_ms(std::uint64_t(st->columnInt(10)));
             d->set_pending_ms(std::uint64_t(st->columnInt(11)));
-        }
+        }));
         return Completion();
     });
 }
@@ -296,8 +268,7 @@ void RelayService::onAdminDeviceAction(const DeviceId& from, proto::Request& req
 
 void RelayService::onListDevices(const DeviceId& from, proto::Request& request, Done& done, const RequestRun& run) {
     return run([from](Database& db, proto::Response& out) -> Result<Completion> {
-        auto list = ownDevices(db, from.user);
-        if (!list) return tl::unexpected(list.error());
+        RELAY_TRY_LET(list, ownDevices(db, from.user));
         *out.mutable_device_list() = std::move(*list);
         return Completion();
     });

@@ -15,17 +15,14 @@ Result<std::uint64_t> RelayService::appendJournal(Database& db, ByteView entry, 
     // m_chain moves with the row; if the job later fails, StorageThread rolls back its savepoint
     // (or, for a send, the whole batch) and the rollback hook reloads the head from the database.
     std::uint64_t seq = m_chain.append(entry);
-    auto j = db.cached("INSERT INTO journal (seq, entry, chain_hash, server_time_ms) VALUES (?, ?, ?, ?)");
-    if (!j) return tl::unexpected(j.error());
+    RELAY_TRY_LET(j, db.cached("INSERT INTO journal (seq, entry, chain_hash, server_time_ms) VALUES (?, ?, ?, ?)"));
     j->bind(1, std::int64_t(seq)).bind(2, entry).bind(3, m_chain.head()).bind(4, std::int64_t(now));
-    if (auto r = j->run(); !r) return tl::unexpected(r.error());
+    RELAY_TRY(j->run());
     if (seq - m_lastCheckpoint >= m_config.checkpointEvery) {
-        auto cp = journal::signCheckpoint(seq, m_chain.head(), now, m_config.relayKey.privateKey);
-        if (!cp) return tl::unexpected(cp.error());
-        auto c = db.prepare("INSERT INTO checkpoints (seq, data) VALUES (?, ?)");
-        if (!c) return tl::unexpected(c.error());
+        RELAY_TRY_LET(cp, journal::signCheckpoint(seq, m_chain.head(), now, m_config.relayKey.privateKey));
+        RELAY_TRY_LET(c, db.prepare("INSERT INTO checkpoints (seq, data) VALUES (?, ?)"));
         c->bind(1, std::int64_t(seq)).bind(2, cp->serialize());
-        if (auto r = c->run(); !r) return tl::unexpected(r.error());
+        RELAY_TRY(c->run());
         m_lastCheckpoint = seq;
     }
     return seq;
@@ -58,8 +55,7 @@ Result<void> RelayService::recordAdminAction(Database& db, const std::string& ac
         return signal::SessionManager::signWith(*m_signal, m_config.relayIdentityPrivate, m);
     });
     if (!sealed) return tl::unexpected(sealed.error());
-    auto seq = appendJournal(db, sealed->serialize(), now);
-    if (!seq) return tl::unexpected(seq.error());
+    RELAY_TRY_LET(seq, appendJournal(db, sealed->serialize(), now));
     return {};
 }
 
@@ -76,16 +72,14 @@ void RelayService::onPullJournal(const DeviceId& from, proto::Request& request, 
     auto limit = std::clamp<std::uint32_t>(request.pull_journal().limit(), 1, 1000);
     return run([this, after, limit](Database& db, proto::Response& out) -> Result<Completion> {
         auto* page = out.mutable_journal_page();
-        auto st = db.prepare("SELECT seq, entry, chain_hash, server_time_ms FROM journal WHERE seq > ? "
-                             "ORDER BY seq LIMIT ?");
-        if (!st) return tl::unexpected(st.error());
+        RELAY_TRY_LET(st, db.prepare("SELECT seq, entry, chain_hash, server_time_ms FROM journal WHERE seq > ? "
+                          "ORDER BY seq LIMIT ?"));
         st->bind(1, std::int64_t(after)).bind(2, std::int64_t(limit));
         std::uint64_t last = after;
         std::size_t pageBytes = 0;
         // A page holds at most `limit` rows and about 8 MiB (an entry is at most ~1 MiB).
         while (pageBytes < (8u << 20)) {
-            auto row = st->step();
-            if (!row) return tl::unexpected(row.error());
+            RELAY_TRY_LET(row, st->step());
             if (!*row) break;
             auto* r = page->add_rows();
             last = std::uint64_t(st->columnInt(0));
@@ -98,26 +92,20 @@ void RelayService::onPullJournal(const DeviceId& from, proto::Request& request, 
         }
         // Make sure a signed checkpoint covers the head, so the puller can anchor the page.
         if (m_chain.sequence() > m_lastCheckpoint) {
-            auto cp = journal::signCheckpoint(m_chain.sequence(), m_chain.head(), wallClockMs(),
-                                              m_config.relayKey.privateKey);
-            if (!cp) return tl::unexpected(cp.error());
-            auto ins = db.prepare("INSERT OR REPLACE INTO checkpoints (seq, data) VALUES (?, ?)");
-            if (!ins) return tl::unexpected(ins.error());
+            RELAY_TRY_LET(cp, journal::signCheckpoint(m_chain.sequence(), m_chain.head(), wallClockMs(),
+                              m_config.relayKey.privateKey));
+            RELAY_TRY_LET(ins, db.prepare("INSERT OR REPLACE INTO checkpoints (seq, data) VALUES (?, ?)"));
             ins->bind(1, std::int64_t(cp->sequence)).bind(2, cp->serialize());
-            if (auto r = ins->run(); !r) return tl::unexpected(r.error());
+            RELAY_TRY(ins->run());
             m_lastCheckpoint = cp->sequence;
         }
-        auto cps = db.prepare("SELECT data FROM checkpoints WHERE seq > ? AND (seq <= ? OR seq = "
-                              "(SELECT max(seq) FROM checkpoints)) ORDER BY seq");
-        if (!cps) return tl::unexpected(cps.error());
+        RELAY_TRY_LET(cps, db.prepare("SELECT data FROM checkpoints WHERE seq > ? AND (seq <= ? OR seq = "
+                           "(SELECT max(seq) FROM checkpoints)) ORDER BY seq"));
         cps->bind(1, std::int64_t(after)).bind(2, std::int64_t(last));
-        while (true) {
-            auto row = cps->step();
-            if (!row) return tl::unexpected(row.error());
-            if (!*row) break;
+        RELAY_TRY(cps->forEachRow([&] {
             Bytes d = cps->columnBlob(0);
             page->add_checkpoints(std::string(d.begin(), d.end()));
-        }
+        }));
         page->set_head_sequence(m_chain.sequence());
         return Completion();
     });

@@ -12,6 +12,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <unordered_map>
 #include <utility>
 
@@ -42,6 +43,30 @@ public:
     /// Steps to completion (for statements without rows) and resets.
     [[nodiscard]] Result<void> run();
     void reset();
+    /// Steps through the remaining rows and calls `onRow` at each, with the statement (read its
+    /// columns) or with nothing. `onRow` may return Result<void>: its first failure stops the
+    /// walk and is returned, as is a step's failure.
+    template <class F>
+    [[nodiscard]] Result<void> forEachRow(F&& onRow) {
+        while (true) {
+            auto row = step();
+            if (!row) return tl::unexpected(row.error());
+            if (!*row) return {};
+            if constexpr (std::is_invocable_v<F&, Statement&>) {
+                if constexpr (std::is_void_v<std::invoke_result_t<F&, Statement&>>) {
+                    onRow(*this);
+                } else if (auto r = onRow(*this); !r) {
+                    return tl::unexpected(r.error());
+                }
+            } else {
+                if constexpr (std::is_void_v<std::invoke_result_t<F&>>) {
+                    onRow();
+                } else if (auto r = onRow(); !r) {
+                    return tl::unexpected(r.error());
+                }
+            }
+        }
+    }
 
     std::int64_t columnInt(int col) const;
     double columnReal(int col) const;
@@ -84,6 +109,10 @@ public:
     }
     [[nodiscard]] Result<bool> step() { return m_s->step(); }
     [[nodiscard]] Result<void> run() { return m_s->run(); }
+    template <class F>
+    [[nodiscard]] Result<void> forEachRow(F&& onRow) {
+        return m_s->forEachRow(std::forward<F>(onRow));
+    }
     std::int64_t columnInt(int c) const { return m_s->columnInt(c); }
     double columnReal(int c) const { return m_s->columnReal(c); }
     std::string columnText(int c) const { return m_s->columnText(c); }
