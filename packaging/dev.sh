@@ -5,6 +5,8 @@
 #                                    run of every fuzz target (VERBATIM_FUZZ_SECONDS each, 0: none)
 #   packaging/dev.sh test --sanitize same, with an ASan+UBSan build
 #   packaging/dev.sh fuzz [TARGET [SECONDS]]  a libFuzzer campaign (all targets without TARGET)
+#   packaging/dev.sh package         the Debian packages in build/packages/, checked by lintian
+#   packaging/test-install.sh        installs them in a fresh Debian 12 root (needs the network)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -32,9 +34,12 @@ need_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
 }
 
+# Only `package` needs these (not CI's test runs): lintian checks the .deb files.
+PACKAGE_DEB_PACKAGES=(lintian)
+
 setup_packages() {
   local missing=()
-  for p in "${DEB_PACKAGES[@]}"; do
+  for p in "${DEB_PACKAGES[@]}" "$@"; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
       missing+=("$p")
     fi
@@ -253,6 +258,27 @@ cmd_demo() {
   fi
 }
 
+# Debian packages (cmake/Packaging.cmake): a build in build/package with Debian's hardening
+# flags (dpkg-buildflags), CPack into build/packages/, then lintian: an error fails; each
+# warning left is overridden, with the reason, in packaging/debian/*.lintian-overrides.
+cmd_package() {
+  cmd_setup
+  setup_packages "${PACKAGE_DEB_PACKAGES[@]}"
+  cd "$ROOT"
+  eval "$(DEB_BUILD_MAINT_OPTIONS=hardening=+all dpkg-buildflags --export=sh)"
+  # CMake reads CFLAGS/CXXFLAGS/LDFLAGS (at the first configure) but not CPPFLAGS.
+  export CFLAGS="$CFLAGS $CPPFLAGS" CXXFLAGS="$CXXFLAGS $CPPFLAGS" LDFLAGS
+  cmake --preset package >/dev/null
+  cmake --build --preset package
+  rm -rf "$ROOT/build/packages"
+  (cd "$ROOT/build/package" && cpack -G DEB >/dev/null)
+  rm -rf "$ROOT/build/packages/_CPack_Packages"
+  lintian --fail-on error,warning --display-info "$ROOT"/build/packages/*.deb
+  for f in "$ROOT"/build/packages/*.deb; do
+    log "$(basename "$f"): $(du -k "$f" | cut -f1) KiB, installed $(dpkg-deb -f "$f" Installed-Size) KiB"
+  done
+}
+
 cmd_bench() {
   cmd_setup; cmd_build
   "$BUILD_DIR/tests/bench/verbatim-bench" "$@"
@@ -268,8 +294,9 @@ main() {
     test)  cmd_test "${rest[@]}" ;;
     demo)  cmd_demo "${rest[@]}" ;;
     bench) cmd_bench "${rest[@]}" ;;
+    package) cmd_package ;;
     fuzz)  cmd_fuzz "${rest[@]}" ;;
-    *) echo "usage: packaging/dev.sh setup|build|test [--sanitize]|demo|bench|fuzz [TARGET [SECONDS]]" >&2; exit 2 ;;
+    *) echo "usage: packaging/dev.sh setup|build|test [--sanitize]|demo|bench|fuzz [TARGET [SECONDS]]|package" >&2; exit 2 ;;
   esac
 }
 main "$@"

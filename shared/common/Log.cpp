@@ -9,6 +9,8 @@
 #include <mutex>
 #include <string>
 
+#include <sys/stat.h>
+
 namespace verbatim::log {
 
 namespace {
@@ -20,6 +22,28 @@ std::atomic<int> g_level{[] {
     return int(Level::Info);
 }()};
 std::mutex g_mutex;
+
+// Under systemd, stderr goes to the journal, and JOURNAL_STREAM names that stream's device and
+// inode (systemd.exec(5)). Then each line starts with its syslog priority ("<4>", sd-daemon(3)),
+// which journald strips and keeps as the entry's priority: `journalctl -p warning` finds the
+// relay's warnings and errors. Anywhere else (a terminal, a test's pipe) lines stay as they are.
+const bool g_toJournal = [] {
+    const char* env = std::getenv("JOURNAL_STREAM");
+    struct stat st {};
+    unsigned long long dev = 0, ino = 0;
+    return env && std::sscanf(env, "%llu:%llu", &dev, &ino) == 2 && ::fstat(2, &st) == 0 &&
+           dev == static_cast<unsigned long long>(st.st_dev) && ino == static_cast<unsigned long long>(st.st_ino);
+}();
+
+const char* syslogPriority(Level l) {
+    switch (l) {
+    case Level::Debug: return "<7>";
+    case Level::Info: return "<6>";
+    case Level::Warn: return "<4>";
+    case Level::Error: return "<3>";
+    }
+    return "<6>";
+}
 
 const char* levelName(Level l) {
     switch (l) {
@@ -61,7 +85,8 @@ void write(Level level, std::string_view event,
     auto ms = duration_cast<milliseconds>(now.time_since_epoch()).count() % 1000;
     std::snprintf(ts, sizeof ts, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
                   tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, int(ms));
-    std::string line = "ts=";
+    std::string line = g_toJournal ? syslogPriority(level) : "";
+    line += "ts=";
     line += ts;
     line += " level=";
     line += levelName(level);

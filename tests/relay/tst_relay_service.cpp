@@ -484,6 +484,32 @@ private slots:
         QCOMPARE(r.stop(), 0);
     }
 
+    // Under systemd stderr is the journal (JOURNAL_STREAM names it): each line carries its
+    // syslog priority for journald; a JOURNAL_STREAM naming another stream changes nothing.
+    void logLinesCarryTheirPriorityForTheJournal_data() {
+        QTest::addColumn<QString>("stream");
+        QTest::addColumn<bool>("prefixed");
+        QTest::newRow("stderr is the journal") << "$(stat -L -c %d:%i /proc/self/fd/2)" << true;
+        QTest::newRow("another stream") << "1:1" << false;
+    }
+    void logLinesCarryTheirPriorityForTheJournal() {
+        QFETCH(QString, stream);
+        QFETCH(bool, prefixed);
+        Relay r;
+        r.p.setProcessEnvironment(env());
+        r.p.start("/bin/sh", {"-c", "export JOURNAL_STREAM=" + stream + "; exec \"$0\" \"$@\"", VERBATIM_RELAY_BIN, "serve",
+                              "--data", m_data, "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--bench-limits"});
+        QVERIFY(r.p.waitForStarted(10000));
+        QVERIFY2(r.waitListening(), r.err.constData());
+        QCOMPARE(r.stop(), 0);
+        static const QRegularExpression warn("(^|\n)<4>ts=[^\n]* level=warn event=relay.bench_limits");
+        static const QRegularExpression info("(^|\n)<6>ts=[^\n]* level=info event=relay.started");
+        const QString err = QString::fromUtf8(r.err);
+        QCOMPARE(warn.match(err).hasMatch(), prefixed);
+        QCOMPARE(info.match(err).hasMatch(), prefixed);
+        if (!prefixed) QVERIFY2(err.contains(QRegularExpression("(^|\n)ts=[^\n]*event=relay.started")), r.err.constData());
+    }
+
     // SIGHUP: the connection opened before is still served, new ones see the new certificate;
     // a mismatched pair and a missing file keep the previous one, and the log says why.
     void sighupReloadsTheCertificate() {
