@@ -9,6 +9,21 @@ namespace verbatim::relay {
 
 using namespace impl;
 
+namespace {
+
+// The columns platform, app_version, enrolled_ms, last_seen_ms, revoked_ms (0 when not) and
+// wipe_requested_ms (0 when not), in that order from `col`, into a device list entry.
+void setDeviceState(auto* d, const auto& st, int col) {
+    d->set_platform(st.columnText(col));
+    d->set_app_version(st.columnText(col + 1));
+    d->set_enrolled_ms(std::uint64_t(st.columnInt(col + 2)));
+    d->set_last_seen_ms(std::uint64_t(st.columnInt(col + 3)));
+    d->set_revoked_ms(std::uint64_t(st.columnInt(col + 4)));
+    d->set_wipe_requested_ms(std::uint64_t(st.columnInt(col + 5)));
+}
+
+}  // namespace
+
 namespace impl {
 
 // A user's own device list, as ListDevices answers it and devices_changed pushes it.
@@ -21,23 +36,11 @@ Result<proto::DeviceList> ownDevices(Database& db, const std::string& user) {
     RELAY_TRY(st->forEachRow([&] {
         auto* d = out.add_devices();
         d->set_device(std::uint32_t(st->columnInt(0)));
-        d->set_platform(st->columnText(1));
-        d->set_app_version(st->columnText(2));
-        d->set_enrolled_ms(std::uint64_t(st->columnInt(3)));
-        d->set_last_seen_ms(std::uint64_t(st->columnInt(4)));
-        d->set_revoked_ms(std::uint64_t(st->columnInt(5)));
-        d->set_wipe_requested_ms(std::uint64_t(st->columnInt(6)));
-        Bytes ik = st->columnBlob(7);
-        d->set_identity_key(std::string(ik.begin(), ik.end()));
+        setDeviceState(d, *st, 1);
+        d->set_identity_key(blobText(*st, 7));
         d->set_pending_ms(std::uint64_t(st->columnInt(8)));
-        if (!st->columnIsNull(9)) {
-            Bytes proof = st->columnBlob(9);
-            d->set_link_proof(std::string(proof.begin(), proof.end()));
-        }
-        if (!st->columnIsNull(10)) {
-            Bytes approval = st->columnBlob(10);
-            d->set_approval(std::string(approval.begin(), approval.end()));
-        }
+        if (!st->columnIsNull(9)) d->set_link_proof(blobText(*st, 9));
+        if (!st->columnIsNull(10)) d->set_approval(blobText(*st, 10));
         d->set_wiped_ms(std::uint64_t(st->columnInt(11)));
     }));
     return out;
@@ -59,6 +62,23 @@ Result<std::vector<std::pair<DeviceId, proto::Frame>>> devicesChangedNotices(Dat
 
 }  // namespace impl
 
+namespace {
+
+// A device that is revoked or wiped keeps nothing on the relay: no pre-keys (nobody starts a
+// session with it) and no queued envelopes.
+Result<void> purgeDevice(Database& db, const std::string& user, std::uint32_t device) {
+    for (const char* sql : {"DELETE FROM prekeys WHERE user = ? AND device = ?",
+                            "DELETE FROM signed_prekeys WHERE user = ? AND device = ?",
+                            "DELETE FROM queue WHERE user = ? AND device = ?"}) {
+        RELAY_TRY_LET(d, db.prepare(sql));
+        d->bind(1, std::string_view(user)).bind(2, std::int64_t(device));
+        RELAY_TRY(d->run());
+    }
+    return {};
+}
+
+}  // namespace
+
 Result<std::function<void()>> RelayService::wipeJob(Database& db, const std::string& user, std::uint32_t device,
                                                     const std::string& actor) {
     DeviceId id{user, device, proto::ROLE_UNSPECIFIED, {}};
@@ -77,25 +97,11 @@ Result<std::function<void()>> RelayService::wipeJob(Database& db, const std::str
     RELAY_TRY(st->run());
     if (db.changes() == 0) return fail(ErrorCode::NotFound, "no such device (or already wiped)");
     // A device about to be erased gets nothing more, and nobody starts a session with it.
-    for (const char* sql : {"DELETE FROM prekeys WHERE user = ? AND device = ?",
-                            "DELETE FROM signed_prekeys WHERE user = ? AND device = ?",
-                            "DELETE FROM queue WHERE user = ? AND device = ?"}) {
-        RELAY_TRY_LET(purge, db.prepare(sql));
-        purge->bind(1, std::string_view(user)).bind(2, std::int64_t(device));
-        RELAY_TRY(purge->run());
-    }
+    RELAY_TRY(purgeDevice(db, user, device));
     RELAY_TRY(recordAdminAction(db, actor, "wipe-device", user + "/" + std::to_string(device), {},
               {{"user", user}, {"device", std::to_string(device)}}));
     return std::function<void()>([this, id, bytes] {
-        std::shared_ptr<PushSink> sink;
-        {
-            std::lock_guard lock(m_sinksMutex);
-            if (auto it = m_live.find(id); it != m_live.end()) {
-                sink = it->second.lock();
-                m_live.erase(it);
-            }
-        }
-        if (sink) {
+        if (auto sink = takeLiveSink(id)) {
             // The live connection turns wipe-only before the command reaches the device.
             sink->restrictToWipe();
             proto::Push p;
@@ -116,26 +122,21 @@ Result<std::function<void()>> RelayService::revokeJob(Database& db, const std::s
     st->bind(1, std::int64_t(wallClockMs())).bind(2, std::string_view(user)).bind(3, std::int64_t(device));
     RELAY_TRY(st->run());
     if (db.changes() == 0) return fail(ErrorCode::NotFound, "no such active device");
-    for (const char* sql : {"DELETE FROM prekeys WHERE user = ? AND device = ?",
-                            "DELETE FROM signed_prekeys WHERE user = ? AND device = ?",
-                            "DELETE FROM queue WHERE user = ? AND device = ?"}) {
-        RELAY_TRY_LET(d, db.prepare(sql));
-        d->bind(1, std::string_view(user)).bind(2, std::int64_t(device));
-        RELAY_TRY(d->run());
-    }
+    RELAY_TRY(purgeDevice(db, user, device));
     RELAY_TRY(recordAdminAction(db, actor, "revoke-device", user + "/" + std::to_string(device), {},
               {{"user", user}, {"device", std::to_string(device)}}));
     return std::function<void()>([this, id] {
-        std::shared_ptr<PushSink> sink;
-        {
-            std::lock_guard lock(m_sinksMutex);
-            if (auto it = m_live.find(id); it != m_live.end()) {
-                sink = it->second.lock();
-                m_live.erase(it);
-            }
-        }
-        if (sink) sink->close(4403, "device revoked");
+        if (auto sink = takeLiveSink(id)) sink->close(4403, "device revoked");
     });
+}
+
+std::shared_ptr<PushSink> RelayService::takeLiveSink(const DeviceId& device) {
+    std::lock_guard lock(m_sinksMutex);
+    auto it = m_live.find(device);
+    if (it == m_live.end()) return nullptr;
+    auto sink = it->second.lock();
+    m_live.erase(it);
+    return sink;
 }
 
 Result<void> RelayService::revokeDevice(const std::string& user, std::uint32_t device,
@@ -176,13 +177,7 @@ void RelayService::onConfirmWipe(const DeviceId& from, proto::Request& request, 
             .bind(4, std::int64_t(from.device));
         RELAY_TRY(st->run());
         if (db.changes() == 0) return reject(proto::STATUS_NOT_FOUND, "no wipe is pending for this device");
-        for (const char* sql : {"DELETE FROM prekeys WHERE user = ? AND device = ?",
-                                "DELETE FROM signed_prekeys WHERE user = ? AND device = ?",
-                                "DELETE FROM queue WHERE user = ? AND device = ?"}) {
-            RELAY_TRY_LET(d, db.prepare(sql));
-            d->bind(1, std::string_view(from.user)).bind(2, std::int64_t(from.device));
-            RELAY_TRY(d->run());
-        }
+        RELAY_TRY(purgeDevice(db, from.user, from.device));
         const std::string who = from.user + "/" + std::to_string(from.device);
         RELAY_TRY(recordAdminAction(db, who, "device-wiped", who, {},
                   {{"user", from.user}, {"device", std::to_string(from.device)}}));
@@ -238,12 +233,7 @@ void RelayService::onAdminListDevices(const DeviceId& from, proto::Request& requ
             d->set_device(std::uint32_t(st->columnInt(1)));
             d->set_role(proto::Role(st->columnInt(2)));
             d->set_display_name(st->columnText(3));
-            d->set_platform(st->columnText(4));
-            d->set_app_version(st->columnText(5));
-            d->set_enrolled_ms(std::uint64_t(st->columnInt(6)));
-            d->set_last_seen_ms(std::uint64_t(st->columnInt(7)));
-            d->set_revoked_ms(std::uint64_t(st->columnInt(8)));
-            d->set_wipe_requested_ms(std::uint64_t(st->columnInt(9)));
+            setDeviceState(d, *st, 4);
             d->set_wiped_ms(std::uint64_t(st->columnInt(10)));
             d->set_pending_ms(std::uint64_t(st->columnInt(11)));
         }));

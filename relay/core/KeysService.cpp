@@ -131,19 +131,12 @@ void RelayService::onFetchBundles(const DeviceId& from, proto::Request& request,
             auto device = std::uint32_t(devs->columnInt(0));
             b->set_device(device);
             b->set_registration_id(std::uint32_t(devs->columnInt(1)));
-            Bytes ik = devs->columnBlob(2), spk = devs->columnBlob(4), sig = devs->columnBlob(5);
-            b->set_identity_key(std::string(ik.begin(), ik.end()));
+            b->set_identity_key(blobText(*devs, 2));
             b->mutable_signed_pre_key()->set_id(std::uint32_t(devs->columnInt(3)));
-            b->mutable_signed_pre_key()->set_public_key(std::string(spk.begin(), spk.end()));
-            b->mutable_signed_pre_key()->set_signature(std::string(sig.begin(), sig.end()));
-            if (!devs->columnIsNull(6)) {
-                Bytes approval = devs->columnBlob(6);
-                b->set_approval(std::string(approval.begin(), approval.end()));
-            }
-            if (!devs->columnIsNull(7)) {
-                Bytes binding = devs->columnBlob(7);
-                b->set_link_binding(std::string(binding.begin(), binding.end()));
-            }
+            b->mutable_signed_pre_key()->set_public_key(blobText(*devs, 4));
+            b->mutable_signed_pre_key()->set_signature(blobText(*devs, 5));
+            if (!devs->columnIsNull(6)) b->set_approval(blobText(*devs, 6));
+            if (!devs->columnIsNull(7)) b->set_link_binding(blobText(*devs, 7));
             // Hand out each one-time pre-key once: select and delete in this transaction.
             // Issue 16 item 5: one-time keys are handed out at a limited rate per target
             // device and per (requesting device, target device); past either the bundle goes

@@ -257,6 +257,9 @@ private:
     void onPing(const DeviceId& from, proto::Request& request, Done& done, const RequestRun& run);
 
     void handleSend(const DeviceId& from, proto::SendMessage send, Done done);
+    /// Removes `device`'s live sink and returns it (null when it has none): a revocation closes
+    /// it, a wipe pushes the command through it.
+    std::shared_ptr<PushSink> takeLiveSink(const DeviceId& device);
     void drain(const DeviceId& device, std::shared_ptr<PushSink> sink, std::uint64_t afterId,
                std::uint64_t delivered);
     void pushLive(const std::vector<std::pair<DeviceId, proto::Frame>>& frames);

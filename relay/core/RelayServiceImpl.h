@@ -126,6 +126,12 @@ inline Result<bool> isActive(Database& db, std::string_view user, std::uint32_t 
 constexpr std::size_t kLookupChars = 8;
 inline std::string lookupOf(std::string_view token) { return std::string(token.substr(0, kLookupChars)); }
 
+// A blob column as the std::string a protobuf bytes field takes.
+inline std::string blobText(const auto& st, int col) {
+    Bytes b = st.columnBlob(col);
+    return std::string(b.begin(), b.end());
+}
+
 inline proto::Frame pushFrame(proto::Push push) {
     proto::Frame f;
     *f.mutable_push() = std::move(push);

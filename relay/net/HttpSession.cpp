@@ -288,20 +288,13 @@ private:
         write(res);
     }
 
-    void respondText(std::string body) {
-        auto res = std::make_shared<http::response<http::string_body>>(http::status::ok, 11);
-        res->set(http::field::server, "verbatim-relay");
-        res->set(http::field::content_type, "text/plain");
-        res->keep_alive(false);
-        res->body() = std::move(body);
-        res->prepare_payload();
-        write(res);
-    }
+    void respondText(std::string body) { respondOk(std::move(body), "text/plain"); }
+    void respondBinary(std::string body) { respondOk(std::move(body), "application/x-protobuf"); }
 
-    void respondBinary(std::string body) {
+    void respondOk(std::string body, const char* contentType) {
         auto res = std::make_shared<http::response<http::string_body>>(http::status::ok, 11);
         res->set(http::field::server, "verbatim-relay");
-        res->set(http::field::content_type, "application/x-protobuf");
+        res->set(http::field::content_type, contentType);
         res->keep_alive(false);
         res->body() = std::move(body);
         res->prepare_payload();
