@@ -13,9 +13,11 @@
 #include <limits>
 #include <thread>
 
+#include "client/core/AccountStore.h"
 #include "client/core/CoreUtil.h"
 #include "client/core/Link.h"
 #include "client/core/MessageStore.h"
+#include "client/core/Outbox.h"
 #include "client/core/Profile.h"
 #include "client/core/RelayConnection.h"
 #include "common/Json.h"
@@ -183,6 +185,8 @@ struct Client::Impl {
     std::unique_ptr<signal::SqlProtocolStore> store;
     std::unique_ptr<signal::SessionManager> sessions;
     std::unique_ptr<MessageStore> messages;  ///< over `db`; reset with it
+    std::unique_ptr<AccountStore> accounts;  ///< over `db`; reset with it
+    std::unique_ptr<Outbox> outbox;          ///< over `db`; reset with it
     journal::FirmManifest manifest;
     Account acct;
     DeviceCredentials creds;
@@ -231,8 +235,6 @@ struct Client::Impl {
 
     // ---- setup --------------------------------------------------------------------------------
     Result<void> loadAccount();
-    Result<void> setAccount(const std::string& k, ByteView v);
-    Result<journal::DeviceChain> deviceChain();
     /// A copy of the relay address and pins, taken under the mutex (a manifest refresh may
     /// change the pins while another thread connects).
     Endpoint currentEndpoint() {
@@ -245,13 +247,6 @@ struct Client::Impl {
     // Device approval (issue 15 break 2).
     std::atomic<bool> awaitingApprovalShown{false};
     std::set<std::uint32_t> approvalRequested;  ///< own pending devices already announced (mutex)
-    struct LinkSecret {
-        std::uint64_t expiresMs = 0;
-        SecureBytes secret;
-    };
-    std::vector<LinkSecret> linkSecrets();  ///< the unexpired secrets of this device's links
-    Result<void> storeLinkSecrets(const std::vector<LinkSecret>& secrets);
-    Result<void> rememberLinkSecret(const SecureBytes& secret, std::uint64_t expiresMs);
     /// Approves own pending devices that prove they hold one of our link secrets; announces the
     /// others. Runs on the worker.
     void reviewOwnDevices(const proto::DeviceList& list);
@@ -259,7 +254,6 @@ struct Client::Impl {
     Result<std::string> sendApproval(std::uint32_t device, ByteView identityKey);
     /// The keys of `bundles` that a trusted device of that user approved (directly or through a
     /// chain of approvals); trusted: `accepted` keys, and for a first contact its one root.
-    Result<void> advanceDeviceChain(ByteView messageId);
     void withholdAttachment(const std::string& messageId, const std::string& why);
     Result<std::string> queueMismatchReport(const std::string& conversation, const std::string& messageId,
                                             const std::string& sender, std::uint64_t journalSeq,
@@ -270,7 +264,6 @@ struct Client::Impl {
                           const std::string& fields);
     /// The journal copy check of a received record against the entry its envelope carries.
     Result<void> checkJournalCopy(const proto::JournalRecord& rec, const proto::Envelope& e) const;
-    Result<std::optional<std::string>> getAccount(const std::string& k);
 
     // ---- events -------------------------------------------------------------------------------
     void emit(const Event& e) {
@@ -382,28 +375,6 @@ struct Client::Impl {
 
 // ---- account key-value store ------------------------------------------------------------------
 
-// This device's journal chain: the entries the relay acknowledged, in order (account table).
-Result<journal::DeviceChain> Client::Impl::deviceChain() {
-    journal::DeviceChain chain;
-    auto acked = getAccount("journal_chain_acked");
-    auto head = acked ? getAccount("journal_chain_head") : acked;
-    if (!head) return tl::unexpected(head.error());
-    if (*acked && *head) {
-        chain.acked = std::stoull(**acked);
-        if ((*head)->size() != chain.head.size()) return fail(ErrorCode::Storage, "damaged journal chain state");
-        std::copy((*head)->begin(), (*head)->end(), chain.head.begin());
-    }
-    return chain;
-}
-
-Result<void> Client::Impl::advanceDeviceChain(ByteView messageId) {
-    auto chain = deviceChain();
-    if (!chain) return tl::unexpected(chain.error());
-    auto next = chain->next(messageId);
-    if (auto r = setAccount("journal_chain_acked", view(std::to_string(next.acked))); !r) return r;
-    return setAccount("journal_chain_head", ByteView(next.head.data(), next.head.size()));
-}
-
 // The signed MISMATCH_REPORT a recipient journals about a message it withheld: which message,
 // from whom, at which journal sequence, then `fields` (",\"name\":value..."), never content.
 Result<std::string> Client::Impl::queueMismatchReport(const std::string& conversation, const std::string& messageId,
@@ -458,47 +429,15 @@ void Client::Impl::withholdAttachment(const std::string& messageId, const std::s
           "the attachment is not the file its sender committed to; it is withheld and reported (" + why + ")"});
 }
 
-Result<void> Client::Impl::setAccount(const std::string& k, ByteView v) {
-    auto st = db->cached("INSERT INTO account (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v");
-    if (!st) return tl::unexpected(st.error());
-    st->bind(1, std::string_view(k)).bind(2, v);
-    return st->run();
-}
-
-Result<std::optional<std::string>> Client::Impl::getAccount(const std::string& k) {
-    auto st = db->cached("SELECT v FROM account WHERE k = ?");
-    if (!st) return tl::unexpected(st.error());
-    st->bind(1, std::string_view(k));
-    auto row = st->step();
-    if (!row) return tl::unexpected(row.error());
-    if (!*row) return std::optional<std::string>();
-    return std::optional<std::string>(str(st->columnBlob(0)));
-}
-
 Result<void> Client::Impl::loadAccount() {
-    auto get = [&](const char* k) -> std::string {
-        auto v = getAccount(k);
-        return v && *v ? **v : std::string();
-    };
-    acct.user = get("user");
-    if (acct.user.empty()) return fail(ErrorCode::NotFound, "this profile was never registered");
-    acct.device = std::uint32_t(std::stoul(get("device")));
-    acct.displayName = get("display_name");
-    acct.role = get("role");
-    acct.relay = get("relay");
-    acct.firmFingerprint = get("firm");
-    acct.noticeRequired = get("notice_required") == "1";
-    acct.noticeAccepted = !get("notice_accepted_ms").empty();
-    creds.user = acct.user;
-    creds.device = acct.device;
-    creds.secret = toSecure(view(get("secret")));
-    auto colon = acct.relay.rfind(':');
-    endpoint.host = acct.relay.substr(0, colon);
-    endpoint.port = std::uint16_t(std::stoul(acct.relay.substr(colon + 1)));
-    endpoint.tlsPin = get("tls_pin");
+    auto loaded = accounts->load();
+    if (!loaded) return tl::unexpected(loaded.error());
+    acct = std::move(loaded->account);
+    creds = std::move(loaded->credentials);
+    endpoint = std::move(loaded->endpoint);
     // The manifest is checked at every start against the fingerprint pinned at join: a profile
     // whose manifest was swapped on disk (or damaged) will not send, and messages stay queued.
-    auto m = journal::FirmManifest::parse(view(get("manifest")));
+    auto m = journal::FirmManifest::parse(view(loaded->manifest));
     manifestOk = m && manifestAcceptable(*m, acct.firmFingerprint, acct.relay);
     if (manifestOk) {
         manifest = *m;
@@ -567,6 +506,8 @@ Result<std::unique_ptr<Client>> Client::open(const std::string& dir, std::string
     auto sessions = signal::SessionManager::create(m.ctx, *m.store);
     if (!sessions) return tl::unexpected(sessions.error());
     m.sessions = std::move(*sessions);
+    m.accounts = std::make_unique<AccountStore>(*m.db);
+    m.outbox = std::make_unique<Outbox>(*m.db);
     if (auto r = m.loadAccount(); !r) return tl::unexpected(r.error());
     m.messages = std::make_unique<MessageStore>(*m.db, m.paths.blobs(), m.acct.user);
     m.worker = std::thread([&m] { m.workerLoop(); });
@@ -1020,7 +961,7 @@ bool Client::waitForOutbox(std::chrono::milliseconds timeout) {
 // Makes the keys and records them as made, under `mutex`; the upload happens after it is released.
 Result<proto::Request> Client::Impl::preparePreKeyUpload(bool newSignedPreKey) {
     if (!db) return fail(ErrorCode::NotFound, kErasedText);
-    auto nextText = getAccount("next_prekey");
+    auto nextText = accounts->get("next_prekey");
     if (!nextText) return tl::unexpected(nextText.error());
     std::uint32_t next = *nextText ? std::uint32_t(std::stoul(**nextText)) : 1;
     // Pre-key ids wrap within libsignal's 24-bit range.
@@ -1035,16 +976,16 @@ Result<proto::Request> Client::Impl::preparePreKeyUpload(bool newSignedPreKey) {
         p->set_public_key(str(pk.publicKey));
     }
     if (newSignedPreKey) {
-        auto cur = getAccount("signed_prekey");
+        auto cur = accounts->get("signed_prekey");
         std::uint32_t id = (cur && *cur ? std::uint32_t(std::stoul(**cur)) : 0) + 1;
         auto spk = sessions->generateSignedPreKey(id);
         if (!spk) return tl::unexpected(spk.error());
         up->mutable_signed_pre_key()->set_id(spk->id);
         up->mutable_signed_pre_key()->set_public_key(str(spk->publicKey));
         up->mutable_signed_pre_key()->set_signature(str(spk->signature));
-        if (auto r = setAccount("signed_prekey", view(std::to_string(id))); !r) return tl::unexpected(r.error());
+        if (auto r = accounts->set("signed_prekey", view(std::to_string(id))); !r) return tl::unexpected(r.error());
     }
-    if (auto r = setAccount("next_prekey", view(std::to_string(next + kPreKeyBatch))); !r) return tl::unexpected(r.error());
+    if (auto r = accounts->set("next_prekey", view(std::to_string(next + kPreKeyBatch))); !r) return tl::unexpected(r.error());
     return req;
 }
 
@@ -1069,9 +1010,9 @@ void Client::Impl::rotateSignedPreKeyIfDue() {
     {
         std::lock_guard lock(mutex);
         if (!db) return;
-        auto last = getAccount("signed_prekey_ms");
+        auto last = accounts->get("signed_prekey_ms");
         if (last && !*last) {
-            (void)setAccount("signed_prekey_ms", view(std::to_string(now)));  // made at join
+            (void)accounts->set("signed_prekey_ms", view(std::to_string(now)));  // made at join
             return;
         }
         if (!last || now - std::stoull(**last) < kWeekMs) return;
@@ -1081,7 +1022,7 @@ void Client::Impl::rotateSignedPreKeyIfDue() {
         return;
     }
     std::lock_guard lock(mutex);
-    if (db) (void)setAccount("signed_prekey_ms", view(std::to_string(now)));
+    if (db) (void)accounts->set("signed_prekey_ms", view(std::to_string(now)));
 }
 
 // ---- conversations ----------------------------------------------------------------------------------
@@ -1113,7 +1054,7 @@ bool Client::Impl::refreshManifest() {
     auto bytes = RelayConnection::fetchManifest(currentEndpoint());
     if (!bytes) return false;  // transient; keep what we have
     std::lock_guard lock(mutex);
-    auto stored = getAccount("manifest");
+    auto stored = accounts->get("manifest");
     if (stored && *stored && **stored == *bytes) {
         if (!manifestOk) {
             auto m = journal::FirmManifest::parse(view(*bytes));
@@ -1133,13 +1074,13 @@ bool Client::Impl::refreshManifest() {
     // Never roll back: not below the newest manifest this device ever adopted, whether or not
     // the one it holds now verifies (a relay could first serve a broken one).
     std::uint64_t floor = manifestOk ? manifest.issuedMs : 0;
-    if (auto seen = getAccount("manifest_floor_ms"); seen && *seen) floor = std::max<std::uint64_t>(floor, std::stoull(**seen));
+    if (auto seen = accounts->get("manifest_floor_ms"); seen && *seen) floor = std::max<std::uint64_t>(floor, std::stoull(**seen));
     if (m->issuedMs < floor) {
         log::write(log::Level::Warn, "client.manifest_rollback_refused", {{"relay", acct.relay}});
         return true;
     }
-    if (!setAccount("manifest", view(*bytes))) return true;
-    (void)setAccount("manifest_floor_ms", view(std::to_string(m->issuedMs)));
+    if (!accounts->set("manifest", view(*bytes))) return true;
+    (void)accounts->set("manifest_floor_ms", view(std::to_string(m->issuedMs)));
     const bool rotated = manifestOk && !constantTimeEqual(manifest.currentJournalKey()->publicKey, m->currentJournalKey()->publicKey);
     manifest = *m;
     manifestOk = true;
@@ -1203,7 +1144,7 @@ Result<std::string> Client::createDeviceLink() {
     {
         std::lock_guard lock(m->mutex);
         if (!m->db) return fail(ErrorCode::NotFound, kErasedText);
-        if (auto r = m->rememberLinkSecret(secret, resp->invite().expires_ms()); !r) return tl::unexpected(r.error());
+        if (auto r = m->accounts->rememberLinkSecret(secret, resp->invite().expires_ms(), nowMs()); !r) return tl::unexpected(r.error());
     }
     Result<Bytes> ownKey = fail(ErrorCode::NotFound, kErasedText);
     {
@@ -1270,7 +1211,7 @@ Result<std::string> Client::firmManifest() {
     std::lock_guard lock(m->mutex);
     if (!m->db) return fail(ErrorCode::NotFound, kErasedText);
     if (!m->manifestOk) return fail(ErrorCode::AuthFailed, "the stored firm manifest is not signed by the firm root");
-    auto stored = m->getAccount("manifest");
+    auto stored = m->accounts->get("manifest");
     if (!stored) return tl::unexpected(stored.error());
     if (!*stored) return fail(ErrorCode::NotFound, "no firm manifest in this profile");
     return **stored;
@@ -1541,17 +1482,17 @@ void Client::Impl::checkOwnDevices(const std::vector<KeyedDevice>& active, std::
     }
     // Profiles from before device approvals existed take the devices they have as their baseline,
     // once; profiles made since trust only what they can trace.
-    if (auto marked = getAccount("device_trust"); marked && !*marked) {
+    if (auto marked = accounts->get("device_trust"); marked && !*marked) {
         for (const auto& d : active) base.push_back(d.key);
-        (void)setAccount("device_trust", view(std::string_view("1")));
+        (void)accounts->set("device_trust", view(std::string_view("1")));
     }
     // A device that joined waiting for approval, without a link of one of the user's devices,
     // trusts the device that approved it, once: at its first look at its list (later lists come
     // from the relay and could name anyone). A first device, or one that joined through a link,
     // never takes an approval of itself as a reason to trust.
     const bool firstLook = !rowExists;
-    auto joinedPending = getAccount("joined_pending");
-    auto hasMaker = getAccount("link_maker_key");
+    auto joinedPending = accounts->get("joined_pending");
+    auto hasMaker = accounts->get("link_maker_key");
     if (firstLook && joinedPending && *joinedPending && hasMaker && !*hasMaker)
         for (const auto& self : active) {
             if (self.device != acct.device || self.approval.empty()) continue;
@@ -1561,7 +1502,7 @@ void Client::Impl::checkOwnDevices(const std::vector<KeyedDevice>& active, std::
                 if (d.device == a->approver && a->verifies(acct.user, acct.device, *own, d.key)) base.push_back(d.key);
         }
     // A device that joined through a link trusts the device whose link it was.
-    if (auto maker = getAccount("link_maker_key"); maker && *maker)
+    if (auto maker = accounts->get("link_maker_key"); maker && *maker)
         for (const auto& d : active)
             if (constantTimeEqual(crypto::sha256(d.key), view(**maker))) base.push_back(d.key);
     auto trusted = approvalClosure(acct.user, base, active);
@@ -1578,7 +1519,7 @@ void Client::Impl::checkOwnDevices(const std::vector<KeyedDevice>& active, std::
     up->bind(1, std::string_view(acct.user)).bind(2, ByteView(keep)).bind(3, std::int64_t(!strangers.empty()));
     (void)up->run();
     if (strangers.empty()) {
-        if (held) (void)db->exec("UPDATE outbox SET held = 0");
+        if (held) (void)outbox->releaseHeld();
         return;
     }
     if (!held) {
@@ -1600,40 +1541,6 @@ Result<void> Client::Impl::checkRelayLink(const std::string& text) {
         return fail(ErrorCode::AuthFailed,
                     "the relay returned a link to another firm, relay or certificate than this device's: not handing it out");
     return {};
-}
-
-// Link secrets are kept as u64(expires_ms) || secret[32] entries under "link_secrets"; the
-// expired ones fall away whenever the list is read.
-std::vector<Client::Impl::LinkSecret> Client::Impl::linkSecrets() {
-    std::vector<LinkSecret> out;
-    auto stored = getAccount("link_secrets");
-    if (!stored || !*stored) return out;
-    const std::uint64_t now = nowMs();
-    ByteReader r(view(**stored));
-    while (r.remaining() >= 40) {
-        auto exp = r.u64();
-        auto sec = r.raw(32);
-        if (!exp || !sec) break;
-        if (*exp > now) out.push_back({*exp, toSecure(*sec)});
-    }
-    return out;
-}
-
-Result<void> Client::Impl::storeLinkSecrets(const std::vector<LinkSecret>& secrets) {
-    Bytes bytes;
-    for (const auto& s : secrets) {
-        appendU64(bytes, s.expiresMs);
-        appendRaw(bytes, s.secret);
-    }
-    auto r = setAccount("link_secrets", bytes);
-    secureWipe(bytes.data(), bytes.size());
-    return r;
-}
-
-Result<void> Client::Impl::rememberLinkSecret(const SecureBytes& secret, std::uint64_t expiresMs) {
-    auto secrets = linkSecrets();
-    secrets.push_back({expiresMs, secret});
-    return storeLinkSecrets(secrets);
 }
 
 Result<std::string> Client::Impl::sendApproval(std::uint32_t device, ByteView identityKey) {
@@ -1670,14 +1577,14 @@ void Client::Impl::reviewOwnDevices(const proto::DeviceList& list) {
         {
             std::lock_guard lock(mutex);
             if (!db) return;
-            auto secrets = linkSecrets();
+            auto secrets = accounts->linkSecrets(nowMs());
             if (d.link_proof().size() == 32)
                 for (auto it = secrets.begin(); it != secrets.end(); ++it)
                     if (constantTimeEqual(journal::deviceLinkProof(it->secret, view(d.identity_key())),
                                           view(d.link_proof()))) {
                         vouched = true;
                         secrets.erase(it);  // single use
-                        (void)storeLinkSecrets(secrets);
+                        (void)accounts->storeLinkSecrets(secrets);
                         break;
                     }
         }
@@ -1873,7 +1780,7 @@ Result<void> Client::acceptSafetyNumber(const std::string& user) {
     if (!st) return tl::unexpected(st.error());
     st->bind(1, std::string_view(user)).bind(2, ByteView(now));
     if (auto r = st->run(); !r) return r;
-    if (auto r = m->db->exec("UPDATE outbox SET held = 0"); !r) return r;
+    if (auto r = m->outbox->releaseHeld(); !r) return r;
     // Journal the acceptance once per conversation shared with the user.
     auto convs = m->db->prepare("SELECT id, members FROM conversations");
     if (!convs) return tl::unexpected(convs.error());
@@ -1923,11 +1830,7 @@ Result<std::string> Client::Impl::enqueue(proto::JournalRecord rec, MessageKind 
         if (auto r = messages->insert(rec, localKind, true, MessageState::Queued, 0, 0, body); !r)
             return tl::unexpected(r.error());
     }
-    auto st = db->cached("INSERT INTO outbox (message, conversation, record) VALUES (?, ?, ?)");
-    if (!st) return tl::unexpected(st.error());
-    std::string bytes = rec.SerializeAsString();
-    st->bind(1, view(rec.message_id())).bind(2, std::string_view(rec.conversation_id())).bind(3, view(bytes));
-    if (auto r = st->run(); !r) return tl::unexpected(r.error());
+    if (auto r = outbox->add(rec); !r) return tl::unexpected(r.error());
     if (own)
         if (auto r = tx.commit(); !r) return tl::unexpected(r.error());
     {
@@ -1959,27 +1862,14 @@ void Client::Impl::flushOutbox() {
     std::set<std::string> refresh;  // conversations whose device list the relay said changed
     int conflictRounds = 0;
     while (true) {
-        struct Row {
-            std::int64_t seq;
-            std::string conversation;
-            proto::JournalRecord rec;
-        };
-        std::vector<Row> rows;
+        std::vector<Outbox::Row> rows;
         if (manifestStale && refreshManifest()) touchGuard();
         {
             std::lock_guard lock(mutex);
-            if (!manifestOk) break;  // ES-10: no verified journal key, nothing leaves; it stays queued
-            auto st = db->cached("SELECT seq, conversation, record FROM outbox WHERE held = 0 ORDER BY seq LIMIT ?");
-            if (!st) break;
-            st->bind(1, std::int64_t(kWindow));
-            while (true) {
-                auto row = st->step();
-                if (!row || !*row) break;
-                Row r{st->columnInt(0), st->columnText(1), {}};
-                Bytes bytes = st->columnBlob(2);
-                r.rec.ParseFromArray(bytes.data(), int(bytes.size()));
-                rows.push_back(std::move(r));
-            }
+            if (!db || !manifestOk) break;  // ES-10: no verified journal key, nothing leaves; it stays queued
+            auto window = outbox->window(kWindow);
+            if (!window) break;
+            rows = std::move(*window);
         }
         if (rows.empty()) break;
         auto c = connection();
@@ -1988,7 +1878,7 @@ void Client::Impl::flushOutbox() {
         std::vector<PreparedSend> batch;
         bool stalled = false;
         for (auto& r : rows) {
-            auto p = prepareSend(r.seq, r.conversation, std::move(r.rec), refresh.count(r.conversation) > 0);
+            auto p = prepareSend(r.seq, r.conversation, std::move(r.record), refresh.count(r.conversation) > 0);
             if (p.outcome == SendOutcome::Retry) {
                 stalled = true;
                 break;
@@ -2049,11 +1939,7 @@ void Client::Impl::dropFromOutbox(std::int64_t seq, const proto::JournalRecord& 
                                   const std::string& why) {
     Transaction tx(*db);
     if (!tx.begin()) return;
-    auto del = db->cached("DELETE FROM outbox WHERE seq = ?");
-    if (del) {
-        del->bind(1, seq);
-        (void)del->run();
-    }
+    (void)outbox->remove(seq);
     (void)messages->setState(rec.message_id(), state);
     (void)tx.commit();
     emit({Event::Kind::SendFailed, rec.conversation_id(), hexOf(rec.message_id()), {}, {}, {}, why});
@@ -2090,11 +1976,7 @@ Client::Impl::PreparedSend Client::Impl::prepareSend(std::int64_t seq, const std
     for (const auto& d : *devices)
         if (auto h = userHeld(d.user()); h && *h) held = true;  // own user too: an unapproved own device
     if (held) {
-        auto up = db->cached("UPDATE outbox SET held = 1 WHERE seq = ?");
-        if (up) {
-            up->bind(1, seq);
-            (void)up->run();
-        }
+        (void)outbox->hold(seq);
         (void)messages->setState(rec.message_id(), MessageState::Blocked);
         const bool ownDevice = [&] {
             auto h = userHeld(acct.user);
@@ -2111,7 +1993,7 @@ Client::Impl::PreparedSend Client::Impl::prepareSend(std::int64_t seq, const std
         if (!(d.user() == acct.user && d.device() == acct.device)) *rec.add_recipients() = d;
     // Sealed before encrypting: the end-to-end copy carries the entry's ephemeral secret, so that
     // every recipient can open the journal's copy as compliance will (journal copy check).
-    auto chain = deviceChain();
+    auto chain = accounts->deviceChain();
     if (!chain) return out;
     SecureBytes ephemeral;
     auto sealed = journal::sealRecord(rec, manifest.currentJournalKey()->publicKey,
@@ -2145,10 +2027,7 @@ Client::Impl::PreparedSend Client::Impl::prepareSend(std::int64_t seq, const std
             e->set_type(std::uint32_t(ct->type));
             e->set_body(str(ct->body));
         }
-        auto attempts = db->cached("UPDATE outbox SET attempts = attempts + 1 WHERE seq = ?");
-        if (!attempts) return out;
-        attempts->bind(1, seq);
-        if (!attempts->run()) return out;
+        if (!outbox->countAttempt(seq)) return out;
         if (!tx.commit()) return out;
     }
     send->set_journal_entry(str(sealed->serialize()));
@@ -2180,15 +2059,12 @@ Client::Impl::SendOutcome Client::Impl::finishSend(const PreparedSend& p, const 
         const auto& r = resp->send_result();
         Transaction tx(*db);
         if (!tx.begin()) return SendOutcome::Retry;
-        auto del = db->cached("DELETE FROM outbox WHERE seq = ?");
-        if (!del) return SendOutcome::Retry;
-        del->bind(1, p.seq);
-        if (!del->run()) return SendOutcome::Retry;
+        if (!outbox->remove(p.seq)) return SendOutcome::Retry;
         if (!messages->markSent(rec.message_id(), r.server_time_ms(), r.journal_sequence())) return SendOutcome::Retry;
         (void)messages->markProcessed(rec.message_id());
         // The journal has this entry now (or had it: a duplicate): it joins this device's chain,
         // which every later entry carries (issue 15 break 3).
-        if (!advanceDeviceChain(view(rec.message_id()))) return SendOutcome::Retry;
+        if (!accounts->advanceDeviceChain(view(rec.message_id()))) return SendOutcome::Retry;
         if (!tx.commit()) return SendOutcome::Retry;
         if (rec.type() != proto::RECEIPT)
             emit({Event::Kind::Sent, p.conversation, hexOf(rec.message_id()), {}, {}, {},
@@ -2215,9 +2091,9 @@ Client::Impl::SendOutcome Client::Impl::finishSend(const PreparedSend& p, const 
         // enforcement, or a conversation joined after accepting): ask again, send nothing more.
         acct.noticeRequired = true;
         acct.noticeAccepted = false;
-        (void)setAccount("notice_required", view(std::string("1")));
-        (void)setAccount("notice_reset_ms", view(std::to_string(nowMs())));
-        if (auto del = db->cached("DELETE FROM account WHERE k = 'notice_accepted_ms'")) (void)del->run();
+        (void)accounts->set("notice_required", view(std::string("1")));
+        (void)accounts->set("notice_reset_ms", view(std::to_string(nowMs())));
+        (void)accounts->remove("notice_accepted_ms");
         dropFromOutbox(p.seq, rec, MessageState::Failed, "relay refused the message: " + resp->error());
         return SendOutcome::Failed;
     default:
@@ -2352,7 +2228,7 @@ Result<void> Client::acceptNotice() {
     // Acceptances made before the relay last refused a send for want of one (notice_reset_ms:
     // a relay upgraded to consent enforcement does not know them) do not count.
     std::int64_t since = 0;
-    if (auto v = m->getAccount("notice_reset_ms"); v && *v) since = std::atoll((*v)->c_str());
+    if (auto v = m->accounts->get("notice_reset_ms"); v && *v) since = std::atoll((*v)->c_str());
     auto st = m->db->prepare("SELECT c.id FROM conversations c WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE "
                              "m.conversation = c.id AND m.outgoing = 1 AND m.kind = ? AND m.state != ? AND "
                              "m.client_time_ms >= ?) ORDER BY c.rowid");
@@ -2379,7 +2255,7 @@ Result<void> Client::acceptNotice() {
         rec.set_body(journal::noticeAcceptanceBody(m->acct.firmName));
         if (auto r = m->enqueue(std::move(rec), MessageKind::Notice, true); !r) return tl::unexpected(r.error());
     }
-    if (auto r = m->setAccount("notice_accepted_ms", view(std::to_string(nowMs()))); !r) return r;
+    if (auto r = m->accounts->set("notice_accepted_ms", view(std::to_string(nowMs()))); !r) return r;
     if (auto r = tx.commit(); !r) return r;
     m->acct.noticeAccepted = true;
     m->scheduleFlush();
@@ -2393,11 +2269,7 @@ Result<std::size_t> Client::outboxSize() {
 
 Result<std::size_t> Client::Impl::outboxSize() {
     if (!db) return fail(ErrorCode::NotFound, kErasedText);
-    auto st = db->cached("SELECT count(*) FROM outbox WHERE held = 0");
-    if (!st) return tl::unexpected(st.error());
-    auto row = st->step();
-    if (!row) return tl::unexpected(row.error());
-    return std::size_t(st->columnInt(0));
+    return outbox->sendable();
 }
 
 // ---- attachments -------------------------------------------------------------------------------------
@@ -2670,6 +2542,8 @@ void Client::Impl::handleWipe(const std::string& bytes) {
     sessions.reset();
     store.reset();
     messages.reset();
+    accounts.reset();
+    outbox.reset();
     db.reset();
     eraseProfile(paths);
     emit({Event::Kind::Wiped, {}, {}, {}, {}, {}, "the firm erased this device"});
