@@ -2587,6 +2587,36 @@ private slots:
                      std::ptrdiff_t(1));
         QVERIFY(databaseIntact());
     }
+
+    // Issue 18: handle() routes through a table. Every request kind of wire.proto has a row (a
+    // kind without one would be answered "unknown request"), and the table's one exception for
+    // a device connected only to receive its wipe is ConfirmWipe.
+    void everyRequestKindHasAHandlerAndWipeOnlyMayOnlyConfirm() {
+        TRY(admin, m_f->enroll("root", proto::ROLE_ADMIN));
+        const auto* oneof = proto::Request::descriptor()->FindOneofByName("op");
+        QVERIFY(oneof != nullptr);
+        QVERIFY(oneof->field_count() >= 18);
+        DeviceId wipeOnly = admin->id;
+        wipeOnly.wipeOnly = true;
+        for (int i = 0; i < oneof->field_count(); ++i) {
+            const auto* field = oneof->field(i);
+            proto::Request request;
+            request.GetReflection()->MutableMessage(&request, field);
+            const auto answer = m_f->call(*admin, request);
+            QVERIFY2(answer.error() != "unknown request", field->name().c_str());
+            const auto restricted = m_f->call(wipeOnly, request);
+            if (request.op_case() == proto::Request::kConfirmWipe) {
+                EXPECT_STATUS(restricted, proto::STATUS_NOT_FOUND);  // no wipe pending: the job ran
+            } else {
+                EXPECT_STATUS(restricted, proto::STATUS_FORBIDDEN);
+                QCOMPARE(restricted.error(), std::string("device revoked"));
+            }
+        }
+        const auto empty = m_f->call(*admin, proto::Request());
+        EXPECT_STATUS(empty, proto::STATUS_BAD_REQUEST);
+        QCOMPARE(empty.error(), std::string("unknown request"));
+        EXPECT_STATUS(m_f->call(wipeOnly, proto::Request()), proto::STATUS_FORBIDDEN);
+    }
 };
 
 QTEST_GUILESS_MAIN(TestRelayCore)
