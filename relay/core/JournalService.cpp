@@ -4,6 +4,9 @@
 
 #include "relay/core/RelayServiceImpl.h"
 
+#include <algorithm>
+#include <cstdint>
+
 namespace verbatim::relay {
 
 using namespace impl;
@@ -68,7 +71,10 @@ std::pair<std::uint64_t, journal::ChainHash> RelayService::journalHead() {
 void RelayService::onPullJournal(const DeviceId& from, proto::Request& request, Done& done, const RequestRun& run) {
     if (from.role != proto::ROLE_COMPLIANCE)
         return done(errorResponse(proto::STATUS_FORBIDDEN, "compliance role required"));
-    auto after = request.pull_journal().after_sequence();
+    // Sequences are stored as SQLite's signed 64-bit integers: a larger `after_sequence` means
+    // "after every row", not a negative number (which would start the page at row 1 again).
+    const std::uint64_t after =
+        std::min<std::uint64_t>(request.pull_journal().after_sequence(), std::uint64_t(INT64_MAX));
     auto limit = std::clamp<std::uint32_t>(request.pull_journal().limit(), 1, 1000);
     return run([this, after, limit](Database& db, proto::Response& out) -> Result<Completion> {
         auto* page = out.mutable_journal_page();
