@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "client/core/AccountStore.h"
+#include "client/core/ContactTrust.h"
 #include "client/core/CoreUtil.h"
 #include "client/core/Link.h"
 #include "client/core/MessageStore.h"
@@ -187,6 +188,7 @@ struct Client::Impl {
     std::unique_ptr<MessageStore> messages;  ///< over `db`; reset with it
     std::unique_ptr<AccountStore> accounts;  ///< over `db`; reset with it
     std::unique_ptr<Outbox> outbox;          ///< over `db`; reset with it
+    std::unique_ptr<ContactTrust> trust;     ///< over `db` and `sessions`; reset with them
     journal::FirmManifest manifest;
     Account acct;
     DeviceCredentials creds;
@@ -308,30 +310,8 @@ struct Client::Impl {
     Result<void> uploadPreKeys(bool newSignedPreKey);  ///< takes `mutex` itself, not across the call
     Result<std::vector<proto::DeviceAddress>> memberDevices(const std::string& conversation, bool refresh);
     Result<void> ensureSessions(const std::vector<proto::DeviceAddress>& devices, std::set<std::string>* changedUsers);
-    Result<void> processBundles(const proto::Bundles& bundles, std::set<std::string>* changedUsers);
-    void noteIdentities(const std::string& user, std::set<std::string>* changedUsers, bool fullList = false,
-                        const std::vector<Bytes>* trusted = nullptr);
-    /// A device of a user as the relay lists it: its identity key and its approval (may be empty).
-    struct KeyedDevice {
-        std::uint32_t device = 0;
-        Bytes key;
-        std::string approval;
-        std::string linkBinding;  ///< the device's own signature naming its link's maker (may be empty)
-    };
-    /// `base` and every listed key approved by a key already in the result, to a fixed point.
-    /// With `bound`, an approval counts only if the approved device itself named its approver
-    /// (its link binding): what contacts require, so that a device the relay adds cannot be
-    /// shown as the approver of the user's real devices.
-    std::vector<Bytes> approvalClosure(const std::string& user, std::vector<Bytes> base,
-                                       const std::vector<KeyedDevice>& listed, bool bound = false);
-    /// This user's own active devices: any that this device cannot trace to an approval by a
-    /// device it trusts holds sending (a device added behind the user's back reads nothing).
-    void checkOwnDevices(const std::vector<KeyedDevice>& active, std::set<std::string>* changedUsers);
-    std::vector<Bytes> identityKeys(const std::string& user);
     /// Fetches `user`'s bundles when no identity key of theirs is known (takes `mutex` itself).
     void fetchIdentityIfUnknown(const std::string& user);
-    Result<SafetyNumber> knownSafetyNumber(const std::string& user);  ///< the caller holds `mutex`
-    Result<bool> userHeld(const std::string& user);
     Result<void> refreshConversations();
     /// False when the relay could not be reached.
     bool refreshManifest();
@@ -510,6 +490,8 @@ Result<std::unique_ptr<Client>> Client::open(const std::string& dir, std::string
     m.outbox = std::make_unique<Outbox>(*m.db);
     if (auto r = m.loadAccount(); !r) return tl::unexpected(r.error());
     m.messages = std::make_unique<MessageStore>(*m.db, m.paths.blobs(), m.acct.user);
+    m.trust = std::make_unique<ContactTrust>(*m.db, *m.ctx, *m.sessions, *m.accounts, *m.outbox, m.acct.user, m.acct.device,
+                                             [&m](const Event& e) { m.emit(e); });
     m.worker = std::thread([&m] { m.workerLoop(); });
     return c;
 }
@@ -1323,213 +1305,7 @@ Result<InviteView> Client::revokeInvite(const std::string& id) {
 
 // ---- sessions and safety numbers --------------------------------------------------------------------
 
-std::vector<Bytes> Client::Impl::identityKeys(const std::string& user) {
-    std::vector<Bytes> out;
-    auto st = db->cached("SELECT key FROM signal_identities WHERE name = ? ORDER BY key");
-    if (!st) return out;
-    st->bind(1, std::string_view(user));
-    while (true) {
-        auto row = st->step();
-        if (!row || !*row) break;
-        out.push_back(st->columnBlob(0));
-    }
-    return out;
-}
 
-namespace {
-std::vector<Bytes> splitKeys(const Bytes& concatenated) {
-    std::vector<Bytes> out;
-    for (std::size_t i = 0; i + 33 <= concatenated.size(); i += 33)
-        out.emplace_back(concatenated.begin() + std::ptrdiff_t(i), concatenated.begin() + std::ptrdiff_t(i + 33));
-    return out;
-}
-bool containsKey(const std::vector<Bytes>& keys, const Bytes& k) { return std::find(keys.begin(), keys.end(), k) != keys.end(); }
-}  // namespace
-
-namespace {
-Bytes concatKeys(const std::vector<Bytes>& keys) {
-    Bytes out;
-    for (auto& k : keys) out.insert(out.end(), k.begin(), k.end());
-    return out;
-}
-}  // namespace
-
-// Compares the user's identity keys now with the set last accepted. Until the relay's full
-// device list of the user was seen (a bundle fetch), keys of devices met one by one (their first
-// messages) are accepted as they come: trust on first use. After that, any change marks the
-// user changed, which holds sending to conversations with them until the change is accepted
-// (PR-08). Our own other devices are enrolled by the firm and never hold anything.
-void Client::Impl::noteIdentities(const std::string& user, std::set<std::string>* changedUsers, bool fullList,
-                                  const std::vector<Bytes>* trusted) {
-    // This user's own devices are judged by checkOwnDevices() against their approvals alone.
-    if (user == acct.user) return;
-    auto keys = identityKeys(user);
-    Bytes now = concatKeys(keys);
-    Bytes accepted;
-    bool wasChanged = false, complete = false, exists = false;
-    {
-        auto st = db->cached("SELECT accepted_keys, changed, complete FROM contacts WHERE user = ?");
-        if (!st) return;
-        st->bind(1, std::string_view(user));
-        auto row = st->step();
-        if (!row) return;
-        if (*row) {
-            exists = true;
-            accepted = st->columnBlob(0);
-            wasChanged = st->columnInt(1) != 0;
-            complete = st->columnInt(2) != 0;
-        }
-    }
-    auto save = [&](bool markChanged) {
-        auto up = db->cached(
-            "INSERT INTO contacts (user, accepted_keys, complete, changed) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT (user) DO UPDATE SET accepted_keys = excluded.accepted_keys, complete = excluded.complete, "
-            "changed = excluded.changed");
-        if (!up) return;
-        up->bind(1, std::string_view(user)).bind(2, ByteView(markChanged ? accepted : now))
-            .bind(3, std::int64_t(complete || fullList)).bind(4, std::int64_t(markChanged));
-        (void)up->run();
-    };
-    auto isTrusted = [&](const Bytes& k) {
-        return trusted && std::find(trusted->begin(), trusted->end(), k) != trusted->end();
-    };
-    auto holdAsChange = [&] {
-        if (wasChanged) return;
-        save(true);
-        if (changedUsers) changedUsers->insert(user);
-    };
-    // The relay's full list of the user's devices, with their approvals (issue 15 break 2).
-    if (fullList && trusted) {
-        if (!exists || !complete || accepted.empty()) {
-            // The first full list: one first device and the devices it approved are taken on
-            // first use; a second unapproved device (one the relay may have added) is a change to
-            // accept, even if it already wrote to us.
-            if (std::all_of(keys.begin(), keys.end(), isTrusted)) return save(false);
-            return holdAsChange();
-        }
-        if (accepted == now) return;
-        // Devices a trusted device of the user approved join silently; anything else is a change.
-        const auto before = splitKeys(accepted);
-        if (!wasChanged && std::all_of(keys.begin(), keys.end(), [&](const Bytes& k) {
-                return isTrusted(k) || std::find(before.begin(), before.end(), k) != before.end();
-            }))
-            return save(false);
-        return holdAsChange();
-    }
-    if (!exists || accepted == now) {
-        if (!exists || (fullList && !complete)) save(false);
-        return;
-    }
-    if (!complete) return save(false);
-    if (!wasChanged) {
-        save(true);
-        if (changedUsers) changedUsers->insert(user);
-    }
-}
-
-Result<bool> Client::Impl::userHeld(const std::string& user) {
-    auto st = db->cached("SELECT changed FROM contacts WHERE user = ?");
-    if (!st) return tl::unexpected(st.error());
-    st->bind(1, std::string_view(user));
-    auto row = st->step();
-    if (!row) return tl::unexpected(row.error());
-    return *row && st->columnInt(0) != 0;
-}
-
-
-std::vector<Bytes> Client::Impl::approvalClosure(const std::string& user, std::vector<Bytes> base,
-                                                 const std::vector<KeyedDevice>& listed, bool bound) {
-    // Only a device the relay still lists as active approves: a revoked or wiped device (which
-    // may be in an attacker's hands) vouches for nobody any more.
-    auto keyOf = [&](std::uint32_t device) -> std::optional<Bytes> {
-        for (const auto& d : listed)
-            if (d.device == device) return d.key;
-        return std::nullopt;
-    };
-    for (bool grew = true; grew;) {
-        grew = false;
-        for (const auto& d : listed) {
-            if (containsKey(base, d.key) || d.approval.empty()) continue;
-            auto a = journal::DeviceApproval::parse(view(d.approval));
-            if (!a) continue;
-            auto approverKey = keyOf(a->approver);
-            if (!approverKey || !containsKey(base, *approverKey)) continue;
-            if (!a->verifies(user, d.device, d.key, *approverKey)) continue;
-            if (bound && !journal::deviceLinkBindingNames(view(d.linkBinding), d.key, *approverKey)) continue;
-            base.push_back(d.key);
-            grew = true;
-        }
-    }
-    return base;
-}
-
-void Client::Impl::checkOwnDevices(const std::vector<KeyedDevice>& active, std::set<std::string>* changedUsers) {
-    auto own = sessions->identityPublicKey();
-    if (!own) return;
-    std::vector<Bytes> base{*own};
-    bool held = false, rowExists = false;
-    {
-        auto st = db->cached("SELECT accepted_keys, changed FROM contacts WHERE user = ?");
-        if (!st) return;
-        st->bind(1, std::string_view(acct.user));
-        auto row = st->step();
-        if (!row) return;
-        if (*row) {
-            rowExists = true;
-            for (auto& k : splitKeys(st->columnBlob(0))) base.push_back(std::move(k));
-            held = st->columnInt(1) != 0;
-        }
-    }
-    // Profiles from before device approvals existed take the devices they have as their baseline,
-    // once; profiles made since trust only what they can trace.
-    if (auto marked = accounts->get("device_trust"); marked && !*marked) {
-        for (const auto& d : active) base.push_back(d.key);
-        (void)accounts->set("device_trust", view(std::string_view("1")));
-    }
-    // A device that joined waiting for approval, without a link of one of the user's devices,
-    // trusts the device that approved it, once: at its first look at its list (later lists come
-    // from the relay and could name anyone). A first device, or one that joined through a link,
-    // never takes an approval of itself as a reason to trust.
-    const bool firstLook = !rowExists;
-    auto joinedPending = accounts->get("joined_pending");
-    auto hasMaker = accounts->get("link_maker_key");
-    if (firstLook && joinedPending && *joinedPending && hasMaker && !*hasMaker)
-        for (const auto& self : active) {
-            if (self.device != acct.device || self.approval.empty()) continue;
-            auto a = journal::DeviceApproval::parse(view(self.approval));
-            if (!a) continue;
-            for (const auto& d : active)
-                if (d.device == a->approver && a->verifies(acct.user, acct.device, *own, d.key)) base.push_back(d.key);
-        }
-    // A device that joined through a link trusts the device whose link it was.
-    if (auto maker = accounts->get("link_maker_key"); maker && *maker)
-        for (const auto& d : active)
-            if (constantTimeEqual(crypto::sha256(d.key), view(**maker))) base.push_back(d.key);
-    auto trusted = approvalClosure(acct.user, base, active);
-    std::vector<const KeyedDevice*> strangers;
-    for (const auto& d : active)
-        if (!containsKey(trusted, d.key)) strangers.push_back(&d);
-    Bytes keep;
-    for (const auto& d : active)
-        if (containsKey(trusted, d.key)) keep.insert(keep.end(), d.key.begin(), d.key.end());
-    auto up = db->cached("INSERT INTO contacts (user, accepted_keys, complete, changed) VALUES (?, ?, 1, ?) "
-                         "ON CONFLICT (user) DO UPDATE SET accepted_keys = excluded.accepted_keys, complete = 1, "
-                         "changed = excluded.changed");
-    if (!up) return;
-    up->bind(1, std::string_view(acct.user)).bind(2, ByteView(keep)).bind(3, std::int64_t(!strangers.empty()));
-    (void)up->run();
-    if (strangers.empty()) {
-        if (held) (void)outbox->releaseHeld();
-        return;
-    }
-    if (!held) {
-        for (const auto* d : strangers)
-            emit({Event::Kind::DeviceAdded, {}, {}, {}, acct.user + "/" + std::to_string(d->device), {},
-                  "a device that none of your devices approved was added to your account (device " +
-                      std::to_string(d->device) + "): sending is held until you approve it or the firm revokes it"});
-        if (changedUsers) changedUsers->insert(acct.user);
-    }
-}
 
 Result<void> Client::Impl::checkRelayLink(const std::string& text) {
     auto link = parseLink(text);
@@ -1560,7 +1336,7 @@ Result<std::string> Client::Impl::sendApproval(std::uint32_t device, ByteView id
 }
 
 void Client::Impl::reviewOwnDevices(const proto::DeviceList& list) {
-    std::vector<KeyedDevice> active;
+    std::vector<ContactTrust::KeyedDevice> active;
     std::vector<proto::DeviceInfo> pending;
     for (const auto& d : list.devices()) {
         if (d.revoked_ms() || d.device() == 0) continue;
@@ -1608,77 +1384,7 @@ void Client::Impl::reviewOwnDevices(const proto::DeviceList& list) {
     }
     std::lock_guard lock(mutex);
     if (!db) return;
-    checkOwnDevices(active, nullptr);
-}
-
-Result<void> Client::Impl::processBundles(const proto::Bundles& bundles, std::set<std::string>* changedUsers) {
-    for (const auto& b : bundles.devices()) {
-        signal::Address a{bundles.user(), std::int32_t(b.device())};
-        if (bundles.user() == acct.user && b.device() == acct.device) continue;
-        if (sessions->hasSession(a)) continue;
-        signal::PreKeyBundle pb;
-        pb.registrationId = b.registration_id();
-        pb.deviceId = std::int32_t(b.device());
-        if (b.has_pre_key()) {
-            pb.preKeyId = b.pre_key().id();
-            pb.preKeyPublic = toBytes(view(b.pre_key().public_key()));
-        }
-        pb.signedPreKeyId = b.signed_pre_key().id();
-        pb.signedPreKeyPublic = toBytes(view(b.signed_pre_key().public_key()));
-        pb.signedPreKeySignature = toBytes(view(b.signed_pre_key().signature()));
-        pb.identityKey = toBytes(view(b.identity_key()));
-        auto r = sessions->processBundle(a, pb);
-        if (!r && r.error().code == ErrorCode::UntrustedIdentity) {
-            // The device kept its address but not its key: hold until the user accepts.
-            auto up = db->cached("INSERT INTO contacts (user, changed) VALUES (?, 1) "
-                                 "ON CONFLICT (user) DO UPDATE SET changed = 1");
-            if (up) {
-                up->bind(1, std::string_view(bundles.user()));
-                (void)up->run();
-            }
-            if (changedUsers) changedUsers->insert(bundles.user());
-            continue;
-        }
-        if (!r) {
-            log::write(log::Level::Warn, "client.bad_bundle",
-                       {{"user", bundles.user()}, {"device", std::to_string(b.device())}, {"error", r.error().message}});
-            continue;
-        }
-    }
-    // Issue 15 break 2: a device is trusted silently only when a device of its user that this
-    // client already trusts approved it (directly or through other approved devices).
-    std::vector<KeyedDevice> listed;
-    for (const auto& b : bundles.devices())
-        listed.push_back({b.device(), toBytes(view(b.identity_key())), b.approval(), b.link_binding()});
-    if (bundles.user() == acct.user) {
-        checkOwnDevices(listed, changedUsers);
-        return {};
-    }
-    std::vector<Bytes> accepted;
-    bool complete = false;
-    {
-        auto st = db->cached("SELECT accepted_keys, complete FROM contacts WHERE user = ?");
-        if (!st) return tl::unexpected(st.error());
-        st->bind(1, std::string_view(bundles.user()));
-        auto row = st->step();
-        if (!row) return tl::unexpected(row.error());
-        if (*row) {
-            accepted = splitKeys(st->columnBlob(0));
-            complete = st->columnInt(1) != 0;
-        }
-    }
-    if (!complete || accepted.empty()) {
-        accepted.clear();
-        // First contact: trust on first use, but of one first device and what it approved; a
-        // second unapproved device is an identity change to accept, not a silent addition.
-        std::vector<const KeyedDevice*> roots;
-        for (const auto& d : listed)
-            if (d.approval.empty()) roots.push_back(&d);
-        if (roots.size() == 1) accepted.push_back(roots.front()->key);
-    }
-    auto trusted = approvalClosure(bundles.user(), accepted, listed, /*bound*/ true);
-    noteIdentities(bundles.user(), changedUsers, true, &trusted);
-    return {};
+    trust->checkOwnDevices(active, nullptr);
 }
 
 Result<void> Client::Impl::ensureSessions(const std::vector<proto::DeviceAddress>& devices,
@@ -1699,10 +1405,10 @@ Result<void> Client::Impl::ensureSessions(const std::vector<proto::DeviceAddress
         if (!resp) return tl::unexpected(resp.error());
         if (resp->status() == proto::STATUS_RATE_LIMITED) return fail(ErrorCode::Storage, "bundle fetch rate limited");
         if (resp->status() != proto::STATUS_OK) return fail(ErrorCode::Storage, "bundle fetch refused: " + resp->error());
-        // processBundles() skips devices that got a session meanwhile.
+        // trust->processBundles() skips devices that got a session meanwhile.
         std::lock_guard lock(mutex);
         if (!sessions) return fail(ErrorCode::NotFound, kErasedText);
-        if (auto r = processBundles(resp->bundles(), changedUsers); !r) return r;
+        if (auto r = trust->processBundles(resp->bundles(), changedUsers); !r) return r;
     }
     return {};
 }
@@ -1730,7 +1436,7 @@ Result<std::vector<proto::DeviceAddress>> Client::Impl::memberDevices(const std:
 void Client::Impl::fetchIdentityIfUnknown(const std::string& user) {
     {
         std::lock_guard lock(mutex);
-        if (!db || user == acct.user || !identityKeys(user).empty()) return;
+        if (!db || user == acct.user || !trust->identityKeys(user).empty()) return;
     }
     if (!connection()) return;
     proto::Request req;
@@ -1738,22 +1444,7 @@ void Client::Impl::fetchIdentityIfUnknown(const std::string& user) {
     auto resp = call(req);
     if (!resp || resp->status() != proto::STATUS_OK) return;
     std::lock_guard lock(mutex);
-    if (db) (void)processBundles(resp->bundles(), nullptr);
-}
-
-Result<Client::SafetyNumber> Client::Impl::knownSafetyNumber(const std::string& user) {
-    if (!db) return fail(ErrorCode::NotFound, kErasedText);
-    if (user == acct.user) return fail(ErrorCode::InvalidArgument, "a safety number is between you and someone else");
-    auto keys = identityKeys(user);
-    if (keys.empty()) return fail(ErrorCode::NotFound, "no identity key known for " + user + " (sync first)");
-    auto own = identityKeys(acct.user);
-    auto mine = sessions->identityPublicKey();
-    if (!mine) return tl::unexpected(mine.error());
-    own.push_back(*mine);
-    auto digits = signal::safetyNumber(*ctx, acct.user, own, user, keys);
-    if (!digits) return tl::unexpected(digits.error());
-    auto held = userHeld(user);
-    return SafetyNumber{*digits, held && *held, keys.size()};
+    if (db) (void)trust->processBundles(resp->bundles(), nullptr);
 }
 
 Result<Client::SafetyNumber> Client::safetyNumber(const std::string& user) {
@@ -1763,24 +1454,19 @@ Result<Client::SafetyNumber> Client::safetyNumber(const std::string& user) {
 
 Result<Client::SafetyNumber> Client::knownSafetyNumber(const std::string& user) {
     std::lock_guard lock(m->mutex);
-    return m->knownSafetyNumber(user);
+    if (!m->db) return fail(ErrorCode::NotFound, kErasedText);
+    return m->trust->safetyNumber(user);
 }
 
 Result<void> Client::acceptSafetyNumber(const std::string& user) {
     m->fetchIdentityIfUnknown(user);
     std::lock_guard lock(m->mutex);
-    auto number = m->knownSafetyNumber(user);
+    if (!m->db) return fail(ErrorCode::NotFound, kErasedText);
+    auto number = m->trust->safetyNumber(user);
     if (!number) return tl::unexpected(number.error());
-    auto keys = m->identityKeys(user);
-    Bytes now = concatKeys(keys);
     Transaction tx(*m->db);
     if (auto r = tx.begin(); !r) return r;
-    auto st = m->db->cached("INSERT INTO contacts (user, accepted_keys, complete, changed) VALUES (?, ?, 1, 0) "
-                            "ON CONFLICT (user) DO UPDATE SET accepted_keys = excluded.accepted_keys, complete = 1, changed = 0");
-    if (!st) return tl::unexpected(st.error());
-    st->bind(1, std::string_view(user)).bind(2, ByteView(now));
-    if (auto r = st->run(); !r) return r;
-    if (auto r = m->outbox->releaseHeld(); !r) return r;
+    if (auto r = m->trust->accept(user); !r) return r;
     // Journal the acceptance once per conversation shared with the user.
     auto convs = m->db->prepare("SELECT id, members FROM conversations");
     if (!convs) return tl::unexpected(convs.error());
@@ -1974,12 +1660,12 @@ Client::Impl::PreparedSend Client::Impl::prepareSend(std::int64_t seq, const std
     // Held while a participant's safety number change is not accepted (PR-08).
     bool held = false;
     for (const auto& d : *devices)
-        if (auto h = userHeld(d.user()); h && *h) held = true;  // own user too: an unapproved own device
+        if (auto h = trust->userHeld(d.user()); h && *h) held = true;  // own user too: an unapproved own device
     if (held) {
         (void)outbox->hold(seq);
         (void)messages->setState(rec.message_id(), MessageState::Blocked);
         const bool ownDevice = [&] {
-            auto h = userHeld(acct.user);
+            auto h = trust->userHeld(acct.user);
             return h && *h;
         }();
         emit({Event::Kind::SendFailed, conversation, hexId, {}, {}, {},
@@ -2419,11 +2105,7 @@ void Client::Impl::onEnvelope(const proto::Envelope& e, std::uint64_t gen) {
             if (plain.error().code == ErrorCode::UntrustedIdentity) {
                 // A known device presents a new identity key: hold everything from it until the
                 // user accepts the new safety number; keep the envelope queued on the relay.
-                auto up = db->cached("INSERT INTO contacts (user, changed) VALUES (?, 1) ON CONFLICT (user) DO UPDATE SET changed = 1");
-                if (up) {
-                    up->bind(1, std::string_view(sender.user()));
-                    (void)up->run();
-                }
+                trust->markChanged(sender.user());
                 emit({Event::Kind::SafetyNumberChanged, e.conversation_id(), {}, {}, sender.user(), {},
                       "identity key of " + senderText + " changed"});
                 return;
@@ -2451,18 +2133,7 @@ void Client::Impl::onEnvelope(const proto::Envelope& e, std::uint64_t gen) {
         // A device of this user's own account that none of its devices approved does not get to
         // speak as the user here (issue 15 break 2): its message is not shown.
         if (sender.user() == acct.user) {
-            auto key = sessions->store().loadIdentity({sender.user(), std::int32_t(sender.device())});
-            auto st = db->cached("SELECT accepted_keys FROM contacts WHERE user = ?");
-            bool stranger = false;
-            if (st && key && *key) {
-                st->bind(1, std::string_view(acct.user));
-                auto row = st->step();
-                if (row && *row) {
-                    auto trusted = splitKeys(st->columnBlob(0));
-                    stranger = std::find(trusted.begin(), trusted.end(), **key) == trusted.end();
-                }
-            }
-            if (stranger) {
+            if (trust->unapprovedOwnDevice(sender.device())) {
                 (void)messages->markProcessed(e.message_id());
                 if (tx.commit()) acknowledge(e.queue_id());
                 emit({Event::Kind::DeviceAdded, e.conversation_id(), hexOf(e.message_id()), {}, senderText, {},
@@ -2472,7 +2143,7 @@ void Client::Impl::onEnvelope(const proto::Envelope& e, std::uint64_t gen) {
             }
         }
         std::set<std::string> changedUsers;
-        noteIdentities(sender.user(), &changedUsers);
+        trust->noteIdentities(sender.user(), &changedUsers);
         for (auto& u : changedUsers) {
             (void)messages->systemMessage(rec.conversation_id(), "The safety number of " + u + " changed. Verify it, then accept to keep sending.");
             events.push_back({Event::Kind::SafetyNumberChanged, rec.conversation_id(), {}, {}, u, {}, "safety number of " + u + " changed"});
@@ -2539,6 +2210,7 @@ void Client::Impl::handleWipe(const std::string& bytes) {
         reconnectRequested = true;
     }
     connCv.notify_all();
+    trust.reset();
     sessions.reset();
     store.reset();
     messages.reset();

@@ -1,5 +1,6 @@
 #include "E2EHarness.h"
 
+#include "client/core/BundleConversion.h"
 #include "journal/DeviceApproval.h"
 
 #include <QJsonDocument>
@@ -359,18 +360,7 @@ void ensureSessions(Device& from, const std::vector<proto::DeviceAddress>& devic
         for (const auto& b : bundles->bundles().devices()) {
             signal::Address a{d.user(), std::int32_t(b.device())};
             if (from.sessions->hasSession(a)) continue;
-            signal::PreKeyBundle pb;
-            pb.registrationId = b.registration_id();
-            pb.deviceId = std::int32_t(b.device());
-            if (b.has_pre_key()) {
-                pb.preKeyId = b.pre_key().id();
-                pb.preKeyPublic = toBytes(view(b.pre_key().public_key()));
-            }
-            pb.signedPreKeyId = b.signed_pre_key().id();
-            pb.signedPreKeyPublic = toBytes(view(b.signed_pre_key().public_key()));
-            pb.signedPreKeySignature = toBytes(view(b.signed_pre_key().signature()));
-            pb.identityKey = toBytes(view(b.identity_key()));
-            (void)from.sessions->processBundle(a, pb);
+            (void)from.sessions->processBundle(a, client::toPreKeyBundle(b));
         }
     }
 }
