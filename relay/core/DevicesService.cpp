@@ -153,16 +153,14 @@ Result<std::vector<RelayService::DeviceRow>> RelayService::listDevices(const std
                              "WHERE ? = '' OR d.user = ? ORDER BY d.user, d.device");
         if (!st) return void(out = tl::unexpected(st.error()));
         st->bind(1, std::string_view(user)).bind(2, std::string_view(user));
-        while (true) {
-            auto row = st->step();
-            if (!row) return void(out = tl::unexpected(row.error()));
-            if (!*row) break;
+        auto rows = st->forEachRow([&] {
             out->push_back({st->columnText(0), std::uint32_t(st->columnInt(1)), proto::Role(st->columnInt(2)),
                             st->columnText(3), st->columnText(4), std::uint64_t(st->columnInt(5)),
                             std::uint64_t(st->columnInt(6)), std::uint64_t(st->columnInt(7)),
                             std::uint64_t(st->columnInt(8)), std::uint64_t(st->columnInt(9)),
                             std::uint64_t(st->columnInt(10))});
-        }
+        });
+        if (!rows) out = tl::unexpected(rows.error());
     });
     return out;
 }

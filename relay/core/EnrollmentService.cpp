@@ -74,13 +74,11 @@ Result<std::vector<RelayService::UserRow>> RelayService::listUsers() {
     m_storage->runSync([&](Database& db) {
         auto st = db.prepare("SELECT id, display_name, role, created_ms FROM users ORDER BY id");
         if (!st) return void(out = tl::unexpected(st.error()));
-        while (true) {
-            auto row = st->step();
-            if (!row) return void(out = tl::unexpected(row.error()));
-            if (!*row) break;
+        auto rows = st->forEachRow([&] {
             out->push_back({st->columnText(0), st->columnText(1), proto::Role(st->columnInt(2)),
                             std::uint64_t(st->columnInt(3))});
-        }
+        });
+        if (!rows) out = tl::unexpected(rows.error());
     });
     return out;
 }

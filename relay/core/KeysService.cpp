@@ -124,9 +124,7 @@ void RelayService::onFetchBundles(const DeviceId& from, proto::Request& request,
         auto* bundles = out.mutable_bundles();
         bundles->set_user(target);
         std::vector<std::pair<DeviceId, proto::Frame>> lowNotices;
-        while (true) {
-            RELAY_TRY_LET(row, devs->step());
-            if (!*row) break;
+        RELAY_TRY(devs->forEachRow([&]() -> Result<void> {
             auto* b = bundles->add_devices();
             auto device = std::uint32_t(devs->columnInt(0));
             b->set_device(device);
@@ -156,9 +154,8 @@ void RelayService::onFetchBundles(const DeviceId& from, proto::Request& request,
                 (void)m_limiter.take(targetKey, m_config.limits.preKeyTarget, nowMono);
                 (void)m_limiter.take(pairKey, m_config.limits.preKeyPair, nowMono);
                 auto id = pk->columnInt(0);
-                Bytes pub = pk->columnBlob(1);
                 b->mutable_pre_key()->set_id(std::uint32_t(id));
-                b->mutable_pre_key()->set_public_key(std::string(pub.begin(), pub.end()));
+                b->mutable_pre_key()->set_public_key(blobText(*pk, 1));
                 pk->reset();
                 RELAY_TRY_LET(del, db.prepare("DELETE FROM prekeys WHERE user = ? AND device = ? AND id = ?"));
                 del->bind(1, std::string_view(target)).bind(2, std::int64_t(device)).bind(3, id);
@@ -173,7 +170,8 @@ void RelayService::onFetchBundles(const DeviceId& from, proto::Request& request,
                 p.mutable_pre_keys_low()->set_remaining(*left);
                 lowNotices.push_back({DeviceId{target, device, {}, {}}, pushFrame(std::move(p))});
             }
-        }
+            return {};
+        }));
         return Completion([this, lowNotices] { pushLive(lowNotices); });
     });
 }

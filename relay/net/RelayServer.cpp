@@ -8,6 +8,7 @@
 #include <pthread.h>
 
 #include "net/BeastNames.h"
+#include "relay/core/Try.h"
 #include "relay/net/ServerState.h"
 
 #include <algorithm>
@@ -106,20 +107,17 @@ Result<std::unique_ptr<RelayServer>> RelayServer::start(RelayService& service, c
     server->m = std::make_unique<Impl>();
     auto& m = *server->m;
     m.shared = std::make_unique<Shared>(service, config);
-    auto tls = makeTlsContext(config.certFile, config.keyFile);
-    if (!tls) return tl::unexpected(tls.error());
+    RELAY_TRY_LET(tls, makeTlsContext(config.certFile, config.keyFile));
     m.shared->tls = std::move(*tls);
     // Partial uploads of a previous run are removed and the blob sweep starts before any upload.
     if (!config.blobDir.empty() && !service.blobs().isOpen())
-        if (auto r = service.blobs().open(config.blobDir); !r) return tl::unexpected(r.error());
+        RELAY_TRY(service.blobs().open(config.blobDir));
 
     m.listener = std::make_shared<Listener>(m.ioc, *m.shared, false);
-    auto port = m.listener->open(config.listenAddress, config.port);
-    if (!port) return tl::unexpected(port.error());
+    RELAY_TRY_LET(port, m.listener->open(config.listenAddress, config.port));
     m.port = *port;
     m.admin = std::make_shared<Listener>(m.ioc, *m.shared, true);
-    auto adminPort = m.admin->open(config.adminAddress, config.adminPort);
-    if (!adminPort) return tl::unexpected(adminPort.error());
+    RELAY_TRY_LET(adminPort, m.admin->open(config.adminAddress, config.adminPort));
     m.adminPort = *adminPort;
     // One server per service: the scope ties the service's storage thread to this io_context.
     if (config.ioThreads <= 1) gatherWakeupsPerBatch(service, m.ioc);
@@ -152,8 +150,7 @@ std::uint16_t RelayServer::port() const { return m->port; }
 std::uint16_t RelayServer::adminPort() const { return m->adminPort; }
 
 Result<void> RelayServer::reloadCertificate() {
-    auto tls = makeTlsContext(m->shared->config.certFile, m->shared->config.keyFile);
-    if (!tls) return tl::unexpected(tls.error());
+    RELAY_TRY_LET(tls, makeTlsContext(m->shared->config.certFile, m->shared->config.keyFile));
     std::lock_guard lock(m->shared->tlsMutex);
     m->shared->tls = std::move(*tls);
     return {};
