@@ -5,6 +5,11 @@
 /// StorageThread (group commit) and completes through a callback after the data is durable.
 /// The network layer (relay/net) authenticates devices, turns frames into handle() calls and
 /// implements PushSink; tests drive this class directly.
+///
+/// One class, defined by role across relay/core: RelayService.cpp (lifecycle, handle()'s table
+/// from request kind to handler), KeysService.cpp, MessagesService.cpp (the queue),
+/// ConversationsService.cpp (with invites), DevicesService.cpp, EnrollmentService.cpp and
+/// JournalService.cpp (the journal log); what they share is in RelayServiceImpl.h.
 
 #include <chrono>
 #include <functional>
@@ -177,7 +182,9 @@ public:
     void authenticate(const std::string& user, std::uint32_t device, ByteView secret,
                       std::function<void(Result<DeviceId>)> done);
 
-    /// Handles one request from an authenticated device. `done` runs once, on any thread.
+    /// Handles one request from an authenticated device: looks its kind up in the request
+    /// table and runs that handler (an unknown kind is STATUS_BAD_REQUEST "unknown request").
+    /// `done` runs once, on any thread.
     void handle(const DeviceId& from, proto::Request request, Done done);
 
     /// Attaches a connected device: queued envelopes are pushed in order, then live ones.
