@@ -40,7 +40,8 @@ set -eu
 say() { printf '[inside] %s\n' "$*" >&2; }
 PORT=28443; ADMIN=29443
 export VERBATIM_PASSPHRASE="test-install passphrase, long enough"
-as_relay() { runuser -u verbatim -- "$@"; }
+# setpriv execs the program (runuser would stay as its parent).
+as_relay() { setpriv --reuid verbatim --regid verbatim --init-groups -- "$@"; }
 unlock=/etc/verbatim/relay.unlock
 
 say "what the packages installed"
@@ -65,8 +66,9 @@ as_relay verbatim-relay init --data /var/lib/verbatim --unlock-file "$unlock" --
 mv /tmp/firm-root.key /root/firm/
 
 say "serve with the shipped relay.conf (ports from the command line)"
-as_relay verbatim-relay serve --config /etc/verbatim/relay.conf --unlock-file "$unlock" \
-  --listen "127.0.0.1:$PORT" --admin-listen "127.0.0.1:$ADMIN" >/tmp/relay.log 2>&1 &
+# exec: $! is then the relay itself, which the SIGHUP below must reach.
+(exec setpriv --reuid verbatim --regid verbatim --init-groups -- verbatim-relay serve --config /etc/verbatim/relay.conf \
+  --unlock-file "$unlock" --listen "127.0.0.1:$PORT" --admin-listen "127.0.0.1:$ADMIN" >/tmp/relay.log 2>&1) &
 relay=$!
 trap 'kill $relay 2>/dev/null || true' EXIT
 i=0
@@ -107,8 +109,12 @@ FIRM
 chmod 755 "$WORK/firm.sh"
 
 log "building a Debian 12 root from $MIRROR and installing ${debs[*]##*/}"
-# --include with .deb paths: apt resolves their Depends from the archive, as on a real system.
-mmdebstrap --variant=apt --include="$(IFS=,; echo "${debs[*]}")" \
+# The .deb files are installed inside the new root by its own apt, which resolves their
+# Depends from the archive as on a real system.
+mmdebstrap --variant=apt \
+  --customize-hook='mkdir -p "$1/tmp/debs"' \
+  --customize-hook='copy-in '"${debs[*]}"' /tmp/debs' \
+  --customize-hook='chroot "$1" sh -c "DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends /tmp/debs/*.deb"' \
   --customize-hook='copy-in "'"$WORK"'/firm.sh" /usr/local/bin' \
   --customize-hook='chroot "$1" /usr/local/bin/firm.sh' \
   bookworm "$WORK/root.tar" "$MIRROR"
