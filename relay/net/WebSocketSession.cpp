@@ -122,6 +122,12 @@ public:
             arrived.swap(m_inbox);
             m_inboxPosted = false;
         }
+        // After closeWith() nothing new is queued: what the close follows is fixed (an envelope
+        // dropped here stays in the device's queue until it is acknowledged).
+        if (m_closeRequested) {
+            for (auto& b : arrived) m_sink->queued -= std::min<std::size_t>(m_sink->queued, b->size());
+            return;
+        }
         const bool idle = m_outbox.empty();
         for (auto& b : arrived) m_outbox.push_back(std::move(b));
         if (idle && !m_outbox.empty() && m_open) writeNext();
@@ -146,8 +152,11 @@ public:
             self->m_closeTimer.async_wait([self](beast::error_code ec) {
                 if (!ec) self->abort();
             });
-            self->m_ws.async_close(websocket::close_reason(websocket::close_code(code), reason),
-                                   [self](beast::error_code) { self->finish(); });
+            // The close frame goes after the frames already queued (a 400 answering a malformed
+            // frame among them), never in front of them: onWrite starts it once they are out.
+            self->m_closeReason = websocket::close_reason(websocket::close_code(code), reason);
+            self->m_closeRequested = true;
+            if (self->m_inWrite == 0 && self->m_outbox.empty()) self->startClose();
         });
     }
 
@@ -403,7 +412,14 @@ private:
         m_inWrite = 0;
         std::string().swap(m_batchBuffer);  // an idle connection keeps no batch buffer
         if (!m_outbox.empty()) writeNext();
+        else if (m_closeRequested) startClose();
         maybeRead();
+    }
+
+    void startClose() {
+        if (m_closeStarted) return;
+        m_closeStarted = true;
+        m_ws.async_close(m_closeReason, [self = shared_from_this()](beast::error_code) { self->finish(); });
     }
 
     void finish() {
@@ -440,6 +456,9 @@ private:
     std::string m_batchBuffer;
     bool m_open = false;
     bool m_finished = false;
+    bool m_closeRequested = false;  ///< closeWith() ran: close once the outbox is written
+    bool m_closeStarted = false;
+    websocket::close_reason m_closeReason;
     // Backpressure (maybeRead). The counters change on any thread (answers come back from the
     // storage thread); the rest only on the session's executor.
     std::atomic<std::size_t> m_inFlight{0}, m_inFlightBytes{0};

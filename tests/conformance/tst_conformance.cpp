@@ -748,6 +748,18 @@ private slots:
         expectAnswered400ThenClosed1008(**s);
     }
 
+    // The same while the relay is still writing the session's first pushes (queue_drained):
+    // the 400 answer is queued behind them and must still go out before the close frame.
+    void frame_malformedWhilePushesAreWrittenStillAnswered400() {
+        for (int i = 0; i < 20; ++i) {
+            REQUIRE_OK(s, WsSession::openDevice(endpoint(), m_scratch->user, m_scratch->device,
+                                                m_scratch->secret));
+            QVERIFY((*s)->sendBytes(std::string("\x08\xff\xff garbage that is no Frame", 27)));
+            expectAnswered400ThenClosed1008(**s);
+            if (QTest::currentTestFailed()) return;
+        }
+    }
+
     void frame_nonUtf8StringClosesWith1008() {
         REQUIRE_OK(s, openScratch());
         // Frame{id 5, request{fetch_bundles{user "\xff\xfe"}}}, written by hand: FetchBundles.user
