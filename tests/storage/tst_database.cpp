@@ -30,6 +30,7 @@ using verbatim::ErrorCode;
 using verbatim::Result;
 using verbatim::storage::Database;
 using verbatim::storage::OpenOptions;
+using verbatim::storage::Statement;
 using verbatim::storage::Transaction;
 
 namespace {
@@ -362,6 +363,7 @@ private slots:
     void migrateRunsEachStepOnceAndAdvancesUserVersion();
     void failedMigrationStepIsRolledBack();
     void migrateRefusesDatabaseFromNewerVersion();
+    void forEachRowVisitsEveryRowAndStopsAtTheFirstFailure();
     // SqlProtocolStore
     void protocolStoreKeepsIdentityAndRecordsAcrossReopen();
 
@@ -1195,6 +1197,45 @@ void TestDatabase::migrateRefusesDatabaseFromNewerVersion() {
     VERIFY_OK((*db)->migrate({kMigration1, kMigration2, kMigration3}));
     QCOMPARE(pragmaText(**db, "SELECT count(*) FROM sqlite_master").value_or("?"),
              std::string("0"));
+}
+
+// Issue 18: the row walk that replaces hand-written step loops. It visits every row in order,
+// and the first failure (a step's, or the callback's) ends the walk and is what it returns.
+void TestDatabase::forEachRowVisitsEveryRowAndStopsAtTheFirstFailure() {
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    auto db = Database::open(nativePath(dir.filePath("store.db")), randomBytes(32));
+    VERIFY_OK(db);
+    VERIFY_OK((*db)->exec("CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1), (2), (3), (4), (5);"));
+
+    auto all = (*db)->prepare("SELECT x FROM t ORDER BY x");
+    VERIFY_OK(all);
+    std::vector<std::int64_t> seen;
+    VERIFY_OK(all->forEachRow([&](Statement& row) { seen.push_back(row.columnInt(0)); }));
+    QCOMPARE(seen, (std::vector<std::int64_t>{1, 2, 3, 4, 5}));
+
+    // The callback's failure stops the walk at its row; a cached statement walks the same way.
+    auto cached = (*db)->cached("SELECT x FROM t ORDER BY x");
+    VERIFY_OK(cached);
+    seen.clear();
+    auto stopped = cached->forEachRow([&]() -> Result<void> {
+        seen.push_back((*cached)->columnInt(0));
+        if (seen.back() == 3) return fail(ErrorCode::InvalidArgument, "three");
+        return {};
+    });
+    QVERIFY(!stopped.has_value());
+    QCOMPARE(stopped.error().message, std::string("three"));
+    QCOMPARE(seen, (std::vector<std::int64_t>{1, 2, 3}));
+
+    // A step that fails (integer overflow in the third row) ends it with a storage error.
+    auto overflow = (*db)->prepare(
+        "SELECT CASE WHEN x = 3 THEN abs(-9223372036854775807 - 1) ELSE x END FROM t ORDER BY rowid");
+    VERIFY_OK(overflow);
+    seen.clear();
+    auto failed = overflow->forEachRow([&](Statement& row) { seen.push_back(row.columnInt(0)); });
+    QVERIFY(!failed.has_value());
+    QCOMPARE(failed.error().code, ErrorCode::Storage);
+    QCOMPARE(seen, (std::vector<std::int64_t>{1, 2}));
 }
 
 // ---- SqlProtocolStore ------------------------------------------------------------------------
