@@ -223,7 +223,8 @@ private slots:
         // Online.
         QVERIFY(admin->adminWipe("bob", bob1->account().device));
         QVERIFY(eventually([&] { return profileGone(*bob1); }, 10s));
-        QVERIFY(!(*bob1).eventsOf(client::Event::Kind::Wiped).empty());
+        // The event follows the erasure (the files go first), from the client's worker thread.
+        QVERIFY(eventually([&] { return !(*bob1).eventsOf(client::Event::Kind::Wiped).empty(); }, 5s));
         QVERIFY(eventually([&] {
             auto d = deviceOf(*admin, "bob", 1);
             return d && d->wipedMs > 0 && d->status() == "wiped";
