@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "client/core/AccountStore.h"
+#include "client/core/ConnectionSupervisor.h"
 #include "client/core/ContactTrust.h"
 #include "client/core/CoreUtil.h"
 #include "client/core/Link.h"
@@ -205,18 +206,10 @@ struct Client::Impl {
     EventHandler handler;
 
     // Connection.
-    mutable std::mutex connMutex;
-    std::condition_variable connCv;
-    std::shared_ptr<RelayConnection> conn;
-    bool connClosed = false;
-    bool reconnectRequested = false;  ///< the worker could not store a message: fetch again later
-    std::uint16_t closeCode = 0;
-    std::thread supervisor;
-    std::atomic<bool> running{false};
-    std::atomic<bool> revoked{false}, wiped{false};
-    /// The relay closed our session for a newer one of this device (another copy of the profile):
-    /// the supervisor stops until the next start().
-    std::atomic<bool> connectedElsewhere{false};
+    std::unique_ptr<ConnectionSupervisor> supervisor;  ///< made by open(), with the credentials
+    std::atomic<bool> wiped{false};
+    bool revoked() const { return supervisor && supervisor->revoked(); }
+    bool connectedElsewhere() const { return supervisor && supervisor->connectedElsewhere(); }
 
     // Worker.
     std::mutex queueMutex;
@@ -247,7 +240,6 @@ struct Client::Impl {
     /// names and our certificate pin, or a breached relay could send people elsewhere.
     Result<void> checkRelayLink(const std::string& link);
     // Device approval (issue 15 break 2).
-    std::atomic<bool> awaitingApprovalShown{false};
     std::set<std::uint32_t> approvalRequested;  ///< own pending devices already announced (mutex)
     /// Approves own pending devices that prove they hold one of our link secrets; announces the
     /// others. Runs on the worker.
@@ -289,11 +281,7 @@ struct Client::Impl {
     void idleWork();
 
     // ---- connection ---------------------------------------------------------------------------
-    void supervise();
-    std::shared_ptr<RelayConnection> connection() {
-        std::lock_guard lock(connMutex);
-        return conn;
-    }
+    std::shared_ptr<RelayConnection> connection() { return supervisor ? supervisor->connection() : nullptr; }
     Result<proto::Response> call(const proto::Request& r, std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
         if (mutex.heldHere()) {
             log::write(log::Level::Error, "client.call_under_lock", {});
@@ -490,6 +478,16 @@ Result<std::unique_ptr<Client>> Client::open(const std::string& dir, std::string
     m.outbox = std::make_unique<Outbox>(*m.db);
     if (auto r = m.loadAccount(); !r) return tl::unexpected(r.error());
     m.messages = std::make_unique<MessageStore>(*m.db, m.paths.blobs(), m.acct.user);
+    ConnectionSupervisor::Hooks hooks;
+    hooks.endpoint = [&m] { return m.currentEndpoint(); };
+    hooks.push = [&m](const proto::Push& p) { m.onPush(p); };
+    hooks.beforeConnect = [&m] {
+        std::lock_guard lock(m.queueMutex);
+        ++m.generation;  // waitUntilSynced() waits for a drain on the new connection
+    };
+    hooks.report = [&m](const Event& e) { m.emit(e); };
+    hooks.closed = [&m] { m.syncCv.notify_all(); };
+    m.supervisor = std::make_unique<ConnectionSupervisor>(m.creds, std::move(hooks));
     m.trust = std::make_unique<ContactTrust>(*m.db, *m.ctx, *m.sessions, *m.accounts, *m.outbox, m.acct.user, m.acct.device,
                                              [&m](const Event& e) { m.emit(e); });
     m.worker = std::thread([&m] { m.workerLoop(); });
@@ -744,110 +742,23 @@ void Client::Impl::idleWork() {
 // ---- connection -----------------------------------------------------------------------------------
 
 void Client::start() {
-    if (m->running.exchange(true)) return;
-    m->connectedElsewhere = false;  // the user asked to connect again
+    if (!m->supervisor || m->supervisor->running()) return;
     {
         // waitUntilSynced() waits for a drain on this new connection, not an earlier one.
         std::lock_guard lock(m->queueMutex);
         ++m->generation;
     }
-    m->supervisor = std::thread([this] { m->supervise(); });
+    m->supervisor->start();
 }
 
 void Client::stop() {
-    if (!m->running.exchange(false)) return;
-    m->connCv.notify_all();
-    if (m->supervisor.joinable()) m->supervisor.join();
+    if (!m->supervisor || !m->supervisor->running()) return;
+    m->supervisor->stop();
     std::lock_guard lock(m->queueMutex);
     ++m->generation;
 }
 
-bool Client::isConnected() const {
-    std::lock_guard lock(m->connMutex);
-    return m->conn && m->conn->isOpen();
-}
-
-void Client::Impl::supervise() {
-    auto backoff = std::chrono::milliseconds(250);
-    awaitingApprovalShown = false;  // told once per start
-    while (running && !revoked && !wiped && !connectedElsewhere) {
-        {
-            std::lock_guard lock(connMutex);
-            connClosed = false;
-            closeCode = 0;
-        }
-        {
-            // Before connecting: the relay starts pushing as soon as the upgrade completes.
-            std::lock_guard lock(queueMutex);
-            ++generation;
-        }
-        auto c = RelayConnection::connect(
-            currentEndpoint(), creds, [this](const proto::Push& p) { onPush(p); },
-            [this](std::uint16_t code, const std::string&) {
-                {
-                    std::lock_guard lock(connMutex);
-                    connClosed = true;
-                    closeCode = code;
-                }
-                connCv.notify_all();
-            });
-        if (c) {
-            backoff = std::chrono::milliseconds(250);
-            {
-                std::lock_guard lock(connMutex);
-                conn = std::shared_ptr<RelayConnection>(std::move(*c));
-            }
-            emit({Event::Kind::Connected});
-            std::unique_lock lock(connMutex);
-            connCv.wait(lock, [&] { return !running || connClosed || reconnectRequested; });
-            auto old = std::move(conn);
-            auto code = closeCode;
-            const bool requested = reconnectRequested;
-            reconnectRequested = false;
-            lock.unlock();
-            if (old) old->close();
-            old.reset();
-            if (code == 4403) {
-                revoked = true;
-                emit({Event::Kind::Revoked, {}, {}, {}, {}, {}, "the firm revoked this device"});
-            } else if (code == RelayConnection::kCloseReplaced) {
-                // Another copy of this profile connected as this device, and the relay keeps the
-                // newest session. Reconnecting would close that one in turn, and the two would
-                // take turns for ever: stay offline and say why, until start() is called again.
-                connectedElsewhere = true;
-                emit({Event::Kind::ConnectedElsewhere, {}, {}, {}, {}, {},
-                      "this device is connected elsewhere (another copy of this profile is online)"});
-            } else {
-                emit({Event::Kind::Disconnected, {}, {}, {}, {}, {}, code ? "closed " + std::to_string(code) : ""});
-            }
-            syncCv.notify_all();
-            if (!running) break;
-            if (requested) backoff = std::chrono::seconds(1);
-        } else {
-            const auto& err = c.error();
-            // Refused credentials do not get better by retrying quickly.
-            if (err.detail == 401) backoff = std::chrono::seconds(30);
-            if (err.detail == 423) {
-                // Registered, waiting for one of the user's devices to approve it: ask again soon.
-                if (!awaitingApprovalShown.exchange(true))
-                    emit({Event::Kind::AwaitingApproval, {}, {}, {}, {}, {},
-                          "waiting for one of your other devices to approve this one"});
-                backoff = std::chrono::milliseconds(500);
-            }
-            if (err.detail == 403) {
-                revoked = true;
-                emit({Event::Kind::Revoked, {}, {}, {}, {}, {}, "the firm revoked this device"});
-                syncCv.notify_all();
-                break;
-            }
-        }
-        // Exponential backoff with jitter, interruptible by stop().
-        auto jitter = std::chrono::milliseconds(crypto::randomBytes(1)[0] % 100);
-        std::unique_lock lock(connMutex);
-        connCv.wait_for(lock, backoff + jitter, [&] { return !running; });
-        backoff = std::min<std::chrono::milliseconds>(backoff * 2, std::chrono::seconds(30));
-    }
-}
+bool Client::isConnected() const { return m->supervisor && m->supervisor->isConnected(); }
 
 void Client::Impl::onPush(const proto::Push& p) {
     // Runs on the connection's thread: only queue.
@@ -920,7 +831,7 @@ bool Client::waitUntilSynced(std::chrono::milliseconds timeout) {
     auto deadline = std::chrono::steady_clock::now() + timeout;
     std::unique_lock lock(m->queueMutex);
     return m->syncCv.wait_until(lock, deadline, [&] {
-        return m->revoked || m->wiped || m->connectedElsewhere ||
+        return m->revoked() || m->wiped || m->connectedElsewhere() ||
                (m->generation > 0 && m->drainedGeneration == m->generation && m->queue.empty() && m->outboxIdle);
     });
 }
@@ -932,7 +843,7 @@ bool Client::waitForOutbox(std::chrono::milliseconds timeout) {
         {
             std::unique_lock lock(m->queueMutex);
             m->syncCv.wait_for(lock, std::chrono::milliseconds(50));
-            if (m->revoked || m->wiped || m->connectedElsewhere) return false;
+            if (m->revoked() || m->wiped || m->connectedElsewhere()) return false;
         }
     }
     return false;
@@ -1531,7 +1442,7 @@ Result<std::string> Client::Impl::enqueue(proto::JournalRecord rec, MessageKind 
 // handled in order; a message the relay refused for a changed device list (409) stays queued
 // and is prepared again with the new list.
 void Client::Impl::flushOutbox() {
-    if (wiped || revoked) return;
+    if (wiped || revoked()) return;
     {
         std::lock_guard lock(queueMutex);
         if (retryAt != std::chrono::steady_clock::time_point{} && std::chrono::steady_clock::now() < retryAt) return;
@@ -2079,11 +1990,7 @@ void Client::Impl::onEnvelope(const proto::Envelope& e, std::uint64_t gen) {
         emit({Event::Kind::Undecryptable, e.conversation_id(), hexOf(e.message_id()), {}, {}, {},
               "could not store the message (disk full?); it will be fetched again"});
         // The supervisor drops the connection and reconnects after its backoff.
-        {
-            std::lock_guard lock(connMutex);
-            reconnectRequested = true;
-        }
-        connCv.notify_all();
+        supervisor->reconnect();
     };
     {
         std::lock_guard lock(mutex);
@@ -2203,13 +2110,7 @@ void Client::Impl::handleWipe(const std::string& bytes) {
     }
     std::lock_guard lock(mutex);
     wiped = true;
-    {
-        // The supervisor closes the connection (closing it here, under connMutex, would deadlock
-        // with the connection's close handler) and does not reconnect.
-        std::lock_guard c(connMutex);
-        reconnectRequested = true;
-    }
-    connCv.notify_all();
+    supervisor->retire();  // closes the connection and does not reconnect
     trust.reset();
     sessions.reset();
     store.reset();

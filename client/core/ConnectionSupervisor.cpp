@@ -1,0 +1,127 @@
+#include "client/core/ConnectionSupervisor.h"
+
+#include "crypto/Random.h"
+
+namespace verbatim::client {
+
+ConnectionSupervisor::ConnectionSupervisor(DeviceCredentials credentials, Hooks hooks)
+    : m_credentials(std::move(credentials)), m_hooks(std::move(hooks)) {}
+
+ConnectionSupervisor::~ConnectionSupervisor() { stop(); }
+
+void ConnectionSupervisor::start() {
+    if (m_running.exchange(true)) return;
+    m_connectedElsewhere = false;  // the user asked to connect again
+    m_thread = std::thread([this] { supervise(); });
+}
+
+void ConnectionSupervisor::stop() {
+    if (!m_running.exchange(false)) return;
+    m_cv.notify_all();
+    if (m_thread.joinable()) m_thread.join();
+}
+
+std::shared_ptr<RelayConnection> ConnectionSupervisor::connection() const {
+    std::lock_guard lock(m_mutex);
+    return m_connection;
+}
+
+bool ConnectionSupervisor::isConnected() const {
+    std::lock_guard lock(m_mutex);
+    return m_connection && m_connection->isOpen();
+}
+
+void ConnectionSupervisor::reconnect() {
+    {
+        // The supervisor closes the connection: closing it here, under m_mutex, would deadlock
+        // with the connection's close handler.
+        std::lock_guard lock(m_mutex);
+        m_reconnect = true;
+    }
+    m_cv.notify_all();
+}
+
+void ConnectionSupervisor::retire() {
+    m_retired = true;
+    reconnect();
+}
+
+void ConnectionSupervisor::supervise() {
+    auto backoff = std::chrono::milliseconds(250);
+    m_awaitingApprovalShown = false;  // told once per start
+    while (m_running && !m_revoked && !m_retired && !m_connectedElsewhere) {
+        {
+            std::lock_guard lock(m_mutex);
+            m_closed = false;
+            m_closeCode = 0;
+        }
+        if (m_hooks.beforeConnect) m_hooks.beforeConnect();
+        auto c = RelayConnection::connect(
+            m_hooks.endpoint(), m_credentials, [this](const proto::Push& p) { m_hooks.push(p); },
+            [this](std::uint16_t code, const std::string&) {
+                {
+                    std::lock_guard lock(m_mutex);
+                    m_closed = true;
+                    m_closeCode = code;
+                }
+                m_cv.notify_all();
+            });
+        if (c) {
+            backoff = std::chrono::milliseconds(250);
+            {
+                std::lock_guard lock(m_mutex);
+                m_connection = std::shared_ptr<RelayConnection>(std::move(*c));
+            }
+            m_hooks.report({Event::Kind::Connected});
+            std::unique_lock lock(m_mutex);
+            m_cv.wait(lock, [&] { return !m_running || m_closed || m_reconnect; });
+            auto old = std::move(m_connection);
+            auto code = m_closeCode;
+            const bool requested = m_reconnect;
+            m_reconnect = false;
+            lock.unlock();
+            if (old) old->close();
+            old.reset();
+            if (code == 4403) {
+                m_revoked = true;
+                m_hooks.report({Event::Kind::Revoked, {}, {}, {}, {}, {}, "the firm revoked this device"});
+            } else if (code == RelayConnection::kCloseReplaced) {
+                // Another copy of this profile connected as this device, and the relay keeps the
+                // newest session. Reconnecting would close that one in turn, and the two would
+                // take turns for ever: stay offline and say why, until start() is called again.
+                m_connectedElsewhere = true;
+                m_hooks.report({Event::Kind::ConnectedElsewhere, {}, {}, {}, {}, {},
+                              "this device is connected elsewhere (another copy of this profile is online)"});
+            } else {
+                m_hooks.report({Event::Kind::Disconnected, {}, {}, {}, {}, {}, code ? "closed " + std::to_string(code) : ""});
+            }
+            if (m_hooks.closed) m_hooks.closed();
+            if (!m_running) break;
+            if (requested) backoff = std::chrono::seconds(1);
+        } else {
+            const auto& err = c.error();
+            // Refused credentials do not get better by retrying quickly.
+            if (err.detail == 401) backoff = std::chrono::seconds(30);
+            if (err.detail == 423) {
+                // Registered, waiting for one of the user's devices to approve it: ask again soon.
+                if (!m_awaitingApprovalShown.exchange(true))
+                    m_hooks.report({Event::Kind::AwaitingApproval, {}, {}, {}, {}, {},
+                                  "waiting for one of your other devices to approve this one"});
+                backoff = std::chrono::milliseconds(500);
+            }
+            if (err.detail == 403) {
+                m_revoked = true;
+                m_hooks.report({Event::Kind::Revoked, {}, {}, {}, {}, {}, "the firm revoked this device"});
+                if (m_hooks.closed) m_hooks.closed();
+                break;
+            }
+        }
+        // Exponential backoff with jitter, interruptible by stop().
+        auto jitter = std::chrono::milliseconds(crypto::randomBytes(1)[0] % 100);
+        std::unique_lock lock(m_mutex);
+        m_cv.wait_for(lock, backoff + jitter, [&] { return !m_running; });
+        backoff = std::min<std::chrono::milliseconds>(backoff * 2, std::chrono::seconds(30));
+    }
+}
+
+}  // namespace verbatim::client

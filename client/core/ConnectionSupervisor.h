@@ -1,0 +1,75 @@
+#pragma once
+/// @file ConnectionSupervisor.h
+/// Keeps this device connected to its relay: connects on start(), and after a close reconnects
+/// with exponential backoff (0.25 s doubling to 30 s, with jitter; 30 s after refused
+/// credentials, 0.5 s while the device waits for approval), until stop(). It gives up for good
+/// when the relay revokes the device (close 4403 or 403), until start() when another copy of
+/// the profile took over the device's session (close kCloseReplaced: reconnecting would make
+/// the two take turns for ever), and when retired (the profile was wiped).
+///
+/// Threading: one thread of its own while started. Every method may be called from any thread
+/// (not from the hooks). It holds its own small lock only around its state, never across a
+/// connect or a call; hooks run on the supervisor's thread (report, beforeConnect, closed) or the
+/// connection's (push) with no lock of its held.
+
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "client/core/Client.h"
+#include "client/core/RelayConnection.h"
+
+namespace verbatim::client {
+
+class ConnectionSupervisor {
+public:
+    struct Hooks {
+        std::function<Endpoint()> endpoint;                  ///< where to connect now (pins may change)
+        std::function<void(const proto::Push&)> push;        ///< on the connection's thread: only queue
+        std::function<void()> beforeConnect;                 ///< the relay pushes as soon as it accepts
+        std::function<void(const Event&)> report;            ///< Connected, Disconnected, Revoked...
+        std::function<void()> closed;                        ///< after each close or refusal for good
+    };
+    ConnectionSupervisor(DeviceCredentials credentials, Hooks hooks);
+    /// stop().
+    ~ConnectionSupervisor();
+    ConnectionSupervisor(const ConnectionSupervisor&) = delete;
+    ConnectionSupervisor& operator=(const ConnectionSupervisor&) = delete;
+
+    /// Starts the thread (no-op while started); forgets an earlier "connected elsewhere".
+    void start();
+    /// Closes the connection and joins the thread; relay calls in flight return at once.
+    void stop();
+    /// The connection while it is up (null otherwise). Callers keep the pointer only for a call.
+    std::shared_ptr<RelayConnection> connection() const;
+    bool isConnected() const;
+    /// Closes the connection; the supervisor connects again after a 1 s pause (the worker could
+    /// not store a message: the relay redelivers it on the next connection).
+    void reconnect();
+    /// Closes the connection and never connects again (the profile was wiped).
+    void retire();
+    bool revoked() const { return m_revoked; }
+    bool connectedElsewhere() const { return m_connectedElsewhere; }
+    /// Whether the thread runs (between start() and stop()).
+    bool running() const { return m_running; }
+
+private:
+    void supervise();
+
+    DeviceCredentials m_credentials;
+    Hooks m_hooks;
+    mutable std::mutex m_mutex;
+    std::condition_variable m_cv;
+    std::shared_ptr<RelayConnection> m_connection;
+    bool m_closed = false;
+    bool m_reconnect = false;
+    std::uint16_t m_closeCode = 0;
+    std::thread m_thread;
+    std::atomic<bool> m_running{false}, m_revoked{false}, m_retired{false}, m_connectedElsewhere{false};
+    std::atomic<bool> m_awaitingApprovalShown{false};
+};
+
+}  // namespace verbatim::client

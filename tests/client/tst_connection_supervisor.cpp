@@ -1,0 +1,167 @@
+// The connection supervisor on its own (client/core/ConnectionSupervisor.h): against a fake
+// relay that accepts TCP and hangs up (backoff, and stop() that does not wait it out), and
+// against a real relay over TLS (connect, reconnect after a restart and on request, stop for good
+// when the firm revokes the device).
+#include <QtTest>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <mutex>
+#include <thread>
+
+#include "../e2e/E2EHarness.h"
+#include "client/core/ConnectionSupervisor.h"
+
+using namespace verbatim;
+using namespace verbatim::client;
+using namespace std::chrono_literals;
+
+namespace {
+
+template <class F>
+bool until(F f, int ms = 10000) {
+    QElapsedTimer t;
+    t.start();
+    while (!f() && t.elapsed() < ms) QTest::qWait(20);
+    return f();
+}
+
+/// What the supervisor reported, from its threads.
+struct Recorder {
+    std::mutex mutex;
+    std::vector<Event::Kind> events;
+    std::atomic<int> attempts{0}, closes{0};
+    ConnectionSupervisor::Hooks hooks(Endpoint endpoint) {
+        ConnectionSupervisor::Hooks h;
+        h.endpoint = [endpoint] { return endpoint; };
+        h.push = [](const proto::Push&) {};
+        h.beforeConnect = [this] { ++attempts; };
+        h.report = [this](const Event& e) {
+            std::lock_guard lock(mutex);
+            events.push_back(e.kind);
+        };
+        h.closed = [this] { ++closes; };
+        return h;
+    }
+    int count(Event::Kind k) {
+        std::lock_guard lock(mutex);
+        return int(std::count(events.begin(), events.end(), k));
+    }
+};
+
+/// A "relay" that accepts TCP connections and closes them at once, on its own thread.
+class HangUp {
+public:
+    HangUp() {
+        m_fd = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t len = sizeof a;
+        if (::bind(m_fd, reinterpret_cast<sockaddr*>(&a), sizeof a) || ::listen(m_fd, 8) ||
+            ::getsockname(m_fd, reinterpret_cast<sockaddr*>(&a), &len))
+            return;
+        m_port = ntohs(a.sin_port);
+        m_thread = std::thread([this] {
+            while (true) {
+                const int c = ::accept(m_fd, nullptr, nullptr);
+                if (c < 0) return;
+                ::close(c);
+            }
+        });
+    }
+    ~HangUp() {
+        ::shutdown(m_fd, SHUT_RDWR);
+        ::close(m_fd);
+        if (m_thread.joinable()) m_thread.join();
+    }
+    std::uint16_t port() const { return m_port; }
+
+private:
+    int m_fd = -1;
+    std::uint16_t m_port = 0;
+    std::thread m_thread;
+};
+
+}  // namespace
+
+class TestConnectionSupervisor : public QObject {
+    Q_OBJECT
+private slots:
+    void backsOffAgainstARelayThatHangsUpAndStopsAtOnce();
+    void reconnectsAfterARestartAndOnRequestAndStopsWhenRevoked();
+};
+
+void TestConnectionSupervisor::backsOffAgainstARelayThatHangsUpAndStopsAtOnce() {
+    HangUp relay;
+    QVERIFY(relay.port());
+    Recorder r;
+    DeviceCredentials creds{"alice", 1, SecureBytes(32, 1)};
+    ConnectionSupervisor s(creds, r.hooks(Endpoint{"127.0.0.1", relay.port(), {}, {}}));
+    s.start();
+    QVERIFY(s.running());
+    // Attempts at about 0, 0.25, 0.75 and 1.75 s: three or four in 1.5 s, never a tight loop.
+    QTest::qWait(1500);
+    QVERIFY2(r.attempts >= 2 && r.attempts <= 5, qPrintable(QString::number(r.attempts)));
+    QVERIFY(!s.isConnected());
+    QVERIFY(!s.connection());
+    QCOMPARE(r.count(Event::Kind::Connected), 0);
+    // stop() interrupts the backoff instead of waiting it out.
+    QElapsedTimer t;
+    t.start();
+    s.stop();
+    QVERIFY2(t.elapsed() < 1000, qPrintable(QString::number(t.elapsed())));
+    QVERIFY(!s.running());
+    const int after = r.attempts;
+    QTest::qWait(600);
+    QCOMPARE(int(r.attempts), after);
+}
+
+void TestConnectionSupervisor::reconnectsAfterARestartAndOnRequestAndStopsWhenRevoked() {
+    e2e::Harness h;
+    QVERIFY(h.ok());
+    auto alice = h.enrollStaff("alice", proto::ROLE_LAWYER);
+    QVERIFY(alice);
+    Recorder r;
+    DeviceCredentials creds{alice->user, alice->device, alice->credentials.secret};
+    ConnectionSupervisor s(creds, r.hooks(h.endpoint()));
+    s.start();
+    QVERIFY(until([&] { return s.isConnected(); }));
+    QCOMPARE(r.count(Event::Kind::Connected), 1);
+    auto c = s.connection();
+    QVERIFY(c);
+    proto::Request ping;
+    ping.mutable_list_conversations();
+    auto answer = c->call(ping, 5s);
+    QVERIFY(answer && answer->status() == proto::STATUS_OK);
+    c.reset();
+
+    // The relay goes away and comes back on the same port: the supervisor reconnects by itself.
+    h.stop();
+    QVERIFY(until([&] { return r.count(Event::Kind::Disconnected) == 1; }));
+    QVERIFY(!s.isConnected());
+    QVERIFY(h.restart());
+    QVERIFY(until([&] { return r.count(Event::Kind::Connected) == 2; }, 15000));
+
+    // On request (the worker could not store a message): closed, then back after a pause.
+    s.reconnect();
+    QVERIFY(until([&] { return r.count(Event::Kind::Disconnected) == 2; }));
+    QVERIFY(until([&] { return r.count(Event::Kind::Connected) == 3; }));
+
+    // Revoked by the firm: closed, reported once, and no further attempt.
+    QVERIFY(h.service().revokeDevice("alice", alice->device, "test"));
+    QVERIFY(until([&] { return s.revoked(); }));
+    QCOMPARE(r.count(Event::Kind::Revoked), 1);
+    const int attempts = r.attempts;
+    QTest::qWait(1500);
+    QCOMPARE(int(r.attempts), attempts);
+    QVERIFY(!s.isConnected());
+    s.stop();
+}
+
+QTEST_MAIN(TestConnectionSupervisor)
+#include "tst_connection_supervisor.moc"
