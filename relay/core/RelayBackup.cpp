@@ -1,3 +1,7 @@
+/// @file RelayBackup.cpp
+/// The relay's backup file written, read and restored, and the store's check. Longer than our
+/// usual file on purpose: the writer and the reader of one byte format (docs/protocol.md,
+/// "Relay backup file") sit side by side, so that a change to one is seen beside the other.
 #include "relay/core/RelayBackup.h"
 
 #include <fcntl.h>
