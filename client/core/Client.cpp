@@ -20,6 +20,7 @@
 #include "client/core/Link.h"
 #include "client/core/MessageStore.h"
 #include "client/core/Outbox.h"
+#include "client/core/Receiver.h"
 #include "client/core/Profile.h"
 #include "client/core/RelayConnection.h"
 #include "common/Json.h"
@@ -190,6 +191,7 @@ struct Client::Impl {
     std::unique_ptr<AccountStore> accounts;  ///< over `db`; reset with it
     std::unique_ptr<Outbox> outbox;          ///< over `db`; reset with it
     std::unique_ptr<ContactTrust> trust;     ///< over `db` and `sessions`; reset with them
+    std::unique_ptr<Receiver> receiver;      ///< over the above; reset with them
     journal::FirmManifest manifest;
     Account acct;
     DeviceCredentials creds;
@@ -246,16 +248,10 @@ struct Client::Impl {
     void reviewOwnDevices(const proto::DeviceList& list);
     /// Signs and sends an approval of own device `device`; returns the approval's bytes.
     Result<std::string> sendApproval(std::uint32_t device, ByteView identityKey);
-    /// The keys of `bundles` that a trusted device of that user approved (directly or through a
-    /// chain of approvals); trusted: `accepted` keys, and for a first contact its one root.
     void withholdAttachment(const std::string& messageId, const std::string& why);
     Result<std::string> queueMismatchReport(const std::string& conversation, const std::string& messageId,
                                             const std::string& sender, std::uint64_t journalSeq,
                                             const std::string& fields);
-    /// A received record withheld (inside the receive's transaction): stored marked, without its
-    /// content, with a signed report whose body adds `fields`; the envelope counts as processed.
-    void withholdMismatch(const proto::JournalRecord& rec, const proto::Envelope& e, const std::string& sender,
-                          const std::string& fields);
     /// The journal copy check of a received record against the entry its envelope carries.
     Result<void> checkJournalCopy(const proto::JournalRecord& rec, const proto::Envelope& e) const;
 
@@ -353,17 +349,6 @@ Result<std::string> Client::Impl::queueMismatchReport(const std::string& convers
     report.set_body("{\"message_id\":\"" + hexOf(messageId) + "\",\"sender\":" + jsonQuote(sender) +
                     ",\"journal_sequence\":" + std::to_string(journalSeq) + fields + "}");
     return enqueue(std::move(report), MessageKind::System, false);
-}
-
-void Client::Impl::withholdMismatch(const proto::JournalRecord& rec, const proto::Envelope& e,
-                                    const std::string& sender, const std::string& fields) {
-    auto mismatch = rec;
-    mismatch.set_body("");
-    mismatch.clear_attachments();
-    (void)messages->insert(mismatch, MessageKind::Mismatch, false, MessageState::Mismatch, e.server_time_ms(),
-                        e.journal_sequence(), "");
-    (void)queueMismatchReport(rec.conversation_id(), rec.message_id(), sender, e.journal_sequence(), fields);
-    (void)messages->markProcessed(e.message_id());
 }
 
 Result<void> Client::Impl::checkJournalCopy(const proto::JournalRecord& rec, const proto::Envelope& e) const {
@@ -478,6 +463,18 @@ Result<std::unique_ptr<Client>> Client::open(const std::string& dir, std::string
     m.outbox = std::make_unique<Outbox>(*m.db);
     if (auto r = m.loadAccount(); !r) return tl::unexpected(r.error());
     m.messages = std::make_unique<MessageStore>(*m.db, m.paths.blobs(), m.acct.user);
+    m.trust = std::make_unique<ContactTrust>(*m.db, *m.ctx, *m.sessions, *m.accounts, *m.outbox, m.acct.user, m.acct.device,
+                                             [&m](const Event& e) { m.emit(e); });
+    Receiver::Hooks receive;
+    receive.acknowledge = [&m](std::uint64_t queueId) { m.acknowledge(queueId); };
+    receive.reportMismatch = [&m](const std::string& conversation, const std::string& id, const std::string& sender,
+                                  std::uint64_t journalSeq, const std::string& fields) {
+        (void)m.queueMismatchReport(conversation, id, sender, journalSeq, fields);
+    };
+    receive.checkJournalCopy = [&m](const proto::JournalRecord& rec, const proto::Envelope& e) {
+        return m.checkJournalCopy(rec, e);
+    };
+    m.receiver = std::make_unique<Receiver>(*m.db, *m.sessions, *m.messages, *m.trust, m.acct.user, std::move(receive));
     ConnectionSupervisor::Hooks hooks;
     hooks.endpoint = [&m] { return m.currentEndpoint(); };
     hooks.push = [&m](const proto::Push& p) { m.onPush(p); };
@@ -488,8 +485,6 @@ Result<std::unique_ptr<Client>> Client::open(const std::string& dir, std::string
     hooks.report = [&m](const Event& e) { m.emit(e); };
     hooks.closed = [&m] { m.syncCv.notify_all(); };
     m.supervisor = std::make_unique<ConnectionSupervisor>(m.creds, std::move(hooks));
-    m.trust = std::make_unique<ContactTrust>(*m.db, *m.ctx, *m.sessions, *m.accounts, *m.outbox, m.acct.user, m.acct.device,
-                                             [&m](const Event& e) { m.emit(e); });
     m.worker = std::thread([&m] { m.workerLoop(); });
     return c;
 }
@@ -1980,117 +1975,26 @@ void Client::Impl::acknowledge(std::uint64_t queueId) {
 
 void Client::Impl::onEnvelope(const proto::Envelope& e, std::uint64_t gen) {
     if (wiped || gen == failedGeneration) return;
-    std::vector<Event> events;
-    // The envelope stays queued on the relay, which sends it again on the next connection:
-    // drop this one (after a pause) so that it comes back once the disk has room.
-    auto storageTrouble = [this, &e, gen] {
-        db->rollback();
-        failedGeneration = gen;  // keep the order: everything after this comes again too
+    Receiver::Received got;
+    {
+        std::lock_guard lock(mutex);
+        if (!db) return;
+        got = receiver->receive(e);
+        if (got.outcome == Receiver::Outcome::StorageTrouble)
+            failedGeneration = gen;  // keep the order: everything after this comes again too
+        else if (got.wantsDeliveryReceipt)
+            pendingDelivered[got.conversation] = got.rawMessageId;
+    }
+    if (got.outcome == Receiver::Outcome::StorageTrouble) {
+        // The envelope stays queued on the relay, which sends it again on the next connection:
+        // drop this one (after a pause) so that it comes back once the disk has room.
         log::write(log::Level::Error, "client.store_failed", {{"queue_id", std::to_string(e.queue_id())}});
         emit({Event::Kind::Undecryptable, e.conversation_id(), hexOf(e.message_id()), {}, {}, {},
               "could not store the message (disk full?); it will be fetched again"});
-        // The supervisor drops the connection and reconnects after its backoff.
-        supervisor->reconnect();
-    };
-    {
-        std::lock_guard lock(mutex);
-        const auto& sender = e.sender();
-        const std::string senderText = sender.user() + "/" + std::to_string(sender.device());
-        // At-least-once delivery: an envelope whose message we already stored is only acknowledged.
-        {
-            if (auto seen = messages->processed(e.message_id()); seen && *seen) {
-                acknowledge(e.queue_id());
-                return;
-            }
-        }
-        Transaction tx(*db);
-        if (!tx.begin()) return storageTrouble();  // not acknowledged: redelivered later
-        signal::CipherMessage msg{signal::CipherMessage::Type(e.type()), toBytes(view(e.body()))};
-        auto plain = sessions->decrypt({sender.user(), std::int32_t(sender.device())}, msg);
-        if (!plain) {
-            db->rollback();
-            if (plain.error().code == ErrorCode::UntrustedIdentity) {
-                // A known device presents a new identity key: hold everything from it until the
-                // user accepts the new safety number; keep the envelope queued on the relay.
-                trust->markChanged(sender.user());
-                emit({Event::Kind::SafetyNumberChanged, e.conversation_id(), {}, {}, sender.user(), {},
-                      "identity key of " + senderText + " changed"});
-                return;
-            }
-            if (plain.error().code != ErrorCode::Duplicate) {
-                (void)messages->systemMessage(e.conversation_id(), "A message from " + sender.user() + " could not be decrypted.");
-                emit({Event::Kind::Undecryptable, e.conversation_id(), hexOf(e.message_id()), {}, senderText, {},
-                      plain.error().message});
-            }
-            acknowledge(e.queue_id());
-            return;
-        }
-        proto::JournalRecord rec;
-        bool ok = rec.ParseFromArray(plain->data(), int(plain->size())) && rec.message_id() == e.message_id() &&
-                  rec.conversation_id() == e.conversation_id() && rec.sender().user() == sender.user() &&
-                  rec.sender().device() == sender.device();
-        if (!ok) {
-            // A payload that contradicts its envelope is dropped (the session still advances).
-            (void)messages->systemMessage(e.conversation_id(), "A malformed message from " + sender.user() + " was dropped.");
-            (void)messages->markProcessed(e.message_id());
-            if (tx.commit()) acknowledge(e.queue_id());
-            emit({Event::Kind::Undecryptable, e.conversation_id(), hexOf(e.message_id()), {}, senderText, {}, "malformed payload"});
-            return;
-        }
-        // A device of this user's own account that none of its devices approved does not get to
-        // speak as the user here (issue 15 break 2): its message is not shown.
-        if (sender.user() == acct.user) {
-            if (trust->unapprovedOwnDevice(sender.device())) {
-                (void)messages->markProcessed(e.message_id());
-                if (tx.commit()) acknowledge(e.queue_id());
-                emit({Event::Kind::DeviceAdded, e.conversation_id(), hexOf(e.message_id()), {}, senderText, {},
-                      "a message from device " + std::to_string(sender.device()) +
-                          " of your account, which none of your devices approved, was not shown"});
-                return;
-            }
-        }
-        std::set<std::string> changedUsers;
-        trust->noteIdentities(sender.user(), &changedUsers);
-        for (auto& u : changedUsers) {
-            (void)messages->systemMessage(rec.conversation_id(), "The safety number of " + u + " changed. Verify it, then accept to keep sending.");
-            events.push_back({Event::Kind::SafetyNumberChanged, rec.conversation_id(), {}, {}, u, {}, "safety number of " + u + " changed"});
-        }
-        // ES-08: the relay stamped the commitment from the journal header; what we decrypted
-        // must open it, or the sender journaled something else than it showed us.
-        if (!journal::commitmentOpens(view(e.commitment()), view(rec.commit_key()), journal::commitContentOf(rec))) {
-            auto digest = crypto::sha256(view(rec.body()));
-            withholdMismatch(rec, e, senderText,
-                             ",\"commitment\":\"" + hexOf(e.commitment()) + "\",\"received_body_sha256\":\"" +
-                                 toHex(ByteView(digest.data(), digest.size())) + "\"");
-            if (!tx.commit()) return;
-            acknowledge(e.queue_id());
-            emit({Event::Kind::JournalMismatch, rec.conversation_id(), hexOf(rec.message_id()), {}, senderText, {},
-                  "the message does not match what its sender journaled; it is withheld and reported"});
-            return;
-        }
-        // The journal copy check: the entry the relay delivered must open, from the sender's
-        // ephemeral secret, to this record (docs/protocol.md, "Journal copy check").
-        if (auto copy = checkJournalCopy(rec, e); !copy) {
-            withholdMismatch(rec, e, senderText,
-                             ",\"commitment\":\"" + hexOf(e.commitment()) + "\",\"journal_copy\":\"" +
-                                 journal::faultName(journal::Fault(copy.error().detail)) + "\"");
-            if (!tx.commit()) return;
-            acknowledge(e.queue_id());
-            emit({Event::Kind::JournalMismatch, rec.conversation_id(), hexOf(rec.message_id()), {}, senderText, {},
-                  "the journal's copy of this message is not what its sender sent you; it is withheld and reported"});
-            return;
-        }
-        // Any failure below rolls the whole receive back, the session included: the envelope is
-        // not acknowledged and decrypts again when the relay redelivers it (CF-05).
-        if (auto r = messages->apply(rec, e.server_time_ms(), e.journal_sequence(), events); !r) return storageTrouble();
-        if (!messages->markProcessed(e.message_id())) return storageTrouble();
-        if (!tx.commit()) return storageTrouble();
-        // Acknowledge only once the message is durable here (the queued copy may go now).
-        acknowledge(e.queue_id());
-        if ((rec.type() == proto::TEXT || rec.type() == proto::ATTACHMENT) && sender.user() != acct.user)
-            pendingDelivered[rec.conversation_id()] = rec.message_id();
+        supervisor->reconnect();  // the supervisor drops the connection and reconnects after its backoff
+        return;
     }
-    for (auto& ev : events) emit(ev);
+    for (auto& ev : got.events) emit(ev);
 }
 
 void Client::Impl::handleWipe(const std::string& bytes) {
@@ -2111,6 +2015,7 @@ void Client::Impl::handleWipe(const std::string& bytes) {
     std::lock_guard lock(mutex);
     wiped = true;
     supervisor->retire();  // closes the connection and does not reconnect
+    receiver.reset();
     trust.reset();
     sessions.reset();
     store.reset();
