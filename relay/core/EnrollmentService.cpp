@@ -98,6 +98,8 @@ void RelayService::registerDevice(const proto::RegisterDevice& req, const std::s
     if (auto wait = m_limiter.peek(guessKey, m_config.limits.redeemGuess, monotonicMs()))
         return done(fail(ErrorCode::AuthFailed, "too many wrong attempts at this link; try again later", 429), wait);
     if (req.device_secret().size() != 32) return bad("device secret must be 32 bytes");
+    // Signal registration ids are 1..16380 (libsignal's range); a peer's session checks it.
+    if (req.registration_id() < 1 || req.registration_id() > 16380) return bad("bad registration id");
     if (!acceptableKey(req.identity_key())) return bad("bad identity key");
     if (!req.has_signed_pre_key()) return bad("signed pre-key required");
     if (req.platform().size() > 64 || req.app_version().size() > 64 || req.display_name().size() > 128)
@@ -301,8 +303,10 @@ void RelayService::onCreateDeviceLink(const DeviceId& from, proto::Request& requ
         return done(errorResponse(proto::STATUS_FORBIDDEN, "clients link a new device by a new invite"));
     if (auto wait = m_limiter.take("invite:" + from.user, m_config.limits.invite, monotonicMs()))
         return done(errorResponse(proto::STATUS_RATE_LIMITED, "too many links", wait));
+    // 0 asks for the default, 15 minutes, which is also the most; longer is refused, as for invites.
     std::uint32_t ttl = request.create_device_link().ttl_seconds();
-    if (ttl == 0 || ttl > 900) ttl = 900;
+    if (ttl > 900) return done(errorResponse(proto::STATUS_BAD_REQUEST, "device links last at most 15 minutes"));
+    if (ttl == 0) ttl = 900;
     std::string token = randomHex(16);
     std::string link = linkFor("enroll", token);
     return run([this, from, token, link, ttl](Database& db, proto::Response& out) -> Result<Completion> {

@@ -75,7 +75,9 @@ void RelayService::onPullJournal(const DeviceId& from, proto::Request& request, 
     // "after every row", not a negative number (which would start the page at row 1 again).
     const std::uint64_t after =
         std::min<std::uint64_t>(request.pull_journal().after_sequence(), std::uint64_t(INT64_MAX));
-    auto limit = std::clamp<std::uint32_t>(request.pull_journal().limit(), 1, 1000);
+    // 0 (proto3's unset) asks for the largest page, as a reader that names no limit means.
+    const std::uint32_t asked = request.pull_journal().limit();
+    auto limit = asked == 0 ? 1000u : std::min<std::uint32_t>(asked, 1000);
     return run([this, after, limit](Database& db, proto::Response& out) -> Result<Completion> {
         auto* page = out.mutable_journal_page();
         RELAY_TRY_LET(st, db.prepare("SELECT seq, entry, chain_hash, server_time_ms FROM journal WHERE seq > ? "

@@ -73,7 +73,7 @@ void RelayService::handleSend(const DeviceId& from, proto::SendMessage send, Don
          declaresNotice](Database& db) -> Result<Completion> {
             const auto& s = *sendPtr;
             // Idempotent retry: the same (device, message id) was stored before.
-            RELAY_TRY_LET(prior, db.cached("SELECT s.journal_seq, s.server_time_ms, j.chain_hash FROM sends s "
+            RELAY_TRY_LET(prior, db.cached("SELECT s.journal_seq, s.server_time_ms, j.chain_hash, j.entry FROM sends s "
                                  "JOIN journal j ON j.seq = s.journal_seq WHERE s.sender_user = ? AND "
                                  "s.sender_device = ? AND s.message_id = ?"));
             prior->bind(1, std::string_view(from.user)).bind(2, std::int64_t(from.device)).bind(3, view(s.message_id()));
@@ -82,6 +82,12 @@ void RelayService::handleSend(const DeviceId& from, proto::SendMessage send, Don
                 // Even a repeat is answered only to a device that is still active.
                 RELAY_TRY_LET(active, isActive(db, from.user, from.device));
                 if (!*active) return reject(proto::STATUS_FORBIDDEN, "device revoked");
+                // A retry is the same message: one reusing the id in another conversation would
+                // otherwise be told "stored" and go nowhere. (The sealed bytes of honest retries
+                // differ, so the conversation the stored entry names is what is compared.)
+                auto stored = journal::SealedEntry::parse(prior->columnBlob(3));
+                if (stored && stored->header.conversationId != s.conversation_id())
+                    return reject(proto::STATUS_CONFLICT, "this message id was already used in another conversation");
                 auto* r = response->mutable_send_result();
                 r->set_journal_sequence(std::uint64_t(prior->columnInt(0)));
                 r->set_server_time_ms(std::uint64_t(prior->columnInt(1)));

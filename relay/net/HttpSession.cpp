@@ -71,7 +71,7 @@ private:
         if (req.method() == http::verb::get && req.target() == "/v1/manifest") {
             // Public: signed by the firm root, checked by every client before it registers.
             const auto& m = m_shared.service.config().firmManifest;
-            return respondBinary(std::string(m.begin(), m.end()));
+            return respondOk(std::string(m.begin(), m.end()), "application/octet-stream");  // not protobuf
         }
         if (req.method() == http::verb::post && req.target() == "/v1/register") {
             http::async_read(m_stream, m_buffer, *m_parser,

@@ -602,6 +602,8 @@ private slots:
         add("identity key of 32 bytes",
             [](auto& r) { r.set_identity_key(r.identity_key().substr(1)); });
         add("no signed pre-key", [](auto& r) { r.clear_signed_pre_key(); });
+        add("registration id 0", [](auto& r) { r.set_registration_id(0); });
+        add("registration id 16381", [](auto& r) { r.set_registration_id(16381); });
         for (const auto& [what, request] : cases) {
             REQUIRE_OK(reply, postRegister(request.SerializeAsString()));
             QVERIFY2(reply->status == 400,
@@ -719,6 +721,20 @@ private slots:
             QVERIFY2(s.error().detail == 401,
                      qPrintable(QString("%1: %2").arg(what).arg(s.error().detail)));
         }
+    }
+
+    // R-LINK-1: a device link lasts at most 15 minutes; asking for longer is refused, not cut.
+    void deviceLink_longerThan15MinutesRefused400() {
+        REQUIRE_OK(owner, enroll("link-ttl", "lawyer", 5));
+        proto::Request req;
+        req.mutable_create_device_link()->set_ttl_seconds(901);
+        REQUIRE_OK(resp, (*owner)->ws->call(req));
+        QCOMPARE(int(resp->status()), int(proto::STATUS_BAD_REQUEST));
+        QVERIFY(resp->invite().link().empty());
+        req.mutable_create_device_link()->set_ttl_seconds(0);  // the default: 15 minutes
+        REQUIRE_OK(ok, (*owner)->ws->call(req));
+        QVERIFY2(ok->status() == proto::STATUS_OK, ok->error().c_str());
+        QVERIFY(ok->invite().expires_ms() > 0);
     }
 
     void ws_pendingDeviceLocked423() {
@@ -1150,6 +1166,30 @@ private slots:
                  "a duplicate was delivered again");
     }
 
+    // R-SEND-4: a message id already stored in one conversation is refused in another (409),
+    // instead of being answered "duplicate" and going nowhere.
+    void send_sameIdInAnotherConversationConflict409() {
+        auto to = matterRecipients(*m_lawyer);
+        REQUIRE_OK(out, buildSend(*m_lawyer, m_matter, "first use of the id", to, journalPublic()));
+        REQUIRE_OK(first, send(*m_lawyer, out->send));
+        QVERIFY2(first->status() == proto::STATUS_OK, first->error().c_str());
+        // A second conversation of the same two lawyers.
+        REQUIRE_OK(other, createConversation(*m_lawyer, "cf second matter", {m_lawyer2->user}));
+        auto toOther = otherMemberDevices(*m_lawyer, *other);
+        QVERIFY(toOther);
+        REQUIRE_OK(reused, buildSend(*m_lawyer, *other, "reusing the id", *toOther, journalPublic(),
+                                     [&](proto::JournalRecord& r) { r.set_message_id(out->send.message_id()); }));
+        REQUIRE_OK(head, journalHead());
+        REQUIRE_OK(resp, send(*m_lawyer, reused->send));
+        QCOMPARE(int(resp->status()), int(proto::STATUS_CONFLICT));
+        QVERIFY(!resp->has_send_result());
+        REQUIRE_OK(after, journalHead());
+        QCOMPARE(*after, *head);
+        // The honest retry in its own conversation is still answered from the stored row.
+        REQUIRE_OK(retry, send(*m_lawyer, out->send));
+        QVERIFY(retry->status() == proto::STATUS_OK && retry->send_result().duplicate());
+    }
+
     void send_noticeRequiredForClient428() {
         REQUIRE_OK(client, joinByInvite(*m_lawyer, m_matter));
         auto to = otherMemberDevices(**client, m_matter);
@@ -1558,6 +1598,17 @@ private slots:
         }
     }
 
+    // R-PULL-3: an unset limit (0) asks for the largest page (1000 rows), not one row.
+    void journal_pullWithoutLimitGivesAFullPage() {
+        REQUIRE_OK(head, journalHead());
+        QVERIFY(*head > 3);
+        proto::Request req;
+        req.mutable_pull_journal()->set_after_sequence(0);
+        REQUIRE_OK(resp, m_officer->ws->call(req));
+        QCOMPARE(int(resp->status()), int(proto::STATUS_OK));
+        QCOMPARE(std::uint64_t(resp->journal_page().rows_size()), std::min<std::uint64_t>(*head, 1000));
+    }
+
     void journal_pullForbiddenToOthers403() {
         for (Device* d : {m_lawyer.get(), m_client.get()}) {
             proto::Request req;
@@ -1574,6 +1625,8 @@ private slots:
         REQUIRE_OK(reply,
                    httpsExchange(endpoint(), httpRequest("GET", "/v1/manifest", hostHeader(), "")));
         QCOMPARE(reply->status, 200);
+        // Not protobuf: its own layout (R-HTTP-2).
+        QCOMPARE(reply->contentType, std::string("application/octet-stream"));
         // manifest = u8(2) || field(root[32]) || field(body) || field(signature[64])
         const Bytes m = bytesOf(reply->body);
         QVERIFY(!m.empty());
