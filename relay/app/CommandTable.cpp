@@ -30,6 +30,12 @@ std::string checkListen(const std::string& v) {
 
 std::vector<std::string> splitList(const std::string& s);
 
+// --firm: shown to every user and written into their notice acceptances (R-MAN-1).
+std::string checkFirm(const std::string& v) {
+    if (v.size() > 256 || !isUtf8(v)) return "takes 1 to 256 bytes of UTF-8 text";
+    return {};
+}
+
 std::string checkAddresses(const std::string& v) {
     auto addresses = splitList(v);
     if (addresses.empty() || addresses.size() > 16 || !std::all_of(addresses.begin(), addresses.end(), validAddress))
@@ -124,7 +130,7 @@ const cmdline::CommandLine& commandLine() {
              "                      [--tls-key-pins HEX[,HEX...]] [--pin-cert CERT.pem[,CERT.pem...]]\n"
              "                      [--wipe-after-failed-unlocks N] [--wipe-after-offline-days D]\n",
              {Option::value("data", "DIR").required(), Option::value("unlock-file", "PATH"),
-              Option::value("firm", "NAME").required(), Option::value("journal-key", "JOURNAL.pub").required(),
+              Option::value("firm", "NAME").required().checked(checkFirm), Option::value("journal-key", "JOURNAL.pub").required(),
               Option::value("root-key-out", "FILE").required(),
               Option::value("address", "HOST:PORT[,HOST:PORT...]").checked(checkAddresses),
               Option::value("passphrase-file", "FILE"), Option::value("tls-key-pins", "HEX[,HEX...]").checked(checkPins),

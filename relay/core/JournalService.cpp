@@ -40,7 +40,7 @@ Result<void> RelayService::recordAdminAction(Database& db, const std::string& ac
     // verified log (ids and names only; no secret ever goes into an action's text).
     std::uint64_t now = wallClockMs();
     proto::JournalRecord rec;
-    rec.set_version(1);
+    rec.set_version(2);  // commitment and header version 2, like the devices' records
     Bytes k = crypto::randomBytes(32);
     rec.set_message_id(journal::newMessageId(now));
     rec.set_conversation_id("firm-audit");

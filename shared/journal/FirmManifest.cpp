@@ -89,6 +89,8 @@ Result<FirmManifest> FirmManifest::parse(ByteView bytes) {
     auto firm = b.field(256);
     if (!firm) return tl::unexpected(firm.error());
     m.firmName.assign(asString(*firm));
+    // Shown to every user and written into their notice acceptances: text, never empty.
+    if (m.firmName.empty() || !isUtf8(m.firmName)) return fail(ErrorCode::Malformed, "manifest firm name is not UTF-8 text");
     if (m.version == 1) {
         auto addr = b.field(256);
         if (!addr) return tl::unexpected(addr.error());
@@ -134,6 +136,9 @@ Result<FirmManifest> FirmManifest::parse(ByteView bytes) {
         if (k->size() != 32) return fail(ErrorCode::Malformed, "journal key size");
         auto from = b.u64();
         if (!from) return tl::unexpected(from.error());
+        // Oldest first: the last is the current key, so the list may not go back in time.
+        if (!m.journalKeys.empty() && *from < m.journalKeys.back().validFromMs)
+            return fail(ErrorCode::Malformed, "manifest journal keys are not in valid-from order");
         m.journalKeys.push_back({toBytes(*k), *from});
     }
     if (m.version != 1 || !b.atEnd()) {

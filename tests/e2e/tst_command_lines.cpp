@@ -196,6 +196,9 @@ private slots:
         row("relay", {"init", "--data", "S/relay", "--firm", "", "--journal-key", "I/journal.pub", "--root-key-out", "S/r.key"},
             {"--firm needs a non-empty NAME"});
         row("relay", {"init", "--data", "S/relay", "--firm", "X", "--journal-key", "I/journal.pub"}, {"--root-key-out"});
+        row("relay", {"init", "--data", "S/relay", "--firm", QString(257, 'F'), "--journal-key", "I/journal.pub",
+                      "--root-key-out", "S/r.key", "--unlock-file", "S/relay.unlock"},
+            {"--firm", "1 to 256 bytes of UTF-8"});
         row("relay", {"inti", "--data", "S/relay"}, {"unknown command 'inti'", "did you mean init?"});
         row("relay", {}, {"no command given"});
         row("relay", {"serve", "--data", "S/relay", "--firm", "X"}, {"--firm is not an option for serve"});

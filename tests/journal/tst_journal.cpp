@@ -268,6 +268,22 @@ private slots:
         many.relayAddresses.assign(17, "a.example:1");
         QVERIFY(many.sign(root->privateKey));
         QVERIFY(!journal::FirmManifest::parse(many.serialize()));
+        // The firm name is UTF-8 text, never empty (R-MAN-1); journal keys go forward in time.
+        for (std::string bad : {std::string("Doe \xff\xfe LLP"), std::string()}) {
+            journal::FirmManifest named = m;
+            named.firmName = bad;
+            QVERIFY(named.sign(root->privateKey));
+            QVERIFY(!journal::FirmManifest::parse(named.serialize()));
+        }
+        journal::FirmManifest rotated = m;
+        rotated.journalKeys.push_back({Bytes(32, 9), m.journalKeys.back().validFromMs + 1});
+        QVERIFY(rotated.sign(root->privateKey));
+        QVERIFY(journal::FirmManifest::parse(rotated.serialize()));
+        rotated.journalKeys.back().validFromMs = m.journalKeys.back().validFromMs - 1;
+        QVERIFY(rotated.sign(root->privateKey));
+        auto backwards = journal::FirmManifest::parse(rotated.serialize());
+        QVERIFY(!backwards);
+        QVERIFY(backwards.error().message.find("valid-from order") != std::string::npos);
     }
 
     void sealOpenRoundTripPreservesRecord() {
