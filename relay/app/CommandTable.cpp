@@ -181,19 +181,20 @@ const cmdline::CommandLine& commandLine() {
              "config"},
             {"manifest",
              "  verbatim-relay manifest --data DIR --root-key FILE [--address ...] [--tls-key-pins ...]\n"
-             "                      [--pin-cert ...] [--passphrase-file FILE]   re-sign the firm manifest\n"
+             "                      [--pin-cert ...] [--add-journal-key JOURNAL.pub] [--passphrase-file FILE]\n"
+             "                                                                  re-sign the firm manifest\n"
              "  verbatim-relay manifest --data DIR --show\n",
              {Option::value("data", "DIR").required(), Option::value("root-key", "FILE"),
               Option::value("address", "HOST:PORT[,HOST:PORT...]").checked(checkAddresses),
               // An empty list re-signs without pins.
               Option::value("tls-key-pins", "HEX[,HEX...]").checked(checkPins).allowEmpty(),
               Option::value("pin-cert", "CERT.pem[,CERT.pem...]"), Option::value("passphrase-file", "FILE"),
-              Option::flag("show")},
+              Option::value("add-journal-key", "JOURNAL.pub"), Option::flag("show")},
              {},
              true,
              [](const cmdline::Parsed& p) -> std::string {
                  if (p.has("show")) {
-                     for (const char* o : {"root-key", "address", "tls-key-pins", "pin-cert", "passphrase-file"})
+                     for (const char* o : {"root-key", "address", "tls-key-pins", "pin-cert", "passphrase-file", "add-journal-key"})
                          if (p.has(o)) return std::string("--show takes no --") + o + " (it only prints the manifest)";
                      return {};
                  }

@@ -115,6 +115,8 @@ int cmdManifest(const Args& a) {
                     (unsigned long long)m->issuedMs);
         for (const auto& addr : m->relayAddresses) std::printf("address\t%s\n", addr.c_str());
         for (const auto& pin : m->tlsKeyPins) std::printf("tls-key-pin\t%s\n", toHex(pin).c_str());
+        for (const auto& k : m->journalKeys)  // oldest first; the last is current
+            std::printf("journal-key\t%s\t%llu\n", toHex(k.publicKey).c_str(), (unsigned long long)k.validFromMs);
         std::printf("relay-public-key\t%s\nrelay-identity-key\t%s\n", toHex(m->relayPublicKey).c_str(),
                     toHex(m->relayIdentityKey).c_str());
         return 0;
@@ -144,6 +146,16 @@ int cmdManifest(const Args& a) {
     }
     m->version = journal::FirmManifest::kVersion;
     m->issuedMs = std::max(relay::wallClockMs(), m->issuedMs + 1);
+    // Journal key rotation: compliance made a new pair (verbatim-journal keygen); devices seal to
+    // it from this manifest on, and entries sealed before still open with the old private key.
+    if (!a.opt("add-journal-key").empty()) {
+        auto jpub = readJournalPublicKey(a.opt("add-journal-key"));
+        if (!jpub) return die(jpub.error().message);
+        for (const auto& k : m->journalKeys)
+            if (constantTimeEqual(k.publicKey, *jpub)) return die("this journal key is already in the manifest");
+        if (m->journalKeys.size() >= 64) return die("the manifest holds 64 journal keys, the most it may");
+        m->journalKeys.push_back({*jpub, std::max(m->issuedMs, m->journalKeys.back().validFromMs)});
+    }
     if (auto r = m->sign(*root); !r) return die(r.error().message);
     auto tmp = d.manifest().string() + ".new";
     if (auto w = writeFile(tmp, m->serialize(), false); !w) return die(w.error().message);
@@ -151,8 +163,9 @@ int cmdManifest(const Args& a) {
     fs::rename(tmp, d.manifest(), ec);
     if (ec) return die("cannot replace " + d.manifest().string());
     if (auto w = writeFile(d.address(), view(m->relayAddress), false); !w) return die(w.error().message);
-    std::printf("manifest re-signed (issued %llu): %zu address(es), %zu TLS key pin(s); restart the relay to serve it\n",
-                (unsigned long long)m->issuedMs, m->relayAddresses.size(), m->tlsKeyPins.size());
+    std::printf("manifest re-signed (issued %llu): %zu address(es), %zu TLS key pin(s), %zu journal key(s); restart "
+                "the relay to serve it\n",
+                (unsigned long long)m->issuedMs, m->relayAddresses.size(), m->tlsKeyPins.size(), m->journalKeys.size());
     return 0;
 }
 

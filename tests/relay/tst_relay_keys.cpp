@@ -26,6 +26,7 @@
 #include "crypto/Hkdf.h"
 #include "crypto/Random.h"
 #include "crypto/X25519.h"
+#include "journal/FirmManifest.h"
 #include "storage/Database.h"
 
 using namespace verbatim;
@@ -281,6 +282,44 @@ private slots:
         QCOMPARE(none.code, 1);
         QVERIFY(none.err.contains("--unlock-file"));
         QVERIFY(!QFile::exists(dir + "/data4/relay.db"));
+    }
+
+    // A journal key rotation with the real program: the new key is appended after the current
+    // one (the last is current), the old stays listed for the entries sealed to it; the same key
+    // twice or a malformed key file is refused and the manifest is left as it was.
+    void journalKeyIsAddedByTheManifestCommand() {
+        const QString dir = m_tmp.filePath("rotate"), data = dir + "/data", unlockFile = dir + "/relay.unlock";
+        QVERIFY(QDir().mkpath(dir));
+        Run r = init(dir, data, {"--unlock-file", unlockFile});
+        QVERIFY2(r.code == 0, r.all().constData());
+        const QByteArray first = readAll(dir + "/journal.pub").trimmed();
+        auto second = crypto::x25519Generate();
+        const QString secondPath = dir + "/second.pub";
+        writeAll(secondPath, QByteArray::fromStdString(toHex(second->publicKey)) + "\n");
+        const QString rootKey = dir + "/root-data.key";
+        auto keysShown = [&] {
+            QList<QByteArray> keys;
+            for (const QByteArray& line : run({"manifest", "--data", data, "--show"}).out.split('\n'))
+                if (line.startsWith("journal-key\t")) keys.push_back(line.split('\t').value(1));
+            return keys;
+        };
+        QCOMPARE(keysShown(), QList<QByteArray>{first});
+        Run add = run({"manifest", "--data", data, "--root-key", rootKey, "--add-journal-key", secondPath});
+        QVERIFY2(add.code == 0, add.all().constData());
+        QVERIFY(add.out.contains("2 journal key(s)"));
+        QCOMPARE(keysShown(), (QList<QByteArray>{first, QByteArray::fromStdString(toHex(second->publicKey))}));
+        const QByteArray manifest = readAll(data + "/manifest.bin");
+        auto parsed = journal::FirmManifest::parse(view(manifest.toStdString()));
+        QVERIFY(parsed && parsed->journalKeys.size() == 2);
+        QVERIFY(parsed->journalKeys[1].validFromMs >= parsed->journalKeys[0].validFromMs);
+        QVERIFY(parsed->currentJournalKey()->publicKey == second->publicKey);
+        Run again = run({"manifest", "--data", data, "--root-key", rootKey, "--add-journal-key", secondPath});
+        QCOMPARE(again.code, 1);
+        QVERIFY(again.err.contains("already in the manifest"));
+        writeAll(dir + "/bad.pub", "not a key\n");
+        Run bad = run({"manifest", "--data", data, "--root-key", rootKey, "--add-journal-key", dir + "/bad.pub"});
+        QCOMPARE(bad.code, 1);
+        QCOMPARE(readAll(data + "/manifest.bin"), manifest);
     }
 
     void serveNeedsTheRightUnlockSecret() {
