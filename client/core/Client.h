@@ -5,6 +5,12 @@
 /// search, a durable outbox, and the connection to the relay (Beast over TLS on its own thread,
 /// reconnecting with backoff). The Qt app and verbatim-cli are thin layers over this class.
 ///
+/// The class is a façade over units with one job each (client/core/): MessageStore
+/// (conversations, messages, search), AccountStore (settings, credentials, journal chain),
+/// Outbox (the durable send queue), Receiver (one envelope in), ContactTrust (identity keys,
+/// approvals, sessions, safety numbers), ConnectionSupervisor (connect, reconnect, backoff).
+/// ClientImpl.h holds the state they share.
+///
 /// Threading: public methods may be called from any thread. The profile's data (database,
 /// sessions, account) sits behind one plain data lock, which is never held across a relay call:
 /// a method takes what a call needs under it, releases it, makes the call, then takes it again

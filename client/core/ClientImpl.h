@@ -1,0 +1,275 @@
+#pragma once
+/// @file ClientImpl.h
+/// Private to the client core: Client::Impl, the state the façade's parts share (the profile's
+/// units, the data lock, the worker, the supervisor), and the helpers they use. Client.cpp
+/// (names, start and stop, the worker, pushes, pre-keys, the firm manifest, wipe),
+/// ClientProfile.cpp (open and join), ClientRelayCalls.cpp (round trips the user asks for:
+/// devices, links, approvals, invites, administration, sessions) and ClientSend.cpp (the outbox
+/// pipeline, message operations, attachments) each define a part of it. Not for the app or
+/// the command-line client: they use Client.h.
+#include "client/core/Client.h"
+#include "client/core/MediaType.h"
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <set>
+#include <limits>
+#include <thread>
+
+#include "client/core/AccountStore.h"
+#include "client/core/ConnectionSupervisor.h"
+#include "client/core/ContactTrust.h"
+#include "client/core/CoreUtil.h"
+#include "client/core/Link.h"
+#include "client/core/MessageStore.h"
+#include "client/core/Outbox.h"
+#include "client/core/Receiver.h"
+#include "client/core/Profile.h"
+#include "client/core/RelayConnection.h"
+#include "common/Json.h"
+#include "common/Log.h"
+#include "crypto/Aes.h"
+#include "crypto/Digest.h"
+#include "crypto/Random.h"
+#include "journal/AttachmentBlob.h"
+#include "journal/Commitment.h"
+#include "journal/DeviceApproval.h"
+#include "journal/FirmManifest.h"
+#include "journal/JournalCrypto.h"
+#include "journal/RecordingNotice.h"
+#include "journal/SealedEntry.h"
+#include "journal/WipeCommand.h"
+#include "signal/SafetyNumber.h"
+#include "signal/SessionManager.h"
+#include "signal/SqlProtocolStore.h"
+
+namespace verbatim::client {
+
+namespace fs = std::filesystem;
+using storage::Database;
+using storage::Transaction;
+
+// A manifest a client may act on: signed by the firm root it pinned, with a journal key, and
+// naming the relay it talks to (issue 15 break 8).
+inline bool manifestAcceptable(const journal::FirmManifest& m, std::string_view fingerprint, std::string_view relay) {
+    return m.verify(fingerprint) && m.currentJournalKey() && m.namesRelay(relay);
+}
+
+inline constexpr std::uint32_t kPreKeyBatch = 100;
+inline constexpr std::size_t kMaxAttachment = 100ull * 1024 * 1024;
+inline constexpr int kMaxSendAttempts = 4;
+inline constexpr int kWindow = 32;  ///< outbox messages in flight at once
+
+/// The relay's device list as views; `self` marks this device (own lists carry no user).
+inline std::vector<DeviceView> deviceViews(const proto::DeviceList& list, const Account& self) {
+    std::vector<DeviceView> out;
+    for (const auto& d : list.devices()) {
+        DeviceView v;
+        v.device = d.device();
+        v.platform = d.platform();
+        v.appVersion = d.app_version();
+        v.enrolledMs = d.enrolled_ms();
+        v.lastSeenMs = d.last_seen_ms();
+        v.revokedMs = d.revoked_ms();
+        v.wipeRequestedMs = d.wipe_requested_ms();
+        v.thisDevice = (d.user().empty() || d.user() == self.user) && d.device() == self.device;
+        v.user = d.user();
+        v.displayName = d.display_name();
+        v.role = d.role() == proto::ROLE_UNSPECIFIED ? std::string() : roleText(d.role());
+        v.wipedMs = d.wiped_ms();
+        v.pendingMs = d.pending_ms();
+        v.approved = !d.approval().empty();
+        out.push_back(std::move(v));
+    }
+    return out;
+}
+
+
+/// The client's data lock: a plain mutex that knows which thread holds it. Two mistakes are
+/// caught where they happen instead of hanging: taking it twice on one thread (std::mutex would
+/// deadlock) and making a relay call while holding it (which would stall every other caller,
+/// the GUI among them, for as long as the relay takes to answer).
+class DataMutex {
+public:
+    void lock() {
+        if (heldHere()) {
+            log::write(log::Level::Error, "client.lock_reentered", {});
+            std::abort();
+        }
+        m_mutex.lock();
+        m_owner.store(std::this_thread::get_id());
+    }
+    void unlock() {
+        m_owner.store(std::thread::id());
+        m_mutex.unlock();
+    }
+    bool heldHere() const { return m_owner.load() == std::this_thread::get_id(); }
+
+private:
+    std::mutex m_mutex;
+    std::atomic<std::thread::id> m_owner{};
+};
+
+struct Client::Impl {
+    ProfilePaths paths;
+    std::unique_ptr<Database> db;
+    std::shared_ptr<signal::SignalContext> ctx;
+    std::unique_ptr<signal::SqlProtocolStore> store;
+    std::unique_ptr<signal::SessionManager> sessions;
+    std::unique_ptr<MessageStore> messages;  ///< over `db`; reset with it
+    std::unique_ptr<AccountStore> accounts;  ///< over `db`; reset with it
+    std::unique_ptr<Outbox> outbox;          ///< over `db`; reset with it
+    std::unique_ptr<ContactTrust> trust;     ///< over `db` and `sessions`; reset with them
+    std::unique_ptr<Receiver> receiver;      ///< over the above; reset with them
+    journal::FirmManifest manifest;
+    Account acct;
+    DeviceCredentials creds;
+    Endpoint endpoint;
+    bool manifestOk = false;
+
+    // Data: everything that touches the database or the sessions. Never held across a relay
+    // call: take what the call needs under it, release it, call, then take it again and check
+    // that the profile is still there (a wipe may have come in meanwhile).
+    DataMutex mutex;
+
+    // Events.
+    std::mutex handlerMutex;
+    EventHandler handler;
+
+    // Connection.
+    std::unique_ptr<ConnectionSupervisor> supervisor;  ///< made by open(), with the credentials
+    std::atomic<bool> wiped{false};
+    bool revoked() const { return supervisor && supervisor->revoked(); }
+    bool connectedElsewhere() const { return supervisor && supervisor->connectedElsewhere(); }
+
+    // Worker.
+    std::mutex queueMutex;
+    std::condition_variable queueCv;
+    std::deque<std::function<void()>> queue;
+    std::thread worker;
+    bool workerStop = false;
+
+    // Sync state (guarded by queueMutex).
+    std::condition_variable syncCv;
+    std::uint64_t generation = 0, drainedGeneration = 0;
+    bool outboxIdle = true;
+    std::chrono::steady_clock::time_point retryAt{};
+
+    // Worker-thread state.
+    std::map<std::string, std::vector<proto::DeviceAddress>> deviceCache;
+    std::map<std::string, std::string> pendingDelivered;  ///< conversation -> newest received id
+
+    // ---- setup --------------------------------------------------------------------------------
+    Result<void> loadAccount();
+    /// A copy of the relay address and pins, taken under the mutex (a manifest refresh may
+    /// change the pins while another thread connects).
+    Endpoint currentEndpoint() {
+        std::lock_guard lock(mutex);
+        return endpoint;
+    }
+    /// A link the relay built for us to hand out: it must name our firm, a relay our manifest
+    /// names and our certificate pin, or a breached relay could send people elsewhere.
+    Result<void> checkRelayLink(const std::string& link);
+    // Device approval (issue 15 break 2).
+    std::set<std::uint32_t> approvalRequested;  ///< own pending devices already announced (mutex)
+    /// Approves own pending devices that prove they hold one of our link secrets; announces the
+    /// others. Runs on the worker.
+    void reviewOwnDevices(const proto::DeviceList& list);
+    /// Signs and sends an approval of own device `device`; returns the approval's bytes.
+    Result<std::string> sendApproval(std::uint32_t device, ByteView identityKey);
+    void withholdAttachment(const std::string& messageId, const std::string& why);
+    Result<std::string> queueMismatchReport(const std::string& conversation, const std::string& messageId,
+                                            const std::string& sender, std::uint64_t journalSeq,
+                                            const std::string& fields);
+    /// The journal copy check of a received record against the entry its envelope carries.
+    Result<void> checkJournalCopy(const proto::JournalRecord& rec, const proto::Envelope& e) const;
+
+    // ---- events -------------------------------------------------------------------------------
+    void emit(const Event& e) {
+        EventHandler h;
+        {
+            std::lock_guard lock(handlerMutex);
+            h = handler;
+        }
+        if (h) h(e);
+    }
+
+    // ---- worker -------------------------------------------------------------------------------
+    void post(std::function<void()> job) {
+        {
+            std::lock_guard lock(queueMutex);
+            queue.push_back(std::move(job));
+        }
+        queueCv.notify_one();
+    }
+    void workerLoop();
+    void idleWork();
+
+    // ---- connection ---------------------------------------------------------------------------
+    std::shared_ptr<RelayConnection> connection() { return supervisor ? supervisor->connection() : nullptr; }
+    Result<proto::Response> call(const proto::Request& r, std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
+        if (mutex.heldHere()) {
+            log::write(log::Level::Error, "client.call_under_lock", {});
+            return fail(ErrorCode::Internal, "a relay call was made under the client's data lock");
+        }
+        auto c = connection();
+        if (!c || !c->isOpen()) return fail(ErrorCode::Storage, "not connected to the relay");
+        return c->call(r, timeout);
+    }
+    void onPush(const proto::Push& p);
+
+    // ---- protocol -----------------------------------------------------------------------------
+    Result<proto::Request> preparePreKeyUpload(bool newSignedPreKey);
+    Result<void> uploadPreKeys(bool newSignedPreKey);  ///< takes `mutex` itself, not across the call
+    Result<std::vector<proto::DeviceAddress>> memberDevices(const std::string& conversation, bool refresh);
+    Result<void> ensureSessions(const std::vector<proto::DeviceAddress>& devices, std::set<std::string>* changedUsers);
+    /// Fetches `user`'s bundles when no identity key of theirs is known (takes `mutex` itself).
+    void fetchIdentityIfUnknown(const std::string& user);
+    Result<void> refreshConversations();
+    /// False when the relay could not be reached.
+    bool refreshManifest();
+    void touchGuard();
+    Result<void> adminAction(const std::string& user, std::uint32_t device, proto::AdminDeviceAction::Action action);
+    void rotateSignedPreKeyIfDue();
+    bool manifestStale = false;  ///< worker: the relay said our journal key is not current
+
+    // ---- outbox -------------------------------------------------------------------------------
+    Result<std::string> enqueue(proto::JournalRecord rec, MessageKind localKind, bool storeLocally);
+    Result<std::string> sendChange(const proto::JournalRecord& rec);
+    void scheduleFlush() {
+        post([this] { flushOutbox(); });
+    }
+    proto::JournalRecord newRecord(const std::string& conversation, proto::MessageType type);
+    void flushOutbox();
+    enum class SendOutcome { Sent, Retry, Held, Failed };
+    struct PreparedSend {
+        SendOutcome outcome;
+        std::int64_t seq;
+        std::string conversation;
+        proto::JournalRecord rec;
+        proto::Request request;
+    };
+    PreparedSend prepareSend(std::int64_t seq, const std::string& conversation, proto::JournalRecord rec, bool refreshDevices);
+    SendOutcome finishSend(const PreparedSend& p, const std::optional<proto::Response>& resp);
+    void dropFromOutbox(std::int64_t seq, const proto::JournalRecord& rec, MessageState state, const std::string& why);
+
+    // ---- receive ------------------------------------------------------------------------------
+    void onEnvelope(const proto::Envelope& e, std::uint64_t gen);
+    std::uint64_t failedGeneration = 0;
+    std::uint64_t retryAfterMs = 0;  ///< worker: the relay's Retry-After from the last 429  ///< a connection whose later envelopes are left for redelivery
+    void acknowledge(std::uint64_t queueId);
+    void handleWipe(const std::string& bytes);
+
+    // ---- queries (the caller holds `mutex`) ----------------------------------------------------
+    Result<std::string> resolveConversation(const std::string& idOrTitle);
+    Result<std::optional<MessageView>> message(const std::string& messageId);
+    Result<std::size_t> outboxSize();
+};
+
+}  // namespace verbatim::client

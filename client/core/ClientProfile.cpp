@@ -1,0 +1,245 @@
+// Client, opening and joining a profile (client/core/ClientImpl.h says how the façade is split).
+#include "client/core/ClientImpl.h"
+
+namespace verbatim::client {
+
+Result<std::unique_ptr<Client>> Client::open(const std::string& dir, std::string_view passphrase) {
+    std::unique_ptr<Client> c(new Client());
+    auto& m = *c->m;
+    m.paths.dir = dir;
+    // The firm's device policy applies before the passphrase is even tried.
+    auto guard = readGuard(m.paths);
+    const bool present = profileExists(dir);
+    if (present && guard.maxOfflineDays && guard.lastContactMs &&
+        nowMs() > guard.lastContactMs + std::uint64_t(guard.maxOfflineDays) * 86'400'000ULL) {
+        eraseProfile(m.paths);
+        log::write(log::Level::Warn, "client.erased_by_policy", {{"reason", "offline too long"}});
+        return fail(ErrorCode::NotFound, "this device did not reach the firm for more than " +
+                                             std::to_string(guard.maxOfflineDays) +
+                                             " days and erased itself, as the firm's policy requires");
+    }
+    // Counts the attempt before trying it, and erases at the firm's failed-unlock limit
+    // (Profile.h: the counter lives in the key file and the guard).
+    auto db = openProfile(m.paths, passphrase);
+    if (!db) return tl::unexpected(db.error());
+    m.db = std::move(*db);
+    auto ctx = signal::SignalContext::create();
+    if (!ctx) return tl::unexpected(ctx.error());
+    m.ctx = std::move(*ctx);
+    auto has = signal::SqlProtocolStore::hasIdentity(*m.db);
+    if (!has) return tl::unexpected(has.error());
+    if (!*has) return fail(ErrorCode::NotFound, "this profile has no device identity (unfinished join?)");
+    auto store = signal::SqlProtocolStore::open(*m.db);
+    if (!store) return tl::unexpected(store.error());
+    m.store = std::move(*store);
+    auto sessions = signal::SessionManager::create(m.ctx, *m.store);
+    if (!sessions) return tl::unexpected(sessions.error());
+    m.sessions = std::move(*sessions);
+    m.accounts = std::make_unique<AccountStore>(*m.db);
+    m.outbox = std::make_unique<Outbox>(*m.db);
+    if (auto r = m.loadAccount(); !r) return tl::unexpected(r.error());
+    m.messages = std::make_unique<MessageStore>(*m.db, m.paths.blobs(), m.acct.user);
+    m.trust = std::make_unique<ContactTrust>(*m.db, *m.ctx, *m.sessions, *m.accounts, *m.outbox, m.acct.user, m.acct.device,
+                                             [&m](const Event& e) { m.emit(e); });
+    Receiver::Hooks receive;
+    receive.acknowledge = [&m](std::uint64_t queueId) { m.acknowledge(queueId); };
+    receive.reportMismatch = [&m](const std::string& conversation, const std::string& id, const std::string& sender,
+                                  std::uint64_t journalSeq, const std::string& fields) {
+        (void)m.queueMismatchReport(conversation, id, sender, journalSeq, fields);
+    };
+    receive.checkJournalCopy = [&m](const proto::JournalRecord& rec, const proto::Envelope& e) {
+        return m.checkJournalCopy(rec, e);
+    };
+    m.receiver = std::make_unique<Receiver>(*m.db, *m.sessions, *m.messages, *m.trust, m.acct.user, std::move(receive));
+    ConnectionSupervisor::Hooks hooks;
+    hooks.endpoint = [&m] { return m.currentEndpoint(); };
+    hooks.push = [&m](const proto::Push& p) { m.onPush(p); };
+    hooks.beforeConnect = [&m] {
+        std::lock_guard lock(m.queueMutex);
+        ++m.generation;  // waitUntilSynced() waits for a drain on the new connection
+    };
+    hooks.report = [&m](const Event& e) { m.emit(e); };
+    hooks.closed = [&m] { m.syncCv.notify_all(); };
+    m.supervisor = std::make_unique<ConnectionSupervisor>(m.creds, std::move(hooks));
+    m.worker = std::thread([&m] { m.workerLoop(); });
+    return c;
+}
+
+Result<std::unique_ptr<Client>> Client::join(const std::string& dir, std::string_view passphrase, std::string_view linkText,
+                                             const JoinOptions& options) {
+    auto link = parseLink(linkText);
+    if (!link) return tl::unexpected(link.error());
+    if (link->kind == Link::Kind::Join && options.displayName.empty())
+        return fail(ErrorCode::InvalidArgument, "a client joining by invite needs a display name (--name)");
+    ProfilePaths paths{dir};
+    auto db = createProfile(paths, passphrase);
+    if (!db) return tl::unexpected(db.error());
+    auto cleanup = [&] {
+        db->reset();
+        eraseProfile(paths);
+    };
+    auto ctx = signal::SignalContext::create();
+    if (!ctx) {
+        cleanup();
+        return tl::unexpected(ctx.error());
+    }
+    auto identity = signal::SessionManager::generateIdentity(**ctx);
+    auto regId = signal::SessionManager::generateRegistrationId(**ctx);
+    if (!identity || !regId) {
+        cleanup();
+        return fail(ErrorCode::Crypto, "key generation failed");
+    }
+    Bytes identityPublic = identity->publicKey;
+    auto store = signal::SqlProtocolStore::open(**db, &*identity, *regId);
+    if (!store) {
+        cleanup();
+        return tl::unexpected(store.error());
+    }
+    auto sessions = signal::SessionManager::create(*ctx, **store);
+    auto spk = sessions ? (*sessions)->generateSignedPreKey(1) : Result<signal::SignedPreKeyPublic>(fail(ErrorCode::Internal, ""));
+    auto pks = sessions ? (*sessions)->generatePreKeys(1, kPreKeyBatch) : Result<std::vector<signal::PreKeyPublic>>(fail(ErrorCode::Internal, ""));
+    if (!spk || !pks) {
+        cleanup();
+        return fail(ErrorCode::Crypto, "pre-key generation failed");
+    }
+    // ES-10: check the firm manifest (and with it the journal key) against the root the link
+    // pins before the token leaves this device.
+    Endpoint ep{link->host, link->port, link->tlsPin, {}};
+    const std::string relayAddress = link->host + ":" + std::to_string(link->port);
+    std::uint64_t offeredIssuedMs = 0;
+    {
+        auto offered = RelayConnection::fetchManifest(ep);
+        if (!offered) {
+            cleanup();
+            return tl::unexpected(offered.error());
+        }
+        auto parsed = journal::FirmManifest::parse(view(*offered));
+        if (!parsed || !parsed->verify(link->firm) || !parsed->currentJournalKey()) {
+            cleanup();
+            return fail(ErrorCode::AuthFailed,
+                        "the relay's firm manifest is not signed by the firm in the link: refusing its journal key");
+        }
+        // A new profile takes no version 1 manifest, nor one older than the link says the firm
+        // had when the link was made: serving an old one is how a relay would shed the pins.
+        if (parsed->version < journal::FirmManifest::kVersion || parsed->issuedMs < link->minManifestMs) {
+            cleanup();
+            return fail(ErrorCode::AuthFailed, "the relay serves an outdated firm manifest (older than the link, or version 1): ask the firm "
+                                               "to re-sign it with `verbatim-relay manifest`");
+        }
+        // Issue 15 break 8: the fingerprint proves the manifest, not the relay serving it; the
+        // manifest names the relays it is valid for, and the token goes to no other.
+        if (!parsed->namesRelay(relayAddress)) {
+            cleanup();
+            return fail(ErrorCode::AuthFailed, "the firm's manifest does not name the relay " + relayAddress +
+                                                   ": refusing to join through it");
+        }
+        // From here on, the relay's TLS key must be one the firm pins (when it pins any).
+        ep.tlsKeyPins = parsed->tlsKeyPins;
+        offeredIssuedMs = parsed->issuedMs;
+    }
+    SecureBytes secret = crypto::randomSecret(32);
+    proto::RegisterDevice reg;
+    reg.set_token(link->token);
+    reg.set_device_secret(str(secret));
+    reg.set_registration_id(*regId);
+    reg.set_identity_key(str(identityPublic));
+    reg.mutable_signed_pre_key()->set_id(spk->id);
+    reg.mutable_signed_pre_key()->set_public_key(str(spk->publicKey));
+    reg.mutable_signed_pre_key()->set_signature(str(spk->signature));
+    for (auto& pk : *pks) {
+        auto* p = reg.add_pre_keys();
+        p->set_id(pk.id);
+        p->set_public_key(str(pk.publicKey));
+    }
+    reg.set_platform(options.platform);
+    reg.set_app_version(options.appVersion);
+    reg.set_display_name(options.displayName);
+    if (!link->linkSecret.empty())
+        reg.set_link_proof(str(journal::deviceLinkProof(*fromHex(link->linkSecret), identityPublic)));
+    if (!link->linkMakerKey.empty()) {
+        auto binding = (*sessions)->sign(journal::deviceLinkBindingBytes(identityPublic, *fromHex(link->linkMakerKey)));
+        if (!binding) {
+            cleanup();
+            return fail(ErrorCode::Crypto, "signing the device link binding failed");
+        }
+        reg.set_link_binding(str(*binding));
+    }
+    auto registered = RelayConnection::registerDevice(ep, reg);
+    secureWipe(reg.mutable_device_secret()->data(), reg.device_secret().size());
+    if (!registered) {
+        cleanup();
+        return tl::unexpected(registered.error());
+    }
+    // ES-10: the manifest (and with it the journal key) must be signed by the root the link pins.
+    auto manifest = journal::FirmManifest::parse(view(registered->firm_manifest()));
+    if (!manifest || !manifestAcceptable(*manifest, link->firm, relayAddress) ||
+        manifest->issuedMs < offeredIssuedMs || manifest->version < journal::FirmManifest::kVersion ||
+        manifest->issuedMs < link->minManifestMs) {
+        cleanup();
+        return fail(ErrorCode::AuthFailed,
+                    "the relay's firm manifest is not signed by the firm in the link, or does not name this relay: "
+                    "refusing its journal key");
+    }
+    auto& d = **db;
+    Transaction tx(d);
+    auto put = [&](const char* k, std::string_view v) -> Result<void> {
+        auto st = d.prepare("INSERT INTO account (k, v) VALUES (?, ?)");
+        if (!st) return tl::unexpected(st.error());
+        st->bind(1, std::string_view(k)).bind(2, view(v));
+        return st->run();
+    };
+    Result<void> w = tx.begin();
+    if (w) w = put("user", registered->user());
+    if (w) w = put("device", std::to_string(registered->device()));
+    if (w) w = put("role", roleText(registered->role()));
+    if (w) w = put("display_name", options.displayName.empty() ? registered->user() : options.displayName);
+    if (w) w = put("relay", link->host + ":" + std::to_string(link->port));
+    if (w) w = put("tls_pin", link->tlsPin);
+    if (w && !link->linkMakerKey.empty()) w = put("link_maker_key", str(*fromHex(link->linkMakerKey)));
+    if (w) w = put("device_trust", "1");
+    if (w && registered->awaiting_approval()) w = put("joined_pending", "1");
+    if (w) w = put("firm", link->firm);
+    if (w) w = put("secret", str(secret));
+    if (w) w = put("manifest", registered->firm_manifest());
+    if (w) w = put("next_prekey", std::to_string(1 + kPreKeyBatch));
+    if (w) w = put("signed_prekey", "1");
+    if (w && registered->role() == proto::ROLE_CLIENT) w = put("notice_required", "1");
+    if (w && !registered->conversation_id().empty()) {
+        auto st = d.prepare("INSERT OR IGNORE INTO conversations (id, is_matter) VALUES (?, 1)");
+        if (st) {
+            st->bind(1, std::string_view(registered->conversation_id()));
+            w = st->run();
+        }
+    }
+    if (w) w = tx.commit();
+    if (!w) {
+        cleanup();
+        return tl::unexpected(w.error());
+    }
+    store->reset();
+    sessions->reset();
+    db->reset();
+    DeviceGuard guard;
+    guard.maxFailedUnlocks = manifest->policy.maxFailedUnlocks;
+    guard.maxOfflineDays = manifest->policy.maxOfflineDays;
+    guard.lastContactMs = nowMs();
+    if (auto r = writeGuard(paths, guard); !r) {
+        eraseProfile(paths);
+        return tl::unexpected(r.error());
+    }
+    if (auto r = setFailedUnlockLimit(paths, guard.maxFailedUnlocks); !r) {
+        eraseProfile(paths);
+        return tl::unexpected(r.error());
+    }
+    auto client = open(dir, passphrase);
+    if (!client) return client;
+    // One round trip so that the new profile knows its conversations (titles, members).
+    (*client)->start();
+    (*client)->waitUntilSynced(std::chrono::seconds(10));
+    (*client)->stop();
+    if (options.acceptNotice && (*client)->account().noticeRequired)
+        if (auto r = (*client)->acceptNotice(); !r) return tl::unexpected(r.error());
+    return client;
+}
+
+}  // namespace verbatim::client
