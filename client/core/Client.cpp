@@ -520,6 +520,18 @@ void Client::Impl::acknowledge(std::uint64_t queueId) {
 
 void Client::Impl::onEnvelope(const proto::Envelope& e, std::uint64_t gen) {
     if (wiped || gen == failedGeneration) return;
+    // A journal key rotation this device has not heard of yet (the envelope came before this
+    // connection's manifest refresh): fetch the manifest first, with no lock held, so that the
+    // journal copy check judges the entry against the firm's current keys.
+    if (auto entry = journal::SealedEntry::parse(view(e.journal_entry())); entry) {
+        bool known = false;
+        {
+            std::lock_guard lock(mutex);
+            for (const auto& k : manifest.journalKeys)
+                if (constantTimeEqual(journal::journalKeyId(k.publicKey), entry->header.journalKeyId)) known = true;
+        }
+        if (!known && refreshManifest()) touchGuard();
+    }
     Receiver::Received got;
     {
         std::lock_guard lock(mutex);
