@@ -219,7 +219,7 @@ struct Client::Impl {
             return fail(ErrorCode::Internal, "a relay call was made under the client's data lock");
         }
         auto c = connection();
-        if (!c || !c->isOpen()) return fail(ErrorCode::Storage, "not connected to the relay");
+        if (!c || !c->isOpen()) return fail(ErrorCode::Unavailable, "not connected to the relay");
         return c->call(r, timeout);
     }
     void onPush(const proto::Push& p);

@@ -303,7 +303,8 @@ Result<void> Client::Impl::ensureSessions(const std::vector<proto::DeviceAddress
         req.mutable_fetch_bundles()->set_user(user);
         auto resp = call(req);
         if (!resp) return tl::unexpected(resp.error());
-        if (resp->status() == proto::STATUS_RATE_LIMITED) return fail(ErrorCode::Storage, "bundle fetch rate limited");
+        if (resp->status() == proto::STATUS_RATE_LIMITED)
+            return fail(ErrorCode::RateLimited, "bundle fetch rate limited", int(resp->status()));
         if (resp->status() != proto::STATUS_OK) return fail(ErrorCode::Storage, "bundle fetch refused: " + resp->error());
         // trust->processBundles() skips devices that got a session meanwhile.
         std::lock_guard lock(mutex);
@@ -323,7 +324,7 @@ Result<std::vector<proto::DeviceAddress>> Client::Impl::memberDevices(const std:
     auto resp = call(req);
     if (!resp) return tl::unexpected(resp.error());
     if (resp->status() == proto::STATUS_FORBIDDEN || resp->status() == proto::STATUS_NOT_FOUND)
-        return fail(ErrorCode::NotFound, "not a member of this conversation", 403);
+        return fail(ErrorCode::Forbidden, "not a member of this conversation", int(resp->status()));
     if (resp->status() != proto::STATUS_OK) return fail(ErrorCode::Storage, "member list refused: " + resp->error());
     std::vector<proto::DeviceAddress> out(resp->member_devices().devices().begin(), resp->member_devices().devices().end());
     std::lock_guard lock(mutex);

@@ -155,7 +155,7 @@ Client::Impl::PreparedSend Client::Impl::prepareSend(std::int64_t seq, const std
     // only to read or store; the rest (hold check, encryption, sealing) runs under it.
     auto devices = memberDevices(conversation, refreshDevices);
     if (!devices) {
-        if (devices.error().detail == 403) {
+        if (devices.error().code == ErrorCode::Forbidden) {
             std::lock_guard lock(mutex);
             if (!db) return out;
             dropFromOutbox(seq, rec, MessageState::Failed, "not a member of this conversation");

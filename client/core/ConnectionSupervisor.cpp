@@ -101,15 +101,15 @@ void ConnectionSupervisor::supervise() {
         } else {
             const auto& err = c.error();
             // Refused credentials do not get better by retrying quickly.
-            if (err.detail == 401) backoff = std::chrono::seconds(30);
-            if (err.detail == 423) {
+            if (err.code == ErrorCode::AuthFailed && err.detail == 401) backoff = std::chrono::seconds(30);
+            if (err.code == ErrorCode::Unavailable && err.detail == 423) {
                 // Registered, waiting for one of the user's devices to approve it: ask again soon.
                 if (!m_awaitingApprovalShown.exchange(true))
                     m_hooks.report({Event::Kind::AwaitingApproval, {}, {}, {}, {}, {},
                                   "waiting for one of your other devices to approve this one"});
                 backoff = std::chrono::milliseconds(500);
             }
-            if (err.detail == 403) {
+            if (err.code == ErrorCode::Forbidden) {
                 m_revoked = true;
                 m_hooks.report({Event::Kind::Revoked, {}, {}, {}, {}, {}, "the firm revoked this device"});
                 if (m_hooks.closed) m_hooks.closed();

@@ -256,11 +256,11 @@ Result<std::unique_ptr<RelayConnection>> RelayConnection::connect(const Endpoint
     m.ioc.run();
     m.ioc.restart();
     if (ec) {
-        if (res.result() == http::status::forbidden) return fail(ErrorCode::AuthFailed, "device revoked", 403);
+        if (res.result() == http::status::forbidden) return fail(ErrorCode::Forbidden, "device revoked", 403);
         if (res.result() == http::status::unauthorized) return fail(ErrorCode::AuthFailed, "bad credentials", 401);
         if (res.result() == http::status::locked)
-            return fail(ErrorCode::AuthFailed, "this device waits for approval on one of your other devices", 423);
-        return fail(ErrorCode::Storage, "WebSocket upgrade failed: " + ec.message(), int(res.result_int()));
+            return fail(ErrorCode::Unavailable, "this device waits for approval on one of your other devices", 423);
+        return fail(ErrorCode::Unavailable, "WebSocket upgrade failed: " + ec.message(), int(res.result_int()));
     }
     tcpStream.expires_never();
     websocket::stream_base::timeout t = websocket::stream_base::timeout::suggested(beast::role_type::client);
@@ -311,7 +311,7 @@ Result<proto::Response> RelayConnection::call(const proto::Request& req, std::ch
     auto future = promise->get_future();
     request(req, [promise](proto::Response r) { promise->set_value(std::move(r)); });
     if (future.wait_for(timeout) != std::future_status::ready)
-        return fail(ErrorCode::Internal, "relay did not answer in time");
+        return fail(ErrorCode::Unavailable, "relay did not answer in time");
     return future.get();
 }
 

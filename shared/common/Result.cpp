@@ -15,6 +15,10 @@ const char* errorCodeName(ErrorCode code) {
     case ErrorCode::WrongKey: return "wrong-key";
     case ErrorCode::Unsupported: return "unsupported";
     case ErrorCode::Internal: return "internal";
+    case ErrorCode::Unavailable: return "unavailable";
+    case ErrorCode::Forbidden: return "forbidden";
+    case ErrorCode::RateLimited: return "rate-limited";
+    case ErrorCode::Conflict: return "conflict";
     }
     return "unknown";
 }

@@ -20,6 +20,11 @@ enum class ErrorCode {
     WrongKey,         ///< the database or key file could not be unlocked with this key/passphrase
     Unsupported,      ///< version or feature we do not handle
     Internal,         ///< a bug or an invariant broken
+    // What the relay answered (detail: its status or close code when there is one):
+    Unavailable,      ///< not connected, unreachable, no answer in time, or the relay is busy
+    Forbidden,        ///< the relay refused this device or account the request (403)
+    RateLimited,      ///< the relay asked to retry later (429)
+    Conflict,         ///< the relay's state moved on (409: a device list changed)
 };
 
 /// A failure. `message` is for humans and must never contain a key, passphrase, token or
@@ -27,7 +32,7 @@ enum class ErrorCode {
 struct Error {
     ErrorCode code = ErrorCode::Internal;
     std::string message;
-    int detail = 0;  ///< underlying library code (SG_ERR_*, SQLITE_*), 0 when none
+    int detail = 0;  ///< underlying library code (SG_ERR_*, SQLITE_*) or relay status, 0 when none
 };
 
 template <class T>
