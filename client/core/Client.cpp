@@ -1,5 +1,5 @@
 // Client, the façade's own part: event and state names, start and stop, the worker and what it
-// does when idle, pushes from the relay, pre-keys, the firm manifest, the remote wipe, and the
+// does when idle, pushes from the relay, pre-keys, the firm manifest, receiving, and the
 // queries (client/core/ClientImpl.h says how the rest is split).
 #include "client/core/ClientImpl.h"
 
@@ -552,37 +552,6 @@ void Client::Impl::onEnvelope(const proto::Envelope& e, std::uint64_t gen) {
         return;
     }
     for (auto& ev : got.events) emit(ev);
-}
-
-void Client::Impl::handleWipe(const std::string& bytes) {
-    auto cmd = journal::WipeCommand::parse(view(bytes));
-    // Only a command signed by the relay key in the firm manifest, addressed to this very device.
-    if (!manifestOk || !cmd || !cmd->verify(manifest.relayPublicKey, acct.user, acct.device)) {
-        log::write(log::Level::Warn, "client.wipe_refused", {{"reason", "bad signature or not for this device"}});
-        return;
-    }
-    // Tell the firm before the keys are gone (best effort: the wipe goes ahead regardless).
-    {
-        proto::Request confirm;
-        confirm.mutable_confirm_wipe();
-        auto r = call(confirm, std::chrono::seconds(5));
-        if (!r || r->status() != proto::STATUS_OK)
-            log::write(log::Level::Warn, "client.wipe_unconfirmed", {{"reason", r ? r->error() : r.error().message}});
-    }
-    std::lock_guard lock(mutex);
-    wiped = true;
-    supervisor->retire();  // closes the connection and does not reconnect
-    receiver.reset();
-    trust.reset();
-    sessions.reset();
-    store.reset();
-    messages.reset();
-    accounts.reset();
-    outbox.reset();
-    db.reset();
-    eraseProfile(paths);
-    emit({Event::Kind::Wiped, {}, {}, {}, {}, {}, "the firm erased this device"});
-    syncCv.notify_all();
 }
 
 // ---- queries ---------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-// Client, opening and joining a profile (client/core/ClientImpl.h says how the façade is split).
+// Client, a profile's life: opening, joining, and the remote wipe that ends it
+// (client/core/ClientImpl.h says how the façade is split).
 #include "client/core/ClientImpl.h"
 
 namespace verbatim::client {
@@ -240,6 +241,39 @@ Result<std::unique_ptr<Client>> Client::join(const std::string& dir, std::string
     if (options.acceptNotice && (*client)->account().noticeRequired)
         if (auto r = (*client)->acceptNotice(); !r) return tl::unexpected(r.error());
     return client;
+}
+
+// A wipe command from the firm (issue 7): checked against the relay key the firm's manifest
+// names, confirmed to the relay, then the profile is erased.
+void Client::Impl::handleWipe(const std::string& bytes) {
+    auto cmd = journal::WipeCommand::parse(view(bytes));
+    // Only a command signed by the relay key in the firm manifest, addressed to this very device.
+    if (!manifestOk || !cmd || !cmd->verify(manifest.relayPublicKey, acct.user, acct.device)) {
+        log::write(log::Level::Warn, "client.wipe_refused", {{"reason", "bad signature or not for this device"}});
+        return;
+    }
+    // Tell the firm before the keys are gone (best effort: the wipe goes ahead regardless).
+    {
+        proto::Request confirm;
+        confirm.mutable_confirm_wipe();
+        auto r = call(confirm, std::chrono::seconds(5));
+        if (!r || r->status() != proto::STATUS_OK)
+            log::write(log::Level::Warn, "client.wipe_unconfirmed", {{"reason", r ? r->error() : r.error().message}});
+    }
+    std::lock_guard lock(mutex);
+    wiped = true;
+    supervisor->retire();  // closes the connection and does not reconnect
+    receiver.reset();
+    trust.reset();
+    sessions.reset();
+    store.reset();
+    messages.reset();
+    accounts.reset();
+    outbox.reset();
+    db.reset();
+    eraseProfile(paths);
+    emit({Event::Kind::Wiped, {}, {}, {}, {}, {}, "the firm erased this device"});
+    syncCv.notify_all();
 }
 
 }  // namespace verbatim::client
