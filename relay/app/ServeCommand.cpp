@@ -139,15 +139,15 @@ int cmdServe(const Args& a) {
                 std::to_string((*server)->adminPort()) + ")");
     // Revocations and wipes made by `verbatim-relay admin` in another process reach live
     // connections within half a second.
-    int sig = 0;
+    int caught = 0;
     timespec tick{0, 500 * 1000 * 1000};
     while (true) {
-        while ((sig = sigtimedwait(&set, nullptr, &tick)) < 0) (*service)->applyExternalChanges();
-        if (sig != SIGHUP) break;
+        while ((caught = sigtimedwait(&set, nullptr, &tick)) < 0) (*service)->applyExternalChanges();
+        if (caught != SIGHUP) break;  // ct-ok: a signal number, not a signature
         reloadCertificate(**server, notify, config);
     }
     notify.send("STOPPING=1");
-    log::write(log::Level::Info, "relay.stopping", {{"signal", std::to_string(sig)}});
+    log::write(log::Level::Info, "relay.stopping", {{"signal", std::to_string(caught)}});
     (*server)->stop();
     service->reset();  // saves the rate-limit buckets, then stops storage
     log::write(log::Level::Info, "relay.stopped");

@@ -177,7 +177,7 @@ tl::expected<std::vector<Setting>, std::string> readConfigFile(const std::string
         const auto eq = line.find('=');
         if (eq == std::string::npos) return tl::unexpected(where + "expected key = value, not '" + shown(line) + "'");
         Setting s{trim(line.substr(0, eq)), trim(line.substr(eq + 1)), n};
-        if (s.key.empty()) return tl::unexpected(where + "a line without a key before '='");
+        if (s.name.empty()) return tl::unexpected(where + "a line without a key before '='");
         out.push_back(std::move(s));
     }
     return out;
@@ -335,29 +335,29 @@ std::string CommandLine::applyConfigFile(Parsed& p, const std::string& path, con
     std::map<std::string, std::vector<std::string>> fromFile;
     for (const Setting& s : *settings) {
         const std::string where = file + ":" + std::to_string(s.line) + ": ";
-        auto it = std::find_if(known.begin(), known.end(), [&](const Option* o) { return o->name == s.key; });
-        if (s.key == c->configOption) return where + "key '" + s.key + "' cannot be set inside a configuration file";
+        auto it = std::find_if(known.begin(), known.end(), [&](const Option* o) { return o->name == s.name; });
+        if (s.name == c->configOption) return where + "key '" + s.name + "' cannot be set inside a configuration file";
         if (it == known.end()) {
             std::vector<std::string> names;
             for (const Option* o : known)
                 if (o->name != c->configOption) names.push_back(o->name);
-            return where + "unknown key '" + shown(s.key) + "'" + didYouMean(closestNames(s.key, names), "");
+            return where + "unknown key '" + shown(s.name) + "'" + didYouMean(closestNames(s.name, names), "");
         }
         const Option& o = **it;
-        if (auto prev = seen.find(s.key); prev != seen.end() && !o.isRepeatable)
-            return where + "key '" + s.key + "' is already set on line " + std::to_string(prev->second);
-        seen.emplace(s.key, s.line);
+        if (auto prev = seen.find(s.name); prev != seen.end() && !o.isRepeatable)
+            return where + "key '" + s.name + "' is already set on line " + std::to_string(prev->second);
+        seen.emplace(s.name, s.line);
         std::string v = s.value;
         if (!o.takesValue()) {
             if (v == "true" || v == "yes" || v == "on") v = "1";
             else if (v == "false" || v == "no" || v == "off") continue;
-            else return where + "key '" + s.key + "' must be true or false, not '" + shown(v) + "'";
+            else return where + "key '" + s.name + "' must be true or false, not '" + shown(v) + "'";
         } else if (v.empty() && !o.emptyAllowed) {
-            return where + "key '" + s.key + "' needs a value (" + o.valueName + ")";
+            return where + "key '" + s.name + "' needs a value (" + o.valueName + ")";
         } else if (!v.empty() && o.check) {
-            if (auto why = o.check(v); !why.empty()) return where + "key '" + s.key + "': " + why;
+            if (auto why = o.check(v); !why.empty()) return where + "key '" + s.name + "': " + why;
         }
-        fromFile[s.key].push_back(std::move(v));
+        fromFile[s.name].push_back(std::move(v));
     }
     // The command line wins: a file's value fills only what the command line left out.
     for (auto& [name, values] : fromFile)

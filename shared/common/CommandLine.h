@@ -109,7 +109,7 @@ struct Command {
 
 /// One `key = value` line of a configuration file.
 struct Setting {
-    std::string key;
+    std::string name;  ///< the key before '=': an option's long name
     std::string value;
     int line = 0;  ///< 1-based
 };
