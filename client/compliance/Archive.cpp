@@ -1,6 +1,7 @@
 /// @file Archive.cpp
 /// Opening an archive, its state between pulls, and the verify report.
 #include "compliance/ArchiveImpl.h"
+#include "common/Try.h"
 #include "compliance/ArchiveSchema.h"
 #include "compliance/SearchParser.h"
 #include <algorithm>
@@ -68,10 +69,8 @@ Archive::~Archive() = default;
 Result<std::unique_ptr<Archive>> Archive::open(const std::string& path, std::vector<crypto::X25519Key> keys,
                                                bool create) {
     if (keys.empty()) return fail(ErrorCode::InvalidArgument, "no journal key given");
-    auto priv = keys.front().privateKey();
-    if (!priv) return tl::unexpected(priv.error());
-    auto dbKey = crypto::hkdfSha256(*priv, view("verbatim-archive-v1"), view("archive database key"), 32);
-    if (!dbKey) return tl::unexpected(dbKey.error());
+    VERBATIM_TRY_LET(priv, keys.front().privateKey());
+    VERBATIM_TRY_LET(dbKey, crypto::hkdfSha256(*priv, view("verbatim-archive-v1"), view("archive database key"), 32));
     storage::OpenOptions opts;
     opts.create = create;
     auto db = Database::open(path, *dbKey, opts);
@@ -81,26 +80,24 @@ Result<std::unique_ptr<Archive>> Archive::open(const std::string& path, std::vec
         if (!create) return fail(ErrorCode::NotFound, "cannot open the archive " + path + ": " + db.error().message);
         return tl::unexpected(db.error());
     }
-    if (auto r = (*db)->migrate(archiveSchema()); !r) return tl::unexpected(r.error());
+    VERBATIM_TRY((*db)->migrate(archiveSchema()));
     // A million-entry archive inserts message ids (random keys) into a large index: keep its hot
     // pages decrypted in memory (128 MiB at most) instead of re-reading them for every page.
-    if (auto r = (*db)->exec("PRAGMA cache_size = -131072"); !r) return tl::unexpected(r.error());
+    VERBATIM_TRY((*db)->exec("PRAGMA cache_size = -131072"));
     std::unique_ptr<Archive> a(new Archive());
     a->m->db = std::move(*db);
     for (auto& k : keys) {
         a->m->keyIndex[journal::journalKeyId(k.publicKey())] = a->m->keys.size();
         a->m->keys.push_back(std::move(k));
     }
-    if (auto r = a->m->loadState(); !r) return tl::unexpected(r.error());
+    VERBATIM_TRY(a->m->loadState());
     return a;
 }
 
 Result<void> Archive::Impl::loadState() {
-    auto st = db->prepare("SELECT k, v FROM meta");
-    if (!st) return tl::unexpected(st.error());
+    VERBATIM_TRY_LET(st, db->prepare("SELECT k, v FROM meta"));
     while (true) {
-        auto row = st->step();
-        if (!row) return tl::unexpected(row.error());
+        VERBATIM_TRY_LET(row, st->step());
         if (!*row) break;
         std::string k = st->columnText(0);
         Bytes v = st->columnBlob(1);
@@ -118,11 +115,9 @@ Result<void> Archive::Impl::loadState() {
             state.checksFrom = std::stoull(str(v));
         }
     }
-    auto dv = db->prepare("SELECT user, device, identity_key, registered_seq, revoked_seq FROM devices");
-    if (!dv) return tl::unexpected(dv.error());
+    VERBATIM_TRY_LET(dv, db->prepare("SELECT user, device, identity_key, registered_seq, revoked_seq FROM devices"));
     while (true) {
-        auto row = dv->step();
-        if (!row) return tl::unexpected(row.error());
+        VERBATIM_TRY_LET(row, dv->step());
         if (!*row) break;
         state.registry[{dv->columnText(0), std::uint32_t(dv->columnInt(1))}] =
             DeviceReg{dv->columnBlob(2), std::uint64_t(dv->columnInt(3)), std::uint64_t(dv->columnInt(4))};
@@ -131,8 +126,7 @@ Result<void> Archive::Impl::loadState() {
                           "chain_claimed, chain_base, chain_head, chain_ids FROM device_state");
     if (!ds) return tl::unexpected(ds.error());
     while (true) {
-        auto row = ds->step();
-        if (!row) return tl::unexpected(row.error());
+        VERBATIM_TRY_LET(row, ds->step());
         if (!*row) break;
         DeviceKey key{ds->columnText(0), std::uint32_t(ds->columnInt(1))};
         auto& reg = state.registry[key];
@@ -176,14 +170,13 @@ std::vector<Archive::Impl::DeviceSnapshot> Archive::Impl::snapshot(CheckState& s
 Result<void> Archive::setManifest(ByteView bytes, std::string_view firmFingerprint) {
     auto mf = journal::FirmManifest::parse(bytes);
     if (!mf) return fail(ErrorCode::Malformed, "the firm manifest does not parse");
-    if (auto v = mf->verify(firmFingerprint); !v) return tl::unexpected(v.error());
+    VERBATIM_TRY(mf->verify(firmFingerprint));
     if (m->manifest) {
         if (journal::firmFingerprint(m->manifest->rootPublicKey) != journal::firmFingerprint(mf->rootPublicKey))
             return fail(ErrorCode::AuthFailed, "this archive belongs to another firm (its root key differs)");
         if (mf->issuedMs < m->manifest->issuedMs) return {};  // never roll back
     }
-    auto st = m->db->prepare("INSERT OR REPLACE INTO meta (k, v) VALUES ('manifest', ?)");
-    if (!st) return tl::unexpected(st.error());
+    VERBATIM_TRY_LET(st, m->db->prepare("INSERT OR REPLACE INTO meta (k, v) VALUES ('manifest', ?)"));
     st->bind(1, bytes);
     if (auto r = st->run(); !r) return r;
     m->manifest = std::move(*mf);
@@ -192,16 +185,14 @@ Result<void> Archive::setManifest(ByteView bytes, std::string_view firmFingerpri
 
 Result<void> Archive::Impl::addProblem(std::uint64_t seq, const std::string& fault, const std::string& detail,
                                        const char* origin) {
-    auto st = db->cached("INSERT OR IGNORE INTO problems (seq, fault, detail, origin) VALUES (?, ?, ?, ?)");
-    if (!st) return tl::unexpected(st.error());
+    VERBATIM_TRY_LET(st, db->cached("INSERT OR IGNORE INTO problems (seq, fault, detail, origin) VALUES (?, ?, ?, ?)"));
     st->bind(1, std::int64_t(seq)).bind(2, std::string_view(fault)).bind(3, std::string_view(detail))
         .bind(4, std::string_view(origin));
     return st->run();
 }
 
 Result<void> Archive::Impl::saveHead(Database& d, std::uint64_t headSeq, const journal::ChainHash& head) {
-    auto st = d.cached("INSERT OR REPLACE INTO meta (k, v) VALUES (?, ?)");
-    if (!st) return tl::unexpected(st.error());
+    VERBATIM_TRY_LET(st, d.cached("INSERT OR REPLACE INTO meta (k, v) VALUES (?, ?)"));
     std::string seq = std::to_string(headSeq);
     st->bind(1, std::string_view("head_seq")).bind(2, view(seq));
     if (auto r = st->run(); !r) return r;

@@ -1,6 +1,7 @@
 /// @file ArchiveIngest.cpp
 /// pull(): pages from the relay through the checks to the writer (a pipeline over a bounded channel), the history-rewritten probe, attachments, and judging the stored records.
 #include "compliance/ArchiveImpl.h"
+#include "common/Try.h"
 #include "common/Concurrency.h"
 #include <algorithm>
 #include <atomic>
@@ -36,8 +37,7 @@ Result<void> Archive::Impl::store(std::vector<Decoded>& rows, const std::vector<
     storage::Transaction tx(*db);
     if (auto r = tx.begin(); !r) return r;
     for (auto& c : checkpoints) {
-        auto st = db->cached("INSERT OR IGNORE INTO checkpoints (seq, data) VALUES (?, ?)");
-        if (!st) return tl::unexpected(st.error());
+        VERBATIM_TRY_LET(st, db->cached("INSERT OR IGNORE INTO checkpoints (seq, data) VALUES (?, ?)"));
         auto parsed = journal::Checkpoint::parse(view(c));
         st->bind(1, std::int64_t(parsed ? parsed->sequence : 0)).bind(2, view(c));
         if (auto r = st->run(); !r) return r;
@@ -51,8 +51,7 @@ Result<void> Archive::Impl::store(std::vector<Decoded>& rows, const std::vector<
     };
     std::vector<PendingBlob> pending;
     for (auto& d : rows) {
-        auto e = db->cached("INSERT OR IGNORE INTO entries (seq, entry, chain_hash, server_time_ms) VALUES (?, ?, ?, ?)");
-        if (!e) return tl::unexpected(e.error());
+        VERBATIM_TRY_LET(e, db->cached("INSERT OR IGNORE INTO entries (seq, entry, chain_hash, server_time_ms) VALUES (?, ?, ?, ?)"));
         e->bind(1, std::int64_t(d.seq)).bind(2, view(d.entry)).bind(3, view(d.chainHash))
             .bind(4, std::int64_t(d.serverTimeMs));
         if (auto r = e->run(); !r) return r;
@@ -63,8 +62,7 @@ Result<void> Archive::Impl::store(std::vector<Decoded>& rows, const std::vector<
         if (!d.opened) {
             // Receipts may name it (missing-entry looks here as well as in records).
             if (!d.parsed) continue;
-            auto u = db->cached("INSERT OR IGNORE INTO unopened_ids (message_id, seq) VALUES (?, ?)");
-            if (!u) return tl::unexpected(u.error());
+            VERBATIM_TRY_LET(u, db->cached("INSERT OR IGNORE INTO unopened_ids (message_id, seq) VALUES (?, ?)"));
             u->bind(1, ByteView(d.sealed.header.messageId.data(), d.sealed.header.messageId.size()))
                 .bind(2, std::int64_t(d.seq));
             if (auto r = u->run(); !r) return r;
@@ -110,8 +108,7 @@ Result<void> Archive::Impl::store(std::vector<Decoded>& rows, const std::vector<
             .bind(14, ByteView(h.journalKeyId.data(), h.journalKeyId.size()));
         if (auto r = ins->run(); !r) return r;
         if (db->changes() == 0) {
-            auto first = db->cached("SELECT seq FROM records WHERE message_id = ?");
-            if (!first) return tl::unexpected(first.error());
+            VERBATIM_TRY_LET(first, db->cached("SELECT seq FROM records WHERE message_id = ?"));
             first->bind(1, view(rec.message_id()));
             auto row = first->step();
             std::string earlier = row && *row ? std::to_string(first->columnInt(0)) : "?";
@@ -127,8 +124,7 @@ Result<void> Archive::Impl::store(std::vector<Decoded>& rows, const std::vector<
         if (rec.type() == proto::TEXT || rec.type() == proto::EDIT || rec.type() == proto::ATTACHMENT) text = rec.body();
         for (const auto& a : rec.attachments()) text += " " + a.file_name();
         if (!text.empty()) {
-            auto f = db->cached("INSERT INTO records_fts (rowid, body) VALUES (?, ?)");
-            if (!f) return tl::unexpected(f.error());
+            VERBATIM_TRY_LET(f, db->cached("INSERT INTO records_fts (rowid, body) VALUES (?, ?)"));
             f->bind(1, std::int64_t(d.seq)).bind(2, std::string_view(text));
             if (auto r = f->run(); !r) return r;
         }
@@ -138,19 +134,16 @@ Result<void> Archive::Impl::store(std::vector<Decoded>& rows, const std::vector<
             bool held = false;
             for (const char* sql : {"SELECT 1 FROM records WHERE message_id = ? AND seq < ?",
                                     "SELECT 1 FROM unopened_ids WHERE message_id = ? AND seq < ?"}) {
-                auto q = db->cached(sql);
-                if (!q) return tl::unexpected(q.error());
+                VERBATIM_TRY_LET(q, db->cached(sql));
                 q->bind(1, view(rec.ref_message_id())).bind(2, std::int64_t(d.seq));
-                auto row = q->step();
-                if (!row) return tl::unexpected(row.error());
+                VERBATIM_TRY_LET(row, q->step());
                 if ((held = *row)) break;
             }
             if (!held)
                 if (auto r = addProblem(d.seq, "missing-entry", missingEntryDetail(rec, what), "pull"); !r) return r;
         }
         if (rec.type() == proto::MISMATCH_REPORT) {
-            auto q = db->cached("SELECT seq FROM records WHERE message_id = ?");
-            if (!q) return tl::unexpected(q.error());
+            VERBATIM_TRY_LET(q, db->cached("SELECT seq FROM records WHERE message_id = ?"));
             q->bind(1, view(rec.ref_message_id()));
             auto row = q->step();
             std::uint64_t target = row && *row ? std::uint64_t(q->columnInt(0)) : d.seq;
@@ -184,8 +177,7 @@ Result<void> Archive::Impl::store(std::vector<Decoded>& rows, const std::vector<
                 .bind(3, std::string_view(a["role"]));
             if (auto r = u->run(); !r) return r;
         } else if (action == "conversation-created") {
-            auto c = db->cached("INSERT OR IGNORE INTO conversations (id, title, matter, created_seq) VALUES (?, ?, ?, ?)");
-            if (!c) return tl::unexpected(c.error());
+            VERBATIM_TRY_LET(c, db->cached("INSERT OR IGNORE INTO conversations (id, title, matter, created_seq) VALUES (?, ?, ?, ?)"));
             c->bind(1, std::string_view(a["target"])).bind(2, std::string_view(a["title"].empty() ? a["detail"] : a["title"]))
                 .bind(3, std::int64_t(a["matter"] != "false")).bind(4, std::int64_t(d.seq));
             if (auto r = c->run(); !r) return r;
@@ -289,11 +281,9 @@ Result<std::uint64_t> Archive::Impl::firstRewritten(const PageSource& pages, std
     };
     // The row as this archive pulled it.
     auto storedRow = [&](std::uint64_t seq) -> Result<Row> {
-        auto q = db->cached("SELECT entry, chain_hash FROM entries WHERE seq = ?");
-        if (!q) return tl::unexpected(q.error());
+        VERBATIM_TRY_LET(q, db->cached("SELECT entry, chain_hash FROM entries WHERE seq = ?"));
         q->bind(1, std::int64_t(seq));
-        auto row = q->step();
-        if (!row) return tl::unexpected(row.error());
+        VERBATIM_TRY_LET(row, q->step());
         Row out;
         if (*row) {
             out.present = true;
@@ -303,10 +293,8 @@ Result<std::uint64_t> Archive::Impl::firstRewritten(const PageSource& pages, std
         return out;
     };
     const std::uint64_t head = state.headSeq;
-    auto last = relayRow(head);
-    if (!last) return tl::unexpected(last.error());
-    auto mine = storedRow(head);
-    if (!mine) return tl::unexpected(mine.error());
+    VERBATIM_TRY_LET(last, relayRow(head));
+    VERBATIM_TRY_LET(mine, storedRow(head));
     const std::string ours = toHex(ByteView(state.head.data(), state.head.size()));
     if (last->present && last->chainHash == mine->chainHash) {
         if (last->entry == mine->entry) return 0;
@@ -320,10 +308,8 @@ Result<std::uint64_t> Archive::Impl::firstRewritten(const PageSource& pages, std
     Row firstRelay = *last, firstMine = *mine;
     while (lo < hi) {
         const std::uint64_t mid = lo + (hi - lo) / 2;
-        auto r = relayRow(mid);
-        if (!r) return tl::unexpected(r.error());
-        auto s = storedRow(mid);
-        if (!s) return tl::unexpected(s.error());
+        VERBATIM_TRY_LET(r, relayRow(mid));
+        VERBATIM_TRY_LET(s, storedRow(mid));
         if (r->present != s->present || (r->present && r->chainHash != s->chainHash)) {
             hi = mid;
             firstRelay = *r;
@@ -343,11 +329,9 @@ Result<std::uint64_t> Archive::Impl::firstRewritten(const PageSource& pages, std
     // The relay's own signed statement of the history it now contradicts, when the archive has one.
     std::string signedBefore;
     {
-        auto c = db->cached("SELECT data FROM checkpoints WHERE seq >= ? AND seq <= ? ORDER BY seq LIMIT 1");
-        if (!c) return tl::unexpected(c.error());
+        VERBATIM_TRY_LET(c, db->cached("SELECT data FROM checkpoints WHERE seq >= ? AND seq <= ? ORDER BY seq LIMIT 1"));
         c->bind(1, std::int64_t(hi)).bind(2, std::int64_t(head));
-        auto row = c->step();
-        if (!row) return tl::unexpected(row.error());
+        VERBATIM_TRY_LET(row, c->step());
         if (*row)
             if (auto cp = journal::Checkpoint::parse(c->columnBlob(0));
                 cp && journal::verifyCheckpoint(*cp, manifest->relayPublicKey))
@@ -368,8 +352,7 @@ Result<void> Archive::Impl::judgeStored() {
                              "'invite-redeemed')");
         if (!a) return tl::unexpected(a.error());
         while (true) {
-            auto row = a->step();
-            if (!row) return tl::unexpected(row.error());
+            VERBATIM_TRY_LET(row, a->step());
             if (!*row) break;
             judge.admin(std::uint64_t(a->columnInt(0)), a->columnText(2), a->columnText(1), a->columnText(3),
                         a->columnText(4), a->columnText(5));
@@ -377,11 +360,9 @@ Result<void> Archive::Impl::judgeStored() {
     }
     std::unordered_set<std::uint64_t> revoked;  // entries signed after their device's revocation, or unapproved
     {
-        auto p = db->prepare("SELECT seq FROM problems WHERE fault IN ('revoked-signer', 'unapproved-device')");
-        if (!p) return tl::unexpected(p.error());
+        VERBATIM_TRY_LET(p, db->prepare("SELECT seq FROM problems WHERE fault IN ('revoked-signer', 'unapproved-device')"));
         while (true) {
-            auto row = p->step();
-            if (!row) return tl::unexpected(row.error());
+            VERBATIM_TRY_LET(row, p->step());
             if (!*row) break;
             revoked.insert(std::uint64_t(p->columnInt(0)));
         }
@@ -392,8 +373,7 @@ Result<void> Archive::Impl::judgeStored() {
     st->bind(1, std::int64_t(proto::NOTICE_ACCEPTED));
     std::vector<std::string> recipients;
     while (true) {
-        auto row = st->step();
-        if (!row) return tl::unexpected(row.error());
+        VERBATIM_TRY_LET(row, st->step());
         if (!*row) break;
         const auto seq = std::uint64_t(st->columnInt(0));
         recipients.clear();
@@ -422,8 +402,7 @@ Result<void> Archive::Impl::storeJudgement(ContentJudge::Outcome& outcome) {
     for (auto& p : outcome.problems)
         if (auto r = addProblem(p.sequence, p.fault, p.detail, "content"); !r) return r;
     if (auto r = db->exec("DELETE FROM members"); !r) return r;
-    auto st = db->cached("INSERT OR IGNORE INTO members (conversation, user) VALUES (?, ?)");
-    if (!st) return tl::unexpected(st.error());
+    VERBATIM_TRY_LET(st, db->cached("INSERT OR IGNORE INTO members (conversation, user) VALUES (?, ?)"));
     for (auto& [conv, users] : outcome.participants)
         for (auto& u : users) {
             st->bind(1, std::string_view(conv)).bind(2, std::string_view(u));
@@ -461,10 +440,9 @@ Result<PullStats> Archive::pull(const PageSource& pages, const BlobSource& blobs
     // sequence that differs, and nothing more is pulled from it.
     if (m->state.headSeq) {
         std::string detail;
-        auto rewritten = m->firstRewritten(pages, detail);
-        if (!rewritten) return tl::unexpected(rewritten.error());
+        VERBATIM_TRY_LET(rewritten, m->firstRewritten(pages, detail));
         if (*rewritten) {
-            if (auto r = m->addProblem(*rewritten, "history-rewritten", detail, "pull"); !r) return tl::unexpected(r.error());
+            VERBATIM_TRY(m->addProblem(*rewritten, "history-rewritten", detail, "pull"));
             stats.headSequence = m->state.headSeq;
             stats.rewrittenAt = *rewritten;
             if (auto p = problems()) stats.newProblems = p->size() - std::min(p->size(), problemsBefore);
@@ -579,7 +557,7 @@ Result<PullStats> Archive::pull(const PageSource& pages, const BlobSource& blobs
     // What the new entries change in the content checks (an edit's message may have arrived now,
     // a member may now be known): judged again over everything stored.
     if (stats.entries)
-        if (auto r = m->judgeStored(); !r) return tl::unexpected(r.error());
+        VERBATIM_TRY(m->judgeStored());
     if (truncatedAt)
         (void)m->addProblem(m->state.headSeq + 1, "truncated",
                             "the relay's signed checkpoint " + std::to_string(truncatedAt) +

@@ -1,6 +1,7 @@
 /// @file ArchiveQueries.cpp
 /// Reading the archive: participants, conversations, timelines, search, attachments, the audit trail.
 #include "compliance/ArchiveImpl.h"
+#include "common/Try.h"
 #include "compliance/SearchParser.h"
 #include <algorithm>
 #include <atomic>
@@ -36,8 +37,7 @@ Result<std::vector<Participant>> Archive::participants() {
     if (!st) return tl::unexpected(st.error());
     std::vector<Participant> out;
     while (true) {
-        auto row = st->step();
-        if (!row) return tl::unexpected(row.error());
+        VERBATIM_TRY_LET(row, st->step());
         if (!*row) break;
         out.push_back({st->columnText(0), st->columnText(1), st->columnText(2)});
     }
@@ -47,26 +47,21 @@ Result<std::vector<Participant>> Archive::participants() {
 Result<ConversationInfo> Archive::Impl::conversationInfo(const std::string& id) {
     ConversationInfo c;
     c.id = id;
-    auto st = db->prepare("SELECT title, matter FROM conversations WHERE id = ?");
-    if (!st) return tl::unexpected(st.error());
+    VERBATIM_TRY_LET(st, db->prepare("SELECT title, matter FROM conversations WHERE id = ?"));
     st->bind(1, std::string_view(id));
-    auto row = st->step();
-    if (!row) return tl::unexpected(row.error());
+    VERBATIM_TRY_LET(row, st->step());
     if (*row) {
         c.title = st->columnText(0);
         c.matter = st->columnInt(1) != 0;
     }
-    auto n = db->prepare("SELECT count(*) FROM records WHERE conversation = ?");
-    if (!n) return tl::unexpected(n.error());
+    VERBATIM_TRY_LET(n, db->prepare("SELECT count(*) FROM records WHERE conversation = ?"));
     n->bind(1, std::string_view(id));
-    if (auto r = n->step(); !r) return tl::unexpected(r.error());
+    VERBATIM_TRY(n->step());
     c.events = std::uint64_t(n->columnInt(0));
-    auto mb = db->prepare("SELECT user FROM members WHERE conversation = ? ORDER BY user");
-    if (!mb) return tl::unexpected(mb.error());
+    VERBATIM_TRY_LET(mb, db->prepare("SELECT user FROM members WHERE conversation = ? ORDER BY user"));
     mb->bind(1, std::string_view(id));
     while (true) {
-        auto r = mb->step();
-        if (!r) return tl::unexpected(r.error());
+        VERBATIM_TRY_LET(r, mb->step());
         if (!*r) break;
         c.participants.push_back(mb->columnText(0));
     }
@@ -81,23 +76,20 @@ Result<std::vector<ConversationInfo>> Archive::conversations() {
     if (!st) return tl::unexpected(st.error());
     std::vector<std::string> ids;
     while (true) {
-        auto row = st->step();
-        if (!row) return tl::unexpected(row.error());
+        VERBATIM_TRY_LET(row, st->step());
         if (!*row) break;
         ids.push_back(st->columnText(0));
     }
     std::vector<ConversationInfo> out;
     for (auto& id : ids) {
-        auto c = m->conversationInfo(id);
-        if (!c) return tl::unexpected(c.error());
+        VERBATIM_TRY_LET(c, m->conversationInfo(id));
         out.push_back(std::move(*c));
     }
     return out;
 }
 
 Result<ConversationInfo> Archive::conversation(const std::string& idOrTitle) {
-    auto id = resolveConversation(idOrTitle);
-    if (!id) return tl::unexpected(id.error());
+    VERBATIM_TRY_LET(id, resolveConversation(idOrTitle));
     return m->conversationInfo(*id);
 }
 
@@ -109,8 +101,7 @@ Result<std::string> Archive::resolveConversation(const std::string& idOrTitle) {
     exact->bind(1, std::string_view(idOrTitle));
     std::vector<std::string> found;
     while (true) {
-        auto row = exact->step();
-        if (!row) return tl::unexpected(row.error());
+        VERBATIM_TRY_LET(row, exact->step());
         if (!*row) break;
         found.push_back(exact->columnText(0));
     }
@@ -122,8 +113,7 @@ Result<std::string> Archive::resolveConversation(const std::string& idOrTitle) {
     if (!prefix) return tl::unexpected(prefix.error());
     prefix->bind(1, std::string_view(idOrTitle));
     while (true) {
-        auto row = prefix->step();
-        if (!row) return tl::unexpected(row.error());
+        VERBATIM_TRY_LET(row, prefix->step());
         if (!*row) break;
         found.push_back(prefix->columnText(0));
     }
@@ -137,11 +127,9 @@ Result<std::vector<TimelineEvent>> Archive::timeline(const std::string& conversa
     // Faults by sequence, for the verification status of each event.
     std::map<std::uint64_t, std::string> faults;
     {
-        auto p = m->db->prepare("SELECT seq, group_concat(fault, ',') FROM problems GROUP BY seq");
-        if (!p) return tl::unexpected(p.error());
+        VERBATIM_TRY_LET(p, m->db->prepare("SELECT seq, group_concat(fault, ',') FROM problems GROUP BY seq"));
         while (true) {
-            auto row = p->step();
-            if (!row) return tl::unexpected(row.error());
+            VERBATIM_TRY_LET(row, p->step());
             if (!*row) break;
             faults[std::uint64_t(p->columnInt(0))] = p->columnText(1);
         }
@@ -176,8 +164,7 @@ Result<std::vector<TimelineEvent>> Archive::timeline(const std::string& conversa
         if (!j) return tl::unexpected(j.error());
         j->bind(1, std::string_view(conversation));
         while (true) {
-            auto row = j->step();
-            if (!row) return tl::unexpected(row.error());
+            VERBATIM_TRY_LET(row, j->step());
             if (!*row) break;
             joins.push_back({std::uint64_t(j->columnInt(0)), std::uint64_t(j->columnInt(1)), j->columnText(2),
                              toHex(j->columnBlob(3))});
@@ -206,8 +193,7 @@ Result<std::vector<TimelineEvent>> Archive::timeline(const std::string& conversa
     if (!st) return tl::unexpected(st.error());
     st->bind(1, std::string_view(conversation));
     while (true) {
-        auto row = st->step();
-        if (!row) return tl::unexpected(row.error());
+        VERBATIM_TRY_LET(row, st->step());
         if (!*row) break;
         const auto seq = std::uint64_t(st->columnInt(0));
         flushJoins(seq);
@@ -301,12 +287,10 @@ Result<std::vector<TimelineEvent>> Archive::timeline(const std::string& conversa
             for (int i = 0; i < list.items_size(); ++i)
                 ev.attachments.push_back({std::size_t(i), list.items(i).file_name(), list.items(i).mime_type(),
                                           list.items(i).size(), false, {}});
-            auto a = m->db->prepare("SELECT idx, data IS NOT NULL, coalesce(problem, '') FROM attachments WHERE seq = ?");
-            if (!a) return tl::unexpected(a.error());
+            VERBATIM_TRY_LET(a, m->db->prepare("SELECT idx, data IS NOT NULL, coalesce(problem, '') FROM attachments WHERE seq = ?"));
             a->bind(1, std::int64_t(seq));
             while (true) {
-                auto ar = a->step();
-                if (!ar) return tl::unexpected(ar.error());
+                VERBATIM_TRY_LET(ar, a->step());
                 if (!*ar) break;
                 auto idx = std::size_t(a->columnInt(0));
                 if (idx < ev.attachments.size()) {
@@ -327,12 +311,10 @@ Result<std::vector<TimelineEvent>> Archive::timeline(const std::string& conversa
 Result<std::vector<SearchHit>> Archive::search(const SearchQuery& q) {
     // The text is in the search language (SearchParser.h); FTS5 sees only the expression built
     // from its parse tree, never what was typed.
-    auto parsed = parseSearch(q.text);
-    if (!parsed) return tl::unexpected(parsed.error());
+    VERBATIM_TRY_LET(parsed, parseSearch(q.text));
     std::string conv;
     if (!q.matter.empty()) {
-        auto c = resolveConversation(q.matter);
-        if (!c) return tl::unexpected(c.error());
+        VERBATIM_TRY_LET(c, resolveConversation(q.matter));
         conv = *c;
     }
     // Retractions and edits count only from the author, in the message's conversation, by a member
@@ -358,8 +340,7 @@ Result<std::vector<SearchHit>> Archive::search(const SearchQuery& q) {
     if (q.fromMs) sql += " AND r.server_time_ms >= ?4";
     if (q.toMs) sql += " AND r.server_time_ms <= ?5";
     sql += " ORDER BY f.rowid DESC LIMIT ?6";
-    auto st = m->db->prepare(sql);
-    if (!st) return tl::unexpected(st.error());
+    VERBATIM_TRY_LET(st, m->db->prepare(sql));
     st->bind(1, std::string_view(parsed->fts5));
     if (!conv.empty()) st->bind(2, std::string_view(conv));
     if (!q.participant.empty()) st->bind(3, std::string_view(q.participant));
@@ -368,8 +349,7 @@ Result<std::vector<SearchHit>> Archive::search(const SearchQuery& q) {
     st->bind(6, std::int64_t(q.limit ? q.limit : 100));
     std::vector<SearchHit> out;
     while (true) {
-        auto row = st->step();
-        if (!row) return tl::unexpected(row.error());
+        VERBATIM_TRY_LET(row, st->step());
         if (!*row) break;
         SearchHit h;
         h.sequence = std::uint64_t(st->columnInt(0));
@@ -392,11 +372,9 @@ Result<std::vector<SearchHit>> Archive::search(const SearchQuery& q) {
 }
 
 Result<SecureBytes> Archive::attachment(std::uint64_t sequence, std::size_t index) {
-    auto st = m->db->prepare("SELECT data, coalesce(problem, '') FROM attachments WHERE seq = ? AND idx = ?");
-    if (!st) return tl::unexpected(st.error());
+    VERBATIM_TRY_LET(st, m->db->prepare("SELECT data, coalesce(problem, '') FROM attachments WHERE seq = ? AND idx = ?"));
     st->bind(1, std::int64_t(sequence)).bind(2, std::int64_t(index));
-    auto row = st->step();
-    if (!row) return tl::unexpected(row.error());
+    VERBATIM_TRY_LET(row, st->step());
     if (!*row) return fail(ErrorCode::NotFound, "no such attachment");
     if (st->columnIsNull(0)) return fail(ErrorCode::NotFound, "attachment not available: " + st->columnText(1));
     Bytes b = st->columnBlob(0);
@@ -417,8 +395,7 @@ Result<std::vector<AuditLine>> Archive::auditTrail() {
     if (!st) return tl::unexpected(st.error());
     std::vector<AuditLine> out;
     while (true) {
-        auto row = st->step();
-        if (!row) return tl::unexpected(row.error());
+        VERBATIM_TRY_LET(row, st->step());
         if (!*row) break;
         out.push_back({std::uint64_t(st->columnInt(0)), std::uint64_t(st->columnInt(1)), st->columnText(2),
                        st->columnText(3), st->columnText(4), st->columnText(5)});

@@ -1,6 +1,7 @@
 /// @file ArchiveVerify.cpp
 /// verify(): every check again from the stored rows, and the stored problems.
 #include "compliance/ArchiveImpl.h"
+#include "common/Try.h"
 #include "common/Concurrency.h"
 #include <algorithm>
 #include <atomic>
@@ -50,8 +51,7 @@ Result<VerifyReport> Archive::verify(unsigned workers) {
             if (!q) return tl::unexpected(q.error());
             q->bind(1, std::int64_t(last)).bind(2, std::int64_t(kChunk));
             while (true) {
-                auto row = q->step();
-                if (!row) return tl::unexpected(row.error());
+                VERBATIM_TRY_LET(row, q->step());
                 if (!*row) break;
                 Decoded d;
                 d.seq = std::uint64_t(q->columnInt(0));
@@ -63,12 +63,10 @@ Result<VerifyReport> Archive::verify(unsigned workers) {
         }
         if (rows.empty()) break;
         std::vector<journal::Checkpoint> cps;
-        auto c = m->db->prepare("SELECT data FROM checkpoints WHERE seq > ? AND seq <= ?");
-        if (!c) return tl::unexpected(c.error());
+        VERBATIM_TRY_LET(c, m->db->prepare("SELECT data FROM checkpoints WHERE seq > ? AND seq <= ?"));
         c->bind(1, std::int64_t(last)).bind(2, std::int64_t(rows.back().seq));
         while (true) {
-            auto row = c->step();
-            if (!row) return tl::unexpected(row.error());
+            VERBATIM_TRY_LET(row, c->step());
             if (!*row) break;
             auto cp = journal::Checkpoint::parse(c->columnBlob(0));
             if (cp) cps.push_back(std::move(*cp));
@@ -129,11 +127,9 @@ Result<VerifyReport> Archive::verify(unsigned workers) {
     }
     // A signed checkpoint beyond the last entry: the log was cut short.
     {
-        auto c = m->db->prepare("SELECT data FROM checkpoints WHERE seq > ? ORDER BY seq DESC LIMIT 1");
-        if (!c) return tl::unexpected(c.error());
+        VERBATIM_TRY_LET(c, m->db->prepare("SELECT data FROM checkpoints WHERE seq > ? ORDER BY seq DESC LIMIT 1"));
         c->bind(1, std::int64_t(last));
-        auto row = c->step();
-        if (!row) return tl::unexpected(row.error());
+        VERBATIM_TRY_LET(row, c->step());
         if (*row) {
             auto cp = journal::Checkpoint::parse(c->columnBlob(0));
             if (cp && journal::verifyCheckpoint(*cp, m->manifest->relayPublicKey))
@@ -147,26 +143,23 @@ Result<VerifyReport> Archive::verify(unsigned workers) {
 
     // What only the pull could see (rows served twice or out of order, attachments) stays on record.
     storage::Transaction tx(*m->db);
-    if (auto r = tx.begin(); !r) return tl::unexpected(r.error());
-    if (auto r = m->db->exec("DELETE FROM problems WHERE origin = 'verify'"); !r) return tl::unexpected(r.error());
+    VERBATIM_TRY(tx.begin());
+    VERBATIM_TRY(m->db->exec("DELETE FROM problems WHERE origin = 'verify'"));
     for (auto& p : found)
-        if (auto r = m->addProblem(p.sequence, p.fault, p.detail, "verify"); !r) return tl::unexpected(r.error());
+        VERBATIM_TRY(m->addProblem(p.sequence, p.fault, p.detail, "verify"));
     auto judged = judge.finish();
-    if (auto r = m->storeJudgement(judged); !r) return tl::unexpected(r.error());
-    if (auto r = tx.commit(); !r) return tl::unexpected(r.error());
-    auto all = problems();
-    if (!all) return tl::unexpected(all.error());
+    VERBATIM_TRY(m->storeJudgement(judged));
+    VERBATIM_TRY(tx.commit());
+    VERBATIM_TRY_LET(all, problems());
     report.problems = std::move(*all);
     return report;
 }
 
 Result<std::vector<Problem>> Archive::problems() {
-    auto st = m->db->prepare("SELECT seq, fault, detail FROM problems ORDER BY seq, fault");
-    if (!st) return tl::unexpected(st.error());
+    VERBATIM_TRY_LET(st, m->db->prepare("SELECT seq, fault, detail FROM problems ORDER BY seq, fault"));
     std::vector<Problem> out;
     while (true) {
-        auto row = st->step();
-        if (!row) return tl::unexpected(row.error());
+        VERBATIM_TRY_LET(row, st->step());
         if (!*row) break;
         out.push_back({std::uint64_t(st->columnInt(0)), st->columnText(1), st->columnText(2)});
     }
@@ -174,10 +167,8 @@ Result<std::vector<Problem>> Archive::problems() {
 }
 
 Result<std::pair<std::uint64_t, std::uint64_t>> Archive::size() {
-    auto st = m->db->prepare("SELECT count(*), coalesce(max(seq), 0) FROM entries");
-    if (!st) return tl::unexpected(st.error());
-    auto row = st->step();
-    if (!row) return tl::unexpected(row.error());
+    VERBATIM_TRY_LET(st, m->db->prepare("SELECT count(*), coalesce(max(seq), 0) FROM entries"));
+    VERBATIM_TRY_LET(row, st->step());
     return std::pair<std::uint64_t, std::uint64_t>{std::uint64_t(st->columnInt(0)), std::uint64_t(st->columnInt(1))};
 }
 

@@ -1,4 +1,5 @@
 #include "compliance/Export.h"
+#include "common/Try.h"
 
 #include <algorithm>
 #include <chrono>
@@ -338,25 +339,21 @@ Result<Selection> select(Archive& archive, const ExportOptions& o) {
     Selection s;
     std::vector<ConversationInfo> all;
     if (!o.matter.empty()) {
-        auto one = archive.conversation(o.matter);
-        if (!one) return tl::unexpected(one.error());
+        VERBATIM_TRY_LET(one, archive.conversation(o.matter));
         all.push_back(std::move(*one));
     } else {
-        auto every = archive.conversations();
-        if (!every) return tl::unexpected(every.error());
+        VERBATIM_TRY_LET(every, archive.conversations());
         all = std::move(*every);
     }
     for (auto& c : all) {
-        auto t = archive.timeline(c.id, o.fromMs, o.toMs);
-        if (!t) return tl::unexpected(t.error());
+        VERBATIM_TRY_LET(t, archive.timeline(c.id, o.fromMs, o.toMs));
         if (t->empty()) continue;
         s.events.insert(s.events.end(), std::make_move_iterator(t->begin()), std::make_move_iterator(t->end()));
         s.conversations.push_back(c);
     }
     std::stable_sort(s.events.begin(), s.events.end(),
                      [](const TimelineEvent& a, const TimelineEvent& b) { return a.sequence < b.sequence; });
-    auto people = archive.participants();
-    if (!people) return tl::unexpected(people.error());
+    VERBATIM_TRY_LET(people, archive.participants());
     for (auto& p : *people) s.dir.people[p.user] = p;
     return s;
 }
@@ -472,8 +469,7 @@ Result<ExportResult> exportArchive(Archive& archive, const ExportOptions& o) {
     if (o.out.empty()) return fail(ErrorCode::InvalidArgument, "no output path");
     if (o.format != "rsmf" && o.format != "eml" && o.format != "jsonl" && o.format != "csv")
         return fail(ErrorCode::InvalidArgument, "unknown format \"" + validUtf8(o.format) + "\" (rsmf, eml, jsonl or csv)");
-    auto sel = select(archive, o);
-    if (!sel) return tl::unexpected(sel.error());
+    VERBATIM_TRY_LET(sel, select(archive, o));
     ExportResult result;
     result.events = sel->events.size();
 
@@ -483,7 +479,7 @@ Result<ExportResult> exportArchive(Archive& archive, const ExportOptions& o) {
         // A byte-order mark: spreadsheets read the file as UTF-8 only with it.
         std::string text = "\xEF\xBB\xBF" + csvHeader();
         for (const auto& e : sel->events) text += csvRow(e, titles[e.conversation], sel->dir);
-        if (auto r = writeFile(o.out, text); !r) return tl::unexpected(r.error());
+        VERBATIM_TRY(writeFile(o.out, text));
         result.files.push_back(o.out);
         return result;
     }
@@ -491,7 +487,7 @@ Result<ExportResult> exportArchive(Archive& archive, const ExportOptions& o) {
     if (o.format == "jsonl") {
         std::string text;
         for (const auto& e : sel->events) text += eventJson(e, {}, false) + "\n";
-        if (auto r = writeFile(o.out, text); !r) return tl::unexpected(r.error());
+        VERBATIM_TRY(writeFile(o.out, text));
         result.files.push_back(o.out);
         return result;
     }
@@ -591,7 +587,7 @@ Result<ExportResult> exportArchive(Archive& archive, const ExportOptions& o) {
         }
         eml += "--" + boundary + "--\r\n";
         const std::string path = sliceName(o.out, s, slices);
-        if (auto r = writeFile(path, eml); !r) return tl::unexpected(r.error());
+        VERBATIM_TRY(writeFile(path, eml));
         result.files.push_back(path);
     }
     return result;

@@ -1,4 +1,5 @@
 #include "compliance/SearchParser.h"
+#include "common/Try.h"
 
 #include <cstdint>
 #include <locale.h>
@@ -473,10 +474,8 @@ Result<ParsedSearch> parseSearch(std::string_view query, const SearchLimits& lim
         return fail(ErrorCode::InvalidArgument, "the search query has " + std::to_string(terms) + " terms; at most " +
                                                     std::to_string(limits.maxTerms) + " are allowed");
 
-    auto tree = Parser(wellFormed).parse();
-    if (!tree) return tl::unexpected(tree.error());
-    auto expr = fts(*tree, limits);
-    if (!expr) return tl::unexpected(expr.error());
+    VERBATIM_TRY_LET(tree, Parser(wellFormed).parse());
+    VERBATIM_TRY_LET(expr, fts(*tree, limits));
     ParsedSearch out;
     out.fts5 = std::move(*expr);
     out.normalized = normalized(*tree, true);

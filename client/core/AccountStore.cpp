@@ -1,4 +1,5 @@
 #include "client/core/AccountStore.h"
+#include "common/Try.h"
 
 #include "client/core/CoreUtil.h"
 
@@ -7,11 +8,9 @@ namespace verbatim::client {
 AccountStore::AccountStore(storage::Database& db) : m_db(db) {}
 
 Result<std::optional<std::string>> AccountStore::get(const std::string& key) {
-    auto st = m_db.cached("SELECT v FROM account WHERE k = ?");
-    if (!st) return tl::unexpected(st.error());
+    VERBATIM_TRY_LET(st, m_db.cached("SELECT v FROM account WHERE k = ?"));
     st->bind(1, std::string_view(key));
-    auto row = st->step();
-    if (!row) return tl::unexpected(row.error());
+    VERBATIM_TRY_LET(row, st->step());
     if (!*row) return std::optional<std::string>();
     return std::optional<std::string>(str(st->columnBlob(0)));
 }
@@ -22,15 +21,13 @@ std::string AccountStore::text(const std::string& key) {
 }
 
 Result<void> AccountStore::set(const std::string& key, ByteView value) {
-    auto st = m_db.cached("INSERT INTO account (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v");
-    if (!st) return tl::unexpected(st.error());
+    VERBATIM_TRY_LET(st, m_db.cached("INSERT INTO account (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v"));
     st->bind(1, std::string_view(key)).bind(2, value);
     return st->run();
 }
 
 Result<void> AccountStore::remove(const std::string& key) {
-    auto st = m_db.cached("DELETE FROM account WHERE k = ?");
-    if (!st) return tl::unexpected(st.error());
+    VERBATIM_TRY_LET(st, m_db.cached("DELETE FROM account WHERE k = ?"));
     st->bind(1, std::string_view(key));
     return st->run();
 }
@@ -63,8 +60,7 @@ Result<AccountStore::Loaded> AccountStore::load() {
 Result<journal::DeviceChain> AccountStore::deviceChain() {
     journal::DeviceChain chain;
     auto acked = get("journal_chain_acked");
-    auto head = acked ? get("journal_chain_head") : acked;
-    if (!head) return tl::unexpected(head.error());
+    VERBATIM_TRY_LET(head, acked ? get("journal_chain_head") : acked);
     if (*acked && *head) {
         chain.acked = std::stoull(**acked);
         if ((*head)->size() != chain.head.size()) return fail(ErrorCode::Storage, "damaged journal chain state");
@@ -74,8 +70,7 @@ Result<journal::DeviceChain> AccountStore::deviceChain() {
 }
 
 Result<void> AccountStore::advanceDeviceChain(ByteView messageId) {
-    auto chain = deviceChain();
-    if (!chain) return tl::unexpected(chain.error());
+    VERBATIM_TRY_LET(chain, deviceChain());
     auto next = chain->next(messageId);
     if (auto r = set("journal_chain_acked", view(std::to_string(next.acked))); !r) return r;
     return set("journal_chain_head", ByteView(next.head.data(), next.head.size()));

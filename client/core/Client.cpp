@@ -2,6 +2,7 @@
 // does when idle, pushes from the relay, pre-keys, the firm manifest, receiving, and the
 // queries (client/core/ClientImpl.h says how the rest is split).
 #include "client/core/ClientImpl.h"
+#include "common/Try.h"
 
 namespace verbatim::client {
 
@@ -120,8 +121,7 @@ void Client::Impl::withholdAttachment(const std::string& messageId, const std::s
 }
 
 Result<void> Client::Impl::loadAccount() {
-    auto loaded = accounts->load();
-    if (!loaded) return tl::unexpected(loaded.error());
+    VERBATIM_TRY_LET(loaded, accounts->load());
     acct = std::move(loaded->account);
     creds = std::move(loaded->credentials);
     endpoint = std::move(loaded->endpoint);
@@ -347,13 +347,11 @@ bool Client::waitForOutbox(std::chrono::milliseconds timeout) {
 // Makes the keys and records them as made, under `mutex`; the upload happens after it is released.
 Result<proto::Request> Client::Impl::preparePreKeyUpload(bool newSignedPreKey) {
     if (!db) return fail(ErrorCode::NotFound, kErasedText);
-    auto nextText = accounts->get("next_prekey");
-    if (!nextText) return tl::unexpected(nextText.error());
+    VERBATIM_TRY_LET(nextText, accounts->get("next_prekey"));
     std::uint32_t next = *nextText ? std::uint32_t(std::stoul(**nextText)) : 1;
     // Pre-key ids wrap within libsignal's 24-bit range.
     if (next + kPreKeyBatch >= 0xFFFFFF) next = 1;
-    auto pks = sessions->generatePreKeys(next, kPreKeyBatch);
-    if (!pks) return tl::unexpected(pks.error());
+    VERBATIM_TRY_LET(pks, sessions->generatePreKeys(next, kPreKeyBatch));
     proto::Request req;
     auto* up = req.mutable_upload_pre_keys();
     for (auto& pk : *pks) {
@@ -364,14 +362,13 @@ Result<proto::Request> Client::Impl::preparePreKeyUpload(bool newSignedPreKey) {
     if (newSignedPreKey) {
         auto cur = accounts->get("signed_prekey");
         std::uint32_t id = (cur && *cur ? std::uint32_t(std::stoul(**cur)) : 0) + 1;
-        auto spk = sessions->generateSignedPreKey(id);
-        if (!spk) return tl::unexpected(spk.error());
+        VERBATIM_TRY_LET(spk, sessions->generateSignedPreKey(id));
         up->mutable_signed_pre_key()->set_id(spk->id);
         up->mutable_signed_pre_key()->set_public_key(str(spk->publicKey));
         up->mutable_signed_pre_key()->set_signature(str(spk->signature));
-        if (auto r = accounts->set("signed_prekey", view(std::to_string(id))); !r) return tl::unexpected(r.error());
+        VERBATIM_TRY(accounts->set("signed_prekey", view(std::to_string(id))));
     }
-    if (auto r = accounts->set("next_prekey", view(std::to_string(next + kPreKeyBatch))); !r) return tl::unexpected(r.error());
+    VERBATIM_TRY(accounts->set("next_prekey", view(std::to_string(next + kPreKeyBatch))));
     return req;
 }
 
@@ -382,8 +379,7 @@ Result<void> Client::Impl::uploadPreKeys(bool newSignedPreKey) {
         req = preparePreKeyUpload(newSignedPreKey);
     }
     if (!req) return tl::unexpected(req.error());
-    auto resp = call(*req);
-    if (!resp) return tl::unexpected(resp.error());
+    VERBATIM_TRY_LET(resp, call(*req));
     if (resp->status() != proto::STATUS_OK) return fail(ErrorCode::Storage, "pre-key upload refused: " + resp->error());
     return {};
 }
@@ -479,8 +475,7 @@ bool Client::Impl::refreshManifest() {
 Result<void> Client::Impl::refreshConversations() {
     proto::Request req;
     req.mutable_list_conversations();
-    auto resp = call(req);
-    if (!resp) return tl::unexpected(resp.error());
+    VERBATIM_TRY_LET(resp, call(req));
     if (resp->status() != proto::STATUS_OK) return fail(ErrorCode::Storage, resp->error());
     std::lock_guard lock(mutex);
     for (const auto& c : resp->conversations().conversations()) {
@@ -558,8 +553,7 @@ void Client::Impl::onEnvelope(const proto::Envelope& e, std::uint64_t gen) {
 
 Result<std::vector<MessageView>> Client::history(const std::string& conversation, std::size_t limit, std::int64_t beforeRowId) {
     std::lock_guard lock(m->mutex);
-    auto conv = m->resolveConversation(conversation);
-    if (!conv) return tl::unexpected(conv.error());
+    VERBATIM_TRY_LET(conv, m->resolveConversation(conversation));
     return m->messages->history(*conv, limit, beforeRowId);
 }
 

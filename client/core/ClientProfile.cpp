@@ -1,6 +1,7 @@
 // Client, a profile's life: opening, joining, and the remote wipe that ends it
 // (client/core/ClientImpl.h says how the façade is split).
 #include "client/core/ClientImpl.h"
+#include "common/Try.h"
 
 namespace verbatim::client {
 
@@ -21,24 +22,19 @@ Result<std::unique_ptr<Client>> Client::open(const std::string& dir, std::string
     }
     // Counts the attempt before trying it, and erases at the firm's failed-unlock limit
     // (Profile.h: the counter lives in the key file and the guard).
-    auto db = openProfile(m.paths, passphrase);
-    if (!db) return tl::unexpected(db.error());
+    VERBATIM_TRY_LET(db, openProfile(m.paths, passphrase));
     m.db = std::move(*db);
-    auto ctx = signal::SignalContext::create();
-    if (!ctx) return tl::unexpected(ctx.error());
+    VERBATIM_TRY_LET(ctx, signal::SignalContext::create());
     m.ctx = std::move(*ctx);
-    auto has = signal::SqlProtocolStore::hasIdentity(*m.db);
-    if (!has) return tl::unexpected(has.error());
+    VERBATIM_TRY_LET(has, signal::SqlProtocolStore::hasIdentity(*m.db));
     if (!*has) return fail(ErrorCode::NotFound, "this profile has no device identity (unfinished join?)");
-    auto store = signal::SqlProtocolStore::open(*m.db);
-    if (!store) return tl::unexpected(store.error());
+    VERBATIM_TRY_LET(store, signal::SqlProtocolStore::open(*m.db));
     m.store = std::move(*store);
-    auto sessions = signal::SessionManager::create(m.ctx, *m.store);
-    if (!sessions) return tl::unexpected(sessions.error());
+    VERBATIM_TRY_LET(sessions, signal::SessionManager::create(m.ctx, *m.store));
     m.sessions = std::move(*sessions);
     m.accounts = std::make_unique<AccountStore>(*m.db);
     m.outbox = std::make_unique<Outbox>(*m.db);
-    if (auto r = m.loadAccount(); !r) return tl::unexpected(r.error());
+    VERBATIM_TRY(m.loadAccount());
     m.messages = std::make_unique<MessageStore>(*m.db, m.paths.blobs(), m.acct.user);
     m.trust = std::make_unique<ContactTrust>(*m.db, *m.ctx, *m.sessions, *m.accounts, *m.outbox, m.acct.user, m.acct.device,
                                              [&m](const Event& e) { m.emit(e); });
@@ -68,13 +64,11 @@ Result<std::unique_ptr<Client>> Client::open(const std::string& dir, std::string
 
 Result<std::unique_ptr<Client>> Client::join(const std::string& dir, std::string_view passphrase, std::string_view linkText,
                                              const JoinOptions& options) {
-    auto link = parseLink(linkText);
-    if (!link) return tl::unexpected(link.error());
+    VERBATIM_TRY_LET(link, parseLink(linkText));
     if (link->kind == Link::Kind::Join && options.displayName.empty())
         return fail(ErrorCode::InvalidArgument, "a client joining by invite needs a display name (--name)");
     ProfilePaths paths{dir};
-    auto db = createProfile(paths, passphrase);
-    if (!db) return tl::unexpected(db.error());
+    VERBATIM_TRY_LET(db, createProfile(paths, passphrase));
     auto cleanup = [&] {
         db->reset();
         eraseProfile(paths);
@@ -184,8 +178,7 @@ Result<std::unique_ptr<Client>> Client::join(const std::string& dir, std::string
     auto& d = **db;
     Transaction tx(d);
     auto put = [&](const char* k, std::string_view v) -> Result<void> {
-        auto st = d.prepare("INSERT INTO account (k, v) VALUES (?, ?)");
-        if (!st) return tl::unexpected(st.error());
+        VERBATIM_TRY_LET(st, d.prepare("INSERT INTO account (k, v) VALUES (?, ?)"));
         st->bind(1, std::string_view(k)).bind(2, view(v));
         return st->run();
     };
@@ -239,7 +232,7 @@ Result<std::unique_ptr<Client>> Client::join(const std::string& dir, std::string
     (*client)->waitUntilSynced(std::chrono::seconds(10));
     (*client)->stop();
     if (options.acceptNotice && (*client)->account().noticeRequired)
-        if (auto r = (*client)->acceptNotice(); !r) return tl::unexpected(r.error());
+        VERBATIM_TRY((*client)->acceptNotice());
     return client;
 }
 

@@ -1,14 +1,14 @@
 // Client, the round trips to the relay the user asks for: devices, device links and approvals,
 // administration, conversations and invites, sessions and safety numbers (see ClientImpl.h).
 #include "client/core/ClientImpl.h"
+#include "common/Try.h"
 
 namespace verbatim::client {
 
 Result<std::vector<DeviceView>> Client::devices() {
     proto::Request req;
     req.mutable_list_devices();
-    auto resp = m->call(req);
-    if (!resp) return tl::unexpected(resp.error());
+    VERBATIM_TRY_LET(resp, m->call(req));
     if (resp->status() != proto::STATUS_OK) return fail(ErrorCode::Storage, "relay refused: " + resp->error());
     return deviceViews(resp->device_list(), m->acct);
 }
@@ -16,17 +16,16 @@ Result<std::vector<DeviceView>> Client::devices() {
 Result<std::string> Client::createDeviceLink() {
     proto::Request req;
     req.mutable_create_device_link();
-    auto resp = m->call(req);
-    if (!resp) return tl::unexpected(resp.error());
+    VERBATIM_TRY_LET(resp, m->call(req));
     if (resp->status() != proto::STATUS_OK) return fail(ErrorCode::InvalidArgument, "relay refused: " + resp->error());
-    if (auto r = m->checkRelayLink(resp->invite().link()); !r) return tl::unexpected(r.error());
+    VERBATIM_TRY(m->checkRelayLink(resp->invite().link()));
     // The link also carries a secret of this device (never sent to the relay): the device that
     // redeems it proves it holds it, and only then does this device approve it (issue 15 break 2).
     SecureBytes secret = crypto::randomSecret(32);
     {
         std::lock_guard lock(m->mutex);
         if (!m->db) return fail(ErrorCode::NotFound, kErasedText);
-        if (auto r = m->accounts->rememberLinkSecret(secret, resp->invite().expires_ms(), nowMs()); !r) return tl::unexpected(r.error());
+        VERBATIM_TRY(m->accounts->rememberLinkSecret(secret, resp->invite().expires_ms(), nowMs()));
     }
     Result<Bytes> ownKey = fail(ErrorCode::NotFound, kErasedText);
     {
@@ -42,14 +41,13 @@ Result<std::string> Client::createDeviceLink() {
 Result<void> Client::approveDevice(std::uint32_t device) {
     proto::Request req;
     req.mutable_list_devices();
-    auto resp = m->call(req);
-    if (!resp) return tl::unexpected(resp.error());
+    VERBATIM_TRY_LET(resp, m->call(req));
     if (resp->status() != proto::STATUS_OK) return fail(ErrorCode::Storage, "relay refused: " + resp->error());
     for (const auto& d : resp->device_list().devices()) {
         if (d.device() != device) continue;
         if (d.revoked_ms()) return fail(ErrorCode::InvalidArgument, "that device was revoked");
         if (device == m->acct.device) return fail(ErrorCode::InvalidArgument, "a device cannot approve itself");
-        if (auto r = m->sendApproval(device, view(d.identity_key())); !r) return tl::unexpected(r.error());
+        VERBATIM_TRY(m->sendApproval(device, view(d.identity_key())));
         // Re-read: the approved device is now traced to this one, and a hold it caused ends.
         auto again = m->call(req);
         if (again && again->status() == proto::STATUS_OK) m->reviewOwnDevices(again->device_list());
@@ -61,8 +59,7 @@ Result<void> Client::approveDevice(std::uint32_t device) {
 Result<std::vector<DeviceView>> Client::adminDevices(const std::string& user) {
     proto::Request req;
     req.mutable_admin_list_devices()->set_user(user);
-    auto resp = m->call(req);
-    if (!resp) return tl::unexpected(resp.error());
+    VERBATIM_TRY_LET(resp, m->call(req));
     if (resp->status() != proto::STATUS_OK) return fail(ErrorCode::AuthFailed, "relay refused: " + resp->error());
     return deviceViews(resp->device_list(), m->acct);
 }
@@ -74,8 +71,7 @@ Result<void> Client::Impl::adminAction(const std::string& user, std::uint32_t de
     a->set_user(user);
     a->set_device(device);
     a->set_action(action);
-    auto resp = call(req);
-    if (!resp) return tl::unexpected(resp.error());
+    VERBATIM_TRY_LET(resp, call(req));
     if (resp->status() == proto::STATUS_NOT_FOUND) return fail(ErrorCode::NotFound, resp->error());
     if (resp->status() != proto::STATUS_OK) return fail(ErrorCode::AuthFailed, "relay refused: " + resp->error());
     return {};
@@ -93,8 +89,7 @@ Result<std::string> Client::firmManifest() {
     std::lock_guard lock(m->mutex);
     if (!m->db) return fail(ErrorCode::NotFound, kErasedText);
     if (!m->manifestOk) return fail(ErrorCode::AuthFailed, "the stored firm manifest is not signed by the firm root");
-    auto stored = m->accounts->get("manifest");
-    if (!stored) return tl::unexpected(stored.error());
+    VERBATIM_TRY_LET(stored, m->accounts->get("manifest"));
     if (!*stored) return fail(ErrorCode::NotFound, "no firm manifest in this profile");
     return **stored;
 }
@@ -103,8 +98,7 @@ Result<std::string> Client::pullJournalPage(std::uint64_t afterSequence, std::ui
     proto::Request req;
     req.mutable_pull_journal()->set_after_sequence(afterSequence);
     req.mutable_pull_journal()->set_limit(limit);
-    auto resp = m->call(req, std::chrono::seconds(120));
-    if (!resp) return tl::unexpected(resp.error());
+    VERBATIM_TRY_LET(resp, m->call(req, std::chrono::seconds(120)));
     if (resp->status() == proto::STATUS_FORBIDDEN)
         return fail(ErrorCode::AuthFailed, "the relay refused: this profile is not a compliance account");
     if (resp->status() != proto::STATUS_OK) return fail(ErrorCode::Storage, "relay refused: " + resp->error());
@@ -122,12 +116,11 @@ Result<std::string> Client::createConversation(const std::string& title, bool is
     cc->set_title(title);
     cc->set_is_matter(isMatter);
     for (auto& mbr : membersList) cc->add_members(mbr);
-    auto resp = m->call(req);
-    if (!resp) return tl::unexpected(resp.error());
+    VERBATIM_TRY_LET(resp, m->call(req));
     if (resp->status() != proto::STATUS_OK) return fail(ErrorCode::InvalidArgument, "relay refused: " + resp->error());
     std::lock_guard lock(m->mutex);
     if (!m->db) return fail(ErrorCode::NotFound, kErasedText);
-    if (auto r = m->messages->upsertConversation(resp->conversation()); !r) return tl::unexpected(r.error());
+    VERBATIM_TRY(m->messages->upsertConversation(resp->conversation()));
     return resp->conversation().id();
 }
 
@@ -142,10 +135,9 @@ Result<std::string> Client::createInvite(const std::string& matterTitle) {
     }
     proto::Request req;
     req.mutable_create_invite()->set_conversation_id(id);
-    auto resp = m->call(req);
-    if (!resp) return tl::unexpected(resp.error());
+    VERBATIM_TRY_LET(resp, m->call(req));
     if (resp->status() != proto::STATUS_OK) return fail(ErrorCode::InvalidArgument, "relay refused the invite: " + resp->error());
-    if (auto r = m->checkRelayLink(resp->invite().link()); !r) return tl::unexpected(r.error());
+    VERBATIM_TRY(m->checkRelayLink(resp->invite().link()));
     return resp->invite().link();
 }
 
@@ -183,8 +175,7 @@ InviteView inviteView(const proto::InviteInfo& i) {
 Result<std::vector<InviteView>> Client::invites() {
     proto::Request req;
     req.mutable_list_invites();
-    auto resp = m->call(req);
-    if (!resp) return tl::unexpected(resp.error());
+    VERBATIM_TRY_LET(resp, m->call(req));
     if (resp->status() != proto::STATUS_OK) return fail(ErrorCode::AuthFailed, "relay refused: " + resp->error());
     std::vector<InviteView> out;
     for (const auto& i : resp->invite_list().invites()) out.push_back(inviteView(i));
@@ -194,8 +185,7 @@ Result<std::vector<InviteView>> Client::invites() {
 Result<InviteView> Client::revokeInvite(const std::string& id) {
     proto::Request req;
     req.mutable_revoke_invite()->set_id(id);
-    auto resp = m->call(req);
-    if (!resp) return tl::unexpected(resp.error());
+    VERBATIM_TRY_LET(resp, m->call(req));
     if (resp->status() == proto::STATUS_NOT_FOUND) return fail(ErrorCode::NotFound, "no invite of yours has the id " + id);
     if (resp->status() == proto::STATUS_BAD_REQUEST) return fail(ErrorCode::InvalidArgument, resp->error());
     if (resp->status() != proto::STATUS_OK || resp->invite_list().invites_size() != 1)
@@ -208,8 +198,7 @@ Result<InviteView> Client::revokeInvite(const std::string& id) {
 
 
 Result<void> Client::Impl::checkRelayLink(const std::string& text) {
-    auto link = parseLink(text);
-    if (!link) return tl::unexpected(link.error());
+    VERBATIM_TRY_LET(link, parseLink(text));
     std::lock_guard lock(mutex);
     const std::string address = link->host + ":" + std::to_string(link->port);
     if (!constantTimeEqual(view(link->firm), view(acct.firmFingerprint)) || !manifestOk || !manifest.namesRelay(address) ||
@@ -229,8 +218,7 @@ Result<std::string> Client::Impl::sendApproval(std::uint32_t device, ByteView id
         if (!a) return tl::unexpected(a.error());
         req.mutable_approve_device()->set_approval(str(a->serialize()));
     }
-    auto resp = call(req);
-    if (!resp) return tl::unexpected(resp.error());
+    VERBATIM_TRY_LET(resp, call(req));
     if (resp->status() != proto::STATUS_OK) return fail(ErrorCode::AuthFailed, "relay refused the approval: " + resp->error());
     return req.approve_device().approval();
 }
@@ -301,8 +289,7 @@ Result<void> Client::Impl::ensureSessions(const std::vector<proto::DeviceAddress
     for (const auto& user : missingUsers) {
         proto::Request req;
         req.mutable_fetch_bundles()->set_user(user);
-        auto resp = call(req);
-        if (!resp) return tl::unexpected(resp.error());
+        VERBATIM_TRY_LET(resp, call(req));
         if (resp->status() == proto::STATUS_RATE_LIMITED)
             return fail(ErrorCode::RateLimited, "bundle fetch rate limited", int(resp->status()));
         if (resp->status() != proto::STATUS_OK) return fail(ErrorCode::Storage, "bundle fetch refused: " + resp->error());
@@ -321,8 +308,7 @@ Result<std::vector<proto::DeviceAddress>> Client::Impl::memberDevices(const std:
     }
     proto::Request req;
     req.mutable_list_member_devices()->set_conversation_id(conversation);
-    auto resp = call(req);
-    if (!resp) return tl::unexpected(resp.error());
+    VERBATIM_TRY_LET(resp, call(req));
     if (resp->status() == proto::STATUS_FORBIDDEN || resp->status() == proto::STATUS_NOT_FOUND)
         return fail(ErrorCode::Forbidden, "not a member of this conversation", int(resp->status()));
     if (resp->status() != proto::STATUS_OK) return fail(ErrorCode::Storage, "member list refused: " + resp->error());
@@ -363,18 +349,15 @@ Result<void> Client::acceptSafetyNumber(const std::string& user) {
     m->fetchIdentityIfUnknown(user);
     std::lock_guard lock(m->mutex);
     if (!m->db) return fail(ErrorCode::NotFound, kErasedText);
-    auto number = m->trust->safetyNumber(user);
-    if (!number) return tl::unexpected(number.error());
+    VERBATIM_TRY_LET(number, m->trust->safetyNumber(user));
     Transaction tx(*m->db);
     if (auto r = tx.begin(); !r) return r;
     if (auto r = m->trust->accept(user); !r) return r;
     // Journal the acceptance once per conversation shared with the user.
-    auto convs = m->db->prepare("SELECT id, members FROM conversations");
-    if (!convs) return tl::unexpected(convs.error());
+    VERBATIM_TRY_LET(convs, m->db->prepare("SELECT id, members FROM conversations"));
     std::vector<std::string> shared;
     while (true) {
-        auto row = convs->step();
-        if (!row) return tl::unexpected(row.error());
+        VERBATIM_TRY_LET(row, convs->step());
         if (!*row) break;
         auto mem = splitMembers(convs->columnText(1));
         if (std::find(mem.begin(), mem.end(), user) != mem.end()) shared.push_back(convs->columnText(0));
@@ -382,7 +365,7 @@ Result<void> Client::acceptSafetyNumber(const std::string& user) {
     for (auto& c : shared) {
         auto rec = m->newRecord(c, proto::SAFETY_NUMBER_ACCEPTED);
         rec.set_body("{\"user\":" + jsonQuote(user) + ",\"safety_number\":\"" + number->digits + "\"}");
-        if (auto r = m->enqueue(std::move(rec), MessageKind::System, true); !r) return tl::unexpected(r.error());
+        VERBATIM_TRY(m->enqueue(std::move(rec), MessageKind::System, true));
     }
     if (auto r = tx.commit(); !r) return r;
     m->scheduleFlush();

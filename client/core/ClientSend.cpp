@@ -1,6 +1,7 @@
 // Client, sending: the outbox pipeline (prepare, seal, send pipelined, finish), the message
 // operations that queue records, and attachments (see ClientImpl.h).
 #include "client/core/ClientImpl.h"
+#include "common/Try.h"
 
 namespace verbatim::client {
 
@@ -23,16 +24,16 @@ Result<std::string> Client::Impl::enqueue(proto::JournalRecord rec, MessageKind 
     Transaction tx(*db);
     const bool own = !db->inTransaction();
     if (own)
-        if (auto r = tx.begin(); !r) return tl::unexpected(r.error());
+        VERBATIM_TRY(tx.begin());
     if (storeLocally) {
         std::string body = rec.type() == proto::SAFETY_NUMBER_ACCEPTED ? "You accepted a new safety number" : rec.body();
         if (rec.type() == proto::NOTICE_ACCEPTED) body = "You accepted the recording notice";
         if (auto r = messages->insert(rec, localKind, true, MessageState::Queued, 0, 0, body); !r)
             return tl::unexpected(r.error());
     }
-    if (auto r = outbox->add(rec); !r) return tl::unexpected(r.error());
+    VERBATIM_TRY(outbox->add(rec));
     if (own)
-        if (auto r = tx.commit(); !r) return tl::unexpected(r.error());
+        VERBATIM_TRY(tx.commit());
     {
         std::lock_guard lock(queueMutex);
         outboxIdle = false;
@@ -306,12 +307,12 @@ Client::Impl::SendOutcome Client::Impl::finishSend(const PreparedSend& p, const 
 // (the other devices apply it when they receive it).
 Result<std::string> Client::Impl::sendChange(const proto::JournalRecord& rec) {
     Transaction tx(*db);
-    if (auto r = tx.begin(); !r) return tl::unexpected(r.error());
+    VERBATIM_TRY(tx.begin());
     auto id = enqueue(rec, MessageKind::System, false);
     if (!id) return id;
     std::vector<Event> events;
-    if (auto r = messages->apply(rec, nowMs(), 0, events); !r) return tl::unexpected(r.error());
-    if (auto r = tx.commit(); !r) return tl::unexpected(r.error());
+    VERBATIM_TRY(messages->apply(rec, nowMs(), 0, events));
+    VERBATIM_TRY(tx.commit());
     // A retraction's text may linger in old FTS segments until they merge: merge them now.
     if (rec.type() == proto::RETRACT) (void)db->exec("INSERT INTO messages_fts (messages_fts) VALUES ('optimize')");
     scheduleFlush();
@@ -340,8 +341,7 @@ Result<std::string> Client::edit(const std::string& messageId, const std::string
     if (!raw) return raw;
     std::lock_guard lock(m->mutex);
     if (!m->db) return fail(ErrorCode::NotFound, kErasedText);
-    auto msg = m->message(messageId);
-    if (!msg) return tl::unexpected(msg.error());
+    VERBATIM_TRY_LET(msg, m->message(messageId));
     if (!*msg) return fail(ErrorCode::NotFound, "no such message");
     if ((*msg)->senderUser != m->acct.user) return fail(ErrorCode::InvalidArgument, "only your own messages can be edited");
     if ((*msg)->retracted) return fail(ErrorCode::InvalidArgument, "the message was deleted");
@@ -357,8 +357,7 @@ Result<std::string> Client::retract(const std::string& messageId) {
     if (!raw) return raw;
     std::lock_guard lock(m->mutex);
     if (!m->db) return fail(ErrorCode::NotFound, kErasedText);
-    auto msg = m->message(messageId);
-    if (!msg) return tl::unexpected(msg.error());
+    VERBATIM_TRY_LET(msg, m->message(messageId));
     if (!*msg) return fail(ErrorCode::NotFound, "no such message");
     if ((*msg)->senderUser != m->acct.user) return fail(ErrorCode::InvalidArgument, "only your own messages can be deleted for everyone");
     if ((*msg)->retracted) return fail(ErrorCode::InvalidArgument, "already deleted");
@@ -373,8 +372,7 @@ Result<std::string> Client::react(const std::string& messageId, const std::strin
     if (emoji.size() > 64) return fail(ErrorCode::InvalidArgument, "a reaction is one emoji");
     std::lock_guard lock(m->mutex);
     if (!m->db) return fail(ErrorCode::NotFound, kErasedText);
-    auto msg = m->message(messageId);
-    if (!msg) return tl::unexpected(msg.error());
+    VERBATIM_TRY_LET(msg, m->message(messageId));
     if (!*msg) return fail(ErrorCode::NotFound, "no such message");
     auto rec = m->newRecord((*msg)->conversation, proto::REACTION);
     rec.set_body(emoji);
@@ -385,33 +383,29 @@ Result<std::string> Client::react(const std::string& messageId, const std::strin
 Result<void> Client::markRead(const std::string& conversation) {
     std::lock_guard lock(m->mutex);
     if (!m->db) return fail(ErrorCode::NotFound, kErasedText);
-    auto conv = m->resolveConversation(conversation);
-    if (!conv) return tl::unexpected(conv.error());
+    VERBATIM_TRY_LET(conv, m->resolveConversation(conversation));
     auto st = m->db->prepare("SELECT row, id FROM messages WHERE conversation = ? AND outgoing = 0 AND kind IN (0, 1) "
                              "AND state = ? ORDER BY row DESC LIMIT 1");
     if (!st) return tl::unexpected(st.error());
     st->bind(1, std::string_view(*conv)).bind(2, std::int64_t(MessageState::Received));
-    auto row = st->step();
-    if (!row) return tl::unexpected(row.error());
+    VERBATIM_TRY_LET(row, st->step());
     if (!*row) return {};
     if (m->acct.noticeRequired && !m->acct.noticeAccepted) return {};  // nothing leaves before consent
     std::int64_t last = st->columnInt(0);
     std::string id = str(st->columnBlob(1));
-    auto cur = m->db->prepare("SELECT last_read_row FROM conversations WHERE id = ?");
-    if (!cur) return tl::unexpected(cur.error());
+    VERBATIM_TRY_LET(cur, m->db->prepare("SELECT last_read_row FROM conversations WHERE id = ?"));
     cur->bind(1, std::string_view(*conv));
     auto crow = cur->step();
     if (crow && *crow && cur->columnInt(0) >= last) return {};
     Transaction tx(*m->db);
     if (auto r = tx.begin(); !r) return r;
-    auto up = m->db->prepare("UPDATE conversations SET last_read_row = ? WHERE id = ?");
-    if (!up) return tl::unexpected(up.error());
+    VERBATIM_TRY_LET(up, m->db->prepare("UPDATE conversations SET last_read_row = ? WHERE id = ?"));
     up->bind(1, last).bind(2, std::string_view(*conv));
     if (auto r = up->run(); !r) return r;
     auto rec = m->newRecord(*conv, proto::RECEIPT);
     rec.set_body("read");
     rec.set_ref_message_id(id);
-    if (auto r = m->enqueue(std::move(rec), MessageKind::System, false); !r) return tl::unexpected(r.error());
+    VERBATIM_TRY(m->enqueue(std::move(rec), MessageKind::System, false));
     if (auto r = tx.commit(); !r) return r;
     m->scheduleFlush();
     return {};
@@ -436,16 +430,13 @@ Result<void> Client::acceptNotice() {
     st->bind(1, std::int64_t(MessageKind::Notice)).bind(2, std::int64_t(MessageState::Failed)).bind(3, since);
     std::vector<std::string> convs;
     while (true) {
-        auto row = st->step();
-        if (!row) return tl::unexpected(row.error());
+        VERBATIM_TRY_LET(row, st->step());
         if (!*row) break;
         convs.push_back(st->columnText(0));
     }
     if (convs.empty()) {
-        auto any = m->db->prepare("SELECT 1 FROM conversations LIMIT 1");
-        if (!any) return tl::unexpected(any.error());
-        auto row = any->step();
-        if (!row) return tl::unexpected(row.error());
+        VERBATIM_TRY_LET(any, m->db->prepare("SELECT 1 FROM conversations LIMIT 1"));
+        VERBATIM_TRY_LET(row, any->step());
         if (!*row) return fail(ErrorCode::NotFound, "no matter to accept the notice for");
     }
     Transaction tx(*m->db);
@@ -453,7 +444,7 @@ Result<void> Client::acceptNotice() {
     for (const auto& conv : convs) {
         auto rec = m->newRecord(conv, proto::NOTICE_ACCEPTED);
         rec.set_body(journal::noticeAcceptanceBody(m->acct.firmName));
-        if (auto r = m->enqueue(std::move(rec), MessageKind::Notice, true); !r) return tl::unexpected(r.error());
+        VERBATIM_TRY(m->enqueue(std::move(rec), MessageKind::Notice, true));
     }
     if (auto r = m->accounts->set("notice_accepted_ms", view(std::to_string(nowMs()))); !r) return r;
     if (auto r = tx.commit(); !r) return r;
@@ -492,14 +483,12 @@ Result<std::string> Client::sendAttachment(const std::string& conversation, cons
     SecureBytes plain(size);
     f.read(reinterpret_cast<char*>(plain.data()), std::streamsize(size));
     if (!f) return fail(ErrorCode::Storage, "cannot read " + path);
-    auto sealed = journal::sealAttachment(plain);
-    if (!sealed) return tl::unexpected(sealed.error());
+    VERBATIM_TRY_LET(sealed, journal::sealAttachment(plain));
     const auto plainDigest = crypto::sha256(plain);  // committed with the key (issue 15 break 4)
     const SecureBytes& key = sealed->key;
     const auto& digest = sealed->digest;
     std::string blob = str(sealed->blob);
-    auto id = RelayConnection::uploadBlob(m->currentEndpoint(), m->creds, blob, progress);
-    if (!id) return tl::unexpected(id.error());
+    VERBATIM_TRY_LET(id, RelayConnection::uploadBlob(m->currentEndpoint(), m->creds, blob, progress));
     // Keep our own copy (still encrypted) so that this device can open it without a download.
     {
         std::ofstream out(m->paths.blobs() + "/" + *id, std::ios::binary);
@@ -523,17 +512,14 @@ Result<std::string> Client::sendAttachment(const std::string& conversation, cons
 }
 
 Result<void> Client::saveAttachment(const std::string& messageId, std::size_t index, const std::string& outPath) {
-    auto raw = rawId(messageId);
-    if (!raw) return tl::unexpected(raw.error());
+    VERBATIM_TRY_LET(raw, rawId(messageId));
     proto::AttachmentList list;
     {
         std::lock_guard lock(m->mutex);
         if (!m->db) return fail(ErrorCode::NotFound, kErasedText);
-        auto st = m->db->prepare("SELECT attachments, retracted_ms FROM messages WHERE id = ?");
-        if (!st) return tl::unexpected(st.error());
+        VERBATIM_TRY_LET(st, m->db->prepare("SELECT attachments, retracted_ms FROM messages WHERE id = ?"));
         st->bind(1, view(*raw));
-        auto row = st->step();
-        if (!row) return tl::unexpected(row.error());
+        VERBATIM_TRY_LET(row, st->step());
         if (!*row) return fail(ErrorCode::NotFound, "no such message");
         if (st->columnInt(1)) return fail(ErrorCode::NotFound, "the message was deleted");
         Bytes b = st->columnBlob(0);
@@ -547,8 +533,7 @@ Result<void> Client::saveAttachment(const std::string& messageId, std::size_t in
     if (std::ifstream in(local, std::ios::binary); in) {
         blob.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
     } else {
-        auto got = RelayConnection::downloadBlob(m->currentEndpoint(), m->creds, idHex, a.size() + 64);
-        if (!got) return tl::unexpected(got.error());
+        VERBATIM_TRY_LET(got, RelayConnection::downloadBlob(m->currentEndpoint(), m->creds, idHex, a.size() + 64));
         blob = std::move(*got);
     }
     auto plain = journal::openCommittedAttachment(view(a.key()), view(a.digest()), view(blob),

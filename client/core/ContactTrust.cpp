@@ -1,4 +1,5 @@
 #include "client/core/ContactTrust.h"
+#include "common/Try.h"
 
 #include <algorithm>
 #include <optional>
@@ -150,11 +151,9 @@ void ContactTrust::noteIdentities(const std::string& user, std::set<std::string>
 }
 
 Result<bool> ContactTrust::userHeld(const std::string& user) {
-    auto st = m_db.cached("SELECT changed FROM contacts WHERE user = ?");
-    if (!st) return tl::unexpected(st.error());
+    VERBATIM_TRY_LET(st, m_db.cached("SELECT changed FROM contacts WHERE user = ?"));
     st->bind(1, std::string_view(user));
-    auto row = st->step();
-    if (!row) return tl::unexpected(row.error());
+    VERBATIM_TRY_LET(row, st->step());
     return *row && st->columnInt(0) != 0;
 }
 
@@ -282,11 +281,9 @@ Result<void> ContactTrust::processBundles(const proto::Bundles& bundles, std::se
     std::vector<Bytes> accepted;
     bool complete = false;
     {
-        auto st = m_db.cached("SELECT accepted_keys, complete FROM contacts WHERE user = ?");
-        if (!st) return tl::unexpected(st.error());
+        VERBATIM_TRY_LET(st, m_db.cached("SELECT accepted_keys, complete FROM contacts WHERE user = ?"));
         st->bind(1, std::string_view(bundles.user()));
-        auto row = st->step();
-        if (!row) return tl::unexpected(row.error());
+        VERBATIM_TRY_LET(row, st->step());
         if (*row) {
             accepted = splitKeys(st->columnBlob(0));
             complete = st->columnInt(1) != 0;
@@ -311,11 +308,9 @@ Result<Client::SafetyNumber> ContactTrust::safetyNumber(const std::string& user)
     auto keys = identityKeys(user);
     if (keys.empty()) return fail(ErrorCode::NotFound, "no identity key known for " + user + " (sync first)");
     auto own = identityKeys(m_user);
-    auto mine = m_sessions.identityPublicKey();
-    if (!mine) return tl::unexpected(mine.error());
+    VERBATIM_TRY_LET(mine, m_sessions.identityPublicKey());
     own.push_back(*mine);
-    auto digits = signal::safetyNumber(m_ctx, m_user, own, user, keys);
-    if (!digits) return tl::unexpected(digits.error());
+    VERBATIM_TRY_LET(digits, signal::safetyNumber(m_ctx, m_user, own, user, keys));
     auto held = userHeld(user);
     return Client::SafetyNumber{*digits, held && *held, keys.size()};
 }

@@ -1,4 +1,5 @@
 #include "client/core/MessageStore.h"
+#include "common/Try.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -78,17 +79,14 @@ Result<void> MessageStore::apply(const proto::JournalRecord& rec, std::uint64_t 
     const std::string senderText = rec.sender().user() + "/" + std::to_string(rec.sender().device());
     const bool mine = rec.sender().user() == m_self;
     {
-        auto known = m_db.cached("INSERT OR IGNORE INTO conversations (id) VALUES (?)");
-        if (!known) return tl::unexpected(known.error());
+        VERBATIM_TRY_LET(known, m_db.cached("INSERT OR IGNORE INTO conversations (id) VALUES (?)"));
         known->bind(1, std::string_view(rec.conversation_id()));
         if (auto r = known->run(); !r) return r;
     }
     auto refMessage = [&](const std::string& ref) -> Result<std::optional<std::pair<std::string, bool>>> {
-        auto st = m_db.cached("SELECT sender_user, retracted_ms FROM messages WHERE id = ? AND conversation = ?");
-        if (!st) return tl::unexpected(st.error());
+        VERBATIM_TRY_LET(st, m_db.cached("SELECT sender_user, retracted_ms FROM messages WHERE id = ? AND conversation = ?"));
         st->bind(1, view(ref)).bind(2, std::string_view(rec.conversation_id()));
-        auto row = st->step();
-        if (!row) return tl::unexpected(row.error());
+        VERBATIM_TRY_LET(row, st->step());
         if (!*row) return std::optional<std::pair<std::string, bool>>();
         return std::optional<std::pair<std::string, bool>>(std::pair{st->columnText(0), st->columnInt(1) != 0});
     };
@@ -117,17 +115,14 @@ Result<void> MessageStore::apply(const proto::JournalRecord& rec, std::uint64_t 
     }
     case proto::EDIT:
     case proto::RETRACT: {
-        auto ref = refMessage(rec.ref_message_id());
-        if (!ref) return tl::unexpected(ref.error());
+        VERBATIM_TRY_LET(ref, refMessage(rec.ref_message_id()));
         // Only the author (any of their devices) may edit or retract a message.
         if (!*ref || (*ref)->first != rec.sender().user() || (*ref)->second) return {};
         if (rec.type() == proto::EDIT) {
-            auto save = m_db.cached("INSERT INTO edits (message, edited_ms, old_body) SELECT id, ?, body FROM messages WHERE id = ?");
-            if (!save) return tl::unexpected(save.error());
+            VERBATIM_TRY_LET(save, m_db.cached("INSERT INTO edits (message, edited_ms, old_body) SELECT id, ?, body FROM messages WHERE id = ?"));
             save->bind(1, std::int64_t(serverTimeMs ? serverTimeMs : nowMs())).bind(2, view(rec.ref_message_id()));
             if (auto r = save->run(); !r) return r;
-            auto up = m_db.cached("UPDATE messages SET body = ?, edited_ms = ? WHERE id = ?");
-            if (!up) return tl::unexpected(up.error());
+            VERBATIM_TRY_LET(up, m_db.cached("UPDATE messages SET body = ?, edited_ms = ? WHERE id = ?"));
             up->bind(1, std::string_view(rec.body()))
                 .bind(2, std::int64_t(serverTimeMs ? serverTimeMs : nowMs()))
                 .bind(3, view(rec.ref_message_id()));
@@ -151,13 +146,11 @@ Result<void> MessageStore::apply(const proto::JournalRecord& rec, std::uint64_t 
                 }
             }
             for (const char* sql : {"DELETE FROM edits WHERE message = ?", "DELETE FROM reactions WHERE message = ?"}) {
-                auto del = m_db.cached(sql);
-                if (!del) return tl::unexpected(del.error());
+                VERBATIM_TRY_LET(del, m_db.cached(sql));
                 del->bind(1, view(rec.ref_message_id()));
                 if (auto r = del->run(); !r) return r;
             }
-            auto up = m_db.cached("UPDATE messages SET body = '', attachments = NULL, retracted_ms = ?, retracted_by = ? WHERE id = ?");
-            if (!up) return tl::unexpected(up.error());
+            VERBATIM_TRY_LET(up, m_db.cached("UPDATE messages SET body = '', attachments = NULL, retracted_ms = ?, retracted_by = ? WHERE id = ?"));
             up->bind(1, std::int64_t(serverTimeMs ? serverTimeMs : nowMs()))
                 .bind(2, std::string_view(rec.sender().user()))
                 .bind(3, view(rec.ref_message_id()));
@@ -169,8 +162,7 @@ Result<void> MessageStore::apply(const proto::JournalRecord& rec, std::uint64_t 
         return {};
     }
     case proto::REACTION: {
-        auto ref = refMessage(rec.ref_message_id());
-        if (!ref) return tl::unexpected(ref.error());
+        VERBATIM_TRY_LET(ref, refMessage(rec.ref_message_id()));
         if (!*ref || (*ref)->second) return {};
         auto st = rec.body().empty() ? m_db.cached("DELETE FROM reactions WHERE message = ? AND user = ?")
                                      : m_db.cached("INSERT INTO reactions (message, user, emoji) VALUES (?, ?, ?) "
@@ -186,11 +178,9 @@ Result<void> MessageStore::apply(const proto::JournalRecord& rec, std::uint64_t 
     case proto::RECEIPT: {
         int kind = rec.body() == "read" ? kRead : rec.body() == "delivered" ? kDelivered : 0;
         if (!kind) return {};
-        auto t = m_db.cached("SELECT server_time_ms FROM messages WHERE id = ?");
-        if (!t) return tl::unexpected(t.error());
+        VERBATIM_TRY_LET(t, m_db.cached("SELECT server_time_ms FROM messages WHERE id = ?"));
         t->bind(1, view(rec.ref_message_id()));
-        auto row = t->step();
-        if (!row) return tl::unexpected(row.error());
+        VERBATIM_TRY_LET(row, t->step());
         if (!*row) return {};
         std::int64_t upTo = t->columnInt(0);
         (*t)->reset();
@@ -234,15 +224,13 @@ Result<void> MessageStore::apply(const proto::JournalRecord& rec, std::uint64_t 
 }
 
 Result<void> MessageStore::setState(const std::string& rawMessageId, MessageState state) {
-    auto up = m_db.cached("UPDATE messages SET state = ? WHERE id = ?");
-    if (!up) return tl::unexpected(up.error());
+    VERBATIM_TRY_LET(up, m_db.cached("UPDATE messages SET state = ? WHERE id = ?"));
     up->bind(1, std::int64_t(state)).bind(2, view(rawMessageId));
     return up->run();
 }
 
 Result<void> MessageStore::markSent(const std::string& rawMessageId, std::uint64_t serverTimeMs, std::uint64_t journalSeq) {
-    auto up = m_db.cached("UPDATE messages SET state = ?, server_time_ms = ?, journal_seq = ? WHERE id = ?");
-    if (!up) return tl::unexpected(up.error());
+    VERBATIM_TRY_LET(up, m_db.cached("UPDATE messages SET state = ?, server_time_ms = ?, journal_seq = ? WHERE id = ?"));
     up->bind(1, std::int64_t(MessageState::Sent))
         .bind(2, std::int64_t(serverTimeMs))
         .bind(3, std::int64_t(journalSeq))
@@ -251,18 +239,15 @@ Result<void> MessageStore::markSent(const std::string& rawMessageId, std::uint64
 }
 
 Result<void> MessageStore::markProcessed(const std::string& rawMessageId) {
-    auto st = m_db.cached("INSERT OR IGNORE INTO processed (id) VALUES (?)");
-    if (!st) return tl::unexpected(st.error());
+    VERBATIM_TRY_LET(st, m_db.cached("INSERT OR IGNORE INTO processed (id) VALUES (?)"));
     st->bind(1, view(rawMessageId));
     return st->run();
 }
 
 Result<bool> MessageStore::processed(const std::string& rawMessageId) {
-    auto st = m_db.cached("SELECT 1 FROM processed WHERE id = ?");
-    if (!st) return tl::unexpected(st.error());
+    VERBATIM_TRY_LET(st, m_db.cached("SELECT 1 FROM processed WHERE id = ?"));
     st->bind(1, view(rawMessageId));
-    auto row = st->step();
-    if (!row) return tl::unexpected(row.error());
+    VERBATIM_TRY_LET(row, st->step());
     return *row;
 }
 
@@ -299,11 +284,9 @@ std::vector<std::string> MessageStore::members(const std::string& conversation) 
 }
 
 Result<std::string> MessageStore::resolveConversation(const std::string& idOrTitle) {
-    auto st = m_db.prepare("SELECT id FROM conversations WHERE id = ? OR title = ? ORDER BY id = ? DESC LIMIT 2");
-    if (!st) return tl::unexpected(st.error());
+    VERBATIM_TRY_LET(st, m_db.prepare("SELECT id FROM conversations WHERE id = ? OR title = ? ORDER BY id = ? DESC LIMIT 2"));
     st->bind(1, std::string_view(idOrTitle)).bind(2, std::string_view(idOrTitle)).bind(3, std::string_view(idOrTitle));
-    auto row = st->step();
-    if (!row) return tl::unexpected(row.error());
+    VERBATIM_TRY_LET(row, st->step());
     if (!*row) return fail(ErrorCode::NotFound, "no such conversation (run sync first?)");
     return st->columnText(0);
 }
@@ -319,8 +302,7 @@ Result<std::vector<ConversationView>> MessageStore::conversations() {
     if (!st) return tl::unexpected(st.error());
     std::vector<ConversationView> out;
     while (true) {
-        auto row = st->step();
-        if (!row) return tl::unexpected(row.error());
+        VERBATIM_TRY_LET(row, st->step());
         if (!*row) break;
         ConversationView v;
         v.id = st->columnText(0);
@@ -361,8 +343,7 @@ Result<std::vector<MessageView>> MessageStore::history(const std::string& conver
 }
 
 Result<std::optional<MessageView>> MessageStore::message(const std::string& messageId) {
-    auto raw = rawId(messageId);
-    if (!raw) return tl::unexpected(raw.error());
+    VERBATIM_TRY_LET(raw, rawId(messageId));
     auto out = readMessages("WHERE m.id = ?", [&](storage::Statement& st) { st.bind(1, view(*raw)); });
     if (!out) return tl::unexpected(out.error());
     if (out->empty()) return std::optional<MessageView>();
@@ -410,8 +391,7 @@ Result<std::vector<MessageView>> MessageStore::readMessages(const std::string& w
     bind(*st);
     std::vector<MessageView> out;
     while (true) {
-        auto row = st->step();
-        if (!row) return tl::unexpected(row.error());
+        VERBATIM_TRY_LET(row, st->step());
         if (!*row) break;
         MessageView v;
         v.rowId = st->columnInt(0);

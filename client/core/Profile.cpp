@@ -1,4 +1,5 @@
 #include "client/core/Profile.h"
+#include "common/Try.h"
 
 #include <fcntl.h>
 #include <filesystem>
@@ -156,8 +157,7 @@ Result<std::string> readAll(const std::string& path) {
 }
 
 Result<KeyFile> readKeyFile(const std::string& path) {
-    auto bytes = readAll(path);
-    if (!bytes) return tl::unexpected(bytes.error());
+    VERBATIM_TRY_LET(bytes, readAll(path));
     return parseKeyFile(view(*bytes));
 }
 
@@ -290,8 +290,7 @@ UnlockCounter readUnlockCounter(const ProfilePaths& paths) {
 
 Result<void> setFailedUnlockLimit(const ProfilePaths& paths, std::uint32_t limit) {
     ProfileLock lock(paths.dir);
-    auto k = readKeyFile(paths.keyFile());
-    if (!k) return tl::unexpected(k.error());
+    VERBATIM_TRY_LET(k, readKeyFile(paths.keyFile()));
     auto g = readGuard(paths);
     if (!k->legacy && k->limit == limit && g.maxFailedUnlocks == limit) return {};
     // Only the limit changes: the counts and the chain stay as the files hold them (a guard that
@@ -418,8 +417,7 @@ Tried tryPassphrase(const ProfilePaths& paths, KeyFile& k, std::string_view pass
 
 // One counted unlock attempt; the caller holds the ProfileLock.
 Result<Unlocked> attemptUnlock(const ProfilePaths& paths, std::string_view passphrase) {
-    auto k = readKeyFile(paths.keyFile());
-    if (!k) return tl::unexpected(k.error());
+    VERBATIM_TRY_LET(k, readKeyFile(paths.keyFile()));
     auto g = readGuard(paths);
     const auto counter = mergeCounter(*k, g);
     if (counter.tampered)
@@ -445,7 +443,7 @@ Result<Unlocked> attemptUnlock(const ProfilePaths& paths, std::string_view passp
     ++attempt.failures;
     attempt.serial = newSerial();
     attempt.guardSerial = g.chainSerial;
-    if (auto r = writeKeyFile(paths.keyFile(), attempt); !r) return tl::unexpected(r.error());
+    VERBATIM_TRY(writeKeyFile(paths.keyFile(), attempt));
     stepDone("attempt-recorded");
 
     Tried tried = tryPassphrase(paths, attempt, passphrase);
@@ -475,7 +473,7 @@ Result<Unlocked> attemptUnlock(const ProfilePaths& paths, std::string_view passp
             }
         }
     }
-    if (auto r = writeKeyFile(paths.keyFile(), attempt); !r) return tl::unexpected(r.error());
+    VERBATIM_TRY(writeKeyFile(paths.keyFile(), attempt));
     g.failures = 0;
     (void)writeGuard(paths, g);
     if (tried.outcome == Outcome::RightButFailed) return tl::unexpected(tried.error);
@@ -485,7 +483,7 @@ Result<Unlocked> attemptUnlock(const ProfilePaths& paths, std::string_view passp
 }  // namespace
 
 Result<std::unique_ptr<storage::Database>> createProfile(const ProfilePaths& paths, std::string_view passphrase) {
-    if (auto ok = checkNewPassphrase(passphrase); !ok) return tl::unexpected(ok.error());
+    VERBATIM_TRY(checkNewPassphrase(passphrase));
     std::error_code ec;
     if (fs::exists(paths.keyFile(), ec) || fs::exists(paths.database(), ec))
         return fail(ErrorCode::InvalidArgument, "a profile already exists in " + paths.dir);
@@ -496,22 +494,20 @@ Result<std::unique_ptr<storage::Database>> createProfile(const ProfilePaths& pat
     SecureBytes key = crypto::randomSecret(32);
     KeyFile k;
     k.serial = newSerial();
-    auto box = crypto::passphraseSeal(key, view(passphrase), crypto::scryptCost());
-    if (!box) return tl::unexpected(box.error());
+    VERBATIM_TRY_LET(box, crypto::passphraseSeal(key, view(passphrase), crypto::scryptCost()));
     k.box = std::move(*box);
     auto db = storage::Database::open(paths.database(), key, {true, storage::Durability::Normal});
     if (!db) return tl::unexpected(db.error());
-    if (auto r = migrateClientSchema(**db); !r) return tl::unexpected(r.error());
+    VERBATIM_TRY(migrateClientSchema(**db));
     // The key file last: a profile without it is an unfinished one and may be recreated.
-    if (auto r = writeKeyFile(paths.keyFile(), k); !r) return tl::unexpected(r.error());
+    VERBATIM_TRY(writeKeyFile(paths.keyFile(), k));
     return db;
 }
 
 Result<std::unique_ptr<storage::Database>> openProfile(const ProfilePaths& paths, std::string_view passphrase) {
     ProfileLock lock(paths.dir);
-    auto u = attemptUnlock(paths, passphrase);
-    if (!u) return tl::unexpected(u.error());
-    if (auto r = migrateClientSchema(*u->db); !r) return tl::unexpected(r.error());
+    VERBATIM_TRY_LET(u, attemptUnlock(paths, passphrase));
+    VERBATIM_TRY(migrateClientSchema(*u->db));
     return std::move(u->db);
 }
 
@@ -519,15 +515,13 @@ Result<void> changePassphrase(const ProfilePaths& paths, std::string_view curren
                               storage::Database* open) {
     if (auto ok = checkNewPassphrase(next); !ok) return ok;
     ProfileLock lock(paths.dir);
-    auto u = attemptUnlock(paths, current);
-    if (!u) return tl::unexpected(u.error());
+    VERBATIM_TRY_LET(u, attemptUnlock(paths, current));
     storage::Database& db = open ? *open : *u->db;
     if (open) u->db.reset();  // only the caller's connection stays: it is the one re-keyed
 
     // 1. The new key, sealed under the new passphrase, beside the current key file.
     SecureBytes newKey = crypto::randomSecret(32);
-    auto box = crypto::passphraseSeal(newKey, view(next), crypto::scryptCost());
-    if (!box) return tl::unexpected(box.error());
+    VERBATIM_TRY_LET(box, crypto::passphraseSeal(newKey, view(next), crypto::scryptCost()));
     KeyFile pending = u->keyFile;
     pending.box = std::move(*box);
     if (auto r = writeKeyFile(paths.pendingKeyFile(), pending); !r) return r;

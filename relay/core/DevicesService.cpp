@@ -28,12 +28,12 @@ namespace impl {
 
 // A user's own device list, as ListDevices answers it and devices_changed pushes it.
 Result<proto::DeviceList> ownDevices(Database& db, const std::string& user) {
-    RELAY_TRY_LET(st, db.prepare("SELECT device, platform, app_version, enrolled_ms, last_seen_ms, coalesce(revoked_ms, 0), "
+    VERBATIM_TRY_LET(st, db.prepare("SELECT device, platform, app_version, enrolled_ms, last_seen_ms, coalesce(revoked_ms, 0), "
                       "coalesce(wipe_requested_ms, 0), identity_key, coalesce(pending_ms, 0), link_proof, approval, "
                       "coalesce(wiped_ms, 0) FROM devices WHERE user = ? ORDER BY device"));
     st->bind(1, std::string_view(user));
     proto::DeviceList out;
-    RELAY_TRY(st->forEachRow([&] {
+    VERBATIM_TRY(st->forEachRow([&] {
         auto* d = out.add_devices();
         d->set_device(std::uint32_t(st->columnInt(0)));
         setDeviceState(d, *st, 1);
@@ -49,7 +49,7 @@ Result<proto::DeviceList> ownDevices(Database& db, const std::string& user) {
 // devices_changed pushes to every active device of `user` but `except`.
 Result<std::vector<std::pair<DeviceId, proto::Frame>>> devicesChangedNotices(Database& db, const std::string& user,
                                                                              std::uint32_t except) {
-    RELAY_TRY_LET(list, ownDevices(db, user));
+    VERBATIM_TRY_LET(list, ownDevices(db, user));
     std::vector<std::pair<DeviceId, proto::Frame>> out;
     for (const auto& d : list->devices()) {
         if (d.device() == except || d.revoked_ms() || d.pending_ms()) continue;
@@ -70,9 +70,9 @@ Result<void> purgeDevice(Database& db, const std::string& user, std::uint32_t de
     for (const char* sql : {"DELETE FROM prekeys WHERE user = ? AND device = ?",
                             "DELETE FROM signed_prekeys WHERE user = ? AND device = ?",
                             "DELETE FROM queue WHERE user = ? AND device = ?"}) {
-        RELAY_TRY_LET(d, db.prepare(sql));
+        VERBATIM_TRY_LET(d, db.prepare(sql));
         d->bind(1, std::string_view(user)).bind(2, std::int64_t(device));
-        RELAY_TRY(d->run());
+        VERBATIM_TRY(d->run());
     }
     return {};
 }
@@ -83,22 +83,22 @@ Result<std::function<void()>> RelayService::wipeJob(Database& db, const std::str
                                                     const std::string& actor) {
     DeviceId id{user, device, proto::ROLE_UNSPECIFIED, {}};
     std::uint64_t now = wallClockMs();
-    RELAY_TRY_LET(cmd, journal::WipeCommand::sign(user, device, now, m_config.relayKey.privateKey));
+    VERBATIM_TRY_LET(cmd, journal::WipeCommand::sign(user, device, now, m_config.relayKey.privateKey));
     Bytes bytes = cmd->serialize();
     // A wipe revokes at once, in this transaction (issue 15 break 7): a device that ignores the
     // command must not go on sending, fetching bundles, linking devices or acting as admin until
     // it chooses to confirm. From the commit on it may only receive the command and confirm it
     // (authenticate() makes it wipe-only; handle() refuses every other request; the member
     // device sets, which senders must match, no longer include it).
-    RELAY_TRY_LET(st, db.prepare("UPDATE devices SET wipe_command = ?, wipe_requested_ms = ?, revoked_ms = coalesce(revoked_ms, ?) "
+    VERBATIM_TRY_LET(st, db.prepare("UPDATE devices SET wipe_command = ?, wipe_requested_ms = ?, revoked_ms = coalesce(revoked_ms, ?) "
                       "WHERE user = ? AND device = ? AND wiped_ms IS NULL"));
     st->bind(1, bytes).bind(2, std::int64_t(now)).bind(3, std::int64_t(now)).bind(4, std::string_view(user))
         .bind(5, std::int64_t(device));
-    RELAY_TRY(st->run());
+    VERBATIM_TRY(st->run());
     if (db.changes() == 0) return fail(ErrorCode::NotFound, "no such device (or already wiped)");
     // A device about to be erased gets nothing more, and nobody starts a session with it.
-    RELAY_TRY(purgeDevice(db, user, device));
-    RELAY_TRY(recordAdminAction(db, actor, "wipe-device", user + "/" + std::to_string(device), {},
+    VERBATIM_TRY(purgeDevice(db, user, device));
+    VERBATIM_TRY(recordAdminAction(db, actor, "wipe-device", user + "/" + std::to_string(device), {},
               {{"user", user}, {"device", std::to_string(device)}}));
     return std::function<void()>([this, id, bytes] {
         if (auto sink = takeLiveSink(id)) {
@@ -118,12 +118,12 @@ Result<void> RelayService::queueWipe(const std::string& user, std::uint32_t devi
 Result<std::function<void()>> RelayService::revokeJob(Database& db, const std::string& user, std::uint32_t device,
                                                       const std::string& actor) {
     DeviceId id{user, device, proto::ROLE_UNSPECIFIED, {}};
-    RELAY_TRY_LET(st, db.prepare("UPDATE devices SET revoked_ms = ? WHERE user = ? AND device = ? AND revoked_ms IS NULL"));
+    VERBATIM_TRY_LET(st, db.prepare("UPDATE devices SET revoked_ms = ? WHERE user = ? AND device = ? AND revoked_ms IS NULL"));
     st->bind(1, std::int64_t(wallClockMs())).bind(2, std::string_view(user)).bind(3, std::int64_t(device));
-    RELAY_TRY(st->run());
+    VERBATIM_TRY(st->run());
     if (db.changes() == 0) return fail(ErrorCode::NotFound, "no such active device");
-    RELAY_TRY(purgeDevice(db, user, device));
-    RELAY_TRY(recordAdminAction(db, actor, "revoke-device", user + "/" + std::to_string(device), {},
+    VERBATIM_TRY(purgeDevice(db, user, device));
+    VERBATIM_TRY(recordAdminAction(db, actor, "revoke-device", user + "/" + std::to_string(device), {},
               {{"user", user}, {"device", std::to_string(device)}}));
     return std::function<void()>([this, id] {
         if (auto sink = takeLiveSink(id)) sink->close(4403, "device revoked");
@@ -169,15 +169,15 @@ Result<std::vector<RelayService::DeviceRow>> RelayService::listDevices(const std
 void RelayService::onConfirmWipe(const DeviceId& from, proto::Request& request, Done& done, const RequestRun& run) {
     return run([this, from](Database& db, proto::Response&) -> Result<Completion> {
         std::uint64_t now = wallClockMs();
-        RELAY_TRY_LET(st, db.prepare("UPDATE devices SET wiped_ms = ?, revoked_ms = coalesce(revoked_ms, ?), "
+        VERBATIM_TRY_LET(st, db.prepare("UPDATE devices SET wiped_ms = ?, revoked_ms = coalesce(revoked_ms, ?), "
                           "wipe_command = NULL WHERE user = ? AND device = ? AND wipe_command IS NOT NULL"));
         st->bind(1, std::int64_t(now)).bind(2, std::int64_t(now)).bind(3, std::string_view(from.user))
             .bind(4, std::int64_t(from.device));
-        RELAY_TRY(st->run());
+        VERBATIM_TRY(st->run());
         if (db.changes() == 0) return reject(proto::STATUS_NOT_FOUND, "no wipe is pending for this device");
-        RELAY_TRY(purgeDevice(db, from.user, from.device));
+        VERBATIM_TRY(purgeDevice(db, from.user, from.device));
         const std::string who = from.user + "/" + std::to_string(from.device);
-        RELAY_TRY(recordAdminAction(db, who, "device-wiped", who, {},
+        VERBATIM_TRY(recordAdminAction(db, who, "device-wiped", who, {},
                   {{"user", from.user}, {"device", std::to_string(from.device)}}));
         return Completion();
     }, /*repeatable*/ false, /*activeOnly: the one request of a wiped device*/ false);
@@ -194,23 +194,23 @@ void RelayService::onApproveDevice(const DeviceId& from, proto::Request& request
         return done(errorResponse(proto::STATUS_BAD_REQUEST, "device approval signature does not verify"));
     auto bytes = approval->serialize();
     return run([this, from, a = *approval, bytes](Database& db, proto::Response&) -> Result<Completion> {
-        RELAY_TRY_LET(st, db.prepare("SELECT identity_key, revoked_ms FROM devices WHERE user = ? AND device = ?"));
+        VERBATIM_TRY_LET(st, db.prepare("SELECT identity_key, revoked_ms FROM devices WHERE user = ? AND device = ?"));
         st->bind(1, std::string_view(a.user)).bind(2, std::int64_t(a.device));
-        RELAY_TRY_LET(row, st->step());
+        VERBATIM_TRY_LET(row, st->step());
         if (!*row) return reject(proto::STATUS_NOT_FOUND, "no such device");
         if (!st->columnIsNull(1)) return reject(proto::STATUS_GONE, "that device was revoked");
         if (!constantTimeEqual(st->columnBlob(0), a.identityKey))
             return reject(proto::STATUS_CONFLICT, "the approval names another identity key than the device has");
         st->reset();
-        RELAY_TRY_LET(up, db.prepare("UPDATE devices SET pending_ms = NULL, approval = ? WHERE user = ? AND device = ?"));
+        VERBATIM_TRY_LET(up, db.prepare("UPDATE devices SET pending_ms = NULL, approval = ? WHERE user = ? AND device = ?"));
         up->bind(1, bytes).bind(2, std::string_view(a.user)).bind(3, std::int64_t(a.device));
-        RELAY_TRY(up->run());
+        VERBATIM_TRY(up->run());
         const std::string who = from.user + "/" + std::to_string(from.device);
-        RELAY_TRY(recordAdminAction(db, who, "device-approved", a.user + "/" + std::to_string(a.device), {},
+        VERBATIM_TRY(recordAdminAction(db, who, "device-approved", a.user + "/" + std::to_string(a.device), {},
                   {{"user", a.user}, {"device", std::to_string(a.device)},
                   {"identity_key", toHex(a.identityKey)},
                   {"approver", std::to_string(a.approver)}, {"approval", toHex(bytes)}}));
-        RELAY_TRY_LET(notices, devicesChangedNotices(db, a.user, from.device));
+        VERBATIM_TRY_LET(notices, devicesChangedNotices(db, a.user, from.device));
         return Completion([this, notices = std::move(*notices)] { pushLive(notices); });
     });
 }
@@ -219,13 +219,13 @@ void RelayService::onAdminListDevices(const DeviceId& from, proto::Request& requ
     if (from.role != proto::ROLE_ADMIN) return done(errorResponse(proto::STATUS_FORBIDDEN, "admin role required"));
     std::string user = request.admin_list_devices().user();
     return run([user](Database& db, proto::Response& out) -> Result<Completion> {
-        RELAY_TRY_LET(st, db.prepare(
+        VERBATIM_TRY_LET(st, db.prepare(
                           "SELECT d.user, d.device, u.role, u.display_name, d.platform, d.app_version, d.enrolled_ms, "
                           "d.last_seen_ms, coalesce(d.revoked_ms, 0), coalesce(d.wipe_requested_ms, 0), coalesce(d.wiped_ms, 0), "
                           "coalesce(d.pending_ms, 0) "
                           "FROM devices d JOIN users u ON u.id = d.user WHERE ? = '' OR d.user = ? ORDER BY d.user, d.device"));
         st->bind(1, std::string_view(user)).bind(2, std::string_view(user));
-        RELAY_TRY(st->forEachRow([&] {
+        VERBATIM_TRY(st->forEachRow([&] {
             auto* d = out.mutable_device_list()->add_devices();
             d->set_user(st->columnText(0));
             d->set_device(std::uint32_t(st->columnInt(1)));
@@ -256,7 +256,7 @@ void RelayService::onAdminDeviceAction(const DeviceId& from, proto::Request& req
 
 void RelayService::onListDevices(const DeviceId& from, proto::Request& request, Done& done, const RequestRun& run) {
     return run([from](Database& db, proto::Response& out) -> Result<Completion> {
-        RELAY_TRY_LET(list, ownDevices(db, from.user));
+        VERBATIM_TRY_LET(list, ownDevices(db, from.user));
         *out.mutable_device_list() = std::move(*list);
         return Completion();
     });

@@ -21,13 +21,13 @@ Result<void> RelayService::createUser(const std::string& id, proto::Role role,
     Result<void> out;
     auto ran = runAndWait(
         [&](Database& db) -> Result<Completion> {
-            RELAY_TRY_LET(have, exists(db, "SELECT 1 FROM users WHERE id = ?", std::string_view(id)));
+            VERBATIM_TRY_LET(have, exists(db, "SELECT 1 FROM users WHERE id = ?", std::string_view(id)));
             if (*have) return fail(ErrorCode::Duplicate, "user already exists");
-            RELAY_TRY_LET(st, db.prepare("INSERT INTO users (id, role, display_name, created_ms) VALUES (?, ?, ?, ?)"));
+            VERBATIM_TRY_LET(st, db.prepare("INSERT INTO users (id, role, display_name, created_ms) VALUES (?, ?, ?, ?)"));
             st->bind(1, std::string_view(id)).bind(2, std::int64_t(role))
                 .bind(3, std::string_view(displayName)).bind(4, std::int64_t(wallClockMs()));
-            RELAY_TRY(st->run());
-            RELAY_TRY(recordAdminAction(db, actor, "enroll-user", id, proto::Role_Name(role),
+            VERBATIM_TRY(st->run());
+            VERBATIM_TRY(recordAdminAction(db, actor, "enroll-user", id, proto::Role_Name(role),
                       {{"role", proto::Role_Name(role)}, {"name", displayName}}));
             return Completion();
         });
@@ -38,13 +38,13 @@ Result<void> RelayService::createUser(const std::string& id, proto::Role role,
 Result<void> RelayService::enrollmentTokenJob(Database& db, const std::string& user, const std::string& token,
                                               std::uint64_t ttlMs, const std::string& actor, std::string_view action,
                                               const std::string& mintedBy) {
-    RELAY_TRY_LET(st, db.prepare("SELECT role, display_name FROM users WHERE id = ?"));
+    VERBATIM_TRY_LET(st, db.prepare("SELECT role, display_name FROM users WHERE id = ?"));
     st->bind(1, std::string_view(user));
-    RELAY_TRY_LET(row, st->step());
+    VERBATIM_TRY_LET(row, st->step());
     if (!*row) return fail(ErrorCode::NotFound, "no such user");
     // An enrollment token has no inviter; for a device link the column names the device that
     // made it ("USER/DEVICE"), which redemption checks is still active.
-    RELAY_TRY_LET(ins, db.prepare("INSERT INTO tokens (hash, kind, user, role, created_ms, expires_ms, inviter, lookup) "
+    VERBATIM_TRY_LET(ins, db.prepare("INSERT INTO tokens (hash, kind, user, role, created_ms, expires_ms, inviter, lookup) "
                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
     std::uint64_t now = wallClockMs();
     ins->bind(1, tokenHash(token)).bind(2, std::int64_t(kTokenEnroll)).bind(3, std::string_view(user))
@@ -54,7 +54,7 @@ Result<void> RelayService::enrollmentTokenJob(Database& db, const std::string& u
         ins->bindNull(7);
     else
         ins->bind(7, std::string_view(mintedBy));
-    RELAY_TRY(ins->run());
+    VERBATIM_TRY(ins->run());
     return recordAdminAction(db, actor, action, user, {}, {{"user", user}});
 }
 
@@ -62,7 +62,7 @@ Result<std::string> RelayService::createEnrollmentToken(const std::string& user,
                                                         const std::string& actor) {
     std::string token = randomHex(16);
     auto ran = runAndWait([&](Database& db) -> Result<Completion> {
-        RELAY_TRY(enrollmentTokenJob(db, user, token, ttlMs, actor, "enrollment-link"));
+        VERBATIM_TRY(enrollmentTokenJob(db, user, token, ttlMs, actor, "enrollment-link"));
         return Completion();
     });
     if (!ran) return tl::unexpected(ran.error());
@@ -122,15 +122,15 @@ void RelayService::registerDevice(const proto::RegisterDevice& req, const std::s
     auto guessed = std::make_shared<int>(0);
     m_storage->post(
         [this, request, result, keys, done, guessed](Database& db) -> Result<Completion> {
-            RELAY_TRY_LET(st, db.prepare("SELECT kind, user, role, conversation, inviter, expires_ms, used_ms, revoked_ms, "
+            VERBATIM_TRY_LET(st, db.prepare("SELECT kind, user, role, conversation, inviter, expires_ms, used_ms, revoked_ms, "
                               "coalesce(inviter_device, 0) FROM tokens WHERE hash = ?"));
             st->bind(1, tokenHash(request->token()));
-            RELAY_TRY_LET(row, st->step());
+            VERBATIM_TRY_LET(row, st->step());
             // One message for unknown, used and expired tokens alike would hide which is which
             // from an attacker, but users need to know; used and expired are told apart only for
             // tokens that exist (the caller holds the 128-bit secret).
             if (!*row) {
-                RELAY_TRY_LET(known, exists(db, "SELECT 1 FROM tokens WHERE lookup = ?", std::string_view(lookupOf(request->token()))));
+                VERBATIM_TRY_LET(known, exists(db, "SELECT 1 FROM tokens WHERE lookup = ?", std::string_view(lookupOf(request->token()))));
                 *guessed = *known ? 2 : 1;
                 return reject(proto::STATUS_UNAUTHORIZED, "invalid token");
             }
@@ -152,7 +152,7 @@ void RelayService::registerDevice(const proto::RegisterDevice& req, const std::s
             // for one the administrator made every device of the lawyer, is revoked or wiped, a
             // copy of the link (say, taken from a stolen phone) enrols nobody into the matter.
             if (kind == kTokenInvite) {
-                RELAY_TRY_LET(gone, inviterGone(db, inviter, inviterDevice));
+                VERBATIM_TRY_LET(gone, inviterGone(db, inviter, inviterDevice));
                 if (*gone)
                     return reject(proto::STATUS_GONE,
                                   "the lawyer who made this invite no longer has access; ask the firm for a new link");
@@ -165,7 +165,7 @@ void RelayService::registerDevice(const proto::RegisterDevice& req, const std::s
                 if (slash == std::string::npos ||
                     std::from_chars(inviter.data() + slash + 1, inviter.data() + inviter.size(), maker).ec != std::errc())
                     return reject(proto::STATUS_GONE, "this link is no longer valid");
-                RELAY_TRY_LET(active, isActive(db, std::string_view(inviter).substr(0, slash), maker));
+                VERBATIM_TRY_LET(active, isActive(db, std::string_view(inviter).substr(0, slash), maker));
                 if (!*active)
                     return reject(proto::STATUS_GONE,
                                   "the device that made this link has been revoked or wiped; ask for a new link");
@@ -173,20 +173,20 @@ void RelayService::registerDevice(const proto::RegisterDevice& req, const std::s
 
             if (kind == kTokenInvite) user = "client-" + randomHex(6);
             // Single use: the row was read unused in this transaction, which no other job shares.
-            RELAY_TRY_LET(use, db.prepare("UPDATE tokens SET used_ms = ?, redeemed_by = ? WHERE hash = ? AND used_ms IS NULL"));
+            VERBATIM_TRY_LET(use, db.prepare("UPDATE tokens SET used_ms = ?, redeemed_by = ? WHERE hash = ? AND used_ms IS NULL"));
             use->bind(1, std::int64_t(now)).bind(2, std::string_view(user)).bind(3, tokenHash(request->token()));
-            RELAY_TRY(use->run());
+            VERBATIM_TRY(use->run());
             if (db.changes() != 1) return reject(proto::STATUS_GONE, "this link has already been used");
 
             if (kind == kTokenInvite) {
                 role = proto::ROLE_CLIENT;
                 std::string name = request->display_name().empty() ? "Client" : request->display_name();
-                RELAY_TRY(execute(db, "INSERT INTO users (id, role, display_name, created_ms) VALUES (?, ?, ?, ?)",
+                VERBATIM_TRY(execute(db, "INSERT INTO users (id, role, display_name, created_ms) VALUES (?, ?, ?, ?)",
                           std::string_view(user), std::int64_t(role), std::string_view(name),
                           std::int64_t(now)));
-                RELAY_TRY(execute(db, "INSERT INTO members (conversation, user, joined_ms) VALUES (?, ?, ?)",
+                VERBATIM_TRY(execute(db, "INSERT INTO members (conversation, user, joined_ms) VALUES (?, ?, ?)",
                           std::string_view(conversation), std::string_view(user), std::int64_t(now)));
-                RELAY_TRY(recordAdminAction(db, inviter, "invite-redeemed", user, conversation,
+                VERBATIM_TRY(recordAdminAction(db, inviter, "invite-redeemed", user, conversation,
                           {{"conversation", conversation}, {"name", name}, {"role", "ROLE_CLIENT"},
                           {"invite", lookupOf(request->token())}}));
             }
@@ -195,15 +195,15 @@ void RelayService::registerDevice(const proto::RegisterDevice& req, const std::s
             // no device set and cannot connect. A user without any active device (every one lost
             // or revoked) starts again from a new first device: an identity change that contacts
             // see and must accept.
-            RELAY_TRY_LET(hasActive, exists(db, "SELECT 1 FROM devices WHERE user = ? AND revoked_ms IS NULL AND pending_ms IS NULL",
+            VERBATIM_TRY_LET(hasActive, exists(db, "SELECT 1 FROM devices WHERE user = ? AND revoked_ms IS NULL AND pending_ms IS NULL",
                                      std::string_view(user)));
             const bool pending = *hasActive;
-            RELAY_TRY_LET(next, db.prepare("SELECT coalesce(max(device), 0) + 1 FROM devices WHERE user = ?"));
+            VERBATIM_TRY_LET(next, db.prepare("SELECT coalesce(max(device), 0) + 1 FROM devices WHERE user = ?"));
             next->bind(1, std::string_view(user));
-            RELAY_TRY(next->step());
+            VERBATIM_TRY(next->step());
             auto device = std::uint32_t(next->columnInt(0));
             auto secretHash = crypto::sha256(view(request->device_secret()));
-            RELAY_TRY_LET(d, db.prepare("INSERT INTO devices (user, device, secret_hash, registration_id, identity_key, "
+            VERBATIM_TRY_LET(d, db.prepare("INSERT INTO devices (user, device, secret_hash, registration_id, identity_key, "
                              "platform, app_version, enrolled_ms, pending_ms, link_proof, link_binding) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
             d->bind(1, std::string_view(user)).bind(2, std::int64_t(device)).bind(3, secretHash)
                 .bind(4, std::int64_t(request->registration_id())).bind(5, view(request->identity_key()))
@@ -221,11 +221,11 @@ void RelayService::registerDevice(const proto::RegisterDevice& req, const std::s
                 d->bindNull(11);
             else
                 d->bind(11, view(request->link_binding()));
-            RELAY_TRY(d->run());
-            RELAY_TRY(storeKeys(db, user, device, keys));
+            VERBATIM_TRY(d->run());
+            VERBATIM_TRY(storeKeys(db, user, device, keys));
             // The identity key rides in the relay-signed audit entry: it is how compliance knows
             // which key must have signed this device's journal entries.
-            RELAY_TRY(recordAdminAction(db, user, "device-registered", user + "/" + std::to_string(device),
+            VERBATIM_TRY(recordAdminAction(db, user, "device-registered", user + "/" + std::to_string(device),
                       request->platform(),
                       {{"user", user}, {"device", std::to_string(device)},
                       {"identity_key", toHex(view(request->identity_key()))},
@@ -241,12 +241,12 @@ void RelayService::registerDevice(const proto::RegisterDevice& req, const std::s
             // hears of it (the apps show it as a system event).
             std::vector<std::pair<DeviceId, proto::Frame>> notices;
             if (pending) {  // the user's devices hear of it at once, to approve it
-                RELAY_TRY_LET(own, devicesChangedNotices(db, user, device));
+                VERBATIM_TRY_LET(own, devicesChangedNotices(db, user, device));
                 notices = std::move(*own);
             }
             if (kind == kTokenInvite) {
-                RELAY_TRY_LET(conv, loadConversation(db, conversation));
-                RELAY_TRY_LET(devices, memberDevices(db, conversation));
+                VERBATIM_TRY_LET(conv, loadConversation(db, conversation));
+                VERBATIM_TRY_LET(devices, memberDevices(db, conversation));
                 for (const auto& d : *devices) {
                     if (d.user() == user) continue;
                     proto::Push p;
@@ -311,7 +311,7 @@ void RelayService::onCreateDeviceLink(const DeviceId& from, proto::Request& requ
     std::string link = linkFor("enroll", token);
     return run([this, from, token, link, ttl](Database& db, proto::Response& out) -> Result<Completion> {
         const std::string who = from.user + "/" + std::to_string(from.device);
-        RELAY_TRY(enrollmentTokenJob(db, from.user, token, std::uint64_t(ttl) * 1000, who, "device-link-created", who));
+        VERBATIM_TRY(enrollmentTokenJob(db, from.user, token, std::uint64_t(ttl) * 1000, who, "device-link-created", who));
         out.mutable_invite()->set_link(link);
         out.mutable_invite()->set_expires_ms(wallClockMs() + std::uint64_t(ttl) * 1000);
         return Completion();

@@ -18,14 +18,14 @@ Result<std::uint64_t> RelayService::appendJournal(Database& db, ByteView entry, 
     // m_chain moves with the row; if the job later fails, StorageThread rolls back its savepoint
     // (or, for a send, the whole batch) and the rollback hook reloads the head from the database.
     std::uint64_t seq = m_chain.append(entry);
-    RELAY_TRY_LET(j, db.cached("INSERT INTO journal (seq, entry, chain_hash, server_time_ms) VALUES (?, ?, ?, ?)"));
+    VERBATIM_TRY_LET(j, db.cached("INSERT INTO journal (seq, entry, chain_hash, server_time_ms) VALUES (?, ?, ?, ?)"));
     j->bind(1, std::int64_t(seq)).bind(2, entry).bind(3, m_chain.head()).bind(4, std::int64_t(now));
-    RELAY_TRY(j->run());
+    VERBATIM_TRY(j->run());
     if (seq - m_lastCheckpoint >= m_config.checkpointEvery) {
-        RELAY_TRY_LET(cp, journal::signCheckpoint(seq, m_chain.head(), now, m_config.relayKey.privateKey));
-        RELAY_TRY_LET(c, db.prepare("INSERT INTO checkpoints (seq, data) VALUES (?, ?)"));
+        VERBATIM_TRY_LET(cp, journal::signCheckpoint(seq, m_chain.head(), now, m_config.relayKey.privateKey));
+        VERBATIM_TRY_LET(c, db.prepare("INSERT INTO checkpoints (seq, data) VALUES (?, ?)"));
         c->bind(1, std::int64_t(seq)).bind(2, cp->serialize());
-        RELAY_TRY(c->run());
+        VERBATIM_TRY(c->run());
         m_lastCheckpoint = seq;
     }
     return seq;
@@ -58,7 +58,7 @@ Result<void> RelayService::recordAdminAction(Database& db, const std::string& ac
         return signal::SessionManager::signWith(*m_signal, m_config.relayIdentityPrivate, m);
     });
     if (!sealed) return tl::unexpected(sealed.error());
-    RELAY_TRY_LET(seq, appendJournal(db, sealed->serialize(), now));
+    VERBATIM_TRY_LET(seq, appendJournal(db, sealed->serialize(), now));
     return {};
 }
 
@@ -80,14 +80,14 @@ void RelayService::onPullJournal(const DeviceId& from, proto::Request& request, 
     auto limit = asked == 0 ? 1000u : std::min<std::uint32_t>(asked, 1000);
     return run([this, after, limit](Database& db, proto::Response& out) -> Result<Completion> {
         auto* page = out.mutable_journal_page();
-        RELAY_TRY_LET(st, db.prepare("SELECT seq, entry, chain_hash, server_time_ms FROM journal WHERE seq > ? "
+        VERBATIM_TRY_LET(st, db.prepare("SELECT seq, entry, chain_hash, server_time_ms FROM journal WHERE seq > ? "
                           "ORDER BY seq LIMIT ?"));
         st->bind(1, std::int64_t(after)).bind(2, std::int64_t(limit));
         std::uint64_t last = after;
         std::size_t pageBytes = 0;
         // A page holds at most `limit` rows and about 8 MiB (an entry is at most ~1 MiB).
         while (pageBytes < (8u << 20)) {
-            RELAY_TRY_LET(row, st->step());
+            VERBATIM_TRY_LET(row, st->step());
             if (!*row) break;
             auto* r = page->add_rows();
             last = std::uint64_t(st->columnInt(0));
@@ -100,17 +100,17 @@ void RelayService::onPullJournal(const DeviceId& from, proto::Request& request, 
         }
         // Make sure a signed checkpoint covers the head, so the puller can anchor the page.
         if (m_chain.sequence() > m_lastCheckpoint) {
-            RELAY_TRY_LET(cp, journal::signCheckpoint(m_chain.sequence(), m_chain.head(), wallClockMs(),
+            VERBATIM_TRY_LET(cp, journal::signCheckpoint(m_chain.sequence(), m_chain.head(), wallClockMs(),
                               m_config.relayKey.privateKey));
-            RELAY_TRY_LET(ins, db.prepare("INSERT OR REPLACE INTO checkpoints (seq, data) VALUES (?, ?)"));
+            VERBATIM_TRY_LET(ins, db.prepare("INSERT OR REPLACE INTO checkpoints (seq, data) VALUES (?, ?)"));
             ins->bind(1, std::int64_t(cp->sequence)).bind(2, cp->serialize());
-            RELAY_TRY(ins->run());
+            VERBATIM_TRY(ins->run());
             m_lastCheckpoint = cp->sequence;
         }
-        RELAY_TRY_LET(cps, db.prepare("SELECT data FROM checkpoints WHERE seq > ? AND (seq <= ? OR seq = "
+        VERBATIM_TRY_LET(cps, db.prepare("SELECT data FROM checkpoints WHERE seq > ? AND (seq <= ? OR seq = "
                            "(SELECT max(seq) FROM checkpoints)) ORDER BY seq"));
         cps->bind(1, std::int64_t(after)).bind(2, std::int64_t(last));
-        RELAY_TRY(cps->forEachRow([&] {
+        VERBATIM_TRY(cps->forEachRow([&] {
             Bytes d = cps->columnBlob(0);
             page->add_checkpoints(std::string(d.begin(), d.end()));
         }));

@@ -31,14 +31,14 @@ Result<void> validateKeys(ByteView identityKey, const proto::UploadPreKeys& up) 
 Result<void> storeKeys(Database& db, const std::string& user, std::uint32_t device,
                        const proto::UploadPreKeys& up) {
     if (up.has_signed_pre_key()) {
-        RELAY_TRY_LET(st, db.prepare("INSERT OR REPLACE INTO signed_prekeys (user, device, id, public_key, "
+        VERBATIM_TRY_LET(st, db.prepare("INSERT OR REPLACE INTO signed_prekeys (user, device, id, public_key, "
                           "signature) VALUES (?, ?, ?, ?, ?)"));
         st->bind(1, std::string_view(user)).bind(2, std::int64_t(device))
             .bind(3, std::int64_t(up.signed_pre_key().id())).bind(4, view(up.signed_pre_key().public_key()))
             .bind(5, view(up.signed_pre_key().signature()));
         if (auto r = st->run(); !r) return r;
     }
-    RELAY_TRY_LET(st, db.prepare("INSERT OR REPLACE INTO prekeys (user, device, id, public_key) VALUES (?, ?, ?, ?)"));
+    VERBATIM_TRY_LET(st, db.prepare("INSERT OR REPLACE INTO prekeys (user, device, id, public_key) VALUES (?, ?, ?, ?)"));
     for (const auto& pk : up.pre_keys()) {
         st->bind(1, std::string_view(user)).bind(2, std::int64_t(device)).bind(3, std::int64_t(pk.id()))
             .bind(4, view(pk.public_key()));
@@ -48,9 +48,9 @@ Result<void> storeKeys(Database& db, const std::string& user, std::uint32_t devi
 }
 
 Result<std::uint32_t> preKeyCount(Database& db, const std::string& user, std::uint32_t device) {
-    RELAY_TRY_LET(st, db.prepare("SELECT count(*) FROM prekeys WHERE user = ? AND device = ?"));
+    VERBATIM_TRY_LET(st, db.prepare("SELECT count(*) FROM prekeys WHERE user = ? AND device = ?"));
     st->bind(1, std::string_view(user)).bind(2, std::int64_t(device));
-    RELAY_TRY_LET(row, st->step());
+    VERBATIM_TRY_LET(row, st->step());
     return std::uint32_t(st->columnInt(0));
 }
 
@@ -70,14 +70,14 @@ void RelayService::onUploadPreKeys(const DeviceId& from, proto::Request& request
         // Issue 16 item 5: a device stores at most maxStoredPreKeys one-time pre-keys. Keys
         // over it are not stored (the answer counts them) rather than the upload refused, so
         // that the signed pre-key it may carry (the weekly rotation) is never lost with them.
-        RELAY_TRY_LET(before, preKeyCount(db, from.user, from.device));
+        VERBATIM_TRY_LET(before, preKeyCount(db, from.user, from.device));
         std::uint32_t room = m_config.maxStoredPreKeys > *before ? m_config.maxStoredPreKeys - *before : 0;
         std::set<std::uint32_t> seen;
         google::protobuf::RepeatedPtrField<proto::PreKey> kept;
         std::uint32_t refused = 0;
         for (const auto& pk : up.pre_keys()) {
             if (!seen.insert(pk.id()).second) continue;  // a repeated id replaces itself
-            RELAY_TRY_LET(stored, exists(db, "SELECT 1 FROM prekeys WHERE user = ? AND device = ? AND id = ?",
+            VERBATIM_TRY_LET(stored, exists(db, "SELECT 1 FROM prekeys WHERE user = ? AND device = ? AND id = ?",
                                   std::string_view(from.user), std::int64_t(from.device), std::int64_t(pk.id())));
             if (!*stored && room == 0) {
                 ++refused;
@@ -87,8 +87,8 @@ void RelayService::onUploadPreKeys(const DeviceId& from, proto::Request& request
             *kept.Add() = pk;
         }
         up.mutable_pre_keys()->Swap(&kept);
-        RELAY_TRY(storeKeys(db, from.user, from.device, up));
-        RELAY_TRY_LET(n, preKeyCount(db, from.user, from.device));
+        VERBATIM_TRY(storeKeys(db, from.user, from.device, up));
+        VERBATIM_TRY_LET(n, preKeyCount(db, from.user, from.device));
         out.mutable_pre_key_count()->set_remaining(*n);
         out.mutable_pre_key_count()->set_refused(refused);
         if (refused)
@@ -108,15 +108,15 @@ void RelayService::onFetchBundles(const DeviceId& from, proto::Request& request,
         // Clients may only fetch people they share a conversation with (no directory
         // harvesting); staff may fetch staff.
         if (target != from.user) {
-            RELAY_TRY_LET(shared, exists(db, "SELECT 1 FROM members a JOIN members b ON a.conversation = b.conversation "
+            VERBATIM_TRY_LET(shared, exists(db, "SELECT 1 FROM members a JOIN members b ON a.conversation = b.conversation "
                                   "WHERE a.user = ? AND b.user = ?",
                                   std::string_view(from.user), std::string_view(target)));
-            RELAY_TRY_LET(staffTarget, exists(db, "SELECT 1 FROM users WHERE id = ? AND role != ?",
+            VERBATIM_TRY_LET(staffTarget, exists(db, "SELECT 1 FROM users WHERE id = ? AND role != ?",
                                        std::string_view(target), std::int64_t(proto::ROLE_CLIENT)));
             if (!*shared && !(isStaff(from.role) && *staffTarget))
                 return reject(proto::STATUS_FORBIDDEN, "no shared conversation with this user");
         }
-        RELAY_TRY_LET(devs, db.prepare("SELECT d.device, d.registration_id, d.identity_key, s.id, s.public_key, "
+        VERBATIM_TRY_LET(devs, db.prepare("SELECT d.device, d.registration_id, d.identity_key, s.id, s.public_key, "
                             "s.signature, d.approval, d.link_binding FROM devices d JOIN signed_prekeys s ON s.user = d.user AND "
                             "s.device = d.device WHERE d.user = ? AND d.revoked_ms IS NULL AND d.pending_ms IS NULL "
                             "ORDER BY d.device"));
@@ -124,7 +124,7 @@ void RelayService::onFetchBundles(const DeviceId& from, proto::Request& request,
         auto* bundles = out.mutable_bundles();
         bundles->set_user(target);
         std::vector<std::pair<DeviceId, proto::Frame>> lowNotices;
-        RELAY_TRY(devs->forEachRow([&]() -> Result<void> {
+        VERBATIM_TRY(devs->forEachRow([&]() -> Result<void> {
             auto* b = bundles->add_devices();
             auto device = std::uint32_t(devs->columnInt(0));
             b->set_device(device);
@@ -146,10 +146,10 @@ void RelayService::onFetchBundles(const DeviceId& from, proto::Request& request,
             const std::uint64_t nowMono = monotonicMs();
             const bool mayHandOut = m_limiter.peek(targetKey, m_config.limits.preKeyTarget, nowMono) == 0 &&
                                     m_limiter.peek(pairKey, m_config.limits.preKeyPair, nowMono) == 0;
-            RELAY_TRY_LET(pk, db.prepare("SELECT id, public_key FROM prekeys WHERE user = ? AND device = ? "
+            VERBATIM_TRY_LET(pk, db.prepare("SELECT id, public_key FROM prekeys WHERE user = ? AND device = ? "
                               "ORDER BY id LIMIT 1"));
             pk->bind(1, std::string_view(target)).bind(2, std::int64_t(device));
-            RELAY_TRY_LET(have, mayHandOut ? pk->step() : Result<bool>(false));
+            VERBATIM_TRY_LET(have, mayHandOut ? pk->step() : Result<bool>(false));
             if (*have) {
                 (void)m_limiter.take(targetKey, m_config.limits.preKeyTarget, nowMono);
                 (void)m_limiter.take(pairKey, m_config.limits.preKeyPair, nowMono);
@@ -157,11 +157,11 @@ void RelayService::onFetchBundles(const DeviceId& from, proto::Request& request,
                 b->mutable_pre_key()->set_id(std::uint32_t(id));
                 b->mutable_pre_key()->set_public_key(blobText(*pk, 1));
                 pk->reset();
-                RELAY_TRY_LET(del, db.prepare("DELETE FROM prekeys WHERE user = ? AND device = ? AND id = ?"));
+                VERBATIM_TRY_LET(del, db.prepare("DELETE FROM prekeys WHERE user = ? AND device = ? AND id = ?"));
                 del->bind(1, std::string_view(target)).bind(2, std::int64_t(device)).bind(3, id);
-                RELAY_TRY(del->run());
+                VERBATIM_TRY(del->run());
             }
-            RELAY_TRY_LET(left, preKeyCount(db, target, device));
+            VERBATIM_TRY_LET(left, preKeyCount(db, target, device));
             // At most one pre_keys_low a minute per device: a fetch loop must not flood it.
             if (*left < m_config.preKeyLowWatermark &&
                 m_limiter.take("prekeys-low:" + target + "/" + std::to_string(device),

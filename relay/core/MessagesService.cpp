@@ -73,14 +73,14 @@ void RelayService::handleSend(const DeviceId& from, proto::SendMessage send, Don
          declaresNotice](Database& db) -> Result<Completion> {
             const auto& s = *sendPtr;
             // Idempotent retry: the same (device, message id) was stored before.
-            RELAY_TRY_LET(prior, db.cached("SELECT s.journal_seq, s.server_time_ms, j.chain_hash, j.entry FROM sends s "
+            VERBATIM_TRY_LET(prior, db.cached("SELECT s.journal_seq, s.server_time_ms, j.chain_hash, j.entry FROM sends s "
                                  "JOIN journal j ON j.seq = s.journal_seq WHERE s.sender_user = ? AND "
                                  "s.sender_device = ? AND s.message_id = ?"));
             prior->bind(1, std::string_view(from.user)).bind(2, std::int64_t(from.device)).bind(3, view(s.message_id()));
-            RELAY_TRY_LET(seen, prior->step());
+            VERBATIM_TRY_LET(seen, prior->step());
             if (*seen) {
                 // Even a repeat is answered only to a device that is still active.
-                RELAY_TRY_LET(active, isActive(db, from.user, from.device));
+                VERBATIM_TRY_LET(active, isActive(db, from.user, from.device));
                 if (!*active) return reject(proto::STATUS_FORBIDDEN, "device revoked");
                 // A retry is the same message: one reusing the id in another conversation would
                 // otherwise be told "stored" and go nowhere. (The sealed bytes of honest retries
@@ -100,20 +100,20 @@ void RelayService::handleSend(const DeviceId& from, proto::SendMessage send, Don
             // holds active devices only, so the sender is listed exactly when its user is a member
             // and it is still active (not revoked or wiped since it authenticated). Changes by
             // another process (`verbatim-relay admin`) were picked up when the batch began.
-            RELAY_TRY_LET(members, cachedMemberDevices(db, s.conversation_id()));
+            VERBATIM_TRY_LET(members, cachedMemberDevices(db, s.conversation_id()));
             const auto& all = **members;  // sorted
             const std::pair<std::string, std::uint32_t> self{from.user, from.device};
             if (!std::binary_search(all.begin(), all.end(), self)) {
-                RELAY_TRY_LET(active, isActive(db, from.user, from.device));
+                VERBATIM_TRY_LET(active, isActive(db, from.user, from.device));
                 if (!*active) return reject(proto::STATUS_FORBIDDEN, "device revoked");
                 return reject(proto::STATUS_FORBIDDEN, "not a member of this conversation");
             }
             // Consent: an outside party's first send into a conversation is its notice
             // acceptance; anything else waits until one is journaled (docs/protocol.md).
             if (needsNotice) {
-                RELAY_TRY_LET(accepted, db.cached("SELECT 1 FROM notices WHERE conversation = ? AND user = ?"));
+                VERBATIM_TRY_LET(accepted, db.cached("SELECT 1 FROM notices WHERE conversation = ? AND user = ?"));
                 accepted->bind(1, std::string_view(s.conversation_id())).bind(2, std::string_view(from.user));
-                RELAY_TRY_LET(row, accepted->step());
+                VERBATIM_TRY_LET(row, accepted->step());
                 if (!*row) return reject(proto::STATUS_NOTICE_REQUIRED, "accept the recording notice first");
             }
 
@@ -159,23 +159,23 @@ void RelayService::handleSend(const DeviceId& from, proto::SendMessage send, Don
             if (!constantTimeEqual(journal::recipientsDigest(givenList), recipients))
                 return reject(proto::STATUS_BAD_REQUEST, "journal entry names other recipients than the delivery");
 
-            RELAY_TRY(BlobStore::checkReferences(db, from.user, from.device, s.blob_ids()));
+            VERBATIM_TRY(BlobStore::checkReferences(db, from.user, from.device, s.blob_ids()));
 
             std::uint64_t now = wallClockMs();
-            RELAY_TRY_LET(appended, appendJournal(db, view(s.journal_entry()), now));
+            VERBATIM_TRY_LET(appended, appendJournal(db, view(s.journal_entry()), now));
             std::uint64_t seq = *appended;
-            RELAY_TRY(BlobStore::recordReferences(db, s.blob_ids(), seq, now));
+            VERBATIM_TRY(BlobStore::recordReferences(db, s.blob_ids(), seq, now));
             if (declaresNotice) {  // counted once journaled: same transaction as the entry
-                RELAY_TRY_LET(n, db.cached("INSERT OR IGNORE INTO notices (conversation, user, journal_seq, version, accepted_ms) "
+                VERBATIM_TRY_LET(n, db.cached("INSERT OR IGNORE INTO notices (conversation, user, journal_seq, version, accepted_ms) "
                                  "VALUES (?, ?, ?, ?, ?)"));
                 n->bind(1, std::string_view(s.conversation_id())).bind(2, std::string_view(from.user))
                     .bind(3, std::int64_t(seq)).bind(4, std::int64_t(s.notice_acceptance().version()))
                     .bind(5, std::int64_t(now));
-                RELAY_TRY(n->run());
+                VERBATIM_TRY(n->run());
             }
             const journal::ChainHash head = m_chain.head();
 
-            RELAY_TRY_LET(q, db.cached("INSERT INTO queue (user, device, message_id, conversation, sender_user, sender_device, "
+            VERBATIM_TRY_LET(q, db.cached("INSERT INTO queue (user, device, message_id, conversation, sender_user, sender_device, "
                              "type, body, server_time_ms, commitment, journal_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
             std::vector<std::pair<DeviceId, proto::Frame>> frames;
             frames.reserve(std::size_t(s.envelopes_size()));
@@ -184,7 +184,7 @@ void RelayService::handleSend(const DeviceId& from, proto::SendMessage send, Don
                     .bind(4, std::string_view(s.conversation_id())).bind(5, std::string_view(from.user))
                     .bind(6, std::int64_t(from.device)).bind(7, std::int64_t(e.type())).bind(8, view(e.body()))
                     .bind(9, std::int64_t(now)).bind(10, commitment).bind(11, std::int64_t(seq));
-                RELAY_TRY(q->run());
+                VERBATIM_TRY(q->run());
                 proto::Push p;
                 auto* env = p.mutable_envelope();
                 env->set_queue_id(std::uint64_t(db.lastInsertRowId()));
@@ -200,11 +200,11 @@ void RelayService::handleSend(const DeviceId& from, proto::SendMessage send, Don
                 env->set_journal_entry(s.journal_entry());
                 frames.push_back({DeviceId{e.user(), e.device(), {}, {}}, pushFrame(std::move(p))});
             }
-            RELAY_TRY_LET(sent, db.cached("INSERT INTO sends (sender_user, sender_device, message_id, journal_seq, "
+            VERBATIM_TRY_LET(sent, db.cached("INSERT INTO sends (sender_user, sender_device, message_id, journal_seq, "
                                 "server_time_ms) VALUES (?, ?, ?, ?, ?)"));
             sent->bind(1, std::string_view(from.user)).bind(2, std::int64_t(from.device)).bind(3, view(s.message_id()))
                 .bind(4, std::int64_t(seq)).bind(5, std::int64_t(now));
-            RELAY_TRY(sent->run());
+            VERBATIM_TRY(sent->run());
 
             auto* r = response->mutable_send_result();
             r->set_server_time_ms(now);
@@ -231,10 +231,10 @@ void RelayService::onAcknowledge(const DeviceId& from, proto::Request& request, 
     if (ids.size() > 1000) return done(errorResponse(proto::STATUS_TOO_LARGE, "at most 1000 ids"));
     return run([from, ids](Database& db, proto::Response&) -> Result<Completion> {
         // Scoped to the acknowledging device: nobody can delete another device's queue.
-        RELAY_TRY_LET(st, db.cached("DELETE FROM queue WHERE id = ? AND user = ? AND device = ?"));
+        VERBATIM_TRY_LET(st, db.cached("DELETE FROM queue WHERE id = ? AND user = ? AND device = ?"));
         for (auto id : ids) {
             st->bind(1, std::int64_t(id)).bind(2, std::string_view(from.user)).bind(3, std::int64_t(from.device));
-            RELAY_TRY(st->run());
+            VERBATIM_TRY(st->run());
         }
         return Completion();
     }, /*repeatable: a row deleted before a failure may stay deleted; the device acknowledged it*/ true);

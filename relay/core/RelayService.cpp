@@ -45,15 +45,15 @@ Result<std::unique_ptr<RelayService>> RelayService::open(std::unique_ptr<storage
                                                          RelayConfig config) {
     if (config.journalPublicKey.size() != 32)
         return fail(ErrorCode::InvalidArgument, "relay needs the 32-byte journal public key");
-    RELAY_TRY(db->migrate({kRelaySchemaV1, kRelaySchemaV2, kRelaySchemaV3, kRelaySchemaV4, kRelaySchemaV5, kRelaySchemaV6,
+    VERBATIM_TRY(db->migrate({kRelaySchemaV1, kRelaySchemaV2, kRelaySchemaV3, kRelaySchemaV4, kRelaySchemaV5, kRelaySchemaV6,
               kRelaySchemaV7, kRelaySchemaV8, kRelaySchemaV9}));
     std::unique_ptr<Checkpointer> checkpointer;
     if (config.openCheckpointConnection) {
-        RELAY_TRY_LET(second, config.openCheckpointConnection());
-        RELAY_TRY(db->exec("PRAGMA wal_autocheckpoint = 0"));
+        VERBATIM_TRY_LET(second, config.openCheckpointConnection());
+        VERBATIM_TRY(db->exec("PRAGMA wal_autocheckpoint = 0"));
         checkpointer = std::make_unique<Checkpointer>(std::move(*second), config.checkpointInterval);
     }
-    RELAY_TRY_LET(signalContext, signal::SignalContext::create());
+    VERBATIM_TRY_LET(signalContext, signal::SignalContext::create());
     // Without a published identity the relay's audit entries could never be verified.
     if (config.relayIdentityPrivate.size() != 32 || config.relayIdentityPublic.size() != 33)
         return fail(ErrorCode::InvalidArgument, "relay needs its journal identity key pair");
@@ -88,8 +88,8 @@ Result<std::unique_ptr<RelayService>> RelayService::open(std::unique_ptr<storage
 // The journal head lives in memory on the storage thread; it is (re)built from the last row.
 Result<void> RelayService::loadState(Database& db) {
     m_memberCache.clear();
-    RELAY_TRY_LET(st, db.cached("SELECT seq, chain_hash FROM journal ORDER BY seq DESC LIMIT 1"));
-    RELAY_TRY_LET(row, st->step());
+    VERBATIM_TRY_LET(st, db.cached("SELECT seq, chain_hash FROM journal ORDER BY seq DESC LIMIT 1"));
+    VERBATIM_TRY_LET(row, st->step());
     if (*row) {
         Bytes h = st->columnBlob(1);
         journal::ChainHash head{};
@@ -99,8 +99,8 @@ Result<void> RelayService::loadState(Database& db) {
     } else {
         m_chain = journal::ChainBuilder();
     }
-    RELAY_TRY_LET(cp, db.cached("SELECT coalesce(max(seq), 0) FROM checkpoints"));
-    RELAY_TRY(cp->step());
+    VERBATIM_TRY_LET(cp, db.cached("SELECT coalesce(max(seq), 0) FROM checkpoints"));
+    VERBATIM_TRY(cp->step());
     m_lastCheckpoint = std::uint64_t(cp->columnInt(0));
     return {};
 }
@@ -108,8 +108,8 @@ Result<void> RelayService::loadState(Database& db) {
 // A restored relay tells every device at connect (QueueDrained) so that those ahead of the
 // backup resend what it lost (docs/protocol.md, "Restore").
 Result<void> RelayService::loadRestoreEpoch(Database& db) {
-    RELAY_TRY_LET(st, db.prepare("SELECT key, value FROM meta WHERE key IN ('restore_epoch', 'restore_journal_sequence')"));
-    RELAY_TRY(st->forEachRow([&] {
+    VERBATIM_TRY_LET(st, db.prepare("SELECT key, value FROM meta WHERE key IN ('restore_epoch', 'restore_journal_sequence')"));
+    VERBATIM_TRY(st->forEachRow([&] {
         Bytes v = st->columnBlob(1);
         if (st->columnText(0) == "restore_epoch") m_restoreEpoch.assign(v.begin(), v.end());
         else m_restoredSequence = std::strtoull(std::string(v.begin(), v.end()).c_str(), nullptr, 10);
@@ -118,10 +118,10 @@ Result<void> RelayService::loadRestoreEpoch(Database& db) {
 }
 
 Result<void> RelayService::loadRateLimits(Database& db) {
-    RELAY_TRY_LET(st, db.prepare("SELECT key, tokens, updated_ms FROM rate_buckets"));
+    VERBATIM_TRY_LET(st, db.prepare("SELECT key, tokens, updated_ms FROM rate_buckets"));
     std::vector<RateLimiter::Saved> saved;
     std::uint64_t wall = wallClockMs();
-    RELAY_TRY(st->forEachRow([&] {
+    VERBATIM_TRY(st->forEachRow([&] {
         auto updated = std::uint64_t(st->columnInt(2));
         saved.push_back({st->columnText(0), st->columnReal(1), wall > updated ? wall - updated : 0});
     }));
@@ -130,11 +130,11 @@ Result<void> RelayService::loadRateLimits(Database& db) {
 }
 
 Result<void> RelayService::syncExternalChanges(Database& db) {
-    RELAY_TRY_LET(v, db.cached("PRAGMA data_version"));
-    RELAY_TRY_LET(row, v->step());
+    VERBATIM_TRY_LET(v, db.cached("PRAGMA data_version"));
+    VERBATIM_TRY_LET(row, v->step());
     auto version = v->columnInt(0);
     if (version != m_dataVersion) {
-        RELAY_TRY(loadState(db));
+        VERBATIM_TRY(loadState(db));
         m_dataVersion = version;
     }
     return {};
@@ -143,7 +143,7 @@ Result<void> RelayService::syncExternalChanges(Database& db) {
 Result<const std::vector<std::pair<std::string, std::uint32_t>>*> RelayService::cachedMemberDevices(
     Database& db, const std::string& conversation) {
     if (auto it = m_memberCache.find(conversation); it != m_memberCache.end()) return &it->second;
-    RELAY_TRY_LET(devices, memberDevices(db, conversation));
+    VERBATIM_TRY_LET(devices, memberDevices(db, conversation));
     if (m_memberCache.size() >= 100000) m_memberCache.clear();  // bounded; refilled on demand
     auto& slot = m_memberCache[conversation];
     slot.reserve(devices->size());
@@ -167,7 +167,7 @@ Result<void> RelayService::runAndWait(const std::function<Result<Completion>(Dat
     std::promise<void> done;
     m_storage->post(
         [&](Database& db) -> Result<Completion> {
-            RELAY_TRY_LET(after, work(db));
+            VERBATIM_TRY_LET(after, work(db));
             return Completion([&, after = std::move(*after)] {
                 if (after) after();
                 done.set_value();
@@ -189,10 +189,10 @@ void RelayService::RequestRun::operator()(
     StorageThread::Work job = [work = std::move(work), response, done = done, user = user, device = device,
                                activeOnly](Database& db) -> Result<Completion> {
         if (activeOnly) {
-            RELAY_TRY_LET(active, isActive(db, user, device));
+            VERBATIM_TRY_LET(active, isActive(db, user, device));
             if (!*active) return reject(proto::STATUS_FORBIDDEN, "device revoked");
         }
-        RELAY_TRY_LET(after, work(db, *response));
+        VERBATIM_TRY_LET(after, work(db, *response));
         return Completion([after = std::move(*after), response, done] {
             if (after) after();
             done(std::move(*response));

@@ -23,7 +23,7 @@
 #include "journal/WipeCommand.h"
 #include "relay/core/RelaySchema.h"
 #include "relay/core/RelayService.h"
-#include "relay/core/Try.h"
+#include "common/Try.h"
 #include "signal/SessionManager.h"
 
 namespace verbatim::relay {
@@ -90,7 +90,7 @@ inline void bindOne(Statement& st, int i, const T& v) {
 }
 
 inline Result<bool> exists(Database& db, const char* sql, const auto&... binds) {
-    RELAY_TRY_LET(st, db.cached(sql));
+    VERBATIM_TRY_LET(st, db.cached(sql));
     int i = 1;
     (bindOne(**st, i++, binds), ...);
     return st->step();
@@ -98,7 +98,7 @@ inline Result<bool> exists(Database& db, const char* sql, const auto&... binds) 
 
 // Runs one statement with its bindings (cached: these run often enough to keep compiled).
 inline Result<void> execute(Database& db, const char* sql, const auto&... binds) {
-    RELAY_TRY_LET(st, db.cached(sql));
+    VERBATIM_TRY_LET(st, db.cached(sql));
     int i = 1;
     (bindOne(**st, i++, binds), ...);
     return st->run();
@@ -106,7 +106,7 @@ inline Result<void> execute(Database& db, const char* sql, const auto&... binds)
 
 inline Result<void> audit(Database& db, const std::string& actor, std::string_view action,
                    const std::string& target, std::string_view detail = {}) {
-    RELAY_TRY_LET(st, db.prepare("INSERT INTO audit (time_ms, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)"));
+    VERBATIM_TRY_LET(st, db.prepare("INSERT INTO audit (time_ms, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)"));
     st->bind(1, std::int64_t(wallClockMs())).bind(2, std::string_view(actor)).bind(3, action)
         .bind(4, std::string_view(target)).bind(5, detail);
     return st->run();

@@ -8,7 +8,7 @@
 #include <pthread.h>
 
 #include "net/BeastNames.h"
-#include "relay/core/Try.h"
+#include "common/Try.h"
 #include "relay/net/ServerState.h"
 
 #include <algorithm>
@@ -107,17 +107,17 @@ Result<std::unique_ptr<RelayServer>> RelayServer::start(RelayService& service, c
     server->m = std::make_unique<Impl>();
     auto& m = *server->m;
     m.shared = std::make_unique<Shared>(service, config);
-    RELAY_TRY_LET(tls, makeTlsContext(config.certFile, config.keyFile));
+    VERBATIM_TRY_LET(tls, makeTlsContext(config.certFile, config.keyFile));
     m.shared->tls = std::move(*tls);
     // Partial uploads of a previous run are removed and the blob sweep starts before any upload.
     if (!config.blobDir.empty() && !service.blobs().isOpen())
-        RELAY_TRY(service.blobs().open(config.blobDir));
+        VERBATIM_TRY(service.blobs().open(config.blobDir));
 
     m.listener = std::make_shared<Listener>(m.ioc, *m.shared, false);
-    RELAY_TRY_LET(port, m.listener->open(config.listenAddress, config.port));
+    VERBATIM_TRY_LET(port, m.listener->open(config.listenAddress, config.port));
     m.port = *port;
     m.admin = std::make_shared<Listener>(m.ioc, *m.shared, true);
-    RELAY_TRY_LET(adminPort, m.admin->open(config.adminAddress, config.adminPort));
+    VERBATIM_TRY_LET(adminPort, m.admin->open(config.adminAddress, config.adminPort));
     m.adminPort = *adminPort;
     // One server per service: the scope ties the service's storage thread to this io_context.
     if (config.ioThreads <= 1) gatherWakeupsPerBatch(service, m.ioc);
@@ -150,7 +150,7 @@ std::uint16_t RelayServer::port() const { return m->port; }
 std::uint16_t RelayServer::adminPort() const { return m->adminPort; }
 
 Result<void> RelayServer::reloadCertificate() {
-    RELAY_TRY_LET(tls, makeTlsContext(m->shared->config.certFile, m->shared->config.keyFile));
+    VERBATIM_TRY_LET(tls, makeTlsContext(m->shared->config.certFile, m->shared->config.keyFile));
     std::lock_guard lock(m->shared->tlsMutex);
     m->shared->tls = std::move(*tls);
     return {};
