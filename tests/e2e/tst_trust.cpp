@@ -279,6 +279,61 @@ private slots:
         alice->stop();
     }
 
+    // C-TLS-5 (issue 17): a relay whose links pin its certificate can rotate it. A device that
+    // joined through a pinned link refuses another certificate while the manifest pins no TLS
+    // key; once the firm re-signs the manifest with the old and the new key, the new certificate
+    // is accepted, and a key the manifest does not pin still is not.
+    void pinnedCertificateRotatesThroughTheManifest() {
+        QTemporaryDir dir;
+        const QString cert = dir.path() + "/served.crt", key = dir.path() + "/served.key";
+        QVERIFY(serveCertificate(m_pki, "relay", cert, key));
+        e2e::Harness h([&](relay::ServerConfig& c) {
+            c.certFile = cert.toStdString();
+            c.keyFile = key.toStdString();
+        });
+        QVERIFY(h.ok());
+        // The link pins the certificate served (its SHA-256), as init's self-signed one is pinned.
+        auto digest = relay::certificateFingerprint(cert.toStdString());
+        QVERIFY(digest);
+        std::string link = withoutCertificatePin(h.enrollLink("alice", proto::ROLE_LAWYER));
+        link += "&tls=" + *digest;
+        auto alice = joinParty(link, "Alice");
+        QVERIFY(alice);
+        watch(*alice);
+        alice->start();
+        QVERIFY(alice->waitUntilSynced(20s));
+        alice->stop();
+        // Another certificate, no key pins in the manifest: the link's pin decides, refused.
+        QVERIFY(serveCertificate(m_pki, "relay-renewed", cert, key));
+        QVERIFY(h.restart());
+        alice->start();
+        QVERIFY(!alice->waitUntilSynced(2s));
+        alice->stop();
+        // The firm pins both keys; the device fetches that manifest from the old certificate.
+        auto oldKey = relay::certificateKeyPin(m_pki.pem("relay").toStdString());
+        auto newKey = relay::certificateKeyPin(m_pki.pem("relay-renewed").toStdString());
+        QVERIFY(oldKey && newKey);
+        QVERIFY(serveCertificate(m_pki, "relay", cert, key));
+        h.setManifestRelays({}, {*fromHex(*oldKey), *fromHex(*newKey)});
+        QVERIFY(h.restart());
+        alice->start();
+        QVERIFY(alice->waitUntilSynced(20s));
+        QVERIFY(QTest::qWaitFor([&] { return alice->firmManifest() && *alice->firmManifest() == str(h.signedManifestBytes()); }, 10000));
+        alice->stop();
+        // The new certificate: accepted through the manifest's key pin.
+        QVERIFY(serveCertificate(m_pki, "relay-renewed", cert, key));
+        QVERIFY(h.restart());
+        alice->start();
+        QVERIFY(alice->waitUntilSynced(20s));
+        alice->stop();
+        // A key the manifest does not pin (a machine on the path with its own certificate).
+        QVERIFY(serveCertificate(m_pki, "mitm", cert, key));
+        QVERIFY(h.restart());
+        alice->start();
+        QVERIFY(!alice->waitUntilSynced(2s));
+        alice->stop();
+    }
+
     // Break 6 (ES-07): a lawyer outside a matter cannot plant a message in its compliance timeline. The
     // relay refuses an entry whose conversation or recipients are not those of the delivery, so
     // the lawyer's entry can only ever name a conversation the lawyer is in.
