@@ -97,7 +97,8 @@ Result<void> Client::Impl::checkJournalCopy(const proto::JournalRecord& rec, con
 
 // An attachment whose file is not the one its sender committed to (issue 15 break 4): the
 // message is marked like a text mismatch and a signed report goes to the journal.
-void Client::Impl::withholdAttachment(const std::string& messageId, const std::string& why) {
+void Client::Impl::withholdAttachment(const std::string& messageId, std::size_t index, const std::string& blob,
+                                        const std::string& why) {
     std::lock_guard lock(mutex);
     if (!db) return;
     auto st = db->prepare("SELECT conversation, sender_user, sender_device, journal_seq FROM messages WHERE id = ?");
@@ -111,8 +112,13 @@ void Client::Impl::withholdAttachment(const std::string& messageId, const std::s
     Transaction tx(*db);
     if (!tx.begin()) return;
     if (!messages->setState(messageId, MessageState::Mismatch)) return;
+    // Which attachment, and what arrived (the blob as downloaded: the committed digest is of
+    // the blob, so compliance compares it with the record's without the file).
+    const auto got = crypto::sha256(view(blob));
     if (!queueMismatchReport(conversation, messageId, sender, std::uint64_t(journalSeq),
-                             ",\"attachment\":\"not the committed file\""))
+                             ",\"attachment\":\"not the committed file\",\"attachment_index\":" +
+                                 std::to_string(index) + ",\"received_blob_sha256\":\"" +
+                                 toHex(ByteView(got.data(), got.size())) + "\""))
         return;
     if (!tx.commit()) return;
     scheduleFlush();

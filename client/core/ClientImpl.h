@@ -183,7 +183,9 @@ struct Client::Impl {
     void reviewOwnDevices(const proto::DeviceList& list);
     /// Signs and sends an approval of own device `device`; returns the approval's bytes.
     Result<std::string> sendApproval(std::uint32_t device, ByteView identityKey);
-    void withholdAttachment(const std::string& messageId, const std::string& why);
+    /// Attachment `index` of a message did not open to its committed file: marked and reported.
+    void withholdAttachment(const std::string& messageId, std::size_t index, const std::string& blob,
+                            const std::string& why);
     Result<std::string> queueMismatchReport(const std::string& conversation, const std::string& messageId,
                                             const std::string& sender, std::uint64_t journalSeq,
                                             const std::string& fields);

@@ -540,7 +540,7 @@ Result<void> Client::saveAttachment(const std::string& messageId, std::size_t in
                                                   view(a.plaintext_digest()), a.size());
     if (!plain) {
         // Another file than the one committed to: withheld, and reported like a text mismatch.
-        if (plain.error().code == ErrorCode::Crypto) m->withholdAttachment(*raw, plain.error().message);
+        if (plain.error().code == ErrorCode::Crypto) m->withholdAttachment(*raw, index, blob, plain.error().message);
         return tl::unexpected(plain.error());
     }
     if (!fs::exists(local)) {

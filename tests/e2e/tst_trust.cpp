@@ -481,16 +481,25 @@ private slots:
         auto officer = h.enrollStaff("olga", proto::ROLE_COMPLIANCE);
         QVERIFY(officer && officer->connect(h.endpoint()));
         const Bytes carolKey = *fromHex(carol->identityKeyHex());
-        int reports = 0;
+        int reports = 0, attachmentReports = 0;
         auto pulled = e2e::pullJournalEntries(*officer);
         QVERIFY(pulled);
         for (const auto& e : *pulled) {
             if (e.header.senderUser != carol->account().user) continue;
             auto opened = journal::openEntry(e, h.journalKey(), carolKey);
             QVERIFY2(opened, opened ? "" : opened.error().message.c_str());
-            if (opened->record.type() == proto::MISMATCH_REPORT) ++reports;
+            if (opened->record.type() != proto::MISMATCH_REPORT) continue;
+            ++reports;
+            // The attachment form names which attachment and the hash of what arrived.
+            const auto& body = opened->record.body();
+            if (body.find("\"attachment\":") != std::string::npos) {
+                ++attachmentReports;
+                QVERIFY2(body.find("\"attachment_index\":0") != std::string::npos, body.c_str());
+                QVERIFY2(body.find("\"received_blob_sha256\":\"") != std::string::npos, body.c_str());
+            }
         }
         QCOMPARE(reports, 2);
+        QCOMPARE(attachmentReports, 1);
         carol->stop();
     }
 
