@@ -29,6 +29,7 @@
 #include "common/Log.h"
 #include "signal/CryptoProvider.h"
 #include "signal/InMemoryProtocolStore.h"
+#include "signal/SafetyNumber.h"
 #include "signal/SessionManager.h"
 #include "signal/SignalContext.h"
 #include "signal/SignalPtr.h"
@@ -304,6 +305,8 @@ private slots:
     void xeddsaSignatureVerifiesOnlyUnchanged();
     // Locking (PR-14 in small, under the sanitizers of the build rather than TSan)
     void twoThreadsEncryptOnDistinctSessionsOfOneContext();
+    // C-SN-1 (docs/protocol.md, "Safety number")
+    void safetyNumberMatchesTheProtocolVector();
 
 private:
     std::shared_ptr<SignalContext> m_context;
@@ -817,6 +820,29 @@ void TestSignalProvider::twoThreadsEncryptOnDistinctSessionsOfOneContext() {
                  qPrintable(failures[pair].empty() ? QString() : failures[pair].front()));
         QCOMPARE(roundTrips[pair].load(), kMessages);
     }
+}
+
+// ---- Safety number -----------------------------------------------------------------------------
+
+void TestSignalProvider::safetyNumberMatchesTheProtocolVector() {
+    // The test vector of docs/protocol.md [C-SN-1]: 0x05 || 31 bytes of XX || one byte.
+    const auto key = [](std::uint8_t fill, std::uint8_t last) {
+        Bytes k(33, fill);
+        k[0] = 0x05;
+        k[32] = last;
+        return k;
+    };
+    const std::string expected = "091688355678928216839246798767128512483419802219342796162540";
+    // The local keys in the reverse of their sorted order: the number depends on the set only.
+    auto number = safetyNumber(*m_context, "alice", {key(0x22, 0x02), key(0x11, 0x01)}, "client-0a1b2c3d4e5f",
+                               {key(0x33, 0x03)});
+    QVERIFY2(number.has_value(), number ? "" : number.error().message.c_str());
+    QCOMPARE(QString::fromStdString(*number), QString::fromStdString(expected));
+    // The other side computes the same digits.
+    auto other = safetyNumber(*m_context, "client-0a1b2c3d4e5f", {key(0x33, 0x03)}, "alice",
+                              {key(0x11, 0x01), key(0x22, 0x02)});
+    QVERIFY(other.has_value());
+    QCOMPARE(QString::fromStdString(*other), QString::fromStdString(expected));
 }
 
 QTEST_GUILESS_MAIN(TestSignalProvider)
