@@ -1,4 +1,5 @@
 #include "E2EHarness.h"
+#include "common/Try.h"
 
 #include "client/core/BundleConversion.h"
 #include "journal/DeviceApproval.h"
@@ -365,8 +366,8 @@ void ensureSessions(Device& from, const std::vector<proto::DeviceAddress>& devic
     }
 }
 
-Result<std::vector<journal::SealedEntry>> pullJournalEntries(Device& officer) {
-    std::vector<journal::SealedEntry> out;
+Result<PulledChain> pullJournalChain(Device& officer) {
+    PulledChain out;
     std::uint64_t after = 0;
     while (true) {
         proto::Request pull;
@@ -374,14 +375,36 @@ Result<std::vector<journal::SealedEntry>> pullJournalEntries(Device& officer) {
         pull.mutable_pull_journal()->set_limit(1000);
         auto page = officer.connection->call(pull);
         if (!page || page->status() != proto::STATUS_OK) return fail(ErrorCode::Storage, "journal pull failed");
-        if (page->journal_page().rows_size() == 0) return out;
+        for (const auto& c : page->journal_page().checkpoints()) {
+            auto cp = journal::Checkpoint::parse(view(c));
+            if (!cp) return tl::unexpected(cp.error());
+            out.checkpoints.push_back(*cp);
+        }
+        if (page->journal_page().rows_size() == 0) break;
         for (const auto& r : page->journal_page().rows()) {
+            journal::ChainHash ch{};
+            if (r.chain_hash().size() != ch.size()) return fail(ErrorCode::Malformed, "chain hash size");
+            std::copy(r.chain_hash().begin(), r.chain_hash().end(), ch.begin());
+            out.items.push_back({r.sequence(), toBytes(view(r.entry())), ch});
             after = r.sequence();
-            auto sealed = journal::SealedEntry::parse(view(r.entry()));
-            if (!sealed) return tl::unexpected(sealed.error());
-            out.push_back(std::move(*sealed));
         }
     }
+    auto bySeq = [](const auto& a, const auto& b) { return a.sequence < b.sequence; };
+    std::sort(out.checkpoints.begin(), out.checkpoints.end(), bySeq);
+    out.checkpoints.erase(std::unique(out.checkpoints.begin(), out.checkpoints.end(),
+                                      [](const auto& a, const auto& b) { return a.sequence == b.sequence; }),
+                          out.checkpoints.end());
+    return out;
+}
+
+Result<std::vector<journal::SealedEntry>> pullJournalEntries(Device& officer) {
+    VERBATIM_TRY_LET(chain, pullJournalChain(officer));
+    std::vector<journal::SealedEntry> out;
+    for (const auto& item : chain->items) {
+        VERBATIM_TRY_LET(sealed, journal::SealedEntry::parse(item.entry));
+        out.push_back(std::move(*sealed));
+    }
+    return out;
 }
 
 proto::SendMessage buildSend(Device& from, const std::string& conversationId, const std::string& text,

@@ -12,6 +12,7 @@
 #include "client/core/RelayConnection.h"
 #include "crypto/X25519.h"
 #include "journal/FirmManifest.h"
+#include "journal/HashChain.h"
 #include "journal/JournalCrypto.h"
 #include "relay/core/RelayService.h"
 #include "relay/net/RelayServer.h"
@@ -71,6 +72,13 @@ private:
 /// Makes sure `from` has a Signal session with each of `devices`, fetching the bundles of users
 /// it has none with over its connection.
 void ensureSessions(Device& from, const std::vector<proto::DeviceAddress>& devices);
+/// The whole journal pulled page by page through a compliance device: the rows as chain items
+/// and the signed checkpoints (sorted, each once), what journal::verifyChain takes.
+struct PulledChain {
+    std::vector<journal::ChainItem> items;
+    std::vector<journal::Checkpoint> checkpoints;
+};
+Result<PulledChain> pullJournalChain(Device& officer);
 /// Every journal entry, in order, pulled page by page through a compliance device.
 Result<std::vector<journal::SealedEntry>> pullJournalEntries(Device& officer);
 /// `shape`, when given, changes the record (type, attachments…) before it is encrypted and sealed.

@@ -276,26 +276,10 @@ private slots:
         // Exactly one journal entry per message, besides the relay's own entries for the
         // administration done before the sends; and the chain verifies.
         QVERIFY(officer->connect(ep));
-        std::vector<journal::ChainItem> items;
-        std::vector<journal::Checkpoint> cps;
-        std::uint64_t after = 0;
-        while (true) {
-            proto::Request pull;
-            pull.mutable_pull_journal()->set_after_sequence(after);
-            pull.mutable_pull_journal()->set_limit(1000);
-            auto page = officer->connection->call(pull);
-            QVERIFY(page && page->status() == proto::STATUS_OK);
-            for (const auto& c : page->journal_page().checkpoints()) cps.push_back(*journal::Checkpoint::parse(view(c)));
-            if (page->journal_page().rows_size() == 0) break;
-            for (const auto& r : page->journal_page().rows()) {
-                journal::ChainHash ch{};
-                std::copy(r.chain_hash().begin(), r.chain_hash().end(), ch.begin());
-                items.push_back({r.sequence(), toBytes(view(r.entry())), ch});
-                after = r.sequence();
-            }
-        }
-        std::sort(cps.begin(), cps.end(), [](auto& a, auto& b) { return a.sequence < b.sequence; });
-        cps.erase(std::unique(cps.begin(), cps.end(), [](auto& a, auto& b) { return a.sequence == b.sequence; }), cps.end());
+        auto pulled = pullJournalChain(*officer);
+        QVERIFY2(pulled, pulled ? "" : pulled.error().message.c_str());
+        const auto& items = pulled->items;
+        const auto& cps = pulled->checkpoints;
         auto manifest = QFile(m_data + "/manifest.bin");
         QVERIFY(manifest.open(QIODevice::ReadOnly));
         auto bytes = manifest.readAll();

@@ -384,26 +384,10 @@ private slots:
 
         // The journal continues from the backup's last entry and verifies end to end.
         QVERIFY(officer->connect(ep));
-        std::vector<journal::ChainItem> items;
-        std::vector<journal::Checkpoint> cps;
-        std::uint64_t after = 0;
-        while (true) {
-            proto::Request pull;
-            pull.mutable_pull_journal()->set_after_sequence(after);
-            pull.mutable_pull_journal()->set_limit(1000);
-            auto page = officer->connection->call(pull);
-            QVERIFY(page && page->status() == proto::STATUS_OK);
-            for (const auto& cp : page->journal_page().checkpoints()) cps.push_back(*journal::Checkpoint::parse(view(cp)));
-            if (page->journal_page().rows_size() == 0) break;
-            for (const auto& row : page->journal_page().rows()) {
-                journal::ChainHash ch{};
-                std::copy(row.chain_hash().begin(), row.chain_hash().end(), ch.begin());
-                items.push_back({row.sequence(), toBytes(view(row.entry())), ch});
-                after = row.sequence();
-            }
-        }
-        std::sort(cps.begin(), cps.end(), [](auto& a, auto& b) { return a.sequence < b.sequence; });
-        cps.erase(std::unique(cps.begin(), cps.end(), [](auto& a, auto& b) { return a.sequence == b.sequence; }), cps.end());
+        auto pulled = pullJournalChain(*officer);
+        QVERIFY2(pulled, pulled ? "" : pulled.error().message.c_str());
+        const auto& items = pulled->items;
+        const auto& cps = pulled->checkpoints;
         auto manifest = journal::FirmManifest::parse(bv(readAll(restored + "/manifest.bin")));
         QVERIFY(manifest);
         auto report = journal::verifyChain(items, cps, manifest->relayPublicKey);
