@@ -557,6 +557,21 @@ private slots:
         QVERIFY(!isUtf8("\xf4\x90\x80\x80"));  // past U+10FFFF
     }
 
+    // R-ADMIN-2: `relay` is the sender of the relay's own journal entries; no user may take it,
+    // whatever the role, and a refusal stores and journals nothing.
+    void userIdRelayIsReserved() {
+        auto& s = m_f->service();
+        const auto before = count("SELECT count(*) FROM journal");
+        for (auto role : {proto::ROLE_LAWYER, proto::ROLE_COMPLIANCE, proto::ROLE_ADMIN}) {
+            auto r = s.createUser("relay", role, "Relay", "admin");
+            QVERIFY(!r);
+            QCOMPARE(int(r.error().code), int(ErrorCode::InvalidArgument));
+        }
+        QCOMPARE(count("SELECT count(*) FROM users WHERE id = 'relay'"), 0);
+        QCOMPARE(count("SELECT count(*) FROM journal"), before);
+        REQUIRE_OK(s.createUser("relay-desk", proto::ROLE_LAWYER, "Relay desk", "admin"));  // only the exact id
+    }
+
     void expiredEnrollmentTokenIsGone() {
         REQUIRE_OK(m_f->createUser("bea", proto::ROLE_LAWYER));
         TRY(device, m_f->newDevice());
