@@ -47,6 +47,7 @@ class TestMessageStore : public QObject {
 private slots:
     void appliedMessagesReadBackOldestFirstWithNamesAndPaging();
     void onlyTheAuthorEditsAndARetractionLeavesNoText();
+    void aRetractionFromAnotherUserIsIgnored();
     void searchTakesUserInputAsWordsNeverAsFtsSyntax();
     void receiptsOfEveryOtherMemberMakeOwnMessagesDeliveredThenRead();
     void conversationsCountUnreadAndResolveByIdOrTitle();
@@ -129,6 +130,32 @@ void TestMessageStore::onlyTheAuthorEditsAndARetractionLeavesNoText() {
     // A retracted message is not edited back.
     QVERIFY(store.apply(record("c1", "carol", proto::EDIT, "back again", original.message_id()), g_clock, 6, events));
     QVERIFY(store.message(hex(original.message_id())).value()->body.empty());
+}
+
+// C-RECV-3 on the client: a retraction is honoured only from the author's own user (any of
+// their devices); another member's, even the local user's, leaves the message as it was.
+void TestMessageStore::aRetractionFromAnotherUserIsIgnored() {
+    QTemporaryDir dir;
+    auto db = openDb(dir);
+    QVERIFY(db);
+    MessageStore store(*db, dir.path().toStdString(), "alice");
+    std::vector<Event> events;
+    auto original = record("c1", "carol", proto::TEXT, "settle at 40");
+    QVERIFY(store.apply(original, g_clock, 1, events));
+    for (const char* other : {"mallory", "alice"}) {
+        const auto before = events.size();
+        QVERIFY(store.apply(record("c1", other, proto::RETRACT, "", original.message_id()), g_clock, 2, events));
+        auto m = store.message(hex(original.message_id()));
+        QVERIFY(m && *m);
+        QVERIFY2(!(*m)->retracted, other);
+        QCOMPARE((*m)->body, std::string("settle at 40"));
+        QCOMPARE(events.size(), before);
+    }
+    // The author's other device may.
+    auto own = record("c1", "carol", proto::RETRACT, "", original.message_id());
+    own.mutable_sender()->set_device(2);
+    QVERIFY(store.apply(own, g_clock, 3, events));
+    QVERIFY(store.message(hex(original.message_id())).value()->retracted);
 }
 
 void TestMessageStore::searchTakesUserInputAsWordsNeverAsFtsSyntax() {
