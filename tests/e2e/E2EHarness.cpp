@@ -9,6 +9,9 @@
 #include <QtGlobal>
 #include <thread>
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
 #include "crypto/Ed25519.h"
 #include "crypto/Random.h"
 #include "journal/FirmManifest.h"
@@ -364,6 +367,17 @@ void ensureSessions(Device& from, const std::vector<proto::DeviceAddress>& devic
             (void)from.sessions->processBundle(a, client::toPreKeyBundle(b));
         }
     }
+}
+
+std::uint16_t freeLoopbackPort() {
+    boost::asio::io_context ioc;
+    boost::asio::ip::tcp::acceptor a(ioc, {boost::asio::ip::make_address("127.0.0.1"), 0});
+    return a.local_endpoint().port();
+}
+
+std::string linkToken(const std::string& link) {
+    auto p = link.find("token=");
+    return p == std::string::npos ? std::string() : link.substr(p + 6, 32);
 }
 
 Result<PulledChain> pullJournalChain(Device& officer) {

@@ -72,6 +72,11 @@ private:
 /// Makes sure `from` has a Signal session with each of `devices`, fetching the bundles of users
 /// it has none with over its connection.
 void ensureSessions(Device& from, const std::vector<proto::DeviceAddress>& devices);
+/// A TCP port on 127.0.0.1 that was free a moment ago (for a relay process the test starts).
+std::uint16_t freeLoopbackPort();
+/// The `token=` of a link (32 characters), or "" when it has none.
+std::string linkToken(const std::string& link);
+
 /// The whole journal pulled page by page through a compliance device: the rows as chain items
 /// and the signed checkpoints (sorted, each once), what journal::verifyChain takes.
 struct PulledChain {

@@ -9,6 +9,7 @@
 
 #include <set>
 
+#include "client/core/BundleConversion.h"
 #include "ClientParty.h"
 #include "E2EHarness.h"
 #include "crypto/Random.h"
@@ -115,18 +116,8 @@ const proto::InviteInfo* findInvite(const proto::Response& list, const std::stri
 /// Starts a Signal session from `from` to every device of `to` out of the bundle just fetched.
 bool startSession(Device& from, const proto::Bundles& bundles) {
     for (const auto& b : bundles.devices()) {
-        signal::PreKeyBundle pb;
-        pb.registrationId = b.registration_id();
-        pb.deviceId = std::int32_t(b.device());
-        if (b.has_pre_key()) {
-            pb.preKeyId = b.pre_key().id();
-            pb.preKeyPublic = toBytes(view(b.pre_key().public_key()));
-        }
-        pb.signedPreKeyId = b.signed_pre_key().id();
-        pb.signedPreKeyPublic = toBytes(view(b.signed_pre_key().public_key()));
-        pb.signedPreKeySignature = toBytes(view(b.signed_pre_key().signature()));
-        pb.identityKey = toBytes(view(b.identity_key()));
-        if (!from.sessions->processBundle({bundles.user(), std::int32_t(b.device())}, pb)) return false;
+        if (!from.sessions->processBundle({bundles.user(), std::int32_t(b.device())}, client::toPreKeyBundle(b)))
+            return false;
     }
     return true;
 }

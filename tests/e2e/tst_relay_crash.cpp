@@ -23,17 +23,8 @@ using namespace verbatim::e2e;
 
 namespace {
 
-std::uint16_t freePort() {
-    boost::asio::io_context ioc;
-    boost::asio::ip::tcp::acceptor a(ioc, {boost::asio::ip::make_address("127.0.0.1"), 0});
-    return a.local_endpoint().port();
-}
-
-std::string tokenOf(const QString& link) {
-    auto s = link.trimmed().toStdString();
-    auto p = s.find("token=");
-    return p == std::string::npos ? std::string() : s.substr(p + 6, 32);
-}
+std::uint16_t freePort() { return freeLoopbackPort(); }
+std::string tokenOf(const QString& link) { return linkToken(link.trimmed().toStdString()); }
 
 }  // namespace
 
