@@ -331,6 +331,39 @@ private slots:
         }
     }
 
+    // J-ADMIN-2: entries written by older relays carry fewer fields; a reader takes a missing
+    // field as absent, never as an error (pull, verify and the audit trail all read them).
+    void olderAdminBodiesWithFewerFieldsAreRead() {
+        Log log;
+        log.registerDevice("alice", 1);  // no `pending`: written before approvals
+        const auto old = [&](const std::string& body) {
+            log.append(log.seal(log.record("relay", 0, proto::ADMIN_ACTION, "firm-audit", body),
+                                log.relayIdentity.privateKey));
+        };
+        old("{\"actor\":\"admin\",\"action\":\"enroll-user\",\"target\":\"bob\",\"detail\":\"\"}");  // no role, name
+        old("{\"actor\":\"alice\",\"action\":\"invite-redeemed\",\"target\":\"client-1\"}");  // no conversation, detail
+        old("{\"actor\":\"admin\",\"action\":\"revoke-device\",\"target\":\"bob/1\"}");  // no user, device
+        old("{\"actor\":\"admin\",\"action\":\"wipe-device\",\"user\":\"bob\"}");  // no target, device
+        old("{\"action\":\"enroll-user\"}");  // only the action
+        log.message("alice", 1, "after the old entries");
+        QTemporaryDir dir;
+        auto a = openArchive(log, dir);
+        QVERIFY(a);
+        auto pulled = a->pull(serve(log), {});
+        QVERIFY2(pulled, pulled ? "" : pulled.error().message.c_str());
+        QCOMPARE(pulled->entries, std::uint64_t(7));
+        auto report = a->verify();
+        QVERIFY(report);
+        QVERIFY2(report->ok(), report->text().c_str());
+        QCOMPARE(report->opened, std::uint64_t(7));
+        auto trail = a->auditTrail();
+        QVERIFY(trail);
+        std::set<std::string> actions;
+        for (const auto& line : *trail) actions.insert(line.action);
+        for (const char* want : {"enroll-user", "invite-redeemed", "revoke-device", "wipe-device"})
+            QVERIFY2(actions.count(want), want);
+    }
+
     void unregisteredRevokedAndForgedSigners() {
         Log log;
         fill(log, 1);  // 1 registration + 1 message
