@@ -784,6 +784,34 @@ private slots:
         QVERIFY(reopened);
         QVERIFY(*(*reopened)->firmManifest() == str(newer));
     }
+
+    // C-LINK-4: a device checks a link its relay returns before handing it out. Here the relay
+    // serves an older manifest than the device holds, so its invite link's `mv` is older: refused.
+    void handedOutLinksAreChecked() {
+        e2e::Harness h;
+        QVERIFY(h.ok());
+        auto alice = joinParty(h.enrollLink("alice", proto::ROLE_LAWYER), "Alice");
+        QVERIFY(alice);
+        const Bytes old = h.signedManifestBytes();
+        h.rotateJournalKey();
+        const Bytes newer = h.signedManifestBytes();
+        QVERIFY(h.restart());
+        alice->start();
+        QVERIFY(alice->waitUntilSynced(20s));
+        QVERIFY(QTest::qWaitFor([&] { return alice->firmManifest() && *alice->firmManifest() == str(newer); }, 10000));
+        auto good = alice->createInvite("Matter A");
+        QVERIFY2(good, good ? "" : good.error().message.c_str());
+        alice->stop();
+        h.serveManifestBytes(old);
+        QVERIFY(h.restart());
+        alice->start();
+        QVERIFY(alice->waitUntilSynced(20s));
+        auto bad = alice->createInvite("Matter B");
+        QVERIFY(!bad);
+        QCOMPARE(int(bad.error().code), int(ErrorCode::AuthFailed));
+        QVERIFY2(bad.error().message.find("not handing it out") != std::string::npos, bad.error().message.c_str());
+        alice->stop();
+    }
 };
 
 QTEST_GUILESS_MAIN(TestTrust)
