@@ -293,6 +293,8 @@ class TstCryptoVectors : public QObject {
     Q_OBJECT
 
 private slots:
+    // C-HEX-1 (docs/protocol.md, Conventions)
+    void hexIsWrittenLowercase();
     // CP-01
     void hmacMatchesWycheproofWholeBytewiseAndSplit();
     void hmacFinalRearmsWithSameKey();
@@ -1383,6 +1385,24 @@ void TstCryptoVectors::ed25519RejectsEveryBitFlipOfSignature() {
     QVERIFY2(tally.failed() == 0, tally.report("flipped signatures that verified"));
     QCOMPARE(tally.passed(), 512);
     QVERIFY(ed25519Verify(*pub, msg, *sig)); // the original is still good
+}
+
+// C-HEX-1: every hex the product writes (secrets on the wire, key ids, links, journal bodies)
+// comes from toHex: two lowercase digits per byte, no prefix or separator; upper-case input
+// read back is written lowercase.
+void TstCryptoVectors::hexIsWrittenLowercase() {
+    Bytes all(256);
+    std::string expected;
+    for (int i = 0; i < 256; ++i) {
+        all[std::size_t(i)] = std::uint8_t(i);
+        char two[3];
+        std::snprintf(two, sizeof two, "%02x", i);
+        expected += two;
+    }
+    QCOMPARE(QString::fromStdString(toHex(all)), QString::fromStdString(expected));
+    auto back = fromHex("00AbCDef");
+    QVERIFY(back);
+    QCOMPARE(QString::fromStdString(toHex(*back)), QStringLiteral("00abcdef"));
 }
 
 QTEST_GUILESS_MAIN(TstCryptoVectors)
