@@ -14,8 +14,8 @@ Pane {
     property AdminController controller
     readonly property bool wide: width >= 720
     readonly property bool dark: Material.theme === Material.Dark
-    readonly property color barColor: dark ? "#263238" : "#fafafa"
-    readonly property color badColor: dark ? "#ef9a9a" : "#b71c1c"
+    readonly property color barColor: Theme.bar(dark)
+    readonly property color badColor: Theme.bad(dark)
 
     // Column widths of the table (laptop); the user column takes the rest.
     readonly property int roleWidth: 100
@@ -266,7 +266,7 @@ Pane {
                     anchors.leftMargin: 10
                     anchors.rightMargin: 10
                     radius: 10
-                    color: page.dark ? "#263238" : "#f5f6f8"
+                    color: Theme.rowHeader(page.dark)
                     ColumnLayout {
                         id: card
                         anchors.left: parent.left
@@ -279,7 +279,7 @@ Pane {
                             spacing: 10
                             Rectangle {
                                 width: 36; height: 36; radius: 18
-                                color: role === "client" ? "#00897b" : "#3949ab"
+                                color: role === "client" ? Theme.directAccent : Theme.matterAccent
                                 Label {
                                     anchors.centerIn: parent
                                     textFormat: Text.PlainText

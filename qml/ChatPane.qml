@@ -121,7 +121,7 @@ Pane {
         ToolBar {
             Layout.fillWidth: true
             visible: window.wide
-            Material.background: Material.theme === Material.Dark ? "#263238" : "#fafafa"
+            Material.background: Theme.bar(Material.theme === Material.Dark)
             RowLayout {
                 anchors.fill: parent
                 anchors.leftMargin: 16
@@ -147,7 +147,7 @@ Pane {
             objectName: "journalNotice"
             Layout.fillWidth: true
             implicitHeight: journalLabel.implicitHeight + 12
-            color: Material.theme === Material.Dark ? "#1a237e" : "#e8eaf6"
+            color: Theme.replyBackground(Material.theme === Material.Dark)
             visible: app.currentIsMatter
             Label {
                 id: journalLabel
@@ -164,14 +164,14 @@ Pane {
             objectName: "safetyBanner"
             Layout.fillWidth: true
             implicitHeight: 40
-            color: "#fff3e0"
+            color: Theme.bannerWarnBackground
             visible: app.safetyChangedUser !== ""
             RowLayout {
                 anchors.fill: parent
                 anchors.leftMargin: 12
                 Label {
                     Layout.fillWidth: true
-                    color: "#e65100"
+                    color: Theme.bannerWarn
                     textFormat: Text.PlainText
                     text: qsTr("The safety number of %1 changed. Messages to them are held.").arg(TextRuns.isolate(app.safetyChangedUser))
                     elide: Label.ElideRight
@@ -189,7 +189,7 @@ Pane {
             objectName: "deviceBanner"
             Layout.fillWidth: true
             implicitHeight: 40
-            color: "#e3f2fd"
+            color: Theme.bannerInfoBackground
             visible: app.deviceNotice !== ""
             RowLayout {
                 anchors.fill: parent
@@ -197,7 +197,7 @@ Pane {
                 Label {
                     objectName: "deviceNoticeText"
                     Layout.fillWidth: true
-                    color: "#0d47a1"
+                    color: Theme.bannerInfo
                     textFormat: Text.PlainText
                     text: app.deviceNotice
                     elide: Label.ElideRight
@@ -221,11 +221,11 @@ Pane {
         Rectangle {
             Layout.fillWidth: true
             implicitHeight: 32
-            color: "#ffebee"
+            color: Theme.bannerErrorBackground
             visible: app.journalMismatch
             Label {
                 anchors.centerIn: parent
-                color: "#c62828"
+                color: Theme.error
                 textFormat: Text.PlainText
                 text: qsTr("\u26a0 A message here did not match its journal copy. It was withheld and reported.")
             }
@@ -270,7 +270,7 @@ Pane {
         Rectangle {
             Layout.fillWidth: true
             implicitHeight: composer.implicitHeight + 16
-            color: Material.theme === Material.Dark ? "#263238" : "#fafafa"
+            color: Theme.bar(Material.theme === Material.Dark)
             ColumnLayout {
                 id: composer
                 anchors.fill: parent

@@ -12,9 +12,9 @@ Pane {
     padding: 0
     readonly property bool wide: width >= 720
     readonly property bool dark: Material.theme === Material.Dark
-    readonly property color okColor: dark ? "#81c784" : "#1b5e20"
-    readonly property color badColor: dark ? "#ef9a9a" : "#b71c1c"
-    readonly property color barColor: dark ? "#263238" : "#fafafa"
+    readonly property color okColor: Theme.ok(dark)
+    readonly property color badColor: Theme.bad(dark)
+    readonly property color barColor: Theme.bar(dark)
     property bool showExport: false
 
     function when(t) { return t ? Qt.formatDateTime(t, "yyyy-MM-dd hh:mm") : "" }
@@ -190,9 +190,9 @@ Pane {
             Layout.fillWidth: true
             readonly property string verdict: compliance.verification
             implicitHeight: bannerColumn.implicitHeight + 16
-            color: verdict === "ok" ? (page.dark ? "#1b3a1e" : "#e8f5e9")
-                 : verdict === "problems" ? (page.dark ? "#4a1c1c" : "#ffebee")
-                 : (page.dark ? "#2c3440" : "#eceff1")
+            color: verdict === "ok" ? Theme.okBackground(page.dark)
+                 : verdict === "problems" ? Theme.badBackground(page.dark)
+                 : Theme.neutralBackground(page.dark)
             ColumnLayout {
                 id: bannerColumn
                 anchors.left: parent.left
@@ -389,7 +389,7 @@ Pane {
                             spacing: 12
                             Rectangle {
                                 width: 36; height: 36; radius: 18
-                                color: isMatter ? "#3949ab" : "#00897b"
+                                color: isMatter ? Theme.matterAccent : Theme.directAccent
                                 Label {
                                     anchors.centerIn: parent
                                     textFormat: Text.PlainText
@@ -586,7 +586,7 @@ Pane {
                             width: parent.width - 24
                             height: cardColumn.implicitHeight + 16
                             radius: 10
-                            color: deleted ? "transparent" : (page.dark ? "#37474f" : "#f1f3f4")
+                            color: deleted ? "transparent" : Theme.bubbleIn(page.dark)
                             border.color: deleted ? page.badColor : (verified ? "transparent" : page.badColor)
                             border.width: deleted || !verified ? 1 : 0
                             Accessible.role: Accessible.StaticText

@@ -57,7 +57,7 @@ Pane {
                     spacing: 12
                     Rectangle {
                         width: 40; height: 40; radius: 20
-                        color: isMatter ? "#3949ab" : "#00897b"
+                        color: isMatter ? Theme.matterAccent : Theme.directAccent
                         Label {
                             anchors.centerIn: parent
                             textFormat: Text.PlainText

@@ -14,10 +14,10 @@ Rectangle {
     implicitWidth: label.implicitWidth + 16
     implicitHeight: label.implicitHeight + 6
     radius: height / 2
-    color: status === "active" ? (dark ? "#1b3a1e" : "#e8f5e9")
-         : status === "wipe pending" ? (dark ? "#4e342e" : "#fff3e0")
-         : status === "revoked" ? (dark ? "#4a1c1c" : "#ffebee")
-         : (dark ? "#37474f" : "#eceff1")
+    color: status === "active" ? Theme.okBackground(dark)
+         : status === "wipe pending" ? Theme.warnBackground(dark)
+         : status === "revoked" ? Theme.badBackground(dark)
+         : Theme.neutralBackground(dark)
     Accessible.role: Accessible.StaticText
     Accessible.name: text
     Label {
@@ -27,9 +27,9 @@ Rectangle {
         text: chip.text
         font.pixelSize: 12
         font.bold: true
-        color: chip.status === "active" ? (chip.dark ? "#81c784" : "#1b5e20")
-             : chip.status === "wipe pending" ? (chip.dark ? "#ffcc80" : "#e65100")
-             : chip.status === "revoked" ? (chip.dark ? "#ef9a9a" : "#b71c1c")
-             : (chip.dark ? "#cfd8dc" : "#455a64")
+        color: chip.status === "active" ? Theme.ok(chip.dark)
+             : chip.status === "wipe pending" ? Theme.warn(chip.dark)
+             : chip.status === "revoked" ? Theme.bad(chip.dark)
+             : Theme.neutral(chip.dark)
     }
 }

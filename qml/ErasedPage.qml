@@ -21,13 +21,13 @@ Pane {
             Rectangle {
                 Layout.alignment: Qt.AlignHCenter
                 width: 72; height: 72; radius: 36
-                color: page.dark ? "#4a1c1c" : "#ffebee"
+                color: Theme.badBackground(page.dark)
                 Label {
                     anchors.centerIn: parent
                     textFormat: Text.PlainText
                     text: "\u2716"
                     font.pixelSize: 30
-                    color: page.dark ? "#ef9a9a" : "#b71c1c"
+                    color: Theme.bad(page.dark)
                     Accessible.ignored: true
                 }
             }

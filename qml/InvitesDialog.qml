@@ -47,7 +47,7 @@ Dialog {
             wrapMode: Text.WordWrap
             textFormat: Text.PlainText
             text: controller.error
-            color: dialog.dark ? "#ef9a9a" : "#b71c1c"
+            color: Theme.bad(dialog.dark)
         }
         BusyIndicator {
             Layout.alignment: Qt.AlignHCenter

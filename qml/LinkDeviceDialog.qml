@@ -86,7 +86,7 @@ Dialog {
                 wrapMode: Text.WordWrap
                 textFormat: Text.PlainText
                 text: qsTr("This link expired unused.")
-                color: dialog.dark ? "#ef9a9a" : "#b71c1c"
+                color: Theme.bad(dialog.dark)
             }
             Button {
                 objectName: "newDeviceLinkButton"
@@ -100,7 +100,7 @@ Dialog {
                 Layout.fillWidth: true
                 implicitHeight: caution.implicitHeight + 16
                 radius: 6
-                color: dialog.dark ? "#4e342e" : "#fff3e0"
+                color: Theme.warnBackground(dialog.dark)
                 Label {
                     id: caution
                     anchors.centerIn: parent

@@ -12,7 +12,7 @@ ApplicationWindow {
     title: windowTitle
     Material.theme: darkTheme ? Material.Dark : Material.Light
     Material.accent: Material.Indigo
-    Material.primary: "#1f2a44"
+    Material.primary: Theme.primary
 
     /// Phone layout (stacked pages) below this width; laptop layout (list beside chat) above.
     readonly property bool wide: width >= 720
@@ -36,7 +36,7 @@ ApplicationWindow {
     header: ToolBar {
         visible: app.screen === "ready"
         Material.foreground: "white"
-        background: Rectangle { color: darkTheme ? "#1c2331" : "#1f2a44" }
+        background: Rectangle { color: Theme.header(darkTheme) }
         RowLayout {
             anchors.fill: parent
             anchors.leftMargin: 8

@@ -48,7 +48,7 @@ Item {
         wrapMode: Text.WordWrap
         font.pixelSize: 12
         opacity: 0.75
-        color: kind === "mismatch" ? "#c62828" : Material.foreground
+        color: kind === "mismatch" ? Theme.error : Material.foreground
         textFormat: Text.PlainText
         text: kind === "mismatch" ? qsTr("\u26a0 A message from %1 did not match its journal copy and is not shown. It was reported to the firm.").arg(TextRuns.isolate(senderName))
                                   : body
@@ -64,8 +64,8 @@ Item {
         width: Math.min(bubble.width * 0.75, Math.max(content.implicitWidth, 120) + 24)
         height: content.implicitHeight + 16
         radius: 14
-        color: retracted ? "transparent" : (outgoing ? (Material.theme === Material.Dark ? "#283593" : "#e3e8ff")
-                                                      : (Material.theme === Material.Dark ? "#37474f" : "#f1f3f4"))
+        color: retracted ? "transparent" : (outgoing ? Theme.bubbleOut(Material.theme === Material.Dark)
+                                                      : Theme.bubbleIn(Material.theme === Material.Dark))
         border.color: bubble.keyboardCurrent ? Material.accent : retracted ? Material.dividerColor : "transparent"
         border.width: bubble.keyboardCurrent ? 2 : 1
         Accessible.role: Accessible.StaticText
@@ -110,7 +110,7 @@ Item {
                     implicitWidth: 32
                     implicitHeight: 40
                     radius: 4
-                    color: Material.theme === Material.Dark ? "#455a64" : "#ffffff"
+                    color: Theme.attachmentBackground(Material.theme === Material.Dark)
                     border.color: Material.dividerColor
                     Label {
                         anchors.centerIn: parent
@@ -183,7 +183,7 @@ Item {
                     id: links
                     objectName: "linkHighlighter"
                     document: bodyText.textDocument
-                    color: bubble.Material.theme === Material.Dark ? "#90caf9" : "#1a56c4"
+                    color: Theme.link(bubble.Material.theme === Material.Dark)
                 }
                 MouseArea {
                     id: bodyMouse
@@ -215,7 +215,7 @@ Item {
                 Label {
                     visible: outgoing
                     font.pixelSize: 11
-                    color: deliveryState === "read" ? "#1e88e5" : Material.foreground
+                    color: deliveryState === "read" ? Theme.readReceipt : Material.foreground
                     opacity: deliveryState === "read" ? 1 : 0.6
                     textFormat: Text.PlainText
                     text: deliveryState === "queued" ? "\u2026" : deliveryState === "sent" ? "\u2713"

@@ -87,7 +87,7 @@ Pane {
                 visible: app.error !== ""
                 textFormat: Text.PlainText
                 text: app.error
-                color: "#c62828"
+                color: Theme.error
                 wrapMode: Text.WordWrap
             }
         }

@@ -46,13 +46,13 @@ Dialog {
             Layout.fillWidth: true
             implicitHeight: changedLabel.implicitHeight + 16
             radius: 4
-            color: "#fff3e0"
+            color: Theme.bannerWarnBackground
             Label {
                 id: changedLabel
                 anchors.fill: parent
                 anchors.margins: 8
                 wrapMode: Text.WordWrap
-                color: "#e65100"
+                color: Theme.bannerWarn
                 textFormat: Text.PlainText
                 text: qsTr("The safety number of %1 changed: they may have a new device. Messages to them are held until you accept it.").arg(TextRuns.isolate(dialog.who))
             }

@@ -42,7 +42,7 @@ Pane {
             visible: app.error !== ""
             textFormat: Text.PlainText
             text: app.error
-            color: "#c62828"
+            color: Theme.error
             wrapMode: Text.WordWrap
             horizontalAlignment: Text.AlignHCenter
         }
@@ -51,7 +51,7 @@ Pane {
             visible: app.unlockWarning !== ""
             implicitHeight: warning.implicitHeight + 16
             radius: 6
-            color: Material.theme === Material.Dark ? "#4e342e" : "#fff3e0"
+            color: Theme.warnBackground(Material.theme === Material.Dark)
             Label {
                 id: warning
                 objectName: "unlockWarning"
@@ -59,7 +59,7 @@ Pane {
                 width: parent.width - 20
                 textFormat: Text.PlainText
                 text: "\u26a0 " + app.unlockWarning
-                color: Material.theme === Material.Dark ? "#ffcc80" : "#e65100"
+                color: Theme.warn(Material.theme === Material.Dark)
                 font.bold: true
                 wrapMode: Text.WordWrap
                 horizontalAlignment: Text.AlignHCenter
