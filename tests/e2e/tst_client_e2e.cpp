@@ -143,6 +143,40 @@ private slots:
         QCOMPARE(a.readAll(), b.readAll());
     }
 
+    // C-ATT-1: the media type is a label. An executable script (sent with its execute bits)
+    // is labelled as what it is and saved as plain data: no execute bit, the bytes unchanged.
+    void attachmentsAreSavedAsDataWhateverTheirType() {
+        e2e::Harness h;
+        QVERIFY(h.ok());
+        auto alice = joinParty(h.enrollLink("alice", proto::ROLE_LAWYER), "Alice Adams");
+        QVERIFY(alice);
+        alice->start();
+        QVERIFY(alice->waitUntilSynced(20s));
+        auto conv = alice->createConversation("Scripts", true, {});
+        QVERIFY(conv);
+        QTemporaryDir dir;
+        const QString file = dir.path() + "/run.sh";
+        const QByteArray script("#!/bin/sh\necho ran > \"$0.ran\"\n");
+        {
+            QFile f(file);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write(script);
+            f.close();
+            QVERIFY(f.setPermissions(QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner));
+        }
+        auto id = alice->sendAttachment(*conv, file.toStdString(), "", {});
+        QVERIFY2(id, id ? "" : id.error().message.c_str());
+        const QString out = dir.path() + "/saved.sh";
+        QVERIFY(alice->saveAttachment(*id, 0, out.toStdString()));
+        QFile saved(out);
+        QVERIFY(saved.open(QIODevice::ReadOnly));
+        QCOMPARE(saved.readAll(), script);
+        const auto perms = saved.permissions();
+        QVERIFY(!(perms & (QFile::ExeOwner | QFile::ExeGroup | QFile::ExeOther | QFile::ExeUser)));
+        QVERIFY(!QFile::exists(out + ".ran"));  // nothing ran it
+        alice->stop();
+    }
+
     void linksParse() {
         const std::string token(32, 'a'), firm(32, 'b'), pin(64, 'c');
         auto l = client::parseLink("verbatim://join?relay=relay.example:8443&token=" + token + "&firm=" + firm + "&tls=" + pin);
