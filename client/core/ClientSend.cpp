@@ -21,6 +21,11 @@ proto::JournalRecord Client::Impl::newRecord(const std::string& conversation, pr
 // Stores the record in the outbox (and, for what users see, in the message list) in one
 // transaction. The caller holds `mutex`.
 Result<std::string> Client::Impl::enqueue(proto::JournalRecord rec, MessageKind localKind, bool storeLocally) {
+    // Every string of a record is UTF-8 (C-UTF8-1): a record that is not could never be sent
+    // (protobuf refuses it) and would sit in the outbox for good, so it is refused here, clearly.
+    bool utf8 = isUtf8(rec.body());
+    for (const auto& a : rec.attachments()) utf8 = utf8 && isUtf8(a.file_name()) && isUtf8(a.mime_type());
+    if (!utf8) return fail(ErrorCode::InvalidArgument, "the message text is not valid UTF-8; nothing was sent");
     Transaction tx(*db);
     const bool own = !db->inTransaction();
     if (own)
@@ -472,6 +477,7 @@ Result<std::string> Client::sendAttachment(const std::string& conversation, cons
         if (m->acct.noticeRequired && !m->acct.noticeAccepted)
             return fail(ErrorCode::InvalidArgument, "accept the recording notice before sending (this matter is journaled)");
     }
+    if (!isUtf8(caption)) return fail(ErrorCode::InvalidArgument, "the caption is not valid UTF-8; nothing was sent");
     auto conv = resolveConversation(conversation);
     if (!conv) return conv;
     std::error_code ec;
@@ -504,7 +510,8 @@ Result<std::string> Client::sendAttachment(const std::string& conversation, cons
     a->set_digest(str(ByteView(digest.data(), digest.size())));
     a->set_plaintext_digest(str(ByteView(plainDigest.data(), plainDigest.size())));
     a->set_size(size);
-    a->set_file_name(fs::path(path).filename().string());
+    // File systems allow any bytes in a name; the record is UTF-8 (C-UTF8-1): shown with U+FFFD.
+    a->set_file_name(toValidUtf8(fs::path(path).filename().string()));
     a->set_mime_type(detectMediaType(plain));  // from the content, not the name
     auto out = m->enqueue(std::move(rec), MessageKind::Attachment, true);
     if (out) m->scheduleFlush();

@@ -52,6 +52,9 @@ inline SecureBytes toSecure(ByteView b) { return SecureBytes(b.begin(), b.end())
 /// Whether `s` is well-formed UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing past
 /// U+10FFFF). Text that protobuf `string` fields or a journal record will carry must be.
 bool isUtf8(std::string_view s) noexcept;
+/// `s` with every byte that does not begin a well-formed UTF-8 sequence replaced by U+FFFD
+/// (for names that come from the file system, which may hold any bytes).
+std::string toValidUtf8(std::string_view s);
 
 std::string toHex(ByteView b);
 /// Parse hex (either case, even length); error on any other character.

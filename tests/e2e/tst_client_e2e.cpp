@@ -8,6 +8,7 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <fstream>
 #include <random>
 #include <thread>
 
@@ -145,6 +146,50 @@ private slots:
 
     // C-ATT-1: the media type is a label. An executable script (sent with its execute bits)
     // is labelled as what it is and saved as plain data: no execute bit, the bytes unchanged.
+    // C-UTF8-1: every string of a record is UTF-8. A file name from the file system may hold any
+    // bytes: it is sent with U+FFFD in place of the bad ones. Text that is not UTF-8 is refused
+    // with a clear error before anything is queued, so nothing is left stuck in the outbox.
+    void nonUtf8NamesAndTextNeverStickInTheOutbox() {
+        QCOMPARE(toValidUtf8("caf\xe9.txt"), std::string("caf\xef\xbf\xbd.txt"));
+        QCOMPARE(toValidUtf8("r\xc3\xa9sum\xc3\xa9 \xf0\x9f\x93\x84"), std::string("r\xc3\xa9sum\xc3\xa9 \xf0\x9f\x93\x84"));
+        QVERIFY(isUtf8(toValidUtf8("\xed\xa0\x80\xc0\xaf\xf8\x88\x80\x80\x80 x")));
+        e2e::Harness h;
+        QVERIFY(h.ok());
+        auto alice = joinParty(h.enrollLink("alice", proto::ROLE_LAWYER), "Alice Adams");
+        auto bob = joinParty(h.enrollLink("bob", proto::ROLE_LAWYER), "Bob Baker");
+        QVERIFY(alice && bob);
+        alice->start();
+        bob->start();
+        QVERIFY(alice->waitUntilSynced(20s) && bob->waitUntilSynced(20s));
+        auto conv = alice->createConversation("Names", true, {"bob"});
+        QVERIFY(conv);
+        QTemporaryDir dir;
+        const std::string path = dir.path().toStdString() + "/caf\xe9.txt";  // Latin-1 on disk
+        {
+            std::ofstream f(path, std::ios::binary);
+            f << "menu";
+        }
+        auto id = alice->sendAttachment(*conv, path, "", {});
+        QVERIFY2(id, id ? "" : id.error().message.c_str());
+        QVERIFY(alice->waitForOutbox(20s));
+        QVERIFY(eventually([&] { return msg(*bob, *id).has_value(); }));
+        QCOMPARE(msg(*bob, *id)->attachments.at(0).fileName, std::string("caf\xef\xbf\xbd.txt"));
+        for (const std::string bad : {std::string("\xff\xfe"), std::string("ok then \xc3")}) {
+            auto t = alice->sendText(*conv, bad);
+            QVERIFY(!t);
+            QCOMPARE(t.error().code, ErrorCode::InvalidArgument);
+            QVERIFY(t.error().message.find("UTF-8") != std::string::npos);
+            auto a = alice->sendAttachment(*conv, path, bad, {});
+            QVERIFY(!a);
+            QCOMPARE(a.error().code, ErrorCode::InvalidArgument);
+        }
+        QVERIFY(alice->waitForOutbox(5s));  // nothing left behind
+        auto after = alice->sendText(*conv, "still sending");
+        QVERIFY(after && alice->waitForOutbox(20s));
+        alice->stop();
+        bob->stop();
+    }
+
     void attachmentsAreSavedAsDataWhateverTheirType() {
         e2e::Harness h;
         QVERIFY(h.ok());
