@@ -130,7 +130,8 @@ Result<void> MessageStore::apply(const proto::JournalRecord& rec, std::uint64_t 
             ev.kind = Event::Kind::Edited;
         } else {
             // Delete for everyone: the text, its earlier versions, reactions and the local
-            // attachment copies go; a placeholder row stays. The journal keeps the original.
+            // attachment copies go; the row stays as a "message deleted" marker. The journal keeps
+            // the original.
             auto att = m_db.cached("SELECT attachments FROM messages WHERE id = ?");
             if (att) {
                 att->bind(1, view(rec.ref_message_id()));

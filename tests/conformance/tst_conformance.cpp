@@ -242,8 +242,9 @@ class TestConformance : public QObject {
         return send(client, out->send);
     }
 
-    /// A send whose envelopes are placeholders (the relay cannot read them) and whose entry is
-    /// honest for `to`; tests break one thing of it and expect the relay to refuse.
+    /// A send whose envelopes carry opaque bytes instead of Signal messages (the relay cannot tell
+    /// the difference) and whose entry is honest for `to`; tests break one thing of it and expect
+    /// the relay to refuse.
     Result<Outgoing> unencryptedSend(Device& from, const std::string& conversation,
                                      const std::vector<proto::DeviceAddress>& to,
                                      const RecordShape& shape = {}, ByteView journalKey = {}) {
@@ -257,7 +258,7 @@ class TestConformance : public QObject {
             e->set_user(a.user());
             e->set_device(a.device());
             e->set_type(2);
-            e->set_body("placeholder ciphertext");
+            e->set_body("opaque bytes the relay never reads");
         }
         auto entry = journal::sealRecord(
             out.record, journalKey.empty() ? ByteView(journalPublic()) : journalKey, from.signer(),
