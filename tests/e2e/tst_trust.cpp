@@ -83,6 +83,17 @@ bool serveCertificate(const TestPki& pki, const QString& name, const QString& ce
 }
 
 
+// Serves certificate `name`, restarts the relay, and says whether `party` then syncs with it
+// (within `timeout`; a refused certificate is waited out for 2 s).
+bool syncsWhenServing(const TestPki& pki, const QString& name, const QString& cert, const QString& key,
+                      e2e::Harness& h, PartyHandle& party, std::chrono::milliseconds timeout) {
+    if (!serveCertificate(pki, name, cert, key) || !h.restart()) return false;
+    party->start();
+    const bool synced = party->waitUntilSynced(timeout);
+    party->stop();
+    return synced;
+}
+
 std::string str(const Bytes& b) { return std::string(b.begin(), b.end()); }
 
 // Sends through a raw device and returns the relay's status.
@@ -258,11 +269,7 @@ private slots:
         QVERIFY(alice->waitUntilSynced(20s));
         alice->stop();
         // Later, the mis-issued certificate: the device refuses to connect.
-        QVERIFY(serveCertificate(m_pki, "relay-renewed", cert, key));
-        QVERIFY(h.restart());
-        alice->start();
-        QVERIFY(!alice->waitUntilSynced(2s));
-        alice->stop();
+        QVERIFY(!syncsWhenServing(m_pki, "relay-renewed", cert, key, h, alice, 2s));
         // Rotation: the firm re-signs the manifest with both keys, devices fetch it, then the
         // relay switches its certificate.
         QVERIFY(serveCertificate(m_pki, "relay", cert, key));
@@ -272,11 +279,7 @@ private slots:
         QVERIFY(alice->waitUntilSynced(20s));
         QVERIFY(QTest::qWaitFor([&] { return alice->firmManifest() && *alice->firmManifest() == str(h.signedManifestBytes()); }, 10000));
         alice->stop();
-        QVERIFY(serveCertificate(m_pki, "relay-renewed", cert, key));
-        QVERIFY(h.restart());
-        alice->start();
-        QVERIFY(alice->waitUntilSynced(20s));
-        alice->stop();
+        QVERIFY(syncsWhenServing(m_pki, "relay-renewed", cert, key, h, alice, 20s));
     }
 
     // C-TLS-5 (issue 17): a relay whose links pin its certificate can rotate it. A device that
@@ -304,11 +307,7 @@ private slots:
         QVERIFY(alice->waitUntilSynced(20s));
         alice->stop();
         // Another certificate, no key pins in the manifest: the link's pin decides, refused.
-        QVERIFY(serveCertificate(m_pki, "relay-renewed", cert, key));
-        QVERIFY(h.restart());
-        alice->start();
-        QVERIFY(!alice->waitUntilSynced(2s));
-        alice->stop();
+        QVERIFY(!syncsWhenServing(m_pki, "relay-renewed", cert, key, h, alice, 2s));
         // The firm pins both keys; the device fetches that manifest from the old certificate.
         auto oldKey = relay::certificateKeyPin(m_pki.pem("relay").toStdString());
         auto newKey = relay::certificateKeyPin(m_pki.pem("relay-renewed").toStdString());
@@ -321,17 +320,9 @@ private slots:
         QVERIFY(QTest::qWaitFor([&] { return alice->firmManifest() && *alice->firmManifest() == str(h.signedManifestBytes()); }, 10000));
         alice->stop();
         // The new certificate: accepted through the manifest's key pin.
-        QVERIFY(serveCertificate(m_pki, "relay-renewed", cert, key));
-        QVERIFY(h.restart());
-        alice->start();
-        QVERIFY(alice->waitUntilSynced(20s));
-        alice->stop();
+        QVERIFY(syncsWhenServing(m_pki, "relay-renewed", cert, key, h, alice, 20s));
         // A key the manifest does not pin (a machine on the path with its own certificate).
-        QVERIFY(serveCertificate(m_pki, "mitm", cert, key));
-        QVERIFY(h.restart());
-        alice->start();
-        QVERIFY(!alice->waitUntilSynced(2s));
-        alice->stop();
+        QVERIFY(!syncsWhenServing(m_pki, "mitm", cert, key, h, alice, 2s));
     }
 
     // Break 6 (ES-07): a lawyer outside a matter cannot plant a message in its compliance timeline. The
