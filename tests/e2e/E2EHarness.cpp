@@ -369,6 +369,17 @@ void ensureSessions(Device& from, const std::vector<proto::DeviceAddress>& devic
     }
 }
 
+std::unique_ptr<Device> registerAt(const client::Endpoint& endpoint, std::shared_ptr<signal::SignalContext> ctx,
+                                   const std::string& token, const std::string& name, std::string* conversation) {
+    auto d = Device::create(std::move(ctx));
+    auto reg = client::RelayConnection::registerDevice(endpoint, d->registration(token, name));
+    if (!reg) return nullptr;
+    d->user = reg->user();
+    d->device = reg->device();
+    if (conversation) *conversation = reg->conversation_id();
+    return d;
+}
+
 std::uint16_t freeLoopbackPort() {
     boost::asio::io_context ioc;
     boost::asio::ip::tcp::acceptor a(ioc, {boost::asio::ip::make_address("127.0.0.1"), 0});

@@ -72,6 +72,11 @@ private:
 /// Makes sure `from` has a Signal session with each of `devices`, fetching the bundles of users
 /// it has none with over its connection.
 void ensureSessions(Device& from, const std::vector<proto::DeviceAddress>& devices);
+/// A new device registered with `token` over HTTPS at `endpoint` (a relay process the test
+/// started); `conversation` receives the matter an invite joined. Null when refused.
+std::unique_ptr<Device> registerAt(const client::Endpoint& endpoint, std::shared_ptr<signal::SignalContext> ctx,
+                                   const std::string& token, const std::string& name,
+                                   std::string* conversation = nullptr);
 /// A TCP port on 127.0.0.1 that was free a moment ago (for a relay process the test starts).
 std::uint16_t freeLoopbackPort();
 /// The `token=` of a link (32 characters), or "" when it has none.

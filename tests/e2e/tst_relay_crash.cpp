@@ -180,15 +180,7 @@ private slots:
         }
         client::Endpoint ep{"127.0.0.1", m_port, *relay::certificateFingerprint((m_data + "/tls.crt").toStdString())};
 
-        auto registerDevice = [&](const std::string& token, std::string* conv) {
-            auto d = Device::create(ctx);
-            auto reg = client::RelayConnection::registerDevice(ep, d->registration(token, "Test"));
-            if (!reg) return std::unique_ptr<Device>();
-            d->user = reg->user();
-            d->device = reg->device();
-            if (conv) *conv = reg->conversation_id();
-            return d;
-        };
+        auto registerDevice = [&](const std::string& token, std::string* conv) { return registerAt(ep, ctx, token, "Test", conv); };
         std::string conv;
         auto lawyer = registerDevice(lawyerToken, nullptr);
         auto officer = registerDevice(officerToken, nullptr);

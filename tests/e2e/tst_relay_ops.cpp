@@ -224,15 +224,7 @@ private slots:
         QVERIFY(startServe(data, unlock));
         client::Endpoint ep{"127.0.0.1", m_port, *relay::certificateFingerprint((data + "/tls.crt").toStdString())};
         auto ctx = *signal::SignalContext::create();
-        auto enrol = [&](const std::string& token, std::string* conv) {
-            auto d = Device::create(ctx);
-            auto reg = client::RelayConnection::registerDevice(ep, d->registration(token, "T"));
-            if (!reg) return std::unique_ptr<Device>();
-            d->user = reg->user();
-            d->device = reg->device();
-            if (conv) *conv = reg->conversation_id();
-            return d;
-        };
+        auto enrol = [&](const std::string& token, std::string* conv) { return registerAt(ep, ctx, token, "T", conv); };
         std::string conv;
         auto lawyer = enrol(lawyerToken, nullptr);
         auto officer = enrol(officerToken, nullptr);
