@@ -22,9 +22,9 @@
 #include <sys/resource.h>
 
 #include "client/qt/AppController.h"
-#include "common/CommandLine.h"
 #include "client/qt/OfflineNetwork.h"
 #include "client/qt/QrImageProvider.h"
+#include "common/CommandLine.h"
 
 Q_IMPORT_QML_PLUGIN(VerbatimPlugin)
 
@@ -33,20 +33,24 @@ namespace {
 /// Why the app's command line is refused, or an empty string; the same rules as every Verbatim
 /// program (common/CommandLine.h). Qt's parser alone takes the next argument as a value even when
 /// it is an option and keeps the last of repeated options: both are refused here.
-QString commandLineError(QCommandLineParser& cli, const QList<QCommandLineOption>& options, const QStringList& args) {
+QString commandLineError(QCommandLineParser& cli, const QList<QCommandLineOption>& options,
+                         const QStringList& args) {
     for (int i = 1; i < args.size() && args[i] != "--"; ++i)
         for (const auto& o : options) {
             if (o.valueName().isEmpty() || args[i] != "--" + o.names().constLast()) continue;
-            if (i + 1 == args.size()) return QString("%1 needs a value (%2)").arg(args[i], o.valueName());
+            if (i + 1 == args.size())
+                return QString("%1 needs a value (%2)").arg(args[i], o.valueName());
             if (args[i + 1].startsWith("--"))
-                return QString("%1 needs a value (%2), not the option %3 (write %1=VALUE for a value that starts with --)")
+                return QString("%1 needs a value (%2), not the option %3 (write %1=VALUE for a "
+                               "value that starts with --)")
                     .arg(args[i], o.valueName(), args[i + 1]);
         }
     if (!cli.parse(args)) {
         const auto unknown = cli.unknownOptionNames();
         if (unknown.isEmpty()) return cli.errorText();
         std::vector<std::string> known{"help"};
-        for (const auto& o : options) known.push_back(o.names().constLast().toStdString());
+        for (const auto& o : options)
+            known.push_back(o.names().constLast().toStdString());
         const QString& name = unknown.constFirst();
         return QString("unknown option %1%2").arg(name.size() == 1 ? "-" : "--", name) +
                QString::fromStdString(verbatim::cmdline::didYouMean(
@@ -55,25 +59,28 @@ QString commandLineError(QCommandLineParser& cli, const QList<QCommandLineOption
     if (cli.isSet("help") || cli.isSet("help-all")) return {};
     for (const auto& o : options) {
         const QString name = o.names().constLast();
-        if (cli.optionNames().count(name) > 1) return QString("--%1 given twice (it is taken once)").arg(name);
+        if (cli.optionNames().count(name) > 1)
+            return QString("--%1 given twice (it is taken once)").arg(name);
         if (!o.valueName().isEmpty() && cli.isSet(o) && cli.value(o).isEmpty())
             return QString("--%1 needs a non-empty %2").arg(name, o.valueName());
     }
     if (cli.isSet("size")) {
         static const QRegularExpression wxh("^([0-9]{1,5})x([0-9]{1,5})$");
         const auto m = wxh.match(cli.value("size"));
-        if (!m.hasMatch() || m.captured(1).toInt() < 100 || m.captured(2).toInt() < 100 || m.captured(1).toInt() > 20000 ||
-            m.captured(2).toInt() > 20000)
-            return QString("--size: must be WIDTHxHEIGHT in pixels (100..20000 each), not '%1'").arg(cli.value("size"));
+        if (!m.hasMatch() || m.captured(1).toInt() < 100 || m.captured(2).toInt() < 100 ||
+            m.captured(1).toInt() > 20000 || m.captured(2).toInt() > 20000)
+            return QString("--size: must be WIDTHxHEIGHT in pixels (100..20000 each), not '%1'")
+                .arg(cli.value("size"));
     }
     const auto links = cli.positionalArguments();
-    if (links.size() > 1) return QString("unexpected argument '%1' (one link at most)").arg(links[1]);
+    if (links.size() > 1)
+        return QString("unexpected argument '%1' (one link at most)").arg(links[1]);
     if (!links.isEmpty() && !links[0].startsWith("verbatim://"))
         return QString("unexpected argument '%1' (a link starts with verbatim://)").arg(links[0]);
     return {};
 }
 
-}  // namespace
+} // namespace
 
 int main(int argc, char** argv) {
     // The profile key lives in this process: no core dumps.
@@ -90,10 +97,12 @@ int main(int argc, char** argv) {
     cli.setApplicationDescription("Verbatim: encrypted, journaled messaging for law firms");
     cli.addHelpOption();
     QCommandLineOption profile("profile", "Profile directory.", "DIR",
-                               QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) + "/profile");
+                               QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) +
+                                   "/profile");
     QCommandLineOption passFile("passphrase-file", "Unlock with the passphrase in FILE.", "FILE");
     QCommandLineOption open("open", "Open the conversation with this title.", "TITLE");
-    QCommandLineOption size("size", "Window size, e.g. 390x844 (phone) or 1280x800 (laptop).", "WxH", "1280x800");
+    QCommandLineOption size("size", "Window size, e.g. 390x844 (phone) or 1280x800 (laptop).",
+                            "WxH", "1280x800");
     QCommandLineOption dark("dark", "Dark theme.");
     QCommandLineOption shot("screenshot", "Render, save a PNG and exit.", "FILE");
     QCommandLineOption title("window-title", "Window title.", "TEXT", "Verbatim");
@@ -101,12 +110,13 @@ int main(int argc, char** argv) {
     cli.addOptions(options);
     cli.addPositionalArgument("link", "A verbatim:// enrollment or invite link to join with.");
     // Refused with the usage and exit code 2 before a profile is opened or a window made.
-    if (const QString error = commandLineError(cli, options, QCoreApplication::arguments()); !error.isEmpty()) {
+    if (const QString error = commandLineError(cli, options, QCoreApplication::arguments());
+        !error.isEmpty()) {
         std::fputs(qPrintable(cli.helpText()), stderr);
         std::fprintf(stderr, "verbatim: %s\n", qPrintable(error));
         return verbatim::cmdline::kExitUsage;
     }
-    if (cli.isSet("help") || cli.isSet("help-all")) cli.showHelp(0);  // stdout, exit 0
+    if (cli.isSet("help") || cli.isSet("help-all")) cli.showHelp(0); // stdout, exit 0
 
     verbatim::qt::AppController controller(cli.value(profile));
     if (cli.isSet(passFile)) {
@@ -122,7 +132,7 @@ int main(int argc, char** argv) {
         }
     }
     const auto dims = cli.value(size).split('x');
-    verbatim::qt::OfflineNetwork offline;  // outlives the engine: QML never fetches anything remote
+    verbatim::qt::OfflineNetwork offline; // outlives the engine: QML never fetches anything remote
     QQmlApplicationEngine engine;
     engine.setNetworkAccessManagerFactory(&offline);
     engine.addImageProvider("qr", new verbatim::qt::QrImageProvider);
@@ -140,7 +150,8 @@ int main(int argc, char** argv) {
         QTimer::singleShot(1500, &app, [window, path] {
             QImage img = window->grabWindow();
             bool ok = !img.isNull() && img.save(path);
-            std::fprintf(ok ? stdout : stderr, "%s %s\n", ok ? "screenshot" : "could not write", qPrintable(path));
+            std::fprintf(ok ? stdout : stderr, "%s %s\n", ok ? "screenshot" : "could not write",
+                         qPrintable(path));
             QCoreApplication::exit(ok ? 0 : 1);
         });
     }

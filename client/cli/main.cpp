@@ -27,11 +27,12 @@ namespace {
 
 constexpr int kExitError = 1;
 constexpr int kExitUsage = 2;
-constexpr int kExitQueued = 75;  // EX_TEMPFAIL: stored in the outbox, not yet accepted by the relay
+constexpr int kExitQueued = 75; // EX_TEMPFAIL: stored in the outbox, not yet accepted by the relay
 
 // The canonical recording notice (journal/RecordingNotice.h), exactly as it is accepted.
 void printNotice(const std::string& firm) {
-    std::printf("RECORDING NOTICE (version %u) from %s\n\n", journal::kRecordingNoticeVersion, firm.c_str());
+    std::printf("RECORDING NOTICE (version %u) from %s\n\n", journal::kRecordingNoticeVersion,
+                firm.c_str());
     const auto text = *journal::recordingNoticeText();
     std::fwrite(text.data(), 1, text.size(), stdout);
     std::fputs("\n\n", stdout);
@@ -68,76 +69,125 @@ const cmdline::CommandLine& commandLine() {
     static const cmdline::CommandLine cl(
         "verbatim-cli",
         {
-            {"", "  verbatim-cli --profile DIR [--passphrase-file FILE] COMMAND ...\nCOMMAND:\n",
+            {"",
+             "  verbatim-cli --profile DIR [--passphrase-file FILE] COMMAND ...\nCOMMAND:\n",
              {Option::value("profile", "DIR").required(), Option::value("passphrase-file", "FILE")},
              {},
              false},
-            {"join", "  join LINK [--name NAME] [--accept-notice] [--platform NAME]\n",
-             {Option::value("name", "NAME"), Option::flag("accept-notice"), Option::value("platform", "NAME")},
+            {"join",
+             "  join LINK [--name NAME] [--accept-notice] [--platform NAME]\n",
+             {Option::value("name", "NAME"), Option::flag("accept-notice"),
+              Option::value("platform", "NAME")},
              {Positional::required("LINK")}},
-            {"accept-notice", "  accept-notice                      accept the recording notice (invited clients)\n"},
+            {"accept-notice", "  accept-notice                      accept the recording notice "
+                              "(invited clients)\n"},
             {"whoami", "  whoami\n"},
             {"change-passphrase",
              "  change-passphrase [--new-passphrase-file FILE]\n"
-             "                                     re-key the profile under a new passphrase (from FILE,\n"
-             "                                     VERBATIM_NEW_PASSPHRASE, or asked twice at a prompt)\n",
+             "                                     re-key the profile under a new passphrase (from "
+             "FILE,\n"
+             "                                     VERBATIM_NEW_PASSPHRASE, or asked twice at a "
+             "prompt)\n",
              {Option::value("new-passphrase-file", "FILE")}},
-            {"invite", "  invite --matter TITLE              print an invite link for a client (lawyers)\n",
+            {"invite",
+             "  invite --matter TITLE              print an invite link for a client (lawyers)\n",
              {Option::value("matter", "TITLE").required()}},
-            {"invites",
-             "  invites                            your invites: ID<TAB>STATE<TAB>CREATED<TAB>EXPIRES<TAB>REDEEMED\n"
-             "                                     <TAB>REDEEMED_BY<TAB>MATTER (STATE: open, redeemed, expired,\n"
-             "                                     revoked, inviter-revoked; times in ms since the epoch, 0: never)\n"},
-            {"revoke-invite", "  revoke-invite ID                   revoke one of your invites: its link enrols nobody\n", {},
+            {"invites", "  invites                            your invites: "
+                        "ID<TAB>STATE<TAB>CREATED<TAB>EXPIRES<TAB>REDEEMED\n"
+                        "                                     <TAB>REDEEMED_BY<TAB>MATTER (STATE: "
+                        "open, redeemed, expired,\n"
+                        "                                     revoked, inviter-revoked; times in "
+                        "ms since the epoch, 0: never)\n"},
+            {"revoke-invite",
+             "  revoke-invite ID                   revoke one of your invites: its link enrols "
+             "nobody\n",
+             {},
              {Positional::required("ID")}},
-            {"create", "  create TITLE [--matter] [--member USER]...\n",
+            {"create",
+             "  create TITLE [--matter] [--member USER]...\n",
              {Option::flag("matter"), Option::value("member", "USER").repeatable()},
              {Positional::required("TITLE")}},
-            {"conversations", "  conversations                      one line each: ID<TAB>KIND<TAB>TITLE\n"},
-            {"send", "  send CONVERSATION TEXT             prints the message id\n", {},
+            {"conversations",
+             "  conversations                      one line each: ID<TAB>KIND<TAB>TITLE\n"},
+            {"send",
+             "  send CONVERSATION TEXT             prints the message id\n",
+             {},
              {Positional::required("CONVERSATION"), Positional::required("TEXT")}},
-            {"attach", "  attach CONVERSATION FILE [--caption TEXT]\n", {Option::value("caption", "TEXT").allowEmpty()},
+            {"attach",
+             "  attach CONVERSATION FILE [--caption TEXT]\n",
+             {Option::value("caption", "TEXT").allowEmpty()},
              {Positional::required("CONVERSATION"), Positional::required("FILE")}},
-            {"save", "  save MESSAGE_ID OUT_FILE [--index N]\n",
+            {"save",
+             "  save MESSAGE_ID OUT_FILE [--index N]\n",
              {Option::value("index", "N").checked(cmdline::number(0, 999999))},
              {Positional::required("MESSAGE_ID"), Positional::required("OUT_FILE")}},
-            {"edit", "  edit MESSAGE_ID TEXT\n", {}, {Positional::required("MESSAGE_ID"), Positional::required("TEXT")}},
-            {"retract", "  retract MESSAGE_ID                 delete for everyone\n", {},
+            {"edit",
+             "  edit MESSAGE_ID TEXT\n",
+             {},
+             {Positional::required("MESSAGE_ID"), Positional::required("TEXT")}},
+            {"retract",
+             "  retract MESSAGE_ID                 delete for everyone\n",
+             {},
              {Positional::required("MESSAGE_ID")}},
-            {"react", "  react MESSAGE_ID EMOJI\n", {},
+            {"react",
+             "  react MESSAGE_ID EMOJI\n",
+             {},
              {Positional::required("MESSAGE_ID"), Positional::required("EMOJI")}},
-            {"read", "  read CONVERSATION                  mark read (sends a read receipt)\n", {},
+            {"read",
+             "  read CONVERSATION                  mark read (sends a read receipt)\n",
+             {},
              {Positional::required("CONVERSATION")}},
-            {"sync", "  sync [--wait SECONDS]              prints received events as JSON lines\n",
+            {"sync",
+             "  sync [--wait SECONDS]              prints received events as JSON lines\n",
              {Option::value("wait", "SECONDS").checked(cmdline::number(0, 86400))}},
-            {"history", "  history CONVERSATION [--limit N]   JSON lines, oldest first\n",
+            {"history",
+             "  history CONVERSATION [--limit N]   JSON lines, oldest first\n",
              {Option::value("limit", "N").checked(cmdline::number(1, 100000000))},
              {Positional::required("CONVERSATION")}},
-            {"search", "  search QUERY                       JSON lines, newest first\n", {}, {Positional::required("QUERY")}},
-            {"safety-number", "  safety-number USER [--accept]\n", {Option::flag("accept")}, {Positional::required("USER")}},
-            {"outbox", "  outbox                             messages not yet accepted by the relay\n"},
-            {"devices", "  devices                            your devices: DEVICE<TAB>PLATFORM<TAB>VERSION<TAB>STATUS[<TAB>this]\n"},
-            {"link-device",
-             "  link-device                        a one-time link (15 min) for another device of yours (staff);\n"
-             "                                     this device approves the new one at its next sync\n"},
-            {"devices approve", "  devices approve DEVICE             approve a device of yours that waits (one the firm enrolled)\n",
+            {"search",
+             "  search QUERY                       JSON lines, newest first\n",
+             {},
+             {Positional::required("QUERY")}},
+            {"safety-number",
+             "  safety-number USER [--accept]\n",
+             {Option::flag("accept")},
+             {Positional::required("USER")}},
+            {"outbox",
+             "  outbox                             messages not yet accepted by the relay\n"},
+            {"devices", "  devices                            your devices: "
+                        "DEVICE<TAB>PLATFORM<TAB>VERSION<TAB>STATUS[<TAB>this]\n"},
+            {"link-device", "  link-device                        a one-time link (15 min) for "
+                            "another device of yours (staff);\n"
+                            "                                     this device approves the new one "
+                            "at its next sync\n"},
+            {"devices approve",
+             "  devices approve DEVICE             approve a device of yours that waits (one the "
+             "firm enrolled)\n",
              {},
              {Positional::required("DEVICE", device)}},
             {"admin-devices",
-             "  admin-devices [USER]               (admin) USER<TAB>DEVICE<TAB>ROLE<TAB>PLATFORM<TAB>VERSION<TAB>\n"
-             "                                     ENROLLED<TAB>LAST_SEEN<TAB>STATUS (active, revoked, wipe-pending,\n"
+             "  admin-devices [USER]               (admin) "
+             "USER<TAB>DEVICE<TAB>ROLE<TAB>PLATFORM<TAB>VERSION<TAB>\n"
+             "                                     ENROLLED<TAB>LAST_SEEN<TAB>STATUS (active, "
+             "revoked, wipe-pending,\n"
              "                                     wiped-at-TIME); times in ms since the epoch\n",
              {},
              {Positional::optional("USER")}},
-            {"admin-revoke", "  admin-revoke USER DEVICE           (admin) cut the device off now\n", {},
+            {"admin-revoke",
+             "  admin-revoke USER DEVICE           (admin) cut the device off now\n",
+             {},
              {Positional::required("USER"), Positional::required("DEVICE", device)}},
-            {"admin-wipe", "  admin-wipe USER DEVICE             (admin) erase it at its next connection\n", {},
+            {"admin-wipe",
+             "  admin-wipe USER DEVICE             (admin) erase it at its next connection\n",
+             {},
              {Positional::required("USER"), Positional::required("DEVICE", device)}},
         },
         "The passphrase comes from VERBATIM_PASSPHRASE, --passphrase-file, or a prompt.\n"
         "CONVERSATION is an id or an exact title.\n"
-        "An option's value is the next argument or follows '=' (--name=VALUE); -- ends the options\n"
-        "(send CONVERSATION -- TEXT for a text that starts with --). Options go after COMMAND, except\n"
+        "An option's value is the next argument or follows '=' (--name=VALUE); -- ends the "
+        "options\n"
+        "(send CONVERSATION -- TEXT for a text that starts with --). Options go after COMMAND, "
+        "except\n"
         "--profile and --passphrase-file, which go anywhere. An unknown option, a missing or\n"
         "malformed value or a stray argument is refused (exit 2) before anything is changed.\n");
     return cl;
@@ -158,22 +208,27 @@ Result<std::string> passphrase(const Args& a, bool isNew) {
     return readPassphrase(a.opt("passphrase-file"), "Passphrase: ", isNew);
 }
 
-std::string jsonString(const std::string& s) { return jsonQuote(s); }
+std::string jsonString(const std::string& s) {
+    return jsonQuote(s);
+}
 
 std::string messageJson(const MessageView& m) {
-    std::string out = "{\"id\":\"" + m.id + "\",\"conversation\":" + jsonString(m.conversation) +
-                      ",\"sender\":" + jsonString(m.senderUser + "/" + std::to_string(m.senderDevice)) +
-                      ",\"name\":" + jsonString(m.senderName) +
-                      ",\"kind\":\"" + kindName(m.kind) + "\",\"state\":\"" + stateName(m.state) + "\"" +
-                      ",\"outgoing\":" + (m.outgoing ? "true" : "false") + ",\"text\":" + jsonString(m.body) +
-                      ",\"edited\":" + (m.edited ? "true" : "false") + ",\"deleted\":" + (m.retracted ? "true" : "false") +
-                      ",\"server_time_ms\":" + std::to_string(m.serverTimeMs) +
-                      ",\"journal_sequence\":" + std::to_string(m.journalSequence);
+    std::string out =
+        "{\"id\":\"" + m.id + "\",\"conversation\":" + jsonString(m.conversation) +
+        ",\"sender\":" + jsonString(m.senderUser + "/" + std::to_string(m.senderDevice)) +
+        ",\"name\":" + jsonString(m.senderName) + ",\"kind\":\"" + kindName(m.kind) +
+        "\",\"state\":\"" + stateName(m.state) + "\"" +
+        ",\"outgoing\":" + (m.outgoing ? "true" : "false") + ",\"text\":" + jsonString(m.body) +
+        ",\"edited\":" + (m.edited ? "true" : "false") +
+        ",\"deleted\":" + (m.retracted ? "true" : "false") +
+        ",\"server_time_ms\":" + std::to_string(m.serverTimeMs) +
+        ",\"journal_sequence\":" + std::to_string(m.journalSequence);
     if (!m.attachments.empty()) {
         out += ",\"attachments\":[";
         for (std::size_t i = 0; i < m.attachments.size(); ++i) {
             if (i) out += ",";
-            out += "{\"name\":" + jsonString(m.attachments[i].fileName) + ",\"size\":" + std::to_string(m.attachments[i].size) + "}";
+            out += "{\"name\":" + jsonString(m.attachments[i].fileName) +
+                   ",\"size\":" + std::to_string(m.attachments[i].size) + "}";
         }
         out += "]";
     }
@@ -201,7 +256,8 @@ int finishSend(Client& c, const std::string& id) {
     std::fflush(stdout);
     c.stop();
     if (!sent) {
-        std::fprintf(stderr, "verbatim-cli: queued in the outbox; it will be sent on the next sync\n");
+        std::fprintf(stderr,
+                     "verbatim-cli: queued in the outbox; it will be sent on the next sync\n");
         return kExitQueued;
     }
     return 0;
@@ -225,7 +281,8 @@ int run(const Args& a) {
         auto c = Client::join(dir, *pass, a.positional[1], o);
         if (!c) return die(c.error().message);
         auto acct = (*c)->account();
-        std::printf("joined %s as %s/%u (%s)\n", acct.firmName.c_str(), acct.user.c_str(), acct.device, acct.role.c_str());
+        std::printf("joined %s as %s/%u (%s)\n", acct.firmName.c_str(), acct.user.c_str(),
+                    acct.device, acct.role.c_str());
         if (acct.noticeRequired && !acct.noticeAccepted) {
             printNotice(acct.firmName);
             bool accepted = false;
@@ -239,7 +296,9 @@ int run(const Args& a) {
             if (accepted) {
                 if (auto r = (*c)->acceptNotice(); !r) return die(r.error().message);
             } else {
-                std::fputs("You can read messages; sending stays off until you run `accept-notice`.\n", stdout);
+                std::fputs(
+                    "You can read messages; sending stays off until you run `accept-notice`.\n",
+                    stdout);
             }
         } else if (acct.noticeRequired) {
             printNotice(acct.firmName);
@@ -254,14 +313,17 @@ int run(const Args& a) {
         (*c)->stop();
         (*c)->setEventHandler({});
         if (awaiting)
-            std::fputs("This device waits for approval by one of your other devices: open Verbatim there (or run\n"
-                       "`verbatim-cli devices` on it; a device the firm enrolled: `verbatim-cli devices approve N`).\n",
+            std::fputs("This device waits for approval by one of your other devices: open Verbatim "
+                       "there (or run\n"
+                       "`verbatim-cli devices` on it; a device the firm enrolled: `verbatim-cli "
+                       "devices approve N`).\n",
                        stdout);
         return 0;
     }
 
     if (cmd == "change-passphrase") {
-        auto next = readPassphrase(a.opt("new-passphrase-file"), "New passphrase: ", true, "VERBATIM_NEW_PASSPHRASE");
+        auto next = readPassphrase(a.opt("new-passphrase-file"), "New passphrase: ", true,
+                                   "VERBATIM_NEW_PASSPHRASE");
         if (!next) return die(next.error().message);
         // The rule first: a refused passphrase must not cost an unlock attempt.
         if (auto ok = checkNewPassphrase(*next); !ok) return die(ok.error().message);
@@ -278,10 +340,13 @@ int run(const Args& a) {
 
     if (cmd == "whoami") {
         auto acct = c.account();
-        std::printf("user\t%s\ndevice\t%u\nrole\t%s\nname\t%s\nrelay\t%s\nfirm\t%s\nfirm_fingerprint\t%s\nnotice\t%s\n",
-                    acct.user.c_str(), acct.device, acct.role.c_str(), acct.displayName.c_str(), acct.relay.c_str(),
-                    acct.firmName.c_str(), acct.firmFingerprint.c_str(),
-                    !acct.noticeRequired ? "not-required" : acct.noticeAccepted ? "accepted" : "pending");
+        std::printf("user\t%s\ndevice\t%u\nrole\t%s\nname\t%s\nrelay\t%s\nfirm\t%s\nfirm_"
+                    "fingerprint\t%s\nnotice\t%s\n",
+                    acct.user.c_str(), acct.device, acct.role.c_str(), acct.displayName.c_str(),
+                    acct.relay.c_str(), acct.firmName.c_str(), acct.firmFingerprint.c_str(),
+                    !acct.noticeRequired  ? "not-required"
+                    : acct.noticeAccepted ? "accepted"
+                                          : "pending");
         return 0;
     }
     if (cmd == "accept-notice") {
@@ -298,7 +363,9 @@ int run(const Args& a) {
         c.stop();
         auto list = c.conversations();
         if (!list) return die(list.error().message);
-        for (auto& v : *list) std::printf("%s\t%s\t%s\n", v.id.c_str(), v.isMatter ? "matter" : "direct", v.title.c_str());
+        for (auto& v : *list)
+            std::printf("%s\t%s\t%s\n", v.id.c_str(), v.isMatter ? "matter" : "direct",
+                        v.title.c_str());
         return 0;
     }
     if (cmd == "invite") {
@@ -315,20 +382,25 @@ int run(const Args& a) {
         if (!goOnline(c, std::chrono::seconds(15))) return die("cannot reach the relay");
         // A title or a name is the sender's choice: no tab or line break may break the columns.
         auto cell = [](std::string s) {
-            std::replace_if(s.begin(), s.end(), [](char ch) { return ch == '\t' || ch == '\n' || ch == '\r'; }, ' ');
+            std::replace_if(
+                s.begin(), s.end(), [](char ch) { return ch == '\t' || ch == '\n' || ch == '\r'; },
+                ' ');
             return s;
         };
         auto print = [&](const InviteView& v) {
-            std::string by = v.redeemedBy.empty() ? "-" : v.redeemedBy + " (" + v.redeemedName + ")";
+            std::string by =
+                v.redeemedBy.empty() ? "-" : v.redeemedBy + " (" + v.redeemedName + ")";
             std::printf("%s\t%s\t%llu\t%llu\t%llu\t%s\t%s\n", v.id.c_str(), v.state.c_str(),
                         (unsigned long long)v.createdMs, (unsigned long long)v.expiresMs,
-                        (unsigned long long)v.redeemedMs, cell(by).c_str(), cell(v.matterTitle).c_str());
+                        (unsigned long long)v.redeemedMs, cell(by).c_str(),
+                        cell(v.matterTitle).c_str());
         };
         if (cmd == "invites") {
             auto list = c.invites();
             c.stop();
             if (!list) return die(list.error().message);
-            for (const auto& v : *list) print(v);
+            for (const auto& v : *list)
+                print(v);
             return 0;
         }
         auto revoked = c.revokeInvite(a.positional[1]);
@@ -365,7 +437,8 @@ int run(const Args& a) {
     if (cmd == "save") {
         if (a.positional.size() != 3) return usage();
         goOnline(c, std::chrono::seconds(15));
-        auto r = c.saveAttachment(a.positional[1], std::size_t(std::stoul(a.opt("index", "0"))), a.positional[2]);
+        auto r = c.saveAttachment(a.positional[1], std::size_t(std::stoul(a.opt("index", "0"))),
+                                  a.positional[2]);
         c.stop();
         if (!r) return die(r.error().message);
         return 0;
@@ -396,7 +469,8 @@ int run(const Args& a) {
             std::fflush(stdout);
         });
         bool synced = goOnline(c);
-        if (auto wait = std::stoi(a.opt("wait", "0")); wait > 0) std::this_thread::sleep_for(std::chrono::seconds(wait));
+        if (auto wait = std::stoi(a.opt("wait", "0")); wait > 0)
+            std::this_thread::sleep_for(std::chrono::seconds(wait));
         c.waitForOutbox(std::chrono::seconds(10));
         c.stop();
         c.setEventHandler({});
@@ -408,14 +482,16 @@ int run(const Args& a) {
         if (a.positional.size() != 2) return usage();
         auto list = c.history(a.positional[1], std::size_t(std::stoul(a.opt("limit", "200"))));
         if (!list) return die(list.error().message);
-        for (auto& m : *list) std::printf("%s\n", messageJson(m).c_str());
+        for (auto& m : *list)
+            std::printf("%s\n", messageJson(m).c_str());
         return 0;
     }
     if (cmd == "search") {
         if (a.positional.size() != 2) return usage();
         auto list = c.search(a.positional[1]);
         if (!list) return die(list.error().message);
-        for (auto& m : *list) std::printf("%s\n", messageJson(m).c_str());
+        for (auto& m : *list)
+            std::printf("%s\n", messageJson(m).c_str());
         return 0;
     }
     if (cmd == "safety-number") {
@@ -435,7 +511,8 @@ int run(const Args& a) {
             n->changed = false;
         }
         c.stop();
-        std::printf("%s\n%s\n", n->digits.c_str(), n->changed ? "changed: accept with --accept after verifying" : "unchanged");
+        std::printf("%s\n%s\n", n->digits.c_str(),
+                    n->changed ? "changed: accept with --accept after verifying" : "unchanged");
         return 0;
     }
     if (cmd == "devices") {
@@ -464,8 +541,8 @@ int run(const Args& a) {
                                  : d.revokedMs     ? "revoked"
                                  : d.pendingMs     ? "awaiting-approval"
                                                    : "active";
-            std::printf("%u\t%s\t%s\t%s%s\n", d.device, d.platform.c_str(), d.appVersion.c_str(), status.c_str(),
-                        d.thisDevice ? "\tthis" : "");
+            std::printf("%u\t%s\t%s\t%s%s\n", d.device, d.platform.c_str(), d.appVersion.c_str(),
+                        status.c_str(), d.thisDevice ? "\tthis" : "");
         }
         return 0;
     }
@@ -483,20 +560,24 @@ int run(const Args& a) {
         c.stop();
         if (!list) return die(list.error().message);
         for (auto& d : *list)
-            std::printf("%s\t%u\t%s\t%s\t%s\t%llu\t%llu\t%s\n", d.user.c_str(), d.device, d.role.c_str(),
-                        d.platform.c_str(), d.appVersion.c_str(), (unsigned long long)d.enrolledMs,
-                        (unsigned long long)d.lastSeenMs,
-                        d.wipedMs ? ("wiped-at-" + std::to_string(d.wipedMs)).c_str()
-                                  : d.wipeRequestedMs ? "wipe-pending" : d.revokedMs ? "revoked" : "active");
+            std::printf("%s\t%u\t%s\t%s\t%s\t%llu\t%llu\t%s\n", d.user.c_str(), d.device,
+                        d.role.c_str(), d.platform.c_str(), d.appVersion.c_str(),
+                        (unsigned long long)d.enrolledMs, (unsigned long long)d.lastSeenMs,
+                        d.wipedMs           ? ("wiped-at-" + std::to_string(d.wipedMs)).c_str()
+                        : d.wipeRequestedMs ? "wipe-pending"
+                        : d.revokedMs       ? "revoked"
+                                            : "active");
         return 0;
     }
     if ((cmd == "admin-revoke" || cmd == "admin-wipe") && a.positional.size() == 3) {
         if (!goOnline(c, std::chrono::seconds(15))) return die("cannot reach the relay");
         const auto device = std::uint32_t(std::strtoul(a.positional[2].c_str(), nullptr, 10));
-        auto r = cmd == "admin-revoke" ? c.adminRevoke(a.positional[1], device) : c.adminWipe(a.positional[1], device);
+        auto r = cmd == "admin-revoke" ? c.adminRevoke(a.positional[1], device)
+                                       : c.adminWipe(a.positional[1], device);
         c.stop();
         if (!r) return die(r.error().message);
-        std::printf("%s %s/%u\n", cmd == "admin-revoke" ? "revoked" : "wipe queued for", a.positional[1].c_str(), device);
+        std::printf("%s %s/%u\n", cmd == "admin-revoke" ? "revoked" : "wipe queued for",
+                    a.positional[1].c_str(), device);
         return 0;
     }
     if (cmd == "outbox") {
@@ -508,7 +589,7 @@ int run(const Args& a) {
     return usage();
 }
 
-}  // namespace
+} // namespace
 
 int main(int argc, char** argv) {
     // The profile key lives in this process: no core dumps.

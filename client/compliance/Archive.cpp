@@ -1,7 +1,7 @@
 /// @file Archive.cpp
 /// Opening an archive, its state between pulls, and the verify report.
-#include "compliance/ArchiveImpl.h"
 #include "common/Try.h"
+#include "compliance/ArchiveImpl.h"
 #include "compliance/ArchiveSchema.h"
 #include "compliance/SearchParser.h"
 #include <algorithm>
@@ -38,7 +38,8 @@ std::string VerifyReport::text() const {
     out += "checkpoints checked:  " + std::to_string(checkpoints) + "\n";
     out += "head:                 " + std::to_string(headSequence) + " " + headChainHash + "\n";
     if (ok()) {
-        out += "result:               OK: the chain, every checkpoint, signature and commitment verify\n";
+        out += "result:               OK: the chain, every checkpoint, signature and commitment "
+               "verify\n";
         return out;
     }
     out += "result:               FAILED: " + std::to_string(problems.size()) + " problem(s)\n";
@@ -50,10 +51,12 @@ std::string VerifyReport::text() const {
 }
 
 std::string VerifyReport::json() const {
-    std::string out = "{\"ok\":" + std::string(ok() ? "true" : "false") + ",\"entries\":" + std::to_string(entries) +
-                      ",\"decrypted\":" + std::to_string(opened) + ",\"checkpoints\":" + std::to_string(checkpoints) +
-                      ",\"head_sequence\":" + std::to_string(headSequence) + ",\"head_chain_hash\":\"" +
-                      headChainHash + "\",\"problems\":[";
+    std::string out = "{\"ok\":" + std::string(ok() ? "true" : "false") +
+                      ",\"entries\":" + std::to_string(entries) +
+                      ",\"decrypted\":" + std::to_string(opened) +
+                      ",\"checkpoints\":" + std::to_string(checkpoints) +
+                      ",\"head_sequence\":" + std::to_string(headSequence) +
+                      ",\"head_chain_hash\":\"" + headChainHash + "\",\"problems\":[";
     for (std::size_t i = 0; i < problems.size(); ++i) {
         const auto& p = problems[i];
         out += (i ? "," : "") + std::string("{\"sequence\":") + std::to_string(p.sequence) +
@@ -66,18 +69,21 @@ std::string VerifyReport::json() const {
 Archive::Archive() : m(std::make_unique<Impl>()) {}
 Archive::~Archive() = default;
 
-Result<std::unique_ptr<Archive>> Archive::open(const std::string& path, std::vector<crypto::X25519Key> keys,
-                                               bool create) {
+Result<std::unique_ptr<Archive>> Archive::open(const std::string& path,
+                                               std::vector<crypto::X25519Key> keys, bool create) {
     if (keys.empty()) return fail(ErrorCode::InvalidArgument, "no journal key given");
     VERBATIM_TRY_LET(priv, keys.front().privateKey());
-    VERBATIM_TRY_LET(dbKey, crypto::hkdfSha256(*priv, view("verbatim-archive-v1"), view("archive database key"), 32));
+    VERBATIM_TRY_LET(dbKey, crypto::hkdfSha256(*priv, view("verbatim-archive-v1"),
+                                               view("archive database key"), 32));
     storage::OpenOptions opts;
     opts.create = create;
     auto db = Database::open(path, *dbKey, opts);
     if (!db) {
         if (db.error().code == ErrorCode::WrongKey)
             return fail(ErrorCode::WrongKey, "this archive was created with another journal key");
-        if (!create) return fail(ErrorCode::NotFound, "cannot open the archive " + path + ": " + db.error().message);
+        if (!create)
+            return fail(ErrorCode::NotFound,
+                        "cannot open the archive " + path + ": " + db.error().message);
         return tl::unexpected(db.error());
     }
     VERBATIM_TRY((*db)->migrate(archiveSchema()));
@@ -115,15 +121,18 @@ Result<void> Archive::Impl::loadState() {
             state.checksFrom = std::stoull(str(v));
         }
     }
-    VERBATIM_TRY_LET(dv, db->prepare("SELECT user, device, identity_key, registered_seq, revoked_seq FROM devices"));
+    VERBATIM_TRY_LET(
+        dv,
+        db->prepare("SELECT user, device, identity_key, registered_seq, revoked_seq FROM devices"));
     while (true) {
         VERBATIM_TRY_LET(row, dv->step());
         if (!*row) break;
-        state.registry[{dv->columnText(0), std::uint32_t(dv->columnInt(1))}] =
-            DeviceReg{dv->columnBlob(2), std::uint64_t(dv->columnInt(3)), std::uint64_t(dv->columnInt(4))};
+        state.registry[{dv->columnText(0), std::uint32_t(dv->columnInt(1))}] = DeviceReg{
+            dv->columnBlob(2), std::uint64_t(dv->columnInt(3)), std::uint64_t(dv->columnInt(4))};
     }
-    auto ds = db->prepare("SELECT user, device, needs_approval, approved_seq, ended_seq, reported, chain, "
-                          "chain_claimed, chain_base, chain_head, chain_ids FROM device_state");
+    auto ds = db->prepare(
+        "SELECT user, device, needs_approval, approved_seq, ended_seq, reported, chain, "
+        "chain_claimed, chain_base, chain_head, chain_ids FROM device_state");
     if (!ds) return tl::unexpected(ds.error());
     while (true) {
         VERBATIM_TRY_LET(row, ds->step());
@@ -172,34 +181,43 @@ Result<void> Archive::setManifest(ByteView bytes, std::string_view firmFingerpri
     if (!mf) return fail(ErrorCode::Malformed, "the firm manifest does not parse");
     VERBATIM_TRY(mf->verify(firmFingerprint));
     if (m->manifest) {
-        if (journal::firmFingerprint(m->manifest->rootPublicKey) != journal::firmFingerprint(mf->rootPublicKey))
-            return fail(ErrorCode::AuthFailed, "this archive belongs to another firm (its root key differs)");
-        if (mf->issuedMs < m->manifest->issuedMs) return {};  // never roll back
+        if (journal::firmFingerprint(m->manifest->rootPublicKey) !=
+            journal::firmFingerprint(mf->rootPublicKey))
+            return fail(ErrorCode::AuthFailed,
+                        "this archive belongs to another firm (its root key differs)");
+        if (mf->issuedMs < m->manifest->issuedMs) return {}; // never roll back
     }
-    VERBATIM_TRY_LET(st, m->db->prepare("INSERT OR REPLACE INTO meta (k, v) VALUES ('manifest', ?)"));
+    VERBATIM_TRY_LET(st,
+                     m->db->prepare("INSERT OR REPLACE INTO meta (k, v) VALUES ('manifest', ?)"));
     st->bind(1, bytes);
     if (auto r = st->run(); !r) return r;
     m->manifest = std::move(*mf);
     return {};
 }
 
-Result<void> Archive::Impl::addProblem(std::uint64_t seq, const std::string& fault, const std::string& detail,
-                                       const char* origin) {
-    VERBATIM_TRY_LET(st, db->cached("INSERT OR IGNORE INTO problems (seq, fault, detail, origin) VALUES (?, ?, ?, ?)"));
-    st->bind(1, std::int64_t(seq)).bind(2, std::string_view(fault)).bind(3, std::string_view(detail))
+Result<void> Archive::Impl::addProblem(std::uint64_t seq, const std::string& fault,
+                                       const std::string& detail, const char* origin) {
+    VERBATIM_TRY_LET(
+        st, db->cached(
+                "INSERT OR IGNORE INTO problems (seq, fault, detail, origin) VALUES (?, ?, ?, ?)"));
+    st->bind(1, std::int64_t(seq))
+        .bind(2, std::string_view(fault))
+        .bind(3, std::string_view(detail))
         .bind(4, std::string_view(origin));
     return st->run();
 }
 
-Result<void> Archive::Impl::saveHead(Database& d, std::uint64_t headSeq, const journal::ChainHash& head) {
+Result<void> Archive::Impl::saveHead(Database& d, std::uint64_t headSeq,
+                                     const journal::ChainHash& head) {
     VERBATIM_TRY_LET(st, d.cached("INSERT OR REPLACE INTO meta (k, v) VALUES (?, ?)"));
     std::string seq = std::to_string(headSeq);
     st->bind(1, std::string_view("head_seq")).bind(2, view(seq));
     if (auto r = st->run(); !r) return r;
     st->bind(1, std::string_view("head_hash")).bind(2, ByteView(head.data(), head.size()));
     if (auto r = st->run(); !r) return r;
-    st->bind(1, std::string_view("last_key_id")).bind(2, ByteView(state.lastKeyId.data(), state.lastKeyId.size()));
+    st->bind(1, std::string_view("last_key_id"))
+        .bind(2, ByteView(state.lastKeyId.data(), state.lastKeyId.size()));
     return st->run();
 }
 
-}  // namespace verbatim::compliance
+} // namespace verbatim::compliance

@@ -30,8 +30,8 @@ namespace verbatim::compliance {
 /// One problem the checks found. `fault` is a stable id (see faultDescription()).
 struct Problem {
     std::uint64_t sequence = 0;
-    std::string fault;   ///< missing, altered, reordered, duplicate, bad-signature, ...
-    std::string detail;  ///< names ids, devices and checks; never message content
+    std::string fault;  ///< missing, altered, reordered, duplicate, bad-signature, ...
+    std::string detail; ///< names ids, devices and checks; never message content
 };
 /// One line of plain English for a fault id.
 const char* faultDescription(const std::string& fault);
@@ -39,7 +39,7 @@ const char* faultDescription(const std::string& fault);
 struct VerifyReport {
     std::uint64_t entries = 0;
     std::uint64_t checkpoints = 0;
-    std::uint64_t opened = 0;      ///< entries decrypted and checked against their commitments
+    std::uint64_t opened = 0; ///< entries decrypted and checked against their commitments
     std::uint64_t headSequence = 0;
     std::string headChainHash;     ///< hex
     std::vector<Problem> problems; ///< sorted by sequence
@@ -49,31 +49,33 @@ struct VerifyReport {
 };
 
 struct PullStats {
-    std::uint64_t entries = 0;      ///< new log rows stored
-    std::uint64_t attachments = 0;  ///< attachment files fetched and checked
+    std::uint64_t entries = 0;     ///< new log rows stored
+    std::uint64_t attachments = 0; ///< attachment files fetched and checked
     std::uint64_t headSequence = 0;
     std::size_t newProblems = 0;
     double seconds = 0;
     // Where the time went (wall time per stage; the stages overlap):
-    double checkSeconds = 0;  ///< chain, signatures, decryption (on every core)
-    double storeSeconds = 0;  ///< the writer: SQLCipher rows, index, full-text index
-    double waitSeconds = 0;   ///< checking stage idle, waiting for the relay's next page
+    double checkSeconds = 0; ///< chain, signatures, decryption (on every core)
+    double storeSeconds = 0; ///< the writer: SQLCipher rows, index, full-text index
+    double waitSeconds = 0;  ///< checking stage idle, waiting for the relay's next page
     /// Not 0: the relay no longer serves the rows this archive already pulled from this sequence
     /// on (`history-rewritten`); nothing was pulled.
     std::uint64_t rewrittenAt = 0;
 };
 
 /// Page source: the serialized proto::JournalPage after `afterSequence`.
-using PageSource = std::function<Result<std::string>(std::uint64_t afterSequence, std::uint32_t limit)>;
+using PageSource =
+    std::function<Result<std::string>(std::uint64_t afterSequence, std::uint32_t limit)>;
 /// Blob source: an encrypted attachment blob by relay id (hex), at most `maxBytes`.
-using BlobSource = std::function<Result<std::string>(const std::string& blobIdHex, std::uint64_t maxBytes)>;
+using BlobSource =
+    std::function<Result<std::string>(const std::string& blobIdHex, std::uint64_t maxBytes)>;
 /// Progress: rows stored so far, the relay's head.
 using Progress = std::function<void(std::uint64_t stored, std::uint64_t head)>;
 
 struct Participant {
     std::string user;
     std::string name;
-    std::string role;  ///< ROLE_LAWYER, ROLE_CLIENT, ...
+    std::string role; ///< ROLE_LAWYER, ROLE_CLIENT, ...
 };
 
 struct ConversationInfo {
@@ -91,7 +93,7 @@ struct AttachmentInfo {
     std::string fileName;
     std::string mimeType;
     std::uint64_t size = 0;
-    bool available = false;  ///< fetched, digest checked, decrypted
+    bool available = false; ///< fetched, digest checked, decrypted
     std::string problem;
 };
 
@@ -111,7 +113,7 @@ struct ReactionInfo {
 
 struct ReceiptInfo {
     std::string user;
-    std::string action;  ///< delivered, read
+    std::string action; ///< delivered, read
     std::uint64_t timeMs = 0;
 };
 
@@ -120,12 +122,12 @@ struct ReceiptInfo {
 /// the conversation (`not-a-member`). Kept beside the message as evidence.
 struct RefusedChange {
     std::uint64_t sequence = 0;
-    std::string kind;  ///< edit, retract, reaction, receipt
+    std::string kind; ///< edit, retract, reaction, receipt
     std::string user;
     std::uint32_t device = 0;
-    std::uint64_t timeMs = 0;  ///< relay's clock
-    std::string body;          ///< the text the change claimed (an edit's new text, an emoji)
-    std::string fault;         ///< forged-edit, not-a-member
+    std::uint64_t timeMs = 0; ///< relay's clock
+    std::string body;         ///< the text the change claimed (an edit's new text, an emoji)
+    std::string fault;        ///< forged-edit, not-a-member
 };
 
 /// One event of a conversation's timeline, with its history folded in.
@@ -133,13 +135,13 @@ struct TimelineEvent {
     enum class Kind { Message, Notice, Join, SafetyNumber, MismatchReport };
     Kind kind = Kind::Message;
     std::uint64_t sequence = 0;
-    std::string messageId;    ///< hex
+    std::string messageId; ///< hex
     std::string conversation;
     std::string user;
     std::uint32_t device = 0;
-    std::uint64_t timeMs = 0;        ///< sender's clock
-    std::uint64_t serverTimeMs = 0;  ///< relay's clock
-    std::string body;                ///< as last edited (the original if never edited)
+    std::uint64_t timeMs = 0;       ///< sender's clock
+    std::uint64_t serverTimeMs = 0; ///< relay's clock
+    std::string body;               ///< as last edited (the original if never edited)
     std::string originalBody;
     std::vector<EditInfo> edits;
     bool deleted = false;
@@ -149,31 +151,33 @@ struct TimelineEvent {
     std::vector<AttachmentInfo> attachments;
     std::vector<ReactionInfo> reactions;
     std::vector<ReceiptInfo> receipts;
-    std::vector<RefusedChange> refused;  ///< changes not applied (see RefusedChange)
-    std::string entryHash;           ///< hex SHA-256 of the sealed entry
-    /// "verified", or the fault ids of this entry and of the refused changes to it, comma-separated.
+    std::vector<RefusedChange> refused; ///< changes not applied (see RefusedChange)
+    std::string entryHash;              ///< hex SHA-256 of the sealed entry
+    /// "verified", or the fault ids of this entry and of the refused changes to it,
+    /// comma-separated.
     std::string verification;
 };
 
 struct SearchQuery {
-    std::string text;         ///< in the search language (SearchParser.h), never FTS5 syntax
-    std::string matter;       ///< conversation id or title (empty: all)
-    std::string participant;  ///< user id (sender or recipient)
+    std::string text;        ///< in the search language (SearchParser.h), never FTS5 syntax
+    std::string matter;      ///< conversation id or title (empty: all)
+    std::string participant; ///< user id (sender or recipient)
     std::uint64_t fromMs = 0;
-    std::uint64_t toMs = 0;   ///< 0: no bound
+    std::uint64_t toMs = 0; ///< 0: no bound
     std::size_t limit = 100;
 };
 
 struct SearchHit {
-    std::uint64_t sequence = 0;       ///< of the matching entry
-    std::string messageId;            ///< hex: the message the hit belongs to (for an edit, the edited one)
+    std::uint64_t sequence = 0; ///< of the matching entry
+    std::string messageId; ///< hex: the message the hit belongs to (for an edit, the edited one)
     std::string conversation;
     std::string conversationTitle;
     std::string user;
     std::uint64_t serverTimeMs = 0;
     std::string text;
     /// "", "edited", "edit", "deleted"; "forged-edit" for an edit by someone other than the author
-    /// (never applied), "not-a-member" for an entry whose sender was not a member of its conversation
+    /// (never applied), "not-a-member" for an entry whose sender was not a member of its
+    /// conversation
     std::string status;
 };
 
@@ -192,9 +196,8 @@ public:
     /// Opens ARCHIVE (a file) with the journal private keys (all epochs the firm used; the first
     /// one keys the archive). `create` allows a new file. A key that does not open an existing
     /// archive fails with ErrorCode::WrongKey and changes nothing.
-    [[nodiscard]] static Result<std::unique_ptr<Archive>> open(const std::string& path,
-                                                              std::vector<crypto::X25519Key> keys,
-                                                              bool create);
+    [[nodiscard]] static Result<std::unique_ptr<Archive>>
+    open(const std::string& path, std::vector<crypto::X25519Key> keys, bool create);
     ~Archive();
 
     /// The firm manifest (serialized, root-signed) the archive checks against. Set at the first
@@ -230,8 +233,8 @@ public:
     /// folded into the message they refer to; `fromMs`/`toMs` filter on the relay's time. An
     /// edit or retraction by anyone but the author, and any change by a non-member, is not
     /// applied: it is listed in the message's `refused` and its fault is in `verification`.
-    [[nodiscard]] Result<std::vector<TimelineEvent>> timeline(const std::string& conversation,
-                                                              std::uint64_t fromMs = 0, std::uint64_t toMs = 0);
+    [[nodiscard]] Result<std::vector<TimelineEvent>>
+    timeline(const std::string& conversation, std::uint64_t fromMs = 0, std::uint64_t toMs = 0);
     [[nodiscard]] Result<std::vector<SearchHit>> search(const SearchQuery& query);
     /// The decrypted bytes of an attachment (checked against its digest when pulled).
     [[nodiscard]] Result<SecureBytes> attachment(std::uint64_t sequence, std::size_t index);
@@ -249,4 +252,4 @@ private:
     std::unique_ptr<Impl> m;
 };
 
-}  // namespace verbatim::compliance
+} // namespace verbatim::compliance

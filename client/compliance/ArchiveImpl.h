@@ -31,8 +31,6 @@ namespace verbatim::compliance {
 
 using storage::Database;
 
-
-
 /// A device as the relay-signed log registered it.
 struct DeviceReg {
     Bytes identityKey;
@@ -40,10 +38,10 @@ struct DeviceReg {
     std::uint64_t revokedSeq = 0;
     // Issue 15 break 2: a device of a user who already had an active device counts only once a
     // device of that user approved it (a `device-approved` record whose approval verifies).
-    std::uint64_t endedSeq = 0;      ///< revoked or wiped
+    std::uint64_t endedSeq = 0; ///< revoked or wiped
     bool needsApproval = false;
     std::uint64_t approvedSeq = 0;
-    bool reported = false;           ///< `unapproved-device` already reported at its registration
+    bool reported = false; ///< `unapproved-device` already reported at its registration
 };
 
 /// A device's own chain of entries (issue 15 break 3), as far as its next entry needs it: every
@@ -55,17 +53,17 @@ struct DeviceChainState {
     std::uint64_t claimed = 0;
     std::uint64_t base = 0;
     crypto::Hash256 head{};
-    std::deque<std::array<std::uint8_t, journal::kMessageIdSize>> ids;  ///< positions base+1...
+    std::deque<std::array<std::uint8_t, journal::kMessageIdSize>> ids; ///< positions base+1...
 };
-/// More unacknowledged entries than this are folded into `base` (a client has 32 in flight at most).
+/// More unacknowledged entries than this are folded into `base` (a client has 32 in flight at
+/// most).
 constexpr std::size_t kDeviceWindow = 256;
-
 
 /// One log row after the checks: what the writer stores.
 struct Decoded {
     std::uint64_t seq = 0;
     std::uint64_t serverTimeMs = 0;
-    std::string entry;      // raw bytes
+    std::string entry; // raw bytes
     std::string chainHash;
     crypto::Hash256 entryHash{};
     bool parsed = false;
@@ -73,7 +71,7 @@ struct Decoded {
     bool opened = false;
     proto::JournalRecord record;
     std::vector<Problem> problems;
-    std::map<std::string, std::string> admin;  // parsed ADMIN_ACTION body (relay entries only)
+    std::map<std::string, std::string> admin; // parsed ADMIN_ACTION body (relay entries only)
 };
 
 /// What a record countersigns (issue 15 break 3): a receipt names the newest message its
@@ -87,8 +85,8 @@ inline std::string countersigns(const proto::JournalRecord& rec) {
 }
 
 inline std::string missingEntryDetail(const proto::JournalRecord& rec, const std::string& what) {
-    return what + " signed by " + deviceName(rec.sender().user(), rec.sender().device()) + " names message " +
-           hexOf(rec.ref_message_id()) +
+    return what + " signed by " + deviceName(rec.sender().user(), rec.sender().device()) +
+           " names message " + hexOf(rec.ref_message_id()) +
            ", which the journal does not hold before it: that entry was removed or withheld";
 }
 
@@ -109,7 +107,7 @@ struct Archive::Impl {
         /// Devices registered up to here were pulled before the device checks existed: their
         /// approval is not judged and their chain starts at their first entry's claim.
         std::uint64_t checksFrom = 0;
-        std::set<DeviceKey> touched;  ///< devices whose state changed since the last snapshot
+        std::set<DeviceKey> touched; ///< devices whose state changed since the last snapshot
     };
     /// One device's state after a batch (what the writer persists with that batch).
     struct DeviceSnapshot {
@@ -118,7 +116,7 @@ struct Archive::Impl {
         bool hasChain = false;
         DeviceChainState chain;
     };
-    CheckState state;  // the pull's state, persisted in meta and the devices and device_state tables
+    CheckState state; // the pull's state, persisted in meta and the devices and device_state tables
     std::vector<DeviceSnapshot> snapshot(CheckState& st);
     Result<ConversationInfo> conversationInfo(const std::string& id);
     /// Judges the stored records (ContentJudge) and stores the verdict: the `forged-edit` and
@@ -128,11 +126,14 @@ struct Archive::Impl {
 
     Result<void> loadState();
     Result<void> saveHead(Database& d, std::uint64_t headSeq, const journal::ChainHash& head);
-    /// Chain, signature and content checks of a batch of rows in log order (used by pull and verify).
-    void check(std::vector<Decoded>& rows, std::vector<journal::Checkpoint> checkpoints, CheckState& st,
-               std::vector<Problem>& chainProblems, std::uint64_t& checkpointCount, unsigned workers);
+    /// Chain, signature and content checks of a batch of rows in log order (used by pull and
+    /// verify).
+    void check(std::vector<Decoded>& rows, std::vector<journal::Checkpoint> checkpoints,
+               CheckState& st, std::vector<Problem>& chainProblems, std::uint64_t& checkpointCount,
+               unsigned workers);
     void openOne(Decoded& d, const CheckState& st);
-    /// A relay-signed record about devices (registration, approval, revocation, wipe), in log order.
+    /// A relay-signed record about devices (registration, approval, revocation, wipe), in log
+    /// order.
     void deviceRecord(Decoded& d, CheckState& st);
     /// What an entry's own device vouches for: its approval and its chain (in log order).
     void deviceEntry(Decoded& d, CheckState& st);
@@ -140,11 +141,11 @@ struct Archive::Impl {
     /// (0: it still continues them). Asks the relay for single rows.
     Result<std::uint64_t> firstRewritten(const PageSource& pages, std::string& detail);
     Result<void> store(std::vector<Decoded>& rows, const std::vector<std::string>& checkpoints,
-                       const std::vector<Problem>& chainProblems, const BlobSource& blobs, PullStats& stats,
-                       std::uint64_t headSeq, const journal::ChainHash& head,
+                       const std::vector<Problem>& chainProblems, const BlobSource& blobs,
+                       PullStats& stats, std::uint64_t headSeq, const journal::ChainHash& head,
                        const std::vector<DeviceSnapshot>& devices);
     Result<void> addProblem(std::uint64_t seq, const std::string& fault, const std::string& detail,
                             const char* origin);
 };
 
-}  // namespace verbatim::compliance
+} // namespace verbatim::compliance

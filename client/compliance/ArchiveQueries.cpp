@@ -1,7 +1,8 @@
 /// @file ArchiveQueries.cpp
-/// Reading the archive: participants, conversations, timelines, search, attachments, the audit trail.
-#include "compliance/ArchiveImpl.h"
+/// Reading the archive: participants, conversations, timelines, search, attachments, the audit
+/// trail.
 #include "common/Try.h"
+#include "compliance/ArchiveImpl.h"
 #include "compliance/SearchParser.h"
 #include <algorithm>
 #include <atomic>
@@ -31,9 +32,9 @@ namespace verbatim::compliance {
 using storage::Database;
 
 Result<std::vector<Participant>> Archive::participants() {
-    auto st = m->db->prepare(
-        "SELECT id, name, role FROM users UNION SELECT DISTINCT user, '', '' FROM records WHERE user NOT IN "
-        "(SELECT id FROM users) AND user != 'relay' ORDER BY 1");
+    auto st = m->db->prepare("SELECT id, name, role FROM users UNION SELECT DISTINCT user, '', '' "
+                             "FROM records WHERE user NOT IN "
+                             "(SELECT id FROM users) AND user != 'relay' ORDER BY 1");
     if (!st) return tl::unexpected(st.error());
     std::vector<Participant> out;
     while (true) {
@@ -58,7 +59,8 @@ Result<ConversationInfo> Archive::Impl::conversationInfo(const std::string& id) 
     n->bind(1, std::string_view(id));
     VERBATIM_TRY(n->step());
     c.events = std::uint64_t(n->columnInt(0));
-    VERBATIM_TRY_LET(mb, db->prepare("SELECT user FROM members WHERE conversation = ? ORDER BY user"));
+    VERBATIM_TRY_LET(mb,
+                     db->prepare("SELECT user FROM members WHERE conversation = ? ORDER BY user"));
     mb->bind(1, std::string_view(id));
     while (true) {
         VERBATIM_TRY_LET(r, mb->step());
@@ -70,9 +72,9 @@ Result<ConversationInfo> Archive::Impl::conversationInfo(const std::string& id) 
 
 Result<std::vector<ConversationInfo>> Archive::conversations() {
     // Every conversation that has a member (so at least one record), first seen first.
-    auto st = m->db->prepare(
-        "SELECT m.conversation, (SELECT min(seq) FROM records r WHERE r.conversation = m.conversation) AS first "
-        "FROM (SELECT DISTINCT conversation FROM members) m ORDER BY first");
+    auto st = m->db->prepare("SELECT m.conversation, (SELECT min(seq) FROM records r WHERE "
+                             "r.conversation = m.conversation) AS first "
+                             "FROM (SELECT DISTINCT conversation FROM members) m ORDER BY first");
     if (!st) return tl::unexpected(st.error());
     std::vector<std::string> ids;
     while (true) {
@@ -95,8 +97,9 @@ Result<ConversationInfo> Archive::conversation(const std::string& idOrTitle) {
 
 Result<std::string> Archive::resolveConversation(const std::string& idOrTitle) {
     if (idOrTitle.empty()) return fail(ErrorCode::InvalidArgument, "no conversation named");
-    auto exact = m->db->prepare("SELECT id FROM conversations WHERE id = ?1 OR title = ?1 "
-                                "UNION SELECT conversation FROM members WHERE conversation = ?1 LIMIT 2");
+    auto exact =
+        m->db->prepare("SELECT id FROM conversations WHERE id = ?1 OR title = ?1 "
+                       "UNION SELECT conversation FROM members WHERE conversation = ?1 LIMIT 2");
     if (!exact) return tl::unexpected(exact.error());
     exact->bind(1, std::string_view(idOrTitle));
     std::vector<std::string> found;
@@ -106,10 +109,13 @@ Result<std::string> Archive::resolveConversation(const std::string& idOrTitle) {
         found.push_back(exact->columnText(0));
     }
     if (found.size() == 1) return found[0];
-    if (found.size() > 1) return fail(ErrorCode::InvalidArgument, "\"" + idOrTitle + "\" names several conversations");
+    if (found.size() > 1)
+        return fail(ErrorCode::InvalidArgument,
+                    "\"" + idOrTitle + "\" names several conversations");
     // A unique prefix of a title or id.
-    auto prefix = m->db->prepare("SELECT id FROM conversations WHERE substr(title, 1, length(?1)) = ?1 "
-                                 "OR substr(id, 1, length(?1)) = ?1 LIMIT 2");
+    auto prefix =
+        m->db->prepare("SELECT id FROM conversations WHERE substr(title, 1, length(?1)) = ?1 "
+                       "OR substr(id, 1, length(?1)) = ?1 LIMIT 2");
     if (!prefix) return tl::unexpected(prefix.error());
     prefix->bind(1, std::string_view(idOrTitle));
     while (true) {
@@ -117,17 +123,21 @@ Result<std::string> Archive::resolveConversation(const std::string& idOrTitle) {
         if (!*row) break;
         found.push_back(prefix->columnText(0));
     }
-    if (found.size() > 1) return fail(ErrorCode::InvalidArgument, "\"" + idOrTitle + "\" names several conversations");
-    if (found.empty()) return fail(ErrorCode::NotFound, "no conversation \"" + idOrTitle + "\" in the archive");
+    if (found.size() > 1)
+        return fail(ErrorCode::InvalidArgument,
+                    "\"" + idOrTitle + "\" names several conversations");
+    if (found.empty())
+        return fail(ErrorCode::NotFound, "no conversation \"" + idOrTitle + "\" in the archive");
     return found[0];
 }
 
-Result<std::vector<TimelineEvent>> Archive::timeline(const std::string& conversation, std::uint64_t fromMs,
-                                                     std::uint64_t toMs) {
+Result<std::vector<TimelineEvent>> Archive::timeline(const std::string& conversation,
+                                                     std::uint64_t fromMs, std::uint64_t toMs) {
     // Faults by sequence, for the verification status of each event.
     std::map<std::uint64_t, std::string> faults;
     {
-        VERBATIM_TRY_LET(p, m->db->prepare("SELECT seq, group_concat(fault, ',') FROM problems GROUP BY seq"));
+        VERBATIM_TRY_LET(
+            p, m->db->prepare("SELECT seq, group_concat(fault, ',') FROM problems GROUP BY seq"));
         while (true) {
             VERBATIM_TRY_LET(row, p->step());
             if (!*row) break;
@@ -158,16 +168,17 @@ Result<std::vector<TimelineEvent>> Archive::timeline(const std::string& conversa
     };
     std::vector<Join> joins;
     {
-        auto j = m->db->prepare("SELECT a.seq, e.server_time_ms, a.target, r.entry_hash FROM admin_actions a "
-                                "JOIN entries e ON e.seq = a.seq LEFT JOIN records r ON r.seq = a.seq "
-                                "WHERE a.conversation = ? AND a.action = 'invite-redeemed' ORDER BY a.seq");
+        auto j = m->db->prepare(
+            "SELECT a.seq, e.server_time_ms, a.target, r.entry_hash FROM admin_actions a "
+            "JOIN entries e ON e.seq = a.seq LEFT JOIN records r ON r.seq = a.seq "
+            "WHERE a.conversation = ? AND a.action = 'invite-redeemed' ORDER BY a.seq");
         if (!j) return tl::unexpected(j.error());
         j->bind(1, std::string_view(conversation));
         while (true) {
             VERBATIM_TRY_LET(row, j->step());
             if (!*row) break;
-            joins.push_back({std::uint64_t(j->columnInt(0)), std::uint64_t(j->columnInt(1)), j->columnText(2),
-                             toHex(j->columnBlob(3))});
+            joins.push_back({std::uint64_t(j->columnInt(0)), std::uint64_t(j->columnInt(1)),
+                             j->columnText(2), toHex(j->columnBlob(3))});
         }
     }
     std::size_t nextJoin = 0;
@@ -187,9 +198,10 @@ Result<std::vector<TimelineEvent>> Archive::timeline(const std::string& conversa
             out.push_back(std::move(ev));
         }
     };
-    auto st = m->db->prepare("SELECT r.seq, r.message_id, r.user, r.device, r.type, r.time_ms, r.server_time_ms, "
-                             "r.body, r.ref, r.attachments, r.entry_hash FROM records r WHERE r.conversation = ? "
-                             "ORDER BY r.seq");
+    auto st = m->db->prepare(
+        "SELECT r.seq, r.message_id, r.user, r.device, r.type, r.time_ms, r.server_time_ms, "
+        "r.body, r.ref, r.attachments, r.entry_hash FROM records r WHERE r.conversation = ? "
+        "ORDER BY r.seq");
     if (!st) return tl::unexpected(st.error());
     st->bind(1, std::string_view(conversation));
     while (true) {
@@ -213,8 +225,10 @@ Result<std::vector<TimelineEvent>> Archive::timeline(const std::string& conversa
         // A change compliance does not apply: kept beside the message, whose status names it.
         auto refused = [&](TimelineEvent& t, const char* kind, const std::string& fault) {
             t.refused.push_back({seq, kind, user, device, serverMs, body, fault});
-            if (t.verification == "verified") t.verification = fault;
-            else if (("," + t.verification + ",").find("," + fault + ",") == std::string::npos) t.verification += "," + fault;
+            if (t.verification == "verified")
+                t.verification = fault;
+            else if (("," + t.verification + ",").find("," + fault + ",") == std::string::npos)
+                t.verification += "," + fault;
         };
         // Only the author edits or retracts (as recipients apply it); nobody outside the
         // conversation changes anything in it.
@@ -248,17 +262,22 @@ Result<std::vector<TimelineEvent>> Archive::timeline(const std::string& conversa
             continue;
         case proto::REACTION:
             if (auto* t = target()) {
-                if (auto f = refusal(*t, false); !f.empty()) refused(*t, "reaction", f);
-                else t->reactions.push_back({user, body, serverMs});
+                if (auto f = refusal(*t, false); !f.empty())
+                    refused(*t, "reaction", f);
+                else
+                    t->reactions.push_back({user, body, serverMs});
             }
             continue;
         case proto::RECEIPT:
             if (auto* t = target()) {
-                if (auto f = refusal(*t, false); !f.empty()) refused(*t, "receipt", f);
-                else t->receipts.push_back({user, body, serverMs});
+                if (auto f = refusal(*t, false); !f.empty())
+                    refused(*t, "receipt", f);
+                else
+                    t->receipts.push_back({user, body, serverMs});
             }
             continue;
-        default: break;
+        default:
+            break;
         }
         if (!inRange) continue;
         TimelineEvent ev;
@@ -274,20 +293,34 @@ Result<std::vector<TimelineEvent>> Archive::timeline(const std::string& conversa
         ev.verification = status(seq);
         switch (type) {
         case proto::TEXT:
-        case proto::ATTACHMENT: ev.kind = TimelineEvent::Kind::Message; break;
-        case proto::NOTICE_ACCEPTED: ev.kind = TimelineEvent::Kind::Notice; break;
-        case proto::SAFETY_NUMBER_ACCEPTED: ev.kind = TimelineEvent::Kind::SafetyNumber; break;
-        case proto::MISMATCH_REPORT: ev.kind = TimelineEvent::Kind::MismatchReport; break;
-        default: continue;  // membership and other system records are not timeline events
+        case proto::ATTACHMENT:
+            ev.kind = TimelineEvent::Kind::Message;
+            break;
+        case proto::NOTICE_ACCEPTED:
+            ev.kind = TimelineEvent::Kind::Notice;
+            break;
+        case proto::SAFETY_NUMBER_ACCEPTED:
+            ev.kind = TimelineEvent::Kind::SafetyNumber;
+            break;
+        case proto::MISMATCH_REPORT:
+            ev.kind = TimelineEvent::Kind::MismatchReport;
+            break;
+        default:
+            continue; // membership and other system records are not timeline events
         }
         if (!st->columnIsNull(9)) {
             proto::AttachmentList list;
             Bytes b = st->columnBlob(9);
             list.ParseFromArray(b.data(), int(b.size()));
             for (int i = 0; i < list.items_size(); ++i)
-                ev.attachments.push_back({std::size_t(i), list.items(i).file_name(), list.items(i).mime_type(),
-                                          list.items(i).size(), false, {}});
-            VERBATIM_TRY_LET(a, m->db->prepare("SELECT idx, data IS NOT NULL, coalesce(problem, '') FROM attachments WHERE seq = ?"));
+                ev.attachments.push_back({std::size_t(i),
+                                          list.items(i).file_name(),
+                                          list.items(i).mime_type(),
+                                          list.items(i).size(),
+                                          false,
+                                          {}});
+            VERBATIM_TRY_LET(a, m->db->prepare("SELECT idx, data IS NOT NULL, coalesce(problem, "
+                                               "'') FROM attachments WHERE seq = ?"));
             a->bind(1, std::int64_t(seq));
             while (true) {
                 VERBATIM_TRY_LET(ar, a->step());
@@ -303,8 +336,9 @@ Result<std::vector<TimelineEvent>> Archive::timeline(const std::string& conversa
         out.push_back(std::move(ev));
     }
     flushJoins(~std::uint64_t(0));
-    std::stable_sort(out.begin(), out.end(),
-                     [](const TimelineEvent& a, const TimelineEvent& b) { return a.sequence < b.sequence; });
+    std::stable_sort(out.begin(), out.end(), [](const TimelineEvent& a, const TimelineEvent& b) {
+        return a.sequence < b.sequence;
+    });
     return out;
 }
 
@@ -321,17 +355,24 @@ Result<std::vector<SearchHit>> Archive::search(const SearchQuery& q) {
     // (as the timeline applies them). `o` is the message an edit refers to. The unary + keeps the
     // planner on records_ref (a conversation holds far more entries than one message's changes).
     std::string sql =
-        "SELECT r.seq, r.message_id, r.conversation, coalesce(c.title, ''), r.user, r.server_time_ms, r.body, r.type, "
-        "r.ref, EXISTS (SELECT 1 FROM records x WHERE x.ref = coalesce(r.ref, r.message_id) AND x.type = 4 "
+        "SELECT r.seq, r.message_id, r.conversation, coalesce(c.title, ''), r.user, "
+        "r.server_time_ms, r.body, r.type, "
+        "r.ref, EXISTS (SELECT 1 FROM records x WHERE x.ref = coalesce(r.ref, r.message_id) AND "
+        "x.type = 4 "
         "AND +x.user = (CASE WHEN r.ref IS NULL THEN r.user ELSE o.user END) "
-        "AND +x.conversation = (CASE WHEN r.ref IS NULL THEN r.conversation ELSE o.conversation END) "
-        "AND NOT EXISTS (SELECT 1 FROM problems p WHERE p.seq = x.seq AND p.fault = 'not-a-member')), "
-        "EXISTS (SELECT 1 FROM records x WHERE x.ref = r.message_id AND x.type = 3 AND +x.user = r.user "
+        "AND +x.conversation = (CASE WHEN r.ref IS NULL THEN r.conversation ELSE o.conversation "
+        "END) "
+        "AND NOT EXISTS (SELECT 1 FROM problems p WHERE p.seq = x.seq AND p.fault = "
+        "'not-a-member')), "
+        "EXISTS (SELECT 1 FROM records x WHERE x.ref = r.message_id AND x.type = 3 AND +x.user = "
+        "r.user "
         "AND +x.conversation = r.conversation "
-        "AND NOT EXISTS (SELECT 1 FROM problems p WHERE p.seq = x.seq AND p.fault = 'not-a-member')), "
+        "AND NOT EXISTS (SELECT 1 FROM problems p WHERE p.seq = x.seq AND p.fault = "
+        "'not-a-member')), "
         "coalesce(o.user, ''), "
         "EXISTS (SELECT 1 FROM problems p WHERE p.seq = r.seq AND p.fault = 'not-a-member') "
-        "FROM records_fts f JOIN records r ON r.seq = f.rowid LEFT JOIN records o ON o.message_id = r.ref "
+        "FROM records_fts f JOIN records r ON r.seq = f.rowid LEFT JOIN records o ON o.message_id "
+        "= r.ref "
         "LEFT JOIN conversations c ON c.id = r.conversation "
         "WHERE records_fts MATCH ?1";
     if (!conv.empty()) sql += " AND r.conversation = ?2";
@@ -361,22 +402,30 @@ Result<std::vector<SearchHit>> Archive::search(const SearchQuery& q) {
         h.serverTimeMs = std::uint64_t(st->columnInt(5));
         h.text = str(st->columnBlob(6));
         const std::string author = st->columnText(11);
-        if (st->columnInt(12)) h.status = "not-a-member";
-        else if (type == proto::EDIT && !author.empty() && author != h.user) h.status = "forged-edit";
-        else if (st->columnInt(9)) h.status = "deleted";
-        else if (type == proto::EDIT) h.status = "edit";
-        else if (st->columnInt(10)) h.status = "edited";
+        if (st->columnInt(12))
+            h.status = "not-a-member";
+        else if (type == proto::EDIT && !author.empty() && author != h.user)
+            h.status = "forged-edit";
+        else if (st->columnInt(9))
+            h.status = "deleted";
+        else if (type == proto::EDIT)
+            h.status = "edit";
+        else if (st->columnInt(10))
+            h.status = "edited";
         out.push_back(std::move(h));
     }
     return out;
 }
 
 Result<SecureBytes> Archive::attachment(std::uint64_t sequence, std::size_t index) {
-    VERBATIM_TRY_LET(st, m->db->prepare("SELECT data, coalesce(problem, '') FROM attachments WHERE seq = ? AND idx = ?"));
+    VERBATIM_TRY_LET(
+        st, m->db->prepare(
+                "SELECT data, coalesce(problem, '') FROM attachments WHERE seq = ? AND idx = ?"));
     st->bind(1, std::int64_t(sequence)).bind(2, std::int64_t(index));
     VERBATIM_TRY_LET(row, st->step());
     if (!*row) return fail(ErrorCode::NotFound, "no such attachment");
-    if (st->columnIsNull(0)) return fail(ErrorCode::NotFound, "attachment not available: " + st->columnText(1));
+    if (st->columnIsNull(0))
+        return fail(ErrorCode::NotFound, "attachment not available: " + st->columnText(1));
     Bytes b = st->columnBlob(0);
     SecureBytes out(b.begin(), b.end());
     std::fill(b.begin(), b.end(), 0);
@@ -385,22 +434,24 @@ Result<SecureBytes> Archive::attachment(std::uint64_t sequence, std::size_t inde
 
 Result<std::vector<AuditLine>> Archive::auditTrail() {
     auto st = m->db->prepare(
-        "SELECT a.seq, coalesce(e.server_time_ms, 0), a.actor, a.action, a.target, a.detail FROM admin_actions a "
+        "SELECT a.seq, coalesce(e.server_time_ms, 0), a.actor, a.action, a.target, a.detail FROM "
+        "admin_actions a "
         "LEFT JOIN entries e ON e.seq = a.seq "
         "UNION ALL SELECT r.seq, r.server_time_ms, r.user || '/' || r.device, "
         "CASE r.type WHEN 3 THEN 'edit' WHEN 4 THEN 'retract' WHEN 8 THEN 'notice-accepted' "
         "WHEN 9 THEN 'mismatch-report' WHEN 11 THEN 'safety-number-accepted' END, "
-        "r.conversation, lower(hex(coalesce(r.ref, r.message_id))) FROM records r WHERE r.type IN (3, 4, 8, 9, 11) "
+        "r.conversation, lower(hex(coalesce(r.ref, r.message_id))) FROM records r WHERE r.type IN "
+        "(3, 4, 8, 9, 11) "
         "ORDER BY 1");
     if (!st) return tl::unexpected(st.error());
     std::vector<AuditLine> out;
     while (true) {
         VERBATIM_TRY_LET(row, st->step());
         if (!*row) break;
-        out.push_back({std::uint64_t(st->columnInt(0)), std::uint64_t(st->columnInt(1)), st->columnText(2),
-                       st->columnText(3), st->columnText(4), st->columnText(5)});
+        out.push_back({std::uint64_t(st->columnInt(0)), std::uint64_t(st->columnInt(1)),
+                       st->columnText(2), st->columnText(3), st->columnText(4), st->columnText(5)});
     }
     return out;
 }
 
-}  // namespace verbatim::compliance
+} // namespace verbatim::compliance

@@ -57,11 +57,11 @@ CREATE TABLE unopened_ids (message_id BLOB PRIMARY KEY, seq INTEGER NOT NULL) WI
 INSERT INTO meta (k, v) SELECT 'device_checks_from', v FROM meta WHERE k = 'head_seq';
 )SQL";
 
-}  // namespace
+} // namespace
 
 const std::vector<std::string_view>& archiveSchema() {
     static const std::vector<std::string_view> steps{kSchema, kSchemaV2, kSchemaV3};
     return steps;
 }
 
-}  // namespace verbatim::compliance
+} // namespace verbatim::compliance

@@ -10,4 +10,4 @@ namespace verbatim::compliance {
 /// archive lacks, each in its own transaction, and refuses an archive newer than the last.
 const std::vector<std::string_view>& archiveSchema();
 
-}  // namespace verbatim::compliance
+} // namespace verbatim::compliance

@@ -48,16 +48,19 @@ public:
     void notice(std::uint64_t seq, bool known) {
         if (known) m_knownNotices.insert(seq);
     }
-    void admin(std::uint64_t seq, const std::string& action, const std::string& actor, const std::string& target,
-               const std::string& conversation, const std::string& members) {
-        if (action != "conversation-created" && action != "invite-created" && action != "invite-redeemed") return;
+    void admin(std::uint64_t seq, const std::string& action, const std::string& actor,
+               const std::string& target, const std::string& conversation,
+               const std::string& members) {
+        if (action != "conversation-created" && action != "invite-created" &&
+            action != "invite-redeemed")
+            return;
         m_admin.push_back({seq, action, actor, target, conversation, members});
     }
     /// Entries other than the relay's, in log order, each message id once (its first entry).
     void record(std::uint64_t seq, const std::string& messageId, const std::string& conversation,
                 const std::string& user, std::uint32_t device, int type, const std::string& ref,
                 const std::vector<std::string>& recipients, bool trusted) {
-        if (type == proto::ADMIN_ACTION) return;  // forged-admin-action already
+        if (type == proto::ADMIN_ACTION) return; // forged-admin-action already
         Rec r;
         r.seq = seq;
         r.conv = m_convs.id(conversation);
@@ -66,7 +69,8 @@ public:
         r.type = type;
         r.trusted = trusted;
         r.recBegin = std::uint32_t(m_recipients.size());
-        for (const auto& u : recipients) m_recipients.push_back(m_users.id(u));
+        for (const auto& u : recipients)
+            m_recipients.push_back(m_users.id(u));
         r.recCount = std::uint32_t(m_recipients.size() - r.recBegin);
         if ((type == proto::EDIT || type == proto::RETRACT) && !ref.empty()) {
             r.ref = std::int32_t(m_refs.size());
@@ -87,21 +91,23 @@ public:
         struct Conv {
             std::uint64_t created = 0;
             bool listed = false;
-            std::unordered_map<std::uint32_t, std::uint64_t> anchors;  // user -> member after this seq
-            std::unordered_set<std::uint32_t> vouched;                 // members since the creation
+            std::unordered_map<std::uint32_t, std::uint64_t>
+                anchors;                               // user -> member after this seq
+            std::unordered_set<std::uint32_t> vouched; // members since the creation
         };
         std::unordered_map<std::uint32_t, Conv> convs;
         auto anchor = [&](Conv& c, const std::string& user, std::uint64_t since) {
             auto [it, fresh] = c.anchors.emplace(m_users.id(user), since);
             if (!fresh) it->second = std::min(it->second, since);
         };
-        std::stable_sort(m_admin.begin(), m_admin.end(), [](const Admin& a, const Admin& b) { return a.seq < b.seq; });
+        std::stable_sort(m_admin.begin(), m_admin.end(),
+                         [](const Admin& a, const Admin& b) { return a.seq < b.seq; });
         bool judgeMembership = false;
         for (const auto& a : m_admin) {
             if (a.action != "conversation-created") continue;
             judgeMembership = true;
             auto& c = convs[m_convs.id(a.target)];
-            if (c.created) continue;  // created once; a second record changes nothing
+            if (c.created) continue; // created once; a second record changes nothing
             c.created = a.seq;
             anchor(c, a.actor, a.seq);
             if (a.members.empty()) continue;
@@ -122,9 +128,11 @@ public:
         };
         for (const auto& a : m_admin) {
             if (a.action == "invite-created") {
-                if (auto* c = findConv(m_convs.id(a.target)); c && c->created < a.seq) anchor(*c, a.actor, c->created);
+                if (auto* c = findConv(m_convs.id(a.target)); c && c->created < a.seq)
+                    anchor(*c, a.actor, c->created);
             } else if (a.action == "invite-redeemed") {
-                if (auto* c = findConv(m_convs.id(a.conversation)); c && c->created < a.seq) anchor(*c, a.target, a.seq);
+                if (auto* c = findConv(m_convs.id(a.conversation)); c && c->created < a.seq)
+                    anchor(*c, a.target, a.seq);
             }
         }
         auto isAnchor = [](const Conv& c, std::uint32_t user, std::uint64_t seq) {
@@ -132,13 +140,15 @@ public:
             return it != c.anchors.end() && it->second < seq;
         };
         auto isMember = [&](const Conv& c, std::uint32_t user, std::uint64_t seq) {
-            return isAnchor(c, user, seq) || (!c.listed && c.created < seq && c.vouched.count(user));
+            return isAnchor(c, user, seq) ||
+                   (!c.listed && c.created < seq && c.vouched.count(user));
         };
         if (judgeMembership)
             for (const auto& r : m_recs) {
                 auto* c = findConv(r.conv);
                 if (!c || c->listed || !r.trusted || !isAnchor(*c, r.user, r.seq)) continue;
-                for (std::uint32_t i = 0; i < r.recCount; ++i) c->vouched.insert(m_recipients[r.recBegin + i]);
+                for (std::uint32_t i = 0; i < r.recCount; ++i)
+                    c->vouched.insert(m_recipients[r.recBegin + i]);
             }
 
         std::map<std::string, std::set<std::string>> flaggedSenders;
@@ -149,9 +159,10 @@ public:
             if (judgeMembership) {
                 const auto* c = findConv(r.conv);
                 if (!c || c->created >= r.seq) {
-                    out.problems.push_back({r.seq, "not-a-member",
-                                            who + " sent into conversation " + conv +
-                                                ", which the log does not show created before this point"});
+                    out.problems.push_back(
+                        {r.seq, "not-a-member",
+                         who + " sent into conversation " + conv +
+                             ", which the log does not show created before this point"});
                     accepted = false;
                 } else {
                     const bool senderIn = isMember(*c, r.user, r.seq);
@@ -159,19 +170,23 @@ public:
                     std::set<std::uint32_t> seen;
                     for (std::uint32_t i = 0; i < r.recCount; ++i) {
                         auto v = m_recipients[r.recBegin + i];
-                        if (v == r.user || !seen.insert(v).second || isMember(*c, v, r.seq)) continue;
+                        if (v == r.user || !seen.insert(v).second || isMember(*c, v, r.seq))
+                            continue;
                         strangers += (strangers.empty() ? "" : ", ") + m_users.name(v);
                     }
                     if (!senderIn) {
-                        out.problems.push_back({r.seq, "not-a-member",
-                                                who + " was not a member of conversation " + conv + " at this point" +
-                                                    (strangers.empty() ? std::string()
-                                                                       : "; nor were the recipients it names: " + strangers)});
+                        out.problems.push_back(
+                            {r.seq, "not-a-member",
+                             who + " was not a member of conversation " + conv + " at this point" +
+                                 (strangers.empty()
+                                      ? std::string()
+                                      : "; nor were the recipients it names: " + strangers)});
                         accepted = false;
                     } else if (!strangers.empty()) {
-                        out.problems.push_back({r.seq, "not-a-member",
-                                                who + " names recipients who were not members of conversation " + conv +
-                                                    " at this point: " + strangers});
+                        out.problems.push_back(
+                            {r.seq, "not-a-member",
+                             who + " names recipients who were not members of conversation " +
+                                 conv + " at this point: " + strangers});
                         accepted = false;
                     }
                 }
@@ -180,7 +195,8 @@ public:
                 if (accepted) {
                     auto& p = out.participants[conv];
                     p.insert(m_users.name(r.user));
-                    for (std::uint32_t i = 0; i < r.recCount; ++i) p.insert(m_users.name(m_recipients[r.recBegin + i]));
+                    for (std::uint32_t i = 0; i < r.recCount; ++i)
+                        p.insert(m_users.name(m_recipients[r.recBegin + i]));
                 } else {
                     flaggedSenders[conv].insert(m_users.name(r.user));
                 }
@@ -188,14 +204,15 @@ public:
             if (r.ref < 0) continue;
             const std::string& ref = m_refs[std::size_t(r.ref)];
             auto it = m_byId.find(ref);
-            if (it == m_byId.end()) continue;  // not in the log (yet): nothing it could change
+            if (it == m_byId.end()) continue; // not in the log (yet): nothing it could change
             const Rec& original = m_recs[it->second];
             if (original.user == r.user) continue;
-            out.problems.push_back({r.seq, "forged-edit",
-                                    std::string(r.type == proto::EDIT ? "an edit" : "a retraction") + " of message " +
-                                        hexOf(ref) + " (seq " + std::to_string(original.seq) + ", by " +
-                                        m_users.name(original.user) + ") sent by " + who +
-                                        ", who is not its author; not applied"});
+            out.problems.push_back(
+                {r.seq, "forged-edit",
+                 std::string(r.type == proto::EDIT ? "an edit" : "a retraction") + " of message " +
+                     hexOf(ref) + " (seq " + std::to_string(original.seq) + ", by " +
+                     m_users.name(original.user) + ") sent by " + who +
+                     ", who is not its author; not applied"});
         }
         judgeConsent(out);
         // A conversation only non-members wrote into stays listed, under their names.
@@ -206,15 +223,16 @@ public:
 
 private:
     void judgeConsent(Outcome& out) {
-        std::unordered_map<std::uint32_t, std::uint64_t> outside;  // user -> first invite redeemed
+        std::unordered_map<std::uint32_t, std::uint64_t> outside; // user -> first invite redeemed
         for (const auto& a : m_admin)
             if (a.action == "invite-redeemed") {
                 auto [it, fresh] = outside.emplace(m_users.id(a.target), a.seq);
                 if (!fresh) it->second = std::min(it->second, a.seq);
             }
         if (outside.empty()) return;
-        std::set<std::pair<std::uint32_t, std::uint32_t>> consented;     // (conversation, user)
-        std::map<std::pair<std::uint32_t, std::uint32_t>, std::uint64_t> refused;  // last unknown acceptance
+        std::set<std::pair<std::uint32_t, std::uint32_t>> consented; // (conversation, user)
+        std::map<std::pair<std::uint32_t, std::uint32_t>, std::uint64_t>
+            refused; // last unknown acceptance
         for (const auto& r : m_recs) {
             if (!outside.count(r.user) || r.type == proto::RECEIPT) continue;
             const auto key = std::make_pair(r.conv, r.user);
@@ -226,13 +244,15 @@ private:
                 continue;
             }
             if (consented.count(key)) continue;
-            std::string detail = deviceName(m_users.name(r.user), r.device) + ", an outside party (invited at seq " +
-                                 std::to_string(outside[r.user]) + "), sent a " +
-                                 proto::MessageType_Name(proto::MessageType(r.type)) + " into conversation " +
-                                 m_convs.name(r.conv) + " before accepting the recording notice there";
+            std::string detail =
+                deviceName(m_users.name(r.user), r.device) + ", an outside party (invited at seq " +
+                std::to_string(outside[r.user]) + "), sent a " +
+                proto::MessageType_Name(proto::MessageType(r.type)) + " into conversation " +
+                m_convs.name(r.conv) + " before accepting the recording notice there";
             if (auto it = refused.find(key); it != refused.end())
                 detail += "; its acceptance at seq " + std::to_string(it->second) +
-                          " names no known notice version and text hash, or was signed by a revoked or unapproved "
+                          " names no known notice version and text hash, or was signed by a "
+                          "revoked or unapproved "
                           "device";
             out.problems.push_back({r.seq, "no-notice", std::move(detail)});
         }
@@ -247,7 +267,7 @@ private:
         std::uint32_t conv = 0, user = 0, device = 0;
         int type = 0;
         std::uint32_t recBegin = 0, recCount = 0;
-        std::int32_t ref = -1;  // index into m_refs (edits and retractions)
+        std::int32_t ref = -1; // index into m_refs (edits and retractions)
         bool trusted = true;
     };
     struct Names {
@@ -264,8 +284,9 @@ private:
     std::vector<Rec> m_recs;
     std::vector<std::uint32_t> m_recipients;
     std::vector<std::string> m_refs;
-    std::unordered_map<std::string, std::uint32_t> m_byId;  // message id -> its first entry
-    std::unordered_set<std::uint64_t> m_knownNotices;       // NOTICE_ACCEPTED entries naming a known notice
+    std::unordered_map<std::string, std::uint32_t> m_byId; // message id -> its first entry
+    std::unordered_set<std::uint64_t>
+        m_knownNotices; // NOTICE_ACCEPTED entries naming a known notice
     Names m_convs, m_users;
 };
 
@@ -276,4 +297,4 @@ inline bool knownNoticeBody(std::string_view body) {
     return a && journal::isKnownNotice(a->version, a->textSha256);
 }
 
-}  // namespace verbatim::compliance
+} // namespace verbatim::compliance

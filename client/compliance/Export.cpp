@@ -22,7 +22,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// ---- small encoders ------------------------------------------------------------------------------
+// ---- small encoders
+// ------------------------------------------------------------------------------
 
 void le16(Bytes& b, std::uint32_t v) {
     b.push_back(std::uint8_t(v));
@@ -35,11 +36,12 @@ void le32(Bytes& b, std::uint32_t v) {
 
 std::string base64Lines(ByteView data) {
     std::string out;
-    constexpr std::size_t kChunk = 57;  // 76 characters a line
+    constexpr std::size_t kChunk = 57; // 76 characters a line
     std::string line(80, '\0');
     for (std::size_t i = 0; i < data.size(); i += kChunk) {
         auto n = std::min(kChunk, data.size() - i);
-        int len = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(line.data()), data.data() + i, int(n));
+        int len =
+            EVP_EncodeBlock(reinterpret_cast<unsigned char*>(line.data()), data.data() + i, int(n));
         out.append(line.data(), std::size_t(len));
         out += "\r\n";
     }
@@ -101,11 +103,16 @@ std::string safeName(const std::string& name) {
 
 const char* kindName(TimelineEvent::Kind k) {
     switch (k) {
-    case TimelineEvent::Kind::Message: return "message";
-    case TimelineEvent::Kind::Notice: return "disclaimer";
-    case TimelineEvent::Kind::Join: return "join";
-    case TimelineEvent::Kind::SafetyNumber: return "safety-number-accepted";
-    case TimelineEvent::Kind::MismatchReport: return "mismatch-report";
+    case TimelineEvent::Kind::Message:
+        return "message";
+    case TimelineEvent::Kind::Notice:
+        return "disclaimer";
+    case TimelineEvent::Kind::Join:
+        return "join";
+    case TimelineEvent::Kind::SafetyNumber:
+        return "safety-number-accepted";
+    case TimelineEvent::Kind::MismatchReport:
+        return "mismatch-report";
     }
     return "unknown";
 }
@@ -115,23 +122,25 @@ std::string eventText(const TimelineEvent& e) {
     switch (e.kind) {
     case TimelineEvent::Kind::SafetyNumber: {
         auto j = parseFlatJsonObject(e.body);
-        return "accepted a changed safety number" + (j && j->count("user") ? " for " + j->at("user") : std::string());
+        return "accepted a changed safety number" +
+               (j && j->count("user") ? " for " + j->at("user") : std::string());
     }
     case TimelineEvent::Kind::MismatchReport:
         return "reported that a message differed from what its sender journaled";
-    default: return e.body;
+    default:
+        return e.body;
     }
 }
 
 /// One line for a change compliance did not apply (RefusedChange).
 std::string refusedText(const RefusedChange& r, const std::string& name) {
-    std::string what = r.kind == "edit"      ? "edit"
-                       : r.kind == "retract" ? "retraction"
-                                             : r.kind;
-    std::string out = what + " by " + name + " (" + r.user + "/" + std::to_string(r.device) + ") " + isoTime(r.timeMs) +
-                      ", seq " + std::to_string(r.sequence) + ", " + r.fault;
-    if (r.fault == "forged-edit") out += ": not the author";
-    else if (r.fault == "not-a-member") out += ": not a member of the conversation";
+    std::string what = r.kind == "edit" ? "edit" : r.kind == "retract" ? "retraction" : r.kind;
+    std::string out = what + " by " + name + " (" + r.user + "/" + std::to_string(r.device) + ") " +
+                      isoTime(r.timeMs) + ", seq " + std::to_string(r.sequence) + ", " + r.fault;
+    if (r.fault == "forged-edit")
+        out += ": not the author";
+    else if (r.fault == "not-a-member")
+        out += ": not a member of the conversation";
     if (r.kind == "edit" || r.kind == "reaction") out += "; its text: \"" + r.body + "\"";
     return out;
 }
@@ -144,14 +153,16 @@ struct Directory {
     }
 };
 
-std::string transcript(const std::vector<TimelineEvent>& events, const std::vector<ConversationInfo>& convs,
-                       const Directory& dir, std::size_t problems) {
+std::string transcript(const std::vector<TimelineEvent>& events,
+                       const std::vector<ConversationInfo>& convs, const Directory& dir,
+                       std::size_t problems) {
     // Every line goes through transcriptText: a value's own line breaks continue with "  | ",
     // so no message, name or file name can forge a line of the transcript.
     std::string out = "Verbatim journal export\n";
     auto line = [&out](const std::string& text) { out += transcriptText(text) + "\n"; };
     line("Exported: " + isoTime(nowMs()) + "   Events: " + std::to_string(events.size()) +
-         "   Verification: " + (problems ? std::to_string(problems) + " event(s) with problems" : "all verified"));
+         "   Verification: " +
+         (problems ? std::to_string(problems) + " event(s) with problems" : "all verified"));
     for (const auto& c : convs) {
         out += "\n";
         line("Conversation: " + (c.title.empty() ? c.id : c.title) + " (" + c.id + ")");
@@ -159,8 +170,10 @@ std::string transcript(const std::vector<TimelineEvent>& events, const std::vect
         for (std::size_t i = 0; i < c.participants.size(); ++i) {
             const auto& u = c.participants[i];
             auto it = dir.people.find(u);
-            members += (i ? ", " : " ") + dir.name(u) + " (" + u +
-                       (it != dir.people.end() && !it->second.role.empty() ? ", " + it->second.role : "") + ")";
+            members +=
+                (i ? ", " : " ") + dir.name(u) + " (" + u +
+                (it != dir.people.end() && !it->second.role.empty() ? ", " + it->second.role : "") +
+                ")";
         }
         line(members);
         out += "\n";
@@ -178,55 +191,73 @@ std::string transcript(const std::vector<TimelineEvent>& events, const std::vect
                 line("    [attachment: " + a.fileName + ", " + std::to_string(a.size) + " bytes" +
                      (a.available ? "" : ", not available: " + a.problem) + "]");
             for (const auto& ed : e.edits)
-                line("    [edited " + isoTime(ed.timeMs) + " by " + dir.name(ed.user) + "; previous: \"" + ed.previous +
-                     "\"; new: \"" + ed.next + "\"]");
+                line("    [edited " + isoTime(ed.timeMs) + " by " + dir.name(ed.user) +
+                     "; previous: \"" + ed.previous + "\"; new: \"" + ed.next + "\"]");
             if (e.deleted)
-                line("    [deleted for everyone " + isoTime(e.deletedMs) + " by " + dir.name(e.deletedBy) +
-                     "; the journal keeps the text above]");
+                line("    [deleted for everyone " + isoTime(e.deletedMs) + " by " +
+                     dir.name(e.deletedBy) + "; the journal keeps the text above]");
             if (!e.reactions.empty()) {
                 std::string r = "    [reactions:";
-                for (const auto& x : e.reactions) r += " " + x.emoji + " " + dir.name(x.user);
+                for (const auto& x : e.reactions)
+                    r += " " + x.emoji + " " + dir.name(x.user);
                 line(r + "]");
             }
-            for (const auto& r : e.refused) line("    [NOT APPLIED: " + refusedText(r, dir.name(r.user)) + "]");
+            for (const auto& r : e.refused)
+                line("    [NOT APPLIED: " + refusedText(r, dir.name(r.user)) + "]");
             if (e.verification != "verified") line("    [VERIFICATION: " + e.verification + "]");
         }
     }
     return out;
 }
 
-// ---- JSON ----------------------------------------------------------------------------------------
+// ---- JSON
+// ----------------------------------------------------------------------------------------
 
 std::string custom(const std::vector<std::pair<std::string, std::string>>& fields) {
     std::string out = "[";
     bool first = true;
     for (const auto& [n, v] : fields) {
-        if (v.empty()) continue;  // RSMF custom values have minLength 1
-        out += (first ? "" : ",") + std::string("{\"name\":") + jsonString(n) + ",\"value\":" + jsonString(v) + "}";
+        if (v.empty()) continue; // RSMF custom values have minLength 1
+        out += (first ? "" : ",") + std::string("{\"name\":") + jsonString(n) +
+               ",\"value\":" + jsonString(v) + "}";
         first = false;
     }
     return out + "]";
 }
 
-std::string eventJson(const TimelineEvent& e, const std::vector<std::string>& attachmentNames, bool rsmf) {
+std::string eventJson(const TimelineEvent& e, const std::vector<std::string>& attachmentNames,
+                      bool rsmf) {
     std::string type;
     switch (e.kind) {
-    case TimelineEvent::Kind::Message: type = "message"; break;
-    case TimelineEvent::Kind::Notice: type = "disclaimer"; break;
-    case TimelineEvent::Kind::Join: type = "join"; break;
-    default: type = rsmf ? "unknown" : kindName(e.kind); break;
+    case TimelineEvent::Kind::Message:
+        type = "message";
+        break;
+    case TimelineEvent::Kind::Notice:
+        type = "disclaimer";
+        break;
+    case TimelineEvent::Kind::Join:
+        type = "join";
+        break;
+    default:
+        type = rsmf ? "unknown" : kindName(e.kind);
+        break;
     }
     std::string id = e.messageId.empty() ? "seq-" + std::to_string(e.sequence) : e.messageId;
-    std::string out = "{\"id\":" + jsonString(id) + ",\"type\":" + jsonString(type) + ",\"participant\":" +
-                      jsonString(e.user) + ",\"conversation\":" + jsonString(e.conversation) + ",\"timestamp\":" +
-                      jsonString(isoTime(e.serverTimeMs)) + ",\"body\":" + jsonString(eventText(e));
+    std::string out = "{\"id\":" + jsonString(id) + ",\"type\":" + jsonString(type) +
+                      ",\"participant\":" + jsonString(e.user) +
+                      ",\"conversation\":" + jsonString(e.conversation) +
+                      ",\"timestamp\":" + jsonString(isoTime(e.serverTimeMs)) +
+                      ",\"body\":" + jsonString(eventText(e));
     if (e.deleted) out += ",\"deleted\":true";
     if (!e.attachments.empty()) {
         out += ",\"attachments\":[";
         for (std::size_t i = 0; i < e.attachments.size(); ++i) {
             const auto& a = e.attachments[i];
-            std::string aid = i < attachmentNames.size() && !attachmentNames[i].empty() ? attachmentNames[i] : safeName(a.fileName);
-            out += (i ? "," : "") + std::string("{\"id\":") + jsonString(aid) + ",\"display\":" + jsonString(a.fileName) +
+            std::string aid = i < attachmentNames.size() && !attachmentNames[i].empty()
+                                  ? attachmentNames[i]
+                                  : safeName(a.fileName);
+            out += (i ? "," : "") + std::string("{\"id\":") + jsonString(aid) +
+                   ",\"display\":" + jsonString(a.fileName) +
                    ",\"size\":" + std::to_string(a.size) + "}";
         }
         out += "]";
@@ -235,21 +266,24 @@ std::string eventJson(const TimelineEvent& e, const std::vector<std::string>& at
         out += ",\"edits\":[";
         for (std::size_t i = 0; i < e.edits.size(); ++i) {
             const auto& ed = e.edits[i];
-            out += (i ? "," : "") + std::string("{\"participant\":") + jsonString(ed.user) + ",\"timestamp\":" +
-                   jsonString(isoTime(ed.timeMs)) + ",\"previous\":" + jsonString(ed.previous) + ",\"new\":" +
-                   jsonString(ed.next) + "}";
+            out += (i ? "," : "") + std::string("{\"participant\":") + jsonString(ed.user) +
+                   ",\"timestamp\":" + jsonString(isoTime(ed.timeMs)) +
+                   ",\"previous\":" + jsonString(ed.previous) + ",\"new\":" + jsonString(ed.next) +
+                   "}";
         }
         out += "]";
     }
     if (!e.reactions.empty()) {
         std::map<std::string, std::vector<std::string>> grouped;
-        for (const auto& r : e.reactions) grouped[r.emoji].push_back(r.user);
+        for (const auto& r : e.reactions)
+            grouped[r.emoji].push_back(r.user);
         out += ",\"reactions\":[";
         bool first = true;
         for (const auto& [emoji, users] : grouped) {
-            out += (first ? "" : ",") + std::string("{\"value\":") + jsonString(emoji) + ",\"count\":" +
-                   std::to_string(users.size()) + ",\"participants\":[";
-            for (std::size_t i = 0; i < users.size(); ++i) out += (i ? "," : "") + jsonString(users[i]);
+            out += (first ? "" : ",") + std::string("{\"value\":") + jsonString(emoji) +
+                   ",\"count\":" + std::to_string(users.size()) + ",\"participants\":[";
+            for (std::size_t i = 0; i < users.size(); ++i)
+                out += (i ? "," : "") + jsonString(users[i]);
             out += "]}";
             first = false;
         }
@@ -259,8 +293,9 @@ std::string eventJson(const TimelineEvent& e, const std::vector<std::string>& at
         out += ",\"read_receipts\":[";
         for (std::size_t i = 0; i < e.receipts.size(); ++i) {
             const auto& r = e.receipts[i];
-            out += (i ? "," : "") + std::string("{\"participant\":") + jsonString(r.user) + ",\"timestamp\":" +
-                   jsonString(isoTime(r.timeMs)) + ",\"action\":" + jsonString(r.action == "read" ? "read" : "delivered") + "}";
+            out += (i ? "," : "") + std::string("{\"participant\":") + jsonString(r.user) +
+                   ",\"timestamp\":" + jsonString(isoTime(r.timeMs)) +
+                   ",\"action\":" + jsonString(r.action == "read" ? "read" : "delivered") + "}";
         }
         out += "]";
     }
@@ -269,7 +304,8 @@ std::string eventJson(const TimelineEvent& e, const std::vector<std::string>& at
         {"entry_hash", e.entryHash},
         {"verification", e.verification},
         {"sender_device", e.device ? std::to_string(e.device) : std::string()},
-        {"client_time", e.timeMs && e.kind != TimelineEvent::Kind::Join ? isoTime(e.timeMs) : std::string()},
+        {"client_time",
+         e.timeMs && e.kind != TimelineEvent::Kind::Join ? isoTime(e.timeMs) : std::string()},
         {"event_kind", kindName(e.kind)},
     };
     if (e.deleted) {
@@ -279,7 +315,8 @@ std::string eventJson(const TimelineEvent& e, const std::vector<std::string>& at
     }
     if (!e.refused.empty()) {
         std::string all;
-        for (const auto& r : e.refused) all += (all.empty() ? "" : "; ") + refusedText(r, r.user);
+        for (const auto& r : e.refused)
+            all += (all.empty() ? "" : "; ") + refusedText(r, r.user);
         fields.push_back({"not_applied", all});
     }
     out += ",\"custom\":" + custom(fields);
@@ -288,31 +325,35 @@ std::string eventJson(const TimelineEvent& e, const std::vector<std::string>& at
         out += ",\"not_applied\":[";
         for (std::size_t i = 0; i < e.refused.size(); ++i) {
             const auto& r = e.refused[i];
-            out += (i ? "," : "") + std::string("{\"sequence\":") + std::to_string(r.sequence) + ",\"kind\":" +
-                   jsonString(r.kind) + ",\"participant\":" + jsonString(r.user) + ",\"device\":" +
-                   std::to_string(r.device) + ",\"timestamp\":" + jsonString(isoTime(r.timeMs)) + ",\"body\":" +
-                   jsonString(r.body) + ",\"fault\":" + jsonString(r.fault) + "}";
+            out += (i ? "," : "") + std::string("{\"sequence\":") + std::to_string(r.sequence) +
+                   ",\"kind\":" + jsonString(r.kind) + ",\"participant\":" + jsonString(r.user) +
+                   ",\"device\":" + std::to_string(r.device) +
+                   ",\"timestamp\":" + jsonString(isoTime(r.timeMs)) +
+                   ",\"body\":" + jsonString(r.body) + ",\"fault\":" + jsonString(r.fault) + "}";
         }
         out += "]";
     }
     return out + "}";
 }
 
-// ---- CSV -----------------------------------------------------------------------------------------
+// ---- CSV
+// -----------------------------------------------------------------------------------------
 
 /// The Subject names the exported conversations; the full titles are in the transcript.
 constexpr std::size_t kSubjectChars = 300;
 
 std::string csvRecord(const std::vector<std::string>& fields) {
     std::string out;
-    for (std::size_t i = 0; i < fields.size(); ++i) out += (i ? "," : "") + csvField(fields[i]);
+    for (std::size_t i = 0; i < fields.size(); ++i)
+        out += (i ? "," : "") + csvField(fields[i]);
     return out + "\r\n";
 }
 
 std::string csvHeader() {
-    return csvRecord({"sequence", "time", "conversation_id", "conversation", "participant_id", "participant", "device",
-                      "event", "body", "original_body", "edits", "deleted", "deleted_by", "deleted_at", "attachments",
-                      "verification", "entry_hash", "message_id"});
+    return csvRecord({"sequence", "time", "conversation_id", "conversation", "participant_id",
+                      "participant", "device", "event", "body", "original_body", "edits", "deleted",
+                      "deleted_by", "deleted_at", "attachments", "verification", "entry_hash",
+                      "message_id"});
 }
 
 /// One event as a CSV record (RFC 4180, every field quoted; see ExportEncoding.h).
@@ -320,18 +361,20 @@ std::string csvRow(const TimelineEvent& e, const std::string& title, const Direc
     std::string attachments;
     // Cleaned names (no line breaks) one per line: the list stays unambiguous; JSON Lines keeps
     // the names exactly as sent.
-    for (const auto& a : e.attachments) attachments += (attachments.empty() ? "" : "\n") + attachmentFileName(a.fileName);
-    return csvRecord({std::to_string(e.sequence), isoTime(e.serverTimeMs), e.conversation, title, e.user, dir.name(e.user),
-                      e.device ? std::to_string(e.device) : std::string(), kindName(e.kind), eventText(e),
-                      e.originalBody != e.body ? e.originalBody : std::string(), std::to_string(e.edits.size()),
-                      e.deleted ? "yes" : "no", e.deleted ? e.deletedBy : std::string(),
-                      e.deleted ? isoTime(e.deletedMs) : std::string(), attachments, e.verification, e.entryHash,
-                      e.messageId});
+    for (const auto& a : e.attachments)
+        attachments += (attachments.empty() ? "" : "\n") + attachmentFileName(a.fileName);
+    return csvRecord(
+        {std::to_string(e.sequence), isoTime(e.serverTimeMs), e.conversation, title, e.user,
+         dir.name(e.user), e.device ? std::to_string(e.device) : std::string(), kindName(e.kind),
+         eventText(e), e.originalBody != e.body ? e.originalBody : std::string(),
+         std::to_string(e.edits.size()), e.deleted ? "yes" : "no",
+         e.deleted ? e.deletedBy : std::string(), e.deleted ? isoTime(e.deletedMs) : std::string(),
+         attachments, e.verification, e.entryHash, e.messageId});
 }
 
 struct Selection {
     std::vector<ConversationInfo> conversations;
-    std::vector<TimelineEvent> events;  // in log order
+    std::vector<TimelineEvent> events; // in log order
     Directory dir;
 };
 
@@ -348,13 +391,16 @@ Result<Selection> select(Archive& archive, const ExportOptions& o) {
     for (auto& c : all) {
         VERBATIM_TRY_LET(t, archive.timeline(c.id, o.fromMs, o.toMs));
         if (t->empty()) continue;
-        s.events.insert(s.events.end(), std::make_move_iterator(t->begin()), std::make_move_iterator(t->end()));
+        s.events.insert(s.events.end(), std::make_move_iterator(t->begin()),
+                        std::make_move_iterator(t->end()));
         s.conversations.push_back(c);
     }
-    std::stable_sort(s.events.begin(), s.events.end(),
-                     [](const TimelineEvent& a, const TimelineEvent& b) { return a.sequence < b.sequence; });
+    std::stable_sort(
+        s.events.begin(), s.events.end(),
+        [](const TimelineEvent& a, const TimelineEvent& b) { return a.sequence < b.sequence; });
     VERBATIM_TRY_LET(people, archive.participants());
-    for (auto& p : *people) s.dir.people[p.user] = p;
+    for (auto& p : *people)
+        s.dir.people[p.user] = p;
     return s;
 }
 
@@ -381,22 +427,24 @@ Result<void> writeFile(const std::string& path, std::string_view data) {
     return {};
 }
 
-}  // namespace
+} // namespace
 
 Bytes zipStore(const std::vector<std::pair<std::string, Bytes>>& files) {
     Bytes out, central;
     std::time_t t = std::time(nullptr);
     std::tm tm{};
     gmtime_r(&t, &tm);
-    const std::uint32_t dosTime = std::uint32_t((tm.tm_hour << 11) | (tm.tm_min << 5) | (tm.tm_sec / 2));
-    const std::uint32_t dosDate = std::uint32_t(((tm.tm_year - 80) << 9) | ((tm.tm_mon + 1) << 5) | tm.tm_mday);
+    const std::uint32_t dosTime =
+        std::uint32_t((tm.tm_hour << 11) | (tm.tm_min << 5) | (tm.tm_sec / 2));
+    const std::uint32_t dosDate =
+        std::uint32_t(((tm.tm_year - 80) << 9) | ((tm.tm_mon + 1) << 5) | tm.tm_mday);
     for (const auto& [name, data] : files) {
         const auto crc = std::uint32_t(crc32(0L, data.data(), uInt(data.size())));
         const auto offset = std::uint32_t(out.size());
         le32(out, 0x04034b50);
         le16(out, 20);
-        le16(out, 0x0800);  // UTF-8 names
-        le16(out, 0);       // stored
+        le16(out, 0x0800); // UTF-8 names
+        le16(out, 0);      // stored
         le16(out, dosTime);
         le16(out, dosDate);
         le32(out, crc);
@@ -407,7 +455,7 @@ Bytes zipStore(const std::vector<std::pair<std::string, Bytes>>& files) {
         out.insert(out.end(), name.begin(), name.end());
         out.insert(out.end(), data.begin(), data.end());
         le32(central, 0x02014b50);
-        le16(central, 0x0314);  // made by: Unix, 2.0
+        le16(central, 0x0314); // made by: Unix, 2.0
         le16(central, 20);
         le16(central, 0x0800);
         le16(central, 0);
@@ -438,47 +486,62 @@ Bytes zipStore(const std::vector<std::pair<std::string, Bytes>>& files) {
     return out;
 }
 
-std::string rsmfManifest(const std::vector<TimelineEvent>& events, const std::vector<Participant>& participants,
-                         const std::vector<ConversationInfo>& conversations, const std::string& eventCollectionId,
+std::string rsmfManifest(const std::vector<TimelineEvent>& events,
+                         const std::vector<Participant>& participants,
+                         const std::vector<ConversationInfo>& conversations,
+                         const std::string& eventCollectionId,
                          const std::vector<std::vector<std::string>>& attachmentNames) {
     std::string out = "{\"version\":\"2.0.0\"";
-    if (!eventCollectionId.empty()) out += ",\"eventcollectionid\":" + jsonString(eventCollectionId);
+    if (!eventCollectionId.empty())
+        out += ",\"eventcollectionid\":" + jsonString(eventCollectionId);
     out += ",\"participants\":[";
     for (std::size_t i = 0; i < participants.size(); ++i) {
         const auto& p = participants[i];
-        out += (i ? "," : "") + std::string("{\"id\":") + jsonString(p.user) + ",\"display\":" +
-               jsonString(p.name.empty() ? p.user : p.name) + ",\"account_id\":" + jsonString(p.user) +
+        out += (i ? "," : "") + std::string("{\"id\":") + jsonString(p.user) +
+               ",\"display\":" + jsonString(p.name.empty() ? p.user : p.name) +
+               ",\"account_id\":" + jsonString(p.user) +
                ",\"custom\":" + custom({{"role", p.role}}) + "}";
     }
     out += "],\"conversations\":[";
     for (std::size_t i = 0; i < conversations.size(); ++i) {
         const auto& c = conversations[i];
-        out += (i ? "," : "") + std::string("{\"id\":") + jsonString(c.id) + ",\"display\":" +
-               jsonString(c.title.empty() ? c.id : c.title) + ",\"platform\":\"verbatim\",\"type\":" +
-               jsonString(c.matter ? "channel" : "direct") + ",\"participants\":[";
-        for (std::size_t j = 0; j < c.participants.size(); ++j) out += (j ? "," : "") + jsonString(c.participants[j]);
-        out += "],\"custom\":" + custom({{"matter", c.matter ? "yes" : "no"}, {"journaled", "yes"}}) + "}";
+        out +=
+            (i ? "," : "") + std::string("{\"id\":") + jsonString(c.id) +
+            ",\"display\":" + jsonString(c.title.empty() ? c.id : c.title) +
+            ",\"platform\":\"verbatim\",\"type\":" + jsonString(c.matter ? "channel" : "direct") +
+            ",\"participants\":[";
+        for (std::size_t j = 0; j < c.participants.size(); ++j)
+            out += (j ? "," : "") + jsonString(c.participants[j]);
+        out +=
+            "],\"custom\":" + custom({{"matter", c.matter ? "yes" : "no"}, {"journaled", "yes"}}) +
+            "}";
     }
     out += "],\"events\":[";
     for (std::size_t i = 0; i < events.size(); ++i)
-        out += (i ? "," : "") + eventJson(events[i], i < attachmentNames.size() ? attachmentNames[i] : std::vector<std::string>{}, true);
+        out += (i ? "," : "") + eventJson(events[i],
+                                          i < attachmentNames.size() ? attachmentNames[i]
+                                                                     : std::vector<std::string>{},
+                                          true);
     return out + "]}";
 }
 
 Result<ExportResult> exportArchive(Archive& archive, const ExportOptions& o) {
     if (o.out.empty()) return fail(ErrorCode::InvalidArgument, "no output path");
     if (o.format != "rsmf" && o.format != "eml" && o.format != "jsonl" && o.format != "csv")
-        return fail(ErrorCode::InvalidArgument, "unknown format \"" + validUtf8(o.format) + "\" (rsmf, eml, jsonl or csv)");
+        return fail(ErrorCode::InvalidArgument,
+                    "unknown format \"" + validUtf8(o.format) + "\" (rsmf, eml, jsonl or csv)");
     VERBATIM_TRY_LET(sel, select(archive, o));
     ExportResult result;
     result.events = sel->events.size();
 
     if (o.format == "csv") {
         std::map<std::string, std::string> titles;
-        for (const auto& c : sel->conversations) titles[c.id] = c.title;
+        for (const auto& c : sel->conversations)
+            titles[c.id] = c.title;
         // A byte-order mark: spreadsheets read the file as UTF-8 only with it.
         std::string text = "\xEF\xBB\xBF" + csvHeader();
-        for (const auto& e : sel->events) text += csvRow(e, titles[e.conversation], sel->dir);
+        for (const auto& e : sel->events)
+            text += csvRow(e, titles[e.conversation], sel->dir);
         VERBATIM_TRY(writeFile(o.out, text));
         result.files.push_back(o.out);
         return result;
@@ -486,7 +549,8 @@ Result<ExportResult> exportArchive(Archive& archive, const ExportOptions& o) {
 
     if (o.format == "jsonl") {
         std::string text;
-        for (const auto& e : sel->events) text += eventJson(e, {}, false) + "\n";
+        for (const auto& e : sel->events)
+            text += eventJson(e, {}, false) + "\n";
         VERBATIM_TRY(writeFile(o.out, text));
         result.files.push_back(o.out);
         return result;
@@ -497,16 +561,20 @@ Result<ExportResult> exportArchive(Archive& archive, const ExportOptions& o) {
     const std::string collection = toHex(crypto::randomBytes(16));
     const std::uint64_t now = nowMs();
     for (std::size_t s = 0; s < slices; ++s) {
-        std::vector<TimelineEvent> events(sel->events.begin() + std::ptrdiff_t(std::min(sel->events.size(), s * per)),
-                                          sel->events.begin() + std::ptrdiff_t(std::min(sel->events.size(), (s + 1) * per)));
+        std::vector<TimelineEvent> events(
+            sel->events.begin() + std::ptrdiff_t(std::min(sel->events.size(), s * per)),
+            sel->events.begin() + std::ptrdiff_t(std::min(sel->events.size(), (s + 1) * per)));
         // Who and what this slice names: every participant referenced by any of its events.
         std::set<std::string> users, convIds;
         for (const auto& e : events) {
             users.insert(e.user);
             convIds.insert(e.conversation);
-            for (const auto& x : e.edits) users.insert(x.user);
-            for (const auto& x : e.reactions) users.insert(x.user);
-            for (const auto& x : e.receipts) users.insert(x.user);
+            for (const auto& x : e.edits)
+                users.insert(x.user);
+            for (const auto& x : e.reactions)
+                users.insert(x.user);
+            for (const auto& x : e.receipts)
+                users.insert(x.user);
             if (e.deleted) users.insert(e.deletedBy);
         }
         std::vector<ConversationInfo> convs;
@@ -523,10 +591,11 @@ Result<ExportResult> exportArchive(Archive& archive, const ExportOptions& o) {
         // Attachments: files in the zip (rsmf) or MIME parts (eml).
         std::vector<std::pair<std::string, Bytes>> files;
         std::vector<std::vector<std::string>> names(events.size());
-        std::vector<std::pair<std::string, std::string>> parts;  // file name, mime
+        std::vector<std::pair<std::string, std::string>> parts; // file name, mime
         for (std::size_t i = 0; i < events.size(); ++i) {
             for (const auto& a : events[i].attachments) {
-                std::string name = std::to_string(events[i].sequence) + "_" + std::to_string(a.index) + "_" + safeName(a.fileName);
+                std::string name = std::to_string(events[i].sequence) + "_" +
+                                   std::to_string(a.index) + "_" + safeName(a.fileName);
                 names[i].push_back(name);
                 if (!a.available) continue;
                 auto data = archive.attachment(events[i].sequence, a.index);
@@ -538,20 +607,25 @@ Result<ExportResult> exportArchive(Archive& archive, const ExportOptions& o) {
                 ++result.attachments;
             }
         }
-        std::size_t flagged = std::count_if(events.begin(), events.end(),
-                                            [](const TimelineEvent& e) { return e.verification != "verified"; });
+        std::size_t flagged =
+            std::count_if(events.begin(), events.end(),
+                          [](const TimelineEvent& e) { return e.verification != "verified"; });
         const std::string body = transcript(events, convs, sel->dir, flagged);
         std::string title;
-        for (const auto& c : convs) title += (title.empty() ? "" : ", ") + (c.title.empty() ? c.id : c.title);
+        for (const auto& c : convs)
+            title += (title.empty() ? "" : ", ") + (c.title.empty() ? c.id : c.title);
         // "=_" cannot occur in quoted-printable or base64 output, the only encodings of the
         // parts: no content can contain the boundary, whatever a participant wrote.
         const std::string boundary = "=_verbatim_" + toHex(crypto::randomBytes(12));
         std::string eml;
         eml += "From: Verbatim Journal <journal@verbatim.invalid>\r\n";
         eml += "To: Compliance <compliance@verbatim.invalid>\r\n";
-        eml += headerLine("Subject", "Verbatim journal export: " + title +
-                                         (slices > 1 ? " (" + std::to_string(s + 1) + "/" + std::to_string(slices) + ")" : ""),
-                          kSubjectChars);
+        eml += headerLine(
+            "Subject",
+            "Verbatim journal export: " + title +
+                (slices > 1 ? " (" + std::to_string(s + 1) + "/" + std::to_string(slices) + ")"
+                            : ""),
+            kSubjectChars);
         eml += "Date: " + rfc5322Date(now) + "\r\n";
         eml += "Message-ID: <" + toHex(crypto::randomBytes(12)) + "@verbatim.invalid>\r\n";
         if (o.format == "rsmf") {
@@ -565,25 +639,31 @@ Result<ExportResult> exportArchive(Archive& archive, const ExportOptions& o) {
         }
         eml += "MIME-Version: 1.0\r\n";
         eml += "Content-Type: multipart/mixed; boundary=\"" + boundary + "\"\r\n\r\n";
-        eml += "--" + boundary + "\r\nContent-Type: text/plain; charset=\"utf-8\"\r\n"
+        eml += "--" + boundary +
+               "\r\nContent-Type: text/plain; charset=\"utf-8\"\r\n"
                "Content-Transfer-Encoding: quoted-printable\r\n\r\n";
         eml += quotedPrintable(body) + "\r\n";
         auto attach = [&](const std::string& name, const std::string& mime, ByteView data) {
-            eml += "--" + boundary + "\r\nContent-Type: " + mime + mimeParameter("name", name) + "\r\n" +
-                   "Content-Disposition: attachment" + mimeParameter("filename", name) + "\r\n" +
-                   "Content-Transfer-Encoding: base64\r\n\r\n" + base64Lines(data);
+            eml += "--" + boundary + "\r\nContent-Type: " + mime + mimeParameter("name", name) +
+                   "\r\n" + "Content-Disposition: attachment" + mimeParameter("filename", name) +
+                   "\r\n" + "Content-Transfer-Encoding: base64\r\n\r\n" + base64Lines(data);
         };
         if (o.format == "rsmf") {
             std::string manifest = rsmfManifest(events, people, convs, collection, names);
             std::vector<std::pair<std::string, Bytes>> zipped;
             zipped.push_back({"rsmf_manifest.json", Bytes(manifest.begin(), manifest.end())});
-            for (auto& f : files) zipped.push_back(std::move(f));
+            for (auto& f : files)
+                zipped.push_back(std::move(f));
             std::size_t total = 0;
-            for (auto& z : zipped) total += z.second.size() + 200;
-            if (total > 0xFFFF0000u) return fail(ErrorCode::InvalidArgument, "slice too large for a ZIP file: use --from/--to");
+            for (auto& z : zipped)
+                total += z.second.size() + 200;
+            if (total > 0xFFFF0000u)
+                return fail(ErrorCode::InvalidArgument,
+                            "slice too large for a ZIP file: use --from/--to");
             attach("rsmf.zip", "application/zip", zipStore(zipped));
         } else {
-            for (std::size_t i = 0; i < files.size(); ++i) attach(parts[i].first, parts[i].second, files[i].second);
+            for (std::size_t i = 0; i < files.size(); ++i)
+                attach(parts[i].first, parts[i].second, files[i].second);
         }
         eml += "--" + boundary + "--\r\n";
         const std::string path = sliceName(o.out, s, slices);
@@ -593,4 +673,4 @@ Result<ExportResult> exportArchive(Archive& archive, const ExportOptions& o) {
     return result;
 }
 
-}  // namespace verbatim::compliance
+} // namespace verbatim::compliance

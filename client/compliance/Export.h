@@ -22,9 +22,9 @@
 namespace verbatim::compliance {
 
 struct ExportOptions {
-    std::string format = "rsmf";  ///< rsmf, eml, jsonl, csv
-    std::string out;              ///< file path (slices get -001, -002, ... before the extension)
-    std::string matter;           ///< conversation id or title; empty: every conversation
+    std::string format = "rsmf"; ///< rsmf, eml, jsonl, csv
+    std::string out;             ///< file path (slices get -001, -002, ... before the extension)
+    std::string matter;          ///< conversation id or title; empty: every conversation
     std::uint64_t fromMs = 0;
     std::uint64_t toMs = 0;
     std::size_t maxEventsPerFile = 10000;
@@ -40,11 +40,13 @@ struct ExportResult {
 [[nodiscard]] Result<ExportResult> exportArchive(Archive& archive, const ExportOptions& options);
 
 /// The `rsmf_manifest.json` of one RSMF slice (exposed for tests).
-std::string rsmfManifest(const std::vector<TimelineEvent>& events, const std::vector<Participant>& participants,
-                         const std::vector<ConversationInfo>& conversations, const std::string& eventCollectionId,
+std::string rsmfManifest(const std::vector<TimelineEvent>& events,
+                         const std::vector<Participant>& participants,
+                         const std::vector<ConversationInfo>& conversations,
+                         const std::string& eventCollectionId,
                          const std::vector<std::vector<std::string>>& attachmentNames);
 
 /// A ZIP archive (stored, no compression) of name -> bytes, in order.
 Bytes zipStore(const std::vector<std::pair<std::string, Bytes>>& files);
 
-}  // namespace verbatim::compliance
+} // namespace verbatim::compliance

@@ -28,16 +28,24 @@ Decoded decodeAt(std::string_view s, std::size_t i) {
     const auto b0 = static_cast<unsigned char>(s[i]);
     if (b0 < 0x80) return {b0, 1, true};
     std::size_t need = 0;
-    unsigned char lo = 0x80, hi = 0xBF;  // the range of the second byte
+    unsigned char lo = 0x80, hi = 0xBF; // the range of the second byte
     char32_t cp = 0;
-    if (b0 >= 0xC2 && b0 <= 0xDF) need = 1, cp = b0 & 0x1F;
-    else if (b0 == 0xE0) need = 2, lo = 0xA0, cp = 0;
-    else if ((b0 >= 0xE1 && b0 <= 0xEC) || b0 == 0xEE || b0 == 0xEF) need = 2, cp = b0 & 0x0F;
-    else if (b0 == 0xED) need = 2, hi = 0x9F, cp = 0x0D;  // no surrogates
-    else if (b0 == 0xF0) need = 3, lo = 0x90, cp = 0;
-    else if (b0 >= 0xF1 && b0 <= 0xF3) need = 3, cp = b0 & 0x07;
-    else if (b0 == 0xF4) need = 3, hi = 0x8F, cp = 4;
-    else return {};
+    if (b0 >= 0xC2 && b0 <= 0xDF)
+        need = 1, cp = b0 & 0x1F;
+    else if (b0 == 0xE0)
+        need = 2, lo = 0xA0, cp = 0;
+    else if ((b0 >= 0xE1 && b0 <= 0xEC) || b0 == 0xEE || b0 == 0xEF)
+        need = 2, cp = b0 & 0x0F;
+    else if (b0 == 0xED)
+        need = 2, hi = 0x9F, cp = 0x0D; // no surrogates
+    else if (b0 == 0xF0)
+        need = 3, lo = 0x90, cp = 0;
+    else if (b0 >= 0xF1 && b0 <= 0xF3)
+        need = 3, cp = b0 & 0x07;
+    else if (b0 == 0xF4)
+        need = 3, hi = 0x8F, cp = 4;
+    else
+        return {};
     std::size_t k = 1;
     for (; k <= need; ++k) {
         if (i + k >= s.size()) return {kReplacement, k, false};
@@ -50,8 +58,7 @@ Decoded decodeAt(std::string_view s, std::size_t i) {
 }
 
 /// Calls `f(codePoint)` for each code point of `s`, U+FFFD for each invalid subpart.
-template <class F>
-void forEachCodePoint(std::string_view s, F&& f) {
+template <class F> void forEachCodePoint(std::string_view s, F&& f) {
     for (std::size_t i = 0; i < s.size();) {
         auto d = decodeAt(s, i);
         f(d.valid ? d.cp : kReplacement);
@@ -59,19 +66,23 @@ void forEachCodePoint(std::string_view s, F&& f) {
     }
 }
 
-bool isControl(char32_t c) { return c < 0x20 || (c >= 0x7F && c <= 0x9F); }
+bool isControl(char32_t c) {
+    return c < 0x20 || (c >= 0x7F && c <= 0x9F);
+}
 
 /// Directional formatting characters: they can make "invoice\u202Efdp.exe" read as an
 /// innocent extension.
 bool isBidiControl(char32_t c) {
-    return c == 0x061C || c == 0x200E || c == 0x200F || (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069);
+    return c == 0x061C || c == 0x200E || c == 0x200F || (c >= 0x202A && c <= 0x202E) ||
+           (c >= 0x2066 && c <= 0x2069);
 }
 
 /// The longest prefix of valid UTF-8 `s` of at most `bytes` bytes that ends on a character.
 std::string_view utf8Prefix(std::string_view s, std::size_t bytes) {
     if (s.size() <= bytes) return s;
     std::size_t n = bytes;
-    while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
+    while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80)
+        --n;
     return s.substr(0, n);
 }
 
@@ -103,15 +114,17 @@ bool printableAscii(std::string_view s) {
     return true;
 }
 
-}  // namespace
+} // namespace
 
 std::string validUtf8(std::string_view s) {
     std::string out;
     out.reserve(s.size());
     for (std::size_t i = 0; i < s.size();) {
         auto d = decodeAt(s, i);
-        if (d.valid) out.append(s.substr(i, d.length));
-        else appendUtf8(out, kReplacement);
+        if (d.valid)
+            out.append(s.substr(i, d.length));
+        else
+            appendUtf8(out, kReplacement);
         i += d.length;
     }
     return out;
@@ -123,19 +136,35 @@ std::string jsonString(std::string_view s) {
     out.reserve(s.size() + 2);
     forEachCodePoint(s, [&](char32_t c) {
         switch (c) {
-        case '"': out += "\\\""; return;
-        case '\\': out += "\\\\"; return;
-        case '\n': out += "\\n"; return;
-        case '\r': out += "\\r"; return;
-        case '\t': out += "\\t"; return;
-        case '\b': out += "\\b"; return;
-        case '\f': out += "\\f"; return;
-        default: break;
+        case '"':
+            out += "\\\"";
+            return;
+        case '\\':
+            out += "\\\\";
+            return;
+        case '\n':
+            out += "\\n";
+            return;
+        case '\r':
+            out += "\\r";
+            return;
+        case '\t':
+            out += "\\t";
+            return;
+        case '\b':
+            out += "\\b";
+            return;
+        case '\f':
+            out += "\\f";
+            return;
+        default:
+            break;
         }
         // U+2028 and U+2029 end a line in JavaScript; DEL is a control character.
         if (c < 0x20 || c == 0x7F || c == 0x2028 || c == 0x2029) {
             out += "\\u";
-            for (int shift = 12; shift >= 0; shift -= 4) out.push_back(hex[(c >> shift) & 15]);
+            for (int shift = 12; shift >= 0; shift -= 4)
+                out.push_back(hex[(c >> shift) & 15]);
             return;
         }
         appendUtf8(out, c);
@@ -148,8 +177,10 @@ std::string mediaType(std::string_view type) {
     static const std::string kDefault = "application/octet-stream";
     // Parameters (after ';') are dropped: the attachment is written as base64 bytes as received.
     type = type.substr(0, type.find(';'));
-    while (!type.empty() && (type.front() == ' ' || type.front() == '\t')) type.remove_prefix(1);
-    while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.remove_suffix(1);
+    while (!type.empty() && (type.front() == ' ' || type.front() == '\t'))
+        type.remove_prefix(1);
+    while (!type.empty() && (type.back() == ' ' || type.back() == '\t'))
+        type.remove_suffix(1);
     const auto slash = type.find('/');
     if (slash == std::string_view::npos) return kDefault;
     const auto major = type.substr(0, slash), minor = type.substr(slash + 1);
@@ -161,7 +192,8 @@ std::string mediaType(std::string_view type) {
     };
     if (!token(major) || !token(minor)) return kDefault;
     std::string out(type);
-    for (auto& c : out) c = char(std::tolower(static_cast<unsigned char>(c)));
+    for (auto& c : out)
+        c = char(std::tolower(static_cast<unsigned char>(c)));
     // A part of these types is parsed as MIME structure by mail readers: never from a sender.
     if (out.rfind("multipart/", 0) == 0 || out.rfind("message/", 0) == 0) return kDefault;
     return out;
@@ -186,8 +218,9 @@ std::string headerLine(std::string_view name, std::string_view value, std::size_
     // As it is when it cannot be mistaken for anything else: short printable ASCII with no
     // encoded-word opener (a parser would decode "=?…?=" written as plain text) and no
     // whitespace a parser could fold away.
-    if (printableAscii(text) && out.size() + text.size() <= 78 && text.find("=?") == std::string::npos &&
-        text.find("  ") == std::string::npos && (text.empty() || (text.front() != ' ' && text.back() != ' '))) {
+    if (printableAscii(text) && out.size() + text.size() <= 78 &&
+        text.find("=?") == std::string::npos && text.find("  ") == std::string::npos &&
+        (text.empty() || (text.front() != ' ' && text.back() != ' '))) {
         return out + text + "\r\n";
     }
     // RFC 2047 encoded words of at most 42 bytes of text (56 base64 characters, 68 with the
@@ -197,7 +230,7 @@ std::string headerLine(std::string_view name, std::string_view value, std::size_
     if (rest.empty()) return out + "\r\n";
     while (!rest.empty()) {
         auto piece = utf8Prefix(rest, 42);
-        if (piece.empty()) piece = rest.substr(0, 1);  // cannot happen with valid UTF-8
+        if (piece.empty()) piece = rest.substr(0, 1); // cannot happen with valid UTF-8
         if (!first) out += "\r\n ";
         out += "=?UTF-8?B?" + base64(piece) + "?=";
         rest.remove_prefix(piece.size());
@@ -223,8 +256,10 @@ std::string mimeParameter(std::string_view attribute, std::string_view value) {
         std::string piece;
         for (std::size_t k = 0; k < n && i + k < text.size(); ++k) {
             const auto c = static_cast<unsigned char>(text[i + k]);
-            if (isAttrChar(c)) piece += char(c);
-            else piece += std::string{'%', hex[c >> 4], hex[c & 15]};
+            if (isAttrChar(c))
+                piece += char(c);
+            else
+                piece += std::string{'%', hex[c >> 4], hex[c & 15]};
         }
         i += n;
         if (sections.back().size() + piece.size() > 54) sections.emplace_back();
@@ -245,25 +280,31 @@ std::string attachmentFileName(std::string_view name) {
     std::vector<char32_t> cps;
     forEachCodePoint(name, [&](char32_t c) {
         const bool lineBreak = c == 0x2028 || c == 0x2029;
-        cps.push_back(isControl(c) || isBidiControl(c) || lineBreak || c == '/' || c == '\\' ? U'_' : c);
+        cps.push_back(isControl(c) || isBidiControl(c) || lineBreak || c == '/' || c == '\\' ? U'_'
+                                                                                             : c);
     });
     // Spaces at either end are lost by file systems and mail readers alike.
     auto space = [](char32_t c) {
-        return c == ' ' || c == 0xA0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200A) || c == 0x202F || c == 0x205F ||
-               c == 0x3000;
+        return c == ' ' || c == 0xA0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200A) ||
+               c == 0x202F || c == 0x205F || c == 0x3000;
     };
     std::size_t first = 0, last = cps.size();
-    while (first < last && space(cps[first])) ++first;
-    while (last > first && space(cps[last - 1])) --last;
+    while (first < last && space(cps[first]))
+        ++first;
+    while (last > first && space(cps[last - 1]))
+        --last;
     std::string clean;
-    for (std::size_t i = first; i < last; ++i) appendUtf8(clean, cps[i]);
+    for (std::size_t i = first; i < last; ++i)
+        appendUtf8(clean, cps[i]);
     if (clean.empty()) return "attachment";
     if (clean.front() == '.') clean.insert(clean.begin(), '_');
     constexpr std::size_t kMax = 150;
     if (clean.size() > kMax) {
         // Keep a short extension, so the file still opens with the right program.
         const auto dot = clean.rfind('.');
-        std::string ext = dot != std::string::npos && dot > 0 && clean.size() - dot <= 16 ? clean.substr(dot) : "";
+        std::string ext = dot != std::string::npos && dot > 0 && clean.size() - dot <= 16
+                              ? clean.substr(dot)
+                              : "";
         clean = std::string(utf8Prefix(clean, kMax - ext.size())) + ext;
     }
     return clean;
@@ -274,14 +315,17 @@ std::string transcriptText(std::string_view s) {
     out.reserve(s.size());
     bool afterCr = false;
     forEachCodePoint(s, [&](char32_t c) {
-        if (c == '\n' && afterCr) {  // CRLF is one line break
+        if (c == '\n' && afterCr) { // CRLF is one line break
             afterCr = false;
             return;
         }
         afterCr = c == '\r';
-        if (c == '\r' || c == '\n' || c == 0x2028 || c == 0x2029 || c == 0x85) out += "\n  | ";
-        else if (c != '\t' && isControl(c)) appendUtf8(out, kReplacement);
-        else appendUtf8(out, c);
+        if (c == '\r' || c == '\n' || c == 0x2028 || c == 0x2029 || c == 0x85)
+            out += "\n  | ";
+        else if (c != '\t' && isControl(c))
+            appendUtf8(out, kReplacement);
+        else
+            appendUtf8(out, c);
     });
     return out;
 }
@@ -291,7 +335,8 @@ std::string csvField(std::string_view s) {
     forEachCodePoint(s, [&](char32_t c) { appendUtf8(text, c == 0 ? kReplacement : c); });
     std::string out = "\"";
     // OWASP "CSV Injection": a spreadsheet runs a cell that starts with one of these as a formula.
-    if (!text.empty() && std::string_view("=+-@\t\r").find(text.front()) != std::string_view::npos) out += '\'';
+    if (!text.empty() && std::string_view("=+-@\t\r").find(text.front()) != std::string_view::npos)
+        out += '\'';
     for (char c : text) {
         if (c == '"') out += '"';
         out += c;
@@ -304,15 +349,20 @@ std::string terminalText(std::string_view s) {
     std::string out;
     out.reserve(s.size());
     forEachCodePoint(s, [&](char32_t c) {
-        if (c == '\n') out += "\\n";
-        else if (c == '\r') out += "\\r";
-        else if (c == '\t') out += "\\t";
+        if (c == '\n')
+            out += "\\n";
+        else if (c == '\r')
+            out += "\\r";
+        else if (c == '\t')
+            out += "\\t";
         else if (isControl(c) || isBidiControl(c)) {
             out += c < 0x100 ? "\\x" : "\\u";
-            for (int shift = c < 0x100 ? 4 : 12; shift >= 0; shift -= 4) out.push_back(hex[(c >> shift) & 15]);
-        } else appendUtf8(out, c);
+            for (int shift = c < 0x100 ? 4 : 12; shift >= 0; shift -= 4)
+                out.push_back(hex[(c >> shift) & 15]);
+        } else
+            appendUtf8(out, c);
     });
     return out;
 }
 
-}  // namespace verbatim::compliance
+} // namespace verbatim::compliance

@@ -13,7 +13,8 @@ constexpr FaultInfo kFaults[] = {
     {"reordered", "the entry is stored at another position than the one it was logged at"},
     {"duplicate", "the sequence number occurs twice"},
     {"checkpoint-mismatch", "the chain differs from the relay's signed checkpoint"},
-    {"bad-checkpoint-signature", "a checkpoint is not signed by the relay key in the firm manifest"},
+    {"bad-checkpoint-signature",
+     "a checkpoint is not signed by the relay key in the firm manifest"},
     {"checkpoint-time-backwards", "a later checkpoint carries an earlier time"},
     {"truncated", "a signed checkpoint covers entries the log no longer holds"},
     {"malformed", "the entry does not parse"},
@@ -24,44 +25,71 @@ constexpr FaultInfo kFaults[] = {
     {"decrypt-failed", "the entry does not decrypt: header or ciphertext altered"},
     {"record-malformed", "the decrypted record does not parse"},
     {"header-mismatch", "the record's id, sender or time differ from its signed header"},
-    {"commitment-mismatch", "the journaled content does not open the commitment recipients received"},
+    {"commitment-mismatch",
+     "the journaled content does not open the commitment recipients received"},
     {"replayed-message-id", "a message id that an earlier entry already used"},
     {"forged-admin-action", "an administrative record not written by the relay"},
-    {"mismatch-report", "a recipient reported that what it received differs from what was journaled"},
+    {"mismatch-report",
+     "a recipient reported that what it received differs from what was journaled"},
     {"attachment-unavailable", "an attachment could not be fetched from the relay"},
     {"attachment-mismatch", "an attachment does not match its committed digest"},
-    {"forged-edit", "an edit or retraction sent by someone other than the message's author: not applied"},
-    {"not-a-member", "the sender, or a recipient it names, was not a member of the conversation at this point"},
-    {"no-notice", "an outside party sent into a conversation before accepting the recording notice there (no acceptance of a " "known notice earlier in the log)"},
-    {"unapproved-device", "a device registered for a user who already had an active device, which no device of that user approved " "(or an entry it signed)"},
-    {"identity-reset", "a new first device of a user whose every earlier device was revoked or wiped: confirm with IT that the " "user lost them all"},
-    {"device-entry-missing", "the signing device had more entries acknowledged before this one than the journal holds: one was removed " "or withheld"},
-    {"device-chain-mismatch", "the signing device's chain over its earlier entries differs from the journal's: one was replaced, inserted " "or reordered"},
-    {"missing-entry", "a receipt or mismatch report names a message the journal does not hold before it: removed or withheld"},
-    {"history-rewritten", "the relay now serves another log up to the archive's last pull than it served then: entries were changed, " "removed or inserted"},
+    {"forged-edit",
+     "an edit or retraction sent by someone other than the message's author: not applied"},
+    {"not-a-member",
+     "the sender, or a recipient it names, was not a member of the conversation at this point"},
+    {"no-notice", "an outside party sent into a conversation before accepting the recording notice "
+                  "there (no acceptance of a "
+                  "known notice earlier in the log)"},
+    {"unapproved-device", "a device registered for a user who already had an active device, which "
+                          "no device of that user approved "
+                          "(or an entry it signed)"},
+    {"identity-reset", "a new first device of a user whose every earlier device was revoked or "
+                       "wiped: confirm with IT that the "
+                       "user lost them all"},
+    {"device-entry-missing", "the signing device had more entries acknowledged before this one "
+                             "than the journal holds: one was removed "
+                             "or withheld"},
+    {"device-chain-mismatch", "the signing device's chain over its earlier entries differs from "
+                              "the journal's: one was replaced, inserted "
+                              "or reordered"},
+    {"missing-entry", "a receipt or mismatch report names a message the journal does not hold "
+                      "before it: removed or withheld"},
+    {"history-rewritten", "the relay now serves another log up to the archive's last pull than it "
+                          "served then: entries were changed, "
+                          "removed or inserted"},
 };
 
-}  // namespace
+} // namespace
 
-std::span<const FaultInfo> faultTable() { return kFaults; }
+std::span<const FaultInfo> faultTable() {
+    return kFaults;
+}
 
 const char* faultDescription(const std::string& fault) {
     for (const auto& f : kFaults)
-        if (f.id == fault) return f.description.data();  // literals: NUL-terminated
+        if (f.id == fault) return f.description.data(); // literals: NUL-terminated
     return "unknown fault";
 }
 
 const char* chainFaultId(journal::ChainFault f) {
     using F = journal::ChainFault;
     switch (f) {
-    case F::Missing: return "missing";
-    case F::Reordered: return "reordered";
-    case F::Duplicate: return "duplicate";
-    case F::Altered: return "altered";
-    case F::CheckpointMismatch: return "checkpoint-mismatch";
-    case F::BadCheckpointSignature: return "bad-checkpoint-signature";
-    case F::CheckpointTimeBackwards: return "checkpoint-time-backwards";
-    case F::Truncated: return "truncated";
+    case F::Missing:
+        return "missing";
+    case F::Reordered:
+        return "reordered";
+    case F::Duplicate:
+        return "duplicate";
+    case F::Altered:
+        return "altered";
+    case F::CheckpointMismatch:
+        return "checkpoint-mismatch";
+    case F::BadCheckpointSignature:
+        return "bad-checkpoint-signature";
+    case F::CheckpointTimeBackwards:
+        return "checkpoint-time-backwards";
+    case F::Truncated:
+        return "truncated";
     }
     return "unknown";
 }
@@ -69,16 +97,24 @@ const char* chainFaultId(journal::ChainFault f) {
 const char* entryFaultId(journal::Fault f) {
     using F = journal::Fault;
     switch (f) {
-    case F::None: return "none";
-    case F::Malformed: return "malformed";
-    case F::WrongJournalKey: return "no-journal-key";
-    case F::BadSignature: return "bad-signature";
-    case F::Decrypt: return "decrypt-failed";
-    case F::RecordMalformed: return "record-malformed";
-    case F::HeaderMismatch: return "header-mismatch";
-    case F::CommitmentMismatch: return "commitment-mismatch";
+    case F::None:
+        return "none";
+    case F::Malformed:
+        return "malformed";
+    case F::WrongJournalKey:
+        return "no-journal-key";
+    case F::BadSignature:
+        return "bad-signature";
+    case F::Decrypt:
+        return "decrypt-failed";
+    case F::RecordMalformed:
+        return "record-malformed";
+    case F::HeaderMismatch:
+        return "header-mismatch";
+    case F::CommitmentMismatch:
+        return "commitment-mismatch";
     }
     return "unknown";
 }
 
-}  // namespace verbatim::compliance
+} // namespace verbatim::compliance

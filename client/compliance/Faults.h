@@ -12,8 +12,8 @@
 namespace verbatim::compliance {
 
 struct FaultInfo {
-    std::string_view id;           ///< e.g. "device-chain-mismatch"
-    std::string_view description;  ///< one line for the report
+    std::string_view id;          ///< e.g. "device-chain-mismatch"
+    std::string_view description; ///< one line for the report
 };
 /// Every fault id an archive can report, with its description (docs/protocol.md, Compliance
 /// verification, lists the same ids).
@@ -24,4 +24,4 @@ const char* chainFaultId(journal::ChainFault f);
 const char* entryFaultId(journal::Fault f);
 // faultDescription(), declared in Archive.h, reads the same table.
 
-}  // namespace verbatim::compliance
+} // namespace verbatim::compliance

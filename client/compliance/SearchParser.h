@@ -52,13 +52,14 @@ struct SearchLimits {
 };
 
 struct ParsedSearch {
-    std::string fts5;        ///< the MATCH expression
-    std::string normalized;  ///< the query as understood, written in the language, fully grouped
-    std::vector<std::string> notes;  ///< what was read as text rather than as syntax
+    std::string fts5;       ///< the MATCH expression
+    std::string normalized; ///< the query as understood, written in the language, fully grouped
+    std::vector<std::string> notes; ///< what was read as text rather than as syntax
     std::size_t terms = 0;
 };
 
 /// Parses `query` (any bytes: invalid UTF-8 and control characters only separate words).
-[[nodiscard]] Result<ParsedSearch> parseSearch(std::string_view query, const SearchLimits& limits = {});
+[[nodiscard]] Result<ParsedSearch> parseSearch(std::string_view query,
+                                               const SearchLimits& limits = {});
 
-}  // namespace verbatim::compliance
+} // namespace verbatim::compliance

@@ -13,4 +13,4 @@ std::string isoTime(std::uint64_t ms);
 /// "YYYY-MM-DDTHH:MM[:SS][Z]" or a number of ms (more than ten digits).
 std::optional<std::uint64_t> parseTime(const std::string& text, bool endOfDay);
 
-}  // namespace verbatim::compliance
+} // namespace verbatim::compliance

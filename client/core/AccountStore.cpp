@@ -21,7 +21,8 @@ std::string AccountStore::text(const std::string& key) {
 }
 
 Result<void> AccountStore::set(const std::string& key, ByteView value) {
-    VERBATIM_TRY_LET(st, m_db.cached("INSERT INTO account (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v"));
+    VERBATIM_TRY_LET(st, m_db.cached("INSERT INTO account (k, v) VALUES (?, ?) ON CONFLICT (k) DO "
+                                     "UPDATE SET v = excluded.v"));
     st->bind(1, std::string_view(key)).bind(2, value);
     return st->run();
 }
@@ -48,7 +49,8 @@ Result<AccountStore::Loaded> AccountStore::load() {
     out.credentials.device = acct.device;
     out.credentials.secret = toSecure(view(text("secret")));
     auto colon = acct.relay.rfind(':');
-    if (colon == std::string::npos) return fail(ErrorCode::Storage, "damaged relay address in the profile");
+    if (colon == std::string::npos)
+        return fail(ErrorCode::Storage, "damaged relay address in the profile");
     out.endpoint.host = acct.relay.substr(0, colon);
     out.endpoint.port = std::uint16_t(std::stoul(acct.relay.substr(colon + 1)));
     out.endpoint.tlsPin = text("tls_pin");
@@ -63,7 +65,8 @@ Result<journal::DeviceChain> AccountStore::deviceChain() {
     VERBATIM_TRY_LET(head, acked ? get("journal_chain_head") : acked);
     if (*acked && *head) {
         chain.acked = std::stoull(**acked);
-        if ((*head)->size() != chain.head.size()) return fail(ErrorCode::Storage, "damaged journal chain state");
+        if ((*head)->size() != chain.head.size())
+            return fail(ErrorCode::Storage, "damaged journal chain state");
         std::copy((*head)->begin(), (*head)->end(), chain.head.begin());
     }
     return chain;
@@ -102,10 +105,11 @@ Result<void> AccountStore::storeLinkSecrets(const std::vector<LinkSecret>& secre
     return r;
 }
 
-Result<void> AccountStore::rememberLinkSecret(const SecureBytes& secret, std::uint64_t expiresMs, std::uint64_t nowMs) {
+Result<void> AccountStore::rememberLinkSecret(const SecureBytes& secret, std::uint64_t expiresMs,
+                                              std::uint64_t nowMs) {
     auto secrets = linkSecrets(nowMs);
     secrets.push_back({expiresMs, secret});
     return storeLinkSecrets(secrets);
 }
 
-}  // namespace verbatim::client
+} // namespace verbatim::client

@@ -34,7 +34,7 @@ public:
     struct Loaded {
         Account account;
         DeviceCredentials credentials;
-        Endpoint endpoint;  ///< without the manifest's TLS key pins
+        Endpoint endpoint; ///< without the manifest's TLS key pins
         std::string manifest;
     };
     /// NotFound for a profile whose join never finished.
@@ -48,15 +48,16 @@ public:
     /// A secret of a device link this device made (never sent to the relay), until it expires.
     struct LinkSecret {
         std::uint64_t expiresMs = 0;
-        SecureBytes secret;  ///< 32 bytes
+        SecureBytes secret; ///< 32 bytes
     };
     /// The secrets not yet expired at `nowMs`; expired ones fall away.
     std::vector<LinkSecret> linkSecrets(std::uint64_t nowMs);
     [[nodiscard]] Result<void> storeLinkSecrets(const std::vector<LinkSecret>& secrets);
-    [[nodiscard]] Result<void> rememberLinkSecret(const SecureBytes& secret, std::uint64_t expiresMs, std::uint64_t nowMs);
+    [[nodiscard]] Result<void> rememberLinkSecret(const SecureBytes& secret,
+                                                  std::uint64_t expiresMs, std::uint64_t nowMs);
 
 private:
     storage::Database& m_db;
 };
 
-}  // namespace verbatim::client
+} // namespace verbatim::client

@@ -26,4 +26,4 @@ inline signal::PreKeyBundle toPreKeyBundle(const proto::DeviceBundle& b) {
     return pb;
 }
 
-}  // namespace verbatim::client
+} // namespace verbatim::client

@@ -8,53 +8,88 @@ namespace verbatim::client {
 
 const char* stateName(MessageState s) {
     switch (s) {
-    case MessageState::Queued: return "queued";
-    case MessageState::Sent: return "sent";
-    case MessageState::Delivered: return "delivered";
-    case MessageState::Read: return "read";
-    case MessageState::Received: return "received";
-    case MessageState::Blocked: return "blocked";
-    case MessageState::Failed: return "failed";
-    case MessageState::Mismatch: return "mismatch";
+    case MessageState::Queued:
+        return "queued";
+    case MessageState::Sent:
+        return "sent";
+    case MessageState::Delivered:
+        return "delivered";
+    case MessageState::Read:
+        return "read";
+    case MessageState::Received:
+        return "received";
+    case MessageState::Blocked:
+        return "blocked";
+    case MessageState::Failed:
+        return "failed";
+    case MessageState::Mismatch:
+        return "mismatch";
     }
     return "unknown";
 }
 
 const char* kindName(MessageKind k) {
     switch (k) {
-    case MessageKind::Text: return "text";
-    case MessageKind::Attachment: return "attachment";
-    case MessageKind::System: return "system";
-    case MessageKind::Notice: return "notice";
-    case MessageKind::Mismatch: return "mismatch";
+    case MessageKind::Text:
+        return "text";
+    case MessageKind::Attachment:
+        return "attachment";
+    case MessageKind::System:
+        return "system";
+    case MessageKind::Notice:
+        return "notice";
+    case MessageKind::Mismatch:
+        return "mismatch";
     }
     return "unknown";
 }
 
 const char* eventName(Event::Kind k) {
     switch (k) {
-    case Event::Kind::Message: return "message";
-    case Event::Kind::Edited: return "edited";
-    case Event::Kind::Retracted: return "retracted";
-    case Event::Kind::Reaction: return "reaction";
-    case Event::Kind::Receipt: return "receipt";
-    case Event::Kind::Sent: return "sent";
-    case Event::Kind::SendFailed: return "send_failed";
-    case Event::Kind::ConversationChanged: return "conversation_changed";
-    case Event::Kind::SafetyNumberChanged: return "safety_number_changed";
-    case Event::Kind::JournalMismatch: return "journal_mismatch";
-    case Event::Kind::Undecryptable: return "undecryptable";
-    case Event::Kind::Connected: return "connected";
-    case Event::Kind::Disconnected: return "disconnected";
-    case Event::Kind::Synced: return "synced";
-    case Event::Kind::Revoked: return "revoked";
-    case Event::Kind::Wiped: return "wiped";
-    case Event::Kind::JournalKeyRotated: return "journal_key_rotated";
-    case Event::Kind::JournalKeyRefused: return "journal_key_refused";
-    case Event::Kind::AwaitingApproval: return "awaiting_approval";
-    case Event::Kind::DeviceAdded: return "device_added";
-    case Event::Kind::DeviceApprovalRequested: return "device_approval_requested";
-    case Event::Kind::ConnectedElsewhere: return "connected_elsewhere";
+    case Event::Kind::Message:
+        return "message";
+    case Event::Kind::Edited:
+        return "edited";
+    case Event::Kind::Retracted:
+        return "retracted";
+    case Event::Kind::Reaction:
+        return "reaction";
+    case Event::Kind::Receipt:
+        return "receipt";
+    case Event::Kind::Sent:
+        return "sent";
+    case Event::Kind::SendFailed:
+        return "send_failed";
+    case Event::Kind::ConversationChanged:
+        return "conversation_changed";
+    case Event::Kind::SafetyNumberChanged:
+        return "safety_number_changed";
+    case Event::Kind::JournalMismatch:
+        return "journal_mismatch";
+    case Event::Kind::Undecryptable:
+        return "undecryptable";
+    case Event::Kind::Connected:
+        return "connected";
+    case Event::Kind::Disconnected:
+        return "disconnected";
+    case Event::Kind::Synced:
+        return "synced";
+    case Event::Kind::Revoked:
+        return "revoked";
+    case Event::Kind::Wiped:
+        return "wiped";
+    case Event::Kind::JournalKeyRotated:
+        return "journal_key_rotated";
+    case Event::Kind::JournalKeyRefused:
+        return "journal_key_refused";
+    case Event::Kind::AwaitingApproval:
+        return "awaiting_approval";
+    case Event::Kind::DeviceAdded:
+        return "device_added";
+    case Event::Kind::DeviceApprovalRequested:
+        return "device_approval_requested";
+    case Event::Kind::ConnectedElsewhere:
+        return "connected_elsewhere";
     }
     return "unknown";
 }
@@ -79,8 +114,10 @@ std::string Event::json() const {
 
 // The signed MISMATCH_REPORT a recipient journals about a message it withheld: which message,
 // from whom, at which journal sequence, then `fields` (",\"name\":value..."), never content.
-Result<std::string> Client::Impl::queueMismatchReport(const std::string& conversation, const std::string& messageId,
-                                                      const std::string& sender, std::uint64_t journalSeq,
+Result<std::string> Client::Impl::queueMismatchReport(const std::string& conversation,
+                                                      const std::string& messageId,
+                                                      const std::string& sender,
+                                                      std::uint64_t journalSeq,
                                                       const std::string& fields) {
     auto report = newRecord(conversation, proto::MISMATCH_REPORT);
     report.set_ref_message_id(messageId);
@@ -89,19 +126,22 @@ Result<std::string> Client::Impl::queueMismatchReport(const std::string& convers
     return enqueue(std::move(report), MessageKind::System, false);
 }
 
-Result<void> Client::Impl::checkJournalCopy(const proto::JournalRecord& rec, const proto::Envelope& e) const {
+Result<void> Client::Impl::checkJournalCopy(const proto::JournalRecord& rec,
+                                            const proto::Envelope& e) const {
     std::vector<Bytes> keys;
-    for (const auto& k : manifest.journalKeys) keys.push_back(k.publicKey);
+    for (const auto& k : manifest.journalKeys)
+        keys.push_back(k.publicKey);
     return journal::checkJournalCopy(view(e.journal_entry()), rec, view(e.commitment()), keys);
 }
 
 // An attachment whose file is not the one its sender committed to (issue 15 break 4): the
 // message is marked like a text mismatch and a signed report goes to the journal.
-void Client::Impl::withholdAttachment(const std::string& messageId, std::size_t index, const std::string& blob,
-                                        const std::string& why) {
+void Client::Impl::withholdAttachment(const std::string& messageId, std::size_t index,
+                                      const std::string& blob, const std::string& why) {
     std::lock_guard lock(mutex);
     if (!db) return;
-    auto st = db->prepare("SELECT conversation, sender_user, sender_device, journal_seq FROM messages WHERE id = ?");
+    auto st = db->prepare(
+        "SELECT conversation, sender_user, sender_device, journal_seq FROM messages WHERE id = ?");
     if (!st) return;
     st->bind(1, view(messageId));
     auto row = st->step();
@@ -122,8 +162,14 @@ void Client::Impl::withholdAttachment(const std::string& messageId, std::size_t 
         return;
     if (!tx.commit()) return;
     scheduleFlush();
-    emit({Event::Kind::JournalMismatch, conversation, hexOf(messageId), {}, sender, {},
-          "the attachment is not the file its sender committed to; it is withheld and reported (" + why + ")"});
+    emit({Event::Kind::JournalMismatch,
+          conversation,
+          hexOf(messageId),
+          {},
+          sender,
+          {},
+          "the attachment is not the file its sender committed to; it is withheld and reported (" +
+              why + ")"});
 }
 
 Result<void> Client::Impl::loadAccount() {
@@ -178,7 +224,8 @@ Account Client::account() {
 std::string Client::identityKeyHex() {
     std::lock_guard lock(m->mutex);
     if (!m->db) return {};
-    auto k = m->sessions ? m->sessions->identityPublicKey() : Result<Bytes>(fail(ErrorCode::NotFound, ""));
+    auto k = m->sessions ? m->sessions->identityPublicKey()
+                         : Result<Bytes>(fail(ErrorCode::NotFound, ""));
     return k ? toHex(*k) : std::string();
 }
 
@@ -200,8 +247,9 @@ void Client::Impl::workerLoop() {
         std::function<void()> job;
         {
             std::unique_lock lock(queueMutex);
-            auto wake = retryAt == std::chrono::steady_clock::time_point{} ? std::chrono::steady_clock::now() + std::chrono::seconds(5)
-                                                                           : retryAt;
+            auto wake = retryAt == std::chrono::steady_clock::time_point{}
+                            ? std::chrono::steady_clock::now() + std::chrono::seconds(5)
+                            : retryAt;
             queueCv.wait_until(lock, wake, [&] { return workerStop || !queue.empty(); });
             if (workerStop) return;
             if (!queue.empty()) {
@@ -238,7 +286,8 @@ void Client::Impl::idleWork() {
     flushOutbox();
 }
 
-// ---- connection -----------------------------------------------------------------------------------
+// ---- connection
+// -----------------------------------------------------------------------------------
 
 void Client::start() {
     if (!m->supervisor || m->supervisor->running()) return;
@@ -257,21 +306,21 @@ void Client::stop() {
     ++m->generation;
 }
 
-bool Client::isConnected() const { return m->supervisor && m->supervisor->isConnected(); }
+bool Client::isConnected() const {
+    return m->supervisor && m->supervisor->isConnected();
+}
 
 void Client::Impl::onPush(const proto::Push& p) {
     // Runs on the connection's thread: only queue.
     switch (p.kind_case()) {
-    case proto::Push::kEnvelope:
-    {
+    case proto::Push::kEnvelope: {
         std::uint64_t gen;
         {
             std::lock_guard lock(queueMutex);
             gen = generation;
         }
         post([this, e = p.envelope(), gen] { onEnvelope(e, gen); });
-    }
-        break;
+    } break;
     case proto::Push::kQueueDrained:
         post([this] {
             std::uint64_t gen;
@@ -282,12 +331,14 @@ void Client::Impl::onPush(const proto::Push& p) {
             if (refreshManifest()) touchGuard();
             rotateSignedPreKeyIfDue();
             if (auto r = refreshConversations(); !r)
-                log::write(log::Level::Warn, "client.conversations_failed", {{"error", r.error().message}});
+                log::write(log::Level::Warn, "client.conversations_failed",
+                           {{"error", r.error().message}});
             {
                 proto::Request req;
                 req.mutable_list_devices();
                 auto resp = call(req);
-                if (resp && resp->status() == proto::STATUS_OK) reviewOwnDevices(resp->device_list());
+                if (resp && resp->status() == proto::STATUS_OK)
+                    reviewOwnDevices(resp->device_list());
             }
             flushOutbox();
             {
@@ -307,7 +358,8 @@ void Client::Impl::onPush(const proto::Push& p) {
     case proto::Push::kPreKeysLow:
         post([this] {
             if (auto r = uploadPreKeys(false); !r)
-                log::write(log::Level::Warn, "client.prekey_upload_failed", {{"error", r.error().message}});
+                log::write(log::Level::Warn, "client.prekey_upload_failed",
+                           {{"error", r.error().message}});
         });
         break;
     case proto::Push::kConversationChanged:
@@ -331,7 +383,8 @@ bool Client::waitUntilSynced(std::chrono::milliseconds timeout) {
     std::unique_lock lock(m->queueMutex);
     return m->syncCv.wait_until(lock, deadline, [&] {
         return m->revoked() || m->wiped || m->connectedElsewhere() ||
-               (m->generation > 0 && m->drainedGeneration == m->generation && m->queue.empty() && m->outboxIdle);
+               (m->generation > 0 && m->drainedGeneration == m->generation && m->queue.empty() &&
+                m->outboxIdle);
     });
 }
 
@@ -348,7 +401,8 @@ bool Client::waitForOutbox(std::chrono::milliseconds timeout) {
     return false;
 }
 
-// ---- pre-keys -------------------------------------------------------------------------------------
+// ---- pre-keys
+// -------------------------------------------------------------------------------------
 
 // Makes the keys and records them as made, under `mutex`; the upload happens after it is released.
 Result<proto::Request> Client::Impl::preparePreKeyUpload(bool newSignedPreKey) {
@@ -386,7 +440,8 @@ Result<void> Client::Impl::uploadPreKeys(bool newSignedPreKey) {
     }
     if (!req) return tl::unexpected(req.error());
     VERBATIM_TRY_LET(resp, call(*req));
-    if (resp->status() != proto::STATUS_OK) return fail(ErrorCode::Storage, "pre-key upload refused: " + resp->error());
+    if (resp->status() != proto::STATUS_OK)
+        return fail(ErrorCode::Storage, "pre-key upload refused: " + resp->error());
     return {};
 }
 
@@ -400,20 +455,22 @@ void Client::Impl::rotateSignedPreKeyIfDue() {
         if (!db) return;
         auto last = accounts->get("signed_prekey_ms");
         if (last && !*last) {
-            (void)accounts->set("signed_prekey_ms", view(std::to_string(now)));  // made at join
+            (void)accounts->set("signed_prekey_ms", view(std::to_string(now))); // made at join
             return;
         }
         if (!last || now - std::stoull(**last) < kWeekMs) return;
     }
     if (auto r = uploadPreKeys(true); !r) {
-        log::write(log::Level::Warn, "client.signed_prekey_rotation_failed", {{"error", r.error().message}});
+        log::write(log::Level::Warn, "client.signed_prekey_rotation_failed",
+                   {{"error", r.error().message}});
         return;
     }
     std::lock_guard lock(mutex);
     if (db) (void)accounts->set("signed_prekey_ms", view(std::to_string(now)));
 }
 
-// ---- conversations ----------------------------------------------------------------------------------
+// ---- conversations
+// ----------------------------------------------------------------------------------
 
 // Fetches the firm manifest the relay serves now. A newer one signed by the pinned firm root is
 // adopted (journal key rotation: later entries are sealed to the new key; compliance keeps the
@@ -440,7 +497,7 @@ void Client::Impl::touchGuard() {
 bool Client::Impl::refreshManifest() {
     manifestStale = false;
     auto bytes = RelayConnection::fetchManifest(currentEndpoint());
-    if (!bytes) return false;  // transient; keep what we have
+    if (!bytes) return false; // transient; keep what we have
     std::lock_guard lock(mutex);
     auto stored = accounts->get("manifest");
     if (stored && *stored && **stored == *bytes) {
@@ -453,7 +510,12 @@ bool Client::Impl::refreshManifest() {
     auto m = journal::FirmManifest::parse(view(*bytes));
     if (!m || !manifestAcceptable(*m, acct.firmFingerprint, acct.relay)) {
         if (manifestOk)
-            emit({Event::Kind::JournalKeyRefused, {}, {}, {}, {}, {},
+            emit({Event::Kind::JournalKeyRefused,
+                  {},
+                  {},
+                  {},
+                  {},
+                  {},
                   "the relay offers a journal key the firm did not sign; messages stay queued"});
         manifestOk = false;
         log::write(log::Level::Error, "client.manifest_refused", {{"relay", acct.relay}});
@@ -462,19 +524,29 @@ bool Client::Impl::refreshManifest() {
     // Never roll back: not below the newest manifest this device ever adopted, whether or not
     // the one it holds now verifies (a relay could first serve a broken one).
     std::uint64_t floor = manifestOk ? manifest.issuedMs : 0;
-    if (auto seen = accounts->get("manifest_floor_ms"); seen && *seen) floor = std::max<std::uint64_t>(floor, std::stoull(**seen));
+    if (auto seen = accounts->get("manifest_floor_ms"); seen && *seen)
+        floor = std::max<std::uint64_t>(floor, std::stoull(**seen));
     if (m->issuedMs < floor) {
         log::write(log::Level::Warn, "client.manifest_rollback_refused", {{"relay", acct.relay}});
         return true;
     }
     if (!accounts->set("manifest", view(*bytes))) return true;
     (void)accounts->set("manifest_floor_ms", view(std::to_string(m->issuedMs)));
-    const bool rotated = manifestOk && !constantTimeEqual(manifest.currentJournalKey()->publicKey, m->currentJournalKey()->publicKey);
+    const bool rotated = manifestOk && !constantTimeEqual(manifest.currentJournalKey()->publicKey,
+                                                          m->currentJournalKey()->publicKey);
     manifest = *m;
     manifestOk = true;
     acct.firmName = manifest.firmName;
-    endpoint.tlsKeyPins = manifest.tlsKeyPins;  // a TLS key rotation takes effect at the next connection
-    if (rotated) emit({Event::Kind::JournalKeyRotated, {}, {}, {}, {}, {}, "the firm rotated its journal key"});
+    endpoint.tlsKeyPins =
+        manifest.tlsKeyPins; // a TLS key rotation takes effect at the next connection
+    if (rotated)
+        emit({Event::Kind::JournalKeyRotated,
+              {},
+              {},
+              {},
+              {},
+              {},
+              "the firm rotated its journal key"});
     return true;
 }
 
@@ -529,7 +601,9 @@ void Client::Impl::onEnvelope(const proto::Envelope& e, std::uint64_t gen) {
         {
             std::lock_guard lock(mutex);
             for (const auto& k : manifest.journalKeys)
-                if (constantTimeEqual(journal::journalKeyId(k.publicKey), entry->header.journalKeyId)) known = true;
+                if (constantTimeEqual(journal::journalKeyId(k.publicKey),
+                                      entry->header.journalKeyId))
+                    known = true;
         }
         if (!known && refreshManifest()) touchGuard();
     }
@@ -539,25 +613,35 @@ void Client::Impl::onEnvelope(const proto::Envelope& e, std::uint64_t gen) {
         if (!db) return;
         got = receiver->receive(e);
         if (got.outcome == Receiver::Outcome::StorageTrouble)
-            failedGeneration = gen;  // keep the order: everything after this comes again too
+            failedGeneration = gen; // keep the order: everything after this comes again too
         else if (got.wantsDeliveryReceipt)
             pendingDelivered[got.conversation] = got.rawMessageId;
     }
     if (got.outcome == Receiver::Outcome::StorageTrouble) {
         // The envelope stays queued on the relay, which sends it again on the next connection:
         // drop this one (after a pause) so that it comes back once the disk has room.
-        log::write(log::Level::Error, "client.store_failed", {{"queue_id", std::to_string(e.queue_id())}});
-        emit({Event::Kind::Undecryptable, e.conversation_id(), hexOf(e.message_id()), {}, {}, {},
+        log::write(log::Level::Error, "client.store_failed",
+                   {{"queue_id", std::to_string(e.queue_id())}});
+        emit({Event::Kind::Undecryptable,
+              e.conversation_id(),
+              hexOf(e.message_id()),
+              {},
+              {},
+              {},
               "could not store the message (disk full?); it will be fetched again"});
-        supervisor->reconnect();  // the supervisor drops the connection and reconnects after its backoff
+        supervisor
+            ->reconnect(); // the supervisor drops the connection and reconnects after its backoff
         return;
     }
-    for (auto& ev : got.events) emit(ev);
+    for (auto& ev : got.events)
+        emit(ev);
 }
 
-// ---- queries ---------------------------------------------------------------------------------------
+// ---- queries
+// ---------------------------------------------------------------------------------------
 
-Result<std::vector<MessageView>> Client::history(const std::string& conversation, std::size_t limit, std::int64_t beforeRowId) {
+Result<std::vector<MessageView>> Client::history(const std::string& conversation, std::size_t limit,
+                                                 std::int64_t beforeRowId) {
     std::lock_guard lock(m->mutex);
     VERBATIM_TRY_LET(conv, m->resolveConversation(conversation));
     return m->messages->history(*conv, limit, beforeRowId);
@@ -580,4 +664,4 @@ Result<std::vector<MessageView>> Client::search(const std::string& query, std::s
     return m->messages->search(query, limit);
 }
 
-}  // namespace verbatim::client
+} // namespace verbatim::client

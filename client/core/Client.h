@@ -36,14 +36,14 @@ enum class MessageKind { Text, Attachment, System, Notice, Mismatch };
 
 /// Where an outgoing message is, or that a message was received.
 enum class MessageState {
-    Queued,      ///< in the outbox, not yet accepted by the relay
-    Sent,        ///< the relay stored it (journal sequence known)
-    Delivered,   ///< every other member's device stored it
-    Read,        ///< every other member read it
-    Received,    ///< incoming
-    Blocked,     ///< held: a participant's safety number changed and was not yet accepted
-    Failed,      ///< refused by the relay for good (see the event's detail)
-    Mismatch,    ///< incoming whose content does not open the journal commitment: not shown
+    Queued,    ///< in the outbox, not yet accepted by the relay
+    Sent,      ///< the relay stored it (journal sequence known)
+    Delivered, ///< every other member's device stored it
+    Read,      ///< every other member read it
+    Received,  ///< incoming
+    Blocked,   ///< held: a participant's safety number changed and was not yet accepted
+    Failed,    ///< refused by the relay for good (see the event's detail)
+    Mismatch,  ///< incoming whose content does not open the journal commitment: not shown
 };
 const char* stateName(MessageState s);
 const char* kindName(MessageKind k);
@@ -55,32 +55,32 @@ struct AttachmentInfo {
 };
 
 struct MessageView {
-    std::int64_t rowId = 0;          ///< local order
-    std::string id;                  ///< message id, 32 hex
+    std::int64_t rowId = 0; ///< local order
+    std::string id;         ///< message id, 32 hex
     std::string conversation;
     std::string senderUser;
-    std::string senderName;          ///< display name (the user id when unknown)
+    std::string senderName; ///< display name (the user id when unknown)
     std::uint32_t senderDevice = 0;
     bool outgoing = false;
     MessageKind kind = MessageKind::Text;
-    std::string body;                ///< empty when retracted or withheld (mismatch)
+    std::string body; ///< empty when retracted or withheld (mismatch)
     std::vector<AttachmentInfo> attachments;
     std::uint64_t clientTimeMs = 0, serverTimeMs = 0, journalSequence = 0;
     MessageState state = MessageState::Received;
     bool edited = false;
     bool retracted = false;
     std::string retractedBy;
-    std::vector<std::pair<std::string, std::string>> reactions;  ///< (user, emoji)
+    std::vector<std::pair<std::string, std::string>> reactions; ///< (user, emoji)
 };
 
 struct ConversationView {
     std::string id, title;
     bool isMatter = false;
     std::vector<std::string> members;
-    std::vector<std::string> memberNames;  ///< display names, parallel to members
-    std::vector<std::string> memberRoles;  ///< client, lawyer, supervisor, ..., parallel to members
+    std::vector<std::string> memberNames; ///< display names, parallel to members
+    std::vector<std::string> memberRoles; ///< client, lawyer, supervisor, ..., parallel to members
     std::uint64_t unread = 0;
-    std::string lastMessage;         ///< preview
+    std::string lastMessage; ///< preview
     std::uint64_t lastTimeMs = 0;
 };
 
@@ -92,25 +92,26 @@ struct DeviceView {
     bool thisDevice = false;
     // Admin lists only:
     std::string user, displayName, role;
-    std::uint64_t wipedMs = 0;  ///< when the device confirmed its wipe
-    std::uint64_t pendingMs = 0;  ///< (own lists) registered then, waiting for approval by a device of the user
-    bool approved = false;        ///< (own lists) admitted by a signed approval (false: a first device)
+    std::uint64_t wipedMs = 0; ///< when the device confirmed its wipe
+    std::uint64_t pendingMs =
+        0; ///< (own lists) registered then, waiting for approval by a device of the user
+    bool approved = false; ///< (own lists) admitted by a signed approval (false: a first device)
     /// active, revoked, wipe pending, wiped, awaiting approval
     std::string status() const {
-        return wipedMs ? "wiped"
+        return wipedMs           ? "wiped"
                : wipeRequestedMs ? "wipe pending"
-               : revokedMs ? "revoked"
-               : pendingMs ? "awaiting approval"
-                           : "active";
+               : revokedMs       ? "revoked"
+               : pendingMs       ? "awaiting approval"
+                                 : "active";
     }
 };
 
 /// An invite this lawyer made, as the relay lists it (ListInvites).
 struct InviteView {
-    std::string id;                       ///< 8 hex digits, for revokeInvite()
+    std::string id; ///< 8 hex digits, for revokeInvite()
     std::string conversationId, matterTitle;
-    std::string inviter;                  ///< the lawyer
-    std::uint32_t inviterDevice = 0;      ///< the device that made it; 0: the firm's administrator
+    std::string inviter;             ///< the lawyer
+    std::uint32_t inviterDevice = 0; ///< the device that made it; 0: the firm's administrator
     std::uint64_t createdMs = 0, expiresMs = 0;
     std::uint64_t redeemedMs = 0;         ///< 0: not redeemed
     std::string redeemedBy, redeemedName; ///< the client it enrolled (user id, display name)
@@ -120,49 +121,54 @@ struct InviteView {
 };
 
 struct Account {
-    std::string user, displayName, role;  ///< role: client, lawyer, supervisor, compliance, admin
+    std::string user, displayName, role; ///< role: client, lawyer, supervisor, compliance, admin
     std::uint32_t device = 0;
-    std::string relay;                    ///< HOST:PORT
+    std::string relay; ///< HOST:PORT
     std::string firmName, firmFingerprint;
-    bool noticeRequired = false;          ///< joined by invite: the recording notice applies
+    bool noticeRequired = false; ///< joined by invite: the recording notice applies
     bool noticeAccepted = false;
 };
 
 /// Something that happened, for the UI and `verbatim-cli sync` (one JSON line each).
 struct Event {
     enum class Kind {
-        Message,              ///< a new message (incoming, or sent from another own device)
+        Message, ///< a new message (incoming, or sent from another own device)
         Edited,
         Retracted,
         Reaction,
-        Receipt,              ///< delivered / read state of own messages changed
-        Sent,                 ///< the relay accepted an outgoing message
+        Receipt, ///< delivered / read state of own messages changed
+        Sent,    ///< the relay accepted an outgoing message
         SendFailed,
         ConversationChanged,
         SafetyNumberChanged,
-        JournalMismatch,      ///< a received message did not open its journal commitment
+        JournalMismatch, ///< a received message did not open its journal commitment
         Undecryptable,
         Connected,
         Disconnected,
-        Synced,               ///< the offline queue was drained
-        Revoked,              ///< the relay refused this device (revoked)
-        Wiped,                ///< the firm wiped this device: the profile is gone
-        JournalKeyRotated,    ///< the firm root signed a new journal key; it is used from now on
-        JournalKeyRefused,    ///< the relay offers a manifest the firm root did not sign: nothing is sent
-        AwaitingApproval,     ///< this device waits for one of the user's devices to approve it
-        DeviceAdded,          ///< a device was added to this user's account (detail: its name and time)
-        DeviceApprovalRequested,  ///< a device waits for this user's approval and no link of ours vouches for it
-        ConnectedElsewhere,   ///< another copy of this profile connected as this device: no reconnect until start()
+        Synced,            ///< the offline queue was drained
+        Revoked,           ///< the relay refused this device (revoked)
+        Wiped,             ///< the firm wiped this device: the profile is gone
+        JournalKeyRotated, ///< the firm root signed a new journal key; it is used from now on
+        JournalKeyRefused, ///< the relay offers a manifest the firm root did not sign: nothing is
+                           ///< sent
+        AwaitingApproval,  ///< this device waits for one of the user's devices to approve it
+        DeviceAdded, ///< a device was added to this user's account (detail: its name and time)
+        DeviceApprovalRequested, ///< a device waits for this user's approval and no link of ours
+                                 ///< vouches for it
+        ConnectedElsewhere, ///< another copy of this profile connected as this device: no reconnect
+                            ///< until start()
     };
-    Event(Kind k, std::string conversation_ = {}, std::string messageId_ = {}, std::string refId_ = {},
-          std::string sender_ = {}, std::string text_ = {}, std::string detail_ = {}, std::uint64_t serverTimeMs_ = 0)
-        : kind(k), conversation(std::move(conversation_)), messageId(std::move(messageId_)), refId(std::move(refId_)),
-          sender(std::move(sender_)), text(std::move(text_)), detail(std::move(detail_)), serverTimeMs(serverTimeMs_) {}
+    Event(Kind k, std::string conversation_ = {}, std::string messageId_ = {},
+          std::string refId_ = {}, std::string sender_ = {}, std::string text_ = {},
+          std::string detail_ = {}, std::uint64_t serverTimeMs_ = 0)
+        : kind(k), conversation(std::move(conversation_)), messageId(std::move(messageId_)),
+          refId(std::move(refId_)), sender(std::move(sender_)), text(std::move(text_)),
+          detail(std::move(detail_)), serverTimeMs(serverTimeMs_) {}
     Kind kind;
     std::string conversation;
-    std::string messageId;   ///< hex
-    std::string refId;       ///< hex: the message an edit, retraction or reaction refers to
-    std::string sender;      ///< user/device
+    std::string messageId; ///< hex
+    std::string refId;     ///< hex: the message an edit, retraction or reaction refers to
+    std::string sender;    ///< user/device
     std::string text;
     std::string detail;
     std::uint64_t serverTimeMs = 0;
@@ -174,7 +180,7 @@ struct JoinOptions {
     std::string displayName;
     std::string platform = "cli";
     std::string appVersion = "0.1.0";
-    bool acceptNotice = false;   ///< accept the recording notice now (invite links)
+    bool acceptNotice = false; ///< accept the recording notice now (invite links)
 };
 
 class Client {
@@ -184,12 +190,15 @@ public:
     /// Creates a profile in `dir` (which must not hold one) by redeeming an enrollment or invite
     /// link. The firm manifest returned by the relay must be signed by the root key whose
     /// fingerprint the link carries, else nothing is kept.
-    [[nodiscard]] static Result<std::unique_ptr<Client>> join(const std::string& dir, std::string_view passphrase,
-                                                              std::string_view link, const JoinOptions& options);
+    [[nodiscard]] static Result<std::unique_ptr<Client>> join(const std::string& dir,
+                                                              std::string_view passphrase,
+                                                              std::string_view link,
+                                                              const JoinOptions& options);
     /// Opens an existing profile: one counted unlock attempt (client/core/Profile.h). A wrong
     /// passphrase fails with ErrorCode::WrongKey and changes nothing but the failed-unlock
     /// count; the attempt that reaches the firm's limit erases the profile.
-    [[nodiscard]] static Result<std::unique_ptr<Client>> open(const std::string& dir, std::string_view passphrase);
+    [[nodiscard]] static Result<std::unique_ptr<Client>> open(const std::string& dir,
+                                                              std::string_view passphrase);
     static bool profileExists(const std::string& dir);
     ~Client();
 
@@ -263,12 +272,15 @@ public:
 
     // ---- messages -----------------------------------------------------------------------------
     /// Queues a text message; returns its id (hex). Sending continues in the background.
-    [[nodiscard]] Result<std::string> sendText(const std::string& conversation, const std::string& text);
+    [[nodiscard]] Result<std::string> sendText(const std::string& conversation,
+                                               const std::string& text);
     /// Encrypts and uploads a file, then queues the message. `progress` (optional) gets the
     /// encrypted upload's bytes sent and its total as it goes, on the calling thread.
     using Progress = std::function<void(std::uint64_t done, std::uint64_t total)>;
-    [[nodiscard]] Result<std::string> sendAttachment(const std::string& conversation, const std::string& path,
-                                                     const std::string& caption = {}, const Progress& progress = {});
+    [[nodiscard]] Result<std::string> sendAttachment(const std::string& conversation,
+                                                     const std::string& path,
+                                                     const std::string& caption = {},
+                                                     const Progress& progress = {});
     [[nodiscard]] Result<std::string> edit(const std::string& messageId, const std::string& text);
     /// Delete for everyone: the message disappears from every device; the journal keeps it.
     [[nodiscard]] Result<std::string> retract(const std::string& messageId);
@@ -281,19 +293,20 @@ public:
                                               const std::string& outPath);
 
     /// Messages of a conversation, oldest first: at most `limit` before `beforeRowId` (0: latest).
-    [[nodiscard]] Result<std::vector<MessageView>> history(const std::string& conversation, std::size_t limit = 200,
-                                                           std::int64_t beforeRowId = 0);
+    [[nodiscard]] Result<std::vector<MessageView>>
+    history(const std::string& conversation, std::size_t limit = 200, std::int64_t beforeRowId = 0);
     [[nodiscard]] Result<std::optional<MessageView>> message(const std::string& messageId);
     /// Full-text search over this device's messages (FTS5 syntax); newest first.
-    [[nodiscard]] Result<std::vector<MessageView>> search(const std::string& query, std::size_t limit = 100);
+    [[nodiscard]] Result<std::vector<MessageView>> search(const std::string& query,
+                                                          std::size_t limit = 100);
     /// Messages waiting in the outbox.
     [[nodiscard]] Result<std::size_t> outboxSize();
 
     // ---- safety numbers -----------------------------------------------------------------------
     struct SafetyNumber {
-        std::string digits;          ///< 60 digits
-        bool changed = false;        ///< changed since last accepted: sending to this user is held
-        std::size_t devices = 0;     ///< identity keys of the other user covered
+        std::string digits;      ///< 60 digits
+        bool changed = false;    ///< changed since last accepted: sending to this user is held
+        std::size_t devices = 0; ///< identity keys of the other user covered
     };
     /// Fetches `user`'s bundles from the relay first when no key of theirs is known.
     [[nodiscard]] Result<SafetyNumber> safetyNumber(const std::string& user);
@@ -309,9 +322,11 @@ public:
     [[nodiscard]] Result<std::string> firmManifest();
     /// One page of the relay's journal log after `afterSequence` (compliance role only): the
     /// serialized proto::JournalPage.
-    [[nodiscard]] Result<std::string> pullJournalPage(std::uint64_t afterSequence, std::uint32_t limit = 1000);
+    [[nodiscard]] Result<std::string> pullJournalPage(std::uint64_t afterSequence,
+                                                      std::uint32_t limit = 1000);
     /// Downloads an encrypted blob by its relay id (hex), at most `maxBytes`.
-    [[nodiscard]] Result<std::string> fetchBlob(const std::string& blobIdHex, std::uint64_t maxBytes);
+    [[nodiscard]] Result<std::string> fetchBlob(const std::string& blobIdHex,
+                                                std::uint64_t maxBytes);
 
     struct Impl;
 
@@ -320,4 +335,4 @@ private:
     std::unique_ptr<Impl> m;
 };
 
-}  // namespace verbatim::client
+} // namespace verbatim::client

@@ -3,9 +3,9 @@
 /// Private to the client core: Client::Impl, the state the façade's parts share (the profile's
 /// units, the data lock, the worker, the supervisor), and the helpers they use. Client.cpp
 /// (names, start and stop, the worker, pushes, pre-keys, the firm manifest, receiving),
-/// ClientProfile.cpp (open, join, remote wipe), ClientRelayCalls.cpp (round trips the user asks for:
-/// devices, links, approvals, invites, administration, sessions) and ClientSend.cpp (the outbox
-/// pipeline, message operations, attachments) each define a part of it. Not for the app or
+/// ClientProfile.cpp (open, join, remote wipe), ClientRelayCalls.cpp (round trips the user asks
+/// for: devices, links, approvals, invites, administration, sessions) and ClientSend.cpp (the
+/// outbox pipeline, message operations, attachments) each define a part of it. Not for the app or
 /// the command-line client: they use Client.h.
 #include "client/core/Client.h"
 #include "client/core/MediaType.h"
@@ -16,10 +16,10 @@
 #include <deque>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <set>
-#include <limits>
 #include <thread>
 
 #include "client/core/AccountStore.h"
@@ -29,8 +29,8 @@
 #include "client/core/Link.h"
 #include "client/core/MessageStore.h"
 #include "client/core/Outbox.h"
-#include "client/core/Receiver.h"
 #include "client/core/Profile.h"
+#include "client/core/Receiver.h"
 #include "client/core/RelayConnection.h"
 #include "common/Json.h"
 #include "common/Log.h"
@@ -57,14 +57,15 @@ using storage::Transaction;
 
 // A manifest a client may act on: signed by the firm root it pinned, with a journal key, and
 // naming the relay it talks to (issue 15 break 8).
-inline bool manifestAcceptable(const journal::FirmManifest& m, std::string_view fingerprint, std::string_view relay) {
+inline bool manifestAcceptable(const journal::FirmManifest& m, std::string_view fingerprint,
+                               std::string_view relay) {
     return m.verify(fingerprint) && m.currentJournalKey() && m.namesRelay(relay);
 }
 
 inline constexpr std::uint32_t kPreKeyBatch = 100;
 inline constexpr std::size_t kMaxAttachment = 100ull * 1024 * 1024;
 inline constexpr int kMaxSendAttempts = 4;
-inline constexpr int kWindow = 32;  ///< outbox messages in flight at once
+inline constexpr int kWindow = 32; ///< outbox messages in flight at once
 
 /// The relay's device list as views; `self` marks this device (own lists carry no user).
 inline std::vector<DeviceView> deviceViews(const proto::DeviceList& list, const Account& self) {
@@ -89,7 +90,6 @@ inline std::vector<DeviceView> deviceViews(const proto::DeviceList& list, const 
     }
     return out;
 }
-
 
 /// The client's data lock: a plain mutex that knows which thread holds it. Two mistakes are
 /// caught where they happen instead of hanging: taking it twice on one thread (std::mutex would
@@ -122,11 +122,11 @@ struct Client::Impl {
     std::shared_ptr<signal::SignalContext> ctx;
     std::unique_ptr<signal::SqlProtocolStore> store;
     std::unique_ptr<signal::SessionManager> sessions;
-    std::unique_ptr<MessageStore> messages;  ///< over `db`; reset with it
-    std::unique_ptr<AccountStore> accounts;  ///< over `db`; reset with it
-    std::unique_ptr<Outbox> outbox;          ///< over `db`; reset with it
-    std::unique_ptr<ContactTrust> trust;     ///< over `db` and `sessions`; reset with them
-    std::unique_ptr<Receiver> receiver;      ///< over the above; reset with them
+    std::unique_ptr<MessageStore> messages; ///< over `db`; reset with it
+    std::unique_ptr<AccountStore> accounts; ///< over `db`; reset with it
+    std::unique_ptr<Outbox> outbox;         ///< over `db`; reset with it
+    std::unique_ptr<ContactTrust> trust;    ///< over `db` and `sessions`; reset with them
+    std::unique_ptr<Receiver> receiver;     ///< over the above; reset with them
     journal::FirmManifest manifest;
     Account acct;
     DeviceCredentials creds;
@@ -143,7 +143,7 @@ struct Client::Impl {
     EventHandler handler;
 
     // Connection.
-    std::unique_ptr<ConnectionSupervisor> supervisor;  ///< made by open(), with the credentials
+    std::unique_ptr<ConnectionSupervisor> supervisor; ///< made by open(), with the credentials
     std::atomic<bool> wiped{false};
     bool revoked() const { return supervisor && supervisor->revoked(); }
     bool connectedElsewhere() const { return supervisor && supervisor->connectedElsewhere(); }
@@ -163,7 +163,7 @@ struct Client::Impl {
 
     // Worker-thread state.
     std::map<std::string, std::vector<proto::DeviceAddress>> deviceCache;
-    std::map<std::string, std::string> pendingDelivered;  ///< conversation -> newest received id
+    std::map<std::string, std::string> pendingDelivered; ///< conversation -> newest received id
 
     // ---- setup --------------------------------------------------------------------------------
     Result<void> loadAccount();
@@ -177,18 +177,18 @@ struct Client::Impl {
     /// names and our certificate pin, or a breached relay could send people elsewhere.
     Result<void> checkRelayLink(const std::string& link);
     // Device approval (issue 15 break 2).
-    std::set<std::uint32_t> approvalRequested;  ///< own pending devices already announced (mutex)
+    std::set<std::uint32_t> approvalRequested; ///< own pending devices already announced (mutex)
     /// Approves own pending devices that prove they hold one of our link secrets; announces the
     /// others. Runs on the worker.
     void reviewOwnDevices(const proto::DeviceList& list);
     /// Signs and sends an approval of own device `device`; returns the approval's bytes.
     Result<std::string> sendApproval(std::uint32_t device, ByteView identityKey);
     /// Attachment `index` of a message did not open to its committed file: marked and reported.
-    void withholdAttachment(const std::string& messageId, std::size_t index, const std::string& blob,
-                            const std::string& why);
-    Result<std::string> queueMismatchReport(const std::string& conversation, const std::string& messageId,
-                                            const std::string& sender, std::uint64_t journalSeq,
-                                            const std::string& fields);
+    void withholdAttachment(const std::string& messageId, std::size_t index,
+                            const std::string& blob, const std::string& why);
+    Result<std::string> queueMismatchReport(const std::string& conversation,
+                                            const std::string& messageId, const std::string& sender,
+                                            std::uint64_t journalSeq, const std::string& fields);
     /// The journal copy check of a received record against the entry its envelope carries.
     Result<void> checkJournalCopy(const proto::JournalRecord& rec, const proto::Envelope& e) const;
 
@@ -214,8 +214,11 @@ struct Client::Impl {
     void idleWork();
 
     // ---- connection ---------------------------------------------------------------------------
-    std::shared_ptr<RelayConnection> connection() { return supervisor ? supervisor->connection() : nullptr; }
-    Result<proto::Response> call(const proto::Request& r, std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
+    std::shared_ptr<RelayConnection> connection() {
+        return supervisor ? supervisor->connection() : nullptr;
+    }
+    Result<proto::Response> call(const proto::Request& r,
+                                 std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
         if (mutex.heldHere()) {
             log::write(log::Level::Error, "client.call_under_lock", {});
             return fail(ErrorCode::Internal, "a relay call was made under the client's data lock");
@@ -228,18 +231,21 @@ struct Client::Impl {
 
     // ---- protocol -----------------------------------------------------------------------------
     Result<proto::Request> preparePreKeyUpload(bool newSignedPreKey);
-    Result<void> uploadPreKeys(bool newSignedPreKey);  ///< takes `mutex` itself, not across the call
-    Result<std::vector<proto::DeviceAddress>> memberDevices(const std::string& conversation, bool refresh);
-    Result<void> ensureSessions(const std::vector<proto::DeviceAddress>& devices, std::set<std::string>* changedUsers);
+    Result<void> uploadPreKeys(bool newSignedPreKey); ///< takes `mutex` itself, not across the call
+    Result<std::vector<proto::DeviceAddress>> memberDevices(const std::string& conversation,
+                                                            bool refresh);
+    Result<void> ensureSessions(const std::vector<proto::DeviceAddress>& devices,
+                                std::set<std::string>* changedUsers);
     /// Fetches `user`'s bundles when no identity key of theirs is known (takes `mutex` itself).
     void fetchIdentityIfUnknown(const std::string& user);
     Result<void> refreshConversations();
     /// False when the relay could not be reached.
     bool refreshManifest();
     void touchGuard();
-    Result<void> adminAction(const std::string& user, std::uint32_t device, proto::AdminDeviceAction::Action action);
+    Result<void> adminAction(const std::string& user, std::uint32_t device,
+                             proto::AdminDeviceAction::Action action);
     void rotateSignedPreKeyIfDue();
-    bool manifestStale = false;  ///< worker: the relay said our journal key is not current
+    bool manifestStale = false; ///< worker: the relay said our journal key is not current
 
     // ---- outbox -------------------------------------------------------------------------------
     Result<std::string> enqueue(proto::JournalRecord rec, MessageKind localKind, bool storeLocally);
@@ -257,14 +263,17 @@ struct Client::Impl {
         proto::JournalRecord rec;
         proto::Request request;
     };
-    PreparedSend prepareSend(std::int64_t seq, const std::string& conversation, proto::JournalRecord rec, bool refreshDevices);
+    PreparedSend prepareSend(std::int64_t seq, const std::string& conversation,
+                             proto::JournalRecord rec, bool refreshDevices);
     SendOutcome finishSend(const PreparedSend& p, const std::optional<proto::Response>& resp);
-    void dropFromOutbox(std::int64_t seq, const proto::JournalRecord& rec, MessageState state, const std::string& why);
+    void dropFromOutbox(std::int64_t seq, const proto::JournalRecord& rec, MessageState state,
+                        const std::string& why);
 
     // ---- receive ------------------------------------------------------------------------------
     void onEnvelope(const proto::Envelope& e, std::uint64_t gen);
     std::uint64_t failedGeneration = 0;
-    std::uint64_t retryAfterMs = 0;  ///< worker: the relay's Retry-After from the last 429  ///< a connection whose later envelopes are left for redelivery
+    std::uint64_t retryAfterMs = 0; ///< worker: the relay's Retry-After from the last 429  ///< a
+                                    ///< connection whose later envelopes are left for redelivery
     void acknowledge(std::uint64_t queueId);
     void handleWipe(const std::string& bytes);
 
@@ -274,4 +283,4 @@ struct Client::Impl {
     Result<std::size_t> outboxSize();
 };
 
-}  // namespace verbatim::client
+} // namespace verbatim::client

@@ -16,9 +16,10 @@ Result<std::unique_ptr<Client>> Client::open(const std::string& dir, std::string
         nowMs() > guard.lastContactMs + std::uint64_t(guard.maxOfflineDays) * 86'400'000ULL) {
         eraseProfile(m.paths);
         log::write(log::Level::Warn, "client.erased_by_policy", {{"reason", "offline too long"}});
-        return fail(ErrorCode::NotFound, "this device did not reach the firm for more than " +
-                                             std::to_string(guard.maxOfflineDays) +
-                                             " days and erased itself, as the firm's policy requires");
+        return fail(ErrorCode::NotFound,
+                    "this device did not reach the firm for more than " +
+                        std::to_string(guard.maxOfflineDays) +
+                        " days and erased itself, as the firm's policy requires");
     }
     // Counts the attempt before trying it, and erases at the firm's failed-unlock limit
     // (Profile.h: the counter lives in the key file and the guard).
@@ -27,7 +28,8 @@ Result<std::unique_ptr<Client>> Client::open(const std::string& dir, std::string
     VERBATIM_TRY_LET(ctx, signal::SignalContext::create());
     m.ctx = std::move(*ctx);
     VERBATIM_TRY_LET(has, signal::SqlProtocolStore::hasIdentity(*m.db));
-    if (!*has) return fail(ErrorCode::NotFound, "this profile has no device identity (unfinished join?)");
+    if (!*has)
+        return fail(ErrorCode::NotFound, "this profile has no device identity (unfinished join?)");
     VERBATIM_TRY_LET(store, signal::SqlProtocolStore::open(*m.db));
     m.store = std::move(*store);
     VERBATIM_TRY_LET(sessions, signal::SessionManager::create(m.ctx, *m.store));
@@ -36,24 +38,27 @@ Result<std::unique_ptr<Client>> Client::open(const std::string& dir, std::string
     m.outbox = std::make_unique<Outbox>(*m.db);
     VERBATIM_TRY(m.loadAccount());
     m.messages = std::make_unique<MessageStore>(*m.db, m.paths.blobs(), m.acct.user);
-    m.trust = std::make_unique<ContactTrust>(*m.db, *m.ctx, *m.sessions, *m.accounts, *m.outbox, m.acct.user, m.acct.device,
+    m.trust = std::make_unique<ContactTrust>(*m.db, *m.ctx, *m.sessions, *m.accounts, *m.outbox,
+                                             m.acct.user, m.acct.device,
                                              [&m](const Event& e) { m.emit(e); });
     Receiver::Hooks receive;
     receive.acknowledge = [&m](std::uint64_t queueId) { m.acknowledge(queueId); };
-    receive.reportMismatch = [&m](const std::string& conversation, const std::string& id, const std::string& sender,
-                                  std::uint64_t journalSeq, const std::string& fields) {
+    receive.reportMismatch = [&m](const std::string& conversation, const std::string& id,
+                                  const std::string& sender, std::uint64_t journalSeq,
+                                  const std::string& fields) {
         (void)m.queueMismatchReport(conversation, id, sender, journalSeq, fields);
     };
     receive.checkJournalCopy = [&m](const proto::JournalRecord& rec, const proto::Envelope& e) {
         return m.checkJournalCopy(rec, e);
     };
-    m.receiver = std::make_unique<Receiver>(*m.db, *m.sessions, *m.messages, *m.trust, m.acct.user, std::move(receive));
+    m.receiver = std::make_unique<Receiver>(*m.db, *m.sessions, *m.messages, *m.trust, m.acct.user,
+                                            std::move(receive));
     ConnectionSupervisor::Hooks hooks;
     hooks.endpoint = [&m] { return m.currentEndpoint(); };
     hooks.push = [&m](const proto::Push& p) { m.onPush(p); };
     hooks.beforeConnect = [&m] {
         std::lock_guard lock(m.queueMutex);
-        ++m.generation;  // waitUntilSynced() waits for a drain on the new connection
+        ++m.generation; // waitUntilSynced() waits for a drain on the new connection
     };
     hooks.report = [&m](const Event& e) { m.emit(e); };
     hooks.closed = [&m] { m.syncCv.notify_all(); };
@@ -62,11 +67,13 @@ Result<std::unique_ptr<Client>> Client::open(const std::string& dir, std::string
     return c;
 }
 
-Result<std::unique_ptr<Client>> Client::join(const std::string& dir, std::string_view passphrase, std::string_view linkText,
+Result<std::unique_ptr<Client>> Client::join(const std::string& dir, std::string_view passphrase,
+                                             std::string_view linkText,
                                              const JoinOptions& options) {
     VERBATIM_TRY_LET(link, parseLink(linkText));
     if (link->kind == Link::Kind::Join && options.displayName.empty())
-        return fail(ErrorCode::InvalidArgument, "a client joining by invite needs a display name (--name)");
+        return fail(ErrorCode::InvalidArgument,
+                    "a client joining by invite needs a display name (--name)");
     ProfilePaths paths{dir};
     VERBATIM_TRY_LET(db, createProfile(paths, passphrase));
     auto cleanup = [&] {
@@ -91,8 +98,10 @@ Result<std::unique_ptr<Client>> Client::join(const std::string& dir, std::string
         return tl::unexpected(store.error());
     }
     auto sessions = signal::SessionManager::create(*ctx, **store);
-    auto spk = sessions ? (*sessions)->generateSignedPreKey(1) : Result<signal::SignedPreKeyPublic>(fail(ErrorCode::Internal, ""));
-    auto pks = sessions ? (*sessions)->generatePreKeys(1, kPreKeyBatch) : Result<std::vector<signal::PreKeyPublic>>(fail(ErrorCode::Internal, ""));
+    auto spk = sessions ? (*sessions)->generateSignedPreKey(1)
+                        : Result<signal::SignedPreKeyPublic>(fail(ErrorCode::Internal, ""));
+    auto pks = sessions ? (*sessions)->generatePreKeys(1, kPreKeyBatch)
+                        : Result<std::vector<signal::PreKeyPublic>>(fail(ErrorCode::Internal, ""));
     if (!spk || !pks) {
         cleanup();
         return fail(ErrorCode::Crypto, "pre-key generation failed");
@@ -111,22 +120,24 @@ Result<std::unique_ptr<Client>> Client::join(const std::string& dir, std::string
         auto parsed = journal::FirmManifest::parse(view(*offered));
         if (!parsed || !parsed->verify(link->firm) || !parsed->currentJournalKey()) {
             cleanup();
-            return fail(ErrorCode::AuthFailed,
-                        "the relay's firm manifest is not signed by the firm in the link: refusing its journal key");
+            return fail(ErrorCode::AuthFailed, "the relay's firm manifest is not signed by the "
+                                               "firm in the link: refusing its journal key");
         }
         // A new profile takes no version 1 manifest, nor one older than the link says the firm
         // had when the link was made: serving an old one is how a relay would shed the pins.
-        if (parsed->version < journal::FirmManifest::kVersion || parsed->issuedMs < link->minManifestMs) {
+        if (parsed->version < journal::FirmManifest::kVersion ||
+            parsed->issuedMs < link->minManifestMs) {
             cleanup();
-            return fail(ErrorCode::AuthFailed, "the relay serves an outdated firm manifest (older than the link, or version 1): ask the firm "
+            return fail(ErrorCode::AuthFailed, "the relay serves an outdated firm manifest (older "
+                                               "than the link, or version 1): ask the firm "
                                                "to re-sign it with `verbatim-relay manifest`");
         }
         // Issue 15 break 8: the fingerprint proves the manifest, not the relay serving it; the
         // manifest names the relays it is valid for, and the token goes to no other.
         if (!parsed->namesRelay(relayAddress)) {
             cleanup();
-            return fail(ErrorCode::AuthFailed, "the firm's manifest does not name the relay " + relayAddress +
-                                                   ": refusing to join through it");
+            return fail(ErrorCode::AuthFailed, "the firm's manifest does not name the relay " +
+                                                   relayAddress + ": refusing to join through it");
         }
         // From here on, the relay's TLS key must be one the firm pins (when it pins any).
         ep.tlsKeyPins = parsed->tlsKeyPins;
@@ -150,9 +161,11 @@ Result<std::unique_ptr<Client>> Client::join(const std::string& dir, std::string
     reg.set_app_version(options.appVersion);
     reg.set_display_name(options.displayName);
     if (!link->linkSecret.empty())
-        reg.set_link_proof(str(journal::deviceLinkProof(*fromHex(link->linkSecret), identityPublic)));
+        reg.set_link_proof(
+            str(journal::deviceLinkProof(*fromHex(link->linkSecret), identityPublic)));
     if (!link->linkMakerKey.empty()) {
-        auto binding = (*sessions)->sign(journal::deviceLinkBindingBytes(identityPublic, *fromHex(link->linkMakerKey)));
+        auto binding = (*sessions)->sign(
+            journal::deviceLinkBindingBytes(identityPublic, *fromHex(link->linkMakerKey)));
         if (!binding) {
             cleanup();
             return fail(ErrorCode::Crypto, "signing the device link binding failed");
@@ -168,12 +181,13 @@ Result<std::unique_ptr<Client>> Client::join(const std::string& dir, std::string
     // ES-10: the manifest (and with it the journal key) must be signed by the root the link pins.
     auto manifest = journal::FirmManifest::parse(view(registered->firm_manifest()));
     if (!manifest || !manifestAcceptable(*manifest, link->firm, relayAddress) ||
-        manifest->issuedMs < offeredIssuedMs || manifest->version < journal::FirmManifest::kVersion ||
+        manifest->issuedMs < offeredIssuedMs ||
+        manifest->version < journal::FirmManifest::kVersion ||
         manifest->issuedMs < link->minManifestMs) {
         cleanup();
-        return fail(ErrorCode::AuthFailed,
-                    "the relay's firm manifest is not signed by the firm in the link, or does not name this relay: "
-                    "refusing its journal key");
+        return fail(ErrorCode::AuthFailed, "the relay's firm manifest is not signed by the firm in "
+                                           "the link, or does not name this relay: "
+                                           "refusing its journal key");
     }
     auto& d = **db;
     Transaction tx(d);
@@ -186,10 +200,13 @@ Result<std::unique_ptr<Client>> Client::join(const std::string& dir, std::string
     if (w) w = put("user", registered->user());
     if (w) w = put("device", std::to_string(registered->device()));
     if (w) w = put("role", roleText(registered->role()));
-    if (w) w = put("display_name", options.displayName.empty() ? registered->user() : options.displayName);
+    if (w)
+        w = put("display_name",
+                options.displayName.empty() ? registered->user() : options.displayName);
     if (w) w = put("relay", link->host + ":" + std::to_string(link->port));
     if (w) w = put("tls_pin", link->tlsPin);
-    if (w && !link->linkMakerKey.empty()) w = put("link_maker_key", str(*fromHex(link->linkMakerKey)));
+    if (w && !link->linkMakerKey.empty())
+        w = put("link_maker_key", str(*fromHex(link->linkMakerKey)));
     if (w) w = put("device_trust", "1");
     if (w && registered->awaiting_approval()) w = put("joined_pending", "1");
     if (w) w = put("firm", link->firm);
@@ -242,7 +259,8 @@ void Client::Impl::handleWipe(const std::string& bytes) {
     auto cmd = journal::WipeCommand::parse(view(bytes));
     // Only a command signed by the relay key in the firm manifest, addressed to this very device.
     if (!manifestOk || !cmd || !cmd->verify(manifest.relayPublicKey, acct.user, acct.device)) {
-        log::write(log::Level::Warn, "client.wipe_refused", {{"reason", "bad signature or not for this device"}});
+        log::write(log::Level::Warn, "client.wipe_refused",
+                   {{"reason", "bad signature or not for this device"}});
         return;
     }
     // Tell the firm before the keys are gone (best effort: the wipe goes ahead regardless).
@@ -251,11 +269,12 @@ void Client::Impl::handleWipe(const std::string& bytes) {
         confirm.mutable_confirm_wipe();
         auto r = call(confirm, std::chrono::seconds(5));
         if (!r || r->status() != proto::STATUS_OK)
-            log::write(log::Level::Warn, "client.wipe_unconfirmed", {{"reason", r ? r->error() : r.error().message}});
+            log::write(log::Level::Warn, "client.wipe_unconfirmed",
+                       {{"reason", r ? r->error() : r.error().message}});
     }
     std::lock_guard lock(mutex);
     wiped = true;
-    supervisor->retire();  // closes the connection and does not reconnect
+    supervisor->retire(); // closes the connection and does not reconnect
     receiver.reset();
     trust.reset();
     sessions.reset();
@@ -269,4 +288,4 @@ void Client::Impl::handleWipe(const std::string& bytes) {
     syncCv.notify_all();
 }
 
-}  // namespace verbatim::client
+} // namespace verbatim::client

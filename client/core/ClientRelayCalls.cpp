@@ -9,7 +9,8 @@ Result<std::vector<DeviceView>> Client::devices() {
     proto::Request req;
     req.mutable_list_devices();
     VERBATIM_TRY_LET(resp, m->call(req));
-    if (resp->status() != proto::STATUS_OK) return fail(ErrorCode::Storage, "relay refused: " + resp->error());
+    if (resp->status() != proto::STATUS_OK)
+        return fail(ErrorCode::Storage, "relay refused: " + resp->error());
     return deviceViews(resp->device_list(), m->acct);
 }
 
@@ -17,7 +18,8 @@ Result<std::string> Client::createDeviceLink() {
     proto::Request req;
     req.mutable_create_device_link();
     VERBATIM_TRY_LET(resp, m->call(req));
-    if (resp->status() != proto::STATUS_OK) return fail(ErrorCode::InvalidArgument, "relay refused: " + resp->error());
+    if (resp->status() != proto::STATUS_OK)
+        return fail(ErrorCode::InvalidArgument, "relay refused: " + resp->error());
     VERBATIM_TRY(m->checkRelayLink(resp->invite().link()));
     // The link also carries a secret of this device (never sent to the relay): the device that
     // redeems it proves it holds it, and only then does this device approve it (issue 15 break 2).
@@ -34,19 +36,21 @@ Result<std::string> Client::createDeviceLink() {
     }
     if (!ownKey) return tl::unexpected(ownKey.error());
     auto makerHash = crypto::sha256(*ownKey);
-    return resp->invite().link() + "&ls=" + toHex(secret) + "&lk=" + toHex(ByteView(makerHash.data(), makerHash.size()));
+    return resp->invite().link() + "&ls=" + toHex(secret) +
+           "&lk=" + toHex(ByteView(makerHash.data(), makerHash.size()));
 }
-
 
 Result<void> Client::approveDevice(std::uint32_t device) {
     proto::Request req;
     req.mutable_list_devices();
     VERBATIM_TRY_LET(resp, m->call(req));
-    if (resp->status() != proto::STATUS_OK) return fail(ErrorCode::Storage, "relay refused: " + resp->error());
+    if (resp->status() != proto::STATUS_OK)
+        return fail(ErrorCode::Storage, "relay refused: " + resp->error());
     for (const auto& d : resp->device_list().devices()) {
         if (d.device() != device) continue;
         if (d.revoked_ms()) return fail(ErrorCode::InvalidArgument, "that device was revoked");
-        if (device == m->acct.device) return fail(ErrorCode::InvalidArgument, "a device cannot approve itself");
+        if (device == m->acct.device)
+            return fail(ErrorCode::InvalidArgument, "a device cannot approve itself");
         VERBATIM_TRY(m->sendApproval(device, view(d.identity_key())));
         // Re-read: the approved device is now traced to this one, and a hold it caused ends.
         auto again = m->call(req);
@@ -60,7 +64,8 @@ Result<std::vector<DeviceView>> Client::adminDevices(const std::string& user) {
     proto::Request req;
     req.mutable_admin_list_devices()->set_user(user);
     VERBATIM_TRY_LET(resp, m->call(req));
-    if (resp->status() != proto::STATUS_OK) return fail(ErrorCode::AuthFailed, "relay refused: " + resp->error());
+    if (resp->status() != proto::STATUS_OK)
+        return fail(ErrorCode::AuthFailed, "relay refused: " + resp->error());
     return deviceViews(resp->device_list(), m->acct);
 }
 
@@ -73,7 +78,8 @@ Result<void> Client::Impl::adminAction(const std::string& user, std::uint32_t de
     a->set_action(action);
     VERBATIM_TRY_LET(resp, call(req));
     if (resp->status() == proto::STATUS_NOT_FOUND) return fail(ErrorCode::NotFound, resp->error());
-    if (resp->status() != proto::STATUS_OK) return fail(ErrorCode::AuthFailed, "relay refused: " + resp->error());
+    if (resp->status() != proto::STATUS_OK)
+        return fail(ErrorCode::AuthFailed, "relay refused: " + resp->error());
     return {};
 }
 
@@ -88,7 +94,9 @@ Result<void> Client::adminWipe(const std::string& user, std::uint32_t device) {
 Result<std::string> Client::firmManifest() {
     std::lock_guard lock(m->mutex);
     if (!m->db) return fail(ErrorCode::NotFound, kErasedText);
-    if (!m->manifestOk) return fail(ErrorCode::AuthFailed, "the stored firm manifest is not signed by the firm root");
+    if (!m->manifestOk)
+        return fail(ErrorCode::AuthFailed,
+                    "the stored firm manifest is not signed by the firm root");
     VERBATIM_TRY_LET(stored, m->accounts->get("manifest"));
     if (!*stored) return fail(ErrorCode::NotFound, "no firm manifest in this profile");
     return **stored;
@@ -100,8 +108,10 @@ Result<std::string> Client::pullJournalPage(std::uint64_t afterSequence, std::ui
     req.mutable_pull_journal()->set_limit(limit);
     VERBATIM_TRY_LET(resp, m->call(req, std::chrono::seconds(120)));
     if (resp->status() == proto::STATUS_FORBIDDEN)
-        return fail(ErrorCode::AuthFailed, "the relay refused: this profile is not a compliance account");
-    if (resp->status() != proto::STATUS_OK) return fail(ErrorCode::Storage, "relay refused: " + resp->error());
+        return fail(ErrorCode::AuthFailed,
+                    "the relay refused: this profile is not a compliance account");
+    if (resp->status() != proto::STATUS_OK)
+        return fail(ErrorCode::Storage, "relay refused: " + resp->error());
     return resp->journal_page().SerializeAsString();
 }
 
@@ -115,9 +125,11 @@ Result<std::string> Client::createConversation(const std::string& title, bool is
     auto* cc = req.mutable_create_conversation();
     cc->set_title(title);
     cc->set_is_matter(isMatter);
-    for (auto& mbr : membersList) cc->add_members(mbr);
+    for (auto& mbr : membersList)
+        cc->add_members(mbr);
     VERBATIM_TRY_LET(resp, m->call(req));
-    if (resp->status() != proto::STATUS_OK) return fail(ErrorCode::InvalidArgument, "relay refused: " + resp->error());
+    if (resp->status() != proto::STATUS_OK)
+        return fail(ErrorCode::InvalidArgument, "relay refused: " + resp->error());
     std::lock_guard lock(m->mutex);
     if (!m->db) return fail(ErrorCode::NotFound, kErasedText);
     VERBATIM_TRY(m->messages->upsertConversation(resp->conversation()));
@@ -136,7 +148,8 @@ Result<std::string> Client::createInvite(const std::string& matterTitle) {
     proto::Request req;
     req.mutable_create_invite()->set_conversation_id(id);
     VERBATIM_TRY_LET(resp, m->call(req));
-    if (resp->status() != proto::STATUS_OK) return fail(ErrorCode::InvalidArgument, "relay refused the invite: " + resp->error());
+    if (resp->status() != proto::STATUS_OK)
+        return fail(ErrorCode::InvalidArgument, "relay refused the invite: " + resp->error());
     VERBATIM_TRY(m->checkRelayLink(resp->invite().link()));
     return resp->invite().link();
 }
@@ -144,12 +157,18 @@ Result<std::string> Client::createInvite(const std::string& matterTitle) {
 namespace {
 const char* inviteStateName(proto::InviteState s) {
     switch (s) {
-    case proto::INVITE_OPEN: return "open";
-    case proto::INVITE_REDEEMED: return "redeemed";
-    case proto::INVITE_EXPIRED: return "expired";
-    case proto::INVITE_REVOKED: return "revoked";
-    case proto::INVITE_INVITER_REVOKED: return "inviter-revoked";
-    default: return "unknown";
+    case proto::INVITE_OPEN:
+        return "open";
+    case proto::INVITE_REDEEMED:
+        return "redeemed";
+    case proto::INVITE_EXPIRED:
+        return "expired";
+    case proto::INVITE_REVOKED:
+        return "revoked";
+    case proto::INVITE_INVITER_REVOKED:
+        return "inviter-revoked";
+    default:
+        return "unknown";
     }
 }
 
@@ -170,15 +189,17 @@ InviteView inviteView(const proto::InviteInfo& i) {
     v.state = inviteStateName(i.state());
     return v;
 }
-}  // namespace
+} // namespace
 
 Result<std::vector<InviteView>> Client::invites() {
     proto::Request req;
     req.mutable_list_invites();
     VERBATIM_TRY_LET(resp, m->call(req));
-    if (resp->status() != proto::STATUS_OK) return fail(ErrorCode::AuthFailed, "relay refused: " + resp->error());
+    if (resp->status() != proto::STATUS_OK)
+        return fail(ErrorCode::AuthFailed, "relay refused: " + resp->error());
     std::vector<InviteView> out;
-    for (const auto& i : resp->invite_list().invites()) out.push_back(inviteView(i));
+    for (const auto& i : resp->invite_list().invites())
+        out.push_back(inviteView(i));
     return out;
 }
 
@@ -186,25 +207,27 @@ Result<InviteView> Client::revokeInvite(const std::string& id) {
     proto::Request req;
     req.mutable_revoke_invite()->set_id(id);
     VERBATIM_TRY_LET(resp, m->call(req));
-    if (resp->status() == proto::STATUS_NOT_FOUND) return fail(ErrorCode::NotFound, "no invite of yours has the id " + id);
-    if (resp->status() == proto::STATUS_BAD_REQUEST) return fail(ErrorCode::InvalidArgument, resp->error());
+    if (resp->status() == proto::STATUS_NOT_FOUND)
+        return fail(ErrorCode::NotFound, "no invite of yours has the id " + id);
+    if (resp->status() == proto::STATUS_BAD_REQUEST)
+        return fail(ErrorCode::InvalidArgument, resp->error());
     if (resp->status() != proto::STATUS_OK || resp->invite_list().invites_size() != 1)
         return fail(ErrorCode::InvalidArgument, "relay refused: " + resp->error());
     return inviteView(resp->invite_list().invites(0));
 }
 
-// ---- sessions and safety numbers --------------------------------------------------------------------
-
-
+// ---- sessions and safety numbers
+// --------------------------------------------------------------------
 
 Result<void> Client::Impl::checkRelayLink(const std::string& text) {
     VERBATIM_TRY_LET(link, parseLink(text));
     std::lock_guard lock(mutex);
     const std::string address = link->host + ":" + std::to_string(link->port);
-    if (!constantTimeEqual(view(link->firm), view(acct.firmFingerprint)) || !manifestOk || !manifest.namesRelay(address) ||
-        link->tlsPin != endpoint.tlsPin || link->minManifestMs < manifest.issuedMs)
-        return fail(ErrorCode::AuthFailed,
-                    "the relay returned a link to another firm, relay or certificate than this device's: not handing it out");
+    if (!constantTimeEqual(view(link->firm), view(acct.firmFingerprint)) || !manifestOk ||
+        !manifest.namesRelay(address) || link->tlsPin != endpoint.tlsPin ||
+        link->minManifestMs < manifest.issuedMs)
+        return fail(ErrorCode::AuthFailed, "the relay returned a link to another firm, relay or "
+                                           "certificate than this device's: not handing it out");
     return {};
 }
 
@@ -219,7 +242,8 @@ Result<std::string> Client::Impl::sendApproval(std::uint32_t device, ByteView id
         req.mutable_approve_device()->set_approval(str(a->serialize()));
     }
     VERBATIM_TRY_LET(resp, call(req));
-    if (resp->status() != proto::STATUS_OK) return fail(ErrorCode::AuthFailed, "relay refused the approval: " + resp->error());
+    if (resp->status() != proto::STATUS_OK)
+        return fail(ErrorCode::AuthFailed, "relay refused the approval: " + resp->error());
     return req.approve_device().approval();
 }
 
@@ -244,29 +268,42 @@ void Client::Impl::reviewOwnDevices(const proto::DeviceList& list) {
             auto secrets = accounts->linkSecrets(nowMs());
             if (d.link_proof().size() == 32)
                 for (auto it = secrets.begin(); it != secrets.end(); ++it)
-                    if (constantTimeEqual(journal::deviceLinkProof(it->secret, view(d.identity_key())),
-                                          view(d.link_proof()))) {
+                    if (constantTimeEqual(
+                            journal::deviceLinkProof(it->secret, view(d.identity_key())),
+                            view(d.link_proof()))) {
                         vouched = true;
-                        secrets.erase(it);  // single use
+                        secrets.erase(it); // single use
                         (void)accounts->storeLinkSecrets(secrets);
                         break;
                     }
         }
         if (vouched) {
             if (auto approval = sendApproval(d.device(), view(d.identity_key())); approval) {
-                emit({Event::Kind::DeviceAdded, {}, {}, {}, acct.user + "/" + std::to_string(d.device()), {},
-                      "a device was added to your account: " + (d.platform().empty() ? std::string("device") : d.platform()) +
-                          " " + std::to_string(d.device()) + ", registered at " + when(d.pending_ms()) +
+                emit({Event::Kind::DeviceAdded,
+                      {},
+                      {},
+                      {},
+                      acct.user + "/" + std::to_string(d.device()),
+                      {},
+                      "a device was added to your account: " +
+                          (d.platform().empty() ? std::string("device") : d.platform()) + " " +
+                          std::to_string(d.device()) + ", registered at " + when(d.pending_ms()) +
                           " (approved through this device's link)"});
                 active.push_back({d.device(), toBytes(view(d.identity_key())), *approval, {}});
             } else {
-                log::write(log::Level::Warn, "client.approval_failed", {{"device", std::to_string(d.device())}});
+                log::write(log::Level::Warn, "client.approval_failed",
+                           {{"device", std::to_string(d.device())}});
             }
             continue;
         }
         std::lock_guard lock(mutex);
         if (approvalRequested.insert(d.device()).second)
-            emit({Event::Kind::DeviceApprovalRequested, {}, {}, {}, acct.user + "/" + std::to_string(d.device()), {},
+            emit({Event::Kind::DeviceApprovalRequested,
+                  {},
+                  {},
+                  {},
+                  acct.user + "/" + std::to_string(d.device()),
+                  {},
                   "a new device (" + std::to_string(d.device()) + ", " + d.platform() +
                       ") waits for your approval; approve it only if it is yours"});
     }
@@ -283,7 +320,8 @@ Result<void> Client::Impl::ensureSessions(const std::vector<proto::DeviceAddress
         if (!sessions) return fail(ErrorCode::NotFound, kErasedText);
         for (const auto& d : devices) {
             if (d.user() == acct.user && d.device() == acct.device) continue;
-            if (!sessions->hasSession({d.user(), std::int32_t(d.device())})) missingUsers.insert(d.user());
+            if (!sessions->hasSession({d.user(), std::int32_t(d.device())}))
+                missingUsers.insert(d.user());
         }
     }
     for (const auto& user : missingUsers) {
@@ -292,7 +330,8 @@ Result<void> Client::Impl::ensureSessions(const std::vector<proto::DeviceAddress
         VERBATIM_TRY_LET(resp, call(req));
         if (resp->status() == proto::STATUS_RATE_LIMITED)
             return fail(ErrorCode::RateLimited, "bundle fetch rate limited", int(resp->status()));
-        if (resp->status() != proto::STATUS_OK) return fail(ErrorCode::Storage, "bundle fetch refused: " + resp->error());
+        if (resp->status() != proto::STATUS_OK)
+            return fail(ErrorCode::Storage, "bundle fetch refused: " + resp->error());
         // trust->processBundles() skips devices that got a session meanwhile.
         std::lock_guard lock(mutex);
         if (!sessions) return fail(ErrorCode::NotFound, kErasedText);
@@ -301,7 +340,8 @@ Result<void> Client::Impl::ensureSessions(const std::vector<proto::DeviceAddress
     return {};
 }
 
-Result<std::vector<proto::DeviceAddress>> Client::Impl::memberDevices(const std::string& conversation, bool refresh) {
+Result<std::vector<proto::DeviceAddress>>
+Client::Impl::memberDevices(const std::string& conversation, bool refresh) {
     if (!refresh) {
         std::lock_guard lock(mutex);
         if (auto it = deviceCache.find(conversation); it != deviceCache.end()) return it->second;
@@ -311,8 +351,10 @@ Result<std::vector<proto::DeviceAddress>> Client::Impl::memberDevices(const std:
     VERBATIM_TRY_LET(resp, call(req));
     if (resp->status() == proto::STATUS_FORBIDDEN || resp->status() == proto::STATUS_NOT_FOUND)
         return fail(ErrorCode::Forbidden, "not a member of this conversation", int(resp->status()));
-    if (resp->status() != proto::STATUS_OK) return fail(ErrorCode::Storage, "member list refused: " + resp->error());
-    std::vector<proto::DeviceAddress> out(resp->member_devices().devices().begin(), resp->member_devices().devices().end());
+    if (resp->status() != proto::STATUS_OK)
+        return fail(ErrorCode::Storage, "member list refused: " + resp->error());
+    std::vector<proto::DeviceAddress> out(resp->member_devices().devices().begin(),
+                                          resp->member_devices().devices().end());
     std::lock_guard lock(mutex);
     deviceCache[conversation] = out;
     return out;
@@ -360,11 +402,13 @@ Result<void> Client::acceptSafetyNumber(const std::string& user) {
         VERBATIM_TRY_LET(row, convs->step());
         if (!*row) break;
         auto mem = splitMembers(convs->columnText(1));
-        if (std::find(mem.begin(), mem.end(), user) != mem.end()) shared.push_back(convs->columnText(0));
+        if (std::find(mem.begin(), mem.end(), user) != mem.end())
+            shared.push_back(convs->columnText(0));
     }
     for (auto& c : shared) {
         auto rec = m->newRecord(c, proto::SAFETY_NUMBER_ACCEPTED);
-        rec.set_body("{\"user\":" + jsonQuote(user) + ",\"safety_number\":\"" + number->digits + "\"}");
+        rec.set_body("{\"user\":" + jsonQuote(user) + ",\"safety_number\":\"" + number->digits +
+                     "\"}");
         VERBATIM_TRY(m->enqueue(std::move(rec), MessageKind::System, true));
     }
     if (auto r = tx.commit(); !r) return r;
@@ -372,6 +416,7 @@ Result<void> Client::acceptSafetyNumber(const std::string& user) {
     return {};
 }
 
-// ---- outbox ------------------------------------------------------------------------------------------
+// ---- outbox
+// ------------------------------------------------------------------------------------------
 
-}  // namespace verbatim::client
+} // namespace verbatim::client

@@ -5,7 +5,8 @@
 
 namespace verbatim::client {
 
-proto::JournalRecord Client::Impl::newRecord(const std::string& conversation, proto::MessageType type) {
+proto::JournalRecord Client::Impl::newRecord(const std::string& conversation,
+                                             proto::MessageType type) {
     proto::JournalRecord rec;
     rec.set_version(2);
     rec.set_message_id(journal::newMessageId(nowMs()));
@@ -20,25 +21,29 @@ proto::JournalRecord Client::Impl::newRecord(const std::string& conversation, pr
 
 // Stores the record in the outbox (and, for what users see, in the message list) in one
 // transaction. The caller holds `mutex`.
-Result<std::string> Client::Impl::enqueue(proto::JournalRecord rec, MessageKind localKind, bool storeLocally) {
+Result<std::string> Client::Impl::enqueue(proto::JournalRecord rec, MessageKind localKind,
+                                          bool storeLocally) {
     // Every string of a record is UTF-8 (C-UTF8-1): a record that is not could never be sent
     // (protobuf refuses it) and would sit in the outbox for good, so it is refused here, clearly.
     bool utf8 = isUtf8(rec.body());
-    for (const auto& a : rec.attachments()) utf8 = utf8 && isUtf8(a.file_name()) && isUtf8(a.mime_type());
-    if (!utf8) return fail(ErrorCode::InvalidArgument, "the message text is not valid UTF-8; nothing was sent");
+    for (const auto& a : rec.attachments())
+        utf8 = utf8 && isUtf8(a.file_name()) && isUtf8(a.mime_type());
+    if (!utf8)
+        return fail(ErrorCode::InvalidArgument,
+                    "the message text is not valid UTF-8; nothing was sent");
     Transaction tx(*db);
     const bool own = !db->inTransaction();
-    if (own)
-        VERBATIM_TRY(tx.begin());
+    if (own) VERBATIM_TRY(tx.begin());
     if (storeLocally) {
-        std::string body = rec.type() == proto::SAFETY_NUMBER_ACCEPTED ? "You accepted a new safety number" : rec.body();
+        std::string body = rec.type() == proto::SAFETY_NUMBER_ACCEPTED
+                               ? "You accepted a new safety number"
+                               : rec.body();
         if (rec.type() == proto::NOTICE_ACCEPTED) body = "You accepted the recording notice";
         if (auto r = messages->insert(rec, localKind, true, MessageState::Queued, 0, 0, body); !r)
             return tl::unexpected(r.error());
     }
     VERBATIM_TRY(outbox->add(rec));
-    if (own)
-        VERBATIM_TRY(tx.commit());
+    if (own) VERBATIM_TRY(tx.commit());
     {
         std::lock_guard lock(queueMutex);
         outboxIdle = false;
@@ -54,25 +59,29 @@ void Client::Impl::flushOutbox() {
     if (wiped || revoked()) return;
     {
         std::lock_guard lock(queueMutex);
-        if (retryAt != std::chrono::steady_clock::time_point{} && std::chrono::steady_clock::now() < retryAt) return;
+        if (retryAt != std::chrono::steady_clock::time_point{} &&
+            std::chrono::steady_clock::now() < retryAt)
+            return;
         retryAt = {};
     }
     auto retryLater = [this] {
         // The relay's Retry-After when it rate-limited us, else 2 s.
-        auto wait = retryAfterMs ? std::chrono::milliseconds(std::min<std::uint64_t>(retryAfterMs, 60000))
-                                 : std::chrono::milliseconds(2000);
+        auto wait = retryAfterMs
+                        ? std::chrono::milliseconds(std::min<std::uint64_t>(retryAfterMs, 60000))
+                        : std::chrono::milliseconds(2000);
         retryAfterMs = 0;
         std::lock_guard lock(queueMutex);
         retryAt = std::chrono::steady_clock::now() + wait;
     };
-    std::set<std::string> refresh;  // conversations whose device list the relay said changed
+    std::set<std::string> refresh; // conversations whose device list the relay said changed
     int conflictRounds = 0;
     while (true) {
         std::vector<Outbox::Row> rows;
         if (manifestStale && refreshManifest()) touchGuard();
         {
             std::lock_guard lock(mutex);
-            if (!db || !manifestOk) break;  // ES-10: no verified journal key, nothing leaves; it stays queued
+            if (!db || !manifestOk)
+                break; // ES-10: no verified journal key, nothing leaves; it stays queued
             auto window = outbox->window(kWindow);
             if (!window) break;
             rows = std::move(*window);
@@ -84,12 +93,13 @@ void Client::Impl::flushOutbox() {
         std::vector<PreparedSend> batch;
         bool stalled = false;
         for (auto& r : rows) {
-            auto p = prepareSend(r.seq, r.conversation, std::move(r.record), refresh.count(r.conversation) > 0);
+            auto p = prepareSend(r.seq, r.conversation, std::move(r.record),
+                                 refresh.count(r.conversation) > 0);
             if (p.outcome == SendOutcome::Retry) {
                 stalled = true;
                 break;
             }
-            if (p.outcome == SendOutcome::Sent) batch.push_back(std::move(p));  // ready to go
+            if (p.outcome == SendOutcome::Sent) batch.push_back(std::move(p)); // ready to go
         }
         refresh.clear();
         // In flight together; the callbacks may outlive this frame (connection loss), so they
@@ -112,7 +122,8 @@ void Client::Impl::flushOutbox() {
             });
         {
             std::unique_lock lock(flight->m);
-            flight->cv.wait_for(lock, std::chrono::seconds(60), [&] { return flight->remaining == 0; });
+            flight->cv.wait_for(lock, std::chrono::seconds(60),
+                                [&] { return flight->remaining == 0; });
         }
         bool conflict = false, again = stalled;
         for (std::size_t i = 0; i < batch.size(); ++i) {
@@ -122,7 +133,7 @@ void Client::Impl::flushOutbox() {
                 resp = flight->responses[i];
             }
             auto outcome = finishSend(batch[i], resp);
-            if (outcome == SendOutcome::Held) {  // 409: prepare again with the new device list
+            if (outcome == SendOutcome::Held) { // 409: prepare again with the new device list
                 conflict = true;
                 refresh.insert(batch[i].conversation);
             }
@@ -141,20 +152,23 @@ void Client::Impl::flushOutbox() {
     syncCv.notify_all();
 }
 
-void Client::Impl::dropFromOutbox(std::int64_t seq, const proto::JournalRecord& rec, MessageState state,
-                                  const std::string& why) {
+void Client::Impl::dropFromOutbox(std::int64_t seq, const proto::JournalRecord& rec,
+                                  MessageState state, const std::string& why) {
     Transaction tx(*db);
     if (!tx.begin()) return;
     (void)outbox->remove(seq);
     (void)messages->setState(rec.message_id(), state);
     (void)tx.commit();
-    emit({Event::Kind::SendFailed, rec.conversation_id(), hexOf(rec.message_id()), {}, {}, {}, why});
+    emit(
+        {Event::Kind::SendFailed, rec.conversation_id(), hexOf(rec.message_id()), {}, {}, {}, why});
 }
 
 // Builds the SendMessage for one outbox row: outcome Sent means "ready", Held and Failed mean
 // the row was set aside, Retry means stop for now.
-Client::Impl::PreparedSend Client::Impl::prepareSend(std::int64_t seq, const std::string& conversation,
-                                                     proto::JournalRecord rec, bool refreshDevices) {
+Client::Impl::PreparedSend Client::Impl::prepareSend(std::int64_t seq,
+                                                     const std::string& conversation,
+                                                     proto::JournalRecord rec,
+                                                     bool refreshDevices) {
     PreparedSend out{SendOutcome::Retry, seq, conversation, {}, {}};
     const std::string hexId = hexOf(rec.message_id());
     // The two round trips (member devices, missing bundles) run without `mutex`, each taking it
@@ -172,15 +186,24 @@ Client::Impl::PreparedSend Client::Impl::prepareSend(std::int64_t seq, const std
     std::set<std::string> changed;
     if (auto r = ensureSessions(*devices, &changed); !r) return out;
     std::lock_guard lock(mutex);
-    if (!db) return out;  // wiped meanwhile
+    if (!db) return out; // wiped meanwhile
     for (auto& u : changed) {
-        emit({Event::Kind::SafetyNumberChanged, conversation, {}, {}, u, {}, "safety number of " + u + " changed"});
-        (void)messages->systemMessage(conversation, "The safety number of " + u + " changed. Verify it, then accept to keep sending.");
+        emit({Event::Kind::SafetyNumberChanged,
+              conversation,
+              {},
+              {},
+              u,
+              {},
+              "safety number of " + u + " changed"});
+        (void)messages->systemMessage(conversation,
+                                      "The safety number of " + u +
+                                          " changed. Verify it, then accept to keep sending.");
     }
     // Held while a participant's safety number change is not accepted (PR-08).
     bool held = false;
     for (const auto& d : *devices)
-        if (auto h = trust->userHeld(d.user()); h && *h) held = true;  // own user too: an unapproved own device
+        if (auto h = trust->userHeld(d.user()); h && *h)
+            held = true; // own user too: an unapproved own device
     if (held) {
         (void)outbox->hold(seq);
         (void)messages->setState(rec.message_id(), MessageState::Blocked);
@@ -188,7 +211,12 @@ Client::Impl::PreparedSend Client::Impl::prepareSend(std::int64_t seq, const std
             auto h = trust->userHeld(acct.user);
             return h && *h;
         }();
-        emit({Event::Kind::SendFailed, conversation, hexId, {}, {}, {},
+        emit({Event::Kind::SendFailed,
+              conversation,
+              hexId,
+              {},
+              {},
+              {},
               ownDevice ? "held: a device you did not approve was added to your account"
                         : "held: a safety number changed"});
         out.outcome = SendOutcome::Held;
@@ -202,8 +230,9 @@ Client::Impl::PreparedSend Client::Impl::prepareSend(std::int64_t seq, const std
     auto chain = accounts->deviceChain();
     if (!chain) return out;
     SecureBytes ephemeral;
-    auto sealed = journal::sealRecord(rec, manifest.currentJournalKey()->publicKey,
-                                      [&](ByteView msg) { return sessions->sign(msg); }, *chain, &ephemeral);
+    auto sealed = journal::sealRecord(
+        rec, manifest.currentJournalKey()->publicKey,
+        [&](ByteView msg) { return sessions->sign(msg); }, *chain, &ephemeral);
     if (!sealed) return out;
     std::string payload;
     {
@@ -221,10 +250,11 @@ Client::Impl::PreparedSend Client::Impl::prepareSend(std::int64_t seq, const std
         if (!tx.begin()) return out;
         for (const auto& d : rec.recipients()) {
             signal::Address a{d.user(), std::int32_t(d.device())};
-            if (!sessions->hasSession(a)) continue;  // no bundle: the relay's 409 will tell
+            if (!sessions->hasSession(a)) continue; // no bundle: the relay's 409 will tell
             auto ct = sessions->encrypt(a, view(payload));
             if (!ct) {
-                log::write(log::Level::Warn, "client.encrypt_failed", {{"user", d.user()}, {"error", ct.error().message}});
+                log::write(log::Level::Warn, "client.encrypt_failed",
+                           {{"user", d.user()}, {"error", ct.error().message}});
                 continue;
             }
             auto* e = send->add_envelopes();
@@ -241,7 +271,8 @@ Client::Impl::PreparedSend Client::Impl::prepareSend(std::int64_t seq, const std
     // relay keeps them (an upload no send declares is removed after a grace period). Only this
     // device's uploads are accepted, which is all sendAttachment puts in a record.
     for (const auto& a : rec.attachments())
-        if (std::find(send->blob_ids().begin(), send->blob_ids().end(), a.blob_id()) == send->blob_ids().end())
+        if (std::find(send->blob_ids().begin(), send->blob_ids().end(), a.blob_id()) ==
+            send->blob_ids().end())
             send->add_blob_ids(a.blob_id());
     // Likewise the notice acceptance (issue 17): the one send a client may make before it.
     if (rec.type() == proto::NOTICE_ACCEPTED)
@@ -256,7 +287,8 @@ Client::Impl::PreparedSend Client::Impl::prepareSend(std::int64_t seq, const std
 
 // Handles the relay's answer to one prepared send: Sent (stored, outbox row gone), Held (409:
 // prepare again), Retry (later) or Failed (refused for good).
-Client::Impl::SendOutcome Client::Impl::finishSend(const PreparedSend& p, const std::optional<proto::Response>& resp) {
+Client::Impl::SendOutcome Client::Impl::finishSend(const PreparedSend& p,
+                                                   const std::optional<proto::Response>& resp) {
     std::lock_guard lock(mutex);
     if (!resp) return SendOutcome::Retry;
     const auto& rec = p.rec;
@@ -266,19 +298,26 @@ Client::Impl::SendOutcome Client::Impl::finishSend(const PreparedSend& p, const 
         Transaction tx(*db);
         if (!tx.begin()) return SendOutcome::Retry;
         if (!outbox->remove(p.seq)) return SendOutcome::Retry;
-        if (!messages->markSent(rec.message_id(), r.server_time_ms(), r.journal_sequence())) return SendOutcome::Retry;
+        if (!messages->markSent(rec.message_id(), r.server_time_ms(), r.journal_sequence()))
+            return SendOutcome::Retry;
         (void)messages->markProcessed(rec.message_id());
         // The journal has this entry now (or had it: a duplicate): it joins this device's chain,
         // which every later entry carries (issue 15 break 3).
         if (!accounts->advanceDeviceChain(view(rec.message_id()))) return SendOutcome::Retry;
         if (!tx.commit()) return SendOutcome::Retry;
         if (rec.type() != proto::RECEIPT)
-            emit({Event::Kind::Sent, p.conversation, hexOf(rec.message_id()), {}, {}, {},
-                  "journal_sequence=" + std::to_string(r.journal_sequence()), r.server_time_ms()});
+            emit({Event::Kind::Sent,
+                  p.conversation,
+                  hexOf(rec.message_id()),
+                  {},
+                  {},
+                  {},
+                  "journal_sequence=" + std::to_string(r.journal_sequence()),
+                  r.server_time_ms()});
         return SendOutcome::Sent;
     }
     case proto::STATUS_JOURNAL_KEY_CHANGED:
-        manifestStale = true;  // fetch the manifest, then seal again
+        manifestStale = true; // fetch the manifest, then seal again
         return SendOutcome::Held;
     case proto::STATUS_CONFLICT:
         // The device list changed (a device joined, left or was revoked): refetch, retry.
@@ -287,7 +326,8 @@ Client::Impl::SendOutcome Client::Impl::finishSend(const PreparedSend& p, const 
             (void)sessions->store().deleteSession({x.user(), std::int32_t(x.device())});
         return SendOutcome::Held;
     case proto::STATUS_RATE_LIMITED:
-        retryAfterMs = std::max<std::uint64_t>(retryAfterMs, std::max<std::uint64_t>(resp->retry_after_ms(), 50));
+        retryAfterMs = std::max<std::uint64_t>(retryAfterMs,
+                                               std::max<std::uint64_t>(resp->retry_after_ms(), 50));
         return SendOutcome::Retry;
     case proto::STATUS_UNAVAILABLE:
     case proto::STATUS_INTERNAL:
@@ -300,10 +340,12 @@ Client::Impl::SendOutcome Client::Impl::finishSend(const PreparedSend& p, const 
         (void)accounts->set("notice_required", view(std::string("1")));
         (void)accounts->set("notice_reset_ms", view(std::to_string(nowMs())));
         (void)accounts->remove("notice_accepted_ms");
-        dropFromOutbox(p.seq, rec, MessageState::Failed, "relay refused the message: " + resp->error());
+        dropFromOutbox(p.seq, rec, MessageState::Failed,
+                       "relay refused the message: " + resp->error());
         return SendOutcome::Failed;
     default:
-        dropFromOutbox(p.seq, rec, MessageState::Failed, "relay refused the message: " + resp->error());
+        dropFromOutbox(p.seq, rec, MessageState::Failed,
+                       "relay refused the message: " + resp->error());
         return SendOutcome::Failed;
     }
 }
@@ -319,18 +361,21 @@ Result<std::string> Client::Impl::sendChange(const proto::JournalRecord& rec) {
     VERBATIM_TRY(messages->apply(rec, nowMs(), 0, events));
     VERBATIM_TRY(tx.commit());
     // A retraction's text may linger in old FTS segments until they merge: merge them now.
-    if (rec.type() == proto::RETRACT) (void)db->exec("INSERT INTO messages_fts (messages_fts) VALUES ('optimize')");
+    if (rec.type() == proto::RETRACT)
+        (void)db->exec("INSERT INTO messages_fts (messages_fts) VALUES ('optimize')");
     scheduleFlush();
     return id;
 }
 
 Result<std::string> Client::sendText(const std::string& conversation, const std::string& text) {
     if (text.empty()) return fail(ErrorCode::InvalidArgument, "empty message");
-    if (text.size() > 64 * 1024) return fail(ErrorCode::InvalidArgument, "message too long (64 KiB at most)");
+    if (text.size() > 64 * 1024)
+        return fail(ErrorCode::InvalidArgument, "message too long (64 KiB at most)");
     std::lock_guard lock(m->mutex);
     if (!m->db) return fail(ErrorCode::NotFound, kErasedText);
     if (m->acct.noticeRequired && !m->acct.noticeAccepted)
-        return fail(ErrorCode::InvalidArgument, "accept the recording notice before sending (this matter is journaled)");
+        return fail(ErrorCode::InvalidArgument,
+                    "accept the recording notice before sending (this matter is journaled)");
     auto conv = m->resolveConversation(conversation);
     if (!conv) return conv;
     auto rec = m->newRecord(*conv, proto::TEXT);
@@ -348,9 +393,11 @@ Result<std::string> Client::edit(const std::string& messageId, const std::string
     if (!m->db) return fail(ErrorCode::NotFound, kErasedText);
     VERBATIM_TRY_LET(msg, m->message(messageId));
     if (!*msg) return fail(ErrorCode::NotFound, "no such message");
-    if ((*msg)->senderUser != m->acct.user) return fail(ErrorCode::InvalidArgument, "only your own messages can be edited");
+    if ((*msg)->senderUser != m->acct.user)
+        return fail(ErrorCode::InvalidArgument, "only your own messages can be edited");
     if ((*msg)->retracted) return fail(ErrorCode::InvalidArgument, "the message was deleted");
-    if ((*msg)->kind != MessageKind::Text) return fail(ErrorCode::InvalidArgument, "only text messages can be edited");
+    if ((*msg)->kind != MessageKind::Text)
+        return fail(ErrorCode::InvalidArgument, "only text messages can be edited");
     auto rec = m->newRecord((*msg)->conversation, proto::EDIT);
     rec.set_body(text);
     rec.set_ref_message_id(*raw);
@@ -364,7 +411,9 @@ Result<std::string> Client::retract(const std::string& messageId) {
     if (!m->db) return fail(ErrorCode::NotFound, kErasedText);
     VERBATIM_TRY_LET(msg, m->message(messageId));
     if (!*msg) return fail(ErrorCode::NotFound, "no such message");
-    if ((*msg)->senderUser != m->acct.user) return fail(ErrorCode::InvalidArgument, "only your own messages can be deleted for everyone");
+    if ((*msg)->senderUser != m->acct.user)
+        return fail(ErrorCode::InvalidArgument,
+                    "only your own messages can be deleted for everyone");
     if ((*msg)->retracted) return fail(ErrorCode::InvalidArgument, "already deleted");
     auto rec = m->newRecord((*msg)->conversation, proto::RETRACT);
     rec.set_ref_message_id(*raw);
@@ -389,13 +438,15 @@ Result<void> Client::markRead(const std::string& conversation) {
     std::lock_guard lock(m->mutex);
     if (!m->db) return fail(ErrorCode::NotFound, kErasedText);
     VERBATIM_TRY_LET(conv, m->resolveConversation(conversation));
-    auto st = m->db->prepare("SELECT row, id FROM messages WHERE conversation = ? AND outgoing = 0 AND kind IN (0, 1) "
-                             "AND state = ? ORDER BY row DESC LIMIT 1");
+    auto st = m->db->prepare(
+        "SELECT row, id FROM messages WHERE conversation = ? AND outgoing = 0 AND kind IN (0, 1) "
+        "AND state = ? ORDER BY row DESC LIMIT 1");
     if (!st) return tl::unexpected(st.error());
     st->bind(1, std::string_view(*conv)).bind(2, std::int64_t(MessageState::Received));
     VERBATIM_TRY_LET(row, st->step());
     if (!*row) return {};
-    if (m->acct.noticeRequired && !m->acct.noticeAccepted) return {};  // nothing leaves before consent
+    if (m->acct.noticeRequired && !m->acct.noticeAccepted)
+        return {}; // nothing leaves before consent
     std::int64_t last = st->columnInt(0);
     std::string id = str(st->columnBlob(1));
     VERBATIM_TRY_LET(cur, m->db->prepare("SELECT last_read_row FROM conversations WHERE id = ?"));
@@ -428,11 +479,14 @@ Result<void> Client::acceptNotice() {
     // a relay upgraded to consent enforcement does not know them) do not count.
     std::int64_t since = 0;
     if (auto v = m->accounts->get("notice_reset_ms"); v && *v) since = std::atoll((*v)->c_str());
-    auto st = m->db->prepare("SELECT c.id FROM conversations c WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE "
-                             "m.conversation = c.id AND m.outgoing = 1 AND m.kind = ? AND m.state != ? AND "
-                             "m.client_time_ms >= ?) ORDER BY c.rowid");
+    auto st = m->db->prepare(
+        "SELECT c.id FROM conversations c WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE "
+        "m.conversation = c.id AND m.outgoing = 1 AND m.kind = ? AND m.state != ? AND "
+        "m.client_time_ms >= ?) ORDER BY c.rowid");
     if (!st) return tl::unexpected(st.error());
-    st->bind(1, std::int64_t(MessageKind::Notice)).bind(2, std::int64_t(MessageState::Failed)).bind(3, since);
+    st->bind(1, std::int64_t(MessageKind::Notice))
+        .bind(2, std::int64_t(MessageState::Failed))
+        .bind(3, since);
     std::vector<std::string> convs;
     while (true) {
         VERBATIM_TRY_LET(row, st->step());
@@ -451,7 +505,8 @@ Result<void> Client::acceptNotice() {
         rec.set_body(journal::noticeAcceptanceBody(m->acct.firmName));
         VERBATIM_TRY(m->enqueue(std::move(rec), MessageKind::Notice, true));
     }
-    if (auto r = m->accounts->set("notice_accepted_ms", view(std::to_string(nowMs()))); !r) return r;
+    if (auto r = m->accounts->set("notice_accepted_ms", view(std::to_string(nowMs()))); !r)
+        return r;
     if (auto r = tx.commit(); !r) return r;
     m->acct.noticeAccepted = true;
     m->scheduleFlush();
@@ -468,33 +523,38 @@ Result<std::size_t> Client::Impl::outboxSize() {
     return outbox->sendable();
 }
 
-// ---- attachments -------------------------------------------------------------------------------------
+// ---- attachments
+// -------------------------------------------------------------------------------------
 
 Result<std::string> Client::sendAttachment(const std::string& conversation, const std::string& path,
                                            const std::string& caption, const Progress& progress) {
     {
         std::lock_guard lock(m->mutex);
         if (m->acct.noticeRequired && !m->acct.noticeAccepted)
-            return fail(ErrorCode::InvalidArgument, "accept the recording notice before sending (this matter is journaled)");
+            return fail(ErrorCode::InvalidArgument,
+                        "accept the recording notice before sending (this matter is journaled)");
     }
-    if (!isUtf8(caption)) return fail(ErrorCode::InvalidArgument, "the caption is not valid UTF-8; nothing was sent");
+    if (!isUtf8(caption))
+        return fail(ErrorCode::InvalidArgument, "the caption is not valid UTF-8; nothing was sent");
     auto conv = resolveConversation(conversation);
     if (!conv) return conv;
     std::error_code ec;
     auto size = fs::file_size(path, ec);
     if (ec) return fail(ErrorCode::NotFound, "cannot read " + path);
-    if (size > kMaxAttachment) return fail(ErrorCode::InvalidArgument, "attachment too large (100 MiB at most)");
+    if (size > kMaxAttachment)
+        return fail(ErrorCode::InvalidArgument, "attachment too large (100 MiB at most)");
     std::ifstream f(path, std::ios::binary);
     if (!f) return fail(ErrorCode::NotFound, "cannot read " + path);
     SecureBytes plain(size);
     f.read(reinterpret_cast<char*>(plain.data()), std::streamsize(size));
     if (!f) return fail(ErrorCode::Storage, "cannot read " + path);
     VERBATIM_TRY_LET(sealed, journal::sealAttachment(plain));
-    const auto plainDigest = crypto::sha256(plain);  // committed with the key (issue 15 break 4)
+    const auto plainDigest = crypto::sha256(plain); // committed with the key (issue 15 break 4)
     const SecureBytes& key = sealed->key;
     const auto& digest = sealed->digest;
     std::string blob = str(sealed->blob);
-    VERBATIM_TRY_LET(id, RelayConnection::uploadBlob(m->currentEndpoint(), m->creds, blob, progress));
+    VERBATIM_TRY_LET(id,
+                     RelayConnection::uploadBlob(m->currentEndpoint(), m->creds, blob, progress));
     // Keep our own copy (still encrypted) so that this device can open it without a download.
     {
         std::ofstream out(m->paths.blobs() + "/" + *id, std::ios::binary);
@@ -512,19 +572,21 @@ Result<std::string> Client::sendAttachment(const std::string& conversation, cons
     a->set_size(size);
     // File systems allow any bytes in a name; the record is UTF-8 (C-UTF8-1): shown with U+FFFD.
     a->set_file_name(toValidUtf8(fs::path(path).filename().string()));
-    a->set_mime_type(detectMediaType(plain));  // from the content, not the name
+    a->set_mime_type(detectMediaType(plain)); // from the content, not the name
     auto out = m->enqueue(std::move(rec), MessageKind::Attachment, true);
     if (out) m->scheduleFlush();
     return out;
 }
 
-Result<void> Client::saveAttachment(const std::string& messageId, std::size_t index, const std::string& outPath) {
+Result<void> Client::saveAttachment(const std::string& messageId, std::size_t index,
+                                    const std::string& outPath) {
     VERBATIM_TRY_LET(raw, rawId(messageId));
     proto::AttachmentList list;
     {
         std::lock_guard lock(m->mutex);
         if (!m->db) return fail(ErrorCode::NotFound, kErasedText);
-        VERBATIM_TRY_LET(st, m->db->prepare("SELECT attachments, retracted_ms FROM messages WHERE id = ?"));
+        VERBATIM_TRY_LET(
+            st, m->db->prepare("SELECT attachments, retracted_ms FROM messages WHERE id = ?"));
         st->bind(1, view(*raw));
         VERBATIM_TRY_LET(row, st->step());
         if (!*row) return fail(ErrorCode::NotFound, "no such message");
@@ -532,7 +594,8 @@ Result<void> Client::saveAttachment(const std::string& messageId, std::size_t in
         Bytes b = st->columnBlob(0);
         list.ParseFromArray(b.data(), int(b.size()));
     }
-    if (index >= std::size_t(list.items_size())) return fail(ErrorCode::NotFound, "no such attachment");
+    if (index >= std::size_t(list.items_size()))
+        return fail(ErrorCode::NotFound, "no such attachment");
     const auto& a = list.items(int(index));
     const std::string idHex = toHex(view(a.blob_id()));
     const std::string local = m->paths.blobs() + "/" + idHex;
@@ -540,14 +603,16 @@ Result<void> Client::saveAttachment(const std::string& messageId, std::size_t in
     if (std::ifstream in(local, std::ios::binary); in) {
         blob.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
     } else {
-        VERBATIM_TRY_LET(got, RelayConnection::downloadBlob(m->currentEndpoint(), m->creds, idHex, a.size() + 64));
+        VERBATIM_TRY_LET(got, RelayConnection::downloadBlob(m->currentEndpoint(), m->creds, idHex,
+                                                            a.size() + 64));
         blob = std::move(*got);
     }
     auto plain = journal::openCommittedAttachment(view(a.key()), view(a.digest()), view(blob),
                                                   view(a.plaintext_digest()), a.size());
     if (!plain) {
         // Another file than the one committed to: withheld, and reported like a text mismatch.
-        if (plain.error().code == ErrorCode::Crypto) m->withholdAttachment(*raw, index, blob, plain.error().message);
+        if (plain.error().code == ErrorCode::Crypto)
+            m->withholdAttachment(*raw, index, blob, plain.error().message);
         return tl::unexpected(plain.error());
     }
     if (!fs::exists(local)) {
@@ -561,6 +626,7 @@ Result<void> Client::saveAttachment(const std::string& messageId, std::size_t in
     return {};
 }
 
-// ---- receive -----------------------------------------------------------------------------------------
+// ---- receive
+// -----------------------------------------------------------------------------------------
 
-}  // namespace verbatim::client
+} // namespace verbatim::client

@@ -7,11 +7,13 @@ namespace verbatim::client {
 ConnectionSupervisor::ConnectionSupervisor(DeviceCredentials credentials, Hooks hooks)
     : m_credentials(std::move(credentials)), m_hooks(std::move(hooks)) {}
 
-ConnectionSupervisor::~ConnectionSupervisor() { stop(); }
+ConnectionSupervisor::~ConnectionSupervisor() {
+    stop();
+}
 
 void ConnectionSupervisor::start() {
     if (m_running.exchange(true)) return;
-    m_connectedElsewhere = false;  // the user asked to connect again
+    m_connectedElsewhere = false; // the user asked to connect again
     m_thread = std::thread([this] { supervise(); });
 }
 
@@ -48,7 +50,7 @@ void ConnectionSupervisor::retire() {
 
 void ConnectionSupervisor::supervise() {
     auto backoff = std::chrono::milliseconds(250);
-    m_awaitingApprovalShown = false;  // told once per start
+    m_awaitingApprovalShown = false; // told once per start
     while (m_running && !m_revoked && !m_retired && !m_connectedElsewhere) {
         {
             std::lock_guard lock(m_mutex);
@@ -84,16 +86,29 @@ void ConnectionSupervisor::supervise() {
             old.reset();
             if (code == 4403) {
                 m_revoked = true;
-                m_hooks.report({Event::Kind::Revoked, {}, {}, {}, {}, {}, "the firm revoked this device"});
+                m_hooks.report(
+                    {Event::Kind::Revoked, {}, {}, {}, {}, {}, "the firm revoked this device"});
             } else if (code == RelayConnection::kCloseReplaced) {
                 // Another copy of this profile connected as this device, and the relay keeps the
                 // newest session. Reconnecting would close that one in turn, and the two would
                 // take turns for ever: stay offline and say why, until start() is called again.
                 m_connectedElsewhere = true;
-                m_hooks.report({Event::Kind::ConnectedElsewhere, {}, {}, {}, {}, {},
-                              "this device is connected elsewhere (another copy of this profile is online)"});
+                m_hooks.report({Event::Kind::ConnectedElsewhere,
+                                {},
+                                {},
+                                {},
+                                {},
+                                {},
+                                "this device is connected elsewhere (another copy of this profile "
+                                "is online)"});
             } else {
-                m_hooks.report({Event::Kind::Disconnected, {}, {}, {}, {}, {}, code ? "closed " + std::to_string(code) : ""});
+                m_hooks.report({Event::Kind::Disconnected,
+                                {},
+                                {},
+                                {},
+                                {},
+                                {},
+                                code ? "closed " + std::to_string(code) : ""});
             }
             if (m_hooks.closed) m_hooks.closed();
             if (!m_running) break;
@@ -101,17 +116,24 @@ void ConnectionSupervisor::supervise() {
         } else {
             const auto& err = c.error();
             // Refused credentials do not get better by retrying quickly.
-            if (err.code == ErrorCode::AuthFailed && err.detail == 401) backoff = std::chrono::seconds(30);
+            if (err.code == ErrorCode::AuthFailed && err.detail == 401)
+                backoff = std::chrono::seconds(30);
             if (err.code == ErrorCode::Unavailable && err.detail == 423) {
                 // Registered, waiting for one of the user's devices to approve it: ask again soon.
                 if (!m_awaitingApprovalShown.exchange(true))
-                    m_hooks.report({Event::Kind::AwaitingApproval, {}, {}, {}, {}, {},
-                                  "waiting for one of your other devices to approve this one"});
+                    m_hooks.report({Event::Kind::AwaitingApproval,
+                                    {},
+                                    {},
+                                    {},
+                                    {},
+                                    {},
+                                    "waiting for one of your other devices to approve this one"});
                 backoff = std::chrono::milliseconds(500);
             }
             if (err.code == ErrorCode::Forbidden) {
                 m_revoked = true;
-                m_hooks.report({Event::Kind::Revoked, {}, {}, {}, {}, {}, "the firm revoked this device"});
+                m_hooks.report(
+                    {Event::Kind::Revoked, {}, {}, {}, {}, {}, "the firm revoked this device"});
                 if (m_hooks.closed) m_hooks.closed();
                 break;
             }
@@ -124,4 +146,4 @@ void ConnectionSupervisor::supervise() {
     }
 }
 
-}  // namespace verbatim::client
+} // namespace verbatim::client

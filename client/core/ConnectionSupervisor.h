@@ -27,11 +27,11 @@ namespace verbatim::client {
 class ConnectionSupervisor {
 public:
     struct Hooks {
-        std::function<Endpoint()> endpoint;                  ///< where to connect now (pins may change)
-        std::function<void(const proto::Push&)> push;        ///< on the connection's thread: only queue
-        std::function<void()> beforeConnect;                 ///< the relay pushes as soon as it accepts
-        std::function<void(const Event&)> report;            ///< Connected, Disconnected, Revoked...
-        std::function<void()> closed;                        ///< after each close or refusal for good
+        std::function<Endpoint()> endpoint;           ///< where to connect now (pins may change)
+        std::function<void(const proto::Push&)> push; ///< on the connection's thread: only queue
+        std::function<void()> beforeConnect;          ///< the relay pushes as soon as it accepts
+        std::function<void(const Event&)> report;     ///< Connected, Disconnected, Revoked...
+        std::function<void()> closed;                 ///< after each close or refusal for good
     };
     ConnectionSupervisor(DeviceCredentials credentials, Hooks hooks);
     /// stop().
@@ -68,8 +68,9 @@ private:
     bool m_reconnect = false;
     std::uint16_t m_closeCode = 0;
     std::thread m_thread;
-    std::atomic<bool> m_running{false}, m_revoked{false}, m_retired{false}, m_connectedElsewhere{false};
+    std::atomic<bool> m_running{false}, m_revoked{false}, m_retired{false},
+        m_connectedElsewhere{false};
     std::atomic<bool> m_awaitingApprovalShown{false};
 };
 
-}  // namespace verbatim::client
+} // namespace verbatim::client

@@ -18,27 +18,33 @@ namespace {
 std::vector<Bytes> splitKeys(const Bytes& concatenated) {
     std::vector<Bytes> out;
     for (std::size_t i = 0; i + 33 <= concatenated.size(); i += 33)
-        out.emplace_back(concatenated.begin() + std::ptrdiff_t(i), concatenated.begin() + std::ptrdiff_t(i + 33));
+        out.emplace_back(concatenated.begin() + std::ptrdiff_t(i),
+                         concatenated.begin() + std::ptrdiff_t(i + 33));
     return out;
 }
 
-bool containsKey(const std::vector<Bytes>& keys, const Bytes& k) { return std::find(keys.begin(), keys.end(), k) != keys.end(); }
+bool containsKey(const std::vector<Bytes>& keys, const Bytes& k) {
+    return std::find(keys.begin(), keys.end(), k) != keys.end();
+}
 
 Bytes concatKeys(const std::vector<Bytes>& keys) {
     Bytes out;
-    for (auto& k : keys) out.insert(out.end(), k.begin(), k.end());
+    for (auto& k : keys)
+        out.insert(out.end(), k.begin(), k.end());
     return out;
 }
 
-}  // namespace
+} // namespace
 
-ContactTrust::ContactTrust(storage::Database& db, signal::SignalContext& ctx, signal::SessionManager& sessions,
-                           AccountStore& accounts, Outbox& outbox, std::string selfUser, std::uint32_t selfDevice, Emit emit)
-    : m_db(db), m_ctx(ctx), m_sessions(sessions), m_accounts(accounts), m_outbox(outbox), m_user(std::move(selfUser)),
-      m_device(selfDevice), m_emit(std::move(emit)) {}
+ContactTrust::ContactTrust(storage::Database& db, signal::SignalContext& ctx,
+                           signal::SessionManager& sessions, AccountStore& accounts, Outbox& outbox,
+                           std::string selfUser, std::uint32_t selfDevice, Emit emit)
+    : m_db(db), m_ctx(ctx), m_sessions(sessions), m_accounts(accounts), m_outbox(outbox),
+      m_user(std::move(selfUser)), m_device(selfDevice), m_emit(std::move(emit)) {}
 
 void ContactTrust::markChanged(const std::string& user) {
-    auto up = m_db.cached("INSERT INTO contacts (user, changed) VALUES (?, 1) ON CONFLICT (user) DO UPDATE SET changed = 1");
+    auto up = m_db.cached("INSERT INTO contacts (user, changed) VALUES (?, 1) ON CONFLICT (user) "
+                          "DO UPDATE SET changed = 1");
     if (!up) return;
     up->bind(1, std::string_view(user));
     (void)up->run();
@@ -56,8 +62,10 @@ bool ContactTrust::unapprovedOwnDevice(std::uint32_t device) {
 
 Result<void> ContactTrust::accept(const std::string& user) {
     const Bytes now = concatKeys(identityKeys(user));
-    auto st = m_db.cached("INSERT INTO contacts (user, accepted_keys, complete, changed) VALUES (?, ?, 1, 0) "
-                          "ON CONFLICT (user) DO UPDATE SET accepted_keys = excluded.accepted_keys, complete = 1, changed = 0");
+    auto st = m_db.cached(
+        "INSERT INTO contacts (user, accepted_keys, complete, changed) VALUES (?, ?, 1, 0) "
+        "ON CONFLICT (user) DO UPDATE SET accepted_keys = excluded.accepted_keys, complete = 1, "
+        "changed = 0");
     if (!st) return tl::unexpected(st.error());
     st->bind(1, std::string_view(user)).bind(2, ByteView(now));
     if (auto r = st->run(); !r) return r;
@@ -82,8 +90,8 @@ std::vector<Bytes> ContactTrust::identityKeys(const std::string& user) {
 // messages) are accepted as they come: trust on first use. After that, any change marks the
 // user changed, which holds sending to conversations with them until the change is accepted
 // (PR-08). Our own other devices are enrolled by the firm and never hold anything.
-void ContactTrust::noteIdentities(const std::string& user, std::set<std::string>* changedUsers, bool fullList,
-                                  const std::vector<Bytes>* trusted) {
+void ContactTrust::noteIdentities(const std::string& user, std::set<std::string>* changedUsers,
+                                  bool fullList, const std::vector<Bytes>* trusted) {
     // This user's own devices are judged by checkOwnDevices() against their approvals alone.
     if (user == m_user) return;
     auto keys = identityKeys(user);
@@ -91,7 +99,8 @@ void ContactTrust::noteIdentities(const std::string& user, std::set<std::string>
     Bytes accepted;
     bool wasChanged = false, complete = false, exists = false;
     {
-        auto st = m_db.cached("SELECT accepted_keys, changed, complete FROM contacts WHERE user = ?");
+        auto st =
+            m_db.cached("SELECT accepted_keys, changed, complete FROM contacts WHERE user = ?");
         if (!st) return;
         st->bind(1, std::string_view(user));
         auto row = st->step();
@@ -106,11 +115,14 @@ void ContactTrust::noteIdentities(const std::string& user, std::set<std::string>
     auto save = [&](bool markChanged) {
         auto up = m_db.cached(
             "INSERT INTO contacts (user, accepted_keys, complete, changed) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT (user) DO UPDATE SET accepted_keys = excluded.accepted_keys, complete = excluded.complete, "
+            "ON CONFLICT (user) DO UPDATE SET accepted_keys = excluded.accepted_keys, complete = "
+            "excluded.complete, "
             "changed = excluded.changed");
         if (!up) return;
-        up->bind(1, std::string_view(user)).bind(2, ByteView(markChanged ? accepted : now))
-            .bind(3, std::int64_t(complete || fullList)).bind(4, std::int64_t(markChanged));
+        up->bind(1, std::string_view(user))
+            .bind(2, ByteView(markChanged ? accepted : now))
+            .bind(3, std::int64_t(complete || fullList))
+            .bind(4, std::int64_t(markChanged));
         (void)up->run();
     };
     auto isTrusted = [&](const Bytes& k) {
@@ -158,7 +170,8 @@ Result<bool> ContactTrust::userHeld(const std::string& user) {
 }
 
 std::vector<Bytes> ContactTrust::approvalClosure(const std::string& user, std::vector<Bytes> base,
-                                                 const std::vector<KeyedDevice>& listed, bool bound) {
+                                                 const std::vector<KeyedDevice>& listed,
+                                                 bool bound) {
     // Only a device the relay still lists as active approves: a revoked or wiped device (which
     // may be in an attacker's hands) vouches for nobody any more.
     auto keyOf = [&](std::uint32_t device) -> std::optional<Bytes> {
@@ -175,7 +188,8 @@ std::vector<Bytes> ContactTrust::approvalClosure(const std::string& user, std::v
             auto approverKey = keyOf(a->approver);
             if (!approverKey || !containsKey(base, *approverKey)) continue;
             if (!a->verifies(user, d.device, d.key, *approverKey)) continue;
-            if (bound && !journal::deviceLinkBindingNames(view(d.linkBinding), d.key, *approverKey)) continue;
+            if (bound && !journal::deviceLinkBindingNames(view(d.linkBinding), d.key, *approverKey))
+                continue;
             base.push_back(d.key);
             grew = true;
         }
@@ -183,7 +197,8 @@ std::vector<Bytes> ContactTrust::approvalClosure(const std::string& user, std::v
     return base;
 }
 
-void ContactTrust::checkOwnDevices(const std::vector<KeyedDevice>& active, std::set<std::string>* changedUsers) {
+void ContactTrust::checkOwnDevices(const std::vector<KeyedDevice>& active,
+                                   std::set<std::string>* changedUsers) {
     auto own = m_sessions.identityPublicKey();
     if (!own) return;
     std::vector<Bytes> base{*own};
@@ -196,14 +211,16 @@ void ContactTrust::checkOwnDevices(const std::vector<KeyedDevice>& active, std::
         if (!row) return;
         if (*row) {
             rowExists = true;
-            for (auto& k : splitKeys(st->columnBlob(0))) base.push_back(std::move(k));
+            for (auto& k : splitKeys(st->columnBlob(0)))
+                base.push_back(std::move(k));
             held = st->columnInt(1) != 0;
         }
     }
     // Profiles from before device approvals existed take the devices they have as their baseline,
     // once; profiles made since trust only what they can trace.
     if (auto marked = m_accounts.get("device_trust"); marked && !*marked) {
-        for (const auto& d : active) base.push_back(d.key);
+        for (const auto& d : active)
+            base.push_back(d.key);
         (void)m_accounts.set("device_trust", view(std::string_view("1")));
     }
     // A device that joined waiting for approval, without a link of one of the user's devices,
@@ -219,7 +236,8 @@ void ContactTrust::checkOwnDevices(const std::vector<KeyedDevice>& active, std::
             auto a = journal::DeviceApproval::parse(view(self.approval));
             if (!a) continue;
             for (const auto& d : active)
-                if (d.device == a->approver && a->verifies(m_user, m_device, *own, d.key)) base.push_back(d.key);
+                if (d.device == a->approver && a->verifies(m_user, m_device, *own, d.key))
+                    base.push_back(d.key);
         }
     // A device that joined through a link trusts the device whose link it was.
     if (auto maker = m_accounts.get("link_maker_key"); maker && *maker)
@@ -232,11 +250,14 @@ void ContactTrust::checkOwnDevices(const std::vector<KeyedDevice>& active, std::
     Bytes keep;
     for (const auto& d : active)
         if (containsKey(trusted, d.key)) keep.insert(keep.end(), d.key.begin(), d.key.end());
-    auto up = m_db.cached("INSERT INTO contacts (user, accepted_keys, complete, changed) VALUES (?, ?, 1, ?) "
-                         "ON CONFLICT (user) DO UPDATE SET accepted_keys = excluded.accepted_keys, complete = 1, "
-                         "changed = excluded.changed");
+    auto up = m_db.cached(
+        "INSERT INTO contacts (user, accepted_keys, complete, changed) VALUES (?, ?, 1, ?) "
+        "ON CONFLICT (user) DO UPDATE SET accepted_keys = excluded.accepted_keys, complete = 1, "
+        "changed = excluded.changed");
     if (!up) return;
-    up->bind(1, std::string_view(m_user)).bind(2, ByteView(keep)).bind(3, std::int64_t(!strangers.empty()));
+    up->bind(1, std::string_view(m_user))
+        .bind(2, ByteView(keep))
+        .bind(3, std::int64_t(!strangers.empty()));
     (void)up->run();
     if (strangers.empty()) {
         if (held) (void)m_outbox.releaseHeld();
@@ -244,14 +265,22 @@ void ContactTrust::checkOwnDevices(const std::vector<KeyedDevice>& active, std::
     }
     if (!held) {
         for (const auto* d : strangers)
-            m_emit({Event::Kind::DeviceAdded, {}, {}, {}, m_user + "/" + std::to_string(d->device), {},
-                  "a device that none of your devices approved was added to your account (device " +
-                      std::to_string(d->device) + "): sending is held until you approve it or the firm revokes it"});
+            m_emit(
+                {Event::Kind::DeviceAdded,
+                 {},
+                 {},
+                 {},
+                 m_user + "/" + std::to_string(d->device),
+                 {},
+                 "a device that none of your devices approved was added to your account (device " +
+                     std::to_string(d->device) +
+                     "): sending is held until you approve it or the firm revokes it"});
         if (changedUsers) changedUsers->insert(m_user);
     }
 }
 
-Result<void> ContactTrust::processBundles(const proto::Bundles& bundles, std::set<std::string>* changedUsers) {
+Result<void> ContactTrust::processBundles(const proto::Bundles& bundles,
+                                          std::set<std::string>* changedUsers) {
     for (const auto& b : bundles.devices()) {
         signal::Address a{bundles.user(), std::int32_t(b.device())};
         if (bundles.user() == m_user && b.device() == m_device) continue;
@@ -265,7 +294,9 @@ Result<void> ContactTrust::processBundles(const proto::Bundles& bundles, std::se
         }
         if (!r) {
             log::write(log::Level::Warn, "client.bad_bundle",
-                       {{"user", bundles.user()}, {"device", std::to_string(b.device())}, {"error", r.error().message}});
+                       {{"user", bundles.user()},
+                        {"device", std::to_string(b.device())},
+                        {"error", r.error().message}});
             continue;
         }
     }
@@ -273,7 +304,8 @@ Result<void> ContactTrust::processBundles(const proto::Bundles& bundles, std::se
     // client already trusts approved it (directly or through other approved devices).
     std::vector<KeyedDevice> listed;
     for (const auto& b : bundles.devices())
-        listed.push_back({b.device(), toBytes(view(b.identity_key())), b.approval(), b.link_binding()});
+        listed.push_back(
+            {b.device(), toBytes(view(b.identity_key())), b.approval(), b.link_binding()});
     if (bundles.user() == m_user) {
         checkOwnDevices(listed, changedUsers);
         return {};
@@ -281,7 +313,8 @@ Result<void> ContactTrust::processBundles(const proto::Bundles& bundles, std::se
     std::vector<Bytes> accepted;
     bool complete = false;
     {
-        VERBATIM_TRY_LET(st, m_db.cached("SELECT accepted_keys, complete FROM contacts WHERE user = ?"));
+        VERBATIM_TRY_LET(
+            st, m_db.cached("SELECT accepted_keys, complete FROM contacts WHERE user = ?"));
         st->bind(1, std::string_view(bundles.user()));
         VERBATIM_TRY_LET(row, st->step());
         if (*row) {
@@ -304,9 +337,11 @@ Result<void> ContactTrust::processBundles(const proto::Bundles& bundles, std::se
 }
 
 Result<Client::SafetyNumber> ContactTrust::safetyNumber(const std::string& user) {
-    if (user == m_user) return fail(ErrorCode::InvalidArgument, "a safety number is between you and someone else");
+    if (user == m_user)
+        return fail(ErrorCode::InvalidArgument, "a safety number is between you and someone else");
     auto keys = identityKeys(user);
-    if (keys.empty()) return fail(ErrorCode::NotFound, "no identity key known for " + user + " (sync first)");
+    if (keys.empty())
+        return fail(ErrorCode::NotFound, "no identity key known for " + user + " (sync first)");
     auto own = identityKeys(m_user);
     VERBATIM_TRY_LET(mine, m_sessions.identityPublicKey());
     own.push_back(*mine);
@@ -315,4 +350,4 @@ Result<Client::SafetyNumber> ContactTrust::safetyNumber(const std::string& user)
     return Client::SafetyNumber{*digits, held && *held, keys.size()};
 }
 
-}  // namespace verbatim::client
+} // namespace verbatim::client

@@ -30,29 +30,33 @@ namespace verbatim::client {
 class ContactTrust {
 public:
     using Emit = std::function<void(const Event&)>;
-    ContactTrust(storage::Database& db, signal::SignalContext& ctx, signal::SessionManager& sessions,
-                 AccountStore& accounts, Outbox& outbox, std::string selfUser, std::uint32_t selfDevice, Emit emit);
+    ContactTrust(storage::Database& db, signal::SignalContext& ctx,
+                 signal::SessionManager& sessions, AccountStore& accounts, Outbox& outbox,
+                 std::string selfUser, std::uint32_t selfDevice, Emit emit);
 
     /// A device of a user as the relay lists it: its identity key and its approval (may be empty).
     struct KeyedDevice {
         std::uint32_t device = 0;
         Bytes key;
         std::string approval;
-        std::string linkBinding;  ///< the device's own signature naming its link's maker (may be empty)
+        std::string
+            linkBinding; ///< the device's own signature naming its link's maker (may be empty)
     };
 
     /// Starts sessions with the listed devices of `bundles.user()` that have none, then judges
     /// the user's keys against what was accepted. Users whose safety number changed (sending to
     /// them is held from now on) are added to `changedUsers`.
-    [[nodiscard]] Result<void> processBundles(const proto::Bundles& bundles, std::set<std::string>* changedUsers);
+    [[nodiscard]] Result<void> processBundles(const proto::Bundles& bundles,
+                                              std::set<std::string>* changedUsers);
     /// Compares `user`'s identity keys now with the set last accepted (see the file comment).
     /// `fullList`: the relay's whole device list was just seen; `trusted`: the keys approved by
     /// a device already trusted.
-    void noteIdentities(const std::string& user, std::set<std::string>* changedUsers, bool fullList = false,
-                        const std::vector<Bytes>* trusted = nullptr);
+    void noteIdentities(const std::string& user, std::set<std::string>* changedUsers,
+                        bool fullList = false, const std::vector<Bytes>* trusted = nullptr);
     /// This user's own active devices: any that this device cannot trace to an approval by a
     /// device it trusts holds sending (a device added behind the user's back reads nothing).
-    void checkOwnDevices(const std::vector<KeyedDevice>& active, std::set<std::string>* changedUsers);
+    void checkOwnDevices(const std::vector<KeyedDevice>& active,
+                         std::set<std::string>* changedUsers);
     /// `base` and every listed key approved by a key already in the result, to a fixed point.
     /// With `bound`, an approval counts only if the approved device itself named its approver
     /// (its link binding): what contacts require, so that a device the relay adds cannot be
@@ -84,4 +88,4 @@ private:
     Emit m_emit;
 };
 
-}  // namespace verbatim::client
+} // namespace verbatim::client

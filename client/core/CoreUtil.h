@@ -21,14 +21,19 @@ inline std::uint64_t nowMs() {
                              .count());
 }
 
-inline std::string str(ByteView b) { return std::string(b.begin(), b.end()); }
+inline std::string str(ByteView b) {
+    return std::string(b.begin(), b.end());
+}
 /// A raw id (bytes in a std::string) as hex.
-inline std::string hexOf(const std::string& raw) { return toHex(view(raw)); }
+inline std::string hexOf(const std::string& raw) {
+    return toHex(view(raw));
+}
 
 /// A message id as given by a user (32 hex digits) as its 16 raw bytes.
 inline Result<std::string> rawId(const std::string& hex) {
     auto b = fromHex(hex);
-    if (!b || b->size() != 16) return fail(ErrorCode::InvalidArgument, "a message id is 32 hex digits");
+    if (!b || b->size() != 16)
+        return fail(ErrorCode::InvalidArgument, "a message id is 32 hex digits");
     return str(*b);
 }
 
@@ -37,12 +42,18 @@ inline constexpr const char* kErasedText = "this device was erased by the firm";
 
 inline const char* roleText(proto::Role r) {
     switch (r) {
-    case proto::ROLE_CLIENT: return "client";
-    case proto::ROLE_LAWYER: return "lawyer";
-    case proto::ROLE_SUPERVISOR: return "supervisor";
-    case proto::ROLE_COMPLIANCE: return "compliance";
-    case proto::ROLE_ADMIN: return "admin";
-    default: return "unknown";
+    case proto::ROLE_CLIENT:
+        return "client";
+    case proto::ROLE_LAWYER:
+        return "lawyer";
+    case proto::ROLE_SUPERVISOR:
+        return "supervisor";
+    case proto::ROLE_COMPLIANCE:
+        return "compliance";
+    case proto::ROLE_ADMIN:
+        return "admin";
+    default:
+        return "unknown";
     }
 }
 
@@ -68,4 +79,4 @@ inline std::vector<std::string> splitMembers(const std::string& s) {
     return out;
 }
 
-}  // namespace verbatim::client
+} // namespace verbatim::client

@@ -9,33 +9,44 @@ namespace verbatim::client {
 namespace {
 
 bool isHex(std::string_view s) {
-    return std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+    return std::all_of(s.begin(), s.end(),
+                       [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
 }
 
-}  // namespace
+} // namespace
 
 Result<Link> parseLink(std::string_view text) {
-    while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.remove_suffix(1);
-    while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' '))
+        text.remove_suffix(1);
+    while (!text.empty() && text.front() == ' ')
+        text.remove_prefix(1);
     if (text.size() > 2048) return fail(ErrorCode::Malformed, "link too long");
     Link link;
     std::string_view rest, params;
     if (text.starts_with("verbatim://")) {
         rest = text.substr(11);
         auto q = rest.find('?');
-        if (q == std::string_view::npos) return fail(ErrorCode::Malformed, "link has no parameters");
+        if (q == std::string_view::npos)
+            return fail(ErrorCode::Malformed, "link has no parameters");
         auto kind = rest.substr(0, q);
-        if (kind == "enroll") link.kind = Link::Kind::Enroll;
-        else if (kind == "join") link.kind = Link::Kind::Join;
-        else return fail(ErrorCode::Malformed, "unknown link kind (expected enroll or join)");
+        if (kind == "enroll")
+            link.kind = Link::Kind::Enroll;
+        else if (kind == "join")
+            link.kind = Link::Kind::Join;
+        else
+            return fail(ErrorCode::Malformed, "unknown link kind (expected enroll or join)");
         params = rest.substr(q + 1);
     } else if (text.starts_with("https://")) {
         auto hash = text.find('#');
-        if (hash == std::string_view::npos) return fail(ErrorCode::Malformed, "link has no parameters");
+        if (hash == std::string_view::npos)
+            return fail(ErrorCode::Malformed, "link has no parameters");
         auto path = text.substr(0, hash);
-        if (path.ends_with("/enroll")) link.kind = Link::Kind::Enroll;
-        else if (path.ends_with("/join")) link.kind = Link::Kind::Join;
-        else return fail(ErrorCode::Malformed, "unknown link kind (expected enroll or join)");
+        if (path.ends_with("/enroll"))
+            link.kind = Link::Kind::Enroll;
+        else if (path.ends_with("/join"))
+            link.kind = Link::Kind::Join;
+        else
+            return fail(ErrorCode::Malformed, "unknown link kind (expected enroll or join)");
         params = text.substr(hash + 1);
     } else {
         return fail(ErrorCode::Malformed, "not a Verbatim link (verbatim:// or https://)");
@@ -45,23 +56,27 @@ Result<Link> parseLink(std::string_view text) {
         auto amp = params.find('&');
         auto pair = params.substr(0, amp);
         auto eq = pair.find('=');
-        if (eq == std::string_view::npos) return fail(ErrorCode::Malformed, "malformed link parameter");
+        if (eq == std::string_view::npos)
+            return fail(ErrorCode::Malformed, "malformed link parameter");
         kv[std::string(pair.substr(0, eq))] = std::string(pair.substr(eq + 1));
         if (amp == std::string_view::npos) break;
         params.remove_prefix(amp + 1);
     }
     auto relay = kv["relay"];
     auto colon = relay.rfind(':');
-    if (relay.empty() || colon == std::string::npos || colon == 0) return fail(ErrorCode::Malformed, "link has no relay HOST:PORT");
+    if (relay.empty() || colon == std::string::npos || colon == 0)
+        return fail(ErrorCode::Malformed, "link has no relay HOST:PORT");
     link.host = relay.substr(0, colon);
     unsigned port = 0;
     auto portText = std::string_view(relay).substr(colon + 1);
     auto res = std::from_chars(portText.data(), portText.data() + portText.size(), port);
-    if (res.ec != std::errc() || res.ptr != portText.data() + portText.size() || port == 0 || port > 65535)
+    if (res.ec != std::errc() || res.ptr != portText.data() + portText.size() || port == 0 ||
+        port > 65535)
         return fail(ErrorCode::Malformed, "link has a bad relay port");
     link.port = std::uint16_t(port);
     link.token = kv["token"];
-    if (link.token.size() != 32 || !isHex(link.token)) return fail(ErrorCode::Malformed, "link has a malformed token");
+    if (link.token.size() != 32 || !isHex(link.token))
+        return fail(ErrorCode::Malformed, "link has a malformed token");
     link.firm = kv["firm"];
     if (link.firm.size() != 32 || !isHex(link.firm))
         return fail(ErrorCode::Malformed, "link has no firm fingerprint to pin");
@@ -82,4 +97,4 @@ Result<Link> parseLink(std::string_view text) {
     return link;
 }
 
-}  // namespace verbatim::client
+} // namespace verbatim::client

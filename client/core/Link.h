@@ -17,9 +17,9 @@ struct Link {
     Kind kind = Kind::Join;
     std::string host;
     std::uint16_t port = 0;
-    std::string token;        ///< 32 hex digits
-    std::string firm;         ///< firm root fingerprint (32 hex digits) the client pins
-    std::string tlsPin;       ///< SHA-256 of the relay certificate (64 hex), empty for CA-issued
+    std::string token;  ///< 32 hex digits
+    std::string firm;   ///< firm root fingerprint (32 hex digits) the client pins
+    std::string tlsPin; ///< SHA-256 of the relay certificate (64 hex), empty for CA-issued
     /// Device links only (`ls`, 64 hex): a secret of the linking device that never reaches the
     /// relay; the new device proves it holds it, and the linking device then approves it.
     std::string linkSecret;
@@ -32,4 +32,4 @@ struct Link {
 
 [[nodiscard]] Result<Link> parseLink(std::string_view text);
 
-}  // namespace verbatim::client
+} // namespace verbatim::client

@@ -21,7 +21,8 @@ bool tokenChar(char c) {
 // and a recipient's export writes it into MIME headers.
 bool wellFormed(std::string_view t) {
     auto slash = t.find('/');
-    if (slash == std::string_view::npos || slash == 0 || slash + 1 == t.size() || t.size() > 127) return false;
+    if (slash == std::string_view::npos || slash == 0 || slash + 1 == t.size() || t.size() > 127)
+        return false;
     auto part = [](std::string_view p) { return std::all_of(p.begin(), p.end(), tokenChar); };
     return part(t.substr(0, slash)) && part(t.substr(slash + 1));
 }
@@ -46,18 +47,21 @@ struct Detector {
     }
 };
 
-}  // namespace
+} // namespace
 
 std::string detectMediaType(ByteView content) {
     static Detector detector;
     std::lock_guard lock(detector.mutex);
     if (!detector.cookie || content.empty()) return kUnknown;
-    const char* found = magic_buffer(detector.cookie, content.data(), std::min(content.size(), kSniffBytes));
+    const char* found =
+        magic_buffer(detector.cookie, content.data(), std::min(content.size(), kSniffBytes));
     if (!found) return kUnknown;
     std::string type(found);
-    std::transform(type.begin(), type.end(), type.begin(), [](unsigned char c) { return char(std::tolower(c)); });
-    if (!wellFormed(type) || type == "application/x-empty" || type == "inode/x-empty") return kUnknown;
+    std::transform(type.begin(), type.end(), type.begin(),
+                   [](unsigned char c) { return char(std::tolower(c)); });
+    if (!wellFormed(type) || type == "application/x-empty" || type == "inode/x-empty")
+        return kUnknown;
     return type;
 }
 
-}  // namespace verbatim::client
+} // namespace verbatim::client

@@ -12,4 +12,4 @@ namespace verbatim::client {
 // 1 MiB. Thread-safe.
 std::string detectMediaType(ByteView content);
 
-}  // namespace verbatim::client
+} // namespace verbatim::client

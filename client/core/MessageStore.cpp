@@ -18,27 +18,34 @@ namespace {
 /// Message kinds as stored (MessageKind values).
 MessageKind kindOfRecord(proto::MessageType t) {
     switch (t) {
-    case proto::TEXT: return MessageKind::Text;
-    case proto::ATTACHMENT: return MessageKind::Attachment;
-    case proto::NOTICE_ACCEPTED: return MessageKind::Notice;
-    default: return MessageKind::System;
+    case proto::TEXT:
+        return MessageKind::Text;
+    case proto::ATTACHMENT:
+        return MessageKind::Attachment;
+    case proto::NOTICE_ACCEPTED:
+        return MessageKind::Notice;
+    default:
+        return MessageKind::System;
     }
 }
 
 enum ReceiptKind { kDelivered = 1, kRead = 2 };
 
-}  // namespace
+} // namespace
 
 MessageStore::MessageStore(storage::Database& db, std::string blobsDir, std::string self)
     : m_db(db), m_blobsDir(std::move(blobsDir)), m_self(std::move(self)) {}
 
-// ---- writing -------------------------------------------------------------------------------------
+// ---- writing
+// -------------------------------------------------------------------------------------
 
-Result<void> MessageStore::insert(const proto::JournalRecord& rec, MessageKind kind, bool outgoing, MessageState state,
-                                  std::uint64_t serverTimeMs, std::uint64_t journalSeq, const std::string& body) {
-    auto st = m_db.cached(
-        "INSERT INTO messages (id, conversation, sender_user, sender_device, outgoing, kind, body, attachments, "
-        "client_time_ms, server_time_ms, journal_seq, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+Result<void> MessageStore::insert(const proto::JournalRecord& rec, MessageKind kind, bool outgoing,
+                                  MessageState state, std::uint64_t serverTimeMs,
+                                  std::uint64_t journalSeq, const std::string& body) {
+    auto st = m_db.cached("INSERT INTO messages (id, conversation, sender_user, sender_device, "
+                          "outgoing, kind, body, attachments, "
+                          "client_time_ms, server_time_ms, journal_seq, state) VALUES (?, ?, ?, ?, "
+                          "?, ?, ?, ?, ?, ?, ?, ?)");
     if (!st) return tl::unexpected(st.error());
     st->bind(1, view(rec.message_id()))
         .bind(2, std::string_view(rec.conversation_id()))
@@ -74,24 +81,34 @@ Result<void> MessageStore::systemMessage(const std::string& conversation, const 
 
 // Applies a record (received, or made here for edits and retractions) inside the caller's
 // transaction.
-Result<void> MessageStore::apply(const proto::JournalRecord& rec, std::uint64_t serverTimeMs, std::uint64_t journalSeq,
-                                 std::vector<Event>& events) {
-    const std::string senderText = rec.sender().user() + "/" + std::to_string(rec.sender().device());
+Result<void> MessageStore::apply(const proto::JournalRecord& rec, std::uint64_t serverTimeMs,
+                                 std::uint64_t journalSeq, std::vector<Event>& events) {
+    const std::string senderText =
+        rec.sender().user() + "/" + std::to_string(rec.sender().device());
     const bool mine = rec.sender().user() == m_self;
     {
         VERBATIM_TRY_LET(known, m_db.cached("INSERT OR IGNORE INTO conversations (id) VALUES (?)"));
         known->bind(1, std::string_view(rec.conversation_id()));
         if (auto r = known->run(); !r) return r;
     }
-    auto refMessage = [&](const std::string& ref) -> Result<std::optional<std::pair<std::string, bool>>> {
-        VERBATIM_TRY_LET(st, m_db.cached("SELECT sender_user, retracted_ms FROM messages WHERE id = ? AND conversation = ?"));
+    auto refMessage =
+        [&](const std::string& ref) -> Result<std::optional<std::pair<std::string, bool>>> {
+        VERBATIM_TRY_LET(st, m_db.cached("SELECT sender_user, retracted_ms FROM messages WHERE id "
+                                         "= ? AND conversation = ?"));
         st->bind(1, view(ref)).bind(2, std::string_view(rec.conversation_id()));
         VERBATIM_TRY_LET(row, st->step());
         if (!*row) return std::optional<std::pair<std::string, bool>>();
-        return std::optional<std::pair<std::string, bool>>(std::pair{st->columnText(0), st->columnInt(1) != 0});
+        return std::optional<std::pair<std::string, bool>>(
+            std::pair{st->columnText(0), st->columnInt(1) != 0});
     };
-    Event ev{Event::Kind::Message, rec.conversation_id(), hexOf(rec.message_id()), hexOf(rec.ref_message_id()), senderText,
-             rec.body(), {}, serverTimeMs};
+    Event ev{Event::Kind::Message,
+             rec.conversation_id(),
+             hexOf(rec.message_id()),
+             hexOf(rec.ref_message_id()),
+             senderText,
+             rec.body(),
+             {},
+             serverTimeMs};
     switch (rec.type()) {
     case proto::TEXT:
     case proto::ATTACHMENT:
@@ -99,16 +116,20 @@ Result<void> MessageStore::apply(const proto::JournalRecord& rec, std::uint64_t 
         std::string body = rec.body();
         if (rec.type() == proto::NOTICE_ACCEPTED) {
             std::string who = rec.sender().user();
-            if (auto n = m_db.cached("SELECT display_name FROM contacts WHERE user = ? AND display_name != ''")) {
+            if (auto n = m_db.cached(
+                    "SELECT display_name FROM contacts WHERE user = ? AND display_name != ''")) {
                 n->bind(1, std::string_view(who));
                 if (auto row = n->step(); row && *row) who = n->columnText(0);
             }
-            body = mine ? "You accepted the recording notice" : who + " accepted the recording notice";
+            body =
+                mine ? "You accepted the recording notice" : who + " accepted the recording notice";
         }
-        auto r = insert(rec, kindOfRecord(rec.type()), mine, mine ? MessageState::Sent : MessageState::Received,
-                               serverTimeMs, journalSeq, body);
+        auto r = insert(rec, kindOfRecord(rec.type()), mine,
+                        mine ? MessageState::Sent : MessageState::Received, serverTimeMs,
+                        journalSeq, body);
         if (!r) return r;
-        if (rec.type() == proto::ATTACHMENT && rec.attachments_size()) ev.detail = rec.attachments(0).file_name();
+        if (rec.type() == proto::ATTACHMENT && rec.attachments_size())
+            ev.detail = rec.attachments(0).file_name();
         if (rec.type() == proto::NOTICE_ACCEPTED) ev.detail = "notice_accepted";
         events.push_back(ev);
         return {};
@@ -119,10 +140,13 @@ Result<void> MessageStore::apply(const proto::JournalRecord& rec, std::uint64_t 
         // Only the author (any of their devices) may edit or retract a message.
         if (!*ref || (*ref)->first != rec.sender().user() || (*ref)->second) return {};
         if (rec.type() == proto::EDIT) {
-            VERBATIM_TRY_LET(save, m_db.cached("INSERT INTO edits (message, edited_ms, old_body) SELECT id, ?, body FROM messages WHERE id = ?"));
-            save->bind(1, std::int64_t(serverTimeMs ? serverTimeMs : nowMs())).bind(2, view(rec.ref_message_id()));
+            VERBATIM_TRY_LET(save, m_db.cached("INSERT INTO edits (message, edited_ms, old_body) "
+                                               "SELECT id, ?, body FROM messages WHERE id = ?"));
+            save->bind(1, std::int64_t(serverTimeMs ? serverTimeMs : nowMs()))
+                .bind(2, view(rec.ref_message_id()));
             if (auto r = save->run(); !r) return r;
-            VERBATIM_TRY_LET(up, m_db.cached("UPDATE messages SET body = ?, edited_ms = ? WHERE id = ?"));
+            VERBATIM_TRY_LET(
+                up, m_db.cached("UPDATE messages SET body = ?, edited_ms = ? WHERE id = ?"));
             up->bind(1, std::string_view(rec.body()))
                 .bind(2, std::int64_t(serverTimeMs ? serverTimeMs : nowMs()))
                 .bind(3, view(rec.ref_message_id()));
@@ -146,12 +170,14 @@ Result<void> MessageStore::apply(const proto::JournalRecord& rec, std::uint64_t 
                         }
                 }
             }
-            for (const char* sql : {"DELETE FROM edits WHERE message = ?", "DELETE FROM reactions WHERE message = ?"}) {
+            for (const char* sql : {"DELETE FROM edits WHERE message = ?",
+                                    "DELETE FROM reactions WHERE message = ?"}) {
                 VERBATIM_TRY_LET(del, m_db.cached(sql));
                 del->bind(1, view(rec.ref_message_id()));
                 if (auto r = del->run(); !r) return r;
             }
-            VERBATIM_TRY_LET(up, m_db.cached("UPDATE messages SET body = '', attachments = NULL, retracted_ms = ?, retracted_by = ? WHERE id = ?"));
+            VERBATIM_TRY_LET(up, m_db.cached("UPDATE messages SET body = '', attachments = NULL, "
+                                             "retracted_ms = ?, retracted_by = ? WHERE id = ?"));
             up->bind(1, std::int64_t(serverTimeMs ? serverTimeMs : nowMs()))
                 .bind(2, std::string_view(rec.sender().user()))
                 .bind(3, view(rec.ref_message_id()));
@@ -165,9 +191,11 @@ Result<void> MessageStore::apply(const proto::JournalRecord& rec, std::uint64_t 
     case proto::REACTION: {
         VERBATIM_TRY_LET(ref, refMessage(rec.ref_message_id()));
         if (!*ref || (*ref)->second) return {};
-        auto st = rec.body().empty() ? m_db.cached("DELETE FROM reactions WHERE message = ? AND user = ?")
-                                     : m_db.cached("INSERT INTO reactions (message, user, emoji) VALUES (?, ?, ?) "
-                                                  "ON CONFLICT (message, user) DO UPDATE SET emoji = excluded.emoji");
+        auto st =
+            rec.body().empty()
+                ? m_db.cached("DELETE FROM reactions WHERE message = ? AND user = ?")
+                : m_db.cached("INSERT INTO reactions (message, user, emoji) VALUES (?, ?, ?) "
+                              "ON CONFLICT (message, user) DO UPDATE SET emoji = excluded.emoji");
         if (!st) return tl::unexpected(st.error());
         st->bind(1, view(rec.ref_message_id())).bind(2, std::string_view(rec.sender().user()));
         if (!rec.body().empty()) st->bind(3, std::string_view(rec.body()));
@@ -185,8 +213,10 @@ Result<void> MessageStore::apply(const proto::JournalRecord& rec, std::uint64_t 
         if (!*row) return {};
         std::int64_t upTo = t->columnInt(0);
         (*t)->reset();
-        auto st = m_db.cached("INSERT INTO receipts (conversation, user, kind, up_to_ms) VALUES (?, ?, ?, ?) "
-                             "ON CONFLICT (conversation, user, kind) DO UPDATE SET up_to_ms = max(up_to_ms, excluded.up_to_ms)");
+        auto st = m_db.cached(
+            "INSERT INTO receipts (conversation, user, kind, up_to_ms) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (conversation, user, kind) DO UPDATE SET up_to_ms = max(up_to_ms, "
+            "excluded.up_to_ms)");
         if (!st) return tl::unexpected(st.error());
         st->bind(1, std::string_view(rec.conversation_id()))
             .bind(2, std::string_view(rec.sender().user()))
@@ -196,9 +226,12 @@ Result<void> MessageStore::apply(const proto::JournalRecord& rec, std::uint64_t 
         if (mine && kind == kRead) {
             // Read on another of our devices: read here too.
             auto up = m_db.cached("UPDATE conversations SET last_read_row = max(last_read_row, "
-                                 "(SELECT coalesce(max(row), 0) FROM messages WHERE conversation = ? AND server_time_ms <= ?)) WHERE id = ?");
+                                  "(SELECT coalesce(max(row), 0) FROM messages WHERE conversation "
+                                  "= ? AND server_time_ms <= ?)) WHERE id = ?");
             if (up) {
-                up->bind(1, std::string_view(rec.conversation_id())).bind(2, upTo).bind(3, std::string_view(rec.conversation_id()));
+                up->bind(1, std::string_view(rec.conversation_id()))
+                    .bind(2, upTo)
+                    .bind(3, std::string_view(rec.conversation_id()));
                 (void)up->run();
             }
         }
@@ -210,7 +243,10 @@ Result<void> MessageStore::apply(const proto::JournalRecord& rec, std::uint64_t 
     }
     case proto::MISMATCH_REPORT: {
         if (mine) return {};
-        auto r = systemMessage(rec.conversation_id(), rec.sender().user() + "'s device reported a message whose journal copy does not match.");
+        auto r =
+            systemMessage(rec.conversation_id(),
+                          rec.sender().user() +
+                              "'s device reported a message whose journal copy does not match.");
         if (!r) return r;
         ev.kind = Event::Kind::JournalMismatch;
         ev.detail = "reported by " + senderText;
@@ -220,7 +256,7 @@ Result<void> MessageStore::apply(const proto::JournalRecord& rec, std::uint64_t 
     case proto::SAFETY_NUMBER_ACCEPTED:
     case proto::MEMBERSHIP:
     default:
-        return {};  // journaled for compliance; nothing to show
+        return {}; // journaled for compliance; nothing to show
     }
 }
 
@@ -230,8 +266,11 @@ Result<void> MessageStore::setState(const std::string& rawMessageId, MessageStat
     return up->run();
 }
 
-Result<void> MessageStore::markSent(const std::string& rawMessageId, std::uint64_t serverTimeMs, std::uint64_t journalSeq) {
-    VERBATIM_TRY_LET(up, m_db.cached("UPDATE messages SET state = ?, server_time_ms = ?, journal_seq = ? WHERE id = ?"));
+Result<void> MessageStore::markSent(const std::string& rawMessageId, std::uint64_t serverTimeMs,
+                                    std::uint64_t journalSeq) {
+    VERBATIM_TRY_LET(
+        up, m_db.cached(
+                "UPDATE messages SET state = ?, server_time_ms = ?, journal_seq = ? WHERE id = ?"));
     up->bind(1, std::int64_t(MessageState::Sent))
         .bind(2, std::int64_t(serverTimeMs))
         .bind(3, std::int64_t(journalSeq))
@@ -253,27 +292,34 @@ Result<bool> MessageStore::processed(const std::string& rawMessageId) {
 }
 
 Result<void> MessageStore::upsertConversation(const proto::Conversation& c) {
-    auto st = m_db.cached(
-        "INSERT INTO conversations (id, title, is_matter, members) VALUES (?, ?, ?, ?) "
-        "ON CONFLICT (id) DO UPDATE SET title = excluded.title, is_matter = excluded.is_matter, members = excluded.members");
+    auto st =
+        m_db.cached("INSERT INTO conversations (id, title, is_matter, members) VALUES (?, ?, ?, ?) "
+                    "ON CONFLICT (id) DO UPDATE SET title = excluded.title, is_matter = "
+                    "excluded.is_matter, members = excluded.members");
     if (!st) return tl::unexpected(st.error());
-    st->bind(1, std::string_view(c.id())).bind(2, std::string_view(c.title())).bind(3, std::int64_t(c.is_matter()));
+    st->bind(1, std::string_view(c.id()))
+        .bind(2, std::string_view(c.title()))
+        .bind(3, std::int64_t(c.is_matter()));
     auto members = joinMembers(c.members());
     st->bind(4, std::string_view(members));
     if (auto r = st->run(); !r) return r;
     // Names and roles as the firm's directory has them.
     for (int i = 0; i < c.members_size() && i < c.member_names_size(); ++i) {
         auto up = m_db.cached("INSERT INTO contacts (user, display_name, role) VALUES (?, ?, ?) "
-                             "ON CONFLICT (user) DO UPDATE SET display_name = excluded.display_name, role = excluded.role");
+                              "ON CONFLICT (user) DO UPDATE SET display_name = "
+                              "excluded.display_name, role = excluded.role");
         if (!up) return tl::unexpected(up.error());
         const char* role = i < c.member_roles_size() ? roleText(c.member_roles(i)) : "unknown";
-        up->bind(1, std::string_view(c.members(i))).bind(2, std::string_view(c.member_names(i))).bind(3, std::string_view(role));
+        up->bind(1, std::string_view(c.members(i)))
+            .bind(2, std::string_view(c.member_names(i)))
+            .bind(3, std::string_view(role));
         if (auto r = up->run(); !r) return r;
     }
     return {};
 }
 
-// ---- reading -------------------------------------------------------------------------------------
+// ---- reading
+// -------------------------------------------------------------------------------------
 
 std::vector<std::string> MessageStore::members(const std::string& conversation) {
     auto st = m_db.cached("SELECT members FROM conversations WHERE id = ?");
@@ -285,8 +331,13 @@ std::vector<std::string> MessageStore::members(const std::string& conversation) 
 }
 
 Result<std::string> MessageStore::resolveConversation(const std::string& idOrTitle) {
-    VERBATIM_TRY_LET(st, m_db.prepare("SELECT id FROM conversations WHERE id = ? OR title = ? ORDER BY id = ? DESC LIMIT 2"));
-    st->bind(1, std::string_view(idOrTitle)).bind(2, std::string_view(idOrTitle)).bind(3, std::string_view(idOrTitle));
+    VERBATIM_TRY_LET(
+        st,
+        m_db.prepare(
+            "SELECT id FROM conversations WHERE id = ? OR title = ? ORDER BY id = ? DESC LIMIT 2"));
+    st->bind(1, std::string_view(idOrTitle))
+        .bind(2, std::string_view(idOrTitle))
+        .bind(3, std::string_view(idOrTitle));
     VERBATIM_TRY_LET(row, st->step());
     if (!*row) return fail(ErrorCode::NotFound, "no such conversation (run sync first?)");
     return st->columnText(0);
@@ -295,9 +346,11 @@ Result<std::string> MessageStore::resolveConversation(const std::string& idOrTit
 Result<std::vector<ConversationView>> MessageStore::conversations() {
     auto st = m_db.prepare(
         "SELECT c.id, c.title, c.is_matter, c.members, "
-        " (SELECT count(*) FROM messages WHERE conversation = c.id AND row > c.last_read_row AND outgoing = 0 "
+        " (SELECT count(*) FROM messages WHERE conversation = c.id AND row > c.last_read_row AND "
+        "outgoing = 0 "
         "  AND kind IN (0, 1) AND retracted_ms = 0), "
-        " (SELECT body FROM messages WHERE conversation = c.id AND kind IN (0, 1) ORDER BY row DESC LIMIT 1), "
+        " (SELECT body FROM messages WHERE conversation = c.id AND kind IN (0, 1) ORDER BY row "
+        "DESC LIMIT 1), "
         " coalesce((SELECT max(server_time_ms) FROM messages WHERE conversation = c.id), 0) "
         "FROM conversations c ORDER BY 7 DESC, c.title");
     if (!st) return tl::unexpected(st.error());
@@ -332,20 +385,24 @@ Result<std::vector<ConversationView>> MessageStore::conversations() {
     return out;
 }
 
-Result<std::vector<MessageView>> MessageStore::history(const std::string& conversation, std::size_t limit,
+Result<std::vector<MessageView>> MessageStore::history(const std::string& conversation,
+                                                       std::size_t limit,
                                                        std::int64_t beforeRowId) {
-    auto out = readMessages("WHERE m.conversation = ? AND m.row < ? ORDER BY m.row DESC LIMIT ?", [&](storage::Statement& st) {
-        st.bind(1, std::string_view(conversation))
-            .bind(2, beforeRowId > 0 ? beforeRowId : std::numeric_limits<std::int64_t>::max())
-            .bind(3, std::int64_t(limit));
-    });
+    auto out = readMessages(
+        "WHERE m.conversation = ? AND m.row < ? ORDER BY m.row DESC LIMIT ?",
+        [&](storage::Statement& st) {
+            st.bind(1, std::string_view(conversation))
+                .bind(2, beforeRowId > 0 ? beforeRowId : std::numeric_limits<std::int64_t>::max())
+                .bind(3, std::int64_t(limit));
+        });
     if (out) std::reverse(out->begin(), out->end());
     return out;
 }
 
 Result<std::optional<MessageView>> MessageStore::message(const std::string& messageId) {
     VERBATIM_TRY_LET(raw, rawId(messageId));
-    auto out = readMessages("WHERE m.id = ?", [&](storage::Statement& st) { st.bind(1, view(*raw)); });
+    auto out =
+        readMessages("WHERE m.id = ?", [&](storage::Statement& st) { st.bind(1, view(*raw)); });
     if (!out) return tl::unexpected(out.error());
     if (out->empty()) return std::optional<MessageView>();
     return std::optional<MessageView>(std::move(out->front()));
@@ -355,14 +412,18 @@ std::string MessageStore::ftsQuery(const std::string& query) {
     std::string fts;
     std::size_t i = 0;
     while (i < query.size()) {
-        while (i < query.size() && query[i] == ' ') ++i;
+        while (i < query.size() && query[i] == ' ')
+            ++i;
         std::size_t j = i;
-        while (j < query.size() && query[j] != ' ') ++j;
+        while (j < query.size() && query[j] != ' ')
+            ++j;
         if (j > i) {
             std::string word = query.substr(i, j - i), quoted = "\"";
             for (char c : word) {
-                if (c == '"') quoted += "\"\"";
-                else quoted.push_back(c);
+                if (c == '"')
+                    quoted += "\"\"";
+                else
+                    quoted.push_back(c);
             }
             quoted += "\"";
             if (!fts.empty()) fts += " ";
@@ -376,18 +437,24 @@ std::string MessageStore::ftsQuery(const std::string& query) {
 Result<std::vector<MessageView>> MessageStore::search(const std::string& query, std::size_t limit) {
     const std::string fts = ftsQuery(query);
     if (fts.empty()) return std::vector<MessageView>();
-    return readMessages("JOIN messages_fts f ON f.rowid = m.row WHERE messages_fts MATCH ? AND m.retracted_ms = 0 "
-                        "ORDER BY m.row DESC LIMIT ?",
-                        [&](storage::Statement& st) { st.bind(1, std::string_view(fts)).bind(2, std::int64_t(limit)); });
+    return readMessages(
+        "JOIN messages_fts f ON f.rowid = m.row WHERE messages_fts MATCH ? AND m.retracted_ms = 0 "
+        "ORDER BY m.row DESC LIMIT ?",
+        [&](storage::Statement& st) {
+            st.bind(1, std::string_view(fts)).bind(2, std::int64_t(limit));
+        });
 }
 
-Result<std::vector<MessageView>> MessageStore::readMessages(const std::string& where,
-                                                           const std::function<void(storage::Statement&)>& bind) {
-    auto st = m_db.prepare(
-        "SELECT m.row, m.id, m.conversation, m.sender_user, m.sender_device, m.outgoing, m.kind, m.body, m.attachments, "
-        "m.client_time_ms, m.server_time_ms, m.journal_seq, m.state, m.edited_ms, m.retracted_ms, m.retracted_by, "
-        "(SELECT display_name FROM contacts WHERE user = m.sender_user) "
-        "FROM messages m " + where);
+Result<std::vector<MessageView>>
+MessageStore::readMessages(const std::string& where,
+                           const std::function<void(storage::Statement&)>& bind) {
+    auto st = m_db.prepare("SELECT m.row, m.id, m.conversation, m.sender_user, m.sender_device, "
+                           "m.outgoing, m.kind, m.body, m.attachments, "
+                           "m.client_time_ms, m.server_time_ms, m.journal_seq, m.state, "
+                           "m.edited_ms, m.retracted_ms, m.retracted_by, "
+                           "(SELECT display_name FROM contacts WHERE user = m.sender_user) "
+                           "FROM messages m " +
+                           where);
     if (!st) return tl::unexpected(st.error());
     bind(*st);
     std::vector<MessageView> out;
@@ -409,8 +476,9 @@ Result<std::vector<MessageView>> MessageStore::readMessages(const std::string& w
             if (list.ParseFromArray(att.data(), int(att.size())))
                 for (const auto& a : list.items()) {
                     std::error_code ec;
-                    v.attachments.push_back({a.file_name(), a.mime_type(), a.size(),
-                                             fs::exists(m_blobsDir + "/" + toHex(view(a.blob_id())), ec)});
+                    v.attachments.push_back(
+                        {a.file_name(), a.mime_type(), a.size(),
+                         fs::exists(m_blobsDir + "/" + toHex(view(a.blob_id())), ec)});
                 }
         }
         v.clientTimeMs = std::uint64_t(st->columnInt(9));
@@ -439,20 +507,23 @@ Result<std::vector<MessageView>> MessageStore::readMessages(const std::string& w
     return out;
 }
 
-MessageState MessageStore::outgoingState(const std::string& conversation, std::uint64_t serverTimeMs, MessageState stored) {
+MessageState MessageStore::outgoingState(const std::string& conversation,
+                                         std::uint64_t serverTimeMs, MessageState stored) {
     if (stored != MessageState::Sent || !serverTimeMs) return stored;
     auto others = members(conversation);
     others.erase(std::remove(others.begin(), others.end(), m_self), others.end());
     if (others.empty()) return stored;
-    auto st = m_db.cached("SELECT user, max(CASE WHEN kind = 1 THEN up_to_ms END), max(CASE WHEN kind = 2 THEN up_to_ms END) "
-                         "FROM receipts WHERE conversation = ? GROUP BY user");
+    auto st = m_db.cached("SELECT user, max(CASE WHEN kind = 1 THEN up_to_ms END), max(CASE WHEN "
+                          "kind = 2 THEN up_to_ms END) "
+                          "FROM receipts WHERE conversation = ? GROUP BY user");
     if (!st) return stored;
     st->bind(1, std::string_view(conversation));
     std::map<std::string, std::pair<std::int64_t, std::int64_t>> r;
     while (true) {
         auto row = st->step();
         if (!row || !*row) break;
-        r[st->columnText(0)] = {st->columnIsNull(1) ? 0 : st->columnInt(1), st->columnIsNull(2) ? 0 : st->columnInt(2)};
+        r[st->columnText(0)] = {st->columnIsNull(1) ? 0 : st->columnInt(1),
+                                st->columnIsNull(2) ? 0 : st->columnInt(2)};
     }
     bool allRead = true, allDelivered = true;
     for (auto& u : others) {
@@ -465,4 +536,4 @@ MessageState MessageStore::outgoingState(const std::string& conversation, std::u
     return allRead ? MessageState::Read : allDelivered ? MessageState::Delivered : stored;
 }
 
-}  // namespace verbatim::client
+} // namespace verbatim::client

@@ -27,17 +27,20 @@ public:
     /// a view says whether a file is here). `self`: this profile's user id (own messages).
     MessageStore(storage::Database& db, std::string blobsDir, std::string self);
 
-    // ---- writing ----------------------------------------------------------------------------------
+    // ---- writing
+    // ----------------------------------------------------------------------------------
     /// Adds one message row. `body` is what is shown (it may differ from the record's body).
-    [[nodiscard]] Result<void> insert(const proto::JournalRecord& rec, MessageKind kind, bool outgoing, MessageState state,
-                                      std::uint64_t serverTimeMs, std::uint64_t journalSeq, const std::string& body);
+    [[nodiscard]] Result<void> insert(const proto::JournalRecord& rec, MessageKind kind,
+                                      bool outgoing, MessageState state, std::uint64_t serverTimeMs,
+                                      std::uint64_t journalSeq, const std::string& body);
     /// A local notice in `conversation` (safety number changed, undecryptable message...).
-    [[nodiscard]] Result<void> systemMessage(const std::string& conversation, const std::string& text);
+    [[nodiscard]] Result<void> systemMessage(const std::string& conversation,
+                                             const std::string& text);
     /// Applies `rec` (received at `serverTimeMs` / `journalSeq`, or made here with 0 and 0) and
     /// appends what the UI should hear to `events`. Only an author edits or retracts their
     /// message; a retraction removes text, earlier versions, reactions and local blob copies.
-    [[nodiscard]] Result<void> apply(const proto::JournalRecord& rec, std::uint64_t serverTimeMs, std::uint64_t journalSeq,
-                                     std::vector<Event>& events);
+    [[nodiscard]] Result<void> apply(const proto::JournalRecord& rec, std::uint64_t serverTimeMs,
+                                     std::uint64_t journalSeq, std::vector<Event>& events);
     [[nodiscard]] Result<void> setState(const std::string& rawMessageId, MessageState state);
     /// An outgoing message the relay stored: state Sent, with its server time and journal sequence.
     [[nodiscard]] Result<void> markSent(const std::string& rawMessageId, std::uint64_t serverTimeMs,
@@ -48,7 +51,8 @@ public:
     /// Stores a conversation as the relay lists it, and its members' names and roles.
     [[nodiscard]] Result<void> upsertConversation(const proto::Conversation& c);
 
-    // ---- reading ----------------------------------------------------------------------------------
+    // ---- reading
+    // ----------------------------------------------------------------------------------
     /// The stored member user ids of `conversation` (empty when unknown).
     std::vector<std::string> members(const std::string& conversation);
     /// A conversation id or an exact title as an id.
@@ -57,25 +61,27 @@ public:
     [[nodiscard]] Result<std::vector<ConversationView>> conversations();
     /// At most `limit` messages of `conversation` (id) before row `beforeRowId` (0: latest),
     /// oldest first.
-    [[nodiscard]] Result<std::vector<MessageView>> history(const std::string& conversation, std::size_t limit,
-                                                           std::int64_t beforeRowId);
+    [[nodiscard]] Result<std::vector<MessageView>>
+    history(const std::string& conversation, std::size_t limit, std::int64_t beforeRowId);
     /// The message with id `messageId` (32 hex digits), if stored.
     [[nodiscard]] Result<std::optional<MessageView>> message(const std::string& messageId);
     /// Full-text search, newest first; retracted messages never match.
-    [[nodiscard]] Result<std::vector<MessageView>> search(const std::string& query, std::size_t limit);
+    [[nodiscard]] Result<std::vector<MessageView>> search(const std::string& query,
+                                                          std::size_t limit);
     /// `query` as FTS5 input: one quoted string per space-separated word, so that user input is
     /// never FTS syntax ("" when it has no word).
     static std::string ftsQuery(const std::string& query);
 
 private:
-    Result<std::vector<MessageView>> readMessages(const std::string& where,
-                                                  const std::function<void(storage::Statement&)>& bind);
+    Result<std::vector<MessageView>>
+    readMessages(const std::string& where, const std::function<void(storage::Statement&)>& bind);
     /// Sent, Delivered or Read for an own message, from the other members' receipts.
-    MessageState outgoingState(const std::string& conversation, std::uint64_t serverTimeMs, MessageState stored);
+    MessageState outgoingState(const std::string& conversation, std::uint64_t serverTimeMs,
+                               MessageState stored);
 
     storage::Database& m_db;
     std::string m_blobsDir;
     std::string m_self;
 };
 
-}  // namespace verbatim::client
+} // namespace verbatim::client

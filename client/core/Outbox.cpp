@@ -6,14 +6,20 @@ namespace verbatim::client {
 Outbox::Outbox(storage::Database& db) : m_db(db) {}
 
 Result<void> Outbox::add(const proto::JournalRecord& record) {
-    VERBATIM_TRY_LET(st, m_db.cached("INSERT INTO outbox (message, conversation, record) VALUES (?, ?, ?)"));
+    VERBATIM_TRY_LET(
+        st, m_db.cached("INSERT INTO outbox (message, conversation, record) VALUES (?, ?, ?)"));
     const std::string bytes = record.SerializeAsString();
-    st->bind(1, view(record.message_id())).bind(2, std::string_view(record.conversation_id())).bind(3, view(bytes));
+    st->bind(1, view(record.message_id()))
+        .bind(2, std::string_view(record.conversation_id()))
+        .bind(3, view(bytes));
     return st->run();
 }
 
 Result<std::vector<Outbox::Row>> Outbox::window(std::size_t limit) {
-    VERBATIM_TRY_LET(st, m_db.cached("SELECT seq, conversation, record FROM outbox WHERE held = 0 ORDER BY seq LIMIT ?"));
+    VERBATIM_TRY_LET(
+        st,
+        m_db.cached(
+            "SELECT seq, conversation, record FROM outbox WHERE held = 0 ORDER BY seq LIMIT ?"));
     st->bind(1, std::int64_t(limit));
     std::vector<Row> rows;
     while (true) {
@@ -33,12 +39,18 @@ Result<void> Outbox::bySeq(const char* sql, std::int64_t seq) {
     return st->run();
 }
 
-Result<void> Outbox::remove(std::int64_t seq) { return bySeq("DELETE FROM outbox WHERE seq = ?", seq); }
-Result<void> Outbox::hold(std::int64_t seq) { return bySeq("UPDATE outbox SET held = 1 WHERE seq = ?", seq); }
+Result<void> Outbox::remove(std::int64_t seq) {
+    return bySeq("DELETE FROM outbox WHERE seq = ?", seq);
+}
+Result<void> Outbox::hold(std::int64_t seq) {
+    return bySeq("UPDATE outbox SET held = 1 WHERE seq = ?", seq);
+}
 Result<void> Outbox::countAttempt(std::int64_t seq) {
     return bySeq("UPDATE outbox SET attempts = attempts + 1 WHERE seq = ?", seq);
 }
-Result<void> Outbox::releaseHeld() { return m_db.exec("UPDATE outbox SET held = 0"); }
+Result<void> Outbox::releaseHeld() {
+    return m_db.exec("UPDATE outbox SET held = 0");
+}
 
 Result<std::size_t> Outbox::sendable() {
     VERBATIM_TRY_LET(st, m_db.cached("SELECT count(*) FROM outbox WHERE held = 0"));
@@ -46,4 +58,4 @@ Result<std::size_t> Outbox::sendable() {
     return std::size_t(st->columnInt(0));
 }
 
-}  // namespace verbatim::client
+} // namespace verbatim::client

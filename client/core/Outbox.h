@@ -24,7 +24,7 @@ public:
     explicit Outbox(storage::Database& db);
 
     struct Row {
-        std::int64_t seq = 0;  ///< queue order
+        std::int64_t seq = 0; ///< queue order
         std::string conversation;
         proto::JournalRecord record;
     };
@@ -44,4 +44,4 @@ private:
     storage::Database& m_db;
 };
 
-}  // namespace verbatim::client
+} // namespace verbatim::client

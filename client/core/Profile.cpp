@@ -100,11 +100,12 @@ constexpr std::string_view kKeyFileMagic = "VPK1";
 constexpr std::size_t kKeyFileHeader = 4 + 8 + 4 + 4 + 8 + 8;
 
 struct KeyFile {
-    std::uint64_t attempts = 0;     // unlock attempts started, written before each is tried
-    std::uint32_t failures = 0;     // of them, since the last right passphrase (the one under way included)
-    std::uint32_t limit = 0;        // the firm's max_failed_unlocks
-    std::uint64_t serial = 0;       // random, new at each write-ahead
-    std::uint64_t guardSerial = 0;  // the chain_serial the guard held at that write-ahead (0: none)
+    std::uint64_t attempts = 0; // unlock attempts started, written before each is tried
+    std::uint32_t failures =
+        0; // of them, since the last right passphrase (the one under way included)
+    std::uint32_t limit = 0;       // the firm's max_failed_unlocks
+    std::uint64_t serial = 0;      // random, new at each write-ahead
+    std::uint64_t guardSerial = 0; // the chain_serial the guard held at that write-ahead (0: none)
     Bytes box;
     bool legacy = false;
 };
@@ -113,7 +114,8 @@ std::uint64_t newSerial() {
     std::uint64_t v = 0;
     while (v == 0) {
         const Bytes b = crypto::randomBytes(8);
-        for (auto byte : b) v = (v << 8) | byte;
+        for (auto byte : b)
+            v = (v << 8) | byte;
     }
     return v;
 }
@@ -134,7 +136,8 @@ Result<KeyFile> parseKeyFile(ByteView bytes) {
         k.guardSerial = *r.u64();
         k.box = toBytes(bytes.subspan(kKeyFileHeader));
     }
-    if (!crypto::passphraseBoxParams(k.box)) return fail(ErrorCode::Malformed, "profile.key is not a Verbatim key file");
+    if (!crypto::passphraseBoxParams(k.box))
+        return fail(ErrorCode::Malformed, "profile.key is not a Verbatim key file");
     return k;
 }
 
@@ -179,8 +182,10 @@ Result<void> replaceFile(const std::string& path, ByteView data) {
     bool ok = true;
     while (ok && off < data.size()) {
         auto n = ::write(fd, data.data() + off, data.size() - off);
-        if (n <= 0) ok = false;
-        else off += std::size_t(n);
+        if (n <= 0)
+            ok = false;
+        else
+            off += std::size_t(n);
     }
     ok = ok && ::fsync(fd) == 0;
     ok = ::close(fd) == 0 && ok;
@@ -192,17 +197,20 @@ Result<void> replaceFile(const std::string& path, ByteView data) {
     return {};
 }
 
-Result<void> writeKeyFile(const std::string& path, const KeyFile& k) { return replaceFile(path, serializeKeyFile(k)); }
+Result<void> writeKeyFile(const std::string& path, const KeyFile& k) {
+    return replaceFile(path, serializeKeyFile(k));
+}
 
 // One unlock attempt or passphrase change at a time per profile, across processes: an
 // exclusive flock on the directory, held for the attempt (write-ahead, try, record).
 class ProfileLock {
 public:
-    explicit ProfileLock(const std::string& dir) : m_fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) {
+    explicit ProfileLock(const std::string& dir)
+        : m_fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) {
         if (m_fd >= 0) ::flock(m_fd, LOCK_EX);
     }
     ~ProfileLock() {
-        if (m_fd >= 0) ::close(m_fd);  // closing releases the lock
+        if (m_fd >= 0) ::close(m_fd); // closing releases the lock
     }
     ProfileLock(const ProfileLock&) = delete;
     ProfileLock& operator=(const ProfileLock&) = delete;
@@ -211,28 +219,31 @@ private:
     int m_fd;
 };
 
-std::uint32_t stricter(std::uint32_t a, std::uint32_t b) { return a == 0 ? b : b == 0 ? a : std::min(a, b); }
+std::uint32_t stricter(std::uint32_t a, std::uint32_t b) {
+    return a == 0 ? b : b == 0 ? a : std::min(a, b);
+}
 
 UnlockCounter mergeCounter(const KeyFile& k, const DeviceGuard& g) {
     UnlockCounter c;
     c.attempts = std::max(k.attempts, g.attempts);
     c.failures = std::max(k.failures, g.failures);
     c.limit = stricter(k.limit, g.maxFailedUnlocks);
-    if (k.legacy) return c;  // nothing to cross-check yet
+    if (k.legacy) return c; // nothing to cross-check yet
     // A missing guard names no serial (0): consistent only before any attempt finished.
-    const bool upToDate = g.chainSerial == k.serial && g.attempts == k.attempts && g.failures == k.failures;
+    const bool upToDate =
+        g.chainSerial == k.serial && g.attempts == k.attempts && g.failures == k.failures;
     const bool behindByCrashes = g.chainSerial == k.guardSerial && g.attempts <= k.attempts;
     c.tampered = !upToDate && !behindByCrashes;
     return c;
 }
-
 
 std::string wrongPassphraseMessage(const KeyFile& k) {
     if (!k.limit) return "wrong passphrase";
     if (k.failures >= k.limit)
         return "wrong passphrase " + std::to_string(k.failures) +
                " times: this device erased itself, as the firm's policy requires";
-    return "wrong passphrase (" + std::to_string(k.limit - k.failures) + " more and this device erases itself)";
+    return "wrong passphrase (" + std::to_string(k.limit - k.failures) +
+           " more and this device erases itself)";
 }
 
 void overwriteAndRemove(const fs::path& p) {
@@ -243,7 +254,9 @@ void overwriteAndRemove(const fs::path& p) {
         if (fd >= 0) {
             std::vector<std::uint8_t> zeros(64 * 1024, 0);
             for (std::uintmax_t off = 0; off < size; off += zeros.size())
-                if (::write(fd, zeros.data(), std::size_t(std::min<std::uintmax_t>(zeros.size(), size - off))) < 0) break;
+                if (::write(fd, zeros.data(),
+                            std::size_t(std::min<std::uintmax_t>(zeros.size(), size - off))) < 0)
+                    break;
             ::fsync(fd);
             ::close(fd);
         }
@@ -251,11 +264,15 @@ void overwriteAndRemove(const fs::path& p) {
     fs::remove(p, ec);
 }
 
-}  // namespace
+} // namespace
 
-Result<void> migrateClientSchema(storage::Database& db) { return db.migrate({kSchemaV1}); }
+Result<void> migrateClientSchema(storage::Database& db) {
+    return db.migrate({kSchemaV1});
+}
 
-void setProfileStepHook(ProfileStepHook hook) { g_stepHook = hook; }
+void setProfileStepHook(ProfileStepHook hook) {
+    g_stepHook = hook;
+}
 
 DeviceGuard readGuard(const ProfilePaths& paths) {
     DeviceGuard g;
@@ -263,22 +280,30 @@ DeviceGuard readGuard(const ProfilePaths& paths) {
     std::string key;
     std::uint64_t value = 0;
     while (in >> key >> value) {
-        if (key == "max_failed_unlocks") g.maxFailedUnlocks = std::uint32_t(value);
-        else if (key == "max_offline_days") g.maxOfflineDays = std::uint32_t(value);
-        else if (key == "failures") g.failures = std::uint32_t(value);
-        else if (key == "last_contact_ms") g.lastContactMs = value;
-        else if (key == "attempts") g.attempts = value;
-        else if (key == "chain_serial") g.chainSerial = value;
+        if (key == "max_failed_unlocks")
+            g.maxFailedUnlocks = std::uint32_t(value);
+        else if (key == "max_offline_days")
+            g.maxOfflineDays = std::uint32_t(value);
+        else if (key == "failures")
+            g.failures = std::uint32_t(value);
+        else if (key == "last_contact_ms")
+            g.lastContactMs = value;
+        else if (key == "attempts")
+            g.attempts = value;
+        else if (key == "chain_serial")
+            g.chainSerial = value;
     }
     return g;
 }
 
 Result<void> writeGuard(const ProfilePaths& paths, const DeviceGuard& g) {
-    const std::string text = "max_failed_unlocks " + std::to_string(g.maxFailedUnlocks) + "\nmax_offline_days " +
-                             std::to_string(g.maxOfflineDays) + "\nfailures " + std::to_string(g.failures) +
-                             "\nlast_contact_ms " + std::to_string(g.lastContactMs) + "\nattempts " +
-                             std::to_string(g.attempts) + "\nchain_serial " + std::to_string(g.chainSerial) + "\n";
-    if (!replaceFile(paths.guard(), view(text))) return fail(ErrorCode::Storage, "cannot write the device guard file");
+    const std::string text =
+        "max_failed_unlocks " + std::to_string(g.maxFailedUnlocks) + "\nmax_offline_days " +
+        std::to_string(g.maxOfflineDays) + "\nfailures " + std::to_string(g.failures) +
+        "\nlast_contact_ms " + std::to_string(g.lastContactMs) + "\nattempts " +
+        std::to_string(g.attempts) + "\nchain_serial " + std::to_string(g.chainSerial) + "\n";
+    if (!replaceFile(paths.guard(), view(text)))
+        return fail(ErrorCode::Storage, "cannot write the device guard file");
     return {};
 }
 
@@ -296,7 +321,7 @@ Result<void> setFailedUnlockLimit(const ProfilePaths& paths, std::uint32_t limit
     // Only the limit changes: the counts and the chain stay as the files hold them (a guard that
     // is missing or out of step stays so, and tampered).
     const bool upToDate = !k->legacy && !mergeCounter(*k, g).tampered && g.chainSerial == k->serial;
-    if (k->legacy) {  // an old profile's count is its guard's: it moves into the key file
+    if (k->legacy) { // an old profile's count is its guard's: it moves into the key file
         k->attempts = g.attempts;
         k->failures = g.failures;
         k->serial = newSerial();
@@ -307,7 +332,7 @@ Result<void> setFailedUnlockLimit(const ProfilePaths& paths, std::uint32_t limit
     if (auto r = writeKeyFile(paths.keyFile(), *k); !r) return r;
     g.maxFailedUnlocks = limit;
     if (upToDate || (g.chainSerial == 0 && k->attempts == 0)) {
-        g.chainSerial = k->serial;  // a new profile's first guard joins the chain here
+        g.chainSerial = k->serial; // a new profile's first guard joins the chain here
         g.attempts = k->attempts;
         g.failures = k->failures;
     }
@@ -319,7 +344,7 @@ namespace {
 struct Unlocked {
     SecureBytes key;
     std::unique_ptr<storage::Database> db;
-    KeyFile keyFile;  // as written after the attempt (failures 0)
+    KeyFile keyFile; // as written after the attempt (failures 0)
 };
 
 Result<std::unique_ptr<storage::Database>> openDatabase(const ProfilePaths& paths, ByteView key) {
@@ -333,9 +358,9 @@ void dropPending(const ProfilePaths& paths) {
 
 // What trying a passphrase found.
 enum class Outcome {
-    Opened,       // the passphrase is right and the database opened
-    Wrong,        // the passphrase is wrong (counted)
-    Mismatch,     // the key file opened but its key does not open the database (counted)
+    Opened,        // the passphrase is right and the database opened
+    Wrong,         // the passphrase is wrong (counted)
+    Mismatch,      // the key file opened but its key does not open the database (counted)
     RightButFailed // the passphrase is right (the box is authenticated) but the database failed
 };
 
@@ -358,8 +383,10 @@ Tried tryPassphrase(const ProfilePaths& paths, KeyFile& k, std::string_view pass
         if (fs::exists(paths.pendingKeyFile(), ec)) {
             auto p = readKeyFile(paths.pendingKeyFile());
             // Written by rename, so never torn: an unreadable one is damage, and worthless.
-            if (p) pending = std::move(*p);
-            else dropPending(paths);
+            if (p)
+                pending = std::move(*p);
+            else
+                dropPending(paths);
         }
     }
     auto open = [&](Result<SecureBytes> key) {
@@ -369,7 +396,8 @@ Tried tryPassphrase(const ProfilePaths& paths, KeyFile& k, std::string_view pass
             t.key = std::move(*key);
             t.db = std::move(*db);
         } else {
-            t.outcome = db.error().code == ErrorCode::WrongKey ? Outcome::Mismatch : Outcome::RightButFailed;
+            t.outcome = db.error().code == ErrorCode::WrongKey ? Outcome::Mismatch
+                                                               : Outcome::RightButFailed;
             t.error = db.error();
         }
     };
@@ -381,10 +409,10 @@ Tried tryPassphrase(const ProfilePaths& paths, KeyFile& k, std::string_view pass
     if (current) {
         open(std::move(current));
         if (t.outcome == Outcome::Opened) {
-            dropPending(paths);  // the re-key never committed: the change did not happen
+            dropPending(paths); // the re-key never committed: the change did not happen
             return t;
         }
-        if (t.outcome == Outcome::RightButFailed) return t;  // undecided: both files stay
+        if (t.outcome == Outcome::RightButFailed) return t; // undecided: both files stay
         // The re-key committed: only the new passphrase opens the database now.
         KeyFile forward = k;
         forward.box = pending->box;
@@ -393,7 +421,7 @@ Tried tryPassphrase(const ProfilePaths& paths, KeyFile& k, std::string_view pass
             dropPending(paths);
         }
         t = Tried{};
-        return t;  // Wrong
+        return t; // Wrong
     }
     auto next = crypto::passphraseOpen(pending->box, view(passphrase));
     if (!next) return t;
@@ -422,7 +450,8 @@ Result<Unlocked> attemptUnlock(const ProfilePaths& paths, std::string_view passp
     const auto counter = mergeCounter(*k, g);
     if (counter.tampered)
         log::write(log::Level::Warn, "client.unlock_counter_tampered",
-                   {{"failures", std::to_string(counter.failures)}, {"attempts", std::to_string(counter.attempts)}});
+                   {{"failures", std::to_string(counter.failures)},
+                    {"attempts", std::to_string(counter.attempts)}});
     KeyFile attempt = *k;
     attempt.legacy = false;
     attempt.attempts = counter.attempts;
@@ -455,7 +484,8 @@ Result<Unlocked> attemptUnlock(const ProfilePaths& paths, std::string_view passp
         (void)writeGuard(paths, g);
         if (attempt.limit && attempt.failures >= attempt.limit) return erase();
         if (tried.outcome == Outcome::Mismatch)
-            return fail(ErrorCode::Storage, "profile.key does not fit profile.db (the profile is damaged)");
+            return fail(ErrorCode::Storage,
+                        "profile.key does not fit profile.db (the profile is damaged)");
         return fail(ErrorCode::WrongKey, wrongPassphraseMessage(attempt));
     }
 
@@ -465,7 +495,8 @@ Result<Unlocked> attemptUnlock(const ProfilePaths& paths, std::string_view passp
         // A key sealed at less than today's cost (an older profile) is sealed again at it.
         auto params = crypto::passphraseBoxParams(attempt.box);
         if (params && !crypto::scryptAtLeast(*params, crypto::scryptCost())) {
-            if (auto box = crypto::passphraseSeal(tried.key, view(passphrase), crypto::scryptCost())) {
+            if (auto box =
+                    crypto::passphraseSeal(tried.key, view(passphrase), crypto::scryptCost())) {
                 attempt.box = std::move(*box);
                 log::write(log::Level::Info, "client.profile_key_resealed",
                            {{"from_log2n", std::to_string(params->log2N)},
@@ -480,9 +511,10 @@ Result<Unlocked> attemptUnlock(const ProfilePaths& paths, std::string_view passp
     return Unlocked{std::move(tried.key), std::move(tried.db), std::move(attempt)};
 }
 
-}  // namespace
+} // namespace
 
-Result<std::unique_ptr<storage::Database>> createProfile(const ProfilePaths& paths, std::string_view passphrase) {
+Result<std::unique_ptr<storage::Database>> createProfile(const ProfilePaths& paths,
+                                                         std::string_view passphrase) {
     VERBATIM_TRY(checkNewPassphrase(passphrase));
     std::error_code ec;
     if (fs::exists(paths.keyFile(), ec) || fs::exists(paths.database(), ec))
@@ -504,20 +536,21 @@ Result<std::unique_ptr<storage::Database>> createProfile(const ProfilePaths& pat
     return db;
 }
 
-Result<std::unique_ptr<storage::Database>> openProfile(const ProfilePaths& paths, std::string_view passphrase) {
+Result<std::unique_ptr<storage::Database>> openProfile(const ProfilePaths& paths,
+                                                       std::string_view passphrase) {
     ProfileLock lock(paths.dir);
     VERBATIM_TRY_LET(u, attemptUnlock(paths, passphrase));
     VERBATIM_TRY(migrateClientSchema(*u->db));
     return std::move(u->db);
 }
 
-Result<void> changePassphrase(const ProfilePaths& paths, std::string_view current, std::string_view next,
-                              storage::Database* open) {
+Result<void> changePassphrase(const ProfilePaths& paths, std::string_view current,
+                              std::string_view next, storage::Database* open) {
     if (auto ok = checkNewPassphrase(next); !ok) return ok;
     ProfileLock lock(paths.dir);
     VERBATIM_TRY_LET(u, attemptUnlock(paths, current));
     storage::Database& db = open ? *open : *u->db;
-    if (open) u->db.reset();  // only the caller's connection stays: it is the one re-keyed
+    if (open) u->db.reset(); // only the caller's connection stays: it is the one re-keyed
 
     // 1. The new key, sealed under the new passphrase, beside the current key file.
     SecureBytes newKey = crypto::randomSecret(32);
@@ -539,18 +572,21 @@ Result<void> changePassphrase(const ProfilePaths& paths, std::string_view curren
         // the pending file goes once the old key is proven.
         (void)db.rekey(u->key);
         if (openDatabase(paths, u->key)) dropPending(paths);
-        return fail(ErrorCode::Storage, "the passphrase is unchanged: the profile could not be re-encrypted (" +
-                                            rekeyed.error().message + ")");
+        return fail(ErrorCode::Storage,
+                    "the passphrase is unchanged: the profile could not be re-encrypted (" +
+                        rekeyed.error().message + ")");
     }
     stepDone("rekeyed");
     // Every page is in the WAL under the new key: copy them into the file over the old pages
     // and empty the WAL, so that no page under the old key is left in either.
     if (auto r = db.exec("PRAGMA wal_checkpoint(TRUNCATE);"); !r)
-        log::write(log::Level::Warn, "client.rekey_checkpoint_failed", {{"error", r.error().message}});
+        log::write(log::Level::Warn, "client.rekey_checkpoint_failed",
+                   {{"error", r.error().message}});
     stepDone("checkpointed");
 
     // 3. The new key file in place of the old; then the pending copy goes.
-    if (auto r = writeKeyFile(paths.keyFile(), pending); !r) return r;  // the next unlock finishes it
+    if (auto r = writeKeyFile(paths.keyFile(), pending); !r)
+        return r; // the next unlock finishes it
     stepDone("key-replaced");
     dropPending(paths);
     return {};
@@ -560,13 +596,15 @@ void eraseProfile(const ProfilePaths& paths) {
     std::error_code ec;
     fs::remove(paths.guard(), ec);
     fs::remove(paths.guard() + ".tmp", ec);
-    for (const char* suffix : {"", "-wal", "-shm", "-journal"}) overwriteAndRemove(paths.database() + suffix);
+    for (const char* suffix : {"", "-wal", "-shm", "-journal"})
+        overwriteAndRemove(paths.database() + suffix);
     for (const std::string& f : {paths.keyFile(), paths.keyFile() + ".tmp", paths.pendingKeyFile(),
                                  paths.pendingKeyFile() + ".tmp"})
         overwriteAndRemove(f);
     if (fs::exists(paths.blobs(), ec))
-        for (auto& e : fs::directory_iterator(paths.blobs(), ec)) overwriteAndRemove(e.path());
+        for (auto& e : fs::directory_iterator(paths.blobs(), ec))
+            overwriteAndRemove(e.path());
     fs::remove_all(paths.blobs(), ec);
 }
 
-}  // namespace verbatim::client
+} // namespace verbatim::client

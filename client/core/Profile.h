@@ -42,12 +42,12 @@ struct ProfilePaths {
 /// reached. Kept in clear beside the profile; holds no secret. Its failed-unlock count is
 /// cross-checked with the key file's (UnlockCounter); the offline clock is not.
 struct DeviceGuard {
-    std::uint32_t maxFailedUnlocks = 0;  ///< 0: no limit
-    std::uint32_t maxOfflineDays = 0;    ///< 0: no limit
+    std::uint32_t maxFailedUnlocks = 0; ///< 0: no limit
+    std::uint32_t maxOfflineDays = 0;   ///< 0: no limit
     std::uint32_t failures = 0;
     std::uint64_t lastContactMs = 0;
-    std::uint64_t attempts = 0;   ///< the key file's attempt number when this was written
-    std::uint64_t chainSerial = 0;  ///< the key file's serial when this was written (the chain)
+    std::uint64_t attempts = 0;    ///< the key file's attempt number when this was written
+    std::uint64_t chainSerial = 0; ///< the key file's serial when this was written (the chain)
 };
 /// The guard file's content; a missing file is no policy (the values that parse are kept).
 DeviceGuard readGuard(const ProfilePaths& paths);
@@ -57,9 +57,9 @@ DeviceGuard readGuard(const ProfilePaths& paths);
 
 /// The failed-unlock state, from the key file and the guard together.
 struct UnlockCounter {
-    std::uint64_t attempts = 0;  ///< unlock attempts ever started on this profile (never decreases)
-    std::uint32_t failures = 0;  ///< wrong passphrases since the last right one: the larger count
-    std::uint32_t limit = 0;     ///< the firm's max_failed_unlocks: the stricter file's (0: none)
+    std::uint64_t attempts = 0; ///< unlock attempts ever started on this profile (never decreases)
+    std::uint32_t failures = 0; ///< wrong passphrases since the last right one: the larger count
+    std::uint32_t limit = 0;    ///< the firm's max_failed_unlocks: the stricter file's (0: none)
     /// The two files disagree in a way no crash explains: one was deleted, restored to an older
     /// copy or edited. The counts above already take the worse of the two.
     bool tampered = false;
@@ -75,7 +75,7 @@ struct UnlockCounter {
 /// holds a profile, or with ErrorCode::InvalidArgument and kPassphraseRule when the passphrase
 /// breaks the rule (common/Passphrase.h); nothing is created then.
 [[nodiscard]] Result<std::unique_ptr<storage::Database>> createProfile(const ProfilePaths& paths,
-                                                                      std::string_view passphrase);
+                                                                       std::string_view passphrase);
 /// Opens DIR with `passphrase`: one unlock attempt. First the attempt is counted in the key
 /// file (fsynced), then the passphrase is tried. A wrong one fails with ErrorCode::WrongKey
 /// ("wrong passphrase", and how many are left under a limit); the attempt that reaches the
@@ -84,7 +84,7 @@ struct UnlockCounter {
 /// crypto::scryptCost() when the stored parameters cost less. Waits while another process holds
 /// the profile's lock (an attempt or a change in progress).
 [[nodiscard]] Result<std::unique_ptr<storage::Database>> openProfile(const ProfilePaths& paths,
-                                                                    std::string_view passphrase);
+                                                                     std::string_view passphrase);
 /// Changes the passphrase and the database key: a new random key re-encrypts the database
 /// (SQLCipher rekey, then a truncating checkpoint, so the old key opens neither the file nor its
 /// WAL) and is sealed under `next` at crypto::scryptCost(). `current` is tried as an unlock
@@ -95,7 +95,8 @@ struct UnlockCounter {
 /// neither; the next unlock tidies up. `next` must meet kPassphraseRule (ErrorCode::
 /// InvalidArgument, nothing changed).
 [[nodiscard]] Result<void> changePassphrase(const ProfilePaths& paths, std::string_view current,
-                                            std::string_view next, storage::Database* open = nullptr);
+                                            std::string_view next,
+                                            storage::Database* open = nullptr);
 /// Overwrites and removes the profile's files (remote wipe, sign out and erase).
 void eraseProfile(const ProfilePaths& paths);
 
@@ -109,4 +110,4 @@ void eraseProfile(const ProfilePaths& paths);
 using ProfileStepHook = void (*)(std::string_view step);
 void setProfileStepHook(ProfileStepHook hook);
 
-}  // namespace verbatim::client
+} // namespace verbatim::client

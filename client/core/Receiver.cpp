@@ -9,19 +9,20 @@
 
 namespace verbatim::client {
 
-Receiver::Receiver(storage::Database& db, signal::SessionManager& sessions, MessageStore& messages, ContactTrust& trust,
-                   std::string selfUser, Hooks hooks)
-    : m_db(db), m_sessions(sessions), m_messages(messages), m_trust(trust), m_self(std::move(selfUser)),
-      m_hooks(std::move(hooks)) {}
+Receiver::Receiver(storage::Database& db, signal::SessionManager& sessions, MessageStore& messages,
+                   ContactTrust& trust, std::string selfUser, Hooks hooks)
+    : m_db(db), m_sessions(sessions), m_messages(messages), m_trust(trust),
+      m_self(std::move(selfUser)), m_hooks(std::move(hooks)) {}
 
-void Receiver::withhold(const proto::JournalRecord& rec, const proto::Envelope& e, const std::string& sender,
-                        const std::string& fields) {
+void Receiver::withhold(const proto::JournalRecord& rec, const proto::Envelope& e,
+                        const std::string& sender, const std::string& fields) {
     auto mismatch = rec;
     mismatch.set_body("");
     mismatch.clear_attachments();
-    (void)m_messages.insert(mismatch, MessageKind::Mismatch, false, MessageState::Mismatch, e.server_time_ms(),
-                            e.journal_sequence(), "");
-    m_hooks.reportMismatch(rec.conversation_id(), rec.message_id(), sender, e.journal_sequence(), fields);
+    (void)m_messages.insert(mismatch, MessageKind::Mismatch, false, MessageState::Mismatch,
+                            e.server_time_ms(), e.journal_sequence(), "");
+    m_hooks.reportMismatch(rec.conversation_id(), rec.message_id(), sender, e.journal_sequence(),
+                           fields);
     (void)m_messages.markProcessed(e.message_id());
 }
 
@@ -54,25 +55,37 @@ Receiver::Received Receiver::receive(const proto::Envelope& e) {
             // A known device presents a new identity key: hold everything from it until the user
             // accepts the new safety number; keep the envelope queued on the relay.
             m_trust.markChanged(sender.user());
-            events.push_back({Event::Kind::SafetyNumberChanged, e.conversation_id(), {}, {}, sender.user(), {},
+            events.push_back({Event::Kind::SafetyNumberChanged,
+                              e.conversation_id(),
+                              {},
+                              {},
+                              sender.user(),
+                              {},
                               "identity key of " + senderText + " changed"});
             out.outcome = Outcome::Held;
             return out;
         }
         if (plain.error().code != ErrorCode::Duplicate) {
-            (void)m_messages.systemMessage(e.conversation_id(), "A message from " + sender.user() + " could not be decrypted.");
-            events.push_back({Event::Kind::Undecryptable, e.conversation_id(), hexOf(e.message_id()), {}, senderText, {},
+            (void)m_messages.systemMessage(e.conversation_id(), "A message from " + sender.user() +
+                                                                    " could not be decrypted.");
+            events.push_back({Event::Kind::Undecryptable,
+                              e.conversation_id(),
+                              hexOf(e.message_id()),
+                              {},
+                              senderText,
+                              {},
                               plain.error().message});
         }
         return handled();
     }
     proto::JournalRecord rec;
-    const bool ok = rec.ParseFromArray(plain->data(), int(plain->size())) && rec.message_id() == e.message_id() &&
-                    rec.conversation_id() == e.conversation_id() && rec.sender().user() == sender.user() &&
-                    rec.sender().device() == sender.device();
+    const bool ok =
+        rec.ParseFromArray(plain->data(), int(plain->size())) &&
+        rec.message_id() == e.message_id() && rec.conversation_id() == e.conversation_id() &&
+        rec.sender().user() == sender.user() && rec.sender().device() == sender.device();
     auto commitThenHandled = [&] {
         if (!tx.commit()) {
-            out.outcome = Outcome::Handled;  // not acknowledged: redelivered, and handled again
+            out.outcome = Outcome::Handled; // not acknowledged: redelivered, and handled again
             return std::move(out);
         }
         return handled();
@@ -90,9 +103,15 @@ Receiver::Received Receiver::receive(const proto::Envelope& e) {
     };
     if (!ok) {
         // A payload that contradicts its envelope is dropped (the session still advances).
-        (void)m_messages.systemMessage(e.conversation_id(), "A malformed message from " + sender.user() + " was dropped.");
+        (void)m_messages.systemMessage(e.conversation_id(), "A malformed message from " +
+                                                                sender.user() + " was dropped.");
         (void)m_messages.markProcessed(e.message_id());
-        events.push_back({Event::Kind::Undecryptable, e.conversation_id(), hexOf(e.message_id()), {}, senderText, {},
+        events.push_back({Event::Kind::Undecryptable,
+                          e.conversation_id(),
+                          hexOf(e.message_id()),
+                          {},
+                          senderText,
+                          {},
                           "malformed payload"});
         return commitThenHandled();
     }
@@ -100,27 +119,47 @@ Receiver::Received Receiver::receive(const proto::Envelope& e) {
     // speak as the user here (issue 15 break 2): its message is not shown.
     if (sender.user() == m_self && m_trust.unapprovedOwnDevice(sender.device())) {
         (void)m_messages.markProcessed(e.message_id());
-        events.push_back({Event::Kind::DeviceAdded, e.conversation_id(), hexOf(e.message_id()), {}, senderText, {},
-                          "a message from device " + std::to_string(sender.device()) +
-                              " of your account, which none of your devices approved, was not shown"});
+        events.push_back(
+            {Event::Kind::DeviceAdded,
+             e.conversation_id(),
+             hexOf(e.message_id()),
+             {},
+             senderText,
+             {},
+             "a message from device " + std::to_string(sender.device()) +
+                 " of your account, which none of your devices approved, was not shown"});
         return commitThenHandled();
     }
     std::set<std::string> changedUsers;
     m_trust.noteIdentities(sender.user(), &changedUsers);
     for (auto& u : changedUsers) {
         (void)m_messages.systemMessage(rec.conversation_id(),
-                                       "The safety number of " + u + " changed. Verify it, then accept to keep sending.");
-        events.push_back({Event::Kind::SafetyNumberChanged, rec.conversation_id(), {}, {}, u, {}, "safety number of " + u + " changed"});
+                                       "The safety number of " + u +
+                                           " changed. Verify it, then accept to keep sending.");
+        events.push_back({Event::Kind::SafetyNumberChanged,
+                          rec.conversation_id(),
+                          {},
+                          {},
+                          u,
+                          {},
+                          "safety number of " + u + " changed"});
     }
     // ES-08: the relay stamped the commitment from the journal header; what we decrypted must
     // open it, or the sender journaled something else than it showed us.
-    if (!journal::commitmentOpens(view(e.commitment()), view(rec.commit_key()), journal::commitContentOf(rec))) {
+    if (!journal::commitmentOpens(view(e.commitment()), view(rec.commit_key()),
+                                  journal::commitContentOf(rec))) {
         auto digest = crypto::sha256(view(rec.body()));
         withhold(rec, e, senderText,
                  ",\"commitment\":\"" + hexOf(e.commitment()) + "\",\"received_body_sha256\":\"" +
                      toHex(ByteView(digest.data(), digest.size())) + "\"");
-        return withheld({Event::Kind::JournalMismatch, rec.conversation_id(), hexOf(rec.message_id()), {}, senderText, {},
-                         "the message does not match what its sender journaled; it is withheld and reported"});
+        return withheld(
+            {Event::Kind::JournalMismatch,
+             rec.conversation_id(),
+             hexOf(rec.message_id()),
+             {},
+             senderText,
+             {},
+             "the message does not match what its sender journaled; it is withheld and reported"});
     }
     // The journal copy check: the entry the relay delivered must open, from the sender's
     // ephemeral secret, to this record (docs/protocol.md, "Journal copy check").
@@ -128,12 +167,19 @@ Receiver::Received Receiver::receive(const proto::Envelope& e) {
         withhold(rec, e, senderText,
                  ",\"commitment\":\"" + hexOf(e.commitment()) + "\",\"journal_copy\":\"" +
                      journal::faultName(journal::Fault(copy.error().detail)) + "\"");
-        return withheld({Event::Kind::JournalMismatch, rec.conversation_id(), hexOf(rec.message_id()), {}, senderText, {},
-                         "the journal's copy of this message is not what its sender sent you; it is withheld and reported"});
+        return withheld({Event::Kind::JournalMismatch,
+                         rec.conversation_id(),
+                         hexOf(rec.message_id()),
+                         {},
+                         senderText,
+                         {},
+                         "the journal's copy of this message is not what its sender sent you; it "
+                         "is withheld and reported"});
     }
     // Any failure below rolls the whole receive back, the session included: the envelope is not
     // acknowledged and decrypts again when the relay redelivers it (CF-05).
-    if (auto r = m_messages.apply(rec, e.server_time_ms(), e.journal_sequence(), events); !r) return storageTrouble();
+    if (auto r = m_messages.apply(rec, e.server_time_ms(), e.journal_sequence(), events); !r)
+        return storageTrouble();
     if (!m_messages.markProcessed(e.message_id())) return storageTrouble();
     if (!tx.commit()) return storageTrouble();
     // Acknowledge only once the message is durable here (the queued copy may go now).
@@ -141,8 +187,9 @@ Receiver::Received Receiver::receive(const proto::Envelope& e) {
     out.outcome = Outcome::Stored;
     out.conversation = rec.conversation_id();
     out.rawMessageId = rec.message_id();
-    out.wantsDeliveryReceipt = (rec.type() == proto::TEXT || rec.type() == proto::ATTACHMENT) && sender.user() != m_self;
+    out.wantsDeliveryReceipt =
+        (rec.type() == proto::TEXT || rec.type() == proto::ATTACHMENT) && sender.user() != m_self;
     return out;
 }
 
-}  // namespace verbatim::client
+} // namespace verbatim::client

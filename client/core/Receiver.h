@@ -28,33 +28,35 @@ public:
         /// The envelope may leave the relay's queue (it is stored here, or dropped for good).
         std::function<void(std::uint64_t queueId)> acknowledge;
         /// Queues the signed MISMATCH_REPORT for a withheld message (in the receive's transaction).
-        std::function<void(const std::string& conversation, const std::string& rawMessageId, const std::string& sender,
-                           std::uint64_t journalSeq, const std::string& fields)>
+        std::function<void(const std::string& conversation, const std::string& rawMessageId,
+                           const std::string& sender, std::uint64_t journalSeq,
+                           const std::string& fields)>
             reportMismatch;
         /// The journal copy check (docs/protocol.md): its error's detail is a journal::Fault.
-        std::function<Result<void>(const proto::JournalRecord&, const proto::Envelope&)> checkJournalCopy;
+        std::function<Result<void>(const proto::JournalRecord&, const proto::Envelope&)>
+            checkJournalCopy;
     };
-    Receiver(storage::Database& db, signal::SessionManager& sessions, MessageStore& messages, ContactTrust& trust,
-             std::string selfUser, Hooks hooks);
+    Receiver(storage::Database& db, signal::SessionManager& sessions, MessageStore& messages,
+             ContactTrust& trust, std::string selfUser, Hooks hooks);
 
     enum class Outcome {
-        Stored,          ///< applied and acknowledged
-        Handled,         ///< acknowledged without showing anything (duplicate, dropped, withheld)
-        Held,            ///< not acknowledged: the sender's identity changed; it comes again later
-        StorageTrouble,  ///< not acknowledged, rolled back: the disk refused; fetch it again later
+        Stored,         ///< applied and acknowledged
+        Handled,        ///< acknowledged without showing anything (duplicate, dropped, withheld)
+        Held,           ///< not acknowledged: the sender's identity changed; it comes again later
+        StorageTrouble, ///< not acknowledged, rolled back: the disk refused; fetch it again later
     };
     struct Received {
         Outcome outcome = Outcome::Handled;
-        std::vector<Event> events;       ///< for the UI, in order
-        bool wantsDeliveryReceipt = false;  ///< a text or attachment from someone else was stored
+        std::vector<Event> events;         ///< for the UI, in order
+        bool wantsDeliveryReceipt = false; ///< a text or attachment from someone else was stored
         std::string conversation, rawMessageId;
     };
     /// Handles `envelope`; the caller holds its data lock and emits `events` afterwards.
     Received receive(const proto::Envelope& envelope);
 
 private:
-    void withhold(const proto::JournalRecord& rec, const proto::Envelope& e, const std::string& sender,
-                  const std::string& fields);
+    void withhold(const proto::JournalRecord& rec, const proto::Envelope& e,
+                  const std::string& sender, const std::string& fields);
 
     storage::Database& m_db;
     signal::SessionManager& m_sessions;
@@ -64,4 +66,4 @@ private:
     Hooks m_hooks;
 };
 
-}  // namespace verbatim::client
+} // namespace verbatim::client

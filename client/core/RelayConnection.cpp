@@ -37,7 +37,8 @@ bool keyPinMatches(X509* cert, const std::vector<Bytes>& pins) {
     auto digest = crypto::sha256(ByteView(der, std::size_t(len)));
     OPENSSL_free(der);
     bool match = false;
-    for (const auto& pin : pins) match |= constantTimeEqual(ByteView(digest.data(), digest.size()), pin);
+    for (const auto& pin : pins)
+        match |= constantTimeEqual(ByteView(digest.data(), digest.size()), pin);
     return match;
 }
 
@@ -51,14 +52,14 @@ struct TlsVerdict {
 
 ssl::context makeContext(const Endpoint& endpoint, std::shared_ptr<TlsVerdict> verdict) {
     ssl::context ctx(ssl::context::tls_client);
-    ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
-                    ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+    ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                    ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
     ctx.set_verify_mode(ssl::verify_peer | ssl::verify_fail_if_no_peer_cert);
     const std::string pin = endpoint.tlsPin;
     const std::vector<Bytes> keyPins = endpoint.tlsKeyPins;
     if (pin.empty()) {
         boost::system::error_code ec;
-        ctx.set_default_verify_paths(ec);  // honours SSL_CERT_FILE and SSL_CERT_DIR
+        ctx.set_default_verify_paths(ec); // honours SSL_CERT_FILE and SSL_CERT_DIR
     }
     ctx.set_verify_callback([pin, keyPins, verdict](bool preverified, ssl::verify_context& vc) {
         auto keyPinned = [&](X509* leaf) {
@@ -75,7 +76,7 @@ ssl::context makeContext(const Endpoint& endpoint, std::shared_ptr<TlsVerdict> v
             if (!preverified) return false;
             return depth != 0 || keyPinned(cert);
         }
-        if (depth != 0) return true;  // a pinned certificate is judged at the leaf alone
+        if (depth != 0) return true; // a pinned certificate is judged at the leaf alone
         // Once the firm's manifest pins TLS keys, they decide (C-TLS-5): the manifest is signed
         // by the firm root and newer than any link, and it is how a pinned relay rotates its
         // certificate (re-sign with the old and the new key, then switch). Without key pins the
@@ -111,10 +112,11 @@ std::string handshakeError(SSL* ssl, const Endpoint& endpoint, const TlsVerdict&
     if (!endpoint.tlsPin.empty())
         return "the relay's TLS certificate is not the one the link pins: refusing to talk to it";
     if (v == X509_V_ERR_HOSTNAME_MISMATCH || v == X509_V_ERR_IP_ADDRESS_MISMATCH)
-        return "the relay's TLS certificate is not for " + endpoint.host + ": refusing to talk to it";
+        return "the relay's TLS certificate is not for " + endpoint.host +
+               ": refusing to talk to it";
     if (v != X509_V_OK)
-        return std::string("the relay's TLS certificate is not trusted (") + X509_verify_cert_error_string(v) +
-               "): refusing to talk to it";
+        return std::string("the relay's TLS certificate is not trusted (") +
+               X509_verify_cert_error_string(v) + "): refusing to talk to it";
     return "TLS handshake with the relay failed";
 }
 
@@ -125,7 +127,7 @@ proto::Response unavailable(const char* why) {
     return r;
 }
 
-}  // namespace
+} // namespace
 
 struct RelayConnection::Io {
     net::io_context ioc;
@@ -133,12 +135,13 @@ struct RelayConnection::Io {
 
 struct RelayConnection::Impl : std::enable_shared_from_this<RelayConnection::Impl> {
     net::io_context& ioc;
-    std::shared_ptr<TlsVerdict> verdict = std::make_shared<TlsVerdict>();  // before tls, which uses it
+    std::shared_ptr<TlsVerdict> verdict =
+        std::make_shared<TlsVerdict>(); // before tls, which uses it
     ssl::context tls;
     websocket::stream<beast::ssl_stream<beast::tcp_stream>> ws;
     beast::flat_buffer buffer;
     std::deque<std::string> outbox;
-    std::mutex mutex;  // guards pending and nextId (request() is called from any thread)
+    std::mutex mutex; // guards pending and nextId (request() is called from any thread)
     std::map<std::uint64_t, std::function<void(proto::Response)>> pending;
     std::uint64_t nextId = 1;
     PushHandler onPush;
@@ -152,7 +155,9 @@ struct RelayConnection::Impl : std::enable_shared_from_this<RelayConnection::Imp
 
     void readNext() {
         buffer.clear();
-        ws.async_read(buffer, [self = shared_from_this()](beast::error_code ec, std::size_t) { self->onRead(ec); });
+        ws.async_read(buffer, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+            self->onRead(ec);
+        });
     }
 
     void onRead(beast::error_code ec) {
@@ -188,19 +193,21 @@ struct RelayConnection::Impl : std::enable_shared_from_this<RelayConnection::Imp
     }
 
     void enqueue(std::string bytes) {
-        net::post(ws.get_executor(), [self = shared_from_this(), bytes = std::move(bytes)]() mutable {
-            if (!self->open) return;
-            self->outbox.push_back(std::move(bytes));
-            if (self->outbox.size() == 1) self->writeNext();
-        });
+        net::post(ws.get_executor(),
+                  [self = shared_from_this(), bytes = std::move(bytes)]() mutable {
+                      if (!self->open) return;
+                      self->outbox.push_back(std::move(bytes));
+                      if (self->outbox.size() == 1) self->writeNext();
+                  });
     }
 
     void writeNext() {
-        ws.async_write(net::buffer(outbox.front()), [self = shared_from_this()](beast::error_code ec, std::size_t) {
-            if (ec) return self->finish(ec);
-            self->outbox.pop_front();
-            if (!self->outbox.empty()) self->writeNext();
-        });
+        ws.async_write(net::buffer(outbox.front()),
+                       [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                           if (ec) return self->finish(ec);
+                           self->outbox.pop_front();
+                           if (!self->outbox.empty()) self->writeNext();
+                       });
     }
 
     void finish(beast::error_code ec) {
@@ -214,16 +221,18 @@ struct RelayConnection::Impl : std::enable_shared_from_this<RelayConnection::Imp
         }
         auto reason = ws.reason();
         std::uint16_t code = ec == websocket::error::closed ? std::uint16_t(reason.code) : 0;
-        const char* why = code == kCloseReplaced ? "this device is connected elsewhere" : "connection closed";
-        for (auto& [id, done] : orphans) done(unavailable(why));
+        const char* why =
+            code == kCloseReplaced ? "this device is connected elsewhere" : "connection closed";
+        for (auto& [id, done] : orphans)
+            done(unavailable(why));
         if (onClose) onClose(code, std::string(reason.reason.data(), reason.reason.size()));
     }
 };
 
-Result<std::unique_ptr<RelayConnection>> RelayConnection::connect(const Endpoint& endpoint,
-                                                                  const DeviceCredentials& credentials,
-                                                                  PushHandler onPush, CloseHandler onClose,
-                                                                  std::chrono::milliseconds timeout) {
+Result<std::unique_ptr<RelayConnection>>
+RelayConnection::connect(const Endpoint& endpoint, const DeviceCredentials& credentials,
+                         PushHandler onPush, CloseHandler onClose,
+                         std::chrono::milliseconds timeout) {
     std::unique_ptr<RelayConnection> conn(new RelayConnection());
     conn->m = std::make_shared<Impl>(conn->m_io->ioc, endpoint);
     auto& m = *conn->m;
@@ -244,13 +253,15 @@ Result<std::unique_ptr<RelayConnection>> RelayConnection::connect(const Endpoint
     if (!prepareTls(m.ws.next_layer().native_handle(), endpoint))
         return fail(ErrorCode::InvalidArgument, "the relay address is not a valid host name");
     m.ws.next_layer().handshake(ssl::stream_base::client, ec);
-    if (ec) return fail(ErrorCode::AuthFailed, handshakeError(m.ws.next_layer().native_handle(), endpoint, *m.verdict));
+    if (ec)
+        return fail(ErrorCode::AuthFailed,
+                    handshakeError(m.ws.next_layer().native_handle(), endpoint, *m.verdict));
     std::string auth = "Bearer " + toHex(credentials.secret);
     std::string who = credentials.user + "/" + std::to_string(credentials.device);
     m.ws.set_option(websocket::stream_base::decorator([auth, who](websocket::request_type& req) {
         req.set(http::field::authorization, auth);
         req.set("X-Verbatim-Device", who);
-        req.set("X-Verbatim-Frames", "batch");  // what is queued for us may come in one message
+        req.set("X-Verbatim-Frames", "batch"); // what is queued for us may come in one message
         req.set(http::field::user_agent, "verbatim-client");
     }));
     secureWipe(auth.data(), auth.size());
@@ -261,14 +272,19 @@ Result<std::unique_ptr<RelayConnection>> RelayConnection::connect(const Endpoint
     m.ioc.run();
     m.ioc.restart();
     if (ec) {
-        if (res.result() == http::status::forbidden) return fail(ErrorCode::Forbidden, "device revoked", 403);
-        if (res.result() == http::status::unauthorized) return fail(ErrorCode::AuthFailed, "bad credentials", 401);
+        if (res.result() == http::status::forbidden)
+            return fail(ErrorCode::Forbidden, "device revoked", 403);
+        if (res.result() == http::status::unauthorized)
+            return fail(ErrorCode::AuthFailed, "bad credentials", 401);
         if (res.result() == http::status::locked)
-            return fail(ErrorCode::Unavailable, "this device waits for approval on one of your other devices", 423);
-        return fail(ErrorCode::Unavailable, "WebSocket upgrade failed: " + ec.message(), int(res.result_int()));
+            return fail(ErrorCode::Unavailable,
+                        "this device waits for approval on one of your other devices", 423);
+        return fail(ErrorCode::Unavailable, "WebSocket upgrade failed: " + ec.message(),
+                    int(res.result_int()));
     }
     tcpStream.expires_never();
-    websocket::stream_base::timeout t = websocket::stream_base::timeout::suggested(beast::role_type::client);
+    websocket::stream_base::timeout t =
+        websocket::stream_base::timeout::suggested(beast::role_type::client);
     m.ws.set_option(t);
     m.ws.binary(true);
     m.ws.read_message_max(64 * 1024 * 1024);
@@ -283,12 +299,15 @@ RelayConnection::RelayConnection() : m_io(std::make_unique<Io>()) {}
 
 RelayConnection::~RelayConnection() {
     close();
-    m.reset();  // then m_io's destruction frees the handlers that still hold Impl
+    m.reset(); // then m_io's destruction frees the handlers that still hold Impl
 }
 
-bool RelayConnection::isOpen() const { return m && m->open; }
+bool RelayConnection::isOpen() const {
+    return m && m->open;
+}
 
-void RelayConnection::request(const proto::Request& request, std::function<void(proto::Response)> done) {
+void RelayConnection::request(const proto::Request& request,
+                              std::function<void(proto::Response)> done) {
     proto::Frame frame;
     {
         std::lock_guard lock(m->mutex);
@@ -311,7 +330,8 @@ void RelayConnection::notify(const proto::Request& request) {
     m->enqueue(frame.SerializeAsString());
 }
 
-Result<proto::Response> RelayConnection::call(const proto::Request& req, std::chrono::milliseconds timeout) {
+Result<proto::Response> RelayConnection::call(const proto::Request& req,
+                                              std::chrono::milliseconds timeout) {
     auto promise = std::make_shared<std::promise<proto::Response>>();
     auto future = promise->get_future();
     request(req, [promise](proto::Response r) { promise->set_value(std::move(r)); });
@@ -320,7 +340,9 @@ Result<proto::Response> RelayConnection::call(const proto::Request& req, std::ch
     return future.get();
 }
 
-void RelayConnection::sendRaw(std::string bytes) { m->enqueue(std::move(bytes)); }
+void RelayConnection::sendRaw(std::string bytes) {
+    m->enqueue(std::move(bytes));
+}
 
 void RelayConnection::close() {
     if (!m || !m->thread.joinable()) return;
@@ -347,9 +369,10 @@ struct HttpReply {
 
 // One HTTPS request on a fresh pinned TLS connection (registration and attachments are rare
 // and large; the WebSocket stays for frames).
-Result<HttpReply> httpsExchange(const Endpoint& endpoint, http::verb method, const std::string& target,
-                                const DeviceCredentials* credentials, std::string body,
-                                std::size_t replyLimit, std::chrono::seconds timeout,
+Result<HttpReply> httpsExchange(const Endpoint& endpoint, http::verb method,
+                                const std::string& target, const DeviceCredentials* credentials,
+                                std::string body, std::size_t replyLimit,
+                                std::chrono::seconds timeout,
                                 const RelayConnection::UploadProgress& progress = {}) {
     net::io_context ioc;
     auto verdict = std::make_shared<TlsVerdict>();
@@ -365,7 +388,9 @@ Result<HttpReply> httpsExchange(const Endpoint& endpoint, http::verb method, con
     if (!prepareTls(stream.native_handle(), endpoint))
         return fail(ErrorCode::InvalidArgument, "the relay address is not a valid host name");
     stream.handshake(ssl::stream_base::client, ec);
-    if (ec) return fail(ErrorCode::AuthFailed, handshakeError(stream.native_handle(), endpoint, *verdict));
+    if (ec)
+        return fail(ErrorCode::AuthFailed,
+                    handshakeError(stream.native_handle(), endpoint, *verdict));
     http::request<http::string_body> req(method, target, 11);
     req.set(http::field::host, endpoint.host);
     req.set(http::field::content_type, "application/octet-stream");
@@ -391,24 +416,26 @@ Result<HttpReply> httpsExchange(const Endpoint& endpoint, http::verb method, con
     http::response_parser<http::string_body> parser;
     parser.body_limit(replyLimit);
     http::read(stream, buffer, parser, ec);
-    if (ec && ec != http::error::end_of_stream) return fail(ErrorCode::Storage, "no response from the relay: " + ec.message());
+    if (ec && ec != http::error::end_of_stream)
+        return fail(ErrorCode::Storage, "no response from the relay: " + ec.message());
     HttpReply out{parser.get().result_int(), std::move(parser.get().body())};
     stream.shutdown(ec);
     return out;
 }
 
 std::string trimmed(std::string s) {
-    while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
+    while (!s.empty() && (s.back() == '\n' || s.back() == '\r'))
+        s.pop_back();
     return s;
 }
 
-}  // namespace
+} // namespace
 
 Result<proto::Registered> RelayConnection::registerDevice(const Endpoint& endpoint,
                                                           const proto::RegisterDevice& request,
                                                           std::string* statusText) {
-    auto reply = httpsExchange(endpoint, http::verb::post, "/v1/register", nullptr, request.SerializeAsString(),
-                               1024 * 1024, std::chrono::seconds(15));
+    auto reply = httpsExchange(endpoint, http::verb::post, "/v1/register", nullptr,
+                               request.SerializeAsString(), 1024 * 1024, std::chrono::seconds(15));
     if (!reply) return tl::unexpected(reply.error());
     if (statusText) *statusText = reply->body;
     if (reply->status != 200) {
@@ -416,21 +443,25 @@ Result<proto::Registered> RelayConnection::registerDevice(const Endpoint& endpoi
         return fail(code, "registration refused: " + trimmed(reply->body), int(reply->status));
     }
     proto::Registered out;
-    if (!out.ParseFromString(reply->body)) return fail(ErrorCode::Malformed, "malformed registration response");
+    if (!out.ParseFromString(reply->body))
+        return fail(ErrorCode::Malformed, "malformed registration response");
     return out;
 }
 
 Result<std::string> RelayConnection::fetchManifest(const Endpoint& endpoint) {
-    auto reply = httpsExchange(endpoint, http::verb::get, "/v1/manifest", nullptr, {}, 64 * 1024, std::chrono::seconds(15));
+    auto reply = httpsExchange(endpoint, http::verb::get, "/v1/manifest", nullptr, {}, 64 * 1024,
+                               std::chrono::seconds(15));
     if (!reply) return tl::unexpected(reply.error());
-    if (reply->status != 200) return fail(ErrorCode::NotFound, "the relay has no firm manifest", int(reply->status));
+    if (reply->status != 200)
+        return fail(ErrorCode::NotFound, "the relay has no firm manifest", int(reply->status));
     return std::move(reply->body);
 }
 
-Result<std::string> RelayConnection::uploadBlob(const Endpoint& endpoint, const DeviceCredentials& credentials,
+Result<std::string> RelayConnection::uploadBlob(const Endpoint& endpoint,
+                                                const DeviceCredentials& credentials,
                                                 std::string blob, const UploadProgress& progress) {
-    auto reply = httpsExchange(endpoint, http::verb::post, "/v1/blobs", &credentials, std::move(blob), 4096,
-                               std::chrono::seconds(300), progress);
+    auto reply = httpsExchange(endpoint, http::verb::post, "/v1/blobs", &credentials,
+                               std::move(blob), 4096, std::chrono::seconds(300), progress);
     if (!reply) return tl::unexpected(reply.error());
     if (reply->status != 200)
         return fail(reply->status == 413 ? ErrorCode::InvalidArgument : ErrorCode::Storage,
@@ -440,15 +471,18 @@ Result<std::string> RelayConnection::uploadBlob(const Endpoint& endpoint, const 
     return id;
 }
 
-Result<std::string> RelayConnection::downloadBlob(const Endpoint& endpoint, const DeviceCredentials& credentials,
+Result<std::string> RelayConnection::downloadBlob(const Endpoint& endpoint,
+                                                  const DeviceCredentials& credentials,
                                                   const std::string& blobId, std::size_t maxBytes) {
-    auto reply = httpsExchange(endpoint, http::verb::get, "/v1/blobs/" + blobId, &credentials, {}, maxBytes,
-                               std::chrono::seconds(300));
+    auto reply = httpsExchange(endpoint, http::verb::get, "/v1/blobs/" + blobId, &credentials, {},
+                               maxBytes, std::chrono::seconds(300));
     if (!reply) return tl::unexpected(reply.error());
-    if (reply->status == 404) return fail(ErrorCode::NotFound, "the relay no longer has this attachment");
+    if (reply->status == 404)
+        return fail(ErrorCode::NotFound, "the relay no longer has this attachment");
     if (reply->status != 200)
-        return fail(ErrorCode::Storage, "attachment download refused: " + trimmed(reply->body), int(reply->status));
+        return fail(ErrorCode::Storage, "attachment download refused: " + trimmed(reply->body),
+                    int(reply->status));
     return std::move(reply->body);
 }
 
-}  // namespace verbatim::client
+} // namespace verbatim::client

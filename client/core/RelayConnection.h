@@ -35,7 +35,7 @@ struct Endpoint {
 struct DeviceCredentials {
     std::string user;
     std::uint32_t device = 0;
-    SecureBytes secret;  ///< 32 bytes
+    SecureBytes secret; ///< 32 bytes
 };
 
 class RelayConnection {
@@ -52,9 +52,10 @@ public:
 
     /// Connects, authenticates on the upgrade and starts reading. Handlers run on the
     /// connection's thread and must not block.
-    [[nodiscard]] static Result<std::unique_ptr<RelayConnection>> connect(
-        const Endpoint& endpoint, const DeviceCredentials& credentials, PushHandler onPush,
-        CloseHandler onClose = {}, std::chrono::milliseconds timeout = std::chrono::seconds(10));
+    [[nodiscard]] static Result<std::unique_ptr<RelayConnection>>
+    connect(const Endpoint& endpoint, const DeviceCredentials& credentials, PushHandler onPush,
+            CloseHandler onClose = {},
+            std::chrono::milliseconds timeout = std::chrono::seconds(10));
     ~RelayConnection();
 
     /// Sends a request; `done` gets the response, or a response with STATUS_UNAVAILABLE if the
@@ -64,8 +65,9 @@ public:
     /// answer is ignored here. For acknowledgements, which need no reply. Thread-safe.
     void notify(const proto::Request& request);
     /// Blocking form of request(); fails with Storage-free ErrorCode::Internal on timeout.
-    [[nodiscard]] Result<proto::Response> call(const proto::Request& request,
-                                               std::chrono::milliseconds timeout = std::chrono::seconds(30));
+    [[nodiscard]] Result<proto::Response>
+    call(const proto::Request& request,
+         std::chrono::milliseconds timeout = std::chrono::seconds(30));
     /// Sends raw bytes as one binary WebSocket message (tests of hostile input).
     void sendRaw(std::string bytes);
     /// Closes the WebSocket (code 1000) and joins the thread. Idempotent.
@@ -73,9 +75,9 @@ public:
     bool isOpen() const;
 
     /// POST /v1/register over HTTPS.
-    [[nodiscard]] static Result<proto::Registered> registerDevice(const Endpoint& endpoint,
-                                                                  const proto::RegisterDevice& request,
-                                                                  std::string* httpStatusText = nullptr);
+    [[nodiscard]] static Result<proto::Registered>
+    registerDevice(const Endpoint& endpoint, const proto::RegisterDevice& request,
+                   std::string* httpStatusText = nullptr);
 
     /// GET /v1/manifest: the firm manifest the relay serves (to be verified by the caller).
     [[nodiscard]] static Result<std::string> fetchManifest(const Endpoint& endpoint);
@@ -84,12 +86,14 @@ public:
     /// POST /v1/blobs: stores an (already encrypted) attachment; returns its id (64 hex).
     /// `progress` (optional) is called after every 64 KiB written.
     [[nodiscard]] static Result<std::string> uploadBlob(const Endpoint& endpoint,
-                                                        const DeviceCredentials& credentials, std::string blob,
+                                                        const DeviceCredentials& credentials,
+                                                        std::string blob,
                                                         const UploadProgress& progress = {});
     /// GET /v1/blobs/<id>: at most `maxBytes`.
     [[nodiscard]] static Result<std::string> downloadBlob(const Endpoint& endpoint,
                                                           const DeviceCredentials& credentials,
-                                                          const std::string& blobId, std::size_t maxBytes);
+                                                          const std::string& blobId,
+                                                          std::size_t maxBytes);
 
     struct Impl;
     struct Io;
@@ -103,4 +107,4 @@ private:
     std::shared_ptr<Impl> m;
 };
 
-}  // namespace verbatim::client
+} // namespace verbatim::client

@@ -3,11 +3,10 @@
 //   verbatim-journal keygen --out DIR
 //   verbatim-journal pull   --profile DIR --archive FILE --key KEY [--relay HOST:PORT]
 //   verbatim-journal verify FILE --key KEY [--json]
-//   verbatim-journal search FILE QUERY --key KEY [--matter M] [--participant USER] [--from D] [--to D]
-//   verbatim-journal show   FILE CONVERSATION --key KEY
-//   verbatim-journal export FILE --format rsmf|eml|jsonl --out PATH --key KEY [--matter M] [--from D] [--to D]
-//   verbatim-journal conversations FILE --key KEY
-//   verbatim-journal audit  FILE --key KEY
+//   verbatim-journal search FILE QUERY --key KEY [--matter M] [--participant USER] [--from D] [--to
+//   D] verbatim-journal show   FILE CONVERSATION --key KEY verbatim-journal export FILE --format
+//   rsmf|eml|jsonl --out PATH --key KEY [--matter M] [--from D] [--to D] verbatim-journal
+//   conversations FILE --key KEY verbatim-journal audit  FILE --key KEY
 //
 // keygen writes DIR/journal.pub (64 hex digits: give it to `verbatim-relay init --journal-key`)
 // and DIR/journal.key (the private key sealed under the passphrase: scrypt + AES-256-GCM; never
@@ -74,46 +73,74 @@ const cmdline::CommandLine& commandLine() {
     using cmdline::Option;
     using cmdline::Positional;
     static const cmdline::Check date = [](const std::string& v) -> std::string {
-        return compliance::parseTime(v, false) ? "" : "not a date (YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS]Z): '" + v + "'";
+        return compliance::parseTime(v, false)
+                   ? ""
+                   : "not a date (YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS]Z): '" + v + "'";
     };
-    static const Option key = Option::value("key", "KEY").required(), pass = Option::value("passphrase-file", "FILE"),
+    static const Option key = Option::value("key", "KEY").required(),
+                        pass = Option::value("passphrase-file", "FILE"),
                         json = Option::flag("json");
     static const cmdline::CommandLine cl(
         "verbatim-journal",
         {
-            {"keygen", "  verbatim-journal keygen --out DIR\n", {Option::value("out", "DIR").required(), pass}},
-            {"pull", "  verbatim-journal pull   --profile DIR --archive FILE --key KEY [--relay HOST:PORT]\n",
-             {Option::value("profile", "DIR").required(), Option::value("archive", "FILE").required(), key,
-              Option::value("relay", "HOST:PORT"), pass, Option::value("profile-passphrase-file", "FILE")}},
-            {"verify", "  verbatim-journal verify FILE --key KEY [--json]\n", {key, pass, json},
+            {"keygen",
+             "  verbatim-journal keygen --out DIR\n",
+             {Option::value("out", "DIR").required(), pass}},
+            {"pull",
+             "  verbatim-journal pull   --profile DIR --archive FILE --key KEY [--relay "
+             "HOST:PORT]\n",
+             {Option::value("profile", "DIR").required(),
+              Option::value("archive", "FILE").required(), key, Option::value("relay", "HOST:PORT"),
+              pass, Option::value("profile-passphrase-file", "FILE")}},
+            {"verify",
+             "  verbatim-journal verify FILE --key KEY [--json]\n",
+             {key, pass, json},
              {Positional::required("FILE")}},
             {"search",
-             "  verbatim-journal search FILE QUERY --key KEY [--matter M] [--participant USER] [--from DATE] [--to DATE]\n"
+             "  verbatim-journal search FILE QUERY --key KEY [--matter M] [--participant USER] "
+             "[--from DATE] [--to DATE]\n"
              "                          [--limit N] [--json]\n"
-             "    QUERY (README \"The search language\"): words, all of which must occur (case and accents\n"
-             "    ignored); \"a phrase\"; AND, OR, NOT (upper case: contract NOT draft); a w/5 b (within 5\n"
-             "    words, NEAR/5 too); prefix*; ( ). w/N binds tightest, then NOT, AND, OR. Anything else is\n"
-             "    text: 12-34-56, O'Brien and non-disclosure find those parts in sequence; an unmatched\n"
-             "    quote or parenthesis, or an operator with nothing on one side, is a word (a note says so).\n",
+             "    QUERY (README \"The search language\"): words, all of which must occur (case and "
+             "accents\n"
+             "    ignored); \"a phrase\"; AND, OR, NOT (upper case: contract NOT draft); a w/5 b "
+             "(within 5\n"
+             "    words, NEAR/5 too); prefix*; ( ). w/N binds tightest, then NOT, AND, OR. "
+             "Anything else is\n"
+             "    text: 12-34-56, O'Brien and non-disclosure find those parts in sequence; an "
+             "unmatched\n"
+             "    quote or parenthesis, or an operator with nothing on one side, is a word (a note "
+             "says so).\n",
              {key, pass, json, Option::value("matter", "M"), Option::value("participant", "USER"),
-              Option::value("from", "DATE").checked(date), Option::value("to", "DATE").checked(date),
+              Option::value("from", "DATE").checked(date),
+              Option::value("to", "DATE").checked(date),
               Option::value("limit", "N").checked(cmdline::number(1, 1000000))},
              {Positional::required("FILE"), Positional::required("QUERY")}},
-            {"show", "  verbatim-journal show   FILE CONVERSATION --key KEY [--json]\n", {key, pass, json},
+            {"show",
+             "  verbatim-journal show   FILE CONVERSATION --key KEY [--json]\n",
+             {key, pass, json},
              {Positional::required("FILE"), Positional::required("CONVERSATION")}},
             {"export",
-             "  verbatim-journal export FILE --format rsmf|eml|jsonl|csv --out PATH --key KEY [--matter M]\n"
+             "  verbatim-journal export FILE --format rsmf|eml|jsonl|csv --out PATH --key KEY "
+             "[--matter M]\n"
              "                          [--from DATE] [--to DATE]\n",
-             {key, pass, Option::value("format", "FORMAT").checked(cmdline::oneOf({"rsmf", "eml", "jsonl", "csv"})),
+             {key, pass,
+              Option::value("format", "FORMAT")
+                  .checked(cmdline::oneOf({"rsmf", "eml", "jsonl", "csv"})),
               Option::value("out", "PATH").required(), Option::value("matter", "M"),
-              Option::value("from", "DATE").checked(date), Option::value("to", "DATE").checked(date)},
+              Option::value("from", "DATE").checked(date),
+              Option::value("to", "DATE").checked(date)},
              {Positional::required("FILE")}},
-            {"conversations", "  verbatim-journal conversations FILE --key KEY\n", {key, pass},
+            {"conversations",
+             "  verbatim-journal conversations FILE --key KEY\n",
+             {key, pass},
              {Positional::required("FILE")}},
-            {"audit", "  verbatim-journal audit  FILE --key KEY [--json]\n", {key, pass, json},
+            {"audit",
+             "  verbatim-journal audit  FILE --key KEY [--json]\n",
+             {key, pass, json},
              {Positional::required("FILE")}},
         },
-        "KEY: journal.key files, comma-separated (every epoch after a rotation). DATE: YYYY-MM-DD or\n"
+        "KEY: journal.key files, comma-separated (every epoch after a rotation). DATE: YYYY-MM-DD "
+        "or\n"
         "YYYY-MM-DDTHH:MM[:SS]Z. The journal key passphrase comes from --passphrase-file,\n"
         "VERBATIM_PASSPHRASE or a prompt; the profile's from --profile-passphrase-file,\n"
         "VERBATIM_PROFILE_PASSPHRASE or the same source. Exit 3: verify found problems, or pull\n"
@@ -144,13 +171,15 @@ int die(const Error& e);
 
 Result<std::string> passphrase(const std::map<std::string, std::string>& opts, bool confirm) {
     auto it = opts.find("passphrase-file");
-    return readPassphrase(it == opts.end() ? std::string() : it->second, "Passphrase for the journal key: ", confirm);
+    return readPassphrase(it == opts.end() ? std::string() : it->second,
+                          "Passphrase for the journal key: ", confirm);
 }
 
 /// Unlocks every journal key file named in --key (comma-separated).
 Result<std::vector<crypto::X25519Key>> unlockKeys(const Args& a) {
     std::string list = a.opt("key");
-    if (list.empty()) return fail(ErrorCode::InvalidArgument, "--key KEY is required (the journal.key file)");
+    if (list.empty())
+        return fail(ErrorCode::InvalidArgument, "--key KEY is required (the journal.key file)");
     auto pass = passphrase(a.opts, false);
     if (!pass) return tl::unexpected(pass.error());
     std::vector<crypto::X25519Key> keys;
@@ -165,7 +194,8 @@ Result<std::vector<crypto::X25519Key>> unlockKeys(const Args& a) {
         std::string box((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
         auto priv = crypto::passphraseOpen(view(box), view(*pass));
         if (!priv)
-            return fail(ErrorCode::WrongKey, "cannot unlock " + path + ": wrong passphrase, or not a journal key file");
+            return fail(ErrorCode::WrongKey,
+                        "cannot unlock " + path + ": wrong passphrase, or not a journal key file");
         auto key = crypto::X25519Key::fromPrivate(*priv);
         if (!key) return tl::unexpected(key.error());
         keys.push_back(std::move(*key));
@@ -174,22 +204,28 @@ Result<std::vector<crypto::X25519Key>> unlockKeys(const Args& a) {
     return keys;
 }
 
-Result<std::unique_ptr<compliance::Archive>> openArchive(const Args& a, const std::string& path, bool create) {
+Result<std::unique_ptr<compliance::Archive>> openArchive(const Args& a, const std::string& path,
+                                                         bool create) {
     if (path.empty()) return fail(ErrorCode::InvalidArgument, "no archive given");
-    if (!create && !fs::exists(path)) return fail(ErrorCode::NotFound, "no archive at " + path + " (pull first)");
+    if (!create && !fs::exists(path))
+        return fail(ErrorCode::NotFound, "no archive at " + path + " (pull first)");
     auto keys = unlockKeys(a);
     if (!keys) return tl::unexpected(keys.error());
     return compliance::Archive::open(path, std::move(*keys), create);
 }
 
-int die(const Error& e) { return die(e.message); }
+int die(const Error& e) {
+    return die(e.message);
+}
 
 std::uint64_t timeOpt(const Args& a, const char* name, bool endOfDay, bool& bad) {
     std::string v = a.opt(name);
     if (v.empty()) return 0;
     auto t = compliance::parseTime(v, endOfDay);
     if (!t) {
-        std::fprintf(stderr, "verbatim-journal: --%s: not a date (YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS]Z)\n", name);
+        std::fprintf(stderr,
+                     "verbatim-journal: --%s: not a date (YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS]Z)\n",
+                     name);
         bad = true;
         return 0;
     }
@@ -214,7 +250,8 @@ int keygen(const std::map<std::string, std::string>& opts) {
     const fs::path dir = out->second;
     const fs::path pub = dir / "journal.pub", key = dir / "journal.key";
     std::error_code ec;
-    if (fs::exists(pub, ec) || fs::exists(key, ec)) return die("refusing to overwrite a journal key in " + dir.string());
+    if (fs::exists(pub, ec) || fs::exists(key, ec))
+        return die("refusing to overwrite a journal key in " + dir.string());
     auto pass = passphrase(opts, true);
     if (!pass) return die(pass.error().message);
     if (auto ok = checkNewPassphrase(*pass); !ok) return die(ok.error().message);
@@ -245,7 +282,8 @@ int pull(const Args& a) {
     std::string profilePassFile = a.opt("profile-passphrase-file");
     Result<std::string> profilePass =
         !profilePassFile.empty() || std::getenv("VERBATIM_PROFILE_PASSPHRASE")
-            ? readPassphrase(profilePassFile, "Passphrase for the compliance profile: ", false, "VERBATIM_PROFILE_PASSPHRASE")
+            ? readPassphrase(profilePassFile, "Passphrase for the compliance profile: ", false,
+                             "VERBATIM_PROFILE_PASSPHRASE")
             : passphrase(a.opts, false);
     if (!profilePass) return die(profilePass.error());
     auto client = client::Client::open(profile, *profilePass);
@@ -255,31 +293,40 @@ int pull(const Args& a) {
         return die("the profile belongs to the relay " + account.relay + ", not " + a.opt("relay"));
     auto manifest = (*client)->firmManifest();
     if (!manifest) return die(manifest.error());
-    if (auto r = (*archive)->setManifest(view(*manifest), account.firmFingerprint); !r) return die(r.error());
+    if (auto r = (*archive)->setManifest(view(*manifest), account.firmFingerprint); !r)
+        return die(r.error());
     (*client)->start();
-    for (int i = 0; i < 200 && !(*client)->isConnected(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    for (int i = 0; i < 200 && !(*client)->isConnected(); ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
     if (!(*client)->isConnected()) return die("cannot reach the relay " + account.relay);
     auto* c = client->get();
     const bool tty = isatty(STDERR_FILENO);
-    auto stats = (*archive)->pull([c](std::uint64_t after, std::uint32_t limit) { return c->pullJournalPage(after, limit); },
-                                  [c](const std::string& id, std::uint64_t max) { return c->fetchBlob(id, max); },
-                                  [tty](std::uint64_t stored, std::uint64_t head) {
-                                      if (tty) std::fprintf(stderr, "\rpulled %llu (relay head %llu)", (unsigned long long)stored,
-                                                            (unsigned long long)head);
-                                  });
+    auto stats = (*archive)->pull(
+        [c](std::uint64_t after, std::uint32_t limit) { return c->pullJournalPage(after, limit); },
+        [c](const std::string& id, std::uint64_t max) { return c->fetchBlob(id, max); },
+        [tty](std::uint64_t stored, std::uint64_t head) {
+            if (tty)
+                std::fprintf(stderr, "\rpulled %llu (relay head %llu)", (unsigned long long)stored,
+                             (unsigned long long)head);
+        });
     if (tty) std::fputs("\n", stderr);
     (*client)->stop();
-    if (!stats) return die("pull stopped (what was stored is kept; run pull again): " + stats.error().message);
+    if (!stats)
+        return die("pull stopped (what was stored is kept; run pull again): " +
+                   stats.error().message);
     if (stats->rewrittenAt) {
         // Issue 15 break 3: the relay no longer serves the history this archive verified.
         std::fprintf(stderr,
-                     "verbatim-journal: refused: the relay's journal no longer continues the chain this archive "
-                     "holds (history-rewritten from seq %llu); nothing was pulled. The archive keeps what it "
+                     "verbatim-journal: refused: the relay's journal no longer continues the chain "
+                     "this archive "
+                     "holds (history-rewritten from seq %llu); nothing was pulled. The archive "
+                     "keeps what it "
                      "pulled before: run verify, and treat the relay as compromised\n",
                      (unsigned long long)stats->rewrittenAt);
         return 3;
     }
-    std::printf("pulled %llu new entries (%llu attachments) up to seq %llu in %.1f s; %zu new problem(s)%s\n",
+    std::printf("pulled %llu new entries (%llu attachments) up to seq %llu in %.1f s; %zu new "
+                "problem(s)%s\n",
                 (unsigned long long)stats->entries, (unsigned long long)stats->attachments,
                 (unsigned long long)stats->headSequence, stats->seconds, stats->newProblems,
                 stats->newProblems ? ": run verify" : "");
@@ -292,8 +339,10 @@ int verify(const Args& a) {
     if (!archive) return die(archive.error());
     auto report = (*archive)->verify();
     if (!report) return die(report.error());
-    if (a.flags.count("json")) std::printf("%s\n", report->json().c_str());
-    else std::fputs(report->text().c_str(), stdout);
+    if (a.flags.count("json"))
+        std::printf("%s\n", report->json().c_str());
+    else
+        std::fputs(report->text().c_str(), stdout);
     return report->ok() ? 0 : 3;
 }
 
@@ -305,9 +354,11 @@ int search(const Args& a) {
         std::fprintf(stderr, "verbatim-journal: search: %s\n", parsed.error().message.c_str());
         return 2;
     }
-    for (const auto& note : parsed->notes) std::fprintf(stderr, "note: %s\n", compliance::terminalText(note).c_str());
+    for (const auto& note : parsed->notes)
+        std::fprintf(stderr, "note: %s\n", compliance::terminalText(note).c_str());
     if (!parsed->notes.empty())
-        std::fprintf(stderr, "searching for: %s\n", compliance::terminalText(parsed->normalized).c_str());
+        std::fprintf(stderr, "searching for: %s\n",
+                     compliance::terminalText(parsed->normalized).c_str());
     auto archive = openArchive(a, a.positional[0], false);
     if (!archive) return die(archive.error());
     compliance::SearchQuery q;
@@ -318,7 +369,8 @@ int search(const Args& a) {
     q.fromMs = timeOpt(a, "from", false, bad);
     q.toMs = timeOpt(a, "to", true, bad);
     if (bad) return 2;
-    if (!a.opt("limit").empty()) q.limit = std::size_t(std::strtoul(a.opt("limit").c_str(), nullptr, 10));
+    if (!a.opt("limit").empty())
+        q.limit = std::size_t(std::strtoul(a.opt("limit").c_str(), nullptr, 10));
     auto hits = (*archive)->search(q);
     if (!hits) return die(hits.error());
     std::map<std::string, std::string> names;
@@ -328,21 +380,25 @@ int search(const Args& a) {
     for (const auto& h : *hits) {
         const std::string who = names.count(h.user) ? names[h.user] + " (" + h.user + ")" : h.user;
         if (a.flags.count("json")) {
-            using compliance::jsonString;  // valid JSON for any bytes (ExportEncoding.h)
-            std::printf("{\"sequence\":%llu,\"message_id\":%s,\"conversation\":%s,\"title\":%s,\"user\":%s,"
-                        "\"time\":\"%s\",\"status\":%s,\"text\":%s}\n",
-                        (unsigned long long)h.sequence, jsonString(h.messageId).c_str(), jsonString(h.conversation).c_str(),
-                        jsonString(h.conversationTitle).c_str(), jsonString(h.user).c_str(),
-                        compliance::isoTime(h.serverTimeMs).c_str(), jsonString(h.status).c_str(),
-                        jsonString(h.text).c_str());
+            using compliance::jsonString; // valid JSON for any bytes (ExportEncoding.h)
+            std::printf(
+                "{\"sequence\":%llu,\"message_id\":%s,\"conversation\":%s,\"title\":%s,\"user\":%s,"
+                "\"time\":\"%s\",\"status\":%s,\"text\":%s}\n",
+                (unsigned long long)h.sequence, jsonString(h.messageId).c_str(),
+                jsonString(h.conversation).c_str(), jsonString(h.conversationTitle).c_str(),
+                jsonString(h.user).c_str(), compliance::isoTime(h.serverTimeMs).c_str(),
+                jsonString(h.status).c_str(), jsonString(h.text).c_str());
         } else {
-            // One line per hit, whatever the text holds: a line break in a message cannot forge a hit.
+            // One line per hit, whatever the text holds: a line break in a message cannot forge a
+            // hit.
             using compliance::terminalText;
-            std::printf("%s  seq %llu  %s  %s%s: %s\n", compliance::isoTime(h.serverTimeMs).c_str(),
-                        (unsigned long long)h.sequence,
-                        terminalText(h.conversationTitle.empty() ? h.conversation : h.conversationTitle).c_str(),
-                        terminalText(who).c_str(), h.status.empty() ? "" : (" [" + h.status + "]").c_str(),
-                        terminalText(h.text).c_str());
+            std::printf(
+                "%s  seq %llu  %s  %s%s: %s\n", compliance::isoTime(h.serverTimeMs).c_str(),
+                (unsigned long long)h.sequence,
+                terminalText(h.conversationTitle.empty() ? h.conversation : h.conversationTitle)
+                    .c_str(),
+                terminalText(who).c_str(), h.status.empty() ? "" : (" [" + h.status + "]").c_str(),
+                terminalText(h.text).c_str());
         }
     }
     if (!a.flags.count("json")) std::fprintf(stderr, "%zu hit(s)\n", hits->size());
@@ -378,7 +434,8 @@ int show(const Args& a) {
     auto people = (*archive)->participants();
     std::map<std::string, std::string> names;
     if (people)
-        for (auto& p : *people) names[p.user] = p.name.empty() ? p.user : p.name + " (" + p.user + ")";
+        for (auto& p : *people)
+            names[p.user] = p.name.empty() ? p.user : p.name + " (" + p.user + ")";
     // Every value on one terminal line, control characters visible (ExportEncoding.h).
     auto plain = [](const std::string& s) { return compliance::terminalText(s); };
     auto name = [&](const std::string& u) { return plain(names.count(u) ? names[u] : u); };
@@ -387,33 +444,37 @@ int show(const Args& a) {
         std::string mark = e.verification == "verified" ? "" : "  !! " + e.verification;
         switch (e.kind) {
         case compliance::TimelineEvent::Kind::Message:
-            std::printf("%s  seq %llu  %s: %s%s\n", t.c_str(), (unsigned long long)e.sequence, name(e.user).c_str(),
-                        plain(e.originalBody).c_str(), mark.c_str());
+            std::printf("%s  seq %llu  %s: %s%s\n", t.c_str(), (unsigned long long)e.sequence,
+                        name(e.user).c_str(), plain(e.originalBody).c_str(), mark.c_str());
             break;
         case compliance::TimelineEvent::Kind::Notice:
-            std::printf("%s  seq %llu  * %s accepted the recording notice%s\n", t.c_str(), (unsigned long long)e.sequence,
-                        name(e.user).c_str(), mark.c_str());
+            std::printf("%s  seq %llu  * %s accepted the recording notice%s\n", t.c_str(),
+                        (unsigned long long)e.sequence, name(e.user).c_str(), mark.c_str());
             break;
         case compliance::TimelineEvent::Kind::Join:
-            std::printf("%s  seq %llu  * %s joined by invite%s\n", t.c_str(), (unsigned long long)e.sequence,
-                        name(e.user).c_str(), mark.c_str());
+            std::printf("%s  seq %llu  * %s joined by invite%s\n", t.c_str(),
+                        (unsigned long long)e.sequence, name(e.user).c_str(), mark.c_str());
             break;
         case compliance::TimelineEvent::Kind::SafetyNumber:
             std::printf("%s  seq %llu  * %s accepted a changed safety number: %s%s\n", t.c_str(),
-                        (unsigned long long)e.sequence, name(e.user).c_str(), plain(e.body).c_str(), mark.c_str());
+                        (unsigned long long)e.sequence, name(e.user).c_str(), plain(e.body).c_str(),
+                        mark.c_str());
             break;
         case compliance::TimelineEvent::Kind::MismatchReport:
-            std::printf("%s  seq %llu  * %s reported a journal mismatch: %s%s\n", t.c_str(), (unsigned long long)e.sequence,
-                        name(e.user).c_str(), plain(e.body).c_str(), mark.c_str());
+            std::printf("%s  seq %llu  * %s reported a journal mismatch: %s%s\n", t.c_str(),
+                        (unsigned long long)e.sequence, name(e.user).c_str(), plain(e.body).c_str(),
+                        mark.c_str());
             break;
         }
         for (const auto& att : e.attachments)
-            std::printf("      attachment %zu: %s (%llu bytes)%s\n", att.index, plain(att.fileName).c_str(),
-                        (unsigned long long)att.size, att.available ? "" : (" not available: " + plain(att.problem)).c_str());
+            std::printf("      attachment %zu: %s (%llu bytes)%s\n", att.index,
+                        plain(att.fileName).c_str(), (unsigned long long)att.size,
+                        att.available ? "" : (" not available: " + plain(att.problem)).c_str());
         for (const auto& ed : e.edits)
             std::printf("      edited %s by %s (seq %llu)\n        old: %s\n        new: %s\n",
-                        compliance::isoTime(ed.timeMs).c_str(), name(ed.user).c_str(), (unsigned long long)ed.sequence,
-                        plain(ed.previous).c_str(), plain(ed.next).c_str());
+                        compliance::isoTime(ed.timeMs).c_str(), name(ed.user).c_str(),
+                        (unsigned long long)ed.sequence, plain(ed.previous).c_str(),
+                        plain(ed.next).c_str());
         if (e.deleted)
             std::printf("      DELETED for everyone %s by %s (seq %llu); original text: %s\n",
                         compliance::isoTime(e.deletedMs).c_str(), name(e.deletedBy).c_str(),
@@ -421,9 +482,11 @@ int show(const Args& a) {
         for (const auto& r : e.reactions)
             std::printf("      reaction %s by %s\n", plain(r.emoji).c_str(), name(r.user).c_str());
         for (const auto& r : e.refused)
-            std::printf("      NOT APPLIED: %s by %s, device %s/%u (seq %llu), %s%s%s\n", r.kind.c_str(),
-                        name(r.user).c_str(), plain(r.user).c_str(), r.device, (unsigned long long)r.sequence, r.fault.c_str(),
-                        r.fault == "forged-edit" ? ": not the author" : ": not a member of the conversation",
+            std::printf("      NOT APPLIED: %s by %s, device %s/%u (seq %llu), %s%s%s\n",
+                        r.kind.c_str(), name(r.user).c_str(), plain(r.user).c_str(), r.device,
+                        (unsigned long long)r.sequence, r.fault.c_str(),
+                        r.fault == "forged-edit" ? ": not the author"
+                                                 : ": not a member of the conversation",
                         r.kind == "edit" ? ("; its text: " + plain(r.body)).c_str() : "");
     }
     return 0;
@@ -443,9 +506,10 @@ int exportCmd(const Args& a) {
     if (bad) return 2;
     auto r = compliance::exportArchive(**archive, o);
     if (!r) return die(r.error());
-    for (auto& f : r->files) std::printf("%s\n", f.c_str());
-    std::fprintf(stderr, "exported %zu event(s) and %zu attachment(s) to %zu file(s)\n", r->events, r->attachments,
-                 r->files.size());
+    for (auto& f : r->files)
+        std::printf("%s\n", f.c_str());
+    std::fprintf(stderr, "exported %zu event(s) and %zu attachment(s) to %zu file(s)\n", r->events,
+                 r->attachments, r->files.size());
     return 0;
 }
 
@@ -457,10 +521,11 @@ int conversations(const Args& a) {
     if (!list) return die(list.error());
     for (auto& c : *list) {
         std::string members;
-        for (auto& p : c.participants) members += (members.empty() ? "" : ",") + p;
+        for (auto& p : c.participants)
+            members += (members.empty() ? "" : ",") + p;
         // Tab-separated: a tab or line break in a title is written as \t or \n.
-        std::printf("%s\t%s\t%s\t%llu events\t%s\n", compliance::terminalText(c.id).c_str(), c.matter ? "matter" : "direct",
-                    compliance::terminalText(c.title).c_str(),
+        std::printf("%s\t%s\t%s\t%llu events\t%s\n", compliance::terminalText(c.id).c_str(),
+                    c.matter ? "matter" : "direct", compliance::terminalText(c.title).c_str(),
                     (unsigned long long)c.events, compliance::terminalText(members).c_str());
     }
     return 0;
@@ -474,20 +539,24 @@ int audit(const Args& a) {
     if (!lines) return die(lines.error());
     for (auto& l : *lines) {
         if (a.flags.count("json"))
-            std::printf("{\"sequence\":%llu,\"time\":\"%s\",\"actor\":%s,\"action\":%s,\"target\":%s,\"detail\":%s}\n",
-                        (unsigned long long)l.sequence, compliance::isoTime(l.serverTimeMs).c_str(),
-                        compliance::jsonString(l.actor).c_str(), compliance::jsonString(l.action).c_str(),
-                        compliance::jsonString(l.target).c_str(), compliance::jsonString(l.detail).c_str());
+            std::printf(
+                "{\"sequence\":%llu,\"time\":\"%s\",\"actor\":%s,\"action\":%s,\"target\":%s,"
+                "\"detail\":%s}\n",
+                (unsigned long long)l.sequence, compliance::isoTime(l.serverTimeMs).c_str(),
+                compliance::jsonString(l.actor).c_str(), compliance::jsonString(l.action).c_str(),
+                compliance::jsonString(l.target).c_str(), compliance::jsonString(l.detail).c_str());
         else
-            std::printf("%s  seq %llu  %-24s %-22s %s %s\n", compliance::isoTime(l.serverTimeMs).c_str(),
-                        (unsigned long long)l.sequence, compliance::terminalText(l.actor).c_str(),
-                        compliance::terminalText(l.action).c_str(), compliance::terminalText(l.target).c_str(),
+            std::printf("%s  seq %llu  %-24s %-22s %s %s\n",
+                        compliance::isoTime(l.serverTimeMs).c_str(), (unsigned long long)l.sequence,
+                        compliance::terminalText(l.actor).c_str(),
+                        compliance::terminalText(l.action).c_str(),
+                        compliance::terminalText(l.target).c_str(),
                         compliance::terminalText(l.detail).c_str());
     }
     return 0;
 }
 
-}  // namespace
+} // namespace
 
 int main(int argc, char** argv) {
     prctl(PR_SET_DUMPABLE, 0);

@@ -1,16 +1,16 @@
 #include "client/qt/AppController.h"
 #include "client/qt/TextRuns.h"
 
-#include <cstdlib>
 #include <QClipboard>
+#include <QDir>
+#include <QFileInfo>
 #include <QGuiApplication>
 #include <QLibraryInfo>
 #include <QMetaObject>
 #include <QPointer>
-#include <QDir>
-#include <QFileInfo>
 #include <QStandardPaths>
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <thread>
 
@@ -21,19 +21,25 @@
 namespace verbatim::qt {
 
 namespace {
-QString q(const std::string& s) { return QString::fromStdString(s); }
-}  // namespace
+QString q(const std::string& s) {
+    return QString::fromStdString(s);
+}
+} // namespace
 
-AppController::AppController(QString profileDir, QObject* parent) : QObject(parent), m_profileDir(std::move(profileDir)) {
-    m_screen = client::Client::profileExists(m_profileDir.toStdString()) ? QStringLiteral("unlock")
-                                                                         : QStringLiteral("onboarding");
+AppController::AppController(QString profileDir, QObject* parent)
+    : QObject(parent), m_profileDir(std::move(profileDir)) {
+    m_screen = client::Client::profileExists(m_profileDir.toStdString())
+                   ? QStringLiteral("unlock")
+                   : QStringLiteral("onboarding");
     updateUnlockWarning();
     // Where the platform has no native file dialog, QtQuick.Dialogs falls back to its own, which
     // is built on Qt.labs.folderlistmodel; without that module it fails to load and crashes
     // when opened (Qt 6.4).
-    for (const QString& dir : QStringList{QLibraryInfo::path(QLibraryInfo::QmlImportsPath)} +
-                                  qEnvironmentVariable("QML_IMPORT_PATH").split(QLatin1Char(':'), Qt::SkipEmptyParts))
-        if (QFileInfo::exists(dir + QStringLiteral("/Qt/labs/folderlistmodel/qmldir"))) m_filePickerAvailable = true;
+    for (const QString& dir :
+         QStringList{QLibraryInfo::path(QLibraryInfo::QmlImportsPath)} +
+             qEnvironmentVariable("QML_IMPORT_PATH").split(QLatin1Char(':'), Qt::SkipEmptyParts))
+        if (QFileInfo::exists(dir + QStringLiteral("/Qt/labs/folderlistmodel/qmldir")))
+            m_filePickerAvailable = true;
     m_deviceLinkTimer.setSingleShot(true);
     connect(&m_deviceLinkTimer, &QTimer::timeout, this, [this] {
         clearDeviceLink();
@@ -60,10 +66,10 @@ void AppController::closeClient() {
     }
     m_jobs.drain();
     if (m_upload.joinable()) m_upload.join();
-    m_messages.open(nullptr, {});  // it pages through the core
+    m_messages.open(nullptr, {}); // it pages through the core
     m_client.reset();
     clearDeviceLink();
-    if (!m_savingAttachment.isEmpty()) {  // its answer was dropped with the old generation
+    if (!m_savingAttachment.isEmpty()) { // its answer was dropped with the old generation
         m_savingAttachment.clear();
         emit savingAttachmentChanged();
     }
@@ -85,19 +91,33 @@ void AppController::toGui(std::uint64_t generation, std::function<void()> f) {
         Qt::QueuedConnection);
 }
 
-QString AppController::userId() const { return q(m_account.user); }
+QString AppController::userId() const {
+    return q(m_account.user);
+}
 // Names and titles a person chose are shown through TextRuns::safeName(); the raw ones stay
 // in the core (an invite names its matter exactly).
-QString AppController::displayName() const { return TextRuns::safeName(q(m_account.displayName)); }
-QString AppController::role() const { return q(m_account.role); }
-QString AppController::firmName() const { return TextRuns::safeName(q(m_account.firmName)); }
+QString AppController::displayName() const {
+    return TextRuns::safeName(q(m_account.displayName));
+}
+QString AppController::role() const {
+    return q(m_account.role);
+}
+QString AppController::firmName() const {
+    return TextRuns::safeName(q(m_account.firmName));
+}
 QString AppController::noticeText() const {
     const auto text = *journal::recordingNoticeText();
     return QString::fromUtf8(text.data(), qsizetype(text.size()));
 }
-int AppController::noticeVersion() const { return int(journal::kRecordingNoticeVersion); }
-bool AppController::canInvite() const { return m_account.role == "lawyer" || m_account.role == "supervisor"; }
-bool AppController::canLinkDevice() const { return !m_account.role.empty() && m_account.role != "client"; }
+int AppController::noticeVersion() const {
+    return int(journal::kRecordingNoticeVersion);
+}
+bool AppController::canInvite() const {
+    return m_account.role == "lawyer" || m_account.role == "supervisor";
+}
+bool AppController::canLinkDevice() const {
+    return !m_account.role.empty() && m_account.role != "client";
+}
 
 QString AppController::currentTitle() const {
     auto* c = m_conversations.find(currentConversation());
@@ -141,21 +161,25 @@ bool AppController::unlock(const QString& passphrase) {
     if (existed && !client::Client::profileExists(paths.dir)) {
         showErased(false, {},
                    c.error().code == ErrorCode::WrongKey
-                       ? tr("The passphrase was entered wrongly %n times in a row, so this device erased its messages "
+                       ? tr("The passphrase was entered wrongly %n times in a row, so this device "
+                            "erased its messages "
                             "and keys, as your firm's policy requires.",
                             "", int(counter.limit))
-                       : tr("This device did not reach your firm for more than %n day(s), so it erased its messages "
+                       : tr("This device did not reach your firm for more than %n day(s), so it "
+                            "erased its messages "
                             "and keys, as your firm's policy requires.",
                             "", int(maxOfflineDays)));
         return false;
     }
     updateUnlockWarning();
-    return check(false, c.error().code == ErrorCode::WrongKey ? tr("Wrong passphrase.") : q(c.error().message));
+    return check(false, c.error().code == ErrorCode::WrongKey ? tr("Wrong passphrase.")
+                                                              : q(c.error().message));
 }
 
 void AppController::updateUnlockWarning() {
     // The count from the key file and the guard together (a reset of either is counted).
-    const client::UnlockCounter counter = client::readUnlockCounter(client::ProfilePaths{m_profileDir.toStdString()});
+    const client::UnlockCounter counter =
+        client::readUnlockCounter(client::ProfilePaths{m_profileDir.toStdString()});
     QString warning;
     if (counter.limit && counter.failures && counter.failures < counter.limit)
         warning = tr("%n more and this device erases itself, as your firm's policy requires.", "",
@@ -170,7 +194,7 @@ void AppController::showErased(bool byFirm, const QString& firm, const QString& 
     m_erasedFirm = firm.isEmpty() ? tr("your firm") : TextRuns::safeName(firm);
     m_erasedReason = reason;
     emit erasedChanged();
-    clearError();  // what went before (a wrong passphrase) is moot now
+    clearError(); // what went before (a wrong passphrase) is moot now
     if (!m_unlockWarning.isEmpty()) {
         m_unlockWarning.clear();
         emit unlockWarningChanged();
@@ -187,37 +211,44 @@ void AppController::setUpAgain() {
     m_erasedReason.clear();
     emit erasedChanged();
     clearError();
-    setScreen(client::Client::profileExists(m_profileDir.toStdString()) ? QStringLiteral("unlock")
-                                                                        : QStringLiteral("onboarding"));
+    setScreen(client::Client::profileExists(m_profileDir.toStdString())
+                  ? QStringLiteral("unlock")
+                  : QStringLiteral("onboarding"));
 }
 
 bool AppController::join(const QString& link, const QString& name, const QString& passphrase) {
     // The one rule of the app and the tools (common/Passphrase.h), in its own words.
-    if (auto ok = checkNewPassphrase(passphrase.toStdString()); !ok) return check(false, q(ok.error().message));
+    if (auto ok = checkNewPassphrase(passphrase.toStdString()); !ok)
+        return check(false, q(ok.error().message));
     client::JoinOptions o;
     o.displayName = name.toStdString();
     o.platform = "desktop";
-    auto c = client::Client::join(m_profileDir.toStdString(), passphrase.toStdString(), link.trimmed().toStdString(), o);
+    auto c = client::Client::join(m_profileDir.toStdString(), passphrase.toStdString(),
+                                  link.trimmed().toStdString(), o);
     if (!c) return check(false, q(c.error().message));
     adopt(std::move(*c));
     return true;
 }
 
-bool AppController::joinInBackground(const QString& link, const QString& name, const QString& passphrase) {
+bool AppController::joinInBackground(const QString& link, const QString& name,
+                                     const QString& passphrase) {
     if (m_client || m_joining) return false;
-    if (auto ok = checkNewPassphrase(passphrase.toStdString()); !ok) return check(false, q(ok.error().message));
+    if (auto ok = checkNewPassphrase(passphrase.toStdString()); !ok)
+        return check(false, q(ok.error().message));
     m_joining = true;
     client::JoinOptions o;
     o.displayName = name.toStdString();
     o.platform = "desktop";
     const std::uint64_t generation = m_generation;
     // No core yet, so not background(): the queue itself. The destructor drains it.
-    m_jobs.push([this, generation, o, dir = m_profileDir.toStdString(), pass = passphrase.toStdString(),
-                 text = link.trimmed().toStdString()] {
-        auto joined = std::make_shared<Result<std::unique_ptr<client::Client>>>(client::Client::join(dir, pass, text, o));
+    m_jobs.push([this, generation, o, dir = m_profileDir.toStdString(),
+                 pass = passphrase.toStdString(), text = link.trimmed().toStdString()] {
+        auto joined = std::make_shared<Result<std::unique_ptr<client::Client>>>(
+            client::Client::join(dir, pass, text, o));
         toGui(generation, [this, joined] {
             m_joining = false;
-            const bool ok = check(joined->has_value(), joined->has_value() ? QString() : q(joined->error().message));
+            const bool ok = check(joined->has_value(),
+                                  joined->has_value() ? QString() : q(joined->error().message));
             if (ok) adopt(std::move(**joined));
             emit joinFinished(ok);
         });
@@ -234,7 +265,8 @@ void AppController::adopt(std::unique_ptr<client::Client> c) {
     m_client->setEventHandler([alive, self](const client::Event& e) {
         if (alive.expired()) return;
         QMetaObject::invokeMethod(
-            self.data(), [self, e] {
+            self.data(),
+            [self, e] {
                 if (self) self->onEvent(e);
             },
             Qt::QueuedConnection);
@@ -247,7 +279,8 @@ void AppController::adopt(std::unique_ptr<client::Client> c) {
         emit unlockWarningChanged();
     }
     refreshConversations();
-    setScreen(m_account.noticeRequired && !m_account.noticeAccepted ? QStringLiteral("notice") : QStringLiteral("ready"));
+    setScreen(m_account.noticeRequired && !m_account.noticeAccepted ? QStringLiteral("notice")
+                                                                    : QStringLiteral("ready"));
 }
 
 bool AppController::acceptNotice() {
@@ -286,7 +319,8 @@ void AppController::onEvent(const client::Event& e) {
         m_devices.reset({});
         emit currentChanged();
         showErased(true, firm,
-                   tr("The firm's administrator erased this device's messages and keys. The firm's journal keeps "
+                   tr("The firm's administrator erased this device's messages and keys. The firm's "
+                      "journal keeps "
                       "its record of the conversations."));
         return;
     }
@@ -297,8 +331,9 @@ void AppController::onEvent(const client::Event& e) {
         // The core stays offline rather than take turns with the other copy.
         m_connected = false;
         emit connectedChanged();
-        check(false, tr("This device is connected elsewhere: another copy of this profile is online. "
-                        "Close it, then restart Verbatim here."));
+        check(false,
+              tr("This device is connected elsewhere: another copy of this profile is online. "
+                 "Close it, then restart Verbatim here."));
         return;
     case K::SafetyNumberChanged:
         m_safetyChangedUser = q(e.sender);
@@ -318,14 +353,16 @@ void AppController::onEvent(const client::Event& e) {
         m_deviceNoticeDevice = 0;
         if (e.kind == K::DeviceApprovalRequested) {
             const auto slash = e.sender.rfind('/');
-            if (slash != std::string::npos) m_deviceNoticeDevice = std::atoi(e.sender.c_str() + slash + 1);
+            if (slash != std::string::npos)
+                m_deviceNoticeDevice = std::atoi(e.sender.c_str() + slash + 1);
         }
         emit bannersChanged();
         refreshDevices();
         return;
     }
     case K::JournalKeyRefused:
-        check(false, tr("The server offers a journal key your firm did not sign. Messages stay on this device."));
+        check(false, tr("The server offers a journal key your firm did not sign. Messages stay on "
+                        "this device."));
         break;
     default:
         break;
@@ -357,7 +394,8 @@ void AppController::closeConversation() {
 
 bool AppController::send(const QString& text) {
     if (!m_client || currentConversation().isEmpty() || text.trimmed().isEmpty()) return false;
-    if (!check(m_client->sendText(currentConversation().toStdString(), text.toStdString()))) return false;
+    if (!check(m_client->sendText(currentConversation().toStdString(), text.toStdString())))
+        return false;
     m_messages.refresh();
     refreshConversations();
     return true;
@@ -392,7 +430,8 @@ QVariantMap AppController::lastEditableMessage() const {
 }
 
 bool AppController::edit(const QString& messageId, const QString& text) {
-    if (!m_client || !check(m_client->edit(messageId.toStdString(), text.toStdString()))) return false;
+    if (!m_client || !check(m_client->edit(messageId.toStdString(), text.toStdString())))
+        return false;
     m_messages.refreshOne(messageId);
     return true;
 }
@@ -404,7 +443,8 @@ bool AppController::retract(const QString& messageId) {
 }
 
 bool AppController::react(const QString& messageId, const QString& emoji) {
-    if (!m_client || !check(m_client->react(messageId.toStdString(), emoji.toStdString()))) return false;
+    if (!m_client || !check(m_client->react(messageId.toStdString(), emoji.toStdString())))
+        return false;
     m_messages.refreshOne(messageId);
     return true;
 }
@@ -416,7 +456,7 @@ bool AppController::attach(const QUrl& file) {
     const QString path = file.isLocalFile() ? file.toLocalFile() : file.toString();
     if (QFileInfo(path).fileName().isEmpty()) return check(false, tr("Choose a file to attach."));
     m_uploading = TextRuns::safeName(QFileInfo(path).fileName(), TextRuns::kMaxNameLength, true);
-    if (m_uploading.isEmpty()) m_uploading = tr("a file");  // empty means no upload
+    if (m_uploading.isEmpty()) m_uploading = tr("a file"); // empty means no upload
     emit uploadingChanged();
     m_uploadProgress = 0;
     emit uploadProgressChanged();
@@ -425,12 +465,13 @@ bool AppController::attach(const QUrl& file) {
     const std::uint64_t generation = m_generation;
     QPointer<AppController> self(this);
     std::weak_ptr<bool> alive = m_alive;
-    if (m_upload.joinable()) m_upload.join();  // the previous one has finished
+    if (m_upload.joinable()) m_upload.join(); // the previous one has finished
     // `this` outlives the thread: closeClient() joins it before the core (or we) go away.
-    m_upload = std::thread([this, core, conversation, generation, path = path.toStdString(), self, alive] {
+    m_upload = std::thread([this, core, conversation, generation, path = path.toStdString(), self,
+                            alive] {
         // The core reports every 64 KiB; the GUI hears of each whole percent once, which bounds
         // the posts per upload whatever the file's size.
-        int lastPercent = 0;  // attach() has shown 0 already
+        int lastPercent = 0; // attach() has shown 0 already
         auto progress = [this, generation, &lastPercent](std::uint64_t done, std::uint64_t total) {
             if (total == 0) return;
             const int percent = int(std::min<std::uint64_t>(done, total) * 100 / total);
@@ -460,11 +501,14 @@ bool AppController::attach(const QUrl& file) {
     return true;
 }
 
-QString AppController::passphraseRule() { return QString::fromUtf8(kPassphraseRule.data(), int(kPassphraseRule.size())); }
+QString AppController::passphraseRule() {
+    return QString::fromUtf8(kPassphraseRule.data(), int(kPassphraseRule.size()));
+}
 
 bool AppController::changePassphrase(const QString& current, const QString& next) {
     const client::ProfilePaths paths{m_profileDir.toStdString()};
-    if (auto ok = checkNewPassphrase(next.toStdString()); !ok) return check(false, q(ok.error().message));
+    if (auto ok = checkNewPassphrase(next.toStdString()); !ok)
+        return check(false, q(ok.error().message));
     const client::UnlockCounter before = client::readUnlockCounter(paths);
     // The open profile is re-keyed through its own connection; the database gets a new key.
     auto r = m_client ? m_client->changePassphrase(current.toStdString(), next.toStdString())
@@ -475,7 +519,8 @@ bool AppController::changePassphrase(const QString& current, const QString& next
         // A wrong current passphrase counts as a failed unlock: this one reached the firm's limit.
         lock();
         showErased(false, {},
-                   tr("The passphrase was entered wrongly %n times in a row, so this device erased its messages "
+                   tr("The passphrase was entered wrongly %n times in a row, so this device erased "
+                      "its messages "
                       "and keys, as your firm's policy requires.",
                       "", int(before.limit)));
         return false;
@@ -483,8 +528,9 @@ bool AppController::changePassphrase(const QString& current, const QString& next
     const client::UnlockCounter after = client::readUnlockCounter(paths);
     QString message = tr("Wrong passphrase.");
     if (after.limit && after.failures < after.limit)
-        message += QLatin1Char(' ') + tr("%n more and this device erases itself, as your firm's policy requires.", "",
-                                         int(after.limit - after.failures));
+        message += QLatin1Char(' ') +
+                   tr("%n more and this device erases itself, as your firm's policy requires.", "",
+                      int(after.limit - after.failures));
     return check(false, message);
 }
 
@@ -511,12 +557,15 @@ bool AppController::saveAttachment(const QString& messageId, const QUrl& target)
     emit savingAttachmentChanged();
     const std::uint64_t generation = m_generation;
     background([this, generation, messageId, path = path.toStdString()](client::Client& core) {
-        auto saved = std::make_shared<Result<void>>(core.saveAttachment(messageId.toStdString(), 0, path));
+        auto saved =
+            std::make_shared<Result<void>>(core.saveAttachment(messageId.toStdString(), 0, path));
         toGui(generation, [this, saved, messageId] {
             m_savingAttachment.clear();
             emit savingAttachmentChanged();
             const bool ok = saved->has_value();
-            if (!ok) check(false, tr("Could not save the attachment: %1").arg(q(saved->error().message)));
+            if (!ok)
+                check(false,
+                      tr("Could not save the attachment: %1").arg(q(saved->error().message)));
             emit attachmentSaved(messageId, ok);
         });
     });
@@ -530,7 +579,8 @@ void AppController::createInvite() {
     const std::uint64_t generation = m_generation;
     background([this, generation, title = c->title](client::Client& core) {
         auto link = std::make_shared<Result<std::string>>(core.createInvite(title));
-        toGui(generation, [this, link] { emit inviteCreated(check(*link) ? q(**link) : QString()); });
+        toGui(generation,
+              [this, link] { emit inviteCreated(check(*link) ? q(**link) : QString()); });
     });
 }
 
@@ -545,7 +595,8 @@ QString AppController::safetyNumber(const QString& user) {
     // Never talked to them: their keys come from the relay, off this thread.
     const std::uint64_t generation = m_generation;
     background([this, generation, user](client::Client& core) {
-        auto fetched = std::make_shared<Result<client::Client::SafetyNumber>>(core.safetyNumber(user.toStdString()));
+        auto fetched = std::make_shared<Result<client::Client::SafetyNumber>>(
+            core.safetyNumber(user.toStdString()));
         toGui(generation, [this, fetched, user] {
             if (check(*fetched)) emit safetyNumberUpdated(user);
         });
@@ -624,13 +675,14 @@ void AppController::createDeviceLink() {
     background([this, generation, request, expires](client::Client& core) {
         auto link = std::make_shared<Result<std::string>>(core.createDeviceLink());
         toGui(generation, [this, link, request, expires] {
-            if (request != m_deviceLinkRequest) return;  // the dialog closed meanwhile
+            if (request != m_deviceLinkRequest) return; // the dialog closed meanwhile
             m_deviceLinkBusy = false;
             const bool ok = check(*link);
             if (ok) {
                 m_deviceLink = q(**link);
                 m_deviceLinkExpires = expires;
-                m_deviceLinkTimer.start(int(std::max<qint64>(0, QDateTime::currentDateTime().msecsTo(expires))));
+                m_deviceLinkTimer.start(
+                    int(std::max<qint64>(0, QDateTime::currentDateTime().msecsTo(expires))));
             }
             emit deviceLinkChanged();
             emit deviceLinkFinished(ok);
@@ -673,4 +725,4 @@ void AppController::copyToClipboard(const QString& text) {
     if (auto* cb = QGuiApplication::clipboard()) cb->setText(text);
 }
 
-}  // namespace verbatim::qt
+} // namespace verbatim::qt

@@ -72,7 +72,8 @@ class AppController : public QObject {
     /// Qt Quick's own file dialog can open here: it needs the Qt.labs.folderlistmodel QML module
     /// (Debian: qml6-module-qt-labs-folderlistmodel) and crashes in Qt 6.4 without it. When false
     /// the chat asks for a path in a plain dialog instead. Tests may set it.
-    Q_PROPERTY(bool filePickerAvailable READ filePickerAvailable WRITE setFilePickerAvailable NOTIFY filePickerChanged)
+    Q_PROPERTY(bool filePickerAvailable READ filePickerAvailable WRITE setFilePickerAvailable NOTIFY
+                   filePickerChanged)
     /// The message whose attachment is being downloaded and saved (empty: none).
     Q_PROPERTY(QString savingAttachment READ savingAttachment NOTIFY savingAttachmentChanged)
     /// A one-time link that enrolls another device of this user (empty: none, or it expired).
@@ -153,7 +154,8 @@ public:
     bool join(const QString& link, const QString& name, const QString& passphrase);
     /// The same on the worker thread; joinFinished reports the result (`error` says why it
     /// failed). False if it could not start (a profile is open, or a join is running).
-    Q_INVOKABLE bool joinInBackground(const QString& link, const QString& name, const QString& passphrase);
+    Q_INVOKABLE bool joinInBackground(const QString& link, const QString& name,
+                                      const QString& passphrase);
     Q_INVOKABLE bool acceptNotice();
     Q_INVOKABLE void openConversation(const QString& id);
     Q_INVOKABLE void closeConversation();
@@ -179,7 +181,9 @@ public:
     /// name's last part is used, never a path of the sender's).
     Q_INVOKABLE QString suggestedSavePath(const QString& fileName) const;
     /// A typed path as a file URL (a path may hold '#' or '?', which a URL would take apart).
-    Q_INVOKABLE static QUrl fileUrl(const QString& path) { return QUrl::fromLocalFile(path.trimmed()); }
+    Q_INVOKABLE static QUrl fileUrl(const QString& path) {
+        return QUrl::fromLocalFile(path.trimmed());
+    }
     /// The same as a URL, for a FileDialog.
     Q_INVOKABLE QUrl suggestedSaveUrl(const QString& fileName) const {
         return QUrl::fromLocalFile(suggestedSavePath(fileName));
@@ -266,12 +270,11 @@ private:
     void background(std::function<void(client::Client&)> job);
     /// Runs `f` on the GUI thread unless the client it came from was closed meanwhile.
     void toGui(std::uint64_t generation, std::function<void()> f);
-    void onEvent(const client::Event& e);  // GUI thread
+    void onEvent(const client::Event& e); // GUI thread
     void refreshConversations();
     void setScreen(const QString& s);
     bool check(bool ok, const QString& message);
-    template <class T>
-    bool check(const Result<T>& r) {
+    template <class T> bool check(const Result<T>& r) {
         return check(r.has_value(), r ? QString() : QString::fromStdString(r.error().message));
     }
 
@@ -290,25 +293,27 @@ private:
     qreal m_uploadProgress = 0;
     QString m_savingAttachment;
     bool m_filePickerAvailable = false;
-    std::thread m_upload;  ///< joined before the core goes away (lock, erase, wipe, destruction)
+    std::thread m_upload; ///< joined before the core goes away (lock, erase, wipe, destruction)
     QString m_deviceLink;
     QDateTime m_deviceLinkExpires;
     bool m_deviceLinkBusy = false;
     bool m_deviceLinkExpired = false;
-    QTimer m_deviceLinkTimer;  ///< forgets the link when it expires
-    std::uint64_t m_deviceLinkRequest = 0;  ///< bumped by each request and clear: older answers are dropped
+    QTimer m_deviceLinkTimer; ///< forgets the link when it expires
+    std::uint64_t m_deviceLinkRequest =
+        0; ///< bumped by each request and clear: older answers are dropped
     bool m_erasedByFirm = false;
     QString m_erasedFirm;
     QString m_erasedReason;
-    bool m_joining = false;  ///< joinInBackground() is running
-    std::uint64_t m_generation = 0;  ///< bumped when the core goes: results for an older one are dropped
+    bool m_joining = false; ///< joinInBackground() is running
+    std::uint64_t m_generation =
+        0; ///< bumped when the core goes: results for an older one are dropped
     ConversationListModel m_conversations;
     MessageListModel m_messages;
     SearchResultsModel m_search;
     ParticipantsModel m_participants;
     DevicesModel m_devices;
     std::shared_ptr<bool> m_alive = std::make_shared<bool>(true);
-    JobQueue m_jobs;  ///< relay round trips off the GUI thread; drained before the core goes
+    JobQueue m_jobs; ///< relay round trips off the GUI thread; drained before the core goes
 };
 
-}  // namespace verbatim::qt
+} // namespace verbatim::qt

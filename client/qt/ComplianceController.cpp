@@ -120,7 +120,8 @@ Result<std::vector<ArchiveTimelineModel::Row>> timelineRows(Worker& w,
         r.text = q(e.body);
         r.originalText = q(e.originalBody);
         for (const auto& ed : e.edits)
-            r.edits << TextRuns::isolated(q(ed.previous)) + QStringLiteral(" \u2192 ") + TextRuns::isolated(q(ed.next));
+            r.edits << TextRuns::isolated(q(ed.previous)) + QStringLiteral(" \u2192 ") +
+                           TextRuns::isolated(q(ed.next));
         r.deleted = e.deleted;
         r.deletedByName = e.deleted ? w.name(e.deletedBy) : QString();
         r.deletedTime = at(e.deletedMs);

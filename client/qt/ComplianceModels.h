@@ -15,12 +15,13 @@
 namespace verbatim::qt {
 
 /// What the archive models share: their rows, rowCount() and reset(). Each adds roles and data().
-template <class R>
-class ArchiveRowsModel : public QAbstractListModel {
+template <class R> class ArchiveRowsModel : public QAbstractListModel {
 public:
     using Row = R;
     using QAbstractListModel::QAbstractListModel;
-    int rowCount(const QModelIndex& parent = {}) const override { return parent.isValid() ? 0 : int(m_rows.size()); }
+    int rowCount(const QModelIndex& parent = {}) const override {
+        return parent.isValid() ? 0 : int(m_rows.size());
+    }
     void reset(std::vector<Row> rows) {
         beginResetModel();
         m_rows = std::move(rows);

@@ -32,7 +32,8 @@ void InvitesController::setAppController(AppController* app) {
     if (app == m_app) return;
     if (m_app) disconnect(m_app, nullptr, this, nullptr);
     m_app = app;
-    if (m_app) connect(m_app, &AppController::clientClosing, this, &InvitesController::onClientClosing);
+    if (m_app)
+        connect(m_app, &AppController::clientClosing, this, &InvitesController::onClientClosing);
     emit appControllerChanged();
 }
 

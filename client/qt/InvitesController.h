@@ -69,7 +69,7 @@ signals:
 public:
     /// What a job found out, applied on the GUI thread.
     struct Outcome {
-        QString revoked;  ///< the id a revocation was asked for; empty for a plain refresh
+        QString revoked; ///< the id a revocation was asked for; empty for a plain refresh
         bool revokeOk = true;
         QString revokeError;
         std::optional<std::vector<client::InviteView>> invites;
@@ -85,9 +85,9 @@ private:
     QPointer<AppController> m_app;
     InvitesModel m_invites;
     int m_pending = 0;
-    std::uint64_t m_epoch = 0;  ///< bumped when the client closes: older results are dropped
+    std::uint64_t m_epoch = 0; ///< bumped when the client closes: older results are dropped
     QString m_error;
-    JobQueue m_jobs;  ///< last: stopped before the rest goes
+    JobQueue m_jobs; ///< last: stopped before the rest goes
 };
 
 } // namespace verbatim::qt

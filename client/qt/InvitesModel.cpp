@@ -26,7 +26,8 @@ QString redeemer(const client::InviteView& v) {
 }
 
 QString stateText(const client::InviteView& v) {
-    if (v.state == "redeemed") return InvitesModel::tr("Joined by %1 on %2").arg(redeemer(v), dateTime(v.redeemedMs));
+    if (v.state == "redeemed")
+        return InvitesModel::tr("Joined by %1 on %2").arg(redeemer(v), dateTime(v.redeemedMs));
     if (v.state == "revoked") return InvitesModel::tr("Revoked on %1").arg(dateTime(v.revokedMs));
     if (v.state == "expired") return InvitesModel::tr("Expired unused");
     if (v.state == "inviter-revoked")
@@ -71,13 +72,15 @@ QVariant InvitesModel::data(const QModelIndex& index, int role) const {
 }
 
 QHash<int, QByteArray> InvitesModel::roleNames() const {
-    return {{IdRole, "inviteId"},         {MatterRole, "matter"},       {StateRole, "state"},
-            {StateTextRole, "stateText"}, {CreatedRole, "created"},     {ExpiresRole, "expires"},
-            {DatesTextRole, "datesText"}, {RedeemedByRole, "redeemedBy"}, {CanRevokeRole, "canRevoke"}};
+    return {
+        {IdRole, "inviteId"},         {MatterRole, "matter"},         {StateRole, "state"},
+        {StateTextRole, "stateText"}, {CreatedRole, "created"},       {ExpiresRole, "expires"},
+        {DatesTextRole, "datesText"}, {RedeemedByRole, "redeemedBy"}, {CanRevokeRole, "canRevoke"}};
 }
 
 int InvitesModel::openCount() const {
-    return int(std::count_if(m_rows.begin(), m_rows.end(), [](const auto& v) { return v.state == "open"; }));
+    return int(std::count_if(m_rows.begin(), m_rows.end(),
+                             [](const auto& v) { return v.state == "open"; }));
 }
 
 void InvitesModel::reset(std::vector<client::InviteView> invites) {

@@ -17,7 +17,8 @@ class LinkHighlighter : public QSyntaxHighlighter {
     Q_OBJECT
     QML_ELEMENT
     /// The TextEdit's textDocument; null detaches.
-    Q_PROPERTY(QQuickTextDocument* document READ quickDocument WRITE setQuickDocument NOTIFY documentChanged)
+    Q_PROPERTY(QQuickTextDocument* document READ quickDocument WRITE setQuickDocument NOTIFY
+                   documentChanged)
     /// The colour of a link.
     Q_PROPERTY(QColor color READ color WRITE setColor NOTIFY colorChanged)
     /// Links marked so far in the document (for tests and the keyboard's "Open link").

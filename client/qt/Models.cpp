@@ -12,13 +12,19 @@ namespace verbatim::qt {
 
 namespace {
 
-QString q(const std::string& s) { return QString::fromStdString(s); }
+QString q(const std::string& s) {
+    return QString::fromStdString(s);
+}
 
 /// A name, title or short label someone else chose, as shown (see TextRuns::safeName()).
-QString name(const std::string& s) { return TextRuns::safeName(q(s)); }
+QString name(const std::string& s) {
+    return TextRuns::safeName(q(s));
+}
 
 /// A file name someone else chose, as shown: shortened in the middle, keeping its extension.
-QString fileName(const std::string& s) { return TextRuns::safeName(q(s), TextRuns::kMaxNameLength, true); }
+QString fileName(const std::string& s) {
+    return TextRuns::safeName(q(s), TextRuns::kMaxNameLength, true);
+}
 
 /// A message's text as shown. A system line or notice is a sentence of the core's with a name
 /// in it ("Mallory accepted the recording notice"): its invisible and direction-changing
@@ -43,28 +49,45 @@ QString fileType(const std::string& s) {
 QVariant messageData(const client::MessageView& m, int role) {
     using R = MessageListModel::Role;
     switch (role) {
-    case R::IdRole: return q(m.id);
-    case R::SenderRole: return q(m.senderUser);
-    case R::SenderNameRole: return name(m.senderName);
-    case R::OutgoingRole: return m.outgoing;
-    case R::KindRole: return QString::fromLatin1(client::kindName(m.kind));
-    case R::BodyRole: return bodyText(m);
+    case R::IdRole:
+        return q(m.id);
+    case R::SenderRole:
+        return q(m.senderUser);
+    case R::SenderNameRole:
+        return name(m.senderName);
+    case R::OutgoingRole:
+        return m.outgoing;
+    case R::KindRole:
+        return QString::fromLatin1(client::kindName(m.kind));
+    case R::BodyRole:
+        return bodyText(m);
     case R::TimeRole:
-        return QDateTime::fromMSecsSinceEpoch(qint64(m.serverTimeMs ? m.serverTimeMs : m.clientTimeMs));
-    case R::StateRole: return QString::fromLatin1(client::stateName(m.state));
-    case R::EditedRole: return m.edited;
-    case R::RetractedRole: return m.retracted;
-    case R::RetractedByRole: return q(m.retractedBy);
+        return QDateTime::fromMSecsSinceEpoch(
+            qint64(m.serverTimeMs ? m.serverTimeMs : m.clientTimeMs));
+    case R::StateRole:
+        return QString::fromLatin1(client::stateName(m.state));
+    case R::EditedRole:
+        return m.edited;
+    case R::RetractedRole:
+        return m.retracted;
+    case R::RetractedByRole:
+        return q(m.retractedBy);
     case R::ReactionsRole: {
         QStringList out;
-        for (auto& [user, emoji] : m.reactions) out << TextRuns::safeName(q(emoji), 16);
+        for (auto& [user, emoji] : m.reactions)
+            out << TextRuns::safeName(q(emoji), 16);
         return out.join(QString());
     }
-    case R::AttachmentNameRole: return m.attachments.empty() ? QString() : fileName(m.attachments.front().fileName);
-    case R::AttachmentSizeRole: return m.attachments.empty() ? 0 : qulonglong(m.attachments.front().size);
-    case R::JournalSequenceRole: return qulonglong(m.journalSequence);
+    case R::AttachmentNameRole:
+        return m.attachments.empty() ? QString() : fileName(m.attachments.front().fileName);
+    case R::AttachmentSizeRole:
+        return m.attachments.empty() ? 0 : qulonglong(m.attachments.front().size);
+    case R::JournalSequenceRole:
+        return qulonglong(m.journalSequence);
     case R::AttachmentSizeTextRole:
-        return m.attachments.empty() ? QString() : QLocale().formattedDataSize(qint64(m.attachments.front().size));
+        return m.attachments.empty()
+                   ? QString()
+                   : QLocale().formattedDataSize(qint64(m.attachments.front().size));
     case R::AttachmentTypeRole:
         return m.attachments.empty() ? QString() : fileType(m.attachments.front().fileName);
     }
@@ -72,11 +95,12 @@ QVariant messageData(const client::MessageView& m, int role) {
 }
 
 bool sameMessage(const client::MessageView& a, const client::MessageView& b) {
-    return a.body == b.body && a.state == b.state && a.edited == b.edited && a.retracted == b.retracted &&
-           a.reactions == b.reactions && a.serverTimeMs == b.serverTimeMs && a.attachments.size() == b.attachments.size();
+    return a.body == b.body && a.state == b.state && a.edited == b.edited &&
+           a.retracted == b.retracted && a.reactions == b.reactions &&
+           a.serverTimeMs == b.serverTimeMs && a.attachments.size() == b.attachments.size();
 }
 
-}  // namespace
+} // namespace
 
 // ---- conversations ------------------------------------------------------------------------------
 
@@ -85,7 +109,8 @@ int ConversationListModel::rowCount(const QModelIndex& parent) const {
 }
 
 QVariant ConversationListModel::data(const QModelIndex& index, int role) const {
-    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid)) return {};
+    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
+        return {};
     const auto& c = m_rows[std::size_t(index.row())];
     switch (role) {
     case Qt::DisplayRole:
@@ -93,14 +118,20 @@ QVariant ConversationListModel::data(const QModelIndex& index, int role) const {
         const QString title = name(c.title);
         return title.isEmpty() ? q(c.id).left(8) : title;
     }
-    case IdRole: return q(c.id);
-    case IsMatterRole: return c.isMatter;
-    case UnreadRole: return qulonglong(c.unread);
-    case LastMessageRole: return TextRuns::preview(q(c.lastMessage));
-    case LastTimeRole: return c.lastTimeMs ? QDateTime::fromMSecsSinceEpoch(qint64(c.lastTimeMs)) : QVariant();
+    case IdRole:
+        return q(c.id);
+    case IsMatterRole:
+        return c.isMatter;
+    case UnreadRole:
+        return qulonglong(c.unread);
+    case LastMessageRole:
+        return TextRuns::preview(q(c.lastMessage));
+    case LastTimeRole:
+        return c.lastTimeMs ? QDateTime::fromMSecsSinceEpoch(qint64(c.lastTimeMs)) : QVariant();
     case MembersRole: {
         QStringList names;
-        for (auto& n : c.memberNames) names << name(n);
+        for (auto& n : c.memberNames)
+            names << name(n);
         return names.join(QStringLiteral(", "));
     }
     }
@@ -108,14 +139,17 @@ QVariant ConversationListModel::data(const QModelIndex& index, int role) const {
 }
 
 QHash<int, QByteArray> ConversationListModel::roleNames() const {
-    return {{IdRole, "conversationId"}, {TitleRole, "title"},         {IsMatterRole, "isMatter"}, {UnreadRole, "unread"},
-            {LastMessageRole, "lastMessage"}, {LastTimeRole, "lastTime"}, {MembersRole, "members"}};
+    return {{IdRole, "conversationId"},       {TitleRole, "title"},
+            {IsMatterRole, "isMatter"},       {UnreadRole, "unread"},
+            {LastMessageRole, "lastMessage"}, {LastTimeRole, "lastTime"},
+            {MembersRole, "members"}};
 }
 
 void ConversationListModel::reset(std::vector<client::ConversationView> rows) {
     // Same ids in the same order: update in place (keeps the list's scroll position).
-    bool sameShape = rows.size() == m_rows.size() &&
-                     std::equal(rows.begin(), rows.end(), m_rows.begin(), [](auto& a, auto& b) { return a.id == b.id; });
+    bool sameShape =
+        rows.size() == m_rows.size() && std::equal(rows.begin(), rows.end(), m_rows.begin(),
+                                                   [](auto& a, auto& b) { return a.id == b.id; });
     if (sameShape) {
         m_rows = std::move(rows);
         if (!m_rows.empty()) emit dataChanged(index(0), index(int(m_rows.size()) - 1));
@@ -132,24 +166,38 @@ const client::ConversationView* ConversationListModel::find(const QString& id) c
     return nullptr;
 }
 
-// ---- messages -------------------------------------------------------------------------------------
+// ---- messages
+// -------------------------------------------------------------------------------------
 
-int MessageListModel::rowCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : int(m_rows.size()); }
+int MessageListModel::rowCount(const QModelIndex& parent) const {
+    return parent.isValid() ? 0 : int(m_rows.size());
+}
 
 QVariant MessageListModel::data(const QModelIndex& index, int role) const {
-    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid)) return {};
+    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
+        return {};
     const auto& m = m_rows[std::size_t(index.row())];
     if (role == Qt::DisplayRole) return bodyText(m);
     return messageData(m, role);
 }
 
 QHash<int, QByteArray> MessageListModel::roleNames() const {
-    return {{IdRole, "messageId"},     {SenderRole, "sender"},         {SenderNameRole, "senderName"},
-            {OutgoingRole, "outgoing"}, {KindRole, "kind"},             {BodyRole, "body"},
-            {TimeRole, "time"},         {StateRole, "deliveryState"},           {EditedRole, "edited"},
-            {RetractedRole, "retracted"}, {RetractedByRole, "retractedBy"}, {ReactionsRole, "reactions"},
-            {AttachmentNameRole, "attachmentName"}, {AttachmentSizeRole, "attachmentSize"},
-            {JournalSequenceRole, "journalSequence"}, {AttachmentSizeTextRole, "attachmentSizeText"},
+    return {{IdRole, "messageId"},
+            {SenderRole, "sender"},
+            {SenderNameRole, "senderName"},
+            {OutgoingRole, "outgoing"},
+            {KindRole, "kind"},
+            {BodyRole, "body"},
+            {TimeRole, "time"},
+            {StateRole, "deliveryState"},
+            {EditedRole, "edited"},
+            {RetractedRole, "retracted"},
+            {RetractedByRole, "retractedBy"},
+            {ReactionsRole, "reactions"},
+            {AttachmentNameRole, "attachmentName"},
+            {AttachmentSizeRole, "attachmentSize"},
+            {JournalSequenceRole, "journalSequence"},
+            {AttachmentSizeTextRole, "attachmentSizeText"},
             {AttachmentTypeRole, "attachmentType"}};
 }
 
@@ -171,7 +219,8 @@ void MessageListModel::fetchMore(const QModelIndex& parent) {
     if (older->empty()) return;
     m_changing = true;
     beginInsertRows({}, 0, int(older->size()) - 1);
-    m_rows.insert(m_rows.begin(), std::make_move_iterator(older->begin()), std::make_move_iterator(older->end()));
+    m_rows.insert(m_rows.begin(), std::make_move_iterator(older->begin()),
+                  std::make_move_iterator(older->end()));
     endInsertRows();
     m_changing = false;
 }
@@ -207,8 +256,9 @@ void MessageListModel::refresh() {
     std::size_t appendFrom = page->size();
     for (std::size_t i = 0; i < page->size(); ++i) {
         const auto& fresh = (*page)[i];
-        auto it = std::lower_bound(m_rows.begin(), m_rows.end(), fresh.rowId,
-                                   [](const client::MessageView& m, std::int64_t id) { return m.rowId < id; });
+        auto it = std::lower_bound(
+            m_rows.begin(), m_rows.end(), fresh.rowId,
+            [](const client::MessageView& m, std::int64_t id) { return m.rowId < id; });
         if (it != m_rows.end() && it->rowId == fresh.rowId) {
             if (!sameMessage(*it, fresh)) {
                 *it = fresh;
@@ -224,7 +274,8 @@ void MessageListModel::refresh() {
         int first = int(m_rows.size());
         m_changing = true;
         beginInsertRows({}, first, first + int(page->size() - appendFrom) - 1);
-        for (std::size_t i = appendFrom; i < page->size(); ++i) m_rows.push_back((*page)[i]);
+        for (std::size_t i = appendFrom; i < page->size(); ++i)
+            m_rows.push_back((*page)[i]);
         endInsertRows();
         m_changing = false;
     }
@@ -243,26 +294,39 @@ void MessageListModel::refreshOne(const QString& messageId) {
     }
 }
 
-// ---- search ---------------------------------------------------------------------------------------
+// ---- search
+// ---------------------------------------------------------------------------------------
 
-int SearchResultsModel::rowCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : int(m_rows.size()); }
+int SearchResultsModel::rowCount(const QModelIndex& parent) const {
+    return parent.isValid() ? 0 : int(m_rows.size());
+}
 
 QVariant SearchResultsModel::data(const QModelIndex& index, int role) const {
-    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid)) return {};
+    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
+        return {};
     const auto& m = m_rows[std::size_t(index.row())];
     switch (role) {
     case Qt::DisplayRole:
-    case BodyRole: return q(m.body);
-    case IdRole: return q(m.id);
-    case ConversationRole: return q(m.conversation);
-    case SenderNameRole: return name(m.senderName);
-    case TimeRole: return QDateTime::fromMSecsSinceEpoch(qint64(m.serverTimeMs ? m.serverTimeMs : m.clientTimeMs));
+    case BodyRole:
+        return q(m.body);
+    case IdRole:
+        return q(m.id);
+    case ConversationRole:
+        return q(m.conversation);
+    case SenderNameRole:
+        return name(m.senderName);
+    case TimeRole:
+        return QDateTime::fromMSecsSinceEpoch(
+            qint64(m.serverTimeMs ? m.serverTimeMs : m.clientTimeMs));
     }
     return {};
 }
 
 QHash<int, QByteArray> SearchResultsModel::roleNames() const {
-    return {{IdRole, "messageId"}, {ConversationRole, "conversationId"}, {SenderNameRole, "senderName"}, {BodyRole, "body"},
+    return {{IdRole, "messageId"},
+            {ConversationRole, "conversationId"},
+            {SenderNameRole, "senderName"},
+            {BodyRole, "body"},
             {TimeRole, "time"}};
 }
 
@@ -272,18 +336,25 @@ void SearchResultsModel::reset(std::vector<client::MessageView> rows) {
     endResetModel();
 }
 
-// ---- participants ---------------------------------------------------------------------------------
+// ---- participants
+// ---------------------------------------------------------------------------------
 
-int ParticipantsModel::rowCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : int(m_rows.size()); }
+int ParticipantsModel::rowCount(const QModelIndex& parent) const {
+    return parent.isValid() ? 0 : int(m_rows.size());
+}
 
 QVariant ParticipantsModel::data(const QModelIndex& index, int role) const {
-    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid)) return {};
+    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
+        return {};
     const auto& r = m_rows[std::size_t(index.row())];
     switch (role) {
     case Qt::DisplayRole:
-    case NameRole: return r.name;
-    case UserRole: return r.user;
-    case RoleRole: return r.role;
+    case NameRole:
+        return r.name;
+    case UserRole:
+        return r.user;
+    case RoleRole:
+        return r.role;
     }
     return {};
 }
@@ -297,35 +368,50 @@ void ParticipantsModel::reset(const client::ConversationView* c) {
     m_rows.clear();
     if (c)
         for (std::size_t i = 0; i < c->members.size(); ++i)
-            m_rows.push_back({q(c->members[i]), name(i < c->memberNames.size() ? c->memberNames[i] : c->members[i]),
+            m_rows.push_back({q(c->members[i]),
+                              name(i < c->memberNames.size() ? c->memberNames[i] : c->members[i]),
                               i < c->memberRoles.size() ? name(c->memberRoles[i]) : QString()});
     endResetModel();
 }
 
-// ---- devices --------------------------------------------------------------------------------------
+// ---- devices
+// --------------------------------------------------------------------------------------
 
-int DevicesModel::rowCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : int(m_rows.size()); }
+int DevicesModel::rowCount(const QModelIndex& parent) const {
+    return parent.isValid() ? 0 : int(m_rows.size());
+}
 
 QVariant DevicesModel::data(const QModelIndex& index, int role) const {
-    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid)) return {};
+    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
+        return {};
     const auto& d = m_rows[std::size_t(index.row())];
-    auto when = [](std::uint64_t ms) { return ms ? QVariant(QDateTime::fromMSecsSinceEpoch(qint64(ms))) : QVariant(); };
+    auto when = [](std::uint64_t ms) {
+        return ms ? QVariant(QDateTime::fromMSecsSinceEpoch(qint64(ms))) : QVariant();
+    };
     switch (role) {
     case Qt::DisplayRole:
-    case PlatformRole: return name(d.platform);
-    case DeviceRole: return d.device;
-    case VersionRole: return name(d.appVersion);
-    case EnrolledRole: return when(d.enrolledMs);
-    case LastSeenRole: return when(d.lastSeenMs);
-    case StatusRole: return q(d.status());
-    case ThisDeviceRole: return d.thisDevice;
+    case PlatformRole:
+        return name(d.platform);
+    case DeviceRole:
+        return d.device;
+    case VersionRole:
+        return name(d.appVersion);
+    case EnrolledRole:
+        return when(d.enrolledMs);
+    case LastSeenRole:
+        return when(d.lastSeenMs);
+    case StatusRole:
+        return q(d.status());
+    case ThisDeviceRole:
+        return d.thisDevice;
     }
     return {};
 }
 
 QHash<int, QByteArray> DevicesModel::roleNames() const {
-    return {{DeviceRole, "device"},     {PlatformRole, "platform"}, {VersionRole, "appVersion"}, {EnrolledRole, "enrolled"},
-            {LastSeenRole, "lastSeen"}, {StatusRole, "status"},     {ThisDeviceRole, "thisDevice"}};
+    return {{DeviceRole, "device"},        {PlatformRole, "platform"}, {VersionRole, "appVersion"},
+            {EnrolledRole, "enrolled"},    {LastSeenRole, "lastSeen"}, {StatusRole, "status"},
+            {ThisDeviceRole, "thisDevice"}};
 }
 
 void DevicesModel::reset(std::vector<client::DeviceView> rows) {
@@ -334,4 +420,4 @@ void DevicesModel::reset(std::vector<client::DeviceView> rows) {
     endResetModel();
 }
 
-}  // namespace verbatim::qt
+} // namespace verbatim::qt

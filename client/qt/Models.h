@@ -18,7 +18,15 @@ class ConversationListModel : public QAbstractListModel {
     QML_ELEMENT
     QML_UNCREATABLE("owned by AppController")
 public:
-    enum Role { IdRole = Qt::UserRole + 1, TitleRole, IsMatterRole, UnreadRole, LastMessageRole, LastTimeRole, MembersRole };
+    enum Role {
+        IdRole = Qt::UserRole + 1,
+        TitleRole,
+        IsMatterRole,
+        UnreadRole,
+        LastMessageRole,
+        LastTimeRole,
+        MembersRole
+    };
     using QAbstractListModel::QAbstractListModel;
     int rowCount(const QModelIndex& parent = {}) const override;
     QVariant data(const QModelIndex& index, int role) const override;
@@ -53,8 +61,8 @@ public:
         AttachmentNameRole,
         AttachmentSizeRole,
         JournalSequenceRole,
-        AttachmentSizeTextRole,  ///< the attachment's size for humans ("293 KB"); empty without one
-        AttachmentTypeRole,      ///< its file name's extension in capitals ("PDF"), at most 4 letters
+        AttachmentSizeTextRole, ///< the attachment's size for humans ("293 KB"); empty without one
+        AttachmentTypeRole, ///< its file name's extension in capitals ("PDF"), at most 4 letters
     };
     using QAbstractListModel::QAbstractListModel;
     int rowCount(const QModelIndex& parent = {}) const override;
@@ -132,7 +140,15 @@ class DevicesModel : public QAbstractListModel {
     QML_ELEMENT
     QML_UNCREATABLE("owned by AppController")
 public:
-    enum Role { DeviceRole = Qt::UserRole + 1, PlatformRole, VersionRole, EnrolledRole, LastSeenRole, StatusRole, ThisDeviceRole };
+    enum Role {
+        DeviceRole = Qt::UserRole + 1,
+        PlatformRole,
+        VersionRole,
+        EnrolledRole,
+        LastSeenRole,
+        StatusRole,
+        ThisDeviceRole
+    };
     using QAbstractListModel::QAbstractListModel;
     int rowCount(const QModelIndex& parent = {}) const override;
     QVariant data(const QModelIndex& index, int role) const override;
@@ -143,4 +159,4 @@ private:
     std::vector<client::DeviceView> m_rows;
 };
 
-}  // namespace verbatim::qt
+} // namespace verbatim::qt

@@ -12,7 +12,8 @@ namespace {
 /// asynchronously, as a real reply does (callers connect after createRequest() returns).
 class RefusedReply : public QNetworkReply {
 public:
-    RefusedReply(QNetworkAccessManager::Operation op, const QNetworkRequest& request, QObject* parent)
+    RefusedReply(QNetworkAccessManager::Operation op, const QNetworkRequest& request,
+                 QObject* parent)
         : QNetworkReply(parent) {
         setRequest(request);
         setUrl(request.url());
@@ -37,7 +38,8 @@ public:
     using QNetworkAccessManager::QNetworkAccessManager;
 
 protected:
-    QNetworkReply* createRequest(Operation op, const QNetworkRequest& request, QIODevice*) override {
+    QNetworkReply* createRequest(Operation op, const QNetworkRequest& request,
+                                 QIODevice*) override {
         return new RefusedReply(op, request, this);
     }
 };

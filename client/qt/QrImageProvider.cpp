@@ -16,10 +16,12 @@ QImage QrImageProvider::requestImage(const QString& id, QSize* size, const QSize
         for (int x = 0; x < n; ++x)
             if (code->data[y * n + x] & 1) img.setPixel(x + quiet, y + quiet, qRgb(0, 0, 0));
     QRcode_free(code);
-    const int target = requestedSize.isValid() ? std::max(requestedSize.width(), requestedSize.height()) : side * 6;
+    const int target = requestedSize.isValid()
+                           ? std::max(requestedSize.width(), requestedSize.height())
+                           : side * 6;
     QImage out = img.scaled(target, target, Qt::KeepAspectRatio, Qt::FastTransformation);
     if (size) *size = out.size();
     return out;
 }
 
-}  // namespace verbatim::qt
+} // namespace verbatim::qt

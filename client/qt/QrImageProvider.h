@@ -12,4 +12,4 @@ public:
     QImage requestImage(const QString& id, QSize* size, const QSize& requestedSize) override;
 };
 
-}  // namespace verbatim::qt
+} // namespace verbatim::qt

@@ -31,9 +31,27 @@ bool isPathChar(QChar c) {
     if (u < 0x80) {
         if (isAsciiAlnum(c)) return true;
         switch (u) {
-        case '-': case '.': case '_': case '~': case '!': case '$': case '&': case '\'':
-        case '(': case ')': case '*': case '+': case ',': case ';': case '=': case ':':
-        case '@': case '/': case '?': case '#': case '%':
+        case '-':
+        case '.':
+        case '_':
+        case '~':
+        case '!':
+        case '$':
+        case '&':
+        case '\'':
+        case '(':
+        case ')':
+        case '*':
+        case '+':
+        case ',':
+        case ';':
+        case '=':
+        case ':':
+        case '@':
+        case '/':
+        case '?':
+        case '#':
+        case '%':
             return true;
         default:
             return false;
@@ -46,7 +64,15 @@ bool isPathChar(QChar c) {
 /// Sentence punctuation that ends a link written in prose ("see https://x.example/a.").
 bool isTrailingPunctuation(QChar c) {
     switch (c.unicode()) {
-    case '.': case ',': case ';': case ':': case '!': case '?': case '\'': case '"': case '*':
+    case '.':
+    case ',':
+    case ';':
+    case ':':
+    case '!':
+    case '?':
+    case '\'':
+    case '"':
+    case '*':
         return true;
     default:
         return false;
@@ -63,7 +89,8 @@ bool validHost(QStringView host) {
     if (labels.size() < 2) return false;
     bool numeric = true;
     for (auto label : labels) {
-        if (label.isEmpty() || label.size() > 63 || label.front() == u'-' || label.back() == u'-') return false;
+        if (label.isEmpty() || label.size() > 63 || label.front() == u'-' || label.back() == u'-')
+            return false;
         for (QChar c : label)
             if (!c.isDigit()) numeric = false;
     }
@@ -107,16 +134,19 @@ int linkEnd(const QString& text, int start, int schemeLength, int& skip) {
     skip = p;
     // Host, and a trailing dot that ends a sentence rather than the host.
     const int hostStart = p;
-    while (p < n && isHostChar(text[p])) ++p;
+    while (p < n && isHostChar(text[p]))
+        ++p;
     skip = p;
     int hostEnd = p;
-    while (hostEnd > hostStart && text[hostEnd - 1] == u'.') --hostEnd;
+    while (hostEnd > hostStart && text[hostEnd - 1] == u'.')
+        --hostEnd;
     if (!validHost(QStringView(text).mid(hostStart, hostEnd - hostStart))) return -1;
-    if (hostEnd < p) return hostEnd;  // "http://example.com." ends at the host
+    if (hostEnd < p) return hostEnd; // "http://example.com." ends at the host
     // Port.
     if (p < n && text[p] == u':') {
         int q = p + 1;
-        while (q < n && q - p <= 6 && text[q].isDigit() && text[q].unicode() < 0x80) ++q;
+        while (q < n && q - p <= 6 && text[q].isDigit() && text[q].unicode() < 0x80)
+            ++q;
         const int digits = q - p - 1;
         if (digits > 0) {
             if (digits > 5 || QStringView(text).mid(p + 1, digits).toInt() > 65535 ||
@@ -147,7 +177,8 @@ int linkEnd(const QString& text, int start, int schemeLength, int& skip) {
                 continue;
             }
             if (c.isSurrogate() || !isPathChar(c)) break;
-            if (c == u'%' && !(p + 2 < n && isHexDigit(text[p + 1]) && isHexDigit(text[p + 2]))) break;
+            if (c == u'%' && !(p + 2 < n && isHexDigit(text[p + 1]) && isHexDigit(text[p + 2])))
+                break;
             if (c == u'(') ++open;
             if (c == u')') ++close;
             ++p;
@@ -169,21 +200,28 @@ int linkEnd(const QString& text, int start, int schemeLength, int& skip) {
 
 bool isRevealed(char32_t cp) {
     switch (QChar::category(cp)) {
-    case QChar::Other_Format:      // bidi controls, zero-width characters, BOM, tags, soft hyphen
-    case QChar::Other_Surrogate:   // an unpaired half
+    case QChar::Other_Format:    // bidi controls, zero-width characters, BOM, tags, soft hyphen
+    case QChar::Other_Surrogate: // an unpaired half
         return true;
     case QChar::Other_NotAssigned:
         // Unassigned but default-ignorable (renderers draw nothing): a newer emoji elsewhere
         // shows as what it is, or as a box.
-        return (cp >= 0x2060 && cp <= 0x206F) || (cp >= 0xFFF0 && cp <= 0xFFF8) || (cp >= 0xE0000 && cp <= 0xE0FFF);
+        return (cp >= 0x2060 && cp <= 0x206F) || (cp >= 0xFFF0 && cp <= 0xFFF8) ||
+               (cp >= 0xE0000 && cp <= 0xE0FFF);
     default:
         break;
     }
     switch (cp) {
-    case 0x034F:  // combining grapheme joiner
-    case 0x115F: case 0x1160: case 0x3164: case 0xFFA0:  // Hangul fillers (blank "letters")
-    case 0x180B: case 0x180C: case 0x180D: case 0x180F:  // Mongolian variation selectors
-    case 0x2800:  // braille blank
+    case 0x034F: // combining grapheme joiner
+    case 0x115F:
+    case 0x1160:
+    case 0x3164:
+    case 0xFFA0: // Hangul fillers (blank "letters")
+    case 0x180B:
+    case 0x180C:
+    case 0x180D:
+    case 0x180F: // Mongolian variation selectors
+    case 0x2800: // braille blank
         return true;
     default:
         return false;
@@ -192,8 +230,8 @@ bool isRevealed(char32_t cp) {
 
 bool isSpaceLike(char32_t cp) {
     const auto cat = QChar::category(cp);
-    return cat == QChar::Other_Control || cat == QChar::Separator_Space || cat == QChar::Separator_Line ||
-           cat == QChar::Separator_Paragraph;
+    return cat == QChar::Other_Control || cat == QChar::Separator_Space ||
+           cat == QChar::Separator_Line || cat == QChar::Separator_Paragraph;
 }
 
 /// Code points of `s` (an unpaired surrogate stays as itself, category Other_Surrogate).
@@ -305,15 +343,17 @@ QString TextRuns::safeName(const QString& name, int maxLength, bool keepEnd) {
         }
         const bool joiner = cp == 0x200C || cp == 0x200D;
         const char32_t next = i + 1 < cps.size() ? cps[i + 1] : 0;
-        const bool keepJoiner = joiner && !pendingSpace && previous > 0x7F && next > 0x7F && !isRevealed(next) &&
-                                !isSpaceLike(next) && next != 0x200C && next != 0x200D;
+        const bool keepJoiner = joiner && !pendingSpace && previous > 0x7F && next > 0x7F &&
+                                !isRevealed(next) && !isSpaceLike(next) && next != 0x200C &&
+                                next != 0x200D;
         if (pendingSpace) {
             out += u' ';
             pendingSpace = false;
             previous = u' ';
         }
         if (!keepJoiner && isRevealed(cp)) {
-            out += QStringLiteral("[U+%1]").arg(QString::number(qulonglong(cp), 16).toUpper().rightJustified(4, u'0'));
+            out += QStringLiteral("[U+%1]").arg(
+                QString::number(qulonglong(cp), 16).toUpper().rightJustified(4, u'0'));
             previous = u']';
             marks = 0;
             continue;
@@ -359,7 +399,8 @@ QString TextRuns::isolated(const QString& text) {
         }
         out += c;
     }
-    for (; open > 0; --open) out += QChar(0x2069);
+    for (; open > 0; --open)
+        out += QChar(0x2069);
     out += QChar(0x2069);
     return out;
 }
@@ -367,7 +408,8 @@ QString TextRuns::isolated(const QString& text) {
 QVariantList TextRuns::runs(const QString& text) const {
     QVariantList out;
     for (const auto& r : split(text))
-        out.push_back(QVariantMap{{QStringLiteral("text"), text.mid(r.start, r.length)}, {QStringLiteral("url"), r.url}});
+        out.push_back(QVariantMap{{QStringLiteral("text"), text.mid(r.start, r.length)},
+                                  {QStringLiteral("url"), r.url}});
     return out;
 }
 
@@ -389,7 +431,8 @@ QString TextRuns::fill(const QString& pattern, const QStringList& args) const {
     out.reserve(pattern.size());
     for (qsizetype i = 0; i < pattern.size(); ++i) {
         const QChar c = pattern[i];
-        if (c == u'%' && i + 1 < pattern.size() && pattern[i + 1] >= u'1' && pattern[i + 1] <= u'9') {
+        if (c == u'%' && i + 1 < pattern.size() && pattern[i + 1] >= u'1' &&
+            pattern[i + 1] <= u'9') {
             const int n = pattern[i + 1].unicode() - u'1';
             if (n < args.size()) {
                 out += args[n];
@@ -408,7 +451,8 @@ QString TextRuns::initial(const QString& name) const {
     const int n = s[0].isHighSurrogate() && s.size() > 1 && s[1].isLowSurrogate() ? 2 : 1;
     const QString first = s.left(n);
     const auto cp = codePoints(first);
-    if (cp.empty() || isRevealed(cp.front()) || QChar::isMark(cp.front())) return QStringLiteral("?");
+    if (cp.empty() || isRevealed(cp.front()) || QChar::isMark(cp.front()))
+        return QStringLiteral("?");
     return first.toUpper();
 }
 

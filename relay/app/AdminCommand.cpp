@@ -6,12 +6,18 @@ namespace verbatim::relayapp {
 
 const char* roleName(proto::Role r) {
     switch (r) {
-    case proto::ROLE_CLIENT: return "client";
-    case proto::ROLE_LAWYER: return "lawyer";
-    case proto::ROLE_SUPERVISOR: return "supervisor";
-    case proto::ROLE_COMPLIANCE: return "compliance";
-    case proto::ROLE_ADMIN: return "admin";
-    default: return "unknown";
+    case proto::ROLE_CLIENT:
+        return "client";
+    case proto::ROLE_LAWYER:
+        return "lawyer";
+    case proto::ROLE_SUPERVISOR:
+        return "supervisor";
+    case proto::ROLE_COMPLIANCE:
+        return "compliance";
+    case proto::ROLE_ADMIN:
+        return "admin";
+    default:
+        return "unknown";
     }
 }
 
@@ -31,12 +37,15 @@ int cmdAdmin(const Args& a) {
                                                  {"compliance", proto::ROLE_COMPLIANCE},
                                                  {"admin", proto::ROLE_ADMIN}};
         auto role = roles.find(a.opt("role"));
-        if (role == roles.end()) return die("--role must be lawyer, supervisor, compliance or admin");
+        if (role == roles.end())
+            return die("--role must be lawyer, supervisor, compliance or admin");
         const std::string& user = a.positional[1];
         auto users = s.listUsers();
-        bool exists = users && std::any_of(users->begin(), users->end(), [&](auto& u) { return u.id == user; });
+        bool exists = users && std::any_of(users->begin(), users->end(),
+                                           [&](auto& u) { return u.id == user; });
         if (!exists)
-            if (auto r = s.createUser(user, role->second, a.opt("name", user), actor); !r) return die(r.error().message);
+            if (auto r = s.createUser(user, role->second, a.opt("name", user), actor); !r)
+                return die(r.error().message);
         auto token = s.createEnrollmentToken(user, 7ull * 24 * 3600 * 1000, actor);
         if (!token) return die(token.error().message);
         std::printf("%s\n", s.linkFor("enroll", *token).c_str());
@@ -45,7 +54,8 @@ int cmdAdmin(const Args& a) {
     if (cmd == "users") {
         auto users = s.listUsers();
         if (!users) return die(users.error().message);
-        for (auto& u : *users) std::printf("%s\t%s\t%s\n", u.id.c_str(), roleName(u.role), u.displayName.c_str());
+        for (auto& u : *users)
+            std::printf("%s\t%s\t%s\n", u.id.c_str(), roleName(u.role), u.displayName.c_str());
         return 0;
     }
     if (cmd == "devices") {
@@ -60,9 +70,10 @@ int cmdAdmin(const Args& a) {
             return d.pendingMs ? "awaiting-approval" : "active";
         };
         for (auto& d : *devices)
-            std::printf("%s\t%u\t%s\t%s\t%s\t%llu\t%llu\t%s\n", d.user.c_str(), d.device, roleName(d.role),
-                        d.platform.c_str(), d.appVersion.c_str(), (unsigned long long)d.enrolledMs,
-                        (unsigned long long)d.lastSeenMs, status(d).c_str());
+            std::printf("%s\t%u\t%s\t%s\t%s\t%llu\t%llu\t%s\n", d.user.c_str(), d.device,
+                        roleName(d.role), d.platform.c_str(), d.appVersion.c_str(),
+                        (unsigned long long)d.enrolledMs, (unsigned long long)d.lastSeenMs,
+                        status(d).c_str());
         return 0;
     }
     if (cmd == "revoke" && a.positional.size() == 3) {
@@ -74,8 +85,8 @@ int cmdAdmin(const Args& a) {
     if (cmd == "wipe" && a.positional.size() == 3) {
         auto r = s.queueWipe(a.positional[1], std::uint32_t(std::stoul(a.positional[2])), actor);
         if (!r) return die(r.error().message);
-        std::printf("wipe queued for %s/%s: delivered when the device next connects\n", a.positional[1].c_str(),
-                    a.positional[2].c_str());
+        std::printf("wipe queued for %s/%s: delivered when the device next connects\n",
+                    a.positional[1].c_str(), a.positional[2].c_str());
         return 0;
     }
     if (cmd == "invite") {
@@ -87,35 +98,48 @@ int cmdAdmin(const Args& a) {
     if (cmd == "invites" || cmd == "revoke-invite") {
         // Titles and names are chosen by users: no tab or line break may break the columns.
         auto cell = [](std::string v) {
-            std::replace_if(v.begin(), v.end(), [](char ch) { return ch == '\t' || ch == '\n' || ch == '\r'; }, ' ');
+            std::replace_if(
+                v.begin(), v.end(), [](char ch) { return ch == '\t' || ch == '\n' || ch == '\r'; },
+                ' ');
             return v.empty() ? std::string("-") : v;
         };
         auto state = [](proto::InviteState st) {
             switch (st) {
-            case proto::INVITE_OPEN: return "open";
-            case proto::INVITE_REDEEMED: return "redeemed";
-            case proto::INVITE_EXPIRED: return "expired";
-            case proto::INVITE_REVOKED: return "revoked";
-            case proto::INVITE_INVITER_REVOKED: return "inviter-revoked";
-            default: return "unknown";
+            case proto::INVITE_OPEN:
+                return "open";
+            case proto::INVITE_REDEEMED:
+                return "redeemed";
+            case proto::INVITE_EXPIRED:
+                return "expired";
+            case proto::INVITE_REVOKED:
+                return "revoked";
+            case proto::INVITE_INVITER_REVOKED:
+                return "inviter-revoked";
+            default:
+                return "unknown";
             }
         };
         auto print = [&](const proto::InviteInfo& i) {
-            std::string by = i.redeemed_by().empty() ? "" : i.redeemed_by() + " (" + i.redeemed_name() + ")";
-            std::printf("%s\t%s\t%s/%u\t%llu\t%llu\t%llu\t%s\t%llu\t%s\t%s\n", i.id().c_str(), state(i.state()),
-                        i.inviter().c_str(), i.inviter_device(), (unsigned long long)i.created_ms(),
-                        (unsigned long long)i.expires_ms(), (unsigned long long)i.redeemed_ms(), cell(by).c_str(),
-                        (unsigned long long)i.revoked_ms(), cell(i.revoked_by()).c_str(), cell(i.matter_title()).c_str());
+            std::string by =
+                i.redeemed_by().empty() ? "" : i.redeemed_by() + " (" + i.redeemed_name() + ")";
+            std::printf("%s\t%s\t%s/%u\t%llu\t%llu\t%llu\t%s\t%llu\t%s\t%s\n", i.id().c_str(),
+                        state(i.state()), i.inviter().c_str(), i.inviter_device(),
+                        (unsigned long long)i.created_ms(), (unsigned long long)i.expires_ms(),
+                        (unsigned long long)i.redeemed_ms(), cell(by).c_str(),
+                        (unsigned long long)i.revoked_ms(), cell(i.revoked_by()).c_str(),
+                        cell(i.matter_title()).c_str());
         };
         auto header = [] {
-            std::printf("id\tstate\tinviter/device\tcreated_ms\texpires_ms\tredeemed_ms\tredeemed_by\trevoked_ms\t"
+            std::printf("id\tstate\tinviter/"
+                        "device\tcreated_ms\texpires_ms\tredeemed_ms\tredeemed_by\trevoked_ms\t"
                         "revoked_by\tmatter\n");
         };
         if (cmd == "invites") {
             auto list = s.listInvites(a.positional.size() > 1 ? a.positional[1] : "", 100000);
             if (!list) return die(list.error().message);
             header();
-            for (const auto& i : *list) print(i);
+            for (const auto& i : *list)
+                print(i);
             return 0;
         }
         auto revoked = s.revokeInvite(a.positional.size() > 1 ? a.positional[1] : "", actor);
@@ -127,4 +151,4 @@ int cmdAdmin(const Args& a) {
     return usage();
 }
 
-}  // namespace verbatim::relayapp
+} // namespace verbatim::relayapp

@@ -31,7 +31,8 @@ Result<std::string> passphrase(const Args& a) {
     if (auto file = a.opt("passphrase-file"); !file.empty()) {
         auto s = readFile(file);
         if (!s) return s;
-        while (!s->empty() && (s->back() == '\n' || s->back() == '\r')) s->pop_back();
+        while (!s->empty() && (s->back() == '\n' || s->back() == '\r'))
+            s->pop_back();
         return s;
     }
     if (const char* env = std::getenv("VERBATIM_PASSPHRASE"); env && *env) return std::string(env);
@@ -46,7 +47,8 @@ Result<Bytes> readJournalPublicKey(const fs::path& p) {
     for (char c : *s)
         if (!std::isspace(static_cast<unsigned char>(c))) hex.push_back(c);
     auto key = fromHex(hex);
-    if (!key || key->size() != 32) return fail(ErrorCode::Malformed, "journal public key file must hold 64 hex digits");
+    if (!key || key->size() != 32)
+        return fail(ErrorCode::Malformed, "journal public key file must hold 64 hex digits");
     return key;
 }
 
@@ -66,7 +68,8 @@ std::vector<std::string> splitList(const std::string& s) {
 // HOST:PORT with a port in 1..65535 and a host without spaces or commas.
 bool validAddress(const std::string& a) {
     auto colon = a.rfind(':');
-    if (colon == std::string::npos || colon == 0 || colon + 1 == a.size() || a.size() > 255) return false;
+    if (colon == std::string::npos || colon == 0 || colon + 1 == a.size() || a.size() > 255)
+        return false;
     auto port = a.substr(colon + 1);
     if (port.find_first_not_of("0123456789") != std::string::npos || port.size() > 5) return false;
     long p = std::stol(port);
@@ -78,7 +81,8 @@ Result<std::vector<Bytes>> tlsKeyPins(const Args& a) {
     std::vector<Bytes> pins;
     for (const auto& hex : splitList(a.opt("tls-key-pins"))) {
         auto pin = fromHex(hex);
-        if (!pin || pin->size() != 32) return fail(ErrorCode::InvalidArgument, "--tls-key-pins takes 64 hex digits each");
+        if (!pin || pin->size() != 32)
+            return fail(ErrorCode::InvalidArgument, "--tls-key-pins takes 64 hex digits each");
         pins.push_back(*pin);
     }
     for (const auto& cert : splitList(a.opt("pin-cert"))) {
@@ -90,7 +94,6 @@ Result<std::vector<Bytes>> tlsKeyPins(const Args& a) {
     return pins;
 }
 
-
 // For load tests (tests/bench/relay_load.cpp): buckets so deep that a benchmark never meets
 // them. The limits exist to stop abuse, and a load generator from one address looks like abuse.
 relay::RateLimits benchRateLimits() {
@@ -98,7 +101,6 @@ relay::RateLimits benchRateLimits() {
     return relay::RateLimits{unlimited, unlimited, unlimited, unlimited, unlimited,
                              unlimited, unlimited, unlimited, unlimited};
 }
-
 
 Result<void> fsyncDirectory(const fs::path& dir) {
     int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -117,19 +119,25 @@ Result<void> shredAndRemove(const fs::path& p) {
     bool ok = ::fstat(fd, &st) == 0;
     const char zeros[4096] = {};
     for (off_t off = 0; ok && off < st.st_size;) {
-        auto n = ::pwrite(fd, zeros, std::size_t(std::min<off_t>(sizeof zeros, st.st_size - off)), off);
-        if (n <= 0) ok = false;
-        else off += n;
+        auto n =
+            ::pwrite(fd, zeros, std::size_t(std::min<off_t>(sizeof zeros, st.st_size - off)), off);
+        if (n <= 0)
+            ok = false;
+        else
+            off += n;
     }
     ok = ok && ::fsync(fd) == 0;
     ::close(fd);
-    if (!ok || ::unlink(p.c_str()) != 0) return fail(ErrorCode::Storage, "cannot overwrite and remove " + p.string());
+    if (!ok || ::unlink(p.c_str()) != 0)
+        return fail(ErrorCode::Storage, "cannot overwrite and remove " + p.string());
     return {};
 }
 
 bool sameFile(const fs::path& a, const fs::path& b) {
-    struct stat sa {}, sb {};
-    return ::stat(a.c_str(), &sa) == 0 && ::stat(b.c_str(), &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+    struct stat sa {
+    }, sb{};
+    return ::stat(a.c_str(), &sa) == 0 && ::stat(b.c_str(), &sb) == 0 && sa.st_dev == sb.st_dev &&
+           sa.st_ino == sb.st_ino;
 }
 
-}  // namespace verbatim::relayapp
+} // namespace verbatim::relayapp

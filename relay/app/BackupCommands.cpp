@@ -23,7 +23,8 @@ int cmdBackup(const Args& a) {
     const auto start = std::chrono::steady_clock::now();
     DataDir d{a.opt("data")};
     const std::string out = a.opt("out");
-    if (isInside(out, d.dir)) return die("the backup must not be written into the data directory it backs up");
+    if (isInside(out, d.dir))
+        return die("the backup must not be written into the data directory it backs up");
     auto keys = relayKeys(a, d);
     if (!keys) return die(keys.error().message);
     auto unlock = unlockSecret(a, d);
@@ -38,12 +39,16 @@ int cmdBackup(const Args& a) {
     req.firmName = manifest->firmName;
     req.firmFingerprint = journal::firmFingerprint(manifest->rootPublicKey);
     auto summary = relay::writeBackup(req);
-    if (!summary) return die("backup failed (nothing was written to " + out + "): " + summary.error().message);
-    std::printf("backup of %s (firm fingerprint %s) written to %s: %llu bytes, schema version %lld, journal up to "
-                "sequence %llu, %zu attachment(s), %.1f s\n",
-                summary->header.firmName.c_str(), summary->header.firmFingerprint.c_str(), out.c_str(),
-                (unsigned long long)summary->bytes, (long long)summary->header.schemaVersion,
-                (unsigned long long)summary->header.journalSequence, summary->blobs, secondsSince(start));
+    if (!summary)
+        return die("backup failed (nothing was written to " + out +
+                   "): " + summary.error().message);
+    std::printf(
+        "backup of %s (firm fingerprint %s) written to %s: %llu bytes, schema version %lld, "
+        "journal up to "
+        "sequence %llu, %zu attachment(s), %.1f s\n",
+        summary->header.firmName.c_str(), summary->header.firmFingerprint.c_str(), out.c_str(),
+        (unsigned long long)summary->bytes, (long long)summary->header.schemaVersion,
+        (unsigned long long)summary->header.journalSequence, summary->blobs, secondsSince(start));
     return 0;
 }
 
@@ -51,11 +56,13 @@ int cmdRestore(const Args& a) {
     const auto start = std::chrono::steady_clock::now();
     const std::string from = a.opt("from");
     DataDir d{fs::path(a.opt("data")).lexically_normal()};
-    while (!d.dir.empty() && d.dir.filename().empty()) d.dir = d.dir.parent_path();
+    while (!d.dir.empty() && d.dir.filename().empty())
+        d.dir = d.dir.parent_path();
     auto header = relay::readBackupHeader(from);
     if (!header) return die("cannot restore from " + from + ": " + header.error().message);
     if (header->schemaVersion > std::int64_t(relay::kRelayMigrations.size()))
-        return die("the backup " + from + " has schema version " + std::to_string(header->schemaVersion) +
+        return die("the backup " + from + " has schema version " +
+                   std::to_string(header->schemaVersion) +
                    ", written by a newer release; this one knows up to version " +
                    std::to_string(relay::kRelayMigrations.size()));
     // Unpacked into NEWDIR/.restore-partial and moved up once whole and marked: a failed restore
@@ -64,7 +71,8 @@ int cmdRestore(const Args& a) {
     const std::string kPartial = ".restore-partial";
     std::error_code ec;
     if (fs::exists(d.dir, ec)) {
-        if (!fs::is_directory(d.dir, ec)) return die("refusing to restore into " + d.dir.string() + ": it is not a directory");
+        if (!fs::is_directory(d.dir, ec))
+            return die("refusing to restore into " + d.dir.string() + ": it is not a directory");
         bool empty = true;
         for (const auto& e : fs::directory_iterator(d.dir, ec))
             if (e.path().filename() != kPartial) empty = false;
@@ -72,8 +80,8 @@ int cmdRestore(const Args& a) {
             std::string whose;
             if (auto m = readManifest(d))
                 whose = " (it holds the relay of " + m->firmName + ", firm fingerprint " +
-                        journal::firmFingerprint(m->rootPublicKey) + "; the backup is of " + header->firmName +
-                        ", firm fingerprint " + header->firmFingerprint + ")";
+                        journal::firmFingerprint(m->rootPublicKey) + "; the backup is of " +
+                        header->firmName + ", firm fingerprint " + header->firmFingerprint + ")";
             return die("refusing to restore into " + d.dir.string() + ": it is not empty" + whose +
                        "; restore into a new or empty directory");
         }
@@ -98,27 +106,38 @@ int cmdRestore(const Args& a) {
         }
     } cleanup{tmp.dir};
     auto summary = relay::unpackBackup(from, tmp.dir.string(), *unlock);
-    if (!summary) return die("cannot restore from " + from + ": " + summary.error().message + " (nothing was restored)");
+    if (!summary)
+        return die("cannot restore from " + from + ": " + summary.error().message +
+                   " (nothing was restored)");
     auto manifest = readManifest(tmp);
     if (!manifest) return die(manifest.error().message);
     if (journal::firmFingerprint(manifest->rootPublicKey) != header->firmFingerprint)
-        return die("cannot restore from " + from + ": its manifest is not of the firm its header names");
+        return die("cannot restore from " + from +
+                   ": its manifest is not of the firm its header names");
     auto keys = unsealRelayKeys(tmp, *unlock);
-    if (!keys) return die("cannot restore from " + from + ": its keys do not open under this unlock secret (" +
-                          keys.error().message + ")");
+    if (!keys)
+        return die("cannot restore from " + from +
+                   ": its keys do not open under this unlock secret (" + keys.error().message +
+                   ")");
     {
         auto db = openRelayDatabase(tmp, keys->db);
-        if (!db) return die("cannot restore from " + from + ": relay.db does not open: " + db.error().message);
+        if (!db)
+            return die("cannot restore from " + from +
+                       ": relay.db does not open: " + db.error().message);
         auto ok = (*db)->integrityCheck();
-        if (!ok || !*ok) return die("cannot restore from " + from + ": relay.db fails its integrity check");
+        if (!ok || !*ok)
+            return die("cannot restore from " + from + ": relay.db fails its integrity check");
         if (auto r = relay::markRestored(**db, *header); !r) return die(r.error().message);
     }
     for (const auto& e : fs::directory_iterator(tmp.dir, ec)) {
         fs::rename(e.path(), d.dir / e.path().filename(), ec);
-        if (ec) return die("cannot move the restored " + e.path().filename().string() + " into " + d.dir.string());
+        if (ec)
+            return die("cannot move the restored " + e.path().filename().string() + " into " +
+                       d.dir.string());
     }
     if (auto r = fsyncDirectory(d.dir); !r) return die(r.error().message);
-    std::printf("restored %s (firm fingerprint %s) into %s: backup of %llu ms, schema version %lld, journal up to "
+    std::printf("restored %s (firm fingerprint %s) into %s: backup of %llu ms, schema version "
+                "%lld, journal up to "
                 "sequence %llu, %zu attachment(s), %.1f s; serve it with the same unlock secret\n",
                 header->firmName.c_str(), header->firmFingerprint.c_str(), d.dir.c_str(),
                 (unsigned long long)header->createdMs, (long long)header->schemaVersion,
@@ -137,16 +156,17 @@ int cmdCheck(const Args& a) {
     auto report = relay::checkStore(**db, manifest->relayPublicKey);
     if (!report) return die("check failed: " + report.error().message);
     if (!report->ok()) {
-        std::fprintf(stderr, "verbatim-relay: check found damage in %s; first bad row: %s\n", d.dir.c_str(),
-                     report->problems.front().c_str());
+        std::fprintf(stderr, "verbatim-relay: check found damage in %s; first bad row: %s\n",
+                     d.dir.c_str(), report->problems.front().c_str());
         for (std::size_t i = 1; i < report->problems.size() && i < 20; ++i)
             std::fprintf(stderr, "  also: %s\n", report->problems[i].c_str());
         return 1;
     }
-    std::printf("ok: integrity checks pass; journal chain of %llu entries and %llu signed checkpoints verified; %llu queued\n",
+    std::printf("ok: integrity checks pass; journal chain of %llu entries and %llu signed "
+                "checkpoints verified; %llu queued\n",
                 (unsigned long long)report->journalEntries, (unsigned long long)report->checkpoints,
                 (unsigned long long)report->queueRows);
     return 0;
 }
 
-}  // namespace verbatim::relayapp
+} // namespace verbatim::relayapp

@@ -1,5 +1,6 @@
 /// @file CommandTable.cpp
-/// Every command of verbatim-relay with its options and usage text (shared/common/CommandLine checks them strictly), and the parsed line as Args.
+/// Every command of verbatim-relay with its options and usage text (shared/common/CommandLine
+/// checks them strictly), and the parsed line as Args.
 #include "relay/app/RelayApp.h"
 
 namespace verbatim::relayapp {
@@ -15,15 +16,14 @@ int die(const std::string& message) {
     return 1;
 }
 
-
-
 // --listen and --admin-listen: HOST or HOST:PORT, PORT 0..65535 (0: any free port).
 std::string checkListen(const std::string& v) {
     auto colon = v.rfind(':');
     if (colon == 0) return "must be HOST or HOST:PORT, not '" + v + "'";
     if (colon == std::string::npos) return {};
     auto port = v.substr(colon + 1);
-    if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos || std::stol(port) > 65535)
+    if (port.empty() || port.size() > 5 ||
+        port.find_first_not_of("0123456789") != std::string::npos || std::stol(port) > 65535)
         return "must be HOST:PORT with a port in 0..65535, not '" + v + "'";
     return {};
 }
@@ -38,7 +38,8 @@ std::string checkFirm(const std::string& v) {
 
 std::string checkAddresses(const std::string& v) {
     auto addresses = splitList(v);
-    if (addresses.empty() || addresses.size() > 16 || !std::all_of(addresses.begin(), addresses.end(), validAddress))
+    if (addresses.empty() || addresses.size() > 16 ||
+        !std::all_of(addresses.begin(), addresses.end(), validAddress))
         return "takes 1 to 16 HOST:PORT (port 1..65535), separated by commas, not '" + v + "'";
     return {};
 }
@@ -62,7 +63,8 @@ const char* const kUnlockNotes =
     "in the unit); the file named by VERBATIM_RELAY_UNLOCK_FILE. A data directory written\n"
     "before keys were sealed is refused until seal-keys has sealed it (once; it creates PATH\n"
     "when missing and does nothing when the keys are already sealed). manifest needs no secret.\n";
-const char* const kRootKeyNotes = "The root key passphrase comes from VERBATIM_PASSPHRASE or --passphrase-file.\n";
+const char* const kRootKeyNotes =
+    "The root key passphrase comes from VERBATIM_PASSPHRASE or --passphrase-file.\n";
 const char* const kServeNotes =
     "--bench-limits is for load tests only: it lifts the per-device send, pre-key fetch,\n"
     "invite and per-address redemption rate limits. Never use it in production.\n"
@@ -102,8 +104,10 @@ const char* const kManifestNotes =
     "with both pins, restarting, waiting for devices to fetch it, then dropping the old pin.\n";
 const char* const kBackupNotes =
     "backup writes one file (FILE.partial until it is whole and synced, then renamed) while the\n"
-    "relay serves: a consistent snapshot of relay.db (still encrypted under its database key), the\n"
-    "sealed key files, the manifest, the TLS certificate and key (wrapped under the unlock secret)\n"
+    "relay serves: a consistent snapshot of relay.db (still encrypted under its database key), "
+    "the\n"
+    "sealed key files, the manifest, the TLS certificate and key (wrapped under the unlock "
+    "secret)\n"
     "and every attachment. The unlock secret is never in it: keep it apart from the backups.\n"
     "restore checks every record's checksum, refuses a truncated or damaged file and a NEWDIR\n"
     "that is not empty, and needs the same unlock secret; the restored relay tells devices that\n"
@@ -125,15 +129,21 @@ const cmdline::CommandLine& commandLine() {
         "verbatim-relay",
         {
             {"init",
-             "  verbatim-relay init --data DIR --unlock-file PATH --firm NAME --journal-key JOURNAL.pub\n"
-             "                      --root-key-out FILE [--address HOST:PORT[,HOST:PORT...]] [--passphrase-file FILE]\n"
-             "                      [--tls-key-pins HEX[,HEX...]] [--pin-cert CERT.pem[,CERT.pem...]]\n"
-             "                      [--wipe-after-failed-unlocks N] [--wipe-after-offline-days D]\n",
+             "  verbatim-relay init --data DIR --unlock-file PATH --firm NAME --journal-key "
+             "JOURNAL.pub\n"
+             "                      --root-key-out FILE [--address HOST:PORT[,HOST:PORT...]] "
+             "[--passphrase-file FILE]\n"
+             "                      [--tls-key-pins HEX[,HEX...]] [--pin-cert "
+             "CERT.pem[,CERT.pem...]]\n"
+             "                      [--wipe-after-failed-unlocks N] [--wipe-after-offline-days "
+             "D]\n",
              {Option::value("data", "DIR").required(), Option::value("unlock-file", "PATH"),
-              Option::value("firm", "NAME").required().checked(checkFirm), Option::value("journal-key", "JOURNAL.pub").required(),
+              Option::value("firm", "NAME").required().checked(checkFirm),
+              Option::value("journal-key", "JOURNAL.pub").required(),
               Option::value("root-key-out", "FILE").required(),
               Option::value("address", "HOST:PORT[,HOST:PORT...]").checked(checkAddresses),
-              Option::value("passphrase-file", "FILE"), Option::value("tls-key-pins", "HEX[,HEX...]").checked(checkPins),
+              Option::value("passphrase-file", "FILE"),
+              Option::value("tls-key-pins", "HEX[,HEX...]").checked(checkPins),
               Option::value("pin-cert", "CERT.pem[,CERT.pem...]"),
               Option::value("wipe-after-failed-unlocks", "N").checked(cmdline::number(0, 99999)),
               Option::value("wipe-after-offline-days", "D").checked(cmdline::number(0, 99999))},
@@ -142,9 +152,11 @@ const cmdline::CommandLine& commandLine() {
              {},
              std::string(kUnlockNotes) + kRootKeyNotes + kManifestNotes},
             {"serve",
-             "  verbatim-relay serve --data DIR [--config FILE] [--unlock-file PATH] [--listen 127.0.0.1:8443]\n"
+             "  verbatim-relay serve --data DIR [--config FILE] [--unlock-file PATH] [--listen "
+             "127.0.0.1:8443]\n"
              "                      [--admin-listen 127.0.0.1:9443] [--cert FILE --key FILE]\n"
-             "                      [--journal-signatures relay|compliance] [--commit-window-us 1000]\n"
+             "                      [--journal-signatures relay|compliance] [--commit-window-us "
+             "1000]\n"
              "                      [--db-cache-mib 64] [--bench-limits]\n"
              "                      [--max-sessions-per-device 1] [--max-requests-in-flight 128]\n"
              "                      [--max-pending-requests 16384] [--write-stall-timeout-s 30]\n"
@@ -153,13 +165,18 @@ const cmdline::CommandLine& commandLine() {
              "                      [--blob-uploads-client 60] [--blob-uploads-staff 600]\n"
              "                      [--blob-reserve-mib 1024] [--blob-reserve-percent 5]\n"
              "                      [--blob-grace-s 86400] [--blob-sweep-s 600]\n",
-             {Option::value("data", "DIR").required(), Option::value("config", "FILE"), Option::value("unlock-file", "PATH"),
+             {Option::value("data", "DIR").required(),
+              Option::value("config", "FILE"),
+              Option::value("unlock-file", "PATH"),
               Option::value("listen", "HOST:PORT").checked(checkListen),
-              Option::value("admin-listen", "HOST:PORT").checked(checkListen), Option::value("cert", "FILE"),
+              Option::value("admin-listen", "HOST:PORT").checked(checkListen),
+              Option::value("cert", "FILE"),
               Option::value("key", "FILE"),
-              Option::value("journal-signatures", "relay|compliance").checked(cmdline::oneOf({"relay", "compliance"})),
+              Option::value("journal-signatures", "relay|compliance")
+                  .checked(cmdline::oneOf({"relay", "compliance"})),
               Option::value("commit-window-us", "MICROSECONDS").checked(cmdline::number(0, 100000)),
-              Option::value("db-cache-mib", "MIB").checked(cmdline::number(2, 65536)), Option::flag("bench-limits"),
+              Option::value("db-cache-mib", "MIB").checked(cmdline::number(2, 65536)),
+              Option::flag("bench-limits"),
               Option::value("max-sessions-per-device", "N").checked(cmdline::number(1, 64)),
               Option::value("max-requests-in-flight", "N").checked(cmdline::number(1, 65536)),
               Option::value("max-pending-requests", "N").checked(cmdline::number(1, 10000000)),
@@ -180,61 +197,92 @@ const cmdline::CommandLine& commandLine() {
              std::string(kUnlockNotes) + kServeNotes + kBlobNotes + kConfigNotes,
              "config"},
             {"manifest",
-             "  verbatim-relay manifest --data DIR --root-key FILE [--address ...] [--tls-key-pins ...]\n"
-             "                      [--pin-cert ...] [--add-journal-key JOURNAL.pub] [--passphrase-file FILE]\n"
-             "                                                                  re-sign the firm manifest\n"
+             "  verbatim-relay manifest --data DIR --root-key FILE [--address ...] [--tls-key-pins "
+             "...]\n"
+             "                      [--pin-cert ...] [--add-journal-key JOURNAL.pub] "
+             "[--passphrase-file FILE]\n"
+             "                                                                  re-sign the firm "
+             "manifest\n"
              "  verbatim-relay manifest --data DIR --show\n",
              {Option::value("data", "DIR").required(), Option::value("root-key", "FILE"),
               Option::value("address", "HOST:PORT[,HOST:PORT...]").checked(checkAddresses),
               // An empty list re-signs without pins.
               Option::value("tls-key-pins", "HEX[,HEX...]").checked(checkPins).allowEmpty(),
-              Option::value("pin-cert", "CERT.pem[,CERT.pem...]"), Option::value("passphrase-file", "FILE"),
+              Option::value("pin-cert", "CERT.pem[,CERT.pem...]"),
+              Option::value("passphrase-file", "FILE"),
               Option::value("add-journal-key", "JOURNAL.pub"), Option::flag("show")},
              {},
              true,
              [](const cmdline::Parsed& p) -> std::string {
                  if (p.has("show")) {
-                     for (const char* o : {"root-key", "address", "tls-key-pins", "pin-cert", "passphrase-file", "add-journal-key"})
-                         if (p.has(o)) return std::string("--show takes no --") + o + " (it only prints the manifest)";
+                     for (const char* o : {"root-key", "address", "tls-key-pins", "pin-cert",
+                                           "passphrase-file", "add-journal-key"})
+                         if (p.has(o))
+                             return std::string("--show takes no --") + o +
+                                    " (it only prints the manifest)";
                      return {};
                  }
-                 return p.has("root-key") ? "" : "--root-key FILE (to re-sign) or --show (to print) is required";
+                 return p.has("root-key")
+                            ? ""
+                            : "--root-key FILE (to re-sign) or --show (to print) is required";
              },
              std::string(kRootKeyNotes) + kManifestNotes},
             {"tls-key-pin",
-             "  verbatim-relay tls-key-pin CERT.pem                             the pin of a certificate's key\n",
+             "  verbatim-relay tls-key-pin CERT.pem                             the pin of a "
+             "certificate's key\n",
              {},
              {Positional::required("CERT.pem")}},
-            {"admin", "", {Option::value("data", "DIR").required(), Option::value("unlock-file", "PATH")}, {}, false},
+            {"admin",
+             "",
+             {Option::value("data", "DIR").required(), Option::value("unlock-file", "PATH")},
+             {},
+             false},
             {"admin enroll",
-             "  verbatim-relay admin --data DIR [--unlock-file PATH] enroll USER --role lawyer|supervisor|compliance|admin --name NAME\n",
-             {Option::value("role", "ROLE").required().checked(cmdline::oneOf({"lawyer", "supervisor", "compliance", "admin"})),
+             "  verbatim-relay admin --data DIR [--unlock-file PATH] enroll USER --role "
+             "lawyer|supervisor|compliance|admin --name NAME\n",
+             {Option::value("role", "ROLE")
+                  .required()
+                  .checked(cmdline::oneOf({"lawyer", "supervisor", "compliance", "admin"})),
               Option::value("name", "NAME")},
              {Positional::required("USER")}},
             {"admin users", "  verbatim-relay admin --data DIR [--unlock-file PATH] users\n"},
-            {"admin devices", "  verbatim-relay admin --data DIR [--unlock-file PATH] devices [USER]\n", {},
-             {Positional::optional("USER")}},
-            {"admin revoke", "  verbatim-relay admin --data DIR [--unlock-file PATH] revoke USER DEVICE\n", {},
-             {Positional::required("USER"), Positional::required("DEVICE", device)}},
-            {"admin wipe", "  verbatim-relay admin --data DIR [--unlock-file PATH] wipe USER DEVICE\n", {},
-             {Positional::required("USER"), Positional::required("DEVICE", device)}},
-            {"admin invite", "  verbatim-relay admin --data DIR [--unlock-file PATH] invite --from USER --matter TITLE\n",
-             {Option::value("from", "USER").required(), Option::value("matter", "TITLE").required()}},
-            {"admin invites",
-             "  verbatim-relay admin --data DIR [--unlock-file PATH] invites [USER]      ID, state, inviter, matter\n",
+            {"admin devices",
+             "  verbatim-relay admin --data DIR [--unlock-file PATH] devices [USER]\n",
              {},
              {Positional::optional("USER")}},
-            {"admin revoke-invite", "  verbatim-relay admin --data DIR [--unlock-file PATH] revoke-invite ID\n", {},
+            {"admin revoke",
+             "  verbatim-relay admin --data DIR [--unlock-file PATH] revoke USER DEVICE\n",
+             {},
+             {Positional::required("USER"), Positional::required("DEVICE", device)}},
+            {"admin wipe",
+             "  verbatim-relay admin --data DIR [--unlock-file PATH] wipe USER DEVICE\n",
+             {},
+             {Positional::required("USER"), Positional::required("DEVICE", device)}},
+            {"admin invite",
+             "  verbatim-relay admin --data DIR [--unlock-file PATH] invite --from USER --matter "
+             "TITLE\n",
+             {Option::value("from", "USER").required(),
+              Option::value("matter", "TITLE").required()}},
+            {"admin invites",
+             "  verbatim-relay admin --data DIR [--unlock-file PATH] invites [USER]      ID, "
+             "state, inviter, matter\n",
+             {},
+             {Positional::optional("USER")}},
+            {"admin revoke-invite",
+             "  verbatim-relay admin --data DIR [--unlock-file PATH] revoke-invite ID\n",
+             {},
              {Positional::required("ID")}},
             {"seal-keys",
-             "  verbatim-relay seal-keys --data DIR --unlock-file PATH          seal the clear keys of an older relay\n",
+             "  verbatim-relay seal-keys --data DIR --unlock-file PATH          seal the clear "
+             "keys of an older relay\n",
              {Option::value("data", "DIR").required(), Option::value("unlock-file", "PATH")},
              {},
              true,
              {},
              kUnlockNotes},
             {"backup",
-             "  verbatim-relay backup --data DIR --out FILE [--unlock-file PATH]    online backup while serving\n",
+             "  verbatim-relay backup --data DIR --out FILE [--unlock-file PATH]    online backup "
+             "while serving\n",
              {Option::value("data", "DIR").required(), Option::value("out", "FILE").required(),
               Option::value("unlock-file", "PATH")},
              {},
@@ -250,14 +298,16 @@ const cmdline::CommandLine& commandLine() {
              {},
              kBackupNotes},
             {"check",
-             "  verbatim-relay check --data DIR [--unlock-file PATH]   integrity, journal chain, checkpoints\n",
+             "  verbatim-relay check --data DIR [--unlock-file PATH]   integrity, journal chain, "
+             "checkpoints\n",
              {Option::value("data", "DIR").required(), Option::value("unlock-file", "PATH")},
              {},
              true,
              {},
              kBackupNotes},
         },
-        std::string(kUnlockNotes) + kRootKeyNotes + kServeNotes + kBlobNotes + kConfigNotes + kManifestNotes + kSyntaxNotes);
+        std::string(kUnlockNotes) + kRootKeyNotes + kServeNotes + kBlobNotes + kConfigNotes +
+            kManifestNotes + kSyntaxNotes);
     return cl;
 }
 
@@ -267,8 +317,9 @@ Args toArgs(const cmdline::Parsed& p) {
     Args a;
     a.positional.assign(p.words.begin() + (p.words.empty() ? 0 : 1), p.words.end());
     a.positional.insert(a.positional.end(), p.positionals.begin(), p.positionals.end());
-    for (const auto& [name, values] : p.options) a.options[name] = values.back();
+    for (const auto& [name, values] : p.options)
+        a.options[name] = values.back();
     return a;
 }
 
-}  // namespace verbatim::relayapp
+} // namespace verbatim::relayapp

@@ -1,5 +1,6 @@
 /// @file InitCommands.cpp
-/// init (a new firm: store, keys, certificate, manifest), manifest (re-signing it with the offline root key) and seal-keys (sealing keys of an older data directory).
+/// init (a new firm: store, keys, certificate, manifest), manifest (re-signing it with the offline
+/// root key) and seal-keys (sealing keys of an older data directory).
 #include "relay/app/RelayApp.h"
 
 namespace verbatim::relayapp {
@@ -23,7 +24,8 @@ int cmdInit(const Args& a) {
     if (!jpub) return die(jpub.error().message);
     // Every argument is checked before the data directory is made.
     auto addresses = splitList(address);
-    if (addresses.empty() || addresses.size() > 16 || !std::all_of(addresses.begin(), addresses.end(), validAddress))
+    if (addresses.empty() || addresses.size() > 16 ||
+        !std::all_of(addresses.begin(), addresses.end(), validAddress))
         return die("--address takes 1 to 16 HOST:PORT, separated by commas");
     auto pins = tlsKeyPins(a);
     if (!pins) return die(pins.error().message);
@@ -40,7 +42,6 @@ int cmdInit(const Args& a) {
     if (!signalContext) return die(signalContext.error().message);
     auto relayIdentity = signal::SessionManager::generateIdentity(**signalContext);
     if (!relayIdentity) return die(relayIdentity.error().message);
-
 
     journal::FirmManifest m;
     m.firmName = firm;
@@ -80,7 +81,8 @@ int cmdInit(const Args& a) {
     if (w) w = writeFile(d.address(), view(address), false);
     if (!w) return die(w.error().message);
     auto host = address.substr(0, address.rfind(':'));
-    if (auto r = relay::generateSelfSignedCertificate(d.cert().string(), d.tlsKey().string(), host); !r)
+    if (auto r = relay::generateSelfSignedCertificate(d.cert().string(), d.tlsKey().string(), host);
+        !r)
         return die(r.error().message);
     auto db = storage::Database::open(d.db().string(), dbKey, {true, storage::Durability::Full});
     if (!db) return die(db.error().message);
@@ -110,15 +112,18 @@ int cmdManifest(const Args& a) {
     if (!m) return die("manifest.bin: " + m.error().message);
     if (!a.opt("show").empty() || a.opt("root-key").empty()) {
         if (a.opt("show").empty()) return usage();
-        std::printf("firm\t%s\nfingerprint\t%s\nversion\t%u\nissued_ms\t%llu\n", m->firmName.c_str(),
-                    journal::firmFingerprint(m->rootPublicKey).c_str(), unsigned(m->version),
-                    (unsigned long long)m->issuedMs);
-        for (const auto& addr : m->relayAddresses) std::printf("address\t%s\n", addr.c_str());
-        for (const auto& pin : m->tlsKeyPins) std::printf("tls-key-pin\t%s\n", toHex(pin).c_str());
-        for (const auto& k : m->journalKeys)  // oldest first; the last is current
-            std::printf("journal-key\t%s\t%llu\n", toHex(k.publicKey).c_str(), (unsigned long long)k.validFromMs);
-        std::printf("relay-public-key\t%s\nrelay-identity-key\t%s\n", toHex(m->relayPublicKey).c_str(),
-                    toHex(m->relayIdentityKey).c_str());
+        std::printf("firm\t%s\nfingerprint\t%s\nversion\t%u\nissued_ms\t%llu\n",
+                    m->firmName.c_str(), journal::firmFingerprint(m->rootPublicKey).c_str(),
+                    unsigned(m->version), (unsigned long long)m->issuedMs);
+        for (const auto& addr : m->relayAddresses)
+            std::printf("address\t%s\n", addr.c_str());
+        for (const auto& pin : m->tlsKeyPins)
+            std::printf("tls-key-pin\t%s\n", toHex(pin).c_str());
+        for (const auto& k : m->journalKeys) // oldest first; the last is current
+            std::printf("journal-key\t%s\t%llu\n", toHex(k.publicKey).c_str(),
+                        (unsigned long long)k.validFromMs);
+        std::printf("relay-public-key\t%s\nrelay-identity-key\t%s\n",
+                    toHex(m->relayPublicKey).c_str(), toHex(m->relayIdentityKey).c_str());
         return 0;
     }
     auto pass = passphrase(a);
@@ -132,7 +137,8 @@ int cmdManifest(const Args& a) {
         return die("this root key did not sign the relay's manifest");
     if (!a.opt("address").empty()) {
         auto addresses = splitList(a.opt("address"));
-        if (addresses.empty() || addresses.size() > 16 || !std::all_of(addresses.begin(), addresses.end(), validAddress))
+        if (addresses.empty() || addresses.size() > 16 ||
+            !std::all_of(addresses.begin(), addresses.end(), validAddress))
             return die("--address takes 1 to 16 HOST:PORT, separated by commas");
         m->relayAddresses = addresses;
         m->relayAddress = addresses.front();
@@ -152,8 +158,10 @@ int cmdManifest(const Args& a) {
         auto jpub = readJournalPublicKey(a.opt("add-journal-key"));
         if (!jpub) return die(jpub.error().message);
         for (const auto& k : m->journalKeys)
-            if (constantTimeEqual(k.publicKey, *jpub)) return die("this journal key is already in the manifest");
-        if (m->journalKeys.size() >= 64) return die("the manifest holds 64 journal keys, the most it may");
+            if (constantTimeEqual(k.publicKey, *jpub))
+                return die("this journal key is already in the manifest");
+        if (m->journalKeys.size() >= 64)
+            return die("the manifest holds 64 journal keys, the most it may");
         m->journalKeys.push_back({*jpub, std::max(m->issuedMs, m->journalKeys.back().validFromMs)});
     }
     if (auto r = m->sign(*root); !r) return die(r.error().message);
@@ -162,13 +170,15 @@ int cmdManifest(const Args& a) {
     std::error_code ec;
     fs::rename(tmp, d.manifest(), ec);
     if (ec) return die("cannot replace " + d.manifest().string());
-    if (auto w = writeFile(d.address(), view(m->relayAddress), false); !w) return die(w.error().message);
-    std::printf("manifest re-signed (issued %llu): %zu address(es), %zu TLS key pin(s), %zu journal key(s); restart "
+    if (auto w = writeFile(d.address(), view(m->relayAddress), false); !w)
+        return die(w.error().message);
+    std::printf("manifest re-signed (issued %llu): %zu address(es), %zu TLS key pin(s), %zu "
+                "journal key(s); restart "
                 "the relay to serve it\n",
-                (unsigned long long)m->issuedMs, m->relayAddresses.size(), m->tlsKeyPins.size(), m->journalKeys.size());
+                (unsigned long long)m->issuedMs, m->relayAddresses.size(), m->tlsKeyPins.size(),
+                m->journalKeys.size());
     return 0;
 }
-
 
 // Seals the clear-hex keys of a data directory written before keys were sealed at rest, in
 // place. Each file: the clear one kept reachable as NAME.clear (a hard link), the sealed one
@@ -188,14 +198,19 @@ int cmdSealKeys(const Args& a) {
         std::string_view name;
         fs::path file, clear, fresh;
         bool sealed = false;
-        SecureBytes key;  ///< a clear file's key
+        SecureBytes key; ///< a clear file's key
     };
     std::vector<Item> items;
     std::error_code ec;
     bool anyClear = false;
     for (auto name : kSealedKeyFiles) {
-        Item it{name, d.dir / name, d.dir / (std::string(name) + ".clear"), d.dir / (std::string(name) + ".new"), false, {}};
-        fs::remove(it.fresh, ec);  // an unfinished write of an earlier run
+        Item it{name,
+                d.dir / name,
+                d.dir / (std::string(name) + ".clear"),
+                d.dir / (std::string(name) + ".new"),
+                false,
+                {}};
+        fs::remove(it.fresh, ec); // an unfinished write of an earlier run
         SecretText text;
         if (!readSecretFile(it.file, text)) return die("cannot read " + it.file.string());
         if (looksSealed(text.text)) {
@@ -208,9 +223,11 @@ int cmdSealKeys(const Args& a) {
         }
         items.push_back(std::move(it));
     }
-    bool anySealed = std::any_of(items.begin(), items.end(), [](const Item& it) { return it.sealed; });
+    bool anySealed =
+        std::any_of(items.begin(), items.end(), [](const Item& it) { return it.sealed; });
     if (anySealed && !fs::exists(*path, ec))
-        return die("some relay keys in " + d.dir.string() + " are already sealed: give the unlock secret they were sealed with");
+        return die("some relay keys in " + d.dir.string() +
+                   " are already sealed: give the unlock secret they were sealed with");
     bool created = false;
     auto unlock = unlockSecret(a, d, anyClear, &created);
     if (!unlock) return die(unlock.error().message);
@@ -226,7 +243,8 @@ int cmdSealKeys(const Args& a) {
             // Left by an interrupted run. While NAME is still clear it is the same file: only
             // the link goes. Once NAME is sealed it is the old clear key: overwritten first.
             if (!it.sealed && sameFile(it.clear, it.file)) {
-                if (::unlink(it.clear.c_str()) != 0) return die("cannot remove " + it.clear.string());
+                if (::unlink(it.clear.c_str()) != 0)
+                    return die("cannot remove " + it.clear.string());
             } else if (auto r = shredAndRemove(it.clear); !r) {
                 return die(r.error().message);
             }
@@ -234,7 +252,8 @@ int cmdSealKeys(const Args& a) {
         if (it.sealed) continue;
         auto sealed = sealKeyFile(it.key, *unlock, it.name);
         if (!sealed) return die("cannot seal " + it.file.string());
-        if (::link(it.file.c_str(), it.clear.c_str()) != 0) return die("cannot link " + it.clear.string());
+        if (::link(it.file.c_str(), it.clear.c_str()) != 0)
+            return die("cannot link " + it.clear.string());
         if (auto w = writeFile(it.fresh, *sealed, true); !w) return die(w.error().message);
         fs::rename(it.fresh, it.file, ec);
         if (ec) return die("cannot replace " + it.file.string());
@@ -246,13 +265,17 @@ int cmdSealKeys(const Args& a) {
     // The result must open exactly as serve opens it.
     auto keys = unsealRelayKeys(d, *unlock);
     if (!keys) return die(keys.error().message);
-    if (created) std::printf("created the unlock secret %s (keep it outside %s and its backups)\n", path->c_str(), d.dir.c_str());
+    if (created)
+        std::printf("created the unlock secret %s (keep it outside %s and its backups)\n",
+                    path->c_str(), d.dir.c_str());
     if (sealedNow)
-        std::printf("sealed %d relay key file(s) in %s; copies of the directory from before still hold the keys in clear\n",
+        std::printf("sealed %d relay key file(s) in %s; copies of the directory from before still "
+                    "hold the keys in clear\n",
                     sealedNow, d.dir.c_str());
     else
-        std::printf("the relay keys in %s are already sealed under this unlock secret\n", d.dir.c_str());
+        std::printf("the relay keys in %s are already sealed under this unlock secret\n",
+                    d.dir.c_str());
     return 0;
 }
 
-}  // namespace verbatim::relayapp
+} // namespace verbatim::relayapp

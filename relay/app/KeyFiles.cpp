@@ -1,5 +1,7 @@
 /// @file KeyFiles.cpp
-/// The relay's three keys sealed at rest under an unlock secret that never lives in the data directory (docs/protocol.md, "Relay keys at rest"), the data directory's checks, and opening the store and the service.
+/// The relay's three keys sealed at rest under an unlock secret that never lives in the data
+/// directory (docs/protocol.md, "Relay keys at rest"), the data directory's checks, and opening the
+/// store and the service.
 #include "relay/app/RelayApp.h"
 
 namespace verbatim::relayapp {
@@ -9,7 +11,6 @@ namespace verbatim::relayapp {
 // db.key, relay.key and relay-identity.key are sealed under an unlock secret that never lives
 // in the data directory: a copy of the directory (a backup, a snapshot, a disk) alone gives no
 // key that signs checkpoints, wipes or the relay's journal entries, nor the database key.
-
 
 Result<SecureBytes> sealingKey(ByteView unlock, ByteView salt, std::string_view fileName) {
     Bytes info;
@@ -24,12 +25,15 @@ Bytes sealAad(ByteView header, std::string_view fileName) {
     return aad;
 }
 
-bool looksSealed(std::string_view file) { return file.substr(0, kSealedMagic.size()) == kSealedMagic; }
+bool looksSealed(std::string_view file) {
+    return file.substr(0, kSealedMagic.size()) == kSealedMagic;
+}
 
 /// "VRK1" || salt[32] || nonce[12] || AES-256-GCM(HKDF(unlock, salt, info || name), nonce,
 /// aad = header || field(name), key[32]) || tag[16].
 Result<Bytes> sealKeyFile(ByteView key, ByteView unlock, std::string_view fileName) {
-    if (key.size() != kSealedKeySize) return fail(ErrorCode::InvalidArgument, "relay keys are 32 bytes");
+    if (key.size() != kSealedKeySize)
+        return fail(ErrorCode::InvalidArgument, "relay keys are 32 bytes");
     Bytes out;
     appendRaw(out, view(kSealedMagic));
     appendRaw(out, crypto::randomBytes(kSealSaltSize));
@@ -37,8 +41,9 @@ Result<Bytes> sealKeyFile(ByteView key, ByteView unlock, std::string_view fileNa
     ByteView header(out.data(), kSealHeaderSize);
     auto k = sealingKey(unlock, header.subspan(kSealedMagic.size(), kSealSaltSize), fileName);
     if (!k) return tl::unexpected(k.error());
-    auto ct = crypto::aesGcmSeal(*k, header.subspan(kSealedMagic.size() + kSealSaltSize, kSealNonceSize),
-                                 sealAad(header, fileName), key);
+    auto ct =
+        crypto::aesGcmSeal(*k, header.subspan(kSealedMagic.size() + kSealSaltSize, kSealNonceSize),
+                           sealAad(header, fileName), key);
     if (!ct) return tl::unexpected(ct.error());
     appendRaw(out, *ct);
     return out;
@@ -47,20 +52,24 @@ Result<Bytes> sealKeyFile(ByteView key, ByteView unlock, std::string_view fileNa
 /// The key inside a sealed file, or kUnsealFailed (never which of secret or file is wrong, and
 /// no byte of the key unless the tag verifies).
 Result<SecureBytes> unsealKeyFile(ByteView file, ByteView unlock, std::string_view fileName) {
-    if (file.size() != kSealedFileSize || !looksSealed(asString(file))) return fail(ErrorCode::WrongKey, kUnsealFailed);
+    if (file.size() != kSealedFileSize || !looksSealed(asString(file)))
+        return fail(ErrorCode::WrongKey, kUnsealFailed);
     ByteView header = file.subspan(0, kSealHeaderSize);
     auto k = sealingKey(unlock, header.subspan(kSealedMagic.size(), kSealSaltSize), fileName);
     if (!k) return fail(ErrorCode::WrongKey, kUnsealFailed);
-    auto key = crypto::aesGcmOpen(*k, header.subspan(kSealedMagic.size() + kSealSaltSize, kSealNonceSize),
-                                  sealAad(header, fileName), file.subspan(kSealHeaderSize));
+    auto key =
+        crypto::aesGcmOpen(*k, header.subspan(kSealedMagic.size() + kSealSaltSize, kSealNonceSize),
+                           sealAad(header, fileName), file.subspan(kSealHeaderSize));
     if (!key || key->size() != kSealedKeySize) return fail(ErrorCode::WrongKey, kUnsealFailed);
     return key;
 }
 
 /// 64 hex digits (surrounding white space ignored) as 32 bytes, without a non-wiping copy.
 std::optional<SecureBytes> parseHexKey(std::string_view text) {
-    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
-    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
+    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())))
+        text.remove_prefix(1);
+    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
+        text.remove_suffix(1);
     if (text.size() != 64) return std::nullopt;
     auto nibble = [](char c) -> int {
         if (c >= '0' && c <= '9') return c - '0';
@@ -77,7 +86,6 @@ std::optional<SecureBytes> parseHexKey(std::string_view text) {
     return out;
 }
 
-
 /// Reads a small file that holds a secret straight into `out` (no stream buffer, no reallocation
 /// that would leave a copy behind). Such files are 64 hex digits; more than 4 KiB is refused.
 bool readSecretFile(const fs::path& p, SecretText& out) {
@@ -93,9 +101,9 @@ bool readSecretFile(const fs::path& p, SecretText& out) {
         got += std::size_t(n);
     }
     ::close(fd);
-    if (got > kMax) got = 0;  // not one of ours: read as empty, which nothing accepts
+    if (got > kMax) got = 0; // not one of ours: read as empty, which nothing accepts
     secureWipe(out.text.data() + got, out.text.size() - got);
-    out.text.resize(got);  // the bytes past `got` are wiped above, the rest when `out` goes
+    out.text.resize(got); // the bytes past `got` are wiped above, the rest when `out` goes
     return true;
 }
 
@@ -105,7 +113,8 @@ bool isInside(const fs::path& file, const fs::path& dir) {
     auto norm = [&](const fs::path& p) {
         auto c = fs::weakly_canonical(fs::absolute(p, ec), ec);
         if (ec) c = fs::absolute(p).lexically_normal();
-        while (!c.empty() && c.filename().empty() && c != c.root_path()) c = c.parent_path();
+        while (!c.empty() && c.filename().empty() && c != c.root_path())
+            c = c.parent_path();
         return c;
     };
     const fs::path f = norm(file), d = norm(dir);
@@ -143,20 +152,25 @@ Result<void> createUnlockFile(const fs::path& p) {
 
 /// The unlock secret (32 bytes). With `createIfMissing` (init, seal-keys) a missing file named by
 /// --unlock-file or VERBATIM_RELAY_UNLOCK_FILE is created; `created` says so.
-Result<SecureBytes> unlockSecret(const Args& a, const DataDir& d, bool createIfMissing, bool* created) {
+Result<SecureBytes> unlockSecret(const Args& a, const DataDir& d, bool createIfMissing,
+                                 bool* created) {
     auto path = unlockPath(a);
     if (!path) return fail(ErrorCode::NotFound, kNoUnlockSecret);
     if (isInside(*path, d.dir))
-        return fail(ErrorCode::InvalidArgument, "the unlock secret must not live in the relay's data directory");
+        return fail(ErrorCode::InvalidArgument,
+                    "the unlock secret must not live in the relay's data directory");
     std::error_code ec;
     if (createIfMissing && !fs::exists(*path, ec)) {
         if (auto r = createUnlockFile(*path); !r) return tl::unexpected(r.error());
         if (created) *created = true;
     }
     SecretText text;
-    if (!readSecretFile(*path, text)) return fail(ErrorCode::NotFound, "cannot read the unlock secret " + path->string());
+    if (!readSecretFile(*path, text))
+        return fail(ErrorCode::NotFound, "cannot read the unlock secret " + path->string());
     auto secret = parseHexKey(text.text);
-    if (!secret) return fail(ErrorCode::Malformed, "the unlock secret " + path->string() + " must hold 64 hex digits");
+    if (!secret)
+        return fail(ErrorCode::Malformed,
+                    "the unlock secret " + path->string() + " must hold 64 hex digits");
     return std::move(*secret);
 }
 
@@ -165,22 +179,26 @@ Result<fs::path> unlockPathFor(const Args& a, const DataDir& d) {
     auto path = unlockPath(a);
     if (!path) return fail(ErrorCode::NotFound, kNoUnlockSecret);
     if (isInside(*path, d.dir))
-        return fail(ErrorCode::InvalidArgument, "the unlock secret must not live in the relay's data directory");
+        return fail(ErrorCode::InvalidArgument,
+                    "the unlock secret must not live in the relay's data directory");
     return *path;
 }
-
 
 /// A data directory from before keys were sealed (clear hex) is refused with what to do.
 Result<void> refuseClearKeys(const DataDir& d, const Args& a) {
     for (auto name : kSealedKeyFiles) {
         SecretText text;
-        if (!readSecretFile(d.dir / name, text)) return fail(ErrorCode::NotFound, "cannot read " + (d.dir / name).string());
+        if (!readSecretFile(d.dir / name, text))
+            return fail(ErrorCode::NotFound, "cannot read " + (d.dir / name).string());
         if (looksSealed(text.text)) continue;
         if (parseHexKey(text.text))
             return fail(ErrorCode::Unsupported,
                         "the relay keys in " + d.dir.string() +
-                            " are stored in clear (written before keys were sealed at rest); seal them once with: "
-                            "verbatim-relay seal-keys --data " + a.opt("data") + " --unlock-file PATH "
+                            " are stored in clear (written before keys were sealed at rest); seal "
+                            "them once with: "
+                            "verbatim-relay seal-keys --data " +
+                            a.opt("data") +
+                            " --unlock-file PATH "
                             "(PATH outside the data directory; created when missing)");
         return fail(ErrorCode::WrongKey, kUnsealFailed);
     }
@@ -206,18 +224,22 @@ Result<RelayKeys> unsealRelayKeys(const DataDir& d, ByteView unlock) {
 Result<void> checkDataDirectory(const DataDir& d) {
     struct stat st {};
     if (::stat(d.dir.c_str(), &st) != 0)
-        return fail(ErrorCode::NotFound, "the data directory " + d.dir.string() + " does not exist or cannot be read");
-    if (!S_ISDIR(st.st_mode)) return fail(ErrorCode::InvalidArgument, d.dir.string() + " is not a directory");
+        return fail(ErrorCode::NotFound,
+                    "the data directory " + d.dir.string() + " does not exist or cannot be read");
+    if (!S_ISDIR(st.st_mode))
+        return fail(ErrorCode::InvalidArgument, d.dir.string() + " is not a directory");
     if (st.st_uid != ::geteuid())
-        return fail(ErrorCode::InvalidArgument, "the data directory " + d.dir.string() + " is owned by uid " +
-                                                    std::to_string(st.st_uid) + ", not by the user running the relay (uid " +
-                                                    std::to_string(::geteuid()) + "); run as its owner");
+        return fail(ErrorCode::InvalidArgument,
+                    "the data directory " + d.dir.string() + " is owned by uid " +
+                        std::to_string(st.st_uid) + ", not by the user running the relay (uid " +
+                        std::to_string(::geteuid()) + "); run as its owner");
     if (st.st_mode & 077) {
         char mode[8];
         std::snprintf(mode, sizeof mode, "%04o", unsigned(st.st_mode & 07777));
-        return fail(ErrorCode::InvalidArgument, "the data directory " + d.dir.string() + " has mode " + mode +
-                                                    ": group or others may enter it; restrict it with chmod 700 " +
-                                                    d.dir.string());
+        return fail(ErrorCode::InvalidArgument,
+                    "the data directory " + d.dir.string() + " has mode " + mode +
+                        ": group or others may enter it; restrict it with chmod 700 " +
+                        d.dir.string());
     }
     return {};
 }
@@ -233,13 +255,15 @@ Result<RelayKeys> relayKeys(const Args& a, const DataDir& d) {
 /// A connection to the relay database with its raw key.
 Result<std::unique_ptr<storage::Database>> openRelayDatabase(const DataDir& d, ByteView dbKey,
                                                              std::uint32_t cacheKiB) {
-    if (dbKey.size() != 32) return fail(ErrorCode::InvalidArgument, "the database key is not available");
-    return storage::Database::open(d.db().string(), dbKey, {false, storage::Durability::Full, false, cacheKiB});
+    if (dbKey.size() != 32)
+        return fail(ErrorCode::InvalidArgument, "the database key is not available");
+    return storage::Database::open(d.db().string(), dbKey,
+                                   {false, storage::Durability::Full, false, cacheKiB});
 }
 
-Result<std::unique_ptr<relay::RelayService>> openService(
-    const DataDir& d, RelayKeys keys, bool benchLimits,
-    const std::function<void(relay::RelayConfig&)>& adjust, std::uint32_t cacheKiB) {
+Result<std::unique_ptr<relay::RelayService>>
+openService(const DataDir& d, RelayKeys keys, bool benchLimits,
+            const std::function<void(relay::RelayConfig&)>& adjust, std::uint32_t cacheKiB) {
     auto manifestBytes = readFile(d.manifest());
     if (!manifestBytes) return tl::unexpected(manifestBytes.error());
     auto manifest = journal::FirmManifest::parse(view(*manifestBytes));
@@ -247,7 +271,8 @@ Result<std::unique_ptr<relay::RelayService>> openService(
     // relay.key must be the key the manifest publishes (checkpoints and wipes are checked with it).
     auto relayPublic = crypto::ed25519PublicKey(keys.relay);
     if (!relayPublic || !constantTimeEqual(*relayPublic, manifest->relayPublicKey))
-        return fail(ErrorCode::WrongKey, "relay.key is not the relay key of this data directory's manifest");
+        return fail(ErrorCode::WrongKey,
+                    "relay.key is not the relay key of this data directory's manifest");
     auto db = openRelayDatabase(d, keys.db, cacheKiB);
     if (!db) return tl::unexpected(db.error());
     relay::RelayConfig config;
@@ -272,4 +297,4 @@ Result<std::unique_ptr<relay::RelayService>> openService(
     return relay::RelayService::open(std::move(*db), std::move(config));
 }
 
-}  // namespace verbatim::relayapp
+} // namespace verbatim::relayapp

@@ -9,25 +9,25 @@
 ///   ServeCommand.cpp    serve (with the config file, systemd notify and SIGHUP)
 ///   AdminCommand.cpp    admin
 ///   BackupCommands.cpp  backup, restore, check
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <cctype>
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <fcntl.h>
 #include <filesystem>
 #include <fstream>
-#include <iostream>
 #include <functional>
+#include <iostream>
 #include <map>
 #include <optional>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
-#include <fcntl.h>
 #include <unistd.h>
-#include <algorithm>
-#include <array>
-#include <atomic>
-#include <cctype>
 
 #include "common/CommandLine.h"
 #include "common/Log.h"
@@ -38,12 +38,12 @@
 #include "crypto/PassphraseBox.h"
 #include "crypto/Random.h"
 #include "journal/FirmManifest.h"
+#include "relay/app/SystemdNotify.h"
 #include "relay/core/RelayBackup.h"
 #include "relay/core/RelaySchema.h"
 #include "relay/core/RelayService.h"
 #include "relay/net/RelayServer.h"
 #include "relay/net/TlsCert.h"
-#include "relay/app/SystemdNotify.h"
 #include "signal/SessionManager.h"
 
 namespace verbatim::relayapp {
@@ -57,7 +57,8 @@ struct Args {
         auto it = options.find(k);
         return it == options.end() ? def : it->second;
     }
-    /// --k as a whole number in [lo, hi] (`def` when absent); nullopt when malformed or out of range.
+    /// --k as a whole number in [lo, hi] (`def` when absent); nullopt when malformed or out of
+    /// range.
     std::optional<long> number(const std::string& k, long def, long lo, long hi) const {
         auto it = options.find(k);
         if (it == options.end()) return def;
@@ -80,7 +81,7 @@ struct DataDir {
     fs::path address() const { return dir / "address"; }
     fs::path cert() const { return dir / "tls.crt"; }
     fs::path tlsKey() const { return dir / "tls.key"; }
-    fs::path tlsPin() const { return dir / "tls-pin"; }  ///< written by serve: the pin links carry
+    fs::path tlsPin() const { return dir / "tls-pin"; } ///< written by serve: the pin links carry
     fs::path blobs() const { return dir / "blobs"; }
 };
 
@@ -91,26 +92,29 @@ struct SecretText {
 };
 
 struct RelayKeys {
-    SecureBytes db;        ///< SQLCipher raw key
-    SecureBytes relay;     ///< Ed25519 seed: checkpoints, wipe commands
-    SecureBytes identity;  ///< Signal identity private key: the relay's own journal entries
+    SecureBytes db;       ///< SQLCipher raw key
+    SecureBytes relay;    ///< Ed25519 seed: checkpoints, wipe commands
+    SecureBytes identity; ///< Signal identity private key: the relay's own journal entries
 };
 
 inline constexpr std::string_view kSealedMagic = "VRK1";
-inline constexpr std::size_t kSealSaltSize = 32, kSealNonceSize = 12, kSealTagSize = 16, kSealedKeySize = 32;
+inline constexpr std::size_t kSealSaltSize = 32, kSealNonceSize = 12, kSealTagSize = 16,
+                             kSealedKeySize = 32;
 inline constexpr std::size_t kSealHeaderSize = kSealedMagic.size() + kSealSaltSize + kSealNonceSize;
 inline constexpr std::size_t kSealedFileSize = kSealHeaderSize + kSealedKeySize + kSealTagSize;
 inline constexpr std::string_view kSealInfo = "verbatim-relay-key-v1";
 inline constexpr const char* kUnlockCredential = "verbatim-relay-unlock";
 inline constexpr const char* kUnlockEnv = "VERBATIM_RELAY_UNLOCK_FILE";
-inline const std::string kUnsealFailed = "cannot unseal relay keys: wrong unlock secret or damaged key file";
+inline const std::string kUnsealFailed =
+    "cannot unseal relay keys: wrong unlock secret or damaged key file";
 inline const std::string kNoUnlockSecret =
     "no unlock secret for the relay keys: pass --unlock-file PATH, or give the systemd credential "
     "verbatim-relay-unlock (LoadCredential= or LoadCredentialEncrypted=, read from "
     "$CREDENTIALS_DIRECTORY/verbatim-relay-unlock), or set VERBATIM_RELAY_UNLOCK_FILE=PATH";
 
 /// The three sealed key files, by name (the name is bound into each file's key and tag).
-inline constexpr std::array<std::string_view, 3> kSealedKeyFiles = {"db.key", "relay.key", "relay-identity.key"};
+inline constexpr std::array<std::string_view, 3> kSealedKeyFiles = {"db.key", "relay.key",
+                                                                    "relay-identity.key"};
 
 // CommandTable.cpp
 const cmdline::CommandLine& commandLine();
@@ -151,9 +155,10 @@ Result<void> checkDataDirectory(const DataDir& d);
 Result<RelayKeys> relayKeys(const Args& a, const DataDir& d);
 Result<std::unique_ptr<storage::Database>> openRelayDatabase(const DataDir& d, ByteView dbKey,
                                                              std::uint32_t cacheKiB = 0);
-Result<std::unique_ptr<relay::RelayService>> openService(
-    const DataDir& d, RelayKeys keys, bool benchLimits = false,
-    const std::function<void(relay::RelayConfig&)>& adjust = {}, std::uint32_t cacheKiB = 0);
+Result<std::unique_ptr<relay::RelayService>>
+openService(const DataDir& d, RelayKeys keys, bool benchLimits = false,
+            const std::function<void(relay::RelayConfig&)>& adjust = {},
+            std::uint32_t cacheKiB = 0);
 Result<journal::FirmManifest> readManifest(const DataDir& d);
 
 // The commands.
@@ -166,4 +171,4 @@ int cmdBackup(const Args& a);
 int cmdRestore(const Args& a);
 int cmdCheck(const Args& a);
 
-}  // namespace verbatim::relayapp
+} // namespace verbatim::relayapp

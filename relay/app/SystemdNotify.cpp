@@ -13,7 +13,7 @@ SystemdNotify::SystemdNotify() {
     const char* socketName = std::getenv("NOTIFY_SOCKET");
     if (socketName && *socketName && (socketName[0] == '/' || socketName[0] == '@')) {
         m_address = socketName;
-        if (m_address[0] == '@') m_address[0] = '\0';  // abstract namespace
+        if (m_address[0] == '@') m_address[0] = '\0'; // abstract namespace
         if (m_address.size() < sizeof(sockaddr_un::sun_path))
             m_fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     }
@@ -37,9 +37,10 @@ bool SystemdNotify::send(const std::string& state) const {
     sockaddr_un addr{};
     addr.sun_family = AF_UNIX;
     std::memcpy(addr.sun_path, m_address.data(), m_address.size());
-    const auto len = socklen_t(offsetof(sockaddr_un, sun_path) + m_address.size() + (m_address[0] == '\0' ? 0 : 1));
-    return ::sendto(m_fd, state.data(), state.size(), MSG_NOSIGNAL, reinterpret_cast<const sockaddr*>(&addr), len) ==
-           ssize_t(state.size());
+    const auto len = socklen_t(offsetof(sockaddr_un, sun_path) + m_address.size() +
+                               (m_address[0] == '\0' ? 0 : 1));
+    return ::sendto(m_fd, state.data(), state.size(), MSG_NOSIGNAL,
+                    reinterpret_cast<const sockaddr*>(&addr), len) == ssize_t(state.size());
 }
 
-}  // namespace verbatim::relay
+} // namespace verbatim::relay

@@ -36,8 +36,8 @@ public:
 
 private:
     int m_fd = -1;
-    std::string m_address;  ///< sockaddr_un path; a leading NUL for the abstract namespace
+    std::string m_address; ///< sockaddr_un path; a leading NUL for the abstract namespace
     std::chrono::microseconds m_watchdog{0};
 };
 
-}  // namespace verbatim::relay
+} // namespace verbatim::relay

@@ -29,8 +29,9 @@ constexpr std::size_t kSweepBatch = 500;
 constexpr std::string_view kTempPrefix = ".upload-";
 
 bool isBlobName(std::string_view name) {
-    return name.size() == 64 &&
-           std::all_of(name.begin(), name.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+    return name.size() == 64 && std::all_of(name.begin(), name.end(), [](char c) {
+               return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+           });
 }
 
 // A refusal a send job returns: responseFor() in RelayService turns it into this status.
@@ -73,14 +74,14 @@ bool syncDirectory(const std::string& dir) {
     return ok;
 }
 
-}  // namespace
+} // namespace
 
 // Shared by the store and its uploads, so that an upload destroyed after the store (a session
 // freed with the io_context after the service) still finds something to release into.
 struct BlobStore::Upload::State {
     std::mutex mutex;
-    std::string dir;                     ///< empty until open()
-    std::vector<std::string> fsPaths;    ///< one path per file system to keep the reserve on
+    std::string dir;                  ///< empty until open()
+    std::vector<std::string> fsPaths; ///< one path per file system to keep the reserve on
     struct InFlight {
         std::uint64_t bytes = 0;
         std::uint32_t count = 0;
@@ -91,7 +92,8 @@ struct BlobStore::Upload::State {
 
 // ---- Upload ----------------------------------------------------------------------------------
 
-BlobStore::Upload::Upload(std::shared_ptr<State> state, std::string user, std::uint32_t device, std::uint64_t bytes)
+BlobStore::Upload::Upload(std::shared_ptr<State> state, std::string user, std::uint32_t device,
+                          std::uint64_t bytes)
     : m_state(std::move(state)), m_user(std::move(user)), m_device(device), m_bytes(bytes) {
     m_id = toHex(crypto::randomBytes(32));
     m_temp = m_state->dir + "/" + std::string(kTempPrefix) + m_id;
@@ -148,7 +150,8 @@ std::uint64_t BlobStore::uploadsInFlight() const {
 
 Result<void> BlobStore::open(const std::string& dir) {
     std::error_code ec;
-    if (dir.empty() || !fs::is_directory(dir, ec)) return fail(ErrorCode::NotFound, "no blob directory " + dir);
+    if (dir.empty() || !fs::is_directory(dir, ec))
+        return fail(ErrorCode::NotFound, "no blob directory " + dir);
     if (isOpen()) return fail(ErrorCode::InvalidArgument, "the blob store is already open");
 
     // Partial uploads of a previous run: their sessions are gone.
@@ -177,7 +180,8 @@ Result<void> BlobStore::open(const std::string& dir) {
                 auto row = list->step();
                 if (!row) return tl::unexpected(row.error());
                 if (!*row) break;
-                if (list->columnText(1) == "main") databaseDir = fs::path(list->columnText(2)).parent_path().string();
+                if (list->columnText(1) == "main")
+                    databaseDir = fs::path(list->columnText(2)).parent_path().string();
             }
             list->reset();
             storage::Transaction tx(db);
@@ -190,17 +194,24 @@ Result<void> BlobStore::open(const std::string& dir) {
             const std::int64_t now = std::int64_t(wallClockMs());
             if (!*seen) {
                 // Blobs stored before the relay knew references: any journal entry may need them.
-                auto ins = db.prepare("INSERT OR IGNORE INTO blobs (id, user, device, size, created_ms, referenced_ms) "
+                auto ins = db.prepare("INSERT OR IGNORE INTO blobs (id, user, device, size, "
+                                      "created_ms, referenced_ms) "
                                       "VALUES (?, '', 0, ?, ?, ?)");
                 if (!ins) return tl::unexpected(ins.error());
                 for (const auto& name : files) {
                     std::error_code sizeEc;
                     auto size = fs::file_size(fs::path(dir) / name, sizeEc);
-                    ins->bind(1, ByteView(*fromHex(name))).bind(2, std::int64_t(sizeEc ? 0 : size)).bind(3, now).bind(4, now);
+                    ins->bind(1, ByteView(*fromHex(name)))
+                        .bind(2, std::int64_t(sizeEc ? 0 : size))
+                        .bind(3, now)
+                        .bind(4, now);
                     if (auto r = ins->run(); !r) return r;
                     ++adopted;
                 }
-                if (auto r = db.exec("INSERT INTO meta (key, value) VALUES ('blobs_adopted', x'01')"); !r) return r;
+                if (auto r =
+                        db.exec("INSERT INTO meta (key, value) VALUES ('blobs_adopted', x'01')");
+                    !r)
+                    return r;
             } else {
                 auto find = db.prepare("SELECT deleted_ms FROM blobs WHERE id = ?");
                 if (!find) return tl::unexpected(find.error());
@@ -211,7 +222,8 @@ Result<void> BlobStore::open(const std::string& dir) {
                     if (!*row || !find->columnIsNull(0)) orphans.push_back(name);
                     find->reset();
                 }
-                auto live = db.prepare("SELECT id, referenced_ms FROM blobs WHERE deleted_ms IS NULL");
+                auto live =
+                    db.prepare("SELECT id, referenced_ms FROM blobs WHERE deleted_ms IS NULL");
                 if (!live) return tl::unexpected(live.error());
                 std::vector<Bytes> gone;
                 while (true) {
@@ -223,7 +235,7 @@ Result<void> BlobStore::open(const std::string& dir) {
                     if (live->columnIsNull(1))
                         gone.push_back(std::move(id));
                     else
-                        ++lost;  // referenced, and its file is missing: compliance will report it
+                        ++lost; // referenced, and its file is missing: compliance will report it
                 }
                 live->reset();
                 auto mark = db.prepare("UPDATE blobs SET deleted_ms = ? WHERE id = ?");
@@ -238,13 +250,15 @@ Result<void> BlobStore::open(const std::string& dir) {
         }();
     });
     if (!result) return result;
-    for (const auto& name : orphans) ::unlink((dir + "/" + name).c_str());
+    for (const auto& name : orphans)
+        ::unlink((dir + "/" + name).c_str());
 
     // The reserve is kept on both file systems (one check when they are the same).
     std::vector<std::string> paths{dir};
-    struct stat a {}, b {};
-    if (!databaseDir.empty() && ::stat(dir.c_str(), &a) == 0 && ::stat(databaseDir.c_str(), &b) == 0 &&
-        a.st_dev != b.st_dev)
+    struct stat a {
+    }, b{};
+    if (!databaseDir.empty() && ::stat(dir.c_str(), &a) == 0 &&
+        ::stat(databaseDir.c_str(), &b) == 0 && a.st_dev != b.st_dev)
         paths.push_back(databaseDir);
     {
         std::lock_guard lock(m_state->mutex);
@@ -252,8 +266,10 @@ Result<void> BlobStore::open(const std::string& dir) {
         m_state->fsPaths = std::move(paths);
     }
     log::write(log::Level::Info, "blobs.opened",
-               {{"files", std::to_string(files.size())}, {"partial_removed", std::to_string(partial)},
-                {"adopted", std::to_string(adopted)}, {"orphans_removed", std::to_string(orphans.size())},
+               {{"files", std::to_string(files.size())},
+                {"partial_removed", std::to_string(partial)},
+                {"adopted", std::to_string(adopted)},
+                {"orphans_removed", std::to_string(orphans.size())},
                 {"unreferenced_missing", std::to_string(vanished)}});
     if (lost)
         log::write(log::Level::Warn, "blobs.referenced_missing", {{"count", std::to_string(lost)}});
@@ -270,18 +286,19 @@ bool BlobStore::spaceAllows(std::uint64_t moreBytes) const {
     for (const auto& p : paths) {
         auto s = spaceOf(p);
         if (!s) return false;
-        const std::uint64_t reserve =
-            std::max<std::uint64_t>(m_policy.reserveBytes, s->total / 100 * m_policy.reservePercent);
+        const std::uint64_t reserve = std::max<std::uint64_t>(
+            m_policy.reserveBytes, s->total / 100 * m_policy.reservePercent);
         if (s->free < reserve || s->free - reserve < moreBytes) return false;
     }
     return true;
 }
 
-void BlobStore::admit(const std::string& user, std::uint32_t device, proto::Role role, std::uint64_t bytes,
-                      std::function<void(Admission)> done) {
+void BlobStore::admit(const std::string& user, std::uint32_t device, proto::Role role,
+                      std::uint64_t bytes, std::function<void(Admission)> done) {
     // Between batches: it reads committed rows only, and no upload's row can commit while it
     // decides, so two admissions never both count on the same room.
-    m_storage.postBetweenBatches([this, user, device, role, bytes, done = std::move(done)](Database& db) {
+    m_storage.postBetweenBatches([this, user, device, role, bytes,
+                                  done = std::move(done)](Database& db) {
         auto no = [&](int status, std::string message, std::uint64_t retryMs = 0) {
             ++m_refused;
             done(Admission{nullptr, status, std::move(message), retryMs});
@@ -292,7 +309,8 @@ void BlobStore::admit(const std::string& user, std::uint32_t device, proto::Role
         {
             std::lock_guard lock(m_state->mutex);
             if (m_state->dir.empty()) return no(404, "not found");
-            if (auto it = m_state->inFlight.find({user, device}); it != m_state->inFlight.end()) mine = it->second;
+            if (auto it = m_state->inFlight.find({user, device}); it != m_state->inFlight.end())
+                mine = it->second;
             allInFlight = m_state->inFlightBytes;
             paths = m_state->fsPaths;
         }
@@ -300,44 +318,52 @@ void BlobStore::admit(const std::string& user, std::uint32_t device, proto::Role
         for (const auto& p : paths) {
             auto s = spaceOf(p);
             if (!s) return no(503, "attachment storage unavailable");
-            const std::uint64_t reserve =
-                std::max<std::uint64_t>(m_policy.reserveBytes, s->total / 100 * m_policy.reservePercent);
+            const std::uint64_t reserve = std::max<std::uint64_t>(
+                m_policy.reserveBytes, s->total / 100 * m_policy.reservePercent);
             if (s->free < reserve || s->free - reserve < allInFlight + bytes)
                 return no(507, "relay storage low: attachments are refused until space is freed "
-                                   "(messages still go through)");
+                               "(messages still go through)");
         }
         const BlobLimits& limits = m_policy.limitsFor(role);
-        auto stored = db.cached("SELECT coalesce(sum(size), 0) FROM blobs WHERE user = ? AND device = ? "
-                                "AND deleted_ms IS NULL");
+        auto stored =
+            db.cached("SELECT coalesce(sum(size), 0) FROM blobs WHERE user = ? AND device = ? "
+                      "AND deleted_ms IS NULL");
         if (!stored) return no(503, "attachment storage unavailable");
         stored->bind(1, std::string_view(user)).bind(2, std::int64_t(device));
         auto row = stored->step();
         if (!row || !*row) return no(503, "attachment storage unavailable");
         const std::uint64_t storedBytes = std::uint64_t(stored->columnInt(0)) + mine.bytes;
         if (storedBytes + bytes > limits.quotaBytes)
-            return no(507, "attachment quota exceeded: this device stores " + humanBytes(storedBytes) +
-                                   " of attachments and may store " + humanBytes(limits.quotaBytes) +
-                                   "; this upload is " + humanBytes(bytes));
+            return no(507, "attachment quota exceeded: this device stores " +
+                               humanBytes(storedBytes) + " of attachments and may store " +
+                               humanBytes(limits.quotaBytes) + "; this upload is " +
+                               humanBytes(bytes));
 
         // The last hour's uploads, oldest first (removed ones too: removal does not refund rate).
         const std::uint64_t now = wallClockMs();
-        auto window = db.cached("SELECT created_ms, size FROM blobs WHERE user = ? AND device = ? AND created_ms > ? "
-                                "ORDER BY created_ms");
+        auto window = db.cached(
+            "SELECT created_ms, size FROM blobs WHERE user = ? AND device = ? AND created_ms > ? "
+            "ORDER BY created_ms");
         if (!window) return no(503, "attachment storage unavailable");
-        window->bind(1, std::string_view(user)).bind(2, std::int64_t(device)).bind(3, std::int64_t(now - std::min(now, kHourMs)));
+        window->bind(1, std::string_view(user))
+            .bind(2, std::int64_t(device))
+            .bind(3, std::int64_t(now - std::min(now, kHourMs)));
         std::vector<std::pair<std::uint64_t, std::uint64_t>> recent;
         while (true) {
             auto r = window->step();
             if (!r) return no(503, "attachment storage unavailable");
             if (!*r) break;
-            recent.emplace_back(std::uint64_t(window->columnInt(0)), std::uint64_t(window->columnInt(1)));
+            recent.emplace_back(std::uint64_t(window->columnInt(0)),
+                                std::uint64_t(window->columnInt(1)));
         }
         std::uint64_t count = recent.size() + mine.count, sum = mine.bytes;
-        for (const auto& [t, size] : recent) sum += size;
+        for (const auto& [t, size] : recent)
+            sum += size;
         const std::string allowance = std::to_string(limits.uploadsPerHour) + " uploads and " +
                                       humanBytes(limits.bytesPerHour) + " per hour";
         if (bytes > limits.bytesPerHour)
-            return no(413, "attachment larger than this device may upload in an hour (" + allowance + ")");
+            return no(413, "attachment larger than this device may upload in an hour (" +
+                               allowance + ")");
         if (count + 1 > limits.uploadsPerHour || sum + bytes > limits.bytesPerHour) {
             // When enough of the window's oldest uploads have aged out of it; uploads in flight
             // may hold the room instead: then try again in a minute.
@@ -346,11 +372,13 @@ void BlobStore::admit(const std::string& user, std::uint32_t device, proto::Role
                 --count;
                 sum -= size;
                 if (count + 1 <= limits.uploadsPerHour && sum + bytes <= limits.bytesPerHour) {
-                    retryMs = std::max<std::uint64_t>(t + kHourMs - std::min(now, t + kHourMs), 1000);
+                    retryMs =
+                        std::max<std::uint64_t>(t + kHourMs - std::min(now, t + kHourMs), 1000);
                     break;
                 }
             }
-            return no(429, "attachment upload rate exceeded: this device may upload " + allowance, retryMs);
+            return no(429, "attachment upload rate exceeded: this device may upload " + allowance,
+                      retryMs);
         }
 
         std::shared_ptr<Upload> upload;
@@ -373,18 +401,22 @@ void BlobStore::commit(std::shared_ptr<Upload> upload, std::function<void(Result
     upload->m_renamed = true;
     // The row must never name a file a crash could take back: the rename is made durable first.
     // A crash between this and the row's commit leaves a file without a row: open() removes it.
-    if (!syncDirectory(m_state->dir)) return done(fail(ErrorCode::Storage, "cannot store the attachment"));
+    if (!syncDirectory(m_state->dir))
+        return done(fail(ErrorCode::Storage, "cannot store the attachment"));
     m_storage.post(
         [upload, done](Database& db) -> Result<std::function<void()>> {
-            auto st = db.cached("INSERT INTO blobs (id, user, device, size, created_ms) VALUES (?, ?, ?, ?, ?)");
+            auto st = db.cached(
+                "INSERT INTO blobs (id, user, device, size, created_ms) VALUES (?, ?, ?, ?, ?)");
             if (!st) return tl::unexpected(st.error());
-            st->bind(1, ByteView(*fromHex(upload->m_id))).bind(2, std::string_view(upload->m_user))
-                .bind(3, std::int64_t(upload->m_device)).bind(4, std::int64_t(upload->m_bytes))
+            st->bind(1, ByteView(*fromHex(upload->m_id)))
+                .bind(2, std::string_view(upload->m_user))
+                .bind(3, std::int64_t(upload->m_device))
+                .bind(4, std::int64_t(upload->m_bytes))
                 .bind(5, std::int64_t(wallClockMs()));
             if (auto r = st->run(); !r) return tl::unexpected(r.error());
             return std::function<void()>([upload, done] {
                 upload->m_recorded = true;
-                upload->release();  // now counted by its row
+                upload->release(); // now counted by its row
                 done({});
             });
         },
@@ -397,10 +429,12 @@ void BlobStore::sweep(std::function<void(std::size_t)> done) {
     m_storage.post(
         [this, graceMs, state, done](Database& db) -> Result<std::function<void()>> {
             const std::uint64_t now = wallClockMs();
-            auto pick = db.cached("SELECT id FROM blobs WHERE referenced_ms IS NULL AND deleted_ms IS NULL "
-                                  "AND created_ms <= ? LIMIT ?");
+            auto pick =
+                db.cached("SELECT id FROM blobs WHERE referenced_ms IS NULL AND deleted_ms IS NULL "
+                          "AND created_ms <= ? LIMIT ?");
             if (!pick) return tl::unexpected(pick.error());
-            pick->bind(1, std::int64_t(now - std::min(now, graceMs))).bind(2, std::int64_t(kSweepBatch));
+            pick->bind(1, std::int64_t(now - std::min(now, graceMs)))
+                .bind(2, std::int64_t(kSweepBatch));
             std::vector<Bytes> ids;
             while (true) {
                 auto r = pick->step();
@@ -415,17 +449,21 @@ void BlobStore::sweep(std::function<void(std::size_t)> done) {
                 if (auto r = mark->run(); !r) return tl::unexpected(r.error());
             }
             // Removed rows stay while the hourly rate still counts them.
-            auto purge = db.cached("DELETE FROM blobs WHERE referenced_ms IS NULL AND deleted_ms IS NOT NULL "
-                                   "AND created_ms <= ?");
+            auto purge = db.cached(
+                "DELETE FROM blobs WHERE referenced_ms IS NULL AND deleted_ms IS NOT NULL "
+                "AND created_ms <= ?");
             if (!purge) return tl::unexpected(purge.error());
             purge->bind(1, std::int64_t(now - std::min(now, kHourMs)));
             if (auto r = purge->run(); !r) return tl::unexpected(r.error());
             // Files go after COMMIT: a crash in between leaves files without live rows, which
             // open() removes; the other order could leave a live row without its file.
             return std::function<void()>([this, ids = std::move(ids), state, done] {
-                for (const auto& id : ids) ::unlink((state->dir + "/" + toHex(id)).c_str());
+                for (const auto& id : ids)
+                    ::unlink((state->dir + "/" + toHex(id)).c_str());
                 m_swept += ids.size();
-                if (!ids.empty()) log::write(log::Level::Info, "blobs.swept", {{"count", std::to_string(ids.size())}});
+                if (!ids.empty())
+                    log::write(log::Level::Info, "blobs.swept",
+                               {{"count", std::to_string(ids.size())}});
                 if (ids.size() == kSweepBatch) {
                     std::lock_guard lock(m_sweepMutex);
                     m_sweepAgain = true;
@@ -443,7 +481,8 @@ void BlobStore::sweep(std::function<void(std::size_t)> done) {
 void BlobStore::sweeperLoop() {
     std::unique_lock lock(m_sweepMutex);
     while (!m_stopping) {
-        m_sweepCv.wait_for(lock, m_policy.sweepInterval, [this] { return m_stopping || m_sweepAgain; });
+        m_sweepCv.wait_for(lock, m_policy.sweepInterval,
+                           [this] { return m_stopping || m_sweepAgain; });
         if (m_stopping) break;
         m_sweepAgain = false;
         lock.unlock();
@@ -452,8 +491,9 @@ void BlobStore::sweeperLoop() {
     }
 }
 
-Result<void> BlobStore::checkReferences(Database& db, std::string_view user, std::uint32_t device,
-                                        const google::protobuf::RepeatedPtrField<std::string>& ids) {
+Result<void>
+BlobStore::checkReferences(Database& db, std::string_view user, std::uint32_t device,
+                           const google::protobuf::RepeatedPtrField<std::string>& ids) {
     if (ids.empty()) return {};
     auto st = db.cached("SELECT user, device, deleted_ms FROM blobs WHERE id = ?");
     if (!st) return tl::unexpected(st.error());
@@ -464,21 +504,25 @@ Result<void> BlobStore::checkReferences(Database& db, std::string_view user, std
         auto row = st->step();
         if (!row) return tl::unexpected(row.error());
         if (!*row || !st->columnIsNull(2))
-            return refuse(proto::STATUS_GONE, "attachment " + std::to_string(n) +
-                                                  " is not on the relay (never uploaded, or removed because no "
-                                                  "message declared it in time): upload it again");
+            return refuse(proto::STATUS_GONE,
+                          "attachment " + std::to_string(n) +
+                              " is not on the relay (never uploaded, or removed because no "
+                              "message declared it in time): upload it again");
         if (st->columnText(0) != user || std::uint32_t(st->columnInt(1)) != device)
             return refuse(proto::STATUS_FORBIDDEN,
-                          "attachment " + std::to_string(n) + " was uploaded by another device: upload it from this one");
+                          "attachment " + std::to_string(n) +
+                              " was uploaded by another device: upload it from this one");
         (*st)->reset();
     }
     return {};
 }
 
-Result<void> BlobStore::recordReferences(Database& db, const google::protobuf::RepeatedPtrField<std::string>& ids,
+Result<void> BlobStore::recordReferences(Database& db,
+                                         const google::protobuf::RepeatedPtrField<std::string>& ids,
                                          std::uint64_t journalSeq, std::uint64_t nowMs) {
     if (ids.empty()) return {};
-    auto mark = db.cached("UPDATE blobs SET referenced_ms = ? WHERE id = ? AND referenced_ms IS NULL");
+    auto mark =
+        db.cached("UPDATE blobs SET referenced_ms = ? WHERE id = ? AND referenced_ms IS NULL");
     auto ref = db.cached("INSERT OR IGNORE INTO blob_refs (blob, journal_seq) VALUES (?, ?)");
     if (!mark) return tl::unexpected(mark.error());
     if (!ref) return tl::unexpected(ref.error());
@@ -491,4 +535,4 @@ Result<void> BlobStore::recordReferences(Database& db, const google::protobuf::R
     return {};
 }
 
-}  // namespace verbatim::relay
+} // namespace verbatim::relay

@@ -35,9 +35,9 @@ namespace verbatim::relay {
 
 /// What one device may store and upload.
 struct BlobLimits {
-    std::uint64_t quotaBytes = 0;      ///< bytes of its uploads still stored (referenced or not)
-    std::uint64_t bytesPerHour = 0;    ///< bytes uploaded in any sliding hour
-    std::uint32_t uploadsPerHour = 0;  ///< uploads in any sliding hour
+    std::uint64_t quotaBytes = 0;     ///< bytes of its uploads still stored (referenced or not)
+    std::uint64_t bytesPerHour = 0;   ///< bytes uploaded in any sliding hour
+    std::uint32_t uploadsPerHour = 0; ///< uploads in any sliding hour
 };
 
 /// The relay's blob rules. Clients (invited, outside the firm) get less than staff.
@@ -54,7 +54,9 @@ struct BlobPolicy {
     /// How often the sweep looks for such uploads.
     std::chrono::milliseconds sweepInterval{std::chrono::minutes(10)};
 
-    const BlobLimits& limitsFor(proto::Role role) const { return role == proto::ROLE_CLIENT ? client : staff; }
+    const BlobLimits& limitsFor(proto::Role role) const {
+        return role == proto::ROLE_CLIENT ? client : staff;
+    }
 };
 
 class BlobStore {
@@ -64,7 +66,7 @@ public:
 
     /// `storage` must outlive this object; jobs are posted to it.
     BlobStore(StorageThread& storage, BlobPolicy policy);
-    ~BlobStore();  ///< stops the sweeper
+    ~BlobStore(); ///< stops the sweeper
     BlobStore(const BlobStore&) = delete;
     BlobStore& operator=(const BlobStore&) = delete;
 
@@ -86,14 +88,15 @@ public:
         ~Upload();
         Upload(const Upload&) = delete;
         Upload& operator=(const Upload&) = delete;
-        const std::string& id() const { return m_id; }          ///< 64 lowercase hex
-        const std::string& tempPath() const { return m_temp; }  ///< where the body goes
+        const std::string& id() const { return m_id; }         ///< 64 lowercase hex
+        const std::string& tempPath() const { return m_temp; } ///< where the body goes
         std::uint64_t bytes() const { return m_bytes; }        ///< the declared Content-Length
 
     private:
         friend class BlobStore;
         struct State;
-        Upload(std::shared_ptr<State> state, std::string user, std::uint32_t device, std::uint64_t bytes);
+        Upload(std::shared_ptr<State> state, std::string user, std::uint32_t device,
+               std::uint64_t bytes);
         void release();
         std::shared_ptr<State> m_state;
         std::string m_user;
@@ -131,14 +134,15 @@ public:
     /// Inside a send's storage job, before its first write: each id (32 bytes) must name a stored
     /// blob that `user`/`device` uploaded. Fails 410 (removed or unknown) or 403 (another
     /// device's upload) as a typed Error (InvalidArgument, detail = status).
-    [[nodiscard]] static Result<void> checkReferences(storage::Database& db, std::string_view user,
-                                                      std::uint32_t device,
-                                                      const google::protobuf::RepeatedPtrField<std::string>& ids);
+    [[nodiscard]] static Result<void>
+    checkReferences(storage::Database& db, std::string_view user, std::uint32_t device,
+                    const google::protobuf::RepeatedPtrField<std::string>& ids);
     /// Inside the same job, after the journal row: marks the blobs referenced by journal entry
     /// `journalSeq`. INSERT and UPDATE only (StorageThread::postWritesLast).
-    [[nodiscard]] static Result<void> recordReferences(storage::Database& db,
-                                                       const google::protobuf::RepeatedPtrField<std::string>& ids,
-                                                       std::uint64_t journalSeq, std::uint64_t nowMs);
+    [[nodiscard]] static Result<void>
+    recordReferences(storage::Database& db,
+                     const google::protobuf::RepeatedPtrField<std::string>& ids,
+                     std::uint64_t journalSeq, std::uint64_t nowMs);
 
     /// For /metrics.
     std::uint64_t uploadsInFlight() const;
@@ -159,4 +163,4 @@ private:
     std::thread m_sweeper;
 };
 
-}  // namespace verbatim::relay
+} // namespace verbatim::relay

@@ -6,10 +6,13 @@
 
 namespace verbatim::relay {
 
-Checkpointer::Checkpointer(std::unique_ptr<storage::Database> db, std::chrono::milliseconds interval)
+Checkpointer::Checkpointer(std::unique_ptr<storage::Database> db,
+                           std::chrono::milliseconds interval)
     : m_db(std::move(db)), m_interval(interval), m_thread([this] { loop(); }) {}
 
-Checkpointer::~Checkpointer() { stop(); }
+Checkpointer::~Checkpointer() {
+    stop();
+}
 
 void Checkpointer::stop() {
     {
@@ -32,10 +35,11 @@ void Checkpointer::loop() {
         // for the next round. An error (disk full) is logged and retried next round; the WAL
         // keeps every committed frame meanwhile, so nothing is lost.
         if (auto r = m_db->exec("PRAGMA wal_checkpoint(PASSIVE)"); !r)
-            log::write(log::Level::Warn, "storage.checkpoint_failed", {{"error", r.error().message}});
+            log::write(log::Level::Warn, "storage.checkpoint_failed",
+                       {{"error", r.error().message}});
         ++m_rounds;
         lock.lock();
     }
 }
 
-}  // namespace verbatim::relay
+} // namespace verbatim::relay

@@ -43,4 +43,4 @@ private:
     std::thread m_thread;
 };
 
-}  // namespace verbatim::relay
+} // namespace verbatim::relay

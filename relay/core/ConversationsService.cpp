@@ -14,8 +14,9 @@ namespace {
 Result<std::string> mintInviteToken(Database& db) {
     for (int attempt = 0; attempt < 8; ++attempt) {
         std::string token = randomHex(16);
-        VERBATIM_TRY_LET(taken, exists(db, "SELECT 1 FROM tokens WHERE lookup = ? AND kind = ?", std::string_view(lookupOf(token)),
-                             std::int64_t(kTokenInvite)));
+        VERBATIM_TRY_LET(taken,
+                         exists(db, "SELECT 1 FROM tokens WHERE lookup = ? AND kind = ?",
+                                std::string_view(lookupOf(token)), std::int64_t(kTokenInvite)));
         if (!*taken) return token;
     }
     return fail(ErrorCode::Internal, "could not find a free invite id");
@@ -23,17 +24,25 @@ Result<std::string> mintInviteToken(Database& db) {
 
 // Invites with their state now: by `inviter` (everyone's when empty), or the ones whose lookup id
 // is `id` (when not empty); newest first.
-Result<std::vector<proto::InviteInfo>> inviteRows(Database& db, const std::string& inviter, const std::string& id,
-                                                  std::size_t limit) {
-    VERBATIM_TRY_LET(st, db.prepare(
-                      "SELECT t.lookup, t.conversation, coalesce(c.title, ''), coalesce(t.inviter, ''), coalesce(t.inviter_device, 0), "
-                      "t.created_ms, t.expires_ms, coalesce(t.used_ms, 0), coalesce(t.redeemed_by, ''), coalesce(u.display_name, ''), "
-                      "coalesce(t.revoked_ms, 0), coalesce(t.revoked_by, '') FROM tokens t "
-                      "LEFT JOIN conversations c ON c.id = t.conversation LEFT JOIN users u ON u.id = t.redeemed_by "
-                      "WHERE t.kind = ? AND (? = '' OR t.inviter = ?) AND (? = '' OR t.lookup = ?) "
-                      "ORDER BY t.created_ms DESC, t.lookup LIMIT ?"));
-    st->bind(1, std::int64_t(kTokenInvite)).bind(2, std::string_view(inviter)).bind(3, std::string_view(inviter))
-        .bind(4, std::string_view(id)).bind(5, std::string_view(id)).bind(6, std::int64_t(limit));
+Result<std::vector<proto::InviteInfo>> inviteRows(Database& db, const std::string& inviter,
+                                                  const std::string& id, std::size_t limit) {
+    VERBATIM_TRY_LET(
+        st,
+        db.prepare("SELECT t.lookup, t.conversation, coalesce(c.title, ''), coalesce(t.inviter, "
+                   "''), coalesce(t.inviter_device, 0), "
+                   "t.created_ms, t.expires_ms, coalesce(t.used_ms, 0), coalesce(t.redeemed_by, "
+                   "''), coalesce(u.display_name, ''), "
+                   "coalesce(t.revoked_ms, 0), coalesce(t.revoked_by, '') FROM tokens t "
+                   "LEFT JOIN conversations c ON c.id = t.conversation LEFT JOIN users u ON u.id = "
+                   "t.redeemed_by "
+                   "WHERE t.kind = ? AND (? = '' OR t.inviter = ?) AND (? = '' OR t.lookup = ?) "
+                   "ORDER BY t.created_ms DESC, t.lookup LIMIT ?"));
+    st->bind(1, std::int64_t(kTokenInvite))
+        .bind(2, std::string_view(inviter))
+        .bind(3, std::string_view(inviter))
+        .bind(4, std::string_view(id))
+        .bind(5, std::string_view(id))
+        .bind(6, std::int64_t(limit));
     std::vector<proto::InviteInfo> out;
     VERBATIM_TRY(st->forEachRow([&] {
         proto::InviteInfo i;
@@ -68,7 +77,7 @@ Result<std::vector<proto::InviteInfo>> inviteRows(Database& db, const std::strin
     return out;
 }
 
-}  // namespace
+} // namespace
 
 namespace impl {
 
@@ -79,15 +88,21 @@ Result<bool> inviterGone(Database& db, const std::string& inviter, std::uint32_t
         VERBATIM_TRY_LET(active, isActive(db, inviter, device));
         return !*active;
     }
-    VERBATIM_TRY_LET(any, exists(db, "SELECT 1 FROM devices WHERE user = ?", std::string_view(inviter)));
-    if (!*any) return false;  // never had a device: the admin invited for a lawyer not yet enrolled
-    VERBATIM_TRY_LET(active, exists(db, "SELECT 1 FROM devices WHERE user = ? AND revoked_ms IS NULL AND pending_ms IS NULL",
-                          std::string_view(inviter)));
+    VERBATIM_TRY_LET(any,
+                     exists(db, "SELECT 1 FROM devices WHERE user = ?", std::string_view(inviter)));
+    if (!*any) return false; // never had a device: the admin invited for a lawyer not yet enrolled
+    VERBATIM_TRY_LET(
+        active,
+        exists(db,
+               "SELECT 1 FROM devices WHERE user = ? AND revoked_ms IS NULL AND pending_ms IS NULL",
+               std::string_view(inviter)));
     return !*active;
 }
 
-Result<std::vector<proto::DeviceAddress>> memberDevices(Database& db, const std::string& conversation) {
-    VERBATIM_TRY_LET(st, db.cached("SELECT d.user, d.device FROM members m JOIN devices d ON d.user = m.user "
+Result<std::vector<proto::DeviceAddress>> memberDevices(Database& db,
+                                                        const std::string& conversation) {
+    VERBATIM_TRY_LET(
+        st, db.cached("SELECT d.user, d.device FROM members m JOIN devices d ON d.user = m.user "
                       "WHERE m.conversation = ? AND d.revoked_ms IS NULL AND d.pending_ms IS NULL "
                       "ORDER BY d.user, d.device"));
     st->bind(1, std::string_view(conversation));
@@ -110,8 +125,11 @@ Result<proto::Conversation> loadConversation(Database& db, const std::string& id
     c.set_id(id);
     c.set_title(st->columnText(0));
     c.set_is_matter(st->columnInt(1) != 0);
-    VERBATIM_TRY_LET(m, db.prepare("SELECT m.user, coalesce(u.display_name, m.user), coalesce(u.role, 0) FROM members m "
-                     "LEFT JOIN users u ON u.id = m.user WHERE m.conversation = ? ORDER BY m.user"));
+    VERBATIM_TRY_LET(
+        m,
+        db.prepare(
+            "SELECT m.user, coalesce(u.display_name, m.user), coalesce(u.role, 0) FROM members m "
+            "LEFT JOIN users u ON u.id = m.user WHERE m.conversation = ? ORDER BY m.user"));
     m->bind(1, std::string_view(id));
     VERBATIM_TRY(m->forEachRow([&] {
         c.add_members(m->columnText(0));
@@ -121,62 +139,74 @@ Result<proto::Conversation> loadConversation(Database& db, const std::string& id
     return c;
 }
 
-}  // namespace impl
+} // namespace impl
 
 Result<std::string> RelayService::inviteToMatter(const std::string& from, const std::string& title,
                                                  std::uint64_t ttlMs) {
-    if (title.empty() || title.size() > 200) return fail(ErrorCode::InvalidArgument, "matter title must be 1-200 bytes");
+    if (title.empty() || title.size() > 200)
+        return fail(ErrorCode::InvalidArgument, "matter title must be 1-200 bytes");
     if (!isUtf8(title)) return fail(ErrorCode::InvalidArgument, "matter title must be UTF-8 text");
     Result<std::string> out;
-    auto ran = runAndWait(
-        [&](Database& db) -> Result<Completion> {
-            VERBATIM_TRY_LET(role, db.prepare("SELECT role FROM users WHERE id = ?"));
-            role->bind(1, std::string_view(from));
-            VERBATIM_TRY_LET(row, role->step());
-            if (!*row) return fail(ErrorCode::NotFound, "no such user");
-            auto r = proto::Role(role->columnInt(0));
-            if (r != proto::ROLE_LAWYER && r != proto::ROLE_SUPERVISOR)
-                return fail(ErrorCode::InvalidArgument, "only lawyers and supervisors invite clients");
-            std::uint64_t now = wallClockMs();
-            VERBATIM_TRY_LET(find, db.prepare("SELECT c.id FROM conversations c JOIN members m ON m.conversation = c.id "
-                                "WHERE c.title = ? AND c.is_matter = 1 AND m.user = ? LIMIT 1"));
-            find->bind(1, std::string_view(title)).bind(2, std::string_view(from));
-            VERBATIM_TRY_LET(have, find->step());
-            std::string conv = *have ? find->columnText(0) : randomHex(16);
-            if (!*have) {
-                VERBATIM_TRY_LET(c, db.prepare("INSERT INTO conversations (id, title, is_matter, created_by, created_ms) VALUES (?, ?, 1, ?, ?)"));
-                c->bind(1, std::string_view(conv)).bind(2, std::string_view(title)).bind(3, std::string_view(from))
-                    .bind(4, std::int64_t(now));
-                VERBATIM_TRY(c->run());
-                VERBATIM_TRY(execute(db, "INSERT INTO members (conversation, user, joined_ms) VALUES (?, ?, ?)",
-                          std::string_view(conv), std::string_view(from), std::int64_t(now)));
-                // The members it is created with (issue 15 break 6): here the lawyer alone.
-                VERBATIM_TRY(recordAdminAction(db, from, "conversation-created", conv, title,
-                          {{"title", title}, {"matter", "true"}, {"members", from}}));
-            }
-            VERBATIM_TRY_LET(token, mintInviteToken(db));
-            // No inviting device: made by the administrator, it dies once every device the lawyer
-            // has is revoked (inviterGone).
-            VERBATIM_TRY(execute(db, "INSERT INTO tokens (hash, kind, conversation, inviter, created_ms, expires_ms, lookup) "
-                      "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                      ByteView(tokenHash(*token)), std::int64_t(kTokenInvite), std::string_view(conv),
-                      std::string_view(from), std::int64_t(now), std::int64_t(now + ttlMs),
-                      std::string_view(lookupOf(*token))));
-            VERBATIM_TRY(recordAdminAction(db, from, "invite-created", conv, {}, {{"invite", lookupOf(*token)}}));
-            out = linkFor("join", *token);
-            return Completion();
-        });
+    auto ran = runAndWait([&](Database& db) -> Result<Completion> {
+        VERBATIM_TRY_LET(role, db.prepare("SELECT role FROM users WHERE id = ?"));
+        role->bind(1, std::string_view(from));
+        VERBATIM_TRY_LET(row, role->step());
+        if (!*row) return fail(ErrorCode::NotFound, "no such user");
+        auto r = proto::Role(role->columnInt(0));
+        if (r != proto::ROLE_LAWYER && r != proto::ROLE_SUPERVISOR)
+            return fail(ErrorCode::InvalidArgument, "only lawyers and supervisors invite clients");
+        std::uint64_t now = wallClockMs();
+        VERBATIM_TRY_LET(
+            find,
+            db.prepare("SELECT c.id FROM conversations c JOIN members m ON m.conversation = c.id "
+                       "WHERE c.title = ? AND c.is_matter = 1 AND m.user = ? LIMIT 1"));
+        find->bind(1, std::string_view(title)).bind(2, std::string_view(from));
+        VERBATIM_TRY_LET(have, find->step());
+        std::string conv = *have ? find->columnText(0) : randomHex(16);
+        if (!*have) {
+            VERBATIM_TRY_LET(c, db.prepare("INSERT INTO conversations (id, title, is_matter, "
+                                           "created_by, created_ms) VALUES (?, ?, 1, ?, ?)"));
+            c->bind(1, std::string_view(conv))
+                .bind(2, std::string_view(title))
+                .bind(3, std::string_view(from))
+                .bind(4, std::int64_t(now));
+            VERBATIM_TRY(c->run());
+            VERBATIM_TRY(
+                execute(db, "INSERT INTO members (conversation, user, joined_ms) VALUES (?, ?, ?)",
+                        std::string_view(conv), std::string_view(from), std::int64_t(now)));
+            // The members it is created with (issue 15 break 6): here the lawyer alone.
+            VERBATIM_TRY(
+                recordAdminAction(db, from, "conversation-created", conv, title,
+                                  {{"title", title}, {"matter", "true"}, {"members", from}}));
+        }
+        VERBATIM_TRY_LET(token, mintInviteToken(db));
+        // No inviting device: made by the administrator, it dies once every device the lawyer
+        // has is revoked (inviterGone).
+        VERBATIM_TRY(execute(db,
+                             "INSERT INTO tokens (hash, kind, conversation, inviter, created_ms, "
+                             "expires_ms, lookup) "
+                             "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                             ByteView(tokenHash(*token)), std::int64_t(kTokenInvite),
+                             std::string_view(conv), std::string_view(from), std::int64_t(now),
+                             std::int64_t(now + ttlMs), std::string_view(lookupOf(*token))));
+        VERBATIM_TRY(recordAdminAction(db, from, "invite-created", conv, {},
+                                       {{"invite", lookupOf(*token)}}));
+        out = linkFor("join", *token);
+        return Completion();
+    });
     if (!ran) return tl::unexpected(ran.error());
     return out;
 }
 
-Result<std::vector<proto::InviteInfo>> RelayService::listInvites(const std::string& inviter, std::size_t limit) {
+Result<std::vector<proto::InviteInfo>> RelayService::listInvites(const std::string& inviter,
+                                                                 std::size_t limit) {
     Result<std::vector<proto::InviteInfo>> out = std::vector<proto::InviteInfo>();
     m_storage->runSync([&](Database& db) { out = inviteRows(db, inviter, {}, limit); });
     return out;
 }
 
-Result<proto::InviteInfo> RelayService::revokeInvite(const std::string& id, const std::string& actor) {
+Result<proto::InviteInfo> RelayService::revokeInvite(const std::string& id,
+                                                     const std::string& actor) {
     if (id.size() != kLookupChars || id.find_first_not_of("0123456789abcdef") != std::string::npos)
         return fail(ErrorCode::InvalidArgument, "an invite id is 8 lowercase hex digits");
     Result<proto::InviteInfo> out = proto::InviteInfo();
@@ -189,58 +219,78 @@ Result<proto::InviteInfo> RelayService::revokeInvite(const std::string& id, cons
     return out;
 }
 
-Result<proto::InviteInfo> RelayService::revokeInviteJob(Database& db, const std::string& id, const std::string& inviter,
-                                                         const std::string& actor) {
+Result<proto::InviteInfo> RelayService::revokeInviteJob(Database& db, const std::string& id,
+                                                        const std::string& inviter,
+                                                        const std::string& actor) {
     VERBATIM_TRY_LET(rows, inviteRows(db, inviter, id, 2));
     // Someone else's invite is "not found" too: ids are not to be probed.
     if (rows->empty()) return reject(proto::STATUS_NOT_FOUND, "no such invite");
-    if (rows->size() > 1) return reject(proto::STATUS_CONFLICT, "this id names two invites; ask the administrator");
+    if (rows->size() > 1)
+        return reject(proto::STATUS_CONFLICT, "this id names two invites; ask the administrator");
     proto::InviteInfo invite = std::move(rows->front());
     if (invite.redeemed_ms())
-        return reject(proto::STATUS_CONFLICT, "this invite was already redeemed (by " + invite.redeemed_by() + ")");
-    if (invite.revoked_ms()) return invite;  // nothing changes, nothing more to journal
+        return reject(proto::STATUS_CONFLICT,
+                      "this invite was already redeemed (by " + invite.redeemed_by() + ")");
+    if (invite.revoked_ms()) return invite; // nothing changes, nothing more to journal
     const std::uint64_t now = wallClockMs();
-    VERBATIM_TRY(execute(db, "UPDATE tokens SET revoked_ms = ?, revoked_by = ? WHERE kind = ? AND lookup = ? "
-              "AND used_ms IS NULL AND revoked_ms IS NULL",
-              std::int64_t(now), std::string_view(actor), std::int64_t(kTokenInvite), std::string_view(id)));
+    VERBATIM_TRY(
+        execute(db,
+                "UPDATE tokens SET revoked_ms = ?, revoked_by = ? WHERE kind = ? AND lookup = ? "
+                "AND used_ms IS NULL AND revoked_ms IS NULL",
+                std::int64_t(now), std::string_view(actor), std::int64_t(kTokenInvite),
+                std::string_view(id)));
     VERBATIM_TRY(recordAdminAction(db, actor, "invite-revoked", invite.conversation_id(), id,
-              {{"invite", id}, {"conversation", invite.conversation_id()},
-              {"inviter", invite.inviter()}}));
+                                   {{"invite", id},
+                                    {"conversation", invite.conversation_id()},
+                                    {"inviter", invite.inviter()}}));
     invite.set_revoked_ms(now);
     invite.set_revoked_by(actor);
     invite.set_state(proto::INVITE_REVOKED);
     return invite;
 }
 
-void RelayService::onCreateConversation(const DeviceId& from, proto::Request& request, Done& done, const RequestRun& run) {
-    if (from.role != proto::ROLE_LAWYER && from.role != proto::ROLE_SUPERVISOR && from.role != proto::ROLE_ADMIN)
+void RelayService::onCreateConversation(const DeviceId& from, proto::Request& request, Done& done,
+                                        const RequestRun& run) {
+    if (from.role != proto::ROLE_LAWYER && from.role != proto::ROLE_SUPERVISOR &&
+        from.role != proto::ROLE_ADMIN)
         return done(errorResponse(proto::STATUS_FORBIDDEN, "only firm staff open conversations"));
     auto req = request.create_conversation();
     if (req.title().empty() || req.title().size() > 200 || req.members_size() > 100)
-        return done(errorResponse(proto::STATUS_BAD_REQUEST, "title must be 1-200 bytes, at most 100 members"));
+        return done(errorResponse(proto::STATUS_BAD_REQUEST,
+                                  "title must be 1-200 bytes, at most 100 members"));
     return run([this, from, req](Database& db, proto::Response& out) -> Result<Completion> {
         std::string id = randomHex(16);
         std::uint64_t now = wallClockMs();
-        VERBATIM_TRY_LET(c, db.prepare("INSERT INTO conversations (id, title, is_matter, created_by, created_ms) VALUES (?, ?, ?, ?, ?)"));
-        c->bind(1, std::string_view(id)).bind(2, std::string_view(req.title())).bind(3, std::int64_t(req.is_matter()))
-            .bind(4, std::string_view(from.user)).bind(5, std::int64_t(now));
+        VERBATIM_TRY_LET(c, db.prepare("INSERT INTO conversations (id, title, is_matter, "
+                                       "created_by, created_ms) VALUES (?, ?, ?, ?, ?)"));
+        c->bind(1, std::string_view(id))
+            .bind(2, std::string_view(req.title()))
+            .bind(3, std::int64_t(req.is_matter()))
+            .bind(4, std::string_view(from.user))
+            .bind(5, std::int64_t(now));
         VERBATIM_TRY(c->run());
         std::set<std::string> members(req.members().begin(), req.members().end());
         members.insert(from.user);
-        VERBATIM_TRY_LET(m, db.prepare("INSERT INTO members (conversation, user, joined_ms) VALUES (?, ?, ?)"));
+        VERBATIM_TRY_LET(
+            m, db.prepare("INSERT INTO members (conversation, user, joined_ms) VALUES (?, ?, ?)"));
         for (const auto& u : members) {
-            VERBATIM_TRY_LET(known, exists(db, "SELECT 1 FROM users WHERE id = ?", std::string_view(u)));
+            VERBATIM_TRY_LET(known,
+                             exists(db, "SELECT 1 FROM users WHERE id = ?", std::string_view(u)));
             if (!*known) return reject(proto::STATUS_NOT_FOUND, "unknown member");
-            m->bind(1, std::string_view(id)).bind(2, std::string_view(u)).bind(3, std::int64_t(now));
+            m->bind(1, std::string_view(id))
+                .bind(2, std::string_view(u))
+                .bind(3, std::int64_t(now));
             VERBATIM_TRY(m->run());
         }
         // The members it is created with, space-separated (issue 15 break 6): compliance
         // judges every entry's sender and recipients against the log's own records.
         std::string listed;
-        for (const auto& u : members) listed += (listed.empty() ? "" : " ") + u;
+        for (const auto& u : members)
+            listed += (listed.empty() ? "" : " ") + u;
         VERBATIM_TRY(recordAdminAction(db, from.user, "conversation-created", id, req.title(),
-                  {{"title", req.title()}, {"matter", req.is_matter() ? "true" : "false"},
-                  {"members", listed}}));
+                                       {{"title", req.title()},
+                                        {"matter", req.is_matter() ? "true" : "false"},
+                                        {"members", listed}}));
         VERBATIM_TRY_LET(conv, loadConversation(db, id));
         *out.mutable_conversation() = *conv;
         VERBATIM_TRY_LET(devices, memberDevices(db, id));
@@ -254,14 +304,14 @@ void RelayService::onCreateConversation(const DeviceId& from, proto::Request& re
     });
 }
 
-void RelayService::onListConversations(const DeviceId& from, proto::Request& request, Done& done, const RequestRun& run) {
+void RelayService::onListConversations(const DeviceId& from, proto::Request& request, Done& done,
+                                       const RequestRun& run) {
     return run([from](Database& db, proto::Response& out) -> Result<Completion> {
-        VERBATIM_TRY_LET(st, db.prepare("SELECT conversation FROM members WHERE user = ? ORDER BY joined_ms"));
+        VERBATIM_TRY_LET(
+            st, db.prepare("SELECT conversation FROM members WHERE user = ? ORDER BY joined_ms"));
         st->bind(1, std::string_view(from.user));
         std::vector<std::string> ids;
-        VERBATIM_TRY(st->forEachRow([&] {
-            ids.push_back(st->columnText(0));
-        }));
+        VERBATIM_TRY(st->forEachRow([&] { ids.push_back(st->columnText(0)); }));
         for (const auto& id : ids) {
             VERBATIM_TRY_LET(c, loadConversation(db, id));
             *out.mutable_conversations()->add_conversations() = *c;
@@ -270,45 +320,56 @@ void RelayService::onListConversations(const DeviceId& from, proto::Request& req
     });
 }
 
-void RelayService::onListMemberDevices(const DeviceId& from, proto::Request& request, Done& done, const RequestRun& run) {
+void RelayService::onListMemberDevices(const DeviceId& from, proto::Request& request, Done& done,
+                                       const RequestRun& run) {
     std::string conv = request.list_member_devices().conversation_id();
     return run([from, conv](Database& db, proto::Response& out) -> Result<Completion> {
-        VERBATIM_TRY_LET(member, exists(db, "SELECT 1 FROM members WHERE conversation = ? AND user = ?",
-                              std::string_view(conv), std::string_view(from.user)));
+        VERBATIM_TRY_LET(member,
+                         exists(db, "SELECT 1 FROM members WHERE conversation = ? AND user = ?",
+                                std::string_view(conv), std::string_view(from.user)));
         if (!*member) return reject(proto::STATUS_FORBIDDEN, "not a member of this conversation");
         VERBATIM_TRY_LET(devices, memberDevices(db, conv));
         out.mutable_member_devices()->set_conversation_id(conv);
-        for (auto& d : *devices) *out.mutable_member_devices()->add_devices() = d;
+        for (auto& d : *devices)
+            *out.mutable_member_devices()->add_devices() = d;
         return Completion();
     });
 }
 
-void RelayService::onCreateInvite(const DeviceId& from, proto::Request& request, Done& done, const RequestRun& run) {
+void RelayService::onCreateInvite(const DeviceId& from, proto::Request& request, Done& done,
+                                  const RequestRun& run) {
     if (from.role != proto::ROLE_LAWYER && from.role != proto::ROLE_SUPERVISOR)
-        return done(errorResponse(proto::STATUS_FORBIDDEN, "only lawyers and supervisors invite clients"));
+        return done(
+            errorResponse(proto::STATUS_FORBIDDEN, "only lawyers and supervisors invite clients"));
     if (auto wait = m_limiter.take("invite:" + from.user, m_config.limits.invite, monotonicMs()))
         return done(errorResponse(proto::STATUS_RATE_LIMITED, "too many invites", wait));
     auto req = request.create_invite();
     std::uint64_t ttl = req.ttl_seconds() ? std::uint64_t(req.ttl_seconds()) * 1000 : 7 * kDay;
-    if (ttl > 30 * kDay) return done(errorResponse(proto::STATUS_BAD_REQUEST, "invites last at most 30 days"));
+    if (ttl > 30 * kDay)
+        return done(errorResponse(proto::STATUS_BAD_REQUEST, "invites last at most 30 days"));
     return run([this, from, req, ttl](Database& db, proto::Response& out) -> Result<Completion> {
-        VERBATIM_TRY_LET(member, exists(db, "SELECT 1 FROM members m JOIN conversations c ON c.id = m.conversation "
-                              "WHERE m.conversation = ? AND m.user = ? AND c.is_matter = 1",
-                              std::string_view(req.conversation_id()), std::string_view(from.user)));
-        if (!*member) return reject(proto::STATUS_FORBIDDEN, "invites are for matters you are a member of");
+        VERBATIM_TRY_LET(
+            member, exists(db,
+                           "SELECT 1 FROM members m JOIN conversations c ON c.id = m.conversation "
+                           "WHERE m.conversation = ? AND m.user = ? AND c.is_matter = 1",
+                           std::string_view(req.conversation_id()), std::string_view(from.user)));
+        if (!*member)
+            return reject(proto::STATUS_FORBIDDEN, "invites are for matters you are a member of");
         VERBATIM_TRY_LET(token, mintInviteToken(db));
         std::uint64_t now = wallClockMs();
         // The device that makes it is recorded: the invite dies when that device is revoked
         // or wiped (issue 16 item 7), as a device link does.
-        VERBATIM_TRY(execute(db, "INSERT INTO tokens (hash, kind, conversation, inviter, created_ms, expires_ms, "
-                  "lookup, inviter_device) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                  ByteView(tokenHash(*token)), std::int64_t(kTokenInvite),
-                  std::string_view(req.conversation_id()), std::string_view(from.user),
-                  std::int64_t(now), std::int64_t(now + ttl), std::string_view(lookupOf(*token)),
-                  std::int64_t(from.device)));
-        VERBATIM_TRY(recordAdminAction(db, from.user, "invite-created", req.conversation_id(), {},
-                  {{"invite", lookupOf(*token)},
-                  {"device", std::to_string(from.device)}}));
+        VERBATIM_TRY(execute(
+            db,
+            "INSERT INTO tokens (hash, kind, conversation, inviter, created_ms, expires_ms, "
+            "lookup, inviter_device) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            ByteView(tokenHash(*token)), std::int64_t(kTokenInvite),
+            std::string_view(req.conversation_id()), std::string_view(from.user), std::int64_t(now),
+            std::int64_t(now + ttl), std::string_view(lookupOf(*token)),
+            std::int64_t(from.device)));
+        VERBATIM_TRY(recordAdminAction(
+            db, from.user, "invite-created", req.conversation_id(), {},
+            {{"invite", lookupOf(*token)}, {"device", std::to_string(from.device)}}));
         out.mutable_invite()->set_link(linkFor("join", *token));
         out.mutable_invite()->set_expires_ms(now + ttl);
         out.mutable_invite()->set_id(lookupOf(*token));
@@ -316,28 +377,35 @@ void RelayService::onCreateInvite(const DeviceId& from, proto::Request& request,
     });
 }
 
-void RelayService::onListInvites(const DeviceId& from, proto::Request& request, Done& done, const RequestRun& run) {
+void RelayService::onListInvites(const DeviceId& from, proto::Request& request, Done& done,
+                                 const RequestRun& run) {
     if (from.role != proto::ROLE_LAWYER && from.role != proto::ROLE_SUPERVISOR)
-        return done(errorResponse(proto::STATUS_FORBIDDEN, "only lawyers and supervisors have invites"));
+        return done(
+            errorResponse(proto::STATUS_FORBIDDEN, "only lawyers and supervisors have invites"));
     return run([from](Database& db, proto::Response& out) -> Result<Completion> {
         VERBATIM_TRY_LET(rows, inviteRows(db, from.user, {}, 500));
         auto* list = out.mutable_invite_list();
-        for (auto& i : *rows) *list->add_invites() = std::move(i);
+        for (auto& i : *rows)
+            *list->add_invites() = std::move(i);
         return Completion();
     });
 }
 
-void RelayService::onRevokeInvite(const DeviceId& from, proto::Request& request, Done& done, const RequestRun& run) {
+void RelayService::onRevokeInvite(const DeviceId& from, proto::Request& request, Done& done,
+                                  const RequestRun& run) {
     if (from.role != proto::ROLE_LAWYER && from.role != proto::ROLE_SUPERVISOR)
-        return done(errorResponse(proto::STATUS_FORBIDDEN, "only lawyers and supervisors have invites"));
+        return done(
+            errorResponse(proto::STATUS_FORBIDDEN, "only lawyers and supervisors have invites"));
     const std::string id = request.revoke_invite().id();
     if (id.size() != kLookupChars || id.find_first_not_of("0123456789abcdef") != std::string::npos)
-        return done(errorResponse(proto::STATUS_BAD_REQUEST, "an invite id is 8 lowercase hex digits"));
+        return done(
+            errorResponse(proto::STATUS_BAD_REQUEST, "an invite id is 8 lowercase hex digits"));
     return run([this, from, id](Database& db, proto::Response& out) -> Result<Completion> {
-        VERBATIM_TRY_LET(revoked, revokeInviteJob(db, id, from.user, from.user + "/" + std::to_string(from.device)));
+        VERBATIM_TRY_LET(revoked, revokeInviteJob(db, id, from.user,
+                                                  from.user + "/" + std::to_string(from.device)));
         *out.mutable_invite_list()->add_invites() = std::move(*revoked);
         return Completion();
     });
 }
 
-}  // namespace verbatim::relay
+} // namespace verbatim::relay

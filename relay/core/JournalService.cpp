@@ -18,11 +18,14 @@ Result<std::uint64_t> RelayService::appendJournal(Database& db, ByteView entry, 
     // m_chain moves with the row; if the job later fails, StorageThread rolls back its savepoint
     // (or, for a send, the whole batch) and the rollback hook reloads the head from the database.
     std::uint64_t seq = m_chain.append(entry);
-    VERBATIM_TRY_LET(j, db.cached("INSERT INTO journal (seq, entry, chain_hash, server_time_ms) VALUES (?, ?, ?, ?)"));
+    VERBATIM_TRY_LET(
+        j, db.cached(
+               "INSERT INTO journal (seq, entry, chain_hash, server_time_ms) VALUES (?, ?, ?, ?)"));
     j->bind(1, std::int64_t(seq)).bind(2, entry).bind(3, m_chain.head()).bind(4, std::int64_t(now));
     VERBATIM_TRY(j->run());
     if (seq - m_lastCheckpoint >= m_config.checkpointEvery) {
-        VERBATIM_TRY_LET(cp, journal::signCheckpoint(seq, m_chain.head(), now, m_config.relayKey.privateKey));
+        VERBATIM_TRY_LET(
+            cp, journal::signCheckpoint(seq, m_chain.head(), now, m_config.relayKey.privateKey));
         VERBATIM_TRY_LET(c, db.prepare("INSERT INTO checkpoints (seq, data) VALUES (?, ?)"));
         c->bind(1, std::int64_t(seq)).bind(2, cp->serialize());
         VERBATIM_TRY(c->run());
@@ -31,16 +34,16 @@ Result<std::uint64_t> RelayService::appendJournal(Database& db, ByteView entry, 
     return seq;
 }
 
-Result<void> RelayService::recordAdminAction(Database& db, const std::string& actor, std::string_view action,
-                                             const std::string& target, std::string_view detail,
-                                             const AuditFields& extra) {
+Result<void> RelayService::recordAdminAction(Database& db, const std::string& actor,
+                                             std::string_view action, const std::string& target,
+                                             std::string_view detail, const AuditFields& extra) {
     if (auto r = audit(db, actor, action, target, detail); !r) return r;
     // Every administrative action is also journaled, sealed like any message, so compliance
     // sees enrolments, devices, revocations, wipes, conversations and invites in the same
     // verified log (ids and names only; no secret ever goes into an action's text).
     std::uint64_t now = wallClockMs();
     proto::JournalRecord rec;
-    rec.set_version(2);  // commitment and header version 2, like the devices' records
+    rec.set_version(2); // commitment and header version 2, like the devices' records
     Bytes k = crypto::randomBytes(32);
     rec.set_message_id(journal::newMessageId(now));
     rec.set_conversation_id("firm-audit");
@@ -50,7 +53,8 @@ Result<void> RelayService::recordAdminAction(Database& db, const std::string& ac
     rec.set_type(proto::ADMIN_ACTION);
     std::string body = "{\"actor\":" + jsonQuote(actor) + ",\"action\":" + jsonQuote(action) +
                        ",\"target\":" + jsonQuote(target) + ",\"detail\":" + jsonQuote(detail);
-    for (const auto& [name, value] : extra) body += "," + jsonQuote(name) + ":" + jsonQuote(value);
+    for (const auto& [name, value] : extra)
+        body += "," + jsonQuote(name) + ":" + jsonQuote(value);
     body += "}";
     rec.set_body(body);
     rec.set_commit_key(std::string(k.begin(), k.end()));
@@ -68,7 +72,8 @@ std::pair<std::uint64_t, journal::ChainHash> RelayService::journalHead() {
     return out;
 }
 
-void RelayService::onPullJournal(const DeviceId& from, proto::Request& request, Done& done, const RequestRun& run) {
+void RelayService::onPullJournal(const DeviceId& from, proto::Request& request, Done& done,
+                                 const RequestRun& run) {
     if (from.role != proto::ROLE_COMPLIANCE)
         return done(errorResponse(proto::STATUS_FORBIDDEN, "compliance role required"));
     // Sequences are stored as SQLite's signed 64-bit integers: a larger `after_sequence` means
@@ -80,8 +85,10 @@ void RelayService::onPullJournal(const DeviceId& from, proto::Request& request, 
     auto limit = asked == 0 ? 1000u : std::min<std::uint32_t>(asked, 1000);
     return run([this, after, limit](Database& db, proto::Response& out) -> Result<Completion> {
         auto* page = out.mutable_journal_page();
-        VERBATIM_TRY_LET(st, db.prepare("SELECT seq, entry, chain_hash, server_time_ms FROM journal WHERE seq > ? "
-                          "ORDER BY seq LIMIT ?"));
+        VERBATIM_TRY_LET(
+            st,
+            db.prepare("SELECT seq, entry, chain_hash, server_time_ms FROM journal WHERE seq > ? "
+                       "ORDER BY seq LIMIT ?"));
         st->bind(1, std::int64_t(after)).bind(2, std::int64_t(limit));
         std::uint64_t last = after;
         std::size_t pageBytes = 0;
@@ -100,15 +107,18 @@ void RelayService::onPullJournal(const DeviceId& from, proto::Request& request, 
         }
         // Make sure a signed checkpoint covers the head, so the puller can anchor the page.
         if (m_chain.sequence() > m_lastCheckpoint) {
-            VERBATIM_TRY_LET(cp, journal::signCheckpoint(m_chain.sequence(), m_chain.head(), wallClockMs(),
-                              m_config.relayKey.privateKey));
-            VERBATIM_TRY_LET(ins, db.prepare("INSERT OR REPLACE INTO checkpoints (seq, data) VALUES (?, ?)"));
+            VERBATIM_TRY_LET(cp,
+                             journal::signCheckpoint(m_chain.sequence(), m_chain.head(),
+                                                     wallClockMs(), m_config.relayKey.privateKey));
+            VERBATIM_TRY_LET(
+                ins, db.prepare("INSERT OR REPLACE INTO checkpoints (seq, data) VALUES (?, ?)"));
             ins->bind(1, std::int64_t(cp->sequence)).bind(2, cp->serialize());
             VERBATIM_TRY(ins->run());
             m_lastCheckpoint = cp->sequence;
         }
-        VERBATIM_TRY_LET(cps, db.prepare("SELECT data FROM checkpoints WHERE seq > ? AND (seq <= ? OR seq = "
-                           "(SELECT max(seq) FROM checkpoints)) ORDER BY seq"));
+        VERBATIM_TRY_LET(
+            cps, db.prepare("SELECT data FROM checkpoints WHERE seq > ? AND (seq <= ? OR seq = "
+                            "(SELECT max(seq) FROM checkpoints)) ORDER BY seq"));
         cps->bind(1, std::int64_t(after)).bind(2, std::int64_t(last));
         VERBATIM_TRY(cps->forEachRow([&] {
             Bytes d = cps->columnBlob(0);
@@ -119,4 +129,4 @@ void RelayService::onPullJournal(const DeviceId& from, proto::Request& request, 
     });
 }
 
-}  // namespace verbatim::relay
+} // namespace verbatim::relay

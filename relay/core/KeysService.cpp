@@ -12,16 +12,21 @@ using namespace impl;
 namespace impl {
 
 // Validates a public pre-key/identity key from a device: Signal form, canonical, not low order.
-bool acceptableKey(const std::string& key) { return signal::isAcceptablePublicKey(view(key)); }
+bool acceptableKey(const std::string& key) {
+    return signal::isAcceptablePublicKey(view(key));
+}
 
 Result<void> validateKeys(ByteView identityKey, const proto::UploadPreKeys& up) {
     if (up.has_signed_pre_key()) {
         const auto& spk = up.signed_pre_key();
-        if (!acceptableKey(spk.public_key())) return reject(proto::STATUS_BAD_REQUEST, "bad signed pre-key");
-        if (!signal::SessionManager::verify(identityKey, view(spk.public_key()), view(spk.signature())))
+        if (!acceptableKey(spk.public_key()))
+            return reject(proto::STATUS_BAD_REQUEST, "bad signed pre-key");
+        if (!signal::SessionManager::verify(identityKey, view(spk.public_key()),
+                                            view(spk.signature())))
             return reject(proto::STATUS_BAD_REQUEST, "signed pre-key signature does not verify");
     }
-    if (up.pre_keys_size() > 200) return reject(proto::STATUS_TOO_LARGE, "at most 200 pre-keys per upload");
+    if (up.pre_keys_size() > 200)
+        return reject(proto::STATUS_TOO_LARGE, "at most 200 pre-keys per upload");
     for (const auto& pk : up.pre_keys())
         if (pk.id() == 0 || !acceptableKey(pk.public_key()))
             return reject(proto::STATUS_BAD_REQUEST, "bad one-time pre-key");
@@ -31,16 +36,24 @@ Result<void> validateKeys(ByteView identityKey, const proto::UploadPreKeys& up) 
 Result<void> storeKeys(Database& db, const std::string& user, std::uint32_t device,
                        const proto::UploadPreKeys& up) {
     if (up.has_signed_pre_key()) {
-        VERBATIM_TRY_LET(st, db.prepare("INSERT OR REPLACE INTO signed_prekeys (user, device, id, public_key, "
-                          "signature) VALUES (?, ?, ?, ?, ?)"));
-        st->bind(1, std::string_view(user)).bind(2, std::int64_t(device))
-            .bind(3, std::int64_t(up.signed_pre_key().id())).bind(4, view(up.signed_pre_key().public_key()))
+        VERBATIM_TRY_LET(
+            st, db.prepare("INSERT OR REPLACE INTO signed_prekeys (user, device, id, public_key, "
+                           "signature) VALUES (?, ?, ?, ?, ?)"));
+        st->bind(1, std::string_view(user))
+            .bind(2, std::int64_t(device))
+            .bind(3, std::int64_t(up.signed_pre_key().id()))
+            .bind(4, view(up.signed_pre_key().public_key()))
             .bind(5, view(up.signed_pre_key().signature()));
         if (auto r = st->run(); !r) return r;
     }
-    VERBATIM_TRY_LET(st, db.prepare("INSERT OR REPLACE INTO prekeys (user, device, id, public_key) VALUES (?, ?, ?, ?)"));
+    VERBATIM_TRY_LET(
+        st,
+        db.prepare(
+            "INSERT OR REPLACE INTO prekeys (user, device, id, public_key) VALUES (?, ?, ?, ?)"));
     for (const auto& pk : up.pre_keys()) {
-        st->bind(1, std::string_view(user)).bind(2, std::int64_t(device)).bind(3, std::int64_t(pk.id()))
+        st->bind(1, std::string_view(user))
+            .bind(2, std::int64_t(device))
+            .bind(3, std::int64_t(pk.id()))
             .bind(4, view(pk.public_key()));
         if (auto r = st->run(); !r) return r;
     }
@@ -54,31 +67,36 @@ Result<std::uint32_t> preKeyCount(Database& db, const std::string& user, std::ui
     return std::uint32_t(st->columnInt(0));
 }
 
-}  // namespace impl
+} // namespace impl
 
-void RelayService::onUploadPreKeys(const DeviceId& from, proto::Request& request, Done& done, const RequestRun& run) {
+void RelayService::onUploadPreKeys(const DeviceId& from, proto::Request& request, Done& done,
+                                   const RequestRun& run) {
     auto up = request.upload_pre_keys();
     // Refused before the keys are checked (a curve operation each); an empty upload only asks
     // for the count and costs nothing.
     if (up.pre_keys_size() > 0 || up.has_signed_pre_key())
-        if (auto wait = m_limiter.take("prekey-upload:" + from.user + "/" + std::to_string(from.device),
-                                       m_config.limits.preKeyUpload, monotonicMs()))
-            return done(errorResponse(proto::STATUS_RATE_LIMITED, "too many pre-key uploads", wait));
-    if (auto v = validateKeys(from.identityKey, up); !v)
-        return done(responseFor(v.error()));
+        if (auto wait =
+                m_limiter.take("prekey-upload:" + from.user + "/" + std::to_string(from.device),
+                               m_config.limits.preKeyUpload, monotonicMs()))
+            return done(
+                errorResponse(proto::STATUS_RATE_LIMITED, "too many pre-key uploads", wait));
+    if (auto v = validateKeys(from.identityKey, up); !v) return done(responseFor(v.error()));
     return run([this, from, up](Database& db, proto::Response& out) mutable -> Result<Completion> {
         // Issue 16 item 5: a device stores at most maxStoredPreKeys one-time pre-keys. Keys
         // over it are not stored (the answer counts them) rather than the upload refused, so
         // that the signed pre-key it may carry (the weekly rotation) is never lost with them.
         VERBATIM_TRY_LET(before, preKeyCount(db, from.user, from.device));
-        std::uint32_t room = m_config.maxStoredPreKeys > *before ? m_config.maxStoredPreKeys - *before : 0;
+        std::uint32_t room =
+            m_config.maxStoredPreKeys > *before ? m_config.maxStoredPreKeys - *before : 0;
         std::set<std::uint32_t> seen;
         google::protobuf::RepeatedPtrField<proto::PreKey> kept;
         std::uint32_t refused = 0;
         for (const auto& pk : up.pre_keys()) {
-            if (!seen.insert(pk.id()).second) continue;  // a repeated id replaces itself
-            VERBATIM_TRY_LET(stored, exists(db, "SELECT 1 FROM prekeys WHERE user = ? AND device = ? AND id = ?",
-                                  std::string_view(from.user), std::int64_t(from.device), std::int64_t(pk.id())));
+            if (!seen.insert(pk.id()).second) continue; // a repeated id replaces itself
+            VERBATIM_TRY_LET(
+                stored, exists(db, "SELECT 1 FROM prekeys WHERE user = ? AND device = ? AND id = ?",
+                               std::string_view(from.user), std::int64_t(from.device),
+                               std::int64_t(pk.id())));
             if (!*stored && room == 0) {
                 ++refused;
                 continue;
@@ -99,7 +117,8 @@ void RelayService::onUploadPreKeys(const DeviceId& from, proto::Request& request
     });
 }
 
-void RelayService::onFetchBundles(const DeviceId& from, proto::Request& request, Done& done, const RequestRun& run) {
+void RelayService::onFetchBundles(const DeviceId& from, proto::Request& request, Done& done,
+                                  const RequestRun& run) {
     if (auto wait = m_limiter.take("bundle:" + from.user + "/" + std::to_string(from.device),
                                    m_config.limits.preKeyFetch, monotonicMs()))
         return done(errorResponse(proto::STATUS_RATE_LIMITED, "too many bundle fetches", wait));
@@ -108,18 +127,26 @@ void RelayService::onFetchBundles(const DeviceId& from, proto::Request& request,
         // Clients may only fetch people they share a conversation with (no directory
         // harvesting); staff may fetch staff.
         if (target != from.user) {
-            VERBATIM_TRY_LET(shared, exists(db, "SELECT 1 FROM members a JOIN members b ON a.conversation = b.conversation "
-                                  "WHERE a.user = ? AND b.user = ?",
-                                  std::string_view(from.user), std::string_view(target)));
-            VERBATIM_TRY_LET(staffTarget, exists(db, "SELECT 1 FROM users WHERE id = ? AND role != ?",
-                                       std::string_view(target), std::int64_t(proto::ROLE_CLIENT)));
+            VERBATIM_TRY_LET(
+                shared,
+                exists(db,
+                       "SELECT 1 FROM members a JOIN members b ON a.conversation = b.conversation "
+                       "WHERE a.user = ? AND b.user = ?",
+                       std::string_view(from.user), std::string_view(target)));
+            VERBATIM_TRY_LET(staffTarget,
+                             exists(db, "SELECT 1 FROM users WHERE id = ? AND role != ?",
+                                    std::string_view(target), std::int64_t(proto::ROLE_CLIENT)));
             if (!*shared && !(isStaff(from.role) && *staffTarget))
                 return reject(proto::STATUS_FORBIDDEN, "no shared conversation with this user");
         }
-        VERBATIM_TRY_LET(devs, db.prepare("SELECT d.device, d.registration_id, d.identity_key, s.id, s.public_key, "
-                            "s.signature, d.approval, d.link_binding FROM devices d JOIN signed_prekeys s ON s.user = d.user AND "
-                            "s.device = d.device WHERE d.user = ? AND d.revoked_ms IS NULL AND d.pending_ms IS NULL "
-                            "ORDER BY d.device"));
+        VERBATIM_TRY_LET(
+            devs,
+            db.prepare("SELECT d.device, d.registration_id, d.identity_key, s.id, s.public_key, "
+                       "s.signature, d.approval, d.link_binding FROM devices d JOIN signed_prekeys "
+                       "s ON s.user = d.user AND "
+                       "s.device = d.device WHERE d.user = ? AND d.revoked_ms IS NULL AND "
+                       "d.pending_ms IS NULL "
+                       "ORDER BY d.device"));
         devs->bind(1, std::string_view(target));
         auto* bundles = out.mutable_bundles();
         bundles->set_user(target);
@@ -141,13 +168,16 @@ void RelayService::onFetchBundles(const DeviceId& from, proto::Request& request,
             // out with the signed pre-key alone (X3DH without a one-time key), so a client
             // that fetches in a loop neither drains them nor stops anyone reaching the device.
             const std::string targetKey = "prekey-target:" + target + "/" + std::to_string(device);
-            const std::string pairKey = "prekey-pair:" + from.user + "/" + std::to_string(from.device) + ">" +
-                                        target + "/" + std::to_string(device);
+            const std::string pairKey = "prekey-pair:" + from.user + "/" +
+                                        std::to_string(from.device) + ">" + target + "/" +
+                                        std::to_string(device);
             const std::uint64_t nowMono = monotonicMs();
-            const bool mayHandOut = m_limiter.peek(targetKey, m_config.limits.preKeyTarget, nowMono) == 0 &&
-                                    m_limiter.peek(pairKey, m_config.limits.preKeyPair, nowMono) == 0;
-            VERBATIM_TRY_LET(pk, db.prepare("SELECT id, public_key FROM prekeys WHERE user = ? AND device = ? "
-                              "ORDER BY id LIMIT 1"));
+            const bool mayHandOut =
+                m_limiter.peek(targetKey, m_config.limits.preKeyTarget, nowMono) == 0 &&
+                m_limiter.peek(pairKey, m_config.limits.preKeyPair, nowMono) == 0;
+            VERBATIM_TRY_LET(
+                pk, db.prepare("SELECT id, public_key FROM prekeys WHERE user = ? AND device = ? "
+                               "ORDER BY id LIMIT 1"));
             pk->bind(1, std::string_view(target)).bind(2, std::int64_t(device));
             VERBATIM_TRY_LET(have, mayHandOut ? pk->step() : Result<bool>(false));
             if (*have) {
@@ -157,7 +187,9 @@ void RelayService::onFetchBundles(const DeviceId& from, proto::Request& request,
                 b->mutable_pre_key()->set_id(std::uint32_t(id));
                 b->mutable_pre_key()->set_public_key(blobText(*pk, 1));
                 pk->reset();
-                VERBATIM_TRY_LET(del, db.prepare("DELETE FROM prekeys WHERE user = ? AND device = ? AND id = ?"));
+                VERBATIM_TRY_LET(
+                    del,
+                    db.prepare("DELETE FROM prekeys WHERE user = ? AND device = ? AND id = ?"));
                 del->bind(1, std::string_view(target)).bind(2, std::int64_t(device)).bind(3, id);
                 VERBATIM_TRY(del->run());
             }
@@ -176,4 +208,4 @@ void RelayService::onFetchBundles(const DeviceId& from, proto::Request& request,
     });
 }
 
-}  // namespace verbatim::relay
+} // namespace verbatim::relay

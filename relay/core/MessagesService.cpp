@@ -14,7 +14,8 @@ void RelayService::handleSend(const DeviceId& from, proto::SendMessage send, Don
         return done(errorResponse(proto::STATUS_RATE_LIMITED, "sending too fast", wait));
     if (send.message_id().size() != journal::kMessageIdSize)
         return done(errorResponse(proto::STATUS_BAD_REQUEST, "message id must be 16 bytes"));
-    if (send.envelopes_size() == 0 || std::size_t(send.envelopes_size()) > m_config.maxEnvelopesPerSend)
+    if (send.envelopes_size() == 0 ||
+        std::size_t(send.envelopes_size()) > m_config.maxEnvelopesPerSend)
         return done(errorResponse(proto::STATUS_BAD_REQUEST, "envelope count out of range"));
     for (const auto& e : send.envelopes()) {
         if (e.body().empty() || e.body().size() > m_config.maxEnvelopeBytes)
@@ -25,7 +26,8 @@ void RelayService::handleSend(const DeviceId& from, proto::SendMessage send, Don
     // The blobs this message's attachments name, declared in clear (the relay cannot read the
     // message): checked against their uploader in the job, then kept for good (BlobStore).
     if (send.blob_ids_size() > BlobStore::kMaxReferencesPerSend)
-        return done(errorResponse(proto::STATUS_BAD_REQUEST, "too many attachments in one message"));
+        return done(
+            errorResponse(proto::STATUS_BAD_REQUEST, "too many attachments in one message"));
     for (int i = 0; i < send.blob_ids_size(); ++i) {
         if (send.blob_ids(i).size() != 32)
             return done(errorResponse(proto::STATUS_BAD_REQUEST, "a blob id is 32 bytes"));
@@ -42,7 +44,8 @@ void RelayService::handleSend(const DeviceId& from, proto::SendMessage send, Don
     if (!entry) return done(errorResponse(proto::STATUS_BAD_REQUEST, "journal entry malformed"));
     const auto& h = entry->header;
     if (!constantTimeEqual(h.messageId, view(send.message_id())))
-        return done(errorResponse(proto::STATUS_BAD_REQUEST, "journal entry is for another message"));
+        return done(
+            errorResponse(proto::STATUS_BAD_REQUEST, "journal entry is for another message"));
     if (h.senderUser != from.user || h.senderDevice != from.device)
         return done(errorResponse(proto::STATUS_BAD_REQUEST, "journal entry names another sender"));
     // Issue 15 break 6: the journal's conversation and recipients are those of the delivery.
@@ -51,32 +54,43 @@ void RelayService::handleSend(const DeviceId& from, proto::SendMessage send, Don
         return done(errorResponse(proto::STATUS_BAD_REQUEST,
                                   "journal entry format 1 is no longer accepted: update the app"));
     if (h.conversationId != send.conversation_id())
-        return done(errorResponse(proto::STATUS_BAD_REQUEST, "journal entry names another conversation"));
+        return done(
+            errorResponse(proto::STATUS_BAD_REQUEST, "journal entry names another conversation"));
     if (!constantTimeEqual(h.journalKeyId, journal::journalKeyId(m_config.journalPublicKey)))
-        return done(errorResponse(proto::STATUS_JOURNAL_KEY_CHANGED, "journal entry sealed to a journal key that is not current"));
-    if (m_config.verifyJournalSignatures && !journal::verifyEntrySignature(*entry, from.identityKey))
-        return done(errorResponse(proto::STATUS_BAD_REQUEST, "journal entry signature does not verify"));
+        return done(errorResponse(proto::STATUS_JOURNAL_KEY_CHANGED,
+                                  "journal entry sealed to a journal key that is not current"));
+    if (m_config.verifyJournalSignatures &&
+        !journal::verifyEntrySignature(*entry, from.identityKey))
+        return done(
+            errorResponse(proto::STATUS_BAD_REQUEST, "journal entry signature does not verify"));
     Bytes commitment(h.commitment.begin(), h.commitment.end());
     // Consent (issue 17): a declared acceptance must name a notice this relay knows, exactly.
     const bool declaresNotice = send.has_notice_acceptance();
     if (declaresNotice && !journal::isKnownNotice(send.notice_acceptance().version(),
                                                   view(send.notice_acceptance().text_sha256())))
-        return done(errorResponse(proto::STATUS_BAD_REQUEST, "the accepted recording notice is not one this relay knows"));
-    const bool needsNotice = m_config.requireNoticeAcceptance && from.role == proto::ROLE_CLIENT && !declaresNotice;
+        return done(errorResponse(proto::STATUS_BAD_REQUEST,
+                                  "the accepted recording notice is not one this relay knows"));
+    const bool needsNotice =
+        m_config.requireNoticeAcceptance && from.role == proto::ROLE_CLIENT && !declaresNotice;
 
     auto sendPtr = std::make_shared<proto::SendMessage>(std::move(send));
     auto response = std::make_shared<proto::Response>();
     // Every refusal below comes before the first write, and the writes are plain INSERTs: the
     // job needs no savepoint (StorageThread::postWritesLast).
     m_storage->postWritesLast(
-        [this, from, sendPtr, commitment, response, done, recipients = h.recipientsDigest, needsNotice,
-         declaresNotice](Database& db) -> Result<Completion> {
+        [this, from, sendPtr, commitment, response, done, recipients = h.recipientsDigest,
+         needsNotice, declaresNotice](Database& db) -> Result<Completion> {
             const auto& s = *sendPtr;
             // Idempotent retry: the same (device, message id) was stored before.
-            VERBATIM_TRY_LET(prior, db.cached("SELECT s.journal_seq, s.server_time_ms, j.chain_hash, j.entry FROM sends s "
-                                 "JOIN journal j ON j.seq = s.journal_seq WHERE s.sender_user = ? AND "
-                                 "s.sender_device = ? AND s.message_id = ?"));
-            prior->bind(1, std::string_view(from.user)).bind(2, std::int64_t(from.device)).bind(3, view(s.message_id()));
+            VERBATIM_TRY_LET(
+                prior,
+                db.cached(
+                    "SELECT s.journal_seq, s.server_time_ms, j.chain_hash, j.entry FROM sends s "
+                    "JOIN journal j ON j.seq = s.journal_seq WHERE s.sender_user = ? AND "
+                    "s.sender_device = ? AND s.message_id = ?"));
+            prior->bind(1, std::string_view(from.user))
+                .bind(2, std::int64_t(from.device))
+                .bind(3, view(s.message_id()));
             VERBATIM_TRY_LET(seen, prior->step());
             if (*seen) {
                 // Even a repeat is answered only to a device that is still active.
@@ -87,7 +101,8 @@ void RelayService::handleSend(const DeviceId& from, proto::SendMessage send, Don
                 // differ, so the conversation the stored entry names is what is compared.)
                 auto stored = journal::SealedEntry::parse(prior->columnBlob(3));
                 if (stored && stored->header.conversationId != s.conversation_id())
-                    return reject(proto::STATUS_CONFLICT, "this message id was already used in another conversation");
+                    return reject(proto::STATUS_CONFLICT,
+                                  "this message id was already used in another conversation");
                 auto* r = response->mutable_send_result();
                 r->set_journal_sequence(std::uint64_t(prior->columnInt(0)));
                 r->set_server_time_ms(std::uint64_t(prior->columnInt(1)));
@@ -101,7 +116,7 @@ void RelayService::handleSend(const DeviceId& from, proto::SendMessage send, Don
             // and it is still active (not revoked or wiped since it authenticated). Changes by
             // another process (`verbatim-relay admin`) were picked up when the batch began.
             VERBATIM_TRY_LET(members, cachedMemberDevices(db, s.conversation_id()));
-            const auto& all = **members;  // sorted
+            const auto& all = **members; // sorted
             const std::pair<std::string, std::uint32_t> self{from.user, from.device};
             if (!std::binary_search(all.begin(), all.end(), self)) {
                 VERBATIM_TRY_LET(active, isActive(db, from.user, from.device));
@@ -111,16 +126,22 @@ void RelayService::handleSend(const DeviceId& from, proto::SendMessage send, Don
             // Consent: an outside party's first send into a conversation is its notice
             // acceptance; anything else waits until one is journaled (docs/protocol.md).
             if (needsNotice) {
-                VERBATIM_TRY_LET(accepted, db.cached("SELECT 1 FROM notices WHERE conversation = ? AND user = ?"));
-                accepted->bind(1, std::string_view(s.conversation_id())).bind(2, std::string_view(from.user));
+                VERBATIM_TRY_LET(
+                    accepted,
+                    db.cached("SELECT 1 FROM notices WHERE conversation = ? AND user = ?"));
+                accepted->bind(1, std::string_view(s.conversation_id()))
+                    .bind(2, std::string_view(from.user));
                 VERBATIM_TRY_LET(row, accepted->step());
-                if (!*row) return reject(proto::STATUS_NOTICE_REQUIRED, "accept the recording notice first");
+                if (!*row)
+                    return reject(proto::STATUS_NOTICE_REQUIRED,
+                                  "accept the recording notice first");
             }
 
             // The envelope list must match the current device set exactly (Signal-Server's 409).
             std::vector<std::pair<std::string_view, std::uint32_t>> givenList;
             givenList.reserve(std::size_t(s.envelopes_size()));
-            for (const auto& e : s.envelopes()) givenList.emplace_back(e.user(), e.device());
+            for (const auto& e : s.envelopes())
+                givenList.emplace_back(e.user(), e.device());
             std::sort(givenList.begin(), givenList.end());
             if (std::adjacent_find(givenList.begin(), givenList.end()) != givenList.end())
                 return reject(proto::STATUS_BAD_REQUEST, "two envelopes for one device");
@@ -134,7 +155,8 @@ void RelayService::handleSend(const DeviceId& from, proto::SendMessage send, Don
                 std::set<std::pair<std::string, std::uint32_t>> expected, given;
                 for (const auto& d : all)
                     if (d != self) expected.insert(d);
-                for (const auto& [user, device] : givenList) given.insert({std::string(user), device});
+                for (const auto& [user, device] : givenList)
+                    given.insert({std::string(user), device});
                 auto* mm = response->mutable_device_mismatch();
                 for (const auto& d : expected)
                     if (!given.count(d)) {
@@ -157,7 +179,8 @@ void RelayService::handleSend(const DeviceId& from, proto::SendMessage send, Don
             // The envelope list is now the members' current devices: the header's recipients
             // digest must be over exactly these.
             if (!constantTimeEqual(journal::recipientsDigest(givenList), recipients))
-                return reject(proto::STATUS_BAD_REQUEST, "journal entry names other recipients than the delivery");
+                return reject(proto::STATUS_BAD_REQUEST,
+                              "journal entry names other recipients than the delivery");
 
             VERBATIM_TRY(BlobStore::checkReferences(db, from.user, from.device, s.blob_ids()));
 
@@ -165,25 +188,37 @@ void RelayService::handleSend(const DeviceId& from, proto::SendMessage send, Don
             VERBATIM_TRY_LET(appended, appendJournal(db, view(s.journal_entry()), now));
             std::uint64_t seq = *appended;
             VERBATIM_TRY(BlobStore::recordReferences(db, s.blob_ids(), seq, now));
-            if (declaresNotice) {  // counted once journaled: same transaction as the entry
-                VERBATIM_TRY_LET(n, db.cached("INSERT OR IGNORE INTO notices (conversation, user, journal_seq, version, accepted_ms) "
-                                 "VALUES (?, ?, ?, ?, ?)"));
-                n->bind(1, std::string_view(s.conversation_id())).bind(2, std::string_view(from.user))
-                    .bind(3, std::int64_t(seq)).bind(4, std::int64_t(s.notice_acceptance().version()))
+            if (declaresNotice) { // counted once journaled: same transaction as the entry
+                VERBATIM_TRY_LET(n, db.cached("INSERT OR IGNORE INTO notices (conversation, user, "
+                                              "journal_seq, version, accepted_ms) "
+                                              "VALUES (?, ?, ?, ?, ?)"));
+                n->bind(1, std::string_view(s.conversation_id()))
+                    .bind(2, std::string_view(from.user))
+                    .bind(3, std::int64_t(seq))
+                    .bind(4, std::int64_t(s.notice_acceptance().version()))
                     .bind(5, std::int64_t(now));
                 VERBATIM_TRY(n->run());
             }
             const journal::ChainHash head = m_chain.head();
 
-            VERBATIM_TRY_LET(q, db.cached("INSERT INTO queue (user, device, message_id, conversation, sender_user, sender_device, "
-                             "type, body, server_time_ms, commitment, journal_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+            VERBATIM_TRY_LET(q, db.cached("INSERT INTO queue (user, device, message_id, "
+                                          "conversation, sender_user, sender_device, "
+                                          "type, body, server_time_ms, commitment, journal_seq) "
+                                          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
             std::vector<std::pair<DeviceId, proto::Frame>> frames;
             frames.reserve(std::size_t(s.envelopes_size()));
             for (const auto& e : s.envelopes()) {
-                q->bind(1, std::string_view(e.user())).bind(2, std::int64_t(e.device())).bind(3, view(s.message_id()))
-                    .bind(4, std::string_view(s.conversation_id())).bind(5, std::string_view(from.user))
-                    .bind(6, std::int64_t(from.device)).bind(7, std::int64_t(e.type())).bind(8, view(e.body()))
-                    .bind(9, std::int64_t(now)).bind(10, commitment).bind(11, std::int64_t(seq));
+                q->bind(1, std::string_view(e.user()))
+                    .bind(2, std::int64_t(e.device()))
+                    .bind(3, view(s.message_id()))
+                    .bind(4, std::string_view(s.conversation_id()))
+                    .bind(5, std::string_view(from.user))
+                    .bind(6, std::int64_t(from.device))
+                    .bind(7, std::int64_t(e.type()))
+                    .bind(8, view(e.body()))
+                    .bind(9, std::int64_t(now))
+                    .bind(10, commitment)
+                    .bind(11, std::int64_t(seq));
                 VERBATIM_TRY(q->run());
                 proto::Push p;
                 auto* env = p.mutable_envelope();
@@ -200,10 +235,15 @@ void RelayService::handleSend(const DeviceId& from, proto::SendMessage send, Don
                 env->set_journal_entry(s.journal_entry());
                 frames.push_back({DeviceId{e.user(), e.device(), {}, {}}, pushFrame(std::move(p))});
             }
-            VERBATIM_TRY_LET(sent, db.cached("INSERT INTO sends (sender_user, sender_device, message_id, journal_seq, "
-                                "server_time_ms) VALUES (?, ?, ?, ?, ?)"));
-            sent->bind(1, std::string_view(from.user)).bind(2, std::int64_t(from.device)).bind(3, view(s.message_id()))
-                .bind(4, std::int64_t(seq)).bind(5, std::int64_t(now));
+            VERBATIM_TRY_LET(
+                sent,
+                db.cached("INSERT INTO sends (sender_user, sender_device, message_id, journal_seq, "
+                          "server_time_ms) VALUES (?, ?, ?, ?, ?)"));
+            sent->bind(1, std::string_view(from.user))
+                .bind(2, std::int64_t(from.device))
+                .bind(3, view(s.message_id()))
+                .bind(4, std::int64_t(seq))
+                .bind(5, std::int64_t(now));
             VERBATIM_TRY(sent->run());
 
             auto* r = response->mutable_send_result();
@@ -222,22 +262,30 @@ void RelayService::handleSend(const DeviceId& from, proto::SendMessage send, Don
         });
 }
 
-void RelayService::onSend(const DeviceId& from, proto::Request& request, Done& done, const RequestRun& run) {
+void RelayService::onSend(const DeviceId& from, proto::Request& request, Done& done,
+                          const RequestRun& run) {
     return handleSend(from, std::move(*request.mutable_send()), std::move(done));
 }
 
-void RelayService::onAcknowledge(const DeviceId& from, proto::Request& request, Done& done, const RequestRun& run) {
+void RelayService::onAcknowledge(const DeviceId& from, proto::Request& request, Done& done,
+                                 const RequestRun& run) {
     auto ids = request.acknowledge().queue_ids();
     if (ids.size() > 1000) return done(errorResponse(proto::STATUS_TOO_LARGE, "at most 1000 ids"));
-    return run([from, ids](Database& db, proto::Response&) -> Result<Completion> {
-        // Scoped to the acknowledging device: nobody can delete another device's queue.
-        VERBATIM_TRY_LET(st, db.cached("DELETE FROM queue WHERE id = ? AND user = ? AND device = ?"));
-        for (auto id : ids) {
-            st->bind(1, std::int64_t(id)).bind(2, std::string_view(from.user)).bind(3, std::int64_t(from.device));
-            VERBATIM_TRY(st->run());
-        }
-        return Completion();
-    }, /*repeatable: a row deleted before a failure may stay deleted; the device acknowledged it*/ true);
+    return run(
+        [from, ids](Database& db, proto::Response&) -> Result<Completion> {
+            // Scoped to the acknowledging device: nobody can delete another device's queue.
+            VERBATIM_TRY_LET(
+                st, db.cached("DELETE FROM queue WHERE id = ? AND user = ? AND device = ?"));
+            for (auto id : ids) {
+                st->bind(1, std::int64_t(id))
+                    .bind(2, std::string_view(from.user))
+                    .bind(3, std::int64_t(from.device));
+                VERBATIM_TRY(st->run());
+            }
+            return Completion();
+        },
+        /*repeatable: a row deleted before a failure may stay deleted; the device acknowledged it*/
+        true);
 }
 
 void RelayService::connect(const DeviceId& device, std::shared_ptr<PushSink> sink) {
@@ -268,13 +316,14 @@ void RelayService::disconnect(const DeviceId& device, const PushSink* sink) {
 // Pages through the device's queue between batches (only committed rows, and no commit can
 // slip in between the last page and going live), then registers the sink for live pushes.
 // `delivered` counts the envelopes earlier pages pushed; the final QueueDrained carries the total.
-void RelayService::drain(const DeviceId& device, std::shared_ptr<PushSink> sink, std::uint64_t afterId,
-                         std::uint64_t delivered) {
+void RelayService::drain(const DeviceId& device, std::shared_ptr<PushSink> sink,
+                         std::uint64_t afterId, std::uint64_t delivered) {
     m_storage->postBetweenBatches([this, device, sink, afterId, delivered](Database& db) {
         // A device revoked or wiped between its authentication and this page must not go on, nor
         // go live: revocations and wipes only reach sinks that are registered at the time. Checked
         // on every page, since one may be committed between two pages.
-        auto wipe = db.prepare("SELECT wipe_command FROM devices WHERE user = ? AND device = ? AND wipe_command IS NOT NULL");
+        auto wipe = db.prepare("SELECT wipe_command FROM devices WHERE user = ? AND device = ? AND "
+                               "wipe_command IS NOT NULL");
         if (!wipe) {
             sink->close(1011, "storage unavailable");
             return;
@@ -301,16 +350,19 @@ void RelayService::drain(const DeviceId& device, std::shared_ptr<PushSink> sink,
             return;
         }
         // Each envelope goes with its journal entry (the recipient's journal copy check).
-        auto st = db.cached("SELECT q.id, q.message_id, q.conversation, q.sender_user, q.sender_device, q.type, "
-                             "q.body, q.server_time_ms, q.commitment, q.journal_seq, j.entry FROM queue q "
-                             "LEFT JOIN journal j ON j.seq = q.journal_seq WHERE q.user = ? AND q.device = ? "
-                             "AND q.id > ? ORDER BY q.id LIMIT ?");
+        auto st = db.cached(
+            "SELECT q.id, q.message_id, q.conversation, q.sender_user, q.sender_device, q.type, "
+            "q.body, q.server_time_ms, q.commitment, q.journal_seq, j.entry FROM queue q "
+            "LEFT JOIN journal j ON j.seq = q.journal_seq WHERE q.user = ? AND q.device = ? "
+            "AND q.id > ? ORDER BY q.id LIMIT ?");
         if (!st) {
             sink->close(1011, "storage unavailable");
             return;
         }
-        st->bind(1, std::string_view(device.user)).bind(2, std::int64_t(device.device))
-            .bind(3, std::int64_t(afterId)).bind(4, std::int64_t(m_config.drainPage));
+        st->bind(1, std::string_view(device.user))
+            .bind(2, std::int64_t(device.device))
+            .bind(3, std::int64_t(afterId))
+            .bind(4, std::int64_t(m_config.drainPage));
         std::uint64_t last = afterId;
         std::uint32_t count = 0;
         std::vector<proto::Frame> page;
@@ -385,4 +437,4 @@ void RelayService::pushLive(const std::vector<std::pair<DeviceId, proto::Frame>>
     }
 }
 
-}  // namespace verbatim::relay
+} // namespace verbatim::relay

@@ -14,14 +14,16 @@ std::uint64_t waitFor(double tokens, const BucketSpec& spec) {
     return std::max<std::uint64_t>(1, std::uint64_t(std::ceil(wait)));
 }
 
-}  // namespace
+} // namespace
 
 double RateLimiter::level(const Bucket& b, const BucketSpec& spec, std::uint64_t nowMs) {
     if (nowMs <= b.updatedMs) return b.tokens;
-    return std::min(spec.capacity, b.tokens + double(nowMs - b.updatedMs) / 1000.0 * spec.perSecond);
+    return std::min(spec.capacity,
+                    b.tokens + double(nowMs - b.updatedMs) / 1000.0 * spec.perSecond);
 }
 
-std::uint64_t RateLimiter::take(const std::string& key, const BucketSpec& spec, std::uint64_t nowMs) {
+std::uint64_t RateLimiter::take(const std::string& key, const BucketSpec& spec,
+                                std::uint64_t nowMs) {
     std::lock_guard lock(m_mutex);
     // Keys include addresses and device pairs, so the map would grow with every new one: a bucket
     // that has refilled is the same as none, and goes.
@@ -38,7 +40,8 @@ std::uint64_t RateLimiter::take(const std::string& key, const BucketSpec& spec, 
     return waitFor(b.tokens, spec);
 }
 
-std::uint64_t RateLimiter::peek(const std::string& key, const BucketSpec& spec, std::uint64_t nowMs) const {
+std::uint64_t RateLimiter::peek(const std::string& key, const BucketSpec& spec,
+                                std::uint64_t nowMs) const {
     std::lock_guard lock(m_mutex);
     auto it = m_buckets.find(key);
     if (it == m_buckets.end()) return spec.capacity >= 1.0 ? 0 : waitFor(spec.capacity, spec);
@@ -63,7 +66,8 @@ std::vector<RateLimiter::Saved> RateLimiter::snapshot(std::uint64_t nowMs) const
     std::vector<Saved> out;
     out.reserve(m_buckets.size());
     for (const auto& [key, b] : m_buckets) {
-        if (b.refillMs && nowMs >= b.updatedMs && nowMs - b.updatedMs >= b.refillMs) continue;  // full again
+        if (b.refillMs && nowMs >= b.updatedMs && nowMs - b.updatedMs >= b.refillMs)
+            continue; // full again
         out.push_back({key, b.tokens, nowMs > b.updatedMs ? nowMs - b.updatedMs : 0});
     }
     return out;
@@ -82,12 +86,14 @@ std::size_t RateLimiter::size() const {
 
 std::uint64_t monotonicMs() {
     using namespace std::chrono;
-    return std::uint64_t(duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count());
+    return std::uint64_t(
+        duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count());
 }
 
 std::uint64_t wallClockMs() {
     using namespace std::chrono;
-    return std::uint64_t(duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count());
+    return std::uint64_t(
+        duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count());
 }
 
-}  // namespace verbatim::relay
+} // namespace verbatim::relay

@@ -12,19 +12,19 @@
 namespace verbatim::relay {
 
 struct BucketSpec {
-    double capacity = 10;      ///< burst
-    double perSecond = 1;      ///< refill rate
+    double capacity = 10; ///< burst
+    double perSecond = 1; ///< refill rate
 };
 
 /// Every rate limit of the relay (docs/protocol.md, "Limits"). A bucket starts full.
 struct RateLimits {
-    BucketSpec send{200, 100};          ///< messages per device
-    BucketSpec preKeyFetch{60, 2};      ///< bundle fetches per requesting device (over it: 429)
+    BucketSpec send{200, 100};     ///< messages per device
+    BucketSpec preKeyFetch{60, 2}; ///< bundle fetches per requesting device (over it: 429)
     /// Failed token redemptions (unknown token) per source address: 10, then 10 per hour. Over
     /// it every redemption from the address is refused (429) until a token refills. Successful
     /// redemptions are not counted, so an office behind one NAT address can enrol any number.
     BucketSpec redeem{10, 10.0 / 3600};
-    BucketSpec invite{50, 50.0 / 86400};///< invites and device links created per user per day
+    BucketSpec invite{50, 50.0 / 86400}; ///< invites and device links created per user per day
     /// One-time pre-keys handed out per target device: 30, then 30 per hour. Past it a bundle is
     /// still served, with the signed pre-key only, so nobody can drain a device's one-time keys
     /// nor stop others from starting a session with it.
@@ -66,7 +66,8 @@ private:
     struct Bucket {
         double tokens;
         std::uint64_t updatedMs;
-        std::uint64_t refillMs = 0;  ///< how long an empty bucket takes to fill; 0: unknown (restored)
+        std::uint64_t refillMs =
+            0; ///< how long an empty bucket takes to fill; 0: unknown (restored)
     };
     static double level(const Bucket& b, const BucketSpec& spec, std::uint64_t nowMs);
     /// Drops the buckets that have refilled completely (locked by the caller).
@@ -82,4 +83,4 @@ std::uint64_t monotonicMs();
 /// Wall-clock milliseconds since the Unix epoch, for timestamps users see.
 std::uint64_t wallClockMs();
 
-}  // namespace verbatim::relay
+} // namespace verbatim::relay

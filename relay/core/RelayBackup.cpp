@@ -39,7 +39,7 @@ constexpr std::size_t kChunk = 1 << 20;
 // Each slice written back is waited for before the next is queued, so a commit of the relay
 // (an fsync) finds at most one slice ahead of it in the disk's queue: 2 MiB, a few milliseconds.
 constexpr std::uint64_t kSyncSlice = 2u << 20;
-constexpr int kPagesPerStep = 512;  // 2 MiB of 4 KiB pages per backup step
+constexpr int kPagesPerStep = 512; // 2 MiB of 4 KiB pages per backup step
 
 /// The data directory's files a backup carries besides relay.db and blobs: name, mode,
 /// required, wrapped (kept in clear in the directory, so wrapped in the backup).
@@ -65,18 +65,23 @@ void putU16(Bytes& b, std::uint16_t v) {
     b.push_back(std::uint8_t(v));
 }
 void putU32(Bytes& b, std::uint32_t v) {
-    for (int s = 24; s >= 0; s -= 8) b.push_back(std::uint8_t(v >> s));
+    for (int s = 24; s >= 0; s -= 8)
+        b.push_back(std::uint8_t(v >> s));
 }
 void putU64(Bytes& b, std::uint64_t v) {
-    for (int s = 56; s >= 0; s -= 8) b.push_back(std::uint8_t(v >> s));
+    for (int s = 56; s >= 0; s -= 8)
+        b.push_back(std::uint8_t(v >> s));
 }
 std::uint64_t getU(const std::uint8_t* p, int n) {
     std::uint64_t v = 0;
-    for (int i = 0; i < n; ++i) v = v << 8 | p[i];
+    for (int i = 0; i < n; ++i)
+        v = v << 8 | p[i];
     return v;
 }
 
-std::string errnoText() { return std::strerror(errno); }
+std::string errnoText() {
+    return std::strerror(errno);
+}
 
 /// An output file written in order, hashed as it goes (the whole-file hash of the trailer).
 class Writer {
@@ -98,7 +103,8 @@ public:
         while (off < b.size()) {
             auto n = ::write(m_fd, b.data() + off, b.size() - off);
             if (n < 0 && errno == EINTR) continue;
-            if (n <= 0) return fail(ErrorCode::Storage, "cannot write " + m_path + ": " + errnoText());
+            if (n <= 0)
+                return fail(ErrorCode::Storage, "cannot write " + m_path + ": " + errnoText());
             off += std::size_t(n);
         }
         m_bytes += b.size();
@@ -107,7 +113,8 @@ public:
         // (ext4 commits them together), and it leaves the page cache to the relay's database.
         if (m_bytes - m_synced >= kSyncSlice) {
             ::sync_file_range(m_fd, off_t(m_synced), off_t(m_bytes - m_synced),
-                              SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER);
+                              SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
+                                  SYNC_FILE_RANGE_WAIT_AFTER);
             ::posix_fadvise(m_fd, off_t(m_synced), off_t(m_bytes - m_synced), POSIX_FADV_DONTNEED);
             m_synced = m_bytes;
         }
@@ -139,7 +146,9 @@ Result<SecureBytes> wrapKey(ByteView unlock, ByteView salt, std::string_view nam
 
 Result<Bytes> readSmallFile(const fs::path& p) {
     int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return fail(errno == ENOENT ? ErrorCode::NotFound : ErrorCode::Storage, "cannot read " + p.string());
+    if (fd < 0)
+        return fail(errno == ENOENT ? ErrorCode::NotFound : ErrorCode::Storage,
+                    "cannot read " + p.string());
     Bytes out;
     std::uint8_t buf[65536];
     while (true) {
@@ -153,7 +162,8 @@ Result<Bytes> readSmallFile(const fs::path& p) {
         out.insert(out.end(), buf, buf + n);
         if (out.size() > (16u << 20)) {
             ::close(fd);
-            return fail(ErrorCode::Storage, p.string() + " is too large for a key or manifest file");
+            return fail(ErrorCode::Storage,
+                        p.string() + " is too large for a key or manifest file");
         }
     }
     ::close(fd);
@@ -161,7 +171,8 @@ Result<Bytes> readSmallFile(const fs::path& p) {
 }
 
 /// One record from a file on disk, streamed: kind, name, mode, then the file's bytes.
-Result<void> writeFileRecord(Writer& w, char kind, const std::string& name, std::uint32_t mode, const fs::path& src) {
+Result<void> writeFileRecord(Writer& w, char kind, const std::string& name, std::uint32_t mode,
+                             const fs::path& src) {
     int fd = ::open(src.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) return fail(ErrorCode::NotFound, "cannot read " + src.string());
     struct stat st {};
@@ -196,7 +207,8 @@ Result<void> writeFileRecord(Writer& w, char kind, const std::string& name, std:
     return w.write(*h);
 }
 
-Result<void> writeBytesRecord(Writer& w, char kind, const std::string& name, std::uint32_t mode, ByteView data) {
+Result<void> writeBytesRecord(Writer& w, char kind, const std::string& name, std::uint32_t mode,
+                              ByteView data) {
     crypto::Digest record(crypto::Digest::Algorithm::Sha256);
     Bytes head;
     head.push_back(std::uint8_t(kind));
@@ -230,7 +242,8 @@ Result<BackupHeader> parseHeaderText(std::string_view text) {
         auto line = text.substr(0, nl);
         text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
         auto eq = line.find('=');
-        if (eq == std::string_view::npos) return fail(ErrorCode::Malformed, "backup header line without '='");
+        if (eq == std::string_view::npos)
+            return fail(ErrorCode::Malformed, "backup header line without '='");
         kv.emplace(std::string(line.substr(0, eq)), std::string(line.substr(eq + 1)));
     }
     auto number = [&](const char* key) -> std::optional<std::uint64_t> {
@@ -240,12 +253,15 @@ Result<BackupHeader> parseHeaderText(std::string_view text) {
             return std::nullopt;
         return std::stoull(it->second);
     };
-    if (kv["format"] != "1") return fail(ErrorCode::Unsupported, "backup format " + kv["format"] + " is not one this relay reads");
+    if (kv["format"] != "1")
+        return fail(ErrorCode::Unsupported,
+                    "backup format " + kv["format"] + " is not one this relay reads");
     BackupHeader h;
     h.firmName = kv["firm"];
     h.firmFingerprint = kv["firm_fingerprint"];
     h.journalHead = kv["journal_head"];
-    auto schema = number("schema_version"), created = number("created_ms"), seq = number("journal_sequence");
+    auto schema = number("schema_version"), created = number("created_ms"),
+         seq = number("journal_sequence");
     if (!schema || !created || !seq || h.firmFingerprint.empty())
         return fail(ErrorCode::Malformed, "backup header is incomplete");
     h.schemaVersion = std::int64_t(*schema);
@@ -263,18 +279,24 @@ public:
     Result<void> open(const std::string& path) {
         m_path = path;
         m_fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-        if (m_fd < 0) return fail(ErrorCode::NotFound, "cannot read the backup " + path + ": " + errnoText());
+        if (m_fd < 0)
+            return fail(ErrorCode::NotFound, "cannot read the backup " + path + ": " + errnoText());
         return {};
     }
     /// Exactly n bytes, or "truncated".
-    Result<void> read(std::uint8_t* out, std::size_t n, crypto::Digest* record = nullptr, bool hashFile = true) {
+    Result<void> read(std::uint8_t* out, std::size_t n, crypto::Digest* record = nullptr,
+                      bool hashFile = true) {
         std::size_t got = 0;
         while (got < n) {
             auto r = ::read(m_fd, out + got, n - got);
             if (r < 0 && errno == EINTR) continue;
-            if (r < 0) return fail(ErrorCode::Storage, "cannot read the backup " + m_path + ": " + errnoText());
-            if (r == 0) return fail(ErrorCode::Malformed, "the backup " + m_path + " is truncated (it ends after " +
-                                                             std::to_string(m_offset + got) + " bytes)");
+            if (r < 0)
+                return fail(ErrorCode::Storage,
+                            "cannot read the backup " + m_path + ": " + errnoText());
+            if (r == 0)
+                return fail(ErrorCode::Malformed, "the backup " + m_path +
+                                                      " is truncated (it ends after " +
+                                                      std::to_string(m_offset + got) + " bytes)");
             got += std::size_t(r);
         }
         m_offset += n;
@@ -308,7 +330,9 @@ Result<BackupHeader> readHeader(Reader& r) {
     std::array<std::uint8_t, 4> len{};
     if (auto e = r.read(len.data(), 4); !e) return tl::unexpected(e.error());
     auto n = std::uint32_t(getU(len.data(), 4));
-    if (n > kMaxHeader) return fail(ErrorCode::Malformed, "the backup header is damaged (length " + std::to_string(n) + ")");
+    if (n > kMaxHeader)
+        return fail(ErrorCode::Malformed,
+                    "the backup header is damaged (length " + std::to_string(n) + ")");
     Bytes text(n);
     if (auto e = r.read(text.data(), n); !e) return tl::unexpected(e.error());
     Bytes whole;
@@ -318,7 +342,8 @@ Result<BackupHeader> readHeader(Reader& r) {
     auto expected = crypto::sha256(whole);
     std::array<std::uint8_t, kHashSize> got{};
     if (auto e = r.read(got.data(), got.size()); !e) return tl::unexpected(e.error());
-    if (got != expected) return fail(ErrorCode::Malformed, "the backup header is damaged (checksum mismatch)");
+    if (got != expected)
+        return fail(ErrorCode::Malformed, "the backup header is damaged (checksum mismatch)");
     return parseHeaderText(asString(text));
 }
 
@@ -342,10 +367,11 @@ Result<void> fsyncPath(const fs::path& p, bool directory) {
 
 void emptyDirectory(const fs::path& dir) {
     std::error_code ec;
-    for (const auto& e : fs::directory_iterator(dir, ec)) fs::remove_all(e.path(), ec);
+    for (const auto& e : fs::directory_iterator(dir, ec))
+        fs::remove_all(e.path(), ec);
 }
 
-}  // namespace
+} // namespace
 
 // ---- backup -------------------------------------------------------------------------------------
 
@@ -385,15 +411,17 @@ Result<BackupSummary> writeBackup(const BackupRequest& req) {
         if (!dst) return tl::unexpected(dst.error());
         // A scratch copy: written once, read once, removed; the backup file is what is synced.
         // No WAL (it would write every page twice) and no syncs of its own.
-        if (auto r = (*dst)->exec("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF"); !r) return tl::unexpected(r.error());
+        if (auto r = (*dst)->exec("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF"); !r)
+            return tl::unexpected(r.error());
         // One read transaction for the page copy, the blob list and the header's journal head:
         // they describe the same instant while the relay keeps committing.
         if (auto r = (*src)->exec("BEGIN DEFERRED"); !r) return tl::unexpected(r.error());
-        auto version = (*src)->userVersion();  // the first read starts the snapshot
+        auto version = (*src)->userVersion(); // the first read starts the snapshot
         if (!version) return tl::unexpected(version.error());
         header.schemaVersion = *version;
         header.createdMs = wallClockMs();
-        auto head = (*src)->prepare("SELECT seq, chain_hash FROM journal ORDER BY seq DESC LIMIT 1");
+        auto head =
+            (*src)->prepare("SELECT seq, chain_hash FROM journal ORDER BY seq DESC LIMIT 1");
         if (!head) return tl::unexpected(head.error());
         auto row = head->step();
         if (!row) return tl::unexpected(row.error());
@@ -401,7 +429,8 @@ Result<BackupSummary> writeBackup(const BackupRequest& req) {
         header.journalHead = *row ? toHex(head->columnBlob(1)) : toHex(journal::genesisChainHash());
         head->reset();
         if (header.schemaVersion >= 7) {
-            auto blobs = (*src)->prepare("SELECT id FROM blobs WHERE deleted_ms IS NULL ORDER BY id");
+            auto blobs =
+                (*src)->prepare("SELECT id FROM blobs WHERE deleted_ms IS NULL ORDER BY id");
             if (!blobs) return tl::unexpected(blobs.error());
             while (true) {
                 auto b = blobs->step();
@@ -415,7 +444,9 @@ Result<BackupSummary> writeBackup(const BackupRequest& req) {
         int scratchFd = ::open(snapshot.c_str(), O_RDONLY | O_CLOEXEC);
         auto copied = (*src)->backupTo(**dst, kPagesPerStep, [scratchFd] {
             if (scratchFd >= 0)
-                ::sync_file_range(scratchFd, 0, 0, SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER);
+                ::sync_file_range(scratchFd, 0, 0,
+                                  SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
+                                      SYNC_FILE_RANGE_WAIT_AFTER);
         });
         if (scratchFd >= 0) ::close(scratchFd);
         if (!copied) return tl::unexpected(copied.error());
@@ -433,14 +464,16 @@ Result<BackupSummary> writeBackup(const BackupRequest& req) {
         appendRaw(h, view(text));
         auto hash = crypto::sha256(h);
         if (auto r = w.write(h); !r) return tl::unexpected(r.error());
-        if (auto r = w.write(ByteView(hash.data(), hash.size())); !r) return tl::unexpected(r.error());
+        if (auto r = w.write(ByteView(hash.data(), hash.size())); !r)
+            return tl::unexpected(r.error());
     }
     std::uint64_t records = 0;
     for (const auto& m : kMembers) {
         const fs::path p = dir / m.name;
         if (!m.wrapped) {
             if (!m.required && !fs::exists(p, ec)) continue;
-            if (auto r = writeFileRecord(w, 'F', m.name, m.mode, p); !r) return tl::unexpected(r.error());
+            if (auto r = writeFileRecord(w, 'F', m.name, m.mode, p); !r)
+                return tl::unexpected(r.error());
             ++records;
             continue;
         }
@@ -454,13 +487,16 @@ Result<BackupSummary> writeBackup(const BackupRequest& req) {
         Bytes data = crypto::randomBytes(kSaltSize + kNonceSize);
         auto key = wrapKey(req.unlock, ByteView(data.data(), kSaltSize), m.name);
         if (!key) return tl::unexpected(key.error());
-        auto ct = crypto::aesGcmSeal(*key, ByteView(data.data() + kSaltSize, kNonceSize), view(std::string_view(m.name)), secret);
+        auto ct = crypto::aesGcmSeal(*key, ByteView(data.data() + kSaltSize, kNonceSize),
+                                     view(std::string_view(m.name)), secret);
         if (!ct) return tl::unexpected(ct.error());
         appendRaw(data, *ct);
-        if (auto r = writeBytesRecord(w, 'W', m.name, m.mode, data); !r) return tl::unexpected(r.error());
+        if (auto r = writeBytesRecord(w, 'W', m.name, m.mode, data); !r)
+            return tl::unexpected(r.error());
         ++records;
     }
-    if (auto r = writeFileRecord(w, 'F', "relay.db", 0600, snapshot); !r) return tl::unexpected(r.error());
+    if (auto r = writeFileRecord(w, 'F', "relay.db", 0600, snapshot); !r)
+        return tl::unexpected(r.error());
     ++records;
     for (const auto& id : blobIds) {
         const fs::path p = dir / "blobs" / id;
@@ -489,7 +525,9 @@ Result<BackupSummary> writeBackup(const BackupRequest& req) {
     summary.bytes = w.bytes();
     if (auto r = w.syncAndClose(); !r) return tl::unexpected(r.error());
     fs::rename(partial, req.outFile, ec);
-    if (ec) return fail(ErrorCode::Storage, "cannot rename " + partial + " to " + req.outFile + ": " + ec.message());
+    if (ec)
+        return fail(ErrorCode::Storage,
+                    "cannot rename " + partial + " to " + req.outFile + ": " + ec.message());
     cleanup.keep = true;
     fs::path parent = fs::absolute(req.outFile).parent_path();
     if (auto r = fsyncPath(parent, true); !r) return tl::unexpected(r.error());
@@ -504,7 +542,8 @@ Result<BackupHeader> readBackupHeader(const std::string& file) {
     return readHeader(r);
 }
 
-Result<BackupSummary> unpackBackup(const std::string& file, const std::string& dirName, ByteView unlock) {
+Result<BackupSummary> unpackBackup(const std::string& file, const std::string& dirName,
+                                   ByteView unlock) {
     const fs::path dir(dirName);
     BackupSummary summary;
     Reader r;
@@ -528,15 +567,20 @@ Result<BackupSummary> unpackBackup(const std::string& file, const std::string& d
         if (auto e = r.read(&kind, 1, &record); !e) return tl::unexpected(e.error());
         if (kind == 'E') break;
         if (kind != 'F' && kind != 'W')
-            return fail(ErrorCode::Malformed, "the backup is damaged at byte " + std::to_string(r.offset() - 1) + " (unknown record)");
+            return fail(ErrorCode::Malformed, "the backup is damaged at byte " +
+                                                  std::to_string(r.offset() - 1) +
+                                                  " (unknown record)");
         std::array<std::uint8_t, 2> nl{};
         if (auto e = r.read(nl.data(), 2, &record); !e) return tl::unexpected(e.error());
         auto nameLen = std::uint16_t(getU(nl.data(), 2));
-        if (nameLen == 0 || nameLen > kMaxName) return fail(ErrorCode::Malformed, "the backup is damaged (record name)");
+        if (nameLen == 0 || nameLen > kMaxName)
+            return fail(ErrorCode::Malformed, "the backup is damaged (record name)");
         std::string name(nameLen, '\0');
-        if (auto e = r.read(reinterpret_cast<std::uint8_t*>(name.data()), nameLen, &record); !e) return tl::unexpected(e.error());
+        if (auto e = r.read(reinterpret_cast<std::uint8_t*>(name.data()), nameLen, &record); !e)
+            return tl::unexpected(e.error());
         if (!allowedName(name, char(kind)) || seen.count(name))
-            return fail(ErrorCode::Malformed, "the backup is damaged (unexpected record '" + name.substr(0, 80) + "')");
+            return fail(ErrorCode::Malformed,
+                        "the backup is damaged (unexpected record '" + name.substr(0, 80) + "')");
         seen[name] = true;
         std::array<std::uint8_t, 12> ml{};
         if (auto e = r.read(ml.data(), 12, &record); !e) return tl::unexpected(e.error());
@@ -549,29 +593,40 @@ Result<BackupSummary> unpackBackup(const std::string& file, const std::string& d
             fs::permissions(dir / "blobs", fs::perms::owner_all, fs::perm_options::replace, ec);
         }
         if (kind == 'W') {
-            if (length > 4096 || length < kSaltSize + kNonceSize + 16) return fail(ErrorCode::Malformed, "the backup is damaged (" + name + ")");
+            if (length > 4096 || length < kSaltSize + kNonceSize + 16)
+                return fail(ErrorCode::Malformed, "the backup is damaged (" + name + ")");
             Bytes data(length);
-            if (auto e = r.read(data.data(), data.size(), &record); !e) return tl::unexpected(e.error());
+            if (auto e = r.read(data.data(), data.size(), &record); !e)
+                return tl::unexpected(e.error());
             auto expected = record.final();
             std::array<std::uint8_t, kHashSize> got{};
             if (auto e = r.read(got.data(), got.size()); !e) return tl::unexpected(e.error());
             if (!expected || !std::equal(got.begin(), got.end(), expected->begin()))
-                return fail(ErrorCode::Malformed, "the backup is damaged: " + name + " fails its checksum");
+                return fail(ErrorCode::Malformed,
+                            "the backup is damaged: " + name + " fails its checksum");
             auto key = wrapKey(unlock, ByteView(data.data(), kSaltSize), name);
             if (!key) return tl::unexpected(key.error());
-            auto clear = crypto::aesGcmOpen(*key, ByteView(data.data() + kSaltSize, kNonceSize), view(name),
-                                            ByteView(data.data() + kSaltSize + kNonceSize, data.size() - kSaltSize - kNonceSize));
+            auto clear =
+                crypto::aesGcmOpen(*key, ByteView(data.data() + kSaltSize, kNonceSize), view(name),
+                                   ByteView(data.data() + kSaltSize + kNonceSize,
+                                            data.size() - kSaltSize - kNonceSize));
             if (!clear)
-                return fail(ErrorCode::WrongKey, "this backup was not made under this unlock secret (" + name + " does not open)");
+                return fail(ErrorCode::WrongKey,
+                            "this backup was not made under this unlock secret (" + name +
+                                " does not open)");
             int fd = ::open(target.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-            bool ok = fd >= 0 && ::write(fd, clear->data(), clear->size()) == ssize_t(clear->size()) && ::fsync(fd) == 0;
+            bool ok = fd >= 0 &&
+                      ::write(fd, clear->data(), clear->size()) == ssize_t(clear->size()) &&
+                      ::fsync(fd) == 0;
             if (fd >= 0) ::close(fd);
             if (!ok) return fail(ErrorCode::Storage, "cannot write " + target.string());
             ++records;
             continue;
         }
         int fd = ::open(target.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-        if (fd < 0) return fail(ErrorCode::Storage, "cannot create " + target.string() + ": " + errnoText());
+        if (fd < 0)
+            return fail(ErrorCode::Storage,
+                        "cannot create " + target.string() + ": " + errnoText());
         Result<void> res;
         std::uint64_t left = length;
         while (res && left > 0) {
@@ -583,21 +638,24 @@ Result<BackupSummary> unpackBackup(const std::string& file, const std::string& d
                 auto wn = ::write(fd, buf.data() + off, n - off);
                 if (wn < 0 && errno == EINTR) continue;
                 if (wn <= 0) {
-                    res = fail(ErrorCode::Storage, "cannot write " + target.string() + ": " + errnoText());
+                    res = fail(ErrorCode::Storage,
+                               "cannot write " + target.string() + ": " + errnoText());
                     break;
                 }
                 off += std::size_t(wn);
             }
             left -= n;
         }
-        if (res && ::fsync(fd) != 0) res = fail(ErrorCode::Storage, "cannot sync " + target.string());
+        if (res && ::fsync(fd) != 0)
+            res = fail(ErrorCode::Storage, "cannot sync " + target.string());
         ::close(fd);
         if (!res) return tl::unexpected(res.error());
         auto expected = record.final();
         std::array<std::uint8_t, kHashSize> got{};
         if (auto e = r.read(got.data(), got.size()); !e) return tl::unexpected(e.error());
         if (!expected || !std::equal(got.begin(), got.end(), expected->begin()))
-            return fail(ErrorCode::Malformed, "the backup is damaged: " + name + " fails its checksum");
+            return fail(ErrorCode::Malformed,
+                        "the backup is damaged: " + name + " fails its checksum");
         if (name.rfind("blobs/", 0) == 0) ++summary.blobs;
         ++records;
     }
@@ -605,13 +663,18 @@ Result<BackupSummary> unpackBackup(const std::string& file, const std::string& d
     if (auto e = r.read(count.data(), 8); !e) return tl::unexpected(e.error());
     auto expected = r.fileHash();
     std::array<std::uint8_t, kHashSize> got{};
-    if (auto e = r.read(got.data(), got.size(), nullptr, false); !e) return tl::unexpected(e.error());
+    if (auto e = r.read(got.data(), got.size(), nullptr, false); !e)
+        return tl::unexpected(e.error());
     if (!expected || !std::equal(got.begin(), got.end(), expected->begin()))
-        return fail(ErrorCode::Malformed, "the backup is damaged (the whole-file checksum does not match)");
-    if (getU(count.data(), 8) != records) return fail(ErrorCode::Malformed, "the backup is damaged (record count)");
-    if (!r.atEnd()) return fail(ErrorCode::Malformed, "the backup is damaged (bytes after its end)");
+        return fail(ErrorCode::Malformed,
+                    "the backup is damaged (the whole-file checksum does not match)");
+    if (getU(count.data(), 8) != records)
+        return fail(ErrorCode::Malformed, "the backup is damaged (record count)");
+    if (!r.atEnd())
+        return fail(ErrorCode::Malformed, "the backup is damaged (bytes after its end)");
     for (const auto& m : kMembers)
-        if (m.required && !seen.count(m.name)) return fail(ErrorCode::Malformed, std::string("the backup has no ") + m.name);
+        if (m.required && !seen.count(m.name))
+            return fail(ErrorCode::Malformed, std::string("the backup has no ") + m.name);
     if (!seen.count("relay.db")) return fail(ErrorCode::Malformed, "the backup has no relay.db");
     if (auto e = fsyncPath(dir, true); !e) return tl::unexpected(e.error());
     if (summary.blobs)
@@ -639,7 +702,8 @@ Result<StoreCheck> checkStore(storage::Database& db, ByteView relayPublicKey) {
     StoreCheck out;
     auto pages = db.cipherIntegrityCheck();
     if (!pages) return tl::unexpected(pages.error());
-    for (const auto& p : *pages) out.problems.push_back("encrypted page damaged: " + p);
+    for (const auto& p : *pages)
+        out.problems.push_back("encrypted page damaged: " + p);
     if (!out.ok()) return out;
     {
         auto st = db.prepare("PRAGMA integrity_check(100)");
@@ -664,7 +728,8 @@ Result<StoreCheck> checkStore(storage::Database& db, ByteView relayPublicKey) {
             if (!*row) break;
             auto cp = journal::Checkpoint::parse(st->columnBlob(1));
             if (!cp || cp->sequence != std::uint64_t(st->columnInt(0))) {
-                out.problems.push_back("checkpoints row seq " + std::to_string(st->columnInt(0)) + ": damaged");
+                out.problems.push_back("checkpoints row seq " + std::to_string(st->columnInt(0)) +
+                                       ": damaged");
                 continue;
             }
             checkpoints.push_back(std::move(*cp));
@@ -674,7 +739,8 @@ Result<StoreCheck> checkStore(storage::Database& db, ByteView relayPublicKey) {
     // The chain in slices, each resuming from the previous slice's head, so a store of millions
     // of entries is checked in bounded memory.
     constexpr std::size_t kSlice = 20000;
-    auto st = db.prepare("SELECT seq, entry, chain_hash FROM journal WHERE seq > ? ORDER BY seq LIMIT ?");
+    auto st =
+        db.prepare("SELECT seq, entry, chain_hash FROM journal WHERE seq > ? ORDER BY seq LIMIT ?");
     if (!st) return tl::unexpected(st.error());
     std::uint64_t start = 0;
     journal::ChainHash head = journal::genesisChainHash();
@@ -701,11 +767,13 @@ Result<StoreCheck> checkStore(storage::Database& db, ByteView relayPublicKey) {
         const bool last = items.size() < kSlice;
         const std::uint64_t end = items.empty() ? start : items.back().sequence;
         std::vector<journal::Checkpoint> slice;
-        while (nextCheckpoint < checkpoints.size() && (last || checkpoints[nextCheckpoint].sequence <= end))
+        while (nextCheckpoint < checkpoints.size() &&
+               (last || checkpoints[nextCheckpoint].sequence <= end))
             slice.push_back(checkpoints[nextCheckpoint++]);
         for (const auto& item : items)
             if (!item.chainHash) {
-                out.problems.push_back("journal seq " + std::to_string(item.sequence) + ": chain hash missing or damaged");
+                out.problems.push_back("journal seq " + std::to_string(item.sequence) +
+                                       ": chain hash missing or damaged");
                 return out;
             }
         auto report = journal::verifyChain(items, std::move(slice), relayPublicKey, start, head);
@@ -726,11 +794,11 @@ Result<StoreCheck> checkStore(storage::Database& db, ByteView relayPublicKey) {
     q->bind(1, std::int64_t(start));
     if (auto row = q->step(); !row) return tl::unexpected(row.error());
     if (q->columnInt(0) > 0)
-        out.problems.push_back("queue row " + std::to_string(q->columnInt(1)) + ": names journal seq beyond the log's end " +
-                               std::to_string(start));
+        out.problems.push_back("queue row " + std::to_string(q->columnInt(1)) +
+                               ": names journal seq beyond the log's end " + std::to_string(start));
     auto total = db.prepare("SELECT count(*) FROM queue");
     if (total && total->step()) out.queueRows = std::uint64_t(total->columnInt(0));
     return out;
 }
 
-}  // namespace verbatim::relay
+} // namespace verbatim::relay

@@ -44,22 +44,22 @@ struct BackupHeader {
     std::string firmFingerprint;
     std::int64_t schemaVersion = 0;
     std::uint64_t createdMs = 0;
-    std::uint64_t journalSequence = 0;  ///< the last journal entry in the snapshot (0: none)
-    std::string journalHead;            ///< its chain hash, 64 hex (genesis when none)
+    std::uint64_t journalSequence = 0; ///< the last journal entry in the snapshot (0: none)
+    std::string journalHead;           ///< its chain hash, 64 hex (genesis when none)
 };
 
 struct BackupSummary {
     BackupHeader header;
-    std::uint64_t bytes = 0;     ///< size of the backup file
-    std::size_t blobs = 0;       ///< attachment blobs in it
-    std::size_t blobsGone = 0;   ///< live rows whose file the sweep removed before it was copied
+    std::uint64_t bytes = 0;   ///< size of the backup file
+    std::size_t blobs = 0;     ///< attachment blobs in it
+    std::size_t blobsGone = 0; ///< live rows whose file the sweep removed before it was copied
 };
 
 struct BackupRequest {
     std::string dataDir;
     std::string outFile;
-    ByteView dbKey;       ///< opens relay.db (32 bytes)
-    ByteView unlock;      ///< the unlock secret (32 bytes): wraps tls.key
+    ByteView dbKey;  ///< opens relay.db (32 bytes)
+    ByteView unlock; ///< the unlock secret (32 bytes): wraps tls.key
     std::string firmName;
     std::string firmFingerprint;
     /// Lowers this process's CPU priority (nice 10) for the backup: the relay serving beside
@@ -80,19 +80,20 @@ struct BackupRequest {
 /// Unpacks `file` into `dir`, which must exist and be empty; every record's and the file's hash
 /// verified, tls.key unwrapped with `unlock`. On failure the error says why (truncated, damaged,
 /// wrong unlock secret) and `dir` is emptied again.
-[[nodiscard]] Result<BackupSummary> unpackBackup(const std::string& file, const std::string& dir, ByteView unlock);
+[[nodiscard]] Result<BackupSummary> unpackBackup(const std::string& file, const std::string& dir,
+                                                 ByteView unlock);
 
 /// meta keys of the restore epoch (docs/protocol.md, "Restore"): written into a restored
 /// database, read by the relay at start and sent to devices.
-inline constexpr std::string_view kMetaRestoreEpoch = "restore_epoch";          ///< 16 random bytes
-inline constexpr std::string_view kMetaRestoredSequence = "restore_journal_sequence";  ///< u64 text
+inline constexpr std::string_view kMetaRestoreEpoch = "restore_epoch"; ///< 16 random bytes
+inline constexpr std::string_view kMetaRestoredSequence = "restore_journal_sequence"; ///< u64 text
 
 /// Marks a restored database: a new restore epoch and the journal sequence the backup ends at.
 [[nodiscard]] Result<void> markRestored(storage::Database& db, const BackupHeader& header);
 
 /// What `verbatim-relay check` found.
 struct StoreCheck {
-    std::vector<std::string> problems;  ///< first one first; empty when the store is sound
+    std::vector<std::string> problems; ///< first one first; empty when the store is sound
     std::uint64_t journalEntries = 0;
     std::uint64_t checkpoints = 0;
     std::uint64_t queueRows = 0;
@@ -104,4 +105,4 @@ struct StoreCheck {
 /// journal references. Stops at the first layer that is damaged, naming the first bad row.
 [[nodiscard]] Result<StoreCheck> checkStore(storage::Database& db, ByteView relayPublicKey);
 
-}  // namespace verbatim::relay
+} // namespace verbatim::relay

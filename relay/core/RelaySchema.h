@@ -192,4 +192,4 @@ inline constexpr std::array<std::string_view, 9> kRelayMigrations = {
     kRelaySchemaV1, kRelaySchemaV2, kRelaySchemaV3, kRelaySchemaV4, kRelaySchemaV5,
     kRelaySchemaV6, kRelaySchemaV7, kRelaySchemaV8, kRelaySchemaV9};
 
-}  // namespace verbatim::relay
+} // namespace verbatim::relay

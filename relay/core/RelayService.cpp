@@ -17,7 +17,8 @@ using namespace impl;
 // ---- lifecycle ----------------------------------------------------------------------------------
 
 RelayService::RelayService(std::unique_ptr<storage::Database> db, RelayConfig config)
-    : m_config(std::move(config)), m_storage(std::make_unique<StorageThread>(std::move(db), 512, m_config.commitWindow)) {}
+    : m_config(std::move(config)),
+      m_storage(std::make_unique<StorageThread>(std::move(db), 512, m_config.commitWindow)) {}
 
 RelayService::~RelayService() {
     if (!m_storage) return;
@@ -31,27 +32,30 @@ RelayService::~RelayService() {
         auto st = db.prepare("INSERT INTO rate_buckets (key, tokens, updated_ms) VALUES (?, ?, ?)");
         ok = ok && st.has_value();
         for (std::size_t i = 0; ok && i < saved.size(); ++i) {
-            st->bind(1, std::string_view(saved[i].key)).bind(3, std::int64_t(wall - std::min(wall, saved[i].ageMs)));
+            st->bind(1, std::string_view(saved[i].key))
+                .bind(3, std::int64_t(wall - std::min(wall, saved[i].ageMs)));
             ok = st->bindReal(2, saved[i].tokens).run().has_value();
         }
         if (ok) ok = db.commit().has_value();
         if (!ok) db.rollback();
     });
     m_storage->stop();
-    if (m_checkpointer) m_checkpointer->stop();  // the writer is gone: checkpoint all, truncate
+    if (m_checkpointer) m_checkpointer->stop(); // the writer is gone: checkpoint all, truncate
 }
 
 Result<std::unique_ptr<RelayService>> RelayService::open(std::unique_ptr<storage::Database> db,
                                                          RelayConfig config) {
     if (config.journalPublicKey.size() != 32)
         return fail(ErrorCode::InvalidArgument, "relay needs the 32-byte journal public key");
-    VERBATIM_TRY(db->migrate({kRelaySchemaV1, kRelaySchemaV2, kRelaySchemaV3, kRelaySchemaV4, kRelaySchemaV5, kRelaySchemaV6,
-              kRelaySchemaV7, kRelaySchemaV8, kRelaySchemaV9}));
+    VERBATIM_TRY(
+        db->migrate({kRelaySchemaV1, kRelaySchemaV2, kRelaySchemaV3, kRelaySchemaV4, kRelaySchemaV5,
+                     kRelaySchemaV6, kRelaySchemaV7, kRelaySchemaV8, kRelaySchemaV9}));
     std::unique_ptr<Checkpointer> checkpointer;
     if (config.openCheckpointConnection) {
         VERBATIM_TRY_LET(second, config.openCheckpointConnection());
         VERBATIM_TRY(db->exec("PRAGMA wal_autocheckpoint = 0"));
-        checkpointer = std::make_unique<Checkpointer>(std::move(*second), config.checkpointInterval);
+        checkpointer =
+            std::make_unique<Checkpointer>(std::move(*second), config.checkpointInterval);
     }
     VERBATIM_TRY_LET(signalContext, signal::SignalContext::create());
     // Without a published identity the relay's audit entries could never be verified.
@@ -71,14 +75,17 @@ Result<std::unique_ptr<RelayService>> RelayService::open(std::unique_ptr<storage
         if (loaded) loaded = self->loadRateLimits(d);
         if (loaded) loaded = self->loadRestoreEpoch(d);
         // Revocations and wipes older than this start are already in force: nothing is live.
-        auto mark = d.prepare("SELECT max(coalesce(max(revoked_ms), 0), coalesce(max(wipe_requested_ms), 0)) FROM devices");
-        if (loaded && mark && mark->step()) self->m_externalWatermarkMs = std::uint64_t(mark->columnInt(0));
+        auto mark = d.prepare("SELECT max(coalesce(max(revoked_ms), 0), "
+                              "coalesce(max(wipe_requested_ms), 0)) FROM devices");
+        if (loaded && mark && mark->step())
+            self->m_externalWatermarkMs = std::uint64_t(mark->columnInt(0));
     });
     if (!loaded) return tl::unexpected(loaded.error());
     RelayService* raw = self.get();
     self->m_storage->setRollbackHook([raw](Database& d) -> Result<void> {
         auto r = raw->loadState(d);
-        if (!r) log::write(log::Level::Error, "journal.reload_failed", {{"error", r.error().message}});
+        if (!r)
+            log::write(log::Level::Error, "journal.reload_failed", {{"error", r.error().message}});
         return r;
     });
     self->m_storage->setBatchStartHook([raw](Database& d) { return raw->syncExternalChanges(d); });
@@ -88,12 +95,14 @@ Result<std::unique_ptr<RelayService>> RelayService::open(std::unique_ptr<storage
 // The journal head lives in memory on the storage thread; it is (re)built from the last row.
 Result<void> RelayService::loadState(Database& db) {
     m_memberCache.clear();
-    VERBATIM_TRY_LET(st, db.cached("SELECT seq, chain_hash FROM journal ORDER BY seq DESC LIMIT 1"));
+    VERBATIM_TRY_LET(st,
+                     db.cached("SELECT seq, chain_hash FROM journal ORDER BY seq DESC LIMIT 1"));
     VERBATIM_TRY_LET(row, st->step());
     if (*row) {
         Bytes h = st->columnBlob(1);
         journal::ChainHash head{};
-        if (h.size() != head.size()) return fail(ErrorCode::Storage, "journal chain hash is damaged");
+        if (h.size() != head.size())
+            return fail(ErrorCode::Storage, "journal chain hash is damaged");
         std::copy(h.begin(), h.end(), head.begin());
         m_chain = journal::ChainBuilder(std::uint64_t(st->columnInt(0)), head);
     } else {
@@ -108,11 +117,15 @@ Result<void> RelayService::loadState(Database& db) {
 // A restored relay tells every device at connect (QueueDrained) so that those ahead of the
 // backup resend what it lost (docs/protocol.md, "Restore").
 Result<void> RelayService::loadRestoreEpoch(Database& db) {
-    VERBATIM_TRY_LET(st, db.prepare("SELECT key, value FROM meta WHERE key IN ('restore_epoch', 'restore_journal_sequence')"));
+    VERBATIM_TRY_LET(st, db.prepare("SELECT key, value FROM meta WHERE key IN ('restore_epoch', "
+                                    "'restore_journal_sequence')"));
     VERBATIM_TRY(st->forEachRow([&] {
         Bytes v = st->columnBlob(1);
-        if (st->columnText(0) == "restore_epoch") m_restoreEpoch.assign(v.begin(), v.end());
-        else m_restoredSequence = std::strtoull(std::string(v.begin(), v.end()).c_str(), nullptr, 10);
+        if (st->columnText(0) == "restore_epoch")
+            m_restoreEpoch.assign(v.begin(), v.end());
+        else
+            m_restoredSequence =
+                std::strtoull(std::string(v.begin(), v.end()).c_str(), nullptr, 10);
     }));
     return {};
 }
@@ -123,7 +136,8 @@ Result<void> RelayService::loadRateLimits(Database& db) {
     std::uint64_t wall = wallClockMs();
     VERBATIM_TRY(st->forEachRow([&] {
         auto updated = std::uint64_t(st->columnInt(2));
-        saved.push_back({st->columnText(0), st->columnReal(1), wall > updated ? wall - updated : 0});
+        saved.push_back(
+            {st->columnText(0), st->columnReal(1), wall > updated ? wall - updated : 0});
     }));
     m_limiter.restore(saved, monotonicMs());
     return {};
@@ -140,15 +154,16 @@ Result<void> RelayService::syncExternalChanges(Database& db) {
     return {};
 }
 
-Result<const std::vector<std::pair<std::string, std::uint32_t>>*> RelayService::cachedMemberDevices(
-    Database& db, const std::string& conversation) {
+Result<const std::vector<std::pair<std::string, std::uint32_t>>*>
+RelayService::cachedMemberDevices(Database& db, const std::string& conversation) {
     if (auto it = m_memberCache.find(conversation); it != m_memberCache.end()) return &it->second;
     VERBATIM_TRY_LET(devices, memberDevices(db, conversation));
-    if (m_memberCache.size() >= 100000) m_memberCache.clear();  // bounded; refilled on demand
+    if (m_memberCache.size() >= 100000) m_memberCache.clear(); // bounded; refilled on demand
     auto& slot = m_memberCache[conversation];
     slot.reserve(devices->size());
-    for (const auto& d : *devices) slot.emplace_back(d.user(), d.device());
-    std::sort(slot.begin(), slot.end());  // std::string order, for binary_search and the 409 check
+    for (const auto& d : *devices)
+        slot.emplace_back(d.user(), d.device());
+    std::sort(slot.begin(), slot.end()); // std::string order, for binary_search and the 409 check
     return &slot;
 }
 
@@ -157,7 +172,8 @@ std::string RelayService::linkFor(const std::string& kind, const std::string& to
     // that whoever answers the join cannot serve an older one (say, from before key pins).
     auto manifest = journal::FirmManifest::parse(m_config.firmManifest);
     return "verbatim://" + kind + "?relay=" + m_config.publicAddress + "&token=" + token +
-           "&firm=" + m_config.firmFingerprint + (m_config.tlsPin.empty() ? "" : "&tls=" + m_config.tlsPin) +
+           "&firm=" + m_config.firmFingerprint +
+           (m_config.tlsPin.empty() ? "" : "&tls=" + m_config.tlsPin) +
            (manifest ? "&mv=" + std::to_string(manifest->issuedMs) : "");
 }
 
@@ -184,10 +200,11 @@ Result<void> RelayService::runAndWait(const std::function<Result<Completion>(Dat
 // ---- requests -----------------------------------------------------------------------------------
 
 void RelayService::RequestRun::operator()(
-    std::function<Result<Completion>(Database&, proto::Response&)> work, bool repeatable, bool activeOnly) const {
+    std::function<Result<Completion>(Database&, proto::Response&)> work, bool repeatable,
+    bool activeOnly) const {
     auto response = std::make_shared<proto::Response>();
-    StorageThread::Work job = [work = std::move(work), response, done = done, user = user, device = device,
-                               activeOnly](Database& db) -> Result<Completion> {
+    StorageThread::Work job = [work = std::move(work), response, done = done, user = user,
+                               device = device, activeOnly](Database& db) -> Result<Completion> {
         if (activeOnly) {
             VERBATIM_TRY_LET(active, isActive(db, user, device));
             if (!*active) return reject(proto::STATUS_FORBIDDEN, "device revoked");
@@ -251,8 +268,9 @@ void RelayService::handle(const DeviceId& from, proto::Request request, Done don
     (this->*(route->handler))(from, request, done, run);
 }
 
-void RelayService::onPing(const DeviceId& from, proto::Request& request, Done& done, const RequestRun& run) {
+void RelayService::onPing(const DeviceId& from, proto::Request& request, Done& done,
+                          const RequestRun& run) {
     return done(proto::Response());
 }
 
-}  // namespace verbatim::relay
+} // namespace verbatim::relay

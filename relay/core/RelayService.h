@@ -37,8 +37,9 @@ struct DeviceId {
     std::string user;
     std::uint32_t device = 0;
     proto::Role role = proto::ROLE_UNSPECIFIED;
-    Bytes identityKey;  ///< the device's Signal identity key (33 bytes), to check its signatures
-    bool wipeOnly = false;  ///< revoked, connected only to receive its wipe: every request is refused
+    Bytes identityKey; ///< the device's Signal identity key (33 bytes), to check its signatures
+    bool wipeOnly =
+        false; ///< revoked, connected only to receive its wipe: every request is refused
     bool operator<(const DeviceId& o) const {
         return std::tie(user, device) < std::tie(o.user, o.device);
     }
@@ -70,7 +71,7 @@ public:
 };
 
 struct RelayConfig {
-    std::string publicAddress = "127.0.0.1:8443";  ///< HOST:PORT put into links
+    std::string publicAddress = "127.0.0.1:8443"; ///< HOST:PORT put into links
     Bytes journalPublicKey;                       ///< 32 bytes, current journal key
     crypto::Ed25519KeyPair relayKey;              ///< signs checkpoints
     Bytes firmManifest;                           ///< signed by the firm root key
@@ -78,7 +79,7 @@ struct RelayConfig {
     /// SHA-256 of the relay's TLS certificate (hex), put into links so that a new device can pin
     /// a self-signed certificate; empty when the certificate is CA-issued.
     std::string tlsPin;
-    std::uint32_t checkpointEvery = 256;          ///< sign a checkpoint every N entries
+    std::uint32_t checkpointEvery = 256; ///< sign a checkpoint every N entries
     std::size_t maxEnvelopesPerSend = 1000;
     std::size_t maxEnvelopeBytes = 256 * 1024;
     std::uint32_t preKeyLowWatermark = 20;
@@ -112,8 +113,8 @@ struct RelayConfig {
     BlobPolicy blobs;
     /// Signs the relay's own journal entries (the audit trail). Generated at open() when empty;
     /// the manifest publishes its public half so that compliance can verify them.
-    Bytes relayIdentityPublic;      ///< 33 bytes
-    SecureBytes relayIdentityPrivate;  ///< 32 bytes
+    Bytes relayIdentityPublic;        ///< 33 bytes
+    SecureBytes relayIdentityPrivate; ///< 32 bytes
 };
 
 class RelayService {
@@ -121,17 +122,16 @@ public:
     using Done = std::function<void(proto::Response)>;
 
     /// Opens the service on an opened relay database (migrations run here).
-    [[nodiscard]] static Result<std::unique_ptr<RelayService>> open(
-        std::unique_ptr<storage::Database> db, RelayConfig config);
+    [[nodiscard]] static Result<std::unique_ptr<RelayService>>
+    open(std::unique_ptr<storage::Database> db, RelayConfig config);
     ~RelayService();
 
     // ---- administration (CLI, tests) ---------------------------------------------------------
     [[nodiscard]] Result<void> createUser(const std::string& id, proto::Role role,
                                           const std::string& displayName, const std::string& actor);
     /// A single-use enrollment token for `user` (created by createUser). Returns the token.
-    [[nodiscard]] Result<std::string> createEnrollmentToken(const std::string& user,
-                                                            std::uint64_t ttlMs,
-                                                            const std::string& actor);
+    [[nodiscard]] Result<std::string>
+    createEnrollmentToken(const std::string& user, std::uint64_t ttlMs, const std::string& actor);
     /// The verbatim:// link for a token.
     std::string linkFor(const std::string& kind, const std::string& token) const;
     struct UserRow {
@@ -144,17 +144,17 @@ public:
         std::uint32_t device;
         proto::Role role;
         std::string platform, appVersion;
-        std::uint64_t enrolledMs, lastSeenMs, revokedMs;  ///< 0 when never / not revoked
-        std::uint64_t wipeRequestedMs;                    ///< 0 when no wipe was asked for
-        std::uint64_t wipedMs = 0;                        ///< when the device confirmed its wipe
-        std::uint64_t pendingMs = 0;                      ///< registered then, awaiting its user's approval
+        std::uint64_t enrolledMs, lastSeenMs, revokedMs; ///< 0 when never / not revoked
+        std::uint64_t wipeRequestedMs;                   ///< 0 when no wipe was asked for
+        std::uint64_t wipedMs = 0;                       ///< when the device confirmed its wipe
+        std::uint64_t pendingMs = 0; ///< registered then, awaiting its user's approval
     };
     [[nodiscard]] Result<std::vector<UserRow>> listUsers();
     /// All devices, or one user's when `user` is not empty.
     [[nodiscard]] Result<std::vector<DeviceRow>> listDevices(const std::string& user);
     /// Opens (or reuses) the matter `title` of lawyer `from` and returns an invite link to it.
-    [[nodiscard]] Result<std::string> inviteToMatter(const std::string& from, const std::string& title,
-                                                     std::uint64_t ttlMs);
+    [[nodiscard]] Result<std::string> inviteToMatter(const std::string& from,
+                                                     const std::string& title, std::uint64_t ttlMs);
     /// The invites `inviter` made (everyone's when empty), newest first, at most `limit`, with
     /// their state as redemption would judge it now.
     [[nodiscard]] Result<std::vector<proto::InviteInfo>> listInvites(const std::string& inviter,
@@ -162,7 +162,8 @@ public:
     /// Revokes invite `id` (whoever made it): redeeming it is refused from the commit on.
     /// Journaled as `invite-revoked` by `actor`. NotFound for an unknown id, InvalidArgument
     /// (detail 409) for a redeemed one or an id that names two invites.
-    [[nodiscard]] Result<proto::InviteInfo> revokeInvite(const std::string& id, const std::string& actor);
+    [[nodiscard]] Result<proto::InviteInfo> revokeInvite(const std::string& id,
+                                                         const std::string& actor);
     /// Queues a remote wipe signed by the relay key, and revokes the device in the same
     /// transaction: from the commit on it can do nothing but receive the wipe and confirm it
     /// (ConfirmWipe). The command is pushed at once if the device is online (the connection
@@ -173,11 +174,13 @@ public:
     [[nodiscard]] Result<void> revokeDevice(const std::string& user, std::uint32_t device,
                                             const std::string& actor);
 
-    // ---- devices ---------------------------------------------------------------------------------
+    // ---- devices
+    // ---------------------------------------------------------------------------------
     /// Redeems an enrollment or invite token and creates the device. `clientAddress` keys the
     /// per-address rate limit.
-    void registerDevice(const proto::RegisterDevice& request, const std::string& clientAddress,
-                        std::function<void(Result<proto::Registered>, std::uint64_t retryAfterMs)> done);
+    void
+    registerDevice(const proto::RegisterDevice& request, const std::string& clientAddress,
+                   std::function<void(Result<proto::Registered>, std::uint64_t retryAfterMs)> done);
     /// Checks a device's credentials (constant-time against the stored hash).
     void authenticate(const std::string& user, std::uint32_t device, ByteView secret,
                       std::function<void(Result<DeviceId>)> done);
@@ -209,32 +212,34 @@ private:
     Result<void> loadRateLimits(storage::Database& db);
     Result<void> loadRestoreEpoch(storage::Database& db);
     /// Runs `work` as a storage job and waits until it is durable and its completion has run.
-    Result<void> runAndWait(const std::function<Result<std::function<void()>>(storage::Database&)>& work);
+    Result<void>
+    runAndWait(const std::function<Result<std::function<void()>>(storage::Database&)>& work);
     /// Appends a sealed entry to the journal chain (storage thread, inside a job); returns its
     /// sequence and signs a checkpoint when one is due.
     Result<std::uint64_t> appendJournal(storage::Database& db, ByteView entry, std::uint64_t nowMs);
     /// Stores a single-use enrollment token for `user` and records `action` by `actor`.
     /// `mintedBy` ("USER/DEVICE") names the device that made a device link: the link dies when
     /// that device is revoked or wiped. Empty for links the administrator makes.
-    Result<void> enrollmentTokenJob(storage::Database& db, const std::string& user, const std::string& token,
-                                    std::uint64_t ttlMs, const std::string& actor, std::string_view action,
+    Result<void> enrollmentTokenJob(storage::Database& db, const std::string& user,
+                                    const std::string& token, std::uint64_t ttlMs,
+                                    const std::string& actor, std::string_view action,
                                     const std::string& mintedBy = {});
     /// The storage jobs behind revokeDevice() and queueWipe() (also run by admin requests).
     /// The storage job behind revokeInvite() and RevokeInvite: `inviter`, when not empty, must
     /// have made the invite (otherwise it is not found).
-    Result<proto::InviteInfo> revokeInviteJob(storage::Database& db, const std::string& id, const std::string& inviter,
-                                              const std::string& actor);
-    Result<std::function<void()>> revokeJob(storage::Database& db, const std::string& user, std::uint32_t device,
-                                            const std::string& actor);
-    Result<std::function<void()>> wipeJob(storage::Database& db, const std::string& user, std::uint32_t device,
-                                          const std::string& actor);
+    Result<proto::InviteInfo> revokeInviteJob(storage::Database& db, const std::string& id,
+                                              const std::string& inviter, const std::string& actor);
+    Result<std::function<void()>> revokeJob(storage::Database& db, const std::string& user,
+                                            std::uint32_t device, const std::string& actor);
+    Result<std::function<void()>> wipeJob(storage::Database& db, const std::string& user,
+                                          std::uint32_t device, const std::string& actor);
     /// Writes the audit row and journals the action as an ADMIN_ACTION entry by relay/0. The
     /// entry's body is a flat JSON object {actor, action, target, detail, ...extra}; compliance
     /// reads device identity keys, names, titles and revocations from it (docs/protocol.md).
     using AuditFields = std::vector<std::pair<std::string, std::string>>;
-    Result<void> recordAdminAction(storage::Database& db, const std::string& actor, std::string_view action,
-                                   const std::string& target, std::string_view detail = {},
-                                   const AuditFields& extra = {});
+    Result<void> recordAdminAction(storage::Database& db, const std::string& actor,
+                                   std::string_view action, const std::string& target,
+                                   std::string_view detail = {}, const AuditFields& extra = {});
 
     // ---- requests: handle() looks the kind up in a table of these (RelayService.cpp) ----------
     // Each handler checks what it can without storage, answers `done` at once when it refuses,
@@ -242,25 +247,41 @@ private:
     // KeysService.cpp, MessagesService.cpp, ConversationsService.cpp, DevicesService.cpp,
     // EnrollmentService.cpp, JournalService.cpp.
     struct RequestRun;
-    using Handler = void (RelayService::*)(const DeviceId& from, proto::Request& request, Done& done,
-                                           const RequestRun& run);
-    void onConfirmWipe(const DeviceId& from, proto::Request& request, Done& done, const RequestRun& run);
-    void onApproveDevice(const DeviceId& from, proto::Request& request, Done& done, const RequestRun& run);
-    void onListDevices(const DeviceId& from, proto::Request& request, Done& done, const RequestRun& run);
-    void onAdminListDevices(const DeviceId& from, proto::Request& request, Done& done, const RequestRun& run);
-    void onAdminDeviceAction(const DeviceId& from, proto::Request& request, Done& done, const RequestRun& run);
-    void onCreateDeviceLink(const DeviceId& from, proto::Request& request, Done& done, const RequestRun& run);
-    void onUploadPreKeys(const DeviceId& from, proto::Request& request, Done& done, const RequestRun& run);
-    void onFetchBundles(const DeviceId& from, proto::Request& request, Done& done, const RequestRun& run);
-    void onCreateConversation(const DeviceId& from, proto::Request& request, Done& done, const RequestRun& run);
-    void onListConversations(const DeviceId& from, proto::Request& request, Done& done, const RequestRun& run);
-    void onListMemberDevices(const DeviceId& from, proto::Request& request, Done& done, const RequestRun& run);
-    void onCreateInvite(const DeviceId& from, proto::Request& request, Done& done, const RequestRun& run);
-    void onListInvites(const DeviceId& from, proto::Request& request, Done& done, const RequestRun& run);
-    void onRevokeInvite(const DeviceId& from, proto::Request& request, Done& done, const RequestRun& run);
+    using Handler = void (RelayService::*)(const DeviceId& from, proto::Request& request,
+                                           Done& done, const RequestRun& run);
+    void onConfirmWipe(const DeviceId& from, proto::Request& request, Done& done,
+                       const RequestRun& run);
+    void onApproveDevice(const DeviceId& from, proto::Request& request, Done& done,
+                         const RequestRun& run);
+    void onListDevices(const DeviceId& from, proto::Request& request, Done& done,
+                       const RequestRun& run);
+    void onAdminListDevices(const DeviceId& from, proto::Request& request, Done& done,
+                            const RequestRun& run);
+    void onAdminDeviceAction(const DeviceId& from, proto::Request& request, Done& done,
+                             const RequestRun& run);
+    void onCreateDeviceLink(const DeviceId& from, proto::Request& request, Done& done,
+                            const RequestRun& run);
+    void onUploadPreKeys(const DeviceId& from, proto::Request& request, Done& done,
+                         const RequestRun& run);
+    void onFetchBundles(const DeviceId& from, proto::Request& request, Done& done,
+                        const RequestRun& run);
+    void onCreateConversation(const DeviceId& from, proto::Request& request, Done& done,
+                              const RequestRun& run);
+    void onListConversations(const DeviceId& from, proto::Request& request, Done& done,
+                             const RequestRun& run);
+    void onListMemberDevices(const DeviceId& from, proto::Request& request, Done& done,
+                             const RequestRun& run);
+    void onCreateInvite(const DeviceId& from, proto::Request& request, Done& done,
+                        const RequestRun& run);
+    void onListInvites(const DeviceId& from, proto::Request& request, Done& done,
+                       const RequestRun& run);
+    void onRevokeInvite(const DeviceId& from, proto::Request& request, Done& done,
+                        const RequestRun& run);
     void onSend(const DeviceId& from, proto::Request& request, Done& done, const RequestRun& run);
-    void onAcknowledge(const DeviceId& from, proto::Request& request, Done& done, const RequestRun& run);
-    void onPullJournal(const DeviceId& from, proto::Request& request, Done& done, const RequestRun& run);
+    void onAcknowledge(const DeviceId& from, proto::Request& request, Done& done,
+                       const RequestRun& run);
+    void onPullJournal(const DeviceId& from, proto::Request& request, Done& done,
+                       const RequestRun& run);
     void onPing(const DeviceId& from, proto::Request& request, Done& done, const RequestRun& run);
 
     void handleSend(const DeviceId& from, proto::SendMessage send, Done done);
@@ -274,8 +295,8 @@ private:
     RelayConfig m_config;
     std::shared_ptr<signal::SignalContext> m_signal;
     std::unique_ptr<StorageThread> m_storage;
-    std::unique_ptr<Checkpointer> m_checkpointer;  ///< after m_storage: stopped once the writer is
-    std::unique_ptr<BlobStore> m_blobs;            ///< after m_storage: its sweeper posts there
+    std::unique_ptr<Checkpointer> m_checkpointer; ///< after m_storage: stopped once the writer is
+    std::unique_ptr<BlobStore> m_blobs;           ///< after m_storage: its sweeper posts there
     RateLimiter m_limiter;
 
     // Storage-thread state.
@@ -285,16 +306,17 @@ private:
     std::string m_restoreEpoch;
     std::uint64_t m_restoredSequence = 0;
     std::uint64_t m_externalWatermarkMs = 0;
-    std::int64_t m_dataVersion = -1;  ///< PRAGMA data_version when the head was last read
+    std::int64_t m_dataVersion = -1; ///< PRAGMA data_version when the head was last read
     /// Active devices of each conversation's members, as sends check them (storage thread only).
     /// Emptied whenever this connection writes `members` or `devices` (update hook), when another
     /// process has committed (data_version), and when a batch or job rolls back (loadState).
-    std::unordered_map<std::string, std::vector<std::pair<std::string, std::uint32_t>>> m_memberCache;
+    std::unordered_map<std::string, std::vector<std::pair<std::string, std::uint32_t>>>
+        m_memberCache;
     /// Reloads in-memory state (journal head, device sets) if another process (verbatim-relay
     /// admin) committed since: PRAGMA data_version changes only then. Run before appendJournal().
     Result<void> syncExternalChanges(storage::Database& db);
-    Result<const std::vector<std::pair<std::string, std::uint32_t>>*> cachedMemberDevices(
-        storage::Database& db, const std::string& conversation);
+    Result<const std::vector<std::pair<std::string, std::uint32_t>>*>
+    cachedMemberDevices(storage::Database& db, const std::string& conversation);
 
     // Live sinks; guarded by m_sinksMutex (pushes copy the pointer under the lock and push
     // outside it).
@@ -302,4 +324,4 @@ private:
     std::map<DeviceId, std::weak_ptr<PushSink>> m_live;
 };
 
-}  // namespace verbatim::relay
+} // namespace verbatim::relay

@@ -13,6 +13,7 @@
 
 #include "common/Json.h"
 #include "common/Log.h"
+#include "common/Try.h"
 #include "crypto/Digest.h"
 #include "crypto/Random.h"
 #include "journal/DeviceApproval.h"
@@ -23,7 +24,6 @@
 #include "journal/WipeCommand.h"
 #include "relay/core/RelaySchema.h"
 #include "relay/core/RelayService.h"
-#include "common/Try.h"
 #include "signal/SessionManager.h"
 
 namespace verbatim::relay {
@@ -37,7 +37,8 @@ constexpr std::uint64_t kDay = 24ull * 3600 * 1000;
 constexpr int kTokenEnroll = 1;
 constexpr int kTokenInvite = 2;
 
-inline proto::Response errorResponse(proto::Status status, std::string message, std::uint64_t retryMs = 0) {
+inline proto::Response errorResponse(proto::Status status, std::string message,
+                                     std::uint64_t retryMs = 0) {
     proto::Response r;
     r.set_status(status);
     r.set_error(std::move(message));
@@ -50,12 +51,17 @@ inline proto::Response fromError(const Error& e) {
     switch (e.code) {
     case ErrorCode::InvalidArgument:
     case ErrorCode::Malformed:
-    case ErrorCode::Unsupported: return errorResponse(proto::STATUS_BAD_REQUEST, e.message);
+    case ErrorCode::Unsupported:
+        return errorResponse(proto::STATUS_BAD_REQUEST, e.message);
     case ErrorCode::AuthFailed:
-    case ErrorCode::WrongKey: return errorResponse(proto::STATUS_UNAUTHORIZED, e.message);
-    case ErrorCode::NotFound: return errorResponse(proto::STATUS_NOT_FOUND, e.message);
-    case ErrorCode::Storage: return errorResponse(proto::STATUS_UNAVAILABLE, "storage unavailable");
-    default: return errorResponse(proto::STATUS_INTERNAL, "internal error");
+    case ErrorCode::WrongKey:
+        return errorResponse(proto::STATUS_UNAUTHORIZED, e.message);
+    case ErrorCode::NotFound:
+        return errorResponse(proto::STATUS_NOT_FOUND, e.message);
+    case ErrorCode::Storage:
+        return errorResponse(proto::STATUS_UNAVAILABLE, "storage unavailable");
+    default:
+        return errorResponse(proto::STATUS_INTERNAL, "internal error");
     }
 }
 
@@ -69,7 +75,9 @@ inline proto::Response responseFor(const Error& e) {
     return fromError(e);
 }
 
-inline std::string randomHex(std::size_t bytes) { return toHex(crypto::randomBytes(bytes)); }
+inline std::string randomHex(std::size_t bytes) {
+    return toHex(crypto::randomBytes(bytes));
+}
 
 inline Bytes tokenHash(std::string_view token) {
     auto h = crypto::sha256(view(token));
@@ -81,8 +89,7 @@ inline bool isStaff(proto::Role r) {
            r == proto::ROLE_COMPLIANCE;
 }
 
-template <class T>
-inline void bindOne(Statement& st, int i, const T& v) {
+template <class T> inline void bindOne(Statement& st, int i, const T& v) {
     if constexpr (std::is_integral_v<T>)
         st.bind(i, std::int64_t(v));
     else
@@ -105,26 +112,34 @@ inline Result<void> execute(Database& db, const char* sql, const auto&... binds)
 }
 
 inline Result<void> audit(Database& db, const std::string& actor, std::string_view action,
-                   const std::string& target, std::string_view detail = {}) {
-    VERBATIM_TRY_LET(st, db.prepare("INSERT INTO audit (time_ms, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)"));
-    st->bind(1, std::int64_t(wallClockMs())).bind(2, std::string_view(actor)).bind(3, action)
-        .bind(4, std::string_view(target)).bind(5, detail);
+                          const std::string& target, std::string_view detail = {}) {
+    VERBATIM_TRY_LET(
+        st,
+        db.prepare(
+            "INSERT INTO audit (time_ms, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)"));
+    st->bind(1, std::int64_t(wallClockMs()))
+        .bind(2, std::string_view(actor))
+        .bind(3, action)
+        .bind(4, std::string_view(target))
+        .bind(5, detail);
     return st->run();
 }
-
-
 
 // Whether a device is active: registered and not revoked (a wipe revokes, so a device with a
 // wipe pending is not active). Cached: it runs for most requests.
 inline Result<bool> isActive(Database& db, std::string_view user, std::uint32_t device) {
-    return exists(db, "SELECT 1 FROM devices WHERE user = ? AND device = ? AND revoked_ms IS NULL AND pending_ms IS NULL", user,
-                  std::int64_t(device));
+    return exists(db,
+                  "SELECT 1 FROM devices WHERE user = ? AND device = ? AND revoked_ms IS NULL AND "
+                  "pending_ms IS NULL",
+                  user, std::int64_t(device));
 }
 
 // A token's first 8 hex digits are its lookup id: what an invite is listed and revoked by, and
 // the key wrong guesses under it are counted against. The other 96 bits stay secret.
 constexpr std::size_t kLookupChars = 8;
-inline std::string lookupOf(std::string_view token) { return std::string(token.substr(0, kLookupChars)); }
+inline std::string lookupOf(std::string_view token) {
+    return std::string(token.substr(0, kLookupChars));
+}
 
 // A blob column as the std::string a protobuf bytes field takes.
 inline std::string blobText(const auto& st, int col) {
@@ -143,18 +158,20 @@ inline proto::Frame pushFrame(proto::Push push) {
 // KeysService.cpp
 bool acceptableKey(const std::string& key);
 Result<void> validateKeys(ByteView identityKey, const proto::UploadPreKeys& up);
-Result<void> storeKeys(Database& db, const std::string& user, std::uint32_t device, const proto::UploadPreKeys& up);
+Result<void> storeKeys(Database& db, const std::string& user, std::uint32_t device,
+                       const proto::UploadPreKeys& up);
 Result<std::uint32_t> preKeyCount(Database& db, const std::string& user, std::uint32_t device);
 // ConversationsService.cpp
 Result<bool> inviterGone(Database& db, const std::string& inviter, std::uint32_t device);
-Result<std::vector<proto::DeviceAddress>> memberDevices(Database& db, const std::string& conversation);
+Result<std::vector<proto::DeviceAddress>> memberDevices(Database& db,
+                                                        const std::string& conversation);
 Result<proto::Conversation> loadConversation(Database& db, const std::string& id);
 // DevicesService.cpp
 Result<proto::DeviceList> ownDevices(Database& db, const std::string& user);
-Result<std::vector<std::pair<DeviceId, proto::Frame>>> devicesChangedNotices(Database& db, const std::string& user,
-                                                                             std::uint32_t except);
+Result<std::vector<std::pair<DeviceId, proto::Frame>>>
+devicesChangedNotices(Database& db, const std::string& user, std::uint32_t except);
 
-}  // namespace impl
+} // namespace impl
 
 /// Runs one request of an authenticated device as a storage job, and answers `done` with the
 /// Response the job filled once it is durable (or with the job's failure).
@@ -170,8 +187,9 @@ struct RelayService::RequestRun {
     std::uint32_t device;
     Done done;
 
-    void operator()(std::function<Result<impl::Completion>(storage::Database&, proto::Response&)> work,
-                    bool repeatable = false, bool activeOnly = true) const;
+    void
+    operator()(std::function<Result<impl::Completion>(storage::Database&, proto::Response&)> work,
+               bool repeatable = false, bool activeOnly = true) const;
 };
 
-}  // namespace verbatim::relay
+} // namespace verbatim::relay

@@ -1,8 +1,8 @@
 #include "relay/core/StorageThread.h"
 
 #include <future>
-#include <pthread.h>
 #include <optional>
+#include <pthread.h>
 
 #include "common/Log.h"
 
@@ -10,9 +10,12 @@ namespace verbatim::relay {
 
 StorageThread::StorageThread(std::unique_ptr<storage::Database> db, std::size_t maxBatch,
                              std::chrono::microseconds commitWindow)
-    : m_db(std::move(db)), m_maxBatch(maxBatch), m_window(commitWindow), m_thread([this] { loop(); }) {}
+    : m_db(std::move(db)), m_maxBatch(maxBatch), m_window(commitWindow),
+      m_thread([this] { loop(); }) {}
 
-StorageThread::~StorageThread() { stop(); }
+StorageThread::~StorageThread() {
+    stop();
+}
 
 void StorageThread::setRollbackHook(std::function<Result<void>(storage::Database&)> hook) {
     runSync([&](storage::Database&) { m_rollbackHook = std::move(hook); });
@@ -92,7 +95,8 @@ void StorageThread::flush() {
     std::promise<void> done;
     // Batches run in order and their completions in order, so when this job's completion runs,
     // everything queued before it has finished.
-    post([&](storage::Database&) -> Result<std::function<void()>> {
+    post(
+        [&](storage::Database&) -> Result<std::function<void()>> {
             return std::function<void()>([&] { done.set_value(); });
         },
         [&](const Error&) { done.set_value(); });
@@ -117,7 +121,8 @@ void StorageThread::loop() {
         {
             std::unique_lock lock(m_mutex);
             m_cv.wait(lock, [&] { return m_stopping || !m_queue.empty() || !m_sync.empty(); });
-            if (m_window.count() > 0 && !m_stopping && m_sync.empty() && m_queue.size() < m_maxBatch &&
+            if (m_window.count() > 0 && !m_stopping && m_sync.empty() &&
+                m_queue.size() < m_maxBatch &&
                 std::chrono::steady_clock::now() - m_lastCommit < 2 * m_window) {
                 m_inWindow = true;
                 m_cv.wait_for(lock, m_window, [&] {
@@ -133,12 +138,14 @@ void StorageThread::loop() {
             m_queued = m_queue.size();
             if (batch.empty() && sync.empty() && m_stopping) return;
         }
-        for (auto& fn : sync) fn(*m_db);
+        for (auto& fn : sync)
+            fn(*m_db);
         if (!batch.empty()) {
             const auto start = std::chrono::steady_clock::now();
             runBatch(batch);
             m_lastCommit = std::chrono::steady_clock::now();
-            const auto us = std::chrono::duration_cast<std::chrono::microseconds>(m_lastCommit - start).count();
+            const auto us =
+                std::chrono::duration_cast<std::chrono::microseconds>(m_lastCommit - start).count();
             m_batchMicros += std::uint64_t(us);
             if (us >= 10000) ++m_slowBatches;
         }
@@ -153,7 +160,7 @@ Result<void> runCached(storage::Database& db, std::string_view sql) {
     if (!st) return tl::unexpected(st.error());
     return st->run();
 }
-}  // namespace
+} // namespace
 
 Result<void> StorageThread::reloadState() {
     if (!m_rollbackHook) return {};
@@ -177,9 +184,10 @@ void StorageThread::runBatch(std::deque<Job>& batch) {
     }
     if (m_batchStartHook) {
         if (auto r = m_batchStartHook(*m_db); !r) {
-            log::write(log::Level::Error, "storage.batch_start_failed", {{"error", r.error().message}});
+            log::write(log::Level::Error, "storage.batch_start_failed",
+                       {{"error", r.error().message}});
             m_db->rollback();
-            (void)reloadState();  // the hook reports its own failure
+            (void)reloadState(); // the hook reports its own failure
             failAll(r.error());
             return;
         }
@@ -207,13 +215,13 @@ void StorageThread::runBatch(std::deque<Job>& batch) {
             }
             outcomes[i].error = result.error();
             if (!m_db->inTransaction()) {
-                lost = result.error();  // a failure that ended the transaction took the batch
+                lost = result.error(); // a failure that ended the transaction took the batch
             } else if (batch[i].mode == Mode::WritesLast) {
                 // A repeatable job's own writes may stay; half of a writes-last job may not.
                 if (m_db->totalChanges() != changesBefore) {
                     lost = result.error();
                 } else if (auto r = reloadState(); !r) {
-                    lost = r.error();  // state it derived before writing (the journal head)
+                    lost = r.error(); // state it derived before writing (the journal head)
                 }
             }
             continue;
@@ -241,9 +249,10 @@ void StorageThread::runBatch(std::deque<Job>& batch) {
     if (lost) {
         log::write(log::Level::Error, "storage.transaction_lost", {{"error", lost->message}});
         m_db->rollback();
-        (void)reloadState();  // the hook reports its own failure
+        (void)reloadState(); // the hook reports its own failure
         // Jobs that had failed keep their own error; every other job's writes are gone.
-        for (auto& o : outcomes) o.done = nullptr;
+        for (auto& o : outcomes)
+            o.done = nullptr;
         failAll(Error{ErrorCode::Storage, "storage transaction rolled back", lost->detail});
         return;
     }
@@ -251,8 +260,9 @@ void StorageThread::runBatch(std::deque<Job>& batch) {
         // Nothing of this batch is durable: every job fails, including those that succeeded.
         log::write(log::Level::Error, "storage.commit_failed", {{"error", r.error().message}});
         m_db->rollback();
-        (void)reloadState();  // the hook reports its own failure
-        for (auto& o : outcomes) o.error.reset();
+        (void)reloadState(); // the hook reports its own failure
+        for (auto& o : outcomes)
+            o.error.reset();
         failAll(Error{ErrorCode::Storage, "storage commit failed", r.error().detail});
         return;
     }
@@ -273,4 +283,4 @@ void StorageThread::runBatch(std::deque<Job>& batch) {
         complete();
 }
 
-}  // namespace verbatim::relay
+} // namespace verbatim::relay

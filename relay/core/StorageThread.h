@@ -102,7 +102,7 @@ private:
     void enqueue(Job job);
     void loop();
     void runBatch(std::deque<Job>& batch);
-    Result<void> reloadState();  ///< the rollback hook, if any
+    Result<void> reloadState(); ///< the rollback hook, if any
 
     std::unique_ptr<storage::Database> m_db;
     std::size_t m_maxBatch;
@@ -119,8 +119,8 @@ private:
     std::function<Result<void>(storage::Database&)> m_batchStartHook;
     std::function<void(const std::function<void()>&)> m_completionScope;
     std::atomic<std::uint64_t> m_batches{0}, m_jobs{0}, m_batchMicros{0}, m_slowBatches{0};
-    std::atomic<std::size_t> m_queued{0};  ///< m_queue.size(), readable without the mutex
+    std::atomic<std::size_t> m_queued{0}; ///< m_queue.size(), readable without the mutex
     std::thread m_thread;
 };
 
-}  // namespace verbatim::relay
+} // namespace verbatim::relay

@@ -13,15 +13,17 @@ namespace {
 
 class AdminSession : public std::enable_shared_from_this<AdminSession> {
 public:
-    AdminSession(Shared& shared, tcp::socket&& socket) : m_shared(shared), m_stream(std::move(socket)) {}
+    AdminSession(Shared& shared, tcp::socket&& socket)
+        : m_shared(shared), m_stream(std::move(socket)) {}
     void run() {
         m_stream.expires_after(std::chrono::seconds(5));
         m_parser.header_limit(4096);
         m_parser.body_limit(0);
-        http::async_read(m_stream, m_buffer, m_parser, [self = shared_from_this()](beast::error_code ec, std::size_t) {
-            if (ec) return failLog(ec, "admin-read");
-            self->answer();
-        });
+        http::async_read(m_stream, m_buffer, m_parser,
+                         [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                             if (ec) return failLog(ec, "admin-read");
+                             self->answer();
+                         });
     }
 
 private:
@@ -41,35 +43,46 @@ private:
                      (counter ? " counter\n" : " gauge\n") + name + " " + std::to_string(v) + "\n";
             };
             line("verbatim_connections", "Open client connections.", s.connections.load());
-            line("verbatim_connections_accepted_total", "Accepted TCP connections.", s.accepted.load());
-            line("verbatim_connections_refused_total", "Connections refused at the cap.", s.refused.load());
-            line("verbatim_connections_rate_limited_total", "Connections refused by the per-address limit.",
-                 s.rateLimited.load());
-            line("verbatim_websocket_sessions_total", "WebSocket sessions opened.", s.wsSessions.load());
+            line("verbatim_connections_accepted_total", "Accepted TCP connections.",
+                 s.accepted.load());
+            line("verbatim_connections_refused_total", "Connections refused at the cap.",
+                 s.refused.load());
+            line("verbatim_connections_rate_limited_total",
+                 "Connections refused by the per-address limit.", s.rateLimited.load());
+            line("verbatim_websocket_sessions_total", "WebSocket sessions opened.",
+                 s.wsSessions.load());
             line("verbatim_frames_in_total", "Frames received.", s.framesIn.load());
             line("verbatim_frames_out_total", "Frames sent.", s.framesOut.load());
-            line("verbatim_websocket_writes_total", "WebSocket messages written (a batch carries several frames).",
-                 s.wsWrites.load());
+            line("verbatim_websocket_writes_total",
+                 "WebSocket messages written (a batch carries several frames).", s.wsWrites.load());
             line("verbatim_blobs_stored_total", "Attachment blobs stored.", s.blobsStored.load());
-            line("verbatim_blob_uploads_in_flight", "Attachment uploads admitted and not yet stored.",
+            line("verbatim_blob_uploads_in_flight",
+                 "Attachment uploads admitted and not yet stored.",
                  s.service.blobs().uploadsInFlight());
-            line("verbatim_blob_uploads_refused_total", "Attachment uploads refused (quota, rate, disk reserve).",
+            line("verbatim_blob_uploads_refused_total",
+                 "Attachment uploads refused (quota, rate, disk reserve).",
                  s.service.blobs().refused());
-            line("verbatim_blobs_swept_total", "Attachment blobs removed because no message declared them.",
+            line("verbatim_blobs_swept_total",
+                 "Attachment blobs removed because no message declared them.",
                  s.service.blobs().swept());
-            line("verbatim_requests_pending", "Requests read and not answered yet (most in the storage queue).",
+            line("verbatim_requests_pending",
+                 "Requests read and not answered yet (most in the storage queue).",
                  s.pendingRequests.load());
-            line("verbatim_requests_busy_total", "Requests answered \"relay busy\" over the pending-request limit.",
-                 s.busy.load());
-            line("verbatim_connections_stalled_total", "Connections closed for not reading what was sent to them.",
-                 s.stalled.load());
-            line("verbatim_websocket_sessions_replaced_total", "Sessions closed (4409) by a newer one of their device.",
-                 s.replaced.load());
-            line("verbatim_storage_batches_total", "Committed storage batches.", s.service.storage().batches());
-            line("verbatim_storage_jobs_total", "Committed storage jobs.", s.service.storage().jobs());
-            line("verbatim_storage_batch_microseconds_total", "Wall time in storage batches, commit included.",
+            line("verbatim_requests_busy_total",
+                 "Requests answered \"relay busy\" over the pending-request limit.", s.busy.load());
+            line("verbatim_connections_stalled_total",
+                 "Connections closed for not reading what was sent to them.", s.stalled.load());
+            line("verbatim_websocket_sessions_replaced_total",
+                 "Sessions closed (4409) by a newer one of their device.", s.replaced.load());
+            line("verbatim_storage_batches_total", "Committed storage batches.",
+                 s.service.storage().batches());
+            line("verbatim_storage_jobs_total", "Committed storage jobs.",
+                 s.service.storage().jobs());
+            line("verbatim_storage_batch_microseconds_total",
+                 "Wall time in storage batches, commit included.",
                  s.service.storage().batchMicros());
-            line("verbatim_storage_queue_jobs", "Storage jobs waiting for a batch.", s.service.storage().queued());
+            line("verbatim_storage_queue_jobs", "Storage jobs waiting for a batch.",
+                 s.service.storage().queued());
             line("verbatim_storage_slow_batches_total", "Storage batches that took 10 ms or more.",
                  s.service.storage().slowBatches());
             res->body() = std::move(m);
@@ -78,10 +91,11 @@ private:
             res->body() = "not found\n";
         }
         res->prepare_payload();
-        http::async_write(m_stream, *res, [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
-            beast::error_code ignored;
-            self->m_stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
-        });
+        http::async_write(m_stream, *res,
+                          [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
+                              beast::error_code ignored;
+                              self->m_stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+                          });
     }
 
     Shared& m_shared;
@@ -90,10 +104,10 @@ private:
     http::request_parser<http::empty_body> m_parser;
 };
 
-}  // namespace
+} // namespace
 
 void startAdminSession(Shared& shared, tcp::socket&& socket) {
     std::make_shared<AdminSession>(shared, std::move(socket))->run();
 }
 
-}  // namespace verbatim::relay
+} // namespace verbatim::relay

@@ -11,8 +11,8 @@
 #include <boost/asio/strand.hpp>
 
 #include "net/BeastNames.h"
-#include "relay/net/ServerState.h"
 #include "relay/net/HttpFields.h"
+#include "relay/net/ServerState.h"
 
 namespace verbatim::relay {
 
@@ -21,7 +21,8 @@ namespace {
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
 public:
     HttpSession(Shared& shared, tcp::socket&& socket, ConnectionSlot slot)
-        : m_shared(shared), m_stream(std::move(socket), shared.currentTls()->native_handle()), m_slot(std::move(slot)) {
+        : m_shared(shared), m_stream(std::move(socket), shared.currentTls()->native_handle()),
+          m_slot(std::move(slot)) {
         beast::error_code ec;
         auto ep = m_stream.socket().remote_endpoint(ec);
         m_peer = ec ? std::string("unknown") : ep.address().to_string();
@@ -30,7 +31,8 @@ public:
     void run() {
         net::dispatch(m_stream.get_executor(), [self = shared_from_this()] {
             self->m_stream.expires_after(self->m_shared.config.handshakeTimeout);
-            self->m_stream.async_handshake(beast::bind_front_handler(&HttpSession::onHandshake, self));
+            self->m_stream.async_handshake(
+                beast::bind_front_handler(&HttpSession::onHandshake, self));
         });
     }
 
@@ -40,17 +42,21 @@ private:
         m_parser.emplace();
         m_parser->header_limit(std::uint32_t(m_shared.config.maxHttpHeader));
         // The header parser checks Content-Length against this limit; routes narrow it below.
-        m_parser->body_limit(std::max<std::uint64_t>(m_shared.config.maxHttpBody, m_shared.config.maxBlobBytes));
+        m_parser->body_limit(
+            std::max<std::uint64_t>(m_shared.config.maxHttpBody, m_shared.config.maxBlobBytes));
         m_stream.expires_after(m_shared.config.handshakeTimeout);
-        http::async_read_header(m_stream, m_buffer, *m_parser,
-                                beast::bind_front_handler(&HttpSession::onHeader, shared_from_this()));
+        http::async_read_header(
+            m_stream, m_buffer, *m_parser,
+            beast::bind_front_handler(&HttpSession::onHeader, shared_from_this()));
     }
 
     void onHeader(beast::error_code ec, std::size_t) {
-        if (ec == http::error::header_limit) return respond(http::status::request_header_fields_too_large, "header too large");
+        if (ec == http::error::header_limit)
+            return respond(http::status::request_header_fields_too_large, "header too large");
         // Beast checks Content-Length against the body limit while parsing the header: the
         // oversized body is refused before a byte of it is read.
-        if (ec == http::error::body_limit) return respond(http::status::payload_too_large, "body too large");
+        if (ec == http::error::body_limit)
+            return respond(http::status::payload_too_large, "body too large");
         if (ec) {
             failLog(ec, "http-header");
             if (ec.category() == beast::http::make_error_code(http::error::bad_target).category())
@@ -60,10 +66,12 @@ private:
         auto& req = m_parser->get();
         // Bodies are small protobufs with a Content-Length; chunked encoding (and its
         // extensions and trailers, which Beast 1.74 does not cap) is refused outright.
-        if (m_parser->chunked()) return respond(http::status::length_required, "chunked bodies are not accepted");
+        if (m_parser->chunked())
+            return respond(http::status::length_required, "chunked bodies are not accepted");
         const bool blobUpload = req.method() == http::verb::post && req.target() == "/v1/blobs";
         if (blobUpload) return startBlobUpload();
-        if (req.method() == http::verb::get && req.target().starts_with("/v1/blobs/")) return startBlobDownload();
+        if (req.method() == http::verb::get && req.target().starts_with("/v1/blobs/"))
+            return startBlobDownload();
         if (m_parser->content_length() && *m_parser->content_length() > m_shared.config.maxHttpBody)
             return respond(http::status::payload_too_large, "body too large");
         m_parser->body_limit(m_shared.config.maxHttpBody);
@@ -71,35 +79,42 @@ private:
         if (req.method() == http::verb::get && req.target() == "/v1/manifest") {
             // Public: signed by the firm root, checked by every client before it registers.
             const auto& m = m_shared.service.config().firmManifest;
-            return respondOk(std::string(m.begin(), m.end()), "application/octet-stream");  // not protobuf
+            return respondOk(std::string(m.begin(), m.end()),
+                             "application/octet-stream"); // not protobuf
         }
         if (req.method() == http::verb::post && req.target() == "/v1/register") {
-            http::async_read(m_stream, m_buffer, *m_parser,
-                             beast::bind_front_handler(&HttpSession::onRegisterBody, shared_from_this()));
+            http::async_read(
+                m_stream, m_buffer, *m_parser,
+                beast::bind_front_handler(&HttpSession::onRegisterBody, shared_from_this()));
             return;
         }
         respond(http::status::not_found, "not found");
     }
 
     void onRegisterBody(beast::error_code ec, std::size_t) {
-        if (ec == http::error::body_limit) return respond(http::status::payload_too_large, "body too large");
+        if (ec == http::error::body_limit)
+            return respond(http::status::payload_too_large, "body too large");
         if (ec) return failLog(ec, "http-body");
         proto::RegisterDevice req;
         const auto& body = m_parser->get().body();
-        if (!req.ParseFromString(body)) return respond(http::status::bad_request, "malformed registration");
+        if (!req.ParseFromString(body))
+            return respond(http::status::bad_request, "malformed registration");
         // The callback holds the session: no I/O is pending while the service works, so nothing
         // else keeps it alive. The service always calls back.
         auto keep = shared_from_this();
         auto exec = m_stream.get_executor();
-        m_shared.service.registerDevice(req, m_peer, [keep, exec](Result<proto::Registered> r, std::uint64_t retryMs) {
-            net::post(exec, [self = keep, r = std::move(r), retryMs] {
-                if (r) return self->respondBinary(r->SerializeAsString());
-                auto status = r.error().detail >= 400 && r.error().detail < 600 ? http::status(r.error().detail)
-                                                                                  : http::status::service_unavailable;
-                if (r.error().code == ErrorCode::Storage) status = http::status::service_unavailable;
-                self->respond(status, r.error().message, retryMs);
+        m_shared.service.registerDevice(
+            req, m_peer, [keep, exec](Result<proto::Registered> r, std::uint64_t retryMs) {
+                net::post(exec, [self = keep, r = std::move(r), retryMs] {
+                    if (r) return self->respondBinary(r->SerializeAsString());
+                    auto status = r.error().detail >= 400 && r.error().detail < 600
+                                      ? http::status(r.error().detail)
+                                      : http::status::service_unavailable;
+                    if (r.error().code == ErrorCode::Storage)
+                        status = http::status::service_unavailable;
+                    self->respond(status, r.error().message, retryMs);
+                });
             });
-        });
     }
 
     // Credentials ride on the request: X-Verbatim-Device: USER/DEVICE and
@@ -121,16 +136,20 @@ private:
         auto keep = shared_from_this();
         auto exec = m_stream.get_executor();
         m_shared.service.authenticate(
-            creds->user, creds->device, creds->secret, [keep, exec, then = std::move(then)](Result<DeviceId> r) {
+            creds->user, creds->device, creds->secret,
+            [keep, exec, then = std::move(then)](Result<DeviceId> r) {
                 net::post(exec, [self = keep, r = std::move(r), then] {
                     if (!r) {
-                        if (r.error().detail == 403) return self->respond(http::status::forbidden, "device revoked");
-                        if (r.error().detail == 423) return self->respond(http::status::locked, "awaiting approval");
+                        if (r.error().detail == 403)
+                            return self->respond(http::status::forbidden, "device revoked");
+                        if (r.error().detail == 423)
+                            return self->respond(http::status::locked, "awaiting approval");
                         if (r.error().code == ErrorCode::Storage)
                             return self->respond(http::status::service_unavailable, "unavailable");
                         return self->respond(http::status::unauthorized, "bad credentials");
                     }
-                    if (r->wipeOnly) return self->respond(http::status::forbidden, "device revoked");
+                    if (r->wipeOnly)
+                        return self->respond(http::status::forbidden, "device revoked");
                     then(self, std::move(*r));
                 });
             });
@@ -150,11 +169,13 @@ private:
             return respond(http::status::not_found, "not found");
         auto length = m_parser->content_length();
         if (!length) return respond(http::status::length_required, "Content-Length required");
-        if (*length > m_shared.config.maxBlobBytes) return respond(http::status::payload_too_large, "attachment too large");
+        if (*length > m_shared.config.maxBlobBytes)
+            return respond(http::status::payload_too_large, "attachment too large");
         withDevice([bytes = *length](std::shared_ptr<HttpSession> self, DeviceId device) {
             auto exec = self->m_stream.get_executor();
             self->m_shared.service.blobs().admit(
-                device.user, device.device, device.role, bytes, [self, exec](BlobStore::Admission a) {
+                device.user, device.device, device.role, bytes,
+                [self, exec](BlobStore::Admission a) {
                     net::post(exec, [self, a = std::move(a)]() mutable {
                         if (!a.upload)
                             return self->respond(http::status(a.status), a.message, a.retryAfterMs);
@@ -169,7 +190,8 @@ private:
         m_fileParser.emplace(std::move(*m_parser));
         m_fileParser->body_limit(m_upload->bytes());
         beast::error_code ec;
-        m_fileParser->get().body().open(m_upload->tempPath().c_str(), beast::file_mode::write_new, ec);
+        m_fileParser->get().body().open(m_upload->tempPath().c_str(), beast::file_mode::write_new,
+                                        ec);
         if (ec) return respond(http::status::service_unavailable, "attachment storage unavailable");
         m_nextSpaceCheck = m_upload->bytes();
         m_stream.expires_after(m_shared.config.blobTimeout);
@@ -177,8 +199,9 @@ private:
     }
 
     void readBlobSome() {
-        http::async_read_some(m_stream, m_buffer, *m_fileParser,
-                              beast::bind_front_handler(&HttpSession::onBlobSome, shared_from_this()));
+        http::async_read_some(
+            m_stream, m_buffer, *m_fileParser,
+            beast::bind_front_handler(&HttpSession::onBlobSome, shared_from_this()));
     }
 
     void onBlobSome(beast::error_code ec, std::size_t) {
@@ -192,7 +215,7 @@ private:
             if (!m_shared.service.blobs().spaceAllows(remaining)) {
                 beast::error_code ignored;
                 m_fileParser->get().body().file().close(ignored);
-                m_upload.reset();  // removes the partial file, releases the reservation
+                m_upload.reset(); // removes the partial file, releases the reservation
                 return respond(http::status::insufficient_storage,
                                "relay storage low: attachments are refused until space is freed "
                                "(messages still go through)");
@@ -208,20 +231,24 @@ private:
         file.close(closeEc);
         if (!synced || closeEc) {
             m_upload.reset();
-            if (ec == http::error::body_limit) return respond(http::status::payload_too_large, "attachment too large");
+            if (ec == http::error::body_limit)
+                return respond(http::status::payload_too_large, "attachment too large");
             if (ec) return failLog(ec, "blob-body");
             return respond(http::status::service_unavailable, "attachment storage unavailable");
         }
         auto exec = m_stream.get_executor();
-        m_shared.service.blobs().commit(m_upload, [self = shared_from_this(), exec](Result<void> r) {
-            net::post(exec, [self, ok = r.has_value()] {
-                const std::string id = self->m_upload->id();
-                self->m_upload.reset();  // recorded: keeps its file; failed: removes it
-                if (!ok) return self->respond(http::status::service_unavailable, "attachment storage unavailable");
-                ++self->m_shared.blobsStored;
-                self->respondText(id + "\n");
+        m_shared.service.blobs().commit(
+            m_upload, [self = shared_from_this(), exec](Result<void> r) {
+                net::post(exec, [self, ok = r.has_value()] {
+                    const std::string id = self->m_upload->id();
+                    self->m_upload.reset(); // recorded: keeps its file; failed: removes it
+                    if (!ok)
+                        return self->respond(http::status::service_unavailable,
+                                             "attachment storage unavailable");
+                    ++self->m_shared.blobsStored;
+                    self->respondText(id + "\n");
+                });
             });
-        });
     }
 
     void startBlobDownload() {
@@ -230,7 +257,9 @@ private:
         // Only 64 lowercase hex digits name a blob: nothing else reaches the file system.
         auto id = blobIdOfTarget(std::string_view(target.data(), target.size()));
         if (!id) return respond(http::status::not_found, "no such attachment");
-        withDevice([id = std::string(*id)](std::shared_ptr<HttpSession> self, DeviceId) { self->sendBlob(id); });
+        withDevice([id = std::string(*id)](std::shared_ptr<HttpSession> self, DeviceId) {
+            self->sendBlob(id);
+        });
     }
 
     void sendBlob(const std::string& id) {
@@ -243,10 +272,11 @@ private:
         res->keep_alive(false);
         res->prepare_payload();
         m_stream.expires_after(m_shared.config.blobTimeout);
-        http::async_write(m_stream, *res, [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
-            if (ec) return failLog(ec, "blob-write");
-            self->m_stream.async_close_gracefully([self](beast::error_code) {});
-        });
+        http::async_write(m_stream, *res,
+                          [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
+                              if (ec) return failLog(ec, "blob-write");
+                              self->m_stream.async_close_gracefully([self](beast::error_code) {});
+                          });
     }
 
     void upgrade() {
@@ -256,32 +286,33 @@ private:
         if (!creds) return respond(http::status::unauthorized, "credentials required");
         auto keep = shared_from_this();
         auto exec = m_stream.get_executor();
-        m_shared.service.authenticate(creds->user, creds->device, creds->secret,
-                                      [keep, exec](Result<DeviceId> r) {
-                                          net::post(exec, [self = keep, r = std::move(r)] {
-                                              if (!r) {
-                                                  if (r.error().detail == 403)
-                                                      return self->respond(http::status::forbidden, "device revoked");
-                                                  // Pending approval by the user's other device.
-                                                  if (r.error().detail == 423)
-                                                      return self->respond(http::status::locked, "awaiting approval");
-                                                  if (r.error().code == ErrorCode::Storage)
-                                                      return self->respond(http::status::service_unavailable, "unavailable");
-                                                  return self->respond(http::status::unauthorized, "bad credentials");
-                                              }
-                                              const bool batches = self->m_parser->get()["X-Verbatim-Frames"] == "batch";
-                                              startWebSocketSession(self->m_shared, std::move(self->m_stream),
-                                                                    std::move(*r), std::move(self->m_slot), batches,
-                                                                    self->m_parser->release());
-                                          });
-                                      });
+        m_shared.service.authenticate(
+            creds->user, creds->device, creds->secret, [keep, exec](Result<DeviceId> r) {
+                net::post(exec, [self = keep, r = std::move(r)] {
+                    if (!r) {
+                        if (r.error().detail == 403)
+                            return self->respond(http::status::forbidden, "device revoked");
+                        // Pending approval by the user's other device.
+                        if (r.error().detail == 423)
+                            return self->respond(http::status::locked, "awaiting approval");
+                        if (r.error().code == ErrorCode::Storage)
+                            return self->respond(http::status::service_unavailable, "unavailable");
+                        return self->respond(http::status::unauthorized, "bad credentials");
+                    }
+                    const bool batches = self->m_parser->get()["X-Verbatim-Frames"] == "batch";
+                    startWebSocketSession(self->m_shared, std::move(self->m_stream), std::move(*r),
+                                          std::move(self->m_slot), batches,
+                                          self->m_parser->release());
+                });
+            });
     }
 
     void respond(http::status status, std::string_view message, std::uint64_t retryAfterMs = 0) {
         auto res = std::make_shared<http::response<http::string_body>>(status, 11);
         res->set(http::field::server, "verbatim-relay");
         res->set(http::field::content_type, "text/plain");
-        if (retryAfterMs) res->set(http::field::retry_after, std::to_string((retryAfterMs + 999) / 1000));
+        if (retryAfterMs)
+            res->set(http::field::retry_after, std::to_string((retryAfterMs + 999) / 1000));
         res->keep_alive(false);
         res->body() = textBody(message);
         res->prepare_payload();
@@ -303,10 +334,11 @@ private:
 
     void write(std::shared_ptr<http::response<http::string_body>> res) {
         m_stream.expires_after(m_shared.config.handshakeTimeout);
-        http::async_write(m_stream, *res, [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
-            if (ec) return failLog(ec, "http-write");
-            self->m_stream.async_close_gracefully([self](beast::error_code) {});
-        });
+        http::async_write(m_stream, *res,
+                          [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
+                              if (ec) return failLog(ec, "http-write");
+                              self->m_stream.async_close_gracefully([self](beast::error_code) {});
+                          });
     }
 
     Shared& m_shared;
@@ -315,15 +347,15 @@ private:
     beast::flat_buffer m_buffer;
     std::optional<http::request_parser<http::string_body>> m_parser;
     std::optional<http::request_parser<http::file_body>> m_fileParser;
-    std::shared_ptr<BlobStore::Upload> m_upload;  ///< the upload being received, if any
+    std::shared_ptr<BlobStore::Upload> m_upload; ///< the upload being received, if any
     std::uint64_t m_nextSpaceCheck = 0;
     std::string m_peer;
 };
 
-}  // namespace
+} // namespace
 
 void startHttpSession(Shared& shared, tcp::socket&& socket, ConnectionSlot slot) {
     std::make_shared<HttpSession>(shared, std::move(socket), std::move(slot))->run();
 }
 
-}  // namespace verbatim::relay
+} // namespace verbatim::relay

@@ -20,11 +20,15 @@ Result<std::uint16_t> Listener::open(const std::string& address, std::uint16_t p
     if (!ec) m_acceptor.set_option(net::socket_base::reuse_address(true), ec);
     if (!ec) m_acceptor.bind(ep, ec);
     if (!ec) m_acceptor.listen(net::socket_base::max_listen_connections, ec);
-    if (ec) return fail(ErrorCode::Storage, "cannot listen on " + address + ":" + std::to_string(port) + ": " + ec.message());
+    if (ec)
+        return fail(ErrorCode::Storage, "cannot listen on " + address + ":" + std::to_string(port) +
+                                            ": " + ec.message());
     return m_acceptor.local_endpoint().port();
 }
 
-void Listener::run() { accept(); }
+void Listener::run() {
+    accept();
+}
 
 void Listener::stop() {
     net::post(m_acceptor.get_executor(), [self = shared_from_this()] {
@@ -40,7 +44,8 @@ void Listener::accept() {
     net::any_io_executor executor = m_shared.config.ioThreads <= 1
                                         ? net::any_io_executor(m_ioc.get_executor())
                                         : net::any_io_executor(net::make_strand(m_ioc));
-    m_acceptor.async_accept(executor, beast::bind_front_handler(&Listener::onAccept, shared_from_this()));
+    m_acceptor.async_accept(executor,
+                            beast::bind_front_handler(&Listener::onAccept, shared_from_this()));
 }
 
 void Listener::onAccept(beast::error_code ec, tcp::socket socket) {
@@ -49,7 +54,8 @@ void Listener::onAccept(beast::error_code ec, tcp::socket socket) {
         // EMFILE and friends: back off briefly instead of spinning, then keep accepting.
         failLog(ec, "accept");
         auto timer = std::make_shared<net::steady_timer>(m_ioc, std::chrono::milliseconds(50));
-        timer->async_wait([self = shared_from_this(), timer](beast::error_code) { self->accept(); });
+        timer->async_wait(
+            [self = shared_from_this(), timer](beast::error_code) { self->accept(); });
         return;
     }
     if (m_admin) {
@@ -81,4 +87,4 @@ bool Listener::admitAddress(tcp::socket& socket) {
                                         m_shared.config.connectsPerAddress, monotonicMs()) == 0;
 }
 
-}  // namespace verbatim::relay
+} // namespace verbatim::relay

@@ -7,8 +7,8 @@
 #include <boost/asio/ssl.hpp>
 #include <pthread.h>
 
-#include "net/BeastNames.h"
 #include "common/Try.h"
+#include "net/BeastNames.h"
 #include "relay/net/ServerState.h"
 
 #include <algorithm>
@@ -25,12 +25,13 @@ namespace verbatim::relay {
 namespace {
 
 // A server TLS context with the relay's protocol rules, the certificate chain and its key.
-Result<std::shared_ptr<ssl::context>> makeTlsContext(const std::string& certFile, const std::string& keyFile) {
+Result<std::shared_ptr<ssl::context>> makeTlsContext(const std::string& certFile,
+                                                     const std::string& keyFile) {
     auto ctx = std::make_shared<ssl::context>(ssl::context::tls_server);
     auto& tls = *ctx;
-    tls.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
-                    ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::single_dh_use |
-                    SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
+    tls.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                    ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
+                    ssl::context::single_dh_use | SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
     // Idle connections give their TLS record buffers back (about 34 KiB each): most of a
     // relay's connections are idle phones.
     SSL_CTX_set_mode(tls.native_handle(), SSL_MODE_RELEASE_BUFFERS);
@@ -63,10 +64,12 @@ Result<std::shared_ptr<ssl::context>> makeTlsContext(const std::string& certFile
     if (SSL_CTX_use_PrivateKey_file(tls.native_handle(), keyFile.c_str(), SSL_FILETYPE_PEM) != 1) {
         auto reason = why(keyFile);
         ERR_clear_error();
-        return fail(ErrorCode::NotFound, "cannot load TLS key " + keyFile + " for certificate " + certFile + ": " + reason);
+        return fail(ErrorCode::NotFound, "cannot load TLS key " + keyFile + " for certificate " +
+                                             certFile + ": " + reason);
     }
     if (SSL_CTX_check_private_key(tls.native_handle()) != 1)
-        return fail(ErrorCode::InvalidArgument, "TLS key " + keyFile + " does not match certificate " + certFile);
+        return fail(ErrorCode::InvalidArgument,
+                    "TLS key " + keyFile + " does not match certificate " + certFile);
     return ctx;
 }
 
@@ -77,7 +80,7 @@ struct Heartbeat : std::enable_shared_from_this<Heartbeat> {
     void arm() {
         timer.expires_after(interval);
         timer.async_wait([self = shared_from_this()](beast::error_code ec) {
-            if (ec) return;  // cancelled: the server is stopping
+            if (ec) return; // cancelled: the server is stopping
             self->beat();
             self->arm();
         });
@@ -87,7 +90,7 @@ struct Heartbeat : std::enable_shared_from_this<Heartbeat> {
     std::chrono::milliseconds interval;
 };
 
-}  // namespace
+} // namespace
 
 struct RelayServer::Impl {
     // Destroyed after the io_context: sessions that die with its queued handlers still count
@@ -102,7 +105,8 @@ struct RelayServer::Impl {
     bool stopped = false;
 };
 
-Result<std::unique_ptr<RelayServer>> RelayServer::start(RelayService& service, const ServerConfig& config) {
+Result<std::unique_ptr<RelayServer>> RelayServer::start(RelayService& service,
+                                                        const ServerConfig& config) {
     std::unique_ptr<RelayServer> server(new RelayServer());
     server->m = std::make_unique<Impl>();
     auto& m = *server->m;
@@ -124,7 +128,8 @@ Result<std::unique_ptr<RelayServer>> RelayServer::start(RelayService& service, c
     m.listener->run();
     m.admin->run();
     if (config.heartbeat && config.heartbeatInterval.count() > 0) {
-        m.heartbeat = std::make_shared<Heartbeat>(m.ioc, config.heartbeat, config.heartbeatInterval);
+        m.heartbeat =
+            std::make_shared<Heartbeat>(m.ioc, config.heartbeat, config.heartbeatInterval);
         m.heartbeat->arm();
     }
     m.work.emplace(m.ioc.get_executor());
@@ -144,10 +149,16 @@ Result<std::unique_ptr<RelayServer>> RelayServer::start(RelayService& service, c
     return server;
 }
 
-RelayServer::~RelayServer() { stop(); }
+RelayServer::~RelayServer() {
+    stop();
+}
 
-std::uint16_t RelayServer::port() const { return m->port; }
-std::uint16_t RelayServer::adminPort() const { return m->adminPort; }
+std::uint16_t RelayServer::port() const {
+    return m->port;
+}
+std::uint16_t RelayServer::adminPort() const {
+    return m->adminPort;
+}
 
 Result<void> RelayServer::reloadCertificate() {
     VERBATIM_TRY_LET(tls, makeTlsContext(m->shared->config.certFile, m->shared->config.keyFile));
@@ -165,11 +176,13 @@ void RelayServer::stop() {
     if (m->heartbeat) net::post(m->ioc, [hb = m->heartbeat] { hb->timer.cancel(); });
     m->work.reset();
     m->ioc.stop();
-    for (auto& t : m->threads) t.join();
+    for (auto& t : m->threads)
+        t.join();
     // Storage completions may still hold sessions; let them all run while the io_context (which
     // the sessions' sockets belong to) is alive. Nothing new arrives: the I/O threads are gone.
     m->shared->service.storage().flush();
-    m->shared->service.storage().setCompletionScope(nullptr);  // it refers to this server's io_context
+    m->shared->service.storage().setCompletionScope(
+        nullptr); // it refers to this server's io_context
 }
 
-}  // namespace verbatim::relay
+} // namespace verbatim::relay

@@ -16,11 +16,11 @@ namespace verbatim::relay {
 
 struct ServerConfig {
     std::string listenAddress = "127.0.0.1";
-    std::uint16_t port = 0;            ///< 0 picks a free port (see RelayServer::port)
+    std::uint16_t port = 0; ///< 0 picks a free port (see RelayServer::port)
     std::string adminAddress = "127.0.0.1";
     std::uint16_t adminPort = 0;
-    std::string certFile;              ///< PEM
-    std::string keyFile;               ///< PEM
+    std::string certFile; ///< PEM
+    std::string keyFile;  ///< PEM
     std::size_t maxConnections = 20000;
     /// New connections per client address (a reconnect storm or a scanner is cut here, before
     /// TLS costs anything).
@@ -72,7 +72,7 @@ class RelayServer {
 public:
     /// Binds both listeners and starts the I/O threads. `service` must outlive the server.
     [[nodiscard]] static Result<std::unique_ptr<RelayServer>> start(RelayService& service,
-                                                                   const ServerConfig& config);
+                                                                    const ServerConfig& config);
     ~RelayServer();
     RelayServer(const RelayServer&) = delete;
     RelayServer& operator=(const RelayServer&) = delete;
@@ -95,4 +95,4 @@ private:
     std::unique_ptr<Impl> m;
 };
 
-}  // namespace verbatim::relay
+} // namespace verbatim::relay

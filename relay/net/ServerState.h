@@ -29,8 +29,9 @@ using namespace verbatim::beastnames;
 // message is length-delimited by HTTP or WebSocket framing.
 inline bool quietError(const beast::error_code& ec) {
     return ec == net::error::operation_aborted || ec == ssl::error::stream_truncated ||
-           ec == beast::error::timeout || ec == websocket::error::closed || ec == http::error::end_of_stream ||
-           ec == net::error::eof || ec == net::error::connection_reset || ec == net::error::broken_pipe ||
+           ec == beast::error::timeout || ec == websocket::error::closed ||
+           ec == http::error::end_of_stream || ec == net::error::eof ||
+           ec == net::error::connection_reset || ec == net::error::broken_pipe ||
            ec == net::error::bad_descriptor;
 }
 
@@ -54,8 +55,8 @@ struct Shared {
         return tls;
     }
     std::atomic<std::size_t> connections{0};
-    std::atomic<std::uint64_t> blobsStored{0}, accepted{0}, refused{0}, rateLimited{0}, wsSessions{0}, framesIn{0}, framesOut{0},
-        wsWrites{0};
+    std::atomic<std::uint64_t> blobsStored{0}, accepted{0}, refused{0}, rateLimited{0},
+        wsSessions{0}, framesIn{0}, framesOut{0}, wsWrites{0};
     /// Connections closed because they did not read (writeStallTimeout), sessions replaced by a
     /// newer one of their device, requests answered "relay busy".
     std::atomic<std::uint64_t> stalled{0}, replaced{0}, busy{0};
@@ -65,7 +66,8 @@ struct Shared {
     RateLimiter connectLimiter;
     /// Each device's open WebSocket sessions, oldest first (maxSessionsPerDevice).
     std::mutex sessionsMutex;
-    std::map<std::pair<std::string, std::uint32_t>, std::vector<std::weak_ptr<WebSocketSession>>> deviceSessions;
+    std::map<std::pair<std::string, std::uint32_t>, std::vector<std::weak_ptr<WebSocketSession>>>
+        deviceSessions;
     explicit Shared(RelayService& s, ServerConfig c) : service(s), config(std::move(c)) {}
 };
 
@@ -80,7 +82,9 @@ struct ConnectionSlot {
     Shared* shared;
 };
 
-inline std::string textBody(std::string_view s) { return std::string(s) + "\n"; }
+inline std::string textBody(std::string_view s) {
+    return std::string(s) + "\n";
+}
 
 /// Accepts connections on one address: TLS connections become HTTP sessions (at most
 /// ServerConfig::maxConnections, and connectsPerAddress per client address); on the admin
@@ -112,10 +116,11 @@ void startHttpSession(Shared& shared, tcp::socket&& socket, ConnectionSlot slot)
 void startAdminSession(Shared& shared, tcp::socket&& socket);
 /// Takes over an authenticated connection and accepts its WebSocket upgrade `request`
 /// (WebSocketSession.cpp). `batches`: the device asked for FrameBatch messages.
-void startWebSocketSession(Shared& shared, SocketTlsStream&& stream, DeviceId device, ConnectionSlot slot,
-                           bool batches, http::request<http::string_body> request);
+void startWebSocketSession(Shared& shared, SocketTlsStream&& stream, DeviceId device,
+                           ConnectionSlot slot, bool batches,
+                           http::request<http::string_body> request);
 /// With one I/O thread: the sessions that a storage batch's completions queue frames for are
 /// woken with one post to `ioc` when the batch is done (WebSocketSession.cpp).
 void gatherWakeupsPerBatch(RelayService& service, net::io_context& ioc);
 
-}  // namespace verbatim::relay
+} // namespace verbatim::relay

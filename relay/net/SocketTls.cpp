@@ -18,7 +18,9 @@ using tcp = net::ip::tcp;
 // call, so once the socket is closed (a timeout, a teardown) OpenSSL can never touch a
 // descriptor number that the kernel has since given to another connection. send() passes
 // MSG_NOSIGNAL: a peer that has gone must not raise SIGPIPE.
-tcp::socket* socketOf(BIO* bio) { return static_cast<tcp::socket*>(BIO_get_data(bio)); }
+tcp::socket* socketOf(BIO* bio) {
+    return static_cast<tcp::socket*>(BIO_get_data(bio));
+}
 
 int bioWrite(BIO* bio, const char* data, int size) {
     BIO_clear_retry_flags(bio);
@@ -28,7 +30,8 @@ int bioWrite(BIO* bio, const char* data, int size) {
         return -1;
     }
     ssize_t n = ::send(socket->native_handle(), data, std::size_t(size), MSG_NOSIGNAL);
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) BIO_set_retry_write(bio);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+        BIO_set_retry_write(bio);
     return int(n);
 }
 
@@ -40,7 +43,8 @@ int bioRead(BIO* bio, char* out, int size) {
         return -1;
     }
     ssize_t n = ::recv(socket->native_handle(), out, std::size_t(size), 0);
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) BIO_set_retry_read(bio);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+        BIO_set_retry_read(bio);
     return int(n);
 }
 
@@ -65,9 +69,10 @@ const BIO_METHOD* socketMethod() {
     return method;
 }
 
-}  // namespace
+} // namespace
 
-SocketTlsStream::Core::Core(tcp::socket&& s, SSL_CTX* ctx) : socket(std::move(s)), timer(socket.get_executor()) {
+SocketTlsStream::Core::Core(tcp::socket&& s, SSL_CTX* ctx)
+    : socket(std::move(s)), timer(socket.get_executor()) {
     ssl = SSL_new(ctx);
     BIO* bio = ssl ? BIO_new(socketMethod()) : nullptr;
     if (!bio) {
@@ -75,13 +80,15 @@ SocketTlsStream::Core::Core(tcp::socket&& s, SSL_CTX* ctx) : socket(std::move(s)
         throw std::bad_alloc();
     }
     BIO_set_data(bio, &socket);
-    SSL_set_bio(ssl, bio, bio);  // the SSL owns the BIO
+    SSL_set_bio(ssl, bio, bio); // the SSL owns the BIO
     SSL_set_accept_state(ssl);
     error_code ignored;
     socket.native_non_blocking(true, ignored);
 }
 
-SocketTlsStream::Core::~Core() { SSL_free(ssl); }
+SocketTlsStream::Core::~Core() {
+    SSL_free(ssl);
+}
 
 SocketTlsStream::SocketTlsStream(tcp::socket&& socket, SSL_CTX* ctx)
     : m(std::make_shared<Core>(std::move(socket), ctx)) {}
@@ -111,15 +118,21 @@ SocketTlsStream::error_code SocketTlsStream::precondition(const Core& core) {
     return {};
 }
 
-bool SocketTlsStream::attempt(Core& core, Kind kind, const void* data, std::size_t size, error_code& ec,
-                              std::size_t& n, net::socket_base::wait_type& wait) {
+bool SocketTlsStream::attempt(Core& core, Kind kind, const void* data, std::size_t size,
+                              error_code& ec, std::size_t& n, net::socket_base::wait_type& wait) {
     ERR_clear_error();
     std::size_t done = 0;
     int r = 0;
     switch (kind) {
-        case Kind::Handshake: r = SSL_do_handshake(core.ssl); break;
-        case Kind::Read: r = SSL_read_ex(core.ssl, const_cast<void*>(data), size, &done); break;
-        case Kind::Write: r = SSL_write_ex(core.ssl, data, size, &done); break;
+    case Kind::Handshake:
+        r = SSL_do_handshake(core.ssl);
+        break;
+    case Kind::Read:
+        r = SSL_read_ex(core.ssl, const_cast<void*>(data), size, &done);
+        break;
+    case Kind::Write:
+        r = SSL_write_ex(core.ssl, data, size, &done);
+        break;
     }
     const int sysErr = errno;
     if (r == 1) {
@@ -127,25 +140,34 @@ bool SocketTlsStream::attempt(Core& core, Kind kind, const void* data, std::size
         return true;
     }
     switch (SSL_get_error(core.ssl, r)) {
-        case SSL_ERROR_WANT_READ: wait = net::socket_base::wait_read; return false;
-        case SSL_ERROR_WANT_WRITE: wait = net::socket_base::wait_write; return false;
-        case SSL_ERROR_ZERO_RETURN: ec = net::error::eof; break;
-        case SSL_ERROR_SYSCALL:
-            ec = sysErr ? error_code(sysErr, boost::system::system_category())
-                        : error_code(net::ssl::error::stream_truncated);
-            break;
-        case SSL_ERROR_SSL: {
-            unsigned long e = ERR_peek_error();
-            // A peer that closes TCP without close_notify: reported as Asio's ssl::stream does.
-            if (ERR_GET_LIB(e) == ERR_LIB_SSL && ERR_GET_REASON(e) == SSL_R_UNEXPECTED_EOF_WHILE_READING)
-                ec = net::ssl::error::stream_truncated;
-            else if (e)
-                ec = error_code(int(e), net::error::get_ssl_category());
-            else
-                ec = net::error::connection_aborted;
-            break;
-        }
-        default: ec = net::error::fault; break;
+    case SSL_ERROR_WANT_READ:
+        wait = net::socket_base::wait_read;
+        return false;
+    case SSL_ERROR_WANT_WRITE:
+        wait = net::socket_base::wait_write;
+        return false;
+    case SSL_ERROR_ZERO_RETURN:
+        ec = net::error::eof;
+        break;
+    case SSL_ERROR_SYSCALL:
+        ec = sysErr ? error_code(sysErr, boost::system::system_category())
+                    : error_code(net::ssl::error::stream_truncated);
+        break;
+    case SSL_ERROR_SSL: {
+        unsigned long e = ERR_peek_error();
+        // A peer that closes TCP without close_notify: reported as Asio's ssl::stream does.
+        if (ERR_GET_LIB(e) == ERR_LIB_SSL &&
+            ERR_GET_REASON(e) == SSL_R_UNEXPECTED_EOF_WHILE_READING)
+            ec = net::ssl::error::stream_truncated;
+        else if (e)
+            ec = error_code(int(e), net::error::get_ssl_category());
+        else
+            ec = net::error::connection_aborted;
+        break;
+    }
+    default:
+        ec = net::error::fault;
+        break;
     }
     ERR_clear_error();
     return true;
@@ -154,7 +176,7 @@ bool SocketTlsStream::attempt(Core& core, Kind kind, const void* data, std::size
 void SocketTlsStream::sayGoodbye(Core& core) {
     if (!core.socket.is_open()) return;
     ERR_clear_error();
-    if (SSL_is_init_finished(core.ssl)) SSL_shutdown(core.ssl);  // may not fit the socket: then none
+    if (SSL_is_init_finished(core.ssl)) SSL_shutdown(core.ssl); // may not fit the socket: then none
     ERR_clear_error();
     error_code ignored;
     core.socket.shutdown(tcp::socket::shutdown_send, ignored);
@@ -167,7 +189,7 @@ bool SocketTlsStream::discardInput(Core& core) {
         ssize_t n = ::recv(core.socket.native_handle(), sink, sizeof sink, MSG_DONTWAIT);
         if (n > 0) continue;
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return false;
-        return true;  // end of stream, or an error: either way the peer is done
+        return true; // end of stream, or an error: either way the peer is done
     }
     return false;
 }
@@ -187,4 +209,4 @@ void teardown(boost::beast::role_type, SocketTlsStream& stream, boost::beast::er
     stream.shutdownAndClose(ec);
 }
 
-}  // namespace verbatim::relay
+} // namespace verbatim::relay

@@ -22,9 +22,9 @@
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/async_base.hpp>
+#include <boost/beast/core/buffers_range.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/role.hpp>
-#include <boost/beast/core/buffers_range.hpp>
 
 #include <openssl/ssl.h>
 
@@ -60,9 +60,9 @@ public:
     void expires_after(std::chrono::steady_clock::duration d);
     void expires_never();
 
-    template <class Handler>
-    auto async_handshake(Handler&& handler) {
-        return initiate<Handler, void(error_code)>(Kind::Handshake, nullptr, 0, std::forward<Handler>(handler));
+    template <class Handler> auto async_handshake(Handler&& handler) {
+        return initiate<Handler, void(error_code)>(Kind::Handshake, nullptr, 0,
+                                                   std::forward<Handler>(handler));
     }
 
     /// Reads into the first non-empty buffer: at most one TLS record's worth.
@@ -70,9 +70,10 @@ public:
     auto async_read_some(const MutableBufferSequence& buffers, Handler&& handler) {
         for (auto b : boost::beast::buffers_range_ref(buffers))
             if (b.size() > 0)
-                return initiate<Handler, void(error_code, std::size_t)>(Kind::Read, b.data(), b.size(),
-                                                                        std::forward<Handler>(handler));
-        return initiate<Handler, void(error_code, std::size_t)>(Kind::Read, nullptr, 0, std::forward<Handler>(handler));
+                return initiate<Handler, void(error_code, std::size_t)>(
+                    Kind::Read, b.data(), b.size(), std::forward<Handler>(handler));
+        return initiate<Handler, void(error_code, std::size_t)>(Kind::Read, nullptr, 0,
+                                                                std::forward<Handler>(handler));
     }
 
     /// Writes up to one TLS record. A sequence of several small buffers (a WebSocket header and
@@ -100,10 +101,10 @@ public:
             at += n;
             if (at == gathered->size()) break;
         }
-        const void* data = gathered->data();  // taken before `gathered` is moved into the call
+        const void* data = gathered->data(); // taken before `gathered` is moved into the call
         const std::size_t size = gathered->size();
-        return initiate<Handler, void(error_code, std::size_t)>(Kind::Write, data, size, std::forward<Handler>(handler),
-                                                                std::move(gathered));
+        return initiate<Handler, void(error_code, std::size_t)>(
+            Kind::Write, data, size, std::forward<Handler>(handler), std::move(gathered));
     }
 
     /// Ends the connection politely: close_notify, then a TCP FIN, then reads and discards what
@@ -111,11 +112,11 @@ public:
     /// closed under us), then closes. Closing with unread bytes would make the kernel send a
     /// reset, and a reset can destroy our last response (a 413, a WebSocket close frame) before
     /// the peer has read it. Always completes with success.
-    template <class Handler>
-    auto async_close_gracefully(Handler&& handler) {
+    template <class Handler> auto async_close_gracefully(Handler&& handler) {
         return boost::asio::async_initiate<Handler, void(error_code)>(
             [core = m](auto&& h) mutable {
-                DrainOp<std::decay_t<decltype(h)>>(std::forward<decltype(h)>(h), std::move(core)).start();
+                DrainOp<std::decay_t<decltype(h)>>(std::forward<decltype(h)>(h), std::move(core))
+                    .start();
             },
             handler);
     }
@@ -150,13 +151,15 @@ private:
         template <class H>
         Op(H&& h, std::shared_ptr<Core> core, Kind kind, const void* data, std::size_t size,
            std::shared_ptr<std::string> owned)
-            : boost::beast::async_base<std::decay_t<Handler>, executor_type>(std::forward<H>(h),
-                                                                              core->socket.get_executor()),
-              m_core(std::move(core)), m_kind(kind), m_data(data), m_size(size), m_owned(std::move(owned)) {}
+            : boost::beast::async_base<std::decay_t<Handler>, executor_type>(
+                  std::forward<H>(h), core->socket.get_executor()),
+              m_core(std::move(core)), m_kind(kind), m_data(data), m_size(size),
+              m_owned(std::move(owned)) {}
 
         void start() { step({}, false); }
-        void operator()(error_code ec) {  // the socket became ready (or the wait failed)
-            if (ec == boost::asio::error::operation_aborted && m_core->timedOut) ec = boost::beast::error::timeout;
+        void operator()(error_code ec) { // the socket became ready (or the wait failed)
+            if (ec == boost::asio::error::operation_aborted && m_core->timedOut)
+                ec = boost::beast::error::timeout;
             step(ec, true);
         }
 
@@ -202,7 +205,8 @@ private:
     public:
         template <class H>
         DrainOp(H&& h, std::shared_ptr<Core> core)
-            : boost::beast::async_base<Handler, executor_type>(std::forward<H>(h), core->socket.get_executor()),
+            : boost::beast::async_base<Handler, executor_type>(std::forward<H>(h),
+                                                               core->socket.get_executor()),
               m_core(std::move(core)) {}
         void start() {
             sayGoodbye(*m_core);
@@ -229,8 +233,9 @@ private:
         return boost::asio::async_initiate<Handler, Signature>(
             [core = m, kind, data, size, owned = std::move(owned)](auto&& h) mutable {
                 constexpr bool withSize = !std::is_same_v<Signature, void(error_code)>;
-                Op<std::decay_t<decltype(h)>, withSize>(std::forward<decltype(h)>(h), std::move(core), kind, data, size,
-                                              std::move(owned))
+                Op<std::decay_t<decltype(h)>, withSize>(std::forward<decltype(h)>(h),
+                                                        std::move(core), kind, data, size,
+                                                        std::move(owned))
                     .start();
             },
             handler);
@@ -248,4 +253,4 @@ void async_teardown(boost::beast::role_type, SocketTlsStream& stream, Handler&& 
     stream.async_close_gracefully(std::forward<Handler>(handler));
 }
 
-}  // namespace verbatim::relay
+} // namespace verbatim::relay

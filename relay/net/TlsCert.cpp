@@ -1,15 +1,15 @@
 #include "relay/net/TlsCert.h"
 
 #include <cstdio>
+#include <ctime>
+#include <fcntl.h>
 #include <memory>
 #include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
-#include <fcntl.h>
 #include <sys/stat.h>
-#include <ctime>
 
 #include "common/Bytes.h"
 
@@ -26,7 +26,7 @@ struct X509Free {
 struct PkeyFree {
     void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
 };
-}  // namespace
+} // namespace
 
 Result<void> generateSelfSignedCertificate(const std::string& certPath, const std::string& keyPath,
                                            const std::string& commonName) {
@@ -40,9 +40,11 @@ Result<void> generateSelfSignedCertificate(const std::string& certPath, const st
     X509_set_pubkey(cert.get(), key.get());
     X509_NAME* name = X509_get_subject_name(cert.get());
     X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC,
-                               reinterpret_cast<const unsigned char*>("Verbatim relay (local)"), -1, -1, 0);
+                               reinterpret_cast<const unsigned char*>("Verbatim relay (local)"), -1,
+                               -1, 0);
     X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                               reinterpret_cast<const unsigned char*>(commonName.c_str()), -1, -1, 0);
+                               reinterpret_cast<const unsigned char*>(commonName.c_str()), -1, -1,
+                               0);
     X509_set_issuer_name(cert.get(), name);
     X509V3_CTX ctx;
     X509V3_set_ctx_nodb(&ctx);
@@ -63,7 +65,8 @@ Result<void> generateSelfSignedCertificate(const std::string& certPath, const st
             return fail(ErrorCode::Storage, "cannot write TLS key file");
     }
     FilePtr f(std::fopen(certPath.c_str(), "w"));
-    if (!f || !PEM_write_X509(f.get(), cert.get())) return fail(ErrorCode::Storage, "cannot write certificate");
+    if (!f || !PEM_write_X509(f.get(), cert.get()))
+        return fail(ErrorCode::Storage, "cannot write certificate");
     return {};
 }
 
@@ -95,4 +98,4 @@ Result<std::string> certificateKeyPin(const std::string& certPath) {
     return toHex(ByteView(md, mdLen));
 }
 
-}  // namespace verbatim::relay
+} // namespace verbatim::relay

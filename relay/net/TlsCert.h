@@ -20,4 +20,4 @@ namespace verbatim::relay {
 /// firm manifest carries. It survives a renewal that keeps the key.
 [[nodiscard]] Result<std::string> certificateKeyPin(const std::string& certPath);
 
-}  // namespace verbatim::relay
+} // namespace verbatim::relay

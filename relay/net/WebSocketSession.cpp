@@ -33,13 +33,14 @@ struct DeferredWakeups {
     std::vector<std::shared_ptr<WebSocketSession>> sessions;
 };
 
-}  // namespace
+} // namespace
 
 // What RelayService pushes into: holds the session weakly so that a closed session is simply
 // gone; the byte counter bounds what a slow reader can make us buffer.
 class SessionSink final : public PushSink {
 public:
-    SessionSink(std::weak_ptr<WebSocketSession> s, std::size_t limit) : m_session(std::move(s)), m_limit(limit) {}
+    SessionSink(std::weak_ptr<WebSocketSession> s, std::size_t limit)
+        : m_session(std::move(s)), m_limit(limit) {}
     bool push(const proto::Frame& frame) override;
     bool pushAll(std::span<const proto::Frame> frames) override;
     void close(std::uint16_t code, const char* reason) override;
@@ -58,16 +59,17 @@ public:
     /// (maxSessionsPerDevice; docs/protocol.md).
     static constexpr std::uint16_t kReplacedCode = 4409;
 
-    WebSocketSession(Shared& shared, SocketTlsStream&& stream, DeviceId device,
-                     ConnectionSlot slot, bool batches)
+    WebSocketSession(Shared& shared, SocketTlsStream&& stream, DeviceId device, ConnectionSlot slot,
+                     bool batches)
         : m_shared(shared), m_ws(std::move(stream)), m_stallTimer(m_ws.get_executor()),
           m_closeTimer(m_ws.get_executor()), m_device(std::move(device)), m_slot(std::move(slot)),
           m_batches(batches) {}
 
     void run(http::request<http::string_body> req) {
         ++m_shared.wsSessions;
-        m_sink = std::make_shared<SessionSink>(weak_from_this(), m_shared.config.maxQueuedBytesPerConnection);
-        m_ws.next_layer().expires_never();  // the websocket timeouts take over
+        m_sink = std::make_shared<SessionSink>(weak_from_this(),
+                                               m_shared.config.maxQueuedBytesPerConnection);
+        m_ws.next_layer().expires_never(); // the websocket timeouts take over
         websocket::stream_base::timeout t{};
         t.handshake_timeout = std::chrono::seconds(30);
         t.idle_timeout = m_shared.config.idleTimeout;
@@ -75,10 +77,10 @@ public:
         m_ws.set_option(t);
         m_ws.read_message_max(m_shared.config.maxWebSocketMessage);
         m_ws.binary(true);
-        m_ws.set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
-            res.set(http::field::server, "verbatim-relay");
-        }));
-        m_ws.async_accept(req, beast::bind_front_handler(&WebSocketSession::onAccept, shared_from_this()));
+        m_ws.set_option(websocket::stream_base::decorator(
+            [](websocket::response_type& res) { res.set(http::field::server, "verbatim-relay"); }));
+        m_ws.async_accept(
+            req, beast::bind_front_handler(&WebSocketSession::onAccept, shared_from_this()));
     }
 
     // Called on any thread. Frames queued before the session's executor gets to them travel
@@ -91,10 +93,11 @@ public:
         enqueue(std::move(one));
     }
     void enqueue(std::vector<std::shared_ptr<const std::string>> frames) {
-        if (frames.empty()) return;  // an empty drain page: nothing to post
+        if (frames.empty()) return; // an empty drain page: nothing to post
         {
             std::lock_guard lock(m_inboxMutex);
-            for (auto& f : frames) m_inbox.push_back(std::move(f));
+            for (auto& f : frames)
+                m_inbox.push_back(std::move(f));
         }
         wake();
     }
@@ -125,11 +128,13 @@ public:
         // After closeWith() nothing new is queued: what the close follows is fixed (an envelope
         // dropped here stays in the device's queue until it is acknowledged).
         if (m_closeRequested) {
-            for (auto& b : arrived) m_sink->queued -= std::min<std::size_t>(m_sink->queued, b->size());
+            for (auto& b : arrived)
+                m_sink->queued -= std::min<std::size_t>(m_sink->queued, b->size());
             return;
         }
         const bool idle = m_outbox.empty();
-        for (auto& b : arrived) m_outbox.push_back(std::move(b));
+        for (auto& b : arrived)
+            m_outbox.push_back(std::move(b));
         if (idle && !m_outbox.empty() && m_open) writeNext();
         // Responses are never dropped, and backpressure keeps them under the limit but for the
         // answers already in flight when reading stopped: past it the peer is not keeping up.
@@ -139,25 +144,26 @@ public:
     }
 
     void closeWith(std::uint16_t code, std::string reason) {
-        net::post(m_ws.get_executor(), [self = shared_from_this(), code, reason = std::move(reason)] {
-            // Frames queued before the close go out first, even when their wake-up is still
-            // waiting for the end of a storage batch (DeferredWakeups): the close waits for the
-            // write this starts.
-            self->takeInbox();
-            if (!self->m_open) return;
-            self->m_open = false;
-            // A peer that does not read takes neither those frames nor the close frame: its
-            // socket is closed under it when the close handshake's time is up.
-            self->m_closeTimer.expires_after(self->m_shared.config.handshakeTimeout);
-            self->m_closeTimer.async_wait([self](beast::error_code ec) {
-                if (!ec) self->abort();
+        net::post(
+            m_ws.get_executor(), [self = shared_from_this(), code, reason = std::move(reason)] {
+                // Frames queued before the close go out first, even when their wake-up is still
+                // waiting for the end of a storage batch (DeferredWakeups): the close waits for the
+                // write this starts.
+                self->takeInbox();
+                if (!self->m_open) return;
+                self->m_open = false;
+                // A peer that does not read takes neither those frames nor the close frame: its
+                // socket is closed under it when the close handshake's time is up.
+                self->m_closeTimer.expires_after(self->m_shared.config.handshakeTimeout);
+                self->m_closeTimer.async_wait([self](beast::error_code ec) {
+                    if (!ec) self->abort();
+                });
+                // The close frame goes after the frames already queued (a 400 answering a malformed
+                // frame among them), never in front of them: onWrite starts it once they are out.
+                self->m_closeReason = websocket::close_reason(websocket::close_code(code), reason);
+                self->m_closeRequested = true;
+                if (self->m_inWrite == 0 && self->m_outbox.empty()) self->startClose();
             });
-            // The close frame goes after the frames already queued (a 400 answering a malformed
-            // frame among them), never in front of them: onWrite starts it once they are out.
-            self->m_closeReason = websocket::close_reason(websocket::close_code(code), reason);
-            self->m_closeRequested = true;
-            if (self->m_inWrite == 0 && self->m_outbox.empty()) self->startClose();
-        });
     }
 
     /// Closes this session because a newer one of its device replaced it (any thread).
@@ -181,7 +187,8 @@ private:
         {
             std::lock_guard lock(m_shared.sessionsMutex);
             auto& list = m_shared.deviceSessions[{m_device.user, m_device.device}];
-            std::erase_if(list, [](const std::weak_ptr<WebSocketSession>& w) { return w.expired(); });
+            std::erase_if(list,
+                          [](const std::weak_ptr<WebSocketSession>& w) { return w.expired(); });
             list.push_back(weak_from_this());
             const std::size_t keep = std::max<std::size_t>(1, m_shared.config.maxSessionsPerDevice);
             while (list.size() > keep) {
@@ -247,14 +254,15 @@ private:
         if (m_stallArmed) return;
         m_stallArmed = true;
         m_stallTimer.expires_at(m_progressAt + m_shared.config.writeStallTimeout);
-        m_stallTimer.async_wait([self = shared_from_this()](beast::error_code ec) { self->onStallTimer(ec); });
+        m_stallTimer.async_wait(
+            [self = shared_from_this()](beast::error_code ec) { self->onStallTimer(ec); });
     }
 
     void onStallTimer(beast::error_code ec) {
         m_stallArmed = false;
         if (ec || m_finished || !m_outputPaused) return;
         if (std::chrono::steady_clock::now() - m_progressAt < m_shared.config.writeStallTimeout)
-            return armStallTimer();  // a write completed meanwhile: wait from it
+            return armStallTimer(); // a write completed meanwhile: wait from it
         ++m_shared.stalled;
         log::write(log::Level::Info, "net.write_stalled",
                    {{"queued_bytes", std::to_string(m_sink->queued.load())},
@@ -277,7 +285,8 @@ private:
         // One large message must not leave its buffer behind for the connection's whole life.
         if (m_buffer.capacity() > kKeptReadBuffer) m_buffer.shrink_to_fit();
         m_reading = true;
-        m_ws.async_read(m_buffer, beast::bind_front_handler(&WebSocketSession::onRead, shared_from_this()));
+        m_ws.async_read(m_buffer,
+                        beast::bind_front_handler(&WebSocketSession::onRead, shared_from_this()));
     }
 
     void onRead(beast::error_code ec, std::size_t) {
@@ -291,7 +300,8 @@ private:
         ++m_shared.framesIn;
         proto::Frame frame;
         auto data = m_buffer.cdata();
-        if (!m_ws.got_binary() || !frame.ParseFromArray(data.data(), int(data.size())) || !frame.has_request()) {
+        if (!m_ws.got_binary() || !frame.ParseFromArray(data.data(), int(data.size())) ||
+            !frame.has_request()) {
             proto::Frame reply;
             reply.set_id(frame.id());
             reply.mutable_response()->set_status(proto::STATUS_BAD_REQUEST);
@@ -322,18 +332,20 @@ private:
         m_inFlightBytes += size;
         // Wiped while connected (SessionSink::restrictToWipe): from now on this connection may
         // only confirm the wipe, like one that authenticated with the wipe pending.
-        if (!m_device.wipeOnly && m_wipeOnly.load(std::memory_order_acquire)) m_device.wipeOnly = true;
+        if (!m_device.wipeOnly && m_wipeOnly.load(std::memory_order_acquire))
+            m_device.wipeOnly = true;
         // The answer holds the session: while reading waits for answers, nothing else may (no
         // read is pending, and no write when nothing is queued). The service always answers,
         // and a closed session only drops what it gets. Shared outlives every answer:
         // RelayServer::stop() flushes the storage thread first.
         Shared* const counters = &m_shared;
-        m_shared.service.handle(m_device, std::move(*frame.mutable_request()),
-                                [self = shared_from_this(), id, size, counters](proto::Response response) {
-                                    --counters->pendingRequests;
-                                    counters->pendingRequestBytes -= size;
-                                    self->onRequestDone(id, size, std::move(response));
-                                });
+        m_shared.service.handle(
+            m_device, std::move(*frame.mutable_request()),
+            [self = shared_from_this(), id, size, counters](proto::Response response) {
+                --counters->pendingRequests;
+                counters->pendingRequestBytes -= size;
+                self->onRequestDone(id, size, std::move(response));
+            });
         maybeRead();
     }
 
@@ -343,13 +355,13 @@ private:
         m_inFlightBytes -= size;
         // One-way (id 0): only a failure is worth a frame.
         if (id == 0 && response.status() == proto::STATUS_OK) {
-            if (m_awaitingAnswers.load()) wake();  // reading waits for this answer
+            if (m_awaitingAnswers.load()) wake(); // reading waits for this answer
             return;
         }
         proto::Frame reply;
         reply.set_id(id);
         *reply.mutable_response() = std::move(response);
-        send(reply);  // its wake-up reads again if reading waited
+        send(reply); // its wake-up reads again if reading waited
     }
 
     // Responses count against the connection's write limit like pushes (SessionSink).
@@ -362,8 +374,9 @@ private:
     void writeNext() {
         if (!m_batches || m_outbox.size() == 1) {
             m_inWrite = 1;
-            m_ws.async_write(net::buffer(*m_outbox.front()),
-                             beast::bind_front_handler(&WebSocketSession::onWrite, shared_from_this()));
+            m_ws.async_write(
+                net::buffer(*m_outbox.front()),
+                beast::bind_front_handler(&WebSocketSession::onWrite, shared_from_this()));
             return;
         }
         // Everything queued (up to a bound) as one FrameBatch, encoded by hand around the frames'
@@ -377,10 +390,10 @@ private:
             ++m_inWrite;
         }
         m_batchBuffer.reserve(1 + varintSize(payload) + payload);
-        m_batchBuffer.push_back(char(0x2A));  // Frame.batch: field 5, length-delimited
+        m_batchBuffer.push_back(char(0x2A)); // Frame.batch: field 5, length-delimited
         appendVarint(m_batchBuffer, payload);
         for (std::size_t i = 0; i < m_inWrite; ++i) {
-            m_batchBuffer.push_back(char(0x0A));  // FrameBatch.frames: field 1, length-delimited
+            m_batchBuffer.push_back(char(0x0A)); // FrameBatch.frames: field 1, length-delimited
             appendVarint(m_batchBuffer, m_outbox[i]->size());
             m_batchBuffer += *m_outbox[i];
         }
@@ -410,16 +423,19 @@ private:
             m_outbox.pop_front();
         }
         m_inWrite = 0;
-        std::string().swap(m_batchBuffer);  // an idle connection keeps no batch buffer
-        if (!m_outbox.empty()) writeNext();
-        else if (m_closeRequested) startClose();
+        std::string().swap(m_batchBuffer); // an idle connection keeps no batch buffer
+        if (!m_outbox.empty())
+            writeNext();
+        else if (m_closeRequested)
+            startClose();
         maybeRead();
     }
 
     void startClose() {
         if (m_closeStarted) return;
         m_closeStarted = true;
-        m_ws.async_close(m_closeReason, [self = shared_from_this()](beast::error_code) { self->finish(); });
+        m_ws.async_close(m_closeReason,
+                         [self = shared_from_this()](beast::error_code) { self->finish(); });
     }
 
     void finish() {
@@ -436,8 +452,8 @@ private:
     friend class SessionSink;
     Shared& m_shared;
     websocket::stream<SocketTlsStream> m_ws;
-    net::steady_timer m_stallTimer;  ///< writeStallTimeout while reading waits for the peer to read
-    net::steady_timer m_closeTimer;  ///< the close handshake's deadline
+    net::steady_timer m_stallTimer; ///< writeStallTimeout while reading waits for the peer to read
+    net::steady_timer m_closeTimer; ///< the close handshake's deadline
     DeviceId m_device;
     /// Set by SessionSink::restrictToWipe() on any thread; read on the session's executor, which
     /// alone touches m_device.
@@ -445,31 +461,33 @@ private:
     ConnectionSlot m_slot;
     beast::flat_buffer m_buffer;
     std::deque<std::shared_ptr<const std::string>> m_outbox;
-    std::mutex m_inboxMutex;  ///< guards m_inbox and m_inboxPosted (enqueue runs on any thread)
+    std::mutex m_inboxMutex; ///< guards m_inbox and m_inboxPosted (enqueue runs on any thread)
     std::vector<std::shared_ptr<const std::string>> m_inbox;
     bool m_inboxPosted = false;
     std::shared_ptr<SessionSink> m_sink;
     static constexpr std::size_t kMaxBatchFrames = 64, kMaxBatchBytes = 256 * 1024;
     static constexpr std::size_t kKeptReadBuffer = 64 * 1024;
-    const bool m_batches;            ///< the device asked for FrameBatch messages
-    std::size_t m_inWrite = 0;       ///< outbox entries in the write in progress
+    const bool m_batches;      ///< the device asked for FrameBatch messages
+    std::size_t m_inWrite = 0; ///< outbox entries in the write in progress
     std::string m_batchBuffer;
     bool m_open = false;
     bool m_finished = false;
-    bool m_closeRequested = false;  ///< closeWith() ran: close once the outbox is written
+    bool m_closeRequested = false; ///< closeWith() ran: close once the outbox is written
     bool m_closeStarted = false;
     websocket::close_reason m_closeReason;
     // Backpressure (maybeRead). The counters change on any thread (answers come back from the
     // storage thread); the rest only on the session's executor.
     std::atomic<std::size_t> m_inFlight{0}, m_inFlightBytes{0};
-    std::atomic<bool> m_awaitingAnswers{false};  ///< reading waits for an answer to come back
-    bool m_reading = false;                      ///< a read is pending
-    bool m_outputPaused = false;                 ///< reading waits for the peer to read
+    std::atomic<bool> m_awaitingAnswers{false}; ///< reading waits for an answer to come back
+    bool m_reading = false;                     ///< a read is pending
+    bool m_outputPaused = false;                ///< reading waits for the peer to read
     bool m_stallArmed = false;
-    std::chrono::steady_clock::time_point m_progressAt{};  ///< last write done, or the pause
+    std::chrono::steady_clock::time_point m_progressAt{}; ///< last write done, or the pause
 };
 
-bool SessionSink::push(const proto::Frame& frame) { return pushAll({&frame, 1}); }
+bool SessionSink::push(const proto::Frame& frame) {
+    return pushAll({&frame, 1});
+}
 
 bool SessionSink::pushAll(std::span<const proto::Frame> frames) {
     if (closed) return false;
@@ -496,9 +514,11 @@ void SessionSink::restrictToWipe() {
     if (auto session = m_session.lock()) session->m_wipeOnly.store(true, std::memory_order_release);
 }
 
-void startWebSocketSession(Shared& shared, SocketTlsStream&& stream, DeviceId device, ConnectionSlot slot,
-                           bool batches, http::request<http::string_body> request) {
-    auto ws = std::make_shared<WebSocketSession>(shared, std::move(stream), std::move(device), std::move(slot), batches);
+void startWebSocketSession(Shared& shared, SocketTlsStream&& stream, DeviceId device,
+                           ConnectionSlot slot, bool batches,
+                           http::request<http::string_body> request) {
+    auto ws = std::make_shared<WebSocketSession>(shared, std::move(stream), std::move(device),
+                                                 std::move(slot), batches);
     ws->run(std::move(request));
 }
 
@@ -524,4 +544,4 @@ void gatherWakeupsPerBatch(RelayService& service, net::io_context& ioc) {
     });
 }
 
-}  // namespace verbatim::relay
+} // namespace verbatim::relay

@@ -31,7 +31,8 @@ Result<Bytes> fromHex(std::string_view hex) {
     Bytes out(hex.size() / 2);
     for (std::size_t i = 0; i < out.size(); ++i) {
         int hi = hexValue(hex[2 * i]), lo = hexValue(hex[2 * i + 1]);
-        if (hi < 0 || lo < 0) return fail(ErrorCode::Malformed, "hex string has a non-hex character");
+        if (hi < 0 || lo < 0)
+            return fail(ErrorCode::Malformed, "hex string has a non-hex character");
         out[i] = static_cast<std::uint8_t>(hi << 4 | lo);
     }
     return out;
@@ -43,18 +44,24 @@ bool constantTimeEqual(ByteView a, ByteView b) noexcept {
     return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
-void appendU8(Bytes& out, std::uint8_t v) { out.push_back(v); }
+void appendU8(Bytes& out, std::uint8_t v) {
+    out.push_back(v);
+}
 void appendU32(Bytes& out, std::uint32_t v) {
-    for (int s = 24; s >= 0; s -= 8) out.push_back(static_cast<std::uint8_t>(v >> s));
+    for (int s = 24; s >= 0; s -= 8)
+        out.push_back(static_cast<std::uint8_t>(v >> s));
 }
 void appendU64(Bytes& out, std::uint64_t v) {
-    for (int s = 56; s >= 0; s -= 8) out.push_back(static_cast<std::uint8_t>(v >> s));
+    for (int s = 56; s >= 0; s -= 8)
+        out.push_back(static_cast<std::uint8_t>(v >> s));
 }
 void appendField(Bytes& out, ByteView field) {
     appendU32(out, static_cast<std::uint32_t>(field.size()));
     out.insert(out.end(), field.begin(), field.end());
 }
-void appendRaw(Bytes& out, ByteView raw) { out.insert(out.end(), raw.begin(), raw.end()); }
+void appendRaw(Bytes& out, ByteView raw) {
+    out.insert(out.end(), raw.begin(), raw.end());
+}
 
 Result<ByteView> ByteReader::raw(std::size_t len) {
     if (remaining() < len) return fail(ErrorCode::Malformed, "truncated input");
@@ -71,14 +78,16 @@ Result<std::uint32_t> ByteReader::u32() {
     auto r = raw(4);
     if (!r) return tl::unexpected(r.error());
     std::uint32_t v = 0;
-    for (auto c : *r) v = v << 8 | c;
+    for (auto c : *r)
+        v = v << 8 | c;
     return v;
 }
 Result<std::uint64_t> ByteReader::u64() {
     auto r = raw(8);
     if (!r) return tl::unexpected(r.error());
     std::uint64_t v = 0;
-    for (auto c : *r) v = v << 8 | c;
+    for (auto c : *r)
+        v = v << 8 | c;
     return v;
 }
 Result<ByteView> ByteReader::field(std::size_t maxLen) {
@@ -95,10 +104,14 @@ std::size_t utf8SequenceAt(std::string_view s, std::size_t i) noexcept {
     if (c < 0x80) return 1;
     std::size_t len;
     std::uint32_t cp, min;
-    if ((c & 0xE0) == 0xC0) len = 2, cp = c & 0x1F, min = 0x80;
-    else if ((c & 0xF0) == 0xE0) len = 3, cp = c & 0x0F, min = 0x800;
-    else if ((c & 0xF8) == 0xF0) len = 4, cp = c & 0x07, min = 0x10000;
-    else return 0;
+    if ((c & 0xE0) == 0xC0)
+        len = 2, cp = c & 0x1F, min = 0x80;
+    else if ((c & 0xF0) == 0xE0)
+        len = 3, cp = c & 0x0F, min = 0x800;
+    else if ((c & 0xF8) == 0xF0)
+        len = 4, cp = c & 0x07, min = 0x10000;
+    else
+        return 0;
     if (s.size() - i < len) return 0;
     for (std::size_t k = 1; k < len; ++k) {
         const auto cc = static_cast<unsigned char>(s[i + k]);
@@ -108,7 +121,7 @@ std::size_t utf8SequenceAt(std::string_view s, std::size_t i) noexcept {
     if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
     return len;
 }
-}  // namespace
+} // namespace
 
 std::string toValidUtf8(std::string_view s) {
     std::string out;
@@ -118,7 +131,7 @@ std::string toValidUtf8(std::string_view s) {
             out.append(s.substr(i, len));
             i += len;
         } else {
-            out += "\xEF\xBF\xBD";  // U+FFFD
+            out += "\xEF\xBF\xBD"; // U+FFFD
             ++i;
         }
     }
@@ -136,10 +149,14 @@ bool isUtf8(std::string_view s) noexcept {
         }
         std::size_t len;
         std::uint32_t cp, min;
-        if ((c & 0xE0) == 0xC0) len = 2, cp = c & 0x1F, min = 0x80;
-        else if ((c & 0xF0) == 0xE0) len = 3, cp = c & 0x0F, min = 0x800;
-        else if ((c & 0xF8) == 0xF0) len = 4, cp = c & 0x07, min = 0x10000;
-        else return false;
+        if ((c & 0xE0) == 0xC0)
+            len = 2, cp = c & 0x1F, min = 0x80;
+        else if ((c & 0xF0) == 0xE0)
+            len = 3, cp = c & 0x0F, min = 0x800;
+        else if ((c & 0xF8) == 0xF0)
+            len = 4, cp = c & 0x07, min = 0x10000;
+        else
+            return false;
         if (n - i < len) return false;
         for (std::size_t k = 1; k < len; ++k) {
             const auto cc = static_cast<unsigned char>(s[i + k]);
@@ -152,4 +169,4 @@ bool isUtf8(std::string_view s) noexcept {
     return true;
 }
 
-}  // namespace verbatim
+} // namespace verbatim

@@ -18,19 +18,16 @@ void secureWipe(void* data, std::size_t size) noexcept;
 
 /// Allocator that wipes every block before returning it to the heap, so a SecureBytes that
 /// grows or dies leaves no copy of its secret behind.
-template <class T>
-struct ZeroingAllocator {
+template <class T> struct ZeroingAllocator {
     using value_type = T;
     ZeroingAllocator() noexcept = default;
-    template <class U>
-    ZeroingAllocator(const ZeroingAllocator<U>&) noexcept {}
+    template <class U> ZeroingAllocator(const ZeroingAllocator<U>&) noexcept {}
     T* allocate(std::size_t n) { return std::allocator<T>{}.allocate(n); }
     void deallocate(T* p, std::size_t n) noexcept {
         secureWipe(p, n * sizeof(T));
         std::allocator<T>{}.deallocate(p, n);
     }
-    template <class U>
-    bool operator==(const ZeroingAllocator<U>&) const noexcept { return true; }
+    template <class U> bool operator==(const ZeroingAllocator<U>&) const noexcept { return true; }
 };
 
 using Bytes = std::vector<std::uint8_t>;
@@ -45,8 +42,12 @@ inline ByteView view(std::string_view s) {
 inline std::string_view asString(ByteView b) {
     return {reinterpret_cast<const char*>(b.data()), b.size()};
 }
-inline Bytes toBytes(ByteView b) { return Bytes(b.begin(), b.end()); }
-inline SecureBytes toSecure(ByteView b) { return SecureBytes(b.begin(), b.end()); }
+inline Bytes toBytes(ByteView b) {
+    return Bytes(b.begin(), b.end());
+}
+inline SecureBytes toSecure(ByteView b) {
+    return SecureBytes(b.begin(), b.end());
+}
 
 /// Lower-case hex of `b`.
 /// Whether `s` is well-formed UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing past
@@ -70,7 +71,9 @@ void appendU32(Bytes& out, std::uint32_t v);
 void appendU64(Bytes& out, std::uint64_t v);
 /// u32 big-endian length, then the bytes.
 void appendField(Bytes& out, ByteView field);
-inline void appendField(Bytes& out, std::string_view s) { appendField(out, view(s)); }
+inline void appendField(Bytes& out, std::string_view s) {
+    appendField(out, view(s));
+}
 void appendRaw(Bytes& out, ByteView raw);
 
 /// Reads the canonical encoding back; every read fails cleanly on truncation.
@@ -91,4 +94,4 @@ private:
     std::size_t m_pos = 0;
 };
 
-}  // namespace verbatim
+} // namespace verbatim

@@ -51,12 +51,12 @@ Check oneOf(std::vector<std::string> choices);
 
 /// One option of a command, declared with the builders: `Option::value("data", "DIR").required()`.
 struct Option {
-    std::string name;       ///< without the leading "--"
-    std::string valueName = {};  ///< what the value is ("DIR"); empty for a flag
+    std::string name;           ///< without the leading "--"
+    std::string valueName = {}; ///< what the value is ("DIR"); empty for a flag
     bool isRequired = false;
-    bool isRepeatable = false;  ///< may be given several times; every value is kept, in order
-    bool emptyAllowed = false;  ///< an empty value ("") is meaningful (e.g. "no pins")
-    Check check = {};           ///< empty: any non-empty text
+    bool isRepeatable = false; ///< may be given several times; every value is kept, in order
+    bool emptyAllowed = false; ///< an empty value ("") is meaningful (e.g. "no pins")
+    Check check = {};          ///< empty: any non-empty text
 
     static Option flag(std::string name);
     static Option value(std::string name, std::string valueName);
@@ -70,7 +70,7 @@ struct Option {
 
 /// One positional argument, in order. Required ones come before optional ones.
 struct Positional {
-    std::string name;  ///< shown in errors: "missing USER"
+    std::string name; ///< shown in errors: "missing USER"
     bool isOptional = false;
     Check check = {};
 
@@ -109,25 +109,26 @@ struct Command {
 
 /// One `key = value` line of a configuration file.
 struct Setting {
-    std::string name;  ///< the key before '=': an option's long name
+    std::string name; ///< the key before '=': an option's long name
     std::string value;
-    int line = 0;  ///< 1-based
+    int line = 0; ///< 1-based
 };
 
 /// Reads a configuration file: one `key = value` per line; blank lines and lines whose first
 /// non-blank character is `#` are ignored, as is the rest of a line from a `#` that follows a
 /// blank (` # comment`); blanks around the key and the value are dropped. On error returns the
 /// message ("FILE:LINE: ..." or "cannot read configuration file FILE: ...").
-[[nodiscard]] tl::expected<std::vector<Setting>, std::string> readConfigFile(const std::string& path);
+[[nodiscard]] tl::expected<std::vector<Setting>, std::string>
+readConfigFile(const std::string& path);
 
 /// What a command line asked for.
 struct Parsed {
-    std::string command;               ///< the selected command's path ("admin enroll"; "" for none)
-    std::vector<std::string> words;    ///< the words of that path, in order
-    std::vector<std::string> positionals;  ///< the arguments after them, in order
+    std::string command;            ///< the selected command's path ("admin enroll"; "" for none)
+    std::vector<std::string> words; ///< the words of that path, in order
+    std::vector<std::string> positionals; ///< the arguments after them, in order
     /// Each option given, by name without "--": its values in order (a flag: "1").
     std::map<std::string, std::vector<std::string>> options;
-    bool help = false;  ///< `--help` or `-h` was given: print usage(command) and exit 0
+    bool help = false; ///< `--help` or `-h` was given: print usage(command) and exit 0
 
     bool has(const std::string& name) const { return options.count(name) > 0; }
     /// The (last) value of an option, or `def` when it was not given.
@@ -140,9 +141,9 @@ struct Parsed {
 
 /// Why a command line was refused.
 struct ParseError {
-    std::string message;  ///< one line naming the offending argument, no program prefix
-    std::string command;  ///< the command selected before the error ("" when none)
-    bool inConfigFile = false;  ///< the error is in a configuration file (no usage is printed)
+    std::string message;       ///< one line naming the offending argument, no program prefix
+    std::string command;       ///< the command selected before the error ("" when none)
+    bool inConfigFile = false; ///< the error is in a configuration file (no usage is printed)
 };
 
 /// A program's whole command-line grammar.
@@ -153,7 +154,8 @@ public:
     CommandLine(std::string program, std::vector<Command> commands, std::string notes = {});
 
     /// Parses `args` (without the program name). Refuses every error listed in the file comment.
-    [[nodiscard]] tl::expected<Parsed, ParseError> parse(const std::vector<std::string>& args) const;
+    [[nodiscard]] tl::expected<Parsed, ParseError>
+    parse(const std::vector<std::string>& args) const;
 
     /// Parses argv; on `--help` prints usage(command) to stdout and sets `exitCode` to 0, on an
     /// error prints usage(command) and "PROGRAM: ERROR" to stderr and sets `exitCode` to
@@ -182,10 +184,11 @@ private:
 
 /// The known names closest to `given` (edit distance, or `given` a prefix of them), for "did
 /// you mean"; empty when none is close. Shared with the app, which parses with Qt.
-std::vector<std::string> closestNames(const std::string& given, const std::vector<std::string>& known);
+std::vector<std::string> closestNames(const std::string& given,
+                                      const std::vector<std::string>& known);
 
 /// " (did you mean --a?)" / " (did you mean --a or --b?)" / "" for closestNames' answer;
 /// `prefix` is put before each name ("--" for options, "" for commands).
 std::string didYouMean(const std::vector<std::string>& names, const std::string& prefix);
 
-}  // namespace verbatim::cmdline
+} // namespace verbatim::cmdline

@@ -16,25 +16,29 @@
 namespace verbatim {
 
 /// Splits [0, n) over `workers` threads (the caller is one of them).
-inline void parallelFor(std::size_t n, unsigned workers, const std::function<void(std::size_t)>& fn) {
+inline void parallelFor(std::size_t n, unsigned workers,
+                        const std::function<void(std::size_t)>& fn) {
     if (workers <= 1 || n < 16) {
-        for (std::size_t i = 0; i < n; ++i) fn(i);
+        for (std::size_t i = 0; i < n; ++i)
+            fn(i);
         return;
     }
     std::atomic<std::size_t> next{0};
     auto run = [&] {
         for (std::size_t i; (i = next.fetch_add(8)) < n;)
-            for (std::size_t j = i; j < std::min(n, i + 8); ++j) fn(j);
+            for (std::size_t j = i; j < std::min(n, i + 8); ++j)
+                fn(j);
     };
     std::vector<std::thread> threads;
-    for (unsigned w = 1; w < workers; ++w) threads.emplace_back(run);
+    for (unsigned w = 1; w < workers; ++w)
+        threads.emplace_back(run);
     run();
-    for (auto& t : threads) t.join();
+    for (auto& t : threads)
+        t.join();
 }
 
 /// A bounded single-producer single-consumer queue; close() ends it.
-template <class T>
-class Channel {
+template <class T> class Channel {
 public:
     explicit Channel(std::size_t capacity) : m_capacity(capacity) {}
     bool push(T v) {
@@ -68,4 +72,4 @@ private:
     bool m_closed = false;
 };
 
-}  // namespace verbatim
+} // namespace verbatim

@@ -12,11 +12,21 @@ std::string jsonQuote(std::string_view s) {
     out.reserve(s.size() + 2);
     for (unsigned char c : s) {
         switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
+        case '"':
+            out += "\\\"";
+            break;
+        case '\\':
+            out += "\\\\";
+            break;
+        case '\n':
+            out += "\\n";
+            break;
+        case '\r':
+            out += "\\r";
+            break;
+        case '\t':
+            out += "\\t";
+            break;
         default:
             if (c < 0x20) {
                 char buf[8];
@@ -38,7 +48,8 @@ struct FlatJsonParser {
     std::size_t i = 0;
 
     void ws() {
-        while (i < s.size() && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r')) ++i;
+        while (i < s.size() && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'))
+            ++i;
     }
     bool eat(char c) {
         ws();
@@ -54,10 +65,14 @@ struct FlatJsonParser {
         for (int k = 0; k < 4; ++k) {
             char c = s[i++];
             v <<= 4;
-            if (c >= '0' && c <= '9') v |= std::uint32_t(c - '0');
-            else if (c >= 'a' && c <= 'f') v |= std::uint32_t(c - 'a' + 10);
-            else if (c >= 'A' && c <= 'F') v |= std::uint32_t(c - 'A' + 10);
-            else return false;
+            if (c >= '0' && c <= '9')
+                v |= std::uint32_t(c - '0');
+            else if (c >= 'a' && c <= 'f')
+                v |= std::uint32_t(c - 'a' + 10);
+            else if (c >= 'A' && c <= 'F')
+                v |= std::uint32_t(c - 'A' + 10);
+            else
+                return false;
         }
         return true;
     }
@@ -77,18 +92,34 @@ struct FlatJsonParser {
             if (i >= s.size()) return std::nullopt;
             char e = s[i++];
             switch (e) {
-            case '"': out.push_back('"'); break;
-            case '\\': out.push_back('\\'); break;
-            case '/': out.push_back('/'); break;
-            case 'b': out.push_back('\b'); break;
-            case 'f': out.push_back('\f'); break;
-            case 'n': out.push_back('\n'); break;
-            case 'r': out.push_back('\r'); break;
-            case 't': out.push_back('\t'); break;
+            case '"':
+                out.push_back('"');
+                break;
+            case '\\':
+                out.push_back('\\');
+                break;
+            case '/':
+                out.push_back('/');
+                break;
+            case 'b':
+                out.push_back('\b');
+                break;
+            case 'f':
+                out.push_back('\f');
+                break;
+            case 'n':
+                out.push_back('\n');
+                break;
+            case 'r':
+                out.push_back('\r');
+                break;
+            case 't':
+                out.push_back('\t');
+                break;
             case 'u': {
                 std::uint32_t cp = 0;
                 if (!hex4(cp)) return std::nullopt;
-                if (cp >= 0xD800 && cp < 0xDC00) {  // a surrogate pair
+                if (cp >= 0xD800 && cp < 0xDC00) { // a surrogate pair
                     std::uint32_t lo = 0;
                     if (s.substr(i, 2) != "\\u") return std::nullopt;
                     i += 2;
@@ -100,7 +131,8 @@ struct FlatJsonParser {
                 appendUtf8(out, char32_t(cp));
                 break;
             }
-            default: return std::nullopt;
+            default:
+                return std::nullopt;
             }
         }
         return std::nullopt;
@@ -118,13 +150,14 @@ struct FlatJsonParser {
         std::size_t start = i;
         if (s[i] == '-') ++i;
         std::size_t digits = i;
-        while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
+        while (i < s.size() && s[i] >= '0' && s[i] <= '9')
+            ++i;
         if (i == digits || i - digits > 19) return std::nullopt;
         return std::string(s.substr(start, i - start));
     }
 };
 
-}  // namespace
+} // namespace
 
 std::optional<std::map<std::string, std::string>> parseFlatJsonObject(std::string_view text) {
     if (text.size() > (1u << 20)) return std::nullopt;
@@ -136,7 +169,8 @@ std::optional<std::map<std::string, std::string>> parseFlatJsonObject(std::strin
             auto name = p.string();
             if (!name || !p.eat(':')) return std::nullopt;
             auto value = p.scalar();
-            if (!value || !out.emplace(std::move(*name), std::move(*value)).second) return std::nullopt;
+            if (!value || !out.emplace(std::move(*name), std::move(*value)).second)
+                return std::nullopt;
         } while (p.eat(','));
         if (!p.eat('}')) return std::nullopt;
     }
@@ -145,4 +179,4 @@ std::optional<std::map<std::string, std::string>> parseFlatJsonObject(std::strin
     return out;
 }
 
-}  // namespace verbatim
+} // namespace verbatim

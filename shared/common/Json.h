@@ -19,4 +19,4 @@ std::string jsonQuote(std::string_view s);
 /// escapes give nullopt. Input of at most 1 MiB.
 std::optional<std::map<std::string, std::string>> parseFlatJsonObject(std::string_view text);
 
-}  // namespace verbatim
+} // namespace verbatim

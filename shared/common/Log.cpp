@@ -32,25 +32,34 @@ const bool g_toJournal = [] {
     struct stat st {};
     unsigned long long dev = 0, ino = 0;
     return env && std::sscanf(env, "%llu:%llu", &dev, &ino) == 2 && ::fstat(2, &st) == 0 &&
-           dev == static_cast<unsigned long long>(st.st_dev) && ino == static_cast<unsigned long long>(st.st_ino);
+           dev == static_cast<unsigned long long>(st.st_dev) &&
+           ino == static_cast<unsigned long long>(st.st_ino);
 }();
 
 const char* syslogPriority(Level l) {
     switch (l) {
-    case Level::Debug: return "<7>";
-    case Level::Info: return "<6>";
-    case Level::Warn: return "<4>";
-    case Level::Error: return "<3>";
+    case Level::Debug:
+        return "<7>";
+    case Level::Info:
+        return "<6>";
+    case Level::Warn:
+        return "<4>";
+    case Level::Error:
+        return "<3>";
     }
     return "<6>";
 }
 
 const char* levelName(Level l) {
     switch (l) {
-    case Level::Debug: return "debug";
-    case Level::Info: return "info";
-    case Level::Warn: return "warn";
-    case Level::Error: return "error";
+    case Level::Debug:
+        return "debug";
+    case Level::Info:
+        return "info";
+    case Level::Warn:
+        return "warn";
+    case Level::Error:
+        return "error";
     }
     return "?";
 }
@@ -69,9 +78,11 @@ void appendValue(std::string& out, std::string_view v) {
     }
     out.push_back('"');
 }
-}  // namespace
+} // namespace
 
-void setLevel(Level level) { g_level = int(level); }
+void setLevel(Level level) {
+    g_level = int(level);
+}
 
 void write(Level level, std::string_view event,
            std::initializer_list<std::pair<std::string_view, std::string_view>> fields) {
@@ -103,4 +114,4 @@ void write(Level level, std::string_view event,
     std::fwrite(line.data(), 1, line.size(), stderr);
 }
 
-}  // namespace verbatim::log
+} // namespace verbatim::log

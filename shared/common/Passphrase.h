@@ -15,8 +15,9 @@
 
 namespace verbatim {
 
-[[nodiscard]] Result<std::string> readPassphrase(const std::string& file, const char* prompt, bool confirm = false,
-                                                const char* envName = "VERBATIM_PASSPHRASE");
+[[nodiscard]] Result<std::string> readPassphrase(const std::string& file, const char* prompt,
+                                                 bool confirm = false,
+                                                 const char* envName = "VERBATIM_PASSPHRASE");
 
 /// The rule for a new passphrase, counted in Unicode characters of its UTF-8 text: at least
 /// kMinPassphraseChars characters, at least kMinDistinctPassphraseChars of them different (so
@@ -28,11 +29,12 @@ inline constexpr std::size_t kMinPassphraseChars = 12;
 inline constexpr std::size_t kMinDistinctPassphraseChars = 5;
 /// The rule in words: the error text of checkNewPassphrase, shown as is by the app and the tools.
 inline constexpr std::string_view kPassphraseRule =
-    "A passphrase needs at least 12 characters, at least 5 of them different (a few unrelated words are easy to remember).";
+    "A passphrase needs at least 12 characters, at least 5 of them different (a few unrelated "
+    "words are easy to remember).";
 
 /// Whether `utf8` may become a passphrase: fails with ErrorCode::InvalidArgument and
 /// kPassphraseRule as the message (never the passphrase) when it breaks the rule. Text that is
 /// not UTF-8 is counted byte by byte.
 [[nodiscard]] Result<void> checkNewPassphrase(std::string_view utf8);
 
-}  // namespace verbatim
+} // namespace verbatim

@@ -13,12 +13,12 @@
 
 #include "common/Result.h"
 
-#define VERBATIM_TRY(...)                                                      \
-    do {                                                                       \
-        if (auto&& verbatimTryResult_ = (__VA_ARGS__); !verbatimTryResult_)    \
-            return tl::unexpected(verbatimTryResult_.error());                 \
+#define VERBATIM_TRY(...)                                                                          \
+    do {                                                                                           \
+        if (auto&& verbatimTryResult_ = (__VA_ARGS__); !verbatimTryResult_)                        \
+            return tl::unexpected(verbatimTryResult_.error());                                     \
     } while (0)
 
-#define VERBATIM_TRY_LET(name, ...) \
-    auto name = (__VA_ARGS__);      \
+#define VERBATIM_TRY_LET(name, ...)                                                                \
+    auto name = (__VA_ARGS__);                                                                     \
     if (!name) return tl::unexpected(name.error())

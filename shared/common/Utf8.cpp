@@ -20,4 +20,4 @@ void appendUtf8(std::string& out, char32_t cp) {
     }
 }
 
-}  // namespace verbatim
+} // namespace verbatim

@@ -9,4 +9,4 @@ namespace verbatim {
 /// Appends `cp` (at most U+10FFFF; the caller has checked it) to `out` as UTF-8.
 void appendUtf8(std::string& out, char32_t cp);
 
-}  // namespace verbatim
+} // namespace verbatim

@@ -24,19 +24,25 @@ const EVP_CIPHER* cipherFor(Mode mode, std::size_t keyLen) {
          EVP_CIPHER_fetch(nullptr, "AES-256-CTR", nullptr)},
     };
     switch (keyLen) {
-    case 16: return table[mode][0];
-    case 24: return table[mode][1];
-    case 32: return table[mode][2];
-    default: return nullptr;
+    case 16:
+        return table[mode][0];
+    case 24:
+        return table[mode][1];
+    case 32:
+        return table[mode][2];
+    default:
+        return nullptr;
     }
 }
 
-bool tooLong(std::size_t n) { return n > static_cast<std::size_t>(INT_MAX) - 32; }
+bool tooLong(std::size_t n) {
+    return n > static_cast<std::size_t>(INT_MAX) - 32;
+}
 
 // OpenSSL 3's GCM provider keeps the IV in a 128-byte buffer (GCM_IV_MAX_SIZE, 1024 bits) and
 // rejects longer ones at init; refuse them here as an argument error instead.
 constexpr std::size_t kGcmMaxIvLen = 128;
-}  // namespace
+} // namespace
 
 Result<Bytes> aesGcmSeal(ByteView key, ByteView iv, ByteView aad, ByteView plaintext,
                          std::size_t tagLen) {
@@ -55,11 +61,13 @@ Result<Bytes> aesGcmSeal(ByteView key, ByteView iv, ByteView aad, ByteView plain
         EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, int(iv.size()), nullptr) != 1 ||
         EVP_EncryptInit_ex2(ctx.get(), nullptr, key.data(), iv.data(), nullptr) != 1)
         return opensslFailure("GCM init failed");
-    if (!aad.empty() && EVP_EncryptUpdate(ctx.get(), nullptr, &len, aad.data(), int(aad.size())) != 1)
+    if (!aad.empty() &&
+        EVP_EncryptUpdate(ctx.get(), nullptr, &len, aad.data(), int(aad.size())) != 1)
         return opensslFailure("GCM aad failed");
     int total = 0;
     if (!plaintext.empty()) {
-        if (EVP_EncryptUpdate(ctx.get(), out.data(), &len, plaintext.data(), int(plaintext.size())) != 1)
+        if (EVP_EncryptUpdate(ctx.get(), out.data(), &len, plaintext.data(),
+                              int(plaintext.size())) != 1)
             return opensslFailure("GCM encrypt failed");
         total = len;
     }
@@ -90,7 +98,8 @@ Result<SecureBytes> aesGcmOpen(ByteView key, ByteView iv, ByteView aad, ByteView
         EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, int(iv.size()), nullptr) != 1 ||
         EVP_DecryptInit_ex2(ctx.get(), nullptr, key.data(), iv.data(), nullptr) != 1)
         return opensslFailure("GCM init failed");
-    if (!aad.empty() && EVP_DecryptUpdate(ctx.get(), nullptr, &len, aad.data(), int(aad.size())) != 1)
+    if (!aad.empty() &&
+        EVP_DecryptUpdate(ctx.get(), nullptr, &len, aad.data(), int(aad.size())) != 1)
         return opensslFailure("GCM aad failed");
     // Plaintext goes to a wiped-on-free scratch buffer and is only handed out after the tag
     // check below succeeds.
@@ -123,8 +132,8 @@ Result<Out> runCipher(Mode mode, bool encrypt, ByteView key, ByteView iv, ByteVi
         return fail(ErrorCode::Malformed, "CBC ciphertext is not a whole number of blocks");
 
     EvpCipherCtxPtr ctx(EVP_CIPHER_CTX_new());
-    if (!ctx || EVP_CipherInit_ex2(ctx.get(), cipher, key.data(), iv.data(), encrypt ? 1 : 0,
-                                   nullptr) != 1)
+    if (!ctx ||
+        EVP_CipherInit_ex2(ctx.get(), cipher, key.data(), iv.data(), encrypt ? 1 : 0, nullptr) != 1)
         return opensslFailure("AES init failed");
     Out out(in.size() + 16);
     int len = 0, total = 0;
@@ -143,7 +152,7 @@ Result<Out> runCipher(Mode mode, bool encrypt, ByteView key, ByteView iv, ByteVi
     out.resize(std::size_t(total + len));
     return out;
 }
-}  // namespace
+} // namespace
 
 Result<Bytes> aesCbcEncrypt(ByteView key, ByteView iv, ByteView plaintext) {
     return runCipher<Bytes>(Cbc, true, key, iv, plaintext);
@@ -155,4 +164,4 @@ Result<SecureBytes> aesCtr(ByteView key, ByteView iv, ByteView data) {
     return runCipher<SecureBytes>(Ctr, true, key, iv, data);
 }
 
-}  // namespace verbatim::crypto
+} // namespace verbatim::crypto

@@ -9,8 +9,8 @@ namespace verbatim::crypto {
 
 /// AES-GCM encryption; returns ciphertext || tag (`tagLen` bytes, 12..16).
 /// `iv` is 1..128 bytes (OpenSSL's limit); 12 bytes is the standard and fastest size.
-[[nodiscard]] Result<Bytes> aesGcmSeal(ByteView key, ByteView iv, ByteView aad,
-                                       ByteView plaintext, std::size_t tagLen = 16);
+[[nodiscard]] Result<Bytes> aesGcmSeal(ByteView key, ByteView iv, ByteView aad, ByteView plaintext,
+                                       std::size_t tagLen = 16);
 
 /// AES-GCM decryption of ciphertext || tag. No byte of plaintext is returned unless the tag
 /// verifies; on failure the scratch buffer is wiped and ErrorCode::AuthFailed is returned.
@@ -26,4 +26,4 @@ namespace verbatim::crypto {
 /// AES-CTR with a 16-byte initial counter block; encryption and decryption are the same.
 [[nodiscard]] Result<SecureBytes> aesCtr(ByteView key, ByteView iv, ByteView data);
 
-}  // namespace verbatim::crypto
+} // namespace verbatim::crypto

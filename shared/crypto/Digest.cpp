@@ -16,8 +16,7 @@ const EVP_MD* md(Digest::Algorithm a) {
     return a == Digest::Algorithm::Sha256 ? s256 : s512;
 }
 
-template <class Out>
-Out oneShot(Digest::Algorithm a, ByteView data) {
+template <class Out> Out oneShot(Digest::Algorithm a, ByteView data) {
     Out out{};
     unsigned int len = 0;
     if (EVP_Digest(data.data(), data.size(), out.data(), &len, md(a), nullptr) != 1 ||
@@ -28,10 +27,14 @@ Out oneShot(Digest::Algorithm a, ByteView data) {
     }
     return out;
 }
-}  // namespace
+} // namespace
 
-Hash256 sha256(ByteView data) { return oneShot<Hash256>(Digest::Algorithm::Sha256, data); }
-Hash512 sha512(ByteView data) { return oneShot<Hash512>(Digest::Algorithm::Sha512, data); }
+Hash256 sha256(ByteView data) {
+    return oneShot<Hash256>(Digest::Algorithm::Sha256, data);
+}
+Hash512 sha512(ByteView data) {
+    return oneShot<Hash512>(Digest::Algorithm::Sha512, data);
+}
 
 struct Digest::Impl {
     EvpMdCtxPtr ctx{EVP_MD_CTX_new()};
@@ -47,7 +50,9 @@ Digest::Digest(Algorithm algorithm) : m(std::make_unique<Impl>()) {
 }
 Digest::~Digest() = default;
 
-std::size_t Digest::size() const { return static_cast<std::size_t>(EVP_MD_get_size(m->md)); }
+std::size_t Digest::size() const {
+    return static_cast<std::size_t>(EVP_MD_get_size(m->md));
+}
 
 Result<void> Digest::update(ByteView data) {
     if (EVP_DigestUpdate(m->ctx.get(), data.data(), data.size()) != 1)
@@ -66,4 +71,4 @@ Result<Bytes> Digest::final() {
     return out;
 }
 
-}  // namespace verbatim::crypto
+} // namespace verbatim::crypto

@@ -37,4 +37,4 @@ private:
     std::unique_ptr<Impl> m;
 };
 
-}  // namespace verbatim::crypto
+} // namespace verbatim::crypto

@@ -17,7 +17,8 @@ Result<Ed25519KeyPair> ed25519Generate() {
 }
 
 Result<Bytes> ed25519PublicKey(ByteView privateKey) {
-    if (privateKey.size() != 32) return fail(ErrorCode::InvalidArgument, "Ed25519 key must be 32 bytes");
+    if (privateKey.size() != 32)
+        return fail(ErrorCode::InvalidArgument, "Ed25519 key must be 32 bytes");
     EvpPkeyPtr key(EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr, privateKey.data(), 32));
     if (!key) return opensslFailure("Ed25519 private key rejected");
     Bytes pub(32);
@@ -28,15 +29,18 @@ Result<Bytes> ed25519PublicKey(ByteView privateKey) {
 }
 
 Result<Bytes> ed25519Sign(ByteView privateKey, ByteView message) {
-    if (privateKey.size() != 32) return fail(ErrorCode::InvalidArgument, "Ed25519 key must be 32 bytes");
+    if (privateKey.size() != 32)
+        return fail(ErrorCode::InvalidArgument, "Ed25519 key must be 32 bytes");
     EvpPkeyPtr key(EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr, privateKey.data(), 32));
     EvpMdCtxPtr ctx(EVP_MD_CTX_new());
-    if (!key || !ctx || EVP_DigestSignInit_ex(ctx.get(), nullptr, nullptr, nullptr, nullptr,
-                                              key.get(), nullptr) != 1)
+    if (!key || !ctx ||
+        EVP_DigestSignInit_ex(ctx.get(), nullptr, nullptr, nullptr, nullptr, key.get(), nullptr) !=
+            1)
         return opensslFailure("Ed25519 sign setup failed");
     Bytes sig(64);
     size_t len = sig.size();
-    if (EVP_DigestSign(ctx.get(), sig.data(), &len, message.data(), message.size()) != 1 || len != 64)
+    if (EVP_DigestSign(ctx.get(), sig.data(), &len, message.data(), message.size()) != 1 ||
+        len != 64)
         return opensslFailure("Ed25519 sign failed");
     return sig;
 }
@@ -45,15 +49,16 @@ bool ed25519Verify(ByteView publicKey, ByteView message, ByteView signature) {
     if (publicKey.size() != 32 || signature.size() != 64) return false;
     EvpPkeyPtr key(EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, publicKey.data(), 32));
     EvpMdCtxPtr ctx(EVP_MD_CTX_new());
-    if (!key || !ctx || EVP_DigestVerifyInit_ex(ctx.get(), nullptr, nullptr, nullptr, nullptr,
-                                                key.get(), nullptr) != 1) {
+    if (!key || !ctx ||
+        EVP_DigestVerifyInit_ex(ctx.get(), nullptr, nullptr, nullptr, nullptr, key.get(),
+                                nullptr) != 1) {
         opensslFailure("Ed25519 verify setup failed");
         return false;
     }
     bool ok = EVP_DigestVerify(ctx.get(), signature.data(), signature.size(), message.data(),
                                message.size()) == 1;
-    if (!ok) opensslFailure("Ed25519 verify failed");  // clears the error queue
+    if (!ok) opensslFailure("Ed25519 verify failed"); // clears the error queue
     return ok;
 }
 
-}  // namespace verbatim::crypto
+} // namespace verbatim::crypto

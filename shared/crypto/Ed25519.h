@@ -8,8 +8,8 @@
 namespace verbatim::crypto {
 
 struct Ed25519KeyPair {
-    SecureBytes privateKey;  ///< 32-byte seed
-    Bytes publicKey;         ///< 32 bytes
+    SecureBytes privateKey; ///< 32-byte seed
+    Bytes publicKey;        ///< 32 bytes
 };
 
 [[nodiscard]] Result<Ed25519KeyPair> ed25519Generate();
@@ -19,4 +19,4 @@ struct Ed25519KeyPair {
 /// True only for a valid signature by `publicKey` (32 bytes) over `message`.
 bool ed25519Verify(ByteView publicKey, ByteView message, ByteView signature);
 
-}  // namespace verbatim::crypto
+} // namespace verbatim::crypto

@@ -22,7 +22,8 @@ Result<SecureBytes> hkdfSha256(ByteView ikm, ByteView salt, ByteView info, std::
     int n = 0;
     params[n++] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest, 0);
     params[n++] = OSSL_PARAM_construct_octet_string(
-        OSSL_KDF_PARAM_KEY, ikm.empty() ? &empty : const_cast<std::uint8_t*>(ikm.data()), ikm.size());
+        OSSL_KDF_PARAM_KEY, ikm.empty() ? &empty : const_cast<std::uint8_t*>(ikm.data()),
+        ikm.size());
     if (!salt.empty())
         params[n++] = OSSL_PARAM_construct_octet_string(
             OSSL_KDF_PARAM_SALT, const_cast<std::uint8_t*>(salt.data()), salt.size());
@@ -37,4 +38,4 @@ Result<SecureBytes> hkdfSha256(ByteView ikm, ByteView salt, ByteView info, std::
     return out;
 }
 
-}  // namespace verbatim::crypto
+} // namespace verbatim::crypto

@@ -10,4 +10,4 @@ namespace verbatim::crypto {
 [[nodiscard]] Result<SecureBytes> hkdfSha256(ByteView ikm, ByteView salt, ByteView info,
                                              std::size_t length);
 
-}  // namespace verbatim::crypto
+} // namespace verbatim::crypto

@@ -27,7 +27,7 @@ EVP_MAC_CTX* hmacTemplate() {
     }();
     return tmpl;
 }
-}  // namespace
+} // namespace
 
 struct HmacSha256::Impl {
     EvpMacCtxPtr ctx;
@@ -74,4 +74,4 @@ Result<Hash256> hmacSha256(ByteView key, ByteView data) {
     return h->final();
 }
 
-}  // namespace verbatim::crypto
+} // namespace verbatim::crypto

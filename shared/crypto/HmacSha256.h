@@ -31,4 +31,4 @@ private:
 /// One-shot HMAC-SHA256.
 [[nodiscard]] Result<Hash256> hmacSha256(ByteView key, ByteView data);
 
-}  // namespace verbatim::crypto
+} // namespace verbatim::crypto

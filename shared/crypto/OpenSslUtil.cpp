@@ -10,4 +10,4 @@ tl::unexpected<Error> opensslFailure(const char* what, ErrorCode code) {
     return fail(code, what, static_cast<int>(e & 0x7fffffff));
 }
 
-}  // namespace verbatim::crypto
+} // namespace verbatim::crypto

@@ -30,7 +30,7 @@ Result<SecureBytes> scrypt(ByteView passphrase, ByteView salt, const ScryptParam
         return opensslFailure("scrypt failed");
     return key;
 }
-}  // namespace
+} // namespace
 
 ScryptParams scryptCost() {
     ScryptParams p;
@@ -44,7 +44,8 @@ ScryptParams scryptCost() {
 bool scryptAtLeast(const ScryptParams& p, const ScryptParams& floor) {
     if (p.log2N > 40 || floor.log2N > 40) return p.log2N >= floor.log2N;
     const unsigned __int128 memory = (unsigned __int128)(std::uint64_t(1) << p.log2N) * p.r;
-    const unsigned __int128 floorMemory = (unsigned __int128)(std::uint64_t(1) << floor.log2N) * floor.r;
+    const unsigned __int128 floorMemory =
+        (unsigned __int128)(std::uint64_t(1) << floor.log2N) * floor.r;
     return memory >= floorMemory && memory * p.p >= floorMemory * floor.p;
 }
 
@@ -93,4 +94,4 @@ Result<SecureBytes> passphraseOpen(ByteView box, ByteView passphrase) {
     return secret;
 }
 
-}  // namespace verbatim::crypto
+} // namespace verbatim::crypto

@@ -46,4 +46,4 @@ inline constexpr ScryptParams kLegacyScrypt{15, 8, 1};
 /// authenticated until the box opens: they are what opening it will cost.
 [[nodiscard]] Result<ScryptParams> passphraseBoxParams(ByteView box);
 
-}  // namespace verbatim::crypto
+} // namespace verbatim::crypto

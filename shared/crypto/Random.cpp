@@ -12,7 +12,9 @@ namespace {
 std::atomic<RandomSource> g_source{nullptr};
 }
 
-void setRandomSourceForTesting(RandomSource source) { g_source = source; }
+void setRandomSourceForTesting(RandomSource source) {
+    g_source = source;
+}
 
 Result<void> randomFill(MutableByteView out) {
     RandomSource source = g_source.load();
@@ -47,4 +49,4 @@ SecureBytes randomSecret(std::size_t n) {
     return b;
 }
 
-}  // namespace verbatim::crypto
+} // namespace verbatim::crypto

@@ -19,4 +19,4 @@ SecureBytes randomSecret(std::size_t n);
 using RandomSource = int (*)(unsigned char* buf, int num);
 void setRandomSourceForTesting(RandomSource source);
 
-}  // namespace verbatim::crypto
+} // namespace verbatim::crypto

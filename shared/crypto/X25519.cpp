@@ -19,7 +19,8 @@ Result<X25519KeyPair> x25519Generate() {
 }
 
 Result<Bytes> x25519PublicKey(ByteView privateKey) {
-    if (privateKey.size() != 32) return fail(ErrorCode::InvalidArgument, "X25519 key must be 32 bytes");
+    if (privateKey.size() != 32)
+        return fail(ErrorCode::InvalidArgument, "X25519 key must be 32 bytes");
     EvpPkeyPtr key(EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, nullptr, privateKey.data(), 32));
     if (!key) return opensslFailure("X25519 private key rejected");
     Bytes pub(32);
@@ -31,7 +32,8 @@ Result<Bytes> x25519PublicKey(ByteView privateKey) {
 
 namespace {
 Result<SecureBytes> deriveWith(EVP_PKEY* priv, ByteView peerPublic) {
-    if (peerPublic.size() != 32) return fail(ErrorCode::InvalidArgument, "X25519 keys must be 32 bytes");
+    if (peerPublic.size() != 32)
+        return fail(ErrorCode::InvalidArgument, "X25519 keys must be 32 bytes");
     EvpPkeyPtr peer(EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, nullptr, peerPublic.data(), 32));
     if (!peer) return opensslFailure("X25519 key rejected");
     EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, priv, nullptr));
@@ -44,7 +46,7 @@ Result<SecureBytes> deriveWith(EVP_PKEY* priv, ByteView peerPublic) {
         return opensslFailure("X25519 agreement failed (low-order public key?)");
     return secret;
 }
-}  // namespace
+} // namespace
 
 X25519Key::X25519Key(X25519Key&& o) noexcept
     : m_pkey(std::exchange(o.m_pkey, nullptr)), m_public(std::move(o.m_public)) {}
@@ -56,14 +58,18 @@ X25519Key& X25519Key::operator=(X25519Key&& o) noexcept {
     }
     return *this;
 }
-X25519Key::~X25519Key() { EVP_PKEY_free(static_cast<EVP_PKEY*>(m_pkey)); }
+X25519Key::~X25519Key() {
+    EVP_PKEY_free(static_cast<EVP_PKEY*>(m_pkey));
+}
 
 Result<X25519Key> X25519Key::adopt(void* evpPkey) {
     X25519Key k;
-    k.m_pkey = evpPkey;  // owned from here on, also on the error path
+    k.m_pkey = evpPkey; // owned from here on, also on the error path
     k.m_public.resize(32);
     size_t len = 32;
-    if (EVP_PKEY_get_raw_public_key(static_cast<EVP_PKEY*>(evpPkey), k.m_public.data(), &len) != 1 || len != 32)
+    if (EVP_PKEY_get_raw_public_key(static_cast<EVP_PKEY*>(evpPkey), k.m_public.data(), &len) !=
+            1 ||
+        len != 32)
         return opensslFailure("X25519 public key export failed");
     return k;
 }
@@ -77,7 +83,8 @@ Result<X25519Key> X25519Key::generate() {
 }
 
 Result<X25519Key> X25519Key::fromPrivate(ByteView privateKey) {
-    if (privateKey.size() != 32) return fail(ErrorCode::InvalidArgument, "X25519 key must be 32 bytes");
+    if (privateKey.size() != 32)
+        return fail(ErrorCode::InvalidArgument, "X25519 key must be 32 bytes");
     EVP_PKEY* pkey = EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, nullptr, privateKey.data(), 32);
     if (!pkey) return opensslFailure("X25519 private key rejected");
     return adopt(pkey);
@@ -86,7 +93,8 @@ Result<X25519Key> X25519Key::fromPrivate(ByteView privateKey) {
 Result<SecureBytes> X25519Key::privateKey() const {
     SecureBytes out(32);
     size_t len = 32;
-    if (EVP_PKEY_get_raw_private_key(static_cast<EVP_PKEY*>(m_pkey), out.data(), &len) != 1 || len != 32)
+    if (EVP_PKEY_get_raw_private_key(static_cast<EVP_PKEY*>(m_pkey), out.data(), &len) != 1 ||
+        len != 32)
         return opensslFailure("X25519 private key export failed");
     return out;
 }
@@ -96,7 +104,8 @@ Result<SecureBytes> X25519Key::agree(ByteView peerPublic) const {
 }
 
 Result<SecureBytes> x25519(ByteView privateKey, ByteView peerPublic) {
-    if (peerPublic.size() != 32) return fail(ErrorCode::InvalidArgument, "X25519 keys must be 32 bytes");
+    if (peerPublic.size() != 32)
+        return fail(ErrorCode::InvalidArgument, "X25519 keys must be 32 bytes");
     auto key = X25519Key::fromPrivate(privateKey);
     if (!key) return tl::unexpected(key.error());
     return key->agree(peerPublic);
@@ -108,4 +117,4 @@ bool x25519IsLowOrder(ByteView publicKey) {
     return !probe || !probe->agree(publicKey).has_value();
 }
 
-}  // namespace verbatim::crypto
+} // namespace verbatim::crypto

@@ -9,8 +9,8 @@
 namespace verbatim::crypto {
 
 struct X25519KeyPair {
-    SecureBytes privateKey;  ///< 32 bytes
-    Bytes publicKey;         ///< 32 bytes, u-coordinate little-endian
+    SecureBytes privateKey; ///< 32 bytes
+    Bytes publicKey;        ///< 32 bytes, u-coordinate little-endian
 };
 
 /// A fresh key pair from the system RNG.
@@ -40,7 +40,7 @@ private:
     X25519Key() = default;
     /// Takes ownership of an EVP_PKEY and reads its public key.
     static Result<X25519Key> adopt(void* evpPkey);
-    void* m_pkey = nullptr;  // EVP_PKEY*, kept out of this header
+    void* m_pkey = nullptr; // EVP_PKEY*, kept out of this header
     Bytes m_public;
 };
 
@@ -49,4 +49,4 @@ private:
 /// a fresh clamped scalar (a multiple of 8 kills every small-order component).
 bool x25519IsLowOrder(ByteView publicKey);
 
-}  // namespace verbatim::crypto
+} // namespace verbatim::crypto

@@ -8,7 +8,7 @@ namespace verbatim::journal {
 namespace {
 constexpr std::string_view kAad = "verbatim-attachment-v1";
 constexpr std::size_t kIv = 12, kTag = 16;
-}  // namespace
+} // namespace
 
 Result<SealedBlob> sealAttachment(ByteView plaintext) {
     SealedBlob out;
@@ -25,7 +25,8 @@ Result<SealedBlob> sealAttachment(ByteView plaintext) {
 Result<SecureBytes> openAttachment(ByteView key, ByteView digest, ByteView blob) {
     auto actual = crypto::sha256(blob);
     if (!constantTimeEqual(ByteView(actual.data(), actual.size()), digest))
-        return fail(ErrorCode::AuthFailed, "the attachment does not match its digest (tampered or damaged)");
+        return fail(ErrorCode::AuthFailed,
+                    "the attachment does not match its digest (tampered or damaged)");
     if (blob.size() < kIv + kTag) return fail(ErrorCode::Malformed, "attachment too short");
     if (key.size() != 32) return fail(ErrorCode::Malformed, "attachment key is not 32 bytes");
     auto plain = crypto::aesGcmOpen(key, blob.subspan(0, kIv), view(kAad), blob.subspan(kIv));
@@ -33,18 +34,20 @@ Result<SecureBytes> openAttachment(ByteView key, ByteView digest, ByteView blob)
     return plain;
 }
 
-Result<SecureBytes> openCommittedAttachment(ByteView key, ByteView digest, ByteView blob, ByteView plaintextDigest,
-                                            std::uint64_t size) {
+Result<SecureBytes> openCommittedAttachment(ByteView key, ByteView digest, ByteView blob,
+                                            ByteView plaintextDigest, std::uint64_t size) {
     auto plain = openAttachment(key, digest, blob);
     if (!plain) return plain;
     if (plain->size() != size)
-        return fail(ErrorCode::Crypto, "the attachment is not the file its sender committed to (size differs)");
+        return fail(ErrorCode::Crypto,
+                    "the attachment is not the file its sender committed to (size differs)");
     if (!plaintextDigest.empty()) {
         auto actual = crypto::sha256(*plain);
         if (!constantTimeEqual(ByteView(actual.data(), actual.size()), plaintextDigest))
-            return fail(ErrorCode::Crypto, "the attachment is not the file its sender committed to");
+            return fail(ErrorCode::Crypto,
+                        "the attachment is not the file its sender committed to");
     }
     return plain;
 }
 
-}  // namespace verbatim::journal
+} // namespace verbatim::journal

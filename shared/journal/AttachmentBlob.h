@@ -24,7 +24,8 @@ struct SealedBlob {
 /// 4): its SHA-256 `plaintextDigest` (when the reference carries one; references made before it
 /// existed have none) and its `size`. A mismatch is ErrorCode::Crypto: the sender gave this
 /// reader another file than the one it committed to.
-[[nodiscard]] Result<SecureBytes> openCommittedAttachment(ByteView key, ByteView digest, ByteView blob,
-                                                          ByteView plaintextDigest, std::uint64_t size);
+[[nodiscard]] Result<SecureBytes> openCommittedAttachment(ByteView key, ByteView digest,
+                                                          ByteView blob, ByteView plaintextDigest,
+                                                          std::uint64_t size);
 
-}  // namespace verbatim::journal
+} // namespace verbatim::journal

@@ -5,7 +5,7 @@ namespace verbatim::journal {
 namespace {
 constexpr std::string_view kCommitLabelV1 = "verbatim-commit-v1";
 constexpr std::string_view kCommitLabelV2 = "verbatim-commit-v2";
-}
+} // namespace
 
 Bytes canonicalContent(const CommitContent& c) {
     Bytes out;
@@ -51,4 +51,4 @@ bool commitmentOpens(ByteView commitment, ByteView k, const CommitContent& conte
     return c && constantTimeEqual(commitment, *c);
 }
 
-}  // namespace verbatim::journal
+} // namespace verbatim::journal

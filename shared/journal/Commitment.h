@@ -17,23 +17,23 @@ namespace verbatim::journal {
 /// plaintext's digest, size, name and media type, so recipients and compliance who decrypt the
 /// blob can check they hold the same file.
 struct AttachmentCommit {
-    ByteView blobDigest;        ///< SHA-256 of the encrypted blob
-    ByteView key;               ///< 32-byte AES-256-GCM key
-    ByteView plaintextDigest;   ///< SHA-256 of the decrypted file
-    std::uint64_t size = 0;     ///< plaintext size
+    ByteView blobDigest;      ///< SHA-256 of the encrypted blob
+    ByteView key;             ///< 32-byte AES-256-GCM key
+    ByteView plaintextDigest; ///< SHA-256 of the decrypted file
+    std::uint64_t size = 0;   ///< plaintext size
     std::string_view name;
     std::string_view mediaType;
 };
 
 /// The committed content of one message (see docs/protocol.md, "Commitment").
 struct CommitContent {
-    std::uint32_t version = 2;      ///< 1: journal entry header version 1; 2: every entry since
-    ByteView messageId;             ///< 16 bytes
+    std::uint32_t version = 2; ///< 1: journal entry header version 1; 2: every entry since
+    ByteView messageId;        ///< 16 bytes
     std::string_view conversationId;
-    std::uint32_t type = 0;         ///< proto::MessageType value
+    std::uint32_t type = 0; ///< proto::MessageType value
     ByteView body;
-    std::vector<AttachmentCommit> attachments;  ///< in attachment order
-    ByteView refMessageId;          ///< empty unless an edit/retraction/reaction
+    std::vector<AttachmentCommit> attachments; ///< in attachment order
+    ByteView refMessageId;                     ///< empty unless an edit/retraction/reaction
 };
 
 /// Canonical byte encoding of `content` (length-prefixed fields, big-endian integers).
@@ -45,4 +45,4 @@ Bytes canonicalContent(const CommitContent& content);
 /// Constant-time check that `commitment` opens to `content` under `k`.
 bool commitmentOpens(ByteView commitment, ByteView k, const CommitContent& content);
 
-}  // namespace verbatim::journal
+} // namespace verbatim::journal

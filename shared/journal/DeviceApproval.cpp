@@ -18,7 +18,7 @@ void appendStatement(Bytes& out, const DeviceApproval& a) {
     appendU32(out, a.approver);
     appendU64(out, a.timeMs);
 }
-}  // namespace
+} // namespace
 
 Bytes DeviceApproval::signedBytes() const {
     Bytes out;
@@ -49,7 +49,8 @@ Result<DeviceApproval> DeviceApproval::parse(ByteView bytes) {
     if (!device) return tl::unexpected(device.error());
     auto key = r.field(kIdentityKeySize);
     if (!key) return tl::unexpected(key.error());
-    if (key->size() != kIdentityKeySize) return fail(ErrorCode::Malformed, "device approval identity key size");
+    if (key->size() != kIdentityKeySize)
+        return fail(ErrorCode::Malformed, "device approval identity key size");
     a.device = *device;
     a.identityKey = toBytes(*key);
     auto approver = r.u32();
@@ -67,11 +68,15 @@ Result<DeviceApproval> DeviceApproval::parse(ByteView bytes) {
     return a;
 }
 
-Result<DeviceApproval> DeviceApproval::make(const std::string& user, std::uint32_t device, ByteView identityKey,
-                                            std::uint32_t approver, std::uint64_t timeMs, const Signer& sign) {
-    if (user.empty() || user.size() > kMaxUserIdSize) return fail(ErrorCode::InvalidArgument, "bad user");
-    if (identityKey.size() != kIdentityKeySize) return fail(ErrorCode::InvalidArgument, "identity key must be 33 bytes");
-    if (approver == device) return fail(ErrorCode::InvalidArgument, "a device cannot approve itself");
+Result<DeviceApproval> DeviceApproval::make(const std::string& user, std::uint32_t device,
+                                            ByteView identityKey, std::uint32_t approver,
+                                            std::uint64_t timeMs, const Signer& sign) {
+    if (user.empty() || user.size() > kMaxUserIdSize)
+        return fail(ErrorCode::InvalidArgument, "bad user");
+    if (identityKey.size() != kIdentityKeySize)
+        return fail(ErrorCode::InvalidArgument, "identity key must be 33 bytes");
+    if (approver == device)
+        return fail(ErrorCode::InvalidArgument, "a device cannot approve itself");
     DeviceApproval a{user, device, toBytes(identityKey), approver, timeMs, {}};
     auto sig = sign(a.signedBytes());
     if (!sig) return tl::unexpected(sig.error());
@@ -80,9 +85,10 @@ Result<DeviceApproval> DeviceApproval::make(const std::string& user, std::uint32
     return a;
 }
 
-bool DeviceApproval::verifies(std::string_view forUser, std::uint32_t forDevice, ByteView forIdentityKey,
-                              ByteView approverIdentityKey) const {
-    if (user != forUser || device != forDevice || !constantTimeEqual(identityKey, forIdentityKey)) return false;
+bool DeviceApproval::verifies(std::string_view forUser, std::uint32_t forDevice,
+                              ByteView forIdentityKey, ByteView approverIdentityKey) const {
+    if (user != forUser || device != forDevice || !constantTimeEqual(identityKey, forIdentityKey))
+        return false;
     return signal::SessionManager::verify(approverIdentityKey, signedBytes(), signature);
 }
 
@@ -97,7 +103,8 @@ Bytes deviceLinkBindingBytes(ByteView identityKey, ByteView makerKeyHash) {
 bool deviceLinkBindingNames(ByteView binding, ByteView identityKey, ByteView approverKey) {
     if (binding.size() != 64) return false;
     auto makerHash = crypto::sha256(approverKey);
-    return signal::SessionManager::verify(identityKey, deviceLinkBindingBytes(identityKey, makerHash), binding);
+    return signal::SessionManager::verify(identityKey,
+                                          deviceLinkBindingBytes(identityKey, makerHash), binding);
 }
 
 Bytes deviceLinkProof(ByteView linkSecret, ByteView identityKey) {
@@ -108,4 +115,4 @@ Bytes deviceLinkProof(ByteView linkSecret, ByteView identityKey) {
     return mac ? Bytes(mac->begin(), mac->end()) : Bytes{};
 }
 
-}  // namespace verbatim::journal
+} // namespace verbatim::journal

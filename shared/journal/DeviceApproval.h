@@ -15,11 +15,11 @@ namespace verbatim::journal {
 
 struct DeviceApproval {
     std::string user;
-    std::uint32_t device = 0;        ///< the device approved
-    Bytes identityKey;               ///< its identity key (33 bytes)
-    std::uint32_t approver = 0;      ///< the device of the same user that approves it
+    std::uint32_t device = 0;   ///< the device approved
+    Bytes identityKey;          ///< its identity key (33 bytes)
+    std::uint32_t approver = 0; ///< the device of the same user that approves it
     std::uint64_t timeMs = 0;
-    Bytes signature;                 ///< 64 bytes, by the approver's identity key
+    Bytes signature; ///< 64 bytes, by the approver's identity key
 
     /// "verbatim-device-approval-v1" || field(user) || u32(device) || field(identity_key)
     /// || u32(approver) || u64(time_ms)
@@ -49,4 +49,4 @@ bool deviceLinkBindingNames(ByteView binding, ByteView identityKey, ByteView app
 /// "verbatim-device-link-v1" || identityKey). The link secret travels only in the link.
 Bytes deviceLinkProof(ByteView linkSecret, ByteView identityKey);
 
-}  // namespace verbatim::journal
+} // namespace verbatim::journal

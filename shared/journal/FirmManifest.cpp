@@ -13,15 +13,18 @@ constexpr std::string_view kManifestLabelV1 = "verbatim-manifest-v1";
 constexpr std::string_view kManifestLabelV2 = "verbatim-manifest-v2";
 constexpr std::size_t kMaxAddresses = 16, kMaxPins = 16;
 
-std::string_view labelFor(std::uint8_t version) { return version == 1 ? kManifestLabelV1 : kManifestLabelV2; }
+std::string_view labelFor(std::uint8_t version) {
+    return version == 1 ? kManifestLabelV1 : kManifestLabelV2;
+}
 
 std::string lowered(std::string_view s) {
     std::string out(s);
-    for (auto& c : out) c = char(std::tolower(static_cast<unsigned char>(c)));
+    for (auto& c : out)
+        c = char(std::tolower(static_cast<unsigned char>(c)));
     return out;
 }
 constexpr std::string_view kRootLabel = "verbatim-firm-root-v1";
-}  // namespace
+} // namespace
 
 std::string firmFingerprint(ByteView rootPublicKey) {
     Bytes in;
@@ -37,11 +40,14 @@ Bytes FirmManifest::body() const {
     if (version == 1) {
         appendField(b, relayAddress);
     } else {
-        const auto& addresses = relayAddresses.empty() ? std::vector<std::string>{relayAddress} : relayAddresses;
+        const auto& addresses =
+            relayAddresses.empty() ? std::vector<std::string>{relayAddress} : relayAddresses;
         appendU32(b, std::uint32_t(addresses.size()));
-        for (const auto& a : addresses) appendField(b, a);
+        for (const auto& a : addresses)
+            appendField(b, a);
         appendU32(b, std::uint32_t(tlsKeyPins.size()));
-        for (const auto& p : tlsKeyPins) appendField(b, p);
+        for (const auto& p : tlsKeyPins)
+            appendField(b, p);
     }
     appendU64(b, issuedMs);
     appendField(b, relayPublicKey);
@@ -73,8 +79,9 @@ Result<FirmManifest> FirmManifest::parse(ByteView bytes) {
     auto version = r.u8();
     if (!version) return tl::unexpected(version.error());
     if (*version != 1 && *version != 2)
-        return fail(ErrorCode::Unsupported, "unsupported manifest version " + std::to_string(*version) +
-                                                ": this app is too old for the firm's manifest, update it");
+        return fail(ErrorCode::Unsupported,
+                    "unsupported manifest version " + std::to_string(*version) +
+                        ": this app is too old for the firm's manifest, update it");
     FirmManifest m;
     m.version = *version;
     auto root = r.field(32);
@@ -82,7 +89,8 @@ Result<FirmManifest> FirmManifest::parse(ByteView bytes) {
     auto sig = body ? r.field(64) : body;
     if (!sig) return tl::unexpected(sig.error());
     if (!r.atEnd()) return fail(ErrorCode::Malformed, "trailing bytes after manifest");
-    if (root->size() != 32 || sig->size() != 64) return fail(ErrorCode::Malformed, "manifest key or signature size");
+    if (root->size() != 32 || sig->size() != 64)
+        return fail(ErrorCode::Malformed, "manifest key or signature size");
     m.rootPublicKey = toBytes(*root);
     m.signature = toBytes(*sig);
     ByteReader b(*body);
@@ -90,7 +98,8 @@ Result<FirmManifest> FirmManifest::parse(ByteView bytes) {
     if (!firm) return tl::unexpected(firm.error());
     m.firmName.assign(asString(*firm));
     // Shown to every user and written into their notice acceptances: text, never empty.
-    if (m.firmName.empty() || !isUtf8(m.firmName)) return fail(ErrorCode::Malformed, "manifest firm name is not UTF-8 text");
+    if (m.firmName.empty() || !isUtf8(m.firmName))
+        return fail(ErrorCode::Malformed, "manifest firm name is not UTF-8 text");
     if (m.version == 1) {
         auto addr = b.field(256);
         if (!addr) return tl::unexpected(addr.error());
@@ -98,7 +107,8 @@ Result<FirmManifest> FirmManifest::parse(ByteView bytes) {
     } else {
         auto n = b.u32();
         if (!n) return tl::unexpected(n.error());
-        if (*n == 0 || *n > kMaxAddresses) return fail(ErrorCode::Malformed, "manifest relay address count");
+        if (*n == 0 || *n > kMaxAddresses)
+            return fail(ErrorCode::Malformed, "manifest relay address count");
         for (std::uint32_t i = 0; i < *n; ++i) {
             auto addr = b.field(256);
             if (!addr) return tl::unexpected(addr.error());
@@ -125,7 +135,8 @@ Result<FirmManifest> FirmManifest::parse(ByteView bytes) {
     m.relayPublicKey = toBytes(*relay);
     auto identity = b.field(33);
     if (!identity) return tl::unexpected(identity.error());
-    if (!identity->empty() && identity->size() != 33) return fail(ErrorCode::Malformed, "relay identity key size");
+    if (!identity->empty() && identity->size() != 33)
+        return fail(ErrorCode::Malformed, "relay identity key size");
     m.relayIdentityKey = toBytes(*identity);
     auto n = b.u32();
     if (!n) return tl::unexpected(n.error());
@@ -180,8 +191,10 @@ Result<void> FirmManifest::verify(std::string_view pinnedFingerprint) const {
 
 bool FirmManifest::namesRelay(std::string_view hostPort) const {
     const std::string wanted = lowered(hostPort);
-    const auto& addresses = relayAddresses.empty() ? std::vector<std::string>{relayAddress} : relayAddresses;
-    return std::any_of(addresses.begin(), addresses.end(), [&](const std::string& a) { return lowered(a) == wanted; });
+    const auto& addresses =
+        relayAddresses.empty() ? std::vector<std::string>{relayAddress} : relayAddresses;
+    return std::any_of(addresses.begin(), addresses.end(),
+                       [&](const std::string& a) { return lowered(a) == wanted; });
 }
 
-}  // namespace verbatim::journal
+} // namespace verbatim::journal

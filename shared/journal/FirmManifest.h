@@ -13,14 +13,16 @@
 namespace verbatim::journal {
 
 struct JournalKeyEntry {
-    Bytes publicKey;              ///< 32-byte X25519
+    Bytes publicKey; ///< 32-byte X25519
     std::uint64_t validFromMs = 0;
 };
 
 /// The firm's rules for devices, enforced by the clients (0: off).
 struct DevicePolicy {
-    std::uint32_t maxFailedUnlocks = 0;  ///< erase the profile after this many wrong passphrases in a row
-    std::uint32_t maxOfflineDays = 0;    ///< erase the profile when the relay was not reached for this long
+    std::uint32_t maxFailedUnlocks =
+        0; ///< erase the profile after this many wrong passphrases in a row
+    std::uint32_t maxOfflineDays =
+        0; ///< erase the profile when the relay was not reached for this long
 };
 
 struct FirmManifest {
@@ -29,19 +31,20 @@ struct FirmManifest {
     static constexpr std::uint8_t kVersion = 2;
     std::uint8_t version = kVersion;
     std::string firmName;
-    std::string relayAddress;     ///< HOST:PORT, the first of relayAddresses (kept for callers)
-    std::vector<std::string> relayAddresses;  ///< every HOST:PORT the manifest is valid for (1..16)
+    std::string relayAddress; ///< HOST:PORT, the first of relayAddresses (kept for callers)
+    std::vector<std::string> relayAddresses; ///< every HOST:PORT the manifest is valid for (1..16)
     /// SHA-256 of each TLS certificate public key (SubjectPublicKeyInfo, DER) the relays may
     /// present; empty: any certificate that passes the usual checks (chain and host, or the
     /// link's certificate pin). 0..16 entries.
     std::vector<Bytes> tlsKeyPins;
     std::uint64_t issuedMs = 0;
-    Bytes relayPublicKey;         ///< 32-byte Ed25519 (checkpoints, wipe commands)
-    Bytes relayIdentityKey;       ///< 33-byte Signal identity key signing the relay's own journal entries (audit)
-    std::vector<JournalKeyEntry> journalKeys;  ///< oldest first; the last is current
+    Bytes relayPublicKey;   ///< 32-byte Ed25519 (checkpoints, wipe commands)
+    Bytes relayIdentityKey; ///< 33-byte Signal identity key signing the relay's own journal entries
+                            ///< (audit)
+    std::vector<JournalKeyEntry> journalKeys; ///< oldest first; the last is current
     DevicePolicy policy;
-    Bytes rootPublicKey;          ///< 32-byte Ed25519
-    Bytes signature;              ///< by the root key
+    Bytes rootPublicKey; ///< 32-byte Ed25519
+    Bytes signature;     ///< by the root key
 
     Bytes body() const;
     Bytes serialize() const;
@@ -60,4 +63,4 @@ struct FirmManifest {
 /// Hex of SHA-256("verbatim-firm-root-v1" || rootPublicKey)[0..16): what links carry.
 std::string firmFingerprint(ByteView rootPublicKey);
 
-}  // namespace verbatim::journal
+} // namespace verbatim::journal

@@ -11,13 +11,16 @@ namespace {
 constexpr std::string_view kCheckpointLabel = "verbatim-checkpoint-v1";
 }
 
-ChainHash genesisChainHash() { return ChainHash{}; }
+ChainHash genesisChainHash() {
+    return ChainHash{};
+}
 
 ChainHash nextChainHash(const ChainHash& previous, std::uint64_t sequence, ByteView entry) {
     auto entryHash = crypto::sha256(entry);
     std::uint8_t buf[32 + 8 + 32];
     std::copy(previous.begin(), previous.end(), buf);
-    for (int i = 0; i < 8; ++i) buf[32 + i] = std::uint8_t(sequence >> (56 - 8 * i));
+    for (int i = 0; i < 8; ++i)
+        buf[32 + i] = std::uint8_t(sequence >> (56 - 8 * i));
     std::copy(entryHash.begin(), entryHash.end(), buf + 40);
     return crypto::sha256(ByteView(buf, sizeof buf));
 }
@@ -64,7 +67,8 @@ Result<Checkpoint> Checkpoint::parse(ByteView bytes) {
     c.timeMs = *time;
     auto sig = r.field(64);
     if (!sig) return tl::unexpected(sig.error());
-    if (sig->size() != 64) return fail(ErrorCode::Malformed, "checkpoint signature must be 64 bytes");
+    if (sig->size() != 64)
+        return fail(ErrorCode::Malformed, "checkpoint signature must be 64 bytes");
     c.signature = toBytes(*sig);
     if (!r.atEnd()) return fail(ErrorCode::Malformed, "trailing bytes after checkpoint");
     return c;
@@ -85,14 +89,22 @@ bool verifyCheckpoint(const Checkpoint& c, ByteView relayPublicKey) {
 
 const char* chainFaultName(ChainFault f) {
     switch (f) {
-    case ChainFault::Missing: return "missing";
-    case ChainFault::Reordered: return "reordered";
-    case ChainFault::Duplicate: return "duplicate";
-    case ChainFault::Altered: return "altered";
-    case ChainFault::CheckpointMismatch: return "checkpoint-mismatch";
-    case ChainFault::BadCheckpointSignature: return "bad-checkpoint-signature";
-    case ChainFault::CheckpointTimeBackwards: return "checkpoint-time-backwards";
-    case ChainFault::Truncated: return "truncated";
+    case ChainFault::Missing:
+        return "missing";
+    case ChainFault::Reordered:
+        return "reordered";
+    case ChainFault::Duplicate:
+        return "duplicate";
+    case ChainFault::Altered:
+        return "altered";
+    case ChainFault::CheckpointMismatch:
+        return "checkpoint-mismatch";
+    case ChainFault::BadCheckpointSignature:
+        return "bad-checkpoint-signature";
+    case ChainFault::CheckpointTimeBackwards:
+        return "checkpoint-time-backwards";
+    case ChainFault::Truncated:
+        return "truncated";
     }
     return "unknown";
 }
@@ -124,13 +136,15 @@ ChainReport verifyChain(const std::vector<ChainItem>& items, std::vector<Checkpo
             continue;
         }
         if (c.timeMs < lastTime)
-            problem(c.sequence, ChainFault::CheckpointTimeBackwards, "checkpoint time goes backwards");
+            problem(c.sequence, ChainFault::CheckpointTimeBackwards,
+                    "checkpoint time goes backwards");
         lastTime = std::max(lastTime, c.timeMs);
         anchors[c.sequence] = &c;
     }
 
     std::multiset<std::uint64_t> pending;
-    for (const auto& it : items) pending.insert(it.sequence);
+    for (const auto& it : items)
+        pending.insert(it.sequence);
     std::set<std::uint64_t> done;
 
     std::optional<ChainHash> prev = startHash;
@@ -153,7 +167,7 @@ ChainReport verifyChain(const std::vector<ChainItem>& items, std::vector<Checkpo
                                 std::to_string(item.sequence - 1) + " are missing");
             for (auto s = expected + 1; s < item.sequence && report.problems.size() < 10000; ++s)
                 if (pending.count(s) == 0) problem(s, ChainFault::Missing, "entry is missing");
-            prev.reset();  // cannot recompute across the hole
+            prev.reset(); // cannot recompute across the hole
         }
         ++report.entriesChecked;
         done.insert(item.sequence);
@@ -161,15 +175,16 @@ ChainReport verifyChain(const std::vector<ChainItem>& items, std::vector<Checkpo
         if (prev) computed = nextChainHash(*prev, item.sequence, item.entry);
         if (computed && item.chainHash && *computed != *item.chainHash) {
             problem(item.sequence, ChainFault::Altered, "entry does not match its chain hash");
-            prev = item.chainHash;  // resynchronise on the stored chain
+            prev = item.chainHash; // resynchronise on the stored chain
         } else {
             prev = computed ? computed : item.chainHash;
         }
         if (auto a = anchors.find(item.sequence); a != anchors.end()) {
-            if (prev && *prev != a->second->chainHash && !(computed && item.chainHash && *computed != *item.chainHash))
+            if (prev && *prev != a->second->chainHash &&
+                !(computed && item.chainHash && *computed != *item.chainHash))
                 problem(item.sequence, ChainFault::CheckpointMismatch,
                         "chain differs from the signed checkpoint");
-            prev = a->second->chainHash;  // the signed value is the trusted anchor from here on
+            prev = a->second->chainHash; // the signed value is the trusted anchor from here on
         }
         expected = item.sequence + 1;
     }
@@ -183,4 +198,4 @@ ChainReport verifyChain(const std::vector<ChainItem>& items, std::vector<Checkpo
     return report;
 }
 
-}  // namespace verbatim::journal
+} // namespace verbatim::journal

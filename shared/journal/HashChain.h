@@ -27,7 +27,8 @@ class ChainBuilder {
 public:
     ChainBuilder() = default;
     /// Resume after `sequence` whose chain hash is `head`.
-    ChainBuilder(std::uint64_t sequence, const ChainHash& head) : m_sequence(sequence), m_head(head) {}
+    ChainBuilder(std::uint64_t sequence, const ChainHash& head)
+        : m_sequence(sequence), m_head(head) {}
     /// Returns the new entry's sequence number; head() is its chain hash.
     std::uint64_t append(ByteView entry);
     std::uint64_t sequence() const { return m_sequence; }
@@ -43,7 +44,7 @@ struct Checkpoint {
     std::uint64_t sequence = 0;
     ChainHash chainHash{};
     std::uint64_t timeMs = 0;
-    Bytes signature;  ///< Ed25519 over signedBytes()
+    Bytes signature; ///< Ed25519 over signedBytes()
 
     Bytes signedBytes() const;
     Bytes serialize() const;
@@ -58,19 +59,19 @@ bool verifyCheckpoint(const Checkpoint& checkpoint, ByteView relayPublicKey);
 /// One stored log row as the verifier receives it, in storage order.
 struct ChainItem {
     std::uint64_t sequence = 0;
-    Bytes entry;                          ///< the sealed entry bytes
-    std::optional<ChainHash> chainHash;   ///< the chain hash stored beside it, if any
+    Bytes entry;                        ///< the sealed entry bytes
+    std::optional<ChainHash> chainHash; ///< the chain hash stored beside it, if any
 };
 
 enum class ChainFault {
-    Missing,                ///< a sequence number has no entry
-    Reordered,              ///< entries are stored out of sequence order
-    Duplicate,              ///< a sequence number occurs twice
-    Altered,                ///< the entry's bytes do not produce the stored/checkpointed hash
-    CheckpointMismatch,     ///< a signed checkpoint disagrees with the recomputed chain
-    BadCheckpointSignature, ///< a checkpoint is not signed by the relay key
-    CheckpointTimeBackwards,///< a later checkpoint carries an earlier time
-    Truncated,              ///< a signed checkpoint covers entries the log no longer has
+    Missing,                 ///< a sequence number has no entry
+    Reordered,               ///< entries are stored out of sequence order
+    Duplicate,               ///< a sequence number occurs twice
+    Altered,                 ///< the entry's bytes do not produce the stored/checkpointed hash
+    CheckpointMismatch,      ///< a signed checkpoint disagrees with the recomputed chain
+    BadCheckpointSignature,  ///< a checkpoint is not signed by the relay key
+    CheckpointTimeBackwards, ///< a later checkpoint carries an earlier time
+    Truncated,               ///< a signed checkpoint covers entries the log no longer has
 };
 const char* chainFaultName(ChainFault fault);
 
@@ -97,4 +98,4 @@ ChainReport verifyChain(const std::vector<ChainItem>& items, std::vector<Checkpo
                         ByteView relayPublicKey, std::uint64_t startSequence = 0,
                         const ChainHash& startHash = genesisChainHash());
 
-}  // namespace verbatim::journal
+} // namespace verbatim::journal

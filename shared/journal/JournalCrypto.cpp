@@ -36,7 +36,8 @@ Result<SecureBytes> deriveSealKey(ByteView shared, ByteView ephemeralPublic, Byt
 
 // Steps 3 to 6 of opening (docs/protocol.md): GCM with the header as associated data, then the
 // record against the header and the commitment; shared by compliance and recipients.
-Result<OpenedEntry> openWithShared(const SealedEntry& entry, ByteView shared, ByteView journalPublicKey) {
+Result<OpenedEntry> openWithShared(const SealedEntry& entry, ByteView shared,
+                                   ByteView journalPublicKey) {
     const EntryHeader& h = entry.header;
     auto okm = deriveSealKey(shared, h.ephemeralPublic, journalPublicKey, h.journalKeyId);
     if (!okm) return tl::unexpected(okm.error());
@@ -44,7 +45,8 @@ Result<OpenedEntry> openWithShared(const SealedEntry& entry, ByteView shared, By
     auto plaintext = crypto::aesGcmOpen(ByteView(okm->data(), 32), ByteView(okm->data() + 32, 12),
                                         aad, entry.ciphertext);
     if (!plaintext)
-        return faultError(Fault::Decrypt, "ciphertext or header was altered (authentication failed)");
+        return faultError(Fault::Decrypt,
+                          "ciphertext or header was altered (authentication failed)");
 
     OpenedEntry out;
     out.header = h;
@@ -64,24 +66,32 @@ Result<OpenedEntry> openWithShared(const SealedEntry& entry, ByteView shared, By
         if (!constantTimeEqual(recipientsDigest(r.recipients()), h.recipientsDigest))
             return faultError(Fault::HeaderMismatch, "record recipients differ from the header");
     }
-    if (r.commit_key().size() != 32 ||
-        !commitmentOpens(h.commitment, view(r.commit_key()), commitContentOf(r, h.version >= 2 ? 2 : 1)))
+    if (r.commit_key().size() != 32 || !commitmentOpens(h.commitment, view(r.commit_key()),
+                                                        commitContentOf(r, h.version >= 2 ? 2 : 1)))
         return faultError(Fault::CommitmentMismatch,
                           "record content does not open the header's commitment");
     return out;
 }
-}  // namespace
+} // namespace
 
 const char* faultName(Fault f) {
     switch (f) {
-    case Fault::None: return "ok";
-    case Fault::Malformed: return "malformed";
-    case Fault::WrongJournalKey: return "wrong-journal-key";
-    case Fault::BadSignature: return "bad-signature";
-    case Fault::Decrypt: return "decrypt-failed";
-    case Fault::RecordMalformed: return "record-malformed";
-    case Fault::HeaderMismatch: return "header-mismatch";
-    case Fault::CommitmentMismatch: return "commitment-mismatch";
+    case Fault::None:
+        return "ok";
+    case Fault::Malformed:
+        return "malformed";
+    case Fault::WrongJournalKey:
+        return "wrong-journal-key";
+    case Fault::BadSignature:
+        return "bad-signature";
+    case Fault::Decrypt:
+        return "decrypt-failed";
+    case Fault::RecordMalformed:
+        return "record-malformed";
+    case Fault::HeaderMismatch:
+        return "header-mismatch";
+    case Fault::CommitmentMismatch:
+        return "commitment-mismatch";
     }
     return "unknown";
 }
@@ -104,8 +114,8 @@ CommitContent commitContentOf(const proto::JournalRecord& r, std::uint32_t versi
     c.type = static_cast<std::uint32_t>(r.type());
     c.body = view(r.body());
     for (const auto& a : r.attachments())
-        c.attachments.push_back({view(a.digest()), view(a.key()), view(a.plaintext_digest()), a.size(), a.file_name(),
-                                 a.mime_type()});
+        c.attachments.push_back({view(a.digest()), view(a.key()), view(a.plaintext_digest()),
+                                 a.size(), a.file_name(), a.mime_type()});
     c.refMessageId = view(r.ref_message_id());
     return c;
 }
@@ -122,10 +132,12 @@ crypto::Hash256 recipientsDigest(std::vector<std::pair<std::string_view, std::ui
     return crypto::sha256(in);
 }
 
-crypto::Hash256 recipientsDigest(const google::protobuf::RepeatedPtrField<proto::DeviceAddress>& devices) {
+crypto::Hash256
+recipientsDigest(const google::protobuf::RepeatedPtrField<proto::DeviceAddress>& devices) {
     std::vector<std::pair<std::string_view, std::uint32_t>> list;
     list.reserve(std::size_t(devices.size()));
-    for (const auto& d : devices) list.emplace_back(d.user(), d.device());
+    for (const auto& d : devices)
+        list.emplace_back(d.user(), d.device());
     return recipientsDigest(std::move(list));
 }
 
@@ -139,7 +151,8 @@ DeviceChain DeviceChain::next(ByteView messageId) const {
 }
 
 Result<SealedEntry> sealRecord(const proto::JournalRecord& record, ByteView journalPublicKey,
-                               const Signer& sign, const DeviceChain& chain, SecureBytes* ephemeralSecret) {
+                               const Signer& sign, const DeviceChain& chain,
+                               SecureBytes* ephemeralSecret) {
     if (journalPublicKey.size() != 32)
         return fail(ErrorCode::InvalidArgument, "journal public key must be 32 bytes");
     if (record.message_id().size() != kMessageIdSize)
@@ -151,13 +164,15 @@ Result<SealedEntry> sealRecord(const proto::JournalRecord& record, ByteView jour
 
     auto commitment = computeCommitment(view(record.commit_key()), commitContentOf(record));
     if (!commitment) return tl::unexpected(commitment.error());
-    return sealRecordWithCommitment(record, *commitment, journalPublicKey, sign, chain, ephemeralSecret);
+    return sealRecordWithCommitment(record, *commitment, journalPublicKey, sign, chain,
+                                    ephemeralSecret);
 }
 
 Result<SealedEntry> sealRecordWithCommitment(const proto::JournalRecord& record,
                                              const crypto::Hash256& commitment,
                                              ByteView journalPublicKey, const Signer& sign,
-                                             const DeviceChain& chain, SecureBytes* ephemeralSecret) {
+                                             const DeviceChain& chain,
+                                             SecureBytes* ephemeralSecret) {
     if (journalPublicKey.size() != 32)
         return fail(ErrorCode::InvalidArgument, "journal public key must be 32 bytes");
     if (record.message_id().size() != kMessageIdSize)
@@ -233,13 +248,15 @@ Result<OpenedEntry> openEntry(const SealedEntry& entry, const crypto::X25519Key&
 Result<OpenedEntry> openEntryWithEphemeral(const SealedEntry& entry, ByteView ephemeralSecret,
                                            ByteView journalPublicKey) {
     const EntryHeader& h = entry.header;
-    if (journalPublicKey.size() != 32 || !constantTimeEqual(journalKeyId(journalPublicKey), h.journalKeyId))
+    if (journalPublicKey.size() != 32 ||
+        !constantTimeEqual(journalKeyId(journalPublicKey), h.journalKeyId))
         return faultError(Fault::WrongJournalKey, "entry is sealed to another journal key");
-    if (ephemeralSecret.size() != 32) return faultError(Fault::Decrypt, "the entry's ephemeral secret is malformed");
+    if (ephemeralSecret.size() != 32)
+        return faultError(Fault::Decrypt, "the entry's ephemeral secret is malformed");
     // The secret must be the one whose public half the header carries: otherwise a sender could
     // hand recipients a key that opens its ciphertext to one record while the journal key opens
     // it to another (AES-GCM does not commit to its key).
-    auto ephemeral = crypto::X25519Key::fromPrivate(ephemeralSecret);  // one scalar multiplication
+    auto ephemeral = crypto::X25519Key::fromPrivate(ephemeralSecret); // one scalar multiplication
     if (!ephemeral || !constantTimeEqual(ephemeral->publicKey(), h.ephemeralPublic))
         return faultError(Fault::Decrypt, "the ephemeral secret is not the entry's");
     auto shared = ephemeral->agree(journalPublicKey);
@@ -247,18 +264,19 @@ Result<OpenedEntry> openEntryWithEphemeral(const SealedEntry& entry, ByteView ep
     return openWithShared(entry, *shared, journalPublicKey);
 }
 
-Result<void> checkJournalCopy(ByteView entryBytes, const proto::JournalRecord& received, ByteView commitment,
-                              const std::vector<Bytes>& journalKeys) {
-    if (entryBytes.empty()) return faultError(Fault::Malformed, "the relay delivered no journal copy");
+Result<void> checkJournalCopy(ByteView entryBytes, const proto::JournalRecord& received,
+                              ByteView commitment, const std::vector<Bytes>& journalKeys) {
+    if (entryBytes.empty())
+        return faultError(Fault::Malformed, "the relay delivered no journal copy");
     auto entry = SealedEntry::parse(entryBytes);
     if (!entry) return faultError(Fault::Malformed, "the journal copy does not parse");
     const EntryHeader& h = entry->header;
     if (h.version < 2) return faultError(Fault::Malformed, "the journal copy has an old header");
     if (received.journal_ephemeral().size() != 32)
         return faultError(Fault::Decrypt, "the sender gave no key to check the journal copy");
-    if (!constantTimeEqual(view(received.message_id()), h.messageId) || received.sender().user() != h.senderUser ||
-        received.sender().device() != h.senderDevice || received.conversation_id() != h.conversationId ||
-        received.client_time_ms() != h.timeMs ||
+    if (!constantTimeEqual(view(received.message_id()), h.messageId) ||
+        received.sender().user() != h.senderUser || received.sender().device() != h.senderDevice ||
+        received.conversation_id() != h.conversationId || received.client_time_ms() != h.timeMs ||
         !constantTimeEqual(recipientsDigest(received.recipients()), h.recipientsDigest))
         return faultError(Fault::HeaderMismatch, "the journal copy is of another message");
     if (!constantTimeEqual(commitment, h.commitment))
@@ -266,10 +284,12 @@ Result<void> checkJournalCopy(ByteView entryBytes, const proto::JournalRecord& r
     const Bytes* key = nullptr;
     for (const auto& k : journalKeys)
         if (k.size() == 32 && constantTimeEqual(journalKeyId(k), h.journalKeyId)) key = &k;
-    if (!key) return faultError(Fault::WrongJournalKey, "the journal copy is sealed to a key the firm does not list");
+    if (!key)
+        return faultError(Fault::WrongJournalKey,
+                          "the journal copy is sealed to a key the firm does not list");
     auto opened = openEntryWithEphemeral(*entry, view(received.journal_ephemeral()), *key);
     if (!opened) return tl::unexpected(opened.error());
     return {};
 }
 
-}  // namespace verbatim::journal
+} // namespace verbatim::journal

@@ -23,12 +23,13 @@ namespace verbatim::journal {
 /// Which check an entry failed; carried in Error::detail so that reports can name it.
 enum class Fault : int {
     None = 0,
-    Malformed = 1,          ///< entry bytes do not parse
-    WrongJournalKey = 2,    ///< sealed to another journal key (key id differs)
-    BadSignature = 3,       ///< not signed by the claimed sender device
-    Decrypt = 4,            ///< GCM tag failed: header or ciphertext altered, or wrong key
-    RecordMalformed = 5,    ///< the decrypted record does not parse
-    HeaderMismatch = 6,     ///< record's message id / sender / time / conversation / recipients differ from the header
+    Malformed = 1,       ///< entry bytes do not parse
+    WrongJournalKey = 2, ///< sealed to another journal key (key id differs)
+    BadSignature = 3,    ///< not signed by the claimed sender device
+    Decrypt = 4,         ///< GCM tag failed: header or ciphertext altered, or wrong key
+    RecordMalformed = 5, ///< the decrypted record does not parse
+    HeaderMismatch = 6,  ///< record's message id / sender / time / conversation / recipients differ
+                         ///< from the header
     CommitmentMismatch = 7, ///< content does not open the commitment in the header
 };
 const char* faultName(Fault fault);
@@ -44,12 +45,13 @@ CommitContent commitContentOf(const proto::JournalRecord& record, std::uint32_t 
 /// devices sorted by (user, device): what the header binds of a message's recipients, and what
 /// the relay recomputes from the envelopes it delivers.
 crypto::Hash256 recipientsDigest(std::vector<std::pair<std::string_view, std::uint32_t>> devices);
-crypto::Hash256 recipientsDigest(const google::protobuf::RepeatedPtrField<proto::DeviceAddress>& devices);
+crypto::Hash256
+recipientsDigest(const google::protobuf::RepeatedPtrField<proto::DeviceAddress>& devices);
 
 /// A sender device's chain over the entries the relay acknowledged to it, in that order.
 struct DeviceChain {
     std::uint64_t acked = 0;
-    crypto::Hash256 head{};  ///< 32 zero bytes before the first
+    crypto::Hash256 head{}; ///< 32 zero bytes before the first
     /// The chain after one more acknowledged entry:
     /// head' = SHA-256("verbatim-device-chain-v1" || head || u64(acked + 1) || field(message_id)).
     DeviceChain next(ByteView messageId) const;
@@ -74,12 +76,10 @@ using Signer = std::function<Result<Bytes>(ByteView message)>;
 /// Seals with a caller-supplied header commitment instead of the one `record` opens. Honest
 /// senders use sealRecord(); this is what a patched client could produce, for the tests that
 /// prove recipients and compliance catch it (ES-06, ES-08).
-[[nodiscard]] Result<SealedEntry> sealRecordWithCommitment(const proto::JournalRecord& record,
-                                                           const crypto::Hash256& commitment,
-                                                           ByteView journalPublicKey,
-                                                           const Signer& sign,
-                                                           const DeviceChain& chain = {},
-                                                           SecureBytes* ephemeralSecret = nullptr);
+[[nodiscard]] Result<SealedEntry>
+sealRecordWithCommitment(const proto::JournalRecord& record, const crypto::Hash256& commitment,
+                         ByteView journalPublicKey, const Signer& sign,
+                         const DeviceChain& chain = {}, SecureBytes* ephemeralSecret = nullptr);
 
 /// Checks only the sender's signature (what the relay can do without the journal key).
 /// `identityKey` is the sender device's public identity key (33 bytes).
@@ -104,7 +104,8 @@ struct OpenedEntry {
 /// commitment checks as openEntry(). The signature is not checked here (the relay and
 /// compliance check it); what this proves is that the journal's copy opens, under the journal
 /// key, to a record with the commitment the recipient verified. Faults as openEntry().
-[[nodiscard]] Result<OpenedEntry> openEntryWithEphemeral(const SealedEntry& entry, ByteView ephemeralSecret,
+[[nodiscard]] Result<OpenedEntry> openEntryWithEphemeral(const SealedEntry& entry,
+                                                         ByteView ephemeralSecret,
                                                          ByteView journalPublicKey);
 
 /// The whole journal copy check of a received message (docs/protocol.md, "Journal copy check"):
@@ -115,7 +116,9 @@ struct OpenedEntry {
 /// the same commitment, and opens from `received.journal_ephemeral()` under one of the journal
 /// keys to a record that opens it too. Fails with a Fault in detail otherwise, a missing `e` or
 /// entry included.
-[[nodiscard]] Result<void> checkJournalCopy(ByteView entryBytes, const proto::JournalRecord& received,
-                                            ByteView commitment, const std::vector<Bytes>& journalKeys);
+[[nodiscard]] Result<void> checkJournalCopy(ByteView entryBytes,
+                                            const proto::JournalRecord& received,
+                                            ByteView commitment,
+                                            const std::vector<Bytes>& journalKeys);
 
-}  // namespace verbatim::journal
+} // namespace verbatim::journal

@@ -19,7 +19,7 @@ constexpr std::string_view kNoticeV1 =
     "the people in the conversation and the firm's journal can.\n\n"
     "By accepting, you agree that your messages in this conversation are recorded in this way.";
 
-}  // namespace
+} // namespace
 
 std::optional<std::string_view> recordingNoticeText(std::uint32_t version) {
     if (version == 1) return kNoticeV1;
@@ -29,13 +29,15 @@ std::optional<std::string_view> recordingNoticeText(std::uint32_t version) {
 std::optional<crypto::Hash256> recordingNoticeHash(std::uint32_t version) {
     auto text = recordingNoticeText(version);
     if (!text) return std::nullopt;
-    return crypto::sha256(ByteView(reinterpret_cast<const std::uint8_t*>(text->data()), text->size()));
+    return crypto::sha256(
+        ByteView(reinterpret_cast<const std::uint8_t*>(text->data()), text->size()));
 }
 
 std::string noticeAcceptanceBody(std::string_view firm) {
     auto h = recordingNoticeHash(kRecordingNoticeVersion);
-    return "{\"notice_version\":" + std::to_string(kRecordingNoticeVersion) + ",\"notice_sha256\":" +
-           jsonQuote(toHex(ByteView(h->data(), h->size()))) + ",\"firm\":" + jsonQuote(firm) + "}";
+    return "{\"notice_version\":" + std::to_string(kRecordingNoticeVersion) +
+           ",\"notice_sha256\":" + jsonQuote(toHex(ByteView(h->data(), h->size()))) +
+           ",\"firm\":" + jsonQuote(firm) + "}";
 }
 
 std::optional<NoticeAcceptance> parseNoticeAcceptance(std::string_view body) {
@@ -61,4 +63,4 @@ bool isKnownNotice(std::uint32_t version, ByteView textSha256) {
     return h && constantTimeEqual(ByteView(h->data(), h->size()), textSha256);
 }
 
-}  // namespace verbatim::journal
+} // namespace verbatim::journal

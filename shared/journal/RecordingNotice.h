@@ -19,7 +19,8 @@ inline constexpr std::uint32_t kRecordingNoticeVersion = 1;
 
 /// The canonical text of notice `version` (UTF-8, paragraphs separated by "\n\n", no trailing
 /// newline; the firm's name is not part of it), or nullopt for a version this build does not know.
-std::optional<std::string_view> recordingNoticeText(std::uint32_t version = kRecordingNoticeVersion);
+std::optional<std::string_view>
+recordingNoticeText(std::uint32_t version = kRecordingNoticeVersion);
 
 /// SHA-256 over exactly the bytes of recordingNoticeText(version); nullopt for an unknown version.
 std::optional<crypto::Hash256> recordingNoticeHash(std::uint32_t version = kRecordingNoticeVersion);
@@ -33,8 +34,8 @@ inline constexpr std::string_view kLegacyNoticeAcceptanceBody =
 /// What a NOTICE_ACCEPTED record's body says.
 struct NoticeAcceptance {
     std::uint32_t version = 0;
-    Bytes textSha256;  ///< 32 bytes
-    std::string firm;  ///< the firm's name as the notice showed it (may be empty)
+    Bytes textSha256; ///< 32 bytes
+    std::string firm; ///< the firm's name as the notice showed it (may be empty)
 };
 
 /// The body of a NOTICE_ACCEPTED record for the current notice:
@@ -49,4 +50,4 @@ std::optional<NoticeAcceptance> parseNoticeAcceptance(std::string_view body);
 /// True when `a` names a known version and the hash of exactly that version's text.
 bool isKnownNotice(std::uint32_t version, ByteView textSha256);
 
-}  // namespace verbatim::journal
+} // namespace verbatim::journal

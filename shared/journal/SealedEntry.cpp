@@ -8,7 +8,8 @@ namespace verbatim::journal {
 
 std::string newMessageId(std::uint64_t nowMs) {
     std::string id(kMessageIdSize, '\0');
-    for (int i = 0; i < 6; ++i) id[std::size_t(i)] = char((nowMs >> (8 * (5 - i))) & 0xff);
+    for (int i = 0; i < 6; ++i)
+        id[std::size_t(i)] = char((nowMs >> (8 * (5 - i))) & 0xff);
     Bytes tail = crypto::randomBytes(kMessageIdSize - 6);
     std::copy(tail.begin(), tail.end(), id.begin() + 6);
     return id;
@@ -17,14 +18,13 @@ std::string newMessageId(std::uint64_t nowMs) {
 namespace {
 constexpr std::string_view kSignatureLabel = "verbatim-journal-sig-v1";
 
-template <std::size_t N>
-Result<void> readFixed(ByteReader& r, std::array<std::uint8_t, N>& out) {
+template <std::size_t N> Result<void> readFixed(ByteReader& r, std::array<std::uint8_t, N>& out) {
     auto v = r.raw(N);
     if (!v) return tl::unexpected(v.error());
     std::copy(v->begin(), v->end(), out.begin());
     return {};
 }
-}  // namespace
+} // namespace
 
 Bytes EntryHeader::serialize() const {
     Bytes out;
@@ -115,7 +115,8 @@ Result<SealedEntry> SealedEntry::parse(ByteView bytes) {
     if (!header) return tl::unexpected(header.error());
     auto ct = r.field(kMaxCiphertextSize);
     if (!ct) return tl::unexpected(ct.error());
-    if (ct->size() < 16) return fail(ErrorCode::Malformed, "journal ciphertext shorter than its tag");
+    if (ct->size() < 16)
+        return fail(ErrorCode::Malformed, "journal ciphertext shorter than its tag");
     auto sig = r.field(64);
     if (!sig) return tl::unexpected(sig.error());
     if (sig->size() != 64) return fail(ErrorCode::Malformed, "journal signature must be 64 bytes");
@@ -127,4 +128,4 @@ Result<SealedEntry> SealedEntry::parse(ByteView bytes) {
     return e;
 }
 
-}  // namespace verbatim::journal
+} // namespace verbatim::journal

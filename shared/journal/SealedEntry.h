@@ -11,7 +11,7 @@
 
 namespace verbatim::journal {
 
-inline constexpr std::uint8_t kEntryVersion = 1;   ///< the outer layout
+inline constexpr std::uint8_t kEntryVersion = 1; ///< the outer layout
 /// The header layout written since issue 15 (conversation, recipients, device chain); version 1
 /// headers are still read, for journals written before.
 inline constexpr std::uint8_t kHeaderVersion = 2;
@@ -35,10 +35,12 @@ struct EntryHeader {
     std::array<std::uint8_t, kMessageIdSize> messageId{};
     std::string senderUser;
     std::uint32_t senderDevice = 0;
-    std::uint64_t timeMs = 0;  ///< sender's clock when sealing, ms since the Unix epoch
+    std::uint64_t timeMs = 0; ///< sender's clock when sealing, ms since the Unix epoch
     // Version 2 only:
-    std::string conversationId;  ///< the record's conversation; the relay checks it is the delivery's
-    std::array<std::uint8_t, 32> recipientsDigest{};  ///< recipientsDigest() of the record's recipients
+    std::string
+        conversationId; ///< the record's conversation; the relay checks it is the delivery's
+    std::array<std::uint8_t, 32>
+        recipientsDigest{}; ///< recipientsDigest() of the record's recipients
     /// The sender device's chain: how many of its entries the relay had acknowledged when it
     /// sealed this one, and the chain hash over their message ids (deviceChainStep).
     std::uint64_t deviceAcked = 0;
@@ -54,8 +56,8 @@ struct EntryHeader {
 /// A complete sealed entry.
 struct SealedEntry {
     EntryHeader header;
-    Bytes ciphertext;  ///< GCM ciphertext || 16-byte tag
-    Bytes signature;   ///< 64-byte XEdDSA signature over signedBytes()
+    Bytes ciphertext; ///< GCM ciphertext || 16-byte tag
+    Bytes signature;  ///< 64-byte XEdDSA signature over signedBytes()
 
     /// The bytes the sender signs: label || field(header) || field(ciphertext).
     Bytes signedBytes() const;
@@ -64,4 +66,4 @@ struct SealedEntry {
     [[nodiscard]] static Result<SealedEntry> parse(ByteView bytes);
 };
 
-}  // namespace verbatim::journal
+} // namespace verbatim::journal

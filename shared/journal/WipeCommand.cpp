@@ -43,13 +43,14 @@ Result<WipeCommand> WipeCommand::parse(ByteView bytes) {
     w.issuedMs = *issued;
     auto sig = r.field(64);
     if (!sig) return tl::unexpected(sig.error());
-    if (sig->size() != 64 || !r.atEnd()) return fail(ErrorCode::Malformed, "malformed wipe command");
+    if (sig->size() != 64 || !r.atEnd())
+        return fail(ErrorCode::Malformed, "malformed wipe command");
     w.signature = toBytes(*sig);
     return w;
 }
 
-Result<WipeCommand> WipeCommand::sign(const std::string& user, std::uint32_t device, std::uint64_t issuedMs,
-                                      ByteView relayPrivateKey) {
+Result<WipeCommand> WipeCommand::sign(const std::string& user, std::uint32_t device,
+                                      std::uint64_t issuedMs, ByteView relayPrivateKey) {
     WipeCommand w{user, device, issuedMs, {}};
     auto sig = crypto::ed25519Sign(relayPrivateKey, w.signedBytes());
     if (!sig) return tl::unexpected(sig.error());
@@ -57,9 +58,10 @@ Result<WipeCommand> WipeCommand::sign(const std::string& user, std::uint32_t dev
     return w;
 }
 
-bool WipeCommand::verify(ByteView relayPublicKey, const std::string& forUser, std::uint32_t forDevice) const {
+bool WipeCommand::verify(ByteView relayPublicKey, const std::string& forUser,
+                         std::uint32_t forDevice) const {
     return user == forUser && device == forDevice &&
            crypto::ed25519Verify(relayPublicKey, signedBytes(), signature);
 }
 
-}  // namespace verbatim::journal
+} // namespace verbatim::journal

@@ -26,4 +26,4 @@ struct WipeCommand {
     bool verify(ByteView relayPublicKey, const std::string& forUser, std::uint32_t forDevice) const;
 };
 
-}  // namespace verbatim::journal
+} // namespace verbatim::journal

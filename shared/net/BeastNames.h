@@ -16,4 +16,4 @@ namespace websocket = beast::websocket;
 namespace net = boost::asio;
 namespace ssl = net::ssl;
 using tcp = net::ip::tcp;
-}  // namespace verbatim::beastnames
+} // namespace verbatim::beastnames

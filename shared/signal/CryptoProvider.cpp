@@ -43,7 +43,9 @@ int hmacFinal(void* ctx, signal_buffer** output, void*) noexcept {
     return *output ? 0 : SG_ERR_NOMEM;
 }
 
-void hmacCleanup(void* ctx, void*) noexcept { delete static_cast<crypto::HmacSha256*>(ctx); }
+void hmacCleanup(void* ctx, void*) noexcept {
+    delete static_cast<crypto::HmacSha256*>(ctx);
+}
 
 int sha512Init(void** ctx, void*) noexcept {
     if (!ctx) return SG_ERR_INVAL;
@@ -70,10 +72,12 @@ int sha512Final(void* ctx, signal_buffer** output, void*) noexcept {
     return *output ? 0 : SG_ERR_NOMEM;
 }
 
-void sha512Cleanup(void* ctx, void*) noexcept { delete static_cast<crypto::Digest*>(ctx); }
+void sha512Cleanup(void* ctx, void*) noexcept {
+    delete static_cast<crypto::Digest*>(ctx);
+}
 
-bool validCipherArgs(int cipher, const uint8_t* key, size_t keyLen, const uint8_t* iv,
-                     size_t ivLen, const uint8_t* data, size_t dataLen) {
+bool validCipherArgs(int cipher, const uint8_t* key, size_t keyLen, const uint8_t* iv, size_t ivLen,
+                     const uint8_t* data, size_t dataLen) {
     if (cipher != SG_CIPHER_AES_CTR_NOPADDING && cipher != SG_CIPHER_AES_CBC_PKCS5) return false;
     if (!key || (keyLen != 16 && keyLen != 24 && keyLen != 32)) return false;
     if (!iv || ivLen != 16) return false;
@@ -112,9 +116,10 @@ int decryptFunc(signal_buffer** output, int cipher, const uint8_t* key, size_t k
     if (!validCipherArgs(cipher, key, keyLen, iv, ivLen, ciphertext, ciphertextLen))
         return SG_ERR_INVAL;
     try {
-        auto pt = cipher == SG_CIPHER_AES_CBC_PKCS5
-                      ? crypto::aesCbcDecrypt({key, keyLen}, {iv, ivLen}, {ciphertext, ciphertextLen})
-                      : crypto::aesCtr({key, keyLen}, {iv, ivLen}, {ciphertext, ciphertextLen});
+        auto pt =
+            cipher == SG_CIPHER_AES_CBC_PKCS5
+                ? crypto::aesCbcDecrypt({key, keyLen}, {iv, ivLen}, {ciphertext, ciphertextLen})
+                : crypto::aesCtr({key, keyLen}, {iv, ivLen}, {ciphertext, ciphertextLen});
         if (!pt) return SG_ERR_UNKNOWN;
         *output = makeSignalBuffer(*pt);
         return *output ? 0 : SG_ERR_NOMEM;
@@ -123,7 +128,7 @@ int decryptFunc(signal_buffer** output, int cipher, const uint8_t* key, size_t k
     }
 }
 
-}  // namespace
+} // namespace
 
 signal_crypto_provider makeCryptoProvider() {
     signal_crypto_provider p{};
@@ -142,4 +147,4 @@ signal_crypto_provider makeCryptoProvider() {
     return p;
 }
 
-}  // namespace verbatim::signal
+} // namespace verbatim::signal

@@ -10,4 +10,4 @@ namespace verbatim::signal {
 /// A provider whose callbacks are noexcept, validate their arguments and return SG_ERR_* codes.
 signal_crypto_provider makeCryptoProvider();
 
-}  // namespace verbatim::signal
+} // namespace verbatim::signal

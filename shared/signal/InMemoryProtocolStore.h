@@ -27,7 +27,9 @@ public:
         return {};
     }
 
-    Result<std::optional<Bytes>> loadSession(const Address& a) override { return find(m_sessions, a); }
+    Result<std::optional<Bytes>> loadSession(const Address& a) override {
+        return find(m_sessions, a);
+    }
     Result<void> storeSession(const Address& a, ByteView r) override {
         m_sessions[a] = toBytes(r);
         return {};
@@ -52,7 +54,9 @@ public:
         return ids;
     }
 
-    Result<std::optional<Bytes>> loadPreKey(std::uint32_t id) override { return find(m_preKeys, id); }
+    Result<std::optional<Bytes>> loadPreKey(std::uint32_t id) override {
+        return find(m_preKeys, id);
+    }
     Result<void> storePreKey(std::uint32_t id, ByteView r) override {
         m_preKeys[id] = toBytes(r);
         return {};
@@ -83,8 +87,7 @@ public:
     }
 
 private:
-    template <class Map, class Key>
-    static std::optional<Bytes> find(const Map& m, const Key& k) {
+    template <class Map, class Key> static std::optional<Bytes> find(const Map& m, const Key& k) {
         auto it = m.find(k);
         if (it == m.end()) return std::nullopt;
         return it->second;
@@ -99,4 +102,4 @@ private:
     std::map<std::pair<std::string, Address>, Bytes> m_senderKeys;
 };
 
-}  // namespace verbatim::signal
+} // namespace verbatim::signal

@@ -72,4 +72,4 @@ public:
                                         ByteView record) = 0;
 };
 
-}  // namespace verbatim::signal
+} // namespace verbatim::signal

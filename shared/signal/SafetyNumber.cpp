@@ -25,16 +25,18 @@ Result<void> fill(KeyList& out, std::vector<Bytes>& keys, signal_context* ctx) {
     for (const auto& k : keys) {
         SignalPtr<ec_public_key> pub;
         int rc = curve_decode_point(pub.out(), k.data(), k.size(), ctx);
-        if (rc == 0) rc = ec_public_key_list_push_back(out.list, pub.get());  // the list takes a reference
+        if (rc == 0)
+            rc = ec_public_key_list_push_back(out.list, pub.get()); // the list takes a reference
         if (rc != 0) return tl::unexpected(SignalContext::toError(rc, "identity key"));
     }
     return {};
 }
 
-}  // namespace
+} // namespace
 
-Result<std::string> safetyNumber(SignalContext& context, const std::string& localUser, std::vector<Bytes> localKeys,
-                                 const std::string& remoteUser, std::vector<Bytes> remoteKeys) {
+Result<std::string> safetyNumber(SignalContext& context, const std::string& localUser,
+                                 std::vector<Bytes> localKeys, const std::string& remoteUser,
+                                 std::vector<Bytes> remoteKeys) {
     auto lock = context.lock();
     KeyList local, remote;
     if (auto r = fill(local, localKeys, context.get()); !r) return tl::unexpected(r.error());
@@ -43,8 +45,8 @@ Result<std::string> safetyNumber(SignalContext& context, const std::string& loca
     int rc = fingerprint_generator_create(&generator, 5200, 1, context.get());
     if (rc != 0) return tl::unexpected(SignalContext::toError(rc, "fingerprint generator"));
     SignalPtr<fingerprint> fp;
-    rc = fingerprint_generator_create_for_list(generator, localUser.c_str(), local.list, remoteUser.c_str(),
-                                               remote.list, fp.out());
+    rc = fingerprint_generator_create_for_list(generator, localUser.c_str(), local.list,
+                                               remoteUser.c_str(), remote.list, fp.out());
     fingerprint_generator_free(generator);
     if (rc != 0) return tl::unexpected(SignalContext::toError(rc, "fingerprint"));
     const char* text = displayable_fingerprint_text(fingerprint_get_displayable(fp.get()));
@@ -61,4 +63,4 @@ std::string formatSafetyNumber(const std::string& digits) {
     return out;
 }
 
-}  // namespace verbatim::signal
+} // namespace verbatim::signal

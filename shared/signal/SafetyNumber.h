@@ -16,10 +16,11 @@ namespace verbatim::signal {
 /// `localKeys` / `remoteKeys`: 33-byte identity keys (0x05 prefix), in any order (sorted here,
 /// so that the number depends on the set only).
 [[nodiscard]] Result<std::string> safetyNumber(SignalContext& context, const std::string& localUser,
-                                               std::vector<Bytes> localKeys, const std::string& remoteUser,
+                                               std::vector<Bytes> localKeys,
+                                               const std::string& remoteUser,
                                                std::vector<Bytes> remoteKeys);
 
 /// "12345 67890 ..." (12 groups of 5 digits) for display.
 std::string formatSafetyNumber(const std::string& digits);
 
-}  // namespace verbatim::signal
+} // namespace verbatim::signal

@@ -22,7 +22,9 @@ namespace {
 // Application error codes must lie below SG_ERR_MINIMUM (signal_protocol.h).
 constexpr int kStoreFailure = SG_ERR_MINIMUM - 1;
 
-ProtocolStore& storeOf(void* userData) { return *static_cast<ProtocolStore*>(userData); }
+ProtocolStore& storeOf(void* userData) {
+    return *static_cast<ProtocolStore*>(userData);
+}
 
 Address toAddress(const signal_protocol_address* a) {
     return Address{std::string(a->name, a->name_len), a->device_id};
@@ -30,8 +32,7 @@ Address toAddress(const signal_protocol_address* a) {
 
 // Every callback is noexcept and converts both failures and exceptions into return codes:
 // nothing may unwind through the C library.
-template <class F>
-int guarded(F&& f) noexcept {
+template <class F> int guarded(F&& f) noexcept {
     try {
         return f();
     } catch (...) {
@@ -56,7 +57,8 @@ int subDeviceSessions(signal_int_list** sessions, const char* name, size_t len, 
         if (!r) return kStoreFailure;
         signal_int_list* list = signal_int_list_alloc();
         if (!list) return SG_ERR_NOMEM;
-        for (auto id : *r) signal_int_list_push_back(list, id);
+        for (auto id : *r)
+            signal_int_list_push_back(list, id);
         *sessions = list;
         return static_cast<int>(r->size());
     });
@@ -126,8 +128,9 @@ int loadSignedPreKey(signal_buffer** record, uint32_t id, void* ud) noexcept {
 }
 
 int storeSignedPreKey(uint32_t id, uint8_t* record, size_t len, void* ud) noexcept {
-    return guarded(
-        [&] { return storeOf(ud).storeSignedPreKey(id, {record, len}) ? 0 : kStoreFailure; });
+    return guarded([&] {
+        return storeOf(ud).storeSignedPreKey(id, {record, len}) ? 0 : kStoreFailure;
+    });
 }
 
 int containsSignedPreKey(uint32_t id, void* ud) noexcept {
@@ -160,7 +163,8 @@ int getLocalRegistrationId(void* ud, uint32_t* id) noexcept {
     });
 }
 
-int saveIdentity(const signal_protocol_address* address, uint8_t* key, size_t len, void* ud) noexcept {
+int saveIdentity(const signal_protocol_address* address, uint8_t* key, size_t len,
+                 void* ud) noexcept {
     return guarded([&] {
         // Newer libsignal-protocol-c releases pass no key to undo a save; storing an empty key
         // would make every later key look changed.
@@ -192,8 +196,8 @@ int storeSenderKey(const signal_protocol_sender_key_name* name, uint8_t* record,
     });
 }
 
-int loadSenderKey(signal_buffer** record, signal_buffer**, const signal_protocol_sender_key_name* name,
-                  void* ud) noexcept {
+int loadSenderKey(signal_buffer** record, signal_buffer**,
+                  const signal_protocol_sender_key_name* name, void* ud) noexcept {
     return guarded([&] {
         auto r = storeOf(ud).loadSenderKey(std::string(name->group_id, name->group_id_len),
                                            toAddress(&name->sender));
@@ -234,7 +238,7 @@ struct BuilderDeleter {
     void operator()(session_builder* b) const { session_builder_free(b); }
 };
 
-}  // namespace
+} // namespace
 
 bool isAcceptablePublicKey(ByteView key) {
     if (key.size() != 33 || key[0] != 0x05) return false;
@@ -256,30 +260,31 @@ SessionManager::~SessionManager() {
     if (m_storeContext) signal_protocol_store_context_destroy(m_storeContext);
 }
 
-Result<std::unique_ptr<SessionManager>> SessionManager::create(std::shared_ptr<SignalContext> context,
-                                                               ProtocolStore& store) {
+Result<std::unique_ptr<SessionManager>>
+SessionManager::create(std::shared_ptr<SignalContext> context, ProtocolStore& store) {
     std::unique_ptr<SessionManager> self(new SessionManager(std::move(context), store));
     int rc = signal_protocol_store_context_create(&self->m_storeContext, self->m_context->get());
     if (rc != 0) return sgFail(rc, "store context");
     void* ud = &store;
 
-    signal_protocol_session_store sessions{loadSession,     subDeviceSessions, storeSession,
-                                           containsSession, deleteSession,     deleteAllSessions,
-                                           nullptr,         ud};
-    signal_protocol_pre_key_store preKeys{loadPreKey, storePreKey, containsPreKey, removePreKey,
-                                          nullptr, ud};
-    signal_protocol_signed_pre_key_store signedPreKeys{loadSignedPreKey, storeSignedPreKey,
-                                                       containsSignedPreKey, removeSignedPreKey,
-                                                       nullptr, ud};
-    signal_protocol_identity_key_store identity{getIdentityKeyPair, getLocalRegistrationId,
-                                                saveIdentity, isTrustedIdentity, nullptr, ud};
+    signal_protocol_session_store sessions{
+        loadSession,   subDeviceSessions, storeSession, containsSession,
+        deleteSession, deleteAllSessions, nullptr,      ud};
+    signal_protocol_pre_key_store preKeys{loadPreKey,   storePreKey, containsPreKey,
+                                          removePreKey, nullptr,     ud};
+    signal_protocol_signed_pre_key_store signedPreKeys{
+        loadSignedPreKey, storeSignedPreKey, containsSignedPreKey, removeSignedPreKey, nullptr, ud};
+    signal_protocol_identity_key_store identity{
+        getIdentityKeyPair, getLocalRegistrationId, saveIdentity, isTrustedIdentity, nullptr, ud};
     signal_protocol_sender_key_store senderKeys{storeSenderKey, loadSenderKey, nullptr, ud};
     if ((rc = signal_protocol_store_context_set_session_store(self->m_storeContext, &sessions)) ||
         (rc = signal_protocol_store_context_set_pre_key_store(self->m_storeContext, &preKeys)) ||
         (rc = signal_protocol_store_context_set_signed_pre_key_store(self->m_storeContext,
                                                                      &signedPreKeys)) ||
-        (rc = signal_protocol_store_context_set_identity_key_store(self->m_storeContext, &identity)) ||
-        (rc = signal_protocol_store_context_set_sender_key_store(self->m_storeContext, &senderKeys)))
+        (rc = signal_protocol_store_context_set_identity_key_store(self->m_storeContext,
+                                                                   &identity)) ||
+        (rc =
+             signal_protocol_store_context_set_sender_key_store(self->m_storeContext, &senderKeys)))
         return sgFail(rc, "store registration");
     return self;
 }
@@ -293,7 +298,8 @@ Result<IdentityKeyPair> SessionManager::generateIdentity(SignalContext& context)
     if (!pub) return tl::unexpected(pub.error());
     out.publicKey = std::move(*pub);
     SignalBuffer priv;
-    if ((rc = ec_private_key_serialize(priv.out(), ratchet_identity_key_pair_get_private(kp.get()))))
+    if ((rc =
+             ec_private_key_serialize(priv.out(), ratchet_identity_key_pair_get_private(kp.get()))))
         return sgFail(rc, "identity serialization");
     out.privateKey = toSecure(priv.view());
     return out;
@@ -322,7 +328,8 @@ Result<SignedPreKeyPublic> SessionManager::generateSignedPreKey(std::uint32_t id
     SignedPreKeyPublic out;
     out.id = id;
     out.timestampMs = std::uint64_t(now);
-    auto pub = serializePublic(ec_key_pair_get_public(session_signed_pre_key_get_key_pair(spk.get())));
+    auto pub =
+        serializePublic(ec_key_pair_get_public(session_signed_pre_key_get_key_pair(spk.get())));
     if (!pub) return tl::unexpected(pub.error());
     out.publicKey = std::move(*pub);
     const uint8_t* sig = session_signed_pre_key_get_signature(spk.get());
@@ -330,7 +337,8 @@ Result<SignedPreKeyPublic> SessionManager::generateSignedPreKey(std::uint32_t id
     return out;
 }
 
-Result<std::vector<PreKeyPublic>> SessionManager::generatePreKeys(std::uint32_t start, unsigned count) {
+Result<std::vector<PreKeyPublic>> SessionManager::generatePreKeys(std::uint32_t start,
+                                                                  unsigned count) {
     std::vector<PreKeyPublic> out;
     out.reserve(count);
     for (unsigned i = 0; i < count; ++i) {
@@ -413,7 +421,8 @@ Result<CipherMessage> SessionManager::encrypt(const Address& address, ByteView p
                    : CipherMessage::Type::Whisper;
     // The serialized buffer belongs to the message: copy, never free.
     signal_buffer* ser = ciphertext_message_get_serialized(msg.get());
-    out.body.assign(signal_buffer_const_data(ser), signal_buffer_const_data(ser) + signal_buffer_len(ser));
+    out.body.assign(signal_buffer_const_data(ser),
+                    signal_buffer_const_data(ser) + signal_buffer_len(ser));
     return out;
 }
 
@@ -463,7 +472,8 @@ Result<SecureBytes> SessionManager::decrypt(const Address& address, const Cipher
         rc = signal_message_deserialize(msg.out(), message.body.data(), message.body.size(),
                                         m_context->get());
         if (rc != 0) return sgFail(rc, "message parse");
-        rc = session_cipher_decrypt_signal_message(cipher.get(), msg.get(), nullptr, plaintext.out());
+        rc = session_cipher_decrypt_signal_message(cipher.get(), msg.get(), nullptr,
+                                                   plaintext.out());
     } else {
         return fail(ErrorCode::Malformed, "unknown message type");
     }
@@ -477,12 +487,15 @@ Result<Bytes> SessionManager::sign(ByteView message) {
     return signWith(*m_context, identity->privateKey, message);
 }
 
-Result<Bytes> SessionManager::signWith(SignalContext& context, ByteView privateKey, ByteView message) {
+Result<Bytes> SessionManager::signWith(SignalContext& context, ByteView privateKey,
+                                       ByteView message) {
     SignalPtr<ec_private_key> priv;
-    int rc = curve_decode_private_point(priv.out(), privateKey.data(), privateKey.size(), context.get());
+    int rc =
+        curve_decode_private_point(priv.out(), privateKey.data(), privateKey.size(), context.get());
     if (rc != 0) return sgFail(rc, "identity key decoding");
     SignalBuffer sig;
-    if ((rc = curve_calculate_signature(context.get(), sig.out(), priv.get(), message.data(), message.size())))
+    if ((rc = curve_calculate_signature(context.get(), sig.out(), priv.get(), message.data(),
+                                        message.size())))
         return sgFail(rc, "signature");
     return toBytes(sig.view());
 }
@@ -503,4 +516,4 @@ Result<Bytes> SessionManager::identityPublicKey() {
     return identity->publicKey;
 }
 
-}  // namespace verbatim::signal
+} // namespace verbatim::signal

@@ -19,11 +19,11 @@ namespace verbatim::signal {
 struct PreKeyBundle {
     std::uint32_t registrationId = 0;
     std::int32_t deviceId = 0;
-    std::optional<std::uint32_t> preKeyId;  ///< absent when the one-time pre-keys ran out
+    std::optional<std::uint32_t> preKeyId; ///< absent when the one-time pre-keys ran out
     Bytes preKeyPublic;
     std::uint32_t signedPreKeyId = 0;
     Bytes signedPreKeyPublic;
-    Bytes signedPreKeySignature;  ///< 64-byte XEdDSA signature by the identity key
+    Bytes signedPreKeySignature; ///< 64-byte XEdDSA signature by the identity key
     Bytes identityKey;
 };
 
@@ -52,8 +52,8 @@ struct CipherMessage {
 /// must outlive the manager.
 class SessionManager {
 public:
-    [[nodiscard]] static Result<std::unique_ptr<SessionManager>> create(
-        std::shared_ptr<SignalContext> context, ProtocolStore& store);
+    [[nodiscard]] static Result<std::unique_ptr<SessionManager>>
+    create(std::shared_ptr<SignalContext> context, ProtocolStore& store);
     ~SessionManager();
     SessionManager(const SessionManager&) = delete;
     SessionManager& operator=(const SessionManager&) = delete;
@@ -108,4 +108,4 @@ private:
 /// (curve25519-donna does no such check itself).
 bool isAcceptablePublicKey(ByteView serializedKey);
 
-}  // namespace verbatim::signal
+} // namespace verbatim::signal

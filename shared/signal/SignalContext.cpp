@@ -30,7 +30,7 @@ void logFunc(int level, const char* message, size_t len, void*) noexcept {
     } catch (...) {
     }
 }
-}  // namespace
+} // namespace
 
 Result<std::shared_ptr<SignalContext>> SignalContext::create() {
     std::shared_ptr<SignalContext> self(new SignalContext());
@@ -59,25 +59,70 @@ Error SignalContext::toError(int rc, const char* what) {
     ErrorCode code = ErrorCode::Crypto;
     const char* why = "library error";
     switch (rc) {
-    case SG_ERR_NOMEM: code = ErrorCode::Internal; why = "out of memory"; break;
-    case SG_ERR_INVAL: code = ErrorCode::InvalidArgument; why = "invalid argument"; break;
-    case SG_ERR_DUPLICATE_MESSAGE: code = ErrorCode::Duplicate; why = "duplicate message"; break;
-    case SG_ERR_INVALID_KEY: code = ErrorCode::AuthFailed; why = "invalid key"; break;
-    case SG_ERR_INVALID_KEY_ID: code = ErrorCode::NotFound; why = "unknown key id"; break;
-    case SG_ERR_INVALID_MAC: code = ErrorCode::AuthFailed; why = "bad MAC"; break;
-    case SG_ERR_INVALID_MESSAGE: code = ErrorCode::Malformed; why = "invalid message"; break;
-    case SG_ERR_INVALID_VERSION: code = ErrorCode::Unsupported; why = "unsupported version"; break;
-    case SG_ERR_LEGACY_MESSAGE: code = ErrorCode::Unsupported; why = "legacy message version"; break;
-    case SG_ERR_NO_SESSION: code = ErrorCode::NotFound; why = "no session"; break;
-    case SG_ERR_STALE_KEY_EXCHANGE: code = ErrorCode::Malformed; why = "stale key exchange"; break;
-    case SG_ERR_UNTRUSTED_IDENTITY: code = ErrorCode::UntrustedIdentity; why = "identity key changed"; break;
-    case SG_ERR_VRF_SIG_VERIF_FAILED: code = ErrorCode::AuthFailed; why = "signature check failed"; break;
-    case SG_ERR_INVALID_PROTO_BUF: code = ErrorCode::Malformed; why = "malformed protobuf"; break;
+    case SG_ERR_NOMEM:
+        code = ErrorCode::Internal;
+        why = "out of memory";
+        break;
+    case SG_ERR_INVAL:
+        code = ErrorCode::InvalidArgument;
+        why = "invalid argument";
+        break;
+    case SG_ERR_DUPLICATE_MESSAGE:
+        code = ErrorCode::Duplicate;
+        why = "duplicate message";
+        break;
+    case SG_ERR_INVALID_KEY:
+        code = ErrorCode::AuthFailed;
+        why = "invalid key";
+        break;
+    case SG_ERR_INVALID_KEY_ID:
+        code = ErrorCode::NotFound;
+        why = "unknown key id";
+        break;
+    case SG_ERR_INVALID_MAC:
+        code = ErrorCode::AuthFailed;
+        why = "bad MAC";
+        break;
+    case SG_ERR_INVALID_MESSAGE:
+        code = ErrorCode::Malformed;
+        why = "invalid message";
+        break;
+    case SG_ERR_INVALID_VERSION:
+        code = ErrorCode::Unsupported;
+        why = "unsupported version";
+        break;
+    case SG_ERR_LEGACY_MESSAGE:
+        code = ErrorCode::Unsupported;
+        why = "legacy message version";
+        break;
+    case SG_ERR_NO_SESSION:
+        code = ErrorCode::NotFound;
+        why = "no session";
+        break;
+    case SG_ERR_STALE_KEY_EXCHANGE:
+        code = ErrorCode::Malformed;
+        why = "stale key exchange";
+        break;
+    case SG_ERR_UNTRUSTED_IDENTITY:
+        code = ErrorCode::UntrustedIdentity;
+        why = "identity key changed";
+        break;
+    case SG_ERR_VRF_SIG_VERIF_FAILED:
+        code = ErrorCode::AuthFailed;
+        why = "signature check failed";
+        break;
+    case SG_ERR_INVALID_PROTO_BUF:
+        code = ErrorCode::Malformed;
+        why = "malformed protobuf";
+        break;
     default:
-        if (rc < SG_ERR_MINIMUM) { code = ErrorCode::Storage; why = "store callback failed"; }
+        if (rc < SG_ERR_MINIMUM) {
+            code = ErrorCode::Storage;
+            why = "store callback failed";
+        }
         break;
     }
     return Error{code, std::string(what) + ": " + why, rc};
 }
 
-}  // namespace verbatim::signal
+} // namespace verbatim::signal

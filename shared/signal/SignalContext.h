@@ -37,4 +37,4 @@ private:
     std::unique_ptr<Lock> m_lock;
 };
 
-}  // namespace verbatim::signal
+} // namespace verbatim::signal

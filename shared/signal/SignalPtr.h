@@ -12,8 +12,7 @@
 namespace verbatim::signal {
 
 /// Owns one reference to a libsignal object (session_record, ec_public_key, ...).
-template <class T>
-class SignalPtr {
+template <class T> class SignalPtr {
 public:
     SignalPtr() = default;
     /// Adopts a reference the caller already holds (the usual case after a *_create call).
@@ -91,4 +90,4 @@ inline signal_buffer* makeSignalBuffer(ByteView data) {
     return signal_buffer_create(data.data(), data.size());
 }
 
-}  // namespace verbatim::signal
+} // namespace verbatim::signal

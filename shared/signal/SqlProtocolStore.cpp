@@ -35,7 +35,7 @@ void bindAll(storage::Statement& st, int i, T&& v, Rest&&... rest) {
         st.bind(i, v);
     bindAll(st, i + 1, std::forward<Rest>(rest)...);
 }
-}  // namespace
+} // namespace
 
 Result<bool> SqlProtocolStore::hasIdentity(storage::Database& db) {
     auto st = db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'signal_identity_self'");
@@ -81,7 +81,8 @@ Result<std::unique_ptr<SqlProtocolStore>> SqlProtocolStore::open(storage::Databa
         auto ins = db.prepare("INSERT INTO signal_identity_self (id, public_key, private_key, "
                               "registration_id) VALUES (1, ?, ?, ?)");
         if (!ins) return tl::unexpected(ins.error());
-        ins->bind(1, newIdentity->publicKey).bind(2, newIdentity->privateKey)
+        ins->bind(1, newIdentity->publicKey)
+            .bind(2, newIdentity->privateKey)
             .bind(3, std::int64_t(newRegistrationId));
         if (auto r = ins->run(); !r) return tl::unexpected(r.error());
         store->m_identity = *newIdentity;
@@ -108,12 +109,17 @@ Result<bool> SqlProtocolStore::changeSome(const char* sql, auto&&... binds) {
     return m_db.changes() > 0;
 }
 
-Result<IdentityKeyPair> SqlProtocolStore::identityKeyPair() { return m_identity; }
-Result<std::uint32_t> SqlProtocolStore::localRegistrationId() { return m_registrationId; }
+Result<IdentityKeyPair> SqlProtocolStore::identityKeyPair() {
+    return m_identity;
+}
+Result<std::uint32_t> SqlProtocolStore::localRegistrationId() {
+    return m_registrationId;
+}
 
 Result<void> SqlProtocolStore::saveIdentity(const Address& a, ByteView key) {
-    auto r = changeSome("INSERT OR REPLACE INTO signal_identities (name, device, key) VALUES (?, ?, ?)",
-                        std::string_view(a.name), a.deviceId, key);
+    auto r =
+        changeSome("INSERT OR REPLACE INTO signal_identities (name, device, key) VALUES (?, ?, ?)",
+                   std::string_view(a.name), a.deviceId, key);
     if (!r) return tl::unexpected(r.error());
     return {};
 }
@@ -134,9 +140,9 @@ Result<std::optional<Bytes>> SqlProtocolStore::loadSession(const Address& a) {
                    std::string_view(a.name), a.deviceId);
 }
 Result<void> SqlProtocolStore::storeSession(const Address& a, ByteView record) {
-    auto r = changeSome(
-        "INSERT OR REPLACE INTO signal_sessions (name, device, record) VALUES (?, ?, ?)",
-        std::string_view(a.name), a.deviceId, record);
+    auto r =
+        changeSome("INSERT OR REPLACE INTO signal_sessions (name, device, record) VALUES (?, ?, ?)",
+                   std::string_view(a.name), a.deviceId, record);
     if (!r) return tl::unexpected(r.error());
     return {};
 }
@@ -173,7 +179,8 @@ Result<std::optional<Bytes>> SqlProtocolStore::loadPreKey(std::uint32_t id) {
     return loadOne("SELECT record FROM signal_prekeys WHERE id = ?", id);
 }
 Result<void> SqlProtocolStore::storePreKey(std::uint32_t id, ByteView record) {
-    auto r = changeSome("INSERT OR REPLACE INTO signal_prekeys (id, record) VALUES (?, ?)", id, record);
+    auto r =
+        changeSome("INSERT OR REPLACE INTO signal_prekeys (id, record) VALUES (?, ?)", id, record);
     if (!r) return tl::unexpected(r.error());
     return {};
 }
@@ -204,17 +211,20 @@ Result<bool> SqlProtocolStore::removeSignedPreKey(std::uint32_t id) {
     return changeSome("DELETE FROM signal_signed_prekeys WHERE id = ?", id);
 }
 
-Result<std::optional<Bytes>> SqlProtocolStore::loadSenderKey(const std::string& g, const Address& s) {
+Result<std::optional<Bytes>> SqlProtocolStore::loadSenderKey(const std::string& g,
+                                                             const Address& s) {
     return loadOne(
         "SELECT record FROM signal_sender_keys WHERE group_id = ? AND name = ? AND device = ?",
         std::string_view(g), std::string_view(s.name), s.deviceId);
 }
-Result<void> SqlProtocolStore::storeSenderKey(const std::string& g, const Address& s, ByteView record) {
-    auto r = changeSome("INSERT OR REPLACE INTO signal_sender_keys (group_id, name, device, record) "
-                        "VALUES (?, ?, ?, ?)",
-                        std::string_view(g), std::string_view(s.name), s.deviceId, record);
+Result<void> SqlProtocolStore::storeSenderKey(const std::string& g, const Address& s,
+                                              ByteView record) {
+    auto r =
+        changeSome("INSERT OR REPLACE INTO signal_sender_keys (group_id, name, device, record) "
+                   "VALUES (?, ?, ?, ?)",
+                   std::string_view(g), std::string_view(s.name), s.deviceId, record);
     if (!r) return tl::unexpected(r.error());
     return {};
 }
 
-}  // namespace verbatim::signal
+} // namespace verbatim::signal

@@ -15,9 +15,9 @@ public:
     /// Creates the tables if needed. When the database holds no identity yet, `newIdentity` and
     /// `newRegistrationId` are stored; otherwise the stored identity is kept and they are
     /// ignored. `db` must outlive the store.
-    [[nodiscard]] static Result<std::unique_ptr<SqlProtocolStore>> open(
-        storage::Database& db, const IdentityKeyPair* newIdentity = nullptr,
-        std::uint32_t newRegistrationId = 0);
+    [[nodiscard]] static Result<std::unique_ptr<SqlProtocolStore>>
+    open(storage::Database& db, const IdentityKeyPair* newIdentity = nullptr,
+         std::uint32_t newRegistrationId = 0);
 
     /// Whether the database already holds a device identity.
     [[nodiscard]] static Result<bool> hasIdentity(storage::Database& db);
@@ -60,4 +60,4 @@ private:
     std::uint32_t m_registrationId = 0;
 };
 
-}  // namespace verbatim::signal
+} // namespace verbatim::signal

@@ -26,12 +26,16 @@ tl::unexpected<Error> sqlFail(sqlite3* db, int rc, const char* what) {
 // temporary page under key 0, which no page ever has, and forwards everything else unchanged.
 struct SwapPageCache {
     sqlite3_pcache* inner;
-    unsigned swapPage;  // page number of the temporary swap
+    unsigned swapPage; // page number of the temporary swap
 };
 sqlite3_pcache_methods2 g_defaultCache{};
 
-unsigned innerPage(const SwapPageCache* c, unsigned page) { return page == c->swapPage ? 0u : page; }
-SwapPageCache* wrapped(sqlite3_pcache* p) { return reinterpret_cast<SwapPageCache*>(p); }
+unsigned innerPage(const SwapPageCache* c, unsigned page) {
+    return page == c->swapPage ? 0u : page;
+}
+SwapPageCache* wrapped(sqlite3_pcache* p) {
+    return reinterpret_cast<SwapPageCache*>(p);
+}
 
 bool installPageCache() {
     if (sqlite3_config(SQLITE_CONFIG_GETPCACHE2, &g_defaultCache) != SQLITE_OK) return false;
@@ -50,11 +54,15 @@ bool installPageCache() {
             sqlite3_free(c);
             return nullptr;
         }
-        c->swapPage = szPage > 0 ? unsigned(0x40000000 / szPage + 1) : 0u;  // SQLite's PENDING_BYTE
+        c->swapPage = szPage > 0 ? unsigned(0x40000000 / szPage + 1) : 0u; // SQLite's PENDING_BYTE
         return reinterpret_cast<sqlite3_pcache*>(c);
     };
-    methods.xCachesize = [](sqlite3_pcache* p, int n) { g_defaultCache.xCachesize(wrapped(p)->inner, n); };
-    methods.xPagecount = [](sqlite3_pcache* p) { return g_defaultCache.xPagecount(wrapped(p)->inner); };
+    methods.xCachesize = [](sqlite3_pcache* p, int n) {
+        g_defaultCache.xCachesize(wrapped(p)->inner, n);
+    };
+    methods.xPagecount = [](sqlite3_pcache* p) {
+        return g_defaultCache.xPagecount(wrapped(p)->inner);
+    };
     methods.xFetch = [](sqlite3_pcache* p, unsigned page, int create) {
         return g_defaultCache.xFetch(wrapped(p)->inner, innerPage(wrapped(p), page), create);
     };
@@ -77,7 +85,7 @@ bool installPageCache() {
     };
     return sqlite3_config(SQLITE_CONFIG_PCACHE2, &methods) == SQLITE_OK;
 }
-}  // namespace
+} // namespace
 
 // ---- Statement -------------------------------------------------------------------------------
 
@@ -143,8 +151,12 @@ void Statement::reset() {
     sqlite3_clear_bindings(m_stmt);
 }
 
-std::int64_t Statement::columnInt(int c) const { return sqlite3_column_int64(m_stmt, c); }
-double Statement::columnReal(int c) const { return sqlite3_column_double(m_stmt, c); }
+std::int64_t Statement::columnInt(int c) const {
+    return sqlite3_column_int64(m_stmt, c);
+}
+double Statement::columnReal(int c) const {
+    return sqlite3_column_double(m_stmt, c);
+}
 std::string Statement::columnText(int c) const {
     auto p = reinterpret_cast<const char*>(sqlite3_column_text(m_stmt, c));
     return p ? std::string(p, std::size_t(sqlite3_column_bytes(m_stmt, c))) : std::string();
@@ -153,15 +165,20 @@ Bytes Statement::columnBlob(int c) const {
     auto p = static_cast<const std::uint8_t*>(sqlite3_column_blob(m_stmt, c));
     return p ? Bytes(p, p + sqlite3_column_bytes(m_stmt, c)) : Bytes();
 }
-bool Statement::columnIsNull(int c) const { return sqlite3_column_type(m_stmt, c) == SQLITE_NULL; }
+bool Statement::columnIsNull(int c) const {
+    return sqlite3_column_type(m_stmt, c) == SQLITE_NULL;
+}
 
 // ---- Database --------------------------------------------------------------------------------
 
-Error Database::error(int rc, const char* what) const { return sqlFail(m_db, rc, what).value(); }
+Error Database::error(int rc, const char* what) const {
+    return sqlFail(m_db, rc, what).value();
+}
 
 Result<std::unique_ptr<Database>> Database::open(const std::string& path, ByteView rawKey,
                                                  const OpenOptions& options) {
-    if (rawKey.size() != 32) return fail(ErrorCode::InvalidArgument, "database key must be 32 bytes");
+    if (rawKey.size() != 32)
+        return fail(ErrorCode::InvalidArgument, "database key must be 32 bytes");
     if (!options.create && !std::filesystem::exists(path))
         return fail(ErrorCode::NotFound, "database file does not exist");
 
@@ -174,7 +191,8 @@ Result<std::unique_ptr<Database>> Database::open(const std::string& path, ByteVi
     }();
     (void)configured;
     std::unique_ptr<Database> db(new Database());
-    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX | (options.create ? SQLITE_OPEN_CREATE : 0);
+    int flags =
+        SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX | (options.create ? SQLITE_OPEN_CREATE : 0);
     int rc = sqlite3_open_v2(path.c_str(), &db->m_db, flags, nullptr);
     if (rc != SQLITE_OK) return sqlFail(db->m_db, rc, "cannot open database");
 
@@ -193,14 +211,15 @@ Result<std::unique_ptr<Database>> Database::open(const std::string& path, ByteVi
     // Pin every cipher setting (ST-05): a library default changing later must not change how
     // existing files are read. cipher_compatibility = 3 leaves the plaintext header size at the
     // process-wide default, and cipher_use_hmac is a process-wide default too.
-    std::string cipher = options.compatibility3 ? "PRAGMA cipher_compatibility = 3;"
-                                                  "PRAGMA cipher_plaintext_header_size = 0;"
-                                                : "PRAGMA cipher_page_size = 4096;"
-                                                  "PRAGMA kdf_iter = 256000;"
-                                                  "PRAGMA cipher_hmac_algorithm = HMAC_SHA512;"
-                                                  "PRAGMA cipher_kdf_algorithm = PBKDF2_HMAC_SHA512;"
-                                                  "PRAGMA cipher_use_hmac = ON;"
-                                                  "PRAGMA cipher_plaintext_header_size = 0;";
+    std::string cipher = options.compatibility3
+                             ? "PRAGMA cipher_compatibility = 3;"
+                               "PRAGMA cipher_plaintext_header_size = 0;"
+                             : "PRAGMA cipher_page_size = 4096;"
+                               "PRAGMA kdf_iter = 256000;"
+                               "PRAGMA cipher_hmac_algorithm = HMAC_SHA512;"
+                               "PRAGMA cipher_kdf_algorithm = PBKDF2_HMAC_SHA512;"
+                               "PRAGMA cipher_use_hmac = ON;"
+                               "PRAGMA cipher_plaintext_header_size = 0;";
     // SQLCipher's own default since 4.5: wiping every freed allocation costs more than it
     // protects here; key material we hold is wiped by SecureBytes.
     cipher += "PRAGMA cipher_memory_security = OFF;";
@@ -224,7 +243,8 @@ Result<std::unique_ptr<Database>> Database::open(const std::string& path, ByteVi
                           "PRAGMA busy_timeout = 5000;";
     pragmas += options.durability == Durability::Full ? "PRAGMA synchronous = FULL;"
                                                       : "PRAGMA synchronous = NORMAL;";
-    if (options.cacheKiB) pragmas += "PRAGMA cache_size = -" + std::to_string(options.cacheKiB) + ";";
+    if (options.cacheKiB)
+        pragmas += "PRAGMA cache_size = -" + std::to_string(options.cacheKiB) + ";";
     if (auto r = db->exec(pragmas); !r) return tl::unexpected(r.error());
     return db;
 }
@@ -244,7 +264,7 @@ void Database::onRowChange(std::function<void(std::string_view)> fn) {
 }
 
 Database::~Database() {
-    m_cache.clear();  // finalize cached statements before closing
+    m_cache.clear(); // finalize cached statements before closing
     if (m_db) sqlite3_close_v2(m_db);
 }
 
@@ -257,7 +277,9 @@ Result<void> Database::exec(std::string_view sql) {
     return {};
 }
 
-std::int64_t Database::totalChanges() const { return sqlite3_total_changes64(m_db); }
+std::int64_t Database::totalChanges() const {
+    return sqlite3_total_changes64(m_db);
+}
 
 Result<Statement> Database::prepare(std::string_view sql) {
     sqlite3_stmt* stmt = nullptr;
@@ -279,7 +301,8 @@ Result<StatementLease> Database::cached(std::string_view sql) {
     return StatementLease(it->second.get());
 }
 
-Result<void> Database::backupTo(Database& destination, int pagesPerStep, const std::function<void()>& afterStep) {
+Result<void> Database::backupTo(Database& destination, int pagesPerStep,
+                                const std::function<void()>& afterStep) {
     sqlite3_backup* b = sqlite3_backup_init(destination.m_db, "main", m_db, "main");
     if (!b) return sqlFail(destination.m_db, sqlite3_errcode(destination.m_db), "backup");
     int rc = SQLITE_OK;
@@ -302,12 +325,14 @@ Result<std::int64_t> Database::userVersion() {
 }
 
 Result<void> Database::migrate(std::span<const std::string_view> migrations) {
-    auto version = userVersion();  // its statement is finalized here: a running one would lock tables
+    auto version =
+        userVersion(); // its statement is finalized here: a running one would lock tables
     if (!version) return tl::unexpected(version.error());
     if (*version > std::int64_t(migrations.size()))
-        return fail(ErrorCode::Unsupported, "the database has schema version " + std::to_string(*version) +
-                                                ", written by a newer Verbatim release; this one knows up to version " +
-                                                std::to_string(migrations.size()) + " (the file was not changed)");
+        return fail(ErrorCode::Unsupported,
+                    "the database has schema version " + std::to_string(*version) +
+                        ", written by a newer Verbatim release; this one knows up to version " +
+                        std::to_string(migrations.size()) + " (the file was not changed)");
     if (*version == std::int64_t(migrations.size())) return {};
     // One transaction for every step: a crash or a failing step leaves the old version whole,
     // never a store between two versions that neither release can open.
@@ -315,23 +340,35 @@ Result<void> Database::migrate(std::span<const std::string_view> migrations) {
     if (auto r = tx.begin(); !r) return r;
     for (std::size_t i = std::size_t(*version); i < migrations.size(); ++i) {
         if (auto r = exec(migrations[i]); !r)
-            return fail(r.error().code, "schema migration to version " + std::to_string(i + 1) + " failed (the store "
-                                        "was left at version " + std::to_string(*version) + "): " + r.error().message);
+            return fail(r.error().code, "schema migration to version " + std::to_string(i + 1) +
+                                            " failed (the store "
+                                            "was left at version " +
+                                            std::to_string(*version) + "): " + r.error().message);
     }
     if (auto r = exec("PRAGMA user_version = " + std::to_string(migrations.size())); !r) return r;
     return tx.commit();
 }
 
-bool Database::inTransaction() const { return m_db && !sqlite3_get_autocommit(m_db); }
+bool Database::inTransaction() const {
+    return m_db && !sqlite3_get_autocommit(m_db);
+}
 
-Result<void> Database::begin() { return exec("BEGIN IMMEDIATE"); }
-Result<void> Database::commit() { return exec("COMMIT"); }
+Result<void> Database::begin() {
+    return exec("BEGIN IMMEDIATE");
+}
+Result<void> Database::commit() {
+    return exec("COMMIT");
+}
 void Database::rollback() noexcept {
     if (!sqlite3_get_autocommit(m_db)) sqlite3_exec(m_db, "ROLLBACK", nullptr, nullptr, nullptr);
 }
 
-std::int64_t Database::lastInsertRowId() const { return sqlite3_last_insert_rowid(m_db); }
-int Database::changes() const { return sqlite3_changes(m_db); }
+std::int64_t Database::lastInsertRowId() const {
+    return sqlite3_last_insert_rowid(m_db);
+}
+int Database::changes() const {
+    return sqlite3_changes(m_db);
+}
 
 Result<std::vector<std::string>> Database::cipherIntegrityCheck() {
     auto st = prepare("PRAGMA cipher_integrity_check");
@@ -355,7 +392,8 @@ Result<bool> Database::integrityCheck() {
 }
 
 Result<void> Database::rekey(ByteView newRawKey) {
-    if (newRawKey.size() != 32) return fail(ErrorCode::InvalidArgument, "database key must be 32 bytes");
+    if (newRawKey.size() != 32)
+        return fail(ErrorCode::InvalidArgument, "database key must be 32 bytes");
     SecureBytes spec;
     std::string hex = toHex(newRawKey);
     spec.push_back('x');
@@ -368,4 +406,4 @@ Result<void> Database::rekey(ByteView newRawKey) {
     return {};
 }
 
-}  // namespace verbatim::storage
+} // namespace verbatim::storage

@@ -46,8 +46,7 @@ public:
     /// Steps through the remaining rows and calls `onRow` at each, with the statement (read its
     /// columns) or with nothing. `onRow` may return Result<void>: its first failure stops the
     /// walk and is returned, as is a step's failure.
-    template <class F>
-    [[nodiscard]] Result<void> forEachRow(F&& onRow) {
+    template <class F> [[nodiscard]] Result<void> forEachRow(F&& onRow) {
         while (true) {
             auto row = step();
             if (!row) return tl::unexpected(row.error());
@@ -94,8 +93,7 @@ public:
     Statement* operator->() const { return m_s; }
     Statement& operator*() const { return *m_s; }
     // The Statement interface, so that `Result<StatementLease>` reads like `Result<Statement>`.
-    template <class T>
-    StatementLease& bind(int i, T&& v) {
+    template <class T> StatementLease& bind(int i, T&& v) {
         m_s->bind(i, std::forward<T>(v));
         return *this;
     }
@@ -109,8 +107,7 @@ public:
     }
     [[nodiscard]] Result<bool> step() { return m_s->step(); }
     [[nodiscard]] Result<void> run() { return m_s->run(); }
-    template <class F>
-    [[nodiscard]] Result<void> forEachRow(F&& onRow) {
+    template <class F> [[nodiscard]] Result<void> forEachRow(F&& onRow) {
         return m_s->forEachRow(std::forward<F>(onRow));
     }
     std::int64_t columnInt(int c) const { return m_s->columnInt(c); }
@@ -127,7 +124,7 @@ private:
 enum class Durability { Normal, Full };
 
 struct OpenOptions {
-    bool create = true;  ///< create the file when missing
+    bool create = true; ///< create the file when missing
     Durability durability = Durability::Normal;
     /// SQLCipher 3.x compatibility (cipher_compatibility = 3) for opening old files.
     bool compatibility3 = false;
@@ -142,9 +139,8 @@ public:
     /// Opens (or creates) `path` with a 32-byte raw key. A wrong key fails with
     /// ErrorCode::WrongKey and never modifies the file; a damaged file fails with
     /// ErrorCode::Storage. The key is passed as a raw key (no KDF: it is random, not a password).
-    [[nodiscard]] static Result<std::unique_ptr<Database>> open(const std::string& path,
-                                                               ByteView rawKey,
-                                                               const OpenOptions& options = {});
+    [[nodiscard]] static Result<std::unique_ptr<Database>>
+    open(const std::string& path, ByteView rawKey, const OpenOptions& options = {});
     ~Database();
     Database(const Database&) = delete;
     Database& operator=(const Database&) = delete;
@@ -171,7 +167,7 @@ public:
     /// PRAGMA user_version: the schema version migrate() brought the store to (0: none).
     [[nodiscard]] Result<std::int64_t> userVersion();
 
-    [[nodiscard]] Result<void> begin();   ///< BEGIN IMMEDIATE
+    [[nodiscard]] Result<void> begin(); ///< BEGIN IMMEDIATE
     [[nodiscard]] Result<void> commit();
     void rollback() noexcept;
 
@@ -238,4 +234,4 @@ private:
     bool m_active = false;
 };
 
-}  // namespace verbatim::storage
+} // namespace verbatim::storage

@@ -50,11 +50,11 @@ constexpr const char* kPass = "app test passphrase";
 constexpr const char* kJournalPass = "journal key passphrase 1";
 
 /// Runs the event loop until `f` holds (or the timeout).
-template <class F>
-bool until(F f, int ms = 20000) {
+template <class F> bool until(F f, int ms = 20000) {
     QElapsedTimer t;
     t.start();
-    while (!f() && t.elapsed() < ms) QTest::qWait(20);
+    while (!f() && t.elapsed() < ms)
+        QTest::qWait(20);
     return f();
 }
 
@@ -64,11 +64,14 @@ int rowOf(QAbstractItemModel* m, int role, const QVariant& value) {
     return -1;
 }
 
-QVariant cell(QAbstractItemModel* m, int row, int role) { return m->data(m->index(row, 0), role); }
+QVariant cell(QAbstractItemModel* m, int row, int role) {
+    return m->data(m->index(row, 0), role);
+}
 
 /// Where screenshots go: VERBATIM_SCREENSHOT_DIR, else ./screenshots.
 QString screenshotDir() {
-    const QString out = qEnvironmentVariable("VERBATIM_SCREENSHOT_DIR", QDir::currentPath() + "/screenshots");
+    const QString out =
+        qEnvironmentVariable("VERBATIM_SCREENSHOT_DIR", QDir::currentPath() + "/screenshots");
     QDir().mkpath(out);
     return out;
 }
@@ -82,7 +85,8 @@ bool profileFilesExist(const QString& dir) {
 int colours(const QImage& img) {
     std::set<QRgb> seen;
     for (int y = 0; y < img.height(); y += 7)
-        for (int x = 0; x < img.width(); x += 7) seen.insert(img.pixel(x, y));
+        for (int x = 0; x < img.width(); x += 7)
+            seen.insert(img.pixel(x, y));
     return int(seen.size());
 }
 
@@ -149,12 +153,12 @@ struct Ui {
         if (!from) from = window ? window->contentItem() : nullptr;
         if (!from) return out;
         if (from->objectName() == QLatin1String(name)) out << from;
-        for (auto* child : from->childItems()) out << findItems(name, child);
+        for (auto* child : from->childItems())
+            out << findItems(name, child);
         return out;
     }
     /// A visible item named `name` whose text satisfies `f`.
-    template <class F>
-    bool shows(const char* name, F f) {
+    template <class F> bool shows(const char* name, F f) {
         for (auto* item : findItems(name))
             if (item->isVisible() && f(item->property("text").toString())) return true;
         return false;
@@ -169,25 +173,35 @@ struct Ui {
     }
 };
 
-
 /// Alice (lawyer) and Carol (client, invited to `matter`, notice accepted), both with the matter
 /// open and connected. The caller's Ui, if any, is on Carol.
-bool openMatter(e2e::Harness& h, qt::AppController& lawyer, qt::AppController& client, const std::string& matter) {
-    if (!lawyer.join(QString::fromStdString(h.enrollLink("alice", proto::ROLE_LAWYER)), "Alice Adams", kPass)) return false;
+bool openMatter(e2e::Harness& h, qt::AppController& lawyer, qt::AppController& client,
+                const std::string& matter) {
+    if (!lawyer.join(QString::fromStdString(h.enrollLink("alice", proto::ROLE_LAWYER)),
+                     "Alice Adams", kPass))
+        return false;
     if (!until([&] { return lawyer.connected(); })) return false;
     auto invite = lawyer.client()->createInvite(matter);
-    if (!invite || !client.join(QString::fromStdString(*invite), "Carol Client", kPass) || !client.acceptNotice()) return false;
-    if (!until([&] { return client.connected() && client.conversations()->rowCount() == 1; })) return false;
-    const QString conv = cell(client.conversations(), 0, qt::ConversationListModel::IdRole).toString();
+    if (!invite || !client.join(QString::fromStdString(*invite), "Carol Client", kPass) ||
+        !client.acceptNotice())
+        return false;
+    if (!until([&] { return client.connected() && client.conversations()->rowCount() == 1; }))
+        return false;
+    const QString conv =
+        cell(client.conversations(), 0, qt::ConversationListModel::IdRole).toString();
     client.openConversation(conv);
-    if (!until([&] { return rowOf(lawyer.conversations(), qt::ConversationListModel::IdRole, conv) >= 0; })) return false;
+    if (!until([&] {
+            return rowOf(lawyer.conversations(), qt::ConversationListModel::IdRole, conv) >= 0;
+        }))
+        return false;
     lawyer.openConversation(conv);
     return lawyer.currentConversation() == conv && client.currentConversation() == conv;
 }
 
 /// Types `text` into the window's focused item, key by key.
 void typeKeys(QWindow* window, const QString& text) {
-    for (QChar c : text) QTest::keyClick(window, c.toLatin1());
+    for (QChar c : text)
+        QTest::keyClick(window, c.toLatin1());
 }
 
 /// The texts of the visible items named `name`, in tree order.
@@ -203,15 +217,19 @@ QStringList visibleTexts(const QList<QQuickItem*>& items) {
 void textItems(QQuickItem* from, QList<QQuickItem*>& out) {
     if (!from) return;
     if (from->inherits("QQuickText") || from->inherits("QQuickTextEdit")) out << from;
-    for (auto* child : from->childItems()) textItems(child, out);
+    for (auto* child : from->childItems())
+        textItems(child, out);
 }
 
-bool isPlain(QQuickItem* item) { return item->property("textFormat").toInt() == Qt::PlainText; }
+bool isPlain(QQuickItem* item) {
+    return item->property("textFormat").toInt() == Qt::PlainText;
+}
 
 /// Characters that change the direction of the text after them.
 bool isBidiControl(QChar c) {
     const char16_t u = c.unicode();
-    return (u >= 0x202A && u <= 0x202E) || (u >= 0x2066 && u <= 0x2069) || u == 0x200E || u == 0x200F || u == 0x061C;
+    return (u >= 0x202A && u <= 0x202E) || (u >= 0x2066 && u <= 0x2069) || u == 0x200E ||
+           u == 0x200F || u == 0x061C;
 }
 
 /// `text` without what its isolates hold, as the Unicode bidi algorithm pairs them (a PDI closes
@@ -252,20 +270,26 @@ QString renderingProblems(Ui& ui, const QStringList& alone) {
         if (t.isEmpty()) continue;
         bool suspicious = Qt::mightBeRichText(t);
         for (QChar c : t)
-            if (c == u'<' || c == u'&' || c == u'*' || c == u'[' || c == u'_' || c.category() == QChar::Other_Format)
+            if (c == u'<' || c == u'&' || c == u'*' || c == u'[' || c == u'_' ||
+                c.category() == QChar::Other_Format)
                 suspicious = true;
         if (suspicious && !isPlain(item))
             problems << QStringLiteral("%1 %2 renders with format %3: %4")
-                            .arg(QString::fromLatin1(item->metaObject()->className()), item->objectName())
+                            .arg(QString::fromLatin1(item->metaObject()->className()),
+                                 item->objectName())
                             .arg(item->property("textFormat").toInt())
                             .arg(t.left(80));
         const QString outside = outsideIsolates(t);
-        const bool hidden = std::any_of(outside.begin(), outside.end(),
-                                        [](QChar c) { return isBidiControl(c) || c.category() == QChar::Other_Format; });
+        const bool hidden = std::any_of(outside.begin(), outside.end(), [](QChar c) {
+            return isBidiControl(c) || c.category() == QChar::Other_Format;
+        });
         if (item->isVisible() && hidden &&
-            !std::any_of(alone.begin(), alone.end(), [&](const QString& a) { return a.contains(t); }))
-            problems << QStringLiteral("%1 %2 shows a direction change or invisible character outside an isolate: %3")
-                            .arg(QString::fromLatin1(item->metaObject()->className()), item->objectName(), t.left(80));
+            !std::any_of(alone.begin(), alone.end(),
+                         [&](const QString& a) { return a.contains(t); }))
+            problems << QStringLiteral("%1 %2 shows a direction change or invisible character "
+                                       "outside an isolate: %3")
+                            .arg(QString::fromLatin1(item->metaObject()->className()),
+                                 item->objectName(), t.left(80));
     }
     return problems.join(QLatin1Char('\n'));
 }
@@ -275,7 +299,8 @@ bool showsPlain(Ui& ui, const QString& text) {
     QList<QQuickItem*> items;
     textItems(ui.window->contentItem(), items);
     for (auto* item : items)
-        if (item->isVisible() && isPlain(item) && item->property("text").toString() == text) return true;
+        if (item->isVisible() && isPlain(item) && item->property("text").toString() == text)
+            return true;
     return false;
 }
 
@@ -297,10 +322,12 @@ struct Beacon {
         });
         return server.listen(QHostAddress::LocalHost, 0);
     }
-    QString url(const QString& what) const { return QStringLiteral("http://127.0.0.1:%1/%2").arg(server.serverPort()).arg(what); }
+    QString url(const QString& what) const {
+        return QStringLiteral("http://127.0.0.1:%1/%2").arg(server.serverPort()).arg(what);
+    }
 };
 
-}  // namespace
+} // namespace
 
 /// Receives the URLs the app hands to the desktop's browser (QDesktopServices::setUrlHandler).
 class UrlCatcher : public QObject {
@@ -324,13 +351,19 @@ private slots:
         QVERIFY(h.ok());
         QTemporaryDir dir;
         qt::AppController lawyer(dir.path() + "/lawyer");
-        QAbstractItemModelTester t1(lawyer.conversations(), QAbstractItemModelTester::FailureReportingMode::QtTest);
-        QAbstractItemModelTester t2(lawyer.messages(), QAbstractItemModelTester::FailureReportingMode::QtTest);
-        QAbstractItemModelTester t3(lawyer.searchResults(), QAbstractItemModelTester::FailureReportingMode::QtTest);
-        QAbstractItemModelTester t4(lawyer.participants(), QAbstractItemModelTester::FailureReportingMode::QtTest);
-        QAbstractItemModelTester t5(lawyer.devices(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QAbstractItemModelTester t1(lawyer.conversations(),
+                                    QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QAbstractItemModelTester t2(lawyer.messages(),
+                                    QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QAbstractItemModelTester t3(lawyer.searchResults(),
+                                    QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QAbstractItemModelTester t4(lawyer.participants(),
+                                    QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QAbstractItemModelTester t5(lawyer.devices(),
+                                    QAbstractItemModelTester::FailureReportingMode::QtTest);
         QCOMPARE(lawyer.screen(), QStringLiteral("onboarding"));
-        QVERIFY2(lawyer.join(QString::fromStdString(h.enrollLink("alice", proto::ROLE_LAWYER)), "Alice Adams", kPass),
+        QVERIFY2(lawyer.join(QString::fromStdString(h.enrollLink("alice", proto::ROLE_LAWYER)),
+                             "Alice Adams", kPass),
                  qPrintable(lawyer.error()));
         QCOMPARE(lawyer.screen(), QStringLiteral("ready"));
         QVERIFY(until([&] { return lawyer.connected(); }));
@@ -340,25 +373,32 @@ private slots:
 
         QTemporaryDir cdir;
         qt::AppController client(cdir.path() + "/client");
-        QAbstractItemModelTester c1(client.messages(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QAbstractItemModelTester c1(client.messages(),
+                                    QAbstractItemModelTester::FailureReportingMode::QtTest);
         QVERIFY(client.join(QString::fromStdString(*invite), "Carol Client", kPass));
-        QCOMPARE(client.screen(), QStringLiteral("notice"));  // before the first message (ES-12)
+        QCOMPARE(client.screen(), QStringLiteral("notice")); // before the first message (ES-12)
         QVERIFY(!client.send("too early"));
         QVERIFY(client.acceptNotice());
         QCOMPARE(client.screen(), QStringLiteral("ready"));
         QVERIFY(until([&] { return client.conversations()->rowCount() == 1; }));
-        client.openConversation(client.conversations()->data(client.conversations()->index(0, 0), qt::ConversationListModel::IdRole).toString());
+        client.openConversation(
+            client.conversations()
+                ->data(client.conversations()->index(0, 0), qt::ConversationListModel::IdRole)
+                .toString());
         QCOMPARE(client.currentTitle(), QStringLiteral("Estate of Doe"));
         QVERIFY(client.currentIsMatter());
 
         QVERIFY(until([&] { return lawyer.conversations()->rowCount() == 1; }));
-        const QString conv = cell(lawyer.conversations(), 0, qt::ConversationListModel::IdRole).toString();
+        const QString conv =
+            cell(lawyer.conversations(), 0, qt::ConversationListModel::IdRole).toString();
         lawyer.openConversation(conv);
         QCOMPARE(lawyer.participants()->rowCount(), 2);
-        for (int i = 0; i < 130; ++i) QVERIFY(lawyer.send(QStringLiteral("message %1").arg(i)));
+        for (int i = 0; i < 130; ++i)
+            QVERIFY(lawyer.send(QStringLiteral("message %1").arg(i)));
         QVERIFY(core->waitForOutbox(30s));
         auto* cm = client.messages();
-        QVERIFY(until([&] { return rowOf(cm, qt::MessageListModel::BodyRole, "message 129") >= 0; }));
+        QVERIFY(
+            until([&] { return rowOf(cm, qt::MessageListModel::BodyRole, "message 129") >= 0; }));
         // Paging (on a model of its own: the tester itself fetches everything): opening loads
         // the newest page; older ones come with fetchMore.
         {
@@ -367,22 +407,34 @@ private slots:
             QCOMPARE(pager.rowCount(), int(qt::MessageListModel::kPage));
             QVERIFY(pager.canFetchMore({}));
             QVERIFY(rowOf(&pager, qt::MessageListModel::BodyRole, "message 0") < 0);
-            while (pager.canFetchMore({})) pager.fetchMore({});
+            while (pager.canFetchMore({}))
+                pager.fetchMore({});
             QVERIFY(rowOf(&pager, qt::MessageListModel::BodyRole, "message 0") >= 0);
         }
         QVERIFY(rowOf(cm, qt::MessageListModel::BodyRole, "message 0") >= 0);
 
-        const QString id = cell(cm, rowOf(cm, qt::MessageListModel::BodyRole, "message 129"), qt::MessageListModel::IdRole).toString();
+        const QString id = cell(cm, rowOf(cm, qt::MessageListModel::BodyRole, "message 129"),
+                                qt::MessageListModel::IdRole)
+                               .toString();
         QVERIFY(lawyer.edit(id, "message 129, corrected"));
         QVERIFY(until([&] {
             int r = rowOf(cm, qt::MessageListModel::IdRole, id);
             return r >= 0 && cell(cm, r, qt::MessageListModel::EditedRole).toBool();
         }));
-        QCOMPARE(cell(cm, rowOf(cm, qt::MessageListModel::IdRole, id), qt::MessageListModel::BodyRole).toString(),
-                 QStringLiteral("message 129, corrected"));
+        QCOMPARE(
+            cell(cm, rowOf(cm, qt::MessageListModel::IdRole, id), qt::MessageListModel::BodyRole)
+                .toString(),
+            QStringLiteral("message 129, corrected"));
         QVERIFY(lawyer.retract(id));
-        QVERIFY(until([&] { return cell(cm, rowOf(cm, qt::MessageListModel::IdRole, id), qt::MessageListModel::RetractedRole).toBool(); }));
-        QVERIFY(cell(cm, rowOf(cm, qt::MessageListModel::IdRole, id), qt::MessageListModel::BodyRole).toString().isEmpty());
+        QVERIFY(until([&] {
+            return cell(cm, rowOf(cm, qt::MessageListModel::IdRole, id),
+                        qt::MessageListModel::RetractedRole)
+                .toBool();
+        }));
+        QVERIFY(
+            cell(cm, rowOf(cm, qt::MessageListModel::IdRole, id), qt::MessageListModel::BodyRole)
+                .toString()
+                .isEmpty());
 
         client.search("corrected");
         QCOMPARE(client.searchResults()->rowCount(), 0);
@@ -408,8 +460,11 @@ private slots:
             QVERIFY(done.first().first().toBool());
             QVERIFY(client.uploading().isEmpty());
             auto* lm = lawyer.messages();
-            QVERIFY(until([&] { return rowOf(lm, qt::MessageListModel::AttachmentNameRole, "scan.pdf") >= 0; }));
-            QCOMPARE(cell(lm, rowOf(lm, qt::MessageListModel::AttachmentNameRole, "scan.pdf"), qt::MessageListModel::AttachmentSizeRole)
+            QVERIFY(until([&] {
+                return rowOf(lm, qt::MessageListModel::AttachmentNameRole, "scan.pdf") >= 0;
+            }));
+            QCOMPARE(cell(lm, rowOf(lm, qt::MessageListModel::AttachmentNameRole, "scan.pdf"),
+                          qt::MessageListModel::AttachmentSizeRole)
                          .toULongLong(),
                      200ull * 1024);
         }
@@ -425,8 +480,10 @@ private slots:
         QVERIFY(devicesRefreshed.first().first().toBool());
         QCOMPARE(lawyer.devices()->rowCount(), 1);
         QVERIFY(cell(lawyer.devices(), 0, qt::DevicesModel::ThisDeviceRole).toBool());
-        QCOMPARE(cell(lawyer.devices(), 0, qt::DevicesModel::StatusRole).toString(), QStringLiteral("active"));
-        QCOMPARE(cell(lawyer.devices(), 0, qt::DevicesModel::PlatformRole).toString(), QStringLiteral("desktop"));
+        QCOMPARE(cell(lawyer.devices(), 0, qt::DevicesModel::StatusRole).toString(),
+                 QStringLiteral("active"));
+        QCOMPARE(cell(lawyer.devices(), 0, qt::DevicesModel::PlatformRole).toString(),
+                 QStringLiteral("desktop"));
 
         // Lock and unlock.
         client.lock();
@@ -446,7 +503,8 @@ private slots:
         QVERIFY(h.ok());
         QTemporaryDir dir;
         qt::AppController lawyer(dir.path() + "/lawyer");
-        QVERIFY(lawyer.join(QString::fromStdString(h.enrollLink("alice", proto::ROLE_LAWYER)), "Alice Adams", kPass));
+        QVERIFY(lawyer.join(QString::fromStdString(h.enrollLink("alice", proto::ROLE_LAWYER)),
+                            "Alice Adams", kPass));
         QVERIFY(until([&] { return lawyer.connected(); }));
         auto invite = lawyer.client()->createInvite("Estate of Doe");
         QVERIFY(invite);
@@ -468,16 +526,23 @@ private slots:
         QVERIFY(ui.click("acceptNotice"));
         QVERIFY(until([&] { return client.screen() == "ready"; }));
         QVERIFY(until([&] { return client.conversations()->rowCount() == 1; }));
-        client.openConversation(cell(client.conversations(), 0, qt::ConversationListModel::IdRole).toString());
+        client.openConversation(
+            cell(client.conversations(), 0, qt::ConversationListModel::IdRole).toString());
 
         // ES-12: the journaling notice sits above the first message, for the client...
-        QVERIFY(until([&] { return ui.find("journalNotice") && ui.find("journalNotice")->property("visible").toBool(); }));
+        QVERIFY(until([&] {
+            return ui.find("journalNotice") &&
+                   ui.find("journalNotice")->property("visible").toBool();
+        }));
 
         // Send through the composer.
         QVERIFY(until([&] { return ui.find("messageInput") != nullptr; }));
         QVERIFY(ui.type("messageInput", "Hello, I have questions about the will."));
         QVERIFY(ui.click("sendButton"));
-        QVERIFY(until([&] { return rowOf(client.messages(), qt::MessageListModel::BodyRole, "Hello, I have questions about the will.") >= 0; }));
+        QVERIFY(until([&] {
+            return rowOf(client.messages(), qt::MessageListModel::BodyRole,
+                         "Hello, I have questions about the will.") >= 0;
+        }));
         QVERIFY(ui.find("messageInput")->property("text").toString().isEmpty());
 
         // Receive, edit and retract from the lawyer.
@@ -486,15 +551,32 @@ private slots:
         QVERIFY(lawyer.send("Of course. Which clause?"));
         QVERIFY(lawyer.send("Also: the meeting is on Tuesday at 10."));
         auto* cm = client.messages();
-        QVERIFY(until([&] { return rowOf(cm, qt::MessageListModel::BodyRole, "Also: the meeting is on Tuesday at 10.") >= 0; }));
-        const QString wrong = cell(lawyer.messages(), rowOf(lawyer.messages(), qt::MessageListModel::BodyRole, "Of course. Which clause?"),
-                                   qt::MessageListModel::IdRole).toString();
+        QVERIFY(until([&] {
+            return rowOf(cm, qt::MessageListModel::BodyRole,
+                         "Also: the meeting is on Tuesday at 10.") >= 0;
+        }));
+        const QString wrong = cell(lawyer.messages(),
+                                   rowOf(lawyer.messages(), qt::MessageListModel::BodyRole,
+                                         "Of course. Which clause?"),
+                                   qt::MessageListModel::IdRole)
+                                  .toString();
         QVERIFY(lawyer.edit(wrong, "Of course. Which clause do you mean?"));
-        const QString gone = cell(lawyer.messages(), rowOf(lawyer.messages(), qt::MessageListModel::BodyRole, "Also: the meeting is on Tuesday at 10."),
-                                  qt::MessageListModel::IdRole).toString();
+        const QString gone = cell(lawyer.messages(),
+                                  rowOf(lawyer.messages(), qt::MessageListModel::BodyRole,
+                                        "Also: the meeting is on Tuesday at 10."),
+                                  qt::MessageListModel::IdRole)
+                                 .toString();
         QVERIFY(lawyer.retract(gone));
-        QVERIFY(until([&] { return cell(cm, rowOf(cm, qt::MessageListModel::IdRole, gone), qt::MessageListModel::RetractedRole).toBool(); }));
-        QVERIFY(until([&] { return cell(cm, rowOf(cm, qt::MessageListModel::IdRole, wrong), qt::MessageListModel::EditedRole).toBool(); }));
+        QVERIFY(until([&] {
+            return cell(cm, rowOf(cm, qt::MessageListModel::IdRole, gone),
+                        qt::MessageListModel::RetractedRole)
+                .toBool();
+        }));
+        QVERIFY(until([&] {
+            return cell(cm, rowOf(cm, qt::MessageListModel::IdRole, wrong),
+                        qt::MessageListModel::EditedRole)
+                .toBool();
+        }));
         QTest::qWait(300);
 
         // ... and for the lawyer.
@@ -508,7 +590,8 @@ private slots:
         }
 
         // Screenshots: chat at phone size, then the other sizes and themes.
-        const QString out = qEnvironmentVariable("VERBATIM_SCREENSHOT_DIR", QDir::currentPath() + "/screenshots");
+        const QString out =
+            qEnvironmentVariable("VERBATIM_SCREENSHOT_DIR", QDir::currentPath() + "/screenshots");
         QDir().mkpath(out);
         auto shoot = [&](const QString& name) {
             QTest::qWait(400);
@@ -552,12 +635,15 @@ private slots:
         QVERIFY(h.ok());
         QTemporaryDir dir;
         qt::AppController officer(dir.path() + "/officer");
-        QVERIFY2(officer.join(QString::fromStdString(h.enrollLink("comply", proto::ROLE_COMPLIANCE)), "Casey Compliance", kPass),
-                 qPrintable(officer.error()));
+        QVERIFY2(
+            officer.join(QString::fromStdString(h.enrollLink("comply", proto::ROLE_COMPLIANCE)),
+                         "Casey Compliance", kPass),
+            qPrintable(officer.error()));
         QCOMPARE(officer.role(), QStringLiteral("compliance"));
         QCOMPARE(officer.screen(), QStringLiteral("ready"));
         qt::AppController lawyer(dir.path() + "/lawyer");
-        QVERIFY(lawyer.join(QString::fromStdString(h.enrollLink("alice", proto::ROLE_LAWYER)), "Alice Adams", kPass));
+        QVERIFY(lawyer.join(QString::fromStdString(h.enrollLink("alice", proto::ROLE_LAWYER)),
+                            "Alice Adams", kPass));
         QVERIFY(until([&] { return lawyer.connected(); }));
         auto invite = lawyer.client()->createInvite("Estate of Smith");
         QVERIFY(invite);
@@ -565,7 +651,8 @@ private slots:
         QVERIFY(client.join(QString::fromStdString(*invite), "Carol Client", kPass));
         QVERIFY(client.acceptNotice());
         QVERIFY(until([&] { return client.conversations()->rowCount() == 1; }));
-        const QString conv = cell(client.conversations(), 0, qt::ConversationListModel::IdRole).toString();
+        const QString conv =
+            cell(client.conversations(), 0, qt::ConversationListModel::IdRole).toString();
         client.openConversation(conv);
         QVERIFY(until([&] { return lawyer.conversations()->rowCount() == 1; }));
         lawyer.openConversation(conv);
@@ -573,10 +660,14 @@ private slots:
         QVERIFY(client.send("My account number is 12345678"));
         QVERIFY(client.send("The hearing is on Tuesdy"));
         auto* cm = client.messages();
-        const QString secret = cell(cm, rowOf(cm, qt::MessageListModel::BodyRole, "My account number is 12345678"),
-                                    qt::MessageListModel::IdRole).toString();
-        const QString typo = cell(cm, rowOf(cm, qt::MessageListModel::BodyRole, "The hearing is on Tuesdy"),
-                                  qt::MessageListModel::IdRole).toString();
+        const QString secret =
+            cell(cm, rowOf(cm, qt::MessageListModel::BodyRole, "My account number is 12345678"),
+                 qt::MessageListModel::IdRole)
+                .toString();
+        const QString typo =
+            cell(cm, rowOf(cm, qt::MessageListModel::BodyRole, "The hearing is on Tuesdy"),
+                 qt::MessageListModel::IdRole)
+                .toString();
         QVERIFY(!secret.isEmpty() && !typo.isEmpty());
         QVERIFY(client.edit(typo, "The hearing is on Tuesday"));
         QVERIFY(client.retract(secret));
@@ -618,10 +709,14 @@ private slots:
         QVERIFY(cc);
         QVERIFY(!ui.find("messageInput"));
         QVERIFY(!ui.find("conversationList"));
-        QAbstractItemModelTester t1(cc->conversations(), QAbstractItemModelTester::FailureReportingMode::QtTest);
-        QAbstractItemModelTester t2(cc->timeline(), QAbstractItemModelTester::FailureReportingMode::QtTest);
-        QAbstractItemModelTester t3(cc->searchResults(), QAbstractItemModelTester::FailureReportingMode::QtTest);
-        QAbstractItemModelTester t4(cc->problems(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QAbstractItemModelTester t1(cc->conversations(),
+                                    QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QAbstractItemModelTester t2(cc->timeline(),
+                                    QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QAbstractItemModelTester t3(cc->searchResults(),
+                                    QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QAbstractItemModelTester t4(cc->problems(),
+                                    QAbstractItemModelTester::FailureReportingMode::QtTest);
         const QString profileDir = dir.path() + "/officer";
         QCOMPARE(cc->archivePath(), profileDir + "/journal.archive");
         QCOMPARE(ui.find("archivePathField")->property("text").toString(), cc->archivePath());
@@ -638,7 +733,8 @@ private slots:
         QVERIFY(!cc->error().contains("not the journal passphrase"));
         QVERIFY(ui.find("unlockError")->property("visible").toBool());
         QCOMPARE(filesLike(profileDir, "journal.archive"), QStringList());
-        const QString out = qEnvironmentVariable("VERBATIM_SCREENSHOT_DIR", QDir::currentPath() + "/screenshots");
+        const QString out =
+            qEnvironmentVariable("VERBATIM_SCREENSHOT_DIR", QDir::currentPath() + "/screenshots");
         QDir().mkpath(out);
         auto shoot = [&](const QString& name) {
             QTest::qWait(400);
@@ -672,13 +768,19 @@ private slots:
         QVERIFY(cc->entries() > 5);
         QVERIFY(cc->headSequence() >= cc->entries());
         QCOMPARE(ui.find("verificationText")->property("text").toString(),
-                 QStringLiteral("\u2714 Journal verified: %1 entries, head #%2").arg(cc->entries()).arg(cc->headSequence()));
+                 QStringLiteral("\u2714 Journal verified: %1 entries, head #%2")
+                     .arg(cc->entries())
+                     .arg(cc->headSequence()));
         const int convRow = rowOf(cc->conversations(), qt::ArchiveConversationsModel::IdRole, conv);
         QVERIFY(convRow >= 0);
-        QCOMPARE(cell(cc->conversations(), convRow, qt::ArchiveConversationsModel::TitleRole).toString(),
-                 QStringLiteral("Estate of Smith"));
-        QVERIFY(cell(cc->conversations(), convRow, qt::ArchiveConversationsModel::MatterRole).toBool());
-        QVERIFY(cell(cc->conversations(), convRow, qt::ArchiveConversationsModel::ParticipantsRole).toString().contains("Carol Client"));
+        QCOMPARE(
+            cell(cc->conversations(), convRow, qt::ArchiveConversationsModel::TitleRole).toString(),
+            QStringLiteral("Estate of Smith"));
+        QVERIFY(
+            cell(cc->conversations(), convRow, qt::ArchiveConversationsModel::MatterRole).toBool());
+        QVERIFY(cell(cc->conversations(), convRow, qt::ArchiveConversationsModel::ParticipantsRole)
+                    .toString()
+                    .contains("Carol Client"));
 
         // Verify again, on its own.
         QSignalSpy verified(cc, &qt::ComplianceController::verifyFinished);
@@ -696,12 +798,16 @@ private slots:
         QVERIFY(cc->searchActive());
         auto* sm = cc->searchResults();
         QCOMPARE(sm->rowCount(), 1);
-        QCOMPARE(cell(sm, 0, S::TextRole).toString(), QStringLiteral("My account number is 12345678"));
+        QCOMPARE(cell(sm, 0, S::TextRole).toString(),
+                 QStringLiteral("My account number is 12345678"));
         QCOMPARE(cell(sm, 0, S::StatusRole).toString(), QStringLiteral("deleted"));
         QVERIFY(cell(sm, 0, S::DeletedRole).toBool());
         QCOMPARE(cell(sm, 0, S::ConversationRole).toString(), conv);
         QCOMPARE(cell(sm, 0, S::SenderNameRole).toString(), QStringLiteral("Carol Client"));
-        QVERIFY(until([&] { return ui.shows("hitStatus", [](const QString& t) { return t.startsWith("Deleted for everyone"); }); }));
+        QVERIFY(until([&] {
+            return ui.shows("hitStatus",
+                            [](const QString& t) { return t.startsWith("Deleted for everyone"); });
+        }));
         // The filters narrow it: by matter and by participant (by name or id).
         cc->search("hearing", "Estate of Smith", "Carol Client");
         QVERIFY(searched.wait(30000));
@@ -732,35 +838,47 @@ private slots:
         QCOMPARE(cell(tm, gone, R::SenderNameRole).toString(), QStringLiteral("Carol Client"));
         const int fixed = rowOf(tm, R::OriginalTextRole, "The hearing is on Tuesdy");
         QVERIFY(fixed >= 0);
-        QCOMPARE(cell(tm, fixed, R::TextRole).toString(), QStringLiteral("The hearing is on Tuesday"));
+        QCOMPARE(cell(tm, fixed, R::TextRole).toString(),
+                 QStringLiteral("The hearing is on Tuesday"));
         QVERIFY(cell(tm, fixed, R::EditedRole).toBool());
         QVERIFY(!cell(tm, fixed, R::DeletedRole).toBool());
         QCOMPARE(cell(tm, fixed, R::EditsRole).toStringList(),
-                 QStringList{qt::TextRuns::isolated("The hearing is on Tuesdy") + " \u2192 " + qt::TextRuns::isolated("The hearing is on Tuesday")});
+                 QStringList{qt::TextRuns::isolated("The hearing is on Tuesdy") + " \u2192 " +
+                             qt::TextRuns::isolated("The hearing is on Tuesday")});
         QVERIFY(rowOf(tm, R::AttachmentsRole, "engagement.pdf") >= 0);
         QVERIFY(rowOf(tm, R::KindRole, "notice") >= 0);
         QVERIFY(rowOf(tm, R::KindRole, "join") >= 0);
         // Staff are named as the firm enrolled them (the harness names them by their id).
-        QCOMPARE(cell(tm, rowOf(tm, R::TextRole, "Please send the signed engagement letter"), R::SenderNameRole).toString(),
+        QCOMPARE(cell(tm, rowOf(tm, R::TextRole, "Please send the signed engagement letter"),
+                      R::SenderNameRole)
+                     .toString(),
                  QStringLiteral("alice"));
-        for (int i = 0; i < tm->rowCount(); ++i) QVERIFY2(cell(tm, i, R::VerifiedRole).toBool(), qPrintable(cell(tm, i, R::VerificationRole).toString()));
+        for (int i = 0; i < tm->rowCount(); ++i)
+            QVERIFY2(cell(tm, i, R::VerifiedRole).toBool(),
+                     qPrintable(cell(tm, i, R::VerificationRole).toString()));
         // ... and the page shows them.
         QVERIFY(until([&] {
             return ui.shows("deletedLabel", [](const QString& t) {
-                return t.startsWith("Deleted by " + qt::TextRuns::isolated("Carol Client") + " at ") && t.endsWith("original text kept");
+                return t.startsWith("Deleted by " + qt::TextRuns::isolated("Carol Client") +
+                                    " at ") &&
+                       t.endsWith("original text kept");
             });
         }));
         // The deleted text is still there, struck through.
         bool struck = false;
         for (auto* item : ui.findItems("timelineText"))
-            if (item->isVisible() && item->property("text").toString() == "My account number is 12345678")
+            if (item->isVisible() &&
+                item->property("text").toString() == "My account number is 12345678")
                 struck = item->property("font").value<QFont>().strikeOut();
         QVERIFY(struck);
-        QVERIFY(ui.shows("timelineText", [](const QString& t) { return t == "The hearing is on Tuesday"; }));
+        QVERIFY(ui.shows("timelineText",
+                         [](const QString& t) { return t == "The hearing is on Tuesday"; }));
         QVERIFY(ui.shows("editLine", [](const QString& t) {
-            return t == qt::TextRuns::isolated("The hearing is on Tuesdy") + " \u2192 " + qt::TextRuns::isolated("The hearing is on Tuesday");
+            return t == qt::TextRuns::isolated("The hearing is on Tuesdy") + " \u2192 " +
+                            qt::TextRuns::isolated("The hearing is on Tuesday");
         }));
-        QCOMPARE(ui.find("timelineTitle")->property("text").toString(), QStringLiteral("Estate of Smith"));
+        QCOMPARE(ui.find("timelineTitle")->property("text").toString(),
+                 QStringLiteral("Estate of Smith"));
 
         // Export RSMF (the default format) to a file.
         QTemporaryDir exportDir;
@@ -782,8 +900,11 @@ private slots:
             const int end = bytes.indexOf("\r\n\r\n");
             QVERIFY(end > 0);
             const QByteArray header = bytes.left(end);
-            QVERIFY(QRegularExpression("^[A-Za-z][A-Za-z0-9-]*: ").match(QString::fromLatin1(header)).hasMatch());
-            QVERIFY2(header.contains("\r\nX-RSMF-Version: 2.0.0\r\n") || header.startsWith("X-RSMF-Version: 2.0.0\r\n"),
+            QVERIFY(QRegularExpression("^[A-Za-z][A-Za-z0-9-]*: ")
+                        .match(QString::fromLatin1(header))
+                        .hasMatch());
+            QVERIFY2(header.contains("\r\nX-RSMF-Version: 2.0.0\r\n") ||
+                         header.startsWith("X-RSMF-Version: 2.0.0\r\n"),
                      header.constData());
         }
         // A format it does not know is refused, writing nothing.
@@ -825,11 +946,14 @@ private slots:
         const QDateTime now(QDate(2026, 11, 28), QTime(10, 30));
         QCOMPARE(M::relativeTime({}, now), QStringLiteral("never"));
         QCOMPARE(M::relativeTime(now.addSecs(-20), now), QStringLiteral("just now"));
-        QCOMPARE(M::relativeTime(now.addSecs(30), now), QStringLiteral("just now"));  // a clock a little ahead
+        QCOMPARE(M::relativeTime(now.addSecs(30), now),
+                 QStringLiteral("just now")); // a clock a little ahead
         QCOMPARE(M::relativeTime(now.addSecs(-12 * 60), now), QStringLiteral("12 min ago"));
         QCOMPARE(M::relativeTime(now.addSecs(-3 * 3600), now), QStringLiteral("3 h ago"));
-        QCOMPARE(M::relativeTime(QDateTime(QDate(2026, 11, 27), QTime(22, 5)), now), QStringLiteral("yesterday 22:05"));
-        QCOMPARE(M::relativeTime(QDateTime(QDate(2026, 10, 2), QTime(9, 0)), now), QStringLiteral("2026-10-02"));
+        QCOMPARE(M::relativeTime(QDateTime(QDate(2026, 11, 27), QTime(22, 5)), now),
+                 QStringLiteral("yesterday 22:05"));
+        QCOMPARE(M::relativeTime(QDateTime(QDate(2026, 10, 2), QTime(9, 0)), now),
+                 QStringLiteral("2026-10-02"));
     }
 
     // Device management (issue 7), the admin's page: the inventory of a firm where Alice (lawyer)
@@ -845,15 +969,18 @@ private slots:
         QVERIFY(h.service().createUser("alice", proto::ROLE_LAWYER, "Alice Adams", "test"));
         QVERIFY(h.service().createUser("bob", proto::ROLE_LAWYER, "Bob Baker", "test"));
         QTemporaryDir dir;
-        auto enroll = [&](const QString& name, const std::string& user, proto::Role role, const char* platform) {
+        auto enroll = [&](const QString& name, const std::string& user, proto::Role role,
+                          const char* platform) {
             client::JoinOptions o;
             o.platform = platform;
             o.appVersion = "0.1.0";
-            return client::Client::join((dir.path() + "/" + name).toStdString(), kPass, h.enrollLink(user, role), o);
+            return client::Client::join((dir.path() + "/" + name).toStdString(), kPass,
+                                        h.enrollLink(user, role), o);
         };
         auto alicePhone = enroll("alice-phone", "alice", proto::ROLE_LAWYER, "ios");
         auto aliceLaptop = enroll("alice-laptop", "alice", proto::ROLE_LAWYER, "desktop");
-        QVERIFY2(alicePhone && aliceLaptop, alicePhone ? "laptop" : alicePhone.error().message.c_str());
+        QVERIFY2(alicePhone && aliceLaptop,
+                 alicePhone ? "laptop" : alicePhone.error().message.c_str());
         auto& phone = **alicePhone;
         auto& laptop = **aliceLaptop;
         phone.start();
@@ -875,7 +1002,8 @@ private slots:
         // A lawyer's profile is refused the inventory.
         {
             qt::AppController bob(dir.path() + "/bob");
-            QVERIFY(bob.join(QString::fromStdString(h.enrollLink("bob", proto::ROLE_LAWYER)), "Bob Baker", kPass));
+            QVERIFY(bob.join(QString::fromStdString(h.enrollLink("bob", proto::ROLE_LAWYER)),
+                             "Bob Baker", kPass));
             QVERIFY(until([&] { return bob.connected(); }));
             qt::AdminController notAdmin;
             notAdmin.setAppController(&bob);
@@ -890,7 +1018,8 @@ private slots:
         }
 
         qt::AppController admin(dir.path() + "/ada");
-        QVERIFY2(admin.join(QString::fromStdString(h.enrollLink("ada", proto::ROLE_ADMIN)), "Ada Admin", kPass),
+        QVERIFY2(admin.join(QString::fromStdString(h.enrollLink("ada", proto::ROLE_ADMIN)),
+                            "Ada Admin", kPass),
                  qPrintable(admin.error()));
         QCOMPARE(admin.role(), QStringLiteral("admin"));
         QVERIFY(until([&] { return admin.connected(); }));
@@ -899,7 +1028,8 @@ private slots:
         auto* ac = qobject_cast<qt::AdminController*>(ui.find("adminController"));
         QVERIFY(ac);
         auto* model = ac->devices();
-        QAbstractItemModelTester tester(model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QAbstractItemModelTester tester(model,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
         QCOMPARE(model->rowCount(), 0);
 
         // The admin chats like other staff; the inventory is a button in the header away.
@@ -909,10 +1039,10 @@ private slots:
         QSignalSpy refreshed(ac, &qt::AdminController::refreshed);
         QVERIFY(ui.click("adminDevicesButton"));
         QVERIFY(until([&] { return ui.find("adminPage") != nullptr; }));
-        QVERIFY(until([&] { return !ui.find("conversationList"); }));  // the Loader deletes it later
+        QVERIFY(until([&] { return !ui.find("conversationList"); })); // the Loader deletes it later
         QVERIFY(!refreshed.isEmpty() || refreshed.wait(20000));
         QVERIFY2(refreshed.first().first().toBool(), qPrintable(ac->error()));
-        QCOMPARE(model->rowCount(), 5);  // ada, alice x2, bob, carol
+        QCOMPARE(model->rowCount(), 5); // ada, alice x2, bob, carol
         QCOMPARE(model->property("total").toInt(), 5);
         QVERIFY(ac->updated().isValid());
         int r = rowOf(model, R::KeyRole, phoneKey);
@@ -938,9 +1068,12 @@ private slots:
         QCOMPARE(cell(model, self, R::UserRole).toString(), QStringLiteral("ada"));
         QVERIFY(!cell(model, self, R::CanRevokeRole).toBool());
         QVERIFY(!cell(model, self, R::CanWipeRole).toBool());
-        QVERIFY(!ui.visibleWith("revokeButton", "deviceKey", QStringLiteral("ada/%1").arg(admin.client()->account().device)));
+        QVERIFY(!ui.visibleWith("revokeButton", "deviceKey",
+                                QStringLiteral("ada/%1").arg(admin.client()->account().device)));
         // The page shows them.
-        QVERIFY(until([&] { return ui.shows("deviceStatus", [](const QString& t) { return t == "Active"; }); }));
+        QVERIFY(until([&] {
+            return ui.shows("deviceStatus", [](const QString& t) { return t == "Active"; });
+        }));
         QVERIFY(ui.visibleWith("revokeButton", "deviceKey", phoneKey));
 
         // The filter narrows by user, name or id, in any case.
@@ -959,12 +1092,15 @@ private slots:
         QVERIFY(dialog);
         QVERIFY(!dialog->property("visible").toBool());
         QSignalSpy acted(ac, &qt::AdminController::actionFinished);
-        QVERIFY(QMetaObject::invokeMethod(ui.visibleWith("revokeButton", "deviceKey", phoneKey), "clicked"));
+        QVERIFY(QMetaObject::invokeMethod(ui.visibleWith("revokeButton", "deviceKey", phoneKey),
+                                          "clicked"));
         QVERIFY(until([&] { return dialog->property("opened").toBool(); }));
         const QString phoneNumber = QStringLiteral("#%1").arg(phone.account().device);
-        QVERIFY(dialog->property("title").toString().startsWith("Revoke device " + phoneNumber + " of " + qt::TextRuns::isolated("Alice Adams")));
+        QVERIFY(dialog->property("title").toString().startsWith(
+            "Revoke device " + phoneNumber + " of " + qt::TextRuns::isolated("Alice Adams")));
         const QString revokeText = ui.deep("deviceActionText")->property("text").toString();
-        QVERIFY2(revokeText.contains("Device " + phoneNumber + " of " + qt::TextRuns::isolated("Alice Adams") + " (" +
+        QVERIFY2(revokeText.contains("Device " + phoneNumber + " of " +
+                                     qt::TextRuns::isolated("Alice Adams") + " (" +
                                      qt::TextRuns::isolated("alice") + ")") &&
                      revokeText.contains("cut off"),
                  qPrintable(revokeText));
@@ -975,7 +1111,8 @@ private slots:
         QCOMPARE(acted.count(), 0);
         QVERIFY(phone.isConnected());
 
-        QVERIFY(QMetaObject::invokeMethod(ui.visibleWith("revokeButton", "deviceKey", phoneKey), "clicked"));
+        QVERIFY(QMetaObject::invokeMethod(ui.visibleWith("revokeButton", "deviceKey", phoneKey),
+                                          "clicked"));
         QVERIFY(until([&] { return dialog->property("opened").toBool(); }));
         QVERIFY(QMetaObject::invokeMethod(ui.deep("deviceActionConfirm"), "clicked"));
         QVERIFY(acted.wait(20000));
@@ -988,18 +1125,24 @@ private slots:
         QCOMPARE(cell(model, r, R::StatusTextRole).toString(), QStringLiteral("Revoked"));
         QVERIFY(!cell(model, r, R::CanRevokeRole).toBool());
         QVERIFY(cell(model, r, R::CanWipeRole).toBool());
-        QVERIFY(until([&] { return !phone.isConnected(); }));  // cut off at once
-        QVERIFY(until([&] { return ui.shows("deviceStatus", [](const QString& t) { return t == "Revoked"; }); }));
+        QVERIFY(until([&] { return !phone.isConnected(); })); // cut off at once
+        QVERIFY(until([&] {
+            return ui.shows("deviceStatus", [](const QString& t) { return t == "Revoked"; });
+        }));
         QVERIFY(!ui.visibleWith("revokeButton", "deviceKey", phoneKey));
-        QCOMPARE(cell(model, rowOf(model, R::KeyRole, laptopKey), R::StatusRole).toString(), QStringLiteral("active"));
+        QCOMPARE(cell(model, rowOf(model, R::KeyRole, laptopKey), R::StatusRole).toString(),
+                 QStringLiteral("active"));
 
         // Wipe Alice's laptop, which is offline: pending until it connects.
-        QVERIFY(QMetaObject::invokeMethod(ui.visibleWith("wipeButton", "deviceKey", laptopKey), "clicked"));
+        QVERIFY(QMetaObject::invokeMethod(ui.visibleWith("wipeButton", "deviceKey", laptopKey),
+                                          "clicked"));
         QVERIFY(until([&] { return dialog->property("opened").toBool(); }));
         const QString laptopNumber = QStringLiteral("#%1").arg(laptop.account().device);
-        QVERIFY(dialog->property("title").toString().startsWith("Wipe device " + laptopNumber + " of " + qt::TextRuns::isolated("Alice Adams")));
+        QVERIFY(dialog->property("title").toString().startsWith(
+            "Wipe device " + laptopNumber + " of " + qt::TextRuns::isolated("Alice Adams")));
         const QString wipeText = ui.deep("deviceActionText")->property("text").toString();
-        QVERIFY2(wipeText.contains("Device " + laptopNumber + " of " + qt::TextRuns::isolated("Alice Adams") + " (" +
+        QVERIFY2(wipeText.contains("Device " + laptopNumber + " of " +
+                                   qt::TextRuns::isolated("Alice Adams") + " (" +
                                    qt::TextRuns::isolated("alice") + ")") &&
                      wipeText.contains("erase"),
                  qPrintable(wipeText));
@@ -1011,7 +1154,9 @@ private slots:
         QCOMPARE(cell(model, r, R::StatusRole).toString(), QStringLiteral("wipe pending"));
         QCOMPARE(cell(model, r, R::StatusTextRole).toString(), QStringLiteral("Wipe pending"));
         QVERIFY(!cell(model, r, R::CanWipeRole).toBool());
-        QVERIFY(until([&] { return ui.shows("deviceStatus", [](const QString& t) { return t == "Wipe pending"; }); }));
+        QVERIFY(until([&] {
+            return ui.shows("deviceStatus", [](const QString& t) { return t == "Wipe pending"; });
+        }));
         QVERIFY(!ui.visibleWith("wipeButton", "deviceKey", laptopKey));
         QVERIFY(profileFilesExist(dir.path() + "/alice-laptop"));
         QVERIFY(ac->error().isEmpty());
@@ -1022,7 +1167,8 @@ private slots:
         QVERIFY(ui.shoot("admin-laptop-dark"));
         ui.engine.rootContext()->setContextProperty("darkTheme", false);
         ui.window->resize(390, 844);
-        QVERIFY(until([&] { return ui.visibleWith("wipeButton", "deviceKey", phoneKey) != nullptr; }));
+        QVERIFY(
+            until([&] { return ui.visibleWith("wipeButton", "deviceKey", phoneKey) != nullptr; }));
         QVERIFY(ui.shoot("admin-phone-light"));
 
         // The laptop connects, erases itself and confirms; the admin sees when.
@@ -1031,15 +1177,19 @@ private slots:
         QVERIFY(until([&] {
             refreshed.clear();
             if (!ui.click("refreshDevicesButton") || !refreshed.wait(20000)) return false;
-            return cell(model, rowOf(model, R::KeyRole, laptopKey), R::StatusRole).toString() == "wiped";
+            return cell(model, rowOf(model, R::KeyRole, laptopKey), R::StatusRole).toString() ==
+                   "wiped";
         }));
-        const QString wipedText = cell(model, rowOf(model, R::KeyRole, laptopKey), R::StatusTextRole).toString();
+        const QString wipedText =
+            cell(model, rowOf(model, R::KeyRole, laptopKey), R::StatusTextRole).toString();
         QVERIFY2(wipedText.startsWith("Wiped at 20"), qPrintable(wipedText));
-        QVERIFY(cell(model, rowOf(model, R::KeyRole, laptopKey), R::WipedRole).toDateTime().isValid());
+        QVERIFY(
+            cell(model, rowOf(model, R::KeyRole, laptopKey), R::WipedRole).toDateTime().isValid());
 
         // Back to the chats; locking forgets the inventory and leaves the page.
         QVERIFY(ui.click("backButton"));
-        QVERIFY(until([&] { return ui.find("conversationList") != nullptr && !ui.find("adminPage"); }));
+        QVERIFY(
+            until([&] { return ui.find("conversationList") != nullptr && !ui.find("adminPage"); }));
         admin.lock();
         QCOMPARE(model->rowCount(), 0);
         QVERIFY(!ac->updated().isValid());
@@ -1054,13 +1204,14 @@ private slots:
         QVERIFY(h.service().createUser("alice", proto::ROLE_LAWYER, "Alice Adams", "test"));
         QTemporaryDir dir;
         qt::AppController lawyer(dir.path() + "/alice");
-        QVERIFY(lawyer.join(QString::fromStdString(h.enrollLink("alice", proto::ROLE_LAWYER)), "Alice Adams", kPass));
+        QVERIFY(lawyer.join(QString::fromStdString(h.enrollLink("alice", proto::ROLE_LAWYER)),
+                            "Alice Adams", kPass));
         QVERIFY(until([&] { return lawyer.connected(); }));
         QVERIFY(lawyer.canLinkDevice());
         Ui ui;
         QVERIFY(ui.load(lawyer, 390, 844, false));
         QVERIFY(until([&] { return ui.find("settingsButton") != nullptr; }));
-        QVERIFY(!ui.find("adminDevicesButton")->property("visible").toBool());  // not an admin
+        QVERIFY(!ui.find("adminDevicesButton")->property("visible").toBool()); // not an admin
         QVERIFY(ui.click("settingsButton"));
         auto* settings = ui.find("settingsDialog");
         QVERIFY(settings);
@@ -1084,23 +1235,28 @@ private slots:
         QVERIFY(until([&] { return linkDialog->property("opened").toBool(); }));
         auto* qr = ui.deep("deviceLinkQr");
         QVERIFY(qr);
-        QVERIFY(until([&] { return qr->property("visible").toBool() && qr->property("status").toInt() == 1; }));  // Image.Ready
+        QVERIFY(until([&] {
+            return qr->property("visible").toBool() && qr->property("status").toInt() == 1;
+        })); // Image.Ready
         QVERIFY(qr->property("source").toUrl().toString().startsWith("image://qr/"));
         QVERIFY(qr->property("implicitWidth").toReal() > 100);
         QCOMPARE(ui.deep("deviceLinkField")->property("text").toString(), link);
         const QString expiry = ui.deep("deviceLinkExpiry")->property("text").toString();
-        QVERIFY2(expiry.contains(lawyer.deviceLinkExpires().toString("hh:mm")) && expiry.contains("15 minutes"),
+        QVERIFY2(expiry.contains(lawyer.deviceLinkExpires().toString("hh:mm")) &&
+                     expiry.contains("15 minutes"),
                  qPrintable(expiry));
         QVERIFY(ui.shoot("link-device-phone-light"));
 
         // The link enrolls another device of Alice's, once.
         client::JoinOptions o;
         o.platform = "desktop";
-        auto second = client::Client::join((dir.path() + "/alice-2").toStdString(), kPass, link.toStdString(), o);
+        auto second = client::Client::join((dir.path() + "/alice-2").toStdString(), kPass,
+                                           link.toStdString(), o);
         QVERIFY2(second, second ? "" : second.error().message.c_str());
         QCOMPARE((*second)->account().user, std::string("alice"));
         QVERIFY((*second)->account().device != lawyer.client()->account().device);
-        QVERIFY(!client::Client::join((dir.path() + "/alice-3").toStdString(), kPass, link.toStdString(), o));
+        QVERIFY(!client::Client::join((dir.path() + "/alice-3").toStdString(), kPass,
+                                      link.toStdString(), o));
         // The open app approved it by itself (it proved it holds the link's secret), and says
         // a device was added (issue 15 break 2).
         QVERIFY(until([&] { return lawyer.deviceNotice().contains("was added to your account"); }));
@@ -1116,7 +1272,9 @@ private slots:
         QVERIFY(until([&] { return lawyer.deviceNoticeDevice() == thirdDevice; }));
         QVERIFY(lawyer.deviceNotice().contains("waits for your approval"));
         lawyer.approveDevice(thirdDevice);
-        QVERIFY(until([&] { return lawyer.deviceNoticeDevice() == 0 && lawyer.deviceNotice().contains("approved"); }));
+        QVERIFY(until([&] {
+            return lawyer.deviceNoticeDevice() == 0 && lawyer.deviceNotice().contains("approved");
+        }));
         (*third)->start();
         QVERIFY((*third)->waitUntilSynced(20s));
         (*third)->stop();
@@ -1161,14 +1319,16 @@ private slots:
         QVERIFY(h.service().createUser("bob", proto::ROLE_LAWYER, "Bob Baker", "test"));
         QTemporaryDir dir;
         client::JoinOptions o;
-        auto admin = client::Client::join((dir.path() + "/ada").toStdString(), kPass, h.enrollLink("ada", proto::ROLE_ADMIN), o);
+        auto admin = client::Client::join((dir.path() + "/ada").toStdString(), kPass,
+                                          h.enrollLink("ada", proto::ROLE_ADMIN), o);
         QVERIFY(admin);
         (*admin)->start();
         QVERIFY(until([&] { return (*admin)->isConnected(); }));
 
         const QString profile = dir.path() + "/bob";
         qt::AppController bob(profile);
-        QVERIFY(bob.join(QString::fromStdString(h.enrollLink("bob", proto::ROLE_LAWYER)), "Bob Baker", kPass));
+        QVERIFY(bob.join(QString::fromStdString(h.enrollLink("bob", proto::ROLE_LAWYER)),
+                         "Bob Baker", kPass));
         QVERIFY(until([&] { return bob.connected(); }));
         Ui ui;
         QVERIFY(ui.load(bob, 390, 844, false));
@@ -1184,8 +1344,12 @@ private slots:
         QCOMPARE(bob.erasedFirm(), QStringLiteral("Test Firm LLP"));
         QVERIFY(until([&] { return ui.find("erasedPage") != nullptr; }));
         QVERIFY(until([&] { return !ui.find("conversationList"); }));
-        QCOMPARE(ui.find("erasedTitle")->property("text").toString(), QStringLiteral("This device was erased by Test Firm LLP"));
-        QVERIFY(ui.find("erasedReason")->property("text").toString().contains("administrator erased this device's messages and keys"));
+        QCOMPARE(ui.find("erasedTitle")->property("text").toString(),
+                 QStringLiteral("This device was erased by Test Firm LLP"));
+        QVERIFY(ui.find("erasedReason")
+                    ->property("text")
+                    .toString()
+                    .contains("administrator erased this device's messages and keys"));
         QVERIFY(ui.shoot("erased-phone-light"));
         // The admin sees when.
         QVERIFY(until([&] {
@@ -1210,7 +1374,8 @@ private slots:
         QTemporaryDir dir;
         const QString profile = dir.path() + "/dana";
         qt::AppController dana(profile);
-        QVERIFY(dana.join(QString::fromStdString(h.enrollLink("dana", proto::ROLE_LAWYER)), "Dana", kPass));
+        QVERIFY(dana.join(QString::fromStdString(h.enrollLink("dana", proto::ROLE_LAWYER)), "Dana",
+                          kPass));
         QVERIFY(until([&] { return dana.connected(); }));
         dana.lock();
         QVERIFY(dana.unlockWarning().isEmpty());
@@ -1224,15 +1389,20 @@ private slots:
         QCOMPARE(dana.screen(), QStringLiteral("unlock"));
         QCOMPARE(dana.error(), QStringLiteral("Wrong passphrase."));
         QVERIFY(until([&] {
-            return ui.shows("unlockWarning", [](const QString& t) { return t.contains("2 more and this device erases itself"); });
+            return ui.shows("unlockWarning", [](const QString& t) {
+                return t.contains("2 more and this device erases itself");
+            });
         }));
         QVERIFY(ui.shoot("unlock-warning-phone-light"));
         QVERIFY(attempt("wrong again"));
         QVERIFY(until([&] {
-            return ui.shows("unlockWarning", [](const QString& t) { return t.contains("1 more and this device erases itself"); });
+            return ui.shows("unlockWarning", [](const QString& t) {
+                return t.contains("1 more and this device erases itself");
+            });
         }));
         // The count is the device's, not the window's: a restarted app warns at once.
-        QVERIFY(qt::AppController(profile).unlockWarning().startsWith("1 more and this device erases itself"));
+        QVERIFY(qt::AppController(profile).unlockWarning().startsWith(
+            "1 more and this device erases itself"));
         QVERIFY(profileFilesExist(profile));
 
         QVERIFY(attempt("wrong a third time"));
@@ -1242,7 +1412,8 @@ private slots:
         QVERIFY(dana.erasedReason().contains("3 times"));
         QVERIFY(dana.unlockWarning().isEmpty());
         QVERIFY(until([&] { return ui.find("erasedTitle") != nullptr; }));
-        QCOMPARE(ui.find("erasedTitle")->property("text").toString(), QStringLiteral("This device erased itself"));
+        QCOMPARE(ui.find("erasedTitle")->property("text").toString(),
+                 QStringLiteral("This device erased itself"));
         QVERIFY(dana.error().isEmpty());
         QVERIFY(until([&] { return !ui.find("unlockPassphrase"); }));
         QVERIFY(ui.shoot("erased-policy-phone-light"));
@@ -1260,7 +1431,8 @@ private slots:
         QTemporaryDir dir;
         qt::AppController lawyer(dir.path() + "/lawyer");
         qt::AppController client(dir.path() + "/client");
-        QVERIFY2(openMatter(h, lawyer, client, "Estate of Poe"), qPrintable(client.error() + lawyer.error()));
+        QVERIFY2(openMatter(h, lawyer, client, "Estate of Poe"),
+                 qPrintable(client.error() + lawyer.error()));
         Ui ui;
         QVERIFY(ui.load(client, 390, 844, false));
         QVERIFY(until([&] { return ui.find("messageInput") != nullptr; }));
@@ -1269,11 +1441,15 @@ private slots:
         QVERIFY(!bar->property("visible").toBool());
 
         QVERIFY(lawyer.send("Could you send me the signed witness statement?"));
-        QVERIFY(until([&] { return rowOf(client.messages(), qt::MessageListModel::BodyRole, "Could you send me the signed witness statement?") >= 0; }));
+        QVERIFY(until([&] {
+            return rowOf(client.messages(), qt::MessageListModel::BodyRole,
+                         "Could you send me the signed witness statement?") >= 0;
+        }));
         QVERIFY(client.send("Yes, here it is."));
         QByteArray content(300 * 1024, Qt::Uninitialized);
         QRandomGenerator rng(5);
-        for (auto& b : content) b = char(rng.bounded(256));
+        for (auto& b : content)
+            b = char(rng.bounded(256));
         const QString path = dir.filePath("witness statement.pdf");
         {
             QFile f(path);
@@ -1301,7 +1477,10 @@ private slots:
             QVERIFY(letterDone.wait(30000));
             QVERIFY2(letterDone.first().first().toBool(), qPrintable(client.error()));
             QVERIFY(until([&] { return !pathDialog->property("visible").toBool(); }));
-            QVERIFY(until([&] { return ui.shows("attachmentName", [](const QString& t) { return t == "cover letter.txt"; }); }));
+            QVERIFY(until([&] {
+                return ui.shows("attachmentName",
+                                [](const QString& t) { return t == "cover letter.txt"; });
+            }));
         }
 
         // Every value the UI is told, and what the bar and label showed at that moment.
@@ -1325,7 +1504,7 @@ private slots:
         // The statement, through the controller as the dialog does, watched as it goes.
         QVERIFY(client.attach(QUrl::fromLocalFile(path)));
         QCOMPARE(client.uploading(), QStringLiteral("witness statement.pdf"));
-        QVERIFY(!client.attach(QUrl::fromLocalFile(path)));  // one at a time
+        QVERIFY(!client.attach(QUrl::fromLocalFile(path))); // one at a time
         QVERIFY(done.wait(30000));
         disconnect(watch);
         QVERIFY2(done.first().first().toBool(), qPrintable(client.error()));
@@ -1339,7 +1518,8 @@ private slots:
         QCOMPARE(values.last(), 1.0);
         for (int i = 1; i < values.size(); ++i) {
             QString seen;
-            for (qreal v : values) seen += QString::number(v) + ' ';
+            for (qreal v : values)
+                seen += QString::number(v) + ' ';
             QVERIFY2(values[i] > values[i - 1], qPrintable(seen));
         }
         QCOMPARE(barValues, values);
@@ -1351,22 +1531,39 @@ private slots:
         QVERIFY(midway.save(screenshotDir() + "/attachment-upload-phone-light.png"));
 
         // Carol's bubble shows it.
-        QVERIFY(until([&] { return ui.shows("attachmentName", [](const QString& t) { return t == "witness statement.pdf"; }); }));
-        QVERIFY(ui.shows("attachmentSize", [](const QString& t) { return t == QLocale().formattedDataSize(300 * 1024); }));
+        QVERIFY(until([&] {
+            return ui.shows("attachmentName",
+                            [](const QString& t) { return t == "witness statement.pdf"; });
+        }));
+        QVERIFY(ui.shows("attachmentSize", [](const QString& t) {
+            return t == QLocale().formattedDataSize(300 * 1024);
+        }));
 
         // Alice receives it, in her window too, with Save.
         auto* lm = lawyer.messages();
-        QVERIFY(until([&] { return rowOf(lm, qt::MessageListModel::AttachmentNameRole, "witness statement.pdf") >= 0; }));
-        const int row = rowOf(lm, qt::MessageListModel::AttachmentNameRole, "witness statement.pdf");
+        QVERIFY(until([&] {
+            return rowOf(lm, qt::MessageListModel::AttachmentNameRole, "witness statement.pdf") >=
+                   0;
+        }));
+        const int row =
+            rowOf(lm, qt::MessageListModel::AttachmentNameRole, "witness statement.pdf");
         const QString id = cell(lm, row, qt::MessageListModel::IdRole).toString();
-        QCOMPARE(cell(lm, row, qt::MessageListModel::AttachmentSizeRole).toULongLong(), qulonglong(content.size()));
-        QCOMPARE(cell(lm, row, qt::MessageListModel::AttachmentTypeRole).toString(), QStringLiteral("PDF"));
+        QCOMPARE(cell(lm, row, qt::MessageListModel::AttachmentSizeRole).toULongLong(),
+                 qulonglong(content.size()));
+        QCOMPARE(cell(lm, row, qt::MessageListModel::AttachmentTypeRole).toString(),
+                 QStringLiteral("PDF"));
         QVERIFY(!cell(lm, row, qt::MessageListModel::OutgoingRole).toBool());
         Ui lawyerUi;
         QVERIFY(lawyerUi.load(lawyer, 1280, 800, false));
-        QVERIFY(until([&] { return lawyerUi.visibleWith("saveAttachmentButton", "messageKey", id) != nullptr; }));
-        QVERIFY(lawyerUi.shows("attachmentName", [](const QString& t) { return t == "witness statement.pdf"; }));
-        QCOMPARE(lawyerUi.visibleWith("saveAttachmentButton", "messageKey", id)->property("text").toString(), QStringLiteral("Save"));
+        QVERIFY(until([&] {
+            return lawyerUi.visibleWith("saveAttachmentButton", "messageKey", id) != nullptr;
+        }));
+        QVERIFY(lawyerUi.shows("attachmentName",
+                               [](const QString& t) { return t == "witness statement.pdf"; }));
+        QCOMPARE(lawyerUi.visibleWith("saveAttachmentButton", "messageKey", id)
+                     ->property("text")
+                     .toString(),
+                 QStringLiteral("Save"));
         QVERIFY(lawyerUi.shoot("attachment-received-laptop-light"));
 
         // Save, from the bubble: a dialog proposes the file's name, then the attachment is
@@ -1374,17 +1571,20 @@ private slots:
         // open (see AppController::filePickerAvailable), else the typed path.
         QSignalSpy saved(&lawyer, &qt::AppController::attachmentSaved);
         const QString out = dir.filePath("saved.pdf");
-        QVERIFY(QMetaObject::invokeMethod(lawyerUi.visibleWith("saveAttachmentButton", "messageKey", id), "clicked"));
+        QVERIFY(QMetaObject::invokeMethod(
+            lawyerUi.visibleWith("saveAttachmentButton", "messageKey", id), "clicked"));
         if (lawyer.filePickerAvailable()) {
             auto* picker = lawyerUi.find("saveAttachmentDialog");
             QVERIFY(picker);
             QVERIFY(until([&] { return picker->property("visible").toBool(); }));
-            QCOMPARE(picker->property("selectedFile").toUrl().fileName(), QStringLiteral("witness statement.pdf"));
+            QCOMPARE(picker->property("selectedFile").toUrl().fileName(),
+                     QStringLiteral("witness statement.pdf"));
             // Qt Quick's dialog (no native one offscreen) is a popup of its own: choose there.
             QObject* impl = nullptr;
             QVERIFY(until([&] {
                 for (auto* o : lawyerUi.window->findChildren<QObject*>())
-                    if (o->inherits("QQuickFileDialogImpl") && o->property("visible").toBool()) impl = o;
+                    if (o->inherits("QQuickFileDialogImpl") && o->property("visible").toBool())
+                        impl = o;
                 return impl != nullptr;
             }));
             QVERIFY(impl->setProperty("selectedFile", QUrl::fromLocalFile(out)));
@@ -1410,10 +1610,12 @@ private slots:
         }
         // A folder that does not exist: an error, and nothing claims success.
         QVERIFY(lawyer.error().isEmpty());
-        QVERIFY(lawyer.saveAttachment(id, QUrl::fromLocalFile(dir.filePath("no such folder/saved.pdf"))));
+        QVERIFY(lawyer.saveAttachment(
+            id, QUrl::fromLocalFile(dir.filePath("no such folder/saved.pdf"))));
         QVERIFY(saved.wait(30000));
         QVERIFY(!saved.last().at(1).toBool());
-        QVERIFY2(lawyer.error().startsWith("Could not save the attachment"), qPrintable(lawyer.error()));
+        QVERIFY2(lawyer.error().startsWith("Could not save the attachment"),
+                 qPrintable(lawyer.error()));
         QVERIFY(!QFile::exists(dir.filePath("no such folder/saved.pdf")));
         // The save dialog proposes the sender's file name only.
         const QFileInfo proposed(lawyer.suggestedSavePath("../../etc/witness statement.pdf"));
@@ -1433,12 +1635,18 @@ private slots:
         QTemporaryDir dir;
         qt::AppController lawyer(dir.path() + "/lawyer");
         qt::AppController client(dir.path() + "/client");
-        QVERIFY2(openMatter(h, lawyer, client, "Estate of Hale"), qPrintable(client.error() + lawyer.error()));
+        QVERIFY2(openMatter(h, lawyer, client, "Estate of Hale"),
+                 qPrintable(client.error() + lawyer.error()));
         QVERIFY(client.send("first"));
-        QVERIFY(until([&] { return rowOf(lawyer.messages(), qt::MessageListModel::BodyRole, "first") >= 0; }));
+        QVERIFY(until([&] {
+            return rowOf(lawyer.messages(), qt::MessageListModel::BodyRole, "first") >= 0;
+        }));
         Ui ui;
         QVERIFY(ui.load(client, 390, 844, false));
-        QVERIFY(until([&] { return ui.find("phoneInfoButton") && ui.find("phoneInfoButton")->property("visible").toBool(); }));
+        QVERIFY(until([&] {
+            return ui.find("phoneInfoButton") &&
+                   ui.find("phoneInfoButton")->property("visible").toBool();
+        }));
         auto* banner = ui.find("safetyBanner");
         QVERIFY(banner && !banner->property("visible").toBool());
 
@@ -1448,8 +1656,12 @@ private slots:
         QVERIFY(info);
         QVERIFY(until([&] { return info->property("opened").toBool(); }));
         QQuickItem* button = nullptr;
-        QVERIFY(until([&] { return (button = ui.visibleWith("safetyNumberButton", "participant", "alice")) != nullptr; }));
-        QVERIFY(!ui.visibleWith("safetyNumberButton", "participant", client.userId()));  // not with oneself
+        QVERIFY(until([&] {
+            return (button = ui.visibleWith("safetyNumberButton", "participant", "alice")) !=
+                   nullptr;
+        }));
+        QVERIFY(!ui.visibleWith("safetyNumberButton", "participant",
+                                client.userId())); // not with oneself
         QVERIFY(QMetaObject::invokeMethod(button, "clicked"));
         auto* dialog = ui.find("safetyNumberDialog");
         QVERIFY(dialog);
@@ -1459,21 +1671,25 @@ private slots:
         auto groups = [&] { return visibleTexts(ui.findItems("safetyDigitGroup")); };
         QVERIFY(until([&] { return groups().join(QString()) == before; }));
         QCOMPARE(groups().size(), 12);
-        for (const QString& g : groups()) QVERIFY2(QRegularExpression("^[0-9]{5}$").match(g).hasMatch(), qPrintable(g));
+        for (const QString& g : groups())
+            QVERIFY2(QRegularExpression("^[0-9]{5}$").match(g).hasMatch(), qPrintable(g));
         QVERIFY(!ui.find("safetyChangedNotice")->property("visible").toBool());
         QVERIFY(!ui.find("acceptSafetyButton")->property("visible").toBool());
         QVERIFY(dialog->property("title").toString() == "Safety number");
         QVERIFY(ui.shoot("safety-number-phone-light"));
         QVERIFY(QMetaObject::invokeMethod(dialog, "close"));
         QVERIFY(QMetaObject::invokeMethod(info, "close"));
-        QVERIFY(until([&] { return !dialog->property("visible").toBool() && !info->property("visible").toBool(); }));
+        QVERIFY(until([&] {
+            return !dialog->property("visible").toBool() && !info->property("visible").toBool();
+        }));
 
         // Alice loses her device: the firm revokes it and enrolls a new first device, new
         // identity keys that no device of hers approved (issue 15 break 2).
         QVERIFY(h.service().revokeDevice("alice", lawyer.client()->account().device, "test"));
         client::JoinOptions o;
         o.platform = "desktop";
-        auto alice2 = client::Client::join((dir.path() + "/alice-2").toStdString(), kPass, h.enrollLink("alice", proto::ROLE_LAWYER), o);
+        auto alice2 = client::Client::join((dir.path() + "/alice-2").toStdString(), kPass,
+                                           h.enrollLink("alice", proto::ROLE_LAWYER), o);
         QVERIFY2(alice2, alice2 ? "" : alice2.error().message.c_str());
         (*alice2)->start();
         QVERIFY((*alice2)->waitUntilSynced(20s));
@@ -1486,8 +1702,10 @@ private slots:
             const int r = rowOf(cm, qt::MessageListModel::BodyRole, "second, after the new device");
             return r >= 0 && cell(cm, r, qt::MessageListModel::StateRole).toString() == "blocked";
         }));
-        const QString held = cell(cm, rowOf(cm, qt::MessageListModel::BodyRole, "second, after the new device"),
-                                  qt::MessageListModel::IdRole).toString();
+        const QString held =
+            cell(cm, rowOf(cm, qt::MessageListModel::BodyRole, "second, after the new device"),
+                 qt::MessageListModel::IdRole)
+                .toString();
         QVERIFY(until([&] { return client.safetyChangedUser() == "alice"; }));
         QVERIFY(until([&] { return banner->property("visible").toBool(); }));
         QTest::qWait(300);
@@ -1520,7 +1738,9 @@ private slots:
             return m && m->has_value() && (*m)->body == "second, after the new device";
         }));
         QVERIFY(until([&] {
-            return cell(cm, rowOf(cm, qt::MessageListModel::IdRole, held), qt::MessageListModel::StateRole).toString() != "blocked";
+            return cell(cm, rowOf(cm, qt::MessageListModel::IdRole, held),
+                        qt::MessageListModel::StateRole)
+                       .toString() != "blocked";
         }));
     }
 
@@ -1534,7 +1754,8 @@ private slots:
         QTemporaryDir dir;
         qt::AppController lawyer(dir.path() + "/lawyer");
         qt::AppController client(dir.path() + "/client");
-        QVERIFY2(openMatter(h, lawyer, client, "Estate of Kay"), qPrintable(client.error() + lawyer.error()));
+        QVERIFY2(openMatter(h, lawyer, client, "Estate of Kay"),
+                 qPrintable(client.error() + lawyer.error()));
         const QString conv = client.currentConversation();
         client.closeConversation();
         Ui ui;
@@ -1545,9 +1766,12 @@ private slots:
         auto* input = qobject_cast<QQuickItem*>(ui.find("messageInput"));
         QVERIFY(input);
         client.openConversation(conv);
-        QVERIFY(until([&] { return input->hasActiveFocus(); }));  // opening a chat puts the cursor there
+        QVERIFY(
+            until([&] { return input->hasActiveFocus(); })); // opening a chat puts the cursor there
         auto* cm = client.messages();
-        auto body = [&](const QString& text) { return rowOf(cm, qt::MessageListModel::BodyRole, text); };
+        auto body = [&](const QString& text) {
+            return rowOf(cm, qt::MessageListModel::BodyRole, text);
+        };
         const int rowsBefore = cm->rowCount();
 
         // Enter sends.
@@ -1565,9 +1789,10 @@ private slots:
         QCOMPARE(input->property("text").toString(), QStringLiteral("line one\nline two"));
         QTest::qWait(100);
         QCOMPARE(cm->rowCount(), rowsBefore + 1);
-        QTest::keyClick(ui.window, Qt::Key_Enter);  // the keypad's Enter too
+        QTest::keyClick(ui.window, Qt::Key_Enter); // the keypad's Enter too
         QVERIFY(until([&] { return body("line one\nline two") >= 0; }));
-        const QString lastId = cell(cm, body("line one\nline two"), qt::MessageListModel::IdRole).toString();
+        const QString lastId =
+            cell(cm, body("line one\nline two"), qt::MessageListModel::IdRole).toString();
 
         // Up in the empty composer: edit the last own message; Escape cancels.
         auto* context = ui.find("composeContext");
@@ -1605,7 +1830,9 @@ private slots:
         // current), Enter for its actions, Reply; the reply quotes the first line of the original.
         QVERIFY(lawyer.send("Please bring the deed.\nAnd your ID."));
         QVERIFY(until([&] { return body("Please bring the deed.\nAnd your ID.") >= 0; }));
-        const QString original = cell(cm, body("Please bring the deed.\nAnd your ID."), qt::MessageListModel::IdRole).toString();
+        const QString original =
+            cell(cm, body("Please bring the deed.\nAnd your ID."), qt::MessageListModel::IdRole)
+                .toString();
         QCOMPARE(client.replyQuote(original), QStringLiteral("Please bring the deed."));
         auto* attach = qobject_cast<QQuickItem*>(ui.find("attachButton"));
         auto* send = qobject_cast<QQuickItem*>(ui.find("sendButton"));
@@ -1615,22 +1842,29 @@ private slots:
         attach->forceActiveFocus();
         QTest::keyClick(ui.window, Qt::Key_Backtab);
         QVERIFY(messages->hasActiveFocus());
-        QCOMPARE(messages->property("currentIndex").toInt(), body("Please bring the deed.\nAnd your ID."));
+        QCOMPARE(messages->property("currentIndex").toInt(),
+                 body("Please bring the deed.\nAnd your ID."));
         QTest::keyClick(ui.window, Qt::Key_Return);
         QVERIFY(until([&] { return actions->property("opened").toBool(); }));
         QVERIFY(ui.shoot("message-actions-laptop-light"));
         QVERIFY(QMetaObject::invokeMethod(ui.deep("replyAction"), "triggered"));
-        QVERIFY(until([&] { return !actions->property("visible").toBool() && input->hasActiveFocus(); }));
+        QVERIFY(until(
+            [&] { return !actions->property("visible").toBool() && input->hasActiveFocus(); }));
         QVERIFY(context->property("visible").toBool());
-        QCOMPARE(context->property("text").toString(), "Replying to: " + qt::TextRuns::isolated("Please bring the deed."));
+        QCOMPARE(context->property("text").toString(),
+                 "Replying to: " + qt::TextRuns::isolated("Please bring the deed."));
         typeKeys(ui.window, "will do.");
         QVERIFY(ui.shoot("composer-reply-laptop-light"));
         QTest::keyClick(ui.window, Qt::Key_Return);
         QVERIFY(until([&] { return body("> Please bring the deed.\nwill do.") >= 0; }));
         QVERIFY(!context->property("visible").toBool());
-        QVERIFY(until([&] { return rowOf(lawyer.messages(), qt::MessageListModel::BodyRole, "> Please bring the deed.\nwill do.") >= 0; }));
+        QVERIFY(until([&] {
+            return rowOf(lawyer.messages(), qt::MessageListModel::BodyRole,
+                         "> Please bring the deed.\nwill do.") >= 0;
+        }));
         // Up now edits the reply (the newest own text message).
-        QCOMPARE(client.lastEditableMessage().value("body").toString(), QStringLiteral("> Please bring the deed.\nwill do."));
+        QCOMPARE(client.lastEditableMessage().value("body").toString(),
+                 QStringLiteral("> Please bring the deed.\nwill do."));
 
         // Tab order around the composer: attach, text, send (a tab never lands in the text).
         QVERIFY(input->hasActiveFocus());
@@ -1655,7 +1889,7 @@ private slots:
         QTest::keyClick(ui.window, Qt::Key_Escape);
         QVERIFY(until([&] { return !actions->property("visible").toBool(); }));
         QVERIFY(until([&] { return messages->hasActiveFocus(); }));
-        QCOMPARE(messages->property("currentIndex").toInt(), cm->rowCount() - 2);  // still there
+        QCOMPARE(messages->property("currentIndex").toInt(), cm->rowCount() - 2); // still there
 
         // Escape closes a dialog.
         QVERIFY(ui.click("infoButton"));
@@ -1670,7 +1904,7 @@ private slots:
         QTest::keyClick(ui.window, Qt::Key_F, Qt::ControlModifier);
         QVERIFY(until([&] { return search->hasActiveFocus(); }));
         auto* list = qobject_cast<QQuickItem*>(ui.find("conversationList"));
-        QTest::keyClick(ui.window, Qt::Key_Tab);  // from the search to the conversations
+        QTest::keyClick(ui.window, Qt::Key_Tab); // from the search to the conversations
         QVERIFY(list->hasActiveFocus());
         search->forceActiveFocus();
         QTest::keyClick(ui.window, Qt::Key_K, Qt::ControlModifier);
@@ -1705,28 +1939,46 @@ private slots:
             QStringList links;
         } cases[] = {
             {"see https://example.com/doc.", {"https://example.com/doc"}},
-            {"HTTPS://Example.COM/Path?q=1&r=2#frag, then", {"HTTPS://Example.COM/Path?q=1&r=2#frag"}},
-            {"http://localhost:8080/x and http://127.0.0.1:9/b!", {"http://localhost:8080/x", "http://127.0.0.1:9/b"}},
+            {"HTTPS://Example.COM/Path?q=1&r=2#frag, then",
+             {"HTTPS://Example.COM/Path?q=1&r=2#frag"}},
+            {"http://localhost:8080/x and http://127.0.0.1:9/b!",
+             {"http://localhost:8080/x", "http://127.0.0.1:9/b"}},
             {"(see https://example.com/x)", {"https://example.com/x"}},
-            {"https://en.wikipedia.org/wiki/Bracket_(disambiguation)", {"https://en.wikipedia.org/wiki/Bracket_(disambiguation)"}},
-            {"\"https://example.com/q\" and 'https://example.com/r'", {"https://example.com/q", "https://example.com/r"}},
-            {"<https://example.com/a> https://example.com/b<script>", {"https://example.com/a", "https://example.com/b"}},
-            {QStringLiteral("https://example.com/stra\u00dfe?q=\u00fc"), {QStringLiteral("https://example.com/stra\u00dfe?q=\u00fc")}},
-            {"https://example.com/a%2Fb and https://example.com/a%zz", {"https://example.com/a%2Fb", "https://example.com/a"}},
-            {"https://example.com:/x https://example.com.", {"https://example.com", "https://example.com"}},
+            {"https://en.wikipedia.org/wiki/Bracket_(disambiguation)",
+             {"https://en.wikipedia.org/wiki/Bracket_(disambiguation)"}},
+            {"\"https://example.com/q\" and 'https://example.com/r'",
+             {"https://example.com/q", "https://example.com/r"}},
+            {"<https://example.com/a> https://example.com/b<script>",
+             {"https://example.com/a", "https://example.com/b"}},
+            {QStringLiteral("https://example.com/stra\u00dfe?q=\u00fc"),
+             {QStringLiteral("https://example.com/stra\u00dfe?q=\u00fc")}},
+            {"https://example.com/a%2Fb and https://example.com/a%zz",
+             {"https://example.com/a%2Fb", "https://example.com/a"}},
+            {"https://example.com:/x https://example.com.",
+             {"https://example.com", "https://example.com"}},
             {QStringLiteral("\u00e9 https://example.com"), {"https://example.com"}},
             {"[x](javascript:alert(1)) [y](http://example.com/md)", {"http://example.com/md"}},
             {"<a href=\"javascript:x\">https://example.com</a>", {"https://example.com"}},
             {"javascript:alert(1) JaVaScRiPt:alert(document.cookie) vbscript:x", {}},
-            {"file:///etc/passwd data:text/html,<b>x</b> ftp://example.com mailto:a@example.com www.example.com", {}},
-            {"https://bank.example@evil.example/login https://bank.example:443@evil.example/ http://u:p@example.com/", {}},
+            {"file:///etc/passwd data:text/html,<b>x</b> ftp://example.com mailto:a@example.com "
+             "www.example.com",
+             {}},
+            {"https://bank.example@evil.example/login https://bank.example:443@evil.example/ "
+             "http://u:p@example.com/",
+             {}},
             {"xhttps://example.com 2http://example.com _http://example.com", {}},
-            {"https://exa_mple.com https://-bad.com https://bad-.com https://a..com https://com https://example.c https://example.123", {}},
-            {"https://256.1.1.1 https://1.2.3 https://01.2.3.4 https://example.com:99999/ https://example.com:0/", {}},
+            {"https://exa_mple.com https://-bad.com https://bad-.com https://a..com https://com "
+             "https://example.c https://example.123",
+             {}},
+            {"https://256.1.1.1 https://1.2.3 https://01.2.3.4 https://example.com:99999/ "
+             "https://example.com:0/",
+             {}},
             {"https://example.com/" + rlo + "gnp.exe", {"https://example.com/"}},
-            {QStringLiteral("https://exam\u200bple.com https://\u0435xample.com"), {}},  // zero-width space; Cyrillic e
+            {QStringLiteral("https://exam\u200bple.com https://\u0435xample.com"),
+             {}}, // zero-width space; Cyrillic e
         };
-        for (const auto& c : cases) QCOMPARE(linksIn(c.text), c.links);
+        for (const auto& c : cases)
+            QCOMPARE(linksIn(c.text), c.links);
 
         // Hostile lengths: too long is text, and nothing takes long.
         QElapsedTimer t;
@@ -1734,23 +1986,29 @@ private slots:
         QCOMPARE(linksIn("https://" + QString(5000, 'a') + ".com"), QStringList());
         QCOMPARE(linksIn("https://example.com/" + QString(T::kMaxLinkLength, 'a')), QStringList());
         QCOMPARE(linksIn("https://example.com/" + QString(2000, 'a')).size(), 1);
-        QCOMPARE(linksIn(QString(1000, '(') + "https://x.co/" + QString(1000, ')')), QStringList{"https://x.co/"});
+        QCOMPARE(linksIn(QString(1000, '(') + "https://x.co/" + QString(1000, ')')),
+                 QStringList{"https://x.co/"});
         QString many;
-        for (int i = 0; i < 20000; ++i) many += "https://a.co/x ";
+        for (int i = 0; i < 20000; ++i)
+            many += "https://a.co/x ";
         QCOMPARE(linksIn(many).size(), T::kMaxLinks);
         QString schemes;
-        for (int i = 0; i < 40000; ++i) schemes += "http://";
+        for (int i = 0; i < 40000; ++i)
+            schemes += "http://";
         QCOMPARE(linksIn(schemes), QStringList());
         QCOMPARE(linksIn("https://a.co/" + QString(300000, ')')), QStringList{"https://a.co/"});
         QCOMPARE(linksIn(QString(1000000, 'h')), QStringList());
-        qInfo("split: hostile texts of %lld characters in all took %lld ms",
-              qlonglong(5000 + 2 * T::kMaxLinkLength + 2000 + many.size() + schemes.size() + 1300000), qlonglong(t.elapsed()));
+        qInfo(
+            "split: hostile texts of %lld characters in all took %lld ms",
+            qlonglong(5000 + 2 * T::kMaxLinkLength + 2000 + many.size() + schemes.size() + 1300000),
+            qlonglong(t.elapsed()));
         QVERIFY2(t.elapsed() < 2000, qPrintable(QString::number(t.elapsed())));
 
         // Only what split() takes as one whole link opens, and only with http or https.
         QVERIFY(T::openable("https://example.com/doc").isValid());
-        for (const char* bad : {"javascript:alert(1)", "file:///etc/passwd", "data:text/html,x", "https://a@example.com/",
-                                "https://example.com/doc and more", " https://example.com", "ftp://example.com", ""})
+        for (const char* bad : {"javascript:alert(1)", "file:///etc/passwd", "data:text/html,x",
+                                "https://a@example.com/", "https://example.com/doc and more",
+                                " https://example.com", "ftp://example.com", ""})
             QVERIFY2(!T::openable(QString::fromUtf8(bad)).isValid(), bad);
         UrlCatcher catcher;
         for (const char* scheme : {"http", "https", "file", "javascript", "data"})
@@ -1766,9 +2024,10 @@ private slots:
         QVERIFY(runs.openLink("https://example.com/doc"));
         QCOMPARE(catcher.urls, QList<QUrl>{QUrl("https://example.com/doc")});
         QCOMPARE(runs.linkHost("https://Example.COM:8443/x"), QStringLiteral("example.com"));
-        QCOMPARE(runs.linkAt("see https://example.com/x.", 4), QStringLiteral("https://example.com/x"));
+        QCOMPARE(runs.linkAt("see https://example.com/x.", 4),
+                 QStringLiteral("https://example.com/x"));
         QCOMPARE(runs.linkAt("see https://example.com/x.", 3), QString());
-        QCOMPARE(runs.linkAt("see https://example.com/x.", 25), QString());  // the full stop
+        QCOMPARE(runs.linkAt("see https://example.com/x.", 25), QString()); // the full stop
 
         // Names: what cannot be seen is shown, spaces are tidied, markup stays text.
         const struct {
@@ -1777,24 +2036,31 @@ private slots:
             {"Alice Adams", "Alice Adams"},
             {"Ali" + rlo + "ce", "Ali[U+202E]ce"},
             {QStringLiteral("Alice\u200b"), "Alice[U+200B]"},
-            {QStringLiteral("\u2066Bob\u2069 \u200eX\u061c"), "[U+2066]Bob[U+2069] [U+200E]X[U+061C]"},
+            {QStringLiteral("\u2066Bob\u2069 \u200eX\u061c"),
+             "[U+2066]Bob[U+2069] [U+200E]X[U+061C]"},
             {QStringLiteral("  Alice \n\t\u00a0 Adams\u2028 "), "Alice Adams"},
             {QStringLiteral("Ali\u200dce \ufeff\u00ad"), "Ali[U+200D]ce [U+FEFF][U+00AD]"},
-            {QStringLiteral("\U0001F468\u200d\U0001F469\u200d\U0001F467"), QStringLiteral("\U0001F468\u200d\U0001F469\u200d\U0001F467")},
-            {QStringLiteral("\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"), QStringLiteral("\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645")},
+            {QStringLiteral("\U0001F468\u200d\U0001F469\u200d\U0001F467"),
+             QStringLiteral("\U0001F468\u200d\U0001F469\u200d\U0001F467")},
+            {QStringLiteral("\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"),
+             QStringLiteral("\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645")},
             {QStringLiteral("\u3164 \U000E0041"), "[U+3164] [U+E0041]"},
-            {"a" + QString(10, QChar(0x0301)) + "b", "a" + QString(T::kMaxMarks, QChar(0x0301)) + "b"},
+            {"a" + QString(10, QChar(0x0301)) + "b",
+             "a" + QString(T::kMaxMarks, QChar(0x0301)) + "b"},
             {"<img src=\"http://x/\"><b>Bo</b>", "<img src=\"http://x/\"><b>Bo</b>"},
             {QString(QChar(0xD800)) + "x", "[U+D800]x"},
-            {QStringLiteral("a\u2065b \U0001FAE8"), QStringLiteral("a[U+2065]b \U0001FAE8")},  // unassigned: ignorable or not
+            {QStringLiteral("a\u2065b \U0001FAE8"),
+             QStringLiteral("a[U+2065]b \U0001FAE8")}, // unassigned: ignorable or not
         };
-        for (const auto& n : names) QCOMPARE(T::safeName(n.name), n.shown);
+        for (const auto& n : names)
+            QCOMPARE(T::safeName(n.name), n.shown);
         const QString longName = T::safeName(QString(300, 'n'));
         QCOMPARE(longName.size(), T::kMaxNameLength);
         QVERIFY(longName.endsWith(QChar(0x2026)));
         const QString longFile = T::safeName(QString(300, 'f') + ".exe", T::kMaxNameLength, true);
         QVERIFY(longFile.size() <= T::kMaxNameLength);
-        QVERIFY2(longFile.endsWith(".exe") && longFile.contains(QChar(0x2026)), qPrintable(longFile));
+        QVERIFY2(longFile.endsWith(".exe") && longFile.contains(QChar(0x2026)),
+                 qPrintable(longFile));
         QCOMPARE(runs.fill("%1 of %2 (%3)", {"%2", "x", "%1"}), QStringLiteral("%2 of x (%1)"));
         QCOMPARE(runs.initial(QStringLiteral("\u00e9mile")), QStringLiteral("\u00c9"));
         QCOMPARE(runs.initial(QStringLiteral("\U0001F469 x")), QStringLiteral("\U0001F469"));
@@ -1802,7 +2068,8 @@ private slots:
         QCOMPARE(runs.initial(rlo + "x"), QStringLiteral("?"));
 
         // A preview drops the controls that reorder (a name inside the core's sentence), not marks.
-        QCOMPARE(T::preview("a" + rlo + QStringLiteral("b\u2066c\u2069\u202c\u200f")), QStringLiteral("abc\u200f"));
+        QCOMPARE(T::preview("a" + rlo + QStringLiteral("b\u2066c\u2069\u202c\u200f")),
+                 QStringLiteral("abc\u200f"));
 
         // Isolation: a stray PDI of the text's own cannot close ours; what it opens is closed.
         const QChar fsi(0x2068), pdi(0x2069), rli(0x2067);
@@ -1822,10 +2089,11 @@ private slots:
         };
         const QString evil = rlo + "evil";
         const QString bare = "Replying to: " + evil + " and our words";
-        QVERIFY(!inOrder(bare, bare.indexOf(" and our words")));  // the check can fail
+        QVERIFY(!inOrder(bare, bare.indexOf(" and our words"))); // the check can fail
         const QString isolated = "Replying to: " + T::isolated(evil) + " and our words";
         QVERIFY(inOrder(isolated, isolated.indexOf(" and our words")));
-        const QString escape = "Replying to: " + T::isolated("x" + QString(pdi) + evil) + " and our words";
+        const QString escape =
+            "Replying to: " + T::isolated("x" + QString(pdi) + evil) + " and our words";
         QVERIFY(inOrder(escape, escape.indexOf(" and our words")));
     }
 
@@ -1835,8 +2103,10 @@ private slots:
     void everyTextElementOfTheScreensIsPlain() {
         const QStringList files = QDir(":/Verbatim").entryList({"*.qml"}, QDir::Files);
         QVERIFY(files.size() >= 15);
-        const QRegularExpression opening(R"(^\s*(?:[\w.]+\s*:\s*)?(Text|Label|TextEdit|TextArea)\s*\{)");
-        const QRegularExpression plain(R"(\btextFormat\s*:\s*(Text|TextEdit|TextArea)\.PlainText\b)");
+        const QRegularExpression opening(
+            R"(^\s*(?:[\w.]+\s*:\s*)?(Text|Label|TextEdit|TextArea)\s*\{)");
+        const QRegularExpression plain(
+            R"(\btextFormat\s*:\s*(Text|TextEdit|TextArea)\.PlainText\b)");
         int checked = 0;
         QStringList missing;
         for (const QString& name : files) {
@@ -1861,7 +2131,8 @@ private slots:
                     if (depth == 0) break;
                 }
                 ++checked;
-                if (!plain.match(own).hasMatch()) missing << QStringLiteral("%1:%2").arg(name).arg(i + 1);
+                if (!plain.match(own).hasMatch())
+                    missing << QStringLiteral("%1:%2").arg(name).arg(i + 1);
             }
         }
         QVERIFY2(missing.isEmpty(), qPrintable("not plain text: " + missing.join(", ")));
@@ -1875,9 +2146,11 @@ private slots:
         QNetworkProxy::setApplicationProxy(QNetworkProxy::NoProxy);
         Beacon beacon;
         QVERIFY(beacon.listen());
-        const QByteArray qml = "import QtQuick\nimport QtQuick.Window\nWindow { width: 300; height: 100; visible: true\n"
-                               "  Text { textFormat: Text.AutoText; text: '<img src=\"" + beacon.url("offline").toUtf8() +
-                               "\"> <img src=\"" + beacon.url("offline-2").toUtf8() + "\"> x' } }\n";
+        const QByteArray qml = "import QtQuick\nimport QtQuick.Window\nWindow { width: 300; "
+                               "height: 100; visible: true\n"
+                               "  Text { textFormat: Text.AutoText; text: '<img src=\"" +
+                               beacon.url("offline").toUtf8() + "\"> <img src=\"" +
+                               beacon.url("offline-2").toUtf8() + "\"> x' } }\n";
         {
             qt::OfflineNetwork offline;
             QQmlApplicationEngine engine;
@@ -1920,13 +2193,15 @@ private slots:
         const QString fileName = "<i>scan " + QString(rlo) + "fdp.exe";
         const QStringList bodies = {
             img("body") + " hello",
-            "<a href=\"" + beacon.url("a") + "\">click</a> <b>bold</b> <style>*{color:red}</style> &lt;tag&gt; &amp;",
+            "<a href=\"" + beacon.url("a") +
+                "\">click</a> <b>bold</b> <style>*{color:red}</style> &lt;tag&gt; &amp;",
             "**bold** _it_ [x](" + beacon.url("md") + ") ![i](" + beacon.url("mdimg") + ")",
-            "Pay " + QString(rlo) + "gnp.exe" + pdf + " now " + rli + "abc" + pdi + " end " + rlo + "unclosed",
+            "Pay " + QString(rlo) + "gnp.exe" + pdf + " now " + rli + "abc" + pdi + " end " + rlo +
+                "unclosed",
             "see https://example.com/doc?a=1. or javascript:alert(1) or <https://evil.example/x>",
         };
         auto noBeacon = [&] {
-            QTest::qWait(1500);  // an image load is asynchronous
+            QTest::qWait(1500); // an image load is asynchronous
             return beacon.connections == 0;
         };
 
@@ -1936,21 +2211,25 @@ private slots:
         QVERIFY(h.service().createUser("bob", proto::ROLE_LAWYER, staffName.toStdString(), "test"));
         QTemporaryDir dir;
         qt::AppController lawyer(dir.path() + "/lawyer");
-        QVERIFY(lawyer.join(QString::fromStdString(h.enrollLink("alice", proto::ROLE_LAWYER)), "Alice Adams", kPass));
+        QVERIFY(lawyer.join(QString::fromStdString(h.enrollLink("alice", proto::ROLE_LAWYER)),
+                            "Alice Adams", kPass));
         QVERIFY(until([&] { return lawyer.connected(); }));
         auto invite = lawyer.client()->createInvite(title.toStdString());
         QVERIFY2(invite, invite ? "" : invite.error().message.c_str());
         qt::AppController client(dir.path() + "/client");
-        QVERIFY2(client.join(QString::fromStdString(*invite), name, kPass), qPrintable(client.error()));
+        QVERIFY2(client.join(QString::fromStdString(*invite), name, kPass),
+                 qPrintable(client.error()));
         QVERIFY(client.acceptNotice());
         QVERIFY(until([&] { return client.conversations()->rowCount() == 1; }));
-        const QString conv = cell(client.conversations(), 0, qt::ConversationListModel::IdRole).toString();
+        const QString conv =
+            cell(client.conversations(), 0, qt::ConversationListModel::IdRole).toString();
         client.openConversation(conv);
         {
             client::JoinOptions o;
             o.platform = platform.toStdString();
             o.appVersion = version.toStdString();
-            auto bob = client::Client::join((dir.path() + "/bob").toStdString(), kPass, h.enrollLink("bob", proto::ROLE_LAWYER), o);
+            auto bob = client::Client::join((dir.path() + "/bob").toStdString(), kPass,
+                                            h.enrollLink("bob", proto::ROLE_LAWYER), o);
             QVERIFY2(bob, bob ? "" : bob.error().message.c_str());
         }
 
@@ -1966,22 +2245,29 @@ private slots:
         QVERIFY(client.attach(QUrl::fromLocalFile(files.filePath(fileName))));
         QVERIFY(attached.wait(20000));
         QVERIFY2(attached.first().first().toBool(), qPrintable(client.error()));
-        for (int i = 1; i < bodies.size(); ++i) QVERIFY2(client.send(bodies[i]), qPrintable(client.error()));
+        for (int i = 1; i < bodies.size(); ++i)
+            QVERIFY2(client.send(bodies[i]), qPrintable(client.error()));
         QVERIFY(client.send(bodies[0]));
         auto* cm = client.messages();
-        QVERIFY(client.react(cell(cm, rowOf(cm, M::BodyRole, bodies[1]), M::IdRole).toString(), reaction));
+        QVERIFY(client.react(cell(cm, rowOf(cm, M::BodyRole, bodies[1]), M::IdRole).toString(),
+                             reaction));
         QVERIFY(client.client()->waitForOutbox(20s));
-        QVERIFY(until([&] { return rowOf(lawyer.conversations(), qt::ConversationListModel::IdRole, conv) >= 0; }));
+        QVERIFY(until([&] {
+            return rowOf(lawyer.conversations(), qt::ConversationListModel::IdRole, conv) >= 0;
+        }));
         lawyer.openConversation(conv);
         auto* lm = lawyer.messages();
         QVERIFY(until([&] {
             lawyer.messages()->refresh();
             const int r = rowOf(lm, M::BodyRole, bodies[1]);
-            return rowOf(lm, M::BodyRole, bodies[0]) >= 0 && r >= 0 && !cell(lm, r, M::ReactionsRole).toString().isEmpty();
+            return rowOf(lm, M::BodyRole, bodies[0]) >= 0 && r >= 0 &&
+                   !cell(lm, r, M::ReactionsRole).toString().isEmpty();
         }));
         // The models keep the text (bodies exactly; names with the invisible shown).
-        for (const auto& b : bodies) QVERIFY2(rowOf(lm, M::BodyRole, b) >= 0, qPrintable(b));
-        QCOMPARE(cell(lm, rowOf(lm, M::BodyRole, bodies[0]), M::SenderNameRole).toString(), T::safeName(name));
+        for (const auto& b : bodies)
+            QVERIFY2(rowOf(lm, M::BodyRole, b) >= 0, qPrintable(b));
+        QCOMPARE(cell(lm, rowOf(lm, M::BodyRole, bodies[0]), M::SenderNameRole).toString(),
+                 T::safeName(name));
         QCOMPARE(lawyer.currentTitle(), T::safeName(title));
         QVERIFY(T::safeName(name).contains("[U+202E]") && T::safeName(name).contains("[U+200B]"));
 
@@ -1989,17 +2275,21 @@ private slots:
         {
             Ui ui;
             QVERIFY(ui.load(lawyer, 1280, 800, false));
-            for (const auto& b : bodies) QVERIFY2(until([&] { return showsPlain(ui, b); }), qPrintable(b));
+            for (const auto& b : bodies)
+                QVERIFY2(until([&] { return showsPlain(ui, b); }), qPrintable(b));
             QVERIFY(showsPlain(ui, T::safeName(title)));
             QVERIFY(showsPlain(ui, T::safeName(name)));
             QVERIFY(showsPlain(ui, T::safeName(fileName, T::kMaxNameLength, true)));
             QVERIFY(showsPlain(ui, T::safeName(reaction, 16)));
-            QCOMPARE(cell(lawyer.conversations(), 0, qt::ConversationListModel::LastMessageRole).toString(), bodies[0]);
+            QCOMPARE(cell(lawyer.conversations(), 0, qt::ConversationListModel::LastMessageRole)
+                         .toString(),
+                     bodies[0]);
             {
                 QList<QQuickItem*> inList;
                 textItems(qobject_cast<QQuickItem*>(ui.find("conversationList")), inList);
                 QVERIFY(std::any_of(inList.begin(), inList.end(), [&](QQuickItem* i) {
-                    return i->isVisible() && isPlain(i) && i->property("text").toString() == bodies[0];
+                    return i->isVisible() && isPlain(i) &&
+                           i->property("text").toString() == bodies[0];
                 }));
             }
             QString problems = renderingProblems(ui, bodies);
@@ -2010,8 +2300,9 @@ private slots:
             QVERIFY(ui.click("infoButton"));
             auto* info = ui.find("matterInfo");
             QVERIFY(until([&] { return info->property("opened").toBool(); }));
-            QVERIFY(showsPlain(ui, T::safeName(title)));  // the dialog's own header
-            QVERIFY(showsPlain(ui, T::isolated(T::safeName(name)) + "  \u00b7  " + T::isolated("client")));
+            QVERIFY(showsPlain(ui, T::safeName(title))); // the dialog's own header
+            QVERIFY(showsPlain(ui, T::isolated(T::safeName(name)) + "  \u00b7  " +
+                                       T::isolated("client")));
             problems = renderingProblems(ui, bodies);
             QVERIFY2(problems.isEmpty(), qPrintable(problems));
             QVERIFY(ui.shoot("hostile-laptop-light-info"));
@@ -2019,7 +2310,8 @@ private slots:
             QVERIFY(until([&] { return !info->property("visible").toBool(); }));
 
             // A reply quotes the override inside an isolate.
-            const QString overrideId = cell(lm, rowOf(lm, M::BodyRole, bodies[3]), M::IdRole).toString();
+            const QString overrideId =
+                cell(lm, rowOf(lm, M::BodyRole, bodies[3]), M::IdRole).toString();
             auto* actions = ui.find("messageActions");
             QVERIFY(actions && actions->setProperty("messageId", overrideId));
             QVERIFY(QMetaObject::invokeMethod(ui.deep("replyAction"), "triggered"));
@@ -2040,7 +2332,8 @@ private slots:
             });
             QQuickItem* linkBody = nullptr;
             for (auto* item : ui.findItems("messageBody"))
-                if (item->isVisible() && item->property("text").toString() == bodies[4]) linkBody = item;
+                if (item->isVisible() && item->property("text").toString() == bodies[4])
+                    linkBody = item;
             QVERIFY(linkBody);
             auto* highlighter = linkBody->findChild<QObject*>("linkHighlighter");
             QVERIFY(highlighter);
@@ -2049,32 +2342,40 @@ private slots:
             // only from the dialog, like any other).
             for (auto* item : ui.findItems("messageBody"))
                 if (item->property("text").toString() == bodies[2])
-                    QCOMPARE(item->findChild<QObject*>("linkHighlighter")->property("links").toInt(), 2);
+                    QCOMPARE(
+                        item->findChild<QObject*>("linkHighlighter")->property("links").toInt(), 2);
             auto clickAt = [&](int index) {
                 QRectF r;
-                QVERIFY(QMetaObject::invokeMethod(linkBody, "positionToRectangle", Q_RETURN_ARG(QRectF, r), Q_ARG(int, index)));
+                QVERIFY(QMetaObject::invokeMethod(linkBody, "positionToRectangle",
+                                                  Q_RETURN_ARG(QRectF, r), Q_ARG(int, index)));
                 const QPointF p = linkBody->mapToScene(QPointF(r.x() + 2, r.y() + r.height() / 2));
                 QTest::mouseClick(ui.window, Qt::LeftButton, {}, p.toPoint());
             };
             auto* linkDialog = ui.find("linkDialog");
             QVERIFY(linkDialog);
             clickAt(int(bodies[4].indexOf("javascript")) + 3);
-            clickAt(1);  // "see"
+            clickAt(1); // "see"
             QTest::qWait(300);
             QVERIFY(!linkDialog->property("visible").toBool());
             clickAt(int(bodies[4].indexOf("example.com/doc")));
             QVERIFY(until([&] { return linkDialog->property("opened").toBool(); }));
-            QCOMPARE(linkDialog->property("url").toString(), QStringLiteral("https://example.com/doc?a=1"));
-            QCOMPARE(ui.deep("linkHost")->property("text").toString(), QStringLiteral("example.com"));
-            QCOMPARE(ui.deep("linkUrl")->property("text").toString(), QStringLiteral("https://example.com/doc?a=1"));
-            QVERIFY(catcher.urls.isEmpty());  // nothing opens before the reader says so
+            QCOMPARE(linkDialog->property("url").toString(),
+                     QStringLiteral("https://example.com/doc?a=1"));
+            QCOMPARE(ui.deep("linkHost")->property("text").toString(),
+                     QStringLiteral("example.com"));
+            QCOMPARE(ui.deep("linkUrl")->property("text").toString(),
+                     QStringLiteral("https://example.com/doc?a=1"));
+            QVERIFY(catcher.urls.isEmpty()); // nothing opens before the reader says so
             QVERIFY(ui.shoot("hostile-laptop-light-link"));
             QVERIFY(QMetaObject::invokeMethod(ui.deep("linkOpenButton"), "clicked"));
-            QVERIFY(until([&] { return catcher.urls.size() == 1 && !linkDialog->property("visible").toBool(); }));
+            QVERIFY(until([&] {
+                return catcher.urls.size() == 1 && !linkDialog->property("visible").toBool();
+            }));
             QCOMPARE(catcher.urls.first(), QUrl("https://example.com/doc?a=1"));
             clickAt(int(bodies[4].indexOf("evil.example")));
             QVERIFY(until([&] { return linkDialog->property("opened").toBool(); }));
-            QCOMPARE(linkDialog->property("url").toString(), QStringLiteral("https://evil.example/x"));
+            QCOMPARE(linkDialog->property("url").toString(),
+                     QStringLiteral("https://evil.example/x"));
             QVERIFY(QMetaObject::invokeMethod(ui.deep("linkCancelButton"), "clicked"));
             QVERIFY(until([&] { return !linkDialog->property("visible").toBool(); }));
             QCOMPARE(catcher.urls.size(), 1);
@@ -2082,7 +2383,8 @@ private slots:
             // Search hits.
             QVERIFY(ui.type("searchField", "hello"));
             QVERIFY(until([&] { return lawyer.searchResults()->rowCount() == 1; }));
-            QVERIFY(until([&] { return showsPlain(ui, bodies[0]) && showsPlain(ui, T::safeName(name)); }));
+            QVERIFY(until(
+                [&] { return showsPlain(ui, bodies[0]) && showsPlain(ui, T::safeName(name)); }));
             problems = renderingProblems(ui, bodies);
             QVERIFY2(problems.isEmpty(), qPrintable(problems));
             QVERIFY(ui.shoot("hostile-laptop-light-search"));
@@ -2096,7 +2398,8 @@ private slots:
 
         // The compliance page: the conversation, its timeline and a search.
         qt::AppController officer(dir.path() + "/officer");
-        QVERIFY(officer.join(QString::fromStdString(h.enrollLink("comply", proto::ROLE_COMPLIANCE)), "Casey Compliance", kPass));
+        QVERIFY(officer.join(QString::fromStdString(h.enrollLink("comply", proto::ROLE_COMPLIANCE)),
+                             "Casey Compliance", kPass));
         const QString keyFile = writeKeyFile(dir.path(), h.journalKey());
         QVERIFY(!keyFile.isEmpty());
         {
@@ -2115,10 +2418,12 @@ private slots:
             QSignalSpy loaded(cc, &qt::ComplianceController::timelineLoaded);
             cc->openConversation(conv);
             QVERIFY(loaded.wait(30000));
-            for (const auto& b : bodies) QVERIFY2(until([&] { return showsPlain(ui, b); }), qPrintable(b));
+            for (const auto& b : bodies)
+                QVERIFY2(until([&] { return showsPlain(ui, b); }), qPrintable(b));
             QVERIFY(showsPlain(ui, T::safeName(title)));
             QVERIFY(showsPlain(ui, T::safeName(name)));
-            QVERIFY(showsPlain(ui, "Attachments: " + T::isolated(T::safeName(fileName, T::kMaxNameLength, true))));
+            QVERIFY(showsPlain(
+                ui, "Attachments: " + T::isolated(T::safeName(fileName, T::kMaxNameLength, true))));
             QString problems = renderingProblems(ui, bodies);
             QVERIFY2(problems.isEmpty(), qPrintable(problems));
             QVERIFY(ui.shoot("hostile-compliance-laptop-light"));
@@ -2135,7 +2440,8 @@ private slots:
 
         // The admin page: the inventory and the confirmation naming a device.
         qt::AppController admin(dir.path() + "/ada");
-        QVERIFY(admin.join(QString::fromStdString(h.enrollLink("ada", proto::ROLE_ADMIN)), "Ada Admin", kPass));
+        QVERIFY(admin.join(QString::fromStdString(h.enrollLink("ada", proto::ROLE_ADMIN)),
+                           "Ada Admin", kPass));
         QVERIFY(until([&] { return admin.connected(); }));
         {
             Ui ui;
@@ -2149,17 +2455,25 @@ private slots:
             QVERIFY2(refreshed.first().first().toBool(), qPrintable(ac->error()));
             QVERIFY(until([&] { return showsPlain(ui, T::isolated(T::safeName(name))); }));
             QVERIFY(showsPlain(ui, T::isolated(T::safeName(staffName))));
-            QVERIFY(showsPlain(ui, T::isolated(T::safeName(platform)) + " \u00b7 " + T::isolated(T::safeName(version))));
-            const QString malloryKey = QStringLiteral("%1/%2").arg(client.userId()).arg(client.client()->account().device);
-            QVERIFY(QMetaObject::invokeMethod(ui.visibleWith("revokeButton", "deviceKey", malloryKey), "clicked"));
+            QVERIFY(showsPlain(ui, T::isolated(T::safeName(platform)) + " \u00b7 " +
+                                       T::isolated(T::safeName(version))));
+            const QString malloryKey =
+                QStringLiteral("%1/%2").arg(client.userId()).arg(client.client()->account().device);
+            QVERIFY(QMetaObject::invokeMethod(
+                ui.visibleWith("revokeButton", "deviceKey", malloryKey), "clicked"));
             auto* dialog = ui.find("deviceActionDialog");
             QVERIFY(until([&] { return dialog->property("opened").toBool(); }));
             const QString number = QString::number(client.client()->account().device);
             QCOMPARE(dialog->property("title").toString(),
-                     QStringLiteral("Revoke device #%1 of %2?").arg(number, T::isolated(T::safeName(name))));
+                     QStringLiteral("Revoke device #%1 of %2?")
+                         .arg(number, T::isolated(T::safeName(name))));
             QVERIFY(showsPlain(ui, dialog->property("title").toString()));
-            QVERIFY(ui.deep("deviceActionText")->property("text").toString().startsWith(
-                QStringLiteral("Device #%1 of %2 (%3)").arg(number, T::isolated(T::safeName(name)), T::isolated(client.userId()))));
+            QVERIFY(ui.deep("deviceActionText")
+                        ->property("text")
+                        .toString()
+                        .startsWith(QStringLiteral("Device #%1 of %2 (%3)")
+                                        .arg(number, T::isolated(T::safeName(name)),
+                                             T::isolated(client.userId()))));
             const QString problems = renderingProblems(ui, bodies);
             QVERIFY2(problems.isEmpty(), qPrintable(problems));
             QVERIFY(ui.shoot("hostile-admin-laptop-light-confirm"));

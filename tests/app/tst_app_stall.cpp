@@ -34,11 +34,11 @@ namespace {
 
 constexpr const char* kPass = "stall test passphrase";
 
-template <class F>
-bool until(F f, int ms = 20000) {
+template <class F> bool until(F f, int ms = 20000) {
     QElapsedTimer t;
     t.start();
-    while (!f() && t.elapsed() < ms) QTest::qWait(20);
+    while (!f() && t.elapsed() < ms)
+        QTest::qWait(20);
     return f();
 }
 
@@ -52,7 +52,8 @@ public:
         a.sin_family = AF_INET;
         a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
         socklen_t len = sizeof a;
-        if (m_listen < 0 || ::bind(m_listen, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(m_listen, 16) != 0 ||
+        if (m_listen < 0 || ::bind(m_listen, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
+            ::listen(m_listen, 16) != 0 ||
             ::getsockname(m_listen, reinterpret_cast<sockaddr*>(&a), &len) != 0)
             return;
         m_port = ntohs(a.sin_port);
@@ -117,7 +118,7 @@ private:
 
     std::uint16_t m_target = 0, m_port = 0;
     int m_listen = -1;
-    std::vector<std::pair<int, int>> m_pairs;  ///< (accepted, to the relay); proxy thread only
+    std::vector<std::pair<int, int>> m_pairs; ///< (accepted, to the relay); proxy thread only
     std::atomic<bool> m_stalled{false}, m_stop{false};
     std::thread m_thread;
 };
@@ -134,7 +135,7 @@ int stateOf(client::Client& c, const std::string& id) {
     return m && *m ? int((*m)->state) : -1;
 }
 
-}  // namespace
+} // namespace
 
 class TestAppStall : public QObject {
     Q_OBJECT
@@ -155,10 +156,12 @@ void TestAppStall::guiThreadKeepsTurningWhileTheRelayStalls() {
 
     QTemporaryDir dir;
     qt::AppController lawyer(dir.path() + "/alice");
-    QVERIFY2(lawyer.join(QString::fromStdString(via(h.enrollLink("alice", proto::ROLE_LAWYER), direct, proxied)),
+    QVERIFY2(lawyer.join(QString::fromStdString(
+                             via(h.enrollLink("alice", proto::ROLE_LAWYER), direct, proxied)),
                          "Alice Adams", kPass),
              qPrintable(lawyer.error()));
-    QCOMPARE(QString::fromStdString(lawyer.client()->account().relay), QString::fromStdString(proxied));
+    QCOMPARE(QString::fromStdString(lawyer.client()->account().relay),
+             QString::fromStdString(proxied));
     // Bob, a colleague on a device of the harness's, shares a new matter with her: her worker has
     // neither his devices nor his keys yet, so her first send there must ask the relay for both.
     auto bob = h.enrollStaff("bob", proto::ROLE_LAWYER);
@@ -189,21 +192,27 @@ void TestAppStall::guiThreadKeepsTurningWhileTheRelayStalls() {
     // The first send makes the worker ask the relay for the matter's devices (and Carol's keys).
     QVERIFY(lawyer.send("first, while the relay stalls"));
     QVERIFY2(call.elapsed() < 1000, qPrintable(QString::number(call.elapsed())));
-    QTest::qWait(700);  // the worker is inside that round trip now
+    QTest::qWait(700); // the worker is inside that round trip now
     const int ticksBefore = ticks;
     call.restart();
     QVERIFY(lawyer.send("second, while the relay stalls"));
     const qint64 secondSend = call.elapsed();
-    QVERIFY2(secondSend < 1000, qPrintable(QStringLiteral("the second send held the GUI thread for %1 ms").arg(secondSend)));
+    QVERIFY2(secondSend < 1000,
+             qPrintable(
+                 QStringLiteral("the second send held the GUI thread for %1 ms").arg(secondSend)));
     QSignalSpy invites(&lawyer, &qt::AppController::inviteCreated);
     call.restart();
     lawyer.createInvite();
     const qint64 inviteCall = call.elapsed();
-    QVERIFY2(inviteCall < 1000, qPrintable(QStringLiteral("createInvite held the GUI thread for %1 ms").arg(inviteCall)));
+    QVERIFY2(
+        inviteCall < 1000,
+        qPrintable(QStringLiteral("createInvite held the GUI thread for %1 ms").arg(inviteCall)));
     QTest::qWait(1500);
-    QVERIFY2(worstGap < 1000, qPrintable(QStringLiteral("the GUI thread stood still for %1 ms").arg(worstGap)));
-    QVERIFY2(ticks - ticksBefore >= 30, qPrintable(QStringLiteral("%1 ticks in 1.5 s").arg(ticks - ticksBefore)));
-    QCOMPARE(invites.count(), 0);  // the relay has not answered: nothing made up meanwhile
+    QVERIFY2(worstGap < 1000,
+             qPrintable(QStringLiteral("the GUI thread stood still for %1 ms").arg(worstGap)));
+    QVERIFY2(ticks - ticksBefore >= 30,
+             qPrintable(QStringLiteral("%1 ticks in 1.5 s").arg(ticks - ticksBefore)));
+    QCOMPARE(invites.count(), 0); // the relay has not answered: nothing made up meanwhile
     // Nothing left: both are still queued.
     const auto history = lawyer.client()->history(*matter);
     QVERIFY(history);
@@ -211,7 +220,8 @@ void TestAppStall::guiThreadKeepsTurningWhileTheRelayStalls() {
     for (const auto& m : *history)
         if (m.outgoing && m.kind == client::MessageKind::Text) sent.push_back(m.id);
     QCOMPARE(sent.size(), std::size_t(2));
-    for (const auto& id : sent) QCOMPARE(stateOf(*lawyer.client(), id), int(client::MessageState::Queued));
+    for (const auto& id : sent)
+        QCOMPARE(stateOf(*lawyer.client(), id), int(client::MessageState::Queued));
 
     // The relay answers again: the invite arrives, both messages go out and reach Bob.
     proxy.stall(false);
@@ -221,7 +231,8 @@ void TestAppStall::guiThreadKeepsTurningWhileTheRelayStalls() {
     for (const auto& id : sent)
         QVERIFY(until([&] {
             const int s = stateOf(*lawyer.client(), id);
-            return s == int(client::MessageState::Sent) || s == int(client::MessageState::Delivered) ||
+            return s == int(client::MessageState::Sent) ||
+                   s == int(client::MessageState::Delivered) ||
                    s == int(client::MessageState::Read);
         }));
     const auto envelopes = bob->waitForEnvelopes(2);
@@ -232,7 +243,8 @@ void TestAppStall::guiThreadKeepsTurningWhileTheRelayStalls() {
         QVERIFY2(rec, rec ? "" : rec.error().message.c_str());
         bodies << QString::fromStdString(rec->body());
     }
-    QCOMPARE(bodies, (QStringList{"first, while the relay stalls", "second, while the relay stalls"}));
+    QCOMPARE(bodies,
+             (QStringList{"first, while the relay stalls", "second, while the relay stalls"}));
 }
 
 QTEST_MAIN(TestAppStall)

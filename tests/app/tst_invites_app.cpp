@@ -25,11 +25,11 @@ namespace {
 
 constexpr const char* kPass = "invite test passphrase";
 
-template <class F>
-bool until(F f, int ms = 20000) {
+template <class F> bool until(F f, int ms = 20000) {
     QElapsedTimer t;
     t.start();
-    while (!f() && t.elapsed() < ms) QTest::qWait(20);
+    while (!f() && t.elapsed() < ms)
+        QTest::qWait(20);
     return f();
 }
 
@@ -39,7 +39,9 @@ int rowOf(QAbstractItemModel* m, int role, const QVariant& value) {
     return -1;
 }
 
-QVariant cell(QAbstractItemModel* m, int row, int role) { return m->data(m->index(row, 0), role); }
+QVariant cell(QAbstractItemModel* m, int row, int role) {
+    return m->data(m->index(row, 0), role);
+}
 
 std::string idOf(const std::string& link) {
     auto at = link.find("token=");
@@ -50,11 +52,12 @@ QList<QQuickItem*> itemsNamed(QQuickItem* from, const QString& name) {
     QList<QQuickItem*> out;
     if (!from) return out;
     if (from->objectName() == name) out << from;
-    for (auto* child : from->childItems()) out += itemsNamed(child, name);
+    for (auto* child : from->childItems())
+        out += itemsNamed(child, name);
     return out;
 }
 
-}  // namespace
+} // namespace
 
 class TestInvitesApp : public QObject {
     Q_OBJECT
@@ -67,7 +70,8 @@ private slots:
         QVERIFY(h.ok());
         QTemporaryDir dir;
         qt::AppController lena(dir.path() + "/lena");
-        QVERIFY2(lena.join(QString::fromStdString(h.enrollLink("lena", proto::ROLE_LAWYER)), "Lena Law", kPass),
+        QVERIFY2(lena.join(QString::fromStdString(h.enrollLink("lena", proto::ROLE_LAWYER)),
+                           "Lena Law", kPass),
                  qPrintable(lena.error()));
         QVERIFY(until([&] { return lena.connected(); }));
         const std::string hostile = "<b>Bold</b> & <img src=http://127.0.0.1:1/x> Sons";
@@ -78,13 +82,15 @@ private slots:
             client::JoinOptions o;
             o.displayName = "Carol Client";
             o.platform = "test";
-            auto carol = client::Client::join((dir.path() + "/carol").toStdString(), kPass, *second, o);
+            auto carol =
+                client::Client::join((dir.path() + "/carol").toStdString(), kPass, *second, o);
             QVERIFY2(carol, carol ? "" : carol.error().message.c_str());
         }
 
         QQmlApplicationEngine engine;
         engine.rootContext()->setContextProperty("app", &lena);
-        engine.loadData(R"(
+        engine.loadData(
+            R"(
             import QtQuick
             import QtQuick.Controls
             import Verbatim
@@ -93,7 +99,9 @@ private slots:
                 property alias dialog: invites
                 InvitesDialog { id: invites }
             }
-        )", QUrl("qrc:/Verbatim/InvitesDialogTest.qml"));  // beside the module's files, which it uses
+        )",
+            QUrl(
+                "qrc:/Verbatim/InvitesDialogTest.qml")); // beside the module's files, which it uses
         QVERIFY(!engine.rootObjects().isEmpty());
         auto* window = qobject_cast<QQuickWindow*>(engine.rootObjects().first());
         QVERIFY(window);
@@ -102,7 +110,8 @@ private slots:
         auto* controller = dialog->findChild<qt::InvitesController*>("invitesController");
         QVERIFY(controller);
         auto* model = controller->invites();
-        QAbstractItemModelTester tester(model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QAbstractItemModelTester tester(model,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
         QSignalSpy refreshed(controller, &qt::InvitesController::refreshed);
         QVERIFY(QMetaObject::invokeMethod(dialog, "open"));
         QVERIFY(refreshed.wait(20000));
@@ -121,10 +130,11 @@ private slots:
         QCOMPARE(cell(model, joined, R::RedeemedByRole).toString(), QStringLiteral("Carol Client"));
         QVERIFY(cell(model, joined, R::StateTextRole).toString().contains("Carol Client"));
         QVERIFY(!cell(model, joined, R::CanRevokeRole).toBool());
-        QVERIFY(cell(model, open, R::ExpiresRole).toDateTime() > cell(model, open, R::CreatedRole).toDateTime());
+        QVERIFY(cell(model, open, R::ExpiresRole).toDateTime() >
+                cell(model, open, R::CreatedRole).toDateTime());
 
         // The title is shown as the text it is: plain text, not rendered.
-        QQuickItem* overlay = window->contentItem();  // the root: the open popup lives under it
+        QQuickItem* overlay = window->contentItem(); // the root: the open popup lives under it
         QVERIFY(until([&] { return itemsNamed(overlay, "inviteMatter").size() == 2; }));
         bool shown = false;
         for (auto* label : itemsNamed(overlay, "inviteMatter")) {
@@ -143,14 +153,17 @@ private slots:
         QVERIFY(QMetaObject::invokeMethod(button, "clicked"));
         QVERIFY(revoked.wait(20000));
         QVERIFY2(revoked.first().at(1).toBool(), qPrintable(controller->error()));
-        QVERIFY(until([&] { return cell(model, rowOf(model, R::IdRole, QString::fromStdString(idOf(*first))), R::StateRole) ==
-                                   QStringLiteral("revoked"); }));
+        QVERIFY(until([&] {
+            return cell(model, rowOf(model, R::IdRole, QString::fromStdString(idOf(*first))),
+                        R::StateRole) == QStringLiteral("revoked");
+        }));
         QCOMPARE(model->property("openCount").toInt(), 0);
         client::JoinOptions o;
         o.displayName = "Mallory";
         auto late = client::Client::join((dir.path() + "/mallory").toStdString(), kPass, *first, o);
         QVERIFY(!late);
-        QVERIFY2(late.error().message.find("revoked") != std::string::npos, late.error().message.c_str());
+        QVERIFY2(late.error().message.find("revoked") != std::string::npos,
+                 late.error().message.c_str());
     }
 
     void clientIsRefusedTheList() {
@@ -160,8 +173,9 @@ private slots:
         QVERIFY(lena);
         QTemporaryDir dir;
         qt::AppController carol(dir.path() + "/carol");
-        QVERIFY2(carol.join(QString::fromStdString(h.inviteLink("lena", "Some matter")), "Carol", kPass),
-                 qPrintable(carol.error()));
+        QVERIFY2(
+            carol.join(QString::fromStdString(h.inviteLink("lena", "Some matter")), "Carol", kPass),
+            qPrintable(carol.error()));
         QVERIFY(until([&] { return carol.connected(); }));
         qt::InvitesController controller;
         controller.setAppController(&carol);

@@ -12,4 +12,4 @@ namespace verbatim::bench {
 bool seedProfile(const std::string& dir, const std::string& passphrase, const std::string& link,
                  const std::string& title, int count);
 
-}  // namespace verbatim::bench
+} // namespace verbatim::bench

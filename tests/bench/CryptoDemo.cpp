@@ -23,8 +23,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-template <class T>
-T need(Result<T> r, const char* what) {
+template <class T> T need(Result<T> r, const char* what) {
     if (!r) {
         std::fprintf(stderr, "demo: %s failed: %s\n", what, r.error().message.c_str());
         std::exit(1);
@@ -60,9 +59,11 @@ Device makeDevice(const std::shared_ptr<signal::SignalContext>& ctx, const fs::p
     return d;
 }
 
-std::string str(ByteView b) { return std::string(b.begin(), b.end()); }
+std::string str(ByteView b) {
+    return std::string(b.begin(), b.end());
+}
 
-}  // namespace
+} // namespace
 
 int runCryptoDemo() {
     fs::path dir = fs::temp_directory_path() / ("verbatim-demo-" + toHex(crypto::randomBytes(4)));
@@ -73,8 +74,9 @@ int runCryptoDemo() {
     auto journalKey = need(crypto::X25519Key::generate(), "journal key");
     auto relayKey = need(crypto::ed25519Generate(), "relay key");
     auto keyId = journal::journalKeyId(journalKey.publicKey());
-    std::printf("1. Compliance made the journal key (id %s); the relay holds only its public half.\n",
-                toHex(keyId).c_str());
+    std::printf(
+        "1. Compliance made the journal key (id %s); the relay holds only its public half.\n",
+        toHex(keyId).c_str());
 
     Device lawyer = makeDevice(ctx, dir, "lawyer");
     Device client = makeDevice(ctx, dir, "client");
@@ -82,8 +84,13 @@ int runCryptoDemo() {
 
     auto spk = need(client.sm->generateSignedPreKey(1), "signed pre-key");
     auto pks = need(client.sm->generatePreKeys(1, 10), "pre-keys");
-    signal::PreKeyBundle bundle{need(client.store->localRegistrationId(), "reg"), 1, pks[0].id,
-                                pks[0].publicKey, spk.id, spk.publicKey, spk.signature,
+    signal::PreKeyBundle bundle{need(client.store->localRegistrationId(), "reg"),
+                                1,
+                                pks[0].id,
+                                pks[0].publicKey,
+                                spk.id,
+                                spk.publicKey,
+                                spk.signature,
                                 client.identity};
     signal::Address clientAddr{"client", 1}, lawyerAddr{"lawyer", 1};
     need(lawyer.sm->processBundle(clientAddr, bundle), "session setup");
@@ -136,19 +143,23 @@ int runCryptoDemo() {
                                                    relayKey.privateKey),
                            "checkpoint");
     std::printf("   relay signed checkpoint #%llu, chain head %s...\n\n",
-                (unsigned long long)checkpoint.sequence, toHex(checkpoint.chainHash).substr(0, 16).c_str());
+                (unsigned long long)checkpoint.sequence,
+                toHex(checkpoint.chainHash).substr(0, 16).c_str());
 
     std::printf("5. Compliance verifies the chain and opens every entry:\n");
     auto report = journal::verifyChain(log, {checkpoint}, relayKey.publicKey);
     std::printf("   chain: %s (%llu entries, %llu checkpoint)\n", report.ok() ? "intact" : "BROKEN",
-                (unsigned long long)report.entriesChecked, (unsigned long long)report.checkpointsChecked);
+                (unsigned long long)report.entriesChecked,
+                (unsigned long long)report.checkpointsChecked);
     for (const auto& item : log) {
         auto sealed = need(journal::SealedEntry::parse(item.entry), "parse");
         auto opened = need(journal::openEntry(sealed, journalKey, lawyer.identity), "open");
         const auto& r = opened.record;
         if (r.type() == proto::RETRACT)
-            std::printf("   #%llu lawyer/1 retracted message %s (the original stays in the journal)\n",
-                        (unsigned long long)item.sequence, toHex(view(r.ref_message_id())).substr(0, 8).c_str());
+            std::printf(
+                "   #%llu lawyer/1 retracted message %s (the original stays in the journal)\n",
+                (unsigned long long)item.sequence,
+                toHex(view(r.ref_message_id())).substr(0, 8).c_str());
         else
             std::printf("   #%llu lawyer/1 [%s] \"%s\"\n", (unsigned long long)item.sequence,
                         toHex(view(r.message_id())).substr(0, 8).c_str(), r.body().c_str());

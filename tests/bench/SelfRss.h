@@ -21,4 +21,4 @@ inline long rssKiB() {
     return 0;
 }
 
-}  // namespace verbatim::bench
+} // namespace verbatim::bench

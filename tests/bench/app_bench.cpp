@@ -65,11 +65,12 @@ std::unique_ptr<Screen> show(qt::AppController& app) {
 bool waitFor(const std::function<bool()>& f, int ms) {
     QElapsedTimer t;
     t.start();
-    while (!f() && t.elapsed() < ms) QCoreApplication::processEvents(QEventLoop::AllEvents, 10);
+    while (!f() && t.elapsed() < ms)
+        QCoreApplication::processEvents(QEventLoop::AllEvents, 10);
     return f();
 }
 
-}  // namespace
+} // namespace
 
 int main(int argc, char** argv) {
     if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) qputenv("QT_QPA_PLATFORM", "offscreen");
@@ -82,7 +83,8 @@ int main(int argc, char** argv) {
     if (!h.ok()) return 1;
     QTemporaryDir dir;
     const QString profile = dir.path() + "/app";
-    if (!bench::seedProfile(profile.toStdString(), kPass, h.enrollLink("alice", proto::ROLE_LAWYER), "Estate of Doe", stored))
+    if (!bench::seedProfile(profile.toStdString(), kPass, h.enrollLink("alice", proto::ROLE_LAWYER),
+                            "Estate of Doe", stored))
         return 1;
     const long rssBefore = rssKiB();
 
@@ -101,7 +103,7 @@ int main(int argc, char** argv) {
     screen->window->update();
     if (!waitFor([&] { return framed; }, 30000)) return 1;
     const double firstFrameMs = double(t.nsecsElapsed()) / 1e6;
-    waitFor([] { return false; }, 1500);  // settle
+    waitFor([] { return false; }, 1500); // settle
     const long rssAfter = rssKiB();
 
     // Scroll upwards through `scrollThrough` messages, 40 px per frame.
@@ -121,19 +123,30 @@ int main(int argc, char** argv) {
         screen->window->update();
     });
     screen->window->update();
-    waitFor([&] { return model->rowCount() >= target || frames.size() > 200000; }, quick ? 20000 : 600000);
+    waitFor([&] { return model->rowCount() >= target || frames.size() > 200000; },
+            quick ? 20000 : 600000);
     stepping = false;
     const int scrolled = model->rowCount() - (target - scrollThrough);
     std::sort(frames.begin(), frames.end());
-    auto pct = [&](double p) { return frames.empty() ? 0.0 : frames[std::min(frames.size() - 1, std::size_t(p * double(frames.size())))]; };
-    const auto over16 = std::count_if(frames.begin(), frames.end(), [](double f) { return f > 16.0; });
+    auto pct = [&](double p) {
+        return frames.empty()
+                   ? 0.0
+                   : frames[std::min(frames.size() - 1, std::size_t(p * double(frames.size())))];
+    };
+    const auto over16 =
+        std::count_if(frames.begin(), frames.end(), [](double f) { return f > 16.0; });
 
     std::printf("| measurement | result | goal |\n|---|---|---|\n");
-    std::printf("| first frame of the chat, profile of %d messages (unlock with scrypt, open, load QML, render) | %.0f ms | < 1 s |\n",
+    std::printf("| first frame of the chat, profile of %d messages (unlock with scrypt, open, load "
+                "QML, render) | %.0f ms | < 1 s |\n",
                 stored, firstFrameMs);
-    std::printf("| resident memory after the first frame | %.1f MiB (%.1f MiB before the app was created) | < 200 MiB |\n",
+    std::printf("| resident memory after the first frame | %.1f MiB (%.1f MiB before the app was "
+                "created) | < 200 MiB |\n",
                 double(rssAfter) / 1024.0, double(rssBefore) / 1024.0);
-    std::printf("| scrolling up through %d messages (%zu frames, older pages loaded on the way) | p50 %.1f ms, p99 %.1f ms, max %.1f ms; %lld frames over 16 ms | no frame over 16 ms |\n",
-                scrolled, frames.size(), pct(0.5), pct(0.99), frames.empty() ? 0.0 : frames.back(), (long long)over16);
+    std::printf(
+        "| scrolling up through %d messages (%zu frames, older pages loaded on the way) | p50 %.1f "
+        "ms, p99 %.1f ms, max %.1f ms; %lld frames over 16 ms | no frame over 16 ms |\n",
+        scrolled, frames.size(), pct(0.5), pct(0.99), frames.empty() ? 0.0 : frames.back(),
+        (long long)over16);
     return scrolled > 0 ? 0 : 1;
 }

@@ -67,7 +67,9 @@ QByteArray readAll(const QString& path) {
     return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
 }
 
-ByteView bv(const QByteArray& b) { return ByteView(reinterpret_cast<const std::uint8_t*>(b.constData()), std::size_t(b.size())); }
+ByteView bv(const QByteArray& b) {
+    return ByteView(reinterpret_cast<const std::uint8_t*>(b.constData()), std::size_t(b.size()));
+}
 
 QProcessEnvironment env() {
     auto e = QProcessEnvironment::systemEnvironment();
@@ -94,7 +96,9 @@ Run runRelay(const QStringList& args) {
     r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
     r.out = QString::fromUtf8(p.readAllStandardOutput());
     r.err = QString::fromUtf8(p.readAllStandardError());
-    if (r.code != 0) std::fprintf(stderr, "verbatim-relay %s: %s\n", qPrintable(args.first()), qPrintable(r.err));
+    if (r.code != 0)
+        std::fprintf(stderr, "verbatim-relay %s: %s\n", qPrintable(args.first()),
+                     qPrintable(r.err));
     return r;
 }
 
@@ -104,7 +108,8 @@ std::optional<SecureBytes> databaseKey(const QString& dataDir, const QString& un
     auto unlock = fromHex(readAll(unlockFile).trimmed().toStdString());
     if (sealed.size() != 96 || !unlock) return std::nullopt;
     ByteView file = bv(sealed);
-    auto k = crypto::hkdfSha256(*unlock, file.subspan(4, 32), view(std::string_view("verbatim-relay-key-v1db.key")), 32);
+    auto k = crypto::hkdfSha256(*unlock, file.subspan(4, 32),
+                                view(std::string_view("verbatim-relay-key-v1db.key")), 32);
     Bytes aad = toBytes(file.subspan(0, 48));
     appendField(aad, std::string_view("db.key"));
     if (!k) return std::nullopt;
@@ -118,7 +123,7 @@ struct Stats {
     std::size_t count = 0;
 };
 
-}  // namespace
+} // namespace
 
 int main(int argc, char** argv) {
     QCoreApplication app(argc, argv);
@@ -137,13 +142,15 @@ int main(int argc, char** argv) {
         } else if (a == "--keep" && i + 1 < argc) {
             keep = argv[++i];
         } else {
-            std::fprintf(stderr, "usage: verbatim-backup-bench [--messages N] [--rate SENDS_PER_S] [--keep DIR] | --quick\n");
+            std::fprintf(stderr, "usage: verbatim-backup-bench [--messages N] [--rate SENDS_PER_S] "
+                                 "[--keep DIR] | --quick\n");
             return 2;
         }
     }
     QTemporaryDir tmp;
     const QString dir = keep.isEmpty() ? tmp.path() : keep;
-    const QString data = dir + "/data", unlock = dir + "/relay.unlock", backupFile = dir + "/relay.vrb", restored = dir + "/restored";
+    const QString data = dir + "/data", unlock = dir + "/relay.unlock",
+                  backupFile = dir + "/relay.vrb", restored = dir + "/restored";
     const std::uint16_t port = freePort(), adminPort = freePort();
     auto journalKey = *crypto::X25519Key::generate();
     {
@@ -151,12 +158,17 @@ int main(int argc, char** argv) {
         if (!f.open(QIODevice::WriteOnly)) return 1;
         f.write(QByteArray::fromStdString(toHex(journalKey.publicKey())));
     }
-    if (runRelay({"init", "--data", data, "--unlock-file", unlock, "--firm", "Bench LLP", "--journal-key", dir + "/journal.pub",
-               "--root-key-out", dir + "/root.key", "--address", QString("127.0.0.1:%1").arg(port)})
+    if (runRelay({"init", "--data", data, "--unlock-file", unlock, "--firm", "Bench LLP",
+                  "--journal-key", dir + "/journal.pub", "--root-key-out", dir + "/root.key",
+                  "--address", QString("127.0.0.1:%1").arg(port)})
             .code != 0)
         return 1;
-    auto lawyerToken = tokenOf(runRelay({"admin", "--data", data, "--unlock-file", unlock, "enroll", "lena", "--role", "lawyer"}).out);
-    auto inviteToken = tokenOf(runRelay({"admin", "--data", data, "--unlock-file", unlock, "invite", "--from", "lena", "--matter", "M"}).out);
+    auto lawyerToken = tokenOf(runRelay({"admin", "--data", data, "--unlock-file", unlock, "enroll",
+                                         "lena", "--role", "lawyer"})
+                                   .out);
+    auto inviteToken = tokenOf(runRelay({"admin", "--data", data, "--unlock-file", unlock, "invite",
+                                         "--from", "lena", "--matter", "M"})
+                                   .out);
 
     std::unique_ptr<QProcess> serve;
     auto startServe = [&](const QString& d) -> double {
@@ -164,14 +176,18 @@ int main(int argc, char** argv) {
         serve->setProcessEnvironment(env());
         QElapsedTimer t;
         t.start();
-        serve->start(VERBATIM_RELAY_BINARY, {"serve", "--data", d, "--unlock-file", unlock, "--listen", QString("127.0.0.1:%1").arg(port),
-                                             "--admin-listen", QString("127.0.0.1:%1").arg(adminPort), "--bench-limits"});
+        serve->start(VERBATIM_RELAY_BINARY,
+                     {"serve", "--data", d, "--unlock-file", unlock, "--listen",
+                      QString("127.0.0.1:%1").arg(port), "--admin-listen",
+                      QString("127.0.0.1:%1").arg(adminPort), "--bench-limits"});
         while (t.elapsed() < 120000) {
             serve->waitForReadyRead(5);
-            if (serve->readAllStandardOutput().contains("listening")) return double(t.nsecsElapsed()) / 1e9;
+            if (serve->readAllStandardOutput().contains("listening"))
+                return double(t.nsecsElapsed()) / 1e9;
             if (serve->state() != QProcess::Running) break;
         }
-        std::fprintf(stderr, "serve did not start: %s\n", serve->readAllStandardError().constData());
+        std::fprintf(stderr, "serve did not start: %s\n",
+                     serve->readAllStandardError().constData());
         return -1;
     };
     auto stopServe = [&] {
@@ -179,7 +195,8 @@ int main(int argc, char** argv) {
         serve->waitForFinished(60000);
     };
     if (startServe(data) < 0) return 1;
-    client::Endpoint ep{"127.0.0.1", port, *relay::certificateFingerprint((data + "/tls.crt").toStdString())};
+    client::Endpoint ep{"127.0.0.1", port,
+                        *relay::certificateFingerprint((data + "/tls.crt").toStdString())};
     auto ctx = *signal::SignalContext::create();
     auto lawyer = Device::create(ctx), client = Device::create(ctx);
     auto r1 = client::RelayConnection::registerDevice(ep, lawyer->registration(lawyerToken, "L"));
@@ -208,34 +225,61 @@ int main(int argc, char** argv) {
         std::copy(h.begin(), h.end(), chainHead.begin());
         head->reset();
         journal::ChainBuilder chain(base, chainHead);
-        if (!d.exec("INSERT INTO users (id, role, display_name, created_ms) VALUES ('archive', 2, 'Archive', 1);"
-                    "INSERT INTO devices (user, device, secret_hash, registration_id, identity_key, enrolled_ms) "
+        if (!d.exec("INSERT INTO users (id, role, display_name, created_ms) VALUES ('archive', 2, "
+                    "'Archive', 1);"
+                    "INSERT INTO devices (user, device, secret_hash, registration_id, "
+                    "identity_key, enrolled_ms) "
                     "VALUES ('archive', 1, zeroblob(32), 1, zeroblob(33), 1)"))
             return 1;
         const Bytes pool = crypto::randomBytes(1 << 16);
-        auto j = d.prepare("INSERT INTO journal (seq, entry, chain_hash, server_time_ms) VALUES (?, ?, ?, ?)");
-        auto s = d.prepare("INSERT INTO sends (message_id, sender_user, sender_device, journal_seq, server_time_ms) VALUES (?, ?, ?, ?, ?)");
-        auto q = d.prepare("INSERT INTO queue (user, device, message_id, conversation, sender_user, sender_device, type, body, "
-                           "server_time_ms, commitment, journal_seq) VALUES ('archive', 1, ?, ?, ?, ?, 1, ?, ?, ?, ?)");
+        auto j = d.prepare(
+            "INSERT INTO journal (seq, entry, chain_hash, server_time_ms) VALUES (?, ?, ?, ?)");
+        auto s = d.prepare("INSERT INTO sends (message_id, sender_user, sender_device, "
+                           "journal_seq, server_time_ms) VALUES (?, ?, ?, ?, ?)");
+        auto q = d.prepare("INSERT INTO queue (user, device, message_id, conversation, "
+                           "sender_user, sender_device, type, body, "
+                           "server_time_ms, commitment, journal_seq) VALUES ('archive', 1, ?, ?, "
+                           "?, ?, 1, ?, ?, ?, ?)");
         if (!j || !s || !q) return 1;
-        const std::uint64_t now = std::uint64_t(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                    std::chrono::system_clock::now().time_since_epoch()).count()) - messages;
+        const std::uint64_t now =
+            std::uint64_t(std::chrono::duration_cast<std::chrono::milliseconds>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count()) -
+            messages;
         for (std::uint64_t i = 0; i < messages; ++i) {
             if (i % 20000 == 0 && !d.begin()) return 1;
             const std::size_t off = std::size_t((i * 7919) % (pool.size() - 1200));
-            ByteView entry(pool.data() + off, 700), body(pool.data() + off + 700, 400), commitment(pool.data() + off + 3, 32);
+            ByteView entry(pool.data() + off, 700), body(pool.data() + off + 700, 400),
+                commitment(pool.data() + off + 3, 32);
             const std::uint64_t seq = chain.append(entry);
             const std::uint64_t t = now + i;
             std::string mid = journal::newMessageId(t);
             mid[15] = char(i & 0xff);
             mid[14] = char((i >> 8) & 0xff);
             mid[13] = char((i >> 16) & 0xff);
-            bool ok = j->bind(1, std::int64_t(seq)).bind(2, entry).bind(3, ByteView(chain.head().data(), 32)).bind(4, std::int64_t(t)).run().has_value();
-            ok = ok && s->bind(1, view(mid)).bind(2, std::string_view(lawyer->user)).bind(3, std::int64_t(lawyer->device))
-                           .bind(4, std::int64_t(seq)).bind(5, std::int64_t(t)).run().has_value();
-            ok = ok && q->bind(1, view(mid)).bind(2, std::string_view(conv)).bind(3, std::string_view(lawyer->user))
-                           .bind(4, std::int64_t(lawyer->device)).bind(5, body).bind(6, std::int64_t(t)).bind(7, commitment)
-                           .bind(8, std::int64_t(seq)).run().has_value();
+            bool ok = j->bind(1, std::int64_t(seq))
+                          .bind(2, entry)
+                          .bind(3, ByteView(chain.head().data(), 32))
+                          .bind(4, std::int64_t(t))
+                          .run()
+                          .has_value();
+            ok = ok && s->bind(1, view(mid))
+                           .bind(2, std::string_view(lawyer->user))
+                           .bind(3, std::int64_t(lawyer->device))
+                           .bind(4, std::int64_t(seq))
+                           .bind(5, std::int64_t(t))
+                           .run()
+                           .has_value();
+            ok = ok && q->bind(1, view(mid))
+                           .bind(2, std::string_view(conv))
+                           .bind(3, std::string_view(lawyer->user))
+                           .bind(4, std::int64_t(lawyer->device))
+                           .bind(5, body)
+                           .bind(6, std::int64_t(t))
+                           .bind(7, commitment)
+                           .bind(8, std::int64_t(seq))
+                           .run()
+                           .has_value();
             if (!ok) {
                 std::fprintf(stderr, "fill failed at %llu\n", (unsigned long long)i);
                 return 1;
@@ -244,12 +288,14 @@ int main(int argc, char** argv) {
                 if (!d.commit()) return 1;
         }
         if (!d.exec("PRAGMA wal_checkpoint(TRUNCATE)")) return 1;
-        std::printf("filled %llu messages in %.1f s; relay.db %.0f MiB\n", (unsigned long long)messages,
+        std::printf("filled %llu messages in %.1f s; relay.db %.0f MiB\n",
+                    (unsigned long long)messages,
                     std::chrono::duration<double>(Clock::now() - start).count(),
                     double(QFile(data + "/relay.db").size()) / 1048576.0);
     }
     auto c0 = runRelay({"check", "--data", data, "--unlock-file", unlock});
-    std::printf("check (before): %.1f s, %s", c0.seconds, qPrintable(c0.code == 0 ? c0.out : c0.err));
+    std::printf("check (before): %.1f s, %s", c0.seconds,
+                qPrintable(c0.code == 0 ? c0.out : c0.err));
     if (c0.code != 0) return 1;
 
     // ---- serve and load ---------------------------------------------------------------------
@@ -259,7 +305,7 @@ int main(int argc, char** argv) {
     if (!lawyer->connect(ep)) return 1;
     std::mutex mu;
     std::map<std::string, Clock::time_point> sentAt;
-    std::vector<std::pair<Clock::time_point, double>> delivered;  // when, latency ms
+    std::vector<std::pair<Clock::time_point, double>> delivered; // when, latency ms
     client->credentials.user = client->user;
     client->credentials.device = client->device;
     auto recv = client::RelayConnection::connect(
@@ -269,7 +315,9 @@ int main(int argc, char** argv) {
             const auto now = Clock::now();
             std::lock_guard lock(mu);
             auto it = sentAt.find(p.envelope().message_id());
-            if (it != sentAt.end()) delivered.push_back({now, std::chrono::duration<double, std::milli>(now - it->second).count()});
+            if (it != sentAt.end())
+                delivered.push_back(
+                    {now, std::chrono::duration<double, std::milli>(now - it->second).count()});
         },
         {});
     if (!recv) return 1;
@@ -279,13 +327,16 @@ int main(int argc, char** argv) {
     std::fflush(stdout);
     std::vector<proto::SendMessage> sends;
     sends.reserve(total);
-    for (std::size_t i = 0; i < total; ++i) sends.push_back(buildSend(*lawyer, conv, "load " + std::to_string(i), journalKey.publicKey()));
+    for (std::size_t i = 0; i < total; ++i)
+        sends.push_back(
+            buildSend(*lawyer, conv, "load " + std::to_string(i), journalKey.publicKey()));
     std::atomic<bool> stop{false};
     std::atomic<std::size_t> failed{0};
     std::thread sender([&] {
         const auto start = Clock::now();
         for (std::size_t i = 0; i < sends.size() && !stop; ++i) {
-            std::this_thread::sleep_until(start + std::chrono::microseconds(i * 1000000 / std::size_t(rate)));
+            std::this_thread::sleep_until(
+                start + std::chrono::microseconds(i * 1000000 / std::size_t(rate)));
             proto::Request req;
             *req.mutable_send() = sends[i];
             {
@@ -305,7 +356,8 @@ int main(int argc, char** argv) {
     sender.join();
     std::this_thread::sleep_for(std::chrono::seconds(1));
     if (b.code != 0) return 1;
-    std::printf("backup: %.1f s wall, %.0f MiB file; %s", b.seconds, double(QFile(backupFile).size()) / 1048576.0, qPrintable(b.out));
+    std::printf("backup: %.1f s wall, %.0f MiB file; %s", b.seconds,
+                double(QFile(backupFile).size()) / 1048576.0, qPrintable(b.out));
     auto stats = [&](Clock::time_point from, Clock::time_point to) {
         std::lock_guard lock(mu);
         std::vector<double> l;
@@ -323,16 +375,19 @@ int main(int argc, char** argv) {
     };
     const Stats base = stats(baselineStart, backupStart), during = stats(backupStart, backupEnd);
     std::printf("offered %d sends/s; failed sends: %zu\n", rate, failed.load());
-    std::printf("before backup: %.0f delivered/s, send-to-deliver p50 %.1f ms, p99 %.1f ms, max %.1f ms (%zu)\n", base.perSecond,
-                base.p50, base.p99, base.max, base.count);
-    std::printf("during backup: %.0f delivered/s, send-to-deliver p50 %.1f ms, p99 %.1f ms, max %.1f ms (%zu)\n", during.perSecond,
-                during.p50, during.p99, during.max, during.count);
+    std::printf("before backup: %.0f delivered/s, send-to-deliver p50 %.1f ms, p99 %.1f ms, max "
+                "%.1f ms (%zu)\n",
+                base.perSecond, base.p50, base.p99, base.max, base.count);
+    std::printf("during backup: %.0f delivered/s, send-to-deliver p50 %.1f ms, p99 %.1f ms, max "
+                "%.1f ms (%zu)\n",
+                during.perSecond, during.p50, during.p99, during.max, during.count);
     recv->reset();
     lawyer->disconnect();
     stopServe();
 
     // ---- restore ----------------------------------------------------------------------------
-    auto r = runRelay({"restore", "--from", backupFile, "--data", restored, "--unlock-file", unlock});
+    auto r =
+        runRelay({"restore", "--from", backupFile, "--data", restored, "--unlock-file", unlock});
     if (r.code != 0) return 1;
     std::printf("restore: %.1f s wall; %s", r.seconds, qPrintable(r.out));
     auto c = runRelay({"check", "--data", restored, "--unlock-file", unlock});

@@ -34,10 +34,10 @@ namespace {
 
 constexpr const char* kPass = "bench passphrase";
 
-#define DIE()                                                            \
-    do {                                                                 \
-        std::fprintf(stderr, "client bench failed at line %d\n", __LINE__); \
-        std::exit(1);                                                    \
+#define DIE()                                                                                      \
+    do {                                                                                           \
+        std::fprintf(stderr, "client bench failed at line %d\n", __LINE__);                        \
+        std::exit(1);                                                                              \
     } while (0)
 
 double median(std::vector<double> v) {
@@ -45,9 +45,12 @@ double median(std::vector<double> v) {
     return v[v.size() / 2];
 }
 
-double ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
+double ms(Clock::duration d) {
+    return std::chrono::duration<double, std::milli>(d).count();
+}
 
-std::unique_ptr<client::Client> joinOrDie(const std::string& dir, const std::string& link, bool accept = false) {
+std::unique_ptr<client::Client> joinOrDie(const std::string& dir, const std::string& link,
+                                          bool accept = false) {
     client::JoinOptions o;
     o.displayName = "Bench";
     o.acceptNotice = accept;
@@ -86,7 +89,8 @@ std::unique_ptr<Matter> makeMatter(int k) {
     for (int i = 0; i + 1 < k; ++i) {
         std::string user = "colleague" + std::to_string(i / 3);
         if (colleagues.empty() || colleagues.back() != user) colleagues.push_back(user);
-        m->others.push_back(joinOrDie(base + "/c" + std::to_string(i), m->h.enrollLink(user, proto::ROLE_SUPERVISOR)));
+        m->others.push_back(joinOrDie(base + "/c" + std::to_string(i),
+                                      m->h.enrollLink(user, proto::ROLE_SUPERVISOR)));
     }
     auto conv = m->lawyer->createConversation("Bench matter", true, colleagues);
     if (!conv) DIE();
@@ -107,12 +111,15 @@ std::unique_ptr<Matter> makeMatter(int k) {
 double benchSend(int k, int n, int runs) {
     auto m = makeMatter(k);
     // Recipients offline: the figure is the sender's cost plus the relay's, not k receivers'.
-    for (auto& o : m->others) o->stop();
+    for (auto& o : m->others)
+        o->stop();
     std::vector<double> perMessage;
     for (int r = 0; r < runs; ++r) {
         auto t0 = Clock::now();
         for (int i = 0; i < n; ++i)
-            if (!m->lawyer->sendText(m->conversation, "benchmark message " + std::to_string(i) + " with some ordinary text")) DIE();
+            if (!m->lawyer->sendText(m->conversation, "benchmark message " + std::to_string(i) +
+                                                          " with some ordinary text"))
+                DIE();
         if (!m->lawyer->waitForOutbox(300s)) DIE();
         perMessage.push_back(ms(Clock::now() - t0) / n);
     }
@@ -125,7 +132,8 @@ double benchReceive(int n, int runs) {
     std::vector<double> perMessage;
     for (int r = 0; r < runs; ++r) {
         client->stop();
-        for (int i = 0; i < n; ++i) (void)m->lawyer->sendText(m->conversation, "queued message " + std::to_string(i));
+        for (int i = 0; i < n; ++i)
+            (void)m->lawyer->sendText(m->conversation, "queued message " + std::to_string(i));
         if (!m->lawyer->waitForOutbox(300s)) DIE();
         std::atomic<int> received{0};
         client->setEventHandler([&](const client::Event& e) {
@@ -133,7 +141,8 @@ double benchReceive(int n, int runs) {
         });
         auto t0 = Clock::now();
         client->start();
-        while (received < n) std::this_thread::sleep_for(1ms);
+        while (received < n)
+            std::this_thread::sleep_for(1ms);
         client->setEventHandler({});
         perMessage.push_back(ms(Clock::now() - t0) * 1000.0 / n);
     }
@@ -144,7 +153,9 @@ double benchColdStart(int count, int runs, double* searchMs) {
     e2e::Harness h;
     QTemporaryDir dir;
     const std::string profile = dir.path().toStdString() + "/cold";
-    if (!bench::seedProfile(profile, kPass, h.enrollLink("cold", proto::ROLE_LAWYER), "Cold start matter", count)) DIE();
+    if (!bench::seedProfile(profile, kPass, h.enrollLink("cold", proto::ROLE_LAWYER),
+                            "Cold start matter", count))
+        DIE();
     std::vector<double> times, searches;
     for (int r = 0; r < runs; ++r) {
         auto t0 = Clock::now();
@@ -164,11 +175,11 @@ double benchColdStart(int count, int runs, double* searchMs) {
     return median(times);
 }
 
-}  // namespace
+} // namespace
 
 int main(int argc, char** argv) {
     const bool quick = argc > 1 && std::string(argv[1]) == "--quick";
-    if (argc > 1 && std::string(argv[1]) == "--send-only") {  // for profiling the send path
+    if (argc > 1 && std::string(argv[1]) == "--send-only") { // for profiling the send path
         std::printf("%.2f ms/msg\n", benchSend(1, 300, 3));
         return 0;
     }
@@ -176,15 +187,18 @@ int main(int argc, char** argv) {
     std::printf("| measurement | result |\n|---|---|\n");
     for (int k : quick ? std::vector<int>{1} : std::vector<int>{1, 3, 9}) {
         double perMsg = benchSend(k, n, runs);
-        std::printf("| send to %d recipient device%s (queue, encrypt, seal, store, relay ack) | %.2f ms/msg (%.0f msg/s) |\n",
+        std::printf("| send to %d recipient device%s (queue, encrypt, seal, store, relay ack) | "
+                    "%.2f ms/msg (%.0f msg/s) |\n",
                     k, k == 1 ? "" : "s", perMsg, 1000.0 / perMsg);
         std::fflush(stdout);
     }
     double recv = benchReceive(n, runs);
-    std::printf("| receive (decrypt, commitment check, store, ack) | %.0f µs/msg (%.0f msg/s) |\n", recv, 1e6 / recv);
+    std::printf("| receive (decrypt, commitment check, store, ack) | %.0f µs/msg (%.0f msg/s) |\n",
+                recv, 1e6 / recv);
     double searchMs = 0;
     double cold = benchColdStart(stored, runs, &searchMs);
-    std::printf("| cold start with %d messages (unlock, list, newest 50) | %.0f ms |\n", stored, cold);
+    std::printf("| cold start with %d messages (unlock, list, newest 50) | %.0f ms |\n", stored,
+                cold);
     std::printf("| search in %d messages | %.1f ms |\n", stored, searchMs);
     return 0;
 }

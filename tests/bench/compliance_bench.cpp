@@ -45,27 +45,31 @@ namespace {
 
 constexpr const char* kPass = "bench passphrase";
 
-#define DIE(what)                                                                        \
-    do {                                                                                 \
-        std::fprintf(stderr, "compliance bench failed at line %d: %s\n", __LINE__, what); \
-        std::exit(1);                                                                    \
+#define DIE(what)                                                                                  \
+    do {                                                                                           \
+        std::fprintf(stderr, "compliance bench failed at line %d: %s\n", __LINE__, what);          \
+        std::exit(1);                                                                              \
     } while (0)
 
-double secs(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+double secs(Clock::duration d) {
+    return std::chrono::duration<double>(d).count();
+}
 
 using bench::rssKiB;
 
 /// Pronounceable pseudo-words; index 0 is the most frequent.
 std::vector<std::string> vocabulary(std::size_t n) {
-    static const char* syl[] = {"ka", "lo", "mi", "ne", "su", "ra", "te", "vo", "di", "pa", "go", "shi",
-                                "ber", "tan", "lex", "mor", "quin", "dal", "fen", "wic"};
+    static const char* syl[] = {"ka",  "lo",  "mi",   "ne",  "su",  "ra",  "te",
+                                "vo",  "di",  "pa",   "go",  "shi", "ber", "tan",
+                                "lex", "mor", "quin", "dal", "fen", "wic"};
     std::mt19937 rng(7);
     std::vector<std::string> out;
     std::set<std::string> seen;
     while (out.size() < n) {
         std::string w;
         int k = 2 + int(rng() % 3);
-        for (int i = 0; i < k; ++i) w += syl[rng() % 20];
+        for (int i = 0; i < k; ++i)
+            w += syl[rng() % 20];
         if (seen.insert(w).second) out.push_back(w);
     }
     return out;
@@ -77,24 +81,28 @@ struct Author {
     signal::IdentityKeyPair identity;
 };
 
-}  // namespace
+} // namespace
 
 int main(int argc, char** argv) {
     std::size_t entries = 1'000'000;
     bool quick = false;
     for (int i = 1; i < argc; ++i) {
         std::string a = argv[i];
-        if (a == "--quick") quick = true, entries = 3000;
-        else if (a == "--entries" && i + 1 < argc) entries = std::size_t(std::stoull(argv[++i]));
-        else DIE("usage: verbatim-compliance-bench [--entries N | --quick]");
+        if (a == "--quick")
+            quick = true, entries = 3000;
+        else if (a == "--entries" && i + 1 < argc)
+            entries = std::size_t(std::stoull(argv[++i]));
+        else
+            DIE("usage: verbatim-compliance-bench [--entries N | --quick]");
     }
     const std::size_t matterSize = std::min<std::size_t>(10'000, entries / 4);
     const unsigned threads = std::max(1u, std::thread::hardware_concurrency());
 
-    e2e::Harness h{{}, [](relay::RelayConfig& c) {
-                       c.checkpointEvery = 1000;
-                       c.limits.redeem = relay::BucketSpec{1e9, 1e9};  // 21 registrations from one address
-                   }};
+    e2e::Harness h{
+        {}, [](relay::RelayConfig& c) {
+            c.checkpointEvery = 1000;
+            c.limits.redeem = relay::BucketSpec{1e9, 1e9}; // 21 registrations from one address
+        }};
     if (!h.ok()) DIE("relay");
     QTemporaryDir dir;
     client::JoinOptions o;
@@ -115,7 +123,8 @@ int main(int argc, char** argv) {
     const auto words = vocabulary(5000);
     std::vector<std::string> sealed(entries);
     std::vector<std::string> matters;
-    for (int i = 0; i < 400; ++i) matters.push_back("matter-" + std::to_string(i));
+    for (int i = 0; i < 400; ++i)
+        matters.push_back("matter-" + std::to_string(i));
     const std::string big = "matter-bench";
     const std::uint64_t t0 = 1764300000000ULL - 365ULL * 86'400'000;
     const Bytes journalPublic = h.journalKey().publicKey();
@@ -134,7 +143,8 @@ int main(int argc, char** argv) {
                     rec.set_version(1);
                     Bytes id = crypto::randomBytes(16), k = crypto::randomBytes(32);
                     rec.set_message_id(std::string(id.begin(), id.end()));
-                    rec.set_conversation_id(i % (entries / matterSize) == 0 ? big : matters[rng() % matters.size()]);
+                    rec.set_conversation_id(
+                        i % (entries / matterSize) == 0 ? big : matters[rng() % matters.size()]);
                     rec.mutable_sender()->set_user(a.user);
                     rec.mutable_sender()->set_device(a.device);
                     auto* r = rec.add_recipients();
@@ -160,7 +170,8 @@ int main(int argc, char** argv) {
                     sealed[i].assign(bytes.begin(), bytes.end());
                 }
             });
-        for (auto& t : pool) t.join();
+        for (auto& t : pool)
+            t.join();
     }
     const double genSeconds = secs(Clock::now() - genStart);
 
@@ -171,7 +182,8 @@ int main(int argc, char** argv) {
         so.create = false;
         auto db = storage::Database::open(h.databasePath(), h.databaseKey(), so);
         if (!db) DIE("relay store");
-        auto q = (*db)->prepare("SELECT seq, chain_hash, server_time_ms FROM journal ORDER BY seq DESC LIMIT 1");
+        auto q = (*db)->prepare(
+            "SELECT seq, chain_hash, server_time_ms FROM journal ORDER BY seq DESC LIMIT 1");
         if (!q || !*q->step()) DIE("relay head");
         std::uint64_t seq = std::uint64_t(q->columnInt(0));
         journal::ChainHash head;
@@ -183,14 +195,18 @@ int main(int argc, char** argv) {
             ++seq;
             head = journal::nextChainHash(head, seq, view(sealed[i]));
             const std::uint64_t serverMs = t0 + i * (365ULL * 86'400'000 / entries) + 250;
-            auto ins = (*db)->cached("INSERT INTO journal (seq, entry, chain_hash, server_time_ms) VALUES (?, ?, ?, ?)");
+            auto ins = (*db)->cached(
+                "INSERT INTO journal (seq, entry, chain_hash, server_time_ms) VALUES (?, ?, ?, ?)");
             if (!ins) DIE("insert");
-            ins->bind(1, std::int64_t(seq)).bind(2, view(sealed[i])).bind(3, ByteView(head.data(), head.size()))
+            ins->bind(1, std::int64_t(seq))
+                .bind(2, view(sealed[i]))
+                .bind(3, ByteView(head.data(), head.size()))
                 .bind(4, std::int64_t(serverMs));
             if (!ins->run()) DIE("insert");
             if (seq % 1000 == 0 || i + 1 == entries) {
                 auto cp = journal::signCheckpoint(seq, head, serverMs, h.relayKey().privateKey);
-                auto c = (*db)->cached("INSERT OR REPLACE INTO checkpoints (seq, data) VALUES (?, ?)");
+                auto c =
+                    (*db)->cached("INSERT OR REPLACE INTO checkpoints (seq, data) VALUES (?, ?)");
                 if (!cp || !c) DIE("checkpoint");
                 c->bind(1, std::int64_t(seq)).bind(2, cp->serialize());
                 if (!c->run()) DIE("checkpoint");
@@ -208,7 +224,8 @@ int main(int argc, char** argv) {
 
     // ---- pull -----------------------------------------------------------------------------------
     (*officer)->start();
-    for (int i = 0; i < 400 && !(*officer)->isConnected(); ++i) std::this_thread::sleep_for(25ms);
+    for (int i = 0; i < 400 && !(*officer)->isConnected(); ++i)
+        std::this_thread::sleep_for(25ms);
     if (!(*officer)->isConnected()) DIE("officer offline");
     std::vector<crypto::X25519Key> keys;
     keys.push_back(std::move(*crypto::X25519Key::fromPrivate(*h.journalKey().privateKey())));
@@ -216,13 +233,16 @@ int main(int argc, char** argv) {
     auto archive = compliance::Archive::open(archivePath, std::move(keys), true);
     if (!archive) DIE(archive.error().message.c_str());
     auto manifest = (*officer)->firmManifest();
-    if (!manifest || !(*archive)->setManifest(view(*manifest), (*officer)->account().firmFingerprint)) DIE("manifest");
+    if (!manifest ||
+        !(*archive)->setManifest(view(*manifest), (*officer)->account().firmFingerprint))
+        DIE("manifest");
     auto* c = officer->get();
     const long rssBefore = rssKiB();
     std::fprintf(stderr, "generated %zu entries in %.1f s; pulling\n", entries, genSeconds);
     auto pullStart = Clock::now();
-    auto stats = (*archive)->pull([c](std::uint64_t a, std::uint32_t l) { return c->pullJournalPage(a, l); },
-                                  [c](const std::string& id, std::uint64_t m) { return c->fetchBlob(id, m); });
+    auto stats = (*archive)->pull(
+        [c](std::uint64_t a, std::uint32_t l) { return c->pullJournalPage(a, l); },
+        [c](const std::string& id, std::uint64_t m) { return c->fetchBlob(id, m); });
     const double pullSeconds = secs(Clock::now() - pullStart);
     if (!stats) DIE(stats.error().message.c_str());
     const long rssAfter = rssKiB();
@@ -245,14 +265,24 @@ int main(int argc, char** argv) {
     for (int i = 0; i < (quick ? 20 : 200); ++i) {
         compliance::SearchQuery q;
         switch (i % 5) {
-        case 0: q.text = words[rng() % 20]; break;                     // very common
-        case 1: q.text = words[200 + rng() % 2000]; break;             // mid
-        case 2: q.text = words[4000 + rng() % 1000]; break;            // rare
-        case 3: q.text = words[rng() % 50] + " " + words[rng() % 500]; break;
+        case 0:
+            q.text = words[rng() % 20];
+            break; // very common
+        case 1:
+            q.text = words[200 + rng() % 2000];
+            break; // mid
+        case 2:
+            q.text = words[4000 + rng() % 1000];
+            break; // rare
+        case 3:
+            q.text = words[rng() % 50] + " " + words[rng() % 500];
+            break;
         case 4:
             q.text = words[rng() % 300];
-            if (i % 2) q.matter = big;
-            else q.participant = authors[rng() % authors.size()].user;
+            if (i % 2)
+                q.matter = big;
+            else
+                q.participant = authors[rng() % authors.size()].user;
             break;
         }
         auto s = Clock::now();
@@ -282,17 +312,23 @@ int main(int argc, char** argv) {
 
     std::printf("verbatim-compliance-bench: %zu entries, %u cores\n\n", entries, threads);
     std::printf("| step | result |\n|---|---:|\n");
-    std::printf("| generate (seal + sign, %u threads) | %.0f entries/s |\n", threads, double(entries) / genSeconds);
-    std::printf("| pull + verify + decrypt + index (over TLS, relay in-process) | %.0f entries/s (%.1f s) |\n",
+    std::printf("| generate (seal + sign, %u threads) | %.0f entries/s |\n", threads,
+                double(entries) / genSeconds);
+    std::printf("| pull + verify + decrypt + index (over TLS, relay in-process) | %.0f entries/s "
+                "(%.1f s) |\n",
                 double(stats->entries) / pullSeconds, pullSeconds);
-    std::printf("| verify again from the archive (chain, signatures, commitments) | %.0f entries/s (%.1f s) |\n",
+    std::printf("| verify again from the archive (chain, signatures, commitments) | %.0f entries/s "
+                "(%.1f s) |\n",
                 double(report->entries) / verifySeconds, verifySeconds);
-    std::printf("| search, %zu queries, newest 100 hits: p50 / p95 | %.1f / %.1f ms |\n", searchMs.size(), p50, p95);
-    std::printf("| RSMF export of a %zu-message matter | %.2f s (%zu events) |\n", matterSize, exportSeconds,
-                exported->events);
+    std::printf("| search, %zu queries, newest 100 hits: p50 / p95 | %.1f / %.1f ms |\n",
+                searchMs.size(), p50, p95);
+    std::printf("| RSMF export of a %zu-message matter | %.2f s (%zu events) |\n", matterSize,
+                exportSeconds, exported->events);
     std::printf("| archive size | %.0f bytes/entry |\n", double(archiveBytes) / double(entries));
-    std::printf("| memory growth during pull | %.1f MiB |\n", double(rssAfter - rssBefore) / 1024.0);
-    std::printf("\n(%zu search hits in all; pull stages, wall time: checking %.1f s, storing %.1f s, waiting for "
+    std::printf("| memory growth during pull | %.1f MiB |\n",
+                double(rssAfter - rssBefore) / 1024.0);
+    std::printf("\n(%zu search hits in all; pull stages, wall time: checking %.1f s, storing %.1f "
+                "s, waiting for "
                 "pages %.1f s)\n",
                 hits, stats->checkSeconds, stats->storeSeconds, stats->waitSeconds);
     return 0;

@@ -32,8 +32,9 @@
 // Deliveries are acknowledged in batches (per connection: 64 ids, or after 20 ms).
 //
 // Besides the table it prints where the relay's core went in each run: CPU time of its storage
-// (with the WAL checkpointer) and network threads from /proc/PID/task/*/stat, storage jobs per commit from /metrics, and how
-// busy other processes kept cores 0 and 1 (from /proc/stat), since the machine is shared.
+// (with the WAL checkpointer) and network threads from /proc/PID/task/*/stat, storage jobs per
+// commit from /metrics, and how busy other processes kept cores 0 and 1 (from /proc/stat), since
+// the machine is shared.
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
@@ -74,8 +75,8 @@
 #include "client/core/RelayConnection.h"
 #include "crypto/Random.h"
 #include "crypto/X25519.h"
-#include "journal/RecordingNotice.h"
 #include "journal/JournalCrypto.h"
+#include "journal/RecordingNotice.h"
 #include "relay/net/TlsCert.h"
 #include "signal/InMemoryProtocolStore.h"
 #include "signal/SessionManager.h"
@@ -244,8 +245,8 @@ std::string tokenOf(const std::string& link) {
 // ----------------------------------------------------------------------------
 
 struct CpuTimes {
-    double total = 0;                            // seconds, whole process
-    std::map<std::string, double> threads;       // seconds per thread name (summed over threads)
+    double total = 0;                      // seconds, whole process
+    std::map<std::string, double> threads; // seconds per thread name (summed over threads)
     double core[2] = {0, 0}; // seconds cores 0 and 1 were busy (any process), /proc/stat
 };
 
@@ -402,7 +403,7 @@ struct Options {
     bool smoke = false;
     bool keep = false;
     std::string relay = VERBATIM_RELAY_BINARY;
-    std::vector<std::string> serveArgs;  ///< passed on to `verbatim-relay serve` (--serve-arg)
+    std::vector<std::string> serveArgs; ///< passed on to `verbatim-relay serve` (--serve-arg)
     // Derived.
     int smallDevices = 200;
     int repeats = 3;
@@ -489,7 +490,6 @@ struct Message {
     bool stored = false;
 };
 
-
 struct RunCpu {
     double wall = 0, relayTotal = 0, relayNet = 0, relayStorage = 0, generator = 0;
     double jobs = 0, batches = 0, batchMicros = 0, slowBatches = 0;
@@ -512,7 +512,7 @@ public:
     // Called by Conn (on the io thread).
     void onOpened(int device, bool ok, const std::string& why);
     void onFrame(int device, const char* data, std::size_t size);
-    void onOneFrame(int device, std::int64_t now);  // the frame in m_frame
+    void onOneFrame(int device, std::int64_t now); // the frame in m_frame
     void onClosed(int device, bool expected, const std::string& why);
     void queueAck(int device);
 
@@ -570,7 +570,7 @@ private:
     std::function<void(int)> m_onOpen;
 
     // Totals for the verdict.
-    std::uint64_t m_batchesIn = 0;  // FrameBatch messages received
+    std::uint64_t m_batchesIn = 0; // FrameBatch messages received
     std::uint64_t m_sendErrors = 0, m_ackErrors = 0, m_duplicates = 0, m_misrouted = 0,
                   m_unexpectedClose = 0, m_outOfOrder = 0, m_acksSent = 0, m_ackRequests = 0,
                   m_unexpectedDeliveries = 0;
@@ -593,12 +593,12 @@ void Conn::start(const tcp::endpoint& ep, const std::string& who, const std::str
     m_ws.set_option(websocket::stream_base::decorator([who, auth](websocket::request_type& req) {
         req.set(http::field::authorization, auth);
         req.set("X-Verbatim-Device", who);
-        req.set("X-Verbatim-Frames", "batch");  // as the app does
+        req.set("X-Verbatim-Frames", "batch"); // as the app does
         req.set(http::field::user_agent, "verbatim-relay-load");
     }));
     beast::get_lowest_layer(m_ws).async_connect(ep, [self](beast::error_code ec) {
         if (ec) return self->fail("connect", ec);
-        beast::error_code ignored;  // as the real client does: no Nagle delay on small frames
+        beast::error_code ignored; // as the real client does: no Nagle delay on small frames
         beast::get_lowest_layer(self->m_ws).socket().set_option(tcp::no_delay(true), ignored);
         self->m_ws.next_layer().async_handshake(
             ssl::stream_base::client, [self](beast::error_code ec) {
@@ -729,13 +729,14 @@ void Bench::setup() {
             if (p >= pairs || failed) return;
             char user[32];
             std::snprintf(user, sizeof user, "lawyer-%05d", p);
-            auto enroll =
-                run({m_opt.relay, "admin", "--data", data.string(), "--unlock-file", unlock, "enroll",
-                     user, "--role", "lawyer", "--name", std::string("Lawyer ") + std::to_string(p)});
-            auto invite = enroll ? run({m_opt.relay, "admin", "--data", data.string(), "--unlock-file",
-                                        unlock, "invite", "--from", user, "--matter",
-                                        "matter-" + std::to_string(p)})
-                                 : Result<std::string>(tl::unexpected(enroll.error()));
+            auto enroll = run({m_opt.relay, "admin", "--data", data.string(), "--unlock-file",
+                               unlock, "enroll", user, "--role", "lawyer", "--name",
+                               std::string("Lawyer ") + std::to_string(p)});
+            auto invite =
+                enroll
+                    ? run({m_opt.relay, "admin", "--data", data.string(), "--unlock-file", unlock,
+                           "invite", "--from", user, "--matter", "matter-" + std::to_string(p)})
+                    : Result<std::string>(tl::unexpected(enroll.error()));
             if (!enroll || !invite) {
                 std::lock_guard lock(errMutex);
                 error = (!enroll ? enroll.error() : invite.error()).message;
@@ -985,7 +986,7 @@ void Bench::onFrame(int device, const char* data, std::size_t size) {
         if (m_firstError.empty()) m_firstError = "unparseable frame from the relay";
         return;
     }
-    if (m_frame.has_batch()) {  // several frames in one message, as the app receives them
+    if (m_frame.has_batch()) { // several frames in one message, as the app receives them
         ++m_batchesIn;
         proto::FrameBatch batch;
         batch.Swap(m_frame.mutable_batch());
@@ -1047,7 +1048,7 @@ void Bench::onOneFrame(int device, std::int64_t now) {
     if (!m_frame.has_response()) return;
     const auto& r = m_frame.response();
     std::uint64_t id = m_frame.id();
-    if (id == 0) {  // acknowledgements are one-way: a response means it was refused
+    if (id == 0) { // acknowledgements are one-way: a response means it was refused
         if (r.status() != proto::STATUS_OK) {
             ++m_ackErrors;
             if (m_firstError.empty()) m_firstError = "acknowledge refused: " + r.error();
@@ -1100,7 +1101,7 @@ void Bench::flushAcks(int device) {
     auto& c = *m_devices[std::size_t(device)].conn;
     if (c.pendingAcks.empty()) return;
     proto::Frame f;
-    f.set_id(0);  // one-way, as the app sends them: the relay answers only a failure
+    f.set_id(0); // one-way, as the app sends them: the relay answers only a failure
     auto* ack = f.mutable_request()->mutable_acknowledge();
     for (auto q : c.pendingAcks)
         ack->add_queue_ids(q);
@@ -1127,7 +1128,8 @@ RunCpu Bench::cpuSince(const CpuTimes& c0, double gen0, const std::map<std::stri
     auto threadDelta = [&](const std::string& name) {
         auto a = c0.threads.find(name);
         auto b = c1.threads.find(name);
-        return (b == c1.threads.end() ? 0.0 : b->second) - (a == c0.threads.end() ? 0.0 : a->second);
+        return (b == c1.threads.end() ? 0.0 : b->second) -
+               (a == c0.threads.end() ? 0.0 : a->second);
     };
     // The checkpointer's copying is storage work.
     r.relayStorage = threadDelta("vr-storage") + threadDelta("vr-checkpoint");
@@ -1159,16 +1161,15 @@ RunCpu Bench::cpuSince(const CpuTimes& c0, double gen0, const std::map<std::stri
 std::string Bench::cpuRow(const std::string& name, const RunCpu& cpu) const {
     char c[320];
     double n = std::max(1.0, cpu.messages);
-    std::snprintf(c, sizeof c,
-                  "| %s | %.0f%% | %.0f%% (%.0f µs) | %.0f%% (%.0f µs) | %.0f | %.1f | %.1f ms / %.0f | "
-                  "%.0f%% | %.0f%% / %.0f%% |",
-                  name.c_str(), 100 * cpu.relayTotal / cpu.wall, 100 * cpu.relayNet / cpu.wall,
-                  1e6 * cpu.relayNet / n, 100 * cpu.relayStorage / cpu.wall,
-                  1e6 * cpu.relayStorage / n, 1e6 * cpu.relayTotal / n,
-                  cpu.batches ? cpu.jobs / cpu.batches : 0.0,
-                  cpu.batches ? cpu.batchMicros / cpu.batches / 1000 : 0.0, cpu.slowBatches,
-                  100 * cpu.generator / cpu.wall, 100 * cpu.other0 / cpu.wall,
-                  100 * cpu.other1 / cpu.wall);
+    std::snprintf(
+        c, sizeof c,
+        "| %s | %.0f%% | %.0f%% (%.0f µs) | %.0f%% (%.0f µs) | %.0f | %.1f | %.1f ms / %.0f | "
+        "%.0f%% | %.0f%% / %.0f%% |",
+        name.c_str(), 100 * cpu.relayTotal / cpu.wall, 100 * cpu.relayNet / cpu.wall,
+        1e6 * cpu.relayNet / n, 100 * cpu.relayStorage / cpu.wall, 1e6 * cpu.relayStorage / n,
+        1e6 * cpu.relayTotal / n, cpu.batches ? cpu.jobs / cpu.batches : 0.0,
+        cpu.batches ? cpu.batchMicros / cpu.batches / 1000 : 0.0, cpu.slowBatches,
+        100 * cpu.generator / cpu.wall, 100 * cpu.other0 / cpu.wall, 100 * cpu.other1 / cpu.wall);
     return c;
 }
 
@@ -1586,7 +1587,8 @@ int Bench::main(const std::string& commandLine) {
         "Machine: %d cores (%s), shared with other work, so figures are noisy. Relay "
         "(`verbatim-relay serve --bench-limits%s`, TLS 1.3, SQLCipher with synchronous=FULL) %s; "
         "the generator (one io_context thread, %s TLS WebSockets) %s. Loopback only.\n\n",
-        cpus, cpuModel.c_str(), serveExtra.c_str(), m_pinned ? "pinned to core 0 (taskset -c 0)" : "not pinned",
+        cpus, cpuModel.c_str(), serveExtra.c_str(),
+        m_pinned ? "pinned to core 0 (taskset -c 0)" : "not pinned",
         thousands(m_opt.devices).c_str(), m_pinned ? "pinned to core 1" : "not pinned");
     std::printf("| measure | verbatim-relay (1 core) | goal (issue 3) | ejabberd 23.01 (issue 3) "
                 "|\n|---|---|---|---|\n");
@@ -1598,7 +1600,8 @@ int Bench::main(const std::string& commandLine) {
         "core 0 = 100%%; jobs per commit and batch times from /metrics; other processes from "
         "/proc/stat):\n\n");
     std::printf(
-        "| run | relay total | relay net thread (per msg) | relay storage and checkpoint threads (per msg) | relay "
+        "| run | relay total | relay net thread (per msg) | relay storage and checkpoint threads "
+        "(per msg) | relay "
         "CPU µs "
         "per msg | storage jobs per commit | batch wall time (mean) / batches of 10 ms or more | "
         "generator (core 1) | other processes on core 0 / 1 |\n"
@@ -1607,31 +1610,35 @@ int Bench::main(const std::string& commandLine) {
         std::printf("%s\n", c.c_str());
     bool relayVerifies = true;
     for (std::size_t i = 0; i + 1 < m_opt.serveArgs.size(); ++i)
-        if (m_opt.serveArgs[i] == "--journal-signatures") relayVerifies = m_opt.serveArgs[i + 1] == "relay";
+        if (m_opt.serveArgs[i] == "--journal-signatures")
+            relayVerifies = m_opt.serveArgs[i + 1] == "relay";
     if (relayVerifies)
-        std::printf("\nJournal signature check (XEdDSA verify, done by the relay's net thread once per "
-                    "send): %.0f µs "
-                    "per entry measured on this machine, a ceiling of %s sends/s for one core doing "
-                    "nothing else.\n",
-                    verifyUs, thousands(1e6 / verifyUs).c_str());
+        std::printf(
+            "\nJournal signature check (XEdDSA verify, done by the relay's net thread once per "
+            "send): %.0f µs "
+            "per entry measured on this machine, a ceiling of %s sends/s for one core doing "
+            "nothing else.\n",
+            verifyUs, thousands(1e6 / verifyUs).c_str());
     else
-        std::printf("\nJournal signatures left to compliance (`--journal-signatures compliance`): the "
-                    "relay checked each entry's form, message id, sender and journal key but not its "
-                    "XEdDSA signature (%.0f µs per entry on this machine).\n",
-                    verifyUs);
+        std::printf(
+            "\nJournal signatures left to compliance (`--journal-signatures compliance`): the "
+            "relay checked each entry's form, message id, sender and journal key but not its "
+            "XEdDSA signature (%.0f µs per entry on this machine).\n",
+            verifyUs);
     std::printf(
         "\nChecks: %s messages sent, %s not delivered exactly once, %s not acknowledged, %s "
         "duplicates, "
         "%s misrouted, %s out of order in the drain, %s send errors, %s ack errors, %s unexpected "
-        "disconnects; %s deliveries acknowledged in %s requests; %s batches of frames received. Setup (enroll, invite, register) "
+        "disconnects; %s deliveries acknowledged in %s requests; %s batches of frames received. "
+        "Setup (enroll, invite, register) "
         "took %.0f s. Result: %s\n",
         thousands(double(sent)).c_str(), thousands(double(notDelivered)).c_str(),
         thousands(double(notStored)).c_str(), thousands(double(m_duplicates)).c_str(),
         thousands(double(m_misrouted)).c_str(), thousands(double(m_outOfOrder)).c_str(),
         thousands(double(m_sendErrors)).c_str(), thousands(double(m_ackErrors)).c_str(),
         thousands(double(m_unexpectedClose)).c_str(), thousands(double(m_acksSent)).c_str(),
-        thousands(double(m_ackRequests)).c_str(), thousands(double(m_batchesIn)).c_str(), setupSeconds,
-        ok ? "PASS" : "FAIL");
+        thousands(double(m_ackRequests)).c_str(), thousands(double(m_batchesIn)).c_str(),
+        setupSeconds, ok ? "PASS" : "FAIL");
     if (!m_firstError.empty()) std::printf("First error: %s\n", m_firstError.c_str());
     std::fflush(stdout);
     m_relay.stop();

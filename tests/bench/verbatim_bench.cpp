@@ -43,10 +43,12 @@ struct Figure {
 double measure(const std::function<void()>& op, int perBatch = 0) {
     int n = perBatch ? perBatch : g_perBatch;
     std::vector<double> samples;
-    for (int i = 0; i < n / 10 + 1; ++i) op();  // warm-up
+    for (int i = 0; i < n / 10 + 1; ++i)
+        op(); // warm-up
     for (int b = 0; b < g_batches; ++b) {
         auto t0 = Clock::now();
-        for (int i = 0; i < n; ++i) op();
+        for (int i = 0; i < n; ++i)
+            op();
         auto dt = std::chrono::duration<double, std::micro>(Clock::now() - t0).count();
         samples.push_back(dt / n);
     }
@@ -54,8 +56,7 @@ double measure(const std::function<void()>& op, int perBatch = 0) {
     return samples[samples.size() / 2];
 }
 
-template <class T>
-T must(Result<T> r, const char* what) {
+template <class T> T must(Result<T> r, const char* what) {
     if (!r) {
         std::fprintf(stderr, "bench: %s failed: %s\n", what, r.error().message.c_str());
         std::exit(1);
@@ -119,14 +120,17 @@ int benchCrypto(bool quick) {
     std::vector<Figure> figs;
     // Encrypt alone: a chain step per message (symmetric ratchet only).
     std::vector<signal::CipherMessage> queue;
-    double enc = measure([&] { queue.push_back(must(alice.sm->encrypt(bobAddr, message), "encrypt")); });
+    double enc =
+        measure([&] { queue.push_back(must(alice.sm->encrypt(bobAddr, message), "encrypt")); });
     std::size_t next = 0;
     double dec = measure([&] {
-        if (next >= queue.size()) queue.push_back(must(alice.sm->encrypt(bobAddr, message), "encrypt"));
+        if (next >= queue.size())
+            queue.push_back(must(alice.sm->encrypt(bobAddr, message), "encrypt"));
         must(bob.sm->decrypt(aliceAddr, queue[next++]), "decrypt");
     });
     // Drain what is left so that the sessions agree before the ratchet benchmark.
-    while (next < queue.size()) must(bob.sm->decrypt(aliceAddr, queue[next++]), "decrypt");
+    while (next < queue.size())
+        must(bob.sm->decrypt(aliceAddr, queue[next++]), "decrypt");
     // Ratchet step: the direction alternates every message, so every message carries a new
     // ratchet key and each decrypt performs a DH ratchet step (2 X25519 + KDFs).
     bool turn = false;
@@ -161,9 +165,11 @@ int benchCrypto(bool quick) {
     rec.set_commit_key(std::string(k.begin(), k.end()));
     journal::Signer signer = [&](ByteView m) { return alice.sm->sign(m); };
 
-    double seal = measure([&] { must(journal::sealRecord(rec, journalKey.publicKey(), signer), "seal"); });
+    double seal =
+        measure([&] { must(journal::sealRecord(rec, journalKey.publicKey(), signer), "seal"); });
     auto sealed = must(journal::sealRecord(rec, journalKey.publicKey(), signer), "seal");
-    double open = measure([&] { must(journal::openEntry(sealed, journalKey, alice.identity), "open"); });
+    double open =
+        measure([&] { must(journal::openEntry(sealed, journalKey, alice.identity), "open"); });
     figs.push_back({"journal seal (300 B body)", seal});
     figs.push_back({"journal open + verify", open});
     // The recipient's journal copy check: the delivered entry opened from the sender's ephemeral
@@ -178,21 +184,24 @@ int benchCrypto(bool quick) {
     figs.push_back({"recipient journal copy check (parse + open from e)", copyCheck});
     proto::JournalRecord e2e = rec;
     e2e.set_journal_ephemeral(std::string(e.begin(), e.end()));
-    std::printf("journal copy check on the wire: the entry %zu B per delivered envelope, e %zu B in the "
-                "end-to-end record (%zu B without it)\n\n",
-                entryBytes.size(), e2e.ByteSizeLong() - rec.ByteSizeLong(), rec.ByteSizeLong());
+    std::printf(
+        "journal copy check on the wire: the entry %zu B per delivered envelope, e %zu B in the "
+        "end-to-end record (%zu B without it)\n\n",
+        entryBytes.size(), e2e.ByteSizeLong() - rec.ByteSizeLong(), rec.ByteSizeLong());
 
     // The raw primitives the journal is built from, on the same sizes.
     const std::size_t recordSize = rec.ByteSizeLong();
     Bytes plaintext = crypto::randomBytes(recordSize), aad = crypto::randomBytes(110);
     Bytes key = crypto::randomBytes(32), nonce = crypto::randomBytes(12);
     Bytes sigMsg = crypto::randomBytes(recordSize + 16 + 110 + 31);
-    const Bytes ephemeral(sealed.header.ephemeralPublic.begin(), sealed.header.ephemeralPublic.end());
+    const Bytes ephemeral(sealed.header.ephemeralPublic.begin(),
+                          sealed.header.ephemeralPublic.end());
     double rawKeygen = measure([&] { must(crypto::X25519Key::generate(), "keygen"); });
     double rawDerive = measure([&] { must(journalKey.agree(ephemeral), "derive"); });
     double rawHkdf = measure([&] { must(crypto::hkdfSha256(key, key, aad, 44), "hkdf"); });
     Bytes ct = must(crypto::aesGcmSeal(key, nonce, aad, plaintext), "gcm");
-    double rawGcmSeal = measure([&] { must(crypto::aesGcmSeal(key, nonce, aad, plaintext), "gcm"); });
+    double rawGcmSeal =
+        measure([&] { must(crypto::aesGcmSeal(key, nonce, aad, plaintext), "gcm"); });
     double rawGcmOpen = measure([&] { must(crypto::aesGcmOpen(key, nonce, aad, ct), "gcm"); });
     Bytes sig = must(alice.sm->sign(sigMsg), "sign");
     double rawSign = measure([&] { must(alice.sm->sign(sigMsg), "sign"); });
@@ -210,7 +219,8 @@ int benchCrypto(bool quick) {
     figs.push_back({"raw: XEdDSA verify", rawVerify});
 
     std::printf("| operation | µs/op (median) | ops/s |\n|---|---:|---:|\n");
-    for (auto& f : figs) std::printf("| %s | %.1f | %.0f |\n", f.name.c_str(), f.usPerOp, 1e6 / f.usPerOp);
+    for (auto& f : figs)
+        std::printf("| %s | %.1f | %.0f |\n", f.name.c_str(), f.usPerOp, 1e6 / f.usPerOp);
     std::printf("\njournal seal + open: %.1f µs; raw primitives (keygen + 2 agreements + 2 HKDF + "
                 "GCM seal/open + sign + verify): %.1f µs; ratio %.3f (goal <= 1.2)\n",
                 seal + open, rawSeal + rawOpen, (seal + open) / (rawSeal + rawOpen));
@@ -218,7 +228,7 @@ int benchCrypto(bool quick) {
     return 0;
 }
 
-}  // namespace
+} // namespace
 
 int main(int argc, char** argv) {
     std::string cmd = argc > 1 ? argv[1] : "";

@@ -31,7 +31,7 @@ proto::JournalRecord record(const std::string& conversation, const std::string& 
     return r;
 }
 
-}  // namespace
+} // namespace
 
 class TestAccountStore : public QObject {
     Q_OBJECT
@@ -51,9 +51,16 @@ void TestAccountStore::loadsWhatJoinStoredAndRefusesAnUnfinishedJoin() {
     QVERIFY(!none);
     QCOMPARE(int(none.error().code), int(ErrorCode::NotFound));
     for (auto [k, v] : std::initializer_list<std::pair<const char*, const char*>>{
-             {"user", "alice"}, {"device", "3"}, {"display_name", "Alice Adams"}, {"role", "lawyer"},
-             {"relay", "relay.example:8443"}, {"firm", "ab12"}, {"tls_pin", "cd34"}, {"notice_required", "1"},
-             {"secret", "0123456789abcdef0123456789abcdef"}, {"manifest", "bytes"}})
+             {"user", "alice"},
+             {"device", "3"},
+             {"display_name", "Alice Adams"},
+             {"role", "lawyer"},
+             {"relay", "relay.example:8443"},
+             {"firm", "ab12"},
+             {"tls_pin", "cd34"},
+             {"notice_required", "1"},
+             {"secret", "0123456789abcdef0123456789abcdef"},
+             {"manifest", "bytes"}})
         QVERIFY(store.set(k, view(std::string_view(v))));
     auto loaded = store.load();
     QVERIFY(loaded);
@@ -82,10 +89,10 @@ void TestAccountStore::linkSecretsExpireAndAreWipedFromTheListWhenUsed() {
     QVERIFY(store.rememberLinkSecret(a, 1000, 0));
     QVERIFY(store.rememberLinkSecret(b, 2000, 0));
     QCOMPARE(store.linkSecrets(500).size(), std::size_t(2));
-    auto later = store.linkSecrets(1500);  // a expired
+    auto later = store.linkSecrets(1500); // a expired
     QCOMPARE(later.size(), std::size_t(1));
     QVERIFY(later.front().secret == b);
-    later.clear();  // b used: single use
+    later.clear(); // b used: single use
     QVERIFY(store.storeLinkSecrets(later));
     QCOMPARE(store.linkSecrets(0).size(), std::size_t(0));
 }
@@ -106,7 +113,7 @@ void TestAccountStore::theJournalChainAdvancesOnlyByAcknowledgedEntries() {
     QCOMPARE(chain->acked, std::uint64_t(2));
     QVERIFY(chain->head == empty->next(view(first)).next(view(second)).head);
     QVERIFY(store.set("journal_chain_head", view(std::string_view("short"))));
-    QVERIFY(!store.deviceChain());  // a damaged head is an error, never a fresh chain
+    QVERIFY(!store.deviceChain()); // a damaged head is an error, never a fresh chain
 }
 
 void TestAccountStore::outboxKeepsOrderHoldsAndReleases() {
@@ -114,7 +121,8 @@ void TestAccountStore::outboxKeepsOrderHoldsAndReleases() {
     auto db = openDb(dir);
     QVERIFY(db);
     Outbox outbox(*db);
-    for (int i = 0; i < 4; ++i) QVERIFY(outbox.add(record(i % 2 ? "c2" : "c1", "m" + std::to_string(i))));
+    for (int i = 0; i < 4; ++i)
+        QVERIFY(outbox.add(record(i % 2 ? "c2" : "c1", "m" + std::to_string(i))));
     auto rows = outbox.window(3);
     QVERIFY(rows && rows->size() == 3);
     QCOMPARE((*rows)[0].record.body(), std::string("m0"));
@@ -126,11 +134,11 @@ void TestAccountStore::outboxKeepsOrderHoldsAndReleases() {
     QCOMPARE(outbox.sendable().value(), std::size_t(2));
     rows = outbox.window(10);
     QVERIFY(rows && rows->size() == 2);
-    QCOMPARE(rows->front().record.body(), std::string("m2"));  // the held one is not offered
+    QCOMPARE(rows->front().record.body(), std::string("m2")); // the held one is not offered
     QVERIFY(outbox.releaseHeld());
     rows = outbox.window(10);
     QVERIFY(rows && rows->size() == 3);
-    QCOMPARE(rows->front().record.body(), std::string("m0"));  // back, in its place
+    QCOMPARE(rows->front().record.body(), std::string("m0")); // back, in its place
 }
 
 QTEST_GUILESS_MAIN(TestAccountStore)

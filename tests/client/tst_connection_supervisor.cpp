@@ -22,11 +22,11 @@ using namespace std::chrono_literals;
 
 namespace {
 
-template <class F>
-bool until(F f, int ms = 10000) {
+template <class F> bool until(F f, int ms = 10000) {
     QElapsedTimer t;
     t.start();
-    while (!f() && t.elapsed() < ms) QTest::qWait(20);
+    while (!f() && t.elapsed() < ms)
+        QTest::qWait(20);
     return f();
 }
 
@@ -87,7 +87,7 @@ private:
     std::thread m_thread;
 };
 
-}  // namespace
+} // namespace
 
 class TestConnectionSupervisor : public QObject {
     Q_OBJECT

@@ -18,14 +18,17 @@ using namespace verbatim::client;
 
 namespace {
 
-std::string str(ByteView b) { return std::string(b.begin(), b.end()); }
+std::string str(ByteView b) {
+    return std::string(b.begin(), b.end());
+}
 
 /// A device of someone else, with keys, and its bundle as the relay would serve it.
 struct Peer {
     std::unique_ptr<signal::InMemoryProtocolStore> store;
     std::unique_ptr<signal::SessionManager> sessions;
     proto::DeviceBundle bundle;
-    static Peer make(const std::shared_ptr<signal::SignalContext>& ctx, std::uint32_t device, bool withPreKey = true) {
+    static Peer make(const std::shared_ptr<signal::SignalContext>& ctx, std::uint32_t device,
+                     bool withPreKey = true) {
         Peer p;
         auto id = *signal::SessionManager::generateIdentity(*ctx);
         const Bytes pub = id.publicKey;
@@ -79,11 +82,12 @@ struct Alice {
 proto::Bundles bundlesOf(const std::string& user, std::initializer_list<const Peer*> devices) {
     proto::Bundles b;
     b.set_user(user);
-    for (const auto* d : devices) *b.add_devices() = d->bundle;
+    for (const auto* d : devices)
+        *b.add_devices() = d->bundle;
     return b;
 }
 
-}  // namespace
+} // namespace
 
 class TestContactTrust : public QObject {
     Q_OBJECT
@@ -106,7 +110,7 @@ void TestContactTrust::aBundleConvertsFieldByField() {
     QCOMPARE(str(pb.signedPreKeyPublic), bob.bundle.signed_pre_key().public_key());
     QCOMPARE(str(pb.signedPreKeySignature), bob.bundle.signed_pre_key().signature());
     QCOMPARE(str(pb.identityKey), bob.bundle.identity_key());
-    auto spent = Peer::make(ctx, 4, false);  // no one-time pre-key left
+    auto spent = Peer::make(ctx, 4, false); // no one-time pre-key left
     auto without = toPreKeyBundle(spent.bundle);
     QVERIFY(!without.preKeyId.has_value());
     QVERIFY(without.preKeyPublic.empty());
@@ -127,7 +131,7 @@ void TestContactTrust::firstContactTrustsOneDeviceAndStartsItsSession() {
     QCOMPARE(number->digits.size(), std::size_t(60));
     QVERIFY(!number->changed);
     QCOMPARE(number->devices, std::size_t(1));
-    QVERIFY(!a.trust->safetyNumber("alice"));  // not with oneself
+    QVERIFY(!a.trust->safetyNumber("alice")); // not with oneself
     QCOMPARE(int(a.trust->safetyNumber("carol").error().code), int(ErrorCode::NotFound));
 }
 
@@ -143,7 +147,7 @@ void TestContactTrust::aSecondUnapprovedDeviceHoldsSendingUntilAccepted() {
     rec.set_conversation_id("c1");
     QVERIFY(a.outbox->add(rec));
     auto rows = a.outbox->window(10).value();
-    QVERIFY(a.outbox->hold(rows.front().seq));  // what the send pipeline does for a held user
+    QVERIFY(a.outbox->hold(rows.front().seq)); // what the send pipeline does for a held user
     auto stranger = Peer::make(a.ctx, 2);
     std::set<std::string> changed;
     QVERIFY(a.trust->processBundles(bundlesOf("bob", {&bob, &stranger}), &changed));

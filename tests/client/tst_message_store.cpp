@@ -23,8 +23,9 @@ std::unique_ptr<storage::Database> openDb(const QTemporaryDir& dir) {
 
 std::uint64_t g_clock = 1'764'300'000'000ULL;
 
-proto::JournalRecord record(const std::string& conversation, const std::string& user, proto::MessageType type,
-                            const std::string& body, const std::string& ref = {}) {
+proto::JournalRecord record(const std::string& conversation, const std::string& user,
+                            proto::MessageType type, const std::string& body,
+                            const std::string& ref = {}) {
     proto::JournalRecord r;
     r.set_version(2);
     r.set_message_id(journal::newMessageId(++g_clock));
@@ -38,9 +39,11 @@ proto::JournalRecord record(const std::string& conversation, const std::string& 
     return r;
 }
 
-std::string hex(const std::string& raw) { return toHex(view(raw)); }
+std::string hex(const std::string& raw) {
+    return toHex(view(raw));
+}
 
-}  // namespace
+} // namespace
 
 class TestMessageStore : public QObject {
     Q_OBJECT
@@ -104,21 +107,27 @@ void TestMessageStore::onlyTheAuthorEditsAndARetractionLeavesNoText() {
     auto original = record("c1", "carol", proto::TEXT, "the will is in the safe");
     QVERIFY(store.apply(original, g_clock, 1, events));
     // Someone else's edit is ignored.
-    QVERIFY(store.apply(record("c1", "mallory", proto::EDIT, "the will is gone", original.message_id()), g_clock, 2, events));
+    QVERIFY(
+        store.apply(record("c1", "mallory", proto::EDIT, "the will is gone", original.message_id()),
+                    g_clock, 2, events));
     auto m = store.message(hex(original.message_id()));
     QVERIFY(m && *m);
     QCOMPARE((*m)->body, std::string("the will is in the safe"));
     QVERIFY(!(*m)->edited);
     // The author's edit applies.
-    QVERIFY(store.apply(record("c1", "carol", proto::EDIT, "the will is in the bank", original.message_id()), g_clock, 3, events));
+    QVERIFY(store.apply(
+        record("c1", "carol", proto::EDIT, "the will is in the bank", original.message_id()),
+        g_clock, 3, events));
     m = store.message(hex(original.message_id()));
     QVERIFY(m && *m && (*m)->edited);
     QCOMPARE((*m)->body, std::string("the will is in the bank"));
     QCOMPARE(int(events.back().kind), int(Event::Kind::Edited));
     // A reaction, then the retraction: no text, no reactions, not found by search.
-    QVERIFY(store.apply(record("c1", "alice", proto::REACTION, "👍", original.message_id()), g_clock, 4, events));
+    QVERIFY(store.apply(record("c1", "alice", proto::REACTION, "👍", original.message_id()), g_clock,
+                        4, events));
     QCOMPARE(store.message(hex(original.message_id())).value()->reactions.size(), std::size_t(1));
-    QVERIFY(store.apply(record("c1", "carol", proto::RETRACT, "", original.message_id()), g_clock, 5, events));
+    QVERIFY(store.apply(record("c1", "carol", proto::RETRACT, "", original.message_id()), g_clock,
+                        5, events));
     m = store.message(hex(original.message_id()));
     QVERIFY(m && *m);
     QVERIFY((*m)->retracted);
@@ -128,7 +137,8 @@ void TestMessageStore::onlyTheAuthorEditsAndARetractionLeavesNoText() {
     QCOMPARE(int(events.back().kind), int(Event::Kind::Retracted));
     QCOMPARE(store.search("bank", 10).value().size(), std::size_t(0));
     // A retracted message is not edited back.
-    QVERIFY(store.apply(record("c1", "carol", proto::EDIT, "back again", original.message_id()), g_clock, 6, events));
+    QVERIFY(store.apply(record("c1", "carol", proto::EDIT, "back again", original.message_id()),
+                        g_clock, 6, events));
     QVERIFY(store.message(hex(original.message_id())).value()->body.empty());
 }
 
@@ -144,7 +154,8 @@ void TestMessageStore::aRetractionFromAnotherUserIsIgnored() {
     QVERIFY(store.apply(original, g_clock, 1, events));
     for (const char* other : {"mallory", "alice"}) {
         const auto before = events.size();
-        QVERIFY(store.apply(record("c1", other, proto::RETRACT, "", original.message_id()), g_clock, 2, events));
+        QVERIFY(store.apply(record("c1", other, proto::RETRACT, "", original.message_id()), g_clock,
+                            2, events));
         auto m = store.message(hex(original.message_id()));
         QVERIFY(m && *m);
         QVERIFY2(!(*m)->retracted, other);
@@ -167,7 +178,8 @@ void TestMessageStore::searchTakesUserInputAsWordsNeverAsFtsSyntax() {
     QVERIFY(db);
     MessageStore store(*db, dir.path().toStdString(), "alice");
     std::vector<Event> events;
-    QVERIFY(store.apply(record("c1", "carol", proto::TEXT, "estate of doe: NEAR the end"), g_clock, 1, events));
+    QVERIFY(store.apply(record("c1", "carol", proto::TEXT, "estate of doe: NEAR the end"), g_clock,
+                        1, events));
     QVERIFY(store.apply(record("c1", "carol", proto::TEXT, "unrelated"), g_clock, 2, events));
     auto hits = store.search("doe estate", 10);
     QVERIFY(hits);
@@ -198,11 +210,14 @@ void TestMessageStore::receiptsOfEveryOtherMemberMakeOwnMessagesDeliveredThenRea
     auto stateNow = [&] { return int(store.message(hex(mine.message_id())).value()->state); };
     QCOMPARE(stateNow(), int(MessageState::Sent));
     std::vector<Event> events;
-    QVERIFY(store.apply(record("c1", "bob", proto::RECEIPT, "delivered", mine.message_id()), 1100, 8, events));
-    QCOMPARE(stateNow(), int(MessageState::Sent));  // Carol has not got it yet
-    QVERIFY(store.apply(record("c1", "carol", proto::RECEIPT, "read", mine.message_id()), 1200, 9, events));
-    QCOMPARE(stateNow(), int(MessageState::Delivered));  // read implies delivered; Bob has not read
-    QVERIFY(store.apply(record("c1", "bob", proto::RECEIPT, "read", mine.message_id()), 1300, 10, events));
+    QVERIFY(store.apply(record("c1", "bob", proto::RECEIPT, "delivered", mine.message_id()), 1100,
+                        8, events));
+    QCOMPARE(stateNow(), int(MessageState::Sent)); // Carol has not got it yet
+    QVERIFY(store.apply(record("c1", "carol", proto::RECEIPT, "read", mine.message_id()), 1200, 9,
+                        events));
+    QCOMPARE(stateNow(), int(MessageState::Delivered)); // read implies delivered; Bob has not read
+    QVERIFY(store.apply(record("c1", "bob", proto::RECEIPT, "read", mine.message_id()), 1300, 10,
+                        events));
     QCOMPARE(stateNow(), int(MessageState::Read));
     QCOMPARE(int(events.back().kind), int(Event::Kind::Receipt));
 }
@@ -242,7 +257,7 @@ void TestMessageStore::processedIdsAreRemembered() {
     const std::string id = journal::newMessageId(++g_clock);
     QCOMPARE(store.processed(id).value(), false);
     QVERIFY(store.markProcessed(id));
-    QVERIFY(store.markProcessed(id));  // a redelivery is no error
+    QVERIFY(store.markProcessed(id)); // a redelivery is no error
     QCOMPARE(store.processed(id).value(), true);
 }
 

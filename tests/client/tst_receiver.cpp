@@ -21,7 +21,9 @@ using namespace verbatim::client;
 
 namespace {
 
-std::string str(ByteView b) { return std::string(b.begin(), b.end()); }
+std::string str(ByteView b) {
+    return std::string(b.begin(), b.end());
+}
 
 struct Report {
     std::string rawMessageId, fields;
@@ -40,7 +42,7 @@ struct Alice {
     std::unique_ptr<Receiver> receiver;
     std::vector<std::uint64_t> acked;
     std::vector<Report> reports;
-    Result<void> journalCopy;  ///< what the journal copy check answers
+    Result<void> journalCopy; ///< what the journal copy check answers
     proto::DeviceBundle bundle;
     bool open() {
         ctx = *signal::SignalContext::create();
@@ -64,13 +66,19 @@ struct Alice {
         accounts = std::make_unique<AccountStore>(*db);
         outbox = std::make_unique<Outbox>(*db);
         messages = std::make_unique<MessageStore>(*db, dir.path().toStdString(), "alice");
-        trust = std::make_unique<ContactTrust>(*db, *ctx, *sessions, *accounts, *outbox, "alice", 1, [](const Event&) {});
+        trust = std::make_unique<ContactTrust>(*db, *ctx, *sessions, *accounts, *outbox, "alice", 1,
+                                               [](const Event&) {});
         Receiver::Hooks hooks;
         hooks.acknowledge = [this](std::uint64_t q) { acked.push_back(q); };
-        hooks.reportMismatch = [this](const std::string&, const std::string& id, const std::string&, std::uint64_t,
-                                      const std::string& fields) { reports.push_back({id, fields}); };
-        hooks.checkJournalCopy = [this](const proto::JournalRecord&, const proto::Envelope&) { return journalCopy; };
-        receiver = std::make_unique<Receiver>(*db, *sessions, *messages, *trust, "alice", std::move(hooks));
+        hooks.reportMismatch = [this](const std::string&, const std::string& id, const std::string&,
+                                      std::uint64_t, const std::string& fields) {
+            reports.push_back({id, fields});
+        };
+        hooks.checkJournalCopy = [this](const proto::JournalRecord&, const proto::Envelope&) {
+            return journalCopy;
+        };
+        receiver = std::make_unique<Receiver>(*db, *sessions, *messages, *trust, "alice",
+                                              std::move(hooks));
         return true;
     }
 };
@@ -98,7 +106,8 @@ struct Bob {
         rec.set_body(body);
         rec.set_commit_key(str(crypto::randomBytes(32)));
         auto ct = *sessions->encrypt({"alice", 1}, view(rec.SerializeAsString()));
-        auto commitment = *journal::computeCommitment(view(rec.commit_key()), journal::commitContentOf(rec));
+        auto commitment =
+            *journal::computeCommitment(view(rec.commit_key()), journal::commitContentOf(rec));
         proto::Envelope e;
         e.set_queue_id(++queue);
         e.set_message_id(rec.message_id());
@@ -115,9 +124,11 @@ struct Bob {
     }
 };
 
-std::string hex(const std::string& raw) { return toHex(view(raw)); }
+std::string hex(const std::string& raw) {
+    return toHex(view(raw));
+}
 
-}  // namespace
+} // namespace
 
 class TestReceiver : public QObject {
     Q_OBJECT
@@ -160,7 +171,7 @@ void TestReceiver::aMessageThatDoesNotOpenItsCommitmentIsWithheldAndReported() {
     QVERIFY(a.open() && b.open(a.ctx, a.bundle));
     proto::JournalRecord rec;
     auto e = b.text("what Alice sees", &rec);
-    const auto other = crypto::randomBytes(32);  // the journal holds something else
+    const auto other = crypto::randomBytes(32); // the journal holds something else
     e.set_commitment(str(other));
     auto got = a.receiver->receive(e);
     QCOMPARE(int(got.outcome), int(Receiver::Outcome::Handled));
@@ -170,7 +181,7 @@ void TestReceiver::aMessageThatDoesNotOpenItsCommitmentIsWithheldAndReported() {
     QCOMPARE(a.reports.size(), std::size_t(1));
     QCOMPARE(a.reports[0].rawMessageId, rec.message_id());
     QVERIFY(a.reports[0].fields.find("received_body_sha256") != std::string::npos);
-    QVERIFY(a.reports[0].fields.find("what Alice sees") == std::string::npos);  // never content
+    QVERIFY(a.reports[0].fields.find("what Alice sees") == std::string::npos); // never content
     auto m = a.messages->message(hex(rec.message_id()));
     QVERIFY(m && *m);
     QCOMPARE(int((*m)->state), int(MessageState::Mismatch));
@@ -182,13 +193,15 @@ void TestReceiver::aJournalCopyThatIsNotTheMessageIsWithheldAndReported() {
     Alice a;
     Bob b;
     QVERIFY(a.open() && b.open(a.ctx, a.bundle));
-    a.journalCopy = fail(ErrorCode::Crypto, "journal copy", int(journal::Fault::CommitmentMismatch));
+    a.journalCopy =
+        fail(ErrorCode::Crypto, "journal copy", int(journal::Fault::CommitmentMismatch));
     proto::JournalRecord rec;
     auto got = a.receiver->receive(b.text("shown to Alice only", &rec));
     QCOMPARE(int(got.outcome), int(Receiver::Outcome::Handled));
     QCOMPARE(a.reports.size(), std::size_t(1));
     QVERIFY(a.reports[0].fields.find("journal_copy") != std::string::npos);
-    QCOMPARE(int(a.messages->message(hex(rec.message_id())).value().value().state), int(MessageState::Mismatch));
+    QCOMPARE(int(a.messages->message(hex(rec.message_id())).value().value().state),
+             int(MessageState::Mismatch));
 }
 
 void TestReceiver::aPayloadThatContradictsItsEnvelopeIsDropped() {
@@ -197,7 +210,7 @@ void TestReceiver::aPayloadThatContradictsItsEnvelopeIsDropped() {
     QVERIFY(a.open() && b.open(a.ctx, a.bundle));
     proto::JournalRecord rec;
     auto e = b.text("meant for c1", &rec);
-    e.set_conversation_id("c2");  // the relay files it elsewhere
+    e.set_conversation_id("c2"); // the relay files it elsewhere
     auto got = a.receiver->receive(e);
     QCOMPARE(int(got.outcome), int(Receiver::Outcome::Handled));
     QCOMPARE(a.acked.size(), std::size_t(1));
@@ -212,7 +225,7 @@ void TestReceiver::aReceiveTheDiskRefusesLeavesNothingAndSucceedsWhenDeliveredAg
     QVERIFY(a.open() && b.open(a.ctx, a.bundle));
     QVERIFY(a.receiver->receive(b.text("first")).outcome == Receiver::Outcome::Stored);
     proto::JournalRecord rec;
-    auto e = b.text(std::string(20000, 'x'), &rec);  // needs new pages
+    auto e = b.text(std::string(20000, 'x'), &rec); // needs new pages
     auto pages = a.db->prepare("PRAGMA page_count");
     QVERIFY(pages && pages->step().value());
     const auto count = pages->columnInt(0);
@@ -220,14 +233,15 @@ void TestReceiver::aReceiveTheDiskRefusesLeavesNothingAndSucceedsWhenDeliveredAg
     QVERIFY(a.db->exec("PRAGMA max_page_count = " + std::to_string(count)));
     auto got = a.receiver->receive(e);
     QCOMPARE(int(got.outcome), int(Receiver::Outcome::StorageTrouble));
-    QCOMPARE(a.acked.size(), std::size_t(1));  // not this one
+    QCOMPARE(a.acked.size(), std::size_t(1)); // not this one
     QVERIFY(got.events.empty());
     QVERIFY(!a.messages->message(hex(rec.message_id())).value().has_value());
     // Room again: the same envelope decrypts (the session step was rolled back) and is stored.
     QVERIFY(a.db->exec("PRAGMA max_page_count = 1073741823"));
     got = a.receiver->receive(e);
     QCOMPARE(int(got.outcome), int(Receiver::Outcome::Stored));
-    QCOMPARE(a.messages->message(hex(rec.message_id())).value().value().body.size(), std::size_t(20000));
+    QCOMPARE(a.messages->message(hex(rec.message_id())).value().value().body.size(),
+             std::size_t(20000));
 }
 
 QTEST_GUILESS_MAIN(TestReceiver)

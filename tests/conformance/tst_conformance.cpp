@@ -732,7 +732,7 @@ private slots:
         REQUIRE_OK(resp, (*owner)->ws->call(req));
         QCOMPARE(int(resp->status()), int(proto::STATUS_BAD_REQUEST));
         QVERIFY(resp->invite().link().empty());
-        req.mutable_create_device_link()->set_ttl_seconds(0);  // the default: 15 minutes
+        req.mutable_create_device_link()->set_ttl_seconds(0); // the default: 15 minutes
         REQUIRE_OK(ok, (*owner)->ws->call(req));
         QVERIFY2(ok->status() == proto::STATUS_OK, ok->error().c_str());
         QVERIFY(ok->invite().expires_ms() > 0);
@@ -1179,7 +1179,9 @@ private slots:
         auto toOther = otherMemberDevices(*m_lawyer, *other);
         QVERIFY(toOther);
         REQUIRE_OK(reused, buildSend(*m_lawyer, *other, "reusing the id", *toOther, journalPublic(),
-                                     [&](proto::JournalRecord& r) { r.set_message_id(out->send.message_id()); }));
+                                     [&](proto::JournalRecord& r) {
+                                         r.set_message_id(out->send.message_id());
+                                     }));
         REQUIRE_OK(head, journalHead());
         REQUIRE_OK(resp, send(*m_lawyer, reused->send));
         QCOMPARE(int(resp->status()), int(proto::STATUS_CONFLICT));
@@ -1607,7 +1609,8 @@ private slots:
         req.mutable_pull_journal()->set_after_sequence(0);
         REQUIRE_OK(resp, m_officer->ws->call(req));
         QCOMPARE(int(resp->status()), int(proto::STATUS_OK));
-        QCOMPARE(std::uint64_t(resp->journal_page().rows_size()), std::min<std::uint64_t>(*head, 1000));
+        QCOMPARE(std::uint64_t(resp->journal_page().rows_size()),
+                 std::min<std::uint64_t>(*head, 1000));
     }
 
     void journal_pullForbiddenToOthers403() {

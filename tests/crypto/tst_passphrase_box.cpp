@@ -2,9 +2,9 @@
 
 #include <QtTest>
 
+#include "TestKdfCost.h"
 #include "crypto/PassphraseBox.h"
 #include "crypto/Random.h"
-#include "TestKdfCost.h"
 
 using namespace verbatim;
 using namespace verbatim::crypto;
@@ -47,7 +47,7 @@ private slots:
 
         QVERIFY(scryptAtLeast(production, production));
         QVERIFY(!scryptAtLeast(kLegacyScrypt, production));
-        QVERIFY(!scryptAtLeast({17, 4, 2}, production));  // same work, half the memory
+        QVERIFY(!scryptAtLeast({17, 4, 2}, production)); // same work, half the memory
         QVERIFY(!scryptAtLeast({16, 8, 2}, production));
         QVERIFY(scryptAtLeast({18, 8, 1}, production));
         QVERIFY(!scryptAtLeast(production, {18, 8, 1}));
@@ -60,7 +60,8 @@ private slots:
         QCOMPARE(params->r, 8u);
         QCOMPARE(params->p, 1u);
         QVERIFY(passphraseOpen(*legacy, view("pw")));
-        QVERIFY(!passphraseBoxParams(view("not a box at all, but long enough to be one in size only")));
+        QVERIFY(
+            !passphraseBoxParams(view("not a box at all, but long enough to be one in size only")));
     }
 
     void wrongPassphraseIsWrongKeyAndLeaksNothing() {
@@ -78,7 +79,7 @@ private slots:
         for (std::size_t i = 0; i < box.size(); ++i) {
             Bytes t = box;
             t[i] ^= 0x01;
-            if (i == 4) t[i] = 11;  // keep the cost bounded while still changing N
+            if (i == 4) t[i] = 11; // keep the cost bounded while still changing N
             QVERIFY2(!passphraseOpen(t, view("pw")), qPrintable(QString("byte %1").arg(i)));
         }
     }
@@ -94,14 +95,15 @@ private slots:
         auto cut = passphraseOpen(ByteView(box.data(), box.size() - 17), view("pw"));
         QVERIFY(!cut);
         QCOMPARE(cut.error().code, ErrorCode::WrongKey);
-        auto r = passphraseOpen(view("SQLite format 3\0 and then some more bytes to reach the size"), view("pw"));
+        auto r = passphraseOpen(
+            view("SQLite format 3\0 and then some more bytes to reach the size"), view("pw"));
         QVERIFY(!r);
     }
 
     void hostileCostParametersAreRefusedQuickly() {
         auto box = *passphraseSeal(randomBytes(32), view("pw"), m_fast);
         Bytes t = box;
-        t[4] = 40;  // N = 2^40 would need terabytes
+        t[4] = 40; // N = 2^40 would need terabytes
         QElapsedTimer timer;
         timer.start();
         auto r = passphraseOpen(t, view("pw"));

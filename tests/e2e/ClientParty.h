@@ -56,7 +56,8 @@ struct PartyHandle {
     explicit operator bool() const { return p != nullptr; }
 };
 
-inline PartyHandle joinParty(const std::string& link, const std::string& name, bool acceptNotice = false) {
+inline PartyHandle joinParty(const std::string& link, const std::string& name,
+                             bool acceptNotice = false) {
     auto p = std::make_unique<Party>();
     client::JoinOptions o;
     o.displayName = name;
@@ -72,8 +73,7 @@ inline PartyHandle joinParty(const std::string& link, const std::string& name, b
     return {std::move(p)};
 }
 
-template <class F>
-bool eventually(F f, std::chrono::milliseconds timeout = 20s) {
+template <class F> bool eventually(F f, std::chrono::milliseconds timeout = 20s) {
     auto deadline = std::chrono::steady_clock::now() + timeout;
     while (std::chrono::steady_clock::now() < deadline) {
         if (f()) return true;
@@ -92,4 +92,4 @@ inline bool hasBody(Party& p, const std::string& id, const std::string& body) {
     return m && m->body == body;
 }
 
-}  // namespace verbatim::e2e::parties
+} // namespace verbatim::e2e::parties

@@ -16,23 +16,25 @@
 #include "crypto/Random.h"
 #include "journal/FirmManifest.h"
 
-#include <algorithm>
+#include "relay/net/TlsCert.h"
 #include <QDir>
+#include <algorithm>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
-#include "relay/net/TlsCert.h"
 
 namespace verbatim::e2e {
 
 namespace {
-std::string str(ByteView b) { return std::string(b.begin(), b.end()); }
+std::string str(ByteView b) {
+    return std::string(b.begin(), b.end());
+}
 std::string tokenOf(const std::string& link) {
     auto p = link.find("token=");
     return link.substr(p + 6, 32);
 }
-}  // namespace
+} // namespace
 
 proto::RegisterDevice Device::registration(const std::string& token, const std::string& name) {
     auto id = *signal::SessionManager::generateIdentity(*m_ctx);
@@ -76,7 +78,8 @@ Result<void> Device::connect(const client::Endpoint& endpoint) {
             std::lock_guard lock(m_mutex);
             if (p.has_envelope()) m_received.push_back(p.envelope());
             if (p.kind_case() == proto::Push::kWipeCommand) m_wipes.push_back(p.wipe_command());
-            if (p.has_conversation_changed()) m_conversationChanges.push_back(p.conversation_changed());
+            if (p.has_conversation_changed())
+                m_conversationChanges.push_back(p.conversation_changed());
             m_cv.notify_all();
         },
         [this](std::uint16_t code, const std::string&) {
@@ -108,7 +111,8 @@ std::vector<proto::Envelope> Device::envelopes() {
 
 std::vector<proto::Conversation> Device::waitForConversationChanges(std::size_t count, int ms) {
     std::unique_lock lock(m_mutex);
-    m_cv.wait_for(lock, std::chrono::milliseconds(ms), [&] { return m_conversationChanges.size() >= count; });
+    m_cv.wait_for(lock, std::chrono::milliseconds(ms),
+                  [&] { return m_conversationChanges.size() >= count; });
     return m_conversationChanges;
 }
 
@@ -140,9 +144,10 @@ std::uint16_t freePort() {
     if (fd >= 0) ::close(fd);
     return port;
 }
-}  // namespace
+} // namespace
 
-Harness::Harness(std::function<void(relay::ServerConfig&)> tweak, std::function<void(relay::RelayConfig&)> tweakRelay) {
+Harness::Harness(std::function<void(relay::ServerConfig&)> tweak,
+                 std::function<void(relay::RelayConfig&)> tweakRelay) {
     if (!m_dir.isValid()) return;
     m_ctx = *signal::SignalContext::create();
     m_journalKey.emplace(std::move(*crypto::X25519Key::generate()));
@@ -152,7 +157,8 @@ Harness::Harness(std::function<void(relay::ServerConfig&)> tweak, std::function<
     m_config.relayIdentityPublic = relayIdentity.publicKey;
     m_config.relayIdentityPrivate = std::move(relayIdentity.privateKey);
     m_config.checkpointEvery = 16;
-    std::string cert = (m_dir.path() + "/tls.crt").toStdString(), key = (m_dir.path() + "/tls.key").toStdString();
+    std::string cert = (m_dir.path() + "/tls.crt").toStdString(),
+                key = (m_dir.path() + "/tls.key").toStdString();
     if (!relay::generateSelfSignedCertificate(cert, key, "localhost")) return;
     m_pin = *relay::certificateFingerprint(cert);
     m_config.tlsPin = m_pin;
@@ -176,7 +182,6 @@ Harness::Harness(std::function<void(relay::ServerConfig&)> tweak, std::function<
     m_ok = startRelay();
 }
 
-
 bool Harness::startRelay() {
     if (m_serverConfig.port == 0) m_serverConfig.port = freePort();
     m_config.publicAddress = "127.0.0.1:" + std::to_string(m_serverConfig.port);
@@ -192,11 +197,13 @@ bool Harness::startRelay() {
     auto server = relay::RelayServer::start(*m_service, m_serverConfig);
     if (!server) return false;
     m_server = std::move(*server);
-    m_serverConfig.port = m_server->port();  // a restart reuses the port
+    m_serverConfig.port = m_server->port(); // a restart reuses the port
     return true;
 }
 
-Harness::~Harness() { stop(); }
+Harness::~Harness() {
+    stop();
+}
 
 void Harness::stop() {
     if (m_server) m_server->stop();
@@ -213,13 +220,16 @@ bool Harness::signManifest(const crypto::Ed25519KeyPair& root) {
     journal::FirmManifest manifest;
     manifest.firmName = "Test Firm LLP";
     manifest.relayAddress = "127.0.0.1:" + std::to_string(m_serverConfig.port);
-    manifest.relayAddresses = m_relayAddresses.empty() ? std::vector<std::string>{manifest.relayAddress} : m_relayAddresses;
+    manifest.relayAddresses = m_relayAddresses.empty()
+                                  ? std::vector<std::string>{manifest.relayAddress}
+                                  : m_relayAddresses;
     manifest.tlsKeyPins = m_tlsKeyPins;
     manifest.issuedMs = 1764300000000ULL + ++m_manifestSerial;
     manifest.policy = m_policy;
     manifest.relayPublicKey = m_config.relayKey.publicKey;
     manifest.relayIdentityKey = m_config.relayIdentityPublic;
-    for (const auto& k : m_journalPublics) manifest.journalKeys.push_back({k, manifest.issuedMs});
+    for (const auto& k : m_journalPublics)
+        manifest.journalKeys.push_back({k, manifest.issuedMs});
     if (!manifest.sign(root.privateKey)) return false;
     m_config.firmManifest = manifest.serialize();
     m_config.journalPublicKey = m_journalPublics.back();
@@ -253,19 +263,22 @@ void Harness::serveForeignManifest() {
     signManifest(*rogue);
 }
 
-client::Endpoint Harness::endpoint() const { return {"127.0.0.1", m_server->port(), m_pin}; }
+client::Endpoint Harness::endpoint() const {
+    return {"127.0.0.1", m_server->port(), m_pin};
+}
 
 std::string Harness::link(const std::string& kind, const std::string& token) const {
     // As the relay makes them: `mv` names the manifest served now (the oldest a joiner accepts).
     auto manifest = journal::FirmManifest::parse(m_config.firmManifest);
-    return "verbatim://" + kind + "?relay=127.0.0.1:" + std::to_string(m_server->port()) + "&token=" + token +
-           "&firm=" + m_config.firmFingerprint + "&tls=" + m_pin +
+    return "verbatim://" + kind + "?relay=127.0.0.1:" + std::to_string(m_server->port()) +
+           "&token=" + token + "&firm=" + m_config.firmFingerprint + "&tls=" + m_pin +
            (manifest ? "&mv=" + std::to_string(manifest->issuedMs) : "");
 }
 
 std::string Harness::enrollLink(const std::string& user, proto::Role role) {
     auto users = m_service->listUsers();
-    bool exists = users && std::any_of(users->begin(), users->end(), [&](auto& u) { return u.id == user; });
+    bool exists =
+        users && std::any_of(users->begin(), users->end(), [&](auto& u) { return u.id == user; });
     if (!exists && !m_service->createUser(user, role, user, "test")) return {};
     auto token = m_service->createEnrollmentToken(user, 3600 * 1000, "test");
     return token ? link("enroll", *token) : std::string();
@@ -307,8 +320,9 @@ std::unique_ptr<Device> Harness::addDevice(const std::string& user, Device* appr
 }
 
 Result<void> Harness::approve(Device& approver, const Device& device) {
-    auto approval = journal::DeviceApproval::make(device.user, device.device, device.identityKey, approver.device,
-                                                  1764300000000ULL, [&](ByteView m) { return approver.sessions->sign(m); });
+    auto approval = journal::DeviceApproval::make(
+        device.user, device.device, device.identityKey, approver.device, 1764300000000ULL,
+        [&](ByteView m) { return approver.sessions->sign(m); });
     if (!approval) return tl::unexpected(approval.error());
     proto::Request req;
     req.mutable_approve_device()->set_approval(str(approval->serialize()));
@@ -325,7 +339,8 @@ Result<void> Harness::approve(Device& approver, const Device& device) {
     }
     auto resp = via->call(req);
     if (!resp) return tl::unexpected(resp.error());
-    if (resp->status() != proto::STATUS_OK) return fail(ErrorCode::AuthFailed, "approval refused: " + resp->error());
+    if (resp->status() != proto::STATUS_OK)
+        return fail(ErrorCode::AuthFailed, "approval refused: " + resp->error());
     return {};
 }
 
@@ -335,7 +350,8 @@ std::unique_ptr<Device> Harness::inviteClient(const std::string& lawyer, const s
     if (!link) return nullptr;
     auto d = std::make_unique<Device>();
     d->m_ctx = m_ctx;
-    auto reg = client::RelayConnection::registerDevice(endpoint(), d->registration(tokenOf(*link), "Client"));
+    auto reg = client::RelayConnection::registerDevice(endpoint(),
+                                                       d->registration(tokenOf(*link), "Client"));
     if (!reg) {
         qWarning("client registration failed: %s", reg.error().message.c_str());
         return nullptr;
@@ -346,17 +362,21 @@ std::unique_ptr<Device> Harness::inviteClient(const std::string& lawyer, const s
     return d;
 }
 
-proto::SendMessage Harness::buildSend(Device& from, const std::string& conversationId, const std::string& text,
-                                      proto::JournalRecord* recordOut) {
+proto::SendMessage Harness::buildSend(Device& from, const std::string& conversationId,
+                                      const std::string& text, proto::JournalRecord* recordOut) {
     return e2e::buildSend(from, conversationId, text, m_journalKey->publicKey(), recordOut);
 }
 
-Result<proto::JournalRecord> Harness::open(Device& to, const proto::Envelope& e) { return openEnvelope(to, e); }
+Result<proto::JournalRecord> Harness::open(Device& to, const proto::Envelope& e) {
+    return openEnvelope(to, e);
+}
 
 void ensureSessions(Device& from, const std::vector<proto::DeviceAddress>& devices) {
     std::set<std::string> fetched;
     for (const auto& d : devices) {
-        if (from.sessions->hasSession({d.user(), std::int32_t(d.device())}) || !fetched.insert(d.user()).second) continue;
+        if (from.sessions->hasSession({d.user(), std::int32_t(d.device())}) ||
+            !fetched.insert(d.user()).second)
+            continue;
         proto::Request fb;
         fb.mutable_fetch_bundles()->set_user(d.user());
         auto bundles = from.connection->call(fb);
@@ -369,8 +389,10 @@ void ensureSessions(Device& from, const std::vector<proto::DeviceAddress>& devic
     }
 }
 
-std::unique_ptr<Device> registerAt(const client::Endpoint& endpoint, std::shared_ptr<signal::SignalContext> ctx,
-                                   const std::string& token, const std::string& name, std::string* conversation) {
+std::unique_ptr<Device> registerAt(const client::Endpoint& endpoint,
+                                   std::shared_ptr<signal::SignalContext> ctx,
+                                   const std::string& token, const std::string& name,
+                                   std::string* conversation) {
     auto d = Device::create(std::move(ctx));
     auto reg = client::RelayConnection::registerDevice(endpoint, d->registration(token, name));
     if (!reg) return nullptr;
@@ -399,7 +421,8 @@ Result<PulledChain> pullJournalChain(Device& officer) {
         pull.mutable_pull_journal()->set_after_sequence(after);
         pull.mutable_pull_journal()->set_limit(1000);
         auto page = officer.connection->call(pull);
-        if (!page || page->status() != proto::STATUS_OK) return fail(ErrorCode::Storage, "journal pull failed");
+        if (!page || page->status() != proto::STATUS_OK)
+            return fail(ErrorCode::Storage, "journal pull failed");
         for (const auto& c : page->journal_page().checkpoints()) {
             auto cp = journal::Checkpoint::parse(view(c));
             if (!cp) return tl::unexpected(cp.error());
@@ -408,7 +431,8 @@ Result<PulledChain> pullJournalChain(Device& officer) {
         if (page->journal_page().rows_size() == 0) break;
         for (const auto& r : page->journal_page().rows()) {
             journal::ChainHash ch{};
-            if (r.chain_hash().size() != ch.size()) return fail(ErrorCode::Malformed, "chain hash size");
+            if (r.chain_hash().size() != ch.size())
+                return fail(ErrorCode::Malformed, "chain hash size");
             std::copy(r.chain_hash().begin(), r.chain_hash().end(), ch.begin());
             out.items.push_back({r.sequence(), toBytes(view(r.entry())), ch});
             after = r.sequence();
@@ -416,9 +440,10 @@ Result<PulledChain> pullJournalChain(Device& officer) {
     }
     auto bySeq = [](const auto& a, const auto& b) { return a.sequence < b.sequence; };
     std::sort(out.checkpoints.begin(), out.checkpoints.end(), bySeq);
-    out.checkpoints.erase(std::unique(out.checkpoints.begin(), out.checkpoints.end(),
-                                      [](const auto& a, const auto& b) { return a.sequence == b.sequence; }),
-                          out.checkpoints.end());
+    out.checkpoints.erase(
+        std::unique(out.checkpoints.begin(), out.checkpoints.end(),
+                    [](const auto& a, const auto& b) { return a.sequence == b.sequence; }),
+        out.checkpoints.end());
     return out;
 }
 
@@ -432,8 +457,9 @@ Result<std::vector<journal::SealedEntry>> pullJournalEntries(Device& officer) {
     return out;
 }
 
-proto::SendMessage buildSend(Device& from, const std::string& conversationId, const std::string& text,
-                             ByteView journalPublicKey, proto::JournalRecord* recordOut,
+proto::SendMessage buildSend(Device& from, const std::string& conversationId,
+                             const std::string& text, ByteView journalPublicKey,
+                             proto::JournalRecord* recordOut,
                              const std::function<void(proto::JournalRecord&)>& shape,
                              const std::function<void(proto::JournalRecord&)>& journaled) {
     proto::Request list;
@@ -456,17 +482,21 @@ proto::SendMessage buildSend(Device& from, const std::string& conversationId, co
     if (members && members->has_member_devices())
         for (const auto& d : members->member_devices().devices())
             if (!(d.user() == from.user && d.device() == from.device)) devices.push_back(d);
-    for (const auto& d : devices) *rec.add_recipients() = d;
+    for (const auto& d : devices)
+        *rec.add_recipients() = d;
     // Sealed first: the end-to-end copy carries the entry's ephemeral secret (journal copy check).
     auto signer = [&](ByteView m) { return from.sessions->sign(m); };
     SecureBytes ephemeral;
     Result<journal::SealedEntry> sealed = fail(ErrorCode::Internal, "not sealed");
     if (journaled) {
         // ES-06: the journal gets another record under the commitment of the one shown.
-        auto shown = journal::computeCommitment(view(rec.commit_key()), journal::commitContentOf(rec));
+        auto shown =
+            journal::computeCommitment(view(rec.commit_key()), journal::commitContentOf(rec));
         proto::JournalRecord lie = rec;
         journaled(lie);
-        if (shown) sealed = journal::sealRecordWithCommitment(lie, *shown, journalPublicKey, signer, {}, &ephemeral);
+        if (shown)
+            sealed = journal::sealRecordWithCommitment(lie, *shown, journalPublicKey, signer, {},
+                                                       &ephemeral);
     } else {
         sealed = journal::sealRecord(rec, journalPublicKey, signer, {}, &ephemeral);
     }
@@ -497,7 +527,8 @@ Result<proto::JournalRecord> openEnvelope(Device& to, const proto::Envelope& e) 
     proto::JournalRecord rec;
     if (!rec.ParseFromArray(plain->data(), int(plain->size())))
         return fail(ErrorCode::Malformed, "payload is not a record");
-    if (!journal::commitmentOpens(view(e.commitment()), view(rec.commit_key()), journal::commitContentOf(rec)))
+    if (!journal::commitmentOpens(view(e.commitment()), view(rec.commit_key()),
+                                  journal::commitContentOf(rec)))
         return fail(ErrorCode::AuthFailed, "commitment mismatch");
     return rec;
 }
@@ -518,11 +549,12 @@ Result<JournalByAuthor> splitJournal(const std::vector<journal::ChainItem>& item
             return fail(ErrorCode::Malformed, "relay entry is not an ADMIN_ACTION");
         const auto body = QJsonDocument::fromJson(QByteArray::fromStdString(opened->record.body()));
         if (!body.isObject() || !body.object().value("action").isString())
-            return fail(ErrorCode::Malformed, "admin action body is not a JSON object with an action");
+            return fail(ErrorCode::Malformed,
+                        "admin action body is not a JSON object with an action");
         out.adminActions.push_back(body.object().value("action").toString().toStdString());
         out.adminPositions.push_back(i);
     }
     return out;
 }
 
-}  // namespace verbatim::e2e
+} // namespace verbatim::e2e

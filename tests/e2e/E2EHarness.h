@@ -74,7 +74,8 @@ private:
 void ensureSessions(Device& from, const std::vector<proto::DeviceAddress>& devices);
 /// A new device registered with `token` over HTTPS at `endpoint` (a relay process the test
 /// started); `conversation` receives the matter an invite joined. Null when refused.
-std::unique_ptr<Device> registerAt(const client::Endpoint& endpoint, std::shared_ptr<signal::SignalContext> ctx,
+std::unique_ptr<Device> registerAt(const client::Endpoint& endpoint,
+                                   std::shared_ptr<signal::SignalContext> ctx,
                                    const std::string& token, const std::string& name,
                                    std::string* conversation = nullptr);
 /// A TCP port on 127.0.0.1 that was free a moment ago (for a relay process the test starts).
@@ -95,8 +96,9 @@ Result<std::vector<journal::SealedEntry>> pullJournalEntries(Device& officer);
 /// The end-to-end copy carries the entry's ephemeral secret, as the product's client sends it.
 /// `journaled`, when given, makes the ES-06 divergent sender: the journal gets the record as
 /// `journaled` changes it, sealed under the commitment of the one shown to recipients.
-proto::SendMessage buildSend(Device& from, const std::string& conversationId, const std::string& text,
-                             ByteView journalPublicKey, proto::JournalRecord* record = nullptr,
+proto::SendMessage buildSend(Device& from, const std::string& conversationId,
+                             const std::string& text, ByteView journalPublicKey,
+                             proto::JournalRecord* record = nullptr,
                              const std::function<void(proto::JournalRecord&)>& shape = {},
                              const std::function<void(proto::JournalRecord&)>& journaled = {});
 /// Decrypts an envelope received by `to` and returns the record, checking the commitment.
@@ -177,8 +179,8 @@ public:
 
     /// Makes sure `from` has sessions with every device in the conversation and builds a
     /// SendMessage for `text` with a real sealed journal entry. `record` receives the record.
-    proto::SendMessage buildSend(Device& from, const std::string& conversationId, const std::string& text,
-                                 proto::JournalRecord* record = nullptr);
+    proto::SendMessage buildSend(Device& from, const std::string& conversationId,
+                                 const std::string& text, proto::JournalRecord* record = nullptr);
     /// Decrypts an envelope received by `to` and returns the record, checking the commitment.
     Result<proto::JournalRecord> open(Device& to, const proto::Envelope& envelope);
 
@@ -207,4 +209,4 @@ private:
     bool m_ok = false;
 };
 
-}  // namespace verbatim::e2e
+} // namespace verbatim::e2e

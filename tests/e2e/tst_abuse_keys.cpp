@@ -9,9 +9,9 @@
 
 #include <set>
 
-#include "client/core/BundleConversion.h"
 #include "ClientParty.h"
 #include "E2EHarness.h"
+#include "client/core/BundleConversion.h"
 #include "crypto/Random.h"
 
 using namespace verbatim;
@@ -20,7 +20,9 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::string str(ByteView b) { return std::string(b.begin(), b.end()); }
+std::string str(ByteView b) {
+    return std::string(b.begin(), b.end());
+}
 
 std::string tokenOf(const std::string& link) {
     auto p = link.find("token=");
@@ -47,7 +49,8 @@ Result<proto::Invite> createInvite(Device& lawyer, const std::string& conversati
     req.mutable_create_invite()->set_conversation_id(conversation);
     auto resp = lawyer.connection->call(req);
     if (!resp) return tl::unexpected(resp.error());
-    if (resp->status() != proto::STATUS_OK) return fail(ErrorCode::InvalidArgument, resp->error(), int(resp->status()));
+    if (resp->status() != proto::STATUS_OK)
+        return fail(ErrorCode::InvalidArgument, resp->error(), int(resp->status()));
     return resp->invite();
 }
 
@@ -93,7 +96,8 @@ std::optional<std::uint32_t> storedPreKeys(Device& d) {
 }
 
 /// Registers a fresh device with `token`; the relay's answer (status in the error's detail).
-Result<proto::Registered> redeem(Harness& h, const std::string& token, std::unique_ptr<Device>* out = nullptr,
+Result<proto::Registered> redeem(Harness& h, const std::string& token,
+                                 std::unique_ptr<Device>* out = nullptr,
                                  const std::string& name = "Client") {
     auto ctx = signal::SignalContext::create();
     if (!ctx) return tl::unexpected(ctx.error());
@@ -116,13 +120,14 @@ const proto::InviteInfo* findInvite(const proto::Response& list, const std::stri
 /// Starts a Signal session from `from` to every device of `to` out of the bundle just fetched.
 bool startSession(Device& from, const proto::Bundles& bundles) {
     for (const auto& b : bundles.devices()) {
-        if (!from.sessions->processBundle({bundles.user(), std::int32_t(b.device())}, client::toPreKeyBundle(b)))
+        if (!from.sessions->processBundle({bundles.user(), std::int32_t(b.device())},
+                                          client::toPreKeyBundle(b)))
             return false;
     }
     return true;
 }
 
-}  // namespace
+} // namespace
 
 class TestAbuseKeys : public QObject {
     Q_OBJECT
@@ -162,20 +167,23 @@ private slots:
                 QCOMPARE(resp.status(), proto::STATUS_OK);
                 QCOMPARE(resp.bundles().devices_size(), 1);
                 const auto& b = resp.bundles().devices(0);
-                QVERIFY(b.has_signed_pre_key());  // always served, one-time key or not
+                QVERIFY(b.has_signed_pre_key()); // always served, one-time key or not
                 if (b.has_pre_key()) {
                     ++got;
-                    QVERIFY2(handedOut.insert(b.pre_key().id()).second, "a one-time pre-key went out twice");
+                    QVERIFY2(handedOut.insert(b.pre_key().id()).second,
+                             "a one-time pre-key went out twice");
                 }
             }
-            QVERIFY2(got <= int(limits.preKeyPair.capacity), "one client got more one-time keys than its share");
+            QVERIFY2(got <= int(limits.preKeyPair.capacity),
+                     "one client got more one-time keys than its share");
         }
         QVERIFY2(refused >= 1, "a client fetching in a loop was never refused");
         QVERIFY(handedOut.size() <= std::size_t(limits.preKeyTarget.capacity));
         const auto after = storedPreKeys(*lena);
         QVERIFY(after.has_value());
         QCOMPARE(*after, 50u - std::uint32_t(handedOut.size()));
-        QVERIFY2(*after >= 50u - std::uint32_t(limits.preKeyTarget.capacity), "the lawyer's one-time keys were drained");
+        QVERIFY2(*after >= 50u - std::uint32_t(limits.preKeyTarget.capacity),
+                 "the lawyer's one-time keys were drained");
 
         // A new contact now gets her signed pre-key alone, and the session still works.
         auto late = connected(h.inviteClient("lena", "Drained matter", &conv), h);
@@ -194,7 +202,7 @@ private slots:
         bool opened = false;
         for (const auto& e : lena->waitForEnvelopes(1)) {
             if (e.sender().user() != late->user) continue;
-            QCOMPARE(e.type(), 3u);  // a pre-key message: the session starts here
+            QCOMPARE(e.type(), 3u); // a pre-key message: the session starts here
             auto r = h.open(*lena, e);
             QVERIFY2(r, r ? "" : r.error().message.c_str());
             QCOMPARE(r->body(), std::string("hello without a one-time key"));
@@ -271,7 +279,8 @@ private slots:
         // Valid keys (the relay checks each); ids are what makes a key new.
         auto keys = lena->sessions->generatePreKeys(1000, 200);
         QVERIFY(keys);
-        auto upload = [&](std::uint32_t firstId, std::uint32_t count, const signal::SignedPreKeyPublic* spk = nullptr) {
+        auto upload = [&](std::uint32_t firstId, std::uint32_t count,
+                          const signal::SignedPreKeyPublic* spk = nullptr) {
             proto::Request req;
             auto* up = req.mutable_upload_pre_keys();
             for (std::uint32_t i = 0; i < count; ++i) {
@@ -302,7 +311,7 @@ private slots:
         QCOMPARE(rotated.pre_key_count().refused(), 1u);
 
         // The rest of 100,000 keys, 200 at a time.
-        int accepted = 3, limited = 0;  // the three uploads above (the refused one counts too)
+        int accepted = 3, limited = 0; // the three uploads above (the refused one counts too)
         for (std::uint32_t batch = 1; batch < 500; ++batch) {
             auto resp = upload(1000 + batch * 200, 200);
             if (resp.status() == proto::STATUS_RATE_LIMITED) {
@@ -401,7 +410,8 @@ private slots:
         auto refused = redeem(h, tokenOf(revoked->link()));
         QVERIFY(!refused);
         QCOMPARE(refused.error().detail, 410);
-        QVERIFY2(refused.error().message.find("revoked") != std::string::npos, refused.error().message.c_str());
+        QVERIFY2(refused.error().message.find("revoked") != std::string::npos,
+                 refused.error().message.c_str());
         // Single use: the redeemed one is refused too, the open one still works.
         auto again = redeem(h, tokenOf(redeemed->link()));
         QVERIFY(!again);
@@ -415,7 +425,8 @@ private slots:
         auto all = h.service().listInvites("");
         QVERIFY(all);
         QCOMPARE(all->size(), std::size_t(3));
-        for (const auto& i : *all) QCOMPARE(i.state(), findInvite(list, i.id())->state());
+        for (const auto& i : *all)
+            QCOMPARE(i.state(), findInvite(list, i.id())->state());
     }
 
     // An invite dies with the device that made it; one the administrator made dies once every
@@ -442,7 +453,8 @@ private slots:
         auto list = h.service().listInvites("lena");
         QVERIFY(list);
         QCOMPARE(list->size(), std::size_t(2));
-        for (const auto& i : *list) QCOMPARE(i.state(), proto::INVITE_INVITER_REVOKED);
+        for (const auto& i : *list)
+            QCOMPARE(i.state(), proto::INVITE_INVITER_REVOKED);
 
         // A lawyer with a device left keeps the administrator's invites alive.
         auto mark = connected(h.enrollStaff("mark", proto::ROLE_LAWYER), h);
@@ -525,7 +537,9 @@ private slots:
             p.start(VERBATIM_RELAY_BIN, args + QStringList{"--unlock-file", unlock});
             p.waitForFinished(30000);
             if (exitCode) *exitCode = p.exitCode();
-            if (p.exitCode() != 0) qWarning("verbatim-relay %s: %s", qPrintable(args.join(' ')), p.readAllStandardError().constData());
+            if (p.exitCode() != 0)
+                qWarning("verbatim-relay %s: %s", qPrintable(args.join(' ')),
+                         p.readAllStandardError().constData());
             return QString::fromUtf8(p.readAllStandardOutput());
         };
         auto journalKey = crypto::X25519Key::generate();
@@ -535,18 +549,23 @@ private slots:
             QVERIFY(f.open(QIODevice::WriteOnly));
             f.write(QByteArray::fromStdString(toHex(journalKey->publicKey())));
         }
-        run({"init", "--data", data, "--firm", "Invite & Co", "--journal-key", dir.path() + "/journal.pub",
-             "--root-key-out", dir.path() + "/root.key", "--address", "127.0.0.1:1"});
+        run({"init", "--data", data, "--firm", "Invite & Co", "--journal-key",
+             dir.path() + "/journal.pub", "--root-key-out", dir.path() + "/root.key", "--address",
+             "127.0.0.1:1"});
         QVERIFY(QFile::exists(data + "/relay.db"));
         run({"admin", "--data", data, "enroll", "lena", "--role", "lawyer", "--name", "Lena"});
-        const std::string first = tokenOf(run({"admin", "--data", data, "invite", "--from", "lena", "--matter", "Alpha"}).toStdString());
-        const std::string second = tokenOf(run({"admin", "--data", data, "invite", "--from", "lena", "--matter", "Beta"}).toStdString());
+        const std::string first =
+            tokenOf(run({"admin", "--data", data, "invite", "--from", "lena", "--matter", "Alpha"})
+                        .toStdString());
+        const std::string second =
+            tokenOf(run({"admin", "--data", data, "invite", "--from", "lena", "--matter", "Beta"})
+                        .toStdString());
         QVERIFY(first.size() == 32 && second.size() == 32);
 
         auto rows = [&](const QString& out) {
             QMap<QString, QStringList> byId;
             const auto lines = out.split('\n', Qt::SkipEmptyParts);
-            for (int i = 1; i < lines.size(); ++i) {  // after the header
+            for (int i = 1; i < lines.size(); ++i) { // after the header
                 auto cells = lines[i].split('\t');
                 byId[cells[0]] = cells;
             }
@@ -554,7 +573,8 @@ private slots:
         };
         auto listed = rows(run({"admin", "--data", data, "invites"}));
         QCOMPARE(listed.size(), 2);
-        const QString a = QString::fromStdString(first.substr(0, 8)), b = QString::fromStdString(second.substr(0, 8));
+        const QString a = QString::fromStdString(first.substr(0, 8)),
+                      b = QString::fromStdString(second.substr(0, 8));
         QCOMPARE(listed[a][1], QString("open"));
         QCOMPARE(listed[a][2], QString("lena/0"));
         QCOMPARE(listed[a].last(), QString("Alpha"));

@@ -33,14 +33,19 @@ namespace {
 
 constexpr std::uint64_t KiB = 1024;
 
-std::string str(const Bytes& b) { return std::string(b.begin(), b.end()); }
+std::string str(const Bytes& b) {
+    return std::string(b.begin(), b.end());
+}
 
 Result<std::string> upload(e2e::Harness& h, e2e::Device& d, std::size_t bytes) {
-    return client::RelayConnection::uploadBlob(h.endpoint(), d.credentials, str(crypto::randomBytes(bytes)));
+    return client::RelayConnection::uploadBlob(h.endpoint(), d.credentials,
+                                               str(crypto::randomBytes(bytes)));
 }
 
 /// The HTTP status a refused upload carried (RelayConnection puts it in Error::detail).
-int statusOf(const Result<std::string>& r) { return r ? 200 : r.error().detail; }
+int statusOf(const Result<std::string>& r) {
+    return r ? 200 : r.error().detail;
+}
 
 /// One value of the admin listener's /metrics.
 std::uint64_t metric(e2e::Harness& h, const std::string& name) {
@@ -51,7 +56,8 @@ std::uint64_t metric(e2e::Harness& h, const std::string& name) {
     std::string body;
     boost::system::error_code ec;
     char buf[4096];
-    while (!ec) body.append(buf, admin.read_some(net::buffer(buf), ec));
+    while (!ec)
+        body.append(buf, admin.read_some(net::buffer(buf), ec));
     auto at = body.find("\n" + name + " ");
     return at == std::string::npos ? ~0ull : std::stoull(body.substr(at + name.size() + 2));
 }
@@ -69,9 +75,11 @@ struct StalledUpload {
     StalledUpload(e2e::Harness& h, e2e::Device& d, std::size_t length, std::size_t sent) {
         s.next_layer().connect({net::ip::make_address("127.0.0.1"), h.server().port()});
         s.handshake(net::ssl::stream_base::client);
-        std::string req = "POST /v1/blobs HTTP/1.1\r\nHost: x\r\nX-Verbatim-Device: " + d.credentials.user + "/" +
-                          std::to_string(d.credentials.device) + "\r\nAuthorization: Bearer " +
-                          toHex(d.credentials.secret) + "\r\nContent-Length: " + std::to_string(length) + "\r\n\r\n";
+        std::string req =
+            "POST /v1/blobs HTTP/1.1\r\nHost: x\r\nX-Verbatim-Device: " + d.credentials.user + "/" +
+            std::to_string(d.credentials.device) + "\r\nAuthorization: Bearer " +
+            toHex(d.credentials.secret) + "\r\nContent-Length: " + std::to_string(length) +
+            "\r\n\r\n";
         req += std::string(sent, 'p');
         net::write(s, net::buffer(req));
     }
@@ -99,7 +107,8 @@ struct Matter {
     std::unique_ptr<e2e::Device> lawyer, client;
     std::string conversation;
 };
-std::unique_ptr<Matter> openMatter(e2e::Harness& h, const std::string& lawyer, const std::string& title) {
+std::unique_ptr<Matter> openMatter(e2e::Harness& h, const std::string& lawyer,
+                                   const std::string& title) {
     auto m = std::make_unique<Matter>();
     m->lawyer = h.enrollStaff(lawyer, proto::ROLE_LAWYER);
     if (!m->lawyer || !m->lawyer->connect(h.endpoint())) return nullptr;
@@ -114,7 +123,7 @@ std::vector<crypto::X25519Key> keysOf(e2e::Harness& h) {
     return keys;
 }
 
-}  // namespace
+} // namespace
 
 class TestBlobs : public QObject {
     Q_OBJECT
@@ -137,22 +146,26 @@ private slots:
         // A second upload that is still streaming holds its room: a third does not fit beside it.
         {
             StalledUpload stalled(h, *m->client, 30 * KiB, 1000);
-            QVERIFY(QTest::qWaitFor([&] { return metric(h, "verbatim_blob_uploads_in_flight") == 1; }, 5000));
+            QVERIFY(QTest::qWaitFor(
+                [&] { return metric(h, "verbatim_blob_uploads_in_flight") == 1; }, 5000));
             auto crowded = upload(h, *m->client, 30 * KiB);
             QCOMPARE(statusOf(crowded), 507);
             QVERIFY2(crowded.error().message.find("attachment quota exceeded") != std::string::npos,
                      crowded.error().message.c_str());
             stalled.abandon();
             // Abandoned: the room and the partial file are given back.
-            QVERIFY(QTest::qWaitFor([&] { return metric(h, "verbatim_blob_uploads_in_flight") == 0; }, 5000));
+            QVERIFY(QTest::qWaitFor(
+                [&] { return metric(h, "verbatim_blob_uploads_in_flight") == 0; }, 5000));
         }
-        QVERIFY2(blobFiles(h, ".upload-*").isEmpty(), qPrintable(blobFiles(h, ".upload-*").join(",")));
+        QVERIFY2(blobFiles(h, ".upload-*").isEmpty(),
+                 qPrintable(blobFiles(h, ".upload-*").join(",")));
         auto second = upload(h, *m->client, 30 * KiB);
         QVERIFY2(second, second ? "" : second.error().message.c_str());
-        auto over = upload(h, *m->client, 20 * KiB);  // 60 + 30 + 20 > 100 KiB
+        auto over = upload(h, *m->client, 20 * KiB); // 60 + 30 + 20 > 100 KiB
         QCOMPARE(statusOf(over), 507);
-        QVERIFY2(over.error().message.find("attachment quota exceeded") != std::string::npos, over.error().message.c_str());
-        QVERIFY(upload(h, *m->client, 5 * KiB));  // what still fits is taken
+        QVERIFY2(over.error().message.find("attachment quota exceeded") != std::string::npos,
+                 over.error().message.c_str());
+        QVERIFY(upload(h, *m->client, 5 * KiB)); // what still fits is taken
 
         // The lawyer's device is counted on its own, against the staff quota.
         auto staff = upload(h, *m->lawyer, 500 * KiB);
@@ -184,10 +197,12 @@ private slots:
         QVERIFY(other && other->connect(h.endpoint()));
 
         // Uploads per hour: three, then 429.
-        for (int i = 0; i < 3; ++i) QVERIFY(upload(h, *m->client, 1 * KiB));
+        for (int i = 0; i < 3; ++i)
+            QVERIFY(upload(h, *m->client, 1 * KiB));
         auto fourth = upload(h, *m->client, 1 * KiB);
         QCOMPARE(statusOf(fourth), 429);
-        QVERIFY2(fourth.error().message.find("attachment upload rate exceeded") != std::string::npos,
+        QVERIFY2(fourth.error().message.find("attachment upload rate exceeded") !=
+                     std::string::npos,
                  fourth.error().message.c_str());
         // Bytes per hour: 60 KiB, then 60 KiB more is past 100 KiB.
         QVERIFY(upload(h, *other, 60 * KiB));
@@ -195,7 +210,8 @@ private slots:
         // An upload larger than the hour's allowance can never pass: 413, not "try later".
         QCOMPARE(statusOf(upload(h, *other, 101 * KiB)), 413);
         // Staff are not held to the client's rate.
-        for (int i = 0; i < 5; ++i) QVERIFY(upload(h, *m->lawyer, 30 * KiB));
+        for (int i = 0; i < 5; ++i)
+            QVERIFY(upload(h, *m->lawyer, 30 * KiB));
 
         // The refusal carries Retry-After (seconds until the oldest upload leaves the hour).
         {
@@ -205,13 +221,15 @@ private slots:
             s.next_layer().connect({net::ip::make_address("127.0.0.1"), h.server().port()});
             s.handshake(net::ssl::stream_base::client);
             const auto& c = m->client->credentials;
-            net::write(s, net::buffer("POST /v1/blobs HTTP/1.1\r\nHost: x\r\nX-Verbatim-Device: " + c.user + "/" +
-                                      std::to_string(c.device) + "\r\nAuthorization: Bearer " + toHex(c.secret) +
-                                      "\r\nContent-Length: 10\r\n\r\n0123456789"));
+            net::write(s, net::buffer(
+                              "POST /v1/blobs HTTP/1.1\r\nHost: x\r\nX-Verbatim-Device: " + c.user +
+                              "/" + std::to_string(c.device) + "\r\nAuthorization: Bearer " +
+                              toHex(c.secret) + "\r\nContent-Length: 10\r\n\r\n0123456789"));
             std::string reply;
             boost::system::error_code ec;
             char buf[4096];
-            while (!ec) reply.append(buf, s.read_some(net::buffer(buf), ec));
+            while (!ec)
+                reply.append(buf, s.read_some(net::buffer(buf), ec));
             QVERIFY2(reply.starts_with("HTTP/1.1 429"), reply.c_str());
             auto at = reply.find("Retry-After: ");
             QVERIFY2(at != std::string::npos, reply.c_str());
@@ -268,7 +286,8 @@ private slots:
         });
         QVERIFY(h.ok());
         auto alice = joinParty(h.enrollLink("alice", proto::ROLE_LAWYER), "Alice Adams");
-        auto officer = joinParty(h.enrollLink("comply", proto::ROLE_COMPLIANCE), "Casey Compliance");
+        auto officer =
+            joinParty(h.enrollLink("comply", proto::ROLE_COMPLIANCE), "Casey Compliance");
         QVERIFY(alice && officer);
         alice->start();
         officer->start();
@@ -302,27 +321,33 @@ private slots:
 
         QVERIFY(QTest::qWaitFor(
             [&] { return !fs::exists((h.dataDir() + "/blobs/").toStdString() + *stray); }, 10000));
-        auto gone = client::RelayConnection::downloadBlob(h.endpoint(), dave->credentials, *stray, 64 * KiB);
+        auto gone = client::RelayConnection::downloadBlob(h.endpoint(), dave->credentials, *stray,
+                                                          64 * KiB);
         QVERIFY(!gone);
-        QCOMPARE(gone.error().code, ErrorCode::NotFound);  // 404: "the relay no longer has this attachment"
+        QCOMPARE(gone.error().code,
+                 ErrorCode::NotFound); // 404: "the relay no longer has this attachment"
         QVERIFY(metric(h, "verbatim_blobs_swept_total") >= 1);
         // Its bytes no longer count against dave's quota, but the hour's rate still counts it.
 
         // Several sweeps later the declared one is still there: compliance pulls and opens it.
         QTest::qWait(1000);
         QCOMPARE(blobFiles(h).size(), 1);
-        auto archive = compliance::Archive::open(dir.path().toStdString() + "/firm.archive", keysOf(h), true);
+        auto archive =
+            compliance::Archive::open(dir.path().toStdString() + "/firm.archive", keysOf(h), true);
         QVERIFY(archive);
-        QVERIFY((*archive)->setManifest(view(*officer->firmManifest()), officer->account().firmFingerprint));
+        QVERIFY((*archive)->setManifest(view(*officer->firmManifest()),
+                                        officer->account().firmFingerprint));
         QVERIFY(eventually([&] { return officer->isConnected(); }, 20s));
         auto* c = officer.get()->c.get();
-        auto stats = (*archive)->pull([c](std::uint64_t a, std::uint32_t l) { return c->pullJournalPage(a, l); },
-                                      [c](const std::string& id, std::uint64_t max) { return c->fetchBlob(id, max); });
+        auto stats = (*archive)->pull(
+            [c](std::uint64_t a, std::uint32_t l) { return c->pullJournalPage(a, l); },
+            [c](const std::string& id, std::uint64_t max) { return c->fetchBlob(id, max); });
         QVERIFY2(stats, stats ? "" : stats.error().message.c_str());
         QCOMPARE(stats->attachments, std::uint64_t(1));
         auto problems = (*archive)->problems();
         QVERIFY(problems);
-        for (const auto& p : *problems) QVERIFY2(p.fault.find("attachment") == std::string::npos, p.detail.c_str());
+        for (const auto& p : *problems)
+            QVERIFY2(p.fault.find("attachment") == std::string::npos, p.detail.c_str());
     }
 
     // AB-04: a send may declare only blobs its own device uploaded and the relay still stores:
@@ -342,7 +367,8 @@ private slots:
         borrowed.add_blob_ids(str(*fromHex(*theirs)));
         auto r = sendOf(*m->client, borrowed);
         QCOMPARE(r.status(), proto::STATUS_FORBIDDEN);
-        QVERIFY2(r.error().find("uploaded by another device") != std::string::npos, r.error().c_str());
+        QVERIFY2(r.error().find("uploaded by another device") != std::string::npos,
+                 r.error().c_str());
 
         auto unknown = h.buildSend(*m->client, m->conversation, "and this");
         unknown.add_blob_ids(str(crypto::randomBytes(32)));
@@ -355,7 +381,7 @@ private slots:
         twice.add_blob_ids(str(*fromHex(*mine)));
         twice.add_blob_ids(str(*fromHex(*mine)));
         QCOMPARE(sendOf(*m->client, twice).status(), proto::STATUS_BAD_REQUEST);
-        QCOMPARE(h.service().journalHead().first, head);  // nothing was journaled
+        QCOMPARE(h.service().journalHead().first, head); // nothing was journaled
 
         // The lawyer's second device cannot declare the first one's upload either.
         auto laptop = h.addDevice("olga", m->lawyer.get());
@@ -363,7 +389,7 @@ private slots:
         auto sibling = h.buildSend(*laptop, m->conversation, "from the laptop");
         sibling.add_blob_ids(str(*fromHex(*theirs)));
         QCOMPARE(sendOf(*laptop, sibling).status(), proto::STATUS_FORBIDDEN);
-        const auto before = h.service().journalHead().first;  // the laptop's enrolment was journaled
+        const auto before = h.service().journalHead().first; // the laptop's enrolment was journaled
 
         auto own = h.buildSend(*m->client, m->conversation, "my own file");
         own.add_blob_ids(str(*fromHex(*mine)));
@@ -389,7 +415,8 @@ private slots:
 
         // What a crash leaves: a partial upload and a renamed file whose row was never written.
         const QString blobs = h.dataDir() + "/blobs/";
-        const QString partial = blobs + ".upload-" + QString::fromStdString(toHex(crypto::randomBytes(32)));
+        const QString partial =
+            blobs + ".upload-" + QString::fromStdString(toHex(crypto::randomBytes(32)));
         const QString orphan = blobs + QString::fromStdString(toHex(crypto::randomBytes(32)));
         for (const auto& p : {partial, orphan}) {
             QFile f(p);
@@ -402,7 +429,8 @@ private slots:
         QVERIFY(!QFile::exists(orphan));
         QVERIFY(QFile::exists(blobs + QString::fromStdString(*kept)));
         QVERIFY(m->client->connect(h.endpoint()));
-        auto back = client::RelayConnection::downloadBlob(h.endpoint(), m->client->credentials, *kept, 8 * KiB);
+        auto back = client::RelayConnection::downloadBlob(h.endpoint(), m->client->credentials,
+                                                          *kept, 8 * KiB);
         QVERIFY(back && back->size() == 4 * KiB);
     }
 };

@@ -42,7 +42,9 @@ struct Cli {
             p->waitForFinished();
             return {-1, {}};
         }
-        if (p->exitCode() != 0) qWarning("cli %s: %s", qPrintable(args.join(' ')), p->readAllStandardError().constData());
+        if (p->exitCode() != 0)
+            qWarning("cli %s: %s", qPrintable(args.join(' ')),
+                     p->readAllStandardError().constData());
         return {p->exitCode(), p->readAllStandardOutput()};
     }
 };
@@ -54,8 +56,7 @@ std::vector<QJsonObject> jsonLines(const QByteArray& out) {
     return v;
 }
 
-template <class F>
-bool eventually(F f, std::chrono::milliseconds timeout = 30s) {
+template <class F> bool eventually(F f, std::chrono::milliseconds timeout = 30s) {
     auto deadline = std::chrono::steady_clock::now() + timeout;
     while (std::chrono::steady_clock::now() < deadline) {
         if (f()) return true;
@@ -64,7 +65,7 @@ bool eventually(F f, std::chrono::milliseconds timeout = 30s) {
     return f();
 }
 
-}  // namespace
+} // namespace
 
 class TestClientCrash : public QObject {
     Q_OBJECT
@@ -83,8 +84,9 @@ private slots:
         QVERIFY((*alice)->waitUntilSynced(20s));
 
         Cli carol{dir.path() + "/carol"};
-        auto [joinCode, joinOut] = carol.run({"join", QString::fromStdString(h.inviteLink("alice", "Crash matter")),
-                                              "--name", "Carol", "--accept-notice"});
+        auto [joinCode, joinOut] =
+            carol.run({"join", QString::fromStdString(h.inviteLink("alice", "Crash matter")),
+                       "--name", "Carol", "--accept-notice"});
         QCOMPARE(joinCode, 0);
         QVERIFY(joinOut.contains("RECORDING NOTICE"));
         auto [convCode, convOut] = carol.run({"conversations"});
@@ -97,13 +99,15 @@ private slots:
 
         // Receiving: 60 messages; the CLI is killed mid-sync six times.
         std::vector<std::string> sent;
-        for (int i = 0; i < 60; ++i) sent.push_back(*(*alice)->sendText(conv.toStdString(), "to carol " + std::to_string(i)));
+        for (int i = 0; i < 60; ++i)
+            sent.push_back(
+                *(*alice)->sendText(conv.toStdString(), "to carol " + std::to_string(i)));
         QVERIFY((*alice)->waitForOutbox(30s));
         std::mt19937 rng(7);
         for (int round = 0; round < 6; ++round) {
             std::unique_ptr<QProcess> p(carol.start({"sync", "--wait", "2"}));
             std::this_thread::sleep_for(std::chrono::milliseconds(30 + rng() % 300));
-            p->kill();  // SIGKILL
+            p->kill(); // SIGKILL
             p->waitForFinished();
         }
         auto [syncCode, syncOut] = carol.run({"sync"});
@@ -112,13 +116,14 @@ private slots:
         QCOMPARE(histCode, 0);
         std::vector<std::string> got;
         for (auto& m : jsonLines(histOut))
-            if (m["kind"].toString() == "text" && !m["outgoing"].toBool()) got.push_back(m["id"].toString().toStdString());
+            if (m["kind"].toString() == "text" && !m["outgoing"].toBool())
+                got.push_back(m["id"].toString().toStdString());
         QCOMPARE(got.size(), sent.size());
-        QVERIFY(got == sent);  // each once, in order
+        QVERIFY(got == sent); // each once, in order
 
         // Sending: the CLI is killed at random points of `send`; whatever it reported sent
         // arrives exactly once, and nothing arrives twice.
-        std::map<std::string, std::string> reported;  // text -> id
+        std::map<std::string, std::string> reported; // text -> id
         for (int i = 0; i < 8; ++i) {
             const std::string text = "crash send " + std::to_string(i);
             std::unique_ptr<QProcess> p(carol.start({"send", conv, QString::fromStdString(text)}));
@@ -128,9 +133,10 @@ private slots:
                 p->waitForFinished();
             }
             auto out = p->readAllStandardOutput().trimmed();
-            if (finished && p->exitCode() == 0 && out.size() == 32) reported[text] = out.toStdString();
+            if (finished && p->exitCode() == 0 && out.size() == 32)
+                reported[text] = out.toStdString();
         }
-        auto [flushCode, flushOut] = carol.run({"sync"});  // resumes the outbox
+        auto [flushCode, flushOut] = carol.run({"sync"}); // resumes the outbox
         QCOMPARE(flushCode, 0);
         auto [lastCode, lastOut] = carol.run({"send", conv, "after the crashes"});
         QCOMPARE(lastCode, 0);
@@ -147,13 +153,15 @@ private slots:
             QVERIFY(ids.insert(m.id).second);
             if (m.body.rfind("crash send ", 0) == 0) ++seen[m.body];
         }
-        for (auto& [text, n] : seen) QCOMPARE(n, 1);
+        for (auto& [text, n] : seen)
+            QCOMPARE(n, 1);
         for (auto& [text, id] : reported) {
             QCOMPARE(seen[text], 1);
             auto m = (*alice)->message(id);
             QVERIFY(m && *m);
         }
-        qInfo("sends reported before the kill: %zu of 8; delivered: %zu", reported.size(), seen.size());
+        qInfo("sends reported before the kill: %zu of 8; delivered: %zu", reported.size(),
+              seen.size());
     }
 };
 

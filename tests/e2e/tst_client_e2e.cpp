@@ -30,28 +30,31 @@ using namespace verbatim::e2e::parties;
 QByteArray randomBytes(int n) {
     QByteArray b(n, 0);
     std::mt19937 rng(12345);
-    for (auto& c : b) c = char(rng());
+    for (auto& c : b)
+        c = char(rng());
     return b;
 }
 
 /// Pulls the whole journal through a compliance device and opens every entry written by one of
 /// `devices` (user/device -> 33-byte identity key). Fails the test on a bad entry.
 struct OpenedJournal {
-    std::vector<proto::JournalRecord> records;  // client-written entries, in journal order
+    std::vector<proto::JournalRecord> records; // client-written entries, in journal order
     std::vector<journal::SealedEntry> entries;
 };
 
-
-Result<OpenedJournal> pullJournal(e2e::Harness& h, e2e::Device& officer, const std::map<std::string, Bytes>& devices) {
+Result<OpenedJournal> pullJournal(e2e::Harness& h, e2e::Device& officer,
+                                  const std::map<std::string, Bytes>& devices) {
     auto entries = e2e::pullJournalEntries(officer);
     if (!entries) return tl::unexpected(entries.error());
     OpenedJournal out;
     for (auto& sealed : *entries) {
-        std::string who = sealed.header.senderUser + "/" + std::to_string(sealed.header.senderDevice);
+        std::string who =
+            sealed.header.senderUser + "/" + std::to_string(sealed.header.senderDevice);
         auto it = devices.find(who);
-        if (it == devices.end()) continue;  // the relay's own audit entries
+        if (it == devices.end()) continue; // the relay's own audit entries
         auto opened = journal::openEntry(sealed, h.journalKey(), it->second);
-        if (!opened) return fail(ErrorCode::AuthFailed, "entry from " + who + ": " + opened.error().message);
+        if (!opened)
+            return fail(ErrorCode::AuthFailed, "entry from " + who + ": " + opened.error().message);
         out.records.push_back(opened->record);
         out.entries.push_back(sealed);
     }
@@ -63,9 +66,13 @@ std::string who(Party& p) {
     return a.user + "/" + std::to_string(a.device);
 }
 
-Bytes identityOf(Party& p) { return *fromHex(p->identityKeyHex()); }
+Bytes identityOf(Party& p) {
+    return *fromHex(p->identityKeyHex());
+}
 
-std::string hexId(const std::string& raw) { return toHex(view(raw)); }
+std::string hexId(const std::string& raw) {
+    return toHex(view(raw));
+}
 
 /// Every file below `dir` (recursively), as bytes.
 std::vector<std::pair<QString, QByteArray>> filesBelow(const QString& dir) {
@@ -79,7 +86,7 @@ std::vector<std::pair<QString, QByteArray>> filesBelow(const QString& dir) {
     return out;
 }
 
-}  // namespace
+} // namespace
 
 class TestClientE2E : public QObject {
     Q_OBJECT
@@ -89,18 +96,22 @@ private slots:
     // reduced to a bare RFC 2045 type, and anything unrecognised is application/octet-stream.
     void mediaTypeFromContent() {
         auto type = [](const QByteArray& b) {
-            return client::detectMediaType(ByteView(reinterpret_cast<const std::uint8_t*>(b.constData()),
-                                                    std::size_t(b.size())));
+            return client::detectMediaType(ByteView(
+                reinterpret_cast<const std::uint8_t*>(b.constData()), std::size_t(b.size())));
         };
-        QCOMPARE(type(QByteArray("%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n")), std::string("application/pdf"));
-        QCOMPARE(type(QByteArray::fromHex("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489")),
+        QCOMPARE(type(QByteArray("%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n")),
+                 std::string("application/pdf"));
+        QCOMPARE(type(QByteArray::fromHex(
+                     "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489")),
                  std::string("image/png"));
-        QCOMPARE(type(QByteArray("Dear client,\nplease find the draft attached.\n")), std::string("text/plain"));
+        QCOMPARE(type(QByteArray("Dear client,\nplease find the draft attached.\n")),
+                 std::string("text/plain"));
         QCOMPARE(type(QByteArray()), std::string("application/octet-stream"));
         std::mt19937 rng(7);
         QByteArray noise(4096, 0);
-        for (auto& c : noise) c = char(rng() & 0xff);
-        noise[0] = char(0x00);  // not text
+        for (auto& c : noise)
+            c = char(rng() & 0xff);
+        noise[0] = char(0x00); // not text
         QCOMPARE(type(noise), std::string("application/octet-stream"));
         // Every answer is a bare type/subtype: no parameters, no spaces, lower case.
         for (const auto& t : {type(QByteArray("<html><body>hi</body></html>")), type(noise)}) {
@@ -129,9 +140,11 @@ private slots:
         }
         std::vector<std::pair<std::uint64_t, std::uint64_t>> steps;
         auto id = alice->sendAttachment(*conv, file.toStdString(), "big",
-                                        [&](std::uint64_t done, std::uint64_t total) { steps.push_back({done, total}); });
+                                        [&](std::uint64_t done, std::uint64_t total) {
+                                            steps.push_back({done, total});
+                                        });
         QVERIFY2(id, id ? "" : id.error().message.c_str());
-        QVERIFY(steps.size() >= 10);  // 700 KiB in 64 KiB steps
+        QVERIFY(steps.size() >= 10); // 700 KiB in 64 KiB steps
         for (std::size_t i = 1; i < steps.size(); ++i) {
             QVERIFY(steps[i].first > steps[i - 1].first);
             QCOMPARE(steps[i].second, steps[0].second);
@@ -151,7 +164,8 @@ private slots:
     // with a clear error before anything is queued, so nothing is left stuck in the outbox.
     void nonUtf8NamesAndTextNeverStickInTheOutbox() {
         QCOMPARE(toValidUtf8("caf\xe9.txt"), std::string("caf\xef\xbf\xbd.txt"));
-        QCOMPARE(toValidUtf8("r\xc3\xa9sum\xc3\xa9 \xf0\x9f\x93\x84"), std::string("r\xc3\xa9sum\xc3\xa9 \xf0\x9f\x93\x84"));
+        QCOMPARE(toValidUtf8("r\xc3\xa9sum\xc3\xa9 \xf0\x9f\x93\x84"),
+                 std::string("r\xc3\xa9sum\xc3\xa9 \xf0\x9f\x93\x84"));
         QVERIFY(isUtf8(toValidUtf8("\xed\xa0\x80\xc0\xaf\xf8\x88\x80\x80\x80 x")));
         e2e::Harness h;
         QVERIFY(h.ok());
@@ -164,7 +178,7 @@ private slots:
         auto conv = alice->createConversation("Names", true, {"bob"});
         QVERIFY(conv);
         QTemporaryDir dir;
-        const std::string path = dir.path().toStdString() + "/caf\xe9.txt";  // Latin-1 on disk
+        const std::string path = dir.path().toStdString() + "/caf\xe9.txt"; // Latin-1 on disk
         {
             std::ofstream f(path, std::ios::binary);
             f << "menu";
@@ -183,7 +197,7 @@ private slots:
             QVERIFY(!a);
             QCOMPARE(a.error().code, ErrorCode::InvalidArgument);
         }
-        QVERIFY(alice->waitForOutbox(5s));  // nothing left behind
+        QVERIFY(alice->waitForOutbox(5s)); // nothing left behind
         auto after = alice->sendText(*conv, "still sending");
         QVERIFY(after && alice->waitForOutbox(20s));
         alice->stop();
@@ -218,33 +232,40 @@ private slots:
         QCOMPARE(saved.readAll(), script);
         const auto perms = saved.permissions();
         QVERIFY(!(perms & (QFile::ExeOwner | QFile::ExeGroup | QFile::ExeOther | QFile::ExeUser)));
-        QVERIFY(!QFile::exists(out + ".ran"));  // nothing ran it
+        QVERIFY(!QFile::exists(out + ".ran")); // nothing ran it
         alice->stop();
     }
 
     void linksParse() {
         const std::string token(32, 'a'), firm(32, 'b'), pin(64, 'c');
-        auto l = client::parseLink("verbatim://join?relay=relay.example:8443&token=" + token + "&firm=" + firm + "&tls=" + pin);
+        auto l = client::parseLink("verbatim://join?relay=relay.example:8443&token=" + token +
+                                   "&firm=" + firm + "&tls=" + pin);
         QVERIFY(l);
         QCOMPARE(l->kind, client::Link::Kind::Join);
         QCOMPARE(l->host, std::string("relay.example"));
         QCOMPARE(l->port, std::uint16_t(8443));
         QCOMPARE(l->tlsPin, pin);
-        auto web = client::parseLink("https://relay.example/enroll#relay=relay.example:443&token=" + token + "&firm=" + firm + "\n");
+        auto web = client::parseLink("https://relay.example/enroll#relay=relay.example:443&token=" +
+                                     token + "&firm=" + firm + "\n");
         QVERIFY(web);
         QCOMPARE(web->kind, client::Link::Kind::Enroll);
         QVERIFY(web->tlsPin.empty());
         const std::vector<std::string> bad = {
-            "", "join?relay=a:1", "verbatim://join", "verbatim://other?relay=a:1&token=" + token + "&firm=" + firm,
-            "verbatim://join?relay=a&token=" + token + "&firm=" + firm,                 // no port
-            "verbatim://join?relay=a:0&token=" + token + "&firm=" + firm,               // port 0
-            "verbatim://join?relay=a:70000&token=" + token + "&firm=" + firm,           // port out of range
-            "verbatim://join?relay=a:1&token=" + token.substr(1) + "&firm=" + firm,     // short token
-            "verbatim://join?relay=a:1&token=" + std::string(32, 'A') + "&firm=" + firm,  // not lowercase hex
-            "verbatim://join?relay=a:1&token=" + token,                                 // nothing to pin
-            "verbatim://join?relay=a:1&token=" + token + "&firm=" + firm + "&tls=xyz",  // bad pin
-            "https://relay.example/join?token=" + token,                                // query, not fragment
-            "verbatim://join?relay=a:1&token=" + token + "&firm=" + firm + "&x" + std::string(3000, 'y'),
+            "",
+            "join?relay=a:1",
+            "verbatim://join",
+            "verbatim://other?relay=a:1&token=" + token + "&firm=" + firm,
+            "verbatim://join?relay=a&token=" + token + "&firm=" + firm,       // no port
+            "verbatim://join?relay=a:0&token=" + token + "&firm=" + firm,     // port 0
+            "verbatim://join?relay=a:70000&token=" + token + "&firm=" + firm, // port out of range
+            "verbatim://join?relay=a:1&token=" + token.substr(1) + "&firm=" + firm, // short token
+            "verbatim://join?relay=a:1&token=" + std::string(32, 'A') +
+                "&firm=" + firm,                        // not lowercase hex
+            "verbatim://join?relay=a:1&token=" + token, // nothing to pin
+            "verbatim://join?relay=a:1&token=" + token + "&firm=" + firm + "&tls=xyz", // bad pin
+            "https://relay.example/join?token=" + token, // query, not fragment
+            "verbatim://join?relay=a:1&token=" + token + "&firm=" + firm + "&x" +
+                std::string(3000, 'y'),
         };
         for (const auto& b : bad) {
             auto r = client::parseLink(b);
@@ -298,7 +319,9 @@ private slots:
         auto m1 = alice1->sendText(*conv, "Please review clause 4 of the will");
         QVERIFY(m1);
         for (auto* p : {alice2.get(), sam.get(), carol.get()})
-            QVERIFY2(eventually([&] { return hasBody(*p, *m1, "Please review clause 4 of the will"); }), who(*p).c_str());
+            QVERIFY2(
+                eventually([&] { return hasBody(*p, *m1, "Please review clause 4 of the will"); }),
+                who(*p).c_str());
         // Sent-message sync: the lawyer's second device shows it as sent by her.
         QVERIFY(msg(*alice2, *m1)->outgoing);
         QVERIFY(!msg(*carol, *m1)->outgoing);
@@ -307,13 +330,15 @@ private slots:
         // An attachment from the client reaches every device and decrypts to the same bytes.
         QTemporaryDir files;
         // A PDF by its content (the media type is sniffed from the bytes, issue 17).
-        const QByteArray scan = QByteArray("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n") + randomBytes(300 * 1024);
+        const QByteArray scan =
+            QByteArray("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n") + randomBytes(300 * 1024);
         {
             QFile f(files.filePath("scan.pdf"));
             QVERIFY(f.open(QIODevice::WriteOnly));
             f.write(scan);
         }
-        auto a1 = carol->sendAttachment(*conv, files.filePath("scan.pdf").toStdString(), "signed page");
+        auto a1 =
+            carol->sendAttachment(*conv, files.filePath("scan.pdf").toStdString(), "signed page");
         QVERIFY2(a1, a1 ? "" : a1.error().message.c_str());
         for (auto* p : {alice1.get(), alice2.get(), sam.get()}) {
             QVERIFY(eventually([&] { return msg(*p, *a1).has_value(); }));
@@ -322,7 +347,8 @@ private slots:
             QCOMPARE(m.attachments.size(), std::size_t(1));
             QCOMPARE(m.attachments[0].fileName, std::string("scan.pdf"));
             QCOMPARE(m.attachments[0].mimeType, std::string("application/pdf"));
-            QString out = files.filePath(QString::fromStdString("got-" + who(*p)).replace('/', '-'));
+            QString out =
+                files.filePath(QString::fromStdString("got-" + who(*p)).replace('/', '-'));
             auto saved = (*p)->saveAttachment(*a1, 0, out.toStdString());
             QVERIFY2(saved, saved ? "" : saved.error().message.c_str());
             QFile f(out);
@@ -340,15 +366,18 @@ private slots:
             QVERIFY(c.isMatter);
             QCOMPARE(c.members.size(), std::size_t(3));
             QCOMPARE(c.memberNames.size(), std::size_t(3));
-            QVERIFY(std::find(c.memberRoles.begin(), c.memberRoles.end(), "client") != c.memberRoles.end());
-            QVERIFY(std::find(c.memberNames.begin(), c.memberNames.end(), "Carol Client") != c.memberNames.end());
+            QVERIFY(std::find(c.memberRoles.begin(), c.memberRoles.end(), "client") !=
+                    c.memberRoles.end());
+            QVERIFY(std::find(c.memberNames.begin(), c.memberNames.end(), "Carol Client") !=
+                    c.memberNames.end());
         }
 
         // The lawyer edits from her other device; everyone sees the new text and the marker.
         auto e1 = alice2->edit(*m1, "Please review clauses 4 and 7 of the will");
         QVERIFY2(e1, e1 ? "" : e1.error().message.c_str());
         for (auto* p : {alice1.get(), sam.get(), carol.get()})
-            QVERIFY(eventually([&] { return hasBody(*p, *m1, "Please review clauses 4 and 7 of the will"); }));
+            QVERIFY(eventually(
+                [&] { return hasBody(*p, *m1, "Please review clauses 4 and 7 of the will"); }));
         QVERIFY(msg(*carol, *m1)->edited);
         // Only the author edits.
         QVERIFY(!carol->edit(*m1, "forged"));
@@ -357,7 +386,8 @@ private slots:
         QVERIFY(r1);
         QVERIFY(eventually([&] {
             auto m = msg(*alice1, *m1);
-            return m && m->reactions.size() == 1 && m->reactions[0] == std::pair<std::string, std::string>("sam", "👍");
+            return m && m->reactions.size() == 1 &&
+                   m->reactions[0] == std::pair<std::string, std::string>("sam", "👍");
         }));
 
         // Delete for everyone: gone from every device and from search; a placeholder stays.
@@ -382,9 +412,11 @@ private slots:
         QVERIFY(m2);
         QVERIFY(eventually([&] {
             auto m = msg(*alice1, *m2);
-            return m && (m->state == client::MessageState::Delivered || m->state == client::MessageState::Read);
+            return m && (m->state == client::MessageState::Delivered ||
+                         m->state == client::MessageState::Read);
         }));
-        QVERIFY(eventually([&] { return msg(*carol, *m2).has_value() && msg(*sam, *m2).has_value(); }));
+        QVERIFY(
+            eventually([&] { return msg(*carol, *m2).has_value() && msg(*sam, *m2).has_value(); }));
         QVERIFY(carol->markRead(*conv));
         QVERIFY(sam->markRead(*conv));
         QVERIFY(eventually([&] { return msg(*alice1, *m2)->state == client::MessageState::Read; }));
@@ -393,13 +425,17 @@ private slots:
         // devices showed; the retracted original is still there (ES-03, ES-04).
         auto officer = h.enrollStaff("comply", proto::ROLE_COMPLIANCE);
         QVERIFY(officer && officer->connect(h.endpoint()));
-        std::map<std::string, Bytes> ids{{who(*alice1), identityOf(*alice1)}, {who(*alice2), identityOf(*alice2)},
-                                         {who(*sam), identityOf(*sam)}, {who(*carol), identityOf(*carol)}};
+        std::map<std::string, Bytes> ids{{who(*alice1), identityOf(*alice1)},
+                                         {who(*alice2), identityOf(*alice2)},
+                                         {who(*sam), identityOf(*sam)},
+                                         {who(*carol), identityOf(*carol)}};
         auto j = pullJournal(h, *officer, ids);
         QVERIFY2(j, j ? "" : j.error().message.c_str());
         std::map<std::string, std::vector<proto::JournalRecord>> byId;
-        for (auto& r : j->records) byId[hexId(r.message_id())].push_back(r);
-        for (const auto& id : {*m1, *a1, *e1, *r1, *x1, *m2}) QCOMPARE(byId[id].size(), std::size_t(1));
+        for (auto& r : j->records)
+            byId[hexId(r.message_id())].push_back(r);
+        for (const auto& id : {*m1, *a1, *e1, *r1, *x1, *m2})
+            QCOMPARE(byId[id].size(), std::size_t(1));
         QCOMPARE(byId[*m1][0].type(), proto::TEXT);
         QCOMPARE(byId[*m1][0].body(), std::string("Please review clause 4 of the will"));
         QCOMPARE(byId[*e1][0].type(), proto::EDIT);
@@ -413,10 +449,11 @@ private slots:
         QCOMPARE(byId[*a1][0].attachments(0).file_name(), std::string("scan.pdf"));
         QCOMPARE(byId[*a1][0].attachments(0).mime_type(), std::string("application/pdf"));
         // The journal names every recipient device of a message.
-        QCOMPARE(byId[*m2][0].recipients_size(), 3);  // alice/2, sam and carol; not the sender
+        QCOMPARE(byId[*m2][0].recipients_size(), 3); // alice/2, sam and carol; not the sender
         int notices = 0, receipts = 0;
         for (auto& r : j->records) {
-            if (r.type() == proto::NOTICE_ACCEPTED && r.sender().user() == carol->account().user) ++notices;
+            if (r.type() == proto::NOTICE_ACCEPTED && r.sender().user() == carol->account().user)
+                ++notices;
             if (r.type() == proto::RECEIPT) ++receipts;
         }
         QCOMPARE(notices, 1);
@@ -471,7 +508,7 @@ private slots:
         for (auto& m : *hist)
             if (m.kind == client::MessageKind::Text) got.push_back(m.id);
         QCOMPARE(got.size(), sent.size());
-        QCOMPARE(got, sent);  // all 25, in order, once
+        QCOMPARE(got, sent); // all 25, in order, once
         QCOMPARE((*carol).eventsOf(client::Event::Kind::Message).size(), std::size_t(25));
         // The relay's queue for Carol is empty: everything was acknowledged after storing.
         carol->stop();
@@ -497,14 +534,16 @@ private slots:
 
         // Shown: "pay account A"; journaled: "pay account B".
         proto::JournalRecord shown;
-        auto send = e2e::buildSend(*mallory, conv, "Please pay the settlement into account A", h.journalKey().publicKey(), &shown);
+        auto send = e2e::buildSend(*mallory, conv, "Please pay the settlement into account A",
+                                   h.journalKey().publicKey(), &shown);
         QVERIFY(send.envelopes_size() >= 1);
         proto::JournalRecord escrowed = shown;
         escrowed.set_body("Please pay the settlement into account B");
         auto sealed = journal::sealRecord(escrowed, h.journalKey().publicKey(),
                                           [&](ByteView m) { return mallory->sessions->sign(m); });
         QVERIFY(sealed);
-        send.set_journal_entry(std::string(reinterpret_cast<const char*>(sealed->serialize().data()), sealed->serialize().size()));
+        send.set_journal_entry(std::string(
+            reinterpret_cast<const char*>(sealed->serialize().data()), sealed->serialize().size()));
         proto::Request req;
         *req.mutable_send() = send;
         QCOMPARE(mallory->connection->call(req)->status(), proto::STATUS_OK);
@@ -513,16 +552,20 @@ private slots:
         QVERIFY(eventually([&] { return msg(*carol, id).has_value(); }));
         auto m = *msg(*carol, id);
         QCOMPARE(m.state, client::MessageState::Mismatch);
-        QVERIFY(m.body.empty());  // not displayed
+        QVERIFY(m.body.empty()); // not displayed
         QVERIFY(carol->search("settlement")->empty());
         // The event follows the stored state, from the client's worker.
-        QVERIFY(eventually([&] { return (*carol).eventsOf(client::Event::Kind::JournalMismatch).size() == 1; }));
+        QVERIFY(eventually(
+            [&] { return (*carol).eventsOf(client::Event::Kind::JournalMismatch).size() == 1; }));
         QVERIFY(carol->waitForOutbox(20s));
 
         // The report is in the journal, signed by Carol's device, naming the message.
         auto officer = h.enrollStaff("comply", proto::ROLE_COMPLIANCE);
         QVERIFY(officer && officer->connect(h.endpoint()));
-        auto j = pullJournal(h, *officer, {{who(*carol), identityOf(*carol)}, {"mallory/" + std::to_string(mallory->device), mallory->identityKey}});
+        auto j =
+            pullJournal(h, *officer,
+                        {{who(*carol), identityOf(*carol)},
+                         {"mallory/" + std::to_string(mallory->device), mallory->identityKey}});
         QVERIFY2(j, j ? "" : j.error().message.c_str());
         int reports = 0;
         for (auto& r : j->records)
@@ -531,7 +574,7 @@ private slots:
                 QCOMPARE(r.sender().user(), carol->account().user);
                 QVERIFY(r.ref_message_id() == shown.message_id());
                 QVERIFY(r.body().find(id) != std::string::npos);
-                QVERIFY(r.body().find("account") == std::string::npos);  // no content in the report
+                QVERIFY(r.body().find("account") == std::string::npos); // no content in the report
             }
         QCOMPARE(reports, 1);
 
@@ -539,8 +582,9 @@ private slots:
         // Before issue 17 only compliance could see it; now every recipient opens the journal's
         // copy from the sender's ephemeral secret and withholds the message at once.
         proto::JournalRecord shown2;
-        auto send2 = e2e::buildSend(*mallory, conv, "Meeting moved to 3pm", h.journalKey().publicKey(), &shown2, {},
-                                    [](proto::JournalRecord& lie) { lie.set_body("Meeting cancelled"); });
+        auto send2 = e2e::buildSend(
+            *mallory, conv, "Meeting moved to 3pm", h.journalKey().publicKey(), &shown2, {},
+            [](proto::JournalRecord& lie) { lie.set_body("Meeting cancelled"); });
         proto::Request req2;
         *req2.mutable_send() = send2;
         QCOMPARE(mallory->connection->call(req2)->status(), proto::STATUS_OK);
@@ -550,7 +594,8 @@ private slots:
         QCOMPARE(m2.state, client::MessageState::Mismatch);
         QVERIFY(m2.body.empty());
         QVERIFY(carol->search("3pm")->empty());
-        QVERIFY(eventually([&] { return (*carol).eventsOf(client::Event::Kind::JournalMismatch).size() == 2; }));
+        QVERIFY(eventually(
+            [&] { return (*carol).eventsOf(client::Event::Kind::JournalMismatch).size() == 2; }));
         QVERIFY(carol->waitForOutbox(20s));
         auto sealed2 = journal::SealedEntry::parse(view(send2.journal_entry()));
         QVERIFY(sealed2);
@@ -558,28 +603,34 @@ private slots:
         QVERIFY(!opened);
         QCOMPARE(opened.error().detail, int(journal::Fault::CommitmentMismatch));
         // Carol's report names the journal copy check and the fault, never the content.
-        auto j2 = pullJournal(h, *officer, {{who(*carol), identityOf(*carol)}});  // Mallory's lie does not open
+        auto j2 = pullJournal(h, *officer,
+                              {{who(*carol), identityOf(*carol)}}); // Mallory's lie does not open
         QVERIFY2(j2, j2 ? "" : j2.error().message.c_str());
         int copyReports = 0;
         for (auto& r : j2->records)
             if (r.type() == proto::MISMATCH_REPORT && r.ref_message_id() == shown2.message_id()) {
                 ++copyReports;
-                QVERIFY2(r.body().find("\"journal_copy\":\"commitment-mismatch\"") != std::string::npos, r.body().c_str());
-                QVERIFY(r.body().find("3pm") == std::string::npos && r.body().find("cancelled") == std::string::npos);
+                QVERIFY2(r.body().find("\"journal_copy\":\"commitment-mismatch\"") !=
+                             std::string::npos,
+                         r.body().c_str());
+                QVERIFY(r.body().find("3pm") == std::string::npos &&
+                        r.body().find("cancelled") == std::string::npos);
             }
         QCOMPARE(copyReports, 1);
 
-        // A sender that leaves out its ephemeral secret (so that nobody could check) is withheld too.
+        // A sender that leaves out its ephemeral secret (so that nobody could check) is withheld
+        // too.
         proto::JournalRecord shown3;
-        auto send3 = e2e::buildSend(*mallory, conv, "no key for you", h.journalKey().publicKey(), &shown3,
-                                    [](proto::JournalRecord&) {});
+        auto send3 = e2e::buildSend(*mallory, conv, "no key for you", h.journalKey().publicKey(),
+                                    &shown3, [](proto::JournalRecord&) {});
         // Re-encrypt the same record without journal_ephemeral for Carol's device.
         {
             proto::JournalRecord noKey = shown3;
             noKey.clear_journal_ephemeral();
             const std::string payload = noKey.SerializeAsString();
             for (auto& env : *send3.mutable_envelopes()) {
-                auto ct = mallory->sessions->encrypt({env.user(), std::int32_t(env.device())}, view(payload));
+                auto ct = mallory->sessions->encrypt({env.user(), std::int32_t(env.device())},
+                                                     view(payload));
                 QVERIFY(ct);
                 env.set_type(std::uint32_t(ct->type));
                 env.set_body(std::string(ct->body.begin(), ct->body.end()));
@@ -611,8 +662,9 @@ private slots:
         QVERIFY(!client::Client::profileExists(profile));
         QVERIFY(!QFile::exists(QString::fromStdString(profile + "/profile.db")));
         // Malformed links are refused before anything happens.
-        for (std::string bad : std::vector<std::string>{"https://example.com/", "verbatim://join?relay=x&token=zz", "verbatim://steal?relay=1:1",
-                                link.substr(0, link.find("&firm="))}) {
+        for (std::string bad : std::vector<std::string>{
+                 "https://example.com/", "verbatim://join?relay=x&token=zz",
+                 "verbatim://steal?relay=1:1", link.substr(0, link.find("&firm="))}) {
             auto r = client::Client::join(profile, kPass, bad, o);
             QVERIFY(!r);
             QCOMPARE(r.error().code, ErrorCode::Malformed);
@@ -624,7 +676,8 @@ private slots:
         QTemporaryDir dir2;
         auto again = client::Client::join(dir2.path().toStdString() + "/p", kPass, link, o);
         QVERIFY(!again);
-        QVERIFY2(again.error().message.find("registration refused") != std::string::npos, again.error().message.c_str());
+        QVERIFY2(again.error().message.find("registration refused") != std::string::npos,
+                 again.error().message.c_str());
     }
 
     // ES-10, second half: a relay that later serves a journal key the firm root did not sign
@@ -659,11 +712,12 @@ private slots:
         int opened = 0;
         for (const auto& sealed : *entries) {
             if (sealed.header.senderUser != "alice") continue;
-            auto id = hexId(std::string(sealed.header.messageId.begin(), sealed.header.messageId.end()));
+            auto id =
+                hexId(std::string(sealed.header.messageId.begin(), sealed.header.messageId.end()));
             const auto& key = id == *before ? h.oldJournalKeys().front() : h.journalKey();
             const auto& other = id == *before ? h.journalKey() : h.oldJournalKeys().front();
             QVERIFY(journal::openEntry(sealed, key, identityOf(*alice)));
-            QVERIFY(!journal::openEntry(sealed, other, identityOf(*alice)));  // epochs are isolated
+            QVERIFY(!journal::openEntry(sealed, other, identityOf(*alice))); // epochs are isolated
             ++opened;
         }
         QCOMPARE(opened, 2);
@@ -673,7 +727,8 @@ private slots:
         QVERIFY(h.restart());
         auto held = alice->sendText(conv, "must not be sealed to a rogue key");
         QVERIFY(held);
-        QVERIFY(eventually([&] { return !(*alice).eventsOf(client::Event::Kind::JournalKeyRefused).empty(); }));
+        QVERIFY(eventually(
+            [&] { return !(*alice).eventsOf(client::Event::Kind::JournalKeyRefused).empty(); }));
         QVERIFY(!alice->waitForOutbox(2s));
         QCOMPARE(*alice->outboxSize(), std::size_t(1));
         QCOMPARE(msg(*alice, *held)->state, client::MessageState::Queued);
@@ -684,7 +739,8 @@ private slots:
     // batch (ids continue after the first 100), so first contact keeps its one-time pre-key.
     void preKeysAreReplenished() {
         e2e::Harness h({}, [](relay::RelayConfig& c) {
-            c.limits.preKeyFetch = c.limits.preKeyTarget = c.limits.preKeyPair = relay::BucketSpec{1e9, 1e9};
+            c.limits.preKeyFetch = c.limits.preKeyTarget = c.limits.preKeyPair =
+                relay::BucketSpec{1e9, 1e9};
         });
         QVERIFY(h.ok());
         auto alice = joinParty(h.enrollLink("alice", proto::ROLE_LAWYER), "Alice");
@@ -697,14 +753,15 @@ private slots:
             proto::Request r;
             r.mutable_fetch_bundles()->set_user("alice");
             auto resp = fetcher->connection->call(r);
-            if (!resp || resp->status() != proto::STATUS_OK || resp->bundles().devices_size() != 1) return std::nullopt;
+            if (!resp || resp->status() != proto::STATUS_OK || resp->bundles().devices_size() != 1)
+                return std::nullopt;
             const auto& b = resp->bundles().devices(0);
             return b.has_pre_key() ? std::optional<std::uint32_t>(b.pre_key().id()) : std::nullopt;
         };
         for (int i = 0; i < 90; ++i) {
             auto id = fetch();
             QVERIFY2(id, "a one-time pre-key was missing");
-            QVERIFY(ids.insert(*id).second);  // never handed out twice
+            QVERIFY(ids.insert(*id).second); // never handed out twice
         }
         // The client heard "low" and uploaded another batch: fetching on never runs dry.
         for (int i = 0; i < 60; ++i) {
@@ -726,10 +783,12 @@ private slots:
         QVERIFY(QFile::exists(QString::fromStdString(profile + "/profile.db")));
         QVERIFY(h.service().queueWipe("alice", alice->account().device, "test"));
         alice->start();
-        const bool wiped = eventually([&] { return !(*alice).eventsOf(client::Event::Kind::Wiped).empty(); });
+        const bool wiped =
+            eventually([&] { return !(*alice).eventsOf(client::Event::Kind::Wiped).empty(); });
         if (!wiped) {
             std::lock_guard lock((*alice).mutex);
-            for (auto& e : (*alice).events) qWarning("event: %s", e.json().c_str());
+            for (auto& e : (*alice).events)
+                qWarning("event: %s", e.json().c_str());
         }
         QVERIFY(wiped);
         QVERIFY(!client::Client::profileExists(profile));
@@ -773,14 +832,15 @@ private slots:
         QVERIFY(alice2->waitUntilSynced(20s));
         auto held = carol->sendText(conv, "second");
         QVERIFY(held);
-        QVERIFY(eventually([&] { return msg(*carol, *held)->state == client::MessageState::Blocked; }));
+        QVERIFY(
+            eventually([&] { return msg(*carol, *held)->state == client::MessageState::Blocked; }));
         auto after = carol->safetyNumber("alice");
         QVERIFY(after && after->changed);
         QVERIFY(after->digits != before->digits);
-        QCOMPARE(after->devices, std::size_t(2));  // the lost device's key and the new one
+        QCOMPARE(after->devices, std::size_t(2)); // the lost device's key and the new one
         QVERIFY(!(*carol).eventsOf(client::Event::Kind::SafetyNumberChanged).empty());
         std::this_thread::sleep_for(300ms);
-        QVERIFY(!msg(*alice2, *held).has_value());  // nothing left while held
+        QVERIFY(!msg(*alice2, *held).has_value()); // nothing left while held
 
         QVERIFY(carol->acceptSafetyNumber("alice"));
         QVERIFY(eventually([&] { return hasBody(*alice2, *held, "second"); }));
@@ -817,25 +877,31 @@ private slots:
 
         // Cap the database at its current size.
         QFile db(QString::fromStdString(carol.get()->profile() + "/profile.db"));
-        QVERIFY(carol->limitDatabasePages(1));  // below the current size: every growth fails
+        QVERIFY(carol->limitDatabasePages(1)); // below the current size: every growth fails
         std::string big(3000, 'x');
         auto refused = carol->sendText(conv, big + " never queued");
         if (refused) {
             // SQLite may fit one small row into free space; then it must still leave.
             QVERIFY(carol->waitForOutbox(20s));
         } else {
-            QVERIFY2(refused.error().message.find("full") != std::string::npos, refused.error().message.c_str());
+            QVERIFY2(refused.error().message.find("full") != std::string::npos,
+                     refused.error().message.c_str());
         }
         std::vector<std::string> during;
-        for (int i = 0; i < 5; ++i) during.push_back(*alice->sendText(conv, big + " while full " + std::to_string(i)));
+        for (int i = 0; i < 5; ++i)
+            during.push_back(*alice->sendText(conv, big + " while full " + std::to_string(i)));
         QVERIFY(alice->waitForOutbox(20s));
-        QVERIFY(eventually([&] { return !(*carol).eventsOf(client::Event::Kind::Undecryptable).empty(); }));
-        for (auto& id : during) QVERIFY(!msg(*carol, id).has_value());
+        QVERIFY(eventually(
+            [&] { return !(*carol).eventsOf(client::Event::Kind::Undecryptable).empty(); }));
+        for (auto& id : during)
+            QVERIFY(!msg(*carol, id).has_value());
         QVERIFY(carol->limitDatabasePages(0));
-        for (auto& id : during) QVERIFY(eventually([&] { return msg(*carol, id).has_value(); }));
+        for (auto& id : during)
+            QVERIFY(eventually([&] { return msg(*carol, id).has_value(); }));
         auto hist = carol->history(conv, 100);
         std::set<std::string> unique;
-        for (auto& m : *hist) QVERIFY(unique.insert(m.id).second);
+        for (auto& m : *hist)
+            QVERIFY(unique.insert(m.id).second);
         // Later messages decrypt: nothing was lost from the ratchet.
         auto later = alice->sendText(conv, "later");
         QVERIFY(eventually([&] { return hasBody(*carol, *later, "later"); }));
@@ -862,13 +928,17 @@ private slots:
             f.write(attachmentCanary);
         }
         std::vector<std::string> ids;
-        for (int i = 0; i < 20; ++i) ids.push_back(*alice->sendText(conv, canary + " " + std::to_string(i)));
-        ids.push_back(*carol->sendAttachment(conv, files.filePath("memo.txt").toStdString(), canary + " caption"));
+        for (int i = 0; i < 20; ++i)
+            ids.push_back(*alice->sendText(conv, canary + " " + std::to_string(i)));
+        ids.push_back(*carol->sendAttachment(conv, files.filePath("memo.txt").toStdString(),
+                                             canary + " caption"));
         auto retracted = *carol->sendText(conv, canary + " retracted later");
         QVERIFY(eventually([&] { return msg(*alice, retracted).has_value(); }));
         QVERIFY(carol->retract(retracted));
         QVERIFY(eventually([&] { return msg(*alice, retracted)->retracted; }));
-        for (auto& id : ids) QVERIFY(eventually([&] { return msg(*carol, id).has_value() && msg(*alice, id).has_value(); }));
+        for (auto& id : ids)
+            QVERIFY(eventually(
+                [&] { return msg(*carol, id).has_value() && msg(*alice, id).has_value(); }));
         QVERIFY(alice->saveAttachment(ids.back(), 0, files.filePath("copy.txt").toStdString()));
 
         // Wrong passphrase: WrongKey, and the files are untouched but for the failed-unlock count
@@ -892,19 +962,22 @@ private slots:
         // The database key, as the passphrase unwraps it, is in no file.
         QFile keyFile(carolDir + "/profile.key");
         QVERIFY(keyFile.open(QIODevice::ReadOnly));
-        QByteArray box = keyFile.readAll().mid(36);  // the sealed key, after the counter header
-        auto dbKey = crypto::passphraseOpen(ByteView(reinterpret_cast<const std::uint8_t*>(box.data()), std::size_t(box.size())),
-                                            view(std::string(kPass)));
+        QByteArray box = keyFile.readAll().mid(36); // the sealed key, after the counter header
+        auto dbKey = crypto::passphraseOpen(
+            ByteView(reinterpret_cast<const std::uint8_t*>(box.data()), std::size_t(box.size())),
+            view(std::string(kPass)));
         QVERIFY(dbKey);
         const QByteArray rawKey(reinterpret_cast<const char*>(dbKey->data()), int(dbKey->size()));
         const std::string hexKey = toHex(*dbKey);
 
         std::vector<QString> scanned;
-        for (const QString& dir : {h.dataDir(), carolDir, QString::fromStdString(alice.get()->profile())}) {
+        for (const QString& dir :
+             {h.dataDir(), carolDir, QString::fromStdString(alice.get()->profile())}) {
             for (auto& [path, bytes] : filesBelow(dir)) {
                 scanned.push_back(path);
                 QVERIFY2(!bytes.contains(QByteArray::fromStdString(canary)), qPrintable(path));
-                QVERIFY2(!bytes.contains(QByteArray::fromStdString(canary).toBase64()), qPrintable(path));
+                QVERIFY2(!bytes.contains(QByteArray::fromStdString(canary).toBase64()),
+                         qPrintable(path));
                 QVERIFY2(!bytes.contains(attachmentCanary.left(20)), qPrintable(path));
                 QVERIFY2(!bytes.contains(rawKey), qPrintable(path));
                 QVERIFY2(!bytes.contains(QByteArray::fromStdString(hexKey)), qPrintable(path));

@@ -34,8 +34,12 @@ namespace {
 
 constexpr const char* kJournalPass = "journal key passphrase 1";
 
-QString sharedData() { return QStringLiteral(VERBATIM_SHARED_DATA); }
-QString schemaPath() { return sharedData() + "/rsmf/rsmf_schema_2_0_0.json"; }
+QString sharedData() {
+    return QStringLiteral(VERBATIM_SHARED_DATA);
+}
+QString schemaPath() {
+    return sharedData() + "/rsmf/rsmf_schema_2_0_0.json";
+}
 
 struct Run {
     int code = -1;
@@ -54,7 +58,8 @@ Run journalTool(const QStringList& args, const QString& pass = kJournalPass) {
         p.kill();
         return {};
     }
-    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, QString::fromUtf8(p.readAllStandardOutput()),
+    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1,
+            QString::fromUtf8(p.readAllStandardOutput()),
             QString::fromUtf8(p.readAllStandardError())};
 }
 
@@ -64,11 +69,13 @@ Run validator(const QString& file, bool dump = false) {
     if (dump) args << "--dump";
     p.start("python3", args);
     if (!p.waitForFinished(60000)) return {};
-    return {p.exitCode(), QString::fromUtf8(p.readAllStandardOutput()), QString::fromUtf8(p.readAllStandardError())};
+    return {p.exitCode(), QString::fromUtf8(p.readAllStandardOutput()),
+            QString::fromUtf8(p.readAllStandardError())};
 }
 
 /// Writes `key` sealed under kJournalPass, as `verbatim-journal keygen` does.
-QString writeKeyFile(const QString& dir, const crypto::X25519Key& key, const QString& name = "journal.key") {
+QString writeKeyFile(const QString& dir, const crypto::X25519Key& key,
+                     const QString& name = "journal.key") {
     auto priv = key.privateKey();
     auto box = crypto::passphraseSeal(*priv, view(std::string_view(kJournalPass)));
     QString path = dir + "/" + name;
@@ -80,7 +87,8 @@ QString writeKeyFile(const QString& dir, const crypto::X25519Key& key, const QSt
 
 std::vector<crypto::X25519Key> keysOf(e2e::Harness& h) {
     std::vector<crypto::X25519Key> keys;
-    for (const auto& k : h.oldJournalKeys()) keys.push_back(std::move(*crypto::X25519Key::fromPrivate(*k.privateKey())));
+    for (const auto& k : h.oldJournalKeys())
+        keys.push_back(std::move(*crypto::X25519Key::fromPrivate(*k.privateKey())));
     keys.push_back(std::move(*crypto::X25519Key::fromPrivate(*h.journalKey().privateKey())));
     return keys;
 }
@@ -97,10 +105,12 @@ Result<Audit> pullAndVerify(e2e::Harness& h, Party& officer, const std::string& 
     if (!manifest) return tl::unexpected(manifest.error());
     if (auto r = (*archive)->setManifest(view(*manifest), officer->account().firmFingerprint); !r)
         return tl::unexpected(r.error());
-    if (!eventually([&] { return officer->isConnected(); }, 20s)) return fail(ErrorCode::Storage, "officer offline");
+    if (!eventually([&] { return officer->isConnected(); }, 20s))
+        return fail(ErrorCode::Storage, "officer offline");
     auto* c = officer.c.get();
-    auto stats = (*archive)->pull([c](std::uint64_t a, std::uint32_t l) { return c->pullJournalPage(a, l); },
-                                  [c](const std::string& id, std::uint64_t m) { return c->fetchBlob(id, m); });
+    auto stats = (*archive)->pull(
+        [c](std::uint64_t a, std::uint32_t l) { return c->pullJournalPage(a, l); },
+        [c](const std::string& id, std::uint64_t m) { return c->fetchBlob(id, m); });
     if (!stats) return tl::unexpected(stats.error());
     auto report = (*archive)->verify();
     if (!report) return tl::unexpected(report.error());
@@ -113,7 +123,9 @@ bool hasProblem(const compliance::VerifyReport& r, std::uint64_t seq, const std:
     return false;
 }
 
-std::string describe(const compliance::VerifyReport& r) { return r.text(); }
+std::string describe(const compliance::VerifyReport& r) {
+    return r.text();
+}
 
 /// Copies the relay's database files (the relay must be stopped).
 void copyStore(const std::string& from, const std::string& to) {
@@ -144,7 +156,8 @@ Result<void> rechain(storage::Database& db, std::uint64_t from) {
     auto rows = db.prepare("SELECT seq, entry FROM journal WHERE seq >= ? ORDER BY seq");
     rows->bind(1, std::int64_t(from));
     std::vector<std::pair<std::uint64_t, Bytes>> all;
-    while (*rows->step()) all.push_back({std::uint64_t(rows->columnInt(0)), rows->columnBlob(1)});
+    while (*rows->step())
+        all.push_back({std::uint64_t(rows->columnInt(0)), rows->columnBlob(1)});
     for (auto& [seq, entry] : all) {
         prev = journal::nextChainHash(prev, seq, entry);
         auto up = db.prepare("UPDATE journal SET chain_hash = ? WHERE seq = ?");
@@ -169,8 +182,9 @@ Result<void> setEntry(storage::Database& db, std::uint64_t seq, ByteView entry) 
 }
 
 /// A record as `from`'s client would write it: `type` in `conversation`, referring to `refHex`.
-proto::JournalRecord craftRecord(const e2e::Device& from, const std::string& conversation, proto::MessageType type,
-                                 const std::string& body, const std::string& refHex = {}) {
+proto::JournalRecord craftRecord(const e2e::Device& from, const std::string& conversation,
+                                 proto::MessageType type, const std::string& body,
+                                 const std::string& refHex = {}) {
     proto::JournalRecord rec;
     rec.set_version(1);
     Bytes id = crypto::randomBytes(16), k = crypto::randomBytes(32);
@@ -191,14 +205,15 @@ proto::JournalRecord craftRecord(const e2e::Device& from, const std::string& con
 
 struct Crafted {
     proto::Response response;
-    Bytes entry;  ///< the sealed journal entry
+    Bytes entry; ///< the sealed journal entry
 };
 
 /// What a modified client can send: `rec` as it is (conversation, type, reference), addressed to
 /// every device of `sendConversation` (and naming `extraRecipients` besides), in envelopes that
 /// carry `rec` itself and with a journal entry that seals it, signed by `from`.
-Crafted sendCrafted(e2e::Device& from, const std::string& sendConversation, proto::JournalRecord rec,
-                    ByteView journalPublicKey, const std::vector<proto::DeviceAddress>& extraRecipients = {}) {
+Crafted sendCrafted(e2e::Device& from, const std::string& sendConversation,
+                    proto::JournalRecord rec, ByteView journalPublicKey,
+                    const std::vector<proto::DeviceAddress>& extraRecipients = {}) {
     Crafted out;
     proto::Request list;
     list.mutable_list_member_devices()->set_conversation_id(sendConversation);
@@ -209,8 +224,10 @@ Crafted sendCrafted(e2e::Device& from, const std::string& sendConversation, prot
             if (!(d.user() == from.user && d.device() == from.device)) devices.push_back(d);
     e2e::ensureSessions(from, devices);
     rec.clear_recipients();
-    for (const auto& d : devices) *rec.add_recipients() = d;
-    for (const auto& d : extraRecipients) *rec.add_recipients() = d;
+    for (const auto& d : devices)
+        *rec.add_recipients() = d;
+    for (const auto& d : extraRecipients)
+        *rec.add_recipients() = d;
     const std::string payload = rec.SerializeAsString();
     proto::Request req;
     auto* send = req.mutable_send();
@@ -223,7 +240,8 @@ Crafted sendCrafted(e2e::Device& from, const std::string& sendConversation, prot
         e->set_type(std::uint32_t(ct->type));
         e->set_body(std::string(ct->body.begin(), ct->body.end()));
     }
-    auto sealed = journal::sealRecord(rec, journalPublicKey, [&](ByteView m) { return from.sessions->sign(m); });
+    auto sealed = journal::sealRecord(rec, journalPublicKey,
+                                      [&](ByteView m) { return from.sessions->sign(m); });
     if (!sealed) return out;
     out.entry = sealed->serialize();
     send->set_message_id(rec.message_id());
@@ -251,8 +269,11 @@ std::vector<std::uint64_t> appendToLog(e2e::Harness& h, const std::vector<Bytes>
         q->reset();
         for (const auto& entry : entries) {
             prev = journal::nextChainHash(prev, ++seq, entry);
-            auto ins = (*db)->prepare("INSERT INTO journal (seq, entry, chain_hash, server_time_ms) VALUES (?, ?, ?, ?)");
-            ins->bind(1, std::int64_t(seq)).bind(2, ByteView(entry)).bind(3, ByteView(prev.data(), prev.size()))
+            auto ins = (*db)->prepare(
+                "INSERT INTO journal (seq, entry, chain_hash, server_time_ms) VALUES (?, ?, ?, ?)");
+            ins->bind(1, std::int64_t(seq))
+                .bind(2, ByteView(entry))
+                .bind(3, ByteView(prev.data(), prev.size()))
                 .bind(4, std::int64_t(1764300000000LL));
             if (!ins->run()) return {};
             seqs.push_back(seq);
@@ -280,7 +301,8 @@ Result<void> removeAndResign(e2e::Harness& h, std::uint64_t seq) {
     {
         auto q = db.prepare("SELECT seq FROM journal WHERE seq > ? ORDER BY seq");
         q->bind(1, std::int64_t(seq));
-        while (*q->step()) later.push_back(std::uint64_t(q->columnInt(0)));
+        while (*q->step())
+            later.push_back(std::uint64_t(q->columnInt(0)));
     }
     for (auto s : later) {
         auto up = db.prepare("UPDATE journal SET seq = ? WHERE seq = ?");
@@ -306,13 +328,21 @@ Result<void> removeAndResign(e2e::Harness& h, std::uint64_t seq) {
 
 /// The chain's own faults: none of them may show for a removal the relay covered up.
 bool chainFault(const std::string& fault) {
-    static const std::set<std::string> chain = {"missing", "reordered", "duplicate", "altered", "checkpoint-mismatch",
-                                                "bad-checkpoint-signature", "checkpoint-time-backwards", "truncated"};
+    static const std::set<std::string> chain = {"missing",
+                                                "reordered",
+                                                "duplicate",
+                                                "altered",
+                                                "checkpoint-mismatch",
+                                                "bad-checkpoint-signature",
+                                                "checkpoint-time-backwards",
+                                                "truncated"};
     return chain.count(fault) > 0;
 }
 
-/// The sequence of the relay's `action` record about `target` ("user/device"), from the audit trail.
-std::uint64_t adminSeq(compliance::Archive& archive, const std::string& action, const std::string& target) {
+/// The sequence of the relay's `action` record about `target` ("user/device"), from the audit
+/// trail.
+std::uint64_t adminSeq(compliance::Archive& archive, const std::string& action,
+                       const std::string& target) {
     auto trail = archive.auditTrail();
     if (!trail) return 0;
     for (const auto& l : *trail)
@@ -322,12 +352,14 @@ std::uint64_t adminSeq(compliance::Archive& archive, const std::string& action, 
 
 /// Sets `pending_ms` of the listed devices of `user` (null: active), in the relay's store
 /// (relay stopped): what a breached relay can do to its own device list.
-Result<void> setPending(e2e::Harness& h, const std::string& user, const std::vector<std::uint32_t>& devices, bool pending) {
+Result<void> setPending(e2e::Harness& h, const std::string& user,
+                        const std::vector<std::uint32_t>& devices, bool pending) {
     auto db = openStore(h);
     if (!db) return tl::unexpected(db.error());
     for (auto d : devices) {
-        auto up = (*db)->prepare(pending ? "UPDATE devices SET pending_ms = 1 WHERE user = ? AND device = ?"
-                                         : "UPDATE devices SET pending_ms = NULL WHERE user = ? AND device = ?");
+        auto up = (*db)->prepare(
+            pending ? "UPDATE devices SET pending_ms = 1 WHERE user = ? AND device = ?"
+                    : "UPDATE devices SET pending_ms = NULL WHERE user = ? AND device = ?");
         up->bind(1, std::string_view(user)).bind(2, std::int64_t(d));
         if (auto r = up->run(); !r) return r;
     }
@@ -335,14 +367,19 @@ Result<void> setPending(e2e::Harness& h, const std::string& user, const std::vec
 }
 
 /// Pulls into a fresh archive through `officer`, without verifying: the problems the pull found.
-Result<std::vector<compliance::Problem>> pullOnly(e2e::Harness& h, Party& officer, const std::string& path) {
+Result<std::vector<compliance::Problem>> pullOnly(e2e::Harness& h, Party& officer,
+                                                  const std::string& path) {
     auto archive = compliance::Archive::open(path, keysOf(h), true);
     if (!archive) return tl::unexpected(archive.error());
-    if (auto r = (*archive)->setManifest(view(*officer->firmManifest()), officer->account().firmFingerprint); !r)
+    if (auto r = (*archive)->setManifest(view(*officer->firmManifest()),
+                                         officer->account().firmFingerprint);
+        !r)
         return tl::unexpected(r.error());
-    if (!eventually([&] { return officer->isConnected(); }, 20s)) return fail(ErrorCode::Storage, "officer offline");
+    if (!eventually([&] { return officer->isConnected(); }, 20s))
+        return fail(ErrorCode::Storage, "officer offline");
     auto* c = officer.c.get();
-    auto stats = (*archive)->pull([c](std::uint64_t a, std::uint32_t l) { return c->pullJournalPage(a, l); }, {});
+    auto stats = (*archive)->pull(
+        [c](std::uint64_t a, std::uint32_t l) { return c->pullJournalPage(a, l); }, {});
     if (!stats) return tl::unexpected(stats.error());
     return (*archive)->problems();
 }
@@ -356,7 +393,8 @@ const compliance::Problem* problemAt(const std::vector<compliance::Problem>& ps,
 
 std::string text(const std::vector<compliance::Problem>& ps) {
     std::string out;
-    for (auto& p : ps) out += std::to_string(p.sequence) + " " + p.fault + ": " + p.detail + "\n";
+    for (auto& p : ps)
+        out += std::to_string(p.sequence) + " " + p.fault + ": " + p.detail + "\n";
     return out;
 }
 
@@ -398,7 +436,7 @@ std::unique_ptr<Firm> makeFirm() {
     return f;
 }
 
-}  // namespace
+} // namespace
 
 class TestCompliance : public QObject {
     Q_OBJECT
@@ -406,7 +444,8 @@ class TestCompliance : public QObject {
 private slots:
     void initTestCase() {
         if (!QFile::exists(schemaPath()))
-            QFAIL(qPrintable("the RSMF schema is not at " + schemaPath() + " (set VERBATIM_SHARED_DATA)"));
+            QFAIL(qPrintable("the RSMF schema is not at " + schemaPath() +
+                             " (set VERBATIM_SHARED_DATA)"));
     }
 
     // The issue's end-to-end case: edits, a retraction and an attachment; pull; verify passes;
@@ -432,7 +471,8 @@ private slots:
         {
             QFile out(file);
             QVERIFY(out.open(QIODevice::WriteOnly));
-            f->attachment = QByteArray("%PDF-1.4 signed engagement letter ") + QByteArray(5000, 'x');
+            f->attachment =
+                QByteArray("%PDF-1.4 signed engagement letter ") + QByteArray(5000, 'x');
             out.write(f->attachment);
         }
         auto c3 = carol->sendAttachment(f->matter, file.toStdString(), "Signed letter attached");
@@ -445,9 +485,11 @@ private slots:
         // Pull with the command-line tool, from the compliance profile.
         const QString keyFile = writeKeyFile(f->dir.path(), f->h.journalKey());
         const QString archive = f->dir.path() + "/firm.archive";
-        f->officer->stop();  // the tool opens the profile itself
-        auto pull = journalTool({"pull", "--profile", QString::fromStdString(f->officer.get()->profile()), "--archive",
-                                 archive, "--key", keyFile, "--relay", QString::fromStdString(f->officer->account().relay)});
+        f->officer->stop(); // the tool opens the profile itself
+        auto pull =
+            journalTool({"pull", "--profile", QString::fromStdString(f->officer.get()->profile()),
+                         "--archive", archive, "--key", keyFile, "--relay",
+                         QString::fromStdString(f->officer->account().relay)});
         QVERIFY2(pull.code == 0, qPrintable(pull.err));
         QVERIFY(pull.out.contains("pulled"));
         auto verify = journalTool({"verify", archive, "--key", keyFile});
@@ -458,28 +500,37 @@ private slots:
         QVERIFY(json.out.startsWith("{\"ok\":true"));
 
         // The retracted text is searchable and marked deleted; the edit shows old and new.
-        auto search = journalTool({"search", archive, "12345678", "--key", keyFile, "--matter", "Estate of Smith"});
+        auto search = journalTool(
+            {"search", archive, "12345678", "--key", keyFile, "--matter", "Estate of Smith"});
         QCOMPARE(search.code, 0);
-        QVERIFY2(search.out.contains("My account number is 12345678") && search.out.contains("[deleted]"), qPrintable(search.out));
-        auto byParticipant = journalTool({"search", archive, "hearing", "--key", keyFile, "--participant",
-                                          QString::fromStdString(carol->account().user), "--json"});
+        QVERIFY2(search.out.contains("My account number is 12345678") &&
+                     search.out.contains("[deleted]"),
+                 qPrintable(search.out));
+        auto byParticipant =
+            journalTool({"search", archive, "hearing", "--key", keyFile, "--participant",
+                         QString::fromStdString(carol->account().user), "--json"});
         QCOMPARE(byParticipant.code, 0);
-        QVERIFY(byParticipant.out.contains("\"status\":\"edited\"") || byParticipant.out.contains("\"status\":\"edit\""));
-        auto none = journalTool({"search", archive, "hearing", "--key", keyFile, "--to", "2001-01-01"});
+        QVERIFY(byParticipant.out.contains("\"status\":\"edited\"") ||
+                byParticipant.out.contains("\"status\":\"edit\""));
+        auto none =
+            journalTool({"search", archive, "hearing", "--key", keyFile, "--to", "2001-01-01"});
         QCOMPARE(none.code, 0);
         QVERIFY(none.out.isEmpty());
         auto show = journalTool({"show", archive, "Estate of Smith", "--key", keyFile});
         QCOMPARE(show.code, 0);
-        QVERIFY2(show.out.contains("DELETED for everyone") && show.out.contains("original text: My account number is 12345678"),
+        QVERIFY2(show.out.contains("DELETED for everyone") &&
+                     show.out.contains("original text: My account number is 12345678"),
                  qPrintable(show.out));
-        QVERIFY(show.out.contains("old: The hearing is on Tuesdy") && show.out.contains("new: The hearing is on Tuesday"));
+        QVERIFY(show.out.contains("old: The hearing is on Tuesdy") &&
+                show.out.contains("new: The hearing is on Tuesday"));
         QVERIFY(show.out.contains("accepted the recording notice"));
         QVERIFY(show.out.contains("joined by invite"));
         QVERIFY(show.out.contains("engagement letter.pdf"));
 
         // RSMF 2.0: validates against the published schema; its content is what happened.
         const QString rsmf = f->dir.path() + "/smith.rsmf";
-        auto exp = journalTool({"export", archive, "--format", "rsmf", "--out", rsmf, "--key", keyFile, "--matter", "Estate of Smith"});
+        auto exp = journalTool({"export", archive, "--format", "rsmf", "--out", rsmf, "--key",
+                                keyFile, "--matter", "Estate of Smith"});
         QVERIFY2(exp.code == 0, qPrintable(exp.err));
         auto valid = validator(rsmf);
         QVERIFY2(valid.code == 0, qPrintable(valid.err));
@@ -490,12 +541,14 @@ private slots:
         bool deleted = false, edited = false, disclaimer = false, join = false, attached = false;
         for (const auto& ev : manifest["events"].toArray()) {
             auto e = ev.toObject();
-            if (e["deleted"].toBool() && e["body"].toString() == "My account number is 12345678") deleted = true;
+            if (e["deleted"].toBool() && e["body"].toString() == "My account number is 12345678")
+                deleted = true;
             for (const auto& ed : e["edits"].toArray())
                 if (ed.toObject()["previous"].toString() == "The hearing is on Tuesdy" &&
                     ed.toObject()["new"].toString() == "The hearing is on Tuesday")
                     edited = true;
-            if (e["type"].toString() == "disclaimer" && e["participant"].toString() == QString::fromStdString(carol->account().user))
+            if (e["type"].toString() == "disclaimer" &&
+                e["participant"].toString() == QString::fromStdString(carol->account().user))
                 disclaimer = true;
             if (e["type"].toString() == "join") join = true;
             if (!e["attachments"].toArray().isEmpty()) attached = true;
@@ -509,8 +562,11 @@ private slots:
         QTemporaryDir unz;
         QProcess up;
         up.start("python3", {"-c",
-                             "import email,email.policy,sys,zipfile,io;m=email.message_from_binary_file(open(sys.argv[1],'rb'),"
-                             "policy=email.policy.default);z=[p for p in m.iter_attachments() if p.get_filename()=='rsmf.zip'][0];"
+                             "import "
+                             "email,email.policy,sys,zipfile,io;m=email.message_from_binary_file("
+                             "open(sys.argv[1],'rb'),"
+                             "policy=email.policy.default);z=[p for p in m.iter_attachments() if "
+                             "p.get_filename()=='rsmf.zip'][0];"
                              "zipfile.ZipFile(io.BytesIO(z.get_content())).extractall(sys.argv[2])",
                              rsmf, unz.path()});
         QVERIFY(up.waitForFinished(30000) && up.exitCode() == 0);
@@ -527,13 +583,16 @@ private slots:
         QVERIFY(validator(sharedData() + "/rsmf/sample4_invalid_manifest.json").code == 1);
 
         // EML and JSON Lines.
-        auto eml = journalTool({"export", archive, "--format", "eml", "--out", f->dir.path() + "/smith.eml", "--key", keyFile});
+        auto eml = journalTool({"export", archive, "--format", "eml", "--out",
+                                f->dir.path() + "/smith.eml", "--key", keyFile});
         QCOMPARE(eml.code, 0);
         QFile emlFile(f->dir.path() + "/smith.eml");
         QVERIFY(emlFile.open(QIODevice::ReadOnly));
         QByteArray emlBytes = emlFile.readAll();
-        QVERIFY(emlBytes.contains("Content-Type: multipart/mixed") && !emlBytes.contains("X-RSMF-Version"));
-        auto jl = journalTool({"export", archive, "--format", "jsonl", "--out", f->dir.path() + "/smith.jsonl", "--key", keyFile});
+        QVERIFY(emlBytes.contains("Content-Type: multipart/mixed") &&
+                !emlBytes.contains("X-RSMF-Version"));
+        auto jl = journalTool({"export", archive, "--format", "jsonl", "--out",
+                               f->dir.path() + "/smith.jsonl", "--key", keyFile});
         QCOMPARE(jl.code, 0);
         QFile jsonl(f->dir.path() + "/smith.jsonl");
         QVERIFY(jsonl.open(QIODevice::ReadOnly));
@@ -553,7 +612,8 @@ private slots:
         for (const auto& p : fs::recursive_directory_iterator(f->h.dataDir().toStdString())) {
             if (!p.is_regular_file()) continue;
             std::ifstream in(p.path(), std::ios::binary);
-            std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+            std::string bytes((std::istreambuf_iterator<char>(in)),
+                              std::istreambuf_iterator<char>());
             QVERIFY(bytes.find("12345678") == std::string::npos);
             QVERIFY(bytes.find("engagement letter") == std::string::npos);
         }
@@ -574,7 +634,8 @@ private slots:
         QVERIFY(f->alice->sendText(f->matter, "second"));
         QVERIFY(f->alice->waitForOutbox(20s));
         auto* c = f->officer.get()->c.get();
-        auto stats = first->archive->pull([c](std::uint64_t a, std::uint32_t l) { return c->pullJournalPage(a, l); }, {});
+        auto stats = first->archive->pull(
+            [c](std::uint64_t a, std::uint32_t l) { return c->pullJournalPage(a, l); }, {});
         QVERIFY(stats);
         QVERIFY(stats->entries >= 1 && stats->entries < before->first);
         auto report = first->archive->verify();
@@ -598,13 +659,15 @@ private slots:
             ids.push_back(*id);
         }
         QVERIFY(f->alice->waitForOutbox(20s));
-        auto clean = pullAndVerify(f->h, *f->officer, f->dir.path().toStdString() + "/clean.archive");
+        auto clean =
+            pullAndVerify(f->h, *f->officer, f->dir.path().toStdString() + "/clean.archive");
         QVERIFY2(clean, clean ? "" : clean.error().message.c_str());
         QVERIFY2(clean->report.ok(), describe(clean->report).c_str());
         std::map<std::string, std::uint64_t> seqOf;
         auto cleanTimeline = clean->archive->timeline(f->matter);
         QVERIFY(cleanTimeline);
-        for (auto& e : *cleanTimeline) seqOf[e.messageId] = e.sequence;
+        for (auto& e : *cleanTimeline)
+            seqOf[e.messageId] = e.sequence;
         const std::uint64_t s1 = seqOf[ids[1]], s2 = seqOf[ids[2]], s4 = seqOf[ids[4]];
         QVERIFY(s1 && s2 && s4);
         const std::uint64_t head = clean->report.headSequence;
@@ -626,69 +689,87 @@ private slots:
             const std::string path = f->dir.path().toStdString() + "/t" + std::to_string(++round);
             auto audit = pullAndVerify(f->h, *f->officer, path);
             QVERIFY2(audit, audit ? "" : audit.error().message.c_str());
-            QVERIFY2(!audit->report.ok() && hasProblem(audit->report, seq, fault),
-                     (fault + " at " + std::to_string(seq) + " expected:\n" + describe(audit->report)).c_str());
+            QVERIFY2(
+                !audit->report.ok() && hasProblem(audit->report, seq, fault),
+                (fault + " at " + std::to_string(seq) + " expected:\n" + describe(audit->report))
+                    .c_str());
             audit->archive.reset();
             // The command-line verdict: exit 3, and the JSON names the entry and the fault.
-            auto cli = journalTool({"verify", QString::fromStdString(path), "--key", keyFile, "--json"});
+            auto cli =
+                journalTool({"verify", QString::fromStdString(path), "--key", keyFile, "--json"});
             QCOMPARE(cli.code, 3);
             const auto json = QJsonDocument::fromJson(cli.out.toUtf8()).object();
             QCOMPARE(json["ok"].toBool(true), false);
             bool named = false;
             for (const auto& p : json["problems"].toArray())
-                named = named || (p.toObject()["sequence"].toInteger() == qint64(seq) &&
-                                  p.toObject()["fault"].toString() == QString::fromStdString(fault));
+                named =
+                    named || (p.toObject()["sequence"].toInteger() == qint64(seq) &&
+                              p.toObject()["fault"].toString() == QString::fromStdString(fault));
             QVERIFY2(named, qPrintable(cli.out));
             f->h.stop();
         };
         // Deleted.
-        check([&](storage::Database& db) { (void)db.exec("DELETE FROM journal WHERE seq = " + std::to_string(s2)); }, s2,
-              "missing");
+        check(
+            [&](storage::Database& db) {
+                (void)db.exec("DELETE FROM journal WHERE seq = " + std::to_string(s2));
+            },
+            s2, "missing");
         // Altered: one byte of the ciphertext.
-        check([&](storage::Database& db) {
-            Bytes e = entryAt(db, s4);
-            e[e.size() - 70] ^= 1;
-            QVERIFY(setEntry(db, s4, e));
-        }, s4, "altered");
+        check(
+            [&](storage::Database& db) {
+                Bytes e = entryAt(db, s4);
+                e[e.size() - 70] ^= 1;
+                QVERIFY(setEntry(db, s4, e));
+            },
+            s4, "altered");
         // Reordered: two entries swap places.
-        check([&](storage::Database& db) {
-            Bytes a = entryAt(db, s1), b = entryAt(db, s2);
-            QVERIFY(setEntry(db, s1, b) && setEntry(db, s2, a));
-        }, s1, "reordered");
+        check(
+            [&](storage::Database& db) {
+                Bytes a = entryAt(db, s1), b = entryAt(db, s2);
+                QVERIFY(setEntry(db, s1, b) && setEntry(db, s2, a));
+            },
+            s1, "reordered");
         // Replayed under a new message id (ES-05): the header no longer matches its signature,
         // even with the chain rewritten around it.
-        check([&](storage::Database& db) {
-            auto sealed = journal::SealedEntry::parse(entryAt(db, s2));
-            QVERIFY(sealed);
-            sealed->header.messageId[0] ^= 0xFF;
-            QVERIFY(setEntry(db, s2, sealed->serialize()));
-            QVERIFY(rechain(db, s2));
-        }, s2, "bad-signature");
+        check(
+            [&](storage::Database& db) {
+                auto sealed = journal::SealedEntry::parse(entryAt(db, s2));
+                QVERIFY(sealed);
+                sealed->header.messageId[0] ^= 0xFF;
+                QVERIFY(setEntry(db, s2, sealed->serialize()));
+                QVERIFY(rechain(db, s2));
+            },
+            s2, "bad-signature");
         // Forged: sealed to the journal key and naming Alice's device, signed by another key.
         auto mallory = e2e::Device::create(*signal::SignalContext::create());
         (void)mallory->registration(std::string(64, 'a'));
-        check([&](storage::Database& db) {
-            proto::JournalRecord rec;
-            rec.set_version(1);
-            Bytes id = crypto::randomBytes(16), k = crypto::randomBytes(32);
-            rec.set_message_id(std::string(id.begin(), id.end()));
-            rec.set_conversation_id(f->matter);
-            rec.mutable_sender()->set_user(f->alice->account().user);
-            rec.mutable_sender()->set_device(f->alice->account().device);
-            rec.set_client_time_ms(1764300000000ULL);
-            rec.set_type(proto::TEXT);
-            rec.set_body("I never said this");
-            rec.set_commit_key(std::string(k.begin(), k.end()));
-            auto sealed = journal::sealRecord(rec, f->h.journalKey().publicKey(),
-                                              [&](ByteView m) { return mallory->sessions->sign(m); });
-            QVERIFY(sealed);
-            QVERIFY(setEntry(db, s4, sealed->serialize()));
-            QVERIFY(rechain(db, s4));
-        }, s4, "bad-signature");
+        check(
+            [&](storage::Database& db) {
+                proto::JournalRecord rec;
+                rec.set_version(1);
+                Bytes id = crypto::randomBytes(16), k = crypto::randomBytes(32);
+                rec.set_message_id(std::string(id.begin(), id.end()));
+                rec.set_conversation_id(f->matter);
+                rec.mutable_sender()->set_user(f->alice->account().user);
+                rec.mutable_sender()->set_device(f->alice->account().device);
+                rec.set_client_time_ms(1764300000000ULL);
+                rec.set_type(proto::TEXT);
+                rec.set_body("I never said this");
+                rec.set_commit_key(std::string(k.begin(), k.end()));
+                auto sealed =
+                    journal::sealRecord(rec, f->h.journalKey().publicKey(),
+                                        [&](ByteView m) { return mallory->sessions->sign(m); });
+                QVERIFY(sealed);
+                QVERIFY(setEntry(db, s4, sealed->serialize()));
+                QVERIFY(rechain(db, s4));
+            },
+            s4, "bad-signature");
         // Cut off: the last entries are gone, a signed checkpoint still covers them.
-        check([&](storage::Database& db) {
-            (void)db.exec("DELETE FROM journal WHERE seq > " + std::to_string(head - 2));
-        }, head - 1, "truncated");
+        check(
+            [&](storage::Database& db) {
+                (void)db.exec("DELETE FROM journal WHERE seq > " + std::to_string(head - 2));
+            },
+            head - 1, "truncated");
         copyStore(pristine, f->h.databasePath());
         QVERIFY(f->h.restart());
     }
@@ -711,16 +792,19 @@ private slots:
 
         // Before revocation: an honest message.
         proto::JournalRecord honest;
-        auto send = e2e::buildSend(*bob, conv, "Honest message before revocation", f->h.journalKey().publicKey(), &honest);
+        auto send = e2e::buildSend(*bob, conv, "Honest message before revocation",
+                                   f->h.journalKey().publicKey(), &honest);
         proto::Request req;
         *req.mutable_send() = send;
         QCOMPARE(bob->connection->call(req)->status(), proto::STATUS_OK);
         // ES-06, first half: shown A, escrowed B (the commitment opens B): Carol files a report.
         proto::JournalRecord shown;
-        auto lie = e2e::buildSend(*bob, conv, "Pay into account A", f->h.journalKey().publicKey(), &shown);
+        auto lie =
+            e2e::buildSend(*bob, conv, "Pay into account A", f->h.journalKey().publicKey(), &shown);
         proto::JournalRecord escrowed = shown;
         escrowed.set_body("Pay into account B");
-        auto sealedB = journal::sealRecord(escrowed, f->h.journalKey().publicKey(), [&](ByteView m) { return bob->sessions->sign(m); });
+        auto sealedB = journal::sealRecord(escrowed, f->h.journalKey().publicKey(),
+                                           [&](ByteView m) { return bob->sessions->sign(m); });
         {
             auto bytes = sealedB->serialize();
             lie.set_journal_entry(std::string(bytes.begin(), bytes.end()));
@@ -730,12 +814,15 @@ private slots:
         QCOMPARE(bob->connection->call(req2)->status(), proto::STATUS_OK);
         // Second half: the header commits to what was shown, the sealed record says otherwise.
         proto::JournalRecord shown2;
-        auto send3 = e2e::buildSend(*bob, conv, "Meeting moved to 3pm", f->h.journalKey().publicKey(), &shown2);
-        auto commitment = journal::computeCommitment(view(shown2.commit_key()), journal::commitContentOf(shown2));
+        auto send3 = e2e::buildSend(*bob, conv, "Meeting moved to 3pm",
+                                    f->h.journalKey().publicKey(), &shown2);
+        auto commitment =
+            journal::computeCommitment(view(shown2.commit_key()), journal::commitContentOf(shown2));
         proto::JournalRecord lie2 = shown2;
         lie2.set_body("Meeting cancelled");
-        auto sealed3 = journal::sealRecordWithCommitment(lie2, *commitment, f->h.journalKey().publicKey(),
-                                                         [&](ByteView b) { return bob->sessions->sign(b); });
+        auto sealed3 =
+            journal::sealRecordWithCommitment(lie2, *commitment, f->h.journalKey().publicKey(),
+                                              [&](ByteView b) { return bob->sessions->sign(b); });
         {
             auto bytes = sealed3->serialize();
             send3.set_journal_entry(std::string(bytes.begin(), bytes.end()));
@@ -743,7 +830,8 @@ private slots:
         proto::Request req3;
         *req3.mutable_send() = send3;
         QCOMPARE(bob->connection->call(req3)->status(), proto::STATUS_OK);
-        QVERIFY(eventually([&] { return msg(*f->carol, toHex(view(shown.message_id()))).has_value(); }));
+        QVERIFY(eventually(
+            [&] { return msg(*f->carol, toHex(view(shown.message_id()))).has_value(); }));
         QVERIFY(f->carol->waitForOutbox(20s));
 
         // Revoke Bob's device; then an entry signed by it lands in the log (appended to the store:
@@ -753,14 +841,16 @@ private slots:
         Bytes id = crypto::randomBytes(16);
         late.set_message_id(std::string(id.begin(), id.end()));
         late.set_body("Signed after revocation");
-        auto lateSealed = journal::sealRecord(late, f->h.journalKey().publicKey(), [&](ByteView m) { return bob->sessions->sign(m); });
+        auto lateSealed = journal::sealRecord(late, f->h.journalKey().publicKey(),
+                                              [&](ByteView m) { return bob->sessions->sign(m); });
         QVERIFY(lateSealed);
         f->h.stop();
         std::uint64_t lateSeq = 0;
         {
             auto db = openStore(f->h);
             QVERIFY(db);
-            auto q = (*db)->prepare("SELECT seq, chain_hash FROM journal ORDER BY seq DESC LIMIT 1");
+            auto q =
+                (*db)->prepare("SELECT seq, chain_hash FROM journal ORDER BY seq DESC LIMIT 1");
             QVERIFY(*q->step());
             lateSeq = std::uint64_t(q->columnInt(0)) + 1;
             journal::ChainHash prev;
@@ -768,30 +858,37 @@ private slots:
             std::copy(b.begin(), b.end(), prev.begin());
             auto entry = lateSealed->serialize();
             auto next = journal::nextChainHash(prev, lateSeq, entry);
-            auto ins = (*db)->prepare("INSERT INTO journal (seq, entry, chain_hash, server_time_ms) VALUES (?, ?, ?, ?)");
-            ins->bind(1, std::int64_t(lateSeq)).bind(2, ByteView(entry)).bind(3, ByteView(next.data(), next.size()))
+            auto ins = (*db)->prepare(
+                "INSERT INTO journal (seq, entry, chain_hash, server_time_ms) VALUES (?, ?, ?, ?)");
+            ins->bind(1, std::int64_t(lateSeq))
+                .bind(2, ByteView(entry))
+                .bind(3, ByteView(next.data(), next.size()))
                 .bind(4, std::int64_t(1764300000000LL));
             QVERIFY(ins->run());
         }
         QVERIFY(f->h.restart());
-        auto audit = pullAndVerify(f->h, *f->officer, f->dir.path().toStdString() + "/dl05.archive");
+        auto audit =
+            pullAndVerify(f->h, *f->officer, f->dir.path().toStdString() + "/dl05.archive");
         QVERIFY2(audit, audit ? "" : audit.error().message.c_str());
         const auto& r = audit->report;
         QVERIFY2(hasProblem(r, lateSeq, "revoked-signer"), describe(r).c_str());
         std::map<std::string, std::uint64_t> seqOf;
         auto convTimeline = audit->archive->timeline(conv);
         QVERIFY(convTimeline);
-        for (auto& e : *convTimeline) seqOf[e.messageId] = e.sequence;
+        for (auto& e : *convTimeline)
+            seqOf[e.messageId] = e.sequence;
         const auto honestSeq = seqOf[toHex(view(honest.message_id()))];
         QVERIFY(honestSeq);
-        for (auto& p : r.problems) QVERIFY2(p.sequence != honestSeq, describe(r).c_str());
+        for (auto& p : r.problems)
+            QVERIFY2(p.sequence != honestSeq, describe(r).c_str());
         // ES-06: the recipient's report lands on the message it names; the bad commitment on its
         // entry; both name Bob's device.
         const auto liedSeq = seqOf[toHex(view(shown.message_id()))];
         QVERIFY2(liedSeq && hasProblem(r, liedSeq, "mismatch-report"), describe(r).c_str());
         bool named = false;
         for (auto& p : r.problems)
-            if (p.fault == "commitment-mismatch" && p.detail.find("bob/" + std::to_string(bob->device)) != std::string::npos)
+            if (p.fault == "commitment-mismatch" &&
+                p.detail.find("bob/" + std::to_string(bob->device)) != std::string::npos)
                 named = true;
         QVERIFY2(named, describe(r).c_str());
         // The audit trail shows the revocation with its actor.
@@ -799,7 +896,9 @@ private slots:
         auto trail = audit->archive->auditTrail();
         QVERIFY(trail);
         for (auto& l : *trail)
-            if (l.action == "revoke-device" && l.actor == "admin" && l.target == "bob/" + std::to_string(bob->device)) revoked = true;
+            if (l.action == "revoke-device" && l.actor == "admin" &&
+                l.target == "bob/" + std::to_string(bob->device))
+                revoked = true;
         QVERIFY(revoked);
     }
 
@@ -824,21 +923,27 @@ private slots:
         // One key only: the newer epoch is refused by name, not silently skipped.
         {
             std::vector<crypto::X25519Key> oldOnly;
-            oldOnly.push_back(std::move(*crypto::X25519Key::fromPrivate(*f->h.oldJournalKeys()[0].privateKey())));
-            auto partial = compliance::Archive::open(f->dir.path().toStdString() + "/partial.archive", std::move(oldOnly), true);
+            oldOnly.push_back(
+                std::move(*crypto::X25519Key::fromPrivate(*f->h.oldJournalKeys()[0].privateKey())));
+            auto partial = compliance::Archive::open(
+                f->dir.path().toStdString() + "/partial.archive", std::move(oldOnly), true);
             QVERIFY(partial);
-            QVERIFY((*partial)->setManifest(view(*f->officer->firmManifest()), f->officer->account().firmFingerprint));
+            QVERIFY((*partial)->setManifest(view(*f->officer->firmManifest()),
+                                            f->officer->account().firmFingerprint));
             auto* c = f->officer.get()->c.get();
             QVERIFY(eventually([&] { return f->officer->isConnected(); }));
-            auto pulled = (*partial)->pull([c](std::uint64_t a, std::uint32_t l) { return c->pullJournalPage(a, l); }, {});
+            auto pulled = (*partial)->pull(
+                [c](std::uint64_t a, std::uint32_t l) { return c->pullJournalPage(a, l); }, {});
             QVERIFY2(pulled, pulled ? "" : pulled.error().message.c_str());
             auto rep = (*partial)->verify();
             QVERIFY(rep && !rep->ok());
             bool noKey = false;
-            for (auto& p : rep->problems) noKey = noKey || p.fault == "no-journal-key";
+            for (auto& p : rep->problems)
+                noKey = noKey || p.fault == "no-journal-key";
             QVERIFY(noKey);
         }
-        auto audit = pullAndVerify(f->h, *f->officer, f->dir.path().toStdString() + "/jt06.archive");
+        auto audit =
+            pullAndVerify(f->h, *f->officer, f->dir.path().toStdString() + "/jt06.archive");
         QVERIFY2(audit, audit ? "" : audit.error().message.c_str());
         QVERIFY2(audit->report.ok(), describe(audit->report).c_str());
         auto timeline = audit->archive->timeline(f->matter);
@@ -847,7 +952,7 @@ private slots:
         for (auto& e : *timeline)
             if (e.messageId == *id) ev = &e;
         QVERIFY(ev);
-        QCOMPARE(ev->originalBody, original);  // byte-equal
+        QCOMPARE(ev->originalBody, original); // byte-equal
         QVERIFY(ev->deleted);
         QCOMPARE(ev->deletedBy, f->alice->account().user);
         QCOMPARE(ev->edits.size(), std::size_t(1));
@@ -855,14 +960,17 @@ private slots:
         QCOMPARE(ev->edits[0].next, std::string("Revised wording"));
         auto trail = audit->archive->auditTrail();
         QVERIFY(trail);
-        const std::string aliceDevice = f->alice->account().user + "/" + std::to_string(f->alice->account().device);
+        const std::string aliceDevice =
+            f->alice->account().user + "/" + std::to_string(f->alice->account().device);
         std::uint64_t editSeq = 0, rotateSeq = 0, retractSeq = 0;
         for (auto& l : *trail) {
             QVERIFY(l.serverTimeMs > 0);
             QVERIFY(!l.actor.empty());
-            if (l.action == "edit" && l.actor == aliceDevice && l.detail == *id) editSeq = l.sequence;
+            if (l.action == "edit" && l.actor == aliceDevice && l.detail == *id)
+                editSeq = l.sequence;
             if (l.action == "journal-key-changed") rotateSeq = l.sequence;
-            if (l.action == "retract" && l.actor == aliceDevice && l.detail == *id) retractSeq = l.sequence;
+            if (l.action == "retract" && l.actor == aliceDevice && l.detail == *id)
+                retractSeq = l.sequence;
         }
         QVERIFY(editSeq && rotateSeq && retractSeq);
         QVERIFY(editSeq < rotateSeq && rotateSeq <= retractSeq);
@@ -872,7 +980,8 @@ private slots:
         audit->archive.reset();
         auto out = journalTool({"audit", f->dir.path() + "/jt06.archive", "--key", k1 + "," + k2});
         QCOMPARE(out.code, 0);
-        QVERIFY(out.out.contains("journal-key-changed") && out.out.contains("retract") && out.out.contains("edit"));
+        QVERIFY(out.out.contains("journal-key-changed") && out.out.contains("retract") &&
+                out.out.contains("edit"));
     }
 
     // Security issue 15, break 5: compliance applied an edit or a retraction from anyone in the
@@ -894,16 +1003,21 @@ private slots:
         QVERIFY(carol->retract(*c1));
         QVERIFY(alice->waitForOutbox(20s) && carol->waitForOutbox(20s));
 
-        // A modified client, invited into the matter like Carol, edits and retracts Alice's message.
+        // A modified client, invited into the matter like Carol, edits and retracts Alice's
+        // message.
         std::string conv;
         auto dave = f->h.inviteClient(aliceUser, "Estate of Smith", &conv);
         QVERIFY(dave);
         QCOMPARE(conv, f->matter);
         QVERIFY(dave->connect(f->h.endpoint()));
         const auto key = f->h.journalKey().publicKey();
-        auto edit = sendCrafted(*dave, f->matter, craftRecord(*dave, f->matter, proto::EDIT, "We accept the offer of 1 dollar", *a1), key);
+        auto edit = sendCrafted(
+            *dave, f->matter,
+            craftRecord(*dave, f->matter, proto::EDIT, "We accept the offer of 1 dollar", *a1),
+            key);
         QCOMPARE(edit.response.status(), proto::STATUS_OK);
-        auto retract = sendCrafted(*dave, f->matter, craftRecord(*dave, f->matter, proto::RETRACT, "", *a1), key);
+        auto retract = sendCrafted(*dave, f->matter,
+                                   craftRecord(*dave, f->matter, proto::RETRACT, "", *a1), key);
         QCOMPARE(retract.response.status(), proto::STATUS_OK);
         const std::uint64_t editSeq = edit.response.send_result().journal_sequence();
         const std::uint64_t retractSeq = retract.response.send_result().journal_sequence();
@@ -915,9 +1029,11 @@ private slots:
 
         // At pull time already.
         {
-            auto pulled = pullOnly(f->h, *f->officer, f->dir.path().toStdString() + "/pulled.archive");
+            auto pulled =
+                pullOnly(f->h, *f->officer, f->dir.path().toStdString() + "/pulled.archive");
             QVERIFY2(pulled, pulled ? "" : pulled.error().message.c_str());
-            QVERIFY(problemAt(*pulled, editSeq, "forged-edit") && problemAt(*pulled, retractSeq, "forged-edit"));
+            QVERIFY(problemAt(*pulled, editSeq, "forged-edit") &&
+                    problemAt(*pulled, retractSeq, "forged-edit"));
         }
         const std::string path = f->dir.path().toStdString() + "/forged.archive";
         auto audit = pullAndVerify(f->h, *f->officer, path);
@@ -926,11 +1042,13 @@ private slots:
         auto* p = problemAt(r.problems, editSeq, "forged-edit");
         QVERIFY2(p && problemAt(r.problems, retractSeq, "forged-edit"), describe(r).c_str());
         // The detail names the author, the device that sent it and the message's sequence.
-        QVERIFY2(p->detail.find(aliceUser) != std::string::npos && p->detail.find(daveDevice) != std::string::npos &&
+        QVERIFY2(p->detail.find(aliceUser) != std::string::npos &&
+                     p->detail.find(daveDevice) != std::string::npos &&
                      p->detail.find(*a1) != std::string::npos,
                  p->detail.c_str());
         // Nothing else: Alice's edit, Carol's retraction and Dave's joining are clean.
-        for (auto& q : r.problems) QVERIFY2(q.sequence == editSeq || q.sequence == retractSeq, describe(r).c_str());
+        for (auto& q : r.problems)
+            QVERIFY2(q.sequence == editSeq || q.sequence == retractSeq, describe(r).c_str());
         // The same verdict again.
         auto again = audit->archive->verify();
         QVERIFY(again);
@@ -956,12 +1074,15 @@ private slots:
         QCOMPARE(ev->refused[0].kind, std::string("edit"));
         QCOMPARE(ev->refused[0].user, dave->user);
         QCOMPARE(ev->refused[1].kind, std::string("retract"));
-        QVERIFY(ev->verification != "verified" && ev->verification.find("forged-edit") != std::string::npos);
+        QVERIFY(ev->verification != "verified" &&
+                ev->verification.find("forged-edit") != std::string::npos);
         QVERIFY(retracted->deleted);
         QCOMPARE(retracted->deletedBy, carolUser);
         QCOMPARE(retracted->verification, std::string("verified"));
         for (auto& e : *timeline)
-            if (&e != ev) QVERIFY2(e.verification == "verified", (e.messageId + " " + e.verification).c_str());
+            if (&e != ev)
+                QVERIFY2(e.verification == "verified",
+                         (e.messageId + " " + e.verification).c_str());
         // Search: the original is edited, not deleted; the forged text is marked as such.
         compliance::SearchQuery q;
         q.text = "100k";
@@ -978,37 +1099,45 @@ private slots:
         // The command line: verify names both (exit 3); the RSMF export keeps Alice's text and
         // does not call her message verified.
         const QString keyFile = writeKeyFile(f->dir.path(), f->h.journalKey());
-        auto cli = journalTool({"verify", QString::fromStdString(path), "--key", keyFile, "--json"});
+        auto cli =
+            journalTool({"verify", QString::fromStdString(path), "--key", keyFile, "--json"});
         QCOMPARE(cli.code, 3);
         int named = 0;
-        for (const auto& pr : QJsonDocument::fromJson(cli.out.toUtf8()).object()["problems"].toArray()) {
+        for (const auto& pr :
+             QJsonDocument::fromJson(cli.out.toUtf8()).object()["problems"].toArray()) {
             auto o = pr.toObject();
             if (o["fault"].toString() == "forged-edit" &&
-                (o["sequence"].toInteger() == qint64(editSeq) || o["sequence"].toInteger() == qint64(retractSeq)))
+                (o["sequence"].toInteger() == qint64(editSeq) ||
+                 o["sequence"].toInteger() == qint64(retractSeq)))
                 ++named;
         }
         QVERIFY2(named == 2, qPrintable(cli.out));
-        auto show = journalTool({"show", QString::fromStdString(path), "Estate of Smith", "--key", keyFile});
+        auto show = journalTool(
+            {"show", QString::fromStdString(path), "Estate of Smith", "--key", keyFile});
         QCOMPARE(show.code, 0);
-        QVERIFY2(show.out.contains("NOT APPLIED: edit") && show.out.contains("forged-edit"), qPrintable(show.out));
+        QVERIFY2(show.out.contains("NOT APPLIED: edit") && show.out.contains("forged-edit"),
+                 qPrintable(show.out));
         const QString rsmf = f->dir.path() + "/forged.rsmf";
-        auto exp = journalTool({"export", QString::fromStdString(path), "--format", "rsmf", "--out", rsmf, "--key", keyFile,
-                                "--matter", "Estate of Smith"});
+        auto exp = journalTool({"export", QString::fromStdString(path), "--format", "rsmf", "--out",
+                                rsmf, "--key", keyFile, "--matter", "Estate of Smith"});
         QVERIFY2(exp.code == 0, qPrintable(exp.err));
         QVERIFY(validator(rsmf).code == 0);
         auto dump = validator(rsmf, true);
         QCOMPARE(dump.code, 0);
         bool found = false;
-        for (const auto& e : QJsonDocument::fromJson(dump.out.toUtf8()).object()["events"].toArray()) {
+        for (const auto& e :
+             QJsonDocument::fromJson(dump.out.toUtf8()).object()["events"].toArray()) {
             auto o = e.toObject();
             if (o["id"].toString() != QString::fromStdString(*a1)) continue;
             found = true;
             QCOMPARE(o["participant"].toString(), QString::fromStdString(aliceUser));
             QCOMPARE(o["body"].toString(), QString("We accept the offer of 120k"));
             QVERIFY(!o["deleted"].toBool());
-            for (const auto& ed : o["edits"].toArray()) QVERIFY(!ed.toObject()["new"].toString().contains("dollar"));
+            for (const auto& ed : o["edits"].toArray())
+                QVERIFY(!ed.toObject()["new"].toString().contains("dollar"));
             const QString verification = customValue(o, "verification");
-            QVERIFY2(verification != "verified" && verification.contains("forged-edit"), qPrintable(verification));
+            QVERIFY2(verification != "verified" && verification.contains("forged-edit"),
+                     qPrintable(verification));
             QVERIFY(customValue(o, "not_applied").contains(QString::fromStdString(daveDevice)));
         }
         QVERIFY(found);
@@ -1066,20 +1195,25 @@ private slots:
         auto quietCreated = bob->connection->call(quiet);
         QVERIFY(quietCreated && quietCreated->status() == proto::STATUS_OK);
         proto::Request ask;
-        *ask.mutable_send() = e2e::buildSend(*erin, quietCreated->conversation().id(), "Who owns the file?", key);
+        *ask.mutable_send() =
+            e2e::buildSend(*erin, quietCreated->conversation().id(), "Who owns the file?", key);
         QCOMPARE(erin->connection->call(ask)->status(), proto::STATUS_OK);
 
         // Erin names Mallory, who is not in the side conversation, as a recipient.
         proto::DeviceAddress outsider;
         outsider.set_user(mallory->user);
         outsider.set_device(mallory->device);
-        auto named = sendCrafted(*erin, side, craftRecord(*erin, side, proto::TEXT, "Copying Mallory"), key, {outsider});
-        // Bob, outside the matter, plants an entry naming the matter, sent in the side conversation.
-        auto planted = craftRecord(*bob, f->matter, proto::TEXT, "The client agreed to waive the conflict");
+        auto named = sendCrafted(
+            *erin, side, craftRecord(*erin, side, proto::TEXT, "Copying Mallory"), key, {outsider});
+        // Bob, outside the matter, plants an entry naming the matter, sent in the side
+        // conversation.
+        auto planted =
+            craftRecord(*bob, f->matter, proto::TEXT, "The client agreed to waive the conflict");
         const std::string plantedId = toHex(view(planted.message_id()));
         auto sent = sendCrafted(*bob, side, planted, key);
         // A relay that checks the entry's conversation and recipients against the delivery refuses
-        // them; compliance does not rely on it: one that does not (or anyone with its store) logs them.
+        // them; compliance does not rely on it: one that does not (or anyone with its store) logs
+        // them.
         std::uint64_t namedSeq = 0, plantedSeq = 0;
         std::vector<Bytes> unlogged;
         std::vector<std::uint64_t*> seqOf;
@@ -1095,14 +1229,16 @@ private slots:
         if (!unlogged.empty()) {
             auto seqs = appendToLog(f->h, unlogged);
             QCOMPARE(seqs.size(), unlogged.size());
-            for (std::size_t i = 0; i < seqs.size(); ++i) *seqOf[i] = seqs[i];
+            for (std::size_t i = 0; i < seqs.size(); ++i)
+                *seqOf[i] = seqs[i];
             QVERIFY(eventually([&] { return f->officer->isConnected(); }));
         }
         QVERIFY(namedSeq && plantedSeq);
 
         auto pulled = pullOnly(f->h, *f->officer, f->dir.path().toStdString() + "/pulled.archive");
         QVERIFY2(pulled, pulled ? "" : pulled.error().message.c_str());
-        QVERIFY(problemAt(*pulled, plantedSeq, "not-a-member") && problemAt(*pulled, namedSeq, "not-a-member"));
+        QVERIFY(problemAt(*pulled, plantedSeq, "not-a-member") &&
+                problemAt(*pulled, namedSeq, "not-a-member"));
         const std::string path = f->dir.path().toStdString() + "/members.archive";
         auto audit = pullAndVerify(f->h, *f->officer, path);
         QVERIFY2(audit, audit ? "" : audit.error().message.c_str());
@@ -1114,7 +1250,8 @@ private slots:
                  p->detail.c_str());
         auto* n = problemAt(r.problems, namedSeq, "not-a-member");
         QVERIFY2(n && n->detail.find(mallory->user) != std::string::npos, describe(r).c_str());
-        for (auto& q : r.problems) QVERIFY2(q.sequence == plantedSeq || q.sequence == namedSeq, describe(r).c_str());
+        for (auto& q : r.problems)
+            QVERIFY2(q.sequence == plantedSeq || q.sequence == namedSeq, describe(r).c_str());
         auto again = audit->archive->verify();
         QVERIFY(again);
         QCOMPARE(again->text(), r.text());
@@ -1127,20 +1264,25 @@ private slots:
         for (auto& e : *timeline) {
             if (e.messageId == plantedId) {
                 seen = true;
-                QVERIFY(e.verification != "verified" && e.verification.find("not-a-member") != std::string::npos);
+                QVERIFY(e.verification != "verified" &&
+                        e.verification.find("not-a-member") != std::string::npos);
             } else {
-                QVERIFY2(e.verification == "verified", (e.messageId + " " + e.verification).c_str());
+                QVERIFY2(e.verification == "verified",
+                         (e.messageId + " " + e.verification).c_str());
             }
         }
         QVERIFY(seen);
         auto matter = audit->archive->conversation(f->matter);
         QVERIFY(matter);
-        QVERIFY(std::find(matter->participants.begin(), matter->participants.end(), "bob") == matter->participants.end());
-        QVERIFY(std::find(matter->participants.begin(), matter->participants.end(), aliceUser) != matter->participants.end());
+        QVERIFY(std::find(matter->participants.begin(), matter->participants.end(), "bob") ==
+                matter->participants.end());
+        QVERIFY(std::find(matter->participants.begin(), matter->participants.end(), aliceUser) !=
+                matter->participants.end());
         auto sideTimeline = audit->archive->timeline(side);
         QVERIFY(sideTimeline && sideTimeline->size() >= 4);
         for (auto& e : *sideTimeline)
-            QVERIFY2(e.sequence == namedSeq || e.verification == "verified", (e.messageId + " " + e.verification).c_str());
+            QVERIFY2(e.sequence == namedSeq || e.verification == "verified",
+                     (e.messageId + " " + e.verification).c_str());
         compliance::SearchQuery q;
         q.text = "waive";
         auto hits = audit->archive->search(q);
@@ -1150,19 +1292,22 @@ private slots:
 
         // The command line: verify names both; the matter's export does not call it verified.
         const QString keyFile = writeKeyFile(f->dir.path(), f->h.journalKey());
-        auto cli = journalTool({"verify", QString::fromStdString(path), "--key", keyFile, "--json"});
+        auto cli =
+            journalTool({"verify", QString::fromStdString(path), "--key", keyFile, "--json"});
         QCOMPARE(cli.code, 3);
         int flagged = 0;
-        for (const auto& pr : QJsonDocument::fromJson(cli.out.toUtf8()).object()["problems"].toArray()) {
+        for (const auto& pr :
+             QJsonDocument::fromJson(cli.out.toUtf8()).object()["problems"].toArray()) {
             auto o = pr.toObject();
             if (o["fault"].toString() == "not-a-member" &&
-                (o["sequence"].toInteger() == qint64(plantedSeq) || o["sequence"].toInteger() == qint64(namedSeq)))
+                (o["sequence"].toInteger() == qint64(plantedSeq) ||
+                 o["sequence"].toInteger() == qint64(namedSeq)))
                 ++flagged;
         }
         QVERIFY2(flagged == 2, qPrintable(cli.out));
         const QString jsonl = f->dir.path() + "/matter.jsonl";
-        auto exp = journalTool({"export", QString::fromStdString(path), "--format", "jsonl", "--out", jsonl, "--key", keyFile,
-                                "--matter", "Estate of Smith"});
+        auto exp = journalTool({"export", QString::fromStdString(path), "--format", "jsonl",
+                                "--out", jsonl, "--key", keyFile, "--matter", "Estate of Smith"});
         QVERIFY2(exp.code == 0, qPrintable(exp.err));
         QFile in(jsonl);
         QVERIFY(in.open(QIODevice::ReadOnly));
@@ -1208,12 +1353,13 @@ private slots:
         auto fromPhone = phone->sendText(f->matter, "Sent from my phone");
         QVERIFY(fromPhone && phone->waitForOutbox(20s));
         QVERIFY(alice->waitForOutbox(20s));
-        const std::vector<std::uint32_t> honest = {alice->account().device, laptop->account().device,
-                                                   phone->account().device};
+        const std::vector<std::uint32_t> honest = {
+            alice->account().device, laptop->account().device, phone->account().device};
 
         // Attack 1: the relay's device registers (pending, as the relay must), then the relay
         // activates it in its store without any approval, and the device writes into the matter.
-        for (auto* p : {alice.get(), laptop.get(), phone.get()}) (*p)->stop();
+        for (auto* p : {alice.get(), laptop.get(), phone.get()})
+            (*p)->stop();
         auto planted = f->h.addDevice(aliceUser);
         QVERIFY(planted);
         f->h.stop();
@@ -1222,7 +1368,8 @@ private slots:
         QVERIFY(planted->connect(f->h.endpoint()));
         proto::JournalRecord plantedRecord;
         proto::Request s1;
-        *s1.mutable_send() = e2e::buildSend(*planted, f->matter, "Alice: the client agreed to settle", key, &plantedRecord);
+        *s1.mutable_send() = e2e::buildSend(
+            *planted, f->matter, "Alice: the client agreed to settle", key, &plantedRecord);
         auto r1 = planted->connection->call(s1);
         QVERIFY(r1 && r1->status() == proto::STATUS_OK);
         const std::uint64_t plantedSeq = r1->send_result().journal_sequence();
@@ -1231,16 +1378,19 @@ private slots:
         // Attack 2: the relay makes Alice's devices look inactive in its store for a moment, so
         // that it registers a second device of its own as active at once (pending "0").
         f->h.stop();
-        QVERIFY(setPending(f->h, aliceUser, {honest[0], honest[1], honest[2], planted->device}, true));
+        QVERIFY(
+            setPending(f->h, aliceUser, {honest[0], honest[1], honest[2], planted->device}, true));
         QVERIFY(f->h.restart());
         auto planted2 = f->h.addDevice(aliceUser);
         QVERIFY(planted2);
         f->h.stop();
-        QVERIFY(setPending(f->h, aliceUser, {honest[0], honest[1], honest[2], planted->device}, false));
+        QVERIFY(
+            setPending(f->h, aliceUser, {honest[0], honest[1], honest[2], planted->device}, false));
         QVERIFY(f->h.restart());
         QVERIFY(planted2->connect(f->h.endpoint()));
         proto::Request s2;
-        *s2.mutable_send() = e2e::buildSend(*planted2, f->matter, "Alice: please wire the funds today", key);
+        *s2.mutable_send() =
+            e2e::buildSend(*planted2, f->matter, "Alice: please wire the funds today", key);
         auto r2 = planted2->connection->call(s2);
         QVERIFY(r2 && r2->status() == proto::STATUS_OK);
         const std::uint64_t planted2Seq = r2->send_result().journal_sequence();
@@ -1257,7 +1407,8 @@ private slots:
         auto created = bob2->connection->call(create);
         QVERIFY(created && created->status() == proto::STATUS_OK);
         proto::Request s3;
-        *s3.mutable_send() = e2e::buildSend(*bob2, created->conversation().id(), "Back with a new phone", key);
+        *s3.mutable_send() =
+            e2e::buildSend(*bob2, created->conversation().id(), "Back with a new phone", key);
         auto r3 = bob2->connection->call(s3);
         QVERIFY(r3 && r3->status() == proto::STATUS_OK);
         const std::uint64_t bobSeq = r3->send_result().journal_sequence();
@@ -1272,25 +1423,35 @@ private slots:
         const std::string planted2Name = aliceUser + "/" + std::to_string(planted2->device);
         const auto plantedReg = adminSeq(archive, "device-registered", plantedName);
         const auto planted2Reg = adminSeq(archive, "device-registered", planted2Name);
-        const auto bob2Reg = adminSeq(archive, "device-registered", "bob/" + std::to_string(bob2->device));
+        const auto bob2Reg =
+            adminSeq(archive, "device-registered", "bob/" + std::to_string(bob2->device));
         QVERIFY(plantedReg && planted2Reg && bob2Reg);
         const std::set<std::pair<std::uint64_t, std::string>> expected = {
-            {plantedReg, "unapproved-device"},  {plantedSeq, "unapproved-device"}, {planted2Reg, "unapproved-device"},
-            {planted2Seq, "unapproved-device"}, {bob2Reg, "identity-reset"}};
+            {plantedReg, "unapproved-device"},
+            {plantedSeq, "unapproved-device"},
+            {planted2Reg, "unapproved-device"},
+            {planted2Seq, "unapproved-device"},
+            {bob2Reg, "identity-reset"}};
         std::set<std::pair<std::uint64_t, std::string>> got;
-        for (auto& p : r.problems) got.insert({p.sequence, p.fault});
+        for (auto& p : r.problems)
+            got.insert({p.sequence, p.fault});
         QVERIFY2(got == expected, describe(r).c_str());
         auto* atMessage = problemAt(r.problems, plantedSeq, "unapproved-device");
-        QVERIFY2(atMessage->detail.find("signed by " + plantedName + ", a device no device of the user approved") !=
+        QVERIFY2(atMessage->detail.find("signed by " + plantedName +
+                                        ", a device no device of the user approved") !=
                      std::string::npos,
                  atMessage->detail.c_str());
-        QVERIFY(problemAt(r.problems, planted2Reg, "unapproved-device")->detail.find(planted2Name) != std::string::npos);
+        QVERIFY(
+            problemAt(r.problems, planted2Reg, "unapproved-device")->detail.find(planted2Name) !=
+            std::string::npos);
         QVERIFY(problemAt(r.problems, bobSeq, "identity-reset") == nullptr);
         // The pull alone reaches the same verdict, and verify again the same text.
-        auto pulled = pullOnly(f->h, *f->officer, f->dir.path().toStdString() + "/devices-pulled.archive");
+        auto pulled =
+            pullOnly(f->h, *f->officer, f->dir.path().toStdString() + "/devices-pulled.archive");
         QVERIFY2(pulled, pulled ? "" : pulled.error().message.c_str());
         std::set<std::pair<std::uint64_t, std::string>> atPull;
-        for (auto& p : *pulled) atPull.insert({p.sequence, p.fault});
+        for (auto& p : *pulled)
+            atPull.insert({p.sequence, p.fault});
         QVERIFY2(atPull == expected, text(*pulled).c_str());
         auto again = archive.verify();
         QVERIFY(again);
@@ -1305,15 +1466,16 @@ private slots:
                 ++flagged;
                 QVERIFY(e.verification.find("unapproved-device") != std::string::npos);
             } else {
-                QVERIFY2(e.verification == "verified", (e.messageId + " " + e.verification).c_str());
+                QVERIFY2(e.verification == "verified",
+                         (e.messageId + " " + e.verification).c_str());
             }
         }
         QCOMPARE(flagged, 2);
         audit->archive.reset();
         const QString keyFile = writeKeyFile(f->dir.path(), f->h.journalKey());
         const QString jsonl = f->dir.path() + "/devices.jsonl";
-        auto exp = journalTool({"export", QString::fromStdString(path), "--format", "jsonl", "--out", jsonl, "--key",
-                                keyFile, "--matter", "Estate of Smith"});
+        auto exp = journalTool({"export", QString::fromStdString(path), "--format", "jsonl",
+                                "--out", jsonl, "--key", keyFile, "--matter", "Estate of Smith"});
         QVERIFY2(exp.code == 0, qPrintable(exp.err));
         QFile in(jsonl);
         QVERIFY(in.open(QIODevice::ReadOnly));
@@ -1353,13 +1515,15 @@ private slots:
         QVERIFY(eventually([&] { return msg(*carol, *m3).has_value(); }));
         QVERIFY(carol->waitForOutbox(20s));
 
-        auto clean = pullAndVerify(f->h, *f->officer, f->dir.path().toStdString() + "/before.archive");
+        auto clean =
+            pullAndVerify(f->h, *f->officer, f->dir.path().toStdString() + "/before.archive");
         QVERIFY2(clean, clean ? "" : clean.error().message.c_str());
         QVERIFY2(clean->report.ok(), describe(clean->report).c_str());
         std::map<std::string, std::uint64_t> seqOf;
         auto cleanTimeline = clean->archive->timeline(f->matter);
         QVERIFY(cleanTimeline);
-        for (auto& e : *cleanTimeline) seqOf[e.messageId] = e.sequence;
+        for (auto& e : *cleanTimeline)
+            seqOf[e.messageId] = e.sequence;
         const std::uint64_t s2 = seqOf[*m2], s3 = seqOf[*m3];
         QVERIFY(s2 && s3 > s2);
         clean->archive.reset();
@@ -1368,26 +1532,35 @@ private slots:
         QVERIFY(removeAndResign(f->h, s2));
         QVERIFY(f->h.restart());
         QVERIFY(eventually([&] { return f->officer->isConnected(); }));
-        const std::string aliceDevice = alice->account().user + "/" + std::to_string(alice->account().device);
-        const std::string carolDevice = carol->account().user + "/" + std::to_string(carol->account().device);
-        const std::uint64_t m3Seq = s3 - 1;  // renumbered
+        const std::string aliceDevice =
+            alice->account().user + "/" + std::to_string(alice->account().device);
+        const std::string carolDevice =
+            carol->account().user + "/" + std::to_string(carol->account().device);
+        const std::uint64_t m3Seq = s3 - 1; // renumbered
 
         auto check = [&](const std::vector<compliance::Problem>& ps) {
             // The chain itself is consistent: the relay re-signed it.
-            for (auto& p : ps) QVERIFY2(!chainFault(p.fault), text(ps).c_str());
+            for (auto& p : ps)
+                QVERIFY2(!chainFault(p.fault), text(ps).c_str());
             auto* gap = problemAt(ps, m3Seq, "device-entry-missing");
             QVERIFY2(gap, text(ps).c_str());
-            QVERIFY2(gap->detail.find(aliceDevice + " had 2 entries acknowledged before this one; the journal holds 1") !=
+            QVERIFY2(gap->detail.find(
+                         aliceDevice +
+                         " had 2 entries acknowledged before this one; the journal holds 1") !=
                          std::string::npos,
                      gap->detail.c_str());
             bool receipt = false;
             for (auto& p : ps)
-                receipt = receipt || (p.fault == "missing-entry" && p.detail.find(*m2) != std::string::npos &&
-                                      p.detail.find(carolDevice) != std::string::npos);
+                receipt = receipt ||
+                          (p.fault == "missing-entry" && p.detail.find(*m2) != std::string::npos &&
+                           p.detail.find(carolDevice) != std::string::npos);
             QVERIFY2(receipt, text(ps).c_str());
-            for (auto& p : ps) QVERIFY2(p.fault == "device-entry-missing" || p.fault == "missing-entry", text(ps).c_str());
+            for (auto& p : ps)
+                QVERIFY2(p.fault == "device-entry-missing" || p.fault == "missing-entry",
+                         text(ps).c_str());
         };
-        auto pulled = pullOnly(f->h, *f->officer, f->dir.path().toStdString() + "/after-pulled.archive");
+        auto pulled =
+            pullOnly(f->h, *f->officer, f->dir.path().toStdString() + "/after-pulled.archive");
         QVERIFY2(pulled, pulled ? "" : pulled.error().message.c_str());
         check(*pulled);
         const std::string path = f->dir.path().toStdString() + "/after.archive";
@@ -1401,7 +1574,8 @@ private slots:
         const QString keyFile = writeKeyFile(f->dir.path(), f->h.journalKey());
         auto cli = journalTool({"verify", QString::fromStdString(path), "--key", keyFile});
         QCOMPARE(cli.code, 3);
-        QVERIFY2(cli.out.contains("seq " + QString::number(m3Seq) + "  device-entry-missing"), qPrintable(cli.out));
+        QVERIFY2(cli.out.contains("seq " + QString::number(m3Seq) + "  device-entry-missing"),
+                 qPrintable(cli.out));
     }
 
     // Security issue 15, break 3: the archive accepts only a continuation of the chain it already
@@ -1426,7 +1600,8 @@ private slots:
         std::map<std::string, std::uint64_t> seqOf;
         auto keptTimeline = kept->archive->timeline(f->matter);
         QVERIFY(keptTimeline);
-        for (auto& e : *keptTimeline) seqOf[e.messageId] = e.sequence;
+        for (auto& e : *keptTimeline)
+            seqOf[e.messageId] = e.sequence;
         const std::uint64_t s1 = seqOf[ids[1]];
         QVERIFY(s1);
         const auto before = *kept->archive->size();
@@ -1446,7 +1621,8 @@ private slots:
         QVERIFY(ps);
         auto* p = problemAt(*ps, s1, "history-rewritten");
         QVERIFY2(p, text(*ps).c_str());
-        QVERIFY2(p->detail.find("another entry at seq " + std::to_string(s1)) != std::string::npos, p->detail.c_str());
+        QVERIFY2(p->detail.find("another entry at seq " + std::to_string(s1)) != std::string::npos,
+                 p->detail.c_str());
         // New entries after it are not taken from that relay.
         QVERIFY(f->alice->sendText(f->matter, "After the rewrite"));
         QVERIFY(f->alice->waitForOutbox(20s));
@@ -1458,16 +1634,19 @@ private slots:
         auto report = kept->archive->verify();
         QVERIFY(report && !report->ok());
         QVERIFY2(hasProblem(*report, s1, "history-rewritten"), describe(*report).c_str());
-        for (auto& q : report->problems) QVERIFY2(q.fault == "history-rewritten", describe(*report).c_str());
+        for (auto& q : report->problems)
+            QVERIFY2(q.fault == "history-rewritten", describe(*report).c_str());
         kept->archive.reset();
 
         // The command line refuses too (exit 3) and says why.
         const QString keyFile = writeKeyFile(f->dir.path(), f->h.journalKey());
         f->officer->stop();
-        auto pull = journalTool({"pull", "--profile", QString::fromStdString(f->officer.get()->profile()), "--archive",
-                                 QString::fromStdString(path), "--key", keyFile});
+        auto pull =
+            journalTool({"pull", "--profile", QString::fromStdString(f->officer.get()->profile()),
+                         "--archive", QString::fromStdString(path), "--key", keyFile});
         QCOMPARE(pull.code, 3);
-        QVERIFY2(pull.err.contains("history-rewritten") && pull.err.contains("seq " + QString::number(s1)),
+        QVERIFY2(pull.err.contains("history-rewritten") &&
+                     pull.err.contains("seq " + QString::number(s1)),
                  qPrintable(pull.out + pull.err));
     }
 
@@ -1478,8 +1657,9 @@ private slots:
         QVERIFY(key);
         const QString keyFile = writeKeyFile(dir.path(), *key);
         const QString archive = dir.path() + "/none.archive";
-        auto r = journalTool({"pull", "--profile", dir.path() + "/nope", "--archive", archive, "--key", keyFile},
-                             "not the passphrase");
+        auto r = journalTool(
+            {"pull", "--profile", dir.path() + "/nope", "--archive", archive, "--key", keyFile},
+            "not the passphrase");
         QCOMPARE(r.code, 1);
         QVERIFY2(r.err.contains("wrong passphrase"), qPrintable(r.err));
         QVERIFY(!r.err.contains("not the passphrase"));

@@ -24,13 +24,18 @@ using namespace verbatim::e2e::parties;
 
 namespace {
 
-void enforce(relay::RelayConfig& c) { c.requireNoticeAcceptance = true; }
-void letThrough(relay::RelayConfig& c) { c.requireNoticeAcceptance = false; }
+void enforce(relay::RelayConfig& c) {
+    c.requireNoticeAcceptance = true;
+}
+void letThrough(relay::RelayConfig& c) {
+    c.requireNoticeAcceptance = false;
+}
 
 /// A raw NOTICE_ACCEPTED send with `body`, declaring `version`/`hash` in clear (none when
 /// `declare` is false).
-proto::SendMessage acceptance(e2e::Harness& h, e2e::Device& from, const std::string& conv, const std::string& body,
-                              bool declare, std::uint32_t version, const std::string& hash) {
+proto::SendMessage acceptance(e2e::Harness& h, e2e::Device& from, const std::string& conv,
+                              const std::string& body, bool declare, std::uint32_t version,
+                              const std::string& hash) {
     auto send = e2e::buildSend(from, conv, body, h.journalKey().publicKey(), nullptr,
                                [](proto::JournalRecord& r) { r.set_type(proto::NOTICE_ACCEPTED); });
     if (declare) {
@@ -53,7 +58,7 @@ std::optional<proto::Response> sendRaw(e2e::Device& d, const proto::SendMessage&
     return *r;
 }
 
-}  // namespace
+} // namespace
 
 class TestConsent : public QObject {
     Q_OBJECT
@@ -63,7 +68,8 @@ private slots:
         auto text = journal::recordingNoticeText(1);
         QVERIFY(text && !text->empty());
         QVERIFY(!journal::recordingNoticeText(2));
-        // Version 1's bytes are fixed for good (docs/protocol.md gives this hash): a new text is a new version.
+        // Version 1's bytes are fixed for good (docs/protocol.md gives this hash): a new text is a
+        // new version.
         const auto h = *journal::recordingNoticeHash(1);
         QCOMPARE(text->size(), std::size_t(499));
         QCOMPARE(toHex(ByteView(h.data(), h.size())),
@@ -109,10 +115,11 @@ private slots:
         QVERIFY(r);
         QCOMPARE(int(r->status()), int(proto::STATUS_OK));
         QCOMPARE(client->waitForEnvelopes(1).size(), std::size_t(1));
-        QVERIFY(lawyer->waitForEnvelopes(1, 300).empty());  // the refused text never arrived
+        QVERIFY(lawyer->waitForEnvelopes(1, 300).empty()); // the refused text never arrived
 
         // The acceptance is the one send allowed; once journaled, the client can send.
-        r = sendRaw(*client, acceptance(h, *client, conv, journal::noticeAcceptanceBody("Firm"), true, 1, currentHash()));
+        r = sendRaw(*client, acceptance(h, *client, conv, journal::noticeAcceptanceBody("Firm"),
+                                        true, 1, currentHash()));
         QVERIFY(r);
         QCOMPARE(int(r->status()), int(proto::STATUS_OK));
         r = sendRaw(*client, h.buildSend(*client, conv, "now I may"));
@@ -151,15 +158,17 @@ private slots:
         auto convs = client->conversations();
         QVERIFY(convs && !convs->empty());
         const std::string conv = convs->front().id;
-        QVERIFY(!client->sendText(conv, "before"));  // refused locally
+        QVERIFY(!client->sendText(conv, "before")); // refused locally
         QVERIFY(client->acceptNotice());
         QVERIFY(client->sendText(conv, "after the notice"));
         QVERIFY(client->waitForOutbox(20s));
         QVERIFY((*client).eventsOf(client::Event::Kind::SendFailed).empty());
         QVERIFY(eventually([&] {
             auto msgs = lawyer->history(conv, 50);
-            return msgs && std::any_of(msgs->begin(), msgs->end(),
-                                       [](const client::MessageView& m) { return m.body == "after the notice"; });
+            return msgs &&
+                   std::any_of(msgs->begin(), msgs->end(), [](const client::MessageView& m) {
+                       return m.body == "after the notice";
+                   });
         }));
     }
 
@@ -179,7 +188,7 @@ private slots:
         auto convs = client->conversations();
         QVERIFY(convs && convs->size() == 1);
         const std::string conv = convs->front().id;
-        QVERIFY(client->waitForOutbox(20s));  // the acceptance is journaled
+        QVERIFY(client->waitForOutbox(20s)); // the acceptance is journaled
         QVERIFY(client->account().noticeAccepted);
 
         h.stop();
@@ -188,14 +197,16 @@ private slots:
             o.create = false;
             auto db = storage::Database::open(h.databasePath(), h.databaseKey(), o);
             QVERIFY(db);
-            QVERIFY((*db)->exec("DELETE FROM notices"));  // as after the V9 migration
+            QVERIFY((*db)->exec("DELETE FROM notices")); // as after the V9 migration
         }
         QVERIFY(h.restart());
         QVERIFY(eventually([&] { return client->isConnected(); }));
         QVERIFY(client->sendText(conv, "after the upgrade"));
-        QVERIFY(eventually([&] { return !(*client).eventsOf(client::Event::Kind::SendFailed).empty(); }));
+        QVERIFY(eventually(
+            [&] { return !(*client).eventsOf(client::Event::Kind::SendFailed).empty(); }));
         const auto failed = (*client).eventsOf(client::Event::Kind::SendFailed).front();
-        QVERIFY2(failed.detail.find("accept the recording notice first") != std::string::npos, failed.detail.c_str());
+        QVERIFY2(failed.detail.find("accept the recording notice first") != std::string::npos,
+                 failed.detail.c_str());
         QVERIFY(!client->account().noticeAccepted);
         QVERIFY(!client->sendText(conv, "refused locally until accepted"));
 
@@ -205,12 +216,15 @@ private slots:
         QCOMPARE((*client).eventsOf(client::Event::Kind::SendFailed).size(), std::size_t(1));
         QVERIFY(eventually([&] {
             auto msgs = lawyer->history(conv, 50);
-            return msgs && std::any_of(msgs->begin(), msgs->end(),
-                                       [](const client::MessageView& m) { return m.body == "accepted again"; });
+            return msgs &&
+                   std::any_of(msgs->begin(), msgs->end(), [](const client::MessageView& m) {
+                       return m.body == "accepted again";
+                   });
         }));
         auto msgs = lawyer->history(conv, 50);
-        QVERIFY(msgs && std::none_of(msgs->begin(), msgs->end(),
-                                     [](const client::MessageView& m) { return m.body == "after the upgrade"; }));
+        QVERIFY(msgs && std::none_of(msgs->begin(), msgs->end(), [](const client::MessageView& m) {
+                    return m.body == "after the upgrade";
+                }));
     }
 
     void verifyFlagsMessagesWithoutNotice() {
@@ -229,16 +243,21 @@ private slots:
             return r && r->status() == proto::STATUS_OK ? r->send_result().journal_sequence() : 0;
         };
         const auto lawyerSeq = seqOf(sendRaw(*lawyer, h.buildSend(*lawyer, conv, "Welcome")));
-        const auto skipped = seqOf(sendRaw(*client, h.buildSend(*client, conv, "skipped the notice")));
-        const auto accepted = seqOf(sendRaw(
-            *client, acceptance(h, *client, conv, journal::noticeAcceptanceBody("Firm"), true, 1, currentHash())));
+        const auto skipped =
+            seqOf(sendRaw(*client, h.buildSend(*client, conv, "skipped the notice")));
+        const auto accepted = seqOf(
+            sendRaw(*client, acceptance(h, *client, conv, journal::noticeAcceptanceBody("Firm"),
+                                        true, 1, currentHash())));
         const auto fine = seqOf(sendRaw(*client, h.buildSend(*client, conv, "after accepting")));
-        // An acceptance of a notice nobody knows is no acceptance (undeclared: the relay let it by).
-        const auto bogus = seqOf(sendRaw(
-            *client2, acceptance(h, *client2, conv2,
-                                 "{\"notice_version\":7,\"notice_sha256\":\"" + std::string(64, '0') + "\",\"firm\":\"F\"}",
-                                 false, 0, {})));
-        const auto afterBogus = seqOf(sendRaw(*client2, h.buildSend(*client2, conv2, "after a bogus acceptance")));
+        // An acceptance of a notice nobody knows is no acceptance (undeclared: the relay let it
+        // by).
+        const auto bogus =
+            seqOf(sendRaw(*client2, acceptance(h, *client2, conv2,
+                                               "{\"notice_version\":7,\"notice_sha256\":\"" +
+                                                   std::string(64, '0') + "\",\"firm\":\"F\"}",
+                                               false, 0, {})));
+        const auto afterBogus =
+            seqOf(sendRaw(*client2, h.buildSend(*client2, conv2, "after a bogus acceptance")));
         QVERIFY(lawyerSeq && skipped && accepted && fine && bogus && afterBogus);
 
         auto officer = joinParty(h.enrollLink("officer", proto::ROLE_COMPLIANCE), "Officer");
@@ -248,11 +267,14 @@ private slots:
         QTemporaryDir dir;
         std::vector<crypto::X25519Key> keys;
         keys.push_back(std::move(*crypto::X25519Key::fromPrivate(*h.journalKey().privateKey())));
-        auto archive = compliance::Archive::open(dir.path().toStdString() + "/a.archive", std::move(keys), true);
+        auto archive = compliance::Archive::open(dir.path().toStdString() + "/a.archive",
+                                                 std::move(keys), true);
         QVERIFY(archive);
-        QVERIFY((*archive)->setManifest(view(*officer->firmManifest()), officer->account().firmFingerprint));
+        QVERIFY((*archive)->setManifest(view(*officer->firmManifest()),
+                                        officer->account().firmFingerprint));
         auto* c = officer.get()->c.get();
-        QVERIFY((*archive)->pull([c](std::uint64_t a, std::uint32_t l) { return c->pullJournalPage(a, l); }, {}));
+        QVERIFY((*archive)->pull(
+            [c](std::uint64_t a, std::uint32_t l) { return c->pullJournalPage(a, l); }, {}));
         auto report = (*archive)->verify();
         QVERIFY(report);
         std::set<std::uint64_t> flagged;
@@ -263,8 +285,10 @@ private slots:
                 if (p.sequence == afterBogus) bogusDetail = p.detail;
             }
         QCOMPARE(flagged, (std::set<std::uint64_t>{skipped, afterBogus}));
-        QVERIFY2(bogusDetail.find("seq " + std::to_string(bogus)) != std::string::npos, bogusDetail.c_str());
-        QVERIFY(std::string(compliance::faultDescription("no-notice")).find("recording notice") != std::string::npos);
+        QVERIFY2(bogusDetail.find("seq " + std::to_string(bogus)) != std::string::npos,
+                 bogusDetail.c_str());
+        QVERIFY(std::string(compliance::faultDescription("no-notice")).find("recording notice") !=
+                std::string::npos);
     }
 };
 

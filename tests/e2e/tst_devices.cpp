@@ -39,7 +39,8 @@ bool profileGone(Party& p) {
            !QFile::exists(QString::fromStdString(p.profile() + "/profile.key"));
 }
 
-std::optional<client::DeviceView> deviceOf(Party& admin, const std::string& user, std::uint32_t device) {
+std::optional<client::DeviceView> deviceOf(Party& admin, const std::string& user,
+                                           std::uint32_t device) {
     auto list = admin->adminDevices(user);
     if (!list) return std::nullopt;
     for (auto& d : *list)
@@ -60,13 +61,18 @@ std::vector<compliance::AuditLine> auditTrail(e2e::Harness& h, const std::string
     std::vector<crypto::X25519Key> keys;
     keys.push_back(std::move(*crypto::X25519Key::fromPrivate(*h.journalKey().privateKey())));
     auto archive = compliance::Archive::open(dir + "/audit.archive", std::move(keys), true);
-    if (!archive || !(*archive)->setManifest(view(*officer->firmManifest()), officer->account().firmFingerprint)) return {};
+    if (!archive || !(*archive)->setManifest(view(*officer->firmManifest()),
+                                             officer->account().firmFingerprint))
+        return {};
     auto* c = officer.get()->c.get();
-    if (!(*archive)->pull([c](std::uint64_t a, std::uint32_t l) { return c->pullJournalPage(a, l); }, {})) return {};
+    if (!(*archive)->pull(
+            [c](std::uint64_t a, std::uint32_t l) { return c->pullJournalPage(a, l); }, {}))
+        return {};
     auto report = (*archive)->verify();
-    const bool onlyAllowed = report && report->entries > 0 &&
-                             std::all_of(report->problems.begin(), report->problems.end(),
-                                         [&](const compliance::Problem& p) { return allowed.count(p.fault) > 0; });
+    const bool onlyAllowed =
+        report && report->entries > 0 &&
+        std::all_of(report->problems.begin(), report->problems.end(),
+                    [&](const compliance::Problem& p) { return allowed.count(p.fault) > 0; });
     if (!report || !onlyAllowed) {
         qWarning("%s", report ? report->text().c_str() : "verify failed");
         return {};
@@ -75,14 +81,17 @@ std::vector<compliance::AuditLine> auditTrail(e2e::Harness& h, const std::string
     return trail ? *trail : std::vector<compliance::AuditLine>{};
 }
 
-bool hasAction(const std::vector<compliance::AuditLine>& trail, const std::string& action, const std::string& actor,
-               const std::string& target) {
+bool hasAction(const std::vector<compliance::AuditLine>& trail, const std::string& action,
+               const std::string& actor, const std::string& target) {
     for (auto& l : trail)
-        if (l.action == action && l.actor == actor && l.target == target && l.serverTimeMs > 0) return true;
+        if (l.action == action && l.actor == actor && l.target == target && l.serverTimeMs > 0)
+            return true;
     return false;
 }
 
-std::string who(Party& p) { return p->account().user + "/" + std::to_string(p->account().device); }
+std::string who(Party& p) {
+    return p->account().user + "/" + std::to_string(p->account().device);
+}
 
 // ---- a wiped device that ignores its wipe (issue 15 break 7) ----------------------------------
 // Raw e2e::Device connections with the device's own credentials: unlike the real client, they
@@ -121,7 +130,8 @@ Result<proto::Registered> redeem(e2e::Harness& h, const std::string& token) {
     return client::RelayConnection::registerDevice(h.endpoint(), d->registration(token, "Whoever"));
 }
 
-std::optional<relay::RelayService::DeviceRow> rowOf(e2e::Harness& h, const std::string& user, std::uint32_t device) {
+std::optional<relay::RelayService::DeviceRow> rowOf(e2e::Harness& h, const std::string& user,
+                                                    std::uint32_t device) {
     auto rows = h.service().listDevices(user);
     if (!rows) return std::nullopt;
     for (auto& r : *rows)
@@ -129,7 +139,7 @@ std::optional<relay::RelayService::DeviceRow> rowOf(e2e::Harness& h, const std::
     return std::nullopt;
 }
 
-}  // namespace
+} // namespace
 
 class TestDevices : public QObject {
     Q_OBJECT
@@ -149,7 +159,8 @@ private slots:
         QVERIFY(deviceLink);
         auto alice2 = joinParty(*deviceLink, "Alice Adams");
         QVERIFY(admin && alice2);
-        for (auto* p : {admin.get(), alice2.get()}) (*p)->start();
+        for (auto* p : {admin.get(), alice2.get()})
+            (*p)->start();
         auto link = alice1->createInvite("Lost phone matter");
         QVERIFY(link);
         auto carol = joinParty(*link, "Carol Client", true);
@@ -183,7 +194,8 @@ private slots:
         QVERIFY(admin->adminRevoke("alice", alice2->account().device));
         QVERIFY(eventually([&] { return !alice2->isConnected(); }, 1s));
         QVERIFY(std::chrono::steady_clock::now() - revokedAt < 1500ms);
-        QVERIFY(eventually([&] { return !(*alice2).eventsOf(client::Event::Kind::Revoked).empty(); }, 5s));
+        QVERIFY(eventually(
+            [&] { return !(*alice2).eventsOf(client::Event::Kind::Revoked).empty(); }, 5s));
         // It stays cut off; the other device, and the sender, keep working (the sender's next send
         // is told the device list changed and encrypts to the current devices only).
         auto after = carol->sendText(conv, "after the revocation");
@@ -224,7 +236,8 @@ private slots:
         QVERIFY(admin->adminWipe("bob", bob1->account().device));
         QVERIFY(eventually([&] { return profileGone(*bob1); }, 10s));
         // The event follows the erasure (the files go first), from the client's worker thread.
-        QVERIFY(eventually([&] { return !(*bob1).eventsOf(client::Event::Kind::Wiped).empty(); }, 5s));
+        QVERIFY(
+            eventually([&] { return !(*bob1).eventsOf(client::Event::Kind::Wiped).empty(); }, 5s));
         QVERIFY(eventually([&] {
             auto d = deviceOf(*admin, "bob", 1);
             return d && d->wipedMs > 0 && d->status() == "wiped";
@@ -272,7 +285,8 @@ private slots:
         std::string conv;
         auto carol = h.inviteClient("alice", "Stolen phone matter", &conv);
         QVERIFY(laptop && phone && carol);
-        for (auto* d : {laptop.get(), phone.get(), carol.get()}) QVERIFY(d->connect(h.endpoint()));
+        for (auto* d : {laptop.get(), phone.get(), carol.get()})
+            QVERIFY(d->connect(h.endpoint()));
 
         // Before the wipe the phone may do all of it; it prepares what it will try afterwards.
         proto::Request before;
@@ -287,7 +301,8 @@ private slots:
         auto link = phone->connection->call(linkRequest);
         QVERIFY(link && link->status() == proto::STATUS_OK);
         const std::string linkToken = tokenOfLink(link->invite().link());
-        auto blob = client::RelayConnection::uploadBlob(h.endpoint(), phone->credentials, std::string(1000, 'x'));
+        auto blob = client::RelayConnection::uploadBlob(h.endpoint(), phone->credentials,
+                                                        std::string(1000, 'x'));
         QVERIFY2(blob, blob ? "" : blob.error().message.c_str());
 
         QVERIFY(h.service().queueWipe("alice", phone->device, "admin-cli"));
@@ -326,10 +341,12 @@ private slots:
         for (const auto& [name, request] : everyRequestButConfirmWipe())
             QVERIFY2(statusOf(*phone, request) == proto::STATUS_FORBIDDEN, name.c_str());
         // Attachments over HTTPS.
-        auto upload = client::RelayConnection::uploadBlob(h.endpoint(), phone->credentials, std::string(1000, 'y'));
+        auto upload = client::RelayConnection::uploadBlob(h.endpoint(), phone->credentials,
+                                                          std::string(1000, 'y'));
         QVERIFY(!upload);
         QCOMPARE(upload.error().detail, 403);
-        auto download = client::RelayConnection::downloadBlob(h.endpoint(), phone->credentials, *blob, 4096);
+        auto download =
+            client::RelayConnection::downloadBlob(h.endpoint(), phone->credentials, *blob, 4096);
         QVERIFY(!download);
         // The device link made before the wipe does not enroll anyone.
         auto stolen = redeem(h, linkToken);
@@ -387,7 +404,8 @@ private slots:
         std::string conv;
         auto carol = h.inviteClient("bob", "Laptop matter", &conv);
         QVERIFY(desk && spare && bob1 && bob2 && carol);
-        for (auto* d : {desk.get(), spare.get(), bob1.get(), bob2.get(), carol.get()}) QVERIFY(d->connect(h.endpoint()));
+        for (auto* d : {desk.get(), spare.get(), bob1.get(), bob2.get(), carol.get()})
+            QVERIFY(d->connect(h.endpoint()));
         proto::Request linkRequest;
         linkRequest.mutable_create_device_link();
         auto spareLink = spare->connection->call(linkRequest);
@@ -398,14 +416,16 @@ private slots:
         *later.mutable_send() = h.buildSend(*bob2, conv, "after the wipe");
         QCOMPARE(later.send().envelopes_size(), 2);
 
-        auto action = [](const std::string& user, std::uint32_t device, proto::AdminDeviceAction::Action a) {
+        auto action = [](const std::string& user, std::uint32_t device,
+                         proto::AdminDeviceAction::Action a) {
             proto::Request r;
             r.mutable_admin_device_action()->set_user(user);
             r.mutable_admin_device_action()->set_device(device);
             r.mutable_admin_device_action()->set_action(a);
             return r;
         };
-        QCOMPARE(statusOf(*desk, action("root", spare->device, proto::AdminDeviceAction::WIPE)), int(proto::STATUS_OK));
+        QCOMPARE(statusOf(*desk, action("root", spare->device, proto::AdminDeviceAction::WIPE)),
+                 int(proto::STATUS_OK));
         QCOMPARE(spare->waitForWipe().size(), std::size_t(1));
         // The wiped admin device: no admin request, not even against the device that wiped it.
         QCOMPARE(statusOf(*spare, action("bob", bob1->device, proto::AdminDeviceAction::REVOKE)),
@@ -420,14 +440,16 @@ private slots:
         QVERIFY(d1 && d1->revokedMs == 0 && d1->wipeRequestedMs == 0);
         QVERIFY(rootDesk && rootDesk->revokedMs == 0 && rootDesk->wipeRequestedMs == 0);
 
-        QCOMPARE(statusOf(*desk, action("bob", bob2->device, proto::AdminDeviceAction::WIPE)), int(proto::STATUS_OK));
+        QCOMPARE(statusOf(*desk, action("bob", bob2->device, proto::AdminDeviceAction::WIPE)),
+                 int(proto::STATUS_OK));
         QCOMPARE(bob2->waitForWipe().size(), std::size_t(1));
         proto::Request fetch;
         fetch.mutable_fetch_bundles()->set_user(carol->user);
         QCOMPARE(statusOf(*bob2, later), int(proto::STATUS_FORBIDDEN));
         QCOMPARE(statusOf(*bob2, fetch), int(proto::STATUS_FORBIDDEN));
         QCOMPARE(statusOf(*bob2, linkRequest), int(proto::STATUS_FORBIDDEN));
-        auto upload = client::RelayConnection::uploadBlob(h.endpoint(), bob2->credentials, std::string(100, 'z'));
+        auto upload = client::RelayConnection::uploadBlob(h.endpoint(), bob2->credentials,
+                                                          std::string(100, 'z'));
         QVERIFY(!upload);
         QCOMPARE(upload.error().detail, 403);
         for (const auto* link : {&*spareLink, &*bobLink}) {
@@ -441,7 +463,8 @@ private slots:
         QVERIFY(inventory && inventory->status() == proto::STATUS_OK);
         int pending = 0;
         for (const auto& d : inventory->device_list().devices())
-            if ((d.user() == "root" && d.device() == spare->device) || (d.user() == "bob" && d.device() == bob2->device)) {
+            if ((d.user() == "root" && d.device() == spare->device) ||
+                (d.user() == "bob" && d.device() == bob2->device)) {
                 QVERIFY(d.revoked_ms() > 0 && d.wipe_requested_ms() > 0 && d.wiped_ms() == 0);
                 ++pending;
             }
@@ -475,13 +498,15 @@ private slots:
         h.stop();
         {
             auto mallory = crypto::ed25519Generate();
-            auto forged = journal::WipeCommand::sign("eve", device, 1764300000000ULL, mallory->privateKey);
+            auto forged =
+                journal::WipeCommand::sign("eve", device, 1764300000000ULL, mallory->privateKey);
             QVERIFY(forged);
             storage::OpenOptions o;
             o.create = false;
             auto db = storage::Database::open(h.databasePath(), h.databaseKey(), o);
             QVERIFY(db);
-            auto st = (*db)->prepare("UPDATE devices SET wipe_command = ?, wipe_requested_ms = ? WHERE user = 'eve'");
+            auto st = (*db)->prepare(
+                "UPDATE devices SET wipe_command = ?, wipe_requested_ms = ? WHERE user = 'eve'");
             st->bind(1, forged->serialize()).bind(2, std::int64_t(1764300000000LL));
             QVERIFY(st->run());
         }
@@ -491,7 +516,7 @@ private slots:
         QTest::qWait(1000);
         QVERIFY(!profileGone(*eve));
         QVERIFY((*eve).eventsOf(client::Event::Kind::Wiped).empty());
-        QVERIFY(eve->conversations());  // the profile still works
+        QVERIFY(eve->conversations()); // the profile still works
     }
 
     // Linking a further device from an existing one (DL-06): a one-time link the existing device
@@ -514,7 +539,7 @@ private slots:
         QVERIFY(old);
         QVERIFY(eventually([&] { return msg(*alice1, *old).has_value(); }));
 
-        QVERIFY(!carol->createDeviceLink());  // clients join by invite
+        QVERIFY(!carol->createDeviceLink()); // clients join by invite
         auto link = alice1->createDeviceLink();
         QVERIFY2(link, link ? "" : link.error().message.c_str());
         QVERIFY(link->rfind("verbatim://enroll?", 0) == 0);
@@ -523,7 +548,7 @@ private slots:
         QCOMPARE(alice2->account().user, std::string("alice"));
         QVERIFY(alice2->account().device != alice1->account().device);
         QVERIFY(alice2->identityKeyHex() != alice1->identityKeyHex());
-        QVERIFY(!joinParty(*link, "Again"));  // single use
+        QVERIFY(!joinParty(*link, "Again")); // single use
         alice2->start();
         QVERIFY(alice2->waitUntilSynced(20s));
         // Alice's first device approved the new one (it proved it holds the link's secret), so
@@ -566,12 +591,14 @@ private slots:
             auto bad = client::Client::open(profile, "wrong passphrase");
             QVERIFY(!bad);
             QCOMPARE(bad.error().code, ErrorCode::WrongKey);
-            QVERIFY(bad.error().message.find("more and this device erases itself") != std::string::npos);
+            QVERIFY(bad.error().message.find("more and this device erases itself") !=
+                    std::string::npos);
         }
         QVERIFY(client::Client::open(profile, kPass));
         QCOMPARE(client::readGuard({profile}).failures, 0u);
         // Three in a row: erased.
-        for (int i = 0; i < 3; ++i) QVERIFY(!client::Client::open(profile, "wrong passphrase"));
+        for (int i = 0; i < 3; ++i)
+            QVERIFY(!client::Client::open(profile, "wrong passphrase"));
         QVERIFY(!QFile::exists(QString::fromStdString(profile + "/profile.key")));
         QVERIFY(!QFile::exists(QString::fromStdString(profile + "/profile.db")));
         auto gone = client::Client::open(profile, kPass);
@@ -601,7 +628,8 @@ private slots:
         QVERIFY(opened);
         (*opened)->start();
         QVERIFY((*opened)->waitUntilSynced(20s));
-        QVERIFY(client::readGuard({fayProfile}).lastContactMs > fg.lastContactMs + 5ULL * 86'400'000);
+        QVERIFY(client::readGuard({fayProfile}).lastContactMs >
+                fg.lastContactMs + 5ULL * 86'400'000);
     }
 };
 

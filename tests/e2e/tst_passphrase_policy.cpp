@@ -42,15 +42,17 @@ Run run(const QString& bin, const QStringList& args, const QString& passphrase) 
     r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
     r.out = p.readAllStandardOutput();
     r.err = p.readAllStandardError();
-    if (r.code != 0) qWarning("%s %s: %s", qPrintable(bin), qPrintable(args.join(' ')), r.err.constData());
+    if (r.code != 0)
+        qWarning("%s %s: %s", qPrintable(bin), qPrintable(args.join(' ')), r.err.constData());
     return r;
 }
 
 bool emptyOrAbsent(const QString& dir) {
-    return !QDir(dir).exists() || QDir(dir).isEmpty(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden);
+    return !QDir(dir).exists() ||
+           QDir(dir).isEmpty(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden);
 }
 
-}  // namespace
+} // namespace
 
 class TestPassphrasePolicy : public QObject {
     Q_OBJECT
@@ -67,7 +69,8 @@ private slots:
         const QString link = QString::fromStdString(h.enrollLink("alice", proto::ROLE_LAWYER));
         for (const QString& weak : {QStringLiteral("a"), QStringLiteral("abcdefghijk")}) {
             const QString cliProfile = dir.filePath("cli-" + QString::number(weak.size()));
-            auto r = run(VERBATIM_CLI_BIN, {"--profile", cliProfile, "join", link, "--name", "Alice"}, weak);
+            auto r = run(VERBATIM_CLI_BIN,
+                         {"--profile", cliProfile, "join", link, "--name", "Alice"}, weak);
             QCOMPARE(r.code, 1);
             QCOMPARE(QString::fromUtf8(r.err), "verbatim-cli: " + kRule + "\n");
             QVERIFY(emptyOrAbsent(cliProfile));
@@ -91,17 +94,21 @@ private slots:
         const QByteArray bytes = keyFile.readAll();
         QVERIFY(bytes.startsWith("VPK1"));
         const QByteArray box = bytes.mid(36);
-        auto params = crypto::passphraseBoxParams(
-            ByteView(reinterpret_cast<const std::uint8_t*>(box.constData()), std::size_t(box.size())));
+        auto params = crypto::passphraseBoxParams(ByteView(
+            reinterpret_cast<const std::uint8_t*>(box.constData()), std::size_t(box.size())));
         QVERIFY(params);
         QVERIFY2(params->log2N >= 17 && params->r >= 8 && params->p >= 1,
-                 qPrintable(QString("stored N = 2^%1, r = %2, p = %3").arg(params->log2N).arg(params->r).arg(params->p)));
+                 qPrintable(QString("stored N = 2^%1, r = %2, p = %3")
+                                .arg(params->log2N)
+                                .arg(params->r)
+                                .arg(params->p)));
         QVERIFY(crypto::scryptAtLeast(*params, crypto::ScryptParams{}));
 
         // The app's change of passphrase: the same rule, the same words, nothing changed.
         const QString appProfile = dir.filePath("app-good");
         qt::AppController app(appProfile);
-        QVERIFY(app.join(QString::fromStdString(h.enrollLink("bob", proto::ROLE_LAWYER)), "Bob", "Bob's good passphrase"));
+        QVERIFY(app.join(QString::fromStdString(h.enrollLink("bob", proto::ROLE_LAWYER)), "Bob",
+                         "Bob's good passphrase"));
         for (const QString& weak : {QStringLiteral("a"), QStringLiteral("abcdefghijk")}) {
             QVERIFY(!app.changePassphrase("Bob's good passphrase", weak));
             QCOMPARE(app.error(), kRule);
@@ -117,9 +124,11 @@ private slots:
         QVERIFY(h.ok());
         QTemporaryDir dir;
         const QString profile = dir.filePath("p");
-        const QString oldPass = "the first passphrase of Alice", newPass = "a second, longer passphrase";
+        const QString oldPass = "the first passphrase of Alice",
+                      newPass = "a second, longer passphrase";
         auto joined = run(VERBATIM_CLI_BIN,
-                          {"--profile", profile, "join", QString::fromStdString(h.enrollLink("alice", proto::ROLE_LAWYER)),
+                          {"--profile", profile, "join",
+                           QString::fromStdString(h.enrollLink("alice", proto::ROLE_LAWYER)),
                            "--name", "Alice"},
                           oldPass);
         QVERIFY2(joined.code == 0, joined.err.constData());
@@ -130,13 +139,17 @@ private slots:
             f.write(text.toUtf8() + "\n");
         };
         writeNew("short");
-        auto weak = run(VERBATIM_CLI_BIN, {"--profile", profile, "change-passphrase", "--new-passphrase-file", newFile}, oldPass);
+        auto weak = run(
+            VERBATIM_CLI_BIN,
+            {"--profile", profile, "change-passphrase", "--new-passphrase-file", newFile}, oldPass);
         QCOMPARE(weak.code, 1);
         QCOMPARE(QString::fromUtf8(weak.err), "verbatim-cli: " + kRule + "\n");
         QCOMPARE(run(VERBATIM_CLI_BIN, {"--profile", profile, "whoami"}, oldPass).code, 0);
 
         writeNew(newPass);
-        auto changed = run(VERBATIM_CLI_BIN, {"--profile", profile, "change-passphrase", "--new-passphrase-file", newFile}, oldPass);
+        auto changed = run(
+            VERBATIM_CLI_BIN,
+            {"--profile", profile, "change-passphrase", "--new-passphrase-file", newFile}, oldPass);
         QVERIFY2(changed.code == 0, changed.err.constData());
         QCOMPARE(run(VERBATIM_CLI_BIN, {"--profile", profile, "whoami"}, oldPass).code, 1);
         auto after = run(VERBATIM_CLI_BIN, {"--profile", profile, "whoami"}, newPass);
@@ -149,16 +162,26 @@ private slots:
     void relayAndJournalToolsRefuseAShortPassphrase() {
         QTemporaryDir dir;
         const QString weak = "abcdefghijk";
-        auto keygenWeak = run(VERBATIM_JOURNAL_BIN, {"keygen", "--out", dir.filePath("weak")}, weak);
+        auto keygenWeak =
+            run(VERBATIM_JOURNAL_BIN, {"keygen", "--out", dir.filePath("weak")}, weak);
         QCOMPARE(keygenWeak.code, 1);
         QCOMPARE(QString::fromUtf8(keygenWeak.err), "verbatim-journal: " + kRule + "\n");
         QVERIFY(emptyOrAbsent(dir.filePath("weak")));
 
-        auto keygen = run(VERBATIM_JOURNAL_BIN, {"keygen", "--out", dir.filePath("journal")}, "journal key passphrase 1");
+        auto keygen = run(VERBATIM_JOURNAL_BIN, {"keygen", "--out", dir.filePath("journal")},
+                          "journal key passphrase 1");
         QVERIFY2(keygen.code == 0, keygen.err.constData());
-        const QStringList init{"init", "--data", dir.filePath("relay"), "--firm", "Test LLP", "--journal-key",
-                               dir.filePath("journal/journal.pub"), "--root-key-out", dir.filePath("root.key"),
-                               "--unlock-file", dir.filePath("relay.unlock")};
+        const QStringList init{"init",
+                               "--data",
+                               dir.filePath("relay"),
+                               "--firm",
+                               "Test LLP",
+                               "--journal-key",
+                               dir.filePath("journal/journal.pub"),
+                               "--root-key-out",
+                               dir.filePath("root.key"),
+                               "--unlock-file",
+                               dir.filePath("relay.unlock")};
         auto initWeak = run(VERBATIM_RELAY_BIN, init, "a");
         QCOMPARE(initWeak.code, 1);
         QCOMPARE(QString::fromUtf8(initWeak.err), "verbatim-relay: " + kRule + "\n");

@@ -23,10 +23,14 @@ using namespace verbatim::e2e;
 
 namespace {
 
-std::uint16_t freePort() { return freeLoopbackPort(); }
-std::string tokenOf(const QString& link) { return linkToken(link.trimmed().toStdString()); }
+std::uint16_t freePort() {
+    return freeLoopbackPort();
+}
+std::string tokenOf(const QString& link) {
+    return linkToken(link.trimmed().toStdString());
+}
 
-}  // namespace
+} // namespace
 
 class TestRelayCrash : public QObject {
     Q_OBJECT
@@ -44,7 +48,9 @@ class TestRelayCrash : public QObject {
         p.setProcessEnvironment(env());
         p.start(VERBATIM_RELAY_BIN, args + QStringList{"--unlock-file", unlockFile()});
         p.waitForFinished(30000);
-        if (p.exitCode() != 0) qWarning("verbatim-relay %s: %s", qPrintable(args.join(' ')), p.readAllStandardError().constData());
+        if (p.exitCode() != 0)
+            qWarning("verbatim-relay %s: %s", qPrintable(args.join(' ')),
+                     p.readAllStandardError().constData());
         return QString::fromUtf8(p.readAllStandardOutput());
     }
 
@@ -58,12 +64,12 @@ class TestRelayCrash : public QObject {
     bool startServe() {
         m_relay = std::make_unique<QProcess>();
         m_relay->setProcessEnvironment(env());
-        m_relay->start(VERBATIM_RELAY_BIN, {"serve", "--data", m_data, "--listen",
-                                            QString("127.0.0.1:%1").arg(m_port), "--admin-listen",
-                                            QString("127.0.0.1:%1").arg(m_adminPort),
-                                            // 2,000 sends in flight at once are far over the
-                                            // per-device send limit; this test is about crashes.
-                                            "--bench-limits", "--unlock-file", unlockFile()});
+        m_relay->start(VERBATIM_RELAY_BIN,
+                       {"serve", "--data", m_data, "--listen", QString("127.0.0.1:%1").arg(m_port),
+                        "--admin-listen", QString("127.0.0.1:%1").arg(m_adminPort),
+                        // 2,000 sends in flight at once are far over the
+                        // per-device send limit; this test is about crashes.
+                        "--bench-limits", "--unlock-file", unlockFile()});
         if (!m_relay->waitForStarted(10000)) return false;
         QElapsedTimer t;
         t.start();
@@ -76,7 +82,7 @@ class TestRelayCrash : public QObject {
     }
 
     void kill9() {
-        m_relay->kill();  // SIGKILL
+        m_relay->kill(); // SIGKILL
         m_relay->waitForFinished(10000);
     }
 
@@ -89,8 +95,9 @@ class TestRelayCrash : public QObject {
         f.close();
         m_port = freePort();
         m_adminPort = freePort();
-        runRelay({"init", "--data", m_data, "--firm", "Process & Co", "--journal-key", dir + "/journal.pub",
-                  "--root-key-out", dir + "/root.key", "--address", QString("127.0.0.1:%1").arg(m_port)});
+        runRelay({"init", "--data", m_data, "--firm", "Process & Co", "--journal-key",
+                  dir + "/journal.pub", "--root-key-out", dir + "/root.key", "--address",
+                  QString("127.0.0.1:%1").arg(m_port)});
         return QFile::exists(m_data + "/relay.db");
     }
 
@@ -100,10 +107,12 @@ private slots:
         auto ctx = *signal::SignalContext::create();
         auto journalKey = *crypto::X25519Key::generate();
         QVERIFY(freshRelay(dir.path(), journalKey));
-        std::string token = tokenOf(runRelay({"admin", "--data", m_data, "enroll", "rita", "--role", "lawyer", "--name", "Rita"}));
+        std::string token = tokenOf(runRelay(
+            {"admin", "--data", m_data, "enroll", "rita", "--role", "lawyer", "--name", "Rita"}));
         QVERIFY(!token.empty());
         QVERIFY(startServe());
-        client::Endpoint ep{"127.0.0.1", m_port, *relay::certificateFingerprint((m_data + "/tls.crt").toStdString())};
+        client::Endpoint ep{"127.0.0.1", m_port,
+                            *relay::certificateFingerprint((m_data + "/tls.crt").toStdString())};
         auto d = Device::create(ctx);
         auto reg = client::RelayConnection::registerDevice(ep, d->registration(token, "Rita"));
         QVERIFY(reg);
@@ -112,7 +121,8 @@ private slots:
         QVERIFY(d->connect(ep));
         QElapsedTimer t;
         t.start();
-        auto out = runRelay({"admin", "--data", m_data, "revoke", "rita", QString::number(d->device)});
+        auto out =
+            runRelay({"admin", "--data", m_data, "revoke", "rita", QString::number(d->device)});
         QVERIFY(out.contains("revoked"));
         QCOMPARE(d->waitForClose(3000), std::uint16_t(4403));
         QVERIFY2(t.elapsed() < 2000, qPrintable(QString("took %1 ms").arg(t.elapsed())));
@@ -123,13 +133,15 @@ private slots:
         QVERIFY(runRelay({"admin", "--data", m_data, "devices", "rita"}).contains("revoked"));
         // The CLI appended to the journal while the relay ran: the relay's next journal write
         // (a device registration) must continue the chain, not collide with it.
-        std::string second = tokenOf(runRelay({"admin", "--data", m_data, "enroll", "rita", "--role", "lawyer"}));
+        std::string second =
+            tokenOf(runRelay({"admin", "--data", m_data, "enroll", "rita", "--role", "lawyer"}));
         auto d2 = Device::create(ctx);
         auto reg2 = client::RelayConnection::registerDevice(ep, d2->registration(second, "Rita 2"));
         QVERIFY2(reg2, reg2 ? "" : reg2.error().message.c_str());
         QCOMPARE(reg2->device(), d->device + 1);
         // A wipe revokes at once; until the device confirms, the listing says both.
-        auto wiped = runRelay({"admin", "--data", m_data, "wipe", "rita", QString::number(reg2->device())});
+        auto wiped =
+            runRelay({"admin", "--data", m_data, "wipe", "rita", QString::number(reg2->device())});
         QVERIFY(wiped.contains("wipe queued"));
         const auto rows = runRelay({"admin", "--data", m_data, "devices", "rita"}).split('\n');
         const auto row = std::find_if(rows.begin(), rows.end(), [&](const QString& r) {
@@ -160,11 +172,15 @@ private slots:
         }
         m_port = freePort();
         m_adminPort = freePort();
-        runRelay({"init", "--data", m_data, "--firm", "Crash & Co", "--journal-key", m_dir.path() + "/journal.pub",
-                  "--root-key-out", m_dir.path() + "/root.key", "--address", QString("127.0.0.1:%1").arg(m_port)});
-        std::string lawyerToken = tokenOf(runRelay({"admin", "--data", m_data, "enroll", "lena", "--role", "lawyer", "--name", "Lena"}));
-        std::string officerToken = tokenOf(runRelay({"admin", "--data", m_data, "enroll", "olga", "--role", "compliance", "--name", "Olga"}));
-        std::string inviteToken = tokenOf(runRelay({"admin", "--data", m_data, "invite", "--from", "lena", "--matter", "Crash matter"}));
+        runRelay({"init", "--data", m_data, "--firm", "Crash & Co", "--journal-key",
+                  m_dir.path() + "/journal.pub", "--root-key-out", m_dir.path() + "/root.key",
+                  "--address", QString("127.0.0.1:%1").arg(m_port)});
+        std::string lawyerToken = tokenOf(runRelay(
+            {"admin", "--data", m_data, "enroll", "lena", "--role", "lawyer", "--name", "Lena"}));
+        std::string officerToken = tokenOf(runRelay({"admin", "--data", m_data, "enroll", "olga",
+                                                     "--role", "compliance", "--name", "Olga"}));
+        std::string inviteToken = tokenOf(runRelay(
+            {"admin", "--data", m_data, "invite", "--from", "lena", "--matter", "Crash matter"}));
         QVERIFY(!lawyerToken.empty() && !officerToken.empty() && !inviteToken.empty());
         QVERIFY(startServe());
         // RL-15: the serving process can leave no core dump (it holds keys).
@@ -178,9 +194,12 @@ private slots:
             QCOMPARE(m.captured(1), QString("0"));
             QCOMPARE(m.captured(2), QString("0"));
         }
-        client::Endpoint ep{"127.0.0.1", m_port, *relay::certificateFingerprint((m_data + "/tls.crt").toStdString())};
+        client::Endpoint ep{"127.0.0.1", m_port,
+                            *relay::certificateFingerprint((m_data + "/tls.crt").toStdString())};
 
-        auto registerDevice = [&](const std::string& token, std::string* conv) { return registerAt(ep, ctx, token, "Test", conv); };
+        auto registerDevice = [&](const std::string& token, std::string* conv) {
+            return registerAt(ep, ctx, token, "Test", conv);
+        };
         std::string conv;
         auto lawyer = registerDevice(lawyerToken, nullptr);
         auto officer = registerDevice(officerToken, nullptr);
@@ -192,7 +211,8 @@ private slots:
         std::vector<proto::SendMessage> sends;
         sends.reserve(kMessages);
         for (int i = 0; i < kMessages; ++i)
-            sends.push_back(buildSend(*lawyer, conv, "crash-" + std::to_string(i), journalKey.publicKey()));
+            sends.push_back(
+                buildSend(*lawyer, conv, "crash-" + std::to_string(i), journalKey.publicKey()));
         QCOMPARE(sends.front().envelopes_size(), 1);
 
         // Pipeline all sends; kill the relay once 600 have been acknowledged.
@@ -211,9 +231,15 @@ private slots:
                 ++answered;
             });
         }
-        QTRY_VERIFY_WITH_TIMEOUT([&] { std::lock_guard l(mutex); return acked.size() >= 600; }(), 60000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            [&] {
+                std::lock_guard l(mutex);
+                return acked.size() >= 600;
+            }(),
+            60000);
         kill9();
-        QTRY_COMPARE_WITH_TIMEOUT(answered.load(), kMessages, 20000);  // the rest fail as unavailable
+        QTRY_COMPARE_WITH_TIMEOUT(answered.load(), kMessages,
+                                  20000); // the rest fail as unavailable
         std::set<std::string> ackedBeforeCrash;
         {
             std::lock_guard lock(mutex);
@@ -251,7 +277,8 @@ private slots:
             bodies.insert(rec->body());
         }
         QCOMPARE(bodies.size(), std::size_t(kMessages));
-        for (const auto& id : ackedBeforeCrash) QVERIFY(ids.count(id));
+        for (const auto& id : ackedBeforeCrash)
+            QVERIFY(ids.count(id));
         // No second delivery turns up.
         QTest::qWait(300);
         QCOMPARE(client->envelopes().size(), std::size_t(kMessages));
@@ -266,7 +293,8 @@ private slots:
         auto manifest = QFile(m_data + "/manifest.bin");
         QVERIFY(manifest.open(QIODevice::ReadOnly));
         auto bytes = manifest.readAll();
-        auto m = journal::FirmManifest::parse(ByteView(reinterpret_cast<const std::uint8_t*>(bytes.data()), std::size_t(bytes.size())));
+        auto m = journal::FirmManifest::parse(ByteView(
+            reinterpret_cast<const std::uint8_t*>(bytes.data()), std::size_t(bytes.size())));
         QVERIFY(m);
         auto report = journal::verifyChain(items, cps, m->relayPublicKey);
         QVERIFY(report.ok());
@@ -276,24 +304,27 @@ private slots:
         auto split = splitJournal(items, journalKey, m->relayIdentityKey);
         QVERIFY2(split, split ? "" : split.error().message.c_str());
         const std::vector<std::string> expected = {
-            "enroll-user", "enrollment-link",                    // admin enroll lena
-            "enroll-user", "enrollment-link",                    // admin enroll olga
-            "conversation-created", "invite-created",            // admin invite (opens the matter)
-            "device-registered", "device-registered",            // lena, olga
-            "invite-redeemed", "device-registered"};             // the client
+            "enroll-user",          "enrollment-link",    // admin enroll lena
+            "enroll-user",          "enrollment-link",    // admin enroll olga
+            "conversation-created", "invite-created",     // admin invite (opens the matter)
+            "device-registered",    "device-registered",  // lena, olga
+            "invite-redeemed",      "device-registered"}; // the client
         QVERIFY(split->adminActions == expected);
         const std::size_t admin = expected.size();
-        for (std::size_t i = 0; i < admin; ++i) QCOMPARE(split->adminPositions[i], i);
+        for (std::size_t i = 0; i < admin; ++i)
+            QCOMPARE(split->adminPositions[i], i);
         QCOMPARE(split->messagePositions.size(), std::size_t(kMessages));
         QCOMPARE(items.size(), admin + std::size_t(kMessages));
         std::set<std::string> journaled;
         for (std::size_t i : split->messagePositions) {
             auto sealed = journal::SealedEntry::parse(items[i].entry);
             QVERIFY(sealed);
-            journaled.insert(std::string(sealed->header.messageId.begin(), sealed->header.messageId.end()));
+            journaled.insert(
+                std::string(sealed->header.messageId.begin(), sealed->header.messageId.end()));
         }
-        QCOMPARE(journaled.size(), std::size_t(kMessages));  // no message journaled twice
-        for (const auto& s : sends) QVERIFY(journaled.count(s.message_id()));
+        QCOMPARE(journaled.size(), std::size_t(kMessages)); // no message journaled twice
+        for (const auto& s : sends)
+            QVERIFY(journaled.count(s.message_id()));
         lawyer->disconnect();
         client->disconnect();
         officer->disconnect();
@@ -304,7 +335,8 @@ private slots:
         for (auto& f : std::filesystem::recursive_directory_iterator(m_data.toStdString())) {
             if (!f.is_regular_file()) continue;
             std::ifstream in(f.path(), std::ios::binary);
-            std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+            std::string data((std::istreambuf_iterator<char>(in)),
+                             std::istreambuf_iterator<char>());
             QVERIFY2(data.find("crash-1") == std::string::npos, f.path().c_str());
         }
     }

@@ -4,25 +4,24 @@
 #include <QtTest>
 
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/write.hpp>
 #include <boost/asio/read.hpp>
-#include <boost/asio/write.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <map>
-#include <fstream>
 
 #include "E2EHarness.h"
-#include "journal/DeviceApproval.h"
+#include "crypto/Ed25519.h"
 #include "crypto/Random.h"
+#include "journal/DeviceApproval.h"
 #include "journal/HashChain.h"
 #include "journal/WipeCommand.h"
-#include "crypto/Ed25519.h"
 
 using namespace verbatim;
 using namespace verbatim::e2e;
@@ -71,7 +70,8 @@ long long metric(std::uint16_t adminPort, const std::string& name) {
 }
 
 // Sends prefix0, prefix1, ... from `from` into `conv`; false unless the relay accepts each.
-bool sendNumbered(Harness& h, Device& from, const std::string& conv, const std::string& prefix, int count) {
+bool sendNumbered(Harness& h, Device& from, const std::string& conv, const std::string& prefix,
+                  int count) {
     for (int i = 0; i < count; ++i) {
         proto::Request req;
         *req.mutable_send() = h.buildSend(from, conv, prefix + std::to_string(i));
@@ -87,7 +87,7 @@ bool fileContains(const std::filesystem::path& p, const std::string& needle) {
     return data.find(needle) != std::string::npos;
 }
 
-}  // namespace
+} // namespace
 
 class TestRelayE2E : public QObject {
     Q_OBJECT
@@ -134,7 +134,7 @@ private slots:
         auto replied = client->connection->call(reply);
         QVERIFY(replied);
         QCOMPARE(replied->status(), proto::STATUS_OK);
-        QCOMPARE(replied->send_result().journal_sequence(), base + 2);  // nothing in between
+        QCOMPARE(replied->send_result().journal_sequence(), base + 2); // nothing in between
         auto back = lawyer->waitForEnvelopes(1);
         QCOMPARE(back.size(), std::size_t(1));
         QVERIFY(h.open(*lawyer, back[0]));
@@ -172,8 +172,8 @@ private slots:
             QCOMPARE(changes[0].title(), std::string("Boundary dispute"));
             QVERIFY(changes[0].is_matter());
             QCOMPARE(changes[0].members_size(), 2);
-            QVERIFY(std::find(changes[0].members().begin(), changes[0].members().end(), client->user) !=
-                    changes[0].members().end());
+            QVERIFY(std::find(changes[0].members().begin(), changes[0].members().end(),
+                              client->user) != changes[0].members().end());
         }
     }
 
@@ -203,7 +203,8 @@ private slots:
 
         // Unacknowledged envelopes come again after a reconnect; acknowledged ones do not.
         proto::Request ack;
-        for (int i = 0; i < 30; ++i) ack.mutable_acknowledge()->add_queue_ids(got[std::size_t(i)].queue_id());
+        for (int i = 0; i < 30; ++i)
+            ack.mutable_acknowledge()->add_queue_ids(got[std::size_t(i)].queue_id());
         QCOMPARE(client->connection->call(ack)->status(), proto::STATUS_OK);
         client->disconnect();
         auto before = client->envelopes().size();
@@ -231,14 +232,14 @@ private slots:
         auto framesOut = [&] { return metric(port, "verbatim_frames_out_total"); };
         proto::Request ping;
         ping.mutable_ping();
-        auto settle = [&](long long expected) {  // frames_out once writes have stopped
+        auto settle = [&](long long expected) { // frames_out once writes have stopped
             QElapsedTimer t;
             t.start();
             long long now = framesOut();
             while (t.elapsed() < 1000) {
                 QTest::qWait(50);
                 now = framesOut();
-                if (now > expected) break;  // too many: no need to wait longer
+                if (now > expected) break; // too many: no need to wait longer
             }
             return now;
         };
@@ -250,13 +251,14 @@ private slots:
         ack.mutable_acknowledge()->add_queue_ids(got[1].queue_id());
         client->connection->notify(ack);
         QCOMPARE(client->connection->call(ping)->status(), proto::STATUS_OK);
-        QCOMPARE(settle(before + 1), before + 1);  // the ping's reply, nothing for the ack
+        QCOMPARE(settle(before + 1), before + 1); // the ping's reply, nothing for the ack
 
         proto::Request tooMany;
-        for (int i = 0; i < 1001; ++i) tooMany.mutable_acknowledge()->add_queue_ids(std::uint64_t(i + 1));
+        for (int i = 0; i < 1001; ++i)
+            tooMany.mutable_acknowledge()->add_queue_ids(std::uint64_t(i + 1));
         client->connection->notify(tooMany);
         QCOMPARE(client->connection->call(ping)->status(), proto::STATUS_OK);
-        QCOMPARE(settle(before + 3), before + 3);  // the refusal and the ping's reply
+        QCOMPARE(settle(before + 3), before + 3); // the refusal and the ping's reply
 
         // The two acknowledged envelopes are gone; the third comes again on a new connection.
         client->disconnect();
@@ -279,7 +281,7 @@ private slots:
         auto client = h.inviteClient("ida", "Probate", &conv);
         QVERIFY(lawyer && client);
         QVERIFY(lawyer->connect(h.endpoint()));
-        QVERIFY(client->connect(h.endpoint()));  // fills in its credentials
+        QVERIFY(client->connect(h.endpoint())); // fills in its credentials
         client->disconnect();
         QVERIFY(sendNumbered(h, *lawyer, conv, "b", 20));
         const auto port = h.server().adminPort();
@@ -289,11 +291,13 @@ private slots:
         QVERIFY(client->connect(h.endpoint()));
         auto got = client->waitForEnvelopes(20);
         QCOMPARE(got.size(), std::size_t(20));
-        for (int i = 0; i < 20; ++i) QCOMPARE(h.open(*client, got[std::size_t(i)])->body(), "b" + std::to_string(i));
+        for (int i = 0; i < 20; ++i)
+            QCOMPARE(h.open(*client, got[std::size_t(i)])->body(), "b" + std::to_string(i));
         QTest::qWait(100);
         const long long frames = metric(port, "verbatim_frames_out_total") - frames0,
                         writes = metric(port, "verbatim_websocket_writes_total") - writes0;
-        QVERIFY2(frames >= 21 && writes < frames, (std::to_string(writes) + " writes for " + std::to_string(frames)).c_str());
+        QVERIFY2(frames >= 21 && writes < frames,
+                 (std::to_string(writes) + " writes for " + std::to_string(frames)).c_str());
 
         // The same device without the header: one Frame per WebSocket message.
         client->disconnect();
@@ -301,13 +305,15 @@ private slots:
         net::io_context ioc;
         net::ssl::context ctx(net::ssl::context::tls_client);
         boost::beast::websocket::stream<net::ssl::stream<net::ip::tcp::socket>> ws(ioc, ctx);
-        ws.next_layer().next_layer().connect({net::ip::make_address("127.0.0.1"), h.server().port()});
+        ws.next_layer().next_layer().connect(
+            {net::ip::make_address("127.0.0.1"), h.server().port()});
         ws.next_layer().handshake(net::ssl::stream_base::client);
         const auto& cred = client->credentials;
-        ws.set_option(boost::beast::websocket::stream_base::decorator([&](boost::beast::websocket::request_type& req) {
-            req.set("X-Verbatim-Device", cred.user + "/" + std::to_string(cred.device));
-            req.set(boost::beast::http::field::authorization, "Bearer " + toHex(cred.secret));
-        }));
+        ws.set_option(boost::beast::websocket::stream_base::decorator(
+            [&](boost::beast::websocket::request_type& req) {
+                req.set("X-Verbatim-Device", cred.user + "/" + std::to_string(cred.device));
+                req.set(boost::beast::http::field::authorization, "Bearer " + toHex(cred.secret));
+            }));
         ws.handshake("localhost", "/v1/ws");
         int envelopes = 0;
         bool drained = false;
@@ -321,7 +327,7 @@ private slots:
             if (f.has_push() && f.push().has_envelope()) ++envelopes;
             if (f.has_push() && f.push().has_queue_drained()) drained = true;
         }
-        QCOMPARE(envelopes, 25);  // the 20 above were never acknowledged: they come again
+        QCOMPARE(envelopes, 25); // the 20 above were never acknowledged: they come again
     }
 
     void relayRestartLosesNothingAcknowledged() {
@@ -414,8 +420,9 @@ private slots:
         net::ssl::stream<net::ip::tcp::socket> s(ioc, ctx);
         s.next_layer().connect({net::ip::make_address("127.0.0.1"), h.server().port()});
         s.handshake(net::ssl::stream_base::client);
-        std::string request = "POST /v1/register HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000\r\n\r\n";
-        request += std::string(4 * 1024 * 1024, 'b');  // far more than the socket buffers hold
+        std::string request =
+            "POST /v1/register HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000\r\n\r\n";
+        request += std::string(4 * 1024 * 1024, 'b'); // far more than the socket buffers hold
         boost::system::error_code ec;
         net::write(s, net::buffer(request), ec);
         QVERIFY2(!ec, ec.message().c_str());
@@ -429,19 +436,20 @@ private slots:
     }
 
     // Large attachments through the relay's TLS stream both ways, and to a reader that stalls
-    // long enough for the relay's socket to fill: 8 MiB is more than the relay's send buffer and the
-    // reader's 64 KiB receive buffer hold, so its writes must wait and resume, byte-exact.
+    // long enough for the relay's socket to fill: 8 MiB is more than the relay's send buffer and
+    // the reader's 64 KiB receive buffer hold, so its writes must wait and resume, byte-exact.
     void largeBlobsSurviveAStallingReader() {
         Harness h;
         QVERIFY(h.ok());
         auto a = h.enrollStaff("gwen", proto::ROLE_LAWYER);
         QVERIFY(a);
-        QVERIFY(a->connect(h.endpoint()));  // fills in the credentials
+        QVERIFY(a->connect(h.endpoint())); // fills in the credentials
         const Bytes data = crypto::randomBytes(8 * 1024 * 1024 + 123);
         const std::string blob(data.begin(), data.end());
         auto id = client::RelayConnection::uploadBlob(h.endpoint(), a->credentials, blob);
         QVERIFY2(id, id ? "" : id.error().message.c_str());
-        auto back = client::RelayConnection::downloadBlob(h.endpoint(), a->credentials, *id, blob.size());
+        auto back =
+            client::RelayConnection::downloadBlob(h.endpoint(), a->credentials, *id, blob.size());
         QVERIFY2(back, back ? "" : back.error().message.c_str());
         QVERIFY(*back == blob);
 
@@ -451,14 +459,16 @@ private slots:
         s.next_layer().connect({net::ip::make_address("127.0.0.1"), h.server().port()});
         s.next_layer().set_option(net::socket_base::receive_buffer_size(64 * 1024));
         s.handshake(net::ssl::stream_base::client);
-        net::write(s, net::buffer("GET /v1/blobs/" + *id + " HTTP/1.1\r\nHost: x\r\nX-Verbatim-Device: " +
-                                  a->credentials.user + "/" + std::to_string(a->credentials.device) +
-                                  "\r\nAuthorization: Bearer " + toHex(a->credentials.secret) + "\r\n\r\n"));
+        net::write(
+            s,
+            net::buffer("GET /v1/blobs/" + *id + " HTTP/1.1\r\nHost: x\r\nX-Verbatim-Device: " +
+                        a->credentials.user + "/" + std::to_string(a->credentials.device) +
+                        "\r\nAuthorization: Bearer " + toHex(a->credentials.secret) + "\r\n\r\n"));
         std::string reply;
         char buf[8192];
         boost::system::error_code ec;
         for (int i = 0; !ec; ++i) {
-            if (i == 2) QTest::qSleep(500);  // stall after the first records
+            if (i == 2) QTest::qSleep(500); // stall after the first records
             std::size_t n = s.read_some(net::buffer(buf), ec);
             reply.append(buf, n);
         }
@@ -472,15 +482,24 @@ private slots:
         Harness h;
         QVERIFY(h.ok());
         auto port = h.server().port();
-        QVERIFY(rawHttps(port, "POST /v1/register HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000\r\n\r\n")
-                    .find("413") != std::string::npos);
-        QVERIFY(rawHttps(port, "POST /v1/register HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
-                    .find("411") != std::string::npos);
-        std::string big = "GET /v1/ws HTTP/1.1\r\nHost: x\r\nX-Pad: " + std::string(8 * 1024 + 1, 'a') + "\r\n\r\n";
+        QVERIFY(
+            rawHttps(port,
+                     "POST /v1/register HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000\r\n\r\n")
+                .find("413") != std::string::npos);
+        QVERIFY(
+            rawHttps(port,
+                     "POST /v1/register HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
+                .find("411") != std::string::npos);
+        std::string big =
+            "GET /v1/ws HTTP/1.1\r\nHost: x\r\nX-Pad: " + std::string(8 * 1024 + 1, 'a') +
+            "\r\n\r\n";
         QVERIFY(rawHttps(port, big).find("431") != std::string::npos);
-        QVERIFY(rawHttps(port, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n").find("404") != std::string::npos);
-        QVERIFY(rawHttps(port, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").find("404") != std::string::npos);
-        QVERIFY(rawHttps(port, "POST /v1/register HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello")
+        QVERIFY(rawHttps(port, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n").find("404") !=
+                std::string::npos);
+        QVERIFY(rawHttps(port, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").find("404") !=
+                std::string::npos);
+        QVERIFY(rawHttps(port,
+                         "POST /v1/register HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello")
                     .find("400") != std::string::npos);
         // Garbage instead of a TLS ClientHello: the connection is dropped, the relay lives on.
         {
@@ -512,7 +531,8 @@ private slots:
             t.start();
             boost::system::error_code ec;
             char buf[256];
-            while (!ec && t.elapsed() < ms + 5000) stream.read_some(net::buffer(buf), ec);
+            while (!ec && t.elapsed() < ms + 5000)
+                stream.read_some(net::buffer(buf), ec);
             return ec && t.elapsed() <= ms;
         };
         {
@@ -537,13 +557,14 @@ private slots:
             net::ssl::stream<net::ip::tcp::socket> s(ioc, ctx);
             s.next_layer().connect({net::ip::make_address("127.0.0.1"), port});
             s.handshake(net::ssl::stream_base::client);
-            std::string upgrade = "GET /v1/ws HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\n"
-                                  "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                                  "Sec-WebSocket-Version: 13\r\n"
-                                  "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n"
-                                  "X-Verbatim-Device: ivy/" +
-                                  std::to_string(a->device) + "\r\nAuthorization: Bearer " +
-                                  toHex(a->credentials.secret) + "\r\n\r\n";
+            std::string upgrade =
+                "GET /v1/ws HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\n"
+                "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                "Sec-WebSocket-Version: 13\r\n"
+                "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n"
+                "X-Verbatim-Device: ivy/" +
+                std::to_string(a->device) + "\r\nAuthorization: Bearer " +
+                toHex(a->credentials.secret) + "\r\n\r\n";
             net::write(s, net::buffer(upgrade));
             std::string head(1024, '\0');
             head.resize(s.read_some(net::buffer(head)));
@@ -572,7 +593,8 @@ private slots:
         as[proto::ROLE_ADMIN] = h.enrollStaff("adam", proto::ROLE_ADMIN);
         std::string otherMatter;
         as[proto::ROLE_CLIENT] = h.inviteClient("lara", "Another matter", &otherMatter);
-        for (auto& [role, d] : as) QVERIFY(d && d->connect(h.endpoint()));
+        for (auto& [role, d] : as)
+            QVERIFY(d && d->connect(h.endpoint()));
         QVERIFY(owner->connect(h.endpoint()));
         // A queued envelope of the owner's client, for the acknowledge probe.
         proto::Request seed;
@@ -580,7 +602,9 @@ private slots:
         QCOMPARE(owner->connection->call(seed)->status(), proto::STATUS_OK);
 
         using Expect = std::function<bool(proto::Role, const proto::Response&)>;
-        auto forbidden = [](proto::Role, const proto::Response& r) { return r.status() == proto::STATUS_FORBIDDEN; };
+        auto forbidden = [](proto::Role, const proto::Response& r) {
+            return r.status() == proto::STATUS_FORBIDDEN;
+        };
         auto refused = [](proto::Role, const proto::Response& r) {
             return r.status() >= proto::STATUS_BAD_REQUEST && r.status() < proto::STATUS_INTERNAL;
         };
@@ -589,29 +613,44 @@ private slots:
             Expect expect;
         };
         std::map<std::string, Probe> matrix;
-        matrix["ping"] = {[](Device&) { proto::Request r; r.mutable_ping(); return r; },
-                          [](proto::Role, const proto::Response& r) { return r.status() == proto::STATUS_OK; }};
-        matrix["upload_pre_keys"] = {[](Device&) { proto::Request r; r.mutable_upload_pre_keys(); return r; },
-                                     [](proto::Role, const proto::Response& r) { return r.status() == proto::STATUS_OK; }};
+        matrix["ping"] = {
+            [](Device&) {
+                proto::Request r;
+                r.mutable_ping();
+                return r;
+            },
+            [](proto::Role, const proto::Response& r) { return r.status() == proto::STATUS_OK; }};
+        matrix["upload_pre_keys"] = {
+            [](Device&) {
+                proto::Request r;
+                r.mutable_upload_pre_keys();
+                return r;
+            },
+            [](proto::Role, const proto::Response& r) { return r.status() == proto::STATUS_OK; }};
         matrix["fetch_bundles"] = {[&](Device&) {
                                        proto::Request r;
                                        r.mutable_fetch_bundles()->set_user(ownersClient->user);
                                        return r;
                                    },
                                    forbidden};
-        matrix["create_conversation"] = {[&](Device&) {
-                                             proto::Request r;
-                                             r.mutable_create_conversation()->set_title("x");
-                                             r.mutable_create_conversation()->add_members(ownersClient->user);
-                                             return r;
-                                         },
-                                         [](proto::Role role, const proto::Response& r) {
-                                             bool staff = role == proto::ROLE_LAWYER || role == proto::ROLE_SUPERVISOR ||
-                                                          role == proto::ROLE_ADMIN;
-                                             return staff ? r.status() == proto::STATUS_OK
-                                                          : r.status() == proto::STATUS_FORBIDDEN;
-                                         }};
-        matrix["list_conversations"] = {[](Device&) { proto::Request r; r.mutable_list_conversations(); return r; },
+        matrix["create_conversation"] = {
+            [&](Device&) {
+                proto::Request r;
+                r.mutable_create_conversation()->set_title("x");
+                r.mutable_create_conversation()->add_members(ownersClient->user);
+                return r;
+            },
+            [](proto::Role role, const proto::Response& r) {
+                bool staff = role == proto::ROLE_LAWYER || role == proto::ROLE_SUPERVISOR ||
+                             role == proto::ROLE_ADMIN;
+                return staff ? r.status() == proto::STATUS_OK
+                             : r.status() == proto::STATUS_FORBIDDEN;
+            }};
+        matrix["list_conversations"] = {[](Device&) {
+                                            proto::Request r;
+                                            r.mutable_list_conversations();
+                                            return r;
+                                        },
                                         [&](proto::Role, const proto::Response& r) {
                                             if (r.status() != proto::STATUS_OK) return false;
                                             for (const auto& c : r.conversations().conversations())
@@ -620,31 +659,35 @@ private slots:
                                         }};
         matrix["list_member_devices"] = {[&](Device&) {
                                              proto::Request r;
-                                             r.mutable_list_member_devices()->set_conversation_id(ownersMatter);
+                                             r.mutable_list_member_devices()->set_conversation_id(
+                                                 ownersMatter);
                                              return r;
                                          },
                                          forbidden};
         matrix["send"] = {[&](Device& d) {
                               proto::Request r;
-                              *r.mutable_send() = seed.send();  // someone else's message
+                              *r.mutable_send() = seed.send(); // someone else's message
                               (void)d;
                               return r;
                           },
                           refused};
-        matrix["acknowledge"] = {[&](Device&) {
-                                     proto::Request r;
-                                     for (std::uint64_t id = 1; id <= 5; ++id) r.mutable_acknowledge()->add_queue_ids(id);
-                                     return r;
-                                 },
-                                 [](proto::Role, const proto::Response& r) { return r.status() == proto::STATUS_OK; }};
+        matrix["acknowledge"] = {
+            [&](Device&) {
+                proto::Request r;
+                for (std::uint64_t id = 1; id <= 5; ++id)
+                    r.mutable_acknowledge()->add_queue_ids(id);
+                return r;
+            },
+            [](proto::Role, const proto::Response& r) { return r.status() == proto::STATUS_OK; }};
         matrix["pull_journal"] = {[](Device&) {
                                       proto::Request r;
                                       r.mutable_pull_journal()->set_after_sequence(0);
                                       return r;
                                   },
                                   [](proto::Role role, const proto::Response& r) {
-                                      return role == proto::ROLE_COMPLIANCE ? r.status() == proto::STATUS_OK
-                                                                            : r.status() == proto::STATUS_FORBIDDEN;
+                                      return role == proto::ROLE_COMPLIANCE
+                                                 ? r.status() == proto::STATUS_OK
+                                                 : r.status() == proto::STATUS_FORBIDDEN;
                                   }};
         matrix["create_invite"] = {[&](Device&) {
                                        proto::Request r;
@@ -659,8 +702,10 @@ private slots:
                                       return r;
                                   },
                                   [](proto::Role, const proto::Response& r) {
-                                      // Everyone sees their own devices, and only those (one each here).
-                                      return r.status() == proto::STATUS_OK && r.device_list().devices_size() == 1;
+                                      // Everyone sees their own devices, and only those (one each
+                                      // here).
+                                      return r.status() == proto::STATUS_OK &&
+                                             r.device_list().devices_size() == 1;
                                   }};
         matrix["create_device_link"] = {[](Device&) {
                                             proto::Request r;
@@ -669,8 +714,9 @@ private slots:
                                         },
                                         [](proto::Role role, const proto::Response& r) {
                                             // Staff link their own devices; clients join by invite.
-                                            return role == proto::ROLE_CLIENT ? r.status() == proto::STATUS_FORBIDDEN
-                                                                              : r.status() == proto::STATUS_OK;
+                                            return role == proto::ROLE_CLIENT
+                                                       ? r.status() == proto::STATUS_FORBIDDEN
+                                                       : r.status() == proto::STATUS_OK;
                                         }};
         matrix["confirm_wipe"] = {[](Device&) {
                                       proto::Request r;
@@ -678,7 +724,8 @@ private slots:
                                       return r;
                                   },
                                   [](proto::Role, const proto::Response& r) {
-                                      return r.status() == proto::STATUS_NOT_FOUND;  // no wipe is pending
+                                      return r.status() ==
+                                             proto::STATUS_NOT_FOUND; // no wipe is pending
                                   }};
         matrix["admin_list_devices"] = {[](Device&) {
                                             proto::Request r;
@@ -687,29 +734,33 @@ private slots:
                                         },
                                         [](proto::Role role, const proto::Response& r) {
                                             return role == proto::ROLE_ADMIN
-                                                       ? r.status() == proto::STATUS_OK && r.device_list().devices_size() > 5
+                                                       ? r.status() == proto::STATUS_OK &&
+                                                             r.device_list().devices_size() > 5
                                                        : r.status() == proto::STATUS_FORBIDDEN;
                                         }};
-        matrix["admin_device_action"] = {[](Device&) {
-                                             proto::Request r;
-                                             r.mutable_admin_device_action()->set_user("nobody");
-                                             r.mutable_admin_device_action()->set_device(9);
-                                             r.mutable_admin_device_action()->set_action(proto::AdminDeviceAction::REVOKE);
-                                             return r;
-                                         },
-                                         [](proto::Role role, const proto::Response& r) {
-                                             return role == proto::ROLE_ADMIN ? r.status() == proto::STATUS_NOT_FOUND
-                                                                              : r.status() == proto::STATUS_FORBIDDEN;
-                                         }};
+        matrix["admin_device_action"] = {
+            [](Device&) {
+                proto::Request r;
+                r.mutable_admin_device_action()->set_user("nobody");
+                r.mutable_admin_device_action()->set_device(9);
+                r.mutable_admin_device_action()->set_action(proto::AdminDeviceAction::REVOKE);
+                return r;
+            },
+            [](proto::Role role, const proto::Response& r) {
+                return role == proto::ROLE_ADMIN ? r.status() == proto::STATUS_NOT_FOUND
+                                                 : r.status() == proto::STATUS_FORBIDDEN;
+            }};
         matrix["approve_device"] = {[&](Device& d) {
                                         // An approval of another user's device, signed as itself.
                                         auto a = journal::DeviceApproval::make(
-                                            ownersClient->user, ownersClient->device + 8, ownersClient->identityKey, d.device,
-                                            1764300000000ULL, [&](ByteView m) { return d.sessions->sign(m); });
+                                            ownersClient->user, ownersClient->device + 8,
+                                            ownersClient->identityKey, d.device, 1764300000000ULL,
+                                            [&](ByteView m) { return d.sessions->sign(m); });
                                         proto::Request r;
                                         if (a) {
                                             auto bytes = a->serialize();
-                                            r.mutable_approve_device()->set_approval(std::string(bytes.begin(), bytes.end()));
+                                            r.mutable_approve_device()->set_approval(
+                                                std::string(bytes.begin(), bytes.end()));
                                         }
                                         return r;
                                     },
@@ -721,14 +772,17 @@ private slots:
             return at == std::string::npos ? std::string() : link->substr(at + 6, 8);
         }();
         QCOMPARE(ownersInvite.size(), std::size_t(8));
-        auto inviter = [](proto::Role role) { return role == proto::ROLE_LAWYER || role == proto::ROLE_SUPERVISOR; };
+        auto inviter = [](proto::Role role) {
+            return role == proto::ROLE_LAWYER || role == proto::ROLE_SUPERVISOR;
+        };
         matrix["list_invites"] = {[](Device&) {
                                       proto::Request r;
                                       r.mutable_list_invites();
                                       return r;
                                   },
                                   [&](proto::Role role, const proto::Response& r) {
-                                      if (!inviter(role)) return r.status() == proto::STATUS_FORBIDDEN;
+                                      if (!inviter(role))
+                                          return r.status() == proto::STATUS_FORBIDDEN;
                                       if (r.status() != proto::STATUS_OK) return false;
                                       for (const auto& i : r.invite_list().invites())
                                           if (i.inviter() == "owen") return false;
@@ -740,19 +794,23 @@ private slots:
                                        return r;
                                    },
                                    [&](proto::Role role, const proto::Response& r) {
-                                       return r.status() == (inviter(role) ? proto::STATUS_NOT_FOUND : proto::STATUS_FORBIDDEN);
+                                       return r.status() == (inviter(role)
+                                                                 ? proto::STATUS_NOT_FOUND
+                                                                 : proto::STATUS_FORBIDDEN);
                                    }};
         const auto* oneof = proto::Request::descriptor()->FindOneofByName("op");
         QVERIFY(oneof);
         for (int i = 0; i < oneof->field_count(); ++i) {
             std::string name = oneof->field(i)->name();
-            QVERIFY2(matrix.count(name), ("no authorisation matrix entry for request " + name).c_str());
+            QVERIFY2(matrix.count(name),
+                     ("no authorisation matrix entry for request " + name).c_str());
             for (auto& [role, d] : as) {
                 auto res = d->connection->call(matrix[name].make(*d));
                 QVERIFY(res);
                 QVERIFY2(matrix[name].expect(role, *res),
-                         (name + " as " + proto::Role_Name(role) + " -> " + std::to_string(res->status()) + " " +
-                          res->error()).c_str());
+                         (name + " as " + proto::Role_Name(role) + " -> " +
+                          std::to_string(res->status()) + " " + res->error())
+                             .c_str());
             }
         }
         // Nobody's probe touched the owner's client queue: it still receives the message.
@@ -780,7 +838,8 @@ private slots:
         QVERIFY(!cmd->verify(h.relayKey().publicKey, "wanda", lawyer->device + 1));
         // A wipe signed by anyone but the relay does not verify.
         auto mallory = *crypto::ed25519Generate();
-        auto forged = journal::WipeCommand::sign("wanda", lawyer->device, cmd->issuedMs, mallory.privateKey);
+        auto forged =
+            journal::WipeCommand::sign("wanda", lawyer->device, cmd->issuedMs, mallory.privateKey);
         QVERIFY(!forged->verify(h.relayKey().publicKey, "wanda", lawyer->device));
         auto devices = h.service().listDevices("wanda");
         QVERIFY(devices && devices->size() == 1 && (*devices)[0].wipeRequestedMs > 0);
@@ -801,7 +860,8 @@ private slots:
         QVERIFY(client->connect(h.endpoint()));
         auto wipes = client->waitForWipe();
         QCOMPARE(wipes.size(), std::size_t(1));
-        QVERIFY(journal::WipeCommand::parse(view(wipes[0]))->verify(h.relayKey().publicKey, client->user, client->device));
+        QVERIFY(journal::WipeCommand::parse(view(wipes[0]))
+                    ->verify(h.relayKey().publicKey, client->user, client->device));
         QTest::qWait(200);
         QCOMPARE(client->envelopes().size(), std::size_t(0));
         // The revoked device may receive its wipe, and nothing else.
@@ -815,7 +875,9 @@ private slots:
     void connectionsPerAddressAreRateLimited() {
         // RL-07/RL-12 at the door: a burst of new connections from one address is cut before
         // TLS, counted in /metrics, and the relay keeps serving.
-        Harness h([](relay::ServerConfig& c) { c.connectsPerAddress = relay::BucketSpec{5, 0.01}; });
+        Harness h([](relay::ServerConfig& c) {
+            c.connectsPerAddress = relay::BucketSpec{5, 0.01};
+        });
         QVERIFY(h.ok());
         auto port = h.server().port();
         int handshakes = 0, cut = 0;
@@ -832,7 +894,8 @@ private slots:
         QCOMPARE(cut, 3);
         // The admin listener reports it (plain HTTP on loopback).
         const std::string body = adminMetrics(h.server().adminPort());
-        QVERIFY2(body.find("verbatim_connections_rate_limited_total 3") != std::string::npos, body.c_str());
+        QVERIFY2(body.find("verbatim_connections_rate_limited_total 3") != std::string::npos,
+                 body.c_str());
     }
 
     void wrongCertificatePinIsRefused() {
@@ -894,7 +957,7 @@ private slots:
         auto client = h.inviteClient("judy", "Fraud", &conv);
         QVERIFY(lawyer->connect(h.endpoint()));
         QVERIFY(officer->connect(h.endpoint()));
-        const std::uint64_t base = h.service().journalHead().first;  // the relay's own entries
+        const std::uint64_t base = h.service().journalHead().first; // the relay's own entries
         std::vector<std::string> bodies;
         for (int i = 0; i < 40; ++i) {
             proto::Request req;
@@ -918,20 +981,21 @@ private slots:
             items.push_back({r.sequence(), toBytes(view(r.entry())), ch});
         }
         std::vector<journal::Checkpoint> cps;
-        for (const auto& c : page->journal_page().checkpoints()) cps.push_back(*journal::Checkpoint::parse(view(c)));
+        for (const auto& c : page->journal_page().checkpoints())
+            cps.push_back(*journal::Checkpoint::parse(view(c)));
         QVERIFY(!cps.empty());
         auto report = journal::verifyChain(items, cps, h.relayKey().publicKey);
         QVERIFY(report.ok());
         QCOMPARE(report.entriesChecked, base + 40);
-        // The relay's entries (enrolments of judy and comply, the matter, the client's invitation) open and
-        // verify under its journal identity; the 40 messages follow them.
+        // The relay's entries (enrolments of judy and comply, the matter, the client's invitation)
+        // open and verify under its journal identity; the 40 messages follow them.
         auto split = splitJournal(items, h.journalKey(), h.relayIdentityPublic());
         QVERIFY2(split, split ? "" : split.error().message.c_str());
         const std::vector<std::string> expected = {
-            "enroll-user",    "enrollment-link", "device-registered",  // judy
-            "enroll-user",    "enrollment-link", "device-registered",  // comply
-            "conversation-created", "invite-created",                 // judy opens the matter
-            "invite-redeemed", "device-registered"};                  // the client
+            "enroll-user",          "enrollment-link",  "device-registered", // judy
+            "enroll-user",          "enrollment-link",  "device-registered", // comply
+            "conversation-created", "invite-created",     // judy opens the matter
+            "invite-redeemed",      "device-registered"}; // the client
         QVERIFY(split->adminActions == expected);
         QCOMPARE(split->adminPositions.size(), std::size_t(base));
         QCOMPARE(split->messagePositions.size(), std::size_t(40));

@@ -8,12 +8,12 @@
 
 #include <QDir>
 #include <QDirIterator>
-#include <QRegularExpression>
-#include <QThread>
 #include <QFile>
 #include <QFileInfo>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QTemporaryDir>
+#include <QThread>
 #include <QtTest>
 
 #include <boost/asio/ip/tcp.hpp>
@@ -40,8 +40,12 @@ using namespace verbatim::e2e;
 
 namespace {
 
-std::uint16_t freePort() { return freeLoopbackPort(); }
-std::string tokenOf(const QString& link) { return linkToken(link.trimmed().toStdString()); }
+std::uint16_t freePort() {
+    return freeLoopbackPort();
+}
+std::string tokenOf(const QString& link) {
+    return linkToken(link.trimmed().toStdString());
+}
 
 QByteArray readAll(const QString& path) {
     QFile f(path);
@@ -54,16 +58,20 @@ bool writeAll(const QString& path, const QByteArray& data) {
     return f.write(data) == data.size();
 }
 
-ByteView bv(const QByteArray& b) { return ByteView(reinterpret_cast<const std::uint8_t*>(b.constData()), std::size_t(b.size())); }
+ByteView bv(const QByteArray& b) {
+    return ByteView(reinterpret_cast<const std::uint8_t*>(b.constData()), std::size_t(b.size()));
+}
 
 /// Every file below `dir` with its bytes' hash: what "changes nothing" is checked against.
 std::map<QString, QByteArray> snapshotTree(const QString& dir) {
     std::map<QString, QByteArray> out;
-    QDirIterator it(dir, QDir::Files | QDir::Hidden | QDir::NoDotAndDotDot, QDirIterator::Subdirectories);
+    QDirIterator it(dir, QDir::Files | QDir::Hidden | QDir::NoDotAndDotDot,
+                    QDirIterator::Subdirectories);
     while (it.hasNext()) {
         QString p = it.next();
         auto h = crypto::sha256(bv(readAll(p)));
-        out[QDir(dir).relativeFilePath(p)] = QByteArray(reinterpret_cast<const char*>(h.data()), int(h.size()));
+        out[QDir(dir).relativeFilePath(p)] =
+            QByteArray(reinterpret_cast<const char*>(h.data()), int(h.size()));
     }
     return out;
 }
@@ -86,7 +94,7 @@ std::optional<SecureBytes> databaseKey(const QString& dataDir, const QString& un
     return *key;
 }
 
-}  // namespace
+} // namespace
 
 class TestRelayOps : public QObject {
     Q_OBJECT
@@ -125,11 +133,14 @@ class TestRelayOps : public QObject {
     }
 
     /// init in `dir`/data, unlock secret in `dir`/relay.unlock, journal key in `dir`/journal.pub.
-    static bool init(const QString& dir, const QString& firm, const crypto::X25519Key& journalKey, std::uint16_t port) {
-        if (!writeAll(dir + "/journal.pub", QByteArray::fromStdString(toHex(journalKey.publicKey())))) return false;
-        auto r = relay({"init", "--data", dir + "/data", "--unlock-file", dir + "/relay.unlock", "--firm", firm,
-                        "--journal-key", dir + "/journal.pub", "--root-key-out", dir + "/root.key", "--address",
-                        QString("127.0.0.1:%1").arg(port)});
+    static bool init(const QString& dir, const QString& firm, const crypto::X25519Key& journalKey,
+                     std::uint16_t port) {
+        if (!writeAll(dir + "/journal.pub",
+                      QByteArray::fromStdString(toHex(journalKey.publicKey()))))
+            return false;
+        auto r = relay({"init", "--data", dir + "/data", "--unlock-file", dir + "/relay.unlock",
+                        "--firm", firm, "--journal-key", dir + "/journal.pub", "--root-key-out",
+                        dir + "/root.key", "--address", QString("127.0.0.1:%1").arg(port)});
         if (r.code != 0) qWarning("init: %s", qPrintable(r.err));
         return r.code == 0;
     }
@@ -137,9 +148,10 @@ class TestRelayOps : public QObject {
     bool startServe(const QString& data, const QString& unlock) {
         m_relay = std::make_unique<QProcess>();
         m_relay->setProcessEnvironment(env());
-        m_relay->start(VERBATIM_RELAY_BIN, {"serve", "--data", data, "--listen", QString("127.0.0.1:%1").arg(m_port),
-                                            "--admin-listen", QString("127.0.0.1:%1").arg(m_adminPort), "--bench-limits",
-                                            "--unlock-file", unlock});
+        m_relay->start(VERBATIM_RELAY_BIN,
+                       {"serve", "--data", data, "--listen", QString("127.0.0.1:%1").arg(m_port),
+                        "--admin-listen", QString("127.0.0.1:%1").arg(m_adminPort),
+                        "--bench-limits", "--unlock-file", unlock});
         if (!m_relay->waitForStarted(10000)) return false;
         QElapsedTimer t;
         t.start();
@@ -177,21 +189,30 @@ class TestRelayOps : public QObject {
         m_port = freePort();
         m_adminPort = freePort();
         if (!init(dir, name, f.journalKey, m_port)) return false;
-        auto lawyerToken = tokenOf(relay({"admin", "--data", f.data, "--unlock-file", f.unlock, "enroll", "lena", "--role", "lawyer"}).out);
-        auto inviteToken = tokenOf(relay({"admin", "--data", f.data, "--unlock-file", f.unlock, "invite", "--from", "lena", "--matter", "M"}).out);
-        if (lawyerToken.empty() || inviteToken.empty() || !startServe(f.data, f.unlock)) return false;
-        client::Endpoint ep{"127.0.0.1", m_port, *relay::certificateFingerprint((f.data + "/tls.crt").toStdString())};
+        auto lawyerToken = tokenOf(relay({"admin", "--data", f.data, "--unlock-file", f.unlock,
+                                          "enroll", "lena", "--role", "lawyer"})
+                                       .out);
+        auto inviteToken = tokenOf(relay({"admin", "--data", f.data, "--unlock-file", f.unlock,
+                                          "invite", "--from", "lena", "--matter", "M"})
+                                       .out);
+        if (lawyerToken.empty() || inviteToken.empty() || !startServe(f.data, f.unlock))
+            return false;
+        client::Endpoint ep{"127.0.0.1", m_port,
+                            *relay::certificateFingerprint((f.data + "/tls.crt").toStdString())};
         auto ctx = *signal::SignalContext::create();
         auto lawyer = Device::create(ctx), client = Device::create(ctx);
-        auto r1 = client::RelayConnection::registerDevice(ep, lawyer->registration(lawyerToken, "L"));
-        auto r2 = client::RelayConnection::registerDevice(ep, client->registration(inviteToken, "C"));
+        auto r1 =
+            client::RelayConnection::registerDevice(ep, lawyer->registration(lawyerToken, "L"));
+        auto r2 =
+            client::RelayConnection::registerDevice(ep, client->registration(inviteToken, "C"));
         if (!r1 || !r2) return false;
         lawyer->user = r1->user();
         lawyer->device = r1->device();
         if (!lawyer->connect(ep)) return false;
         for (int i = 0; i < messages; ++i) {
             proto::Request req;
-            *req.mutable_send() = buildSend(*lawyer, r2->conversation_id(), "m" + std::to_string(i), f.journalKey.publicKey());
+            *req.mutable_send() = buildSend(*lawyer, r2->conversation_id(), "m" + std::to_string(i),
+                                            f.journalKey.publicKey());
             auto r = lawyer->connection->call(req);
             if (!r || r->status() != proto::STATUS_OK) return false;
         }
@@ -211,20 +232,27 @@ private slots:
     void backupUnderLoadRestoresEveryAcknowledgedMessage() {
         QTemporaryDir dir;
         QVERIFY(dir.isValid());
-        const QString data = dir.path() + "/data", unlock = dir.path() + "/relay.unlock", out = dir.path() + "/nightly.vrb";
+        const QString data = dir.path() + "/data", unlock = dir.path() + "/relay.unlock",
+                      out = dir.path() + "/nightly.vrb";
         auto journalKey = *crypto::X25519Key::generate();
         m_port = freePort();
         m_adminPort = freePort();
         QVERIFY(init(dir.path(), "Backup & Co", journalKey, m_port));
-        auto admin = [&](const QStringList& args) { return relay(QStringList{"admin", "--data", data, "--unlock-file", unlock} + args); };
+        auto admin = [&](const QStringList& args) {
+            return relay(QStringList{"admin", "--data", data, "--unlock-file", unlock} + args);
+        };
         auto lawyerToken = tokenOf(admin({"enroll", "lena", "--role", "lawyer"}).out);
         auto officerToken = tokenOf(admin({"enroll", "olga", "--role", "compliance"}).out);
-        auto inviteToken = tokenOf(admin({"invite", "--from", "lena", "--matter", "Backup matter"}).out);
+        auto inviteToken =
+            tokenOf(admin({"invite", "--from", "lena", "--matter", "Backup matter"}).out);
         QVERIFY(!lawyerToken.empty() && !officerToken.empty() && !inviteToken.empty());
         QVERIFY(startServe(data, unlock));
-        client::Endpoint ep{"127.0.0.1", m_port, *relay::certificateFingerprint((data + "/tls.crt").toStdString())};
+        client::Endpoint ep{"127.0.0.1", m_port,
+                            *relay::certificateFingerprint((data + "/tls.crt").toStdString())};
         auto ctx = *signal::SignalContext::create();
-        auto enrol = [&](const std::string& token, std::string* conv) { return registerAt(ep, ctx, token, "T", conv); };
+        auto enrol = [&](const std::string& token, std::string* conv) {
+            return registerAt(ep, ctx, token, "T", conv);
+        };
         std::string conv;
         auto lawyer = enrol(lawyerToken, nullptr);
         auto officer = enrol(officerToken, nullptr);
@@ -239,7 +267,9 @@ private slots:
 
         constexpr int kMessages = 1500;
         std::vector<proto::SendMessage> sends;
-        for (int i = 0; i < kMessages; ++i) sends.push_back(buildSend(*lawyer, conv, "b-" + std::to_string(i), journalKey.publicKey()));
+        for (int i = 0; i < kMessages; ++i)
+            sends.push_back(
+                buildSend(*lawyer, conv, "b-" + std::to_string(i), journalKey.publicKey()));
         std::mutex mutex;
         std::set<std::string> acked;
         std::atomic<int> answered{0};
@@ -269,7 +299,8 @@ private slots:
         sendRange(500, kMessages);
         QProcess backup;
         backup.setProcessEnvironment(env());
-        backup.start(VERBATIM_RELAY_BIN, {"backup", "--data", data, "--out", out, "--unlock-file", unlock});
+        backup.start(VERBATIM_RELAY_BIN,
+                     {"backup", "--data", data, "--out", out, "--unlock-file", unlock});
         QVERIFY(backup.waitForFinished(60000));
         QVERIFY2(backup.exitCode() == 0, backup.readAllStandardError().constData());
         const QString summary = QString::fromUtf8(backup.readAllStandardOutput());
@@ -297,7 +328,8 @@ private slots:
         auto r = relay({"restore", "--from", out, "--data", restored, "--unlock-file", unlock});
         QVERIFY2(r.code == 0, qPrintable(r.err));
         QVERIFY(!QDir(restored + "/.restore-partial").exists());
-        QCOMPARE(QFileInfo(restored).permissions() & (QFile::ReadGroup | QFile::ReadOther | QFile::ExeGroup | QFile::ExeOther),
+        QCOMPARE(QFileInfo(restored).permissions() &
+                     (QFile::ReadGroup | QFile::ReadOther | QFile::ExeGroup | QFile::ExeOther),
                  QFileDevice::Permissions());
         auto c = relay({"check", "--data", restored, "--unlock-file", unlock});
         QVERIFY2(c.code == 0, qPrintable(c.err));
@@ -310,13 +342,13 @@ private slots:
             std::optional<proto::QueueDrained> got;
             d.credentials.user = d.user;
             d.credentials.device = d.device;
-            auto conn = client::RelayConnection::connect(
-                ep, d.credentials,
-                [&](const proto::Push& p) {
-                    std::lock_guard lock(mu);
-                    if (p.has_queue_drained()) got = p.queue_drained();
-                },
-                {});
+            auto conn = client::RelayConnection::connect(ep, d.credentials,
+                                                         [&](const proto::Push& p) {
+                                                             std::lock_guard lock(mu);
+                                                             if (p.has_queue_drained())
+                                                                 got = p.queue_drained();
+                                                         },
+                                                         {});
             if (!conn) return std::nullopt;
             QElapsedTimer t;
             t.start();
@@ -330,7 +362,8 @@ private slots:
             (*conn).reset();
             return got;
         };
-        auto fetched = client::RelayConnection::downloadBlob(ep, lawyer->credentials, *blobId, 1 << 20);
+        auto fetched =
+            client::RelayConnection::downloadBlob(ep, lawyer->credentials, *blobId, 1 << 20);
         QVERIFY2(fetched, fetched ? "" : fetched.error().message.c_str());
         QVERIFY(*fetched == attachment);
         auto notice = drained(*lawyer);
@@ -349,19 +382,22 @@ private slots:
             QVERIFY(res);
             QCOMPARE(res->status(), proto::STATUS_OK);
             duplicates += res->send_result().duplicate() ? 1 : 0;
-            if (!res->send_result().duplicate()) QVERIFY(res->send_result().journal_sequence() > backupSeq);
+            if (!res->send_result().duplicate())
+                QVERIFY(res->send_result().journal_sequence() > backupSeq);
         }
         QVERIFY(duplicates >= 500);
-        qInfo("backup ended at journal %llu; %d of %d resends were already in it", (unsigned long long)backupSeq,
-              duplicates, kMessages);
+        qInfo("backup ended at journal %llu; %d of %d resends were already in it",
+              (unsigned long long)backupSeq, duplicates, kMessages);
 
         // The client, offline all along, receives each message exactly once.
         QVERIFY(client->connect(ep));
         auto got = client->waitForEnvelopes(kMessages, 60000);
         QCOMPARE(got.size(), std::size_t(kMessages));
         std::set<std::string> ids;
-        for (const auto& e : got) QVERIFY(ids.insert(e.message_id()).second);
-        for (const auto& id : ackedBeforeBackup) QVERIFY(ids.count(id));
+        for (const auto& e : got)
+            QVERIFY(ids.insert(e.message_id()).second);
+        for (const auto& id : ackedBeforeBackup)
+            QVERIFY(ids.count(id));
         QTest::qWait(200);
         QCOMPARE(client->envelopes().size(), std::size_t(kMessages));
 
@@ -376,7 +412,8 @@ private slots:
         auto report = journal::verifyChain(items, cps, manifest->relayPublicKey);
         QVERIFY(report.ok());
         QCOMPARE(items.size(), std::size_t(backupSeq) + std::size_t(kMessages - duplicates));
-        for (std::size_t i = 0; i < items.size(); ++i) QCOMPARE(items[i].sequence, std::uint64_t(i + 1));
+        for (std::size_t i = 0; i < items.size(); ++i)
+            QCOMPARE(items[i].sequence, std::uint64_t(i + 1));
         stopServe();
         auto c2 = relay({"check", "--data", restored, "--unlock-file", unlock});
         QVERIFY2(c2.code == 0, qPrintable(c2.err));
@@ -392,7 +429,8 @@ private slots:
         auto ok = relay({"check", "--data", f.data, "--unlock-file", f.unlock});
         QVERIFY2(ok.code == 0, qPrintable(ok.err));
         auto entries = QRegularExpression("journal chain of (\\d+) entries").match(ok.out);
-        QVERIFY2(entries.hasMatch() && entries.captured(1).toInt() > 20, qPrintable(ok.out));  // 20 sends + admin entries
+        QVERIFY2(entries.hasMatch() && entries.captured(1).toInt() > 20,
+                 qPrintable(ok.out)); // 20 sends + admin entries
         auto key = databaseKey(f.data, f.unlock);
         QVERIFY(key);
         const QString pristine = dir.path() + "/pristine.db";
@@ -433,7 +471,8 @@ private slots:
         }
         r = relay({"check", "--data", f.data, "--unlock-file", f.unlock});
         QVERIFY(r.code != 0);
-        QVERIFY2(r.err.contains("page") || r.err.contains("malformed") || r.err.contains("damaged"), qPrintable(r.err));
+        QVERIFY2(r.err.contains("page") || r.err.contains("malformed") || r.err.contains("damaged"),
+                 qPrintable(r.err));
     }
 
     // Restore refuses, with a reason, and leaves the target as it was: a truncated backup (cut
@@ -452,23 +491,28 @@ private slots:
         const QString target = dir.path() + "/target";
         auto restoreInto = [&](const QByteArray& bytes, const QString& unlock = {}) {
             writeAll(dir.path() + "/bad.vrb", bytes);
-            return relay({"restore", "--from", dir.path() + "/bad.vrb", "--data", target, "--unlock-file",
-                          unlock.isEmpty() ? f.unlock : unlock});
+            return relay({"restore", "--from", dir.path() + "/bad.vrb", "--data", target,
+                          "--unlock-file", unlock.isEmpty() ? f.unlock : unlock});
         };
         QVERIFY(QDir().mkpath(target));
-        for (qsizetype cut : {qsizetype(0), qsizetype(10), qsizetype(30), qsizetype(500), good.size() / 2, good.size() - 40,
-                              good.size() - 1}) {
+        for (qsizetype cut : {qsizetype(0), qsizetype(10), qsizetype(30), qsizetype(500),
+                              good.size() / 2, good.size() - 40, good.size() - 1}) {
             auto r = restoreInto(good.left(cut));
             QCOMPARE(r.code, 1);
-            QVERIFY2(r.err.contains("truncated") || r.err.contains("not a Verbatim relay backup"), qPrintable(r.err));
-            QVERIFY2(QDir(target).isEmpty(QDir::AllEntries | QDir::Hidden | QDir::NoDotAndDotDot), qPrintable(r.err));
+            QVERIFY2(r.err.contains("truncated") || r.err.contains("not a Verbatim relay backup"),
+                     qPrintable(r.err));
+            QVERIFY2(QDir(target).isEmpty(QDir::AllEntries | QDir::Hidden | QDir::NoDotAndDotDot),
+                     qPrintable(r.err));
         }
-        for (qsizetype at : {qsizetype(40), qsizetype(300), good.size() / 3, good.size() - 60, good.size() - 5}) {
+        for (qsizetype at :
+             {qsizetype(40), qsizetype(300), good.size() / 3, good.size() - 60, good.size() - 5}) {
             QByteArray bad = good;
             bad[at] = char(bad[at] ^ 1);
             auto r = restoreInto(bad);
             QCOMPARE(r.code, 1);
-            QVERIFY2(r.err.contains("damaged") || r.err.contains("truncated") || r.err.contains("format"), qPrintable(r.err));
+            QVERIFY2(r.err.contains("damaged") || r.err.contains("truncated") ||
+                         r.err.contains("format"),
+                     qPrintable(r.err));
             QVERIFY(QDir(target).isEmpty(QDir::AllEntries | QDir::Hidden | QDir::NoDotAndDotDot));
         }
         auto extra = restoreInto(good + "x");
@@ -476,18 +520,23 @@ private slots:
         QVERIFY2(extra.err.contains("after its end"), qPrintable(extra.err));
         // A backup from a newer release (its header says a schema this relay does not know).
         {
-            const int headerLen = int(std::uint8_t(good[24])) << 24 | int(std::uint8_t(good[25])) << 16 |
+            const int headerLen = int(std::uint8_t(good[24])) << 24 |
+                                  int(std::uint8_t(good[25])) << 16 |
                                   int(std::uint8_t(good[26])) << 8 | int(std::uint8_t(good[27]));
             QByteArray header = good.mid(28, headerLen);
             QVERIFY(header.contains("schema_version=9\n"));
             header.replace("schema_version=9\n", "schema_version=99\n");
             QByteArray front = good.left(24);
-            for (int shift : {24, 16, 8, 0}) front.append(char(header.size() >> shift));
+            for (int shift : {24, 16, 8, 0})
+                front.append(char(header.size() >> shift));
             front.append(header);
             auto h = crypto::sha256(bv(front));
-            auto newer = restoreInto(front + QByteArray(reinterpret_cast<const char*>(h.data()), 32) + good.mid(28 + headerLen + 32));
+            auto newer =
+                restoreInto(front + QByteArray(reinterpret_cast<const char*>(h.data()), 32) +
+                            good.mid(28 + headerLen + 32));
             QCOMPARE(newer.code, 1);
-            QVERIFY2(newer.err.contains("schema version 99, written by a newer release"), qPrintable(newer.err));
+            QVERIFY2(newer.err.contains("schema version 99, written by a newer release"),
+                     qPrintable(newer.err));
             QVERIFY(QDir(target).isEmpty(QDir::AllEntries | QDir::Hidden | QDir::NoDotAndDotDot));
         }
         auto notBackup = restoreInto(QByteArray(4096, 'a'));
@@ -503,9 +552,11 @@ private slots:
         Firm g;
         QVERIFY(makeFirm(g, other.path(), "Other LLP", 1));
         auto before = snapshotTree(g.data);
-        auto foreign = relay({"restore", "--from", out, "--data", g.data, "--unlock-file", g.unlock});
+        auto foreign =
+            relay({"restore", "--from", out, "--data", g.data, "--unlock-file", g.unlock});
         QCOMPARE(foreign.code, 1);
-        QVERIFY2(foreign.err.contains("not empty") && foreign.err.contains("Other LLP") && foreign.err.contains("Restore & Co"),
+        QVERIFY2(foreign.err.contains("not empty") && foreign.err.contains("Other LLP") &&
+                     foreign.err.contains("Restore & Co"),
                  qPrintable(foreign.err));
         QVERIFY(snapshotTree(g.data) == before);
         // Any other file in the target is refused too.
@@ -534,22 +585,27 @@ private slots:
         {
             auto db = storage::Database::open((f.data + "/relay.db").toStdString(), *key, {false});
             QVERIFY(db);
-            QVERIFY((*db)->exec("CREATE TABLE ballast (b BLOB); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
-                                "WHERE i < 40000) INSERT INTO ballast SELECT randomblob(3000) FROM n"));
+            QVERIFY(
+                (*db)->exec("CREATE TABLE ballast (b BLOB); WITH RECURSIVE n(i) AS (SELECT 1 UNION "
+                            "ALL SELECT i + 1 FROM n "
+                            "WHERE i < 40000) INSERT INTO ballast SELECT randomblob(3000) FROM n"));
         }
         const QString out = dir.path() + "/b.vrb";
         for (int attempt = 0; attempt < 2; ++attempt) {
             QProcess p;
             p.setProcessEnvironment(env());
-            p.start(VERBATIM_RELAY_BIN, {"backup", "--data", f.data, "--out", out, "--unlock-file", f.unlock});
+            p.start(VERBATIM_RELAY_BIN,
+                    {"backup", "--data", f.data, "--out", out, "--unlock-file", f.unlock});
             QVERIFY(p.waitForStarted());
             // The first time as soon as the output is being written, the second while the
             // snapshot is being taken.
             const QString watch = attempt == 0 ? out + ".partial" : out + ".partial-db";
             QElapsedTimer t;
             t.start();
-            while (!QFile::exists(watch) && p.state() == QProcess::Running && t.elapsed() < 20000) QThread::usleep(200);
-            QVERIFY2(p.state() == QProcess::Running, "the backup finished before it could be killed");
+            while (!QFile::exists(watch) && p.state() == QProcess::Running && t.elapsed() < 20000)
+                QThread::usleep(200);
+            QVERIFY2(p.state() == QProcess::Running,
+                     "the backup finished before it could be killed");
             QVERIFY(QFile::exists(watch));
             p.kill();
             QVERIFY(p.waitForFinished());
@@ -571,14 +627,17 @@ private slots:
         QVERIFY(makeFirm(f, dir.path(), "Perm & Co", 1));
         QVERIFY(::chmod(f.data.toUtf8().constData(), 0755) == 0);
         auto before = snapshotTree(f.data);
-        for (const QStringList& args : {QStringList{"admin", "--data", f.data, "--unlock-file", f.unlock, "users"},
-                                        QStringList{"check", "--data", f.data, "--unlock-file", f.unlock},
-                                        QStringList{"backup", "--data", f.data, "--out", dir.path() + "/x.vrb", "--unlock-file", f.unlock},
-                                        QStringList{"serve", "--data", f.data, "--unlock-file", f.unlock, "--listen", "127.0.0.1:0",
-                                                    "--admin-listen", "127.0.0.1:0"}}) {
+        for (const QStringList& args :
+             {QStringList{"admin", "--data", f.data, "--unlock-file", f.unlock, "users"},
+              QStringList{"check", "--data", f.data, "--unlock-file", f.unlock},
+              QStringList{"backup", "--data", f.data, "--out", dir.path() + "/x.vrb",
+                          "--unlock-file", f.unlock},
+              QStringList{"serve", "--data", f.data, "--unlock-file", f.unlock, "--listen",
+                          "127.0.0.1:0", "--admin-listen", "127.0.0.1:0"}}) {
             auto r = relay(args, 15000);
             QCOMPARE(r.code, 1);
-            QVERIFY2(r.err.contains("has mode 0755") && r.err.contains("chmod 700"), qPrintable(r.err));
+            QVERIFY2(r.err.contains("has mode 0755") && r.err.contains("chmod 700"),
+                     qPrintable(r.err));
         }
         QVERIFY(snapshotTree(f.data) == before);
         QVERIFY(!QFile::exists(dir.path() + "/x.vrb"));
@@ -592,7 +651,8 @@ private slots:
         }
         auto r = relay({"admin", "--data", foreign, "--unlock-file", f.unlock, "users"});
         QCOMPARE(r.code, 1);
-        QVERIFY2(r.err.contains("is owned by uid") && r.err.contains("run as its owner"), qPrintable(r.err));
+        QVERIFY2(r.err.contains("is owned by uid") && r.err.contains("run as its owner"),
+                 qPrintable(r.err));
         if (::geteuid() == 0) QVERIFY(::chown(f.data.toUtf8().constData(), 0, 0) == 0);
         auto fine = relay({"admin", "--data", f.data, "--unlock-file", f.unlock, "users"});
         QVERIFY2(fine.code == 0, qPrintable(fine.err));

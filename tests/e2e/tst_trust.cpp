@@ -43,7 +43,8 @@ bool openssl(const QStringList& args, const QString& dir) {
     p.setWorkingDirectory(dir);
     p.start("openssl", args);
     if (!p.waitForFinished(30000) || p.exitCode() != 0) {
-        qWarning("openssl %s: %s", qPrintable(args.join(' ')), p.readAllStandardError().constData());
+        qWarning("openssl %s: %s", qPrintable(args.join(' ')),
+                 p.readAllStandardError().constData());
         return false;
     }
     return true;
@@ -53,22 +54,27 @@ bool openssl(const QStringList& args, const QString& dir) {
 struct TestPki {
     QString dir;
     bool makeCa(const QString& name) {
-        return openssl({"req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout",
-                        name + ".key", "-out", name + ".pem", "-subj", "/CN=" + name, "-days", "2", "-addext",
-                        "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"},
+        return openssl({"req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+                        "-nodes", "-keyout", name + ".key", "-out", name + ".pem", "-subj",
+                        "/CN=" + name, "-days", "2", "-addext", "basicConstraints=critical,CA:TRUE",
+                        "-addext", "keyUsage=critical,keyCertSign,cRLSign"},
                        dir);
     }
     // A leaf for `san` (e.g. "IP:127.0.0.1,DNS:localhost") signed by `ca`; a fresh key.
     bool makeLeaf(const QString& name, const QString& ca, const QString& san) {
         QFile ext(dir + "/" + name + ".ext");
         if (!ext.open(QIODevice::WriteOnly)) return false;
-        ext.write(("subjectAltName=" + san + "\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n").toUtf8());
+        ext.write(
+            ("subjectAltName=" + san + "\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n")
+                .toUtf8());
         ext.close();
-        return openssl({"req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout",
-                        name + ".key", "-out", name + ".csr", "-subj", "/CN=" + name},
+        return openssl({"req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+                        "-nodes", "-keyout", name + ".key", "-out", name + ".csr", "-subj",
+                        "/CN=" + name},
                        dir) &&
-               openssl({"x509", "-req", "-in", name + ".csr", "-CA", ca + ".pem", "-CAkey", ca + ".key",
-                        "-CAcreateserial", "-out", name + ".pem", "-days", "2", "-extfile", name + ".ext"},
+               openssl({"x509", "-req", "-in", name + ".csr", "-CA", ca + ".pem", "-CAkey",
+                        ca + ".key", "-CAcreateserial", "-out", name + ".pem", "-days", "2",
+                        "-extfile", name + ".ext"},
                        dir);
     }
     QString pem(const QString& name) const { return dir + "/" + name + ".pem"; }
@@ -76,17 +82,18 @@ struct TestPki {
 };
 
 // Puts certificate `name` where the relay's server reads it (takes effect at restart).
-bool serveCertificate(const TestPki& pki, const QString& name, const QString& certPath, const QString& keyPath) {
+bool serveCertificate(const TestPki& pki, const QString& name, const QString& certPath,
+                      const QString& keyPath) {
     QFile::remove(certPath);
     QFile::remove(keyPath);
     return QFile::copy(pki.pem(name), certPath) && QFile::copy(pki.key(name), keyPath);
 }
 
-
 // Serves certificate `name`, restarts the relay, and says whether `party` then syncs with it
 // (within `timeout`; a refused certificate is waited out for 2 s).
-bool syncsWhenServing(const TestPki& pki, const QString& name, const QString& cert, const QString& key,
-                      e2e::Harness& h, PartyHandle& party, std::chrono::milliseconds timeout) {
+bool syncsWhenServing(const TestPki& pki, const QString& name, const QString& cert,
+                      const QString& key, e2e::Harness& h, PartyHandle& party,
+                      std::chrono::milliseconds timeout) {
     if (!serveCertificate(pki, name, cert, key) || !h.restart()) return false;
     party->start();
     const bool synced = party->waitUntilSynced(timeout);
@@ -94,10 +101,13 @@ bool syncsWhenServing(const TestPki& pki, const QString& name, const QString& ce
     return synced;
 }
 
-std::string str(const Bytes& b) { return std::string(b.begin(), b.end()); }
+std::string str(const Bytes& b) {
+    return std::string(b.begin(), b.end());
+}
 
 // Sends through a raw device and returns the relay's status.
-proto::Status sendRaw(e2e::Device& from, const proto::SendMessage& send, std::string* error = nullptr) {
+proto::Status sendRaw(e2e::Device& from, const proto::SendMessage& send,
+                      std::string* error = nullptr) {
     proto::Request req;
     *req.mutable_send() = send;
     auto resp = from.connection->call(req);
@@ -107,12 +117,13 @@ proto::Status sendRaw(e2e::Device& from, const proto::SendMessage& send, std::st
 }
 
 // Replaces the send's journal entry with `record` sealed and signed by `from` (a patched client).
-void reseal(e2e::Device& from, proto::SendMessage& send, const proto::JournalRecord& record, ByteView journalKey) {
-    auto sealed = journal::sealRecord(record, journalKey, [&](ByteView m) { return from.sessions->sign(m); });
+void reseal(e2e::Device& from, proto::SendMessage& send, const proto::JournalRecord& record,
+            ByteView journalKey) {
+    auto sealed =
+        journal::sealRecord(record, journalKey, [&](ByteView m) { return from.sessions->sign(m); });
     QVERIFY(sealed);
     send.set_journal_entry(str(sealed->serialize()));
 }
-
 
 // A lawyer (watched) and a client she invited to `matter`, both online; the client has sent
 // one message and the lawyer has it.
@@ -135,7 +146,13 @@ std::optional<LawyerAndClient> lawyerAndClient(e2e::Harness& h, const std::strin
     out.conv = *conv;
     auto hello = out.carol->sendText(out.conv, "hello");
     if (!hello || !out.carol->waitForOutbox(20s)) return std::nullopt;
-    if (!QTest::qWaitFor([&] { auto m = out.alice->message(*hello); return m && *m; }, 20000)) return std::nullopt;
+    if (!QTest::qWaitFor(
+            [&] {
+                auto m = out.alice->message(*hello);
+                return m && *m;
+            },
+            20000))
+        return std::nullopt;
     return out;
 }
 
@@ -146,7 +163,7 @@ client::JoinOptions joinOptions() {
     return o;
 }
 
-}  // namespace
+} // namespace
 
 class TestTrust : public QObject {
     Q_OBJECT
@@ -164,15 +181,16 @@ private slots:
         QVERIFY(m_pki.makeLeaf("relay-renewed", "firm-ca", "IP:127.0.0.1,DNS:localhost"));
         QVERIFY(m_pki.makeLeaf("elsewhere", "firm-ca", "DNS:relay.other-firm.example"));
         QVERIFY(m_pki.makeLeaf("mitm", "attacker-ca", "IP:127.0.0.1,DNS:localhost"));
-        // The machine's trust store, for this process: only the firm's CA (as a public CA would be).
+        // The machine's trust store, for this process: only the firm's CA (as a public CA would
+        // be).
         qputenv("SSL_CERT_FILE", m_pki.pem("firm-ca").toLocal8Bit());
         qputenv("SSL_CERT_DIR", m_pkiDir.path().toLocal8Bit() + "/no-such-dir");
     }
 
-    // Break 1 (RL-08, client side): with a CA-issued certificate, links carry no pin. A machine on the path with its
-    // own certificate (self-signed, or from a CA the device does not trust, or a trusted one for
-    // another name) gets neither the token nor a credential: the join fails before the token
-    // leaves, and the same link then works against the real relay.
+    // Break 1 (RL-08, client side): with a CA-issued certificate, links carry no pin. A machine on
+    // the path with its own certificate (self-signed, or from a CA the device does not trust, or a
+    // trusted one for another name) gets neither the token nor a credential: the join fails before
+    // the token leaves, and the same link then works against the real relay.
     void caIssuedRelayCertificateIsVerified() {
         QTemporaryDir dir;
         const QString cert = dir.path() + "/served.crt", key = dir.path() + "/served.key";
@@ -192,16 +210,20 @@ private slots:
         // The relay's own self-signed certificate (what `init` makes) is not trusted either
         // without the link's pin.
         QVERIFY(relay::generateSelfSignedCertificate((m_pki.dir + "/selfsigned.pem").toStdString(),
-                                                      (m_pki.dir + "/selfsigned.key").toStdString(), "127.0.0.1"));
-        for (const Attack& attack : {Attack{"mitm", "not trusted"}, Attack{"selfsigned", "not trusted"},
-                                     Attack{"elsewhere", "is not for 127.0.0.1"}}) {
+                                                     (m_pki.dir + "/selfsigned.key").toStdString(),
+                                                     "127.0.0.1"));
+        for (const Attack& attack :
+             {Attack{"mitm", "not trusted"}, Attack{"selfsigned", "not trusted"},
+              Attack{"elsewhere", "is not for 127.0.0.1"}}) {
             QVERIFY(serveCertificate(m_pki, attack.certificate, cert, key));
             QVERIFY(h.restart());
             QTemporaryDir profile;
-            auto c = client::Client::join(profile.path().toStdString() + "/p", kPass, link, joinOptions());
+            auto c = client::Client::join(profile.path().toStdString() + "/p", kPass, link,
+                                          joinOptions());
             QVERIFY2(!c, qPrintable(attack.certificate));
             QCOMPARE(c.error().code, ErrorCode::AuthFailed);
-            QVERIFY2(c.error().message.find(attack.expected) != std::string::npos, c.error().message.c_str());
+            QVERIFY2(c.error().message.find(attack.expected) != std::string::npos,
+                     c.error().message.c_str());
             QVERIFY(!client::Client::profileExists(profile.path().toStdString() + "/p"));
         }
         // The relay never saw the token: it still enrolls, through the real certificate.
@@ -217,7 +239,7 @@ private slots:
         // credential (the WebSocket upgrade carries it) and the device stays offline.
         QVERIFY(serveCertificate(m_pki, "mitm", cert, key));
         QVERIFY(h.restart());
-        client::DeviceCredentials creds;  // never sent: the handshake fails first
+        client::DeviceCredentials creds; // never sent: the handshake fails first
         creds.user = "alice";
         creds.device = 1;
         creds.secret = toSecure(view(std::string(32, 'x')));
@@ -225,14 +247,15 @@ private slots:
         ep.tlsPin.clear();
         auto conn = client::RelayConnection::connect(ep, creds, {});
         QVERIFY(!conn);
-        QVERIFY2(conn.error().message.find("not trusted") != std::string::npos, conn.error().message.c_str());
+        QVERIFY2(conn.error().message.find("not trusted") != std::string::npos,
+                 conn.error().message.c_str());
         alice->start();
         QVERIFY(!alice->waitUntilSynced(2s));
         alice->stop();
     }
 
-    // Break 1 (RL-08), better still: the firm manifest pins the relay's TLS key. A certificate that a
-    // trusted CA issued for the relay's name, but with another key (mis-issued), is refused at
+    // Break 1 (RL-08), better still: the firm manifest pins the relay's TLS key. A certificate that
+    // a trusted CA issued for the relay's name, but with another key (mis-issued), is refused at
     // join and on every later connection; a renewal is rolled out by pinning both keys first.
     void manifestTlsKeyPinsRefuseAMisIssuedCertificate() {
         QTemporaryDir dir;
@@ -255,9 +278,11 @@ private slots:
         const std::string link = withoutCertificatePin(h.enrollLink("alice", proto::ROLE_LAWYER));
         {
             QTemporaryDir profile;
-            auto c = client::Client::join(profile.path().toStdString() + "/p", kPass, link, joinOptions());
+            auto c = client::Client::join(profile.path().toStdString() + "/p", kPass, link,
+                                          joinOptions());
             QVERIFY(!c);
-            QVERIFY2(c.error().message.find("firm manifest pins") != std::string::npos, c.error().message.c_str());
+            QVERIFY2(c.error().message.find("firm manifest pins") != std::string::npos,
+                     c.error().message.c_str());
         }
         // The pinned key: joins.
         QVERIFY(serveCertificate(m_pki, "relay", cert, key));
@@ -277,7 +302,12 @@ private slots:
         QVERIFY(h.restart());
         alice->start();
         QVERIFY(alice->waitUntilSynced(20s));
-        QVERIFY(QTest::qWaitFor([&] { return alice->firmManifest() && *alice->firmManifest() == str(h.signedManifestBytes()); }, 10000));
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                return alice->firmManifest() &&
+                       *alice->firmManifest() == str(h.signedManifestBytes());
+            },
+            10000));
         alice->stop();
         QVERIFY(syncsWhenServing(m_pki, "relay-renewed", cert, key, h, alice, 20s));
     }
@@ -317,7 +347,12 @@ private slots:
         QVERIFY(h.restart());
         alice->start();
         QVERIFY(alice->waitUntilSynced(20s));
-        QVERIFY(QTest::qWaitFor([&] { return alice->firmManifest() && *alice->firmManifest() == str(h.signedManifestBytes()); }, 10000));
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                return alice->firmManifest() &&
+                       *alice->firmManifest() == str(h.signedManifestBytes());
+            },
+            10000));
         alice->stop();
         // The new certificate: accepted through the manifest's key pin.
         QVERIFY(syncsWhenServing(m_pki, "relay-renewed", cert, key, h, alice, 20s));
@@ -325,8 +360,8 @@ private slots:
         QVERIFY(!syncsWhenServing(m_pki, "mitm", cert, key, h, alice, 2s));
     }
 
-    // Break 6 (ES-07): a lawyer outside a matter cannot plant a message in its compliance timeline. The
-    // relay refuses an entry whose conversation or recipients are not those of the delivery, so
+    // Break 6 (ES-07): a lawyer outside a matter cannot plant a message in its compliance timeline.
+    // The relay refuses an entry whose conversation or recipients are not those of the delivery, so
     // the lawyer's entry can only ever name a conversation the lawyer is in.
     void journalEntryMustNameTheDelivery() {
         e2e::Harness h;
@@ -338,13 +373,14 @@ private slots:
         auto carol = h.inviteClient("alice", "Estate of Doe", &matterA);
         auto dave = h.inviteClient("bob", "Smith v Jones", &matterB);
         QVERIFY(carol && dave && !matterA.empty() && !matterB.empty());
-        QVERIFY(alice->connect(h.endpoint()) && bob->connect(h.endpoint()) && carol->connect(h.endpoint()) &&
-                dave->connect(h.endpoint()));
+        QVERIFY(alice->connect(h.endpoint()) && bob->connect(h.endpoint()) &&
+                carol->connect(h.endpoint()) && dave->connect(h.endpoint()));
         const Bytes jpk = h.journalKey().publicKey();
 
         // Bob delivers in his own matter but journals the message as the Doe matter's.
         proto::JournalRecord honest;
-        auto send = e2e::buildSend(*bob, matterB, "Carol, please call me about the will", jpk, &honest);
+        auto send =
+            e2e::buildSend(*bob, matterB, "Carol, please call me about the will", jpk, &honest);
         proto::JournalRecord planted = honest;
         planted.set_conversation_id(matterA);
         reseal(*bob, send, planted, jpk);
@@ -383,18 +419,20 @@ private slots:
 
         // A journal entry whose sealed record disagrees with its header (a relay that rewrote
         // the header, or a sender that sealed one thing and labelled another) does not open.
-        journal::SealedEntry forged = *journal::sealRecord(honest, jpk, [&](ByteView m) { return bob->sessions->sign(m); });
+        journal::SealedEntry forged =
+            *journal::sealRecord(honest, jpk, [&](ByteView m) { return bob->sessions->sign(m); });
         forged.header.conversationId = matterA;
         forged.signature = *bob->sessions->sign(forged.signedBytes());
         auto opened = journal::openEntry(forged, h.journalKey(), bob->identityKey);
         QVERIFY(!opened);
-        QCOMPARE(opened.error().detail, int(journal::Fault::Decrypt));  // the header is the GCM associated data
+        QCOMPARE(opened.error().detail,
+                 int(journal::Fault::Decrypt)); // the header is the GCM associated data
     }
 
-    // Break 4 (ES-06, ES-09): one attachment, two contents. A modified sender gives the recipient one key and
-    // the journal another for the same blob (AES-GCM is not key-committing). The commitment now
-    // binds the key and the file, so the recipient withholds the message and reports it; and a
-    // file that is not the one committed to is refused when it is opened.
+    // Break 4 (ES-06, ES-09): one attachment, two contents. A modified sender gives the recipient
+    // one key and the journal another for the same blob (AES-GCM is not key-committing). The
+    // commitment now binds the key and the file, so the recipient withholds the message and reports
+    // it; and a file that is not the one committed to is refused when it is opened.
     void attachmentCommitmentBindsKeyAndFile() {
         e2e::Harness h;
         QVERIFY(h.ok());
@@ -412,7 +450,8 @@ private slots:
             SecureBytes plain = toSecure(view(text));
             auto sealed = journal::sealAttachment(plain);
             QVERIFY(sealed);
-            auto id = client::RelayConnection::uploadBlob(h.endpoint(), mallory->credentials, str(sealed->blob));
+            auto id = client::RelayConnection::uploadBlob(h.endpoint(), mallory->credentials,
+                                                          str(sealed->blob));
             QVERIFY2(id, id ? "" : id.error().message.c_str());
             auto pd = crypto::sha256(plain);
             ref->set_blob_id(str(*fromHex(*id)));
@@ -429,18 +468,26 @@ private slots:
         // Shown to Carol with key K; journaled with another key for the same blob (standing for
         // a blob crafted to open under both).
         proto::JournalRecord shown;
-        auto send = e2e::buildSend(*mallory, conv, "the settlement", jpk, &shown, [&](proto::JournalRecord& r) {
-            r.set_type(proto::ATTACHMENT);
-            *r.add_attachments() = file;
-        });
+        auto send = e2e::buildSend(*mallory, conv, "the settlement", jpk, &shown,
+                                   [&](proto::JournalRecord& r) {
+                                       r.set_type(proto::ATTACHMENT);
+                                       *r.add_attachments() = file;
+                                   });
         proto::JournalRecord escrowed = shown;
         escrowed.mutable_attachments(0)->set_key(str(crypto::randomBytes(32)));
         reseal(*mallory, send, escrowed, jpk);
         QCOMPARE(sendRaw(*mallory, send), proto::STATUS_OK);
         const std::string id = toHex(view(shown.message_id()));
-        QVERIFY(QTest::qWaitFor([&] { auto m = carol->message(id); return m && *m; }, 20000));
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                auto m = carol->message(id);
+                return m && *m;
+            },
+            20000));
         QCOMPARE((*carol->message(id))->state, client::MessageState::Mismatch);
-        QVERIFY(QTest::qWaitFor([&] { return !(*carol).eventsOf(client::Event::Kind::JournalMismatch).empty(); }, 10000));
+        QVERIFY(QTest::qWaitFor(
+            [&] { return !(*carol).eventsOf(client::Event::Kind::JournalMismatch).empty(); },
+            10000));
         QTemporaryDir out;
         QVERIFY(!carol->saveAttachment(id, 0, (out.path() + "/a.txt").toStdString()));
 
@@ -449,23 +496,32 @@ private slots:
         proto::AttachmentRef other;
         upload("Settlement: pay 10,000 into account B", &other);
         proto::JournalRecord lying;
-        auto send2 = e2e::buildSend(*mallory, conv, "the settlement, again", jpk, &lying, [&](proto::JournalRecord& r) {
-            r.set_type(proto::ATTACHMENT);
-            auto* a = r.add_attachments();
-            *a = file;
-            a->set_plaintext_digest(other.plaintext_digest());
-        });
+        auto send2 = e2e::buildSend(*mallory, conv, "the settlement, again", jpk, &lying,
+                                    [&](proto::JournalRecord& r) {
+                                        r.set_type(proto::ATTACHMENT);
+                                        auto* a = r.add_attachments();
+                                        *a = file;
+                                        a->set_plaintext_digest(other.plaintext_digest());
+                                    });
         QCOMPARE(sendRaw(*mallory, send2), proto::STATUS_OK);
         const std::string id2 = toHex(view(lying.message_id()));
-        QVERIFY(QTest::qWaitFor([&] { auto m = carol->message(id2); return m && *m; }, 20000));
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                auto m = carol->message(id2);
+                return m && *m;
+            },
+            20000));
         QCOMPARE((*carol->message(id2))->state, client::MessageState::Received);
         auto saved = carol->saveAttachment(id2, 0, (out.path() + "/b.txt").toStdString());
         QVERIFY(!saved);
-        QVERIFY2(saved.error().message.find("not the file its sender committed to") != std::string::npos,
+        QVERIFY2(saved.error().message.find("not the file its sender committed to") !=
+                     std::string::npos,
                  saved.error().message.c_str());
         QVERIFY(!QFile::exists(out.path() + "/b.txt"));
         QCOMPARE((*carol->message(id2))->state, client::MessageState::Mismatch);
-        QVERIFY(QTest::qWaitFor([&] { return (*carol).eventsOf(client::Event::Kind::JournalMismatch).size() >= 2; }, 10000));
+        QVERIFY(QTest::qWaitFor(
+            [&] { return (*carol).eventsOf(client::Event::Kind::JournalMismatch).size() >= 2; },
+            10000));
         QVERIFY(carol->waitForOutbox(20s));
 
         // Both reports reached the journal, signed by Carol's device.
@@ -486,7 +542,8 @@ private slots:
             if (body.find("\"attachment\":") != std::string::npos) {
                 ++attachmentReports;
                 QVERIFY2(body.find("\"attachment_index\":0") != std::string::npos, body.c_str());
-                QVERIFY2(body.find("\"received_blob_sha256\":\"") != std::string::npos, body.c_str());
+                QVERIFY2(body.find("\"received_blob_sha256\":\"") != std::string::npos,
+                         body.c_str());
             }
         }
         QCOMPARE(reports, 2);
@@ -511,7 +568,7 @@ private slots:
         for (int i = 0; i < 4; ++i) {
             auto id = alice->sendText(conv, "message " + std::to_string(i));
             QVERIFY(id);
-            QVERIFY(alice->waitForOutbox(20s));  // acknowledged before the next is sealed
+            QVERIFY(alice->waitForOutbox(20s)); // acknowledged before the next is sealed
             ids.push_back(*id);
         }
         alice->stop();
@@ -533,14 +590,14 @@ private slots:
             prefixes.push_back(prefixes.back().next(e.header.messageId));
         }
         QVERIFY(prefixes.size() >= 5);
-        QVERIFY(lastAcked >= 3);  // sent one at a time: each saw the ones before
+        QVERIFY(lastAcked >= 3); // sent one at a time: each saw the ones before
     }
 
-    // Break 2 (PR-08, DL-06): a breached relay enrols a device of its own for the lawyer and makes it active
-    // without her approval (the honest relay keeps it pending; this one edits its database). The
-    // lawyer's own device and a client who contacts her for the first time send it nothing:
-    // both hold, and the lawyer is told a device she did not approve was added to her account.
-    // When the firm revokes it, the held messages go out.
+    // Break 2 (PR-08, DL-06): a breached relay enrols a device of its own for the lawyer and makes
+    // it active without her approval (the honest relay keeps it pending; this one edits its
+    // database). The lawyer's own device and a client who contacts her for the first time send it
+    // nothing: both hold, and the lawyer is told a device she did not approve was added to her
+    // account. When the firm revokes it, the held messages go out.
     void relayCannotPlantADevice() {
         e2e::Harness h;
         QVERIFY(h.ok());
@@ -553,7 +610,7 @@ private slots:
         QVERIFY(planted);
         {
             auto tryConnect = planted->connect(h.endpoint());
-            QVERIFY(!tryConnect);  // the honest relay keeps it out until Alice approves it
+            QVERIFY(!tryConnect); // the honest relay keeps it out until Alice approves it
         }
         alice->stop();
         carol->stop();
@@ -563,16 +620,18 @@ private slots:
             o.create = false;
             auto db = storage::Database::open(h.databasePath(), h.databaseKey(), o);
             QVERIFY(db);
-            QVERIFY((*db)->exec("UPDATE devices SET pending_ms = NULL WHERE user = 'alice' AND device = " +
-                                std::to_string(planted->device)));
+            QVERIFY((*db)->exec(
+                "UPDATE devices SET pending_ms = NULL WHERE user = 'alice' AND device = " +
+                std::to_string(planted->device)));
             // And it dresses Alice's real device up as approved by the planted one, so that the
             // planted device looks like her first device (to her and to new contacts).
             const Bytes aliceKey = *fromHex(alice->identityKeyHex());
-            auto forged = journal::DeviceApproval::make("alice", alice->account().device, aliceKey, planted->device,
-                                                        1764300000000ULL,
-                                                        [&](ByteView m) { return planted->sessions->sign(m); });
+            auto forged = journal::DeviceApproval::make(
+                "alice", alice->account().device, aliceKey, planted->device, 1764300000000ULL,
+                [&](ByteView m) { return planted->sessions->sign(m); });
             QVERIFY(forged);
-            auto st = (*db)->prepare("UPDATE devices SET approval = ? WHERE user = 'alice' AND device = ?");
+            auto st = (*db)->prepare(
+                "UPDATE devices SET approval = ? WHERE user = 'alice' AND device = ?");
             QVERIFY(st);
             st->bind(1, forged->serialize()).bind(2, std::int64_t(alice->account().device));
             QVERIFY(st->run());
@@ -583,17 +642,23 @@ private slots:
         // Alice's outgoing message is held, and she hears of the device.
         alice->start();
         QVERIFY(alice->waitUntilSynced(20s));
-        auto privileged = alice->sendText(conv, "Privileged: the original will is in the office safe.");
+        auto privileged =
+            alice->sendText(conv, "Privileged: the original will is in the office safe.");
         QVERIFY(privileged);
-        QVERIFY(QTest::qWaitFor([&] {
-            auto m = alice->message(*privileged);
-            return m && *m && (*m)->state == client::MessageState::Blocked;
-        }, 10000));
-        QVERIFY(QTest::qWaitFor([&] {
-            for (const auto& e : (*alice).eventsOf(client::Event::Kind::DeviceAdded))
-                if (e.detail.find("none of your devices approved") != std::string::npos) return true;
-            return false;
-        }, 10000));
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                auto m = alice->message(*privileged);
+                return m && *m && (*m)->state == client::MessageState::Blocked;
+            },
+            10000));
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                for (const auto& e : (*alice).eventsOf(client::Event::Kind::DeviceAdded))
+                    if (e.detail.find("none of your devices approved") != std::string::npos)
+                        return true;
+                return false;
+            },
+            10000));
         // A new client's first message to Alice is held too: two unapproved first devices.
         auto dave = joinParty(h.inviteLink("alice", "Dave's matter"), "Dave", true);
         QVERIFY(dave);
@@ -602,10 +667,12 @@ private slots:
         const std::string conv2 = *dave->resolveConversation("Dave's matter");
         auto first = dave->sendText(conv2, "My first message: I want to change my will.");
         QVERIFY(first);
-        QVERIFY(QTest::qWaitFor([&] {
-            auto m = dave->message(*first);
-            return m && *m && (*m)->state == client::MessageState::Blocked;
-        }, 10000));
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                auto m = dave->message(*first);
+                return m && *m && (*m)->state == client::MessageState::Blocked;
+            },
+            10000));
         auto number = dave->safetyNumber("alice");
         QVERIFY(number && number->changed);
         // The planted device received nothing at all.
@@ -616,12 +683,20 @@ private slots:
         QVERIFY(h.service().revokeDevice("alice", planted->device, "test"));
         alice->stop();
         alice->start();
-        QVERIFY(QTest::qWaitFor([&] {
-            auto m = alice->message(*privileged);
-            return m && *m && (*m)->state != client::MessageState::Blocked && (*m)->state != client::MessageState::Queued;
-        }, 30000));
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                auto m = alice->message(*privileged);
+                return m && *m && (*m)->state != client::MessageState::Blocked &&
+                       (*m)->state != client::MessageState::Queued;
+            },
+            30000));
         carol->start();
-        QVERIFY(QTest::qWaitFor([&] { auto m = carol->message(*privileged); return m && *m; }, 20000));
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                auto m = carol->message(*privileged);
+                return m && *m;
+            },
+            20000));
         QVERIFY(planted->envelopes().empty());
         alice->stop();
         carol->stop();
@@ -648,10 +723,16 @@ private slots:
         watch(*laptop);
         laptop->start();
         QVERIFY(laptop->waitUntilSynced(20s));
-        QVERIFY(QTest::qWaitFor([&] { return !(*alice).eventsOf(client::Event::Kind::DeviceAdded).empty(); }, 10000));
+        QVERIFY(QTest::qWaitFor(
+            [&] { return !(*alice).eventsOf(client::Event::Kind::DeviceAdded).empty(); }, 10000));
         auto m1 = carol->sendText(conv, "after the laptop");
         QVERIFY(m1 && carol->waitForOutbox(20s));
-        QVERIFY(QTest::qWaitFor([&] { auto m = laptop->message(*m1); return m && *m; }, 20000));
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                auto m = laptop->message(*m1);
+                return m && *m;
+            },
+            20000));
         QVERIFY(!carol->safetyNumber("alice")->changed);
 
         // Enrolled by the firm: waits, is announced, is admitted by Alice's approval.
@@ -659,35 +740,55 @@ private slots:
         QVERIFY(phone);
         watch(*phone);
         phone->start();
-        QVERIFY(QTest::qWaitFor([&] { return !(*phone).eventsOf(client::Event::Kind::AwaitingApproval).empty(); }, 10000));
-        QVERIFY(QTest::qWaitFor([&] { return !(*alice).eventsOf(client::Event::Kind::DeviceApprovalRequested).empty(); }, 10000));
+        QVERIFY(QTest::qWaitFor(
+            [&] { return !(*phone).eventsOf(client::Event::Kind::AwaitingApproval).empty(); },
+            10000));
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                return !(*alice).eventsOf(client::Event::Kind::DeviceApprovalRequested).empty();
+            },
+            10000));
         auto devices = alice->devices();
         QVERIFY(devices);
         bool pendingShown = false;
-        for (const auto& d : *devices) pendingShown |= d.device == phone->account().device && d.status() == "awaiting approval";
+        for (const auto& d : *devices)
+            pendingShown |=
+                d.device == phone->account().device && d.status() == "awaiting approval";
         QVERIFY(pendingShown);
         // The firm's administrators see it waiting too.
         auto adminView = h.service().listDevices("alice");
         QVERIFY(adminView);
         bool adminSeesPending = false;
-        for (const auto& d : *adminView) adminSeesPending |= d.device == phone->account().device && d.pendingMs > 0;
+        for (const auto& d : *adminView)
+            adminSeesPending |= d.device == phone->account().device && d.pendingMs > 0;
         QVERIFY(adminSeesPending);
         QVERIFY(alice->approveDevice(phone->account().device));
         QVERIFY(phone->waitUntilSynced(20s));
         auto m2 = carol->sendText(conv, "after the phone");
         QVERIFY(m2);
-        QVERIFY(QTest::qWaitFor([&] { auto n = carol->safetyNumber("alice"); return n && n->changed; }, 20000));
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                auto n = carol->safetyNumber("alice");
+                return n && n->changed;
+            },
+            20000));
         QVERIFY(carol->acceptSafetyNumber("alice"));
         QVERIFY(carol->waitForOutbox(20s));
-        QVERIFY(QTest::qWaitFor([&] { auto m = phone->message(*m2); return m && *m; }, 20000));
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                auto m = phone->message(*m2);
+                return m && *m;
+            },
+            20000));
         // A device cannot approve itself, nor a device of another user.
         QVERIFY(!phone->approveDevice(phone->account().device));
         QVERIFY(!carol->approveDevice(alice->account().device));
-        for (auto* p : {alice.get(), carol.get(), laptop.get(), phone.get()}) (*p)->stop();
+        for (auto* p : {alice.get(), carol.get(), laptop.get(), phone.get()})
+            (*p)->stop();
     }
 
-    // Break 8 (ES-10): an attacker's relay that serves the firm's genuine manifest cannot get a client to
-    // join the firm through it: the manifest names the relays it is valid for.
+    // Break 8 (ES-10): an attacker's relay that serves the firm's genuine manifest cannot get a
+    // client to join the firm through it: the manifest names the relays it is valid for.
     void manifestMustNameTheRelay() {
         e2e::Harness h;
         QVERIFY(h.ok());
@@ -698,15 +799,19 @@ private slots:
         const std::string link = h.inviteLink("alice", "Estate of Doe");
         {
             QTemporaryDir profile;
-            auto c = client::Client::join(profile.path().toStdString() + "/p", kPass, link, joinOptions());
+            auto c = client::Client::join(profile.path().toStdString() + "/p", kPass, link,
+                                          joinOptions());
             QVERIFY(!c);
             QVERIFY2(c.error().code == ErrorCode::AuthFailed, c.error().message.c_str());
-            QVERIFY2(c.error().message.find("does not name the relay 127.0.0.1:") != std::string::npos,
+            QVERIFY2(c.error().message.find("does not name the relay 127.0.0.1:") !=
+                         std::string::npos,
                      c.error().message.c_str());
             QVERIFY(!client::Client::profileExists(profile.path().toStdString() + "/p"));
         }
         // Several addresses: any one named works (the token was never spent above).
-        h.setManifestRelays({"relay.doe-partners.example:443", "127.0.0.1:" + std::to_string(h.endpoint().port)}, {});
+        h.setManifestRelays(
+            {"relay.doe-partners.example:443", "127.0.0.1:" + std::to_string(h.endpoint().port)},
+            {});
         QVERIFY(h.restart());
         auto carol = joinParty(link, "Carol", true);
         QVERIFY(carol);
@@ -720,7 +825,9 @@ private slots:
         h.setManifestRelays({"relay.doe-partners.example:443"}, {});
         QVERIFY(h.restart());
         carol->start();
-        QVERIFY(QTest::qWaitFor([&] { return !(*carol).eventsOf(client::Event::Kind::JournalKeyRefused).empty(); }, 20000));
+        QVERIFY(QTest::qWaitFor(
+            [&] { return !(*carol).eventsOf(client::Event::Kind::JournalKeyRefused).empty(); },
+            20000));
         auto conv = carol->resolveConversation("Estate of Doe");
         QVERIFY(conv);
         auto sent = carol->sendText(*conv, "held until the manifest names this relay");
@@ -734,8 +841,8 @@ private slots:
         carol->stop();
     }
 
-    // Break 8 (ES-10), rollback: a relay that serves an older manifest (signed by the firm root, so it
-    // verifies) does not take a device back to it: the device keeps the newer one and its
+    // Break 8 (ES-10), rollback: a relay that serves an older manifest (signed by the firm root, so
+    // it verifies) does not take a device back to it: the device keeps the newer one and its
     // journal key.
     void olderManifestIsNeverAdopted() {
         e2e::Harness h;
@@ -748,7 +855,8 @@ private slots:
         QVERIFY(h.restart());
         alice->start();
         QVERIFY(alice->waitUntilSynced(20s));
-        QVERIFY(QTest::qWaitFor([&] { return alice->firmManifest() && *alice->firmManifest() == str(newer); }, 10000));
+        QVERIFY(QTest::qWaitFor(
+            [&] { return alice->firmManifest() && *alice->firmManifest() == str(newer); }, 10000));
         alice->stop();
         // A link made while the newer manifest was served says so (`mv`).
         const std::string laterLink = h.inviteLink("alice", "Later matter");
@@ -758,13 +866,15 @@ private slots:
         {
             // A device joining through it refuses the older manifest before its token leaves.
             QTemporaryDir profile;
-            auto c = client::Client::join(profile.path().toStdString() + "/p", kPass, laterLink, joinOptions());
+            auto c = client::Client::join(profile.path().toStdString() + "/p", kPass, laterLink,
+                                          joinOptions());
             QVERIFY(!c);
-            QVERIFY2(c.error().message.find("outdated firm manifest") != std::string::npos, c.error().message.c_str());
+            QVERIFY2(c.error().message.find("outdated firm manifest") != std::string::npos,
+                     c.error().message.c_str());
         }
         alice->start();
         QVERIFY(alice->waitUntilSynced(20s));
-        QTest::qWait(500);  // the manifest is fetched after the queue drained
+        QTest::qWait(500); // the manifest is fetched after the queue drained
         auto kept = alice->firmManifest();
         QVERIFY(kept);
         QVERIFY(*kept == str(newer));
@@ -789,7 +899,8 @@ private slots:
         QVERIFY(h.restart());
         alice->start();
         QVERIFY(alice->waitUntilSynced(20s));
-        QVERIFY(QTest::qWaitFor([&] { return alice->firmManifest() && *alice->firmManifest() == str(newer); }, 10000));
+        QVERIFY(QTest::qWaitFor(
+            [&] { return alice->firmManifest() && *alice->firmManifest() == str(newer); }, 10000));
         auto good = alice->createInvite("Matter A");
         QVERIFY2(good, good ? "" : good.error().message.c_str());
         alice->stop();
@@ -800,7 +911,8 @@ private slots:
         auto bad = alice->createInvite("Matter B");
         QVERIFY(!bad);
         QCOMPARE(int(bad.error().code), int(ErrorCode::AuthFailed));
-        QVERIFY2(bad.error().message.find("not handing it out") != std::string::npos, bad.error().message.c_str());
+        QVERIFY2(bad.error().message.find("not handing it out") != std::string::npos,
+                 bad.error().message.c_str());
         alice->stop();
     }
 };

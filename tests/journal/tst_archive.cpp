@@ -23,7 +23,9 @@ using namespace verbatim;
 
 namespace {
 
-std::string str(const Bytes& b) { return std::string(b.begin(), b.end()); }
+std::string str(const Bytes& b) {
+    return std::string(b.begin(), b.end());
+}
 
 /// A firm's journal as a relay would hold it.
 struct Log {
@@ -32,9 +34,9 @@ struct Log {
     crypto::Ed25519KeyPair relayKey = *crypto::ed25519Generate();
     crypto::Ed25519KeyPair root = *crypto::ed25519Generate();
     signal::IdentityKeyPair relayIdentity = *signal::SessionManager::generateIdentity(*ctx);
-    std::map<std::string, signal::IdentityKeyPair> devices;  // "user/device" -> identity
+    std::map<std::string, signal::IdentityKeyPair> devices; // "user/device" -> identity
     journal::ChainBuilder chain;
-    proto::JournalPage all;  // every row, with a checkpoint every 4 entries
+    proto::JournalPage all; // every row, with a checkpoint every 4 entries
 
     Bytes manifest() {
         journal::FirmManifest m;
@@ -57,12 +59,14 @@ struct Log {
         row->set_chain_hash(std::string(chain.head().begin(), chain.head().end()));
         row->set_server_time_ms(1764300000000ULL + seq);
         if (seq % 4 == 0) {
-            auto cp = journal::signCheckpoint(seq, chain.head(), 1764300000000ULL + seq, relayKey.privateKey);
+            auto cp = journal::signCheckpoint(seq, chain.head(), 1764300000000ULL + seq,
+                                              relayKey.privateKey);
             all.add_checkpoints(str(cp->serialize()));
         }
     }
-    proto::JournalRecord record(const std::string& user, std::uint32_t device, proto::MessageType type,
-                                const std::string& conversation, const std::string& body) {
+    proto::JournalRecord record(const std::string& user, std::uint32_t device,
+                                proto::MessageType type, const std::string& conversation,
+                                const std::string& body) {
         proto::JournalRecord r;
         r.set_version(1);
         r.set_message_id(str(crypto::randomBytes(16)));
@@ -76,55 +80,75 @@ struct Log {
         return r;
     }
     Bytes seal(const proto::JournalRecord& r, ByteView privateKey) {
-        return journal::sealRecord(r, journal.publicKey(), [&](ByteView m) {
-                   return signal::SessionManager::signWith(*ctx, privateKey, m);
-               })->serialize();
+        return journal::sealRecord(r, journal.publicKey(),
+                                   [&](ByteView m) {
+                                       return signal::SessionManager::signWith(*ctx, privateKey, m);
+                                   })
+            ->serialize();
     }
     /// The relay's registration entry for a new device (`pending`: "1" waits for approval, "0"
     /// active at once, "" a log written before approvals).
-    void registerDevice(const std::string& user, std::uint32_t device, const std::string& pending = "") {
+    void registerDevice(const std::string& user, std::uint32_t device,
+                        const std::string& pending = "") {
         auto id = *signal::SessionManager::generateIdentity(*ctx);
-        std::string body = "{\"actor\":" + jsonQuote(user) + ",\"action\":\"device-registered\",\"target\":" +
-                           jsonQuote(user + "/" + std::to_string(device)) + ",\"detail\":\"test\",\"user\":" +
-                           jsonQuote(user) + ",\"device\":\"" + std::to_string(device) + "\",\"identity_key\":\"" +
-                           toHex(id.publicKey) + "\"" + (pending.empty() ? "" : ",\"pending\":" + jsonQuote(pending)) + "}";
-        append(seal(record("relay", 0, proto::ADMIN_ACTION, "firm-audit", body), relayIdentity.privateKey));
+        std::string body =
+            "{\"actor\":" + jsonQuote(user) + ",\"action\":\"device-registered\",\"target\":" +
+            jsonQuote(user + "/" + std::to_string(device)) +
+            ",\"detail\":\"test\",\"user\":" + jsonQuote(user) + ",\"device\":\"" +
+            std::to_string(device) + "\",\"identity_key\":\"" + toHex(id.publicKey) + "\"" +
+            (pending.empty() ? "" : ",\"pending\":" + jsonQuote(pending)) + "}";
+        append(seal(record("relay", 0, proto::ADMIN_ACTION, "firm-audit", body),
+                    relayIdentity.privateKey));
         devices[user + "/" + std::to_string(device)] = std::move(id);
     }
     /// A relay record about `user/device` with no more fields (revoke-device, wipe-device).
     void admin(const std::string& action, const std::string& user, std::uint32_t device) {
-        std::string body = "{\"actor\":\"admin\",\"action\":" + jsonQuote(action) + ",\"target\":" +
-                           jsonQuote(user + "/" + std::to_string(device)) + ",\"detail\":\"\",\"user\":" + jsonQuote(user) +
-                           ",\"device\":\"" + std::to_string(device) + "\"}";
-        append(seal(record("relay", 0, proto::ADMIN_ACTION, "firm-audit", body), relayIdentity.privateKey));
+        std::string body = "{\"actor\":\"admin\",\"action\":" + jsonQuote(action) +
+                           ",\"target\":" + jsonQuote(user + "/" + std::to_string(device)) +
+                           ",\"detail\":\"\",\"user\":" + jsonQuote(user) + ",\"device\":\"" +
+                           std::to_string(device) + "\"}";
+        append(seal(record("relay", 0, proto::ADMIN_ACTION, "firm-audit", body),
+                    relayIdentity.privateKey));
     }
     /// The relay's `device-approved` record: `approver` (of the same user) signs `device`, with
     /// `signer`'s key (the approver's own, unless a test forges it).
-    void approve(const std::string& user, std::uint32_t device, std::uint32_t approver, const std::string& signer) {
+    void approve(const std::string& user, std::uint32_t device, std::uint32_t approver,
+                 const std::string& signer) {
         const auto& key = devices[user + "/" + std::to_string(device)].publicKey;
-        auto approval = journal::DeviceApproval::make(user, device, key, approver, 1764300000000ULL, [&](ByteView m) {
-            return signal::SessionManager::signWith(*ctx, devices[signer].privateKey, m);
-        });
+        auto approval = journal::DeviceApproval::make(
+            user, device, key, approver, 1764300000000ULL, [&](ByteView m) {
+                return signal::SessionManager::signWith(*ctx, devices[signer].privateKey, m);
+            });
         std::string body = "{\"actor\":" + jsonQuote(user + "/" + std::to_string(approver)) +
-                           ",\"action\":\"device-approved\",\"target\":" + jsonQuote(user + "/" + std::to_string(device)) +
-                           ",\"detail\":\"\",\"user\":" + jsonQuote(user) + ",\"device\":\"" + std::to_string(device) +
-                           "\",\"identity_key\":\"" + toHex(key) + "\",\"approver\":\"" + std::to_string(approver) +
-                           "\",\"approval\":\"" + toHex(approval->serialize()) + "\"}";
-        append(seal(record("relay", 0, proto::ADMIN_ACTION, "firm-audit", body), relayIdentity.privateKey));
+                           ",\"action\":\"device-approved\",\"target\":" +
+                           jsonQuote(user + "/" + std::to_string(device)) +
+                           ",\"detail\":\"\",\"user\":" + jsonQuote(user) + ",\"device\":\"" +
+                           std::to_string(device) + "\",\"identity_key\":\"" + toHex(key) +
+                           "\",\"approver\":\"" + std::to_string(approver) + "\",\"approval\":\"" +
+                           toHex(approval->serialize()) + "\"}";
+        append(seal(record("relay", 0, proto::ADMIN_ACTION, "firm-audit", body),
+                    relayIdentity.privateKey));
     }
     void message(const std::string& user, std::uint32_t device, const std::string& text) {
-        append(seal(record(user, device, proto::TEXT, "matter-1", text), devices[user + "/" + std::to_string(device)].privateKey));
+        append(seal(record(user, device, proto::TEXT, "matter-1", text),
+                    devices[user + "/" + std::to_string(device)].privateKey));
     }
     /// A message sealed with the device's chain as its client keeps it: `chain` covers the
     /// entries the relay acknowledged so far. Returns the sealed entry (not appended) and its id.
-    std::pair<Bytes, std::string> chained(const std::string& user, std::uint32_t device, const std::string& text,
-                                          const journal::DeviceChain& chain, proto::MessageType type = proto::TEXT,
+    std::pair<Bytes, std::string> chained(const std::string& user, std::uint32_t device,
+                                          const std::string& text,
+                                          const journal::DeviceChain& chain,
+                                          proto::MessageType type = proto::TEXT,
                                           const std::string& ref = {}) {
         auto r = record(user, device, type, "matter-1", text);
         if (!ref.empty()) r.set_ref_message_id(ref);
-        auto sealed = journal::sealRecord(r, journal.publicKey(), [&](ByteView m) {
-            return signal::SessionManager::signWith(*ctx, devices[user + "/" + std::to_string(device)].privateKey, m);
-        }, chain);
+        auto sealed = journal::sealRecord(
+            r, journal.publicKey(),
+            [&](ByteView m) {
+                return signal::SessionManager::signWith(
+                    *ctx, devices[user + "/" + std::to_string(device)].privateKey, m);
+            },
+            chain);
         return {sealed->serialize(), r.message_id()};
     }
     /// Pages of at most `n` rows after `after`, with the checkpoints in range (as the relay does).
@@ -157,7 +181,8 @@ compliance::PageSource serve(const Log& log, std::uint32_t pageSize = 3) {
     };
 }
 
-std::unique_ptr<compliance::Archive> openArchive(Log& log, const QTemporaryDir& dir, const char* name = "a.archive") {
+std::unique_ptr<compliance::Archive> openArchive(Log& log, const QTemporaryDir& dir,
+                                                 const char* name = "a.archive") {
     auto a = compliance::Archive::open((dir.path() + "/" + name).toStdString(), keysOf(log), true);
     if (!a || !(*a)->setManifest(log.manifest(), log.fingerprint())) return nullptr;
     return std::move(*a);
@@ -171,7 +196,8 @@ bool has(const std::vector<compliance::Problem>& ps, std::uint64_t seq, const st
 
 std::string text(const std::vector<compliance::Problem>& ps) {
     std::string out;
-    for (auto& p : ps) out += std::to_string(p.sequence) + " " + p.fault + ": " + p.detail + "\n";
+    for (auto& p : ps)
+        out += std::to_string(p.sequence) + " " + p.fault + ": " + p.detail + "\n";
     return out;
 }
 
@@ -207,7 +233,8 @@ proto::JournalPage chainedPage(const Log& log, const std::vector<std::string>& e
         row->set_chain_hash(std::string(chain.head().begin(), chain.head().end()));
         row->set_server_time_ms(1764300000000ULL + seq);
         if (seq % 4 == 0) {
-            auto cp = journal::signCheckpoint(seq, chain.head(), 1764300000000ULL + seq, log.relayKey.privateKey);
+            auto cp = journal::signCheckpoint(seq, chain.head(), 1764300000000ULL + seq,
+                                              log.relayKey.privateKey);
             p.add_checkpoints(str(cp->serialize()));
         }
     }
@@ -217,17 +244,19 @@ proto::JournalPage chainedPage(const Log& log, const std::vector<std::string>& e
 
 std::set<std::pair<std::uint64_t, std::string>> faults(const std::vector<compliance::Problem>& ps) {
     std::set<std::pair<std::uint64_t, std::string>> out;
-    for (auto& p : ps) out.insert({p.sequence, p.fault});
+    for (auto& p : ps)
+        out.insert({p.sequence, p.fault});
     return out;
 }
 
 /// A small honest log: alice/1 registered, then messages.
 void fill(Log& log, int messages) {
     log.registerDevice("alice", 1);
-    for (int i = 0; i < messages; ++i) log.message("alice", 1, "message " + std::to_string(i));
+    for (int i = 0; i < messages; ++i)
+        log.message("alice", 1, "message " + std::to_string(i));
 }
 
-}  // namespace
+} // namespace
 
 class TestArchive : public QObject {
     Q_OBJECT
@@ -235,7 +264,7 @@ class TestArchive : public QObject {
 private slots:
     void honestLogVerifiesAndPullsResume() {
         Log log;
-        fill(log, 10);  // 11 entries
+        fill(log, 10); // 11 entries
         QTemporaryDir dir;
         auto a = openArchive(log, dir);
         QVERIFY(a);
@@ -271,15 +300,21 @@ private slots:
         QVERIFY(a->pull(serve(log), {}));
         const auto before = *a->size();
         // Bytes that are not a page.
-        auto garbage = a->pull([](std::uint64_t, std::uint32_t) -> Result<std::string> { return std::string("\xff\xff\xff\x07junk", 8); }, {});
+        auto garbage = a->pull(
+            [](std::uint64_t, std::uint32_t) -> Result<std::string> {
+                return std::string("\xff\xff\xff\x07junk", 8);
+            },
+            {});
         QVERIFY(!garbage);
         QCOMPARE(garbage.error().code, ErrorCode::Malformed);
         // A page that goes backwards.
-        auto backwards = a->pull([&](std::uint64_t, std::uint32_t) -> Result<std::string> {
-            auto p = log.page(0, 2);
-            p.set_head_sequence(99);
-            return p.SerializeAsString();
-        }, {});
+        auto backwards = a->pull(
+            [&](std::uint64_t, std::uint32_t) -> Result<std::string> {
+                auto p = log.page(0, 2);
+                p.set_head_sequence(99);
+                return p.SerializeAsString();
+            },
+            {});
         QVERIFY(!backwards);
         QVERIFY(backwards.error().message.find("backwards") != std::string::npos);
         QCOMPARE(a->size()->first, before.first);
@@ -288,7 +323,7 @@ private slots:
 
     void servedTwiceReorderedOrBadlySigned() {
         Log log;
-        fill(log, 7);  // 8 entries, checkpoints at 4 and 8
+        fill(log, 7); // 8 entries, checkpoints at 4 and 8
         QTemporaryDir dir;
         // Rows 3 and 4 swapped in the page: reported by position.
         {
@@ -318,7 +353,8 @@ private slots:
         // A checkpoint signed by another key.
         {
             Log other;
-            auto forged = journal::signCheckpoint(4, log.chain.head(), 1764300000000ULL, other.relayKey.privateKey);
+            auto forged = journal::signCheckpoint(4, log.chain.head(), 1764300000000ULL,
+                                                  other.relayKey.privateKey);
             auto a = openArchive(log, dir, "cp.archive");
             auto bad = [&](std::uint64_t after, std::uint32_t) -> Result<std::string> {
                 auto p = log.page(after, 100);
@@ -327,7 +363,8 @@ private slots:
                 return p.SerializeAsString();
             };
             QVERIFY(a->pull(bad, {}));
-            QVERIFY2(has(*a->problems(), 4, "bad-checkpoint-signature"), text(*a->problems()).c_str());
+            QVERIFY2(has(*a->problems(), 4, "bad-checkpoint-signature"),
+                     text(*a->problems()).c_str());
         }
     }
 
@@ -335,16 +372,20 @@ private slots:
     // field as absent, never as an error (pull, verify and the audit trail all read them).
     void olderAdminBodiesWithFewerFieldsAreRead() {
         Log log;
-        log.registerDevice("alice", 1);  // no `pending`: written before approvals
+        log.registerDevice("alice", 1); // no `pending`: written before approvals
         const auto old = [&](const std::string& body) {
             log.append(log.seal(log.record("relay", 0, proto::ADMIN_ACTION, "firm-audit", body),
                                 log.relayIdentity.privateKey));
         };
-        old("{\"actor\":\"admin\",\"action\":\"enroll-user\",\"target\":\"bob\",\"detail\":\"\"}");  // no role, name
-        old("{\"actor\":\"alice\",\"action\":\"invite-redeemed\",\"target\":\"client-1\"}");  // no conversation, detail
-        old("{\"actor\":\"admin\",\"action\":\"revoke-device\",\"target\":\"bob/1\"}");  // no user, device
-        old("{\"actor\":\"admin\",\"action\":\"wipe-device\",\"user\":\"bob\"}");  // no target, device
-        old("{\"action\":\"enroll-user\"}");  // only the action
+        old("{\"actor\":\"admin\",\"action\":\"enroll-user\",\"target\":\"bob\",\"detail\":\"\"}"); // no role, name
+        old("{\"actor\":\"alice\",\"action\":\"invite-redeemed\",\"target\":\"client-1\"}"); // no
+                                                                                             // conversation,
+                                                                                             // detail
+        old("{\"actor\":\"admin\",\"action\":\"revoke-device\",\"target\":\"bob/1\"}"); // no user,
+                                                                                        // device
+        old("{\"actor\":\"admin\",\"action\":\"wipe-device\",\"user\":\"bob\"}"); // no target,
+                                                                                  // device
+        old("{\"action\":\"enroll-user\"}");                                      // only the action
         log.message("alice", 1, "after the old entries");
         QTemporaryDir dir;
         auto a = openArchive(log, dir);
@@ -359,23 +400,27 @@ private slots:
         auto trail = a->auditTrail();
         QVERIFY(trail);
         std::set<std::string> actions;
-        for (const auto& line : *trail) actions.insert(line.action);
+        for (const auto& line : *trail)
+            actions.insert(line.action);
         for (const char* want : {"enroll-user", "invite-redeemed", "revoke-device", "wipe-device"})
             QVERIFY2(actions.count(want), want);
     }
 
     void unregisteredRevokedAndForgedSigners() {
         Log log;
-        fill(log, 1);  // 1 registration + 1 message
+        fill(log, 1); // 1 registration + 1 message
         // A device nobody registered, and an admin record not written by the relay.
         auto stranger = *signal::SessionManager::generateIdentity(*log.ctx);
-        log.append(log.seal(log.record("bob", 1, proto::TEXT, "matter-1", "who am I"), stranger.privateKey));  // 3
-        log.append(log.seal(log.record("alice", 1, proto::ADMIN_ACTION, "firm-audit",
-                                       "{\"actor\":\"x\",\"action\":\"revoke-device\",\"target\":\"y\",\"detail\":\"\"}"),
-                            log.devices["alice/1"].privateKey));  // 4
+        log.append(log.seal(log.record("bob", 1, proto::TEXT, "matter-1", "who am I"),
+                            stranger.privateKey)); // 3
+        log.append(log.seal(
+            log.record(
+                "alice", 1, proto::ADMIN_ACTION, "firm-audit",
+                "{\"actor\":\"x\",\"action\":\"revoke-device\",\"target\":\"y\",\"detail\":\"\"}"),
+            log.devices["alice/1"].privateKey)); // 4
         // Alice's device signs as the relay.
         log.append(log.seal(log.record("relay", 0, proto::ADMIN_ACTION, "firm-audit", "{}"),
-                            log.devices["alice/1"].privateKey));  // 5
+                            log.devices["alice/1"].privateKey)); // 5
         QTemporaryDir dir;
         auto a = openArchive(log, dir);
         QVERIFY(a->pull(serve(log), {}));
@@ -385,9 +430,11 @@ private slots:
         QVERIFY2(has(ps, 3, "unknown-device"), report->text().c_str());
         QVERIFY2(has(ps, 4, "forged-admin-action"), report->text().c_str());
         QVERIFY2(has(ps, 5, "bad-signature"), report->text().c_str());
-        QVERIFY2(!has(ps, 2, "bad-signature") && !has(ps, 1, "bad-signature"), report->text().c_str());
+        QVERIFY2(!has(ps, 2, "bad-signature") && !has(ps, 1, "bad-signature"),
+                 report->text().c_str());
         // The JSON report names them too.
-        QVERIFY(report->json().find("\"sequence\":3,\"fault\":\"unknown-device\"") != std::string::npos);
+        QVERIFY(report->json().find("\"sequence\":3,\"fault\":\"unknown-device\"") !=
+                std::string::npos);
     }
 
     // Issue 15 break 2: a device of a user who has an active device counts only with an approval
@@ -395,34 +442,35 @@ private slots:
     // over two archive sessions) and verify agree.
     void devicesNeedTheirUsersApproval() {
         Log log;
-        log.registerDevice("alice", 1, "0");      // 1: her first device
-        log.message("alice", 1, "first");         // 2
-        log.registerDevice("alice", 2, "1");      // 3: pending
-        log.approve("alice", 2, 1, "alice/1");    // 4: approved by alice/1
-        log.message("alice", 2, "laptop");        // 5: clean
-        log.registerDevice("alice", 3, "0");      // 6: recorded active at once: unapproved
-        log.message("alice", 3, "forged");        // 7: unapproved
-        log.registerDevice("alice", 4, "1");      // 8: approved below by alice/3 only: unapproved
-        log.approve("alice", 4, 3, "alice/3");    // 9: an approval that does not hold
-        log.message("alice", 4, "forged too");    // 10: unapproved
-        log.registerDevice("alice", 5, "1");      // 11: an approval in alice/1's name it signed itself
-        log.approve("alice", 5, 1, "alice/5");    // 12: does not verify
-        log.registerDevice("alice", 6, "1");      // 13: pending, never approved, never writes: nothing
-        log.registerDevice("bob", 1, "0");        // 14
-        log.admin("revoke-device", "bob", 1);     // 15
-        log.registerDevice("bob", 2, "0");        // 16: identity reset
-        log.message("bob", 2, "new phone");       // 17: clean
-        log.registerDevice("carl", 1, "0");       // 18
-        log.admin("wipe-device", "carl", 1);      // 19
-        log.registerDevice("carl", 2, "0");       // 20: identity reset
-        log.registerDevice("alice", 7, "1");      // 21: writes before its approval
-        log.message("alice", 7, "too early");     // 22: unapproved
-        log.approve("alice", 7, 2, "alice/2");    // 23
-        log.message("alice", 7, "approved now");  // 24: clean
+        log.registerDevice("alice", 1, "0");   // 1: her first device
+        log.message("alice", 1, "first");      // 2
+        log.registerDevice("alice", 2, "1");   // 3: pending
+        log.approve("alice", 2, 1, "alice/1"); // 4: approved by alice/1
+        log.message("alice", 2, "laptop");     // 5: clean
+        log.registerDevice("alice", 3, "0");   // 6: recorded active at once: unapproved
+        log.message("alice", 3, "forged");     // 7: unapproved
+        log.registerDevice("alice", 4, "1");   // 8: approved below by alice/3 only: unapproved
+        log.approve("alice", 4, 3, "alice/3"); // 9: an approval that does not hold
+        log.message("alice", 4, "forged too"); // 10: unapproved
+        log.registerDevice("alice", 5, "1");   // 11: an approval in alice/1's name it signed itself
+        log.approve("alice", 5, 1, "alice/5"); // 12: does not verify
+        log.registerDevice("alice", 6, "1");   // 13: pending, never approved, never writes: nothing
+        log.registerDevice("bob", 1, "0");     // 14
+        log.admin("revoke-device", "bob", 1);  // 15
+        log.registerDevice("bob", 2, "0");     // 16: identity reset
+        log.message("bob", 2, "new phone");    // 17: clean
+        log.registerDevice("carl", 1, "0");    // 18
+        log.admin("wipe-device", "carl", 1);   // 19
+        log.registerDevice("carl", 2, "0");    // 20: identity reset
+        log.registerDevice("alice", 7, "1");   // 21: writes before its approval
+        log.message("alice", 7, "too early");  // 22: unapproved
+        log.approve("alice", 7, 2, "alice/2"); // 23
+        log.message("alice", 7, "approved now"); // 24: clean
         const std::set<std::pair<std::uint64_t, std::string>> expected = {
-            {6, "unapproved-device"},  {7, "unapproved-device"},  {8, "unapproved-device"},  {9, "unapproved-device"},
-            {10, "unapproved-device"}, {11, "unapproved-device"}, {12, "unapproved-device"}, {16, "identity-reset"},
-            {20, "identity-reset"},    {21, "unapproved-device"}, {22, "unapproved-device"}};
+            {6, "unapproved-device"},  {7, "unapproved-device"},  {8, "unapproved-device"},
+            {9, "unapproved-device"},  {10, "unapproved-device"}, {11, "unapproved-device"},
+            {12, "unapproved-device"}, {16, "identity-reset"},    {20, "identity-reset"},
+            {21, "unapproved-device"}, {22, "unapproved-device"}};
         QTemporaryDir dir;
         auto a = openArchive(log, dir);
         QVERIFY(a && a->pull(serve(log), {}));
@@ -432,7 +480,8 @@ private slots:
         QVERIFY2(faults(report->problems) == expected, report->text().c_str());
         for (auto& p : report->problems)
             if (p.sequence == 7)
-                QVERIFY2(p.detail == "signed by alice/3, a device no device of the user approved", p.detail.c_str());
+                QVERIFY2(p.detail == "signed by alice/3, a device no device of the user approved",
+                         p.detail.c_str());
         // The same in two pulls, the archive closed and opened again in between.
         {
             auto b = openArchive(log, dir, "b.archive");
@@ -443,7 +492,8 @@ private slots:
             };
             QVERIFY(!b->pull(part, {}));
         }
-        auto b = compliance::Archive::open((dir.path() + "/b.archive").toStdString(), keysOf(log), false);
+        auto b = compliance::Archive::open((dir.path() + "/b.archive").toStdString(), keysOf(log),
+                                           false);
         QVERIFY(b);
         QVERIFY((*b)->pull(serve(log), {}));
         QVERIFY2(faults(*(*b)->problems()) == expected, text(*(*b)->problems()).c_str());
@@ -469,27 +519,33 @@ private slots:
         for (int w = 0; w < 4; ++w) {
             std::vector<std::string> window;
             for (int i = 0; i <= w % 3; ++i) {
-                auto [entry, id] = log.chained("alice", 1, "message " + std::to_string(sent.size()), chain);
+                auto [entry, id] =
+                    log.chained("alice", 1, "message " + std::to_string(sent.size()), chain);
                 sent.push_back({str(entry), id, chain.acked});
                 window.push_back(id);
             }
-            for (auto& id : window) chain = chain.next(view(id));
+            for (auto& id : window)
+                chain = chain.next(view(id));
         }
         auto [last, lastId] = log.chained("alice", 1, "the last", chain);
         sent.push_back({str(last), lastId, chain.acked});
         QVERIFY(sent.size() >= 8);
         // Bob's receipt for alice's fourth message.
-        auto [receipt, receiptId] = log.chained("bob", 1, "delivered", {}, proto::RECEIPT, sent[3].id);
+        auto [receipt, receiptId] =
+            log.chained("bob", 1, "delivered", {}, proto::RECEIPT, sent[3].id);
         auto build = [&](const std::vector<std::size_t>& order) {
             std::vector<std::string> entries;
-            for (const auto& r : log.all.rows()) entries.push_back(r.entry());  // the registrations
-            for (auto i : order) entries.push_back(sent[i].entry);
+            for (const auto& r : log.all.rows())
+                entries.push_back(r.entry()); // the registrations
+            for (auto i : order)
+                entries.push_back(sent[i].entry);
             entries.push_back(str(receipt));
             return chainedPage(log, entries);
         };
         QTemporaryDir dir;
         std::vector<std::size_t> honest(sent.size());
-        for (std::size_t i = 0; i < honest.size(); ++i) honest[i] = i;
+        for (std::size_t i = 0; i < honest.size(); ++i)
+            honest[i] = i;
         {
             auto page = build(honest);
             auto a = openArchive(log, dir, "honest.archive");
@@ -502,7 +558,8 @@ private slots:
             };
             QVERIFY(!a->pull(part, {}));
             a.reset();
-            auto again = compliance::Archive::open((dir.path() + "/honest.archive").toStdString(), keysOf(log), false);
+            auto again = compliance::Archive::open((dir.path() + "/honest.archive").toStdString(),
+                                                   keysOf(log), false);
             QVERIFY(again);
             QVERIFY((*again)->pull(servePages(page, 2), {}));
             QVERIFY2((*again)->problems()->empty(), text(*(*again)->problems()).c_str());
@@ -520,13 +577,14 @@ private slots:
             for (const auto& r : page.rows()) {
                 if (r.entry() == str(receipt)) receiptSeq = r.sequence();
                 for (std::size_t i = 4; i < sent.size(); ++i)
-                    if (!covering && r.entry() == sent[i].entry && sent[i].acked >= 4) covering = r.sequence();
+                    if (!covering && r.entry() == sent[i].entry && sent[i].acked >= 4)
+                        covering = r.sequence();
             }
             QVERIFY(covering && receiptSeq);
             auto a = openArchive(log, dir, "removed.archive");
             QVERIFY(a->pull(servePages(page, 2), {}));
-            const std::set<std::pair<std::uint64_t, std::string>> expected = {{covering, "device-entry-missing"},
-                                                                             {receiptSeq, "missing-entry"}};
+            const std::set<std::pair<std::uint64_t, std::string>> expected = {
+                {covering, "device-entry-missing"}, {receiptSeq, "missing-entry"}};
             QVERIFY2(faults(*a->problems()) == expected, text(*a->problems()).c_str());
             auto report = a->verify();
             QVERIFY2(report && faults(report->problems) == expected, report->text().c_str());
@@ -539,14 +597,15 @@ private slots:
             std::uint64_t covering = 0;
             for (const auto& r : page.rows())
                 for (std::size_t i = 5; i < sent.size(); ++i)
-                    if (!covering && r.entry() == sent[i].entry && sent[i].acked >= 5) covering = r.sequence();
+                    if (!covering && r.entry() == sent[i].entry && sent[i].acked >= 5)
+                        covering = r.sequence();
             QVERIFY(covering);
             auto a = openArchive(log, dir, "swapped.archive");
             QVERIFY(a->pull(servePages(page, 2), {}));
             auto report = a->verify();
             QVERIFY(report);
-            QVERIFY2(faults(report->problems) ==
-                         (std::set<std::pair<std::uint64_t, std::string>>{{covering, "device-chain-mismatch"}}),
+            QVERIFY2(faults(report->problems) == (std::set<std::pair<std::uint64_t, std::string>>{
+                                                     {covering, "device-chain-mismatch"}}),
                      report->text().c_str());
         }
     }
@@ -556,9 +615,10 @@ private slots:
     // its key, is reported at the first sequence that differs, and nothing is pulled from it.
     void rewrittenHistoryIsRefused() {
         Log log;
-        fill(log, 9);  // 10 entries
+        fill(log, 9); // 10 entries
         std::vector<std::string> entries;
-        for (const auto& r : log.all.rows()) entries.push_back(r.entry());
+        for (const auto& r : log.all.rows())
+            entries.push_back(r.entry());
         QTemporaryDir dir;
         auto a = openArchive(log, dir);
         QVERIFY(a && a->pull(serve(log), {}));
@@ -602,7 +662,8 @@ private slots:
         auto r = a->setManifest(other.manifest(), other.fingerprint());
         QVERIFY(!r);
         QCOMPARE(r.error().code, ErrorCode::AuthFailed);
-        QVERIFY(!a->setManifest(other.manifest(), log.fingerprint()));  // not signed by the pinned root
+        QVERIFY(
+            !a->setManifest(other.manifest(), log.fingerprint())); // not signed by the pinned root
     }
 };
 

@@ -28,7 +28,7 @@ std::vector<crypto::X25519Key> keysOf(ByteView privateKey) {
     keys.push_back(*crypto::X25519Key::fromPrivate(privateKey));
     return keys;
 }
-}  // namespace
+} // namespace
 
 class TestArchiveVersion : public QObject {
     Q_OBJECT
@@ -54,14 +54,16 @@ private slots:
             QVERIFY2(db, db ? "" : db.error().message.c_str());
             auto v = (*db)->userVersion();
             QVERIFY(v && *v > 0);
-            QVERIFY((*db)->exec("CREATE TABLE from_the_future (x); PRAGMA user_version = " + std::to_string(*v + 1)));
+            QVERIFY((*db)->exec("CREATE TABLE from_the_future (x); PRAGMA user_version = " +
+                                std::to_string(*v + 1)));
             QVERIFY((*db)->exec("PRAGMA wal_checkpoint(TRUNCATE)"));
         }
         const std::string before = fileHash(path);
         auto refused = compliance::Archive::open(path, keysOf(priv), false);
         QVERIFY(!refused);
         QCOMPARE(refused.error().code, ErrorCode::Unsupported);
-        QVERIFY2(refused.error().message.find("newer Verbatim release") != std::string::npos, refused.error().message.c_str());
+        QVERIFY2(refused.error().message.find("newer Verbatim release") != std::string::npos,
+                 refused.error().message.c_str());
         QCOMPARE(fileHash(path), before);
     }
 };

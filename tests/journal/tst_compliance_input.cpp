@@ -34,7 +34,9 @@ namespace {
 
 constexpr const char* kJournalPass = "journal key passphrase 1";
 
-std::string str(const Bytes& b) { return std::string(b.begin(), b.end()); }
+std::string str(const Bytes& b) {
+    return std::string(b.begin(), b.end());
+}
 /// A string literal with the NULs inside it.
 #define LIT(x) std::string(x, sizeof(x) - 1)
 
@@ -60,7 +62,8 @@ Run journalTool(const QStringList& args) {
 /// What Python's parsers saw in an export (tests/journal/export_dump.py).
 QJsonObject parsedBack(const QString& kind, const QString& file) {
     QProcess p;
-    p.start("python3", {QStringLiteral(VERBATIM_SOURCE_DIR) + "/tests/journal/export_dump.py", kind, file});
+    p.start("python3",
+            {QStringLiteral(VERBATIM_SOURCE_DIR) + "/tests/journal/export_dump.py", kind, file});
     if (!p.waitForFinished(60000) || p.exitCode() != 0) {
         qWarning("export_dump.py %s: %s", qPrintable(kind), p.readAllStandardError().constData());
         return {};
@@ -68,18 +71,22 @@ QJsonObject parsedBack(const QString& kind, const QString& file) {
     return QJsonDocument::fromJson(p.readAllStandardOutput()).object();
 }
 
-QString u(const std::string& utf8) { return QString::fromUtf8(utf8.data(), qsizetype(utf8.size())); }
-QByteArray hex(const std::string& bytes) { return QByteArray::fromStdString(bytes).toHex(); }
+QString u(const std::string& utf8) {
+    return QString::fromUtf8(utf8.data(), qsizetype(utf8.size()));
+}
+QByteArray hex(const std::string& bytes) {
+    return QByteArray::fromStdString(bytes).toHex();
+}
 
 /// One hostile attachment: what the sender wrote, and what each export must show for it.
 struct Attachment {
     std::string name, mime, data;
-    QString emlName;    ///< the file name in the EML part (ExportEncoding.h: attachmentFileName)
-    QString emlType;    ///< the media type written
-    QString exactName;  ///< the name in JSON (invalid UTF-8 as U+FFFD, everything else kept)
+    QString emlName;   ///< the file name in the EML part (ExportEncoding.h: attachmentFileName)
+    QString emlType;   ///< the media type written
+    QString exactName; ///< the name in JSON (invalid UTF-8 as U+FFFD, everything else kept)
 };
 
-}  // namespace
+} // namespace
 
 class TestComplianceInput : public QObject {
     Q_OBJECT
@@ -90,31 +97,38 @@ class TestComplianceInput : public QObject {
     QTemporaryDir m_dir;
     QString m_archive, m_key;
     std::string m_conv;
-    std::map<std::string, std::string> m_label;  // message id (hex) -> label
-    std::map<std::string, std::string> m_id;     // label -> message id
+    std::map<std::string, std::string> m_label; // message id (hex) -> label
+    std::map<std::string, std::string> m_id;    // label -> message id
     std::vector<Attachment> m_attachments;
     std::size_t m_events = 0;
 
     // The hostile values. Invalid UTF-8 cannot come this way (every text field of the protocol is
     // a proto3 string, which protobuf refuses to parse unless it is UTF-8): tst_export_encoding
     // feeds it to the encoders directly.
-    const std::string m_title = LIT("Smith \r\nBcc: victim@example.com\r\n\r\n--=_verbatim_ \"q\" \u202Egnp.exe \0 end");
-    const QString m_titleSubject = u("Smith   Bcc: victim@example.com    --=_verbatim_ \"q\" \u202Egnp.exe   end");
+    const std::string m_title =
+        LIT("Smith \r\nBcc: victim@example.com\r\n\r\n--=_verbatim_ \"q\" \u202Egnp.exe \0 end");
+    const QString m_titleSubject =
+        u("Smith   Bcc: victim@example.com    --=_verbatim_ \"q\" \u202Egnp.exe   end");
     const QString m_titleExact = u(m_title);
-    const QString m_titleCsv = u("Smith \r\nBcc: victim@example.com\r\n\r\n--=_verbatim_ \"q\" \u202Egnp.exe \uFFFD end");
+    const QString m_titleCsv =
+        u("Smith \r\nBcc: victim@example.com\r\n\r\n--=_verbatim_ \"q\" \u202Egnp.exe \uFFFD end");
     const std::string m_name = LIT("Eve\r\nBcc: x@evil.example\u202E\0\x1b[2J");
     const QString m_nameExact = u(m_name);
     const QString m_nameTranscript = u("Eve\n  | Bcc: x@evil.example\u202E\uFFFD\uFFFD[2J");
     const QString m_nameCsv = u("Eve\r\nBcc: x@evil.example\u202E\uFFFD\x1b[2J");
-    const std::string m_h1 = "Hello\r\nContent-Type: text/html\r\n\r\n<b>forged</b>\r\n--=_verbatim_\r\n"
-                             "[2026-01-01T00:00:00Z] Alice Adams: I confess";
-    const std::string m_h2 = LIT("nul\0here \x7f\u0085 bad \uFEFF\uFFFF surrogate \u202Eevil\u202C \u2028 sep \x1b[31m red");
+    const std::string m_h1 =
+        "Hello\r\nContent-Type: text/html\r\n\r\n<b>forged</b>\r\n--=_verbatim_\r\n"
+        "[2026-01-01T00:00:00Z] Alice Adams: I confess";
+    const std::string m_h2 = LIT(
+        "nul\0here \x7f\u0085 bad \uFEFF\uFFFF surrogate \u202Eevil\u202C \u2028 sep \x1b[31m red");
     const QString m_h2Exact = u(m_h2);
-    const QString m_h2Transcript = u("nul\uFFFDhere \uFFFD\n  |  bad \uFEFF\uFFFF surrogate \u202Eevil\u202C "
-                                     "\n  |  sep \uFFFD[31m red");
-    const QString m_h2Csv = u("nul\uFFFDhere \x7f\u0085 bad \uFEFF\uFFFF surrogate \u202Eevil\u202C \u2028 "
-                              "sep \x1b[31m red");
-    std::string m_h3;  // 10,000 characters, starting with a spreadsheet formula
+    const QString m_h2Transcript =
+        u("nul\uFFFDhere \uFFFD\n  |  bad \uFEFF\uFFFF surrogate \u202Eevil\u202C "
+          "\n  |  sep \uFFFD[31m red");
+    const QString m_h2Csv =
+        u("nul\uFFFDhere \x7f\u0085 bad \uFEFF\uFFFF surrogate \u202Eevil\u202C \u2028 "
+          "sep \x1b[31m red");
+    std::string m_h3; // 10,000 characters, starting with a spreadsheet formula
 
     std::string send(e2e::Device& from, const std::string& label, const std::string& text,
                      const std::function<void(proto::JournalRecord&)>& shape = {}) {
@@ -124,7 +138,8 @@ class TestComplianceInput : public QObject {
         *req.mutable_send() = msg;
         auto resp = from.connection->call(req);
         if (!resp || resp->status() != proto::STATUS_OK) {
-            qWarning("send %s refused: %s", label.c_str(), resp ? resp->error().c_str() : resp.error().message.c_str());
+            qWarning("send %s refused: %s", label.c_str(),
+                     resp ? resp->error().c_str() : resp.error().message.c_str());
             return {};
         }
         const std::string id = toHex(view(rec.message_id()));
@@ -137,7 +152,8 @@ class TestComplianceInput : public QObject {
         proto::AttachmentRef ref;
         auto sealed = journal::sealAttachment(view(a.data));
         if (!sealed) return ref;
-        auto id = client::RelayConnection::uploadBlob(m_h->endpoint(), from.credentials, str(sealed->blob));
+        auto id = client::RelayConnection::uploadBlob(m_h->endpoint(), from.credentials,
+                                                      str(sealed->blob));
         if (!id) return ref;
         auto pd = crypto::sha256(view(a.data));
         ref.set_blob_id(str(*fromHex(*id)));
@@ -158,15 +174,16 @@ class TestComplianceInput : public QObject {
         auto hits = archive.search(q);
         if (!hits) return {"error: " + u(hits.error().message)};
         QStringList out;
-        for (const auto& h : *hits) out << u(m_label.count(h.messageId) ? m_label[h.messageId] : "?" + h.messageId);
+        for (const auto& h : *hits)
+            out << u(m_label.count(h.messageId) ? m_label[h.messageId] : "?" + h.messageId);
         out.sort();
         return out;
     }
 
     QJsonObject exported(const QString& format) {
         const QString out = m_dir.path() + "/export." + format;
-        auto r = journalTool({"export", m_archive, "--format", format, "--out", out, "--key", m_key, "--matter",
-                              u(m_conv)});
+        auto r = journalTool({"export", m_archive, "--format", format, "--out", out, "--key", m_key,
+                              "--matter", u(m_conv)});
         if (r.code != 0) {
             qWarning("export %s: %s", qPrintable(format), r.err.constData());
             return {};
@@ -177,27 +194,33 @@ class TestComplianceInput : public QObject {
     /// The EML and RSMF checks on the message itself: no defect, nothing forged at the top,
     /// no raw CR, LF or NUL, lines within RFC 5322's recommended 78 characters.
     void checkMessage(const QJsonObject& m, const QStringList& expectedHeaders) {
-        QVERIFY2(m["defects"].toArray().isEmpty(), QJsonDocument(m["defects"].toArray()).toJson().constData());
+        QVERIFY2(m["defects"].toArray().isEmpty(),
+                 QJsonDocument(m["defects"].toArray()).toJson().constData());
         QStringList names;
-        for (const auto& h : m["headers"].toArray()) names << h.toArray()[0].toString();
+        for (const auto& h : m["headers"].toArray())
+            names << h.toArray()[0].toString();
         QCOMPARE(names, expectedHeaders);
         QCOMPARE(m["content_type"].toString(), QString("multipart/mixed"));
         QCOMPARE(m["subject"].toString(), "Verbatim journal export: " + m_titleSubject);
         QVERIFY(!m["has_nul"].toBool());
         QVERIFY(!m["bare_cr_or_lf"].toBool());
-        QVERIFY2(m["longest_line"].toInt() <= 78, qPrintable(QString::number(m["longest_line"].toInt())));
+        QVERIFY2(m["longest_line"].toInt() <= 78,
+                 qPrintable(QString::number(m["longest_line"].toInt())));
         QVERIFY(m["longest_header_line"].toInt() <= 78);
     }
 
     /// The transcript: a value's line breaks continue with "  | ", so no line is forged.
     void checkTranscript(QString body) {
-        body.replace("\r\n", "\n");  // the email package keeps the CRLF line ends of the part
+        body.replace("\r\n", "\n"); // the email package keeps the CRLF line ends of the part
         QVERIFY(!body.isEmpty());
         if (qEnvironmentVariableIsSet("VERBATIM_SHOW_TRANSCRIPT")) qInfo("%s", qPrintable(body));
-        QVERIFY(body.contains(u("Hello\n  | Content-Type: text/html\n  | \n  | <b>forged</b>\n  | --=_verbatim_\n  | "
-                                "[2026-01-01T00:00:00Z] Alice Adams: I confess")));
-        QVERIFY(!body.contains(QRegularExpression("^\\[2026-01-01T00:00:00Z\\]", QRegularExpression::MultilineOption)));
-        QVERIFY(!body.contains(QRegularExpression("^Content-Type", QRegularExpression::MultilineOption)));
+        QVERIFY(body.contains(
+            u("Hello\n  | Content-Type: text/html\n  | \n  | <b>forged</b>\n  | --=_verbatim_\n  | "
+              "[2026-01-01T00:00:00Z] Alice Adams: I confess")));
+        QVERIFY(!body.contains(QRegularExpression("^\\[2026-01-01T00:00:00Z\\]",
+                                                  QRegularExpression::MultilineOption)));
+        QVERIFY(!body.contains(
+            QRegularExpression("^Content-Type", QRegularExpression::MultilineOption)));
         QVERIFY(body.contains(m_h2Transcript));
         QVERIFY(body.contains(u(m_h3)));
         QVERIFY(body.contains(m_nameTranscript + ": Hello"));
@@ -221,7 +244,8 @@ private slots:
         const std::string token = link.substr(link.find("token=") + 6, 32);
         m_ctx = *signal::SignalContext::create();
         m_eve = e2e::Device::create(m_ctx);
-        auto reg = client::RelayConnection::registerDevice(m_h->endpoint(), m_eve->registration(token, m_name));
+        auto reg = client::RelayConnection::registerDevice(m_h->endpoint(),
+                                                           m_eve->registration(token, m_name));
         QVERIFY2(reg, reg ? "" : reg.error().message.c_str());
         m_eve->user = reg->user();
         m_eve->device = reg->device();
@@ -239,7 +263,8 @@ private slots:
             {"S7", "A breach of contract claim is likely; the contract draft follows"},
             {"S8", "Café résumé naïve"},
         };
-        for (const auto& [label, text] : ordinary) QVERIFY(!send(*m_alice, label, text).empty());
+        for (const auto& [label, text] : ordinary)
+            QVERIFY(!send(*m_alice, label, text).empty());
 
         // What a modified client can send.
         m_h3 = "=HYPERLINK(\"http://evil.example\",\"x\")";
@@ -248,26 +273,35 @@ private slots:
         QVERIFY(!send(*m_eve, "H2", m_h2).empty());
         QVERIFY(!send(*m_eve, "H3", m_h3).empty());
         std::string umlauts;
-        for (int i = 0; i < 9996; ++i) umlauts += "\u00FC";
+        for (int i = 0; i < 9996; ++i)
+            umlauts += "\u00FC";
         std::string shortUmlauts;
-        for (int i = 0; i < 73; ++i) shortUmlauts += "\u00FC";
+        for (int i = 0; i < 73; ++i)
+            shortUmlauts += "\u00FC";
         m_attachments = {
             {"report.pdf\r\nContent-Disposition: attachment; filename=\"evil.exe\"",
-             "text/plain\r\nContent-Type: text/html; name=\"evil.html\"\r\n\r\n<script>alert(1)</script>",
+             "text/plain\r\nContent-Type: text/html; "
+             "name=\"evil.html\"\r\n\r\n<script>alert(1)</script>",
              "first file\r\n--=_verbatim_\r\nContent-Type: text/html\r\n\r\n<script>",
-             u("report.pdf__Content-Disposition: attachment; filename=\"evil.exe\""), "application/octet-stream",
+             u("report.pdf__Content-Disposition: attachment; filename=\"evil.exe\""),
+             "application/octet-stream",
              u("report.pdf\r\nContent-Disposition: attachment; filename=\"evil.exe\"")},
-            {"../../etc/passwd", "multipart/mixed; boundary=\"x\"", "root:x:0:0", u("_.._.._etc_passwd"),
-             "application/octet-stream", u("../../etc/passwd")},
-            {"invoice\u202Efdp.exe", "image/png", std::string("\x89PNG\r\n\x1a\n", 8) + "not really",
-             u("invoice_fdp.exe"), "image/png", u("invoice\u202Efdp.exe")},
-            {umlauts + ".pdf", std::string(9996, 'a') + "/pdf", std::string(3000, '\0'), u(shortUmlauts + ".pdf"),
-             "application/octet-stream", u(umlauts + ".pdf")},
+            {"../../etc/passwd", "multipart/mixed; boundary=\"x\"", "root:x:0:0",
+             u("_.._.._etc_passwd"), "application/octet-stream", u("../../etc/passwd")},
+            {"invoice\u202Efdp.exe", "image/png",
+             std::string("\x89PNG\r\n\x1a\n", 8) + "not really", u("invoice_fdp.exe"), "image/png",
+             u("invoice\u202Efdp.exe")},
+            {umlauts + ".pdf", std::string(9996, 'a') + "/pdf", std::string(3000, '\0'),
+             u(shortUmlauts + ".pdf"), "application/octet-stream", u(umlauts + ".pdf")},
             {"", "", "empty name", "attachment", "application/octet-stream", ""},
-            {"Engagement letter \"final\".pdf", " Application/PDF ", "%PDF-1.4", u("Engagement letter \"final\".pdf"),
-             "application/pdf", u("Engagement letter \"final\".pdf")},
-            {LIT("a\0b\x7f" "c\u0085.txt"), "text/plain", "plain", u("a_b_c_.txt"), "text/plain",
-             u(LIT("a\0b\x7f" "c\u0085.txt"))},
+            {"Engagement letter \"final\".pdf", " Application/PDF ", "%PDF-1.4",
+             u("Engagement letter \"final\".pdf"), "application/pdf",
+             u("Engagement letter \"final\".pdf")},
+            {LIT("a\0b\x7f"
+                 "c\u0085.txt"),
+             "text/plain", "plain", u("a_b_c_.txt"), "text/plain",
+             u(LIT("a\0b\x7f"
+                   "c\u0085.txt"))},
         };
         std::vector<proto::AttachmentRef> refs;
         for (const auto& a : m_attachments) {
@@ -276,7 +310,8 @@ private slots:
         }
         QVERIFY(!send(*m_eve, "H4", "see attached", [&](proto::JournalRecord& r) {
                      r.set_type(proto::ATTACHMENT);
-                     for (const auto& ref : refs) *r.add_attachments() = ref;
+                     for (const auto& ref : refs)
+                         *r.add_attachments() = ref;
                  }).empty());
         // One per character a spreadsheet reads as the start of a formula.
         QVERIFY(!send(*m_eve, "H5", "@SUM(1+1)").empty());
@@ -302,11 +337,13 @@ private slots:
                 req.mutable_pull_journal()->set_limit(limit);
                 auto resp = officer->connection->call(req);
                 if (!resp) return tl::unexpected(resp.error());
-                if (resp->status() != proto::STATUS_OK) return fail(ErrorCode::Storage, resp->error());
+                if (resp->status() != proto::STATUS_OK)
+                    return fail(ErrorCode::Storage, resp->error());
                 return resp->journal_page().SerializeAsString();
             },
             [officer, endpoint](const std::string& id, std::uint64_t max) {
-                return client::RelayConnection::downloadBlob(endpoint, officer->credentials, id, max);
+                return client::RelayConnection::downloadBlob(endpoint, officer->credentials, id,
+                                                             max);
             });
         QVERIFY2(stats, stats ? "" : stats.error().message.c_str());
         QCOMPARE(stats->attachments, std::uint64_t(m_attachments.size()));
@@ -328,8 +365,9 @@ private slots:
     void emlExportCarriesNoInjectedHeaderOrPart() {
         auto m = exported("eml");
         QVERIFY(!m.isEmpty());
-        checkMessage(m, {"From", "To", "Subject", "Date", "Message-ID", "MIME-Version", "Content-Type"});
-        QCOMPARE(m["parts"].toInt(), 1 + 1 + int(m_attachments.size()));  // multipart, text, files
+        checkMessage(
+            m, {"From", "To", "Subject", "Date", "Message-ID", "MIME-Version", "Content-Type"});
+        QCOMPARE(m["parts"].toInt(), 1 + 1 + int(m_attachments.size())); // multipart, text, files
         const auto parts = m["attachments"].toArray();
         QCOMPARE(parts.size(), qsizetype(m_attachments.size()));
         for (qsizetype i = 0; i < parts.size(); ++i) {
@@ -349,22 +387,27 @@ private slots:
         const QString file = m_dir.path() + "/export.rsmf";
         auto m = exported("rsmf");
         QVERIFY(!m.isEmpty());
-        const QString schema = QStringLiteral(VERBATIM_SHARED_DATA) + "/rsmf/rsmf_schema_2_0_0.json";
+        const QString schema =
+            QStringLiteral(VERBATIM_SHARED_DATA) + "/rsmf/rsmf_schema_2_0_0.json";
         QVERIFY2(QFile::exists(schema), qPrintable("the RSMF schema is not at " + schema));
         QProcess v;
-        v.start("python3", {QStringLiteral(VERBATIM_SOURCE_DIR) + "/tests/journal/validate_rsmf.py", schema, file});
+        v.start("python3", {QStringLiteral(VERBATIM_SOURCE_DIR) + "/tests/journal/validate_rsmf.py",
+                            schema, file});
         QVERIFY(v.waitForFinished(60000));
         QVERIFY2(v.exitCode() == 0, v.readAllStandardError().constData());
 
-        checkMessage(m, {"From", "To", "Subject", "Date", "Message-ID", "X-RSMF-Version", "X-RSMF-Generator",
-                         "X-RSMF-BeginDate", "X-RSMF-EndDate", "X-RSMF-EventCount", "MIME-Version", "Content-Type"});
+        checkMessage(m, {"From", "To", "Subject", "Date", "Message-ID", "X-RSMF-Version",
+                         "X-RSMF-Generator", "X-RSMF-BeginDate", "X-RSMF-EndDate",
+                         "X-RSMF-EventCount", "MIME-Version", "Content-Type"});
         QCOMPARE(m["parts"].toInt(), 3);
         QCOMPARE(m["attachments"].toArray().size(), 1);
         QVERIFY(m["zip_bad_crc"].isNull());
         const auto names = m["zip_names"].toArray();
         QCOMPARE(names.size(), qsizetype(1 + m_attachments.size()));
         for (const auto& n : names)
-            QVERIFY2(QRegularExpression("^[A-Za-z0-9_][A-Za-z0-9._-]*$").match(n.toString()).hasMatch() &&
+            QVERIFY2(QRegularExpression("^[A-Za-z0-9_][A-Za-z0-9._-]*$")
+                             .match(n.toString())
+                             .hasMatch() &&
                          n.toString() != "..",
                      qPrintable(n.toString()));
         checkTranscript(m["body"].toString());
@@ -372,7 +415,8 @@ private slots:
         const auto manifest = m["manifest"].toObject();
         const auto files = m["zip_files"].toObject();
         std::map<QString, QJsonObject> events;
-        for (const auto& e : manifest["events"].toArray()) events[e.toObject()["id"].toString()] = e.toObject();
+        for (const auto& e : manifest["events"].toArray())
+            events[e.toObject()["id"].toString()] = e.toObject();
         QCOMPARE(events.size(), m_events);
         QCOMPARE(events[u(m_id["H1"])]["body"].toString(), u(m_h1));
         QCOMPARE(events[u(m_id["H2"])]["body"].toString(), m_h2Exact);
@@ -384,7 +428,8 @@ private slots:
             const auto a = attached[i].toObject();
             QCOMPARE(a["display"].toString(), m_attachments[std::size_t(i)].exactName);
             QVERIFY(files.contains(a["id"].toString()));
-            QCOMPARE(files[a["id"].toString()].toString().toLatin1(), hex(m_attachments[std::size_t(i)].data));
+            QCOMPARE(files[a["id"].toString()].toString().toLatin1(),
+                     hex(m_attachments[std::size_t(i)].data));
         }
         bool eve = false;
         for (const auto& p : manifest["participants"].toArray())
@@ -394,7 +439,8 @@ private slots:
             }
         QVERIFY(eve);
         QCOMPARE(manifest["conversations"].toArray().size(), 1);
-        QCOMPARE(manifest["conversations"].toArray()[0].toObject()["display"].toString(), m_titleExact);
+        QCOMPARE(manifest["conversations"].toArray()[0].toObject()["display"].toString(),
+                 m_titleExact);
     }
 
     // JSON Lines: strict UTF-8, one record per event, every value exactly as sent (invalid
@@ -404,18 +450,21 @@ private slots:
         QVERIFY(!m.isEmpty());
         QVERIFY(m["trailing_newline"].toBool());
         std::map<QString, QJsonObject> records;
-        for (const auto& r : m["records"].toArray()) records[r.toObject()["id"].toString()] = r.toObject();
+        for (const auto& r : m["records"].toArray())
+            records[r.toObject()["id"].toString()] = r.toObject();
         QCOMPARE(m["records"].toArray().size(), qsizetype(m_events));
         QCOMPARE(records.size(), m_events);
         QCOMPARE(records[u(m_id["H1"])]["body"].toString(), u(m_h1));
         QCOMPARE(records[u(m_id["H2"])]["body"].toString(), m_h2Exact);
         QCOMPARE(records[u(m_id["H3"])]["body"].toString(), u(m_h3));
         QCOMPARE(records[u(m_id["H8"])]["body"].toString(), u("\tindent"));
-        QCOMPARE(records[u(m_id["S2"])]["body"].toString(), u("Mr O'Brien called about the account 12-34-56"));
+        QCOMPARE(records[u(m_id["S2"])]["body"].toString(),
+                 u("Mr O'Brien called about the account 12-34-56"));
         const auto attached = records[u(m_id["H4"])]["attachments"].toArray();
         QCOMPARE(attached.size(), qsizetype(m_attachments.size()));
         for (qsizetype i = 0; i < attached.size(); ++i)
-            QCOMPARE(attached[i].toObject()["display"].toString(), m_attachments[std::size_t(i)].exactName);
+            QCOMPARE(attached[i].toObject()["display"].toString(),
+                     m_attachments[std::size_t(i)].exactName);
     }
 
     // CSV: one record per event; quoting holds line breaks and quotes; a cell never starts with
@@ -436,7 +485,8 @@ private slots:
             QCOMPARE(row.size(), header.size());
             for (const auto& cell : row) {
                 const QString c = cell.toString();
-                QVERIFY2(c.isEmpty() || !QString("=+-@\t\r").contains(c[0]), qPrintable(c.left(40)));
+                QVERIFY2(c.isEmpty() || !QString("=+-@\t\r").contains(c[0]),
+                         qPrintable(c.left(40)));
                 QVERIFY(!c.contains(QChar(0)));
             }
             byId[row[17].toString()] = row;
@@ -451,9 +501,11 @@ private slots:
         QCOMPARE(byId[u(m_id["H7"])][8].toString(), u("'+1 555"));
         QCOMPARE(byId[u(m_id["H8"])][8].toString(), u("'\tindent"));
         QCOMPARE(byId[u(m_id["H9"])][8].toString(), u("'\rreturn"));
-        QCOMPARE(byId[u(m_id["S7"])][8].toString(), u("A breach of contract claim is likely; the contract draft follows"));
+        QCOMPARE(byId[u(m_id["S7"])][8].toString(),
+                 u("A breach of contract claim is likely; the contract draft follows"));
         QStringList names;
-        for (const auto& a : m_attachments) names << a.emlName;
+        for (const auto& a : m_attachments)
+            names << a.emlName;
         QCOMPARE(byId[u(m_id["H4"])][14].toString(), names.join('\n'));
     }
 
@@ -465,11 +517,13 @@ private slots:
         auto archive = compliance::Archive::open(m_archive.toStdString(), std::move(keys), false);
         QVERIFY(archive);
         std::string thousand, thousandOr = "contract";
-        for (int i = 0; i < 1000; ++i) thousand += "contract ";
-        for (int i = 1; i < 1000; ++i) thousandOr += " OR zz" + std::to_string(i);
+        for (int i = 0; i < 1000; ++i)
+            thousand += "contract ";
+        for (int i = 1; i < 1000; ++i)
+            thousandOr += " OR zz" + std::to_string(i);
         struct Case {
             std::string query;
-            QStringList hits;  ///< labels, sorted; or one "error: …" prefix
+            QStringList hits; ///< labels, sorted; or one "error: …" prefix
         };
         const QString nothing = "error: nothing to search for";
         const std::vector<Case> cases = {
@@ -525,17 +579,19 @@ private slots:
             {"()", {nothing}},
             {"\U0001F642", {nothing}},
             {std::string(1, '\0'), {nothing}},
-            {thousand + "extra", {"error: the search query has 1001 terms; at most 1000 are allowed"}},
+            {thousand + "extra",
+             {"error: the search query has 1001 terms; at most 1000 are allowed"}},
             {std::string(20000, 'x'), {"error: the search query is longer than 16384 bytes"}},
         };
         for (const auto& c : cases) {
             QStringList got = labelsOf(**archive, c.query);
             if (!c.hits.isEmpty() && c.hits[0].startsWith("error: ")) {
-                QVERIFY2(got.size() == 1 && got[0].startsWith(c.hits[0]), qPrintable(u(c.query.substr(0, 40)) + " -> " + got.join(",")));
+                QVERIFY2(got.size() == 1 && got[0].startsWith(c.hits[0]),
+                         qPrintable(u(c.query.substr(0, 40)) + " -> " + got.join(",")));
                 continue;
             }
-            QVERIFY2(got == c.hits, qPrintable(u(c.query.substr(0, 40)) + " -> " + got.join(",") + " expected " +
-                                               c.hits.join(",")));
+            QVERIFY2(got == c.hits, qPrintable(u(c.query.substr(0, 40)) + " -> " + got.join(",") +
+                                               " expected " + c.hits.join(",")));
         }
     }
 
@@ -545,12 +601,16 @@ private slots:
         auto idsOf = [](const QByteArray& out) {
             QStringList ids;
             for (const auto& line : out.split('\n'))
-                if (!line.isEmpty()) ids << QJsonDocument::fromJson(line).object()["message_id"].toString();
+                if (!line.isEmpty())
+                    ids << QJsonDocument::fromJson(line).object()["message_id"].toString();
             ids.sort();
             return ids;
         };
-        for (const auto& [query, label] : std::vector<std::pair<QString, std::string>>{
-                 {"12-34-56", "S2"}, {"O'Brien", "S2"}, {"non-disclosure", "S3"}, {"NEAR(", "S5"}}) {
+        for (const auto& [query, label] :
+             std::vector<std::pair<QString, std::string>>{{"12-34-56", "S2"},
+                                                          {"O'Brien", "S2"},
+                                                          {"non-disclosure", "S3"},
+                                                          {"NEAR(", "S5"}}) {
             auto r = journalTool({"search", m_archive, query, "--key", m_key, "--json"});
             QVERIFY2(r.code == 0, r.err.constData());
             QCOMPARE(idsOf(r.out), QStringList{u(m_id[label])});
@@ -568,7 +628,8 @@ private slots:
             auto r = journalTool({"search", m_archive, bad, "--key", m_key});
             QCOMPARE(r.code, 2);
             QVERIFY2(r.err.contains("nothing to search for"), r.err.constData());
-            QVERIFY(!r.err.contains("statement") && !r.err.contains("fts5") && !r.err.contains("column"));
+            QVERIFY(!r.err.contains("statement") && !r.err.contains("fts5") &&
+                    !r.err.contains("column"));
         }
     }
 };

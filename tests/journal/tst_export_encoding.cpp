@@ -19,24 +19,30 @@ namespace {
 
 #define LIT(x) std::string(x, sizeof(x) - 1)
 
-QString u(const std::string& s) { return QString::fromUtf8(s.data(), qsizetype(s.size())); }
+QString u(const std::string& s) {
+    return QString::fromUtf8(s.data(), qsizetype(s.size()));
+}
 
 struct Case {
     std::string raw;
-    QString fileName;   ///< expected attachment file name; empty: the value as decoded
-    QString mediaType;  ///< expected media type; empty: application/octet-stream
+    QString fileName;  ///< expected attachment file name; empty: the value as decoded
+    QString mediaType; ///< expected media type; empty: application/octet-stream
 };
 
 const std::vector<Case>& cases() {
     static const std::vector<Case> all = [] {
         std::string e10k, e75;
-        for (int i = 0; i < 10000; ++i) e10k += "\u00E9";
-        for (int i = 0; i < 75; ++i) e75 += "\u00E9";
+        for (int i = 0; i < 10000; ++i)
+            e10k += "\u00E9";
+        for (int i = 0; i < 75; ++i)
+            e75 += "\u00E9";
         return std::vector<Case>{
             {"plain.txt", "plain.txt", ""},
             {LIT("\xff\xfe"), u("\uFFFD\uFFFD"), ""},
-            {LIT("lone \xed\xa0\x80 high \xed\xb0\x80 low"), u("lone \uFFFD\uFFFD\uFFFD high \uFFFD\uFFFD\uFFFD low"), ""},
-            {LIT("over\xc0\xaflong \xe0\x80\xaf"), u("over\uFFFD\uFFFDlong \uFFFD\uFFFD\uFFFD"), ""},
+            {LIT("lone \xed\xa0\x80 high \xed\xb0\x80 low"),
+             u("lone \uFFFD\uFFFD\uFFFD high \uFFFD\uFFFD\uFFFD low"), ""},
+            {LIT("over\xc0\xaflong \xe0\x80\xaf"), u("over\uFFFD\uFFFDlong \uFFFD\uFFFD\uFFFD"),
+             ""},
             {LIT("big \xf4\x90\x80\x80"), u("big \uFFFD\uFFFD\uFFFD\uFFFD"), ""},
             {LIT("cut \xf0\x9f\x98"), u("cut \uFFFD"), ""},
             {LIT("ok\xe2\x82x"), u("ok\uFFFDx"), ""},
@@ -82,11 +88,12 @@ QString csvExpected(const QString& replaced) {
 
 QString subjectExpected(const QString& replaced) {
     QString v;
-    for (QChar c : replaced) v += (c.unicode() < 0x20 || (c.unicode() >= 0x7F && c.unicode() <= 0x9F)) ? QChar(' ') : c;
+    for (QChar c : replaced)
+        v += (c.unicode() < 0x20 || (c.unicode() >= 0x7F && c.unicode() <= 0x9F)) ? QChar(' ') : c;
     return v;
 }
 
-}  // namespace
+} // namespace
 
 class TestExportEncoding : public QObject {
     Q_OBJECT
@@ -97,12 +104,14 @@ private slots:
         QJsonArray in;
         for (const auto& c : cases()) {
             const std::string name = attachmentFileName(c.raw);
-            const std::string eml = "From: journal@verbatim.invalid\r\n" + headerLine("Subject", c.raw) +
-                                    "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"=_b\"\r\n\r\n"
-                                    "--=_b\r\nContent-Type: text/plain; charset=\"utf-8\"\r\n\r\nbody\r\n"
-                                    "--=_b\r\nContent-Type: " + mediaType(c.raw) + mimeParameter("name", name) +
-                                    "\r\nContent-Disposition: attachment" + mimeParameter("filename", name) +
-                                    "\r\nContent-Transfer-Encoding: base64\r\n\r\neA==\r\n--=_b--\r\n";
+            const std::string eml =
+                "From: journal@verbatim.invalid\r\n" + headerLine("Subject", c.raw) +
+                "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"=_b\"\r\n\r\n"
+                "--=_b\r\nContent-Type: text/plain; charset=\"utf-8\"\r\n\r\nbody\r\n"
+                "--=_b\r\nContent-Type: " +
+                mediaType(c.raw) + mimeParameter("name", name) +
+                "\r\nContent-Disposition: attachment" + mimeParameter("filename", name) +
+                "\r\nContent-Transfer-Encoding: base64\r\n\r\neA==\r\n--=_b--\r\n";
             QJsonObject o;
             o["raw"] = QString::fromLatin1(QByteArray::fromStdString(c.raw).toHex());
             o["json"] = u(jsonString(c.raw));
@@ -111,13 +120,15 @@ private slots:
             in.append(o);
         }
         QProcess p;
-        p.start("python3", {QStringLiteral(VERBATIM_SOURCE_DIR) + "/tests/journal/encoding_check.py"});
+        p.start("python3",
+                {QStringLiteral(VERBATIM_SOURCE_DIR) + "/tests/journal/encoding_check.py"});
         QVERIFY(p.waitForStarted());
         p.write(QJsonDocument(QJsonObject{{"cases", in}}).toJson(QJsonDocument::Compact));
         p.closeWriteChannel();
         QVERIFY(p.waitForFinished(60000));
         QVERIFY2(p.exitCode() == 0, p.readAllStandardError().constData());
-        const auto out = QJsonDocument::fromJson(p.readAllStandardOutput()).object()["cases"].toArray();
+        const auto out =
+            QJsonDocument::fromJson(p.readAllStandardOutput()).object()["cases"].toArray();
         QCOMPARE(out.size(), qsizetype(cases().size()));
         for (qsizetype i = 0; i < out.size(); ++i) {
             const auto& c = cases()[std::size_t(i)];
@@ -136,7 +147,9 @@ private slots:
             QVERIFY2(r["raw_ok"].toBool(), what.constData());
             QCOMPARE(r["attachments"].toInt(), 1);
             QVERIFY2(r["subject"].toString() == subjectExpected(replaced), what.constData());
-            QVERIFY2(r["filename"].toString() == c.fileName, qPrintable(r["filename"].toString().left(60) + " / " + c.fileName.left(60) + " " + what));
+            QVERIFY2(r["filename"].toString() == c.fileName,
+                     qPrintable(r["filename"].toString().left(60) + " / " + c.fileName.left(60) +
+                                " " + what));
             QCOMPARE(r["content_type"].toArray()[0].toString(),
                      c.mediaType.isEmpty() ? QString("application/octet-stream") : c.mediaType);
         }
@@ -160,7 +173,8 @@ private slots:
     void transcriptAndTerminalKeepValuesInTheirPlace() {
         QCOMPARE(u(transcriptText("a\r\nb\rc\nd\u2028e")), u("a\n  | b\n  | c\n  | d\n  | e"));
         QCOMPARE(u(transcriptText(LIT("tab\tnul\0esc\x1b"))), u("tab\tnul\uFFFDesc\uFFFD"));
-        QCOMPARE(u(terminalText(LIT("a\r\nb\t\0\x1b[2J\u202E"))), u("a\\r\\nb\\t\\x00\\x1b[2J\\u202e"));
+        QCOMPARE(u(terminalText(LIT("a\r\nb\t\0\x1b[2J\u202E"))),
+                 u("a\\r\\nb\\t\\x00\\x1b[2J\\u202e"));
     }
 };
 

@@ -7,9 +7,9 @@
 
 #include "common/Json.h"
 #include "crypto/Digest.h"
+#include "crypto/Ed25519.h"
 #include "crypto/Random.h"
 #include "crypto/X25519.h"
-#include "crypto/Ed25519.h"
 #include "journal/DeviceApproval.h"
 #include "journal/FirmManifest.h"
 #include "journal/HashChain.h"
@@ -59,7 +59,7 @@ proto::JournalRecord makeRecord(const std::string& body) {
     return r;
 }
 
-}  // namespace
+} // namespace
 
 class TestJournal : public QObject {
     Q_OBJECT
@@ -72,7 +72,8 @@ private slots:
     // anything else (nesting, duplicates, bad escapes, trailing bytes) is refused.
     void flatJsonRoundTripsAndRefusesTheRest() {
         const std::string hostile = "x\",\"action\":\"wipe-device\"}\n\u0001\\ \xE2\x9C\x93";
-        std::string body = "{\"action\":" + jsonQuote("enroll-user") + ",\"detail\":" + jsonQuote(hostile) +
+        std::string body = "{\"action\":" + jsonQuote("enroll-user") +
+                           ",\"detail\":" + jsonQuote(hostile) +
                            ",\"n\":42,\"ok\":true,\"none\":null}";
         auto parsed = parseFlatJsonObject(body);
         QVERIFY(parsed);
@@ -86,10 +87,11 @@ private slots:
         QVERIFY(unicode);
         QCOMPARE(unicode->at("a"), std::string("\xC3\xA9\xF0\x9F\x98\x80"));
         QVERIFY(parseFlatJsonObject("{}"));
-        for (const char* bad : {"", "{", "}", "[]", "{\"a\":{}}", "{\"a\":[1]}", "{\"a\":1,\"a\":2}", "{\"a\":\"\\x\"}",
-                                "{\"a\":\"\\ud800\"}", "{\"a\":\"\\udc00\"}", "{\"a\":1} x", "{\"a\" 1}", "{a:1}",
-                                "{\"a\":\"unterminated}", "{\"a\":\"tab\tinside\"}", "{\"a\":12345678901234567890}",
-                                "{\"a\":1,}"})
+        for (const char* bad :
+             {"", "{", "}", "[]", "{\"a\":{}}", "{\"a\":[1]}", "{\"a\":1,\"a\":2}",
+              "{\"a\":\"\\x\"}", "{\"a\":\"\\ud800\"}", "{\"a\":\"\\udc00\"}", "{\"a\":1} x",
+              "{\"a\" 1}", "{a:1}", "{\"a\":\"unterminated}", "{\"a\":\"tab\tinside\"}",
+              "{\"a\":12345678901234567890}", "{\"a\":1,}"})
             QVERIFY2(!parseFlatJsonObject(bad), bad);
         QVERIFY(!parseFlatJsonObject(std::string(2u << 20, ' ')));
     }
@@ -99,11 +101,13 @@ private slots:
         const std::uint64_t t = 0x0123456789ABull;
         const std::string a = newMessageId(t), b = newMessageId(t), later = newMessageId(t + 1);
         QCOMPARE(a.size(), kMessageIdSize);
-        QCOMPARE(toHex(ByteView(reinterpret_cast<const std::uint8_t*>(a.data()), 6)), std::string("0123456789ab"));
-        QVERIFY(a != b);  // the random tail
+        QCOMPARE(toHex(ByteView(reinterpret_cast<const std::uint8_t*>(a.data()), 6)),
+                 std::string("0123456789ab"));
+        QVERIFY(a != b); // the random tail
         QVERIFY(a < later && b < later);
         std::set<std::string> sameMillisecond;
-        for (int i = 0; i < 10000; ++i) sameMillisecond.insert(newMessageId(t));
+        for (int i = 0; i < 10000; ++i)
+            sameMillisecond.insert(newMessageId(t));
         QCOMPARE(sameMillisecond.size(), std::size_t(10000));
     }
 
@@ -121,8 +125,9 @@ private slots:
         journal::DeviceChain chain;
         chain = chain.next(view(std::string(16, 'a'))).next(view(std::string(16, 'b')));
         QCOMPARE(chain.acked, std::uint64_t(2));
-        auto sealed = journal::sealRecord(rec, m_journalKey->publicKey(), [&](ByteView m) { return m_sender.sessions->sign(m); },
-                                          chain);
+        auto sealed = journal::sealRecord(
+            rec, m_journalKey->publicKey(), [&](ByteView m) { return m_sender.sessions->sign(m); },
+            chain);
         QVERIFY(sealed);
         auto bytes = sealed->serialize();
         auto parsed = journal::SealedEntry::parse(bytes);
@@ -131,7 +136,8 @@ private slots:
         QCOMPARE(parsed->header.conversationId, rec.conversation_id());
         QCOMPARE(parsed->header.deviceAcked, std::uint64_t(2));
         QVERIFY(constantTimeEqual(parsed->header.deviceHead, chain.head));
-        QVERIFY(constantTimeEqual(parsed->header.recipientsDigest, journal::recipientsDigest(rec.recipients())));
+        QVERIFY(constantTimeEqual(parsed->header.recipientsDigest,
+                                  journal::recipientsDigest(rec.recipients())));
         QVERIFY(journal::openEntry(*parsed, *m_journalKey, m_sender.identityKey));
         // The digest does not depend on the order of the recipients, but on each of them.
         auto swapped = rec;
@@ -140,24 +146,29 @@ private slots:
         extra->set_device(2);
         auto reordered = swapped;
         reordered.mutable_recipients()->SwapElements(0, 1);
-        QVERIFY(constantTimeEqual(journal::recipientsDigest(swapped.recipients()), journal::recipientsDigest(reordered.recipients())));
-        QVERIFY(!constantTimeEqual(journal::recipientsDigest(swapped.recipients()), journal::recipientsDigest(rec.recipients())));
+        QVERIFY(constantTimeEqual(journal::recipientsDigest(swapped.recipients()),
+                                  journal::recipientsDigest(reordered.recipients())));
+        QVERIFY(!constantTimeEqual(journal::recipientsDigest(swapped.recipients()),
+                                   journal::recipientsDigest(rec.recipients())));
         // Every truncation and a trailing byte are refused, never a crash.
-        for (std::size_t n = 0; n < bytes.size(); ++n) QVERIFY(!journal::SealedEntry::parse(ByteView(bytes.data(), n)));
+        for (std::size_t n = 0; n < bytes.size(); ++n)
+            QVERIFY(!journal::SealedEntry::parse(ByteView(bytes.data(), n)));
         Bytes longer = bytes;
         longer.push_back(0);
         QVERIFY(!journal::SealedEntry::parse(longer));
         // A record whose conversation differs from its header does not open.
         auto lying = rec;
         lying.set_conversation_id("matter-43");
-        auto c = journal::computeCommitment(view(lying.commit_key()), journal::commitContentOf(lying));
-        auto forged = journal::sealRecordWithCommitment(lying, *c, m_journalKey->publicKey(),
-                                                        [&](ByteView m) { return m_sender.sessions->sign(m); });
+        auto c =
+            journal::computeCommitment(view(lying.commit_key()), journal::commitContentOf(lying));
+        auto forged = journal::sealRecordWithCommitment(
+            lying, *c, m_journalKey->publicKey(),
+            [&](ByteView m) { return m_sender.sessions->sign(m); });
         QVERIFY(forged);
         forged->header.conversationId = rec.conversation_id();
         forged->signature = *m_sender.sessions->sign(forged->signedBytes());
         auto opened = journal::openEntry(*forged, *m_journalKey, m_sender.identityKey);
-        QVERIFY(!opened);  // the header is the associated data: it no longer authenticates
+        QVERIFY(!opened); // the header is the associated data: it no longer authenticates
     }
 
     // Commitment version 2 binds an attachment's key and file; version 1 bound only the blob.
@@ -184,9 +195,14 @@ private slots:
             if (field == 3) o->set_file_name("will.exe");
             if (field == 4) o->set_mime_type("text/html");
             QVERIFY(!journal::commitmentOpens(*c2, k, journal::commitContentOf(other)));
-            QVERIFY(journal::commitmentOpens(*c1, k, journal::commitContentOf(other, 1)));  // the old hole
+            QVERIFY(journal::commitmentOpens(*c1, k,
+                                             journal::commitContentOf(other, 1))); // the old hole
         }
-        QVERIFY(!journal::computeCommitment(k, [&] { auto c = journal::commitContentOf(rec); c.version = 3; return c; }()));
+        QVERIFY(!journal::computeCommitment(k, [&] {
+            auto c = journal::commitContentOf(rec);
+            c.version = 3;
+            return c;
+        }()));
     }
 
     // A device approval verifies only for the device, key and approver it names; the link
@@ -195,8 +211,9 @@ private slots:
         auto approver = makeDevice(m_ctx);
         auto subject = makeDevice(m_ctx);
         auto other = makeDevice(m_ctx);
-        auto a = journal::DeviceApproval::make("alice", 2, subject.identityKey, 1, 1764300000000ULL,
-                                               [&](ByteView m) { return approver.sessions->sign(m); });
+        auto a =
+            journal::DeviceApproval::make("alice", 2, subject.identityKey, 1, 1764300000000ULL,
+                                          [&](ByteView m) { return approver.sessions->sign(m); });
         QVERIFY(a);
         auto bytes = a->serialize();
         auto parsed = journal::DeviceApproval::parse(bytes);
@@ -206,22 +223,30 @@ private slots:
         QVERIFY(!parsed->verifies("alice", 3, subject.identityKey, approver.identityKey));
         QVERIFY(!parsed->verifies("alice", 2, other.identityKey, approver.identityKey));
         QVERIFY(!parsed->verifies("alice", 2, subject.identityKey, other.identityKey));
-        for (std::size_t n = 0; n < bytes.size(); ++n) QVERIFY(!journal::DeviceApproval::parse(ByteView(bytes.data(), n)));
+        for (std::size_t n = 0; n < bytes.size(); ++n)
+            QVERIFY(!journal::DeviceApproval::parse(ByteView(bytes.data(), n)));
         Bytes longer = bytes;
         longer.push_back(1);
         QVERIFY(!journal::DeviceApproval::parse(longer));
-        QVERIFY(!journal::DeviceApproval::make("alice", 1, subject.identityKey, 1, 0,
-                                               [&](ByteView m) { return approver.sessions->sign(m); }));  // itself
+        QVERIFY(
+            !journal::DeviceApproval::make("alice", 1, subject.identityKey, 1, 0, [&](ByteView m) {
+                return approver.sessions->sign(m);
+            })); // itself
         auto makerHash = crypto::sha256(approver.identityKey);
-        auto binding = subject.sessions->sign(journal::deviceLinkBindingBytes(subject.identityKey, makerHash));
+        auto binding =
+            subject.sessions->sign(journal::deviceLinkBindingBytes(subject.identityKey, makerHash));
         QVERIFY(binding);
-        QVERIFY(journal::deviceLinkBindingNames(*binding, subject.identityKey, approver.identityKey));
+        QVERIFY(
+            journal::deviceLinkBindingNames(*binding, subject.identityKey, approver.identityKey));
         QVERIFY(!journal::deviceLinkBindingNames(*binding, subject.identityKey, other.identityKey));
-        QVERIFY(!journal::deviceLinkBindingNames(*binding, other.identityKey, approver.identityKey));
-        QVERIFY(!journal::deviceLinkBindingNames(ByteView(binding->data(), 63), subject.identityKey, approver.identityKey));
+        QVERIFY(
+            !journal::deviceLinkBindingNames(*binding, other.identityKey, approver.identityKey));
+        QVERIFY(!journal::deviceLinkBindingNames(ByteView(binding->data(), 63), subject.identityKey,
+                                                 approver.identityKey));
         auto proof = journal::deviceLinkProof(view(std::string(32, 's')), subject.identityKey);
         QCOMPARE(proof.size(), std::size_t(32));
-        QVERIFY(!constantTimeEqual(proof, journal::deviceLinkProof(view(std::string(32, 't')), subject.identityKey)));
+        QVERIFY(!constantTimeEqual(
+            proof, journal::deviceLinkProof(view(std::string(32, 't')), subject.identityKey)));
     }
 
     // Manifest version 2 round-trips its addresses and pins; version 1 still parses; counts and
@@ -249,7 +274,8 @@ private slots:
         QVERIFY(parsed->namesRelay("relay2.doe.example:8443"));
         QVERIFY(!parsed->namesRelay("relay2.doe.example:443"));
         QVERIFY(!parsed->namesRelay("evil.example:443"));
-        for (std::size_t n = 0; n < bytes.size(); ++n) QVERIFY(!journal::FirmManifest::parse(ByteView(bytes.data(), n)));
+        for (std::size_t n = 0; n < bytes.size(); ++n)
+            QVERIFY(!journal::FirmManifest::parse(ByteView(bytes.data(), n)));
         // Signed as version 1 (one address, no pins): still read, with that one address.
         journal::FirmManifest old = m;
         old.version = 1;
@@ -325,11 +351,13 @@ private slots:
         forged.header.journalKeyId = journalKeyId(other->publicKey());
         auto o2 = openEntry(forged, *other, m_sender.identityKey);
         QVERIFY(!o2);
-        QVERIFY(o2.error().detail == int(Fault::BadSignature) || o2.error().detail == int(Fault::Decrypt));
+        QVERIFY(o2.error().detail == int(Fault::BadSignature) ||
+                o2.error().detail == int(Fault::Decrypt));
     }
 
     void everyFlippedBitIsRejected() {
-        auto sealed = sealRecord(makeRecord("flip me"), m_journalKey->publicKey(), m_sender.signer());
+        auto sealed =
+            sealRecord(makeRecord("flip me"), m_journalKey->publicKey(), m_sender.signer());
         Bytes bytes = sealed->serialize();
         int rejected = 0, total = 0;
         for (std::size_t i = 0; i < bytes.size(); ++i) {
@@ -417,20 +445,25 @@ private slots:
         QVERIFY(!opened);
         QCOMPARE(opened.error().detail, int(Fault::CommitmentMismatch));
         // The recipient side (ES-08): what was shown opens C, what was journaled does not.
-        QVERIFY(commitmentOpens(bad->header.commitment, view(shown.commit_key()), commitContentOf(shown)));
-        QVERIFY(!commitmentOpens(bad->header.commitment, view(journaled.commit_key()), commitContentOf(journaled)));
+        QVERIFY(commitmentOpens(bad->header.commitment, view(shown.commit_key()),
+                                commitContentOf(shown)));
+        QVERIFY(!commitmentOpens(bad->header.commitment, view(journaled.commit_key()),
+                                 commitContentOf(journaled)));
     }
 
     // Issue 17: every recipient can check the journal's copy. The sender gives the entry's
     // ephemeral secret e inside the end-to-end record; the relay delivers the entry it stored;
     // the recipient opens it as compliance will. ES-06's divergent copy is caught at once.
     void journalCopyCheckCatchesADivergentCopyAtOnce() {
-        const std::vector<Bytes> keys{Bytes(m_journalKey->publicKey().begin(), m_journalKey->publicKey().end())};
+        const std::vector<Bytes> keys{
+            Bytes(m_journalKey->publicKey().begin(), m_journalKey->publicKey().end())};
         auto withE = [](proto::JournalRecord r, const SecureBytes& e) {
             r.set_journal_ephemeral(std::string(e.begin(), e.end()));
             return r;
         };
-        auto faultOf = [](const Result<void>& r) { return r ? int(Fault::None) : r.error().detail; };
+        auto faultOf = [](const Result<void>& r) {
+            return r ? int(Fault::None) : r.error().detail;
+        };
 
         // Honest: passes, and the secret opens that entry as the journal key does.
         auto rec = makeRecord("Please sign the engagement letter by Friday.");
@@ -452,7 +485,8 @@ private slots:
         journaled.set_body("B: do not settle");
         auto cShown = *computeCommitment(view(shown.commit_key()), commitContentOf(shown));
         SecureBytes eBad;
-        auto bad = sealRecordWithCommitment(journaled, cShown, m_journalKey->publicKey(), m_sender.signer(), {}, &eBad);
+        auto bad = sealRecordWithCommitment(journaled, cShown, m_journalKey->publicKey(),
+                                            m_sender.signer(), {}, &eBad);
         QVERIFY(bad);
         QCOMPARE(faultOf(checkJournalCopy(bad->serialize(), withE(shown, eBad), cShown, keys)),
                  int(Fault::CommitmentMismatch));
@@ -461,22 +495,26 @@ private slots:
         // look for one that opens the ciphertext to A): refused before any decryption.
         SecureBytes other;
         QVERIFY(sealRecord(shown, m_journalKey->publicKey(), m_sender.signer(), {}, &other));
-        QCOMPARE(faultOf(checkJournalCopy(bad->serialize(), withE(shown, other), cShown, keys)), int(Fault::Decrypt));
+        QCOMPARE(faultOf(checkJournalCopy(bad->serialize(), withE(shown, other), cShown, keys)),
+                 int(Fault::Decrypt));
 
         // No secret, no entry, another message's entry, an unknown journal key, altered bytes.
         QCOMPARE(faultOf(checkJournalCopy(honestBytes, rec, c, keys)), int(Fault::Decrypt));
         QCOMPARE(faultOf(checkJournalCopy({}, withE(rec, e), c, keys)), int(Fault::Malformed));
         auto rec2 = makeRecord("another message");
-        QCOMPARE(faultOf(checkJournalCopy(honestBytes, withE(rec2, e), c, keys)), int(Fault::HeaderMismatch));
+        QCOMPARE(faultOf(checkJournalCopy(honestBytes, withE(rec2, e), c, keys)),
+                 int(Fault::HeaderMismatch));
         auto otherKey = crypto::X25519Key::generate();
-        QCOMPARE(faultOf(checkJournalCopy(honestBytes, withE(rec, e), c,
-                                          {Bytes(otherKey->publicKey().begin(), otherKey->publicKey().end())})),
+        QCOMPARE(faultOf(checkJournalCopy(
+                     honestBytes, withE(rec, e), c,
+                     {Bytes(otherKey->publicKey().begin(), otherKey->publicKey().end())})),
                  int(Fault::WrongJournalKey));
         Bytes altered = honestBytes;
-        altered[altered.size() - 64 - 4 - 20] ^= 1;  // inside the ciphertext
+        altered[altered.size() - 64 - 4 - 20] ^= 1; // inside the ciphertext
         QCOMPARE(faultOf(checkJournalCopy(altered, withE(rec, e), c, keys)), int(Fault::Decrypt));
         Bytes otherC(32, 7);
-        QCOMPARE(faultOf(checkJournalCopy(honestBytes, withE(rec, e), otherC, keys)), int(Fault::CommitmentMismatch));
+        QCOMPARE(faultOf(checkJournalCopy(honestBytes, withE(rec, e), otherC, keys)),
+                 int(Fault::CommitmentMismatch));
     }
 
     void replayUnderNewMessageIdIsRefused() {
@@ -484,13 +522,14 @@ private slots:
         // under a new message id is refused (ES-05 replay).
         auto rec = makeRecord("m");
         auto c = *computeCommitment(view(rec.commit_key()), commitContentOf(rec));
-        auto sealed = sealRecordWithCommitment(rec, c, m_journalKey->publicKey(), m_sender.signer());
+        auto sealed =
+            sealRecordWithCommitment(rec, c, m_journalKey->publicKey(), m_sender.signer());
         QVERIFY(sealed);
         SealedEntry replay = *sealed;
         replay.header.messageId[0] ^= 0xFF;
         replay.signature = *m_sender.sessions->sign(replay.signedBytes());
         auto opened = openEntry(replay, *m_journalKey, m_sender.identityKey);
-        QVERIFY(!opened);  // header is AAD: GCM refuses before the mismatch check
+        QVERIFY(!opened); // header is AAD: GCM refuses before the mismatch check
         QCOMPARE(opened.error().detail, int(Fault::Decrypt));
     }
 
@@ -499,7 +538,8 @@ private slots:
         for (int i = 0; i < 200; ++i) {
             auto s = sealRecord(makeRecord("m"), m_journalKey->publicKey(), m_sender.signer());
             QVERIFY(s);
-            ephemerals.insert(std::string(s->header.ephemeralPublic.begin(), s->header.ephemeralPublic.end()));
+            ephemerals.insert(
+                std::string(s->header.ephemeralPublic.begin(), s->header.ephemeralPublic.end()));
         }
         QCOMPARE(ephemerals.size(), std::size_t(200));
     }
@@ -545,7 +585,7 @@ private slots:
     void chainNamesRemovedEntry() {
         auto relay = *crypto::ed25519Generate();
         auto [items, cps] = buildLog(30, relay, 10);
-        items.erase(items.begin() + 16);  // sequence 17
+        items.erase(items.begin() + 16); // sequence 17
         auto report = verifyChain(items, cps, relay.publicKey);
         QVERIFY(!report.ok());
         QCOMPARE(*report.firstBad(), std::uint64_t(17));
@@ -555,7 +595,7 @@ private slots:
     void chainNamesAlteredEntry() {
         auto relay = *crypto::ed25519Generate();
         auto [items, cps] = buildLog(30, relay, 10);
-        items[11].entry[5] ^= 0x40;  // sequence 12
+        items[11].entry[5] ^= 0x40; // sequence 12
         auto report = verifyChain(items, cps, relay.publicKey);
         QVERIFY(!report.ok());
         QCOMPARE(*report.firstBad(), std::uint64_t(12));
@@ -582,7 +622,7 @@ private slots:
     void chainNamesReorderedEntries() {
         auto relay = *crypto::ed25519Generate();
         auto [items, cps] = buildLog(30, relay, 10);
-        std::swap(items[6], items[7]);  // sequences 7 and 8 stored swapped
+        std::swap(items[6], items[7]); // sequences 7 and 8 stored swapped
         auto report = verifyChain(items, cps, relay.publicKey);
         QVERIFY(!report.ok());
         QCOMPARE(*report.firstBad(), std::uint64_t(7));
@@ -592,7 +632,7 @@ private slots:
     void chainNamesSwappedContents() {
         auto relay = *crypto::ed25519Generate();
         auto [items, cps] = buildLog(30, relay, 10);
-        std::swap(items[6].entry, items[7].entry);  // numbers in place, contents swapped
+        std::swap(items[6].entry, items[7].entry); // numbers in place, contents swapped
         auto report = verifyChain(items, cps, relay.publicKey);
         QVERIFY(!report.ok());
         QCOMPARE(*report.firstBad(), std::uint64_t(7));
@@ -609,7 +649,7 @@ private slots:
         QCOMPARE(r1.problems.front().fault, ChainFault::Duplicate);
 
         auto truncated = items;
-        truncated.resize(25);  // checkpoint 30 still signed
+        truncated.resize(25); // checkpoint 30 still signed
         auto r2 = verifyChain(truncated, cps, relay.publicKey);
         QVERIFY(!r2.ok());
         QCOMPARE(*r2.firstBad(), std::uint64_t(26));

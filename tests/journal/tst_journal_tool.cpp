@@ -13,7 +13,8 @@ using namespace verbatim;
 
 namespace {
 
-std::pair<int, QByteArray> run(const QString& bin, const QStringList& args, const QString& passphrase) {
+std::pair<int, QByteArray> run(const QString& bin, const QStringList& args,
+                               const QString& passphrase) {
     QProcess p;
     auto env = QProcessEnvironment::systemEnvironment();
     env.insert("VERBATIM_PASSPHRASE", passphrase);
@@ -23,7 +24,7 @@ std::pair<int, QByteArray> run(const QString& bin, const QStringList& args, cons
     return {p.exitCode(), p.readAllStandardOutput() + p.readAllStandardError()};
 }
 
-}  // namespace
+} // namespace
 
 class TestJournalTool : public QObject {
     Q_OBJECT
@@ -44,13 +45,15 @@ private slots:
         QCOMPARE(int(st.st_mode & 0777), 0600);
         // The private key is sealed: the passphrase opens it and it matches the public key.
         const QByteArray box = key.readAll();
-        const ByteView boxView(reinterpret_cast<const std::uint8_t*>(box.constData()), std::size_t(box.size()));
+        const ByteView boxView(reinterpret_cast<const std::uint8_t*>(box.constData()),
+                               std::size_t(box.size()));
         auto priv = crypto::passphraseOpen(boxView, view(pass.toStdString()));
         QVERIFY(priv);
         auto pair = crypto::X25519Key::fromPrivate(*priv);
         QVERIFY(pair);
         QCOMPARE(QByteArray::fromStdString(toHex(pair->publicKey())), hex);
-        QVERIFY(!box.contains(QByteArray(reinterpret_cast<const char*>(priv->data()), int(priv->size()))));
+        QVERIFY(!box.contains(
+            QByteArray(reinterpret_cast<const char*>(priv->data()), int(priv->size()))));
         auto wrong = crypto::passphraseOpen(boxView, view(std::string("not the passphrase")));
         QVERIFY(!wrong);
         QCOMPARE(wrong.error().code, ErrorCode::WrongKey);
@@ -59,16 +62,18 @@ private slots:
         auto [again, againText] = run(VERBATIM_JOURNAL_BIN, {"keygen", "--out", out}, pass);
         QCOMPARE(again, 1);
         QVERIFY(againText.contains("refusing to overwrite"));
-        auto [shortCode, shortText] = run(VERBATIM_JOURNAL_BIN, {"keygen", "--out", dir.filePath("other")}, "short");
+        auto [shortCode, shortText] =
+            run(VERBATIM_JOURNAL_BIN, {"keygen", "--out", dir.filePath("other")}, "short");
         QCOMPARE(shortCode, 1);
         QVERIFY(!QFile::exists(dir.filePath("other/journal.key")));
 
         // The relay takes the public key as it is.
-        auto [initCode, initText] = run(VERBATIM_RELAY_BIN,
-                                        {"init", "--data", dir.filePath("relay"), "--firm", "Test LLP", "--journal-key",
-                                         out + "/journal.pub", "--root-key-out", dir.filePath("root.key"),
-                                         "--unlock-file", dir.filePath("relay.unlock")},
-                                        "root key passphrase");
+        auto [initCode, initText] =
+            run(VERBATIM_RELAY_BIN,
+                {"init", "--data", dir.filePath("relay"), "--firm", "Test LLP", "--journal-key",
+                 out + "/journal.pub", "--root-key-out", dir.filePath("root.key"), "--unlock-file",
+                 dir.filePath("relay.unlock")},
+                "root key passphrase");
         QVERIFY2(initCode == 0, initText.constData());
     }
 };

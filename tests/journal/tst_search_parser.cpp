@@ -28,7 +28,7 @@ const std::vector<std::string> kRows = {
     /*8*/ "Café résumé naïve",
 };
 
-}  // namespace
+} // namespace
 
 class TestSearchParser : public QObject {
     Q_OBJECT
@@ -99,7 +99,8 @@ private slots:
             {"AND", "\"AND\"", "\"AND\""},
             {"AND AND", "(\"AND\" AND \"AND\")", "\"AND\" AND \"AND\""},
             {"NOT privileged", "(\"NOT\" AND \"privileged\")", "\"NOT\" AND privileged"},
-            {"contract and breach", "(\"contract\" AND \"and\" AND \"breach\")", "contract AND and AND breach"},
+            {"contract and breach", "(\"contract\" AND \"and\" AND \"breach\")",
+             "contract AND and AND breach"},
             {"NEAR(", "\"NEAR\"", "NEAR"},
             {"\"contract breach", "(\"contract\" AND \"breach\")", "contract AND breach"},
             {"(contract", "\"contract\"", "contract"},
@@ -140,7 +141,7 @@ private slots:
             {"O'Brien", {2}},
             {"o'brien", {2}},
             {"non-disclosure", {3}},
-            {"AND", {4, 6}},  // the word "and"
+            {"AND", {4, 6}}, // the word "and"
             {"NEAR(", {5}},
             {"col:value", {5}},
             {"^ caret", {5}},
@@ -150,7 +151,7 @@ private slots:
             {"contract NOT draft", {1}},
             {"contract AND NOT draft", {1}},
             {"contract w/2 breached", {1}},
-            {"contract w/1 breached", {1}},  // one word between
+            {"contract w/1 breached", {1}}, // one word between
             {"contract w/0 breached", {}},
             {"breach w/2 contract", {7}},
             {"(contract OR agreement) w/1 disclosure", {3}},
@@ -194,14 +195,16 @@ private slots:
             {std::string(33, '(') + "a" + std::string(33, ')'), "deeper than 32 levels"},
             {"(a AND b) w/5 c", "w/N joins words"},
             {"(a b) w/5 c", "w/N joins words"},
-            {"(a OR b OR c OR d OR e OR f OR g OR h OR i) w/5 (j OR k OR l OR m OR n OR o OR p OR q)",
+            {"(a OR b OR c OR d OR e OR f OR g OR h OR i) w/5 (j OR k OR l OR m OR n OR o OR p OR "
+             "q)",
              "more than 64 proximity searches"},
         };
         for (const auto& c : cases) {
             auto p = parseSearch(c.query);
             QVERIFY2(!p, c.query.substr(0, 40).c_str());
             QCOMPARE(p.error().code, ErrorCode::InvalidArgument);
-            QVERIFY2(p.error().message.find(c.message) != std::string::npos, p.error().message.c_str());
+            QVERIFY2(p.error().message.find(c.message) != std::string::npos,
+                     p.error().message.c_str());
         }
         // Deep but within the limit is fine.
         QVERIFY(parseSearch(std::string(32, '(') + "a" + std::string(32, ')')));
@@ -212,7 +215,8 @@ private slots:
     void thousandTermsRunFlatAndMoreAreRefused() {
         for (const char* op : {" ", " AND ", " OR ", " NOT ", " w/3 "}) {
             std::string q;
-            for (int i = 0; i < 1000; ++i) q += (i ? op : "") + std::string("t") + std::to_string(i);
+            for (int i = 0; i < 1000; ++i)
+                q += (i ? op : "") + std::string("t") + std::to_string(i);
             auto p = parseSearch(q);
             QVERIFY2(p, op);
             QCOMPARE(p->terms, std::size_t(1000));
@@ -226,7 +230,8 @@ private slots:
         QVERIFY(longWord);
         QCOMPARE(hits(longWord->fts5), std::vector<std::int64_t>{});
         std::string marks;
-        for (int i = 0; i < 500; ++i) marks += "\"( contract ";
+        for (int i = 0; i < 500; ++i)
+            marks += "\"( contract ";
         auto p = parseSearch(marks);
         QVERIFY(p);
         QVERIFY(hits(p->fts5) != std::vector<std::int64_t>{-1});
@@ -234,13 +239,16 @@ private slots:
 
     // Random bytes never give an expression FTS5 refuses.
     void randomBytesNeverReachFts5AsSyntax() {
-        static const std::string alphabet[] = {"\"", "(", ")", "*", "AND", "OR", "NOT", "w/2", "NEAR/1", ":", "^",
-                                               "-", "+", "'", " ", "\u201C", "\u201D", "contract", "x", "\xff", std::string(1, '\0'),
-                                               "NEAR(", "{", "}", "\\"};
+        static const std::string alphabet[] = {
+            "\"",    "(",      ")",      "*",        "AND", "OR",   "NOT",
+            "w/2",   "NEAR/1", ":",      "^",        "-",   "+",    "'",
+            " ",     "\u201C", "\u201D", "contract", "x",   "\xff", std::string(1, '\0'),
+            "NEAR(", "{",      "}",      "\\"};
         for (int round = 0; round < 2000; ++round) {
             std::string q;
             auto bytes = crypto::randomBytes(12);
-            for (auto b : bytes) q += alphabet[b % std::size(alphabet)];
+            for (auto b : bytes)
+                q += alphabet[b % std::size(alphabet)];
             auto p = parseSearch(q);
             if (!p) {
                 QCOMPARE(p.error().code, ErrorCode::InvalidArgument);

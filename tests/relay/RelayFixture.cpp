@@ -327,14 +327,16 @@ Result<void> RelayFixture::registerAndAuthenticate(TestDevice& device, const std
                     approver = d.get();
         }
         if (!approver) return fail(ErrorCode::Internal, "test: no device to approve the new one");
-        auto approval = journal::DeviceApproval::make(device.user(), device.device(), device.identityKey,
-                                                      approver->device(), 1764300000000ULL, approver->signer());
+        auto approval =
+            journal::DeviceApproval::make(device.user(), device.device(), device.identityKey,
+                                          approver->device(), 1764300000000ULL, approver->signer());
         if (!approval) return tl::unexpected(approval.error());
         proto::Request req;
         auto bytes = approval->serialize();
         req.mutable_approve_device()->set_approval(std::string(bytes.begin(), bytes.end()));
         auto resp = call(*approver, req);
-        if (resp.status() != proto::STATUS_OK) return fail(ErrorCode::AuthFailed, "test: approval refused: " + resp.error());
+        if (resp.status() != proto::STATUS_OK)
+            return fail(ErrorCode::AuthFailed, "test: approval refused: " + resp.error());
     }
     auto auth = authenticate(device.id.user, device.id.device, device.secret);
     if (!auth) return tl::unexpected(auth.error());

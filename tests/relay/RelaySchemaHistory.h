@@ -168,8 +168,8 @@ CREATE TABLE notices (
 
 /// Version n of the relay schema is kShipped[0..n).
 
-inline constexpr std::array<std::string_view, 9> kShipped = {
-    kShippedV1, kShippedV2, kShippedV3, kShippedV4, kShippedV5, kShippedV6, kShippedV7, kShippedV8, kShippedV9};
+inline constexpr std::array<std::string_view, 9> kShipped = {kShippedV1, kShippedV2, kShippedV3,
+                                                             kShippedV4, kShippedV5, kShippedV6,
+                                                             kShippedV7, kShippedV8, kShippedV9};
 
-
-}  // namespace verbatim::relay::history
+} // namespace verbatim::relay::history

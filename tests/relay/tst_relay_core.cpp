@@ -22,12 +22,12 @@
 #include <QFileInfo>
 
 #include "RelayFixture.h"
-#include "relay/core/RelaySchema.h"
 #include "common/Json.h"
 #include "crypto/Digest.h"
 #include "crypto/Random.h"
 #include "journal/HashChain.h"
 #include "journal/JournalCrypto.h"
+#include "relay/core/RelaySchema.h"
 
 using namespace verbatim;
 using namespace verbatim::relay;
@@ -173,7 +173,8 @@ struct ScratchJobs {
     enum Mode { Savepoint, Repeatable, WritesLast };
     explicit ScratchJobs(StorageThread& s) : storage(s) {
         storage.runSync([](storage::Database& db) {
-            QVERIFY(db.exec("DROP TABLE IF EXISTS scratch; CREATE TABLE scratch (v INTEGER UNIQUE)").has_value());
+            QVERIFY(db.exec("DROP TABLE IF EXISTS scratch; CREATE TABLE scratch (v INTEGER UNIQUE)")
+                        .has_value());
         });
     }
     static bool insert(storage::Database& db, int v) {
@@ -209,7 +210,8 @@ struct ScratchJobs {
         std::vector<int> out;
         storage.runSync([&](storage::Database& db) {
             auto st = db.prepare("SELECT v FROM scratch ORDER BY v");
-            while (st && st->step().value_or(false)) out.push_back(int(st->columnInt(0)));
+            while (st && st->step().value_or(false))
+                out.push_back(int(st->columnInt(0)));
         });
         return out;
     }
@@ -219,7 +221,7 @@ struct ScratchJobs {
     }
     struct Outcome {
         std::mutex mutex;
-        std::map<int, bool> done;  // job -> succeeded
+        std::map<int, bool> done; // job -> succeeded
         void record(int job, bool ok) {
             std::lock_guard lock(mutex);
             done[job] = ok;
@@ -228,7 +230,6 @@ struct ScratchJobs {
     StorageThread& storage;
     std::shared_ptr<Outcome> outcome = std::make_shared<Outcome>();
 };
-
 
 // Collects the answers of handle() calls made without waiting. The state is shared with the
 // callbacks, which may outlive a failed test.
@@ -540,8 +541,8 @@ private slots:
     // not stored to make every later reader fail.
     void administratorTextMustBeUtf8() {
         auto& s = m_f->service();
-        const std::string bad[] = {std::string("Bad \xff name"), std::string("\xc0\xaf"), std::string("\xed\xa0\x80"),
-                                   std::string("cut \xe2\x82")};
+        const std::string bad[] = {std::string("Bad \xff name"), std::string("\xc0\xaf"),
+                                   std::string("\xed\xa0\x80"), std::string("cut \xe2\x82")};
         for (const auto& text : bad) {
             QVERIFY(!s.createUser("zed", proto::ROLE_LAWYER, text, "admin"));
         }
@@ -554,7 +555,7 @@ private slots:
         }
         QCOMPARE(count("SELECT count(*) FROM conversations"), 0);
         QVERIFY(isUtf8("\xf0\x9f\x98\x80 ok"));
-        QVERIFY(!isUtf8("\xf4\x90\x80\x80"));  // past U+10FFFF
+        QVERIFY(!isUtf8("\xf4\x90\x80\x80")); // past U+10FFFF
     }
 
     // R-ADMIN-2: `relay` is the sender of the relay's own journal entries; no user may take it,
@@ -569,7 +570,8 @@ private slots:
         }
         QCOMPARE(count("SELECT count(*) FROM users WHERE id = 'relay'"), 0);
         QCOMPARE(count("SELECT count(*) FROM journal"), before);
-        REQUIRE_OK(s.createUser("relay-desk", proto::ROLE_LAWYER, "Relay desk", "admin"));  // only the exact id
+        REQUIRE_OK(s.createUser("relay-desk", proto::ROLE_LAWYER, "Relay desk",
+                                "admin")); // only the exact id
     }
 
     void expiredEnrollmentTokenIsGone() {
@@ -851,7 +853,8 @@ private slots:
                  elsewhere.result ? "" : errorText(elsewhere.result.error()).c_str());
     }
 
-    // ---- issue 16 item 7: invites ----------------------------------------------------------------
+    // ---- issue 16 item 7: invites
+    // ----------------------------------------------------------------
 
     proto::Request createInvite(const std::string& conversation) {
         proto::Request r;
@@ -877,7 +880,9 @@ private slots:
         auto revoked = m_f->call(*lawyer, revoke);
         EXPECT_STATUS(revoked, proto::STATUS_OK);
         QCOMPARE(revoked.invite_list().invites(0).state(), proto::INVITE_REVOKED);
-        QCOMPARE(count("SELECT count(*) FROM audit WHERE action = 'invite-revoked' AND actor = 'ivy/1' AND detail = '" + id + "'"),
+        QCOMPARE(count("SELECT count(*) FROM audit WHERE action = 'invite-revoked' AND actor = "
+                       "'ivy/1' AND detail = '" +
+                       id + "'"),
                  1);
         TRY(entries, storedEntries());
         TRY(actions, adminActions(entries));
@@ -888,18 +893,22 @@ private slots:
         QCOMPARE(entriesAfter.size(), entries.size());
 
         TRY(device, m_f->newDevice());
-        auto refused = m_f->registerRaw(m_f->registerRequest(*device, tokenFromLink(made.invite().link())),
-                                        m_f->freshAddress());
+        auto refused =
+            m_f->registerRaw(m_f->registerRequest(*device, tokenFromLink(made.invite().link())),
+                             m_f->freshAddress());
         QCOMPARE(refused.status(), int(proto::STATUS_GONE));
         QVERIFY(errorText(refused.result.error()).find("revoked") != std::string::npos);
 
         TRY(byAdmin, m_f->service().revokeInvite(second.invite().id(), "admin-cli"));
         QCOMPARE(byAdmin.state(), proto::INVITE_REVOKED);
-        QCOMPARE(count("SELECT count(*) FROM audit WHERE action = 'invite-revoked' AND actor = 'admin-cli'"), 1);
+        QCOMPARE(count("SELECT count(*) FROM audit WHERE action = 'invite-revoked' AND actor = "
+                       "'admin-cli'"),
+                 1);
         auto unknown = m_f->service().revokeInvite("00000000", "admin-cli");
         QVERIFY(!unknown);
         QCOMPARE(unknown.error().detail, int(proto::STATUS_NOT_FOUND));
-        QCOMPARE(count("SELECT count(*) FROM tokens WHERE used_ms IS NOT NULL"), 1);  // ivy's enrollment
+        QCOMPARE(count("SELECT count(*) FROM tokens WHERE used_ms IS NOT NULL"),
+                 1); // ivy's enrollment
     }
 
     // Successful redemptions cost the address nothing (an office behind one NAT address);
@@ -912,16 +921,20 @@ private slots:
             auto made = m_f->call(*lawyer, createInvite(matterId));
             EXPECT_STATUS(made, proto::STATUS_OK);
             TRY(device, m_f->newDevice());
-            auto r = m_f->registerRaw(m_f->registerRequest(*device, tokenFromLink(made.invite().link())), office);
+            auto r = m_f->registerRaw(
+                m_f->registerRequest(*device, tokenFromLink(made.invite().link())), office);
             QVERIFY2(bool(r.result), r.result ? "" : errorText(r.result.error()).c_str());
         }
         TRY(device, m_f->newDevice());
         const int capacity = int(m_f->config().limits.redeem.capacity);
         for (int i = 0; i < capacity; ++i)
-            QCOMPARE(m_f->registerRaw(m_f->registerRequest(*device, toHex(crypto::randomBytes(16))), office).status(),
+            QCOMPARE(m_f->registerRaw(m_f->registerRequest(*device, toHex(crypto::randomBytes(16))),
+                                      office)
+                         .status(),
                      int(proto::STATUS_UNAUTHORIZED));
         auto made = m_f->call(*lawyer, createInvite(matterId));
-        auto limited = m_f->registerRaw(m_f->registerRequest(*device, tokenFromLink(made.invite().link())), office);
+        auto limited = m_f->registerRaw(
+            m_f->registerRequest(*device, tokenFromLink(made.invite().link())), office);
         QCOMPARE(limited.status(), int(proto::STATUS_RATE_LIMITED));
         QVERIFY(limited.retryAfterMs > 0);
     }
@@ -938,36 +951,42 @@ private slots:
         TRY(device, m_f->newDevice());
         const int capacity = int(m_f->config().limits.redeemGuess.capacity);
         for (int i = 0; i < capacity; ++i)
-            QCOMPARE(m_f->registerRaw(m_f->registerRequest(*device, token.substr(0, 8) + toHex(crypto::randomBytes(12))),
-                                      m_f->freshAddress())
-                         .status(),
-                     int(proto::STATUS_UNAUTHORIZED));
-        auto guess = m_f->registerRaw(m_f->registerRequest(*device, token.substr(0, 8) + toHex(crypto::randomBytes(12))),
-                                      m_f->freshAddress());
+            QCOMPARE(
+                m_f->registerRaw(m_f->registerRequest(*device, token.substr(0, 8) +
+                                                                   toHex(crypto::randomBytes(12))),
+                                 m_f->freshAddress())
+                    .status(),
+                int(proto::STATUS_UNAUTHORIZED));
+        auto guess = m_f->registerRaw(
+            m_f->registerRequest(*device, token.substr(0, 8) + toHex(crypto::randomBytes(12))),
+            m_f->freshAddress());
         QCOMPARE(guess.status(), int(proto::STATUS_RATE_LIMITED));
-        QCOMPARE(m_f->registerRaw(m_f->registerRequest(*device, token), m_f->freshAddress()).status(),
-                 int(proto::STATUS_RATE_LIMITED));
-        auto fine = m_f->registerRaw(m_f->registerRequest(*device, tokenFromLink(other.invite().link())),
-                                     m_f->freshAddress());
+        QCOMPARE(
+            m_f->registerRaw(m_f->registerRequest(*device, token), m_f->freshAddress()).status(),
+            int(proto::STATUS_RATE_LIMITED));
+        auto fine =
+            m_f->registerRaw(m_f->registerRequest(*device, tokenFromLink(other.invite().link())),
+                             m_f->freshAddress());
         QVERIFY2(bool(fine.result), fine.result ? "" : errorText(fine.result.error()).c_str());
     }
 
     void rateLimiterPeekTakesNothingAndRefilledBucketsGo() {
         RateLimiter limiter;
-        const BucketSpec spec{2, 1};  // full again 2 s after the last take
+        const BucketSpec spec{2, 1}; // full again 2 s after the last take
         QCOMPARE(limiter.peek("a", spec, 1000), 0u);
         QCOMPARE(limiter.size(), std::size_t(0));
         QCOMPARE(limiter.take("a", spec, 1000), 0u);
         QCOMPARE(limiter.take("a", spec, 1000), 0u);
         QVERIFY(limiter.peek("a", spec, 1000) > 0);
-        QVERIFY(limiter.peek("a", spec, 1000) > 0);  // peeking took nothing
+        QVERIFY(limiter.peek("a", spec, 1000) > 0); // peeking took nothing
         QCOMPARE(limiter.peek("a", spec, 2000), 0u);
         QVERIFY(limiter.take("a", spec, 1500) > 0);
         // Buckets that refilled are dropped when the map grows and are not saved.
-        for (int i = 0; i < 5000; ++i) QCOMPARE(limiter.take("k" + std::to_string(i), spec, 10000), 0u);
+        for (int i = 0; i < 5000; ++i)
+            QCOMPARE(limiter.take("k" + std::to_string(i), spec, 10000), 0u);
         QVERIFY(limiter.snapshot(10000).size() >= 5000);
         QCOMPARE(limiter.snapshot(20000).size(), std::size_t(0));
-        QCOMPARE(limiter.take("late", spec, 80000), 0u);  // a minute after the last prune
+        QCOMPARE(limiter.take("late", spec, 80000), 0u); // a minute after the last prune
         QCOMPARE(limiter.size(), std::size_t(1));
     }
 
@@ -1076,17 +1095,21 @@ private slots:
         REQUIRE_OK(m_f->service().queueWipe("wes", wes2->device(), "admin"));
         QVERIFY(sink2->waitForFrames(1));
         QVERIFY(sink2->frames().back().push().has_wipe_command());
-        QCOMPARE(count("SELECT count(*) FROM devices WHERE user = 'wes' AND device = 2 AND revoked_ms > 0 "
-                       "AND wipe_command IS NOT NULL AND wipe_requested_ms > 0 AND wiped_ms IS NULL"),
-                 1);
+        QCOMPARE(
+            count(
+                "SELECT count(*) FROM devices WHERE user = 'wes' AND device = 2 AND revoked_ms > 0 "
+                "AND wipe_command IS NOT NULL AND wipe_requested_ms > 0 AND wiped_ms IS NULL"),
+            1);
         QCOMPARE(count("SELECT count(*) FROM prekeys WHERE user = 'wes' AND device = 2"), 0);
         QCOMPARE(count("SELECT count(*) FROM signed_prekeys WHERE user = 'wes' AND device = 2"), 0);
 
         // Every request but the confirmation, from the identity of before the wipe.
         QVERIFY(!wes2->id.wipeOnly);
         const Stored snapshot = stored();
-        EXPECT_STATUS(m_f->call(*wes2, RelayFixture::sendRequest(prepared.send)), proto::STATUS_FORBIDDEN);
-        EXPECT_STATUS(m_f->call(*wes2, fetchBundles(matter.client->user())), proto::STATUS_FORBIDDEN);
+        EXPECT_STATUS(m_f->call(*wes2, RelayFixture::sendRequest(prepared.send)),
+                      proto::STATUS_FORBIDDEN);
+        EXPECT_STATUS(m_f->call(*wes2, fetchBundles(matter.client->user())),
+                      proto::STATUS_FORBIDDEN);
         EXPECT_STATUS(m_f->call(*wes2, linkRequest), proto::STATUS_FORBIDDEN);
         proto::Request invite;
         invite.mutable_create_invite()->set_conversation_id(matter.id);
@@ -1109,7 +1132,8 @@ private slots:
         auto again = m_f->authenticate("wes", wes2->device(), wes2->secret);
         QVERIFY(again && again->wipeOnly);
         TRY(thief, m_f->newDevice());
-        auto stolen = m_f->registerRaw(m_f->registerRequest(*thief, linkToken), m_f->freshAddress());
+        auto stolen =
+            m_f->registerRaw(m_f->registerRequest(*thief, linkToken), m_f->freshAddress());
         QVERIFY(stolen.answered);
         QVERIFY(!stolen.result);
         QCOMPARE(stolen.status(), int(proto::STATUS_GONE));
@@ -1126,14 +1150,18 @@ private slots:
                 (std::vector<std::pair<std::string, std::uint32_t>>{{"wes", 2}}));
         TRY(fresh, m_f->buildSendToMembers(*matter.client, matter.id, "to the one left"));
         QCOMPARE(fresh.send.envelopes_size(), 1);
-        EXPECT_STATUS(m_f->call(*matter.client, RelayFixture::sendRequest(fresh.send)), proto::STATUS_OK);
+        EXPECT_STATUS(m_f->call(*matter.client, RelayFixture::sendRequest(fresh.send)),
+                      proto::STATUS_OK);
         QCOMPARE(count("SELECT count(*) FROM queue WHERE user = 'wes' AND device = 2"), 0);
 
         // The confirmation still works; afterwards the device cannot even connect.
         proto::Request confirm;
         confirm.mutable_confirm_wipe();
         EXPECT_STATUS(m_f->call(*wes2, confirm), proto::STATUS_OK);
-        QCOMPARE(count("SELECT count(*) FROM devices WHERE user = 'wes' AND device = 2 AND wiped_ms > 0"), 1);
+        QCOMPARE(
+            count(
+                "SELECT count(*) FROM devices WHERE user = 'wes' AND device = 2 AND wiped_ms > 0"),
+            1);
         auto after = m_f->authenticate("wes", wes2->device(), wes2->secret);
         QVERIFY(!after);
         QCOMPARE(after.error().detail, 403);
@@ -1168,10 +1196,13 @@ private slots:
         list.mutable_admin_list_devices();
         EXPECT_STATUS(m_f->call(*ada2, list), proto::STATUS_FORBIDDEN);
         EXPECT_STATUS(m_f->call(*ada2, linkRequest), proto::STATUS_FORBIDDEN);
-        QCOMPARE(count("SELECT count(*) FROM devices WHERE revoked_ms IS NULL AND user IN ('lou', 'ada')"), 2);
+        QCOMPARE(
+            count(
+                "SELECT count(*) FROM devices WHERE revoked_ms IS NULL AND user IN ('lou', 'ada')"),
+            2);
         TRY(thief, m_f->newDevice());
-        auto stolen = m_f->registerRaw(m_f->registerRequest(*thief, tokenFromLink(link.invite().link())),
-                                       m_f->freshAddress());
+        auto stolen = m_f->registerRaw(
+            m_f->registerRequest(*thief, tokenFromLink(link.invite().link())), m_f->freshAddress());
         QCOMPARE(stolen.status(), int(proto::STATUS_GONE));
 
         // The admin sees it revoked with the wipe pending, then confirmed.
@@ -1187,7 +1218,10 @@ private slots:
         proto::Request confirm;
         confirm.mutable_confirm_wipe();
         EXPECT_STATUS(m_f->call(*ada2, confirm), proto::STATUS_OK);
-        QCOMPARE(count("SELECT count(*) FROM devices WHERE user = 'ada' AND device = 2 AND wiped_ms > 0"), 1);
+        QCOMPARE(
+            count(
+                "SELECT count(*) FROM devices WHERE user = 'ada' AND device = 2 AND wiped_ms > 0"),
+            1);
     }
 
     // ---- pre-keys -----------------------------------------------------------------------------
@@ -1238,7 +1272,9 @@ private slots:
     void bundleHandsOutEachPreKeyOnce() {
         // Without the per-target and per-pair hand-out limits (tested in tst_abuse_keys), so
         // that every fetch takes a key.
-        RECREATE([](RelayConfig& c) { c.limits.preKeyTarget = c.limits.preKeyPair = BucketSpec{1e9, 1e9}; });
+        RECREATE([](RelayConfig& c) {
+            c.limits.preKeyTarget = c.limits.preKeyPair = BucketSpec{1e9, 1e9};
+        });
         constexpr unsigned kPreKeys = 120;
         constexpr int kFetches = 100;
         TRY(target, m_f->enroll("tara", proto::ROLE_LAWYER, kPreKeys));
@@ -1561,7 +1597,8 @@ private slots:
                  {"garbage", proto::STATUS_BAD_REQUEST},
                  {sealed(otherUser, m_f->config().journalPublicKey), proto::STATUS_BAD_REQUEST},
                  {sealed(otherId, m_f->config().journalPublicKey), proto::STATUS_BAD_REQUEST},
-                 {sealed(base.record, otherJournal.publicKey()), proto::STATUS_JOURNAL_KEY_CHANGED}}) {
+                 {sealed(base.record, otherJournal.publicKey()),
+                  proto::STATUS_JOURNAL_KEY_CHANGED}}) {
             proto::SendMessage s = base.send;
             s.set_journal_entry(entry);
             EXPECT_STATUS(m_f->call(sender, RelayFixture::sendRequest(s)), status);
@@ -1639,9 +1676,11 @@ private slots:
             s.set_journal_entry(entry);
             auto r = m_f->call(sender, RelayFixture::sendRequest(s));
             // A key that is not current tells the client to fetch the manifest again (rotation).
-            const auto expected = std::string(name) == "sealed to another journal key" ? proto::STATUS_JOURNAL_KEY_CHANGED
-                                                                                       : proto::STATUS_BAD_REQUEST;
-            QVERIFY2(r.status() == expected, (std::string(name) + ": " + describe(r).toStdString()).c_str());
+            const auto expected = std::string(name) == "sealed to another journal key"
+                                      ? proto::STATUS_JOURNAL_KEY_CHANGED
+                                      : proto::STATUS_BAD_REQUEST;
+            QVERIFY2(r.status() == expected,
+                     (std::string(name) + ": " + describe(r).toStdString()).c_str());
             QVERIFY2(!r.has_send_result(), name);
         }
         m_f->settle();
@@ -1689,7 +1728,8 @@ private slots:
         TRY(before, m_f->buildSend(*kim1, matter.id, "new member", {client}));
         auto r3 = m_f->call(*kim1, RelayFixture::sendRequest(before.send));
         EXPECT_STATUS(r3, proto::STATUS_CONFLICT);
-        QVERIFY(addresses(r3.device_mismatch().missing()) == (List{{second->user(), second->device()}}));
+        QVERIFY(addresses(r3.device_mismatch().missing()) ==
+                (List{{second->user(), second->device()}}));
         TRY(all, m_f->buildSendToMembers(*kim1, matter.id, "new member"));
         QCOMPARE(all.send.envelopes_size(), 2);
         EXPECT_STATUS(m_f->call(*kim1, RelayFixture::sendRequest(all.send)), proto::STATUS_OK);
@@ -1704,14 +1744,17 @@ private slots:
         QCOMPARE(m_f->scalar("PRAGMA wal_autocheckpoint"), std::int64_t(0));
         TRY(matter, makeMatter("vic"));
         for (int i = 0; i < 20; ++i) {
-            TRY(msg, m_f->buildSendToMembers(*matter.lawyer, matter.id, "checkpointed " + std::to_string(i)));
-            EXPECT_STATUS(m_f->call(*matter.lawyer, RelayFixture::sendRequest(msg.send)), proto::STATUS_OK);
+            TRY(msg, m_f->buildSendToMembers(*matter.lawyer, matter.id,
+                                             "checkpointed " + std::to_string(i)));
+            EXPECT_STATUS(m_f->call(*matter.lawyer, RelayFixture::sendRequest(msg.send)),
+                          proto::STATUS_OK);
         }
         // Within a few rounds the sends are in the database file itself, not only in the WAL
         // (SQLite alone would wait for 1,000 WAL pages, far more than 20 sends make).
-        const std::string countQueued = "SELECT count(*) FROM queue WHERE user = '" + matter.client->user() + "'";
+        const std::string countQueued =
+            "SELECT count(*) FROM queue WHERE user = '" + matter.client->user() + "'";
         bool inFile = false;
-        for (int i = 0; i < 250 && !inFile; ++i) {  // up to 5 s on a loaded machine
+        for (int i = 0; i < 250 && !inFile; ++i) { // up to 5 s on a loaded machine
             std::this_thread::sleep_for(std::chrono::milliseconds(20));
             inFile = m_f->scalarInCheckpointedFile(countQueued) == 20;
         }
@@ -1793,9 +1836,12 @@ private slots:
         // are refused too: the entry must name the conversation it is delivered in.
         proto::SendMessage repointed = s;
         repointed.set_conversation_id("no-such-conversation");
-        EXPECT_STATUS(m_f->call(*outsider, RelayFixture::sendRequest(repointed)), proto::STATUS_BAD_REQUEST);
-        TRY(nowhere, m_f->buildSend(*outsider, "no-such-conversation", "let me in", {matter.lawyer}));
-        EXPECT_STATUS(m_f->call(*outsider, RelayFixture::sendRequest(nowhere.send)), proto::STATUS_FORBIDDEN);
+        EXPECT_STATUS(m_f->call(*outsider, RelayFixture::sendRequest(repointed)),
+                      proto::STATUS_BAD_REQUEST);
+        TRY(nowhere,
+            m_f->buildSend(*outsider, "no-such-conversation", "let me in", {matter.lawyer}));
+        EXPECT_STATUS(m_f->call(*outsider, RelayFixture::sendRequest(nowhere.send)),
+                      proto::STATUS_FORBIDDEN);
         QVERIFY(stored() == snapshot);
     }
 
@@ -1830,8 +1876,10 @@ private slots:
         RECREATE([](RelayConfig& c) { c.limits.send = BucketSpec{2, 0.01}; });
         TRY(matter, makeMatter("rex"));
         for (int i = 0; i < 2; ++i) {
-            TRY(msg, m_f->buildSendToMembers(*matter.lawyer, matter.id, "burst " + std::to_string(i)));
-            EXPECT_STATUS(m_f->call(*matter.lawyer, RelayFixture::sendRequest(msg.send)), proto::STATUS_OK);
+            TRY(msg,
+                m_f->buildSendToMembers(*matter.lawyer, matter.id, "burst " + std::to_string(i)));
+            EXPECT_STATUS(m_f->call(*matter.lawyer, RelayFixture::sendRequest(msg.send)),
+                          proto::STATUS_OK);
         }
         QVERIFY(m_f->restart());
         TRY(over, m_f->buildSendToMembers(*matter.lawyer, matter.id, "after restart"));
@@ -1843,7 +1891,7 @@ private slots:
     void slowReaderIsDroppedAndDrainedOnReconnect() {
         TRY(matter, makeMatter("ned"));
         auto slow = m_f->connect(*matter.client);
-        QVERIFY(slow->waitForFrames(1));  // queue_drained: the sink is live from here
+        QVERIFY(slow->waitForFrames(1)); // queue_drained: the sink is live from here
         QVERIFY(slow->frames()[0].push().has_queue_drained());
         const auto attemptsBefore = slow->pushAttempts();
         slow->setRefuse(true);
@@ -2013,21 +2061,26 @@ private slots:
         for (const auto& e : entries) {
             TRY(sealed, journal::SealedEntry::parse(e));
             if (sealed.header.senderUser != "relay") continue;
-            TRY(opened, journal::openEntry(sealed, m_f->journalKey(), m_f->config().relayIdentityPublic));
+            TRY(opened,
+                journal::openEntry(sealed, m_f->journalKey(), m_f->config().relayIdentityPublic));
             QJsonParseError error;
-            auto doc = QJsonDocument::fromJson(QByteArray::fromStdString(opened.record.body()), &error);
+            auto doc =
+                QJsonDocument::fromJson(QByteArray::fromStdString(opened.record.body()), &error);
             QVERIFY2(doc.isObject(), qPrintable(error.errorString()));
             // The strict parser refuses duplicate names: nothing was injected next to "action".
             auto flat = parseFlatJsonObject(opened.record.body());
             QVERIFY(flat);
             QCOMPARE(int(flat->size()), int(doc.object().size()));
-            for (const char* base : {"actor", "action", "target", "detail"}) QVERIFY(flat->count(base));
-            if (doc.object().value("action").toString() == "device-registered") registered.push_back(doc.object());
+            for (const char* base : {"actor", "action", "target", "detail"})
+                QVERIFY(flat->count(base));
+            if (doc.object().value("action").toString() == "device-registered")
+                registered.push_back(doc.object());
         }
         QCOMPARE(registered.size(), std::size_t(1));
         QCOMPARE(registered[0].value("detail").toString().toStdString(), hostile);
         QCOMPARE(registered[0].value("platform").toString().toStdString(), hostile);
-        QCOMPARE(registered[0].value("identity_key").toString().toStdString(), toHex(device->identityKey));
+        QCOMPARE(registered[0].value("identity_key").toString().toStdString(),
+                 toHex(device->identityKey));
         QCOMPARE(registered[0].value("target").toString(), QStringLiteral("ida/1"));
     }
 
@@ -2057,8 +2110,8 @@ private slots:
             TRY(entry, journal::SealedEntry::parse(pulled.items[i].entry));
             QCOMPARE(qs(entry.header.senderUser), QStringLiteral("relay"));
             QCOMPARE(entry.header.senderDevice, 0u);
-            TRY(opened, journal::openEntry(entry, m_f->journalKey(),
-                                           m_f->config().relayIdentityPublic));
+            TRY(opened,
+                journal::openEntry(entry, m_f->journalKey(), m_f->config().relayIdentityPublic));
             QCOMPARE(opened.record.type(), proto::ADMIN_ACTION);
             QCOMPARE(qs(opened.record.conversation_id()), QStringLiteral("firm-audit"));
             QCOMPARE(qs(opened.record.sender().user()), QStringLiteral("relay"));
@@ -2079,7 +2132,9 @@ private slots:
         QCOMPARE(viaHelper, actions);
 
         // Each names who did what to whom.
-        auto field = [&](std::size_t i, const char* key) { return bodies[i].value(key).toString(); };
+        auto field = [&](std::size_t i, const char* key) {
+            return bodies[i].value(key).toString();
+        };
         QCOMPARE(field(0, "actor"), QStringLiteral("admin"));
         QCOMPARE(field(0, "target"), QStringLiteral("vic"));
         QCOMPARE(field(0, "detail"), QStringLiteral("ROLE_LAWYER"));
@@ -2203,26 +2258,31 @@ private slots:
             auto db = storage::Database::open(path, key);
             QVERIFY(db);
             QVERIFY((*db)->migrate({kRelaySchemaV1, kRelaySchemaV2, kRelaySchemaV3}).has_value());
-            auto st = (*db)->prepare("INSERT INTO sends (sender_user, sender_device, message_id, journal_seq, "
-                                     "server_time_ms) VALUES ('ana', 1, ?, 7, 1000)");
+            auto st = (*db)->prepare(
+                "INSERT INTO sends (sender_user, sender_device, message_id, journal_seq, "
+                "server_time_ms) VALUES ('ana', 1, ?, 7, 1000)");
             QVERIFY(st && st->bind(1, view(id)).run().has_value());
         }
         auto db = storage::Database::open(path, key);
         QVERIFY(db);
-        QVERIFY((*db)->migrate({kRelaySchemaV1, kRelaySchemaV2, kRelaySchemaV3, kRelaySchemaV4}).has_value());
-        auto st = (*db)->prepare("SELECT journal_seq, server_time_ms FROM sends WHERE sender_user = 'ana' AND "
-                                 "sender_device = 1 AND message_id = ?");
+        QVERIFY((*db)
+                    ->migrate({kRelaySchemaV1, kRelaySchemaV2, kRelaySchemaV3, kRelaySchemaV4})
+                    .has_value());
+        auto st = (*db)->prepare(
+            "SELECT journal_seq, server_time_ms FROM sends WHERE sender_user = 'ana' AND "
+            "sender_device = 1 AND message_id = ?");
         QVERIFY(st);
         st->bind(1, view(id));
         QVERIFY(st->step().value_or(false));
         QCOMPARE(st->columnInt(0), std::int64_t(7));
         QCOMPARE(st->columnInt(1), std::int64_t(1000));
-        auto again = (*db)->prepare("INSERT INTO sends (sender_user, sender_device, message_id, journal_seq, "
-                                    "server_time_ms) VALUES ('ana', 1, ?, 8, 2000)");
+        auto again = (*db)->prepare(
+            "INSERT INTO sends (sender_user, sender_device, message_id, journal_seq, "
+            "server_time_ms) VALUES ('ana', 1, ?, 8, 2000)");
         QVERIFY(again);
-        QVERIFY(!again->bind(1, view(id)).run().has_value());  // the key is still unique
+        QVERIFY(!again->bind(1, view(id)).run().has_value()); // the key is still unique
         QCOMPARE(count(**db, "SELECT count(*) FROM sends"), std::int64_t(1));
-        QVERIFY(!(*db)->prepare("SELECT rowid FROM sends").has_value());  // WITHOUT ROWID
+        QVERIFY(!(*db)->prepare("SELECT rowid FROM sends").has_value()); // WITHOUT ROWID
         QCOMPARE(count(**db, "PRAGMA user_version"), std::int64_t(4));
     }
 
@@ -2231,7 +2291,8 @@ private slots:
     void aFailedStateReloadLosesTheBatch() {
         QTemporaryDir dir;
         QVERIFY(dir.isValid());
-        auto db = storage::Database::open(dir.filePath("jobs.db").toStdString(), crypto::randomBytes(32));
+        auto db =
+            storage::Database::open(dir.filePath("jobs.db").toStdString(), crypto::randomBytes(32));
         QVERIFY(db);
         StorageThread storage(std::move(*db));
         std::atomic<bool> reloadFails{true};
@@ -2242,11 +2303,14 @@ private slots:
         ScratchJobs jobs(storage);
         using M = ScratchJobs::Mode;
         auto insert = &ScratchJobs::insert;
-        for (int round : {0, 10}) {  // the failing job without, then with a savepoint
+        for (int round : {0, 10}) { // the failing job without, then with a savepoint
             QVERIFY(jobs.inOneBatch([&] {
-                jobs.post(round + 1, M::Savepoint, [&](storage::Database& d) { return insert(d, 1); });
-                jobs.post(round + 2, round ? M::Savepoint : M::WritesLast, [&](storage::Database&) { return false; });
-                jobs.post(round + 3, M::WritesLast, [&](storage::Database& d) { return insert(d, 3); });
+                jobs.post(round + 1, M::Savepoint,
+                          [&](storage::Database& d) { return insert(d, 1); });
+                jobs.post(round + 2, round ? M::Savepoint : M::WritesLast,
+                          [&](storage::Database&) { return false; });
+                jobs.post(round + 3, M::WritesLast,
+                          [&](storage::Database& d) { return insert(d, 3); });
             }));
             QCOMPARE(jobs.values(), std::vector<int>{});
             const auto done = jobs.done();
@@ -2269,19 +2333,23 @@ private slots:
         using M = ScratchJobs::Mode;
         auto insert = &ScratchJobs::insert;
         QVERIFY(jobs.inOneBatch([&] {
-            jobs.post(1, M::Savepoint, [&](storage::Database& db) { return insert(db, 1) && false; });
-            jobs.post(2, M::Repeatable, [&](storage::Database& db) { return insert(db, 2) && false; });
+            jobs.post(1, M::Savepoint,
+                      [&](storage::Database& db) { return insert(db, 1) && false; });
+            jobs.post(2, M::Repeatable,
+                      [&](storage::Database& db) { return insert(db, 2) && false; });
             jobs.post(3, M::Repeatable, [&](storage::Database& db) { return insert(db, 3); });
         }));
         QCOMPARE(jobs.values(), (std::vector<int>{2, 3}));
         QCOMPARE(jobs.done(), (std::map<int, bool>{{1, false}, {2, false}, {3, true}}));
         QVERIFY(jobs.inOneBatch([&] {
             jobs.post(4, M::Savepoint, [&](storage::Database& db) { return insert(db, 4); });
-            jobs.post(5, M::Repeatable, [&](storage::Database& db) { return db.exec("ROLLBACK").has_value() && false; });
+            jobs.post(5, M::Repeatable, [&](storage::Database& db) {
+                return db.exec("ROLLBACK").has_value() && false;
+            });
             // Must not run on its own outside the batch's transaction (and commit alone).
             jobs.post(7, M::Savepoint, [&](storage::Database& db) { return insert(db, 7); });
         }));
-        QCOMPARE(jobs.values(), (std::vector<int>{2, 3}));  // 4 went with the transaction
+        QCOMPARE(jobs.values(), (std::vector<int>{2, 3})); // 4 went with the transaction
         QCOMPARE(jobs.done()[4], false);
         QCOMPARE(jobs.done()[5], false);
         QCOMPARE(jobs.done()[7], false);
@@ -2307,13 +2375,15 @@ private slots:
             jobs.post(5, M::WritesLast, [&](storage::Database& db) { return insert(db, 5); });
         }));
         QCOMPARE(jobs.values(), (std::vector<int>{1, 4, 5}));
-        QCOMPARE(jobs.done(), (std::map<int, bool>{{1, true}, {2, false}, {3, false}, {4, true}, {5, true}}));
+        QCOMPARE(jobs.done(),
+                 (std::map<int, bool>{{1, true}, {2, false}, {3, false}, {4, true}, {5, true}}));
         QVERIFY(jobs.inOneBatch([&] {
             jobs.post(6, M::Savepoint, [&](storage::Database& db) { return insert(db, 6); });
-            jobs.post(7, M::WritesLast, [&](storage::Database& db) { return insert(db, 7) && insert(db, 1); });
+            jobs.post(7, M::WritesLast,
+                      [&](storage::Database& db) { return insert(db, 7) && insert(db, 1); });
             jobs.post(8, M::WritesLast, [&](storage::Database& db) { return insert(db, 8); });
         }));
-        QCOMPARE(jobs.values(), (std::vector<int>{1, 4, 5}));  // 7's half, and 6 and 8 with it
+        QCOMPARE(jobs.values(), (std::vector<int>{1, 4, 5})); // 7's half, and 6 and 8 with it
         QCOMPARE(jobs.done()[6], false);
         QCOMPARE(jobs.done()[7], false);
         QCOMPARE(jobs.done()[8], false);
@@ -2456,7 +2526,8 @@ private slots:
         // The relay's entries from before the restart still open and verify.
         TRY(actionsAfter, adminActions(entriesOf(all.items)));
         QCOMPARE(actionsAfter, actions);
-        QCOMPARE(all.checkpoints.size(), std::size_t(2)); // base + 3 from before the restart, base + 4 now
+        QCOMPARE(all.checkpoints.size(),
+                 std::size_t(2)); // base + 3 from before the restart, base + 4 now
         QCOMPARE(all.checkpoints[1].sequence, base + 4);
         auto report =
             journal::verifyChain(all.items, all.checkpoints, m_f->config().relayKey.publicKey);
@@ -2507,8 +2578,8 @@ private slots:
         QVERIFY(rows.messages == positions(base, base + 2)); // "fits" and the big one, once
         QVERIFY(rows.admin == positions(0, base));
         QCOMPARE(count("SELECT count(*) FROM sends"), 2);
-        QCOMPARE(count("SELECT count(*) FROM queue WHERE journal_seq = " + std::to_string(base + 2)),
-                 1);
+        QCOMPARE(
+            count("SELECT count(*) FROM queue WHERE journal_seq = " + std::to_string(base + 2)), 1);
 
         QVERIFY(sink->waitForEnvelopes(2));
         m_f->settle();
@@ -2621,7 +2692,7 @@ private slots:
             QVERIFY2(answer.error() != "unknown request", field->name().c_str());
             const auto restricted = m_f->call(wipeOnly, request);
             if (request.op_case() == proto::Request::kConfirmWipe) {
-                EXPECT_STATUS(restricted, proto::STATUS_NOT_FOUND);  // no wipe pending: the job ran
+                EXPECT_STATUS(restricted, proto::STATUS_NOT_FOUND); // no wipe pending: the job ran
             } else {
                 EXPECT_STATUS(restricted, proto::STATUS_FORBIDDEN);
                 QCOMPARE(restricted.error(), std::string("device revoked"));

@@ -34,7 +34,8 @@ using namespace verbatim;
 namespace {
 
 const QStringList kKeyFiles = {"db.key", "relay.key", "relay-identity.key"};
-const QByteArray kUnsealFailed = "cannot unseal relay keys: wrong unlock secret or damaged key file";
+const QByteArray kUnsealFailed =
+    "cannot unseal relay keys: wrong unlock secret or damaged key file";
 
 struct Run {
     int code = -1;
@@ -47,7 +48,8 @@ QByteArray readAll(const QString& path) {
     return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
 }
 
-bool writeAll(const QString& path, const QByteArray& data, QFileDevice::Permissions perms = QFileDevice::ReadOwner | QFileDevice::WriteOwner) {
+bool writeAll(const QString& path, const QByteArray& data,
+              QFileDevice::Permissions perms = QFileDevice::ReadOwner | QFileDevice::WriteOwner) {
     QFile f(path);
     if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate)) return false;
     bool ok = f.write(data) == data.size();
@@ -55,15 +57,22 @@ bool writeAll(const QString& path, const QByteArray& data, QFileDevice::Permissi
     return ok && f.setPermissions(perms);
 }
 
-ByteView bv(const QByteArray& b) { return ByteView(reinterpret_cast<const std::uint8_t*>(b.constData()), std::size_t(b.size())); }
-QByteArray qb(ByteView b) { return QByteArray(reinterpret_cast<const char*>(b.data()), qsizetype(b.size())); }
+ByteView bv(const QByteArray& b) {
+    return ByteView(reinterpret_cast<const std::uint8_t*>(b.constData()), std::size_t(b.size()));
+}
+QByteArray qb(ByteView b) {
+    return QByteArray(reinterpret_cast<const char*>(b.data()), qsizetype(b.size()));
+}
 
 /// docs/protocol.md, "Relay keys at rest", read independently of the relay's code:
 /// "VRK1" || salt[32] || nonce[12] || AES-256-GCM(HKDF-SHA256(unlock, salt,
-/// "verbatim-relay-key-v1" || name), nonce, aad = "VRK1" || salt || nonce || field(name), key[32]) || tag[16].
-std::optional<SecureBytes> unseal(const QByteArray& file, const QByteArray& unlockFileText, const QString& name) {
+/// "verbatim-relay-key-v1" || name), nonce, aad = "VRK1" || salt || nonce || field(name), key[32])
+/// || tag[16].
+std::optional<SecureBytes> unseal(const QByteArray& file, const QByteArray& unlockFileText,
+                                  const QString& name) {
     auto unlock = fromHex(unlockFileText.trimmed().toStdString());
-    if (!unlock || unlock->size() != 32 || file.size() != 96 || !file.startsWith("VRK1")) return std::nullopt;
+    if (!unlock || unlock->size() != 32 || file.size() != 96 || !file.startsWith("VRK1"))
+        return std::nullopt;
     ByteView f = bv(file);
     const std::string n = name.toStdString();
     Bytes info = toBytes(view(std::string("verbatim-relay-key-v1") + n));
@@ -97,7 +106,7 @@ mode_t modeOf(const QString& path) {
     return ::stat(QFile::encodeName(path).constData(), &st) == 0 ? (st.st_mode & 0777) : 0;
 }
 
-}  // namespace
+} // namespace
 
 class TestRelayKeys : public QObject {
     Q_OBJECT
@@ -110,7 +119,8 @@ class TestRelayKeys : public QObject {
         e.remove("CREDENTIALS_DIRECTORY");
         e.insert("VERBATIM_PASSPHRASE", "relay keys test root passphrase");
         e.insert("VERBATIM_LOG", "warn");
-        for (auto it = extra.begin(); it != extra.end(); ++it) e.insert(it.key(), it.value());
+        for (auto it = extra.begin(); it != extra.end(); ++it)
+            e.insert(it.key(), it.value());
         return e;
     }
 
@@ -138,17 +148,20 @@ class TestRelayKeys : public QObject {
     }
 
     Run init(const QString& dir, const QString& data, const QStringList& unlockArgs) {
-        return run(QStringList{"init", "--data", data, "--firm", "Keys & Co", "--journal-key", journalPub(dir),
-                               "--root-key-out", dir + "/root-" + QFileInfo(data).fileName() + ".key"} +
+        return run(QStringList{"init", "--data", data, "--firm", "Keys & Co", "--journal-key",
+                               journalPub(dir), "--root-key-out",
+                               dir + "/root-" + QFileInfo(data).fileName() + ".key"} +
                    unlockArgs);
     }
 
     /// `serve` until it says it listens (true), or until it exits (false; its output in `r`).
-    bool serveStarts(const QString& data, const QStringList& unlockArgs, Run& r, const QMap<QString, QString>& extra = {}) {
+    bool serveStarts(const QString& data, const QStringList& unlockArgs, Run& r,
+                     const QMap<QString, QString>& extra = {}) {
         QProcess p;
         p.setProcessEnvironment(env(extra));
-        p.start(VERBATIM_RELAY_BIN, QStringList{"serve", "--data", data, "--listen", "127.0.0.1:0", "--admin-listen",
-                                                "127.0.0.1:0"} + unlockArgs);
+        p.start(VERBATIM_RELAY_BIN, QStringList{"serve", "--data", data, "--listen", "127.0.0.1:0",
+                                                "--admin-listen", "127.0.0.1:0"} +
+                                        unlockArgs);
         if (!p.waitForStarted(10000)) return false;
         QElapsedTimer t;
         t.start();
@@ -173,7 +186,9 @@ class TestRelayKeys : public QObject {
         r.out += p.readAllStandardOutput();
         r.err += p.readAllStandardError();
         r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-        if (r.code < 0) qWarning("serve: exit status %d, code %d, error %d", int(p.exitStatus()), p.exitCode(), int(p.error()));
+        if (r.code < 0)
+            qWarning("serve: exit status %d, code %d, error %d", int(p.exitStatus()), p.exitCode(),
+                     int(p.error()));
         return listening;
     }
 
@@ -215,7 +230,8 @@ class TestRelayKeys : public QObject {
         QVERIFY((*db)->exec("SELECT count(*) FROM sqlite_master"));
     }
 
-    void checkNoKeyInTheDirectory(const QString& data, const Keys& k, const QByteArray& unlockText) {
+    void checkNoKeyInTheDirectory(const QString& data, const Keys& k,
+                                  const QByteArray& unlockText) {
         QList<QByteArray> forbidden = formsOf(k.db) + formsOf(k.relay) + formsOf(k.identity);
         auto unlock = fromHex(unlockText.trimmed().toStdString());
         QVERIFY(unlock);
@@ -223,14 +239,16 @@ class TestRelayKeys : public QObject {
         const auto files = filesBelow(data);
         QVERIFY(files.size() >= 8);
         for (const auto& [path, bytes] : files)
-            for (const auto& secret : forbidden) QVERIFY2(!bytes.contains(secret), path.c_str());
+            for (const auto& secret : forbidden)
+                QVERIFY2(!bytes.contains(secret), path.c_str());
     }
 
 private slots:
     void initTestCase() { QVERIFY(m_tmp.isValid()); }
 
     void initWritesTheKeysOnlySealed() {
-        const QString dir = m_tmp.filePath("init"), data = dir + "/data", unlockFile = dir + "/relay.unlock";
+        const QString dir = m_tmp.filePath("init"), data = dir + "/data",
+                      unlockFile = dir + "/relay.unlock";
         QVERIFY(QDir().mkpath(dir));
         Run r = init(dir, data, {"--unlock-file", unlockFile});
         QVERIFY2(r.code == 0, r.all().constData());
@@ -244,7 +262,7 @@ private slots:
             const QByteArray file = readAll(data + "/" + name);
             QVERIFY2(file.startsWith("VRK1"), qPrintable(name));
             QCOMPARE(file.size(), 96);
-            QVERIFY2(!fromHex(file.trimmed().toStdString()), qPrintable(name));  // not clear hex
+            QVERIFY2(!fromHex(file.trimmed().toStdString()), qPrintable(name)); // not clear hex
             QCOMPARE(int(modeOf(data + "/" + name)), 0600);
         }
         auto keys = openKeys(data, unlockFile);
@@ -252,7 +270,8 @@ private slots:
         checkKeysAreTheRelays(data, *keys);
         checkNoKeyInTheDirectory(data, *keys, unlockText);
         // Nothing init prints holds a key or the unlock secret.
-        for (const auto& secret : formsOf(keys->relay) + formsOf(keys->identity) + formsOf(keys->db) +
+        for (const auto& secret : formsOf(keys->relay) + formsOf(keys->identity) +
+                                      formsOf(keys->db) +
                                       formsOf(*fromHex(unlockText.trimmed().toStdString())))
             QVERIFY(!r.all().contains(secret));
 
@@ -270,10 +289,12 @@ private slots:
         QVERIFY(!constantTimeEqual(keys2->relay, keys->relay));
 
         // The unlock secret may not live in the data directory (nor below it); nothing is made.
-        for (const QString& inside : {dir + "/data3/relay.unlock", dir + "/data3/sub/../blobs/relay.unlock"}) {
+        for (const QString& inside :
+             {dir + "/data3/relay.unlock", dir + "/data3/sub/../blobs/relay.unlock"}) {
             Run bad = init(dir, dir + "/data3", {"--unlock-file", inside});
             QCOMPARE(bad.code, 1);
-            QVERIFY2(bad.err.contains("must not live in the relay's data directory"), bad.err.constData());
+            QVERIFY2(bad.err.contains("must not live in the relay's data directory"),
+                     bad.err.constData());
             QVERIFY(!QFile::exists(dir + "/data3/relay.db"));
             QVERIFY(!QFile::exists(inside));
         }
@@ -288,7 +309,8 @@ private slots:
     // one (the last is current), the old stays listed for the entries sealed to it; the same key
     // twice or a malformed key file is refused and the manifest is left as it was.
     void journalKeyIsAddedByTheManifestCommand() {
-        const QString dir = m_tmp.filePath("rotate"), data = dir + "/data", unlockFile = dir + "/relay.unlock";
+        const QString dir = m_tmp.filePath("rotate"), data = dir + "/data",
+                      unlockFile = dir + "/relay.unlock";
         QVERIFY(QDir().mkpath(dir));
         Run r = init(dir, data, {"--unlock-file", unlockFile});
         QVERIFY2(r.code == 0, r.all().constData());
@@ -299,37 +321,44 @@ private slots:
         const QString rootKey = dir + "/root-data.key";
         auto keysShown = [&] {
             QList<QByteArray> keys;
-            for (const QByteArray& line : run({"manifest", "--data", data, "--show"}).out.split('\n'))
+            for (const QByteArray& line :
+                 run({"manifest", "--data", data, "--show"}).out.split('\n'))
                 if (line.startsWith("journal-key\t")) keys.push_back(line.split('\t').value(1));
             return keys;
         };
         QCOMPARE(keysShown(), QList<QByteArray>{first});
-        Run add = run({"manifest", "--data", data, "--root-key", rootKey, "--add-journal-key", secondPath});
+        Run add = run(
+            {"manifest", "--data", data, "--root-key", rootKey, "--add-journal-key", secondPath});
         QVERIFY2(add.code == 0, add.all().constData());
         QVERIFY(add.out.contains("2 journal key(s)"));
-        QCOMPARE(keysShown(), (QList<QByteArray>{first, QByteArray::fromStdString(toHex(second->publicKey))}));
+        QCOMPARE(keysShown(),
+                 (QList<QByteArray>{first, QByteArray::fromStdString(toHex(second->publicKey))}));
         const QByteArray manifest = readAll(data + "/manifest.bin");
         auto parsed = journal::FirmManifest::parse(view(manifest.toStdString()));
         QVERIFY(parsed && parsed->journalKeys.size() == 2);
         QVERIFY(parsed->journalKeys[1].validFromMs >= parsed->journalKeys[0].validFromMs);
         QVERIFY(parsed->currentJournalKey()->publicKey == second->publicKey);
-        Run again = run({"manifest", "--data", data, "--root-key", rootKey, "--add-journal-key", secondPath});
+        Run again = run(
+            {"manifest", "--data", data, "--root-key", rootKey, "--add-journal-key", secondPath});
         QCOMPARE(again.code, 1);
         QVERIFY(again.err.contains("already in the manifest"));
         writeAll(dir + "/bad.pub", "not a key\n");
-        Run bad = run({"manifest", "--data", data, "--root-key", rootKey, "--add-journal-key", dir + "/bad.pub"});
+        Run bad = run({"manifest", "--data", data, "--root-key", rootKey, "--add-journal-key",
+                       dir + "/bad.pub"});
         QCOMPARE(bad.code, 1);
         QCOMPARE(readAll(data + "/manifest.bin"), manifest);
     }
 
     void serveNeedsTheRightUnlockSecret() {
-        const QString dir = m_tmp.filePath("serve"), data = dir + "/data", unlockFile = dir + "/relay.unlock";
+        const QString dir = m_tmp.filePath("serve"), data = dir + "/data",
+                      unlockFile = dir + "/relay.unlock";
         QVERIFY(QDir().mkpath(dir));
         Run r = init(dir, data, {"--unlock-file", unlockFile});
         QVERIFY2(r.code == 0, r.all().constData());
         auto keys = openKeys(data, unlockFile);
         QVERIFY(keys);
-        const QList<QByteArray> secrets = formsOf(keys->relay) + formsOf(keys->identity) + formsOf(keys->db);
+        const QList<QByteArray> secrets =
+            formsOf(keys->relay) + formsOf(keys->identity) + formsOf(keys->db);
         auto noSecretIn = [&](const Run& x) {
             for (const auto& s : secrets)
                 if (x.all().contains(s)) return false;
@@ -340,7 +369,8 @@ private slots:
         Run none;
         QVERIFY(!serveStarts(data, {}, none));
         QCOMPARE(none.code, 1);
-        for (const char* way : {"--unlock-file", "CREDENTIALS_DIRECTORY", "verbatim-relay-unlock", "VERBATIM_RELAY_UNLOCK_FILE"})
+        for (const char* way : {"--unlock-file", "CREDENTIALS_DIRECTORY", "verbatim-relay-unlock",
+                                "VERBATIM_RELAY_UNLOCK_FILE"})
             QVERIFY2(none.err.contains(way), none.err.constData());
         QVERIFY(noSecretIn(none));
         Run adminNone = run({"admin", "--data", data, "users"});
@@ -349,7 +379,8 @@ private slots:
 
         // A wrong secret, a secret that is not one, and the secret inside the data directory.
         const QString wrongFile = dir + "/wrong.unlock";
-        QVERIFY(writeAll(wrongFile, QByteArray::fromStdString(toHex(crypto::randomSecret(32))) + "\n"));
+        QVERIFY(
+            writeAll(wrongFile, QByteArray::fromStdString(toHex(crypto::randomSecret(32))) + "\n"));
         Run wrong;
         QVERIFY(!serveStarts(data, {"--unlock-file", wrongFile}, wrong));
         QCOMPARE(wrong.code, 1);
@@ -360,7 +391,8 @@ private slots:
         QCOMPARE(junk.code, 1);
         QVERIFY2(junk.err.contains("64 hex digits"), junk.err.constData());
         QVERIFY(QFile::copy(unlockFile, data + "/relay.unlock"));
-        Run insideRun = run({"admin", "--data", data, "users", "--unlock-file", data + "/relay.unlock"});
+        Run insideRun =
+            run({"admin", "--data", data, "users", "--unlock-file", data + "/relay.unlock"});
         QCOMPARE(insideRun.code, 1);
         QVERIFY(insideRun.err.contains("must not live in the relay's data directory"));
         QVERIFY(QFile::remove(data + "/relay.unlock"));
@@ -374,13 +406,14 @@ private slots:
             Run damaged = run({"admin", "--data", data, "users", "--unlock-file", unlockFile});
             QCOMPARE(damaged.code, 1);
             QVERIFY2(damaged.err.contains(kUnsealFailed), qPrintable(name + ": " + damaged.err));
-            QVERIFY(writeAll(data + "/" + name, good.left(50)));  // truncated
+            QVERIFY(writeAll(data + "/" + name, good.left(50))); // truncated
             Run truncated = run({"admin", "--data", data, "users", "--unlock-file", unlockFile});
             QCOMPARE(truncated.code, 1);
             QVERIFY2(truncated.err.contains(kUnsealFailed), truncated.err.constData());
             QVERIFY(writeAll(data + "/" + name, good));
         }
-        const QByteArray relayKey = readAll(data + "/relay.key"), identityKey = readAll(data + "/relay-identity.key");
+        const QByteArray relayKey = readAll(data + "/relay.key"),
+                         identityKey = readAll(data + "/relay-identity.key");
         QVERIFY(writeAll(data + "/relay.key", identityKey));
         QVERIFY(writeAll(data + "/relay-identity.key", relayKey));
         Run swapped = run({"admin", "--data", data, "users", "--unlock-file", unlockFile});
@@ -400,32 +433,39 @@ private slots:
         QVERIFY(QDir().mkpath(creds));
         QVERIFY(QFile::copy(unlockFile, creds + "/verbatim-relay-unlock"));
         Run viaCredential;
-        QVERIFY2(serveStarts(data, {}, viaCredential, {{"CREDENTIALS_DIRECTORY", creds}}), viaCredential.all().constData());
-        Run viaEnv = run({"admin", "--data", data, "users"}, {{"VERBATIM_RELAY_UNLOCK_FILE", unlockFile}});
+        QVERIFY2(serveStarts(data, {}, viaCredential, {{"CREDENTIALS_DIRECTORY", creds}}),
+                 viaCredential.all().constData());
+        Run viaEnv =
+            run({"admin", "--data", data, "users"}, {{"VERBATIM_RELAY_UNLOCK_FILE", unlockFile}});
         QVERIFY2(viaEnv.code == 0, viaEnv.all().constData());
         // --unlock-file comes first: a wrong one is not rescued by a right credential ...
-        Run optionFirst = run({"admin", "--data", data, "users", "--unlock-file", wrongFile},
-                              {{"CREDENTIALS_DIRECTORY", creds}, {"VERBATIM_RELAY_UNLOCK_FILE", unlockFile}});
+        Run optionFirst =
+            run({"admin", "--data", data, "users", "--unlock-file", wrongFile},
+                {{"CREDENTIALS_DIRECTORY", creds}, {"VERBATIM_RELAY_UNLOCK_FILE", unlockFile}});
         QCOMPARE(optionFirst.code, 1);
         QVERIFY(optionFirst.err.contains(kUnsealFailed));
         // ... the credential comes before the environment ...
-        Run credentialFirst = run({"admin", "--data", data, "users"},
-                                  {{"CREDENTIALS_DIRECTORY", creds}, {"VERBATIM_RELAY_UNLOCK_FILE", wrongFile}});
+        Run credentialFirst =
+            run({"admin", "--data", data, "users"},
+                {{"CREDENTIALS_DIRECTORY", creds}, {"VERBATIM_RELAY_UNLOCK_FILE", wrongFile}});
         QVERIFY2(credentialFirst.code == 0, credentialFirst.all().constData());
         // ... and a credential directory without the credential falls through to the environment.
-        Run emptyCredentials = run({"admin", "--data", data, "users"},
-                                   {{"CREDENTIALS_DIRECTORY", dir}, {"VERBATIM_RELAY_UNLOCK_FILE", unlockFile}});
+        Run emptyCredentials =
+            run({"admin", "--data", data, "users"},
+                {{"CREDENTIALS_DIRECTORY", dir}, {"VERBATIM_RELAY_UNLOCK_FILE", unlockFile}});
         QVERIFY2(emptyCredentials.code == 0, emptyCredentials.all().constData());
 
-        checkNoKeyInTheDirectory(data, *keys, readAll(unlockFile));  // after serving too
+        checkNoKeyInTheDirectory(data, *keys, readAll(unlockFile)); // after serving too
     }
 
     void clearKeysAreRefusedThenSealedInPlace() {
-        const QString dir = m_tmp.filePath("upgrade"), data = dir + "/data", firstUnlock = dir + "/first.unlock";
+        const QString dir = m_tmp.filePath("upgrade"), data = dir + "/data",
+                      firstUnlock = dir + "/first.unlock";
         QVERIFY(QDir().mkpath(dir));
         Run r = init(dir, data, {"--unlock-file", firstUnlock});
         QVERIFY2(r.code == 0, r.all().constData());
-        Run enroll = run({"admin", "--data", data, "enroll", "ada", "--role", "lawyer", "--name", "Ada", "--unlock-file", firstUnlock});
+        Run enroll = run({"admin", "--data", data, "enroll", "ada", "--role", "lawyer", "--name",
+                          "Ada", "--unlock-file", firstUnlock});
         QVERIFY2(enroll.code == 0, enroll.all().constData());
         // The directory as relays wrote it before keys were sealed: each key as 64 clear hex
         // digits, mode 0600.
@@ -433,14 +473,16 @@ private slots:
         QVERIFY(keys);
         const SecureBytes* clear[] = {&keys->db, &keys->relay, &keys->identity};
         for (int i = 0; i < 3; ++i)
-            QVERIFY(writeAll(data + "/" + kKeyFiles[i], QByteArray::fromStdString(toHex(*clear[i]))));
+            QVERIFY(
+                writeAll(data + "/" + kKeyFiles[i], QByteArray::fromStdString(toHex(*clear[i]))));
 
         // serve and admin refuse it and say what to do, with or without a secret.
         Run refused;
         QVERIFY(!serveStarts(data, {"--unlock-file", firstUnlock}, refused));
         QCOMPARE(refused.code, 1);
         QVERIFY2(refused.err.contains("stored in clear") &&
-                     refused.err.contains("verbatim-relay seal-keys --data " + data.toUtf8() + " --unlock-file PATH"),
+                     refused.err.contains("verbatim-relay seal-keys --data " + data.toUtf8() +
+                                          " --unlock-file PATH"),
                  refused.err.constData());
         Run refusedAdmin = run({"admin", "--data", data, "users"});
         QCOMPARE(refusedAdmin.code, 1);
@@ -448,12 +490,15 @@ private slots:
         Run noSecret = run({"seal-keys", "--data", data});
         QCOMPARE(noSecret.code, 1);
         QVERIFY(noSecret.err.contains("VERBATIM_RELAY_UNLOCK_FILE"));
-        Run insideSeal = run({"seal-keys", "--data", data, "--unlock-file", data + "/relay.unlock"});
+        Run insideSeal =
+            run({"seal-keys", "--data", data, "--unlock-file", data + "/relay.unlock"});
         QCOMPARE(insideSeal.code, 1);
         QVERIFY(!QFile::exists(data + "/relay.unlock"));
 
         // An earlier run cut short after it linked relay.key aside (still the clear file).
-        QCOMPARE(::link(QFile::encodeName(data + "/relay.key").constData(), QFile::encodeName(data + "/relay.key.clear").constData()), 0);
+        QCOMPARE(::link(QFile::encodeName(data + "/relay.key").constData(),
+                        QFile::encodeName(data + "/relay.key.clear").constData()),
+                 0);
 
         // seal-keys with a new secret (created, 0600, outside): sealed in place, old files gone.
         const QString unlockFile = dir + "/relay.unlock";
@@ -469,7 +514,8 @@ private slots:
         }
         auto resealed = openKeys(data, unlockFile);
         QVERIFY(resealed);
-        QVERIFY(constantTimeEqual(resealed->db, keys->db) && constantTimeEqual(resealed->relay, keys->relay) &&
+        QVERIFY(constantTimeEqual(resealed->db, keys->db) &&
+                constantTimeEqual(resealed->relay, keys->relay) &&
                 constantTimeEqual(resealed->identity, keys->identity));
         QVERIFY(!openKeys(data, firstUnlock));
         checkNoKeyInTheDirectory(data, *keys, readAll(unlockFile));
@@ -477,7 +523,8 @@ private slots:
 
         // Idempotent: a second run changes nothing; a wrong secret changes nothing either.
         QByteArray before;
-        for (const QString& name : kKeyFiles) before += readAll(data + "/" + name);
+        for (const QString& name : kKeyFiles)
+            before += readAll(data + "/" + name);
         Run again = run({"seal-keys", "--data", data, "--unlock-file", unlockFile});
         QVERIFY2(again.code == 0, again.all().constData());
         QVERIFY(again.out.contains("already sealed"));
@@ -488,7 +535,8 @@ private slots:
         QCOMPARE(fresh.code, 1);
         QVERIFY(!QFile::exists(dir + "/never-made.unlock"));
         QByteArray after;
-        for (const QString& name : kKeyFiles) after += readAll(data + "/" + name);
+        for (const QString& name : kKeyFiles)
+            after += readAll(data + "/" + name);
         QCOMPARE(after, before);
 
         // A run cut short after relay.key was sealed leaves the old clear key as relay.key.clear;
@@ -500,9 +548,11 @@ private slots:
 
         // The relay serves from the sealed keys, with what it held before.
         Run served;
-        QVERIFY2(serveStarts(data, {"--unlock-file", unlockFile}, served), served.all().constData());
+        QVERIFY2(serveStarts(data, {"--unlock-file", unlockFile}, served),
+                 served.all().constData());
         Run users = run({"admin", "--data", data, "users", "--unlock-file", unlockFile});
-        QVERIFY2(users.code == 0 && users.out.contains("ada\tlawyer\tAda"), users.all().constData());
+        QVERIFY2(users.code == 0 && users.out.contains("ada\tlawyer\tAda"),
+                 users.all().constData());
         checkNoKeyInTheDirectory(data, *keys, readAll(unlockFile));
     }
 };

@@ -30,8 +30,7 @@ using storage::Database;
 namespace {
 
 /// Runs `sql` with `?` bound to `args` in order (text or blob).
-template <class... A>
-void run(Database& db, std::string_view sql, A&&... args) {
+template <class... A> void run(Database& db, std::string_view sql, A&&... args) {
     auto st = db.prepare(sql);
     QVERIFY2(st, st ? "" : st.error().message.c_str());
     int i = 1;
@@ -53,19 +52,24 @@ std::string dump(Database& db) {
     std::string out;
     std::vector<std::string> tables;
     {
-        auto st = db.prepare("SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY name");
+        auto st =
+            db.prepare("SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY name");
         while (st && *st->step()) {
             out += st->columnText(1) + ";\n";
-            if (text(db, "SELECT type FROM sqlite_master WHERE name = '" + st->columnText(0) + "'") == "table")
+            if (text(db, "SELECT type FROM sqlite_master WHERE name = '" + st->columnText(0) +
+                             "'") == "table")
                 tables.push_back(st->columnText(0));
         }
     }
     for (const auto& t : tables) {
         std::string cols;
         auto info = db.prepare("SELECT name FROM pragma_table_info('" + t + "') ORDER BY cid");
-        while (info && *info->step()) cols += (cols.empty() ? "" : " || ',' || ") + std::string("quote(") + info->columnText(0) + ")";
+        while (info && *info->step())
+            cols += (cols.empty() ? "" : " || ',' || ") + std::string("quote(") +
+                    info->columnText(0) + ")";
         auto rows = db.prepare("SELECT " + cols + " FROM " + t + " ORDER BY 1");
-        while (rows && *rows->step()) out += t + ": " + rows->columnText(0) + "\n";
+        while (rows && *rows->step())
+            out += t + ": " + rows->columnText(0) + "\n";
     }
     out += "user_version " + text(db, "PRAGMA user_version") + "\n";
     return out;
@@ -85,17 +89,26 @@ void makeStoreAt(int version, const std::string& path, ByteView key) {
     auto opened = Database::open(path, key);
     QVERIFY(opened);
     Database& db = **opened;
-    QVERIFY(db.migrate(std::span<const std::string_view>(history::kShipped.data(), std::size_t(version))));
+    QVERIFY(db.migrate(
+        std::span<const std::string_view>(history::kShipped.data(), std::size_t(version))));
     QCOMPARE(text(db, "PRAGMA user_version"), std::to_string(version));
     const Bytes secret = crypto::randomBytes(32), identity = crypto::randomBytes(33);
-    run(db, "INSERT INTO users (id, role, display_name, created_ms) VALUES ('alice', 2, 'Alice', 1000)");
-    run(db, "INSERT INTO users (id, role, display_name, created_ms) VALUES ('carl', 1, 'Carl', 1001)");
+    run(db, "INSERT INTO users (id, role, display_name, created_ms) VALUES ('alice', 2, 'Alice', "
+            "1000)");
+    run(db,
+        "INSERT INTO users (id, role, display_name, created_ms) VALUES ('carl', 1, 'Carl', 1001)");
     for (int d : {1, 2})
-        run(db, "INSERT INTO devices (user, device, secret_hash, registration_id, identity_key, platform, app_version, enrolled_ms) "
-                "VALUES ('alice', " + std::to_string(d) + ", ?, 7, ?, 'linux', '0.1', 1002)",
+        run(db,
+            "INSERT INTO devices (user, device, secret_hash, registration_id, identity_key, "
+            "platform, app_version, enrolled_ms) "
+            "VALUES ('alice', " +
+                std::to_string(d) + ", ?, 7, ?, 'linux', '0.1', 1002)",
             ByteView(secret), ByteView(identity));
-    run(db, "INSERT INTO devices (user, device, secret_hash, registration_id, identity_key, enrolled_ms) "
-            "VALUES ('carl', 1, ?, 8, ?, 1003)", ByteView(secret), ByteView(identity));
+    run(db,
+        "INSERT INTO devices (user, device, secret_hash, registration_id, identity_key, "
+        "enrolled_ms) "
+        "VALUES ('carl', 1, ?, 8, ?, 1003)",
+        ByteView(secret), ByteView(identity));
     run(db, "INSERT INTO signed_prekeys VALUES ('alice', 1, 1, x'05aa', x'bb')");
     run(db, "INSERT INTO prekeys VALUES ('alice', 1, 1, x'05cc')");
     run(db, "INSERT INTO conversations VALUES ('c1', 'Matter', 1, 'alice', 1004)");
@@ -105,30 +118,47 @@ void makeStoreAt(int version, const std::string& path, ByteView key) {
     for (int i = 1; i <= 2; ++i) {
         Bytes entry = crypto::randomBytes(200);
         chain.append(entry);
-        run(db, "INSERT INTO journal (seq, entry, chain_hash, server_time_ms) VALUES (" + std::to_string(i) + ", ?, ?, 1006)",
+        run(db,
+            "INSERT INTO journal (seq, entry, chain_hash, server_time_ms) VALUES (" +
+                std::to_string(i) + ", ?, ?, 1006)",
             ByteView(entry), ByteView(chain.head().data(), chain.head().size()));
     }
     const Bytes messageId = crypto::randomBytes(16);
-    run(db, "INSERT INTO sends (sender_user, sender_device, message_id, journal_seq, server_time_ms) VALUES ('alice', 1, ?, 2, 1007)",
+    run(db,
+        "INSERT INTO sends (sender_user, sender_device, message_id, journal_seq, server_time_ms) "
+        "VALUES ('alice', 1, ?, 2, 1007)",
         ByteView(messageId));
-    run(db, "INSERT INTO queue (user, device, message_id, conversation, sender_user, sender_device, type, body, server_time_ms, "
-            "commitment, journal_seq) VALUES ('carl', 1, ?, 'c1', 'alice', 1, 1, x'c0ffee', 1007, x'0102', 2)",
+    run(db,
+        "INSERT INTO queue (user, device, message_id, conversation, sender_user, sender_device, "
+        "type, body, server_time_ms, "
+        "commitment, journal_seq) VALUES ('carl', 1, ?, 'c1', 'alice', 1, 1, x'c0ffee', 1007, "
+        "x'0102', 2)",
         ByteView(messageId));
     run(db, "INSERT INTO tokens (hash, kind, user, role, display_name, created_ms, expires_ms) "
             "VALUES (x'a1b2c3d4e5', 1, 'alice', 2, 'Alice', 1008, 99999999999)");
-    run(db, "INSERT INTO audit (time_ms, actor, action, target) VALUES (1009, 'admin-cli', 'enroll-user', 'alice')");
-    run(db, "INSERT INTO meta (key, value) VALUES ('installed_by', 'v" + std::to_string(version) + "')");
-    if (version >= 2) run(db, "UPDATE devices SET wipe_command = x'77', wipe_requested_ms = 2000 WHERE user = 'alice' AND device = 2");
-    if (version >= 3) run(db, "UPDATE devices SET wiped_ms = 2001 WHERE user = 'alice' AND device = 2");
-    if (version >= 5) run(db, "UPDATE devices SET pending_ms = 2002, approval = x'88' WHERE user = 'carl'");
+    run(db, "INSERT INTO audit (time_ms, actor, action, target) VALUES (1009, 'admin-cli', "
+            "'enroll-user', 'alice')");
+    run(db, "INSERT INTO meta (key, value) VALUES ('installed_by', 'v" + std::to_string(version) +
+                "')");
+    if (version >= 2)
+        run(db, "UPDATE devices SET wipe_command = x'77', wipe_requested_ms = 2000 WHERE user = "
+                "'alice' AND device = 2");
+    if (version >= 3)
+        run(db, "UPDATE devices SET wiped_ms = 2001 WHERE user = 'alice' AND device = 2");
+    if (version >= 5)
+        run(db, "UPDATE devices SET pending_ms = 2002, approval = x'88' WHERE user = 'carl'");
     if (version >= 6) run(db, "UPDATE devices SET link_binding = x'99' WHERE user = 'carl'");
     if (version >= 7) {
-        run(db, "INSERT INTO blobs (id, user, device, size, created_ms, referenced_ms) VALUES (zeroblob(32), 'alice', 1, 10, 2003, 2004)");
+        run(db, "INSERT INTO blobs (id, user, device, size, created_ms, referenced_ms) VALUES "
+                "(zeroblob(32), 'alice', 1, 10, 2003, 2004)");
         run(db, "INSERT INTO blob_refs VALUES (zeroblob(32), 2)");
     }
-    if (version >= 8) run(db, "UPDATE tokens SET lookup = 'a1b2c3d4' WHERE kind = 1");  // a v8 relay sets it at insert
     if (version >= 8)
-        run(db, "INSERT INTO tokens (hash, kind, inviter, conversation, created_ms, expires_ms, lookup, inviter_device) "
+        run(db,
+            "UPDATE tokens SET lookup = 'a1b2c3d4' WHERE kind = 1"); // a v8 relay sets it at insert
+    if (version >= 8)
+        run(db, "INSERT INTO tokens (hash, kind, inviter, conversation, created_ms, expires_ms, "
+                "lookup, inviter_device) "
                 "VALUES (x'0f0e0d0c0b', 2, 'alice', 'c1', 2005, 99999999999, '0f0e0d0c', 1)");
 }
 
@@ -147,7 +177,7 @@ struct Keys {
     }
 };
 
-}  // namespace
+} // namespace
 
 class TestRelaySchema : public QObject {
     Q_OBJECT
@@ -158,8 +188,12 @@ private slots:
     void releasedMigrationsNeverChange() {
         QVERIFY(kRelayMigrations.size() >= history::kShipped.size());
         for (std::size_t i = 0; i < history::kShipped.size(); ++i)
-            QVERIFY2(kRelayMigrations[i] == history::kShipped[i],
-                     qPrintable(QString("relay schema v%1 differs from the one released; add a new version instead").arg(i + 1)));
+            QVERIFY2(
+                kRelayMigrations[i] == history::kShipped[i],
+                qPrintable(
+                    QString(
+                        "relay schema v%1 differs from the one released; add a new version instead")
+                        .arg(i + 1)));
     }
 
     // Every released version, with its rows, upgrades to the current one in one step and the
@@ -173,7 +207,8 @@ private slots:
             auto db = Database::open(dir.filePath("fresh.db").toStdString(), m_key);
             QVERIFY(db);
             QVERIFY((*db)->migrate(kRelayMigrations));
-            auto st = (*db)->prepare("SELECT group_concat(sql, ';') FROM (SELECT sql FROM sqlite_master ORDER BY name)");
+            auto st = (*db)->prepare(
+                "SELECT group_concat(sql, ';') FROM (SELECT sql FROM sqlite_master ORDER BY name)");
             QVERIFY(st && *st->step());
             freshSchema = st->columnText(0);
         }
@@ -198,18 +233,29 @@ private slots:
             QVERIFY(db);
             Database& d = **db;
             const QString at = QString(" (from v%1)").arg(v);
-            QVERIFY2(text(d, "PRAGMA user_version") == std::to_string(kRelayMigrations.size()), qPrintable(at));
+            QVERIFY2(text(d, "PRAGMA user_version") == std::to_string(kRelayMigrations.size()),
+                     qPrintable(at));
             QVERIFY2(text(d, "PRAGMA integrity_check") == "ok", qPrintable(at));
-            QVERIFY2(text(d, "SELECT group_concat(sql, ';') FROM (SELECT sql FROM sqlite_master ORDER BY name)") == freshSchema,
+            QVERIFY2(text(d, "SELECT group_concat(sql, ';') FROM (SELECT sql FROM sqlite_master "
+                             "ORDER BY name)") == freshSchema,
                      qPrintable("schema differs from a new store" + at));
             QVERIFY2(text(d, "SELECT count(*) FROM journal") == "2", qPrintable(at));
             QVERIFY2(text(d, "SELECT hex(body) FROM queue") == "C0FFEE", qPrintable(at));
-            QVERIFY2(text(d, "SELECT count(*) FROM sends WHERE journal_seq = 2 AND sender_user = 'alice'") == "1", qPrintable(at));
+            QVERIFY2(
+                text(
+                    d,
+                    "SELECT count(*) FROM sends WHERE journal_seq = 2 AND sender_user = 'alice'") ==
+                    "1",
+                qPrintable(at));
             QVERIFY2(text(d, "SELECT count(*) FROM members") == "2", qPrintable(at));
-            QVERIFY2(text(d, "SELECT value FROM meta WHERE key = 'installed_by'") == "v" + std::to_string(v), qPrintable(at));
+            QVERIFY2(text(d, "SELECT value FROM meta WHERE key = 'installed_by'") ==
+                         "v" + std::to_string(v),
+                     qPrintable(at));
             // v8 gave every earlier token its lookup id from its hash.
-            QVERIFY2(text(d, "SELECT lookup FROM tokens WHERE kind = 1") == "a1b2c3d4", qPrintable(at));
-            QVERIFY2(text(d, "SELECT coalesce(pending_ms, 0) FROM devices WHERE user = 'carl'") == (v >= 5 ? "2002" : "0"),
+            QVERIFY2(text(d, "SELECT lookup FROM tokens WHERE kind = 1") == "a1b2c3d4",
+                     qPrintable(at));
+            QVERIFY2(text(d, "SELECT coalesce(pending_ms, 0) FROM devices WHERE user = 'carl'") ==
+                         (v >= 5 ? "2002" : "0"),
                      qPrintable(at));
             QVERIFY2(text(d, "SELECT count(*) FROM blobs") == (v >= 7 ? "1" : "0"), qPrintable(at));
             QVERIFY2(text(d, "SELECT count(*) FROM notices") == "0", qPrintable(at));
@@ -238,9 +284,11 @@ private slots:
             QVERIFY(db);
             auto service = RelayService::open(std::move(*db), keys.config());
             QVERIFY(!service);
-            QVERIFY2(service.error().message.find("schema migration to version 9 failed") != std::string::npos,
+            QVERIFY2(service.error().message.find("schema migration to version 9 failed") !=
+                         std::string::npos,
                      service.error().message.c_str());
-            QVERIFY2(service.error().message.find("left at version " + std::to_string(v)) != std::string::npos,
+            QVERIFY2(service.error().message.find("left at version " + std::to_string(v)) !=
+                         std::string::npos,
                      service.error().message.c_str());
             auto again = Database::open(path, m_key, {false});
             QVERIFY(again);
@@ -270,15 +318,18 @@ private slots:
             auto service = RelayService::open(std::move(*db), keys.config());
             QVERIFY(!service);
             QCOMPARE(service.error().code, ErrorCode::Unsupported);
-            QVERIFY2(service.error().message.find("newer Verbatim release") != std::string::npos, service.error().message.c_str());
-            QVERIFY2(service.error().message.find("schema version " + std::to_string(kRelayMigrations.size() + 1)) !=
+            QVERIFY2(service.error().message.find("newer Verbatim release") != std::string::npos,
+                     service.error().message.c_str());
+            QVERIFY2(service.error().message.find("schema version " +
+                                                  std::to_string(kRelayMigrations.size() + 1)) !=
                          std::string::npos,
                      service.error().message.c_str());
         }
         QCOMPARE(fileHash(path), hash);
         auto db = Database::open(path, m_key, {false});
         QVERIFY(db);
-        QCOMPARE(text(**db, "SELECT count(*) FROM sqlite_master WHERE name = 'from_the_future'"), std::string("1"));
+        QCOMPARE(text(**db, "SELECT count(*) FROM sqlite_master WHERE name = 'from_the_future'"),
+                 std::string("1"));
     }
 };
 

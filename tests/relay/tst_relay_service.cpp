@@ -82,7 +82,7 @@ int connectTcp(std::uint16_t port) {
         ::close(fd);
         return -1;
     }
-    timeval tv{10, 0};  // nothing in this test may hang the run
+    timeval tv{10, 0}; // nothing in this test may hang the run
     ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
     return fd;
@@ -120,7 +120,8 @@ public:
         QByteArray out;
         char buf[4096];
         int n;
-        while ((n = SSL_read(m_ssl, buf, sizeof buf)) > 0) out.append(buf, n);
+        while ((n = SSL_read(m_ssl, buf, sizeof buf)) > 0)
+            out.append(buf, n);
         return out;
     }
 
@@ -174,7 +175,8 @@ public:
 
     /// Messages until one contains `needle` (returned), or nullopt after `ms`; the others are
     /// kept in `seen`.
-    std::optional<QByteArray> waitFor(const QByteArray& needle, int ms, QList<QByteArray>* seen = nullptr) {
+    std::optional<QByteArray> waitFor(const QByteArray& needle, int ms,
+                                      QList<QByteArray>* seen = nullptr) {
         QElapsedTimer t;
         t.start();
         while (t.elapsed() < ms) {
@@ -250,7 +252,7 @@ struct Run {
     QByteArray out, err;
 };
 
-}  // namespace
+} // namespace
 
 class TestRelayService : public QObject {
     Q_OBJECT
@@ -266,7 +268,8 @@ class TestRelayService : public QObject {
         e.remove("WATCHDOG_PID");
         e.insert("VERBATIM_PASSPHRASE", "relay service test root passphrase");
         e.insert("VERBATIM_RELAY_UNLOCK_FILE", m_unlock);
-        for (auto it = extra.begin(); it != extra.end(); ++it) e.insert(it.key(), it.value());
+        for (auto it = extra.begin(); it != extra.end(); ++it)
+            e.insert(it.key(), it.value());
         return e;
     }
 
@@ -303,7 +306,9 @@ class TestRelayService : public QObject {
         QStringList names;
         static const QRegularExpression re("\\[?--([a-z0-9-]+)");
         for (const auto& line : QString::fromUtf8(h.out).split('\n')) {
-            if (!line.startsWith("  verbatim-relay serve") && !line.startsWith("                      [")) continue;
+            if (!line.startsWith("  verbatim-relay serve") &&
+                !line.startsWith("                      ["))
+                continue;
             auto it = re.globalMatch(line);
             while (it.hasNext()) {
                 const QString n = it.next().captured(1);
@@ -314,7 +319,9 @@ class TestRelayService : public QObject {
     }
 
     /// Nothing a refused start could have written: the data directory is as init left it.
-    QStringList dataFiles() { return QDir(m_data).entryList(QDir::Files | QDir::Dirs | QDir::NoDotAndDotDot, QDir::Name); }
+    QStringList dataFiles() {
+        return QDir(m_data).entryList(QDir::Files | QDir::Dirs | QDir::NoDotAndDotDot, QDir::Name);
+    }
 
 private slots:
     void initTestCase() {
@@ -323,9 +330,11 @@ private slots:
         m_unlock = m_tmp.path() + "/relay.unlock";
         auto pair = crypto::x25519Generate();
         QVERIFY(pair);
-        QVERIFY(writeAll(m_tmp.path() + "/journal.pub", QByteArray::fromStdString(toHex(pair->publicKey)) + "\n"));
-        Run init = run({"init", "--data", m_data, "--firm", "Service & Co", "--journal-key", m_tmp.path() + "/journal.pub",
-                        "--root-key-out", m_tmp.path() + "/root.key", "--unlock-file", m_unlock});
+        QVERIFY(writeAll(m_tmp.path() + "/journal.pub",
+                         QByteArray::fromStdString(toHex(pair->publicKey)) + "\n"));
+        Run init = run({"init", "--data", m_data, "--firm", "Service & Co", "--journal-key",
+                        m_tmp.path() + "/journal.pub", "--root-key-out", m_tmp.path() + "/root.key",
+                        "--unlock-file", m_unlock});
         QVERIFY2(init.code == 0, init.err.constData());
     }
 
@@ -333,24 +342,33 @@ private slots:
     void configMistakesNameFileLineAndKey_data() {
         QTest::addColumn<QByteArray>("text");
         QTest::addColumn<QString>("expected");
-        QTest::newRow("unknown key") << QByteArray("# relay\n\nlisten = 127.0.0.1:0\nadmin-listn = 127.0.0.1:0\n")
-                                     << ":4: unknown key 'admin-listn' (did you mean admin-listen?)";
-        QTest::newRow("bad number") << QByteArray("db-cache-mib = 64\nmax-sessions-per-device = lots   # per phone\n")
-                                    << ":2: key 'max-sessions-per-device': must be a whole number in 1..64, not 'lots'";
-        QTest::newRow("bad port") << QByteArray("listen = 0.0.0.0:84430\n")
-                                  << ":1: key 'listen': must be HOST:PORT with a port in 0..65535, not '0.0.0.0:84430'";
-        QTest::newRow("bad choice") << QByteArray("\n\n\njournal-signatures = client\n")
-                                    << ":4: key 'journal-signatures': must be relay or compliance, not 'client'";
+        QTest::newRow("unknown key")
+            << QByteArray("# relay\n\nlisten = 127.0.0.1:0\nadmin-listn = 127.0.0.1:0\n")
+            << ":4: unknown key 'admin-listn' (did you mean admin-listen?)";
+        QTest::newRow("bad number")
+            << QByteArray("db-cache-mib = 64\nmax-sessions-per-device = lots   # per phone\n")
+            << ":2: key 'max-sessions-per-device': must be a whole number in 1..64, not 'lots'";
+        QTest::newRow("bad port")
+            << QByteArray("listen = 0.0.0.0:84430\n")
+            << ":1: key 'listen': must be HOST:PORT with a port in 0..65535, not '0.0.0.0:84430'";
+        QTest::newRow("bad choice")
+            << QByteArray("\n\n\njournal-signatures = client\n")
+            << ":4: key 'journal-signatures': must be relay or compliance, not 'client'";
         QTest::newRow("bad flag") << QByteArray("bench-limits = maybe\n")
                                   << ":1: key 'bench-limits' must be true or false, not 'maybe'";
-        QTest::newRow("empty value") << QByteArray("cert =\n") << ":1: key 'cert' needs a value (FILE)";
+        QTest::newRow("empty value")
+            << QByteArray("cert =\n") << ":1: key 'cert' needs a value (FILE)";
         // (The file's line 2: the first line sets data.)
-        QTest::newRow("twice") << QByteArray("listen = 127.0.0.1:0\n# again\nlisten = 127.0.0.1:1\n")
+        QTest::newRow("twice") << QByteArray(
+                                      "listen = 127.0.0.1:0\n# again\nlisten = 127.0.0.1:1\n")
                                << ":3: key 'listen' is already set on line 2";
-        QTest::newRow("no equals") << QByteArray("listen 127.0.0.1:0\n") << ":1: expected key = value, not 'listen 127.0.0.1:0'";
-        QTest::newRow("config inside") << QByteArray("config = /etc/other.conf\n")
-                                       << ":1: key 'config' cannot be set inside a configuration file";
-        QTest::newRow("dashes") << QByteArray("--listen = 127.0.0.1:0\n") << ":1: unknown key '--listen'";
+        QTest::newRow("no equals") << QByteArray("listen 127.0.0.1:0\n")
+                                   << ":1: expected key = value, not 'listen 127.0.0.1:0'";
+        QTest::newRow("config inside")
+            << QByteArray("config = /etc/other.conf\n")
+            << ":1: key 'config' cannot be set inside a configuration file";
+        QTest::newRow("dashes") << QByteArray("--listen = 127.0.0.1:0\n")
+                                << ":1: unknown key '--listen'";
     }
     void configMistakesNameFileLineAndKey() {
         QFETCH(QByteArray, text);
@@ -361,19 +379,21 @@ private slots:
         QRegularExpression re(":(\\d+):");
         QString shifted = expected;
         auto m = re.match(expected);
-        shifted.replace(m.capturedStart(), m.capturedLength(), ":" + QString::number(m.captured(1).toInt() + 1) + ":");
+        shifted.replace(m.capturedStart(), m.capturedLength(),
+                        ":" + QString::number(m.captured(1).toInt() + 1) + ":");
         Run r = run({"serve", "--config", file, "--admin-listen", "127.0.0.1:0"});
         QCOMPARE(r.code, 2);
         QVERIFY2(r.err.contains(("verbatim-relay: " + file + shifted).toUtf8()), r.err.constData());
         QVERIFY2(!r.err.contains("usage:"), "a configuration mistake is not a usage error");
         QVERIFY(r.out.isEmpty());
-        QCOMPARE(dataFiles(), before);  // nothing opened, no tls-pin written
+        QCOMPARE(dataFiles(), before); // nothing opened, no tls-pin written
     }
 
     void configFileThatCannotBeReadStopsTheStart() {
         Run r = run({"serve", "--config", m_tmp.path() + "/missing.conf", "--data", m_data});
         QCOMPARE(r.code, 2);
-        QVERIFY2(r.err.contains("cannot read configuration file " + QFile::encodeName(m_tmp.path()) + "/missing.conf: No such file"),
+        QVERIFY2(r.err.contains("cannot read configuration file " +
+                                QFile::encodeName(m_tmp.path()) + "/missing.conf: No such file"),
                  r.err.constData());
     }
 
@@ -381,9 +401,10 @@ private slots:
     // the file; a flag set to true in the file takes effect.
     void commandLineOverridesTheFile() {
         // Two ports nothing listens on: the file's listen port must not be used.
-        const QByteArray text = "data = " + m_data.toUtf8() +
-                                "\nlisten = 127.0.0.1:1\nadmin-listen = 127.0.0.1:0   # any free port\n"
-                                "bench-limits = true\n";
+        const QByteArray text =
+            "data = " + m_data.toUtf8() +
+            "\nlisten = 127.0.0.1:1\nadmin-listen = 127.0.0.1:0   # any free port\n"
+            "bench-limits = true\n";
         Relay r;
         start(r, {"--config", conf("good.conf", text), "--listen", "127.0.0.1:0"});
         QVERIFY2(r.waitListening(), r.err.constData());
@@ -394,17 +415,19 @@ private slots:
 
         // The same file without the flag: `false` is the same as leaving it out.
         Relay q;
-        start(q, {"--config", conf("good2.conf", "data = " + m_data.toUtf8() + "\nbench-limits = false\n"), "--listen",
-                  "127.0.0.1:0", "--admin-listen", "127.0.0.1:0"});
+        start(q, {"--config",
+                  conf("good2.conf", "data = " + m_data.toUtf8() + "\nbench-limits = false\n"),
+                  "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0"});
         QVERIFY2(q.waitListening(), q.err.constData());
         QVERIFY(!q.err.contains("bench_limits"));
         QCOMPARE(q.stop(), 0);
     }
 
-    // packaging/relay.conf documents every serve option (set, or as `# key = default`), and the file
-    // with every one of those lines uncommented starts the relay.
+    // packaging/relay.conf documents every serve option (set, or as `# key = default`), and the
+    // file with every one of those lines uncommented starts the relay.
     void shippedConfigDocumentsEveryOption() {
-        const QByteArray shipped = readAll(QStringLiteral(VERBATIM_SOURCE_DIR) + "/packaging/relay.conf");
+        const QByteArray shipped =
+            readAll(QStringLiteral(VERBATIM_SOURCE_DIR) + "/packaging/relay.conf");
         QVERIFY(!shipped.isEmpty());
         QStringList documented;
         QByteArray uncommented;
@@ -413,7 +436,8 @@ private slots:
         for (const QByteArray& line : shipped.split('\n')) {
             auto m = key.match(QString::fromUtf8(line));
             if (m.hasMatch()) {
-                QVERIFY2(!documented.contains(m.captured(1)), qPrintable("relay.conf shows twice: " + m.captured(1)));
+                QVERIFY2(!documented.contains(m.captured(1)),
+                         qPrintable("relay.conf shows twice: " + m.captured(1)));
                 documented << m.captured(1);
                 // Paths of an installed system do not exist here; the command line overrides them.
                 uncommented += m.captured(1).toUtf8() + " = " + m.captured(2).toUtf8() + "\n";
@@ -425,15 +449,19 @@ private slots:
         options.removeAll("config");
         options.removeAll("help");
         QVERIFY(options.size() > 20);
-        for (const auto& o : options) QVERIFY2(documented.contains(o), qPrintable("relay.conf does not document " + o));
-        for (const auto& d : documented) QVERIFY2(options.contains(d), qPrintable("relay.conf documents unknown key " + d));
+        for (const auto& o : options)
+            QVERIFY2(documented.contains(o), qPrintable("relay.conf does not document " + o));
+        for (const auto& d : documented)
+            QVERIFY2(options.contains(d), qPrintable("relay.conf documents unknown key " + d));
 
         Relay r;
         const QString certDir = m_tmp.path() + "/shipped";
         QDir().mkpath(certDir);
-        QVERIFY(relay::generateSelfSignedCertificate((certDir + "/c.pem").toStdString(), (certDir + "/k.pem").toStdString(), "localhost"));
-        start(r, {"--config", conf("shipped.conf", uncommented), "--data", m_data, "--listen", "127.0.0.1:0", "--admin-listen",
-                  "127.0.0.1:0", "--cert", certDir + "/c.pem", "--key", certDir + "/k.pem", "--unlock-file", m_unlock});
+        QVERIFY(relay::generateSelfSignedCertificate(
+            (certDir + "/c.pem").toStdString(), (certDir + "/k.pem").toStdString(), "localhost"));
+        start(r, {"--config", conf("shipped.conf", uncommented), "--data", m_data, "--listen",
+                  "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--cert", certDir + "/c.pem",
+                  "--key", certDir + "/k.pem", "--unlock-file", m_unlock});
         QVERIFY2(r.waitListening(), r.err.constData());
         QCOMPARE(r.stop(), 0);
     }
@@ -449,7 +477,8 @@ private slots:
         QList<QByteArray> before;
         auto ready = sock.waitFor("READY=1", 20000, &before);
         QVERIFY2(ready, r.err.constData());
-        QVERIFY2(before.isEmpty(), before.join(" | ").constData());  // nothing (no ping) before READY
+        QVERIFY2(before.isEmpty(),
+                 before.join(" | ").constData()); // nothing (no ping) before READY
         // The ports, from the STATUS sent with READY: both accept right now.
         static const QRegularExpression re("port (\\d+) \\(admin port (\\d+)\\)");
         auto m = re.match(QString::fromUtf8(*ready));
@@ -478,7 +507,9 @@ private slots:
         QVERIFY(sock.ok());
         Relay r;
         start(r, {"--data", m_data, "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0"},
-              {{"NOTIFY_SOCKET", sock.env()}, {"WATCHDOG_USEC", "200000"}, {"WATCHDOG_PID", QString::number(::getpid())}});
+              {{"NOTIFY_SOCKET", sock.env()},
+               {"WATCHDOG_USEC", "200000"},
+               {"WATCHDOG_PID", QString::number(::getpid())}});
         QVERIFY2(sock.waitFor("READY=1", 20000), r.err.constData());
         QVERIFY(!sock.waitFor("WATCHDOG=1", 800));
         QCOMPARE(r.stop(), 0);
@@ -497,17 +528,21 @@ private slots:
         QFETCH(bool, prefixed);
         Relay r;
         r.p.setProcessEnvironment(env());
-        r.p.start("/bin/sh", {"-c", "export JOURNAL_STREAM=" + stream + "; exec \"$0\" \"$@\"", VERBATIM_RELAY_BIN, "serve",
-                              "--data", m_data, "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--bench-limits"});
+        r.p.start("/bin/sh", {"-c", "export JOURNAL_STREAM=" + stream + "; exec \"$0\" \"$@\"",
+                              VERBATIM_RELAY_BIN, "serve", "--data", m_data, "--listen",
+                              "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--bench-limits"});
         QVERIFY(r.p.waitForStarted(10000));
         QVERIFY2(r.waitListening(), r.err.constData());
         QCOMPARE(r.stop(), 0);
-        static const QRegularExpression warn("(^|\n)<4>ts=[^\n]* level=warn event=relay.bench_limits");
+        static const QRegularExpression warn(
+            "(^|\n)<4>ts=[^\n]* level=warn event=relay.bench_limits");
         static const QRegularExpression info("(^|\n)<6>ts=[^\n]* level=info event=relay.started");
         const QString err = QString::fromUtf8(r.err);
         QCOMPARE(warn.match(err).hasMatch(), prefixed);
         QCOMPARE(info.match(err).hasMatch(), prefixed);
-        if (!prefixed) QVERIFY2(err.contains(QRegularExpression("(^|\n)ts=[^\n]*event=relay.started")), r.err.constData());
+        if (!prefixed)
+            QVERIFY2(err.contains(QRegularExpression("(^|\n)ts=[^\n]*event=relay.started")),
+                     r.err.constData());
     }
 
     // SIGHUP: the connection opened before is still served, new ones see the new certificate;
@@ -516,18 +551,24 @@ private slots:
         const QString dir = m_tmp.path() + "/certs";
         QDir().mkpath(dir);
         const QString cert = dir + "/relay.crt", key = dir + "/relay.key";
-        QVERIFY(relay::generateSelfSignedCertificate(cert.toStdString(), key.toStdString(), "relay.example"));
+        QVERIFY(relay::generateSelfSignedCertificate(cert.toStdString(), key.toStdString(),
+                                                     "relay.example"));
         const QByteArray first = fileFingerprint(cert);
         // The renewed pair, and a third certificate whose key we will "forget" to install.
-        QVERIFY(relay::generateSelfSignedCertificate((dir + "/new.crt").toStdString(), (dir + "/new.key").toStdString(), "relay.example"));
-        QVERIFY(relay::generateSelfSignedCertificate((dir + "/other.crt").toStdString(), (dir + "/other.key").toStdString(), "relay.example"));
+        QVERIFY(relay::generateSelfSignedCertificate(
+            (dir + "/new.crt").toStdString(), (dir + "/new.key").toStdString(), "relay.example"));
+        QVERIFY(relay::generateSelfSignedCertificate((dir + "/other.crt").toStdString(),
+                                                     (dir + "/other.key").toStdString(),
+                                                     "relay.example"));
         const QByteArray second = fileFingerprint(dir + "/new.crt");
         QVERIFY(!first.isEmpty() && !second.isEmpty() && first != second);
 
         NotifySocket sock(m_tmp.path() + "/notify-hup.sock");
         QVERIFY(sock.ok());
         Relay r;
-        start(r, {"--data", m_data, "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--cert", cert, "--key", key},
+        start(r,
+              {"--data", m_data, "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0",
+               "--cert", cert, "--key", key},
               {{"NOTIFY_SOCKET", sock.env()}});
         QVERIFY2(r.waitListening(), r.err.constData());
         QVERIFY(sock.waitFor("READY=1", 10000));
@@ -548,13 +589,15 @@ private slots:
         static const QRegularExpression us("event=relay.tls_reloaded [^\\n]*us=(\\d+)");
         auto m = us.match(QString::fromUtf8(r.err.mid(mark)));
         QVERIFY(m.hasMatch());
-        qInfo("SIGHUP to reloaded log line: %lld ms; the reload itself: %s us", reloadMs, qPrintable(m.captured(1)));
+        qInfo("SIGHUP to reloaded log line: %lld ms; the reload itself: %s us", reloadMs,
+              qPrintable(m.captured(1)));
         QVERIFY2(m.captured(1).toLongLong() < 100000, "a reload must take under 100 ms");
         QVERIFY(sock.waitFor("RELOADING=1", 5000));
         QVERIFY(sock.waitFor("READY=1", 5000));
 
         // The connection made before the reload is still open and still served.
-        const QByteArray answer = before.request("GET /v1/manifest HTTP/1.1\r\nHost: relay.example\r\n\r\n");
+        const QByteArray answer =
+            before.request("GET /v1/manifest HTTP/1.1\r\nHost: relay.example\r\n\r\n");
         QVERIFY2(answer.startsWith("HTTP/1.1 200"), answer.left(200).constData());
         TlsClient after(r.port);
         QCOMPARE(after.certificate(), second);
@@ -574,7 +617,8 @@ private slots:
         mark = r.err.size();
         ::kill(pid_t(r.p.processId()), SIGHUP);
         QVERIFY2(r.waitLog("event=relay.tls_reload_failed", mark) >= 0, r.err.constData());
-        QVERIFY2(r.err.mid(mark).contains("No such file or directory"), r.err.mid(mark).constData());
+        QVERIFY2(r.err.mid(mark).contains("No such file or directory"),
+                 r.err.mid(mark).constData());
         TlsClient missing(r.port);
         QCOMPARE(missing.certificate(), second);
 

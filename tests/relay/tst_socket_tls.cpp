@@ -39,7 +39,8 @@ struct Pair {
     std::optional<net::ssl::stream<tcp::socket>> client;
 
     bool open(const QString& dir) {
-        const std::string cert = (dir + "/cert.pem").toStdString(), key = (dir + "/key.pem").toStdString();
+        const std::string cert = (dir + "/cert.pem").toStdString(),
+                          key = (dir + "/key.pem").toStdString();
         if (!relay::generateSelfSignedCertificate(cert, key, "localhost")) return false;
         serverCtx.use_certificate_chain_file(cert);
         serverCtx.use_private_key_file(key, net::ssl::context::pem);
@@ -78,7 +79,7 @@ struct Outcome {
     }
 };
 
-}  // namespace
+} // namespace
 
 class TestSocketTls : public QObject {
     Q_OBJECT
@@ -92,7 +93,7 @@ private slots:
         Outcome r, w;
         p.server->async_read_some(net::buffer(buf, 0), r.handler());
         p.server->async_write_some(net::const_buffer(nullptr, 0), w.handler());
-        QVERIFY(!r.ec && !w.ec);  // never inside the initiating call
+        QVERIFY(!r.ec && !w.ec); // never inside the initiating call
         p.runUntil([&] { return r.ec && w.ec; });
         QVERIFY(r.ec && !*r.ec);
         QVERIFY(w.ec && !*w.ec);
@@ -111,11 +112,12 @@ private slots:
         Bytes got(up.size());
         std::size_t have = 0;
         std::function<void()> readMore = [&] {
-            p.server->async_read_some(net::buffer(got.data() + have, got.size() - have), [&](error_code ec, std::size_t n) {
-                QVERIFY2(!ec, ec.message().c_str());
-                have += n;
-                if (have < got.size()) readMore();
-            });
+            p.server->async_read_some(net::buffer(got.data() + have, got.size() - have),
+                                      [&](error_code ec, std::size_t n) {
+                                          QVERIFY2(!ec, ec.message().c_str());
+                                          have += n;
+                                          if (have < got.size()) readMore();
+                                      });
         };
         readMore();
         p.runUntil([&] { return have == got.size(); });
@@ -171,7 +173,7 @@ private slots:
         Outcome live;
         p.server->async_read_some(net::buffer(buf), live.handler());
         p.runUntil([&] { return live.ec.has_value(); }, std::chrono::milliseconds(300));
-        QVERIFY(!live.ec);  // still waiting: the 50 ms deadline was replaced
+        QVERIFY(!live.ec); // still waiting: the 50 ms deadline was replaced
         net::write(*p.client, net::buffer("ping", 4));
         p.runUntil([&] { return live.ec.has_value(); });
         QVERIFY(live.ec && !*live.ec);
@@ -197,15 +199,15 @@ private slots:
         QTemporaryDir dir;
         Pair p;
         QVERIFY(p.open(dir.path()));
-        net::write(*p.client, net::buffer(std::string(32 * 1024, 'u')));  // never read by the server
+        net::write(*p.client, net::buffer(std::string(32 * 1024, 'u'))); // never read by the server
         std::optional<error_code> closed;
         p.server->async_close_gracefully([&](error_code ec) { closed = ec; });
         error_code ec;
         char buf[256];
         std::thread reader([&] { p.client->read_some(net::buffer(buf), ec); });
-        p.runUntil([] { return false; }, std::chrono::milliseconds(200));  // serve meanwhile
+        p.runUntil([] { return false; }, std::chrono::milliseconds(200)); // serve meanwhile
         reader.join();
-        QCOMPARE(ec, error_code(net::error::eof));  // close_notify, not a reset
+        QCOMPARE(ec, error_code(net::error::eof)); // close_notify, not a reset
         p.client->next_layer().close();
         p.runUntil([&] { return closed.has_value(); });
         QVERIFY(closed && !*closed);

@@ -834,8 +834,8 @@ void TestSignalProvider::safetyNumberMatchesTheProtocolVector() {
     };
     const std::string expected = "091688355678928216839246798767128512483419802219342796162540";
     // The local keys in the reverse of their sorted order: the number depends on the set only.
-    auto number = safetyNumber(*m_context, "alice", {key(0x22, 0x02), key(0x11, 0x01)}, "client-0a1b2c3d4e5f",
-                               {key(0x33, 0x03)});
+    auto number = safetyNumber(*m_context, "alice", {key(0x22, 0x02), key(0x11, 0x01)},
+                               "client-0a1b2c3d4e5f", {key(0x33, 0x03)});
     QVERIFY2(number.has_value(), number ? "" : number.error().message.c_str());
     QCOMPARE(QString::fromStdString(*number), QString::fromStdString(expected));
     // The other side computes the same digits.

@@ -25,7 +25,7 @@ int failed(const Error& e) {
     std::fprintf(stderr, "profile-change-child: %s\n", e.message.c_str());
     return 1;
 }
-}  // namespace
+} // namespace
 
 int main(int argc, char** argv) {
     if (argc < 5) return 2;
@@ -44,7 +44,7 @@ int main(int argc, char** argv) {
     if (mode == "open") {
         auto db = client::openProfile(paths, oldPass);
         if (!db) return failed(db.error());
-        client::setProfileStepHook(crashAt);  // the change's steps, not the unlock's
+        client::setProfileStepHook(crashAt); // the change's steps, not the unlock's
         auto r = client::changePassphrase(paths, oldPass, newPass, db->get());
         if (!r) return failed(r.error());
         // The re-keyed connection keeps working.

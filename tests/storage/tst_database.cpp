@@ -917,7 +917,7 @@ void TestDatabase::pageSplitsOutOfOrderKeepEveryRow() {
     const std::string path = nativePath(dir.filePath("store.db"));
     const Bytes key = randomBytes(32);
     OpenOptions small;
-    small.cacheKiB = 128;  // 32 pages
+    small.cacheKiB = 128; // 32 pages
     std::int64_t expected = 0;
     auto count = [](Database& db) {
         auto st = db.prepare("SELECT count(*) FROM t");
@@ -926,17 +926,19 @@ void TestDatabase::pageSplitsOutOfOrderKeepEveryRow() {
     {
         auto db = Database::open(path, key, small);
         VERIFY_OK(db);
-        VERIFY_OK((*db)->exec("CREATE TABLE t (k BLOB PRIMARY KEY, v BLOB NOT NULL) WITHOUT ROWID"));
+        VERIFY_OK(
+            (*db)->exec("CREATE TABLE t (k BLOB PRIMARY KEY, v BLOB NOT NULL) WITHOUT ROWID"));
         for (int round = 0; round < 20; ++round) {
             VERIFY_OK((*db)->begin());
             auto st = (*db)->cached("INSERT INTO t (k, v) VALUES (?, ?)");
             VERIFY_OK(st);
             for (int i = 0; i < 500; ++i) {
-                st->bind(1, ByteView(randomBytes(16))).bind(2, ByteView(randomBytes(40 + m_rng.bounded(200))));
+                st->bind(1, ByteView(randomBytes(16)))
+                    .bind(2, ByteView(randomBytes(40 + m_rng.bounded(200))));
                 VERIFY_OK(st->run());
             }
             expected += 500;
-            if (round % 4 == 3) {  // frees pages too
+            if (round % 4 == 3) { // frees pages too
                 const auto before = (*db)->totalChanges();
                 VERIFY_OK((*db)->exec("DELETE FROM t WHERE k < x'20'"));
                 expected -= (*db)->totalChanges() - before;
@@ -1170,7 +1172,8 @@ void TestDatabase::failedMigrationStepIsRolledBack() {
     // Issue 19: every step runs in one transaction, so the step before the failing one is rolled
     // back too: the store is at its old version with nothing of either step in it.
     QCOMPARE(pragmaText(**db, "PRAGMA user_version").value_or("?"), std::string("0"));
-    QCOMPARE(pragmaText(**db, "SELECT count(*) FROM sqlite_master").value_or("?"), std::string("0"));
+    QCOMPARE(pragmaText(**db, "SELECT count(*) FROM sqlite_master").value_or("?"),
+             std::string("0"));
     QVERIFY(r.error().message.find("version 2") != std::string::npos);
     // The database is usable and the fixed step runs.
     VERIFY_OK((*db)->migrate({kMigration1, kMigration2}));
@@ -1206,7 +1209,8 @@ void TestDatabase::forEachRowVisitsEveryRowAndStopsAtTheFirstFailure() {
     QVERIFY(dir.isValid());
     auto db = Database::open(nativePath(dir.filePath("store.db")), randomBytes(32));
     VERIFY_OK(db);
-    VERIFY_OK((*db)->exec("CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1), (2), (3), (4), (5);"));
+    VERIFY_OK(
+        (*db)->exec("CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1), (2), (3), (4), (5);"));
 
     auto all = (*db)->prepare("SELECT x FROM t ORDER BY x");
     VERIFY_OK(all);
@@ -1228,8 +1232,8 @@ void TestDatabase::forEachRowVisitsEveryRowAndStopsAtTheFirstFailure() {
     QCOMPARE(seen, (std::vector<std::int64_t>{1, 2, 3}));
 
     // A step that fails (integer overflow in the third row) ends it with a storage error.
-    auto overflow = (*db)->prepare(
-        "SELECT CASE WHEN x = 3 THEN abs(-9223372036854775807 - 1) ELSE x END FROM t ORDER BY rowid");
+    auto overflow = (*db)->prepare("SELECT CASE WHEN x = 3 THEN abs(-9223372036854775807 - 1) ELSE "
+                                   "x END FROM t ORDER BY rowid");
     VERIFY_OK(overflow);
     seen.clear();
     auto failed = overflow->forEachRow([&](Statement& row) { seen.push_back(row.columnInt(0)); });

@@ -25,7 +25,7 @@ namespace {
 
 constexpr const char* kOld = "the old passphrase 1";
 constexpr const char* kNew = "the new passphrase 2";
-constexpr int kRows = 400;  // about 500 KiB of pages, so that a re-key takes a while
+constexpr int kRows = 400; // about 500 KiB of pages, so that a re-key takes a while
 
 QByteArray readBytes(const std::string& path) {
     QFile f(QString::fromStdString(path));
@@ -35,10 +35,15 @@ bool writeBytes(const std::string& path, const QByteArray& bytes) {
     QFile f(QString::fromStdString(path));
     return f.open(QIODevice::WriteOnly | QIODevice::Truncate) && f.write(bytes) == bytes.size();
 }
-ByteView bv(const QByteArray& b) { return {reinterpret_cast<const std::uint8_t*>(b.constData()), std::size_t(b.size())}; }
+ByteView bv(const QByteArray& b) {
+    return {reinterpret_cast<const std::uint8_t*>(b.constData()), std::size_t(b.size())};
+}
 
-// The passphrase box inside profile.key ("VPK1" + 32 bytes of counter and chain, or a bare old box).
-QByteArray boxOf(const QByteArray& keyFile) { return keyFile.startsWith("VPK1") ? keyFile.mid(36) : keyFile; }
+// The passphrase box inside profile.key ("VPK1" + 32 bytes of counter and chain, or a bare old
+// box).
+QByteArray boxOf(const QByteArray& keyFile) {
+    return keyFile.startsWith("VPK1") ? keyFile.mid(36) : keyFile;
+}
 
 crypto::ScryptParams storedParams(const ProfilePaths& p) {
     auto params = crypto::passphraseBoxParams(bv(boxOf(readBytes(p.keyFile()))));
@@ -71,9 +76,11 @@ std::int64_t rowsWith(const ProfilePaths& p, const char* pass) {
 
 bool copyDir(const QString& from, const QString& to) {
     QDir().mkpath(to);
-    for (const QFileInfo& fi : QDir(from).entryInfoList(QDir::Files | QDir::Dirs | QDir::NoDotAndDotDot)) {
+    for (const QFileInfo& fi :
+         QDir(from).entryInfoList(QDir::Files | QDir::Dirs | QDir::NoDotAndDotDot)) {
         const QString target = to + "/" + fi.fileName();
-        if (fi.isDir() ? !copyDir(fi.filePath(), target) : !QFile::copy(fi.filePath(), target)) return false;
+        if (fi.isDir() ? !copyDir(fi.filePath(), target) : !QFile::copy(fi.filePath(), target))
+            return false;
     }
     return true;
 }
@@ -83,7 +90,8 @@ struct Child {
     bool crashed = false;
     QByteArray err;
 };
-Child runChild(const ProfilePaths& p, const QString& mode, const QString& crashStep = {}, int killAfterMs = -1) {
+Child runChild(const ProfilePaths& p, const QString& mode, const QString& crashStep = {},
+               int killAfterMs = -1) {
     QProcess proc;
     QStringList args{QString::fromStdString(p.dir), kOld, kNew, mode};
     if (!crashStep.isEmpty()) args << crashStep;
@@ -92,7 +100,7 @@ Child runChild(const ProfilePaths& p, const QString& mode, const QString& crashS
     if (!proc.waitForStarted()) return c;
     if (killAfterMs >= 0) {
         if (killAfterMs > 0) proc.waitForFinished(killAfterMs);
-        if (proc.state() != QProcess::NotRunning) proc.kill();  // SIGKILL
+        if (proc.state() != QProcess::NotRunning) proc.kill(); // SIGKILL
     }
     proc.waitForFinished(30000);
     c.crashed = proc.exitStatus() == QProcess::CrashExit;
@@ -115,7 +123,7 @@ void recordCounter(std::string_view step) {
     if (step == "attempt-recorded") g_seen = readUnlockCounter(ProfilePaths{g_hookDir});
 }
 
-}  // namespace
+} // namespace
 
 class TestProfile : public QObject {
     Q_OBJECT
@@ -138,7 +146,8 @@ private slots:
         QTest::newRow("eleven characters in 22 bytes") << QString::fromUtf8("àáâãäåæçèéê") << false;
         QTest::newRow("twelve characters") << "abcdefghijkl" << true;
         QTest::newRow("a few words") << "correct horse battery staple" << true;
-        QTest::newRow("twelve non-Latin characters") << QString::fromUtf8("秘密の合言葉は十二文字です") << true;
+        QTest::newRow("twelve non-Latin characters")
+            << QString::fromUtf8("秘密の合言葉は十二文字です") << true;
     }
     void newPassphraseRuleRefusesShortAndRepeatedOnes() {
         QFETCH(QString, passphrase);
@@ -152,7 +161,8 @@ private slots:
         QCOMPARE(created.has_value(), accepted);
         if (accepted) return;
         QCOMPARE(r.error().code, ErrorCode::InvalidArgument);
-        QCOMPARE(QString::fromStdString(r.error().message), QString::fromUtf8(kPassphraseRule.data()));
+        QCOMPARE(QString::fromStdString(r.error().message),
+                 QString::fromUtf8(kPassphraseRule.data()));
         QVERIFY(r.error().message.find("12 characters") != std::string::npos);
         QCOMPARE(created.error().message, r.error().message);
         QVERIFY(!QFile::exists(QString::fromStdString(p.keyFile())));
@@ -168,7 +178,7 @@ private slots:
         auto r = changePassphrase(p, kOld, "abcdefghijk");
         QVERIFY(!r);
         QCOMPARE(r.error().message, std::string(kPassphraseRule));
-        QCOMPARE(readBytes(p.keyFile()), before);  // not even an attempt was counted
+        QCOMPARE(readBytes(p.keyFile()), before); // not even an attempt was counted
         QCOMPARE(rowsWith(p, kOld), std::int64_t(kRows));
     }
 
@@ -191,12 +201,17 @@ private slots:
         QTemporaryDir dir;
         const ProfilePaths p{dir.filePath("p").toStdString()};
         QVERIFY(makeProfile(p, kOld));
-        auto key = crypto::passphraseOpen(bv(boxOf(readBytes(p.keyFile()))), view(std::string_view(kOld)));
+        auto key =
+            crypto::passphraseOpen(bv(boxOf(readBytes(p.keyFile()))), view(std::string_view(kOld)));
         QVERIFY(key);
-        auto legacy = crypto::passphraseSeal(*key, view(std::string_view(kOld)), crypto::kLegacyScrypt);
+        auto legacy =
+            crypto::passphraseSeal(*key, view(std::string_view(kOld)), crypto::kLegacyScrypt);
         QVERIFY(legacy);
-        QVERIFY(writeBytes(p.keyFile(), QByteArray(reinterpret_cast<const char*>(legacy->data()), int(legacy->size()))));
-        QVERIFY(writeBytes(p.guard(), "max_failed_unlocks 3\nmax_offline_days 0\nfailures 1\nlast_contact_ms 0\n"));
+        QVERIFY(writeBytes(p.keyFile(), QByteArray(reinterpret_cast<const char*>(legacy->data()),
+                                                   int(legacy->size()))));
+        QVERIFY(writeBytes(
+            p.guard(),
+            "max_failed_unlocks 3\nmax_offline_days 0\nfailures 1\nlast_contact_ms 0\n"));
         QCOMPARE(int(storedParams(p).log2N), 15);
         QCOMPARE(readUnlockCounter(p).failures, 1u);
         QCOMPARE(readUnlockCounter(p).limit, 3u);
@@ -231,9 +246,11 @@ private slots:
         const ProfilePaths p{dir.filePath("p").toStdString()};
         QVERIFY(makeProfile(p, kOld));
         QVERIFY(writeBytes(p.keyFile(), boxOf(readBytes(p.keyFile()))));
-        QVERIFY(writeBytes(p.guard(), "max_failed_unlocks 3\nmax_offline_days 0\nfailures 2\nlast_contact_ms 0\n"));
+        QVERIFY(writeBytes(
+            p.guard(),
+            "max_failed_unlocks 3\nmax_offline_days 0\nfailures 2\nlast_contact_ms 0\n"));
         QFETCH(bool, policyRefreshedFirst);
-        if (policyRefreshedFirst) {  // the key file takes the limit (and the guard's count with it)
+        if (policyRefreshedFirst) { // the key file takes the limit (and the guard's count with it)
             QVERIFY(setFailedUnlockLimit(p, 3));
             QVERIFY(readBytes(p.keyFile()).startsWith("VPK1"));
             QCOMPARE(readUnlockCounter(p).failures, 2u);
@@ -261,7 +278,7 @@ private slots:
         QCOMPARE(g_seen.failures, 1u);
         QVERIFY(openProfile(p, kOld));
         QCOMPARE(g_seen.attempts, 2u);
-        QCOMPARE(g_seen.failures, 2u);  // the right passphrase too counts until it has opened
+        QCOMPARE(g_seen.failures, 2u); // the right passphrase too counts until it has opened
         QCOMPARE(readUnlockCounter(p).failures, 0u);
         setProfileStepHook(nullptr);
 
@@ -271,7 +288,7 @@ private slots:
         auto counter = readUnlockCounter(p);
         QCOMPARE(counter.failures, 1u);
         QCOMPARE(counter.attempts, 3u);
-        QVERIFY(!counter.tampered);  // a crash, not an edit
+        QVERIFY(!counter.tampered); // a crash, not an edit
         auto c2 = runChild(p, "unlock", "attempt-recorded");
         QVERIFY(c2.crashed);
         auto c3 = runChild(p, "unlock", "attempt-recorded");
@@ -299,15 +316,16 @@ private slots:
         const ProfilePaths p{dir.filePath("p").toStdString()};
         QVERIFY(makeProfile(p, kOld));
         QVERIFY(setFailedUnlockLimit(p, 3));
-        QVERIFY(openProfile(p, kOld));  // a normal unlock: both files agree
+        QVERIFY(openProfile(p, kOld)); // a normal unlock: both files agree
         const QByteArray guardCopy = readBytes(p.guard()), keyCopy = readBytes(p.keyFile());
         QVERIFY(!readUnlockCounter(p).tampered);
 
-        int tried = 0;  // guesses the profile actually judged
+        int tried = 0; // guesses the profile actually judged
         bool detected = false;
         for (int guess = 0; guess < 7; ++guess) {
             if (guess == 2) {
-                if (reset == "delete-guard") QVERIFY(QFile::remove(QString::fromStdString(p.guard())));
+                if (reset == "delete-guard")
+                    QVERIFY(QFile::remove(QString::fromStdString(p.guard())));
                 if (reset == "restore-guard") QVERIFY(writeBytes(p.guard(), guardCopy));
                 if (reset == "edit-guard") {
                     auto g = readGuard(p);
@@ -318,13 +336,15 @@ private slots:
                 if (reset == "restore-key") QVERIFY(writeBytes(p.keyFile(), keyCopy));
                 const auto c = readUnlockCounter(p);
                 detected = c.tampered;
-                QCOMPARE(c.failures, 2u);  // counted all the same
+                QCOMPARE(c.failures, 2u); // counted all the same
                 QCOMPARE(c.limit, 3u);
             }
             auto r = openProfile(p, ("guess " + std::to_string(guess)).c_str());
             QVERIFY(!r);
-            if (r.error().code == ErrorCode::WrongKey) ++tried;
-            else QCOMPARE(r.error().code, ErrorCode::NotFound);  // erased: nothing left to guess at
+            if (r.error().code == ErrorCode::WrongKey)
+                ++tried;
+            else
+                QCOMPARE(r.error().code, ErrorCode::NotFound); // erased: nothing left to guess at
         }
         QVERIFY(detected);
         QCOMPARE(tried, 3);
@@ -383,14 +403,15 @@ private slots:
         // No page under the old key is left in the WAL: it was checkpointed and emptied.
         QCOMPARE(QFileInfo(QString::fromStdString(p.database() + "-wal")).size(), qint64(0));
         if (open) {
-            QCOMPARE(rows(*open), std::int64_t(kRows));  // the connection keeps working
+            QCOMPARE(rows(*open), std::int64_t(kRows)); // the connection keeps working
             QVERIFY(open->exec("INSERT INTO account (k, v) VALUES ('row-after', x'01')"));
             open.reset();
         }
 
-        auto newKey = crypto::passphraseOpen(bv(boxOf(readBytes(p.keyFile()))), view(std::string_view(kNew)));
+        auto newKey =
+            crypto::passphraseOpen(bv(boxOf(readBytes(p.keyFile()))), view(std::string_view(kNew)));
         QVERIFY(newKey);
-        QVERIFY(!constantTimeEqual(*newKey, *oldKey));  // a new key, not the old one re-wrapped
+        QVERIFY(!constantTimeEqual(*newKey, *oldKey)); // a new key, not the old one re-wrapped
         // The old key file and the old passphrase: the key they give does not open the database.
         auto stale = storage::Database::open(p.database(), *oldKey, {false});
         QVERIFY(!stale);
@@ -423,11 +444,16 @@ private slots:
         QTest::addColumn<QString>("opens");
         for (const char* mode : {"closed", "open"}) {
             const QByteArray m(mode);
-            QTest::newRow(m + " attempt-recorded") << mode << "attempt-recorded" << "old";
-            QTest::newRow(m + " pending-written") << mode << "pending-written" << "old";
-            QTest::newRow(m + " rekeyed") << mode << "rekeyed" << "new";
-            QTest::newRow(m + " checkpointed") << mode << "checkpointed" << "new";
-            QTest::newRow(m + " key-replaced") << mode << "key-replaced" << "new";
+            QTest::newRow(m + " attempt-recorded") << mode << "attempt-recorded"
+                                                   << "old";
+            QTest::newRow(m + " pending-written") << mode << "pending-written"
+                                                  << "old";
+            QTest::newRow(m + " rekeyed") << mode << "rekeyed"
+                                          << "new";
+            QTest::newRow(m + " checkpointed") << mode << "checkpointed"
+                                               << "new";
+            QTest::newRow(m + " key-replaced") << mode << "key-replaced"
+                                               << "new";
         }
     }
     void passphraseChangeSurvivesAKillAfterEveryStep() {
@@ -473,8 +499,8 @@ private slots:
                      qPrintable(QString("killed after %1 ms: %2 opens").arg(ms).arg(which)));
             ++outcomes[which];
         }
-        qInfo("a run takes %d ms; old passphrase opened %d times, new %d times", runMs, outcomes["old"],
-              outcomes["new"]);
+        qInfo("a run takes %d ms; old passphrase opened %d times, new %d times", runMs,
+              outcomes["old"], outcomes["new"]);
     }
 };
 

@@ -24,7 +24,7 @@ std::string fileHash(const std::string& path) {
     return toHex(crypto::sha256(view(s)));
 }
 const std::string kPassphrase = "correct horse battery staple 19";
-}  // namespace
+} // namespace
 
 class TestProfileVersion : public QObject {
     Q_OBJECT
@@ -41,7 +41,8 @@ private slots:
             QVERIFY(v && *v > 0);
             current = *v;
             // What a newer release would have added, and its version.
-            QVERIFY((*db)->exec("CREATE TABLE from_the_future (x); INSERT INTO from_the_future VALUES (42); PRAGMA user_version = " +
+            QVERIFY((*db)->exec("CREATE TABLE from_the_future (x); INSERT INTO from_the_future "
+                                "VALUES (42); PRAGMA user_version = " +
                                 std::to_string(current + 1)));
             QVERIFY((*db)->exec("PRAGMA wal_checkpoint(TRUNCATE)"));
         }
@@ -49,8 +50,10 @@ private slots:
         auto refused = client::openProfile(paths, kPassphrase);
         QVERIFY(!refused);
         QCOMPARE(refused.error().code, ErrorCode::Unsupported);
-        QVERIFY2(refused.error().message.find("newer Verbatim release") != std::string::npos, refused.error().message.c_str());
-        QVERIFY2(refused.error().message.find("was not changed") != std::string::npos, refused.error().message.c_str());
+        QVERIFY2(refused.error().message.find("newer Verbatim release") != std::string::npos,
+                 refused.error().message.c_str());
+        QVERIFY2(refused.error().message.find("was not changed") != std::string::npos,
+                 refused.error().message.c_str());
         QCOMPARE(fileHash(paths.database()), before);
         // The passphrase was right: the refusal is no failed unlock.
         QCOMPARE(client::readUnlockCounter(paths).failures, std::uint32_t(0));

@@ -10,8 +10,10 @@ std::atomic<bool> g_production{false};
 }
 
 namespace verbatim::testsupport {
-void useProductionKdfCost(bool on) { g_production = on; }
-}  // namespace verbatim::testsupport
+void useProductionKdfCost(bool on) {
+    g_production = on;
+}
+} // namespace verbatim::testsupport
 
 extern "C" int verbatim_test_scrypt_log2n() {
     return g_production ? 0 : verbatim::testsupport::kTestScryptLog2N;

@@ -15,4 +15,4 @@ inline constexpr int kTestScryptLog2N = 10;
 /// sealed at the same time.
 void useProductionKdfCost(bool on);
 
-}  // namespace verbatim::testsupport
+} // namespace verbatim::testsupport
