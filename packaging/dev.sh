@@ -23,7 +23,7 @@ DEB_PACKAGES=(
   qml6-module-qtquick-window qml6-module-qtquick-templates qml6-module-qtqml-workerscript
   qml6-module-qttest qml6-module-qtquick-dialogs qml6-module-qt-labs-folderlistmodel libqrencode-dev
   python3-cryptography-vectors python3-jsonschema zlib1g-dev zip libjemalloc-dev libmagic-dev
-  clang libclang-rt-14-dev llvm
+  clang libclang-rt-14-dev llvm clang-format
 )
 # clang and libclang-rt-14-dev (libclang_rt.fuzzer, ASan, UBSan) build the fuzz targets;
 # llvm brings llvm-symbolizer for readable crash reports.
@@ -101,8 +101,27 @@ parse_common() {
   done
 }
 
+# Every C++ file tracked by git is formatted by .clang-format; `format --fix` rewrites them.
+cmd_format() {
+  cd "$ROOT"
+  local files
+  mapfile -t files < <(git ls-files '*.cpp' '*.h' '*.hpp' '*.cc')
+  if [ "${1:-}" = "--fix" ]; then
+    clang-format -i "${files[@]}"
+    return
+  fi
+  local bad
+  bad=$(clang-format --dry-run "${files[@]}" 2>&1 | grep -o '^[^:]*:[0-9]*:[0-9]*: warning' | cut -d: -f1 | sort -u || true)
+  if [ -n "$bad" ]; then
+    log "these files are not formatted by .clang-format (run: packaging/dev.sh format --fix):"
+    printf '  %s\n' $bad >&2
+    exit 1
+  fi
+  log "format: ${#files[@]} files formatted"
+}
+
 cmd_test() {
-  cmd_setup; cmd_build
+  cmd_setup; cmd_format; cmd_build
   cd "$ROOT"
   # Two test processes at a time: the machine has two cores.
   ctest --preset "$PRESET" -j2 "$@"
@@ -292,11 +311,12 @@ main() {
     setup) cmd_setup ;;
     build) cmd_setup; cmd_build ;;
     test)  cmd_test "${rest[@]}" ;;
+    format) cmd_format "${rest[@]}" ;;
     demo)  cmd_demo "${rest[@]}" ;;
     bench) cmd_bench "${rest[@]}" ;;
     package) cmd_package ;;
     fuzz)  cmd_fuzz "${rest[@]}" ;;
-    *) echo "usage: packaging/dev.sh setup|build|test [--sanitize]|demo|bench|fuzz [TARGET [SECONDS]]|package" >&2; exit 2 ;;
+    *) echo "usage: packaging/dev.sh setup|build|test [--sanitize]|format [--fix]|demo|bench|fuzz [TARGET [SECONDS]]|package" >&2; exit 2 ;;
   esac
 }
 main "$@"
