@@ -24,7 +24,10 @@ DEB_PACKAGES=(
   qml6-module-qttest qml6-module-qtquick-dialogs qml6-module-qt-labs-folderlistmodel libqrencode-dev
   python3-cryptography-vectors python3-jsonschema zlib1g-dev zip libjemalloc-dev libmagic-dev
   clang libclang-rt-14-dev llvm clang-format
+  postgresql libpq-dev
 )
+# postgresql and libpq-dev: the relay's PostgreSQL store and the throwaway clusters its tests
+# start (initdb, pg_ctl from /usr/lib/postgresql/15/bin; no system service is used).
 # clang and libclang-rt-14-dev (libclang_rt.fuzzer, ASan, UBSan) build the fuzz targets;
 # llvm brings llvm-symbolizer for readable crash reports.
 

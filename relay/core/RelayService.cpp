@@ -47,9 +47,12 @@ Result<std::unique_ptr<RelayService>> RelayService::open(std::unique_ptr<storage
                                                          RelayConfig config) {
     if (config.journalPublicKey.size() != 32)
         return fail(ErrorCode::InvalidArgument, "relay needs the 32-byte journal public key");
-    VERBATIM_TRY(
-        db->migrate({kRelaySchemaV1, kRelaySchemaV2, kRelaySchemaV3, kRelaySchemaV4, kRelaySchemaV5,
-                     kRelaySchemaV6, kRelaySchemaV7, kRelaySchemaV8, kRelaySchemaV9}));
+    if (db->engine()) // the PostgreSQL store (PgStore.h)
+        VERBATIM_TRY(db->migrate(kRelayPgMigrations));
+    else
+        VERBATIM_TRY(db->migrate({kRelaySchemaV1, kRelaySchemaV2, kRelaySchemaV3, kRelaySchemaV4,
+                                  kRelaySchemaV5, kRelaySchemaV6, kRelaySchemaV7, kRelaySchemaV8,
+                                  kRelaySchemaV9}));
     std::unique_ptr<Checkpointer> checkpointer;
     if (config.openCheckpointConnection) {
         VERBATIM_TRY_LET(second, config.openCheckpointConnection());

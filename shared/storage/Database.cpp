@@ -89,13 +89,16 @@ bool installPageCache() {
 
 // ---- Statement -------------------------------------------------------------------------------
 
+Statement::Statement(std::unique_ptr<StatementEngine> engine) : m_engine(std::move(engine)) {}
 Statement::Statement(Statement&& o) noexcept
-    : m_db(std::exchange(o.m_db, nullptr)), m_stmt(std::exchange(o.m_stmt, nullptr)) {}
+    : m_db(std::exchange(o.m_db, nullptr)), m_stmt(std::exchange(o.m_stmt, nullptr)),
+      m_engine(std::move(o.m_engine)) {}
 Statement& Statement::operator=(Statement&& o) noexcept {
     if (this != &o) {
         if (m_stmt) sqlite3_finalize(m_stmt);
         m_db = std::exchange(o.m_db, nullptr);
         m_stmt = std::exchange(o.m_stmt, nullptr);
+        m_engine = std::move(o.m_engine);
     }
     return *this;
 }
@@ -104,30 +107,51 @@ Statement::~Statement() {
 }
 
 Statement& Statement::bind(int i, std::int64_t v) {
+    if (m_engine) {
+        m_engine->bind(i, v);
+        return *this;
+    }
     sqlite3_bind_int64(m_stmt, i, v);
     return *this;
 }
 Statement& Statement::bind(int i, std::string_view t) {
+    if (m_engine) {
+        m_engine->bind(i, t);
+        return *this;
+    }
     // An empty view may have a null data pointer, which SQLite would bind as NULL.
     sqlite3_bind_text(m_stmt, i, t.data() ? t.data() : "", int(t.size()), SQLITE_TRANSIENT);
     return *this;
 }
 Statement& Statement::bind(int i, ByteView b) {
+    if (m_engine) {
+        m_engine->bind(i, b);
+        return *this;
+    }
     // A zero-length blob must still be a blob, not NULL.
     static const std::uint8_t empty = 0;
     sqlite3_bind_blob(m_stmt, i, b.empty() ? &empty : b.data(), int(b.size()), SQLITE_TRANSIENT);
     return *this;
 }
 Statement& Statement::bindReal(int i, double v) {
+    if (m_engine) {
+        m_engine->bindReal(i, v);
+        return *this;
+    }
     sqlite3_bind_double(m_stmt, i, v);
     return *this;
 }
 Statement& Statement::bindNull(int i) {
+    if (m_engine) {
+        m_engine->bindNull(i);
+        return *this;
+    }
     sqlite3_bind_null(m_stmt, i);
     return *this;
 }
 
 Result<bool> Statement::step() {
+    if (m_engine) return m_engine->step();
     int rc = sqlite3_step(m_stmt);
     if (rc == SQLITE_ROW) return true;
     if (rc == SQLITE_DONE) return false;
@@ -147,25 +171,31 @@ Result<void> Statement::run() {
 }
 
 void Statement::reset() {
+    if (m_engine) return m_engine->reset();
     sqlite3_reset(m_stmt);
     sqlite3_clear_bindings(m_stmt);
 }
 
 std::int64_t Statement::columnInt(int c) const {
+    if (m_engine) return m_engine->columnInt(c);
     return sqlite3_column_int64(m_stmt, c);
 }
 double Statement::columnReal(int c) const {
+    if (m_engine) return m_engine->columnReal(c);
     return sqlite3_column_double(m_stmt, c);
 }
 std::string Statement::columnText(int c) const {
+    if (m_engine) return m_engine->columnText(c);
     auto p = reinterpret_cast<const char*>(sqlite3_column_text(m_stmt, c));
     return p ? std::string(p, std::size_t(sqlite3_column_bytes(m_stmt, c))) : std::string();
 }
 Bytes Statement::columnBlob(int c) const {
+    if (m_engine) return m_engine->columnBlob(c);
     auto p = static_cast<const std::uint8_t*>(sqlite3_column_blob(m_stmt, c));
     return p ? Bytes(p, p + sqlite3_column_bytes(m_stmt, c)) : Bytes();
 }
 bool Statement::columnIsNull(int c) const {
+    if (m_engine) return m_engine->columnIsNull(c);
     return sqlite3_column_type(m_stmt, c) == SQLITE_NULL;
 }
 
@@ -249,7 +279,20 @@ Result<std::unique_ptr<Database>> Database::open(const std::string& path, ByteVi
     return db;
 }
 
+std::unique_ptr<Database> Database::withEngine(std::unique_ptr<Engine> engine) {
+    std::unique_ptr<Database> db(new Database());
+    db->m_engine = std::move(engine);
+    return db;
+}
+
+namespace {
+tl::unexpected<Error> onlySqlcipher(const char* what) {
+    return fail(ErrorCode::Unsupported, std::string(what) + " is for the SQLCipher store only");
+}
+} // namespace
+
 void Database::onRowChange(std::function<void(std::string_view)> fn) {
+    if (m_engine) return m_engine->onRowChange(std::move(fn));
     m_rowChange = std::move(fn);
     if (!m_rowChange) {
         sqlite3_update_hook(m_db, nullptr, nullptr);
@@ -269,6 +312,7 @@ Database::~Database() {
 }
 
 Result<void> Database::exec(std::string_view sql) {
+    if (m_engine) return m_engine->exec(sql);
     std::string s(sql);
     char* err = nullptr;
     int rc = sqlite3_exec(m_db, s.c_str(), nullptr, nullptr, &err);
@@ -278,10 +322,16 @@ Result<void> Database::exec(std::string_view sql) {
 }
 
 std::int64_t Database::totalChanges() const {
+    if (m_engine) return m_engine->totalChanges();
     return sqlite3_total_changes64(m_db);
 }
 
 Result<Statement> Database::prepare(std::string_view sql) {
+    if (m_engine) {
+        auto st = m_engine->prepare(sql);
+        if (!st) return tl::unexpected(st.error());
+        return Statement(std::move(*st));
+    }
     sqlite3_stmt* stmt = nullptr;
     int rc = sqlite3_prepare_v3(m_db, sql.data(), int(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt,
                                 nullptr);
@@ -303,6 +353,7 @@ Result<StatementLease> Database::cached(std::string_view sql) {
 
 Result<void> Database::backupTo(Database& destination, int pagesPerStep,
                                 const std::function<void()>& afterStep) {
+    if (m_engine || destination.m_engine) return onlySqlcipher("backup");
     sqlite3_backup* b = sqlite3_backup_init(destination.m_db, "main", m_db, "main");
     if (!b) return sqlFail(destination.m_db, sqlite3_errcode(destination.m_db), "backup");
     int rc = SQLITE_OK;
@@ -317,6 +368,7 @@ Result<void> Database::backupTo(Database& destination, int pagesPerStep,
 }
 
 Result<std::int64_t> Database::userVersion() {
+    if (m_engine) return m_engine->userVersion();
     auto st = prepare("PRAGMA user_version");
     if (!st) return tl::unexpected(st.error());
     auto row = st->step();
@@ -345,32 +397,43 @@ Result<void> Database::migrate(std::span<const std::string_view> migrations) {
                                             "was left at version " +
                                             std::to_string(*version) + "): " + r.error().message);
     }
-    if (auto r = exec("PRAGMA user_version = " + std::to_string(migrations.size())); !r) return r;
+    if (m_engine) {
+        if (auto r = m_engine->setUserVersion(std::int64_t(migrations.size())); !r) return r;
+    } else if (auto r = exec("PRAGMA user_version = " + std::to_string(migrations.size())); !r) {
+        return r;
+    }
     return tx.commit();
 }
 
 bool Database::inTransaction() const {
+    if (m_engine) return m_engine->inTransaction();
     return m_db && !sqlite3_get_autocommit(m_db);
 }
 
 Result<void> Database::begin() {
+    if (m_engine) return m_engine->begin();
     return exec("BEGIN IMMEDIATE");
 }
 Result<void> Database::commit() {
+    if (m_engine) return m_engine->commit();
     return exec("COMMIT");
 }
 void Database::rollback() noexcept {
+    if (m_engine) return m_engine->rollback();
     if (!sqlite3_get_autocommit(m_db)) sqlite3_exec(m_db, "ROLLBACK", nullptr, nullptr, nullptr);
 }
 
 std::int64_t Database::lastInsertRowId() const {
+    if (m_engine) return m_engine->lastInsertRowId();
     return sqlite3_last_insert_rowid(m_db);
 }
 int Database::changes() const {
+    if (m_engine) return m_engine->changes();
     return sqlite3_changes(m_db);
 }
 
 Result<std::vector<std::string>> Database::cipherIntegrityCheck() {
+    if (m_engine) return onlySqlcipher("cipher_integrity_check");
     auto st = prepare("PRAGMA cipher_integrity_check");
     if (!st) return tl::unexpected(st.error());
     std::vector<std::string> problems;
@@ -384,6 +447,7 @@ Result<std::vector<std::string>> Database::cipherIntegrityCheck() {
 }
 
 Result<bool> Database::integrityCheck() {
+    if (m_engine) return onlySqlcipher("integrity_check");
     auto st = prepare("PRAGMA integrity_check");
     if (!st) return tl::unexpected(st.error());
     auto row = st->step();
@@ -394,6 +458,7 @@ Result<bool> Database::integrityCheck() {
 Result<void> Database::rekey(ByteView newRawKey) {
     if (newRawKey.size() != 32)
         return fail(ErrorCode::InvalidArgument, "database key must be 32 bytes");
+    if (m_engine) return onlySqlcipher("rekey");
     SecureBytes spec;
     std::string hex = toHex(newRawKey);
     spec.push_back('x');

@@ -4,6 +4,10 @@
 /// setting pinned explicitly, WAL, secure_delete, temp files in memory. Statements and
 /// transactions are RAII. One Database per thread (SQLite's serialized mode is not used for
 /// concurrency: callers own their threading).
+///
+/// A Database may instead run on another engine (Engine below: the relay's PostgreSQL store,
+/// relay/core/PgStore.h). Callers keep writing SQLite's SQL; the engine translates it. What only
+/// SQLCipher has (integrity checks, backup, rekey) fails with ErrorCode::Unsupported there.
 
 #include <cstdint>
 #include <functional>
@@ -24,6 +28,47 @@ struct sqlite3_stmt;
 namespace verbatim::storage {
 
 class Database;
+
+/// A prepared statement of another engine (see Engine). Same contract as Statement's members.
+class StatementEngine {
+public:
+    virtual ~StatementEngine() = default;
+    virtual void bind(int index, std::int64_t value) = 0;
+    virtual void bind(int index, std::string_view text) = 0;
+    virtual void bind(int index, ByteView blob) = 0;
+    virtual void bindNull(int index) = 0;
+    virtual void bindReal(int index, double value) = 0;
+    virtual Result<bool> step() = 0;
+    virtual void reset() = 0;
+    virtual std::int64_t columnInt(int col) const = 0;
+    virtual double columnReal(int col) const = 0;
+    virtual std::string columnText(int col) const = 0;
+    virtual Bytes columnBlob(int col) const = 0;
+    virtual bool columnIsNull(int col) const = 0;
+};
+
+/// Another SQL engine behind Database. It takes SQLite's SQL and runs it in its own dialect, and
+/// keeps SQLite's meanings: begin() takes the store's one write lock as BEGIN IMMEDIATE does,
+/// PRAGMA data_version changes only when another connection committed, lastInsertRowId() and
+/// changes() as SQLite counts them, and onRowChange() for this connection's writes. A statement
+/// error that aborts the whole transaction makes inTransaction() false.
+class Engine {
+public:
+    virtual ~Engine() = default;
+    virtual Result<void> exec(std::string_view sql) = 0;
+    virtual Result<std::unique_ptr<StatementEngine>> prepare(std::string_view sql) = 0;
+    virtual std::int64_t totalChanges() const = 0;
+    virtual int changes() const = 0;
+    virtual std::int64_t lastInsertRowId() const = 0;
+    virtual bool inTransaction() const = 0;
+    virtual Result<void> begin() = 0;
+    virtual Result<void> commit() = 0;
+    virtual void rollback() noexcept = 0;
+    /// The schema version migrate() keeps (SQLite's PRAGMA user_version).
+    virtual Result<std::int64_t> userVersion() = 0;
+    virtual Result<void> setUserVersion(std::int64_t version) = 0;
+    virtual void onRowChange(std::function<void(std::string_view table)> fn) = 0;
+};
 
 /// A prepared statement. Bind indexes start at 1, column indexes at 0.
 class Statement {
@@ -76,8 +121,10 @@ public:
 private:
     friend class Database;
     Statement(Database* db, sqlite3_stmt* stmt) : m_db(db), m_stmt(stmt) {}
+    explicit Statement(std::unique_ptr<StatementEngine> engine);
     Database* m_db = nullptr;
     sqlite3_stmt* m_stmt = nullptr;
+    std::unique_ptr<StatementEngine> m_engine; ///< set instead of m_stmt on another engine
 };
 
 /// A statement borrowed from the database's cache; reset (bindings cleared, read cursor closed)
@@ -141,6 +188,8 @@ public:
     /// ErrorCode::Storage. The key is passed as a raw key (no KDF: it is random, not a password).
     [[nodiscard]] static Result<std::unique_ptr<Database>>
     open(const std::string& path, ByteView rawKey, const OpenOptions& options = {});
+    /// A Database on another engine (the relay's PostgreSQL store).
+    [[nodiscard]] static std::unique_ptr<Database> withEngine(std::unique_ptr<Engine> engine);
     ~Database();
     Database(const Database&) = delete;
     Database& operator=(const Database&) = delete;
@@ -203,10 +252,13 @@ public:
     /// Converts a SQLite result code into an Error (for Statement).
     Error error(int rc, const char* what) const;
     sqlite3* handle() const { return m_db; }
+    /// The other engine this database runs on; null for SQLCipher.
+    Engine* engine() const { return m_engine.get(); }
 
 private:
     Database() = default;
     sqlite3* m_db = nullptr;
+    std::unique_ptr<Engine> m_engine;
     std::unordered_map<std::string, std::unique_ptr<Statement>> m_cache;
     std::function<void(std::string_view)> m_rowChange;
 };

@@ -9,7 +9,9 @@
 #include <future>
 #include <map>
 
+#include "PgCluster.h"
 #include "crypto/Random.h"
+#include "relay/core/PgStore.h"
 
 namespace verbatim::relay {
 
@@ -143,6 +145,17 @@ Result<std::unique_ptr<RelayFixture>> RelayFixture::create(ConfigTweak tweak) {
         return fail(ErrorCode::Storage, "cannot create the db folder");
     f->m_dbPath = QDir(f->m_dir.path()).filePath("relay/relay.db").toStdString();
     f->m_dbKey = crypto::randomSecret(32);
+    if (postgresRequested()) {
+        auto cluster = PgCluster::shared();
+        if (!cluster)
+            return fail(cluster.error().code,
+                        "the PostgreSQL store's tests cannot run: " + cluster.error().message);
+        auto url = (*cluster)->createDatabase();
+        if (!url)
+            return fail(url.error().code, "cannot create a PostgreSQL database for the relay: " +
+                                              url.error().message);
+        f->m_pgUrl = *url;
+    }
 
     auto journalKey = crypto::X25519Key::generate();
     if (!journalKey) return tl::unexpected(journalKey.error());
@@ -178,8 +191,13 @@ RelayFixture::~RelayFixture() {
     m_service.reset();
 }
 
+bool RelayFixture::postgresRequested() {
+    const char* store = std::getenv("VERBATIM_TEST_STORE");
+    return store && std::string(store) == "postgresql";
+}
+
 Result<void> RelayFixture::openService() {
-    auto db = storage::Database::open(m_dbPath, m_dbKey);
+    auto db = m_pgUrl.empty() ? storage::Database::open(m_dbPath, m_dbKey) : openPostgres(m_pgUrl);
     if (!db) return tl::unexpected(db.error());
     auto service = RelayService::open(std::move(*db), m_config);
     if (!service) return tl::unexpected(service.error());
@@ -188,12 +206,13 @@ Result<void> RelayFixture::openService() {
 }
 
 Result<void> RelayFixture::writeAsAnotherProcess(const std::string& sql) {
-    auto db = storage::Database::open(m_dbPath, m_dbKey);
+    auto db = m_pgUrl.empty() ? storage::Database::open(m_dbPath, m_dbKey) : openPostgres(m_pgUrl);
     if (!db) return tl::unexpected(db.error());
     return (*db)->exec(sql);
 }
 
 void RelayFixture::useBackgroundCheckpoint(std::chrono::milliseconds interval) {
+    if (onPostgres()) return; // a WAL checkpoint is SQLite's; PostgreSQL checkpoints itself
     m_config.checkpointInterval = interval;
     m_config.openCheckpointConnection = [path = m_dbPath, key = m_dbKey]() {
         return storage::Database::open(path, key);

@@ -1,7 +1,10 @@
 #pragma once
 /// @file RelayFixture.h
 /// A RelayService on a SQLCipher database in a temporary folder, with real Signal devices, for
-/// the relay core tests (TESTPLAN B5, B6, B3 ES-01/02/07, B8 DL-01).
+/// the relay core tests (TESTPLAN B5, B6, B3 ES-01/02/07, B8 DL-01). With VERBATIM_TEST_STORE=
+/// postgresql in the environment the relay runs on the PostgreSQL store instead (issue 20): a new
+/// database in the test process's throwaway cluster (PgCluster.h); a cluster that cannot start
+/// fails create() saying why.
 ///
 /// The fixture generates a journal X25519 key pair (whose private half only the test holds, as
 /// compliance would), a relay Ed25519 key and the relay's journal identity (the Signal key that
@@ -126,6 +129,12 @@ public:
     QString databaseFolder() const;
     signal::SignalContext& signalContext() const { return *m_signal; }
 
+    /// True when this fixture's relay runs on the PostgreSQL store (VERBATIM_TEST_STORE).
+    bool onPostgres() const { return !m_pgUrl.empty(); }
+    static bool postgresRequested();
+    /// The PostgreSQL store's URL ("" on SQLCipher).
+    const std::string& postgresUrl() const { return m_pgUrl; }
+
     /// Runs `sql` on a second connection to the relay database, as `verbatim-relay admin` does
     /// from its own process beside a running relay.
     [[nodiscard]] Result<void> writeAsAnotherProcess(const std::string& sql);
@@ -234,6 +243,7 @@ private:
 
     QTemporaryDir m_dir;
     std::string m_dbPath;
+    std::string m_pgUrl; ///< the PostgreSQL store, when the relay runs on one
     SecureBytes m_dbKey;
     std::optional<crypto::X25519Key> m_journalKey;
     RelayConfig m_config;
