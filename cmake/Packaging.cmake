@@ -4,8 +4,9 @@
 #   verbatim-journal  the compliance tool
 # `packaging/dev.sh package` builds them with CPack into build/packages/ and runs lintian.
 #
-# The app's QML module (qml/, URI Verbatim) is a static library compiled into the `verbatim`
-# executable with its QML files in the resources, so there is no module directory to install;
+# The app's QML modules (client/qt, URI Verbatim; qml/*/, URIs Verbatim.*) are static libraries
+# compiled into the `verbatim` executable with their QML files in the resources, so there is no
+# module directory to install;
 # what it imports at run time comes from Qt's own packages (the app's Depends below).
 include(GNUInstallDirs)
 

@@ -3,9 +3,24 @@ import QtQuick.Controls
 import QtQuick.Controls.Material
 import QtQuick.Layouts
 import Verbatim
+import Verbatim.Admin
+import Verbatim.Chat
+import Verbatim.Common
+import Verbatim.Compliance
+import Verbatim.Onboarding
+import Verbatim.Settings
 
+// The app's window: the screen the session is on (onboarding, unlock, notice, erased) or, once
+// ready, the features (chat, compliance, admin) with the settings and invites dialogs.
 ApplicationWindow {
     id: window
+    // How the window starts, set by the program that shows it (client/qt/QmlModules.h).
+    /// A verbatim:// link to join with, from the command line (empty: none).
+    property string startLink: ""
+    property bool darkTheme: false
+    property int initialWidth: 1280
+    property int initialHeight: 800
+    property string windowTitle: "Verbatim"
     width: initialWidth > 0 ? initialWidth : 1280
     height: initialHeight > 0 ? initialHeight : 800
     visible: true

@@ -11,22 +11,18 @@
 #include <QFile>
 #include <QGuiApplication>
 #include <QQmlApplicationEngine>
-#include <QQmlContext>
 #include <QQuickStyle>
 #include <QQuickWindow>
 #include <QRegularExpression>
 #include <QStandardPaths>
 #include <QTimer>
-#include <QtQml/qqmlextensionplugin.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 
 #include "client/qt/AppController.h"
 #include "client/qt/OfflineNetwork.h"
-#include "client/qt/QrImageProvider.h"
+#include "client/qt/QmlModules.h"
 #include "common/CommandLine.h"
-
-Q_IMPORT_QML_PLUGIN(VerbatimPlugin)
 
 namespace {
 
@@ -135,15 +131,13 @@ int main(int argc, char** argv) {
     verbatim::qt::OfflineNetwork offline; // outlives the engine: QML never fetches anything remote
     QQmlApplicationEngine engine;
     engine.setNetworkAccessManagerFactory(&offline);
-    engine.addImageProvider("qr", new verbatim::qt::QrImageProvider);
-    engine.rootContext()->setContextProperty("app", &controller);
-    engine.rootContext()->setContextProperty("startLink", cli.positionalArguments().value(0));
-    engine.rootContext()->setContextProperty("darkTheme", cli.isSet(dark));
-    engine.rootContext()->setContextProperty("initialWidth", dims.value(0).toInt());
-    engine.rootContext()->setContextProperty("initialHeight", dims.value(1).toInt());
-    engine.rootContext()->setContextProperty("windowTitle", cli.value(title));
-    engine.load(QUrl("qrc:/Verbatim/Main.qml"));
-    if (engine.rootObjects().isEmpty()) return 1;
+    verbatim::qt::WindowOptions window;
+    window.startLink = cli.positionalArguments().value(0);
+    window.darkTheme = cli.isSet(dark);
+    window.initialWidth = dims.value(0).toInt();
+    window.initialHeight = dims.value(1).toInt();
+    window.windowTitle = cli.value(title);
+    if (!verbatim::qt::loadMainWindow(engine, controller, window)) return 1;
     if (cli.isSet(shot)) {
         auto* window = qobject_cast<QQuickWindow*>(engine.rootObjects().first());
         const QString path = cli.value(shot);

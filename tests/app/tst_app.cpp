@@ -11,6 +11,7 @@
 #include <QAbstractItemModelTester>
 #include <QDesktopServices>
 #include <QDir>
+#include <QDirIterator>
 #include <QFont>
 #include <QNetworkProxy>
 #include <QQmlApplicationEngine>
@@ -25,7 +26,6 @@
 #include <QTemporaryDir>
 #include <QTextDocument>
 #include <QTextLayout>
-#include <QtQml/qqmlextensionplugin.h>
 #include <QtTest>
 
 #include <set>
@@ -35,11 +35,10 @@
 #include "client/qt/AppController.h"
 #include "client/qt/ComplianceController.h"
 #include "client/qt/OfflineNetwork.h"
+#include "client/qt/QmlModules.h"
 #include "client/qt/QrImageProvider.h"
 #include "client/qt/TextRuns.h"
 #include "crypto/PassphraseBox.h"
-
-Q_IMPORT_QML_PLUGIN(VerbatimPlugin)
 
 using namespace verbatim;
 using namespace std::chrono_literals;
@@ -112,16 +111,12 @@ struct Ui {
     QQmlApplicationEngine engine;
     QQuickWindow* window = nullptr;
     bool load(qt::AppController& app, int w, int h, bool dark) {
-        engine.addImageProvider("qr", new qt::QrImageProvider);
-        auto* ctx = engine.rootContext();
-        ctx->setContextProperty("app", &app);
-        ctx->setContextProperty("startLink", QString());
-        ctx->setContextProperty("darkTheme", dark);
-        ctx->setContextProperty("initialWidth", w);
-        ctx->setContextProperty("initialHeight", h);
-        ctx->setContextProperty("windowTitle", QStringLiteral("Verbatim test"));
-        engine.load(QUrl("qrc:/Verbatim/Main.qml"));
-        if (engine.rootObjects().isEmpty()) return false;
+        qt::WindowOptions o;
+        o.darkTheme = dark;
+        o.initialWidth = w;
+        o.initialHeight = h;
+        o.windowTitle = QStringLiteral("Verbatim test");
+        if (!qt::loadMainWindow(engine, app, o)) return false;
         window = qobject_cast<QQuickWindow*>(engine.rootObjects().first());
         return window != nullptr;
     }
@@ -915,12 +910,12 @@ private slots:
 
         // Screenshots: the timeline beside the search hits on a laptop, alone on a phone.
         shoot("compliance-laptop-light");
-        ui.engine.rootContext()->setContextProperty("darkTheme", true);
+        ui.window->setProperty("darkTheme", true);
         shoot("compliance-laptop-dark");
         QVERIFY(ui.click("exportToggle"));
         ui.window->resize(390, 844);
         shoot("compliance-phone-dark");
-        ui.engine.rootContext()->setContextProperty("darkTheme", false);
+        ui.window->setProperty("darkTheme", false);
         shoot("compliance-phone-light");
         cc->closeConversation();
         shoot("compliance-phone-light-search");
@@ -1163,9 +1158,9 @@ private slots:
 
         // Screenshots: laptop light and dark, phone light.
         QVERIFY(ui.shoot("admin-laptop-light"));
-        ui.engine.rootContext()->setContextProperty("darkTheme", true);
+        ui.window->setProperty("darkTheme", true);
         QVERIFY(ui.shoot("admin-laptop-dark"));
-        ui.engine.rootContext()->setContextProperty("darkTheme", false);
+        ui.window->setProperty("darkTheme", false);
         ui.window->resize(390, 844);
         QVERIFY(
             until([&] { return ui.visibleWith("wipeButton", "deviceKey", phoneKey) != nullptr; }));
@@ -2101,8 +2096,13 @@ private slots:
     // the app's QML (as built into it) sets textFormat to plain text, so a screen added later
     // cannot quietly show markup. A block is read from its opening brace to the matching one.
     void everyTextElementOfTheScreensIsPlain() {
-        const QStringList files = QDir(":/Verbatim").entryList({"*.qml"}, QDir::Files);
-        QVERIFY(files.size() >= 15);
+        // Every feature's module (qml/*/) under the modules' resource prefix.
+        QStringList files;
+        for (QDirIterator it(":/qt/qml/Verbatim", {"*.qml"}, QDir::Files,
+                             QDirIterator::Subdirectories);
+             it.hasNext();)
+            files << it.next();
+        QVERIFY2(files.size() >= 20, qPrintable(files.join(", ")));
         const QRegularExpression opening(
             R"(^\s*(?:[\w.]+\s*:\s*)?(Text|Label|TextEdit|TextArea)\s*\{)");
         const QRegularExpression plain(
@@ -2110,7 +2110,7 @@ private slots:
         int checked = 0;
         QStringList missing;
         for (const QString& name : files) {
-            QFile f(":/Verbatim/" + name);
+            QFile f(name);
             QVERIFY(f.open(QIODevice::ReadOnly));
             const QStringList lines = QString::fromUtf8(f.readAll()).split('\n');
             for (int i = 0; i < lines.size(); ++i) {

@@ -8,7 +8,6 @@
 
 #include <QSignalSpy>
 #include <QTemporaryDir>
-#include <QtQml/qqmlextensionplugin.h>
 #include <QtTest>
 
 #include <arpa/inet.h>
@@ -24,8 +23,7 @@
 #include "../e2e/E2EHarness.h"
 #include "client/core/Client.h"
 #include "client/qt/AppController.h"
-
-Q_IMPORT_QML_PLUGIN(VerbatimPlugin)
+#include "client/qt/QmlModules.h"
 
 using namespace verbatim;
 using namespace std::chrono_literals;

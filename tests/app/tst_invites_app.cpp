@@ -9,15 +9,13 @@
 #include <QQuickStyle>
 #include <QQuickWindow>
 #include <QTemporaryDir>
-#include <QtQml/qqmlextensionplugin.h>
 #include <QtTest>
 
 #include "../e2e/E2EHarness.h"
 #include "client/qt/AppController.h"
 #include "client/qt/InvitesController.h"
 #include "client/qt/InvitesModel.h"
-
-Q_IMPORT_QML_PLUGIN(VerbatimPlugin)
+#include "client/qt/QmlModules.h"
 
 using namespace verbatim;
 
@@ -88,20 +86,20 @@ private slots:
         }
 
         QQmlApplicationEngine engine;
+        qt::addQmlImportPath(engine);
         engine.rootContext()->setContextProperty("app", &lena);
         engine.loadData(
             R"(
             import QtQuick
             import QtQuick.Controls
-            import Verbatim
+            import Verbatim.Chat
             ApplicationWindow {
                 width: 520; height: 640; visible: true
                 property alias dialog: invites
                 InvitesDialog { id: invites }
             }
         )",
-            QUrl(
-                "qrc:/Verbatim/InvitesDialogTest.qml")); // beside the module's files, which it uses
+            QUrl("qrc:/InvitesDialogTest.qml"));
         QVERIFY(!engine.rootObjects().isEmpty());
         auto* window = qobject_cast<QQuickWindow*>(engine.rootObjects().first());
         QVERIFY(window);

@@ -19,7 +19,6 @@
 #include <QQuickWindow>
 #include <QTemporaryDir>
 #include <QTimer>
-#include <QtQml/qqmlextensionplugin.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -29,9 +28,7 @@
 #include "E2EHarness.h"
 #include "SelfRss.h"
 #include "client/qt/AppController.h"
-#include "client/qt/QrImageProvider.h"
-
-Q_IMPORT_QML_PLUGIN(VerbatimPlugin)
+#include "client/qt/QmlModules.h"
 
 using namespace verbatim;
 
@@ -48,16 +45,9 @@ struct Screen {
 
 std::unique_ptr<Screen> show(qt::AppController& app) {
     auto s = std::make_unique<Screen>();
-    s->engine.addImageProvider("qr", new qt::QrImageProvider);
-    auto* ctx = s->engine.rootContext();
-    ctx->setContextProperty("app", &app);
-    ctx->setContextProperty("startLink", QString());
-    ctx->setContextProperty("darkTheme", false);
-    ctx->setContextProperty("initialWidth", 1280);
-    ctx->setContextProperty("initialHeight", 800);
-    ctx->setContextProperty("windowTitle", QStringLiteral("bench"));
-    s->engine.load(QUrl("qrc:/Verbatim/Main.qml"));
-    if (s->engine.rootObjects().isEmpty()) return nullptr;
+    qt::WindowOptions o;
+    o.windowTitle = QStringLiteral("bench");
+    if (!qt::loadMainWindow(s->engine, app, o)) return nullptr;
     s->window = qobject_cast<QQuickWindow*>(s->engine.rootObjects().first());
     return s;
 }

@@ -4,6 +4,7 @@ import QtQuick.Controls
 import QtQuick.Controls.Material
 import QtQuick.Layouts
 import Verbatim
+import Verbatim.Common
 
 // The open conversation: banners, messages (lazy loading upwards), composer with attach, edit
 // and reply, message actions.

@@ -3,6 +3,7 @@ import QtQuick.Controls
 import QtQuick.Controls.Material
 import QtQuick.Layouts
 import Verbatim
+import Verbatim.Common
 
 // A lawyer's invites (issue 16 item 7): every invite link they made, which matter it is for,
 // whether a client joined through it (and who), and a way to revoke one that is still open so

@@ -3,6 +3,7 @@ import QtQuick.Controls
 import QtQuick.Controls.Material
 import QtQuick.Layouts
 import Verbatim
+import Verbatim.Common
 
 // Account, devices (and, for staff, linking another one), lock, sign out and erase.
 Dialog {

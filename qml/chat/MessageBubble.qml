@@ -3,6 +3,7 @@ import QtQuick.Controls
 import QtQuick.Controls.Material
 import QtQuick.Layouts
 import Verbatim
+import Verbatim.Common
 
 // One message: bubble, sender, time, delivery ticks, edited marker, deleted placeholder,
 // reactions, attachment; system lines centred.

@@ -3,6 +3,7 @@ import QtQuick.Controls
 import QtQuick.Controls.Material
 import QtQuick.Layouts
 import Verbatim
+import Verbatim.Common
 
 // The admin's device inventory (DESIGN.md section 8): every device of every user with its
 // platform, app version, enrolment, last contact and status; revoke or wipe one after a

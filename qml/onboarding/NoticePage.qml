@@ -2,6 +2,8 @@ import QtQuick
 import QtQuick.Controls
 import QtQuick.Controls.Material
 import QtQuick.Layouts
+import Verbatim
+import Verbatim.Common
 
 // The recording notice an invited client must accept before sending (ES-12).
 Pane {

@@ -3,6 +3,7 @@ import QtQuick.Controls
 import QtQuick.Controls.Material
 import QtQuick.Layouts
 import Verbatim
+import Verbatim.Common
 
 // Matters and direct chats: title, last message, unread count; search across messages.
 Pane {

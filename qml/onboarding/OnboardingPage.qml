@@ -2,6 +2,8 @@ import QtQuick
 import QtQuick.Controls
 import QtQuick.Controls.Material
 import QtQuick.Layouts
+import Verbatim
+import Verbatim.Common
 
 // First start: paste (or open) an enrollment or invite link, choose a name and a passphrase.
 Pane {

@@ -2,6 +2,8 @@ import QtQuick
 import QtQuick.Controls
 import QtQuick.Controls.Material
 import QtQuick.Layouts
+import Verbatim
+import Verbatim.Common
 
 // The profile is gone: the firm's administrator wiped this device, or the firm's policy erased
 // it at unlock (too many wrong passphrases, too long without reaching the firm).

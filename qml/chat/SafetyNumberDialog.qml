@@ -3,6 +3,7 @@ import QtQuick.Controls
 import QtQuick.Controls.Material
 import QtQuick.Layouts
 import Verbatim
+import Verbatim.Common
 
 // The 60-digit safety number with another user, in twelve groups of five, to compare in person
 // or on a call. When it changed (a new device of theirs, or a reinstall) it says so and offers to

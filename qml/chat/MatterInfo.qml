@@ -3,6 +3,7 @@ import QtQuick.Controls
 import QtQuick.Controls.Material
 import QtQuick.Layouts
 import Verbatim
+import Verbatim.Common
 
 // Participants, the journaling notice, and (for lawyers) an invite link with its QR code.
 Dialog {

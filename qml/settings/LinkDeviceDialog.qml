@@ -3,6 +3,7 @@ import QtQuick.Controls
 import QtQuick.Controls.Material
 import QtQuick.Layouts
 import Verbatim
+import Verbatim.Common
 
 // Link another device of this staff user: a one-time link, made (and so approved) by this
 // device, shown as a QR code to scan on the new device, or copied. Forgotten on close.

@@ -1,6 +1,8 @@
 import QtQuick
 import QtQuick.Controls
 import QtQuick.Controls.Material
+import Verbatim
+import Verbatim.Common
 
 // A device's status as a coloured chip: active, revoked, wipe pending, wiped.
 Rectangle {

@@ -2,6 +2,8 @@ import QtQuick
 import QtQuick.Controls
 import QtQuick.Controls.Material
 import QtQuick.Layouts
+import Verbatim
+import Verbatim.Common
 
 // Locked: the passphrase unwraps the database key. Under the firm's policy a few wrong
 // passphrases in a row erase the device: the warning stays until the right one is entered.

@@ -1,0 +1,108 @@
+import QtQuick
+import QtQuick.Controls
+import QtQuick.Controls.Material
+import QtQuick.Layouts
+import Verbatim
+import Verbatim.Common
+
+// The compliance officer's view of the firm's journal (DESIGN.md section 7): unlock the journal
+// key, pull and verify, search, read a conversation with its edit and deletion history, export.
+// Laptop: conversations (or search hits) beside the timeline; phone: one above the other, stacked.
+//
+// This page only arranges the views; each lives in its own file under compliance/ and takes the
+// page's ComplianceController as its `compliance` property. A further view (supervision, say) is
+// one more file there and one more line here.
+Pane {
+    id: page
+    padding: 0
+    readonly property bool wide: width >= 720
+    readonly property bool dark: Material.theme === Material.Dark
+    property bool showExport: false
+
+    ComplianceController {
+        id: journal
+        objectName: "complianceController"
+        appController: app
+    }
+
+    JournalUnlockView {
+        anchors.fill: parent
+        visible: !journal.unlocked
+        compliance: journal
+    }
+
+    ColumnLayout {
+        anchors.fill: parent
+        visible: journal.unlocked
+        spacing: 0
+
+        ComplianceToolbar {
+            compliance: journal
+            showExport: page.showExport
+            onExportToggled: page.showExport = !page.showExport
+        }
+
+        VerificationBanner {
+            compliance: journal
+            maxProblemsHeight: page.height / 5
+        }
+
+        Label {
+            objectName: "complianceError"
+            Layout.fillWidth: true
+            Layout.leftMargin: 14
+            Layout.rightMargin: 14
+            Layout.topMargin: 4
+            visible: journal.error !== ""
+            textFormat: Text.PlainText
+            text: journal.error
+            color: Theme.bad(page.dark)
+            wrapMode: Text.WordWrap
+        }
+
+        ExportBar {
+            compliance: journal
+            visible: page.showExport
+            wide: page.wide
+            pageWidth: page.width
+        }
+
+        JournalSearchBar {
+            compliance: journal
+        }
+
+        // Conversations or search hits, and the timeline.
+        Item {
+            Layout.fillWidth: true
+            Layout.fillHeight: true
+
+            ArchiveList {
+                id: listPane
+                compliance: journal
+                anchors.top: parent.top
+                anchors.bottom: parent.bottom
+                x: 0
+                width: page.wide ? 360 : parent.width
+                visible: page.wide || journal.currentConversation === ""
+            }
+
+            Rectangle {
+                visible: page.wide
+                x: listPane.width
+                width: 1
+                height: parent.height
+                color: Material.dividerColor
+            }
+
+            JournalTimeline {
+                compliance: journal
+                wide: page.wide
+                anchors.top: parent.top
+                anchors.bottom: parent.bottom
+                x: page.wide ? listPane.width + 1 : 0
+                width: page.wide ? parent.width - listPane.width - 1 : parent.width
+                visible: page.wide || journal.currentConversation !== ""
+            }
+        }
+    }
+}

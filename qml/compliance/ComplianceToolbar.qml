@@ -1,0 +1,81 @@
+import QtQuick
+import QtQuick.Controls
+import QtQuick.Controls.Material
+import QtQuick.Layouts
+import Verbatim
+import Verbatim.Common
+
+// The unlocked journal's actions (pull, verify, export, lock) and the progress of the one in
+// flight.
+Rectangle {
+    id: toolbar
+    /// The page's ComplianceController.
+    required property ComplianceController compliance
+    readonly property bool dark: Material.theme === Material.Dark
+    /// The export options are shown (the page owns the state; the button asks to flip it).
+    property bool showExport: false
+    signal exportToggled()
+    Layout.fillWidth: true
+    implicitHeight: actions.implicitHeight + 12
+    color: Theme.bar(toolbar.dark)
+    Flow {
+        id: actions
+        anchors.left: parent.left
+        anchors.right: parent.right
+        anchors.verticalCenter: parent.verticalCenter
+        anchors.leftMargin: 8
+        anchors.rightMargin: 8
+        spacing: 6
+        Button {
+            objectName: "pullButton"
+            text: qsTr("Pull")
+            highlighted: true
+            enabled: !compliance.busy
+            Material.elevation: 0
+            Accessible.name: qsTr("Pull the journal from the relay")
+            onClicked: compliance.pull()
+        }
+        Button {
+            objectName: "verifyButton"
+            text: qsTr("Verify")
+            flat: true
+            enabled: !compliance.busy
+            Accessible.name: qsTr("Verify the whole archive again")
+            onClicked: compliance.verify()
+        }
+        Button {
+            objectName: "exportToggle"
+            text: toolbar.showExport ? qsTr("Hide export") : qsTr("Export\u2026")
+            flat: true
+            Accessible.name: toolbar.showExport ? qsTr("Hide the export options") : qsTr("Show the export options")
+            onClicked: toolbar.exportToggled()
+        }
+        Button {
+            text: qsTr("Lock journal")
+            flat: true
+            Accessible.name: qsTr("Close the archive and forget the journal key")
+            onClicked: compliance.lock()
+        }
+        Row {
+            spacing: 6
+            height: 48
+            BusyIndicator {
+                anchors.verticalCenter: parent.verticalCenter
+                visible: compliance.busy
+                running: compliance.busy
+                implicitWidth: 26
+                implicitHeight: 26
+            }
+            Label {
+                objectName: "complianceProgress"
+                anchors.verticalCenter: parent.verticalCenter
+                width: Math.min(implicitWidth, toolbar.width - 24)
+                textFormat: Text.PlainText
+                text: compliance.progress
+                elide: Text.ElideRight
+                font.pixelSize: 12
+                opacity: 0.8
+            }
+        }
+    }
+}

@@ -1,0 +1,69 @@
+import QtQuick
+import QtQuick.Controls
+import QtQuick.Controls.Material
+import QtQuick.Layouts
+import Verbatim
+import Verbatim.Common
+
+// The journal's search field with its filters (matter, participant) under a toggle.
+ColumnLayout {
+    id: searchBar
+    /// The page's ComplianceController.
+    required property ComplianceController compliance
+    Layout.fillWidth: true
+    spacing: 0
+    RowLayout {
+        Layout.fillWidth: true
+        Layout.leftMargin: 8
+        Layout.rightMargin: 8
+        spacing: 4
+        TextField {
+            id: searchField
+            objectName: "complianceSearchField"
+            Layout.fillWidth: true
+            placeholderText: qsTr("Search the journal (deleted and edited text too)")
+            Accessible.name: qsTr("Search the journal")
+            onAccepted: searchButton.clicked()
+            onTextChanged: if (text === "") compliance.clearSearch()
+            Connections {
+                target: compliance
+                function onSearchActiveChanged() { if (!compliance.searchActive) searchField.text = "" }
+            }
+        }
+        ToolButton {
+            id: filtersToggle
+            text: qsTr("Filters")
+            checkable: true
+            Accessible.name: qsTr("Show the search filters")
+        }
+        Button {
+            id: searchButton
+            objectName: "complianceSearchButton"
+            text: qsTr("Search")
+            flat: true
+            enabled: searchField.text.trim() !== ""
+            Accessible.name: qsTr("Search")
+            onClicked: compliance.search(searchField.text, matterFilter.text, participantFilter.text)
+        }
+    }
+    RowLayout {
+        Layout.fillWidth: true
+        Layout.leftMargin: 8
+        Layout.rightMargin: 8
+        visible: filtersToggle.checked
+        TextField {
+            id: matterFilter
+            objectName: "matterFilterField"
+            Layout.fillWidth: true
+            placeholderText: qsTr("Matter (title or id)")
+            Accessible.name: qsTr("Only this matter")
+        }
+        TextField {
+            id: participantFilter
+            objectName: "participantFilterField"
+            Layout.fillWidth: true
+            placeholderText: qsTr("Participant (name or user id)")
+            Accessible.name: qsTr("Only this participant")
+        }
+    }
+}
