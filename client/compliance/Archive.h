@@ -248,6 +248,7 @@ public:
     struct Impl;
 
 private:
+    friend class Supervision; // Supervision.h: keeps its tables in this archive's database
     Archive();
     std::unique_ptr<Impl> m;
 };

@@ -57,10 +57,39 @@ CREATE TABLE unopened_ids (message_id BLOB PRIMARY KEY, seq INTEGER NOT NULL) WI
 INSERT INTO meta (k, v) SELECT 'device_checks_from', v FROM meta WHERE k = 'head_seq';
 )SQL";
 
+// Issue 21, supervision (Supervision.h): what the journal's SUPERVISION records say (policies
+// and their versions, review actions, samples, accesses) and what the policies raised. All of it
+// is rebuilt from the records and the archive's entries, so every officer's archive agrees.
+constexpr std::string_view kSchemaV4 = R"SQL(
+CREATE TABLE sv_policies (name TEXT NOT NULL, version INTEGER NOT NULL, seq INTEGER NOT NULL,
+                          user TEXT NOT NULL, device INTEGER NOT NULL, time_ms INTEGER NOT NULL,
+                          query TEXT NOT NULL, matter TEXT NOT NULL DEFAULT '',
+                          participant TEXT NOT NULL DEFAULT '', direction TEXT NOT NULL DEFAULT '',
+                          severity TEXT NOT NULL DEFAULT 'medium', enabled INTEGER NOT NULL,
+                          example INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (name, version));
+CREATE TABLE sv_progress (name TEXT NOT NULL, version INTEGER NOT NULL, evaluated_seq INTEGER NOT NULL,
+                          PRIMARY KEY (name, version)) WITHOUT ROWID;
+CREATE TABLE sv_alerts (id TEXT PRIMARY KEY, kind TEXT NOT NULL, policy TEXT NOT NULL,
+                        version INTEGER NOT NULL, seq INTEGER NOT NULL, part INTEGER NOT NULL,
+                        severity TEXT NOT NULL, matches TEXT NOT NULL, context TEXT NOT NULL,
+                        source_seq INTEGER NOT NULL);
+CREATE INDEX sv_alerts_seq ON sv_alerts (seq);
+CREATE TABLE sv_reviews (seq INTEGER PRIMARY KEY, alert TEXT NOT NULL, user TEXT NOT NULL,
+                         device INTEGER NOT NULL, time_ms INTEGER NOT NULL, status TEXT NOT NULL,
+                         disposition TEXT NOT NULL DEFAULT '', note TEXT NOT NULL DEFAULT '');
+CREATE INDEX sv_reviews_alert ON sv_reviews (alert, seq);
+CREATE TABLE sv_samples (seq INTEGER PRIMARY KEY, user TEXT NOT NULL, device INTEGER NOT NULL,
+                         time_ms INTEGER NOT NULL, scope TEXT NOT NULL, from_ms INTEGER NOT NULL,
+                         to_ms INTEGER NOT NULL, percent TEXT NOT NULL, seed TEXT NOT NULL,
+                         sequences TEXT NOT NULL);
+CREATE TABLE sv_access (seq INTEGER PRIMARY KEY, user TEXT NOT NULL, device INTEGER NOT NULL,
+                        time_ms INTEGER NOT NULL, action TEXT NOT NULL, detail TEXT NOT NULL);
+)SQL";
+
 } // namespace
 
 const std::vector<std::string_view>& archiveSchema() {
-    static const std::vector<std::string_view> steps{kSchema, kSchemaV2, kSchemaV3};
+    static const std::vector<std::string_view> steps{kSchema, kSchemaV2, kSchemaV3, kSchemaV4};
     return steps;
 }
 

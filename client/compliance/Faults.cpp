@@ -54,6 +54,11 @@ constexpr FaultInfo kFaults[] = {
                               "or reordered"},
     {"missing-entry", "a receipt or mismatch report names a message the journal does not hold "
                       "before it: removed or withheld"},
+    {"forged-supervision", "a supervision record (policy, review, sample, access) not written by "
+                           "a compliance device, or whose entry failed the signer checks: not "
+                           "applied"},
+    {"unsupported-supervision", "a supervision record of a later format, or with a field this "
+                                "tool cannot use: not applied (update verbatim-journal)"},
     {"history-rewritten", "the relay now serves another log up to the archive's last pull than it "
                           "served then: entries were changed, "
                           "removed or inserted"},

@@ -327,6 +327,12 @@ public:
     /// Downloads an encrypted blob by its relay id (hex), at most `maxBytes`.
     [[nodiscard]] Result<std::string> fetchBlob(const std::string& blobIdHex,
                                                 std::uint64_t maxBytes);
+    /// Queues a SUPERVISION record (docs/protocol.md, "Supervision records") with `body` into
+    /// `conversation`: sealed to the journal and signed by this device like any message. Nothing
+    /// is shown on any device; compliance honours it only from a compliance device. Returns the
+    /// message id (hex); Event::Kind::Sent or SendFailed with that id says how it ended.
+    [[nodiscard]] Result<std::string> sendSupervisionRecord(const std::string& conversation,
+                                                            const std::string& body);
 
     struct Impl;
 

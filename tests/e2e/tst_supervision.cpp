@@ -1,0 +1,320 @@
+// Supervision end to end (issue 21): real clients talk through a real relay over TLS; two
+// compliance officers, each with their own profile and archive, run verbatim-journal. Policies
+// journaled by officer A raise alerts on pull (a message later retracted, one edited into a hit,
+// an attachment's name and its text); A escalates one with a note; B's pull shows the same
+// policies, queue and access log; a review forged by a lawyer is not applied and is reported; a
+// review entry removed from the relay's log is named by verify with its sequence.
+
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QRegularExpression>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <map>
+
+#include "ClientParty.h"
+#include "E2EHarness.h"
+#include "compliance/Supervision.h"
+#include "crypto/PassphraseBox.h"
+#include "storage/Database.h"
+
+using namespace verbatim;
+using namespace verbatim::e2e::parties;
+
+namespace {
+
+constexpr const char* kJournalPass = "journal key passphrase 1";
+
+struct Run {
+    int code = -1;
+    QString out, err;
+};
+
+/// Runs verbatim-journal with the journal and profile passphrases in the environment.
+Run journalTool(const QStringList& args) {
+    QProcess p;
+    auto env = QProcessEnvironment::systemEnvironment();
+    env.insert("VERBATIM_PASSPHRASE", kJournalPass);
+    env.insert("VERBATIM_PROFILE_PASSPHRASE", kPass);
+    p.setProcessEnvironment(env);
+    p.start(VERBATIM_JOURNAL_BIN, args);
+    if (!p.waitForFinished(120000)) {
+        p.kill();
+        return {};
+    }
+    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1,
+            QString::fromUtf8(p.readAllStandardOutput()),
+            QString::fromUtf8(p.readAllStandardError())};
+}
+
+QString writeKeyFile(const QString& dir, const crypto::X25519Key& key) {
+    auto priv = key.privateKey();
+    auto box = crypto::passphraseSeal(*priv, view(std::string_view(kJournalPass)));
+    QString path = dir + "/journal.key";
+    QFile f(path);
+    if (!f.open(QIODevice::WriteOnly)) return {};
+    f.write(reinterpret_cast<const char*>(box->data()), qint64(box->size()));
+    return path;
+}
+
+std::vector<QJsonObject> jsonLines(const QString& out) {
+    std::vector<QJsonObject> v;
+    for (const auto& line : out.split('\n', Qt::SkipEmptyParts))
+        v.push_back(QJsonDocument::fromJson(line.toUtf8()).object());
+    return v;
+}
+
+/// The alert of `policy` whose context holds `text` (and, when >= -1, on that part).
+QJsonObject findAlert(const std::vector<QJsonObject>& alerts, const QString& policy,
+                      const QString& text, int part = -2) {
+    for (const auto& a : alerts) {
+        if (a["policy"].toString() != policy || !a["context"].toString().contains(text)) continue;
+        if (part == -1 && a["part"].toString() != "message") continue;
+        if (part >= 0 && a["part"].toInt(-1) != part) continue;
+        return a;
+    }
+    return {};
+}
+
+/// The journal sequence a "journaled ... at seq N" line names (0: none).
+std::uint64_t journaledAt(const QString& out) {
+    auto m = QRegularExpression("journaled .* at seq (\\d+)").match(out);
+    return m.hasMatch() ? m.captured(1).toULongLong() : 0;
+}
+
+} // namespace
+
+class TestSupervision : public QObject {
+    Q_OBJECT
+
+private slots:
+    void reviewQueueIsSharedThroughTheJournal() {
+        e2e::Harness h;
+        QVERIFY(h.ok());
+        QTemporaryDir dir;
+        auto alice = joinParty(h.enrollLink("alice", proto::ROLE_LAWYER), "Alice Adams");
+        auto admin = joinParty(h.enrollLink("root", proto::ROLE_ADMIN), "Ada Admin");
+        auto officerA = joinParty(h.enrollLink("comply-a", proto::ROLE_COMPLIANCE), "Casey A");
+        auto officerB = joinParty(h.enrollLink("comply-b", proto::ROLE_COMPLIANCE), "Casey B");
+        QVERIFY(alice && admin && officerA && officerB);
+        for (auto* p : {&alice, &admin, &officerA, &officerB})
+            (*p)->start();
+        QVERIFY(alice->waitUntilSynced(20s) && admin->waitUntilSynced(20s));
+        auto link = alice->createInvite("Estate of Smith");
+        QVERIFY(link);
+        auto carol = joinParty(*link, "Carol Client", true);
+        QVERIFY(carol);
+        carol->start();
+        QVERIFY(carol->waitUntilSynced(20s) && alice->waitUntilSynced(20s));
+        auto matter = alice->resolveConversation("Estate of Smith");
+        QVERIFY(matter);
+        // Where compliance journals its actions: made by an administrator with both officers.
+        QVERIFY(admin->createConversation(compliance::kReviewConversationTitle, false,
+                                          {"comply-a", "comply-b"}));
+        QVERIFY(officerA->waitUntilSynced(20s) && officerB->waitUntilSynced(20s));
+        officerA->stop(); // the tool opens the profiles itself
+        officerB->stop();
+        const QString profileA = QString::fromStdString(officerA.get()->profile());
+        const QString profileB = QString::fromStdString(officerB.get()->profile());
+        const QString key = writeKeyFile(dir.path(), h.journalKey());
+        const QString archiveA = dir.path() + "/a.archive", archiveB = dir.path() + "/b.archive";
+
+        auto pullA =
+            journalTool({"pull", "--profile", profileA, "--archive", archiveA, "--key", key});
+        QVERIFY2(pullA.code == 0, qPrintable(pullA.err));
+        // Policies, journaled by A. A query that cannot run is refused before anything happens.
+        auto bad = journalTool({"policy", "add", archiveA, "--profile", profileA, "--key", key,
+                                "--name", "Broken", "--query", "(delete AND this) w/3 thread"});
+        QCOMPARE(bad.code, 2);
+        QVERIFY2(bad.err.contains("the policy's query cannot be used") &&
+                     bad.err.contains("w/N joins words"),
+                 qPrintable(bad.err));
+        for (const QStringList& p :
+             {QStringList{"--name", "Account numbers", "--query", "\"account number\" OR iban"},
+              QStringList{"--name", "Off the record", "--query", "whatsapp OR \"text me\"",
+                          "--direction", "to-clients"},
+              QStringList{"--name", "Delete this", "--query", "\"delete this\"", "--matter",
+                          "Estate of Smith", "--severity", "high"}}) {
+            auto add = journalTool(
+                QStringList{"policy", "add", archiveA, "--profile", profileA, "--key", key} + p);
+            QVERIFY2(add.code == 0 && journaledAt(add.out) > 0, qPrintable(add.out + add.err));
+        }
+        auto listed = journalTool({"policy", "list", archiveA, "--key", key, "--json"});
+        QCOMPARE(listed.code, 0);
+        QCOMPARE(int(jsonLines(listed.out).size()), 3);
+        QVERIFY(!listed.out.contains("Broken"));
+
+        // Messages: one later retracted, one edited into a hit, an attachment whose name and
+        // text hit, and one that hits nothing.
+        auto c1 = carol->sendText(*matter, "My account number is 12345678");
+        QVERIFY(c1);
+        QVERIFY(carol->retract(*c1));
+        auto a1 = alice->sendText(*matter, "Please review the draft");
+        QVERIFY(a1);
+        QVERIFY(alice->edit(*a1, "Please delete this thread after reading"));
+        QVERIFY(carol->sendText(*matter, "Text me on WhatsApp instead"));
+        QVERIFY(alice->sendText(*matter, "See you at the hearing"));
+        const QString notes = dir.path() + "/whatsapp export.txt";
+        {
+            QFile f(notes);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write("Payment details: our IBAN is GB29NWBK60161331926819, thanks.\n");
+        }
+        QVERIFY(carol->sendAttachment(*matter, notes.toStdString(), "notes"));
+        QVERIFY(carol->waitForOutbox(20s) && alice->waitForOutbox(20s));
+
+        // A's pull raises the alerts.
+        pullA = journalTool({"pull", "--profile", profileA, "--archive", archiveA, "--key", key});
+        QVERIFY2(pullA.code == 0, qPrintable(pullA.err));
+        QVERIFY2(pullA.out.contains("5 new alert(s)"), qPrintable(pullA.out));
+        auto alertsA = journalTool({"alerts", archiveA, "--key", key, "--json"});
+        QCOMPARE(alertsA.code, 0);
+        auto listA = jsonLines(alertsA.out);
+        QCOMPARE(int(listA.size()), 5);
+        for (const auto& a : listA) {
+            QVERIFY(a["id"].toString().size() == 12 && a["sequence"].toInteger() > 0);
+            QCOMPARE(a["status"].toString(), QString("open"));
+        }
+        auto retracted = findAlert(listA, "Account numbers", "12345678", -1);
+        QVERIFY2(!retracted.isEmpty(), qPrintable(alertsA.out));
+        auto m0 = retracted["matches"].toArray().first().toObject();
+        QCOMPARE(m0["text"].toString(), QString("account number"));
+        QCOMPARE(retracted["context"].toString().mid(m0["offset"].toInt(), m0["length"].toInt()),
+                 QString("account number"));
+        auto edited = findAlert(listA, "Delete this", "Please delete this thread", -1);
+        QVERIFY2(!edited.isEmpty(), qPrintable(alertsA.out));
+        QCOMPARE(edited["severity"].toString(), QString("high"));
+        QVERIFY(!findAlert(listA, "Off the record", "Text me on WhatsApp", -1).isEmpty());
+        QVERIFY(!findAlert(listA, "Off the record", "whatsapp export.txt", -1).isEmpty());
+        auto inFile = findAlert(listA, "Account numbers", "GB29NWBK", 0);
+        QVERIFY2(!inFile.isEmpty(), qPrintable(alertsA.out));
+        QVERIFY(!alertsA.out.contains("See you at the hearing"));
+
+        // A escalates with a note, and searches (journaled in the access log).
+        const QString editedId = edited["id"].toString();
+        auto review = journalTool({"review", archiveA, editedId, "--profile", profileA, "--key",
+                                   key, "--status", "escalated", "--note",
+                                   "Asked to destroy a thread: escalated to the COLP"});
+        QVERIFY2(review.code == 0, qPrintable(review.out + review.err));
+        const std::uint64_t reviewSeq = journaledAt(review.out);
+        QVERIFY(reviewSeq > 0);
+        auto unknown = journalTool({"review", archiveA, "0123456789ab", "--profile", profileA,
+                                    "--key", key, "--status", "in-review"});
+        QCOMPARE(unknown.code, 1);
+        QVERIFY(unknown.err.contains("no alert 0123456789ab"));
+        auto searchA =
+            journalTool({"search", archiveA, "whatsapp", "--key", key, "--profile", profileA});
+        QVERIFY2(searchA.code == 0 && searchA.out.contains("Text me on WhatsApp"),
+                 qPrintable(searchA.out + searchA.err));
+        auto escalatedA =
+            journalTool({"alerts", archiveA, "--key", key, "--status", "escalated", "--json"});
+        QCOMPARE(int(jsonLines(escalatedA.out).size()), 1);
+
+        // B's own archive: the same policies, queue and ids; B's search and export are logged.
+        auto pullB =
+            journalTool({"pull", "--profile", profileB, "--archive", archiveB, "--key", key});
+        QVERIFY2(pullB.code == 0, qPrintable(pullB.err));
+        auto alertsB = journalTool({"alerts", archiveB, "--key", key, "--json"});
+        auto listB = jsonLines(alertsB.out);
+        QCOMPARE(int(listB.size()), 5);
+        std::map<QString, QString> statusA, statusB;
+        for (const auto& a :
+             jsonLines(journalTool({"alerts", archiveA, "--key", key, "--json"}).out))
+            statusA[a["id"].toString()] = a["status"].toString();
+        for (const auto& a : listB)
+            statusB[a["id"].toString()] = a["status"].toString();
+        QCOMPARE(statusA, statusB);
+        QCOMPARE(statusB[editedId], QString("escalated"));
+        auto editedB = findAlert(listB, "Delete this", "Please delete this thread", -1);
+        QCOMPARE(editedB["note"].toString(),
+                 QString("Asked to destroy a thread: escalated to the COLP"));
+        QVERIFY(editedB["reviewer"].toString().startsWith("comply-a/"));
+        auto searchB = journalTool({"search", archiveB, "\"account number\"", "--key", key,
+                                    "--profile", profileB, "--matter", "Estate of Smith"});
+        QVERIFY2(searchB.code == 0, qPrintable(searchB.err));
+        auto exportB = journalTool({"export", archiveB, "--format", "jsonl", "--out",
+                                    dir.path() + "/b.jsonl", "--key", key, "--profile", profileB});
+        QVERIFY2(exportB.code == 0, qPrintable(exportB.err));
+        auto logB = journalTool({"access-log", archiveB, "--key", key, "--json"});
+        QCOMPARE(logB.code, 0);
+        auto entries = jsonLines(logB.out);
+        QCOMPARE(int(entries.size()), 3);
+        QVERIFY(entries[0]["who"].toString().startsWith("comply-a/"));
+        QCOMPARE(entries[0]["action"].toString(), QString("search"));
+        QVERIFY(entries[0]["detail"].toString().contains("whatsapp"));
+        QVERIFY(entries[1]["who"].toString().startsWith("comply-b/"));
+        QVERIFY(entries[1]["detail"].toString().contains("matter=Estate of Smith"));
+        QCOMPARE(entries[2]["action"].toString(), QString("export"));
+        // A sees B's accesses after its next pull.
+        QVERIFY(journalTool({"pull", "--profile", profileA, "--archive", archiveA, "--key", key})
+                    .code == 0);
+        QCOMPARE(journalTool({"access-log", archiveA, "--key", key, "--json"}).out, logB.out);
+
+        // Policies are versioned: B disables one; both archives show v1 and v2.
+        auto disable = journalTool(
+            {"policy", "disable", archiveB, "Off the record", "--profile", profileB, "--key", key});
+        QVERIFY2(disable.code == 0, qPrintable(disable.out + disable.err));
+        auto versions = jsonLines(
+            journalTool({"policy", "show", archiveB, "Off the record", "--key", key, "--json"})
+                .out);
+        QCOMPARE(int(versions.size()), 2);
+        QCOMPARE(versions[0]["version"].toInt(), 1);
+        QVERIFY(versions[0]["enabled"].toBool());
+        QCOMPARE(versions[1]["version"].toInt(), 2);
+        QVERIFY(!versions[1]["enabled"].toBool());
+
+        // Hostile: a lawyer's device journals a review closing the escalated alert. It is not
+        // applied, and verify reports it.
+        auto forged = compliance::supervisionReviewBody(editedId.toStdString(), "closed",
+                                                        "no-issue", "nothing to see");
+        QVERIFY(forged);
+        auto forgedId = alice->sendSupervisionRecord(*matter, *forged);
+        QVERIFY(forgedId);
+        QVERIFY(alice->waitForOutbox(20s));
+        pullB = journalTool({"pull", "--profile", profileB, "--archive", archiveB, "--key", key});
+        QVERIFY2(pullB.code == 0 && pullB.out.contains("1 refused"), qPrintable(pullB.out));
+        auto after = jsonLines(
+            journalTool({"alerts", archiveB, "--key", key, "--status", "escalated", "--json"}).out);
+        QCOMPARE(int(after.size()), 1);
+        QCOMPARE(after[0]["id"].toString(), editedId);
+        auto verifyB = journalTool({"verify", archiveB, "--key", key, "--json"});
+        QCOMPARE(verifyB.code, 3);
+        auto report = QJsonDocument::fromJson(verifyB.out.toUtf8()).object();
+        bool flagged = false;
+        for (const auto& p : report["problems"].toArray())
+            flagged = flagged || (p.toObject()["fault"].toString() == "forged-supervision" &&
+                                  p.toObject()["detail"].toString().contains("alice/"));
+        QVERIFY2(flagged, qPrintable(verifyB.out));
+
+        // The relay drops A's review entry from its log: a new archive's verify names it by
+        // sequence, and there the alert is open again (which the chain shows was tampered with).
+        h.stop();
+        {
+            storage::OpenOptions o;
+            o.create = false;
+            auto db = storage::Database::open(h.databasePath(), h.databaseKey(), o);
+            QVERIFY(db);
+            QVERIFY((*db)->exec("DELETE FROM journal WHERE seq = " + std::to_string(reviewSeq)));
+        }
+        QVERIFY(h.restart());
+        const QString archiveC = dir.path() + "/c.archive";
+        auto pullC =
+            journalTool({"pull", "--profile", profileB, "--archive", archiveC, "--key", key});
+        QVERIFY2(pullC.code == 0, qPrintable(pullC.err));
+        auto verifyC = journalTool({"verify", archiveC, "--key", key, "--json"});
+        QCOMPARE(verifyC.code, 3);
+        bool missing = false;
+        for (const auto& p :
+             QJsonDocument::fromJson(verifyC.out.toUtf8()).object()["problems"].toArray())
+            missing = missing || (p.toObject()["fault"].toString() == "missing" &&
+                                  p.toObject()["sequence"].toInteger() == qint64(reviewSeq));
+        QVERIFY2(missing, qPrintable(verifyC.out));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestSupervision)
+#include "tst_supervision.moc"
