@@ -74,9 +74,12 @@ Result<journal::DeviceChain> AccountStore::deviceChain() {
 
 Result<void> AccountStore::advanceDeviceChain(ByteView messageId) {
     VERBATIM_TRY_LET(chain, deviceChain());
-    auto next = chain->next(messageId);
-    if (auto r = set("journal_chain_acked", view(std::to_string(next.acked))); !r) return r;
-    return set("journal_chain_head", ByteView(next.head.data(), next.head.size()));
+    return setDeviceChain(chain->next(messageId));
+}
+
+Result<void> AccountStore::setDeviceChain(const journal::DeviceChain& chain) {
+    if (auto r = set("journal_chain_acked", view(std::to_string(chain.acked))); !r) return r;
+    return set("journal_chain_head", ByteView(chain.head.data(), chain.head.size()));
 }
 
 // Link secrets are kept as u64(expires_ms) || secret[32] entries under "link_secrets".

@@ -44,6 +44,9 @@ public:
     [[nodiscard]] Result<journal::DeviceChain> deviceChain();
     /// Appends `messageId` (the journal stored it) to the chain.
     [[nodiscard]] Result<void> advanceDeviceChain(ByteView messageId);
+    /// Puts the chain back to `chain` (the relay was restored to a journal that ends before
+    /// entries the chain covers, which are sent again: docs/protocol.md, "Restore").
+    [[nodiscard]] Result<void> setDeviceChain(const journal::DeviceChain& chain);
 
     /// A secret of a device link this device made (never sent to the relay), until it expires.
     struct LinkSecret {

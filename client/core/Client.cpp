@@ -90,6 +90,8 @@ const char* eventName(Event::Kind k) {
         return "device_approval_requested";
     case Event::Kind::ConnectedElsewhere:
         return "connected_elsewhere";
+    case Event::Kind::RelayRestored:
+        return "relay_restored";
     }
     return "unknown";
 }
@@ -322,11 +324,21 @@ void Client::Impl::onPush(const proto::Push& p) {
         post([this, e = p.envelope(), gen] { onEnvelope(e, gen); });
     } break;
     case proto::Push::kQueueDrained:
-        post([this] {
+        post([this, drained = p.queue_drained()] {
             std::uint64_t gen;
             {
                 std::lock_guard lock(queueMutex);
                 gen = generation;
+            }
+            // First: a restored relay says so here, and nothing is sent on this connection
+            // before this device has reacted (C-RESTORE-1, ClientRestore.cpp).
+            if (!reactToRestore(drained)) {
+                supervisor->reconnect(); // tried again on the next connection
+                return;
+            }
+            {
+                std::lock_guard lock(queueMutex);
+                restoreCheckedGeneration = gen;
             }
             if (refreshManifest()) touchGuard();
             rotateSignedPreKeyIfDue();
@@ -405,7 +417,7 @@ bool Client::waitForOutbox(std::chrono::milliseconds timeout) {
 // -------------------------------------------------------------------------------------
 
 // Makes the keys and records them as made, under `mutex`; the upload happens after it is released.
-Result<proto::Request> Client::Impl::preparePreKeyUpload(bool newSignedPreKey) {
+Result<proto::Request> Client::Impl::preparePreKeyUpload(bool newSignedPreKey, bool replace) {
     if (!db) return fail(ErrorCode::NotFound, kErasedText);
     VERBATIM_TRY_LET(nextText, accounts->get("next_prekey"));
     std::uint32_t next = *nextText ? std::uint32_t(std::stoul(**nextText)) : 1;
@@ -414,6 +426,7 @@ Result<proto::Request> Client::Impl::preparePreKeyUpload(bool newSignedPreKey) {
     VERBATIM_TRY_LET(pks, sessions->generatePreKeys(next, kPreKeyBatch));
     proto::Request req;
     auto* up = req.mutable_upload_pre_keys();
+    up->set_replace_pre_keys(replace);
     for (auto& pk : *pks) {
         auto* p = up->add_pre_keys();
         p->set_id(pk.id);
@@ -432,11 +445,11 @@ Result<proto::Request> Client::Impl::preparePreKeyUpload(bool newSignedPreKey) {
     return req;
 }
 
-Result<void> Client::Impl::uploadPreKeys(bool newSignedPreKey) {
+Result<void> Client::Impl::uploadPreKeys(bool newSignedPreKey, bool replace) {
     Result<proto::Request> req = fail(ErrorCode::Internal, "");
     {
         std::lock_guard lock(mutex);
-        req = preparePreKeyUpload(newSignedPreKey);
+        req = preparePreKeyUpload(newSignedPreKey, replace);
     }
     if (!req) return tl::unexpected(req.error());
     VERBATIM_TRY_LET(resp, call(*req));

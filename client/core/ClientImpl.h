@@ -158,6 +158,9 @@ struct Client::Impl {
     // Sync state (guarded by queueMutex).
     std::condition_variable syncCv;
     std::uint64_t generation = 0, drainedGeneration = 0;
+    /// The connection (generation) whose QueueDrained was checked for a relay restore: the
+    /// outbox sends nothing on a connection before that (ClientRestore.cpp).
+    std::uint64_t restoreCheckedGeneration = 0;
     bool outboxIdle = true;
     std::chrono::steady_clock::time_point retryAt{};
 
@@ -230,8 +233,10 @@ struct Client::Impl {
     void onPush(const proto::Push& p);
 
     // ---- protocol -----------------------------------------------------------------------------
-    Result<proto::Request> preparePreKeyUpload(bool newSignedPreKey);
-    Result<void> uploadPreKeys(bool newSignedPreKey); ///< takes `mutex` itself, not across the call
+    /// `replace`: the relay drops this device's stored one-time pre-keys first (after a restore).
+    Result<proto::Request> preparePreKeyUpload(bool newSignedPreKey, bool replace = false);
+    /// Takes `mutex` itself, not across the call.
+    Result<void> uploadPreKeys(bool newSignedPreKey, bool replace = false);
     Result<std::vector<proto::DeviceAddress>> memberDevices(const std::string& conversation,
                                                             bool refresh);
     Result<void> ensureSessions(const std::vector<proto::DeviceAddress>& devices,
@@ -245,6 +250,13 @@ struct Client::Impl {
     Result<void> adminAction(const std::string& user, std::uint32_t device,
                              proto::AdminDeviceAction::Action action);
     void rotateSignedPreKeyIfDue();
+    /// C-RESTORE-1 (ClientRestore.cpp): on a restore epoch this device has not seen, queues again
+    /// what the restored relay lost and replaces its pre-keys there. Runs on the worker; false
+    /// when it could not finish (it is tried again on the next connection).
+    bool reactToRestore(const proto::QueueDrained& drained);
+    /// Re-uploads the attachments of `rec` from this device's copies; the record then names the
+    /// new blobs. Takes no lock (network).
+    void reuploadAttachments(proto::JournalRecord& rec);
     bool manifestStale = false; ///< worker: the relay said our journal key is not current
 
     // ---- outbox -------------------------------------------------------------------------------

@@ -59,6 +59,9 @@ void Client::Impl::flushOutbox() {
     if (wiped || revoked()) return;
     {
         std::lock_guard lock(queueMutex);
+        // Nothing leaves on a connection before its QueueDrained was checked for a restore:
+        // entries sent to a restored relay must carry the chain its journal continues.
+        if (restoreCheckedGeneration != generation) return;
         if (retryAt != std::chrono::steady_clock::time_point{} &&
             std::chrono::steady_clock::now() < retryAt)
             return;
@@ -301,6 +304,11 @@ Client::Impl::SendOutcome Client::Impl::finishSend(const PreparedSend& p,
         if (!messages->markSent(rec.message_id(), r.server_time_ms(), r.journal_sequence()))
             return SendOutcome::Retry;
         (void)messages->markProcessed(rec.message_id());
+        // Kept, with the chain before it, for a resend should the relay be restored from a
+        // backup taken before this (C-RESTORE-1).
+        auto chainBefore = accounts->deviceChain();
+        if (!chainBefore || !outbox->recordSent(rec, r.journal_sequence(), *chainBefore, nowMs()))
+            return SendOutcome::Retry;
         // The journal has this entry now (or had it: a duplicate): it joins this device's chain,
         // which every later entry carries (issue 15 break 3).
         if (!accounts->advanceDeviceChain(view(rec.message_id()))) return SendOutcome::Retry;

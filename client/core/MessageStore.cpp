@@ -269,12 +269,16 @@ Result<void> MessageStore::setState(const std::string& rawMessageId, MessageStat
 Result<void> MessageStore::markSent(const std::string& rawMessageId, std::uint64_t serverTimeMs,
                                     std::uint64_t journalSeq) {
     VERBATIM_TRY_LET(
-        up, m_db.cached(
-                "UPDATE messages SET state = ?, server_time_ms = ?, journal_seq = ? WHERE id = ?"));
-    up->bind(1, std::int64_t(MessageState::Sent))
-        .bind(2, std::int64_t(serverTimeMs))
-        .bind(3, std::int64_t(journalSeq))
-        .bind(4, view(rawMessageId));
+        up,
+        m_db.cached("UPDATE messages SET state = CASE WHEN state IN (?, ?) THEN state ELSE ? END, "
+                    "server_time_ms = ?, journal_seq = ? WHERE id = ?"));
+    // A message sent again after a relay restore keeps its delivered or read state.
+    up->bind(1, std::int64_t(MessageState::Delivered))
+        .bind(2, std::int64_t(MessageState::Read))
+        .bind(3, std::int64_t(MessageState::Sent))
+        .bind(4, std::int64_t(serverTimeMs))
+        .bind(5, std::int64_t(journalSeq))
+        .bind(6, view(rawMessageId));
     return up->run();
 }
 

@@ -81,6 +81,21 @@ CREATE TABLE contacts (
 );
 )sql";
 
+// Version 2 (issue 19): what the relay acknowledged, kept so that it can be sent again after the
+// relay is restored from a backup (Outbox.h; docs/protocol.md, "Restore").
+constexpr std::string_view kSchemaV2 = R"sql(
+CREATE TABLE sent (
+  message BLOB PRIMARY KEY,
+  record BLOB NOT NULL,
+  journal_seq INTEGER NOT NULL,
+  chain_acked INTEGER NOT NULL,  -- this device's journal chain just before the acknowledgement
+  chain_head BLOB NOT NULL,
+  acked_ms INTEGER NOT NULL
+);
+CREATE INDEX sent_by_journal_seq ON sent (journal_seq);
+CREATE INDEX sent_by_acked_ms ON sent (acked_ms);
+)sql";
+
 ProfileStepHook g_stepHook = nullptr;
 void stepDone(std::string_view step) {
     if (g_stepHook) g_stepHook(step);
@@ -267,7 +282,7 @@ void overwriteAndRemove(const fs::path& p) {
 } // namespace
 
 Result<void> migrateClientSchema(storage::Database& db) {
-    return db.migrate({kSchemaV1});
+    return db.migrate({kSchemaV1, kSchemaV2});
 }
 
 void setProfileStepHook(ProfileStepHook hook) {

@@ -82,6 +82,13 @@ void RelayService::onUploadPreKeys(const DeviceId& from, proto::Request& request
                 errorResponse(proto::STATUS_RATE_LIMITED, "too many pre-key uploads", wait));
     if (auto v = validateKeys(from.identityKey, up); !v) return done(responseFor(v.error()));
     return run([this, from, up](Database& db, proto::Response& out) mutable -> Result<Completion> {
+        if (up.replace_pre_keys()) {
+            // A device told that this relay was restored from a backup replaces its whole set:
+            // the restored keys may include ones handed out (and used) after the backup.
+            VERBATIM_TRY_LET(del, db.prepare("DELETE FROM prekeys WHERE user = ? AND device = ?"));
+            del->bind(1, std::string_view(from.user)).bind(2, std::int64_t(from.device));
+            VERBATIM_TRY(del->run());
+        }
         // Issue 16 item 5: a device stores at most maxStoredPreKeys one-time pre-keys. Keys
         // over it are not stored (the answer counts them) rather than the upload refused, so
         // that the signed pre-key it may carry (the weekly rotation) is never lost with them.

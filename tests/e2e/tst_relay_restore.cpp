@@ -1,0 +1,350 @@
+// C-RESTORE-1 (issue 19, "Backup, restore"): real clients (client::Client) against the real
+// verbatim-relay over TLS, backed up with `verbatim-relay backup` while they talk and brought
+// back with `verbatim-relay restore` into a new data directory. The clients only reconnect:
+// nobody resends anything by hand. Every message reaches its recipients exactly once (what the
+// restored relay lost comes again from its sender, under the same id), an attachment uploaded
+// after the backup can still be opened, the journal verifies in a compliance archive, a device
+// can still be reached by a new session (its pre-keys were replaced), and each sender is told
+// once.
+
+#include <QFile>
+#include <QProcess>
+#include <QRegularExpression>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <map>
+
+#include "ClientParty.h"
+#include "E2EHarness.h"
+#include "client/compliance/Archive.h"
+#include "crypto/Random.h"
+#include "crypto/X25519.h"
+
+using namespace verbatim;
+using namespace verbatim::e2e::parties;
+
+namespace {
+
+bool writeAll(const QString& path, const QByteArray& data) {
+    QFile f(path);
+    if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate)) return false;
+    return f.write(data) == data.size();
+}
+
+QByteArray readAll(const QString& path) {
+    QFile f(path);
+    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+}
+
+QByteArray randomFile(std::size_t size) {
+    Bytes b = crypto::randomBytes(size);
+    return QByteArray(reinterpret_cast<const char*>(b.data()), int(b.size()));
+}
+
+std::size_t countOf(Party& p, client::Event::Kind kind, const std::string& id) {
+    std::size_t n = 0;
+    for (const auto& e : p.eventsOf(kind))
+        n += e.messageId == id ? 1 : 0;
+    return n;
+}
+
+} // namespace
+
+class TestRelayRestore : public QObject {
+    Q_OBJECT
+    std::uint16_t m_port = 0, m_adminPort = 0;
+    std::unique_ptr<QProcess> m_relay;
+
+    struct Run {
+        int code = -1;
+        QString out, err;
+    };
+
+    static QProcessEnvironment env() {
+        auto e = QProcessEnvironment::systemEnvironment();
+        e.insert("VERBATIM_PASSPHRASE", "restore-test-passphrase-long-enough");
+        e.insert("VERBATIM_LOG", "warn");
+        e.remove("VERBATIM_RELAY_UNLOCK_FILE");
+        e.remove("CREDENTIALS_DIRECTORY");
+        return e;
+    }
+
+    static Run relay(const QStringList& args) {
+        QProcess p;
+        p.setProcessEnvironment(env());
+        p.start(VERBATIM_RELAY_BIN, args);
+        Run r;
+        if (!p.waitForFinished(60000)) {
+            p.kill();
+            p.waitForFinished();
+            r.err = "timed out";
+            return r;
+        }
+        r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+        r.out = QString::fromUtf8(p.readAllStandardOutput());
+        r.err = QString::fromUtf8(p.readAllStandardError());
+        return r;
+    }
+
+    bool startServe(const QString& data, const QString& unlock) {
+        m_relay = std::make_unique<QProcess>();
+        m_relay->setProcessEnvironment(env());
+        m_relay->start(VERBATIM_RELAY_BIN,
+                       {"serve", "--data", data, "--listen", QString("127.0.0.1:%1").arg(m_port),
+                        "--admin-listen", QString("127.0.0.1:%1").arg(m_adminPort),
+                        "--bench-limits", "--unlock-file", unlock});
+        if (!m_relay->waitForStarted(10000)) return false;
+        QElapsedTimer t;
+        t.start();
+        while (t.elapsed() < 15000) {
+            m_relay->waitForReadyRead(200);
+            if (m_relay->readAllStandardOutput().contains("listening")) return true;
+            if (m_relay->state() != QProcess::Running) {
+                qWarning("serve: %s", m_relay->readAllStandardError().constData());
+                return false;
+            }
+        }
+        return false;
+    }
+
+    void stopServe() {
+        if (!m_relay) return;
+        m_relay->terminate();
+        if (!m_relay->waitForFinished(10000)) {
+            m_relay->kill();
+            m_relay->waitForFinished(5000);
+        }
+        m_relay.reset();
+    }
+
+private slots:
+    void cleanup() { stopServe(); }
+
+    // A lawyer keeps talking after the nightly backup (texts, an attachment, an edit; a
+    // colleague writes to her for the first time); the client of the matter writes, then goes
+    // offline. The disk dies; the backup is restored on another machine. When the devices
+    // reconnect, each sends again what the restored relay lost, and nothing shows twice.
+    void clientsSendAgainWhatARestoredRelayLost() {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QString data = dir.path() + "/data", unlock = dir.path() + "/relay.unlock",
+                      backupFile = dir.path() + "/nightly.vrb", restored = dir.path() + "/restored";
+        auto journalKey = *crypto::X25519Key::generate();
+        m_port = e2e::freeLoopbackPort();
+        do // two probes may return the same free port
+            m_adminPort = e2e::freeLoopbackPort();
+        while (m_adminPort == m_port);
+        QVERIFY(writeAll(dir.path() + "/journal.pub",
+                         QByteArray::fromStdString(toHex(journalKey.publicKey()))));
+        auto init =
+            relay({"init", "--data", data, "--unlock-file", unlock, "--firm", "Restore & Co",
+                   "--journal-key", dir.path() + "/journal.pub", "--root-key-out",
+                   dir.path() + "/root.key", "--address", QString("127.0.0.1:%1").arg(m_port)});
+        QVERIFY2(init.code == 0, qPrintable(init.err));
+        auto link = [&](const QString& dataDir, const QStringList& args) {
+            auto r = relay(QStringList{"admin", "--data", dataDir, "--unlock-file", unlock} + args);
+            if (r.code != 0) qWarning("admin: %s", qPrintable(r.err));
+            return r.out.trimmed().toStdString();
+        };
+        const auto lenaLink = link(data, {"enroll", "lena", "--role", "lawyer"});
+        const auto samLink = link(data, {"enroll", "sam", "--role", "lawyer"});
+        const auto olgaLink = link(data, {"enroll", "olga", "--role", "compliance"});
+        const auto carlLink =
+            link(data, {"invite", "--from", "lena", "--matter", "Restore matter"});
+        QVERIFY(startServe(data, unlock));
+
+        auto lena = joinParty(lenaLink, "Lena");
+        auto sam = joinParty(samLink, "Sam");
+        auto olga = joinParty(olgaLink, "Olga");
+        auto carl = joinParty(carlLink, "Carl", true);
+        QVERIFY(lena && sam && olga && carl);
+        for (auto* p : {lena.get(), sam.get(), olga.get(), carl.get()}) {
+            (*p)->start();
+            QVERIFY((*p)->waitUntilSynced(20s));
+        }
+        auto convs = carl->conversations();
+        QVERIFY(convs && convs->size() == 1);
+        const std::string matter = (*convs)[0].id;
+        QVERIFY(eventually([&] { return lena->resolveConversation(matter).has_value(); }));
+        auto samChat = lena->createConversation("Sam chat", false, {"sam"});
+        QVERIFY2(samChat, samChat ? "" : samChat.error().message.c_str());
+
+        // Before the backup.
+        std::vector<std::string> before;
+        for (int i = 0; i < 3; ++i)
+            before.push_back(*lena->sendText(matter, "before " + std::to_string(i)));
+        const QString fileA = dir.path() + "/before.bin";
+        QVERIFY(writeAll(fileA, randomFile(50000)));
+        auto attachmentA = lena->sendAttachment(matter, fileA.toStdString());
+        QVERIFY(attachmentA);
+        before.push_back(*attachmentA);
+        auto carlBefore = carl->sendText(matter, "carl before the backup");
+        QVERIFY(carlBefore);
+        QVERIFY(eventually([&] {
+            for (const auto& id : before)
+                if (!msg(*carl, id)) return false;
+            return msg(*lena, *carlBefore).has_value();
+        }));
+        QVERIFY(lena->waitUntilSynced(20s) && carl->waitUntilSynced(20s));
+
+        // The nightly backup, taken while the relay serves.
+        auto b = relay({"backup", "--data", data, "--out", backupFile, "--unlock-file", unlock});
+        QVERIFY2(b.code == 0, qPrintable(b.err));
+        auto m = QRegularExpression("journal up to sequence (\\d+)").match(b.out);
+        QVERIFY2(m.hasMatch(), qPrintable(b.out));
+        const std::uint64_t backupSeq = m.captured(1).toULongLong();
+
+        // After it: the client writes, then goes offline; the lawyer sends texts, an attachment
+        // and an edit; a colleague writes to her for the first time (a session started from one
+        // of her one-time pre-keys, which her device then deletes).
+        auto carlAfter = carl->sendText(matter, "carl after the backup");
+        QVERIFY(carlAfter && carl->waitForOutbox(20s));
+        QVERIFY(eventually([&] { return msg(*lena, *carlAfter).has_value(); }));
+        carl->stop();
+        std::vector<std::string> after;
+        for (int i = 0; i < 3; ++i)
+            after.push_back(*lena->sendText(matter, "after " + std::to_string(i)));
+        const QString fileB = dir.path() + "/after.bin";
+        const QByteArray bytesB = randomFile(40000);
+        QVERIFY(writeAll(fileB, bytesB));
+        auto attachmentB = lena->sendAttachment(matter, fileB.toStdString());
+        QVERIFY(attachmentB);
+        after.push_back(*attachmentB);
+        QVERIFY(lena->edit(before[0], "before 0, edited after the backup"));
+        auto samAfter = sam->sendText(*samChat, "sam after the backup");
+        QVERIFY(samAfter);
+        QVERIFY(eventually([&] { return hasBody(*lena, *samAfter, "sam after the backup"); }));
+        QVERIFY(lena->waitUntilSynced(20s) && sam->waitUntilSynced(20s));
+        for (const auto& id : after) {
+            auto v = msg(*lena, id);
+            QVERIFY(v && v->journalSequence > backupSeq);
+        }
+
+        // The disk dies. The backup is restored on another machine and served there; a new
+        // colleague is enrolled on it.
+        lena->stop();
+        sam->stop();
+        olga->stop();
+        stopServe();
+        auto r =
+            relay({"restore", "--from", backupFile, "--data", restored, "--unlock-file", unlock});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        const auto ninaLink = link(restored, {"enroll", "nina", "--role", "lawyer"});
+        QVERIFY(!ninaLink.empty());
+        QVERIFY(startServe(restored, unlock));
+        for (auto* p : {lena.get(), sam.get(), olga.get(), carl.get()})
+            (*p)->start();
+
+        // The client, offline since the backup, gets what the relay lost, from its sender.
+        QVERIFY(eventually(
+            [&] {
+                for (const auto& id : after)
+                    if (!msg(*carl, id)) return false;
+                return hasBody(*carl, before[0], "before 0, edited after the backup");
+            },
+            30s));
+        QVERIFY(eventually([&] { return msg(*lena, *carlAfter).has_value(); }));
+        for (auto* p : {lena.get(), sam.get(), carl.get()})
+            QVERIFY((*p)->waitUntilSynced(30s) && (*p)->waitForOutbox(30s));
+        // Each device that lost something is told once, with how many messages went again.
+        auto restoredEvents = [](Party& p) {
+            return p.eventsOf(client::Event::Kind::RelayRestored);
+        };
+        QVERIFY(eventually([&] { return restoredEvents(*lena).size() == 1; }, 30s));
+        QVERIFY(eventually([&] { return restoredEvents(*sam).size() == 1; }, 30s));
+        QVERIFY(eventually([&] { return restoredEvents(*carl).size() == 1; }, 30s));
+        // Three texts, the attachment and the edit.
+        QCOMPARE(restoredEvents(*lena)[0].detail,
+                 std::string("The relay was restored from a backup; 5 messages were sent again."));
+        QCOMPARE(restoredEvents(*sam)[0].detail,
+                 std::string("The relay was restored from a backup; 1 message was sent again."));
+        QVERIFY(restoredEvents(*olga).empty()); // it had sent nothing
+
+        QTest::qWait(500); // room for a duplicate to show, were one to come
+        auto history = carl->history(matter, 1000);
+        QVERIFY(history);
+        std::map<std::string, int> shown;
+        for (const auto& v : *history)
+            ++shown[v.id];
+        for (const auto& id : before) {
+            QCOMPARE(shown[id], 1);
+            QCOMPARE(countOf(*carl, client::Event::Kind::Message, id), std::size_t(1));
+        }
+        for (const auto& id : after) {
+            QCOMPARE(shown[id], 1);
+            QCOMPARE(countOf(*carl, client::Event::Kind::Message, id), std::size_t(1));
+        }
+        // The lawyer had the client's and the colleague's messages before the restore: their
+        // resends are dropped as duplicates.
+        QCOMPARE(countOf(*lena, client::Event::Kind::Message, *carlAfter), std::size_t(1));
+        QCOMPARE(countOf(*lena, client::Event::Kind::Message, *samAfter), std::size_t(1));
+        auto lenaHistory = lena->history(matter, 1000);
+        QVERIFY(lenaHistory);
+        int carlAfterShown = 0, notices = 0;
+        for (const auto& v : *lenaHistory) {
+            carlAfterShown += v.id == *carlAfter ? 1 : 0;
+            if (v.kind == client::MessageKind::System &&
+                v.body.find("restored from a backup") != std::string::npos)
+                ++notices;
+        }
+        QCOMPARE(carlAfterShown, 1);
+        QCOMPARE(notices, 1);
+        // The attachment uploaded after the backup (its blob is not in it) still opens.
+        const QString savedB = dir.path() + "/after.saved";
+        auto saved = carl->saveAttachment(*attachmentB, 0, savedB.toStdString());
+        QVERIFY2(saved, saved ? "" : saved.error().message.c_str());
+        QCOMPARE(readAll(savedB), bytesB);
+
+        // A new session to the lawyer's device: the restored relay must not hand out the
+        // one-time pre-key the colleague's session used after the backup.
+        auto nina = joinParty(ninaLink, "Nina");
+        QVERIFY(nina);
+        nina->start();
+        QVERIFY(nina->waitUntilSynced(20s));
+        auto ninaChat = nina->createConversation("Nina chat", false, {"lena"});
+        QVERIFY2(ninaChat, ninaChat ? "" : ninaChat.error().message.c_str());
+        auto hello = nina->sendText(*ninaChat, "hello after the restore");
+        QVERIFY(hello);
+        QVERIFY2(eventually([&] { return hasBody(*lena, *hello, "hello after the restore"); }, 30s),
+                 "the lawyer's device could not open a session started after the restore");
+
+        // Compliance: the restored journal, continued by the resends, verifies (chain,
+        // signatures, commitments and every device's own chain) and holds each message once.
+        std::vector<crypto::X25519Key> keys;
+        keys.push_back(std::move(*crypto::X25519Key::fromPrivate(*journalKey.privateKey())));
+        auto archive = compliance::Archive::open(dir.path().toStdString() + "/restore.archive",
+                                                 std::move(keys), true);
+        QVERIFY2(archive, archive ? "" : archive.error().message.c_str());
+        auto manifest = olga->firmManifest();
+        QVERIFY(manifest);
+        QVERIFY((*archive)->setManifest(view(*manifest), olga->account().firmFingerprint));
+        QVERIFY(eventually([&] { return olga->isConnected(); }));
+        auto* officer = olga.get()->c.get();
+        auto stats = (*archive)->pull(
+            [officer](std::uint64_t a, std::uint32_t l) { return officer->pullJournalPage(a, l); },
+            [officer](const std::string& id, std::uint64_t max) {
+                return officer->fetchBlob(id, max);
+            });
+        QVERIFY2(stats, stats ? "" : stats.error().message.c_str());
+        auto report = (*archive)->verify();
+        QVERIFY2(report, report ? "" : report.error().message.c_str());
+        QVERIFY2(report->ok(), report->text().c_str());
+        auto timeline = (*archive)->timeline(matter);
+        QVERIFY(timeline);
+        std::map<std::string, int> journaled;
+        for (const auto& e : *timeline)
+            ++journaled[e.messageId];
+        for (const auto& id : before)
+            QCOMPARE(journaled[id], 1);
+        for (const auto& id : after)
+            QCOMPARE(journaled[id], 1);
+        QCOMPARE(journaled[*carlAfter], 1);
+        for (const auto& e : *timeline)
+            if (e.messageId == before[0])
+                QCOMPARE(e.body, std::string("before 0, edited after the backup"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestRelayRestore)
+#include "tst_relay_restore.moc"
