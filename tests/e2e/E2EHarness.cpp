@@ -191,7 +191,9 @@ bool Harness::startRelay() {
     }
     auto db = storage::Database::open((m_dir.path() + "/relay.db").toStdString(), m_dbKey);
     if (!db) return false;
-    auto service = relay::RelayService::open(std::move(*db), m_config);
+    relay::RelayConfig served = m_config;
+    if (m_servedTweak) m_servedTweak(served);
+    auto service = relay::RelayService::open(std::move(*db), served);
     if (!service) return false;
     m_service = std::move(*service);
     auto server = relay::RelayServer::start(*m_service, m_serverConfig);

@@ -146,6 +146,12 @@ public:
     Bytes signedManifestBytes() const { return m_config.firmManifest; }
     /// Serves exactly these manifest bytes after restart() (a rollback to an older manifest).
     void serveManifestBytes(Bytes manifest) { m_config.firmManifest = std::move(manifest); }
+    /// From the next restart() on, the relay runs with its config changed by `tweak` (none:
+    /// as the harness set it up), while the harness's own view (endpoint(), link()) stays: a
+    /// relay that puts another firm, address or pin into the links it returns.
+    void tweakServedConfig(std::function<void(relay::RelayConfig&)> tweak) {
+        m_servedTweak = std::move(tweak);
+    }
     /// A rogue relay: a new journal key in a manifest signed by another root (after restart()).
     void serveForeignManifest();
     /// Journal keys replaced by rotateJournalKey() or serveForeignManifest(), oldest first.
@@ -198,6 +204,7 @@ private:
     journal::DevicePolicy m_policy;
     std::vector<std::string> m_relayAddresses;
     std::vector<Bytes> m_tlsKeyPins;
+    std::function<void(relay::RelayConfig&)> m_servedTweak;
     std::uint64_t m_manifestSerial = 0;
     relay::RelayConfig m_config;
     relay::ServerConfig m_serverConfig;

@@ -915,6 +915,46 @@ private slots:
                  bad.error().message.c_str());
         alice->stop();
     }
+
+    // C-LINK-4, the rest: a relay that puts another firm's fingerprint, another relay address
+    // (one the manifest does not name) or another certificate pin (or none) into the invite and
+    // device links it returns cannot make the device hand them out: each is refused with a clear
+    // error and never returned to the user.
+    void handedOutLinksNameThisFirmRelayAndPin() {
+        e2e::Harness h;
+        QVERIFY(h.ok());
+        auto alice = joinParty(h.enrollLink("alice", proto::ROLE_LAWYER), "Alice");
+        QVERIFY(alice);
+        alice->start();
+        QVERIFY(alice->waitUntilSynced(20s));
+        auto honest = alice->createInvite("Matter A");
+        QVERIFY2(honest, honest ? "" : honest.error().message.c_str());
+        QVERIFY(honest->find("&firm=" + h.firmFingerprint()) != std::string::npos);
+        alice->stop();
+        const std::string otherPin = toHex(crypto::randomBytes(32));
+        const std::vector<std::pair<const char*, std::function<void(relay::RelayConfig&)>>> lies{
+            {"another firm",
+             [](relay::RelayConfig& c) { c.firmFingerprint = toHex(crypto::randomBytes(16)); }},
+            {"another relay", [](relay::RelayConfig& c) { c.publicAddress = "127.0.0.1:1"; }},
+            {"another pin", [&](relay::RelayConfig& c) { c.tlsPin = otherPin; }},
+            {"no pin", [](relay::RelayConfig& c) { c.tlsPin.clear(); }},
+        };
+        for (const auto& [what, lie] : lies) {
+            h.tweakServedConfig(lie);
+            QVERIFY(h.restart());
+            alice->start();
+            QVERIFY2(alice->waitUntilSynced(20s), what);
+            auto invite = alice->createInvite("Matter B");
+            QVERIFY2(!invite, what);
+            QCOMPARE(int(invite.error().code), int(ErrorCode::AuthFailed));
+            QVERIFY2(invite.error().message.find("not handing it out") != std::string::npos,
+                     invite.error().message.c_str());
+            auto device = alice->createDeviceLink();
+            QVERIFY2(!device, what);
+            QCOMPARE(int(device.error().code), int(ErrorCode::AuthFailed));
+            alice->stop();
+        }
+    }
 };
 
 QTEST_GUILESS_MAIN(TestTrust)
