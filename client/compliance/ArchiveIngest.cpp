@@ -430,16 +430,20 @@ Result<std::uint64_t> Archive::Impl::firstRewritten(const PageSource& pages, std
 Result<void> Archive::Impl::judgeStored() {
     ContentJudge judge;
     {
+        // The member comes from the stored body: a version 2 body names it apart from the actor.
         auto a = db->prepare(
-            "SELECT seq, actor, action, target, coalesce(conversation, ''), coalesce(members, '') "
-            "FROM admin_actions WHERE action IN ('conversation-created', 'invite-created', "
+            "SELECT a.seq, a.actor, a.action, a.target, coalesce(a.conversation, ''), "
+            "coalesce(a.members, ''), r.body FROM admin_actions a LEFT JOIN records r ON r.seq = "
+            "a.seq WHERE a.action IN ('conversation-created', 'invite-created', "
             "'invite-redeemed')");
         if (!a) return tl::unexpected(a.error());
         while (true) {
             VERBATIM_TRY_LET(row, a->step());
             if (!*row) break;
-            judge.admin(std::uint64_t(a->columnInt(0)), a->columnText(2), a->columnText(1),
-                        a->columnText(3), a->columnText(4), a->columnText(5));
+            auto body = parseFlatJsonObject(a->columnText(6));
+            judge.admin(std::uint64_t(a->columnInt(0)), a->columnText(2),
+                        body ? ContentJudge::memberOf(*body) : a->columnText(1), a->columnText(3),
+                        a->columnText(4), a->columnText(5));
         }
     }
     std::unordered_set<std::uint64_t>

@@ -102,7 +102,8 @@ Result<VerifyReport> Archive::verify(unsigned workers) {
                                      " was already logged at seq " + std::to_string(it->second)});
             else if (d.sealed.header.senderUser == "relay") {
                 if (!d.admin.empty())
-                    judge.admin(d.seq, d.admin["action"], d.admin["actor"], d.admin["target"],
+                    judge.admin(d.seq, d.admin["action"], ContentJudge::memberOf(d.admin),
+                                d.admin["target"],
                                 d.admin["action"] == "invite-redeemed" ? d.admin["conversation"]
                                                                        : std::string(),
                                 d.admin["members"]);

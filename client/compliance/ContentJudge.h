@@ -26,9 +26,10 @@ namespace verbatim::compliance {
 ///    refers to, as recipients apply it. One whose message is not in the log (yet) is judged
 ///    when that message arrives; until then there is nothing it could change.
 ///  - `not-a-member`: an entry counts only from a member of its conversation, addressed to
-///    members. Membership comes from the relay-signed records: `conversation-created` (its actor,
-///    and the `members` it lists when the relay lists them), `invite-created` (its actor: the
-///    relay lets only members invite; a member since creation) and `invite-redeemed` (the invited
+///    members. Membership comes from the relay-signed records: `conversation-created` (its
+///    creator, and the `members` it lists when the relay lists them), `invite-created` (its
+///    inviter: the relay lets only members invite; a member since creation; memberOf() reads
+///    both from either body version) and `invite-redeemed` (the invited
 ///    client, from that entry on). When the creation record does not list the members (logs
 ///    written before the relay listed them), the ones added at creation are learnt from the
 ///    recipients of entries sent by those members: apart from invited clients, members are only
@@ -48,13 +49,29 @@ public:
     void notice(std::uint64_t seq, bool known) {
         if (known) m_knownNotices.insert(seq);
     }
-    void admin(std::uint64_t seq, const std::string& action, const std::string& actor,
+    /// The user an `ADMIN_ACTION` body makes a member of its conversation: the creator of a
+    /// `conversation-created`, the inviter of an `invite-created`, empty for other actions or
+    /// when the body does not say. A version 2 body (`"version":"2"`) names them (`creator`,
+    /// `inviter`) and its `actor` is whoever caused the act (a device, `admin-cli`); in a
+    /// version 1 body (no `version`) the `actor` is that user.
+    static std::string memberOf(const std::map<std::string, std::string>& body) {
+        auto get = [&](const char* name) {
+            auto it = body.find(name);
+            return it == body.end() ? std::string() : it->second;
+        };
+        const std::string action = get("action");
+        if (action != "conversation-created" && action != "invite-created") return {};
+        if (const auto v = get("version"); v.empty() || v == "1") return get("actor");
+        return get(action == "conversation-created" ? "creator" : "inviter");
+    }
+    /// `member`: memberOf() the body (ignored for `invite-redeemed`, whose member is `target`).
+    void admin(std::uint64_t seq, const std::string& action, const std::string& member,
                const std::string& target, const std::string& conversation,
                const std::string& members) {
         if (action != "conversation-created" && action != "invite-created" &&
             action != "invite-redeemed")
             return;
-        m_admin.push_back({seq, action, actor, target, conversation, members});
+        m_admin.push_back({seq, action, member, target, conversation, members});
     }
     /// Entries other than the relay's, in log order, each message id once (its first entry).
     void record(std::uint64_t seq, const std::string& messageId, const std::string& conversation,
@@ -109,7 +126,7 @@ public:
             auto& c = convs[m_convs.id(a.target)];
             if (c.created) continue; // created once; a second record changes nothing
             c.created = a.seq;
-            anchor(c, a.actor, a.seq);
+            if (!a.member.empty()) anchor(c, a.member, a.seq);
             if (a.members.empty()) continue;
             c.listed = true;
             std::string u;
@@ -128,8 +145,9 @@ public:
         };
         for (const auto& a : m_admin) {
             if (a.action == "invite-created") {
-                if (auto* c = findConv(m_convs.id(a.target)); c && c->created < a.seq)
-                    anchor(*c, a.actor, c->created);
+                if (auto* c = findConv(m_convs.id(a.target));
+                    c && c->created < a.seq && !a.member.empty())
+                    anchor(*c, a.member, c->created);
             } else if (a.action == "invite-redeemed") {
                 if (auto* c = findConv(m_convs.id(a.conversation)); c && c->created < a.seq)
                     anchor(*c, a.target, a.seq);
@@ -260,7 +278,7 @@ private:
 
     struct Admin {
         std::uint64_t seq;
-        std::string action, actor, target, conversation, members;
+        std::string action, member, target, conversation, members;
     };
     struct Rec {
         std::uint64_t seq = 0;

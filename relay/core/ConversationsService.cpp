@@ -175,9 +175,10 @@ Result<std::string> RelayService::inviteToMatter(const std::string& from, const 
                 execute(db, "INSERT INTO members (conversation, user, joined_ms) VALUES (?, ?, ?)",
                         std::string_view(conv), std::string_view(from), std::int64_t(now)));
             // The members it is created with (issue 15 break 6): here the lawyer alone.
-            VERBATIM_TRY(
-                recordAdminAction(db, from, "conversation-created", conv, title,
-                                  {{"title", title}, {"matter", "true"}, {"members", from}}));
+            // Body version 2: the administrator acted; the lawyer is the creator.
+            VERBATIM_TRY(recordAdminAction(
+                db, kAdminCliActor, "conversation-created", conv, title,
+                {{"title", title}, {"matter", "true"}, {"members", from}, {"creator", from}}));
         }
         VERBATIM_TRY_LET(token, mintInviteToken(db));
         // No inviting device: made by the administrator, it dies once every device the lawyer
@@ -189,8 +190,8 @@ Result<std::string> RelayService::inviteToMatter(const std::string& from, const 
                              ByteView(tokenHash(*token)), std::int64_t(kTokenInvite),
                              std::string_view(conv), std::string_view(from), std::int64_t(now),
                              std::int64_t(now + ttlMs), std::string_view(lookupOf(*token))));
-        VERBATIM_TRY(recordAdminAction(db, from, "invite-created", conv, {},
-                                       {{"invite", lookupOf(*token)}}));
+        VERBATIM_TRY(recordAdminAction(db, kAdminCliActor, "invite-created", conv, {},
+                                       {{"invite", lookupOf(*token)}, {"inviter", from}}));
         out = linkFor("join", *token);
         return Completion();
     });
@@ -287,10 +288,12 @@ void RelayService::onCreateConversation(const DeviceId& from, proto::Request& re
         std::string listed;
         for (const auto& u : members)
             listed += (listed.empty() ? "" : " ") + u;
-        VERBATIM_TRY(recordAdminAction(db, from.user, "conversation-created", id, req.title(),
+        VERBATIM_TRY(recordAdminAction(db, from.user + "/" + std::to_string(from.device),
+                                       "conversation-created", id, req.title(),
                                        {{"title", req.title()},
                                         {"matter", req.is_matter() ? "true" : "false"},
-                                        {"members", listed}}));
+                                        {"members", listed},
+                                        {"creator", from.user}}));
         VERBATIM_TRY_LET(conv, loadConversation(db, id));
         *out.mutable_conversation() = *conv;
         VERBATIM_TRY_LET(devices, memberDevices(db, id));
@@ -367,9 +370,11 @@ void RelayService::onCreateInvite(const DeviceId& from, proto::Request& request,
             std::string_view(req.conversation_id()), std::string_view(from.user), std::int64_t(now),
             std::int64_t(now + ttl), std::string_view(lookupOf(*token)),
             std::int64_t(from.device)));
-        VERBATIM_TRY(recordAdminAction(
-            db, from.user, "invite-created", req.conversation_id(), {},
-            {{"invite", lookupOf(*token)}, {"device", std::to_string(from.device)}}));
+        VERBATIM_TRY(recordAdminAction(db, from.user + "/" + std::to_string(from.device),
+                                       "invite-created", req.conversation_id(), {},
+                                       {{"invite", lookupOf(*token)},
+                                        {"device", std::to_string(from.device)},
+                                        {"inviter", from.user}}));
         out.mutable_invite()->set_link(linkFor("join", *token));
         out.mutable_invite()->set_expires_ms(now + ttl);
         out.mutable_invite()->set_id(lookupOf(*token));

@@ -228,11 +228,14 @@ void RelayService::registerDevice(
                 VERBATIM_TRY(execute(
                     db, "INSERT INTO members (conversation, user, joined_ms) VALUES (?, ?, ?)",
                     std::string_view(conversation), std::string_view(user), std::int64_t(now)));
-                VERBATIM_TRY(recordAdminAction(db, inviter, "invite-redeemed", user, conversation,
+                // Body version 2: the token caused it, not the lawyer who made it.
+                VERBATIM_TRY(recordAdminAction(db, kTokenActor, "invite-redeemed", user,
+                                               conversation,
                                                {{"conversation", conversation},
                                                 {"name", name},
                                                 {"role", "ROLE_CLIENT"},
-                                                {"invite", lookupOf(request->token())}}));
+                                                {"invite", lookupOf(request->token())},
+                                                {"inviter", inviter}}));
             }
             // Issue 15 break 2: a user who has an active device adds another only with that
             // device's approval. Until one of them signs it, the new device is pending: it is in
@@ -280,7 +283,7 @@ void RelayService::registerDevice(
             VERBATIM_TRY(storeKeys(db, user, device, keys));
             // The identity key rides in the relay-signed audit entry: it is how compliance knows
             // which key must have signed this device's journal entries.
-            VERBATIM_TRY(recordAdminAction(db, user, "device-registered",
+            VERBATIM_TRY(recordAdminAction(db, kTokenActor, "device-registered",
                                            user + "/" + std::to_string(device), request->platform(),
                                            {{"user", user},
                                             {"device", std::to_string(device)},

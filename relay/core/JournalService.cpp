@@ -51,7 +51,8 @@ Result<void> RelayService::recordAdminAction(Database& db, const std::string& ac
     rec.mutable_sender()->set_device(0);
     rec.set_client_time_ms(now);
     rec.set_type(proto::ADMIN_ACTION);
-    std::string body = "{\"actor\":" + jsonQuote(actor) + ",\"action\":" + jsonQuote(action) +
+    std::string body = "{\"version\":" + jsonQuote(kAdminBodyVersion) +
+                       ",\"actor\":" + jsonQuote(actor) + ",\"action\":" + jsonQuote(action) +
                        ",\"target\":" + jsonQuote(target) + ",\"detail\":" + jsonQuote(detail);
     for (const auto& [name, value] : extra)
         body += "," + jsonQuote(name) + ":" + jsonQuote(value);

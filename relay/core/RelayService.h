@@ -18,6 +18,7 @@
 #include <mutex>
 #include <set>
 #include <span>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -31,6 +32,14 @@
 #include "wire.pb.h"
 
 namespace verbatim::relay {
+
+/// The `ADMIN_ACTION` body version this relay writes (its `"version"` field; a body without one
+/// is version 1). Version 2: `actor` is always who caused the act (docs/protocol.md).
+inline constexpr std::string_view kAdminBodyVersion = "2";
+/// The `actor` of an act done with `verbatim-relay admin` on the relay's host.
+inline constexpr const char* kAdminCliActor = "admin-cli";
+/// The `actor` of an act a presented token caused (a registration, an invite's redemption).
+inline constexpr const char* kTokenActor = "token";
 
 /// An authenticated device.
 struct DeviceId {
@@ -234,7 +243,8 @@ private:
     Result<std::function<void()>> wipeJob(storage::Database& db, const std::string& user,
                                           std::uint32_t device, const std::string& actor);
     /// Writes the audit row and journals the action as an ADMIN_ACTION entry by relay/0. The
-    /// entry's body is a flat JSON object {actor, action, target, detail, ...extra}; compliance
+    /// entry's body is a flat JSON object {version, actor, action, target, detail, ...extra};
+    /// `actor` is who caused the act (`USER/DEVICE`, kAdminCliActor or kTokenActor); compliance
     /// reads device identity keys, names, titles and revocations from it (docs/protocol.md).
     using AuditFields = std::vector<std::pair<std::string, std::string>>;
     Result<void> recordAdminAction(storage::Database& db, const std::string& actor,

@@ -1579,6 +1579,23 @@ private slots:
         QVERIFY2(redeemed != actions.end(), "no invite-redeemed for the client");
         QCOMPARE(redeemed->count("conversation"), std::size_t(1));
         QCOMPARE(redeemed->at("conversation"), m_matter);
+        // Body version 2: `actor` is who caused the act; the users compliance needs are named.
+        const std::string lawyerDevice = m_lawyer->user + "/" + std::to_string(m_lawyer->device);
+        auto field = [](const std::map<std::string, std::string>& a, const char* name) {
+            auto it = a.find(name);
+            return it == a.end() ? std::string("(absent)") : it->second;
+        };
+        for (const auto* a : {&*created, &*invited, &*redeemed})
+            QCOMPARE(field(*a, "version"), std::string("2"));
+        QCOMPARE(field(*created, "actor"), lawyerDevice);
+        QCOMPARE(field(*created, "creator"), m_lawyer->user);
+        QCOMPARE(field(*invited, "actor"), lawyerDevice);
+        QCOMPARE(field(*invited, "inviter"), m_lawyer->user);
+        QCOMPARE(field(*redeemed, "actor"), std::string("token"));
+        QCOMPARE(field(*redeemed, "inviter"), m_lawyer->user);
+        for (const auto& a : actions)
+            if (field(a, "action") == "device-registered")
+                QCOMPARE(field(a, "actor"), std::string("token"));
     }
 
     void journal_pullHoldsOnlyRowsAfterTheSequence() {

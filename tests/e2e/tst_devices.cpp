@@ -567,7 +567,7 @@ private slots:
         QTemporaryDir dir;
         auto trail = auditTrail(h, dir.path().toStdString());
         QVERIFY(hasAction(trail, "device-link-created", who(*alice1), "alice"));
-        QVERIFY(hasAction(trail, "device-registered", "alice", who(*alice2)));
+        QVERIFY(hasAction(trail, "device-registered", "token", who(*alice2))); // body v2
     }
 
     // The firm's policy, from the root-signed manifest: erase after N failed unlocks, and after

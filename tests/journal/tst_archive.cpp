@@ -406,6 +406,56 @@ private slots:
             QVERIFY2(actions.count(want), want);
     }
 
+    // Issue 17, ADMIN_ACTION body version 2: `actor` is who caused the act (a device,
+    // `admin-cli`, `token`), and the user a creation or an invite makes a member is named apart
+    // (`creator`, `inviter`). Compliance reads both versions: in a version 1 body (no `version`)
+    // the actor is that user. The creations list no `members`, so the named fields alone decide.
+    void adminBodiesOfBothVersionsGiveMembership() {
+        Log log;
+        log.registerDevice("alice", 1);
+        log.registerDevice("bob", 1);
+        log.registerDevice("carol", 1);
+        const auto relay = [&](const std::string& body) {
+            log.append(log.seal(log.record("relay", 0, proto::ADMIN_ACTION, "firm-audit", body),
+                                log.relayIdentity.privateKey));
+        };
+        const auto say = [&](const std::string& user, const std::string& conversation) {
+            log.append(log.seal(log.record(user, 1, proto::TEXT, conversation, "hello"),
+                                log.devices[user + "/1"].privateKey));
+        };
+        relay(R"({"actor":"alice","action":"conversation-created","target":"old-matter",)"
+              R"("detail":"Old","title":"Old","matter":"true"})"); // 4: version 1
+        relay(R"({"version":"2","actor":"admin-cli","action":"conversation-created",)"
+              R"("target":"new-matter","detail":"New","title":"New","matter":"true",)"
+              R"("creator":"bob"})"); // 5
+        relay(R"({"version":"2","actor":"admin-cli","action":"invite-created",)"
+              R"("target":"new-matter","detail":"","invite":"0a0b0c0d","inviter":"carol"})"); // 6
+        say("alice", "old-matter"); // 7: the version 1 creator
+        say("bob", "new-matter");   // 8: the version 2 creator
+        say("carol", "new-matter"); // 9: the version 2 inviter
+        say("alice", "new-matter"); // 10: no member
+        QTemporaryDir dir;
+        auto a = openArchive(log, dir);
+        QVERIFY(a);
+        auto pulled = a->pull(serve(log), {});
+        QVERIFY2(pulled, pulled ? "" : pulled.error().message.c_str());
+        auto stored = a->problems();
+        QVERIFY(stored);
+        auto report = a->verify();
+        QVERIFY(report);
+        for (const auto* ps : {&*stored, &report->problems}) {
+            QVERIFY2(has(*ps, 10, "not-a-member"), text(*ps).c_str());
+            QCOMPARE(int(ps->size()), 1);
+        }
+        // The audit trail shows who acted.
+        auto trail = a->auditTrail();
+        QVERIFY(trail);
+        bool byAdmin = false;
+        for (const auto& line : *trail)
+            byAdmin |= line.action == "invite-created" && line.actor == "admin-cli";
+        QVERIFY(byAdmin);
+    }
+
     void unregisteredRevokedAndForgedSigners() {
         Log log;
         fill(log, 1); // 1 registration + 1 message

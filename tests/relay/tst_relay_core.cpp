@@ -344,6 +344,25 @@ class TestRelayCore : public QObject {
         return out;
     }
 
+    /// The relay's ADMIN_ACTION bodies in journal order, opened and parsed.
+    Result<std::vector<std::map<std::string, std::string>>> adminBodies() {
+        auto entries = storedEntries();
+        if (!entries) return tl::unexpected(entries.error());
+        std::vector<std::map<std::string, std::string>> out;
+        for (const auto& e : *entries) {
+            auto sealed = journal::SealedEntry::parse(e);
+            if (!sealed) return tl::unexpected(sealed.error());
+            if (sealed->header.senderUser != "relay") continue;
+            auto opened =
+                journal::openEntry(*sealed, m_f->journalKey(), m_f->config().relayIdentityPublic);
+            if (!opened) return tl::unexpected(opened.error());
+            auto body = parseFlatJsonObject(opened->record.body());
+            if (!body) return fail(ErrorCode::InvalidArgument, "an ADMIN_ACTION body is not JSON");
+            out.push_back(std::move(*body));
+        }
+        return out;
+    }
+
     /// The journal rows in the relay's database, by author (positions = sequence - 1).
     Result<ByAuthor> storedByAuthor() {
         auto entries = storedEntries();
@@ -2084,6 +2103,60 @@ private slots:
         QCOMPARE(registered[0].value("target").toString(), QStringLiteral("ida/1"));
     }
 
+    // Body version 2 (issue 17): `actor` is who caused the act. An invite the administrator
+    // makes with `admin invite` names `admin-cli`, not the lawyer it is made for (who is the
+    // `creator` and `inviter`); one a lawyer's device makes names that device; the redemption
+    // names the token, and the inviter in its own field.
+    void adminActionActorIsWhoCausedTheAct() {
+        TRY(lawyer, m_f->enroll("lena", proto::ROLE_LAWYER));
+        TRY(link, m_f->service().inviteToMatter("lena", "Admin's matter", 3600000));
+        TRY(client, m_f->newDevice());
+        auto reg = m_f->registerRaw(m_f->registerRequest(*client, tokenFromLink(link)),
+                                    m_f->freshAddress());
+        QVERIFY2(bool(reg.result), reg.result ? "" : errorText(reg.result.error()).c_str());
+        proto::Request invite;
+        invite.mutable_create_invite()->set_conversation_id(reg.result->conversation_id());
+        EXPECT_STATUS(m_f->call(*lawyer, invite), proto::STATUS_OK);
+        TRY(direct, m_f->createConversation(*lawyer, "lena alone", {}, false));
+
+        TRY(bodies, adminBodies());
+        auto get = [](const std::map<std::string, std::string>& b, const char* name) {
+            auto it = b.find(name);
+            return it == b.end() ? std::string("(absent)") : it->second;
+        };
+        std::vector<std::map<std::string, std::string>> created, invited, redeemed;
+        for (const auto& b : bodies) {
+            QCOMPARE(get(b, "version"), std::string("2"));
+            if (get(b, "action") == "conversation-created") created.push_back(b);
+            if (get(b, "action") == "invite-created") invited.push_back(b);
+            if (get(b, "action") == "invite-redeemed") redeemed.push_back(b);
+        }
+        QCOMPARE(created.size(), std::size_t(2));
+        QCOMPARE(invited.size(), std::size_t(2));
+        QCOMPARE(redeemed.size(), std::size_t(1));
+        // By the administrator.
+        QCOMPARE(get(created[0], "actor"), std::string("admin-cli"));
+        QCOMPARE(get(created[0], "creator"), std::string("lena"));
+        QCOMPARE(get(created[0], "target"), reg.result->conversation_id());
+        QCOMPARE(get(invited[0], "actor"), std::string("admin-cli"));
+        QCOMPARE(get(invited[0], "inviter"), std::string("lena"));
+        QCOMPARE(get(invited[0], "device"), std::string("(absent)"));
+        QCOMPARE(get(redeemed[0], "actor"), std::string("token"));
+        QCOMPARE(get(redeemed[0], "inviter"), std::string("lena"));
+        QCOMPARE(get(redeemed[0], "target"), reg.result->user());
+        // By the lawyer's device.
+        QCOMPARE(get(invited[1], "actor"), std::string("lena/1"));
+        QCOMPARE(get(invited[1], "inviter"), std::string("lena"));
+        QCOMPARE(get(invited[1], "device"), std::string("1"));
+        QCOMPARE(get(created[1], "actor"), std::string("lena/1"));
+        QCOMPARE(get(created[1], "creator"), std::string("lena"));
+        QCOMPARE(get(created[1], "target"), direct);
+        // The relay's own audit table says the same.
+        QCOMPARE(count("SELECT count(*) FROM audit WHERE action = 'invite-created' AND actor = "
+                       "'admin-cli'"),
+                 1);
+    }
+
     void adminActionsAreJournaledAndVerify() {
         // Every administrative action is also a journal entry: an ADMIN_ACTION record by
         // relay/0, sealed to the journal key and signed with the relay's journal identity.
@@ -2139,7 +2212,10 @@ private slots:
         QCOMPARE(field(0, "target"), QStringLiteral("vic"));
         QCOMPARE(field(0, "detail"), QStringLiteral("ROLE_LAWYER"));
         QCOMPARE(field(1, "target"), QStringLiteral("vic"));
-        QCOMPARE(field(2, "actor"), QStringLiteral("vic"));
+        QCOMPARE(field(2, "actor"), QStringLiteral("token")); // body version 2: a redemption
+        QCOMPARE(field(2, "user"), QStringLiteral("vic"));
+        for (const auto& b : bodies)
+            QCOMPARE(b.value("version").toString(), QStringLiteral("2"));
         QCOMPARE(field(2, "target"), QStringLiteral("vic/1"));
         QCOMPARE(field(3, "detail"), QStringLiteral("ROLE_COMPLIANCE"));
         QCOMPARE(field(6, "actor"), QStringLiteral("admin"));
