@@ -15,6 +15,7 @@
 #include <QtTest>
 
 #include <map>
+#include <set>
 
 #include "ClientParty.h"
 #include "E2EHarness.h"
@@ -289,6 +290,63 @@ private slots:
             flagged = flagged || (p.toObject()["fault"].toString() == "forged-supervision" &&
                                   p.toObject()["detail"].toString().contains("alice/"));
         QVERIFY2(flagged, qPrintable(verifyB.out));
+
+        // A record of a later format from a compliance device is reported, not guessed at.
+        {
+            auto c = client::Client::open(profileA.toStdString(), kPass);
+            QVERIFY(c);
+            (*c)->start();
+            QVERIFY((*c)->waitUntilSynced(20s));
+            auto conv = (*c)->resolveConversation(compliance::kReviewConversationTitle);
+            QVERIFY(conv);
+            QVERIFY((*c)->sendSupervisionRecord(
+                *conv, "{\"v\":2,\"kind\":\"review\",\"alert\":\"" + editedId.toStdString() +
+                           "\",\"status\":\"closed\",\"disposition\":\"no-issue\"}"));
+            QVERIFY((*c)->waitForOutbox(20s));
+            (*c)->stop();
+        }
+        pullB = journalTool({"pull", "--profile", profileB, "--archive", archiveB, "--key", key});
+        QVERIFY2(pullB.code == 0 && pullB.out.contains("1 refused"), qPrintable(pullB.out));
+        QCOMPARE(jsonLines(journalTool({"alerts", archiveB, "--key", key, "--status", "escalated",
+                                        "--json"})
+                               .out)
+                     .size(),
+                 std::size_t(1));
+        verifyB = journalTool({"verify", archiveB, "--key", key, "--json"});
+        QVERIFY2(verifyB.out.contains("unsupported-supervision") &&
+                     verifyB.out.contains("of format 2"),
+                 qPrintable(verifyB.out));
+
+        // Sampling: every message Carol sent or received over the period at 100 %, and the same
+        // sample again from the same seed at 50 %; both officers' queues hold the items.
+        const QString carolUser = QString::fromStdString(carol->account().user);
+        auto all = journalTool({"sample", archiveA, "--profile", profileA, "--key", key,
+                                "--participant", carolUser, "--from", "2000-01-01", "--to",
+                                "2100-01-01", "--percent", "100", "--seed", "7"});
+        QVERIFY2(all.code == 0 && all.out.contains("sample of 5 entries with seed 7"),
+                 qPrintable(all.out + all.err));
+        std::map<std::uint64_t, std::set<qint64>> drawn; // sample record -> entries
+        for (int round = 0; round < 2; ++round) {
+            auto half = journalTool({"sample", archiveA, "--profile", profileA, "--key", key,
+                                     "--participant", carolUser, "--from", "2000-01-01", "--to",
+                                     "2100-01-01", "--percent", "50", "--seed", "42"});
+            QVERIFY2(half.code == 0 && half.out.contains("with seed 42"),
+                     qPrintable(half.out + half.err));
+        }
+        QVERIFY(journalTool({"pull", "--profile", profileB, "--archive", archiveB, "--key", key})
+                    .code == 0);
+        for (const auto& archive : {archiveA, archiveB}) {
+            drawn.clear();
+            for (const auto& a :
+                 jsonLines(journalTool({"alerts", archive, "--key", key, "--json"}).out))
+                if (a["kind"].toString() == "sample")
+                    drawn[a["sample_sequence"].toInteger()].insert(a["sequence"].toInteger());
+            QCOMPARE(int(drawn.size()), 3);
+            auto it = drawn.begin();
+            QCOMPARE(int(it->second.size()), 5);
+            auto first = (++it)->second;
+            QCOMPARE((++it)->second, first);
+        }
 
         // The relay drops A's review entry from its log: a new archive's verify names it by
         // sequence, and there the alert is open again (which the chain shows was tampered with).
