@@ -23,7 +23,7 @@ const char* roleName(proto::Role r) {
 
 int cmdAdmin(const Args& a) {
     if (a.opt("data").empty() || a.positional.empty()) return usage();
-    DataDir dataDir{a.opt("data")};
+    DataDir dataDir{a.opt("data"), a.opt("store")};
     auto keys = relayKeys(a, dataDir);
     if (!keys) return die(keys.error().message);
     auto service = openService(dataDir, std::move(*keys));

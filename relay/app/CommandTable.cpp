@@ -65,6 +65,12 @@ const char* const kUnlockNotes =
     "when missing and does nothing when the keys are already sealed). manifest needs no secret.\n";
 const char* const kRootKeyNotes =
     "The root key passphrase comes from VERBATIM_PASSPHRASE or --passphrase-file.\n";
+const char* const kStoreNotes =
+    "--store postgresql://USER@HOST/DB keeps the relay's tables in PostgreSQL instead of relay.db\n"
+    "in --data (init, serve and admin of one relay all take the same URL; the keys stay in\n"
+    "--data). Not on a Unix socket the connection uses TLS (sslmode=require unless the URL asks\n"
+    "for verify-ca or verify-full). A password belongs in ~/.pgpass or PGPASSFILE, or in the\n"
+    "--config file, not on the command line. README, \"PostgreSQL store\".\n";
 const char* const kServeNotes =
     "--bench-limits is for load tests only: it lifts the per-device send, pre-key fetch,\n"
     "invite and per-address redemption rate limits. Never use it in production.\n"
@@ -136,8 +142,10 @@ const cmdline::CommandLine& commandLine() {
              "                      [--tls-key-pins HEX[,HEX...]] [--pin-cert "
              "CERT.pem[,CERT.pem...]]\n"
              "                      [--wipe-after-failed-unlocks N] [--wipe-after-offline-days "
-             "D]\n",
+             "D]\n"
+             "                      [--store postgresql://...]\n",
              {Option::value("data", "DIR").required(), Option::value("unlock-file", "PATH"),
+              Option::value("store", "postgresql://..."),
               Option::value("firm", "NAME").required().checked(checkFirm),
               Option::value("journal-key", "JOURNAL.pub").required(),
               Option::value("root-key-out", "FILE").required(),
@@ -150,7 +158,7 @@ const cmdline::CommandLine& commandLine() {
              {},
              true,
              {},
-             std::string(kUnlockNotes) + kRootKeyNotes + kManifestNotes},
+             std::string(kUnlockNotes) + kRootKeyNotes + kManifestNotes + kStoreNotes},
             {"serve",
              "  verbatim-relay serve --data DIR [--config FILE] [--unlock-file PATH] [--listen "
              "127.0.0.1:8443]\n"
@@ -164,8 +172,10 @@ const cmdline::CommandLine& commandLine() {
              "                      [--blob-rate-client-mib 512] [--blob-rate-staff-mib 4096]\n"
              "                      [--blob-uploads-client 60] [--blob-uploads-staff 600]\n"
              "                      [--blob-reserve-mib 1024] [--blob-reserve-percent 5]\n"
-             "                      [--blob-grace-s 86400] [--blob-sweep-s 600]\n",
+             "                      [--blob-grace-s 86400] [--blob-sweep-s 600]\n"
+             "                      [--store postgresql://...]\n",
              {Option::value("data", "DIR").required(),
+              Option::value("store", "postgresql://...").allowEmpty(),
               Option::value("config", "FILE"),
               Option::value("unlock-file", "PATH"),
               Option::value("listen", "HOST:PORT").checked(checkListen),
@@ -194,7 +204,7 @@ const cmdline::CommandLine& commandLine() {
              {},
              true,
              {},
-             std::string(kUnlockNotes) + kServeNotes + kBlobNotes + kConfigNotes,
+             std::string(kUnlockNotes) + kServeNotes + kBlobNotes + kConfigNotes + kStoreNotes,
              "config"},
             {"manifest",
              "  verbatim-relay manifest --data DIR --root-key FILE [--address ...] [--tls-key-pins "
@@ -234,7 +244,8 @@ const cmdline::CommandLine& commandLine() {
              {Positional::required("CERT.pem")}},
             {"admin",
              "",
-             {Option::value("data", "DIR").required(), Option::value("unlock-file", "PATH")},
+             {Option::value("data", "DIR").required(), Option::value("unlock-file", "PATH"),
+              Option::value("store", "postgresql://...")},
              {},
              false},
             {"admin enroll",

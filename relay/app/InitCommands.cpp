@@ -9,8 +9,19 @@ int cmdInit(const Args& a) {
     std::string dataDir = a.opt("data"), firm = a.opt("firm"), journalKey = a.opt("journal-key"),
                 rootOut = a.opt("root-key-out"), address = a.opt("address", "127.0.0.1:8443");
     if (dataDir.empty() || firm.empty() || journalKey.empty() || rootOut.empty()) return usage();
-    DataDir d{dataDir};
+    DataDir d{dataDir, a.opt("store")};
     if (fs::exists(d.db())) return die("refusing to overwrite an existing relay in " + dataDir);
+    if (!d.store.empty()) {
+        // The PostgreSQL store must be a database without a relay (one firm per database).
+        auto db = openRelayDatabase(d, {});
+        if (!db) return die(db.error().message);
+        auto version = (*db)->userVersion();
+        if (!version) return die(version.error().message);
+        if (*version != 0)
+            return die("refusing to overwrite an existing relay in the PostgreSQL database of "
+                       "--store (schema version " +
+                       std::to_string(*version) + "); init needs an empty database");
+    }
     if (fs::path(rootOut).lexically_normal().parent_path() == d.dir.lexically_normal() ||
         fs::absolute(rootOut).parent_path() == fs::absolute(d.dir) || isInside(rootOut, d.dir))
         return die("the root key must not live in the relay's data directory");
@@ -84,9 +95,12 @@ int cmdInit(const Args& a) {
     if (auto r = relay::generateSelfSignedCertificate(d.cert().string(), d.tlsKey().string(), host);
         !r)
         return die(r.error().message);
-    auto db = storage::Database::open(d.db().string(), dbKey, {true, storage::Durability::Full});
-    if (!db) return die(db.error().message);
-    db->reset();
+    if (d.store.empty()) {
+        auto db =
+            storage::Database::open(d.db().string(), dbKey, {true, storage::Durability::Full});
+        if (!db) return die(db.error().message);
+        db->reset();
+    } // a PostgreSQL store gets its schema from openService() below
     // Opened the way serve opens it: from the sealed files.
     auto keys = unsealRelayKeys(d, *unlock);
     if (!keys) return die(keys.error().message);

@@ -255,6 +255,13 @@ Result<RelayKeys> relayKeys(const Args& a, const DataDir& d) {
 /// A connection to the relay database with its raw key.
 Result<std::unique_ptr<storage::Database>> openRelayDatabase(const DataDir& d, ByteView dbKey,
                                                              std::uint32_t cacheKiB) {
+    if (!d.store.empty()) {
+        if (!relay::isPostgresUrl(d.store))
+            return fail(ErrorCode::InvalidArgument,
+                        "--store takes a postgresql:// URL (without it the store is relay.db in "
+                        "the data directory)");
+        return relay::openPostgres(d.store);
+    }
     if (dbKey.size() != 32)
         return fail(ErrorCode::InvalidArgument, "the database key is not available");
     return storage::Database::open(d.db().string(), dbKey,

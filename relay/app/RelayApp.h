@@ -39,6 +39,7 @@
 #include "crypto/Random.h"
 #include "journal/FirmManifest.h"
 #include "relay/app/SystemdNotify.h"
+#include "relay/core/PgStore.h"
 #include "relay/core/RelayBackup.h"
 #include "relay/core/RelaySchema.h"
 #include "relay/core/RelayService.h"
@@ -73,6 +74,8 @@ struct Args {
 
 struct DataDir {
     fs::path dir;
+    /// --store: the PostgreSQL store's URL (relay/core/PgStore.h); empty for relay.db here.
+    std::string store;
     fs::path db() const { return dir / "relay.db"; }
     fs::path dbKey() const { return dir / "db.key"; }
     fs::path relayKey() const { return dir / "relay.key"; }

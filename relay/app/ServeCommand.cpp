@@ -49,7 +49,7 @@ int cmdServe(const Args& a) {
     sigaddset(&set, SIGHUP); // re-read the TLS certificate and key (systemctl reload)
     pthread_sigmask(SIG_BLOCK, &set, nullptr);
     relay::SystemdNotify notify;
-    DataDir d{a.opt("data")};
+    DataDir d{a.opt("data"), a.opt("store")};
     auto keys = relayKeys(a, d);
     if (!keys) return die(keys.error().message);
     bool benchLimits = !a.opt("bench-limits").empty();
@@ -101,10 +101,12 @@ int cmdServe(const Args& a) {
             c.blobs.reservePercent = count("blob-reserve-percent", def.reservePercent);
             c.blobs.grace = seconds("blob-grace-s", def.grace);
             c.blobs.sweepInterval = seconds("blob-sweep-s", def.sweepInterval);
-            // The WAL is checkpointed on a second connection off the storage thread.
-            c.openCheckpointConnection = [d, checkpointKey] {
-                return openRelayDatabase(d, *checkpointKey);
-            };
+            // The WAL is checkpointed on a second connection off the storage thread
+            // (SQLCipher; PostgreSQL checkpoints by itself).
+            if (d.store.empty())
+                c.openCheckpointConnection = [d, checkpointKey] {
+                    return openRelayDatabase(d, *checkpointKey);
+                };
         },
         std::uint32_t(*cacheMiB) * 1024);
     SecureBytes().swap(*checkpointKey); // freed, so wiped (SecureBytes)

@@ -370,9 +370,11 @@ public:
         ++m_generation; // prepared statements are gone with the old session
         m_deallocate.clear();
         VERBATIM_TRY(session());
-        // What others committed while this one was away.
+        // Whatever others committed while this one was away, and whatever state the caller
+        // derived from a transaction the lost connection took with it (a journal head that the
+        // rollback could not reload): PRAGMA data_version changes, so the relay reloads.
         VERBATIM_TRY_LET(v, scalar("SELECT data_version FROM verbatim_store"));
-        if (*v != m_seenVersion) ++m_localVersion;
+        ++m_localVersion;
         m_seenVersion = *v;
         return {};
     }

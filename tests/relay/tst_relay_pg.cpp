@@ -1,0 +1,305 @@
+/// @file tst_relay_pg.cpp
+/// The relay's PostgreSQL store (issue 20), on a real PostgreSQL that the test starts
+/// (PgCluster.h): the store commands of the real binary (init, admin and serve with --store, and
+/// what they refuse), sends while PostgreSQL is down and after it is back, and two relays on one
+/// database appending to one journal chain at once. The relay-core suite runs on this store too
+/// (ctest tst_relay_core_pg).
+#include <QDir>
+#include <QProcess>
+#include <QRegularExpression>
+#include <QTemporaryDir>
+#include <QtTest>
+#include <future>
+#include <set>
+#include <thread>
+
+#include "PgCluster.h"
+#include "RelayFixture.h"
+#include "crypto/X25519.h"
+#include "journal/HashChain.h"
+#include "relay/core/PgStore.h"
+#include "relay/core/RelaySchema.h"
+
+using namespace verbatim;
+using namespace verbatim::relay;
+
+namespace {
+
+std::string errorText(const Error& e) {
+    return e.message + " (code " + std::to_string(int(e.code)) + ")";
+}
+
+#define TRY(var, expr)                                                                             \
+    auto var##Result_ = (expr);                                                                    \
+    QVERIFY2(bool(var##Result_), var##Result_ ? "" : errorText(var##Result_.error()).c_str());     \
+    auto var = std::move(*var##Result_)
+
+#define REQUIRE_OK(expr)                                                                           \
+    do {                                                                                           \
+        auto r_ = (expr);                                                                          \
+        QVERIFY2(bool(r_), r_ ? "" : errorText(r_.error()).c_str());                               \
+    } while (0)
+
+QByteArray describe(const proto::Response& r) {
+    return QByteArray::number(int(r.status())) + " \"" + QByteArray::fromStdString(r.error()) +
+           "\"";
+}
+
+struct Run {
+    int code = -1;
+    QByteArray out, err;
+};
+
+/// handle() on `service`, waited for.
+proto::Response callOn(RelayService& service, const DeviceId& from, proto::Request request) {
+    auto promise = std::make_shared<std::promise<proto::Response>>();
+    auto answered = std::make_shared<std::atomic<int>>(0);
+    auto future = promise->get_future();
+    service.handle(from, std::move(request), [promise, answered](proto::Response r) {
+        if (answered->fetch_add(1) == 0) promise->set_value(std::move(r));
+    });
+    if (future.wait_for(kTimeout) != std::future_status::ready) {
+        proto::Response r;
+        r.set_status(proto::STATUS_INTERNAL);
+        r.set_error("test: timed out waiting for the relay");
+        return r;
+    }
+    return future.get();
+}
+
+/// Every journal row of the store at `url` rebuilt as one chain: "" when each row's sequence and
+/// chain hash are the next of the one before, else what is wrong.
+std::string chainProblem(const std::string& url, std::uint64_t* rows) {
+    auto db = openPostgres(url);
+    if (!db) return db.error().message;
+    auto st = (*db)->prepare("SELECT seq, entry, chain_hash FROM journal ORDER BY seq");
+    if (!st) return st.error().message;
+    journal::ChainBuilder chain;
+    *rows = 0;
+    while (true) {
+        auto row = st->step();
+        if (!row) return row.error().message;
+        if (!*row) break;
+        ++*rows;
+        const auto seq = chain.append(st->columnBlob(1));
+        if (std::int64_t(seq) != st->columnInt(0))
+            return "row " + std::to_string(*rows) + " has sequence " +
+                   std::to_string(st->columnInt(0));
+        const Bytes hash = st->columnBlob(2);
+        if (hash != Bytes(chain.head().begin(), chain.head().end()))
+            return "the chain breaks at sequence " + std::to_string(seq);
+    }
+    return "";
+}
+
+} // namespace
+
+class TestRelayPg : public QObject {
+    Q_OBJECT
+    QTemporaryDir m_tmp;
+
+    Run run(const QStringList& args, const QString& unlock) {
+        QProcess p;
+        auto e = QProcessEnvironment::systemEnvironment();
+        e.remove("VERBATIM_RELAY_UNLOCK_FILE");
+        e.insert("VERBATIM_PASSPHRASE", "postgresql store test root passphrase");
+        e.insert("VERBATIM_RELAY_UNLOCK_FILE", unlock);
+        p.setProcessEnvironment(e);
+        p.start(VERBATIM_RELAY_BIN, args);
+        Run r;
+        if (!p.waitForFinished(60000)) {
+            p.kill();
+            p.waitForFinished();
+        }
+        r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+        r.out = p.readAllStandardOutput();
+        r.err = p.readAllStandardError();
+        return r;
+    }
+
+private slots:
+    void initTestCase() {
+        QVERIFY(m_tmp.isValid());
+        // Every fixture of this program runs on the PostgreSQL store.
+        qputenv("VERBATIM_TEST_STORE", "postgresql");
+        auto cluster = PgCluster::shared();
+        QVERIFY2(bool(cluster), cluster ? "" : cluster.error().message.c_str());
+    }
+
+    // init, admin and serve with --store keep the relay's tables in PostgreSQL and nothing but
+    // keys, manifest and certificate in --data; a database that holds a relay is not overwritten;
+    // a store reached by TCP without TLS is refused before anything connects.
+    void storeCommandsKeepTheRelayInPostgres() {
+        TRY(cluster, PgCluster::shared());
+        TRY(url, cluster->createDatabase());
+        const QString data = m_tmp.path() + "/data", unlock = m_tmp.path() + "/relay.unlock";
+        auto pair = crypto::x25519Generate();
+        QVERIFY(pair);
+        QFile pub(m_tmp.path() + "/journal.pub");
+        QVERIFY(pub.open(QIODevice::WriteOnly));
+        pub.write(QByteArray::fromStdString(toHex(pair->publicKey)) + "\n");
+        pub.close();
+        const QString store = QString::fromStdString(url);
+        Run init = run({"init", "--data", data, "--store", store, "--firm", "Pg & Co",
+                        "--journal-key", pub.fileName(), "--root-key-out",
+                        m_tmp.path() + "/root.key", "--unlock-file", unlock},
+                       unlock);
+        QVERIFY2(init.code == 0, init.err.constData());
+        QVERIFY2(!QFile::exists(data + "/relay.db"), "init wrote relay.db beside a --store");
+        {
+            TRY(db, openPostgres(url));
+            TRY(version, db->userVersion());
+            QCOMPARE(version, std::int64_t(kRelayPgMigrations.size()));
+        }
+
+        Run enroll =
+            run({"admin", "--data", data, "--store", store, "enroll", "ann", "--role", "lawyer"},
+                unlock);
+        QVERIFY2(enroll.code == 0, enroll.err.constData());
+        QVERIFY(enroll.out.startsWith("verbatim://enroll?"));
+        Run users = run({"admin", "--data", data, "--store", store, "users"}, unlock);
+        QVERIFY2(users.code == 0, users.err.constData());
+        QVERIFY2(users.out.contains("ann\tlawyer"), users.out.constData());
+        {
+            TRY(db, openPostgres(url));
+            TRY(st, db->prepare("SELECT count(*) FROM users WHERE id = 'ann'"));
+            TRY(row, st.step());
+            QVERIFY(row);
+            QCOMPARE(st.columnInt(0), std::int64_t(1));
+        }
+        // Without --store the same data directory has no store.
+        Run local = run({"admin", "--data", data, "users"}, unlock);
+        QVERIFY(local.code != 0);
+
+        // A second firm into the same database is refused, and writes no data directory.
+        const QString other = m_tmp.path() + "/other";
+        Run again =
+            run({"init", "--data", other, "--store", store, "--firm", "Other", "--journal-key",
+                 pub.fileName(), "--root-key-out", m_tmp.path() + "/root2.key", "--unlock-file",
+                 m_tmp.path() + "/other.unlock"},
+                m_tmp.path() + "/other.unlock");
+        QVERIFY(again.code != 0);
+        QVERIFY2(again.err.contains("refusing to overwrite an existing relay"),
+                 again.err.constData());
+        QVERIFY(!QFile::exists(other + "/manifest.bin"));
+
+        // TCP without TLS: refused, naming the rule.
+        for (const char* tcp : {"postgresql://relay@127.0.0.1:1/relay?sslmode=disable",
+                                "postgresql://relay@db.example:5432/relay?sslmode=prefer"}) {
+            Run plain = run({"admin", "--data", data, "--store", tcp, "users"}, unlock);
+            QVERIFY(plain.code != 0);
+            QVERIFY2(plain.err.contains("TLS"), plain.err.constData());
+        }
+
+        // serve on the store: listens, and stops cleanly.
+        QProcess serve;
+        auto e = QProcessEnvironment::systemEnvironment();
+        e.insert("VERBATIM_RELAY_UNLOCK_FILE", unlock);
+        serve.setProcessEnvironment(e);
+        serve.start(VERBATIM_RELAY_BIN, {"serve", "--data", data, "--store", store, "--listen",
+                                         "127.0.0.1:0", "--admin-listen", "127.0.0.1:0"});
+        QVERIFY(serve.waitForStarted(10000));
+        QByteArray out;
+        QElapsedTimer t;
+        t.start();
+        while (!out.contains("listening on") && t.elapsed() < 20000 &&
+               serve.state() == QProcess::Running) {
+            serve.waitForReadyRead(100);
+            out += serve.readAllStandardOutput();
+        }
+        QVERIFY2(out.contains("listening on"), serve.readAllStandardError().constData());
+        // admin beside the running relay, on the same store
+        Run beside = run({"admin", "--data", data, "--store", store, "users"}, unlock);
+        QVERIFY2(beside.code == 0, beside.err.constData());
+        serve.terminate();
+        QVERIFY(serve.waitForFinished(15000));
+        QCOMPARE(serve.exitCode(), 0);
+    }
+
+    // PostgreSQL stopped under a running relay: sends fail with Unavailable and nothing is
+    // acknowledged; once it is back the relay reconnects by itself, the resent message is stored
+    // once, and the journal is one chain.
+    void postgresOutageFailsSendsCleanlyAndRecovers() {
+        TRY(f, RelayFixture::create());
+        QVERIFY(f->onPostgres());
+        TRY(cluster, PgCluster::shared());
+        TRY(kim, f->enroll("kim", proto::ROLE_LAWYER));
+        TRY(lee, f->enroll("lee", proto::ROLE_LAWYER));
+        TRY(conversation, f->createConversation(*kim, "Outage v. Store", {"kim", "lee"}));
+        auto sink = f->connect(*lee);
+        TRY(first, f->buildSend(*kim, conversation, "before", {lee}));
+        auto r1 = f->call(*kim, RelayFixture::sendRequest(first.send));
+        QVERIFY2(r1.status() == proto::STATUS_OK, describe(r1).constData());
+        QVERIFY(sink->waitForEnvelopes(1));
+
+        TRY(during, f->buildSend(*kim, conversation, "during", {lee}));
+        REQUIRE_OK(cluster->stop());
+        auto r2 = f->call(*kim, RelayFixture::sendRequest(during.send));
+        const bool down = r2.status() == proto::STATUS_UNAVAILABLE;
+        REQUIRE_OK(cluster->start());
+        QVERIFY2(down, describe(r2).constData());
+        QVERIFY(!r2.has_send_result());
+
+        // Back: the client resends the same message (same id) and it is stored once.
+        auto r3 = f->call(*kim, RelayFixture::sendRequest(during.send));
+        QVERIFY2(r3.status() == proto::STATUS_OK, describe(r3).constData());
+        auto r4 = f->call(*kim, RelayFixture::sendRequest(during.send));
+        QVERIFY2(r4.status() == proto::STATUS_OK, describe(r4).constData());
+        QCOMPARE(r4.send_result().journal_sequence(), r3.send_result().journal_sequence());
+        QCOMPARE(r3.send_result().journal_sequence(), r1.send_result().journal_sequence() + 1);
+        QVERIFY(sink->waitForEnvelopes(2));
+        f->settle();
+        QCOMPARE(sink->envelopes().size(), std::size_t(2));
+        std::uint64_t rows = 0;
+        const std::string problem = chainProblem(f->postgresUrl(), &rows);
+        QVERIFY2(problem.empty(), problem.c_str());
+        QCOMPARE(rows, f->service().journalHead().first);
+    }
+
+    // Two relays on one database (as two nodes will be) append concurrently: every send is
+    // acknowledged with its own sequence number and the journal is one chain in one order.
+    void twoRelaysOnOneStoreKeepOneJournalChain() {
+        TRY(f, RelayFixture::create());
+        TRY(kim, f->enroll("kim", proto::ROLE_LAWYER));
+        TRY(lee, f->enroll("lee", proto::ROLE_LAWYER));
+        TRY(conversation, f->createConversation(*kim, "Two Nodes", {"kim", "lee"}));
+        TRY(secondDb, openPostgres(f->postgresUrl()));
+        TRY(second, RelayService::open(std::move(secondDb), f->config()));
+
+        constexpr int kEach = 60;
+        std::vector<proto::SendMessage> fromKim, fromLee;
+        for (int i = 0; i < kEach; ++i) {
+            TRY(a, f->buildSend(*kim, conversation, "k" + std::to_string(i), {lee}));
+            fromKim.push_back(a.send);
+            TRY(b, f->buildSend(*lee, conversation, "l" + std::to_string(i), {kim}));
+            fromLee.push_back(b.send);
+        }
+        std::vector<proto::Response> viaFirst(kEach), viaSecond(kEach);
+        std::thread t1([&] {
+            for (int i = 0; i < kEach; ++i)
+                viaFirst[i] = f->call(*kim, RelayFixture::sendRequest(fromKim[i]));
+        });
+        std::thread t2([&] {
+            for (int i = 0; i < kEach; ++i)
+                viaSecond[i] = callOn(*second, lee->id, RelayFixture::sendRequest(fromLee[i]));
+        });
+        t1.join();
+        t2.join();
+        std::set<std::uint64_t> sequences;
+        for (const auto* list : {&viaFirst, &viaSecond})
+            for (const auto& r : *list) {
+                QVERIFY2(r.status() == proto::STATUS_OK, describe(r).constData());
+                sequences.insert(r.send_result().journal_sequence());
+            }
+        QCOMPARE(sequences.size(), std::size_t(2 * kEach));
+        second.reset();
+        std::uint64_t rows = 0;
+        const std::string problem = chainProblem(f->postgresUrl(), &rows);
+        QVERIFY2(problem.empty(), problem.c_str());
+        QVERIFY(rows >= std::uint64_t(2 * kEach));
+        QCOMPARE(*sequences.rbegin(), rows);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestRelayPg)
+#include "tst_relay_pg.moc"
