@@ -1,0 +1,222 @@
+// Issue 21: supervision inside one archive. An archive written by the previous release (schema
+// version 3) opens, gains the supervision tables, and its first refresh runs the policies over
+// everything it holds; policies read as the search language reads them, with the matches'
+// offsets; records from anyone but compliance are not applied; samples are reproducible.
+// (The same end to end, through a real relay and two officers: tests/e2e/tst_supervision.cpp.)
+
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include "compliance/Archive.h"
+#include "compliance/ArchiveSchema.h"
+#include "compliance/Supervision.h"
+#include "crypto/Hkdf.h"
+#include "crypto/Random.h"
+#include "crypto/X25519.h"
+#include "storage/Database.h"
+#include "verbatim.pb.h"
+
+using namespace verbatim;
+
+namespace {
+
+std::vector<crypto::X25519Key> keysOf(ByteView privateKey) {
+    std::vector<crypto::X25519Key> keys;
+    keys.push_back(*crypto::X25519Key::fromPrivate(privateKey));
+    return keys;
+}
+
+/// The archive's database, opened as the archive opens it (the key it derives).
+std::unique_ptr<storage::Database> rawDatabase(const std::string& path, ByteView priv) {
+    auto key = crypto::hkdfSha256(priv, view(std::string_view("verbatim-archive-v1")),
+                                  view(std::string_view("archive database key")), 32);
+    if (!key) return nullptr;
+    auto db = storage::Database::open(path, *key, {true});
+    return db ? std::move(*db) : nullptr;
+}
+
+/// A decrypted record as the pull stores it.
+void addRecord(storage::Database& db, std::uint64_t seq, const std::string& conversation,
+               const std::string& user, const std::string& recipients, proto::MessageType type,
+               const std::string& body, std::uint64_t timeMs = 1764300000000ULL) {
+    auto id = crypto::randomBytes(16);
+    auto st = db.prepare("INSERT INTO records (seq, message_id, conversation, user, device, "
+                         "recipients, type, time_ms, server_time_ms, body, entry_hash, key_id) "
+                         "VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?)");
+    QVERIFY(st);
+    st->bind(1, std::int64_t(seq))
+        .bind(2, ByteView(id))
+        .bind(3, std::string_view(conversation))
+        .bind(4, std::string_view(user))
+        .bind(5, std::string_view(recipients))
+        .bind(6, std::int64_t(type))
+        .bind(7, std::int64_t(timeMs))
+        .bind(8, std::int64_t(timeMs))
+        .bind(9, ByteView(reinterpret_cast<const std::uint8_t*>(body.data()), body.size()))
+        .bind(10, ByteView(id))
+        .bind(11, ByteView(id));
+    QVERIFY(st->run());
+}
+
+void addUser(storage::Database& db, const std::string& id, const std::string& role) {
+    QVERIFY(db.exec("INSERT OR REPLACE INTO users (id, name, role) VALUES ('" + id + "', '', '" +
+                    role + "')"));
+}
+
+} // namespace
+
+class TestSupervisionArchive : public QObject {
+    Q_OBJECT
+private slots:
+    void previousVersionArchiveMigratesAndIsSupervised() {
+        QTemporaryDir dir;
+        const std::string path = dir.filePath("v3.archive").toStdString();
+        auto journalKey = crypto::X25519Key::generate();
+        QVERIFY(journalKey);
+        const SecureBytes priv = *journalKey->privateKey();
+        // An archive as the previous release left it: schema version 3, with what it pulled.
+        {
+            auto db = rawDatabase(path, priv);
+            QVERIFY(db);
+            const auto& steps = compliance::archiveSchema();
+            QVERIFY(steps.size() >= 4);
+            QVERIFY(db->migrate(std::span<const std::string_view>(steps.data(), 3)));
+            QCOMPARE(*db->userVersion(), 3);
+            QVERIFY(db->exec("INSERT INTO conversations (id, title, matter) VALUES ('m1', "
+                             "'Estate of Smith', 1), ('m2', 'Other matter', 1)"));
+            addUser(*db, "alice", "ROLE_LAWYER");
+            addUser(*db, "carol", "ROLE_CLIENT");
+            addUser(*db, "casey", "ROLE_COMPLIANCE");
+            addRecord(*db, 1, "m1", "carol", "alice", proto::TEXT,
+                      "Can you guarantee we will win? Also my Account Number is 12345678.");
+            addRecord(*db, 2, "m1", "alice", "carol", proto::TEXT, "Let us talk tomorrow");
+            addRecord(*db, 3, "m1", "alice", "carol", proto::EDIT,
+                      "Please delete this draft, it is not final");
+            addRecord(*db, 4, "m2", "alice", "bob", proto::TEXT, "Please delete this one too");
+            addRecord(*db, 5, "m1", "carol", "alice", proto::TEXT,
+                      "I promise the fees will be paid by Friday");
+        }
+        auto archive = compliance::Archive::open(path, keysOf(priv), false);
+        QVERIFY2(archive, archive ? "" : archive.error().message.c_str());
+        compliance::Supervision sv(**archive);
+        auto first = sv.refresh();
+        QVERIFY2(first, first ? "" : first.error().message.c_str());
+        QCOMPARE(first->newAlerts, std::size_t(0));
+        auto policies = sv.policies();
+        QVERIFY(policies && policies->empty());
+        archive->reset();
+
+        // Policies journaled later (written here as the pull stores them), and one by a lawyer.
+        {
+            auto db = rawDatabase(path, priv);
+            QVERIFY(db);
+            QCOMPARE(*db->userVersion(), std::int64_t(compliance::archiveSchema().size()));
+            compliance::PolicySpec accounts;
+            accounts.name = "Account numbers";
+            accounts.query = "\"account number\" OR iban";
+            compliance::PolicySpec deletion;
+            deletion.name = "Delete this";
+            deletion.query = "\"delete this\" NOT final";
+            deletion.severity = "high";
+            compliance::PolicySpec promises;
+            promises.name = "Promises";
+            promises.query = "(guarantee* OR promise*) w/4 (win OR fees)";
+            promises.matter = "Estate of Smith";
+            promises.direction = "to-clients";
+            std::uint64_t seq = 10;
+            for (const auto& p : {accounts, deletion, promises})
+                addRecord(*db, seq++, "review", "casey", "", proto::SUPERVISION,
+                          *compliance::supervisionPolicyBody(p));
+            compliance::PolicySpec forged = accounts;
+            forged.enabled = false;
+            addRecord(*db, seq++, "m1", "alice", "carol", proto::SUPERVISION,
+                      *compliance::supervisionPolicyBody(forged));
+        }
+        archive = compliance::Archive::open(path, keysOf(priv), false);
+        QVERIFY(archive);
+        compliance::Supervision again(**archive);
+        auto second = again.refresh();
+        QVERIFY2(second, second ? "" : second.error().message.c_str());
+        QCOMPARE(second->records, std::size_t(3));
+        QCOMPARE(second->refused, std::size_t(1));
+        auto alerts = again.alerts();
+        QVERIFY(alerts);
+        std::map<std::string, std::vector<std::uint64_t>> byPolicy;
+        for (const auto& a : *alerts)
+            byPolicy[a.policy].push_back(a.sequence);
+        // "delete this" NOT final: seq 4 only (seq 3 says "not final"); promises: 1 and 5, both
+        // in the matter and with a client.
+        QCOMPARE(byPolicy["Account numbers"], std::vector<std::uint64_t>{1});
+        QCOMPARE(byPolicy["Delete this"], std::vector<std::uint64_t>{4});
+        QCOMPARE(byPolicy["Promises"], (std::vector<std::uint64_t>{1, 5}));
+        for (const auto& a : *alerts) {
+            QCOMPARE(a.status, std::string("open"));
+            QVERIFY(!a.matches.empty());
+            for (const auto& m : a.matches)
+                QCOMPARE(a.context.substr(m.offset, m.length), m.text);
+            if (a.policy == "Account numbers")
+                QCOMPARE(a.matches.front().text, std::string("Account Number"));
+        }
+        // The lawyer's record did not disable the policy, and is on record.
+        auto latest = again.policies("Account numbers");
+        QVERIFY(latest && latest->size() == 1 && latest->front().spec.enabled &&
+                latest->front().version == 1);
+        auto problems = (*archive)->problems();
+        QVERIFY(problems);
+        bool forgedSeen = false;
+        for (const auto& p : *problems)
+            forgedSeen = forgedSeen || (p.sequence == 13 && p.fault == "forged-supervision");
+        QVERIFY(forgedSeen);
+        // A refresh with nothing new raises nothing again.
+        auto third = again.refresh();
+        QVERIFY(third && third->newAlerts == 0 && third->records == 0);
+    }
+
+    void samplesAreReproducibleFromTheirSeed() {
+        QTemporaryDir dir;
+        const std::string path = dir.filePath("s.archive").toStdString();
+        auto journalKey = crypto::X25519Key::generate();
+        const SecureBytes priv = *journalKey->privateKey();
+        {
+            auto archive = compliance::Archive::open(path, keysOf(priv), true);
+            QVERIFY(archive);
+        }
+        {
+            auto db = rawDatabase(path, priv);
+            QVERIFY(db);
+            QVERIFY(db->exec("INSERT INTO conversations (id, title, matter) VALUES ('m1', "
+                             "'Estate of Smith', 1)"));
+            for (std::uint64_t s = 1; s <= 400; ++s)
+                addRecord(*db, s, "m1", s % 2 ? "alice" : "carol", s % 2 ? "carol" : "alice",
+                          proto::TEXT, "message " + std::to_string(s), 1764300000000ULL + s);
+        }
+        auto archive = compliance::Archive::open(path, keysOf(priv), false);
+        QVERIFY(archive);
+        compliance::Supervision sv(**archive);
+        compliance::SampleRequest r;
+        r.matter = "Estate of Smith";
+        r.percent = 10;
+        r.seed = 42;
+        auto a = sv.drawSample(r), b = sv.drawSample(r);
+        QVERIFY(a && b);
+        QCOMPARE(*a, *b);
+        QVERIFY2(a->size() > 20 && a->size() < 70, std::to_string(a->size()).c_str());
+        r.seed = 43;
+        auto c = sv.drawSample(r);
+        QVERIFY(c && *c != *a);
+        // The period bounds it (the relay's time, inclusive).
+        r.fromMs = 1764300000000ULL + 101;
+        r.toMs = 1764300000000ULL + 200;
+        r.percent = 100;
+        auto window = sv.drawSample(r);
+        QVERIFY(window && window->size() == 100 && window->front() == 101);
+        // A sample of nobody, or of two scopes, is refused.
+        compliance::SampleRequest bad;
+        bad.percent = 5;
+        QVERIFY(!sv.drawSample(bad));
+        QVERIFY(!compliance::supervisionSampleBody(bad, {}));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestSupervisionArchive)
+#include "tst_supervision_archive.moc"
