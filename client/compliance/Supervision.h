@@ -22,6 +22,7 @@
 /// ids. No Qt, no network; not thread-safe (one Supervision per Archive, on one thread).
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -126,6 +127,36 @@ struct RefreshStats {
 [[nodiscard]] Result<std::string>
 supervisionSampleBody(const SampleRequest& request, const std::vector<std::uint64_t>& sequences);
 
+/// One row of a supervision report: a participant or a matter over the period.
+struct ReportRow {
+    std::string kind; ///< "participant" or "matter"
+    std::string id;   ///< user id or conversation id
+    std::string name; ///< display name or title
+    std::string role; ///< participants: ROLE_...
+    std::uint64_t sent = 0, received = 0;
+    std::uint64_t toClients = 0, fromClients = 0; ///< messages a client received / sent
+    /// Lawyers' answers to clients: from a client's first unanswered message in a conversation
+    /// to the next message of a lawyer or supervisor there (participants: answers they gave).
+    std::uint64_t answers = 0;
+    double answerMedianSeconds = 0, answerP90Seconds = 0;
+    std::uint64_t alerts = 0; ///< raised on entries in the period (sent by them / in it)
+    std::map<std::string, std::uint64_t> statuses;     ///< open, in-review, escalated, closed
+    std::map<std::string, std::uint64_t> dispositions; ///< no-issue, breach, training, referred
+    std::uint64_t devices = 0;                         ///< participants: devices that sent
+};
+
+/// A period's report (README "Supervision"): participants, then matters (conversations), each
+/// sorted by id.
+struct Report {
+    std::uint64_t fromMs = 0, toMs = 0;
+    std::vector<ReportRow> rows;
+    /// CSV (RFC 4180, every cell quoted, formula-leading cells prefixed with ').
+    std::string csv() const;
+    /// One self-contained HTML page: the tables and two bar charts (inline SVG), every value
+    /// escaped.
+    std::string html(const std::string& firmName) const;
+};
+
 /// The starter set: EXAMPLES of policies for the risks the SRA guidance names (offensive
 /// language, "delete this", moving off the record to a personal app, account numbers, promises
 /// about fees or outcomes). Their names start with "Example: "; a firm tunes its own.
@@ -159,6 +190,10 @@ public:
     /// `percent` of the range, so the same archive and seed always give the same sample, in any
     /// order. Messages only (text and attachments), by the relay's time.
     [[nodiscard]] Result<std::vector<std::uint64_t>> drawSample(const SampleRequest& request);
+
+    /// The report of messages, answer times, alerts and dispositions over [fromMs, toMs] (the
+    /// relay's time; toMs 0: unbounded). Messages are TEXT and ATTACHMENT entries.
+    [[nodiscard]] Result<Report> report(std::uint64_t fromMs, std::uint64_t toMs);
 
 private:
     Archive& m_archive;

@@ -213,6 +213,16 @@ const cmdline::CommandLine& commandLine() {
               Option::value("percent", "P").required().checked(cmdline::number(1, 100)),
               Option::value("seed", "N").checked(cmdline::number(0, 9007199254740991LL))},
              {Positional::required("FILE")}},
+            {"report",
+             "  verbatim-journal report FILE --key KEY --from DATE --to DATE --format csv|html "
+             "--out "
+             "PATH [--profile DIR]\n",
+             {key, pass, profile, profilePass,
+              Option::value("from", "DATE").required().checked(date),
+              Option::value("to", "DATE").required().checked(date),
+              Option::value("format", "FORMAT").required().checked(cmdline::oneOf({"csv", "html"})),
+              Option::value("out", "PATH").required()},
+             {Positional::required("FILE")}},
             {"access-log",
              "  verbatim-journal access-log FILE --key KEY [--json]\n",
              {key, pass, json},
@@ -1001,6 +1011,38 @@ int sample(const Args& a) {
                           });
 }
 
+int report(const Args& a) {
+    bool bad = false;
+    const std::uint64_t from = timeOpt(a, "from", false, bad), to = timeOpt(a, "to", true, bad);
+    if (bad) return 2;
+    if (to < from) {
+        std::fprintf(stderr, "verbatim-journal: report: --to is before --from\n");
+        return 2;
+    }
+    const fs::path out = a.opt("out");
+    std::error_code ec;
+    if (fs::exists(out, ec)) return die("refusing to overwrite " + out.string());
+    auto archive = openArchive(a, a.positional[0], false);
+    if (!archive) return die(archive.error());
+    if (int rc = journalAccess(a, **archive, "export",
+                               "report format=" + a.opt("format") + scopeText(a, {"from", "to"}));
+        rc)
+        return rc;
+    compliance::Supervision sv(**archive);
+    if (auto r = sv.refresh(); !r) return die(r.error());
+    auto rep = sv.report(from, to);
+    if (!rep) return die(rep.error());
+    std::string firm;
+    const std::string text = a.opt("format") == "csv" ? rep->csv() : rep->html(firm);
+    if (auto r = writeNew(out, view(text), 0600); !r) return die(r.error());
+    std::size_t people = 0;
+    for (const auto& row : rep->rows)
+        people += row.kind == "participant";
+    std::fprintf(stderr, "wrote %s: %zu participant(s), %zu conversation(s)\n", out.c_str(), people,
+                 rep->rows.size() - people);
+    return 0;
+}
+
 int accessLog(const Args& a) {
     auto archive = openArchive(a, a.positional[0], false);
     if (!archive) return die(archive.error());
@@ -1058,5 +1100,6 @@ int main(int argc, char** argv) {
     if (cmd == "review") return review(a);
     if (cmd == "sample") return sample(a);
     if (cmd == "access-log") return accessLog(a);
+    if (cmd == "report") return report(a);
     return usage();
 }

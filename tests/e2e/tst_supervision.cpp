@@ -154,11 +154,16 @@ private slots:
         auto c1 = carol->sendText(*matter, "My account number is 12345678");
         QVERIFY(c1);
         QVERIFY(carol->retract(*c1));
+        // Each party's messages reach the journal before the other answers (answer times).
+        QVERIFY(carol->waitForOutbox(20s));
         auto a1 = alice->sendText(*matter, "Please review the draft");
         QVERIFY(a1);
         QVERIFY(alice->edit(*a1, "Please delete this thread after reading"));
+        QVERIFY(alice->waitForOutbox(20s));
         QVERIFY(carol->sendText(*matter, "Text me on WhatsApp instead"));
+        QVERIFY(carol->waitForOutbox(20s));
         QVERIFY(alice->sendText(*matter, "See you at the hearing"));
+        QVERIFY(alice->waitForOutbox(20s));
         const QString notes = dir.path() + "/whatsapp export.txt";
         {
             QFile f(notes);
@@ -267,6 +272,55 @@ private slots:
         QVERIFY(versions[0]["enabled"].toBool());
         QCOMPARE(versions[1]["version"].toInt(), 2);
         QVERIFY(!versions[1]["enabled"].toBool());
+
+        // The period's report: per participant and matter, messages, answers to the client,
+        // alerts and their states; CSV and a readable HTML page.
+        const QString csvPath = dir.path() + "/report.csv", htmlPath = dir.path() + "/report.html";
+        auto csv = journalTool({"report", archiveB, "--key", key, "--from", "2000-01-01", "--to",
+                                "2100-01-01", "--format", "csv", "--out", csvPath});
+        QVERIFY2(csv.code == 0, qPrintable(csv.err));
+        QFile csvFile(csvPath);
+        QVERIFY(csvFile.open(QIODevice::ReadOnly));
+        std::map<QString, std::map<QString, QString>> rows; // id -> column -> value
+        QStringList header;
+        for (auto line : QString::fromUtf8(csvFile.readAll()).remove(QChar(0xFEFF)).split("\r\n")) {
+            if (line.isEmpty()) continue;
+            QStringList cells;
+            for (const auto& c : line.split("\",\""))
+                cells << QString(c).remove('"');
+            if (header.isEmpty()) {
+                header = cells;
+                continue;
+            }
+            for (int i = 0; i < header.size() && i < cells.size(); ++i)
+                rows[cells[1]][header[i]] = cells[i];
+        }
+        const QString carolId = QString::fromStdString(carol->account().user);
+        QCOMPARE(rows[carolId]["sent"], QString("3"));
+        QCOMPARE(rows[carolId]["alerts"], QString("4"));
+        QCOMPARE(rows["alice"]["sent"], QString("2"));
+        QCOMPARE(rows["alice"]["to_clients"], QString("2"));
+        QCOMPARE(rows["alice"]["answers"], QString("2"));
+        QCOMPARE(rows["alice"]["alerts_escalated"], QString("1"));
+        const QString matterId = QString::fromStdString(*matter);
+        QCOMPARE(rows[matterId]["name"], QString("Estate of Smith"));
+        QCOMPARE(rows[matterId]["sent"], QString("5"));
+        QCOMPARE(rows[matterId]["from_clients"], QString("3"));
+        QCOMPARE(rows[matterId]["alerts"], QString("5"));
+        QCOMPARE(rows[matterId]["alerts_open"], QString("4"));
+        QVERIFY(!rows[matterId]["answer_median_seconds"].isEmpty());
+        auto page = journalTool({"report", archiveB, "--key", key, "--from", "2000-01-01", "--to",
+                                 "2100-01-01", "--format", "html", "--out", htmlPath});
+        QVERIFY2(page.code == 0, qPrintable(page.err));
+        QFile htmlFile(htmlPath);
+        QVERIFY(htmlFile.open(QIODevice::ReadOnly));
+        const QByteArray htmlText = htmlFile.readAll();
+        QVERIFY(htmlText.contains("<svg") && htmlText.contains("Estate of Smith") &&
+                htmlText.contains("Carol Client"));
+        QCOMPARE(journalTool({"report", archiveB, "--key", key, "--from", "2000-01-01", "--to",
+                              "2100-01-01", "--format", "html", "--out", htmlPath})
+                     .code,
+                 1); // never overwritten
 
         // Hostile: a lawyer's device journals a review closing the escalated alert. It is not
         // applied, and verify reports it.

@@ -1,0 +1,359 @@
+/// @file SupervisionReport.cpp
+/// Supervision::report and its CSV and HTML forms (Supervision.h, README "Supervision").
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+#include "common/Try.h"
+#include "compliance/ArchiveImpl.h"
+#include "compliance/ExportEncoding.h"
+#include "compliance/Supervision.h"
+#include "compliance/TimeText.h"
+
+namespace verbatim::compliance {
+namespace {
+
+bool isClient(const std::string& role) {
+    return role == "ROLE_CLIENT";
+}
+bool answersClients(const std::string& role) {
+    return role == "ROLE_LAWYER" || role == "ROLE_SUPERVISOR";
+}
+
+// Nearest-rank percentile of sorted values.
+double percentile(const std::vector<double>& sorted, double p) {
+    if (sorted.empty()) return 0;
+    auto rank = std::size_t(std::ceil(p / 100.0 * double(sorted.size())));
+    return sorted[std::min(sorted.size(), std::max<std::size_t>(rank, 1)) - 1];
+}
+
+void setAnswers(ReportRow& row, std::vector<double> seconds) {
+    std::sort(seconds.begin(), seconds.end());
+    row.answers = seconds.size();
+    row.answerMedianSeconds = percentile(seconds, 50);
+    row.answerP90Seconds = percentile(seconds, 90);
+}
+
+std::string escapeHtml(std::string_view s) {
+    std::string out;
+    for (char c : s) {
+        switch (c) {
+        case '&':
+            out += "&amp;";
+            break;
+        case '<':
+            out += "&lt;";
+            break;
+        case '>':
+            out += "&gt;";
+            break;
+        case '"':
+            out += "&quot;";
+            break;
+        case '\'':
+            out += "&#39;";
+            break;
+        default:
+            // Control characters are shown, never interpreted.
+            if (static_cast<unsigned char>(c) < 0x20 && c != '\t')
+                out += "&#" + std::to_string(int(static_cast<unsigned char>(c))) + ";";
+            else
+                out += c;
+        }
+    }
+    return out;
+}
+
+std::string seconds(double s) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.0f", s);
+    return buf;
+}
+
+std::string duration(double s) {
+    char buf[48];
+    if (s < 120)
+        std::snprintf(buf, sizeof buf, "%.0f s", s);
+    else if (s < 7200)
+        std::snprintf(buf, sizeof buf, "%.0f min", s / 60);
+    else
+        std::snprintf(buf, sizeof buf, "%.1f h", s / 3600);
+    return buf;
+}
+
+const char* const kStatusNames[] = {"open", "in-review", "escalated", "closed"};
+const char* const kDispositionNames[] = {"no-issue", "breach", "training", "referred"};
+
+std::uint64_t count(const std::map<std::string, std::uint64_t>& m, const std::string& k) {
+    auto it = m.find(k);
+    return it == m.end() ? 0 : it->second;
+}
+
+/// A horizontal bar chart in SVG of `values` by `labels` (at most 20 bars, the largest).
+std::string barChart(const std::string& title, std::vector<std::pair<std::string, double>> bars,
+                     const std::string& unit) {
+    std::sort(bars.begin(), bars.end(), [](auto& a, auto& b) { return a.second > b.second; });
+    if (bars.size() > 20) bars.resize(20);
+    double max = 0;
+    for (auto& b : bars)
+        max = std::max(max, b.second);
+    const int rowH = 22, labelW = 220, barW = 420;
+    std::string svg = "<figure><figcaption>" + escapeHtml(title) +
+                      "</figcaption><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" +
+                      std::to_string(labelW + barW + 120) + "\" height=\"" +
+                      std::to_string(rowH * int(bars.size()) + 4) + "\" role=\"img\">";
+    int y = 2;
+    for (auto& [label, v] : bars) {
+        const int w = max > 0 ? int(std::lround(v / max * barW)) : 0;
+        svg += "<text x=\"0\" y=\"" + std::to_string(y + 15) + "\" font-size=\"12\">" +
+               escapeHtml(label.size() > 34 ? label.substr(0, 34) + "..." : label) + "</text>";
+        svg += "<rect x=\"" + std::to_string(labelW) + "\" y=\"" + std::to_string(y + 3) +
+               "\" width=\"" + std::to_string(w) + "\" height=\"" + std::to_string(rowH - 6) +
+               "\" fill=\"#3b6ea5\"/>";
+        char num[48];
+        std::snprintf(num, sizeof num, "%.0f", v);
+        svg += "<text x=\"" + std::to_string(labelW + w + 6) + "\" y=\"" + std::to_string(y + 15) +
+               "\" font-size=\"12\">" + std::string(num) + " " + escapeHtml(unit) + "</text>";
+        y += rowH;
+    }
+    return svg + "</svg></figure>\n";
+}
+
+} // namespace
+
+Result<Report> Supervision::report(std::uint64_t fromMs, std::uint64_t toMs) {
+    auto& db = *m_archive.m->db;
+    Report rep;
+    rep.fromMs = fromMs;
+    rep.toMs = toMs;
+    std::map<std::string, std::pair<std::string, std::string>> users; // id -> (name, role)
+    {
+        VERBATIM_TRY_LET(q, db.prepare("SELECT id, name, role FROM users"));
+        VERBATIM_TRY(q->forEachRow([&](storage::Statement& s) {
+            users[s.columnText(0)] = {s.columnText(1), s.columnText(2)};
+        }));
+    }
+    std::map<std::string, std::string> titles;
+    {
+        VERBATIM_TRY_LET(q, db.prepare("SELECT id, title FROM conversations"));
+        VERBATIM_TRY(q->forEachRow(
+            [&](storage::Statement& s) { titles[s.columnText(0)] = s.columnText(1); }));
+    }
+    auto roleOf = [&](const std::string& u) {
+        auto it = users.find(u);
+        return it == users.end() ? std::string() : it->second.second;
+    };
+    std::map<std::string, ReportRow> people, matters;
+    std::map<std::string, std::set<std::uint32_t>> devices;
+    std::map<std::string, std::vector<double>> personAnswers, matterAnswers;
+    std::map<std::string, std::uint64_t> waitingSince; // conversation -> first unanswered client ms
+    auto person = [&](const std::string& u) -> ReportRow& {
+        auto& r = people[u];
+        if (r.kind.empty()) {
+            r.kind = "participant";
+            r.id = u;
+            auto it = users.find(u);
+            if (it != users.end()) {
+                r.name = it->second.first;
+                r.role = it->second.second;
+            }
+        }
+        return r;
+    };
+    auto matter = [&](const std::string& c) -> ReportRow& {
+        auto& r = matters[c];
+        if (r.kind.empty()) {
+            r.kind = "matter";
+            r.id = c;
+            r.name = titles.count(c) ? titles[c] : std::string();
+        }
+        return r;
+    };
+    {
+        VERBATIM_TRY_LET(
+            q, db.prepare("SELECT conversation, user, device, recipients, server_time_ms FROM "
+                          "records WHERE type IN (?, ?) AND server_time_ms >= ? AND (? = 0 OR "
+                          "server_time_ms <= ?) ORDER BY seq"));
+        q->bind(1, std::int64_t(proto::TEXT))
+            .bind(2, std::int64_t(proto::ATTACHMENT))
+            .bind(3, std::int64_t(fromMs))
+            .bind(4, std::int64_t(toMs))
+            .bind(5, std::int64_t(toMs));
+        std::vector<std::string> recipients;
+        VERBATIM_TRY(q->forEachRow([&](storage::Statement& s) {
+            const std::string conv = s.columnText(0), sender = s.columnText(1),
+                              list = s.columnText(3);
+            const auto timeMs = std::uint64_t(s.columnInt(4));
+            recipients.clear();
+            for (std::size_t i = 0; i < list.size();) {
+                auto j = list.find(' ', i);
+                if (j == std::string::npos) j = list.size();
+                if (j > i && list.compare(i, j - i, sender) != 0)
+                    recipients.push_back(list.substr(i, j - i));
+                i = j + 1;
+            }
+            const std::string senderRole = roleOf(sender);
+            bool toClient = false;
+            for (const auto& r : recipients)
+                toClient = toClient || isClient(roleOf(r));
+            auto& p = person(sender);
+            ++p.sent;
+            devices[sender].insert(std::uint32_t(s.columnInt(2)));
+            if (toClient) ++p.toClients;
+            for (const auto& r : recipients) {
+                auto& rp = person(r);
+                ++rp.received;
+                if (isClient(senderRole)) ++rp.fromClients;
+            }
+            auto& m = matter(conv);
+            ++m.sent;
+            if (isClient(senderRole))
+                ++m.fromClients;
+            else if (toClient)
+                ++m.toClients;
+            // Answer times: a client's first unanswered message waits for a lawyer's.
+            if (isClient(senderRole)) {
+                waitingSince.emplace(conv, timeMs);
+            } else if (answersClients(senderRole)) {
+                auto it = waitingSince.find(conv);
+                if (it != waitingSince.end()) {
+                    const double secs = double(timeMs - std::min(timeMs, it->second)) / 1000.0;
+                    personAnswers[sender].push_back(secs);
+                    matterAnswers[conv].push_back(secs);
+                    waitingSince.erase(it);
+                }
+            }
+        }));
+    }
+    for (auto& [u, d] : devices)
+        person(u).devices = d.size();
+    for (auto& [u, v] : personAnswers)
+        setAnswers(person(u), v);
+    for (auto& [c, v] : matterAnswers)
+        setAnswers(matter(c), v);
+    VERBATIM_TRY_LET(all, alerts());
+    for (const auto& a : *all) {
+        if (a.serverTimeMs < fromMs || (toMs && a.serverTimeMs > toMs)) continue;
+        for (ReportRow* r : {&person(a.user), &matter(a.conversation)}) {
+            ++r->alerts;
+            ++r->statuses[a.status];
+            if (!a.disposition.empty()) ++r->dispositions[a.disposition];
+        }
+    }
+    for (auto& [k, r] : people)
+        rep.rows.push_back(std::move(r));
+    for (auto& [k, r] : matters)
+        rep.rows.push_back(std::move(r));
+    return rep;
+}
+
+std::string Report::csv() const {
+    std::string out = "\xEF\xBB\xBF"; // a spreadsheet reads UTF-8 with the byte-order mark
+    std::vector<std::string> head{"kind",
+                                  "id",
+                                  "name",
+                                  "role",
+                                  "sent",
+                                  "received",
+                                  "to_clients",
+                                  "from_clients",
+                                  "answers",
+                                  "answer_median_seconds",
+                                  "answer_p90_seconds",
+                                  "alerts"};
+    for (const char* s : kStatusNames)
+        head.push_back(std::string("alerts_") + s);
+    for (const char* d : kDispositionNames)
+        head.push_back(std::string("disposition_") + d);
+    head.push_back("devices");
+    auto line = [&](const std::vector<std::string>& cells) {
+        for (std::size_t i = 0; i < cells.size(); ++i)
+            out += (i ? "," : "") + csvField(cells[i]);
+        out += "\r\n";
+    };
+    line(head);
+    for (const auto& r : rows) {
+        std::vector<std::string> cells{r.kind,
+                                       r.id,
+                                       r.name,
+                                       r.role,
+                                       std::to_string(r.sent),
+                                       std::to_string(r.received),
+                                       std::to_string(r.toClients),
+                                       std::to_string(r.fromClients),
+                                       std::to_string(r.answers),
+                                       r.answers ? seconds(r.answerMedianSeconds) : "",
+                                       r.answers ? seconds(r.answerP90Seconds) : "",
+                                       std::to_string(r.alerts)};
+        for (const char* s : kStatusNames)
+            cells.push_back(std::to_string(count(r.statuses, s)));
+        for (const char* d : kDispositionNames)
+            cells.push_back(std::to_string(count(r.dispositions, d)));
+        cells.push_back(r.kind == "participant" ? std::to_string(r.devices) : "");
+        line(cells);
+    }
+    return out;
+}
+
+std::string Report::html(const std::string& firmName) const {
+    const std::string period = (fromMs ? isoTime(fromMs) : std::string("the beginning")) + " to " +
+                               (toMs ? isoTime(toMs) : std::string("now"));
+    std::string out =
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src "
+        "'unsafe-inline'\"><title>Supervision report</title><style>body{font-family:sans-serif;"
+        "margin:2em;color:#222}table{border-collapse:collapse;margin:1em 0}th,td{border:1px solid "
+        "#ccc;padding:4px 8px;text-align:right}td.t,th.t{text-align:left}th{background:#eef2f7}"
+        "figcaption{font-weight:bold;margin:1em 0 .3em}</style></head><body>\n"
+        "<h1>Supervision report</h1>\n<p>";
+    if (!firmName.empty()) out += "Firm: " + escapeHtml(firmName) + ". ";
+    out += "Period: " + escapeHtml(period) +
+           " (the relay's time). Messages are texts and attachments; an answer time runs from a "
+           "client's first unanswered message in a conversation to the next message of a lawyer "
+           "or supervisor there.</p>\n";
+    std::vector<std::pair<std::string, double>> waits, volume;
+    for (const char* kind : {"participant", "matter"}) {
+        const bool isPerson = std::string(kind) == "participant";
+        out += std::string("<h2>") + (isPerson ? "Participants" : "Matters and conversations") +
+               "</h2>\n<table><tr><th class=\"t\">" + (isPerson ? "participant" : "matter") +
+               "</th>" + (isPerson ? "<th class=\"t\">role</th>" : "") +
+               "<th>sent</th><th>received</th><th>to clients</th><th>from clients</th>"
+               "<th>answers</th><th>median answer</th><th>90th percentile</th><th>alerts</th>"
+               "<th>open</th><th>in review</th><th>escalated</th><th>closed</th>"
+               "<th>dispositions</th>" +
+               (isPerson ? "<th>devices</th>" : "") + "</tr>\n";
+        for (const auto& r : rows) {
+            if (r.kind != kind) continue;
+            const std::string label = r.name.empty() ? r.id : r.name + " (" + r.id + ")";
+            std::string dispositions;
+            for (const char* d : kDispositionNames)
+                if (auto n = count(r.dispositions, d))
+                    dispositions += (dispositions.empty() ? "" : ", ") + std::string(d) + " " +
+                                    std::to_string(n);
+            out += "<tr><td class=\"t\">" + escapeHtml(label) + "</td>" +
+                   (isPerson ? "<td class=\"t\">" + escapeHtml(r.role) + "</td>" : "") + "<td>" +
+                   std::to_string(r.sent) + "</td><td>" + std::to_string(r.received) + "</td><td>" +
+                   std::to_string(r.toClients) + "</td><td>" + std::to_string(r.fromClients) +
+                   "</td><td>" + std::to_string(r.answers) + "</td><td>" +
+                   (r.answers ? duration(r.answerMedianSeconds) : "") + "</td><td>" +
+                   (r.answers ? duration(r.answerP90Seconds) : "") + "</td><td>" +
+                   std::to_string(r.alerts) + "</td>";
+            for (const char* st : kStatusNames)
+                out += "<td>" + std::to_string(count(r.statuses, st)) + "</td>";
+            out += "<td class=\"t\">" + escapeHtml(dispositions) + "</td>" +
+                   (isPerson ? "<td>" + std::to_string(r.devices) + "</td>" : "") + "</tr>\n";
+            if (!isPerson) {
+                volume.push_back({label, double(r.sent)});
+                if (r.answers) waits.push_back({label, r.answerMedianSeconds / 60.0});
+            }
+        }
+        out += "</table>\n";
+    }
+    out += barChart("Messages per matter (the 20 busiest)", volume, "messages");
+    if (!waits.empty())
+        out +=
+            barChart("Median time to answer a client, per matter (the 20 slowest)", waits, "min");
+    return out + "</body></html>\n";
+}
+
+} // namespace verbatim::compliance
