@@ -44,12 +44,12 @@ ApplicationWindow {
     }
 
     Connections {
-        target: app
-        function onScreenChanged() { if (app.screen !== "ready") window.adminView = false }
+        target: app.session
+        function onScreenChanged() { if (app.session.screen !== "ready") window.adminView = false }
     }
 
     header: ToolBar {
-        visible: app.screen === "ready"
+        visible: app.session.screen === "ready"
         Material.foreground: "white"
         background: Rectangle { color: Theme.header(darkTheme) }
         RowLayout {
@@ -58,46 +58,46 @@ ApplicationWindow {
             anchors.rightMargin: 8
             ToolButton {
                 objectName: "backButton"
-                visible: window.adminView || (!window.wide && app.currentConversation !== "")
+                visible: window.adminView || (!window.wide && app.chat.currentConversation !== "")
                 text: "\u2190"
                 Accessible.name: window.adminView ? qsTr("Back to the chats") : qsTr("Back to conversations")
                 onClicked: {
                     if (window.adminView) window.adminView = false
-                    else app.closeConversation()
+                    else app.chat.closeConversation()
                 }
             }
             Label {
                 Layout.fillWidth: true
                 textFormat: Text.PlainText
-                text: !window.adminView && !window.wide && app.currentConversation !== "" ? app.currentTitle : app.firmName
+                text: !window.adminView && !window.wide && app.chat.currentConversation !== "" ? app.chat.currentTitle : app.session.firmName
                 font.pixelSize: 18
                 font.bold: true
                 elide: Label.ElideRight
             }
             Label {
                 textFormat: Text.PlainText
-                text: app.connected ? qsTr("online") : qsTr("connecting\u2026")
+                text: app.session.connected ? qsTr("online") : qsTr("connecting\u2026")
                 opacity: 0.8
                 font.pixelSize: 12
-                Accessible.name: app.connected ? qsTr("Connected to the relay") : qsTr("Not connected")
+                Accessible.name: app.session.connected ? qsTr("Connected to the relay") : qsTr("Not connected")
             }
             ToolButton {
                 objectName: "phoneInfoButton"
-                visible: !window.adminView && !window.wide && app.currentConversation !== ""
+                visible: !window.adminView && !window.wide && app.chat.currentConversation !== ""
                 text: qsTr("Info")
                 Accessible.name: qsTr("Matter information")
                 onClicked: window.infoRequested()
             }
             ToolButton {
                 objectName: "adminDevicesButton"
-                visible: app.role === "admin" && !window.adminView
+                visible: app.session.role === "admin" && !window.adminView
                 text: qsTr("Devices")
                 Accessible.name: qsTr("Devices of the firm")
                 onClicked: window.adminView = true
             }
             ToolButton {
                 objectName: "invitesButton"
-                visible: app.canInvite && !window.adminView
+                visible: app.session.canInvite && !window.adminView
                 text: qsTr("Invites")
                 Accessible.name: qsTr("Your invite links: who joined, revoke one")
                 onClicked: invites.open()
@@ -114,15 +114,15 @@ ApplicationWindow {
     Loader {
         anchors.fill: parent
         sourceComponent: {
-            switch (app.screen) {
+            switch (app.session.screen) {
             case "onboarding": return onboarding
             case "unlock": return unlock
             case "notice": return notice
             case "wiped": return wipedPage
             // The compliance officer reads the firm's journal instead of chatting.
             default:
-                if (app.role === "compliance") return compliancePage
-                if (app.role === "admin" && window.adminView) return adminPage
+                if (app.session.role === "compliance") return compliancePage
+                if (app.session.role === "admin" && window.adminView) return adminPage
                 return window.wide ? laptop : phone
             }
         }
@@ -156,11 +156,11 @@ ApplicationWindow {
         Item {
             ConversationList {
                 anchors.fill: parent
-                visible: app.currentConversation === ""
+                visible: app.chat.currentConversation === ""
             }
             ChatPane {
                 anchors.fill: parent
-                visible: app.currentConversation !== ""
+                visible: app.chat.currentConversation !== ""
             }
         }
     }

@@ -119,11 +119,11 @@ int main(int argc, char** argv) {
         QFile f(cli.value(passFile));
         if (!f.open(QIODevice::ReadOnly)) qFatal("cannot read the passphrase file");
         QString pass = QString::fromUtf8(f.readAll()).trimmed();
-        if (!controller.unlock(pass)) qFatal("%s", qPrintable(controller.error()));
+        if (!controller.session()->unlock(pass)) qFatal("%s", qPrintable(controller.error()));
         if (cli.isSet(open)) {
             if (auto* c = controller.client()) {
                 auto id = c->resolveConversation(cli.value(open).toStdString());
-                if (id) controller.openConversation(QString::fromStdString(*id));
+                if (id) controller.chat()->openConversation(QString::fromStdString(*id));
             }
         }
     }

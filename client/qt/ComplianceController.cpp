@@ -343,7 +343,7 @@ void ComplianceController::unlock(const QString& keyFiles, const QString& passph
 void ComplianceController::pull() {
     clearError();
     if (!m_unlocked) return setError(tr("Unlock the journal key first."));
-    if (!m_app || m_app->role() != QLatin1String("compliance"))
+    if (!m_app || m_app->session()->role() != QLatin1String("compliance"))
         return setError(tr("Only a compliance account can pull the journal."));
     client::Client* c = m_app->client();
     if (!c) return setError(tr("The profile is locked."));

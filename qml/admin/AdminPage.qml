@@ -85,7 +85,7 @@ Pane {
                     font.pixelSize: 12
                     opacity: 0.75
                     textFormat: Text.PlainText
-                    text: qsTr("Every device enrolled at %1. Revoking cuts a device off at once; wiping erases its messages and keys the next time it connects, and it confirms.").arg(app.firmName)
+                    text: qsTr("Every device enrolled at %1. Revoking cuts a device off at once; wiping erases its messages and keys the next time it connects, and it confirms.").arg(app.session.firmName)
                 }
                 GridLayout {
                     Layout.fillWidth: true

@@ -11,12 +11,12 @@ import Verbatim.Common
 Pane {
     id: chatPane
     padding: 0
-    readonly property bool showSenders: app.currentIsMatter || app.participantCount > 2
+    readonly property bool showSenders: app.chat.currentIsMatter || app.chat.participantCount > 2
     property string editingId: ""
     property string replyId: ""
     property string replyText: ""
     /// Follows the open conversation, to put the cursor into the composer when it changes.
-    readonly property string shownConversation: app.currentConversation
+    readonly property string shownConversation: app.chat.currentConversation
     onShownConversationChanged: {
         cancelCompose()
         if (shownConversation !== "" && window.wide) input.forceActiveFocus()
@@ -51,7 +51,7 @@ Pane {
     }
     /// Edits the newest own message (Up arrow); false when there is none.
     function editLast() {
-        const last = app.lastEditableMessage()
+        const last = app.chat.lastEditableMessage()
         if (!last.messageId) return false
         startEdit(last.messageId, last.body)
         return true
@@ -59,7 +59,7 @@ Pane {
     function startReply(id) {
         if (editingId !== "") cancelCompose()
         replyId = id
-        replyText = app.replyQuote(id)
+        replyText = app.chat.replyQuote(id)
         input.forceActiveFocus()
     }
     function cancelCompose() {
@@ -71,8 +71,8 @@ Pane {
     function submit() {
         const text = input.text.trim()
         if (text === "") return
-        const ok = editingId !== "" ? app.edit(editingId, text)
-                 : replyId !== "" ? app.reply(replyId, text) : app.send(text)
+        const ok = editingId !== "" ? app.chat.edit(editingId, text)
+                 : replyId !== "" ? app.chat.reply(replyId, text) : app.chat.send(text)
         if (ok) {
             input.text = ""
             editingId = ""
@@ -86,7 +86,7 @@ Pane {
         if (event.accepted) submit()
     }
     function pickAttachment() {
-        if (app.filePickerAvailable) attachPicker.item.open()
+        if (app.attachments.filePickerAvailable) attachPicker.item.open()
         else {
             attachPathField.text = ""
             attachPathDialog.open()
@@ -94,20 +94,20 @@ Pane {
     }
     /// Asks where to save a received attachment, then saves it.
     function saveAttachment(id, name) {
-        if (app.filePickerAvailable) {
+        if (app.attachments.filePickerAvailable) {
             savePicker.item.messageId = id
-            savePicker.item.selectedFile = app.suggestedSaveUrl(name)
+            savePicker.item.selectedFile = app.attachments.suggestedSaveUrl(name)
             savePicker.item.open()
         } else {
             savePathDialog.messageId = id
-            savePathField.text = app.suggestedSavePath(name)
+            savePathField.text = app.attachments.suggestedSavePath(name)
             savePathDialog.open()
         }
     }
 
     Label {
         anchors.centerIn: parent
-        visible: app.currentConversation === ""
+        visible: app.chat.currentConversation === ""
         textFormat: Text.PlainText
         text: qsTr("Choose a conversation")
         opacity: 0.6
@@ -116,7 +116,7 @@ Pane {
     ColumnLayout {
         anchors.fill: parent
         spacing: 0
-        visible: app.currentConversation !== ""
+        visible: app.chat.currentConversation !== ""
 
         // Title bar (laptop) with matter info.
         ToolBar {
@@ -129,7 +129,7 @@ Pane {
                 Label {
                     Layout.fillWidth: true
                     textFormat: Text.PlainText
-                    text: app.currentTitle
+                    text: app.chat.currentTitle
                     font.pixelSize: 17
                     font.bold: true
                     elide: Label.ElideRight
@@ -149,7 +149,7 @@ Pane {
             Layout.fillWidth: true
             implicitHeight: journalLabel.implicitHeight + 12
             color: Theme.replyBackground(Material.theme === Material.Dark)
-            visible: app.currentIsMatter
+            visible: app.chat.currentIsMatter
             Label {
                 id: journalLabel
                 anchors.centerIn: parent
@@ -158,7 +158,7 @@ Pane {
                 wrapMode: Text.WordWrap
                 font.pixelSize: 12
                 textFormat: Text.PlainText
-                text: qsTr("End-to-end encrypted. This matter is journaled: %1 keeps a copy of every message, including deleted ones.").arg(app.firmName)
+                text: qsTr("End-to-end encrypted. This matter is journaled: %1 keeps a copy of every message, including deleted ones.").arg(app.session.firmName)
             }
         }
         Rectangle {
@@ -166,7 +166,7 @@ Pane {
             Layout.fillWidth: true
             implicitHeight: 40
             color: Theme.bannerWarnBackground
-            visible: app.safetyChangedUser !== ""
+            visible: app.chat.safetyChangedUser !== ""
             RowLayout {
                 anchors.fill: parent
                 anchors.leftMargin: 12
@@ -174,7 +174,7 @@ Pane {
                     Layout.fillWidth: true
                     color: Theme.bannerWarn
                     textFormat: Text.PlainText
-                    text: qsTr("The safety number of %1 changed. Messages to them are held.").arg(TextRuns.isolate(app.safetyChangedUser))
+                    text: qsTr("The safety number of %1 changed. Messages to them are held.").arg(TextRuns.isolate(app.chat.safetyChangedUser))
                     elide: Label.ElideRight
                 }
                 Button {
@@ -182,7 +182,7 @@ Pane {
                     flat: true
                     text: qsTr("Verify")
                     Accessible.name: qsTr("Verify the new safety number")
-                    onClicked: { safety.user = app.safetyChangedUser; safety.name = ""; safety.open() }
+                    onClicked: { safety.user = app.chat.safetyChangedUser; safety.name = ""; safety.open() }
                 }
             }
         }
@@ -191,7 +191,7 @@ Pane {
             Layout.fillWidth: true
             implicitHeight: 40
             color: Theme.bannerInfoBackground
-            visible: app.deviceNotice !== ""
+            visible: app.deviceLinking.deviceNotice !== ""
             RowLayout {
                 anchors.fill: parent
                 anchors.leftMargin: 12
@@ -200,22 +200,22 @@ Pane {
                     Layout.fillWidth: true
                     color: Theme.bannerInfo
                     textFormat: Text.PlainText
-                    text: app.deviceNotice
+                    text: app.deviceLinking.deviceNotice
                     elide: Label.ElideRight
                 }
                 Button {
                     objectName: "approveDeviceButton"
                     flat: true
-                    visible: app.deviceNoticeDevice > 0
+                    visible: app.deviceLinking.deviceNoticeDevice > 0
                     text: qsTr("Approve")
                     Accessible.name: qsTr("Approve the new device; only if it is yours")
-                    onClicked: app.approveDevice(app.deviceNoticeDevice)
+                    onClicked: app.deviceLinking.approveDevice(app.deviceLinking.deviceNoticeDevice)
                 }
                 Button {
                     objectName: "dismissDeviceNoticeButton"
                     flat: true
                     text: qsTr("Dismiss")
-                    onClicked: app.dismissDeviceNotice()
+                    onClicked: app.deviceLinking.dismissDeviceNotice()
                 }
             }
         }
@@ -223,7 +223,7 @@ Pane {
             Layout.fillWidth: true
             implicitHeight: 32
             color: Theme.bannerErrorBackground
-            visible: app.journalMismatch
+            visible: app.chat.journalMismatch
             Label {
                 anchors.centerIn: parent
                 color: Theme.error
@@ -238,7 +238,7 @@ Pane {
             Layout.fillWidth: true
             Layout.fillHeight: true
             clip: true
-            model: app.messages
+            model: app.chat.messages
             spacing: 2
             verticalLayoutDirection: ListView.TopToBottom
             Accessible.name: qsTr("Messages")
@@ -260,7 +260,7 @@ Pane {
             onCountChanged: if (atYEnd || count < 80) Qt.callLater(positionViewAtEnd)
             // Older pages load before the top is reached (within a screen of it), so scrolling
             // up never stops at a page boundary.
-            onContentYChanged: if (count > 0 && contentY - originY < height) Qt.callLater(function() { app.messages.loadOlder() })
+            onContentYChanged: if (count > 0 && contentY - originY < height) Qt.callLater(function() { app.chat.messages.loadOlder() })
             Component.onCompleted: positionViewAtEnd()
             ScrollBar.vertical: ScrollBar {}
         }
@@ -278,7 +278,7 @@ Pane {
                 anchors.margins: 8
                 ColumnLayout {
                     objectName: "uploadRow"
-                    visible: app.uploading !== ""
+                    visible: app.attachments.uploading !== ""
                     Layout.fillWidth: true
                     spacing: 2
                     RowLayout {
@@ -287,14 +287,14 @@ Pane {
                             objectName: "uploadLabel"
                             Layout.fillWidth: true
                             textFormat: Text.PlainText
-                            text: qsTr("Encrypting and uploading %1").arg(TextRuns.isolate(app.uploading))
+                            text: qsTr("Encrypting and uploading %1").arg(TextRuns.isolate(app.attachments.uploading))
                             font.pixelSize: 12
                             elide: Label.ElideMiddle
                         }
                         Label {
                             objectName: "uploadPercent"
                             textFormat: Text.PlainText
-                            text: qsTr("%1%").arg(Math.round(app.uploadProgress * 100))
+                            text: qsTr("%1%").arg(Math.round(app.attachments.uploadProgress * 100))
                             font.pixelSize: 12
                             font.bold: true
                         }
@@ -304,8 +304,8 @@ Pane {
                         Layout.fillWidth: true
                         from: 0
                         to: 1
-                        value: app.uploadProgress
-                        Accessible.name: qsTr("Upload of %1").arg(app.uploading)
+                        value: app.attachments.uploadProgress
+                        Accessible.name: qsTr("Upload of %1").arg(app.attachments.uploading)
                     }
                 }
                 RowLayout {
@@ -335,7 +335,7 @@ Pane {
                         objectName: "attachButton"
                         text: "+"
                         font.pixelSize: 22
-                        enabled: app.uploading === "" && chatPane.editingId === ""
+                        enabled: app.attachments.uploading === "" && chatPane.editingId === ""
                         Accessible.name: qsTr("Attach a file")
                         ToolTip.visible: hovered
                         ToolTip.text: qsTr("Attach a file")
@@ -404,10 +404,10 @@ Pane {
         property bool mine
         property string body
         ActionItem { objectName: "replyAction"; text: qsTr("Reply"); Accessible.name: qsTr("Reply to this message"); onTriggered: chatPane.startReply(actions.messageId) }
-        ActionItem { text: qsTr("React \u2714"); Accessible.name: qsTr("React with a check mark"); onTriggered: app.react(actions.messageId, "\u2714") }
-        ActionItem { text: qsTr("React \u2764"); Accessible.name: qsTr("React with a heart"); onTriggered: app.react(actions.messageId, "\u2764") }
+        ActionItem { text: qsTr("React \u2714"); Accessible.name: qsTr("React with a check mark"); onTriggered: app.chat.react(actions.messageId, "\u2714") }
+        ActionItem { text: qsTr("React \u2764"); Accessible.name: qsTr("React with a heart"); onTriggered: app.chat.react(actions.messageId, "\u2764") }
         ActionItem { text: qsTr("Edit"); Accessible.name: qsTr("Edit this message"); enabled: actions.mine; onTriggered: chatPane.startEdit(actions.messageId, actions.body) }
-        ActionItem { text: qsTr("Delete for everyone"); Accessible.name: qsTr("Delete this message for everyone"); enabled: actions.mine; onTriggered: app.retract(actions.messageId) }
+        ActionItem { text: qsTr("Delete for everyone"); Accessible.name: qsTr("Delete this message for everyone"); enabled: actions.mine; onTriggered: app.chat.retract(actions.messageId) }
         ActionItem { text: qsTr("Copy"); Accessible.name: qsTr("Copy the text"); onTriggered: app.copyToClipboard(actions.body) }
         ActionItem {
             objectName: "openLinkAction"
@@ -423,23 +423,23 @@ Pane {
     // where they can open (see AppController::filePickerAvailable); elsewhere a path is typed.
     Loader {
         id: attachPicker
-        active: app.filePickerAvailable
+        active: app.attachments.filePickerAvailable
         sourceComponent: FileDialog {
             objectName: "attachDialog"
             title: qsTr("Attach a file")
             fileMode: FileDialog.OpenFile
-            onAccepted: app.attach(selectedFile)
+            onAccepted: app.attachments.attach(selectedFile)
         }
     }
     Loader {
         id: savePicker
-        active: app.filePickerAvailable
+        active: app.attachments.filePickerAvailable
         sourceComponent: FileDialog {
             objectName: "saveAttachmentDialog"
             property string messageId
             title: qsTr("Save the attachment")
             fileMode: FileDialog.SaveFile
-            onAccepted: app.saveAttachment(messageId, selectedFile)
+            onAccepted: app.attachments.saveAttachment(messageId, selectedFile)
         }
     }
     Dialog {
@@ -453,7 +453,7 @@ Pane {
         Material.elevation: 0  // the elevation shadow is a layer the software renderer leaves blank
         standardButtons: Dialog.Ok | Dialog.Cancel
         onOpened: attachPathField.forceActiveFocus()
-        onAccepted: app.attach(app.fileUrl(attachPathField.text))
+        onAccepted: app.attachments.attach(app.attachments.fileUrl(attachPathField.text))
         TextField {
             id: attachPathField
             objectName: "attachPathField"
@@ -475,7 +475,7 @@ Pane {
         Material.elevation: 0
         standardButtons: Dialog.Save | Dialog.Cancel
         onOpened: savePathField.forceActiveFocus()
-        onAccepted: app.saveAttachment(messageId, app.fileUrl(savePathField.text))
+        onAccepted: app.attachments.saveAttachment(messageId, app.attachments.fileUrl(savePathField.text))
         TextField {
             id: savePathField
             objectName: "savePathField"

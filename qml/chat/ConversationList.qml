@@ -11,7 +11,7 @@ Pane {
 
     // Keyboard: Ctrl+F searches, Ctrl+K goes to the conversations (on a phone both leave the
     // open chat first); Enter opens the current one; Escape clears the search.
-    function leaveChatOnPhone() { if (!window.wide && app.currentConversation !== "") app.closeConversation() }
+    function leaveChatOnPhone() { if (!window.wide && app.chat.currentConversation !== "") app.chat.closeConversation() }
     Shortcut {
         sequences: [StandardKey.Find]
         onActivated: { leaveChatOnPhone(); searchField.forceActiveFocus(); searchField.selectAll() }
@@ -30,7 +30,7 @@ Pane {
             objectName: "searchField"
             placeholderText: window.wide ? qsTr("Search messages (Ctrl+F)") : qsTr("Search messages")
             Accessible.name: qsTr("Search messages")
-            onTextChanged: app.search(text)
+            onTextChanged: app.chat.search(text)
             Keys.onEscapePressed: (event) => { event.accepted = text !== ""; text = "" }
             Keys.onDownPressed: (event) => { (text === "" ? list : results).forceActiveFocus() }
         }
@@ -41,19 +41,19 @@ Pane {
             Layout.fillHeight: true
             clip: true
             visible: searchField.text === ""
-            model: app.conversations
+            model: app.chat.conversations
             keyNavigationEnabled: true
             activeFocusOnTab: true
             Accessible.name: qsTr("Conversations")
-            Keys.onReturnPressed: if (currentItem) app.openConversation(currentItem.conversationKey)
-            Keys.onEnterPressed: if (currentItem) app.openConversation(currentItem.conversationKey)
+            Keys.onReturnPressed: if (currentItem) app.chat.openConversation(currentItem.conversationKey)
+            Keys.onEnterPressed: if (currentItem) app.chat.openConversation(currentItem.conversationKey)
             delegate: ItemDelegate {
                 readonly property string conversationKey: conversationId
                 width: list.width
                 height: 72
-                highlighted: conversationId === app.currentConversation || (ListView.isCurrentItem && list.activeFocus)
+                highlighted: conversationId === app.chat.currentConversation || (ListView.isCurrentItem && list.activeFocus)
                 Accessible.name: title + (unread > 0 ? qsTr(", %n unread", "", unread) : "")
-                onClicked: app.openConversation(conversationId)
+                onClicked: app.chat.openConversation(conversationId)
                 contentItem: RowLayout {
                     spacing: 12
                     Rectangle {
@@ -119,7 +119,7 @@ Pane {
             Layout.fillHeight: true
             clip: true
             visible: searchField.text !== ""
-            model: app.searchResults
+            model: app.chat.searchResults
             keyNavigationEnabled: true
             activeFocusOnTab: true
             Accessible.name: qsTr("Search results")
@@ -128,7 +128,7 @@ Pane {
                 width: results.width
                 highlighted: ListView.isCurrentItem && results.activeFocus
                 Accessible.name: qsTr("%1: %2").arg(senderName).arg(body)
-                onClicked: { app.openConversation(conversationId); searchField.text = "" }
+                onClicked: { app.chat.openConversation(conversationId); searchField.text = "" }
                 contentItem: ColumnLayout {
                     Label { textFormat: Text.PlainText; text: senderName; font.bold: true; font.pixelSize: 12 }
                     Label { Layout.fillWidth: true; textFormat: Text.PlainText; text: body; elide: Label.ElideRight }

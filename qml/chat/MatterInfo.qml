@@ -9,7 +9,7 @@ import Verbatim.Common
 Dialog {
     id: dialog
     objectName: "matterInfo"
-    title: app.currentTitle
+    title: app.chat.currentTitle
     header: PlainDialogHeader { dialog: dialog }
     modal: true
     Material.elevation: 0  // the elevation shadow is a layer the software renderer leaves blank
@@ -17,12 +17,12 @@ Dialog {
     width: Math.min(Overlay.overlay ? Overlay.overlay.width - 32 : 400, 460)
     standardButtons: Dialog.Close
     property string invite: ""
-    /// The relay is making an invite (app.createInvite() answers with inviteCreated).
+    /// The relay is making an invite (app.chat.createInvite() answers with inviteCreated).
     property bool inviting: false
     onOpened: { invite = ""; inviting = false }
 
     Connections {
-        target: app
+        target: app.chat
         function onInviteCreated(link) {
             dialog.inviting = false
             if (link !== "") dialog.invite = link
@@ -38,12 +38,12 @@ Dialog {
             font.pixelSize: 12
             opacity: 0.8
             textFormat: Text.PlainText
-            text: app.currentIsMatter ? qsTr("Every message in this matter is sealed to %1's journal. Deleting or editing a message never removes the journal copy.").arg(app.firmName)
+            text: app.chat.currentIsMatter ? qsTr("Every message in this matter is sealed to %1's journal. Deleting or editing a message never removes the journal copy.").arg(app.session.firmName)
                                       : qsTr("End-to-end encrypted.")
         }
         Label { textFormat: Text.PlainText; text: qsTr("Participants"); font.bold: true }
         Repeater {
-            model: app.participants
+            model: app.chat.participants
             delegate: RowLayout {
                 Layout.fillWidth: true
                 Label { Layout.fillWidth: true; textFormat: Text.PlainText; text: TextRuns.isolate(name) + "  \u00b7  " + TextRuns.isolate(role); elide: Label.ElideRight }
@@ -51,7 +51,7 @@ Dialog {
                     objectName: "safetyNumberButton"
                     property string participant: user
                     flat: true
-                    visible: user !== app.userId
+                    visible: user !== app.session.userId
                     text: qsTr("Safety number")
                     Accessible.name: qsTr("Safety number with %1").arg(name)
                     onClicked: { safety.user = user; safety.name = name; safety.open() }
@@ -59,11 +59,11 @@ Dialog {
             }
         }
         Button {
-            visible: app.canInvite && app.currentIsMatter
+            visible: app.session.canInvite && app.chat.currentIsMatter
             text: qsTr("Invite a client")
             Accessible.name: qsTr("Create an invite link for a client")
             enabled: !dialog.inviting
-            onClicked: { dialog.inviting = true; app.createInvite() }
+            onClicked: { dialog.inviting = true; app.chat.createInvite() }
         }
         Image {
             visible: dialog.invite !== ""

@@ -145,8 +145,8 @@ Item {
                     objectName: "saveAttachmentButton"
                     property string messageKey: messageId
                     flat: true
-                    enabled: app.savingAttachment === ""
-                    text: app.savingAttachment === messageId ? qsTr("Saving\u2026") : qsTr("Save")
+                    enabled: app.attachments.savingAttachment === ""
+                    text: app.attachments.savingAttachment === messageId ? qsTr("Saving\u2026") : qsTr("Save")
                     Accessible.name: qsTr("Save %1").arg(attachmentName)
                     onClicked: if (chat) chat.saveAttachment(messageId, attachmentName)
                 }

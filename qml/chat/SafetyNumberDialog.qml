@@ -27,12 +27,12 @@ Dialog {
     onOpened: refresh()
 
     function refresh() {
-        digits = app.safetyNumber(user)
-        changed = app.safetyNumberChanged(user)
+        digits = app.chat.safetyNumber(user)
+        changed = app.chat.safetyNumberChanged(user)
     }
 
     Connections {
-        target: app
+        target: app.chat
         function onBannersChanged() { if (dialog.opened) dialog.refresh() }
         // The first look at someone never met: their keys came from the relay.
         function onSafetyNumberUpdated(who) { if (dialog.opened && who === dialog.user) dialog.refresh() }
@@ -91,7 +91,7 @@ Dialog {
             highlighted: true
             Material.elevation: 0  // shadows need a GPU; the software renderer draws none
             Accessible.name: qsTr("Accept the new safety number of %1").arg(dialog.who)
-            onClicked: if (app.acceptSafetyNumber(dialog.user)) dialog.close()
+            onClicked: if (app.chat.acceptSafetyNumber(dialog.user)) dialog.close()
         }
     }
 }

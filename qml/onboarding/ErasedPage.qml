@@ -38,7 +38,7 @@ Pane {
                 Layout.fillWidth: true
                 horizontalAlignment: Text.AlignHCenter
                 textFormat: Text.PlainText
-                text: app.erasedByFirm ? qsTr("This device was erased by %1").arg(app.erasedFirm)
+                text: app.session.erasedByFirm ? qsTr("This device was erased by %1").arg(app.session.erasedFirm)
                                        : qsTr("This device erased itself")
                 font.pixelSize: 24
                 font.bold: true
@@ -51,7 +51,7 @@ Pane {
                 Layout.fillWidth: true
                 horizontalAlignment: Text.AlignHCenter
                 textFormat: Text.PlainText
-                text: app.erasedReason
+                text: app.session.erasedReason
                 wrapMode: Text.WordWrap
                 Accessible.name: text
             }
@@ -73,7 +73,7 @@ Pane {
                 highlighted: true
                 Material.elevation: 0  // shadows need a GPU; the software renderer draws none
                 Accessible.name: qsTr("Set up Verbatim again with a new link")
-                onClicked: app.setUpAgain()
+                onClicked: app.session.setUpAgain()
             }
         }
     }

@@ -23,21 +23,21 @@ Pane {
                 Layout.fillWidth: true
                 wrapMode: Text.WordWrap
             }
-            // The canonical notice (version app.noticeVersion), exactly the text whose hash the
+            // The canonical notice (version app.session.noticeVersion), exactly the text whose hash the
             // acceptance journals: shown as it is, never translated or reworded here.
             Label {
                 Layout.fillWidth: true
                 wrapMode: Text.WordWrap
                 opacity: 0.8
                 textFormat: Text.PlainText
-                text: qsTr("From %1 (notice version %2)").arg(app.firmName).arg(app.noticeVersion)
+                text: qsTr("From %1 (notice version %2)").arg(app.session.firmName).arg(app.session.noticeVersion)
             }
             Label {
                 objectName: "noticeText"
                 Layout.fillWidth: true
                 wrapMode: Text.WordWrap
                 textFormat: Text.PlainText
-                text: app.noticeText
+                text: app.session.noticeText
             }
             Button {
                 Layout.fillWidth: true
@@ -46,7 +46,7 @@ Pane {
                 highlighted: true
                 Material.elevation: 0  // shadows need a GPU; the software renderer draws none
                 Accessible.name: qsTr("Accept the recording notice")
-                onClicked: app.acceptNotice()
+                onClicked: app.session.acceptNotice()
             }
         }
     }

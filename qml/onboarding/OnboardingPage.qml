@@ -64,7 +64,7 @@ Pane {
                 font.pixelSize: 12
                 opacity: 0.7
                 textFormat: Text.PlainText
-                text: app.passphraseRule + " " + qsTr("The passphrase encrypts everything Verbatim keeps on this device. Nobody, not even the firm, can recover it.")
+                text: app.session.passphraseRule + " " + qsTr("The passphrase encrypts everything Verbatim keeps on this device. Nobody, not even the firm, can recover it.")
             }
             Button {
                 id: joinButton
@@ -78,9 +78,9 @@ Pane {
                 property bool busy: false
                 enabled: !busy && linkField.text.length > 0 && passField.text.length > 0
                 Accessible.name: qsTr("Join with this link")
-                onClicked: busy = app.joinInBackground(linkField.text, nameField.text, passField.text)
+                onClicked: busy = app.session.joinInBackground(linkField.text, nameField.text, passField.text)
                 Connections {
-                    target: app
+                    target: app.session
                     function onJoinFinished(ok) { joinButton.busy = false }
                 }
             }

@@ -32,11 +32,17 @@ Pane {
             id: unlockButton
             objectName: "unlockButton"
             Layout.fillWidth: true
-            text: qsTr("Unlock")
+            // The passphrase's key derivation takes a moment: it runs off the GUI thread.
+            text: app.session.busy ? qsTr("Unlocking\u2026") : qsTr("Unlock")
+            enabled: !app.session.busy
             highlighted: true
             Material.elevation: 0  // shadows need a GPU; the software renderer draws none
             Accessible.name: qsTr("Unlock")
-            onClicked: { if (app.unlock(pass.text)) pass.text = "" }
+            onClicked: if (!app.session.busy) app.session.unlockInBackground(pass.text)
+        }
+        Connections {
+            target: app.session
+            function onUnlockFinished(ok) { if (ok) pass.text = "" }
         }
         Label {
             objectName: "unlockError"
@@ -50,7 +56,7 @@ Pane {
         }
         Rectangle {
             Layout.fillWidth: true
-            visible: app.unlockWarning !== ""
+            visible: app.session.unlockWarning !== ""
             implicitHeight: warning.implicitHeight + 16
             radius: 6
             color: Theme.warnBackground(Material.theme === Material.Dark)
@@ -60,13 +66,13 @@ Pane {
                 anchors.centerIn: parent
                 width: parent.width - 20
                 textFormat: Text.PlainText
-                text: "\u26a0 " + app.unlockWarning
+                text: "\u26a0 " + app.session.unlockWarning
                 color: Theme.warn(Material.theme === Material.Dark)
                 font.bold: true
                 wrapMode: Text.WordWrap
                 horizontalAlignment: Text.AlignHCenter
                 Accessible.role: Accessible.AlertMessage
-                Accessible.name: app.unlockWarning
+                Accessible.name: app.session.unlockWarning
             }
         }
     }

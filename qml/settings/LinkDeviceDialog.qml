@@ -18,8 +18,8 @@ Dialog {
     height: Math.min(implicitHeight, Overlay.overlay ? Overlay.overlay.height - 24 : implicitHeight)
     standardButtons: Dialog.Close
     readonly property bool dark: Material.theme === Material.Dark
-    onOpened: app.createDeviceLink()
-    onClosed: app.clearDeviceLink()
+    onOpened: app.deviceLinking.createDeviceLink()
+    onClosed: app.deviceLinking.clearDeviceLink()
 
     ScrollView {
         id: scroller
@@ -33,20 +33,20 @@ Dialog {
                 Layout.fillWidth: true
                 wrapMode: Text.WordWrap
                 textFormat: Text.PlainText
-                text: qsTr("On the new phone or computer, open Verbatim and scan this code, or paste the link into it. Making the link is this device's approval: the new device joins as you (%1).").arg(TextRuns.isolate(app.userId))
+                text: qsTr("On the new phone or computer, open Verbatim and scan this code, or paste the link into it. Making the link is this device's approval: the new device joins as you (%1).").arg(TextRuns.isolate(app.session.userId))
             }
             BusyIndicator {
                 Layout.alignment: Qt.AlignHCenter
-                visible: app.deviceLinkBusy
-                running: app.deviceLinkBusy
+                visible: app.deviceLinking.deviceLinkBusy
+                running: app.deviceLinking.deviceLinkBusy
             }
             Image {
                 objectName: "deviceLinkQr"
-                visible: app.deviceLink !== ""
+                visible: app.deviceLinking.deviceLink !== ""
                 Layout.alignment: Qt.AlignHCenter
                 Layout.preferredWidth: 220
                 Layout.preferredHeight: 220
-                source: app.deviceLink !== "" ? "image://qr/" + encodeURIComponent(app.deviceLink) : ""
+                source: app.deviceLinking.deviceLink !== "" ? "image://qr/" + encodeURIComponent(app.deviceLinking.deviceLink) : ""
                 sourceSize.width: 220
                 sourceSize.height: 220
                 smooth: false
@@ -56,21 +56,21 @@ Dialog {
             Label {
                 objectName: "deviceLinkExpiry"
                 Layout.fillWidth: true
-                visible: app.deviceLink !== ""
+                visible: app.deviceLinking.deviceLink !== ""
                 horizontalAlignment: Text.AlignHCenter
                 font.bold: true
                 textFormat: Text.PlainText
-                text: qsTr("Works once, until %1 (%2 minutes).").arg(Qt.formatTime(app.deviceLinkExpires, "hh:mm")).arg(app.deviceLinkMinutes)
+                text: qsTr("Works once, until %1 (%2 minutes).").arg(Qt.formatTime(app.deviceLinking.deviceLinkExpires, "hh:mm")).arg(app.deviceLinking.deviceLinkMinutes)
                 Accessible.name: text
             }
             RowLayout {
                 Layout.fillWidth: true
-                visible: app.deviceLink !== ""
+                visible: app.deviceLinking.deviceLink !== ""
                 TextField {
                     objectName: "deviceLinkField"
                     Layout.fillWidth: true
                     readOnly: true
-                    text: app.deviceLink
+                    text: app.deviceLinking.deviceLink
                     onTextChanged: cursorPosition = 0  // show where the link starts
                     Accessible.name: qsTr("Device link")
                 }
@@ -78,12 +78,12 @@ Dialog {
                     objectName: "copyDeviceLinkButton"
                     text: qsTr("Copy")
                     Accessible.name: qsTr("Copy the device link")
-                    onClicked: app.copyToClipboard(app.deviceLink)
+                    onClicked: app.copyToClipboard(app.deviceLinking.deviceLink)
                 }
             }
             Label {
                 Layout.fillWidth: true
-                visible: app.deviceLinkExpired
+                visible: app.deviceLinking.deviceLinkExpired
                 wrapMode: Text.WordWrap
                 textFormat: Text.PlainText
                 text: qsTr("This link expired unused.")
@@ -92,10 +92,10 @@ Dialog {
             Button {
                 objectName: "newDeviceLinkButton"
                 Layout.alignment: Qt.AlignHCenter
-                visible: app.deviceLinkExpired || (!app.deviceLinkBusy && app.deviceLink === "")
+                visible: app.deviceLinking.deviceLinkExpired || (!app.deviceLinking.deviceLinkBusy && app.deviceLinking.deviceLink === "")
                 text: qsTr("Make a new link")
                 Accessible.name: qsTr("Make a new device link")
-                onClicked: app.createDeviceLink()
+                onClicked: app.deviceLinking.createDeviceLink()
             }
             Rectangle {
                 Layout.fillWidth: true

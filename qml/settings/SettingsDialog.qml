@@ -16,7 +16,7 @@ Dialog {
     width: Math.min(Overlay.overlay ? Overlay.overlay.width - 24 : 420, 420)
     height: Math.min(implicitHeight, Overlay.overlay ? Overlay.overlay.height - 24 : implicitHeight)
     standardButtons: Dialog.Close
-    onOpened: app.refreshDevices()
+    onOpened: app.deviceLinking.refreshDevices()
     ScrollView {
         id: scroller
         anchors.fill: parent
@@ -25,12 +25,12 @@ Dialog {
         ColumnLayout {
             width: scroller.availableWidth
             spacing: 10
-            Label { textFormat: Text.PlainText; text: TextRuns.isolate(app.displayName) + " (" + TextRuns.isolate(app.role) + ")"; font.bold: true }
-            Label { textFormat: Text.PlainText; text: app.firmName; opacity: 0.8 }
-            Label { textFormat: Text.PlainText; text: qsTr("User id: %1").arg(TextRuns.isolate(app.userId)); opacity: 0.6; font.pixelSize: 12 }
+            Label { textFormat: Text.PlainText; text: TextRuns.isolate(app.session.displayName) + " (" + TextRuns.isolate(app.session.role) + ")"; font.bold: true }
+            Label { textFormat: Text.PlainText; text: app.session.firmName; opacity: 0.8 }
+            Label { textFormat: Text.PlainText; text: qsTr("User id: %1").arg(TextRuns.isolate(app.session.userId)); opacity: 0.6; font.pixelSize: 12 }
             Label { textFormat: Text.PlainText; text: qsTr("Your devices"); font.bold: true }
             Repeater {
-                model: app.devices
+                model: app.deviceLinking.devices
                 delegate: Label {
                     textFormat: Text.PlainText
                     text: TextRuns.fill(qsTr("#%1 %2 %3 \u00b7 %4%5"), [device, TextRuns.isolate(platform), TextRuns.isolate(appVersion), status,
@@ -40,7 +40,7 @@ Dialog {
             }
             Button {
                 objectName: "linkDeviceButton"
-                visible: app.canLinkDevice
+                visible: app.session.canLinkDevice
                 text: qsTr("Link a new device")
                 Accessible.name: qsTr("Link a new device to your account")
                 onClicked: linkDevice.open()
@@ -65,21 +65,32 @@ Dialog {
             Label {
                 Layout.fillWidth: true
                 textFormat: Text.PlainText
-                text: app.passphraseRule
+                text: app.session.passphraseRule
                 wrapMode: Text.WordWrap
                 font.pixelSize: 12
                 opacity: 0.7
             }
             Button {
                 text: qsTr("Change passphrase")
-                enabled: newPass.text.length > 0  // the controller checks the rule and says what it is
+                // The controller checks the rule and says what it is; the key derivation runs off
+                // the GUI thread.
+                enabled: newPass.text.length > 0 && !app.session.busy
                 Accessible.name: qsTr("Change passphrase")
-                onClicked: if (app.changePassphrase(currentPass.text, newPass.text)) { currentPass.text = ""; newPass.text = ""; dialog.close() }
+                onClicked: app.session.changePassphraseInBackground(currentPass.text, newPass.text)
+                Connections {
+                    target: app.session
+                    function onPassphraseChangeFinished(ok) {
+                        if (!ok) return
+                        currentPass.text = ""
+                        newPass.text = ""
+                        dialog.close()
+                    }
+                }
             }
             Button {
                 text: qsTr("Lock now")
                 Accessible.name: qsTr("Lock Verbatim")
-                onClicked: { dialog.close(); app.lock() }
+                onClicked: { dialog.close(); app.session.lock() }
             }
             Button {
                 text: qsTr("Sign out and erase this device")
@@ -97,7 +108,7 @@ Dialog {
         anchors.centerIn: Overlay.overlay
         standardButtons: Dialog.Yes | Dialog.No
         Label { textFormat: Text.PlainText; text: qsTr("All messages and keys on this device will be deleted. The firm's journal keeps its copy."); wrapMode: Text.WordWrap; width: 300 }
-        onAccepted: { dialog.close(); app.eraseProfile() }
+        onAccepted: { dialog.close(); app.session.eraseProfile() }
     }
     LinkDeviceDialog { id: linkDevice; objectName: "linkDeviceDialog" }
 }

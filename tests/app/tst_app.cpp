@@ -7,6 +7,9 @@
 // management (issue 7): the admin's inventory with revoke and wipe behind confirmations, linking
 // another device from settings (QR code), the erased screen after a remote wipe, and the unlock
 // screen's warning and erasure under the firm's policy, with their screenshots.
+//
+// Over 600 lines on purpose: every test drives the same Ui helper, harness and screenshot
+// checks; one executable starts Qt Quick once for all of them.
 
 #include <QAbstractItemModelTester>
 #include <QDesktopServices>
@@ -172,25 +175,30 @@ struct Ui {
 /// open and connected. The caller's Ui, if any, is on Carol.
 bool openMatter(e2e::Harness& h, qt::AppController& lawyer, qt::AppController& client,
                 const std::string& matter) {
-    if (!lawyer.join(QString::fromStdString(h.enrollLink("alice", proto::ROLE_LAWYER)),
-                     "Alice Adams", kPass))
+    if (!lawyer.session()->join(QString::fromStdString(h.enrollLink("alice", proto::ROLE_LAWYER)),
+                                "Alice Adams", kPass))
         return false;
-    if (!until([&] { return lawyer.connected(); })) return false;
+    if (!until([&] { return lawyer.session()->connected(); })) return false;
     auto invite = lawyer.client()->createInvite(matter);
-    if (!invite || !client.join(QString::fromStdString(*invite), "Carol Client", kPass) ||
-        !client.acceptNotice())
+    if (!invite ||
+        !client.session()->join(QString::fromStdString(*invite), "Carol Client", kPass) ||
+        !client.session()->acceptNotice())
         return false;
-    if (!until([&] { return client.connected() && client.conversations()->rowCount() == 1; }))
-        return false;
-    const QString conv =
-        cell(client.conversations(), 0, qt::ConversationListModel::IdRole).toString();
-    client.openConversation(conv);
     if (!until([&] {
-            return rowOf(lawyer.conversations(), qt::ConversationListModel::IdRole, conv) >= 0;
+            return client.session()->connected() && client.chat()->conversations()->rowCount() == 1;
         }))
         return false;
-    lawyer.openConversation(conv);
-    return lawyer.currentConversation() == conv && client.currentConversation() == conv;
+    const QString conv =
+        cell(client.chat()->conversations(), 0, qt::ConversationListModel::IdRole).toString();
+    client.chat()->openConversation(conv);
+    if (!until([&] {
+            return rowOf(lawyer.chat()->conversations(), qt::ConversationListModel::IdRole, conv) >=
+                   0;
+        }))
+        return false;
+    lawyer.chat()->openConversation(conv);
+    return lawyer.chat()->currentConversation() == conv &&
+           client.chat()->currentConversation() == conv;
 }
 
 /// Types `text` into the window's focused item, key by key.
@@ -346,59 +354,62 @@ private slots:
         QVERIFY(h.ok());
         QTemporaryDir dir;
         qt::AppController lawyer(dir.path() + "/lawyer");
-        QAbstractItemModelTester t1(lawyer.conversations(),
+        QAbstractItemModelTester t1(lawyer.chat()->conversations(),
                                     QAbstractItemModelTester::FailureReportingMode::QtTest);
-        QAbstractItemModelTester t2(lawyer.messages(),
+        QAbstractItemModelTester t2(lawyer.chat()->messages(),
                                     QAbstractItemModelTester::FailureReportingMode::QtTest);
-        QAbstractItemModelTester t3(lawyer.searchResults(),
+        QAbstractItemModelTester t3(lawyer.chat()->searchResults(),
                                     QAbstractItemModelTester::FailureReportingMode::QtTest);
-        QAbstractItemModelTester t4(lawyer.participants(),
+        QAbstractItemModelTester t4(lawyer.chat()->participants(),
                                     QAbstractItemModelTester::FailureReportingMode::QtTest);
-        QAbstractItemModelTester t5(lawyer.devices(),
+        QAbstractItemModelTester t5(lawyer.deviceLinking()->devices(),
                                     QAbstractItemModelTester::FailureReportingMode::QtTest);
-        QCOMPARE(lawyer.screen(), QStringLiteral("onboarding"));
-        QVERIFY2(lawyer.join(QString::fromStdString(h.enrollLink("alice", proto::ROLE_LAWYER)),
-                             "Alice Adams", kPass),
+        QCOMPARE(lawyer.session()->screen(), QStringLiteral("onboarding"));
+        QVERIFY2(lawyer.session()->join(
+                     QString::fromStdString(h.enrollLink("alice", proto::ROLE_LAWYER)),
+                     "Alice Adams", kPass),
                  qPrintable(lawyer.error()));
-        QCOMPARE(lawyer.screen(), QStringLiteral("ready"));
-        QVERIFY(until([&] { return lawyer.connected(); }));
+        QCOMPARE(lawyer.session()->screen(), QStringLiteral("ready"));
+        QVERIFY(until([&] { return lawyer.session()->connected(); }));
         auto* core = lawyer.client();
         auto invite = core->createInvite("Estate of Doe");
         QVERIFY(invite);
 
         QTemporaryDir cdir;
         qt::AppController client(cdir.path() + "/client");
-        QAbstractItemModelTester c1(client.messages(),
+        QAbstractItemModelTester c1(client.chat()->messages(),
                                     QAbstractItemModelTester::FailureReportingMode::QtTest);
-        QVERIFY(client.join(QString::fromStdString(*invite), "Carol Client", kPass));
-        QCOMPARE(client.screen(), QStringLiteral("notice")); // before the first message (ES-12)
-        QVERIFY(!client.send("too early"));
-        QVERIFY(client.acceptNotice());
-        QCOMPARE(client.screen(), QStringLiteral("ready"));
-        QVERIFY(until([&] { return client.conversations()->rowCount() == 1; }));
-        client.openConversation(
-            client.conversations()
-                ->data(client.conversations()->index(0, 0), qt::ConversationListModel::IdRole)
-                .toString());
-        QCOMPARE(client.currentTitle(), QStringLiteral("Estate of Doe"));
-        QVERIFY(client.currentIsMatter());
+        QVERIFY(client.session()->join(QString::fromStdString(*invite), "Carol Client", kPass));
+        QCOMPARE(client.session()->screen(),
+                 QStringLiteral("notice")); // before the first message (ES-12)
+        QVERIFY(!client.chat()->send("too early"));
+        QVERIFY(client.session()->acceptNotice());
+        QCOMPARE(client.session()->screen(), QStringLiteral("ready"));
+        QVERIFY(until([&] { return client.chat()->conversations()->rowCount() == 1; }));
+        client.chat()->openConversation(client.chat()
+                                            ->conversations()
+                                            ->data(client.chat()->conversations()->index(0, 0),
+                                                   qt::ConversationListModel::IdRole)
+                                            .toString());
+        QCOMPARE(client.chat()->currentTitle(), QStringLiteral("Estate of Doe"));
+        QVERIFY(client.chat()->currentIsMatter());
 
-        QVERIFY(until([&] { return lawyer.conversations()->rowCount() == 1; }));
+        QVERIFY(until([&] { return lawyer.chat()->conversations()->rowCount() == 1; }));
         const QString conv =
-            cell(lawyer.conversations(), 0, qt::ConversationListModel::IdRole).toString();
-        lawyer.openConversation(conv);
-        QCOMPARE(lawyer.participants()->rowCount(), 2);
+            cell(lawyer.chat()->conversations(), 0, qt::ConversationListModel::IdRole).toString();
+        lawyer.chat()->openConversation(conv);
+        QCOMPARE(lawyer.chat()->participants()->rowCount(), 2);
         for (int i = 0; i < 130; ++i)
-            QVERIFY(lawyer.send(QStringLiteral("message %1").arg(i)));
+            QVERIFY(lawyer.chat()->send(QStringLiteral("message %1").arg(i)));
         QVERIFY(core->waitForOutbox(30s));
-        auto* cm = client.messages();
+        auto* cm = client.chat()->messages();
         QVERIFY(
             until([&] { return rowOf(cm, qt::MessageListModel::BodyRole, "message 129") >= 0; }));
         // Paging (on a model of its own: the tester itself fetches everything): opening loads
         // the newest page; older ones come with fetchMore.
         {
             qt::MessageListModel pager;
-            pager.open(client.client(), client.currentConversation());
+            pager.open(client.client(), client.chat()->currentConversation());
             QCOMPARE(pager.rowCount(), int(qt::MessageListModel::kPage));
             QVERIFY(pager.canFetchMore({}));
             QVERIFY(rowOf(&pager, qt::MessageListModel::BodyRole, "message 0") < 0);
@@ -411,7 +422,7 @@ private slots:
         const QString id = cell(cm, rowOf(cm, qt::MessageListModel::BodyRole, "message 129"),
                                 qt::MessageListModel::IdRole)
                                .toString();
-        QVERIFY(lawyer.edit(id, "message 129, corrected"));
+        QVERIFY(lawyer.chat()->edit(id, "message 129, corrected"));
         QVERIFY(until([&] {
             int r = rowOf(cm, qt::MessageListModel::IdRole, id);
             return r >= 0 && cell(cm, r, qt::MessageListModel::EditedRole).toBool();
@@ -420,7 +431,7 @@ private slots:
             cell(cm, rowOf(cm, qt::MessageListModel::IdRole, id), qt::MessageListModel::BodyRole)
                 .toString(),
             QStringLiteral("message 129, corrected"));
-        QVERIFY(lawyer.retract(id));
+        QVERIFY(lawyer.chat()->retract(id));
         QVERIFY(until([&] {
             return cell(cm, rowOf(cm, qt::MessageListModel::IdRole, id),
                         qt::MessageListModel::RetractedRole)
@@ -431,15 +442,17 @@ private slots:
                 .toString()
                 .isEmpty());
 
-        client.search("corrected");
-        QCOMPARE(client.searchResults()->rowCount(), 0);
-        client.search("message");
-        QVERIFY(client.searchResults()->rowCount() > 0);
+        client.chat()->search("corrected");
+        QCOMPARE(client.chat()->searchResults()->rowCount(), 0);
+        client.chat()->search("message");
+        QVERIFY(client.chat()->searchResults()->rowCount() > 0);
 
         // Safety number: the same digits on both sides.
-        const QString sn = client.safetyNumber("alice");
+        const QString sn = client.chat()->safetyNumber("alice");
         QCOMPARE(sn.size(), 60);
-        QCOMPARE(lawyer.safetyNumber(QString::fromStdString(client.client()->account().user)), sn);
+        QCOMPARE(
+            lawyer.chat()->safetyNumber(QString::fromStdString(client.client()->account().user)),
+            sn);
 
         // An attachment from the app: uploaded in the background, received by the lawyer.
         {
@@ -448,13 +461,13 @@ private slots:
             QVERIFY(f.open(QIODevice::WriteOnly));
             f.write(QByteArray(200 * 1024, 'x'));
             f.close();
-            QSignalSpy done(&client, &qt::AppController::attachmentDone);
-            QVERIFY(client.attach(QUrl::fromLocalFile(f.fileName())));
-            QCOMPARE(client.uploading(), QStringLiteral("scan.pdf"));
+            QSignalSpy done(client.attachments(), &qt::AttachmentsController::attachmentDone);
+            QVERIFY(client.attachments()->attach(QUrl::fromLocalFile(f.fileName())));
+            QCOMPARE(client.attachments()->uploading(), QStringLiteral("scan.pdf"));
             QVERIFY(done.wait(20000));
             QVERIFY(done.first().first().toBool());
-            QVERIFY(client.uploading().isEmpty());
-            auto* lm = lawyer.messages();
+            QVERIFY(client.attachments()->uploading().isEmpty());
+            auto* lm = lawyer.chat()->messages();
             QVERIFY(until([&] {
                 return rowOf(lm, qt::MessageListModel::AttachmentNameRole, "scan.pdf") >= 0;
             }));
@@ -465,30 +478,34 @@ private slots:
         }
 
         // Change the passphrase: the old one no longer unlocks.
-        QVERIFY(!client.changePassphrase("not it", "a new passphrase"));
-        QVERIFY(client.changePassphrase(kPass, "a new passphrase"));
+        QVERIFY(!client.session()->changePassphrase("not it", "a new passphrase"));
+        QVERIFY(client.session()->changePassphrase(kPass, "a new passphrase"));
 
         // The lawyer's devices, as the relay lists them (asked off the GUI thread).
-        QSignalSpy devicesRefreshed(&lawyer, &qt::AppController::devicesRefreshed);
-        lawyer.refreshDevices();
+        QSignalSpy devicesRefreshed(lawyer.deviceLinking(),
+                                    &qt::DeviceLinkController::devicesRefreshed);
+        lawyer.deviceLinking()->refreshDevices();
         QVERIFY(devicesRefreshed.wait(20000));
         QVERIFY(devicesRefreshed.first().first().toBool());
-        QCOMPARE(lawyer.devices()->rowCount(), 1);
-        QVERIFY(cell(lawyer.devices(), 0, qt::DevicesModel::ThisDeviceRole).toBool());
-        QCOMPARE(cell(lawyer.devices(), 0, qt::DevicesModel::StatusRole).toString(),
-                 QStringLiteral("active"));
-        QCOMPARE(cell(lawyer.devices(), 0, qt::DevicesModel::PlatformRole).toString(),
-                 QStringLiteral("desktop"));
+        QCOMPARE(lawyer.deviceLinking()->devices()->rowCount(), 1);
+        QVERIFY(
+            cell(lawyer.deviceLinking()->devices(), 0, qt::DevicesModel::ThisDeviceRole).toBool());
+        QCOMPARE(
+            cell(lawyer.deviceLinking()->devices(), 0, qt::DevicesModel::StatusRole).toString(),
+            QStringLiteral("active"));
+        QCOMPARE(
+            cell(lawyer.deviceLinking()->devices(), 0, qt::DevicesModel::PlatformRole).toString(),
+            QStringLiteral("desktop"));
 
         // Lock and unlock.
-        client.lock();
-        QCOMPARE(client.screen(), QStringLiteral("unlock"));
-        QCOMPARE(client.messages()->rowCount(), 0);
-        QVERIFY(!client.unlock("wrong passphrase"));
+        client.session()->lock();
+        QCOMPARE(client.session()->screen(), QStringLiteral("unlock"));
+        QCOMPARE(client.chat()->messages()->rowCount(), 0);
+        QVERIFY(!client.session()->unlock("wrong passphrase"));
         QCOMPARE(client.error(), QStringLiteral("Wrong passphrase."));
-        QVERIFY(!client.unlock(kPass));
-        QVERIFY(client.unlock("a new passphrase"));
-        QCOMPARE(client.screen(), QStringLiteral("ready"));
+        QVERIFY(!client.session()->unlock(kPass));
+        QVERIFY(client.session()->unlock("a new passphrase"));
+        QCOMPARE(client.session()->screen(), QStringLiteral("ready"));
     }
 
     // The screens, driven through QML: join by invite, accept the notice, send, receive, edit,
@@ -498,9 +515,10 @@ private slots:
         QVERIFY(h.ok());
         QTemporaryDir dir;
         qt::AppController lawyer(dir.path() + "/lawyer");
-        QVERIFY(lawyer.join(QString::fromStdString(h.enrollLink("alice", proto::ROLE_LAWYER)),
-                            "Alice Adams", kPass));
-        QVERIFY(until([&] { return lawyer.connected(); }));
+        QVERIFY(lawyer.session()->join(
+            QString::fromStdString(h.enrollLink("alice", proto::ROLE_LAWYER)), "Alice Adams",
+            kPass));
+        QVERIFY(until([&] { return lawyer.session()->connected(); }));
         auto invite = lawyer.client()->createInvite("Estate of Doe");
         QVERIFY(invite);
 
@@ -508,21 +526,22 @@ private slots:
         Ui ui;
         QVERIFY(ui.load(client, 390, 844, false));
         QVERIFY(QTest::qWaitForWindowExposed(ui.window) || true);
-        QCOMPARE(client.screen(), QStringLiteral("onboarding"));
+        QCOMPARE(client.session()->screen(), QStringLiteral("onboarding"));
         QVERIFY(until([&] { return ui.find("linkField") != nullptr; }));
         QVERIFY(ui.type("linkField", QString::fromStdString(*invite)));
         QVERIFY(ui.type("nameField", "Carol Client"));
         QVERIFY(ui.type("passField", kPass));
         QVERIFY(ui.click("joinButton"));
-        QVERIFY2(until([&] { return client.screen() == "notice"; }), qPrintable(client.error()));
+        QVERIFY2(until([&] { return client.session()->screen() == "notice"; }),
+                 qPrintable(client.error()));
         QVERIFY(until([&] { return ui.find("acceptNotice") != nullptr; }));
         QTest::qWait(500);
         QImage noticeShot = ui.window->grabWindow();
         QVERIFY(ui.click("acceptNotice"));
-        QVERIFY(until([&] { return client.screen() == "ready"; }));
-        QVERIFY(until([&] { return client.conversations()->rowCount() == 1; }));
-        client.openConversation(
-            cell(client.conversations(), 0, qt::ConversationListModel::IdRole).toString());
+        QVERIFY(until([&] { return client.session()->screen() == "ready"; }));
+        QVERIFY(until([&] { return client.chat()->conversations()->rowCount() == 1; }));
+        client.chat()->openConversation(
+            cell(client.chat()->conversations(), 0, qt::ConversationListModel::IdRole).toString());
 
         // ES-12: the journaling notice sits above the first message, for the client...
         QVERIFY(until([&] {
@@ -535,33 +554,33 @@ private slots:
         QVERIFY(ui.type("messageInput", "Hello, I have questions about the will."));
         QVERIFY(ui.click("sendButton"));
         QVERIFY(until([&] {
-            return rowOf(client.messages(), qt::MessageListModel::BodyRole,
+            return rowOf(client.chat()->messages(), qt::MessageListModel::BodyRole,
                          "Hello, I have questions about the will.") >= 0;
         }));
         QVERIFY(ui.find("messageInput")->property("text").toString().isEmpty());
 
         // Receive, edit and retract from the lawyer.
         const std::string conv = *lawyer.client()->resolveConversation("Estate of Doe");
-        lawyer.openConversation(QString::fromStdString(conv));
-        QVERIFY(lawyer.send("Of course. Which clause?"));
-        QVERIFY(lawyer.send("Also: the meeting is on Tuesday at 10."));
-        auto* cm = client.messages();
+        lawyer.chat()->openConversation(QString::fromStdString(conv));
+        QVERIFY(lawyer.chat()->send("Of course. Which clause?"));
+        QVERIFY(lawyer.chat()->send("Also: the meeting is on Tuesday at 10."));
+        auto* cm = client.chat()->messages();
         QVERIFY(until([&] {
             return rowOf(cm, qt::MessageListModel::BodyRole,
                          "Also: the meeting is on Tuesday at 10.") >= 0;
         }));
-        const QString wrong = cell(lawyer.messages(),
-                                   rowOf(lawyer.messages(), qt::MessageListModel::BodyRole,
+        const QString wrong = cell(lawyer.chat()->messages(),
+                                   rowOf(lawyer.chat()->messages(), qt::MessageListModel::BodyRole,
                                          "Of course. Which clause?"),
                                    qt::MessageListModel::IdRole)
                                   .toString();
-        QVERIFY(lawyer.edit(wrong, "Of course. Which clause do you mean?"));
-        const QString gone = cell(lawyer.messages(),
-                                  rowOf(lawyer.messages(), qt::MessageListModel::BodyRole,
+        QVERIFY(lawyer.chat()->edit(wrong, "Of course. Which clause do you mean?"));
+        const QString gone = cell(lawyer.chat()->messages(),
+                                  rowOf(lawyer.chat()->messages(), qt::MessageListModel::BodyRole,
                                         "Also: the meeting is on Tuesday at 10."),
                                   qt::MessageListModel::IdRole)
                                  .toString();
-        QVERIFY(lawyer.retract(gone));
+        QVERIFY(lawyer.chat()->retract(gone));
         QVERIFY(until([&] {
             return cell(cm, rowOf(cm, qt::MessageListModel::IdRole, gone),
                         qt::MessageListModel::RetractedRole)
@@ -598,9 +617,9 @@ private slots:
         QVERIFY(colours(noticeShot) > 4);
         noticeShot.save(out + "/phone-light-notice.png");
         shoot("phone-light-chat");
-        client.closeConversation();
+        client.chat()->closeConversation();
         shoot("phone-light-list");
-        client.openConversation(QString::fromStdString(conv));
+        client.chat()->openConversation(QString::fromStdString(conv));
         ui.window->resize(1280, 800);
         shoot("laptop-light-chat");
 
@@ -630,31 +649,32 @@ private slots:
         QVERIFY(h.ok());
         QTemporaryDir dir;
         qt::AppController officer(dir.path() + "/officer");
-        QVERIFY2(
-            officer.join(QString::fromStdString(h.enrollLink("comply", proto::ROLE_COMPLIANCE)),
-                         "Casey Compliance", kPass),
-            qPrintable(officer.error()));
-        QCOMPARE(officer.role(), QStringLiteral("compliance"));
-        QCOMPARE(officer.screen(), QStringLiteral("ready"));
+        QVERIFY2(officer.session()->join(
+                     QString::fromStdString(h.enrollLink("comply", proto::ROLE_COMPLIANCE)),
+                     "Casey Compliance", kPass),
+                 qPrintable(officer.error()));
+        QCOMPARE(officer.session()->role(), QStringLiteral("compliance"));
+        QCOMPARE(officer.session()->screen(), QStringLiteral("ready"));
         qt::AppController lawyer(dir.path() + "/lawyer");
-        QVERIFY(lawyer.join(QString::fromStdString(h.enrollLink("alice", proto::ROLE_LAWYER)),
-                            "Alice Adams", kPass));
-        QVERIFY(until([&] { return lawyer.connected(); }));
+        QVERIFY(lawyer.session()->join(
+            QString::fromStdString(h.enrollLink("alice", proto::ROLE_LAWYER)), "Alice Adams",
+            kPass));
+        QVERIFY(until([&] { return lawyer.session()->connected(); }));
         auto invite = lawyer.client()->createInvite("Estate of Smith");
         QVERIFY(invite);
         qt::AppController client(dir.path() + "/client");
-        QVERIFY(client.join(QString::fromStdString(*invite), "Carol Client", kPass));
-        QVERIFY(client.acceptNotice());
-        QVERIFY(until([&] { return client.conversations()->rowCount() == 1; }));
+        QVERIFY(client.session()->join(QString::fromStdString(*invite), "Carol Client", kPass));
+        QVERIFY(client.session()->acceptNotice());
+        QVERIFY(until([&] { return client.chat()->conversations()->rowCount() == 1; }));
         const QString conv =
-            cell(client.conversations(), 0, qt::ConversationListModel::IdRole).toString();
-        client.openConversation(conv);
-        QVERIFY(until([&] { return lawyer.conversations()->rowCount() == 1; }));
-        lawyer.openConversation(conv);
-        QVERIFY(lawyer.send("Please send the signed engagement letter"));
-        QVERIFY(client.send("My account number is 12345678"));
-        QVERIFY(client.send("The hearing is on Tuesdy"));
-        auto* cm = client.messages();
+            cell(client.chat()->conversations(), 0, qt::ConversationListModel::IdRole).toString();
+        client.chat()->openConversation(conv);
+        QVERIFY(until([&] { return lawyer.chat()->conversations()->rowCount() == 1; }));
+        lawyer.chat()->openConversation(conv);
+        QVERIFY(lawyer.chat()->send("Please send the signed engagement letter"));
+        QVERIFY(client.chat()->send("My account number is 12345678"));
+        QVERIFY(client.chat()->send("The hearing is on Tuesdy"));
+        auto* cm = client.chat()->messages();
         const QString secret =
             cell(cm, rowOf(cm, qt::MessageListModel::BodyRole, "My account number is 12345678"),
                  qt::MessageListModel::IdRole)
@@ -664,15 +684,15 @@ private slots:
                  qt::MessageListModel::IdRole)
                 .toString();
         QVERIFY(!secret.isEmpty() && !typo.isEmpty());
-        QVERIFY(client.edit(typo, "The hearing is on Tuesday"));
-        QVERIFY(client.retract(secret));
+        QVERIFY(client.chat()->edit(typo, "The hearing is on Tuesday"));
+        QVERIFY(client.chat()->retract(secret));
         {
             QFile f(dir.filePath("engagement.pdf"));
             QVERIFY(f.open(QIODevice::WriteOnly));
             f.write(QByteArray("%PDF-1.4 signed ") + QByteArray(4000, 'x'));
             f.close();
-            QSignalSpy done(&client, &qt::AppController::attachmentDone);
-            QVERIFY(client.attach(QUrl::fromLocalFile(f.fileName())));
+            QSignalSpy done(client.attachments(), &qt::AttachmentsController::attachmentDone);
+            QVERIFY(client.attachments()->attach(QUrl::fromLocalFile(f.fileName())));
             QVERIFY(done.wait(20000));
             QVERIFY(done.first().first().toBool());
         }
@@ -930,8 +950,8 @@ private slots:
         // client goes away.
         QPointer<qt::ComplianceController> alive(cc);
         cc->pull();
-        officer.lock();
-        QCOMPARE(officer.screen(), QStringLiteral("unlock"));
+        officer.session()->lock();
+        QCOMPARE(officer.session()->screen(), QStringLiteral("unlock"));
         QVERIFY(until([&] { return !alive || !alive->unlocked(); }));
     }
 
@@ -997,9 +1017,10 @@ private slots:
         // A lawyer's profile is refused the inventory.
         {
             qt::AppController bob(dir.path() + "/bob");
-            QVERIFY(bob.join(QString::fromStdString(h.enrollLink("bob", proto::ROLE_LAWYER)),
-                             "Bob Baker", kPass));
-            QVERIFY(until([&] { return bob.connected(); }));
+            QVERIFY(
+                bob.session()->join(QString::fromStdString(h.enrollLink("bob", proto::ROLE_LAWYER)),
+                                    "Bob Baker", kPass));
+            QVERIFY(until([&] { return bob.session()->connected(); }));
             qt::AdminController notAdmin;
             notAdmin.setAppController(&bob);
             QSignalSpy refused(&notAdmin, &qt::AdminController::refreshed);
@@ -1013,11 +1034,12 @@ private slots:
         }
 
         qt::AppController admin(dir.path() + "/ada");
-        QVERIFY2(admin.join(QString::fromStdString(h.enrollLink("ada", proto::ROLE_ADMIN)),
-                            "Ada Admin", kPass),
-                 qPrintable(admin.error()));
-        QCOMPARE(admin.role(), QStringLiteral("admin"));
-        QVERIFY(until([&] { return admin.connected(); }));
+        QVERIFY2(
+            admin.session()->join(QString::fromStdString(h.enrollLink("ada", proto::ROLE_ADMIN)),
+                                  "Ada Admin", kPass),
+            qPrintable(admin.error()));
+        QCOMPARE(admin.session()->role(), QStringLiteral("admin"));
+        QVERIFY(until([&] { return admin.session()->connected(); }));
         Ui ui;
         QVERIFY(ui.load(admin, 1280, 800, false));
         auto* ac = qobject_cast<qt::AdminController*>(ui.find("adminController"));
@@ -1185,7 +1207,7 @@ private slots:
         QVERIFY(ui.click("backButton"));
         QVERIFY(
             until([&] { return ui.find("conversationList") != nullptr && !ui.find("adminPage"); }));
-        admin.lock();
+        admin.session()->lock();
         QCOMPARE(model->rowCount(), 0);
         QVERIFY(!ac->updated().isValid());
     }
@@ -1199,10 +1221,11 @@ private slots:
         QVERIFY(h.service().createUser("alice", proto::ROLE_LAWYER, "Alice Adams", "test"));
         QTemporaryDir dir;
         qt::AppController lawyer(dir.path() + "/alice");
-        QVERIFY(lawyer.join(QString::fromStdString(h.enrollLink("alice", proto::ROLE_LAWYER)),
-                            "Alice Adams", kPass));
-        QVERIFY(until([&] { return lawyer.connected(); }));
-        QVERIFY(lawyer.canLinkDevice());
+        QVERIFY(lawyer.session()->join(
+            QString::fromStdString(h.enrollLink("alice", proto::ROLE_LAWYER)), "Alice Adams",
+            kPass));
+        QVERIFY(until([&] { return lawyer.session()->connected(); }));
+        QVERIFY(lawyer.session()->canLinkDevice());
         Ui ui;
         QVERIFY(ui.load(lawyer, 390, 844, false));
         QVERIFY(until([&] { return ui.find("settingsButton") != nullptr; }));
@@ -1213,18 +1236,19 @@ private slots:
         QVERIFY(until([&] { return settings->property("opened").toBool(); }));
         auto* linkButton = ui.deep("linkDeviceButton");
         QVERIFY(linkButton && linkButton->property("visible").toBool());
-        QVERIFY(until([&] { return lawyer.devices()->rowCount() == 1; }));
+        QVERIFY(until([&] { return lawyer.deviceLinking()->devices()->rowCount() == 1; }));
         QVERIFY(ui.shoot("settings-phone-light"));
 
-        QSignalSpy made(&lawyer, &qt::AppController::deviceLinkFinished);
+        QSignalSpy made(lawyer.deviceLinking(), &qt::DeviceLinkController::deviceLinkFinished);
         const QDateTime before = QDateTime::currentDateTime();
         QVERIFY(QMetaObject::invokeMethod(linkButton, "clicked"));
         QVERIFY(made.wait(20000));
         QVERIFY2(made.first().first().toBool(), qPrintable(lawyer.error()));
-        const QString link = lawyer.deviceLink();
+        const QString link = lawyer.deviceLinking()->deviceLink();
         QVERIFY2(link.startsWith("verbatim://enroll?"), qPrintable(link.left(18)));
-        QVERIFY(lawyer.deviceLinkExpires() >= before.addSecs(15 * 60));
-        QVERIFY(lawyer.deviceLinkExpires() <= QDateTime::currentDateTime().addSecs(15 * 60));
+        QVERIFY(lawyer.deviceLinking()->deviceLinkExpires() >= before.addSecs(15 * 60));
+        QVERIFY(lawyer.deviceLinking()->deviceLinkExpires() <=
+                QDateTime::currentDateTime().addSecs(15 * 60));
         auto* linkDialog = ui.deep("linkDeviceDialog");
         QVERIFY(linkDialog);
         QVERIFY(until([&] { return linkDialog->property("opened").toBool(); }));
@@ -1237,7 +1261,7 @@ private slots:
         QVERIFY(qr->property("implicitWidth").toReal() > 100);
         QCOMPARE(ui.deep("deviceLinkField")->property("text").toString(), link);
         const QString expiry = ui.deep("deviceLinkExpiry")->property("text").toString();
-        QVERIFY2(expiry.contains(lawyer.deviceLinkExpires().toString("hh:mm")) &&
+        QVERIFY2(expiry.contains(lawyer.deviceLinking()->deviceLinkExpires().toString("hh:mm")) &&
                      expiry.contains("15 minutes"),
                  qPrintable(expiry));
         QVERIFY(ui.shoot("link-device-phone-light"));
@@ -1254,8 +1278,10 @@ private slots:
                                       link.toStdString(), o));
         // The open app approved it by itself (it proved it holds the link's secret), and says
         // a device was added (issue 15 break 2).
-        QVERIFY(until([&] { return lawyer.deviceNotice().contains("was added to your account"); }));
-        QCOMPARE(lawyer.deviceNoticeDevice(), 0);
+        QVERIFY(until([&] {
+            return lawyer.deviceLinking()->deviceNotice().contains("was added to your account");
+        }));
+        QCOMPARE(lawyer.deviceLinking()->deviceNoticeDevice(), 0);
         (*second)->start();
         QVERIFY((*second)->waitUntilSynced(20s));
         (*second)->stop();
@@ -1264,30 +1290,31 @@ private slots:
                                           h.enrollLink("alice", proto::ROLE_LAWYER), o);
         QVERIFY(third);
         const int thirdDevice = int((*third)->account().device);
-        QVERIFY(until([&] { return lawyer.deviceNoticeDevice() == thirdDevice; }));
-        QVERIFY(lawyer.deviceNotice().contains("waits for your approval"));
-        lawyer.approveDevice(thirdDevice);
+        QVERIFY(until([&] { return lawyer.deviceLinking()->deviceNoticeDevice() == thirdDevice; }));
+        QVERIFY(lawyer.deviceLinking()->deviceNotice().contains("waits for your approval"));
+        lawyer.deviceLinking()->approveDevice(thirdDevice);
         QVERIFY(until([&] {
-            return lawyer.deviceNoticeDevice() == 0 && lawyer.deviceNotice().contains("approved");
+            return lawyer.deviceLinking()->deviceNoticeDevice() == 0 &&
+                   lawyer.deviceLinking()->deviceNotice().contains("approved");
         }));
         (*third)->start();
         QVERIFY((*third)->waitUntilSynced(20s));
         (*third)->stop();
-        lawyer.dismissDeviceNotice();
-        QVERIFY(lawyer.deviceNotice().isEmpty());
+        lawyer.deviceLinking()->dismissDeviceNotice();
+        QVERIFY(lawyer.deviceLinking()->deviceNotice().isEmpty());
 
         // Closing the dialog forgets the link.
         QVERIFY(QMetaObject::invokeMethod(linkDialog, "close"));
-        QVERIFY(until([&] { return lawyer.deviceLink().isEmpty(); }));
-        QVERIFY(!lawyer.deviceLinkExpired());
+        QVERIFY(until([&] { return lawyer.deviceLinking()->deviceLink().isEmpty(); }));
+        QVERIFY(!lawyer.deviceLinking()->deviceLinkExpired());
 
         // A client: no button, and the relay says no.
         auto invite = lawyer.client()->createInvite("Estate of Roe");
         QVERIFY(invite);
         qt::AppController client(dir.path() + "/carol");
-        QVERIFY(client.join(QString::fromStdString(*invite), "Carol Client", kPass));
-        QVERIFY(client.acceptNotice());
-        QVERIFY(!client.canLinkDevice());
+        QVERIFY(client.session()->join(QString::fromStdString(*invite), "Carol Client", kPass));
+        QVERIFY(client.session()->acceptNotice());
+        QVERIFY(!client.session()->canLinkDevice());
         Ui cui;
         QVERIFY(cui.load(client, 390, 844, false));
         QVERIFY(until([&] { return cui.find("settingsButton") != nullptr; }));
@@ -1296,12 +1323,12 @@ private slots:
         QVERIFY(until([&] { return clientSettings->property("opened").toBool(); }));
         auto* clientLink = cui.deep("linkDeviceButton");
         QVERIFY(!clientLink || !clientLink->property("visible").toBool());
-        QVERIFY(until([&] { return client.connected(); }));
-        QSignalSpy refused(&client, &qt::AppController::deviceLinkFinished);
-        client.createDeviceLink();
+        QVERIFY(until([&] { return client.session()->connected(); }));
+        QSignalSpy refused(client.deviceLinking(), &qt::DeviceLinkController::deviceLinkFinished);
+        client.deviceLinking()->createDeviceLink();
         QVERIFY(refused.wait(20000));
         QVERIFY(!refused.first().first().toBool());
-        QVERIFY(client.deviceLink().isEmpty());
+        QVERIFY(client.deviceLinking()->deviceLink().isEmpty());
         QVERIFY(!client.error().isEmpty());
     }
 
@@ -1322,9 +1349,9 @@ private slots:
 
         const QString profile = dir.path() + "/bob";
         qt::AppController bob(profile);
-        QVERIFY(bob.join(QString::fromStdString(h.enrollLink("bob", proto::ROLE_LAWYER)),
-                         "Bob Baker", kPass));
-        QVERIFY(until([&] { return bob.connected(); }));
+        QVERIFY(bob.session()->join(QString::fromStdString(h.enrollLink("bob", proto::ROLE_LAWYER)),
+                                    "Bob Baker", kPass));
+        QVERIFY(until([&] { return bob.session()->connected(); }));
         Ui ui;
         QVERIFY(ui.load(bob, 390, 844, false));
         QVERIFY(until([&] { return ui.find("conversationList") != nullptr; }));
@@ -1332,11 +1359,11 @@ private slots:
         const auto device = bob.client()->account().device;
 
         QVERIFY((*admin)->adminWipe("bob", device));
-        QVERIFY(until([&] { return bob.screen() == "wiped"; }));
+        QVERIFY(until([&] { return bob.session()->screen() == "wiped"; }));
         QVERIFY(!bob.client());
         QVERIFY(!profileFilesExist(profile));
-        QVERIFY(bob.erasedByFirm());
-        QCOMPARE(bob.erasedFirm(), QStringLiteral("Test Firm LLP"));
+        QVERIFY(bob.session()->erasedByFirm());
+        QCOMPARE(bob.session()->erasedFirm(), QStringLiteral("Test Firm LLP"));
         QVERIFY(until([&] { return ui.find("erasedPage") != nullptr; }));
         QVERIFY(until([&] { return !ui.find("conversationList"); }));
         QCOMPARE(ui.find("erasedTitle")->property("text").toString(),
@@ -1354,8 +1381,8 @@ private slots:
 
         // Set up again: onboarding, with nothing of the old profile.
         QVERIFY(ui.click("setUpAgainButton"));
-        QCOMPARE(bob.screen(), QStringLiteral("onboarding"));
-        QVERIFY(bob.userId().isEmpty());
+        QCOMPARE(bob.session()->screen(), QStringLiteral("onboarding"));
+        QVERIFY(bob.session()->userId().isEmpty());
         QVERIFY(until([&] { return ui.find("linkField") != nullptr; }));
     }
 
@@ -1369,19 +1396,22 @@ private slots:
         QTemporaryDir dir;
         const QString profile = dir.path() + "/dana";
         qt::AppController dana(profile);
-        QVERIFY(dana.join(QString::fromStdString(h.enrollLink("dana", proto::ROLE_LAWYER)), "Dana",
-                          kPass));
-        QVERIFY(until([&] { return dana.connected(); }));
-        dana.lock();
-        QVERIFY(dana.unlockWarning().isEmpty());
+        QVERIFY(dana.session()->join(
+            QString::fromStdString(h.enrollLink("dana", proto::ROLE_LAWYER)), "Dana", kPass));
+        QVERIFY(until([&] { return dana.session()->connected(); }));
+        dana.session()->lock();
+        QVERIFY(dana.session()->unlockWarning().isEmpty());
         Ui ui;
         QVERIFY(ui.load(dana, 390, 844, false));
         QVERIFY(until([&] { return ui.find("unlockPassphrase") != nullptr; }));
+        // The key derivation runs off the GUI thread: an attempt is over when the session is no
+        // longer busy.
         auto attempt = [&](const char* pass) {
-            return ui.type("unlockPassphrase", pass) && ui.click("unlockButton");
+            return ui.type("unlockPassphrase", pass) && ui.click("unlockButton") &&
+                   until([&] { return !dana.session()->busy(); });
         };
         QVERIFY(attempt("wrong passphrase"));
-        QCOMPARE(dana.screen(), QStringLiteral("unlock"));
+        QCOMPARE(dana.session()->screen(), QStringLiteral("unlock"));
         QCOMPARE(dana.error(), QStringLiteral("Wrong passphrase."));
         QVERIFY(until([&] {
             return ui.shows("unlockWarning", [](const QString& t) {
@@ -1396,16 +1426,16 @@ private slots:
             });
         }));
         // The count is the device's, not the window's: a restarted app warns at once.
-        QVERIFY(qt::AppController(profile).unlockWarning().startsWith(
+        QVERIFY(qt::AppController(profile).session()->unlockWarning().startsWith(
             "1 more and this device erases itself"));
         QVERIFY(profileFilesExist(profile));
 
         QVERIFY(attempt("wrong a third time"));
-        QCOMPARE(dana.screen(), QStringLiteral("wiped"));
+        QCOMPARE(dana.session()->screen(), QStringLiteral("wiped"));
         QVERIFY(!profileFilesExist(profile));
-        QVERIFY(!dana.erasedByFirm());
-        QVERIFY(dana.erasedReason().contains("3 times"));
-        QVERIFY(dana.unlockWarning().isEmpty());
+        QVERIFY(!dana.session()->erasedByFirm());
+        QVERIFY(dana.session()->erasedReason().contains("3 times"));
+        QVERIFY(dana.session()->unlockWarning().isEmpty());
         QVERIFY(until([&] { return ui.find("erasedTitle") != nullptr; }));
         QCOMPARE(ui.find("erasedTitle")->property("text").toString(),
                  QStringLiteral("This device erased itself"));
@@ -1413,7 +1443,7 @@ private slots:
         QVERIFY(until([&] { return !ui.find("unlockPassphrase"); }));
         QVERIFY(ui.shoot("erased-policy-phone-light"));
         QVERIFY(ui.click("setUpAgainButton"));
-        QCOMPARE(dana.screen(), QStringLiteral("onboarding"));
+        QCOMPARE(dana.session()->screen(), QStringLiteral("onboarding"));
     }
 
     // An attachment through the app (issue 5): a ~300 KB file attached in the open matter shows
@@ -1435,12 +1465,12 @@ private slots:
         QVERIFY(bar);
         QVERIFY(!bar->property("visible").toBool());
 
-        QVERIFY(lawyer.send("Could you send me the signed witness statement?"));
+        QVERIFY(lawyer.chat()->send("Could you send me the signed witness statement?"));
         QVERIFY(until([&] {
-            return rowOf(client.messages(), qt::MessageListModel::BodyRole,
+            return rowOf(client.chat()->messages(), qt::MessageListModel::BodyRole,
                          "Could you send me the signed witness statement?") >= 0;
         }));
-        QVERIFY(client.send("Yes, here it is."));
+        QVERIFY(client.chat()->send("Yes, here it is."));
         QByteArray content(300 * 1024, Qt::Uninitialized);
         QRandomGenerator rng(5);
         for (auto& b : content)
@@ -1460,15 +1490,15 @@ private slots:
             QVERIFY(f.open(QIODevice::WriteOnly));
             f.write("Dear Ms Adams, please find the statement attached.\n");
             f.close();
-            client.setFilePickerAvailable(false);
+            client.attachments()->setFilePickerAvailable(false);
             QVERIFY(ui.click("attachButton"));
             auto* pathDialog = ui.find("attachPathDialog");
             QVERIFY(pathDialog);
             QVERIFY(until([&] { return pathDialog->property("opened").toBool(); }));
             QVERIFY(ui.deep("attachPathField")->setProperty("text", letter));
-            QSignalSpy letterDone(&client, &qt::AppController::attachmentDone);
+            QSignalSpy letterDone(client.attachments(), &qt::AttachmentsController::attachmentDone);
             QVERIFY(QMetaObject::invokeMethod(pathDialog, "accept"));
-            QCOMPARE(client.uploading(), QStringLiteral("cover letter.txt"));
+            QCOMPARE(client.attachments()->uploading(), QStringLiteral("cover letter.txt"));
             QVERIFY(letterDone.wait(30000));
             QVERIFY2(letterDone.first().first().toBool(), qPrintable(client.error()));
             QVERIFY(until([&] { return !pathDialog->property("visible").toBool(); }));
@@ -1484,26 +1514,27 @@ private slots:
         QStringList percentTexts;
         bool rowVisible = false;
         QImage midway;
-        QSignalSpy done(&client, &qt::AppController::attachmentDone);
-        const auto watch = connect(&client, &qt::AppController::uploadProgressChanged, this, [&] {
-            if (!done.isEmpty()) return;
-            const qreal v = client.uploadProgress();
-            values << v;
-            barValues << bar->property("value").toReal();
-            percentTexts << ui.find("uploadPercent")->property("text").toString();
-            if (v > 0.3 && v < 0.9 && midway.isNull()) {
-                rowVisible = ui.find("uploadRow")->property("visible").toBool();
-                midway = ui.window->grabWindow();
-            }
-        });
+        QSignalSpy done(client.attachments(), &qt::AttachmentsController::attachmentDone);
+        const auto watch = connect(
+            client.attachments(), &qt::AttachmentsController::uploadProgressChanged, this, [&] {
+                if (!done.isEmpty()) return;
+                const qreal v = client.attachments()->uploadProgress();
+                values << v;
+                barValues << bar->property("value").toReal();
+                percentTexts << ui.find("uploadPercent")->property("text").toString();
+                if (v > 0.3 && v < 0.9 && midway.isNull()) {
+                    rowVisible = ui.find("uploadRow")->property("visible").toBool();
+                    midway = ui.window->grabWindow();
+                }
+            });
         // The statement, through the controller as the dialog does, watched as it goes.
-        QVERIFY(client.attach(QUrl::fromLocalFile(path)));
-        QCOMPARE(client.uploading(), QStringLiteral("witness statement.pdf"));
-        QVERIFY(!client.attach(QUrl::fromLocalFile(path))); // one at a time
+        QVERIFY(client.attachments()->attach(QUrl::fromLocalFile(path)));
+        QCOMPARE(client.attachments()->uploading(), QStringLiteral("witness statement.pdf"));
+        QVERIFY(!client.attachments()->attach(QUrl::fromLocalFile(path))); // one at a time
         QVERIFY(done.wait(30000));
         disconnect(watch);
         QVERIFY2(done.first().first().toBool(), qPrintable(client.error()));
-        QVERIFY(client.uploading().isEmpty());
+        QVERIFY(client.attachments()->uploading().isEmpty());
         QVERIFY(until([&] { return !bar->property("visible").toBool(); }));
 
         // 0 first, 1 last, rising in between, in more than one step, and not once per byte.
@@ -1535,7 +1566,7 @@ private slots:
         }));
 
         // Alice receives it, in her window too, with Save.
-        auto* lm = lawyer.messages();
+        auto* lm = lawyer.chat()->messages();
         QVERIFY(until([&] {
             return rowOf(lm, qt::MessageListModel::AttachmentNameRole, "witness statement.pdf") >=
                    0;
@@ -1563,12 +1594,12 @@ private slots:
 
         // Save, from the bubble: a dialog proposes the file's name, then the attachment is
         // downloaded, checked and decrypted: the same bytes. Qt Quick's file dialog where it can
-        // open (see AppController::filePickerAvailable), else the typed path.
-        QSignalSpy saved(&lawyer, &qt::AppController::attachmentSaved);
+        // open (see AttachmentsController::filePickerAvailable), else the typed path.
+        QSignalSpy saved(lawyer.attachments(), &qt::AttachmentsController::attachmentSaved);
         const QString out = dir.filePath("saved.pdf");
         QVERIFY(QMetaObject::invokeMethod(
             lawyerUi.visibleWith("saveAttachmentButton", "messageKey", id), "clicked"));
-        if (lawyer.filePickerAvailable()) {
+        if (lawyer.attachments()->filePickerAvailable()) {
             auto* picker = lawyerUi.find("saveAttachmentDialog");
             QVERIFY(picker);
             QVERIFY(until([&] { return picker->property("visible").toBool(); }));
@@ -1593,11 +1624,11 @@ private slots:
             QVERIFY(field->setProperty("text", out));
             QVERIFY(QMetaObject::invokeMethod(pathDialog, "accept"));
         }
-        QCOMPARE(lawyer.savingAttachment(), id);
+        QCOMPARE(lawyer.attachments()->savingAttachment(), id);
         QVERIFY(saved.wait(30000));
         QCOMPARE(saved.first().at(0).toString(), id);
         QVERIFY2(saved.first().at(1).toBool(), qPrintable(lawyer.error()));
-        QVERIFY(lawyer.savingAttachment().isEmpty());
+        QVERIFY(lawyer.attachments()->savingAttachment().isEmpty());
         {
             QFile f(out);
             QVERIFY(f.open(QIODevice::ReadOnly));
@@ -1605,7 +1636,7 @@ private slots:
         }
         // A folder that does not exist: an error, and nothing claims success.
         QVERIFY(lawyer.error().isEmpty());
-        QVERIFY(lawyer.saveAttachment(
+        QVERIFY(lawyer.attachments()->saveAttachment(
             id, QUrl::fromLocalFile(dir.filePath("no such folder/saved.pdf"))));
         QVERIFY(saved.wait(30000));
         QVERIFY(!saved.last().at(1).toBool());
@@ -1613,10 +1644,11 @@ private slots:
                  qPrintable(lawyer.error()));
         QVERIFY(!QFile::exists(dir.filePath("no such folder/saved.pdf")));
         // The save dialog proposes the sender's file name only.
-        const QFileInfo proposed(lawyer.suggestedSavePath("../../etc/witness statement.pdf"));
+        const QFileInfo proposed(
+            lawyer.attachments()->suggestedSavePath("../../etc/witness statement.pdf"));
         QCOMPARE(proposed.fileName(), QStringLiteral("witness statement.pdf"));
         QVERIFY(proposed.isAbsolute() && !proposed.filePath().contains("etc"));
-        QVERIFY(!lawyer.suggestedSavePath("..").endsWith(".."));
+        QVERIFY(!lawyer.attachments()->suggestedSavePath("..").endsWith(".."));
     }
 
     // The safety number screen (issue 5): from matter info, the number with the lawyer in twelve
@@ -1632,9 +1664,9 @@ private slots:
         qt::AppController client(dir.path() + "/client");
         QVERIFY2(openMatter(h, lawyer, client, "Estate of Hale"),
                  qPrintable(client.error() + lawyer.error()));
-        QVERIFY(client.send("first"));
+        QVERIFY(client.chat()->send("first"));
         QVERIFY(until([&] {
-            return rowOf(lawyer.messages(), qt::MessageListModel::BodyRole, "first") >= 0;
+            return rowOf(lawyer.chat()->messages(), qt::MessageListModel::BodyRole, "first") >= 0;
         }));
         Ui ui;
         QVERIFY(ui.load(client, 390, 844, false));
@@ -1656,12 +1688,12 @@ private slots:
                    nullptr;
         }));
         QVERIFY(!ui.visibleWith("safetyNumberButton", "participant",
-                                client.userId())); // not with oneself
+                                client.session()->userId())); // not with oneself
         QVERIFY(QMetaObject::invokeMethod(button, "clicked"));
         auto* dialog = ui.find("safetyNumberDialog");
         QVERIFY(dialog);
         QVERIFY(until([&] { return dialog->property("opened").toBool(); }));
-        const QString before = client.safetyNumber("alice");
+        const QString before = client.chat()->safetyNumber("alice");
         QCOMPARE(before.size(), 60);
         auto groups = [&] { return visibleTexts(ui.findItems("safetyDigitGroup")); };
         QVERIFY(until([&] { return groups().join(QString()) == before; }));
@@ -1692,7 +1724,7 @@ private slots:
         // Carol's next message is held; the banner says why.
         QVERIFY(ui.type("messageInput", "second, after the new device"));
         QVERIFY(ui.click("sendButton"));
-        auto* cm = client.messages();
+        auto* cm = client.chat()->messages();
         QVERIFY(until([&] {
             const int r = rowOf(cm, qt::MessageListModel::BodyRole, "second, after the new device");
             return r >= 0 && cell(cm, r, qt::MessageListModel::StateRole).toString() == "blocked";
@@ -1701,7 +1733,7 @@ private slots:
             cell(cm, rowOf(cm, qt::MessageListModel::BodyRole, "second, after the new device"),
                  qt::MessageListModel::IdRole)
                 .toString();
-        QVERIFY(until([&] { return client.safetyChangedUser() == "alice"; }));
+        QVERIFY(until([&] { return client.chat()->safetyChangedUser() == "alice"; }));
         QVERIFY(until([&] { return banner->property("visible").toBool(); }));
         QTest::qWait(300);
         QVERIFY(!(*alice2)->message(held.toStdString()).value().has_value());
@@ -1711,7 +1743,7 @@ private slots:
         auto* bannerDialog = ui.find("bannerSafetyDialog");
         QVERIFY(bannerDialog);
         QVERIFY(until([&] { return bannerDialog->property("opened").toBool(); }));
-        const QString after = client.safetyNumber("alice");
+        const QString after = client.chat()->safetyNumber("alice");
         QVERIFY(after != before);
         QVERIFY(until([&] { return groups().join(QString()) == after; }));
         QVERIFY(bannerDialog->property("changed").toBool());
@@ -1725,9 +1757,9 @@ private slots:
         QVERIFY(ui.shoot("safety-number-changed-phone-light"));
         QVERIFY(QMetaObject::invokeMethod(accept, "clicked"));
         QVERIFY(until([&] { return !bannerDialog->property("visible").toBool(); }));
-        QVERIFY(client.safetyChangedUser().isEmpty());
+        QVERIFY(client.chat()->safetyChangedUser().isEmpty());
         QVERIFY(until([&] { return !banner->property("visible").toBool(); }));
-        QVERIFY(!client.safetyNumberChanged("alice"));
+        QVERIFY(!client.chat()->safetyNumberChanged("alice"));
         QVERIFY(until([&] {
             auto m = (*alice2)->message(held.toStdString());
             return m && m->has_value() && (*m)->body == "second, after the new device";
@@ -1751,8 +1783,8 @@ private slots:
         qt::AppController client(dir.path() + "/client");
         QVERIFY2(openMatter(h, lawyer, client, "Estate of Kay"),
                  qPrintable(client.error() + lawyer.error()));
-        const QString conv = client.currentConversation();
-        client.closeConversation();
+        const QString conv = client.chat()->currentConversation();
+        client.chat()->closeConversation();
         Ui ui;
         QVERIFY(ui.load(client, 1280, 800, false));
         ui.window->requestActivate();
@@ -1760,10 +1792,10 @@ private slots:
         QVERIFY(until([&] { return ui.find("messageInput") != nullptr; }));
         auto* input = qobject_cast<QQuickItem*>(ui.find("messageInput"));
         QVERIFY(input);
-        client.openConversation(conv);
+        client.chat()->openConversation(conv);
         QVERIFY(
             until([&] { return input->hasActiveFocus(); })); // opening a chat puts the cursor there
-        auto* cm = client.messages();
+        auto* cm = client.chat()->messages();
         auto body = [&](const QString& text) {
             return rowOf(cm, qt::MessageListModel::BodyRole, text);
         };
@@ -1823,12 +1855,12 @@ private slots:
 
         // A reply, by keyboard: Shift+Tab from the composer to the messages (the newest is
         // current), Enter for its actions, Reply; the reply quotes the first line of the original.
-        QVERIFY(lawyer.send("Please bring the deed.\nAnd your ID."));
+        QVERIFY(lawyer.chat()->send("Please bring the deed.\nAnd your ID."));
         QVERIFY(until([&] { return body("Please bring the deed.\nAnd your ID.") >= 0; }));
         const QString original =
             cell(cm, body("Please bring the deed.\nAnd your ID."), qt::MessageListModel::IdRole)
                 .toString();
-        QCOMPARE(client.replyQuote(original), QStringLiteral("Please bring the deed."));
+        QCOMPARE(client.chat()->replyQuote(original), QStringLiteral("Please bring the deed."));
         auto* attach = qobject_cast<QQuickItem*>(ui.find("attachButton"));
         auto* send = qobject_cast<QQuickItem*>(ui.find("sendButton"));
         auto* messages = qobject_cast<QQuickItem*>(ui.find("messageList"));
@@ -1854,11 +1886,11 @@ private slots:
         QVERIFY(until([&] { return body("> Please bring the deed.\nwill do.") >= 0; }));
         QVERIFY(!context->property("visible").toBool());
         QVERIFY(until([&] {
-            return rowOf(lawyer.messages(), qt::MessageListModel::BodyRole,
+            return rowOf(lawyer.chat()->messages(), qt::MessageListModel::BodyRole,
                          "> Please bring the deed.\nwill do.") >= 0;
         }));
         // Up now edits the reply (the newest own text message).
-        QCOMPARE(client.lastEditableMessage().value("body").toString(),
+        QCOMPARE(client.chat()->lastEditableMessage().value("body").toString(),
                  QStringLiteral("> Please bring the deed.\nwill do."));
 
         // Tab order around the composer: attach, text, send (a tab never lands in the text).
@@ -1904,10 +1936,10 @@ private slots:
         search->forceActiveFocus();
         QTest::keyClick(ui.window, Qt::Key_K, Qt::ControlModifier);
         QVERIFY(until([&] { return list->hasActiveFocus(); }));
-        client.closeConversation();
-        QVERIFY(client.currentConversation().isEmpty());
+        client.chat()->closeConversation();
+        QVERIFY(client.chat()->currentConversation().isEmpty());
         QTest::keyClick(ui.window, Qt::Key_Return);
-        QVERIFY(until([&] { return client.currentConversation() == conv; }));
+        QVERIFY(until([&] { return client.chat()->currentConversation() == conv; }));
         QVERIFY(until([&] { return input->hasActiveFocus(); }));
     }
 
@@ -2211,19 +2243,20 @@ private slots:
         QVERIFY(h.service().createUser("bob", proto::ROLE_LAWYER, staffName.toStdString(), "test"));
         QTemporaryDir dir;
         qt::AppController lawyer(dir.path() + "/lawyer");
-        QVERIFY(lawyer.join(QString::fromStdString(h.enrollLink("alice", proto::ROLE_LAWYER)),
-                            "Alice Adams", kPass));
-        QVERIFY(until([&] { return lawyer.connected(); }));
+        QVERIFY(lawyer.session()->join(
+            QString::fromStdString(h.enrollLink("alice", proto::ROLE_LAWYER)), "Alice Adams",
+            kPass));
+        QVERIFY(until([&] { return lawyer.session()->connected(); }));
         auto invite = lawyer.client()->createInvite(title.toStdString());
         QVERIFY2(invite, invite ? "" : invite.error().message.c_str());
         qt::AppController client(dir.path() + "/client");
-        QVERIFY2(client.join(QString::fromStdString(*invite), name, kPass),
+        QVERIFY2(client.session()->join(QString::fromStdString(*invite), name, kPass),
                  qPrintable(client.error()));
-        QVERIFY(client.acceptNotice());
-        QVERIFY(until([&] { return client.conversations()->rowCount() == 1; }));
+        QVERIFY(client.session()->acceptNotice());
+        QVERIFY(until([&] { return client.chat()->conversations()->rowCount() == 1; }));
         const QString conv =
-            cell(client.conversations(), 0, qt::ConversationListModel::IdRole).toString();
-        client.openConversation(conv);
+            cell(client.chat()->conversations(), 0, qt::ConversationListModel::IdRole).toString();
+        client.chat()->openConversation(conv);
         {
             client::JoinOptions o;
             o.platform = platform.toStdString();
@@ -2241,24 +2274,25 @@ private slots:
             QVERIFY(f.open(QIODevice::WriteOnly));
             f.write("%PDF-1.4 not really");
         }
-        QSignalSpy attached(&client, &qt::AppController::attachmentDone);
-        QVERIFY(client.attach(QUrl::fromLocalFile(files.filePath(fileName))));
+        QSignalSpy attached(client.attachments(), &qt::AttachmentsController::attachmentDone);
+        QVERIFY(client.attachments()->attach(QUrl::fromLocalFile(files.filePath(fileName))));
         QVERIFY(attached.wait(20000));
         QVERIFY2(attached.first().first().toBool(), qPrintable(client.error()));
         for (int i = 1; i < bodies.size(); ++i)
-            QVERIFY2(client.send(bodies[i]), qPrintable(client.error()));
-        QVERIFY(client.send(bodies[0]));
-        auto* cm = client.messages();
-        QVERIFY(client.react(cell(cm, rowOf(cm, M::BodyRole, bodies[1]), M::IdRole).toString(),
-                             reaction));
+            QVERIFY2(client.chat()->send(bodies[i]), qPrintable(client.error()));
+        QVERIFY(client.chat()->send(bodies[0]));
+        auto* cm = client.chat()->messages();
+        QVERIFY(client.chat()->react(
+            cell(cm, rowOf(cm, M::BodyRole, bodies[1]), M::IdRole).toString(), reaction));
         QVERIFY(client.client()->waitForOutbox(20s));
         QVERIFY(until([&] {
-            return rowOf(lawyer.conversations(), qt::ConversationListModel::IdRole, conv) >= 0;
+            return rowOf(lawyer.chat()->conversations(), qt::ConversationListModel::IdRole, conv) >=
+                   0;
         }));
-        lawyer.openConversation(conv);
-        auto* lm = lawyer.messages();
+        lawyer.chat()->openConversation(conv);
+        auto* lm = lawyer.chat()->messages();
         QVERIFY(until([&] {
-            lawyer.messages()->refresh();
+            lawyer.chat()->messages()->refresh();
             const int r = rowOf(lm, M::BodyRole, bodies[1]);
             return rowOf(lm, M::BodyRole, bodies[0]) >= 0 && r >= 0 &&
                    !cell(lm, r, M::ReactionsRole).toString().isEmpty();
@@ -2268,7 +2302,7 @@ private slots:
             QVERIFY2(rowOf(lm, M::BodyRole, b) >= 0, qPrintable(b));
         QCOMPARE(cell(lm, rowOf(lm, M::BodyRole, bodies[0]), M::SenderNameRole).toString(),
                  T::safeName(name));
-        QCOMPARE(lawyer.currentTitle(), T::safeName(title));
+        QCOMPARE(lawyer.chat()->currentTitle(), T::safeName(title));
         QVERIFY(T::safeName(name).contains("[U+202E]") && T::safeName(name).contains("[U+200B]"));
 
         // The lawyer's chat on a laptop: list, bubbles, title.
@@ -2281,9 +2315,10 @@ private slots:
             QVERIFY(showsPlain(ui, T::safeName(name)));
             QVERIFY(showsPlain(ui, T::safeName(fileName, T::kMaxNameLength, true)));
             QVERIFY(showsPlain(ui, T::safeName(reaction, 16)));
-            QCOMPARE(cell(lawyer.conversations(), 0, qt::ConversationListModel::LastMessageRole)
-                         .toString(),
-                     bodies[0]);
+            QCOMPARE(
+                cell(lawyer.chat()->conversations(), 0, qt::ConversationListModel::LastMessageRole)
+                    .toString(),
+                bodies[0]);
             {
                 QList<QQuickItem*> inList;
                 textItems(qobject_cast<QQuickItem*>(ui.find("conversationList")), inList);
@@ -2317,7 +2352,7 @@ private slots:
             QVERIFY(QMetaObject::invokeMethod(ui.deep("replyAction"), "triggered"));
             QVERIFY(until([&] { return ui.find("composeContext")->property("visible").toBool(); }));
             QCOMPARE(ui.find("composeContext")->property("text").toString(),
-                     "Replying to: " + T::isolated(lawyer.replyQuote(overrideId)));
+                     "Replying to: " + T::isolated(lawyer.chat()->replyQuote(overrideId)));
             problems = renderingProblems(ui, bodies);
             QVERIFY2(problems.isEmpty(), qPrintable(problems));
 
@@ -2382,7 +2417,7 @@ private slots:
 
             // Search hits.
             QVERIFY(ui.type("searchField", "hello"));
-            QVERIFY(until([&] { return lawyer.searchResults()->rowCount() == 1; }));
+            QVERIFY(until([&] { return lawyer.chat()->searchResults()->rowCount() == 1; }));
             QVERIFY(until(
                 [&] { return showsPlain(ui, bodies[0]) && showsPlain(ui, T::safeName(name)); }));
             problems = renderingProblems(ui, bodies);
@@ -2398,8 +2433,9 @@ private slots:
 
         // The compliance page: the conversation, its timeline and a search.
         qt::AppController officer(dir.path() + "/officer");
-        QVERIFY(officer.join(QString::fromStdString(h.enrollLink("comply", proto::ROLE_COMPLIANCE)),
-                             "Casey Compliance", kPass));
+        QVERIFY(officer.session()->join(
+            QString::fromStdString(h.enrollLink("comply", proto::ROLE_COMPLIANCE)),
+            "Casey Compliance", kPass));
         const QString keyFile = writeKeyFile(dir.path(), h.journalKey());
         QVERIFY(!keyFile.isEmpty());
         {
@@ -2440,9 +2476,9 @@ private slots:
 
         // The admin page: the inventory and the confirmation naming a device.
         qt::AppController admin(dir.path() + "/ada");
-        QVERIFY(admin.join(QString::fromStdString(h.enrollLink("ada", proto::ROLE_ADMIN)),
-                           "Ada Admin", kPass));
-        QVERIFY(until([&] { return admin.connected(); }));
+        QVERIFY(admin.session()->join(
+            QString::fromStdString(h.enrollLink("ada", proto::ROLE_ADMIN)), "Ada Admin", kPass));
+        QVERIFY(until([&] { return admin.session()->connected(); }));
         {
             Ui ui;
             QVERIFY(ui.load(admin, 1280, 800, false));
@@ -2457,8 +2493,9 @@ private slots:
             QVERIFY(showsPlain(ui, T::isolated(T::safeName(staffName))));
             QVERIFY(showsPlain(ui, T::isolated(T::safeName(platform)) + " \u00b7 " +
                                        T::isolated(T::safeName(version))));
-            const QString malloryKey =
-                QStringLiteral("%1/%2").arg(client.userId()).arg(client.client()->account().device);
+            const QString malloryKey = QStringLiteral("%1/%2")
+                                           .arg(client.session()->userId())
+                                           .arg(client.client()->account().device);
             QVERIFY(QMetaObject::invokeMethod(
                 ui.visibleWith("revokeButton", "deviceKey", malloryKey), "clicked"));
             auto* dialog = ui.find("deviceActionDialog");
@@ -2473,7 +2510,7 @@ private slots:
                         .toString()
                         .startsWith(QStringLiteral("Device #%1 of %2 (%3)")
                                         .arg(number, T::isolated(T::safeName(name)),
-                                             T::isolated(client.userId()))));
+                                             T::isolated(client.session()->userId()))));
             const QString problems = renderingProblems(ui, bodies);
             QVERIFY2(problems.isEmpty(), qPrintable(problems));
             QVERIFY(ui.shoot("hostile-admin-laptop-light-confirm"));

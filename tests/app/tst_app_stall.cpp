@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "../e2e/E2EHarness.h"
+#include "TestKdfCost.h"
 #include "client/core/Client.h"
 #include "client/qt/AppController.h"
 #include "client/qt/QmlModules.h"
@@ -139,6 +140,7 @@ class TestAppStall : public QObject {
     Q_OBJECT
 private slots:
     void guiThreadKeepsTurningWhileTheRelayStalls();
+    void passphraseKeyDerivationRunsOffTheGuiThread();
 };
 
 void TestAppStall::guiThreadKeepsTurningWhileTheRelayStalls() {
@@ -154,23 +156,24 @@ void TestAppStall::guiThreadKeepsTurningWhileTheRelayStalls() {
 
     QTemporaryDir dir;
     qt::AppController lawyer(dir.path() + "/alice");
-    QVERIFY2(lawyer.join(QString::fromStdString(
-                             via(h.enrollLink("alice", proto::ROLE_LAWYER), direct, proxied)),
-                         "Alice Adams", kPass),
-             qPrintable(lawyer.error()));
+    QVERIFY2(
+        lawyer.session()->join(
+            QString::fromStdString(via(h.enrollLink("alice", proto::ROLE_LAWYER), direct, proxied)),
+            "Alice Adams", kPass),
+        qPrintable(lawyer.error()));
     QCOMPARE(QString::fromStdString(lawyer.client()->account().relay),
              QString::fromStdString(proxied));
     // Bob, a colleague on a device of the harness's, shares a new matter with her: her worker has
     // neither his devices nor his keys yet, so her first send there must ask the relay for both.
     auto bob = h.enrollStaff("bob", proto::ROLE_LAWYER);
     QVERIFY(bob && bob->connect(h.endpoint()));
-    QVERIFY(until([&] { return lawyer.connected(); }));
+    QVERIFY(until([&] { return lawyer.session()->connected(); }));
     QVERIFY(lawyer.client()->waitUntilSynced(20s));
     auto matter = lawyer.client()->createConversation("Estate of Doe", true, {"bob"});
     QVERIFY2(matter, matter ? "" : matter.error().message.c_str());
-    QVERIFY(until([&] { return lawyer.conversations()->rowCount() == 1; }));
-    lawyer.openConversation(QString::fromStdString(*matter));
-    QCOMPARE(lawyer.currentConversation(), QString::fromStdString(*matter));
+    QVERIFY(until([&] { return lawyer.chat()->conversations()->rowCount() == 1; }));
+    lawyer.chat()->openConversation(QString::fromStdString(*matter));
+    QCOMPARE(lawyer.chat()->currentConversation(), QString::fromStdString(*matter));
 
     // The GUI thread's pulse: a 10 ms timer, and the longest gap between two of its ticks.
     QTimer pulse;
@@ -188,29 +191,43 @@ void TestAppStall::guiThreadKeepsTurningWhileTheRelayStalls() {
     QElapsedTimer call;
     call.start();
     // The first send makes the worker ask the relay for the matter's devices (and Carol's keys).
-    QVERIFY(lawyer.send("first, while the relay stalls"));
+    QVERIFY(lawyer.chat()->send("first, while the relay stalls"));
     QVERIFY2(call.elapsed() < 1000, qPrintable(QString::number(call.elapsed())));
     QTest::qWait(700); // the worker is inside that round trip now
     const int ticksBefore = ticks;
     call.restart();
-    QVERIFY(lawyer.send("second, while the relay stalls"));
+    QVERIFY(lawyer.chat()->send("second, while the relay stalls"));
     const qint64 secondSend = call.elapsed();
     QVERIFY2(secondSend < 1000,
              qPrintable(
                  QStringLiteral("the second send held the GUI thread for %1 ms").arg(secondSend)));
-    QSignalSpy invites(&lawyer, &qt::AppController::inviteCreated);
+    QSignalSpy invites(lawyer.chat(), &qt::ChatController::inviteCreated);
     call.restart();
-    lawyer.createInvite();
+    lawyer.chat()->createInvite();
     const qint64 inviteCall = call.elapsed();
     QVERIFY2(
         inviteCall < 1000,
         qPrintable(QStringLiteral("createInvite held the GUI thread for %1 ms").arg(inviteCall)));
+    // The device-linking screen's round trips: a link for another device, the device list.
+    QSignalSpy deviceLink(lawyer.deviceLinking(), &qt::DeviceLinkController::deviceLinkFinished);
+    QSignalSpy deviceList(lawyer.deviceLinking(), &qt::DeviceLinkController::devicesRefreshed);
+    call.restart();
+    lawyer.deviceLinking()->createDeviceLink();
+    lawyer.deviceLinking()->refreshDevices();
+    const qint64 devicesCall = call.elapsed();
+    QVERIFY2(devicesCall < 1000,
+             qPrintable(QStringLiteral("createDeviceLink and refreshDevices held the GUI thread "
+                                       "for %1 ms")
+                            .arg(devicesCall)));
+    QVERIFY(lawyer.deviceLinking()->deviceLinkBusy());
     QTest::qWait(1500);
     QVERIFY2(worstGap < 1000,
              qPrintable(QStringLiteral("the GUI thread stood still for %1 ms").arg(worstGap)));
     QVERIFY2(ticks - ticksBefore >= 30,
              qPrintable(QStringLiteral("%1 ticks in 1.5 s").arg(ticks - ticksBefore)));
     QCOMPARE(invites.count(), 0); // the relay has not answered: nothing made up meanwhile
+    QCOMPARE(deviceLink.count(), 0);
+    QCOMPARE(deviceList.count(), 0);
     // Nothing left: both are still queued.
     const auto history = lawyer.client()->history(*matter);
     QVERIFY(history);
@@ -226,6 +243,10 @@ void TestAppStall::guiThreadKeepsTurningWhileTheRelayStalls() {
     QVERIFY(until([&] { return invites.count() == 1; }));
     const QString link = invites.first().first().toString();
     QVERIFY2(link.startsWith("verbatim://join?"), qPrintable(lawyer.error()));
+    QVERIFY(until([&] { return deviceLink.count() == 1 && deviceList.count() == 1; }));
+    QVERIFY2(deviceLink.first().first().toBool(), qPrintable(lawyer.error()));
+    QVERIFY(lawyer.deviceLinking()->deviceLink().startsWith("verbatim://"));
+    QVERIFY(deviceList.first().first().toBool());
     for (const auto& id : sent)
         QVERIFY(until([&] {
             const int s = stateOf(*lawyer.client(), id);
@@ -243,6 +264,82 @@ void TestAppStall::guiThreadKeepsTurningWhileTheRelayStalls() {
     }
     QCOMPARE(bodies,
              (QStringList{"first, while the relay stalls", "second, while the relay stalls"}));
+}
+
+// Issue 18: the slow local calls leave the GUI thread too. Unlocking and changing the passphrase
+// run scrypt at the production cost (N = 2^17, about a third of a second, more on a busy
+// machine) and open or re-key the database: the unlock page and the settings dialog ask for
+// them in the background, and the answer comes as a signal. Before, both ran in the click
+// handler, so the window froze for the length of the key derivation.
+void TestAppStall::passphraseKeyDerivationRunsOffTheGuiThread() {
+    e2e::Harness h;
+    QVERIFY(h.ok());
+    QTemporaryDir dir;
+    testsupport::useProductionKdfCost(true); // the profile's box gets the production cost
+    qt::AppController lawyer(dir.path() + "/dana");
+    const bool joined = lawyer.session()->join(
+        QString::fromStdString(h.enrollLink("dana", proto::ROLE_LAWYER)), "Dana", kPass);
+    testsupport::useProductionKdfCost(false);
+    QVERIFY2(joined, qPrintable(lawyer.error()));
+    lawyer.session()->lock();
+    QVERIFY(!lawyer.client());
+
+    QTimer pulse;
+    QElapsedTimer sinceTick;
+    qint64 worstGap = 0;
+    connect(&pulse, &QTimer::timeout, this,
+            [&] { worstGap = std::max(worstGap, sinceTick.restart()); });
+    sinceTick.start();
+    pulse.start(10);
+
+    // Unlock: the call returns before the profile is open; the answer comes later.
+    QSignalSpy unlocked(lawyer.session(), &qt::SessionController::unlockFinished);
+    QElapsedTimer call;
+    call.start();
+    QVERIFY(lawyer.session()->unlockInBackground(kPass));
+    const qint64 unlockCall = call.elapsed();
+    QVERIFY2(!lawyer.client(), "the profile was opened on the GUI thread");
+    QVERIFY(lawyer.session()->busy());
+    QCOMPARE(unlocked.count(), 0);
+    QVERIFY(!lawyer.session()->unlockInBackground(kPass)); // one at a time
+    QVERIFY(unlocked.wait(30000));
+    const qint64 unlockTook = call.elapsed();
+    QVERIFY(unlocked.first().first().toBool());
+    QVERIFY(lawyer.client());
+    QVERIFY(!lawyer.session()->busy());
+    QCOMPARE(lawyer.session()->screen(), QStringLiteral("ready"));
+    QVERIFY2(unlockCall < 100,
+             qPrintable(QStringLiteral("unlockInBackground held the GUI thread for %1 ms of %2")
+                            .arg(unlockCall)
+                            .arg(unlockTook)));
+
+    // Changing the passphrase of the open profile: two key derivations, on the worker.
+    const QString next = QStringLiteral("a new stall test passphrase");
+    QSignalSpy changed(lawyer.session(), &qt::SessionController::passphraseChangeFinished);
+    call.restart();
+    QVERIFY(lawyer.session()->changePassphraseInBackground(kPass, next));
+    const qint64 changeCall = call.elapsed();
+    QCOMPARE(changed.count(), 0);
+    QVERIFY(lawyer.session()->busy());
+    QVERIFY(changed.wait(30000));
+    const qint64 changeTook = call.elapsed();
+    QVERIFY2(changed.first().first().toBool(), qPrintable(lawyer.error()));
+    QVERIFY2(changeCall < 100,
+             qPrintable(QStringLiteral("changePassphraseInBackground held the GUI thread for %1 "
+                                       "ms of %2")
+                            .arg(changeCall)
+                            .arg(changeTook)));
+    QVERIFY2(worstGap < 250,
+             qPrintable(QStringLiteral("the GUI thread stood still for %1 ms (unlock %2 ms, "
+                                       "change %3 ms)")
+                            .arg(worstGap)
+                            .arg(unlockTook)
+                            .arg(changeTook)));
+
+    // The new passphrase is the one that opens the profile now.
+    lawyer.session()->lock();
+    QVERIFY(!lawyer.session()->unlock(kPass));
+    QVERIFY(lawyer.session()->unlock(next));
 }
 
 QTEST_MAIN(TestAppStall)

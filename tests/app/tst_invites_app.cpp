@@ -68,10 +68,11 @@ private slots:
         QVERIFY(h.ok());
         QTemporaryDir dir;
         qt::AppController lena(dir.path() + "/lena");
-        QVERIFY2(lena.join(QString::fromStdString(h.enrollLink("lena", proto::ROLE_LAWYER)),
-                           "Lena Law", kPass),
-                 qPrintable(lena.error()));
-        QVERIFY(until([&] { return lena.connected(); }));
+        QVERIFY2(
+            lena.session()->join(QString::fromStdString(h.enrollLink("lena", proto::ROLE_LAWYER)),
+                                 "Lena Law", kPass),
+            qPrintable(lena.error()));
+        QVERIFY(until([&] { return lena.session()->connected(); }));
         const std::string hostile = "<b>Bold</b> & <img src=http://127.0.0.1:1/x> Sons";
         auto first = lena.client()->createInvite(hostile);
         auto second = lena.client()->createInvite("Quiet matter");
@@ -171,10 +172,10 @@ private slots:
         QVERIFY(lena);
         QTemporaryDir dir;
         qt::AppController carol(dir.path() + "/carol");
-        QVERIFY2(
-            carol.join(QString::fromStdString(h.inviteLink("lena", "Some matter")), "Carol", kPass),
-            qPrintable(carol.error()));
-        QVERIFY(until([&] { return carol.connected(); }));
+        QVERIFY2(carol.session()->join(QString::fromStdString(h.inviteLink("lena", "Some matter")),
+                                       "Carol", kPass),
+                 qPrintable(carol.error()));
+        QVERIFY(until([&] { return carol.session()->connected(); }));
         qt::InvitesController controller;
         controller.setAppController(&carol);
         QSignalSpy refreshed(&controller, &qt::InvitesController::refreshed);

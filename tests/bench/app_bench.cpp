@@ -82,10 +82,10 @@ int main(int argc, char** argv) {
     QElapsedTimer t;
     t.start();
     qt::AppController controller(profile);
-    if (!controller.unlock(kPass)) return 1;
+    if (!controller.session()->unlock(kPass)) return 1;
     auto id = controller.client()->resolveConversation("Estate of Doe");
     if (!id) return 1;
-    controller.openConversation(QString::fromStdString(*id));
+    controller.chat()->openConversation(QString::fromStdString(*id));
     auto screen = show(controller);
     if (!screen) return 1;
     bool framed = false;
@@ -99,7 +99,7 @@ int main(int argc, char** argv) {
     // Scroll upwards through `scrollThrough` messages, 40 px per frame.
     auto* list = screen->window->findChild<QQuickItem*>("messageList");
     if (!list) return 1;
-    auto* model = controller.messages();
+    auto* model = controller.chat()->messages();
     const int target = model->rowCount() + scrollThrough;
     std::vector<double> frames;
     QElapsedTimer frame;

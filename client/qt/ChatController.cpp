@@ -1,0 +1,205 @@
+#include "client/qt/ChatController.h"
+
+#include <memory>
+
+#include "client/qt/AppController.h"
+#include "client/qt/TextRuns.h"
+
+namespace verbatim::qt {
+
+namespace {
+QString q(const std::string& s) {
+    return QString::fromStdString(s);
+}
+} // namespace
+
+ChatController::ChatController(AppController& app) : QObject(&app), m_app(app) {}
+
+QString ChatController::currentTitle() const {
+    auto* c = m_conversations.find(currentConversation());
+    return c ? TextRuns::safeName(q(c->title)) : QString();
+}
+
+bool ChatController::currentIsMatter() const {
+    auto* c = m_conversations.find(currentConversation());
+    return c && c->isMatter;
+}
+
+void ChatController::refreshConversations() {
+    client::Client* core = m_app.client();
+    if (!core) return;
+    auto list = core->conversations();
+    if (list) m_conversations.reset(std::move(*list));
+    m_participants.reset(m_conversations.find(currentConversation()));
+    emit currentChanged();
+}
+
+void ChatController::onEvent(const client::Event& e) {
+    using K = client::Event::Kind;
+    if (e.kind == K::SafetyNumberChanged) {
+        m_safetyChangedUser = q(e.sender);
+        emit bannersChanged();
+    } else if (e.kind == K::JournalMismatch && q(e.conversation) == currentConversation()) {
+        m_journalMismatch = true;
+        emit bannersChanged();
+    }
+    refreshConversations();
+    if (!e.conversation.empty() && q(e.conversation) == currentConversation()) {
+        m_messages.refresh();
+        if (!e.refId.empty()) m_messages.refreshOne(q(e.refId));
+    }
+    if (e.kind == K::Message) emit messageArrived(q(e.conversation), q(e.messageId));
+}
+
+void ChatController::detach() {
+    m_messages.open(nullptr, {}); // it pages through the core
+}
+
+void ChatController::reset() {
+    m_conversations.reset({});
+    m_search.reset({});
+    m_participants.reset(nullptr);
+    emit currentChanged();
+}
+
+void ChatController::openConversation(const QString& id) {
+    client::Client* core = m_app.client();
+    if (!core) return;
+    m_journalMismatch = false;
+    m_messages.open(core, id);
+    m_participants.reset(m_conversations.find(id));
+    (void)core->markRead(id.toStdString());
+    emit currentChanged();
+    emit bannersChanged();
+    refreshConversations();
+}
+
+void ChatController::closeConversation() {
+    m_messages.open(nullptr, {});
+    m_participants.reset(nullptr);
+    emit currentChanged();
+}
+
+bool ChatController::send(const QString& text) {
+    client::Client* core = m_app.client();
+    if (!core || currentConversation().isEmpty() || text.trimmed().isEmpty()) return false;
+    if (!m_app.check(core->sendText(currentConversation().toStdString(), text.toStdString())))
+        return false;
+    m_messages.refresh();
+    refreshConversations();
+    return true;
+}
+
+bool ChatController::reply(const QString& messageId, const QString& text) {
+    const QString quote = replyQuote(messageId);
+    if (quote.isEmpty()) return send(text);
+    if (text.trimmed().isEmpty()) return false;
+    return send(QStringLiteral("> ") + quote + QLatin1Char('\n') + text);
+}
+
+QString ChatController::replyQuote(const QString& messageId) {
+    client::Client* core = m_app.client();
+    if (!core || messageId.isEmpty()) return {};
+    auto m = core->message(messageId.toStdString());
+    if (!m || !*m || (*m)->retracted) return {};
+    QString body = q((*m)->body).trimmed();
+    if (body.isEmpty() && !(*m)->attachments.empty()) body = q((*m)->attachments.front().fileName);
+    QString line = body.section(QLatin1Char('\n'), 0, 0).trimmed();
+    // A quote of a quote would grow with every reply: quote what was said, not what it quoted.
+    if (line.startsWith(QLatin1String("> ")) && body.contains(QLatin1Char('\n')))
+        line = body.section(QLatin1Char('\n'), 1, 1).trimmed();
+    constexpr int kMaxQuote = 80;
+    if (line.size() > kMaxQuote) line = line.left(kMaxQuote - 1).trimmed() + QChar(0x2026);
+    return line;
+}
+
+QVariantMap ChatController::lastEditableMessage() const {
+    const client::MessageView* m = m_messages.lastEditable();
+    if (!m) return {};
+    return {{QStringLiteral("messageId"), q(m->id)}, {QStringLiteral("body"), q(m->body)}};
+}
+
+bool ChatController::edit(const QString& messageId, const QString& text) {
+    client::Client* core = m_app.client();
+    if (!core || !m_app.check(core->edit(messageId.toStdString(), text.toStdString())))
+        return false;
+    m_messages.refreshOne(messageId);
+    return true;
+}
+
+bool ChatController::retract(const QString& messageId) {
+    client::Client* core = m_app.client();
+    if (!core || !m_app.check(core->retract(messageId.toStdString()))) return false;
+    m_messages.refreshOne(messageId);
+    return true;
+}
+
+bool ChatController::react(const QString& messageId, const QString& emoji) {
+    client::Client* core = m_app.client();
+    if (!core || !m_app.check(core->react(messageId.toStdString(), emoji.toStdString())))
+        return false;
+    m_messages.refreshOne(messageId);
+    return true;
+}
+
+void ChatController::createInvite() {
+    if (!m_app.client()) return;
+    auto* c = m_conversations.find(currentConversation());
+    if (!c) return;
+    const std::uint64_t generation = m_app.generation();
+    m_app.background([this, generation, title = c->title](client::Client& core) {
+        auto link = std::make_shared<Result<std::string>>(core.createInvite(title));
+        m_app.toGui(generation, [this, link] {
+            emit inviteCreated(m_app.check(*link) ? q(**link) : QString());
+        });
+    });
+}
+
+QString ChatController::safetyNumber(const QString& user) {
+    client::Client* core = m_app.client();
+    if (!core) return {};
+    auto n = core->knownSafetyNumber(user.toStdString());
+    if (n) return q(n->digits);
+    if (n.error().code != ErrorCode::NotFound || !m_app.session()->connected()) {
+        m_app.check(n);
+        return {};
+    }
+    // Never talked to them: their keys come from the relay, off this thread.
+    const std::uint64_t generation = m_app.generation();
+    m_app.background([this, generation, user](client::Client& core) {
+        auto fetched = std::make_shared<Result<client::Client::SafetyNumber>>(
+            core.safetyNumber(user.toStdString()));
+        m_app.toGui(generation, [this, fetched, user] {
+            if (m_app.check(*fetched)) emit safetyNumberUpdated(user);
+        });
+    });
+    return {};
+}
+
+bool ChatController::safetyNumberChanged(const QString& user) {
+    client::Client* core = m_app.client();
+    if (!core) return false;
+    auto n = core->knownSafetyNumber(user.toStdString());
+    return n && n->changed;
+}
+
+bool ChatController::acceptSafetyNumber(const QString& user) {
+    client::Client* core = m_app.client();
+    if (!core) return false;
+    // Only a number this device has shown: accepting never waits on the relay.
+    if (!m_app.check(core->knownSafetyNumber(user.toStdString()))) return false;
+    if (!m_app.check(core->acceptSafetyNumber(user.toStdString()))) return false;
+    if (m_safetyChangedUser == user) m_safetyChangedUser.clear();
+    emit bannersChanged();
+    m_messages.refresh();
+    return true;
+}
+
+void ChatController::search(const QString& query) {
+    client::Client* core = m_app.client();
+    if (!core) return;
+    auto r = core->search(query.toStdString());
+    m_search.reset(r ? std::move(*r) : std::vector<client::MessageView>{});
+}
+
+} // namespace verbatim::qt

@@ -1,0 +1,117 @@
+#include "client/qt/DeviceLinkController.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <memory>
+
+#include "client/qt/AppController.h"
+#include "client/qt/TextRuns.h"
+
+namespace verbatim::qt {
+
+namespace {
+QString q(const std::string& s) {
+    return QString::fromStdString(s);
+}
+} // namespace
+
+DeviceLinkController::DeviceLinkController(AppController& app) : QObject(&app), m_app(app) {
+    m_deviceLinkTimer.setSingleShot(true);
+    connect(&m_deviceLinkTimer, &QTimer::timeout, this, [this] {
+        clearDeviceLink();
+        m_deviceLinkExpired = true;
+        emit deviceLinkChanged();
+    });
+}
+
+void DeviceLinkController::onDeviceEvent(const client::Event& e) {
+    // The core's sentence names the new device's platform, which that device chose.
+    m_deviceNotice = TextRuns::safeName(q(e.detail), 400);
+    m_deviceNoticeDevice = 0;
+    if (e.kind == client::Event::Kind::DeviceApprovalRequested) {
+        const auto slash = e.sender.rfind('/');
+        if (slash != std::string::npos)
+            m_deviceNoticeDevice = std::atoi(e.sender.c_str() + slash + 1);
+    }
+    emit noticeChanged();
+    refreshDevices();
+}
+
+void DeviceLinkController::reset() {
+    m_devices.reset({});
+}
+
+void DeviceLinkController::refreshDevices() {
+    const std::uint64_t generation = m_app.generation();
+    m_app.background([this, generation](client::Client& core) {
+        auto list = std::make_shared<Result<std::vector<client::DeviceView>>>(core.devices());
+        m_app.toGui(generation, [this, list] {
+            const bool ok = m_app.check(*list);
+            if (ok) m_devices.reset(std::move(**list));
+            emit devicesRefreshed(ok);
+        });
+    });
+}
+
+void DeviceLinkController::approveDevice(int device) {
+    if (device <= 0) return;
+    const std::uint64_t generation = m_app.generation();
+    m_app.background([this, generation, device](client::Client& core) {
+        auto r = std::make_shared<Result<void>>(core.approveDevice(std::uint32_t(device)));
+        m_app.toGui(generation, [this, r, device] {
+            if (!m_app.check(*r)) return;
+            m_deviceNotice = tr("Device %1 was approved and added to your account.").arg(device);
+            m_deviceNoticeDevice = 0;
+            emit noticeChanged();
+            refreshDevices();
+        });
+    });
+}
+
+void DeviceLinkController::dismissDeviceNotice() {
+    m_deviceNotice.clear();
+    m_deviceNoticeDevice = 0;
+    emit noticeChanged();
+}
+
+void DeviceLinkController::createDeviceLink() {
+    if (!m_app.client() || m_deviceLinkBusy) return;
+    m_deviceLinkTimer.stop();
+    m_deviceLink.clear();
+    m_deviceLinkExpired = false;
+    m_deviceLinkBusy = true;
+    emit deviceLinkChanged();
+    // The relay counts the link's lifetime from when it makes it; counting from before asking
+    // never promises more than that.
+    const QDateTime expires = QDateTime::currentDateTime().addSecs(kDeviceLinkMinutes * 60);
+    const std::uint64_t generation = m_app.generation();
+    const std::uint64_t request = ++m_deviceLinkRequest;
+    m_app.background([this, generation, request, expires](client::Client& core) {
+        auto link = std::make_shared<Result<std::string>>(core.createDeviceLink());
+        m_app.toGui(generation, [this, link, request, expires] {
+            if (request != m_deviceLinkRequest) return; // the dialog closed meanwhile
+            m_deviceLinkBusy = false;
+            const bool ok = m_app.check(*link);
+            if (ok) {
+                m_deviceLink = q(**link);
+                m_deviceLinkExpires = expires;
+                m_deviceLinkTimer.start(
+                    int(std::max<qint64>(0, QDateTime::currentDateTime().msecsTo(expires))));
+            }
+            emit deviceLinkChanged();
+            emit deviceLinkFinished(ok);
+        });
+    });
+}
+
+void DeviceLinkController::clearDeviceLink() {
+    ++m_deviceLinkRequest;
+    m_deviceLinkTimer.stop();
+    if (m_deviceLink.isEmpty() && !m_deviceLinkExpired && !m_deviceLinkBusy) return;
+    m_deviceLink.clear();
+    m_deviceLinkExpired = false;
+    m_deviceLinkBusy = false;
+    emit deviceLinkChanged();
+}
+
+} // namespace verbatim::qt
