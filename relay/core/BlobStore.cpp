@@ -27,6 +27,7 @@ namespace {
 constexpr std::uint64_t kHourMs = 3600ull * 1000;
 constexpr std::size_t kSweepBatch = 500;
 constexpr std::string_view kTempPrefix = ".upload-";
+constexpr std::size_t kChunkBytes = 1u << 20; // one blob_chunks row (PostgreSQL store)
 
 bool isBlobName(std::string_view name) {
     return name.size() == 64 && std::all_of(name.begin(), name.end(), [](char c) {
@@ -81,6 +82,7 @@ bool syncDirectory(const std::string& dir) {
 struct BlobStore::Upload::State {
     std::mutex mutex;
     std::string dir;                  ///< empty until open()
+    bool inDatabase = false;          ///< the PostgreSQL store: the bytes are in blob_chunks
     std::vector<std::string> fsPaths; ///< one path per file system to keep the reserve on
     struct InFlight {
         std::uint64_t bytes = 0;
@@ -89,6 +91,34 @@ struct BlobStore::Upload::State {
     std::map<std::pair<std::string, std::uint32_t>, InFlight> inFlight;
     std::uint64_t inFlightBytes = 0, inFlightCount = 0;
 };
+
+namespace {
+
+// The PostgreSQL store keeps each blob's bytes in blob_chunks (1 MiB rows): every relay on the
+// database can serve it. Inside the job that records the blob's row.
+Result<void> storeChunks(Database& db, ByteView id, const std::string& path) {
+    FILE* f = std::fopen(path.c_str(), "rb");
+    if (!f) return fail(ErrorCode::Storage, "cannot read the attachment");
+    auto st = db.cached("INSERT INTO blob_chunks (blob, n, data) VALUES (?, ?, ?)");
+    if (!st) {
+        std::fclose(f);
+        return tl::unexpected(st.error());
+    }
+    Bytes chunk(kChunkBytes);
+    Result<void> out;
+    for (std::int64_t n = 0; out; ++n) {
+        const std::size_t got = std::fread(chunk.data(), 1, chunk.size(), f);
+        if (got == 0 && n > 0) break;
+        st->bind(1, id).bind(2, n).bind(3, ByteView(chunk.data(), got));
+        out = st->run();
+        if (got < chunk.size()) break;
+    }
+    if (std::ferror(f)) out = fail(ErrorCode::Storage, "cannot read the attachment");
+    std::fclose(f);
+    return out;
+}
+
+} // namespace
 
 // ---- Upload ----------------------------------------------------------------------------------
 
@@ -172,7 +202,9 @@ Result<void> BlobStore::open(const std::string& dir) {
     std::string databaseDir;
     std::vector<std::string> orphans;
     std::size_t adopted = 0, lost = 0, vanished = 0;
+    bool inDatabase = false;
     m_storage.runSync([&](Database& db) {
+        inDatabase = db.engine() != nullptr; // the PostgreSQL store
         result = [&]() -> Result<void> {
             auto list = db.prepare("PRAGMA database_list");
             if (!list) return tl::unexpected(list.error());
@@ -206,6 +238,10 @@ Result<void> BlobStore::open(const std::string& dir) {
                         .bind(3, now)
                         .bind(4, now);
                     if (auto r = ins->run(); !r) return r;
+                    if (inDatabase) {
+                        const std::string path = (fs::path(dir) / name).string();
+                        if (auto r = storeChunks(db, ByteView(*fromHex(name)), path); !r) return r;
+                    }
                     ++adopted;
                 }
                 if (auto r =
@@ -222,6 +258,9 @@ Result<void> BlobStore::open(const std::string& dir) {
                     if (!*row || !find->columnIsNull(0)) orphans.push_back(name);
                     find->reset();
                 }
+                // On the PostgreSQL store the directory is a cache: a row without a file here
+                // has its bytes in the database.
+                if (inDatabase) return tx.commit();
                 auto live =
                     db.prepare("SELECT id, referenced_ms FROM blobs WHERE deleted_ms IS NULL");
                 if (!live) return tl::unexpected(live.error());
@@ -263,6 +302,7 @@ Result<void> BlobStore::open(const std::string& dir) {
     {
         std::lock_guard lock(m_state->mutex);
         m_state->dir = dir;
+        m_state->inDatabase = inDatabase;
         m_state->fsPaths = std::move(paths);
     }
     log::write(log::Level::Info, "blobs.opened",
@@ -414,6 +454,9 @@ void BlobStore::commit(std::shared_ptr<Upload> upload, std::function<void(Result
                 .bind(4, std::int64_t(upload->m_bytes))
                 .bind(5, std::int64_t(wallClockMs()));
             if (auto r = st->run(); !r) return tl::unexpected(r.error());
+            if (upload->m_state->inDatabase)
+                if (auto r = storeChunks(db, ByteView(*fromHex(upload->m_id)), upload->m_final); !r)
+                    return tl::unexpected(r.error());
             return std::function<void()>([upload, done] {
                 upload->m_recorded = true;
                 upload->release(); // now counted by its row
@@ -421,6 +464,59 @@ void BlobStore::commit(std::shared_ptr<Upload> upload, std::function<void(Result
             });
         },
         [done](const Error& e) { done(tl::unexpected(e)); });
+}
+
+void BlobStore::fetch(const std::string& id, std::function<void(bool)> done) {
+    auto state = m_state;
+    std::string dir;
+    bool inDatabase = false;
+    {
+        std::lock_guard lock(state->mutex);
+        dir = state->dir;
+        inDatabase = state->inDatabase;
+    }
+    const std::string path = dir + "/" + id;
+    if (dir.empty() || !isBlobName(id)) return done(false);
+    if (!inDatabase) return done(::access(path.c_str(), R_OK) == 0);
+    m_storage.post(
+        [id, dir, path, done](Database& db) -> Result<std::function<void()>> {
+            auto live = db.cached("SELECT 1 FROM blobs WHERE id = ? AND deleted_ms IS NULL");
+            if (!live) return tl::unexpected(live.error());
+            const Bytes key = *fromHex(id);
+            auto found = live->bind(1, ByteView(key)).step();
+            if (!found) return tl::unexpected(found.error());
+            if (!*found) {
+                ::unlink(path.c_str()); // removed, maybe by another relay: no cached copy
+                return std::function<void()>([done] { done(false); });
+            }
+            if (::access(path.c_str(), R_OK) == 0)
+                return std::function<void()>([done] { done(true); });
+            // Written under a temporary name (removed by open() if a crash leaves it), then
+            // renamed: a download never sees half a file.
+            const std::string temp =
+                dir + "/" + std::string(kTempPrefix) + toHex(crypto::randomBytes(16));
+            FILE* f = std::fopen(temp.c_str(), "wb");
+            if (!f) return fail(ErrorCode::Storage, "cannot cache the attachment");
+            auto chunks = db.cached("SELECT data FROM blob_chunks WHERE blob = ? ORDER BY n");
+            bool ok = bool(chunks), any = false;
+            if (ok) {
+                auto walk = chunks->bind(1, ByteView(key)).forEachRow([&](auto& row) {
+                    Bytes b = row.columnBlob(0);
+                    any = true;
+                    ok = ok && std::fwrite(b.data(), 1, b.size(), f) == b.size();
+                });
+                ok = ok && bool(walk);
+            }
+            ok = std::fflush(f) == 0 && ::fsync(::fileno(f)) == 0 && ok;
+            std::fclose(f);
+            if (!ok || !any || ::rename(temp.c_str(), path.c_str()) != 0) {
+                ::unlink(temp.c_str());
+                if (ok && !any) return std::function<void()>([done] { done(false); });
+                return fail(ErrorCode::Storage, "cannot cache the attachment");
+            }
+            return std::function<void()>([done] { done(true); });
+        },
+        [done](const Error&) { done(false); });
 }
 
 void BlobStore::sweep(std::function<void(std::size_t)> done) {
@@ -447,6 +543,13 @@ void BlobStore::sweep(std::function<void(std::size_t)> done) {
             for (const auto& id : ids) {
                 mark->bind(1, std::int64_t(now)).bind(2, ByteView(id));
                 if (auto r = mark->run(); !r) return tl::unexpected(r.error());
+            }
+            if (state->inDatabase && !ids.empty()) {
+                auto chunks = db.cached("DELETE FROM blob_chunks WHERE blob = ?");
+                if (!chunks) return tl::unexpected(chunks.error());
+                for (const auto& id : ids)
+                    if (auto r = chunks->bind(1, ByteView(id)).run(); !r)
+                        return tl::unexpected(r.error());
             }
             // Removed rows stay while the hourly rate still counts them.
             auto purge = db.cached(

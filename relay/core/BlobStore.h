@@ -127,6 +127,14 @@ public:
     /// failure the file is removed when `upload` is released.
     void commit(std::shared_ptr<Upload> upload, std::function<void(Result<void>)> done);
 
+    /// Before a download of blob `id` (64 lowercase hex): `done(true)` once its file is in the
+    /// blob directory, `done(false)` when there is no such stored blob. On the PostgreSQL store
+    /// (issue 20) the blob's bytes live in the database (blob_chunks, 1 MiB rows written in the
+    /// upload's transaction) and the directory is each relay's cache: a blob another relay
+    /// received is written from its rows first, and a removed blob's cached file goes. On
+    /// SQLCipher it only looks at the directory. `done` runs once, on the storage thread or here.
+    void fetch(const std::string& id, std::function<void(bool)> done);
+
     /// Removes the blobs no send declared within the grace period (the sweeper calls it every
     /// sweepInterval). `done` gets how many were removed.
     void sweep(std::function<void(std::size_t)> done = {});

@@ -275,6 +275,9 @@ CREATE INDEX blobs_unreferenced ON blobs(created_ms) WHERE referenced_ms IS NULL
 CREATE TABLE blob_refs (
   blob BYTEA NOT NULL, journal_seq BIGINT NOT NULL, PRIMARY KEY (blob, journal_seq)
 );
+CREATE TABLE blob_chunks (
+  blob BYTEA NOT NULL, n BIGINT NOT NULL, data BYTEA NOT NULL, PRIMARY KEY (blob, n)
+);
 CREATE TABLE notices (
   conversation TEXT NOT NULL, user TEXT NOT NULL, journal_seq BIGINT NOT NULL,
   version BIGINT NOT NULL, accepted_ms BIGINT NOT NULL,

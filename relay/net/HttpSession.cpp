@@ -258,7 +258,11 @@ private:
         auto id = blobIdOfTarget(std::string_view(target.data(), target.size()));
         if (!id) return respond(http::status::not_found, "no such attachment");
         withDevice([id = std::string(*id)](std::shared_ptr<HttpSession> self, DeviceId) {
-            self->sendBlob(id);
+            // On the PostgreSQL store the file may first come from the database (BlobStore).
+            auto exec = self->m_stream.get_executor();
+            self->m_shared.service.blobs().fetch(id, [self, exec, id](bool) {
+                net::post(exec, [self, id] { self->sendBlob(id); });
+            });
         });
     }
 

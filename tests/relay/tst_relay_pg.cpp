@@ -15,8 +15,10 @@
 
 #include "PgCluster.h"
 #include "RelayFixture.h"
+#include "crypto/Random.h"
 #include "crypto/X25519.h"
 #include "journal/HashChain.h"
+#include "relay/core/BlobStore.h"
 #include "relay/core/PgStore.h"
 #include "relay/core/RelaySchema.h"
 
@@ -298,6 +300,67 @@ private slots:
         QVERIFY2(problem.empty(), problem.c_str());
         QVERIFY(rows >= std::uint64_t(2 * kEach));
         QCOMPARE(*sequences.rbegin(), rows);
+    }
+
+    // On the PostgreSQL store an attachment's bytes are in the database: a relay that never
+    // received it (its own blob directory) serves it, and a lost cached file comes back.
+    void blobsLiveInPostgresAndAnyRelayServes() {
+        TRY(f, RelayFixture::create());
+        TRY(kim, f->enroll("kim", proto::ROLE_LAWYER));
+        QTemporaryDir dirA, dirB;
+        QVERIFY(dirA.isValid() && dirB.isValid());
+        REQUIRE_OK(f->service().blobs().open(dirA.path().toStdString()));
+
+        const Bytes content = crypto::randomBytes((5u << 19) + 123); // 2.5 MiB: three chunks
+        std::promise<BlobStore::Admission> admitted;
+        f->service().blobs().admit(
+            kim->user(), kim->device(), proto::ROLE_LAWYER, content.size(),
+            [&](BlobStore::Admission a) { admitted.set_value(std::move(a)); });
+        auto admission = admitted.get_future().get();
+        QVERIFY2(admission.upload, admission.message.c_str());
+        {
+            QFile body(QString::fromStdString(admission.upload->tempPath()));
+            QVERIFY(body.open(QIODevice::WriteOnly));
+            QCOMPARE(
+                body.write(reinterpret_cast<const char*>(content.data()), qint64(content.size())),
+                qint64(content.size()));
+        }
+        const std::string id = admission.upload->id();
+        std::promise<Result<void>> committed;
+        f->service().blobs().commit(admission.upload,
+                                    [&](Result<void> r) { committed.set_value(std::move(r)); });
+        REQUIRE_OK(committed.get_future().get());
+        admission.upload.reset();
+        QCOMPARE(f->scalar("SELECT count(*) FROM blob_chunks"), std::int64_t(3));
+        QCOMPARE(f->scalar("SELECT sum(length(data)) FROM blob_chunks"),
+                 std::int64_t(content.size()));
+
+        auto fetched = [](BlobStore& blobs, const std::string& blob) {
+            std::promise<bool> p;
+            blobs.fetch(blob, [&](bool ok) { p.set_value(ok); });
+            return p.get_future().get();
+        };
+        auto fileAt = [](const QTemporaryDir& dir, const std::string& blob) {
+            QFile file(dir.path() + "/" + QString::fromStdString(blob));
+            return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
+        };
+        const QByteArray expected(reinterpret_cast<const char*>(content.data()),
+                                  qsizetype(content.size()));
+
+        // Another relay on the same database, with an empty blob directory of its own.
+        TRY(secondDb, openPostgres(f->postgresUrl()));
+        TRY(second, RelayService::open(std::move(secondDb), f->config()));
+        REQUIRE_OK(second->blobs().open(dirB.path().toStdString()));
+        QVERIFY(fetched(second->blobs(), id));
+        QVERIFY(fileAt(dirB, id) == expected);
+
+        // The first relay's cached file lost: it comes back from the database.
+        QVERIFY(QFile::remove(dirA.path() + "/" + QString::fromStdString(id)));
+        QVERIFY(fetched(f->service().blobs(), id));
+        QVERIFY(fileAt(dirA, id) == expected);
+
+        QVERIFY(!fetched(second->blobs(), std::string(64, 'a')));
+        second.reset();
     }
 };
 
