@@ -25,8 +25,6 @@ constexpr std::size_t kMaxName = 200, kMaxNote = 8192, kMaxDetail = 4096;
 constexpr std::size_t kContextPad = 80, kMaxContext = 1200;
 // Attachments whose content is read as text: a text/* media type and at most this size.
 constexpr std::int64_t kMaxTextAttachment = 1 << 20;
-// Entries indexed at once while evaluating (bounds the temporary index in memory).
-constexpr std::int64_t kChunk = 20000;
 
 const std::set<std::string> kStatuses{"in-review", "escalated", "closed"};
 const std::set<std::string> kDispositions{"no-issue", "breach", "training", "referred"};
@@ -483,131 +481,148 @@ Result<RefreshStats> Supervision::refresh() {
         }));
     }
     if (!active.empty()) {
+        // The archive's full-text index (records_fts: the text, edits and attachment names of
+        // every entry, by sequence) finds the candidate entries of each policy; only those, and
+        // the plain-text attachments, go into a temporary index in memory, where the same query
+        // runs again with highlight() to give the matched words and their context. The index
+        // and the temporary table use the same tokenizer, so both read the query alike.
         VERBATIM_TRY(db.exec("CREATE VIRTUAL TABLE IF NOT EXISTS temp.sv_text USING fts5 (body, "
                              "tokenize='unicode61 remove_diacritics 2')"));
+        VERBATIM_TRY(db.exec("DELETE FROM temp.sv_text"));
         // Each part's key: the entry's sequence and the part (0: text and names, N+1:
         // attachment N).
         auto key = [](std::uint64_t seq, int part) { return std::int64_t(seq) * 128 + (part + 1); };
         struct EntryInfo {
             std::string conversation, user, recipients;
         };
-        std::set<std::uint64_t> starts;
+        std::map<std::uint64_t, EntryInfo> info;
+        VERBATIM_TRY_LET(ins, db.prepare("INSERT INTO temp.sv_text (rowid, body) VALUES (?, ?)"));
+        auto add = [&](std::int64_t rowid, std::string text) -> Result<void> {
+            // The markers highlight() puts around matches never occur in the text.
+            std::replace(text.begin(), text.end(), '\x01', ' ');
+            std::replace(text.begin(), text.end(), '\x02', ' ');
+            ins->bind(1, rowid).bind(2, std::string_view(text));
+            return ins->run();
+        };
+        std::uint64_t lowest = head;
         for (const auto& p : active)
-            starts.insert(p.evaluated);
-        for (auto start : starts) {
-            for (std::uint64_t lo = start; lo < head; lo += std::uint64_t(kChunk)) {
-                const std::uint64_t hi = std::min<std::uint64_t>(head, lo + std::uint64_t(kChunk));
-                VERBATIM_TRY(db.exec("DELETE FROM temp.sv_text"));
-                std::map<std::uint64_t, EntryInfo> info;
-                VERBATIM_TRY_LET(ins, db.prepare("INSERT INTO temp.sv_text (rowid, body) VALUES "
-                                                 "(?, ?)"));
-                auto add = [&](std::int64_t rowid, std::string text) -> Result<void> {
-                    // The markers highlight() puts around matches never occur in the text.
-                    std::replace(text.begin(), text.end(), '\x01', ' ');
-                    std::replace(text.begin(), text.end(), '\x02', ' ');
-                    ins->bind(1, rowid).bind(2, std::string_view(text));
-                    return ins->run();
-                };
-                {
-                    VERBATIM_TRY_LET(q, db.prepare("SELECT seq, conversation, user, recipients, "
-                                                   "body, attachments FROM records WHERE seq > ? "
-                                                   "AND seq <= ? AND type IN (?, ?, ?)"));
-                    q->bind(1, std::int64_t(lo))
-                        .bind(2, std::int64_t(hi))
-                        .bind(3, std::int64_t(proto::TEXT))
-                        .bind(4, std::int64_t(proto::ATTACHMENT))
-                        .bind(5, std::int64_t(proto::EDIT));
-                    VERBATIM_TRY(q->forEachRow([&](storage::Statement& s) -> Result<void> {
-                        const auto seq = std::uint64_t(s.columnInt(0));
-                        info[seq] = {s.columnText(1), s.columnText(2), s.columnText(3)};
-                        std::string text = str(s.columnBlob(4));
-                        if (!s.columnIsNull(5)) {
-                            proto::AttachmentList list;
-                            auto raw = s.columnBlob(5);
-                            if (list.ParseFromArray(raw.data(), int(raw.size())))
-                                for (const auto& a : list.items())
-                                    text += "\n" + a.file_name();
-                        }
-                        return add(key(seq, -1), std::move(text));
-                    }));
-                }
-                {
-                    VERBATIM_TRY_LET(q, db.prepare("SELECT seq, idx, data FROM attachments WHERE "
-                                                   "seq > ? AND seq <= ? AND data IS NOT NULL AND "
-                                                   "mime LIKE 'text/%' AND length(data) <= ?"));
-                    q->bind(1, std::int64_t(lo))
-                        .bind(2, std::int64_t(hi))
-                        .bind(3, kMaxTextAttachment);
-                    VERBATIM_TRY(q->forEachRow([&](storage::Statement& s) -> Result<void> {
-                        const auto idx = int(s.columnInt(1));
-                        if (idx < 0 || idx > 100) return {};
-                        Bytes data = s.columnBlob(2);
-                        std::string text = str(data);
-                        std::fill(data.begin(), data.end(), 0);
-                        return add(key(std::uint64_t(s.columnInt(0)), idx), std::move(text));
-                    }));
-                }
-                std::map<std::string, std::string> matterIds;
-                for (auto& p : active) {
-                    if (p.evaluated != start) continue;
-                    std::string matterId;
-                    if (!p.policy.spec.matter.empty()) {
-                        auto id = m_archive.resolveConversation(p.policy.spec.matter);
-                        matterId = id ? *id : std::string("\x01none");
-                    }
-                    VERBATIM_TRY_LET(q, db.prepare("SELECT rowid, highlight(sv_text, 0, char(1), "
-                                                   "char(2)) FROM temp.sv_text WHERE sv_text "
-                                                   "MATCH ? ORDER BY rowid"));
-                    q->bind(1, std::string_view(p.fts5));
-                    VERBATIM_TRY(q->forEachRow([&](storage::Statement& s) -> Result<void> {
-                        const auto rowid = s.columnInt(0);
-                        const auto seq = std::uint64_t(rowid / 128);
-                        const int part = int(rowid % 128) - 1;
-                        auto it = info.find(seq);
-                        if (it == info.end()) return {};
-                        const auto& e = it->second;
-                        if (!matterId.empty() && e.conversation != matterId) return {};
-                        std::vector<std::string> people{e.user};
-                        for (std::size_t i = 0; i < e.recipients.size();) {
-                            auto j = e.recipients.find(' ', i);
-                            if (j == std::string::npos) j = e.recipients.size();
-                            if (j > i) people.push_back(e.recipients.substr(i, j - i));
-                            i = j + 1;
-                        }
-                        if (!p.policy.spec.participant.empty() &&
-                            std::find(people.begin(), people.end(), p.policy.spec.participant) ==
-                                people.end())
-                            return {};
-                        if (!p.policy.spec.direction.empty()) {
-                            bool client = false;
-                            for (const auto& u : people)
-                                client = client || roles[u] == "ROLE_CLIENT";
-                            if (client != (p.policy.spec.direction == "to-clients")) return {};
-                        }
-                        std::vector<AlertMatch> matches;
-                        std::string context;
-                        cutContext(s.columnText(1), matches, context);
-                        VERBATIM_TRY_LET(a, db.prepare("INSERT OR IGNORE INTO sv_alerts (id, kind, "
-                                                       "policy, version, seq, part, severity, "
-                                                       "matches, context, source_seq) VALUES (?, "
-                                                       "'policy', ?, ?, ?, ?, ?, ?, ?, 0)"));
-                        a->bind(1, std::string_view(policyAlertId(p.policy.spec.name,
-                                                                  p.policy.version, seq, part)))
-                            .bind(2, std::string_view(p.policy.spec.name))
-                            .bind(3, std::int64_t(p.policy.version))
-                            .bind(4, std::int64_t(seq))
-                            .bind(5, std::int64_t(part))
-                            .bind(6, std::string_view(p.policy.spec.severity))
-                            .bind(7, std::string_view(matchesStored(matches)))
-                            .bind(8, std::string_view(context));
-                        VERBATIM_TRY(a->run());
-                        stats.newAlerts += std::size_t(db.changes());
-                        return {};
-                    }));
-                }
-            }
-            VERBATIM_TRY(db.exec("DELETE FROM temp.sv_text"));
+            lowest = std::min(lowest, p.evaluated);
+        // Candidates: entries whose indexed text matches some policy.
+        std::set<std::uint64_t> candidates;
+        for (const auto& p : active) {
+            VERBATIM_TRY_LET(q, db.prepare("SELECT rowid FROM records_fts WHERE records_fts MATCH "
+                                           "? AND rowid > ? AND rowid <= ?"));
+            q->bind(1, std::string_view(p.fts5))
+                .bind(2, std::int64_t(p.evaluated))
+                .bind(3, std::int64_t(head));
+            VERBATIM_TRY(q->forEachRow(
+                [&](storage::Statement& s) { candidates.insert(std::uint64_t(s.columnInt(0))); }));
         }
+        {
+            VERBATIM_TRY_LET(q, db.prepare("SELECT seq, conversation, user, recipients, body, "
+                                           "attachments FROM records WHERE seq = ? AND type IN "
+                                           "(?, ?, ?)"));
+            for (auto seq : candidates) {
+                q->bind(1, std::int64_t(seq))
+                    .bind(2, std::int64_t(proto::TEXT))
+                    .bind(3, std::int64_t(proto::ATTACHMENT))
+                    .bind(4, std::int64_t(proto::EDIT));
+                VERBATIM_TRY_LET(row, q->step());
+                if (*row) {
+                    info[seq] = {q->columnText(1), q->columnText(2), q->columnText(3)};
+                    std::string text = str(q->columnBlob(4));
+                    if (!q->columnIsNull(5)) {
+                        proto::AttachmentList list;
+                        auto raw = q->columnBlob(5);
+                        if (list.ParseFromArray(raw.data(), int(raw.size())))
+                            for (const auto& a : list.items())
+                                text += "\n" + a.file_name();
+                    }
+                    VERBATIM_TRY(add(key(seq, -1), std::move(text)));
+                }
+                q->reset();
+            }
+        }
+        {
+            // Plain-text attachments are not in the archive's index: all of them go in.
+            VERBATIM_TRY_LET(q, db.prepare("SELECT a.seq, a.idx, a.data, r.conversation, r.user, "
+                                           "r.recipients FROM attachments a JOIN records r ON "
+                                           "r.seq = a.seq WHERE a.seq > ? AND a.seq <= ? AND "
+                                           "a.data IS NOT NULL AND a.mime LIKE 'text/%' AND "
+                                           "length(a.data) <= ?"));
+            q->bind(1, std::int64_t(lowest))
+                .bind(2, std::int64_t(head))
+                .bind(3, kMaxTextAttachment);
+            VERBATIM_TRY(q->forEachRow([&](storage::Statement& s) -> Result<void> {
+                const auto seq = std::uint64_t(s.columnInt(0));
+                const auto idx = int(s.columnInt(1));
+                if (idx < 0 || idx > 100) return {};
+                info.emplace(seq, EntryInfo{s.columnText(3), s.columnText(4), s.columnText(5)});
+                Bytes data = s.columnBlob(2);
+                std::string text = str(data);
+                std::fill(data.begin(), data.end(), 0);
+                auto r = add(key(seq, idx), std::move(text));
+                std::fill(text.begin(), text.end(), 0);
+                return r;
+            }));
+        }
+        for (auto& p : active) {
+            std::string matterId;
+            if (!p.policy.spec.matter.empty()) {
+                auto id = m_archive.resolveConversation(p.policy.spec.matter);
+                matterId = id ? *id : std::string("\x01none");
+            }
+            VERBATIM_TRY_LET(q, db.prepare("SELECT rowid, highlight(sv_text, 0, char(1), "
+                                           "char(2)) FROM temp.sv_text WHERE sv_text "
+                                           "MATCH ? AND rowid > ? ORDER BY rowid"));
+            q->bind(1, std::string_view(p.fts5)).bind(2, key(p.evaluated, 126));
+            VERBATIM_TRY(q->forEachRow([&](storage::Statement& s) -> Result<void> {
+                const auto rowid = s.columnInt(0);
+                const auto seq = std::uint64_t(rowid / 128);
+                const int part = int(rowid % 128) - 1;
+                auto it = info.find(seq);
+                if (it == info.end() || seq > head) return {};
+                const auto& e = it->second;
+                if (!matterId.empty() && e.conversation != matterId) return {};
+                std::vector<std::string> people{e.user};
+                for (std::size_t i = 0; i < e.recipients.size();) {
+                    auto j = e.recipients.find(' ', i);
+                    if (j == std::string::npos) j = e.recipients.size();
+                    if (j > i) people.push_back(e.recipients.substr(i, j - i));
+                    i = j + 1;
+                }
+                if (!p.policy.spec.participant.empty() &&
+                    std::find(people.begin(), people.end(), p.policy.spec.participant) ==
+                        people.end())
+                    return {};
+                if (!p.policy.spec.direction.empty()) {
+                    bool client = false;
+                    for (const auto& u : people)
+                        client = client || roles[u] == "ROLE_CLIENT";
+                    if (client != (p.policy.spec.direction == "to-clients")) return {};
+                }
+                std::vector<AlertMatch> matches;
+                std::string context;
+                cutContext(s.columnText(1), matches, context);
+                VERBATIM_TRY_LET(a, db.cached("INSERT OR IGNORE INTO sv_alerts (id, kind, "
+                                              "policy, version, seq, part, severity, "
+                                              "matches, context, source_seq) VALUES (?, "
+                                              "'policy', ?, ?, ?, ?, ?, ?, ?, 0)"));
+                a->bind(1, std::string_view(
+                               policyAlertId(p.policy.spec.name, p.policy.version, seq, part)))
+                    .bind(2, std::string_view(p.policy.spec.name))
+                    .bind(3, std::int64_t(p.policy.version))
+                    .bind(4, std::int64_t(seq))
+                    .bind(5, std::int64_t(part))
+                    .bind(6, std::string_view(p.policy.spec.severity))
+                    .bind(7, std::string_view(matchesStored(matches)))
+                    .bind(8, std::string_view(context));
+                VERBATIM_TRY(a->run());
+                stats.newAlerts += std::size_t(db.changes());
+                return {};
+            }));
+        }
+        VERBATIM_TRY(db.exec("DELETE FROM temp.sv_text"));
         for (auto& p : active) {
             VERBATIM_TRY_LET(up, db.prepare("INSERT OR REPLACE INTO sv_progress (name, version, "
                                             "evaluated_seq) VALUES (?, ?, ?)"));

@@ -35,7 +35,7 @@ std::unique_ptr<storage::Database> rawDatabase(const std::string& path, ByteView
     return db ? std::move(*db) : nullptr;
 }
 
-/// A decrypted record as the pull stores it.
+/// A decrypted record as the pull stores it, and its text in the full-text index.
 void addRecord(storage::Database& db, std::uint64_t seq, const std::string& conversation,
                const std::string& user, const std::string& recipients, proto::MessageType type,
                const std::string& body, std::uint64_t timeMs = 1764300000000ULL) {
@@ -56,6 +56,13 @@ void addRecord(storage::Database& db, std::uint64_t seq, const std::string& conv
         .bind(10, ByteView(id))
         .bind(11, ByteView(id));
     QVERIFY(st->run());
+    // The full-text index the pull keeps beside the records (text, edits, attachment names).
+    if (type == proto::TEXT || type == proto::EDIT || type == proto::ATTACHMENT) {
+        auto f = db.prepare("INSERT INTO records_fts (rowid, body) VALUES (?, ?)");
+        QVERIFY(f);
+        f->bind(1, std::int64_t(seq)).bind(2, std::string_view(body));
+        QVERIFY(f->run());
+    }
 }
 
 void addUser(storage::Database& db, const std::string& id, const std::string& role) {
