@@ -404,6 +404,7 @@ struct Options {
     bool keep = false;
     std::string relay = VERBATIM_RELAY_BINARY;
     std::vector<std::string> serveArgs; ///< passed on to `verbatim-relay serve` (--serve-arg)
+    std::string store; ///< --store: the relay's PostgreSQL store for init, admin and serve
     // Derived.
     int smallDevices = 200;
     int repeats = 3;
@@ -416,7 +417,8 @@ int usage() {
     std::fputs(
         "usage: verbatim-relay-load [--devices N] [--in-flight N] [--rate MSG_PER_S] [--seconds "
         "S]\n"
-        "                           [--relay PATH] [--serve-arg ARG]... [--keep] | --smoke\n"
+        "                           [--relay PATH] [--serve-arg ARG]... [--store URL] [--keep] | "
+        "--smoke\n"
         "  --devices    devices online in the large runs (even; default 2000)\n"
         "  --in-flight  messages in flight in the closed-loop runs (default 1000)\n"
         "  --rate       offered load of the latency run, messages/s (default 5000)\n"
@@ -426,6 +428,7 @@ int usage() {
         "  --relay      the verbatim-relay binary (default: the one built with this tree)\n"
         "  --serve-arg  one more argument for `verbatim-relay serve` (repeat for each), e.g.\n"
         "               --serve-arg --journal-signatures --serve-arg compliance\n"
+        "  --store      postgresql://... : the relay on that (empty) PostgreSQL database\n"
         "  --keep       keep the temporary relay directory\n"
         "  --smoke      a tiny run (20 devices, ~200 messages) that fails unless all arrive\n",
         stderr);
@@ -705,9 +708,17 @@ void Bench::setup() {
     setenv("VERBATIM_PASSPHRASE", toHex(crypto::randomBytes(16)).c_str(), 1);
     // The relay's keys are sealed under an unlock secret kept outside its data directory.
     const std::string unlock = (m_dir / "relay.unlock").string();
-    must(run({m_opt.relay, "init", "--data", data.string(), "--firm", "Load Test LLP",
-              "--journal-key", (m_dir / "journal.pub").string(), "--root-key-out",
-              (m_dir / "root.key").string(), "--unlock-file", unlock}),
+    // --store: every relay command on the same PostgreSQL database.
+    auto withStore = [&](std::vector<std::string> args) {
+        if (!m_opt.store.empty()) {
+            args.insert(args.begin() + 2, m_opt.store);
+            args.insert(args.begin() + 2, "--store");
+        }
+        return args;
+    };
+    must(run(withStore({m_opt.relay, "init", "--data", data.string(), "--firm", "Load Test LLP",
+                        "--journal-key", (m_dir / "journal.pub").string(), "--root-key-out",
+                        (m_dir / "root.key").string(), "--unlock-file", unlock})),
          "relay init");
     m_pin = must(relay::certificateFingerprint((data / "tls.crt").string()), "certificate pin");
 
@@ -729,14 +740,13 @@ void Bench::setup() {
             if (p >= pairs || failed) return;
             char user[32];
             std::snprintf(user, sizeof user, "lawyer-%05d", p);
-            auto enroll = run({m_opt.relay, "admin", "--data", data.string(), "--unlock-file",
-                               unlock, "enroll", user, "--role", "lawyer", "--name",
-                               std::string("Lawyer ") + std::to_string(p)});
-            auto invite =
-                enroll
-                    ? run({m_opt.relay, "admin", "--data", data.string(), "--unlock-file", unlock,
-                           "invite", "--from", user, "--matter", "matter-" + std::to_string(p)})
-                    : Result<std::string>(tl::unexpected(enroll.error()));
+            auto enroll = run(withStore(
+                {m_opt.relay, "admin", "--data", data.string(), "--unlock-file", unlock, "enroll",
+                 user, "--role", "lawyer", "--name", std::string("Lawyer ") + std::to_string(p)}));
+            auto invite = enroll ? run(withStore({m_opt.relay, "admin", "--data", data.string(),
+                                                  "--unlock-file", unlock, "invite", "--from", user,
+                                                  "--matter", "matter-" + std::to_string(p)}))
+                                 : Result<std::string>(tl::unexpected(enroll.error()));
             if (!enroll || !invite) {
                 std::lock_guard lock(errMutex);
                 error = (!enroll ? enroll.error() : invite.error()).message;
@@ -767,6 +777,10 @@ void Bench::setup() {
         relayArgs.push_back(s);
     for (const auto& s : m_opt.serveArgs)
         relayArgs.push_back(s);
+    if (!m_opt.store.empty()) {
+        relayArgs.push_back("--store");
+        relayArgs.push_back(m_opt.store);
+    }
     m_relay.start(relayArgs, (m_dir / "relay.log").string());
     m_endpoint = tcp::endpoint(net::ip::make_address("127.0.0.1"), m_relay.port);
     note("relay pid %d listening on 127.0.0.1:%u%s", int(m_relay.pid()), unsigned(m_relay.port),
@@ -1673,6 +1687,8 @@ int main(int argc, char** argv) {
                 o.relay = value();
             else if (a == "--serve-arg")
                 o.serveArgs.push_back(value());
+            else if (a == "--store")
+                o.store = value();
             else if (a == "--keep")
                 o.keep = true;
             else if (a == "--smoke")
