@@ -12,6 +12,9 @@
 //   search    200 queries (single common/rare words, two-word AND, with a matter or a
 //             participant filter), newest 100 hits each: p50 / p95.
 //   export    RSMF 2.0 of the 10,000-message matter.
+//   supervise 50 lexicon policies (issue 21: words, phrases, OR, w/N, prefixes), journaled by the
+//             compliance officer, evaluated over the whole archive by Supervision::refresh, which
+//             each pull runs (set against the pull's time); the alert list and a year's report.
 //
 // Run: build/dev/tests/bench/verbatim-compliance-bench [--entries N] (default 1,000,000;
 // --quick: 3,000 entries, the smoke test).
@@ -33,6 +36,8 @@
 #include "client/core/Client.h"
 #include "compliance/Archive.h"
 #include "compliance/Export.h"
+#include "compliance/Supervision.h"
+#include "crypto/Hkdf.h"
 #include "crypto/Random.h"
 #include "journal/HashChain.h"
 #include "storage/Database.h"
@@ -310,6 +315,78 @@ int main(int argc, char** argv) {
         if (!ec) archiveBytes += n;
     }
 
+    // ---- supervise ------------------------------------------------------------------------------
+    // 50 policies as the officer's SUPERVISION records would arrive (written into the archive as
+    // the pull stores decrypted records), then everything they raise over the whole archive.
+    {
+        auto key = crypto::hkdfSha256(*h.journalKey().privateKey(),
+                                      view(std::string_view("verbatim-archive-v1")),
+                                      view(std::string_view("archive database key")), 32);
+        if (!key) DIE("archive key");
+        auto db = storage::Database::open(archivePath, *key, {false});
+        if (!db) DIE("archive database");
+        auto role = (*db)->prepare("SELECT role FROM users WHERE id = 'officer'");
+        if (!role || !*role->step() || role->columnText(0) != "ROLE_COMPLIANCE")
+            DIE("the officer's role is not in the archive");
+        role->reset();
+        auto top = (*db)->prepare("SELECT max(seq) FROM records");
+        if (!top || !*top->step()) DIE("head");
+        std::uint64_t seq = std::uint64_t(top->columnInt(0));
+        top->reset();
+        for (int i = 0; i < 50; ++i) {
+            compliance::PolicySpec p;
+            p.name = "policy " + std::to_string(i);
+            const auto& w = words;
+            switch (i % 5) {
+            case 0:
+                p.query = w[3000 + i];
+                break;
+            case 1:
+                p.query = "\"" + w[1000 + i] + " " + w[1001 + i] + "\"";
+                break;
+            case 2:
+                p.query = w[2000 + i] + " OR " + w[2500 + i];
+                break;
+            case 3:
+                p.query = w[1500 + i] + " w/3 " + w[400 + i];
+                break;
+            case 4:
+                p.query = w[4000 + i].substr(0, w[4000 + i].size() - 1) + "*";
+                break;
+            }
+            auto body = compliance::supervisionPolicyBody(p);
+            if (!body) DIE(body.error().message.c_str());
+            Bytes id = crypto::randomBytes(16);
+            auto ins = (*db)->prepare(
+                "INSERT INTO records (seq, message_id, conversation, user, device, recipients, "
+                "type, time_ms, server_time_ms, body, entry_hash, key_id) VALUES (?, ?, "
+                "'review', 'officer', 1, '', ?, 0, 0, ?, ?, ?)");
+            if (!ins) DIE("insert policy");
+            ins->bind(1, std::int64_t(++seq))
+                .bind(2, ByteView(id))
+                .bind(3, std::int64_t(proto::SUPERVISION))
+                .bind(4, view(*body))
+                .bind(5, ByteView(id))
+                .bind(6, ByteView(id));
+            if (!ins->run()) DIE("insert policy");
+        }
+    }
+    compliance::Supervision sv(**archive);
+    auto svStart = Clock::now();
+    auto refreshed = sv.refresh();
+    const double svSeconds = secs(Clock::now() - svStart);
+    if (!refreshed) DIE(refreshed.error().message.c_str());
+    if (refreshed->records != 50) DIE("the policies were not applied");
+    auto listStart = Clock::now();
+    auto alertList = sv.alerts();
+    const double listSeconds = secs(Clock::now() - listStart);
+    if (!alertList) DIE(alertList.error().message.c_str());
+    auto reportStart = Clock::now();
+    auto year = sv.report(0, 0);
+    const double reportSeconds = secs(Clock::now() - reportStart);
+    if (!year) DIE(year.error().message.c_str());
+    const std::string html = year->html("Bench LLP");
+
     std::printf("verbatim-compliance-bench: %zu entries, %u cores\n\n", entries, threads);
     std::printf("| step | result |\n|---|---:|\n");
     std::printf("| generate (seal + sign, %u threads) | %.0f entries/s |\n", threads,
@@ -324,6 +401,12 @@ int main(int argc, char** argv) {
                 searchMs.size(), p50, p95);
     std::printf("| RSMF export of a %zu-message matter | %.2f s (%zu events) |\n", matterSize,
                 exportSeconds, exported->events);
+    std::printf(
+        "| 50 policies over the whole archive (Supervision::refresh) | %.2f s = %.1f %% of the "
+        "pull (%zu alerts) |\n",
+        svSeconds, 100.0 * svSeconds / pullSeconds, refreshed->newAlerts);
+    std::printf("| list every alert | %.3f s |\n", listSeconds);
+    std::printf("| the year's report (%zu rows) | %.3f s |\n", year->rows.size(), reportSeconds);
     std::printf("| archive size | %.0f bytes/entry |\n", double(archiveBytes) / double(entries));
     std::printf("| memory growth during pull | %.1f MiB |\n",
                 double(rssAfter - rssBefore) / 1024.0);
