@@ -158,7 +158,8 @@ struct Event {
         ConnectedElsewhere, ///< another copy of this profile connected as this device: no reconnect
                             ///< until start()
         RelayRestored,      ///< the relay was restored from a backup: what it lost is sent again
-                            ///< (detail: the sentence for the user, with how many messages; once)
+                            ///< (detail: the sentence for the user, with how many messages; once,
+                            ///< when anything was sent again)
     };
     Event(Kind k, std::string conversation_ = {}, std::string messageId_ = {},
           std::string refId_ = {}, std::string sender_ = {}, std::string text_ = {},

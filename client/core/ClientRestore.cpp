@@ -18,6 +18,9 @@ namespace {
 // pre-key replacement that follows a restore is still to be made.
 constexpr const char* kEpochKey = "restore_epoch";
 constexpr const char* kPreKeysDueKey = "restore_prekeys_due";
+// The sentence for the user, from the transaction that queued the resends until it was shown:
+// a crash in between shows it at the next connection instead of never.
+constexpr const char* kNoticeKey = "restore_notice";
 
 std::string messagesText(std::size_t n) {
     return std::to_string(n) + (n == 1 ? " message" : " messages");
@@ -50,12 +53,14 @@ bool Client::Impl::reactToRestore(const proto::QueueDrained& drained) {
     const std::string& epoch = drained.restore_epoch();
     std::vector<Outbox::SentRow> lost;
     bool react = false, preKeysDue = false;
+    std::string notice;
     {
         std::lock_guard lock(mutex);
         if (!db) return false;
         auto seen = accounts->get(kEpochKey);
         if (!seen) return false;
         preKeysDue = accounts->text(kPreKeysDueKey) == "1";
+        notice = accounts->text(kNoticeKey);
         // An empty epoch is a relay never restored: nothing to do, whatever was seen before.
         if (!epoch.empty() && (*seen ? **seen : std::string()) != epoch) {
             auto any = outbox->anySent();
@@ -110,8 +115,12 @@ bool Client::Impl::reactToRestore(const proto::QueueDrained& drained) {
                     conversation, "The relay was restored from a backup; " + messagesText(n) +
                                       " of yours here that it lost were sent again."))
                 return false;
+        if (resent > 0)
+            notice = "The relay was restored from a backup; " + messagesText(resent) +
+                     (resent == 1 ? " was" : " were") + " sent again.";
         if (!accounts->set(kEpochKey, view(epoch)) ||
-            !accounts->set(kPreKeysDueKey, view(std::string_view("1"))) || !tx.commit())
+            !accounts->set(kPreKeysDueKey, view(std::string_view("1"))) ||
+            (resent > 0 && !accounts->set(kNoticeKey, view(notice))) || !tx.commit())
             return false;
         preKeysDue = true;
         log::write(
@@ -122,6 +131,11 @@ bool Client::Impl::reactToRestore(const proto::QueueDrained& drained) {
             std::lock_guard q(queueMutex);
             outboxIdle = false;
         }
+    }
+    if (!notice.empty()) {
+        emit({Event::Kind::RelayRestored, {}, {}, {}, {}, {}, notice});
+        std::lock_guard lock(mutex);
+        if (db) (void)accounts->remove(kNoticeKey);
     }
     if (preKeysDue) {
         // The restored relay may hand out one-time pre-keys that were used after the backup (this
@@ -138,15 +152,6 @@ bool Client::Impl::reactToRestore(const proto::QueueDrained& drained) {
             }
         }
     }
-    if (react)
-        emit({Event::Kind::RelayRestored,
-              {},
-              {},
-              {},
-              {},
-              {},
-              "The relay was restored from a backup; " + messagesText(resent) +
-                  (resent == 1 ? " was" : " were") + " sent again."});
     return true;
 }
 

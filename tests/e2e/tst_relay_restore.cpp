@@ -14,10 +14,12 @@
 #include <QtTest>
 
 #include <map>
+#include <random>
 
 #include "ClientParty.h"
 #include "E2EHarness.h"
 #include "client/compliance/Archive.h"
+#include "common/Try.h"
 #include "crypto/Random.h"
 #include "crypto/X25519.h"
 
@@ -87,6 +89,78 @@ class TestRelayRestore : public QObject {
         return r;
     }
 
+    /// verbatim-cli with profile `profile` (the passphrase from the environment).
+    static QProcess* startCli(const QString& profile, const QStringList& args) {
+        auto* p = new QProcess();
+        auto e = QProcessEnvironment::systemEnvironment();
+        e.insert("VERBATIM_PASSPHRASE", kPass);
+        e.insert("VERBATIM_LOG", "warn");
+        p->setProcessEnvironment(e);
+        p->start(VERBATIM_CLI_BIN, QStringList{"--profile", profile} + args);
+        p->waitForStarted();
+        return p;
+    }
+    static Run cli(const QString& profile, const QStringList& args) {
+        std::unique_ptr<QProcess> p(startCli(profile, args));
+        Run r;
+        if (!p->waitForFinished(60000)) {
+            p->kill();
+            p->waitForFinished();
+            r.err = "timed out";
+            return r;
+        }
+        r.code = p->exitStatus() == QProcess::NormalExit ? p->exitCode() : -1;
+        r.out = QString::fromUtf8(p->readAllStandardOutput());
+        r.err = QString::fromUtf8(p->readAllStandardError());
+        if (r.code != 0) qWarning("cli %s: %s", qPrintable(args.join(' ')), qPrintable(r.err));
+        return r;
+    }
+
+    /// `verbatim-relay init` in `dir`/data for firm `firm` with `journalKey`, on new ports.
+    bool initFirm(const QString& dir, const QString& firm, const crypto::X25519Key& journalKey) {
+        m_port = e2e::freeLoopbackPort();
+        do // two probes may return the same free port
+            m_adminPort = e2e::freeLoopbackPort();
+        while (m_adminPort == m_port);
+        if (!writeAll(dir + "/journal.pub",
+                      QByteArray::fromStdString(toHex(journalKey.publicKey()))))
+            return false;
+        auto r = relay({"init", "--data", dir + "/data", "--unlock-file", dir + "/relay.unlock",
+                        "--firm", firm, "--journal-key", dir + "/journal.pub", "--root-key-out",
+                        dir + "/root.key", "--address", QString("127.0.0.1:%1").arg(m_port)});
+        if (r.code != 0) qWarning("init: %s", qPrintable(r.err));
+        return r.code == 0;
+    }
+
+    /// The link `verbatim-relay admin ARGS` prints (enroll, invite).
+    static std::string adminLink(const QString& data, const QString& unlock,
+                                 const QStringList& args) {
+        auto r = relay(QStringList{"admin", "--data", data, "--unlock-file", unlock} + args);
+        if (r.code != 0) qWarning("admin: %s", qPrintable(r.err));
+        return r.out.trimmed().toStdString();
+    }
+
+    /// Pulls the whole journal into a new archive through `officer` and verifies it.
+    static Result<std::unique_ptr<compliance::Archive>>
+    pullAndVerify(const QString& path, const crypto::X25519Key& journalKey, Party& officer,
+                  compliance::VerifyReport* report) {
+        std::vector<crypto::X25519Key> keys;
+        keys.push_back(std::move(*crypto::X25519Key::fromPrivate(*journalKey.privateKey())));
+        VERBATIM_TRY_LET(archive,
+                         compliance::Archive::open(path.toStdString(), std::move(keys), true));
+        VERBATIM_TRY_LET(manifest, officer->firmManifest());
+        VERBATIM_TRY((*archive)->setManifest(view(*manifest), officer->account().firmFingerprint));
+        if (!eventually([&] { return officer->isConnected(); }))
+            return fail(ErrorCode::Unavailable, "the officer is offline");
+        auto* c = officer.c.get();
+        VERBATIM_TRY((*archive)->pull(
+            [c](std::uint64_t a, std::uint32_t l) { return c->pullJournalPage(a, l); },
+            [c](const std::string& id, std::uint64_t max) { return c->fetchBlob(id, max); }));
+        VERBATIM_TRY_LET(r, (*archive)->verify());
+        *report = std::move(*r);
+        return std::move(*archive);
+    }
+
     bool startServe(const QString& data, const QString& unlock) {
         m_relay = std::make_unique<QProcess>();
         m_relay->setProcessEnvironment(env());
@@ -131,21 +205,9 @@ private slots:
         const QString data = dir.path() + "/data", unlock = dir.path() + "/relay.unlock",
                       backupFile = dir.path() + "/nightly.vrb", restored = dir.path() + "/restored";
         auto journalKey = *crypto::X25519Key::generate();
-        m_port = e2e::freeLoopbackPort();
-        do // two probes may return the same free port
-            m_adminPort = e2e::freeLoopbackPort();
-        while (m_adminPort == m_port);
-        QVERIFY(writeAll(dir.path() + "/journal.pub",
-                         QByteArray::fromStdString(toHex(journalKey.publicKey()))));
-        auto init =
-            relay({"init", "--data", data, "--unlock-file", unlock, "--firm", "Restore & Co",
-                   "--journal-key", dir.path() + "/journal.pub", "--root-key-out",
-                   dir.path() + "/root.key", "--address", QString("127.0.0.1:%1").arg(m_port)});
-        QVERIFY2(init.code == 0, qPrintable(init.err));
+        QVERIFY(initFirm(dir.path(), "Restore & Co", journalKey));
         auto link = [&](const QString& dataDir, const QStringList& args) {
-            auto r = relay(QStringList{"admin", "--data", dataDir, "--unlock-file", unlock} + args);
-            if (r.code != 0) qWarning("admin: %s", qPrintable(r.err));
-            return r.out.trimmed().toStdString();
+            return adminLink(dataDir, unlock, args);
         };
         const auto lenaLink = link(data, {"enroll", "lena", "--role", "lawyer"});
         const auto samLink = link(data, {"enroll", "sam", "--role", "lawyer"});
@@ -311,25 +373,10 @@ private slots:
 
         // Compliance: the restored journal, continued by the resends, verifies (chain,
         // signatures, commitments and every device's own chain) and holds each message once.
-        std::vector<crypto::X25519Key> keys;
-        keys.push_back(std::move(*crypto::X25519Key::fromPrivate(*journalKey.privateKey())));
-        auto archive = compliance::Archive::open(dir.path().toStdString() + "/restore.archive",
-                                                 std::move(keys), true);
+        compliance::VerifyReport report;
+        auto archive = pullAndVerify(dir.path() + "/restore.archive", journalKey, *olga, &report);
         QVERIFY2(archive, archive ? "" : archive.error().message.c_str());
-        auto manifest = olga->firmManifest();
-        QVERIFY(manifest);
-        QVERIFY((*archive)->setManifest(view(*manifest), olga->account().firmFingerprint));
-        QVERIFY(eventually([&] { return olga->isConnected(); }));
-        auto* officer = olga.get()->c.get();
-        auto stats = (*archive)->pull(
-            [officer](std::uint64_t a, std::uint32_t l) { return officer->pullJournalPage(a, l); },
-            [officer](const std::string& id, std::uint64_t max) {
-                return officer->fetchBlob(id, max);
-            });
-        QVERIFY2(stats, stats ? "" : stats.error().message.c_str());
-        auto report = (*archive)->verify();
-        QVERIFY2(report, report ? "" : report.error().message.c_str());
-        QVERIFY2(report->ok(), report->text().c_str());
+        QVERIFY2(report.ok(), report.text().c_str());
         auto timeline = (*archive)->timeline(matter);
         QVERIFY(timeline);
         std::map<std::string, int> journaled;
@@ -343,6 +390,119 @@ private slots:
         for (const auto& e : *timeline)
             if (e.messageId == before[0])
                 QCOMPARE(e.body, std::string("before 0, edited after the backup"));
+    }
+
+    // The reaction is crash-safe: a lawyer on verbatim-cli meets the restored relay in `sync`
+    // runs killed with SIGKILL at random moments (while it queues what was lost, records the
+    // epoch, sends). Once a run finishes, everything the relay lost has reached the client
+    // exactly once, the lawyer was told once, and the journal verifies.
+    void killedDuringTheReactionLosesNothing() {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QString data = dir.path() + "/data", unlock = dir.path() + "/relay.unlock",
+                      backupFile = dir.path() + "/nightly.vrb", restored = dir.path() + "/restored",
+                      lena = dir.path() + "/lena";
+        auto journalKey = *crypto::X25519Key::generate();
+        QVERIFY(initFirm(dir.path(), "Crash & Co", journalKey));
+        const auto lenaLink = adminLink(data, unlock, {"enroll", "lena", "--role", "lawyer"});
+        const auto olgaLink = adminLink(data, unlock, {"enroll", "olga", "--role", "compliance"});
+        const auto carlLink =
+            adminLink(data, unlock, {"invite", "--from", "lena", "--matter", "Crash matter"});
+        QVERIFY(startServe(data, unlock));
+        QCOMPARE(cli(lena, {"join", QString::fromStdString(lenaLink), "--name", "Lena"}).code, 0);
+        auto carl = joinParty(carlLink, "Carl", true);
+        auto olga = joinParty(olgaLink, "Olga");
+        QVERIFY(carl && olga);
+        carl->start();
+        olga->start();
+        QVERIFY(carl->waitUntilSynced(20s) && olga->waitUntilSynced(20s));
+        auto convs = carl->conversations();
+        QVERIFY(convs && convs->size() == 1);
+        const QString matter = QString::fromStdString((*convs)[0].id);
+        auto send = [&](const std::string& text) {
+            auto r = cli(lena, {"send", matter, QString::fromStdString(text)});
+            return r.code == 0 ? r.out.trimmed().toStdString() : std::string();
+        };
+        const std::string first = send("before the backup");
+        QVERIFY(!first.empty());
+        QVERIFY(eventually([&] { return msg(*carl, first).has_value(); }));
+        auto b = relay({"backup", "--data", data, "--out", backupFile, "--unlock-file", unlock});
+        QVERIFY2(b.code == 0, qPrintable(b.err));
+        carl->stop();
+        std::vector<std::string> after;
+        for (int i = 0; i < 6; ++i) {
+            after.push_back(send("after the backup " + std::to_string(i)));
+            QVERIFY(!after.back().empty());
+        }
+        olga->stop();
+        stopServe();
+        auto r =
+            relay({"restore", "--from", backupFile, "--data", restored, "--unlock-file", unlock});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QVERIFY(startServe(restored, unlock));
+
+        // SIGKILL at moments creeping through the lawyer's first runs against the restored relay
+        // (opening the profile, connecting, queueing what was lost and recording the epoch,
+        // sending), until a run has done the whole reaction.
+        std::mt19937 rng(19);
+        QByteArray events;
+        int killedBefore = 0;
+        for (int round = 0; round < 40 && !events.contains("relay_restored"); ++round) {
+            std::unique_ptr<QProcess> p(startCli(lena, {"sync", "--wait", "1"}));
+            if (!p->waitForFinished(int(20 + 25 * round + rng() % 25))) {
+                p->kill();
+                p->waitForFinished();
+            }
+            events += p->readAllStandardOutput();
+            killedBefore += events.contains("relay_restored") ? 0 : 1;
+        }
+        qInfo("%d runs killed before one told of the restore", killedBefore);
+        QVERIFY(killedBefore > 0);
+        for (int round = 0; round < 3; ++round) { // and while sending
+            std::unique_ptr<QProcess> p(startCli(lena, {"sync", "--wait", "1"}));
+            if (!p->waitForFinished(int(50 + rng() % 300))) {
+                p->kill();
+                p->waitForFinished();
+            }
+            events += p->readAllStandardOutput();
+        }
+        auto last = cli(lena, {"sync"});
+        QCOMPARE(last.code, 0);
+        events += last.out.toUtf8();
+        QVERIFY2(events.count("\"event\":\"relay_restored\"") <= 1, events.constData());
+
+        carl->start();
+        olga->start();
+        QVERIFY(eventually(
+            [&] {
+                for (const auto& id : after)
+                    if (!msg(*carl, id)) return false;
+                return true;
+            },
+            30s));
+        QVERIFY(carl->waitUntilSynced(20s));
+        QTest::qWait(500);
+        auto history = carl->history(matter.toStdString(), 1000);
+        QVERIFY(history);
+        std::map<std::string, int> shown;
+        for (const auto& v : *history)
+            ++shown[v.id];
+        QCOMPARE(shown[first], 1);
+        for (const auto& id : after) {
+            QCOMPARE(shown[id], 1);
+            QCOMPARE(countOf(*carl, client::Event::Kind::Message, id), std::size_t(1));
+        }
+        // The lawyer's own view: each message once, and one notice of the restore.
+        auto own = cli(lena, {"history", matter, "--limit", "1000"});
+        QCOMPARE(own.code, 0);
+        QCOMPARE(int(own.out.count("restored from a backup")), 1);
+        for (const auto& id : after)
+            QCOMPARE(int(own.out.count(QString::fromStdString("\"id\":\"" + id + "\""))), 1);
+
+        compliance::VerifyReport report;
+        auto archive = pullAndVerify(dir.path() + "/crash.archive", journalKey, *olga, &report);
+        QVERIFY2(archive, archive ? "" : archive.error().message.c_str());
+        QVERIFY2(report.ok(), report.text().c_str());
     }
 };
 
