@@ -18,6 +18,7 @@
 
 #include "ClientParty.h"
 #include "E2EHarness.h"
+#include "WireProxy.h"
 #include "client/core/Client.h"
 #include "crypto/Random.h"
 #include "journal/AttachmentBlob.h"
@@ -154,6 +155,44 @@ std::optional<LawyerAndClient> lawyerAndClient(e2e::Harness& h, const std::strin
             20000))
         return std::nullopt;
     return out;
+}
+
+// `link` with the proxy's address in place of the relay's (the same certificate pin).
+std::string viaProxy(std::string link, const e2e::WireProxy& proxy) {
+    const auto at = link.find("relay=") + 6;
+    link.replace(at, link.find('&', at) - at, "127.0.0.1:" + std::to_string(proxy.port()));
+    return link;
+}
+
+// A proxy in front of the harness's relay, presenting the relay's certificate, and a manifest
+// (served after the restart) naming both addresses, so links to either pass C-LINK-3.
+std::unique_ptr<e2e::WireProxy> proxyFor(e2e::Harness& h) {
+    auto dir = h.dataDir().toStdString();
+    auto proxy =
+        std::make_unique<e2e::WireProxy>(h.endpoint().port, dir + "/tls.crt", dir + "/tls.key");
+    if (!proxy->ok()) return nullptr;
+    h.setManifestRelays({"127.0.0.1:" + std::to_string(h.endpoint().port),
+                         "127.0.0.1:" + std::to_string(proxy->port())},
+                        {});
+    if (!h.restart()) return nullptr;
+    return proxy;
+}
+
+// Every WebSocket message a client sent through `proxy` is one Frame holding a request: no
+// `batch` (C-WS-1).
+bool sentNoBatch(const e2e::WireProxy& proxy) {
+    for (const auto& m : proxy.clientMessages()) {
+        proto::Frame frame;
+        if (!frame.ParseFromString(m)) {
+            qWarning("a client message is not a Frame");
+            return false;
+        }
+        if (frame.has_batch() || !frame.has_request()) {
+            qWarning("the client sent a %s", frame.has_batch() ? "batch" : "frame without request");
+            return false;
+        }
+    }
+    return true;
 }
 
 client::JoinOptions joinOptions() {
@@ -954,6 +993,83 @@ private slots:
             QCOMPARE(int(device.error().code), int(ErrorCode::AuthFailed));
             alice->stop();
         }
+    }
+
+    // C-HTTP-1: relays before issue 17 served the manifest as application/x-protobuf; a relay
+    // serving it as text/html, or with no type at all, is joined and synced with all the same.
+    // C-WS-1: everything the client sends over the WebSocket is one Frame per message, never a
+    // `batch` (recorded on the wire by the proxy, through join, sync and an invite).
+    void manifestContentTypeIsIgnoredAndNoBatchIsSent() {
+        e2e::Harness h;
+        QVERIFY(h.ok());
+        auto proxy = proxyFor(h);
+        QVERIFY2(proxy, "the proxy in front of the relay did not start");
+        int user = 0;
+        for (const std::string type : {"text/html; charset=utf-8", ""}) {
+            proxy->setManifestContentType(type);
+            const int before = proxy->manifestsRetyped();
+            const std::string name = "lawyer" + std::to_string(++user);
+            auto lawyer = joinParty(viaProxy(h.enrollLink(name, proto::ROLE_LAWYER), *proxy), name);
+            QVERIFY2(lawyer, type.c_str());
+            QVERIFY2(proxy->manifestsRetyped() > before, "the join fetched no manifest");
+            lawyer->start();
+            QVERIFY2(lawyer->waitUntilSynced(20s), type.c_str());
+            QVERIFY(sentNoBatch(*proxy));
+            auto link = lawyer->createInvite("Matter of " + name);
+            QVERIFY2(link, link ? "" : link.error().message.c_str());
+            lawyer->stop();
+        }
+        QVERIFY2(proxy->clientMessages().size() >= 4,
+                 "the proxy saw no WebSocket traffic from the client");
+        QVERIFY(sentNoBatch(*proxy));
+    }
+
+    // C-STATUS-1: the status decides, never the text. Through a proxy that writes "OK" into
+    // every refusal (WebSocket `Response.error` and HTTP bodies) and a refusal-like text into
+    // every success, the client still succeeds where the status is OK and fails, with the error
+    // the status calls for, where it is not.
+    void clientActsOnTheStatusNotTheText() {
+        e2e::Harness h;
+        QVERIFY(h.ok());
+        auto proxy = proxyFor(h);
+        QVERIFY2(proxy, "the proxy in front of the relay did not start");
+        proxy->setAnswerTexts("OK", "403 forbidden: refused, not a member");
+        const std::string enroll = viaProxy(h.enrollLink("alice", proto::ROLE_LAWYER), *proxy);
+        auto alice = joinParty(enroll, "Alice");
+        QVERIFY(alice);
+        alice->start();
+        QVERIFY(alice->waitUntilSynced(20s));
+        // Successes whose text reads as a refusal.
+        auto link = alice->createInvite("Matter A");
+        QVERIFY2(link, link ? "" : link.error().message.c_str());
+        auto carol = joinParty(*link, "Carol", true); // straight to the relay
+        QVERIFY(carol);
+        carol->start();
+        QVERIFY(carol->waitUntilSynced(20s));
+        auto conv = alice->resolveConversation("Matter A");
+        QVERIFY(conv);
+        auto sent = alice->sendText(*conv, "sent despite the text");
+        QVERIFY(sent && alice->waitForOutbox(20s));
+        auto m = alice->message(*sent);
+        QVERIFY(m && *m);
+        QVERIFY2((*m)->state != client::MessageState::Failed &&
+                     (*m)->state != client::MessageState::Queued,
+                 std::to_string(int((*m)->state)).c_str());
+        // Refusals whose text says OK.
+        auto revoked = alice->revokeInvite("00000000");
+        QVERIFY(!revoked);
+        QCOMPARE(int(revoked.error().code), int(ErrorCode::NotFound));
+        Party again;
+        client::JoinOptions o;
+        o.displayName = "Alice";
+        o.platform = "test";
+        auto reused = client::Client::join(again.profile(), kPass, enroll, o);
+        QVERIFY2(!reused, "a used enrolment token joined because the refusal said OK");
+        QCOMPARE(int(reused.error().code), int(ErrorCode::AuthFailed));
+        QCOMPARE(reused.error().detail, 410);
+        QVERIFY(proxy->answersRewritten() >= 3);
+        alice->stop();
+        carol->stop();
     }
 };
 
