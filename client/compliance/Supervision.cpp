@@ -52,10 +52,10 @@ std::string shortId(const std::string& label, const std::string& what) {
     return toHex(ByteView(h.data(), 6));
 }
 
-std::string policyAlertId(const std::string& policy, std::uint32_t version, std::uint64_t seq,
-                          int part) {
-    return shortId("verbatim-alert-v1", u64be(policy.size()) + policy + u64be(version) +
-                                            u64be(seq) + u64be(std::uint64_t(std::int64_t(part))));
+// The same hit of two versions of a policy is one alert (the first version that raised it).
+std::string policyAlertId(const std::string& policy, std::uint64_t seq, int part) {
+    return shortId("verbatim-alert-v1", u64be(policy.size()) + policy + u64be(seq) +
+                                            u64be(std::uint64_t(std::int64_t(part))));
 }
 
 std::string sampleAlertId(std::uint64_t sampleSeq, std::uint64_t seq) {
@@ -135,7 +135,8 @@ void cutContext(const std::string& marked, std::vector<AlertMatch>& matches, std
 struct PolicyState {
     Policy policy;
     std::string fts5;
-    std::uint64_t evaluated = 0;
+    std::uint64_t evaluated = 0; ///< entries up to here were read by this version
+    std::uint64_t limit = 0;     ///< this version reads entries up to here
 };
 
 } // namespace
@@ -460,10 +461,11 @@ Result<RefreshStats> Supervision::refresh() {
     {
         VERBATIM_TRY_LET(
             q, db.prepare("SELECT p.name, p.version, p.query, p.matter, p.participant, "
-                          "p.direction, p.severity, coalesce(g.evaluated_seq, 0) FROM sv_policies "
-                          "p LEFT JOIN sv_progress g ON g.name = p.name AND g.version = "
-                          "p.version WHERE p.enabled = 1 AND p.version = (SELECT max(version) "
-                          "FROM sv_policies x WHERE x.name = p.name) ORDER BY p.name"));
+                          "p.direction, p.severity, coalesce(g.evaluated_seq, 0), (SELECT "
+                          "min(seq) FROM sv_policies x WHERE x.name = p.name AND x.version > "
+                          "p.version) FROM sv_policies p LEFT JOIN sv_progress g ON g.name = "
+                          "p.name AND g.version = p.version WHERE p.enabled = 1 ORDER BY p.name, "
+                          "p.version"));
         VERBATIM_TRY(q->forEachRow([&](storage::Statement& s) {
             PolicyState ps;
             ps.policy.spec.name = s.columnText(0);
@@ -474,9 +476,13 @@ Result<RefreshStats> Supervision::refresh() {
             ps.policy.spec.direction = s.columnText(5);
             ps.policy.spec.severity = s.columnText(6);
             ps.evaluated = std::uint64_t(s.columnInt(7));
+            // A version reads every entry before the record that replaced it (the latest: every
+            // entry), whenever the archive learns of it: what it raises does not depend on when
+            // an officer pulled.
+            ps.limit = s.columnIsNull(8) ? head : std::min(head, std::uint64_t(s.columnInt(8)) - 1);
             if (auto parsed = parseSearch(ps.policy.spec.query)) {
                 ps.fts5 = parsed->fts5;
-                if (ps.evaluated < head) active.push_back(std::move(ps));
+                if (ps.evaluated < ps.limit) active.push_back(std::move(ps));
             }
         }));
     }
@@ -514,7 +520,7 @@ Result<RefreshStats> Supervision::refresh() {
                                            "? AND rowid > ? AND rowid <= ?"));
             q->bind(1, std::string_view(p.fts5))
                 .bind(2, std::int64_t(p.evaluated))
-                .bind(3, std::int64_t(head));
+                .bind(3, std::int64_t(p.limit));
             VERBATIM_TRY(q->forEachRow(
                 [&](storage::Statement& s) { candidates.insert(std::uint64_t(s.columnInt(0))); }));
         }
@@ -581,7 +587,7 @@ Result<RefreshStats> Supervision::refresh() {
                 const auto seq = std::uint64_t(rowid / 128);
                 const int part = int(rowid % 128) - 1;
                 auto it = info.find(seq);
-                if (it == info.end() || seq > head) return {};
+                if (it == info.end() || seq > p.limit) return {};
                 const auto& e = it->second;
                 if (!matterId.empty() && e.conversation != matterId) return {};
                 std::vector<std::string> people{e.user};
@@ -608,8 +614,7 @@ Result<RefreshStats> Supervision::refresh() {
                                               "policy, version, seq, part, severity, "
                                               "matches, context, source_seq) VALUES (?, "
                                               "'policy', ?, ?, ?, ?, ?, ?, ?, 0)"));
-                a->bind(1, std::string_view(
-                               policyAlertId(p.policy.spec.name, p.policy.version, seq, part)))
+                a->bind(1, std::string_view(policyAlertId(p.policy.spec.name, seq, part)))
                     .bind(2, std::string_view(p.policy.spec.name))
                     .bind(3, std::int64_t(p.policy.version))
                     .bind(4, std::int64_t(seq))
@@ -628,7 +633,7 @@ Result<RefreshStats> Supervision::refresh() {
                                             "evaluated_seq) VALUES (?, ?, ?)"));
             up->bind(1, std::string_view(p.policy.spec.name))
                 .bind(2, std::int64_t(p.policy.version))
-                .bind(3, std::int64_t(head));
+                .bind(3, std::int64_t(p.limit));
             VERBATIM_TRY(up->run());
         }
     }

@@ -15,11 +15,14 @@
 /// (`unsupported-supervision`) rather than guessed at.
 ///
 /// Policies are evaluated here, where the journal is opened: each refresh() runs every enabled
-/// policy (its latest version) over the entries it has not run over yet: the text of messages,
-/// edits (so an edit into a hit is caught) and retracted originals (the original entry stays in
-/// the journal), attachment names and captions, and attachments' content when it is plain text.
-/// Evaluation is deterministic, so every officer's archive raises the same alerts with the same
-/// ids. No Qt, no network; not thread-safe (one Supervision per Archive, on one thread).
+/// policy version over the entries it has not read yet (a version reads every entry before the
+/// record that replaced it; the latest, every entry): the text of messages, edits (so an edit
+/// into a hit is caught) and retracted originals (the original entry stays in the journal),
+/// attachment names and captions, and attachments' content when it is plain text. An alert's id
+/// is the policy's name, the entry and the part; the first version that raised it is recorded.
+/// What is raised does not depend on when an archive pulled, so every officer's archive raises
+/// the same alerts with the same ids. No Qt, no network; not thread-safe (one Supervision per
+/// Archive, on one thread).
 
 #include <cstdint>
 #include <map>

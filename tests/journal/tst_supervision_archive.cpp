@@ -7,6 +7,9 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <set>
+#include <tuple>
+
 #include "compliance/Archive.h"
 #include "compliance/ArchiveSchema.h"
 #include "compliance/Supervision.h"
@@ -177,6 +180,66 @@ private slots:
         // A refresh with nothing new raises nothing again.
         auto third = again.refresh();
         QVERIFY(third && third->newAlerts == 0 && third->records == 0);
+    }
+
+    // Two officers' archives of one journal, one refreshed between the versions of a policy and
+    // one refreshed once at the end, hold the same alerts (J-SV-3).
+    void policyVersionsRaiseTheSameAlertsWhateverThePullTiming() {
+        QTemporaryDir dir;
+        auto journalKey = crypto::X25519Key::generate();
+        const SecureBytes priv = *journalKey->privateKey();
+        compliance::PolicySpec v1;
+        v1.name = "Watch";
+        v1.query = "alpha";
+        compliance::PolicySpec v2 = v1;
+        v2.query = "beta";
+        auto firstPart = [&](storage::Database& db) {
+            addUser(db, "casey", "ROLE_COMPLIANCE");
+            addRecord(db, 1, "m1", "alice", "bob", proto::TEXT, "alpha one");
+            addRecord(db, 2, "m1", "alice", "bob", proto::TEXT, "beta two");
+            addRecord(db, 3, "review", "casey", "", proto::SUPERVISION,
+                      *compliance::supervisionPolicyBody(v1));
+        };
+        auto secondPart = [&](storage::Database& db) {
+            addRecord(db, 4, "m1", "alice", "bob", proto::TEXT, "alpha three");
+            addRecord(db, 5, "m1", "alice", "bob", proto::TEXT, "alpha beta four");
+            addRecord(db, 6, "review", "casey", "", proto::SUPERVISION,
+                      *compliance::supervisionPolicyBody(v2));
+            addRecord(db, 7, "m1", "alice", "bob", proto::TEXT, "alpha beta seven");
+        };
+        auto alertsOf = [&](const std::string& name, bool between) {
+            const std::string path = dir.filePath(QString::fromStdString(name)).toStdString();
+            { auto a = compliance::Archive::open(path, keysOf(priv), true); }
+            std::set<std::tuple<std::string, std::uint32_t, std::uint64_t>> out;
+            {
+                auto db = rawDatabase(path, priv);
+                firstPart(*db);
+                if (!between) secondPart(*db);
+            }
+            if (between) {
+                auto a = compliance::Archive::open(path, keysOf(priv), false);
+                compliance::Supervision sv(**a);
+                if (!sv.refresh()) return out;
+                a->reset();
+                auto db = rawDatabase(path, priv);
+                secondPart(*db);
+            }
+            auto a = compliance::Archive::open(path, keysOf(priv), false);
+            compliance::Supervision sv(**a);
+            if (!sv.refresh()) return out;
+            for (const auto& al : *sv.alerts())
+                out.insert({al.id, al.version, al.sequence});
+            return out;
+        };
+        const auto stepwise = alertsOf("a.archive", true), once = alertsOf("b.archive", false);
+        QCOMPARE(stepwise, once);
+        // v1 reads the entries before v2 (1, 4, 5); v2 every entry (2, 5 again, 7): the hit on 5
+        // is one alert, of version 1.
+        std::map<std::uint64_t, std::uint32_t> versionOf;
+        for (const auto& [id, version, seq] : once)
+            versionOf[seq] = version;
+        QCOMPARE(versionOf,
+                 (std::map<std::uint64_t, std::uint32_t>{{1, 1}, {2, 2}, {4, 1}, {5, 1}, {7, 2}}));
     }
 
     void samplesAreReproducibleFromTheirSeed() {
