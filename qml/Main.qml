@@ -14,6 +14,8 @@ import Verbatim.Settings
 // ready, the features (chat, compliance, admin) with the settings and invites dialogs.
 ApplicationWindow {
     id: window
+    /// The app's root controller: the only way into the controllers, passed down to each page.
+    required property AppController app
     // How the window starts, set by the program that shows it (client/qt/QmlModules.h).
     /// A verbatim:// link to join with, from the command line (empty: none).
     property string startLink: ""
@@ -40,7 +42,7 @@ ApplicationWindow {
     AdminController {
         id: adminController
         objectName: "adminController"
-        appController: app
+        appController: window.app
     }
 
     Connections {
@@ -128,23 +130,25 @@ ApplicationWindow {
         }
     }
 
-    Component { id: onboarding; OnboardingPage { link: startLink } }
-    Component { id: unlock; UnlockPage {} }
-    Component { id: notice; NoticePage {} }
-    Component { id: compliancePage; CompliancePage {} }
-    Component { id: adminPage; AdminPage { controller: adminController } }
-    Component { id: wipedPage; ErasedPage {} }
+    Component { id: onboarding; OnboardingPage { link: startLink; app: window.app } }
+    Component { id: unlock; UnlockPage { app: window.app } }
+    Component { id: notice; NoticePage { session: window.app.session } }
+    Component { id: compliancePage; CompliancePage { app: window.app } }
+    Component { id: adminPage; AdminPage { controller: adminController; session: window.app.session } }
+    Component { id: wipedPage; ErasedPage { session: window.app.session } }
 
     Component {
         id: laptop
         RowLayout {
             spacing: 0
             ConversationList {
+                chat: window.app.chat
                 Layout.preferredWidth: 340
                 Layout.fillHeight: true
             }
             Rectangle { Layout.fillHeight: true; width: 1; color: Material.dividerColor }
             ChatPane {
+                app: window.app
                 Layout.fillWidth: true
                 Layout.fillHeight: true
             }
@@ -155,18 +159,20 @@ ApplicationWindow {
         id: phone
         Item {
             ConversationList {
+                chat: window.app.chat
                 anchors.fill: parent
                 visible: app.chat.currentConversation === ""
             }
             ChatPane {
+                app: window.app
                 anchors.fill: parent
                 visible: app.chat.currentConversation !== ""
             }
         }
     }
 
-    SettingsDialog { id: settings; objectName: "settingsDialog" }
-    InvitesDialog { id: invites }
+    SettingsDialog { id: settings; objectName: "settingsDialog"; app: window.app }
+    InvitesDialog { id: invites; appController: window.app }
 
     // Errors from the core, shown briefly at the bottom.
     ToolTip {

@@ -2,10 +2,11 @@
 /// @file AppController.h
 /// The app's root object: owns the client core of the open profile and one controller per
 /// screen, and turns the core's callbacks (on its worker thread) into updates on the GUI thread.
-/// QML reaches it as `app` and each screen through its controller (`app.session`, `app.chat`,
-/// `app.attachments`, `app.deviceLinking`; AdminController, ComplianceController and
-/// InvitesController are created by their pages with `appController: app`). No business logic
-/// lives in QML.
+/// QML gets it as Main.qml's required property `app` (no context properties), and Main passes
+/// each page what it needs: a screen's controller (`app.session`, `app.chat`, `app.attachments`,
+/// `app.deviceLinking`) or, for a page that spans several, `app` itself. AdminController,
+/// ComplianceController and InvitesController are created by their pages with
+/// `appController: app`. No business logic lives in QML.
 ///
 /// Threading: everything here runs on the GUI thread. Relay round trips and slow local work
 /// (the passphrase's key derivation, opening a profile) run on one job queue (background(),
@@ -29,7 +30,7 @@ namespace verbatim::qt {
 class AppController : public QObject {
     Q_OBJECT
     QML_ELEMENT
-    QML_UNCREATABLE("the app's controller is the context property 'app'")
+    QML_UNCREATABLE("made by main() and given to Main.qml as its property 'app'")
     /// Joining, unlocking, the recording notice, the passphrase, lock and erase.
     Q_PROPERTY(SessionController* session READ session CONSTANT)
     /// Conversations, messages, search, safety numbers, invites into a matter.

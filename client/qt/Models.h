@@ -1,8 +1,9 @@
 #pragma once
 /// @file Models.h
 /// List models over the client core's views, for QML. They hold copies (the core's views are
-/// plain structs) and are only touched on the GUI thread; AppController refreshes them when the
-/// core reports events.
+/// plain structs) and are only touched on the GUI thread; ChatController and DeviceLinkController
+/// own them and refresh them when the core reports events. Each role is documented with its QML
+/// name and type; names and titles someone chose pass through TextRuns::safeName().
 
 #include <QAbstractListModel>
 #include <QtQml/qqmlregistration.h>
@@ -16,16 +17,16 @@ namespace verbatim::qt {
 class ConversationListModel : public QAbstractListModel {
     Q_OBJECT
     QML_ELEMENT
-    QML_UNCREATABLE("owned by AppController")
+    QML_UNCREATABLE("owned by ChatController")
 public:
     enum Role {
-        IdRole = Qt::UserRole + 1,
-        TitleRole,
-        IsMatterRole,
-        UnreadRole,
-        LastMessageRole,
-        LastTimeRole,
-        MembersRole
+        IdRole = Qt::UserRole + 1, ///< "conversationId": string, the core's conversation id
+        TitleRole,       ///< "title": string, the title (the id's first 8 characters without one)
+        IsMatterRole,    ///< "isMatter": bool, a matter (journaled) rather than a direct chat
+        UnreadRole,      ///< "unread": unsigned, incoming messages not yet read here
+        LastMessageRole, ///< "lastMessage": string, the newest message's one-line preview
+        LastTimeRole,    ///< "lastTime": QDateTime of the newest message, invalid when none
+        MembersRole      ///< "members": string, the members' display names, comma-separated
     };
     using QAbstractListModel::QAbstractListModel;
     int rowCount(const QModelIndex& parent = {}) const override;
@@ -43,26 +44,26 @@ private:
 class MessageListModel : public QAbstractListModel {
     Q_OBJECT
     QML_ELEMENT
-    QML_UNCREATABLE("owned by AppController")
+    QML_UNCREATABLE("owned by ChatController")
 public:
     enum Role {
-        IdRole = Qt::UserRole + 1,
-        SenderRole,
-        SenderNameRole,
-        OutgoingRole,
-        KindRole,
-        BodyRole,
-        TimeRole,
-        StateRole,
-        EditedRole,
-        RetractedRole,
-        RetractedByRole,
-        ReactionsRole,
-        AttachmentNameRole,
-        AttachmentSizeRole,
-        JournalSequenceRole,
-        AttachmentSizeTextRole, ///< the attachment's size for humans ("293 KB"); empty without one
-        AttachmentTypeRole, ///< its file name's extension in capitals ("PDF"), at most 4 letters
+        IdRole = Qt::UserRole + 1, ///< "messageId": string, hex
+        SenderRole,                ///< "sender": string, the sender's user id
+        SenderNameRole,            ///< "senderName": string, the sender's display name
+        OutgoingRole,              ///< "outgoing": bool, sent from this account
+        KindRole,                  ///< "kind": string, text, attachment, system, notice or mismatch
+        BodyRole,        ///< "body": string, the text (a system line's names made visible)
+        TimeRole,        ///< "time": QDateTime, the relay's time (the sender's before it has one)
+        StateRole,       ///< "deliveryState": string, queued, sent, delivered, read, received...
+        EditedRole,      ///< "edited": bool, the text was edited
+        RetractedRole,   ///< "retracted": bool, deleted for everyone
+        RetractedByRole, ///< "retractedBy": string, the user id who deleted it
+        ReactionsRole,   ///< "reactions": string, every reaction's emoji, side by side
+        AttachmentNameRole,     ///< "attachmentName": string, the file name as shown; "" without
+        AttachmentSizeRole,     ///< "attachmentSize": unsigned, bytes; 0 without an attachment
+        JournalSequenceRole,    ///< "journalSequence": unsigned, its journal record (0: none)
+        AttachmentSizeTextRole, ///< "attachmentSizeText": string, "293 KB"; empty without one
+        AttachmentTypeRole, ///< "attachmentType": string, the extension in capitals ("PDF"), <= 4
     };
     using QAbstractListModel::QAbstractListModel;
     int rowCount(const QModelIndex& parent = {}) const override;
@@ -101,9 +102,15 @@ private:
 class SearchResultsModel : public QAbstractListModel {
     Q_OBJECT
     QML_ELEMENT
-    QML_UNCREATABLE("owned by AppController")
+    QML_UNCREATABLE("owned by ChatController")
 public:
-    enum Role { IdRole = Qt::UserRole + 1, ConversationRole, SenderNameRole, BodyRole, TimeRole };
+    enum Role {
+        IdRole = Qt::UserRole + 1, ///< "messageId": string, hex
+        ConversationRole,          ///< "conversationId": string, where the message is
+        SenderNameRole,            ///< "senderName": string, the sender's display name
+        BodyRole,                  ///< "body": string, the message's text as written
+        TimeRole ///< "time": QDateTime, the relay's time (the sender's before it has one)
+    };
     using QAbstractListModel::QAbstractListModel;
     int rowCount(const QModelIndex& parent = {}) const override;
     QVariant data(const QModelIndex& index, int role) const override;
@@ -118,9 +125,13 @@ private:
 class ParticipantsModel : public QAbstractListModel {
     Q_OBJECT
     QML_ELEMENT
-    QML_UNCREATABLE("owned by AppController")
+    QML_UNCREATABLE("owned by ChatController")
 public:
-    enum Role { UserRole = Qt::UserRole + 1, NameRole, RoleRole };
+    enum Role {
+        UserRole = Qt::UserRole + 1, ///< "user": string, the member's user id
+        NameRole,                    ///< "name": string, the member's display name
+        RoleRole                     ///< "role": string, client, lawyer, supervisor, ...
+    };
     using QAbstractListModel::QAbstractListModel;
     int rowCount(const QModelIndex& parent = {}) const override;
     QVariant data(const QModelIndex& index, int role) const override;
@@ -138,16 +149,16 @@ private:
 class DevicesModel : public QAbstractListModel {
     Q_OBJECT
     QML_ELEMENT
-    QML_UNCREATABLE("owned by AppController")
+    QML_UNCREATABLE("owned by DeviceLinkController")
 public:
     enum Role {
-        DeviceRole = Qt::UserRole + 1,
-        PlatformRole,
-        VersionRole,
-        EnrolledRole,
-        LastSeenRole,
-        StatusRole,
-        ThisDeviceRole
+        DeviceRole = Qt::UserRole + 1, ///< "device": unsigned, the device's number in the account
+        PlatformRole,  ///< "platform": string, what the device said it is at enrolment
+        VersionRole,   ///< "appVersion": string, the app version it enrolled with
+        EnrolledRole,  ///< "enrolled": QDateTime, invalid when unknown
+        LastSeenRole,  ///< "lastSeen": QDateTime of its last connection, invalid when never
+        StatusRole,    ///< "status": string, the relay's word for it (active, revoked, ...)
+        ThisDeviceRole ///< "thisDevice": bool, the device this app runs on
     };
     using QAbstractListModel::QAbstractListModel;
     int rowCount(const QModelIndex& parent = {}) const override;

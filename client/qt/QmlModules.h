@@ -6,7 +6,6 @@
 /// module (qml/*/: Verbatim.Common, .Onboarding, .Chat, .Settings, .Admin, .Compliance, .Ui).
 
 #include <QQmlApplicationEngine>
-#include <QQmlContext>
 #include <QString>
 #include <QUrl>
 #include <QtQml/qqmlextensionplugin.h>
@@ -51,8 +50,10 @@ inline bool loadMainWindow(QQmlApplicationEngine& engine, AppController& app,
                            const WindowOptions& o = {}) {
     addQmlImportPath(engine);
     engine.addImageProvider(QStringLiteral("qr"), new QrImageProvider);
-    engine.rootContext()->setContextProperty(QStringLiteral("app"), &app);
-    engine.setInitialProperties({{QStringLiteral("startLink"), o.startLink},
+    // No context properties: the window gets the root controller and passes each page what
+    // it needs.
+    engine.setInitialProperties({{QStringLiteral("app"), QVariant::fromValue(&app)},
+                                 {QStringLiteral("startLink"), o.startLink},
                                  {QStringLiteral("darkTheme"), o.darkTheme},
                                  {QStringLiteral("initialWidth"), o.initialWidth},
                                  {QStringLiteral("initialHeight"), o.initialHeight},

@@ -10,6 +10,8 @@ import Verbatim.Common
 // confirmation that names it. Laptop: a table; phone: one card per device.
 Pane {
     id: page
+    /// The app's session controller (session), passed in by whoever shows this.
+    required property SessionController session
     objectName: "adminPage"
     padding: 0
     property AdminController controller
@@ -85,7 +87,7 @@ Pane {
                     font.pixelSize: 12
                     opacity: 0.75
                     textFormat: Text.PlainText
-                    text: qsTr("Every device enrolled at %1. Revoking cuts a device off at once; wiping erases its messages and keys the next time it connects, and it confirms.").arg(app.session.firmName)
+                    text: qsTr("Every device enrolled at %1. Revoking cuts a device off at once; wiping erases its messages and keys the next time it connects, and it confirms.").arg(session.firmName)
                 }
                 GridLayout {
                     Layout.fillWidth: true

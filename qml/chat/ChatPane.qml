@@ -10,6 +10,8 @@ import Verbatim.Common
 // and reply, message actions.
 Pane {
     id: chatPane
+    /// The app's root controller, passed in by whoever shows this (Main.qml).
+    required property AppController app
     padding: 0
     readonly property bool showSenders: app.chat.currentIsMatter || app.chat.participantCount > 2
     property string editingId: ""
@@ -256,7 +258,7 @@ Pane {
             Keys.onReturnPressed: if (currentItem) currentItem.openActions()
             Keys.onEnterPressed: if (currentItem) currentItem.openActions()
             Keys.onMenuPressed: if (currentItem) currentItem.openActions()
-            delegate: MessageBubble { chat: chatPane }
+            delegate: MessageBubble { chat: chatPane; attachments: chatPane.app.attachments }
             onCountChanged: if (atYEnd || count < 80) Qt.callLater(positionViewAtEnd)
             // Older pages load before the top is reached (within a screen of it), so scrolling
             // up never stops at a page boundary.
@@ -552,10 +554,10 @@ Pane {
         onAccepted: TextRuns.openLink(url)
     }
 
-    MatterInfo { id: info }
+    MatterInfo { id: info; app: chatPane.app }
     Connections {
         target: window
         function onInfoRequested() { info.open() }
     }
-    SafetyNumberDialog { id: safety; objectName: "bannerSafetyDialog" }
+    SafetyNumberDialog { id: safety; objectName: "bannerSafetyDialog"; chat: chatPane.app.chat }
 }

@@ -7,11 +7,13 @@ import Verbatim.Common
 
 // Matters and direct chats: title, last message, unread count; search across messages.
 Pane {
+    /// The app's chat controller (chat), passed in by whoever shows this.
+    required property ChatController chat
     padding: 0
 
     // Keyboard: Ctrl+F searches, Ctrl+K goes to the conversations (on a phone both leave the
     // open chat first); Enter opens the current one; Escape clears the search.
-    function leaveChatOnPhone() { if (!window.wide && app.chat.currentConversation !== "") app.chat.closeConversation() }
+    function leaveChatOnPhone() { if (!window.wide && chat.currentConversation !== "") chat.closeConversation() }
     Shortcut {
         sequences: [StandardKey.Find]
         onActivated: { leaveChatOnPhone(); searchField.forceActiveFocus(); searchField.selectAll() }
@@ -30,7 +32,7 @@ Pane {
             objectName: "searchField"
             placeholderText: window.wide ? qsTr("Search messages (Ctrl+F)") : qsTr("Search messages")
             Accessible.name: qsTr("Search messages")
-            onTextChanged: app.chat.search(text)
+            onTextChanged: chat.search(text)
             Keys.onEscapePressed: (event) => { event.accepted = text !== ""; text = "" }
             Keys.onDownPressed: (event) => { (text === "" ? list : results).forceActiveFocus() }
         }
@@ -41,19 +43,19 @@ Pane {
             Layout.fillHeight: true
             clip: true
             visible: searchField.text === ""
-            model: app.chat.conversations
+            model: chat.conversations
             keyNavigationEnabled: true
             activeFocusOnTab: true
             Accessible.name: qsTr("Conversations")
-            Keys.onReturnPressed: if (currentItem) app.chat.openConversation(currentItem.conversationKey)
-            Keys.onEnterPressed: if (currentItem) app.chat.openConversation(currentItem.conversationKey)
+            Keys.onReturnPressed: if (currentItem) chat.openConversation(currentItem.conversationKey)
+            Keys.onEnterPressed: if (currentItem) chat.openConversation(currentItem.conversationKey)
             delegate: ItemDelegate {
                 readonly property string conversationKey: conversationId
                 width: list.width
                 height: 72
-                highlighted: conversationId === app.chat.currentConversation || (ListView.isCurrentItem && list.activeFocus)
+                highlighted: conversationId === chat.currentConversation || (ListView.isCurrentItem && list.activeFocus)
                 Accessible.name: title + (unread > 0 ? qsTr(", %n unread", "", unread) : "")
-                onClicked: app.chat.openConversation(conversationId)
+                onClicked: chat.openConversation(conversationId)
                 contentItem: RowLayout {
                     spacing: 12
                     Rectangle {
@@ -119,7 +121,7 @@ Pane {
             Layout.fillHeight: true
             clip: true
             visible: searchField.text !== ""
-            model: app.chat.searchResults
+            model: chat.searchResults
             keyNavigationEnabled: true
             activeFocusOnTab: true
             Accessible.name: qsTr("Search results")
@@ -128,7 +130,7 @@ Pane {
                 width: results.width
                 highlighted: ListView.isCurrentItem && results.activeFocus
                 Accessible.name: qsTr("%1: %2").arg(senderName).arg(body)
-                onClicked: { app.chat.openConversation(conversationId); searchField.text = "" }
+                onClicked: { chat.openConversation(conversationId); searchField.text = "" }
                 contentItem: ColumnLayout {
                     Label { textFormat: Text.PlainText; text: senderName; font.bold: true; font.pixelSize: 12 }
                     Label { Layout.fillWidth: true; textFormat: Text.PlainText; text: body; elide: Label.ElideRight }

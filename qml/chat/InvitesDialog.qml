@@ -20,8 +20,8 @@ Dialog {
     height: Math.min(560, Overlay.overlay ? Overlay.overlay.height - 24 : 560)
     standardButtons: Dialog.Close
     readonly property bool dark: Material.theme === Material.Dark
-    /// The app controller (the `app` context property when not set).
-    property var appController: typeof app !== "undefined" ? app : null
+    /// The app's root controller, whose client talks to the relay (Main.qml passes it in).
+    required property AppController appController
     onOpened: controller.refresh()
 
     InvitesController {

@@ -8,6 +8,8 @@ import Verbatim.Common
 // Participants, the journaling notice, and (for lawyers) an invite link with its QR code.
 Dialog {
     id: dialog
+    /// The app's root controller, passed in by whoever shows this (Main.qml).
+    required property AppController app
     objectName: "matterInfo"
     title: app.chat.currentTitle
     header: PlainDialogHeader { dialog: dialog }
@@ -80,5 +82,5 @@ Dialog {
             Button { text: qsTr("Copy"); Accessible.name: qsTr("Copy the invite link"); onClicked: app.copyToClipboard(dialog.invite) }
         }
     }
-    SafetyNumberDialog { id: safety }
+    SafetyNumberDialog { id: safety; chat: dialog.app.chat }
 }

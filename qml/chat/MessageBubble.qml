@@ -9,6 +9,9 @@ import Verbatim.Common
 // reactions, attachment; system lines centred.
 Item {
     id: bubble
+    /// Saves attachments (attachments), set by the list that shows the bubble. Not a required
+    /// property: a delegate with one stops seeing the model's roles by name.
+    property AttachmentsController attachments: null
     property var chat
     readonly property bool system: kind === "system" || kind === "notice" || kind === "mismatch"
     width: chat ? chat.width : 400
@@ -145,8 +148,8 @@ Item {
                     objectName: "saveAttachmentButton"
                     property string messageKey: messageId
                     flat: true
-                    enabled: app.attachments.savingAttachment === ""
-                    text: app.attachments.savingAttachment === messageId ? qsTr("Saving\u2026") : qsTr("Save")
+                    enabled: attachments.savingAttachment === ""
+                    text: attachments.savingAttachment === messageId ? qsTr("Saving\u2026") : qsTr("Save")
                     Accessible.name: qsTr("Save %1").arg(attachmentName)
                     onClicked: if (chat) chat.saveAttachment(messageId, attachmentName)
                 }

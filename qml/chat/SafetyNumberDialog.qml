@@ -10,6 +10,8 @@ import Verbatim.Common
 // accept it, which sends the held messages.
 Dialog {
     id: dialog
+    /// The app's chat controller (chat), passed in by whoever shows this.
+    required property ChatController chat
     objectName: "safetyNumberDialog"
     property string user: ""
     /// Shown instead of the user id when known.
@@ -27,12 +29,12 @@ Dialog {
     onOpened: refresh()
 
     function refresh() {
-        digits = app.chat.safetyNumber(user)
-        changed = app.chat.safetyNumberChanged(user)
+        digits = chat.safetyNumber(user)
+        changed = chat.safetyNumberChanged(user)
     }
 
     Connections {
-        target: app.chat
+        target: chat
         function onBannersChanged() { if (dialog.opened) dialog.refresh() }
         // The first look at someone never met: their keys came from the relay.
         function onSafetyNumberUpdated(who) { if (dialog.opened && who === dialog.user) dialog.refresh() }
@@ -91,7 +93,7 @@ Dialog {
             highlighted: true
             Material.elevation: 0  // shadows need a GPU; the software renderer draws none
             Accessible.name: qsTr("Accept the new safety number of %1").arg(dialog.who)
-            onClicked: if (app.chat.acceptSafetyNumber(dialog.user)) dialog.close()
+            onClicked: if (chat.acceptSafetyNumber(dialog.user)) dialog.close()
         }
     }
 }

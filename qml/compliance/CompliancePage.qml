@@ -14,6 +14,8 @@ import Verbatim.Common
 // one more file there and one more line here.
 Pane {
     id: page
+    /// The app's root controller, passed in by whoever shows this (Main.qml).
+    required property AppController app
     padding: 0
     readonly property bool wide: width >= 720
     readonly property bool dark: Material.theme === Material.Dark
@@ -22,7 +24,7 @@ Pane {
     ComplianceController {
         id: journal
         objectName: "complianceController"
-        appController: app
+        appController: page.app
     }
 
     JournalUnlockView {

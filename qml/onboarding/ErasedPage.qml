@@ -9,6 +9,8 @@ import Verbatim.Common
 // it at unlock (too many wrong passphrases, too long without reaching the firm).
 Pane {
     id: page
+    /// The app's session controller (session), passed in by whoever shows this.
+    required property SessionController session
     objectName: "erasedPage"
     readonly property bool dark: Material.theme === Material.Dark
 
@@ -38,7 +40,7 @@ Pane {
                 Layout.fillWidth: true
                 horizontalAlignment: Text.AlignHCenter
                 textFormat: Text.PlainText
-                text: app.session.erasedByFirm ? qsTr("This device was erased by %1").arg(app.session.erasedFirm)
+                text: session.erasedByFirm ? qsTr("This device was erased by %1").arg(session.erasedFirm)
                                        : qsTr("This device erased itself")
                 font.pixelSize: 24
                 font.bold: true
@@ -51,7 +53,7 @@ Pane {
                 Layout.fillWidth: true
                 horizontalAlignment: Text.AlignHCenter
                 textFormat: Text.PlainText
-                text: app.session.erasedReason
+                text: session.erasedReason
                 wrapMode: Text.WordWrap
                 Accessible.name: text
             }
@@ -73,7 +75,7 @@ Pane {
                 highlighted: true
                 Material.elevation: 0  // shadows need a GPU; the software renderer draws none
                 Accessible.name: qsTr("Set up Verbatim again with a new link")
-                onClicked: app.session.setUpAgain()
+                onClicked: session.setUpAgain()
             }
         }
     }

@@ -7,6 +7,8 @@ import Verbatim.Common
 
 // The recording notice an invited client must accept before sending (ES-12).
 Pane {
+    /// The app's session controller (session), passed in by whoever shows this.
+    required property SessionController session
     ScrollView {
         anchors.fill: parent
         contentWidth: availableWidth
@@ -23,21 +25,21 @@ Pane {
                 Layout.fillWidth: true
                 wrapMode: Text.WordWrap
             }
-            // The canonical notice (version app.session.noticeVersion), exactly the text whose hash the
+            // The canonical notice (version session.noticeVersion), exactly the text whose hash the
             // acceptance journals: shown as it is, never translated or reworded here.
             Label {
                 Layout.fillWidth: true
                 wrapMode: Text.WordWrap
                 opacity: 0.8
                 textFormat: Text.PlainText
-                text: qsTr("From %1 (notice version %2)").arg(app.session.firmName).arg(app.session.noticeVersion)
+                text: qsTr("From %1 (notice version %2)").arg(session.firmName).arg(session.noticeVersion)
             }
             Label {
                 objectName: "noticeText"
                 Layout.fillWidth: true
                 wrapMode: Text.WordWrap
                 textFormat: Text.PlainText
-                text: app.session.noticeText
+                text: session.noticeText
             }
             Button {
                 Layout.fillWidth: true
@@ -46,7 +48,7 @@ Pane {
                 highlighted: true
                 Material.elevation: 0  // shadows need a GPU; the software renderer draws none
                 Accessible.name: qsTr("Accept the recording notice")
-                onClicked: app.session.acceptNotice()
+                onClicked: session.acceptNotice()
             }
         }
     }

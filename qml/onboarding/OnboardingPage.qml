@@ -8,6 +8,8 @@ import Verbatim.Common
 // First start: paste (or open) an enrollment or invite link, choose a name and a passphrase.
 Pane {
     id: page
+    /// The app's root controller, passed in by whoever shows this (Main.qml).
+    required property AppController app
     property string link: ""
 
     ScrollView {

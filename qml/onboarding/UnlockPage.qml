@@ -8,6 +8,8 @@ import Verbatim.Common
 // Locked: the passphrase unwraps the database key. Under the firm's policy a few wrong
 // passphrases in a row erase the device: the warning stays until the right one is entered.
 Pane {
+    /// The app's root controller, passed in by whoever shows this (Main.qml).
+    required property AppController app
     ColumnLayout {
         anchors.centerIn: parent
         width: Math.min(parent.width - 48, 380)

@@ -9,6 +9,8 @@ import Verbatim.Common
 // device, shown as a QR code to scan on the new device, or copied. Forgotten on close.
 Dialog {
     id: dialog
+    /// The app's root controller, passed in by whoever shows this (Main.qml).
+    required property AppController app
     title: qsTr("Link a new device")
     header: PlainDialogHeader { dialog: dialog }
     modal: true

@@ -8,6 +8,8 @@ import Verbatim.Common
 // Account, devices (and, for staff, linking another one), lock, sign out and erase.
 Dialog {
     id: dialog
+    /// The app's root controller, passed in by whoever shows this (Main.qml).
+    required property AppController app
     title: qsTr("Settings")
     header: PlainDialogHeader { dialog: dialog }
     modal: true
@@ -110,5 +112,5 @@ Dialog {
         Label { textFormat: Text.PlainText; text: qsTr("All messages and keys on this device will be deleted. The firm's journal keeps its copy."); wrapMode: Text.WordWrap; width: 300 }
         onAccepted: { dialog.close(); app.session.eraseProfile() }
     }
-    LinkDeviceDialog { id: linkDevice; objectName: "linkDeviceDialog" }
+    LinkDeviceDialog { id: linkDevice; objectName: "linkDeviceDialog"; app: dialog.app }
 }

@@ -88,16 +88,19 @@ private slots:
 
         QQmlApplicationEngine engine;
         qt::addQmlImportPath(engine);
-        engine.rootContext()->setContextProperty("app", &lena);
+        engine.setInitialProperties({{"app", QVariant::fromValue(&lena)}});
         engine.loadData(
             R"(
             import QtQuick
             import QtQuick.Controls
+            import Verbatim
             import Verbatim.Chat
             ApplicationWindow {
+                id: window
+                required property AppController app
                 width: 520; height: 640; visible: true
                 property alias dialog: invites
-                InvitesDialog { id: invites }
+                InvitesDialog { id: invites; appController: window.app }
             }
         )",
             QUrl("qrc:/InvitesDialogTest.qml"));
