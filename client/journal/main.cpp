@@ -838,8 +838,15 @@ int policyAdd(const Args& a) {
     }
     auto archive = openArchive(a, a.positional[0], false);
     if (!archive) return die(archive.error());
+    auto* held = archive->get();
     return journalActions(a, **archive, "policy \"" + compliance::terminalText(spec.name) + "\"",
-                          fixedBodies({*body}));
+                          [&](compliance::Supervision&) -> Result<std::vector<std::string>> {
+                              // A matter the archive cannot name would make the policy match
+                              // nothing: refused before it is journaled.
+                              if (!spec.matter.empty())
+                                  VERBATIM_TRY(held->resolveConversation(spec.matter));
+                              return std::vector<std::string>{*body};
+                          });
 }
 
 int policyAddExamples(const Args& a) {

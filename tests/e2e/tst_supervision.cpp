@@ -144,6 +144,11 @@ private slots:
                 QStringList{"policy", "add", archiveA, "--profile", profileA, "--key", key} + p);
             QVERIFY2(add.code == 0 && journaledAt(add.out) > 0, qPrintable(add.out + add.err));
         }
+        auto nowhere =
+            journalTool({"policy", "add", archiveA, "--profile", profileA, "--key", key, "--name",
+                         "Nowhere", "--query", "x", "--matter", "No such matter"});
+        QCOMPARE(nowhere.code, 1);
+        QVERIFY2(nowhere.err.contains("No such matter"), qPrintable(nowhere.err));
         auto listed = journalTool({"policy", "list", archiveA, "--key", key, "--json"});
         QCOMPARE(listed.code, 0);
         QCOMPARE(int(jsonLines(listed.out).size()), 3);
@@ -234,6 +239,9 @@ private slots:
         for (const auto& a : listB)
             statusB[a["id"].toString()] = a["status"].toString();
         QCOMPARE(statusA, statusB);
+        // Supervision records are entries like any other: an honest journal still verifies.
+        auto honest = journalTool({"verify", archiveB, "--key", key});
+        QVERIFY2(honest.code == 0, qPrintable(honest.out + honest.err));
         QCOMPARE(statusB[editedId], QString("escalated"));
         auto editedB = findAlert(listB, "Delete this", "Please delete this thread", -1);
         QCOMPARE(editedB["note"].toString(),
