@@ -141,6 +141,11 @@ private slots:
             forged.enabled = false;
             addRecord(*db, seq++, "m1", "alice", "carol", proto::SUPERVISION,
                       *compliance::supervisionPolicyBody(forged));
+            // A compliance officer's record whose entry did not verify under the device's key.
+            addRecord(*db, seq, "review", "casey", "", proto::SUPERVISION,
+                      *compliance::supervisionPolicyBody(forged));
+            QVERIFY(db->exec("INSERT INTO problems (seq, fault, detail, origin) VALUES (" +
+                             std::to_string(seq) + ", 'bad-signature', 'test', 'pull')"));
         }
         archive = compliance::Archive::open(path, keysOf(priv), false);
         QVERIFY(archive);
@@ -148,7 +153,7 @@ private slots:
         auto second = again.refresh();
         QVERIFY2(second, second ? "" : second.error().message.c_str());
         QCOMPARE(second->records, std::size_t(3));
-        QCOMPARE(second->refused, std::size_t(1));
+        QCOMPARE(second->refused, std::size_t(2));
         auto alerts = again.alerts();
         QVERIFY(alerts);
         std::map<std::string, std::vector<std::uint64_t>> byPolicy;
@@ -177,6 +182,11 @@ private slots:
         for (const auto& p : *problems)
             forgedSeen = forgedSeen || (p.sequence == 13 && p.fault == "forged-supervision");
         QVERIFY(forgedSeen);
+        bool badSignerSeen = false;
+        for (const auto& p : *problems)
+            badSignerSeen = badSignerSeen || (p.sequence == 14 && p.fault == "forged-supervision" &&
+                                              p.detail.find("bad-signature") != std::string::npos);
+        QVERIFY(badSignerSeen);
         // A refresh with nothing new raises nothing again.
         auto third = again.refresh();
         QVERIFY(third && third->newAlerts == 0 && third->records == 0);
@@ -227,7 +237,9 @@ private slots:
             auto a = compliance::Archive::open(path, keysOf(priv), false);
             compliance::Supervision sv(**a);
             if (!sv.refresh()) return out;
-            for (const auto& al : *sv.alerts())
+            auto alerts = sv.alerts();
+            if (!alerts) return out;
+            for (const auto& al : *alerts)
                 out.insert({al.id, al.version, al.sequence});
             return out;
         };
