@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <set>
+#include <unordered_map>
 
 #include "common/Try.h"
 #include "compliance/ArchiveImpl.h"
@@ -139,14 +140,7 @@ Result<Report> Supervision::report(std::uint64_t fromMs, std::uint64_t toMs) {
         VERBATIM_TRY(q->forEachRow(
             [&](storage::Statement& s) { titles[s.columnText(0)] = s.columnText(1); }));
     }
-    auto roleOf = [&](const std::string& u) {
-        auto it = users.find(u);
-        return it == users.end() ? std::string() : it->second.second;
-    };
     std::map<std::string, ReportRow> people, matters;
-    std::map<std::string, std::set<std::uint32_t>> devices;
-    std::map<std::string, std::vector<double>> personAnswers, matterAnswers;
-    std::map<std::string, std::uint64_t> waitingSince; // conversation -> first unanswered client ms
     auto person = [&](const std::string& u) -> ReportRow& {
         auto& r = people[u];
         if (r.kind.empty()) {
@@ -179,58 +173,81 @@ Result<Report> Supervision::report(std::uint64_t fromMs, std::uint64_t toMs) {
             .bind(3, std::int64_t(fromMs))
             .bind(4, std::int64_t(toMs))
             .bind(5, std::int64_t(toMs));
-        std::vector<std::string> recipients;
+        // Each user and conversation is looked up once, then reached through these (a year of a
+        // firm is millions of rows and a few thousand people).
+        struct Who {
+            ReportRow* row = nullptr;
+            bool client = false, answers = false;
+            std::set<std::uint32_t> devices;
+            std::vector<double> waits;
+        };
+        struct Where {
+            ReportRow* row = nullptr;
+            std::uint64_t waitingSince = 0; ///< first unanswered client message (0: none)
+            std::vector<double> waits;
+        };
+        std::unordered_map<std::string, Who> who;
+        std::unordered_map<std::string, Where> where;
+        auto whoIs = [&](const std::string& u) -> Who& {
+            auto [it, added] = who.try_emplace(u);
+            if (added) {
+                it->second.row = &person(u);
+                it->second.client = isClient(it->second.row->role);
+                it->second.answers = answersClients(it->second.row->role);
+            }
+            return it->second;
+        };
+        std::vector<Who*> recipients;
+        std::string list;
         VERBATIM_TRY(q->forEachRow([&](storage::Statement& s) {
-            const std::string conv = s.columnText(0), sender = s.columnText(1),
-                              list = s.columnText(3);
+            const std::string conv = s.columnText(0), sender = s.columnText(1);
+            list = s.columnText(3);
             const auto timeMs = std::uint64_t(s.columnInt(4));
+            Who& from = whoIs(sender);
             recipients.clear();
+            bool toClient = false;
             for (std::size_t i = 0; i < list.size();) {
                 auto j = list.find(' ', i);
                 if (j == std::string::npos) j = list.size();
-                if (j > i && list.compare(i, j - i, sender) != 0)
-                    recipients.push_back(list.substr(i, j - i));
+                if (j > i && list.compare(i, j - i, sender) != 0) {
+                    Who& to = whoIs(list.substr(i, j - i));
+                    recipients.push_back(&to);
+                    toClient = toClient || to.client;
+                }
                 i = j + 1;
             }
-            const std::string senderRole = roleOf(sender);
-            bool toClient = false;
-            for (const auto& r : recipients)
-                toClient = toClient || isClient(roleOf(r));
-            auto& p = person(sender);
-            ++p.sent;
-            devices[sender].insert(std::uint32_t(s.columnInt(2)));
-            if (toClient) ++p.toClients;
-            for (const auto& r : recipients) {
-                auto& rp = person(r);
-                ++rp.received;
-                if (isClient(senderRole)) ++rp.fromClients;
+            ++from.row->sent;
+            from.devices.insert(std::uint32_t(s.columnInt(2)));
+            if (toClient) ++from.row->toClients;
+            for (Who* to : recipients) {
+                ++to->row->received;
+                if (from.client) ++to->row->fromClients;
             }
-            auto& m = matter(conv);
-            ++m.sent;
-            if (isClient(senderRole))
-                ++m.fromClients;
+            auto [at, added] = where.try_emplace(conv);
+            Where& m = at->second;
+            if (added) m.row = &matter(conv);
+            ++m.row->sent;
+            if (from.client)
+                ++m.row->fromClients;
             else if (toClient)
-                ++m.toClients;
+                ++m.row->toClients;
             // Answer times: a client's first unanswered message waits for a lawyer's.
-            if (isClient(senderRole)) {
-                waitingSince.emplace(conv, timeMs);
-            } else if (answersClients(senderRole)) {
-                auto it = waitingSince.find(conv);
-                if (it != waitingSince.end()) {
-                    const double secs = double(timeMs - std::min(timeMs, it->second)) / 1000.0;
-                    personAnswers[sender].push_back(secs);
-                    matterAnswers[conv].push_back(secs);
-                    waitingSince.erase(it);
-                }
+            if (from.client) {
+                if (!m.waitingSince) m.waitingSince = std::max<std::uint64_t>(timeMs, 1);
+            } else if (from.answers && m.waitingSince) {
+                const double secs = double(timeMs - std::min(timeMs, m.waitingSince)) / 1000.0;
+                from.waits.push_back(secs);
+                m.waits.push_back(secs);
+                m.waitingSince = 0;
             }
         }));
+        for (auto& [u, w] : who) {
+            w.row->devices = w.devices.size();
+            if (!w.waits.empty()) setAnswers(*w.row, std::move(w.waits));
+        }
+        for (auto& [c, w] : where)
+            if (!w.waits.empty()) setAnswers(*w.row, std::move(w.waits));
     }
-    for (auto& [u, d] : devices)
-        person(u).devices = d.size();
-    for (auto& [u, v] : personAnswers)
-        setAnswers(person(u), v);
-    for (auto& [c, v] : matterAnswers)
-        setAnswers(matter(c), v);
     VERBATIM_TRY_LET(all, alerts());
     for (const auto& a : *all) {
         if (a.serverTimeMs < fromMs || (toMs && a.serverTimeMs > toMs)) continue;
