@@ -103,6 +103,8 @@ int cmdServe(const Args& a) {
             c.blobs.sweepInterval = seconds("blob-sweep-s", def.sweepInterval);
             // The WAL is checkpointed on a second connection off the storage thread
             // (SQLCipher; PostgreSQL checkpoints by itself).
+            // Other nodes' sends wake this one's devices (LISTEN/NOTIFY on the store).
+            c.postgresUrl = d.store;
             if (d.store.empty())
                 c.openCheckpointConnection = [d, checkpointKey] {
                     return openRelayDatabase(d, *checkpointKey);

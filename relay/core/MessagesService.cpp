@@ -8,6 +8,60 @@ namespace verbatim::relay {
 
 using namespace impl;
 
+namespace {
+
+// A page of a device's queue, each envelope with its journal entry (the recipient's journal
+// copy check): drains, and wake-ups from other nodes on the PostgreSQL store.
+constexpr const char* kQueuePage =
+    "SELECT q.id, q.message_id, q.conversation, q.sender_user, q.sender_device, q.type, "
+    "q.body, q.server_time_ms, q.commitment, q.journal_seq, j.entry FROM queue q "
+    "LEFT JOIN journal j ON j.seq = q.journal_seq WHERE q.user = ? AND q.device = ? "
+    "AND q.id > ? ORDER BY q.id LIMIT ?";
+
+// The envelope push of a kQueuePage row.
+proto::Frame queuedEnvelope(const storage::StatementLease& st) {
+    proto::Push p;
+    auto* e = p.mutable_envelope();
+    e->set_queue_id(std::uint64_t(st.columnInt(0)));
+    Bytes mid = st.columnBlob(1), body = st.columnBlob(6), c = st.columnBlob(8);
+    e->set_message_id(std::string(mid.begin(), mid.end()));
+    e->set_conversation_id(st.columnText(2));
+    e->mutable_sender()->set_user(st.columnText(3));
+    e->mutable_sender()->set_device(std::uint32_t(st.columnInt(4)));
+    e->set_type(std::uint32_t(st.columnInt(5)));
+    e->set_body(std::string(body.begin(), body.end()));
+    e->set_server_time_ms(std::uint64_t(st.columnInt(7)));
+    e->set_commitment(std::string(c.begin(), c.end()));
+    e->set_journal_sequence(std::uint64_t(st.columnInt(9)));
+    Bytes entry = st.columnBlob(10);
+    e->set_journal_entry(std::string(entry.begin(), entry.end()));
+    return pushFrame(std::move(p));
+}
+
+// PostgreSQL store: NOTIFY verbatim_queue with this node's id and one "user<TAB>device" line per
+// recipient device (several notifications when they would pass PostgreSQL's 8000-byte limit).
+Result<void>
+notifyQueued(Database& db, const std::string& nodeId,
+             const google::protobuf::RepeatedPtrField<proto::OutgoingEnvelope>& envelopes) {
+    std::string payload = nodeId + "\n";
+    auto flush = [&]() -> Result<void> {
+        if (payload.size() <= nodeId.size() + 1) return {};
+        VERBATIM_TRY(
+            execute(db, "SELECT pg_notify('verbatim_queue', ?)", std::string_view(payload)));
+        payload = nodeId + "\n";
+        return {};
+    };
+    for (const auto& e : envelopes) {
+        if (e.user().find_first_of("\t\n") != std::string::npos) continue;
+        std::string line = e.user() + "\t" + std::to_string(e.device()) + "\n";
+        if (payload.size() + line.size() > 7000) VERBATIM_TRY(flush());
+        payload += line;
+    }
+    return flush();
+}
+
+} // namespace
+
 void RelayService::handleSend(const DeviceId& from, proto::SendMessage send, Done done) {
     if (auto wait = m_limiter.take("send:" + from.user + "/" + std::to_string(from.device),
                                    m_config.limits.send, monotonicMs()))
@@ -245,6 +299,9 @@ void RelayService::handleSend(const DeviceId& from, proto::SendMessage send, Don
                 .bind(4, std::int64_t(seq))
                 .bind(5, std::int64_t(now));
             VERBATIM_TRY(sent->run());
+            // On the PostgreSQL store other nodes may hold recipients' live connections: they
+            // hear of the queued rows once this commits (a NOTIFY goes out only then).
+            if (db.engine()) VERBATIM_TRY(notifyQueued(db, m_nodeId, s.envelopes()));
 
             auto* r = response->mutable_send_result();
             r->set_server_time_ms(now);
@@ -350,11 +407,7 @@ void RelayService::drain(const DeviceId& device, std::shared_ptr<PushSink> sink,
             return;
         }
         // Each envelope goes with its journal entry (the recipient's journal copy check).
-        auto st = db.cached(
-            "SELECT q.id, q.message_id, q.conversation, q.sender_user, q.sender_device, q.type, "
-            "q.body, q.server_time_ms, q.commitment, q.journal_seq, j.entry FROM queue q "
-            "LEFT JOIN journal j ON j.seq = q.journal_seq WHERE q.user = ? AND q.device = ? "
-            "AND q.id > ? ORDER BY q.id LIMIT ?");
+        auto st = db.cached(kQueuePage);
         if (!st) {
             sink->close(1011, "storage unavailable");
             return;
@@ -374,23 +427,8 @@ void RelayService::drain(const DeviceId& device, std::shared_ptr<PushSink> sink,
             }
             if (!*row) break;
             ++count;
-            proto::Push p;
-            auto* e = p.mutable_envelope();
             last = std::uint64_t(st->columnInt(0));
-            e->set_queue_id(last);
-            Bytes mid = st->columnBlob(1), body = st->columnBlob(6), c = st->columnBlob(8);
-            e->set_message_id(std::string(mid.begin(), mid.end()));
-            e->set_conversation_id(st->columnText(2));
-            e->mutable_sender()->set_user(st->columnText(3));
-            e->mutable_sender()->set_device(std::uint32_t(st->columnInt(4)));
-            e->set_type(std::uint32_t(st->columnInt(5)));
-            e->set_body(std::string(body.begin(), body.end()));
-            e->set_server_time_ms(std::uint64_t(st->columnInt(7)));
-            e->set_commitment(std::string(c.begin(), c.end()));
-            e->set_journal_sequence(std::uint64_t(st->columnInt(9)));
-            Bytes entry = st->columnBlob(10);
-            e->set_journal_entry(std::string(entry.begin(), entry.end()));
-            page.push_back(pushFrame(std::move(p)));
+            page.push_back(queuedEnvelope(*st));
         }
         // Closed or too slow: the rows stay queued for the next connection. Close the sink as
         // pushLive() does, or a slow reader would stay connected and never receive anything.
@@ -409,9 +447,84 @@ void RelayService::drain(const DeviceId& device, std::shared_ptr<PushSink> sink,
             sink->close(1013, "too slow; reconnect to resume");
             return;
         }
+        if (m_listener) m_liveQueues[device] = LiveQueue{last, {}};
         std::lock_guard lock(m_sinksMutex);
         m_live[device] = sink;
     });
+}
+
+void RelayService::onNotify(std::string_view payload) {
+    std::vector<DeviceId> devices;
+    if (payload.empty()) { // the listener was away: every live device may have missed some
+        std::lock_guard lock(m_sinksMutex);
+        for (const auto& [d, sink] : m_live)
+            devices.push_back(d);
+    } else {
+        const auto nl = payload.find('\n');
+        if (payload.substr(0, nl) == m_nodeId || nl == std::string_view::npos) return; // our own
+        std::lock_guard lock(m_sinksMutex);
+        for (std::size_t at = nl + 1; at < payload.size();) {
+            auto end = payload.find('\n', at);
+            if (end == std::string_view::npos) end = payload.size();
+            const auto line = payload.substr(at, end - at);
+            at = end + 1;
+            const auto tab = line.find('\t');
+            if (tab == std::string_view::npos) continue;
+            DeviceId d;
+            d.user = std::string(line.substr(0, tab));
+            d.device =
+                std::uint32_t(std::strtoul(std::string(line.substr(tab + 1)).c_str(), nullptr, 10));
+            if (m_live.count(d)) devices.push_back(std::move(d));
+        }
+    }
+    for (auto& d : devices)
+        m_storage->postBetweenBatches([this, d = std::move(d)](Database& db) { catchUp(db, d); });
+}
+
+void RelayService::catchUp(Database& db, const DeviceId& device) {
+    std::shared_ptr<PushSink> sink;
+    {
+        std::lock_guard lock(m_sinksMutex);
+        auto it = m_live.find(device);
+        if (it == m_live.end() || !(sink = it->second.lock())) return;
+    }
+    auto& state = m_liveQueues[device];
+    std::vector<proto::Frame> frames;
+    std::uint64_t after = state.floor;
+    while (true) {
+        auto st = db.cached(kQueuePage);
+        if (!st) return; // the next wake-up or connection tries again
+        st->bind(1, std::string_view(device.user))
+            .bind(2, std::int64_t(device.device))
+            .bind(3, std::int64_t(after))
+            .bind(4, std::int64_t(m_config.drainPage));
+        std::uint32_t count = 0;
+        std::set<std::uint64_t> seen;
+        while (true) {
+            auto row = st->step();
+            if (!row) return;
+            if (!*row) break;
+            ++count;
+            const auto id = std::uint64_t(st->columnInt(0));
+            seen.insert(id);
+            if (!state.pushed.count(id)) frames.push_back(queuedEnvelope(*st));
+        }
+        // Ids pushed before in this page's range that it no longer holds were acknowledged.
+        const std::uint64_t top = count == m_config.drainPage && !seen.empty()
+                                      ? *seen.rbegin()
+                                      : std::numeric_limits<std::uint64_t>::max();
+        for (auto it = state.pushed.upper_bound(after); it != state.pushed.end() && *it <= top;)
+            it = seen.count(*it) ? std::next(it) : state.pushed.erase(it);
+        state.pushed.insert(seen.begin(), seen.end());
+        if (count < m_config.drainPage) break;
+        after = top;
+    }
+    if (frames.empty()) return;
+    if (!sink->pushAll(frames)) {
+        std::lock_guard lock(m_sinksMutex);
+        m_live.erase(device);
+        sink->close(1013, "too slow; reconnect to resume");
+    }
 }
 
 void RelayService::pushLive(const std::vector<std::pair<DeviceId, proto::Frame>>& frames) {
@@ -429,7 +542,10 @@ void RelayService::pushLive(const std::vector<std::pair<DeviceId, proto::Frame>>
         }
         // A sink that refuses (slow reader) is dropped from live delivery; its queue rows stay
         // and are drained on its next connection.
-        if (!sink->push(frame)) {
+        const bool pushed = sink->push(frame);
+        if (pushed && m_listener && frame.push().has_envelope())
+            m_liveQueues[device].pushed.insert(frame.push().envelope().queue_id());
+        if (!pushed) {
             std::lock_guard lock(m_sinksMutex);
             m_live.erase(device);
             sink->close(1013, "too slow; reconnect to resume");

@@ -6,9 +6,12 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <poll.h>
+#include <pthread.h>
 #include <vector>
 
 namespace verbatim::relay {
@@ -807,7 +810,9 @@ std::string postgresDialect(std::string_view sql, int* parameterCount, bool* orR
     return out;
 }
 
-Result<std::unique_ptr<storage::Database>> openPostgres(const std::string& url) {
+namespace {
+// A connection to `url`, TLS enforced when it is not on a Unix socket.
+Result<PGconn*> connectUrl(const std::string& url) {
     char* parseError = nullptr;
     PQconninfoOption* options = PQconninfoParse(url.c_str(), &parseError);
     if (!options) {
@@ -866,15 +871,90 @@ Result<std::unique_ptr<storage::Database>> openPostgres(const std::string& url) 
     val.push_back(nullptr);
     PGconn* conn = PQconnectdbParams(kw.data(), val.data(), 0);
     if (!conn) return fail(ErrorCode::Storage, "cannot connect to PostgreSQL: out of memory");
-    auto engine = std::make_unique<PgEngine>(conn);
     if (PQstatus(conn) != CONNECTION_OK) {
         std::string why = PQerrorMessage(conn);
+        PQfinish(conn);
         while (!why.empty() && (why.back() == '\n' || why.back() == ' '))
             why.pop_back();
         return fail(ErrorCode::Storage, "cannot connect to PostgreSQL: " + why);
     }
+    return conn;
+}
+} // namespace
+
+Result<std::unique_ptr<storage::Database>> openPostgres(const std::string& url) {
+    auto conn = connectUrl(url);
+    if (!conn) return tl::unexpected(conn.error());
+    auto engine = std::make_unique<PgEngine>(*conn);
     if (auto r = engine->setUp(); !r) return tl::unexpected(r.error());
     return storage::Database::withEngine(std::move(engine));
+}
+
+// ---- PgListener ---------------------------------------------------------------------------------
+
+Result<std::unique_ptr<PgListener>>
+PgListener::start(const std::string& url, const std::string& channel,
+                  std::function<void(std::string_view)> onNotify) {
+    std::unique_ptr<PgListener> l(new PgListener());
+    l->m_url = url;
+    l->m_channel = channel;
+    l->m_onNotify = std::move(onNotify);
+    auto conn = connectUrl(url);
+    if (!conn) return tl::unexpected(conn.error());
+    PGresult* r = PQexec(*conn, ("LISTEN " + channel).c_str());
+    const bool ok = r && PQresultStatus(r) == PGRES_COMMAND_OK;
+    if (r) PQclear(r);
+    if (!ok) {
+        PQfinish(*conn);
+        return fail(ErrorCode::Storage, "cannot LISTEN on PostgreSQL");
+    }
+    l->m_conn = *conn;
+    l->m_thread = std::thread([raw = l.get()] { raw->loop(); });
+    return l;
+}
+
+PgListener::~PgListener() {
+    m_stopping = true;
+    if (m_thread.joinable()) m_thread.join();
+    if (m_conn) PQfinish(static_cast<PGconn*>(m_conn));
+}
+
+void PgListener::loop() {
+    pthread_setname_np(pthread_self(), "vr-pg-listen");
+    while (!m_stopping) {
+        auto* conn = static_cast<PGconn*>(m_conn);
+        if (!conn) {
+            // Away: try again every second; what was sent meanwhile is caught up on at once.
+            for (int i = 0; i < 10 && !m_stopping; ++i)
+                std::this_thread::sleep_for(std::chrono::milliseconds(100));
+            if (m_stopping) break;
+            auto fresh = connectUrl(m_url);
+            if (!fresh) continue;
+            PGresult* r = PQexec(*fresh, ("LISTEN " + m_channel).c_str());
+            const bool ok = r && PQresultStatus(r) == PGRES_COMMAND_OK;
+            if (r) PQclear(r);
+            if (!ok) {
+                PQfinish(*fresh);
+                continue;
+            }
+            m_conn = *fresh;
+            m_onNotify({});
+            continue;
+        }
+        pollfd p{PQsocket(conn), POLLIN, 0};
+        const int ready = p.fd < 0 ? -1 : ::poll(&p, 1, 200);
+        if (ready < 0 && errno == EINTR) continue;
+        if (ready < 0 || (ready > 0 && PQconsumeInput(conn) == 0) ||
+            PQstatus(conn) != CONNECTION_OK) {
+            PQfinish(conn);
+            m_conn = nullptr;
+            continue;
+        }
+        while (PGnotify* n = PQnotifies(conn)) {
+            m_onNotify(n->extra ? std::string_view(n->extra) : std::string_view());
+            PQfreemem(n);
+        }
+    }
 }
 
 } // namespace verbatim::relay

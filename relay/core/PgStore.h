@@ -18,9 +18,12 @@
 /// libpq stays inside PgStore.cpp. Connections that are not on a Unix socket use TLS
 /// (sslmode=require when the URL sets none; disable, allow and prefer are refused).
 
+#include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <thread>
 
 #include "storage/Database.h"
 
@@ -33,6 +36,30 @@ bool isPostgresUrl(std::string_view store);
 /// Connects to the PostgreSQL database at `url` (a libpq connection URI) and makes sure its
 /// bookkeeping row exists. The URL may carry a password: it is never logged nor put in errors.
 [[nodiscard]] Result<std::unique_ptr<storage::Database>> openPostgres(const std::string& url);
+
+/// LISTEN on `channel` over a connection of its own (issue 20: cross-node wake-ups). PostgreSQL
+/// delivers a NOTIFY only once its transaction committed. `onNotify(payload)` runs on the
+/// listener's thread for each one; after a lost connection comes back it runs once with an
+/// empty payload (notifications in between are lost: the caller catches up on everything).
+/// Reconnects every second while PostgreSQL is away.
+class PgListener {
+public:
+    [[nodiscard]] static Result<std::unique_ptr<PgListener>>
+    start(const std::string& url, const std::string& channel,
+          std::function<void(std::string_view payload)> onNotify);
+    ~PgListener(); ///< stops the thread
+    PgListener(const PgListener&) = delete;
+    PgListener& operator=(const PgListener&) = delete;
+
+private:
+    PgListener() = default;
+    void loop();
+    std::string m_url, m_channel;
+    std::function<void(std::string_view)> m_onNotify;
+    void* m_conn = nullptr; ///< PGconn, used by the thread only
+    std::atomic<bool> m_stopping{false};
+    std::thread m_thread;
+};
 
 /// SQLite's SQL as PostgreSQL takes it, for one statement, without catalog knowledge: `?` become
 /// $1..$n, the column name `user` is quoted, x'..' literals become bytea, scalar max()/min() of

@@ -10,6 +10,8 @@
 ///   JournalService.cpp       the journal chain, checkpoints, pulls, administrative records
 #include "relay/core/RelayServiceImpl.h"
 
+#include "relay/core/PgStore.h"
+
 namespace verbatim::relay {
 
 using namespace impl;
@@ -21,6 +23,7 @@ RelayService::RelayService(std::unique_ptr<storage::Database> db, RelayConfig co
       m_storage(std::make_unique<StorageThread>(std::move(db), 512, m_config.commitWindow)) {}
 
 RelayService::~RelayService() {
+    m_listener.reset(); // it posts to the storage thread
     if (!m_storage) return;
     // Rate limits survive a restart (RL-12): a client cannot reset its buckets by making the
     // relay restart. Stored with wall-clock times, since monotonic clocks restart with the host.
@@ -92,6 +95,15 @@ Result<std::unique_ptr<RelayService>> RelayService::open(std::unique_ptr<storage
         return r;
     });
     self->m_storage->setBatchStartHook([raw](Database& d) { return raw->syncExternalChanges(d); });
+    // Several nodes on one PostgreSQL store: each send NOTIFYs the devices it queued for, and
+    // every node pushes to its own live devices what another node queued (MessagesService).
+    self->m_nodeId = randomHex(8);
+    if (!self->m_config.postgresUrl.empty()) {
+        VERBATIM_TRY_LET(listener,
+                         PgListener::start(self->m_config.postgresUrl, "verbatim_queue",
+                                           [raw](std::string_view p) { raw->onNotify(p); }));
+        self->m_listener = std::move(*listener);
+    }
     return self;
 }
 

@@ -79,6 +79,8 @@ public:
     virtual void restrictToWipe() {}
 };
 
+class PgListener;
+
 struct RelayConfig {
     std::string publicAddress = "127.0.0.1:8443"; ///< HOST:PORT put into links
     Bytes journalPublicKey;                       ///< 32 bytes, current journal key
@@ -117,6 +119,9 @@ struct RelayConfig {
     /// inside commits as usual.
     std::function<Result<std::unique_ptr<storage::Database>>()> openCheckpointConnection;
     std::chrono::milliseconds checkpointInterval{500};
+    /// The PostgreSQL store's URL (issue 20), when the relay runs on one: it then listens there
+    /// for other nodes' sends (LISTEN/NOTIFY) and pushes to its own live devices what they queued.
+    std::string postgresUrl;
     RateLimits limits;
     /// Attachment blobs: per-role quota and rate, disk reserve, grace before removal (BlobStore).
     BlobPolicy blobs;
@@ -307,6 +312,22 @@ private:
     std::unique_ptr<StorageThread> m_storage;
     std::unique_ptr<Checkpointer> m_checkpointer; ///< after m_storage: stopped once the writer is
     std::unique_ptr<BlobStore> m_blobs;           ///< after m_storage: its sweeper posts there
+    /// PostgreSQL store: other nodes' sends (stopped first: it posts to m_storage).
+    std::unique_ptr<PgListener> m_listener;
+    /// This process among the store's nodes (random): its own NOTIFYs are not woken on.
+    std::string m_nodeId;
+    /// Per live device, on the PostgreSQL store: the last queue id its drain pushed and the ids
+    /// pushed since (live, or caught up from another node), so that a wake-up pushes each row once.
+    /// Storage thread only.
+    struct LiveQueue {
+        std::uint64_t floor = 0;
+        std::set<std::uint64_t> pushed;
+    };
+    std::map<DeviceId, LiveQueue> m_liveQueues;
+    /// A NOTIFY from another node: the devices it queued for ("" after a lost listener: all).
+    void onNotify(std::string_view payload);
+    /// Pushes to `device`'s live sink what its queue holds that it was not pushed (storage thread).
+    void catchUp(storage::Database& db, const DeviceId& device);
     RateLimiter m_limiter;
 
     // Storage-thread state.

@@ -155,6 +155,7 @@ Result<std::unique_ptr<RelayFixture>> RelayFixture::create(ConfigTweak tweak) {
             return fail(url.error().code, "cannot create a PostgreSQL database for the relay: " +
                                               url.error().message);
         f->m_pgUrl = *url;
+        f->m_config.postgresUrl = *url; // listens for other nodes' sends, as serve does
     }
 
     auto journalKey = crypto::X25519Key::generate();

@@ -302,6 +302,45 @@ private slots:
         QCOMPARE(*sequences.rbegin(), rows);
     }
 
+    // Two nodes on one store: a device connected to one gets at once (well within a second) what
+    // was sent through the other, each message once and in order, mixed with local sends.
+    void crossNodeSendsReachLiveDevicesAtOnce() {
+        TRY(f, RelayFixture::create());
+        TRY(kim, f->enroll("kim", proto::ROLE_LAWYER));
+        TRY(lee, f->enroll("lee", proto::ROLE_LAWYER));
+        TRY(conversation, f->createConversation(*kim, "Across Nodes", {"kim", "lee"}));
+        TRY(secondDb, openPostgres(f->postgresUrl()));
+        TRY(second, RelayService::open(std::move(secondDb), f->config()));
+        auto sink = f->connect(*lee); // lee is live on the first node
+
+        std::vector<std::string> sent;
+        auto sendVia = [&](RelayService* node, const std::string& text) -> qint64 {
+            auto m = f->buildSend(*kim, conversation, text, {lee});
+            if (!m) return -1;
+            sent.push_back(m->send.message_id());
+            QElapsedTimer t;
+            t.start();
+            auto r = node ? callOn(*node, kim->id, RelayFixture::sendRequest(m->send))
+                          : f->call(*kim, RelayFixture::sendRequest(m->send));
+            if (r.status() != proto::STATUS_OK) return -1;
+            if (!sink->waitForEnvelopes(sent.size(), std::chrono::milliseconds(1000))) return -1;
+            return t.elapsed();
+        };
+        for (int i = 0; i < 5; ++i) {
+            const qint64 remote = sendVia(second.get(), "via the second node " + std::to_string(i));
+            QVERIFY2(remote >= 0 && remote < 1000, "not delivered across nodes within 1 s");
+            const qint64 local = sendVia(nullptr, "via the first node " + std::to_string(i));
+            QVERIFY2(local >= 0, "not delivered by its own node");
+        }
+        f->settle();
+        std::this_thread::sleep_for(std::chrono::milliseconds(300)); // a late duplicate shows here
+        const auto got = sink->envelopes();
+        QCOMPARE(got.size(), sent.size());
+        for (std::size_t i = 0; i < got.size(); ++i)
+            QVERIFY2(got[i].message_id() == sent[i], "out of order or twice");
+        second.reset();
+    }
+
     // On the PostgreSQL store an attachment's bytes are in the database: a relay that never
     // received it (its own blob directory) serves it, and a lost cached file comes back.
     void blobsLiveInPostgresAndAnyRelayServes() {
