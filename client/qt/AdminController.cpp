@@ -1,4 +1,5 @@
 #include "client/qt/AdminController.h"
+#include "client/qt/StdText.h"
 
 #include <QMetaObject>
 
@@ -8,14 +9,6 @@
 #include "client/core/Client.h"
 
 namespace verbatim::qt {
-
-namespace {
-
-QString q(const std::string& s) {
-    return QString::fromStdString(s);
-}
-
-} // namespace
 
 /// What a job on the worker found out, applied on the GUI thread.
 struct AdminController::Outcome {

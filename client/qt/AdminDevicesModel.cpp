@@ -1,4 +1,5 @@
 #include "client/qt/AdminDevicesModel.h"
+#include "client/qt/StdText.h"
 
 #include "client/qt/TextRuns.h"
 
@@ -7,10 +8,6 @@
 namespace verbatim::qt {
 
 namespace {
-
-QString q(const std::string& s) {
-    return QString::fromStdString(s);
-}
 
 QDateTime at(std::uint64_t ms) {
     return ms ? QDateTime::fromMSecsSinceEpoch(qint64(ms)) : QDateTime();

@@ -1,4 +1,5 @@
 #include "client/qt/AttachmentsController.h"
+#include "client/qt/StdText.h"
 
 #include <QDir>
 #include <QFileInfo>
@@ -13,12 +14,6 @@
 #include "client/qt/TextRuns.h"
 
 namespace verbatim::qt {
-
-namespace {
-QString q(const std::string& s) {
-    return QString::fromStdString(s);
-}
-} // namespace
 
 AttachmentsController::AttachmentsController(AppController& app) : QObject(&app), m_app(app) {
     // Where the platform has no native file dialog, QtQuick.Dialogs falls back to its own, which

@@ -1,4 +1,5 @@
 #include "client/qt/ChatController.h"
+#include "client/qt/StdText.h"
 
 #include <memory>
 
@@ -6,12 +7,6 @@
 #include "client/qt/TextRuns.h"
 
 namespace verbatim::qt {
-
-namespace {
-QString q(const std::string& s) {
-    return QString::fromStdString(s);
-}
-} // namespace
 
 ChatController::ChatController(AppController& app) : QObject(&app), m_app(app) {}
 
@@ -119,27 +114,25 @@ QVariantMap ChatController::lastEditableMessage() const {
     return {{QStringLiteral("messageId"), q(m->id)}, {QStringLiteral("body"), q(m->body)}};
 }
 
-bool ChatController::edit(const QString& messageId, const QString& text) {
-    client::Client* core = m_app.client();
-    if (!core || !m_app.check(core->edit(messageId.toStdString(), text.toStdString())))
-        return false;
+bool ChatController::changedOne(const Result<std::string>& change, const QString& messageId) {
+    if (!m_app.check(change)) return false;
     m_messages.refreshOne(messageId);
     return true;
+}
+
+bool ChatController::edit(const QString& messageId, const QString& text) {
+    client::Client* core = m_app.client();
+    return core && changedOne(core->edit(messageId.toStdString(), text.toStdString()), messageId);
 }
 
 bool ChatController::retract(const QString& messageId) {
     client::Client* core = m_app.client();
-    if (!core || !m_app.check(core->retract(messageId.toStdString()))) return false;
-    m_messages.refreshOne(messageId);
-    return true;
+    return core && changedOne(core->retract(messageId.toStdString()), messageId);
 }
 
 bool ChatController::react(const QString& messageId, const QString& emoji) {
     client::Client* core = m_app.client();
-    if (!core || !m_app.check(core->react(messageId.toStdString(), emoji.toStdString())))
-        return false;
-    m_messages.refreshOne(messageId);
-    return true;
+    return core && changedOne(core->react(messageId.toStdString(), emoji.toStdString()), messageId);
 }
 
 void ChatController::createInvite() {

@@ -98,6 +98,9 @@ signals:
     void messageArrived(const QString& conversation, const QString& messageId);
 
 private:
+    /// After an edit, retraction or reaction of `messageId`: its row again, or the error.
+    bool changedOne(const Result<std::string>& change, const QString& messageId);
+
     AppController& m_app;
     QString m_safetyChangedUser;
     bool m_journalMismatch = false;

@@ -1,4 +1,5 @@
 #include "client/qt/ComplianceController.h"
+#include "client/qt/StdText.h"
 
 #include <QMetaObject>
 #include <QUrl>
@@ -22,10 +23,6 @@
 namespace verbatim::qt {
 
 namespace {
-
-QString q(const std::string& s) {
-    return QString::fromStdString(s);
-}
 
 QDateTime at(std::uint64_t ms) {
     return ms ? QDateTime::fromMSecsSinceEpoch(qint64(ms)) : QDateTime();

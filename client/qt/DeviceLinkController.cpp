@@ -1,4 +1,5 @@
 #include "client/qt/DeviceLinkController.h"
+#include "client/qt/StdText.h"
 
 #include <algorithm>
 #include <cstdlib>
@@ -8,12 +9,6 @@
 #include "client/qt/TextRuns.h"
 
 namespace verbatim::qt {
-
-namespace {
-QString q(const std::string& s) {
-    return QString::fromStdString(s);
-}
-} // namespace
 
 DeviceLinkController::DeviceLinkController(AppController& app) : QObject(&app), m_app(app) {
     m_deviceLinkTimer.setSingleShot(true);

@@ -1,4 +1,5 @@
 #include "client/qt/InvitesController.h"
+#include "client/qt/StdText.h"
 
 #include <QMetaObject>
 
@@ -7,10 +8,6 @@
 namespace verbatim::qt {
 
 namespace {
-
-QString q(const std::string& s) {
-    return QString::fromStdString(s);
-}
 
 void list(client::Client& c, InvitesController::Outcome& o) {
     auto invites = c.invites();

@@ -1,4 +1,5 @@
 #include "client/qt/Models.h"
+#include "client/qt/StdText.h"
 
 #include "client/qt/TextRuns.h"
 
@@ -11,10 +12,6 @@
 namespace verbatim::qt {
 
 namespace {
-
-QString q(const std::string& s) {
-    return QString::fromStdString(s);
-}
 
 /// A name, title or short label someone else chose, as shown (see TextRuns::safeName()).
 QString name(const std::string& s) {

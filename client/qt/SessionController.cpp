@@ -1,4 +1,5 @@
 #include "client/qt/SessionController.h"
+#include "client/qt/StdText.h"
 
 #include <memory>
 
@@ -9,12 +10,6 @@
 #include "journal/RecordingNotice.h"
 
 namespace verbatim::qt {
-
-namespace {
-QString q(const std::string& s) {
-    return QString::fromStdString(s);
-}
-} // namespace
 
 struct SessionController::UnlockAttempt {
     bool existed = false; ///< the profile was there before
