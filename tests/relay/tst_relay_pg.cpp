@@ -341,6 +341,26 @@ private slots:
         second.reset();
     }
 
+    // A revocation through one node cuts the device's connection on another within a second (the
+    // check `serve` runs every half second, applyExternalChanges, reads the shared store).
+    void revocationOnOneNodeCutsTheOther() {
+        TRY(f, RelayFixture::create());
+        TRY(kim, f->enroll("kim", proto::ROLE_LAWYER));
+        TRY(secondDb, openPostgres(f->postgresUrl()));
+        TRY(second, RelayService::open(std::move(secondDb), f->config()));
+        auto sink = f->connect(*kim); // live on the first node
+        QElapsedTimer t;
+        t.start();
+        REQUIRE_OK(second->revokeDevice("kim", kim->device(), "admin-cli"));
+        while (!sink->closeCode() && t.elapsed() < 1000) {
+            f->service().applyExternalChanges();
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+        QVERIFY2(sink->closeCode().has_value(), "still connected a second after the revocation");
+        QCOMPARE(*sink->closeCode(), std::uint16_t(4403));
+        second.reset();
+    }
+
     // On the PostgreSQL store an attachment's bytes are in the database: a relay that never
     // received it (its own blob directory) serves it, and a lost cached file comes back.
     void blobsLiveInPostgresAndAnyRelayServes() {
