@@ -225,9 +225,17 @@ Client::Impl::PreparedSend Client::Impl::prepareSend(std::int64_t seq,
         out.outcome = SendOutcome::Held;
         return out;
     }
+    // The recipients the entry names are exactly the devices that get an envelope: the relay
+    // compares the envelope list with the members' current devices (409 when they differ) and
+    // then the entry's recipients digest with that list. A device listed here without a session
+    // (its bundle was gone: revoked, say, since the list was cached) gets no envelope, so naming
+    // it would have the send refused for good; left out, the relay's 409 says whether it is
+    // still a current device, and the next round fetches its bundle.
     rec.clear_recipients();
     for (const auto& d : *devices)
-        if (!(d.user() == acct.user && d.device() == acct.device)) *rec.add_recipients() = d;
+        if (!(d.user() == acct.user && d.device() == acct.device) &&
+            sessions->hasSession({d.user(), std::int32_t(d.device())}))
+            *rec.add_recipients() = d;
     // Sealed before encrypting: the end-to-end copy carries the entry's ephemeral secret, so that
     // every recipient can open the journal's copy as compliance will (journal copy check).
     auto chain = accounts->deviceChain();
@@ -248,17 +256,18 @@ Client::Impl::PreparedSend Client::Impl::prepareSend(std::int64_t seq,
     send->set_conversation_id(conversation);
     // Encrypt to every device and persist the advanced sessions before anything leaves: a crash
     // after sending must never reuse a message key (CF-05, PR-16).
+    std::optional<signal::Address> broken;
     {
         Transaction tx(*db);
         if (!tx.begin()) return out;
         for (const auto& d : rec.recipients()) {
             signal::Address a{d.user(), std::int32_t(d.device())};
-            if (!sessions->hasSession(a)) continue; // no bundle: the relay's 409 will tell
             auto ct = sessions->encrypt(a, view(payload));
             if (!ct) {
                 log::write(log::Level::Warn, "client.encrypt_failed",
                            {{"user", d.user()}, {"error", ct.error().message}});
-                continue;
+                broken = a;
+                break;
             }
             auto* e = send->add_envelopes();
             e->set_user(d.user());
@@ -266,8 +275,16 @@ Client::Impl::PreparedSend Client::Impl::prepareSend(std::int64_t seq,
             e->set_type(std::uint32_t(ct->type));
             e->set_body(str(ct->body));
         }
-        if (!outbox->countAttempt(seq)) return out;
-        if (!tx.commit()) return out;
+        if (!broken) {
+            if (!outbox->countAttempt(seq)) return out;
+            if (!tx.commit()) return out;
+        }
+    }
+    if (broken) {
+        // Nothing of this attempt was kept (rolled back); the next one starts that session afresh
+        // from a new bundle rather than send an entry naming a device that got no envelope.
+        (void)sessions->store().deleteSession(*broken);
+        return out;
     }
     send->set_journal_entry(str(sealed->serialize()));
     // The relay cannot read the record: the blobs it names are declared in clear, so that the

@@ -216,6 +216,65 @@ private slots:
         QVERIFY(hasAction(trail, "revoke-device", who(*admin), who(*alice2)));
     }
 
+    // A sender whose list of member devices still names a device revoked since (here: listed
+    // before the revocation, its bundle fetched after, so no session) must not name it in the
+    // journal entry's recipients: the relay compares those with the envelopes and would refuse
+    // the send for good. Found as a rare failure of the test above under load; made certain
+    // here by exhausting alice1's bundle-fetch allowance so that her first attempt stops
+    // between listing the devices and fetching their bundles.
+    void staleDeviceListAfterRevocationStillSends() {
+        e2e::Harness h;
+        QVERIFY(h.ok());
+        auto admin = joinParty(h.enrollLink("root", proto::ROLE_ADMIN), "Ada Admin");
+        auto alice1 = joinParty(h.enrollLink("alice", proto::ROLE_LAWYER), "Alice Adams");
+        QVERIFY(admin && alice1);
+        alice1->start();
+        QVERIFY(alice1->waitUntilSynced(20s));
+        auto deviceLink = alice1->createDeviceLink();
+        QVERIFY2(deviceLink, deviceLink ? "" : deviceLink.error().message.c_str());
+        auto alice2 = joinParty(*deviceLink, "Alice Adams");
+        QVERIFY(alice2);
+        for (auto* p : {admin.get(), alice2.get()})
+            (*p)->start();
+        QVERIFY(alice2->waitUntilSynced(20s));
+        QVERIFY(eventually([&] { return admin->isConnected(); }));
+        auto link = alice1->createInvite("Stale list matter");
+        QVERIFY(link);
+        QVERIFY(eventually(
+            [&] { return alice1->resolveConversation("Stale list matter").has_value(); }));
+        auto conv = *alice1->resolveConversation("Stale list matter");
+        // Carol joins but sends nothing (she has not accepted the notice): alice1 has no reason
+        // to talk to anyone before the send below.
+        auto carol = joinParty(*link, "Carol Client");
+        QVERIFY(carol);
+        carol->start();
+        QVERIFY(carol->waitUntilSynced(20s));
+
+        // Spend the relay's bundle fetches for alice1 (60 at once, then 2 a second) on users
+        // that do not exist, so the send below lists the devices and then gets a 429.
+        for (int i = 0; i < 80; ++i)
+            (void)alice1->safetyNumber("ghost-" + std::to_string(i));
+        auto sent = alice1->sendText(conv, "after the revocation, to no one but the record");
+        QVERIFY(sent);
+        QVERIFY(admin->adminRevoke("alice", alice2->account().device));
+        QVERIFY(eventually([&] { return !alice2->isConnected(); }, 5s));
+
+        // The retry finds alice2's bundle gone; the send must still go, to alice1's devices as
+        // the relay knows them now (carol's), and be journaled.
+        QVERIFY(eventually(
+            [&] {
+                auto m = msg(*alice1, *sent);
+                return (m && m->journalSequence > 0) ||
+                       !(*alice1).eventsOf(client::Event::Kind::SendFailed).empty();
+            },
+            30s));
+        auto failed = (*alice1).eventsOf(client::Event::Kind::SendFailed);
+        QVERIFY2(failed.empty(), failed.empty() ? "" : failed.front().detail.c_str());
+        auto m = msg(*alice1, *sent);
+        QVERIFY(m && m->state != client::MessageState::Failed && m->journalSequence > 0);
+        QVERIFY(eventually([&] { return msg(*carol, *sent).has_value(); }));
+    }
+
     // DL-02 and DL-03: a wipe reaches an online device and an offline one (on reconnection):
     // each erases its database and keys, confirms, and the admin sees when. Re-enrolment makes
     // a new identity.
