@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <optional>
 #include <poll.h>
 #include <pthread.h>
 #include <vector>
@@ -107,7 +108,7 @@ struct TableInfo {
 class PgEngine;
 
 // What a translated statement is.
-enum class Kind { Prepared, Simple, DataVersion };
+enum class Kind { Prepared, Simple, DataVersion, Notify };
 
 class PgStatement final : public storage::StatementEngine {
 public:
@@ -297,34 +298,76 @@ public:
         VERBATIM_TRY(ensureConnected());
         VERBATIM_TRY(flushDeallocations());
         m_txChanges = 0;
-        VERBATIM_TRY(simple(std::string("BEGIN; ") + kWriteLock));
+        // With the lock held no other writer can commit until this transaction ends: the
+        // data_version read here stays true for it (the batch's PRAGMA data_version uses it).
+        VERBATIM_TRY_LET(v, scalar((std::string("BEGIN; ") + kWriteLock +
+                                    "; SELECT data_version FROM verbatim_store")
+                                       .c_str()));
         m_open = true;
+        m_versionAtBegin = *v;
         return {};
     }
 
     Result<void> commit() override {
-        if (m_txChanges > 0) {
-            VERBATIM_TRY_LET(v, scalar("UPDATE verbatim_store SET data_version = data_version + 1 "
-                                       "RETURNING data_version"));
-            // A commit between what this connection last saw and its own: another's.
-            if (*v - 1 != m_seenVersion) ++m_localVersion;
-            m_seenVersion = *v;
-        }
-        PGresult* r = PQexec(m_conn, "COMMIT");
-        // COMMIT of a failed transaction "succeeds" as ROLLBACK.
-        const bool ok = r && PQresultStatus(r) == PGRES_COMMAND_OK &&
-                        std::strcmp(PQcmdStatus(r), "COMMIT") == 0;
-        Error e = ok ? Error{} : errorOf(r, "commit failed");
-        if (r) PQclear(r);
+        // One round trip: the deferred NOTIFYs, data_version when anything was written, COMMIT.
+        std::string sql;
+        for (const auto& n : m_notifies)
+            sql += n + ";\n";
+        if (m_txChanges > 0)
+            sql += "UPDATE verbatim_store SET data_version = data_version + 1 "
+                   "RETURNING data_version;\n";
+        sql += "COMMIT";
+        m_notifies.clear();
+        m_savepoints.clear();
         m_txChanges = 0;
-        if (ok) m_open = false; // else the caller rolls back
-        if (!ok) return tl::unexpected(e);
+        std::optional<Error> e;
+        std::optional<std::int64_t> version;
+        bool committed = false;
+        if (!PQsendQuery(m_conn, sql.c_str())) {
+            e = errorOf(nullptr, "commit failed");
+        } else {
+            while (PGresult* r = PQgetResult(m_conn)) {
+                const auto status = PQresultStatus(r);
+                if (status == PGRES_TUPLES_OK && PQnfields(r) == 1 &&
+                    std::strcmp(PQfname(r, 0), "data_version") == 0 && PQntuples(r) == 1)
+                    version = std::strtoll(PQgetvalue(r, 0, 0), nullptr, 10);
+                else if (status == PGRES_COMMAND_OK && std::strcmp(PQcmdStatus(r), "COMMIT") == 0)
+                    committed = true; // a failed transaction's COMMIT "succeeds" as ROLLBACK
+                else if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK && !e)
+                    e = errorOf(r, "commit failed");
+                PQclear(r);
+            }
+        }
+        if (!committed && !e) e = errorOf(nullptr, "commit failed");
+        if (e) return tl::unexpected(*e); // the caller rolls back
+        m_open = false;
+        if (version) {
+            // A commit between what this connection last saw and its own: another's.
+            if (*version - 1 != m_seenVersion) ++m_localVersion;
+            m_seenVersion = *version;
+        }
         return {};
+    }
+
+    /// A NOTIFY inside a transaction goes out with its COMMIT (PostgreSQL delivers it only then
+    /// anyway), in the same round trip. Savepoints keep PostgreSQL's meaning: a ROLLBACK TO
+    /// drops the NOTIFYs made after its SAVEPOINT.
+    void deferNotify(std::string sql) { m_notifies.push_back(std::move(sql)); }
+    void savepointStatement(std::string_view sql) {
+        if (startsWithWord(sql, "SAVEPOINT")) {
+            m_savepoints.push_back(m_notifies.size());
+        } else if (startsWithWord(sql, "RELEASE")) {
+            if (!m_savepoints.empty()) m_savepoints.pop_back();
+        } else if (startsWithWord(sql, "ROLLBACK") && !m_savepoints.empty()) {
+            m_notifies.resize(std::min(m_notifies.size(), m_savepoints.back()));
+        }
     }
 
     void rollback() noexcept override {
         m_open = false;
         m_txChanges = 0;
+        m_notifies.clear();
+        m_savepoints.clear();
         if (PQstatus(m_conn) != CONNECTION_OK) return;
         if (PQtransactionStatus(m_conn) == PQTRANS_IDLE) return;
         if (PGresult* r = PQexec(m_conn, "ROLLBACK")) PQclear(r);
@@ -384,11 +427,17 @@ public:
 
     /// PRAGMA data_version: changes only when another connection committed.
     Result<std::int64_t> dataVersion() {
-        VERBATIM_TRY(ensureConnected());
-        VERBATIM_TRY_LET(v, scalar("SELECT data_version FROM verbatim_store"));
-        if (*v != m_seenVersion) {
+        std::int64_t v = 0;
+        if (m_open && m_versionAtBegin) {
+            v = *m_versionAtBegin;
+        } else {
+            VERBATIM_TRY(ensureConnected());
+            VERBATIM_TRY_LET(read, scalar("SELECT data_version FROM verbatim_store"));
+            v = *read;
+        }
+        if (v != m_seenVersion) {
             ++m_localVersion;
-            m_seenVersion = *v;
+            m_seenVersion = v;
         }
         return m_localVersion;
     }
@@ -525,6 +574,10 @@ private:
             if (startsWithWord(s, word) && t.params == 0) t.kind = Kind::Simple;
         std::size_t at = 0;
         const std::string first = nextWord(s, at);
+        if (iequals(first, "SELECT")) {
+            std::size_t p = at;
+            if (iequals(nextWord(s, p), "pg_notify")) t.kind = Kind::Notify;
+        }
         if (iequals(first, "INSERT")) {
             nextWord(s, at); // INTO
             t.table = unquote(nextWord(s, at));
@@ -582,9 +635,13 @@ private:
     std::function<void(std::string_view)> m_rowChange;
     std::int64_t m_totalChanges = 0, m_txChanges = 0, m_lastInsertId = 0;
     int m_changes = 0;
-    bool m_open = false;             ///< between begin() and the end of its transaction
-    std::int64_t m_seenVersion = 0;  ///< verbatim_store.data_version last seen or written
-    std::int64_t m_localVersion = 1; ///< what PRAGMA data_version answers
+    bool m_open = false; ///< between begin() and the end of its transaction
+    /// data_version as begin() read it under the writers' lock
+    std::optional<std::int64_t> m_versionAtBegin;
+    std::vector<std::string> m_notifies;   ///< NOTIFYs of the open transaction, sent at COMMIT
+    std::vector<std::size_t> m_savepoints; ///< m_notifies.size() at each open SAVEPOINT
+    std::int64_t m_seenVersion = 0;        ///< verbatim_store.data_version last seen or written
+    std::int64_t m_localVersion = 1;       ///< what PRAGMA data_version answers
 };
 
 PgStatement::~PgStatement() {
@@ -626,6 +683,7 @@ Result<bool> PgStatement::execute() {
 Result<bool> PgStatement::run() {
     PGconn* conn = m_engine->conn();
     if (m_kind == Kind::Simple) {
+        if (m_engine->isOpen()) m_engine->savepointStatement(m_sql);
         PGresult* r = PQexec(conn, m_sql.c_str());
         const auto status = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
         if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
@@ -634,6 +692,32 @@ Result<bool> PgStatement::run() {
             return tl::unexpected(e);
         }
         PQclear(r);
+        return false;
+    }
+    if (m_kind == Kind::Notify && m_engine->isOpen()) {
+        // Deferred to COMMIT: the parameters become literals (escaped by libpq).
+        std::string sql;
+        for (std::size_t i = 0; i < m_sql.size(); ++i) {
+            if (m_sql[i] == '$' && i + 1 < m_sql.size() &&
+                std::isdigit(static_cast<unsigned char>(m_sql[i + 1]))) {
+                std::size_t end = i + 1;
+                while (end < m_sql.size() && std::isdigit(static_cast<unsigned char>(m_sql[end])))
+                    ++end;
+                const auto k = std::size_t(std::stoul(m_sql.substr(i + 1, end - i - 1)) - 1);
+                if (k >= m_values.size() || m_null[k]) {
+                    sql += "NULL";
+                } else {
+                    char* lit = PQescapeLiteral(conn, m_values[k].data(), m_values[k].size());
+                    if (!lit) return fail(ErrorCode::Storage, "cannot quote a NOTIFY payload");
+                    sql += lit;
+                    PQfreemem(lit);
+                }
+                i = end - 1;
+                continue;
+            }
+            sql += m_sql[i];
+        }
+        m_engine->deferNotify(std::move(sql));
         return false;
     }
     const int n = int(m_values.size());
