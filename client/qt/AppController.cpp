@@ -26,6 +26,7 @@ void AppController::closeClient() {
         emit clientClosing();
     }
     m_jobs.drain();
+    m_session.clientClosed();
     m_attachments.clientClosed();
     m_chat.detach();
     m_client.reset();

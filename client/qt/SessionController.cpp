@@ -110,6 +110,11 @@ void SessionController::setBusy(bool busy) {
     emit busyChanged();
 }
 
+void SessionController::clientClosed() {
+    m_joining = false;
+    setBusy(false);
+}
+
 void SessionController::setConnected(bool connected) {
     m_connected = connected;
     emit connectedChanged();

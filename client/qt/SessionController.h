@@ -108,6 +108,9 @@ public:
     /// After adopted(): the notice if the account must still accept it, else the chats.
     void showStartScreen();
     void setConnected(bool connected);
+    /// The core went and the job queue has drained: a join or passphrase change that was running
+    /// is over, its answer dropped with the old core.
+    void clientClosed();
     /// The firm's administrator erased this device (the core has erased the profile already).
     void wipedByFirm();
 

@@ -340,6 +340,16 @@ void TestAppStall::passphraseKeyDerivationRunsOffTheGuiThread() {
     lawyer.session()->lock();
     QVERIFY(!lawyer.session()->unlock(kPass));
     QVERIFY(lawyer.session()->unlock(next));
+
+    // Locking while a change runs waits for it and drops its answer: the session is not left
+    // busy (which would disable the unlock and change buttons for good).
+    QVERIFY(lawyer.session()->changePassphraseInBackground(next, next + "!"));
+    QVERIFY(lawyer.session()->busy());
+    lawyer.session()->lock();
+    QVERIFY(!lawyer.session()->busy());
+    QTest::qWait(100);
+    QCOMPARE(changed.count(), 1);
+    QCOMPARE(lawyer.session()->screen(), QStringLiteral("unlock"));
 }
 
 QTEST_MAIN(TestAppStall)
