@@ -68,8 +68,9 @@ void RelayService::handleSend(const DeviceId& from, proto::SendMessage send, Don
         return done(errorResponse(proto::STATUS_RATE_LIMITED, "sending too fast", wait));
     if (send.message_id().size() != journal::kMessageIdSize)
         return done(errorResponse(proto::STATUS_BAD_REQUEST, "message id must be 16 bytes"));
-    if (send.envelopes_size() == 0 ||
-        std::size_t(send.envelopes_size()) > m_config.maxEnvelopesPerSend)
+    // No envelope is right when the sender is its conversation's only active device (a lawyer
+    // alone in a new matter); otherwise the device-set check below answers 409 with `missing`.
+    if (std::size_t(send.envelopes_size()) > m_config.maxEnvelopesPerSend)
         return done(errorResponse(proto::STATUS_BAD_REQUEST, "envelope count out of range"));
     for (const auto& e : send.envelopes()) {
         if (e.body().empty() || e.body().size() > m_config.maxEnvelopeBytes)

@@ -987,7 +987,9 @@ private slots:
         const std::vector<Case> cases = {
             {"message id of 15 bytes", [](auto& s) { s.set_message_id(s.message_id().substr(1)); },
              proto::STATUS_BAD_REQUEST},
-            {"no envelope", [](auto& s) { s.clear_envelopes(); }, proto::STATUS_BAD_REQUEST},
+            // None is allowed only to a conversation's only active device (row 3 and 20).
+            {"no envelope while others are members", [](auto& s) { s.clear_envelopes(); },
+             proto::STATUS_CONFLICT},
             {"empty envelope body", [](auto& s) { s.mutable_envelopes(0)->clear_body(); },
              proto::STATUS_TOO_LARGE},
             {"envelope type 1", [](auto& s) { s.mutable_envelopes(0)->set_type(1); },

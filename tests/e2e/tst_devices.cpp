@@ -275,6 +275,40 @@ private slots:
         QVERIFY(eventually([&] { return msg(*carol, *sent).has_value(); }));
     }
 
+    // A lawyer alone in a new matter, on her only device, writes before the client joins: the
+    // send carries no envelope (no other device exists) and is journaled, not refused.
+    void onlyDeviceInAConversationStillSends() {
+        e2e::Harness h;
+        QVERIFY(h.ok());
+        auto alice = joinParty(h.enrollLink("alice", proto::ROLE_LAWYER), "Alice Adams");
+        QVERIFY(alice);
+        alice->start();
+        QVERIFY(alice->waitUntilSynced(20s));
+        auto link = alice->createInvite("Alone matter");
+        QVERIFY(link);
+        auto conv = alice->resolveConversation("Alone matter");
+        QVERIFY(conv);
+        auto note = alice->sendText(*conv, "file note before the client joins");
+        QVERIFY(note);
+        QVERIFY(eventually(
+            [&] {
+                auto m = msg(*alice, *note);
+                return (m && m->journalSequence > 0) ||
+                       !(*alice).eventsOf(client::Event::Kind::SendFailed).empty();
+            },
+            20s));
+        auto failed = (*alice).eventsOf(client::Event::Kind::SendFailed);
+        QVERIFY2(failed.empty(), failed.empty() ? "" : failed.front().detail.c_str());
+        // Then the client joins and is written to as usual.
+        auto carol = joinParty(*link, "Carol Client", true);
+        QVERIFY(carol);
+        carol->start();
+        QVERIFY(carol->waitUntilSynced(20s));
+        auto hello = alice->sendText(*conv, "welcome");
+        QVERIFY(hello);
+        QVERIFY(eventually([&] { return msg(*carol, *hello).has_value(); }));
+    }
+
     // DL-02 and DL-03: a wipe reaches an online device and an offline one (on reconnection):
     // each erases its database and keys, confirms, and the admin sees when. Re-enrolment makes
     // a new identity.
