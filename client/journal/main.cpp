@@ -9,8 +9,8 @@
 //   conversations FILE --key KEY verbatim-journal audit  FILE --key KEY
 //
 // Supervision (issue 21; README "Supervision"): policy add|add-examples|examples|list|show|
-// disable, alerts, review, sample, access-log. The commands that record an action (and search,
-// show and export given --profile) append a SUPERVISION record to the journal from the
+// disable, alerts, review, sample, access-log, report. The commands that record an action (and
+// search, show and export given --profile) append a SUPERVISION record to the journal from the
 // compliance profile's device before they act or show anything.
 //
 // keygen writes DIR/journal.pub (64 hex digits: give it to `verbatim-relay init --journal-key`)
