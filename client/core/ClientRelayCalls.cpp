@@ -357,6 +357,14 @@ Client::Impl::memberDevices(const std::string& conversation, bool refresh) {
                                           resp->member_devices().devices().end());
     std::lock_guard lock(mutex);
     deviceCache[conversation] = out;
+    // Every current device of every member: a device that left is forgotten, so that safety
+    // numbers count active devices only (C-SN-1).
+    std::map<std::string, std::vector<std::uint32_t>> byUser;
+    for (const auto& d : out)
+        byUser[d.user()].push_back(d.device());
+    if (db)
+        for (const auto& [user, devices] : byUser)
+            trust->forgetDevicesNotIn(user, devices);
     return out;
 }
 

@@ -197,8 +197,62 @@ std::vector<Bytes> ContactTrust::approvalClosure(const std::string& user, std::v
     return base;
 }
 
+void ContactTrust::forgetDevicesNotIn(const std::string& user,
+                                      const std::vector<std::uint32_t>& listed) {
+    // An empty list keeps what is known: a user who lost every device comes back with a new
+    // identity that contacts must see as a change, not as a first contact.
+    if (listed.empty()) return;
+    std::vector<std::pair<std::int32_t, Bytes>> gone;
+    {
+        auto st = m_db.cached("SELECT device, key FROM signal_identities WHERE name = ?");
+        if (!st) return;
+        st->bind(1, std::string_view(user));
+        while (true) {
+            auto row = st->step();
+            if (!row || !*row) break;
+            const auto device = std::uint32_t(st->columnInt(0));
+            if (std::find(listed.begin(), listed.end(), device) == listed.end())
+                gone.emplace_back(std::int32_t(device), st->columnBlob(1));
+        }
+    }
+    if (gone.empty()) return;
+    for (const auto& [device, key] : gone) {
+        const signal::Address a{user, device};
+        (void)m_sessions.store().deleteSession(a);
+        (void)m_sessions.store().deleteIdentity(a);
+    }
+    // A device leaving is no change to accept: the accepted set loses its key as well, unless
+    // no accepted key would remain. Then every device the user accepted is gone, and what the
+    // relay lists instead is a new identity to accept (an identity reset), never a first contact.
+    auto st = m_db.cached("SELECT accepted_keys FROM contacts WHERE user = ?");
+    if (!st) return;
+    st->bind(1, std::string_view(user));
+    auto row = st->step();
+    if (!row || !*row) return;
+    auto accepted = splitKeys(st->columnBlob(0));
+    accepted.erase(std::remove_if(accepted.begin(), accepted.end(),
+                                  [&](const Bytes& k) {
+                                      return std::any_of(gone.begin(), gone.end(),
+                                                         [&](auto& g) { return g.second == k; });
+                                  }),
+                   accepted.end());
+    if (accepted.empty()) return;
+    auto up = m_db.cached("UPDATE contacts SET accepted_keys = ? WHERE user = ?");
+    if (!up) return;
+    up->bind(1, ByteView(concatKeys(accepted))).bind(2, std::string_view(user));
+    (void)up->run();
+}
+
+std::vector<std::uint32_t> ContactTrust::devicesOf(const std::vector<KeyedDevice>& listed) {
+    std::vector<std::uint32_t> out;
+    for (const auto& d : listed)
+        out.push_back(d.device);
+    return out;
+}
+
 void ContactTrust::checkOwnDevices(const std::vector<KeyedDevice>& active,
                                    std::set<std::string>* changedUsers) {
+    forgetDevicesNotIn(m_user, devicesOf(active));
     auto own = m_sessions.identityPublicKey();
     if (!own) return;
     std::vector<Bytes> base{*own};
@@ -310,6 +364,8 @@ Result<void> ContactTrust::processBundles(const proto::Bundles& bundles,
         checkOwnDevices(listed, changedUsers);
         return {};
     }
+    // Safety numbers count the devices the relay lists now (C-SN-1): a revoked one is forgotten.
+    forgetDevicesNotIn(bundles.user(), devicesOf(listed));
     std::vector<Bytes> accepted;
     bool complete = false;
     {

@@ -63,6 +63,12 @@ public:
     /// shown as the approver of the user's real devices.
     std::vector<Bytes> approvalClosure(const std::string& user, std::vector<Bytes> base,
                                        const std::vector<KeyedDevice>& listed, bool bound = false);
+    /// Drops the identity keys and sessions of `user`'s devices that are not in `listed` (the
+    /// device numbers of the relay's full list of the user's active devices: bundles, member
+    /// devices, one's own device list), and their keys from the accepted set, so that safety
+    /// numbers count active devices only (docs/protocol.md). An empty list changes nothing.
+    void forgetDevicesNotIn(const std::string& user, const std::vector<std::uint32_t>& listed);
+    static std::vector<std::uint32_t> devicesOf(const std::vector<KeyedDevice>& listed);
     /// Marks `user` changed: sending to them is held until the user accepts.
     void markChanged(const std::string& user);
     /// Whether own device `device` presents a key none of this user's trusted devices approved.

@@ -28,6 +28,38 @@ using namespace verbatim::beastnames;
 
 namespace {
 
+// A relay's refusal text as the client shows it: valid UTF-8, one line, no control characters
+// (C0, DEL, C1) or bidirectional overrides that could rewrite a terminal or a log line, at most
+// 300 bytes.
+std::string displayText(std::string_view raw) {
+    const std::string text = toValidUtf8(raw);
+    std::string out;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const auto c = std::uint8_t(text[i]);
+        const auto next = i + 1 < text.size() ? std::uint8_t(text[i + 1]) : 0;
+        const auto third = i + 2 < text.size() ? std::uint8_t(text[i + 2]) : 0;
+        if (c < 0x20 || c == 0x7f) {
+            out += ' ';
+        } else if (c == 0xc2 && next >= 0x80 && next <= 0x9f) {
+            out += ' ';
+            i += 1;
+        } else if (c == 0xe2 && ((next == 0x80 && third >= 0xaa && third <= 0xae) ||
+                                 (next == 0x81 && third >= 0xa6 && third <= 0xa9))) {
+            out += ' ';
+            i += 2;
+        } else {
+            out += char(c);
+        }
+    }
+    if (out.size() > 300) {
+        std::size_t cut = 300;
+        while (cut > 0 && (std::uint8_t(out[cut]) & 0xc0) == 0x80)
+            --cut;
+        out = out.substr(0, cut) + "...";
+    }
+    return out;
+}
+
 // SHA-256 of the certificate's SubjectPublicKeyInfo (DER): what firm manifests pin.
 bool keyPinMatches(X509* cert, const std::vector<Bytes>& pins) {
     if (pins.empty()) return true;
@@ -186,6 +218,9 @@ struct RelayConnection::Impl : std::enable_shared_from_this<RelayConnection::Imp
                     pending.erase(it);
                 }
             }
+            // The text is for people and comes from a party we do not trust with a terminal:
+            // it decides nothing (C-STATUS-1) and is shown as one line of printable text.
+            frame.mutable_response()->set_error(displayText(frame.response().error()));
             if (done) done(std::move(*frame.mutable_response()));
         } else if (frame.has_push() && onPush) {
             onPush(frame.push());
@@ -426,7 +461,7 @@ Result<HttpReply> httpsExchange(const Endpoint& endpoint, http::verb method,
 std::string trimmed(std::string s) {
     while (!s.empty() && (s.back() == '\n' || s.back() == '\r'))
         s.pop_back();
-    return s;
+    return displayText(s);
 }
 
 } // namespace

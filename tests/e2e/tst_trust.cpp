@@ -995,6 +995,53 @@ private slots:
         }
     }
 
+    // C-SN-1 over active devices: a revoked device leaves both sides' safety number (the relay's
+    // full list no longer names it), so after a revocation the lawyer and her client still show
+    // the same number, over the devices that remain, and nothing is held.
+    void safetyNumbersCountActiveDevicesOnly() {
+        e2e::Harness h;
+        QVERIFY(h.ok());
+        auto parties = lawyerAndClient(h, "Revoked laptop");
+        QVERIFY(parties);
+        auto& [alice, carol, conv] = *parties;
+        auto link = alice->createDeviceLink();
+        QVERIFY(link);
+        auto laptop = joinParty(*link, "Alice");
+        QVERIFY(laptop);
+        laptop->start();
+        QVERIFY(laptop->waitUntilSynced(20s));
+        QVERIFY(QTest::qWaitFor(
+            [&] { return !(*alice).eventsOf(client::Event::Kind::DeviceAdded).empty(); }, 10000));
+        const auto both = [&](const std::string& text) {
+            auto id = carol->sendText(conv, text);
+            if (!id || !carol->waitForOutbox(20s)) return false;
+            return QTest::qWaitFor(
+                [&] {
+                    auto m = alice->message(*id);
+                    return m && *m;
+                },
+                20000);
+        };
+        QVERIFY(both("to both of Alice's devices"));
+        auto before = carol->safetyNumber("alice");
+        QVERIFY(before && before->devices == 2 && !before->changed);
+
+        const auto laptopDevice = laptop->account().device;
+        laptop->stop();
+        QVERIFY(h.service().revokeDevice("alice", laptopDevice, "admin-cli"));
+        QVERIFY(both("after the revocation")); // the relay's 409 names the laptop as extra
+        QVERIFY(alice->devices());             // Alice's own full list
+        auto fromCarol = carol->safetyNumber("alice");
+        auto fromAlice = alice->safetyNumber(carol->account().user);
+        QVERIFY2(fromCarol, fromCarol ? "" : fromCarol.error().message.c_str());
+        QVERIFY2(fromAlice, fromAlice ? "" : fromAlice.error().message.c_str());
+        QCOMPARE(fromCarol->devices, std::size_t(1));
+        QVERIFY(!fromCarol->changed);
+        QVERIFY(fromCarol->digits != before->digits);
+        QCOMPARE(fromAlice->digits, fromCarol->digits);
+        QVERIFY(carol->sendText(conv, "nothing held") && carol->waitForOutbox(20s));
+    }
+
     // C-HTTP-1: relays before issue 17 served the manifest as application/x-protobuf; a relay
     // serving it as text/html, or with no type at all, is joined and synced with all the same.
     // C-WS-1: everything the client sends over the WebSocket is one Frame per message, never a
@@ -1033,7 +1080,10 @@ private slots:
         QVERIFY(h.ok());
         auto proxy = proxyFor(h);
         QVERIFY2(proxy, "the proxy in front of the relay did not start");
-        proxy->setAnswerTexts("OK", "403 forbidden: refused, not a member");
+        // The refusal text is also hostile: a terminal escape, a line break, an override.
+        const std::string hostile =
+            "OK\x1b]0;owned\x07\r\nOK: registered \xe2\x80\xae" + std::string(2000, 'x');
+        proxy->setAnswerTexts(hostile, "403 forbidden: refused, not a member");
         const std::string enroll = viaProxy(h.enrollLink("alice", proto::ROLE_LAWYER), *proxy);
         auto alice = joinParty(enroll, "Alice");
         QVERIFY(alice);
@@ -1059,6 +1109,13 @@ private slots:
         auto revoked = alice->revokeInvite("00000000");
         QVERIFY(!revoked);
         QCOMPARE(int(revoked.error().code), int(ErrorCode::NotFound));
+        auto malformed = alice->revokeInvite("not-an-id");
+        QVERIFY(!malformed);
+        QCOMPARE(int(malformed.error().code), int(ErrorCode::InvalidArgument));
+        const auto& wsShown = malformed.error().message;
+        QVERIFY2(wsShown.size() < 400 && wsShown.rfind("OK", 0) == 0, wsShown.c_str());
+        QVERIFY(std::none_of(wsShown.begin(), wsShown.end(),
+                             [](char c) { return std::uint8_t(c) < 0x20 || c == 0x7f; }));
         Party again;
         client::JoinOptions o;
         o.displayName = "Alice";
@@ -1067,6 +1124,12 @@ private slots:
         QVERIFY2(!reused, "a used enrolment token joined because the refusal said OK");
         QCOMPARE(int(reused.error().code), int(ErrorCode::AuthFailed));
         QCOMPARE(reused.error().detail, 410);
+        // What reaches the user of the text is one printable line of bounded length.
+        const auto& shown = reused.error().message;
+        QVERIFY2(shown.size() < 400, shown.c_str());
+        QVERIFY(std::none_of(shown.begin(), shown.end(),
+                             [](char c) { return std::uint8_t(c) < 0x20 || c == 0x7f; }));
+        QVERIFY(shown.find("\xe2\x80\xae") == std::string::npos);
         QVERIFY(proxy->answersRewritten() >= 3);
         alice->stop();
         carol->stop();
