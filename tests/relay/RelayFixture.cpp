@@ -615,6 +615,31 @@ std::int64_t RelayFixture::scalarInCheckpointedFile(const std::string& sql) {
 
 std::vector<Bytes> RelayFixture::allCells() {
     std::vector<Bytes> cells;
+    if (onPostgres()) {
+        // Every column of every table of the store, as bytes (text and numbers as UTF-8).
+        settle();
+        auto db = openPostgres(m_pgUrl);
+        if (!db) return cells;
+        auto cols = (*db)->prepare(
+            "SELECT table_name, column_name, data_type FROM information_schema.columns "
+            "WHERE table_schema = 'public' ORDER BY table_name, ordinal_position");
+        if (!cols) return cells;
+        std::vector<std::string> queries;
+        (void)cols->forEachRow([&] {
+            const std::string column = "\"" + cols->columnText(1) + "\"";
+            queries.push_back("SELECT " +
+                              (cols->columnText(2) == "bytea"
+                                   ? column
+                                   : "convert_to(" + column + "::text, 'UTF8')") +
+                              " FROM \"" + cols->columnText(0) + "\"");
+        });
+        for (const auto& q : queries) {
+            auto st = (*db)->prepare(q);
+            if (!st) continue;
+            (void)st->forEachRow([&] { cells.push_back(st->columnBlob(0)); });
+        }
+        return cells;
+    }
     onStorage([&](storage::Database& db) {
         std::vector<std::string> tables;
         auto t = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'");

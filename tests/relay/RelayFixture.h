@@ -232,7 +232,8 @@ public:
     /// Like scalar(), on a copy of the database file alone, without its WAL: what has been
     /// checkpointed into the file so far.
     std::int64_t scalarInCheckpointedFile(const std::string& sql);
-    /// Every cell of every row of every table, as bytes (decrypted view of the relay's store).
+    /// Every cell of every table, as bytes (decrypted view of the relay's store; on PostgreSQL
+    /// every column of the database, text and numbers as UTF-8).
     std::vector<Bytes> allCells();
     /// Runs `fn` on the storage thread between batches.
     void onStorage(const std::function<void(storage::Database&)>& fn);

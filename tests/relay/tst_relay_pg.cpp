@@ -325,6 +325,59 @@ private slots:
         QCOMPARE(rows, f->service().journalHead().first);
     }
 
+    // The PostgreSQL store holds only what the SQLCipher store holds: no message text and no
+    // journal key in any row, nor anywhere in the cluster's files (tables, indexes, WAL), while
+    // the sealed entries and ciphertexts are there.
+    void postgresHoldsNoPlaintextAndNoJournalKey() {
+        TRY(f, RelayFixture::create());
+        TRY(cluster, PgCluster::shared());
+        TRY(kim, f->enroll("kim", proto::ROLE_LAWYER));
+        TRY(lee, f->enroll("lee", proto::ROLE_LAWYER));
+        TRY(conversation, f->createConversation(*kim, "Privileged", {"kim", "lee"}));
+        std::vector<std::string> canaries;
+        std::vector<proto::SendMessage> sent;
+        for (int i = 0; i < 3; ++i) {
+            canaries.push_back("CANARY-" + toHex(crypto::randomBytes(8)) + "-privileged");
+            TRY(m, f->buildSend(*kim, conversation, "Re: settlement, " + canaries.back(), {lee}));
+            auto r = f->call(*kim, RelayFixture::sendRequest(m.send));
+            QVERIFY2(r.status() == proto::STATUS_OK, describe(r).constData());
+            sent.push_back(m.send);
+        }
+        TRY(journalPrivate, f->journalKey().privateKey());
+        std::vector<std::pair<std::string, Bytes>> needles = {
+            {"journal private key", Bytes(journalPrivate.begin(), journalPrivate.end())},
+            {"journal private key (hex)", bytesOf(toHex(journalPrivate))}};
+        for (const auto& c : canaries)
+            needles.push_back({c, bytesOf(c)});
+        f->settle();
+        {
+            // Pages and WAL on disk, for the file scan below.
+            TRY(admin, openPostgres(cluster->url("postgres")));
+            REQUIRE_OK(admin->exec("CHECKPOINT"));
+        }
+        const auto cells = f->allCells();
+        for (const auto& m : sent) {
+            QVERIFY2(std::any_of(cells.begin(), cells.end(),
+                                 [&](const Bytes& c) { return c == bytesOf(m.journal_entry()); }),
+                     "the scan does not see the stored journal entries");
+            QVERIFY(std::any_of(cells.begin(), cells.end(), [&](const Bytes& c) {
+                return c == bytesOf(m.envelopes(0).body());
+            }));
+        }
+        for (const auto& [name, needle] : needles) {
+            for (const auto& cell : cells)
+                QVERIFY2(!containsBytes(cell, needle), (name + " in a row").c_str());
+            auto hits = filesContaining(QString::fromStdString(cluster->directory()), needle);
+            QVERIFY2(hits.empty(), (name + " in " + (hits.empty() ? "" : hits[0])).c_str());
+        }
+        // The file scan sees what the store wrote: the start of a sealed entry is in the
+        // cluster's files (long values are cut into TOAST chunks, so not the whole of one).
+        const Bytes entry = bytesOf(sent.back().journal_entry());
+        QVERIFY(!filesContaining(QString::fromStdString(cluster->directory()),
+                                 ByteView(entry.data(), std::min<std::size_t>(entry.size(), 64)))
+                     .empty());
+    }
+
     // Two relays on one database (as two nodes will be) append concurrently: every send is
     // acknowledged with its own sequence number and the journal is one chain in one order.
     void twoRelaysOnOneStoreKeepOneJournalChain() {
