@@ -166,7 +166,8 @@ public:
     [[nodiscard]] Result<std::vector<UserRow>> listUsers();
     /// All devices, or one user's when `user` is not empty.
     [[nodiscard]] Result<std::vector<DeviceRow>> listDevices(const std::string& user);
-    /// Opens (or reuses) the matter `title` of lawyer `from` and returns an invite link to it.
+    /// Opens (or reuses) the matter `title` of lawyer `from` and returns an invite link to it
+    /// (`admin invite`: journaled with the actor kAdminCliActor, `from` as creator and inviter).
     [[nodiscard]] Result<std::string> inviteToMatter(const std::string& from,
                                                      const std::string& title, std::uint64_t ttlMs);
     /// The invites `inviter` made (everyone's when empty), newest first, at most `limit`, with
