@@ -22,8 +22,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// ---- small encoders
-// ------------------------------------------------------------------------------
+// ---- small encoders -----------------------------------------------------------------------------
 
 void le16(Bytes& b, std::uint32_t v) {
     b.push_back(std::uint8_t(v));
@@ -210,8 +209,7 @@ std::string transcript(const std::vector<TimelineEvent>& events,
     return out;
 }
 
-// ---- JSON
-// ----------------------------------------------------------------------------------------
+// ---- JSON ---------------------------------------------------------------------------------------
 
 std::string custom(const std::vector<std::pair<std::string, std::string>>& fields) {
     std::string out = "[";
@@ -336,8 +334,7 @@ std::string eventJson(const TimelineEvent& e, const std::vector<std::string>& at
     return out + "}";
 }
 
-// ---- CSV
-// -----------------------------------------------------------------------------------------
+// ---- CSV ----------------------------------------------------------------------------------------
 
 /// The Subject names the exported conversations; the full titles are in the transcript.
 constexpr std::size_t kSubjectChars = 300;

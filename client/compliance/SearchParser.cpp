@@ -9,8 +9,7 @@ namespace verbatim::compliance {
 
 namespace {
 
-// ---- characters
-// ----------------------------------------------------------------------------------
+// ---- characters ---------------------------------------------------------------------------------
 
 /// Decodes valid UTF-8 at `s[i]` (the parser cleans its input first); advances `i`.
 char32_t nextCodePoint(std::string_view s, std::size_t& i) {
@@ -92,8 +91,7 @@ std::size_t quoteAt(std::string_view s, std::size_t i) {
     return 0;
 }
 
-// ---- tokens
-// --------------------------------------------------------------------------------------
+// ---- tokens -------------------------------------------------------------------------------------
 
 enum class Kind { Term, LParen, RParen, And, Or, Not, Near };
 
@@ -200,8 +198,7 @@ std::vector<Token> lex(std::string_view s, const SearchLimits& limits, Notes& no
     return out;
 }
 
-// ---- the tree
-// ------------------------------------------------------------------------------------
+// ---- the tree -----------------------------------------------------------------------------------
 
 struct Node {
     enum class Type { Term, And, Or, Not, Near } type = Type::Term;
@@ -316,8 +313,7 @@ private:
     std::size_t m_i = 0;
 };
 
-// ---- output
-// --------------------------------------------------------------------------------------
+// ---- output -------------------------------------------------------------------------------------
 
 std::string ftsString(const Node& term) {
     std::string out = "\"";

@@ -288,8 +288,7 @@ void Client::Impl::idleWork() {
     flushOutbox();
 }
 
-// ---- connection
-// -----------------------------------------------------------------------------------
+// ---- connection ---------------------------------------------------------------------------------
 
 void Client::start() {
     if (!m->supervisor || m->supervisor->running()) return;
@@ -413,8 +412,7 @@ bool Client::waitForOutbox(std::chrono::milliseconds timeout) {
     return false;
 }
 
-// ---- pre-keys
-// -------------------------------------------------------------------------------------
+// ---- pre-keys -----------------------------------------------------------------------------------
 
 // Makes the keys and records them as made, under `mutex`; the upload happens after it is released.
 Result<proto::Request> Client::Impl::preparePreKeyUpload(bool newSignedPreKey, bool replace) {
@@ -482,8 +480,7 @@ void Client::Impl::rotateSignedPreKeyIfDue() {
     if (db) (void)accounts->set("signed_prekey_ms", view(std::to_string(now)));
 }
 
-// ---- conversations
-// ----------------------------------------------------------------------------------
+// ---- conversations ------------------------------------------------------------------------------
 
 // Fetches the firm manifest the relay serves now. A newer one signed by the pinned firm root is
 // adopted (journal key rotation: later entries are sealed to the new key; compliance keeps the
@@ -650,8 +647,7 @@ void Client::Impl::onEnvelope(const proto::Envelope& e, std::uint64_t gen) {
         emit(ev);
 }
 
-// ---- queries
-// ---------------------------------------------------------------------------------------
+// ---- queries ------------------------------------------------------------------------------------
 
 Result<std::vector<MessageView>> Client::history(const std::string& conversation, std::size_t limit,
                                                  std::int64_t beforeRowId) {

@@ -216,8 +216,7 @@ Result<InviteView> Client::revokeInvite(const std::string& id) {
     return inviteView(resp->invite_list().invites(0));
 }
 
-// ---- sessions and safety numbers
-// --------------------------------------------------------------------
+// ---- sessions and safety numbers ----------------------------------------------------------------
 
 Result<void> Client::Impl::checkRelayLink(const std::string& text) {
     VERBATIM_TRY_LET(link, parseLink(text));
@@ -424,7 +423,6 @@ Result<void> Client::acceptSafetyNumber(const std::string& user) {
     return {};
 }
 
-// ---- outbox
-// ------------------------------------------------------------------------------------------
+// ---- outbox -------------------------------------------------------------------------------------
 
 } // namespace verbatim::client

@@ -548,8 +548,7 @@ Result<std::size_t> Client::Impl::outboxSize() {
     return outbox->sendable();
 }
 
-// ---- attachments
-// -------------------------------------------------------------------------------------
+// ---- attachments --------------------------------------------------------------------------------
 
 Result<std::string> Client::sendAttachment(const std::string& conversation, const std::string& path,
                                            const std::string& caption, const Progress& progress) {
@@ -651,7 +650,6 @@ Result<void> Client::saveAttachment(const std::string& messageId, std::size_t in
     return {};
 }
 
-// ---- receive
-// -----------------------------------------------------------------------------------------
+// ---- receive ------------------------------------------------------------------------------------
 
 } // namespace verbatim::client

@@ -36,8 +36,7 @@ enum ReceiptKind { kDelivered = 1, kRead = 2 };
 MessageStore::MessageStore(storage::Database& db, std::string blobsDir, std::string self)
     : m_db(db), m_blobsDir(std::move(blobsDir)), m_self(std::move(self)) {}
 
-// ---- writing
-// -------------------------------------------------------------------------------------
+// ---- writing ------------------------------------------------------------------------------------
 
 Result<void> MessageStore::insert(const proto::JournalRecord& rec, MessageKind kind, bool outgoing,
                                   MessageState state, std::uint64_t serverTimeMs,
@@ -322,8 +321,7 @@ Result<void> MessageStore::upsertConversation(const proto::Conversation& c) {
     return {};
 }
 
-// ---- reading
-// -------------------------------------------------------------------------------------
+// ---- reading ------------------------------------------------------------------------------------
 
 std::vector<std::string> MessageStore::members(const std::string& conversation) {
     auto st = m_db.cached("SELECT members FROM conversations WHERE id = ?");

@@ -27,8 +27,7 @@ public:
     /// a view says whether a file is here). `self`: this profile's user id (own messages).
     MessageStore(storage::Database& db, std::string blobsDir, std::string self);
 
-    // ---- writing
-    // ----------------------------------------------------------------------------------
+    // ---- writing --------------------------------------------------------------------------------
     /// Adds one message row. `body` is what is shown (it may differ from the record's body).
     [[nodiscard]] Result<void> insert(const proto::JournalRecord& rec, MessageKind kind,
                                       bool outgoing, MessageState state, std::uint64_t serverTimeMs,
@@ -51,8 +50,7 @@ public:
     /// Stores a conversation as the relay lists it, and its members' names and roles.
     [[nodiscard]] Result<void> upsertConversation(const proto::Conversation& c);
 
-    // ---- reading
-    // ----------------------------------------------------------------------------------
+    // ---- reading --------------------------------------------------------------------------------
     /// The stored member user ids of `conversation` (empty when unknown).
     std::vector<std::string> members(const std::string& conversation);
     /// A conversation id or an exact title as an id.

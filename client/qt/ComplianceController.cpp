@@ -184,8 +184,7 @@ Result<Snapshot> snapshot(Worker& w, const compliance::VerifyReport* report,
 
 } // namespace
 
-// ---- the controller
-// -------------------------------------------------------------------------------
+// ---- the controller -----------------------------------------------------------------------------
 
 ComplianceController::ComplianceController(QObject* parent)
     : QObject(parent), m_worker(std::make_unique<Worker>()) {}

@@ -64,8 +64,7 @@ QString ArchiveConversationsModel::titleOf(const QString& id) const {
     return {};
 }
 
-// ---- timeline
-// -------------------------------------------------------------------------------------
+// ---- timeline -----------------------------------------------------------------------------------
 
 QVariant ArchiveTimelineModel::data(const QModelIndex& index, int role) const {
     if (!checkIndex(index, kRowChecks)) return {};
@@ -127,8 +126,7 @@ QHash<int, QByteArray> ArchiveTimelineModel::roleNames() const {
             {VerifiedRole, "verified"}};
 }
 
-// ---- search
-// ---------------------------------------------------------------------------------------
+// ---- search -------------------------------------------------------------------------------------
 
 QVariant ArchiveSearchModel::data(const QModelIndex& index, int role) const {
     if (!checkIndex(index, kRowChecks)) return {};
@@ -169,8 +167,7 @@ QHash<int, QByteArray> ArchiveSearchModel::roleNames() const {
             {DeletedRole, "deleted"}};
 }
 
-// ---- problems
-// -------------------------------------------------------------------------------------
+// ---- problems -----------------------------------------------------------------------------------
 
 QVariant ArchiveProblemsModel::data(const QModelIndex& index, int role) const {
     if (!checkIndex(index, kRowChecks)) return {};

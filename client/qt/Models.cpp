@@ -163,8 +163,7 @@ const client::ConversationView* ConversationListModel::find(const QString& id) c
     return nullptr;
 }
 
-// ---- messages
-// -------------------------------------------------------------------------------------
+// ---- messages -----------------------------------------------------------------------------------
 
 int MessageListModel::rowCount(const QModelIndex& parent) const {
     return parent.isValid() ? 0 : int(m_rows.size());
@@ -291,8 +290,7 @@ void MessageListModel::refreshOne(const QString& messageId) {
     }
 }
 
-// ---- search
-// ---------------------------------------------------------------------------------------
+// ---- search -------------------------------------------------------------------------------------
 
 int SearchResultsModel::rowCount(const QModelIndex& parent) const {
     return parent.isValid() ? 0 : int(m_rows.size());
@@ -333,8 +331,7 @@ void SearchResultsModel::reset(std::vector<client::MessageView> rows) {
     endResetModel();
 }
 
-// ---- participants
-// ---------------------------------------------------------------------------------
+// ---- participants -------------------------------------------------------------------------------
 
 int ParticipantsModel::rowCount(const QModelIndex& parent) const {
     return parent.isValid() ? 0 : int(m_rows.size());
@@ -371,8 +368,7 @@ void ParticipantsModel::reset(const client::ConversationView* c) {
     endResetModel();
 }
 
-// ---- devices
-// --------------------------------------------------------------------------------------
+// ---- devices ------------------------------------------------------------------------------------
 
 int DevicesModel::rowCount(const QModelIndex& parent) const {
     return parent.isValid() ? 0 : int(m_rows.size());

@@ -189,8 +189,7 @@ public:
     [[nodiscard]] Result<void> revokeDevice(const std::string& user, std::uint32_t device,
                                             const std::string& actor);
 
-    // ---- devices
-    // ---------------------------------------------------------------------------------
+    // ---- devices --------------------------------------------------------------------------------
     /// Redeems an enrollment or invite token and creates the device. `clientAddress` keys the
     /// per-address rate limit.
     void

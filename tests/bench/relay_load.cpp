@@ -241,8 +241,7 @@ std::string tokenOf(const std::string& link) {
     return link.substr(p + 6, 32);
 }
 
-// ---- the relay process
-// ----------------------------------------------------------------------------
+// ---- the relay process --------------------------------------------------------------------------
 
 struct CpuTimes {
     double total = 0;                      // seconds, whole process
@@ -435,8 +434,7 @@ int usage() {
     return 2;
 }
 
-// ---- devices and messages
-// -------------------------------------------------------------------------
+// ---- devices and messages -----------------------------------------------------------------------
 
 class Bench;
 
@@ -587,8 +585,7 @@ private:
     std::vector<std::string> m_cpuRows;
 };
 
-// ---- Conn
-// ----------------------------------------------------------------------------------------
+// ---- Conn ---------------------------------------------------------------------------------------
 
 void Conn::start(const tcp::endpoint& ep, const std::string& who, const std::string& auth) {
     auto self = shared_from_this();
@@ -680,8 +677,7 @@ void Conn::startClose() {
                      });
 }
 
-// ---- Bench: setup
-// ----------------------------------------------------------------------------------
+// ---- Bench: setup -------------------------------------------------------------------------------
 
 void Bench::cleanup() {
     m_relay.stop();
@@ -970,8 +966,7 @@ bool Bench::sendRoundRobin() {
     return false;
 }
 
-// ---- Bench: io callbacks
-// ----------------------------------------------------------------------------
+// ---- Bench: io callbacks ------------------------------------------------------------------------
 
 void Bench::onOpened(int device, bool ok, const std::string& why) {
     if (ok) {
@@ -1187,8 +1182,7 @@ std::string Bench::cpuRow(const std::string& name, const RunCpu& cpu) const {
     return c;
 }
 
-// ---- Bench: phases
-// ----------------------------------------------------------------------------------
+// ---- Bench: phases ------------------------------------------------------------------------------
 
 void Bench::connectDevices(const std::vector<int>& devices, int concurrency,
                            std::int64_t* lastOpenNs) {

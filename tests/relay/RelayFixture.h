@@ -151,8 +151,7 @@ public:
     [[nodiscard]] Result<std::string> enrollmentToken(const std::string& user,
                                                       std::uint64_t ttlMs = 3600 * 1000);
 
-    // ---- devices
-    // ---------------------------------------------------------------------------------
+    // ---- devices --------------------------------------------------------------------------------
     /// A new device with a fresh identity, signed pre-key 1 and `preKeyCount` one-time pre-keys
     /// (ids from 1), not registered. The fixture owns it.
     [[nodiscard]] Result<TestDevice*> newDevice(unsigned preKeyCount = 20);
@@ -179,8 +178,7 @@ public:
     /// The registered device `user`/`device` of this fixture, or nullptr.
     TestDevice* find(const std::string& user, std::uint32_t device) const;
 
-    // ---- requests
-    // --------------------------------------------------------------------------------
+    // ---- requests -------------------------------------------------------------------------------
     /// handle() waited for. On timeout the answer is STATUS_INTERNAL with error "test: timed
     /// out" and timedOut() turns true. Thread-safe.
     proto::Response call(const DeviceId& from, proto::Request request);
@@ -199,8 +197,7 @@ public:
     /// drains of up to 16 pages) has run.
     void settle();
 
-    // ---- sending
-    // ---------------------------------------------------------------------------------
+    // ---- sending --------------------------------------------------------------------------------
     /// Starts Signal sessions from `from` to every device in `to` that it has none with, from
     /// bundles fetched through the relay.
     [[nodiscard]] Result<void> ensureSessions(TestDevice& from, const std::vector<TestDevice*>& to);
@@ -225,8 +222,7 @@ public:
                                                     const proto::Envelope& envelope);
     static proto::Request sendRequest(const proto::SendMessage& send);
 
-    // ---- database inspection (through the service's own connection)
-    // ------------------------------
+    // ---- database inspection (through the service's own connection) -----------------------------
     /// The first column of the first row of `sql` as an integer; -1 when the query fails.
     std::int64_t scalar(const std::string& sql);
     /// Like scalar(), on a copy of the database file alone, without its WAL: what has been

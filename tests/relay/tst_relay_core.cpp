@@ -872,8 +872,7 @@ private slots:
                  elsewhere.result ? "" : errorText(elsewhere.result.error()).c_str());
     }
 
-    // ---- issue 16 item 7: invites
-    // ----------------------------------------------------------------
+    // ---- issue 16 item 7: invites ---------------------------------------------------------------
 
     proto::Request createInvite(const std::string& conversation) {
         proto::Request r;
