@@ -2,11 +2,11 @@
 /// @file ClientImpl.h
 /// Private to the client core: Client::Impl, the state the façade's parts share (the profile's
 /// units, the data lock, the worker, the supervisor), and the helpers they use. Client.cpp
-/// (names, start and stop, the worker, pushes, pre-keys, the firm manifest, receiving),
-/// ClientProfile.cpp (open, join, remote wipe), ClientRelayCalls.cpp (round trips the user asks
-/// for: devices, links, approvals, invites, administration, sessions) and ClientSend.cpp (the
-/// outbox pipeline, message operations, attachments) each define a part of it. Not for the app or
-/// the command-line client: they use Client.h.
+/// (names, start and stop, the worker, pushes, conversations, receiving), ClientKeys.cpp
+/// (pre-keys, the firm manifest), ClientProfile.cpp (open, join, remote wipe), ClientRelayCalls.cpp
+/// (round trips the user asks for: devices, links, approvals, invites, administration, sessions)
+/// and ClientSend.cpp (the outbox pipeline, message operations, attachments) each define a part of
+/// it. Not for the app or the command-line client: they use Client.h.
 #include "client/core/Client.h"
 #include "client/core/MediaType.h"
 
