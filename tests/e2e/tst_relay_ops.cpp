@@ -371,8 +371,9 @@ private slots:
         QCOMPARE(notice->restore_epoch().size(), std::size_t(16));
         QCOMPARE(notice->restored_journal_sequence(), backupSeq);
 
-        // The lawyer resends everything it sent (what a client does on a new epoch): whatever the
-        // backup held is a duplicate, the rest is stored again, nothing twice.
+        // The lawyer resends everything it sent, by hand at the protocol level (the relay's side of
+        // C-RESTORE-1 under load; the real client's own reaction is tests/e2e/tst_relay_restore.cpp):
+        // whatever the backup held is a duplicate, the rest is stored again, nothing twice.
         QVERIFY(lawyer->connect(ep));
         int duplicates = 0;
         for (const auto& s : sends) {
