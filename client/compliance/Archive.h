@@ -153,8 +153,7 @@ struct TimelineEvent {
     std::vector<ReceiptInfo> receipts;
     std::vector<RefusedChange> refused; ///< changes not applied (see RefusedChange)
     std::string entryHash;              ///< hex SHA-256 of the sealed entry
-    /// "verified", or the fault ids of this entry and of the refused changes to it,
-    /// comma-separated.
+    /// "verified", or the fault ids of this entry and of the refused changes to it, comma-separated.
     std::string verification;
 };
 
@@ -176,8 +175,7 @@ struct SearchHit {
     std::uint64_t serverTimeMs = 0;
     std::string text;
     /// "", "edited", "edit", "deleted"; "forged-edit" for an edit by someone other than the author
-    /// (never applied), "not-a-member" for an entry whose sender was not a member of its
-    /// conversation
+    /// (never applied), "not-a-member" for an entry whose sender was not a member of its conversation
     std::string status;
 };
 

@@ -1,6 +1,5 @@
 /// @file ArchiveChecks.cpp
-/// The checks of a batch of log rows in log order: chain and checkpoints, opening each entry (on
-/// every core), and what the relay-signed device records and each device's own chain say.
+/// The checks of a batch of log rows in log order: chain and checkpoints, opening each entry (on every core), and what the relay-signed device records and each device's own chain say.
 #include "common/Concurrency.h"
 #include "compliance/ArchiveImpl.h"
 #include <algorithm>

@@ -55,8 +55,7 @@ struct DeviceChainState {
     crypto::Hash256 head{};
     std::deque<std::array<std::uint8_t, journal::kMessageIdSize>> ids; ///< positions base+1...
 };
-/// More unacknowledged entries than this are folded into `base` (a client has 32 in flight at
-/// most).
+/// More unacknowledged entries than this are folded into `base` (a client has 32 in flight at most).
 constexpr std::size_t kDeviceWindow = 256;
 
 /// One log row after the checks: what the writer stores.
@@ -126,14 +125,12 @@ struct Archive::Impl {
 
     Result<void> loadState();
     Result<void> saveHead(Database& d, std::uint64_t headSeq, const journal::ChainHash& head);
-    /// Chain, signature and content checks of a batch of rows in log order (used by pull and
-    /// verify).
+    /// Chain, signature and content checks of a batch of rows in log order (used by pull and verify).
     void check(std::vector<Decoded>& rows, std::vector<journal::Checkpoint> checkpoints,
                CheckState& st, std::vector<Problem>& chainProblems, std::uint64_t& checkpointCount,
                unsigned workers);
     void openOne(Decoded& d, const CheckState& st);
-    /// A relay-signed record about devices (registration, approval, revocation, wipe), in log
-    /// order.
+    /// A relay-signed record about devices (registration, approval, revocation, wipe), in log order.
     void deviceRecord(Decoded& d, CheckState& st);
     /// What an entry's own device vouches for: its approval and its chain (in log order).
     void deviceEntry(Decoded& d, CheckState& st);

@@ -1,6 +1,5 @@
 /// @file ArchiveIngest.cpp
-/// pull(): pages from the relay through the checks to the writer (a pipeline over a bounded
-/// channel), the history-rewritten probe, attachments, and judging the stored records.
+/// pull(): pages from the relay through the checks to the writer (a pipeline over a bounded channel), the history-rewritten probe, attachments, and judging the stored records.
 #include "common/Concurrency.h"
 #include "common/Try.h"
 #include "compliance/ArchiveImpl.h"
@@ -160,8 +159,7 @@ Result<void> Archive::Impl::store(std::vector<Decoded>& rows,
         for (int i = 0; i < rec.attachments_size(); ++i)
             pending.push_back({d.seq, i, rec.attachments(i)});
         if (auto what = countersigns(rec); !what.empty()) {
-            // Issue 15 break 3: what a recipient's device signed that it received is in the
-            // journal.
+            // Issue 15 break 3: what a recipient's device signed that it received is in the journal.
             bool held = false;
             for (const char* sql :
                  {"SELECT 1 FROM records WHERE message_id = ? AND seq < ?",

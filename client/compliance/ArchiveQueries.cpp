@@ -1,6 +1,5 @@
 /// @file ArchiveQueries.cpp
-/// Reading the archive: participants, conversations, timelines, search, attachments, the audit
-/// trail.
+/// Reading the archive: participants, conversations, timelines, search, attachments, the audit trail.
 #include "common/Try.h"
 #include "compliance/ArchiveImpl.h"
 #include "compliance/SearchParser.h"

@@ -158,8 +158,7 @@ Result<VerifyReport> Archive::verify(unsigned workers) {
     report.headSequence = st.headSeq;
     report.headChainHash = toHex(ByteView(st.head.data(), st.head.size()));
 
-    // What only the pull could see (rows served twice or out of order, attachments) stays on
-    // record.
+    // What only the pull could see (rows served twice or out of order, attachments) stays on record.
     storage::Transaction tx(*m->db);
     VERBATIM_TRY(tx.begin());
     VERBATIM_TRY(m->db->exec("DELETE FROM problems WHERE origin = 'verify'"));

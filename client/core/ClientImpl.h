@@ -283,9 +283,9 @@ struct Client::Impl {
 
     // ---- receive ------------------------------------------------------------------------------
     void onEnvelope(const proto::Envelope& e, std::uint64_t gen);
+    /// a connection whose later envelopes are left for redelivery
     std::uint64_t failedGeneration = 0;
-    std::uint64_t retryAfterMs = 0; ///< worker: the relay's Retry-After from the last 429  ///< a
-                                    ///< connection whose later envelopes are left for redelivery
+    std::uint64_t retryAfterMs = 0; ///< worker: the relay's Retry-After from the last 429
     void acknowledge(std::uint64_t queueId);
     void handleWipe(const std::string& bytes);
 

@@ -3,10 +3,11 @@
 //   verbatim-journal keygen --out DIR
 //   verbatim-journal pull   --profile DIR --archive FILE --key KEY [--relay HOST:PORT]
 //   verbatim-journal verify FILE --key KEY [--json]
-//   verbatim-journal search FILE QUERY --key KEY [--matter M] [--participant USER] [--from D] [--to
-//   D] verbatim-journal show   FILE CONVERSATION --key KEY verbatim-journal export FILE --format
-//   rsmf|eml|jsonl --out PATH --key KEY [--matter M] [--from D] [--to D] verbatim-journal
-//   conversations FILE --key KEY verbatim-journal audit  FILE --key KEY
+//   verbatim-journal search FILE QUERY --key KEY [--matter M] [--participant USER] [--from D] [--to D]
+//   verbatim-journal show   FILE CONVERSATION --key KEY
+//   verbatim-journal export FILE --format rsmf|eml|jsonl --out PATH --key KEY [--matter M] [--from D] [--to D]
+//   verbatim-journal conversations FILE --key KEY
+//   verbatim-journal audit  FILE --key KEY
 //
 // Supervision (issue 21; README "Supervision"): policy add|add-examples|examples|list|show|
 // disable, alerts, review, sample, access-log, report. The commands that record an action (and
@@ -577,8 +578,7 @@ int search(const Args& a) {
                 jsonString(h.user).c_str(), compliance::isoTime(h.serverTimeMs).c_str(),
                 jsonString(h.status).c_str(), jsonString(h.text).c_str());
         } else {
-            // One line per hit, whatever the text holds: a line break in a message cannot forge a
-            // hit.
+            // One line per hit, whatever the text holds: a line break in a message cannot forge a hit.
             using compliance::terminalText;
             std::printf(
                 "%s  seq %llu  %s  %s%s: %s\n", compliance::isoTime(h.serverTimeMs).c_str(),

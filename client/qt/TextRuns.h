@@ -61,12 +61,12 @@ public:
 
     /// A name, title or file name as shown: format characters (bidi embeddings, overrides,
     /// isolates and marks, zero-width characters, the BOM, tags, soft hyphen), invisible fillers,
-    /// unassigned default-ignorable code points and unpaired surrogates appear as "[U+XXXX]";
-    /// controls, line breaks and unusual spaces become one space; runs of spaces collapse; ends are
-    /// trimmed; more than kMaxMarks combining marks on one character are dropped. A zero-width
-    /// joiner or non-joiner between two non-ASCII characters is kept (emoji sequences, Persian and
-    /// Indic scripts need them). Longer than `maxLength` (0: no limit): cut with "…", at the end,
-    /// or in the middle when `keepEnd` (file names, whose extension matters).
+    /// unassigned default-ignorable code points and unpaired surrogates appear as "[U+XXXX]"; controls, line breaks and unusual spaces
+    /// become one space; runs of spaces collapse; ends are trimmed; more than kMaxMarks combining
+    /// marks on one character are dropped. A zero-width joiner or non-joiner between two
+    /// non-ASCII characters is kept (emoji sequences, Persian and Indic scripts need them).
+    /// Longer than `maxLength` (0: no limit): cut with "…", at the end, or in the middle when
+    /// `keepEnd` (file names, whose extension matters).
     static QString safeName(const QString& name, int maxLength = kMaxNameLength,
                             bool keepEnd = false);
 

@@ -1,6 +1,5 @@
 /// @file CommandTable.cpp
-/// Every command of verbatim-relay with its options and usage text (shared/common/CommandLine
-/// checks them strictly), and the parsed line as Args.
+/// Every command of verbatim-relay with its options and usage text (shared/common/CommandLine checks them strictly), and the parsed line as Args.
 #include "relay/app/RelayApp.h"
 
 namespace verbatim::relayapp {

@@ -1,6 +1,5 @@
 /// @file InitCommands.cpp
-/// init (a new firm: store, keys, certificate, manifest), manifest (re-signing it with the offline
-/// root key) and seal-keys (sealing keys of an older data directory).
+/// init (a new firm: store, keys, certificate, manifest), manifest (re-signing it with the offline root key) and seal-keys (sealing keys of an older data directory).
 #include "relay/app/RelayApp.h"
 
 namespace verbatim::relayapp {

@@ -1,7 +1,5 @@
 /// @file KeyFiles.cpp
-/// The relay's three keys sealed at rest under an unlock secret that never lives in the data
-/// directory (docs/protocol.md, "Relay keys at rest"), the data directory's checks, and opening the
-/// store and the service.
+/// The relay's three keys sealed at rest under an unlock secret that never lives in the data directory (docs/protocol.md, "Relay keys at rest"), the data directory's checks, and opening the store and the service.
 #include "relay/app/RelayApp.h"
 
 namespace verbatim::relayapp {

@@ -58,8 +58,7 @@ struct Args {
         auto it = options.find(k);
         return it == options.end() ? def : it->second;
     }
-    /// --k as a whole number in [lo, hi] (`def` when absent); nullopt when malformed or out of
-    /// range.
+    /// --k as a whole number in [lo, hi] (`def` when absent); nullopt when malformed or out of range.
     std::optional<long> number(const std::string& k, long def, long lo, long hi) const {
         auto it = options.find(k);
         if (it == options.end()) return def;

@@ -1,6 +1,5 @@
 /// @file ServeCommand.cpp
-/// serve: the relay itself, with its configuration file, systemd notification and watchdog, and the
-/// certificate reload on SIGHUP.
+/// serve: the relay itself, with its configuration file, systemd notification and watchdog, and the certificate reload on SIGHUP.
 #include "relay/app/RelayApp.h"
 
 namespace verbatim::relayapp {
@@ -77,8 +76,7 @@ int cmdServe(const Args& a) {
         [&](relay::RelayConfig& c) {
             c.verifyJournalSignatures = signatures == "relay";
             c.commitWindow = std::chrono::microseconds(*windowUs);
-            // Attachment limits, defaults from BlobPolicy; the command-line table has checked
-            // ranges.
+            // Attachment limits, defaults from BlobPolicy; the command-line table has checked ranges.
             const relay::BlobPolicy def;
             auto mib = [&](const char* name, std::uint64_t bytes) {
                 const long mibs = long(bytes >> 20);

@@ -375,8 +375,7 @@ void RelayService::onCreateDeviceLink(const DeviceId& from, proto::Request& requ
             errorResponse(proto::STATUS_FORBIDDEN, "clients link a new device by a new invite"));
     if (auto wait = m_limiter.take("invite:" + from.user, m_config.limits.invite, monotonicMs()))
         return done(errorResponse(proto::STATUS_RATE_LIMITED, "too many links", wait));
-    // 0 asks for the default, 15 minutes, which is also the most; longer is refused, as for
-    // invites.
+    // 0 asks for the default, 15 minutes, which is also the most; longer is refused, as for invites.
     std::uint32_t ttl = request.create_device_link().ttl_seconds();
     if (ttl > 900)
         return done(

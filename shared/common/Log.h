@@ -14,8 +14,7 @@ enum class Level { Debug, Info, Warn, Error };
 /// Minimum level that is written (default Info; VERBATIM_LOG=debug lowers it). Thread-safe.
 void setLevel(Level level);
 
-/// Write `event` with fields, e.g. log::write(Level::Warn, "bundle.rejected",
-/// {{"reason","low-order"}}).
+/// Write `event` with fields, e.g. log::write(Level::Warn, "bundle.rejected", {{"reason","low-order"}}).
 void write(Level level, std::string_view event,
            std::initializer_list<std::pair<std::string_view, std::string_view>> fields = {});
 

@@ -32,9 +32,8 @@
 // Deliveries are acknowledged in batches (per connection: 64 ids, or after 20 ms).
 //
 // Besides the table it prints where the relay's core went in each run: CPU time of its storage
-// (with the WAL checkpointer) and network threads from /proc/PID/task/*/stat, storage jobs per
-// commit from /metrics, and how busy other processes kept cores 0 and 1 (from /proc/stat), since
-// the machine is shared.
+// (with the WAL checkpointer) and network threads from /proc/PID/task/*/stat, storage jobs per commit from /metrics, and how
+// busy other processes kept cores 0 and 1 (from /proc/stat), since the machine is shared.
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>

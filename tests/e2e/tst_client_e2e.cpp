@@ -618,8 +618,7 @@ private slots:
             }
         QCOMPARE(copyReports, 1);
 
-        // A sender that leaves out its ephemeral secret (so that nobody could check) is withheld
-        // too.
+        // A sender that leaves out its ephemeral secret (so that nobody could check) is withheld too.
         proto::JournalRecord shown3;
         auto send3 = e2e::buildSend(*mallory, conv, "no key for you", h.journalKey().publicKey(),
                                     &shown3, [](proto::JournalRecord&) {});

@@ -339,8 +339,7 @@ bool chainFault(const std::string& fault) {
     return chain.count(fault) > 0;
 }
 
-/// The sequence of the relay's `action` record about `target` ("user/device"), from the audit
-/// trail.
+/// The sequence of the relay's `action` record about `target` ("user/device"), from the audit trail.
 std::uint64_t adminSeq(compliance::Archive& archive, const std::string& action,
                        const std::string& target) {
     auto trail = archive.auditTrail();
@@ -1003,8 +1002,7 @@ private slots:
         QVERIFY(carol->retract(*c1));
         QVERIFY(alice->waitForOutbox(20s) && carol->waitForOutbox(20s));
 
-        // A modified client, invited into the matter like Carol, edits and retracts Alice's
-        // message.
+        // A modified client, invited into the matter like Carol, edits and retracts Alice's message.
         std::string conv;
         auto dave = f->h.inviteClient(aliceUser, "Estate of Smith", &conv);
         QVERIFY(dave);
@@ -1205,15 +1203,13 @@ private slots:
         outsider.set_device(mallory->device);
         auto named = sendCrafted(
             *erin, side, craftRecord(*erin, side, proto::TEXT, "Copying Mallory"), key, {outsider});
-        // Bob, outside the matter, plants an entry naming the matter, sent in the side
-        // conversation.
+        // Bob, outside the matter, plants an entry naming the matter, sent in the side conversation.
         auto planted =
             craftRecord(*bob, f->matter, proto::TEXT, "The client agreed to waive the conflict");
         const std::string plantedId = toHex(view(planted.message_id()));
         auto sent = sendCrafted(*bob, side, planted, key);
         // A relay that checks the entry's conversation and recipients against the delivery refuses
-        // them; compliance does not rely on it: one that does not (or anyone with its store) logs
-        // them.
+        // them; compliance does not rely on it: one that does not (or anyone with its store) logs them.
         std::uint64_t namedSeq = 0, plantedSeq = 0;
         std::vector<Bytes> unlogged;
         std::vector<std::uint64_t*> seqOf;

@@ -68,8 +68,7 @@ private slots:
         auto text = journal::recordingNoticeText(1);
         QVERIFY(text && !text->empty());
         QVERIFY(!journal::recordingNoticeText(2));
-        // Version 1's bytes are fixed for good (docs/protocol.md gives this hash): a new text is a
-        // new version.
+        // Version 1's bytes are fixed for good (docs/protocol.md gives this hash): a new text is a new version.
         const auto h = *journal::recordingNoticeHash(1);
         QCOMPARE(text->size(), std::size_t(499));
         QCOMPARE(toHex(ByteView(h.data(), h.size())),
@@ -249,8 +248,7 @@ private slots:
             sendRaw(*client, acceptance(h, *client, conv, journal::noticeAcceptanceBody("Firm"),
                                         true, 1, currentHash())));
         const auto fine = seqOf(sendRaw(*client, h.buildSend(*client, conv, "after accepting")));
-        // An acceptance of a notice nobody knows is no acceptance (undeclared: the relay let it
-        // by).
+        // An acceptance of a notice nobody knows is no acceptance (undeclared: the relay let it by).
         const auto bogus =
             seqOf(sendRaw(*client2, acceptance(h, *client2, conv2,
                                                "{\"notice_version\":7,\"notice_sha256\":\"" +

@@ -436,8 +436,8 @@ private slots:
     }
 
     // Large attachments through the relay's TLS stream both ways, and to a reader that stalls
-    // long enough for the relay's socket to fill: 8 MiB is more than the relay's send buffer and
-    // the reader's 64 KiB receive buffer hold, so its writes must wait and resume, byte-exact.
+    // long enough for the relay's socket to fill: 8 MiB is more than the relay's send buffer and the
+    // reader's 64 KiB receive buffer hold, so its writes must wait and resume, byte-exact.
     void largeBlobsSurviveAStallingReader() {
         Harness h;
         QVERIFY(h.ok());
@@ -702,8 +702,7 @@ private slots:
                                       return r;
                                   },
                                   [](proto::Role, const proto::Response& r) {
-                                      // Everyone sees their own devices, and only those (one each
-                                      // here).
+                                      // Everyone sees their own devices, and only those (one each here).
                                       return r.status() == proto::STATUS_OK &&
                                              r.device_list().devices_size() == 1;
                                   }};
@@ -987,8 +986,8 @@ private slots:
         auto report = journal::verifyChain(items, cps, h.relayKey().publicKey);
         QVERIFY(report.ok());
         QCOMPARE(report.entriesChecked, base + 40);
-        // The relay's entries (enrolments of judy and comply, the matter, the client's invitation)
-        // open and verify under its journal identity; the 40 messages follow them.
+        // The relay's entries (enrolments of judy and comply, the matter, the client's invitation) open and
+        // verify under its journal identity; the 40 messages follow them.
         auto split = splitJournal(items, h.journalKey(), h.relayIdentityPublic());
         QVERIFY2(split, split ? "" : split.error().message.c_str());
         const std::vector<std::string> expected = {

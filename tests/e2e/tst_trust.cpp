@@ -220,16 +220,15 @@ private slots:
         QVERIFY(m_pki.makeLeaf("relay-renewed", "firm-ca", "IP:127.0.0.1,DNS:localhost"));
         QVERIFY(m_pki.makeLeaf("elsewhere", "firm-ca", "DNS:relay.other-firm.example"));
         QVERIFY(m_pki.makeLeaf("mitm", "attacker-ca", "IP:127.0.0.1,DNS:localhost"));
-        // The machine's trust store, for this process: only the firm's CA (as a public CA would
-        // be).
+        // The machine's trust store, for this process: only the firm's CA (as a public CA would be).
         qputenv("SSL_CERT_FILE", m_pki.pem("firm-ca").toLocal8Bit());
         qputenv("SSL_CERT_DIR", m_pkiDir.path().toLocal8Bit() + "/no-such-dir");
     }
 
-    // Break 1 (RL-08, client side): with a CA-issued certificate, links carry no pin. A machine on
-    // the path with its own certificate (self-signed, or from a CA the device does not trust, or a
-    // trusted one for another name) gets neither the token nor a credential: the join fails before
-    // the token leaves, and the same link then works against the real relay.
+    // Break 1 (RL-08, client side): with a CA-issued certificate, links carry no pin. A machine on the path with its
+    // own certificate (self-signed, or from a CA the device does not trust, or a trusted one for
+    // another name) gets neither the token nor a credential: the join fails before the token
+    // leaves, and the same link then works against the real relay.
     void caIssuedRelayCertificateIsVerified() {
         QTemporaryDir dir;
         const QString cert = dir.path() + "/served.crt", key = dir.path() + "/served.key";
@@ -293,8 +292,8 @@ private slots:
         alice->stop();
     }
 
-    // Break 1 (RL-08), better still: the firm manifest pins the relay's TLS key. A certificate that
-    // a trusted CA issued for the relay's name, but with another key (mis-issued), is refused at
+    // Break 1 (RL-08), better still: the firm manifest pins the relay's TLS key. A certificate that a
+    // trusted CA issued for the relay's name, but with another key (mis-issued), is refused at
     // join and on every later connection; a renewal is rolled out by pinning both keys first.
     void manifestTlsKeyPinsRefuseAMisIssuedCertificate() {
         QTemporaryDir dir;
@@ -399,8 +398,8 @@ private slots:
         QVERIFY(!syncsWhenServing(m_pki, "mitm", cert, key, h, alice, 2s));
     }
 
-    // Break 6 (ES-07): a lawyer outside a matter cannot plant a message in its compliance timeline.
-    // The relay refuses an entry whose conversation or recipients are not those of the delivery, so
+    // Break 6 (ES-07): a lawyer outside a matter cannot plant a message in its compliance timeline. The
+    // relay refuses an entry whose conversation or recipients are not those of the delivery, so
     // the lawyer's entry can only ever name a conversation the lawyer is in.
     void journalEntryMustNameTheDelivery() {
         e2e::Harness h;
@@ -468,10 +467,10 @@ private slots:
                  int(journal::Fault::Decrypt)); // the header is the GCM associated data
     }
 
-    // Break 4 (ES-06, ES-09): one attachment, two contents. A modified sender gives the recipient
-    // one key and the journal another for the same blob (AES-GCM is not key-committing). The
-    // commitment now binds the key and the file, so the recipient withholds the message and reports
-    // it; and a file that is not the one committed to is refused when it is opened.
+    // Break 4 (ES-06, ES-09): one attachment, two contents. A modified sender gives the recipient one key and
+    // the journal another for the same blob (AES-GCM is not key-committing). The commitment now
+    // binds the key and the file, so the recipient withholds the message and reports it; and a
+    // file that is not the one committed to is refused when it is opened.
     void attachmentCommitmentBindsKeyAndFile() {
         e2e::Harness h;
         QVERIFY(h.ok());
@@ -632,11 +631,11 @@ private slots:
         QVERIFY(lastAcked >= 3); // sent one at a time: each saw the ones before
     }
 
-    // Break 2 (PR-08, DL-06): a breached relay enrols a device of its own for the lawyer and makes
-    // it active without her approval (the honest relay keeps it pending; this one edits its
-    // database). The lawyer's own device and a client who contacts her for the first time send it
-    // nothing: both hold, and the lawyer is told a device she did not approve was added to her
-    // account. When the firm revokes it, the held messages go out.
+    // Break 2 (PR-08, DL-06): a breached relay enrols a device of its own for the lawyer and makes it active
+    // without her approval (the honest relay keeps it pending; this one edits its database). The
+    // lawyer's own device and a client who contacts her for the first time send it nothing:
+    // both hold, and the lawyer is told a device she did not approve was added to her account.
+    // When the firm revokes it, the held messages go out.
     void relayCannotPlantADevice() {
         e2e::Harness h;
         QVERIFY(h.ok());
@@ -826,8 +825,8 @@ private slots:
             (*p)->stop();
     }
 
-    // Break 8 (ES-10): an attacker's relay that serves the firm's genuine manifest cannot get a
-    // client to join the firm through it: the manifest names the relays it is valid for.
+    // Break 8 (ES-10): an attacker's relay that serves the firm's genuine manifest cannot get a client to
+    // join the firm through it: the manifest names the relays it is valid for.
     void manifestMustNameTheRelay() {
         e2e::Harness h;
         QVERIFY(h.ok());
@@ -880,8 +879,8 @@ private slots:
         carol->stop();
     }
 
-    // Break 8 (ES-10), rollback: a relay that serves an older manifest (signed by the firm root, so
-    // it verifies) does not take a device back to it: the device keeps the newer one and its
+    // Break 8 (ES-10), rollback: a relay that serves an older manifest (signed by the firm root, so it
+    // verifies) does not take a device back to it: the device keeps the newer one and its
     // journal key.
     void olderManifestIsNeverAdopted() {
         e2e::Harness h;

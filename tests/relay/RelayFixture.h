@@ -10,11 +10,11 @@
 /// compliance would), a relay Ed25519 key and the relay's journal identity (the Signal key that
 /// signs its ADMIN_ACTION entries, config().relayIdentityPublic); it enrolls staff users,
 /// registers devices with real identities, signed pre-keys and one-time pre-keys, lets clients
-/// join by invite, and builds valid sends: pairwise Signal encryption per recipient device plus a
-/// journal entry sealed to the journal key and signed by the sender device. Every wait is bounded
-/// by kTimeout, so a relay that never answers fails the test instead of hanging it. Test-only code.
-/// A TestDevice's Signal state is used from one thread at a time; call() and registerRaw() may be
-/// used from many threads at once.
+/// join by invite, and builds valid sends: pairwise Signal encryption per recipient device plus a journal entry
+/// sealed to the journal key and signed by the sender device. Every wait is bounded by
+/// kTimeout, so a relay that never answers fails the test instead of hanging it.
+/// Test-only code. A TestDevice's Signal state is used from one thread at a time; call() and
+/// registerRaw() may be used from many threads at once.
 
 #include <QTemporaryDir>
 #include <chrono>

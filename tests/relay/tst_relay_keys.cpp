@@ -66,8 +66,7 @@ QByteArray qb(ByteView b) {
 
 /// docs/protocol.md, "Relay keys at rest", read independently of the relay's code:
 /// "VRK1" || salt[32] || nonce[12] || AES-256-GCM(HKDF-SHA256(unlock, salt,
-/// "verbatim-relay-key-v1" || name), nonce, aad = "VRK1" || salt || nonce || field(name), key[32])
-/// || tag[16].
+/// "verbatim-relay-key-v1" || name), nonce, aad = "VRK1" || salt || nonce || field(name), key[32]) || tag[16].
 std::optional<SecureBytes> unseal(const QByteArray& file, const QByteArray& unlockFileText,
                                   const QString& name) {
     auto unlock = fromHex(unlockFileText.trimmed().toStdString());

@@ -423,8 +423,8 @@ private slots:
         QCOMPARE(q.stop(), 0);
     }
 
-    // packaging/relay.conf documents every serve option (set, or as `# key = default`), and the
-    // file with every one of those lines uncommented starts the relay.
+    // packaging/relay.conf documents every serve option (set, or as `# key = default`), and the file
+    // with every one of those lines uncommented starts the relay.
     void shippedConfigDocumentsEveryOption() {
         const QByteArray shipped =
             readAll(QStringLiteral(VERBATIM_SOURCE_DIR) + "/packaging/relay.conf");

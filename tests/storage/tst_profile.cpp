@@ -39,8 +39,7 @@ ByteView bv(const QByteArray& b) {
     return {reinterpret_cast<const std::uint8_t*>(b.constData()), std::size_t(b.size())};
 }
 
-// The passphrase box inside profile.key ("VPK1" + 32 bytes of counter and chain, or a bare old
-// box).
+// The passphrase box inside profile.key ("VPK1" + 32 bytes of counter and chain, or a bare old box).
 QByteArray boxOf(const QByteArray& keyFile) {
     return keyFile.startsWith("VPK1") ? keyFile.mid(36) : keyFile;
 }
