@@ -4,9 +4,10 @@
 /// units, the data lock, the worker, the supervisor), and the helpers they use. Client.cpp
 /// (names, start and stop, the worker, pushes, conversations, receiving), ClientKeys.cpp
 /// (pre-keys, the firm manifest), ClientProfile.cpp (open, join, remote wipe), ClientRelayCalls.cpp
-/// (round trips the user asks for: devices, links, approvals, invites, administration, sessions)
-/// and ClientSend.cpp (the outbox pipeline, message operations, attachments) each define a part of
-/// it. Not for the app or the command-line client: they use Client.h.
+/// (round trips the user asks for: devices, links, approvals, invites, administration, sessions),
+/// ClientSend.cpp (the outbox pipeline, message operations) and ClientAttachments.cpp (upload,
+/// send, fetch and save of files) each define a part of it. Not for the app or the command-line
+/// client: they use Client.h.
 #include "client/core/Client.h"
 #include "client/core/MediaType.h"
 
