@@ -40,6 +40,7 @@ private slots:
     void linkSecretsExpireAndAreWipedFromTheListWhenUsed();
     void theJournalChainAdvancesOnlyByAcknowledgedEntries();
     void outboxKeepsOrderHoldsAndReleases();
+    void outboxKeepsWhatWasSentForARestore();
 };
 
 void TestAccountStore::loadsWhatJoinStoredAndRefusesAnUnfinishedJoin() {
@@ -139,6 +140,58 @@ void TestAccountStore::outboxKeepsOrderHoldsAndReleases() {
     rows = outbox.window(10);
     QVERIFY(rows && rows->size() == 3);
     QCOMPARE(rows->front().record.body(), std::string("m0")); // back, in its place
+}
+
+// C-RESTORE-1: what the relay acknowledged is kept with its journal sequence and the chain before
+// it, so that what a restored relay lost can be queued again, ahead of what waits, and the chain
+// put back to where the restored journal ends; old records fall away after 30 days.
+void TestAccountStore::outboxKeepsWhatWasSentForARestore() {
+    QTemporaryDir dir;
+    auto db = openDb(dir);
+    QVERIFY(db);
+    AccountStore accounts(*db);
+    Outbox outbox(*db);
+    const std::uint64_t now = 1'764'300'000'000ULL;
+    std::vector<proto::JournalRecord> sent;
+    std::vector<journal::DeviceChain> chains;
+    for (int i = 0; i < 4; ++i) {
+        sent.push_back(record("c1", "s" + std::to_string(i)));
+        auto before = accounts.deviceChain();
+        QVERIFY(before);
+        chains.push_back(*before);
+        QVERIFY(outbox.recordSent(sent.back(), std::uint64_t(10 + i), *before, now));
+        QVERIFY(accounts.advanceDeviceChain(view(sent.back().message_id())));
+    }
+    // A restore to journal sequence 11: the last two were lost, in acknowledgement order.
+    auto lost = outbox.sentAfter(11);
+    QVERIFY(lost && lost->size() == 2);
+    QCOMPARE((*lost)[0].record.body(), std::string("s2"));
+    QCOMPARE((*lost)[1].record.body(), std::string("s3"));
+    QCOMPARE((*lost)[0].journalSequence, std::uint64_t(12));
+    QCOMPARE((*lost)[0].chainBefore.acked, chains[2].acked);
+    QVERIFY((*lost)[0].chainBefore.head == chains[2].head);
+    QVERIFY(accounts.setDeviceChain((*lost)[0].chainBefore));
+    auto rewound = accounts.deviceChain();
+    QVERIFY(rewound && rewound->acked == 2 && rewound->head == chains[2].head);
+    // Queued again ahead of what waits; a record already queued stays where it is.
+    QVERIFY(outbox.add(record("c1", "waiting")));
+    QVERIFY(outbox.requeueFirst({(*lost)[0].record, (*lost)[1].record}));
+    QVERIFY(outbox.requeueFirst({(*lost)[1].record}));
+    auto rows = outbox.window(10);
+    QVERIFY(rows && rows->size() == 3);
+    QCOMPARE((*rows)[0].record.body(), std::string("s2"));
+    QCOMPARE((*rows)[1].record.body(), std::string("s3"));
+    QCOMPARE((*rows)[2].record.body(), std::string("waiting"));
+    // Acknowledged again: the new sequence replaces the old.
+    QVERIFY(outbox.recordSent((*lost)[0].record, 20, *rewound, now));
+    auto after = outbox.sentAfter(19);
+    QVERIFY(after && after->size() == 1 && (*after)[0].record.body() == "s2");
+    // Thirty days on, the next acknowledgement forgets what is older.
+    QVERIFY(outbox.anySent().value());
+    QVERIFY(
+        outbox.recordSent(record("c1", "later"), 30, *rewound, now + Outbox::kSentRetentionMs + 1));
+    auto kept = outbox.sentAfter(0);
+    QVERIFY(kept && kept->size() == 1 && (*kept)[0].record.body() == "later");
 }
 
 QTEST_GUILESS_MAIN(TestAccountStore)
