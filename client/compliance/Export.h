@@ -46,7 +46,4 @@ std::string rsmfManifest(const std::vector<TimelineEvent>& events,
                          const std::string& eventCollectionId,
                          const std::vector<std::vector<std::string>>& attachmentNames);
 
-/// A ZIP archive (stored, no compression) of name -> bytes, in order.
-Bytes zipStore(const std::vector<std::pair<std::string, Bytes>>& files);
-
 } // namespace verbatim::compliance
