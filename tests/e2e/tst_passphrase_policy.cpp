@@ -77,9 +77,9 @@ private slots:
 
             const QString appProfile = dir.filePath("app-" + QString::number(weak.size()));
             qt::AppController app(appProfile);
-            QVERIFY(!app.join(link, "Alice", weak));
+            QVERIFY(!app.session()->join(link, "Alice", weak));
             QCOMPARE(app.error(), kRule);
-            QCOMPARE(app.passphraseRule(), kRule);
+            QCOMPARE(app.session()->passphraseRule(), kRule);
             QVERIFY(emptyOrAbsent(appProfile));
         }
 
@@ -107,14 +107,14 @@ private slots:
         // The app's change of passphrase: the same rule, the same words, nothing changed.
         const QString appProfile = dir.filePath("app-good");
         qt::AppController app(appProfile);
-        QVERIFY(app.join(QString::fromStdString(h.enrollLink("bob", proto::ROLE_LAWYER)), "Bob",
-                         "Bob's good passphrase"));
+        QVERIFY(app.session()->join(QString::fromStdString(h.enrollLink("bob", proto::ROLE_LAWYER)),
+                                    "Bob", "Bob's good passphrase"));
         for (const QString& weak : {QStringLiteral("a"), QStringLiteral("abcdefghijk")}) {
-            QVERIFY(!app.changePassphrase("Bob's good passphrase", weak));
+            QVERIFY(!app.session()->changePassphrase("Bob's good passphrase", weak));
             QCOMPARE(app.error(), kRule);
         }
-        app.lock();
-        QVERIFY(app.unlock("Bob's good passphrase"));
+        app.session()->lock();
+        QVERIFY(app.session()->unlock("Bob's good passphrase"));
     }
 
     // verbatim-cli change-passphrase: a weak new passphrase is refused with the rule and changes
