@@ -103,12 +103,22 @@ const cmdline::CommandLine& commandLine() {
              "nobody\n",
              {},
              {Positional::required("ID")}},
+            {"close",
+             "  close MATTER                       close a matter: read-only for everyone, its "
+             "invites die\n",
+             {},
+             {Positional::required("MATTER")}},
+            {"reopen",
+             "  reopen MATTER                      reopen a closed matter\n",
+             {},
+             {Positional::required("MATTER")}},
             {"create",
              "  create TITLE [--matter] [--member USER]...\n",
              {Option::flag("matter"), Option::value("member", "USER").repeatable()},
              {Positional::required("TITLE")}},
             {"conversations",
-             "  conversations                      one line each: ID<TAB>KIND<TAB>TITLE\n"},
+             "  conversations                      one line each: ID<TAB>KIND<TAB>TITLE, then\n"
+             "                                     <TAB>closed for a closed matter\n"},
             {"send",
              "  send CONVERSATION TEXT             prints the message id\n",
              {},
@@ -364,8 +374,18 @@ int run(const Args& a) {
         auto list = c.conversations();
         if (!list) return die(list.error().message);
         for (auto& v : *list)
-            std::printf("%s\t%s\t%s\n", v.id.c_str(), v.isMatter ? "matter" : "direct",
-                        v.title.c_str());
+            std::printf("%s\t%s\t%s%s\n", v.id.c_str(), v.isMatter ? "matter" : "direct",
+                        v.title.c_str(), v.closedMs ? "\tclosed" : "");
+        return 0;
+    }
+    if (cmd == "close" || cmd == "reopen") {
+        if (a.positional.size() != 2) return usage();
+        if (!goOnline(c, std::chrono::seconds(15))) return die("cannot reach the relay");
+        auto changed = c.setMatterClosed(a.positional[1], cmd == "close");
+        c.stop();
+        if (!changed) return die(changed.error().message);
+        std::printf("%s\t%s\t%s\n", changed->id.c_str(), changed->closedMs ? "closed" : "open",
+                    changed->title.c_str());
         return 0;
     }
     if (cmd == "invite") {

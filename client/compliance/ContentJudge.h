@@ -43,6 +43,9 @@ namespace verbatim::compliance {
 ///    notice version 1 counts as the legacy acceptance). An acceptance naming an unknown version or
 ///    hash, or signed by a revoked or unapproved device, is no acceptance: the messages after it
 ///    are flagged, and the detail names it. Receipts are not judged (they carry no content).
+///  - `closed-matter` (issue 22): nothing is sent into a matter between its relay-signed
+///    `matter-closed` and the next `matter-reopened` (the relay refuses every such send, receipts
+///    included).
 class ContentJudge {
 public:
     /// A NOTICE_ACCEPTED entry: whether its body names a notice this build knows.
@@ -69,7 +72,7 @@ public:
                const std::string& target, const std::string& conversation,
                const std::string& members) {
         if (action != "conversation-created" && action != "invite-created" &&
-            action != "invite-redeemed")
+            action != "invite-redeemed" && action != "matter-closed" && action != "matter-reopened")
             return;
         m_admin.push_back({seq, action, member, target, conversation, members});
     }
@@ -233,6 +236,7 @@ public:
                      ", who is not its author; not applied"});
         }
         judgeConsent(out);
+        judgeClosed(out);
         // A conversation only non-members wrote into stays listed, under their names.
         for (auto& [conv, senders] : flaggedSenders)
             if (!out.participants.count(conv)) out.participants[conv] = std::move(senders);
@@ -240,6 +244,32 @@ public:
     }
 
 private:
+    void judgeClosed(Outcome& out) {
+        // conversation -> (seq, closed from there on), in log order (m_admin is sorted)
+        std::unordered_map<std::uint32_t, std::vector<std::pair<std::uint64_t, bool>>> states;
+        for (const auto& a : m_admin)
+            if (a.action == "matter-closed" || a.action == "matter-reopened")
+                states[m_convs.id(a.target)].emplace_back(a.seq, a.action == "matter-closed");
+        if (states.empty()) return;
+        for (const auto& r : m_recs) {
+            auto it = states.find(r.conv);
+            if (it == states.end()) continue;
+            const auto& v = it->second;
+            auto after =
+                std::upper_bound(v.begin(), v.end(), r.seq,
+                                 [](std::uint64_t seq, const std::pair<std::uint64_t, bool>& s) {
+                                     return seq < s.first;
+                                 });
+            if (after == v.begin() || !std::prev(after)->second) continue;
+            out.problems.push_back({r.seq, "closed-matter",
+                                    deviceName(m_users.name(r.user), r.device) + " sent a " +
+                                        proto::MessageType_Name(proto::MessageType(r.type)) +
+                                        " into matter " + m_convs.name(r.conv) +
+                                        ", closed at seq " +
+                                        std::to_string(std::prev(after)->first)});
+        }
+    }
+
     void judgeConsent(Outcome& out) {
         std::unordered_map<std::uint32_t, std::uint64_t> outside; // user -> first invite redeemed
         for (const auto& a : m_admin)

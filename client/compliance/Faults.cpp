@@ -40,6 +40,8 @@ constexpr FaultInfo kFaults[] = {
     {"no-notice", "an outside party sent into a conversation before accepting the recording notice "
                   "there (no acceptance of a "
                   "known notice earlier in the log)"},
+    {"closed-matter", "an entry sent into a matter after it was closed (and before it was "
+                      "reopened): the relay refuses those"},
     {"unapproved-device", "a device registered for a user who already had an active device, which "
                           "no device of that user approved "
                           "(or an entry it signed)"},

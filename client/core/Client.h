@@ -82,6 +82,9 @@ struct ConversationView {
     std::uint64_t unread = 0;
     std::string lastMessage; ///< preview
     std::uint64_t lastTimeMs = 0;
+    /// A closed matter (issue 22): read-only for every member, the relay refuses sends into it.
+    std::uint64_t closedMs = 0;
+    std::string closedBy; ///< USER/DEVICE of the device that closed it, or admin-cli
 };
 
 /// One of this user's devices, as the relay lists them.
@@ -252,6 +255,14 @@ public:
     /// Revokes invite `id` (one of this lawyer's): its link enrols nobody from now on. Journaled.
     /// Returns the invite as it is now; an error for an unknown or already redeemed invite.
     [[nodiscard]] Result<InviteView> revokeInvite(const std::string& id);
+    /// Closes (`closed`) or reopens the matter `idOrTitle` (issue 22): its lawyer, a supervisor
+    /// or an administrator. A closed matter is read-only: the relay refuses every send into it
+    /// (STATUS_MATTER_CLOSED) and its open invites die. Journaled; every member's device gets the
+    /// new state. `idOrTitle` is a title or id this device knows, or any matter's id (for a
+    /// supervisor or an administrator outside the matter). Returns the matter as the relay has
+    /// it now.
+    [[nodiscard]] Result<ConversationView> setMatterClosed(const std::string& idOrTitle,
+                                                           bool closed);
     /// Resolves a conversation id or a title (exact) to an id.
     [[nodiscard]] Result<std::string> resolveConversation(const std::string& idOrTitle);
     /// This user's devices (asks the relay).
@@ -304,6 +315,12 @@ public:
                                                           std::size_t limit = 100);
     /// Messages waiting in the outbox.
     [[nodiscard]] Result<std::size_t> outboxSize();
+
+    // ---- drafts (this device only; ClientDrafts.cpp) ----------------------------------------
+    /// The unsent text of `conversation`'s composer kept in the profile ("" when none).
+    std::string draft(const std::string& conversation);
+    /// Keeps `text` as the draft of `conversation` (an empty text removes it); never sent.
+    [[nodiscard]] Result<void> setDraft(const std::string& conversation, const std::string& text);
 
     // ---- safety numbers -----------------------------------------------------------------------
     struct SafetyNumber {

@@ -295,16 +295,19 @@ Result<bool> MessageStore::processed(const std::string& rawMessageId) {
 }
 
 Result<void> MessageStore::upsertConversation(const proto::Conversation& c) {
-    auto st =
-        m_db.cached("INSERT INTO conversations (id, title, is_matter, members) VALUES (?, ?, ?, ?) "
-                    "ON CONFLICT (id) DO UPDATE SET title = excluded.title, is_matter = "
-                    "excluded.is_matter, members = excluded.members");
+    auto st = m_db.cached("INSERT INTO conversations (id, title, is_matter, members, closed_ms, "
+                          "closed_by) VALUES (?, ?, ?, ?, ?, ?) "
+                          "ON CONFLICT (id) DO UPDATE SET title = excluded.title, is_matter = "
+                          "excluded.is_matter, members = excluded.members, closed_ms = "
+                          "excluded.closed_ms, closed_by = excluded.closed_by");
     if (!st) return tl::unexpected(st.error());
     st->bind(1, std::string_view(c.id()))
         .bind(2, std::string_view(c.title()))
         .bind(3, std::int64_t(c.is_matter()));
     auto members = joinMembers(c.members());
-    st->bind(4, std::string_view(members));
+    st->bind(4, std::string_view(members))
+        .bind(5, std::int64_t(c.closed_ms()))
+        .bind(6, std::string_view(c.closed_by()));
     if (auto r = st->run(); !r) return r;
     // Names and roles as the firm's directory has them.
     for (int i = 0; i < c.members_size() && i < c.member_names_size(); ++i) {
@@ -353,7 +356,8 @@ Result<std::vector<ConversationView>> MessageStore::conversations() {
         "  AND kind IN (0, 1) AND retracted_ms = 0), "
         " (SELECT body FROM messages WHERE conversation = c.id AND kind IN (0, 1) ORDER BY row "
         "DESC LIMIT 1), "
-        " coalesce((SELECT max(server_time_ms) FROM messages WHERE conversation = c.id), 0) "
+        " coalesce((SELECT max(server_time_ms) FROM messages WHERE conversation = c.id), 0), "
+        " c.closed_ms, c.closed_by "
         "FROM conversations c ORDER BY 7 DESC, c.title");
     if (!st) return tl::unexpected(st.error());
     std::vector<ConversationView> out;
@@ -382,6 +386,8 @@ Result<std::vector<ConversationView>> MessageStore::conversations() {
         v.unread = std::uint64_t(st->columnInt(4));
         v.lastMessage = st->columnText(5);
         v.lastTimeMs = std::uint64_t(st->columnInt(6));
+        v.closedMs = std::uint64_t(st->columnInt(7));
+        v.closedBy = st->columnText(8);
         out.push_back(std::move(v));
     }
     return out;

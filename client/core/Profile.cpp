@@ -96,6 +96,12 @@ CREATE INDEX sent_by_journal_seq ON sent (journal_seq);
 CREATE INDEX sent_by_acked_ms ON sent (acked_ms);
 )sql";
 
+// Version 3 (issue 22): a closed matter (closed_ms not 0) is read-only; closed_by is who closed it.
+constexpr std::string_view kSchemaV3 = R"sql(
+ALTER TABLE conversations ADD COLUMN closed_ms INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE conversations ADD COLUMN closed_by TEXT NOT NULL DEFAULT '';
+)sql";
+
 ProfileStepHook g_stepHook = nullptr;
 void stepDone(std::string_view step) {
     if (g_stepHook) g_stepHook(step);
@@ -282,7 +288,7 @@ void overwriteAndRemove(const fs::path& p) {
 } // namespace
 
 Result<void> migrateClientSchema(storage::Database& db) {
-    return db.migrate({kSchemaV1, kSchemaV2});
+    return db.migrate({kSchemaV1, kSchemaV2, kSchemaV3});
 }
 
 void setProfileStepHook(ProfileStepHook hook) {

@@ -117,7 +117,8 @@ Result<std::vector<proto::DeviceAddress>> memberDevices(Database& db,
 }
 
 Result<proto::Conversation> loadConversation(Database& db, const std::string& id) {
-    VERBATIM_TRY_LET(st, db.prepare("SELECT title, is_matter FROM conversations WHERE id = ?"));
+    VERBATIM_TRY_LET(st, db.prepare("SELECT title, is_matter, coalesce(closed_ms, 0), "
+                                    "coalesce(closed_by, '') FROM conversations WHERE id = ?"));
     st->bind(1, std::string_view(id));
     VERBATIM_TRY_LET(row, st->step());
     if (!*row) return reject(proto::STATUS_NOT_FOUND, "no such conversation");
@@ -125,6 +126,8 @@ Result<proto::Conversation> loadConversation(Database& db, const std::string& id
     c.set_id(id);
     c.set_title(st->columnText(0));
     c.set_is_matter(st->columnInt(1) != 0);
+    c.set_closed_ms(std::uint64_t(st->columnInt(2)));
+    c.set_closed_by(st->columnText(3));
     VERBATIM_TRY_LET(
         m,
         db.prepare(
@@ -163,6 +166,14 @@ Result<std::string> RelayService::inviteToMatter(const std::string& from, const 
         find->bind(1, std::string_view(title)).bind(2, std::string_view(from));
         VERBATIM_TRY_LET(have, find->step());
         std::string conv = *have ? find->columnText(0) : randomHex(16);
+        if (*have) {
+            VERBATIM_TRY_LET(closed, exists(db,
+                                            "SELECT 1 FROM conversations WHERE id = ? AND "
+                                            "closed_ms IS NOT NULL",
+                                            std::string_view(conv)));
+            if (*closed)
+                return fail(ErrorCode::InvalidArgument, "this matter is closed; reopen it first");
+        }
         if (!*have) {
             VERBATIM_TRY_LET(c, db.prepare("INSERT INTO conversations (id, title, is_matter, "
                                            "created_by, created_ms) VALUES (?, ?, 1, ?, ?)"));
@@ -358,6 +369,12 @@ void RelayService::onCreateInvite(const DeviceId& from, proto::Request& request,
                            std::string_view(req.conversation_id()), std::string_view(from.user)));
         if (!*member)
             return reject(proto::STATUS_FORBIDDEN, "invites are for matters you are a member of");
+        VERBATIM_TRY_LET(closed, exists(db,
+                                        "SELECT 1 FROM conversations WHERE id = ? AND closed_ms "
+                                        "IS NOT NULL",
+                                        std::string_view(req.conversation_id())));
+        if (*closed)
+            return reject(proto::STATUS_MATTER_CLOSED, "this matter is closed; reopen it first");
         VERBATIM_TRY_LET(token, mintInviteToken(db));
         std::uint64_t now = wallClockMs();
         // The device that makes it is recorded: the invite dies when that device is revoked
@@ -410,6 +427,110 @@ void RelayService::onRevokeInvite(const DeviceId& from, proto::Request& request,
                                                   from.user + "/" + std::to_string(from.device)));
         *out.mutable_invite_list()->add_invites() = std::move(*revoked);
         return Completion();
+    });
+}
+
+Result<std::pair<proto::Conversation, std::vector<std::pair<DeviceId, proto::Frame>>>>
+RelayService::setMatterClosedJob(Database& db, const std::string& id, bool closed,
+                                 const std::string& owner, const std::string& actor) {
+    VERBATIM_TRY_LET(st, db.prepare("SELECT is_matter, created_by, closed_ms IS NOT NULL FROM "
+                                    "conversations WHERE id = ?"));
+    st->bind(1, std::string_view(id));
+    VERBATIM_TRY_LET(row, st->step());
+    if (!*row) return reject(proto::STATUS_NOT_FOUND, "no such matter");
+    const bool isMatter = st->columnInt(0) != 0;
+    const std::string creator = st->columnText(1);
+    const bool wasClosed = st->columnInt(2) != 0;
+    st->reset();
+    if (!owner.empty()) {
+        // A lawyer closes only a matter they opened and are still a member of; someone else's
+        // matter is "not found" to them unless they are in it.
+        VERBATIM_TRY_LET(member, exists(db,
+                                        "SELECT 1 FROM members WHERE conversation = ? AND "
+                                        "user = ?",
+                                        std::string_view(id), std::string_view(owner)));
+        if (!*member) return reject(proto::STATUS_NOT_FOUND, "no such matter");
+        if (creator != owner)
+            return reject(proto::STATUS_FORBIDDEN,
+                          "only the lawyer who opened this matter, a supervisor or an "
+                          "administrator closes or reopens it");
+    }
+    if (!isMatter)
+        return reject(proto::STATUS_BAD_REQUEST,
+                      "this is a direct conversation, not a matter: only matters are closed");
+    std::vector<std::pair<DeviceId, proto::Frame>> notices;
+    if (wasClosed != closed) {
+        const std::uint64_t now = wallClockMs();
+        if (closed) {
+            VERBATIM_TRY(
+                execute(db, "UPDATE conversations SET closed_ms = ?, closed_by = ? WHERE id = ?",
+                        std::int64_t(now), std::string_view(actor), std::string_view(id)));
+        } else {
+            VERBATIM_TRY(execute(
+                db, "UPDATE conversations SET closed_ms = NULL, closed_by = NULL WHERE id = ?",
+                std::string_view(id)));
+        }
+        // Invites into a closed matter die: each open one is revoked, journaled as any revocation
+        // (reopening revives none).
+        std::vector<std::pair<std::string, std::string>> open; // (invite id, inviter)
+        if (closed) {
+            VERBATIM_TRY_LET(inv, db.prepare("SELECT lookup, coalesce(inviter, '') FROM tokens "
+                                             "WHERE kind = ? AND conversation = ? AND used_ms IS "
+                                             "NULL AND revoked_ms IS NULL AND expires_ms > ? "
+                                             "ORDER BY lookup"));
+            inv->bind(1, std::int64_t(kTokenInvite))
+                .bind(2, std::string_view(id))
+                .bind(3, std::int64_t(now));
+            VERBATIM_TRY(inv->forEachRow(
+                [&] { open.emplace_back(inv->columnText(0), inv->columnText(1)); }));
+        }
+        VERBATIM_TRY_LET(conv, loadConversation(db, id));
+        VERBATIM_TRY(recordAdminAction(db, actor, closed ? "matter-closed" : "matter-reopened", id,
+                                       conv->title(),
+                                       {{"conversation", id},
+                                        {"title", conv->title()},
+                                        {"invites_revoked", std::to_string(open.size())}}));
+        for (const auto& [invite, inviter] : open) {
+            VERBATIM_TRY(execute(db,
+                                 "UPDATE tokens SET revoked_ms = ?, revoked_by = ? WHERE kind = ? "
+                                 "AND lookup = ? AND conversation = ? AND used_ms IS NULL AND "
+                                 "revoked_ms IS NULL",
+                                 std::int64_t(now), std::string_view(actor),
+                                 std::int64_t(kTokenInvite), std::string_view(invite),
+                                 std::string_view(id)));
+            VERBATIM_TRY(recordAdminAction(
+                db, actor, "invite-revoked", id, invite,
+                {{"invite", invite}, {"conversation", id}, {"inviter", inviter}}));
+        }
+        VERBATIM_TRY_LET(devices, memberDevices(db, id));
+        for (const auto& d : *devices) {
+            proto::Push p;
+            *p.mutable_conversation_changed() = *conv;
+            notices.push_back({DeviceId{d.user(), d.device(), {}, {}}, pushFrame(std::move(p))});
+        }
+        return std::make_pair(std::move(*conv), std::move(notices));
+    }
+    VERBATIM_TRY_LET(conv, loadConversation(db, id));
+    return std::make_pair(std::move(*conv), std::move(notices));
+}
+
+void RelayService::onSetMatterClosed(const DeviceId& from, proto::Request& request, Done& done,
+                                     const RequestRun& run) {
+    if (from.role != proto::ROLE_LAWYER && from.role != proto::ROLE_SUPERVISOR &&
+        from.role != proto::ROLE_ADMIN)
+        return done(errorResponse(proto::STATUS_FORBIDDEN,
+                                  "only the matter's lawyer, a supervisor or an administrator "
+                                  "closes or reopens a matter"));
+    auto req = request.set_matter_closed();
+    if (req.conversation_id().empty() || req.conversation_id().size() > 64)
+        return done(errorResponse(proto::STATUS_BAD_REQUEST, "name the matter to close"));
+    return run([this, from, req](Database& db, proto::Response& out) -> Result<Completion> {
+        VERBATIM_TRY_LET(
+            changed, setMatterClosedJob(db, req.conversation_id(), req.closed(),
+                                        from.role == proto::ROLE_LAWYER ? from.user : std::string(),
+                                        from.user + "/" + std::to_string(from.device)));
+        *out.mutable_conversation() = std::move(changed->first);
+        return Completion([this, notices = std::move(changed->second)] { pushLive(notices); });
     });
 }
 

@@ -171,13 +171,17 @@ void RelayService::handleSend(const DeviceId& from, proto::SendMessage send, Don
             // and it is still active (not revoked or wiped since it authenticated). Changes by
             // another process (`verbatim-relay admin`) were picked up when the batch began.
             VERBATIM_TRY_LET(members, cachedMemberDevices(db, s.conversation_id()));
-            const auto& all = **members; // sorted
+            const auto& all = (*members)->devices; // sorted
             const std::pair<std::string, std::uint32_t> self{from.user, from.device};
             if (!std::binary_search(all.begin(), all.end(), self)) {
                 VERBATIM_TRY_LET(active, isActive(db, from.user, from.device));
                 if (!*active) return reject(proto::STATUS_FORBIDDEN, "device revoked");
                 return reject(proto::STATUS_FORBIDDEN, "not a member of this conversation");
             }
+            // A closed matter is read-only for every member (issue 22).
+            if ((*members)->closed)
+                return reject(proto::STATUS_MATTER_CLOSED,
+                              "this matter is closed; nothing more can be sent in it");
             // Consent: an outside party's first send into a conversation is its notice
             // acceptance; anything else waits until one is journaled (docs/protocol.md).
             if (needsNotice) {

@@ -185,12 +185,19 @@ CREATE TABLE notices (
 ) WITHOUT ROWID;
 )sql";
 
+// Issue 22: a closed matter (closed_ms set) is read-only for everyone and nobody joins it;
+// closed_by is who closed it (USER/DEVICE or admin-cli).
+inline constexpr std::string_view kRelaySchemaV10 = R"sql(
+ALTER TABLE conversations ADD COLUMN closed_ms INTEGER;
+ALTER TABLE conversations ADD COLUMN closed_by TEXT;
+)sql";
+
 /// Every migration in order: a store at version n has run the first n. Released migrations never
 /// change (tests/relay/RelaySchemaHistory.h keeps a copy of each as it shipped and checks it);
 /// a new version appends one.
-inline constexpr std::array<std::string_view, 9> kRelayMigrations = {
+inline constexpr std::array<std::string_view, 10> kRelayMigrations = {
     kRelaySchemaV1, kRelaySchemaV2, kRelaySchemaV3, kRelaySchemaV4, kRelaySchemaV5,
-    kRelaySchemaV6, kRelaySchemaV7, kRelaySchemaV8, kRelaySchemaV9};
+    kRelaySchemaV6, kRelaySchemaV7, kRelaySchemaV8, kRelaySchemaV9, kRelaySchemaV10};
 
 /// The PostgreSQL store's schema (issue 20): what the nine SQLite versions above make, in
 /// PostgreSQL's types (BIGINT for INTEGER, BYTEA for BLOB, DOUBLE PRECISION for REAL, an identity
@@ -285,9 +292,15 @@ CREATE TABLE notices (
 );
 )sql";
 
+/// Version 10 (issue 22) in PostgreSQL's types.
+inline constexpr std::string_view kRelayPgSchemaV10 = R"sql(
+ALTER TABLE conversations ADD COLUMN closed_ms BIGINT;
+ALTER TABLE conversations ADD COLUMN closed_by TEXT;
+)sql";
+
 /// The PostgreSQL store's migrations, numbered as kRelayMigrations: versions 1 to 8 never
-/// existed there (empty), version 9 makes the whole schema.
-inline constexpr std::array<std::string_view, 9> kRelayPgMigrations = {
-    "", "", "", "", "", "", "", "", kRelayPgSchemaV9};
+/// existed there (empty), version 9 makes the whole schema, later versions alter it.
+inline constexpr std::array<std::string_view, 10> kRelayPgMigrations = {
+    "", "", "", "", "", "", "", "", kRelayPgSchemaV9, kRelayPgSchemaV10};
 
 } // namespace verbatim::relay

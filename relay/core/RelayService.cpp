@@ -53,9 +53,7 @@ Result<std::unique_ptr<RelayService>> RelayService::open(std::unique_ptr<storage
     if (db->engine()) // the PostgreSQL store (PgStore.h)
         VERBATIM_TRY(db->migrate(kRelayPgMigrations));
     else
-        VERBATIM_TRY(db->migrate({kRelaySchemaV1, kRelaySchemaV2, kRelaySchemaV3, kRelaySchemaV4,
-                                  kRelaySchemaV5, kRelaySchemaV6, kRelaySchemaV7, kRelaySchemaV8,
-                                  kRelaySchemaV9}));
+        VERBATIM_TRY(db->migrate(kRelayMigrations));
     std::unique_ptr<Checkpointer> checkpointer;
     if (config.openCheckpointConnection) {
         VERBATIM_TRY_LET(second, config.openCheckpointConnection());
@@ -75,7 +73,8 @@ Result<std::unique_ptr<RelayService>> RelayService::open(std::unique_ptr<storage
     self->m_storage->runSync([&](Database& d) {
         RelayService* service = self.get();
         d.onRowChange([service](std::string_view table) {
-            if (table == "members" || table == "devices") service->m_memberCache.clear();
+            if (table == "members" || table == "devices" || table == "conversations")
+                service->m_memberCache.clear();
         });
         loaded = self->loadState(d);
         if (loaded) loaded = self->loadRateLimits(d);
@@ -169,16 +168,22 @@ Result<void> RelayService::syncExternalChanges(Database& db) {
     return {};
 }
 
-Result<const std::vector<std::pair<std::string, std::uint32_t>>*>
+Result<const RelayService::MemberSet*>
 RelayService::cachedMemberDevices(Database& db, const std::string& conversation) {
     if (auto it = m_memberCache.find(conversation); it != m_memberCache.end()) return &it->second;
     VERBATIM_TRY_LET(devices, memberDevices(db, conversation));
+    // Read on a miss only: a send into a cached conversation costs no extra lookup.
+    VERBATIM_TRY_LET(
+        closed, exists(db, "SELECT 1 FROM conversations WHERE id = ? AND closed_ms IS NOT NULL",
+                       std::string_view(conversation)));
     if (m_memberCache.size() >= 100000) m_memberCache.clear(); // bounded; refilled on demand
     auto& slot = m_memberCache[conversation];
-    slot.reserve(devices->size());
+    slot.closed = *closed;
+    slot.devices.reserve(devices->size());
     for (const auto& d : *devices)
-        slot.emplace_back(d.user(), d.device());
-    std::sort(slot.begin(), slot.end()); // std::string order, for binary_search and the 409 check
+        slot.devices.emplace_back(d.user(), d.device());
+    // std::string order, for binary_search and the 409 check
+    std::sort(slot.devices.begin(), slot.devices.end());
     return &slot;
 }
 
@@ -264,6 +269,7 @@ void RelayService::handle(const DeviceId& from, proto::Request request, Done don
         {proto::Request::kCreateInvite, &RelayService::onCreateInvite},
         {proto::Request::kListInvites, &RelayService::onListInvites},
         {proto::Request::kRevokeInvite, &RelayService::onRevokeInvite},
+        {proto::Request::kSetMatterClosed, &RelayService::onSetMatterClosed},
         // messages (MessagesService.cpp)
         {proto::Request::kSend, &RelayService::onSend},
         {proto::Request::kAcknowledge, &RelayService::onAcknowledge},

@@ -243,6 +243,14 @@ private:
     /// have made the invite (otherwise it is not found).
     Result<proto::InviteInfo> revokeInviteJob(storage::Database& db, const std::string& id,
                                               const std::string& inviter, const std::string& actor);
+    /// Closes (`closed`) or reopens matter `id` (issue 22). `owner`, when not empty, must have
+    /// opened the matter (a lawyer's request; supervisors and admins pass it empty). Closing
+    /// revokes the matter's open invites. Journaled as `matter-closed` / `matter-reopened` by
+    /// `actor` unless the matter is in that state already. Answers the conversation as it is now
+    /// and the pushes for its member devices (to send once durable).
+    Result<std::pair<proto::Conversation, std::vector<std::pair<DeviceId, proto::Frame>>>>
+    setMatterClosedJob(storage::Database& db, const std::string& id, bool closed,
+                       const std::string& owner, const std::string& actor);
     Result<std::function<void()>> revokeJob(storage::Database& db, const std::string& user,
                                             std::uint32_t device, const std::string& actor);
     Result<std::function<void()>> wipeJob(storage::Database& db, const std::string& user,
@@ -292,6 +300,8 @@ private:
                        const RequestRun& run);
     void onRevokeInvite(const DeviceId& from, proto::Request& request, Done& done,
                         const RequestRun& run);
+    void onSetMatterClosed(const DeviceId& from, proto::Request& request, Done& done,
+                           const RequestRun& run);
     void onSend(const DeviceId& from, proto::Request& request, Done& done, const RequestRun& run);
     void onAcknowledge(const DeviceId& from, proto::Request& request, Done& done,
                        const RequestRun& run);
@@ -341,13 +351,17 @@ private:
     /// Active devices of each conversation's members, as sends check them (storage thread only).
     /// Emptied whenever this connection writes `members` or `devices` (update hook), when another
     /// process has committed (data_version), and when a batch or job rolls back (loadState).
-    std::unordered_map<std::string, std::vector<std::pair<std::string, std::uint32_t>>>
-        m_memberCache;
+    /// Also emptied when `conversations` is written (a matter closed or reopened).
+    struct MemberSet {
+        bool closed = false; ///< a closed matter (issue 22): nothing is sent into it
+        std::vector<std::pair<std::string, std::uint32_t>> devices; ///< sorted
+    };
+    std::unordered_map<std::string, MemberSet> m_memberCache;
     /// Reloads in-memory state (journal head, device sets) if another process (verbatim-relay
     /// admin) committed since: PRAGMA data_version changes only then. Run before appendJournal().
     Result<void> syncExternalChanges(storage::Database& db);
-    Result<const std::vector<std::pair<std::string, std::uint32_t>>*>
-    cachedMemberDevices(storage::Database& db, const std::string& conversation);
+    Result<const MemberSet*> cachedMemberDevices(storage::Database& db,
+                                                 const std::string& conversation);
 
     // Live sinks; guarded by m_sinksMutex (pushes copy the pointer under the lock and push
     // outside it).

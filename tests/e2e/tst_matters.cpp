@@ -1,0 +1,234 @@
+// Issue 22, matter lifecycle, against a real relay over TLS and real clients:
+//   - closing a matter makes it read-only: the relay refuses every send into it with
+//     STATUS_MATTER_CLOSED (the client shows the refusal), members see it closed, its open
+//     invites die and no new one is made; who may close and reopen it; both acts journaled;
+//   - a relay that lets a send into a closed matter through is caught by the real Archive
+//     verify (`closed-matter`).
+
+#include <QtTest>
+
+#include <algorithm>
+
+#include "ClientParty.h"
+#include "E2EHarness.h"
+#include "client/compliance/Archive.h"
+#include "client/core/Client.h"
+#include "storage/Database.h"
+
+using namespace verbatim;
+using namespace verbatim::e2e::parties;
+
+namespace {
+
+bool received(Party& p, const std::string& conv, const std::string& body) {
+    auto msgs = p->history(conv, 200);
+    return msgs && std::any_of(msgs->begin(), msgs->end(),
+                               [&](const client::MessageView& m) { return m.body == body; });
+}
+
+std::optional<client::ConversationView> conversation(Party& p, const std::string& id) {
+    auto list = p->conversations();
+    if (!list) return std::nullopt;
+    for (auto& c : *list)
+        if (c.id == id) return c;
+    return std::nullopt;
+}
+
+std::size_t failuresMentioning(Party& p, const std::string& text) {
+    auto failed = p.eventsOf(client::Event::Kind::SendFailed);
+    return std::size_t(std::count_if(failed.begin(), failed.end(), [&](const client::Event& e) {
+        return e.detail.find(text) != std::string::npos;
+    }));
+}
+
+/// The officer's archive of everything journaled so far, verified.
+std::optional<compliance::VerifyReport> pullAndVerify(e2e::Harness& h, Party& officer,
+                                                      std::vector<std::string>* actions = nullptr) {
+    QTemporaryDir dir;
+    std::vector<crypto::X25519Key> keys;
+    keys.push_back(std::move(*crypto::X25519Key::fromPrivate(*h.journalKey().privateKey())));
+    auto archive =
+        compliance::Archive::open(dir.path().toStdString() + "/a.archive", std::move(keys), true);
+    if (!archive) return std::nullopt;
+    if (!(*archive)->setManifest(view(*officer->firmManifest()),
+                                 officer->account().firmFingerprint))
+        return std::nullopt;
+    auto* c = officer.c.get();
+    if (!(*archive)->pull(
+            [c](std::uint64_t a, std::uint32_t l) { return c->pullJournalPage(a, l); }, {}))
+        return std::nullopt;
+    auto report = (*archive)->verify();
+    if (!report) return std::nullopt;
+    if (actions) {
+        auto db = (*archive)->auditTrail();
+        if (db)
+            for (const auto& a : *db)
+                actions->push_back(a.action + " " + a.actor + " " + a.target);
+    }
+    return *report;
+}
+
+} // namespace
+
+class TestMatters : public QObject {
+    Q_OBJECT
+
+private slots:
+    void closedMatterIsReadOnlyAndItsInvitesDie() {
+        e2e::Harness h;
+        QVERIFY(h.ok());
+        auto lawyer = joinParty(h.enrollLink("alice", proto::ROLE_LAWYER), "Alice");
+        QVERIFY(lawyer);
+        lawyer->start();
+        auto client = joinParty(h.inviteLink("alice", "Estate"), "Carol", true);
+        QVERIFY(client);
+        client->start();
+        QVERIFY(eventually([&] { return client->isConnected() && lawyer->isConnected(); }));
+        auto convs = client->conversations();
+        QVERIFY(convs && convs->size() == 1);
+        const std::string conv = convs->front().id;
+        QVERIFY(client->sendText(conv, "before the close"));
+        QVERIFY(eventually([&] { return received(*lawyer, conv, "before the close"); }));
+        const std::string pending = h.inviteLink("alice", "Estate"); // open, unredeemed
+        QVERIFY(!pending.empty());
+
+        // Nobody but the matter's lawyer, a supervisor or an administrator closes it.
+        auto byClient = client->setMatterClosed(conv, true);
+        QVERIFY(!byClient);
+        QVERIFY2(byClient.error().message.find("only the matter's lawyer") != std::string::npos,
+                 byClient.error().message.c_str());
+        auto bob = joinParty(h.enrollLink("bob", proto::ROLE_LAWYER), "Bob");
+        QVERIFY(bob);
+        bob->start();
+        QVERIFY(eventually([&] { return bob->isConnected(); }));
+        QVERIFY(!bob->setMatterClosed(conv, true)); // another lawyer's matter: not found
+
+        auto closed = lawyer->setMatterClosed("Estate", true);
+        QVERIFY2(closed, closed ? "" : closed.error().message.c_str());
+        QVERIFY(closed->closedMs != 0);
+        QCOMPARE(closed->closedBy.substr(0, 6), std::string("alice/"));
+        // Every member's device learns it at once (pushed).
+        QVERIFY(eventually([&] {
+            auto c = conversation(*client, conv);
+            return c && c->closedMs != 0;
+        }));
+
+        // Read-only: the client's send and the lawyer's are refused, and the client shows why.
+        QVERIFY(client->sendText(conv, "after the close"));
+        QVERIFY(eventually([&] { return failuresMentioning(*client, "matter is closed") == 1; }));
+        QVERIFY(lawyer->sendText(conv, "lawyer after the close"));
+        QVERIFY(eventually([&] { return failuresMentioning(*lawyer, "matter is closed") == 1; }));
+        QVERIFY(client->waitForOutbox(10s));
+        QVERIFY(lawyer->waitForOutbox(10s));
+        QTest::qWait(300);
+        QVERIFY(!received(*lawyer, conv, "after the close"));
+        QVERIFY(!received(*client, conv, "lawyer after the close"));
+
+        // Its invites die: the open one enrols nobody, and no new one is made.
+        QVERIFY(!joinParty(pending, "Dave", true));
+        QVERIFY(h.inviteLink("alice", "Estate").empty());
+        QVERIFY(!lawyer->createInvite("Estate"));
+        auto invites = lawyer->invites();
+        QVERIFY(invites);
+        QVERIFY(std::none_of(invites->begin(), invites->end(),
+                             [](const client::InviteView& v) { return v.state == "open"; }));
+
+        // A supervisor (not in the matter) reopens it: sends flow again.
+        auto sup = joinParty(h.enrollLink("sam", proto::ROLE_SUPERVISOR), "Sam");
+        QVERIFY(sup);
+        sup->start();
+        QVERIFY(eventually([&] { return sup->isConnected(); }));
+        auto reopened = sup->setMatterClosed(conv, false);
+        QVERIFY2(reopened, reopened ? "" : reopened.error().message.c_str());
+        QCOMPARE(reopened->closedMs, std::uint64_t(0));
+        QVERIFY(eventually([&] {
+            auto c = conversation(*client, conv);
+            return c && c->closedMs == 0;
+        }));
+        QVERIFY(client->sendText(conv, "after the reopening"));
+        QVERIFY(eventually([&] { return received(*lawyer, conv, "after the reopening"); }));
+
+        // Journaled, by who did it; the log verifies with no fault.
+        auto officer = joinParty(h.enrollLink("officer", proto::ROLE_COMPLIANCE), "Officer");
+        QVERIFY(officer);
+        officer->start();
+        QVERIFY(eventually([&] { return officer->isConnected(); }));
+        std::vector<std::string> actions;
+        auto report = pullAndVerify(h, *officer, &actions);
+        QVERIFY(report);
+        for (const auto& p : report->problems)
+            qWarning("problem at %llu: %s %s", (unsigned long long)p.sequence, p.fault.c_str(),
+                     p.detail.c_str());
+        QVERIFY(report->problems.empty());
+        auto has = [&](const std::string& prefix) {
+            return std::any_of(actions.begin(), actions.end(), [&](const std::string& a) {
+                return a.rfind(prefix, 0) == 0 && a.find(conv) != std::string::npos;
+            });
+        };
+        QVERIFY(has("matter-closed alice/"));
+        QVERIFY(has("matter-reopened sam/"));
+        QVERIFY(has("invite-revoked alice/"));
+    }
+
+    void verifyFlagsASendIntoAClosedMatter() {
+        // A relay that forgets the closure (its row reset behind its back, the journaled
+        // `matter-closed` kept) lets a send through: compliance catches it.
+        e2e::Harness h;
+        QVERIFY(h.ok());
+        auto lawyer = h.enrollStaff("alice", proto::ROLE_LAWYER);
+        QVERIFY(lawyer);
+        QVERIFY(lawyer->connect(h.endpoint()));
+        proto::Request create;
+        create.mutable_create_conversation()->set_title("Estate");
+        create.mutable_create_conversation()->set_is_matter(true);
+        auto made = lawyer->connection->call(create);
+        QVERIFY(made && made->status() == proto::STATUS_OK);
+        const std::string conv = made->conversation().id();
+        proto::Request close;
+        close.mutable_set_matter_closed()->set_conversation_id(conv);
+        close.mutable_set_matter_closed()->set_closed(true);
+        auto closed = lawyer->connection->call(close);
+        QVERIFY(closed && closed->status() == proto::STATUS_OK);
+        QVERIFY(closed->conversation().closed_ms() != 0);
+        proto::Request send;
+        *send.mutable_send() = h.buildSend(*lawyer, conv, "refused");
+        auto refused = lawyer->connection->call(send);
+        QVERIFY(refused);
+        QCOMPARE(int(refused->status()), int(proto::STATUS_MATTER_CLOSED));
+
+        lawyer->disconnect();
+        h.stop();
+        {
+            storage::OpenOptions o;
+            o.create = false;
+            auto db = storage::Database::open(h.databasePath(), h.databaseKey(), o);
+            QVERIFY(db);
+            QVERIFY((*db)->exec("UPDATE conversations SET closed_ms = NULL, closed_by = NULL"));
+        }
+        QVERIFY(h.restart());
+        QVERIFY(lawyer->connect(h.endpoint()));
+        *send.mutable_send() = h.buildSend(*lawyer, conv, "let through");
+        auto through = lawyer->connection->call(send);
+        QVERIFY(through && through->status() == proto::STATUS_OK);
+        const auto seq = through->send_result().journal_sequence();
+
+        auto officer = joinParty(h.enrollLink("officer", proto::ROLE_COMPLIANCE), "Officer");
+        QVERIFY(officer);
+        officer->start();
+        QVERIFY(eventually([&] { return officer->isConnected(); }));
+        auto report = pullAndVerify(h, *officer);
+        QVERIFY(report);
+        std::vector<std::uint64_t> flagged;
+        for (const auto& p : report->problems) {
+            qWarning("problem at %llu: %s %s", (unsigned long long)p.sequence, p.fault.c_str(),
+                     p.detail.c_str());
+            if (p.fault == "closed-matter") flagged.push_back(p.sequence);
+        }
+        QCOMPARE(flagged, std::vector<std::uint64_t>{seq});
+        QVERIFY(std::string(compliance::faultDescription("closed-matter")).find("closed") !=
+                std::string::npos);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestMatters)
+#include "tst_matters.moc"
