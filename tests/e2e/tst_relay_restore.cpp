@@ -448,13 +448,13 @@ private slots:
         QElapsedTimer opening;
         opening.start();
         QCOMPARE(cli(lena, {"history", matter, "--limit", "1"}).code, 0); // offline
-        const int start = int(opening.elapsed() * 8 / 10);
+        const int start = int(opening.elapsed() * 3 / 4);
         std::mt19937 rng(19);
         QByteArray events;
         int killedBefore = 0;
         for (int round = 0; round < 40 && !events.contains("relay_restored"); ++round) {
             std::unique_ptr<QProcess> p(startCli(lena, {"sync", "--wait", "1"}));
-            if (!p->waitForFinished(int(start + 30 * round + rng() % 30))) {
+            if (!p->waitForFinished(int(start + 15 * round + rng() % 15))) {
                 p->kill();
                 p->waitForFinished();
             }
