@@ -1,0 +1,54 @@
+/// @file SupervisionImpl.h
+/// What the parts of Supervision share (Supervision.cpp: refresh() and the queries;
+/// SupervisionRecords.cpp: the records written and applied; SupervisionPolicies.cpp: the
+/// policies run into alerts). Included by those files only.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "common/Result.h"
+#include "compliance/ArchiveImpl.h"
+#include "compliance/Supervision.h"
+
+namespace verbatim::compliance::supervision {
+
+/// `v` as 8 bytes, most significant first.
+inline std::string u64be(std::uint64_t v) {
+    std::string s(8, '\0');
+    for (int i = 7; i >= 0; --i, v >>= 8)
+        s[std::size_t(i)] = char(v & 0xff);
+    return s;
+}
+
+inline bool isUtf8Continuation(char c) {
+    return (static_cast<unsigned char>(c) & 0xC0) == 0x80;
+}
+
+/// Moves `i` back to the start of a UTF-8 character.
+inline std::size_t charStart(const std::string& s, std::size_t i) {
+    while (i > 0 && i < s.size() && isUtf8Continuation(s[i]))
+        --i;
+    return i;
+}
+
+/// The id of the alert a sample raises for the entry `seq` (SupervisionPolicies.cpp).
+std::string sampleAlertId(std::uint64_t sampleSeq, std::uint64_t seq);
+
+/// An alert's stored matches ("offset:length" pairs) read back against its context.
+std::vector<AlertMatch> matchesLoaded(const std::string& stored, const std::string& context);
+
+/// Step 1 of refresh(): applies the SUPERVISION records pulled since the last refresh, in log
+/// order, and refuses (as problems) those this tool cannot use. `roles`: user id -> role.
+/// Runs inside refresh()'s transaction (SupervisionRecords.cpp).
+Result<void> applyRecords(Archive::Impl& archive, std::map<std::string, std::string>& roles,
+                          RefreshStats& stats);
+
+/// Step 2 of refresh(): runs the enabled policies over the entries each has not run over yet,
+/// raising alerts. Runs inside refresh()'s transaction (SupervisionPolicies.cpp).
+Result<void> runPolicies(Archive& archive, Archive::Impl& impl,
+                         std::map<std::string, std::string>& roles, RefreshStats& stats);
+
+} // namespace verbatim::compliance::supervision
