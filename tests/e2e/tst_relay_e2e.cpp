@@ -797,6 +797,21 @@ private slots:
                                                                  ? proto::STATUS_NOT_FOUND
                                                                  : proto::STATUS_FORBIDDEN);
                                    }};
+        // Issue 22: another lawyer, a client or compliance may not close the owner's matter; a
+        // supervisor or an administrator may (the probe reopens an open matter: nothing changes).
+        matrix["set_matter_closed"] = {
+            [&](Device&) {
+                proto::Request r;
+                r.mutable_set_matter_closed()->set_conversation_id(ownersMatter);
+                r.mutable_set_matter_closed()->set_closed(false);
+                return r;
+            },
+            [&](proto::Role role, const proto::Response& r) {
+                if (role == proto::ROLE_SUPERVISOR || role == proto::ROLE_ADMIN)
+                    return r.status() == proto::STATUS_OK && r.conversation().closed_ms() == 0;
+                return r.status() == (role == proto::ROLE_LAWYER ? proto::STATUS_NOT_FOUND
+                                                                 : proto::STATUS_FORBIDDEN);
+            }};
         const auto* oneof = proto::Request::descriptor()->FindOneofByName("op");
         QVERIFY(oneof);
         for (int i = 0; i < oneof->field_count(); ++i) {
