@@ -24,6 +24,7 @@ const std::set<std::string> kDispositions{"no-issue", "breach", "training", "ref
 const std::set<std::string> kSeverities{"low", "medium", "high"};
 const std::set<std::string> kDirections{"", "to-clients", "internal"};
 const std::set<std::string> kAccess{"search", "show", "export"};
+const std::string kUnusableField = " with a field this tool cannot use";
 // An entry that failed these checks does not speak for the device it names.
 const std::set<std::string> kSignerFaults{
     "bad-signature",  "unknown-device",  "revoked-signer",      "unapproved-device",
@@ -172,6 +173,18 @@ Result<void> applyRecords(Archive::Impl& archive, std::map<std::string, std::str
             const std::string body = str(q->columnBlob(4));
             const std::string who = deviceName(user, device);
             last = seq;
+            // "RECORD by WHO WHY: not applied".
+            auto unusable = [&](const std::string& record, const std::string& why) {
+                return refuse(seq, "unsupported-supervision",
+                              record + " by " + who + why + ": not applied");
+            };
+            // The columns every supervision table starts with: seq, user, device, time_ms (?1-?4).
+            auto origin = [&](auto& st) -> auto& {
+                return st.bind(1, std::int64_t(seq))
+                    .bind(2, std::string_view(user))
+                    .bind(3, std::int64_t(device))
+                    .bind(4, std::int64_t(timeMs));
+            };
             std::string signerFault;
             {
                 VERBATIM_TRY_LET(p, db.prepare("SELECT fault FROM problems WHERE seq = ?"));
@@ -194,9 +207,7 @@ Result<void> applyRecords(Archive::Impl& archive, std::map<std::string, std::str
             }
             auto o = parseFlatJsonObject(body);
             if (!o || !o->count("v") || !o->count("kind")) {
-                VERBATIM_TRY(
-                    refuse(seq, "unsupported-supervision",
-                           "a supervision record by " + who + " that does not parse: not applied"));
+                VERBATIM_TRY(unusable("a supervision record", " that does not parse"));
                 continue;
             }
             auto& b = *o;
@@ -211,23 +222,18 @@ Result<void> applyRecords(Archive::Impl& archive, std::map<std::string, std::str
             if (kind == "policy") {
                 if (b["name"].empty() || b["name"].size() > kMaxName || !parseSearch(b["query"]) ||
                     !kSeverities.count(b["severity"]) || !kDirections.count(b["direction"])) {
-                    VERBATIM_TRY(refuse(seq, "unsupported-supervision",
-                                        "a policy record by " + who +
-                                            " with a field this tool cannot use: not applied"));
+                    VERBATIM_TRY(unusable("a policy record", kUnusableField));
                     continue;
                 }
                 VERBATIM_TRY_LET(
                     ins,
                     db.prepare(
-                        "INSERT INTO sv_policies (name, version, seq, user, device, time_ms, "
+                        "INSERT INTO sv_policies (seq, user, device, time_ms, name, version, "
                         "query, matter, participant, direction, severity, enabled, example) "
-                        "SELECT ?1, coalesce(max(version), 0) + 1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
-                        "?9, ?10, ?11, ?12 FROM sv_policies WHERE name = ?1"));
-                ins->bind(1, std::string_view(b["name"]))
-                    .bind(2, std::int64_t(seq))
-                    .bind(3, std::string_view(user))
-                    .bind(4, std::int64_t(device))
-                    .bind(5, std::int64_t(timeMs))
+                        "SELECT ?1, ?2, ?3, ?4, ?5, coalesce(max(version), 0) + 1, ?6, ?7, ?8, "
+                        "?9, ?10, ?11, ?12 FROM sv_policies WHERE name = ?5"));
+                origin(*ins)
+                    .bind(5, std::string_view(b["name"]))
                     .bind(6, std::string_view(b["query"]))
                     .bind(7, std::string_view(b["matter"]))
                     .bind(8, std::string_view(b["participant"]))
@@ -238,37 +244,27 @@ Result<void> applyRecords(Archive::Impl& archive, std::map<std::string, std::str
                 VERBATIM_TRY(ins->run());
             } else if (kind == "review") {
                 if (!supervisionReviewBody(b["alert"], b["status"], b["disposition"], b["note"])) {
-                    VERBATIM_TRY(refuse(seq, "unsupported-supervision",
-                                        "a review record by " + who +
-                                            " with a field this tool cannot use: not applied"));
+                    VERBATIM_TRY(unusable("a review record", kUnusableField));
                     continue;
                 }
-                VERBATIM_TRY_LET(ins, db.prepare("INSERT OR IGNORE INTO sv_reviews (seq, alert, "
-                                                 "user, device, time_ms, status, disposition, "
+                VERBATIM_TRY_LET(ins, db.prepare("INSERT OR IGNORE INTO sv_reviews (seq, user, "
+                                                 "device, time_ms, alert, status, disposition, "
                                                  "note) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
-                ins->bind(1, std::int64_t(seq))
-                    .bind(2, std::string_view(b["alert"]))
-                    .bind(3, std::string_view(user))
-                    .bind(4, std::int64_t(device))
-                    .bind(5, std::int64_t(timeMs))
+                origin(*ins)
+                    .bind(5, std::string_view(b["alert"]))
                     .bind(6, std::string_view(b["status"]))
                     .bind(7, std::string_view(b["disposition"]))
                     .bind(8, std::string_view(b["note"]));
                 VERBATIM_TRY(ins->run());
             } else if (kind == "access") {
                 if (!kAccess.count(b["action"])) {
-                    VERBATIM_TRY(refuse(seq, "unsupported-supervision",
-                                        "an access record by " + who +
-                                            " naming an unknown action: not applied"));
+                    VERBATIM_TRY(unusable("an access record", " naming an unknown action"));
                     continue;
                 }
                 VERBATIM_TRY_LET(ins, db.prepare("INSERT OR IGNORE INTO sv_access (seq, user, "
                                                  "device, time_ms, action, detail) VALUES (?, ?, "
                                                  "?, ?, ?, ?)"));
-                ins->bind(1, std::int64_t(seq))
-                    .bind(2, std::string_view(user))
-                    .bind(3, std::int64_t(device))
-                    .bind(4, std::int64_t(timeMs))
+                origin(*ins)
                     .bind(5, std::string_view(b["action"]))
                     .bind(6, std::string_view(b["detail"]));
                 VERBATIM_TRY(ins->run());
@@ -283,9 +279,7 @@ Result<void> applyRecords(Archive::Impl& archive, std::map<std::string, std::str
                     i = j + 1;
                 }
                 if (!ok) {
-                    VERBATIM_TRY(refuse(seq, "unsupported-supervision",
-                                        "a sample record by " + who +
-                                            " with a malformed list: not applied"));
+                    VERBATIM_TRY(unusable("a sample record", " with a malformed list"));
                     continue;
                 }
                 VERBATIM_TRY_LET(
@@ -295,10 +289,7 @@ Result<void> applyRecords(Archive::Impl& archive, std::map<std::string, std::str
                 const std::string scope = b["participant"].empty()
                                               ? "matter " + b["matter"]
                                               : "participant " + b["participant"];
-                ins->bind(1, std::int64_t(seq))
-                    .bind(2, std::string_view(user))
-                    .bind(3, std::int64_t(device))
-                    .bind(4, std::int64_t(timeMs))
+                origin(*ins)
                     .bind(5, std::string_view(scope))
                     .bind(6, std::int64_t(std::strtoull(b["from_ms"].c_str(), nullptr, 10)))
                     .bind(7, std::int64_t(std::strtoull(b["to_ms"].c_str(), nullptr, 10)))
@@ -318,9 +309,7 @@ Result<void> applyRecords(Archive::Impl& archive, std::map<std::string, std::str
                     VERBATIM_TRY(a->run());
                 }
             } else {
-                VERBATIM_TRY(refuse(seq, "unsupported-supervision",
-                                    "a supervision record of unknown kind '" + kind + "' by " +
-                                        who + ": not applied"));
+                VERBATIM_TRY(unusable("a supervision record of unknown kind '" + kind + "'", ""));
                 continue;
             }
             ++stats.records;

@@ -100,10 +100,7 @@ int search(const Args& a) {
     if (a.positional.size() != 2) return usage();
     // A query that cannot run is refused before the key is unlocked; the archive parses it again.
     auto parsed = compliance::parseSearch(a.positional[1]);
-    if (!parsed) {
-        std::fprintf(stderr, "verbatim-journal: search: %s\n", parsed.error().message.c_str());
-        return 2;
-    }
+    if (!parsed) return refused("search", parsed.error().message);
     for (const auto& note : parsed->notes)
         std::fprintf(stderr, "note: %s\n", compliance::terminalText(note).c_str());
     if (!parsed->notes.empty())

@@ -27,6 +27,11 @@ int die(const Error& e) {
     return die(e.message);
 }
 
+int refused(const std::string& command, const std::string& message) {
+    std::fprintf(stderr, "verbatim-journal: %s: %s\n", command.c_str(), message.c_str());
+    return 2;
+}
+
 Result<std::string> passphrase(const std::map<std::string, std::string>& opts, bool confirm) {
     auto it = opts.find("passphrase-file");
     return readPassphrase(it == opts.end() ? std::string() : it->second,

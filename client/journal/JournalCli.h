@@ -50,6 +50,9 @@ int usage();
 /// "verbatim-journal: MESSAGE" on stderr; returns exit code 1.
 int die(const std::string& message);
 int die(const Error& e);
+/// "verbatim-journal: COMMAND: MESSAGE" on stderr; returns the usage exit code 2 (a command line
+/// refused before anything is unlocked or journaled).
+int refused(const std::string& command, const std::string& message);
 
 /// The journal key passphrase: --passphrase-file, VERBATIM_PASSPHRASE or a prompt.
 Result<std::string> passphrase(const std::map<std::string, std::string>& opts, bool confirm);

@@ -77,11 +77,7 @@ int policyAdd(const Args& a) {
     if (!a.opt("severity").empty()) spec.severity = a.opt("severity");
     // A query that cannot run is refused before anything is unlocked or journaled.
     auto body = compliance::supervisionPolicyBody(spec);
-    if (!body) {
-        std::fprintf(stderr, "verbatim-journal: policy add: %s\n",
-                     compliance::terminalText(body.error().message).c_str());
-        return 2;
-    }
+    if (!body) return refused("policy add", compliance::terminalText(body.error().message));
     auto archive = openArchive(a, a.positional[0], false);
     if (!archive) return die(archive.error());
     auto* held = archive->get();
@@ -194,11 +190,7 @@ int review(const Args& a) {
     const std::string id = a.positional[1];
     auto body =
         compliance::supervisionReviewBody(id, a.opt("status"), a.opt("disposition"), a.opt("note"));
-    if (!body) {
-        std::fprintf(stderr, "verbatim-journal: review: %s\n",
-                     compliance::terminalText(body.error().message).c_str());
-        return 2;
-    }
+    if (!body) return refused("review", compliance::terminalText(body.error().message));
     auto archive = openArchive(a, a.positional[0], false);
     if (!archive) return die(archive.error());
     return journalActions(a, **archive, "the review of alert " + id,
@@ -212,10 +204,8 @@ int sample(const Args& a) {
     compliance::SampleRequest r;
     r.participant = a.opt("participant");
     r.matter = a.opt("matter");
-    if (r.participant.empty() == r.matter.empty()) {
-        std::fprintf(stderr, "verbatim-journal: sample: give one of --participant or --matter\n");
-        return 2;
-    }
+    if (r.participant.empty() == r.matter.empty())
+        return refused("sample", "give one of --participant or --matter");
     bool bad = false;
     r.fromMs = timeOpt(a, "from", false, bad);
     r.toMs = timeOpt(a, "to", true, bad);
@@ -244,10 +234,7 @@ int report(const Args& a) {
     bool bad = false;
     const std::uint64_t from = timeOpt(a, "from", false, bad), to = timeOpt(a, "to", true, bad);
     if (bad) return 2;
-    if (to < from) {
-        std::fprintf(stderr, "verbatim-journal: report: --to is before --from\n");
-        return 2;
-    }
+    if (to < from) return refused("report", "--to is before --from");
     const fs::path out = a.opt("out");
     std::error_code ec;
     if (fs::exists(out, ec)) return die("refusing to overwrite " + out.string());
