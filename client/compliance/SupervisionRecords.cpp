@@ -185,6 +185,16 @@ Result<void> applyRecords(Archive::Impl& archive, std::map<std::string, std::str
                     .bind(3, std::int64_t(device))
                     .bind(4, std::int64_t(timeMs));
             };
+            // Stores the record with `text` in the columns after those (?5 on).
+            auto store = [&](const char* sql,
+                             std::initializer_list<std::string_view> text) -> Result<void> {
+                VERBATIM_TRY_LET(ins, db.prepare(sql));
+                origin(*ins);
+                int i = 5;
+                for (auto t : text)
+                    ins->bind(i++, t);
+                return ins->run();
+            };
             std::string signerFault;
             {
                 VERBATIM_TRY_LET(p, db.prepare("SELECT fault FROM problems WHERE seq = ?"));
@@ -247,27 +257,18 @@ Result<void> applyRecords(Archive::Impl& archive, std::map<std::string, std::str
                     VERBATIM_TRY(unusable("a review record", kUnusableField));
                     continue;
                 }
-                VERBATIM_TRY_LET(ins, db.prepare("INSERT OR IGNORE INTO sv_reviews (seq, user, "
-                                                 "device, time_ms, alert, status, disposition, "
-                                                 "note) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
-                origin(*ins)
-                    .bind(5, std::string_view(b["alert"]))
-                    .bind(6, std::string_view(b["status"]))
-                    .bind(7, std::string_view(b["disposition"]))
-                    .bind(8, std::string_view(b["note"]));
-                VERBATIM_TRY(ins->run());
+                VERBATIM_TRY(store("INSERT OR IGNORE INTO sv_reviews (seq, user, device, time_ms, "
+                                   "alert, status, disposition, note) VALUES (?, ?, ?, ?, ?, ?, ?, "
+                                   "?)",
+                                   {b["alert"], b["status"], b["disposition"], b["note"]}));
             } else if (kind == "access") {
                 if (!kAccess.count(b["action"])) {
                     VERBATIM_TRY(unusable("an access record", " naming an unknown action"));
                     continue;
                 }
-                VERBATIM_TRY_LET(ins, db.prepare("INSERT OR IGNORE INTO sv_access (seq, user, "
-                                                 "device, time_ms, action, detail) VALUES (?, ?, "
-                                                 "?, ?, ?, ?)"));
-                origin(*ins)
-                    .bind(5, std::string_view(b["action"]))
-                    .bind(6, std::string_view(b["detail"]));
-                VERBATIM_TRY(ins->run());
+                VERBATIM_TRY(store("INSERT OR IGNORE INTO sv_access (seq, user, device, time_ms, "
+                                   "action, detail) VALUES (?, ?, ?, ?, ?, ?)",
+                                   {b["action"], b["detail"]}));
             } else if (kind == "sample") {
                 std::vector<std::uint64_t> items;
                 const std::string& list = b["sequences"];
