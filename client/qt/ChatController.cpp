@@ -24,8 +24,17 @@ void ChatController::refreshConversations() {
     client::Client* core = m_app.client();
     if (!core) return;
     auto list = core->conversations();
-    if (list) m_conversations.reset(std::move(*list));
+    if (list) {
+        for (auto& c : *list) {
+            const QString id = q(c.id);
+            if (m_draftsRead.contains(id)) continue;
+            m_draftsRead.insert(id);
+            m_conversations.setDraft(id, q(core->draft(c.id)));
+        }
+        m_conversations.reset(std::move(*list));
+    }
     m_participants.reset(m_conversations.find(currentConversation()));
+    updateNames();
     emit currentChanged();
 }
 
@@ -52,6 +61,8 @@ void ChatController::detach() {
 
 void ChatController::reset() {
     m_conversations.reset({});
+    m_conversations.setDrafts({});
+    m_draftsRead.clear();
     m_search.reset({});
     m_participants.reset(nullptr);
     emit currentChanged();
@@ -61,8 +72,9 @@ void ChatController::openConversation(const QString& id) {
     client::Client* core = m_app.client();
     if (!core) return;
     m_journalMismatch = false;
-    m_messages.open(core, id);
     m_participants.reset(m_conversations.find(id));
+    m_messages.open(core, id);
+    updateNames();
     (void)core->markRead(id.toStdString());
     emit currentChanged();
     emit bannersChanged();
@@ -81,8 +93,53 @@ bool ChatController::send(const QString& text) {
     if (!m_app.check(core->sendText(currentConversation().toStdString(), text.toStdString())))
         return false;
     m_messages.refresh();
+    (void)saveDraft(currentConversation(), {});
     refreshConversations();
     return true;
+}
+
+QString ChatController::draft(const QString& id) {
+    client::Client* core = m_app.client();
+    return core ? q(core->draft(id.toStdString())) : QString();
+}
+
+bool ChatController::saveDraft(const QString& id, const QString& text) {
+    client::Client* core = m_app.client();
+    if (!core || id.isEmpty()) return false;
+    // Whitespace alone is no draft.
+    const QString kept = text.trimmed().isEmpty() ? QString() : text;
+    if (!m_app.check(core->setDraft(id.toStdString(), kept.toStdString()))) return false;
+    m_draftsRead.insert(id);
+    m_conversations.setDraft(id, kept);
+    return true;
+}
+
+QString ChatController::displayName(const QString& user) const {
+    if (user.isEmpty()) return {};
+    const std::string u = user.toStdString();
+    auto named = [&](const client::ConversationView* c) -> QString {
+        if (!c) return {};
+        for (std::size_t i = 0; i < c->members.size() && i < c->memberNames.size(); ++i)
+            if (c->members[i] == u && !c->memberNames[i].empty())
+                return TextRuns::safeName(q(c->memberNames[i]));
+        return {};
+    };
+    if (QString n = named(m_conversations.find(currentConversation())); !n.isEmpty()) return n;
+    for (int i = 0; i < m_conversations.rowCount(); ++i) {
+        const QString id =
+            m_conversations.data(m_conversations.index(i), ConversationListModel::IdRole)
+                .toString();
+        if (QString n = named(m_conversations.find(id)); !n.isEmpty()) return n;
+    }
+    return user;
+}
+
+void ChatController::updateNames() {
+    QHash<QString, QString> names;
+    if (auto* c = m_conversations.find(currentConversation()))
+        for (std::size_t i = 0; i < c->members.size() && i < c->memberNames.size(); ++i)
+            if (!c->memberNames[i].empty()) names.insert(q(c->members[i]), q(c->memberNames[i]));
+    m_messages.setNames(std::move(names));
 }
 
 bool ChatController::reply(const QString& messageId, const QString& text) {

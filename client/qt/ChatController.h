@@ -9,6 +9,7 @@
 /// safety number) run on the AppController's job queue and report with a signal.
 
 #include <QObject>
+#include <QSet>
 #include <QString>
 #include <QVariantMap>
 #include <QtQml/qqmlregistration.h>
@@ -33,6 +34,8 @@ class ChatController : public QObject {
     Q_PROPERTY(int participantCount READ participantCount NOTIFY currentChanged)
     /// A participant's safety number changed and was not accepted (sending is held).
     Q_PROPERTY(QString safetyChangedUser READ safetyChangedUser NOTIFY bannersChanged)
+    /// The same person's display name (their user id only when no conversation names them).
+    Q_PROPERTY(QString safetyChangedName READ safetyChangedName NOTIFY bannersChanged)
     /// A received message did not match its journal copy.
     Q_PROPERTY(bool journalMismatch READ journalMismatch NOTIFY bannersChanged)
 
@@ -48,11 +51,19 @@ public:
     bool currentIsMatter() const;
     int participantCount() const { return m_participants.rowCount(); }
     QString safetyChangedUser() const { return m_safetyChangedUser; }
+    QString safetyChangedName() const { return displayName(m_safetyChangedUser); }
+    /// A user's display name as a conversation here lists it; the user id when none does.
+    QString displayName(const QString& user) const;
     bool journalMismatch() const { return m_journalMismatch; }
 
     Q_INVOKABLE void openConversation(const QString& id);
     Q_INVOKABLE void closeConversation();
     Q_INVOKABLE bool send(const QString& text);
+    /// The draft kept for conversation `id` on this device ("" when none).
+    Q_INVOKABLE QString draft(const QString& id);
+    /// Keeps `text` as the draft of conversation `id` in the profile (empty: removes it) and
+    /// shows it in the list ("Draft: ..."). False, with the error reported, when it cannot.
+    Q_INVOKABLE bool saveDraft(const QString& id, const QString& text);
     /// Sends `text` as a reply to `messageId`: the protocol has no reply type, so the new
     /// message's body starts with the quoted first line of the original ("> line").
     Q_INVOKABLE bool reply(const QString& messageId, const QString& text);
@@ -101,8 +112,13 @@ private:
     /// After an edit, retraction or reaction of `messageId`: its row again, or the error.
     bool changedOne(const Result<std::string>& change, const QString& messageId);
 
+    /// The display names of the open conversation's members, for its system rows.
+    void updateNames();
+
     AppController& m_app;
     QString m_safetyChangedUser;
+    /// Conversations whose draft was read from the profile (once each).
+    QSet<QString> m_draftsRead;
     bool m_journalMismatch = false;
     ConversationListModel m_conversations;
     MessageListModel m_messages;

@@ -91,6 +91,48 @@ QVariant messageData(const client::MessageView& m, int role) {
     return {};
 }
 
+/// A system line with each member's user id replaced by their display name (whole ids only:
+/// "alice" is not replaced inside "malice").
+QString withNames(QString text, const QHash<QString, QString>& names) {
+    auto idChar = [](QChar c) {
+        return c.isLetterOrNumber() || c == u'_' || c == u'-' || c == u'.' || c == u'@';
+    };
+    for (auto it = names.begin(); it != names.end(); ++it) {
+        if (it.key().isEmpty() || it.value().isEmpty()) continue;
+        qsizetype from = 0;
+        while ((from = text.indexOf(it.key(), from)) >= 0) {
+            const qsizetype end = from + it.key().size();
+            const bool startOk = from == 0 || !idChar(text[from - 1]);
+            // A trailing full stop ends the sentence, it is not part of the id.
+            const bool endOk =
+                end >= text.size() || !idChar(text[end]) ||
+                (text[end] == u'.' && (end + 1 >= text.size() || text[end + 1] == u' '));
+            if (startOk && endOk) {
+                text.replace(from, it.key().size(), it.value());
+                from += it.value().size();
+            } else {
+                from = end;
+            }
+        }
+    }
+    return text;
+}
+
+/// The words a matter title commonly starts with, which tell two matters nothing.
+bool commonWord(const QString& w) {
+    static const QStringList words = {
+        QStringLiteral("estate"), QStringLiteral("of"),     QStringLiteral("in"),
+        QStringLiteral("re"),     QStringLiteral("matter"), QStringLiteral("the"),
+        QStringLiteral("and"),    QStringLiteral("v"),      QStringLiteral("vs")};
+    return words.contains(w.toLower().remove(u'.'));
+}
+
+QString firstLetter(const QString& word) {
+    for (QChar c : word)
+        if (c.isLetterOrNumber()) return QString(c).toUpper();
+    return {};
+}
+
 bool sameMessage(const client::MessageView& a, const client::MessageView& b) {
     return a.body == b.body && a.state == b.state && a.edited == b.edited &&
            a.retracted == b.retracted && a.reactions == b.reactions &&
@@ -131,15 +173,102 @@ QVariant ConversationListModel::data(const QModelIndex& index, int role) const {
             names << name(n);
         return names.join(QStringLiteral(", "));
     }
+    case DraftRole:
+        return TextRuns::preview(m_drafts.value(q(c.id)));
+    case ClientNameRole:
+        return clientNames(c);
+    case AvatarInitialsRole:
+    case AvatarColorRole: {
+        const QString title = name(c.title);
+        const QString client = clientNames(c);
+        return role == AvatarInitialsRole ? avatarInitials(title, client)
+                                          : avatarColor(title, client);
+    }
+    case LastTimeTextRole:
+        return c.lastTimeMs ? whenText(QDateTime::fromMSecsSinceEpoch(qint64(c.lastTimeMs)),
+                                       QDate::currentDate(), false)
+                            : QString();
     }
     return {};
+}
+
+QString ConversationListModel::clientNames(const client::ConversationView& c) {
+    QStringList names;
+    for (std::size_t i = 0; i < c.members.size() && i < c.memberRoles.size(); ++i)
+        if (c.memberRoles[i] == "client")
+            names << name(i < c.memberNames.size() ? c.memberNames[i] : c.members[i]);
+    return names.join(QStringLiteral(", "));
 }
 
 QHash<int, QByteArray> ConversationListModel::roleNames() const {
     return {{IdRole, "conversationId"},       {TitleRole, "title"},
             {IsMatterRole, "isMatter"},       {UnreadRole, "unread"},
             {LastMessageRole, "lastMessage"}, {LastTimeRole, "lastTime"},
-            {MembersRole, "members"}};
+            {MembersRole, "members"},         {DraftRole, "draft"},
+            {ClientNameRole, "clientName"},   {AvatarInitialsRole, "avatarInitials"},
+            {AvatarColorRole, "avatarColor"}, {LastTimeTextRole, "lastTimeText"}};
+}
+
+void ConversationListModel::setDrafts(QHash<QString, QString> drafts) {
+    if (drafts == m_drafts) return;
+    m_drafts = std::move(drafts);
+    if (!m_rows.empty()) emit dataChanged(index(0), index(int(m_rows.size()) - 1), {DraftRole});
+}
+
+void ConversationListModel::setDraft(const QString& id, const QString& text) {
+    if (m_drafts.value(id) == text) return;
+    if (text.isEmpty())
+        m_drafts.remove(id);
+    else
+        m_drafts.insert(id, text);
+    for (std::size_t i = 0; i < m_rows.size(); ++i)
+        if (q(m_rows[i].id) == id) emit dataChanged(index(int(i)), index(int(i)), {DraftRole});
+}
+
+QString ConversationListModel::avatarInitials(const QString& title, const QString& clientName) {
+    QStringList words = title.split(u' ', Qt::SkipEmptyParts);
+    QStringList distinct;
+    for (auto& w : words)
+        if (!commonWord(w) && !firstLetter(w).isEmpty()) distinct << w;
+    if (distinct.isEmpty()) distinct = words;
+    QString out = distinct.isEmpty() ? QString() : firstLetter(distinct.front());
+    const QString client = firstLetter(clientName.split(u' ', Qt::SkipEmptyParts).value(0));
+    if (!client.isEmpty() && client != out)
+        out += client;
+    else if (distinct.size() > 1)
+        out += firstLetter(distinct.at(1));
+    return out.isEmpty() ? QStringLiteral("?") : out.left(2);
+}
+
+QString ConversationListModel::avatarColor(const QString& title, const QString& clientName) {
+    // Deep tones, each at least 4.5:1 against white text.
+    static const char* const palette[] = {"#3949ab", "#00796b", "#c2185b", "#5d4037",
+                                          "#6a1b9a", "#2e7d32", "#ad1457", "#00695c",
+                                          "#4527a0", "#bf360c", "#1565c0", "#37474f"};
+    // FNV-1a over the UTF-8 text: the same colour on every run and device.
+    std::uint32_t h = 2166136261u;
+    for (char ch : (title + u'\x1f' + clientName).toUtf8()) {
+        h ^= std::uint8_t(ch);
+        h *= 16777619u;
+    }
+    return QString::fromLatin1(palette[h % (sizeof(palette) / sizeof(palette[0]))]);
+}
+
+QString dayLabel(const QDate& day, const QDate& today) {
+    if (day == today) return QObject::tr("Today");
+    if (day == today.addDays(-1)) return QObject::tr("Yesterday");
+    return QLocale().toString(day, QStringLiteral("ddd d MMM yyyy"));
+}
+
+QString whenText(const QDateTime& time, const QDate& today, bool withTime) {
+    if (!time.isValid()) return {};
+    const QString clock = QLocale().toString(time.time(), QStringLiteral("HH:mm"));
+    const QDate day = time.date();
+    if (day == today) return clock;
+    const QString date = day == today.addDays(-1)
+                             ? QObject::tr("Yesterday")
+                             : QLocale().toString(day, QStringLiteral("d MMM yyyy"));
+    return withTime ? date + u' ' + clock : date;
 }
 
 void ConversationListModel::reset(std::vector<client::ConversationView> rows) {
@@ -173,7 +302,19 @@ QVariant MessageListModel::data(const QModelIndex& index, int role) const {
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
         return {};
     const auto& m = m_rows[std::size_t(index.row())];
-    if (role == Qt::DisplayRole) return bodyText(m);
+    const bool system =
+        m.kind == client::MessageKind::System || m.kind == client::MessageKind::Notice;
+    if (role == Qt::DisplayRole || role == BodyRole)
+        return system && !m_names.isEmpty() ? TextRuns::safeName(withNames(q(m.body), m_names), 0)
+                                            : bodyText(m);
+    auto dayOf = [](const client::MessageView& v) {
+        return QDateTime::fromMSecsSinceEpoch(
+                   qint64(v.serverTimeMs ? v.serverTimeMs : v.clientTimeMs))
+            .date();
+    };
+    if (role == DayRole) return dayLabel(dayOf(m), QDate::currentDate());
+    if (role == DayStartRole)
+        return index.row() == 0 || dayOf(m_rows[std::size_t(index.row()) - 1]) != dayOf(m);
     return messageData(m, role);
 }
 
@@ -194,7 +335,15 @@ QHash<int, QByteArray> MessageListModel::roleNames() const {
             {AttachmentSizeRole, "attachmentSize"},
             {JournalSequenceRole, "journalSequence"},
             {AttachmentSizeTextRole, "attachmentSizeText"},
-            {AttachmentTypeRole, "attachmentType"}};
+            {AttachmentTypeRole, "attachmentType"},
+            {DayRole, "day"},
+            {DayStartRole, "dayStart"}};
+}
+
+void MessageListModel::setNames(QHash<QString, QString> names) {
+    if (names == m_names) return;
+    m_names = std::move(names);
+    if (!m_rows.empty()) emit dataChanged(index(0), index(int(m_rows.size()) - 1), {BodyRole});
 }
 
 const client::MessageView* MessageListModel::lastEditable() const {
@@ -218,6 +367,9 @@ void MessageListModel::fetchMore(const QModelIndex& parent) {
     m_rows.insert(m_rows.begin(), std::make_move_iterator(older->begin()),
                   std::make_move_iterator(older->end()));
     endInsertRows();
+    // The formerly first message may no longer start its day.
+    const int was = int(older->size());
+    emit dataChanged(index(was), index(was), {DayStartRole});
     m_changing = false;
 }
 
@@ -313,6 +465,10 @@ QVariant SearchResultsModel::data(const QModelIndex& index, int role) const {
     case TimeRole:
         return QDateTime::fromMSecsSinceEpoch(
             qint64(m.serverTimeMs ? m.serverTimeMs : m.clientTimeMs));
+    case TimeTextRole:
+        return whenText(QDateTime::fromMSecsSinceEpoch(
+                            qint64(m.serverTimeMs ? m.serverTimeMs : m.clientTimeMs)),
+                        QDate::currentDate());
     }
     return {};
 }
@@ -322,7 +478,8 @@ QHash<int, QByteArray> SearchResultsModel::roleNames() const {
             {ConversationRole, "conversationId"},
             {SenderNameRole, "senderName"},
             {BodyRole, "body"},
-            {TimeRole, "time"}};
+            {TimeRole, "time"},
+            {TimeTextRole, "timeText"}};
 }
 
 void SearchResultsModel::reset(std::vector<client::MessageView> rows) {

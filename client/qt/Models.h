@@ -26,7 +26,12 @@ public:
         UnreadRole,      ///< "unread": unsigned, incoming messages not yet read here
         LastMessageRole, ///< "lastMessage": string, the newest message's one-line preview
         LastTimeRole,    ///< "lastTime": QDateTime of the newest message, invalid when none
-        MembersRole      ///< "members": string, the members' display names, comma-separated
+        MembersRole,     ///< "members": string, the members' display names, comma-separated
+        DraftRole,       ///< "draft": string, the unsent text kept for it ("" when none)
+        ClientNameRole, ///< "clientName": string, its members with the client role, comma-separated
+        AvatarInitialsRole, ///< "avatarInitials": string, 1-2 letters from the matter and client
+        AvatarColorRole,    ///< "avatarColor": string, "#rrggbb" from the same (white text on it)
+        LastTimeTextRole ///< "lastTimeText": string, "14:05" today, else "Yesterday", "3 Nov 2025"
     };
     using QAbstractListModel::QAbstractListModel;
     int rowCount(const QModelIndex& parent = {}) const override;
@@ -35,10 +40,28 @@ public:
     /// Replaces the rows, keeping unchanged rows (and views on them) in place.
     void reset(std::vector<client::ConversationView> rows);
     const client::ConversationView* find(const QString& id) const;
+    /// The drafts of every conversation (id -> text), or of one (an empty text: none).
+    void setDrafts(QHash<QString, QString> drafts);
+    void setDraft(const QString& id, const QString& text);
+
+    /// For a row (and tests): up to two letters telling matters apart. A matter's title loses
+    /// its common words ("Estate of", "In re", "Matter of", "The"); the first letter of what is
+    /// left is followed by the client's initial (else the title's next word's).
+    static QString avatarInitials(const QString& title, const QString& clientName);
+    /// A colour of a fixed palette (all at least 4.5:1 against white), from the title and client.
+    static QString avatarColor(const QString& title, const QString& clientName);
 
 private:
+    static QString clientNames(const client::ConversationView& c);
     std::vector<client::ConversationView> m_rows;
+    QHash<QString, QString> m_drafts;
 };
+
+/// "Today", "Yesterday", else the date in full ("Mon 3 Nov 2025"): day separators.
+QString dayLabel(const QDate& day, const QDate& today);
+/// A time as a list or search hit shows it: "14:05" today, else "Yesterday 14:05" or
+/// "Mon 3 Nov 2025 14:05" (`withTime` false: the date alone).
+QString whenText(const QDateTime& time, const QDate& today, bool withTime = true);
 
 /// Messages of one conversation, oldest first; canFetchMore/fetchMore page older ones in.
 class MessageListModel : public QAbstractListModel {
@@ -64,6 +87,8 @@ public:
         JournalSequenceRole,    ///< "journalSequence": unsigned, its journal record (0: none)
         AttachmentSizeTextRole, ///< "attachmentSizeText": string, "293 KB"; empty without one
         AttachmentTypeRole, ///< "attachmentType": string, the extension in capitals ("PDF"), <= 4
+        DayRole,            ///< "day": string, dayLabel() of its time
+        DayStartRole,       ///< "dayStart": bool, the first loaded message of its day
     };
     using QAbstractListModel::QAbstractListModel;
     int rowCount(const QModelIndex& parent = {}) const override;
@@ -83,6 +108,8 @@ public:
     /// Re-reads one message (an edit, retraction or reaction may touch an old one).
     void refreshOne(const QString& messageId);
     QString conversation() const { return m_conversation; }
+    /// Display names by user id: system rows name people by these, never by user id.
+    void setNames(QHash<QString, QString> names);
     /// The newest loaded own text message that is not deleted (what "Up arrow" edits), or null.
     /// Valid until the model changes.
     const client::MessageView* lastEditable() const;
@@ -92,6 +119,7 @@ private:
     client::Client* m_client = nullptr;
     QString m_conversation;
     std::vector<client::MessageView> m_rows;
+    QHash<QString, QString> m_names;
     bool m_atStart = true;
     /// Inside a change (begin...end and the signals it emits): a view or tester reacting to the
     /// change must not start another one.
@@ -109,7 +137,8 @@ public:
         ConversationRole,          ///< "conversationId": string, where the message is
         SenderNameRole,            ///< "senderName": string, the sender's display name
         BodyRole,                  ///< "body": string, the message's text as written
-        TimeRole ///< "time": QDateTime, the relay's time (the sender's before it has one)
+        TimeRole,    ///< "time": QDateTime, the relay's time (the sender's before it has one)
+        TimeTextRole ///< "timeText": string, whenText() of it (the full date before today)
     };
     using QAbstractListModel::QAbstractListModel;
     int rowCount(const QModelIndex& parent = {}) const override;

@@ -19,10 +19,27 @@ Pane {
     property string replyText: ""
     /// Follows the open conversation, to put the cursor into the composer when it changes.
     readonly property string shownConversation: app.chat.currentConversation
+    /// The conversation the composer's text belongs to: its draft is kept under that id, so
+    /// text never carries across to another conversation.
+    property string draftFor: ""
     onShownConversationChanged: {
-        cancelCompose()
+        saveDraftNow()
+        editingId = ""
+        replyId = ""
+        replyText = ""
+        draftFor = ""
+        input.text = shownConversation !== "" ? app.chat.draft(shownConversation) : ""
+        input.cursorPosition = input.length
+        draftFor = shownConversation
         if (shownConversation !== "" && window.wide) input.forceActiveFocus()
     }
+    /// Keeps the composer's text as the open conversation's draft (not while editing a message).
+    function saveDraftNow() {
+        draftTimer.stop()
+        if (draftFor !== "" && editingId === "") app.chat.saveDraft(draftFor, input.text)
+    }
+    Timer { id: draftTimer; interval: 300; onTriggered: chatPane.saveDraftNow() }
+    Component.onDestruction: saveDraftNow()
 
     /// The actions on a message: at the pointer, or below `under` (an item) when the keyboard
     /// asked.
@@ -44,6 +61,7 @@ Pane {
         linkDialog.open()
     }
     function startEdit(id, body) {
+        if (editingId === "") saveDraftNow()
         replyId = ""
         replyText = ""
         editingId = id
@@ -65,7 +83,8 @@ Pane {
         input.forceActiveFocus()
     }
     function cancelCompose() {
-        if (editingId !== "") input.text = ""
+        // Leaving an edit brings the draft back.
+        if (editingId !== "") input.text = draftFor !== "" ? app.chat.draft(draftFor) : ""
         editingId = ""
         replyId = ""
         replyText = ""
@@ -173,10 +192,11 @@ Pane {
                 anchors.fill: parent
                 anchors.leftMargin: 12
                 Label {
+                    objectName: "safetyBannerText"
                     Layout.fillWidth: true
                     color: Theme.bannerWarn
                     textFormat: Text.PlainText
-                    text: qsTr("The safety number of %1 changed. Messages to them are held.").arg(TextRuns.isolate(app.chat.safetyChangedUser))
+                    text: qsTr("The safety number of %1 changed. Messages to them are held.").arg(TextRuns.isolate(app.chat.safetyChangedName))
                     elide: Label.ElideRight
                 }
                 Button {
@@ -351,6 +371,7 @@ Pane {
                         textFormat: TextEdit.PlainText
                         wrapMode: TextArea.Wrap
                         Accessible.name: qsTr("Message text")
+                        onTextChanged: if (chatPane.editingId === "" && chatPane.draftFor !== "" && chatPane.draftFor === chatPane.shownConversation) draftTimer.restart()
                         Keys.onReturnPressed: (event) => chatPane.returnPressed(event)
                         Keys.onEnterPressed: (event) => chatPane.returnPressed(event)
                         Keys.onUpPressed: (event) => {
@@ -409,7 +430,7 @@ Pane {
         ActionItem { text: qsTr("React \u2714"); Accessible.name: qsTr("React with a check mark"); onTriggered: app.chat.react(actions.messageId, "\u2714") }
         ActionItem { text: qsTr("React \u2764"); Accessible.name: qsTr("React with a heart"); onTriggered: app.chat.react(actions.messageId, "\u2764") }
         ActionItem { text: qsTr("Edit"); Accessible.name: qsTr("Edit this message"); enabled: actions.mine; onTriggered: chatPane.startEdit(actions.messageId, actions.body) }
-        ActionItem { text: qsTr("Delete for everyone"); Accessible.name: qsTr("Delete this message for everyone"); enabled: actions.mine; onTriggered: app.chat.retract(actions.messageId) }
+        ActionItem { text: qsTr("Delete for everyone"); Accessible.name: qsTr("Delete this message for everyone"); enabled: actions.mine; onTriggered: { retractDialog.messageId = actions.messageId; retractDialog.open() } }
         ActionItem { text: qsTr("Copy"); Accessible.name: qsTr("Copy the text"); onTriggered: app.copyToClipboard(actions.body) }
         ActionItem {
             objectName: "openLinkAction"
@@ -443,6 +464,33 @@ Pane {
             fileMode: FileDialog.SaveFile
             onAccepted: app.attachments.saveAttachment(messageId, selectedFile)
         }
+    }
+    // "Delete for everyone" cannot be undone on the other devices: it asks first.
+    Dialog {
+        id: retractDialog
+        objectName: "retractDialog"
+        property string messageId
+        title: qsTr("Delete for everyone?")
+        header: PlainDialogHeader { dialog: retractDialog }
+        anchors.centerIn: Overlay.overlay
+        width: Math.min(Overlay.overlay ? Overlay.overlay.width - 32 : 420, 420)
+        modal: true
+        Material.elevation: 0  // the elevation shadow is a layer the software renderer leaves blank
+        Label {
+            width: retractDialog.availableWidth
+            wrapMode: Label.Wrap
+            textFormat: Text.PlainText
+            text: qsTr("The message disappears from every member's devices. The firm's journal keeps it.")
+        }
+        standardButtons: Dialog.Ok | Dialog.Cancel
+        Component.onCompleted: {
+            const ok = standardButton(Dialog.Ok)
+            ok.text = qsTr("Delete for everyone")
+            ok.objectName = "retractConfirmButton"
+            ok.Material.foreground = Theme.error
+            standardButton(Dialog.Cancel).objectName = "retractCancelButton"
+        }
+        onAccepted: app.chat.retract(messageId)
     }
     Dialog {
         id: attachPathDialog

@@ -52,19 +52,24 @@ Pane {
             delegate: ItemDelegate {
                 readonly property string conversationKey: conversationId
                 width: list.width
-                height: 72
+                height: clientName !== "" ? 88 : 72
                 highlighted: conversationId === chat.currentConversation || (ListView.isCurrentItem && list.activeFocus)
-                Accessible.name: title + (unread > 0 ? qsTr(", %n unread", "", unread) : "")
+                Accessible.name: title + (clientName !== "" ? qsTr(", client %1").arg(clientName) : "")
+                                 + (unread > 0 ? qsTr(", %n unread", "", unread) : "")
+                                 + (draft !== "" ? qsTr(", draft") : "")
                 onClicked: chat.openConversation(conversationId)
                 contentItem: RowLayout {
                     spacing: 12
+                    // Initials and colour from the matter and the client, so that two "Estate of
+                    // ..." matters do not look alike; a direct chat is round, a matter squarer.
                     Rectangle {
-                        width: 40; height: 40; radius: 20
-                        color: isMatter ? Theme.matterAccent : Theme.directAccent
+                        objectName: "conversationAvatar"
+                        width: 40; height: 40; radius: isMatter ? 8 : 20
+                        color: avatarColor
                         Label {
                             anchors.centerIn: parent
                             textFormat: Text.PlainText
-                            text: TextRuns.initial(title)
+                            text: avatarInitials
                             color: "white"
                             font.bold: true
                         }
@@ -82,16 +87,34 @@ Pane {
                             }
                             Label {
                                 textFormat: Text.PlainText
-                                text: lastTime ? Qt.formatTime(lastTime, "hh:mm") : ""
+                                text: lastTimeText
                                 font.pixelSize: 11
                                 opacity: 0.6
                             }
                         }
+                        Label {
+                            objectName: "conversationClient"
+                            Layout.fillWidth: true
+                            visible: clientName !== ""
+                            textFormat: Text.PlainText
+                            text: qsTr("Client: %1").arg(clientName)
+                            elide: Label.ElideRight
+                            font.pixelSize: 12
+                            opacity: 0.8
+                        }
                         RowLayout {
+                            Label {
+                                objectName: "draftLabel"
+                                visible: draft !== ""
+                                textFormat: Text.PlainText
+                                text: qsTr("Draft:")
+                                color: Theme.error
+                                font.pixelSize: 13
+                            }
                             Label {
                                 Layout.fillWidth: true
                                 textFormat: Text.PlainText
-                                text: lastMessage !== "" ? lastMessage : (isMatter ? qsTr("Matter \u00b7 journaled") : "")
+                                text: draft !== "" ? draft : lastMessage !== "" ? lastMessage : (isMatter ? qsTr("Matter \u00b7 journaled") : "")
                                 maximumLineCount: 1  // the first line of a message of several
                                 elide: Label.ElideRight
                                 opacity: 0.7
@@ -132,7 +155,10 @@ Pane {
                 Accessible.name: qsTr("%1: %2").arg(senderName).arg(body)
                 onClicked: { chat.openConversation(conversationId); searchField.text = "" }
                 contentItem: ColumnLayout {
-                    Label { textFormat: Text.PlainText; text: senderName; font.bold: true; font.pixelSize: 12 }
+                    RowLayout {
+                        Label { Layout.fillWidth: true; textFormat: Text.PlainText; text: senderName; font.bold: true; font.pixelSize: 12; elide: Label.ElideRight }
+                        Label { objectName: "searchHitTime"; textFormat: Text.PlainText; text: timeText; font.pixelSize: 11; opacity: 0.6 }
+                    }
                     Label { Layout.fillWidth: true; textFormat: Text.PlainText; text: body; elide: Label.ElideRight }
                 }
             }

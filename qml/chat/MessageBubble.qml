@@ -41,12 +41,34 @@ Item {
     function openActions() {
         if (chat && !system) chat.openActions(messageId, outgoing, retracted, body, frame)
     }
-    height: system ? systemLabel.implicitHeight + 16 : frame.height + 8
+    /// The first message of its day carries the day separator ("Today", "Mon 3 Nov 2025").
+    readonly property real dayHeight: dayStart ? 36 : 0
+    height: dayHeight + (system ? systemLabel.implicitHeight + 16 : frame.height + 8)
+
+    Rectangle {
+        visible: dayStart
+        anchors.horizontalCenter: parent.horizontalCenter
+        y: 7
+        width: dayLabel.implicitWidth + 20
+        height: 22
+        radius: 11
+        color: Theme.neutralBackground(Material.theme === Material.Dark)
+        Label {
+            id: dayLabel
+            objectName: "daySeparator"
+            anchors.centerIn: parent
+            textFormat: Text.PlainText
+            text: day
+            font.pixelSize: 12
+            color: Theme.neutral(Material.theme === Material.Dark)
+        }
+    }
 
     Label {
         id: systemLabel
         visible: bubble.system
-        anchors.centerIn: parent
+        anchors.horizontalCenter: parent.horizontalCenter
+        y: bubble.dayHeight + 8
         width: parent.width - 32  // centred text: as wide as the line needs, without a binding loop
         horizontalAlignment: Text.AlignHCenter
         wrapMode: Text.WordWrap
@@ -64,7 +86,7 @@ Item {
         anchors.right: outgoing ? parent.right : undefined
         anchors.left: outgoing ? undefined : parent.left
         anchors.margins: 12
-        y: 4
+        y: 4 + bubble.dayHeight
         width: Math.min(bubble.width * 0.75, Math.max(content.implicitWidth, 120) + 24)
         height: content.implicitHeight + 16
         radius: 14
