@@ -112,6 +112,11 @@ const cmdline::CommandLine& commandLine() {
              "  reopen MATTER                      reopen a closed matter\n",
              {},
              {Positional::required("MATTER")}},
+            {"remove",
+             "  remove MATTER USER                 remove a member from a matter: their devices "
+             "get nothing more of it\n",
+             {},
+             {Positional::required("MATTER"), Positional::required("USER")}},
             {"create",
              "  create TITLE [--matter] [--member USER]...\n",
              {Option::flag("matter"), Option::value("member", "USER").repeatable()},
@@ -374,8 +379,18 @@ int run(const Args& a) {
         auto list = c.conversations();
         if (!list) return die(list.error().message);
         for (auto& v : *list)
-            std::printf("%s\t%s\t%s%s\n", v.id.c_str(), v.isMatter ? "matter" : "direct",
-                        v.title.c_str(), v.closedMs ? "\tclosed" : "");
+            std::printf("%s\t%s\t%s%s%s\n", v.id.c_str(), v.isMatter ? "matter" : "direct",
+                        v.title.c_str(), v.closedMs ? "\tclosed" : "",
+                        v.removed ? "\tremoved" : "");
+        return 0;
+    }
+    if (cmd == "remove") {
+        if (a.positional.size() != 3) return usage();
+        if (!goOnline(c, std::chrono::seconds(15))) return die("cannot reach the relay");
+        auto changed = c.removeMember(a.positional[1], a.positional[2]);
+        c.stop();
+        if (!changed) return die(changed.error().message);
+        std::printf("%s\tremoved\t%s\n", changed->id.c_str(), a.positional[2].c_str());
         return 0;
     }
     if (cmd == "close" || cmd == "reopen") {

@@ -43,6 +43,8 @@ namespace verbatim::compliance {
 ///    notice version 1 counts as the legacy acceptance). An acceptance naming an unknown version or
 ///    hash, or signed by a revoked or unapproved device, is no acceptance: the messages after it
 ///    are flagged, and the detail names it. Receipts are not judged (they carry no content).
+///  - membership ends at a relay-signed `member-removed` (issue 22; its `user`): an entry from
+///    or addressed to that user in the matter after it is `not-a-member`.
 ///  - `closed-matter` (issue 22): nothing is sent into a matter between its relay-signed
 ///    `matter-closed` and the next `matter-reopened` (the relay refuses every such send, receipts
 ///    included).
@@ -63,6 +65,7 @@ public:
             return it == body.end() ? std::string() : it->second;
         };
         const std::string action = get("action");
+        if (action == "member-removed") return get("user"); // the member it ends
         if (action != "conversation-created" && action != "invite-created") return {};
         if (const auto v = get("version"); v.empty() || v == "1") return get("actor");
         return get(action == "conversation-created" ? "creator" : "inviter");
@@ -72,7 +75,8 @@ public:
                const std::string& target, const std::string& conversation,
                const std::string& members) {
         if (action != "conversation-created" && action != "invite-created" &&
-            action != "invite-redeemed" && action != "matter-closed" && action != "matter-reopened")
+            action != "invite-redeemed" && action != "matter-closed" &&
+            action != "matter-reopened" && action != "member-removed")
             return;
         m_admin.push_back({seq, action, member, target, conversation, members});
     }
@@ -112,8 +116,9 @@ public:
             std::uint64_t created = 0;
             bool listed = false;
             std::unordered_map<std::uint32_t, std::uint64_t>
-                anchors;                               // user -> member after this seq
-            std::unordered_set<std::uint32_t> vouched; // members since the creation
+                anchors; // user -> member after this seq
+            std::unordered_map<std::uint32_t, std::uint64_t> removed; // user -> not after this
+            std::unordered_set<std::uint32_t> vouched;                // members since the creation
         };
         std::unordered_map<std::uint32_t, Conv> convs;
         auto anchor = [&](Conv& c, const std::string& user, std::uint64_t since) {
@@ -154,15 +159,22 @@ public:
             } else if (a.action == "invite-redeemed") {
                 if (auto* c = findConv(m_convs.id(a.conversation)); c && c->created < a.seq)
                     anchor(*c, a.target, a.seq);
+            } else if (a.action == "member-removed" && !a.member.empty()) {
+                if (auto* c = findConv(m_convs.id(a.target)))
+                    c->removed.emplace(m_users.id(a.member), a.seq); // the first removal
             }
         }
-        auto isAnchor = [](const Conv& c, std::uint32_t user, std::uint64_t seq) {
+        auto isGone = [](const Conv& c, std::uint32_t user, std::uint64_t seq) {
+            auto it = c.removed.find(user);
+            return it != c.removed.end() && it->second < seq;
+        };
+        auto isAnchor = [&](const Conv& c, std::uint32_t user, std::uint64_t seq) {
             auto it = c.anchors.find(user);
-            return it != c.anchors.end() && it->second < seq;
+            return it != c.anchors.end() && it->second < seq && !isGone(c, user, seq);
         };
         auto isMember = [&](const Conv& c, std::uint32_t user, std::uint64_t seq) {
             return isAnchor(c, user, seq) ||
-                   (!c.listed && c.created < seq && c.vouched.count(user));
+                   (!c.listed && c.created < seq && c.vouched.count(user) && !isGone(c, user, seq));
         };
         if (judgeMembership)
             for (const auto& r : m_recs) {

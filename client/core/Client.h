@@ -85,6 +85,9 @@ struct ConversationView {
     /// A closed matter (issue 22): read-only for every member, the relay refuses sends into it.
     std::uint64_t closedMs = 0;
     std::string closedBy; ///< USER/DEVICE of the device that closed it, or admin-cli
+    /// This user was removed from the matter (issue 22): the relay sends nothing more of it and
+    /// refuses sends into it; what was received before stays.
+    bool removed = false;
 };
 
 /// One of this user's devices, as the relay lists them.
@@ -263,6 +266,11 @@ public:
     /// it now.
     [[nodiscard]] Result<ConversationView> setMatterClosed(const std::string& idOrTitle,
                                                            bool closed);
+    /// Removes `user` from the matter `idOrTitle` (issue 22): its lawyer, a supervisor or an
+    /// administrator. The user's devices get nothing more of it from the relay's commit on;
+    /// journaled as `member-removed`. Returns the matter as it is now.
+    [[nodiscard]] Result<ConversationView> removeMember(const std::string& idOrTitle,
+                                                        const std::string& user);
     /// Resolves a conversation id or a title (exact) to an id.
     [[nodiscard]] Result<std::string> resolveConversation(const std::string& idOrTitle);
     /// This user's devices (asks the relay).

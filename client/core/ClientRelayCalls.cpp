@@ -165,6 +165,35 @@ Result<ConversationView> Client::setMatterClosed(const std::string& idOrTitle, b
     return v;
 }
 
+Result<ConversationView> Client::removeMember(const std::string& idOrTitle,
+                                              const std::string& user) {
+    auto id = resolveConversation(idOrTitle);
+    proto::Request req;
+    req.mutable_remove_member()->set_conversation_id(id ? *id : idOrTitle);
+    req.mutable_remove_member()->set_user(user);
+    VERBATIM_TRY_LET(resp, m->call(req));
+    if (resp->status() == proto::STATUS_NOT_FOUND)
+        return fail(ErrorCode::NotFound, "relay refused: " + resp->error());
+    if (resp->status() != proto::STATUS_OK)
+        return fail(ErrorCode::InvalidArgument, "relay refused: " + resp->error());
+    const auto& c = resp->conversation();
+    {
+        std::lock_guard lock(m->mutex);
+        if (!m->db) return fail(ErrorCode::NotFound, kErasedText);
+        VERBATIM_TRY(m->messages->upsertConversation(c));
+        m->deviceCache.erase(c.id());
+    }
+    ConversationView v;
+    v.id = c.id();
+    v.title = c.title();
+    v.isMatter = c.is_matter();
+    v.members.assign(c.members().begin(), c.members().end());
+    v.memberNames.assign(c.member_names().begin(), c.member_names().end());
+    v.closedMs = c.closed_ms();
+    v.closedBy = c.closed_by();
+    return v;
+}
+
 Result<std::string> Client::createInvite(const std::string& matterTitle) {
     std::string id;
     if (auto existing = resolveConversation(matterTitle)) {

@@ -388,6 +388,8 @@ Result<std::vector<ConversationView>> MessageStore::conversations() {
         v.lastTimeMs = std::uint64_t(st->columnInt(6));
         v.closedMs = std::uint64_t(st->columnInt(7));
         v.closedBy = st->columnText(8);
+        v.removed = !m_self.empty() && !v.members.empty() &&
+                    std::find(v.members.begin(), v.members.end(), m_self) == v.members.end();
         out.push_back(std::move(v));
     }
     return out;

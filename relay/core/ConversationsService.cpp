@@ -534,4 +534,71 @@ void RelayService::onSetMatterClosed(const DeviceId& from, proto::Request& reque
     });
 }
 
+void RelayService::onRemoveMember(const DeviceId& from, proto::Request& request, Done& done,
+                                  const RequestRun& run) {
+    if (from.role != proto::ROLE_LAWYER && from.role != proto::ROLE_SUPERVISOR &&
+        from.role != proto::ROLE_ADMIN)
+        return done(errorResponse(proto::STATUS_FORBIDDEN,
+                                  "only the matter's lawyer, a supervisor or an administrator "
+                                  "removes a member"));
+    auto req = request.remove_member();
+    if (req.conversation_id().empty() || req.conversation_id().size() > 64 || req.user().empty() ||
+        req.user().size() > 200)
+        return done(errorResponse(proto::STATUS_BAD_REQUEST, "name the matter and the member"));
+    return run([this, from, req](Database& db, proto::Response& out) -> Result<Completion> {
+        const std::string& id = req.conversation_id();
+        VERBATIM_TRY_LET(st, db.prepare("SELECT is_matter, created_by FROM conversations WHERE "
+                                        "id = ?"));
+        st->bind(1, std::string_view(id));
+        VERBATIM_TRY_LET(row, st->step());
+        if (!*row) return reject(proto::STATUS_NOT_FOUND, "no such matter");
+        const bool isMatter = st->columnInt(0) != 0;
+        const std::string creator = st->columnText(1);
+        st->reset();
+        if (from.role == proto::ROLE_LAWYER) {
+            VERBATIM_TRY_LET(in, exists(db,
+                                        "SELECT 1 FROM members WHERE conversation = ? AND "
+                                        "user = ?",
+                                        std::string_view(id), std::string_view(from.user)));
+            if (!*in) return reject(proto::STATUS_NOT_FOUND, "no such matter");
+            if (creator != from.user)
+                return reject(proto::STATUS_FORBIDDEN,
+                              "only the lawyer who opened this matter, a supervisor or an "
+                              "administrator removes a member");
+        }
+        if (!isMatter)
+            return reject(proto::STATUS_BAD_REQUEST,
+                          "this is a direct conversation, not a matter: members leave matters");
+        VERBATIM_TRY_LET(member, exists(db,
+                                        "SELECT 1 FROM members WHERE conversation = ? AND "
+                                        "user = ?",
+                                        std::string_view(id), std::string_view(req.user())));
+        if (!*member) return reject(proto::STATUS_NOT_FOUND, "not a member of this matter");
+        if (req.user() == creator)
+            return reject(proto::STATUS_CONFLICT,
+                          "the lawyer who opened this matter stays in it; offboarding hands it "
+                          "to a colleague");
+        // Every member's devices, the removed user's included (read before the row goes): all get
+        // the change.
+        VERBATIM_TRY_LET(devices, memberDevices(db, id));
+        // Deleting the row empties the member-device cache (onRowChange): the next send into the
+        // matter is checked against the members without this user.
+        VERBATIM_TRY(execute(db, "DELETE FROM members WHERE conversation = ? AND user = ?",
+                             std::string_view(id), std::string_view(req.user())));
+        VERBATIM_TRY_LET(conv, loadConversation(db, id));
+        const std::string actor = from.user + "/" + std::to_string(from.device);
+        VERBATIM_TRY(recordAdminAction(
+            db, actor, "member-removed", id, req.user(),
+            {{"conversation", id}, {"user", req.user()}, {"title", conv->title()}}));
+        std::vector<std::pair<DeviceId, proto::Frame>> notices;
+        for (const auto& d : *devices) {
+            proto::Push p;
+            *p.mutable_conversation_changed() = *conv;
+            notices.push_back({DeviceId{d.user(), d.device(), {}, {}}, pushFrame(std::move(p))});
+        }
+        *out.mutable_conversation() = std::move(*conv);
+        return Completion([this, notices = std::move(notices)] { pushLive(notices); });
+    });
+}
+
 } // namespace verbatim::relay

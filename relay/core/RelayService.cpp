@@ -270,6 +270,7 @@ void RelayService::handle(const DeviceId& from, proto::Request request, Done don
         {proto::Request::kListInvites, &RelayService::onListInvites},
         {proto::Request::kRevokeInvite, &RelayService::onRevokeInvite},
         {proto::Request::kSetMatterClosed, &RelayService::onSetMatterClosed},
+        {proto::Request::kRemoveMember, &RelayService::onRemoveMember},
         // messages (MessagesService.cpp)
         {proto::Request::kSend, &RelayService::onSend},
         {proto::Request::kAcknowledge, &RelayService::onAcknowledge},

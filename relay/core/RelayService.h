@@ -302,6 +302,8 @@ private:
                         const RequestRun& run);
     void onSetMatterClosed(const DeviceId& from, proto::Request& request, Done& done,
                            const RequestRun& run);
+    void onRemoveMember(const DeviceId& from, proto::Request& request, Done& done,
+                        const RequestRun& run);
     void onSend(const DeviceId& from, proto::Request& request, Done& done, const RequestRun& run);
     void onAcknowledge(const DeviceId& from, proto::Request& request, Done& done,
                        const RequestRun& run);

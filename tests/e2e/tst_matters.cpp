@@ -2,6 +2,8 @@
 //   - closing a matter makes it read-only: the relay refuses every send into it with
 //     STATUS_MATTER_CLOSED (the client shows the refusal), members see it closed, its open
 //     invites die and no new one is made; who may close and reopen it; both acts journaled;
+//   - a removed member's devices get nothing more of the matter from the removal on (the relay's
+//     member cache emptied), their copy shows the removal, journaled;
 //   - a relay that lets a send into a closed matter through is caught by the real Archive
 //     verify (`closed-matter`).
 
@@ -168,6 +170,110 @@ private slots:
         QVERIFY(has("matter-closed alice/"));
         QVERIFY(has("matter-reopened sam/"));
         QVERIFY(has("invite-revoked alice/"));
+    }
+
+    void removedClientStopsReceivingAtOnce() {
+        e2e::Harness h;
+        QVERIFY(h.ok());
+        auto lawyer = joinParty(h.enrollLink("alice", proto::ROLE_LAWYER), "Alice");
+        QVERIFY(lawyer);
+        lawyer->start();
+        auto carol = joinParty(h.inviteLink("alice", "Estate"), "Carol", true);
+        auto dave = joinParty(h.inviteLink("alice", "Estate"), "Dave", true);
+        QVERIFY(carol && dave);
+        carol->start();
+        dave->start();
+        QVERIFY(eventually(
+            [&] { return lawyer->isConnected() && carol->isConnected() && dave->isConnected(); }));
+        auto convs = dave->conversations();
+        QVERIFY(convs && convs->size() == 1);
+        const std::string conv = convs->front().id;
+        const std::string daveUser = dave->account().user;
+        QVERIFY(eventually([&] {
+            auto c = conversation(*lawyer, conv);
+            return c && c->members.size() == 3;
+        }));
+        // Everyone's device lists, and the relay's member cache, hold Dave's device now.
+        QVERIFY(lawyer->sendText(conv, "before the removal"));
+        QVERIFY(eventually([&] {
+            return received(*dave, conv, "before the removal") &&
+                   received(*carol, conv, "before the removal");
+        }));
+
+        // Only the matter's lawyer, a supervisor or an administrator removes a member.
+        QVERIFY(!carol->removeMember(conv, daveUser));
+        auto removed = lawyer->removeMember("Estate", daveUser);
+        QVERIFY2(removed, removed ? "" : removed.error().message.c_str());
+        QCOMPARE(removed->members.size(), std::size_t(2));
+        QVERIFY(!lawyer->removeMember(conv, daveUser)); // not a member any more
+        QVERIFY(!lawyer->removeMember(conv, "alice"));  // the matter's lawyer stays
+
+        // At once: the next message reaches Carol and not Dave, whose copy shows the removal
+        // within a second.
+        QVERIFY(lawyer->sendText(conv, "after the removal"));
+        QVERIFY(eventually([&] { return received(*carol, conv, "after the removal"); }, 5s));
+        QVERIFY(eventually(
+            [&] {
+                auto c = conversation(*dave, conv);
+                return c && c->removed;
+            },
+            1s));
+        QTest::qWait(500);
+        QVERIFY(!received(*dave, conv, "after the removal"));
+        QVERIFY(received(*dave, conv, "before the removal")); // what came before stays
+        // Dave's sends are refused (shown on the failed message); nobody receives them.
+        QVERIFY(dave->sendText(conv, "still here?"));
+        QVERIFY(eventually([&] { return failuresMentioning(*dave, "not a member") == 1; }));
+        QTest::qWait(300);
+        QVERIFY(!received(*lawyer, conv, "still here?"));
+
+        auto officer = joinParty(h.enrollLink("officer", proto::ROLE_COMPLIANCE), "Officer");
+        QVERIFY(officer);
+        officer->start();
+        QVERIFY(eventually([&] { return officer->isConnected(); }));
+        std::vector<std::string> actions;
+        auto report = pullAndVerify(h, *officer, &actions);
+        QVERIFY(report);
+        for (const auto& p : report->problems)
+            qWarning("problem at %llu: %s %s", (unsigned long long)p.sequence, p.fault.c_str(),
+                     p.detail.c_str());
+        QVERIFY(report->problems.empty());
+        QVERIFY(std::any_of(actions.begin(), actions.end(), [&](const std::string& a) {
+            return a == "member-removed alice/1 " + conv;
+        }));
+    }
+
+    void removalEmptiesTheRelaysMemberCache() {
+        // Raw devices, no other activity between the removal and the next send: only the
+        // relay's cache invalidation keeps the removed client's device out of the set.
+        e2e::Harness h;
+        QVERIFY(h.ok());
+        auto lawyer = h.enrollStaff("alice", proto::ROLE_LAWYER);
+        std::string conv, conv2;
+        auto carol = h.inviteClient("alice", "Estate", &conv);
+        auto dave = h.inviteClient("alice", "Estate", &conv2);
+        QVERIFY(lawyer && carol && dave);
+        QCOMPARE(conv2, conv);
+        QVERIFY(lawyer->connect(h.endpoint()));
+        QVERIFY(carol->connect(h.endpoint()));
+        QVERIFY(dave->connect(h.endpoint()));
+        proto::Request send;
+        *send.mutable_send() = h.buildSend(*lawyer, conv, "before");
+        auto first = lawyer->connection->call(send);
+        QVERIFY(first && first->status() == proto::STATUS_OK); // the cache holds Dave's device
+        QCOMPARE(dave->waitForEnvelopes(1).size(), std::size_t(1));
+        proto::Request remove;
+        remove.mutable_remove_member()->set_conversation_id(conv);
+        remove.mutable_remove_member()->set_user(dave->user);
+        auto removed = lawyer->connection->call(remove);
+        QVERIFY(removed && removed->status() == proto::STATUS_OK);
+        QCOMPARE(removed->conversation().members_size(), 2);
+        *send.mutable_send() = h.buildSend(*lawyer, conv, "after");
+        auto second = lawyer->connection->call(send);
+        QVERIFY(second);
+        QVERIFY2(second->status() == proto::STATUS_OK, second->error().c_str());
+        QCOMPARE(carol->waitForEnvelopes(2).size(), std::size_t(2));
+        QCOMPARE(dave->waitForEnvelopes(2, 500).size(), std::size_t(1));
     }
 
     void verifyFlagsASendIntoAClosedMatter() {

@@ -812,6 +812,20 @@ private slots:
                 return r.status() == (role == proto::ROLE_LAWYER ? proto::STATUS_NOT_FOUND
                                                                  : proto::STATUS_FORBIDDEN);
             }};
+        // Supervisors and administrators reach the owner's matter (the probe names no member);
+        // another lawyer does not see it; clients and compliance remove nobody.
+        matrix["remove_member"] = {[&](Device&) {
+                                       proto::Request r;
+                                       r.mutable_remove_member()->set_conversation_id(ownersMatter);
+                                       r.mutable_remove_member()->set_user("nobody");
+                                       return r;
+                                   },
+                                   [&](proto::Role role, const proto::Response& r) {
+                                       if (role == proto::ROLE_SUPERVISOR ||
+                                           role == proto::ROLE_ADMIN || role == proto::ROLE_LAWYER)
+                                           return r.status() == proto::STATUS_NOT_FOUND;
+                                       return r.status() == proto::STATUS_FORBIDDEN;
+                                   }};
         const auto* oneof = proto::Request::descriptor()->FindOneofByName("op");
         QVERIFY(oneof);
         for (int i = 0; i < oneof->field_count(); ++i) {
