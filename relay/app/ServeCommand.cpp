@@ -2,6 +2,9 @@
 /// serve: the relay itself, with its configuration file, systemd notification and watchdog, and the certificate reload on SIGHUP.
 #include "relay/app/RelayApp.h"
 
+#include <algorithm>
+#include <thread>
+
 namespace verbatim::relayapp {
 
 std::pair<std::string, std::uint16_t> splitHostPort(const std::string& s, std::uint16_t def) {
@@ -130,6 +133,13 @@ int cmdServe(const Args& a) {
         std::size_t(a.number("max-requests-in-flight", 128, 1, 65536).value_or(128));
     config.maxPendingRequests =
         std::size_t(a.number("max-pending-requests", 16384, 1, 10000000).value_or(16384));
+    // Sends' signature checks: one thread per core by default; none to spare when compliance
+    // checks the signatures instead (0: on the I/O thread).
+    {
+        const long cores = long(std::max(1u, std::thread::hardware_concurrency()));
+        config.verifyThreads = int(
+            a.number("verify-threads", signatures == "relay" ? cores : 0, 0, 256).value_or(cores));
+    }
     config.writeStallTimeout =
         std::chrono::seconds(a.number("write-stall-timeout-s", 30, 1, 3600).value_or(30));
     config.keyFile = a.opt("key", d.tlsKey().string());

@@ -111,6 +111,11 @@ Result<std::unique_ptr<RelayServer>> RelayServer::start(RelayService& service,
     server->m = std::make_unique<Impl>();
     auto& m = *server->m;
     m.shared = std::make_unique<Shared>(service, config);
+    const int verifyThreads = config.verifyThreads < 0
+                                  ? int(std::max(1u, std::thread::hardware_concurrency()))
+                                  : config.verifyThreads;
+    if (verifyThreads > 0)
+        m.shared->verifyPool = std::make_unique<net::thread_pool>(std::size_t(verifyThreads));
     VERBATIM_TRY_LET(tls, makeTlsContext(config.certFile, config.keyFile));
     m.shared->tls = std::move(*tls);
     // Partial uploads of a previous run are removed and the blob sweep starts before any upload.
@@ -178,6 +183,8 @@ void RelayServer::stop() {
     m->ioc.stop();
     for (auto& t : m->threads)
         t.join();
+    // Checks still queued on the pool run and post their sends; nothing new comes in.
+    if (m->shared->verifyPool) m->shared->verifyPool->join();
     // Storage completions may still hold sessions; let them all run while the io_context (which
     // the sessions' sockets belong to) is alive. Nothing new arrives: the I/O threads are gone.
     m->shared->service.storage().flush();

@@ -62,6 +62,11 @@ struct ServerConfig {
     std::chrono::seconds handshakeTimeout{10};
     std::chrono::seconds idleTimeout{60};
     int ioThreads = 1;
+    /// Threads that run each send's checks before storage, the journal-entry signature above all
+    /// (issue 20): -1 is one per core (std::thread::hardware_concurrency), 0 runs them on the I/O
+    /// thread as before. A connection's requests still reach the storage queue in the order it
+    /// sent them (one strand per connection), so a device's sends keep their order.
+    int verifyThreads = -1;
     /// Called every `heartbeatInterval` on an I/O thread (0: never). The service manager's
     /// watchdog is fed from here, so a wedged network loop stops the pings. Must not block.
     std::function<void()> heartbeat;

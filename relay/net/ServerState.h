@@ -14,6 +14,8 @@
 #include <utility>
 #include <vector>
 
+#include <boost/asio/thread_pool.hpp>
+
 #include "common/Log.h"
 #include "net/BeastNames.h"
 #include "relay/net/RelayServer.h"
@@ -64,6 +66,9 @@ struct Shared {
     /// storage queue), and their bytes: maxPendingRequests and maxPendingRequestBytes.
     std::atomic<std::size_t> pendingRequests{0}, pendingRequestBytes{0};
     RateLimiter connectLimiter;
+    /// Runs sends' checks (the journal-entry signature) off the I/O thread, one strand per
+    /// connection (ServerConfig::verifyThreads); null when they run on the I/O thread.
+    std::unique_ptr<net::thread_pool> verifyPool;
     /// Each device's open WebSocket sessions, oldest first (maxSessionsPerDevice).
     std::mutex sessionsMutex;
     std::map<std::pair<std::string, std::uint32_t>, std::vector<std::weak_ptr<WebSocketSession>>>

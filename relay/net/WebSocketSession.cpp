@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <deque>
+#include <optional>
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/strand.hpp>
@@ -63,7 +64,9 @@ public:
                      bool batches)
         : m_shared(shared), m_ws(std::move(stream)), m_stallTimer(m_ws.get_executor()),
           m_closeTimer(m_ws.get_executor()), m_device(std::move(device)), m_slot(std::move(slot)),
-          m_batches(batches) {}
+          m_batches(batches) {
+        if (m_shared.verifyPool) m_verifyStrand.emplace(net::make_strand(*m_shared.verifyPool));
+    }
 
     void run(http::request<http::string_body> req) {
         ++m_shared.wsSessions;
@@ -339,13 +342,28 @@ private:
         // and a closed session only drops what it gets. Shared outlives every answer:
         // RelayServer::stop() flushes the storage thread first.
         Shared* const counters = &m_shared;
-        m_shared.service.handle(
-            m_device, std::move(*frame.mutable_request()),
-            [self = shared_from_this(), id, size, counters](proto::Response response) {
-                --counters->pendingRequests;
-                counters->pendingRequestBytes -= size;
-                self->onRequestDone(id, size, std::move(response));
+        auto answer = [self = shared_from_this(), id, size, counters](proto::Response response) {
+            --counters->pendingRequests;
+            counters->pendingRequestBytes -= size;
+            self->onRequestDone(id, size, std::move(response));
+        };
+        // A send's checks (its journal-entry signature above all) run on the verify pool, so a
+        // relay checks as many signatures at once as it has cores. The connection's strand there
+        // keeps its requests in order: while one of its sends waits on the pool, every later
+        // request of the connection queues behind it, so the storage queue gets them in the
+        // order they were read.
+        if (m_verifyStrand && (frame.request().has_send() || m_pooled.load() > 0)) {
+            ++m_pooled;
+            net::post(*m_verifyStrand, [self = shared_from_this(), device = m_device,
+                                        request = std::move(*frame.mutable_request()),
+                                        answer = std::move(answer)]() mutable {
+                self->m_shared.service.handle(device, std::move(request), std::move(answer));
+                --self->m_pooled;
             });
+        } else {
+            m_shared.service.handle(m_device, std::move(*frame.mutable_request()),
+                                    std::move(answer));
+        }
         maybeRead();
     }
 
@@ -479,8 +497,12 @@ private:
     // storage thread); the rest only on the session's executor.
     std::atomic<std::size_t> m_inFlight{0}, m_inFlightBytes{0};
     std::atomic<bool> m_awaitingAnswers{false}; ///< reading waits for an answer to come back
-    bool m_reading = false;                     ///< a read is pending
-    bool m_outputPaused = false;                ///< reading waits for the peer to read
+    /// This connection's strand on the verify pool (Shared::verifyPool), and how many of its
+    /// requests wait there: while any do, later ones queue behind them.
+    std::optional<net::strand<net::thread_pool::executor_type>> m_verifyStrand;
+    std::atomic<std::size_t> m_pooled{0};
+    bool m_reading = false;      ///< a read is pending
+    bool m_outputPaused = false; ///< reading waits for the peer to read
     bool m_stallArmed = false;
     std::chrono::steady_clock::time_point m_progressAt{}; ///< last write done, or the pause
 };

@@ -403,6 +403,8 @@ struct Options {
     std::string relay = VERBATIM_RELAY_BINARY;
     std::vector<std::string> serveArgs; ///< passed on to `verbatim-relay serve` (--serve-arg)
     std::string store; ///< --store: the relay's PostgreSQL store for init, admin and serve
+    /// --relay-cores: the cores the relay is pinned to (taskset -c); "0,1" shares the generator's.
+    std::string relayCores = "0";
     // Derived.
     int smallDevices = 200;
     int repeats = 3;
@@ -427,6 +429,8 @@ int usage() {
         "  --serve-arg  one more argument for `verbatim-relay serve` (repeat for each), e.g.\n"
         "               --serve-arg --journal-signatures --serve-arg compliance\n"
         "  --store      postgresql://... : the relay on that (empty) PostgreSQL database\n"
+        "  --relay-cores  the relay's cores for taskset -c (default 0; 0,1 shares the\n"
+        "               generator's core 1, e.g. to measure --verify-threads)\n"
         "  --keep       keep the temporary relay directory\n"
         "  --smoke      a tiny run (20 devices, ~200 messages) that fails unless all arrive\n",
         stderr);
@@ -764,7 +768,7 @@ void Bench::setup() {
          seconds(nowNs() - t0));
 
     std::vector<std::string> relayArgs;
-    if (m_pinned) relayArgs = {"taskset", "-c", "0"};
+    if (m_pinned) relayArgs = {"taskset", "-c", m_opt.relayCores};
     for (auto s :
          {m_opt.relay, std::string("serve"), std::string("--data"), data.string(),
           std::string("--unlock-file"), unlock, std::string("--listen"), std::string("127.0.0.1:0"),
@@ -778,8 +782,8 @@ void Bench::setup() {
     }
     m_relay.start(relayArgs, (m_dir / "relay.log").string());
     m_endpoint = tcp::endpoint(net::ip::make_address("127.0.0.1"), m_relay.port);
-    note("relay pid %d listening on 127.0.0.1:%u%s", int(m_relay.pid()), unsigned(m_relay.port),
-         m_pinned ? " (pinned to core 0)" : "");
+    note("relay pid %d listening on 127.0.0.1:%u (pinned to cores %s)", int(m_relay.pid()),
+         unsigned(m_relay.port), m_pinned ? m_opt.relayCores.c_str() : "none");
 
     // Registration over HTTPS with the client transport (one blocking connection per call).
     t0 = nowNs();
@@ -1595,7 +1599,7 @@ int Bench::main(const std::string& commandLine) {
         "(`verbatim-relay serve --bench-limits%s`, TLS 1.3, SQLCipher with synchronous=FULL) %s; "
         "the generator (one io_context thread, %s TLS WebSockets) %s. Loopback only.\n\n",
         cpus, cpuModel.c_str(), serveExtra.c_str(),
-        m_pinned ? "pinned to core 0 (taskset -c 0)" : "not pinned",
+        m_pinned ? ("pinned to cores " + m_opt.relayCores + " (taskset -c)").c_str() : "not pinned",
         thousands(m_opt.devices).c_str(), m_pinned ? "pinned to core 1" : "not pinned");
     std::printf("| measure | verbatim-relay (1 core) | goal (issue 3) | ejabberd 23.01 (issue 3) "
                 "|\n|---|---|---|---|\n");
@@ -1682,6 +1686,8 @@ int main(int argc, char** argv) {
                 o.serveArgs.push_back(value());
             else if (a == "--store")
                 o.store = value();
+            else if (a == "--relay-cores")
+                o.relayCores = value();
             else if (a == "--keep")
                 o.keep = true;
             else if (a == "--smoke")
