@@ -477,7 +477,8 @@ Pane {
         modal: true
         Material.elevation: 0  // the elevation shadow is a layer the software renderer leaves blank
         Label {
-            width: retractDialog.availableWidth
+            // Not availableWidth: the dialog's implicit height would loop through it.
+            width: Math.min(Overlay.overlay ? Overlay.overlay.width - 80 : 372, 372)
             wrapMode: Label.Wrap
             textFormat: Text.PlainText
             text: qsTr("The message disappears from every member's devices. The firm's journal keeps it.")
