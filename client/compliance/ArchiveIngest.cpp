@@ -433,7 +433,8 @@ Result<void> Archive::Impl::judgeStored() {
             "SELECT a.seq, a.actor, a.action, a.target, coalesce(a.conversation, ''), "
             "coalesce(a.members, ''), r.body FROM admin_actions a LEFT JOIN records r ON r.seq = "
             "a.seq WHERE a.action IN ('conversation-created', 'invite-created', "
-            "'invite-redeemed', 'matter-closed', 'matter-reopened', 'member-removed')");
+            "'invite-redeemed', 'matter-closed', 'matter-reopened', 'member-removed', "
+            "'matter-handed-over')");
         if (!a) return tl::unexpected(a.error());
         while (true) {
             VERBATIM_TRY_LET(row, a->step());

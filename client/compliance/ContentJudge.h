@@ -65,7 +65,8 @@ public:
             return it == body.end() ? std::string() : it->second;
         };
         const std::string action = get("action");
-        if (action == "member-removed") return get("user"); // the member it ends
+        if (action == "member-removed") return get("user");   // the member it ends
+        if (action == "matter-handed-over") return get("to"); // the member it adds
         if (action != "conversation-created" && action != "invite-created") return {};
         if (const auto v = get("version"); v.empty() || v == "1") return get("actor");
         return get(action == "conversation-created" ? "creator" : "inviter");
@@ -76,7 +77,8 @@ public:
                const std::string& members) {
         if (action != "conversation-created" && action != "invite-created" &&
             action != "invite-redeemed" && action != "matter-closed" &&
-            action != "matter-reopened" && action != "member-removed")
+            action != "matter-reopened" && action != "member-removed" &&
+            action != "matter-handed-over")
             return;
         m_admin.push_back({seq, action, member, target, conversation, members});
     }
@@ -159,6 +161,9 @@ public:
             } else if (a.action == "invite-redeemed") {
                 if (auto* c = findConv(m_convs.id(a.conversation)); c && c->created < a.seq)
                     anchor(*c, a.target, a.seq);
+            } else if (a.action == "matter-handed-over" && !a.member.empty()) {
+                if (auto* c = findConv(m_convs.id(a.target)); c && c->created < a.seq)
+                    anchor(*c, a.member, a.seq);
             } else if (a.action == "member-removed" && !a.member.empty()) {
                 if (auto* c = findConv(m_convs.id(a.target)))
                     c->removed.emplace(m_users.id(a.member), a.seq); // the first removal

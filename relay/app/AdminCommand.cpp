@@ -95,6 +95,15 @@ int cmdAdmin(const Args& a) {
         std::printf("%s\n", link->c_str());
         return 0;
     }
+    if (cmd == "offboard" && a.positional.size() == 2) {
+        auto done = s.offboard(a.positional[1], a.opt("to"), actor);
+        if (!done) return die(done.error().message);
+        std::printf("offboarded %s: %zu matters handed to %s, left %zu conversations, %zu devices "
+                    "revoked, %zu invites revoked\n",
+                    a.positional[1].c_str(), done->matters, a.opt("to").c_str(), done->memberships,
+                    done->devices, done->invites);
+        return 0;
+    }
     if (cmd == "invites" || cmd == "revoke-invite") {
         // Titles and names are chosen by users: no tab or line break may break the columns.
         auto cell = [](std::string v) {

@@ -284,6 +284,12 @@ const cmdline::CommandLine& commandLine() {
              "  verbatim-relay admin --data DIR [--unlock-file PATH] revoke-invite ID\n",
              {},
              {Positional::required("ID")}},
+            {"admin offboard",
+             "  verbatim-relay admin --data DIR [--unlock-file PATH] offboard USER --to USER\n"
+             "                                     hand USER's matters to the colleague, revoke "
+             "their devices and invites\n",
+             {Option::value("to", "USER").required()},
+             {Positional::required("USER")}},
             {"seal-keys",
              "  verbatim-relay seal-keys --data DIR --unlock-file PATH          seal the clear "
              "keys of an older relay\n",

@@ -601,4 +601,108 @@ void RelayService::onRemoveMember(const DeviceId& from, proto::Request& request,
     });
 }
 
+Result<RelayService::Offboarded>
+RelayService::offboard(const std::string& user, const std::string& to, const std::string& actor) {
+    if (user == to) return fail(ErrorCode::InvalidArgument, "hand the matters to someone else");
+    Offboarded done;
+    std::vector<std::function<void()>> after;
+    auto ran = runAndWait([&](Database& db) -> Result<Completion> {
+        done = {};
+        after.clear();
+        auto roleOf = [&](const std::string& u) -> Result<int> {
+            VERBATIM_TRY_LET(st, db.prepare("SELECT role FROM users WHERE id = ?"));
+            st->bind(1, std::string_view(u));
+            VERBATIM_TRY_LET(row, st->step());
+            if (!*row) return fail(ErrorCode::NotFound, "no such user: " + u);
+            return int(st->columnInt(0));
+        };
+        VERBATIM_TRY_LET(leaving, roleOf(user));
+        if (!isStaff(proto::Role(*leaving)))
+            return fail(ErrorCode::InvalidArgument, "only firm staff are offboarded");
+        VERBATIM_TRY_LET(taking, roleOf(to));
+        if (*taking != proto::ROLE_LAWYER && *taking != proto::ROLE_SUPERVISOR)
+            return fail(ErrorCode::InvalidArgument, "matters go to a lawyer or a supervisor");
+        const std::uint64_t now = wallClockMs();
+        std::vector<std::string> matters, convs;
+        {
+            VERBATIM_TRY_LET(st, db.prepare("SELECT id FROM conversations WHERE created_by = ? "
+                                            "AND is_matter = 1 ORDER BY id"));
+            st->bind(1, std::string_view(user));
+            VERBATIM_TRY(st->forEachRow([&] { matters.push_back(st->columnText(0)); }));
+        }
+        for (const auto& m : matters) {
+            VERBATIM_TRY(execute(db, "UPDATE conversations SET created_by = ? WHERE id = ?",
+                                 std::string_view(to), std::string_view(m)));
+            VERBATIM_TRY(execute(db,
+                                 "INSERT OR IGNORE INTO members (conversation, user, joined_ms) "
+                                 "VALUES (?, ?, ?)",
+                                 std::string_view(m), std::string_view(to), std::int64_t(now)));
+            VERBATIM_TRY(recordAdminAction(db, actor, "matter-handed-over", m, to,
+                                           {{"conversation", m}, {"from", user}, {"to", to}}));
+            ++done.matters;
+        }
+        {
+            VERBATIM_TRY_LET(st, db.prepare("SELECT conversation FROM members WHERE user = ? "
+                                            "ORDER BY conversation"));
+            st->bind(1, std::string_view(user));
+            VERBATIM_TRY(st->forEachRow([&] { convs.push_back(st->columnText(0)); }));
+        }
+        for (const auto& c : convs) {
+            VERBATIM_TRY(execute(db, "DELETE FROM members WHERE conversation = ? AND user = ?",
+                                 std::string_view(c), std::string_view(user)));
+            VERBATIM_TRY(recordAdminAction(db, actor, "member-removed", c, user,
+                                           {{"conversation", c}, {"user", user}}));
+            ++done.memberships;
+        }
+        {
+            std::vector<std::string> invites;
+            VERBATIM_TRY_LET(rows, inviteRows(db, user, {}, 100000));
+            for (const auto& i : *rows)
+                if (i.state() == proto::INVITE_OPEN) invites.push_back(i.id());
+            for (const auto& id : invites) {
+                VERBATIM_TRY(revokeInviteJob(db, id, user, actor));
+                ++done.invites;
+            }
+        }
+        {
+            std::vector<std::uint32_t> devices;
+            VERBATIM_TRY_LET(st, db.prepare("SELECT device FROM devices WHERE user = ? AND "
+                                            "revoked_ms IS NULL ORDER BY device"));
+            st->bind(1, std::string_view(user));
+            VERBATIM_TRY(
+                st->forEachRow([&] { devices.push_back(std::uint32_t(st->columnInt(0))); }));
+            for (auto d : devices) {
+                VERBATIM_TRY_LET(cut, revokeJob(db, user, d, actor));
+                after.push_back(std::move(*cut));
+                ++done.devices;
+            }
+        }
+        VERBATIM_TRY(recordAdminAction(db, actor, "user-offboarded", user, to,
+                                       {{"user", user},
+                                        {"to", to},
+                                        {"matters", std::to_string(done.matters)},
+                                        {"devices", std::to_string(done.devices)},
+                                        {"invites", std::to_string(done.invites)}}));
+        // The new owner's devices and the remaining members learn of each handed matter.
+        std::vector<std::pair<DeviceId, proto::Frame>> notices;
+        for (const auto& m : matters) {
+            VERBATIM_TRY_LET(conv, loadConversation(db, m));
+            VERBATIM_TRY_LET(devices, memberDevices(db, m));
+            for (const auto& d : *devices) {
+                proto::Push p;
+                *p.mutable_conversation_changed() = *conv;
+                notices.push_back(
+                    {DeviceId{d.user(), d.device(), {}, {}}, pushFrame(std::move(p))});
+            }
+        }
+        return Completion([this, notices, after] {
+            for (const auto& f : after)
+                if (f) f();
+            pushLive(notices);
+        });
+    });
+    if (!ran) return tl::unexpected(ran.error());
+    return done;
+}
+
 } // namespace verbatim::relay

@@ -188,6 +188,17 @@ public:
                                          const std::string& actor);
     [[nodiscard]] Result<void> revokeDevice(const std::string& user, std::uint32_t device,
                                             const std::string& actor);
+    /// What offboard() did: counts for the administrator.
+    struct Offboarded {
+        std::size_t matters = 0, memberships = 0, devices = 0, invites = 0;
+    };
+    /// Offboards departing staff user `user` in one transaction (issue 22): the matters they
+    /// opened are handed to `to` (a lawyer or supervisor, made a member; `matter-handed-over`),
+    /// they leave every conversation (`member-removed`), every device of theirs is revoked
+    /// (`revoke-device`) and every open invite of theirs is revoked (`invite-revoked`); then
+    /// `user-offboarded`. All journaled by `actor`.
+    [[nodiscard]] Result<Offboarded> offboard(const std::string& user, const std::string& to,
+                                              const std::string& actor);
 
     // ---- devices --------------------------------------------------------------------------------
     /// Redeems an enrollment or invite token and creates the device. `clientAddress` keys the

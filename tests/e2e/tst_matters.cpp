@@ -276,6 +276,66 @@ private slots:
         QCOMPARE(dave->waitForEnvelopes(2, 500).size(), std::size_t(1));
     }
 
+    void offboardingHandsMattersOverAndCutsTheLawyerOff() {
+        e2e::Harness h;
+        QVERIFY(h.ok());
+        auto alice = joinParty(h.enrollLink("alice", proto::ROLE_LAWYER), "Alice");
+        auto bob = joinParty(h.enrollLink("bob", proto::ROLE_LAWYER), "Bob");
+        QVERIFY(alice && bob);
+        alice->start();
+        bob->start();
+        auto carol = joinParty(h.inviteLink("alice", "Estate"), "Carol", true);
+        QVERIFY(carol);
+        carol->start();
+        QVERIFY(eventually(
+            [&] { return alice->isConnected() && bob->isConnected() && carol->isConnected(); }));
+        const std::string conv = carol->conversations()->front().id;
+        QVERIFY(carol->sendText(conv, "to Alice"));
+        QVERIFY(eventually([&] { return received(*alice, conv, "to Alice"); }));
+        QVERIFY(!h.inviteLink("alice", "Estate").empty()); // an open invite of Alice's
+
+        auto done = h.service().offboard("alice", "bob", "admin-cli");
+        QVERIFY2(done, done ? "" : done.error().message.c_str());
+        QCOMPARE(done->matters, std::size_t(1));
+        QCOMPARE(done->memberships, std::size_t(1));
+        QCOMPARE(done->devices, std::size_t(1));
+        QCOMPARE(done->invites, std::size_t(1));
+        // Bob has the matter now, and Carol's next message reaches him, not Alice.
+        QVERIFY(eventually([&] {
+            auto c = conversation(*bob, conv);
+            return c && std::count(c->members.begin(), c->members.end(), "bob") == 1;
+        }));
+        QVERIFY(eventually([&] { return !alice->isConnected(); }, 2s));
+        QVERIFY(carol->sendText(conv, "to Bob"));
+        QVERIFY(eventually([&] { return received(*bob, conv, "to Bob"); }));
+        QVERIFY(!received(*alice, conv, "to Bob"));
+        auto invites = h.service().listInvites("alice");
+        QVERIFY(invites);
+        QVERIFY(std::none_of(invites->begin(), invites->end(), [](const proto::InviteInfo& i) {
+            return i.state() == proto::INVITE_OPEN;
+        }));
+        // Bob may close it now (he owns it).
+        QVERIFY(bob->setMatterClosed(conv, true));
+
+        auto officer = joinParty(h.enrollLink("officer", proto::ROLE_COMPLIANCE), "Officer");
+        QVERIFY(officer);
+        officer->start();
+        QVERIFY(eventually([&] { return officer->isConnected(); }));
+        std::vector<std::string> actions;
+        auto report = pullAndVerify(h, *officer, &actions);
+        QVERIFY(report);
+        for (const auto& p : report->problems)
+            qWarning("problem at %llu: %s %s", (unsigned long long)p.sequence, p.fault.c_str(),
+                     p.detail.c_str());
+        QVERIFY(report->problems.empty());
+        for (const char* want :
+             {"matter-handed-over admin-cli", "member-removed admin-cli",
+              "invite-revoked admin-cli", "revoke-device admin-cli", "user-offboarded admin-cli"})
+            QVERIFY2(std::any_of(actions.begin(), actions.end(),
+                                 [&](const std::string& a) { return a.rfind(want, 0) == 0; }),
+                     want);
+    }
+
     void verifyFlagsASendIntoAClosedMatter() {
         // A relay that forgets the closure (its row reset behind its back, the journaled
         // `matter-closed` kept) lets a send through: compliance catches it.
