@@ -207,7 +207,7 @@ private slots:
                 return lawyer.client()->draft(doe.toStdString()) ==
                        "Dear Carol, the will says you inherit";
             }));
-            QVERIFY(ui.shoot("draft-in-conversation-list"));
+            QVERIFY(ui.shoot("draft-in-list-laptop-light"));
         }
         // Restart: the drafts come back from the profile.
         {
@@ -222,7 +222,7 @@ private slots:
             Ui ui;
             QVERIFY(ui.load(lawyer, 390, 844)); // phone
             QVERIFY(until([&] { return ui.visibleTexts("draftLabel").size() == 2; }));
-            QVERIFY(ui.shoot("phone-draft-in-conversation-list"));
+            QVERIFY(ui.shoot("draft-in-list-phone-light"));
             lawyer.chat()->openConversation(dunn);
             QVERIFY(until([&] { return ui.find("messageInput")->property("visible").toBool(); }));
             QCOMPARE(ui.input(), QStringLiteral("Dear Dave,"));
@@ -281,7 +281,7 @@ private slots:
         QVERIFY(dialog);
         QVERIFY(until([&] { return dialog->property("opened").toBool(); }));
         QVERIFY(!cell(lm, rowOf(lm, ML::IdRole, id), ML::RetractedRole).toBool());
-        QVERIFY(ui.shoot("delete-for-everyone-asks-first"));
+        QVERIFY(ui.shoot("delete-confirm-laptop-light"));
         QVERIFY(QMetaObject::invokeMethod(dialog, "reject"));
         QVERIFY(until([&] { return !dialog->property("visible").toBool(); }));
         QTest::qWait(300);
@@ -331,7 +331,7 @@ private slots:
                 .toString();
         QVERIFY2(QRegularExpression("^[0-9]{2}:[0-9]{2}$").match(hit).hasMatch(), qPrintable(hit));
         lawyer.chat()->search("");
-        QVERIFY(ui.shoot("day-separators"));
+        QVERIFY(ui.shoot("day-separators-laptop-light"));
     }
 
     // System rows and the safety banner name people by display name: the lawyer's device is
@@ -378,7 +378,7 @@ private slots:
         }));
         const QString body = cell(cm, system, ML::BodyRole).toString();
         QVERIFY2(body.contains("Alice Adams") && !body.contains("alice"), qPrintable(body));
-        QVERIFY(ui.shoot("system-row-names-display-name"));
+        QVERIFY(ui.shoot("system-row-display-name-phone-light"));
     }
 };
 
