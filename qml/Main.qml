@@ -26,7 +26,8 @@ ApplicationWindow {
     width: initialWidth > 0 ? initialWidth : 1280
     height: initialHeight > 0 ? initialHeight : 800
     visible: true
-    title: windowTitle
+    // The unread count first, so that a taskbar shows it: "(3) Verbatim".
+    title: app.chat.totalUnread > 0 ? qsTr("(%1) %2").arg(app.chat.totalUnread).arg(windowTitle) : windowTitle
     Material.theme: darkTheme ? Material.Dark : Material.Light
     Material.accent: Material.Indigo
     Material.primary: Theme.primary

@@ -35,6 +35,14 @@ void ChatController::refreshConversations() {
     }
     m_participants.reset(m_conversations.find(currentConversation()));
     updateNames();
+    int unread = 0;
+    for (int i = 0; i < m_conversations.rowCount(); ++i)
+        unread += m_conversations.data(m_conversations.index(i), ConversationListModel::UnreadRole)
+                      .toInt();
+    if (unread != m_totalUnread) {
+        m_totalUnread = unread;
+        emit unreadChanged();
+    }
     emit currentChanged();
 }
 

@@ -38,6 +38,8 @@ class ChatController : public QObject {
     Q_PROPERTY(QString safetyChangedName READ safetyChangedName NOTIFY bannersChanged)
     /// A received message did not match its journal copy.
     Q_PROPERTY(bool journalMismatch READ journalMismatch NOTIFY bannersChanged)
+    /// Unread incoming messages over every conversation (the window title shows them).
+    Q_PROPERTY(int totalUnread READ totalUnread NOTIFY unreadChanged)
 
 public:
     explicit ChatController(AppController& app);
@@ -55,6 +57,7 @@ public:
     /// A user's display name as a conversation here lists it; the user id when none does.
     QString displayName(const QString& user) const;
     bool journalMismatch() const { return m_journalMismatch; }
+    int totalUnread() const { return m_totalUnread; }
 
     Q_INVOKABLE void openConversation(const QString& id);
     Q_INVOKABLE void closeConversation();
@@ -101,6 +104,7 @@ public:
 signals:
     void currentChanged();
     void bannersChanged();
+    void unreadChanged();
     /// createInvite() finished: the link, or "" when it failed.
     void inviteCreated(const QString& link);
     /// The keys of `user` arrived: safetyNumber(user) has an answer now.
@@ -120,6 +124,7 @@ private:
     /// Conversations whose draft was read from the profile (once each).
     QSet<QString> m_draftsRead;
     bool m_journalMismatch = false;
+    int m_totalUnread = 0;
     ConversationListModel m_conversations;
     MessageListModel m_messages;
     SearchResultsModel m_search;

@@ -318,10 +318,16 @@ private slots:
         qt::AppController carol(dir.path() + "/carol");
         QVERIFY2(setUp(h, lawyer, {{&carol, "Carol Client"}}, {"Estate of Doe"}),
                  qPrintable(lawyer.error() + carol.error()));
-        lawyer.chat()->openConversation(idOf(lawyer, "Estate of Doe"));
-        QVERIFY(lawyer.chat()->send("Today's news about the will"));
+        // The window title counts unread messages until the conversation is opened.
+        carol.chat()->openConversation(idOf(carol, "Estate of Doe"));
+        QVERIFY(carol.chat()->send("Any update?"));
+        QVERIFY(until([&] { return lawyer.chat()->totalUnread() == 1; }));
         Ui ui;
         QVERIFY(ui.load(lawyer, 1280, 800));
+        QCOMPARE(ui.window->title(), QStringLiteral("(1) Verbatim test"));
+        lawyer.chat()->openConversation(idOf(lawyer, "Estate of Doe"));
+        QVERIFY(until([&] { return ui.window->title() == QStringLiteral("Verbatim test"); }));
+        QVERIFY(lawyer.chat()->send("Today's news about the will"));
         QVERIFY(until([&] { return ui.visibleTexts("daySeparator").contains("Today"); }));
         // A search hit of today shows the time only.
         lawyer.chat()->search("news");
