@@ -26,12 +26,14 @@
 #include <set>
 
 #include "E2EHarness.h"
+#include "RelayProgram.h"
 #include "crypto/Aes.h"
 #include "crypto/Digest.h"
 #include "crypto/Hkdf.h"
 #include "crypto/Random.h"
 #include "journal/FirmManifest.h"
 #include "journal/HashChain.h"
+#include "relay/core/RelaySchema.h"
 #include "relay/net/TlsCert.h"
 #include "storage/Database.h"
 
@@ -99,37 +101,16 @@ std::optional<SecureBytes> databaseKey(const QString& dataDir, const QString& un
 class TestRelayOps : public QObject {
     Q_OBJECT
     std::uint16_t m_port = 0, m_adminPort = 0;
-    std::unique_ptr<QProcess> m_relay;
+    e2e::ServedRelay m_relay;
 
-    struct Run {
-        int code = -1;
-        QString out, err;
-    };
+    using Run = e2e::ProgramRun;
 
     static QProcessEnvironment env() {
-        auto e = QProcessEnvironment::systemEnvironment();
-        e.insert("VERBATIM_PASSPHRASE", "ops-test-passphrase-long-enough");
-        e.insert("VERBATIM_LOG", "warn");
-        e.remove("VERBATIM_RELAY_UNLOCK_FILE");
-        e.remove("CREDENTIALS_DIRECTORY");
-        return e;
+        return e2e::relayEnvironment("ops-test-passphrase-long-enough");
     }
 
     static Run relay(const QStringList& args, int timeoutMs = 60000) {
-        QProcess p;
-        p.setProcessEnvironment(env());
-        p.start(VERBATIM_RELAY_BIN, args);
-        Run r;
-        if (!p.waitForFinished(timeoutMs)) {
-            p.kill();
-            p.waitForFinished();
-            r.err = "timed out";
-            return r;
-        }
-        r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-        r.out = QString::fromUtf8(p.readAllStandardOutput());
-        r.err = QString::fromUtf8(p.readAllStandardError());
-        return r;
+        return e2e::runProgram(VERBATIM_RELAY_BIN, args, env(), timeoutMs);
     }
 
     /// init in `dir`/data, unlock secret in `dir`/relay.unlock, journal key in `dir`/journal.pub.
@@ -146,35 +127,10 @@ class TestRelayOps : public QObject {
     }
 
     bool startServe(const QString& data, const QString& unlock) {
-        m_relay = std::make_unique<QProcess>();
-        m_relay->setProcessEnvironment(env());
-        m_relay->start(VERBATIM_RELAY_BIN,
-                       {"serve", "--data", data, "--listen", QString("127.0.0.1:%1").arg(m_port),
-                        "--admin-listen", QString("127.0.0.1:%1").arg(m_adminPort),
-                        "--bench-limits", "--unlock-file", unlock});
-        if (!m_relay->waitForStarted(10000)) return false;
-        QElapsedTimer t;
-        t.start();
-        while (t.elapsed() < 15000) {
-            m_relay->waitForReadyRead(200);
-            if (m_relay->readAllStandardOutput().contains("listening")) return true;
-            if (m_relay->state() != QProcess::Running) {
-                qWarning("serve: %s", m_relay->readAllStandardError().constData());
-                return false;
-            }
-        }
-        return false;
+        return m_relay.start(VERBATIM_RELAY_BIN, data, unlock, m_port, m_adminPort, env());
     }
 
-    void stopServe() {
-        if (!m_relay) return;
-        m_relay->terminate();
-        if (!m_relay->waitForFinished(10000)) {
-            m_relay->kill();
-            m_relay->waitForFinished(5000);
-        }
-        m_relay.reset();
-    }
+    void stopServe() { m_relay.stop(); }
 
     /// A relay with one small store: a lawyer, a compliance officer, a matter with one invited
     /// client and `messages` journaled sends (the client offline). Not served afterwards.
@@ -525,8 +481,10 @@ private slots:
                                   int(std::uint8_t(good[25])) << 16 |
                                   int(std::uint8_t(good[26])) << 8 | int(std::uint8_t(good[27]));
             QByteArray header = good.mid(28, headerLen);
-            QVERIFY(header.contains("schema_version=9\n"));
-            header.replace("schema_version=9\n", "schema_version=99\n");
+            const QByteArray current =
+                "schema_version=" + QByteArray::number(int(relay::kRelayMigrations.size())) + "\n";
+            QVERIFY2(header.contains(current), header.constData());
+            header.replace(current, "schema_version=99\n");
             QByteArray front = good.left(24);
             for (int shift : {24, 16, 8, 0})
                 front.append(char(header.size() >> shift));

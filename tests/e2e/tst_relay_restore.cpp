@@ -18,6 +18,7 @@
 
 #include "ClientParty.h"
 #include "E2EHarness.h"
+#include "RelayProgram.h"
 #include "client/compliance/Archive.h"
 #include "common/Try.h"
 #include "crypto/Random.h"
@@ -56,37 +57,16 @@ std::size_t countOf(Party& p, client::Event::Kind kind, const std::string& id) {
 class TestRelayRestore : public QObject {
     Q_OBJECT
     std::uint16_t m_port = 0, m_adminPort = 0;
-    std::unique_ptr<QProcess> m_relay;
+    e2e::ServedRelay m_relay;
 
-    struct Run {
-        int code = -1;
-        QString out, err;
-    };
+    using Run = e2e::ProgramRun;
 
     static QProcessEnvironment env() {
-        auto e = QProcessEnvironment::systemEnvironment();
-        e.insert("VERBATIM_PASSPHRASE", "restore-test-passphrase-long-enough");
-        e.insert("VERBATIM_LOG", "warn");
-        e.remove("VERBATIM_RELAY_UNLOCK_FILE");
-        e.remove("CREDENTIALS_DIRECTORY");
-        return e;
+        return e2e::relayEnvironment("restore-test-passphrase-long-enough");
     }
 
     static Run relay(const QStringList& args) {
-        QProcess p;
-        p.setProcessEnvironment(env());
-        p.start(VERBATIM_RELAY_BIN, args);
-        Run r;
-        if (!p.waitForFinished(60000)) {
-            p.kill();
-            p.waitForFinished();
-            r.err = "timed out";
-            return r;
-        }
-        r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-        r.out = QString::fromUtf8(p.readAllStandardOutput());
-        r.err = QString::fromUtf8(p.readAllStandardError());
-        return r;
+        return e2e::runProgram(VERBATIM_RELAY_BIN, args, env());
     }
 
     /// verbatim-cli with profile `profile` (the passphrase from the environment).
@@ -162,35 +142,10 @@ class TestRelayRestore : public QObject {
     }
 
     bool startServe(const QString& data, const QString& unlock) {
-        m_relay = std::make_unique<QProcess>();
-        m_relay->setProcessEnvironment(env());
-        m_relay->start(VERBATIM_RELAY_BIN,
-                       {"serve", "--data", data, "--listen", QString("127.0.0.1:%1").arg(m_port),
-                        "--admin-listen", QString("127.0.0.1:%1").arg(m_adminPort),
-                        "--bench-limits", "--unlock-file", unlock});
-        if (!m_relay->waitForStarted(10000)) return false;
-        QElapsedTimer t;
-        t.start();
-        while (t.elapsed() < 15000) {
-            m_relay->waitForReadyRead(200);
-            if (m_relay->readAllStandardOutput().contains("listening")) return true;
-            if (m_relay->state() != QProcess::Running) {
-                qWarning("serve: %s", m_relay->readAllStandardError().constData());
-                return false;
-            }
-        }
-        return false;
+        return m_relay.start(VERBATIM_RELAY_BIN, data, unlock, m_port, m_adminPort, env());
     }
 
-    void stopServe() {
-        if (!m_relay) return;
-        m_relay->terminate();
-        if (!m_relay->waitForFinished(10000)) {
-            m_relay->kill();
-            m_relay->waitForFinished(5000);
-        }
-        m_relay.reset();
-    }
+    void stopServe() { m_relay.stop(); }
 
 private slots:
     void cleanup() { stopServe(); }
