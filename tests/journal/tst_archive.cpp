@@ -377,15 +377,13 @@ private slots:
             log.append(log.seal(log.record("relay", 0, proto::ADMIN_ACTION, "firm-audit", body),
                                 log.relayIdentity.privateKey));
         };
-        old("{\"actor\":\"admin\",\"action\":\"enroll-user\",\"target\":\"bob\",\"detail\":\"\"}"); // no role, name
-        old("{\"actor\":\"alice\",\"action\":\"invite-redeemed\",\"target\":\"client-1\"}"); // no
-                                                                                             // conversation,
-                                                                                             // detail
-        old("{\"actor\":\"admin\",\"action\":\"revoke-device\",\"target\":\"bob/1\"}"); // no user,
-                                                                                        // device
-        old("{\"actor\":\"admin\",\"action\":\"wipe-device\",\"user\":\"bob\"}"); // no target,
-                                                                                  // device
-        old("{\"action\":\"enroll-user\"}");                                      // only the action
+        // Bodies missing fields: no role or name; no conversation or detail; no user or device;
+        // no target or device; only the action.
+        old("{\"actor\":\"admin\",\"action\":\"enroll-user\",\"target\":\"bob\",\"detail\":\"\"}");
+        old("{\"actor\":\"alice\",\"action\":\"invite-redeemed\",\"target\":\"client-1\"}");
+        old("{\"actor\":\"admin\",\"action\":\"revoke-device\",\"target\":\"bob/1\"}");
+        old("{\"actor\":\"admin\",\"action\":\"wipe-device\",\"user\":\"bob\"}");
+        old("{\"action\":\"enroll-user\"}");
         log.message("alice", 1, "after the old entries");
         QTemporaryDir dir;
         auto a = openArchive(log, dir);
