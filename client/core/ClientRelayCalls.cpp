@@ -11,6 +11,15 @@ Result<std::vector<DeviceView>> Client::devices() {
     VERBATIM_TRY_LET(resp, m->call(req));
     if (resp->status() != proto::STATUS_OK)
         return fail(ErrorCode::Storage, "relay refused: " + resp->error());
+    // This user's full list: a device that left it is forgotten now, so that the safety numbers
+    // shown next count active devices only (C-SN-4), not after the next push is handled.
+    std::vector<std::uint32_t> active;
+    for (const auto& d : resp->device_list().devices())
+        if (!d.revoked_ms() && !d.pending_ms() && d.device() != 0) active.push_back(d.device());
+    {
+        std::lock_guard lock(m->mutex);
+        if (m->db && m->trust) m->trust->forgetDevicesNotIn(m->acct.user, active);
+    }
     return deviceViews(resp->device_list(), m->acct);
 }
 
