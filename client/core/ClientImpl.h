@@ -185,6 +185,7 @@ struct Client::Impl {
     /// Approves own pending devices that prove they hold one of our link secrets; announces the
     /// others. Runs on the worker.
     void reviewOwnDevices(const proto::DeviceList& list);
+    Result<ConversationView> changedConversation(const proto::Response& resp);
     /// Signs and sends an approval of own device `device`; returns the approval's bytes.
     Result<std::string> sendApproval(std::uint32_t device, ByteView identityKey);
     /// Attachment `index` of a message did not open to its committed file: marked and reported.

@@ -145,23 +145,19 @@ Result<std::string> Client::createConversation(const std::string& title, bool is
     return resp->conversation().id();
 }
 
-Result<ConversationView> Client::setMatterClosed(const std::string& idOrTitle, bool closed) {
-    // A supervisor or an administrator may close a matter they are not in: an id this device
-    // has never seen goes to the relay as it is (an unknown one is refused there).
-    auto id = resolveConversation(idOrTitle);
-    proto::Request req;
-    req.mutable_set_matter_closed()->set_conversation_id(id ? *id : idOrTitle);
-    req.mutable_set_matter_closed()->set_closed(closed);
-    VERBATIM_TRY_LET(resp, m->call(req));
-    if (resp->status() == proto::STATUS_NOT_FOUND)
-        return fail(ErrorCode::NotFound, "relay refused: " + resp->error());
-    if (resp->status() != proto::STATUS_OK)
-        return fail(ErrorCode::InvalidArgument, "relay refused: " + resp->error());
-    const auto& c = resp->conversation();
+// A matter request's answer (SetMatterClosed, RemoveMember): the conversation as the relay now
+// has it, stored here (its member devices fetched afresh at the next send) and returned.
+Result<ConversationView> Client::Impl::changedConversation(const proto::Response& resp) {
+    if (resp.status() == proto::STATUS_NOT_FOUND)
+        return fail(ErrorCode::NotFound, "relay refused: " + resp.error());
+    if (resp.status() != proto::STATUS_OK)
+        return fail(ErrorCode::InvalidArgument, "relay refused: " + resp.error());
+    const auto& c = resp.conversation();
     {
-        std::lock_guard lock(m->mutex);
-        if (!m->db) return fail(ErrorCode::NotFound, kErasedText);
-        VERBATIM_TRY(m->messages->upsertConversation(c));
+        std::lock_guard lock(mutex);
+        if (!db) return fail(ErrorCode::NotFound, kErasedText);
+        VERBATIM_TRY(messages->upsertConversation(c));
+        deviceCache.erase(c.id());
     }
     ConversationView v;
     v.id = c.id();
@@ -174,6 +170,17 @@ Result<ConversationView> Client::setMatterClosed(const std::string& idOrTitle, b
     return v;
 }
 
+Result<ConversationView> Client::setMatterClosed(const std::string& idOrTitle, bool closed) {
+    // A supervisor or an administrator may close a matter they are not in: an id this device
+    // has never seen goes to the relay as it is (an unknown one is refused there).
+    auto id = resolveConversation(idOrTitle);
+    proto::Request req;
+    req.mutable_set_matter_closed()->set_conversation_id(id ? *id : idOrTitle);
+    req.mutable_set_matter_closed()->set_closed(closed);
+    VERBATIM_TRY_LET(resp, m->call(req));
+    return m->changedConversation(*resp);
+}
+
 Result<ConversationView> Client::removeMember(const std::string& idOrTitle,
                                               const std::string& user) {
     auto id = resolveConversation(idOrTitle);
@@ -181,26 +188,7 @@ Result<ConversationView> Client::removeMember(const std::string& idOrTitle,
     req.mutable_remove_member()->set_conversation_id(id ? *id : idOrTitle);
     req.mutable_remove_member()->set_user(user);
     VERBATIM_TRY_LET(resp, m->call(req));
-    if (resp->status() == proto::STATUS_NOT_FOUND)
-        return fail(ErrorCode::NotFound, "relay refused: " + resp->error());
-    if (resp->status() != proto::STATUS_OK)
-        return fail(ErrorCode::InvalidArgument, "relay refused: " + resp->error());
-    const auto& c = resp->conversation();
-    {
-        std::lock_guard lock(m->mutex);
-        if (!m->db) return fail(ErrorCode::NotFound, kErasedText);
-        VERBATIM_TRY(m->messages->upsertConversation(c));
-        m->deviceCache.erase(c.id());
-    }
-    ConversationView v;
-    v.id = c.id();
-    v.title = c.title();
-    v.isMatter = c.is_matter();
-    v.members.assign(c.members().begin(), c.members().end());
-    v.memberNames.assign(c.member_names().begin(), c.member_names().end());
-    v.closedMs = c.closed_ms();
-    v.closedBy = c.closed_by();
-    return v;
+    return m->changedConversation(*resp);
 }
 
 Result<std::string> Client::createInvite(const std::string& matterTitle) {
