@@ -1,0 +1,122 @@
+/// @file ProfileCommands.cpp
+/// The profile's own commands: join, change-passphrase, whoami, accept-notice, outbox.
+#include <cstdio>
+#include <iostream>
+#include <unistd.h>
+
+#include "client/cli/CliApp.h"
+#include "client/core/Client.h"
+#include "common/Passphrase.h"
+#include "journal/RecordingNotice.h"
+
+using namespace verbatim;
+using namespace verbatim::client;
+
+namespace verbatim::cliapp {
+
+namespace {
+
+// The canonical recording notice (journal/RecordingNotice.h), exactly as it is accepted.
+void printNotice(const std::string& firm) {
+    std::printf("RECORDING NOTICE (version %u) from %s\n\n", journal::kRecordingNoticeVersion,
+                firm.c_str());
+    const auto text = *journal::recordingNoticeText();
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    std::fputs("\n\n", stdout);
+}
+
+} // namespace
+
+int cmdJoin(const Args& a, const std::string& pass) {
+    if (a.positional.size() != 2) return usage();
+    // The rule of the app and every tool (common/Passphrase.h), before anything is created.
+    if (auto ok = checkNewPassphrase(pass); !ok) return die(ok.error().message);
+    JoinOptions o;
+    o.displayName = a.opt("name");
+    o.platform = a.opt("platform", "cli");
+    o.acceptNotice = a.flag("accept-notice");
+    auto c = Client::join(a.opt("profile"), pass, a.positional[1], o);
+    if (!c) return die(c.error().message);
+    auto acct = (*c)->account();
+    std::printf("joined %s as %s/%u (%s)\n", acct.firmName.c_str(), acct.user.c_str(), acct.device,
+                acct.role.c_str());
+    if (acct.noticeRequired && !acct.noticeAccepted) {
+        printNotice(acct.firmName);
+        bool accepted = false;
+        if (isatty(STDIN_FILENO)) {
+            std::fputs("Type \"accept\" to accept and start messaging: ", stdout);
+            std::fflush(stdout);
+            std::string answer;
+            std::getline(std::cin, answer);
+            accepted = answer == "accept";
+        }
+        if (accepted) {
+            if (auto r = (*c)->acceptNotice(); !r) return die(r.error().message);
+        } else {
+            std::fputs("You can read messages; sending stays off until you run `accept-notice`.\n",
+                       stdout);
+        }
+    } else if (acct.noticeRequired) {
+        printNotice(acct.firmName);
+        std::fputs("Recording notice accepted.\n", stdout);
+    }
+    bool awaiting = false;
+    (*c)->setEventHandler([&awaiting](const client::Event& e) {
+        if (e.kind == client::Event::Kind::AwaitingApproval) awaiting = true;
+    });
+    goOnline(**c);
+    (*c)->waitForOutbox(std::chrono::seconds(10));
+    (*c)->stop();
+    (*c)->setEventHandler({});
+    if (awaiting)
+        std::fputs("This device waits for approval by one of your other devices: open Verbatim "
+                   "there (or run\n"
+                   "`verbatim-cli devices` on it; a device the firm enrolled: `verbatim-cli "
+                   "devices approve N`).\n",
+                   stdout);
+    return 0;
+}
+
+int cmdChangePassphrase(const Args& a, const std::string& pass) {
+    auto next = readPassphrase(a.opt("new-passphrase-file"), "New passphrase: ", true,
+                               "VERBATIM_NEW_PASSPHRASE");
+    if (!next) return die(next.error().message);
+    // The rule first: a refused passphrase must not cost an unlock attempt.
+    if (auto ok = checkNewPassphrase(*next); !ok) return die(ok.error().message);
+    auto client = Client::open(a.opt("profile"), pass);
+    if (!client) return die(client.error().message);
+    if (auto r = (*client)->changePassphrase(pass, *next); !r) return die(r.error().message);
+    std::puts("passphrase changed; the profile's database was re-keyed");
+    return 0;
+}
+
+int cmdWhoami(Client& c, const Args&) {
+    auto acct = c.account();
+    std::printf("user\t%s\ndevice\t%u\nrole\t%s\nname\t%s\nrelay\t%s\nfirm\t%s\nfirm_"
+                "fingerprint\t%s\nnotice\t%s\n",
+                acct.user.c_str(), acct.device, acct.role.c_str(), acct.displayName.c_str(),
+                acct.relay.c_str(), acct.firmName.c_str(), acct.firmFingerprint.c_str(),
+                !acct.noticeRequired  ? "not-required"
+                : acct.noticeAccepted ? "accepted"
+                                      : "pending");
+    return 0;
+}
+
+int cmdAcceptNotice(Client& c, const Args&) {
+    printNotice(c.account().firmName);
+    if (auto r = c.acceptNotice(); !r) return die(r.error().message);
+    goOnline(c);
+    bool sent = c.waitForOutbox(std::chrono::seconds(30));
+    c.stop();
+    std::puts("Recording notice accepted.");
+    return sent ? 0 : kExitQueued;
+}
+
+int cmdOutbox(Client& c, const Args&) {
+    auto n = c.outboxSize();
+    if (!n) return die(n.error().message);
+    std::printf("%zu\n", *n);
+    return 0;
+}
+
+} // namespace verbatim::cliapp
