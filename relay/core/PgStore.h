@@ -15,7 +15,7 @@
 /// Statement errors and a lost connection are ErrorCode::Storage (devices get Unavailable and
 /// resend); the connection is re-established at the next transaction once PostgreSQL answers.
 ///
-/// libpq stays inside PgStore.cpp. Connections that are not on a Unix socket use TLS
+/// libpq stays inside relay/core/Pg*.cpp (PgEngine.h lists them by role). Connections that are not on a Unix socket use TLS
 /// (sslmode=require when the URL sets none; disable, allow and prefer are refused).
 
 #include <atomic>

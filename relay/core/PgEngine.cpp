@@ -1,0 +1,198 @@
+/// @file PgEngine.cpp
+/// The PostgreSQL engine's transactions (PgEngine.h): BEGIN with the writers' advisory lock,
+/// COMMIT with the deferred NOTIFYs and data_version in one round trip, savepoints, exec() of
+/// several statements, and the small helpers that run one statement string.
+#include "relay/core/PgEngine.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+
+namespace verbatim::relay::pg {
+
+Result<void> PgEngine::exec(std::string_view sql) {
+    VERBATIM_TRY(ensureConnected());
+    // Several statements: each translated on its own, then sent as one string.
+    std::string out;
+    std::size_t start = 0;
+    bool quoted = false;
+    std::string stripped; // without -- comments, which may hold quotes and semicolons
+    for (std::size_t i = 0; i < sql.size(); ++i) {
+        if (sql[i] == '\'') quoted = !quoted;
+        if (!quoted && sql[i] == '-' && i + 1 < sql.size() && sql[i + 1] == '-') {
+            while (i < sql.size() && sql[i] != '\n')
+                ++i;
+            if (i == sql.size()) break;
+        }
+        stripped += sql[i];
+    }
+    sql = stripped;
+    quoted = false;
+    for (std::size_t i = 0; i <= sql.size(); ++i) {
+        if (i < sql.size() && sql[i] == '\'') quoted = !quoted;
+        if (i == sql.size() || (!quoted && sql[i] == ';')) {
+            auto one = trim(sql.substr(start, i - start));
+            start = i + 1;
+            if (one.empty()) continue;
+            VERBATIM_TRY_LET(t, translate(one));
+            if (t->kind == Kind::DataVersion)
+                return fail(ErrorCode::Unsupported, "PRAGMA data_version is a query");
+            out += t->sql;
+            out += ";\n";
+            if (!t->table.empty()) m_changedTables.push_back(t->table);
+        }
+    }
+    if (out.empty()) return {};
+    if (m_open || m_changedTables.empty()) return simple(out, true);
+    // Writes outside a transaction: in one of their own, so that they take the writers' lock
+    // and raise data_version as every commit does.
+    auto tables = std::move(m_changedTables);
+    VERBATIM_TRY(begin());
+    m_changedTables = std::move(tables);
+    if (auto r = simple(out, true); !r) {
+        rollback();
+        return r;
+    }
+    if (auto r = commit(); !r) {
+        rollback();
+        return r;
+    }
+    return {};
+}
+
+Result<void> PgEngine::begin() {
+    VERBATIM_TRY(ensureConnected());
+    VERBATIM_TRY(flushDeallocations());
+    m_txChanges = 0;
+    // With the lock held no other writer can commit until this transaction ends: the
+    // data_version read here stays true for it (the batch's PRAGMA data_version uses it).
+    VERBATIM_TRY_LET(v, scalar((std::string("BEGIN; ") + kWriteLock +
+                                "; SELECT data_version FROM verbatim_store")
+                                   .c_str()));
+    m_open = true;
+    m_versionAtBegin = *v;
+    return {};
+}
+
+Result<void> PgEngine::commit() {
+    // One round trip: the deferred NOTIFYs, data_version when anything was written, COMMIT.
+    std::string sql;
+    for (const auto& n : m_notifies)
+        sql += n + ";\n";
+    if (m_txChanges > 0)
+        sql += "UPDATE verbatim_store SET data_version = data_version + 1 "
+               "RETURNING data_version;\n";
+    sql += "COMMIT";
+    m_notifies.clear();
+    m_savepoints.clear();
+    m_txChanges = 0;
+    std::optional<Error> e;
+    std::optional<std::int64_t> version;
+    bool committed = false;
+    if (!PQsendQuery(m_conn, sql.c_str())) {
+        e = errorOf(nullptr, "commit failed");
+    } else {
+        while (PGresult* r = PQgetResult(m_conn)) {
+            const auto status = PQresultStatus(r);
+            if (status == PGRES_TUPLES_OK && PQnfields(r) == 1 &&
+                std::strcmp(PQfname(r, 0), "data_version") == 0 && PQntuples(r) == 1)
+                version = std::strtoll(PQgetvalue(r, 0, 0), nullptr, 10);
+            else if (status == PGRES_COMMAND_OK && std::strcmp(PQcmdStatus(r), "COMMIT") == 0)
+                committed = true; // a failed transaction's COMMIT "succeeds" as ROLLBACK
+            else if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK && !e)
+                e = errorOf(r, "commit failed");
+            PQclear(r);
+        }
+    }
+    if (!committed && !e) e = errorOf(nullptr, "commit failed");
+    if (e) return tl::unexpected(*e); // the caller rolls back
+    m_open = false;
+    if (version) {
+        // A commit between what this connection last saw and its own: another's.
+        if (*version - 1 != m_seenVersion) ++m_localVersion;
+        m_seenVersion = *version;
+    }
+    return {};
+}
+
+void PgEngine::savepointStatement(std::string_view sql) {
+    if (startsWithWord(sql, "SAVEPOINT")) {
+        m_savepoints.push_back(m_notifies.size());
+    } else if (startsWithWord(sql, "RELEASE")) {
+        if (!m_savepoints.empty()) m_savepoints.pop_back();
+    } else if (startsWithWord(sql, "ROLLBACK") && !m_savepoints.empty()) {
+        m_notifies.resize(std::min(m_notifies.size(), m_savepoints.back()));
+    }
+}
+
+void PgEngine::rollback() noexcept {
+    m_open = false;
+    m_txChanges = 0;
+    m_notifies.clear();
+    m_savepoints.clear();
+    if (PQstatus(m_conn) != CONNECTION_OK) return;
+    if (PQtransactionStatus(m_conn) == PQTRANS_IDLE) return;
+    if (PGresult* r = PQexec(m_conn, "ROLLBACK")) PQclear(r);
+    m_txChanges = 0;
+}
+
+Result<std::int64_t> PgEngine::dataVersion() {
+    std::int64_t v = 0;
+    if (m_open && m_versionAtBegin) {
+        v = *m_versionAtBegin;
+    } else {
+        VERBATIM_TRY(ensureConnected());
+        VERBATIM_TRY_LET(read, scalar("SELECT data_version FROM verbatim_store"));
+        v = *read;
+    }
+    if (v != m_seenVersion) {
+        ++m_localVersion;
+        m_seenVersion = v;
+    }
+    return m_localVersion;
+}
+
+Result<void> PgEngine::simple(const std::string& sql, bool countTables) {
+    PGresult* r = PQexec(m_conn, sql.c_str());
+    const auto status = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+    const bool ok =
+        status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK || status == PGRES_EMPTY_QUERY;
+    Error e = ok ? Error{} : errorOf(r, "statement failed");
+    if (r) PQclear(r);
+    if (countTables) {
+        // exec() of writes: the row counts of all but the last are not reported; count one
+        // change per statement so that commit() publishes them.
+        if (ok && !m_changedTables.empty()) {
+            m_txChanges += std::int64_t(m_changedTables.size());
+            m_totalChanges += std::int64_t(m_changedTables.size());
+            for (const auto& t : m_changedTables)
+                if (m_rowChange) m_rowChange(t);
+        }
+        m_changedTables.clear();
+    }
+    if (!ok) return tl::unexpected(e);
+    return {};
+}
+
+Result<std::int64_t> PgEngine::scalar(const char* sql) {
+    PGresult* r = PQexec(m_conn, sql);
+    if (!r || PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) < 1) {
+        Error e = errorOf(r, "statement failed");
+        if (r) PQclear(r);
+        return tl::unexpected(e);
+    }
+    std::int64_t v = std::strtoll(PQgetvalue(r, 0, 0), nullptr, 10);
+    PQclear(r);
+    return v;
+}
+
+Result<void> PgEngine::flushDeallocations() {
+    if (m_deallocate.empty()) return {};
+    std::string sql;
+    for (const auto& n : m_deallocate)
+        sql += "DEALLOCATE " + n + ";";
+    m_deallocate.clear();
+    return simple(sql);
+}
+
+} // namespace verbatim::relay::pg
