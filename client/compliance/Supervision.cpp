@@ -33,6 +33,8 @@ Result<RefreshStats> Supervision::refresh() {
     // 2. The enabled policies over the entries each has not run over yet
     // (SupervisionPolicies.cpp).
     VERBATIM_TRY(supervision::runPolicies(m_archive, *m_archive.m, roles, stats));
+    // 3. The index reports read (built once, then kept up by SQLite at every insert).
+    VERBATIM_TRY(supervision::ensureReportIndex(db));
     VERBATIM_TRY(tx.commit());
     stats.seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

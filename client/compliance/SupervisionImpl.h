@@ -51,4 +51,9 @@ Result<void> applyRecords(Archive::Impl& archive, std::map<std::string, std::str
 Result<void> runPolicies(Archive& archive, Archive::Impl& impl,
                          std::map<std::string, std::string>& roles, RefreshStats& stats);
 
+/// Makes the covering index a report reads (records by the relay's time, with the columns a
+/// report counts) unless the archive has it. refresh() calls it, so the first refresh of a large
+/// archive builds it once and each pull after that adds to it (SupervisionReport.cpp).
+Result<void> ensureReportIndex(storage::Database& db);
+
 } // namespace verbatim::compliance::supervision
