@@ -1,5 +1,6 @@
 /// @file AdminCommand.cpp
-/// admin: enrolment, invites, users, devices, revocation and wipes beside a running relay.
+/// admin: enrolment, invites, users, devices, revocation, wipes and ethical walls beside a
+/// running relay.
 #include "relay/app/RelayApp.h"
 
 namespace verbatim::relayapp {
@@ -20,6 +21,100 @@ const char* roleName(proto::Role r) {
         return "unknown";
     }
 }
+
+namespace {
+
+// A comma-separated list of user ids; blanks around each are dropped, empty items refused.
+std::optional<std::vector<std::string>> userList(const std::vector<std::string>& values) {
+    std::vector<std::string> out;
+    for (const auto& v : values) {
+        std::size_t start = 0;
+        while (start <= v.size()) {
+            auto comma = v.find(',', start);
+            if (comma == std::string::npos) comma = v.size();
+            std::string item = v.substr(start, comma - start);
+            item.erase(0, item.find_first_not_of(' '));
+            item.erase(item.find_last_not_of(' ') + 1);
+            if (item.empty()) return std::nullopt;
+            out.push_back(std::move(item));
+            start = comma + 1;
+        }
+    }
+    return out;
+}
+
+// Titles are chosen by users: no tab or line break may break the columns.
+std::string wallCell(std::string v) {
+    std::replace_if(
+        v.begin(), v.end(), [](char ch) { return ch == '\t' || ch == '\n' || ch == '\r'; }, ' ');
+    return v.empty() ? std::string("-") : v;
+}
+
+void printWall(const relay::WallInfo& w) {
+    auto list = [](const std::vector<std::string>& v) {
+        std::string out;
+        for (const auto& s : v)
+            out += (out.empty() ? "" : ",") + s;
+        return out.empty() ? std::string("-") : out;
+    };
+    std::printf("wall\t%s\ncreated\t%llu by %s\n", w.name.c_str(), (unsigned long long)w.createdMs,
+                w.createdBy.c_str());
+    for (int side : {0, 1})
+        std::printf("side %c\tusers %s\tmatters %s\n", side == 0 ? 'A' : 'B',
+                    list(w.users[side]).c_str(), list(w.matters[side]).c_str());
+    std::printf("conflicts\t%zu\n", w.conflicts.size());
+    for (const auto& c : w.conflicts)
+        std::printf("conflict\t%s\t%s\t%s\n", c.conversation.c_str(),
+                    c.matter ? "matter" : "direct", wallCell(c.title).c_str());
+}
+
+// admin wall add|list|show|remove (issue 22, ethical walls).
+int adminWall(relay::RelayService& s, const Args& a, const std::string& actor) {
+    const std::string& sub = a.positional[1];
+    if (sub == "add" && a.positional.size() == 3) {
+        relay::WallSpec spec;
+        spec.name = a.positional[2];
+        auto groupA = userList(a.all("group-a")), groupB = userList(a.all("group-b"));
+        if (!groupA || !groupB)
+            return die("--group-a and --group-b take user ids separated by commas, none empty");
+        spec.users = {*groupA, *groupB};
+        spec.matters = {a.all("matter-a"), a.all("matter-b")};
+        auto wall = s.addWall(spec, actor);
+        if (!wall) return die(wall.error().message);
+        printWall(*wall);
+        if (!wall->conflicts.empty())
+            std::printf("%zu conversations already hold people of both sides; nobody was "
+                        "removed: remove members (verbatim-cli remove) or offboard as needed\n",
+                        wall->conflicts.size());
+        return 0;
+    }
+    if (sub == "list" && a.positional.size() == 2) {
+        auto walls = s.listWalls();
+        if (!walls) return die(walls.error().message);
+        std::printf(
+            "name\tside_a_users\tside_a_matters\tside_b_users\tside_b_matters\tconflicts\n");
+        for (const auto& w : *walls)
+            std::printf("%s\t%zu\t%zu\t%zu\t%zu\t%zu\n", wallCell(w.name).c_str(),
+                        w.users[0].size(), w.matters[0].size(), w.users[1].size(),
+                        w.matters[1].size(), w.conflicts.size());
+        return 0;
+    }
+    if (sub == "show" && a.positional.size() == 3) {
+        auto wall = s.showWall(a.positional[2]);
+        if (!wall) return die(wall.error().message);
+        printWall(*wall);
+        return 0;
+    }
+    if (sub == "remove" && a.positional.size() == 3) {
+        auto r = s.removeWall(a.positional[2], actor);
+        if (!r) return die(r.error().message);
+        std::printf("wall %s removed\n", a.positional[2].c_str());
+        return 0;
+    }
+    return usage();
+}
+
+} // namespace
 
 int cmdAdmin(const Args& a) {
     if (a.opt("data").empty() || a.positional.empty()) return usage();
@@ -104,6 +199,7 @@ int cmdAdmin(const Args& a) {
                     done->devices, done->invites);
         return 0;
     }
+    if (cmd == "wall" && a.positional.size() >= 2) return adminWall(s, a, actor);
     if (cmd == "invites" || cmd == "revoke-invite") {
         // Titles and names are chosen by users: no tab or line break may break the columns.
         auto cell = [](std::string v) {

@@ -120,6 +120,12 @@ const char* const kBackupNotes =
     "integrity checks and re-verifies the journal chain and its signed checkpoints; it exits 1\n"
     "naming the first bad row. The data directory must belong to the user running the relay and\n"
     "be closed to group and others (mode 0700), or every command but init refuses it.\n";
+const char* const kWallNotes =
+    "An ethical wall keeps its two sides apart: the relay refuses (status 451, naming the wall)\n"
+    "a conversation, invite, invite redemption or matter handover that would put users of both\n"
+    "sides in one conversation, or a user of one side into a matter of the other (a matter's\n"
+    "members count as its side). MATTER is a matter's id or its exact title. A new wall lists the\n"
+    "conversations that already hold both sides and removes nobody. README, \"Ethical walls\".\n";
 const char* const kSyntaxNotes =
     "An option's value is the next argument or follows '=' (--data=DIR); -- ends the options.\n"
     "An unknown option, a missing or malformed value or a stray argument is refused (exit 2)\n"
@@ -290,6 +296,37 @@ const cmdline::CommandLine& commandLine() {
              "their devices and invites\n",
              {Option::value("to", "USER").required()},
              {Positional::required("USER")}},
+            {"admin wall add",
+             "  verbatim-relay admin --data DIR [--unlock-file PATH] wall add NAME --group-a "
+             "USER[,USER...] --group-b USER[,USER...]\n"
+             "                                     [--matter-a MATTER]... [--matter-b "
+             "MATTER]...   an ethical wall; lists the\n"
+             "                                     conversations that already cross it\n",
+             {Option::value("group-a", "USER[,USER...]").repeatable(),
+              Option::value("group-b", "USER[,USER...]").repeatable(),
+              Option::value("matter-a", "MATTER").repeatable(),
+              Option::value("matter-b", "MATTER").repeatable()},
+             {Positional::required("NAME")},
+             true,
+             [](const cmdline::Parsed& p) -> std::string {
+                 if (!p.has("group-a") && !p.has("matter-a"))
+                     return "side A is empty: give --group-a USER[,USER...] or --matter-a MATTER";
+                 if (!p.has("group-b") && !p.has("matter-b"))
+                     return "side B is empty: give --group-b USER[,USER...] or --matter-b MATTER";
+                 return {};
+             },
+             kWallNotes},
+            {"admin wall list",
+             "  verbatim-relay admin --data DIR [--unlock-file PATH] wall list      every wall "
+             "and its conflicts\n"},
+            {"admin wall show",
+             "  verbatim-relay admin --data DIR [--unlock-file PATH] wall show NAME\n",
+             {},
+             {Positional::required("NAME")}},
+            {"admin wall remove",
+             "  verbatim-relay admin --data DIR [--unlock-file PATH] wall remove NAME\n",
+             {},
+             {Positional::required("NAME")}},
             {"seal-keys",
              "  verbatim-relay seal-keys --data DIR --unlock-file PATH          seal the clear "
              "keys of an older relay\n",
@@ -335,8 +372,10 @@ Args toArgs(const cmdline::Parsed& p) {
     Args a;
     a.positional.assign(p.words.begin() + (p.words.empty() ? 0 : 1), p.words.end());
     a.positional.insert(a.positional.end(), p.positionals.begin(), p.positionals.end());
-    for (const auto& [name, values] : p.options)
+    for (const auto& [name, values] : p.options) {
         a.options[name] = values.back();
+        a.lists[name] = values;
+    }
     return a;
 }
 

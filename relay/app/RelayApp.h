@@ -54,6 +54,12 @@ namespace fs = std::filesystem;
 struct Args {
     std::vector<std::string> positional;
     std::map<std::string, std::string> options;
+    /// Every value of each option, in order (a repeatable option's; `options` keeps the last).
+    std::map<std::string, std::vector<std::string>> lists;
+    std::vector<std::string> all(const std::string& k) const {
+        auto it = lists.find(k);
+        return it == lists.end() ? std::vector<std::string>() : it->second;
+    }
     std::string opt(const std::string& k, const std::string& def = "") const {
         auto it = options.find(k);
         return it == options.end() ? def : it->second;

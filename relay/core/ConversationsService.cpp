@@ -174,6 +174,21 @@ Result<std::string> RelayService::inviteToMatter(const std::string& from, const 
             if (*closed)
                 return fail(ErrorCode::InvalidArgument, "this matter is closed; reopen it first");
         }
+        {
+            std::set<std::string> members;
+            if (*have) {
+                VERBATIM_TRY_LET(present, memberUsers(db, conv));
+                members = std::move(*present);
+            }
+            members.insert(from);
+            VERBATIM_TRY_LET(walled,
+                             refuseAtWalls(db, *have ? conv : std::string(), members,
+                                           "admin-invite", kAdminCliActor, {{"inviter", from}}));
+            if (!walled->empty()) {
+                out = fail(ErrorCode::InvalidArgument, *walled, int(kStatusEthicalWall));
+                return Completion(); // the refusal's entry commits alone
+            }
+        }
         if (!*have) {
             VERBATIM_TRY_LET(c, db.prepare("INSERT INTO conversations (id, title, is_matter, "
                                            "created_by, created_ms) VALUES (?, ?, 1, ?, ?)"));
@@ -271,6 +286,22 @@ void RelayService::onCreateConversation(const DeviceId& from, proto::Request& re
         return done(errorResponse(proto::STATUS_BAD_REQUEST,
                                   "title must be 1-200 bytes, at most 100 members"));
     return run([this, from, req](Database& db, proto::Response& out) -> Result<Completion> {
+        std::set<std::string> members(req.members().begin(), req.members().end());
+        members.insert(from.user);
+        for (const auto& u : members) {
+            VERBATIM_TRY_LET(known,
+                             exists(db, "SELECT 1 FROM users WHERE id = ?", std::string_view(u)));
+            if (!*known) return reject(proto::STATUS_NOT_FOUND, "unknown member");
+        }
+        // Checked before anything is written: a refusal commits its journal entry alone.
+        const std::string actor = from.user + "/" + std::to_string(from.device);
+        VERBATIM_TRY_LET(walled, refuseAtWalls(db, {}, members, "create-conversation", actor,
+                                               {{"matter", req.is_matter() ? "true" : "false"}}));
+        if (!walled->empty()) {
+            out.set_status(kStatusEthicalWall);
+            out.set_error(*walled);
+            return Completion();
+        }
         std::string id = randomHex(16);
         std::uint64_t now = wallClockMs();
         VERBATIM_TRY_LET(c, db.prepare("INSERT INTO conversations (id, title, is_matter, "
@@ -281,14 +312,9 @@ void RelayService::onCreateConversation(const DeviceId& from, proto::Request& re
             .bind(4, std::string_view(from.user))
             .bind(5, std::int64_t(now));
         VERBATIM_TRY(c->run());
-        std::set<std::string> members(req.members().begin(), req.members().end());
-        members.insert(from.user);
         VERBATIM_TRY_LET(
             m, db.prepare("INSERT INTO members (conversation, user, joined_ms) VALUES (?, ?, ?)"));
         for (const auto& u : members) {
-            VERBATIM_TRY_LET(known,
-                             exists(db, "SELECT 1 FROM users WHERE id = ?", std::string_view(u)));
-            if (!*known) return reject(proto::STATUS_NOT_FOUND, "unknown member");
             m->bind(1, std::string_view(id))
                 .bind(2, std::string_view(u))
                 .bind(3, std::int64_t(now));
@@ -375,6 +401,17 @@ void RelayService::onCreateInvite(const DeviceId& from, proto::Request& request,
                                         std::string_view(req.conversation_id())));
         if (*closed)
             return reject(proto::STATUS_MATTER_CLOSED, "this matter is closed; reopen it first");
+        // A matter that holds both sides of a wall (it did before the wall was made) takes
+        // nobody more in; the invitee is new, so only its present members can cross one.
+        VERBATIM_TRY_LET(members, memberUsers(db, req.conversation_id()));
+        VERBATIM_TRY_LET(walled, refuseAtWalls(db, req.conversation_id(), *members, "create-invite",
+                                               from.user + "/" + std::to_string(from.device),
+                                               {{"inviter", from.user}}));
+        if (!walled->empty()) {
+            out.set_status(kStatusEthicalWall);
+            out.set_error(*walled);
+            return Completion();
+        }
         VERBATIM_TRY_LET(token, mintInviteToken(db));
         std::uint64_t now = wallClockMs();
         // The device that makes it is recorded: the invite dies when that device is revoked
@@ -606,9 +643,11 @@ RelayService::offboard(const std::string& user, const std::string& to, const std
     if (user == to) return fail(ErrorCode::InvalidArgument, "hand the matters to someone else");
     Offboarded done;
     std::vector<std::function<void()>> after;
+    std::string refusal;
     auto ran = runAndWait([&](Database& db) -> Result<Completion> {
         done = {};
         after.clear();
+        refusal.clear();
         auto roleOf = [&](const std::string& u) -> Result<int> {
             VERBATIM_TRY_LET(st, db.prepare("SELECT role FROM users WHERE id = ?"));
             st->bind(1, std::string_view(u));
@@ -629,6 +668,19 @@ RelayService::offboard(const std::string& user, const std::string& to, const std
                                             "AND is_matter = 1 ORDER BY id"));
             st->bind(1, std::string_view(user));
             VERBATIM_TRY(st->forEachRow([&] { matters.push_back(st->columnText(0)); }));
+        }
+        // The colleague joins each matter the departing user leaves: not across a wall. Checked
+        // before anything is written, so a refusal commits its journal entry alone.
+        for (const auto& m : matters) {
+            VERBATIM_TRY_LET(members, memberUsers(db, m));
+            members->erase(user);
+            members->insert(to);
+            VERBATIM_TRY_LET(walled, refuseAtWalls(db, m, *members, "handover", actor,
+                                                   {{"from", user}, {"to", to}}));
+            if (!walled->empty()) {
+                refusal = "handing matter " + m + " to " + to + " is " + *walled;
+                return Completion();
+            }
         }
         for (const auto& m : matters) {
             VERBATIM_TRY(execute(db, "UPDATE conversations SET created_by = ? WHERE id = ?",
@@ -702,6 +754,7 @@ RelayService::offboard(const std::string& user, const std::string& to, const std
         });
     });
     if (!ran) return tl::unexpected(ran.error());
+    if (!refusal.empty()) return fail(ErrorCode::InvalidArgument, refusal, int(kStatusEthicalWall));
     return done;
 }
 

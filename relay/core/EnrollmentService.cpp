@@ -187,6 +187,17 @@ void RelayService::registerDevice(
                 if (*gone)
                     return reject(proto::STATUS_GONE, "the lawyer who made this invite no longer "
                                                       "has access; ask the firm for a new link");
+                // A link minted before a wall was made is judged now (issue 22): the refusal
+                // is journaled and commits alone, the token stays unused.
+                VERBATIM_TRY_LET(members, memberUsers(db, conversation));
+                VERBATIM_TRY_LET(
+                    walled,
+                    refuseAtWalls(db, conversation, *members, "redeem-invite", kTokenActor,
+                                  {{"invite", lookupOf(request->token())}, {"inviter", inviter}}));
+                if (!walled->empty())
+                    return Completion([done, text = *walled] {
+                        done(fail(ErrorCode::InvalidArgument, text, int(kStatusEthicalWall)), 0);
+                    });
             }
             // A device link dies with the device that made it: once that device is revoked or
             // wiped, whoever holds its unredeemed links must not enroll through them.

@@ -192,12 +192,31 @@ ALTER TABLE conversations ADD COLUMN closed_ms INTEGER;
 ALTER TABLE conversations ADD COLUMN closed_by TEXT;
 )sql";
 
+// Issue 22: ethical walls. A wall (walls.name) has two sides, 0 and 1; each side lists users
+// (kind 0: a user id) and matters (kind 1: a conversation id, whose members count as that side).
+// Nobody joins a conversation that would then hold people of both sides of one wall.
+inline constexpr std::string_view kRelaySchemaV11 = R"sql(
+CREATE TABLE walls (
+  name TEXT PRIMARY KEY,
+  created_ms INTEGER NOT NULL,
+  created_by TEXT NOT NULL               -- admin-cli
+);
+CREATE TABLE wall_entries (
+  wall TEXT NOT NULL REFERENCES walls(name),
+  side INTEGER NOT NULL,                 -- 0 or 1
+  kind INTEGER NOT NULL,                 -- 0 a user, 1 a matter
+  ref TEXT NOT NULL,                     -- the user id or the conversation id
+  PRIMARY KEY (wall, side, kind, ref)
+);
+CREATE INDEX wall_entries_by_ref ON wall_entries(kind, ref);
+)sql";
+
 /// Every migration in order: a store at version n has run the first n. Released migrations never
 /// change (tests/relay/RelaySchemaHistory.h keeps a copy of each as it shipped and checks it);
 /// a new version appends one.
-inline constexpr std::array<std::string_view, 10> kRelayMigrations = {
-    kRelaySchemaV1, kRelaySchemaV2, kRelaySchemaV3, kRelaySchemaV4, kRelaySchemaV5,
-    kRelaySchemaV6, kRelaySchemaV7, kRelaySchemaV8, kRelaySchemaV9, kRelaySchemaV10};
+inline constexpr std::array<std::string_view, 11> kRelayMigrations = {
+    kRelaySchemaV1, kRelaySchemaV2, kRelaySchemaV3, kRelaySchemaV4,  kRelaySchemaV5, kRelaySchemaV6,
+    kRelaySchemaV7, kRelaySchemaV8, kRelaySchemaV9, kRelaySchemaV10, kRelaySchemaV11};
 
 /// The PostgreSQL store's schema (issue 20): what the nine SQLite versions above make, in
 /// PostgreSQL's types (BIGINT for INTEGER, BYTEA for BLOB, DOUBLE PRECISION for REAL, an identity
@@ -298,9 +317,21 @@ ALTER TABLE conversations ADD COLUMN closed_ms BIGINT;
 ALTER TABLE conversations ADD COLUMN closed_by TEXT;
 )sql";
 
+/// Version 11 (issue 22, ethical walls) in PostgreSQL's types.
+inline constexpr std::string_view kRelayPgSchemaV11 = R"sql(
+CREATE TABLE walls (
+  name TEXT PRIMARY KEY, created_ms BIGINT NOT NULL, created_by TEXT NOT NULL
+);
+CREATE TABLE wall_entries (
+  wall TEXT NOT NULL REFERENCES walls(name), side BIGINT NOT NULL, kind BIGINT NOT NULL,
+  ref TEXT NOT NULL, PRIMARY KEY (wall, side, kind, ref)
+);
+CREATE INDEX wall_entries_by_ref ON wall_entries(kind, ref);
+)sql";
+
 /// The PostgreSQL store's migrations, numbered as kRelayMigrations: versions 1 to 8 never
 /// existed there (empty), version 9 makes the whole schema, later versions alter it.
-inline constexpr std::array<std::string_view, 10> kRelayPgMigrations = {
-    "", "", "", "", "", "", "", "", kRelayPgSchemaV9, kRelayPgSchemaV10};
+inline constexpr std::array<std::string_view, 11> kRelayPgMigrations = {
+    "", "", "", "", "", "", "", "", kRelayPgSchemaV9, kRelayPgSchemaV10, kRelayPgSchemaV11};
 
 } // namespace verbatim::relay

@@ -28,6 +28,7 @@
 #include "relay/core/Checkpointer.h"
 #include "relay/core/RateLimiter.h"
 #include "relay/core/StorageThread.h"
+#include "relay/core/Walls.h"
 #include "signal/SignalContext.h"
 #include "wire.pb.h"
 
@@ -199,6 +200,18 @@ public:
     /// `user-offboarded`. All journaled by `actor`.
     [[nodiscard]] Result<Offboarded> offboard(const std::string& user, const std::string& to,
                                               const std::string& actor);
+    /// Ethical walls (issue 22, relay/core/Walls.h; WallsService.cpp). addWall() checks every
+    /// name (unknown users and matters, a user or matter on both sides, an empty side, a name in
+    /// use are InvalidArgument or NotFound, and change nothing), stores the wall and journals
+    /// `wall-added` by `actor` in one transaction, and answers it with the conversations that
+    /// already cross it (nobody is removed).
+    [[nodiscard]] Result<WallInfo> addWall(const WallSpec& spec, const std::string& actor);
+    /// Every wall, by name, with the conversations that cross it now.
+    [[nodiscard]] Result<std::vector<WallInfo>> listWalls();
+    /// One wall (NotFound when there is none of that name).
+    [[nodiscard]] Result<WallInfo> showWall(const std::string& name);
+    /// Removes a wall (journaled `wall-removed`): what it refused is allowed from the commit on.
+    [[nodiscard]] Result<void> removeWall(const std::string& name, const std::string& actor);
 
     // ---- devices --------------------------------------------------------------------------------
     /// Redeems an enrollment or invite token and creates the device. `clientAddress` keys the
@@ -274,6 +287,14 @@ private:
     Result<void> recordAdminAction(storage::Database& db, const std::string& actor,
                                    std::string_view action, const std::string& target,
                                    std::string_view detail = {}, const AuditFields& extra = {});
+    /// The wall check of a request that would make `users` the members of `conversation`
+    /// (empty: one not created yet): when that crosses a wall, journals `wall-refused` by `actor`
+    /// (`request` names what was refused, `extra` adds fields) and answers the refusal's text,
+    /// which names the wall; "" when no wall is crossed (WallsService.cpp). Run it before the
+    /// job writes anything: a refused job commits the refusal's entry and nothing else.
+    Result<std::string> refuseAtWalls(storage::Database& db, const std::string& conversation,
+                                      const std::set<std::string>& users, std::string_view request,
+                                      const std::string& actor, const AuditFields& extra = {});
 
     // ---- requests: handle() looks the kind up in a table of these (RelayService.cpp) ----------
     // Each handler checks what it can without storage, answers `done` at once when it refuses,

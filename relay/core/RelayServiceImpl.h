@@ -1,7 +1,8 @@
 #pragma once
 /// @file RelayServiceImpl.h
 /// Private to relay/core: what RelayService's role files (KeysService.cpp, MessagesService.cpp,
-/// ConversationsService.cpp, DevicesService.cpp, EnrollmentService.cpp, JournalService.cpp)
+/// ConversationsService.cpp, WallsService.cpp, DevicesService.cpp, EnrollmentService.cpp,
+/// JournalService.cpp)
 /// share: how a failure becomes a Response, small statement helpers, and RequestRun, which runs
 /// one device request as a storage job. Not installed and not included outside relay/core.
 
@@ -166,6 +167,8 @@ Result<bool> inviterGone(Database& db, const std::string& inviter, std::uint32_t
 Result<std::vector<proto::DeviceAddress>> memberDevices(Database& db,
                                                         const std::string& conversation);
 Result<proto::Conversation> loadConversation(Database& db, const std::string& id);
+// WallsService.cpp: the user ids of a conversation's members (none for "").
+Result<std::set<std::string>> memberUsers(Database& db, const std::string& conversation);
 // DevicesService.cpp
 Result<proto::DeviceList> ownDevices(Database& db, const std::string& user);
 Result<std::vector<std::pair<DeviceId, proto::Frame>>>

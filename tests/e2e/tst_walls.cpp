@@ -1,0 +1,399 @@
+// Issue 22, ethical walls, against a real relay over TLS (devices and real clients) and the real
+// `verbatim-relay admin wall` program:
+//   - a wall refuses, with status 451 and a text naming the wall and no one behind it, a direct
+//     conversation or a matter opened with people of both sides, an invite into a matter that
+//     holds both sides, the redemption of a link minted before the wall, an administrator's
+//     invite and an offboarding handover into a walled matter; removing the wall lifts them;
+//   - a wall made over existing memberships lists the conversations that cross it and removes
+//     nobody;
+//   - walls and every refusal are journaled (`wall-added`, `wall-refused`, `wall-removed`) and the
+//     real Archive verifies the log clean;
+//   - bad input (unknown user or matter, a user on both sides, an empty side, a name in use) gets
+//     a clear error and changes nothing.
+
+#include <QtTest>
+
+#include <algorithm>
+
+#include "ClientParty.h"
+#include "E2EHarness.h"
+#include "RelayProgram.h"
+#include "client/compliance/Archive.h"
+#include "client/core/Client.h"
+#include "common/Bytes.h"
+
+using namespace verbatim;
+using namespace verbatim::e2e::parties;
+
+namespace {
+
+constexpr int kWall = 451;
+
+relay::WallSpec wall(const std::string& name, std::vector<std::string> a,
+                     std::vector<std::string> b, std::vector<std::string> mattersA = {},
+                     std::vector<std::string> mattersB = {}) {
+    relay::WallSpec s;
+    s.name = name;
+    s.users = {std::move(a), std::move(b)};
+    s.matters = {std::move(mattersA), std::move(mattersB)};
+    return s;
+}
+
+proto::Request createConversation(const std::string& title, bool matter,
+                                  std::vector<std::string> members) {
+    proto::Request r;
+    auto* c = r.mutable_create_conversation();
+    c->set_title(title);
+    c->set_is_matter(matter);
+    for (auto& m : members)
+        c->add_members(m);
+    return r;
+}
+
+proto::Request createInvite(const std::string& conversation) {
+    proto::Request r;
+    r.mutable_create_invite()->set_conversation_id(conversation);
+    return r;
+}
+
+/// The response's status, or -1 when the call failed.
+int statusOf(const Result<proto::Response>& r) {
+    return r ? int(r->status()) : -1;
+}
+
+/// The officer's archive of everything journaled so far, verified; `lines` gets the audit trail
+/// (`verbatim-journal audit`'s lines) as "action actor target detail".
+std::optional<compliance::VerifyReport> pullAndVerify(e2e::Harness& h, Party& officer,
+                                                      std::vector<std::string>* lines) {
+    QTemporaryDir dir;
+    std::vector<crypto::X25519Key> keys;
+    keys.push_back(std::move(*crypto::X25519Key::fromPrivate(*h.journalKey().privateKey())));
+    auto archive =
+        compliance::Archive::open(dir.path().toStdString() + "/a.archive", std::move(keys), true);
+    if (!archive) return std::nullopt;
+    if (!(*archive)->setManifest(view(*officer->firmManifest()),
+                                 officer->account().firmFingerprint))
+        return std::nullopt;
+    auto* c = officer.c.get();
+    if (!(*archive)->pull(
+            [c](std::uint64_t a, std::uint32_t l) { return c->pullJournalPage(a, l); }, {}))
+        return std::nullopt;
+    auto report = (*archive)->verify();
+    if (!report) return std::nullopt;
+    auto trail = (*archive)->auditTrail();
+    if (!trail) return std::nullopt;
+    for (const auto& a : *trail)
+        lines->push_back(a.action + " " + a.actor + " " + a.target + " " + a.detail);
+    return *report;
+}
+
+std::size_t countPrefix(const std::vector<std::string>& lines, const std::string& prefix) {
+    return std::size_t(std::count_if(
+        lines.begin(), lines.end(), [&](const std::string& l) { return l.rfind(prefix, 0) == 0; }));
+}
+
+} // namespace
+
+class TestWalls : public QObject {
+    Q_OBJECT
+
+private slots:
+    // Direct conversations and matters opened with both sides are refused (451, naming the wall
+    // and nobody of its other side); others are not; the wall's removal lifts the refusal.
+    void wallRefusesConversationsAcrossIt() {
+        e2e::Harness h;
+        QVERIFY(h.ok());
+        auto alice = h.enrollStaff("alice", proto::ROLE_LAWYER);
+        auto bob = h.enrollStaff("bob", proto::ROLE_LAWYER);
+        auto carl = h.enrollStaff("carl", proto::ROLE_LAWYER);
+        QVERIFY(alice && bob && carl);
+        QVERIFY(alice->connect(h.endpoint()));
+        QVERIFY(bob->connect(h.endpoint()));
+        auto added = h.service().addWall(wall("Acme v Beta", {"alice"}, {"bob"}), "admin-cli");
+        QVERIFY2(added, added ? "" : added.error().message.c_str());
+        QVERIFY(added->conflicts.empty());
+
+        auto direct = alice->connection->call(createConversation("Lunch", false, {"bob"}));
+        QCOMPARE(statusOf(direct), kWall);
+        QVERIFY2(direct->error().find("\"Acme v Beta\"") != std::string::npos,
+                 direct->error().c_str());
+        // The refused party learns the wall's name, not who stands on its other side.
+        QVERIFY(direct->error().find("bob") == std::string::npos);
+        auto reverse = bob->connection->call(createConversation("Lunch", false, {"alice"}));
+        QCOMPARE(statusOf(reverse), kWall);
+        QVERIFY(reverse->error().find("alice") == std::string::npos);
+        // A matter opened with a member of the other side: the member is not added.
+        auto matter = alice->connection->call(createConversation("Estate", true, {"carl", "bob"}));
+        QCOMPARE(statusOf(matter), kWall);
+        proto::Request list;
+        list.mutable_list_conversations();
+        auto listed = bob->connection->call(list);
+        QVERIFY(listed && listed->status() == proto::STATUS_OK);
+        QCOMPARE(listed->conversations().conversations_size(), 0);
+        // Outside the wall nothing changes.
+        auto fine = alice->connection->call(createConversation("Estate", true, {"carl"}));
+        QCOMPARE(statusOf(fine), 0);
+
+        QVERIFY(h.service().removeWall("Acme v Beta", "admin-cli"));
+        auto after = alice->connection->call(createConversation("Lunch", false, {"bob"}));
+        QCOMPARE(statusOf(after), 0);
+    }
+
+    // A wall made over a matter that already holds both sides lists it and removes nobody; from
+    // then on nobody joins it: no invite is made (by the lawyer or the administrator), a link
+    // minted before the wall enrols nobody (real client and raw registration), and after the
+    // wall's removal the same link works. Every act journaled; verify clean.
+    void wallOverExistingMembershipsListsConflictsAndStopsJoins() {
+        e2e::Harness h;
+        QVERIFY(h.ok());
+        auto alice = h.enrollStaff("alice", proto::ROLE_LAWYER);
+        auto bob = h.enrollStaff("bob", proto::ROLE_LAWYER);
+        QVERIFY(alice && bob);
+        QVERIFY(alice->connect(h.endpoint()));
+        auto made = alice->connection->call(createConversation("Estate", true, {"bob"}));
+        QCOMPARE(statusOf(made), 0);
+        const std::string conv = made->conversation().id();
+        auto early = alice->connection->call(createInvite(conv));
+        QCOMPARE(statusOf(early), 0);
+        const std::string oldLink = early->invite().link();
+        const std::string oldToken = e2e::linkToken(oldLink);
+        QCOMPARE(oldToken.size(), std::size_t(32));
+
+        auto added = h.service().addWall(wall("Screen 7", {"alice"}, {"bob"}), "admin-cli");
+        QVERIFY2(added, added ? "" : added.error().message.c_str());
+        QCOMPARE(added->conflicts.size(), std::size_t(1));
+        QCOMPARE(added->conflicts[0].conversation, conv);
+        QCOMPARE(added->conflicts[0].title, std::string("Estate"));
+        QVERIFY(added->conflicts[0].matter);
+        auto shown = h.service().showWall("Screen 7");
+        QVERIFY(shown && shown->conflicts.size() == 1);
+        // Nobody was removed.
+        proto::Request members;
+        members.mutable_list_member_devices()->set_conversation_id(conv);
+        auto devices = alice->connection->call(members);
+        QVERIFY(devices && devices->status() == proto::STATUS_OK);
+        QCOMPARE(devices->member_devices().devices_size(), 2);
+
+        // The lawyer's invite and the administrator's are refused.
+        auto invite = alice->connection->call(createInvite(conv));
+        QCOMPARE(statusOf(invite), kWall);
+        QVERIFY(invite->error().find("\"Screen 7\"") != std::string::npos);
+        QVERIFY(invite->invite().link().empty());
+        auto adminInvite = h.service().inviteToMatter("alice", "Estate", 3600 * 1000);
+        QVERIFY(!adminInvite);
+        QCOMPARE(adminInvite.error().detail, kWall);
+
+        // The link minted before the wall: 451 over HTTPS, naming the wall; the real client says
+        // so and is not enrolled; the token stays unused.
+        auto ctx = *signal::SignalContext::create();
+        auto reg = e2e::Device::create(ctx);
+        auto refused = client::RelayConnection::registerDevice(h.endpoint(),
+                                                               reg->registration(oldToken, "Dora"));
+        QVERIFY(!refused);
+        QCOMPARE(refused.error().detail, kWall);
+        QVERIFY2(refused.error().message.find("\"Screen 7\"") != std::string::npos,
+                 refused.error().message.c_str());
+        QVERIFY(refused.error().message.find("bob") == std::string::npos);
+        QVERIFY(!joinParty(h.link("join", oldToken), "Dora", true));
+        auto users = h.service().listUsers();
+        QVERIFY(users);
+        QVERIFY(std::none_of(users->begin(), users->end(),
+                             [](const auto& u) { return u.role == proto::ROLE_CLIENT; }));
+
+        // Removing the wall lifts it: the same link enrols the client into the matter.
+        QVERIFY(h.service().removeWall("Screen 7", "admin-cli"));
+        auto listed = h.service().listWalls();
+        QVERIFY(listed && listed->empty());
+        auto client = joinParty(h.link("join", oldToken), "Dora", true);
+        QVERIFY(client);
+        QCOMPARE(client->account().user.substr(0, 7), std::string("client-"));
+
+        // Journaled: the wall with its conflict, each refusal (no message content: none was
+        // involved, and the entry names the wall and the request), the removal; verify clean.
+        auto officer = joinParty(h.enrollLink("officer", proto::ROLE_COMPLIANCE), "Officer");
+        QVERIFY(officer);
+        officer->start();
+        QVERIFY(eventually([&] { return officer->isConnected(); }));
+        std::vector<std::string> lines;
+        auto report = pullAndVerify(h, *officer, &lines);
+        QVERIFY(report);
+        for (const auto& p : report->problems)
+            qWarning("problem at %llu: %s %s", (unsigned long long)p.sequence, p.fault.c_str(),
+                     p.detail.c_str());
+        QVERIFY(report->problems.empty());
+        QCOMPARE(countPrefix(lines, "wall-added admin-cli Screen 7 1"), std::size_t(1));
+        QCOMPARE(countPrefix(lines, "wall-refused alice/1 " + conv + " Screen 7"), std::size_t(1));
+        QCOMPARE(countPrefix(lines, "wall-refused admin-cli " + conv + " Screen 7"),
+                 std::size_t(1));
+        // Two redemptions of the old link: the raw one and the real client's.
+        QCOMPARE(countPrefix(lines, "wall-refused token " + conv + " Screen 7"), std::size_t(2));
+        QCOMPARE(countPrefix(lines, "wall-removed admin-cli Screen 7"), std::size_t(1));
+        QCOMPARE(countPrefix(lines, "invite-redeemed token"), std::size_t(1));
+    }
+
+    // A wall between a matter and a user: the user is kept out of the matter (an offboarding
+    // handover to them is refused, and changes nothing), and out of conversations with the
+    // matter's members.
+    void walledMatterKeepsTheOtherSideOut() {
+        e2e::Harness h;
+        QVERIFY(h.ok());
+        auto alice = h.enrollStaff("alice", proto::ROLE_LAWYER);
+        auto bob = h.enrollStaff("bob", proto::ROLE_LAWYER);
+        auto dan = h.enrollStaff("dan", proto::ROLE_LAWYER);
+        QVERIFY(alice && bob && dan);
+        QVERIFY(alice->connect(h.endpoint()));
+        QVERIFY(bob->connect(h.endpoint()));
+        auto made = alice->connection->call(createConversation("Acme merger", true, {"dan"}));
+        QCOMPARE(statusOf(made), 0);
+        const std::string conv = made->conversation().id();
+        // The matter by its title, the user by id.
+        auto added =
+            h.service().addWall(wall("Acme screen", {}, {"bob"}, {"Acme merger"}), "admin-cli");
+        QVERIFY2(added, added ? "" : added.error().message.c_str());
+        QCOMPARE(added->matters[0], std::vector<std::string>{conv});
+        QVERIFY(added->conflicts.empty());
+
+        // The matter's members stand on its side: bob may not open a conversation with them.
+        auto withDan = bob->connection->call(createConversation("Coffee", false, {"dan"}));
+        QCOMPARE(statusOf(withDan), kWall);
+        QVERIFY(withDan->error().find("\"Acme screen\"") != std::string::npos);
+
+        // Offboarding alice to bob would hand him the matter: refused whole, nothing changed.
+        auto handover = h.service().offboard("alice", "bob", "admin-cli");
+        QVERIFY(!handover);
+        QCOMPARE(handover.error().detail, kWall);
+        QVERIFY2(handover.error().message.find("\"Acme screen\"") != std::string::npos,
+                 handover.error().message.c_str());
+        auto devices = h.service().listDevices("alice");
+        QVERIFY(devices && devices->size() == 1 && devices->front().revokedMs == 0);
+        proto::Request members;
+        members.mutable_list_member_devices()->set_conversation_id(conv);
+        auto still = alice->connection->call(members);
+        QCOMPARE(statusOf(still), 0);
+        // To someone outside the wall it goes through.
+        auto toDan = h.service().offboard("alice", "dan", "admin-cli");
+        QVERIFY2(toDan, toDan ? "" : toDan.error().message.c_str());
+        QCOMPARE(toDan->matters, std::size_t(1));
+    }
+
+    // Bad input gets a clear error and changes nothing (no wall stored, nothing journaled).
+    void badWallInputChangesNothing() {
+        e2e::Harness h;
+        QVERIFY(h.ok());
+        auto alice = h.enrollStaff("alice", proto::ROLE_LAWYER);
+        auto bob = h.enrollStaff("bob", proto::ROLE_LAWYER);
+        QVERIFY(alice && bob);
+        QVERIFY(alice->connect(h.endpoint()));
+        auto direct = alice->connection->call(createConversation("Chat", false, {"bob"}));
+        QCOMPARE(statusOf(direct), 0);
+        QVERIFY(h.service().addWall(wall("Existing", {"alice"}, {"bob"}), "admin-cli"));
+        const auto head = h.service().journalHead().first;
+        struct Case {
+            relay::WallSpec spec;
+            std::string says;
+        };
+        const std::vector<Case> cases = {
+            {wall("W", {"alice"}, {"nobody"}), "no such user: nobody"},
+            {wall("W", {"alice", "bob"}, {"bob"}), "bob is on both sides"},
+            {wall("W", {"alice"}, {}), "side B is empty"},
+            {wall("W", {}, {"bob"}), "side A is empty"},
+            {wall("Existing", {"alice"}, {"bob"}), "a wall named \"Existing\" exists"},
+            {wall("", {"alice"}, {"bob"}), "a wall's name is 1-100 bytes"},
+            {wall("W\n2", {"alice"}, {"bob"}), "a wall's name is 1-100 bytes"},
+            {wall("W", {"alice"}, {}, {}, {"No such matter"}), "no such matter: No such matter"},
+            {wall("W", {"alice"}, {}, {}, {direct->conversation().id()}),
+             "is a direct conversation, not a matter"},
+        };
+        for (const auto& c : cases) {
+            auto r = h.service().addWall(c.spec, "admin-cli");
+            QVERIFY2(!r, c.says.c_str());
+            QVERIFY2(r.error().message.find(c.says) != std::string::npos,
+                     (r.error().message + " (expected: " + c.says + ")").c_str());
+        }
+        auto missing = h.service().removeWall("Nonexistent", "admin-cli");
+        QVERIFY(!missing);
+        QVERIFY(missing.error().message.find("no such wall: Nonexistent") != std::string::npos);
+        auto walls = h.service().listWalls();
+        QVERIFY(walls && walls->size() == 1 && walls->front().name == "Existing");
+        QCOMPARE(h.service().journalHead().first, head);
+    }
+
+    // The real program: `verbatim-relay admin wall add|list|show|remove` on an initialised relay,
+    // its refusals of bad input (exit 1 or 2, nothing stored) and the conflict listing.
+    void adminWallCommands() {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QString data = dir.path() + "/data", unlock = dir.path() + "/relay.unlock";
+        const auto env = e2e::relayEnvironment("walls-test-passphrase-long-enough");
+        auto journalKey = *crypto::X25519Key::generate();
+        {
+            QFile f(dir.path() + "/journal.pub");
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write(QByteArray::fromStdString(toHex(journalKey.publicKey())));
+        }
+        auto relay = [&](const QStringList& args) {
+            return e2e::runProgram(VERBATIM_RELAY_BIN, args, env);
+        };
+        auto init = relay({"init", "--data", data, "--unlock-file", unlock, "--firm", "Walls LLP",
+                           "--journal-key", dir.path() + "/journal.pub", "--root-key-out",
+                           dir.path() + "/root.key", "--address", "127.0.0.1:1"});
+        QVERIFY2(init.code == 0, qPrintable(init.err));
+        auto admin = [&](const QStringList& args) {
+            return relay(QStringList{"admin", "--data", data, "--unlock-file", unlock} + args);
+        };
+        for (const char* u : {"alice", "bob", "carl"})
+            QCOMPARE(admin({"enroll", u, "--role", "lawyer"}).code, 0);
+        QCOMPARE(admin({"invite", "--from", "alice", "--matter", "Estate"}).code, 0);
+
+        auto add =
+            admin({"wall", "add", "Acme v Beta", "--group-a", "alice,carl", "--group-b", "bob"});
+        QVERIFY2(add.code == 0, qPrintable(add.err));
+        QVERIFY2(add.out.contains("side A\tusers alice,carl"), qPrintable(add.out));
+        QVERIFY(add.out.contains("conflicts\t0"));
+        // A matter by title on side B: alice is in it, so it is a conflict at once.
+        auto overMatter =
+            admin({"wall", "add", "Estate screen", "--group-a", "alice", "--matter-b", "Estate"});
+        QVERIFY2(overMatter.code == 0, qPrintable(overMatter.err));
+        QVERIFY2(overMatter.out.contains("conflicts\t1"), qPrintable(overMatter.out));
+        QVERIFY(overMatter.out.contains("\tmatter\tEstate"));
+        QVERIFY(overMatter.out.contains("nobody was removed"));
+
+        struct Bad {
+            QStringList args;
+            int code;
+            QString says;
+        };
+        const std::vector<Bad> bad = {
+            {{"wall", "add", "W", "--group-a", "alice", "--group-b", "nobody"},
+             1,
+             "no such user: nobody"},
+            {{"wall", "add", "W", "--group-a", "alice,bob", "--group-b", "bob"},
+             1,
+             "bob is on both sides"},
+            {{"wall", "add", "W", "--group-a", "alice"}, 2, "side B is empty"},
+            {{"wall", "add", "W", "--group-a", "alice,", "--group-b", "bob"}, 1, "none empty"},
+            {{"wall", "add", "Acme v Beta", "--group-a", "alice", "--group-b", "bob"}, 1, "exists"},
+            {{"wall", "show", "Nope"}, 1, "no such wall: Nope"},
+            {{"wall", "remove", "Nope"}, 1, "no such wall: Nope"},
+        };
+        for (const auto& b : bad) {
+            auto r = admin(b.args);
+            QVERIFY2(r.code == b.code, qPrintable(b.args.join(' ') + ": " + r.err));
+            QVERIFY2(r.err.contains(b.says), qPrintable(r.err));
+        }
+        auto list = admin({"wall", "list"});
+        QCOMPARE(list.code, 0);
+        QVERIFY2(list.out.contains("Acme v Beta\t2\t0\t1\t0\t0"), qPrintable(list.out));
+        QVERIFY(list.out.contains("Estate screen\t1\t0\t0\t1\t1"));
+        QCOMPARE(list.out.count('\n'), 3); // the header and the two walls: nothing else stored
+        auto show = admin({"wall", "show", "Estate screen"});
+        QCOMPARE(show.code, 0);
+        QVERIFY(show.out.contains("conflict\t"));
+        QCOMPARE(admin({"wall", "remove", "Acme v Beta"}).code, 0);
+        auto after = admin({"wall", "list"});
+        QVERIFY(!after.out.contains("Acme v Beta"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestWalls)
+#include "tst_walls.moc"
