@@ -3,7 +3,9 @@
 /// The archive's inside, shared by its files (private to the compliance library):
 ///   Archive.cpp          opening, state, reports
 ///   ArchiveChecks.cpp    the checks of a batch of rows: chain, opening, devices
-///   ArchiveIngest.cpp    pull: pages in, checks, the writer, judging the stored records
+///   ArchiveIngest.cpp    pull: pages in, through the checks, to the writer; the rewrite probe
+///   ArchiveStore.cpp     the writer: a checked batch into the tables, then its attachments
+///   ArchiveJudge.cpp     the content checks (ContentJudge) over the stored records
 ///   ArchiveVerify.cpp    verify: everything again from the stored rows
 ///   ArchiveQueries.cpp   browsing, timelines, search, attachments, the audit trail
 /// and, beside them, ArchiveSchema (tables), Faults (fault ids), ContentJudge, TimeText.
