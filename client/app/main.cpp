@@ -71,8 +71,10 @@ QString commandLineError(QCommandLineParser& cli, const QList<QCommandLineOption
     const auto links = cli.positionalArguments();
     if (links.size() > 1)
         return QString("unexpected argument '%1' (one link at most)").arg(links[1]);
-    if (!links.isEmpty() && !links[0].startsWith("verbatim://"))
-        return QString("unexpected argument '%1' (a link starts with verbatim://)").arg(links[0]);
+    // An invite's web form (https://HOST:PORT/i/#…) is a link as well (issue 23).
+    if (!links.isEmpty() && !links[0].startsWith("verbatim://") && !links[0].startsWith("https://"))
+        return QString("unexpected argument '%1' (a link starts with verbatim:// or https://)")
+            .arg(links[0]);
     return {};
 }
 

@@ -43,7 +43,7 @@ Result<Link> parseLink(std::string_view text) {
         auto path = text.substr(0, hash);
         if (path.ends_with("/enroll"))
             link.kind = Link::Kind::Enroll;
-        else if (path.ends_with("/join"))
+        else if (path.ends_with("/join") || path.ends_with("/i/")) // /i/: the relay's invite page
             link.kind = Link::Kind::Join;
         else
             return fail(ErrorCode::Malformed, "unknown link kind (expected enroll or join)");
@@ -95,6 +95,16 @@ Result<Link> parseLink(std::string_view text) {
     if (!link.linkMakerKey.empty() && (link.linkMakerKey.size() != 64 || !isHex(link.linkMakerKey)))
         return fail(ErrorCode::Malformed, "link has a malformed device key");
     return link;
+}
+
+std::string webInviteLink(std::string_view verbatimLink) {
+    constexpr std::string_view kPrefix = "verbatim://join?";
+    if (!verbatimLink.starts_with(kPrefix)) return {};
+    auto parsed = parseLink(verbatimLink);
+    if (!parsed) return {};
+    const auto params = verbatimLink.substr(kPrefix.size());
+    return "https://" + parsed->host + ":" + std::to_string(parsed->port) + "/i/#" +
+           std::string(params);
 }
 
 } // namespace verbatim::client

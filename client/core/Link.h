@@ -3,8 +3,10 @@
 /// Enrollment and invite links:
 ///   verbatim://enroll?relay=HOST:PORT&token=T&firm=FINGERPRINT[&tls=PIN]
 ///   verbatim://join?relay=HOST:PORT&token=T&firm=FINGERPRINT[&tls=PIN]
-/// and the web form https://HOST[:PORT]/join#relay=...&token=... whose parameters sit in the
-/// fragment (never sent to a server, so never logged). The token is a secret: never log a link.
+/// and the web forms https://HOST[:PORT]/join#relay=...&token=... and (invites, issue 23)
+/// https://HOST:PORT/i/#relay=...&token=..., whose parameters sit in the fragment (never sent to a
+/// server, so never logged; the relay serves a landing page at /i/ that opens the app). The token
+/// is a secret: never log a link.
 
 #include <string>
 
@@ -31,5 +33,10 @@ struct Link {
 };
 
 [[nodiscard]] Result<Link> parseLink(std::string_view text);
+
+/// The web form of an invite link `verbatim://join?PARAMS`: `https://HOST:PORT/i/#PARAMS`, the
+/// HOST:PORT of its `relay` (the relay serves the landing page there), the same parameters in the
+/// fragment. Empty when `verbatimLink` is not a valid `verbatim://join` link.
+std::string webInviteLink(std::string_view verbatimLink);
 
 } // namespace verbatim::client

@@ -1,7 +1,7 @@
 /// @file HttpSession.cpp
 /// One TLS connection before it is a WebSocket: registration (POST /v1/register), attachment
-/// blob upload and download, and the authenticated WebSocket upgrade, which hands the stream to
-/// a WebSocketSession.
+/// blob upload and download, the invite landing page (GET /i/), and the authenticated WebSocket
+/// upgrade, which hands the stream to a WebSocketSession.
 
 #include <algorithm>
 #include <charconv>
@@ -12,6 +12,7 @@
 
 #include "net/BeastNames.h"
 #include "relay/net/HttpFields.h"
+#include "relay/net/InvitePage.h"
 #include "relay/net/ServerState.h"
 
 namespace verbatim::relay {
@@ -82,6 +83,9 @@ private:
             return respondOk(std::string(m.begin(), m.end()),
                              "application/octet-stream"); // not protobuf
         }
+        if (req.method() == http::verb::get &&
+            isInvitePageTarget(std::string_view(req.target().data(), req.target().size())))
+            return respondInvitePage();
         if (req.method() == http::verb::post && req.target() == "/v1/register") {
             http::async_read(
                 m_stream, m_buffer, *m_parser,
@@ -319,6 +323,24 @@ private:
             res->set(http::field::retry_after, std::to_string((retryAfterMs + 999) / 1000));
         res->keep_alive(false);
         res->body() = textBody(message);
+        res->prepare_payload();
+        write(res);
+    }
+
+    // The invite landing page (InvitePage.h): static, public, the same for everyone. The token
+    // is in the link's fragment, which never reaches here. Not cached (a shared cache has no
+    // business with it) and it never passes its address on as a referrer.
+    void respondInvitePage() {
+        const auto& page = invitePage();
+        auto res = std::make_shared<http::response<http::string_body>>(http::status::ok, 11);
+        res->set(http::field::server, "verbatim-relay");
+        res->set(http::field::content_type, "text/html; charset=utf-8");
+        res->set("Content-Security-Policy", page.contentSecurityPolicy);
+        res->set(http::field::cache_control, "no-store");
+        res->set("Referrer-Policy", "no-referrer");
+        res->set("X-Content-Type-Options", "nosniff");
+        res->keep_alive(false);
+        res->body() = page.html;
         res->prepare_payload();
         write(res);
     }

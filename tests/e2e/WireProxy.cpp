@@ -11,6 +11,7 @@
 #include <array>
 #include <deque>
 #include <mutex>
+#include <sstream>
 #include <thread>
 
 #include "wire.pb.h"
@@ -96,6 +97,7 @@ struct WireProxy::State {
     std::optional<std::string> manifestType, refusal, success;
     int retyped = 0, rewritten = 0;
     std::vector<std::string> clientMessages;
+    std::vector<std::string> requestHeads;
 
     ssl::context serverTls{ssl::context::tls_server};
     ssl::context clientTls{ssl::context::tls_client};
@@ -177,6 +179,13 @@ private:
     void forwardRequest() {
         m_upgrade = beast::websocket::is_upgrade(m_req);
         m_target = std::string(m_req.target());
+        {
+            // The request line and every header field, as the relay gets them.
+            std::ostringstream head;
+            head << m_req.base();
+            std::lock_guard lock(m_s.mutex);
+            m_s.requestHeads.push_back(head.str());
+        }
         http::async_write(m_up, m_req, [self = shared_from_this()](auto ec, std::size_t) {
             if (ec) return self->close();
             self->m_resParser.emplace();
@@ -377,6 +386,11 @@ int WireProxy::answersRewritten() const {
 std::vector<std::string> WireProxy::clientMessages() const {
     std::lock_guard lock(m->mutex);
     return m->clientMessages;
+}
+
+std::vector<std::string> WireProxy::requestHeads() const {
+    std::lock_guard lock(m->mutex);
+    return m->requestHeads;
 }
 
 } // namespace verbatim::e2e

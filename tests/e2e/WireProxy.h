@@ -42,6 +42,8 @@ public:
 
     /// The payloads of the WebSocket data messages clients sent so far, reassembled, in order.
     std::vector<std::string> clientMessages() const;
+    /// The head (request line and header fields) of every HTTP request clients sent, in order.
+    std::vector<std::string> requestHeads() const;
 
     struct State; ///< the implementation (WireProxy.cpp)
 
