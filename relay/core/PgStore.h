@@ -37,6 +37,11 @@ bool isPostgresUrl(std::string_view store);
 /// bookkeeping row exists. The URL may carry a password: it is never logged nor put in errors.
 [[nodiscard]] Result<std::unique_ptr<storage::Database>> openPostgres(const std::string& url);
 
+class SharedBuckets;
+/// The rate-limit buckets of every node on the store at `url` (table verbatim_rate_limits, made
+/// here if missing), on a connection of their own (RateLimiter::share). Thread-safe.
+[[nodiscard]] Result<std::unique_ptr<SharedBuckets>> openPostgresRateLimits(const std::string& url);
+
 /// LISTEN on `channel` over a connection of its own (issue 20: cross-node wake-ups). PostgreSQL
 /// delivers a NOTIFY only once its transaction committed. `onNotify(payload)` runs on the
 /// listener's thread for each one; after a lost connection comes back it runs once with an

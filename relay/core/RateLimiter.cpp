@@ -4,6 +4,8 @@
 #include <chrono>
 #include <cmath>
 
+#include "common/Log.h"
+
 namespace verbatim::relay {
 
 namespace {
@@ -22,9 +24,67 @@ double RateLimiter::level(const Bucket& b, const BucketSpec& spec, std::uint64_t
                     b.tokens + double(nowMs - b.updatedMs) / 1000.0 * spec.perSecond);
 }
 
+void RateLimiter::share(std::unique_ptr<SharedBuckets> shared) {
+    std::lock_guard lock(m_mutex);
+    m_shared = std::move(shared);
+}
+
+std::uint64_t RateLimiter::leaseSize(const BucketSpec& spec) {
+    const double n = std::min(std::floor(spec.capacity / 10), std::floor(spec.perSecond / 20));
+    return n >= 1 ? std::uint64_t(std::min(n, 1e15)) : 1;
+}
+
+void RateLimiter::sharedFailed(const Error& e) const {
+    // Once, then every thousandth failure: an outage must not flood the log.
+    if (m_sharedFailures++ % 1000 == 0)
+        log::write(log::Level::Warn, "rate_limits.shared_unavailable",
+                   {{"error", e.message}, {"counting", "on this node"}});
+}
+
 std::uint64_t RateLimiter::take(const std::string& key, const BucketSpec& spec,
                                 std::uint64_t nowMs) {
+    SharedBuckets* shared = nullptr;
+    {
+        std::lock_guard lock(m_mutex);
+        shared = m_shared.get();
+        if (!shared) return takeLocal(key, spec, nowMs);
+        auto it = m_leases.find(key);
+        if (it != m_leases.end()) {
+            if (it->second.tokens >= 1 && nowMs < it->second.expiresMs) {
+                --it->second.tokens;
+                return 0;
+            }
+            // The store said when its next token comes; no node can make it come sooner, so a
+            // device that keeps asking costs no round trip until then.
+            if (nowMs < it->second.emptyUntilMs) return it->second.emptyUntilMs - nowMs;
+            m_leases.erase(it);
+        }
+        // Leases of keys nobody used for a while go, as full buckets do below.
+        if (m_leases.size() >= m_pruneAt)
+            std::erase_if(m_leases, [&](const auto& l) { return nowMs >= l.second.expiresMs; });
+    }
+    // The round trip runs outside the lock: other keys go on meanwhile. Two callers racing for
+    // one key both lease from the store, which counts each; the leftovers add up here.
+    auto grant = shared->lease(key, spec, leaseSize(spec));
     std::lock_guard lock(m_mutex);
+    if (!grant) {
+        sharedFailed(grant.error());
+        return takeLocal(key, spec, nowMs);
+    }
+    auto& lease = m_leases[key];
+    if (grant->tokens == 0) {
+        const auto wait = std::max<std::uint64_t>(1, grant->waitMs);
+        lease.emptyUntilMs = nowMs + wait;
+        lease.expiresMs = lease.emptyUntilMs;
+        return wait;
+    }
+    lease.tokens += grant->tokens - 1;
+    lease.expiresMs = nowMs + kLeaseMs;
+    return 0;
+}
+
+std::uint64_t RateLimiter::takeLocal(const std::string& key, const BucketSpec& spec,
+                                     std::uint64_t nowMs) {
     // Keys include addresses and device pairs, so the map would grow with every new one: a bucket
     // that has refilled is the same as none, and goes.
     if (m_buckets.size() >= m_pruneAt || nowMs - std::min(nowMs, m_prunedMs) >= 60000) prune(nowMs);
@@ -42,7 +102,26 @@ std::uint64_t RateLimiter::take(const std::string& key, const BucketSpec& spec,
 
 std::uint64_t RateLimiter::peek(const std::string& key, const BucketSpec& spec,
                                 std::uint64_t nowMs) const {
+    SharedBuckets* shared = nullptr;
+    {
+        std::lock_guard lock(m_mutex);
+        shared = m_shared.get();
+        if (!shared) return peekLocal(key, spec, nowMs);
+        auto it = m_leases.find(key);
+        if (it != m_leases.end() && it->second.tokens >= 1 && nowMs < it->second.expiresMs)
+            return 0;
+    }
+    auto wait = shared->wait(key, spec);
     std::lock_guard lock(m_mutex);
+    if (!wait) {
+        sharedFailed(wait.error());
+        return peekLocal(key, spec, nowMs);
+    }
+    return *wait;
+}
+
+std::uint64_t RateLimiter::peekLocal(const std::string& key, const BucketSpec& spec,
+                                     std::uint64_t nowMs) const {
     auto it = m_buckets.find(key);
     if (it == m_buckets.end()) return spec.capacity >= 1.0 ? 0 : waitFor(spec.capacity, spec);
     return waitFor(level(it->second, spec, nowMs), spec);

@@ -102,6 +102,9 @@ Result<std::unique_ptr<RelayService>> RelayService::open(std::unique_ptr<storage
                          PgListener::start(self->m_config.postgresUrl, "verbatim_queue",
                                            [raw](std::string_view p) { raw->onNotify(p); }));
         self->m_listener = std::move(*listener);
+        // Rate limits count across nodes: a device spreading requests over them gets one budget.
+        VERBATIM_TRY_LET(buckets, openPostgresRateLimits(self->m_config.postgresUrl));
+        self->m_limiter.share(std::move(*buckets));
     }
     return self;
 }
