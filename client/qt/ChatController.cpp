@@ -260,4 +260,8 @@ void ChatController::search(const QString& query) {
     m_search.reset(r ? std::move(*r) : std::vector<client::MessageView>{});
 }
 
+void ChatController::copyText(const QString& text) {
+    m_app.copyToClipboard(text);
+}
+
 } // namespace verbatim::qt

@@ -90,6 +90,8 @@ public:
     Q_INVOKABLE bool safetyNumberChanged(const QString& user);
     Q_INVOKABLE bool acceptSafetyNumber(const QString& user);
     Q_INVOKABLE void search(const QString& query);
+    /// Puts `text` (a message's body, a link, an invite link) on the clipboard.
+    Q_INVOKABLE void copyText(const QString& text);
 
     // ---- for the AppController ----------------------------------------------------------------
     /// Reads the conversation list again (and the open one's participants).

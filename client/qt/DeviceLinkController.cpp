@@ -99,6 +99,10 @@ void DeviceLinkController::createDeviceLink() {
     });
 }
 
+void DeviceLinkController::copyDeviceLink() {
+    if (!m_deviceLink.isEmpty()) m_app.copyToClipboard(m_deviceLink);
+}
+
 void DeviceLinkController::clearDeviceLink() {
     ++m_deviceLinkRequest;
     m_deviceLinkTimer.stop();

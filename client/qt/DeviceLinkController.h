@@ -68,6 +68,8 @@ public:
     /// Forgets the device link (the dialog showing it closed). It stays valid on the relay
     /// until used or expired.
     Q_INVOKABLE void clearDeviceLink();
+    /// Puts the device link on the clipboard (a credential: only when the user asks).
+    Q_INVOKABLE void copyDeviceLink();
 
     // ---- for the AppController ----------------------------------------------------------------
     /// A device was added or waits for approval (the core's event; GUI thread).

@@ -65,6 +65,11 @@ SessionController::SessionController(AppController& app) : QObject(&app), m_app(
                    ? QStringLiteral("unlock")
                    : QStringLiteral("onboarding");
     updateUnlockWarning();
+    connect(&app, &AppController::errorChanged, this, &SessionController::errorChanged);
+}
+
+QString SessionController::error() const {
+    return m_app.error();
 }
 
 QString SessionController::userId() const {

@@ -54,6 +54,9 @@ class SessionController : public QObject {
     Q_PROPERTY(QString erasedFirm READ erasedFirm NOTIFY erasedChanged)
     /// Why the device was erased, for humans.
     Q_PROPERTY(QString erasedReason READ erasedReason NOTIFY erasedChanged)
+    /// The last failure of any screen's action, for humans (AppController::error; empty: none):
+    /// the onboarding and unlock pages show it under their button.
+    Q_PROPERTY(QString error READ error NOTIFY errorChanged)
 
 public:
     explicit SessionController(AppController& app);
@@ -74,6 +77,7 @@ public:
     bool erasedByFirm() const { return m_erasedByFirm; }
     QString erasedFirm() const { return m_erasedFirm; }
     QString erasedReason() const { return m_erasedReason; }
+    QString error() const;
 
     /// Opens the profile, blocking through the key derivation: for tests and tools. A wrong
     /// passphrase sets `error` (and `unlockWarning` under a firm policy); when the firm's policy
@@ -126,6 +130,7 @@ signals:
     void busyChanged();
     void unlockWarningChanged();
     void erasedChanged();
+    void errorChanged();
     /// unlockInBackground() finished.
     void unlockFinished(bool ok);
     /// joinInBackground() finished.
