@@ -37,6 +37,13 @@ std::string VerifyReport::text() const {
     out += "entries decrypted:    " + std::to_string(opened) + "\n";
     out += "checkpoints checked:  " + std::to_string(checkpoints) + "\n";
     out += "head:                 " + std::to_string(headSequence) + " " + headChainHash + "\n";
+    if (superseded) {
+        // Expected after a relay restore, not a fault (docs/protocol.md "Restore").
+        out += "superseded:           " + std::to_string(superseded) +
+               " entries, kept from before relay restores (not faults)\n";
+        for (const auto& r : restores)
+            out += "  " + r + "\n";
+    }
     if (ok()) {
         out += "result:               OK: the chain, every checkpoint, signature and commitment "
                "verify\n";
@@ -51,12 +58,15 @@ std::string VerifyReport::text() const {
 }
 
 std::string VerifyReport::json() const {
-    std::string out = "{\"ok\":" + std::string(ok() ? "true" : "false") +
-                      ",\"entries\":" + std::to_string(entries) +
-                      ",\"decrypted\":" + std::to_string(opened) +
-                      ",\"checkpoints\":" + std::to_string(checkpoints) +
-                      ",\"head_sequence\":" + std::to_string(headSequence) +
-                      ",\"head_chain_hash\":\"" + headChainHash + "\",\"problems\":[";
+    std::string out =
+        "{\"ok\":" + std::string(ok() ? "true" : "false") +
+        ",\"entries\":" + std::to_string(entries) + ",\"decrypted\":" + std::to_string(opened) +
+        ",\"checkpoints\":" + std::to_string(checkpoints) +
+        ",\"head_sequence\":" + std::to_string(headSequence) + ",\"head_chain_hash\":\"" +
+        headChainHash + "\",\"superseded\":" + std::to_string(superseded) + ",\"restores\":[";
+    for (std::size_t i = 0; i < restores.size(); ++i)
+        out += (i ? "," : "") + jsonQuote(restores[i]);
+    out += "],\"problems\":[";
     for (std::size_t i = 0; i < problems.size(); ++i) {
         const auto& p = problems[i];
         out += (i ? "," : "") + std::string("{\"sequence\":") + std::to_string(p.sequence) +

@@ -36,6 +36,30 @@ struct Problem {
 /// One line of plain English for a fault id.
 const char* faultDescription(const std::string& fault);
 
+/// What a relay restored from a backup announces in every QueueDrained (docs/protocol.md,
+/// "Restore"): the archive takes a relay that no longer serves the rows it pulled past
+/// `restoredSequence` for a restore, not a rewrite, only with this.
+struct RelayRestore {
+    std::string epoch;                  ///< 16 bytes, new at each restore; empty: never restored
+    std::uint64_t restoredSequence = 0; ///< the last journal sequence the backup held
+};
+
+/// An entry the archive pulled from a relay that was then restored from an older backup: the
+/// relay lost it and its sequence number now holds another entry. Kept as evidence (never
+/// deleted, rechecked by verify); its message usually came again from its sender.
+struct SupersededEntry {
+    std::uint64_t sequence = 0;
+    std::string epoch;                  ///< hex restore epoch that superseded it
+    std::uint64_t restoredSequence = 0; ///< where the restored log ended
+    std::string messageId;              ///< hex; empty when the entry could not be opened
+    std::string conversation;
+    std::string user;
+    std::uint32_t device = 0;
+    int type = 0; ///< proto::MessageType
+    std::uint64_t serverTimeMs = 0;
+    std::uint64_t resentAt = 0; ///< the entry of the new history with its message id (0: none)
+};
+
 struct VerifyReport {
     std::uint64_t entries = 0;
     std::uint64_t checkpoints = 0;
@@ -43,6 +67,10 @@ struct VerifyReport {
     std::uint64_t headSequence = 0;
     std::string headChainHash;     ///< hex
     std::vector<Problem> problems; ///< sorted by sequence
+    /// Informational, not faults: entries superseded by an announced relay restore (kept and
+    /// rechecked), one line per restore: "restore epoch E: entries A-B superseded, N sent again".
+    std::uint64_t superseded = 0;
+    std::vector<std::string> restores;
     bool ok() const { return problems.empty() && entries > 0; }
     std::string text() const;
     std::string json() const;
@@ -61,6 +89,10 @@ struct PullStats {
     /// Not 0: the relay no longer serves the rows this archive already pulled from this sequence
     /// on (`history-rewritten`); nothing was pulled.
     std::uint64_t rewrittenAt = 0;
+    /// Not 0: the relay announced a restore (RelayRestore) and this pull kept the entries the
+    /// archive held above its restored sequence as superseded, from this sequence on.
+    std::uint64_t supersededFrom = 0;
+    std::uint64_t superseded = 0; ///< how many
 };
 
 /// Page source: the serialized proto::JournalPage after `afterSequence`.
@@ -208,8 +240,17 @@ public:
     /// other rows up to the archive's head, the first that differs is reported
     /// (`history-rewritten`, PullStats::rewrittenAt) and nothing is pulled.
     /// `workers` 0 = one per core.
+    /// `restore` is what the relay announced at connect: when it names a restore epoch this
+    /// archive has not followed yet and the relay's log still matches the archive's up to the
+    /// restored sequence, the archive's entries above it are kept as superseded (superseded())
+    /// and the relay's new history is pulled from there (docs/protocol.md, "Restore",
+    /// J-RESTORE-1). Without it, or when the log differs at or below that sequence, it is
+    /// `history-rewritten`.
     [[nodiscard]] Result<PullStats> pull(const PageSource& pages, const BlobSource& blobs,
-                                         const Progress& progress = {}, unsigned workers = 0);
+                                         const Progress& progress = {}, unsigned workers = 0,
+                                         const RelayRestore& restore = {});
+    /// Every entry superseded by a relay restore, by restore then sequence.
+    [[nodiscard]] Result<std::vector<SupersededEntry>> superseded();
 
     /// Rechecks everything from the stored raw rows: chain continuity, checkpoint signatures,
     /// sender signatures and registrations, decryption and commitments, replays, the mismatch

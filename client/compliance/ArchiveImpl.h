@@ -6,6 +6,7 @@
 ///   ArchiveIngest.cpp    pull: pages in, through the checks, to the writer; the rewrite probe
 ///   ArchiveStore.cpp     the writer: a checked batch into the tables, then its attachments
 ///   ArchiveJudge.cpp     the content checks (ContentJudge) over the stored records
+///   ArchiveRestore.cpp   following a relay restored from a backup: superseded entries
 ///   ArchiveVerify.cpp    verify: everything again from the stored rows
 ///   ArchiveQueries.cpp   browsing, timelines, search, attachments, the audit trail
 /// and, beside them, ArchiveSchema (tables), Faults (fault ids), ContentJudge, TimeText.
@@ -85,6 +86,17 @@ inline std::string countersigns(const proto::JournalRecord& rec) {
     return {};
 }
 
+/// What the full-text index holds for a record: message text, attachment captions and names,
+/// edited text. The index keeps no content: a row is removed by giving this text again.
+inline std::string indexText(const proto::JournalRecord& rec) {
+    std::string text;
+    if (rec.type() == proto::TEXT || rec.type() == proto::EDIT || rec.type() == proto::ATTACHMENT)
+        text = rec.body();
+    for (const auto& a : rec.attachments())
+        text += " " + a.file_name();
+    return text;
+}
+
 inline std::string missingEntryDetail(const proto::JournalRecord& rec, const std::string& what) {
     return what + " signed by " + deviceName(rec.sender().user(), rec.sender().device()) +
            " names message " + hexOf(rec.ref_message_id()) +
@@ -145,6 +157,22 @@ struct Archive::Impl {
                        const std::vector<DeviceSnapshot>& devices);
     Result<void> addProblem(std::uint64_t seq, const std::string& fault, const std::string& detail,
                             const char* origin);
+    /// Each device's approval and chain state as of a batch (the device_state table).
+    Result<void> storeDevices(const std::vector<DeviceSnapshot>& devices);
+
+    // Relay restores (ArchiveRestore.cpp; docs/protocol.md "Restore", J-RESTORE-1).
+    /// After firstRewritten() found the relay's log differing from `rewrittenAt` on: when
+    /// `restore` announces an epoch not followed yet whose restored sequence is below
+    /// `rewrittenAt` and this archive's head, moves what the archive holds above it aside as
+    /// superseded, puts the checks' state back to that sequence and returns true (the pull then
+    /// goes on from there). Otherwise returns false and says why in `why`.
+    Result<bool> followRestore(const RelayRestore& restore, std::uint64_t rewrittenAt,
+                               PullStats& stats, std::string& why, unsigned workers);
+    /// The checks' state after the stored entries up to `upTo`, recomputed from the raw rows.
+    Result<CheckState> replayState(std::uint64_t upTo, unsigned workers);
+    /// verify's part: each superseded history rechecked against the entry it continued from and
+    /// its own signed checkpoints; the informational lines of the report.
+    Result<void> verifySuperseded(VerifyReport& report, std::vector<Problem>& found);
 };
 
 } // namespace verbatim::compliance

@@ -132,7 +132,8 @@ Result<std::uint64_t> Archive::Impl::firstRewritten(const PageSource& pages, std
 }
 
 Result<PullStats> Archive::pull(const PageSource& pages, const BlobSource& blobs,
-                                const Progress& progress, unsigned workers) {
+                                const Progress& progress, unsigned workers,
+                                const RelayRestore& restore) {
     if (!m->manifest)
         return fail(ErrorCode::InvalidArgument, "the archive has no firm manifest yet");
     if (workers == 0) workers = std::max(1u, std::thread::hardware_concurrency());
@@ -160,7 +161,15 @@ Result<PullStats> Archive::pull(const PageSource& pages, const BlobSource& blobs
     if (m->state.headSeq) {
         std::string detail;
         VERBATIM_TRY_LET(rewritten, m->firstRewritten(pages, detail));
+        // A relay restored from a backup serves a new history from the backup's end on: followed
+        // when announced and consistent (ArchiveRestore.cpp), a rewrite otherwise.
+        std::string why;
         if (*rewritten) {
+            VERBATIM_TRY_LET(followed, m->followRestore(restore, *rewritten, stats, why, workers));
+            if (*followed) *rewritten = 0;
+        }
+        if (*rewritten) {
+            detail += " (not a restore: " + why + ")";
             VERBATIM_TRY(m->addProblem(*rewritten, "history-rewritten", detail, "pull"));
             stats.headSequence = m->state.headSeq;
             stats.rewrittenAt = *rewritten;
@@ -287,7 +296,7 @@ Result<PullStats> Archive::pull(const PageSource& pages, const BlobSource& blobs
     }
     // What the new entries change in the content checks (an edit's message may have arrived now,
     // a member may now be known): judged again over everything stored.
-    if (stats.entries) VERBATIM_TRY(m->judgeStored());
+    if (stats.entries || stats.superseded) VERBATIM_TRY(m->judgeStored());
     if (truncatedAt)
         (void)m->addProblem(m->state.headSeq + 1, "truncated",
                             "the relay's signed checkpoint " + std::to_string(truncatedAt) +

@@ -86,10 +86,37 @@ CREATE TABLE sv_access (seq INTEGER PRIMARY KEY, user TEXT NOT NULL, device INTE
                         time_ms INTEGER NOT NULL, action TEXT NOT NULL, detail TEXT NOT NULL);
 )SQL";
 
+// Issue 19, relay restores (docs/protocol.md "Restore", J-RESTORE-1): each restore epoch the
+// archive followed, and what it held above the restored sequence, moved aside intact (the raw
+// rows and checkpoints for verify, the opened records for listing, the checked attachments).
+constexpr std::string_view kSchemaV5 = R"SQL(
+CREATE TABLE restores (epoch BLOB PRIMARY KEY, restored_seq INTEGER NOT NULL,
+                       archive_head INTEGER NOT NULL, superseded INTEGER NOT NULL,
+                       applied_ms INTEGER NOT NULL);
+CREATE TABLE superseded_entries (epoch BLOB NOT NULL, seq INTEGER NOT NULL, entry BLOB NOT NULL,
+                                 chain_hash BLOB, server_time_ms INTEGER NOT NULL,
+                                 PRIMARY KEY (epoch, seq));
+CREATE TABLE superseded_checkpoints (epoch BLOB NOT NULL, seq INTEGER NOT NULL, data BLOB NOT NULL,
+                                     PRIMARY KEY (epoch, seq));
+CREATE TABLE superseded_records (epoch BLOB NOT NULL, seq INTEGER NOT NULL, message_id BLOB NOT NULL,
+                                 conversation TEXT NOT NULL, user TEXT NOT NULL,
+                                 device INTEGER NOT NULL, recipients TEXT NOT NULL,
+                                 type INTEGER NOT NULL, time_ms INTEGER NOT NULL,
+                                 server_time_ms INTEGER NOT NULL, body BLOB NOT NULL, ref BLOB,
+                                 attachments BLOB, entry_hash BLOB NOT NULL, key_id BLOB NOT NULL,
+                                 PRIMARY KEY (epoch, seq));
+CREATE INDEX superseded_message ON superseded_records (message_id);
+CREATE TABLE superseded_attachments (epoch BLOB NOT NULL, seq INTEGER NOT NULL, idx INTEGER NOT NULL,
+                                     file_name TEXT NOT NULL, mime TEXT NOT NULL,
+                                     size INTEGER NOT NULL, data BLOB, problem TEXT,
+                                     PRIMARY KEY (epoch, seq, idx));
+)SQL";
+
 } // namespace
 
 const std::vector<std::string_view>& archiveSchema() {
-    static const std::vector<std::string_view> steps{kSchema, kSchemaV2, kSchemaV3, kSchemaV4};
+    static const std::vector<std::string_view> steps{kSchema, kSchemaV2, kSchemaV3, kSchemaV4,
+                                                     kSchemaV5};
     return steps;
 }
 

@@ -144,13 +144,7 @@ Result<void> Archive::Impl::store(std::vector<Decoded>& rows,
                 return r;
             continue;
         }
-        // The full-text index: message text, attachment captions and names, edited text.
-        std::string text;
-        if (rec.type() == proto::TEXT || rec.type() == proto::EDIT ||
-            rec.type() == proto::ATTACHMENT)
-            text = rec.body();
-        for (const auto& a : rec.attachments())
-            text += " " + a.file_name();
+        const std::string text = indexText(rec);
         if (!text.empty()) {
             VERBATIM_TRY_LET(f, db->cached("INSERT INTO records_fts (rowid, body) VALUES (?, ?)"));
             f->bind(1, std::int64_t(d.seq)).bind(2, std::string_view(text));
@@ -256,29 +250,7 @@ Result<void> Archive::Impl::store(std::vector<Decoded>& rows,
             if (auto r = dv->run(); !r) return r;
         }
     }
-    for (const auto& dev : devices) {
-        auto st = db->cached("INSERT OR REPLACE INTO device_state (user, device, needs_approval, "
-                             "approved_seq, ended_seq, "
-                             "reported, chain, chain_claimed, chain_base, chain_head, chain_ids) "
-                             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-        if (!st) return tl::unexpected(st.error());
-        st->bind(1, std::string_view(dev.key.first))
-            .bind(2, std::int64_t(dev.key.second))
-            .bind(3, std::int64_t(dev.reg.needsApproval))
-            .bind(4, std::int64_t(dev.reg.approvedSeq))
-            .bind(5, std::int64_t(dev.reg.endedSeq))
-            .bind(6, std::int64_t(dev.reg.reported))
-            .bind(7, std::int64_t(dev.hasChain))
-            .bind(8, std::int64_t(dev.chain.claimed))
-            .bind(9, std::int64_t(dev.chain.base))
-            .bind(10, ByteView(dev.chain.head.data(), dev.chain.head.size()));
-        Bytes ids;
-        ids.reserve(dev.chain.ids.size() * journal::kMessageIdSize);
-        for (const auto& id : dev.chain.ids)
-            ids.insert(ids.end(), id.begin(), id.end());
-        st->bind(11, ByteView(ids));
-        if (auto r = st->run(); !r) return r;
-    }
+    if (auto r = storeDevices(devices); !r) return r;
     if (auto r = saveHead(*db, headSeq, head); !r) return r;
     if (auto r = tx.commit(); !r) return r;
 
@@ -319,6 +291,33 @@ Result<void> Archive::Impl::store(std::vector<Decoded>& rows,
             st->bind(6, ByteView(plain.data(), plain.size())).bindNull(7);
         else
             st->bindNull(6).bind(7, std::string_view(problem));
+        if (auto r = st->run(); !r) return r;
+    }
+    return {};
+}
+
+Result<void> Archive::Impl::storeDevices(const std::vector<DeviceSnapshot>& devices) {
+    for (const auto& dev : devices) {
+        auto st = db->cached("INSERT OR REPLACE INTO device_state (user, device, needs_approval, "
+                             "approved_seq, ended_seq, "
+                             "reported, chain, chain_claimed, chain_base, chain_head, chain_ids) "
+                             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        if (!st) return tl::unexpected(st.error());
+        st->bind(1, std::string_view(dev.key.first))
+            .bind(2, std::int64_t(dev.key.second))
+            .bind(3, std::int64_t(dev.reg.needsApproval))
+            .bind(4, std::int64_t(dev.reg.approvedSeq))
+            .bind(5, std::int64_t(dev.reg.endedSeq))
+            .bind(6, std::int64_t(dev.reg.reported))
+            .bind(7, std::int64_t(dev.hasChain))
+            .bind(8, std::int64_t(dev.chain.claimed))
+            .bind(9, std::int64_t(dev.chain.base))
+            .bind(10, ByteView(dev.chain.head.data(), dev.chain.head.size()));
+        Bytes ids;
+        ids.reserve(dev.chain.ids.size() * journal::kMessageIdSize);
+        for (const auto& id : dev.chain.ids)
+            ids.insert(ids.end(), id.begin(), id.end());
+        st->bind(11, ByteView(ids));
         if (auto r = st->run(); !r) return r;
     }
     return {};

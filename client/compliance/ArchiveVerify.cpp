@@ -155,6 +155,7 @@ Result<VerifyReport> Archive::verify(unsigned workers) {
                                      " covers entries the archive does not hold"});
         }
     }
+    VERBATIM_TRY(m->verifySuperseded(report, found));
     report.headSequence = st.headSeq;
     report.headChainHash = toHex(ByteView(st.head.data(), st.head.size()));
 

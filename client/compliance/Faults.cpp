@@ -64,6 +64,9 @@ constexpr FaultInfo kFaults[] = {
     {"history-rewritten", "the relay now serves another log up to the archive's last pull than it "
                           "served then: entries were changed, "
                           "removed or inserted"},
+    {"superseded-altered", "an entry kept from before a relay restore (superseded) no longer "
+                           "matches what was pulled: its chain or the relay's signed checkpoints "
+                           "disagree, or some were removed from the archive"},
 };
 
 } // namespace

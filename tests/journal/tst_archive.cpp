@@ -11,12 +11,14 @@
 #include "common/Json.h"
 #include "compliance/Archive.h"
 #include "crypto/Ed25519.h"
+#include "crypto/Hkdf.h"
 #include "crypto/Random.h"
 #include "journal/DeviceApproval.h"
 #include "journal/FirmManifest.h"
 #include "journal/HashChain.h"
 #include "journal/JournalCrypto.h"
 #include "signal/SessionManager.h"
+#include "storage/Database.h"
 #include "wire.pb.h"
 
 using namespace verbatim;
@@ -699,6 +701,129 @@ private slots:
         QCOMPARE(c->rewrittenAt, std::uint64_t(8));
         auto report = b->verify();
         QVERIFY(report && has(report->problems, 8, "history-rewritten"));
+    }
+
+    // J-RESTORE-1 (issue 19): the relay was restored from a backup that ended at seq 6 after the
+    // archive pulled to seq 10. It announces its restore epoch; its log matches the archive's up
+    // to 6 and then holds the devices' resends (same message ids, sealed afresh) and a new
+    // message. The archive keeps 7-10 as superseded, follows the new history, verifies clean and
+    // shows each message once. The same new history without the announcement, with a restored
+    // sequence the log contradicts, or with an epoch already followed, is `history-rewritten`.
+    void announcedRestoreIsFollowedAndSilentRewriteIsNot() {
+        Log log;
+        log.registerDevice("alice", 1);
+        std::vector<proto::JournalRecord> sent;
+        auto send = [&](const std::string& text) {
+            sent.push_back(log.record("alice", 1, proto::TEXT, "matter-1", text));
+            log.append(log.seal(sent.back(), log.devices["alice/1"].privateKey));
+        };
+        for (int i = 1; i <= 5; ++i)
+            send("word" + std::to_string(i));
+        constexpr std::uint64_t kBackup = 6;
+        log.registerDevice("bob", 1); // seq 7: after the backup, lost with it
+        for (int i = 6; i <= 8; ++i)
+            send("word" + std::to_string(i));
+        QCOMPARE(log.chain.sequence(), std::uint64_t(10));
+        QTemporaryDir dir;
+        auto a = openArchive(log, dir);
+        auto b = openArchive(log, dir, "b.archive");
+        QVERIFY(a && b && a->pull(serve(log), {}) && b->pull(serve(log), {}));
+        QVERIFY(a->verify()->ok());
+
+        // The restored relay: the first 6 rows as they were, then alice's resends of words 6-8
+        // (same ids, new seals) and a new message.
+        std::vector<std::string> restored;
+        for (int i = 0; i < int(kBackup); ++i)
+            restored.push_back(log.all.rows(i).entry());
+        for (std::size_t i = 5; i < sent.size(); ++i)
+            restored.push_back(str(log.seal(sent[i], log.devices["alice/1"].privateKey)));
+        auto fresh = log.record("alice", 1, proto::TEXT, "matter-1", "word9");
+        restored.push_back(str(log.seal(fresh, log.devices["alice/1"].privateKey)));
+        const auto page = chainedPage(log, restored);
+        compliance::RelayRestore restore;
+        restore.epoch = str(crypto::randomBytes(16));
+        restore.restoredSequence = kBackup;
+
+        // Not announced: a rewrite, nothing pulled.
+        auto silent = b->pull(servePages(page), {}, {}, 0, {});
+        QVERIFY(silent);
+        QCOMPARE(silent->rewrittenAt, std::uint64_t(7));
+        QVERIFY(has(*b->problems(), 7, "history-rewritten"));
+        // Announced, but the log differs at or before the sequence the relay says it restored.
+        auto c = openArchive(log, dir, "c.archive");
+        QVERIFY(c && c->pull(serve(log), {}));
+        compliance::RelayRestore late = restore;
+        late.restoredSequence = 8;
+        auto lie = c->pull(servePages(page), {}, {}, 0, late);
+        QVERIFY(lie);
+        QCOMPARE(lie->rewrittenAt, std::uint64_t(7));
+        QCOMPARE(lie->superseded, std::uint64_t(0));
+        QVERIFY(has(*c->problems(), 7, "history-rewritten"));
+
+        // Announced and consistent: followed.
+        auto r = a->pull(servePages(page), {}, {}, 0, restore);
+        QVERIFY2(r, r ? "" : r.error().message.c_str());
+        QCOMPARE(r->rewrittenAt, std::uint64_t(0));
+        QCOMPARE(r->supersededFrom, kBackup + 1);
+        QCOMPARE(r->superseded, std::uint64_t(4));
+        QCOMPARE(r->entries, std::uint64_t(4));
+        auto report = a->verify();
+        QVERIFY(report);
+        QVERIFY2(report->ok(), report->text().c_str());
+        QCOMPARE(report->entries, std::uint64_t(10));
+        QCOMPARE(report->superseded, std::uint64_t(4));
+        QCOMPARE(report->restores.size(), std::size_t(1));
+        QVERIFY2(report->restores[0].find("3 of their 4 messages were sent again") !=
+                     std::string::npos,
+                 report->restores[0].c_str());
+        QVERIFY(report->text().find("superseded:") != std::string::npos);
+        auto kept = a->superseded();
+        QVERIFY(kept && kept->size() == 4);
+        QCOMPARE((*kept)[0].sequence, std::uint64_t(7));
+        QCOMPARE((*kept)[0].user, std::string("relay")); // bob's registration, lost
+        QCOMPARE((*kept)[0].resentAt, std::uint64_t(0));
+        for (std::size_t i = 1; i < 4; ++i) {
+            QCOMPARE((*kept)[i].messageId, toHex(view(sent[i + 4].message_id())));
+            QCOMPARE((*kept)[i].resentAt, std::uint64_t(i + 6)); // resent at 7, 8, 9
+        }
+        // Each message once in search: the superseded copies left the index.
+        for (int i = 1; i <= 9; ++i) {
+            compliance::SearchQuery q;
+            q.text = "word" + std::to_string(i);
+            auto hits = a->search(q);
+            QVERIFY(hits);
+            QVERIFY2(hits->size() == 1,
+                     qPrintable(QString("word%1: %2 hits").arg(i).arg(hits->size())));
+        }
+        // Pulled again under the same announcement: nothing new, nothing superseded again.
+        auto again = a->pull(servePages(page), {}, {}, 0, restore);
+        QVERIFY(again && again->entries == 0 && again->superseded == 0 && again->rewrittenAt == 0);
+        // A later rewrite under the epoch already followed is not a restore.
+        auto rewritten = restored;
+        rewritten[7] = str(log.seal(log.record("alice", 1, proto::TEXT, "matter-1", "forged"),
+                                    log.devices["alice/1"].privateKey));
+        auto forgedPage = chainedPage(log, rewritten);
+        auto reused = a->pull(servePages(forgedPage), {}, {}, 0, restore);
+        QVERIFY(reused);
+        QCOMPARE(reused->rewrittenAt, std::uint64_t(8));
+        QVERIFY(has(*a->problems(), 8, "history-rewritten"));
+        QCOMPARE(a->verify()->problems.size(), std::size_t(1)); // that report only
+        // Superseded entries are rechecked from their raw rows: one altered in the archive file
+        // (through its database key) is reported.
+        {
+            auto key = crypto::hkdfSha256(*log.journal.privateKey(),
+                                          view(std::string_view("verbatim-archive-v1")),
+                                          view(std::string_view("archive database key")), 32);
+            QVERIFY(key);
+            auto db =
+                storage::Database::open((dir.path() + "/a.archive").toStdString(), *key, {false});
+            QVERIFY(db);
+            QVERIFY((*db)->exec("UPDATE superseded_entries SET entry = x'00' || entry WHERE seq = "
+                                "9"));
+        }
+        auto altered = a->verify();
+        QVERIFY(altered);
+        QVERIFY2(has(altered->problems, 9, "superseded-altered"), altered->text().c_str());
     }
 
     void anotherFirmsManifestIsRefused() {
