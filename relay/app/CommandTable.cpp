@@ -173,7 +173,7 @@ const cmdline::CommandLine& commandLine() {
              "                      [--db-cache-mib 64] [--bench-limits]\n"
              "                      [--max-sessions-per-device 1] [--max-requests-in-flight 128]\n"
              "                      [--max-pending-requests 16384] [--write-stall-timeout-s 30]\n"
-             "                      [--verify-threads CORES]\n"
+             "                      [--verify-threads CORES] [--io-threads CORES]\n"
              "                      [--blob-quota-client-mib 2048] [--blob-quota-staff-mib 20480]\n"
              "                      [--blob-rate-client-mib 512] [--blob-rate-staff-mib 4096]\n"
              "                      [--blob-uploads-client 60] [--blob-uploads-staff 600]\n"
@@ -198,6 +198,7 @@ const cmdline::CommandLine& commandLine() {
               Option::value("max-pending-requests", "N").checked(cmdline::number(1, 10000000)),
               Option::value("write-stall-timeout-s", "SECONDS").checked(cmdline::number(1, 3600)),
               Option::value("verify-threads", "N").checked(cmdline::number(0, 256)),
+              Option::value("io-threads", "N").checked(cmdline::number(1, 256)),
               Option::value("blob-quota-client-mib", "MIB").checked(cmdline::number(0, 1ll << 30)),
               Option::value("blob-quota-staff-mib", "MIB").checked(cmdline::number(0, 1ll << 30)),
               Option::value("blob-rate-client-mib", "MIB").checked(cmdline::number(0, 1ll << 30)),

@@ -140,6 +140,12 @@ int cmdServe(const Args& a) {
         config.verifyThreads = int(
             a.number("verify-threads", signatures == "relay" ? cores : 0, 0, 256).value_or(cores));
     }
+    // Network threads: one per core by default. Each connection's handlers run on its own strand,
+    // so a session's state is touched by one thread at a time whichever thread runs it.
+    {
+        const long cores = long(std::max(1u, std::thread::hardware_concurrency()));
+        config.ioThreads = int(a.number("io-threads", cores, 1, 256).value_or(cores));
+    }
     config.writeStallTimeout =
         std::chrono::seconds(a.number("write-stall-timeout-s", 30, 1, 3600).value_or(30));
     config.keyFile = a.opt("key", d.tlsKey().string());

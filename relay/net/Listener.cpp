@@ -8,8 +8,10 @@
 
 namespace verbatim::relay {
 
+// The acceptor on a strand of its own: with several I/O threads, stop() (posted from another
+// thread) must not close it while an accept handler on another thread starts the next accept.
 Listener::Listener(net::io_context& ioc, Shared& shared, bool admin)
-    : m_ioc(ioc), m_acceptor(ioc), m_shared(shared), m_admin(admin) {}
+    : m_ioc(ioc), m_acceptor(net::make_strand(ioc)), m_shared(shared), m_admin(admin) {}
 
 Result<std::uint16_t> Listener::open(const std::string& address, std::uint16_t port) {
     beast::error_code ec;
@@ -53,7 +55,8 @@ void Listener::onAccept(beast::error_code ec, tcp::socket socket) {
     if (ec) {
         // EMFILE and friends: back off briefly instead of spinning, then keep accepting.
         failLog(ec, "accept");
-        auto timer = std::make_shared<net::steady_timer>(m_ioc, std::chrono::milliseconds(50));
+        auto timer = std::make_shared<net::steady_timer>(m_acceptor.get_executor(),
+                                                         std::chrono::milliseconds(50));
         timer->async_wait(
             [self = shared_from_this(), timer](beast::error_code) { self->accept(); });
         return;

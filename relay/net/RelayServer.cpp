@@ -5,6 +5,7 @@
 #include "relay/net/RelayServer.h"
 
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/strand.hpp>
 #include <pthread.h>
 
 #include "common/Try.h"
@@ -75,8 +76,9 @@ Result<std::shared_ptr<ssl::context>> makeTlsContext(const std::string& certFile
 
 // Calls ServerConfig::heartbeat every heartbeatInterval on the I/O thread.
 struct Heartbeat : std::enable_shared_from_this<Heartbeat> {
+    // On a strand: stop() cancels the timer from another thread than the one re-arming it.
     Heartbeat(net::io_context& ioc, std::function<void()> fn, std::chrono::milliseconds every)
-        : timer(ioc), beat(std::move(fn)), interval(every) {}
+        : timer(net::make_strand(ioc)), beat(std::move(fn)), interval(every) {}
     void arm() {
         timer.expires_after(interval);
         timer.async_wait([self = shared_from_this()](beast::error_code ec) {
@@ -178,7 +180,8 @@ void RelayServer::stop() {
     // start() may have failed half-way (a port in use): stop what exists.
     if (m->listener) m->listener->stop();
     if (m->admin) m->admin->stop();
-    if (m->heartbeat) net::post(m->ioc, [hb = m->heartbeat] { hb->timer.cancel(); });
+    if (m->heartbeat)
+        net::post(m->heartbeat->timer.get_executor(), [hb = m->heartbeat] { hb->timer.cancel(); });
     m->work.reset();
     m->ioc.stop();
     for (auto& t : m->threads)

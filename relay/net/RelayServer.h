@@ -61,6 +61,10 @@ struct ServerConfig {
     std::size_t maxSessionsPerDevice = 1;
     std::chrono::seconds handshakeTimeout{10};
     std::chrono::seconds idleTimeout{60};
+    /// Threads that run the network (`serve --io-threads`, one per core there). Above one, each
+    /// connection's handlers run on a strand of its own (Listener.cpp), so a session's state is
+    /// used by one thread at a time; with one, there is no strand and a storage batch wakes its
+    /// sessions with one post (gatherWakeupsPerBatch).
     int ioThreads = 1;
     /// Threads that run each send's checks before storage, the journal-entry signature above all
     /// (issue 20): -1 is one per core (std::thread::hardware_concurrency), 0 runs them on the I/O

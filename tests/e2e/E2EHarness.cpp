@@ -171,6 +171,9 @@ Harness::Harness(std::function<void(relay::ServerConfig&)> tweak,
     m_serverConfig.certFile = cert;
     m_serverConfig.keyFile = key;
     if (tweak) tweak(m_serverConfig);
+    // ctest runs some suites again on several network threads (tests/e2e/CMakeLists.txt).
+    if (const int n = qEnvironmentVariableIntValue("VERBATIM_TEST_IO_THREADS"); n > 0)
+        m_serverConfig.ioThreads = n;
     if (m_serverConfig.port == 0) m_serverConfig.port = freePort();
     if (!signManifest(*m_root)) return;
     m_config.firmFingerprint = journal::firmFingerprint(m_root->publicKey);
