@@ -5,6 +5,29 @@
 
 namespace verbatim::client {
 
+namespace {
+
+// HOST:PORT of a manifest (split at the last ':', port 1..65535) with the pins of `pins`: every
+// node of a firm satisfies the same checks. Null when it is not such an address.
+std::optional<Endpoint> relayEndpoint(const std::string& address, const Endpoint& pins) {
+    const auto colon = address.rfind(':');
+    if (colon == std::string::npos || colon == 0 || colon + 1 >= address.size() ||
+        address.size() - colon - 1 > 5)
+        return std::nullopt;
+    unsigned port = 0;
+    for (char ch : address.substr(colon + 1)) {
+        if (ch < '0' || ch > '9') return std::nullopt;
+        port = port * 10 + unsigned(ch - '0');
+    }
+    if (port == 0 || port > 65535) return std::nullopt;
+    Endpoint ep = pins;
+    ep.host = address.substr(0, colon);
+    ep.port = std::uint16_t(port);
+    return ep;
+}
+
+} // namespace
+
 Result<std::unique_ptr<Client>> Client::open(const std::string& dir, std::string_view passphrase) {
     std::unique_ptr<Client> c(new Client());
     auto& m = *c->m;
@@ -54,7 +77,30 @@ Result<std::unique_ptr<Client>> Client::open(const std::string& dir, std::string
     m.receiver = std::make_unique<Receiver>(*m.db, *m.sessions, *m.messages, *m.trust, m.acct.user,
                                             std::move(receive));
     ConnectionSupervisor::Hooks hooks;
-    hooks.endpoint = [&m] { return m.currentEndpoint(); };
+    // Issue 20: the addresses of the firm's signed manifest, the one that last worked first; no
+    // other (docs/protocol.md, C-LINK-2). Without an acceptable manifest, the link's alone.
+    hooks.endpoints = [&m] {
+        std::lock_guard lock(m.mutex);
+        std::vector<Endpoint> out{m.endpoint};
+        if (!m.manifestOk) {
+            auto joined = relayEndpoint(m.acct.relay, m.endpoint);
+            return joined ? std::vector<Endpoint>{*joined} : std::vector<Endpoint>{};
+        }
+        if (!m.manifest.namesRelay(ConnectionSupervisor::addressOf(m.endpoint))) out.clear();
+        for (const auto& address : m.manifest.relayAddresses) {
+            auto ep = relayEndpoint(address, m.endpoint);
+            if (ep &&
+                ConnectionSupervisor::addressOf(*ep) != ConnectionSupervisor::addressOf(m.endpoint))
+                out.push_back(std::move(*ep));
+        }
+        return out;
+    };
+    // HTTPS requests (manifest, attachments) go where the WebSocket is.
+    hooks.connectedTo = [&m](const Endpoint& ep) {
+        std::lock_guard lock(m.mutex);
+        m.endpoint.host = ep.host;
+        m.endpoint.port = ep.port;
+    };
     hooks.push = [&m](const proto::Push& p) { m.onPush(p); };
     hooks.beforeConnect = [&m] {
         std::lock_guard lock(m.queueMutex);

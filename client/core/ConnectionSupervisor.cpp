@@ -1,5 +1,6 @@
 #include "client/core/ConnectionSupervisor.h"
 
+#include "common/Log.h"
 #include "crypto/Random.h"
 
 namespace verbatim::client {
@@ -48,8 +49,42 @@ void ConnectionSupervisor::retire() {
     reconnect();
 }
 
+std::string ConnectionSupervisor::preferredAddress() const {
+    std::lock_guard lock(m_mutex);
+    return m_preferred;
+}
+
+std::string ConnectionSupervisor::addressOf(const Endpoint& endpoint) {
+    return endpoint.host + ":" + std::to_string(endpoint.port);
+}
+
+std::optional<Endpoint> ConnectionSupervisor::pick(const std::vector<Endpoint>& candidates,
+                                                   std::size_t attempt) const {
+    if (candidates.empty()) return std::nullopt;
+    std::size_t first = 0;
+    {
+        std::lock_guard lock(m_mutex);
+        for (std::size_t i = 0; i < candidates.size(); ++i)
+            if (addressOf(candidates[i]) == m_preferred) first = i;
+    }
+    return candidates[(first + attempt) % candidates.size()];
+}
+
+namespace {
+
+// A random pause in [0, bound), so that devices that lost the same node do not all come back
+// at the same instant.
+std::chrono::milliseconds jitter(std::chrono::milliseconds bound) {
+    const auto r = crypto::randomBytes(2);
+    const auto value = (unsigned(r[0]) << 8) | unsigned(r[1]);
+    return std::chrono::milliseconds(bound.count() > 0 ? value % bound.count() : 0);
+}
+
+} // namespace
+
 void ConnectionSupervisor::supervise() {
     auto backoff = std::chrono::milliseconds(250);
+    std::size_t attempt = 0;         // of the current round over the addresses
     m_awaitingApprovalShown = false; // told once per start
     while (m_running && !m_revoked && !m_retired && !m_connectedElsewhere) {
         {
@@ -57,91 +92,119 @@ void ConnectionSupervisor::supervise() {
             m_closed = false;
             m_closeCode = 0;
         }
-        if (m_hooks.beforeConnect) m_hooks.beforeConnect();
-        auto c = RelayConnection::connect(
-            m_hooks.endpoint(), m_credentials, [this](const proto::Push& p) { m_hooks.push(p); },
-            [this](std::uint16_t code, const std::string&) {
+        const auto candidates = m_hooks.endpoints();
+        const auto endpoint = pick(candidates, attempt);
+        bool nextAddress = false;
+        if (!endpoint) {
+            log::write(log::Level::Error, "client.no_relay_address", {});
+        } else {
+            if (m_hooks.beforeConnect) m_hooks.beforeConnect();
+            auto c = RelayConnection::connect(
+                *endpoint, m_credentials, [this](const proto::Push& p) { m_hooks.push(p); },
+                [this](std::uint16_t code, const std::string&) {
+                    {
+                        std::lock_guard lock(m_mutex);
+                        m_closed = true;
+                        m_closeCode = code;
+                    }
+                    m_cv.notify_all();
+                });
+            if (c) {
+                backoff = std::chrono::milliseconds(250);
+                attempt = 0;
                 {
                     std::lock_guard lock(m_mutex);
-                    m_closed = true;
-                    m_closeCode = code;
+                    m_connection = std::shared_ptr<RelayConnection>(std::move(*c));
+                    m_preferred = addressOf(*endpoint);
                 }
-                m_cv.notify_all();
-            });
-        if (c) {
-            backoff = std::chrono::milliseconds(250);
-            {
-                std::lock_guard lock(m_mutex);
-                m_connection = std::shared_ptr<RelayConnection>(std::move(*c));
-            }
-            m_hooks.report({Event::Kind::Connected});
-            std::unique_lock lock(m_mutex);
-            m_cv.wait(lock, [&] { return !m_running || m_closed || m_reconnect; });
-            auto old = std::move(m_connection);
-            auto code = m_closeCode;
-            const bool requested = m_reconnect;
-            m_reconnect = false;
-            lock.unlock();
-            if (old) old->close();
-            old.reset();
-            if (code == 4403) {
-                m_revoked = true;
-                m_hooks.report(
-                    {Event::Kind::Revoked, {}, {}, {}, {}, {}, "the firm revoked this device"});
-            } else if (code == RelayConnection::kCloseReplaced) {
-                // Another copy of this profile connected as this device, and the relay keeps the
-                // newest session. Reconnecting would close that one in turn, and the two would
-                // take turns for ever: stay offline and say why, until start() is called again.
-                m_connectedElsewhere = true;
-                m_hooks.report({Event::Kind::ConnectedElsewhere,
-                                {},
-                                {},
-                                {},
-                                {},
-                                {},
-                                "this device is connected elsewhere (another copy of this profile "
-                                "is online)"});
-            } else {
-                m_hooks.report({Event::Kind::Disconnected,
-                                {},
-                                {},
-                                {},
-                                {},
-                                {},
-                                code ? "closed " + std::to_string(code) : ""});
-            }
-            if (m_hooks.closed) m_hooks.closed();
-            if (!m_running) break;
-            if (requested) backoff = std::chrono::seconds(1);
-        } else {
-            const auto& err = c.error();
-            // Refused credentials do not get better by retrying quickly.
-            if (err.code == ErrorCode::AuthFailed && err.detail == 401)
-                backoff = std::chrono::seconds(30);
-            if (err.code == ErrorCode::Unavailable && err.detail == 423) {
-                // Registered, waiting for one of the user's devices to approve it: ask again soon.
-                if (!m_awaitingApprovalShown.exchange(true))
-                    m_hooks.report({Event::Kind::AwaitingApproval,
+                if (m_hooks.connectedTo) m_hooks.connectedTo(*endpoint);
+                m_hooks.report({Event::Kind::Connected});
+                std::unique_lock lock(m_mutex);
+                m_cv.wait(lock, [&] { return !m_running || m_closed || m_reconnect; });
+                auto old = std::move(m_connection);
+                auto code = m_closeCode;
+                const bool requested = m_reconnect;
+                m_reconnect = false;
+                lock.unlock();
+                if (old) old->close();
+                old.reset();
+                if (code == 4403) {
+                    m_revoked = true;
+                    m_hooks.report(
+                        {Event::Kind::Revoked, {}, {}, {}, {}, {}, "the firm revoked this device"});
+                } else if (code == RelayConnection::kCloseReplaced) {
+                    // Another copy of this profile connected as this device, and the relay keeps
+                    // the newest session. Reconnecting would close that one in turn, and the two
+                    // would take turns for ever: stay offline and say why, until start() is
+                    // called again.
+                    m_connectedElsewhere = true;
+                    m_hooks.report({Event::Kind::ConnectedElsewhere,
                                     {},
                                     {},
                                     {},
                                     {},
                                     {},
-                                    "waiting for one of your other devices to approve this one"});
-                backoff = std::chrono::milliseconds(500);
-            }
-            if (err.code == ErrorCode::Forbidden) {
-                m_revoked = true;
-                m_hooks.report(
-                    {Event::Kind::Revoked, {}, {}, {}, {}, {}, "the firm revoked this device"});
+                                    "this device is connected elsewhere (another copy of this "
+                                    "profile is online)"});
+                } else {
+                    m_hooks.report({Event::Kind::Disconnected,
+                                    {},
+                                    {},
+                                    {},
+                                    {},
+                                    {},
+                                    code ? "closed " + std::to_string(code) : ""});
+                }
                 if (m_hooks.closed) m_hooks.closed();
-                break;
+                if (!m_running) break;
+                if (requested) backoff = std::chrono::seconds(1);
+            } else {
+                const auto& err = c.error();
+                // Refused credentials do not get better by retrying quickly.
+                const bool badCredentials = err.code == ErrorCode::AuthFailed && err.detail == 401;
+                const bool awaitingApproval =
+                    err.code == ErrorCode::Unavailable && err.detail == 423;
+                if (badCredentials) backoff = std::chrono::seconds(30);
+                if (awaitingApproval) {
+                    // Registered, waiting for one of the user's devices to approve it: ask again
+                    // soon.
+                    if (!m_awaitingApprovalShown.exchange(true))
+                        m_hooks.report(
+                            {Event::Kind::AwaitingApproval,
+                             {},
+                             {},
+                             {},
+                             {},
+                             {},
+                             "waiting for one of your other devices to approve this one"});
+                    backoff = std::chrono::milliseconds(500);
+                }
+                if (err.code == ErrorCode::Forbidden) {
+                    m_revoked = true;
+                    m_hooks.report(
+                        {Event::Kind::Revoked, {}, {}, {}, {}, {}, "the firm revoked this device"});
+                    if (m_hooks.closed) m_hooks.closed();
+                    break;
+                }
+                // The firm's answers (401, 423) are the same on every node of one store; anything
+                // else is this address not answering: the next one gets the turn, and only a
+                // round of them all counts for the backoff.
+                if (!badCredentials && !awaitingApproval) {
+                    log::write(log::Level::Info, "client.relay_unreachable",
+                               {{"relay", addressOf(*endpoint)}, {"error", err.message}});
+                    attempt = (attempt + 1) % candidates.size();
+                    nextAddress = attempt != 0;
+                }
             }
         }
-        // Exponential backoff with jitter, interruptible by stop().
-        auto jitter = std::chrono::milliseconds(crypto::randomBytes(1)[0] % 100);
         std::unique_lock lock(m_mutex);
-        m_cv.wait_for(lock, backoff + jitter, [&] { return !m_running; });
+        if (nextAddress) {
+            m_cv.wait_for(lock, jitter(std::chrono::milliseconds(100)), [&] { return !m_running; });
+            continue;
+        }
+        // Exponential backoff with jitter, interruptible by stop().
+        m_cv.wait_for(lock, backoff + jitter(std::chrono::milliseconds(100)),
+                      [&] { return !m_running; });
         backoff = std::min<std::chrono::milliseconds>(backoff * 2, std::chrono::seconds(30));
     }
 }

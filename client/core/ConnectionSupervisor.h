@@ -7,6 +7,15 @@
 /// the profile took over the device's session (close kCloseReplaced: reconnecting would make
 /// the two take turns for ever), and when retired (the profile was wiped).
 ///
+/// Failover (issue 20, docs/protocol.md "Which relay address a device uses"): the `endpoints`
+/// hook gives every address the device may use (the firm manifest's, never another). Each round
+/// starts with the address that last worked and goes on in the hook's order; an address that
+/// does not answer (refused, timed out, TLS check failed, no WebSocket upgrade, 503 from a node
+/// whose store is down) passes the turn to the next one after a short random pause (0–100 ms, so
+/// that a dead node's devices do not all land at the same instant), and only a whole round
+/// without success counts for the backoff. Credentials refused (401), approval awaited (423) or
+/// revoked (403) are the firm's answer, the same on every node: they do not move to another.
+///
 /// Threading: one thread of its own while started. Every method may be called from any thread
 /// (not from the hooks). It holds its own small lock only around its state, never across a
 /// connect or a call; hooks run on the supervisor's thread (report, beforeConnect, closed) or the
@@ -17,7 +26,10 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "client/core/Client.h"
 #include "client/core/RelayConnection.h"
@@ -27,7 +39,12 @@ namespace verbatim::client {
 class ConnectionSupervisor {
 public:
     struct Hooks {
-        std::function<Endpoint()> endpoint;           ///< where to connect now (pins may change)
+        /// Every address it may connect to, with the pins each must satisfy (they may change
+        /// between calls). Called before each attempt; an empty list waits a backoff step.
+        std::function<std::vector<Endpoint>()> endpoints;
+        /// Optional, on the supervisor's thread: connected to this address (it is tried first
+        /// from now on).
+        std::function<void(const Endpoint&)> connectedTo;
         std::function<void(const proto::Push&)> push; ///< on the connection's thread: only queue
         std::function<void()> beforeConnect;          ///< the relay pushes as soon as it accepts
         std::function<void(const Event&)> report;     ///< Connected, Disconnected, Revoked...
@@ -55,9 +72,18 @@ public:
     bool connectedElsewhere() const { return m_connectedElsewhere; }
     /// Whether the thread runs (between start() and stop()).
     bool running() const { return m_running; }
+    /// HOST:PORT of the address that last accepted this device ("" before the first).
+    std::string preferredAddress() const;
+
+    /// HOST:PORT of an endpoint, as manifests and links write it.
+    static std::string addressOf(const Endpoint& endpoint);
 
 private:
     void supervise();
+    /// The address for attempt `attempt` of a round: the preferred one first, then the others in
+    /// the hook's order. Null when the hook gives none.
+    std::optional<Endpoint> pick(const std::vector<Endpoint>& candidates,
+                                 std::size_t attempt) const;
 
     DeviceCredentials m_credentials;
     Hooks m_hooks;
@@ -67,6 +93,7 @@ private:
     bool m_closed = false;
     bool m_reconnect = false;
     std::uint16_t m_closeCode = 0;
+    std::string m_preferred; ///< HOST:PORT that last worked (m_mutex)
     std::thread m_thread;
     std::atomic<bool> m_running{false}, m_revoked{false}, m_retired{false},
         m_connectedElsewhere{false};

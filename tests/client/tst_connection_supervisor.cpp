@@ -35,9 +35,9 @@ struct Recorder {
     std::mutex mutex;
     std::vector<Event::Kind> events;
     std::atomic<int> attempts{0}, closes{0};
-    ConnectionSupervisor::Hooks hooks(Endpoint endpoint) {
+    ConnectionSupervisor::Hooks hooks(std::vector<Endpoint> endpoints) {
         ConnectionSupervisor::Hooks h;
-        h.endpoint = [endpoint] { return endpoint; };
+        h.endpoints = [endpoints] { return endpoints; };
         h.push = [](const proto::Push&) {};
         h.beforeConnect = [this] { ++attempts; };
         h.report = [this](const Event& e) {
@@ -101,7 +101,7 @@ void TestConnectionSupervisor::backsOffAgainstARelayThatHangsUpAndStopsAtOnce() 
     QVERIFY(relay.port());
     Recorder r;
     DeviceCredentials creds{"alice", 1, SecureBytes(32, 1)};
-    ConnectionSupervisor s(creds, r.hooks(Endpoint{"127.0.0.1", relay.port(), {}, {}}));
+    ConnectionSupervisor s(creds, r.hooks({Endpoint{"127.0.0.1", relay.port(), {}, {}}}));
     s.start();
     QVERIFY(s.running());
     // Attempts at about 0, 0.25, 0.75 and 1.75 s: three or four in 1.5 s, never a tight loop.
@@ -128,7 +128,7 @@ void TestConnectionSupervisor::reconnectsAfterARestartAndOnRequestAndStopsWhenRe
     QVERIFY(alice);
     Recorder r;
     DeviceCredentials creds{alice->user, alice->device, alice->credentials.secret};
-    ConnectionSupervisor s(creds, r.hooks(h.endpoint()));
+    ConnectionSupervisor s(creds, r.hooks({h.endpoint()}));
     s.start();
     QVERIFY(until([&] { return s.isConnected(); }));
     QCOMPARE(r.count(Event::Kind::Connected), 1);

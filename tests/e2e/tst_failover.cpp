@@ -1,0 +1,472 @@
+/// @file tst_failover.cpp
+/// Issue 20: clients fail over between the relay nodes their firm's signed manifest names. Two
+/// real `verbatim-relay serve` processes on one PostgreSQL database (a throwaway cluster the
+/// test starts, tests/relay/PgCluster.h), real clients (client::Client, their own profiles)
+/// joined through node A's links: node A killed with SIGKILL, the clients move to node B by
+/// themselves and keep sending and receiving (C-FAIL-1); the same under 2,000 sends from two
+/// senders, every message delivered once, shown once and journaled once in one chain (C-FAIL-2);
+/// an address the signed manifest does not name is never contacted (C-FAIL-3).
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QProcess>
+#include <QtTest>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "../relay/PgCluster.h"
+#include "ClientParty.h"
+#include "E2EHarness.h"
+#include "RelayProgram.h"
+#include "crypto/Random.h"
+#include "journal/FirmManifest.h"
+#include "journal/HashChain.h"
+#include "journal/SealedEntry.h"
+#include "relay/net/TlsCert.h"
+
+using namespace verbatim;
+using namespace verbatim::e2e;
+using namespace verbatim::e2e::parties;
+using namespace std::chrono_literals;
+
+namespace {
+
+const QString kRelayPassphrase = "failover test root passphrase";
+
+/// A TCP listener that only counts the connections made to it (a rogue node), on its own thread.
+class Tripwire {
+public:
+    Tripwire() {
+        m_fd = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t len = sizeof a;
+        if (::bind(m_fd, reinterpret_cast<sockaddr*>(&a), sizeof a) || ::listen(m_fd, 64) ||
+            ::getsockname(m_fd, reinterpret_cast<sockaddr*>(&a), &len))
+            return;
+        m_port = ntohs(a.sin_port);
+        m_thread = std::thread([this] {
+            while (true) {
+                const int c = ::accept(m_fd, nullptr, nullptr);
+                if (c < 0) return;
+                ++m_accepted;
+                ::close(c);
+            }
+        });
+    }
+    ~Tripwire() {
+        ::shutdown(m_fd, SHUT_RDWR);
+        ::close(m_fd);
+        if (m_thread.joinable()) m_thread.join();
+    }
+    std::uint16_t port() const { return m_port; }
+    int accepted() const { return m_accepted; }
+
+private:
+    int m_fd = -1;
+    std::uint16_t m_port = 0;
+    std::atomic<int> m_accepted{0};
+    std::thread m_thread;
+};
+
+/// One `verbatim-relay serve` on the shared store.
+struct Node {
+    QString data;
+    std::uint16_t port = 0, adminPort = 0;
+    std::unique_ptr<QProcess> process;
+    QString address() const { return QString("127.0.0.1:%1").arg(port); }
+    bool running() const { return process && process->state() == QProcess::Running; }
+    void kill9() {
+        if (!process) return;
+        process->kill(); // SIGKILL
+        process->waitForFinished(10000);
+        process.reset();
+    }
+    ~Node() { kill9(); }
+};
+
+} // namespace
+
+class TestFailover : public QObject {
+    Q_OBJECT
+    QTemporaryDir m_tmp;
+    std::string m_url;
+    QString m_unlock;
+    Node m_a, m_b;
+    crypto::X25519Key m_journalKey = *crypto::X25519Key::generate();
+    std::shared_ptr<signal::SignalContext> m_ctx;
+    std::string m_pin;
+
+    ProgramRun relay(const QStringList& args) {
+        QProcess p;
+        p.setProcessEnvironment(relayEnvironment(kRelayPassphrase));
+        p.start(VERBATIM_RELAY_BIN, args);
+        ProgramRun r;
+        if (!p.waitForFinished(60000)) {
+            r.err = "did not finish: " + p.errorString();
+            p.kill();
+            p.waitForFinished();
+            return r;
+        }
+        r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+        r.out = QString::fromUtf8(p.readAllStandardOutput());
+        r.err = QString::fromUtf8(p.readAllStandardError());
+        return r;
+    }
+    ProgramRun admin(const Node& node, const QStringList& args) {
+        return relay(QStringList{"admin", "--data", node.data, "--store",
+                                 QString::fromStdString(m_url), "--unlock-file", m_unlock} +
+                     args);
+    }
+    /// A link from `admin` on `node` (enroll or invite), "" when refused.
+    std::string link(const Node& node, const QStringList& args) {
+        auto r = admin(node, args);
+        if (r.code != 0) qWarning("admin %s: %s", qPrintable(args.join(' ')), qPrintable(r.err));
+        return r.out.trimmed().toStdString();
+    }
+
+    bool start(Node& node) {
+        node.process = std::make_unique<QProcess>();
+        node.process->setProcessEnvironment(relayEnvironment(kRelayPassphrase));
+        node.process->start(VERBATIM_RELAY_BIN,
+                            {"serve", "--data", node.data, "--store", QString::fromStdString(m_url),
+                             "--listen", node.address(), "--admin-listen",
+                             QString("127.0.0.1:%1").arg(node.adminPort),
+                             // 2,000 sends from two devices are over the per-device send limit;
+                             // this test is about failover.
+                             "--bench-limits", "--unlock-file", m_unlock});
+        if (!node.process->waitForStarted(10000)) return false;
+        QElapsedTimer t;
+        t.start();
+        QByteArray out;
+        while (t.elapsed() < 20000) {
+            node.process->waitForReadyRead(100);
+            out += node.process->readAllStandardOutput();
+            if (out.contains("listening")) return true;
+            if (node.process->state() != QProcess::Running) {
+                qWarning("serve: %s", node.process->readAllStandardError().constData());
+                return false;
+            }
+        }
+        return false;
+    }
+
+    /// Copies node A's data directory to node B (what README says to copy: everything but the
+    /// blob cache and relay.db, which a PostgreSQL store does not have).
+    bool copyData(const QString& from, const QString& to) {
+        QDir().mkpath(to);
+        QFile::setPermissions(to, QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
+        for (const auto& info : QDir(from).entryInfoList(QDir::Files | QDir::Hidden)) {
+            const QString target = to + "/" + info.fileName();
+            QFile::remove(target);
+            if (!QFile::copy(info.filePath(), target)) return false;
+            QFile::setPermissions(target, info.permissions());
+        }
+        return true;
+    }
+
+    /// A fresh firm on a fresh database: init through node A with both addresses, B's copy of
+    /// the data directory, both nodes serving.
+    bool freshFirm(QString* why) {
+        auto cluster = relay::PgCluster::shared();
+        if (!cluster) return *why = QString::fromStdString(cluster.error().message), false;
+        auto url = (*cluster)->createDatabase();
+        if (!url) return *why = QString::fromStdString(url.error().message), false;
+        m_url = *url;
+        static int firms = 0;
+        const QString dir = m_tmp.path() + QString("/firm%1").arg(++firms);
+        QDir().mkpath(dir);
+        m_unlock = dir + "/relay.unlock";
+        m_a.kill9();
+        m_b.kill9();
+        m_a.data = dir + "/a";
+        m_b.data = dir + "/b";
+        m_a.port = freeLoopbackPort();
+        m_a.adminPort = freeLoopbackPort();
+        m_b.port = freeLoopbackPort();
+        m_b.adminPort = freeLoopbackPort();
+        QFile pub(dir + "/journal.pub");
+        if (!pub.open(QIODevice::WriteOnly)) return *why = "journal.pub", false;
+        pub.write(QByteArray::fromStdString(toHex(m_journalKey.publicKey())));
+        pub.close();
+        auto init = relay({"init", "--data", m_a.data, "--store", QString::fromStdString(m_url),
+                           "--firm", "Failover & Co", "--journal-key", pub.fileName(),
+                           "--root-key-out", dir + "/root.key", "--unlock-file", m_unlock,
+                           "--address", m_a.address() + "," + m_b.address()});
+        if (init.code != 0) return *why = "init: " + init.err, false;
+        if (!start(m_a)) return *why = "node A did not start", false;
+        if (!copyData(m_a.data, m_b.data)) return *why = "copying the data directory", false;
+        if (!start(m_b)) return *why = "node B did not start", false;
+        auto pin = relay::certificateFingerprint((m_a.data + "/tls.crt").toStdString());
+        if (!pin) return *why = "no certificate", false;
+        m_pin = *pin;
+        return true;
+    }
+
+    client::Endpoint endpointOf(const Node& node) const {
+        return client::Endpoint{"127.0.0.1", node.port, m_pin, {}};
+    }
+
+    /// A joined and started lawyer whose link came from node A.
+    PartyHandle lawyer(const std::string& user) {
+        auto l = link(m_a, {"enroll", QString::fromStdString(user), "--role", "lawyer", "--name",
+                            QString::fromStdString(user)});
+        if (l.empty()) return {};
+        auto p = joinParty(l, user);
+        if (p) p->start();
+        return p;
+    }
+
+    /// Each id once in `party`'s history of `conversation` and once as a Message event.
+    QString shownOnce(Party& party, const std::string& conversation,
+                      const std::set<std::string>& ids) {
+        auto history = party->history(conversation, 100000);
+        if (!history) return "no history";
+        std::map<std::string, int> rows, events;
+        for (const auto& m : *history)
+            ++rows[m.id];
+        for (const auto& e : party.eventsOf(client::Event::Kind::Message))
+            ++events[e.messageId];
+        for (const auto& id : ids) {
+            if (rows[id] != 1)
+                return QString("message %1 is in the history %2 times")
+                    .arg(QString::fromStdString(id))
+                    .arg(rows[id]);
+            if (events[id] != 1)
+                return QString("message %1 was shown %2 times")
+                    .arg(QString::fromStdString(id))
+                    .arg(events[id]);
+        }
+        return {};
+    }
+
+private slots:
+    void initTestCase() {
+        QVERIFY(m_tmp.isValid());
+        auto ctx = signal::SignalContext::create();
+        QVERIFY(ctx);
+        m_ctx = std::move(*ctx);
+    }
+
+    void cleanup() {
+        m_a.kill9();
+        m_b.kill9();
+    }
+
+    // C-FAIL-1: clients joined through node A; A is killed with SIGKILL; both clients move to
+    // node B by themselves (the manifest's other address) and keep sending and receiving.
+    void clientsMoveToTheOtherNodeWhenOneIsKilled() {
+        QString why;
+        QVERIFY2(freshFirm(&why), qPrintable(why));
+        auto ann = lawyer("ann");
+        auto cat = lawyer("cat");
+        QVERIFY(ann && cat);
+        QVERIFY(ann->waitUntilSynced(20s) && cat->waitUntilSynced(20s));
+        auto conv = ann->createConversation("Failover", true, {"cat"});
+        QVERIFY2(conv, conv ? "" : conv.error().message.c_str());
+        auto before = ann->sendText(*conv, "before the node died");
+        QVERIFY(before);
+        QVERIFY(eventually([&] { return hasBody(*cat, *before, "before the node died"); }));
+        QCOMPARE(ann->account().relay, m_a.address().toStdString());
+
+        m_a.kill9();
+        QElapsedTimer t;
+        t.start();
+        // Both notice and come back on B.
+        QVERIFY(eventually([&] { return ann->isConnected() && cat->isConnected(); }, 15s));
+        qInfo("both clients connected to node B %lld ms after the SIGKILL", t.elapsed());
+        auto after = ann->sendText(*conv, "after the node died");
+        QVERIFY(after);
+        QVERIFY(eventually([&] { return hasBody(*cat, *after, "after the node died"); }, 15s));
+        auto reply = cat->sendText(*conv, "reply through node B");
+        QVERIFY(reply);
+        QVERIFY(eventually([&] { return hasBody(*ann, *reply, "reply through node B"); }, 15s));
+        QVERIFY(ann->waitForOutbox(10s) && cat->waitForOutbox(10s));
+        QString shown = shownOnce(*cat, *conv, {*before, *after});
+        QVERIFY2(shown.isEmpty(), qPrintable(shown));
+        shown = shownOnce(*ann, *conv, {*reply});
+        QVERIFY2(shown.isEmpty(), qPrintable(shown));
+        ann->stop();
+        cat->stop();
+    }
+
+    // C-FAIL-2 (issue 20, "kill -9 of one node while 2,000 sends are in flight"): two senders,
+    // one on each node, send 2,000 messages to one recipient; node A (the recipient's and one
+    // sender's) is killed mid-way. Every message is acknowledged in the end, delivered to the
+    // recipient and shown exactly once, and the journal holds one entry per message in one chain
+    // that verifies.
+    void killNineOfANodeUnderTwoThousandSendsLosesAndDoublesNothing() {
+        QString why;
+        QVERIFY2(freshFirm(&why), qPrintable(why));
+        // Node B makes its links with its own address (each node's `address` file names the
+        // address its links carry; both are in the manifest).
+        {
+            QFile address(m_b.data + "/address");
+            QVERIFY(address.open(QIODevice::WriteOnly | QIODevice::Truncate));
+            address.write(m_b.address().toUtf8());
+        }
+        auto ann = lawyer("ann"); // through A
+        auto cat = lawyer("cat"); // through A: the recipient
+        PartyHandle bob;
+        {
+            auto l = link(m_b, {"enroll", "bob", "--role", "lawyer", "--name", "bob"});
+            QVERIFY2(l.find(m_b.address().toStdString()) != std::string::npos, l.c_str());
+            bob = joinParty(l, "bob");
+            QVERIFY(bob);
+            bob->start();
+        }
+        QVERIFY(ann && cat);
+        QVERIFY(ann->waitUntilSynced(20s) && bob->waitUntilSynced(20s) &&
+                cat->waitUntilSynced(20s));
+        QCOMPARE(bob->account().relay, m_b.address().toStdString());
+        auto annConv = ann->createConversation("Ann to Cat", true, {"cat"});
+        auto bobConv = bob->createConversation("Bob to Cat", true, {"cat"});
+        QVERIFY(annConv && bobConv);
+
+        constexpr int kEach = 1000;
+        std::set<std::string> annIds, bobIds;
+        std::thread annSends([&] {
+            for (int i = 0; i < kEach; ++i)
+                if (auto id = ann->sendText(*annConv, "ann " + std::to_string(i)))
+                    annIds.insert(*id);
+        });
+        for (int i = 0; i < kEach; ++i)
+            if (auto id = bob->sendText(*bobConv, "bob " + std::to_string(i))) bobIds.insert(*id);
+        annSends.join();
+        QCOMPARE(int(annIds.size()), kEach);
+        QCOMPARE(int(bobIds.size()), kEach);
+        // Mid-way: some hundreds delivered, many still in the senders' outboxes.
+        auto received = [&] { return cat.get()->eventsOf(client::Event::Kind::Message).size(); };
+        QVERIFY(eventually([&] { return received() >= 300; }, 30s));
+        const auto atKill = received();
+        m_a.kill9();
+        qInfo("node A killed after %zu of %d deliveries", atKill, 2 * kEach);
+        QVERIFY2(atKill < std::size_t(2 * kEach), "everything was delivered before the kill");
+
+        QVERIFY(eventually([&] { return received() >= std::size_t(2 * kEach); }, 60s));
+        QVERIFY(ann->waitForOutbox(20s) && bob->waitForOutbox(20s));
+        for (auto [party, ids] : {std::pair{ann.get(), &annIds}, std::pair{bob.get(), &bobIds}})
+            for (const auto& id : *ids) {
+                auto m = msg(*party, id);
+                QVERIFY(m);
+                QVERIFY2(m->state == client::MessageState::Sent ||
+                             m->state == client::MessageState::Delivered ||
+                             m->state == client::MessageState::Read,
+                         id.c_str());
+            }
+        QTest::qWait(300); // a late duplicate would show here
+        QString shown = shownOnce(*cat, *annConv, annIds);
+        QVERIFY2(shown.isEmpty(), qPrintable(shown));
+        shown = shownOnce(*cat, *bobConv, bobIds);
+        QVERIFY2(shown.isEmpty(), qPrintable(shown));
+        QCOMPARE(received(), std::size_t(2 * kEach));
+
+        // The journal, pulled through node B by a compliance device: one chain that verifies,
+        // one entry per message.
+        std::string token = linkToken(link(m_b, {"enroll", "olga", "--role", "compliance"}));
+        QVERIFY(!token.empty());
+        auto officer = registerAt(endpointOf(m_b), m_ctx, token, "Olga");
+        QVERIFY(officer);
+        QVERIFY(officer->connect(endpointOf(m_b)));
+        auto pulled = pullJournalChain(*officer);
+        QVERIFY2(pulled, pulled ? "" : pulled.error().message.c_str());
+        QFile manifestFile(m_b.data + "/manifest.bin");
+        QVERIFY(manifestFile.open(QIODevice::ReadOnly));
+        const QByteArray bytes = manifestFile.readAll();
+        auto manifest = journal::FirmManifest::parse(ByteView(
+            reinterpret_cast<const std::uint8_t*>(bytes.data()), std::size_t(bytes.size())));
+        QVERIFY(manifest);
+        auto report =
+            journal::verifyChain(pulled->items, pulled->checkpoints, manifest->relayPublicKey);
+        QVERIFY(report.ok());
+        QCOMPARE(report.entriesChecked, std::uint64_t(pulled->items.size()));
+        std::map<std::string, int> journaled;
+        for (const auto& item : pulled->items) {
+            auto sealed = journal::SealedEntry::parse(item.entry);
+            QVERIFY(sealed);
+            ++journaled[toHex(
+                ByteView(sealed->header.messageId.data(), sealed->header.messageId.size()))];
+        }
+        for (const auto* ids : {&annIds, &bobIds})
+            for (const auto& id : *ids)
+                QVERIFY2(journaled[id] == 1, id.c_str());
+        officer->disconnect();
+        ann->stop();
+        bob->stop();
+        cat->stop();
+    }
+
+    // C-FAIL-3: a node serves a manifest naming a rogue address, signed by another root: the
+    // device refuses it and never contacts that address, not even when every node it knows is
+    // down; it keeps to the addresses of the manifest the firm root signed.
+    void anAddressTheSignedManifestDoesNotNameIsNeverContacted() {
+        QString why;
+        QVERIFY2(freshFirm(&why), qPrintable(why));
+        Tripwire rogue;
+        QVERIFY(rogue.port());
+        auto ann = lawyer("ann");
+        QVERIFY(ann);
+        QVERIFY(ann->waitUntilSynced(20s));
+        ann->stop();
+        // Node B, breached: its manifest lists the rogue address first and is signed by a key
+        // that is not the firm root's.
+        m_b.kill9();
+        {
+            QFile file(m_b.data + "/manifest.bin");
+            QVERIFY(file.open(QIODevice::ReadOnly));
+            const QByteArray bytes = file.readAll();
+            file.close();
+            auto forged = journal::FirmManifest::parse(ByteView(
+                reinterpret_cast<const std::uint8_t*>(bytes.data()), std::size_t(bytes.size())));
+            QVERIFY(forged);
+            const std::string rogueAddress = "127.0.0.1:" + std::to_string(rogue.port());
+            forged->relayAddresses.insert(forged->relayAddresses.begin(), rogueAddress);
+            forged->relayAddress = rogueAddress;
+            forged->issuedMs += 1000;
+            const Bytes otherRoot = crypto::randomBytes(32);
+            QVERIFY(forged->sign(otherRoot));
+            const Bytes out = forged->serialize();
+            QVERIFY(file.open(QIODevice::WriteOnly | QIODevice::Truncate));
+            file.write(reinterpret_cast<const char*>(out.data()), qint64(out.size()));
+        }
+        QVERIFY(start(m_b));
+        // A is down: the device moves to B, fetches B's manifest and refuses it.
+        m_a.kill9();
+        watch(*ann);
+        ann->start();
+        const bool refused = eventually(
+            [&] { return !(*ann).eventsOf(client::Event::Kind::JournalKeyRefused).empty(); }, 20s);
+        QString seen;
+        {
+            std::lock_guard lock((*ann).mutex);
+            for (const auto& e : (*ann).events)
+                seen += QString(client::eventName(e.kind)) + " " +
+                        QString::fromStdString(e.detail) + "; ";
+        }
+        QVERIFY2(refused, qPrintable("the forged manifest was not refused; events: " + seen));
+        // Every node down: the device keeps trying, and only the firm's addresses.
+        m_b.kill9();
+        const auto attemptsFrom = (*ann).eventsOf(client::Event::Kind::Disconnected).size();
+        QTest::qWait(3000);
+        QVERIFY(!(*ann).eventsOf(client::Event::Kind::Disconnected).empty());
+        QVERIFY(attemptsFrom >= 1);
+        QCOMPARE(rogue.accepted(), 0);
+        // The firm's nodes back: the device reconnects (to one of them), still never the rogue.
+        QVERIFY(start(m_a));
+        QVERIFY(eventually([&] { return ann->isConnected(); }, 20s));
+        QCOMPARE(rogue.accepted(), 0);
+        ann->stop();
+    }
+};
+
+QTEST_GUILESS_MAIN(TestFailover)
+#include "tst_failover.moc"
