@@ -1,3 +1,6 @@
+// Over 600 lines on purpose: one binary, verbatim-conformance, that runs against any relay; every
+// test shares the devices, matter and invite initTestCase enrols once on the relay under test.
+//
 // verbatim-conformance: the relay's wire behaviour checked from outside (issue 17). Every test
 // talks to the relay over TLS, HTTPS and the WebSocket exactly as a second implementation of a
 // client would, from docs/protocol.md and shared/protocol/*.proto; README.md in this folder lists

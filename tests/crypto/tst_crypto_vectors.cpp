@@ -1,3 +1,6 @@
+// Over 600 lines on purpose: one Qt Test class for shared/crypto (one test per library); the
+// vector-file readers and case counters (Tally) above it serve every function.
+//
 // Known-answer tests for the crypto wrappers in shared/crypto (TESTPLAN B1, CP-01..CP-13
 // without CP-08/CP-10, which run through libsignal, and CP-14, the lint).
 //

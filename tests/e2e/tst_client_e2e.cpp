@@ -1,3 +1,6 @@
+// Over 600 lines on purpose: one Qt Test class of tier C scenarios; each starts its own
+// e2e::Harness relay and shares the journal-opening and profile-scanning helpers above it.
+//
 // End-to-end tests of the client core against a real relay over TLS (TESTPLAN tier C):
 // ES-03, ES-04, ES-06, ES-08, ES-10, PR-08, CF-05, ST-07 and the matter scenario of issue 4.
 // Every party is a real client::Client with its own SQLCipher profile.

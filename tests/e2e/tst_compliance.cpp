@@ -1,3 +1,6 @@
+// Over 600 lines on purpose: one Qt Test class; every function builds a firm with the same
+// helpers (journal tool, RSMF validator, store tampering and re-chaining) defined above it.
+//
 // Compliance end to end (issue 6; TESTPLAN ES-05, ES-06, JT-03, JT-06, DL-05): real clients talk
 // through a real relay; verbatim-journal pulls the journal with a compliance profile, verifies
 // it, searches it and exports RSMF 2.0, which the schema validator must accept (and which must

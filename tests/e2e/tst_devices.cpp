@@ -1,3 +1,6 @@
+// Over 600 lines on purpose: one Qt Test class for device management (issue 7); its functions
+// share the revoke/wipe helpers and the every-request table above it.
+//
 // Device management end to end (issue 7; TESTPLAN DL-01, DL-02, DL-03, DL-06): real clients on
 // their own profiles, a real relay, an admin working from the app's client API.
 //  - revoke: the device is cut off within a second and stops receiving; the user's other device

@@ -1,3 +1,6 @@
+// Over 600 lines on purpose: one Qt Test class for the relay over TLS; its functions share the
+// raw HTTPS and admin-metrics helpers above it, each on its own Harness.
+//
 // The relay end to end: a real verbatim relay (in-process, TLS on 127.0.0.1) and real devices
 // over TLS WebSockets. RL-01..04, RL-06, RL-08 (pinning), RL-14, DL-01, ES-01 (short), ES-07.
 

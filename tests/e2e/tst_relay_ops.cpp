@@ -1,3 +1,6 @@
+// Over 600 lines on purpose: one Qt Test class driving the real verbatim-relay binary; every
+// function shares its served relay (m_relay), firm builder and command runner.
+//
 // Issue 19, "Backup, restore, check" and "Bad input and faults", against the real verbatim-relay
 // binary over TLS: an online backup taken while a lawyer keeps sending, restored into a new
 // directory and served with the same unlock secret, loses no acknowledged message and

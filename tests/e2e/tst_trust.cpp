@@ -1,3 +1,6 @@
+// Over 600 lines on purpose: one Qt Test class for the issue 15 attacks; its functions share the
+// test PKI made in initTestCase and the proxy and lawyer-and-client helpers above it.
+//
 // Issue 15: the attacks of the security review, performed against a real relay over TLS and real
 // clients. Each test fails while its hole is open.
 //   break 1: a relay certificate is checked (chain and host, or the link's pin, and the firm

@@ -1,3 +1,6 @@
+// Over 600 lines on purpose: one small program that writes the seeds of every fuzz target; each
+// target is one function, and they share the fixed keys and write helpers at the top.
+//
 // verbatim-fuzz-corpus OUT_DIR: writes the seed corpus of every fuzz target, OUT_DIR/<target>/
 // <name>, made with the fixed keys of FuzzKeys.h so that the seeds verify and open. Small valid
 // examples of each format and a few malformed ones; the fuzzer finds the rest. Sealing draws

@@ -1,3 +1,6 @@
+// Over 600 lines on purpose: one Qt Test class; initTestCase builds one hostile archive (relay,
+// devices, pull) that every export and search function then checks.
+//
 // Issue 16 items 2 and 8: what a participant sends cannot inject into the compliance exports, and
 // compliance search takes any text a person types. A real relay (TLS) and real devices: a client
 // invited into a matter whose title is hostile, with a hostile display name, sends hostile text

@@ -1,3 +1,6 @@
+// Over 600 lines on purpose: one Qt Test class for the journal library (one test per library);
+// its functions share the devices and keys that initTestCase makes.
+//
 // Journal crypto: seal/open, signature, commitment, and the hash chain (ES-05, ES-08, ES-09,
 // ES-11, JT-03 chain part, JT-05).
 

@@ -1,3 +1,6 @@
+// Over 600 lines on purpose: the one fixture every relay core test links (RelayFixture.h); its
+// devices, sends and invites build on each other.
+
 #include "RelayFixture.h"
 
 #include "journal/DeviceApproval.h"

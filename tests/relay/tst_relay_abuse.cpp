@@ -1,3 +1,6 @@
+// Over 600 lines on purpose: one Qt Test class; initTestCase starts one verbatim-relay process
+// whose memory every function reads, and they share the raw session client above it.
+//
 // Issue 16, items 3 and 5 (sessions): what one authenticated device can make the relay hold.
 // The relay runs as its own process (`verbatim-relay serve`), so that its memory can be read from
 // /proc; devices talk to it over TLS WebSockets, the attackers through a raw Beast client that

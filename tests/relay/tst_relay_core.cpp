@@ -1,3 +1,7 @@
+// Over 600 lines on purpose: one Qt Test class for the relay core library (one test per
+// library); every function runs on the RelayFixture that init() creates, with the gates and job
+// helpers above it.
+//
 // Relay core (RelayService, StorageThread, RateLimiter) driven directly, with real Signal
 // devices and real journal entries: registration and invites (RL-10, RL-11, RL-12), device
 // authentication and revocation (RL-09 core part, DL-01; a wipe revokes at once, issue 15

@@ -1,3 +1,6 @@
+// Over 600 lines on purpose: one Qt Test class for `verbatim-relay serve` under systemd; its
+// functions share the relay launcher, TLS client and notify socket defined above it.
+//
 // Issue 19, "The service": the real `verbatim-relay serve` as systemd runs it.
 // - --config FILE: every serve option as `key = value`; the command line overrides the file; an
 //   unknown key, a bad value, a key set twice or a malformed line stops the start naming the

@@ -1,3 +1,6 @@
+// Over 600 lines on purpose: one Qt Test class for the Signal sessions; its functions share the
+// bundle, pre-key message and low-order key builders above it.
+//
 // Protocol tests for the Signal layer (TESTPLAN B2: PR-01..06, PR-08 partly, PR-09, PR-11,
 // PR-13) on real SessionManagers over in-memory and SQLCipher stores.
 

@@ -1,3 +1,6 @@
+// Over 600 lines on purpose: one Qt Test class for the crypto provider; its functions share the
+// Wycheproof readers, HKDF probe and devices defined above it.
+//
 // Crypto-provider and curve tests for the Signal layer (TESTPLAN B1: CP-03, CP-06, CP-09, CP-10,
 // CP-13) with the provider callbacks called directly, plus the recursive locking of one shared
 // SignalContext under two threads.

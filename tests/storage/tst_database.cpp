@@ -1,3 +1,6 @@
+// Over 600 lines on purpose: one Qt Test class for the storage library (one test per library);
+// its functions share the file formats, snapshots and cipher-defaults guard above it.
+//
 // Tests of the SQLCipher storage wrapper (TESTPLAN B7, ST-01..05 and ST-08) and of
 // SqlProtocolStore persistence. Every test works on files in its own QTemporaryDir.
 
