@@ -123,6 +123,8 @@ cmd_format() {
     exit 1
   fi
   log "format: ${#files[@]} files formatted"
+  # Our headers must not include each other in a circle (issue 18).
+  python3 "$ROOT/packaging/include-cycles.py" || exit 1
 }
 
 cmd_test() {
