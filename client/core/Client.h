@@ -352,6 +352,15 @@ public:
     /// serialized proto::JournalPage.
     [[nodiscard]] Result<std::string> pullJournalPage(std::uint64_t afterSequence,
                                                       std::uint32_t limit = 1000);
+    /// What the relay said of a restore from a backup in the last QueueDrained this client met
+    /// (docs/protocol.md "Restore"): the compliance archive follows a restored relay only with it
+    /// (compliance::RelayRestore). `known` is false until a QueueDrained came.
+    struct RelayRestoreNotice {
+        bool known = false;
+        std::string epoch;                  ///< 16 bytes; empty: the relay was never restored
+        std::uint64_t restoredSequence = 0; ///< the last journal sequence its backup held
+    };
+    RelayRestoreNotice relayRestore() const;
     /// Downloads an encrypted blob by its relay id (hex), at most `maxBytes`.
     [[nodiscard]] Result<std::string> fetchBlob(const std::string& blobIdHex,
                                                 std::uint64_t maxBytes);

@@ -162,6 +162,10 @@ struct Client::Impl {
     /// The connection (generation) whose QueueDrained was checked for a relay restore: the
     /// outbox sends nothing on a connection before that (ClientRestore.cpp).
     std::uint64_t restoreCheckedGeneration = 0;
+    /// What the last QueueDrained said of a relay restore (Client::relayRestore()).
+    bool restoreNoticeKnown = false;
+    std::string restoreNoticeEpoch;
+    std::uint64_t restoreNoticeSequence = 0;
     bool outboxIdle = true;
     std::chrono::steady_clock::time_point retryAt{};
 

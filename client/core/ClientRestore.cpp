@@ -49,8 +49,19 @@ void Client::Impl::reuploadAttachments(proto::JournalRecord& rec) {
     }
 }
 
+Client::RelayRestoreNotice Client::relayRestore() const {
+    std::lock_guard lock(m->queueMutex);
+    return {m->restoreNoticeKnown, m->restoreNoticeEpoch, m->restoreNoticeSequence};
+}
+
 bool Client::Impl::reactToRestore(const proto::QueueDrained& drained) {
     const std::string& epoch = drained.restore_epoch();
+    {
+        std::lock_guard q(queueMutex);
+        restoreNoticeKnown = true;
+        restoreNoticeEpoch = epoch;
+        restoreNoticeSequence = drained.restored_journal_sequence();
+    }
     std::vector<Outbox::SentRow> lost;
     bool react = false, preKeysDue = false;
     std::string notice;

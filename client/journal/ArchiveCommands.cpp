@@ -72,6 +72,12 @@ int pull(const Args& a) {
                      (unsigned long long)stats->rewrittenAt);
         return 3;
     }
+    if (stats->superseded)
+        std::printf("the relay was restored from a backup: the %llu entries this archive held "
+                    "from seq %llu on are kept as superseded (verify lists them) and its new "
+                    "history was pulled from there\n",
+                    (unsigned long long)stats->superseded,
+                    (unsigned long long)stats->supersededFrom);
     std::printf("pulled %llu new entries (%llu attachments) up to seq %llu in %.1f s; %zu new "
                 "problem(s)%s\n",
                 (unsigned long long)stats->entries, (unsigned long long)stats->attachments,

@@ -184,6 +184,13 @@ Result<compliance::PullStats> pullWith(compliance::Archive& archive, Officer& o,
     if (auto r = archive.setManifest(view(*manifest), o.client->account().firmFingerprint); !r)
         return tl::unexpected(r.error());
     auto* c = o.client.get();
+    // A relay restored from a backup says so in QueueDrained; without it the archive would take
+    // the relay's new history for a rewrite (docs/protocol.md "Restore", J-RESTORE-1).
+    if (!c->relayRestore().known) (void)c->waitUntilSynced(std::chrono::seconds(20));
+    const auto notice = c->relayRestore();
+    compliance::RelayRestore restore;
+    restore.epoch = notice.epoch;
+    restore.restoredSequence = notice.restoredSequence;
     const bool tty = isatty(STDERR_FILENO);
     auto stats = archive.pull(
         [c](std::uint64_t after, std::uint32_t limit) { return c->pullJournalPage(after, limit); },
@@ -192,7 +199,8 @@ Result<compliance::PullStats> pullWith(compliance::Archive& archive, Officer& o,
             if (tty)
                 std::fprintf(stderr, "\rpulled %llu (relay head %llu)", (unsigned long long)stored,
                              (unsigned long long)head);
-        });
+        },
+        0, restore);
     if (tty) std::fputs("\n", stderr);
     if (!stats) return stats;
     if (stats->rewrittenAt) return stats;

@@ -13,6 +13,7 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <algorithm>
 #include <map>
 #include <random>
 
@@ -139,6 +140,31 @@ class TestRelayRestore : public QObject {
         VERBATIM_TRY_LET(r, (*archive)->verify());
         *report = std::move(*r);
         return std::move(*archive);
+    }
+
+    /// Brings `archive` up to date through `officer`, with what the relay announced at connect
+    /// about a restore (as verbatim-journal pull does).
+    static Result<compliance::PullStats> pullInto(compliance::Archive& archive, Party& officer) {
+        if (!eventually([&] { return officer->isConnected() && officer->relayRestore().known; }))
+            return fail(ErrorCode::Unavailable, "the officer is offline");
+        VERBATIM_TRY_LET(manifest, officer->firmManifest());
+        VERBATIM_TRY(archive.setManifest(view(*manifest), officer->account().firmFingerprint));
+        const auto notice = officer->relayRestore();
+        compliance::RelayRestore restore;
+        restore.epoch = notice.epoch;
+        restore.restoredSequence = notice.restoredSequence;
+        auto* c = officer.c.get();
+        return archive.pull(
+            [c](std::uint64_t a, std::uint32_t l) { return c->pullJournalPage(a, l); },
+            [c](const std::string& id, std::uint64_t max) { return c->fetchBlob(id, max); }, {}, 0,
+            restore);
+    }
+
+    static Result<std::unique_ptr<compliance::Archive>>
+    newArchive(const QString& path, const crypto::X25519Key& journalKey) {
+        std::vector<crypto::X25519Key> keys;
+        keys.push_back(std::move(*crypto::X25519Key::fromPrivate(*journalKey.privateKey())));
+        return compliance::Archive::open(path.toStdString(), std::move(keys), true);
     }
 
     bool startServe(const QString& data, const QString& unlock) {
@@ -345,6 +371,150 @@ private slots:
         for (const auto& e : *timeline)
             if (e.messageId == before[0])
                 QCOMPARE(e.body, std::string("before 0, edited after the backup"));
+    }
+
+    // J-RESTORE-1: a compliance archive that pulled past the nightly backup meets the restored
+    // relay's new history (the lawyer's resends under the same ids, sealed afresh, at the
+    // sequence numbers of what it holds). The relay announced the restore: the archive keeps
+    // what it held past the backup as superseded, follows the new history, verifies clean and
+    // holds every message once. The attack: the operator serves a copy of the data directory
+    // taken at the backup instead (no restore, no epoch) and the lawyer writes on: same
+    // sequence numbers, other entries, nothing announced: `history-rewritten`.
+    void complianceFollowsARestoreAndRefusesASilentRollback() {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QString data = dir.path() + "/data", unlock = dir.path() + "/relay.unlock",
+                      backupFile = dir.path() + "/nightly.vrb", restored = dir.path() + "/restored",
+                      rolledBack = dir.path() + "/rolled-back";
+        auto journalKey = *crypto::X25519Key::generate();
+        QVERIFY(initFirm(dir.path(), "Archive & Co", journalKey));
+        const auto lenaLink = adminLink(data, unlock, {"enroll", "lena", "--role", "lawyer"});
+        const auto olgaLink = adminLink(data, unlock, {"enroll", "olga", "--role", "compliance"});
+        const auto carlLink =
+            adminLink(data, unlock, {"invite", "--from", "lena", "--matter", "Archive matter"});
+        QVERIFY(startServe(data, unlock));
+        auto lena = joinParty(lenaLink, "Lena");
+        auto olga = joinParty(olgaLink, "Olga");
+        auto carl = joinParty(carlLink, "Carl", true);
+        QVERIFY(lena && olga && carl);
+        for (auto* p : {lena.get(), olga.get(), carl.get()}) {
+            (*p)->start();
+            QVERIFY((*p)->waitUntilSynced(20s));
+        }
+        auto convs = carl->conversations();
+        QVERIFY(convs && convs->size() == 1);
+        const std::string matter = (*convs)[0].id;
+        QVERIFY(eventually([&] { return lena->resolveConversation(matter).has_value(); }));
+        std::vector<std::string> before, after;
+        for (int i = 0; i < 2; ++i)
+            before.push_back(*lena->sendText(matter, "before " + std::to_string(i)));
+        QVERIFY(eventually([&] { return msg(*carl, before.back()).has_value(); }));
+        QVERIFY(lena->waitForOutbox(20s));
+
+        // The nightly backup; the operator also keeps a copy of the data directory as it was
+        // (relay stopped for it), which the attack serves later.
+        auto b = relay({"backup", "--data", data, "--out", backupFile, "--unlock-file", unlock});
+        QVERIFY2(b.code == 0, qPrintable(b.err));
+        stopServe();
+        QCOMPARE(QProcess::execute("cp", {"-a", data, rolledBack}), 0);
+        QVERIFY(startServe(data, unlock));
+        for (int i = 0; i < 3; ++i)
+            after.push_back(*lena->sendText(matter, "after " + std::to_string(i)));
+        QVERIFY(eventually([&] { return msg(*carl, after.back()).has_value(); }, 30s));
+        QVERIFY(lena->waitForOutbox(20s));
+
+        // Two archives pulled past the backup.
+        auto archive = newArchive(dir.path() + "/a.archive", journalKey);
+        auto attacked = newArchive(dir.path() + "/b.archive", journalKey);
+        QVERIFY(archive && attacked);
+        auto first = pullInto(**archive, *olga);
+        QVERIFY2(first, first ? "" : first.error().message.c_str());
+        QVERIFY(pullInto(**attacked, *olga));
+        const std::uint64_t pulledHead = first->headSequence;
+        auto v = msg(*lena, after.back());
+        QVERIFY(v && pulledHead >= v->journalSequence);
+
+        // The disk dies; the backup is restored and served; the lawyer's device sends again.
+        for (auto* p : {lena.get(), olga.get(), carl.get()})
+            (*p)->stop();
+        stopServe();
+        auto r =
+            relay({"restore", "--from", backupFile, "--data", restored, "--unlock-file", unlock});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QVERIFY(startServe(restored, unlock));
+        for (auto* p : {lena.get(), olga.get(), carl.get()})
+            (*p)->start();
+        QVERIFY(eventually(
+            [&] { return lena.p->eventsOf(client::Event::Kind::RelayRestored).size() == 1; }, 30s));
+        QVERIFY(lena->waitUntilSynced(30s) && lena->waitForOutbox(30s));
+        const auto resent = lena->sendText(matter, "first after the restore");
+        QVERIFY(resent && lena->waitForOutbox(20s));
+
+        auto second = pullInto(**archive, *olga);
+        QVERIFY2(second, second ? "" : second.error().message.c_str());
+        QCOMPARE(second->rewrittenAt, std::uint64_t(0));
+        QVERIFY(second->superseded >= after.size());
+        QVERIFY(second->supersededFrom > 0 && second->supersededFrom <= v->journalSequence);
+        auto report = (*archive)->verify();
+        QVERIFY(report);
+        QVERIFY2(report->ok(), report->text().c_str());
+        QCOMPARE(report->superseded, second->superseded);
+        QCOMPARE(report->restores.size(), std::size_t(1));
+        // Every message once; each lost one listed as superseded and found again in the new
+        // history.
+        auto timeline = (*archive)->timeline(matter);
+        QVERIFY(timeline);
+        std::map<std::string, int> journaled;
+        for (const auto& e : *timeline)
+            ++journaled[e.messageId];
+        for (const auto& id : before)
+            QCOMPARE(journaled[id], 1);
+        for (const auto& id : after)
+            QCOMPARE(journaled[id], 1);
+        QCOMPARE(journaled[*resent], 1);
+        auto kept = (*archive)->superseded();
+        QVERIFY(kept);
+        QCOMPARE(std::uint64_t(kept->size()), second->superseded);
+        for (const auto& id : after) {
+            auto it =
+                std::find_if(kept->begin(), kept->end(), [&](const compliance::SupersededEntry& e) {
+                    return e.messageId == id;
+                });
+            QVERIFY2(it != kept->end(), id.c_str());
+            QVERIFY(it->resentAt > 0);
+        }
+        compliance::SearchQuery q;
+        q.text = "after";
+        auto hits = (*archive)->search(q);
+        QVERIFY(hits);
+        std::map<std::string, int> found;
+        for (const auto& h : *hits)
+            ++found[h.messageId];
+        for (const auto& id : after)
+            QCOMPARE(found[id], 1);
+
+        // The attack: the copy of the data directory taken at the backup served as it is, and
+        // the lawyer writes on. Nothing announced a restore.
+        for (auto* p : {lena.get(), olga.get(), carl.get()})
+            (*p)->stop();
+        stopServe();
+        QVERIFY(startServe(rolledBack, unlock));
+        lena->start();
+        olga->start();
+        QVERIFY(lena->waitUntilSynced(30s));
+        QVERIFY(lena->sendText(matter, "written on the rolled-back relay"));
+        QVERIFY(lena->waitForOutbox(20s));
+        auto silent = pullInto(**attacked, *olga);
+        QVERIFY2(silent, silent ? "" : silent.error().message.c_str());
+        QVERIFY(olga->relayRestore().epoch.empty());
+        QVERIFY(silent->rewrittenAt > 0 && silent->rewrittenAt <= pulledHead);
+        QCOMPARE(silent->superseded, std::uint64_t(0));
+        auto refused = (*attacked)->verify();
+        QVERIFY(refused && !refused->ok());
+        bool rewritten = false;
+        for (const auto& p : refused->problems)
+            rewritten |= p.fault == "history-rewritten" && p.sequence == silent->rewrittenAt;
+        QVERIFY2(rewritten, refused->text().c_str());
     }
 
     // The reaction is crash-safe: a lawyer on verbatim-cli meets the restored relay in `sync`
