@@ -144,6 +144,8 @@ ApplicationWindow {
             spacing: 0
             ConversationList {
                 chat: window.app.chat
+                canStart: window.app.session.canInvite
+                onNewConversationRequested: newConversation.open()
                 Layout.preferredWidth: 340
                 Layout.fillHeight: true
             }
@@ -161,6 +163,8 @@ ApplicationWindow {
         Item {
             ConversationList {
                 chat: window.app.chat
+                canStart: window.app.session.canInvite
+                onNewConversationRequested: newConversation.open()
                 anchors.fill: parent
                 visible: app.chat.currentConversation === ""
             }
@@ -174,6 +178,7 @@ ApplicationWindow {
 
     SettingsDialog { id: settings; objectName: "settingsDialog"; app: window.app }
     InvitesDialog { id: invites; appController: window.app }
+    NewMatterDialog { id: newConversation; appController: window.app }
 
     // Errors from the core, shown briefly at the bottom.
     ToolTip {

@@ -85,6 +85,9 @@ struct ConversationView {
     /// A closed matter (issue 22): read-only for every member, the relay refuses sends into it.
     std::uint64_t closedMs = 0;
     std::string closedBy; ///< USER/DEVICE of the device that closed it, or admin-cli
+    /// The firm's reference for a matter and the client it is for (issue 23), as its lawyer
+    /// typed them when starting it; empty when none was given.
+    std::string matterNumber, clientName;
     /// This user was removed from the matter (issue 22): the relay sends nothing more of it and
     /// refuses sends into it; what was received before stays.
     bool removed = false;
@@ -246,9 +249,13 @@ public:
 
     // ---- conversations ----------------------------------------------------------------------
     [[nodiscard]] Result<std::vector<ConversationView>> conversations();
-    /// Creates a matter (or direct chat) on the relay; returns its id.
+    /// Creates a matter (or direct chat) on the relay; returns its id. A matter may carry the
+    /// firm's matter number and its client's name (issue 23; at most 40 and 100 bytes of
+    /// printable text, the relay checks).
     [[nodiscard]] Result<std::string> createConversation(const std::string& title, bool isMatter,
-                                                         const std::vector<std::string>& members);
+                                                         const std::vector<std::string>& members,
+                                                         const std::string& matterNumber = {},
+                                                         const std::string& clientName = {});
     /// An invite link for a client to join the matter `title` (created if needed). Lawyers and
     /// supervisors only.
     [[nodiscard]] Result<std::string> createInvite(const std::string& matterTitle);

@@ -129,11 +129,15 @@ Result<std::string> Client::fetchBlob(const std::string& blobIdHex, std::uint64_
 }
 
 Result<std::string> Client::createConversation(const std::string& title, bool isMatter,
-                                               const std::vector<std::string>& membersList) {
+                                               const std::vector<std::string>& membersList,
+                                               const std::string& matterNumber,
+                                               const std::string& clientName) {
     proto::Request req;
     auto* cc = req.mutable_create_conversation();
     cc->set_title(title);
     cc->set_is_matter(isMatter);
+    cc->set_matter_number(matterNumber);
+    cc->set_client_name(clientName);
     for (auto& mbr : membersList)
         cc->add_members(mbr);
     VERBATIM_TRY_LET(resp, m->call(req));
@@ -167,6 +171,8 @@ Result<ConversationView> Client::Impl::changedConversation(const proto::Response
     v.memberNames.assign(c.member_names().begin(), c.member_names().end());
     v.closedMs = c.closed_ms();
     v.closedBy = c.closed_by();
+    v.matterNumber = c.matter_number();
+    v.clientName = c.client_name();
     return v;
 }
 

@@ -296,10 +296,11 @@ Result<bool> MessageStore::processed(const std::string& rawMessageId) {
 
 Result<void> MessageStore::upsertConversation(const proto::Conversation& c) {
     auto st = m_db.cached("INSERT INTO conversations (id, title, is_matter, members, closed_ms, "
-                          "closed_by) VALUES (?, ?, ?, ?, ?, ?) "
+                          "closed_by, matter_number, client_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
                           "ON CONFLICT (id) DO UPDATE SET title = excluded.title, is_matter = "
                           "excluded.is_matter, members = excluded.members, closed_ms = "
-                          "excluded.closed_ms, closed_by = excluded.closed_by");
+                          "excluded.closed_ms, closed_by = excluded.closed_by, matter_number = "
+                          "excluded.matter_number, client_name = excluded.client_name");
     if (!st) return tl::unexpected(st.error());
     st->bind(1, std::string_view(c.id()))
         .bind(2, std::string_view(c.title()))
@@ -307,7 +308,9 @@ Result<void> MessageStore::upsertConversation(const proto::Conversation& c) {
     auto members = joinMembers(c.members());
     st->bind(4, std::string_view(members))
         .bind(5, std::int64_t(c.closed_ms()))
-        .bind(6, std::string_view(c.closed_by()));
+        .bind(6, std::string_view(c.closed_by()))
+        .bind(7, std::string_view(c.matter_number()))
+        .bind(8, std::string_view(c.client_name()));
     if (auto r = st->run(); !r) return r;
     // Names and roles as the firm's directory has them.
     for (int i = 0; i < c.members_size() && i < c.member_names_size(); ++i) {
@@ -357,7 +360,7 @@ Result<std::vector<ConversationView>> MessageStore::conversations() {
         " (SELECT body FROM messages WHERE conversation = c.id AND kind IN (0, 1) ORDER BY row "
         "DESC LIMIT 1), "
         " coalesce((SELECT max(server_time_ms) FROM messages WHERE conversation = c.id), 0), "
-        " c.closed_ms, c.closed_by "
+        " c.closed_ms, c.closed_by, c.matter_number, c.client_name "
         "FROM conversations c ORDER BY 7 DESC, c.title");
     if (!st) return tl::unexpected(st.error());
     std::vector<ConversationView> out;
@@ -388,6 +391,8 @@ Result<std::vector<ConversationView>> MessageStore::conversations() {
         v.lastTimeMs = std::uint64_t(st->columnInt(6));
         v.closedMs = std::uint64_t(st->columnInt(7));
         v.closedBy = st->columnText(8);
+        v.matterNumber = st->columnText(9);
+        v.clientName = st->columnText(10);
         v.removed = !m_self.empty() && !v.members.empty() &&
                     std::find(v.members.begin(), v.members.end(), m_self) == v.members.end();
         out.push_back(std::move(v));

@@ -103,6 +103,12 @@ ALTER TABLE conversations ADD COLUMN closed_ms INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE conversations ADD COLUMN closed_by TEXT NOT NULL DEFAULT '';
 )sql";
 
+// Version 4 (issue 23): a matter's number and its client's name, as the relay lists them.
+constexpr std::string_view kSchemaV4 = R"sql(
+ALTER TABLE conversations ADD COLUMN matter_number TEXT NOT NULL DEFAULT '';
+ALTER TABLE conversations ADD COLUMN client_name TEXT NOT NULL DEFAULT '';
+)sql";
+
 ProfileStepHook g_stepHook = nullptr;
 
 void overwriteAndRemove(const fs::path& p) {
@@ -134,7 +140,7 @@ void stepDone(std::string_view step) {
 } // namespace profilefiles
 
 Result<void> migrateClientSchema(storage::Database& db) {
-    return db.migrate({kSchemaV1, kSchemaV2, kSchemaV3});
+    return db.migrate({kSchemaV1, kSchemaV2, kSchemaV3, kSchemaV4});
 }
 
 void setProfileStepHook(ProfileStepHook hook) {

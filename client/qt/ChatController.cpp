@@ -3,6 +3,7 @@
 
 #include <memory>
 
+#include "client/core/Link.h"
 #include "client/qt/AppController.h"
 #include "client/qt/TextRuns.h"
 
@@ -18,6 +19,11 @@ QString ChatController::currentTitle() const {
 bool ChatController::currentIsMatter() const {
     auto* c = m_conversations.find(currentConversation());
     return c && c->isMatter;
+}
+
+QString ChatController::currentMatterNumber() const {
+    auto* c = m_conversations.find(currentConversation());
+    return c ? TextRuns::safeName(q(c->matterNumber)) : QString();
 }
 
 void ChatController::refreshConversations() {
@@ -205,10 +211,13 @@ void ChatController::createInvite() {
     auto* c = m_conversations.find(currentConversation());
     if (!c) return;
     const std::uint64_t generation = m_app.generation();
-    m_app.background([this, generation, title = c->title](client::Client& core) {
-        auto link = std::make_shared<Result<std::string>>(core.createInvite(title));
+    // By id: two matters may share a title.
+    m_app.background([this, generation, id = c->id](client::Client& core) {
+        auto link = std::make_shared<Result<std::string>>(core.createInvite(id));
         m_app.toGui(generation, [this, link] {
-            emit inviteCreated(m_app.check(*link) ? q(**link) : QString());
+            // The web form (issue 23): mail clients make an https link clickable, and the
+            // relay's page at it opens the app; the token stays in the fragment.
+            emit inviteCreated(m_app.check(*link) ? q(client::webInviteLink(**link)) : QString());
         });
     });
 }

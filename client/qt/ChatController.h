@@ -31,6 +31,8 @@ class ChatController : public QObject {
     Q_PROPERTY(QString currentConversation READ currentConversation NOTIFY currentChanged)
     Q_PROPERTY(QString currentTitle READ currentTitle NOTIFY currentChanged)
     Q_PROPERTY(bool currentIsMatter READ currentIsMatter NOTIFY currentChanged)
+    /// The open matter's number, as shown (issue 23; "" when it has none).
+    Q_PROPERTY(QString currentMatterNumber READ currentMatterNumber NOTIFY currentChanged)
     Q_PROPERTY(int participantCount READ participantCount NOTIFY currentChanged)
     /// A participant's safety number changed and was not accepted (sending is held).
     Q_PROPERTY(QString safetyChangedUser READ safetyChangedUser NOTIFY bannersChanged)
@@ -51,6 +53,7 @@ public:
     QString currentConversation() const { return m_messages.conversation(); }
     QString currentTitle() const;
     bool currentIsMatter() const;
+    QString currentMatterNumber() const;
     int participantCount() const { return m_participants.rowCount(); }
     QString safetyChangedUser() const { return m_safetyChangedUser; }
     QString safetyChangedName() const { return displayName(m_safetyChangedUser); }

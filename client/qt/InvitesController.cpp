@@ -2,8 +2,11 @@
 #include "client/qt/StdText.h"
 
 #include <QMetaObject>
+#include <QRegularExpression>
 
 #include <memory>
+
+#include "client/core/Link.h"
 
 namespace verbatim::qt {
 
@@ -76,6 +79,122 @@ void InvitesController::refresh() {
     });
 }
 
+void InvitesController::setConversationId(const QString& id) {
+    if (id == m_conversation) return;
+    m_conversation = id;
+    m_invites.setConversation(id);
+    emit conversationIdChanged();
+}
+
+void InvitesController::create(const QString& conversationId) {
+    submit([conversationId](client::Client& c) {
+        Outcome o;
+        o.createAsked = true;
+        // By id (two matters may share a title); the link is checked before it is handed out
+        // (C-LINK-4), then shown in its web form.
+        auto link = c.createInvite(conversationId.toStdString());
+        if (link)
+            o.createdLink = q(client::webInviteLink(*link));
+        else
+            o.createError = q(link.error().message);
+        list(c, o);
+        return o;
+    });
+}
+
+namespace {
+
+// Printable text: no control characters, no formatting ones (bidirectional overrides and
+// isolates, zero-width joiners: a title must read as it is), no unpaired surrogates.
+bool printable(const QString& text) {
+    if (!text.isValidUtf16()) return false;
+    for (const char32_t cp : text.toUcs4()) {
+        const auto category = QChar::category(cp);
+        if (category == QChar::Other_Control || category == QChar::Other_Format ||
+            category == QChar::Other_Surrogate || category == QChar::Other_NotAssigned)
+            return false;
+    }
+    return true;
+}
+
+QStringList colleagueIds(const QString& colleagues) {
+    static const QRegularExpression separators(QStringLiteral("[,;\\s]+"));
+    return colleagues.split(separators, Qt::SkipEmptyParts);
+}
+
+} // namespace
+
+QString InvitesController::checkNewConversation(bool isMatter, const QString& title,
+                                                const QString& matterNumber,
+                                                const QString& clientName,
+                                                const QString& colleagues) const {
+    const QString t = title.trimmed();
+    const QStringList ids = colleagueIds(colleagues);
+    if (isMatter && t.isEmpty()) return tr("Give the matter a title.");
+    if (t.toUtf8().size() > 200) return tr("The title is too long (at most 200 bytes).");
+    if (!printable(t)) return tr("The title holds characters that cannot be shown.");
+    if (matterNumber.trimmed().size() > 40)
+        return tr("The matter number is too long (at most 40 characters).");
+    if (!printable(matterNumber))
+        return tr("The matter number holds characters that cannot be shown.");
+    if (clientName.trimmed().size() > 100)
+        return tr("The client's name is too long (at most 100 characters).");
+    if (!printable(clientName))
+        return tr("The client's name holds characters that cannot be shown.");
+    static const QRegularExpression userId(QStringLiteral("^[a-z0-9._@-]{1,128}$"));
+    for (const auto& id : ids)
+        if (!userId.match(id).hasMatch())
+            return tr("\"%1\" is not a user id (a-z, 0-9 and . _ - @).").arg(id.left(40));
+    if (ids.size() > 100) return tr("At most 100 colleagues.");
+    if (!isMatter) {
+        if (ids.size() != 1) return tr("A direct conversation is with exactly one colleague.");
+        if (!matterNumber.trimmed().isEmpty() || !clientName.trimmed().isEmpty())
+            return tr("Only a matter has a matter number and a client.");
+    }
+    return {};
+}
+
+void InvitesController::startConversation(bool isMatter, const QString& title,
+                                          const QString& matterNumber, const QString& clientName,
+                                          const QString& colleagues) {
+    const QString refused =
+        checkNewConversation(isMatter, title, matterNumber, clientName, colleagues);
+    if (!refused.isEmpty()) {
+        setError(refused);
+        emit conversationStarted({}, {});
+        return;
+    }
+    const QStringList ids = colleagueIds(colleagues);
+    std::vector<std::string> members;
+    for (const auto& id : ids)
+        members.push_back(id.toStdString());
+    // A direct conversation without a title is named after the colleague.
+    const std::string name =
+        (title.trimmed().isEmpty() ? ids.value(0) : title.trimmed()).toStdString();
+    submit([isMatter, name, members, number = matterNumber.trimmed().toStdString(),
+            client = clientName.trimmed().toStdString()](client::Client& c) {
+        Outcome o;
+        o.startAsked = true;
+        auto id = c.createConversation(name, isMatter, members, number, client);
+        if (!id) {
+            o.startError = q(id.error().message);
+            return o;
+        }
+        o.startedId = q(*id);
+        if (isMatter) {
+            // The client's invite at once: the next thing a lawyer does with a new matter.
+            o.createAsked = true;
+            auto link = c.createInvite(*id);
+            if (link)
+                o.createdLink = q(client::webInviteLink(*link));
+            else
+                o.createError = q(link.error().message);
+            list(c, o);
+        }
+        return o;
+    });
+}
+
 void InvitesController::revoke(const QString& id) {
     submit([id](client::Client& c) {
         Outcome o;
@@ -91,13 +210,29 @@ void InvitesController::revoke(const QString& id) {
 void InvitesController::apply(Outcome&& o) {
     const bool listed = o.invites.has_value();
     if (listed) m_invites.reset(std::move(*o.invites));
+    if (o.startAsked) {
+        if (o.startedId.isEmpty())
+            setError(tr("Could not start the conversation: %1").arg(o.startError));
+        else if (o.createAsked && o.createdLink.isEmpty())
+            setError(tr("The matter was started, but its invite could not be made: %1")
+                         .arg(o.createError));
+        else
+            clearError();
+        if (m_app) m_app->chat()->refreshConversations();
+        emit conversationStarted(o.startedId, o.createdLink);
+        if (listed) emit refreshed(true);
+        return;
+    }
     if (!o.revokeOk)
         setError(tr("Could not revoke the invite: %1").arg(o.revokeError));
+    else if (o.createAsked && o.createdLink.isEmpty())
+        setError(tr("Could not make the invite: %1").arg(o.createError));
     else if (!listed)
         setError(tr("Could not list your invites: %1").arg(o.listError));
     else
         clearError();
     if (!o.revoked.isEmpty()) emit revokeFinished(o.revoked, o.revokeOk);
+    if (o.createAsked) emit created(o.createdLink);
     emit refreshed(listed);
 }
 

@@ -1,8 +1,8 @@
 #pragma once
 /// @file InvitesController.h
 /// A lawyer's invites in the app (issue 16 item 7): lists the invites the user made (from any of
-/// their devices, or by the firm's administrator for them) and revokes one, so that its link
-/// enrols nobody. Each is a round trip to the relay through the AppController's client
+/// their devices, or by the firm's administrator for them), all or one matter's (issue 23), makes
+/// a new one into a matter, and revokes one, so that its link enrols nobody. Each is a round trip to the relay through the AppController's client
 /// (ListInvites, RevokeInvite; lawyers and supervisors only, the relay refuses anyone else).
 ///
 /// Threading: as AdminController: the round trips run on this controller's worker thread, one at
@@ -39,6 +39,9 @@ class InvitesController : public QObject {
     Q_PROPERTY(bool busy READ busy NOTIFY busyChanged)
     /// The last failure, for humans (empty: none).
     Q_PROPERTY(QString error READ error NOTIFY errorChanged)
+    /// Lists only the invites into this matter (issue 23; empty: every invite).
+    Q_PROPERTY(QString conversationId READ conversationId WRITE setConversationId NOTIFY
+                   conversationIdChanged)
 
 public:
     explicit InvitesController(QObject* parent = nullptr);
@@ -50,9 +53,30 @@ public:
     InvitesModel* invites() { return &m_invites; }
     bool busy() const { return m_pending > 0; }
     QString error() const { return m_error; }
+    QString conversationId() const { return m_conversation; }
+    void setConversationId(const QString& id);
 
     /// Asks the relay for this user's invites.
     Q_INVOKABLE void refresh();
+    /// A new invite into matter `conversationId` (issue 23), then lists again: created() brings
+    /// its web form (https://HOST:PORT/i/#…), or "" when the relay refused (`error` says why).
+    Q_INVOKABLE void create(const QString& conversationId);
+    /// Why the New-conversation form cannot be sent as it is ("" when it can), for humans:
+    /// a title of 1-200 bytes (a direct conversation may leave it empty: the colleague's id),
+    /// a matter number of at most 40 characters and a client name of at most 100, all printable
+    /// text (no control, formatting or bidirectional-override characters); colleagues are user
+    /// ids (1-128 of a-z 0-9 . _ - @), separated by commas or spaces, at most 100; a direct
+    /// conversation has exactly one and no matter number or client.
+    Q_INVOKABLE QString checkNewConversation(bool isMatter, const QString& title,
+                                             const QString& matterNumber, const QString& clientName,
+                                             const QString& colleagues) const;
+    /// Starts a matter or a direct conversation on the relay (issue 23) after
+    /// checkNewConversation(); for a matter, then makes the invite for its client at once.
+    /// conversationStarted() reports the outcome.
+    Q_INVOKABLE void startConversation(bool isMatter, const QString& title,
+                                       const QString& matterNumber, const QString& clientName,
+                                       const QString& colleagues);
+
     /// Revokes invite `id` (one of this user's), then lists again.
     Q_INVOKABLE void revoke(const QString& id);
     Q_INVOKABLE void clearError();
@@ -61,6 +85,12 @@ signals:
     void appControllerChanged();
     void busyChanged();
     void errorChanged();
+    void conversationIdChanged();
+    /// create() finished: the invite link in its web form, or "" when it failed.
+    void created(const QString& link);
+    /// startConversation() finished: the new conversation's id ("" when it failed, `error` says
+    /// why) and, for a matter, its client's invite link in web form ("" when that failed).
+    void conversationStarted(const QString& conversationId, const QString& inviteLink);
     /// A refresh finished (also after each revocation).
     void refreshed(bool ok);
     /// A revocation finished.
@@ -72,6 +102,12 @@ public:
         QString revoked; ///< the id a revocation was asked for; empty for a plain refresh
         bool revokeOk = true;
         QString revokeError;
+        bool startAsked = false; ///< a startConversation() job
+        QString startedId;       ///< its conversation ("" when refused)
+        QString startError;
+        bool createAsked = false; ///< a create() job
+        QString createdLink;      ///< its web link ("" when refused)
+        QString createError;
         std::optional<std::vector<client::InviteView>> invites;
         QString listError;
     };
@@ -87,6 +123,7 @@ private:
     int m_pending = 0;
     std::uint64_t m_epoch = 0; ///< bumped when the client closes: older results are dropped
     QString m_error;
+    QString m_conversation;
     JobQueue m_jobs; ///< last: stopped before the rest goes
 };
 

@@ -184,6 +184,8 @@ QVariant ConversationListModel::data(const QModelIndex& index, int role) const {
         return role == AvatarInitialsRole ? avatarInitials(title, client)
                                           : avatarColor(title, client);
     }
+    case MatterNumberRole:
+        return name(c.matterNumber);
     case LastTimeTextRole:
         return c.lastTimeMs ? whenText(QDateTime::fromMSecsSinceEpoch(qint64(c.lastTimeMs)),
                                        QDate::currentDate(), false)
@@ -197,16 +199,18 @@ QString ConversationListModel::clientNames(const client::ConversationView& c) {
     for (std::size_t i = 0; i < c.members.size() && i < c.memberRoles.size(); ++i)
         if (c.memberRoles[i] == "client")
             names << name(i < c.memberNames.size() ? c.memberNames[i] : c.members[i]);
+    if (names.isEmpty() && !c.clientName.empty()) return name(c.clientName);
     return names.join(QStringLiteral(", "));
 }
 
 QHash<int, QByteArray> ConversationListModel::roleNames() const {
-    return {{IdRole, "conversationId"},       {TitleRole, "title"},
-            {IsMatterRole, "isMatter"},       {UnreadRole, "unread"},
-            {LastMessageRole, "lastMessage"}, {LastTimeRole, "lastTime"},
-            {MembersRole, "members"},         {DraftRole, "draft"},
-            {ClientNameRole, "clientName"},   {AvatarInitialsRole, "avatarInitials"},
-            {AvatarColorRole, "avatarColor"}, {LastTimeTextRole, "lastTimeText"}};
+    return {{IdRole, "conversationId"},        {TitleRole, "title"},
+            {IsMatterRole, "isMatter"},        {UnreadRole, "unread"},
+            {LastMessageRole, "lastMessage"},  {LastTimeRole, "lastTime"},
+            {MembersRole, "members"},          {DraftRole, "draft"},
+            {ClientNameRole, "clientName"},    {AvatarInitialsRole, "avatarInitials"},
+            {AvatarColorRole, "avatarColor"},  {LastTimeTextRole, "lastTimeText"},
+            {MatterNumberRole, "matterNumber"}};
 }
 
 void ConversationListModel::setDrafts(QHash<QString, QString> drafts) {

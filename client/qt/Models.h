@@ -28,10 +28,13 @@ public:
         LastTimeRole,    ///< "lastTime": QDateTime of the newest message, invalid when none
         MembersRole,     ///< "members": string, the members' display names, comma-separated
         DraftRole,       ///< "draft": string, the unsent text kept for it ("" when none)
-        ClientNameRole, ///< "clientName": string, its members with the client role, comma-separated
+        /// "clientName": string, its members with the client role, comma-separated; before one
+        /// joined, the client's name its lawyer gave when starting the matter (issue 23)
+        ClientNameRole,
         AvatarInitialsRole, ///< "avatarInitials": string, 1-2 letters from the matter and client
         AvatarColorRole,    ///< "avatarColor": string, "#rrggbb" from the same (white text on it)
-        LastTimeTextRole ///< "lastTimeText": string, "14:05" today, else "Yesterday", "3 Nov 2025"
+        LastTimeTextRole, ///< "lastTimeText": string, "14:05" today, else "Yesterday", "3 Nov 2025"
+        MatterNumberRole  ///< "matterNumber": string, the firm's reference for a matter ("" none)
     };
     using QAbstractListModel::QAbstractListModel;
     int rowCount(const QModelIndex& parent = {}) const override;

@@ -5,10 +5,16 @@ import QtQuick.Layouts
 import Verbatim
 import Verbatim.Common
 
-// Matters and direct chats: title, last message, unread count; search across messages.
+// Matters and direct chats: title, last message, unread count; search across messages; "New"
+// (Ctrl+N) starts a matter or a direct conversation (issue 23).
 Pane {
+    id: pane
     /// The app's chat controller (chat), passed in by whoever shows this.
     required property ChatController chat
+    /// Whether this user may start conversations (firm staff): shows "New" and enables Ctrl+N.
+    property bool canStart: false
+    /// "New" or Ctrl+N: whoever shows the list opens the New-conversation dialog.
+    signal newConversationRequested()
     padding: 0
 
     // Keyboard: Ctrl+F searches, Ctrl+K goes to the conversations (on a phone both leave the
@@ -22,19 +28,39 @@ Pane {
         sequences: ["Ctrl+K"]
         onActivated: { leaveChatOnPhone(); list.forceActiveFocus() }
     }
+    Shortcut {
+        sequences: [StandardKey.New]
+        enabled: pane.canStart
+        onActivated: pane.newConversationRequested()
+    }
     ColumnLayout {
         anchors.fill: parent
         spacing: 0
-        TextField {
-            id: searchField
+        RowLayout {
             Layout.fillWidth: true
             Layout.margins: 8
-            objectName: "searchField"
-            placeholderText: window.wide ? qsTr("Search messages (Ctrl+F)") : qsTr("Search messages")
-            Accessible.name: qsTr("Search messages")
-            onTextChanged: chat.search(text)
-            Keys.onEscapePressed: (event) => { event.accepted = text !== ""; text = "" }
-            Keys.onDownPressed: (event) => { (text === "" ? list : results).forceActiveFocus() }
+            spacing: 8
+            TextField {
+                id: searchField
+                Layout.fillWidth: true
+                objectName: "searchField"
+                placeholderText: window.wide ? qsTr("Search messages (Ctrl+F)") : qsTr("Search messages")
+                Accessible.name: qsTr("Search messages")
+                onTextChanged: chat.search(text)
+                Keys.onEscapePressed: (event) => { event.accepted = text !== ""; text = "" }
+                Keys.onDownPressed: (event) => { (text === "" ? list : results).forceActiveFocus() }
+            }
+            Button {
+                objectName: "newConversationButton"
+                visible: pane.canStart
+                highlighted: true
+                Material.elevation: 0  // shadows need a GPU; the software renderer draws none
+                text: qsTr("New")
+                Accessible.name: qsTr("New matter or conversation (Ctrl+N)")
+                ToolTip.visible: hovered
+                ToolTip.text: qsTr("New matter or conversation (Ctrl+N)")
+                onClicked: pane.newConversationRequested()
+            }
         }
         ListView {
             id: list
@@ -54,7 +80,8 @@ Pane {
                 width: list.width
                 height: clientName !== "" ? 88 : 72
                 highlighted: conversationId === chat.currentConversation || (ListView.isCurrentItem && list.activeFocus)
-                Accessible.name: title + (clientName !== "" ? qsTr(", client %1").arg(clientName) : "")
+                Accessible.name: title + (matterNumber !== "" ? qsTr(", matter number %1").arg(matterNumber) : "")
+                                 + (clientName !== "" ? qsTr(", client %1").arg(clientName) : "")
                                  + (unread > 0 ? qsTr(", %n unread", "", unread) : "")
                                  + (draft !== "" ? qsTr(", draft") : "")
                 onClicked: chat.openConversation(conversationId)
@@ -83,6 +110,16 @@ Pane {
                                 textFormat: Text.PlainText
                                 text: title
                                 font.bold: unread > 0
+                                elide: Label.ElideRight
+                            }
+                            Label {
+                                objectName: "conversationMatterNumber"
+                                visible: matterNumber !== ""
+                                textFormat: Text.PlainText
+                                text: qsTr("No. %1").arg(matterNumber)
+                                font.pixelSize: 11
+                                opacity: 0.7
+                                Layout.maximumWidth: 110
                                 elide: Label.ElideRight
                             }
                             Label {

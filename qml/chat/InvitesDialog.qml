@@ -7,11 +7,13 @@ import Verbatim.Common
 
 // A lawyer's invites (issue 16 item 7): every invite link they made, which matter it is for,
 // whether a client joined through it (and who), and a way to revoke one that is still open so
-// that its link enrols nobody. Matter titles and client names are shown as plain text.
+// that its link enrols nobody. Opened for one matter (issue 23: conversationId set) it lists only
+// that matter's invites, each with its state and expiry, and makes a new one. Matter titles and
+// client names are shown as plain text.
 Dialog {
     id: dialog
     objectName: "invitesDialog"
-    title: qsTr("Your invites")
+    title: conversationId === "" ? qsTr("Your invites") : qsTr("Invites to %1").arg(matterTitle)
     header: PlainDialogHeader { dialog: dialog }
     modal: true
     Material.elevation: 0  // the elevation shadow is a layer the software renderer leaves blank
@@ -22,12 +24,19 @@ Dialog {
     readonly property bool dark: Material.theme === Material.Dark
     /// The app's root controller, whose client talks to the relay (Main.qml passes it in).
     required property AppController appController
-    onOpened: controller.refresh()
+    /// The matter whose invites are listed ("": every invite) and its title, for the heading.
+    property string conversationId: ""
+    property string matterTitle: ""
+    /// The invite made last in this dialog (web form), shown with its QR code until closed.
+    property string newLink: ""
+    onOpened: { newLink = ""; controller.refresh() }
 
     InvitesController {
         id: controller
         objectName: "invitesController"
         appController: dialog.appController
+        conversationId: dialog.conversationId
+        onCreated: (link) => dialog.newLink = link
     }
 
     ColumnLayout {
@@ -40,6 +49,60 @@ Dialog {
             font.pixelSize: 12
             opacity: 0.75
             text: qsTr("An invite works once. Revoke one you sent to the wrong person: its link then lets nobody join.")
+        }
+        RowLayout {
+            Layout.fillWidth: true
+            visible: matterChoice.count > 2
+            Label { textFormat: Text.PlainText; text: qsTr("Matter:") }
+            ComboBox {
+                id: matterChoice
+                objectName: "inviteMatterChoice"
+                Layout.fillWidth: true
+                model: [{ conversationId: "", title: qsTr("All matters") }].concat(controller.invites.matters)
+                textRole: "title"
+                valueRole: "conversationId"
+                currentIndex: Math.max(0, indexOfValue(dialog.conversationId))
+                Accessible.name: qsTr("Show the invites to one matter")
+                onActivated: {
+                    dialog.conversationId = currentValue
+                    dialog.matterTitle = currentValue === "" ? "" : currentText
+                    dialog.newLink = ""
+                }
+            }
+        }
+        Button {
+            objectName: "newInviteButton"
+            visible: dialog.conversationId !== ""
+            enabled: !controller.busy
+            text: qsTr("New invite")
+            Accessible.name: qsTr("Make a new invite link to %1").arg(dialog.matterTitle)
+            onClicked: controller.create(dialog.conversationId)
+        }
+        RowLayout {
+            visible: dialog.newLink !== ""
+            Layout.fillWidth: true
+            spacing: 8
+            Image {
+                source: dialog.newLink !== "" ? "image://qr/" + encodeURIComponent(dialog.newLink) : ""
+                sourceSize.width: 120
+                sourceSize.height: 120
+                Accessible.name: qsTr("QR code of the invite link")
+            }
+            ColumnLayout {
+                Layout.fillWidth: true
+                TextField {
+                    objectName: "newInviteLink"
+                    Layout.fillWidth: true
+                    readOnly: true
+                    text: dialog.newLink
+                    Accessible.name: qsTr("Invite link")
+                }
+                Button {
+                    text: qsTr("Copy")
+                    Accessible.name: qsTr("Copy the invite link")
+                    onClicked: dialog.appController.copyToClipboard(dialog.newLink)
+                }
+            }
         }
         Label {
             objectName: "invitesError"
@@ -60,7 +123,8 @@ Dialog {
             visible: !controller.busy && list.count === 0 && controller.error === ""
             horizontalAlignment: Text.AlignHCenter
             textFormat: Text.PlainText
-            text: qsTr("You have not made any invites.")
+            text: dialog.conversationId === "" ? qsTr("You have not made any invites.")
+                                               : qsTr("No invites to this matter yet.")
         }
         ListView {
             id: list
@@ -76,6 +140,9 @@ Dialog {
                 required property string matter
                 required property string stateText
                 required property string datesText
+                required property string expiresText
+                required property string stateLabel
+                required property string state
                 required property bool canRevoke
                 width: ListView.view.width
                 RowLayout {
@@ -84,13 +151,32 @@ Dialog {
                     ColumnLayout {
                         Layout.fillWidth: true
                         spacing: 2
-                        Label {
-                            objectName: "inviteMatter"
+                        RowLayout {
                             Layout.fillWidth: true
-                            textFormat: Text.PlainText
-                            elide: Text.ElideRight
-                            font.bold: true
-                            text: row.matter
+                            Label {
+                                objectName: "inviteMatter"
+                                Layout.fillWidth: true
+                                textFormat: Text.PlainText
+                                elide: Text.ElideRight
+                                font.bold: true
+                                text: row.matter
+                            }
+                            // The state as a chip: pending stands out, the rest are done with.
+                            Label {
+                                objectName: "inviteStateLabel"
+                                textFormat: Text.PlainText
+                                text: row.stateLabel
+                                font.pixelSize: 12
+                                font.bold: true
+                                leftPadding: 8; rightPadding: 8; topPadding: 2; bottomPadding: 2
+                                color: row.state === "open" ? "white" : dialog.Material.foreground
+                                background: Rectangle {
+                                    radius: height / 2
+                                    color: row.state === "open" ? Material.accent : "transparent"
+                                    border.width: row.state === "open" ? 0 : 1
+                                    border.color: Material.dividerColor
+                                }
+                            }
                         }
                         Label {
                             objectName: "inviteState"
@@ -106,6 +192,14 @@ Dialog {
                             opacity: 0.75
                             text: row.datesText
                         }
+                        Label {
+                            objectName: "inviteExpires"
+                            visible: row.state === "open" || row.state === "expired"
+                            Layout.fillWidth: true
+                            textFormat: Text.PlainText
+                            font.pixelSize: 12
+                            text: row.expiresText
+                        }
                     }
                     Button {
                         objectName: "revokeInviteButton"
@@ -113,6 +207,8 @@ Dialog {
                         visible: row.canRevoke
                         enabled: !controller.busy
                         text: qsTr("Revoke")
+                        flat: true
+                        Material.foreground: Theme.bad(dialog.dark) // destructive: it looks it
                         Accessible.name: qsTr("Revoke the invite to %1").arg(row.matter)
                         onClicked: controller.revoke(row.inviteId)
                     }

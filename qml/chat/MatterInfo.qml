@@ -43,6 +43,14 @@ Dialog {
             text: app.chat.currentIsMatter ? qsTr("Every message in this matter is sealed to %1's journal. Deleting or editing a message never removes the journal copy.").arg(app.session.firmName)
                                       : qsTr("End-to-end encrypted.")
         }
+        Label {
+            objectName: "matterInfoNumber"
+            visible: app.chat.currentMatterNumber !== ""
+            Layout.fillWidth: true
+            textFormat: Text.PlainText
+            elide: Text.ElideRight
+            text: qsTr("Matter number: %1").arg(app.chat.currentMatterNumber)
+        }
         Label { textFormat: Text.PlainText; text: qsTr("Participants"); font.bold: true }
         Repeater {
             model: app.chat.participants

@@ -118,7 +118,8 @@ Result<std::vector<proto::DeviceAddress>> memberDevices(Database& db,
 
 Result<proto::Conversation> loadConversation(Database& db, const std::string& id) {
     VERBATIM_TRY_LET(st, db.prepare("SELECT title, is_matter, coalesce(closed_ms, 0), "
-                                    "coalesce(closed_by, '') FROM conversations WHERE id = ?"));
+                                    "coalesce(closed_by, ''), matter_number, client_name "
+                                    "FROM conversations WHERE id = ?"));
     st->bind(1, std::string_view(id));
     VERBATIM_TRY_LET(row, st->step());
     if (!*row) return reject(proto::STATUS_NOT_FOUND, "no such conversation");
@@ -128,6 +129,8 @@ Result<proto::Conversation> loadConversation(Database& db, const std::string& id
     c.set_is_matter(st->columnInt(1) != 0);
     c.set_closed_ms(std::uint64_t(st->columnInt(2)));
     c.set_closed_by(st->columnText(3));
+    c.set_matter_number(st->columnText(4));
+    c.set_client_name(st->columnText(5));
     VERBATIM_TRY_LET(
         m,
         db.prepare(
@@ -285,6 +288,21 @@ void RelayService::onCreateConversation(const DeviceId& from, proto::Request& re
     if (req.title().empty() || req.title().size() > 200 || req.members_size() > 100)
         return done(errorResponse(proto::STATUS_BAD_REQUEST,
                                   "title must be 1-200 bytes, at most 100 members"));
+    // Issue 23: a matter's number and client, shown to every member and journaled.
+    const auto printable = [](const std::string& s) {
+        return isUtf8(s) && std::none_of(s.begin(), s.end(), [](char ch) {
+                   return (unsigned char)ch < 0x20 || ch == 0x7f;
+               });
+    };
+    if (req.matter_number().size() > 40 || !printable(req.matter_number()))
+        return done(errorResponse(proto::STATUS_BAD_REQUEST,
+                                  "matter number must be at most 40 bytes of printable text"));
+    if (req.client_name().size() > 100 || !printable(req.client_name()))
+        return done(errorResponse(proto::STATUS_BAD_REQUEST,
+                                  "client name must be at most 100 bytes of printable text"));
+    if (!req.is_matter() && (!req.matter_number().empty() || !req.client_name().empty()))
+        return done(errorResponse(proto::STATUS_BAD_REQUEST,
+                                  "only a matter has a matter number and a client name"));
     return run([this, from, req](Database& db, proto::Response& out) -> Result<Completion> {
         std::set<std::string> members(req.members().begin(), req.members().end());
         members.insert(from.user);
@@ -305,12 +323,15 @@ void RelayService::onCreateConversation(const DeviceId& from, proto::Request& re
         std::string id = randomHex(16);
         std::uint64_t now = wallClockMs();
         VERBATIM_TRY_LET(c, db.prepare("INSERT INTO conversations (id, title, is_matter, "
-                                       "created_by, created_ms) VALUES (?, ?, ?, ?, ?)"));
+                                       "created_by, created_ms, matter_number, client_name) "
+                                       "VALUES (?, ?, ?, ?, ?, ?, ?)"));
         c->bind(1, std::string_view(id))
             .bind(2, std::string_view(req.title()))
             .bind(3, std::int64_t(req.is_matter()))
             .bind(4, std::string_view(from.user))
-            .bind(5, std::int64_t(now));
+            .bind(5, std::int64_t(now))
+            .bind(6, std::string_view(req.matter_number()))
+            .bind(7, std::string_view(req.client_name()));
         VERBATIM_TRY(c->run());
         VERBATIM_TRY_LET(
             m, db.prepare("INSERT INTO members (conversation, user, joined_ms) VALUES (?, ?, ?)"));
@@ -329,6 +350,8 @@ void RelayService::onCreateConversation(const DeviceId& from, proto::Request& re
                                        "conversation-created", id, req.title(),
                                        {{"title", req.title()},
                                         {"matter", req.is_matter() ? "true" : "false"},
+                                        {"matter_number", req.matter_number()},
+                                        {"client_name", req.client_name()},
                                         {"members", listed},
                                         {"creator", from.user}}));
         VERBATIM_TRY_LET(conv, loadConversation(db, id));

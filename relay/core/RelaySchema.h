@@ -211,12 +211,20 @@ CREATE TABLE wall_entries (
 CREATE INDEX wall_entries_by_ref ON wall_entries(kind, ref);
 )sql";
 
+// Issue 23: a matter's number (the firm's reference) and its client's name, as its lawyer typed
+// them when starting it; empty for direct conversations and matters from before.
+inline constexpr std::string_view kRelaySchemaV12 = R"sql(
+ALTER TABLE conversations ADD COLUMN matter_number TEXT NOT NULL DEFAULT '';
+ALTER TABLE conversations ADD COLUMN client_name TEXT NOT NULL DEFAULT '';
+)sql";
+
 /// Every migration in order: a store at version n has run the first n. Released migrations never
 /// change (tests/relay/RelaySchemaHistory.h keeps a copy of each as it shipped and checks it);
 /// a new version appends one.
-inline constexpr std::array<std::string_view, 11> kRelayMigrations = {
-    kRelaySchemaV1, kRelaySchemaV2, kRelaySchemaV3, kRelaySchemaV4,  kRelaySchemaV5, kRelaySchemaV6,
-    kRelaySchemaV7, kRelaySchemaV8, kRelaySchemaV9, kRelaySchemaV10, kRelaySchemaV11};
+inline constexpr std::array<std::string_view, 12> kRelayMigrations = {
+    kRelaySchemaV1, kRelaySchemaV2,  kRelaySchemaV3,  kRelaySchemaV4,
+    kRelaySchemaV5, kRelaySchemaV6,  kRelaySchemaV7,  kRelaySchemaV8,
+    kRelaySchemaV9, kRelaySchemaV10, kRelaySchemaV11, kRelaySchemaV12};
 
 /// The PostgreSQL store's schema (issue 20): what the nine SQLite versions above make, in
 /// PostgreSQL's types (BIGINT for INTEGER, BYTEA for BLOB, DOUBLE PRECISION for REAL, an identity
@@ -329,9 +337,25 @@ CREATE TABLE wall_entries (
 CREATE INDEX wall_entries_by_ref ON wall_entries(kind, ref);
 )sql";
 
+/// Version 12 (issue 23, matter number and client name) in PostgreSQL's types.
+inline constexpr std::string_view kRelayPgSchemaV12 = R"sql(
+ALTER TABLE conversations ADD COLUMN matter_number TEXT NOT NULL DEFAULT '';
+ALTER TABLE conversations ADD COLUMN client_name TEXT NOT NULL DEFAULT '';
+)sql";
+
 /// The PostgreSQL store's migrations, numbered as kRelayMigrations: versions 1 to 8 never
 /// existed there (empty), version 9 makes the whole schema, later versions alter it.
-inline constexpr std::array<std::string_view, 11> kRelayPgMigrations = {
-    "", "", "", "", "", "", "", "", kRelayPgSchemaV9, kRelayPgSchemaV10, kRelayPgSchemaV11};
+inline constexpr std::array<std::string_view, 12> kRelayPgMigrations = {"",
+                                                                        "",
+                                                                        "",
+                                                                        "",
+                                                                        "",
+                                                                        "",
+                                                                        "",
+                                                                        "",
+                                                                        kRelayPgSchemaV9,
+                                                                        kRelayPgSchemaV10,
+                                                                        kRelayPgSchemaV11,
+                                                                        kRelayPgSchemaV12};
 
 } // namespace verbatim::relay

@@ -4,7 +4,7 @@
 /// fixtures of tst_relay_schema are made by the old schema code, not by today's: a store at
 /// version n is what a relay of that release wrote. Copied from `git log -p
 /// relay/core/RelaySchema.h` (v1 dee534e, v2 4ff5f53, v3 49e38a5, v4 30c309b, v5 f9f5fde,
-/// v6 a750b40, v7 0cf6738, v8 0378b51, v9 0dc982e, v10 dab8569). v7 and v8 were briefly reserved as empty
+/// v6 a750b40, v7 0cf6738, v8 0378b51, v9 0dc982e, v10 dab8569, v11 eadabde). v7 and v8 were briefly reserved as empty
 /// slots (2743e9e) before their first release filled them; no release shipped the empty ones.
 /// Never edit a version here: a released migration is history (tst_relay_schema checks that
 /// relay/core/RelaySchema.h still begins with exactly these).
@@ -171,10 +171,26 @@ ALTER TABLE conversations ADD COLUMN closed_ms INTEGER;
 ALTER TABLE conversations ADD COLUMN closed_by TEXT;
 )sql";
 
+inline constexpr std::string_view kShippedV11 = R"sql(
+CREATE TABLE walls (
+  name TEXT PRIMARY KEY,
+  created_ms INTEGER NOT NULL,
+  created_by TEXT NOT NULL               -- admin-cli
+);
+CREATE TABLE wall_entries (
+  wall TEXT NOT NULL REFERENCES walls(name),
+  side INTEGER NOT NULL,                 -- 0 or 1
+  kind INTEGER NOT NULL,                 -- 0 a user, 1 a matter
+  ref TEXT NOT NULL,                     -- the user id or the conversation id
+  PRIMARY KEY (wall, side, kind, ref)
+);
+CREATE INDEX wall_entries_by_ref ON wall_entries(kind, ref);
+)sql";
+
 /// Version n of the relay schema is kShipped[0..n).
 
-inline constexpr std::array<std::string_view, 10> kShipped = {
-    kShippedV1, kShippedV2, kShippedV3, kShippedV4, kShippedV5,
-    kShippedV6, kShippedV7, kShippedV8, kShippedV9, kShippedV10};
+inline constexpr std::array<std::string_view, 11> kShipped = {
+    kShippedV1, kShippedV2, kShippedV3, kShippedV4,  kShippedV5, kShippedV6,
+    kShippedV7, kShippedV8, kShippedV9, kShippedV10, kShippedV11};
 
 } // namespace verbatim::relay::history
