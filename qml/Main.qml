@@ -131,8 +131,8 @@ ApplicationWindow {
         }
     }
 
-    Component { id: onboarding; OnboardingPage { link: startLink; app: window.app } }
-    Component { id: unlock; UnlockPage { app: window.app } }
+    Component { id: onboarding; OnboardingPage { link: startLink; session: window.app.session } }
+    Component { id: unlock; UnlockPage { session: window.app.session } }
     Component { id: notice; NoticePage { session: window.app.session } }
     Component { id: compliancePage; CompliancePage { app: window.app } }
     Component { id: adminPage; AdminPage { controller: adminController; session: window.app.session } }
@@ -151,7 +151,10 @@ ApplicationWindow {
             }
             Rectangle { Layout.fillHeight: true; width: 1; color: Material.dividerColor }
             ChatPane {
-                app: window.app
+                chat: window.app.chat
+                session: window.app.session
+                attachments: window.app.attachments
+                deviceLinking: window.app.deviceLinking
                 Layout.fillWidth: true
                 Layout.fillHeight: true
             }
@@ -169,14 +172,22 @@ ApplicationWindow {
                 visible: app.chat.currentConversation === ""
             }
             ChatPane {
-                app: window.app
+                chat: window.app.chat
+                session: window.app.session
+                attachments: window.app.attachments
+                deviceLinking: window.app.deviceLinking
                 anchors.fill: parent
                 visible: app.chat.currentConversation !== ""
             }
         }
     }
 
-    SettingsDialog { id: settings; objectName: "settingsDialog"; app: window.app }
+    SettingsDialog {
+        id: settings
+        objectName: "settingsDialog"
+        session: window.app.session
+        deviceLinking: window.app.deviceLinking
+    }
     InvitesDialog { id: invites; appController: window.app }
     NewMatterDialog { id: newConversation; appController: window.app }
 

@@ -8,10 +8,12 @@ import Verbatim.Common
 // Participants, the journaling notice, and (for lawyers) an invite link with its QR code.
 Dialog {
     id: dialog
-    /// The app's root controller, passed in by whoever shows this (Main.qml).
-    required property AppController app
+    /// The open conversation: its title, participants, invites into it, copying.
+    required property ChatController chat
+    /// Who this user is (no safety number with oneself), the firm, whether they may invite.
+    required property SessionController session
     objectName: "matterInfo"
-    title: app.chat.currentTitle
+    title: chat.currentTitle
     header: PlainDialogHeader { dialog: dialog }
     modal: true
     Material.elevation: 0  // the elevation shadow is a layer the software renderer leaves blank
@@ -19,12 +21,12 @@ Dialog {
     width: Math.min(Overlay.overlay ? Overlay.overlay.width - 32 : 400, 460)
     standardButtons: Dialog.Close
     property string invite: ""
-    /// The relay is making an invite (app.chat.createInvite() answers with inviteCreated).
+    /// The relay is making an invite (chat.createInvite() answers with inviteCreated).
     property bool inviting: false
     onOpened: { invite = ""; inviting = false }
 
     Connections {
-        target: app.chat
+        target: dialog.chat
         function onInviteCreated(link) {
             dialog.inviting = false
             if (link !== "") dialog.invite = link
@@ -40,20 +42,20 @@ Dialog {
             font.pixelSize: 12
             opacity: 0.8
             textFormat: Text.PlainText
-            text: app.chat.currentIsMatter ? qsTr("Every message in this matter is sealed to %1's journal. Deleting or editing a message never removes the journal copy.").arg(app.session.firmName)
+            text: chat.currentIsMatter ? qsTr("Every message in this matter is sealed to %1's journal. Deleting or editing a message never removes the journal copy.").arg(session.firmName)
                                       : qsTr("End-to-end encrypted.")
         }
         Label {
             objectName: "matterInfoNumber"
-            visible: app.chat.currentMatterNumber !== ""
+            visible: chat.currentMatterNumber !== ""
             Layout.fillWidth: true
             textFormat: Text.PlainText
             elide: Text.ElideRight
-            text: qsTr("Matter number: %1").arg(app.chat.currentMatterNumber)
+            text: qsTr("Matter number: %1").arg(chat.currentMatterNumber)
         }
         Label { textFormat: Text.PlainText; text: qsTr("Participants"); font.bold: true }
         Repeater {
-            model: app.chat.participants
+            model: chat.participants
             delegate: RowLayout {
                 Layout.fillWidth: true
                 Label { Layout.fillWidth: true; textFormat: Text.PlainText; text: TextRuns.isolate(name) + "  \u00b7  " + TextRuns.isolate(role); elide: Label.ElideRight }
@@ -61,7 +63,7 @@ Dialog {
                     objectName: "safetyNumberButton"
                     property string participant: user
                     flat: true
-                    visible: user !== app.session.userId
+                    visible: user !== session.userId
                     text: qsTr("Safety number")
                     Accessible.name: qsTr("Safety number with %1").arg(name)
                     onClicked: { safety.user = user; safety.name = name; safety.open() }
@@ -69,11 +71,11 @@ Dialog {
             }
         }
         Button {
-            visible: app.session.canInvite && app.chat.currentIsMatter
+            visible: session.canInvite && chat.currentIsMatter
             text: qsTr("Invite a client")
             Accessible.name: qsTr("Create an invite link for a client")
             enabled: !dialog.inviting
-            onClicked: { dialog.inviting = true; app.chat.createInvite() }
+            onClicked: { dialog.inviting = true; chat.createInvite() }
         }
         Image {
             visible: dialog.invite !== ""
@@ -87,8 +89,8 @@ Dialog {
             visible: dialog.invite !== ""
             Layout.fillWidth: true
             TextField { Layout.fillWidth: true; readOnly: true; text: dialog.invite; Accessible.name: qsTr("Invite link") }
-            Button { text: qsTr("Copy"); Accessible.name: qsTr("Copy the invite link"); onClicked: app.copyToClipboard(dialog.invite) }
+            Button { text: qsTr("Copy"); Accessible.name: qsTr("Copy the invite link"); onClicked: dialog.chat.copyText(dialog.invite) }
         }
     }
-    SafetyNumberDialog { id: safety; chat: dialog.app.chat }
+    SafetyNumberDialog { id: safety; chat: dialog.chat }
 }

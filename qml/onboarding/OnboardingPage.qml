@@ -8,8 +8,8 @@ import Verbatim.Common
 // First start: paste (or open) an enrollment or invite link, choose a name and a passphrase.
 Pane {
     id: page
-    /// The app's root controller, passed in by whoever shows this (Main.qml).
-    required property AppController app
+    /// Joins with the link; its `error` says why a join failed.
+    required property SessionController session
     property string link: ""
 
     ScrollView {
@@ -66,7 +66,7 @@ Pane {
                 font.pixelSize: 12
                 opacity: 0.7
                 textFormat: Text.PlainText
-                text: app.session.passphraseRule + " " + qsTr("The passphrase encrypts everything Verbatim keeps on this device. Nobody, not even the firm, can recover it.")
+                text: session.passphraseRule + " " + qsTr("The passphrase encrypts everything Verbatim keeps on this device. Nobody, not even the firm, can recover it.")
             }
             Button {
                 id: joinButton
@@ -80,17 +80,17 @@ Pane {
                 property bool busy: false
                 enabled: !busy && linkField.text.length > 0 && passField.text.length > 0
                 Accessible.name: qsTr("Join with this link")
-                onClicked: busy = app.session.joinInBackground(linkField.text, nameField.text, passField.text)
+                onClicked: busy = session.joinInBackground(linkField.text, nameField.text, passField.text)
                 Connections {
-                    target: app.session
+                    target: page.session
                     function onJoinFinished(ok) { joinButton.busy = false }
                 }
             }
             Label {
                 Layout.fillWidth: true
-                visible: app.error !== ""
+                visible: session.error !== ""
                 textFormat: Text.PlainText
-                text: app.error
+                text: session.error
                 color: Theme.error
                 wrapMode: Text.WordWrap
             }

@@ -8,8 +8,9 @@ import Verbatim.Common
 // Locked: the passphrase unwraps the database key. Under the firm's policy a few wrong
 // passphrases in a row erase the device: the warning stays until the right one is entered.
 Pane {
-    /// The app's root controller, passed in by whoever shows this (Main.qml).
-    required property AppController app
+    id: page
+    /// Unlocks; its `error` says why an attempt failed, `unlockWarning` what the policy does.
+    required property SessionController session
     ColumnLayout {
         anchors.centerIn: parent
         width: Math.min(parent.width - 48, 380)
@@ -35,30 +36,30 @@ Pane {
             objectName: "unlockButton"
             Layout.fillWidth: true
             // The passphrase's key derivation takes a moment: it runs off the GUI thread.
-            text: app.session.busy ? qsTr("Unlocking\u2026") : qsTr("Unlock")
-            enabled: !app.session.busy
+            text: session.busy ? qsTr("Unlocking\u2026") : qsTr("Unlock")
+            enabled: !session.busy
             highlighted: true
             Material.elevation: 0  // shadows need a GPU; the software renderer draws none
             Accessible.name: qsTr("Unlock")
-            onClicked: if (!app.session.busy) app.session.unlockInBackground(pass.text)
+            onClicked: if (!session.busy) session.unlockInBackground(pass.text)
         }
         Connections {
-            target: app.session
+            target: page.session
             function onUnlockFinished(ok) { if (ok) pass.text = "" }
         }
         Label {
             objectName: "unlockError"
             Layout.fillWidth: true
-            visible: app.error !== ""
+            visible: session.error !== ""
             textFormat: Text.PlainText
-            text: app.error
+            text: session.error
             color: Theme.error
             wrapMode: Text.WordWrap
             horizontalAlignment: Text.AlignHCenter
         }
         Rectangle {
             Layout.fillWidth: true
-            visible: app.session.unlockWarning !== ""
+            visible: session.unlockWarning !== ""
             implicitHeight: warning.implicitHeight + 16
             radius: 6
             color: Theme.warnBackground(Material.theme === Material.Dark)
@@ -68,13 +69,13 @@ Pane {
                 anchors.centerIn: parent
                 width: parent.width - 20
                 textFormat: Text.PlainText
-                text: "\u26a0 " + app.session.unlockWarning
+                text: "\u26a0 " + session.unlockWarning
                 color: Theme.warn(Material.theme === Material.Dark)
                 font.bold: true
                 wrapMode: Text.WordWrap
                 horizontalAlignment: Text.AlignHCenter
                 Accessible.role: Accessible.AlertMessage
-                Accessible.name: app.session.unlockWarning
+                Accessible.name: session.unlockWarning
             }
         }
     }

@@ -9,8 +9,10 @@ import Verbatim.Common
 // device, shown as a QR code to scan on the new device, or copied. Forgotten on close.
 Dialog {
     id: dialog
-    /// The app's root controller, passed in by whoever shows this (Main.qml).
-    required property AppController app
+    /// Who the new device joins as.
+    required property SessionController session
+    /// Makes, copies and forgets the device link.
+    required property DeviceLinkController deviceLinking
     title: qsTr("Link a new device")
     header: PlainDialogHeader { dialog: dialog }
     modal: true
@@ -20,8 +22,8 @@ Dialog {
     height: Math.min(implicitHeight, Overlay.overlay ? Overlay.overlay.height - 24 : implicitHeight)
     standardButtons: Dialog.Close
     readonly property bool dark: Material.theme === Material.Dark
-    onOpened: app.deviceLinking.createDeviceLink()
-    onClosed: app.deviceLinking.clearDeviceLink()
+    onOpened: deviceLinking.createDeviceLink()
+    onClosed: deviceLinking.clearDeviceLink()
 
     ScrollView {
         id: scroller
@@ -35,20 +37,20 @@ Dialog {
                 Layout.fillWidth: true
                 wrapMode: Text.WordWrap
                 textFormat: Text.PlainText
-                text: qsTr("On the new phone or computer, open Verbatim and scan this code, or paste the link into it. Making the link is this device's approval: the new device joins as you (%1).").arg(TextRuns.isolate(app.session.userId))
+                text: qsTr("On the new phone or computer, open Verbatim and scan this code, or paste the link into it. Making the link is this device's approval: the new device joins as you (%1).").arg(TextRuns.isolate(session.userId))
             }
             BusyIndicator {
                 Layout.alignment: Qt.AlignHCenter
-                visible: app.deviceLinking.deviceLinkBusy
-                running: app.deviceLinking.deviceLinkBusy
+                visible: deviceLinking.deviceLinkBusy
+                running: deviceLinking.deviceLinkBusy
             }
             Image {
                 objectName: "deviceLinkQr"
-                visible: app.deviceLinking.deviceLink !== ""
+                visible: deviceLinking.deviceLink !== ""
                 Layout.alignment: Qt.AlignHCenter
                 Layout.preferredWidth: 220
                 Layout.preferredHeight: 220
-                source: app.deviceLinking.deviceLink !== "" ? "image://qr/" + encodeURIComponent(app.deviceLinking.deviceLink) : ""
+                source: deviceLinking.deviceLink !== "" ? "image://qr/" + encodeURIComponent(deviceLinking.deviceLink) : ""
                 sourceSize.width: 220
                 sourceSize.height: 220
                 smooth: false
@@ -58,21 +60,21 @@ Dialog {
             Label {
                 objectName: "deviceLinkExpiry"
                 Layout.fillWidth: true
-                visible: app.deviceLinking.deviceLink !== ""
+                visible: deviceLinking.deviceLink !== ""
                 horizontalAlignment: Text.AlignHCenter
                 font.bold: true
                 textFormat: Text.PlainText
-                text: qsTr("Works once, until %1 (%2 minutes).").arg(Qt.formatTime(app.deviceLinking.deviceLinkExpires, "hh:mm")).arg(app.deviceLinking.deviceLinkMinutes)
+                text: qsTr("Works once, until %1 (%2 minutes).").arg(Qt.formatTime(deviceLinking.deviceLinkExpires, "hh:mm")).arg(deviceLinking.deviceLinkMinutes)
                 Accessible.name: text
             }
             RowLayout {
                 Layout.fillWidth: true
-                visible: app.deviceLinking.deviceLink !== ""
+                visible: deviceLinking.deviceLink !== ""
                 TextField {
                     objectName: "deviceLinkField"
                     Layout.fillWidth: true
                     readOnly: true
-                    text: app.deviceLinking.deviceLink
+                    text: deviceLinking.deviceLink
                     onTextChanged: cursorPosition = 0  // show where the link starts
                     Accessible.name: qsTr("Device link")
                 }
@@ -80,12 +82,12 @@ Dialog {
                     objectName: "copyDeviceLinkButton"
                     text: qsTr("Copy")
                     Accessible.name: qsTr("Copy the device link")
-                    onClicked: app.copyToClipboard(app.deviceLinking.deviceLink)
+                    onClicked: deviceLinking.copyDeviceLink()
                 }
             }
             Label {
                 Layout.fillWidth: true
-                visible: app.deviceLinking.deviceLinkExpired
+                visible: deviceLinking.deviceLinkExpired
                 wrapMode: Text.WordWrap
                 textFormat: Text.PlainText
                 text: qsTr("This link expired unused.")
@@ -94,10 +96,10 @@ Dialog {
             Button {
                 objectName: "newDeviceLinkButton"
                 Layout.alignment: Qt.AlignHCenter
-                visible: app.deviceLinking.deviceLinkExpired || (!app.deviceLinking.deviceLinkBusy && app.deviceLinking.deviceLink === "")
+                visible: deviceLinking.deviceLinkExpired || (!deviceLinking.deviceLinkBusy && deviceLinking.deviceLink === "")
                 text: qsTr("Make a new link")
                 Accessible.name: qsTr("Make a new device link")
-                onClicked: app.deviceLinking.createDeviceLink()
+                onClicked: deviceLinking.createDeviceLink()
             }
             Rectangle {
                 Layout.fillWidth: true

@@ -8,8 +8,10 @@ import Verbatim.Common
 // Account, devices (and, for staff, linking another one), lock, sign out and erase.
 Dialog {
     id: dialog
-    /// The app's root controller, passed in by whoever shows this (Main.qml).
-    required property AppController app
+    /// The account, the passphrase, lock and erase.
+    required property SessionController session
+    /// This user's devices, and linking another one.
+    required property DeviceLinkController deviceLinking
     title: qsTr("Settings")
     header: PlainDialogHeader { dialog: dialog }
     modal: true
@@ -18,7 +20,7 @@ Dialog {
     width: Math.min(Overlay.overlay ? Overlay.overlay.width - 24 : 420, 420)
     height: Math.min(implicitHeight, Overlay.overlay ? Overlay.overlay.height - 24 : implicitHeight)
     standardButtons: Dialog.Close
-    onOpened: app.deviceLinking.refreshDevices()
+    onOpened: deviceLinking.refreshDevices()
     ScrollView {
         id: scroller
         anchors.fill: parent
@@ -27,12 +29,12 @@ Dialog {
         ColumnLayout {
             width: scroller.availableWidth
             spacing: 10
-            Label { textFormat: Text.PlainText; text: TextRuns.isolate(app.session.displayName) + " (" + TextRuns.isolate(app.session.role) + ")"; font.bold: true }
-            Label { textFormat: Text.PlainText; text: app.session.firmName; opacity: 0.8 }
-            Label { textFormat: Text.PlainText; text: qsTr("User id: %1").arg(TextRuns.isolate(app.session.userId)); opacity: 0.6; font.pixelSize: 12 }
+            Label { textFormat: Text.PlainText; text: TextRuns.isolate(session.displayName) + " (" + TextRuns.isolate(session.role) + ")"; font.bold: true }
+            Label { textFormat: Text.PlainText; text: session.firmName; opacity: 0.8 }
+            Label { textFormat: Text.PlainText; text: qsTr("User id: %1").arg(TextRuns.isolate(session.userId)); opacity: 0.6; font.pixelSize: 12 }
             Label { textFormat: Text.PlainText; text: qsTr("Your devices"); font.bold: true }
             Repeater {
-                model: app.deviceLinking.devices
+                model: deviceLinking.devices
                 delegate: Label {
                     textFormat: Text.PlainText
                     text: TextRuns.fill(qsTr("#%1 %2 %3 \u00b7 %4%5"), [device, TextRuns.isolate(platform), TextRuns.isolate(appVersion), status,
@@ -42,7 +44,7 @@ Dialog {
             }
             Button {
                 objectName: "linkDeviceButton"
-                visible: app.session.canLinkDevice
+                visible: session.canLinkDevice
                 text: qsTr("Link a new device")
                 Accessible.name: qsTr("Link a new device to your account")
                 onClicked: linkDevice.open()
@@ -67,7 +69,7 @@ Dialog {
             Label {
                 Layout.fillWidth: true
                 textFormat: Text.PlainText
-                text: app.session.passphraseRule
+                text: session.passphraseRule
                 wrapMode: Text.WordWrap
                 font.pixelSize: 12
                 opacity: 0.7
@@ -76,11 +78,11 @@ Dialog {
                 text: qsTr("Change passphrase")
                 // The controller checks the rule and says what it is; the key derivation runs off
                 // the GUI thread.
-                enabled: newPass.text.length > 0 && !app.session.busy
+                enabled: newPass.text.length > 0 && !session.busy
                 Accessible.name: qsTr("Change passphrase")
-                onClicked: app.session.changePassphraseInBackground(currentPass.text, newPass.text)
+                onClicked: session.changePassphraseInBackground(currentPass.text, newPass.text)
                 Connections {
-                    target: app.session
+                    target: dialog.session
                     function onPassphraseChangeFinished(ok) {
                         if (!ok) return
                         currentPass.text = ""
@@ -92,7 +94,7 @@ Dialog {
             Button {
                 text: qsTr("Lock now")
                 Accessible.name: qsTr("Lock Verbatim")
-                onClicked: { dialog.close(); app.session.lock() }
+                onClicked: { dialog.close(); session.lock() }
             }
             Button {
                 text: qsTr("Sign out and erase this device")
@@ -110,7 +112,12 @@ Dialog {
         anchors.centerIn: Overlay.overlay
         standardButtons: Dialog.Yes | Dialog.No
         Label { textFormat: Text.PlainText; text: qsTr("All messages and keys on this device will be deleted. The firm's journal keeps its copy."); wrapMode: Text.WordWrap; width: 300 }
-        onAccepted: { dialog.close(); app.session.eraseProfile() }
+        onAccepted: { dialog.close(); session.eraseProfile() }
     }
-    LinkDeviceDialog { id: linkDevice; objectName: "linkDeviceDialog"; app: dialog.app }
+    LinkDeviceDialog {
+        id: linkDevice
+        objectName: "linkDeviceDialog"
+        session: dialog.session
+        deviceLinking: dialog.deviceLinking
+    }
 }
