@@ -11,48 +11,20 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
-#include "../e2e/E2EHarness.h"
+#include "AppHarness.h"
 #include "client/qt/AppController.h"
 #include "client/qt/InvitesController.h"
 #include "client/qt/InvitesModel.h"
 #include "client/qt/QmlModules.h"
 
 using namespace verbatim;
+using namespace verbatim::apptest;
 
 namespace {
-
-constexpr const char* kPass = "invite test passphrase";
-
-template <class F> bool until(F f, int ms = 20000) {
-    QElapsedTimer t;
-    t.start();
-    while (!f() && t.elapsed() < ms)
-        QTest::qWait(20);
-    return f();
-}
-
-int rowOf(QAbstractItemModel* m, int role, const QVariant& value) {
-    for (int i = 0; i < m->rowCount(); ++i)
-        if (m->data(m->index(i, 0), role) == value) return i;
-    return -1;
-}
-
-QVariant cell(QAbstractItemModel* m, int row, int role) {
-    return m->data(m->index(row, 0), role);
-}
 
 std::string idOf(const std::string& link) {
     auto at = link.find("token=");
     return at == std::string::npos ? std::string() : link.substr(at + 6, 8);
-}
-
-QList<QQuickItem*> itemsNamed(QQuickItem* from, const QString& name) {
-    QList<QQuickItem*> out;
-    if (!from) return out;
-    if (from->objectName() == name) out << from;
-    for (auto* child : from->childItems())
-        out += itemsNamed(child, name);
-    return out;
 }
 
 } // namespace
@@ -68,11 +40,8 @@ private slots:
         QVERIFY(h.ok());
         QTemporaryDir dir;
         qt::AppController lena(dir.path() + "/lena");
-        QVERIFY2(
-            lena.session()->join(QString::fromStdString(h.enrollLink("lena", proto::ROLE_LAWYER)),
-                                 "Lena Law", kPass),
-            qPrintable(lena.error()));
-        QVERIFY(until([&] { return lena.session()->connected(); }));
+        QVERIFY2(joinStaff(h, lena, "lena", proto::ROLE_LAWYER, "Lena Law"),
+                 qPrintable(lena.error()));
         const std::string hostile = "<b>Bold</b> & <img src=http://127.0.0.1:1/x> Sons";
         auto first = lena.client()->createInvite(hostile);
         auto second = lena.client()->createInvite("Quiet matter");

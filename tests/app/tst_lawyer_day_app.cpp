@@ -5,101 +5,26 @@
 // rows and banners name people by display name; day separators and full dates before today.
 // Screenshots go to VERBATIM_SCREENSHOT_DIR (else ./screenshots).
 
-#include <QDir>
-#include <QQmlApplicationEngine>
 #include <QQuickItem>
 #include <QQuickStyle>
 #include <QQuickWindow>
 #include <QTemporaryDir>
 #include <QtTest>
 
-#include <set>
-
-#include "../e2e/E2EHarness.h"
+#include "AppHarness.h"
 #include "client/qt/AppController.h"
 #include "client/qt/ChatController.h"
 #include "client/qt/Models.h"
-#include "client/qt/QmlModules.h"
 #include "client/qt/SessionController.h"
 
 using namespace verbatim;
+using namespace verbatim::apptest;
 using namespace std::chrono_literals;
 
 namespace {
 
-constexpr const char* kPass = "app test passphrase";
 using CL = qt::ConversationListModel;
 using ML = qt::MessageListModel;
-
-template <class F> bool until(F f, int ms = 20000) {
-    QElapsedTimer t;
-    t.start();
-    while (!f() && t.elapsed() < ms)
-        QTest::qWait(20);
-    return f();
-}
-
-int rowOf(QAbstractItemModel* m, int role, const QVariant& value) {
-    for (int i = 0; i < m->rowCount(); ++i)
-        if (m->data(m->index(i, 0), role) == value) return i;
-    return -1;
-}
-
-QVariant cell(QAbstractItemModel* m, int row, int role) {
-    return m->data(m->index(row, 0), role);
-}
-
-int colours(const QImage& img) {
-    std::set<QRgb> seen;
-    for (int y = 0; y < img.height(); y += 7)
-        for (int x = 0; x < img.width(); x += 7)
-            seen.insert(img.pixel(x, y));
-    return int(seen.size());
-}
-
-struct Ui {
-    QQmlApplicationEngine engine;
-    QQuickWindow* window = nullptr;
-    bool load(qt::AppController& app, int w, int h) {
-        qt::WindowOptions o;
-        o.initialWidth = w;
-        o.initialHeight = h;
-        o.windowTitle = QStringLiteral("Verbatim test");
-        if (!qt::loadMainWindow(engine, app, o)) return false;
-        window = qobject_cast<QQuickWindow*>(engine.rootObjects().first());
-        return window != nullptr;
-    }
-    QObject* find(const char* name) { return window ? window->findChild<QObject*>(name) : nullptr; }
-    QList<QQuickItem*> findItems(const char* name, QQuickItem* from = nullptr) {
-        QList<QQuickItem*> out;
-        if (!from) from = window ? window->contentItem() : nullptr;
-        if (!from) return out;
-        if (from->objectName() == QLatin1String(name)) out << from;
-        for (auto* child : from->childItems())
-            out << findItems(name, child);
-        return out;
-    }
-    QObject* deep(const char* name) {
-        if (auto* o = find(name)) return o;
-        auto items = findItems(name);
-        return items.isEmpty() ? nullptr : items.first();
-    }
-    QStringList visibleTexts(const char* name) {
-        QStringList out;
-        for (auto* item : findItems(name))
-            if (item->isVisible()) out << item->property("text").toString();
-        return out;
-    }
-    QString input() { return find("messageInput")->property("text").toString(); }
-    bool shoot(const QString& name) {
-        QTest::qWait(400);
-        QImage img = window->grabWindow();
-        const QString out =
-            qEnvironmentVariable("VERBATIM_SCREENSHOT_DIR", QDir::currentPath() + "/screenshots");
-        QDir().mkpath(out);
-        return !img.isNull() && colours(img) > 12 && img.save(out + "/" + name + ".png");
-    }
-};
 
 /// Alice (lawyer) with a client in each of `matters` (client i joins matter i), notices
 /// accepted; Alice sees every matter.
@@ -108,12 +33,7 @@ bool setUp(e2e::Harness& h, qt::AppController& lawyer,
            const QStringList& matters) {
     // The firm names its lawyer (enrollLink alone names her by her user id).
     if (!h.service().createUser("alice", proto::ROLE_LAWYER, "Alice Adams", "test")) return false;
-    if (!lawyer.session()->join(QString::fromStdString(h.enrollLink("alice", proto::ROLE_LAWYER)),
-                                "Alice Adams", kPass)) {
-        qWarning("lawyer join: %s", qPrintable(lawyer.error()));
-        return false;
-    }
-    if (!until([&] { return lawyer.session()->connected(); })) return false;
+    if (!joinStaff(h, lawyer, "alice", proto::ROLE_LAWYER, "Alice Adams")) return false;
     for (std::size_t i = 0; i < clients.size(); ++i) {
         auto invite = lawyer.client()->createInvite(matters[int(i)].toStdString());
         auto& [app, name] = clients[i];

@@ -1,0 +1,352 @@
+// The compliance page (issue 6) against a real relay: unlock the journal key, pull, verify,
+// search, the timeline with the deleted and edited history, RSMF export, and its screenshots;
+// the archive models under QAbstractItemModelTester.
+
+#include <QAbstractItemModelTester>
+#include <QDir>
+#include <QFile>
+#include <QFont>
+#include <QQuickItem>
+#include <QQuickStyle>
+#include <QQuickWindow>
+#include <QRegularExpression>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include "AppHarness.h"
+#include "client/qt/AppController.h"
+#include "client/qt/ComplianceController.h"
+#include "client/qt/TextRuns.h"
+
+using namespace verbatim;
+using namespace verbatim::apptest;
+using namespace std::chrono_literals;
+
+namespace {
+
+/// Files in `dir` whose name starts with `prefix` (an archive and its -wal/-shm companions).
+QStringList filesLike(const QString& dir, const QString& prefix) {
+    return QDir(dir).entryList({prefix + "*"}, QDir::Files);
+}
+
+} // namespace
+
+class TestAppCompliance : public QObject {
+    Q_OBJECT
+
+private slots:
+    void initTestCase() { QQuickStyle::setStyle("Material"); }
+
+    // The compliance page (issue 6): a matter with an edit, a retraction and an attachment; the
+    // compliance profile opens on the compliance page instead of the chat; a wrong journal
+    // passphrase is refused and writes nothing; unlock, pull and verify; the retracted text is
+    // found and marked deleted; the timeline shows the deletion and the edit; RSMF export;
+    // screenshots at both sizes in both themes. The archive models are under
+    // QAbstractItemModelTester from before the first row.
+    void compliancePage() {
+        using R = qt::ArchiveTimelineModel;
+        using S = qt::ArchiveSearchModel;
+        e2e::Harness h;
+        QVERIFY(h.ok());
+        QTemporaryDir dir;
+        qt::AppController officer(dir.path() + "/officer");
+        QVERIFY2(officer.session()->join(
+                     QString::fromStdString(h.enrollLink("comply", proto::ROLE_COMPLIANCE)),
+                     "Casey Compliance", kPass),
+                 qPrintable(officer.error()));
+        QCOMPARE(officer.session()->role(), QStringLiteral("compliance"));
+        QCOMPARE(officer.session()->screen(), QStringLiteral("ready"));
+        qt::AppController lawyer(dir.path() + "/lawyer");
+        QVERIFY2(joinStaff(h, lawyer, "alice", proto::ROLE_LAWYER, "Alice Adams"),
+                 qPrintable(lawyer.error()));
+        auto invite = lawyer.client()->createInvite("Estate of Smith");
+        QVERIFY(invite);
+        qt::AppController client(dir.path() + "/client");
+        QVERIFY(client.session()->join(QString::fromStdString(*invite), "Carol Client", kPass));
+        QVERIFY(client.session()->acceptNotice());
+        QVERIFY(until([&] { return client.chat()->conversations()->rowCount() == 1; }));
+        const QString conv =
+            cell(client.chat()->conversations(), 0, qt::ConversationListModel::IdRole).toString();
+        client.chat()->openConversation(conv);
+        QVERIFY(until([&] { return lawyer.chat()->conversations()->rowCount() == 1; }));
+        lawyer.chat()->openConversation(conv);
+        QVERIFY(lawyer.chat()->send("Please send the signed engagement letter"));
+        QVERIFY(client.chat()->send("My account number is 12345678"));
+        QVERIFY(client.chat()->send("The hearing is on Tuesdy"));
+        auto* cm = client.chat()->messages();
+        const QString secret =
+            cell(cm, rowOf(cm, qt::MessageListModel::BodyRole, "My account number is 12345678"),
+                 qt::MessageListModel::IdRole)
+                .toString();
+        const QString typo =
+            cell(cm, rowOf(cm, qt::MessageListModel::BodyRole, "The hearing is on Tuesdy"),
+                 qt::MessageListModel::IdRole)
+                .toString();
+        QVERIFY(!secret.isEmpty() && !typo.isEmpty());
+        QVERIFY(client.chat()->edit(typo, "The hearing is on Tuesday"));
+        QVERIFY(client.chat()->retract(secret));
+        {
+            QFile f(dir.filePath("engagement.pdf"));
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write(QByteArray("%PDF-1.4 signed ") + QByteArray(4000, 'x'));
+            f.close();
+            QSignalSpy done(client.attachments(), &qt::AttachmentsController::attachmentDone);
+            QVERIFY(client.attachments()->attach(QUrl::fromLocalFile(f.fileName())));
+            QVERIFY(done.wait(20000));
+            QVERIFY(done.first().first().toBool());
+        }
+        QVERIFY(client.client()->waitForOutbox(20s));
+        QVERIFY(lawyer.client()->waitForOutbox(20s));
+        const QString keyFile = writeKeyFile(dir.path(), h.journalKey());
+        QVERIFY(!keyFile.isEmpty());
+
+        // A lawyer's profile may read an archive but not pull the firm's journal.
+        {
+            qt::ComplianceController notCompliance;
+            notCompliance.setAppController(&lawyer);
+            QCOMPARE(notCompliance.archivePath(), dir.path() + "/lawyer/journal.archive");
+            notCompliance.setArchivePath(dir.path() + "/lawyer.archive");
+            QSignalSpy unlocked(&notCompliance, &qt::ComplianceController::unlockFinished);
+            notCompliance.unlock(keyFile, kJournalPass);
+            QVERIFY(unlocked.wait(30000));
+            QVERIFY2(unlocked.first().first().toBool(), qPrintable(notCompliance.error()));
+            notCompliance.pull();
+            QVERIFY(notCompliance.error().contains("compliance account"));
+            QVERIFY(!notCompliance.busy());
+        }
+
+        // The compliance profile opens on the compliance page, not the chat.
+        Ui ui;
+        QVERIFY(ui.load(officer, 1280, 800, false));
+        QVERIFY(until([&] { return ui.find("complianceController") != nullptr; }));
+        auto* cc = qobject_cast<qt::ComplianceController*>(ui.find("complianceController"));
+        QVERIFY(cc);
+        QVERIFY(!ui.find("messageInput"));
+        QVERIFY(!ui.find("conversationList"));
+        QAbstractItemModelTester t1(cc->conversations(),
+                                    QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QAbstractItemModelTester t2(cc->timeline(),
+                                    QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QAbstractItemModelTester t3(cc->searchResults(),
+                                    QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QAbstractItemModelTester t4(cc->problems(),
+                                    QAbstractItemModelTester::FailureReportingMode::QtTest);
+        const QString profileDir = dir.path() + "/officer";
+        QCOMPARE(cc->archivePath(), profileDir + "/journal.archive");
+        QCOMPARE(ui.find("archivePathField")->property("text").toString(), cc->archivePath());
+
+        // A wrong passphrase: a clear error that does not repeat it, and no archive file.
+        QSignalSpy unlocked(cc, &qt::ComplianceController::unlockFinished);
+        QVERIFY(ui.type("journalKeyField", keyFile));
+        QVERIFY(ui.type("journalPassphraseField", "not the journal passphrase"));
+        QVERIFY(ui.click("journalUnlockButton"));
+        QVERIFY(unlocked.wait(30000));
+        QVERIFY(!unlocked.takeFirst().first().toBool());
+        QVERIFY(!cc->unlocked());
+        QVERIFY2(cc->error().contains("Wrong passphrase"), qPrintable(cc->error()));
+        QVERIFY(!cc->error().contains("not the journal passphrase"));
+        QVERIFY(ui.find("unlockError")->property("visible").toBool());
+        QCOMPARE(filesLike(profileDir, "journal.archive"), QStringList());
+        auto shoot = [&](const QString& name) {
+            QVERIFY2(ui.shoot(name), qPrintable(name + " looks blank or was not saved"));
+        };
+        shoot("compliance-laptop-light-unlock");
+
+        // The right one.
+        QVERIFY(ui.type("journalPassphraseField", kJournalPass));
+        QVERIFY(ui.click("journalUnlockButton"));
+        QVERIFY(unlocked.wait(30000));
+        QVERIFY2(unlocked.takeFirst().first().toBool(), qPrintable(cc->error()));
+        QVERIFY(cc->unlocked());
+        QVERIFY(cc->error().isEmpty());
+        QVERIFY(QFile::exists(cc->archivePath()));
+        QVERIFY(ui.find("journalPassphraseField")->property("text").toString().isEmpty());
+        QCOMPARE(cc->verification(), QStringLiteral("empty"));
+
+        // Pull (verified on the way).
+        QSignalSpy pulled(cc, &qt::ComplianceController::pullFinished);
+        QVERIFY(ui.click("pullButton"));
+        QVERIFY(cc->busy());
+        QVERIFY(pulled.wait(60000));
+        QVERIFY2(pulled.first().first().toBool(), qPrintable(cc->error()));
+        QVERIFY(until([&] { return !cc->busy(); }));
+        QCOMPARE(cc->verification(), QStringLiteral("ok"));
+        QCOMPARE(cc->problemCount(), 0);
+        QVERIFY(cc->entries() > 5);
+        QVERIFY(cc->headSequence() >= cc->entries());
+        QCOMPARE(ui.find("verificationText")->property("text").toString(),
+                 QStringLiteral("\u2714 Journal verified: %1 entries, head #%2")
+                     .arg(cc->entries())
+                     .arg(cc->headSequence()));
+        const int convRow = rowOf(cc->conversations(), qt::ArchiveConversationsModel::IdRole, conv);
+        QVERIFY(convRow >= 0);
+        QCOMPARE(
+            cell(cc->conversations(), convRow, qt::ArchiveConversationsModel::TitleRole).toString(),
+            QStringLiteral("Estate of Smith"));
+        QVERIFY(
+            cell(cc->conversations(), convRow, qt::ArchiveConversationsModel::MatterRole).toBool());
+        QVERIFY(cell(cc->conversations(), convRow, qt::ArchiveConversationsModel::ParticipantsRole)
+                    .toString()
+                    .contains("Carol Client"));
+
+        // Verify again, on its own.
+        QSignalSpy verified(cc, &qt::ComplianceController::verifyFinished);
+        QVERIFY(ui.click("verifyButton"));
+        QVERIFY(verified.wait(60000));
+        QVERIFY(verified.first().first().toBool());
+        QCOMPARE(cc->verification(), QStringLiteral("ok"));
+
+        // Search finds the retracted text, marked deleted.
+        QSignalSpy searched(cc, &qt::ComplianceController::searchFinished);
+        QVERIFY(ui.type("complianceSearchField", "12345678"));
+        QVERIFY(ui.click("complianceSearchButton"));
+        QVERIFY(searched.wait(30000));
+        QVERIFY(searched.takeFirst().first().toBool());
+        QVERIFY(cc->searchActive());
+        auto* sm = cc->searchResults();
+        QCOMPARE(sm->rowCount(), 1);
+        QCOMPARE(cell(sm, 0, S::TextRole).toString(),
+                 QStringLiteral("My account number is 12345678"));
+        QCOMPARE(cell(sm, 0, S::StatusRole).toString(), QStringLiteral("deleted"));
+        QVERIFY(cell(sm, 0, S::DeletedRole).toBool());
+        QCOMPARE(cell(sm, 0, S::ConversationRole).toString(), conv);
+        QCOMPARE(cell(sm, 0, S::SenderNameRole).toString(), QStringLiteral("Carol Client"));
+        QVERIFY(until([&] {
+            return ui.shows("hitStatus",
+                            [](const QString& t) { return t.startsWith("Deleted for everyone"); });
+        }));
+        // The filters narrow it: by matter and by participant (by name or id).
+        cc->search("hearing", "Estate of Smith", "Carol Client");
+        QVERIFY(searched.wait(30000));
+        QVERIFY(sm->rowCount() >= 1);
+        QVERIFY(rowOf(sm, S::TextRole, "The hearing is on Tuesdy") >= 0);
+        cc->search("hearing", {}, "comply");
+        QVERIFY(searched.wait(30000));
+        QCOMPARE(sm->rowCount(), 0);
+        cc->search("hearing", "No such matter", {});
+        QVERIFY(searched.wait(30000));
+        QVERIFY(!searched.last().first().toBool());
+        QVERIFY(!cc->error().isEmpty());
+        cc->search("12345678");
+        QVERIFY(searched.wait(30000));
+        QCOMPARE(sm->rowCount(), 1);
+
+        // The timeline: the deletion with who and when, the edit with old and new, the rest.
+        QSignalSpy loaded(cc, &qt::ComplianceController::timelineLoaded);
+        cc->openConversation(cell(sm, 0, S::ConversationRole).toString());
+        QVERIFY(loaded.wait(30000));
+        QCOMPARE(cc->currentTitle(), QStringLiteral("Estate of Smith"));
+        auto* tm = cc->timeline();
+        const int gone = rowOf(tm, R::OriginalTextRole, "My account number is 12345678");
+        QVERIFY(gone >= 0);
+        QVERIFY(cell(tm, gone, R::DeletedRole).toBool());
+        QCOMPARE(cell(tm, gone, R::DeletedByRole).toString(), QStringLiteral("Carol Client"));
+        QVERIFY(cell(tm, gone, R::DeletedTimeRole).toDateTime().isValid());
+        QCOMPARE(cell(tm, gone, R::SenderNameRole).toString(), QStringLiteral("Carol Client"));
+        const int fixed = rowOf(tm, R::OriginalTextRole, "The hearing is on Tuesdy");
+        QVERIFY(fixed >= 0);
+        QCOMPARE(cell(tm, fixed, R::TextRole).toString(),
+                 QStringLiteral("The hearing is on Tuesday"));
+        QVERIFY(cell(tm, fixed, R::EditedRole).toBool());
+        QVERIFY(!cell(tm, fixed, R::DeletedRole).toBool());
+        QCOMPARE(cell(tm, fixed, R::EditsRole).toStringList(),
+                 QStringList{qt::TextRuns::isolated("The hearing is on Tuesdy") + " \u2192 " +
+                             qt::TextRuns::isolated("The hearing is on Tuesday")});
+        QVERIFY(rowOf(tm, R::AttachmentsRole, "engagement.pdf") >= 0);
+        QVERIFY(rowOf(tm, R::KindRole, "notice") >= 0);
+        QVERIFY(rowOf(tm, R::KindRole, "join") >= 0);
+        // Staff are named as the firm enrolled them (the harness names them by their id).
+        QCOMPARE(cell(tm, rowOf(tm, R::TextRole, "Please send the signed engagement letter"),
+                      R::SenderNameRole)
+                     .toString(),
+                 QStringLiteral("alice"));
+        for (int i = 0; i < tm->rowCount(); ++i)
+            QVERIFY2(cell(tm, i, R::VerifiedRole).toBool(),
+                     qPrintable(cell(tm, i, R::VerificationRole).toString()));
+        // ... and the page shows them.
+        QVERIFY(until([&] {
+            return ui.shows("deletedLabel", [](const QString& t) {
+                return t.startsWith("Deleted by " + qt::TextRuns::isolated("Carol Client") +
+                                    " at ") &&
+                       t.endsWith("original text kept");
+            });
+        }));
+        // The deleted text is still there, struck through.
+        bool struck = false;
+        for (auto* item : ui.findItems("timelineText"))
+            if (item->isVisible() &&
+                item->property("text").toString() == "My account number is 12345678")
+                struck = item->property("font").value<QFont>().strikeOut();
+        QVERIFY(struck);
+        QVERIFY(ui.shows("timelineText",
+                         [](const QString& t) { return t == "The hearing is on Tuesday"; }));
+        QVERIFY(ui.shows("editLine", [](const QString& t) {
+            return t == qt::TextRuns::isolated("The hearing is on Tuesdy") + " \u2192 " +
+                            qt::TextRuns::isolated("The hearing is on Tuesday");
+        }));
+        QCOMPARE(ui.find("timelineTitle")->property("text").toString(),
+                 QStringLiteral("Estate of Smith"));
+
+        // Export RSMF (the default format) to a file.
+        QTemporaryDir exportDir;
+        const QString rsmf = exportDir.filePath("smith.rsmf");
+        QVERIFY(!ui.find("exportPathField")->property("visible").toBool());
+        QVERIFY(ui.click("exportToggle"));
+        QVERIFY(ui.find("exportPathField")->property("visible").toBool());
+        QCOMPARE(ui.find("exportFormat")->property("value").toString(), QStringLiteral("rsmf"));
+        QVERIFY(ui.type("exportPathField", rsmf));
+        QSignalSpy exported(cc, &qt::ComplianceController::exportFinished);
+        QVERIFY(ui.click("exportButton"));
+        QVERIFY(exported.wait(60000));
+        QVERIFY2(exported.first().first().toBool(), qPrintable(cc->error()));
+        QCOMPARE(cc->exportedFiles(), rsmf);
+        {
+            QFile f(rsmf);
+            QVERIFY(f.open(QIODevice::ReadOnly));
+            const QByteArray bytes = f.readAll();
+            const int end = bytes.indexOf("\r\n\r\n");
+            QVERIFY(end > 0);
+            const QByteArray header = bytes.left(end);
+            QVERIFY(QRegularExpression("^[A-Za-z][A-Za-z0-9-]*: ")
+                        .match(QString::fromLatin1(header))
+                        .hasMatch());
+            QVERIFY2(header.contains("\r\nX-RSMF-Version: 2.0.0\r\n") ||
+                         header.startsWith("X-RSMF-Version: 2.0.0\r\n"),
+                     header.constData());
+        }
+        // A format it does not know is refused, writing nothing.
+        cc->exportTo("pdf", exportDir.filePath("smith.pdf"));
+        QVERIFY(cc->error().contains("RSMF"));
+        QVERIFY(!QFile::exists(exportDir.filePath("smith.pdf")));
+        cc->clearError();
+
+        // Screenshots: the timeline beside the search hits on a laptop, alone on a phone.
+        shoot("compliance-laptop-light");
+        ui.window->setProperty("darkTheme", true);
+        shoot("compliance-laptop-dark");
+        QVERIFY(ui.click("exportToggle"));
+        ui.window->resize(390, 844);
+        shoot("compliance-phone-dark");
+        ui.window->setProperty("darkTheme", false);
+        shoot("compliance-phone-light");
+        cc->closeConversation();
+        shoot("compliance-phone-light-search");
+        cc->clearSearch();
+        QVERIFY(!cc->searchActive());
+        QCOMPARE(cc->searchResults()->rowCount(), 0);
+        QVERIFY(ui.find("complianceSearchField")->property("text").toString().isEmpty());
+        QVERIFY(ui.find("archiveConversationList")->property("visible").toBool());
+        shoot("compliance-phone-light-list");
+
+        // Locking the profile mid-pull cancels the pull and closes the archive before the
+        // client goes away.
+        QPointer<qt::ComplianceController> alive(cc);
+        cc->pull();
+        officer.session()->lock();
+        QCOMPARE(officer.session()->screen(), QStringLiteral("unlock"));
+        QVERIFY(until([&] { return !alive || !alive->unlocked(); }));
+    }
+};
+
+QTEST_MAIN(TestAppCompliance)
+#include "tst_app_compliance.moc"
