@@ -1,4 +1,5 @@
 #include "client/qt/ComplianceController.h"
+#include "client/qt/ComplianceWorker.h"
 #include "client/qt/StdText.h"
 
 #include <QMetaObject>
@@ -17,6 +18,7 @@
 #include "compliance/Archive.h"
 #include "compliance/Export.h"
 #include "compliance/SearchParser.h"
+#include "compliance/Supervision.h"
 #include "crypto/PassphraseBox.h"
 #include "crypto/X25519.h"
 
@@ -59,22 +61,6 @@ std::vector<std::string> keyPaths(const QString& text) {
 } // namespace
 
 // ---- the worker ---------------------------------------------------------------------------------
-
-/// One thread, one queue: the archive is only ever touched by the job running on it.
-struct ComplianceController::Worker {
-    std::unique_ptr<compliance::Archive> archive; ///< worker thread only (and after stop)
-    std::map<std::string, QString> names;         ///< user id -> display name, worker thread only
-    JobQueue jobs;
-
-    ~Worker() {
-        jobs.stop(); // not started: dropped; the running job finishes
-        archive.reset();
-    }
-    QString name(const std::string& user) const {
-        auto it = names.find(user);
-        return it == names.end() || it->second.isEmpty() ? q(user) : it->second;
-    }
-};
 
 struct ComplianceController::Snapshot {
     std::vector<ArchiveConversationsModel::Row> conversations;
@@ -362,12 +348,6 @@ void ComplianceController::pull() {
             });
         };
         if (!w.archive) return failed(tr("The archive is closed."));
-        auto manifest = c->firmManifest();
-        if (!manifest)
-            return failed(
-                tr("The firm manifest cannot be read: %1").arg(q(manifest.error().message)));
-        if (auto r = w.archive->setManifest(view(*manifest), c->account().firmFingerprint); !r)
-            return failed(tr("This archive belongs to another firm: %1").arg(q(r.error().message)));
         using namespace std::chrono_literals;
         for (int i = 0; i < 300 && !c->isConnected() && !*cancel; ++i)
             std::this_thread::sleep_for(50ms);
@@ -375,21 +355,17 @@ void ComplianceController::pull() {
         if (!c->isConnected()) return failed(tr("Cannot reach the relay. Try again when online."));
         say(tr("Pulling the journal\u2026"));
         auto last = std::chrono::steady_clock::now();
-        auto stats = w.archive->pull(
-            [c, cancel](std::uint64_t after, std::uint32_t limit) -> Result<std::string> {
-                if (*cancel) return fail(ErrorCode::InvalidArgument, "cancelled");
-                return c->pullJournalPage(after, limit);
-            },
-            [c, cancel](const std::string& id, std::uint64_t max) -> Result<std::string> {
-                if (*cancel) return fail(ErrorCode::InvalidArgument, "cancelled");
-                return c->fetchBlob(id, max);
-            },
+        compliance::RefreshStats refreshed;
+        // The policies run after every pull (Supervision::refresh), as verbatim-journal's do.
+        auto stats = compliancework::pullAndRefresh(
+            w, *c, cancel,
             [&](std::uint64_t stored, std::uint64_t head) {
                 const auto now = std::chrono::steady_clock::now();
                 if (now - last < 200ms) return; // a big journal reports per page: keep the GUI calm
                 last = now;
                 say(tr("Pulled %1 new entries (relay head #%2)\u2026").arg(stored).arg(head));
-            });
+            },
+            &refreshed);
         if (!stats) {
             if (*cancel) return failed(tr("The pull was cancelled; what was stored is kept."));
             return failed(tr("The pull stopped (what was stored is kept; pull again): %1")
@@ -402,10 +378,14 @@ void ComplianceController::pull() {
         auto s = snapshot(w, &*report, current);
         if (!s) return failed(tr("Cannot read the archive: %1").arg(q(s.error().message)));
         auto shared = std::make_shared<Snapshot>(std::move(*s));
-        const int added = int(stats->entries), files = int(stats->attachments);
-        return [this, shared, added, files] {
+        const int added = int(stats->entries), files = int(stats->attachments),
+                  alerts = int(refreshed.newAlerts);
+        return [this, shared, added, files, alerts] {
             apply(std::move(*shared));
-            setProgress(tr("Pulled %1 new entries and %2 attachment(s).").arg(added).arg(files));
+            setProgress(tr("Pulled %1 new entries and %2 attachment(s); %3 new alert(s).")
+                            .arg(added)
+                            .arg(files)
+                            .arg(alerts));
             emit pullFinished(true);
         };
     });
@@ -460,7 +440,15 @@ void ComplianceController::search(const QString& query, const QString& matter,
     sq.matter = matter.trimmed().toStdString();
     sq.participant = participant.trimmed().toStdString();
     sq.limit = 200;
-    submit([this, sq, generation](Worker& w) mutable -> std::function<void()> {
+    client::Client* c = m_app && m_app->session()->role() == QLatin1String("compliance")
+                            ? m_app->client()
+                            : nullptr;
+    m_cancel->store(false);
+    auto cancel = m_cancel;
+    std::string detail = "query=" + sq.text;
+    if (!sq.matter.empty()) detail += " matter=" + sq.matter;
+    if (!sq.participant.empty()) detail += " participant=" + sq.participant;
+    submit([this, sq, generation, c, cancel, detail](Worker& w) mutable -> std::function<void()> {
         auto failed = [this, generation](const QString& text) {
             return [this, generation, text] {
                 if (generation != m_searchGeneration) return;
@@ -477,17 +465,27 @@ void ComplianceController::search(const QString& query, const QString& matter,
                 sq.participant = user;
                 break;
             }
+        // Issue 21: recorded in the firm's access log before anything is shown.
+        auto journaled = compliancework::journalAccess(w, c, "search", detail, cancel);
+        if (!journaled)
+            return failed(tr("The search was not journaled, so it did not run: %1")
+                              .arg(q(journaled.error().message)));
         auto hits = w.archive->search(sq);
         if (!hits) return failed(tr("Search failed: %1").arg(q(hits.error().message)));
+        const QString note =
+            *journaled ? tr("Search journaled in the access log.")
+                       : tr("Search not journaled: this device is not a compliance officer in "
+                            "the \u201cCompliance review\u201d conversation.");
         auto rows = std::make_shared<std::vector<ArchiveSearchModel::Row>>();
         for (const auto& h : *hits)
             rows->push_back(
                 {qulonglong(h.sequence), q(h.messageId), q(h.conversation),
                  h.conversationTitle.empty() ? q(h.conversation).left(8) : q(h.conversationTitle),
                  w.name(h.user), at(h.serverTimeMs), q(h.text), q(h.status)});
-        return [this, generation, rows] {
+        return [this, generation, rows, note] {
             if (generation != m_searchGeneration) return; // a newer search is on its way
             m_search.reset(std::move(*rows));
+            setProgress(note);
             emit searchFinished(true);
         };
     });
@@ -552,7 +550,12 @@ void ComplianceController::exportTo(const QString& format, const QString& urlOrP
     o.format = fmt.toStdString();
     o.out = path.toStdString();
     o.generator = "Verbatim app 0.1";
-    submit([this, o](Worker& w) -> std::function<void()> {
+    client::Client* c = m_app && m_app->session()->role() == QLatin1String("compliance")
+                            ? m_app->client()
+                            : nullptr;
+    m_cancel->store(false);
+    auto cancel = m_cancel;
+    submit([this, o, c, cancel](Worker& w) -> std::function<void()> {
         auto failed = [this](const QString& text) {
             return [this, text] {
                 setProgress({});
@@ -561,6 +564,11 @@ void ComplianceController::exportTo(const QString& format, const QString& urlOrP
             };
         };
         if (!w.archive) return failed(tr("The archive is closed."));
+        auto journaled =
+            compliancework::journalAccess(w, c, "export", "format=" + o.format, cancel);
+        if (!journaled)
+            return failed(tr("The export was not journaled, so nothing was written: %1")
+                              .arg(q(journaled.error().message)));
         auto r = compliance::exportArchive(*w.archive, o);
         if (!r) return failed(tr("The export failed: %1").arg(q(r.error().message)));
         QStringList files;

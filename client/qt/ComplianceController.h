@@ -3,7 +3,10 @@
 /// The compliance page's controller (DESIGN.md section 7): unlocks the journal key, pulls the
 /// firm's journal through the open compliance profile into the local archive, verifies it,
 /// searches it, shows one conversation's timeline with its edit and deletion history, and
-/// exports RSMF 2.0, EML or JSON Lines.
+/// exports RSMF 2.0, EML or JSON Lines. Each pull runs the supervision policies; a search or an
+/// export by a compliance officer is journaled in the firm's access log first (README
+/// "Supervision"). The review side (queue, policies, access log, reports) is
+/// SupervisionController, on the same archive thread.
 ///
 /// Threading: the archive lives on one worker thread of this controller and is touched only
 /// there, one job at a time, in the order they were asked for. Every invokable returns at once;
@@ -132,13 +135,18 @@ signals:
     void exportFinished(bool ok);
 
 public:
-    struct Worker;   // the thread that owns the archive (ComplianceController.cpp)
+    struct Worker;   // the thread that owns the archive (ComplianceWorker.h)
     struct Snapshot; // what the page shows of the archive, built on the worker
 
-private:
     /// Queues `work` on the worker. It runs there and returns what to do on the GUI thread
-    /// afterwards (may be empty). `busy` holds until that has run.
+    /// afterwards (may be empty); that is dropped when the journal was locked meanwhile. `busy`
+    /// holds until it has run. For this controller and SupervisionController, which share the
+    /// archive and its thread.
     void submit(std::function<std::function<void()>(Worker&)> work);
+    /// Set by lock() and when the client closes: a pull or journaling in flight stops.
+    std::shared_ptr<std::atomic<bool>> cancelFlag() const { return m_cancel; }
+
+private:
     /// Posts `f` to the GUI thread (from the worker).
     void toGui(std::function<void()> f);
     void onClientClosing();

@@ -10,8 +10,8 @@ import Verbatim.Common
 // Laptop: conversations (or search hits) beside the timeline; phone: one above the other, stacked.
 //
 // This page only arranges the views; each lives in its own file under compliance/ and takes the
-// page's ComplianceController as its `compliance` property. A further view (supervision, say) is
-// one more file there and one more line here.
+// page's ComplianceController as its `compliance` property, or its SupervisionController as its
+// `supervision` property (the review queue, policies, access log and reports, one tab each).
 Pane {
     id: page
     /// The app's root controller, passed in by whoever shows this (Main.qml).
@@ -25,6 +25,15 @@ Pane {
         id: journal
         objectName: "complianceController"
         appController: page.app
+    }
+
+    // The review side (issue 21) on the same archive: queue, policies, access log, reports.
+    SupervisionController {
+        id: review
+        objectName: "supervisionController"
+        compliance: journal
+        // Pulls on a timer while the page is shown, unlocked and the queue's switch is on.
+        autoPull: page.visible && journal.unlocked && queueView.autoPullOn
     }
 
     JournalUnlockView {
@@ -49,6 +58,45 @@ Pane {
             maxProblemsHeight: page.height / 5
         }
 
+        TabBar {
+            id: tabs
+            objectName: "complianceTabs"
+            Layout.fillWidth: true
+            TabButton { objectName: "journalTab"; text: qsTr("Journal") }
+            TabButton {
+                objectName: "reviewQueueTab"
+                text: review.openCount > 0 ? qsTr("Review queue (%1)").arg(review.openCount) : qsTr("Review queue")
+            }
+            TabButton { objectName: "policiesTab"; text: qsTr("Policies") }
+            TabButton { objectName: "accessLogTab"; text: qsTr("Access log") }
+            TabButton { objectName: "reportsTab"; text: qsTr("Reports") }
+        }
+
+        Label {
+            objectName: "supervisionError"
+            Layout.fillWidth: true
+            Layout.leftMargin: 14
+            Layout.rightMargin: 14
+            Layout.topMargin: 4
+            visible: review.error !== "" && tabs.currentIndex > 0
+            textFormat: Text.PlainText
+            text: review.error
+            color: Theme.bad(page.dark)
+            wrapMode: Text.WordWrap
+        }
+        Label {
+            objectName: "supervisionStatus"
+            Layout.fillWidth: true
+            Layout.leftMargin: 14
+            Layout.rightMargin: 14
+            visible: review.status !== "" && tabs.currentIndex > 0
+            textFormat: Text.PlainText
+            text: review.status
+            wrapMode: Text.WordWrap
+            font.pixelSize: 12
+            opacity: 0.8
+        }
+
         Label {
             objectName: "complianceError"
             Layout.fillWidth: true
@@ -62,48 +110,78 @@ Pane {
             wrapMode: Text.WordWrap
         }
 
-        ExportBar {
-            compliance: journal
-            visible: page.showExport
-            wide: page.wide
-            pageWidth: page.width
-        }
-
-        JournalSearchBar {
-            compliance: journal
-        }
-
-        // Conversations or search hits, and the timeline.
-        Item {
+        StackLayout {
             Layout.fillWidth: true
             Layout.fillHeight: true
+            currentIndex: tabs.currentIndex
 
-            ArchiveList {
-                id: listPane
-                compliance: journal
-                anchors.top: parent.top
-                anchors.bottom: parent.bottom
-                x: 0
-                width: page.wide ? 360 : parent.width
-                visible: page.wide || journal.currentConversation === ""
+            ColumnLayout {
+                spacing: 0
+                ExportBar {
+                    compliance: journal
+                    visible: page.showExport
+                    wide: page.wide
+                    pageWidth: page.width
+                }
+
+                JournalSearchBar {
+                    compliance: journal
+                }
+
+                // Conversations or search hits, and the timeline.
+                Item {
+                    Layout.fillWidth: true
+                    Layout.fillHeight: true
+
+                    ArchiveList {
+                        id: listPane
+                        compliance: journal
+                        anchors.top: parent.top
+                        anchors.bottom: parent.bottom
+                        x: 0
+                        width: page.wide ? 360 : parent.width
+                        visible: page.wide || journal.currentConversation === ""
+                    }
+
+                    Rectangle {
+                        visible: page.wide
+                        x: listPane.width
+                        width: 1
+                        height: parent.height
+                        color: Material.dividerColor
+                    }
+
+                    JournalTimeline {
+                        compliance: journal
+                        wide: page.wide
+                        anchors.top: parent.top
+                        anchors.bottom: parent.bottom
+                        x: page.wide ? listPane.width + 1 : 0
+                        width: page.wide ? parent.width - listPane.width - 1 : parent.width
+                        visible: page.wide || journal.currentConversation !== ""
+                    }
+                }
             }
 
-            Rectangle {
-                visible: page.wide
-                x: listPane.width
-                width: 1
-                height: parent.height
-                color: Material.dividerColor
-            }
-
-            JournalTimeline {
-                compliance: journal
+            ReviewQueueView {
+                id: queueView
+                supervision: review
                 wide: page.wide
-                anchors.top: parent.top
-                anchors.bottom: parent.bottom
-                x: page.wide ? listPane.width + 1 : 0
-                width: page.wide ? parent.width - listPane.width - 1 : parent.width
-                visible: page.wide || journal.currentConversation !== ""
+            }
+
+            PolicyEditorView {
+                supervision: review
+                wide: page.wide
+            }
+
+            AccessLogView {
+                supervision: review
+            }
+
+            ReportView {
+                supervision: review
+                wide: page.wide
+                pickerAvailable: page.app.attachments.filePickerAvailable
             }
         }
     }

@@ -1,0 +1,156 @@
+import QtQuick
+import QtQuick.Controls
+import QtQuick.Controls.Material
+import QtQuick.Layouts
+import Verbatim
+import Verbatim.Common
+
+// The lexicon policies (issue 21): add one (or a new version of one, by its name), disable one,
+// load the labelled example set; each policy's latest version with who set it and when. Every
+// change is journaled (SupervisionController), so every officer's pull shows the same policies.
+Item {
+    id: editor
+    /// The page's SupervisionController.
+    required property SupervisionController supervision
+    property bool wide: true
+    readonly property bool dark: Material.theme === Material.Dark
+    function when(t) { return t ? Qt.formatDateTime(t, "yyyy-MM-dd hh:mm") : "" }
+
+    ColumnLayout {
+        anchors.fill: parent
+        spacing: 0
+
+        Flow {
+            Layout.fillWidth: true
+            Layout.margins: 8
+            spacing: 6
+            TextField {
+                id: nameField
+                objectName: "policyNameField"
+                width: editor.wide ? 220 : editor.width - 16
+                placeholderText: qsTr("Policy name")
+                Accessible.name: qsTr("Policy name")
+            }
+            TextField {
+                id: queryField
+                objectName: "policyQueryField"
+                width: editor.wide ? 360 : editor.width - 16
+                placeholderText: qsTr("Words, \"phrases\", AND/OR/NOT, w/3, prefix*")
+                Accessible.name: qsTr("Policy query")
+            }
+            ComboBox {
+                id: severityBox
+                objectName: "policySeverityBox"
+                model: ["low", "medium", "high"]
+                currentIndex: 1
+                Accessible.name: qsTr("Severity")
+            }
+            ComboBox {
+                id: directionBox
+                objectName: "policyDirectionBox"
+                // value: "", to-clients, internal
+                readonly property string value: currentIndex === 1 ? "to-clients" : currentIndex === 2 ? "internal" : ""
+                model: [qsTr("Every message"), qsTr("To or from clients"), qsTr("Internal only")]
+                Accessible.name: qsTr("Which messages")
+            }
+            TextField {
+                id: matterField
+                objectName: "policyMatterField"
+                width: editor.wide ? 180 : editor.width - 16
+                placeholderText: qsTr("Matter (optional)")
+                Accessible.name: qsTr("Only in this matter")
+            }
+            TextField {
+                id: participantField
+                objectName: "policyParticipantField"
+                width: editor.wide ? 180 : editor.width - 16
+                placeholderText: qsTr("Participant id (optional)")
+                Accessible.name: qsTr("Only this participant's messages")
+            }
+            Button {
+                objectName: "policyAddButton"
+                text: qsTr("Add policy")
+                highlighted: true
+                Material.elevation: 0
+                enabled: !supervision.working && nameField.text.trim() !== "" && queryField.text.trim() !== ""
+                onClicked: supervision.addPolicy(nameField.text, queryField.text, severityBox.currentText,
+                                                 matterField.text, participantField.text, directionBox.value)
+            }
+            Button {
+                objectName: "policyExamplesButton"
+                text: qsTr("Load the example set")
+                flat: true
+                enabled: !supervision.working
+                Accessible.name: qsTr("Journal the example policies (labelled as examples)")
+                onClicked: supervision.loadExamples()
+            }
+        }
+
+        ListView {
+            id: policyList
+            objectName: "policyList"
+            Layout.fillWidth: true
+            Layout.fillHeight: true
+            clip: true
+            model: supervision.policies
+            delegate: ItemDelegate {
+                objectName: "policyRow"
+                // Roles through `model`: "enabled" would shadow the delegate's own property.
+                required property var model
+                width: policyList.width
+                contentItem: RowLayout {
+                    spacing: 8
+                    ColumnLayout {
+                        Layout.fillWidth: true
+                        spacing: 2
+                        Label {
+                            Layout.fillWidth: true
+                            textFormat: Text.PlainText
+                            text: model.name + "  v" + model.version + (model.example ? "  " + qsTr("[example]") : "")
+                                  + (model.enabled ? "" : "  " + qsTr("(disabled)"))
+                            font.bold: true
+                            opacity: model.enabled ? 1 : 0.6
+                            elide: Text.ElideRight
+                        }
+                        Label {
+                            Layout.fillWidth: true
+                            textFormat: Text.PlainText
+                            text: model.severity + " \u00b7 " + model.query + (model.scope !== "" ? " \u00b7 " + model.scope : "")
+                            elide: Text.ElideRight
+                            font.pixelSize: 12
+                        }
+                        Label {
+                            Layout.fillWidth: true
+                            textFormat: Text.PlainText
+                            text: qsTr("version %1 by %2, %3").arg(model.version).arg(TextRuns.isolate(model.author)).arg(editor.when(model.time))
+                            elide: Text.ElideRight
+                            font.pixelSize: 11
+                            opacity: 0.6
+                        }
+                    }
+                    Button {
+                        objectName: "policyDisableButton"
+                        property string policyName: model.name
+                        visible: model.enabled
+                        text: qsTr("Disable")
+                        flat: true
+                        enabled: !supervision.working
+                        Accessible.name: qsTr("Disable the policy %1").arg(model.name)
+                        onClicked: supervision.disablePolicy(model.name)
+                    }
+                }
+            }
+            Label {
+                anchors.centerIn: parent
+                visible: policyList.count === 0
+                width: parent.width - 32
+                wrapMode: Text.WordWrap
+                horizontalAlignment: Text.AlignHCenter
+                textFormat: Text.PlainText
+                text: qsTr("No policies yet. Add one, or load the example set and tune it.")
+                opacity: 0.6
+            }
+            ScrollBar.vertical: ScrollBar {}
+        }
+    }
+}

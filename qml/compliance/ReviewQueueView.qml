@@ -1,0 +1,283 @@
+import QtQuick
+import QtQuick.Controls
+import QtQuick.Controls.Material
+import QtQuick.Layouts
+import Verbatim
+import Verbatim.Common
+
+// The review queue (issue 21): alerts the policies raised and sampled entries, filtered by
+// state, each with the matched words marked in their context; the selected one's review
+// actions (assign to me, escalate, close with a disposition and a note). Every action is
+// journaled by the SupervisionController before the queue shows it.
+Item {
+    id: queue
+    /// The page's SupervisionController.
+    required property SupervisionController supervision
+    /// Laptop layout: the selected alert beside the list; phone: below it.
+    property bool wide: true
+    readonly property bool dark: Material.theme === Material.Dark
+    /// The alert the actions apply to ("" none).
+    property string selectedId: ""
+    /// The automatic pull is on (the page binds the controller's autoPull to it and to being shown).
+    property alias autoPullOn: autoSwitch.checked
+    /// Bumped when the queue is read again, so that the selected alert's fields follow.
+    property int revision: 0
+    readonly property int selectedRow: revision, selectedId === "" ? -1 : supervision.alerts.rowOf(selectedId)
+    readonly property var selectedData: revision, supervision.alerts.get(selectedRow)
+    Connections {
+        target: queue.supervision
+        function onReloaded() { queue.revision++ }
+    }
+    function when(t) { return t ? Qt.formatDateTime(t, "yyyy-MM-dd hh:mm") : "" }
+    function stateText(s) {
+        return s === "in-review" ? qsTr("In review") : s === "escalated" ? qsTr("Escalated")
+             : s === "closed" ? qsTr("Closed") : qsTr("Open")
+    }
+    function stateColour(s) {
+        return s === "escalated" ? Theme.bad(dark) : s === "in-review" ? Theme.warn(dark)
+             : s === "closed" ? Theme.ok(dark) : Theme.neutral(dark)
+    }
+    function severityColour(s) {
+        return s === "high" ? Theme.bad(dark) : s === "medium" ? Theme.warn(dark) : Theme.neutral(dark)
+    }
+
+    ColumnLayout {
+        anchors.fill: parent
+        spacing: 0
+
+        Flow {
+            Layout.fillWidth: true
+            Layout.margins: 8
+            spacing: 6
+            Repeater {
+                model: [["", qsTr("All")], ["open", qsTr("Open")], ["in-review", qsTr("In review")],
+                        ["escalated", qsTr("Escalated")], ["closed", qsTr("Closed")]]
+                delegate: Button {
+                    required property var modelData
+                    objectName: "queueFilter-" + (modelData[0] === "" ? "all" : modelData[0])
+                    text: modelData[1]
+                    flat: supervision.statusFilter !== modelData[0]
+                    highlighted: supervision.statusFilter === modelData[0]
+                    Material.elevation: 0
+                    Accessible.name: qsTr("Show %1 alerts").arg(modelData[1])
+                    onClicked: supervision.statusFilter = modelData[0]
+                }
+            }
+            Label {
+                objectName: "queueOpenCount"
+                height: 48
+                verticalAlignment: Text.AlignVCenter
+                textFormat: Text.PlainText
+                text: qsTr("%n not closed", "", supervision.openCount)
+                opacity: 0.7
+            }
+            Switch {
+                id: autoSwitch
+                objectName: "autoPullSwitch"
+                text: qsTr("Pull every")
+                checked: true
+                Accessible.name: qsTr("Pull the journal automatically while this page is open")
+            }
+            SpinBox {
+                objectName: "autoPullMinutes"
+                from: 1; to: 240
+                value: Math.round(supervision.autoPullSeconds / 60)
+                enabled: autoSwitch.checked
+                editable: true
+                Accessible.name: qsTr("Minutes between automatic pulls")
+                onValueModified: supervision.autoPullSeconds = value * 60
+            }
+            Label {
+                height: 48
+                verticalAlignment: Text.AlignVCenter
+                text: qsTr("min")
+            }
+        }
+
+        Item {
+            Layout.fillWidth: true
+            Layout.fillHeight: true
+
+            ListView {
+                id: alertList
+                objectName: "reviewQueueList"
+                anchors.top: parent.top
+                anchors.left: parent.left
+                anchors.bottom: queue.wide ? parent.bottom : detail.top
+                width: queue.wide ? parent.width * 0.55 : parent.width
+                clip: true
+                model: supervision.alerts
+                Accessible.name: qsTr("Review queue")
+                delegate: ItemDelegate {
+                    objectName: "alertRow"
+                    required property string alertId
+                    required property string policy
+                    required property string status
+                    required property string severity
+                    required property string conversation
+                    required property string sender
+                    required property var time
+                    required property string contextMarked
+                    required property string disposition
+                    required property string reviewer
+                    width: alertList.width
+                    highlighted: alertId === queue.selectedId
+                    Accessible.name: qsTr("%1 alert in %2: %3").arg(queue.stateText(status)).arg(conversation).arg(policy)
+                    onClicked: queue.selectedId = alertId
+                    contentItem: ColumnLayout {
+                        spacing: 2
+                        RowLayout {
+                            spacing: 6
+                            Rectangle {
+                                implicitWidth: sevLabel.implicitWidth + 12; implicitHeight: 20; radius: 10
+                                color: queue.severityColour(severity)
+                                Label { id: sevLabel; anchors.centerIn: parent; text: severity; color: "white"; font.pixelSize: 11 }
+                            }
+                            Label { Layout.fillWidth: true; textFormat: Text.PlainText; text: policy; font.bold: true; elide: Text.ElideRight }
+                            Label {
+                                objectName: "alertState"
+                                textFormat: Text.PlainText
+                                text: queue.stateText(status) + (disposition !== "" ? " \u00b7 " + disposition : "")
+                                color: queue.stateColour(status)
+                                font.bold: true
+                            }
+                        }
+                        Label {
+                            Layout.fillWidth: true
+                            textFormat: Text.PlainText
+                            text: TextRuns.isolate(conversation) + " \u00b7 " + TextRuns.isolate(sender) + " \u00b7 " + queue.when(time)
+                                  + (reviewer !== "" ? " \u00b7 " + qsTr("last review: %1").arg(TextRuns.isolate(reviewer)) : "")
+                            elide: Text.ElideRight
+                            font.pixelSize: 12
+                            opacity: 0.7
+                        }
+                        Label {
+                            objectName: "alertContext"
+                            Layout.fillWidth: true
+                            // StyledText built by SupervisionController: every piece of the
+                            // message escaped, only the marks around the matches are markup.
+                            textFormat: Text.StyledText
+                            text: contextMarked
+                            wrapMode: Text.Wrap
+                            maximumLineCount: 3
+                            elide: Text.ElideRight
+                        }
+                    }
+                }
+                Label {
+                    anchors.centerIn: parent
+                    visible: alertList.count === 0
+                    textFormat: Text.PlainText
+                    text: qsTr("Nothing to review. Alerts appear here when a pull finds a policy's words.")
+                    wrapMode: Text.WordWrap
+                    width: parent.width - 32
+                    horizontalAlignment: Text.AlignHCenter
+                    opacity: 0.6
+                }
+                ScrollBar.vertical: ScrollBar {}
+            }
+
+            Rectangle {
+                visible: queue.wide
+                x: alertList.width
+                width: 1
+                height: parent.height
+                color: Material.dividerColor
+            }
+
+            Pane {
+                id: detail
+                objectName: "alertDetail"
+                anchors.right: parent.right
+                anchors.bottom: parent.bottom
+                anchors.top: queue.wide ? parent.top : undefined
+                width: queue.wide ? parent.width - alertList.width - 1 : parent.width
+                height: queue.wide ? parent.height : Math.min(implicitHeight, parent.height * 0.6)
+                visible: queue.selectedRow >= 0
+                Material.elevation: 0
+                readonly property var selectedData: queue.selectedData
+                ColumnLayout {
+                    anchors.left: parent.left
+                    anchors.right: parent.right
+                    spacing: 8
+                    Label {
+                        objectName: "alertDetailTitle"
+                        Layout.fillWidth: true
+                        textFormat: Text.PlainText
+                        text: selectedData.policy + " \u00b7 " + queue.stateText(selectedData.status)
+                              + (selectedData.disposition !== "" ? " (" + selectedData.disposition + ")" : "")
+                        font.bold: true
+                        wrapMode: Text.Wrap
+                    }
+                    Label {
+                        Layout.fillWidth: true
+                        textFormat: Text.PlainText
+                        text: qsTr("Entry #%1 in %2, by %3, %4 (%5)").arg(selectedData.sequence)
+                              .arg(TextRuns.isolate(selectedData.conversation)).arg(TextRuns.isolate(selectedData.sender))
+                              .arg(queue.when(selectedData.time)).arg(selectedData.part)
+                        wrapMode: Text.Wrap
+                        font.pixelSize: 12
+                        opacity: 0.8
+                    }
+                    Frame {
+                        Layout.fillWidth: true
+                        Label {
+                            objectName: "alertDetailContext"
+                            width: parent.width
+                            textFormat: Text.StyledText
+                            text: selectedData.contextMarked
+                            wrapMode: Text.Wrap
+                        }
+                    }
+                    Label {
+                        Layout.fillWidth: true
+                        visible: selectedData.note !== ""
+                        textFormat: Text.PlainText
+                        text: qsTr("Note by %1: %2").arg(TextRuns.isolate(selectedData.reviewer)).arg(selectedData.note)
+                        wrapMode: Text.Wrap
+                    }
+                    TextField {
+                        id: noteField
+                        objectName: "alertNoteField"
+                        Layout.fillWidth: true
+                        placeholderText: qsTr("Note (journaled with the action)")
+                        Accessible.name: qsTr("Review note")
+                    }
+                    Flow {
+                        Layout.fillWidth: true
+                        spacing: 6
+                        Button {
+                            objectName: "alertAssignButton"
+                            text: qsTr("Assign to me")
+                            enabled: !supervision.working && selectedData.status !== "closed"
+                            onClicked: supervision.assignToMe(queue.selectedId)
+                        }
+                        Button {
+                            objectName: "alertEscalateButton"
+                            text: qsTr("Escalate")
+                            enabled: !supervision.working && selectedData.status !== "closed"
+                            onClicked: { supervision.escalate(queue.selectedId, noteField.text); noteField.text = "" }
+                        }
+                        ComboBox {
+                            id: dispositionBox
+                            objectName: "alertDispositionBox"
+                            model: ["no-issue", "breach", "training", "referred"]
+                            Accessible.name: qsTr("Disposition")
+                        }
+                        Button {
+                            objectName: "alertCloseButton"
+                            text: qsTr("Close")
+                            highlighted: true
+                            Material.elevation: 0
+                            enabled: !supervision.working && selectedData.status !== "closed"
+                            onClicked: {
+                                supervision.close(queue.selectedId, dispositionBox.currentText, noteField.text)
+                                noteField.text = ""
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
