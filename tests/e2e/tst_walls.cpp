@@ -137,6 +137,23 @@ private slots:
         QVERIFY(h.service().removeWall("Acme v Beta", "admin-cli"));
         auto after = alice->connection->call(createConversation("Lunch", false, {"bob"}));
         QCOMPARE(statusOf(after), 0);
+
+        // The three refusals journaled (no conversation was made: the target is empty), verify
+        // clean.
+        auto officer = joinParty(h.enrollLink("officer", proto::ROLE_COMPLIANCE), "Officer");
+        QVERIFY(officer);
+        officer->start();
+        QVERIFY(eventually([&] { return officer->isConnected(); }));
+        std::vector<std::string> lines;
+        auto report = pullAndVerify(h, *officer, &lines);
+        QVERIFY(report);
+        for (const auto& p : report->problems)
+            qWarning("problem at %llu: %s %s", (unsigned long long)p.sequence, p.fault.c_str(),
+                     p.detail.c_str());
+        QVERIFY(report->problems.empty());
+        QCOMPARE(countPrefix(lines, "wall-refused alice/1  Acme v Beta"), std::size_t(2));
+        QCOMPARE(countPrefix(lines, "wall-refused bob/1  Acme v Beta"), std::size_t(1));
+        QCOMPARE(countPrefix(lines, "conversation-created"), std::size_t(2));
     }
 
     // A wall made over a matter that already holds both sides lists it and removes nobody; from
