@@ -51,6 +51,14 @@ std::string messageJson(const MessageView& m) {
     return out + "}";
 }
 
+// One JSON object a line (history, search).
+int printMessages(const Result<std::vector<MessageView>>& list) {
+    if (!list) return die(list.error().message);
+    for (auto& m : *list)
+        std::printf("%s\n", messageJson(m).c_str());
+    return 0;
+}
+
 } // namespace
 
 int cmdSend(Client& c, const Args& a) {
@@ -120,20 +128,13 @@ int cmdSync(Client& c, const Args& a) {
 
 int cmdHistory(Client& c, const Args& a) {
     if (a.positional.size() != 2) return usage();
-    auto list = c.history(a.positional[1], std::size_t(std::stoul(a.opt("limit", "200"))));
-    if (!list) return die(list.error().message);
-    for (auto& m : *list)
-        std::printf("%s\n", messageJson(m).c_str());
-    return 0;
+    return printMessages(
+        c.history(a.positional[1], std::size_t(std::stoul(a.opt("limit", "200")))));
 }
 
 int cmdSearch(Client& c, const Args& a) {
     if (a.positional.size() != 2) return usage();
-    auto list = c.search(a.positional[1]);
-    if (!list) return die(list.error().message);
-    for (auto& m : *list)
-        std::printf("%s\n", messageJson(m).c_str());
-    return 0;
+    return printMessages(c.search(a.positional[1]));
 }
 
 int cmdSafetyNumber(Client& c, const Args& a) {

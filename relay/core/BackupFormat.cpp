@@ -208,6 +208,28 @@ Result<Bytes> readSmallFile(const fs::path& p) {
     return out;
 }
 
+namespace {
+
+// A record's kind, name, mode and length: what precedes its data.
+Bytes recordHead(char kind, const std::string& name, std::uint32_t mode, std::uint64_t length) {
+    Bytes head;
+    head.push_back(std::uint8_t(kind));
+    putU16(head, std::uint16_t(name.size()));
+    appendRaw(head, view(name));
+    putU32(head, mode);
+    putU64(head, length);
+    return head;
+}
+
+// The record's own hash, after its data.
+Result<void> writeRecordHash(Writer& w, crypto::Digest& record) {
+    auto h = record.final();
+    if (!h) return tl::unexpected(h.error());
+    return w.write(*h);
+}
+
+} // namespace
+
 Result<void> writeFileRecord(Writer& w, char kind, const std::string& name, std::uint32_t mode,
                              const fs::path& src) {
     int fd = ::open(src.c_str(), O_RDONLY | O_CLOEXEC);
@@ -218,13 +240,7 @@ Result<void> writeFileRecord(Writer& w, char kind, const std::string& name, std:
         return fail(ErrorCode::Storage, "cannot read " + src.string());
     }
     crypto::Digest record(crypto::Digest::Algorithm::Sha256);
-    Bytes head;
-    head.push_back(std::uint8_t(kind));
-    putU16(head, std::uint16_t(name.size()));
-    appendRaw(head, view(name));
-    putU32(head, mode);
-    putU64(head, std::uint64_t(st.st_size));
-    Result<void> r = w.write(head, &record);
+    Result<void> r = w.write(recordHead(kind, name, mode, std::uint64_t(st.st_size)), &record);
     Bytes buf(kChunk);
     std::uint64_t left = std::uint64_t(st.st_size);
     while (r && left > 0) {
@@ -239,25 +255,24 @@ Result<void> writeFileRecord(Writer& w, char kind, const std::string& name, std:
     }
     ::close(fd);
     if (!r) return r;
-    auto h = record.final();
-    if (!h) return tl::unexpected(h.error());
-    return w.write(*h);
+    return writeRecordHash(w, record);
 }
 
 Result<void> writeBytesRecord(Writer& w, char kind, const std::string& name, std::uint32_t mode,
                               ByteView data) {
     crypto::Digest record(crypto::Digest::Algorithm::Sha256);
-    Bytes head;
-    head.push_back(std::uint8_t(kind));
-    putU16(head, std::uint16_t(name.size()));
-    appendRaw(head, view(name));
-    putU32(head, mode);
-    putU64(head, data.size());
-    if (auto r = w.write(head, &record); !r) return r;
+    if (auto r = w.write(recordHead(kind, name, mode, data.size()), &record); !r) return r;
     if (auto r = w.write(data, &record); !r) return r;
-    auto h = record.final();
-    if (!h) return tl::unexpected(h.error());
-    return w.write(*h);
+    return writeRecordHash(w, record);
+}
+
+Result<void> readRecordHash(Reader& r, crypto::Digest& record, const std::string& name) {
+    auto expected = record.final();
+    std::array<std::uint8_t, kHashSize> got{};
+    if (auto e = r.read(got.data(), got.size()); !e) return e;
+    if (!expected || !std::equal(got.begin(), got.end(), expected->begin()))
+        return fail(ErrorCode::Malformed, "the backup is damaged: " + name + " fails its checksum");
+    return {};
 }
 
 Result<void> writeHeader(Writer& w, const BackupHeader& header) {

@@ -104,6 +104,9 @@ Result<void> writeFileRecord(Writer& w, char kind, const std::string& name, std:
                              const fs::path& src);
 Result<void> writeBytesRecord(Writer& w, char kind, const std::string& name, std::uint32_t mode,
                               ByteView data);
+/// Reads a record's hash after its data (read into `record`) and checks it: "damaged" naming
+/// the record when it does not match.
+Result<void> readRecordHash(Reader& r, crypto::Digest& record, const std::string& name);
 /// The magic, the header's length and text, and their hash.
 Result<void> writeHeader(Writer& w, const BackupHeader& h);
 Result<BackupHeader> readHeader(Reader& r);

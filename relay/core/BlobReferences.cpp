@@ -39,12 +39,8 @@ void BlobStore::sweep(std::function<void(std::size_t)> done) {
             pick->bind(1, std::int64_t(now - std::min(now, graceMs)))
                 .bind(2, std::int64_t(kSweepBatch));
             std::vector<Bytes> ids;
-            while (true) {
-                auto r = pick->step();
-                if (!r) return tl::unexpected(r.error());
-                if (!*r) break;
-                ids.push_back(pick->columnBlob(0));
-            }
+            auto picked = pick->forEachRow([&](auto& row) { ids.push_back(row.columnBlob(0)); });
+            if (!picked) return tl::unexpected(picked.error());
             auto mark = db.cached("UPDATE blobs SET deleted_ms = ? WHERE id = ?");
             if (!mark) return tl::unexpected(mark.error());
             for (const auto& id : ids) {

@@ -159,13 +159,11 @@ Result<void> BlobStore::open(const std::string& dir) {
         result = [&]() -> Result<void> {
             auto list = db.prepare("PRAGMA database_list");
             if (!list) return tl::unexpected(list.error());
-            while (true) {
-                auto row = list->step();
-                if (!row) return tl::unexpected(row.error());
-                if (!*row) break;
-                if (list->columnText(1) == "main")
-                    databaseDir = fs::path(list->columnText(2)).parent_path().string();
-            }
+            auto lists = list->forEachRow([&](storage::Statement& row) {
+                if (row.columnText(1) == "main")
+                    databaseDir = fs::path(row.columnText(2)).parent_path().string();
+            });
+            if (!lists) return lists;
             list->reset();
             storage::Transaction tx(db);
             if (auto r = tx.begin(); !r) return r;
@@ -216,17 +214,15 @@ Result<void> BlobStore::open(const std::string& dir) {
                     db.prepare("SELECT id, referenced_ms FROM blobs WHERE deleted_ms IS NULL");
                 if (!live) return tl::unexpected(live.error());
                 std::vector<Bytes> gone;
-                while (true) {
-                    auto row = live->step();
-                    if (!row) return tl::unexpected(row.error());
-                    if (!*row) break;
-                    Bytes id = live->columnBlob(0);
-                    if (files.count(toHex(id))) continue;
-                    if (live->columnIsNull(1))
+                auto lives = live->forEachRow([&](storage::Statement& row) {
+                    Bytes id = row.columnBlob(0);
+                    if (files.count(toHex(id))) return;
+                    if (row.columnIsNull(1))
                         gone.push_back(std::move(id));
                     else
                         ++lost; // referenced, and its file is missing: compliance will report it
-                }
+                });
+                if (!lives) return lives;
                 live->reset();
                 auto mark = db.prepare("UPDATE blobs SET deleted_ms = ? WHERE id = ?");
                 if (!mark) return tl::unexpected(mark.error());

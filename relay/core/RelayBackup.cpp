@@ -77,12 +77,9 @@ Result<BackupSummary> writeBackup(const BackupRequest& req) {
             auto blobs =
                 (*src)->prepare("SELECT id FROM blobs WHERE deleted_ms IS NULL ORDER BY id");
             if (!blobs) return tl::unexpected(blobs.error());
-            while (true) {
-                auto b = blobs->step();
-                if (!b) return tl::unexpected(b.error());
-                if (!*b) break;
-                blobIds.push_back(toHex(blobs->columnBlob(0)));
-            }
+            auto listed = blobs->forEachRow(
+                [&](storage::Statement& row) { blobIds.push_back(toHex(row.columnBlob(0))); });
+            if (!listed) return tl::unexpected(listed.error());
         }
         // In 2 MiB steps, each written back before the next (see kSyncSlice); the read transaction
         // opened above keeps every step on the same snapshot.

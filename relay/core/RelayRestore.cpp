@@ -81,12 +81,7 @@ Result<BackupSummary> unpackBackup(const std::string& file, const std::string& d
             Bytes data(length);
             if (auto e = r.read(data.data(), data.size(), &record); !e)
                 return tl::unexpected(e.error());
-            auto expected = record.final();
-            std::array<std::uint8_t, kHashSize> got{};
-            if (auto e = r.read(got.data(), got.size()); !e) return tl::unexpected(e.error());
-            if (!expected || !std::equal(got.begin(), got.end(), expected->begin()))
-                return fail(ErrorCode::Malformed,
-                            "the backup is damaged: " + name + " fails its checksum");
+            if (auto e = readRecordHash(r, record, name); !e) return tl::unexpected(e.error());
             auto key = wrapKey(unlock, ByteView(data.data(), kSaltSize), name);
             if (!key) return tl::unexpected(key.error());
             auto clear =
@@ -133,12 +128,7 @@ Result<BackupSummary> unpackBackup(const std::string& file, const std::string& d
             res = fail(ErrorCode::Storage, "cannot sync " + target.string());
         ::close(fd);
         if (!res) return tl::unexpected(res.error());
-        auto expected = record.final();
-        std::array<std::uint8_t, kHashSize> got{};
-        if (auto e = r.read(got.data(), got.size()); !e) return tl::unexpected(e.error());
-        if (!expected || !std::equal(got.begin(), got.end(), expected->begin()))
-            return fail(ErrorCode::Malformed,
-                        "the backup is damaged: " + name + " fails its checksum");
+        if (auto e = readRecordHash(r, record, name); !e) return tl::unexpected(e.error());
         if (name.rfind("blobs/", 0) == 0) ++summary.blobs;
         ++records;
     }

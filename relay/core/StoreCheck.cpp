@@ -18,13 +18,11 @@ Result<StoreCheck> checkStore(storage::Database& db, ByteView relayPublicKey) {
     {
         auto st = db.prepare("PRAGMA integrity_check(100)");
         if (!st) return tl::unexpected(st.error());
-        while (true) {
-            auto row = st->step();
-            if (!row) return tl::unexpected(row.error());
-            if (!*row) break;
-            auto text = st->columnText(0);
+        auto rows = st->forEachRow([&](storage::Statement& row) {
+            auto text = row.columnText(0);
             if (text != "ok") out.problems.push_back("integrity_check: " + text);
-        }
+        });
+        if (!rows) return tl::unexpected(rows.error());
     }
     if (!out.ok()) return out;
 
@@ -32,18 +30,16 @@ Result<StoreCheck> checkStore(storage::Database& db, ByteView relayPublicKey) {
     {
         auto st = db.prepare("SELECT seq, data FROM checkpoints ORDER BY seq");
         if (!st) return tl::unexpected(st.error());
-        while (true) {
-            auto row = st->step();
-            if (!row) return tl::unexpected(row.error());
-            if (!*row) break;
-            auto cp = journal::Checkpoint::parse(st->columnBlob(1));
-            if (!cp || cp->sequence != std::uint64_t(st->columnInt(0))) {
-                out.problems.push_back("checkpoints row seq " + std::to_string(st->columnInt(0)) +
+        auto rows = st->forEachRow([&](storage::Statement& row) {
+            auto cp = journal::Checkpoint::parse(row.columnBlob(1));
+            if (!cp || cp->sequence != std::uint64_t(row.columnInt(0))) {
+                out.problems.push_back("checkpoints row seq " + std::to_string(row.columnInt(0)) +
                                        ": damaged");
-                continue;
+                return;
             }
             checkpoints.push_back(std::move(*cp));
-        }
+        });
+        if (!rows) return tl::unexpected(rows.error());
         out.checkpoints = checkpoints.size();
     }
     // The chain in slices, each resuming from the previous slice's head, so a store of millions
@@ -58,21 +54,19 @@ Result<StoreCheck> checkStore(storage::Database& db, ByteView relayPublicKey) {
     while (true) {
         std::vector<journal::ChainItem> items;
         st->bind(1, std::int64_t(start)).bind(2, std::int64_t(kSlice));
-        while (true) {
-            auto row = st->step();
-            if (!row) return tl::unexpected(row.error());
-            if (!*row) break;
+        auto rows = st->forEachRow([&](storage::Statement& row) {
             journal::ChainItem item;
-            item.sequence = std::uint64_t(st->columnInt(0));
-            item.entry = st->columnBlob(1);
-            Bytes h = st->columnBlob(2);
+            item.sequence = std::uint64_t(row.columnInt(0));
+            item.entry = row.columnBlob(1);
+            Bytes h = row.columnBlob(2);
             if (h.size() == head.size()) {
                 journal::ChainHash c{};
                 std::copy(h.begin(), h.end(), c.begin());
                 item.chainHash = c;
             }
             items.push_back(std::move(item));
-        }
+        });
+        if (!rows) return tl::unexpected(rows.error());
         st->reset();
         const bool last = items.size() < kSlice;
         const std::uint64_t end = items.empty() ? start : items.back().sequence;
