@@ -70,6 +70,7 @@ public:
             while (true) {
                 const int c = ::accept(m_fd, nullptr, nullptr);
                 if (c < 0) return;
+                ++m_accepted;
                 ::close(c);
             }
         });
@@ -80,8 +81,10 @@ public:
         if (m_thread.joinable()) m_thread.join();
     }
     std::uint16_t port() const { return m_port; }
+    int accepted() const { return m_accepted; }
 
 private:
+    std::atomic<int> m_accepted{0};
     int m_fd = -1;
     std::uint16_t m_port = 0;
     std::thread m_thread;
@@ -94,6 +97,7 @@ class TestConnectionSupervisor : public QObject {
 private slots:
     void backsOffAgainstARelayThatHangsUpAndStopsAtOnce();
     void reconnectsAfterARestartAndOnRequestAndStopsWhenRevoked();
+    void movesToTheNextAddressAndPrefersTheOneThatWorked();
 };
 
 void TestConnectionSupervisor::backsOffAgainstARelayThatHangsUpAndStopsAtOnce() {
@@ -160,6 +164,48 @@ void TestConnectionSupervisor::reconnectsAfterARestartAndOnRequestAndStopsWhenRe
     QTest::qWait(1500);
     QCOMPARE(int(r.attempts), attempts);
     QVERIFY(!s.isConnected());
+    s.stop();
+}
+
+// C-FAIL-1 (issue 20): the first address hangs up; the supervisor moves to the next one within
+// the same round (a short random pause, not the backoff), keeps it as the preferred address,
+// and goes back to it first on the next connection.
+void TestConnectionSupervisor::movesToTheNextAddressAndPrefersTheOneThatWorked() {
+    HangUp dead;
+    QVERIFY(dead.port());
+    e2e::Harness h;
+    QVERIFY(h.ok());
+    auto alice = h.enrollStaff("alice", proto::ROLE_LAWYER);
+    QVERIFY(alice);
+    Recorder r;
+    DeviceCredentials creds{alice->user, alice->device, alice->credentials.secret};
+    const Endpoint first{"127.0.0.1", dead.port(), {}, {}};
+    std::vector<Endpoint> connectedTo;
+    std::mutex mutex;
+    auto hooks = r.hooks({first, h.endpoint()});
+    hooks.connectedTo = [&](const Endpoint& ep) {
+        std::lock_guard lock(mutex);
+        connectedTo.push_back(ep);
+    };
+    ConnectionSupervisor s(creds, std::move(hooks));
+    QElapsedTimer t;
+    t.start();
+    s.start();
+    QVERIFY(until([&] { return s.isConnected(); }));
+    // One refusal, then the next address in the same round.
+    QVERIFY2(t.elapsed() < 5000, qPrintable(QString::number(t.elapsed())));
+    QCOMPARE(dead.accepted(), 1);
+    QCOMPARE(r.attempts.load(), 2);
+    QCOMPARE(s.preferredAddress(), ConnectionSupervisor::addressOf(h.endpoint()));
+    {
+        std::lock_guard lock(mutex);
+        QCOMPARE(connectedTo.size(), std::size_t(1));
+        QCOMPARE(connectedTo[0].port, h.endpoint().port);
+    }
+    // The next connection goes to the address that worked, not back to the first of the list.
+    s.reconnect();
+    QVERIFY(until([&] { return r.count(Event::Kind::Connected) == 2; }));
+    QCOMPARE(dead.accepted(), 1);
     s.stop();
 }
 
