@@ -114,9 +114,14 @@ private slots:
         auto db = client::openProfile(paths, kPassphrase);
         QVERIFY2(db, db ? "" : db.error().message.c_str());
         auto v = (*db)->userVersion();
-        QVERIFY(v && *v == 3); // through version 2 (restore) and 3 (closed matters, issue 22)
+        // Through version 2 (restore), 3 (closed matters, issue 22) and 4 (matter number and
+        // client name, issue 23).
+        QVERIFY(v && *v == 4);
         QCOMPARE(textOf(**db, "SELECT closed_ms FROM conversations WHERE id = 'c1'"),
                  std::string("0"));
+        QCOMPARE(textOf(**db, "SELECT matter_number || '|' || client_name FROM conversations "
+                              "WHERE id = 'c1'"),
+                 std::string("|"));
         QCOMPARE(textOf(**db, "SELECT CAST(v AS TEXT) FROM account WHERE k = 'display_name'"),
                  std::string("Old Lena"));
         QCOMPARE(textOf(**db, "SELECT title FROM conversations WHERE id = 'c1'"),
