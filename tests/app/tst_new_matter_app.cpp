@@ -16,6 +16,7 @@
 #include <QtTest>
 
 #include <set>
+#include <tuple>
 
 #include "../e2e/E2EHarness.h"
 #include "client/core/Link.h"
@@ -262,6 +263,25 @@ private slots:
         QVERIFY(ui.visibleTexts("inviteStateLabel").contains("Used"));
         QVERIFY(ui.visibleTexts("inviteStateLabel").contains("Revoked"));
         QVERIFY(ui.shoot("invites-per-matter-laptop-light"));
+
+        // The relay checks the same limits itself: a client that skips the form's checks is
+        // refused, and nothing is made.
+        const auto before = alice.client()->conversations()->size();
+        for (const auto& [number, client, matter] :
+             std::vector<std::tuple<std::string, std::string, bool>>{
+                 {std::string(41, '1'), "", true},
+                 {"2026\x01", "", true},
+                 {"", std::string(101, 'c'), true},
+                 {"", "Carol\nClient", true},
+                 {"", "\xff\xfe", true},
+                 {"7", "", false}}) {
+            auto refused =
+                alice.client()->createConversation("Refused", matter, {}, number, client);
+            QVERIFY2(!refused, number.c_str());
+            QVERIFY2(refused.error().message.find("relay refused") != std::string::npos,
+                     refused.error().message.c_str());
+        }
+        QCOMPARE(alice.client()->conversations()->size(), before);
 
         // Compliance sees the matter number and the client in the journal: the relay's
         // ADMIN_ACTION conversation-created entry, opened with the journal key.
