@@ -5,7 +5,8 @@
 /// joined through node A's links: node A killed with SIGKILL, the clients move to node B by
 /// themselves and keep sending and receiving (C-FAIL-1); the same under 2,000 sends from two
 /// senders, every message delivered once, shown once and journaled once in one chain (C-FAIL-2);
-/// an address the signed manifest does not name is never contacted (C-FAIL-3).
+/// an address the signed manifest does not name is never contacted, nor one a re-signed manifest
+/// dropped (C-FAIL-3, C-LINK-2).
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -44,10 +45,14 @@ const QString kRelayPassphrase = "failover test root passphrase";
 /// A TCP listener that only counts the connections made to it (a rogue node), on its own thread.
 class Tripwire {
 public:
-    Tripwire() {
+    /// On `port` (0: any free one).
+    explicit Tripwire(std::uint16_t port = 0) {
         m_fd = ::socket(AF_INET, SOCK_STREAM, 0);
+        const int one = 1;
+        ::setsockopt(m_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
         sockaddr_in a{};
         a.sin_family = AF_INET;
+        a.sin_port = htons(port);
         a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
         socklen_t len = sizeof a;
         if (::bind(m_fd, reinterpret_cast<sockaddr*>(&a), sizeof a) || ::listen(m_fd, 64) ||
@@ -105,6 +110,7 @@ class TestFailover : public QObject {
     crypto::X25519Key m_journalKey = *crypto::X25519Key::generate();
     std::shared_ptr<signal::SignalContext> m_ctx;
     std::string m_pin;
+    QString m_firmDir;
 
     ProgramRun relay(const QStringList& args) {
         QProcess p;
@@ -184,6 +190,7 @@ class TestFailover : public QObject {
         m_url = *url;
         static int firms = 0;
         const QString dir = m_tmp.path() + QString("/firm%1").arg(++firms);
+        m_firmDir = dir;
         QDir().mkpath(dir);
         m_unlock = dir + "/relay.unlock";
         m_a.kill9();
@@ -463,6 +470,45 @@ private slots:
         // The firm's nodes back: the device reconnects (to one of them), still never the rogue.
         QVERIFY(start(m_a));
         QVERIFY(eventually([&] { return ann->isConnected(); }, 20s));
+        QCOMPARE(rogue.accepted(), 0);
+        ann->stop();
+    }
+
+    // C-LINK-2: the firm re-signs its manifest without node B while the devices are on B; once
+    // they adopt it they never go back to B, even though it is the address that last worked.
+    void anAddressDroppedFromTheManifestIsNoLongerUsed() {
+        QString why;
+        QVERIFY2(freshFirm(&why), qPrintable(why));
+        auto ann = lawyer("ann");
+        QVERIFY(ann);
+        QVERIFY(ann->waitUntilSynced(20s));
+        m_a.kill9();
+        QVERIFY(eventually([&] { return ann->isConnected(); }, 15s)); // on B
+        // The firm drops B: re-signed with the root key, served by B (A is still down).
+        auto resign = relay({"manifest", "--data", m_a.data, "--root-key", m_firmDir + "/root.key",
+                             "--address", m_a.address()});
+        QVERIFY2(resign.code == 0, qPrintable(resign.err));
+        QFile::remove(m_b.data + "/manifest.bin");
+        QVERIFY(QFile::copy(m_a.data + "/manifest.bin", m_b.data + "/manifest.bin"));
+        QFile fresh(m_a.data + "/manifest.bin");
+        QVERIFY(fresh.open(QIODevice::ReadOnly));
+        const std::string newManifest = fresh.readAll().toStdString();
+        m_b.kill9();
+        QVERIFY(start(m_b));
+        QVERIFY(eventually(
+            [&] {
+                auto held = ann->firmManifest();
+                return held && *held == newManifest && ann->isConnected();
+            },
+            20s));
+        // B goes away for good and something else answers on its address; A comes back.
+        const std::uint16_t oldB = m_b.port;
+        m_b.kill9();
+        Tripwire rogue(oldB);
+        QCOMPARE(rogue.port(), oldB);
+        QVERIFY(start(m_a));
+        QVERIFY(eventually([&] { return ann->isConnected(); }, 15s));
+        QTest::qWait(500);
         QCOMPARE(rogue.accepted(), 0);
         ann->stop();
     }
