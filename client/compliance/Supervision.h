@@ -146,6 +146,11 @@ struct ReportRow {
     std::map<std::string, std::uint64_t> statuses;     ///< open, in-review, escalated, closed
     std::map<std::string, std::uint64_t> dispositions; ///< no-issue, breach, training, referred
     std::uint64_t devices = 0;                         ///< participants: devices that sent
+    // Matters only: the metadata a supervising partner may see (Report::metadataCsv()).
+    std::vector<std::string> participants; ///< user ids that sent or received there, sorted
+    std::uint64_t firstMs = 0, lastMs = 0; ///< first and last message (relay's time)
+    std::uint64_t lastClientMs = 0;        ///< last message a client sent there (0: none)
+    std::uint64_t waitingSinceMs = 0;      ///< a client's first unanswered message (0: none)
 };
 
 /// A period's report (README "Supervision"): participants, then matters (conversations), each
@@ -158,6 +163,13 @@ struct Report {
     /// One self-contained HTML page: the tables and two bar charts (inline SVG), every value
     /// escaped.
     std::string html(const std::string& firmName) const;
+    /// Metadata only (issue 21, supervising partners): one CSV row per conversation with who
+    /// talked there (participants' ids and names), when (first, last, last client message, how
+    /// long a client has waited for an answer at the period's end), and how much (messages, to
+    /// and from clients, per week over the period); never a word of content, no alert detail.
+    /// Names come from the participant rows. `nowMs`: when a wait is measured to (the period's
+    /// end when it has one).
+    std::string metadataCsv(std::uint64_t nowMs) const;
 };
 
 /// The starter set: EXAMPLES of policies for the risks the SRA guidance names (offensive

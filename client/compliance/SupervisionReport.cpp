@@ -4,6 +4,7 @@
 #include <cmath>
 #include <set>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "common/Try.h"
 #include "compliance/ArchiveImpl.h"
@@ -199,15 +200,17 @@ Result<Report> Supervision::report(std::uint64_t fromMs, std::uint64_t toMs) {
             std::set<std::uint32_t> devices;
             std::vector<double> waits;
         };
+        /// A sender and a recipient list as met together: parsed once.
+        struct Audience {
+            Who* sender = nullptr;
+            std::vector<Who*> recipients;
+            bool toClient = false;
+        };
         struct Where {
             ReportRow* row = nullptr;
             std::uint64_t waitingSince = 0; ///< first unanswered client message (0: none)
             std::vector<double> waits;
-        };
-        /// A sender and a recipient list as met together: parsed once.
-        struct Audience {
-            std::vector<Who*> recipients;
-            bool toClient = false;
+            std::unordered_set<const Audience*> audiences; ///< who talked there
         };
         std::unordered_map<std::string, Who> who;
         std::unordered_map<std::string, Where> where;
@@ -230,6 +233,7 @@ Result<Report> Supervision::report(std::uint64_t fromMs, std::uint64_t toMs) {
             auto [found, fresh] = audiences.try_emplace(key);
             Audience& to = found->second;
             if (fresh) {
+                to.sender = &from;
                 const std::string_view list = std::string_view(key).substr(sender.size() + 1);
                 for (std::size_t i = 0; i < list.size();) {
                     auto j = list.find(' ', i);
@@ -251,7 +255,12 @@ Result<Report> Supervision::report(std::uint64_t fromMs, std::uint64_t toMs) {
             }
             auto [at, added] = where.try_emplace(conv);
             Where& m = at->second;
-            if (added) m.row = &matter(conv);
+            if (added) {
+                m.row = &matter(conv);
+                m.row->firstMs = timeMs;
+            }
+            m.row->lastMs = timeMs;
+            m.audiences.insert(&to);
             ++m.row->sent;
             if (from.client)
                 ++m.row->fromClients;
@@ -259,6 +268,7 @@ Result<Report> Supervision::report(std::uint64_t fromMs, std::uint64_t toMs) {
                 ++m.row->toClients;
             // Answer times: a client's first unanswered message waits for a lawyer's.
             if (from.client) {
+                m.row->lastClientMs = timeMs;
                 if (!m.waitingSince) m.waitingSince = std::max<std::uint64_t>(timeMs, 1);
             } else if (from.answers && m.waitingSince) {
                 const double secs = double(timeMs - std::min(timeMs, m.waitingSince)) / 1000.0;
@@ -271,8 +281,17 @@ Result<Report> Supervision::report(std::uint64_t fromMs, std::uint64_t toMs) {
             w.row->devices = w.devices.size();
             if (!w.waits.empty()) setAnswers(*w.row, std::move(w.waits));
         }
-        for (auto& [c, w] : where)
+        for (auto& [c, w] : where) {
             if (!w.waits.empty()) setAnswers(*w.row, std::move(w.waits));
+            w.row->waitingSinceMs = w.waitingSince;
+            std::set<std::string> ids;
+            for (const Audience* a : w.audiences) {
+                ids.insert(a->sender->row->id);
+                for (const Who* r : a->recipients)
+                    ids.insert(r->row->id);
+            }
+            w.row->participants.assign(ids.begin(), ids.end());
+        }
     }
     {
         // Alerts by sender, conversation, status and disposition, counted by SQLite: the queue's
@@ -345,6 +364,49 @@ std::string Report::csv() const {
             cells.push_back(std::to_string(count(r.dispositions, d)));
         cells.push_back(r.kind == "participant" ? std::to_string(r.devices) : "");
         line(cells);
+    }
+    return out;
+}
+
+std::string Report::metadataCsv(std::uint64_t nowMs) const {
+    std::map<std::string, std::string> names;
+    for (const auto& r : rows)
+        if (r.kind == "participant" && !r.name.empty()) names[r.id] = r.name;
+    const double weeks = [&] {
+        std::uint64_t first = fromMs, last = toMs ? toMs : nowMs;
+        if (!first)
+            for (const auto& r : rows)
+                if (r.kind == "matter" && r.firstMs && (!first || r.firstMs < first))
+                    first = r.firstMs;
+        return std::max(1.0, double(last > first ? last - first : 0) / (7.0 * 86'400'000.0));
+    }();
+    std::string out = "\xEF\xBB\xBF";
+    auto line = [&](const std::vector<std::string>& cells) {
+        for (std::size_t i = 0; i < cells.size(); ++i)
+            out += (i ? "," : "") + csvField(cells[i]);
+        out += "\r\n";
+    };
+    line({"conversation", "title", "participants", "messages", "to_clients", "from_clients",
+          "messages_per_week", "first_message", "last_message", "last_client_message",
+          "client_waiting_since", "client_waiting_hours"});
+    for (const auto& r : rows) {
+        if (r.kind != "matter") continue;
+        std::string who;
+        for (const auto& u : r.participants) {
+            auto it = names.find(u);
+            who +=
+                (who.empty() ? "" : "; ") + (it == names.end() ? u : it->second + " (" + u + ")");
+        }
+        char perWeek[32], waited[32] = "";
+        std::snprintf(perWeek, sizeof perWeek, "%.1f", double(r.sent) / weeks);
+        const std::uint64_t end = toMs ? toMs : nowMs;
+        if (r.waitingSinceMs && end > r.waitingSinceMs)
+            std::snprintf(waited, sizeof waited, "%.1f",
+                          double(end - r.waitingSinceMs) / 3'600'000.0);
+        line({r.id, r.name, who, std::to_string(r.sent), std::to_string(r.toClients),
+              std::to_string(r.fromClients), perWeek, r.firstMs ? isoTime(r.firstMs) : "",
+              r.lastMs ? isoTime(r.lastMs) : "", r.lastClientMs ? isoTime(r.lastClientMs) : "",
+              r.waitingSinceMs ? isoTime(r.waitingSinceMs) : "", waited});
     }
     return out;
 }

@@ -193,6 +193,21 @@ QString summaryOf(const compliance::Report& rep) {
     return lines.join(QLatin1Char('\n'));
 }
 
+/// The metadata report's summary: conversations, and those where a client waits for an answer.
+QString metadataSummaryOf(const compliance::Report& rep) {
+    int conversations = 0, waiting = 0;
+    for (const auto& r : rep.rows) {
+        if (r.kind != "matter") continue;
+        ++conversations;
+        if (r.waitingSinceMs) ++waiting;
+    }
+    return SupervisionController::tr(
+               "Metadata only: %1 conversation(s) with who talked, when and how much; a client "
+               "waits for an answer in %2. No content.")
+        .arg(conversations)
+        .arg(waiting);
+}
+
 } // namespace
 
 SupervisionController::SupervisionController(QObject* parent) : QObject(parent) {
@@ -569,8 +584,9 @@ void SupervisionController::writeReport(const QString& format, const QString& ur
     if (!m_compliance || !m_compliance->unlocked())
         return setError(tr("Unlock the journal key first."));
     const QString fmt = format.trimmed().toLower();
-    if (fmt != QLatin1String("csv") && fmt != QLatin1String("html"))
-        return setError(tr("Choose CSV or HTML for the report."));
+    if (fmt != QLatin1String("csv") && fmt != QLatin1String("html") &&
+        fmt != QLatin1String("metadata"))
+        return setError(tr("Choose CSV, HTML or metadata only for the report."));
     QString path = urlOrPath.trimmed();
     if (path.startsWith(QLatin1String("file:"))) path = QUrl(path).toLocalFile();
     if (path.isEmpty()) return setError(tr("Give a file for the report."));
@@ -608,7 +624,11 @@ void SupervisionController::writeReport(const QString& format, const QString& ur
             compliance::Supervision sv(*w.archive);
             auto rep = sv.report(a, b);
             if (!rep) return failed(tr("The report failed: %1").arg(q(rep.error().message)));
-            const std::string text = fmt == QLatin1String("csv") ? rep->csv() : rep->html(firm);
+            const bool metadata = fmt == QLatin1String("metadata");
+            const std::string text =
+                metadata ? rep->metadataCsv(std::uint64_t(QDateTime::currentMSecsSinceEpoch()))
+                : fmt == QLatin1String("csv") ? rep->csv()
+                                              : rep->html(firm);
             QFile f(path);
             // A new file only, readable by its owner alone: the report names clients and matters.
             if (!f.open(QIODevice::WriteOnly | QIODevice::NewOnly,
@@ -618,7 +638,7 @@ void SupervisionController::writeReport(const QString& format, const QString& ur
                 return failed(tr("Cannot write %1.").arg(path));
             }
             f.close();
-            const QString summary = summaryOf(*rep);
+            const QString summary = metadata ? metadataSummaryOf(*rep) : summaryOf(*rep);
             return [self, summary, path, journaled = *journaled] {
                 if (!self) return;
                 self->m_reportSummary = summary;

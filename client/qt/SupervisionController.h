@@ -111,7 +111,8 @@ public:
     /// Journals the starter set (compliance::examplePolicies(), labelled "Example: ").
     Q_INVOKABLE void loadExamples();
     /// Writes the report of [from, to] (dates YYYY-MM-DD, the relay's time, UTC; empty: open) as
-    /// `format` (csv, html) to a new file (a path or file: URL; an existing file is refused),
+    /// `format` (csv, html, or metadata: Report::metadataCsv(), who talked to whom, when and how
+    /// much, no content) to a new file (a path or file: URL; an existing file is refused),
     /// journaled as an export first, and sets the summary.
     Q_INVOKABLE void writeReport(const QString& format, const QString& urlOrPath,
                                  const QString& from = {}, const QString& to = {});

@@ -6,8 +6,9 @@ import QtQuick.Layouts
 import Verbatim
 import Verbatim.Common
 
-// The supervision report (issue 21): a period (the relay's time, UTC), CSV or HTML, written to a
-// new file the officer picks (journaled as an export first), and a summary on screen.
+// The supervision report (issue 21): a period (the relay's time, UTC), CSV, HTML or metadata only
+// (who talked to whom, when, how much: for supervising partners, no content), written to a new
+// file the officer picks (journaled as an export first), and a summary on screen.
 Flickable {
     id: reportView
     /// The page's SupervisionController.
@@ -43,11 +44,17 @@ Flickable {
             }
             RadioButton { id: htmlRadio; objectName: "reportHtml"; checked: true; text: qsTr("HTML") }
             RadioButton { id: csvRadio; objectName: "reportCsv"; text: qsTr("CSV") }
+            RadioButton {
+                id: metadataRadio
+                objectName: "reportMetadata"
+                text: qsTr("Metadata only (CSV)")
+                Accessible.name: qsTr("Who talked to whom, when and how much: no content")
+            }
             TextField {
                 id: pathField
                 objectName: "reportPathField"
                 width: reportView.wide ? 380 : reportView.width - 16
-                placeholderText: qsTr("File to write, e.g. /home/me/report.%1").arg(csvRadio.checked ? "csv" : "html")
+                placeholderText: qsTr("File to write, e.g. /home/me/report.%1").arg(htmlRadio.checked ? "html" : "csv")
                 Accessible.name: qsTr("Report file")
             }
             Button {
@@ -62,7 +69,7 @@ Flickable {
                 highlighted: true
                 Material.elevation: 0
                 enabled: !supervision.working && pathField.text !== ""
-                onClicked: supervision.writeReport(csvRadio.checked ? "csv" : "html", pathField.text,
+                onClicked: supervision.writeReport(metadataRadio.checked ? "metadata" : csvRadio.checked ? "csv" : "html", pathField.text,
                                                    fromField.text, toField.text)
             }
         }

@@ -84,9 +84,11 @@ private slots:
         }));
         qt::AppController lawyer(dir.path() + "/lawyer"), client(dir.path() + "/client");
         QVERIFY(openMatter(h, lawyer, client, "Estate of Smith"));
+        // Each reaches the journal before the other is sent: Carol's is the last word.
         QVERIFY(lawyer.chat()->send("Please delete this thread after <b>reading</b>"));
+        QVERIFY(lawyer.client()->waitForOutbox(20s));
         QVERIFY(client.chat()->send("Understood, see you at the hearing"));
-        QVERIFY(lawyer.client()->waitForOutbox(20s) && client.client()->waitForOutbox(20s));
+        QVERIFY(client.client()->waitForOutbox(20s));
         const QString keyFile = writeKeyFile(dir.path(), h.journalKey());
         QVERIFY(!keyFile.isEmpty());
 
@@ -233,6 +235,34 @@ private slots:
         QVERIFY(until([&] {
             return anyContains(accessRows(sv->accessLog()),
                                {"export", "comply-a", "report format=html from=2020-01-01"});
+        }));
+        // Metadata only, for supervising partners: who talked to whom, when and how much.
+        const QString metadataPath = dir.path() + "/metadata.csv";
+        QVERIFY(ui.find("reportMetadata")->setProperty("checked", true));
+        QVERIFY(ui.type("reportPathField", metadataPath));
+        QVERIFY(ui.type("reportFromField", ""));
+        QVERIFY(ui.click("reportWriteButton"));
+        QVERIFY(reported.wait(60000));
+        QVERIFY2(reported.last().first().toBool(), qPrintable(sv->error()));
+        QFile metadata(metadataPath);
+        QVERIFY(metadata.open(QIODevice::ReadOnly));
+        const QStringList lines = QString::fromUtf8(metadata.readAll()).split("\r\n");
+        QVERIFY2(lines.first().contains("participants") &&
+                     lines.first().contains("client_waiting_since"),
+                 qPrintable(lines.first()));
+        QString matterLine;
+        for (const auto& l : lines)
+            if (l.contains("Estate of Smith")) matterLine = l;
+        QVERIFY2(matterLine.contains("alice") && matterLine.contains("\"2\""),
+                 qPrintable(matterLine));
+        // Carol spoke last: she is waiting for an answer.
+        QVERIFY2(sv->reportSummary().contains("waits for an answer in 1"),
+                 qPrintable(sv->reportSummary()));
+        for (const char* word : {"delete", "hearing", "Understood", "Please"})
+            QVERIFY2(!lines.join('\n').contains(word), word);
+        QVERIFY(until([&] {
+            return anyContains(accessRows(sv->accessLog()),
+                               {"export", "comply-a", "report format=metadata"});
         }));
         // Writing over an existing file is refused.
         sv->writeReport("html", reportPath);
