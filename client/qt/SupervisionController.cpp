@@ -213,8 +213,10 @@ QString metadataSummaryOf(const compliance::Report& rep) {
 SupervisionController::SupervisionController(QObject* parent) : QObject(parent) {
     m_timer.setSingleShot(false);
     connect(&m_timer, &QTimer::timeout, this, [this] {
-        // A pull already queued or running is enough; the next tick tries again.
-        if (m_compliance && m_compliance->unlocked() && !m_compliance->busy()) m_compliance->pull();
+        // A pull already queued or running is enough; the next tick tries again. Only a
+        // compliance device pulls the firm's journal.
+        if (m_compliance && m_compliance->unlocked() && !m_compliance->busy() && officerClient())
+            m_compliance->pull();
     });
 }
 

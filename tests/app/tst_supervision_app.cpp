@@ -274,6 +274,20 @@ private slots:
                 !ui.findItems("queueFilter-all").isEmpty());
         QVERIFY(ui.shoot("review-queue-closed-laptop-light"));
 
+        // The automatic pull: a new hit reaches the queue with nobody pressing Pull.
+        QVERIFY(lawyer.chat()->send("Also delete this draft"));
+        QVERIFY(lawyer.client()->waitForOutbox(20s));
+        QSignalSpy autoPulled(cc, &qt::ComplianceController::pullFinished);
+        sv->setAutoPullSeconds(1);
+        QCOMPARE(sv->autoPullSeconds(), 10); // the floor
+        QVERIFY(until([&] { return sv->alerts()->rowCount() == 2; }, 30000));
+        QVERIFY(autoPulled.count() >= 1);
+        // The queue's switch turns it off.
+        auto switches = ui.findItems("autoPullSwitch");
+        QCOMPARE(switches.size(), 1);
+        QVERIFY(switches.first()->setProperty("checked", false));
+        QVERIFY(!sv->autoPull());
+
         // Officer B, another app with its own profile and archive: the same queue state, the
         // same policy, A's search and export in the access log.
         qt::ComplianceController ccB;
@@ -290,9 +304,10 @@ private slots:
         ccB.pull();
         QVERIFY(pulledB.wait(60000));
         QVERIFY2(pulledB.first().first().toBool(), qPrintable(ccB.error()));
-        QVERIFY(until([&] { return !ccB.busy() && svB.alerts()->rowCount() == 1; }));
+        QVERIFY(until([&] { return !ccB.busy() && svB.alerts()->rowCount() == 2; }));
         auto* alertsB = svB.alerts();
         QCOMPARE(cell(alertsB, 0, A::IdRole).toString(), alertId);
+        QCOMPARE(cell(alertsB, 1, A::StatusRole).toString(), QStringLiteral("open"));
         QCOMPARE(cell(alertsB, 0, A::StatusRole).toString(), QStringLiteral("closed"));
         QCOMPARE(cell(alertsB, 0, A::DispositionRole).toString(), QStringLiteral("breach"));
         QCOMPARE(cell(alertsB, 0, A::NoteRole).toString(), QStringLiteral("Training booked"));
