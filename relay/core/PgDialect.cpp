@@ -81,6 +81,7 @@ std::string quoteIdent(const std::string& s) {
 
 Result<const TableInfo*> PgEngine::tableInfo(const std::string& table) {
     if (auto it = m_tables.find(table); it != m_tables.end()) return &it->second;
+    VERBATIM_TRY(flushPipeline());
     VERBATIM_TRY(ensureConnected());
     const char* values[1] = {table.c_str()};
     PGresult* r =

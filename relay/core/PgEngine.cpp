@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 
 namespace verbatim::relay::pg {
 
@@ -75,6 +76,7 @@ Result<void> PgEngine::begin() {
 }
 
 Result<void> PgEngine::commit() {
+    VERBATIM_TRY(flushPipeline());
     // One round trip: the deferred NOTIFYs, data_version when anything was written, COMMIT.
     std::string sql;
     for (const auto& n : m_notifies)
@@ -126,6 +128,8 @@ void PgEngine::savepointStatement(std::string_view sql) {
 }
 
 void PgEngine::rollback() noexcept {
+    (void)flushPipeline();
+    m_deferWrites = false;
     m_open = false;
     m_txChanges = 0;
     m_notifies.clear();
@@ -153,6 +157,7 @@ Result<std::int64_t> PgEngine::dataVersion() {
 }
 
 Result<void> PgEngine::simple(const std::string& sql, bool countTables) {
+    VERBATIM_TRY(flushPipeline());
     PGresult* r = PQexec(m_conn, sql.c_str());
     const auto status = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
     const bool ok =
@@ -175,6 +180,7 @@ Result<void> PgEngine::simple(const std::string& sql, bool countTables) {
 }
 
 Result<std::int64_t> PgEngine::scalar(const char* sql) {
+    VERBATIM_TRY(flushPipeline());
     PGresult* r = PQexec(m_conn, sql);
     if (!r || PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) < 1) {
         Error e = errorOf(r, "statement failed");
@@ -193,6 +199,71 @@ Result<void> PgEngine::flushDeallocations() {
         sql += "DEALLOCATE " + n + ";";
     m_deallocate.clear();
     return simple(sql);
+}
+
+Result<void> PgEngine::pipelineWrite(const std::string& name, int n, const char* const* values,
+                                     const int* lengths, const int* formats,
+                                     const std::string& table) {
+    if (!m_pipelined) {
+        if (!PQenterPipelineMode(m_conn)) return tl::unexpected(errorOf(nullptr, "pipeline"));
+        m_pipelined = true;
+    }
+    if (!PQsendQueryPrepared(m_conn, name.c_str(), n, values, lengths, formats, 0))
+        return tl::unexpected(errorOf(nullptr, "pipelined write failed"));
+    ++m_pipelineWrites;
+    m_changes = 1;
+    ++m_totalChanges;
+    ++m_txChanges;
+    if (m_rowChange) m_rowChange(table);
+    return {};
+}
+
+Result<void> PgEngine::flushPipeline(PGresult** own) {
+    if (own) *own = nullptr;
+    if (!m_pipelined) return {};
+    std::optional<Error> e;
+    const std::size_t expected = m_pipelineWrites + (own ? 1 : 0);
+    m_pipelined = false;
+    m_pipelineWrites = 0;
+    if (!PQpipelineSync(m_conn)) e = errorOf(nullptr, "pipelined write failed");
+    // In order: each queued write, then the caller's statement; each followed by a null result.
+    for (std::size_t i = 0; i < expected && !e; ++i) {
+        PGresult* r = PQgetResult(m_conn);
+        if (!r) {
+            e = errorOf(nullptr, "pipelined write failed");
+            break;
+        }
+        const auto status = PQresultStatus(r);
+        if (own && i + 1 == expected && status != PGRES_PIPELINE_ABORTED) {
+            *own = r;
+        } else {
+            if (status != PGRES_COMMAND_OK) e = errorOf(r, "pipelined write failed");
+            PQclear(r);
+        }
+        while (PGresult* rest = PQgetResult(m_conn))
+            PQclear(rest);
+    }
+    // Whatever is left up to the sync (after a failure: the aborted rest).
+    for (int guard = 0; guard < 1000000; ++guard) {
+        PGresult* r = PQgetResult(m_conn);
+        if (!r) {
+            if (PQpipelineStatus(m_conn) == PQ_PIPELINE_OFF || PQstatus(m_conn) != CONNECTION_OK)
+                break;
+            continue;
+        }
+        const bool sync = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
+        PQclear(r);
+        if (sync) break;
+    }
+    if (!PQexitPipelineMode(m_conn) && !e) e = errorOf(nullptr, "pipeline");
+    if (e) {
+        if (own && *own) {
+            PQclear(*own);
+            *own = nullptr;
+        }
+        return tl::unexpected(*e);
+    }
+    return {};
 }
 
 } // namespace verbatim::relay::pg

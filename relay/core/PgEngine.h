@@ -220,6 +220,24 @@ public:
     }
     void setLastInsertId(std::int64_t id) { m_lastInsertId = id; }
 
+    // ---- pipelined writes (StorageThread::postWritesLast) ---------------------------------
+    /// While set inside a transaction, a write that needs no answer (a prepared INSERT, UPDATE
+    /// or DELETE without RETURNING) is sent without waiting for it (libpq pipeline mode), and
+    /// the next statement that needs an answer goes in the same round trip. Its failure then
+    /// shows at that statement or at COMMIT, failing the batch: only for jobs whose failure
+    /// after writing fails the batch anyway (writes-last jobs).
+    void setDeferWrites(bool on) { m_deferWrites = on; }
+    bool deferWrites() const { return m_deferWrites && m_open; }
+    bool pipelined() const { return m_pipelined; }
+    /// Queues the named prepared write `name` in the pipeline (entered here when needed). It
+    /// counts as one change at once: the job that sent it has written.
+    Result<void> pipelineWrite(const std::string& name, int n, const char* const* values,
+                               const int* lengths, const int* formats, const std::string& table);
+    /// Ends the pipeline: a sync, then the queued writes' results in order and, with `own`, the
+    /// result of one statement the caller sent after them (returned there; the caller clears
+    /// it). The first failure is returned (`own` is then null).
+    Result<void> flushPipeline(PGresult** own = nullptr);
+
     /// A statement outside a transaction may find the connection lost: reconnect first.
     Result<void> ensureConnected();
 
@@ -275,6 +293,9 @@ private:
     std::vector<std::size_t> m_savepoints; ///< m_notifies.size() at each open SAVEPOINT
     std::int64_t m_seenVersion = 0;        ///< verbatim_store.data_version last seen or written
     std::int64_t m_localVersion = 1;       ///< what PRAGMA data_version answers
+    bool m_deferWrites = false;            ///< setDeferWrites()
+    bool m_pipelined = false;              ///< in pipeline mode, m_pipelineWrites queued
+    std::size_t m_pipelineWrites = 0;
 };
 
 } // namespace verbatim::relay::pg

@@ -59,6 +59,7 @@ Result<bool> PgStatement::execute() {
 Result<bool> PgStatement::run() {
     PGconn* conn = m_engine->conn();
     if (m_kind == Kind::Simple) {
+        VERBATIM_TRY(m_engine->flushPipeline());
         if (m_engine->isOpen()) m_engine->savepointStatement(m_sql);
         PGresult* r = PQexec(conn, m_sql.c_str());
         const auto status = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
@@ -105,7 +106,30 @@ Result<bool> PgStatement::run() {
     }
     if (m_generation != m_engine->generation()) m_name.clear(); // lost with the old session
     PGresult* r = nullptr;
-    for (int attempt = 0; attempt < 2; ++attempt) {
+    bool answered = false;
+    // A write of a writes-last job that needs no answer goes into the pipeline; a statement
+    // prepared before rides along with what is queued there (one round trip for all). Anything
+    // else (a first run, a PREPARE) ends the pipeline first.
+    if (!m_name.empty() && !m_table.empty() && !m_returningId && m_engine->deferWrites()) {
+        VERBATIM_TRY(m_engine->pipelineWrite(m_name, n, values.data(), lengths.data(),
+                                             m_formats.data(), m_table));
+        return false;
+    }
+    if (m_engine->pipelined()) {
+        if (!m_name.empty()) {
+            if (!PQsendQueryPrepared(conn, m_name.c_str(), n, values.data(), lengths.data(),
+                                     m_formats.data(), 0)) {
+                Error e = m_engine->errorOf(nullptr, "statement failed");
+                (void)m_engine->flushPipeline();
+                return tl::unexpected(e);
+            }
+            VERBATIM_TRY(m_engine->flushPipeline(&r));
+            answered = true;
+        } else {
+            VERBATIM_TRY(m_engine->flushPipeline());
+        }
+    }
+    for (int attempt = 0; attempt < 2 && !answered; ++attempt) {
         // Types are left to PostgreSQL to infer from each parameter's place, as SQLite's loose
         // typing expects; where it cannot (`? IS NULL`), the bound types are sent instead.
         const Oid* types = m_typed ? m_types.data() : nullptr;

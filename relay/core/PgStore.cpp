@@ -139,6 +139,10 @@ Error PgEngine::errorOf(PGresult* r, const char* what) const {
 
 } // namespace pg
 
+void deferPostgresWrites(storage::Database& db, bool on) {
+    if (auto* engine = dynamic_cast<pg::PgEngine*>(db.engine())) engine->setDeferWrites(on);
+}
+
 Result<std::unique_ptr<storage::Database>> openPostgres(const std::string& url) {
     auto conn = pg::connectUrl(url);
     if (!conn) return tl::unexpected(conn.error());

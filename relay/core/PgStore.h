@@ -37,6 +37,11 @@ bool isPostgresUrl(std::string_view store);
 /// bookkeeping row exists. The URL may carry a password: it is never logged nor put in errors.
 [[nodiscard]] Result<std::unique_ptr<storage::Database>> openPostgres(const std::string& url);
 
+/// From now until called with false, writes of `db` (a PostgreSQL store; nothing otherwise) that
+/// need no answer go into a libpq pipeline instead of a round trip each, and fail the batch if
+/// they fail (StorageThread::postWritesLast runs its jobs so).
+void deferPostgresWrites(storage::Database& db, bool on);
+
 class SharedBuckets;
 /// The rate-limit buckets of every node on the store at `url` (table verbatim_rate_limits, made
 /// here if missing), on a connection of their own (RateLimiter::share). Thread-safe.

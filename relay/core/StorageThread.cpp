@@ -5,6 +5,7 @@
 #include <pthread.h>
 
 #include "common/Log.h"
+#include "relay/core/PgStore.h"
 
 namespace verbatim::relay {
 
@@ -208,7 +209,12 @@ void StorageThread::runBatch(std::deque<Job>& batch) {
     for (std::size_t i = 0; i < batch.size() && !lost; ++i) {
         if (batch[i].mode != Mode::Savepoint) {
             const auto changesBefore = m_db->totalChanges();
+            // On PostgreSQL a writes-last job's INSERTs go into a pipeline, one round trip with
+            // the next statement that needs an answer: their failure already fails the batch.
+            const bool pipelined = batch[i].mode == Mode::WritesLast;
+            if (pipelined) deferPostgresWrites(*m_db, true);
             auto result = runWork(batch[i]);
+            if (pipelined) deferPostgresWrites(*m_db, false);
             if (result) {
                 outcomes[i].done = std::move(*result);
                 continue;
