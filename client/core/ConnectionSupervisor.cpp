@@ -5,8 +5,10 @@
 
 namespace verbatim::client {
 
-ConnectionSupervisor::ConnectionSupervisor(DeviceCredentials credentials, Hooks hooks)
-    : m_credentials(std::move(credentials)), m_hooks(std::move(hooks)) {}
+ConnectionSupervisor::ConnectionSupervisor(DeviceCredentials credentials, Hooks hooks,
+                                           std::chrono::milliseconds connectTimeout)
+    : m_credentials(std::move(credentials)), m_hooks(std::move(hooks)),
+      m_connectTimeout(connectTimeout) {}
 
 ConnectionSupervisor::~ConnectionSupervisor() {
     stop();
@@ -108,7 +110,8 @@ void ConnectionSupervisor::supervise() {
                         m_closeCode = code;
                     }
                     m_cv.notify_all();
-                });
+                },
+                m_connectTimeout);
             if (c) {
                 backoff = std::chrono::milliseconds(250);
                 attempt = 0;

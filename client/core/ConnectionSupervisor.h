@@ -22,6 +22,7 @@
 /// connection's (push) with no lock of its held.
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <functional>
 #include <memory>
@@ -50,7 +51,10 @@ public:
         std::function<void(const Event&)> report;     ///< Connected, Disconnected, Revoked...
         std::function<void()> closed;                 ///< after each close or refusal for good
     };
-    ConnectionSupervisor(DeviceCredentials credentials, Hooks hooks);
+    /// `connectTimeout`: how long one address may take to connect, finish TLS and upgrade
+    /// before the next one gets the turn.
+    ConnectionSupervisor(DeviceCredentials credentials, Hooks hooks,
+                         std::chrono::milliseconds connectTimeout = std::chrono::seconds(10));
     /// stop().
     ~ConnectionSupervisor();
     ConnectionSupervisor(const ConnectionSupervisor&) = delete;
@@ -87,6 +91,7 @@ private:
 
     DeviceCredentials m_credentials;
     Hooks m_hooks;
+    std::chrono::milliseconds m_connectTimeout;
     mutable std::mutex m_mutex;
     std::condition_variable m_cv;
     std::shared_ptr<RelayConnection> m_connection;

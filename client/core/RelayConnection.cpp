@@ -273,21 +273,31 @@ RelayConnection::connect(const Endpoint& endpoint, const DeviceCredentials& cred
     auto& m = *conn->m;
     m.onPush = std::move(onPush);
     m.onClose = std::move(onClose);
-    // The handshake is done synchronously on the caller's thread, then the I/O thread takes
-    // over the stream for good.
+    // The handshake is done on the caller's thread, then the I/O thread takes over the stream
+    // for good. The connect and the TLS handshake are asynchronous operations run here to
+    // completion: only those honour the stream's deadline, so a host that swallows the SYN or a
+    // node that accepts and never answers (stopped, wedged) costs `timeout`, and the supervisor
+    // moves on to the next address, instead of hanging in a blocking call.
     beast::error_code ec;
     tcp::resolver resolver(m.ioc);
     auto results = resolver.resolve(endpoint.host, std::to_string(endpoint.port), ec);
     if (ec) return fail(ErrorCode::NotFound, "cannot resolve relay address");
     auto& tcpStream = beast::get_lowest_layer(m.ws);
     tcpStream.expires_after(timeout);
-    tcpStream.connect(results, ec);
+    tcpStream.async_connect(results, [&ec](beast::error_code e, const tcp::endpoint&) { ec = e; });
+    m.ioc.run();
+    m.ioc.restart();
     if (ec) return fail(ErrorCode::Storage, "cannot reach the relay: " + ec.message());
     // Small request/response frames: never wait for Nagle's algorithm.
     tcpStream.socket().set_option(tcp::no_delay(true), ec);
     if (!prepareTls(m.ws.next_layer().native_handle(), endpoint))
         return fail(ErrorCode::InvalidArgument, "the relay address is not a valid host name");
-    m.ws.next_layer().handshake(ssl::stream_base::client, ec);
+    m.ws.next_layer().async_handshake(ssl::stream_base::client,
+                                      [&ec](beast::error_code e) { ec = e; });
+    m.ioc.run();
+    m.ioc.restart();
+    if (ec == beast::error::timeout)
+        return fail(ErrorCode::Storage, "the relay did not answer the TLS handshake in time");
     if (ec)
         return fail(ErrorCode::AuthFailed,
                     handshakeError(m.ws.next_layer().native_handle(), endpoint, *m.verdict));

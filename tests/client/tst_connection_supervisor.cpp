@@ -53,10 +53,11 @@ struct Recorder {
     }
 };
 
-/// A "relay" that accepts TCP connections and closes them at once, on its own thread.
+/// A "relay" that accepts TCP connections and closes them at once (or, with `hold`, keeps them
+/// open and never answers: a wedged node), on its own thread.
 class HangUp {
 public:
-    HangUp() {
+    explicit HangUp(bool hold = false) {
         m_fd = ::socket(AF_INET, SOCK_STREAM, 0);
         sockaddr_in a{};
         a.sin_family = AF_INET;
@@ -66,12 +67,15 @@ public:
             ::getsockname(m_fd, reinterpret_cast<sockaddr*>(&a), &len))
             return;
         m_port = ntohs(a.sin_port);
-        m_thread = std::thread([this] {
+        m_thread = std::thread([this, hold] {
             while (true) {
                 const int c = ::accept(m_fd, nullptr, nullptr);
                 if (c < 0) return;
                 ++m_accepted;
-                ::close(c);
+                if (hold)
+                    m_held.push_back(c);
+                else
+                    ::close(c);
             }
         });
     }
@@ -79,12 +83,15 @@ public:
         ::shutdown(m_fd, SHUT_RDWR);
         ::close(m_fd);
         if (m_thread.joinable()) m_thread.join();
+        for (int c : m_held)
+            ::close(c);
     }
     std::uint16_t port() const { return m_port; }
     int accepted() const { return m_accepted; }
 
 private:
     std::atomic<int> m_accepted{0};
+    std::vector<int> m_held; ///< accept thread only, then the destructor
     int m_fd = -1;
     std::uint16_t m_port = 0;
     std::thread m_thread;
@@ -98,6 +105,7 @@ private slots:
     void backsOffAgainstARelayThatHangsUpAndStopsAtOnce();
     void reconnectsAfterARestartAndOnRequestAndStopsWhenRevoked();
     void movesToTheNextAddressAndPrefersTheOneThatWorked();
+    void aNodeThatAcceptsAndNeverAnswersPassesTheTurnAfterTheTimeout();
 };
 
 void TestConnectionSupervisor::backsOffAgainstARelayThatHangsUpAndStopsAtOnce() {
@@ -206,6 +214,30 @@ void TestConnectionSupervisor::movesToTheNextAddressAndPrefersTheOneThatWorked()
     s.reconnect();
     QVERIFY(until([&] { return r.count(Event::Kind::Connected) == 2; }));
     QCOMPARE(dead.accepted(), 1);
+    s.stop();
+}
+
+// C-FAIL-1: a node that accepts TCP and then never answers (stopped or wedged) costs the
+// connect timeout and no more: the TLS handshake has a deadline too, and the next address gets
+// the turn.
+void TestConnectionSupervisor::aNodeThatAcceptsAndNeverAnswersPassesTheTurnAfterTheTimeout() {
+    HangUp wedged(true);
+    QVERIFY(wedged.port());
+    e2e::Harness h;
+    QVERIFY(h.ok());
+    auto alice = h.enrollStaff("alice", proto::ROLE_LAWYER);
+    QVERIFY(alice);
+    Recorder r;
+    DeviceCredentials creds{alice->user, alice->device, alice->credentials.secret};
+    ConnectionSupervisor s(creds,
+                           r.hooks({Endpoint{"127.0.0.1", wedged.port(), {}, {}}, h.endpoint()}),
+                           std::chrono::milliseconds(800));
+    QElapsedTimer t;
+    t.start();
+    s.start();
+    QVERIFY(until([&] { return s.isConnected(); }, 8000));
+    QCOMPARE(wedged.accepted(), 1);
+    QVERIFY2(t.elapsed() >= 700, qPrintable(QString::number(t.elapsed())));
     s.stop();
 }
 
