@@ -3,7 +3,8 @@
 // retractions, search, lock and a wrong passphrase); the QML screens driven offscreen (join by
 // invite, recording notice, send, receive, edit, retract placeholder) with screenshots of the
 // main screens at phone and laptop size in both themes, checked for not being blank (ES-12 UI
-// half); the safety number screen and a changed identity that holds sending (C-SN-2).
+// half); the safety number screen and a changed identity that holds sending (C-SN-2); the
+// journaling notice keeping its height to its text across a resize.
 
 #include <QAbstractItemModelTester>
 #include <QDir>
@@ -427,6 +428,45 @@ private slots:
                         qt::MessageListModel::StateRole)
                        .toString() != "blocked";
         }));
+    }
+
+    // The journaling notice above a matter is as high as its text: on a phone, where it wraps,
+    // and after the window grows to laptop width (a new chat pane beside the list, laid out
+    // while its width settles), where it is one line.
+    void journalNoticeFollowsTheWidth() {
+        e2e::Harness h;
+        QVERIFY(h.ok());
+        QTemporaryDir dir;
+        qt::AppController lawyer(dir.path() + "/lawyer");
+        qt::AppController client(dir.path() + "/client");
+        QVERIFY2(openMatter(h, lawyer, client, "Estate of Lee"),
+                 qPrintable(client.error() + lawyer.error()));
+        Ui ui;
+        QVERIFY(ui.load(client, 390, 844));
+        auto notice = [&] {
+            auto* item = qobject_cast<QQuickItem*>(ui.find("journalNotice"));
+            return item && item->isVisible() && item->width() > 0 ? item : nullptr;
+        };
+        auto fits = [&] {
+            auto* n = notice();
+            return n && n->height() == n->implicitHeight();
+        };
+        auto describe = [&] {
+            auto* n = notice();
+            return n ? QStringLiteral("%1 px high, its text %2")
+                           .arg(n->height())
+                           .arg(n->implicitHeight())
+                     : QStringLiteral("not shown");
+        };
+        QVERIFY2(until(fits), qPrintable(describe()));
+        const qreal onPhone = notice()->height();
+        ui.window->resize(1280, 800);
+        QVERIFY(until([&] { return notice() && notice()->width() > 600; }));
+        QVERIFY2(until([&] { return fits() && notice()->height() < onPhone; }, 3000),
+                 qPrintable(QStringLiteral("%1 px high on the phone; on the laptop %2")
+                                .arg(onPhone)
+                                .arg(describe())));
+        QVERIFY2(notice()->height() < 40, qPrintable(describe()));
     }
 };
 
