@@ -68,105 +68,102 @@ using namespace verbatim::relayload;
 namespace verbatim::relayload {
 
 int usage() {
-  std::fputs(
-      "usage: verbatim-relay-load [--devices N] [--in-flight N] [--rate "
-      "MSG_PER_S] [--seconds "
-      "S]\n"
-      "                           [--relay PATH] [--serve-arg ARG]... [--store "
-      "URL] [--keep] | "
-      "--smoke\n"
-      "  --devices    devices online in the large runs (even; default 2000)\n"
-      "  --in-flight  messages in flight in the closed-loop runs (default "
-      "1000)\n"
-      "  --rate       offered load of the latency run, messages/s (default "
-      "5000)\n"
-      "  --seconds    length of each timed run (default 5, at most 15; the "
-      "latency run at "
-      "--rate\n"
-      "               takes twice that, so that every phase stays under 60 s)\n"
-      "  --relay      the verbatim-relay binary (default: the one built with "
-      "this tree)\n"
-      "  --serve-arg  one more argument for `verbatim-relay serve` (repeat for "
-      "each), e.g.\n"
-      "               --serve-arg --journal-signatures --serve-arg compliance\n"
-      "  --store      postgresql://... : the relay on that (empty) PostgreSQL "
-      "database\n"
-      "  --relay-cores  the relay's cores for taskset -c (default 0; 0,1 "
-      "shares the\n"
-      "               generator's core 1, e.g. to measure --verify-threads)\n"
-      "  --keep       keep the temporary relay directory\n"
-      "  --smoke      a tiny run (20 devices, ~200 messages) that fails unless "
-      "all arrive\n",
-      stderr);
-  return 2;
+    std::fputs("usage: verbatim-relay-load [--devices N] [--in-flight N] [--rate "
+               "MSG_PER_S] [--seconds "
+               "S]\n"
+               "                           [--relay PATH] [--serve-arg ARG]... [--store "
+               "URL] [--keep] | "
+               "--smoke\n"
+               "  --devices    devices online in the large runs (even; default 2000)\n"
+               "  --in-flight  messages in flight in the closed-loop runs (default "
+               "1000)\n"
+               "  --rate       offered load of the latency run, messages/s (default "
+               "5000)\n"
+               "  --seconds    length of each timed run (default 5, at most 15; the "
+               "latency run at "
+               "--rate\n"
+               "               takes twice that, so that every phase stays under 60 s)\n"
+               "  --relay      the verbatim-relay binary (default: the one built with "
+               "this tree)\n"
+               "  --serve-arg  one more argument for `verbatim-relay serve` (repeat for "
+               "each), e.g.\n"
+               "               --serve-arg --journal-signatures --serve-arg compliance\n"
+               "  --store      postgresql://... : the relay on that (empty) PostgreSQL "
+               "database\n"
+               "  --relay-cores  the relay's cores for taskset -c (default 0; 0,1 "
+               "shares the\n"
+               "               generator's core 1, e.g. to measure --verify-threads)\n"
+               "  --keep       keep the temporary relay directory\n"
+               "  --smoke      a tiny run (20 devices, ~200 messages) that fails unless "
+               "all arrive\n",
+               stderr);
+    return 2;
 }
 
 } // namespace verbatim::relayload
 
-int main(int argc, char **argv) {
-  Options o;
-  std::string commandLine = "verbatim-relay-load";
-  for (int i = 1; i < argc; ++i)
-    commandLine += std::string(" ") + argv[i];
-  try {
-    for (int i = 1; i < argc; ++i) {
-      std::string a = argv[i];
-      auto value = [&]() -> std::string {
-        if (i + 1 >= argc)
-          std::exit(usage());
-        return argv[++i];
-      };
-      if (a == "--devices")
-        o.devices = std::stoi(value());
-      else if (a == "--in-flight")
-        o.inFlight = std::stoi(value());
-      else if (a == "--rate")
-        o.rate = std::stod(value());
-      else if (a == "--seconds")
-        o.seconds = std::stod(value());
-      else if (a == "--relay")
-        o.relay = value();
-      else if (a == "--serve-arg")
-        o.serveArgs.push_back(value());
-      else if (a == "--store")
-        o.store = value();
-      else if (a == "--relay-cores")
-        o.relayCores = value();
-      else if (a == "--keep")
-        o.keep = true;
-      else if (a == "--smoke")
-        o.smoke = true;
-      else
+int main(int argc, char** argv) {
+    Options o;
+    std::string commandLine = "verbatim-relay-load";
+    for (int i = 1; i < argc; ++i)
+        commandLine += std::string(" ") + argv[i];
+    try {
+        for (int i = 1; i < argc; ++i) {
+            std::string a = argv[i];
+            auto value = [&]() -> std::string {
+                if (i + 1 >= argc) std::exit(usage());
+                return argv[++i];
+            };
+            if (a == "--devices")
+                o.devices = std::stoi(value());
+            else if (a == "--in-flight")
+                o.inFlight = std::stoi(value());
+            else if (a == "--rate")
+                o.rate = std::stod(value());
+            else if (a == "--seconds")
+                o.seconds = std::stod(value());
+            else if (a == "--relay")
+                o.relay = value();
+            else if (a == "--serve-arg")
+                o.serveArgs.push_back(value());
+            else if (a == "--store")
+                o.store = value();
+            else if (a == "--relay-cores")
+                o.relayCores = value();
+            else if (a == "--keep")
+                o.keep = true;
+            else if (a == "--smoke")
+                o.smoke = true;
+            else
+                return usage();
+        }
+    } catch (const std::exception&) {
         return usage();
     }
-  } catch (const std::exception &) {
-    return usage();
-  }
-  if (o.smoke) {
-    // ~200 messages: 100 closed loop, 50 at a fixed rate, 2 x 25 offline.
-    o.devices = 20;
-    o.inFlight = 20;
-    o.rate = 200;
-    o.latencySeconds = 0.25;
-    o.smallDevices = 20;
-    o.repeats = 1;
-    o.offlineDevices = 2;
-    o.offlinePerDevice = 25;
-  } else {
-    o.latencySeconds = 2 * o.seconds;
-  }
-  if (o.devices < 2 || o.devices % 2 || o.inFlight < 1 || o.rate <= 0 ||
-      o.seconds <= 0 || o.offlineDevices > o.devices / 2 || o.seconds > 15)
-    return usage();
-  o.smallDevices = std::min(o.smallDevices, o.devices);
-  o.offlineDevices = std::min(o.offlineDevices, o.smallDevices / 2);
-  ::signal(SIGPIPE, SIG_IGN);
-  try {
-    Bench bench(o);
-    return bench.main(commandLine);
-  } catch (const std::exception &e) {
-    std::fprintf(stderr, "verbatim-relay-load: unexpected error: %s\n",
-                 e.what());
-    return 1;
-  }
+    if (o.smoke) {
+        // ~200 messages: 100 closed loop, 50 at a fixed rate, 2 x 25 offline.
+        o.devices = 20;
+        o.inFlight = 20;
+        o.rate = 200;
+        o.latencySeconds = 0.25;
+        o.smallDevices = 20;
+        o.repeats = 1;
+        o.offlineDevices = 2;
+        o.offlinePerDevice = 25;
+    } else {
+        o.latencySeconds = 2 * o.seconds;
+    }
+    if (o.devices < 2 || o.devices % 2 || o.inFlight < 1 || o.rate <= 0 || o.seconds <= 0 ||
+        o.offlineDevices > o.devices / 2 || o.seconds > 15)
+        return usage();
+    o.smallDevices = std::min(o.smallDevices, o.devices);
+    o.offlineDevices = std::min(o.offlineDevices, o.smallDevices / 2);
+    ::signal(SIGPIPE, SIG_IGN);
+    try {
+        Bench bench(o);
+        return bench.main(commandLine);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "verbatim-relay-load: unexpected error: %s\n", e.what());
+        return 1;
+    }
 }
