@@ -37,13 +37,17 @@ std::string VerifyReport::text() const {
     out += "entries decrypted:    " + std::to_string(opened) + "\n";
     out += "checkpoints checked:  " + std::to_string(checkpoints) + "\n";
     out += "head:                 " + std::to_string(headSequence) + " " + headChainHash + "\n";
-    if (superseded) {
-        // Expected after a relay restore, not a fault (docs/protocol.md "Restore").
+    // A restore is announced by the relay alone (docs/protocol.md J-RESTORE-2): each is shown
+    // whether or not it looks benign, and what it left out is named.
+    for (const auto& r : restores)
+        out += "RELAY RESTORE:        " + r + "\n";
+    if (superseded)
         out += "superseded:           " + std::to_string(superseded) +
-               " entries, kept from before relay restores (not faults)\n";
-        for (const auto& r : restores)
-            out += "  " + r + "\n";
-    }
+               " entries kept from before relay restores, " + std::to_string(notResent) +
+               " message(s) not sent again\n";
+    for (const auto& w : warnings)
+        out +=
+            "WARNING: seq " + std::to_string(w.sequence) + "  " + w.fault + ": " + w.detail + "\n";
     if (ok()) {
         out += "result:               OK: the chain, every checkpoint, signature and commitment "
                "verify\n";
@@ -63,9 +67,16 @@ std::string VerifyReport::json() const {
         ",\"entries\":" + std::to_string(entries) + ",\"decrypted\":" + std::to_string(opened) +
         ",\"checkpoints\":" + std::to_string(checkpoints) +
         ",\"head_sequence\":" + std::to_string(headSequence) + ",\"head_chain_hash\":\"" +
-        headChainHash + "\",\"superseded\":" + std::to_string(superseded) + ",\"restores\":[";
+        headChainHash + "\",\"superseded\":" + std::to_string(superseded) +
+        ",\"not_resent\":" + std::to_string(notResent) + ",\"restores\":[";
     for (std::size_t i = 0; i < restores.size(); ++i)
         out += (i ? "," : "") + jsonQuote(restores[i]);
+    out += "],\"warnings\":[";
+    for (std::size_t i = 0; i < warnings.size(); ++i) {
+        const auto& w = warnings[i];
+        out += (i ? "," : "") + std::string("{\"sequence\":") + std::to_string(w.sequence) +
+               ",\"warning\":" + jsonQuote(w.fault) + ",\"detail\":" + jsonQuote(w.detail) + "}";
+    }
     out += "],\"problems\":[";
     for (std::size_t i = 0; i < problems.size(); ++i) {
         const auto& p = problems[i];

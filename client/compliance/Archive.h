@@ -44,6 +44,12 @@ struct RelayRestore {
     std::uint64_t restoredSequence = 0; ///< the last journal sequence the backup held
 };
 
+/// The mark (SearchHit::status, TimelineEvent::verification) of an entry kept from before a relay
+/// restore whose message never came again in the relay's new history: it stays visible wherever
+/// compliance looks, since a relay can announce a restore it never had (docs/protocol.md
+/// J-RESTORE-2).
+inline constexpr const char* kSupersededNotResent = "superseded-not-resent";
+
 /// An entry the archive pulled from a relay that was then restored from an older backup: the
 /// relay lost it and its sequence number now holds another entry. Kept as evidence (never
 /// deleted, rechecked by verify); its message usually came again from its sender.
@@ -60,6 +66,16 @@ struct SupersededEntry {
     std::uint64_t resentAt = 0; ///< the entry of the new history with its message id (0: none)
 };
 
+/// When verify flags a restore the archive followed as suspicious (`restore-suspicious`
+/// warning; docs/protocol.md J-RESTORE-2). 0 turns a check off.
+struct RestoreLimits {
+    /// Two restores the archive followed less than this apart (archive clock, ms).
+    std::uint64_t intervalMs = 7ull * 24 * 3600 * 1000;
+    /// A restore whose restored sequence lies this much (relay clock, ms) before the last entry
+    /// the archive had pulled past it.
+    std::uint64_t rollbackMs = 48ull * 3600 * 1000;
+};
+
 struct VerifyReport {
     std::uint64_t entries = 0;
     std::uint64_t checkpoints = 0;
@@ -71,6 +87,12 @@ struct VerifyReport {
     /// rechecked), one line per restore: "restore epoch E: entries A-B superseded, N sent again".
     std::uint64_t superseded = 0;
     std::vector<std::string> restores;
+    /// Warnings, not faults (ok() is unchanged): each superseded message the relay's new history
+    /// does not hold (fault "superseded-not-resent", its old sequence and message id), and each
+    /// restore that looks like an attack (`restore-suspicious`: several in a short time, or one
+    /// far behind what the archive had pulled; RestoreLimits).
+    std::vector<Problem> warnings;
+    std::uint64_t notResent = 0; ///< superseded messages not sent again
     bool ok() const { return problems.empty() && entries > 0; }
     std::string text() const;
     std::string json() const;
@@ -207,7 +229,9 @@ struct SearchHit {
     std::uint64_t serverTimeMs = 0;
     std::string text;
     /// "", "edited", "edit", "deleted"; "forged-edit" for an edit by someone other than the author
-    /// (never applied), "not-a-member" for an entry whose sender was not a member of its conversation
+    /// (never applied), "not-a-member" for an entry whose sender was not a member of its
+    /// conversation, kSupersededNotResent for an entry kept from before a relay restore whose
+    /// message the relay's new history does not hold (`sequence` is then its old sequence)
     std::string status;
 };
 
@@ -260,7 +284,8 @@ public:
     /// of their user approved (`unapproved-device`, `identity-reset`), each device's own chain of
     /// entries (`device-entry-missing`, `device-chain-mismatch`) and the messages receipts and
     /// mismatch reports name (`missing-entry`). Problems only a pull could see stay on record.
-    [[nodiscard]] Result<VerifyReport> verify(unsigned workers = 0);
+    [[nodiscard]] Result<VerifyReport> verify(unsigned workers = 0,
+                                              const RestoreLimits& limits = {});
 
     [[nodiscard]] Result<std::vector<Participant>> participants();
     [[nodiscard]] Result<std::vector<ConversationInfo>> conversations();

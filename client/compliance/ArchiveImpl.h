@@ -172,7 +172,8 @@ struct Archive::Impl {
     Result<CheckState> replayState(std::uint64_t upTo, unsigned workers);
     /// verify's part: each superseded history rechecked against the entry it continued from and
     /// its own signed checkpoints; the informational lines of the report.
-    Result<void> verifySuperseded(VerifyReport& report, std::vector<Problem>& found);
+    Result<void> verifySuperseded(VerifyReport& report, std::vector<Problem>& found,
+                                  const RestoreLimits& limits);
 };
 
 } // namespace verbatim::compliance

@@ -197,10 +197,17 @@ Result<std::vector<TimelineEvent>> Archive::timeline(const std::string& conversa
             out.push_back(std::move(ev));
         }
     };
+    // With the entries kept from before a relay restore whose message the new history does not
+    // hold (each message once): a relay cannot hide them by announcing a restore (J-RESTORE-2).
+    // Column 11 marks them; they keep their old sequence and come before the new entry there.
     auto st = m->db->prepare(
         "SELECT r.seq, r.message_id, r.user, r.device, r.type, r.time_ms, r.server_time_ms, "
-        "r.body, r.ref, r.attachments, r.entry_hash FROM records r WHERE r.conversation = ? "
-        "ORDER BY r.seq");
+        "r.body, r.ref, r.attachments, r.entry_hash, 0 FROM records r WHERE r.conversation = ?1 "
+        "UNION ALL SELECT s.seq, s.message_id, s.user, s.device, s.type, s.time_ms, "
+        "s.server_time_ms, s.body, s.ref, s.attachments, s.entry_hash, 1 FROM superseded_records "
+        "s WHERE s.conversation = ?1 AND NOT EXISTS (SELECT 1 FROM records n WHERE n.message_id "
+        "= s.message_id) AND s.rowid = (SELECT min(x.rowid) FROM superseded_records x WHERE "
+        "x.message_id = s.message_id) ORDER BY 1, 12 DESC");
     if (!st) return tl::unexpected(st.error());
     st->bind(1, std::string_view(conversation));
     while (true) {
@@ -216,6 +223,7 @@ Result<std::vector<TimelineEvent>> Archive::timeline(const std::string& conversa
         const auto serverMs = std::uint64_t(st->columnInt(6));
         const std::string body = str(st->columnBlob(7));
         const std::string ref = str(st->columnBlob(8));
+        const bool kept = st->columnInt(11) != 0; // superseded, not sent again
         auto target = [&]() -> TimelineEvent* {
             auto it = byId.find(ref);
             return it == byId.end() ? nullptr : &out[it->second];
@@ -233,8 +241,17 @@ Result<std::vector<TimelineEvent>> Archive::timeline(const std::string& conversa
         // conversation changes anything in it.
         auto refusal = [&](const TimelineEvent& t, bool authorOnly) -> std::string {
             if (authorOnly && user != t.user) return "forged-edit";
-            if (hasFault(seq, "not-a-member")) return "not-a-member";
+            if (!kept && hasFault(seq, "not-a-member")) return "not-a-member";
             return {};
+        };
+        // A change known only from a superseded entry marks the message it changed.
+        auto markKept = [&](TimelineEvent& t) {
+            if (!kept) return;
+            if (t.verification == "verified")
+                t.verification = kSupersededNotResent;
+            else if (("," + t.verification + ",")
+                         .find(std::string(",") + kSupersededNotResent + ",") == std::string::npos)
+                t.verification += std::string(",") + kSupersededNotResent;
         };
         switch (type) {
         case proto::EDIT:
@@ -245,6 +262,7 @@ Result<std::vector<TimelineEvent>> Archive::timeline(const std::string& conversa
                 }
                 t->edits.push_back({seq, user, serverMs, t->body, body});
                 t->body = body;
+                markKept(*t);
             }
             continue;
         case proto::RETRACT:
@@ -257,6 +275,7 @@ Result<std::vector<TimelineEvent>> Archive::timeline(const std::string& conversa
                 t->deletedBy = user;
                 t->deletedMs = serverMs;
                 t->deletedSequence = seq;
+                markKept(*t);
             }
             continue;
         case proto::REACTION:
@@ -289,7 +308,7 @@ Result<std::vector<TimelineEvent>> Archive::timeline(const std::string& conversa
         ev.serverTimeMs = serverMs;
         ev.body = ev.originalBody = body;
         ev.entryHash = toHex(st->columnBlob(10));
-        ev.verification = status(seq);
+        ev.verification = kept ? std::string(kSupersededNotResent) : status(seq);
         switch (type) {
         case proto::TEXT:
         case proto::ATTACHMENT:
@@ -318,9 +337,15 @@ Result<std::vector<TimelineEvent>> Archive::timeline(const std::string& conversa
                                           list.items(i).size(),
                                           false,
                                           {}});
+            // A superseded entry's attachments are kept (superseded_attachments) but not served
+            // by attachment(), which reads by sequence: another entry may hold that one now.
+            if (kept)
+                for (auto& att : ev.attachments)
+                    att.problem = std::string(kSupersededNotResent) +
+                                  ": kept from before a relay restore, not exported";
             VERBATIM_TRY_LET(a, m->db->prepare("SELECT idx, data IS NOT NULL, coalesce(problem, "
-                                               "'') FROM attachments WHERE seq = ?"));
-            a->bind(1, std::int64_t(seq));
+                                               "'') FROM attachments WHERE seq = ? AND NOT ?"));
+            a->bind(1, std::int64_t(seq)).bind(2, std::int64_t(kept));
             while (true) {
                 VERBATIM_TRY_LET(ar, a->step());
                 if (!*ar) break;
@@ -411,6 +436,44 @@ Result<std::vector<SearchHit>> Archive::search(const SearchQuery& q) {
             h.status = "edit";
         else if (st->columnInt(10))
             h.status = "edited";
+        out.push_back(std::move(h));
+    }
+    // Entries kept from before a relay restore whose message never came again (indexed under
+    // negative rowids, ArchiveRestore.cpp): a relay cannot take them out of search by announcing
+    // a restore and leaving them out of its new history. Each message once, marked.
+    std::string kept =
+        "SELECT s.seq, s.message_id, s.conversation, coalesce(c.title, ''), s.user, "
+        "s.server_time_ms, s.body, s.type, s.ref FROM records_fts f JOIN superseded_records s ON "
+        "s.rowid = -f.rowid LEFT JOIN conversations c ON c.id = s.conversation WHERE records_fts "
+        "MATCH ?1 AND f.rowid < 0 AND NOT EXISTS (SELECT 1 FROM records n WHERE n.message_id = "
+        "s.message_id) AND s.rowid = (SELECT min(x.rowid) FROM superseded_records x WHERE "
+        "x.message_id = s.message_id)";
+    if (!conv.empty()) kept += " AND s.conversation = ?2";
+    if (!q.participant.empty())
+        kept += " AND (s.user = ?3 OR (' ' || s.recipients || ' ') LIKE ('% ' || ?3 || ' %'))";
+    if (q.fromMs) kept += " AND s.server_time_ms >= ?4";
+    if (q.toMs) kept += " AND s.server_time_ms <= ?5";
+    kept += " ORDER BY f.rowid LIMIT ?6";
+    VERBATIM_TRY_LET(ks, m->db->prepare(kept));
+    ks->bind(1, std::string_view(parsed->fts5));
+    if (!conv.empty()) ks->bind(2, std::string_view(conv));
+    if (!q.participant.empty()) ks->bind(3, std::string_view(q.participant));
+    if (q.fromMs) ks->bind(4, std::int64_t(q.fromMs));
+    if (q.toMs) ks->bind(5, std::int64_t(q.toMs));
+    ks->bind(6, std::int64_t(q.limit ? q.limit : 100));
+    while (true) {
+        VERBATIM_TRY_LET(row, ks->step());
+        if (!*row) break;
+        SearchHit h;
+        h.sequence = std::uint64_t(ks->columnInt(0));
+        const auto type = proto::MessageType(ks->columnInt(7));
+        h.messageId = hexOf(str(type == proto::EDIT ? ks->columnBlob(8) : ks->columnBlob(1)));
+        h.conversation = ks->columnText(2);
+        h.conversationTitle = ks->columnText(3);
+        h.user = ks->columnText(4);
+        h.serverTimeMs = std::uint64_t(ks->columnInt(5));
+        h.text = str(ks->columnBlob(6));
+        h.status = kSupersededNotResent;
         out.push_back(std::move(h));
     }
     return out;

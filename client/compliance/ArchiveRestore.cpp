@@ -188,6 +188,29 @@ Result<bool> Archive::Impl::followRestore(const RelayRestore& restore, std::uint
             VERBATIM_TRY(del->run());
         }
     }
+    // The superseded records go back into the index under their own rowids (minus the
+    // superseded_records rowid, never a sequence): a message its sender never sent again stays
+    // found by search (marked, ArchiveQueries.cpp) however the relay's new history reads.
+    {
+        VERBATIM_TRY_LET(q, db->prepare("SELECT rowid, type, body, attachments FROM "
+                                        "superseded_records WHERE epoch = ?"));
+        q->bind(1, epoch);
+        VERBATIM_TRY_LET(add, db->prepare("INSERT INTO records_fts (rowid, body) VALUES (?, ?)"));
+        while (true) {
+            VERBATIM_TRY_LET(row, q->step());
+            if (!*row) break;
+            proto::JournalRecord rec;
+            rec.set_type(proto::MessageType(q->columnInt(1)));
+            rec.set_body(str(q->columnBlob(2)));
+            proto::AttachmentList list;
+            if (list.ParseFromString(str(q->columnBlob(3))))
+                *rec.mutable_attachments() = list.items();
+            const std::string text = indexText(rec);
+            if (text.empty()) continue;
+            add->bind(1, -std::int64_t(q->columnInt(0))).bind(2, std::string_view(text));
+            VERBATIM_TRY(add->run());
+        }
+    }
     for (const char* sql :
          {"DELETE FROM entries WHERE seq > ?", "DELETE FROM checkpoints WHERE seq > ?",
           "DELETE FROM records WHERE seq > ?", "DELETE FROM attachments WHERE seq > ?",
@@ -219,30 +242,44 @@ Result<bool> Archive::Impl::followRestore(const RelayRestore& restore, std::uint
     return true;
 }
 
-Result<void> Archive::Impl::verifySuperseded(VerifyReport& report, std::vector<Problem>& found) {
+Result<void> Archive::Impl::verifySuperseded(VerifyReport& report, std::vector<Problem>& found,
+                                             const RestoreLimits& limits) {
     struct Restore {
         Bytes epoch;
-        std::uint64_t restored = 0, head = 0;
+        std::uint64_t restored = 0, head = 0, appliedMs = 0;
     };
     std::vector<Restore> restores;
     {
-        VERBATIM_TRY_LET(q, db->prepare("SELECT epoch, restored_seq, archive_head FROM restores "
-                                        "ORDER BY applied_ms, rowid"));
+        VERBATIM_TRY_LET(q, db->prepare("SELECT epoch, restored_seq, archive_head, applied_ms "
+                                        "FROM restores ORDER BY applied_ms, rowid"));
         while (true) {
             VERBATIM_TRY_LET(row, q->step());
             if (!*row) break;
-            restores.push_back(
-                {q->columnBlob(0), std::uint64_t(q->columnInt(1)), std::uint64_t(q->columnInt(2))});
+            restores.push_back({q->columnBlob(0), std::uint64_t(q->columnInt(1)),
+                                std::uint64_t(q->columnInt(2)), std::uint64_t(q->columnInt(3))});
         }
     }
+    std::uint64_t previousApplied = 0;
     for (const auto& r : restores) {
         const std::string name = "restore epoch " + shortHex(r.epoch) + "...";
+        // The epoch is not signed by anything a relay operator cannot forge (J-RESTORE-2): a
+        // restore is shown, and one that looks like cover for removing entries is flagged.
+        if (limits.intervalMs && previousApplied &&
+            r.appliedMs - previousApplied < limits.intervalMs)
+            report.warnings.push_back({r.restored + 1, "restore-suspicious",
+                                       name + ": followed " +
+                                           std::to_string((r.appliedMs - previousApplied) / 60000) +
+                                           " min after the previous restore (limit " +
+                                           std::to_string(limits.intervalMs / 60000) + " min)"});
+        previousApplied = r.appliedMs;
         // The entry the superseded history continued: in the log, or itself superseded by a
         // later restore to an earlier point.
         std::optional<journal::ChainHash> start;
+        std::optional<std::uint64_t> startMs;
         if (r.restored == 0) start = journal::genesisChainHash();
-        for (const char* sql : {"SELECT chain_hash FROM entries WHERE seq = ?",
-                                "SELECT chain_hash FROM superseded_entries WHERE seq = ?"}) {
+        for (const char* sql : {"SELECT chain_hash, server_time_ms FROM entries WHERE seq = ?",
+                                "SELECT chain_hash, server_time_ms FROM superseded_entries WHERE "
+                                "seq = ?"}) {
             if (start) break;
             VERBATIM_TRY_LET(q, db->prepare(sql));
             q->bind(1, std::int64_t(r.restored));
@@ -252,6 +289,7 @@ Result<void> Archive::Impl::verifySuperseded(VerifyReport& report, std::vector<P
                 journal::ChainHash c;
                 std::copy(h.begin(), h.end(), c.begin());
                 start = c;
+                startMs = std::uint64_t(q->columnInt(1));
             }
         }
         std::vector<journal::ChainItem> items;
@@ -304,16 +342,54 @@ Result<void> Archive::Impl::verifySuperseded(VerifyReport& report, std::vector<P
                                      " entries were superseded, the archive keeps " +
                                      std::to_string(items.size())});
         }
+        if (limits.rollbackMs && startMs && !items.empty()) {
+            std::uint64_t lastMs = 0;
+            VERBATIM_TRY_LET(q, db->prepare("SELECT max(server_time_ms) FROM superseded_entries "
+                                            "WHERE epoch = ?"));
+            q->bind(1, ByteView(r.epoch));
+            VERBATIM_TRY(q->step());
+            lastMs = std::uint64_t(q->columnInt(0));
+            if (lastMs > *startMs && lastMs - *startMs > limits.rollbackMs)
+                report.warnings.push_back(
+                    {r.restored + 1, "restore-suspicious",
+                     name + ": the restored sequence " + std::to_string(r.restored) + " is " +
+                         std::to_string((lastMs - *startMs) / 60000) +
+                         " min (relay clock) before the last entry this archive had pulled "
+                         "(limit " +
+                         std::to_string(limits.rollbackMs / 60000) + " min)"});
+        }
+        // Each message of the superseded entries the new history does not hold: a warning that
+        // names it (a restore that lost it, or a relay hiding it behind a restore it never had).
         std::uint64_t messages = 0, resent = 0;
         {
             VERBATIM_TRY_LET(
-                q, db->prepare("SELECT count(*), coalesce(sum(EXISTS (SELECT 1 FROM records "
-                               "r WHERE r.message_id = s.message_id)), 0) FROM "
-                               "superseded_records s WHERE s.epoch = ?"));
+                q, db->prepare("SELECT s.seq, s.message_id, s.user, s.device, s.conversation, "
+                               "s.type, EXISTS (SELECT 1 FROM records n WHERE n.message_id = "
+                               "s.message_id) FROM superseded_records s WHERE s.epoch = ? "
+                               "ORDER BY s.seq"));
             q->bind(1, ByteView(r.epoch));
-            VERBATIM_TRY(q->step());
-            messages = std::uint64_t(q->columnInt(0));
-            resent = std::uint64_t(q->columnInt(1));
+            while (true) {
+                VERBATIM_TRY_LET(row, q->step());
+                if (!*row) break;
+                ++messages;
+                if (q->columnInt(6)) {
+                    ++resent;
+                    continue;
+                }
+                const auto type = proto::MessageType(q->columnInt(5));
+                // Receipts are never sent again by design; they are counted, not warned about.
+                if (type == proto::RECEIPT) continue;
+                ++report.notResent;
+                report.warnings.push_back(
+                    {std::uint64_t(q->columnInt(0)), kSupersededNotResent,
+                     name + ": message " + toHex(q->columnBlob(1)) + " (" +
+                         proto::MessageType_Name(type) + " from " +
+                         deviceName(q->columnText(2), std::uint32_t(q->columnInt(3))) + " in " +
+                         q->columnText(4) + ", superseded at seq " +
+                         std::to_string(q->columnInt(0)) +
+                         ") is not in the relay's new history; it stays in timeline, search "
+                         "and export, marked"});
+            }
         }
         report.superseded += items.size();
         report.restores.push_back(
@@ -321,8 +397,11 @@ Result<void> Archive::Impl::verifySuperseded(VerifyReport& report, std::vector<P
             std::to_string(r.restored) + "; the " + std::to_string(items.size()) +
             " entries this archive had pulled after it (seq " + std::to_string(r.restored + 1) +
             "-" + std::to_string(r.head) + ") are kept as superseded; " + std::to_string(resent) +
-            " of their " + std::to_string(messages) + " messages were sent again");
+            " of their " + std::to_string(messages) + " messages were sent again, " +
+            std::to_string(messages - resent) + " were not");
     }
+    std::stable_sort(report.warnings.begin(), report.warnings.end(),
+                     [](const Problem& a, const Problem& b) { return a.sequence < b.sequence; });
     return {};
 }
 

@@ -30,7 +30,7 @@ namespace verbatim::compliance {
 
 using storage::Database;
 
-Result<VerifyReport> Archive::verify(unsigned workers) {
+Result<VerifyReport> Archive::verify(unsigned workers, const RestoreLimits& limits) {
     if (!m->manifest)
         return fail(ErrorCode::InvalidArgument, "the archive has no firm manifest: pull first");
     if (workers == 0) workers = std::max(1u, std::thread::hardware_concurrency());
@@ -155,7 +155,7 @@ Result<VerifyReport> Archive::verify(unsigned workers) {
                                      " covers entries the archive does not hold"});
         }
     }
-    VERBATIM_TRY(m->verifySuperseded(report, found));
+    VERBATIM_TRY(m->verifySuperseded(report, found, limits));
     report.headSequence = st.headSeq;
     report.headChainHash = toHex(ByteView(st.head.data(), st.head.size()));
 

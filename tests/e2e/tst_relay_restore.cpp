@@ -517,6 +517,123 @@ private slots:
         QVERIFY2(rewritten, refused->text().c_str());
     }
 
+    // J-RESTORE-2: the restore epoch is not signed by anything the relay operator cannot forge,
+    // so a restore can be announced to hide a message (here the client's, whose device never
+    // comes back to send it again). The archive keeps it visible: search and the timeline (so
+    // show and export) give it once, marked, and verify warns naming its sequence and id, apart
+    // from the messages that were sent again. Lena's resent message shows once, unmarked.
+    void aRestoreCannotHideAMessageNobodySentAgain() {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QString data = dir.path() + "/data", unlock = dir.path() + "/relay.unlock",
+                      backupFile = dir.path() + "/nightly.vrb", restored = dir.path() + "/restored";
+        auto journalKey = *crypto::X25519Key::generate();
+        QVERIFY(initFirm(dir.path(), "Hidden & Co", journalKey));
+        const auto lenaLink = adminLink(data, unlock, {"enroll", "lena", "--role", "lawyer"});
+        const auto olgaLink = adminLink(data, unlock, {"enroll", "olga", "--role", "compliance"});
+        const auto carlLink =
+            adminLink(data, unlock, {"invite", "--from", "lena", "--matter", "Hidden matter"});
+        QVERIFY(startServe(data, unlock));
+        auto lena = joinParty(lenaLink, "Lena");
+        auto olga = joinParty(olgaLink, "Olga");
+        auto carl = joinParty(carlLink, "Carl", true);
+        QVERIFY(lena && olga && carl);
+        for (auto* p : {lena.get(), olga.get(), carl.get()}) {
+            (*p)->start();
+            QVERIFY((*p)->waitUntilSynced(20s));
+        }
+        auto convs = carl->conversations();
+        QVERIFY(convs && convs->size() == 1);
+        const std::string matter = (*convs)[0].id;
+        QVERIFY(eventually([&] { return lena->resolveConversation(matter).has_value(); }));
+        const auto before = lena->sendText(matter, "before the backup");
+        QVERIFY(before && lena->waitForOutbox(20s));
+        auto b = relay({"backup", "--data", data, "--out", backupFile, "--unlock-file", unlock});
+        QVERIFY2(b.code == 0, qPrintable(b.err));
+        const auto hidden = carl->sendText(matter, "wire the escrow funds offshore tonight");
+        QVERIFY(hidden && carl->waitForOutbox(20s));
+        const auto resentLater = lena->sendText(matter, "after the backup");
+        QVERIFY(resentLater && lena->waitForOutbox(20s));
+        QVERIFY(eventually([&] { return msg(*lena, *hidden).has_value(); }, 30s));
+        auto hiddenView = msg(*carl, *hidden);
+        QVERIFY(hiddenView && hiddenView->journalSequence > 0);
+        const std::uint64_t hiddenSeq = hiddenView->journalSequence;
+
+        auto archive = newArchive(dir.path() + "/a.archive", journalKey);
+        QVERIFY(archive);
+        auto first = pullInto(**archive, *olga);
+        QVERIFY2(first, first ? "" : first.error().message.c_str());
+        QVERIFY(first->headSequence >= hiddenSeq);
+
+        // The relay announces a restore; the client's device never reconnects to send again.
+        for (auto* p : {lena.get(), olga.get(), carl.get()})
+            (*p)->stop();
+        stopServe();
+        auto r =
+            relay({"restore", "--from", backupFile, "--data", restored, "--unlock-file", unlock});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QVERIFY(startServe(restored, unlock));
+        lena->start();
+        olga->start();
+        QVERIFY(eventually(
+            [&] { return lena.p->eventsOf(client::Event::Kind::RelayRestored).size() == 1; }, 30s));
+        QVERIFY(lena->waitUntilSynced(30s) && lena->waitForOutbox(30s));
+        auto second = pullInto(**archive, *olga);
+        QVERIFY2(second, second ? "" : second.error().message.c_str());
+        QCOMPARE(second->rewrittenAt, std::uint64_t(0));
+        QVERIFY(second->superseded >= 2);
+
+        // Search finds it, once, marked.
+        compliance::SearchQuery q;
+        q.text = "escrow offshore";
+        auto hits = (*archive)->search(q);
+        QVERIFY2(hits, hits ? "" : hits.error().message.c_str());
+        QCOMPARE(hits->size(), std::size_t(1));
+        QCOMPARE((*hits)[0].messageId, *hidden);
+        QCOMPARE((*hits)[0].status, std::string(compliance::kSupersededNotResent));
+        QCOMPARE((*hits)[0].sequence, hiddenSeq);
+        q.text = "after backup";
+        hits = (*archive)->search(q);
+        QVERIFY(hits && hits->size() == 1);
+        QCOMPARE((*hits)[0].messageId, *resentLater);
+        QCOMPARE((*hits)[0].status, std::string());
+
+        // The timeline (which show and every export read) holds each message once.
+        auto timeline = (*archive)->timeline(matter);
+        QVERIFY(timeline);
+        std::map<std::string, std::vector<std::string>> seen;
+        for (const auto& e : *timeline)
+            seen[e.messageId].push_back(e.verification);
+        QCOMPARE(seen[*hidden], std::vector<std::string>{compliance::kSupersededNotResent});
+        QCOMPARE(seen[*resentLater], std::vector<std::string>{"verified"});
+        QCOMPARE(seen[*before], std::vector<std::string>{"verified"});
+
+        // verify: the restore shown, the hidden message a warning naming it, the resent one not.
+        auto report = (*archive)->verify();
+        QVERIFY(report);
+        QVERIFY2(report->ok(), report->text().c_str());
+        QCOMPARE(report->notResent, std::uint64_t(1));
+        QCOMPARE(report->warnings.size(), std::size_t(1));
+        QCOMPARE(report->warnings[0].fault, std::string(compliance::kSupersededNotResent));
+        QCOMPARE(report->warnings[0].sequence, hiddenSeq);
+        QVERIFY(report->warnings[0].detail.find(*hidden) != std::string::npos);
+        QVERIFY(report->warnings[0].detail.find(*resentLater) == std::string::npos);
+        const std::string text = report->text();
+        QVERIFY2(text.find("RELAY RESTORE:") != std::string::npos, text.c_str());
+        QVERIFY2(text.find("WARNING: seq " + std::to_string(hiddenSeq)) != std::string::npos,
+                 text.c_str());
+        QVERIFY(report->json().find("\"not_resent\":1") != std::string::npos);
+        // A restore far behind what the archive had pulled is flagged (here any at all).
+        compliance::RestoreLimits strict;
+        strict.rollbackMs = 1;
+        auto flagged = (*archive)->verify(0, strict);
+        QVERIFY(flagged);
+        QVERIFY2(std::any_of(
+                     flagged->warnings.begin(), flagged->warnings.end(),
+                     [](const compliance::Problem& p) { return p.fault == "restore-suspicious"; }),
+                 flagged->text().c_str());
+    }
+
     // The reaction is crash-safe: a lawyer on verbatim-cli meets the restored relay in `sync`
     // runs killed with SIGKILL at random moments (while it queues what was lost, records the
     // epoch, sends). Once a run finishes, everything the relay lost has reached the client
