@@ -43,28 +43,53 @@ std::optional<std::vector<std::string>> userList(const std::vector<std::string>&
     return out;
 }
 
-// Titles are chosen by users: no tab or line break may break the columns.
-std::string wallCell(std::string v) {
-    std::replace_if(
-        v.begin(), v.end(), [](char ch) { return ch == '\t' || ch == '\n' || ch == '\r'; }, ' ');
-    return v.empty() ? std::string("-") : v;
+// Names and titles are chosen by users and may predate the relay's checks: nothing in them may
+// act on the administrator's terminal (an escape sequence), reorder the line (a direction
+// override) or break the columns (a tab or a line break). Each such byte is shown as \xNN.
+std::string wallCell(const std::string& v) {
+    std::string out;
+    auto escape = [&](std::size_t from, std::size_t n) {
+        static const char* const hex = "0123456789abcdef";
+        for (std::size_t k = from; k < from + n; ++k) {
+            const auto c = (unsigned char)v[k];
+            out += "\\x";
+            out += hex[c >> 4];
+            out += hex[c & 15];
+        }
+    };
+    for (std::size_t i = 0; i < v.size(); ++i) {
+        const auto c = (unsigned char)v[i];
+        if (c == '\\') {
+            out += "\\\\"; // so that an escape shown is never ambiguous
+        } else if (!relay::isPlainText(v.substr(i, 1))) {
+            escape(i, 1);
+        } else if ((c == 0xc2 || c == 0xe2) &&
+                   !relay::isPlainText(v.substr(i, c == 0xc2 ? 2 : 3))) {
+            const std::size_t n = c == 0xc2 ? 2 : 3;
+            escape(i, n);
+            i += n - 1;
+        } else {
+            out += char(c);
+        }
+    }
+    return out.empty() ? std::string("-") : out;
 }
 
 void printWall(const relay::WallInfo& w) {
     auto list = [](const std::vector<std::string>& v) {
         std::string out;
         for (const auto& s : v)
-            out += (out.empty() ? "" : ",") + s;
+            out += (out.empty() ? "" : ",") + wallCell(s);
         return out.empty() ? std::string("-") : out;
     };
-    std::printf("wall\t%s\ncreated\t%llu by %s\n", w.name.c_str(), (unsigned long long)w.createdMs,
-                w.createdBy.c_str());
+    std::printf("wall\t%s\ncreated\t%llu by %s\n", wallCell(w.name).c_str(),
+                (unsigned long long)w.createdMs, wallCell(w.createdBy).c_str());
     for (int side : {0, 1})
         std::printf("side %c\tusers %s\tmatters %s\n", side == 0 ? 'A' : 'B',
                     list(w.users[side]).c_str(), list(w.matters[side]).c_str());
     std::printf("conflicts\t%zu\n", w.conflicts.size());
     for (const auto& c : w.conflicts)
-        std::printf("conflict\t%s\t%s\t%s\n", c.conversation.c_str(),
+        std::printf("conflict\t%s\t%s\t%s\n", wallCell(c.conversation).c_str(),
                     c.matter ? "matter" : "direct", wallCell(c.title).c_str());
 }
 
@@ -83,9 +108,10 @@ int adminWall(relay::RelayService& s, const Args& a, const std::string& actor) {
         if (!wall) return die(wall.error().message);
         printWall(*wall);
         if (!wall->conflicts.empty())
-            std::printf("%zu conversations already hold people of both sides; nobody was "
-                        "removed: remove members (verbatim-cli remove) or offboard as needed\n",
-                        wall->conflicts.size());
+            std::printf(
+                "%zu conversations already hold people of both sides; nobody was "
+                "removed: remove members (wall cut CONVERSATION USER) or offboard as needed\n",
+                wall->conflicts.size());
         return 0;
     }
     if (sub == "list" && a.positional.size() == 2) {
@@ -108,7 +134,14 @@ int adminWall(relay::RelayService& s, const Args& a, const std::string& actor) {
     if (sub == "remove" && a.positional.size() == 3) {
         auto r = s.removeWall(a.positional[2], actor);
         if (!r) return die(r.error().message);
-        std::printf("wall %s removed\n", a.positional[2].c_str());
+        std::printf("wall %s removed\n", wallCell(a.positional[2]).c_str());
+        return 0;
+    }
+    if (sub == "cut" && a.positional.size() == 4) {
+        auto r = s.cutFromConversation(a.positional[2], a.positional[3], actor);
+        if (!r) return die(r.error().message);
+        std::printf("%s removed from conversation %s (%s)\n", wallCell(a.positional[3]).c_str(),
+                    wallCell(a.positional[2]).c_str(), wallCell(r->title()).c_str());
         return 0;
     }
     return usage();

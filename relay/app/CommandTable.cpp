@@ -125,7 +125,9 @@ const char* const kWallNotes =
     "a conversation, invite, invite redemption or matter handover that would put users of both\n"
     "sides in one conversation, or a user of one side into a matter of the other (a matter's\n"
     "members count as its side). MATTER is a matter's id or its exact title. A new wall lists the\n"
-    "conversations that already hold both sides and removes nobody. README, \"Ethical walls\".\n";
+    "conversations that already hold both sides and removes nobody; nothing is sent in them until\n"
+    "`wall cut CONVERSATION USER` removes a member or the wall is removed. README, \"Ethical\n"
+    "walls\".\n";
 const char* const kSyntaxNotes =
     "An option's value is the next argument or follows '=' (--data=DIR); -- ends the options.\n"
     "An unknown option, a missing or malformed value or a stray argument is refused (exit 2)\n"
@@ -328,6 +330,12 @@ const cmdline::CommandLine& commandLine() {
              "  verbatim-relay admin --data DIR [--unlock-file PATH] wall remove NAME\n",
              {},
              {Positional::required("NAME")}},
+            {"admin wall cut",
+             "  verbatim-relay admin --data DIR [--unlock-file PATH] wall cut CONVERSATION USER\n"
+             "                                     remove USER from a conversation that crosses "
+             "a wall (a direct one too)\n",
+             {},
+             {Positional::required("CONVERSATION"), Positional::required("USER")}},
             {"seal-keys",
              "  verbatim-relay seal-keys --data DIR --unlock-file PATH          seal the clear "
              "keys of an older relay\n",

@@ -151,7 +151,10 @@ Result<std::string> RelayService::inviteToMatter(const std::string& from, const 
                                                  std::uint64_t ttlMs) {
     if (title.empty() || title.size() > 200)
         return fail(ErrorCode::InvalidArgument, "matter title must be 1-200 bytes");
-    if (!isUtf8(title)) return fail(ErrorCode::InvalidArgument, "matter title must be UTF-8 text");
+    if (!isUtf8(title) || !isPlainText(title))
+        return fail(ErrorCode::InvalidArgument,
+                    "matter title must be UTF-8 text without control characters or direction "
+                    "overrides");
     Result<std::string> out;
     auto ran = runAndWait([&](Database& db) -> Result<Completion> {
         VERBATIM_TRY_LET(role, db.prepare("SELECT role FROM users WHERE id = ?"));
@@ -288,6 +291,11 @@ void RelayService::onCreateConversation(const DeviceId& from, proto::Request& re
     if (req.title().empty() || req.title().size() > 200 || req.members_size() > 100)
         return done(errorResponse(proto::STATUS_BAD_REQUEST,
                                   "title must be 1-200 bytes, at most 100 members"));
+    // Titles reach other members' screens and the administrator's terminal (issue 22, B6).
+    if (!isUtf8(req.title()) || !isPlainText(req.title()))
+        return done(errorResponse(proto::STATUS_BAD_REQUEST,
+                                  "title must be UTF-8 text without control characters or "
+                                  "direction overrides"));
     // Issue 23: a matter's number and client, shown to every member and journaled.
     const auto printable = [](const std::string& s) {
         return isUtf8(s) && std::none_of(s.begin(), s.end(), [](char ch) {
@@ -659,6 +667,43 @@ void RelayService::onRemoveMember(const DeviceId& from, proto::Request& request,
         *out.mutable_conversation() = std::move(*conv);
         return Completion([this, notices = std::move(notices)] { pushLive(notices); });
     });
+}
+
+Result<proto::Conversation> RelayService::cutFromConversation(const std::string& conversation,
+                                                              const std::string& user,
+                                                              const std::string& actor) {
+    proto::Conversation out;
+    std::vector<std::pair<DeviceId, proto::Frame>> notices;
+    auto ran = runAndWait([&](Database& db) -> Result<Completion> {
+        notices.clear();
+        VERBATIM_TRY_LET(member, exists(db,
+                                        "SELECT 1 FROM members WHERE conversation = ? AND "
+                                        "user = ?",
+                                        std::string_view(conversation), std::string_view(user)));
+        if (!*member)
+            return fail(ErrorCode::NotFound,
+                        "no such member: " + user + " is not in conversation " + conversation);
+        // Every member's devices, the removed user's included (read before the row goes).
+        VERBATIM_TRY_LET(devices, memberDevices(db, conversation));
+        VERBATIM_TRY(execute(db, "DELETE FROM members WHERE conversation = ? AND user = ?",
+                             std::string_view(conversation), std::string_view(user)));
+        VERBATIM_TRY_LET(conv, loadConversation(db, conversation));
+        VERBATIM_TRY(recordAdminAction(db, actor, "member-removed", conversation, user,
+                                       {{"conversation", conversation},
+                                        {"user", user},
+                                        {"title", conv->title()},
+                                        {"matter", conv->is_matter() ? "true" : "false"}}));
+        for (const auto& d : *devices) {
+            proto::Push p;
+            *p.mutable_conversation_changed() = *conv;
+            notices.push_back({DeviceId{d.user(), d.device(), {}, {}}, pushFrame(std::move(p))});
+        }
+        out = std::move(*conv);
+        return Completion();
+    });
+    if (!ran) return tl::unexpected(ran.error());
+    pushLive(notices);
+    return out;
 }
 
 Result<RelayService::Offboarded>

@@ -182,6 +182,17 @@ void RelayService::handleSend(const DeviceId& from, proto::SendMessage send, Don
             if ((*members)->closed)
                 return reject(proto::STATUS_MATTER_CLOSED,
                               "this matter is closed; nothing more can be sent in it");
+            // A conversation that crosses an ethical wall carries nothing until an administrator
+            // resolves it (issue 22): the refusal is journaled once, not per send.
+            if (!(*members)->wall.empty()) {
+                const std::string wall = (*members)->wall; // the cache may be emptied below
+                VERBATIM_TRY_LET(text,
+                                 refuseSendAtWall(db, s.conversation_id(), wall,
+                                                  from.user + "/" + std::to_string(from.device)));
+                response->set_status(kStatusEthicalWall);
+                response->set_error(*text);
+                return Completion([response, done] { done(*response); });
+            }
             // Consent: an outside party's first send into a conversation is its notice
             // acceptance; anything else waits until one is journaled (docs/protocol.md).
             if (needsNotice) {

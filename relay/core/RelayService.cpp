@@ -73,7 +73,8 @@ Result<std::unique_ptr<RelayService>> RelayService::open(std::unique_ptr<storage
     self->m_storage->runSync([&](Database& d) {
         RelayService* service = self.get();
         d.onRowChange([service](std::string_view table) {
-            if (table == "members" || table == "devices" || table == "conversations")
+            if (table == "members" || table == "devices" || table == "conversations" ||
+                table == "walls" || table == "wall_entries")
                 service->m_memberCache.clear();
         });
         loaded = self->loadState(d);
@@ -112,6 +113,7 @@ Result<std::unique_ptr<RelayService>> RelayService::open(std::unique_ptr<storage
 // The journal head lives in memory on the storage thread; it is (re)built from the last row.
 Result<void> RelayService::loadState(Database& db) {
     m_memberCache.clear();
+    m_wallSendRefusals.clear();
     VERBATIM_TRY_LET(st,
                      db.cached("SELECT seq, chain_hash FROM journal ORDER BY seq DESC LIMIT 1"));
     VERBATIM_TRY_LET(row, st->step());
@@ -179,9 +181,12 @@ RelayService::cachedMemberDevices(Database& db, const std::string& conversation)
     VERBATIM_TRY_LET(
         closed, exists(db, "SELECT 1 FROM conversations WHERE id = ? AND closed_ms IS NOT NULL",
                        std::string_view(conversation)));
+    // Read on a miss only, like `closed`: emptied when a wall or a membership changes.
+    VERBATIM_TRY_LET(wall, wallCrossedBy(db, conversation));
     if (m_memberCache.size() >= 100000) m_memberCache.clear(); // bounded; refilled on demand
     auto& slot = m_memberCache[conversation];
     slot.closed = *closed;
+    slot.wall = std::move(*wall);
     slot.devices.reserve(devices->size());
     for (const auto& d : *devices)
         slot.devices.emplace_back(d.user(), d.device());

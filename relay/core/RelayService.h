@@ -212,6 +212,13 @@ public:
     [[nodiscard]] Result<WallInfo> showWall(const std::string& name);
     /// Removes a wall (journaled `wall-removed`): what it refused is allowed from the commit on.
     [[nodiscard]] Result<void> removeWall(const std::string& name, const std::string& actor);
+    /// An administrator removes `user` from `conversation`, a direct conversation included (the
+    /// way to resolve a conversation that crosses a wall; `verbatim-relay admin wall cut`).
+    /// Journals `member-removed` by `actor`, tells the members' live devices, and answers the
+    /// conversation as it is now. NotFound when there is no such conversation or membership.
+    [[nodiscard]] Result<proto::Conversation> cutFromConversation(const std::string& conversation,
+                                                                  const std::string& user,
+                                                                  const std::string& actor);
 
     // ---- devices --------------------------------------------------------------------------------
     /// Redeems an enrollment or invite token and creates the device. `clientAddress` keys the
@@ -295,6 +302,14 @@ private:
     Result<std::string> refuseAtWalls(storage::Database& db, const std::string& conversation,
                                       const std::set<std::string>& users, std::string_view request,
                                       const std::string& actor, const AuditFields& extra = {});
+    /// The first wall (by name) that the members of `conversation` cross now; "" when none
+    /// (WallsService.cpp). Sends read it through the member-device cache (MemberSet::wall).
+    Result<std::string> wallCrossedBy(storage::Database& db, const std::string& conversation);
+    /// A send into `conversation`, which crosses `wall`, is refused: journals `wall-refused`
+    /// (request "send") the first time for this conversation and wall in this relay's run, and
+    /// answers the refusal's text (issue 22, B2). Storage thread only.
+    Result<std::string> refuseSendAtWall(storage::Database& db, const std::string& conversation,
+                                         const std::string& wall, const std::string& actor);
 
     // ---- requests: handle() looks the kind up in a table of these (RelayService.cpp) ----------
     // Each handler checks what it can without storage, answers `done` at once when it refuses,
@@ -388,9 +403,13 @@ private:
     /// Also emptied when `conversations` is written (a matter closed or reopened).
     struct MemberSet {
         bool closed = false; ///< a closed matter (issue 22): nothing is sent into it
+        std::string wall;    ///< an ethical wall its members cross: sends are refused (451)
         std::vector<std::pair<std::string, std::uint32_t>> devices; ///< sorted
     };
     std::unordered_map<std::string, MemberSet> m_memberCache;
+    /// (conversation, wall) whose refused sends were journaled in this run (storage thread only;
+    /// emptied with the cache on a rollback, so a rolled-back entry is written again).
+    std::set<std::pair<std::string, std::string>> m_wallSendRefusals;
     /// Reloads in-memory state (journal head, device sets) if another process (verbatim-relay
     /// admin) committed since: PRAGMA data_version changes only then. Run before appendJournal().
     Result<void> syncExternalChanges(storage::Database& db);

@@ -17,6 +17,7 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "wire.pb.h"
@@ -27,6 +28,24 @@ namespace verbatim::relay {
 /// redemption) the HTTP status; over the WebSocket the Response status (wire.proto's Status is
 /// an open enum; the client acts on any status it does not know as a refusal).
 inline constexpr proto::Status kStatusEthicalWall = proto::Status(451);
+
+/// Whether `text` is free of what could act on a terminal or reorder what a reader sees (issue
+/// 22, B6): C0 and C1 control characters, DEL, and the bidirectional overrides and isolates
+/// (U+202A-U+202E, U+2066-U+2069). Checks bytes only: callers check UTF-8 separately.
+inline bool isPlainText(std::string_view text) {
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const auto c = (unsigned char)text[i];
+        if (c < 0x20 || c == 0x7f) return false;
+        const auto next = i + 1 < text.size() ? (unsigned char)text[i + 1] : 0;
+        if (c == 0xc2 && next >= 0x80 && next <= 0x9f) return false; // U+0080-U+009F
+        if (c == 0xe2 && i + 2 < text.size()) {
+            const auto last = (unsigned char)text[i + 2];
+            if (next == 0x80 && last >= 0xaa && last <= 0xae) return false; // U+202A-U+202E
+            if (next == 0x81 && last >= 0xa6 && last <= 0xa9) return false; // U+2066-U+2069
+        }
+    }
+    return true;
+}
 
 /// A wall as the administrator defines it (`verbatim-relay admin wall add`).
 struct WallSpec {

@@ -64,6 +64,38 @@ Result<std::string> crossedWall(Database& db, const std::string& conversation,
     return std::string();
 }
 
+// The wall a join would cross elsewhere (issue 22, B1): a user who joins the walled matter
+// `conversation` stands on its side from then on in every conversation they are in, so each of
+// the joining users' other conversations is checked with that side added. "" when none.
+Result<std::string> crossedByJoining(Database& db, const std::string& conversation,
+                                     const std::set<std::string>& users) {
+    std::map<std::string, int> gained;
+    {
+        VERBATIM_TRY_LET(st, db.cached("SELECT wall, side FROM wall_entries WHERE kind = 1 AND "
+                                       "ref = ?"));
+        st->bind(1, std::string_view(conversation));
+        VERBATIM_TRY(
+            st->forEachRow([&] { gained[st->columnText(0)] |= 1 << int(st->columnInt(1)); }));
+    }
+    if (gained.empty()) return std::string();
+    VERBATIM_TRY_LET(present, memberUsers(db, conversation));
+    for (const auto& u : users) {
+        if (present->count(u)) continue; // already stands on the matter's side
+        std::vector<std::string> others;
+        VERBATIM_TRY_LET(st, db.prepare("SELECT conversation FROM members WHERE user = ?"));
+        st->bind(1, std::string_view(u));
+        VERBATIM_TRY(st->forEachRow([&] { others.push_back(st->columnText(0)); }));
+        for (const auto& other : others) {
+            if (other == conversation) continue;
+            VERBATIM_TRY_LET(members, memberUsers(db, other));
+            VERBATIM_TRY_LET(seen, sidesOf(db, other, *members));
+            for (const auto& [wall, sides] : gained)
+                if (((*seen)[wall] | sides) == 3) return wall;
+        }
+    }
+    return std::string();
+}
+
 std::string joined(const std::vector<std::string>& v) {
     std::string out;
     for (const auto& s : v)
@@ -72,9 +104,7 @@ std::string joined(const std::vector<std::string>& v) {
 }
 
 bool acceptableWallName(const std::string& name) {
-    if (name.empty() || name.size() > kMaxWallName || !isUtf8(name)) return false;
-    return std::none_of(name.begin(), name.end(),
-                        [](char c) { return (unsigned char)c < 0x20 || c == 0x7f; });
+    return !name.empty() && name.size() <= kMaxWallName && isUtf8(name) && isPlainText(name);
 }
 
 // The matter a wall names: a conversation id, or the title of exactly one matter.
@@ -180,6 +210,10 @@ Result<std::string> RelayService::refuseAtWalls(Database& db, const std::string&
                                                 std::string_view request, const std::string& actor,
                                                 const AuditFields& extra) {
     VERBATIM_TRY_LET(wall, crossedWall(db, conversation, users));
+    if (wall->empty() && !conversation.empty()) {
+        VERBATIM_TRY_LET(elsewhere, crossedByJoining(db, conversation, users));
+        *wall = std::move(*elsewhere);
+    }
     if (wall->empty()) return std::string();
     // The entry says which wall and what was refused; the people on its other side are in the
     // wall's own entry (`wall-added`), not repeated here, and no message content is involved.
@@ -193,10 +227,32 @@ Result<std::string> RelayService::refuseAtWalls(Database& db, const std::string&
            "administrator";
 }
 
+Result<std::string> RelayService::wallCrossedBy(Database& db, const std::string& conversation) {
+    VERBATIM_TRY_LET(any, exists(db, "SELECT 1 FROM walls LIMIT 1"));
+    if (!*any) return std::string(); // the common case: one probe, no member lookup
+    VERBATIM_TRY_LET(members, memberUsers(db, conversation));
+    return crossedWall(db, conversation, *members);
+}
+
+Result<std::string> RelayService::refuseSendAtWall(Database& db, const std::string& conversation,
+                                                   const std::string& wall,
+                                                   const std::string& actor) {
+    // Once per conversation and wall: a member retrying sends cannot grow the journal.
+    if (m_wallSendRefusals.size() >= 100000) m_wallSendRefusals.clear(); // bounded
+    if (m_wallSendRefusals.insert({conversation, wall}).second)
+        VERBATIM_TRY(recordAdminAction(
+            db, actor, "wall-refused", conversation, wall,
+            {{"wall", wall}, {"request", "send"}, {"conversation", conversation}}));
+    return "refused by the ethical wall \"" + wall +
+           "\": this conversation holds people it separates, so nothing is sent in it until the "
+           "firm's administrator resolves it";
+}
+
 Result<WallInfo> RelayService::addWall(const WallSpec& spec, const std::string& actor) {
     if (!acceptableWallName(spec.name))
         return fail(ErrorCode::InvalidArgument,
-                    "a wall's name is 1-100 bytes of text without control characters");
+                    "a wall's name is 1-100 bytes of text without control characters or direction "
+                    "overrides");
     for (int side : {0, 1})
         if (spec.users[side].empty() && spec.matters[side].empty())
             return fail(ErrorCode::InvalidArgument,
