@@ -182,6 +182,9 @@ private:
     void cleanup();
     void preparePool(const std::vector<std::pair<int, int>>& perSender);
     void dropPool(const std::vector<int>& senders);
+    /// About `total` sends spread evenly over `senders`, prepared; the round robin reset to
+    /// them. Returns the index of the first prepared message.
+    std::size_t prepareEvenly(const std::vector<int>& senders, std::size_t total);
     bool sendNext(int sender);
     bool sendRoundRobin();
     void flushAcks(int device);

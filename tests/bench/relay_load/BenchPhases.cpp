@@ -44,16 +44,7 @@ void Bench::closeDevices(const std::vector<int>& devices) {
 // One closed-loop run: returns delivered messages/s over the timed window.
 double Bench::closedLoop(const std::vector<int>& senders, std::size_t poolTotal, double runSeconds,
                          RunCpu* cpu) {
-    std::size_t per = (poolTotal + senders.size() - 1) / senders.size();
-    std::vector<std::pair<int, int>> plan;
-    for (int s : senders)
-        plan.push_back({s, int(per)});
-    std::size_t firstMsg = m_msgs.size();
-    preparePool(plan);
-
-    m_senders = senders;
-    m_rr = 0;
-    m_inFlight = 0;
+    const std::size_t firstMsg = prepareEvenly(senders, poolTotal);
     m_stopIssuing = false;
     m_exhausted = false;
     m_mode = Mode::Closed;
@@ -89,16 +80,7 @@ void Bench::latencyRun(double rate, double runSeconds, const std::string& key,
     for (int i = 0; i < m_opt.devices; ++i)
         senders.push_back(i);
     auto total = std::size_t(rate * runSeconds);
-    std::size_t per = (total + senders.size() - 1) / senders.size();
-    std::vector<std::pair<int, int>> plan;
-    for (int s : senders)
-        plan.push_back({s, int(per)});
-    std::size_t firstMsg = m_msgs.size();
-    preparePool(plan);
-
-    m_senders = senders;
-    m_rr = 0;
-    m_inFlight = 0;
+    const std::size_t firstMsg = prepareEvenly(senders, total);
     m_mode = Mode::Open;
     auto c0 = m_relay.cpu();
     auto m0 = m_relay.metrics();

@@ -267,6 +267,20 @@ void Bench::preparePool(const std::vector<std::pair<int, int>>& perSender) {
     if (sealFailed) die("sealing a journal entry failed");
 }
 
+std::size_t Bench::prepareEvenly(const std::vector<int>& senders, std::size_t total) {
+    std::size_t per = (total + senders.size() - 1) / senders.size();
+    std::vector<std::pair<int, int>> plan;
+    for (int s : senders)
+        plan.push_back({s, int(per)});
+    std::size_t firstMsg = m_msgs.size();
+    preparePool(plan);
+
+    m_senders = senders;
+    m_rr = 0;
+    m_inFlight = 0;
+    return firstMsg;
+}
+
 void Bench::dropPool(const std::vector<int>& senders) {
     for (int s : senders) {
         auto& d = m_devices[std::size_t(s)];
