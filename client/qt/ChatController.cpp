@@ -1,6 +1,7 @@
 #include "client/qt/ChatController.h"
 #include "client/qt/StdText.h"
 
+#include <QGuiApplication>
 #include <memory>
 
 #include "client/core/Link.h"
@@ -9,7 +10,22 @@
 
 namespace verbatim::qt {
 
-ChatController::ChatController(AppController& app) : QObject(&app), m_app(app) {}
+ChatController::ChatController(AppController& app) : QObject(&app), m_app(app) {
+    // Coming back to the window reads what arrived in the open conversation meanwhile.
+    if (qGuiApp)
+        connect(qGuiApp, &QGuiApplication::applicationStateChanged, this, [this] { markSeen(); });
+}
+
+void ChatController::markSeen() {
+    client::Client* core = m_app.client();
+    if (!core || currentConversation().isEmpty() ||
+        QGuiApplication::applicationState() != Qt::ApplicationActive)
+        return;
+    auto* c = m_conversations.find(currentConversation());
+    if (!c || c->unread == 0) return;
+    (void)core->markRead(currentConversation().toStdString());
+    refreshConversations();
+}
 
 QString ChatController::currentTitle() const {
     auto* c = m_conversations.find(currentConversation());
@@ -66,7 +82,12 @@ void ChatController::onEvent(const client::Event& e) {
         m_messages.refresh();
         if (!e.refId.empty()) m_messages.refreshOne(q(e.refId));
     }
-    if (e.kind == K::Message) emit messageArrived(q(e.conversation), q(e.messageId));
+    if (e.kind == K::Message) {
+        // A message in the conversation the user is looking at is read (and its receipt sent).
+        if (q(e.conversation) == currentConversation()) markSeen();
+        m_notifier.onMessage(q(e.conversation), q(e.messageId));
+        emit messageArrived(q(e.conversation), q(e.messageId));
+    }
 }
 
 void ChatController::detach() {

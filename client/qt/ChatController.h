@@ -15,6 +15,7 @@
 #include <QtQml/qqmlregistration.h>
 
 #include "client/qt/Models.h"
+#include "client/qt/Notifier.h"
 
 namespace verbatim::qt {
 
@@ -42,6 +43,8 @@ class ChatController : public QObject {
     Q_PROPERTY(bool journalMismatch READ journalMismatch NOTIFY bannersChanged)
     /// Unread incoming messages over every conversation (the window title shows them).
     Q_PROPERTY(int totalUnread READ totalUnread NOTIFY unreadChanged)
+    /// Desktop notifications: their settings and per-conversation mute (issue 23).
+    Q_PROPERTY(Notifier* notifier READ notifier CONSTANT)
 
 public:
     explicit ChatController(AppController& app);
@@ -50,6 +53,7 @@ public:
     MessageListModel* messages() { return &m_messages; }
     SearchResultsModel* searchResults() { return &m_search; }
     ParticipantsModel* participants() { return &m_participants; }
+    Notifier* notifier() { return &m_notifier; }
     QString currentConversation() const { return m_messages.conversation(); }
     QString currentTitle() const;
     bool currentIsMatter() const;
@@ -123,6 +127,8 @@ private:
 
     /// The display names of the open conversation's members, for its system rows.
     void updateNames();
+    /// Marks the open conversation read when the user can see it (the window is active).
+    void markSeen();
 
     AppController& m_app;
     QString m_safetyChangedUser;
@@ -134,6 +140,7 @@ private:
     MessageListModel m_messages;
     SearchResultsModel m_search;
     ParticipantsModel m_participants;
+    Notifier m_notifier{m_app};
 };
 
 } // namespace verbatim::qt

@@ -1,0 +1,102 @@
+#pragma once
+/// @file Notifier.h
+/// Desktop notifications for new messages (issue 23; QML: `app.chat.notifier`). When a message
+/// from someone else arrives in a conversation that is not open in the active window, it asks the
+/// desktop to show a notification: on Linux through the freedesktop Notifications service on the
+/// session bus (org.freedesktop.Notifications.Notify, no libnotify). Clicking it (the "default"
+/// action) opens that conversation. A conversation's next notification replaces its previous one
+/// (replaces_id), and a burst gives at most one notification per conversation per minInterval.
+///
+/// What it shows: the matter's title, and either "New message in <title>" (the default: a law
+/// firm's lock screens must not show what a client wrote) or, when showText is on, the sender's
+/// display name and the text. Muted conversations never notify; own messages, system rows, edits
+/// and retractions never do. Message text never goes to the log.
+///
+/// Settings live in `notifications.ini` in the profile directory (not in the encrypted profile,
+/// so they can be read before unlocking; they hold conversation ids and booleans, no content).
+///
+/// Threading: GUI thread.
+
+#include <QHash>
+#include <QObject>
+#include <QString>
+#include <QtQml/qqmlregistration.h>
+
+class QSettings;
+
+namespace verbatim::qt {
+
+class AppController;
+
+class Notifier : public QObject {
+    Q_OBJECT
+    QML_ELEMENT
+    QML_UNCREATABLE("app.chat.notifier")
+    /// Desktop notifications at all (default on).
+    Q_PROPERTY(bool enabled READ enabled WRITE setEnabled NOTIFY settingsChanged)
+    /// Show the sender and the text (default off: only "New message in <title>").
+    Q_PROPERTY(bool showText READ showText WRITE setShowText NOTIFY settingsChanged)
+    /// Why notifications cannot be shown on this desktop ("" when they can).
+    Q_PROPERTY(QString status READ status NOTIFY statusChanged)
+    /// Bumped whenever a conversation is muted or unmuted (QML re-reads isMuted()).
+    Q_PROPERTY(int muteRevision READ muteRevision NOTIFY mutedChanged)
+
+public:
+    explicit Notifier(AppController& app);
+    ~Notifier() override;
+
+    bool enabled() const;
+    void setEnabled(bool on);
+    bool showText() const;
+    void setShowText(bool on);
+    QString status() const { return m_status; }
+    int muteRevision() const { return m_muteRevision; }
+
+    /// Whether conversation `id` is muted (kept across restarts).
+    Q_INVOKABLE bool isMuted(const QString& id) const;
+    Q_INVOKABLE void setMuted(const QString& id, bool muted);
+
+    /// Least time between two notifications of one conversation, in milliseconds (default 3000).
+    void setMinInterval(int ms) { m_minIntervalMs = ms; }
+
+    // ---- for the ChatController ---------------------------------------------------------------
+    /// Message `messageId` arrived in `conversation`; notifies if it should.
+    void onMessage(const QString& conversation, const QString& messageId);
+    /// The profile opened or closed: settings are read from its directory again.
+    void reload();
+
+signals:
+    void settingsChanged();
+    void statusChanged();
+    void mutedChanged();
+    /// A notification was handed to the desktop for `conversation` (tests, benchmarks).
+    void notified(const QString& conversation);
+
+private slots:
+    void onActionInvoked(uint id, const QString& action);
+    void onClosed(uint id, uint reason);
+
+private:
+    struct PerConversation {
+        uint desktopId = 0;     ///< the desktop's id of the last one shown (replaces_id)
+        qint64 lastShownMs = 0; ///< when, on a monotonic clock
+        QString pendingMessage; ///< a message held back by the interval, shown when it ends
+    };
+    /// Shows `messageId` of `conversation` now.
+    void show(const QString& conversation, const QString& messageId);
+    /// Whether the user is looking at `conversation` right now.
+    bool visible(const QString& conversation) const;
+    void setStatus(const QString& s);
+    bool connectBus();
+
+    AppController& m_app;
+    QSettings* m_settings = nullptr;
+    QString m_status;
+    bool m_busTried = false;
+    bool m_busOk = false;
+    int m_muteRevision = 0;
+    int m_minIntervalMs = 3000;
+    QHash<QString, PerConversation> m_conversations;
+};
+
+} // namespace verbatim::qt
