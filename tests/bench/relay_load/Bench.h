@@ -60,15 +60,12 @@
 #include "LoadCommon.h"
 #include "RelayProcess.h"
 
+#include "net/BeastNames.h"
+
 namespace verbatim::relayload {
 
-namespace beast = boost::beast;
-namespace http = beast::http;
-namespace websocket = beast::websocket;
-namespace net = boost::asio;
-namespace ssl = net::ssl;
+using namespace verbatim::beastnames;
 namespace fs = std::filesystem;
-using tcp = net::ip::tcp;
 
 struct Options {
     int devices = 2000;
