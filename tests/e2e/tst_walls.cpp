@@ -293,6 +293,149 @@ private slots:
         QCOMPARE(toDan->matters, std::size_t(1));
     }
 
+    // Review finding B1: a join puts the joining user on the walled matter's side in every
+    // conversation they are in. Dan talks with bob; a wall puts a matter on side A and bob on
+    // side B (no conflict yet); handing the matter to dan would make his conversation with bob
+    // cross the wall: refused whole (451), nothing changed, and dan and bob still talk.
+    void handoverIsRefusedWhenItCrossesAWallElsewhere() {
+        e2e::Harness h;
+        QVERIFY(h.ok());
+        auto alice = h.enrollStaff("alice", proto::ROLE_LAWYER);
+        auto bob = h.enrollStaff("bob", proto::ROLE_LAWYER);
+        auto dan = h.enrollStaff("dan", proto::ROLE_LAWYER);
+        QVERIFY(alice && bob && dan);
+        QVERIFY(alice->connect(h.endpoint()));
+        QVERIFY(bob->connect(h.endpoint()));
+        QVERIFY(dan->connect(h.endpoint()));
+        auto matter = alice->connection->call(createConversation("Acme v Globex", true, {}));
+        QCOMPARE(statusOf(matter), 0);
+        auto direct = dan->connection->call(createConversation("Chat", false, {"bob"}));
+        QCOMPARE(statusOf(direct), 0);
+        const std::string chat = direct->conversation().id();
+        auto added =
+            h.service().addWall(wall("Globex screen", {}, {"bob"}, {"Acme v Globex"}), "admin-cli");
+        QVERIFY2(added, added ? "" : added.error().message.c_str());
+        QVERIFY(added->conflicts.empty());
+
+        auto handover = h.service().offboard("alice", "dan", "admin-cli");
+        QVERIFY(!handover);
+        QCOMPARE(handover.error().detail, kWall);
+        QVERIFY2(handover.error().message.find("\"Globex screen\"") != std::string::npos,
+                 handover.error().message.c_str());
+        QVERIFY(handover.error().message.find("bob") == std::string::npos);
+        auto devices = h.service().listDevices("alice");
+        QVERIFY(devices && devices->size() == 1 && devices->front().revokedMs == 0);
+        auto shown = h.service().showWall("Globex screen");
+        QVERIFY(shown && shown->conflicts.empty());
+        // Dan is not in the matter: his conversation with bob still carries messages.
+        proto::Request send;
+        *send.mutable_send() = h.buildSend(*dan, chat, "still allowed");
+        auto sent = dan->connection->call(send);
+        QCOMPARE(statusOf(sent), 0);
+        QCOMPARE(bob->waitForEnvelopes(1).size(), std::size_t(1));
+    }
+
+    // Review finding B2: a conversation that crosses a wall (a conflict listed when the wall was
+    // made) carries no message: every send is refused (451) and journaled once, not per send;
+    // the administrator's `wall cut` removes a member of the direct conversation, and after it
+    // sends go through again.
+    void sendsAcrossAWallAreRefusedUntilAMemberIsCut() {
+        e2e::Harness h;
+        QVERIFY(h.ok());
+        auto alice = h.enrollStaff("alice", proto::ROLE_LAWYER);
+        auto bob = h.enrollStaff("bob", proto::ROLE_LAWYER);
+        QVERIFY(alice && bob);
+        QVERIFY(alice->connect(h.endpoint()));
+        QVERIFY(bob->connect(h.endpoint()));
+        auto direct = alice->connection->call(createConversation("Chat", false, {"bob"}));
+        QCOMPARE(statusOf(direct), 0);
+        const std::string chat = direct->conversation().id();
+        auto sendFrom = [&](e2e::Device& d, const std::string& text) {
+            proto::Request send;
+            *send.mutable_send() = h.buildSend(d, chat, text);
+            return statusOf(d.connection->call(send));
+        };
+        QCOMPARE(sendFrom(*alice, "before the wall"), 0);
+        QCOMPARE(bob->waitForEnvelopes(1).size(), std::size_t(1));
+
+        auto added = h.service().addWall(wall("Chat screen", {"alice"}, {"bob"}), "admin-cli");
+        QVERIFY2(added, added ? "" : added.error().message.c_str());
+        QCOMPARE(added->conflicts.size(), std::size_t(1));
+        for (int i = 0; i < 3; ++i)
+            QCOMPARE(sendFrom(*alice, "across the wall"), kWall);
+        QCOMPARE(sendFrom(*bob, "back across it"), kWall);
+        QTest::qWait(300);
+        QCOMPARE(bob->envelopes().size(), std::size_t(1));
+        QCOMPARE(alice->envelopes().size(), std::size_t(0));
+
+        // The administrator cuts bob out of the direct conversation (RemoveMember refuses that).
+        auto missing = h.service().cutFromConversation(chat, "carl", "admin-cli");
+        QVERIFY(!missing);
+        QVERIFY(missing.error().message.find("no such member") != std::string::npos);
+        auto cut = h.service().cutFromConversation(chat, "bob", "admin-cli");
+        QVERIFY2(cut, cut ? "" : cut.error().message.c_str());
+        QCOMPARE(cut->members_size(), 1);
+        auto shown = h.service().showWall("Chat screen");
+        QVERIFY(shown && shown->conflicts.empty());
+        QCOMPARE(sendFrom(*alice, "after the cut"), 0);
+
+        auto officer = joinParty(h.enrollLink("officer", proto::ROLE_COMPLIANCE), "Officer");
+        QVERIFY(officer);
+        officer->start();
+        QVERIFY(eventually([&] { return officer->isConnected(); }));
+        std::vector<std::string> lines;
+        auto report = pullAndVerify(h, *officer, &lines);
+        QVERIFY(report);
+        QVERIFY(report->problems.empty());
+        QCOMPARE(countPrefix(lines, "wall-refused alice/1 " + chat + " Chat screen"),
+                 std::size_t(1));
+        QCOMPARE(countPrefix(lines, "wall-refused"), std::size_t(1)); // not one per send
+        QCOMPARE(countPrefix(lines, "member-removed admin-cli " + chat + " bob"), std::size_t(1));
+    }
+
+    // Review finding B6: wall names and matter titles with control characters (a terminal escape
+    // sequence) or a direction override are refused where they are made, and nothing is stored.
+    void controlCharactersInNamesAndTitlesAreRefused() {
+        e2e::Harness h;
+        QVERIFY(h.ok());
+        auto alice = h.enrollStaff("alice", proto::ROLE_LAWYER);
+        auto bob = h.enrollStaff("bob", proto::ROLE_LAWYER);
+        QVERIFY(alice && bob);
+        QVERIFY(alice->connect(h.endpoint()));
+        // Split literals: a hex escape runs on over the letters a-f that follow it.
+        const std::vector<std::string> bad = {"Acme\x1b]0;owned\x07",
+                                              "Acme \xe2\x80\xae"
+                                              "evil",
+                                              "Acme \xe2\x81\xa6"
+                                              "x",
+                                              "Acme \xc2\x9b"
+                                              "31m"};
+        for (const auto& name : bad) {
+            auto r = h.service().addWall(wall(name, {"alice"}, {"bob"}), "admin-cli");
+            QVERIFY(!r);
+            QVERIFY(r.error().message.find("control characters") != std::string::npos);
+            auto made = alice->connection->call(createConversation(name, true, {}));
+            QVERIFY2(statusOf(made) == int(proto::STATUS_BAD_REQUEST),
+                     (std::to_string(statusOf(made)) + " " +
+                      (made ? made->error() : made.error().message) + " at " +
+                      std::to_string(&name - &bad[0]))
+                         .c_str());
+            auto invite = h.service().inviteToMatter("alice", name, 3600 * 1000);
+            QVERIFY(!invite);
+            QVERIFY(invite.error().message.find("control characters") != std::string::npos);
+        }
+        auto walls = h.service().listWalls();
+        QVERIFY(walls && walls->empty());
+        proto::Request list;
+        list.mutable_list_conversations();
+        auto listed = alice->connection->call(list);
+        QVERIFY(listed && listed->status() == proto::STATUS_OK);
+        QCOMPARE(listed->conversations().conversations_size(), 0);
+        // Plain text outside ASCII is fine.
+        auto fine = alice->connection->call(createConversation("Müller v Zoë", true, {}));
+        QCOMPARE(statusOf(fine), 0);
+    }
+
     // Bad input gets a clear error and changes nothing (no wall stored, nothing journaled).
     void badWallInputChangesNothing() {
         e2e::Harness h;
@@ -406,6 +549,22 @@ private slots:
         auto show = admin({"wall", "show", "Estate screen"});
         QCOMPARE(show.code, 0);
         QVERIFY(show.out.contains("conflict\t"));
+        // `wall cut` resolves the conflict: alice leaves the matter; a non-member is refused.
+        QString estate;
+        for (const auto& line : show.out.split('\n'))
+            if (line.startsWith("conflict\t")) estate = line.split('\t').value(1);
+        QVERIFY(!estate.isEmpty());
+        auto notMember = admin({"wall", "cut", estate, "bob"});
+        QCOMPARE(notMember.code, 1);
+        QVERIFY2(notMember.err.contains("no such member"), qPrintable(notMember.err));
+        auto cut = admin({"wall", "cut", estate, "alice"});
+        QVERIFY2(cut.code == 0, qPrintable(cut.err));
+        QVERIFY(cut.out.contains("alice removed from conversation " + estate));
+        QVERIFY(admin({"wall", "show", "Estate screen"}).out.contains("conflicts\t0"));
+        // A name with an escape sequence is refused; nothing of it reaches the terminal.
+        auto escape = admin({"wall", "add", "W\x1b[2J", "--group-a", "alice", "--group-b", "bob"});
+        QCOMPARE(escape.code, 1);
+        QVERIFY(!escape.out.contains('\x1b') && !escape.err.contains('\x1b'));
         QCOMPARE(admin({"wall", "remove", "Acme v Beta"}).code, 0);
         auto after = admin({"wall", "list"});
         QVERIFY(!after.out.contains("Acme v Beta"));
