@@ -42,6 +42,11 @@ const char* faultDescription(const std::string& fault);
 struct RelayRestore {
     std::string epoch;                  ///< 16 bytes, new at each restore; empty: never restored
     std::uint64_t restoredSequence = 0; ///< the last journal sequence the backup held
+    /// The epoch (16 bytes) the compliance officer accepted to follow (`pull --accept-restore`);
+    /// a restore is followed only when this equals `epoch` (J-RESTORE-3). Empty: none.
+    std::string accepted;
+    /// Who accepted it (the officer's device), kept in the archive's restores table.
+    std::string acceptedBy;
 };
 
 /// The mark (SearchHit::status, TimelineEvent::verification) of an entry kept from before a relay

@@ -136,17 +136,38 @@ Result<bool> Archive::Impl::followRestore(const RelayRestore& restore, std::uint
         VERBATIM_TRY(q->step());
         count = std::uint64_t(q->columnInt(0));
     }
+    // The anchor: the chain hash at the restored sequence, which the superseded rows continued.
+    // Kept with the restore so that a later restore to an earlier point, whose new history
+    // reuses that sequence, cannot change what they are checked against (A5).
+    Bytes anchor;
+    if (restored == 0) {
+        const auto g = journal::genesisChainHash();
+        anchor.assign(g.begin(), g.end());
+    } else {
+        VERBATIM_TRY_LET(q, db->prepare("SELECT chain_hash FROM entries WHERE seq = ?"));
+        q->bind(1, std::int64_t(restored));
+        VERBATIM_TRY_LET(row, q->step());
+        if (*row) anchor = q->columnBlob(0);
+    }
     {
         VERBATIM_TRY_LET(st, db->prepare("INSERT INTO restores (epoch, restored_seq, "
-                                         "archive_head, superseded, applied_ms) VALUES "
-                                         "(?, ?, ?, ?, ?)"));
+                                         "archive_head, superseded, applied_ms, anchor, "
+                                         "accepted_by) VALUES (?, ?, ?, ?, ?, ?, ?)"));
         st->bind(1, epoch)
             .bind(2, std::int64_t(restored))
             .bind(3, std::int64_t(head))
             .bind(4, std::int64_t(count))
-            .bind(5, std::int64_t(nowMs()));
+            .bind(5, std::int64_t(nowMs()))
+            .bind(6, ByteView(anchor))
+            .bind(7, std::string_view(restore.acceptedBy));
         VERBATIM_TRY(st->run());
     }
+    // A recorded problem is never deleted (A1): a relay that served a rewrite, was caught, and
+    // then announced a restore to before it would otherwise wipe the record of the rewrite. The
+    // problems above the restored sequence move aside with the epoch; verify reports them.
+    VERBATIM_TRY(run("INSERT OR IGNORE INTO superseded_problems (epoch, seq, fault, detail, "
+                     "origin) SELECT ?1, seq, fault, detail, origin FROM problems WHERE seq > ?2",
+                     true));
     // Moved aside whole: the raw rows and the checkpoints that signed them (verify rechecks
     // them), the opened records (listing), the checked attachments.
     VERBATIM_TRY(run("INSERT INTO superseded_entries (epoch, seq, entry, chain_hash, "
@@ -215,8 +236,7 @@ Result<bool> Archive::Impl::followRestore(const RelayRestore& restore, std::uint
          {"DELETE FROM entries WHERE seq > ?", "DELETE FROM checkpoints WHERE seq > ?",
           "DELETE FROM records WHERE seq > ?", "DELETE FROM attachments WHERE seq > ?",
           "DELETE FROM admin_actions WHERE seq > ?", "DELETE FROM unopened_ids WHERE seq > ?",
-          // Verdicts on rows this archive no longer follows; verify judges the
-          // superseded rows again from their raw bytes.
+          // Copied to superseded_problems above, where they stay and are reported.
           "DELETE FROM problems WHERE seq > ?", "DELETE FROM devices WHERE registered_seq > ?",
           "UPDATE devices SET revoked_seq = 0, revoked_ms = 0 WHERE revoked_seq > ?",
           "DELETE FROM conversations WHERE created_seq > ?",

@@ -88,11 +88,14 @@ CREATE TABLE sv_access (seq INTEGER PRIMARY KEY, user TEXT NOT NULL, device INTE
 
 // Issue 19, relay restores (docs/protocol.md "Restore", J-RESTORE-1): each restore epoch the
 // archive followed, and what it held above the restored sequence, moved aside intact (the raw
-// rows and checkpoints for verify, the opened records for listing, the checked attachments).
+// rows and checkpoints for verify, the opened records for listing, the checked attachments, the
+// problems recorded on them, which stay faults), the chain hash at its restored sequence (the
+// anchor its superseded rows are checked against) and who accepted it.
 constexpr std::string_view kSchemaV5 = R"SQL(
 CREATE TABLE restores (epoch BLOB PRIMARY KEY, restored_seq INTEGER NOT NULL,
                        archive_head INTEGER NOT NULL, superseded INTEGER NOT NULL,
-                       applied_ms INTEGER NOT NULL);
+                       applied_ms INTEGER NOT NULL, anchor BLOB,
+                       accepted_by TEXT NOT NULL DEFAULT '');
 CREATE TABLE superseded_entries (epoch BLOB NOT NULL, seq INTEGER NOT NULL, entry BLOB NOT NULL,
                                  chain_hash BLOB, server_time_ms INTEGER NOT NULL,
                                  PRIMARY KEY (epoch, seq));
@@ -106,6 +109,9 @@ CREATE TABLE superseded_records (epoch BLOB NOT NULL, seq INTEGER NOT NULL, mess
                                  attachments BLOB, entry_hash BLOB NOT NULL, key_id BLOB NOT NULL,
                                  PRIMARY KEY (epoch, seq));
 CREATE INDEX superseded_message ON superseded_records (message_id);
+CREATE TABLE superseded_problems (epoch BLOB NOT NULL, seq INTEGER NOT NULL, fault TEXT NOT NULL,
+                                  detail TEXT NOT NULL, origin TEXT NOT NULL,
+                                  PRIMARY KEY (epoch, seq, fault));
 CREATE TABLE superseded_attachments (epoch BLOB NOT NULL, seq INTEGER NOT NULL, idx INTEGER NOT NULL,
                                      file_name TEXT NOT NULL, mime TEXT NOT NULL,
                                      size INTEGER NOT NULL, data BLOB, problem TEXT,

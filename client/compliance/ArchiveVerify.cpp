@@ -174,13 +174,21 @@ Result<VerifyReport> Archive::verify(unsigned workers, const RestoreLimits& limi
 }
 
 Result<std::vector<Problem>> Archive::problems() {
-    VERBATIM_TRY_LET(st,
-                     m->db->prepare("SELECT seq, fault, detail FROM problems ORDER BY seq, fault"));
+    // Problems recorded above a restore point stay faults after the restore (A1): they were
+    // seen on entries the archive pulled, whatever the relay announced afterwards.
+    VERBATIM_TRY_LET(
+        st, m->db->prepare("SELECT seq, fault, detail, NULL FROM problems UNION ALL SELECT seq, "
+                           "fault, detail, epoch FROM superseded_problems ORDER BY 1, 2"));
     std::vector<Problem> out;
     while (true) {
         VERBATIM_TRY_LET(row, st->step());
         if (!*row) break;
-        out.push_back({std::uint64_t(st->columnInt(0)), st->columnText(1), st->columnText(2)});
+        Bytes epoch = st->columnBlob(3);
+        std::string detail = st->columnText(2);
+        if (!epoch.empty())
+            detail = "recorded before restore epoch " + toHex(epoch).substr(0, 16) +
+                     "... superseded this entry: " + detail;
+        out.push_back({std::uint64_t(st->columnInt(0)), st->columnText(1), std::move(detail)});
     }
     return out;
 }

@@ -826,6 +826,55 @@ private slots:
         QVERIFY2(has(altered->problems, 9, "superseded-altered"), altered->text().c_str());
     }
 
+    // J-RESTORE-3 (issue 19 A1): a relay caught serving a rewrite that then announces a restore
+    // to before it cannot wipe the record of the rewrite; the fault stays in verify.
+    void aDetectedRewriteSurvivesALaterRestore() {
+        Log log;
+        log.registerDevice("alice", 1);
+        std::vector<proto::JournalRecord> sent;
+        for (int i = 1; i <= 8; ++i) {
+            sent.push_back(
+                log.record("alice", 1, proto::TEXT, "matter-1", "word" + std::to_string(i)));
+            log.append(log.seal(sent.back(), log.devices["alice/1"].privateKey));
+        }
+        constexpr std::uint64_t kBackup = 5;
+        QTemporaryDir dir;
+        auto a = openArchive(log, dir);
+        QVERIFY(a && a->pull(serve(log), {}));
+        // The silent rewrite: seq 7 altered, served without any announcement.
+        std::vector<std::string> forged;
+        for (int i = 0; i < log.all.rows_size(); ++i)
+            forged.push_back(log.all.rows(i).entry());
+        forged[6] = str(log.seal(log.record("alice", 1, proto::TEXT, "matter-1", "forged"),
+                                 log.devices["alice/1"].privateKey));
+        auto silent = a->pull(servePages(chainedPage(log, forged)), {}, {}, 0, {});
+        QVERIFY(silent);
+        QCOMPARE(silent->rewrittenAt, std::uint64_t(7));
+        QVERIFY(has(*a->problems(), 7, "history-rewritten"));
+        // Then a backup from before seq 7 is "restored" and served, announced and accepted.
+        std::vector<std::string> restored;
+        for (int i = 0; i < int(kBackup); ++i)
+            restored.push_back(log.all.rows(i).entry());
+        for (std::size_t i = kBackup - 1; i < sent.size(); ++i)
+            restored.push_back(str(log.seal(sent[i], log.devices["alice/1"].privateKey)));
+        compliance::RelayRestore restore;
+        restore.epoch = str(crypto::randomBytes(16));
+        restore.restoredSequence = kBackup;
+        restore.accepted = restore.epoch;
+        auto r = a->pull(servePages(chainedPage(log, restored)), {}, {}, 0, restore);
+        QVERIFY2(r, r ? "" : r.error().message.c_str());
+        QCOMPARE(r->supersededFrom, kBackup + 1);
+        QVERIFY(has(*a->problems(), 7, "history-rewritten"));
+        auto report = a->verify();
+        QVERIFY(report);
+        QVERIFY2(!report->ok(), report->text().c_str());
+        QVERIFY2(has(report->problems, 7, "history-rewritten"), report->text().c_str());
+        QVERIFY(report->json().find("history-rewritten") != std::string::npos);
+        // And it stays after another pull and verify.
+        QVERIFY(a->pull(servePages(chainedPage(log, restored)), {}, {}, 0, restore));
+        QVERIFY(has(a->verify()->problems, 7, "history-rewritten"));
+    }
+
     void anotherFirmsManifestIsRefused() {
         Log log, other;
         fill(log, 1);
