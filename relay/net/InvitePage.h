@@ -7,8 +7,11 @@
 /// and the page is the same static bytes for everyone.
 ///
 /// The page's script reads the fragment, checks that it holds only the characters and the
-/// parameters an invite link has (docs/protocol.md, "Links"), and offers "Open in Verbatim" as a
-/// `verbatim://join?<fragment>` link; otherwise it says the link is incomplete. Either way it
+/// parameters an invite link has, each once (docs/protocol.md, "Links"), and that its `relay` is
+/// this very server (the URL's host and port; no user name before the host), then offers "Open
+/// in Verbatim" as a `verbatim://join?<fragment>` link; otherwise it says the link is incomplete,
+/// or warns that it names another server. It then clears the fragment from the address bar
+/// (`history.replaceState`), so the token does not stay in the tab's URL. Either way it
 /// says how to get the app. No external resource, no inline handler: the script and the style
 /// sheet are inline and allowed by their SHA-256 hashes in the Content-Security-Policy, which
 /// forbids everything else. No Beast here: HttpSession serves it.

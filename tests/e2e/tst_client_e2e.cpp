@@ -277,6 +277,85 @@ private slots:
         }
     }
 
+    // Issue 23 (C-LINK-1, C-LINK-7): a name given twice is refused in every form, known or not
+    // (the page at /i/ and the app would otherwise read two different links); the https invite
+    // form /i/ (or /i) must point at the relay it names, its address read as a browser reads it
+    // (case, percent-escapes, default port, IPv4 forms) and refused where it reads otherwise than
+    // it looks (a user name before the host, spaces, backslashes, non-ASCII, IDN, trailing dot).
+    void linksNameTheirRelayOnceAndWebInvitesTheirServer() {
+        const std::string t = "&token=" + std::string(32, 'a') + "&firm=" + std::string(32, 'b');
+        const std::vector<std::pair<std::string, std::uint16_t>> good = {
+            {"https://relay.example/i/#relay=relay.example:443" + t, 443},
+            {"https://relay.example:443/i#relay=relay.example:443" + t, 443},
+            {"https://Relay.EXAMPLE:/i/#relay=relay.example:443" + t, 443},
+            {"HTTPS://relay.example:8443/i/#relay=RELAY.example:8443" + t, 8443},
+            {"https://relay%2Eexample:8443/i/#relay=relay.example:8443" + t, 8443},
+            {"https://2130706433:8443/i/#relay=127.0.0.1:8443" + t, 8443},
+            {"https://127.1:8443/i/#relay=127.0.0.1:8443" + t, 8443},
+            {"https://elsewhere.example/links/join#relay=relay.example:8443" + t, 8443},
+        };
+        for (const auto& [text, port] : good) {
+            auto l = client::parseLink(text);
+            QVERIFY2(l, (text.substr(0, 60) + ": " + (l ? "" : l.error().message)).c_str());
+            QCOMPARE(l->kind, client::Link::Kind::Join);
+            QCOMPARE(l->port, port);
+        }
+        const std::string r = "relay=relay.example:443";
+        const std::vector<std::string> bad = {
+            // Duplicates, either order, in both forms, known or not.
+            "verbatim://join?" + r + "&relay=evil.example:443" + t,
+            "verbatim://join?relay=evil.example:443&" + r + t,
+            "verbatim://join?" + r + t + "&token=" + std::string(32, 'c'),
+            "verbatim://join?" + r + t + "&x=1&x=1",
+            "https://relay.example/i/#" + r + "&relay=evil.example:443" + t,
+            "https://relay.example/i/#relay=evil.example:443&" + r + t,
+            "https://relay.example/join#" + r + t + "&x=1&x=2",
+            // The /i/ form names another relay than the server it points at.
+            "https://relay.example/i/#relay=evil.example:443" + t,
+            "https://relay.example/i/#relay=relay.example:8443" + t, // no port: 443
+            "https://relay.example:8443/i/#" + r + t,
+            "https://relay.example.com/i/#" + r + t,
+            // Addresses that read otherwise than they look.
+            "https://relay.example%2F@evil.example/i/#relay=evil.example:443" + t,
+            "https://firm@relay.example/i/#" + r + t,
+            "https://relay.example\\@evil.example/i/#" + r + t,
+            "https://relay.example./i/#" + r + t,
+            "https://relay.example./i/#relay=relay.example.:443" + t,
+            "https://r\xd0\xb5lay.example/i/#relay=r\xd0\xb5lay.example:443" + t, // Cyrillic e
+            "https://xn--rlay-8ve.example/i/#relay=xn--rlay-8ve.example:443" + t,
+            "https://rel\tay.example/i/#" + r + t,
+            "https://relay.example:0/i/#" + r + t,
+            "https://relay.example:99999/i/#" + r + t,
+            "https://relay.example/i/?x#" + r + t,
+            "https://relay.example/x/i/#" + r + t,
+            "https://relay.example/i/x#" + r + t,
+            "https://0x1g.example.1/i/#" + r + t,
+            // Relay hosts only one reading of which is taken, and characters no link has.
+            "verbatim://join?relay=0x7f.1:443" + t,
+            "verbatim://join?relay=127.1:443" + t,
+            "verbatim://join?relay=127.0.0.01:443" + t,
+            "verbatim://join?relay=xn--rlay-8ve.example:443" + t,
+            "verbatim://join?relay=relay..example:443" + t,
+            "verbatim://join?relay=relay.example:000443" + t,
+            "verbatim://join?" + r + t + "&x=%41",
+            "verbatim://join?" + r + t + "&=1",
+        };
+        for (const auto& b : bad) {
+            auto l = client::parseLink(b);
+            QVERIFY2(!l, b.substr(0, 80).c_str());
+            QCOMPARE(l.error().code, ErrorCode::Malformed);
+            QVERIFY(l.error().message.find(std::string(32, 'a')) == std::string::npos);
+        }
+        // The app's web form of an invite names its relay, so it reads back as the same link.
+        const std::string invite = "verbatim://join?relay=Relay.Example:8443" + t + "&mv=5";
+        const auto web = client::webInviteLink(invite);
+        QCOMPARE(web, "https://Relay.Example:8443/i/#" + invite.substr(16));
+        auto back = client::parseLink(web);
+        QVERIFY2(back, back ? "" : back.error().message.c_str());
+        QCOMPARE(back->host, std::string("Relay.Example"));
+        QCOMPARE(back->minManifestMs, std::uint64_t(5));
+    }
+
     // Issue 4's scenario: a lawyer with two devices, a supervisor and a client invited by link
     // share a matter. Text, an attachment, an edit, a reaction, a retraction and receipts reach
     // every device; the journal holds exactly one entry per message, the retracted original
