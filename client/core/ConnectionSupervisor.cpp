@@ -6,9 +6,11 @@
 namespace verbatim::client {
 
 ConnectionSupervisor::ConnectionSupervisor(DeviceCredentials credentials, Hooks hooks,
-                                           std::chrono::milliseconds connectTimeout)
+                                           std::chrono::milliseconds connectTimeout,
+                                           std::chrono::milliseconds drainTimeout,
+                                           std::chrono::milliseconds idleTimeout)
     : m_credentials(std::move(credentials)), m_hooks(std::move(hooks)),
-      m_connectTimeout(connectTimeout) {}
+      m_connectTimeout(connectTimeout), m_drainTimeout(drainTimeout), m_idleTimeout(idleTimeout) {}
 
 ConnectionSupervisor::~ConnectionSupervisor() {
     stop();
@@ -93,6 +95,7 @@ void ConnectionSupervisor::supervise() {
             std::lock_guard lock(m_mutex);
             m_closed = false;
             m_closeCode = 0;
+            m_drained = false;
         }
         const auto candidates = m_hooks.endpoints();
         const auto endpoint = pick(candidates, attempt);
@@ -102,7 +105,17 @@ void ConnectionSupervisor::supervise() {
         } else {
             if (m_hooks.beforeConnect) m_hooks.beforeConnect();
             auto c = RelayConnection::connect(
-                *endpoint, m_credentials, [this](const proto::Push& p) { m_hooks.push(p); },
+                *endpoint, m_credentials,
+                [this](const proto::Push& p) {
+                    if (p.has_queue_drained()) {
+                        {
+                            std::lock_guard lock(m_mutex);
+                            m_drained = true;
+                        }
+                        m_cv.notify_all();
+                    }
+                    m_hooks.push(p);
+                },
                 [this](std::uint16_t code, const std::string&) {
                     {
                         std::lock_guard lock(m_mutex);
@@ -111,24 +124,50 @@ void ConnectionSupervisor::supervise() {
                     }
                     m_cv.notify_all();
                 },
-                m_connectTimeout);
+                m_connectTimeout, m_idleTimeout);
             if (c) {
-                backoff = std::chrono::milliseconds(250);
-                attempt = 0;
                 {
                     std::lock_guard lock(m_mutex);
                     m_connection = std::shared_ptr<RelayConnection>(std::move(*c));
-                    m_preferred = addressOf(*endpoint);
                 }
                 if (m_hooks.connectedTo) m_hooks.connectedTo(*endpoint);
                 m_hooks.report({Event::Kind::Connected});
                 std::unique_lock lock(m_mutex);
-                m_cv.wait(lock, [&] { return !m_running || m_closed || m_reconnect; });
+                const auto ended = [&] { return !m_running || m_closed || m_reconnect; };
+                // Issue 20: the upgrade alone proves little (a node whose store fails accepts and
+                // closes, a wedged one accepts and says nothing); QueueDrained is the node
+                // serving this device.
+                const bool drained = m_cv.wait_for(lock, m_drainTimeout, [&] {
+                    return ended() || m_drained;
+                }) && m_drained;
+                std::string previousPreferred = m_preferred;
+                std::chrono::steady_clock::time_point drainedAt{};
+                if (drained) {
+                    drainedAt = std::chrono::steady_clock::now();
+                    m_preferred = addressOf(*endpoint);
+                    m_cv.wait(lock, ended);
+                }
                 auto old = std::move(m_connection);
                 auto code = m_closeCode;
                 const bool requested = m_reconnect;
+                const bool byItself = !requested && m_running;
+                // A node that serves the device and then drops it at once is not one to keep.
+                const bool failed =
+                    byItself &&
+                    (!drained || std::chrono::steady_clock::now() - drainedAt < m_drainTimeout);
+                if (failed && code != 4403 && code != RelayConnection::kCloseReplaced)
+                    m_preferred = previousPreferred;
                 m_reconnect = false;
                 lock.unlock();
+                if (failed) {
+                    log::write(log::Level::Info, "client.relay_dropped",
+                               {{"relay", addressOf(*endpoint)},
+                                {"drained", drained ? "yes" : "no"},
+                                {"code", std::to_string(code)}});
+                } else {
+                    backoff = std::chrono::milliseconds(250);
+                    attempt = 0;
+                }
                 if (old) old->close();
                 old.reset();
                 if (code == 4403) {
@@ -161,6 +200,10 @@ void ConnectionSupervisor::supervise() {
                 if (m_hooks.closed) m_hooks.closed();
                 if (!m_running) break;
                 if (requested) backoff = std::chrono::seconds(1);
+                if (failed && !m_revoked && !m_connectedElsewhere) {
+                    attempt = (attempt + 1) % candidates.size();
+                    nextAddress = attempt != 0;
+                }
             } else {
                 const auto& err = c.error();
                 // Refused credentials do not get better by retrying quickly.

@@ -16,6 +16,14 @@
 /// without success counts for the backoff. Credentials refused (401), approval awaited (423) or
 /// revoked (403) are the firm's answer, the same on every node: they do not move to another.
 ///
+/// A connection counts as a success (backoff reset, the address preferred) only once the relay's
+/// QueueDrained came: a node that accepts the upgrade and then closes (1011 from a failing
+/// store) or stays silent is a failure like one that refuses. QueueDrained must come within
+/// `drainTimeout` (10 s) of the upgrade, or the connection is closed and the next address gets the
+/// turn; a connection that ends by itself within `drainTimeout` of its QueueDrained counts as a
+/// failure too (the backoff keeps growing, the previous preferred address stays). Once up, the
+/// connection pings after half of `idleTimeout` (30 s) of silence and ends after all of it.
+///
 /// Threading: one thread of its own while started. Every method may be called from any thread
 /// (not from the hooks). It holds its own small lock only around its state, never across a
 /// connect or a call; hooks run on the supervisor's thread (report, beforeConnect, closed) or the
@@ -52,9 +60,12 @@ public:
         std::function<void()> closed;                 ///< after each close or refusal for good
     };
     /// `connectTimeout`: how long one address may take to connect, finish TLS and upgrade
-    /// before the next one gets the turn.
+    /// before the next one gets the turn. `drainTimeout`: how long after the upgrade the relay
+    /// has to send QueueDrained. `idleTimeout`: silence after which a connection ends.
     ConnectionSupervisor(DeviceCredentials credentials, Hooks hooks,
-                         std::chrono::milliseconds connectTimeout = std::chrono::seconds(10));
+                         std::chrono::milliseconds connectTimeout = std::chrono::seconds(10),
+                         std::chrono::milliseconds drainTimeout = std::chrono::seconds(10),
+                         std::chrono::milliseconds idleTimeout = std::chrono::seconds(30));
     /// stop().
     ~ConnectionSupervisor();
     ConnectionSupervisor(const ConnectionSupervisor&) = delete;
@@ -91,12 +102,13 @@ private:
 
     DeviceCredentials m_credentials;
     Hooks m_hooks;
-    std::chrono::milliseconds m_connectTimeout;
+    std::chrono::milliseconds m_connectTimeout, m_drainTimeout, m_idleTimeout;
     mutable std::mutex m_mutex;
     std::condition_variable m_cv;
     std::shared_ptr<RelayConnection> m_connection;
     bool m_closed = false;
     bool m_reconnect = false;
+    bool m_drained = false; ///< QueueDrained came on the current connection (m_mutex)
     std::uint16_t m_closeCode = 0;
     std::string m_preferred; ///< HOST:PORT that last worked (m_mutex)
     std::thread m_thread;

@@ -267,7 +267,7 @@ struct RelayConnection::Impl : std::enable_shared_from_this<RelayConnection::Imp
 Result<std::unique_ptr<RelayConnection>>
 RelayConnection::connect(const Endpoint& endpoint, const DeviceCredentials& credentials,
                          PushHandler onPush, CloseHandler onClose,
-                         std::chrono::milliseconds timeout) {
+                         std::chrono::milliseconds timeout, std::chrono::milliseconds idleTimeout) {
     std::unique_ptr<RelayConnection> conn(new RelayConnection());
     conn->m = std::make_shared<Impl>(conn->m_io->ioc, endpoint);
     auto& m = *conn->m;
@@ -328,8 +328,15 @@ RelayConnection::connect(const Endpoint& endpoint, const DeviceCredentials& cred
                     int(res.result_int()));
     }
     tcpStream.expires_never();
+    // Beast's client defaults have no idle timeout and no pings: a node that accepted and then
+    // went silent (wedged, or a dead peer behind a lost route) would hold the device for ever.
+    // Pings at half the idle timeout; the relay's Beast answers them on its own. The closing
+    // handshake gets the connect timeout (the default 30 s would hold the supervisor).
     websocket::stream_base::timeout t =
         websocket::stream_base::timeout::suggested(beast::role_type::client);
+    t.handshake_timeout = timeout;
+    t.idle_timeout = idleTimeout;
+    t.keep_alive_pings = true;
     m.ws.set_option(t);
     m.ws.binary(true);
     m.ws.read_message_max(64 * 1024 * 1024);

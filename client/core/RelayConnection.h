@@ -51,11 +51,14 @@ public:
     using CloseHandler = std::function<void(std::uint16_t code, const std::string& reason)>;
 
     /// Connects, authenticates on the upgrade and starts reading. Handlers run on the
-    /// connection's thread and must not block.
+    /// connection's thread and must not block. `timeout` bounds the connect, the handshakes and
+    /// the closing handshake. `idleTimeout`: with nothing received for half of it the client
+    /// sends a WebSocket ping, and with nothing for all of it the connection ends (close code 0),
+    /// so a dead or silent peer is noticed (issue 20).
     [[nodiscard]] static Result<std::unique_ptr<RelayConnection>>
     connect(const Endpoint& endpoint, const DeviceCredentials& credentials, PushHandler onPush,
-            CloseHandler onClose = {},
-            std::chrono::milliseconds timeout = std::chrono::seconds(10));
+            CloseHandler onClose = {}, std::chrono::milliseconds timeout = std::chrono::seconds(10),
+            std::chrono::milliseconds idleTimeout = std::chrono::seconds(30));
     ~RelayConnection();
 
     /// Sends a request; `done` gets the response, or a response with STATUS_UNAVAILABLE if the

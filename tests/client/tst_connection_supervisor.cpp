@@ -9,6 +9,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+#include <openssl/ssl.h>
+
 #include <atomic>
 #include <mutex>
 #include <thread>
@@ -97,6 +100,107 @@ private:
     std::thread m_thread;
 };
 
+/// A node that accepts the WebSocket upgrade and then fails (issue 20): over TLS with the relay's
+/// own certificate (so the pin matches), it answers every upgrade with 101 and then either closes
+/// at once with 1011 (as the relay does when its store fails) or says nothing more (wedged).
+class AcceptThenFail {
+public:
+    enum class Mode { Close, Silent };
+    AcceptThenFail(Mode mode, const std::string& certFile, const std::string& keyFile)
+        : m_tls(SSL_CTX_new(TLS_server_method())) {
+        if (!m_tls || SSL_CTX_use_certificate_chain_file(m_tls, certFile.c_str()) != 1 ||
+            SSL_CTX_use_PrivateKey_file(m_tls, keyFile.c_str(), SSL_FILETYPE_PEM) != 1)
+            return;
+        m_fd = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t len = sizeof a;
+        if (::bind(m_fd, reinterpret_cast<sockaddr*>(&a), sizeof a) || ::listen(m_fd, 8) ||
+            ::getsockname(m_fd, reinterpret_cast<sockaddr*>(&a), &len))
+            return;
+        m_port = ntohs(a.sin_port);
+        m_thread = std::thread([this, mode] {
+            while (true) {
+                const int c = ::accept(m_fd, nullptr, nullptr);
+                if (c < 0) return;
+                SSL* ssl = SSL_new(m_tls);
+                SSL_set_fd(ssl, c);
+                if (SSL_accept(ssl) == 1 && upgrade(ssl)) {
+                    ++m_upgraded;
+                    if (mode == Mode::Close) {
+                        const unsigned char close1011[] = {0x88, 0x02, 0x03, 0xF3};
+                        SSL_write(ssl, close1011, sizeof close1011);
+                    }
+                }
+                if (mode == Mode::Silent) {
+                    m_held.push_back(ssl);
+                } else {
+                    SSL_shutdown(ssl);
+                    SSL_free(ssl);
+                    ::close(c);
+                }
+            }
+        });
+    }
+    ~AcceptThenFail() {
+        if (m_fd >= 0) {
+            ::shutdown(m_fd, SHUT_RDWR);
+            ::close(m_fd);
+        }
+        if (m_thread.joinable()) m_thread.join();
+        for (SSL* ssl : m_held) {
+            ::close(SSL_get_fd(ssl));
+            SSL_free(ssl);
+        }
+        SSL_CTX_free(m_tls);
+    }
+    std::uint16_t port() const { return m_port; }
+    int upgraded() const { return m_upgraded; }
+    Endpoint endpoint(const Endpoint& relay) const {
+        auto ep = relay;
+        ep.port = m_port;
+        return ep;
+    }
+
+private:
+    // Reads the upgrade request and answers 101 with the RFC 6455 accept value.
+    static bool upgrade(SSL* ssl) {
+        std::string head;
+        char buf[1024];
+        while (head.find("\r\n\r\n") == std::string::npos && head.size() < 65536) {
+            const int n = SSL_read(ssl, buf, sizeof buf);
+            if (n <= 0) return false;
+            head.append(buf, std::size_t(n));
+        }
+        const std::string field = "sec-websocket-key:";
+        std::string lower = head;
+        std::transform(lower.begin(), lower.end(), lower.begin(),
+                       [](unsigned char ch) { return char(std::tolower(ch)); });
+        const auto at = lower.find(field);
+        if (at == std::string::npos) return false;
+        auto begin = head.find_first_not_of(' ', at + field.size());
+        auto key = head.substr(begin, head.find("\r\n", begin) - begin);
+        key += "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+        unsigned char digest[20];
+        unsigned int digestLen = 0;
+        EVP_Digest(key.data(), key.size(), digest, &digestLen, EVP_sha1(), nullptr);
+        unsigned char accept[64] = {};
+        EVP_EncodeBlock(accept, digest, int(digestLen));
+        const std::string answer = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                                   "Connection: Upgrade\r\nSec-WebSocket-Accept: " +
+                                   std::string(reinterpret_cast<char*>(accept)) + "\r\n\r\n";
+        return SSL_write(ssl, answer.data(), int(answer.size())) == int(answer.size());
+    }
+
+    SSL_CTX* m_tls;
+    std::atomic<int> m_upgraded{0};
+    std::vector<SSL*> m_held; ///< accept thread only, then the destructor
+    int m_fd = -1;
+    std::uint16_t m_port = 0;
+    std::thread m_thread;
+};
+
 } // namespace
 
 class TestConnectionSupervisor : public QObject {
@@ -106,6 +210,9 @@ private slots:
     void reconnectsAfterARestartAndOnRequestAndStopsWhenRevoked();
     void movesToTheNextAddressAndPrefersTheOneThatWorked();
     void aNodeThatAcceptsAndNeverAnswersPassesTheTurnAfterTheTimeout();
+    void aNodeThatUpgradesAndClosesPassesTheTurnToAHealthyOne();
+    void aNodeThatUpgradesAndClosesIsRetriedWithGrowingBackoff();
+    void aNodeThatUpgradesAndStaysSilentPassesTheTurnAfterTheDrainTimeout();
 };
 
 void TestConnectionSupervisor::backsOffAgainstARelayThatHangsUpAndStopsAtOnce() {
@@ -238,6 +345,90 @@ void TestConnectionSupervisor::aNodeThatAcceptsAndNeverAnswersPassesTheTurnAfter
     QVERIFY(until([&] { return s.isConnected(); }, 8000));
     QCOMPARE(wedged.accepted(), 1);
     QVERIFY2(t.elapsed() >= 700, qPrintable(QString::number(t.elapsed())));
+    s.stop();
+}
+
+// C-FAIL-2 (issue 20): a node that accepts the upgrade and closes at once (1011) is no success:
+// it does not become the preferred address and the next one gets the turn, so the device ends
+// up on the healthy node and stays there.
+void TestConnectionSupervisor::aNodeThatUpgradesAndClosesPassesTheTurnToAHealthyOne() {
+    e2e::Harness h;
+    QVERIFY(h.ok());
+    AcceptThenFail broken(AcceptThenFail::Mode::Close, (h.dataDir() + "/tls.crt").toStdString(),
+                          (h.dataDir() + "/tls.key").toStdString());
+    QVERIFY(broken.port());
+    auto alice = h.enrollStaff("alice", proto::ROLE_LAWYER);
+    QVERIFY(alice);
+    Recorder r;
+    DeviceCredentials creds{alice->user, alice->device, alice->credentials.secret};
+    ConnectionSupervisor s(creds, r.hooks({broken.endpoint(h.endpoint()), h.endpoint()}), 2s, 2s);
+    s.start();
+    QVERIFY2(until(
+                 [&] {
+                     return s.isConnected() &&
+                            s.preferredAddress() == ConnectionSupervisor::addressOf(h.endpoint());
+                 },
+                 5000),
+             qPrintable(QString::fromStdString(s.preferredAddress()) + " after " +
+                        QString::number(broken.upgraded()) + " upgrades by the broken node"));
+    QCOMPARE(broken.upgraded(), 1);
+    // And it stays there: no storm against the broken node.
+    QTest::qWait(1000);
+    QCOMPARE(broken.upgraded(), 1);
+    QVERIFY(s.isConnected());
+    s.stop();
+}
+
+// C-FAIL-2: with only a node that upgrades and closes (and one that refuses), the attempts back
+// off as for a refusal: a handful in three seconds, not a reconnect storm.
+void TestConnectionSupervisor::aNodeThatUpgradesAndClosesIsRetriedWithGrowingBackoff() {
+    e2e::Harness h;
+    QVERIFY(h.ok());
+    AcceptThenFail broken(AcceptThenFail::Mode::Close, (h.dataDir() + "/tls.crt").toStdString(),
+                          (h.dataDir() + "/tls.key").toStdString());
+    QVERIFY(broken.port());
+    HangUp dead;
+    QVERIFY(dead.port());
+    Recorder r;
+    DeviceCredentials creds{"alice", 1, SecureBytes(32, 1)};
+    ConnectionSupervisor s(
+        creds, r.hooks({broken.endpoint(h.endpoint()), Endpoint{"127.0.0.1", dead.port(), {}, {}}}),
+        2s, 2s);
+    s.start();
+    // Rounds at about 0, 0.25, 0.75 and 1.75 s (plus jitter): at most five upgrades in 3 s.
+    QTest::qWait(3000);
+    s.stop();
+    QVERIFY2(broken.upgraded() >= 2 && broken.upgraded() <= 5,
+             qPrintable(QString::number(broken.upgraded())));
+    QVERIFY(s.preferredAddress().empty());
+}
+
+// C-FAIL-2: a node that accepts the upgrade and then says nothing (no QueueDrained) holds the
+// device for the drain timeout and no longer: the next address gets the turn.
+void TestConnectionSupervisor::aNodeThatUpgradesAndStaysSilentPassesTheTurnAfterTheDrainTimeout() {
+    e2e::Harness h;
+    QVERIFY(h.ok());
+    AcceptThenFail silent(AcceptThenFail::Mode::Silent, (h.dataDir() + "/tls.crt").toStdString(),
+                          (h.dataDir() + "/tls.key").toStdString());
+    QVERIFY(silent.port());
+    auto alice = h.enrollStaff("alice", proto::ROLE_LAWYER);
+    QVERIFY(alice);
+    Recorder r;
+    DeviceCredentials creds{alice->user, alice->device, alice->credentials.secret};
+    ConnectionSupervisor s(creds, r.hooks({silent.endpoint(h.endpoint()), h.endpoint()}), 1s,
+                           800ms);
+    QElapsedTimer t;
+    t.start();
+    s.start();
+    QVERIFY2(until(
+                 [&] {
+                     return s.isConnected() &&
+                            s.preferredAddress() == ConnectionSupervisor::addressOf(h.endpoint());
+                 },
+                 6000),
+             qPrintable(QString::fromStdString(s.preferredAddress())));
+    QVERIFY2(t.elapsed() >= 700, qPrintable(QString::number(t.elapsed())));
+    QCOMPARE(silent.upgraded(), 1);
     s.stop();
 }
 
