@@ -93,7 +93,12 @@ int verify(const Args& a) {
     if (a.positional.size() != 1) return usage();
     auto archive = openArchive(a, a.positional[0], false);
     if (!archive) return die(archive.error());
-    auto report = (*archive)->verify();
+    compliance::RestoreLimits limits;
+    if (!a.opt("restore-interval-hours").empty())
+        limits.intervalMs = std::stoull(a.opt("restore-interval-hours")) * 3600 * 1000;
+    if (!a.opt("restore-rollback-hours").empty())
+        limits.rollbackMs = std::stoull(a.opt("restore-rollback-hours")) * 3600 * 1000;
+    auto report = (*archive)->verify(0, limits);
     if (!report) return die(report.error());
     if (a.flags.count("json"))
         std::printf("%s\n", report->json().c_str());

@@ -70,8 +70,16 @@ const cmdline::CommandLine& commandLine() {
               Option::value("archive", "FILE").required(), key, Option::value("relay", "HOST:PORT"),
               pass, Option::value("profile-passphrase-file", "FILE")}},
             {"verify",
-             "  verbatim-journal verify FILE --key KEY [--json]\n",
-             {key, pass, json},
+             "  verbatim-journal verify FILE --key KEY [--json] [--restore-interval-hours H] "
+             "[--restore-rollback-hours H]\n"
+             "    A relay restore the archive followed is flagged (restore-suspicious) when it "
+             "came less than\n"
+             "    H hours after the previous one (default 168) or lost more than H hours of the "
+             "history the\n"
+             "    archive had pulled (default 48); 0 turns a check off.\n",
+             {key, pass, json,
+              Option::value("restore-interval-hours", "H").checked(cmdline::number(0, 100000)),
+              Option::value("restore-rollback-hours", "H").checked(cmdline::number(0, 100000))},
              {Positional::required("FILE")}},
             {"search",
              "  verbatim-journal search FILE QUERY --key KEY [--matter M] [--participant USER] "

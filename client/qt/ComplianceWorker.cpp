@@ -32,6 +32,13 @@ pullAndRefresh(ComplianceController::Worker& w, client::Client& c,
                     "the firm manifest cannot be read: " + manifest.error().message);
     if (auto r = w.archive->setManifest(view(*manifest), c.account().firmFingerprint); !r)
         return fail(r.error().code, "this archive belongs to another firm: " + r.error().message);
+    // A relay restored from a backup says so in QueueDrained; the pull follows it only with
+    // that (docs/protocol.md "Restore", J-RESTORE-1), as verbatim-journal pull does.
+    if (!c.relayRestore().known) (void)c.waitUntilSynced(std::chrono::seconds(10));
+    const auto notice = c.relayRestore();
+    compliance::RelayRestore restore;
+    restore.epoch = notice.epoch;
+    restore.restoredSequence = notice.restoredSequence;
     auto* client = &c;
     auto stats = w.archive->pull(
         [client, cancel](std::uint64_t after, std::uint32_t limit) -> Result<std::string> {
@@ -44,7 +51,8 @@ pullAndRefresh(ComplianceController::Worker& w, client::Client& c,
         },
         [&progress](std::uint64_t stored, std::uint64_t head) {
             if (progress) progress(stored, head);
-        });
+        },
+        0, restore);
     if (!stats) return stats;
     // Like verbatim-journal: a rewritten history is reported by the pull, and nothing is
     // evaluated over it until it is settled.
