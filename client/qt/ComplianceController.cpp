@@ -2,8 +2,12 @@
 #include "client/qt/ComplianceWorker.h"
 #include "client/qt/StdText.h"
 
+#include <QDir>
+#include <QFileInfo>
 #include <QMetaObject>
+#include <QRegularExpression>
 #include <QUrl>
+#include <QVariantMap>
 
 #include <chrono>
 #include <fstream>
@@ -19,6 +23,7 @@
 #include "compliance/Export.h"
 #include "compliance/SearchParser.h"
 #include "compliance/Supervision.h"
+#include "compliance/TimeText.h"
 #include "crypto/PassphraseBox.h"
 #include "crypto/X25519.h"
 
@@ -535,27 +540,104 @@ void ComplianceController::closeConversation() {
     emit currentChanged();
 }
 
-void ComplianceController::exportTo(const QString& format, const QString& urlOrPath) {
+QVariantList ComplianceController::exportMatters() const {
+    using M = ArchiveConversationsModel;
+    QVariantList out;
+    for (int i = 0; i < m_conversations.rowCount(); ++i) {
+        const QModelIndex ix = m_conversations.index(i, 0);
+        if (!m_conversations.data(ix, M::MatterRole).toBool()) continue;
+        out << QVariantMap{{QStringLiteral("id"), m_conversations.data(ix, M::IdRole)},
+                           {QStringLiteral("title"), m_conversations.data(ix, M::TitleRole)},
+                           {QStringLiteral("events"), m_conversations.data(ix, M::EventsRole)}};
+    }
+    return out;
+}
+
+qulonglong ComplianceController::firmEvents() const {
+    qulonglong n = 0;
+    for (int i = 0; i < m_conversations.rowCount(); ++i)
+        n +=
+            m_conversations.data(m_conversations.index(i, 0), ArchiveConversationsModel::EventsRole)
+                .toULongLong();
+    return n;
+}
+
+QString ComplianceController::suggestedFileName(const QString& format, const QString& matter,
+                                                const QString& from, const QString& to) const {
+    // A matter given by id is named by its title, as the officer knows it.
+    QString scope = m_conversations.titleOf(matter.trimmed());
+    if (scope.isEmpty()) scope = matter.trimmed();
+    if (scope.isEmpty()) scope = QStringLiteral("whole-firm");
+    QString name = QStringLiteral("verbatim-") + scope;
+    if (!from.trimmed().isEmpty()) name += QStringLiteral("-from-") + from.trimmed();
+    if (!to.trimmed().isEmpty()) name += QStringLiteral("-to-") + to.trimmed();
+    // Only characters every file system and review platform accepts; no leading dot.
+    static const QRegularExpression unsafe(QStringLiteral("[^A-Za-z0-9._-]+"));
+    name.replace(unsafe, QStringLiteral("-"));
+    QString ext = format.trimmed().toLower();
+    if (ext.isEmpty()) ext = QStringLiteral("rsmf");
+    return name.left(120) + QLatin1Char('.') + ext;
+}
+
+void ComplianceController::exportTo(const QString& format, const QString& urlOrPath,
+                                    const QString& matter, const QString& from, const QString& to,
+                                    bool wholeFirm) {
     clearError();
     if (!m_unlocked) return setError(tr("Unlock the journal key first."));
     const QString fmt = format.trimmed().toLower();
     if (fmt != QLatin1String("rsmf") && fmt != QLatin1String("eml") &&
         fmt != QLatin1String("jsonl"))
         return setError(tr("Choose RSMF, EML or JSON Lines."));
+    // Issue 21: producing the whole firm over-produces privileged material, so it is never the
+    // default; the officer names a matter or chooses the whole firm deliberately.
+    const QString scope = wholeFirm ? QString() : matter.trimmed();
+    if (!wholeFirm && scope.isEmpty())
+        return setError(tr("Choose the matter to export, or \u201cWhole firm\u201d. Nothing was "
+                           "written."));
+    std::uint64_t fromMs = 0, toMs = 0;
+    if (!from.trimmed().isEmpty()) {
+        auto t = compliance::parseTime(from.trimmed().toStdString(), false);
+        if (!t)
+            return setError(tr("\u201cFrom\u201d is not a date (YYYY-MM-DD, or "
+                               "YYYY-MM-DDTHH:MM:SSZ in UTC). Nothing was written."));
+        fromMs = *t;
+    }
+    if (!to.trimmed().isEmpty()) {
+        auto t = compliance::parseTime(to.trimmed().toStdString(), true);
+        if (!t)
+            return setError(tr("\u201cTo\u201d is not a date (YYYY-MM-DD, or "
+                               "YYYY-MM-DDTHH:MM:SSZ in UTC). Nothing was written."));
+        toMs = *t;
+    }
+    if (fromMs && toMs && fromMs > toMs)
+        return setError(tr("The date range starts after it ends (%1 is after %2). Nothing was "
+                           "written.")
+                            .arg(from.trimmed(), to.trimmed()));
     QString path = urlOrPath.trimmed();
     if (path.startsWith(QLatin1String("file:"))) path = QUrl(path).toLocalFile();
     if (path.isEmpty()) return setError(tr("Give a file to export to."));
+    if (QFileInfo(path).isDir())
+        path = QDir(path).filePath(suggestedFileName(fmt, scope, from, to));
     setProgress(tr("Exporting\u2026"));
     compliance::ExportOptions o;
     o.format = fmt.toStdString();
     o.out = path.toStdString();
+    o.matter = scope.toStdString();
+    o.fromMs = fromMs;
+    o.toMs = toMs;
     o.generator = "Verbatim app 0.1";
+    // The access log records the scope as verbatim-journal export does.
+    std::string detail = "format=" + o.format;
+    if (wholeFirm) detail += " scope=whole-firm";
+    if (!o.matter.empty()) detail += " matter=" + o.matter;
+    if (!from.trimmed().isEmpty()) detail += " from=" + from.trimmed().toStdString();
+    if (!to.trimmed().isEmpty()) detail += " to=" + to.trimmed().toStdString();
     client::Client* c = m_app && m_app->session()->role() == QLatin1String("compliance")
                             ? m_app->client()
                             : nullptr;
     m_cancel->store(false);
     auto cancel = m_cancel;
-    submit([this, o, c, cancel](Worker& w) -> std::function<void()> {
+    submit([this, o, c, cancel, detail](Worker& w) -> std::function<void()> {
         auto failed = [this](const QString& text) {
             return [this, text] {
                 setProgress({});
@@ -564,8 +646,7 @@ void ComplianceController::exportTo(const QString& format, const QString& urlOrP
             };
         };
         if (!w.archive) return failed(tr("The archive is closed."));
-        auto journaled =
-            compliancework::journalAccess(w, c, "export", "format=" + o.format, cancel);
+        auto journaled = compliancework::journalAccess(w, c, "export", detail, cancel);
         if (!journaled)
             return failed(tr("The export was not journaled, so nothing was written: %1")
                               .arg(q(journaled.error().message)));

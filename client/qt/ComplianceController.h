@@ -19,6 +19,7 @@
 #include <QObject>
 #include <QPointer>
 #include <QString>
+#include <QVariantList>
 #include <QtQml/qqmlregistration.h>
 
 #include <atomic>
@@ -61,6 +62,11 @@ class ComplianceController : public QObject {
     Q_PROPERTY(QString currentTitle READ currentTitle NOTIFY currentChanged)
     /// Files written by the last export, one per line.
     Q_PROPERTY(QString exportedFiles READ exportedFiles NOTIFY exportedChanged)
+    /// The matters an export can be scoped to, for the export bar's chooser: one map per
+    /// matter with "id", "title" and "events" (journal records in it), in archive order.
+    Q_PROPERTY(QVariantList exportMatters READ exportMatters NOTIFY statusChanged)
+    /// Journal records in every conversation: what a "Whole firm" export produces.
+    Q_PROPERTY(qulonglong firmEvents READ firmEvents NOTIFY statusChanged)
     Q_PROPERTY(ArchiveConversationsModel* conversations READ conversations CONSTANT)
     Q_PROPERTY(ArchiveTimelineModel* timeline READ timeline CONSTANT)
     Q_PROPERTY(ArchiveSearchModel* searchResults READ searchResults CONSTANT)
@@ -87,6 +93,8 @@ public:
     QString currentConversation() const { return m_current; }
     QString currentTitle() const;
     QString exportedFiles() const { return m_exportedFiles; }
+    QVariantList exportMatters() const;
+    qulonglong firmEvents() const;
     ArchiveConversationsModel* conversations() { return &m_conversations; }
     ArchiveTimelineModel* timeline() { return &m_timeline; }
     ArchiveSearchModel* searchResults() { return &m_search; }
@@ -108,8 +116,20 @@ public:
     /// Shows the timeline of conversation `id`.
     Q_INVOKABLE void openConversation(const QString& id);
     Q_INVOKABLE void closeConversation();
-    /// Exports every conversation as `format` (rsmf, eml, jsonl) to a path or file: URL.
-    Q_INVOKABLE void exportTo(const QString& format, const QString& urlOrPath);
+    /// Exports as `format` (rsmf, eml, jsonl) to a path or file: URL (an existing folder gets
+    /// suggestedFileName() inside it), through compliance::exportArchive, the scoped export of
+    /// `verbatim-journal export`. The scope: `matter` (id or title) or, only when `wholeFirm`,
+    /// every conversation; `from` and `to` as parseTime reads them (YYYY-MM-DD, its whole day
+    /// for `to`, or YYYY-MM-DDTHH:MM[:SS]Z, UTC; empty: open). No matter and no `wholeFirm`, a
+    /// bad date or `from` after `to` sets `error` and writes nothing. Journaled as an access
+    /// with its scope before anything is written.
+    Q_INVOKABLE void exportTo(const QString& format, const QString& urlOrPath,
+                              const QString& matter = {}, const QString& from = {},
+                              const QString& to = {}, bool wholeFirm = false);
+    /// A file name naming the scope: "verbatim-<matter title or whole-firm>[-from-<d>][-to-<d>]
+    /// .<format>", every character outside [A-Za-z0-9._-] replaced by '-'.
+    Q_INVOKABLE QString suggestedFileName(const QString& format, const QString& matter,
+                                          const QString& from, const QString& to) const;
     /// Closes the archive (the key leaves memory); unlock again to continue.
     Q_INVOKABLE void lock();
     Q_INVOKABLE void clearError();

@@ -5,7 +5,9 @@ import QtQuick.Layouts
 import Verbatim
 import Verbatim.Common
 
-// Export of every conversation: the format (RSMF 2.0, EML, JSON Lines), the file, go.
+// Scoped production (issue 21): the scope (a matter, or "Whole firm" chosen deliberately and
+// confirmed), an optional date range, the format (RSMF 2.0, EML, JSON Lines), the file or a
+// folder (the file is then named after the scope), go.
 Flow {
     id: exportBar
     /// The page's ComplianceController.
@@ -18,6 +20,32 @@ Flow {
     Layout.leftMargin: 8
     Layout.rightMargin: 8
     spacing: 6
+    ComboBox {
+        id: scopeChoice
+        objectName: "exportScope"
+        // "" until chosen (no default scope), "*" for the whole firm, else a matter's id.
+        readonly property string value: currentIndex >= 0 && model[currentIndex] ? model[currentIndex].id : ""
+        readonly property bool wholeFirm: value === "*"
+        width: exportBar.wide ? 260 : exportBar.pageWidth - 16
+        textRole: "title"
+        model: [{ id: "", title: qsTr("Choose a matter\u2026") },
+                { id: "*", title: qsTr("Whole firm (every conversation)") }].concat(compliance.exportMatters)
+        Accessible.name: qsTr("Matter to export")
+    }
+    TextField {
+        id: fromField
+        objectName: "exportFromField"
+        width: 130
+        placeholderText: qsTr("From YYYY-MM-DD")
+        Accessible.name: qsTr("Export from date (empty: from the start)")
+    }
+    TextField {
+        id: toField
+        objectName: "exportToField"
+        width: 130
+        placeholderText: qsTr("To YYYY-MM-DD")
+        Accessible.name: qsTr("Export to date, inclusive (empty: to the end)")
+    }
     Row {
         id: formatChoice
         objectName: "exportFormat"
@@ -36,6 +64,7 @@ Flow {
         }
         RadioButton {
             id: jsonlRadio
+            objectName: "exportJsonlRadio"
             text: qsTr("JSON Lines")
             Accessible.name: qsTr("Export as JSON Lines")
         }
@@ -44,8 +73,10 @@ Flow {
         id: exportPath
         objectName: "exportPathField"
         width: exportBar.wide ? 420 : exportBar.pageWidth - 16
-        placeholderText: qsTr("File to write, e.g. /home/me/export.%1").arg(formatChoice.value)
-        Accessible.name: qsTr("Export file")
+        placeholderText: qsTr("File or folder, e.g. /home/me/%1")
+            .arg(compliance.suggestedFileName(formatChoice.value, scopeChoice.wholeFirm ? "" : scopeChoice.value,
+                                              fromField.text, toField.text))
+        Accessible.name: qsTr("Export file or folder")
         onAccepted: exportButton.clicked()
     }
     Button {
@@ -54,8 +85,32 @@ Flow {
         text: qsTr("Export")
         highlighted: true
         Material.elevation: 0
-        enabled: !compliance.busy && exportPath.text !== ""
-        Accessible.name: qsTr("Export every conversation")
-        onClicked: compliance.exportTo(formatChoice.value, exportPath.text)
+        enabled: !compliance.busy && exportPath.text !== "" && scopeChoice.value !== ""
+        Accessible.name: scopeChoice.wholeFirm ? qsTr("Export the whole firm") : qsTr("Export the chosen matter")
+        onClicked: {
+            if (scopeChoice.wholeFirm)
+                wholeFirmDialog.open()
+            else
+                compliance.exportTo(formatChoice.value, exportPath.text, scopeChoice.value,
+                                    fromField.text, toField.text, false)
+        }
+    }
+    Dialog {
+        id: wholeFirmDialog
+        objectName: "exportWholeFirmDialog"
+        parent: Overlay.overlay
+        anchors.centerIn: parent
+        modal: true
+        title: qsTr("Export the whole firm?")
+        standardButtons: Dialog.Ok | Dialog.Cancel
+        Label {
+            objectName: "exportWholeFirmText"
+            width: Math.min(420, exportBar.pageWidth - 64)
+            wrapMode: Text.Wrap
+            text: qsTr("This produces every conversation of the firm, %1 journal record(s) before the date range, privileged material included. Export a matter instead unless the whole firm is what was asked for.")
+                .arg(compliance.firmEvents)
+        }
+        onAccepted: compliance.exportTo(formatChoice.value, exportPath.text, "", fromField.text,
+                                        toField.text, true)
     }
 }

@@ -6,6 +6,8 @@
 #include <QDir>
 #include <QFile>
 #include <QFont>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QQuickItem>
 #include <QQuickStyle>
 #include <QQuickWindow>
@@ -14,9 +16,12 @@
 #include <QtTest>
 
 #include "AppHarness.h"
+#include "client/core/Client.h"
 #include "client/qt/AppController.h"
 #include "client/qt/ComplianceController.h"
+#include "client/qt/SupervisionController.h"
 #include "client/qt/TextRuns.h"
+#include "compliance/Supervision.h"
 
 using namespace verbatim;
 using namespace verbatim::apptest;
@@ -295,8 +300,25 @@ private slots:
         QVERIFY(ui.find("exportPathField")->property("visible").toBool());
         QCOMPARE(ui.find("exportFormat")->property("value").toString(), QStringLiteral("rsmf"));
         QVERIFY(ui.type("exportPathField", rsmf));
+        // Issue 21: no scope is chosen until the officer chooses one; the whole firm is
+        // confirmed in a dialog naming how much it produces.
+        QCOMPARE(ui.find("exportScope")->property("value").toString(), QString());
+        QVERIFY(!ui.find("exportButton")->property("enabled").toBool());
+        QVERIFY(ui.find("exportScope")->setProperty("currentIndex", 1));
+        QVERIFY(ui.find("exportButton")->property("enabled").toBool());
         QSignalSpy exported(cc, &qt::ComplianceController::exportFinished);
         QVERIFY(ui.click("exportButton"));
+        QVERIFY(
+            until([&] { return ui.find("exportWholeFirmDialog")->property("visible").toBool(); }));
+        QVERIFY(ui.deep("exportWholeFirmText")
+                    ->property("text")
+                    .toString()
+                    .contains(QString::number(cc->firmEvents())));
+        QVERIFY(cc->firmEvents() > 5);
+        QTest::qWait(200);
+        QCOMPARE(exported.count(), 0);
+        QVERIFY(!QFile::exists(rsmf));
+        QVERIFY(QMetaObject::invokeMethod(ui.find("exportWholeFirmDialog"), "accept"));
         QVERIFY(exported.wait(60000));
         QVERIFY2(exported.first().first().toBool(), qPrintable(cc->error()));
         QCOMPARE(cc->exportedFiles(), rsmf);
@@ -345,6 +367,194 @@ private slots:
         officer.session()->lock();
         QCOMPARE(officer.session()->screen(), QStringLiteral("unlock"));
         QVERIFY(until([&] { return !alive || !alive->unlocked(); }));
+    }
+
+    // Issue 21, scoped production: two matters, the first with a message before and one after
+    // a moment in time. The export bar's scope (one matter, from that moment to today, into a
+    // folder) writes exactly that matter's messages of the range, none of the other matter's,
+    // into a file named after the scope, and the access log holds the scope. No scope, a date
+    // that is not one and a range that ends before it starts are refused, writing nothing;
+    // "Whole firm" writes nothing until confirmed.
+    void exportBarProducesOneMatterInItsDateRange() {
+        e2e::Harness h;
+        QVERIFY(h.ok());
+        QTemporaryDir dir;
+        qt::AppController officer(dir.path() + "/officer");
+        QVERIFY(joinStaff(h, officer, "comply", proto::ROLE_COMPLIANCE, "Casey Compliance"));
+        {
+            // Where compliance journals its accesses: made by an administrator.
+            client::JoinOptions o;
+            o.displayName = "Ada Admin";
+            auto admin = client::Client::join((dir.path() + "/admin").toStdString(), kPass,
+                                              h.enrollLink("root", proto::ROLE_ADMIN), o);
+            QVERIFY2(admin, admin ? "" : admin.error().message.c_str());
+            (*admin)->start();
+            QVERIFY((*admin)->waitUntilSynced(20s));
+            QVERIFY((*admin)->createConversation(compliance::kReviewConversationTitle, false,
+                                                 {"comply"}));
+            (*admin)->stop();
+        }
+        QVERIFY(until([&] {
+            return bool(
+                officer.client()->resolveConversation(compliance::kReviewConversationTitle));
+        }));
+        qt::AppController lawyer(dir.path() + "/lawyer"), smith(dir.path() + "/smith");
+        QVERIFY(openMatter(h, lawyer, smith, "Estate of Smith"));
+        const QString smithConv = lawyer.chat()->currentConversation();
+        QVERIFY(!smithConv.isEmpty());
+        QVERIFY(lawyer.chat()->send("Smith before the range"));
+        QVERIFY(lawyer.client()->waitForOutbox(20s));
+        // The range starts at the next whole second, after the first message reached the relay.
+        const QDateTime start =
+            QDateTime::fromSecsSinceEpoch(QDateTime::currentSecsSinceEpoch() + 1, Qt::UTC);
+        const QString from = start.toString("yyyy-MM-ddTHH:mm:ssZ");
+        QTest::qWait(int(QDateTime::currentDateTimeUtc().msecsTo(start)) + 300);
+        QVERIFY(lawyer.chat()->send("Smith inside the range"));
+        auto invite = lawyer.client()->createInvite("Jones Litigation");
+        QVERIFY(invite);
+        qt::AppController jones(dir.path() + "/jones");
+        QVERIFY(jones.session()->join(QString::fromStdString(*invite), "Jenny Jones", kPass));
+        QVERIFY(jones.session()->acceptNotice());
+        QVERIFY(until([&] { return jones.chat()->conversations()->rowCount() == 1; }));
+        jones.chat()->openConversation(
+            cell(jones.chat()->conversations(), 0, qt::ConversationListModel::IdRole).toString());
+        QVERIFY(jones.chat()->send("Jones privileged advice"));
+        QVERIFY(jones.client()->waitForOutbox(20s));
+        QVERIFY(lawyer.client()->waitForOutbox(20s));
+        const QString to = QDateTime::currentDateTimeUtc().toString("yyyy-MM-dd");
+        const QString keyFile = writeKeyFile(dir.path(), h.journalKey());
+        QVERIFY(!keyFile.isEmpty());
+
+        Ui ui;
+        QVERIFY(ui.load(officer, 1280, 800, false));
+        QVERIFY(until([&] { return ui.find("supervisionController") != nullptr; }));
+        auto* cc = qobject_cast<qt::ComplianceController*>(ui.find("complianceController"));
+        auto* sv = qobject_cast<qt::SupervisionController*>(ui.find("supervisionController"));
+        QVERIFY(cc && sv);
+        QSignalSpy unlocked(cc, &qt::ComplianceController::unlockFinished);
+        cc->unlock(keyFile, kJournalPass);
+        QVERIFY(unlocked.wait(30000));
+        QVERIFY2(unlocked.first().first().toBool(), qPrintable(cc->error()));
+        QSignalSpy pulled(cc, &qt::ComplianceController::pullFinished);
+        cc->pull();
+        QVERIFY(pulled.wait(60000));
+        QVERIFY2(pulled.first().first().toBool(), qPrintable(cc->error()));
+        QVERIFY(until([&] { return !cc->busy(); }));
+
+        // The chooser offers both matters.
+        const QVariantList matters = cc->exportMatters();
+        int smithIndex = -1;
+        for (int i = 0; i < matters.size(); ++i)
+            if (matters[i].toMap().value("id").toString() == smithConv) smithIndex = i;
+        QVERIFY(smithIndex >= 0);
+        QCOMPARE(matters[smithIndex].toMap().value("title").toString(),
+                 QStringLiteral("Estate of Smith"));
+        QCOMPARE(matters.size(), 2);
+
+        QTemporaryDir out;
+        auto written = [&] { return QDir(out.path()).entryList(QDir::Files); };
+        QSignalSpy exported(cc, &qt::ComplianceController::exportFinished);
+        QVERIFY(ui.click("exportToggle"));
+        QVERIFY(ui.find("exportJsonlRadio")->setProperty("checked", true));
+        QCOMPARE(ui.find("exportFormat")->property("value").toString(), QStringLiteral("jsonl"));
+        QVERIFY(ui.type("exportPathField", out.path()));
+
+        // No scope: the button waits, and the controller refuses.
+        QVERIFY(!ui.find("exportButton")->property("enabled").toBool());
+        cc->exportTo("jsonl", out.path());
+        QVERIFY2(cc->error().contains("Choose the matter"), qPrintable(cc->error()));
+        cc->clearError();
+
+        // The matter and the range, from the bar.
+        QVERIFY(ui.find("exportScope")->setProperty("currentIndex", smithIndex + 2));
+        QCOMPARE(ui.find("exportScope")->property("value").toString(), smithConv);
+        // A range that ends before it starts, and a date that is not one: refused, nothing
+        // written, no export started.
+        QVERIFY(ui.type("exportFromField", "2031-02-01"));
+        QVERIFY(ui.type("exportToField", "2031-01-31"));
+        QVERIFY(ui.click("exportButton"));
+        QVERIFY2(cc->error().contains("starts after it ends"), qPrintable(cc->error()));
+        QVERIFY(ui.type("exportToField", "next week"));
+        QVERIFY(ui.click("exportButton"));
+        QVERIFY2(cc->error().contains("not a date"), qPrintable(cc->error()));
+        QVERIFY(!cc->error().contains("next week"));
+        QTest::qWait(200);
+        QCOMPARE(exported.count(), 0);
+        QCOMPARE(written(), QStringList());
+
+        QVERIFY(ui.type("exportFromField", from));
+        QVERIFY(ui.type("exportToField", to));
+        QVERIFY(ui.click("exportButton"));
+        QVERIFY(exported.wait(60000));
+        QVERIFY2(exported.takeFirst().first().toBool(), qPrintable(cc->error()));
+        // Named after the scope, in the folder given.
+        const QString expectedName = QStringLiteral("verbatim-Estate-of-Smith-from-%1-to-%2.jsonl")
+                                         .arg(QString(from).replace(':', '-'), to);
+        QCOMPARE(written(), QStringList{expectedName});
+        QCOMPARE(cc->exportedFiles(), QDir(out.path()).filePath(expectedName));
+        {
+            QFile f(cc->exportedFiles());
+            QVERIFY(f.open(QIODevice::ReadOnly));
+            QStringList bodies;
+            for (const QByteArray& line : f.readAll().split('\n')) {
+                if (line.isEmpty()) continue;
+                QJsonParseError pe;
+                const QJsonObject o = QJsonDocument::fromJson(line, &pe).object();
+                QVERIFY2(pe.error == QJsonParseError::NoError, line.constData());
+                QCOMPARE(o.value("conversation").toString(), smithConv);
+                QVERIFY2(QDateTime::fromString(o.value("timestamp").toString(), Qt::ISODate) >=
+                             start,
+                         line.constData());
+                bodies << o.value("body").toString();
+            }
+            QVERIFY2(bodies.contains("Smith inside the range"), qPrintable(bodies.join('|')));
+            QVERIFY2(!bodies.contains("Smith before the range"), qPrintable(bodies.join('|')));
+            QVERIFY(!bodies.join('|').contains("Jones"));
+        }
+        // The access log holds the export with its scope.
+        QVERIFY(until([&] {
+            for (int i = 0; i < sv->accessLog()->rowCount(); ++i) {
+                const QString row =
+                    cell(sv->accessLog(), i, qt::SupervisionAccessModel::ActionRole).toString() +
+                    "|" +
+                    cell(sv->accessLog(), i, qt::SupervisionAccessModel::DetailRole).toString();
+                if (row.startsWith("export|") && row.contains("matter=" + smithConv) &&
+                    row.contains("from=" + from) && row.contains("to=" + to))
+                    return true;
+            }
+            return false;
+        }));
+
+        // The whole firm: nothing until the dialog naming the count is accepted.
+        QVERIFY(ui.type("exportFromField", ""));
+        QVERIFY(ui.type("exportToField", ""));
+        QVERIFY(ui.find("exportScope")->setProperty("currentIndex", 1));
+        QVERIFY(ui.click("exportButton"));
+        QVERIFY(
+            until([&] { return ui.find("exportWholeFirmDialog")->property("visible").toBool(); }));
+        QVERIFY(ui.deep("exportWholeFirmText")
+                    ->property("text")
+                    .toString()
+                    .contains(QString::number(cc->firmEvents())));
+        QTest::qWait(200);
+        QCOMPARE(exported.count(), 0);
+        QCOMPARE(written().size(), 1);
+        QVERIFY(QMetaObject::invokeMethod(ui.find("exportWholeFirmDialog"), "accept"));
+        QVERIFY(exported.wait(60000));
+        QVERIFY2(exported.takeFirst().first().toBool(), qPrintable(cc->error()));
+        QCOMPARE(cc->exportedFiles(), QDir(out.path()).filePath("verbatim-whole-firm.jsonl"));
+        QFile firm(cc->exportedFiles());
+        QVERIFY(firm.open(QIODevice::ReadOnly));
+        const QByteArray all = firm.readAll();
+        QVERIFY(all.contains("Jones privileged advice") && all.contains("Smith before the range"));
+        QVERIFY(until([&] {
+            for (int i = 0; i < sv->accessLog()->rowCount(); ++i)
+                if (cell(sv->accessLog(), i, qt::SupervisionAccessModel::DetailRole)
+                        .toString()
+                        .contains("scope=whole-firm"))
+                    return true;
+            return false;
+        }));
     }
 };
 
