@@ -311,7 +311,14 @@ void RelayService::onCreateConversation(const DeviceId& from, proto::Request& re
     if (!req.is_matter() && (!req.matter_number().empty() || !req.client_name().empty()))
         return done(errorResponse(proto::STATUS_BAD_REQUEST,
                                   "only a matter has a matter number and a client name"));
-    return run([this, from, req](Database& db, proto::Response& out) -> Result<Completion> {
+    // Refusals at walls are rate-limited per device (issue 22, B3): checked before anything.
+    const std::string refusedKey = "wall-refused:" + from.user + "/" + std::to_string(from.device);
+    if (auto wait = m_limiter.peek(refusedKey, m_config.limits.wallRefused, monotonicMs()))
+        return done(errorResponse(proto::STATUS_RATE_LIMITED,
+                                  "too many requests refused by ethical walls; try again later",
+                                  wait));
+    return run([this, from, req, refusedKey](Database& db,
+                                             proto::Response& out) -> Result<Completion> {
         std::set<std::string> members(req.members().begin(), req.members().end());
         members.insert(from.user);
         for (const auto& u : members) {
@@ -324,6 +331,7 @@ void RelayService::onCreateConversation(const DeviceId& from, proto::Request& re
         VERBATIM_TRY_LET(walled, refuseAtWalls(db, {}, members, "create-conversation", actor,
                                                {{"matter", req.is_matter() ? "true" : "false"}}));
         if (!walled->empty()) {
+            (void)m_limiter.take(refusedKey, m_config.limits.wallRefused, monotonicMs());
             out.set_status(kStatusEthicalWall);
             out.set_error(*walled);
             return Completion();

@@ -147,7 +147,8 @@ void RelayService::registerDevice(
     // Set by the job when the token is unknown: 1, or 2 when its lookup id is a real token's.
     auto guessed = std::make_shared<int>(0);
     m_storage->post(
-        [this, request, result, keys, done, guessed](Database& db) -> Result<Completion> {
+        [this, request, result, keys, done, guessed,
+         addressKey](Database& db) -> Result<Completion> {
             VERBATIM_TRY_LET(st,
                              db.prepare("SELECT kind, user, role, conversation, inviter, "
                                         "expires_ms, used_ms, revoked_ms, "
@@ -194,8 +195,10 @@ void RelayService::registerDevice(
                     walled,
                     refuseAtWalls(db, conversation, *members, "redeem-invite", kTokenActor,
                                   {{"invite", lookupOf(request->token())}, {"inviter", inviter}}));
+                // Counted like a wrong token: a 451 must not be a free probe of the wall.
                 if (!walled->empty())
-                    return Completion([done, text = *walled] {
+                    return Completion([this, done, addressKey, text = *walled] {
+                        (void)m_limiter.take(addressKey, m_config.limits.redeem, monotonicMs());
                         done(fail(ErrorCode::InvalidArgument, text, int(kStatusEthicalWall)), 0);
                     });
             }

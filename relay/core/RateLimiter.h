@@ -46,6 +46,10 @@ struct RateLimits {
     /// its keys run low, at most once a minute, and rotates its signed pre-key weekly). Each key
     /// costs the relay a curve check, so uploads in a loop are refused (429) before any is made.
     BucketSpec preKeyUpload{10, 10.0 / 3600};
+    /// Requests an ethical wall refused (CreateConversation, CreateInvite), per device: 10, then
+    /// 10 a minute. Over it such requests get 429 before any wall is checked, so refusals can
+    /// neither map who stands behind a wall quickly nor grow the journal without bound.
+    BucketSpec wallRefused{10, 10.0 / 60};
 };
 
 /// Token buckets kept where every node of the relay sees them (issue 20: the PostgreSQL store),

@@ -219,6 +219,8 @@ Result<std::string> RelayService::refuseAtWalls(Database& db, const std::string&
     // wall's own entry (`wall-added`), not repeated here, and no message content is involved.
     AuditFields fields{{"wall", *wall}, {"request", std::string(request)}};
     if (!conversation.empty()) fields.emplace_back("conversation", conversation);
+    // Who was asked for: compliance sees who probed whom (ids only).
+    fields.emplace_back("members", joined(std::vector<std::string>(users.begin(), users.end())));
     fields.insert(fields.end(), extra.begin(), extra.end());
     VERBATIM_TRY(recordAdminAction(db, actor, "wall-refused", conversation, *wall, fields));
     // The refused party learns the wall's name and nothing of who stands behind it.

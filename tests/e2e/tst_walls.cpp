@@ -436,6 +436,48 @@ private slots:
         QCOMPARE(statusOf(fine), 0);
     }
 
+    // Review findings B3/B4: refusals are no free oracle. A device probing who stands behind a
+    // wall gets 429 after 10 refused CreateConversations (nothing more journaled), and 451
+    // redemptions count against the address's redeem allowance like wrong tokens.
+    void refusalsAtWallsAreRateLimited() {
+        e2e::Harness h;
+        QVERIFY(h.ok());
+        auto alice = h.enrollStaff("alice", proto::ROLE_LAWYER);
+        auto bob = h.enrollStaff("bob", proto::ROLE_LAWYER);
+        QVERIFY(alice && bob);
+        QVERIFY(alice->connect(h.endpoint()));
+        auto made = alice->connection->call(createConversation("Estate", true, {"bob"}));
+        QCOMPARE(statusOf(made), 0);
+        const std::string conv = made->conversation().id();
+        auto early = alice->connection->call(createInvite(conv));
+        QCOMPARE(statusOf(early), 0);
+        const std::string token = e2e::linkToken(early->invite().link());
+        QVERIFY(h.service().addWall(wall("Probe screen", {"alice"}, {"bob"}), "admin-cli"));
+        const auto head = h.service().journalHead().first;
+        for (int i = 0; i < 10; ++i)
+            QCOMPARE(statusOf(alice->connection->call(createConversation("Lunch", false, {"bob"}))),
+                     kWall);
+        QCOMPARE(h.service().journalHead().first, head + 10);
+        auto limited = alice->connection->call(createConversation("Lunch", false, {"bob"}));
+        QCOMPARE(statusOf(limited), int(proto::STATUS_RATE_LIMITED));
+        QVERIFY(limited->retry_after_ms() > 0);
+        QCOMPARE(h.service().journalHead().first, head + 10); // the 429 journals nothing
+
+        auto ctx = *signal::SignalContext::create();
+        int refused = 0;
+        for (int i = 0; i < 11; ++i) {
+            auto reg = e2e::Device::create(ctx);
+            auto r = client::RelayConnection::registerDevice(h.endpoint(),
+                                                             reg->registration(token, "Dora"));
+            QVERIFY(!r);
+            if (r.error().detail == kWall)
+                ++refused;
+            else
+                QVERIFY2(r.error().detail == 429, r.error().message.c_str());
+        }
+        QCOMPARE(refused, 10);
+    }
+
     // Bad input gets a clear error and changes nothing (no wall stored, nothing journaled).
     void badWallInputChangesNothing() {
         e2e::Harness h;
