@@ -187,6 +187,7 @@ ApplicationWindow {
         objectName: "settingsDialog"
         session: window.app.session
         deviceLinking: window.app.deviceLinking
+        notifier: window.app.chat.notifier
     }
     InvitesDialog { id: invites; appController: window.app }
     NewMatterDialog { id: newConversation; appController: window.app }

@@ -53,6 +53,14 @@ Dialog {
             elide: Text.ElideRight
             text: qsTr("Matter number: %1").arg(chat.currentMatterNumber)
         }
+        Switch {
+            objectName: "muteSwitch"
+            text: qsTr("Mute notifications")
+            Accessible.name: qsTr("Mute notifications of this conversation")
+            // muteRevision makes the binding read isMuted() again after a change.
+            checked: chat.notifier.muteRevision >= 0 && chat.notifier.isMuted(chat.currentConversation)
+            onToggled: chat.notifier.setMuted(chat.currentConversation, checked)
+        }
         Label { textFormat: Text.PlainText; text: qsTr("Participants"); font.bold: true }
         Repeater {
             model: chat.participants

@@ -12,6 +12,8 @@ Dialog {
     required property SessionController session
     /// This user's devices, and linking another one.
     required property DeviceLinkController deviceLinking
+    /// Desktop notifications' settings (null: the section is hidden).
+    property Notifier notifier: null
     title: qsTr("Settings")
     header: PlainDialogHeader { dialog: dialog }
     modal: true
@@ -48,6 +50,40 @@ Dialog {
                 text: qsTr("Link a new device")
                 Accessible.name: qsTr("Link a new device to your account")
                 onClicked: linkDevice.open()
+            }
+            Label { visible: dialog.notifier !== null; textFormat: Text.PlainText; text: qsTr("Notifications"); font.bold: true }
+            Switch {
+                objectName: "notificationsEnabled"
+                visible: dialog.notifier !== null
+                text: qsTr("Desktop notifications")
+                checked: dialog.notifier ? dialog.notifier.enabled : false
+                onToggled: dialog.notifier.enabled = checked
+            }
+            Switch {
+                objectName: "notificationsShowText"
+                visible: dialog.notifier !== null
+                enabled: dialog.notifier ? dialog.notifier.enabled : false
+                text: qsTr("Show message text in notifications")
+                checked: dialog.notifier ? dialog.notifier.showText : false
+                onToggled: dialog.notifier.showText = checked
+            }
+            Label {
+                visible: dialog.notifier !== null
+                Layout.fillWidth: true
+                textFormat: Text.PlainText
+                wrapMode: Text.WordWrap
+                font.pixelSize: 12
+                opacity: 0.7
+                text: qsTr("Off: a notification only says \u201cNew message in\u201d and the matter, so a locked screen never shows what a client wrote.")
+            }
+            Label {
+                objectName: "notificationsStatus"
+                visible: dialog.notifier !== null && dialog.notifier.status !== ""
+                Layout.fillWidth: true
+                textFormat: Text.PlainText
+                wrapMode: Text.WordWrap
+                font.pixelSize: 12
+                text: dialog.notifier ? dialog.notifier.status : ""
             }
             Label { textFormat: Text.PlainText; text: qsTr("Change passphrase"); font.bold: true }
             TextField {

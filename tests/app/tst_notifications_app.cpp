@@ -10,6 +10,7 @@
 #include <QDBusMetaType>
 #include <QGuiApplication>
 #include <QQuickStyle>
+#include <QQuickWindow>
 #include <QTemporaryDir>
 #include <QWindow>
 #include <QtTest>
@@ -287,13 +288,24 @@ private slots:
     /// TESTPLAN issue 23: a message in the open conversation of the active window is read at
     /// once and Carol sees her message read; no notification.
     void openConversationInActiveWindowIsReadWithReceipt() {
-        QWindow window;
-        window.resize(200, 200);
-        window.show();
-        window.requestActivate();
-        QVERIFY(QTest::qWaitForWindowActive(&window));
+        Ui ui;
+        QVERIFY(ui.load(*m_alice, 900, 700));
+        ui.window->requestActivate();
+        QVERIFY(QTest::qWaitForWindowActive(ui.window));
         QVERIFY(until([] { return QGuiApplication::applicationState() == Qt::ApplicationActive; }));
         m_alice->chat()->openConversation(m_conv);
+        // The screens' switches drive the same settings.
+        auto* n = m_alice->chat()->notifier();
+        QObject* showText = ui.deep("notificationsShowText");
+        QObject* mute = ui.deep("muteSwitch");
+        QVERIFY(showText && mute);
+        QCOMPARE(showText->property("checked").toBool(), false);
+        QCOMPARE(mute->property("checked").toBool(), false);
+        mute->setProperty("checked", true);
+        QVERIFY(QMetaObject::invokeMethod(mute, "toggled"));
+        QVERIFY(n->isMuted(m_conv));
+        n->setMuted(m_conv, false);
+        QVERIFY(until([&] { return !mute->property("checked").toBool(); }, 2000));
         QCOMPARE(aliceUnread(), 0);
         const int before = int(m_fake.calls.size());
         QVERIFY(carolSends(QStringLiteral("are you there?")));
