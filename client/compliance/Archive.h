@@ -120,6 +120,14 @@ struct PullStats {
     /// archive held above its restored sequence as superseded, from this sequence on.
     std::uint64_t supersededFrom = 0;
     std::uint64_t superseded = 0; ///< how many
+    /// Not empty: the relay announced a restore (hex epoch) that is consistent with this archive
+    /// but that the compliance officer has not accepted (RelayRestore::accepted): nothing was
+    /// pulled or moved, verify reports `restore-pending` until it is accepted (J-RESTORE-3).
+    std::string pendingEpoch;
+    std::uint64_t pendingRestoredSequence = 0; ///< where the relay says its backup ended
+    /// What following it would supersede: every entry above the restored sequence (`messageId`
+    /// empty for entries that are not messages), with no content.
+    std::vector<SupersededEntry> pendingSuperseded;
 };
 
 /// Page source: the serialized proto::JournalPage after `afterSequence`.

@@ -168,6 +168,13 @@ Result<PullStats> Archive::pull(const PageSource& pages, const BlobSource& blobs
             VERBATIM_TRY_LET(followed, m->followRestore(restore, *rewritten, stats, why, workers));
             if (*followed) *rewritten = 0;
         }
+        // An announced restore the officer has not accepted: the archive stays as it is (J-RESTORE-3).
+        if (*rewritten && !stats.pendingEpoch.empty()) {
+            stats.headSequence = m->state.headSeq;
+            stats.seconds =
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+            return stats;
+        }
         if (*rewritten) {
             detail += " (not a restore: " + why + ")";
             VERBATIM_TRY(m->addProblem(*rewritten, "history-rewritten", detail, "pull"));

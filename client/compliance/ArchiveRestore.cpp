@@ -116,6 +116,42 @@ Result<bool> Archive::Impl::followRestore(const RelayRestore& restore, std::uint
               "at seq " + std::to_string(rewrittenAt) + ", at or before that";
         return false;
     }
+    // Following a restore is the compliance officer's decision, never the relay's (J-RESTORE-3):
+    // the epoch is signed by nothing its operator cannot forge, so until the officer accepts this
+    // very epoch the archive stays as it is, and says what following would supersede.
+    if (restore.accepted != restore.epoch) {
+        stats.pendingEpoch = toHex(epoch);
+        stats.pendingRestoredSequence = restored;
+        VERBATIM_TRY_LET(
+            q, db->prepare("SELECT e.seq, e.server_time_ms, r.message_id, r.conversation, "
+                           "r.user, r.device, r.type FROM entries e LEFT JOIN records r ON "
+                           "r.seq = e.seq WHERE e.seq > ? ORDER BY e.seq"));
+        q->bind(1, std::int64_t(restored));
+        while (true) {
+            VERBATIM_TRY_LET(row, q->step());
+            if (!*row) break;
+            SupersededEntry e;
+            e.sequence = std::uint64_t(q->columnInt(0));
+            e.epoch = stats.pendingEpoch;
+            e.restoredSequence = restored;
+            e.serverTimeMs = std::uint64_t(q->columnInt(1));
+            Bytes id = q->columnBlob(2);
+            if (!id.empty()) e.messageId = toHex(id);
+            e.conversation = q->columnText(3);
+            e.user = q->columnText(4);
+            e.device = std::uint32_t(q->columnInt(5));
+            e.type = int(q->columnInt(6));
+            stats.pendingSuperseded.push_back(std::move(e));
+        }
+        const std::string pending = stats.pendingEpoch + " " + std::to_string(restored) + " " +
+                                    std::to_string(stats.pendingSuperseded.size());
+        VERBATIM_TRY_LET(st, db->prepare("INSERT OR REPLACE INTO meta (k, v) VALUES "
+                                         "('restore_pending', ?)"));
+        st->bind(1, view(pending));
+        VERBATIM_TRY(st->run());
+        why = "its restore epoch " + shortHex(epoch) + "... is not accepted";
+        return false;
+    }
     // The checks' state as it was after the restored sequence (read before anything changes).
     VERBATIM_TRY_LET(rebuilt, replayState(restored, workers));
 
@@ -164,10 +200,13 @@ Result<bool> Archive::Impl::followRestore(const RelayRestore& restore, std::uint
     }
     // A recorded problem is never deleted (A1): a relay that served a rewrite, was caught, and
     // then announced a restore to before it would otherwise wipe the record of the rewrite. The
-    // problems above the restored sequence move aside with the epoch; verify reports them.
-    VERBATIM_TRY(run("INSERT OR IGNORE INTO superseded_problems (epoch, seq, fault, detail, "
-                     "origin) SELECT ?1, seq, fault, detail, origin FROM problems WHERE seq > ?2",
-                     true));
+    // problems above the restored sequence move aside with the epoch; verify reports them. Only
+    // the restore-pending verdict goes: this is the acceptance it was waiting for.
+    VERBATIM_TRY(
+        run("INSERT OR IGNORE INTO superseded_problems (epoch, seq, fault, detail, "
+            "origin) SELECT ?1, seq, fault, detail, origin FROM problems WHERE seq > ?2 AND "
+            "fault != 'restore-pending'",
+            true));
     // Moved aside whole: the raw rows and the checkpoints that signed them (verify rechecks
     // them), the opened records (listing), the checked attachments.
     VERBATIM_TRY(run("INSERT INTO superseded_entries (epoch, seq, entry, chain_hash, "
@@ -249,6 +288,7 @@ Result<bool> Archive::Impl::followRestore(const RelayRestore& restore, std::uint
           "UPDATE sv_progress SET evaluated_seq = ?1 WHERE evaluated_seq > ?1"})
         VERBATIM_TRY(run(sql, false));
     VERBATIM_TRY(db->exec("DELETE FROM device_state"));
+    VERBATIM_TRY(db->exec("DELETE FROM meta WHERE k = 'restore_pending'"));
     state = std::move(*rebuilt);
     VERBATIM_TRY(storeDevices(snapshot(state)));
     VERBATIM_TRY(saveHead(*db, state.headSeq, state.head));
@@ -277,6 +317,27 @@ Result<void> Archive::Impl::verifySuperseded(VerifyReport& report, std::vector<P
             if (!*row) break;
             restores.push_back({q->columnBlob(0), std::uint64_t(q->columnInt(1)),
                                 std::uint64_t(q->columnInt(2)), std::uint64_t(q->columnInt(3))});
+        }
+    }
+    // An announced restore not accepted yet is a fault until the officer decides (J-RESTORE-3).
+    {
+        VERBATIM_TRY_LET(q, db->prepare("SELECT v FROM meta WHERE k = 'restore_pending'"));
+        VERBATIM_TRY_LET(row, q->step());
+        if (*row) {
+            const std::string v = str(q->columnBlob(0));
+            std::string epochHex, seqText, countText;
+            const auto a = v.find(' '), b = v.find(' ', a == std::string::npos ? a : a + 1);
+            epochHex = v.substr(0, a);
+            if (a != std::string::npos) seqText = v.substr(a + 1, b - a - 1);
+            if (b != std::string::npos) countText = v.substr(b + 1);
+            const std::uint64_t seq = std::strtoull(seqText.c_str(), nullptr, 10);
+            found.push_back({seq + 1, "restore-pending",
+                             "the relay announced restore epoch " + epochHex +
+                                 " from a backup that ended at seq " + seqText +
+                                 "; following it would supersede the " + countText +
+                                 " entries this archive holds above it. Nothing was pulled "
+                                 "since: accept it with verbatim-journal pull --accept-restore " +
+                                 epochHex + ", or treat the relay as compromised"});
         }
     }
     std::uint64_t previousApplied = 0;

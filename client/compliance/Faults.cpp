@@ -67,6 +67,11 @@ constexpr FaultInfo kFaults[] = {
     {"superseded-altered", "an entry kept from before a relay restore (superseded) no longer "
                            "matches what was pulled: its chain or the relay's signed checkpoints "
                            "disagree, or some were removed from the archive"},
+    {"restore-pending", "the relay announced a restore from a backup that the compliance officer "
+                        "has not accepted: nothing is pulled until it is accepted "
+                        "(pull --accept-restore EPOCH)"},
+    {"resend-differs", "after a relay restore, a message came again under the id of a superseded "
+                       "one with other content: both versions are kept"},
 };
 
 } // namespace

@@ -760,7 +760,33 @@ private slots:
         QCOMPARE(lie->superseded, std::uint64_t(0));
         QVERIFY(has(*c->problems(), 7, "history-rewritten"));
 
-        // Announced and consistent: followed.
+        // Announced and consistent, but not accepted by the officer (J-RESTORE-3): nothing is
+        // pulled or moved, the pull names what would be superseded, verify reports it pending.
+        auto pending = a->pull(servePages(page), {}, {}, 0, restore);
+        QVERIFY2(pending, pending ? "" : pending.error().message.c_str());
+        QCOMPARE(pending->pendingEpoch, toHex(view(restore.epoch)));
+        QCOMPARE(pending->pendingRestoredSequence, kBackup);
+        QCOMPARE(pending->pendingSuperseded.size(), std::size_t(4));
+        QCOMPARE(pending->pendingSuperseded[1].messageId, toHex(view(sent[5].message_id())));
+        QCOMPARE(pending->pendingSuperseded[1].user, std::string("alice"));
+        QCOMPARE(pending->entries, std::uint64_t(0));
+        QCOMPARE(pending->superseded, std::uint64_t(0));
+        QCOMPARE(pending->rewrittenAt, std::uint64_t(0));
+        QVERIFY(a->superseded()->empty());
+        auto waiting = a->verify();
+        QVERIFY(waiting && !waiting->ok());
+        QVERIFY2(has(waiting->problems, kBackup + 1, "restore-pending"), waiting->text().c_str());
+        QCOMPARE(waiting->entries, std::uint64_t(10));
+        // Another epoch accepted is not this one.
+        compliance::RelayRestore other = restore;
+        other.accepted = str(crypto::randomBytes(16));
+        auto stillPending = a->pull(servePages(page), {}, {}, 0, other);
+        QVERIFY(stillPending && !stillPending->pendingEpoch.empty() &&
+                stillPending->superseded == 0);
+
+        // Announced, consistent and accepted: followed.
+        restore.accepted = restore.epoch;
+        restore.acceptedBy = "olga/1";
         auto r = a->pull(servePages(page), {}, {}, 0, restore);
         QVERIFY2(r, r ? "" : r.error().message.c_str());
         QCOMPARE(r->rewrittenAt, std::uint64_t(0));
