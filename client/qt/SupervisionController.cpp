@@ -257,6 +257,22 @@ void SupervisionController::reload() {
     });
 }
 
+std::function<void()> SupervisionController::finished(QPointer<SupervisionController> self, bool ok,
+                                                      QString text, std::shared_ptr<Rows> rows) {
+    return [self, ok, text = std::move(text), rows = std::move(rows)] {
+        if (!self) return;
+        if (rows) self->apply(std::move(*rows));
+        if (ok)
+            self->setStatus(text);
+        else {
+            self->setStatus({});
+            self->setError(text);
+        }
+        self->end();
+        emit self->actionFinished(ok);
+    };
+}
+
 void SupervisionController::journalAction(
     const QString& what, std::string body, std::function<bool(compliance::Supervision&)> landed,
     std::function<Result<void>(compliance::Supervision&)> precheck) {
@@ -276,18 +292,7 @@ void SupervisionController::journalAction(
                           landed = std::move(landed), precheck = std::move(precheck),
                           cancel](Worker& w) -> std::function<void()> {
         auto finish = [self](bool ok, QString text, std::shared_ptr<Rows> rows) {
-            return [self, ok, text, rows] {
-                if (!self) return;
-                if (rows) self->apply(std::move(*rows));
-                if (ok)
-                    self->setStatus(text);
-                else {
-                    self->setStatus({});
-                    self->setError(text);
-                }
-                self->end();
-                emit self->actionFinished(ok);
-            };
+            return finished(self, ok, std::move(text), std::move(rows));
         };
         if (!w.archive) return finish(false, tr("The archive is closed."), nullptr);
         if (precheck) {
@@ -392,18 +397,7 @@ void SupervisionController::disablePolicy(const QString& name) {
     m_compliance->submit([self, c, me, filter, what, policyName,
                           cancel](Worker& w) -> std::function<void()> {
         auto finish = [self](bool ok, QString text, std::shared_ptr<Rows> rows) {
-            return [self, ok, text, rows] {
-                if (!self) return;
-                if (rows) self->apply(std::move(*rows));
-                if (ok)
-                    self->setStatus(text);
-                else {
-                    self->setStatus({});
-                    self->setError(text);
-                }
-                self->end();
-                emit self->actionFinished(ok);
-            };
+            return finished(self, ok, std::move(text), std::move(rows));
         };
         if (!w.archive) return finish(false, tr("The archive is closed."), nullptr);
         std::string body;

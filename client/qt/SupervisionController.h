@@ -22,6 +22,7 @@
 #include <QtQml/qqmlregistration.h>
 
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "client/qt/ComplianceController.h"
@@ -142,6 +143,10 @@ private:
                        std::function<bool(compliance::Supervision&)> landed,
                        std::function<Result<void>(compliance::Supervision&)> precheck = {});
     client::Client* officerClient();
+    /// What a review action ends with on the GUI thread: the new rows shown, the outcome in the
+    /// status or the error line, actionFinished emitted (nothing when the controller is gone).
+    static std::function<void()> finished(QPointer<SupervisionController> self, bool ok,
+                                          QString text, std::shared_ptr<Rows> rows);
     void apply(Rows&& rows);
     void setError(const QString& text);
     void setStatus(const QString& text);
