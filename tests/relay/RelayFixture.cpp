@@ -406,23 +406,31 @@ TestDevice* RelayFixture::find(const std::string& user, std::uint32_t device) co
 
 // ---- requests ---------------------------------------------------------------------------------
 
-proto::Response RelayFixture::call(const DeviceId& from, proto::Request request) {
+proto::Response callService(RelayService& service, const DeviceId& from, proto::Request request,
+                            bool* timedOut) {
     auto promise = std::make_shared<std::promise<proto::Response>>();
     auto answered = std::make_shared<std::atomic<int>>(0);
     auto future = promise->get_future();
-    m_service->handle(from, std::move(request), [promise, answered](proto::Response r) {
+    service.handle(from, std::move(request), [promise, answered](proto::Response r) {
         // handle() promises one answer; a second one would be a relay bug, and a second
         // set_value would throw on the storage thread, so it is only counted.
         if (answered->fetch_add(1) == 0) promise->set_value(std::move(r));
     });
     if (future.wait_for(kTimeout) != std::future_status::ready) {
-        m_timedOut = true;
+        if (timedOut) *timedOut = true;
         proto::Response r;
         r.set_status(proto::STATUS_INTERNAL);
         r.set_error("test: timed out waiting for the relay");
         return r;
     }
     return future.get();
+}
+
+proto::Response RelayFixture::call(const DeviceId& from, proto::Request request) {
+    bool timedOut = false;
+    auto answer = callService(*m_service, from, std::move(request), &timedOut);
+    if (timedOut) m_timedOut = true;
+    return answer;
 }
 
 Result<std::string> RelayFixture::createConversation(TestDevice& creator, const std::string& title,

@@ -41,6 +41,12 @@ namespace verbatim::relay {
 /// Upper bound for every wait on the relay (a callback, a push, a close).
 inline constexpr std::chrono::milliseconds kTimeout{10000};
 
+/// `service.handle()` waited for (kTimeout): a relay node of the test's own, beside a fixture's.
+/// On timeout the answer is STATUS_INTERNAL with error "test: timed out waiting for the relay"
+/// and `*timedOut` (when given) turns true.
+proto::Response callService(RelayService& service, const DeviceId& from, proto::Request request,
+                            bool* timedOut = nullptr);
+
 /// A PushSink that records what the relay pushes. push() and close() run on the storage thread;
 /// the accessors on the test thread. Thread-safe.
 class FakeSink final : public PushSink {

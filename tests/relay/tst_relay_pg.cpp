@@ -52,21 +52,9 @@ struct Run {
     QByteArray out, err;
 };
 
-/// handle() on `service`, waited for.
+/// handle() on `service`, waited for (RelayFixture.h).
 proto::Response callOn(RelayService& service, const DeviceId& from, proto::Request request) {
-    auto promise = std::make_shared<std::promise<proto::Response>>();
-    auto answered = std::make_shared<std::atomic<int>>(0);
-    auto future = promise->get_future();
-    service.handle(from, std::move(request), [promise, answered](proto::Response r) {
-        if (answered->fetch_add(1) == 0) promise->set_value(std::move(r));
-    });
-    if (future.wait_for(kTimeout) != std::future_status::ready) {
-        proto::Response r;
-        r.set_status(proto::STATUS_INTERNAL);
-        r.set_error("test: timed out waiting for the relay");
-        return r;
-    }
-    return future.get();
+    return callService(service, from, std::move(request));
 }
 
 /// Every journal row of the store at `url` rebuilt as one chain: "" when each row's sequence and

@@ -24,21 +24,9 @@ std::string errorText(const Error& e) {
     QVERIFY2(bool(var##Result_), var##Result_ ? "" : errorText(var##Result_.error()).c_str());     \
     auto var = std::move(*var##Result_)
 
-/// handle() on a second node, waited for (kTimeout).
+/// handle() on `service`, waited for (RelayFixture.h).
 proto::Response callOn(RelayService& service, const DeviceId& from, proto::Request request) {
-    auto promise = std::make_shared<std::promise<proto::Response>>();
-    auto answered = std::make_shared<std::atomic<int>>(0);
-    auto future = promise->get_future();
-    service.handle(from, std::move(request), [promise, answered](proto::Response r) {
-        if (answered->fetch_add(1) == 0) promise->set_value(std::move(r));
-    });
-    if (future.wait_for(kTimeout) != std::future_status::ready) {
-        proto::Response r;
-        r.set_status(proto::STATUS_INTERNAL);
-        r.set_error("test: timed out waiting for the second node");
-        return r;
-    }
-    return future.get();
+    return callService(service, from, std::move(request));
 }
 
 } // namespace
