@@ -125,9 +125,14 @@ bool Client::Impl::refreshManifest() {
         log::write(log::Level::Error, "client.manifest_refused", {{"relay", acct.relay}});
         return true;
     }
-    // Never roll back: not below the newest manifest this device ever adopted, whether or not
-    // the one it holds now verifies (a relay could first serve a broken one).
-    std::uint64_t floor = manifestOk ? manifest.issuedMs : 0;
+    // Never roll back: not below the newest manifest this device ever adopted (the floor is
+    // written at join and at each adoption) nor below the one it holds, whether or not that one
+    // verifies now: a breached node could first serve a broken manifest to clear manifestOk and
+    // then an older, root-signed one with its own addresses and pins (issue 20).
+    std::uint64_t floor = manifest.issuedMs;
+    if (stored && *stored)
+        if (auto held = journal::FirmManifest::parse(view(**stored)))
+            floor = std::max<std::uint64_t>(floor, held->issuedMs);
     if (auto seen = accounts->get("manifest_floor_ms"); seen && *seen)
         floor = std::max<std::uint64_t>(floor, std::stoull(**seen));
     if (m->issuedMs < floor) {

@@ -258,6 +258,8 @@ Result<std::unique_ptr<Client>> Client::join(const std::string& dir, std::string
     if (w) w = put("firm", link->firm);
     if (w) w = put("secret", str(secret));
     if (w) w = put("manifest", registered->firm_manifest());
+    // The rollback floor starts at the manifest accepted here (issue 20).
+    if (w) w = put("manifest_floor_ms", std::to_string(manifest->issuedMs));
     if (w) w = put("next_prekey", std::to_string(1 + kPreKeyBatch));
     if (w) w = put("signed_prekey", "1");
     if (w && registered->role() == proto::ROLE_CLIENT) w = put("notice_required", "1");

@@ -512,6 +512,46 @@ private slots:
         QCOMPARE(rogue.accepted(), 0);
         ann->stop();
     }
+
+    // C-LINK-2 (issue 20, 2b): a breached node first serves a broken manifest (the device stops
+    // trusting the one it holds for the session), then an older one the firm root did sign, with
+    // other addresses and an older journal key. The device joined with the newer one and never
+    // adopted another: the floor set at join still refuses the older one, so the addresses it
+    // contacts stay the firm's current ones.
+    void anOlderManifestAfterABrokenOneIsRefused() {
+        e2e::Harness h;
+        QVERIFY(h.ok());
+        const Bytes older = h.signedManifestBytes();
+        h.rotateJournalKey();
+        const Bytes newer = h.signedManifestBytes();
+        const std::string newerText(newer.begin(), newer.end());
+        QVERIFY(h.restart());
+        auto alice = joinParty(h.enrollLink("alice", proto::ROLE_LAWYER), "Alice");
+        QVERIFY(alice);
+        QVERIFY(alice->firmManifest() && *alice->firmManifest() == newerText);
+        Bytes broken = newer;
+        broken.back() ^= 0x01; // the signature no longer verifies
+        h.serveManifestBytes(broken);
+        QVERIFY(h.restart());
+        alice->start();
+        QVERIFY(alice->waitUntilSynced(20s));
+        QTest::qWait(500); // the manifest is fetched after the queue drained
+        alice->stop();
+        h.serveManifestBytes(older);
+        QVERIFY(h.restart());
+        alice->start();
+        QVERIFY(alice->waitUntilSynced(20s));
+        QTest::qWait(500);
+        alice->stop();
+        // The profile still holds the newer manifest (this session trusts none after the broken
+        // one; reopening verifies the stored one again).
+        alice.p->c.reset();
+        auto reopened = client::Client::open(alice.p->profile(), kPass);
+        QVERIFY(reopened);
+        auto held = (*reopened)->firmManifest();
+        QVERIFY2(held, held ? "" : held.error().message.c_str());
+        QVERIFY2(*held == newerText, "the older manifest was adopted");
+    }
 };
 
 QTEST_GUILESS_MAIN(TestFailover)
