@@ -194,7 +194,7 @@ private slots:
         m_h.reset();
     }
 
-    /// TESTPLAN issue 23 notifications: the default hides the text.
+    /// Issue 23: a background message notifies with the title only; the default hides the text.
     void backgroundMessageNotifiesWithTitleOnlyByDefault() {
         auto* n = m_alice->chat()->notifier();
         QCOMPARE(n->showText(), false);
@@ -285,7 +285,7 @@ private slots:
         QVERIFY(until([&] { return m_alice->chat()->currentConversation() == m_conv; }, 5000));
     }
 
-    /// TESTPLAN issue 23: a message in the open conversation of the active window is read at
+    /// Issue 23: a message in the open conversation of the active window is read at
     /// once and Carol sees her message read; no notification.
     void openConversationInActiveWindowIsReadWithReceipt() {
         Ui ui;
