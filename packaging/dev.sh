@@ -25,9 +25,11 @@ DEB_PACKAGES=(
   python3-cryptography-vectors python3-jsonschema zlib1g-dev zip libjemalloc-dev libmagic-dev
   clang libclang-rt-14-dev llvm clang-format
   postgresql libpq-dev
-  chromium
+  chromium dbus-daemon
 )
 # chromium: tests/e2e/tst_invite_page loads the relay's invite page (/i/) in headless chromium.
+# dbus-daemon: tests/app/tst_notifications_app starts a private session bus for its fake
+# freedesktop notification server.
 # postgresql and libpq-dev: the relay's PostgreSQL store and the throwaway clusters its tests
 # start (initdb, pg_ctl from /usr/lib/postgresql/15/bin; no system service is used).
 # clang and libclang-rt-14-dev (libclang_rt.fuzzer, ASan, UBSan) build the fuzz targets;
