@@ -26,23 +26,23 @@ Flow {
         // "" until chosen (no default scope), "*" for the whole firm, else a matter's id.
         readonly property string value: currentIndex >= 0 && model[currentIndex] ? model[currentIndex].id : ""
         readonly property bool wholeFirm: value === "*"
-        width: exportBar.wide ? 260 : exportBar.pageWidth - 16
+        width: exportBar.wide ? 240 : exportBar.pageWidth - 16
         textRole: "title"
         model: [{ id: "", title: qsTr("Choose a matter\u2026") },
-                { id: "*", title: qsTr("Whole firm (every conversation)") }].concat(compliance.exportMatters)
+                { id: "*", title: qsTr("Whole firm") }].concat(compliance.exportMatters)
         Accessible.name: qsTr("Matter to export")
     }
     TextField {
         id: fromField
         objectName: "exportFromField"
-        width: 130
+        width: 170
         placeholderText: qsTr("From YYYY-MM-DD")
         Accessible.name: qsTr("Export from date (empty: from the start)")
     }
     TextField {
         id: toField
         objectName: "exportToField"
-        width: 130
+        width: 170
         placeholderText: qsTr("To YYYY-MM-DD")
         Accessible.name: qsTr("Export to date, inclusive (empty: to the end)")
     }
