@@ -56,7 +56,7 @@ int pull(const Args& a) {
     auto officer = openOfficer(a);
     if (!officer) return die(officer.error());
     compliance::RefreshStats sv;
-    auto stats = pullWith(**archive, **officer, &sv);
+    auto stats = pullWith(**archive, **officer, &sv, a.opt("accept-restore"));
     officer->reset();
     if (!stats)
         return die("pull stopped (what was stored is kept; run pull again): " +
@@ -71,6 +71,32 @@ int pull(const Args& a) {
                      "pulled before: run verify, and treat the relay as compromised\n",
                      (unsigned long long)stats->rewrittenAt);
         return 3;
+    }
+    if (!stats->pendingEpoch.empty()) {
+        // J-RESTORE-3: following a restore is the officer's decision, never the relay's.
+        std::fprintf(stderr,
+                     "verbatim-journal: stopped: the relay announces a restore from a backup "
+                     "(epoch %s) that ended at seq %llu. Following it would supersede the %zu "
+                     "entries this archive holds above it:\n",
+                     stats->pendingEpoch.c_str(),
+                     (unsigned long long)stats->pendingRestoredSequence,
+                     stats->pendingSuperseded.size());
+        for (const auto& e : stats->pendingSuperseded)
+            std::fprintf(
+                stderr, "  seq %llu  %s  %s  %s  %s\n", (unsigned long long)e.sequence,
+                compliance::isoTime(e.serverTimeMs).c_str(),
+                e.messageId.empty() ? "(relay entry)"
+                                    : compliance::terminalText(e.conversation).c_str(),
+                e.messageId.empty()
+                    ? ""
+                    : (compliance::terminalText(e.user) + "/" + std::to_string(e.device)).c_str(),
+                e.messageId.empty() ? "" : e.messageId.c_str());
+        std::fprintf(stderr,
+                     "Nothing was pulled and the archive is unchanged (verify reports "
+                     "restore-pending). If the firm restored the relay, follow it with: "
+                     "verbatim-journal pull ... --accept-restore %s\n",
+                     stats->pendingEpoch.c_str());
+        return 4;
     }
     if (stats->superseded)
         std::printf("the relay was restored from a backup: the %llu entries this archive held "

@@ -178,7 +178,8 @@ Result<std::uint64_t> journalRecord(Officer& o, const std::string& body) {
 }
 
 Result<compliance::PullStats> pullWith(compliance::Archive& archive, Officer& o,
-                                       compliance::RefreshStats* refreshed) {
+                                       compliance::RefreshStats* refreshed,
+                                       const std::string& acceptRestore) {
     auto manifest = o.client->firmManifest();
     if (!manifest) return tl::unexpected(manifest.error());
     if (auto r = archive.setManifest(view(*manifest), o.client->account().firmFingerprint); !r)
@@ -191,6 +192,16 @@ Result<compliance::PullStats> pullWith(compliance::Archive& archive, Officer& o,
     compliance::RelayRestore restore;
     restore.epoch = notice.epoch;
     restore.restoredSequence = notice.restoredSequence;
+    if (!acceptRestore.empty()) {
+        auto accepted = fromHex(acceptRestore);
+        if (!accepted || accepted->size() != 16)
+            return fail(ErrorCode::InvalidArgument,
+                        "--accept-restore takes the 32 hex digits of the restore epoch that "
+                        "pull printed");
+        restore.accepted.assign(accepted->begin(), accepted->end());
+        restore.acceptedBy =
+            c->account().user + "/" + std::to_string(c->account().device) + " (pull)";
+    }
     const bool tty = isatty(STDERR_FILENO);
     auto stats = archive.pull(
         [c](std::uint64_t after, std::uint32_t limit) { return c->pullJournalPage(after, limit); },
@@ -203,7 +214,7 @@ Result<compliance::PullStats> pullWith(compliance::Archive& archive, Officer& o,
         0, restore);
     if (tty) std::fputs("\n", stderr);
     if (!stats) return stats;
-    if (stats->rewrittenAt) return stats;
+    if (stats->rewrittenAt || !stats->pendingEpoch.empty()) return stats;
     compliance::Supervision sv(archive);
     auto r = sv.refresh();
     if (!r) return tl::unexpected(r.error());
@@ -218,6 +229,8 @@ int journalActions(const Args& a, compliance::Archive& archive, const std::strin
     auto first = pullWith(archive, **officer);
     if (!first) return die("cannot bring the archive up to date: " + first.error().message);
     if (first->rewrittenAt) return die("the relay rewrote history this archive holds: run pull");
+    if (!first->pendingEpoch.empty())
+        return die("the relay announced a restore from a backup that is not accepted: run pull");
     compliance::Supervision sv(archive);
     auto bodies = make(sv);
     if (!bodies) return die(bodies.error());

@@ -92,9 +92,12 @@ Result<std::unique_ptr<Officer>> openOfficer(const Args& a);
 Result<std::uint64_t> journalRecord(Officer& o, const std::string& body);
 
 /// Pulls everything new into `archive` through the officer's device, then applies the new
-/// supervision records and runs the policies.
+/// supervision records and runs the policies. A relay restore is followed only when
+/// `acceptRestore` (hex) names its announced epoch (docs/protocol.md J-RESTORE-3); otherwise the
+/// stats say it is pending and nothing is pulled or evaluated.
 Result<compliance::PullStats> pullWith(compliance::Archive& archive, Officer& o,
-                                       compliance::RefreshStats* refreshed = nullptr);
+                                       compliance::RefreshStats* refreshed = nullptr,
+                                       const std::string& acceptRestore = {});
 
 /// Brings the archive up to date through the officer's device, asks `make` for the SUPERVISION
 /// records to journal (it may refuse: an unknown alert id), journals them from the device in

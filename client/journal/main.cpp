@@ -65,10 +65,16 @@ const cmdline::CommandLine& commandLine() {
              {Option::value("out", "DIR").required(), pass}},
             {"pull",
              "  verbatim-journal pull   --profile DIR --archive FILE --key KEY [--relay "
-             "HOST:PORT]\n",
+             "HOST:PORT] [--accept-restore EPOCH]\n"
+             "    Exit 3: the relay rewrote the history the archive holds. Exit 4: the relay "
+             "announces a\n"
+             "    restore from a backup; pull lists what it would supersede and follows it only "
+             "when run\n"
+             "    again with --accept-restore EPOCH (the 32 hex digits it printed).\n",
              {Option::value("profile", "DIR").required(),
               Option::value("archive", "FILE").required(), key, Option::value("relay", "HOST:PORT"),
-              pass, Option::value("profile-passphrase-file", "FILE")}},
+              pass, Option::value("profile-passphrase-file", "FILE"),
+              Option::value("accept-restore", "EPOCH")}},
             {"verify",
              "  verbatim-journal verify FILE --key KEY [--json] [--restore-interval-hours H] "
              "[--restore-rollback-hours H]\n"

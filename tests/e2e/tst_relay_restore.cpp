@@ -143,8 +143,10 @@ class TestRelayRestore : public QObject {
     }
 
     /// Brings `archive` up to date through `officer`, with what the relay announced at connect
-    /// about a restore (as verbatim-journal pull does).
-    static Result<compliance::PullStats> pullInto(compliance::Archive& archive, Party& officer) {
+    /// about a restore (as verbatim-journal pull does); `accept`: as with --accept-restore naming
+    /// the announced epoch (J-RESTORE-3).
+    static Result<compliance::PullStats> pullInto(compliance::Archive& archive, Party& officer,
+                                                  bool accept = true) {
         if (!eventually([&] { return officer->isConnected() && officer->relayRestore().known; }))
             return fail(ErrorCode::Unavailable, "the officer is offline");
         VERBATIM_TRY_LET(manifest, officer->firmManifest());
@@ -153,6 +155,7 @@ class TestRelayRestore : public QObject {
         compliance::RelayRestore restore;
         restore.epoch = notice.epoch;
         restore.restoredSequence = notice.restoredSequence;
+        if (accept) restore.accepted = notice.epoch;
         auto* c = officer.c.get();
         return archive.pull(
             [c](std::uint64_t a, std::uint32_t l) { return c->pullJournalPage(a, l); },
@@ -450,6 +453,21 @@ private slots:
         const auto resent = lena->sendText(matter, "first after the restore");
         QVERIFY(resent && lena->waitForOutbox(20s));
 
+        // J-RESTORE-3: not followed until the officer accepts this epoch; nothing changes.
+        auto pending = pullInto(**archive, *olga, false);
+        QVERIFY2(pending, pending ? "" : pending.error().message.c_str());
+        QCOMPARE(pending->pendingEpoch, toHex(view(olga->relayRestore().epoch)));
+        QCOMPARE(pending->superseded, std::uint64_t(0));
+        QCOMPARE(pending->entries, std::uint64_t(0));
+        QCOMPARE(pending->headSequence, pulledHead);
+        QVERIFY(pending->pendingSuperseded.size() >= after.size());
+        auto waiting = (*archive)->verify();
+        QVERIFY(waiting && !waiting->ok());
+        QVERIFY2(
+            std::any_of(waiting->problems.begin(), waiting->problems.end(),
+                        [](const compliance::Problem& p) { return p.fault == "restore-pending"; }),
+            waiting->text().c_str());
+
         auto second = pullInto(**archive, *olga);
         QVERIFY2(second, second ? "" : second.error().message.c_str());
         QCOMPARE(second->rewrittenAt, std::uint64_t(0));
@@ -515,6 +533,26 @@ private slots:
         for (const auto& p : refused->problems)
             rewritten |= p.fault == "history-rewritten" && p.sequence == silent->rewrittenAt;
         QVERIFY2(rewritten, refused->text().c_str());
+
+        // Issue 19 A1: caught, the operator serves the restored backup instead, and the restore
+        // is even accepted: the recorded rewrite stays a fault after the pull and every verify.
+        for (auto* p : {lena.get(), olga.get()})
+            (*p)->stop();
+        stopServe();
+        QVERIFY(startServe(restored, unlock));
+        olga->start();
+        auto cover = pullInto(**attacked, *olga);
+        QVERIFY2(cover, cover ? "" : cover.error().message.c_str());
+        QVERIFY(cover->superseded > 0);
+        for (int round = 0; round < 2; ++round) {
+            auto still = (*attacked)->verify();
+            QVERIFY(still && !still->ok());
+            bool kept = false;
+            for (const auto& p : still->problems)
+                kept |= p.fault == "history-rewritten" && p.sequence == silent->rewrittenAt;
+            QVERIFY2(kept, still->text().c_str());
+            QVERIFY(still->json().find("history-rewritten") != std::string::npos);
+        }
     }
 
     // J-RESTORE-2: the restore epoch is not signed by anything the relay operator cannot forge,
