@@ -88,7 +88,18 @@ std::chrono::milliseconds jitter(std::chrono::milliseconds bound) {
 
 void ConnectionSupervisor::supervise() {
     auto backoff = std::chrono::milliseconds(250);
-    std::size_t attempt = 0;         // of the current round over the addresses
+    std::size_t attempt = 0; // of the current round over the addresses
+    // Addresses that answered 403 in this round. One node's 403 proves little (a breached node
+    // could say it to stop the device); nodes share one store, so a revoked device gets 403 from
+    // every node that answers: revoked once a round ends with a 403 and no upgrade.
+    std::size_t forbidden = 0;
+    const auto roundFailed = [&] {
+        if (forbidden == 0) return false;
+        m_revoked = true;
+        m_hooks.report({Event::Kind::Revoked, {}, {}, {}, {}, {}, "the firm revoked this device"});
+        if (m_hooks.closed) m_hooks.closed();
+        return true;
+    };
     m_awaitingApprovalShown = false; // told once per start
     while (m_running && !m_revoked && !m_retired && !m_connectedElsewhere) {
         {
@@ -126,6 +137,7 @@ void ConnectionSupervisor::supervise() {
                 },
                 m_connectTimeout, m_idleTimeout);
             if (c) {
+                forbidden = 0; // this node let the device in: it is not revoked
                 {
                     std::lock_guard lock(m_mutex);
                     m_connection = std::shared_ptr<RelayConnection>(std::move(*c));
@@ -203,6 +215,7 @@ void ConnectionSupervisor::supervise() {
                 if (failed && !m_revoked && !m_connectedElsewhere) {
                     attempt = (attempt + 1) % candidates.size();
                     nextAddress = attempt != 0;
+                    if (!nextAddress && roundFailed()) break;
                 }
             } else {
                 const auto& err = c.error();
@@ -226,20 +239,22 @@ void ConnectionSupervisor::supervise() {
                     backoff = std::chrono::milliseconds(500);
                 }
                 if (err.code == ErrorCode::Forbidden) {
-                    m_revoked = true;
-                    m_hooks.report(
-                        {Event::Kind::Revoked, {}, {}, {}, {}, {}, "the firm revoked this device"});
-                    if (m_hooks.closed) m_hooks.closed();
-                    break;
+                    ++forbidden;
+                    log::write(log::Level::Warn, "client.relay_forbidden",
+                               {{"relay", addressOf(*endpoint)}});
+                    attempt = (attempt + 1) % candidates.size();
+                    nextAddress = attempt != 0;
+                    if (!nextAddress && roundFailed()) break;
                 }
                 // The firm's answers (401, 423) are the same on every node of one store; anything
                 // else is this address not answering: the next one gets the turn, and only a
                 // round of them all counts for the backoff.
-                if (!badCredentials && !awaitingApproval) {
+                if (!badCredentials && !awaitingApproval && err.code != ErrorCode::Forbidden) {
                     log::write(log::Level::Info, "client.relay_unreachable",
                                {{"relay", addressOf(*endpoint)}, {"error", err.message}});
                     attempt = (attempt + 1) % candidates.size();
                     nextAddress = attempt != 0;
+                    if (!nextAddress && roundFailed()) break;
                 }
             }
         }

@@ -13,8 +13,10 @@
 /// does not answer (refused, timed out, TLS check failed, no WebSocket upgrade, 503 from a node
 /// whose store is down) passes the turn to the next one after a short random pause (0–100 ms, so
 /// that a dead node's devices do not all land at the same instant), and only a whole round
-/// without success counts for the backoff. Credentials refused (401), approval awaited (423) or
-/// revoked (403) are the firm's answer, the same on every node: they do not move to another.
+/// without success counts for the backoff. Credentials refused (401) and approval awaited (423)
+/// are the firm's answer, the same on every node: they do not move to another. Revoked (403)
+/// passes the turn too (one breached node could say it): the device counts as revoked only when
+/// a round ends with a 403 and no node let it in.
 ///
 /// A connection counts as a success (backoff reset, the address preferred) only once the relay's
 /// QueueDrained came: a node that accepts the upgrade and then closes (1011 from a failing

@@ -105,7 +105,7 @@ private:
 /// at once with 1011 (as the relay does when its store fails) or says nothing more (wedged).
 class AcceptThenFail {
 public:
-    enum class Mode { Close, Silent };
+    enum class Mode { Close, Silent, Forbid };
     AcceptThenFail(Mode mode, const std::string& certFile, const std::string& keyFile)
         : m_tls(SSL_CTX_new(TLS_server_method())) {
         if (!m_tls || SSL_CTX_use_certificate_chain_file(m_tls, certFile.c_str()) != 1 ||
@@ -126,7 +126,14 @@ public:
                 if (c < 0) return;
                 SSL* ssl = SSL_new(m_tls);
                 SSL_set_fd(ssl, c);
-                if (SSL_accept(ssl) == 1 && upgrade(ssl)) {
+                if (mode == Mode::Forbid) {
+                    if (SSL_accept(ssl) == 1 && !readHead(ssl).empty()) {
+                        ++m_upgraded; // counts the refusals
+                        const std::string no = "HTTP/1.1 403 Forbidden\r\nContent-Length: "
+                                               "0\r\nConnection: close\r\n\r\n";
+                        SSL_write(ssl, no.data(), int(no.size()));
+                    }
+                } else if (SSL_accept(ssl) == 1 && upgrade(ssl)) {
                     ++m_upgraded;
                     if (mode == Mode::Close) {
                         const unsigned char close1011[] = {0x88, 0x02, 0x03, 0xF3};
@@ -164,15 +171,21 @@ public:
     }
 
 private:
-    // Reads the upgrade request and answers 101 with the RFC 6455 accept value.
-    static bool upgrade(SSL* ssl) {
+    // The request head, up to the blank line ("" if the peer went away first).
+    static std::string readHead(SSL* ssl) {
         std::string head;
         char buf[1024];
         while (head.find("\r\n\r\n") == std::string::npos && head.size() < 65536) {
             const int n = SSL_read(ssl, buf, sizeof buf);
-            if (n <= 0) return false;
+            if (n <= 0) return {};
             head.append(buf, std::size_t(n));
         }
+        return head;
+    }
+    // Reads the upgrade request and answers 101 with the RFC 6455 accept value.
+    static bool upgrade(SSL* ssl) {
+        const std::string head = readHead(ssl);
+        if (head.empty()) return false;
         const std::string field = "sec-websocket-key:";
         std::string lower = head;
         std::transform(lower.begin(), lower.end(), lower.begin(),
@@ -213,6 +226,7 @@ private slots:
     void aNodeThatUpgradesAndClosesPassesTheTurnToAHealthyOne();
     void aNodeThatUpgradesAndClosesIsRetriedWithGrowingBackoff();
     void aNodeThatUpgradesAndStaysSilentPassesTheTurnAfterTheDrainTimeout();
+    void oneNodesForbiddenDoesNotRevokeWhileAnotherLetsTheDeviceIn();
 };
 
 void TestConnectionSupervisor::backsOffAgainstARelayThatHangsUpAndStopsAtOnce() {
@@ -311,7 +325,9 @@ void TestConnectionSupervisor::movesToTheNextAddressAndPrefersTheOneThatWorked()
     QVERIFY2(t.elapsed() < 5000, qPrintable(QString::number(t.elapsed())));
     QCOMPARE(dead.accepted(), 1);
     QCOMPARE(r.attempts.load(), 2);
-    QCOMPARE(s.preferredAddress(), ConnectionSupervisor::addressOf(h.endpoint()));
+    // Preferred once the node served the device (its QueueDrained), not at the upgrade.
+    QVERIFY(until(
+        [&] { return s.preferredAddress() == ConnectionSupervisor::addressOf(h.endpoint()); }));
     {
         std::lock_guard lock(mutex);
         QCOMPARE(connectedTo.size(), std::size_t(1));
@@ -430,6 +446,48 @@ void TestConnectionSupervisor::aNodeThatUpgradesAndStaysSilentPassesTheTurnAfter
     QVERIFY2(t.elapsed() >= 700, qPrintable(QString::number(t.elapsed())));
     QCOMPARE(silent.upgraded(), 1);
     s.stop();
+}
+
+// C-FAIL-5 (issue 20, 2c): one node answering 403 does not stop the device while another node
+// lets it in; revoked only when every address that answers says 403 (here: the 403 node and a
+// node that refuses TCP).
+void TestConnectionSupervisor::oneNodesForbiddenDoesNotRevokeWhileAnotherLetsTheDeviceIn() {
+    e2e::Harness h;
+    QVERIFY(h.ok());
+    AcceptThenFail forbid(AcceptThenFail::Mode::Forbid, (h.dataDir() + "/tls.crt").toStdString(),
+                          (h.dataDir() + "/tls.key").toStdString());
+    QVERIFY(forbid.port());
+    auto alice = h.enrollStaff("alice", proto::ROLE_LAWYER);
+    QVERIFY(alice);
+    DeviceCredentials creds{alice->user, alice->device, alice->credentials.secret};
+    {
+        Recorder r;
+        ConnectionSupervisor s(creds, r.hooks({forbid.endpoint(h.endpoint()), h.endpoint()}), 2s,
+                               2s);
+        s.start();
+        QVERIFY(until([&] {
+            return s.isConnected() &&
+                   s.preferredAddress() == ConnectionSupervisor::addressOf(h.endpoint());
+        }));
+        QVERIFY(!s.revoked());
+        QCOMPARE(r.count(Event::Kind::Revoked), 0);
+        QCOMPARE(forbid.upgraded(), 1);
+        s.stop();
+    }
+    {
+        HangUp dead;
+        QVERIFY(dead.port());
+        Recorder r;
+        ConnectionSupervisor s(
+            creds,
+            r.hooks({forbid.endpoint(h.endpoint()), Endpoint{"127.0.0.1", dead.port(), {}, {}}}),
+            2s, 2s);
+        s.start();
+        QVERIFY(until([&] { return s.revoked(); }, 5000));
+        QCOMPARE(r.count(Event::Kind::Revoked), 1);
+        QCOMPARE(dead.accepted(), 1);
+        s.stop();
+    }
 }
 
 QTEST_MAIN(TestConnectionSupervisor)
