@@ -307,16 +307,18 @@ Result<void> Archive::Impl::verifySuperseded(VerifyReport& report, std::vector<P
     struct Restore {
         Bytes epoch;
         std::uint64_t restored = 0, head = 0, appliedMs = 0;
+        Bytes anchor;
     };
     std::vector<Restore> restores;
     {
-        VERBATIM_TRY_LET(q, db->prepare("SELECT epoch, restored_seq, archive_head, applied_ms "
-                                        "FROM restores ORDER BY applied_ms, rowid"));
+        VERBATIM_TRY_LET(q, db->prepare("SELECT epoch, restored_seq, archive_head, applied_ms, "
+                                        "anchor FROM restores ORDER BY applied_ms, rowid"));
         while (true) {
             VERBATIM_TRY_LET(row, q->step());
             if (!*row) break;
             restores.push_back({q->columnBlob(0), std::uint64_t(q->columnInt(1)),
-                                std::uint64_t(q->columnInt(2)), std::uint64_t(q->columnInt(3))});
+                                std::uint64_t(q->columnInt(2)), std::uint64_t(q->columnInt(3)),
+                                q->columnBlob(4)});
         }
     }
     // An announced restore not accepted yet is a fault until the officer decides (J-RESTORE-3).
@@ -358,10 +360,17 @@ Result<void> Archive::Impl::verifySuperseded(VerifyReport& report, std::vector<P
         std::optional<journal::ChainHash> start;
         std::optional<std::uint64_t> startMs;
         if (r.restored == 0) start = journal::genesisChainHash();
+        // The anchor kept when the restore was followed (A5): after a later restore to an earlier
+        // point, the sequence it continued may hold another history's entry in `entries`.
+        if (r.anchor.size() == 32) {
+            journal::ChainHash c;
+            std::copy(r.anchor.begin(), r.anchor.end(), c.begin());
+            start = c;
+        }
         for (const char* sql : {"SELECT chain_hash, server_time_ms FROM entries WHERE seq = ?",
                                 "SELECT chain_hash, server_time_ms FROM superseded_entries WHERE "
                                 "seq = ?"}) {
-            if (start) break;
+            if (startMs) break;
             VERBATIM_TRY_LET(q, db->prepare(sql));
             q->bind(1, std::int64_t(r.restored));
             VERBATIM_TRY_LET(row, q->step());
@@ -369,7 +378,7 @@ Result<void> Archive::Impl::verifySuperseded(VerifyReport& report, std::vector<P
             if (h.size() == 32) {
                 journal::ChainHash c;
                 std::copy(h.begin(), h.end(), c.begin());
-                start = c;
+                if (!start) start = c;
                 startMs = std::uint64_t(q->columnInt(1));
             }
         }

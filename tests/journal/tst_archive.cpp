@@ -901,6 +901,57 @@ private slots:
         QVERIFY(has(a->verify()->problems, 7, "history-rewritten"));
     }
 
+    // Issue 19 A5: after a second honest restore to an earlier point, once the new history grows
+    // past the first restore's sequence, the first restore's superseded rows are still checked
+    // against the entry they continued (its anchor), not the new history's: no false alarm.
+    void twoRestoresInARowVerifyClean() {
+        Log log;
+        log.registerDevice("alice", 1);
+        std::vector<proto::JournalRecord> sent;
+        for (int i = 1; i <= 8; ++i) {
+            sent.push_back(
+                log.record("alice", 1, proto::TEXT, "matter-1", "word" + std::to_string(i)));
+            log.append(log.seal(sent.back(), log.devices["alice/1"].privateKey));
+        }
+        QTemporaryDir dir;
+        auto a = openArchive(log, dir);
+        QVERIFY(a && a->pull(serve(log), {}));
+        auto reseal = [&](std::size_t i) {
+            return str(log.seal(sent[i], log.devices["alice/1"].privateKey));
+        };
+        auto follow = [&](std::uint64_t backup, const std::vector<std::string>& rows) {
+            compliance::RelayRestore r;
+            r.epoch = str(crypto::randomBytes(16));
+            r.restoredSequence = backup;
+            r.accepted = r.epoch;
+            return a->pull(servePages(chainedPage(log, rows)), {}, {}, 0, r);
+        };
+        // First restore: a backup at seq 6; the rest sent again (seq 7-9).
+        std::vector<std::string> first;
+        for (int i = 0; i < 6; ++i)
+            first.push_back(log.all.rows(i).entry());
+        for (std::size_t i = 5; i < sent.size(); ++i)
+            first.push_back(reseal(i));
+        auto r1 = follow(6, first);
+        QVERIFY2(r1, r1 ? "" : r1.error().message.c_str());
+        QCOMPARE(r1->superseded, std::uint64_t(3));
+        QVERIFY2(a->verify()->ok(), a->verify()->text().c_str());
+        // Second restore: a backup at seq 3; everything after sent again, past seq 6.
+        std::vector<std::string> second;
+        for (int i = 0; i < 3; ++i)
+            second.push_back(log.all.rows(i).entry());
+        for (std::size_t i = 2; i < sent.size(); ++i)
+            second.push_back(reseal(i));
+        auto r2 = follow(3, second);
+        QVERIFY2(r2, r2 ? "" : r2.error().message.c_str());
+        QCOMPARE(r2->superseded, std::uint64_t(6));
+        auto report = a->verify();
+        QVERIFY(report);
+        QVERIFY2(report->ok(), report->text().c_str());
+        QCOMPARE(report->restores.size(), std::size_t(2));
+        QCOMPARE(report->superseded, std::uint64_t(9));
+    }
+
     void anotherFirmsManifestIsRefused() {
         Log log, other;
         fill(log, 1);
