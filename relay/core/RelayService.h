@@ -8,7 +8,8 @@
 ///
 /// One class, defined by role across relay/core: RelayService.cpp (lifecycle, handle()'s table
 /// from request kind to handler), KeysService.cpp, MessagesService.cpp (the queue),
-/// ConversationsService.cpp (with invites), DevicesService.cpp, EnrollmentService.cpp and
+/// ConversationsService.cpp (with invites), MattersService.cpp (closing, removing, offboarding),
+/// WallsService.cpp (ethical walls), DevicesService.cpp, EnrollmentService.cpp and
 /// JournalService.cpp (the journal log); what they share is in RelayServiceImpl.h.
 
 #include <chrono>
@@ -314,8 +315,8 @@ private:
     // ---- requests: handle() looks the kind up in a table of these (RelayService.cpp) ----------
     // Each handler checks what it can without storage, answers `done` at once when it refuses,
     // and otherwise posts its job through `run` (RelayServiceImpl.h). Defined by role:
-    // KeysService.cpp, MessagesService.cpp, ConversationsService.cpp, DevicesService.cpp,
-    // EnrollmentService.cpp, JournalService.cpp.
+    // KeysService.cpp, MessagesService.cpp, ConversationsService.cpp, MattersService.cpp,
+    // DevicesService.cpp, EnrollmentService.cpp, JournalService.cpp.
     struct RequestRun;
     using Handler = void (RelayService::*)(const DeviceId& from, proto::Request& request,
                                            Done& done, const RequestRun& run);

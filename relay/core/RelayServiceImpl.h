@@ -1,7 +1,7 @@
 #pragma once
 /// @file RelayServiceImpl.h
 /// Private to relay/core: what RelayService's role files (KeysService.cpp, MessagesService.cpp,
-/// ConversationsService.cpp, WallsService.cpp, DevicesService.cpp, EnrollmentService.cpp,
+/// ConversationsService.cpp, MattersService.cpp, WallsService.cpp, DevicesService.cpp, EnrollmentService.cpp,
 /// JournalService.cpp)
 /// share: how a failure becomes a Response, small statement helpers, and RequestRun, which runs
 /// one device request as a storage job. Not installed and not included outside relay/core.
@@ -163,6 +163,10 @@ Result<void> storeKeys(Database& db, const std::string& user, std::uint32_t devi
                        const proto::UploadPreKeys& up);
 Result<std::uint32_t> preKeyCount(Database& db, const std::string& user, std::uint32_t device);
 // ConversationsService.cpp
+// Invites with their state now: by `inviter` (everyone's when empty), or the ones whose lookup id
+// is `id` (when not empty); newest first.
+Result<std::vector<proto::InviteInfo>> inviteRows(Database& db, const std::string& inviter,
+                                                  const std::string& id, std::size_t limit);
 Result<bool> inviterGone(Database& db, const std::string& inviter, std::uint32_t device);
 Result<std::vector<proto::DeviceAddress>> memberDevices(Database& db,
                                                         const std::string& conversation);
