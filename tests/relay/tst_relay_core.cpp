@@ -574,7 +574,9 @@ private slots:
         for (const auto& text : bad) {
             auto r = s.inviteToMatter("zed", text, 3600000);
             QVERIFY(!r);
-            QCOMPARE(r.error().message, std::string("matter title must be UTF-8 text"));
+            QCOMPARE(r.error().message,
+                     std::string("matter title must be UTF-8 text without control characters or "
+                                 "direction overrides"));
         }
         QCOMPARE(count("SELECT count(*) FROM conversations"), 0);
         QVERIFY(isUtf8("\xf0\x9f\x98\x80 ok"));
