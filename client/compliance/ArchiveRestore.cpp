@@ -455,8 +455,10 @@ Result<void> Archive::Impl::verifySuperseded(VerifyReport& report, std::vector<P
             VERBATIM_TRY_LET(
                 q, db->prepare("SELECT s.seq, s.message_id, s.user, s.device, s.conversation, "
                                "s.type, EXISTS (SELECT 1 FROM records n WHERE n.message_id = "
-                               "s.message_id) FROM superseded_records s WHERE s.epoch = ? "
-                               "ORDER BY s.seq"));
+                               "s.message_id), (SELECT n.seq FROM records n WHERE n.message_id = "
+                               "s.message_id AND (n.body != s.body OR n.type != s.type OR "
+                               "n.conversation != s.conversation OR n.user != s.user) LIMIT 1) "
+                               "FROM superseded_records s WHERE s.epoch = ? ORDER BY s.seq"));
             q->bind(1, ByteView(r.epoch));
             while (true) {
                 VERBATIM_TRY_LET(row, q->step());
@@ -464,6 +466,15 @@ Result<void> Archive::Impl::verifySuperseded(VerifyReport& report, std::vector<P
                 ++messages;
                 if (q->columnInt(6)) {
                     ++resent;
+                    // A4: a resend under the same id must carry what the superseded original
+                    // did; recipients drop it as a duplicate, so only the archive can tell.
+                    if (const auto differs = std::uint64_t(q->columnInt(7)))
+                        found.push_back({differs, "resend-differs",
+                                         name + ": message " + toHex(q->columnBlob(1)) +
+                                             " at seq " + std::to_string(differs) +
+                                             " differs from the superseded original " + "at seq " +
+                                             std::to_string(q->columnInt(0)) +
+                                             "; both are kept (superseded shows the original)"});
                     continue;
                 }
                 const auto type = proto::MessageType(q->columnInt(5));

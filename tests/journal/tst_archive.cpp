@@ -904,7 +904,7 @@ private slots:
     // Issue 19 A5: after a second honest restore to an earlier point, once the new history grows
     // past the first restore's sequence, the first restore's superseded rows are still checked
     // against the entry they continued (its anchor), not the new history's: no false alarm.
-    void twoRestoresInARowVerifyClean() {
+    void twoRestoresVerifyCleanAndAChangedResendIsCaught() {
         Log log;
         log.registerDevice("alice", 1);
         std::vector<proto::JournalRecord> sent;
@@ -950,6 +950,21 @@ private slots:
         QVERIFY2(report->ok(), report->text().c_str());
         QCOMPARE(report->restores.size(), std::size_t(2));
         QCOMPARE(report->superseded, std::uint64_t(9));
+
+        // A4: a third restore where a modified client resends word8 under its id with other
+        // content (recipients drop it as a duplicate): resend-differs names both sequences.
+        std::vector<std::string> third = second;
+        third.pop_back();
+        auto changed = sent.back();
+        changed.set_body("word8 changed");
+        third.push_back(str(log.seal(changed, log.devices["alice/1"].privateKey)));
+        auto r3 = follow(8, third);
+        QVERIFY2(r3, r3 ? "" : r3.error().message.c_str());
+        QCOMPARE(r3->superseded, std::uint64_t(1));
+        auto differs = a->verify();
+        QVERIFY(differs && !differs->ok());
+        QVERIFY2(has(differs->problems, 9, "resend-differs"), differs->text().c_str());
+        QVERIFY(differs->text().find("original at seq 9") != std::string::npos);
     }
 
     void anotherFirmsManifestIsRefused() {
