@@ -56,7 +56,9 @@ pullAndRefresh(ComplianceController::Worker& w, client::Client& c,
     if (!stats) return stats;
     // Like verbatim-journal: a rewritten history is reported by the pull, and nothing is
     // evaluated over it until it is settled.
-    if (stats->rewrittenAt) return stats;
+    // An announced restore the officer has not accepted (J-RESTORE-3): the app never follows
+    // one itself; verify reports restore-pending until it is accepted with the CLI.
+    if (stats->rewrittenAt || !stats->pendingEpoch.empty()) return stats;
     compliance::Supervision sv(*w.archive);
     auto r = sv.refresh();
     if (!r) return tl::unexpected(r.error());
