@@ -1,3 +1,6 @@
+// Over 600 lines on purpose: one Qt Test class for ethical walls; every function builds its firm
+// on the same request and journal helpers defined at the top.
+//
 // Issue 22, ethical walls, against a real relay over TLS (devices and real clients) and the real
 // `verbatim-relay admin wall` program:
 //   - a wall refuses, with status 451 and a text naming the wall and no one behind it, a direct
