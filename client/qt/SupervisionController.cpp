@@ -226,6 +226,17 @@ void SupervisionController::apply(Rows&& rows) {
     emit reloaded();
 }
 
+client::Client* SupervisionController::readyOfficer() {
+    clearError();
+    if (!m_compliance || !m_compliance->unlocked()) {
+        setError(tr("Unlock the journal key first."));
+        return nullptr;
+    }
+    client::Client* c = officerClient();
+    if (!c) setError(tr("Only a compliance officer's device journals review actions."));
+    return c;
+}
+
 client::Client* SupervisionController::officerClient() {
     AppController* app = m_compliance ? m_compliance->appController() : nullptr;
     if (!app || app->session()->role() != QLatin1String("compliance")) return nullptr;
@@ -276,11 +287,8 @@ std::function<void()> SupervisionController::finished(QPointer<SupervisionContro
 void SupervisionController::journalAction(
     const QString& what, std::string body, std::function<bool(compliance::Supervision&)> landed,
     std::function<Result<void>(compliance::Supervision&)> precheck) {
-    clearError();
-    if (!m_compliance || !m_compliance->unlocked())
-        return setError(tr("Unlock the journal key first."));
-    client::Client* c = officerClient();
-    if (!c) return setError(tr("Only a compliance officer's device journals review actions."));
+    client::Client* c = readyOfficer();
+    if (!c) return;
     const auto account = c->account();
     const std::string me = account.user + "/" + std::to_string(account.device);
     const std::string filter = m_filter.toStdString();
@@ -381,11 +389,8 @@ void SupervisionController::disablePolicy(const QString& name) {
     const std::string policyName = name.toStdString();
     // The body is the latest version with `enabled` off: built on the worker, where the archive
     // is, and journaled in the same job.
-    clearError();
-    if (!m_compliance || !m_compliance->unlocked())
-        return setError(tr("Unlock the journal key first."));
-    client::Client* c = officerClient();
-    if (!c) return setError(tr("Only a compliance officer's device journals review actions."));
+    client::Client* c = readyOfficer();
+    if (!c) return;
     const auto account = c->account();
     const std::string me = account.user + "/" + std::to_string(account.device);
     const std::string filter = m_filter.toStdString();
@@ -430,11 +435,8 @@ void SupervisionController::disablePolicy(const QString& name) {
 }
 
 void SupervisionController::loadExamples() {
-    clearError();
-    if (!m_compliance || !m_compliance->unlocked())
-        return setError(tr("Unlock the journal key first."));
-    client::Client* c = officerClient();
-    if (!c) return setError(tr("Only a compliance officer's device journals review actions."));
+    client::Client* c = readyOfficer();
+    if (!c) return;
     std::vector<std::string> bodies;
     std::vector<std::string> names;
     for (const auto& spec : compliance::examplePolicies()) {

@@ -143,6 +143,9 @@ private:
                        std::function<bool(compliance::Supervision&)> landed,
                        std::function<Result<void>(compliance::Supervision&)> precheck = {});
     client::Client* officerClient();
+    /// The officer's client for a review action, or nullptr with the reason in the error line
+    /// (the journal key locked, or this device no compliance officer's).
+    client::Client* readyOfficer();
     /// What a review action ends with on the GUI thread: the new rows shown, the outcome in the
     /// status or the error line, actionFinished emitted (nothing when the controller is gone).
     static std::function<void()> finished(QPointer<SupervisionController> self, bool ok,
