@@ -1,3 +1,6 @@
+// Over 600 lines on purpose: one Qt Test class for a restored relay; every function runs the
+// same firm, backup and restore programs through the helpers at the top.
+//
 // C-RESTORE-1 (issue 19, "Backup, restore"): real clients (client::Client) against the real
 // verbatim-relay over TLS, backed up with `verbatim-relay backup` while they talk and brought
 // back with `verbatim-relay restore` into a new data directory. The clients only reconnect:

@@ -1,3 +1,6 @@
+// Over 600 lines on purpose: one Qt Test class for the archive against hostile page sources;
+// every function serves a log built by the sealing, chain and checkpoint helpers at the top.
+//
 // The compliance archive against a hostile or broken page source, without a relay: a log built
 // here with real sealing, registrations, chain hashes and signed checkpoints is served page by
 // page, or garbled, duplicated, reordered, cut short or signed by the wrong keys. Every case
