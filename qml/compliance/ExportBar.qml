@@ -107,6 +107,7 @@ Flow {
             objectName: "exportWholeFirmText"
             width: Math.min(420, exportBar.pageWidth - 64)
             wrapMode: Text.Wrap
+            textFormat: Text.PlainText
             text: qsTr("This produces every conversation of the firm, %1 journal record(s) before the date range, privileged material included. Export a matter instead unless the whole firm is what was asked for.")
                 .arg(compliance.firmEvents)
         }

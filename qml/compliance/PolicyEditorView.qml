@@ -35,7 +35,7 @@ Item {
                 id: queryField
                 objectName: "policyQueryField"
                 width: editor.wide ? 360 : editor.width - 16
-                placeholderText: qsTr("Words, \"phrases\", AND/OR/NOT, w/3, prefix*")
+                placeholderText: qsTr("Words, \"phrases\", AND/OR/NOT, w/3, prefix wildcards")
                 Accessible.name: qsTr("Policy query")
             }
             ComboBox {

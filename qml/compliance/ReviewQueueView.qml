@@ -90,6 +90,7 @@ Item {
             Label {
                 height: 48
                 verticalAlignment: Text.AlignVCenter
+                textFormat: Text.PlainText
                 text: qsTr("min")
             }
         }
@@ -117,7 +118,8 @@ Item {
                     required property string conversation
                     required property string sender
                     required property var time
-                    required property string contextMarked
+                    required property string context
+                    required property var matches
                     required property string disposition
                     required property string reviewer
                     width: alertList.width
@@ -131,7 +133,7 @@ Item {
                             Rectangle {
                                 implicitWidth: sevLabel.implicitWidth + 12; implicitHeight: 20; radius: 10
                                 color: queue.severityColour(severity)
-                                Label { id: sevLabel; anchors.centerIn: parent; text: severity; color: "white"; font.pixelSize: 11 }
+                                Label { id: sevLabel; anchors.centerIn: parent; textFormat: Text.PlainText; text: severity; color: "white"; font.pixelSize: 11 }
                             }
                             Label { Layout.fillWidth: true; textFormat: Text.PlainText; text: policy; font.bold: true; elide: Text.ElideRight }
                             Label {
@@ -154,12 +156,21 @@ Item {
                         Label {
                             objectName: "alertContext"
                             Layout.fillWidth: true
-                            // StyledText built by SupervisionController: every piece of the
-                            // message escaped, only the marks around the matches are markup.
-                            textFormat: Text.StyledText
-                            text: contextMarked
+                            // Plain text like every text of the app (tst_app_links); the
+                            // matched words are named on the line below.
+                            textFormat: Text.PlainText
+                            text: context
                             wrapMode: Text.Wrap
                             maximumLineCount: 3
+                            elide: Text.ElideRight
+                        }
+                        Label {
+                            objectName: "alertMatches"
+                            Layout.fillWidth: true
+                            textFormat: Text.PlainText
+                            text: qsTr("Matched: %1").arg(matches.map(function (m) { return "“" + m + "”" }).join(", "))
+                            color: "#e65100"
+                            font.bold: true
                             elide: Text.ElideRight
                         }
                     }
@@ -224,8 +235,8 @@ Item {
                         Label {
                             objectName: "alertDetailContext"
                             width: parent.width
-                            textFormat: Text.StyledText
-                            text: selectedData.contextMarked
+                            textFormat: Text.PlainText
+                            text: selectedData.context
                             wrapMode: Text.Wrap
                         }
                     }
