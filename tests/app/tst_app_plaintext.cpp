@@ -144,7 +144,9 @@ private slots:
         QVERIFY(beacon.listen());
         auto img = [&](const QString& what) { return "<img src=\"" + beacon.url(what) + "\">"; };
         const QChar rlo(0x202E), pdf(0x202C), rli(0x2067), pdi(0x2069), zwsp(0x200B);
-        const QString title = img("title") + "Estate <b>of</b> Doe " + rlo + "cod.exe";
+        // Titles with control characters or direction overrides are refused by the relay
+        // (R-WALL-5, checked below); names still carry them.
+        const QString title = img("title") + "Estate <b>of</b> Doe cod.exe";
         const QString name = img("name") + "<i>Mallory</i> " + rlo + "nimda" + zwsp;
         const QString staffName = img("staff") + "Bob " + rlo + "bob";
         const QString platform = img("platform");
@@ -173,6 +175,7 @@ private slots:
         qt::AppController lawyer(dir.path() + "/lawyer");
         QVERIFY2(joinStaff(h, lawyer, "alice", proto::ROLE_LAWYER, "Alice Adams"),
                  qPrintable(lawyer.error()));
+        QVERIFY(!lawyer.client()->createInvite((title + rlo + "exe").toStdString()));
         auto invite = lawyer.client()->createInvite(title.toStdString());
         QVERIFY2(invite, invite ? "" : invite.error().message.c_str());
         qt::AppController client(dir.path() + "/client");

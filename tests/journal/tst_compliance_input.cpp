@@ -108,13 +108,16 @@ class TestComplianceInput : public QObject {
     // The hostile values. Invalid UTF-8 cannot come this way (every text field of the protocol is
     // a proto3 string, which protobuf refuses to parse unless it is UTF-8): tst_export_encoding
     // feeds it to the encoders directly.
-    const std::string m_title =
+    // Titles with control characters or direction overrides are refused by the relay (R-WALL-5,
+    // checked in initTestCase); this one is hostile within what it accepts. The names below still
+    // carry CR/LF, NUL and escapes into every encoder.
+    const std::string m_refusedTitle =
         LIT("Smith \r\nBcc: victim@example.com\r\n\r\n--=_verbatim_ \"q\" \u202Egnp.exe \0 end");
-    const QString m_titleSubject =
-        u("Smith   Bcc: victim@example.com    --=_verbatim_ \"q\" \u202Egnp.exe   end");
-    const QString m_titleExact = u(m_title);
-    const QString m_titleCsv =
-        u("Smith \r\nBcc: victim@example.com\r\n\r\n--=_verbatim_ \"q\" \u202Egnp.exe \uFFFD end");
+    const std::string m_title =
+        "Smith Bcc: victim@example.com --=_verbatim_ \"q\" <b>gnp</b>.exe end";
+    const QString m_titleSubject = QString::fromStdString(m_title);
+    const QString m_titleExact = QString::fromStdString(m_title);
+    const QString m_titleCsv = QString::fromStdString(m_title);
     const std::string m_name = LIT("Eve\r\nBcc: x@evil.example\u202E\0\x1b[2J");
     const QString m_nameExact = u(m_name);
     const QString m_nameTranscript = u("Eve\n  | Bcc: x@evil.example\u202E\uFFFD\uFFFD[2J");
@@ -242,6 +245,7 @@ private slots:
         QVERIFY(m_officer->connect(m_h->endpoint()));
 
         // Eve joins a matter with a hostile title under a hostile display name.
+        QVERIFY(m_h->inviteLink("alice", m_refusedTitle).empty());
         const std::string link = m_h->inviteLink("alice", m_title);
         QVERIFY(!link.empty());
         const std::string token = link.substr(link.find("token=") + 6, 32);
