@@ -36,6 +36,17 @@ std::string shortHex(ByteView b) {
     return toHex(b).substr(0, 16);
 }
 
+// What the search index holds for a stored record row whose columns 1 to 3 are its type, body
+// and attachment list (records and superseded_records alike).
+std::string indexTextOfRow(storage::Statement& q) {
+    proto::JournalRecord rec;
+    rec.set_type(proto::MessageType(q.columnInt(1)));
+    rec.set_body(str(q.columnBlob(2)));
+    proto::AttachmentList list;
+    if (list.ParseFromString(str(q.columnBlob(3)))) *rec.mutable_attachments() = list.items();
+    return indexText(rec);
+}
+
 } // namespace
 
 Result<Archive::Impl::CheckState> Archive::Impl::replayState(std::uint64_t upTo, unsigned workers) {
@@ -236,13 +247,7 @@ Result<bool> Archive::Impl::followRestore(const RelayRestore& restore, std::uint
         while (true) {
             VERBATIM_TRY_LET(row, q->step());
             if (!*row) break;
-            proto::JournalRecord rec;
-            rec.set_type(proto::MessageType(q->columnInt(1)));
-            rec.set_body(str(q->columnBlob(2)));
-            proto::AttachmentList list;
-            if (list.ParseFromString(str(q->columnBlob(3))))
-                *rec.mutable_attachments() = list.items();
-            const std::string text = indexText(rec);
+            const std::string text = indexTextOfRow(*q);
             if (text.empty()) continue;
             del->bind(1, std::int64_t(q->columnInt(0))).bind(2, std::string_view(text));
             VERBATIM_TRY(del->run());
@@ -259,13 +264,7 @@ Result<bool> Archive::Impl::followRestore(const RelayRestore& restore, std::uint
         while (true) {
             VERBATIM_TRY_LET(row, q->step());
             if (!*row) break;
-            proto::JournalRecord rec;
-            rec.set_type(proto::MessageType(q->columnInt(1)));
-            rec.set_body(str(q->columnBlob(2)));
-            proto::AttachmentList list;
-            if (list.ParseFromString(str(q->columnBlob(3))))
-                *rec.mutable_attachments() = list.items();
-            const std::string text = indexText(rec);
+            const std::string text = indexTextOfRow(*q);
             if (text.empty()) continue;
             add->bind(1, -std::int64_t(q->columnInt(0))).bind(2, std::string_view(text));
             VERBATIM_TRY(add->run());
