@@ -1,6 +1,7 @@
 // Client, a profile's life: opening, joining, and the remote wipe that ends it
 // (client/core/ClientImpl.h says how the façade is split).
 #include "client/core/ClientImpl.h"
+#include "common/Bytes.h"
 #include "common/Try.h"
 
 namespace verbatim::client {
@@ -120,6 +121,8 @@ Result<std::unique_ptr<Client>> Client::join(const std::string& dir, std::string
     if (link->kind == Link::Kind::Join && options.displayName.empty())
         return fail(ErrorCode::InvalidArgument,
                     "a client joining by invite needs a display name (--name)");
+    if (!isUtf8(options.displayName))
+        return fail(ErrorCode::InvalidArgument, "the display name is not valid UTF-8 text");
     ProfilePaths paths{dir};
     VERBATIM_TRY_LET(db, createProfile(paths, passphrase));
     auto cleanup = [&] {

@@ -1,6 +1,7 @@
 // Client, the round trips to the relay the user asks for: devices, device links and approvals,
 // administration, conversations and invites, sessions and safety numbers (see ClientImpl.h).
 #include "client/core/ClientImpl.h"
+#include "common/Bytes.h"
 #include "common/Try.h"
 
 namespace verbatim::client {
@@ -132,6 +133,14 @@ Result<std::string> Client::createConversation(const std::string& title, bool is
                                                const std::vector<std::string>& membersList,
                                                const std::string& matterNumber,
                                                const std::string& clientName) {
+    // A protobuf string that is not UTF-8 does not parse at the relay, which drops the
+    // connection as it would for any malformed frame: refuse it here with a plain reason.
+    for (const auto& [text, what] :
+         {std::pair{&title, "title"}, std::pair{&matterNumber, "matter number"},
+          std::pair{&clientName, "client name"}})
+        if (!isUtf8(*text))
+            return fail(ErrorCode::InvalidArgument,
+                        std::string("the ") + what + " is not valid UTF-8 text");
     proto::Request req;
     auto* cc = req.mutable_create_conversation();
     cc->set_title(title);

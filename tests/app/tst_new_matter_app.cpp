@@ -265,20 +265,23 @@ private slots:
         QVERIFY(ui.shoot("invites-per-matter-laptop-light"));
 
         // The relay checks the same limits itself: a client that skips the form's checks is
-        // refused, and nothing is made.
+        // refused, and nothing is made. Bytes that are not UTF-8 cannot travel in a protobuf
+        // string at all (the relay would drop the connection as for any malformed frame), so
+        // the client core refuses them before sending and stays connected.
         const auto before = alice.client()->conversations()->size();
-        for (const auto& [number, client, matter] :
-             std::vector<std::tuple<std::string, std::string, bool>>{
-                 {std::string(41, '1'), "", true},
-                 {"2026\x01", "", true},
-                 {"", std::string(101, 'c'), true},
-                 {"", "Carol\nClient", true},
-                 {"", "\xff\xfe", true},
-                 {"7", "", false}}) {
+        for (const auto& [number, client, matter, reason] :
+             std::vector<std::tuple<std::string, std::string, bool, std::string>>{
+                 {std::string(41, '1'), "", true, "relay refused"},
+                 {"2026\x01", "", true, "relay refused"},
+                 {"", std::string(101, 'c'), true, "relay refused"},
+                 {"", "Carol\nClient", true, "relay refused"},
+                 {"", "\xff\xfe", true, "client name is not valid UTF-8"},
+                 {"\xc0\xaf", "", true, "matter number is not valid UTF-8"},
+                 {"7", "", false, "relay refused"}}) {
             auto refused =
                 alice.client()->createConversation("Refused", matter, {}, number, client);
             QVERIFY2(!refused, number.c_str());
-            QVERIFY2(refused.error().message.find("relay refused") != std::string::npos,
+            QVERIFY2(refused.error().message.find(reason) != std::string::npos,
                      refused.error().message.c_str());
         }
         QCOMPARE(alice.client()->conversations()->size(), before);
