@@ -218,13 +218,31 @@ ALTER TABLE conversations ADD COLUMN matter_number TEXT NOT NULL DEFAULT '';
 ALTER TABLE conversations ADD COLUMN client_name TEXT NOT NULL DEFAULT '';
 )sql";
 
+// Version 13, shared by three parts of this release; each keeps to its own statements.
+// Issue 22 (a fair recording notice): a client who declines an invite's notice makes the invite
+// used up (declined_ms set) without joining; its lawyer sees it as declined.
+// Issue 23 (UnifiedPush): the push endpoint a device registered; the relay POSTs a content-free
+// wake-up there when something is queued for the device and it is not connected.
+// Issue 22 (relay pruning): the compliance archives' signed acknowledgements (below).
+inline constexpr std::string_view kRelaySchemaV13 = R"sql(
+ALTER TABLE tokens ADD COLUMN declined_ms INTEGER;
+CREATE TABLE push_endpoints (
+  user TEXT NOT NULL,
+  device INTEGER NOT NULL,
+  url TEXT NOT NULL,                     -- https:// (or http:// to loopback when allowed)
+  registered_ms INTEGER NOT NULL,
+  last_push_ms INTEGER,
+  PRIMARY KEY (user, device)
+) WITHOUT ROWID;
+)sql";
+
 /// Every migration in order: a store at version n has run the first n. Released migrations never
 /// change (tests/relay/RelaySchemaHistory.h keeps a copy of each as it shipped and checks it);
 /// a new version appends one.
-inline constexpr std::array<std::string_view, 12> kRelayMigrations = {
-    kRelaySchemaV1, kRelaySchemaV2,  kRelaySchemaV3,  kRelaySchemaV4,
-    kRelaySchemaV5, kRelaySchemaV6,  kRelaySchemaV7,  kRelaySchemaV8,
-    kRelaySchemaV9, kRelaySchemaV10, kRelaySchemaV11, kRelaySchemaV12};
+inline constexpr std::array<std::string_view, 13> kRelayMigrations = {
+    kRelaySchemaV1,  kRelaySchemaV2,  kRelaySchemaV3, kRelaySchemaV4, kRelaySchemaV5,
+    kRelaySchemaV6,  kRelaySchemaV7,  kRelaySchemaV8, kRelaySchemaV9, kRelaySchemaV10,
+    kRelaySchemaV11, kRelaySchemaV12, kRelaySchemaV13};
 
 /// The PostgreSQL store's schema (issue 20): what the nine SQLite versions above make, in
 /// PostgreSQL's types (BIGINT for INTEGER, BYTEA for BLOB, DOUBLE PRECISION for REAL, an identity
@@ -343,9 +361,18 @@ ALTER TABLE conversations ADD COLUMN matter_number TEXT NOT NULL DEFAULT '';
 ALTER TABLE conversations ADD COLUMN client_name TEXT NOT NULL DEFAULT '';
 )sql";
 
+/// Version 13 (issues 22 and 23; see kRelaySchemaV13) in PostgreSQL's types.
+inline constexpr std::string_view kRelayPgSchemaV13 = R"sql(
+ALTER TABLE tokens ADD COLUMN declined_ms BIGINT;
+CREATE TABLE push_endpoints (
+  user TEXT NOT NULL, device BIGINT NOT NULL, url TEXT NOT NULL,
+  registered_ms BIGINT NOT NULL, last_push_ms BIGINT, PRIMARY KEY (user, device)
+);
+)sql";
+
 /// The PostgreSQL store's migrations, numbered as kRelayMigrations: versions 1 to 8 never
 /// existed there (empty), version 9 makes the whole schema, later versions alter it.
-inline constexpr std::array<std::string_view, 12> kRelayPgMigrations = {"",
+inline constexpr std::array<std::string_view, 13> kRelayPgMigrations = {"",
                                                                         "",
                                                                         "",
                                                                         "",
@@ -356,6 +383,7 @@ inline constexpr std::array<std::string_view, 12> kRelayPgMigrations = {"",
                                                                         kRelayPgSchemaV9,
                                                                         kRelayPgSchemaV10,
                                                                         kRelayPgSchemaV11,
-                                                                        kRelayPgSchemaV12};
+                                                                        kRelayPgSchemaV12,
+                                                                        kRelayPgSchemaV13};
 
 } // namespace verbatim::relay

@@ -187,10 +187,15 @@ CREATE TABLE wall_entries (
 CREATE INDEX wall_entries_by_ref ON wall_entries(kind, ref);
 )sql";
 
+inline constexpr std::string_view kShippedV12 = R"sql(
+ALTER TABLE conversations ADD COLUMN matter_number TEXT NOT NULL DEFAULT '';
+ALTER TABLE conversations ADD COLUMN client_name TEXT NOT NULL DEFAULT '';
+)sql";
+
 /// Version n of the relay schema is kShipped[0..n).
 
-inline constexpr std::array<std::string_view, 11> kShipped = {
-    kShippedV1, kShippedV2, kShippedV3, kShippedV4,  kShippedV5, kShippedV6,
-    kShippedV7, kShippedV8, kShippedV9, kShippedV10, kShippedV11};
+inline constexpr std::array<std::string_view, 12> kShipped = {
+    kShippedV1, kShippedV2, kShippedV3, kShippedV4,  kShippedV5,  kShippedV6,
+    kShippedV7, kShippedV8, kShippedV9, kShippedV10, kShippedV11, kShippedV12};
 
 } // namespace verbatim::relay::history
