@@ -45,6 +45,12 @@ std::string VerifyReport::text() const {
         out += "superseded:           " + std::to_string(superseded) +
                " entries kept from before relay restores, " + std::to_string(notResent) +
                " message(s) not sent again\n";
+    // Issue 22: removed by a valid disposition record, as compliance decided; not a fault.
+    if (disposed)
+        out += "disposed:             " + std::to_string(disposed) +
+               " entries whose content a disposition record removed (expected)\n";
+    for (const auto& d : dispositions)
+        out += "DISPOSED:             " + d + "\n";
     for (const auto& w : warnings)
         out +=
             "WARNING: seq " + std::to_string(w.sequence) + "  " + w.fault + ": " + w.detail + "\n";
@@ -68,7 +74,11 @@ std::string VerifyReport::json() const {
         ",\"checkpoints\":" + std::to_string(checkpoints) +
         ",\"head_sequence\":" + std::to_string(headSequence) + ",\"head_chain_hash\":\"" +
         headChainHash + "\",\"superseded\":" + std::to_string(superseded) +
-        ",\"not_resent\":" + std::to_string(notResent) + ",\"restores\":[";
+        ",\"not_resent\":" + std::to_string(notResent) +
+        ",\"disposed\":" + std::to_string(disposed) + ",\"dispositions\":[";
+    for (std::size_t i = 0; i < dispositions.size(); ++i)
+        out += (i ? "," : "") + jsonQuote(dispositions[i]);
+    out += "],\"restores\":[";
     for (std::size_t i = 0; i < restores.size(); ++i)
         out += (i ? "," : "") + jsonQuote(restores[i]);
     out += "],\"warnings\":[";

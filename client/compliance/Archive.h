@@ -98,6 +98,10 @@ struct VerifyReport {
     /// far behind what the archive had pulled; RestoreLimits).
     std::vector<Problem> warnings;
     std::uint64_t notResent = 0; ///< superseded messages not sent again
+    /// Informational, not faults: entries whose content a valid disposition record removed
+    /// (issue 22), one line per range: "entries A-B disposed by record #N".
+    std::uint64_t disposed = 0;
+    std::vector<std::string> dispositions;
     bool ok() const { return problems.empty() && entries > 0; }
     std::string text() const;
     std::string json() const;
@@ -322,10 +326,19 @@ public:
     /// Number of stored log rows and the highest sequence.
     [[nodiscard]] Result<std::pair<std::uint64_t, std::uint64_t>> size();
 
+    /// The log sequences under an open legal hold (issue 22, Retention.h), as ranges of
+    /// consecutive sequences in ascending order: every entry of a held matter, and every entry a
+    /// held custodian sent or received, among the entries this archive holds (up to its head).
+    /// What the compliance acknowledgement sends to the relay so that it never prunes a held row
+    /// (README "Retention and legal hold"); SUPERVISION records are applied by
+    /// Supervision::refresh(), so call it after a pull first.
+    [[nodiscard]] Result<std::vector<std::pair<std::uint64_t, std::uint64_t>>> heldRanges();
+
     struct Impl;
 
 private:
     friend class Supervision; // Supervision.h: keeps its tables in this archive's database
+    friend class Retention;   // Retention.h: holds and disposal, in this archive's database
     Archive();
     std::unique_ptr<Impl> m;
 };

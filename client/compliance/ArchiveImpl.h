@@ -8,6 +8,7 @@
 ///   ArchiveJudge.cpp     the content checks (ContentJudge) over the stored records
 ///   ArchiveRestore.cpp   following a relay restored from a backup: superseded entries
 ///   ArchiveVerify.cpp    verify: everything again from the stored rows
+///   ArchiveRetention.cpp legal holds, the held ranges, disposal (Retention.h)
 ///   ArchiveQueries.cpp   browsing, timelines, search, attachments, the audit trail
 /// and, beside them, ArchiveSchema (tables), Faults (fault ids), ContentJudge, TimeText.
 #include <array>
@@ -74,6 +75,10 @@ struct Decoded {
     proto::JournalRecord record;
     std::vector<Problem> problems;
     std::map<std::string, std::string> admin; // parsed ADMIN_ACTION body (relay entries only)
+    // Issue 22: an entry whose content a disposition removed (`entry` is empty): the record that
+    // did, the SHA-256 of the entry and its clear header as kept (verify walks the chain on them).
+    std::uint64_t disposedBy = 0;
+    std::string keptHash, keptHeader;
 };
 
 /// What a record countersigns (issue 15 break 3): a receipt names the newest message its

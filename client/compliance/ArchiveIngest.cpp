@@ -35,6 +35,13 @@ Result<std::uint64_t> Archive::Impl::firstRewritten(const PageSource& pages, std
         bool present = false;
         std::string entry, chainHash;
         std::uint64_t relayHead = 0;
+        std::string keptHash; ///< an entry disposed of here (issue 22): the SHA-256 kept of it
+    };
+    // Whether the relay serves the entry this archive pulled (for a disposed one, by its hash).
+    auto sameEntry = [](const Row& relay, const Row& mine) {
+        if (mine.keptHash.empty()) return relay.entry == mine.entry;
+        const auto h = crypto::sha256(view(relay.entry));
+        return mine.keptHash == std::string(reinterpret_cast<const char*>(h.data()), h.size());
     };
     // Row `seq` as the relay serves it now (with the retries of a page fetch).
     auto relayRow = [&](std::uint64_t seq) -> Result<Row> {
@@ -62,7 +69,8 @@ Result<std::uint64_t> Archive::Impl::firstRewritten(const PageSource& pages, std
     };
     // The row as this archive pulled it.
     auto storedRow = [&](std::uint64_t seq) -> Result<Row> {
-        VERBATIM_TRY_LET(q, db->cached("SELECT entry, chain_hash FROM entries WHERE seq = ?"));
+        VERBATIM_TRY_LET(q, db->cached("SELECT entry, chain_hash, disposed_by, kept_hash FROM "
+                                       "entries WHERE seq = ?"));
         q->bind(1, std::int64_t(seq));
         VERBATIM_TRY_LET(row, q->step());
         Row out;
@@ -70,6 +78,7 @@ Result<std::uint64_t> Archive::Impl::firstRewritten(const PageSource& pages, std
             out.present = true;
             out.entry = str(q->columnBlob(0));
             out.chainHash = str(q->columnBlob(1));
+            if (!q->columnIsNull(2)) out.keptHash = str(q->columnBlob(3));
         }
         return out;
     };
@@ -78,7 +87,7 @@ Result<std::uint64_t> Archive::Impl::firstRewritten(const PageSource& pages, std
     VERBATIM_TRY_LET(mine, storedRow(head));
     const std::string ours = toHex(ByteView(state.head.data(), state.head.size()));
     if (last->present && last->chainHash == mine->chainHash) {
-        if (last->entry == mine->entry) return 0;
+        if (sameEntry(*last, *mine)) return 0;
         detail = "the relay now serves another entry at seq " + std::to_string(head) +
                  ", the last one this archive pulled (its chain hash unchanged)";
         return head;
@@ -103,7 +112,7 @@ Result<std::uint64_t> Archive::Impl::firstRewritten(const PageSource& pages, std
     if (!firstRelay.present)
         what = "the relay no longer serves the entry at seq " + std::to_string(hi) +
                " (its log ends at " + std::to_string(firstRelay.relayHead) + " or skips it)";
-    else if (firstRelay.entry != firstMine.entry)
+    else if (!sameEntry(firstRelay, firstMine))
         what = "the relay now serves another entry at seq " + std::to_string(hi);
     else
         what = "the relay now serves the entry at seq " + std::to_string(hi) +

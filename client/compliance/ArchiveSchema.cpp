@@ -118,11 +118,35 @@ CREATE TABLE superseded_attachments (epoch BLOB NOT NULL, seq INTEGER NOT NULL, 
                                      PRIMARY KEY (epoch, seq, idx));
 )SQL";
 
+// Issue 22, retention and legal hold (Retention.h): the holds, releases, per-matter retention
+// overrides and dispositions the journal's SUPERVISION records say, rebuilt in log order like the
+// supervision tables; and, for an entry a disposition removed, what verify still needs to walk the
+// chain and each device's own chain without its content: the SHA-256 of the entry (`kept_hash`),
+// its clear header (`kept_header`: sender, message id, device chain; no content) and the record
+// that disposed of it (`disposed_by`). Its `entry` is then empty.
+constexpr std::string_view kSchemaV6 = R"SQL(
+ALTER TABLE entries ADD COLUMN disposed_by INTEGER;
+ALTER TABLE entries ADD COLUMN kept_hash BLOB;
+ALTER TABLE entries ADD COLUMN kept_header BLOB;
+CREATE TABLE rt_holds (seq INTEGER PRIMARY KEY, user TEXT NOT NULL, device INTEGER NOT NULL,
+                       time_ms INTEGER NOT NULL, matter TEXT NOT NULL DEFAULT '',
+                       custodian TEXT NOT NULL DEFAULT '', reason TEXT NOT NULL,
+                       reference TEXT NOT NULL DEFAULT '', released_seq INTEGER NOT NULL DEFAULT 0,
+                       released_by TEXT NOT NULL DEFAULT '', released_ms INTEGER NOT NULL DEFAULT 0,
+                       release_reason TEXT NOT NULL DEFAULT '');
+CREATE TABLE rt_retention (seq INTEGER PRIMARY KEY, user TEXT NOT NULL, device INTEGER NOT NULL,
+                           time_ms INTEGER NOT NULL, matter TEXT NOT NULL, years INTEGER NOT NULL);
+CREATE TABLE rt_dispositions (seq INTEGER PRIMARY KEY, user TEXT NOT NULL, device INTEGER NOT NULL,
+                              time_ms INTEGER NOT NULL, basis TEXT NOT NULL, ranges TEXT NOT NULL,
+                              entries INTEGER NOT NULL, applied INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX entries_disposed ON entries (disposed_by) WHERE disposed_by IS NOT NULL;
+)SQL";
+
 } // namespace
 
 const std::vector<std::string_view>& archiveSchema() {
-    static const std::vector<std::string_view> steps{kSchema, kSchemaV2, kSchemaV3, kSchemaV4,
-                                                     kSchemaV5};
+    static const std::vector<std::string_view> steps{kSchema,   kSchemaV2, kSchemaV3,
+                                                     kSchemaV4, kSchemaV5, kSchemaV6};
     return steps;
 }
 

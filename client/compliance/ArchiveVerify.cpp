@@ -13,6 +13,7 @@
 #include <unordered_set>
 
 #include "common/Json.h"
+#include "compliance/Retention.h"
 #include "crypto/Digest.h"
 #include "crypto/Hkdf.h"
 #include "journal/AttachmentBlob.h"
@@ -30,6 +31,188 @@ namespace verbatim::compliance {
 
 using storage::Database;
 
+namespace {
+
+/// chain[n] from chain[n-1] and the SHA-256 of entry n (HashChain.h), for an entry whose bytes a
+/// disposition removed and whose hash the archive kept.
+journal::ChainHash chainStep(const journal::ChainHash& previous, std::uint64_t sequence,
+                             const std::string& entryHash) {
+    std::uint8_t buf[32 + 8 + 32];
+    std::copy(previous.begin(), previous.end(), buf);
+    for (int i = 0; i < 8; ++i)
+        buf[32 + i] = std::uint8_t(sequence >> (56 - 8 * i));
+    std::memcpy(buf + 40, entryHash.data(), 32);
+    return crypto::sha256(ByteView(buf, sizeof buf));
+}
+
+/// Issue 22: the chain over a run of disposed entries (content removed, hash and header kept),
+/// continuing `st` as Impl::check() does for entries with their bytes, and what each entry's
+/// device vouches for from its kept header.
+void walkDisposed(Archive::Impl& m, std::vector<Decoded>& rows,
+                  std::vector<journal::Checkpoint> checkpoints, Archive::Impl::CheckState& st,
+                  std::vector<Problem>& found, std::uint64_t& checkpointCount) {
+    std::map<std::uint64_t, journal::ChainHash> anchors;
+    for (const auto& c : checkpoints) {
+        if (c.sequence <= st.headSeq || c.sequence > rows.back().seq) continue;
+        ++checkpointCount;
+        if (!journal::verifyCheckpoint(c, m.manifest->relayPublicKey))
+            found.push_back(
+                {c.sequence, "bad-checkpoint-signature", "checkpoint signature invalid"});
+        else
+            anchors[c.sequence] = c.chainHash;
+    }
+    bool known = true; // st.head is the chain hash of st.headSeq
+    for (auto& d : rows) {
+        if (d.seq > st.headSeq + 1) {
+            found.push_back({st.headSeq + 1, "missing",
+                             "entries " + std::to_string(st.headSeq + 1) + ".." +
+                                 std::to_string(d.seq - 1) + " are missing"});
+            known = false;
+        }
+        std::optional<journal::ChainHash> stored;
+        if (d.chainHash.size() == 32) {
+            journal::ChainHash c;
+            std::memcpy(c.data(), d.chainHash.data(), 32);
+            stored = c;
+        }
+        std::optional<journal::ChainHash> head;
+        if (d.keptHash.size() != 32) {
+            found.push_back({d.seq, "altered",
+                             "a disposed entry whose kept hash is missing: its place in the chain "
+                             "cannot be checked"});
+        } else if (known) {
+            head = chainStep(st.head, d.seq, d.keptHash);
+            if (stored && *head != *stored) {
+                found.push_back({d.seq, "altered",
+                                 "the hash kept for this disposed entry does not produce its chain "
+                                 "hash: changed after it was logged"});
+                head = stored;
+            }
+        }
+        if (!head) head = stored;
+        if (auto a = anchors.find(d.seq); a != anchors.end()) {
+            if (head && *head != a->second)
+                found.push_back(
+                    {d.seq, "checkpoint-mismatch", "chain differs from the signed checkpoint"});
+            head = a->second;
+        }
+        known = head.has_value();
+        if (head) st.head = *head;
+        st.headSeq = d.seq;
+        auto header = journal::EntryHeader::parse(view(d.keptHeader));
+        if (!header) {
+            found.push_back(
+                {d.seq, "malformed", "the kept header of a disposed entry does not parse"});
+            continue;
+        }
+        d.sealed.header = std::move(*header);
+        d.parsed = true;
+        m.deviceEntry(d, st);
+    }
+}
+
+/// A disposition record as verify opened it from its raw entry, in log order.
+struct SeenDisposition {
+    std::string user;
+    bool trusted = false; ///< its entry passed the signer checks
+    bool parsed = false;
+    std::vector<DisposalRange> ranges;
+};
+
+const std::set<std::string> kSignerFaults{
+    "bad-signature",  "unknown-device",  "revoked-signer",      "unapproved-device",
+    "decrypt-failed", "header-mismatch", "commitment-mismatch", "replayed-message-id"};
+
+/// A run of consecutive disposed entries removed under the same record.
+struct DisposedRun {
+    std::uint64_t first = 0, last = 0, by = 0;
+};
+
+/// Issue 22: each run of disposed entries must lie inside a range of the valid disposition
+/// record that removed it: one verify opened from its raw entry after them, written by a
+/// compliance device, whose every range names the chain hashes the log holds at its ends. A
+/// disposition naming other chain hashes is itself a fault (`disposition-mismatch`); entries
+/// without content that no valid disposition covers are `disposed-without-record`.
+Result<void> verifyDisposed(Archive::Impl& m, const std::map<std::uint64_t, SeenDisposition>& seen,
+                            const std::vector<DisposedRun>& runs, VerifyReport& report,
+                            std::vector<Problem>& found) {
+    std::map<std::string, std::string> roles;
+    {
+        VERBATIM_TRY_LET(q, m.db->prepare("SELECT id, role FROM users"));
+        VERBATIM_TRY(q->forEachRow(
+            [&](storage::Statement& s) { roles[s.columnText(0)] = s.columnText(1); }));
+    }
+    VERBATIM_TRY_LET(hashAt, m.db->prepare("SELECT chain_hash FROM entries WHERE seq = ?"));
+    auto chainHex = [&](std::uint64_t seq) -> Result<std::string> {
+        hashAt->bind(1, std::int64_t(seq));
+        VERBATIM_TRY_LET(row, hashAt->step());
+        std::string out = *row ? toHex(hashAt->columnBlob(0)) : std::string();
+        hashAt->reset();
+        return out;
+    };
+    std::map<std::uint64_t, std::string> invalid; // record -> why it does not count
+    for (const auto& [seq, d] : seen) {
+        std::string why;
+        if (!d.trusted)
+            why = "its entry failed the signer checks";
+        else if (roles[d.user] != "ROLE_COMPLIANCE")
+            why = "it was written by " + d.user + ", not a compliance officer";
+        else if (!d.parsed)
+            why = "its ranges do not parse";
+        for (const auto& r : d.ranges) {
+            if (!why.empty()) break;
+            VERBATIM_TRY_LET(first, chainHex(r.first));
+            VERBATIM_TRY_LET(last, chainHex(r.last));
+            if (*first != r.firstChainHash || *last != r.lastChainHash || r.last >= seq) {
+                why = "it names entries " + std::to_string(r.first) + "-" + std::to_string(r.last) +
+                      " with chain hashes the log does not hold there";
+                found.push_back({seq, "disposition-mismatch",
+                                 "the disposition record names entries " + std::to_string(r.first) +
+                                     "-" + std::to_string(r.last) + " with chain hashes " +
+                                     r.firstChainHash.substr(0, 16) + "... and " +
+                                     r.lastChainHash.substr(0, 16) + "...; the log holds " +
+                                     first->substr(0, 16) + "... and " + last->substr(0, 16) +
+                                     "..."});
+            }
+        }
+        if (!why.empty()) invalid[seq] = why;
+    }
+    for (const auto& run : runs) {
+        const std::string span = std::to_string(run.first) + "-" + std::to_string(run.last);
+        auto it = seen.find(run.by);
+        std::string why;
+        if (it == seen.end() || run.by <= run.last)
+            why =
+                "record #" + std::to_string(run.by) + " they name is not a disposition after them";
+        else if (invalid.count(run.by))
+            why = "record #" + std::to_string(run.by) +
+                  " they name does not count: " + invalid[run.by];
+        else {
+            // Every entry of the run inside one of the record's ranges.
+            std::uint64_t next = run.first;
+            for (const auto& r : it->second.ranges)
+                if (r.first <= next && r.last >= next) next = std::min(r.last, run.last) + 1;
+            if (next <= run.last)
+                why = "record #" + std::to_string(run.by) + " does not name entry " +
+                      std::to_string(next);
+        }
+        if (!why.empty()) {
+            found.push_back({run.first, "disposed-without-record",
+                             "entries " + span +
+                                 " hold no content and no valid disposition "
+                                 "covers them: " +
+                                 why});
+            continue;
+        }
+        report.disposed += run.last - run.first + 1;
+        report.dispositions.push_back("entries " + span + " disposed by record #" +
+                                      std::to_string(run.by));
+    }
+    return {};
+}
+
+} // namespace
+
 Result<VerifyReport> Archive::verify(unsigned workers, const RestoreLimits& limits) {
     if (!m->manifest)
         return fail(ErrorCode::InvalidArgument, "the archive has no firm manifest: pull first");
@@ -43,13 +226,15 @@ Result<VerifyReport> Archive::verify(unsigned workers, const RestoreLimits& limi
     ContentJudge judge;
     std::vector<std::string> recipients;
     std::uint64_t last = 0;
+    std::map<std::uint64_t, SeenDisposition> seenDispositions;
+    std::vector<DisposedRun> disposedRuns;
     constexpr int kChunk = 4000;
     while (true) {
         std::vector<Decoded> rows;
         {
-            auto q = m->db->prepare(
-                "SELECT seq, entry, chain_hash, server_time_ms FROM entries WHERE seq > ? "
-                "ORDER BY seq LIMIT ?");
+            auto q = m->db->prepare("SELECT seq, entry, chain_hash, server_time_ms, disposed_by, "
+                                    "kept_hash, kept_header FROM entries WHERE seq > ? "
+                                    "ORDER BY seq LIMIT ?");
             if (!q) return tl::unexpected(q.error());
             q->bind(1, std::int64_t(last)).bind(2, std::int64_t(kChunk));
             while (true) {
@@ -60,6 +245,11 @@ Result<VerifyReport> Archive::verify(unsigned workers, const RestoreLimits& limi
                 d.entry = str(q->columnBlob(1));
                 d.chainHash = str(q->columnBlob(2));
                 d.serverTimeMs = std::uint64_t(q->columnInt(3));
+                if (!q->columnIsNull(4)) {
+                    d.disposedBy = std::uint64_t(q->columnInt(4));
+                    d.keptHash = str(q->columnBlob(5));
+                    d.keptHeader = str(q->columnBlob(6));
+                }
                 rows.push_back(std::move(d));
             }
         }
@@ -79,10 +269,45 @@ Result<VerifyReport> Archive::verify(unsigned workers, const RestoreLimits& limi
                     {0, "bad-checkpoint-signature", "a stored checkpoint does not parse"});
         }
         last = rows.back().seq;
-        m->check(rows, std::move(cps), st, found, report.checkpoints, workers);
+        // Runs of entries with their bytes go through the checks; runs of disposed ones (issue
+        // 22) through the chain on their kept hashes.
+        std::vector<std::vector<Decoded>> parts;
+        for (auto& d : rows) {
+            if (parts.empty() || (parts.back().back().disposedBy != 0) != (d.disposedBy != 0))
+                parts.emplace_back();
+            parts.back().push_back(std::move(d));
+        }
+        rows.clear();
+        for (auto& part : parts) {
+            if (part.front().disposedBy)
+                walkDisposed(*m, part, cps, st, found, report.checkpoints);
+            else
+                m->check(part, cps, st, found, report.checkpoints, workers);
+            for (auto& d : part)
+                rows.push_back(std::move(d));
+        }
         for (auto& d : rows) {
             ++report.entries;
             found.insert(found.end(), d.problems.begin(), d.problems.end());
+            if (d.disposedBy) {
+                if (!disposedRuns.empty() && disposedRuns.back().last + 1 == d.seq &&
+                    disposedRuns.back().by == d.disposedBy)
+                    disposedRuns.back().last = d.seq;
+                else
+                    disposedRuns.push_back({d.seq, d.seq, d.disposedBy});
+            }
+            if (d.opened && d.record.type() == proto::SUPERVISION) {
+                auto body = parseFlatJsonObject(d.record.body());
+                if (body && (*body)["kind"] == "disposition") {
+                    SeenDisposition& seen = seenDispositions[d.seq];
+                    seen.user = d.record.sender().user();
+                    seen.trusted =
+                        std::none_of(d.problems.begin(), d.problems.end(), [](const Problem& p) {
+                            return kSignerFaults.count(p.fault) > 0;
+                        });
+                    seen.ranges = parseRanges((*body)["ranges"], seen.parsed);
+                }
+            }
             if (!d.opened) {
                 if (d.parsed)
                     unopenedIds.emplace(
@@ -155,6 +380,7 @@ Result<VerifyReport> Archive::verify(unsigned workers, const RestoreLimits& limi
                                      " covers entries the archive does not hold"});
         }
     }
+    VERBATIM_TRY(verifyDisposed(*m, seenDispositions, disposedRuns, report, found));
     VERBATIM_TRY(m->verifySuperseded(report, found, limits));
     report.headSequence = st.headSeq;
     report.headChainHash = toHex(ByteView(st.head.data(), st.head.size()));

@@ -54,6 +54,10 @@ constexpr FaultInfo kFaults[] = {
     {"device-chain-mismatch", "the signing device's chain over its earlier entries differs from "
                               "the journal's: one was replaced, inserted "
                               "or reordered"},
+    {"disposition-mismatch", "a disposition record names chain hashes the log does not hold at "
+                             "the ends of a range it disposes of: it removes nothing"},
+    {"disposed-without-record", "entries whose content is gone that no valid disposition record "
+                                "covers: removed without a journaled decision"},
     {"missing-entry", "a receipt or mismatch report names a message the journal does not hold "
                       "before it: removed or withheld"},
     {"forged-supervision", "a supervision record (policy, review, sample, access) not written by "

@@ -51,6 +51,17 @@ Result<void> applyRecords(Archive::Impl& archive, std::map<std::string, std::str
 Result<void> runPolicies(Archive& archive, Archive::Impl& impl,
                          std::map<std::string, std::string>& roles, RefreshStats& stats);
 
+/// Whether a SUPERVISION record's kind is one of the retention records (issue 22: hold, release,
+/// retention, disposition; RetentionRecords.cpp).
+bool isRetentionKind(const std::string& kind);
+
+/// Applies one retention record `b` (already known to come from a compliance device that passed
+/// the signer checks) into the rt_ tables. False, with `why` ("a hold record with ..."), when
+/// this tool cannot use it. Runs inside refresh()'s transaction (RetentionRecords.cpp).
+Result<bool> applyRetentionRecord(Archive::Impl& archive, std::map<std::string, std::string>& b,
+                                  std::uint64_t seq, const std::string& user, std::uint32_t device,
+                                  std::uint64_t timeMs, std::string& why);
+
 /// Makes the covering index a report reads (records by the relay's time, with the columns a
 /// report counts) unless the archive has it. refresh() calls it, so the first refresh of a large
 /// archive builds it once and each pull after that adds to it (SupervisionReport.cpp).

@@ -309,6 +309,16 @@ Result<void> applyRecords(Archive::Impl& archive, std::map<std::string, std::str
                         .bind(3, std::int64_t(item));
                     VERBATIM_TRY(a->run());
                 }
+            } else if (isRetentionKind(kind)) {
+                // Issue 22: holds, releases, retention overrides, dispositions (Retention.h).
+                std::string why;
+                VERBATIM_TRY_LET(applied,
+                                 applyRetentionRecord(archive, b, seq, user, device, timeMs, why));
+                if (!*applied) {
+                    VERBATIM_TRY(refuse(seq, "unsupported-supervision",
+                                        why + " by " + who + ": not applied"));
+                    continue;
+                }
             } else {
                 VERBATIM_TRY(unusable("a supervision record of unknown kind '" + kind + "'", ""));
                 continue;

@@ -190,6 +190,10 @@ private slots:
             QVERIFY2(text(d, "SELECT count(*) FROM sv_policies") == (v >= 4 ? "1" : "0"),
                      qPrintable(at));
             QVERIFY2(text(d, "SELECT count(*) FROM restores") == "0", qPrintable(at));
+            // v6 (issue 22): no hold, no disposition, nothing disposed.
+            QVERIFY2(text(d, "SELECT count(*) FROM rt_holds") == "0", qPrintable(at));
+            QVERIFY2(text(d, "SELECT count(*) FROM entries WHERE disposed_by IS NOT NULL") == "0",
+                     qPrintable(at));
         }
     }
 

@@ -1,7 +1,7 @@
 #pragma once
 /// @file ArchiveSchemaHistory.h
 /// The compliance archive's schema steps as releases shipped them
-/// (client/compliance/ArchiveSchema.cpp: v1 d5276dd, v2 b917872, v3 487989a, v4 e82820a), kept in
+/// (client/compliance/ArchiveSchema.cpp: v1 d5276dd, v2 b917872, v3 487989a, v4 e82820a, v5 c2e24a3), kept in
 /// the test tree so that tst_archive_version makes its fixtures with the old schema code, not
 /// today's: an archive at version n is what verbatim-journal of that release wrote. Never edit a
 /// version here: a released step is history (tst_archive_version checks that archiveSchema() still
@@ -87,8 +87,35 @@ CREATE TABLE sv_access (seq INTEGER PRIMARY KEY, user TEXT NOT NULL, device INTE
                         time_ms INTEGER NOT NULL, action TEXT NOT NULL, detail TEXT NOT NULL);
 )SQL";
 
+inline constexpr std::string_view kShippedV5 = R"SQL(
+CREATE TABLE restores (epoch BLOB PRIMARY KEY, restored_seq INTEGER NOT NULL,
+                       archive_head INTEGER NOT NULL, superseded INTEGER NOT NULL,
+                       applied_ms INTEGER NOT NULL, anchor BLOB,
+                       accepted_by TEXT NOT NULL DEFAULT '');
+CREATE TABLE superseded_entries (epoch BLOB NOT NULL, seq INTEGER NOT NULL, entry BLOB NOT NULL,
+                                 chain_hash BLOB, server_time_ms INTEGER NOT NULL,
+                                 PRIMARY KEY (epoch, seq));
+CREATE TABLE superseded_checkpoints (epoch BLOB NOT NULL, seq INTEGER NOT NULL, data BLOB NOT NULL,
+                                     PRIMARY KEY (epoch, seq));
+CREATE TABLE superseded_records (epoch BLOB NOT NULL, seq INTEGER NOT NULL, message_id BLOB NOT NULL,
+                                 conversation TEXT NOT NULL, user TEXT NOT NULL,
+                                 device INTEGER NOT NULL, recipients TEXT NOT NULL,
+                                 type INTEGER NOT NULL, time_ms INTEGER NOT NULL,
+                                 server_time_ms INTEGER NOT NULL, body BLOB NOT NULL, ref BLOB,
+                                 attachments BLOB, entry_hash BLOB NOT NULL, key_id BLOB NOT NULL,
+                                 PRIMARY KEY (epoch, seq));
+CREATE INDEX superseded_message ON superseded_records (message_id);
+CREATE TABLE superseded_problems (epoch BLOB NOT NULL, seq INTEGER NOT NULL, fault TEXT NOT NULL,
+                                  detail TEXT NOT NULL, origin TEXT NOT NULL,
+                                  PRIMARY KEY (epoch, seq, fault));
+CREATE TABLE superseded_attachments (epoch BLOB NOT NULL, seq INTEGER NOT NULL, idx INTEGER NOT NULL,
+                                     file_name TEXT NOT NULL, mime TEXT NOT NULL,
+                                     size INTEGER NOT NULL, data BLOB, problem TEXT,
+                                     PRIMARY KEY (epoch, seq, idx));
+)SQL";
+
 /// Version n of the archive schema is kShipped[0..n).
-inline constexpr std::array<std::string_view, 4> kShipped = {kShippedV1, kShippedV2, kShippedV3,
-                                                             kShippedV4};
+inline constexpr std::array<std::string_view, 5> kShipped = {kShippedV1, kShippedV2, kShippedV3,
+                                                             kShippedV4, kShippedV5};
 
 } // namespace verbatim::compliance::history
