@@ -86,6 +86,14 @@ const char* const kServeNotes =
     "nothing of that is read for --write-stall-timeout-s. --max-pending-requests: requests of\n"
     "all connections waiting (also at most 256 MiB); beyond it a request is answered 503\n"
     "\"relay busy\" with retry_after_ms 1000 instead of queued.\n";
+const char* const kPushNotes =
+    "UnifiedPush wake-ups: when something is queued for a device that registered a push\n"
+    "endpoint and is not connected, the relay POSTs a content-free wake-up there (https only,\n"
+    "never to a loopback, private or link-local address, even after DNS). At most one per device\n"
+    "per --push-min-interval-seconds (default 10; a burst is one push, and one more at the end\n"
+    "of the interval if more arrived), at most --push-max-per-second in all (default 50).\n"
+    "--push-allow-loopback is for tests only: it lets endpoints on 127.0.0.1 or ::1 (http or\n"
+    "https) be registered and contacted.\n";
 const char* const kConfigNotes =
     "--config FILE: every serve option as `key = value` (the option's name without dashes: data,\n"
     "listen, admin-listen, cert, ...; a flag takes true or false), one per line, # for comments.\n"
@@ -133,6 +141,46 @@ const char* const kSyntaxNotes =
     "An unknown option, a missing or malformed value or a stray argument is refused (exit 2)\n"
     "before anything is changed. COMMAND --help shows one command.\n";
 
+const char* const kPolicyNotes =
+    "The firm policy rides in the root-signed manifest (a breached relay cannot relax it):\n"
+    "--retention-years: compliance keeps a matter this many years after it closed, and\n"
+    "--retention-direct-years a direct conversation's message this many years after it was sent\n"
+    "(0: no period; `verbatim-journal dispose --by-policy` applies them; a legal hold wins).\n"
+    "--device-message-days: apps remove messages older than this from devices (the journal\n"
+    "keeps everything). --staff-may-save/--clients-may-save: attachments may be saved outside\n"
+    "the app; --staff-may-copy/--clients-may-copy: message text may be copied (all yes by\n"
+    "default). --wipe-client-devices: the firm may erase a client's device (no by default; the\n"
+    "recording notice says so). --privacy-notice: the https:// link the notice shows (UK GDPR\n"
+    "Art. 13). --wipe-after-failed-unlocks/--wipe-after-offline-days: a device erases its\n"
+    "profile after N wrong passphrases in a row or D days without reaching the relay (0: off).\n"
+    "A value not given keeps the manifest's; `policy --show` prints them.\n";
+
+/// The firm policy's options, on init, manifest and policy (applied by applyPolicyOptions).
+std::vector<cmdline::Option> withPolicyOptions(std::vector<cmdline::Option> options) {
+    using cmdline::Option;
+    static const auto yesNo = cmdline::oneOf({"yes", "no"});
+    options.push_back(
+        Option::value("wipe-after-failed-unlocks", "N").checked(cmdline::number(0, 99999)));
+    options.push_back(
+        Option::value("wipe-after-offline-days", "D").checked(cmdline::number(0, 99999)));
+    for (const char* name : {"retention-years", "retention-direct-years"})
+        options.push_back(Option::value(name, "YEARS").checked(cmdline::number(0, 100)));
+    options.push_back(
+        Option::value("device-message-days", "DAYS").checked(cmdline::number(0, 36500)));
+    for (const char* name : {"staff-may-save", "clients-may-save", "staff-may-copy",
+                             "clients-may-copy", "wipe-client-devices"})
+        options.push_back(Option::value(name, "yes|no").checked(yesNo));
+    options.push_back(Option::value("privacy-notice", "https://...")
+                          .checked([](const std::string& v) -> std::string {
+                              return journal::validPrivacyNoticeUrl(v)
+                                         ? ""
+                                         : "must be an https:// URL of at most 512 printable "
+                                           "characters without spaces";
+                          })
+                          .allowEmpty());
+    return options;
+}
+
 /// Every command, its options and arguments (docs: README "Running the relay").
 const cmdline::CommandLine& commandLine() {
     using cmdline::Option;
@@ -148,24 +196,23 @@ const cmdline::CommandLine& commandLine() {
              "[--passphrase-file FILE]\n"
              "                      [--tls-key-pins HEX[,HEX...]] [--pin-cert "
              "CERT.pem[,CERT.pem...]]\n"
-             "                      [--wipe-after-failed-unlocks N] [--wipe-after-offline-days "
-             "D]\n"
-             "                      [--store postgresql://...]\n",
-             {Option::value("data", "DIR").required(), Option::value("unlock-file", "PATH"),
-              Option::value("store", "postgresql://..."),
-              Option::value("firm", "NAME").required().checked(checkFirm),
-              Option::value("journal-key", "JOURNAL.pub").required(),
-              Option::value("root-key-out", "FILE").required(),
-              Option::value("address", "HOST:PORT[,HOST:PORT...]").checked(checkAddresses),
-              Option::value("passphrase-file", "FILE"),
-              Option::value("tls-key-pins", "HEX[,HEX...]").checked(checkPins),
-              Option::value("pin-cert", "CERT.pem[,CERT.pem...]"),
-              Option::value("wipe-after-failed-unlocks", "N").checked(cmdline::number(0, 99999)),
-              Option::value("wipe-after-offline-days", "D").checked(cmdline::number(0, 99999))},
+             "                      [--store postgresql://...] [firm policy options, see "
+             "policy]\n",
+             withPolicyOptions(
+                 {Option::value("data", "DIR").required(), Option::value("unlock-file", "PATH"),
+                  Option::value("store", "postgresql://..."),
+                  Option::value("firm", "NAME").required().checked(checkFirm),
+                  Option::value("journal-key", "JOURNAL.pub").required(),
+                  Option::value("root-key-out", "FILE").required(),
+                  Option::value("address", "HOST:PORT[,HOST:PORT...]").checked(checkAddresses),
+                  Option::value("passphrase-file", "FILE"),
+                  Option::value("tls-key-pins", "HEX[,HEX...]").checked(checkPins),
+                  Option::value("pin-cert", "CERT.pem[,CERT.pem...]")}),
              {},
              true,
              {},
-             std::string(kUnlockNotes) + kRootKeyNotes + kManifestNotes + kStoreNotes},
+             std::string(kUnlockNotes) + kRootKeyNotes + kManifestNotes + kPolicyNotes +
+                 kStoreNotes},
             {"serve",
              "  verbatim-relay serve --data DIR [--config FILE] [--unlock-file PATH] [--listen "
              "127.0.0.1:8443]\n"
@@ -181,6 +228,10 @@ const cmdline::CommandLine& commandLine() {
              "                      [--blob-uploads-client 60] [--blob-uploads-staff 600]\n"
              "                      [--blob-reserve-mib 1024] [--blob-reserve-percent 5]\n"
              "                      [--blob-grace-s 86400] [--blob-sweep-s 600]\n"
+             "                      [--journal-prune-after-days 30] [--journal-prune-interval-s "
+             "60]\n"
+             "                      [--push-min-interval-seconds 10] [--push-max-per-second 50]\n"
+             "                      [--push-allow-loopback]\n"
              "                      [--store postgresql://...]\n",
              {Option::value("data", "DIR").required(),
               Option::value("store", "postgresql://...").allowEmpty(),
@@ -210,11 +261,20 @@ const cmdline::CommandLine& commandLine() {
               Option::value("blob-reserve-mib", "MIB").checked(cmdline::number(0, 1ll << 40)),
               Option::value("blob-reserve-percent", "PERCENT").checked(cmdline::number(0, 99)),
               Option::value("blob-grace-s", "SECONDS").checked(cmdline::number(1, 365ll * 86400)),
-              Option::value("blob-sweep-s", "SECONDS").checked(cmdline::number(1, 86400))},
+              Option::value("blob-sweep-s", "SECONDS").checked(cmdline::number(1, 86400)),
+              Option::value("journal-prune-after-days", "DAYS")
+                  .checked(cmdline::number(0, 36500)),
+              Option::value("journal-prune-interval-s", "SECONDS")
+                  .checked(cmdline::number(1, 86400)),
+              Option::value("push-min-interval-seconds", "SECONDS")
+                  .checked(cmdline::number(1, 86400)),
+              Option::value("push-max-per-second", "N").checked(cmdline::number(1, 10000)),
+              Option::flag("push-allow-loopback")},
              {},
              true,
              {},
-             std::string(kUnlockNotes) + kServeNotes + kBlobNotes + kConfigNotes + kStoreNotes,
+             std::string(kUnlockNotes) + kServeNotes + kBlobNotes + kPushNotes + kConfigNotes +
+                 kStoreNotes,
              "config"},
             {"manifest",
              "  verbatim-relay manifest --data DIR --root-key FILE [--address ...] [--tls-key-pins "
@@ -224,13 +284,14 @@ const cmdline::CommandLine& commandLine() {
              "                                                                  re-sign the firm "
              "manifest\n"
              "  verbatim-relay manifest --data DIR --show\n",
-             {Option::value("data", "DIR").required(), Option::value("root-key", "FILE"),
-              Option::value("address", "HOST:PORT[,HOST:PORT...]").checked(checkAddresses),
-              // An empty list re-signs without pins.
-              Option::value("tls-key-pins", "HEX[,HEX...]").checked(checkPins).allowEmpty(),
-              Option::value("pin-cert", "CERT.pem[,CERT.pem...]"),
-              Option::value("passphrase-file", "FILE"),
-              Option::value("add-journal-key", "JOURNAL.pub"), Option::flag("show")},
+             withPolicyOptions(
+                 {Option::value("data", "DIR").required(), Option::value("root-key", "FILE"),
+                  Option::value("address", "HOST:PORT[,HOST:PORT...]").checked(checkAddresses),
+                  // An empty list re-signs without pins.
+                  Option::value("tls-key-pins", "HEX[,HEX...]").checked(checkPins).allowEmpty(),
+                  Option::value("pin-cert", "CERT.pem[,CERT.pem...]"),
+                  Option::value("passphrase-file", "FILE"),
+                  Option::value("add-journal-key", "JOURNAL.pub"), Option::flag("show")}),
              {},
              true,
              [](const cmdline::Parsed& p) -> std::string {
@@ -246,7 +307,33 @@ const cmdline::CommandLine& commandLine() {
                             ? ""
                             : "--root-key FILE (to re-sign) or --show (to print) is required";
              },
-             std::string(kRootKeyNotes) + kManifestNotes},
+             std::string(kRootKeyNotes) + kManifestNotes + kPolicyNotes},
+            {"policy",
+             "  verbatim-relay policy --data DIR --root-key FILE [--passphrase-file FILE]\n"
+             "                      [--retention-years Y] [--retention-direct-years Y] "
+             "[--device-message-days D]\n"
+             "                      [--wipe-after-failed-unlocks N] [--wipe-after-offline-days D]\n"
+             "                      [--staff-may-save yes|no] [--clients-may-save yes|no]\n"
+             "                      [--staff-may-copy yes|no] [--clients-may-copy yes|no]\n"
+             "                      [--wipe-client-devices yes|no] [--privacy-notice URL]\n"
+             "                                                                  re-sign the "
+             "manifest with a new firm policy\n"
+             "  verbatim-relay policy --data DIR --show\n",
+             withPolicyOptions({Option::value("data", "DIR").required(),
+                                Option::value("root-key", "FILE"),
+                                Option::value("passphrase-file", "FILE"), Option::flag("show")}),
+             {},
+             true,
+             [](const cmdline::Parsed& p) -> std::string {
+                 if (p.has("show"))
+                     return p.has("root-key") || p.has("passphrase-file")
+                                ? "--show takes no --root-key (it only prints the policy)"
+                                : "";
+                 return p.has("root-key")
+                            ? ""
+                            : "--root-key FILE (to re-sign) or --show (to print) is required";
+             },
+             std::string(kRootKeyNotes) + kPolicyNotes},
             {"tls-key-pin",
              "  verbatim-relay tls-key-pin CERT.pem                             the pin of a "
              "certificate's key\n",
@@ -336,6 +423,10 @@ const cmdline::CommandLine& commandLine() {
              "a wall (a direct one too)\n",
              {},
              {Positional::required("CONVERSATION"), Positional::required("USER")}},
+            {"admin journal status",
+             "  verbatim-relay admin --data DIR [--unlock-file PATH] journal status   rows, oldest "
+             "kept, pruned boundary,\n"
+             "                                     each compliance device's acknowledgement\n"},
             {"seal-keys",
              "  verbatim-relay seal-keys --data DIR --unlock-file PATH          seal the clear "
              "keys of an older relay\n",

@@ -4,6 +4,39 @@
 
 namespace verbatim::relayapp {
 
+namespace {
+/// Sets the firm policy options given on the command line (init, manifest, policy); the ones
+/// not given keep `m`'s values. Values were checked by the command line's declarations.
+void applyPolicyOptions(const Args& a, journal::FirmManifest& m) {
+    for (auto [name, field] : {std::pair{"wipe-after-failed-unlocks", &m.policy.maxFailedUnlocks},
+                               std::pair{"wipe-after-offline-days", &m.policy.maxOfflineDays},
+                               std::pair{"device-message-days", &m.policy.messageDays},
+                               std::pair{"retention-years", &m.retention.yearsAfterClose},
+                               std::pair{"retention-direct-years", &m.retention.yearsDirect}})
+        if (auto v = a.opt(name); !v.empty()) *field = std::uint32_t(std::stoul(v));
+    for (auto [name, field] : {std::pair{"staff-may-save", &m.policy.staffMaySave},
+                               std::pair{"clients-may-save", &m.policy.clientsMaySave},
+                               std::pair{"staff-may-copy", &m.policy.staffMayCopy},
+                               std::pair{"clients-may-copy", &m.policy.clientsMayCopy},
+                               std::pair{"wipe-client-devices", &m.policy.mayWipeClientDevices}})
+        if (auto v = a.opt(name); !v.empty()) *field = v == "yes";
+    if (a.options.count("privacy-notice")) m.privacyNoticeUrl = a.opt("privacy-notice");
+}
+
+void printPolicy(const journal::FirmManifest& m) {
+    const auto yes = [](bool b) { return b ? "yes" : "no"; };
+    std::printf("retention-years\t%u\nretention-direct-years\t%u\ndevice-message-days\t%u\n"
+                "staff-may-save\t%s\nclients-may-save\t%s\nstaff-may-copy\t%s\n"
+                "clients-may-copy\t%s\nwipe-client-devices\t%s\nwipe-after-failed-unlocks\t%u\n"
+                "wipe-after-offline-days\t%u\nprivacy-notice\t%s\n",
+                m.retention.yearsAfterClose, m.retention.yearsDirect, m.policy.messageDays,
+                yes(m.policy.staffMaySave), yes(m.policy.clientsMaySave),
+                yes(m.policy.staffMayCopy), yes(m.policy.clientsMayCopy),
+                yes(m.policy.mayWipeClientDevices), m.policy.maxFailedUnlocks,
+                m.policy.maxOfflineDays, m.privacyNoticeUrl.c_str());
+}
+} // namespace
+
 int cmdInit(const Args& a) {
     std::string dataDir = a.opt("data"), firm = a.opt("firm"), journalKey = a.opt("journal-key"),
                 rootOut = a.opt("root-key-out"), address = a.opt("address", "127.0.0.1:8443");
@@ -62,15 +95,8 @@ int cmdInit(const Args& a) {
     m.relayPublicKey = relayKey->publicKey;
     m.relayIdentityKey = relayIdentity->publicKey;
     m.journalKeys.push_back({*jpub, m.issuedMs});
-    // The device policy rides in the root-signed manifest: a breached relay cannot relax it.
-    for (auto [name, field] : {std::pair{"wipe-after-failed-unlocks", &m.policy.maxFailedUnlocks},
-                               std::pair{"wipe-after-offline-days", &m.policy.maxOfflineDays}}) {
-        std::string v = a.opt(name);
-        if (v.empty()) continue;
-        if (v.find_first_not_of("0123456789") != std::string::npos || v.size() > 5)
-            return die(std::string("--") + name + " takes a number");
-        *field = std::uint32_t(std::stoul(v));
-    }
+    // The firm policy rides in the root-signed manifest: a breached relay cannot relax it.
+    applyPolicyOptions(a, m);
     if (auto r = m.sign(rootKey->privateKey); !r) return die(r.error().message);
 
     auto box = crypto::passphraseSeal(rootKey->privateKey, view(*pass));
@@ -137,6 +163,7 @@ int cmdManifest(const Args& a) {
                         (unsigned long long)k.validFromMs);
         std::printf("relay-public-key\t%s\nrelay-identity-key\t%s\n",
                     toHex(m->relayPublicKey).c_str(), toHex(m->relayIdentityKey).c_str());
+        printPolicy(*m);
         return 0;
     }
     auto pass = passphrase(a);
@@ -163,6 +190,7 @@ int cmdManifest(const Args& a) {
     } else if (a.opt("tls-key-pins", "unset").empty()) {
         m->tlsKeyPins.clear();
     }
+    applyPolicyOptions(a, *m);
     m->version = journal::FirmManifest::kVersion;
     m->issuedMs = std::max(relay::wallClockMs(), m->issuedMs + 1);
     // Journal key rotation: compliance made a new pair (verbatim-journal keygen); devices seal to
@@ -190,6 +218,7 @@ int cmdManifest(const Args& a) {
                 "the relay to serve it\n",
                 (unsigned long long)m->issuedMs, m->relayAddresses.size(), m->tlsKeyPins.size(),
                 m->journalKeys.size());
+    printPolicy(*m);
     return 0;
 }
 

@@ -18,7 +18,7 @@ int main(int argc, char** argv) {
         if (cmd == "init") return cmdInit(a);
         if (cmd == "serve") return cmdServe(a);
         if (cmd == "admin") return cmdAdmin(a);
-        if (cmd == "manifest") return cmdManifest(a);
+        if (cmd == "manifest" || cmd == "policy") return cmdManifest(a);
         if (cmd == "seal-keys") return cmdSealKeys(a);
         if (cmd == "backup") return cmdBackup(a);
         if (cmd == "restore") return cmdRestore(a);

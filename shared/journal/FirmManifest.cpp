@@ -11,10 +11,21 @@ namespace verbatim::journal {
 namespace {
 constexpr std::string_view kManifestLabelV1 = "verbatim-manifest-v1";
 constexpr std::string_view kManifestLabelV2 = "verbatim-manifest-v2";
-constexpr std::size_t kMaxAddresses = 16, kMaxPins = 16;
+constexpr std::string_view kManifestLabelV3 = "verbatim-manifest-v3";
+constexpr std::size_t kMaxAddresses = 16, kMaxPins = 16, kMaxPrivacyUrl = 512;
+constexpr std::uint32_t kMaxRetentionYears = 100, kMaxMessageDays = 36500;
+// The device policy's flags byte (version 3).
+enum : std::uint8_t {
+    kStaffMaySave = 1,
+    kClientsMaySave = 2,
+    kStaffMayCopy = 4,
+    kClientsMayCopy = 8,
+    kMayWipeClientDevices = 16,
+    kKnownFlags = 31
+};
 
 std::string_view labelFor(std::uint8_t version) {
-    return version == 1 ? kManifestLabelV1 : kManifestLabelV2;
+    return version == 1 ? kManifestLabelV1 : version == 2 ? kManifestLabelV2 : kManifestLabelV3;
 }
 
 std::string lowered(std::string_view s) {
@@ -25,6 +36,13 @@ std::string lowered(std::string_view s) {
 }
 constexpr std::string_view kRootLabel = "verbatim-firm-root-v1";
 } // namespace
+
+bool validPrivacyNoticeUrl(std::string_view url) {
+    constexpr std::string_view scheme = "https://";
+    if (url.size() <= scheme.size() || url.size() > kMaxPrivacyUrl) return false;
+    if (lowered(url.substr(0, scheme.size())) != scheme) return false;
+    return std::all_of(url.begin(), url.end(), [](char c) { return c > 0x20 && c < 0x7f; });
+}
 
 std::string firmFingerprint(ByteView rootPublicKey) {
     Bytes in;
@@ -62,6 +80,17 @@ Bytes FirmManifest::body() const {
         appendU32(b, policy.maxFailedUnlocks);
         appendU32(b, policy.maxOfflineDays);
     }
+    if (version >= 3) {
+        appendU32(b, policy.messageDays);
+        appendU8(b, std::uint8_t((policy.staffMaySave ? kStaffMaySave : 0) |
+                                 (policy.clientsMaySave ? kClientsMaySave : 0) |
+                                 (policy.staffMayCopy ? kStaffMayCopy : 0) |
+                                 (policy.clientsMayCopy ? kClientsMayCopy : 0) |
+                                 (policy.mayWipeClientDevices ? kMayWipeClientDevices : 0)));
+        appendU32(b, retention.yearsAfterClose);
+        appendU32(b, retention.yearsDirect);
+        appendField(b, privacyNoticeUrl);
+    }
     return b;
 }
 
@@ -78,7 +107,7 @@ Result<FirmManifest> FirmManifest::parse(ByteView bytes) {
     ByteReader r(bytes);
     auto version = r.u8();
     if (!version) return tl::unexpected(version.error());
-    if (*version != 1 && *version != 2)
+    if (*version < 1 || *version > kVersion)
         return fail(ErrorCode::Unsupported,
                     "unsupported manifest version " + std::to_string(*version) +
                         ": this app is too old for the firm's manifest, update it");
@@ -158,7 +187,32 @@ Result<FirmManifest> FirmManifest::parse(ByteView bytes) {
         if (!days) return tl::unexpected(days.error());
         if (m.version == 1 && *unlocks == 0 && *days == 0)
             return fail(ErrorCode::Malformed, "empty device policy in manifest");
-        m.policy = {*unlocks, *days};
+        m.policy.maxFailedUnlocks = *unlocks;
+        m.policy.maxOfflineDays = *days;
+    }
+    if (m.version >= 3) {
+        auto messageDays = b.u32();
+        auto flags = messageDays ? b.u8() : tl::unexpected(messageDays.error());
+        auto afterClose = flags ? b.u32() : tl::unexpected(flags.error());
+        auto direct = afterClose ? b.u32() : afterClose;
+        auto url = direct ? b.field(kMaxPrivacyUrl) : tl::unexpected(direct.error());
+        if (!url) return tl::unexpected(url.error());
+        if (*messageDays > kMaxMessageDays)
+            return fail(ErrorCode::Malformed, "manifest device message days out of range");
+        if (*flags & ~kKnownFlags)
+            return fail(ErrorCode::Malformed, "unknown device policy flags in manifest");
+        if (*afterClose > kMaxRetentionYears || *direct > kMaxRetentionYears)
+            return fail(ErrorCode::Malformed, "manifest retention years out of range");
+        m.policy.messageDays = *messageDays;
+        m.policy.staffMaySave = *flags & kStaffMaySave;
+        m.policy.clientsMaySave = *flags & kClientsMaySave;
+        m.policy.staffMayCopy = *flags & kStaffMayCopy;
+        m.policy.clientsMayCopy = *flags & kClientsMayCopy;
+        m.policy.mayWipeClientDevices = *flags & kMayWipeClientDevices;
+        m.retention = {*afterClose, *direct};
+        m.privacyNoticeUrl.assign(asString(*url));
+        if (!m.privacyNoticeUrl.empty() && !validPrivacyNoticeUrl(m.privacyNoticeUrl))
+            return fail(ErrorCode::Malformed, "manifest privacy notice is not an https:// URL");
     }
     if (!b.atEnd()) return fail(ErrorCode::Malformed, "trailing bytes in manifest body");
     return m;

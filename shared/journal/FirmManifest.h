@@ -23,12 +23,31 @@ struct DevicePolicy {
         0; ///< erase the profile after this many wrong passphrases in a row
     std::uint32_t maxOfflineDays =
         0; ///< erase the profile when the relay was not reached for this long
+    // Version 3 on (docs/protocol.md, "Firm policy"):
+    std::uint32_t messageDays = 0; ///< apps remove messages older than this (0: keep them)
+    bool staffMaySave = true;      ///< staff may save attachments outside the app
+    bool clientsMaySave = true;    ///< clients may save attachments outside the app
+    bool staffMayCopy = true;      ///< staff may copy message text
+    bool clientsMayCopy = true;    ///< clients may copy message text
+    /// The firm may erase a client's device (its copy is the client's record of the advice, so
+    /// only where the firm says so, and the recording notice tells the client).
+    bool mayWipeClientDevices = false;
+};
+
+/// How long the firm keeps client communications in its compliance archives (version 3 on;
+/// 0: no period set, kept until the firm decides). Compliance applies it with
+/// `verbatim-journal dispose --by-policy`; a legal hold always wins.
+struct RetentionPolicy {
+    std::uint32_t yearsAfterClose = 0; ///< matters: years after the matter closed
+    std::uint32_t yearsDirect = 0;     ///< direct conversations: years after each message
 };
 
 struct FirmManifest {
-    /// Version 2 (the one written) names every relay address and may pin the relays' TLS keys;
-    /// version 1 (still read, so that profiles from before keep working) names one address.
-    static constexpr std::uint8_t kVersion = 2;
+    /// Version 3 (the one written) adds the firm policy (retention, the privacy notice, what
+    /// devices may do); version 2 names every relay address and may pin the relays' TLS keys;
+    /// version 1 names one address. Versions 1 and 2 are still read, so that profiles from
+    /// before keep working, with the version 3 fields at their defaults.
+    static constexpr std::uint8_t kVersion = 3;
     std::uint8_t version = kVersion;
     std::string firmName;
     std::string relayAddress; ///< HOST:PORT, the first of relayAddresses (kept for callers)
@@ -43,8 +62,10 @@ struct FirmManifest {
                             ///< (audit)
     std::vector<JournalKeyEntry> journalKeys; ///< oldest first; the last is current
     DevicePolicy policy;
-    Bytes rootPublicKey; ///< 32-byte Ed25519
-    Bytes signature;     ///< by the root key
+    RetentionPolicy retention;    ///< version 3 on
+    std::string privacyNoticeUrl; ///< version 3 on: empty, or an https:// URL of <= 512 bytes
+    Bytes rootPublicKey;          ///< 32-byte Ed25519
+    Bytes signature;              ///< by the root key
 
     Bytes body() const;
     Bytes serialize() const;
@@ -59,6 +80,10 @@ struct FirmManifest {
         return journalKeys.empty() ? nullptr : &journalKeys.back();
     }
 };
+
+/// Whether `url` may be a manifest's privacy notice link: https://, at most 512 bytes, printable
+/// ASCII without spaces (so a client can show it as a link without interpreting anything).
+bool validPrivacyNoticeUrl(std::string_view url);
 
 /// Hex of SHA-256("verbatim-firm-root-v1" || rootPublicKey)[0..16): what links carry.
 std::string firmFingerprint(ByteView rootPublicKey);

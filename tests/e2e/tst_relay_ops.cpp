@@ -584,6 +584,75 @@ private slots:
 
     // A data directory that group or others may enter, or that belongs to another user, is
     // refused by serve, admin, backup and check with a message that says what to do.
+    // Issue 22, the firm policy: `init` and `policy` sign it into the manifest with the root
+    // key; a value not given keeps the manifest's; a bad value, --show with a key, or another
+    // firm's root key change nothing.
+    void policyIsSignedIntoTheManifest() {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QString d = dir.path();
+        crypto::X25519Key journalKey = *crypto::X25519Key::generate();
+        QVERIFY(
+            writeAll(d + "/journal.pub", QByteArray::fromStdString(toHex(journalKey.publicKey()))));
+        auto made = relay({"init", "--data", d + "/data", "--unlock-file", d + "/relay.unlock",
+                           "--firm", "Policy & Co", "--journal-key", d + "/journal.pub",
+                           "--root-key-out", d + "/root.key", "--retention-years", "6",
+                           "--wipe-client-devices", "yes", "--wipe-after-offline-days", "45"});
+        QVERIFY2(made.code == 0, qPrintable(made.err));
+        const auto manifestNow = [&] {
+            QFile f(d + "/data/manifest.bin");
+            return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+        };
+        const auto show = [&] { return relay({"policy", "--data", d + "/data", "--show"}).out; };
+        QVERIFY2(show().contains("retention-years\t6\n"), qPrintable(show()));
+        QVERIFY(show().contains("wipe-client-devices\tyes\n"));
+        QVERIFY(show().contains("clients-may-save\tyes\n"));
+        QVERIFY(show().contains("wipe-after-offline-days\t45\n"));
+
+        auto changed = relay({"policy", "--data", d + "/data", "--root-key", d + "/root.key",
+                              "--clients-may-save", "no", "--device-message-days", "90",
+                              "--privacy-notice", "https://policy.example/privacy"});
+        QVERIFY2(changed.code == 0, qPrintable(changed.err));
+        const QString after = show();
+        for (const char* line :
+             {"retention-years\t6\n", "wipe-client-devices\tyes\n", "clients-may-save\tno\n",
+              "staff-may-save\tyes\n", "device-message-days\t90\n", "wipe-after-offline-days\t45\n",
+              "privacy-notice\thttps://policy.example/privacy\n"})
+            QVERIFY2(after.contains(line), qPrintable(QString(line) + " not in:\n" + after));
+        const QByteArray signedBytes = manifestNow();
+        auto parsed = journal::FirmManifest::parse(
+            ByteView(reinterpret_cast<const std::uint8_t*>(signedBytes.constData()),
+                     std::size_t(signedBytes.size())));
+        QVERIFY(parsed);
+        QVERIFY(parsed->verify(journal::firmFingerprint(parsed->rootPublicKey)));
+        QCOMPARE(int(parsed->version), 3);
+        QVERIFY(!parsed->policy.clientsMaySave && parsed->policy.mayWipeClientDevices);
+        QCOMPARE(parsed->retention.yearsAfterClose, 6u);
+
+        // Refused before anything is written.
+        QVERIFY(writeAll(d + "/other.pub", QByteArray::fromStdString(
+                                               toHex(crypto::X25519Key::generate()->publicKey()))));
+        auto other = relay({"init", "--data", d + "/other", "--unlock-file", d + "/other.unlock",
+                            "--firm", "Other LLP", "--journal-key", d + "/other.pub",
+                            "--root-key-out", d + "/other.key"});
+        QVERIFY2(other.code == 0, qPrintable(other.err));
+        const QString root = d + "/root.key";
+        for (const auto& [args, code] : std::vector<std::pair<QStringList, int>>{
+                 {{"--root-key", root, "--privacy-notice", "http://policy.example/privacy"}, 2},
+                 {{"--root-key", root, "--privacy-notice", "https://policy.example/a b"}, 2},
+                 {{"--root-key", root, "--retention-years", "101"}, 2},
+                 {{"--root-key", root, "--staff-may-save", "maybe"}, 2},
+                 {{"--root-key", root, "--device-message-days", "-1"}, 2},
+                 {{"--show", "--root-key", root}, 2},
+                 {{"--retention-years", "3"}, 2},
+                 {{"--root-key", d + "/other.key", "--retention-years", "1"}, 1}}) {
+            auto r = relay(QStringList{"policy", "--data", d + "/data"} + args);
+            QVERIFY2(r.code == code, qPrintable(args.join(' ') + ": " + r.err));
+            QVERIFY2(!r.err.isEmpty(), qPrintable(args.join(' ')));
+            QVERIFY2(manifestNow() == signedBytes, qPrintable(args.join(' ')));
+        }
+    }
+
     void dataDirectoryOpenOrForeignIsRefused() {
         QTemporaryDir dir;
         QVERIFY(dir.isValid());

@@ -266,6 +266,7 @@ private slots:
         m.relayPublicKey = Bytes(32, 3);
         m.relayIdentityKey = Bytes(33, 5);
         m.journalKeys.push_back({Bytes(32, 4), m.issuedMs});
+        m.version = 2;
         QVERIFY(m.sign(root->privateKey));
         auto bytes = m.serialize();
         auto parsed = journal::FirmManifest::parse(bytes);
@@ -313,6 +314,120 @@ private slots:
         auto backwards = journal::FirmManifest::parse(rotated.serialize());
         QVERIFY(!backwards);
         QVERIFY(backwards.error().message.find("valid-from order") != std::string::npos);
+    }
+
+    // Version 3 carries the firm policy: it round-trips; versions 1 and 2 read with its
+    // defaults; values out of range, unknown flags, a privacy notice that is not an https://
+    // link, trailing bytes and every truncation are refused; a version 3 body cannot be passed
+    // off as version 2 (the label is signed).
+    void manifestVersion3CarriesTheFirmPolicy() {
+        auto root = crypto::ed25519Generate();
+        QVERIFY(root);
+        journal::FirmManifest m;
+        m.firmName = "Doe & Partners LLP";
+        m.relayAddresses = {"relay.doe.example:443"};
+        m.relayAddress = m.relayAddresses.front();
+        m.issuedMs = 1764300000000ULL;
+        m.relayPublicKey = Bytes(32, 3);
+        m.relayIdentityKey = Bytes(33, 5);
+        m.journalKeys.push_back({Bytes(32, 4), m.issuedMs});
+        QCOMPARE(int(m.version), 3);
+        m.policy.maxOfflineDays = 30;
+        m.policy.messageDays = 90;
+        m.policy.clientsMaySave = false;
+        m.policy.staffMayCopy = false;
+        m.policy.mayWipeClientDevices = true;
+        m.retention = {6, 2};
+        m.privacyNoticeUrl = "https://doe.example/privacy#clients";
+        QVERIFY(m.sign(root->privateKey));
+        const auto bytes = m.serialize();
+        auto parsed = journal::FirmManifest::parse(bytes);
+        QVERIFY2(parsed, parsed ? "" : parsed.error().message.c_str());
+        QVERIFY(parsed->verify(journal::firmFingerprint(root->publicKey)));
+        QCOMPARE(int(parsed->version), 3);
+        QCOMPARE(parsed->policy.maxOfflineDays, 30u);
+        QCOMPARE(parsed->policy.messageDays, 90u);
+        QVERIFY(parsed->policy.staffMaySave && !parsed->policy.clientsMaySave);
+        QVERIFY(!parsed->policy.staffMayCopy && parsed->policy.clientsMayCopy);
+        QVERIFY(parsed->policy.mayWipeClientDevices);
+        QCOMPARE(parsed->retention.yearsAfterClose, 6u);
+        QCOMPARE(parsed->retention.yearsDirect, 2u);
+        QCOMPARE(parsed->privacyNoticeUrl, m.privacyNoticeUrl);
+        for (std::size_t n = 0; n < bytes.size(); ++n)
+            QVERIFY(!journal::FirmManifest::parse(ByteView(bytes.data(), n)));
+
+        // Older versions: the policy's defaults (keep, save and copy allowed, no wipe of
+        // clients' devices, no retention period, no privacy notice).
+        journal::FirmManifest v2 = m;
+        v2.version = 2;
+        QVERIFY(v2.sign(root->privateKey));
+        auto v2Parsed = journal::FirmManifest::parse(v2.serialize());
+        QVERIFY(v2Parsed && v2Parsed->verify(journal::firmFingerprint(root->publicKey)));
+        QCOMPARE(v2Parsed->policy.maxOfflineDays, 30u);
+        QCOMPARE(v2Parsed->policy.messageDays, 0u);
+        QVERIFY(v2Parsed->policy.clientsMaySave && v2Parsed->policy.staffMayCopy);
+        QVERIFY(!v2Parsed->policy.mayWipeClientDevices);
+        QCOMPARE(v2Parsed->retention.yearsAfterClose, 0u);
+        QVERIFY(v2Parsed->privacyNoticeUrl.empty());
+        // A version 3 manifest relabelled as version 2: it no longer parses or verifies.
+        Bytes relabelled = bytes;
+        relabelled[0] = 2;
+        auto wrong = journal::FirmManifest::parse(relabelled);
+        QVERIFY(!wrong || !wrong->verify(journal::firmFingerprint(root->publicKey)));
+        // A version this reader does not know is refused with a plain reason.
+        Bytes future = bytes;
+        future[0] = 4;
+        auto unknown = journal::FirmManifest::parse(future);
+        QVERIFY(!unknown &&
+                unknown.error().message.find("unsupported manifest version") != std::string::npos);
+
+        const auto refused = [&](journal::FirmManifest bad, std::string_view why) {
+            if (!bad.sign(root->privateKey)) return false;
+            auto r = journal::FirmManifest::parse(bad.serialize());
+            return !r && r.error().message.find(why) != std::string::npos;
+        };
+        auto tooLong = m;
+        tooLong.retention.yearsAfterClose = 101;
+        QVERIFY(refused(tooLong, "retention years"));
+        auto days = m;
+        days.policy.messageDays = 36501;
+        QVERIFY(refused(days, "message days"));
+        for (std::string url :
+             {std::string("http://doe.example/privacy"), std::string("javascript:alert(1)"),
+              std::string("https://doe.example/a b"), std::string("https://doe.example/\n"),
+              std::string("https://"), "https://doe.example/" + std::string(500, 'p')}) {
+            auto badUrl = m;
+            badUrl.privacyNoticeUrl = url;
+            QVERIFY2(refused(badUrl, "privacy notice") || refused(badUrl, "field"), url.c_str());
+            QVERIFY(!journal::validPrivacyNoticeUrl(url));
+        }
+        QVERIFY(journal::validPrivacyNoticeUrl("HTTPS://doe.example/privacy?x=1"));
+        // An unknown flag bit: the body's flags byte is the one after the device message days.
+        Bytes body = m.body();
+        Bytes tail;
+        appendU32(tail, 90);
+        const auto at = std::search(body.begin(), body.end(), tail.begin(), tail.end());
+        QVERIFY(at != body.end());
+        const auto flagsAt = std::size_t(at - body.begin()) + 4;
+        for (std::uint8_t extra : {std::uint8_t(32), std::uint8_t(128)}) {
+            Bytes forged = body;
+            forged[flagsAt] |= extra;
+            Bytes manifest;
+            appendU8(manifest, 3);
+            appendField(manifest, m.rootPublicKey);
+            appendField(manifest, forged);
+            appendField(manifest, m.signature);
+            auto r = journal::FirmManifest::parse(manifest);
+            QVERIFY(!r && r.error().message.find("flags") != std::string::npos);
+        }
+        Bytes longer = body;
+        longer.push_back(0);
+        Bytes manifest;
+        appendU8(manifest, 3);
+        appendField(manifest, m.rootPublicKey);
+        appendField(manifest, longer);
+        appendField(manifest, m.signature);
+        QVERIFY(!journal::FirmManifest::parse(manifest));
     }
 
     void sealOpenRoundTripPreservesRecord() {
