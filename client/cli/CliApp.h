@@ -87,6 +87,8 @@ int cmdSafetyNumber(client::Client& c, const Args& a);
 
 // DeviceCommands.cpp
 int cmdDevices(client::Client& c, const Args& a);
+// PushCommands.cpp
+int cmdPush(client::Client& c, const Args& a); ///< push register URL, push remove
 int cmdLinkDevice(client::Client& c, const Args& a);
 int cmdAdminDevices(client::Client& c, const Args& a);
 int cmdAdminRevokeOrWipe(client::Client& c, const Args& a);

@@ -141,6 +141,13 @@ const cmdline::CommandLine& commandLine() {
              "firm enrolled)\n",
              {},
              {Positional::required("DEVICE", device)}},
+            {"push register",
+             "  push register URL                  wake this device through its UnifiedPush "
+             "endpoint (https://)\n",
+             {},
+             {Positional::required("URL")}},
+            {"push remove", "  push remove                        no more push wake-ups for this "
+                            "device\n"},
             {"admin-devices",
              "  admin-devices [USER]               (admin) "
              "USER<TAB>DEVICE<TAB>ROLE<TAB>PLATFORM<TAB>VERSION<TAB>\n"

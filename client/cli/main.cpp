@@ -46,6 +46,7 @@ constexpr Entry kCommands[] = {
     {"safety-number", cmdSafetyNumber},
     {"devices", cmdDevices},
     {"link-device", cmdLinkDevice},
+    {"push", cmdPush},
     {"admin-devices", cmdAdminDevices},
     {"admin-revoke", cmdAdminRevokeOrWipe},
     {"admin-wipe", cmdAdminRevokeOrWipe},

@@ -242,6 +242,12 @@ public:
     bool waitUntilSynced(std::chrono::milliseconds timeout);
     /// Waits until the outbox holds nothing that can be sent now; false on timeout.
     bool waitForOutbox(std::chrono::milliseconds timeout);
+    /// Registers (or replaces) this device's UnifiedPush endpoint, the URL its distributor gave
+    /// the app (issue 23): the relay then POSTs a content-free wake-up there when something is
+    /// queued for this device while it is not connected. An empty `url` removes it. A URL the
+    /// relay refuses (not https://, a private address, ...) is InvalidArgument with its reason.
+    /// ClientPush.cpp.
+    [[nodiscard]] Result<void> setPushEndpoint(const std::string& url);
 
     // ---- onboarding ---------------------------------------------------------------------------
     /// Accepts the recording notice (journaled as a NOTICE_ACCEPTED message in the matter).

@@ -102,6 +102,11 @@ int cmdServe(const Args& a) {
             c.blobs.reservePercent = count("blob-reserve-percent", def.reservePercent);
             c.blobs.grace = seconds("blob-grace-s", def.grace);
             c.blobs.sweepInterval = seconds("blob-sweep-s", def.sweepInterval);
+            // UnifiedPush wake-ups (issue 23); loopback endpoints only for tests' receivers.
+            c.push.allowLoopback = !a.opt("push-allow-loopback").empty();
+            c.push.minInterval = seconds("push-min-interval-seconds", c.push.minInterval);
+            c.push.maxPerSecond =
+                double(a.number("push-max-per-second", 50, 1, 10000).value_or(50));
             // The WAL is checkpointed on a second connection off the storage thread
             // (SQLCipher; PostgreSQL checkpoints by itself).
             // Other nodes' sends wake this one's devices (LISTEN/NOTIFY on the store).

@@ -326,6 +326,7 @@ void RelayService::handleSend(const DeviceId& from, proto::SendMessage send, Don
             return Completion([this, frames = std::move(frames), response, done] {
                 done(*response);
                 pushLive(frames);
+                wakeOffline(frames);
             });
         },
         [done, response](const Error& e) {

@@ -24,6 +24,7 @@ RelayService::RelayService(std::unique_ptr<storage::Database> db, RelayConfig co
 
 RelayService::~RelayService() {
     m_listener.reset(); // it posts to the storage thread
+    m_push.reset();     // so does it, and it waits for its jobs there
     if (!m_storage) return;
     // Rate limits survive a restart (RL-12): a client cannot reset its buckets by making the
     // relay restart. Stored with wall-clock times, since monotonic clocks restart with the host.
@@ -284,6 +285,8 @@ void RelayService::handle(const DeviceId& from, proto::Request request, Done don
         {proto::Request::kAcknowledge, &RelayService::onAcknowledge},
         // journal (JournalService.cpp)
         {proto::Request::kPullJournal, &RelayService::onPullJournal},
+        // push endpoints (PushService.cpp)
+        {proto::Request::kSetPushEndpoint, &RelayService::onSetPushEndpoint},
         // connection
         {proto::Request::kPing, &RelayService::onPing},
     };

@@ -27,6 +27,7 @@
 #include "journal/HashChain.h"
 #include "relay/core/BlobStore.h"
 #include "relay/core/Checkpointer.h"
+#include "relay/core/PushWaker.h"
 #include "relay/core/RateLimiter.h"
 #include "relay/core/StorageThread.h"
 #include "relay/core/Walls.h"
@@ -127,6 +128,9 @@ struct RelayConfig {
     RateLimits limits;
     /// Attachment blobs: per-role quota and rate, disk reserve, grace before removal (BlobStore).
     BlobPolicy blobs;
+    /// UnifiedPush wake-ups (issue 23, PushWaker.h): what endpoints may be registered and how
+    /// often a device is woken. Pushes start with startPush().
+    PushPolicy push;
     /// Signs the relay's own journal entries (the audit trail). Generated at open() when empty;
     /// the manifest publishes its public half so that compliance can verify them.
     Bytes relayIdentityPublic;        ///< 33 bytes
@@ -245,6 +249,13 @@ public:
     /// wipes are pushed. Call periodically; cheap when nothing changed.
     void applyExternalChanges();
 
+    /// Starts UnifiedPush wake-ups through `sender` (the network layer's HTTP client) when
+    /// config().push.enabled; until then, and without it, registrations are stored but nobody is
+    /// woken. Once (a second call is ignored). PushService.cpp.
+    void startPush(std::unique_ptr<PushSender> sender);
+    /// The push waker (null before startPush()), for /metrics and tests.
+    const PushWaker* pushWaker() const { return m_push.get(); }
+
     /// Current journal head (sequence, chain hash), read on the storage thread.
     std::pair<std::uint64_t, journal::ChainHash> journalHead();
     StorageThread& storage() { return *m_storage; }
@@ -358,6 +369,12 @@ private:
     void onPullJournal(const DeviceId& from, proto::Request& request, Done& done,
                        const RequestRun& run);
     void onPing(const DeviceId& from, proto::Request& request, Done& done, const RequestRun& run);
+    // push endpoints (PushService.cpp)
+    void onSetPushEndpoint(const DeviceId& from, proto::Request& request, Done& done,
+                           const RequestRun& run);
+    /// After a send is durable: each device of `frames` with no live connection here may be woken
+    /// through its push endpoint (PushWaker).
+    void wakeOffline(const std::vector<std::pair<DeviceId, proto::Frame>>& frames);
 
     void handleSend(const DeviceId& from, proto::SendMessage send, Done done);
     /// Removes `device`'s live sink and returns it (null when it has none): a revocation closes
@@ -374,6 +391,8 @@ private:
     std::unique_ptr<BlobStore> m_blobs;           ///< after m_storage: its sweeper posts there
     /// PostgreSQL store: other nodes' sends (stopped first: it posts to m_storage).
     std::unique_ptr<PgListener> m_listener;
+    /// UnifiedPush wake-ups (stopped before the storage thread: its jobs run there).
+    std::unique_ptr<PushWaker> m_push;
     /// This process among the store's nodes (random): its own NOTIFYs are not woken on.
     std::string m_nodeId;
     /// Per live device, on the PostgreSQL store: the last queue id its drain pushed and the ids

@@ -13,6 +13,7 @@
 
 #include "common/Try.h"
 #include "net/BeastNames.h"
+#include "relay/net/HttpPushSender.h"
 #include "relay/net/ServerState.h"
 
 #include <algorithm>
@@ -158,6 +159,8 @@ Result<std::unique_ptr<RelayServer>> RelayServer::start(RelayService& service,
     if (config.ioThreads <= 1) gatherWakeupsPerBatch(service, m.ioc);
     m.listener->run();
     m.admin->run();
+    // UnifiedPush wake-ups (issue 23) go out through an HTTP client on a thread of its own.
+    if (service.config().push.enabled) service.startPush(makeHttpPushSender(service.config().push));
     if (config.heartbeat && config.heartbeatInterval.count() > 0) {
         m.heartbeat =
             std::make_shared<Heartbeat>(m.ioc, config.heartbeat, config.heartbeatInterval);
