@@ -449,6 +449,36 @@ private slots:
         second.reset();
     }
 
+    // Rate limits count across nodes (issue 20): a device that spreads its requests over two
+    // nodes on one store gets one budget, not one per node. With a bucket of four sends and
+    // almost no refill, two go through each node and the fifth is refused on either.
+    void rateLimitsAreOneBudgetAcrossNodes() {
+        TRY(f, RelayFixture::create([](RelayConfig& c) { c.limits.send = BucketSpec{4, 0.001}; }));
+        TRY(kim, f->enroll("kim", proto::ROLE_LAWYER));
+        TRY(lee, f->enroll("lee", proto::ROLE_LAWYER));
+        TRY(conversation, f->createConversation(*kim, "One Budget", {"kim", "lee"}));
+        TRY(secondDb, openPostgres(f->postgresUrl()));
+        TRY(second, RelayService::open(std::move(secondDb), f->config()));
+        int n = 0;
+        auto sendVia = [&](RelayService* node) {
+            auto m = f->buildSend(*kim, conversation, "burst " + std::to_string(n++), {lee});
+            if (!m) return proto::Response();
+            return node ? callOn(*node, kim->id, RelayFixture::sendRequest(m->send))
+                        : f->call(*kim, RelayFixture::sendRequest(m->send));
+        };
+        for (RelayService* node :
+             {(RelayService*)nullptr, second.get(), (RelayService*)nullptr, second.get()}) {
+            auto r = sendVia(node);
+            QVERIFY2(r.status() == proto::STATUS_OK, describe(r).constData());
+        }
+        for (RelayService* node : {second.get(), (RelayService*)nullptr}) {
+            auto r = sendVia(node);
+            QVERIFY2(r.status() == proto::STATUS_RATE_LIMITED, describe(r).constData());
+            QVERIFY(r.retry_after_ms() > 0);
+        }
+        second.reset();
+    }
+
     // A revocation through one node cuts the device's connection on another within a second (the
     // check `serve` runs every half second, applyExternalChanges, reads the shared store).
     void revocationOnOneNodeCutsTheOther() {
