@@ -365,6 +365,14 @@ public:
     /// serialized proto::JournalPage.
     [[nodiscard]] Result<std::string> pullJournalPage(std::uint64_t afterSequence,
                                                       std::uint32_t limit = 1000);
+    /// Acknowledges to the relay that this compliance device's archive holds and verified the
+    /// journal up to `sequence`, whose chain hash is `chainHash` (32 raw bytes), and asks it to keep
+    /// the inclusive sequence ranges `keep` (legal holds) when it prunes (issue 22; signed by
+    /// this device's identity key, journal::JournalAck). Returns the serialized
+    /// proto::JournalPruneState; a refusal's Error::detail is the relay's status.
+    [[nodiscard]] Result<std::string>
+    acknowledgeJournal(std::uint64_t sequence, const std::string& chainHash,
+                       const std::vector<std::pair<std::uint64_t, std::uint64_t>>& keep);
     /// What the relay said of a restore from a backup in the last QueueDrained this client met
     /// (docs/protocol.md "Restore"): the compliance archive follows a restored relay only with it
     /// (compliance::RelayRestore). `known` is false until a QueueDrained came.

@@ -122,6 +122,8 @@ int show(const Args& a);
 int exportCmd(const Args& a);
 int conversations(const Args& a);
 int audit(const Args& a);
+// The acknowledgement that lets the relay prune (AckCommand.cpp).
+int ack(const Args& a);
 
 // The supervision commands (SupervisionCommands.cpp).
 int policyAdd(const Args& a);

@@ -122,6 +122,15 @@ const cmdline::CommandLine& commandLine() {
               Option::value("from", "DATE").checked(date),
               Option::value("to", "DATE").checked(date), profile, profilePass},
              {Positional::required("FILE")}},
+            {"ack",
+             "  verbatim-journal ack FILE --profile DIR --key KEY\n"
+             "    Pulls, verifies, and only when the archive is clean sends the relay this "
+             "compliance device's\n"
+             "    signed acknowledgement of its head with the ranges under legal hold: the relay "
+             "prunes only\n"
+             "    what every compliance archive acknowledged (README \"Relay journal pruning\").\n",
+             {key, pass, profile.required(), profilePass, Option::value("relay", "HOST:PORT")},
+             {Positional::required("FILE")}},
             {"conversations",
              "  verbatim-journal conversations FILE --key KEY\n",
              {key, pass},
@@ -260,6 +269,7 @@ int main(int argc, char** argv) {
     if (cmd == "export") return exportCmd(a);
     if (cmd == "conversations") return conversations(a);
     if (cmd == "audit") return audit(a);
+    if (cmd == "ack") return ack(a);
     if (cmd == "policy") {
         const std::string sub = parsed->words.size() > 1 ? parsed->words[1] : "";
         if (sub == "add") return policyAdd(a);

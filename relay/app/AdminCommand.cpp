@@ -149,6 +149,31 @@ int adminWall(relay::RelayService& s, const Args& a, const std::string& actor) {
 
 } // namespace
 
+// `admin journal status` (issue 22): what the relay stores of the journal and what blocks pruning.
+static int journalStatus(relay::RelayService& s) {
+    auto state = s.journalPruneState();
+    if (!state) return die(state.error().message);
+    std::printf("head_sequence\t%llu\nrows\t%llu\noldest_kept\t%llu\npruned_through\t%llu\n"
+                "acknowledged_through\t%llu\n",
+                (unsigned long long)state->head_sequence(), (unsigned long long)state->rows(),
+                (unsigned long long)state->oldest_kept(),
+                (unsigned long long)state->pruned_through(),
+                (unsigned long long)state->acknowledged_through());
+    if (state->acks().empty()) std::printf("no active compliance device: nothing is pruned\n");
+    for (const auto& d : state->acks()) {
+        if (d.sequence() == 0)
+            std::printf("ack\t%s/%u\tnever (nothing is pruned until it acknowledges)\n",
+                        wallCell(d.user()).c_str(), d.device());
+        else
+            std::printf("ack\t%s/%u\tthrough %llu\tsigned_ms %llu\treceived_ms %llu\t"
+                        "held_ranges %llu\n",
+                        wallCell(d.user()).c_str(), d.device(), (unsigned long long)d.sequence(),
+                        (unsigned long long)d.time_ms(), (unsigned long long)d.received_ms(),
+                        (unsigned long long)d.kept_ranges());
+    }
+    return 0;
+}
+
 int cmdAdmin(const Args& a) {
     if (a.opt("data").empty() || a.positional.empty()) return usage();
     DataDir dataDir{a.opt("data"), a.opt("store")};
@@ -233,6 +258,8 @@ int cmdAdmin(const Args& a) {
         return 0;
     }
     if (cmd == "wall" && a.positional.size() >= 2) return adminWall(s, a, actor);
+    if (cmd == "journal" && a.positional.size() == 2 && a.positional[1] == "status")
+        return journalStatus(s);
     if (cmd == "invites" || cmd == "revoke-invite") {
         // Titles and names are chosen by users: no tab or line break may break the columns.
         auto cell = [](std::string v) {
@@ -253,6 +280,8 @@ int cmdAdmin(const Args& a) {
                 return "revoked";
             case proto::INVITE_INVITER_REVOKED:
                 return "inviter-revoked";
+            case proto::INVITE_DECLINED:
+                return "declined";
             default:
                 return "unknown";
             }

@@ -102,6 +102,12 @@ int cmdServe(const Args& a) {
             c.blobs.reservePercent = count("blob-reserve-percent", def.reservePercent);
             c.blobs.grace = seconds("blob-grace-s", def.grace);
             c.blobs.sweepInterval = seconds("blob-sweep-s", def.sweepInterval);
+            // Journal pruning (issue 22): rows every active compliance device acknowledged go
+            // once older than the safety window (0 days: at once, for tests).
+            c.journalPruneAfter = std::chrono::hours(
+                24 * a.number("journal-prune-after-days", 30, 0, 36500).value_or(30));
+            c.journalPruneInterval = std::chrono::seconds(
+                a.number("journal-prune-interval-s", 60, 1, 86400).value_or(60));
             // UnifiedPush wake-ups (issue 23); loopback endpoints only for tests' receivers.
             c.push.allowLoopback = !a.opt("push-allow-loopback").empty();
             c.push.minInterval = seconds("push-min-interval-seconds", c.push.minInterval);

@@ -84,6 +84,17 @@ void BlobStore::sweep(std::function<void(std::size_t)> done) {
         });
 }
 
+void BlobStore::removeFiles(const std::vector<Bytes>& ids) {
+    std::string dir;
+    {
+        std::lock_guard lock(m_state->mutex);
+        dir = m_state->dir;
+    }
+    if (dir.empty()) return;
+    for (const auto& id : ids)
+        ::unlink((dir + "/" + toHex(id)).c_str());
+}
+
 void BlobStore::sweeperLoop() {
     std::unique_lock lock(m_sweepMutex);
     while (!m_stopping) {

@@ -27,6 +27,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <vector>
 
 #include "relay/core/StorageThread.h"
 #include "wire.pb.h"
@@ -138,6 +139,9 @@ public:
     /// Removes the blobs no send declared within the grace period (the sweeper calls it every
     /// sweepInterval). `done` gets how many were removed.
     void sweep(std::function<void(std::size_t)> done = {});
+    /// Removes the files of blobs whose rows were marked deleted in a committed transaction (the
+    /// journal pruning, issue 22). Call after COMMIT; does nothing before open().
+    void removeFiles(const std::vector<Bytes>& ids);
 
     /// Inside a send's storage job, before its first write: each id (32 bytes) must name a stored
     /// blob that `user`/`device` uploaded. Fails 410 (removed or unknown) or 403 (another

@@ -86,6 +86,7 @@ void RelayService::onPullJournal(const DeviceId& from, proto::Request& request, 
     auto limit = asked == 0 ? 1000u : std::min<std::uint32_t>(asked, 1000);
     return run([this, after, limit](Database& db, proto::Response& out) -> Result<Completion> {
         auto* page = out.mutable_journal_page();
+        VERBATIM_TRY(checkPull(db, after, *page));
         VERBATIM_TRY_LET(
             st,
             db.prepare("SELECT seq, entry, chain_hash, server_time_ms FROM journal WHERE seq > ? "

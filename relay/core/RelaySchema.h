@@ -234,6 +234,17 @@ CREATE TABLE push_endpoints (
   last_push_ms INTEGER,
   PRIMARY KEY (user, device)
 ) WITHOUT ROWID;
+CREATE TABLE journal_acks (
+  user TEXT NOT NULL,
+  device INTEGER NOT NULL,
+  seq INTEGER NOT NULL,                  -- the archive holds and verified entries 1..seq
+  chain_hash BLOB NOT NULL,              -- chain[seq], equal to the relay's when stored
+  time_ms INTEGER NOT NULL,              -- the acknowledgement's own time
+  received_ms INTEGER NOT NULL,
+  ack BLOB NOT NULL,                     -- the signed journal::JournalAck (its held ranges)
+  PRIMARY KEY (user, device)
+) WITHOUT ROWID;
+CREATE INDEX blob_refs_by_seq ON blob_refs(journal_seq);
 )sql";
 
 /// Every migration in order: a store at version n has run the first n. Released migrations never
@@ -368,6 +379,12 @@ CREATE TABLE push_endpoints (
   user TEXT NOT NULL, device BIGINT NOT NULL, url TEXT NOT NULL,
   registered_ms BIGINT NOT NULL, last_push_ms BIGINT, PRIMARY KEY (user, device)
 );
+CREATE TABLE journal_acks (
+  user TEXT NOT NULL, device BIGINT NOT NULL, seq BIGINT NOT NULL, chain_hash BYTEA NOT NULL,
+  time_ms BIGINT NOT NULL, received_ms BIGINT NOT NULL, ack BYTEA NOT NULL,
+  PRIMARY KEY (user, device)
+);
+CREATE INDEX blob_refs_by_seq ON blob_refs(journal_seq);
 )sql";
 
 /// The PostgreSQL store's migrations, numbered as kRelayMigrations: versions 1 to 8 never

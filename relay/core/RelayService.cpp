@@ -10,6 +10,7 @@
 ///   JournalService.cpp       the journal chain, checkpoints, pulls, administrative records
 #include "relay/core/RelayServiceImpl.h"
 
+#include "relay/core/JournalPruning.h"
 #include "relay/core/PgStore.h"
 
 namespace verbatim::relay {
@@ -24,6 +25,7 @@ RelayService::RelayService(std::unique_ptr<storage::Database> db, RelayConfig co
 
 RelayService::~RelayService() {
     m_listener.reset(); // it posts to the storage thread
+    m_pruner.reset();   // its steps run on the storage thread
     m_push.reset();     // so does it, and it waits for its jobs there
     if (!m_storage) return;
     // Rate limits survive a restart (RL-12): a client cannot reset its buckets by making the
@@ -108,6 +110,9 @@ Result<std::unique_ptr<RelayService>> RelayService::open(std::unique_ptr<storage
         VERBATIM_TRY_LET(buckets, openPostgresRateLimits(self->m_config.postgresUrl));
         self->m_limiter.share(std::move(*buckets));
     }
+    if (self->m_config.journalPruneInterval.count() > 0)
+        self->m_pruner = std::make_unique<JournalPruner>(
+            self->m_config.journalPruneInterval, [raw] { return raw->runPruneStep(nullptr); });
     return self;
 }
 
@@ -131,6 +136,7 @@ Result<void> RelayService::loadState(Database& db) {
     VERBATIM_TRY_LET(cp, db.cached("SELECT coalesce(max(seq), 0) FROM checkpoints"));
     VERBATIM_TRY(cp->step());
     m_lastCheckpoint = std::uint64_t(cp->columnInt(0));
+    VERBATIM_TRY(loadPruneState(db));
     return {};
 }
 
@@ -285,6 +291,7 @@ void RelayService::handle(const DeviceId& from, proto::Request request, Done don
         {proto::Request::kAcknowledge, &RelayService::onAcknowledge},
         // journal (JournalService.cpp)
         {proto::Request::kPullJournal, &RelayService::onPullJournal},
+        {proto::Request::kAckJournal, &RelayService::onAckJournal},
         // push endpoints (PushService.cpp)
         {proto::Request::kSetPushEndpoint, &RelayService::onSetPushEndpoint},
         // connection

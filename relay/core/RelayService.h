@@ -83,6 +83,7 @@ public:
 };
 
 class PgListener;
+class JournalPruner;
 
 struct RelayConfig {
     std::string publicAddress = "127.0.0.1:8443"; ///< HOST:PORT put into links
@@ -128,6 +129,14 @@ struct RelayConfig {
     RateLimits limits;
     /// Attachment blobs: per-role quota and rate, disk reserve, grace before removal (BlobStore).
     BlobPolicy blobs;
+    /// Journal pruning (issue 22, JournalPruning.cpp): rows every active compliance device
+    /// acknowledged are deleted once older than this safety window (0: at once).
+    std::chrono::milliseconds journalPruneAfter{std::chrono::hours(24 * 30)};
+    /// How often the relay looks for rows to prune (and at once after each acknowledgement);
+    /// 0: never on its own (admin processes; tests call pruneJournalNow()).
+    std::chrono::milliseconds journalPruneInterval{0};
+    /// Rows one pruning step deletes, in one storage job: a send waits for one step at most.
+    std::uint32_t journalPruneBatch = 1000;
     /// UnifiedPush wake-ups (issue 23, PushWaker.h): what endpoints may be registered and how
     /// often a device is woken. Pushes start with startPush().
     PushPolicy push;
@@ -258,6 +267,13 @@ public:
 
     /// Current journal head (sequence, chain hash), read on the storage thread.
     std::pair<std::uint64_t, journal::ChainHash> journalHead();
+    /// The journal's pruning state (issue 22; `verbatim-relay admin journal status`): head, the
+    /// pruned boundary, rows stored and every active compliance device's acknowledgement.
+    [[nodiscard]] Result<proto::JournalPruneState> journalPruneState();
+    /// Prunes now, step by step, until nothing more may go; returns the rows deleted.
+    [[nodiscard]] Result<std::uint64_t> pruneJournalNow();
+    /// Rows pruned since this service started (for /metrics).
+    std::uint64_t prunedRows() const { return m_prunedRows; }
     StorageThread& storage() { return *m_storage; }
     /// Attachment blobs: the network layer opens it on the blob directory before serving.
     BlobStore& blobs() { return *m_blobs; }
@@ -368,6 +384,22 @@ private:
                        const RequestRun& run);
     void onPullJournal(const DeviceId& from, proto::Request& request, Done& done,
                        const RequestRun& run);
+    // journal acknowledgements and pruning (JournalPruning.cpp)
+    void onAckJournal(const DeviceId& from, proto::Request& request, Done& done,
+                      const RequestRun& run);
+    struct PruneStep {
+        std::uint64_t deleted = 0; ///< journal rows deleted
+        std::vector<Bytes> blobs;  ///< blobs no row refers to any more (files go after COMMIT)
+        bool more = false;         ///< more may go now
+    };
+    /// One pruning step (storage thread, inside a job): at most journalPruneBatch rows.
+    Result<PruneStep> pruneJournalStep(storage::Database& db);
+    /// Runs one step as a storage job and waits for it; true when more may go now.
+    bool runPruneStep(std::uint64_t* deleted);
+    Result<void> loadPruneState(storage::Database& db);
+    Result<void> fillPruneState(storage::Database& db, proto::JournalPruneState& out);
+    /// A pull after `after`: 410 below the pruned boundary; else the page learns the boundary.
+    Result<void> checkPull(storage::Database& db, std::uint64_t after, proto::JournalPage& page);
     void onPing(const DeviceId& from, proto::Request& request, Done& done, const RequestRun& run);
     // push endpoints (PushService.cpp)
     void onSetPushEndpoint(const DeviceId& from, proto::Request& request, Done& done,
@@ -412,6 +444,11 @@ private:
     // Storage-thread state.
     journal::ChainBuilder m_chain;
     std::uint64_t m_lastCheckpoint = 0;
+    /// Journal rows 1..m_prunedThrough are pruned (meta journal_pruned_through; issue 22).
+    std::uint64_t m_prunedThrough = 0;
+    std::atomic<std::uint64_t> m_prunedRows{0};
+    /// Prunes acknowledged rows (serve only; reset first in the destructor: it waits on storage).
+    std::unique_ptr<JournalPruner> m_pruner;
     // Set by verbatim-relay restore (meta restore_epoch); sent in every QueueDrained. Read at open.
     std::string m_restoreEpoch;
     std::uint64_t m_restoredSequence = 0;

@@ -1,0 +1,367 @@
+// Relay journal pruning after compliance acknowledgements (issue 22), end to end through a real
+// relay over TLS. Two compliance officers each keep an archive with verbatim-journal: one ack
+// prunes nothing, the second lets the relay delete the rows both acknowledged (the store
+// shrinks, an attachment only those rows referenced goes too); the archives still verify and
+// pull, sends still work, and a new archive is told plainly where the relay's journal now
+// starts. Hostile acknowledgements (bad signature, another device's, a lawyer's, another
+// firm's, beyond the head, a differing chain hash, a replay, one that moves back, a revoked
+// device) are each refused, and held ranges survive pruning. The PostgreSQL store is pruned
+// the same way.
+
+#include <QDir>
+#include <QFile>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include "ClientParty.h"
+#include "E2EHarness.h"
+#include "crypto/Ed25519.h"
+#include "crypto/PassphraseBox.h"
+#include "journal/JournalAck.h"
+#include "storage/Database.h"
+
+using namespace verbatim;
+using namespace verbatim::e2e;
+using namespace verbatim::e2e::parties;
+
+namespace {
+
+constexpr const char* kJournalPass = "journal key passphrase 1";
+constexpr const char* kPrunedText = "were pruned after every compliance archive acknowledged them";
+
+struct Run {
+    int code = -1;
+    QString out, err;
+};
+
+Run journalTool(const QStringList& args) {
+    QProcess p;
+    auto env = QProcessEnvironment::systemEnvironment();
+    env.insert("VERBATIM_PASSPHRASE", kJournalPass);
+    env.insert("VERBATIM_PROFILE_PASSPHRASE", kPass);
+    p.setProcessEnvironment(env);
+    p.start(VERBATIM_JOURNAL_BIN, args);
+    if (!p.waitForFinished(120000)) {
+        p.kill();
+        return {-1, {}, "verbatim-journal did not finish within 120 s"};
+    }
+    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1,
+            QString::fromUtf8(p.readAllStandardOutput()),
+            QString::fromUtf8(p.readAllStandardError())};
+}
+
+QString writeKeyFile(const QString& dir, const crypto::X25519Key& key) {
+    auto priv = key.privateKey();
+    auto box = crypto::passphraseSeal(*priv, view(std::string_view(kJournalPass)));
+    QString path = dir + "/journal.key";
+    QFile f(path);
+    if (!f.open(QIODevice::WriteOnly)) return {};
+    f.write(reinterpret_cast<const char*>(box->data()), qint64(box->size()));
+    return path;
+}
+
+proto::JournalPruneState pruneState(Harness& h) {
+    auto s = h.service().journalPruneState();
+    return s ? *s : proto::JournalPruneState();
+}
+
+bool sendNumbered(Harness& h, Device& from, const std::string& conv, int count) {
+    for (int i = 0; i < count; ++i) {
+        proto::Request req;
+        *req.mutable_send() = h.buildSend(from, conv, "entry " + std::to_string(i));
+        auto res = from.connection->call(req);
+        if (!res || res->status() != proto::STATUS_OK) return false;
+    }
+    return true;
+}
+
+/// An acknowledgement as a compliance device makes it, signed by `signer`'s identity key.
+journal::JournalAck makeAck(const std::string& firm, const Device& as, Device& signer,
+                            std::uint64_t seq, const journal::ChainHash& hash, std::uint64_t timeMs,
+                            std::vector<journal::SequenceRange> keep = {}) {
+    auto ack =
+        journal::JournalAck::make(firm, as.user, as.device, seq, hash, timeMs, std::move(keep),
+                                  [&](ByteView m) { return signer.sessions->sign(m); });
+    return ack ? *ack : journal::JournalAck();
+}
+
+proto::Response sendAck(Device& from, const Bytes& ack) {
+    proto::Request req;
+    req.mutable_ack_journal()->set_ack(std::string(ack.begin(), ack.end()));
+    auto r = from.connection->call(req);
+    if (!r) {
+        proto::Response failed;
+        failed.set_status(proto::STATUS_INTERNAL);
+        failed.set_error("no answer: " + r.error().message);
+        return failed;
+    }
+    return *r;
+}
+
+proto::Response pullAfter(Device& officer, std::uint64_t after) {
+    proto::Request req;
+    req.mutable_pull_journal()->set_after_sequence(after);
+    auto r = officer.connection->call(req);
+    return r ? *r : proto::Response();
+}
+
+/// Chain hash of row `seq` in a pulled chain.
+journal::ChainHash hashAt(const PulledChain& chain, std::uint64_t seq) {
+    for (const auto& i : chain.items)
+        if (i.sequence == seq && i.chainHash) return *i.chainHash;
+    return {};
+}
+
+} // namespace
+
+class TestPruning : public QObject {
+    Q_OBJECT
+
+private slots:
+    // Issue 22 (hostile input): every bad acknowledgement is refused with its own clear answer
+    // and stores nothing; a good one is stored; held ranges survive pruning; a pull below the
+    // boundary is 410 with the boundary, a pull at it carries the signed boundary checkpoint; a
+    // revoked compliance device can no longer speak and no longer counts.
+    void hostileAcknowledgementsAreRefusedAndHeldRangesSurvive() {
+        Harness h({}, [](relay::RelayConfig& c) {
+            c.journalPruneAfter = std::chrono::milliseconds(0);
+            c.journalPruneInterval = std::chrono::milliseconds(0); // pruned when the test says
+            c.journalPruneBatch = 4; // several steps, each one storage job
+        });
+        QVERIFY(h.ok());
+        auto lawyer = h.enrollStaff("alice", proto::ROLE_LAWYER);
+        std::string conv;
+        auto client = h.inviteClient("alice", "Lease dispute", &conv);
+        auto a = h.enrollStaff("comply-a", proto::ROLE_COMPLIANCE);
+        auto b = h.enrollStaff("comply-b", proto::ROLE_COMPLIANCE);
+        QVERIFY(lawyer && client && a && b);
+        for (Device* d : {lawyer.get(), a.get(), b.get()})
+            QVERIFY(d->connect(h.endpoint()));
+        QVERIFY(sendNumbered(h, *lawyer, conv, 20));
+        auto chain = pullJournalChain(*a);
+        QVERIFY(chain && !chain->items.empty());
+        const std::uint64_t head = chain->items.back().sequence;
+        const auto headHash = hashAt(*chain, head);
+        const std::string firm = h.firmFingerprint();
+        std::uint64_t t = 1764300000000ULL;
+
+        auto refused = [&](Device& via, const Bytes& ack, proto::Status status,
+                           const char* text) -> bool {
+            auto r = sendAck(via, ack);
+            if (r.status() != status || r.error().find(text) == std::string::npos) {
+                qWarning("expected %d '%s', got %d '%s'", int(status), text, int(r.status()),
+                         r.error().c_str());
+                return false;
+            }
+            return true;
+        };
+        // A lawyer is not compliance, whatever it signs.
+        QVERIFY(refused(*lawyer, makeAck(firm, *lawyer, *lawyer, head, headHash, t).serialize(),
+                        proto::STATUS_FORBIDDEN, "compliance role required"));
+        // A signature that does not verify under the sending device's key.
+        auto forged = makeAck(firm, *a, *a, head, headHash, t);
+        forged.signature[5] ^= 1;
+        QVERIFY(refused(*a, forged.serialize(), proto::STATUS_BAD_REQUEST,
+                        "signature does not verify"));
+        // Signed by b's key but naming a: the signature does not verify under a's key.
+        QVERIFY(refused(*a, makeAck(firm, *a, *b, head, headHash, t).serialize(),
+                        proto::STATUS_BAD_REQUEST, "signature does not verify"));
+        // b's own acknowledgement, replayed by a.
+        QVERIFY(refused(*a, makeAck(firm, *b, *b, head, headHash, t).serialize(),
+                        proto::STATUS_FORBIDDEN, "acknowledges only as itself"));
+        // Another firm's.
+        QVERIFY(refused(*a, makeAck("00" + firm.substr(2), *a, *a, head, headHash, t).serialize(),
+                        proto::STATUS_FORBIDDEN, "another firm"));
+        // Beyond the relay's head.
+        QVERIFY(refused(*a, makeAck(firm, *a, *a, head + 5, headHash, t).serialize(),
+                        proto::STATUS_BAD_REQUEST, "beyond the relay's head"));
+        // A chain hash that differs from the relay's at that sequence.
+        auto wrong = hashAt(*chain, 10);
+        wrong[0] ^= 0x80;
+        QVERIFY(refused(*a, makeAck(firm, *a, *a, 10, wrong, t).serialize(), proto::STATUS_CONFLICT,
+                        "differs from the relay's at sequence 10"));
+        // Malformed bytes.
+        QVERIFY(refused(*a, Bytes{1, 2, 3}, proto::STATUS_BAD_REQUEST, "malformed"));
+        auto before = pruneState(h);
+        QCOMPARE(before.acks_size(), 2);
+        for (const auto& d : before.acks())
+            QCOMPARE(d.sequence(), std::uint64_t(0)); // nothing refused was stored
+
+        // A good one, keeping 3..5 (a legal hold): stored.
+        const auto good = makeAck(firm, *a, *a, head, headHash, t, {{3, 5}}).serialize();
+        auto ok = sendAck(*a, good);
+        QVERIFY2(ok.status() == proto::STATUS_OK, ok.error().c_str());
+        QCOMPARE(ok.journal_prune_state().acks(0).sequence(), head);
+        QCOMPARE(ok.journal_prune_state().acks(0).kept_ranges(), std::uint64_t(1));
+        // Replayed as it was: refused; an older sequence signed later: refused (never backwards).
+        QVERIFY(refused(*a, good, proto::STATUS_CONFLICT, "not newer"));
+        QVERIFY(refused(
+            *a, makeAck(firm, *a, *a, head - 2, hashAt(*chain, head - 2), t + 1).serialize(),
+            proto::STATUS_CONFLICT, "never moves back"));
+
+        // b never acknowledged: nothing may go.
+        auto none = h.service().pruneJournalNow();
+        QVERIFY(none);
+        QCOMPARE(*none, std::uint64_t(0));
+        QCOMPARE(pruneState(h).pruned_through(), std::uint64_t(0));
+
+        // b acknowledges its own head (which includes a's journaled acknowledgement).
+        auto chainB = pullJournalChain(*b);
+        QVERIFY(chainB);
+        const std::uint64_t headB = chainB->items.back().sequence;
+        QVERIFY(headB > head);
+        auto okB = sendAck(*b, makeAck(firm, *b, *b, headB, hashAt(*chainB, headB), t).serialize());
+        QVERIFY2(okB.status() == proto::STATUS_OK, okB.error().c_str());
+        const auto rowsBefore = pruneState(h).rows();
+        auto pruned = h.service().pruneJournalNow();
+        QVERIFY(pruned);
+        // Everything below the least acknowledged head (a's) goes, except the held 3..5.
+        QCOMPARE(*pruned, head - 1 - 3);
+        auto after = pruneState(h);
+        QCOMPARE(after.pruned_through(), head - 1);
+        QCOMPARE(after.acknowledged_through(), head);
+        QCOMPARE(after.oldest_kept(), std::uint64_t(3));
+        QCOMPARE(after.rows(), rowsBefore - (head - 1 - 3));
+
+        // Below the boundary: a clear 410, never a silent gap; at it: the page says where it is
+        // and carries the relay's signed checkpoint there.
+        auto below = pullAfter(*a, 0);
+        QCOMPARE(below.status(), proto::STATUS_GONE);
+        QVERIFY2(below.error().find(kPrunedText) != std::string::npos, below.error().c_str());
+        QVERIFY(below.error().find("1.." + std::to_string(head - 1)) != std::string::npos);
+        auto at = pullAfter(*a, head - 1);
+        QCOMPARE(at.status(), proto::STATUS_OK);
+        QCOMPARE(at.journal_page().pruned_through(), head - 1);
+        QCOMPARE(at.journal_page().rows(0).sequence(), head);
+        auto cp = journal::Checkpoint::parse(view(at.journal_page().boundary_checkpoint()));
+        QVERIFY(cp);
+        QVERIFY(cp->sequence >= head - 1);
+        QVERIFY(journal::verifyCheckpoint(*cp, h.relayKey().publicKey));
+        // An acknowledgement at or below the boundary is refused too.
+        QVERIFY(refused(*a, makeAck(firm, *a, *a, 2, hashAt(*chain, 2), t + 5).serialize(),
+                        proto::STATUS_GONE, kPrunedText));
+
+        // A revoked compliance device is cut off, cannot come back, and no longer counts.
+        QVERIFY(h.service().revokeDevice("comply-b", b->device, "test"));
+        QVERIFY(b->waitForClose() != 0);
+        b->disconnect();
+        QVERIFY(!b->connect(h.endpoint()));
+        auto left = pruneState(h);
+        QCOMPARE(left.acks_size(), 1);
+        QCOMPARE(left.acks(0).user(), std::string("comply-a"));
+    }
+
+    // Issue 22 (TESTPLAN "relay pruning after acknowledgement"): real clients and the real
+    // compliance tool. One officer's ack prunes nothing; both acks let the relay delete what
+    // both archives hold (rows and the attachment only they referenced); the archives verify and
+    // pull as before, a new archive is told where the journal starts, sends still work.
+    void pruningWaitsForEveryArchiveAndLeavesArchivesWhole() {
+        Harness h({}, [](relay::RelayConfig& c) {
+            c.journalPruneAfter = std::chrono::milliseconds(0);
+            c.journalPruneInterval = std::chrono::milliseconds(100);
+            c.journalPruneBatch = 16;
+        });
+        QVERIFY(h.ok());
+        QTemporaryDir dir;
+        auto alice = joinParty(h.enrollLink("alice", proto::ROLE_LAWYER), "Alice Adams");
+        auto bob = joinParty(h.enrollLink("bob", proto::ROLE_LAWYER), "Bob Brown");
+        auto officerA = joinParty(h.enrollLink("comply-a", proto::ROLE_COMPLIANCE), "Casey A");
+        auto officerB = joinParty(h.enrollLink("comply-b", proto::ROLE_COMPLIANCE), "Casey B");
+        QVERIFY(alice && bob && officerA && officerB);
+        for (auto* p : {&alice, &bob, &officerA, &officerB})
+            (*p)->start();
+        QVERIFY(alice->waitUntilSynced(20s) && bob->waitUntilSynced(20s));
+        auto conv = alice->createConversation("Lease", true, {"bob"});
+        QVERIFY(conv);
+        QVERIFY(bob->waitUntilSynced(20s));
+        const QString attachment = dir.path() + "/lease.pdf";
+        {
+            QFile f(attachment);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write(QByteArray(40000, 'L'));
+        }
+        QVERIFY(alice->sendAttachment(*conv, attachment.toStdString(), "the lease"));
+        for (int i = 0; i < 30; ++i)
+            QVERIFY(alice->sendText(*conv, "clause " + std::to_string(i)));
+        QVERIFY(eventually(
+            [&] { return (*bob).eventsOf(client::Event::Kind::Message).size() >= 31; }, 30s));
+        officerA->stop(); // the tool opens the profiles itself
+        officerB->stop();
+        const QString blobs = h.dataDir() + "/blobs";
+        auto blobFiles = [&] {
+            return QDir(blobs).entryList(QDir::Files | QDir::NoDotAndDotDot).size();
+        };
+        QCOMPARE(blobFiles(), 1);
+        const QString profileA = QString::fromStdString(officerA.get()->profile());
+        const QString profileB = QString::fromStdString(officerB.get()->profile());
+        const QString key = writeKeyFile(dir.path(), h.journalKey());
+        const QString archiveA = dir.path() + "/a.archive", archiveB = dir.path() + "/b.archive";
+        for (const auto& [profile, archive] :
+             {std::pair{profileA, archiveA}, {profileB, archiveB}}) {
+            auto pulled =
+                journalTool({"pull", "--profile", profile, "--archive", archive, "--key", key});
+            QVERIFY2(pulled.code == 0, qPrintable(pulled.err));
+        }
+        const auto start = pruneState(h);
+        QVERIFY(start.rows() > 40);
+
+        // One archive acknowledged: nothing goes, and the tool says who it waits for.
+        auto ackA = journalTool({"ack", archiveA, "--profile", profileA, "--key", key});
+        QVERIFY2(ackA.code == 0, qPrintable(ackA.err));
+        QVERIFY2(ackA.out.contains("waiting for comply-b/"), qPrintable(ackA.out));
+        QTest::qWait(500); // several pruner rounds
+        auto waiting = pruneState(h);
+        QCOMPARE(waiting.pruned_through(), std::uint64_t(0));
+        QVERIFY(waiting.rows() >= start.rows());
+        QCOMPARE(blobFiles(), 1);
+
+        auto freePages = [&]() -> std::int64_t {
+            auto db = storage::Database::open(h.databasePath(), h.databaseKey(), {false});
+            if (!db) return -1;
+            auto st = (*db)->prepare("PRAGMA freelist_count");
+            if (!st || !st->step()) return -1;
+            return st->columnInt(0);
+        };
+        const auto freeBefore = freePages();
+
+        // Both acknowledged: the rows both hold go (all but the least acknowledged head and
+        // what came after it), with the attachment only they referenced.
+        auto ackB = journalTool({"ack", archiveB, "--profile", profileB, "--key", key});
+        QVERIFY2(ackB.code == 0, qPrintable(ackB.err));
+        QVERIFY(eventually([&] {
+            auto s = pruneState(h);
+            return s.acknowledged_through() > 0 &&
+                   s.pruned_through() == s.acknowledged_through() - 1;
+        }));
+        auto pruned = pruneState(h);
+        QVERIFY2(pruned.rows() + 40 <= start.rows(),
+                 qPrintable(QString("rows %1 -> %2").arg(start.rows()).arg(pruned.rows())));
+        QCOMPARE(pruned.oldest_kept(), pruned.pruned_through() + 1);
+        QVERIFY(eventually([&] { return blobFiles() == 0; }, 5s));
+        QVERIFY(freePages() > freeBefore); // the rows' pages are free for new rows
+
+        // The archives that hold them are unaffected.
+        auto verifyA = journalTool({"verify", archiveA, "--key", key});
+        QVERIFY2(verifyA.code == 0, qPrintable(verifyA.out + verifyA.err));
+        // A new archive is told where the relay's journal starts now.
+        auto fresh = journalTool({"pull", "--profile", profileA, "--archive",
+                                  dir.path() + "/fresh.archive", "--key", key});
+        QCOMPARE(fresh.code, 1);
+        QVERIFY2(fresh.err.contains(kPrunedText), qPrintable(fresh.err));
+
+        // Sending, receiving and pulling go on.
+        QVERIFY(alice->sendText(*conv, "after pruning"));
+        QVERIFY(eventually(
+            [&] { return (*bob).eventsOf(client::Event::Kind::Message).size() >= 32; }, 30s));
+        auto again =
+            journalTool({"pull", "--profile", profileA, "--archive", archiveA, "--key", key});
+        QVERIFY2(again.code == 0, qPrintable(again.err));
+        QVERIFY2(!again.out.contains("pulled 0 new"), qPrintable(again.out));
+        auto verifyAgain = journalTool({"verify", archiveA, "--key", key});
+        QVERIFY2(verifyAgain.code == 0, qPrintable(verifyAgain.out + verifyAgain.err));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestPruning)
+#include "tst_pruning.moc"
