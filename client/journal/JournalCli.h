@@ -125,6 +125,15 @@ int audit(const Args& a);
 // The acknowledgement that lets the relay prune (AckCommand.cpp).
 int ack(const Args& a);
 
+// Legal hold, retention and disposal (RetentionCommands.cpp; issue 22).
+int holdAdd(const Args& a);
+int holdRelease(const Args& a);
+int holdList(const Args& a);
+int holdExport(const Args& a);
+int retentionSet(const Args& a);
+int retentionList(const Args& a);
+int dispose(const Args& a);
+
 // The supervision commands (SupervisionCommands.cpp).
 int policyAdd(const Args& a);
 int policyAddExamples(const Args& a);

@@ -9,6 +9,9 @@
 //   verbatim-journal conversations FILE --key KEY
 //   verbatim-journal audit  FILE --key KEY
 //
+// Retention (issue 22; README "Retention and legal hold"): hold add|release|list|export,
+// retention set|list, dispose.
+//
 // Supervision (issue 21; README "Supervision"): policy add|add-examples|examples|list|show|
 // disable, alerts, review, sample, access-log, report. The commands that record an action (and
 // search, show and export given --profile) append a SUPERVISION record to the journal from the
@@ -213,6 +216,62 @@ const cmdline::CommandLine& commandLine() {
              "  verbatim-journal access-log FILE --key KEY [--json]\n",
              {key, pass, json},
              {Positional::required("FILE")}},
+            // Issue 22: legal hold, retention, disposal (README "Retention and legal hold").
+            {"hold", "", {}, {}, false},
+            {"hold add",
+             "  verbatim-journal hold add FILE --profile DIR --key KEY --matter M|--custodian USER "
+             "--reason TEXT\n"
+             "                          [--reference REF]\n"
+             "    Entries of the matter, or that the custodian sent or received, are never "
+             "disposed of until\n"
+             "    the hold is released. The hold is journaled; its id is its sequence.\n",
+             {key, pass, profile.required(), profilePass, Option::value("matter", "M"),
+              Option::value("custodian", "USER"), Option::value("reason", "TEXT").required(),
+              Option::value("reference", "REF")},
+             {Positional::required("FILE")}},
+            {"hold release",
+             "  verbatim-journal hold release FILE --profile DIR --key KEY --id ID --reason TEXT\n",
+             {key, pass, profile.required(), profilePass,
+              Option::value("id", "ID").required().checked(cmdline::number(1, 9007199254740991LL)),
+              Option::value("reason", "TEXT").required()},
+             {Positional::required("FILE")}},
+            {"hold list",
+             "  verbatim-journal hold list FILE --key KEY [--json]\n",
+             {key, pass, json},
+             {Positional::required("FILE")}},
+            {"hold export",
+             "  verbatim-journal hold export FILE --id ID --format rsmf|eml|jsonl|csv --out PATH "
+             "--key KEY [--profile DIR]\n"
+             "    Everything the hold covers (a custodian's conversations: one file each, "
+             "PATH-1, PATH-2...).\n",
+             {key, pass,
+              Option::value("id", "ID").required().checked(cmdline::number(1, 9007199254740991LL)),
+              Option::value("format", "FORMAT")
+                  .checked(cmdline::oneOf({"rsmf", "eml", "jsonl", "csv"})),
+              Option::value("out", "PATH").required(), profile, profilePass},
+             {Positional::required("FILE")}},
+            {"retention", "", {}, {}, false},
+            {"retention set",
+             "  verbatim-journal retention set FILE --profile DIR --key KEY --matter M --years N\n"
+             "    A matter's own retention period (0: keep forever), journaled.\n",
+             {key, pass, profile.required(), profilePass, Option::value("matter", "M").required(),
+              Option::value("years", "N").required().checked(cmdline::number(0, 100))},
+             {Positional::required("FILE")}},
+            {"retention list",
+             "  verbatim-journal retention list FILE --key KEY\n",
+             {key, pass},
+             {Positional::required("FILE")}},
+            {"dispose",
+             "  verbatim-journal dispose FILE --profile DIR --key KEY --before DATE [--dry-run]\n"
+             "    Removes the content of conversation entries logged before DATE that no open "
+             "hold covers,\n"
+             "    after journaling a disposition record naming their sequence ranges and chain "
+             "hashes (verify\n"
+             "    then reports them as disposed). --dry-run counts them per matter and changes "
+             "nothing.\n",
+             {key, pass, profile, profilePass,
+              Option::value("before", "DATE").required().checked(date), Option::flag("dry-run")},
+             {Positional::required("FILE")}},
         },
         "KEY: journal.key files, comma-separated (every epoch after a rotation). DATE: YYYY-MM-DD "
         "or\n"
@@ -284,5 +343,18 @@ int main(int argc, char** argv) {
     if (cmd == "sample") return sample(a);
     if (cmd == "access-log") return accessLog(a);
     if (cmd == "report") return report(a);
+    if (cmd == "hold") {
+        const std::string sub = parsed->words.size() > 1 ? parsed->words[1] : "";
+        if (sub == "add") return holdAdd(a);
+        if (sub == "release") return holdRelease(a);
+        if (sub == "list") return holdList(a);
+        if (sub == "export") return holdExport(a);
+    }
+    if (cmd == "retention") {
+        const std::string sub = parsed->words.size() > 1 ? parsed->words[1] : "";
+        if (sub == "set") return retentionSet(a);
+        if (sub == "list") return retentionList(a);
+    }
+    if (cmd == "dispose") return dispose(a);
     return usage();
 }

@@ -1,0 +1,377 @@
+// Legal hold, retention and disposal end to end (issue 22): real clients talk through a real
+// relay over TLS; two compliance officers, each with their own profile and archive, run
+// verbatim-journal. A places a hold on one matter; B's archive shows it after a pull and B's own
+// disposal keeps that matter's entries while it removes the other's; verify then reports the
+// removed entries as disposed, and still catches an entry deleted without a disposition, an
+// altered disposition record and a disposition naming a chain hash the log does not hold. A dry
+// run changes nothing.
+
+#include <QCryptographicHash>
+#include <QDateTime>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QRegularExpression>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include "ClientParty.h"
+#include "E2EHarness.h"
+#include "compliance/Retention.h"
+#include "compliance/Supervision.h"
+#include "crypto/Hkdf.h"
+#include "crypto/PassphraseBox.h"
+#include "storage/Database.h"
+
+using namespace verbatim;
+using namespace verbatim::e2e::parties;
+
+namespace {
+
+constexpr const char* kJournalPass = "journal key passphrase 1";
+
+struct Run {
+    int code = -1;
+    QString out, err;
+};
+
+/// Runs verbatim-journal with the journal and profile passphrases in the environment.
+Run journalTool(const QStringList& args) {
+    QProcess p;
+    auto env = QProcessEnvironment::systemEnvironment();
+    env.insert("VERBATIM_PASSPHRASE", kJournalPass);
+    env.insert("VERBATIM_PROFILE_PASSPHRASE", kPass);
+    p.setProcessEnvironment(env);
+    p.start(VERBATIM_JOURNAL_BIN, args);
+    if (!p.waitForFinished(120000)) {
+        p.kill();
+        return {-1, {}, "verbatim-journal did not finish within 120 s"};
+    }
+    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1,
+            QString::fromUtf8(p.readAllStandardOutput()),
+            QString::fromUtf8(p.readAllStandardError())};
+}
+
+QString writeKeyFile(const QString& dir, const crypto::X25519Key& key) {
+    auto priv = key.privateKey();
+    auto box = crypto::passphraseSeal(*priv, view(std::string_view(kJournalPass)));
+    QString path = dir + "/journal.key";
+    QFile f(path);
+    if (!f.open(QIODevice::WriteOnly)) return {};
+    f.write(reinterpret_cast<const char*>(box->data()), qint64(box->size()));
+    return path;
+}
+
+/// The archive's database, opened as verbatim-journal opens it (its key derived from the first
+/// journal key), for the tests that tamper with it.
+std::unique_ptr<storage::Database> archiveDb(const QString& path, const crypto::X25519Key& key) {
+    auto priv = key.privateKey();
+    auto dbKey =
+        crypto::hkdfSha256(*priv, view("verbatim-archive-v1"), view("archive database key"), 32);
+    storage::OpenOptions o;
+    o.create = false;
+    auto db = storage::Database::open(path.toStdString(), *dbKey, o);
+    return db ? std::move(*db) : nullptr;
+}
+
+std::int64_t scalar(storage::Database& db, const std::string& sql) {
+    auto q = db.prepare(sql);
+    if (!q) return -1;
+    auto row = q->step();
+    return row && *row ? q->columnInt(0) : -1;
+}
+
+QByteArray fileHash(const QString& path) {
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly)) return {};
+    return QCryptographicHash::hash(f.readAll(), QCryptographicHash::Sha256);
+}
+
+std::vector<crypto::X25519Key> keysOf(const crypto::X25519Key& key) {
+    std::vector<crypto::X25519Key> keys;
+    keys.push_back(std::move(*crypto::X25519Key::fromPrivate(*key.privateKey())));
+    return keys;
+}
+
+/// The number the first group of `pattern` captures in `text` (-1: no match).
+qint64 captured(const QString& text, const QString& pattern) {
+    auto m = QRegularExpression(pattern).match(text);
+    return m.hasMatch() ? m.captured(1).toLongLong() : -1;
+}
+
+/// The journal sequence a "journaled ... at seq N" line names (0: none).
+std::uint64_t journaledAt(const QString& out) {
+    auto m = QRegularExpression("journaled .* at seq (\\d+)").match(out);
+    return m.hasMatch() ? m.captured(1).toULongLong() : 0;
+}
+
+/// The faults of a `verify --json` report.
+QStringList faults(const QString& json) {
+    QStringList out;
+    for (const auto& p : QJsonDocument::fromJson(json.toUtf8()).object()["problems"].toArray())
+        out << p.toObject()["fault"].toString() + "@" +
+                   QString::number(p.toObject()["sequence"].toInteger());
+    return out;
+}
+
+bool hasFault(const QString& json, const QString& fault, qint64 seq = -1) {
+    for (const auto& f : faults(json))
+        if (f.startsWith(fault + "@") && (seq < 0 || f == fault + "@" + QString::number(seq)))
+            return true;
+    return false;
+}
+
+} // namespace
+
+class TestRetention : public QObject {
+    Q_OBJECT
+
+private slots:
+    // TESTPLAN J-HOLD-1..4, J-DISPOSE-1..5 (issue 22).
+    void holdBlocksDisposalAndVerifyTellsDisposedFromMissing() {
+        e2e::Harness h;
+        QVERIFY(h.ok());
+        QTemporaryDir dir;
+        auto alice = joinParty(h.enrollLink("alice", proto::ROLE_LAWYER), "Alice Adams");
+        auto admin = joinParty(h.enrollLink("root", proto::ROLE_ADMIN), "Ada Admin");
+        auto officerA = joinParty(h.enrollLink("comply-a", proto::ROLE_COMPLIANCE), "Casey A");
+        auto officerB = joinParty(h.enrollLink("comply-b", proto::ROLE_COMPLIANCE), "Casey B");
+        QVERIFY(alice && admin && officerA && officerB);
+        for (auto* p : {&alice, &admin, &officerA, &officerB})
+            (*p)->start();
+        QVERIFY(alice->waitUntilSynced(20s) && admin->waitUntilSynced(20s));
+        auto smithLink = alice->createInvite("Estate of Smith");
+        auto jonesLink = alice->createInvite("Jones Lease");
+        QVERIFY(smithLink && jonesLink);
+        auto carol = joinParty(*smithLink, "Carol Client", true);
+        auto dave = joinParty(*jonesLink, "Dave Client", true);
+        QVERIFY(carol && dave);
+        carol->start();
+        dave->start();
+        QVERIFY(carol->waitUntilSynced(20s) && dave->waitUntilSynced(20s) &&
+                alice->waitUntilSynced(20s));
+        auto smith = alice->resolveConversation("Estate of Smith");
+        auto jones = alice->resolveConversation("Jones Lease");
+        QVERIFY(smith && jones);
+        QVERIFY(admin->createConversation(compliance::kReviewConversationTitle, false,
+                                          {"comply-a", "comply-b"}));
+        QVERIFY(officerA->waitUntilSynced(20s) && officerB->waitUntilSynced(20s));
+        officerA->stop(); // the tool opens the profiles itself
+        officerB->stop();
+        for (int i = 0; i < 3; ++i) {
+            QVERIFY(carol->sendText(*smith, "Smith will, clause " + std::to_string(i)));
+            QVERIFY(dave->sendText(*jones, "Jones lease, rent review " + std::to_string(i)));
+        }
+        QVERIFY(alice->sendText(*jones, "Jones lease: signed copy attached later"));
+        QVERIFY(carol->waitForOutbox(20s) && dave->waitForOutbox(20s) && alice->waitForOutbox(20s));
+
+        const QString profileA = QString::fromStdString(officerA.get()->profile());
+        const QString profileB = QString::fromStdString(officerB.get()->profile());
+        const QString key = writeKeyFile(dir.path(), h.journalKey());
+        const QString archiveA = dir.path() + "/a.archive", archiveB = dir.path() + "/b.archive";
+        const QString before = QDateTime::currentDateTimeUtc().addDays(1).toString("yyyy-MM-dd");
+        auto pullA =
+            journalTool({"pull", "--profile", profileA, "--archive", archiveA, "--key", key});
+        QVERIFY2(pullA.code == 0, qPrintable(pullA.err));
+
+        // Refused before anything is unlocked or journaled.
+        auto both =
+            journalTool({"hold", "add", archiveA, "--profile", profileA, "--key", key, "--matter",
+                         "Estate of Smith", "--custodian", "alice", "--reason", "x"});
+        QCOMPARE(both.code, 2);
+        QVERIFY2(both.err.contains("one --matter or one --custodian"), qPrintable(both.err));
+
+        // A holds the Smith matter.
+        auto hold =
+            journalTool({"hold", "add", archiveA, "--profile", profileA, "--key", key, "--matter",
+                         "Estate of Smith", "--reason", "Litigation anticipated: will contested",
+                         "--reference", "CLM-2026-17"});
+        QVERIFY2(hold.code == 0, qPrintable(hold.out + hold.err));
+        const std::uint64_t holdId = journaledAt(hold.out);
+        QVERIFY(holdId > 0);
+
+        // B's archive shows the same hold after a pull.
+        auto pullB =
+            journalTool({"pull", "--profile", profileB, "--archive", archiveB, "--key", key});
+        QVERIFY2(pullB.code == 0, qPrintable(pullB.err));
+        auto listB = journalTool({"hold", "list", archiveB, "--key", key, "--json"});
+        QCOMPARE(listB.code, 0);
+        auto holdB = QJsonDocument::fromJson(listB.out.trimmed().toUtf8()).object();
+        QCOMPARE(holdB["id"].toInteger(), qint64(holdId));
+        QVERIFY(holdB["open"].toBool());
+        QCOMPARE(holdB["matter"].toString(), QString::fromStdString(*smith));
+        QCOMPARE(holdB["title"].toString(), QString("Estate of Smith"));
+        QCOMPARE(holdB["reason"].toString(), QString("Litigation anticipated: will contested"));
+        QCOMPARE(holdB["reference"].toString(), QString("CLM-2026-17"));
+        QVERIFY(holdB["placed_by"].toString().startsWith("comply-a/"));
+        // What the acknowledgement sends the relay: every Smith entry is under the hold.
+        {
+            auto archive =
+                compliance::Archive::open(archiveB.toStdString(), keysOf(h.journalKey()), false);
+            QVERIFY(archive);
+            auto ranges = (*archive)->heldRanges();
+            QVERIFY(ranges);
+            std::uint64_t covered = 0;
+            for (auto [a, b] : *ranges)
+                covered += b - a + 1;
+            QVERIFY2(covered >= 3, qPrintable(QString::number(covered)));
+        }
+
+        // A dry run counts per matter and touches nothing.
+        const QByteArray untouched = fileHash(archiveB);
+        auto dry =
+            journalTool({"dispose", archiveB, "--key", key, "--before", before, "--dry-run"});
+        QVERIFY2(dry.code == 0, qPrintable(dry.out + dry.err));
+        QVERIFY2(captured(dry.out, "Jones Lease  (\\d+) to dispose of, 0 held") >= 4,
+                 qPrintable(dry.out));
+        QVERIFY2(captured(dry.out, "Estate of Smith  0 to dispose of, (\\d+) held") >= 3,
+                 qPrintable(dry.out));
+        QCOMPARE(fileHash(archiveB), untouched);
+        QVERIFY(
+            journalTool({"search", archiveB, "rent", "--key", key}).out.contains("rent review"));
+
+        // B's own disposal honours A's hold.
+        auto disposed = journalTool(
+            {"dispose", archiveB, "--profile", profileB, "--key", key, "--before", before});
+        QVERIFY2(disposed.code == 0, qPrintable(disposed.out + disposed.err));
+        const std::uint64_t dispositionSeq = journaledAt(disposed.out);
+        QVERIFY2(dispositionSeq > 0, qPrintable(disposed.out));
+        auto searchJones = journalTool({"search", archiveB, "rent", "--key", key});
+        QVERIFY2(searchJones.code == 0 && !searchJones.out.contains("rent review"),
+                 qPrintable(searchJones.out));
+        auto searchSmith = journalTool({"search", archiveB, "clause", "--key", key});
+        QVERIFY2(searchSmith.out.contains("Smith will"), qPrintable(searchSmith.out));
+        {
+            auto db = archiveDb(archiveB, h.journalKey());
+            QVERIFY(db);
+            QVERIFY(scalar(*db, "SELECT count(*) FROM entries WHERE disposed_by = " +
+                                    std::to_string(dispositionSeq) + " AND entry = x''") >= 4);
+            QCOMPARE(scalar(*db, "SELECT count(*) FROM records WHERE conversation = '" + *jones +
+                                     "' AND type = 1"),
+                     std::int64_t(0));
+            QCOMPARE(scalar(*db, "SELECT count(*) FROM records WHERE conversation = '" + *smith +
+                                     "' AND type = 1"),
+                     std::int64_t(3));
+        }
+        auto verifyB = journalTool({"verify", archiveB, "--key", key, "--json"});
+        QVERIFY2(verifyB.code == 0, qPrintable(verifyB.out + verifyB.err));
+        auto report = QJsonDocument::fromJson(verifyB.out.toUtf8()).object();
+        QVERIFY(report["disposed"].toInteger() >= 4);
+        QVERIFY2(report["dispositions"].toArray().first().toString().contains(
+                     "disposed by record #" + QString::number(dispositionSeq)),
+                 qPrintable(verifyB.out));
+        // A's archive holds the disposition record but kept its content: still clean.
+        pullA = journalTool({"pull", "--profile", profileA, "--archive", archiveA, "--key", key});
+        QVERIFY2(pullA.code == 0, qPrintable(pullA.err));
+        auto verifyA = journalTool({"verify", archiveA, "--key", key});
+        QVERIFY2(verifyA.code == 0, qPrintable(verifyA.out));
+
+        // An entry deleted, not disposed, is still a fault; so is a disposed one deleted, and a
+        // disposition record altered (its entries then have no valid disposition).
+        std::int64_t smithSeq = 0, disposedSeq = 0;
+        {
+            auto db = archiveDb(archiveB, h.journalKey());
+            QVERIFY(db);
+            smithSeq = scalar(*db, "SELECT min(seq) FROM records WHERE conversation = '" + *smith +
+                                       "' AND type = 1");
+            disposedSeq = scalar(*db, "SELECT min(seq) FROM entries WHERE disposed_by IS NOT NULL");
+            QVERIFY(smithSeq > 0 && disposedSeq > 0);
+        }
+        struct Tamper {
+            const char* name;
+            std::string sql;
+            QString fault;
+            qint64 seq;
+        };
+        const std::vector<Tamper> tampers{
+            {"deleted entry", "DELETE FROM entries WHERE seq = " + std::to_string(smithSeq),
+             "missing", smithSeq},
+            {"deleted disposed entry",
+             "DELETE FROM entries WHERE seq = " + std::to_string(disposedSeq), "missing",
+             disposedSeq},
+            {"altered disposition",
+             "UPDATE entries SET entry = substr(entry, 1, length(entry) - 80) || x'deadbeef' || "
+             "substr(entry, length(entry) - 75) WHERE seq = " +
+                 std::to_string(dispositionSeq),
+             "disposed-without-record", disposedSeq},
+            {"content dropped without a record",
+             "UPDATE entries SET disposed_by = " + std::to_string(holdId) +
+                 ", kept_hash = kept_hash WHERE seq = " + std::to_string(disposedSeq),
+             "disposed-without-record", disposedSeq},
+        };
+        for (const auto& t : tampers) {
+            const QString copy = dir.path() + "/tampered.archive";
+            QFile::remove(copy);
+            QVERIFY(QFile::copy(archiveB, copy));
+            {
+                auto db = archiveDb(copy, h.journalKey());
+                QVERIFY(db);
+                QVERIFY2(db->exec(t.sql), t.name);
+            }
+            auto v = journalTool({"verify", copy, "--key", key, "--json"});
+            QVERIFY2(v.code == 3, qPrintable(QString(t.name) + ": " + v.out + v.err));
+            QVERIFY2(hasFault(v.out, t.fault, t.seq),
+                     qPrintable(QString(t.name) + ": " + faults(v.out).join(' ')));
+            if (QString(t.name) == "altered disposition")
+                QVERIFY2(hasFault(v.out, "altered", qint64(dispositionSeq)),
+                         qPrintable(faults(v.out).join(' ')));
+        }
+
+        // Released, the matter can be disposed of.
+        auto release =
+            journalTool({"hold", "release", archiveA, "--profile", profileA, "--key", key, "--id",
+                         QString::number(holdId), "--reason", "Claim settled"});
+        QVERIFY2(release.code == 0, qPrintable(release.out + release.err));
+        auto again = journalTool(
+            {"dispose", archiveB, "--profile", profileB, "--key", key, "--before", before});
+        QVERIFY2(again.code == 0 && captured(again.out, "disposed of (\\d+) entr") >= 3,
+                 qPrintable(again.out + again.err));
+        verifyB = journalTool({"verify", archiveB, "--key", key});
+        QVERIFY2(verifyB.code == 0, qPrintable(verifyB.out));
+        QVERIFY(!journalTool({"search", archiveB, "clause", "--key", key}).out.contains("Smith"));
+
+        // A disposition naming a chain hash the log does not hold: the archive removes nothing
+        // under it and verify reports it.
+        std::uint64_t forgedSeq = 0;
+        {
+            auto c = client::Client::open(profileA.toStdString(), kPass);
+            QVERIFY(c);
+            (*c)->start();
+            QVERIFY((*c)->waitUntilSynced(20s));
+            auto conv = (*c)->resolveConversation(compliance::kReviewConversationTitle);
+            QVERIFY(conv);
+            compliance::DisposalPlan plan;
+            plan.ranges.push_back({std::uint64_t(smithSeq), std::uint64_t(smithSeq),
+                                   std::string(64, 'a'), std::string(64, 'a')});
+            plan.entries = 1;
+            auto bodies = compliance::dispositionBodies(plan, "forged");
+            QVERIFY((*c)->sendSupervisionRecord(*conv, bodies.front()));
+            QVERIFY((*c)->waitForOutbox(20s));
+            (*c)->stop();
+        }
+        pullA = journalTool({"pull", "--profile", profileA, "--archive", archiveA, "--key", key});
+        QVERIFY2(pullA.code == 0, qPrintable(pullA.err));
+        {
+            auto archive =
+                compliance::Archive::open(archiveA.toStdString(), keysOf(h.journalKey()), false);
+            QVERIFY(archive);
+            compliance::Retention rt(**archive);
+            auto list = rt.dispositions();
+            QVERIFY(list && !list->empty());
+            forgedSeq = list->back().sequence;
+            auto refused = rt.apply(forgedSeq);
+            QVERIFY(!refused);
+            QVERIFY2(refused.error().message.find("nothing was removed") != std::string::npos,
+                     refused.error().message.c_str());
+        }
+        verifyA = journalTool({"verify", archiveA, "--key", key, "--json"});
+        QCOMPARE(verifyA.code, 3);
+        QVERIFY2(hasFault(verifyA.out, "disposition-mismatch", qint64(forgedSeq)),
+                 qPrintable(faults(verifyA.out).join(' ')));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestRetention)
+#include "tst_retention.moc"
