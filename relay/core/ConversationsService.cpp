@@ -36,7 +36,8 @@ Result<std::vector<proto::InviteInfo>> inviteRows(Database& db, const std::strin
                    "''), coalesce(t.inviter_device, 0), "
                    "t.created_ms, t.expires_ms, coalesce(t.used_ms, 0), coalesce(t.redeemed_by, "
                    "''), coalesce(u.display_name, ''), "
-                   "coalesce(t.revoked_ms, 0), coalesce(t.revoked_by, '') FROM tokens t "
+                   "coalesce(t.revoked_ms, 0), coalesce(t.revoked_by, ''), "
+                   "coalesce(t.declined_ms, 0) FROM tokens t "
                    "LEFT JOIN conversations c ON c.id = t.conversation LEFT JOIN users u ON u.id = "
                    "t.redeemed_by "
                    "WHERE t.kind = ? AND (? = '' OR t.inviter = ?) AND (? = '' OR t.lookup = ?) "
@@ -62,6 +63,7 @@ Result<std::vector<proto::InviteInfo>> inviteRows(Database& db, const std::strin
         i.set_redeemed_name(st->columnText(9));
         i.set_revoked_ms(std::uint64_t(st->columnInt(10)));
         i.set_revoked_by(st->columnText(11));
+        i.set_declined_ms(std::uint64_t(st->columnInt(12)));
         out.push_back(std::move(i));
     }));
     st->reset();
@@ -69,6 +71,8 @@ Result<std::vector<proto::InviteInfo>> inviteRows(Database& db, const std::strin
     for (auto& i : out) {
         if (i.redeemed_ms()) {
             i.set_state(proto::INVITE_REDEEMED);
+        } else if (i.declined_ms()) { // the client said no at the recording notice (issue 22)
+            i.set_state(proto::INVITE_DECLINED);
         } else if (i.revoked_ms()) {
             i.set_state(proto::INVITE_REVOKED);
         } else if (i.expires_ms() <= now) {
@@ -264,6 +268,8 @@ Result<proto::InviteInfo> RelayService::revokeInviteJob(Database& db, const std:
     if (invite.redeemed_ms())
         return reject(proto::STATUS_CONFLICT,
                       "this invite was already redeemed (by " + invite.redeemed_by() + ")");
+    if (invite.declined_ms())
+        return reject(proto::STATUS_CONFLICT, "the client declined this invite already");
     if (invite.revoked_ms()) return invite; // nothing changes, nothing more to journal
     const std::uint64_t now = wallClockMs();
     VERBATIM_TRY(

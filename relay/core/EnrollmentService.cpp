@@ -152,7 +152,8 @@ void RelayService::registerDevice(
             VERBATIM_TRY_LET(st,
                              db.prepare("SELECT kind, user, role, conversation, inviter, "
                                         "expires_ms, used_ms, revoked_ms, "
-                                        "coalesce(inviter_device, 0) FROM tokens WHERE hash = ?"));
+                                        "coalesce(inviter_device, 0), declined_ms FROM tokens "
+                                        "WHERE hash = ?"));
             st->bind(1, tokenHash(request->token()));
             VERBATIM_TRY_LET(row, st->step());
             // One message for unknown, used and expired tokens alike would hide which is which
@@ -169,6 +170,10 @@ void RelayService::registerDevice(
             if (!st->columnIsNull(7))
                 return reject(proto::STATUS_GONE,
                               "this invite was revoked; ask the firm for a new link");
+            // Declined at the recording notice (issue 22): nobody joins through it afterwards.
+            if (!st->columnIsNull(9))
+                return reject(proto::STATUS_GONE, "this invite was declined; ask the firm for a "
+                                                  "new link if you change your mind");
             // expires_ms is the first instant the token no longer works: a TTL of 0 is expired at
             // once, not for the rest of the millisecond it was made in.
             if (std::uint64_t(st->columnInt(5)) <= wallClockMs())

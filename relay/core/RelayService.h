@@ -240,6 +240,15 @@ public:
     void
     registerDevice(const proto::RegisterDevice& request, const std::string& clientAddress,
                    std::function<void(Result<proto::Registered>, std::uint64_t retryAfterMs)> done);
+    /// What an unredeemed invite is (its lawyer's name, the matter), for the recording notice a
+    /// client shows before it registers; with `decline`, also kills the invite (`declined_ms`,
+    /// journaled as `invite-declined`) without registering anyone (issue 22). Refused as
+    /// redemption would refuse the token (401 unknown, 410 used, revoked, declined, expired or
+    /// dead with its inviter), and 400 for an enrollment link; rate-limited as redemption.
+    /// InviteNoticeService.cpp.
+    void answerInvite(
+        const proto::InviteToken& request, bool decline, const std::string& clientAddress,
+        std::function<void(Result<proto::InviteDetails>, std::uint64_t retryAfterMs)> done);
     /// Checks a device's credentials (constant-time against the stored hash).
     void authenticate(const std::string& user, std::uint32_t device, ByteView secret,
                       std::function<void(Result<DeviceId>)> done);
@@ -353,6 +362,12 @@ private:
                          const RequestRun& run);
     void onListDevices(const DeviceId& from, proto::Request& request, Done& done,
                        const RequestRun& run);
+    void onUnlinkDevice(const DeviceId& from, proto::Request& request, Done& done,
+                        const RequestRun& run);
+    void onSetDeviceName(const DeviceId& from, proto::Request& request, Done& done,
+                         const RequestRun& run);
+    /// The firm manifest's device policy lets a client's device erase another of the client's.
+    bool clientWipeAllowed() const;
     void onAdminListDevices(const DeviceId& from, proto::Request& request, Done& done,
                             const RequestRun& run);
     void onAdminDeviceAction(const DeviceId& from, proto::Request& request, Done& done,

@@ -86,6 +86,17 @@ private:
         if (req.method() == http::verb::get &&
             isInvitePageTarget(std::string_view(req.target().data(), req.target().size())))
             return respondInvitePage();
+        // Issue 22: what an invite is, for the notice shown before registering, and declining it.
+        if (req.method() == http::verb::post &&
+            (req.target() == "/v1/invite/preview" || req.target() == "/v1/invite/decline")) {
+            const bool decline = req.target() == "/v1/invite/decline";
+            http::async_read(
+                m_stream, m_buffer, *m_parser,
+                [self = shared_from_this(), decline](beast::error_code ec, std::size_t) {
+                    self->onInviteBody(ec, decline);
+                });
+            return;
+        }
         if (req.method() == http::verb::post && req.target() == "/v1/register") {
             http::async_read(
                 m_stream, m_buffer, *m_parser,
@@ -109,6 +120,30 @@ private:
         auto exec = m_stream.get_executor();
         m_shared.service.registerDevice(
             req, m_peer, [keep, exec](Result<proto::Registered> r, std::uint64_t retryMs) {
+                net::post(exec, [self = keep, r = std::move(r), retryMs] {
+                    if (r) return self->respondBinary(r->SerializeAsString());
+                    auto status = r.error().detail >= 400 && r.error().detail < 600
+                                      ? http::status(r.error().detail)
+                                      : http::status::service_unavailable;
+                    if (r.error().code == ErrorCode::Storage)
+                        status = http::status::service_unavailable;
+                    self->respond(status, r.error().message, retryMs);
+                });
+            });
+    }
+
+    void onInviteBody(beast::error_code ec, bool decline) {
+        if (ec == http::error::body_limit)
+            return respond(http::status::payload_too_large, "body too large");
+        if (ec) return failLog(ec, "http-body");
+        proto::InviteToken req;
+        if (!req.ParseFromString(m_parser->get().body()))
+            return respond(http::status::bad_request, "malformed invite request");
+        auto keep = shared_from_this();
+        auto exec = m_stream.get_executor();
+        m_shared.service.answerInvite(
+            req, decline, m_peer,
+            [keep, exec](Result<proto::InviteDetails> r, std::uint64_t retryMs) {
                 net::post(exec, [self = keep, r = std::move(r), retryMs] {
                     if (r) return self->respondBinary(r->SerializeAsString());
                     auto status = r.error().detail >= 400 && r.error().detail < 600
