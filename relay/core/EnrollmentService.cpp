@@ -149,11 +149,10 @@ void RelayService::registerDevice(
     m_storage->post(
         [this, request, result, keys, done, guessed,
          addressKey](Database& db) -> Result<Completion> {
-            VERBATIM_TRY_LET(st,
-                             db.prepare("SELECT kind, user, role, conversation, inviter, "
-                                        "expires_ms, used_ms, revoked_ms, "
-                                        "coalesce(inviter_device, 0), declined_ms FROM tokens "
-                                        "WHERE hash = ?"));
+            VERBATIM_TRY_LET(st, db.prepare("SELECT kind, user, role, conversation, inviter, "
+                                            "expires_ms, used_ms, revoked_ms, "
+                                            "coalesce(inviter_device, 0), declined_ms FROM tokens "
+                                            "WHERE hash = ?"));
             st->bind(1, tokenHash(request->token()));
             VERBATIM_TRY_LET(row, st->step());
             // One message for unknown, used and expired tokens alike would hide which is which
