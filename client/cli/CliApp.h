@@ -28,6 +28,9 @@ namespace verbatim::cliapp {
 
 inline constexpr int kExitError = 1;
 inline constexpr int kExitUsage = 2;
+/// `join` with an invite shown its recording notice and neither accepted nor declined: nothing
+/// was sent, no profile made.
+inline constexpr int kExitUndecided = 3;
 /// EX_TEMPFAIL: stored in the outbox, not yet accepted by the relay.
 inline constexpr int kExitQueued = 75;
 
@@ -61,6 +64,8 @@ using Command = int (*)(client::Client& c, const Args& a);
 
 // ProfileCommands.cpp: these two run before (join: instead of) opening the profile.
 int cmdJoin(const Args& a, const std::string& passphrase);
+/// `join LINK --decline`: declines an invite (no passphrase, no profile; issue 22).
+int cmdDeclineInvite(const Args& a);
 int cmdChangePassphrase(const Args& a, const std::string& passphrase);
 int cmdWhoami(client::Client& c, const Args& a);
 int cmdAcceptNotice(client::Client& c, const Args& a);

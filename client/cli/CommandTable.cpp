@@ -36,8 +36,8 @@ const cmdline::CommandLine& commandLine() {
              {},
              false},
             {"join",
-             "  join LINK [--name NAME] [--accept-notice] [--platform NAME]\n",
-             {Option::value("name", "NAME"), Option::flag("accept-notice"),
+             "  join LINK [--name NAME] [--accept-notice | --decline] [--platform NAME]\n",
+             {Option::value("name", "NAME"), Option::flag("accept-notice"), Option::flag("decline"),
               Option::value("platform", "NAME")},
              {Positional::required("LINK")}},
             {"accept-notice", "  accept-notice                      accept the recording notice "
@@ -53,12 +53,13 @@ const cmdline::CommandLine& commandLine() {
             {"invite",
              "  invite --matter TITLE              print an invite link for a client (lawyers)\n",
              {Option::value("matter", "TITLE").required()}},
-            {"invites", "  invites                            your invites: "
-                        "ID<TAB>STATE<TAB>CREATED<TAB>EXPIRES<TAB>REDEEMED\n"
-                        "                                     <TAB>REDEEMED_BY<TAB>MATTER (STATE: "
-                        "open, redeemed, expired,\n"
-                        "                                     revoked, inviter-revoked; times in "
-                        "ms since the epoch, 0: never)\n"},
+            {"invites",
+             "  invites                            your invites: "
+             "ID<TAB>STATE<TAB>CREATED<TAB>EXPIRES<TAB>REDEEMED\n"
+             "                                     <TAB>REDEEMED_BY<TAB>MATTER (STATE: "
+             "open, redeemed, expired,\n"
+             "                                     revoked, inviter-revoked, declined; times in "
+             "ms since the epoch, 0: never)\n"},
             {"revoke-invite",
              "  revoke-invite ID                   revoke one of your invites: its link enrols "
              "nobody\n",

@@ -1,11 +1,14 @@
 /// @file ProfileCommands.cpp
-/// The profile's own commands: join, change-passphrase, whoami, accept-notice, outbox.
+/// The profile's own commands: join (or decline an invite), change-passphrase, whoami,
+/// accept-notice, outbox.
 #include <cstdio>
 #include <iostream>
 #include <unistd.h>
 
 #include "client/cli/CliApp.h"
 #include "client/core/Client.h"
+#include "client/core/InviteNotice.h"
+#include "client/core/Link.h"
 #include "common/Passphrase.h"
 #include "journal/RecordingNotice.h"
 
@@ -25,7 +28,33 @@ void printNotice(const std::string& firm) {
     std::fputs("\n\n", stdout);
 }
 
+// The fair notice (issue 22): who invited whom to what, retention, privacy notice, erasure,
+// each from where the client can check it (InviteNotice.h), then the canonical text.
+void printInviteNotice(const InviteNotice& n) {
+    std::printf("RECORDING NOTICE (version %u) from %s\n\n", journal::kRecordingNoticeVersion,
+                n.firmName.c_str());
+    for (const auto& line : noticeStatements(n))
+        std::printf("%s\n", line.c_str());
+    std::fputs("\n", stdout);
+    const auto text = *journal::recordingNoticeText();
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    std::fputs("\n\n", stdout);
+}
+
+const char* const kNothingSent = "Nothing was sent and no profile was made.";
+
 } // namespace
+
+int cmdDeclineInvite(const Args& a) {
+    if (a.positional.size() != 2) return usage();
+    if (a.flag("accept-notice")) return die("--accept-notice and --decline exclude each other");
+    auto declined = declineInvite(a.positional[1]);
+    if (!declined) return die(declined.error().message);
+    printInviteNotice(*declined);
+    std::printf("You declined. %s %s sees that the invite was declined.\n", kNothingSent,
+                declined->inviterName.empty() ? "The lawyer" : declined->inviterName.c_str());
+    return 0;
+}
 
 int cmdJoin(const Args& a, const std::string& pass) {
     if (a.positional.size() != 2) return usage();
@@ -35,12 +64,38 @@ int cmdJoin(const Args& a, const std::string& pass) {
     o.displayName = a.opt("name");
     o.platform = a.opt("platform", "cli");
     o.acceptNotice = a.flag("accept-notice");
+    // An invite shows its notice before anything is registered (issue 22): the client accepts
+    // (and joins), declines (and nobody joins), or stops here with nothing sent.
+    if (auto link = parseLink(a.positional[1]); link && link->kind == Link::Kind::Join) {
+        if (o.displayName.empty())
+            return die("a client joining by invite needs a display name (--name)");
+        auto notice = previewInvite(a.positional[1]);
+        if (!notice) return die(notice.error().message);
+        printInviteNotice(*notice);
+        if (!o.acceptNotice) {
+            std::string answer;
+            if (isatty(STDIN_FILENO)) {
+                std::fputs("Type \"accept\" to join and accept, or \"decline\" to decline: ",
+                           stdout);
+                std::fflush(stdout);
+                std::getline(std::cin, answer);
+            }
+            if (answer == "decline") return cmdDeclineInvite(a);
+            if (answer != "accept") {
+                std::printf("%s Run the same command with --accept-notice to join, or with "
+                            "--decline to decline.\n",
+                            kNothingSent);
+                return kExitUndecided;
+            }
+            o.acceptNotice = true;
+        }
+    }
     auto c = Client::join(a.opt("profile"), pass, a.positional[1], o);
     if (!c) return die(c.error().message);
     auto acct = (*c)->account();
     std::printf("joined %s as %s/%u (%s)\n", acct.firmName.c_str(), acct.user.c_str(), acct.device,
                 acct.role.c_str());
-    if (acct.noticeRequired && !acct.noticeAccepted) {
+    if (acct.noticeRequired && !acct.noticeAccepted) { // the acceptance could not be journaled
         printNotice(acct.firmName);
         bool accepted = false;
         if (isatty(STDIN_FILENO)) {
@@ -57,7 +112,6 @@ int cmdJoin(const Args& a, const std::string& pass) {
                        stdout);
         }
     } else if (acct.noticeRequired) {
-        printNotice(acct.firmName);
         std::fputs("Recording notice accepted.\n", stdout);
     }
     bool awaiting = false;

@@ -55,6 +55,8 @@ constexpr Entry kCommands[] = {
 int run(const Args& a) {
     if (a.positional.empty() || a.opt("profile").empty()) return usage();
     const std::string& cmd = a.positional[0];
+    // Declining an invite makes no profile: no passphrase to ask for (issue 22).
+    if (cmd == "join" && a.flag("decline")) return cmdDeclineInvite(a);
     // A new passphrase (join) is asked twice at a prompt.
     auto pass = readPassphrase(a.opt("passphrase-file"), "Passphrase: ", cmd == "join");
     if (!pass) return die(pass.error().message);

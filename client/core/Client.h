@@ -126,7 +126,8 @@ struct InviteView {
     std::string redeemedBy, redeemedName; ///< the client it enrolled (user id, display name)
     std::uint64_t revokedMs = 0;          ///< 0: not revoked
     std::string revokedBy;                ///< USER/DEVICE or admin-cli
-    std::string state;                    ///< open, redeemed, expired, revoked, inviter-revoked
+    std::uint64_t declinedMs = 0; ///< 0: not declined (the client declined the notice: issue 22)
+    std::string state;            ///< open, redeemed, expired, revoked, inviter-revoked, declined
 };
 
 struct Account {

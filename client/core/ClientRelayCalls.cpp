@@ -237,6 +237,8 @@ const char* inviteStateName(proto::InviteState s) {
         return "revoked";
     case proto::INVITE_INVITER_REVOKED:
         return "inviter-revoked";
+    case proto::INVITE_DECLINED:
+        return "declined";
     default:
         return "unknown";
     }
@@ -256,6 +258,7 @@ InviteView inviteView(const proto::InviteInfo& i) {
     v.redeemedName = i.redeemed_name();
     v.revokedMs = i.revoked_ms();
     v.revokedBy = i.revoked_by();
+    v.declinedMs = i.declined_ms();
     v.state = inviteStateName(i.state());
     return v;
 }

@@ -500,6 +500,24 @@ Result<proto::Registered> RelayConnection::registerDevice(const Endpoint& endpoi
     return out;
 }
 
+Result<proto::InviteDetails> RelayConnection::askInvite(const Endpoint& endpoint,
+                                                        const std::string& token, bool decline) {
+    proto::InviteToken request;
+    request.set_token(token);
+    auto reply = httpsExchange(endpoint, http::verb::post,
+                               decline ? "/v1/invite/decline" : "/v1/invite/preview", nullptr,
+                               request.SerializeAsString(), 64 * 1024, std::chrono::seconds(15));
+    if (!reply) return tl::unexpected(reply.error());
+    if (reply->status != 200) {
+        ErrorCode code = reply->status == 503 ? ErrorCode::Storage : ErrorCode::AuthFailed;
+        return fail(code, "invite refused: " + trimmed(reply->body), int(reply->status));
+    }
+    proto::InviteDetails out;
+    if (!out.ParseFromString(reply->body))
+        return fail(ErrorCode::Malformed, "malformed answer about the invite");
+    return out;
+}
+
 Result<std::string> RelayConnection::fetchManifest(const Endpoint& endpoint) {
     auto reply = httpsExchange(endpoint, http::verb::get, "/v1/manifest", nullptr, {}, 64 * 1024,
                                std::chrono::seconds(15));

@@ -82,6 +82,12 @@ public:
     registerDevice(const Endpoint& endpoint, const proto::RegisterDevice& request,
                    std::string* httpStatusText = nullptr);
 
+    /// POST /v1/invite/preview (or /v1/invite/decline when `decline`): what an invite is, for
+    /// the recording notice shown before registering, or declining it (issue 22). A refusal
+    /// fails with the relay's words and the HTTP status in Error::detail.
+    [[nodiscard]] static Result<proto::InviteDetails>
+    askInvite(const Endpoint& endpoint, const std::string& token, bool decline);
+
     /// GET /v1/manifest: the firm manifest the relay serves (to be verified by the caller).
     [[nodiscard]] static Result<std::string> fetchManifest(const Endpoint& endpoint);
     /// Bytes of a request body sent so far, and the total.

@@ -235,6 +235,7 @@ bool Harness::signManifest(const crypto::Ed25519KeyPair& root) {
     manifest.relayIdentityKey = m_config.relayIdentityPublic;
     for (const auto& k : m_journalPublics)
         manifest.journalKeys.push_back({k, manifest.issuedMs});
+    if (m_manifestTweak) m_manifestTweak(manifest);
     if (!manifest.sign(root.privateKey)) return false;
     m_config.firmManifest = manifest.serialize();
     m_config.journalPublicKey = m_journalPublics.back();
@@ -251,6 +252,11 @@ const crypto::X25519Key& Harness::rotateJournalKey() {
 
 void Harness::setDevicePolicy(std::uint32_t maxFailedUnlocks, std::uint32_t maxOfflineDays) {
     m_policy = {maxFailedUnlocks, maxOfflineDays};
+    signManifest(*m_root);
+}
+
+void Harness::setManifestTweak(std::function<void(journal::FirmManifest&)> tweak) {
+    m_manifestTweak = std::move(tweak);
     signManifest(*m_root);
 }
 

@@ -139,6 +139,10 @@ public:
     const crypto::X25519Key& rotateJournalKey();
     /// The firm's device policy, in a manifest re-signed by the same root (served after restart()).
     void setDevicePolicy(std::uint32_t maxFailedUnlocks, std::uint32_t maxOfflineDays);
+    /// `tweak` changes every manifest the harness signs from now on (the version 3 firm policy:
+    /// retention, privacy notice, device policy), re-signed by the same root now; served after
+    /// restart().
+    void setManifestTweak(std::function<void(journal::FirmManifest&)> tweak);
     /// A manifest re-signed by the firm root with these relay addresses (none: the relay's own)
     /// and TLS key pins (SHA-256 of SubjectPublicKeyInfo); served after restart().
     void setManifestRelays(std::vector<std::string> addresses, std::vector<Bytes> tlsKeyPins);
@@ -205,6 +209,7 @@ private:
     std::vector<std::string> m_relayAddresses;
     std::vector<Bytes> m_tlsKeyPins;
     std::function<void(relay::RelayConfig&)> m_servedTweak;
+    std::function<void(journal::FirmManifest&)> m_manifestTweak;
     std::uint64_t m_manifestSerial = 0;
     relay::RelayConfig m_config;
     relay::ServerConfig m_serverConfig;
