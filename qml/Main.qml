@@ -48,7 +48,24 @@ ApplicationWindow {
 
     Connections {
         target: app.session
-        function onScreenChanged() { if (app.session.screen !== "ready") window.adminView = false }
+        function onScreenChanged() {
+            if (app.session.screen !== "ready") window.adminView = false
+            // Locked (idle, Ctrl+L, the settings): no dialog of the profile stays on screen.
+            if (app.session.screen === "unlock") {
+                settings.close()
+                invites.close()
+                newConversation.close()
+            }
+        }
+    }
+
+    // Ctrl+L locks at once (issue 23), wherever the focus is.
+    Shortcut {
+        objectName: "lockShortcut"
+        sequence: "Ctrl+L"
+        context: Qt.ApplicationShortcut
+        enabled: app.session.screen === "ready" || app.session.screen === "notice"
+        onActivated: app.session.lock()
     }
 
     header: ToolBar {

@@ -97,6 +97,7 @@ struct ConversationView {
 struct DeviceView {
     std::uint32_t device = 0;
     std::string platform, appVersion;
+    std::string name; ///< the name its user gave it (empty: none; devices from before names)
     std::uint64_t enrolledMs = 0, lastSeenMs = 0, revokedMs = 0, wipeRequestedMs = 0;
     bool thisDevice = false;
     // Admin lists only:
@@ -193,6 +194,9 @@ struct JoinOptions {
     std::string displayName;
     std::string platform = "cli";
     std::string appVersion = "0.1.0";
+    /// This device's name in device lists ("Alice's ThinkPad — Debian 12"): at most 64 bytes of
+    /// plain text (the relay refuses control characters); empty: none.
+    std::string deviceName;
     bool acceptNotice = false; ///< accept the recording notice now (invite links)
 };
 
@@ -297,6 +301,15 @@ public:
     /// firm's admin) or that the relay shows as added without an approval. Only after checking
     /// with the person who owns it.
     [[nodiscard]] Result<void> approveDevice(std::uint32_t device);
+    /// Unlinks a lost device of this user (issue 23): the relay revokes it at once and, with
+    /// `erase`, sends it the signed wipe command (staff always; clients where the firm's device
+    /// policy allows it, else ErrorCode::AuthFailed). `user` empty means this user; the relay
+    /// refuses any other user's device (AuthFailed) and this device itself (InvalidArgument).
+    [[nodiscard]] Result<void> unlinkDevice(std::uint32_t device, bool erase,
+                                            const std::string& user = {});
+    /// Renames this device in its user's device lists (at most 64 bytes of plain text, else
+    /// ErrorCode::InvalidArgument with the relay's rule).
+    [[nodiscard]] Result<void> setDeviceName(const std::string& name);
 
     // ---- administration (admin role) ------------------------------------------------------------
     /// Every device of every user (or of `user`), with its status.

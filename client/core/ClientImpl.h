@@ -76,6 +76,7 @@ inline std::vector<DeviceView> deviceViews(const proto::DeviceList& list, const 
         v.device = d.device();
         v.platform = d.platform();
         v.appVersion = d.app_version();
+        v.name = d.device_name();
         v.enrolledMs = d.enrolled_ms();
         v.lastSeenMs = d.last_seen_ms();
         v.revokedMs = d.revoked_ms();

@@ -209,6 +209,7 @@ Result<std::unique_ptr<Client>> Client::join(const std::string& dir, std::string
     reg.set_platform(options.platform);
     reg.set_app_version(options.appVersion);
     reg.set_display_name(options.displayName);
+    reg.set_device_name(options.deviceName);
     if (!link->linkSecret.empty())
         reg.set_link_proof(
             str(journal::deviceLinkProof(*fromHex(link->linkSecret), identityPublic)));

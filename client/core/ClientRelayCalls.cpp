@@ -70,6 +70,43 @@ Result<void> Client::approveDevice(std::uint32_t device) {
     return fail(ErrorCode::NotFound, "no such device of yours");
 }
 
+Result<void> Client::unlinkDevice(std::uint32_t device, bool erase, const std::string& user) {
+    proto::Request req;
+    auto* u = req.mutable_unlink_device();
+    u->set_device(device);
+    u->set_erase(erase);
+    u->set_user(user);
+    VERBATIM_TRY_LET(resp, m->call(req));
+    switch (resp->status()) {
+    case proto::STATUS_OK:
+        break;
+    case proto::STATUS_NOT_FOUND:
+        return fail(ErrorCode::NotFound, "relay refused: " + resp->error());
+    case proto::STATUS_BAD_REQUEST:
+        return fail(ErrorCode::InvalidArgument, "relay refused: " + resp->error());
+    default:
+        return fail(ErrorCode::AuthFailed, "relay refused: " + resp->error());
+    }
+    // The unlinked device leaves the safety numbers shown next, as in devices().
+    std::vector<std::uint32_t> active;
+    for (const auto& d : resp->device_list().devices())
+        if (!d.revoked_ms() && !d.pending_ms() && d.device() != 0) active.push_back(d.device());
+    std::lock_guard lock(m->mutex);
+    if (m->db && m->trust) m->trust->forgetDevicesNotIn(m->acct.user, active);
+    return {};
+}
+
+Result<void> Client::setDeviceName(const std::string& name) {
+    proto::Request req;
+    req.mutable_set_device_name()->set_name(name);
+    VERBATIM_TRY_LET(resp, m->call(req));
+    if (resp->status() == proto::STATUS_BAD_REQUEST)
+        return fail(ErrorCode::InvalidArgument, resp->error());
+    if (resp->status() != proto::STATUS_OK)
+        return fail(ErrorCode::Storage, "relay refused: " + resp->error());
+    return {};
+}
+
 Result<std::vector<DeviceView>> Client::adminDevices(const std::string& user) {
     proto::Request req;
     req.mutable_admin_list_devices()->set_user(user);
@@ -358,9 +395,11 @@ void Client::Impl::reviewOwnDevices(const proto::DeviceList& list) {
                       acct.user + "/" + std::to_string(d.device()),
                       {},
                       "a device was added to your account: " +
-                          (d.platform().empty() ? std::string("device") : d.platform()) + " " +
-                          std::to_string(d.device()) + ", registered at " + when(d.pending_ms()) +
-                          " (approved through this device's link)"});
+                          (!d.device_name().empty() ? d.device_name()
+                           : d.platform().empty()   ? std::string("device")
+                                                    : d.platform()) +
+                          " " + std::to_string(d.device()) + ", registered at " +
+                          when(d.pending_ms()) + " (approved through this device's link)"});
                 active.push_back({d.device(), toBytes(view(d.identity_key())), *approval, {}});
             } else {
                 log::write(log::Level::Warn, "client.approval_failed",
@@ -376,7 +415,8 @@ void Client::Impl::reviewOwnDevices(const proto::DeviceList& list) {
                   {},
                   acct.user + "/" + std::to_string(d.device()),
                   {},
-                  "a new device (" + std::to_string(d.device()) + ", " + d.platform() +
+                  "a new device (" + std::to_string(d.device()) + ", " +
+                      (d.device_name().empty() ? d.platform() : d.device_name()) +
                       ") waits for your approval; approve it only if it is yours"});
     }
     std::lock_guard lock(mutex);

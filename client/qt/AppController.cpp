@@ -106,7 +106,9 @@ void AppController::onEvent(const client::Event& e) {
         m_session.wipedByFirm();
         return;
     case K::Revoked:
-        check(false, tr("This device was revoked by the firm."));
+        // The relay closed the connection for good: no Disconnected follows, and no reconnect.
+        m_session.setConnected(false);
+        check(false, tr("This device was unlinked from your account, or revoked by the firm."));
         return;
     case K::ConnectedElsewhere:
         // The core stays offline rather than take turns with the other copy.

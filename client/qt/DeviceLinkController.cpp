@@ -7,6 +7,7 @@
 
 #include "client/qt/AppController.h"
 #include "client/qt/TextRuns.h"
+#include "journal/FirmManifest.h"
 
 namespace verbatim::qt {
 
@@ -34,16 +35,83 @@ void DeviceLinkController::onDeviceEvent(const client::Event& e) {
 
 void DeviceLinkController::reset() {
     m_devices.reset({});
+    m_thisDeviceName.clear();
+    m_canEraseDevices = false;
+    emit ownDeviceChanged();
 }
+
+namespace {
+
+// Whether this user may erase a lost device of theirs: staff always, clients where the firm's
+// signed device policy allows it (the relay decides the same from the same manifest).
+bool mayErase(client::Client& core) {
+    if (core.account().role != "client") return true;
+    auto bytes = core.firmManifest();
+    if (!bytes) return false;
+    auto manifest = journal::FirmManifest::parse(view(*bytes));
+    return manifest && manifest->policy.mayWipeClientDevices;
+}
+
+} // namespace
 
 void DeviceLinkController::refreshDevices() {
     const std::uint64_t generation = m_app.generation();
     m_app.background([this, generation](client::Client& core) {
         auto list = std::make_shared<Result<std::vector<client::DeviceView>>>(core.devices());
-        m_app.toGui(generation, [this, list] {
+        const bool erase = mayErase(core);
+        m_app.toGui(generation, [this, list, erase] {
             const bool ok = m_app.check(*list);
-            if (ok) m_devices.reset(std::move(**list));
+            if (ok) {
+                m_thisDeviceName.clear();
+                for (const auto& d : **list)
+                    if (d.thisDevice) m_thisDeviceName = TextRuns::safeName(q(d.name));
+                m_devices.reset(std::move(**list));
+            }
+            m_canEraseDevices = erase;
+            emit ownDeviceChanged();
             emit devicesRefreshed(ok);
+        });
+    });
+}
+
+void DeviceLinkController::unlinkDevice(int device, bool erase) {
+    if (device <= 0 || m_deviceActionBusy || !m_app.client()) return;
+    m_deviceActionBusy = true;
+    emit deviceActionBusyChanged();
+    const std::uint64_t generation = m_app.generation();
+    m_app.background([this, generation, device, erase](client::Client& core) {
+        auto r = std::make_shared<Result<void>>(core.unlinkDevice(std::uint32_t(device), erase));
+        m_app.toGui(generation, [this, r, device, erase] {
+            m_deviceActionBusy = false;
+            emit deviceActionBusyChanged();
+            const bool ok = m_app.check(*r);
+            if (ok) {
+                m_deviceNotice = erase ? tr("Device %1 was unlinked; it erases itself when it "
+                                            "next connects.")
+                                             .arg(device)
+                                       : tr("Device %1 was unlinked.").arg(device);
+                m_deviceNoticeDevice = 0;
+                emit noticeChanged();
+                refreshDevices();
+            }
+            emit unlinkFinished(ok);
+        });
+    });
+}
+
+void DeviceLinkController::renameThisDevice(const QString& name) {
+    if (m_deviceActionBusy || !m_app.client()) return;
+    m_deviceActionBusy = true;
+    emit deviceActionBusyChanged();
+    const std::uint64_t generation = m_app.generation();
+    m_app.background([this, generation, n = name.trimmed().toStdString()](client::Client& core) {
+        auto r = std::make_shared<Result<void>>(core.setDeviceName(n));
+        m_app.toGui(generation, [this, r] {
+            m_deviceActionBusy = false;
+            emit deviceActionBusyChanged();
+            const bool ok = m_app.check(*r);
+            if (ok) refreshDevices();
+            emit renameFinished(ok);
         });
     });
 }

@@ -41,6 +41,13 @@ class DeviceLinkController : public QObject {
     Q_PROPERTY(int deviceLinkMinutes READ deviceLinkMinutes CONSTANT)
     /// The last device link expired unused.
     Q_PROPERTY(bool deviceLinkExpired READ deviceLinkExpired NOTIFY deviceLinkChanged)
+    /// This device's name as the relay last listed it (empty: unnamed, or not listed yet).
+    Q_PROPERTY(QString thisDeviceName READ thisDeviceName NOTIFY ownDeviceChanged)
+    /// "Unlink and erase" is offered: staff may erase a lost device of theirs; a client only when
+    /// the firm manifest's device policy allows wiping clients' devices.
+    Q_PROPERTY(bool canEraseDevices READ canEraseDevices NOTIFY ownDeviceChanged)
+    /// An unlink or a rename is on its way to the relay.
+    Q_PROPERTY(bool deviceActionBusy READ deviceActionBusy NOTIFY deviceActionBusyChanged)
 
 public:
     explicit DeviceLinkController(AppController& app);
@@ -52,6 +59,9 @@ public:
     QDateTime deviceLinkExpires() const { return m_deviceLinkExpires; }
     bool deviceLinkBusy() const { return m_deviceLinkBusy; }
     bool deviceLinkExpired() const { return m_deviceLinkExpired; }
+    QString thisDeviceName() const { return m_thisDeviceName; }
+    bool canEraseDevices() const { return m_canEraseDevices; }
+    bool deviceActionBusy() const { return m_deviceActionBusy; }
     /// How long a device link works: the relay's limit for Client::createDeviceLink().
     static constexpr int kDeviceLinkMinutes = 15;
     static int deviceLinkMinutes() { return kDeviceLinkMinutes; }
@@ -62,6 +72,14 @@ public:
     /// Approves device `device` of this user (the one deviceNotice names) on this device.
     Q_INVOKABLE void approveDevice(int device);
     Q_INVOKABLE void dismissDeviceNotice();
+    /// Unlinks device `device` of this user, lost or no longer used (issue 23): the relay revokes
+    /// it at once (its connection closes and it cannot connect again); with `erase` it also gets
+    /// the firm's signed wipe command at its next connection. In the background; unlinkFinished
+    /// reports, and the list is asked for again.
+    Q_INVOKABLE void unlinkDevice(int device, bool erase);
+    /// Renames this device in the user's device lists (64 bytes of plain text at most; the relay
+    /// refuses control characters). In the background; renameFinished reports.
+    Q_INVOKABLE void renameThisDevice(const QString& name);
     /// Asks the relay for a one-time link for another device of this user, in the background
     /// (fills `deviceLink`, then deviceLinkFinished).
     Q_INVOKABLE void createDeviceLink();
@@ -84,6 +102,12 @@ signals:
     void devicesRefreshed(bool ok);
     /// createDeviceLink() finished.
     void deviceLinkFinished(bool ok);
+    /// unlinkDevice() finished (`error` says why it failed).
+    void unlinkFinished(bool ok);
+    /// renameThisDevice() finished (`error` says why it failed).
+    void renameFinished(bool ok);
+    void deviceActionBusyChanged();
+    void ownDeviceChanged();
 
 private:
     AppController& m_app;
@@ -94,6 +118,9 @@ private:
     QDateTime m_deviceLinkExpires;
     bool m_deviceLinkBusy = false;
     bool m_deviceLinkExpired = false;
+    QString m_thisDeviceName;
+    bool m_canEraseDevices = false;
+    bool m_deviceActionBusy = false;
     QTimer m_deviceLinkTimer; ///< forgets the link when it expires
     /// Bumped by each request and clear: older answers are dropped.
     std::uint64_t m_deviceLinkRequest = 0;

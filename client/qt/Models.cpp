@@ -1,6 +1,7 @@
 #include "client/qt/Models.h"
 #include "client/qt/StdText.h"
 
+#include "client/qt/AdminDevicesModel.h"
 #include "client/qt/TextRuns.h"
 
 #include <QDateTime>
@@ -558,14 +559,26 @@ QVariant DevicesModel::data(const QModelIndex& index, int role) const {
         return q(d.status());
     case ThisDeviceRole:
         return d.thisDevice;
+    case NameRole:
+        return name(d.name);
+    case LastSeenTextRole:
+        return AdminDevicesModel::relativeTime(
+            d.lastSeenMs ? QDateTime::fromMSecsSinceEpoch(qint64(d.lastSeenMs)) : QDateTime(),
+            QDateTime::currentDateTime());
     }
     return {};
 }
 
 QHash<int, QByteArray> DevicesModel::roleNames() const {
-    return {{DeviceRole, "device"},        {PlatformRole, "platform"}, {VersionRole, "appVersion"},
-            {EnrolledRole, "enrolled"},    {LastSeenRole, "lastSeen"}, {StatusRole, "status"},
-            {ThisDeviceRole, "thisDevice"}};
+    return {{DeviceRole, "device"},
+            {PlatformRole, "platform"},
+            {VersionRole, "appVersion"},
+            {EnrolledRole, "enrolled"},
+            {LastSeenRole, "lastSeen"},
+            {StatusRole, "status"},
+            {ThisDeviceRole, "thisDevice"},
+            {NameRole, "deviceName"},
+            {LastSeenTextRole, "lastSeenText"}};
 }
 
 void DevicesModel::reset(std::vector<client::DeviceView> rows) {

@@ -185,12 +185,14 @@ class DevicesModel : public QAbstractListModel {
 public:
     enum Role {
         DeviceRole = Qt::UserRole + 1, ///< "device": unsigned, the device's number in the account
-        PlatformRole,  ///< "platform": string, what the device said it is at enrolment
-        VersionRole,   ///< "appVersion": string, the app version it enrolled with
-        EnrolledRole,  ///< "enrolled": QDateTime, invalid when unknown
-        LastSeenRole,  ///< "lastSeen": QDateTime of its last connection, invalid when never
-        StatusRole,    ///< "status": string, the relay's word for it (active, revoked, ...)
-        ThisDeviceRole ///< "thisDevice": bool, the device this app runs on
+        PlatformRole,    ///< "platform": string, what the device said it is at enrolment
+        VersionRole,     ///< "appVersion": string, the app version it enrolled with
+        EnrolledRole,    ///< "enrolled": QDateTime, invalid when unknown
+        LastSeenRole,    ///< "lastSeen": QDateTime of its last connection, invalid when never
+        StatusRole,      ///< "status": string, the relay's word for it (active, revoked, ...)
+        ThisDeviceRole,  ///< "thisDevice": bool, the device this app runs on
+        NameRole,        ///< "deviceName": string, the name its user gave it (empty: none)
+        LastSeenTextRole ///< "lastSeenText": string, lastSeen for humans ("12 min ago", "never")
     };
     using QAbstractListModel::QAbstractListModel;
     int rowCount(const QModelIndex& parent = {}) const override;

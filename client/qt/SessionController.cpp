@@ -1,10 +1,12 @@
 #include "client/qt/SessionController.h"
 #include "client/qt/StdText.h"
 
+#include <QSysInfo>
 #include <memory>
 
 #include "client/core/Profile.h"
 #include "client/qt/AppController.h"
+#include "client/qt/PassphraseStrength.h"
 #include "client/qt/TextRuns.h"
 #include "common/Passphrase.h"
 #include "journal/RecordingNotice.h"
@@ -60,7 +62,10 @@ std::unique_ptr<SessionController::ChangeAttempt> attemptChange(client::Client* 
 
 } // namespace
 
-SessionController::SessionController(AppController& app) : QObject(&app), m_app(app) {
+SessionController::SessionController(AppController& app)
+    : QObject(&app), m_app(app),
+      m_idleLock(
+          app.profileDir() + QStringLiteral("/lock.ini"), [this] { lock(); }, this) {
     m_screen = client::Client::profileExists(m_app.profileDir().toStdString())
                    ? QStringLiteral("unlock")
                    : QStringLiteral("onboarding");
@@ -103,7 +108,45 @@ QString SessionController::passphraseRule() {
     return QString::fromUtf8(kPassphraseRule.data(), int(kPassphraseRule.size()));
 }
 
+namespace {
+
+// `text` without control characters, cut to at most `bytes` bytes of UTF-8 on a character's
+// boundary: what the relay accepts as a device's name or platform.
+QString fitForRelay(const QString& text, int bytes) {
+    QString out;
+    for (const QChar c : text.simplified())
+        if (!c.isNonCharacter() && c.category() != QChar::Other_Control &&
+            c.category() != QChar::Other_Format)
+            out += c;
+    while (out.toUtf8().size() > bytes)
+        out.chop(out.size() >= 2 && out[out.size() - 1].isLowSurrogate() ? 2 : 1);
+    return out.trimmed();
+}
+
+} // namespace
+
+QString SessionController::defaultDeviceName() {
+    const QString host = QSysInfo::machineHostName();
+    const QString system = QSysInfo::prettyProductName();
+    if (host.isEmpty() || host == QLatin1String("localhost")) return fitForRelay(system, 64);
+    return fitForRelay(host + QStringLiteral(" \u2014 ") + system, 64);
+}
+
+QString SessionController::platformName() {
+    return fitForRelay(QSysInfo::prettyProductName(), 64);
+}
+
+int SessionController::passphraseScore(const QString& passphrase) const {
+    return PassphraseStrength::assess(passphrase).score;
+}
+
+QString SessionController::passphraseHint(const QString& passphrase) const {
+    return PassphraseStrength::assess(passphrase).hint;
+}
+
 void SessionController::setScreen(const QString& s) {
+    // The idle countdown runs while a profile is open, whatever screen of it shows.
+    m_idleLock.arm(s == QLatin1String("ready") || s == QLatin1String("notice"));
     if (s == m_screen) return;
     m_screen = s;
     emit screenChanged();
@@ -221,34 +264,39 @@ void SessionController::setUpAgain() {
                   : QStringLiteral("onboarding"));
 }
 
-client::JoinOptions SessionController::joinOptions(const QString& name) const {
+client::JoinOptions SessionController::joinOptions(const QString& name,
+                                                   const QString& deviceName) const {
     client::JoinOptions o;
     o.displayName = name.toStdString();
-    o.platform = "desktop";
+    o.platform = platformName().toStdString();
+    const QString device = fitForRelay(deviceName, 64);
+    o.deviceName = (device.isEmpty() ? defaultDeviceName() : device).toStdString();
     return o;
 }
 
-bool SessionController::join(const QString& link, const QString& name, const QString& passphrase) {
+bool SessionController::join(const QString& link, const QString& name, const QString& passphrase,
+                             const QString& deviceName) {
     // The one rule of the app and the tools (common/Passphrase.h), in its own words.
     if (auto ok = checkNewPassphrase(passphrase.toStdString()); !ok)
         return m_app.check(false, q(ok.error().message));
     auto c = client::Client::join(m_app.profileDir().toStdString(), passphrase.toStdString(),
-                                  link.trimmed().toStdString(), joinOptions(name));
+                                  link.trimmed().toStdString(), joinOptions(name, deviceName));
     if (!c) return m_app.check(false, q(c.error().message));
     m_app.adopt(std::move(*c));
     return true;
 }
 
 bool SessionController::joinInBackground(const QString& link, const QString& name,
-                                         const QString& passphrase) {
+                                         const QString& passphrase, const QString& deviceName) {
     if (m_app.client() || m_joining || m_busy) return false;
     if (auto ok = checkNewPassphrase(passphrase.toStdString()); !ok)
         return m_app.check(false, q(ok.error().message));
     m_joining = true;
     const std::uint64_t generation = m_app.generation();
     // No core yet, so not background(): the queue itself. The destructor drains it.
-    m_app.run([this, generation, o = joinOptions(name), dir = m_app.profileDir().toStdString(),
-               pass = passphrase.toStdString(), text = link.trimmed().toStdString()] {
+    m_app.run([this, generation, o = joinOptions(name, deviceName),
+               dir = m_app.profileDir().toStdString(), pass = passphrase.toStdString(),
+               text = link.trimmed().toStdString()] {
         auto joined = std::make_shared<Result<std::unique_ptr<client::Client>>>(
             client::Client::join(dir, pass, text, o));
         m_app.toGui(generation, [this, joined] {

@@ -15,6 +15,7 @@
 #include <cstdint>
 
 #include "client/core/Client.h"
+#include "client/qt/IdleLock.h"
 
 namespace verbatim::qt {
 
@@ -57,6 +58,15 @@ class SessionController : public QObject {
     /// The last failure of any screen's action, for humans (AppController::error; empty: none):
     /// the onboarding and unlock pages show it under their button.
     Q_PROPERTY(QString error READ error NOTIFY errorChanged)
+    /// Locks the app after a while without input (minutes a setting; 0 never).
+    Q_PROPERTY(IdleLock* idleLock READ idleLock CONSTANT)
+    /// What this device is called in device lists unless the user names it otherwise: its
+    /// host's name and system from QSysInfo ("thinkpad — Debian GNU/Linux 12 (bookworm)"),
+    /// cut to the relay's 64 bytes.
+    Q_PROPERTY(QString defaultDeviceName READ defaultDeviceName CONSTANT)
+    /// The model this device registers as (QSysInfo's product name, e.g. "Debian GNU/Linux 12
+    /// (bookworm)"), shown beside its name.
+    Q_PROPERTY(QString platformName READ platformName CONSTANT)
 
 public:
     explicit SessionController(AppController& app);
@@ -78,6 +88,15 @@ public:
     QString erasedFirm() const { return m_erasedFirm; }
     QString erasedReason() const { return m_erasedReason; }
     QString error() const;
+    IdleLock* idleLock() { return &m_idleLock; }
+    static QString defaultDeviceName();
+    static QString platformName();
+
+    /// How strong `passphrase` looks (PassphraseStrength.h): 0 breaks the rule, 1 weak, 2 fair,
+    /// 3 good, 4 strong. Computed here and forgotten: never stored, logged or sent.
+    Q_INVOKABLE int passphraseScore(const QString& passphrase) const;
+    /// The same in words, with what would make it stronger (empty for empty input).
+    Q_INVOKABLE QString passphraseHint(const QString& passphrase) const;
 
     /// Opens the profile, blocking through the key derivation: for tests and tools. A wrong
     /// passphrase sets `error` (and `unlockWarning` under a firm policy); when the firm's policy
@@ -88,11 +107,13 @@ public:
     Q_INVOKABLE bool unlockInBackground(const QString& passphrase);
     /// Joins with `link` and opens the new profile, blocking until the relay answered (and the
     /// first sync, up to 10 s): for tests and tools. The onboarding page uses joinInBackground().
-    bool join(const QString& link, const QString& name, const QString& passphrase);
+    bool join(const QString& link, const QString& name, const QString& passphrase,
+              const QString& deviceName = {});
     /// The same on the worker thread; joinFinished reports the result (`error` says why it
     /// failed). False if it could not start (a profile is open, or a join is running).
+    /// `deviceName` empty: defaultDeviceName().
     Q_INVOKABLE bool joinInBackground(const QString& link, const QString& name,
-                                      const QString& passphrase);
+                                      const QString& passphrase, const QString& deviceName = {});
     Q_INVOKABLE bool acceptNotice();
     /// Changes the passphrase and re-keys the database (client::changePassphrase), blocking: for
     /// tests and tools. A wrong current passphrase counts as a failed unlock; at the firm's limit
@@ -147,7 +168,7 @@ private:
     void updateUnlockWarning();
     void setScreen(const QString& s);
     void setBusy(bool busy);
-    client::JoinOptions joinOptions(const QString& name) const;
+    client::JoinOptions joinOptions(const QString& name, const QString& deviceName) const;
 
     AppController& m_app;
     client::Account m_account;
@@ -159,6 +180,7 @@ private:
     bool m_erasedByFirm = false;
     QString m_erasedFirm;
     QString m_erasedReason;
+    IdleLock m_idleLock;
 };
 
 } // namespace verbatim::qt

@@ -5,7 +5,8 @@ import QtQuick.Layouts
 import Verbatim
 import Verbatim.Common
 
-// First start: paste (or open) an enrollment or invite link, choose a name and a passphrase.
+// First start: paste (or open) an enrollment or invite link, choose a name, a passphrase (typed
+// twice, with a strength hint) and this device's name.
 Pane {
     id: page
     /// Joins with the link; its `error` says why a join failed.
@@ -48,17 +49,14 @@ Pane {
                 Layout.fillWidth: true
                 placeholderText: qsTr("Your name, as the firm will see it")
                 Accessible.name: qsTr("Your name")
-                KeyNavigation.tab: passField
             }
-            TextField {
-                id: passField
-                objectName: "passField"
+            PassphraseFields {
+                id: passFields
+                prefix: "join"
                 Layout.fillWidth: true
-                echoMode: TextInput.Password
-                placeholderText: qsTr("A passphrase to lock Verbatim on this device")
-                Accessible.name: qsTr("New passphrase")
-                KeyNavigation.tab: joinButton
-                onAccepted: joinButton.clicked()
+                session: page.session
+                placeholder: qsTr("A passphrase to lock Verbatim on this device")
+                onAccepted: if (joinButton.enabled) joinButton.clicked()
             }
             Label {
                 Layout.fillWidth: true
@@ -67,6 +65,23 @@ Pane {
                 opacity: 0.7
                 textFormat: Text.PlainText
                 text: session.passphraseRule + " " + qsTr("The passphrase encrypts everything Verbatim keeps on this device. Nobody, not even the firm, can recover it.")
+            }
+            TextField {
+                id: deviceField
+                objectName: "deviceNameField"
+                Layout.fillWidth: true
+                text: page.session.defaultDeviceName
+                maximumLength: 64
+                placeholderText: qsTr("This device's name")
+                Accessible.name: qsTr("This device's name, as your devices list shows it")
+            }
+            Label {
+                Layout.fillWidth: true
+                wrapMode: Text.WordWrap
+                font.pixelSize: 12
+                opacity: 0.7
+                textFormat: Text.PlainText
+                text: qsTr("The name tells your devices apart in Settings, so that you can unlink one you lose.")
             }
             Button {
                 id: joinButton
@@ -78,9 +93,9 @@ Pane {
                 // The controller checks the passphrase rule and says what it is.
                 // Joining asks the relay: it runs in the background (joinFinished ends it).
                 property bool busy: false
-                enabled: !busy && linkField.text.length > 0 && passField.text.length > 0
+                enabled: !busy && linkField.text.length > 0 && passFields.acceptable
                 Accessible.name: qsTr("Join with this link")
-                onClicked: busy = session.joinInBackground(linkField.text, nameField.text, passField.text)
+                onClicked: busy = session.joinInBackground(linkField.text, nameField.text, passFields.text, deviceField.text)
                 Connections {
                     target: page.session
                     function onJoinFinished(ok) { joinButton.busy = false }

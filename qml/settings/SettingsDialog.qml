@@ -4,8 +4,10 @@ import QtQuick.Controls.Material
 import QtQuick.Layouts
 import Verbatim
 import Verbatim.Common
+import Verbatim.Onboarding
 
-// Account, devices (and, for staff, linking another one), lock, sign out and erase.
+// Account, devices (naming this one, unlinking a lost one and, for staff, linking another one),
+// the idle lock, the passphrase, sign out and erase.
 Dialog {
     id: dialog
     /// The account, the passphrase, lock and erase.
@@ -23,6 +25,10 @@ Dialog {
     height: Math.min(implicitHeight, Overlay.overlay ? Overlay.overlay.height - 24 : implicitHeight)
     standardButtons: Dialog.Close
     onOpened: deviceLinking.refreshDevices()
+    /// An idle lock choice for humans (0: never).
+    function minutesText(m) {
+        return m === 0 ? qsTr("Never") : m < 60 ? qsTr("%n minute(s)", "", m) : qsTr("%n hour(s)", "", m / 60)
+    }
     ScrollView {
         id: scroller
         anchors.fill: parent
@@ -34,15 +40,9 @@ Dialog {
             Label { textFormat: Text.PlainText; text: TextRuns.isolate(session.displayName) + " (" + TextRuns.isolate(session.role) + ")"; font.bold: true }
             Label { textFormat: Text.PlainText; text: session.firmName; opacity: 0.8 }
             Label { textFormat: Text.PlainText; text: qsTr("User id: %1").arg(TextRuns.isolate(session.userId)); opacity: 0.6; font.pixelSize: 12 }
-            Label { textFormat: Text.PlainText; text: qsTr("Your devices"); font.bold: true }
-            Repeater {
-                model: deviceLinking.devices
-                delegate: Label {
-                    textFormat: Text.PlainText
-                    text: TextRuns.fill(qsTr("#%1 %2 %3 \u00b7 %4%5"), [device, TextRuns.isolate(platform), TextRuns.isolate(appVersion), status,
-                                                                        thisDevice ? qsTr(" (this device)") : ""])
-                    Accessible.name: text
-                }
+            DevicesSection {
+                Layout.fillWidth: true
+                deviceLinking: dialog.deviceLinking
             }
             Button {
                 objectName: "linkDeviceButton"
@@ -94,13 +94,11 @@ Dialog {
                 placeholderText: qsTr("Current passphrase")
                 Accessible.name: qsTr("Current passphrase")
             }
-            TextField {
+            PassphraseFields {
                 id: newPass
-                objectName: "newPassphrase"
+                prefix: "change"
                 Layout.fillWidth: true
-                echoMode: TextInput.Password
-                placeholderText: qsTr("New passphrase")
-                Accessible.name: qsTr("New passphrase")
+                session: dialog.session
             }
             Label {
                 Layout.fillWidth: true
@@ -114,7 +112,7 @@ Dialog {
                 text: qsTr("Change passphrase")
                 // The controller checks the rule and says what it is; the key derivation runs off
                 // the GUI thread.
-                enabled: newPass.text.length > 0 && !session.busy
+                enabled: currentPass.text.length > 0 && newPass.acceptable && !session.busy
                 Accessible.name: qsTr("Change passphrase")
                 onClicked: session.changePassphraseInBackground(currentPass.text, newPass.text)
                 Connections {
@@ -122,13 +120,37 @@ Dialog {
                     function onPassphraseChangeFinished(ok) {
                         if (!ok) return
                         currentPass.text = ""
-                        newPass.text = ""
+                        newPass.clear()
                         dialog.close()
                     }
                 }
             }
+            Label { textFormat: Text.PlainText; text: qsTr("Lock"); font.bold: true }
+            RowLayout {
+                Layout.fillWidth: true
+                Label {
+                    Layout.fillWidth: true
+                    textFormat: Text.PlainText
+                    wrapMode: Text.WordWrap
+                    text: qsTr("Lock after no use for")
+                }
+                ComboBox {
+                    id: idleChoice
+                    objectName: "idleLockChoice"
+                    model: dialog.session.idleLock.choices
+                    displayText: dialog.minutesText(dialog.session.idleLock.minutes)
+                    currentIndex: model.indexOf(dialog.session.idleLock.minutes)
+                    delegate: ItemDelegate {
+                        required property int modelData
+                        width: idleChoice.width
+                        text: dialog.minutesText(modelData)
+                    }
+                    Accessible.name: qsTr("Lock Verbatim after this long without use")
+                    onActivated: (index) => dialog.session.idleLock.minutes = model[index]
+                }
+            }
             Button {
-                text: qsTr("Lock now")
+                text: qsTr("Lock now (Ctrl+L)")
                 Accessible.name: qsTr("Lock Verbatim")
                 onClicked: { dialog.close(); session.lock() }
             }

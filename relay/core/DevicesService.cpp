@@ -3,6 +3,7 @@
 /// an existing one, revocation, remote wipe and its confirmation, and revocations or wipes
 /// committed by another process.
 
+#include "relay/core/DeviceName.h"
 #include "relay/core/RelayServiceImpl.h"
 
 namespace verbatim::relay {
@@ -33,7 +34,8 @@ Result<proto::DeviceList> ownDevices(Database& db, const std::string& user) {
                        "coalesce(revoked_ms, 0), "
                        "coalesce(wipe_requested_ms, 0), identity_key, coalesce(pending_ms, 0), "
                        "link_proof, approval, "
-                       "coalesce(wiped_ms, 0) FROM devices WHERE user = ? ORDER BY device"));
+                       "coalesce(wiped_ms, 0), device_name FROM devices WHERE user = ? ORDER BY "
+                       "device"));
     st->bind(1, std::string_view(user));
     proto::DeviceList out;
     VERBATIM_TRY(st->forEachRow([&] {
@@ -45,6 +47,7 @@ Result<proto::DeviceList> ownDevices(Database& db, const std::string& user) {
         if (!st->columnIsNull(9)) d->set_link_proof(blobText(*st, 9));
         if (!st->columnIsNull(10)) d->set_approval(blobText(*st, 10));
         d->set_wiped_ms(std::uint64_t(st->columnInt(11)));
+        d->set_device_name(st->columnText(12));
     }));
     return out;
 }
@@ -265,7 +268,7 @@ void RelayService::onAdminListDevices(const DeviceId& from, proto::Request& requ
                                     "d.app_version, d.enrolled_ms, "
                                     "d.last_seen_ms, coalesce(d.revoked_ms, 0), "
                                     "coalesce(d.wipe_requested_ms, 0), coalesce(d.wiped_ms, 0), "
-                                    "coalesce(d.pending_ms, 0) "
+                                    "coalesce(d.pending_ms, 0), d.device_name "
                                     "FROM devices d JOIN users u ON u.id = d.user WHERE ? = '' OR "
                                     "d.user = ? ORDER BY d.user, d.device"));
         st->bind(1, std::string_view(user)).bind(2, std::string_view(user));
@@ -278,6 +281,7 @@ void RelayService::onAdminListDevices(const DeviceId& from, proto::Request& requ
             setDeviceState(d, *st, 4);
             d->set_wiped_ms(std::uint64_t(st->columnInt(10)));
             d->set_pending_ms(std::uint64_t(st->columnInt(11)));
+            d->set_device_name(st->columnText(12));
         }));
         return Completion();
     });
@@ -310,6 +314,62 @@ void RelayService::onListDevices(const DeviceId& from, proto::Request& request, 
         VERBATIM_TRY_LET(list, ownDevices(db, from.user));
         *out.mutable_device_list() = std::move(*list);
         return Completion();
+    });
+}
+
+// Issue 23: a user unlinks a lost device of their own from another one. The same revocation (and
+// wipe) as an administrator's, journaled with the device that asked as the actor; nobody names
+// another user's device this way, and the calling device cannot unlink itself (it signs out).
+void RelayService::onUnlinkDevice(const DeviceId& from, proto::Request& request, Done& done,
+                                  const RequestRun& run) {
+    const auto& u = request.unlink_device();
+    if (!u.user().empty() && u.user() != from.user)
+        return done(
+            errorResponse(proto::STATUS_FORBIDDEN, "a user unlinks only devices of their own"));
+    if (u.device() == 0) return done(errorResponse(proto::STATUS_BAD_REQUEST, "device required"));
+    if (u.device() == from.device)
+        return done(
+            errorResponse(proto::STATUS_BAD_REQUEST,
+                          "this device cannot unlink itself; sign out and erase it instead"));
+    if (u.erase() && from.role == proto::ROLE_CLIENT && !clientWipeAllowed())
+        return done(errorResponse(proto::STATUS_FORBIDDEN,
+                                  "the firm's policy does not let clients erase their devices"));
+    return run([this, from, device = u.device(),
+                erase = u.erase()](Database& db, proto::Response& out) -> Result<Completion> {
+        const std::string actor = from.user + "/" + std::to_string(from.device);
+        auto job =
+            erase ? wipeJob(db, from.user, device, actor) : revokeJob(db, from.user, device, actor);
+        if (!job && job.error().code == ErrorCode::NotFound)
+            return reject(proto::STATUS_NOT_FOUND, job.error().message);
+        VERBATIM_TRY(job);
+        VERBATIM_TRY_LET(list, ownDevices(db, from.user));
+        *out.mutable_device_list() = std::move(*list);
+        VERBATIM_TRY_LET(notices, devicesChangedNotices(db, from.user, from.device));
+        return Completion([this, after = std::move(*job), notices = std::move(*notices)] {
+            if (after) after();
+            pushLive(notices);
+        });
+    });
+}
+
+bool RelayService::clientWipeAllowed() const {
+    auto manifest = journal::FirmManifest::parse(m_config.firmManifest);
+    return manifest && manifest->policy.mayWipeClientDevices;
+}
+
+void RelayService::onSetDeviceName(const DeviceId& from, proto::Request& request, Done& done,
+                                   const RequestRun& run) {
+    std::string name = request.set_device_name().name();
+    if (!isValidDeviceName(name))
+        return done(errorResponse(proto::STATUS_BAD_REQUEST, kDeviceNameRule));
+    return run([this, from, name](Database& db, proto::Response& out) -> Result<Completion> {
+        VERBATIM_TRY(execute(db, "UPDATE devices SET device_name = ? WHERE user = ? AND device = ?",
+                             std::string_view(name), std::string_view(from.user),
+                             std::int64_t(from.device)));
+        VERBATIM_TRY_LET(list, ownDevices(db, from.user));
+        *out.mutable_device_list() = std::move(*list);
+        VERBATIM_TRY_LET(notices, devicesChangedNotices(db, from.user, from.device));
+        return Completion([this, notices = std::move(*notices)] { pushLive(notices); });
     });
 }
 

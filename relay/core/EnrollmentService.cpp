@@ -2,6 +2,7 @@
 /// RelayService's enrolment: users, enrolment tokens and device links, device
 /// registration (enrolment or invite redemption) and sign-in.
 
+#include "relay/core/DeviceName.h"
 #include "relay/core/RelayServiceImpl.h"
 
 namespace verbatim::relay {
@@ -126,6 +127,7 @@ void RelayService::registerDevice(
     if (req.platform().size() > 64 || req.app_version().size() > 64 ||
         req.display_name().size() > 128)
         return bad("field too long");
+    if (!isValidDeviceName(req.device_name())) return bad(kDeviceNameRule);
     if (!req.link_proof().empty() && req.link_proof().size() != 32)
         return bad("link proof must be 32 bytes");
     if (!req.link_binding().empty() && req.link_binding().size() != 64)
@@ -276,7 +278,8 @@ void RelayService::registerDevice(
                 d, db.prepare("INSERT INTO devices (user, device, secret_hash, registration_id, "
                               "identity_key, "
                               "platform, app_version, enrolled_ms, pending_ms, link_proof, "
-                              "link_binding) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+                              "link_binding, device_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                              "?)"));
             d->bind(1, std::string_view(user))
                 .bind(2, std::int64_t(device))
                 .bind(3, secretHash)
@@ -297,6 +300,7 @@ void RelayService::registerDevice(
                 d->bindNull(11);
             else
                 d->bind(11, view(request->link_binding()));
+            d->bind(12, std::string_view(request->device_name()));
             VERBATIM_TRY(d->run());
             VERBATIM_TRY(storeKeys(db, user, device, keys));
             // The identity key rides in the relay-signed audit entry: it is how compliance knows

@@ -224,6 +224,7 @@ ALTER TABLE conversations ADD COLUMN client_name TEXT NOT NULL DEFAULT '';
 // Issue 23 (UnifiedPush): the push endpoint a device registered; the relay POSTs a content-free
 // wake-up there when something is queued for the device and it is not connected.
 // Issue 22 (relay pruning): the compliance archives' signed acknowledgements (below).
+// Issue 23 (device names): the name a device's user chose for it, shown in device lists.
 inline constexpr std::string_view kRelaySchemaV13 = R"sql(
 ALTER TABLE tokens ADD COLUMN declined_ms INTEGER;
 CREATE TABLE push_endpoints (
@@ -234,6 +235,7 @@ CREATE TABLE push_endpoints (
   last_push_ms INTEGER,
   PRIMARY KEY (user, device)
 ) WITHOUT ROWID;
+ALTER TABLE devices ADD COLUMN device_name TEXT NOT NULL DEFAULT '';
 CREATE TABLE journal_acks (
   user TEXT NOT NULL,
   device INTEGER NOT NULL,
@@ -379,6 +381,7 @@ CREATE TABLE push_endpoints (
   user TEXT NOT NULL, device BIGINT NOT NULL, url TEXT NOT NULL,
   registered_ms BIGINT NOT NULL, last_push_ms BIGINT, PRIMARY KEY (user, device)
 );
+ALTER TABLE devices ADD COLUMN device_name TEXT NOT NULL DEFAULT '';
 CREATE TABLE journal_acks (
   user TEXT NOT NULL, device BIGINT NOT NULL, seq BIGINT NOT NULL, chain_hash BYTEA NOT NULL,
   time_ms BIGINT NOT NULL, received_ms BIGINT NOT NULL, ack BYTEA NOT NULL,

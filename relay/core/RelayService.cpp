@@ -270,6 +270,8 @@ void RelayService::handle(const DeviceId& from, proto::Request request, Done don
         {proto::Request::kConfirmWipe, &RelayService::onConfirmWipe, true},
         {proto::Request::kApproveDevice, &RelayService::onApproveDevice},
         {proto::Request::kListDevices, &RelayService::onListDevices},
+        {proto::Request::kUnlinkDevice, &RelayService::onUnlinkDevice},
+        {proto::Request::kSetDeviceName, &RelayService::onSetDeviceName},
         {proto::Request::kAdminListDevices, &RelayService::onAdminListDevices},
         {proto::Request::kAdminDeviceAction, &RelayService::onAdminDeviceAction},
         // enrolment (EnrollmentService.cpp)
