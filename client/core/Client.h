@@ -73,6 +73,24 @@ struct MessageView {
     std::vector<std::pair<std::string, std::string>> reactions; ///< (user, emoji)
 };
 
+/// One device an own message was encrypted to, for the message's info (issue 23).
+struct RecipientView {
+    std::string user;
+    std::string displayName; ///< as a conversation lists the user ("" when unknown)
+    std::uint32_t device = 0;
+    /// When that device's delivered and read receipts first covered the message: their server
+    /// times in ms since the epoch; 0: not yet. A read receipt counts as delivered too.
+    std::uint64_t deliveredMs = 0, readMs = 0;
+};
+
+/// An own message and where it went (Client::messageInfo).
+struct MessageInfoView {
+    MessageView message; ///< its serverTimeMs is when the relay stored it (0: not yet sent)
+    /// Every device it went to but this one; empty when not known (a message sent before the
+    /// profile kept them, issue 23).
+    std::vector<RecipientView> recipients;
+};
+
 struct ConversationView {
     std::string id, title;
     bool isMatter = false;
@@ -335,6 +353,10 @@ public:
     [[nodiscard]] Result<std::string> retract(const std::string& messageId);
     /// An empty emoji removes this user's reaction.
     [[nodiscard]] Result<std::string> react(const std::string& messageId, const std::string& emoji);
+    /// An own message's info: when it was sent, and for each device it went to when its
+    /// delivered and read receipts came (issue 23). Profile only, no relay call. NotFound for an
+    /// unknown message, InvalidArgument for someone else's.
+    [[nodiscard]] Result<MessageInfoView> messageInfo(const std::string& messageId);
     /// Marks the conversation read and tells the other members (read receipt).
     [[nodiscard]] Result<void> markRead(const std::string& conversation);
     /// Downloads (if needed), checks and decrypts attachment `index` of a message into `outPath`.

@@ -3,6 +3,8 @@
 #include "client/core/ClientImpl.h"
 #include "common/Try.h"
 
+#include "client/core/Emoji.h"
+
 namespace verbatim::client {
 
 proto::JournalRecord Client::Impl::newRecord(const std::string& conversation,
@@ -318,7 +320,8 @@ Client::Impl::SendOutcome Client::Impl::finishSend(const PreparedSend& p,
         Transaction tx(*db);
         if (!tx.begin()) return SendOutcome::Retry;
         if (!outbox->remove(p.seq)) return SendOutcome::Retry;
-        if (!messages->markSent(rec.message_id(), r.server_time_ms(), r.journal_sequence()))
+        if (!messages->markSent(rec.message_id(), r.server_time_ms(), r.journal_sequence()) ||
+            !messages->recordRecipients(rec, r.server_time_ms()))
             return SendOutcome::Retry;
         (void)messages->markProcessed(rec.message_id());
         // Kept, with the chain before it, for a resend should the relay be restored from a
@@ -448,7 +451,9 @@ Result<std::string> Client::retract(const std::string& messageId) {
 Result<std::string> Client::react(const std::string& messageId, const std::string& emoji) {
     auto raw = rawId(messageId);
     if (!raw) return raw;
-    if (emoji.size() > 64) return fail(ErrorCode::InvalidArgument, "a reaction is one emoji");
+    // Checked again by every receiver (Emoji.h); refused here so that nothing is queued for it.
+    if (!emoji.empty() && !isSingleEmoji(emoji))
+        return fail(ErrorCode::InvalidArgument, "a reaction is exactly one emoji");
     std::lock_guard lock(m->mutex);
     if (!m->db) return fail(ErrorCode::NotFound, kErasedText);
     VERBATIM_TRY_LET(msg, m->message(messageId));
@@ -457,6 +462,21 @@ Result<std::string> Client::react(const std::string& messageId, const std::strin
     rec.set_body(emoji);
     rec.set_ref_message_id(*raw);
     return m->sendChange(rec);
+}
+
+Result<MessageInfoView> Client::messageInfo(const std::string& messageId) {
+    auto raw = rawId(messageId);
+    if (!raw) return tl::unexpected(raw.error());
+    std::lock_guard lock(m->mutex);
+    if (!m->db) return fail(ErrorCode::NotFound, kErasedText);
+    VERBATIM_TRY_LET(msg, m->message(messageId));
+    if (!*msg) return fail(ErrorCode::NotFound, "no such message");
+    if (!(*msg)->outgoing) return fail(ErrorCode::InvalidArgument, "not a message you sent");
+    MessageInfoView info;
+    info.message = std::move(**msg);
+    VERBATIM_TRY_LET(devices, m->messages->recipients(*raw, m->acct.device));
+    info.recipients = std::move(*devices);
+    return info;
 }
 
 Result<void> Client::markRead(const std::string& conversation) {

@@ -7,6 +7,8 @@
 #include <map>
 
 #include "client/core/CoreUtil.h"
+#include "client/core/Emoji.h"
+#include "common/Log.h"
 #include "journal/SealedEntry.h"
 
 namespace verbatim::client {
@@ -127,6 +129,9 @@ Result<void> MessageStore::apply(const proto::JournalRecord& rec, std::uint64_t 
                         mine ? MessageState::Sent : MessageState::Received, serverTimeMs,
                         journalSeq, body);
         if (!r) return r;
+        // Sent from another of our devices: where it went, for its message info here too.
+        if (mine)
+            if (auto k = recordRecipients(rec, serverTimeMs); !k) return k;
         if (rec.type() == proto::ATTACHMENT && rec.attachments_size())
             ev.detail = rec.attachments(0).file_name();
         if (rec.type() == proto::NOTICE_ACCEPTED) ev.detail = "notice_accepted";
@@ -188,6 +193,13 @@ Result<void> MessageStore::apply(const proto::JournalRecord& rec, std::uint64_t 
         return {};
     }
     case proto::REACTION: {
+        // Exactly one emoji or nothing (removal): anything else a modified client sent (text,
+        // two emoji, direction overrides, a kilobyte) is dropped here, never stored or shown.
+        if (!rec.body().empty() && !isSingleEmoji(rec.body())) {
+            log::write(log::Level::Warn, "client.reaction_refused",
+                       {{"sender", senderText}, {"bytes", std::to_string(rec.body().size())}});
+            return {};
+        }
         VERBATIM_TRY_LET(ref, refMessage(rec.ref_message_id()));
         if (!*ref || (*ref)->second) return {};
         auto st =
@@ -222,6 +234,26 @@ Result<void> MessageStore::apply(const proto::JournalRecord& rec, std::uint64_t 
             .bind(3, std::int64_t(kind))
             .bind(4, upTo);
         if (auto r = st->run(); !r) return r;
+        {
+            // Per device, for message info: the first receipt of each kind that covers an own
+            // message sets its time; a read receipt also sets delivered when that is still unset.
+            const std::int64_t at = std::int64_t(serverTimeMs ? serverTimeMs : nowMs());
+            auto dev = m_db.cached(
+                kind == kRead
+                    ? "UPDATE message_devices SET read_ms = ?1, delivered_ms = CASE WHEN "
+                      "delivered_ms = 0 THEN ?1 ELSE delivered_ms END WHERE conversation = ?2 AND "
+                      "user = ?3 AND device = ?4 AND read_ms = 0 AND sent_ms <= ?5"
+                    : "UPDATE message_devices SET delivered_ms = ?1 WHERE conversation = ?2 AND "
+                      "user = ?3 AND device = ?4 AND read_ms = 0 AND delivered_ms = 0 AND "
+                      "sent_ms <= ?5");
+            if (!dev) return tl::unexpected(dev.error());
+            dev->bind(1, at)
+                .bind(2, std::string_view(rec.conversation_id()))
+                .bind(3, std::string_view(rec.sender().user()))
+                .bind(4, std::int64_t(rec.sender().device()))
+                .bind(5, upTo);
+            if (auto r = dev->run(); !r) return r;
+        }
         if (mine && kind == kRead) {
             // Read on another of our devices: read here too.
             auto up = m_db.cached("UPDATE conversations SET last_read_row = max(last_read_row, "
@@ -279,6 +311,23 @@ Result<void> MessageStore::markSent(const std::string& rawMessageId, std::uint64
         .bind(5, std::int64_t(journalSeq))
         .bind(6, view(rawMessageId));
     return up->run();
+}
+
+Result<void> MessageStore::recordRecipients(const proto::JournalRecord& rec,
+                                            std::uint64_t serverTimeMs) {
+    if (rec.type() != proto::TEXT && rec.type() != proto::ATTACHMENT) return {};
+    for (const auto& d : rec.recipients()) {
+        VERBATIM_TRY_LET(st, m_db.cached("INSERT OR IGNORE INTO message_devices (message, "
+                                         "conversation, sent_ms, user, device) VALUES (?, ?, ?, "
+                                         "?, ?)"));
+        st->bind(1, view(rec.message_id()))
+            .bind(2, std::string_view(rec.conversation_id()))
+            .bind(3, std::int64_t(serverTimeMs))
+            .bind(4, std::string_view(d.user()))
+            .bind(5, std::int64_t(d.device()));
+        if (auto r = st->run(); !r) return r;
+    }
+    return {};
 }
 
 Result<void> MessageStore::markProcessed(const std::string& rawMessageId) {
@@ -421,6 +470,31 @@ Result<std::optional<MessageView>> MessageStore::message(const std::string& mess
     if (!out) return tl::unexpected(out.error());
     if (out->empty()) return std::optional<MessageView>();
     return std::optional<MessageView>(std::move(out->front()));
+}
+
+Result<std::vector<RecipientView>> MessageStore::recipients(const std::string& rawMessageId,
+                                                            std::uint32_t selfDevice) {
+    VERBATIM_TRY_LET(st, m_db.cached("SELECT d.user, coalesce(c.display_name, ''), d.device, "
+                                     "d.delivered_ms, d.read_ms FROM message_devices d LEFT JOIN "
+                                     "contacts c ON c.user = d.user WHERE d.message = ? AND NOT "
+                                     "(d.user = ? AND d.device = ?) ORDER BY coalesce(nullif("
+                                     "c.display_name, ''), d.user), d.user, d.device"));
+    st->bind(1, view(rawMessageId))
+        .bind(2, std::string_view(m_self))
+        .bind(3, std::int64_t(selfDevice));
+    std::vector<RecipientView> out;
+    while (true) {
+        VERBATIM_TRY_LET(row, st->step());
+        if (!*row) break;
+        RecipientView r;
+        r.user = st->columnText(0);
+        r.displayName = st->columnText(1);
+        r.device = std::uint32_t(st->columnInt(2));
+        r.deliveredMs = std::uint64_t(st->columnInt(3));
+        r.readMs = std::uint64_t(st->columnInt(4));
+        out.push_back(std::move(r));
+    }
+    return out;
 }
 
 std::string MessageStore::ftsQuery(const std::string& query) {

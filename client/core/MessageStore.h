@@ -44,6 +44,11 @@ public:
     /// An outgoing message the relay stored: state Sent, with its server time and journal sequence.
     [[nodiscard]] Result<void> markSent(const std::string& rawMessageId, std::uint64_t serverTimeMs,
                                         std::uint64_t journalSeq);
+    /// Keeps the devices an own TEXT or ATTACHMENT message went to (`rec.recipients()`, stored by
+    /// the relay at `serverTimeMs`), for its message info; nothing for other types. Devices
+    /// already kept for it stay as they are (a resend after a relay restore).
+    [[nodiscard]] Result<void> recordRecipients(const proto::JournalRecord& rec,
+                                                std::uint64_t serverTimeMs);
     /// Records that a message id was handled; delivered duplicates are then only acknowledged.
     [[nodiscard]] Result<void> markProcessed(const std::string& rawMessageId);
     [[nodiscard]] Result<bool> processed(const std::string& rawMessageId);
@@ -63,6 +68,11 @@ public:
     history(const std::string& conversation, std::size_t limit, std::int64_t beforeRowId);
     /// The message with id `messageId` (32 hex digits), if stored.
     [[nodiscard]] Result<std::optional<MessageView>> message(const std::string& messageId);
+    /// The devices own message `rawMessageId` went to, except `selfDevice` of this user, with
+    /// when each one's receipts covered it; ordered by display name, then user and device. Empty
+    /// when none were kept (sent before profiles kept them, or not an own message).
+    [[nodiscard]] Result<std::vector<RecipientView>> recipients(const std::string& rawMessageId,
+                                                                std::uint32_t selfDevice);
     /// Full-text search, newest first; retracted messages never match.
     [[nodiscard]] Result<std::vector<MessageView>> search(const std::string& query,
                                                           std::size_t limit);

@@ -109,6 +109,28 @@ ALTER TABLE conversations ADD COLUMN matter_number TEXT NOT NULL DEFAULT '';
 ALTER TABLE conversations ADD COLUMN client_name TEXT NOT NULL DEFAULT '';
 )sql";
 
+// Version 5 (issue 23): message info. Each device an own message was encrypted to (the record's
+// recipients), with when that device's delivered and read receipts first covered it (their
+// server times; 0: not yet). A read receipt also counts as delivered, so a row with read_ms = 0
+// is one a receipt may still change: only those are indexed.
+constexpr std::string_view kSchemaV5 = R"sql(
+CREATE TABLE message_devices (
+  message BLOB NOT NULL,
+  conversation TEXT NOT NULL,
+  sent_ms INTEGER NOT NULL,
+  user TEXT NOT NULL,
+  device INTEGER NOT NULL,
+  delivered_ms INTEGER NOT NULL DEFAULT 0,
+  read_ms INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (message, user, device)
+) WITHOUT ROWID;
+CREATE INDEX message_devices_unread ON message_devices (conversation, user, device, sent_ms)
+  WHERE read_ms = 0;
+CREATE TRIGGER message_devices_ad AFTER DELETE ON messages BEGIN
+  DELETE FROM message_devices WHERE message = old.id;
+END;
+)sql";
+
 ProfileStepHook g_stepHook = nullptr;
 
 void overwriteAndRemove(const fs::path& p) {
@@ -140,7 +162,7 @@ void stepDone(std::string_view step) {
 } // namespace profilefiles
 
 Result<void> migrateClientSchema(storage::Database& db) {
-    return db.migrate({kSchemaV1, kSchemaV2, kSchemaV3, kSchemaV4});
+    return db.migrate({kSchemaV1, kSchemaV2, kSchemaV3, kSchemaV4, kSchemaV5});
 }
 
 void setProfileStepHook(ProfileStepHook hook) {

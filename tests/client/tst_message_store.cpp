@@ -4,6 +4,7 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include "client/core/Emoji.h"
 #include "client/core/MessageStore.h"
 #include "client/core/Profile.h"
 #include "crypto/Random.h"
@@ -53,6 +54,9 @@ private slots:
     void aRetractionFromAnotherUserIsIgnored();
     void searchTakesUserInputAsWordsNeverAsFtsSyntax();
     void receiptsOfEveryOtherMemberMakeOwnMessagesDeliveredThenRead();
+    void receiptsGiveEachRecipientDeviceItsDeliveredAndReadTimes();
+    void oneEmojiIsAReactionAnythingElseIsNot();
+    void reactionsAreOneEmojiPerUserReplacedRemovedOrRefused();
     void conversationsCountUnreadAndResolveByIdOrTitle();
     void processedIdsAreRemembered();
 };
@@ -220,6 +224,172 @@ void TestMessageStore::receiptsOfEveryOtherMemberMakeOwnMessagesDeliveredThenRea
                         events));
     QCOMPARE(stateNow(), int(MessageState::Read));
     QCOMPARE(int(events.back().kind), int(Event::Kind::Receipt));
+}
+
+// Issue 23, message info: each device an own message went to gets the server time of the first
+// delivered and read receipt of that device covering it; a later receipt changes nothing, a read
+// receipt sets delivered too, and a receipt for older messages does not reach newer ones. This
+// device itself is not listed.
+void TestMessageStore::receiptsGiveEachRecipientDeviceItsDeliveredAndReadTimes() {
+    QTemporaryDir dir;
+    auto db = openDb(dir);
+    QVERIFY(db);
+    MessageStore store(*db, dir.path().toStdString(), "alice");
+    proto::Conversation c;
+    c.set_id("c1");
+    for (const char* m : {"alice", "bob", "carol"})
+        c.add_members(m);
+    c.add_member_names("Alice Adams");
+    c.add_member_names("Bob Baker");
+    c.add_member_names("Carol Client");
+    QVERIFY(store.upsertConversation(c));
+    auto addRecipient = [](proto::JournalRecord& r, const char* user, std::uint32_t device) {
+        auto* d = r.add_recipients();
+        d->set_user(user);
+        d->set_device(device);
+    };
+    auto first = record("c1", "alice", proto::TEXT, "first");
+    auto second = record("c1", "alice", proto::TEXT, "second");
+    for (auto* r : {&first, &second}) {
+        addRecipient(*r, "bob", 1);
+        addRecipient(*r, "bob", 2);
+        addRecipient(*r, "carol", 1);
+        addRecipient(*r, "alice", 1); // the sending device itself: never listed
+    }
+    QVERIFY(store.insert(first, MessageKind::Text, true, MessageState::Queued, 0, 0, "first"));
+    QVERIFY(store.markSent(first.message_id(), 1000, 1));
+    QVERIFY(store.recordRecipients(first, 1000));
+    auto receipt = [&](const char* user, std::uint32_t device, const char* kind,
+                       const proto::JournalRecord& ref, std::uint64_t at) {
+        auto r = record("c1", user, proto::RECEIPT, kind, ref.message_id());
+        r.mutable_sender()->set_device(device);
+        std::vector<Event> events;
+        return bool(store.apply(r, at, 0, events));
+    };
+    QVERIFY(receipt("bob", 2, "delivered", first, 1100));
+    // The second message is stored by the relay after Bob's second device confirmed the first.
+    QVERIFY(store.insert(second, MessageKind::Text, true, MessageState::Queued, 0, 0, "second"));
+    QVERIFY(store.markSent(second.message_id(), 1150, 2));
+    QVERIFY(store.recordRecipients(second, 1150));
+    QVERIFY(receipt("carol", 1, "read", second, 1200)); // covers both
+    QVERIFY(receipt("bob", 1, "delivered", second, 1300));
+    QVERIFY(receipt("bob", 2, "delivered", second, 1400));
+    QVERIFY(receipt("bob", 2, "read", first, 1500));       // the first only
+    QVERIFY(receipt("bob", 2, "delivered", second, 1600)); // again: no change
+    using Row = std::tuple<std::string, std::string, std::uint32_t, std::uint64_t, std::uint64_t>;
+    auto rows = [&](const proto::JournalRecord& m) {
+        std::vector<Row> out;
+        auto r = store.recipients(m.message_id(), 1);
+        if (!r) return out;
+        for (const auto& x : *r)
+            out.emplace_back(x.user, x.displayName, x.device, x.deliveredMs, x.readMs);
+        return out;
+    };
+    QCOMPARE(rows(first), (std::vector<Row>{{"bob", "Bob Baker", 1, 1300, 0},
+                                            {"bob", "Bob Baker", 2, 1100, 1500},
+                                            {"carol", "Carol Client", 1, 1200, 1200}}));
+    QCOMPARE(rows(second), (std::vector<Row>{{"bob", "Bob Baker", 1, 1300, 0},
+                                             {"bob", "Bob Baker", 2, 1400, 0},
+                                             {"carol", "Carol Client", 1, 1200, 1200}}));
+    // A message sent from another of Alice's devices lists this one's siblings, not itself.
+    auto other = record("c1", "alice", proto::TEXT, "from the phone");
+    other.mutable_sender()->set_device(2);
+    addRecipient(other, "alice", 1);
+    addRecipient(other, "carol", 1);
+    std::vector<Event> events;
+    QVERIFY(store.apply(other, 1700, 3, events));
+    QCOMPARE(rows(other), (std::vector<Row>{{"carol", "Carol Client", 1, 0, 0}}));
+    // Someone else's message has no recipients here.
+    auto theirs = record("c1", "carol", proto::TEXT, "hello");
+    addRecipient(theirs, "alice", 1);
+    QVERIFY(store.apply(theirs, 1800, 4, events));
+    QVERIFY(rows(theirs).empty());
+}
+
+// Issue 23: what a reaction may be (client/core/Emoji.h).
+void TestMessageStore::oneEmojiIsAReactionAnythingElseIsNot() {
+    for (const char* ok : {
+             "\u2714",                                                     // heavy check mark
+             "\u2764",                                                     // heart, text style
+             "\u2764\ufe0f",                                               // heart, emoji style
+             "\U0001F44D",                                                 // thumbs up
+             "\U0001F44D\U0001F3FD",                                       // with a skin tone
+             "\U0001F468\u200D\U0001F469\u200D\U0001F467\u200D\U0001F466", // family
+             "\U0001F3F3\ufe0f\u200D\U0001F308",                           // rainbow flag
+             "\U0001F1E9\U0001F1EA",                                       // flag: DE
+             "\U0001F3F4\U000E0067\U000E0062\U000E0073\U000E0063\U000E0074\U000E007F", // Scotland
+             "1\ufe0f\u20E3",                                                          // keycap 1
+             "\u00A9\ufe0f", // copyright sign
+         })
+        QVERIFY2(client::isSingleEmoji(ok), ok);
+    const std::string kilobyte(1024, 'a');
+    std::string manyHearts;
+    for (int i = 0; i < 20; ++i)
+        manyHearts += "\u2764";
+    for (const std::string& bad : std::vector<std::string>{
+             "",
+             "a",
+             "1",
+             "ok",
+             " \U0001F44D",
+             "\U0001F44D ",
+             "\U0001F44D\U0001F44D",           // two emoji
+             "\u2764\u2764",                   // two hearts
+             "\u202E\U0001F44D",               // right-to-left override before it
+             "\U0001F44D\u202E",               // and after it
+             "\u2066\U0001F44D\u2069",         // isolated
+             "\U0001F44D\u200D",               // a dangling joiner
+             "\u200D\U0001F44D",               //
+             "\U0001F1E9",                     // half a flag
+             "\U0001F1E9\U0001F1EA\U0001F1EB", // a flag and a half
+             "\U0001F3FD",                     // a skin tone alone
+             "<b>\U0001F44D</b>",              // markup
+             "\U0001F44D\u0301",               // a combining mark
+             std::string("\xF0\x9F\x91", 3),   // cut UTF-8
+             std::string("\xC0\xAF", 2),       // overlong
+             kilobyte,
+             manyHearts,
+             "\U0001F468\u200D\U0001F468\u200D\U0001F468\u200D\U0001F468\u200D\U0001F468"
+             "\u200D\U0001F468\u200D\U0001F468\u200D\U0001F468", // 8 joined: too many
+         })
+        QVERIFY2(!client::isSingleEmoji(bad), toHex(view(bad)).c_str());
+}
+
+// Issue 23: one reaction per user and message, replaced by a new pick and removed by an empty
+// one; a receiver drops what is not exactly one emoji (a modified client's text, two emoji, an
+// override, a kilobyte) and keeps the reaction it had.
+void TestMessageStore::reactionsAreOneEmojiPerUserReplacedRemovedOrRefused() {
+    QTemporaryDir dir;
+    auto db = openDb(dir);
+    QVERIFY(db);
+    MessageStore store(*db, dir.path().toStdString(), "alice");
+    std::vector<Event> events;
+    auto msg = record("c1", "alice", proto::TEXT, "the draft is attached");
+    QVERIFY(store.apply(msg, 100, 1, events));
+    auto reactions = [&] {
+        auto m = store.message(hex(msg.message_id()));
+        return m && *m ? (*m)->reactions : std::vector<std::pair<std::string, std::string>>{};
+    };
+    using R = std::vector<std::pair<std::string, std::string>>;
+    QVERIFY(store.apply(record("c1", "carol", proto::REACTION, "\U0001F44D", msg.message_id()), 200,
+                        2, events));
+    QVERIFY(store.apply(record("c1", "bob", proto::REACTION, "\u2764\ufe0f", msg.message_id()), 210,
+                        3, events));
+    QCOMPARE(reactions(), (R{{"bob", "\u2764\ufe0f"}, {"carol", "\U0001F44D"}}));
+    QVERIFY(store.apply(record("c1", "carol", proto::REACTION, "\U0001F389", msg.message_id()), 300,
+                        4, events));
+    QCOMPARE(reactions(), (R{{"bob", "\u2764\ufe0f"}, {"carol", "\U0001F389"}}));
+    const std::size_t before = events.size();
+    for (const std::string& hostile :
+         {std::string("\U0001F44D\U0001F44E"), std::string(1024, 'x'),
+          std::string("\u202E\U0001F44D"), std::string("<img src=http://x/>")})
+        QVERIFY(store.apply(record("c1", "carol", proto::REACTION, hostile, msg.message_id()), 400,
+                            5, events));
+    QCOMPARE(events.size(), before); // nothing for the screen to hear
+    QCOMPARE(reactions(), (R{{"bob", "\u2764\ufe0f"}, {"carol", "\U0001F389"}}));
+    QVERIFY(
+        store.apply(record("c1", "carol", proto::REACTION, "", msg.message_id()), 500, 6, events));
+    QCOMPARE(reactions(), (R{{"bob", "\u2764\ufe0f"}}));
 }
 
 void TestMessageStore::conversationsCountUnreadAndResolveByIdOrTitle() {

@@ -10,6 +10,7 @@
 
 #include "ClientSchemaHistory.h"
 #include "TestKdfCost.h"
+#include "client/core/MessageStore.h"
 #include "client/core/Outbox.h"
 #include "client/core/Profile.h"
 #include "crypto/Digest.h"
@@ -114,9 +115,9 @@ private slots:
         auto db = client::openProfile(paths, kPassphrase);
         QVERIFY2(db, db ? "" : db.error().message.c_str());
         auto v = (*db)->userVersion();
-        // Through version 2 (restore), 3 (closed matters, issue 22) and 4 (matter number and
-        // client name, issue 23).
-        QVERIFY(v && *v == 4);
+        // Through version 2 (restore), 3 (closed matters, issue 22), 4 (matter number and
+        // client name, issue 23) and 5 (message info's recipient devices, issue 23).
+        QVERIFY(v && *v == 5);
         QCOMPARE(textOf(**db, "SELECT closed_ms FROM conversations WHERE id = 'c1'"),
                  std::string("0"));
         QCOMPARE(textOf(**db, "SELECT matter_number || '|' || client_name FROM conversations "
@@ -139,6 +140,44 @@ private slots:
         QVERIFY(outbox.recordSent(rec, 7, {}, 1000));
         auto kept = outbox.sentAfter(6);
         QVERIFY(kept && kept->size() == 1 && (*kept)[0].record.message_id() == rec.message_id());
+        // Version 5: an old message has no recipient devices kept; a message's devices are kept
+        // and a receipt dates them.
+        {
+            client::MessageStore store(**db, dir.path().toStdString(), "lena");
+            auto old = store.recipients(
+                std::string("\x00\x11\x22\x33\x44\x55\x66\x77\x88\x99\xaa\xbb\xcc\xdd\xee\xff", 16),
+                1);
+            QVERIFY(old && old->empty());
+            proto::JournalRecord msg;
+            msg.set_message_id(std::string(16, '\x43'));
+            msg.set_conversation_id("c1");
+            msg.mutable_sender()->set_user("lena");
+            msg.mutable_sender()->set_device(1);
+            msg.set_type(proto::TEXT);
+            msg.set_body("after the migration");
+            auto* to = msg.add_recipients();
+            to->set_user("carol");
+            to->set_device(3);
+            QVERIFY(store.insert(msg, client::MessageKind::Text, true, client::MessageState::Sent,
+                                 2000, 8, msg.body()));
+            QVERIFY(store.recordRecipients(msg, 2000));
+            proto::JournalRecord receipt;
+            receipt.set_message_id(std::string(16, '\x44'));
+            receipt.set_conversation_id("c1");
+            receipt.mutable_sender()->set_user("carol");
+            receipt.mutable_sender()->set_device(3);
+            receipt.set_type(proto::RECEIPT);
+            receipt.set_body("delivered");
+            receipt.set_ref_message_id(msg.message_id());
+            std::vector<client::Event> events;
+            QVERIFY(store.apply(receipt, 2100, 9, events));
+            auto kept = store.recipients(msg.message_id(), 1);
+            QVERIFY(kept && kept->size() == 1);
+            QCOMPARE((*kept)[0].user, std::string("carol"));
+            QCOMPARE((*kept)[0].device, std::uint32_t(3));
+            QCOMPARE((*kept)[0].deliveredMs, std::uint64_t(2100));
+            QCOMPARE((*kept)[0].readMs, std::uint64_t(0));
+        }
         db->reset();
         // Opening again finds it current and changes nothing.
         auto again = client::openProfile(paths, kPassphrase);
