@@ -82,6 +82,13 @@ void ChatController::onEvent(const client::Event& e) {
         m_messages.refresh();
         if (!e.refId.empty()) m_messages.refreshOne(q(e.refId));
     }
+    // The info sheet shows receipt times: read them again while it is open.
+    if ((e.kind == K::Receipt || e.kind == K::Sent) && !m_messageInfo.messageId().isEmpty()) {
+        if (client::Client* core = m_app.client())
+            if (auto info = core->messageInfo(m_messageInfo.messageId().toStdString()))
+                m_messageInfo.reset(m_messageInfo.messageId(), std::move(*info),
+                                    q(core->account().user));
+    }
     if (e.kind == K::Message) {
         // A message in the conversation the user is looking at is read (and its receipt sent).
         if (q(e.conversation) == currentConversation()) markSeen();
@@ -100,6 +107,7 @@ void ChatController::reset() {
     m_draftsRead.clear();
     m_search.reset({});
     m_participants.reset(nullptr);
+    m_messageInfo.clear();
     emit currentChanged();
 }
 
@@ -225,6 +233,30 @@ bool ChatController::retract(const QString& messageId) {
 bool ChatController::react(const QString& messageId, const QString& emoji) {
     client::Client* core = m_app.client();
     return core && changedOne(core->react(messageId.toStdString(), emoji.toStdString()), messageId);
+}
+
+QString ChatController::myReaction(const QString& messageId) const {
+    client::Client* core = m_app.client();
+    if (!core) return {};
+    auto m = core->message(messageId.toStdString());
+    if (!m || !*m) return {};
+    const std::string self = core->account().user;
+    for (const auto& [user, emoji] : (*m)->reactions)
+        if (user == self) return q(emoji);
+    return {};
+}
+
+bool ChatController::showMessageInfo(const QString& messageId) {
+    client::Client* core = m_app.client();
+    if (!core) return false;
+    auto info = core->messageInfo(messageId.toStdString());
+    if (!m_app.check(info)) return false;
+    m_messageInfo.reset(messageId, std::move(*info), q(core->account().user));
+    return true;
+}
+
+void ChatController::hideMessageInfo() {
+    m_messageInfo.clear();
 }
 
 void ChatController::createInvite() {

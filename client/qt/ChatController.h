@@ -14,6 +14,7 @@
 #include <QVariantMap>
 #include <QtQml/qqmlregistration.h>
 
+#include "client/qt/MessageInfoModel.h"
 #include "client/qt/Models.h"
 #include "client/qt/Notifier.h"
 
@@ -45,6 +46,8 @@ class ChatController : public QObject {
     Q_PROPERTY(int totalUnread READ totalUnread NOTIFY unreadChanged)
     /// Desktop notifications: their settings and per-conversation mute (issue 23).
     Q_PROPERTY(Notifier* notifier READ notifier CONSTANT)
+    /// The message info sheet's rows (issue 23): showMessageInfo() fills it.
+    Q_PROPERTY(MessageInfoModel* messageInfo READ messageInfo CONSTANT)
 
 public:
     explicit ChatController(AppController& app);
@@ -54,6 +57,7 @@ public:
     SearchResultsModel* searchResults() { return &m_search; }
     ParticipantsModel* participants() { return &m_participants; }
     Notifier* notifier() { return &m_notifier; }
+    MessageInfoModel* messageInfo() { return &m_messageInfo; }
     QString currentConversation() const { return m_messages.conversation(); }
     QString currentTitle() const;
     bool currentIsMatter() const;
@@ -85,7 +89,16 @@ public:
     Q_INVOKABLE QVariantMap lastEditableMessage() const;
     Q_INVOKABLE bool edit(const QString& messageId, const QString& text);
     Q_INVOKABLE bool retract(const QString& messageId);
+    /// Reacts to `messageId` with `emoji` (exactly one emoji), replacing this user's reaction;
+    /// "" removes it. False, with the error reported, for anything else.
     Q_INVOKABLE bool react(const QString& messageId, const QString& emoji);
+    /// This user's reaction to `messageId` ("" when none), for the picker.
+    Q_INVOKABLE QString myReaction(const QString& messageId) const;
+    /// Fills messageInfo with own message `messageId`: sent time, and delivered and read times
+    /// per recipient device, from the profile (no relay call). Kept current while shown, until
+    /// hideMessageInfo(). False, with the error reported, for someone else's message.
+    Q_INVOKABLE bool showMessageInfo(const QString& messageId);
+    Q_INVOKABLE void hideMessageInfo();
     /// Asks the relay for an invite link into the open matter, in the background: inviteCreated
     /// brings the link (empty when it failed; `error` says why).
     Q_INVOKABLE void createInvite();
@@ -141,6 +154,7 @@ private:
     SearchResultsModel m_search;
     ParticipantsModel m_participants;
     Notifier m_notifier{m_app};
+    MessageInfoModel m_messageInfo;
 };
 
 } // namespace verbatim::qt

@@ -6,7 +6,7 @@ import Verbatim.Common
 
 // The open conversation: its title and banners (ChatBanners), the messages (lazy loading
 // upwards), the composer with attach, edit and reply (Composer), the actions on a message
-// (MessageActions) and the dialogs they open. MessageBubble calls back into this pane
+// (MessageActions) and the dialogs they open (EmojiPicker, MessageInfoSheet among them). MessageBubble calls back into this pane
 // (openActions, askOpenLink, saveAttachment, showSenders).
 Pane {
     id: chatPane
@@ -115,12 +115,16 @@ Pane {
         // Focus went back to the list (or elsewhere, by an action) as it closed.
         onClosed: Qt.callLater(function() { messages.backFromActions = false })
         onReplyRequested: (id) => composer.startReply(id)
+        onReactRequested: (id) => { emojiPicker.messageId = id; emojiPicker.current = chat.myReaction(id); emojiPicker.open() }
+        onInfoRequested: (id) => messageInfo.show(id)
         onEditRequested: (id, body) => composer.startEdit(id, body)
         onRetractRequested: (id) => { retractDialog.messageId = id; retractDialog.open() }
         onOpenLinkRequested: (url) => chatPane.askOpenLink(url)
     }
     AttachmentDialogs { id: attachmentDialogs; attachments: chatPane.attachments }
     RetractDialog { id: retractDialog; chat: chatPane.chat }
+    EmojiPicker { id: emojiPicker; chat: chatPane.chat; onClosed: messages.forceActiveFocus() }
+    MessageInfoSheet { id: messageInfo; chat: chatPane.chat }
     LinkDialog { id: linkDialog; chat: chatPane.chat }
 
     MatterInfo { id: info; chat: chatPane.chat; session: chatPane.session }

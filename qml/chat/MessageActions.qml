@@ -3,18 +3,20 @@ import QtQuick.Controls
 import QtQuick.Controls.Material
 import Verbatim
 
-// The actions on one message (messageId, mine, body set before it opens): reply, react, edit,
-// delete for everyone, copy, open its first link. Reactions and copying go to the controller;
-// the rest is asked of whoever shows the menu.
+// The actions on one message (messageId, mine, body set before it opens): reply, react (the
+// emoji picker), message info (own messages), edit, delete for everyone, copy, open its first
+// link. Copying goes to the controller; the rest is asked of whoever shows the menu.
 Menu {
     id: actions
     objectName: "messageActions"
-    /// Reactions and copying.
+    /// Copying.
     required property ChatController chat
     property string messageId
     property bool mine
     property string body
     signal replyRequested(string messageId)
+    signal reactRequested(string messageId)
+    signal infoRequested(string messageId)
     signal editRequested(string messageId, string body)
     signal retractRequested(string messageId)
     signal openLinkRequested(string url)
@@ -35,8 +37,8 @@ Menu {
         radius: 2
     }
     ActionItem { objectName: "replyAction"; text: qsTr("Reply"); Accessible.name: qsTr("Reply to this message"); onTriggered: actions.replyRequested(actions.messageId) }
-    ActionItem { text: qsTr("React \u2714"); Accessible.name: qsTr("React with a check mark"); onTriggered: chat.react(actions.messageId, "\u2714") }
-    ActionItem { text: qsTr("React \u2764"); Accessible.name: qsTr("React with a heart"); onTriggered: chat.react(actions.messageId, "\u2764") }
+    ActionItem { objectName: "reactAction"; text: qsTr("React\u2026"); Accessible.name: qsTr("React with an emoji"); onTriggered: actions.reactRequested(actions.messageId) }
+    ActionItem { objectName: "messageInfoAction"; text: qsTr("Message info"); Accessible.name: qsTr("When this message was sent, delivered and read"); enabled: actions.mine; onTriggered: actions.infoRequested(actions.messageId) }
     ActionItem { text: qsTr("Edit"); Accessible.name: qsTr("Edit this message"); enabled: actions.mine; onTriggered: actions.editRequested(actions.messageId, actions.body) }
     ActionItem { text: qsTr("Delete for everyone"); Accessible.name: qsTr("Delete this message for everyone"); enabled: actions.mine; onTriggered: actions.retractRequested(actions.messageId) }
     ActionItem { text: qsTr("Copy"); Accessible.name: qsTr("Copy the text"); onTriggered: chat.copyText(actions.body) }

@@ -235,7 +235,7 @@ Item {
             RowLayout {
                 Layout.alignment: Qt.AlignRight
                 spacing: 6
-                Label { visible: reactions !== ""; textFormat: Text.PlainText; text: reactions; font.pixelSize: 13 }
+                Label { objectName: "reactionsLabel"; visible: reactions !== ""; textFormat: Text.PlainText; text: reactions; font: EmojiCatalog.font(15) }
                 Label { visible: edited && !retracted; textFormat: Text.PlainText; text: qsTr("edited"); font.pixelSize: 10; opacity: 0.6 }
                 Label { textFormat: Text.PlainText; text: Qt.formatTime(time, "hh:mm"); font.pixelSize: 10; opacity: 0.6 }
                 Label {
