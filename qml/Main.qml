@@ -138,6 +138,7 @@ ApplicationWindow {
             case "onboarding": return onboarding
             case "unlock": return unlock
             case "notice": return notice
+            case "declined": return notice // the declined invite's page (issue 22)
             case "wiped": return wipedPage
             // The compliance officer reads the firm's journal instead of chatting.
             default:

@@ -31,6 +31,7 @@ QString stateLabel(const client::InviteView& v) {
     if (v.state == "redeemed") return InvitesModel::tr("Used");
     if (v.state == "expired") return InvitesModel::tr("Expired");
     if (v.state == "revoked" || v.state == "inviter-revoked") return InvitesModel::tr("Revoked");
+    if (v.state == "declined") return InvitesModel::tr("Declined");
     return InvitesModel::tr("Unknown");
 }
 
@@ -42,6 +43,9 @@ QString stateText(const client::InviteView& v) {
     if (v.state == "inviter-revoked")
         return InvitesModel::tr("No longer valid: the device that made it was revoked");
     if (v.state == "open") return InvitesModel::tr("Not used yet");
+    if (v.state == "declined")
+        return InvitesModel::tr("The client declined the recording notice on %1; nobody joined")
+            .arg(dateTime(v.declinedMs));
     return InvitesModel::tr("Unknown");
 }
 

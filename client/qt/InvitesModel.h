@@ -30,14 +30,14 @@ public:
     enum Role {
         IdRole = Qt::UserRole + 1, ///< "inviteId": 8 hex digits, what revoke() takes
         MatterRole,                ///< "matter": the matter's title, as shown
-        StateRole,                 ///< "state": open, redeemed, expired, revoked, inviter-revoked
-        StateTextRole,             ///< "stateText": the state for humans ("Joined by Carol")
-        CreatedRole,               ///< "created": QDateTime
-        ExpiresRole,               ///< "expires": QDateTime
-        DatesTextRole,             ///< "datesText": "made … · expires …", for humans
-        RedeemedByRole,            ///< "redeemedBy": the client's name as shown ("" when open)
-        CanRevokeRole,             ///< "canRevoke": open (not redeemed, revoked or expired)
-        StateLabelRole,            ///< "stateLabel": one word: Pending, Used, Expired, Revoked
+        StateRole,        ///< "state": open, redeemed, expired, revoked, inviter-revoked, declined
+        StateTextRole,    ///< "stateText": the state for humans ("Joined by Carol")
+        CreatedRole,      ///< "created": QDateTime
+        ExpiresRole,      ///< "expires": QDateTime
+        DatesTextRole,    ///< "datesText": "made … · expires …", for humans
+        RedeemedByRole,   ///< "redeemedBy": the client's name as shown ("" when open)
+        CanRevokeRole,    ///< "canRevoke": open (not redeemed, revoked or expired)
+        StateLabelRole,   ///< "stateLabel": one word: Pending, Used, Expired, Revoked, Declined
         ExpiresTextRole,  ///< "expiresText": "Expires in 6 days · Mon 14 Dec 2026", "Expired …"
         ConversationRole, ///< "conversationId": the matter's id
     };

@@ -279,6 +279,8 @@ bool SessionController::join(const QString& link, const QString& name, const QSt
     // The one rule of the app and the tools (common/Passphrase.h), in its own words.
     if (auto ok = checkNewPassphrase(passphrase.toStdString()); !ok)
         return m_app.check(false, q(ok.error().message));
+    // An invite shows its recording notice before anything is registered (issue 22).
+    if (isInviteLink(link)) return previewJoin(link, joinOptions(name, deviceName), passphrase);
     auto c = client::Client::join(m_app.profileDir().toStdString(), passphrase.toStdString(),
                                   link.trimmed().toStdString(), joinOptions(name, deviceName));
     if (!c) return m_app.check(false, q(c.error().message));
@@ -291,6 +293,8 @@ bool SessionController::joinInBackground(const QString& link, const QString& nam
     if (m_app.client() || m_joining || m_busy) return false;
     if (auto ok = checkNewPassphrase(passphrase.toStdString()); !ok)
         return m_app.check(false, q(ok.error().message));
+    if (isInviteLink(link))
+        return previewJoinInBackground(link, joinOptions(name, deviceName), passphrase);
     m_joining = true;
     const std::uint64_t generation = m_app.generation();
     // No core yet, so not background(): the queue itself. The destructor drains it.
@@ -320,6 +324,7 @@ void SessionController::adopted(const client::Account& account) {
 }
 
 bool SessionController::acceptNotice() {
+    if (m_pending) return acceptPendingInvite();
     client::Client* core = m_app.client();
     if (!core) return false;
     if (!m_app.check(core->acceptNotice())) return false;

@@ -11,10 +11,13 @@
 
 #include <QObject>
 #include <QString>
+#include <QVariantMap>
 #include <QtQml/qqmlregistration.h>
 #include <cstdint>
+#include <memory>
 
 #include "client/core/Client.h"
+#include "client/core/InviteNotice.h"
 #include "client/qt/IdleLock.h"
 
 namespace verbatim::qt {
@@ -58,6 +61,13 @@ class SessionController : public QObject {
     /// The last failure of any screen's action, for humans (AppController::error; empty: none):
     /// the onboarding and unlock pages show it under their button.
     Q_PROPERTY(QString error READ error NOTIFY errorChanged)
+    /// The fair recording notice's facts (issue 22; SessionInvite.cpp), for NoticePage: plain
+    /// texts under these keys: "pending" (bool: an invite waits for Accept or Decline and nothing
+    /// is registered yet), "firm", "invited" (who invited the client to which matter), "retention",
+    /// "privacyUrl" (https only, else ""), "privacyText", "erase", "declined" (bool: the client
+    /// declined; the page says so) and "declinedText". Empty keys when no invite was previewed
+    /// in this session (a notice asked for again after joining shows the canonical text alone).
+    Q_PROPERTY(QVariantMap inviteNotice READ inviteNotice NOTIFY inviteNoticeChanged)
     /// Locks the app after a while without input (minutes a setting; 0 never).
     Q_PROPERTY(IdleLock* idleLock READ idleLock CONSTANT)
     /// What this device is called in device lists unless the user names it otherwise: its
@@ -114,7 +124,18 @@ public:
     /// `deviceName` empty: defaultDeviceName().
     Q_INVOKABLE bool joinInBackground(const QString& link, const QString& name,
                                       const QString& passphrase, const QString& deviceName = {});
+    /// Accepts the recording notice. For an invite being joined ("pending"), this registers
+    /// with the relay (redeeming the invite) and journals the acceptance, blocking.
     Q_INVOKABLE bool acceptNotice();
+    /// The same on the worker thread for a pending invite (joinFinished reports it); otherwise
+    /// acceptNotice().
+    Q_INVOKABLE bool acceptNoticeInBackground();
+    /// Declines the pending invite (issue 22): the relay kills it and journals the decline;
+    /// nothing is registered or sent. Blocking: for tests and tools.
+    Q_INVOKABLE bool declineInvite();
+    /// The same on the worker thread; declineFinished reports the result.
+    Q_INVOKABLE bool declineInviteInBackground();
+    QVariantMap inviteNotice() const { return m_inviteNotice; }
     /// Changes the passphrase and re-keys the database (client::changePassphrase), blocking: for
     /// tests and tools. A wrong current passphrase counts as a failed unlock; at the firm's limit
     /// the device erases itself and the screen becomes "wiped".
@@ -156,6 +177,9 @@ signals:
     void unlockFinished(bool ok);
     /// joinInBackground() finished.
     void joinFinished(bool ok);
+    /// declineInviteInBackground() finished.
+    void declineFinished(bool ok);
+    void inviteNoticeChanged();
     /// changePassphraseInBackground() finished.
     void passphraseChangeFinished(bool ok);
 
@@ -178,6 +202,19 @@ private:
     bool m_busy = false;
     bool m_joining = false; ///< joinInBackground() is running
     bool m_erasedByFirm = false;
+    /// An invite whose notice is shown, waiting for Accept or Decline (SessionInvite.cpp).
+    struct PendingInvite;
+    std::shared_ptr<PendingInvite> m_pending;
+    QVariantMap m_inviteNotice;
+    /// join() of an invite link: the notice first, nothing registered (SessionInvite.cpp).
+    bool previewJoin(const QString& link, const client::JoinOptions& options,
+                     const QString& passphrase);
+    bool previewJoinInBackground(const QString& link, const client::JoinOptions& options,
+                                 const QString& passphrase);
+    /// Shows the notice of `notice`; `pending`: Accept registers, Decline declines.
+    void showInviteNotice(const client::InviteNotice& notice, bool pending, bool declined);
+    bool acceptPendingInvite();
+    static bool isInviteLink(const QString& link);
     QString m_erasedFirm;
     QString m_erasedReason;
     IdleLock m_idleLock;

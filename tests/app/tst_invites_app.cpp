@@ -147,6 +147,8 @@ private slots:
         QVERIFY2(carol.session()->join(QString::fromStdString(h.inviteLink("lena", "Some matter")),
                                        "Carol", kPass),
                  qPrintable(carol.error()));
+        // Joining by invite registers once the notice is accepted (issue 22).
+        QVERIFY2(carol.session()->acceptNotice(), qPrintable(carol.error()));
         QVERIFY(until([&] { return carol.session()->connected(); }));
         qt::InvitesController controller;
         controller.setAppController(&carol);
