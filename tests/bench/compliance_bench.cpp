@@ -15,6 +15,11 @@
 //   supervise 50 lexicon policies (issue 21: words, phrases, OR, w/N, prefixes), journaled by the
 //             compliance officer, evaluated over the whole archive by Supervision::refresh, which
 //             each pull runs (set against the pull's time); the alert list and a year's report.
+//   dispose   issue 22: every conversation entry disposed of (Retention::plan + apply: content,
+//             index rows and attachments dropped, entry hash and header kept), then verify again;
+//             verify before and after are each the median of 3 runs. The bench writes the
+//             disposition record into the archive's tables itself (no relay round trip), so
+//             verify after it reports the entries as disposed-without-record: only its time counts.
 //
 // Run: build/dev/tests/bench/verbatim-compliance-bench [--entries N] (default 1,000,000;
 // --quick: 3,000 entries, the smoke test).
@@ -39,6 +44,7 @@
 #include "client/core/Client.h"
 #include "compliance/Archive.h"
 #include "compliance/Export.h"
+#include "compliance/Retention.h"
 #include "compliance/Supervision.h"
 #include "crypto/Hkdf.h"
 #include "crypto/Random.h"
@@ -509,6 +515,51 @@ int main(int argc, char** argv) {
     const double reportSeconds = newReport[2], oldReportSeconds = oldReport[2];
     const std::string html = year->html("Bench LLP");
 
+    // ---- dispose (issue 22) ----------------------------------------------------------------------
+    auto medianVerify = [&]() {
+        std::vector<double> t;
+        for (int run = 0; run < 3; ++run) {
+            auto s = Clock::now();
+            auto r = (*archive)->verify();
+            t.push_back(secs(Clock::now() - s));
+            if (!r) DIE(r.error().message.c_str());
+        }
+        std::sort(t.begin(), t.end());
+        return t[1];
+    };
+    const double verifyBefore = medianVerify();
+    compliance::Retention retention(**archive);
+    auto disposeStart = Clock::now();
+    auto plan = retention.plan(~0ull >> 1);
+    if (!plan) DIE(plan.error().message.c_str());
+    const double planSeconds = secs(Clock::now() - disposeStart);
+    const std::uint64_t recordSeq = stats->headSequence + 1;
+    {
+        auto key = crypto::hkdfSha256(*h.journalKey().privateKey(),
+                                      view(std::string_view("verbatim-archive-v1")),
+                                      view(std::string_view("archive database key")), 32);
+        if (!key) DIE("archive key");
+        auto db = storage::Database::open(archivePath, *key, {false});
+        if (!db) DIE("archive database");
+        std::string ranges;
+        for (const auto& r : plan->ranges)
+            ranges += (ranges.empty() ? "" : " ") + std::to_string(r.first) + "-" +
+                      std::to_string(r.last) + ":" + r.firstChainHash + ":" + r.lastChainHash;
+        auto ins = (*db)->prepare("INSERT INTO rt_dispositions (seq, user, device, time_ms, basis, "
+                                  "ranges, entries) VALUES (?, 'bench', 1, 0, 'bench', ?, ?)");
+        if (!ins) DIE("insert");
+        ins->bind(1, std::int64_t(recordSeq))
+            .bind(2, std::string_view(ranges))
+            .bind(3, std::int64_t(plan->entries));
+        if (!ins->run()) DIE("insert");
+    }
+    auto applyStart = Clock::now();
+    auto applied = retention.apply(recordSeq);
+    const double applySeconds = secs(Clock::now() - applyStart);
+    if (!applied) DIE(applied.error().message.c_str());
+    if (applied->entries != plan->entries) DIE("apply removed another count than planned");
+    const double verifyAfter = medianVerify();
+
     std::printf("verbatim-compliance-bench: %zu entries, %u cores\n\n", entries, threads);
     std::printf("| step | result |\n|---|---:|\n");
     std::printf("| generate (seal + sign, %u threads) | %.0f entries/s |\n", threads,
@@ -533,6 +584,11 @@ int main(int argc, char** argv) {
                 year->rows.size(), oldReportSeconds, reportSeconds, newReport.front(),
                 newReport.back());
     std::printf("| archive size | %.0f bytes/entry |\n", double(archiveBytes) / double(entries));
+    std::printf("| dispose of %llu entries (%zu ranges): plan + apply | %.1f s + %.1f s |\n",
+                (unsigned long long)applied->entries, plan->ranges.size(), planSeconds,
+                applySeconds);
+    std::printf("| verify, median of 3: before / after the disposal | %.1f / %.1f s |\n",
+                verifyBefore, verifyAfter);
     std::printf("| memory growth during pull | %.1f MiB |\n",
                 double(rssAfter - rssBefore) / 1024.0);
     std::printf("\n(%zu search hits in all; pull stages, wall time: checking %.1f s, storing %.1f "
