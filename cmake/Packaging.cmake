@@ -115,6 +115,8 @@ set(CPACK_DEBIAN_APP_PACKAGE_SECTION net)
 # QML modules are loaded at run time, so dpkg-shlibdeps cannot see them.
 set(CPACK_DEBIAN_APP_PACKAGE_DEPENDS
     "qml6-module-qtquick, qml6-module-qtquick-controls, qml6-module-qtquick-layouts, qml6-module-qtquick-window, qml6-module-qtquick-templates, qml6-module-qtqml-workerscript, qml6-module-qtquick-dialogs, qml6-module-qt-labs-folderlistmodel, qt6-qpa-plugins")
+# Reactions and the emoji picker are drawn in colour with it; without it, in the system's fallback.
+set(CPACK_DEBIAN_APP_PACKAGE_RECOMMENDS "fonts-noto-color-emoji")
 set(CPACK_DEBIAN_APP_DESCRIPTION "end-to-end encrypted messenger for law firms
 Verbatim lets lawyers talk to their clients end to end encrypted while
 the firm keeps the compliance journal regulators require. This package

@@ -26,8 +26,11 @@ DEB_PACKAGES=(
   clang libclang-rt-14-dev llvm clang-format
   postgresql libpq-dev
   chromium dbus-daemon
+  fonts-noto-color-emoji
 )
 # chromium: tests/e2e/tst_invite_page loads the relay's invite page (/i/) in headless chromium.
+# fonts-noto-color-emoji: the app draws reactions and the emoji picker in colour with it
+# (tests/app/tst_app_reactions checks it is installed).
 # dbus-daemon: tests/app/tst_notifications_app starts a private session bus for its fake
 # freedesktop notification server.
 # postgresql and libpq-dev: the relay's PostgreSQL store and the throwaway clusters its tests
