@@ -26,6 +26,8 @@ void AppController::closeClient() {
         emit clientClosing();
     }
     m_jobs.drain();
+    // Lock, erase or wipe: nothing of the profile stays on the desktop either.
+    m_chat.notifier()->withdrawAll();
     m_session.clientClosed();
     m_attachments.clientClosed();
     m_chat.detach();

@@ -205,6 +205,23 @@ void Notifier::show(const QString& conversation, const QString& messageId) {
 #endif
 }
 
+void Notifier::withdrawAll() {
+    for (auto& c : m_conversations) {
+        c.pendingMessage.clear();
+        const uint id = std::exchange(c.desktopId, 0u);
+#ifdef VERBATIM_HAVE_DBUS
+        if (id == 0 || !m_busOk) continue;
+        QDBusMessage call = QDBusMessage::createMethodCall(
+            QString::fromLatin1(kService), QString::fromLatin1(kPath),
+            QString::fromLatin1(kInterface), QStringLiteral("CloseNotification"));
+        call << id;
+        QDBusConnection::sessionBus().asyncCall(call);
+#else
+        (void)id;
+#endif
+    }
+}
+
 void Notifier::onActionInvoked(uint id, const QString& action) {
     if (action != QLatin1String("default") || id == 0) return;
     for (auto it = m_conversations.cbegin(); it != m_conversations.cend(); ++it) {

@@ -64,6 +64,10 @@ public:
     void onMessage(const QString& conversation, const QString& messageId);
     /// The profile opened or closed: settings are read from its directory again.
     void reload();
+    /// The profile is locking (issue 23): the notifications this app shows are closed on the
+    /// desktop, so that none (text included) stays on screen while the app is locked, and one
+    /// held back for a burst is dropped.
+    void withdrawAll();
 
 signals:
     void settingsChanged();

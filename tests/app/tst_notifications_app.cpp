@@ -101,6 +101,7 @@ public:
         uint answeredId = 0;
     };
     QList<Call> calls;
+    QList<uint> closed; ///< ids the app asked to close
     uint nextId = 100;
 
 public slots:
@@ -118,7 +119,7 @@ public slots:
         calls << c;
         return c.answeredId;
     }
-    void CloseNotification(uint) {}
+    void CloseNotification(uint id) { closed << id; }
     QStringList GetCapabilities() { return {QStringLiteral("body"), QStringLiteral("actions")}; }
     QString GetServerInformation(QString& vendor, QString& version, QString& spec) {
         vendor = QStringLiteral("test");
@@ -324,6 +325,35 @@ private slots:
         QCOMPARE(aliceUnread(), 0);
         QTest::qWait(300);
         QCOMPARE(int(m_fake.calls.size()), before);
+    }
+
+    /// Issue 23: locking (idle, Ctrl+L or the settings) closes the notifications shown, text
+    /// included, and nothing is shown while locked: the core is closed, so a message that comes
+    /// meanwhile is not even decrypted. After unlocking it notifies as before.
+    void lockWithdrawsNotificationsAndStaysQuiet() {
+        m_alice->chat()->closeConversation();
+        auto* n = m_alice->chat()->notifier();
+        n->setShowText(true);
+        n->setMinInterval(0);
+        const int before = int(m_fake.calls.size());
+        QVERIFY(carolSends(QStringLiteral("Privileged detail 99")));
+        QVERIFY(until([&] { return m_fake.calls.size() > before; }, 5000));
+        const uint shown = m_fake.calls.last().answeredId;
+        QVERIFY(m_fake.calls.last().body.contains(QStringLiteral("Privileged detail 99")));
+        QVERIFY(until([&] { return n->status().isEmpty(); }));
+        QTest::qWait(300); // the id comes back asynchronously
+
+        m_alice->session()->lock();
+        QVERIFY(until([&] { return m_fake.closed.contains(shown); }, 5000));
+        const int locked = int(m_fake.calls.size());
+        QVERIFY(m_carol->chat()->send(QStringLiteral("While locked 77")));
+        QVERIFY(m_carol->client()->waitForOutbox(std::chrono::seconds(20)));
+        QTest::qWait(1500);
+        QCOMPARE(int(m_fake.calls.size()), locked);
+
+        QVERIFY(m_alice->session()->unlock(kPass));
+        QVERIFY(until([&] { return m_fake.calls.size() > locked; }, 10000));
+        n->setShowText(false);
     }
 };
 
