@@ -471,6 +471,7 @@ private slots:
         row("relay", {"seal-keys", "--data", "G/relay", "--unlock-file", "G/u"}, {});
         const QString link = "not-a-link";
         row("cli", {"--profile", "G/p", "join", link, "--platform", "desktop"}, {});
+        row("cli", {"--profile", "G/p", "join", link, "--decline"}, {});
         row("cli",
             {"--profile", "G/p", "join", link, "--name", "Carol Smith", "--accept-notice",
              "--platform", "desktop"},
