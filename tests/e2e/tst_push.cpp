@@ -3,6 +3,8 @@
 // with allowLoopback (`serve --push-allow-loopback`) where the receiver must be reached, and
 // without it where the test checks that loopback and private addresses are refused.
 
+#include <QProcess>
+#include <QTemporaryDir>
 #include <QtTest>
 
 #include <arpa/inet.h>
@@ -412,6 +414,45 @@ private slots:
         QCOMPARE(h.service().pushWaker()->counters().refused, std::uint64_t(1));
         QTest::qWait(300);
         QCOMPARE(rx.connections(), 0);
+    }
+
+    // verbatim-cli push register URL / push remove (the binary, on a profile it joined with):
+    // the relay stores and drops the URL; a refused one exits 1 with the reason, not the URL.
+    void cliRegistersAndRemovesTheEndpoint() {
+        Harness h({}, loopbackRelay(kInterval));
+        QVERIFY(h.ok());
+        QTemporaryDir dir;
+        const QString profile = dir.path() + "/ivy";
+        auto cli = [&](const QStringList& args) {
+            QProcess p;
+            auto env = QProcessEnvironment::systemEnvironment();
+            env.insert("VERBATIM_PASSPHRASE", "push test passphrase");
+            p.setProcessEnvironment(env);
+            p.start(VERBATIM_CLI_BIN, QStringList{"--profile", profile} + args);
+            if (!p.waitForFinished(60000)) {
+                p.kill();
+                p.waitForFinished();
+                return std::make_tuple(-1, QByteArray(), QByteArray());
+            }
+            return std::make_tuple(p.exitCode(), p.readAllStandardOutput(),
+                                   p.readAllStandardError());
+        };
+        const auto link = QString::fromStdString(h.enrollLink("ivy", proto::ROLE_LAWYER));
+        QCOMPARE(std::get<0>(cli({"join", link, "--name", "Ivy"})), 0);
+        const std::string url = "http://127.0.0.1:9/up/cli-capability";
+        auto [code, out, err] = cli({"push", "register", QString::fromStdString(url)});
+        QCOMPARE(code, 0);
+        QVERIFY(!out.contains("cli-capability")); // the URL is not echoed
+        QCOMPARE(storedEndpoints(h), std::vector<std::string>{"ivy/1 " + url});
+        std::tie(code, out, err) = cli({"push", "register", "https://10.0.0.1/private-path"});
+        QCOMPARE(code, 1);
+        QVERIFY2(err.contains("push endpoint refused"), err.constData());
+        QVERIFY(!err.contains("private-path"));
+        QCOMPARE(storedEndpoints(h).size(), std::size_t(1));
+        std::tie(code, out, err) = cli({"push", "remove"});
+        QCOMPARE(code, 0);
+        QVERIFY(storedEndpoints(h).empty());
+        QCOMPARE(std::get<0>(cli({"push"})), 2); // usage
     }
 };
 
