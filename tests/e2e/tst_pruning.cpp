@@ -14,8 +14,10 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include "../relay/PgCluster.h"
 #include "ClientParty.h"
 #include "E2EHarness.h"
+#include "RelayProgram.h"
 #include "crypto/Ed25519.h"
 #include "crypto/PassphraseBox.h"
 #include "journal/JournalAck.h"
@@ -29,6 +31,7 @@ namespace {
 
 constexpr const char* kJournalPass = "journal key passphrase 1";
 constexpr const char* kPrunedText = "were pruned after every compliance archive acknowledged them";
+constexpr const char* kRelayPass = "relay root key passphrase 1";
 
 struct Run {
     int code = -1;
@@ -360,6 +363,114 @@ private slots:
         QVERIFY2(!again.out.contains("pulled 0 new"), qPrintable(again.out));
         auto verifyAgain = journalTool({"verify", archiveA, "--key", key});
         QVERIFY2(verifyAgain.code == 0, qPrintable(verifyAgain.out + verifyAgain.err));
+    }
+
+    // Issue 22 on the PostgreSQL store (issue 20): the real `verbatim-relay serve` with
+    // --journal-prune-after-days 0, real clients, the real compliance tool and the real
+    // `verbatim-relay admin journal status`. A cluster that cannot start fails the test saying why.
+    void postgresStorePrunesAfterBothArchivesAcknowledge() {
+        auto cluster = relay::PgCluster::shared();
+        QVERIFY2(cluster, cluster ? "" : cluster.error().message.c_str());
+        auto url = (*cluster)->createDatabase();
+        QVERIFY2(url, url ? "" : url.error().message.c_str());
+        QTemporaryDir dir;
+        const QString data = dir.path() + "/relay", unlock = dir.path() + "/relay.unlock";
+        const auto env = relayEnvironment(kRelayPass);
+        auto journalKey = *crypto::X25519Key::generate();
+        QFile pub(dir.path() + "/journal.pub");
+        QVERIFY(pub.open(QIODevice::WriteOnly));
+        pub.write(QByteArray::fromStdString(toHex(journalKey.publicKey())));
+        pub.close();
+        const std::uint16_t port = freeLoopbackPort(), adminPort = freeLoopbackPort();
+        const QString address = QString("127.0.0.1:%1").arg(port);
+        const QString store = QString::fromStdString(*url);
+        auto init =
+            runProgram(VERBATIM_RELAY_BIN,
+                       {"init", "--data", data, "--store", store, "--firm", "Prune & Co",
+                        "--journal-key", pub.fileName(), "--root-key-out", dir.path() + "/root.key",
+                        "--unlock-file", unlock, "--address", address},
+                       env);
+        QVERIFY2(init.code == 0, qPrintable(init.err));
+        QProcess serve;
+        serve.setProcessEnvironment(env);
+        serve.start(VERBATIM_RELAY_BIN,
+                    {"serve", "--data", data, "--store", store, "--listen", address,
+                     "--admin-listen", QString("127.0.0.1:%1").arg(adminPort), "--bench-limits",
+                     "--unlock-file", unlock, "--journal-prune-after-days", "0",
+                     "--journal-prune-interval-s", "1"});
+        QVERIFY(serve.waitForStarted(10000));
+        QByteArray said;
+        QVERIFY(eventually([&] {
+            serve.waitForReadyRead(100);
+            said += serve.readAllStandardOutput();
+            return said.contains("listening") || serve.state() != QProcess::Running;
+        }));
+        QVERIFY2(said.contains("listening"), serve.readAllStandardError().constData());
+        auto admin = [&](const QStringList& args) {
+            return runProgram(
+                VERBATIM_RELAY_BIN,
+                QStringList{"admin", "--data", data, "--store", store, "--unlock-file", unlock} +
+                    args,
+                env);
+        };
+        auto enroll = [&](const char* user, const char* role) {
+            auto r = admin({"enroll", user, "--role", role, "--name", user});
+            return r.code == 0 ? r.out.trimmed().toStdString() : std::string();
+        };
+        auto alice = joinParty(enroll("alice", "lawyer"), "Alice");
+        auto bob = joinParty(enroll("bob", "lawyer"), "Bob");
+        auto officerA = joinParty(enroll("comply-a", "compliance"), "Casey A");
+        auto officerB = joinParty(enroll("comply-b", "compliance"), "Casey B");
+        QVERIFY(alice && bob && officerA && officerB);
+        for (auto* p : {&alice, &bob, &officerA, &officerB})
+            (*p)->start();
+        QVERIFY(alice->waitUntilSynced(20s) && bob->waitUntilSynced(20s));
+        auto conv = alice->createConversation("Lease", true, {"bob"});
+        QVERIFY(conv);
+        for (int i = 0; i < 20; ++i)
+            QVERIFY(alice->sendText(*conv, "clause " + std::to_string(i)));
+        QVERIFY(eventually(
+            [&] { return (*bob).eventsOf(client::Event::Kind::Message).size() >= 20; }, 30s));
+        officerA->stop();
+        officerB->stop();
+        const QString key = writeKeyFile(dir.path(), journalKey);
+        const QString profileA = QString::fromStdString(officerA.get()->profile());
+        const QString profileB = QString::fromStdString(officerB.get()->profile());
+        const QString archiveA = dir.path() + "/a.archive", archiveB = dir.path() + "/b.archive";
+        for (const auto& [profile, archive] :
+             {std::pair{profileA, archiveA}, {profileB, archiveB}}) {
+            auto pulled =
+                journalTool({"pull", "--profile", profile, "--archive", archive, "--key", key});
+            QVERIFY2(pulled.code == 0, qPrintable(pulled.err));
+        }
+        auto status = [&](const char* field) -> long long {
+            auto r = admin({"journal", "status"});
+            for (const auto& line : r.out.split('\n'))
+                if (line.startsWith(QString(field) + "\t"))
+                    return line.section('\t', 1, 1).toLongLong();
+            return -1;
+        };
+        const long long rows0 = status("rows");
+        QVERIFY(rows0 > 20);
+        auto ackA = journalTool({"ack", archiveA, "--profile", profileA, "--key", key});
+        QVERIFY2(ackA.code == 0, qPrintable(ackA.err));
+        QTest::qWait(2500); // two pruner rounds
+        QCOMPARE(status("pruned_through"), 0LL);
+        auto shown = admin({"journal", "status"});
+        QVERIFY2(shown.out.contains("comply-b/1\tnever"), qPrintable(shown.out));
+        auto ackB = journalTool({"ack", archiveB, "--profile", profileB, "--key", key});
+        QVERIFY2(ackB.code == 0, qPrintable(ackB.err));
+        QVERIFY(eventually([&] { return status("pruned_through") > 0; }));
+        QVERIFY2(status("rows") + 20 <= rows0,
+                 qPrintable(QString("rows %1 -> %2").arg(rows0).arg(status("rows"))));
+        auto verifyA = journalTool({"verify", archiveA, "--key", key});
+        QVERIFY2(verifyA.code == 0, qPrintable(verifyA.out + verifyA.err));
+        auto fresh = journalTool({"pull", "--profile", profileA, "--archive",
+                                  dir.path() + "/fresh.archive", "--key", key});
+        QCOMPARE(fresh.code, 1);
+        QVERIFY2(fresh.err.contains(kPrunedText), qPrintable(fresh.err));
+        serve.terminate();
+        QVERIFY(serve.waitForFinished(15000));
     }
 };
 
