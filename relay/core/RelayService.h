@@ -137,14 +137,6 @@ struct RelayConfig {
     std::chrono::milliseconds journalPruneInterval{0};
     /// Rows one pruning step deletes, in one storage job: a send waits for one step at most.
     std::uint32_t journalPruneBatch = 250;
-    /// Journal pruning (issue 22, JournalPruning.cpp): rows every active compliance device
-    /// acknowledged are deleted once older than this safety window (0: at once).
-    std::chrono::milliseconds journalPruneAfter{std::chrono::hours(24 * 30)};
-    /// How often the relay looks for rows to prune (and at once after each acknowledgement);
-    /// 0: never on its own (admin processes; tests call pruneJournalNow()).
-    std::chrono::milliseconds journalPruneInterval{0};
-    /// Rows one pruning step deletes, in one storage job: a send waits for one step at most.
-    std::uint32_t journalPruneBatch = 1000;
     /// UnifiedPush wake-ups (issue 23, PushWaker.h): what endpoints may be registered and how
     /// often a device is woken. Pushes start with startPush().
     PushPolicy push;
