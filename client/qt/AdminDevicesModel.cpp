@@ -81,6 +81,8 @@ QVariant AdminDevicesModel::data(const QModelIndex& index, int role) const {
         return !d.thisDevice && !d.revokedMs && !d.wipedMs;
     case CanWipeRole:
         return !d.thisDevice && !d.wipeRequestedMs && !d.wipedMs;
+    case DeviceNameRole:
+        return said(d.name);
     }
     return {};
 }
@@ -92,6 +94,7 @@ QHash<int, QByteArray> AdminDevicesModel::roleNames() const {
             {DeviceRole, "device"},
             {KeyRole, "deviceKey"},
             {PlatformRole, "platform"},
+            {DeviceNameRole, "deviceName"},
             {VersionRole, "appVersion"},
             {EnrolledRole, "enrolled"},
             {EnrolledTextRole, "enrolledText"},

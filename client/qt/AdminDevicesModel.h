@@ -44,6 +44,7 @@ public:
         ThisDeviceRole,              ///< "thisDevice": the device the admin works on
         CanRevokeRole,               ///< "canRevoke": not revoked or wiped, not this device
         CanWipeRole,                 ///< "canWipe": no wipe asked for yet, not this device
+        DeviceNameRole,              ///< "deviceName": the name its user gave it ("" when none)
     };
 
     using QAbstractListModel::QAbstractListModel;

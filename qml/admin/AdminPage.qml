@@ -205,7 +205,8 @@ Pane {
                     Label {
                         Layout.preferredWidth: page.platformWidth
                         textFormat: Text.PlainText
-                        text: TextRuns.isolate(platform) + " \u00b7 " + TextRuns.isolate(appVersion)
+                        // The name its user gave it first (issue 23), then what it enrolled as.
+                        text: (deviceName !== "" ? TextRuns.isolate(deviceName) + " \u00b7 " : "") + TextRuns.isolate(platform) + " \u00b7 " + TextRuns.isolate(appVersion)
                         elide: Text.ElideRight
                     }
                     Label { Layout.preferredWidth: page.enrolledWidth; textFormat: Text.PlainText; text: enrolledText; font.pixelSize: 13 }
@@ -319,7 +320,7 @@ Pane {
                             font.pixelSize: 12
                             opacity: 0.8
                             textFormat: Text.PlainText
-                            text: TextRuns.fill(qsTr("%1 %2 \u00b7 enrolled %3"), [TextRuns.isolate(platform), TextRuns.isolate(appVersion), enrolledText])
+                            text: (deviceName !== "" ? TextRuns.isolate(deviceName) + " \u00b7 " : "") + TextRuns.fill(qsTr("%1 %2 \u00b7 enrolled %3"), [TextRuns.isolate(platform), TextRuns.isolate(appVersion), enrolledText])
                         }
                         Label {
                             Layout.fillWidth: true

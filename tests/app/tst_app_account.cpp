@@ -15,6 +15,7 @@
 #include <mutex>
 
 #include "AppHarness.h"
+#include "client/qt/AdminDevicesModel.h"
 #include "client/qt/AppController.h"
 #include "client/qt/PassphraseStrength.h"
 #include "client/qt/TextRuns.h"
@@ -204,6 +205,20 @@ private slots:
         QVERIFY(list && list->size() == 1);
         QCOMPARE(list->front().name, std::string("Alice's phone"));
         (*ok)->stop();
+
+        // The firm's administrator sees the name in the inventory too.
+        auto admin = client::Client::join((dir.path() + "/admin").toStdString(), kPass,
+                                          h.enrollLink("root", proto::ROLE_ADMIN), {});
+        QVERIFY(admin);
+        (*admin)->start();
+        QVERIFY((*admin)->waitUntilSynced(20s));
+        auto inventory = (*admin)->adminDevices("alice");
+        QVERIFY(inventory && inventory->size() == 1);
+        qt::AdminDevicesModel model;
+        model.reset(*inventory);
+        QCOMPARE(model.data(model.index(0), qt::AdminDevicesModel::DeviceNameRole).toString(),
+                 QStringLiteral("Alice's phone"));
+        (*admin)->stop();
     }
 
     // ST-01/ST-07: after the configured time without input the app locks: the core (and with it
