@@ -85,6 +85,22 @@ private:
                  s.service.storage().queued());
             line("verbatim_storage_slow_batches_total", "Storage batches that took 10 ms or more.",
                  s.service.storage().slowBatches());
+            if (const auto* push = s.service.pushWaker()) { // UnifiedPush wake-ups (issue 23)
+                const auto c = push->counters();
+                line("verbatim_push_sent_total", "Push wake-ups a push service accepted (2xx).",
+                     c.sent);
+                line("verbatim_push_gone_total",
+                     "Push endpoints that answered 404 or 410 and were unregistered.", c.gone);
+                line("verbatim_push_failed_total",
+                     "Push wake-ups that failed (DNS, connection, TLS, timeout, other status).",
+                     c.failed);
+                line("verbatim_push_refused_total",
+                     "Push wake-ups not sent: the endpoint resolved to a refused address.",
+                     c.refused);
+                line("verbatim_push_dropped_total",
+                     "Push wake-ups over the global rate or in-flight cap (retried later).",
+                     c.dropped);
+            }
             res->body() = std::move(m);
         } else {
             res->result(http::status::not_found);

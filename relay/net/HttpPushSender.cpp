@@ -233,8 +233,9 @@ public:
 
 private:
     const PushPolicy m_policy;
-    net::io_context m_ioc{1};
+    // Before the io_context: exchanges still queued in it when it is destroyed hold TLS streams.
     ssl::context m_tls;
+    net::io_context m_ioc{1};
     net::executor_work_guard<net::io_context::executor_type> m_work;
     std::thread m_thread;
     std::atomic<bool> m_stopped{false};

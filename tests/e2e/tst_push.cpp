@@ -186,6 +186,26 @@ bool send(Harness& h, Device& from, const std::string& conv, const std::string& 
     return resp && resp->status() == proto::STATUS_OK;
 }
 
+// The value of `name` in the relay's /metrics (its admin listener, plain HTTP); -1 when absent.
+long long metric(std::uint16_t adminPort, const std::string& name) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(adminPort);
+    std::string body;
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) {
+        const std::string req = "GET /metrics HTTP/1.1\r\nHost: localhost\r\n\r\n";
+        (void)!::send(fd, req.data(), req.size(), MSG_NOSIGNAL);
+        char buf[4096];
+        for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;)
+            body.append(buf, std::size_t(n));
+    }
+    ::close(fd);
+    const auto at = body.find("\n" + name + " ");
+    return at == std::string::npos ? -1 : std::stoll(body.substr(at + name.size() + 2));
+}
+
 // The push endpoints the relay holds now, as "user/device url".
 std::vector<std::string> storedEndpoints(Harness& h) {
     std::vector<std::string> out;
@@ -265,6 +285,7 @@ private slots:
         QCOMPARE(rx.requests().size(), std::size_t(2));
         for (const auto& r : rx.requests())
             QVERIFY(r.raw.find("burst") == std::string::npos);
+        QCOMPARE(metric(h.server().adminPort(), "verbatim_push_sent_total"), 2LL);
 
         // Back online: the device drains its queue and is not woken for what comes live.
         carol->start();
@@ -412,6 +433,7 @@ private slots:
         while (h.service().pushWaker()->counters().refused == 0 && t.elapsed() < 5000)
             QTest::qWait(50);
         QCOMPARE(h.service().pushWaker()->counters().refused, std::uint64_t(1));
+        QCOMPARE(metric(h.server().adminPort(), "verbatim_push_refused_total"), 1LL);
         QTest::qWait(300);
         QCOMPARE(rx.connections(), 0);
     }
