@@ -80,8 +80,12 @@ int cmdAttach(Client& c, const Args& a) {
 int cmdSave(Client& c, const Args& a) {
     if (a.positional.size() != 3) return usage();
     goOnline(c, std::chrono::seconds(15));
+    // Refused when the firm's device policy forbids saving for this user's role (issue 22).
     auto r = c.saveAttachment(a.positional[1], std::size_t(std::stoul(a.opt("index", "0"))),
                               a.positional[2]);
+    // The save's journal record is queued durably; give it a moment to reach the relay now (it
+    // is sent on the next connection otherwise).
+    if (r) (void)c.waitForOutbox(std::chrono::seconds(10));
     c.stop();
     if (!r) return die(r.error().message);
     return 0;

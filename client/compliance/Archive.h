@@ -203,7 +203,9 @@ struct RefusedChange {
 
 /// One event of a conversation's timeline, with its history folded in.
 struct TimelineEvent {
-    enum class Kind { Message, Notice, Join, SafetyNumber, MismatchReport };
+    /// AttachmentSaved (issue 22): a user saved an attachment outside the app; `body` is the
+    /// record's JSON (message, attachment, file_name, device), attachmentSavedText() the sentence.
+    enum class Kind { Message, Notice, Join, SafetyNumber, MismatchReport, AttachmentSaved };
     Kind kind = Kind::Message;
     std::uint64_t sequence = 0;
     std::string messageId; ///< hex
@@ -227,6 +229,11 @@ struct TimelineEvent {
     /// "verified", or the fault ids of this entry and of the refused changes to it, comma-separated.
     std::string verification;
 };
+
+/// What an ATTACHMENT_SAVED record's JSON `body` says, as the words after the user's name:
+/// "saved lease.pdf on device alice/2 (message 0123…, attachment 0)". A body that is not such a
+/// record's gives "saved an attachment (unreadable record)".
+std::string attachmentSavedText(const std::string& body);
 
 struct SearchQuery {
     std::string text;        ///< in the search language (SearchParser.h), never FTS5 syntax

@@ -97,6 +97,8 @@ inline std::string indexText(const proto::JournalRecord& rec) {
     std::string text;
     if (rec.type() == proto::TEXT || rec.type() == proto::EDIT || rec.type() == proto::ATTACHMENT)
         text = rec.body();
+    // A save outside the app (issue 22) is found by its file name, device and the word "saved".
+    if (rec.type() == proto::ATTACHMENT_SAVED) text = attachmentSavedText(rec.body());
     for (const auto& a : rec.attachments())
         text += " " + a.file_name();
     return text;

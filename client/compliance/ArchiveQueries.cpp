@@ -30,6 +30,17 @@ namespace verbatim::compliance {
 
 using storage::Database;
 
+std::string attachmentSavedText(const std::string& body) {
+    auto j = parseFlatJsonObject(body);
+    if (!j || !j->count("file_name")) return "saved an attachment (unreadable record)";
+    auto field = [&](const char* name) { return j->count(name) ? j->at(name) : std::string(); };
+    std::string out =
+        "saved " + (field("file_name").empty() ? "an attachment" : field("file_name"));
+    if (!field("device").empty()) out += " on device " + field("device");
+    out += " (message " + field("message") + ", attachment " + field("attachment") + ")";
+    return out;
+}
+
 Result<std::vector<Participant>> Archive::participants() {
     auto st = m->db->prepare("SELECT id, name, role FROM users UNION SELECT DISTINCT user, '', '' "
                              "FROM records WHERE user NOT IN "
@@ -323,6 +334,9 @@ Result<std::vector<TimelineEvent>> Archive::timeline(const std::string& conversa
         case proto::MISMATCH_REPORT:
             ev.kind = TimelineEvent::Kind::MismatchReport;
             break;
+        case proto::ATTACHMENT_SAVED:
+            ev.kind = TimelineEvent::Kind::AttachmentSaved;
+            break;
         default:
             continue; // membership and other system records are not timeline events
         }
@@ -425,6 +439,7 @@ Result<std::vector<SearchHit>> Archive::search(const SearchQuery& q) {
         h.user = st->columnText(4);
         h.serverTimeMs = std::uint64_t(st->columnInt(5));
         h.text = str(st->columnBlob(6));
+        if (type == proto::ATTACHMENT_SAVED) h.text = attachmentSavedText(h.text);
         const std::string author = st->columnText(11);
         if (st->columnInt(12))
             h.status = "not-a-member";

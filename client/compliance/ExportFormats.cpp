@@ -97,6 +97,8 @@ static const char* kindName(TimelineEvent::Kind k) {
         return "safety-number-accepted";
     case TimelineEvent::Kind::MismatchReport:
         return "mismatch-report";
+    case TimelineEvent::Kind::AttachmentSaved:
+        return "attachment-saved";
     }
     return "unknown";
 }
@@ -111,6 +113,8 @@ static std::string eventText(const TimelineEvent& e) {
     }
     case TimelineEvent::Kind::MismatchReport:
         return "reported that a message differed from what its sender journaled";
+    case TimelineEvent::Kind::AttachmentSaved:
+        return attachmentSavedText(e.body);
     default:
         return e.body;
     }

@@ -92,6 +92,10 @@ const char* eventName(Event::Kind k) {
         return "connected_elsewhere";
     case Event::Kind::RelayRestored:
         return "relay_restored";
+    case Event::Kind::MessagesExpired:
+        return "messages_expired";
+    case Event::Kind::WipeRefused:
+        return "wipe_refused";
     }
     return "unknown";
 }
@@ -286,6 +290,7 @@ void Client::Impl::idleWork() {
         (void)enqueue(std::move(rec), MessageKind::System, false);
     }
     flushOutbox();
+    retentionTick();
 }
 
 // ---- connection ---------------------------------------------------------------------------------
@@ -382,7 +387,10 @@ void Client::Impl::onPush(const proto::Push& p) {
         });
         break;
     case proto::Push::kWipeCommand:
-        post([this, w = p.wipe_command()] { handleWipe(w); });
+        post([this, w = p.wipe_command()] {
+            // A client's device obeys only where the firm's signed policy lets it (issue 22).
+            if (wipeAllowedByPolicy()) handleWipe(w);
+        });
         break;
     default:
         break;

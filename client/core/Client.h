@@ -189,6 +189,10 @@ struct Event {
         RelayRestored,      ///< the relay was restored from a backup: what it lost is sent again
                             ///< (detail: the sentence for the user, with how many messages; once,
                             ///< when anything was sent again)
+        MessagesExpired,    ///< the firm's device retention removed old messages of `conversation`
+                            ///< from this device (detail: how many); the journal keeps them
+        WipeRefused, ///< a wipe command came for this client's device while the firm's policy
+                     ///< does not let the firm erase clients' devices: nothing was erased
     };
     Event(Kind k, std::string conversation_ = {}, std::string messageId_ = {},
           std::string refId_ = {}, std::string sender_ = {}, std::string text_ = {},
@@ -207,6 +211,19 @@ struct Event {
     std::string json() const;
 };
 const char* eventName(Event::Kind k);
+
+/// The firm's device policy (issue 22) as it applies to this user, from the root-signed manifest
+/// the profile holds (docs/protocol.md, "Firm policy"). Staff: every role but client.
+struct DevicePolicyView {
+    bool known = false;              ///< a verified manifest is held (else: the defaults below)
+    bool staff = true;               ///< this user is staff (false: a client)
+    std::uint32_t messageDays = 0;   ///< messages older than this leave this device (0: kept)
+    bool maySave = true;             ///< this user may save attachments outside the app
+    bool mayCopy = true;             ///< this user may copy message text
+    bool firmMayWipeClients = false; ///< the firm may erase clients' devices
+    /// The rules for both roles, for a settings page that shows the whole policy.
+    bool staffMaySave = true, clientsMaySave = true, staffMayCopy = true, clientsMayCopy = true;
+};
 
 struct JoinOptions {
     std::string displayName;
@@ -359,9 +376,23 @@ public:
     [[nodiscard]] Result<MessageInfoView> messageInfo(const std::string& messageId);
     /// Marks the conversation read and tells the other members (read receipt).
     [[nodiscard]] Result<void> markRead(const std::string& conversation);
-    /// Downloads (if needed), checks and decrypts attachment `index` of a message into `outPath`.
+    /// Downloads (if needed), checks and decrypts attachment `index` of a message into `outPath`:
+    /// a save outside the app (issue 22). Refused (ErrorCode::Forbidden, "Your firm does not allow
+    /// saving attachments") when the firm's device policy forbids it for this user's role. Each
+    /// save is journaled: an ATTACHMENT_SAVED record naming the message, the file name and this
+    /// device is queued durably in the outbox before the file is written, and the save is refused
+    /// when it cannot be (a closed matter, a full disk); it reaches the journal when online.
     [[nodiscard]] Result<void> saveAttachment(const std::string& messageId, std::size_t index,
                                               const std::string& outPath);
+
+    // ---- the firm's device policy (issue 22; ClientDevicePolicy.cpp) -------------------------
+    /// The policy as it applies to this user now.
+    DevicePolicyView devicePolicy();
+    /// Removes messages older than the policy's messageDays from this profile now, as of `nowMs`
+    /// (0: the clock; tests pass a later time instead of waiting). The client also does this on
+    /// its worker at unlock and hourly. Emits MessagesExpired per conversation touched; returns
+    /// the number of messages removed (0 when the policy keeps messages).
+    [[nodiscard]] Result<std::size_t> applyDeviceRetention(std::uint64_t nowMs = 0);
 
     /// Messages of a conversation, oldest first: at most `limit` before `beforeRowId` (0: latest).
     [[nodiscard]] Result<std::vector<MessageView>>

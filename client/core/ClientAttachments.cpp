@@ -61,17 +61,25 @@ Result<void> Client::saveAttachment(const std::string& messageId, std::size_t in
                                     const std::string& outPath) {
     VERBATIM_TRY_LET(raw, rawId(messageId));
     proto::AttachmentList list;
+    std::string conversation;
     {
         std::lock_guard lock(m->mutex);
         if (!m->db) return fail(ErrorCode::NotFound, kErasedText);
-        VERBATIM_TRY_LET(
-            st, m->db->prepare("SELECT attachments, retracted_ms FROM messages WHERE id = ?"));
+        // The firm's device policy (issue 22) before anything is fetched or decrypted.
+        if (const auto policy = m->policyView(); !policy.maySave)
+            return fail(ErrorCode::Forbidden, policy.staff
+                                                  ? "Your firm does not allow saving attachments"
+                                                  : "Your firm does not allow saving attachments "
+                                                    "for clients");
+        VERBATIM_TRY_LET(st, m->db->prepare("SELECT attachments, retracted_ms, conversation FROM "
+                                            "messages WHERE id = ?"));
         st->bind(1, view(*raw));
         VERBATIM_TRY_LET(row, st->step());
         if (!*row) return fail(ErrorCode::NotFound, "no such message");
         if (st->columnInt(1)) return fail(ErrorCode::NotFound, "the message was deleted");
         Bytes b = st->columnBlob(0);
         list.ParseFromArray(b.data(), int(b.size()));
+        conversation = st->columnText(2);
     }
     if (index >= std::size_t(list.items_size()))
         return fail(ErrorCode::NotFound, "no such attachment");
@@ -98,11 +106,73 @@ Result<void> Client::saveAttachment(const std::string& messageId, std::size_t in
         std::ofstream out(local, std::ios::binary);
         out.write(blob.data(), std::streamsize(blob.size()));
     }
-    std::ofstream out(outPath, std::ios::binary | std::ios::trunc);
-    if (!out) return fail(ErrorCode::Storage, "cannot write " + outPath);
-    out.write(reinterpret_cast<const char*>(plain->data()), std::streamsize(plain->size()));
-    if (!out) return fail(ErrorCode::Storage, "cannot write " + outPath);
+    // No unrecorded save (issue 22): the file is written beside its target first, then the
+    // ATTACHMENT_SAVED record is queued in the outbox (durable: it reaches the journal when the
+    // relay is reachable), and only then does the file take its name. A save whose record cannot
+    // be queued is refused and leaves no file.
+    const std::string part = outPath + ".verbatim-part";
+    {
+        std::ofstream out(part, std::ios::binary | std::ios::trunc);
+        if (!out) return fail(ErrorCode::Storage, "cannot write " + outPath);
+        out.write(reinterpret_cast<const char*>(plain->data()), std::streamsize(plain->size()));
+        out.close();
+        if (!out) {
+            std::error_code ec;
+            fs::remove(part, ec);
+            return fail(ErrorCode::Storage, "cannot write " + outPath);
+        }
+    }
+    auto dropPart = [&part] {
+        std::error_code ec;
+        fs::remove(part, ec);
+    };
+    {
+        std::lock_guard lock(m->mutex);
+        auto queued = m->queueSaveRecord(conversation, *raw, index, a.file_name());
+        if (!queued) {
+            dropPart();
+            return fail(queued.error().code, "the file was not saved: " + queued.error().message);
+        }
+    }
+    m->scheduleFlush();
+    std::error_code ec;
+    fs::rename(part, outPath, ec);
+    if (ec) {
+        dropPart();
+        return fail(ErrorCode::Storage, "cannot write " + outPath);
+    }
     return {};
+}
+
+Result<std::string> Client::Impl::queueSaveRecord(const std::string& conversation,
+                                                  const std::string& rawMessageId,
+                                                  std::size_t index, const std::string& fileName) {
+    if (!db) return fail(ErrorCode::NotFound, kErasedText);
+    if (acct.noticeRequired && !acct.noticeAccepted)
+        return fail(ErrorCode::InvalidArgument,
+                    "accept the recording notice first (a save is journaled)");
+    {
+        // The relay takes nothing more into a closed matter or from a removed member: the save
+        // could never be journaled there.
+        VERBATIM_TRY_LET(st, db->prepare("SELECT closed_ms FROM conversations WHERE id = ?"));
+        st->bind(1, std::string_view(conversation));
+        VERBATIM_TRY_LET(row, st->step());
+        if (*row && st->columnInt(0))
+            return fail(ErrorCode::InvalidArgument,
+                        "this matter is closed, so the save could not be journaled");
+        auto members = messages->members(conversation);
+        if (!members.empty() &&
+            std::find(members.begin(), members.end(), acct.user) == members.end())
+            return fail(ErrorCode::InvalidArgument, "you were removed from this conversation, so "
+                                                    "the save could not be journaled");
+    }
+    auto rec = newRecord(conversation, proto::ATTACHMENT_SAVED);
+    rec.set_ref_message_id(rawMessageId);
+    // Names only, never content: which message, which of its files, on which device.
+    rec.set_body("{\"message\":\"" + hexOf(rawMessageId) + "\",\"attachment\":" +
+                 std::to_string(index) + ",\"file_name\":" + jsonQuote(fileName) +
+                 ",\"device\":" + jsonQuote(acct.user + "/" + std::to_string(acct.device)) + "}");
+    return enqueue(std::move(rec), MessageKind::System, false);
 }
 
 } // namespace verbatim::client

@@ -296,6 +296,26 @@ struct Client::Impl {
     void acknowledge(std::uint64_t queueId);
     void handleWipe(const std::string& bytes);
 
+    // ---- the firm's device policy (ClientDevicePolicy.cpp) -------------------------------------
+    /// The policy for this user from the manifest held (the caller holds `mutex`).
+    DevicePolicyView policyView() const;
+    /// Worker, when idle: device retention at unlock, then hourly.
+    void retentionTick();
+    std::chrono::steady_clock::time_point nextRetention{}; ///< worker
+    /// Removes what the device retention says is too old as of `nowMs`, batch by batch (takes
+    /// `mutex` per batch); emits MessagesExpired per conversation.
+    Result<std::size_t> applyRetention(std::uint64_t nowMs);
+    /// Worker, before obeying a wipe command: a client's device obeys only when the firm's signed
+    /// policy lets the firm erase clients' devices (the manifest is fetched again first, in case
+    /// the firm just allowed it); otherwise it logs, emits WipeRefused and erases nothing.
+    bool wipeAllowedByPolicy();
+    /// Queues the ATTACHMENT_SAVED record of a save of attachment `index` of message
+    /// `rawMessageId` (the caller holds `mutex`; ClientAttachments.cpp). Refused where the relay
+    /// would refuse it for good (a closed matter, a removed member, the notice not accepted).
+    Result<std::string> queueSaveRecord(const std::string& conversation,
+                                        const std::string& rawMessageId, std::size_t index,
+                                        const std::string& fileName);
+
     // ---- queries (the caller holds `mutex`) ----------------------------------------------------
     Result<std::string> resolveConversation(const std::string& idOrTitle);
     Result<std::optional<MessageView>> message(const std::string& messageId);

@@ -255,6 +255,11 @@ int show(const Args& a) {
                         (unsigned long long)e.sequence, name(e.user).c_str(), plain(e.body).c_str(),
                         mark.c_str());
             break;
+        case compliance::TimelineEvent::Kind::AttachmentSaved:
+            std::printf("%s  seq %llu  * %s %s%s\n", t.c_str(), (unsigned long long)e.sequence,
+                        name(e.user).c_str(),
+                        plain(compliance::attachmentSavedText(e.body)).c_str(), mark.c_str());
+            break;
         }
         for (const auto& att : e.attachments)
             std::printf("      attachment %zu: %s (%llu bytes)%s\n", att.index,

@@ -48,6 +48,8 @@ const char* kindName(compliance::TimelineEvent::Kind k) {
         return "safety-number";
     case K::MismatchReport:
         return "mismatch-report";
+    case K::AttachmentSaved:
+        return "attachment-saved";
     }
     return "message";
 }
@@ -105,7 +107,9 @@ Result<std::vector<ArchiveTimelineModel::Row>> timelineRows(Worker& w,
         r.sender = q(e.user);
         r.senderName = w.name(e.user);
         r.time = at(e.serverTimeMs ? e.serverTimeMs : e.timeMs);
-        r.text = q(e.body);
+        r.text = e.kind == compliance::TimelineEvent::Kind::AttachmentSaved
+                     ? q(compliance::attachmentSavedText(e.body))
+                     : q(e.body);
         r.originalText = q(e.originalBody);
         for (const auto& ed : e.edits)
             r.edits << TextRuns::isolated(q(ed.previous)) + QStringLiteral(" \u2192 ") +

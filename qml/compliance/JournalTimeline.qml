@@ -84,6 +84,7 @@ ColumnLayout {
                       + (kind === "notice" ? qsTr("%1 accepted the recording notice").arg(TextRuns.isolate(senderName))
                        : kind === "join" ? qsTr("%1 joined by invite").arg(TextRuns.isolate(senderName))
                        : kind === "safety-number" ? qsTr("%1 accepted a changed safety number").arg(TextRuns.isolate(senderName))
+                       : kind === "attachment-saved" ? TextRuns.fill(qsTr("%1 %2"), [TextRuns.isolate(senderName), TextRuns.isolate(model.text)])
                        : TextRuns.fill(qsTr("%1 reported a journal mismatch: %2"), [TextRuns.isolate(senderName), TextRuns.isolate(model.text)]))
                       + (verified ? "" : " \u26a0 " + verification)
             }

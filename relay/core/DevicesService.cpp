@@ -89,6 +89,23 @@ Result<std::function<void()>> RelayService::wipeJob(Database& db, const std::str
                                                     std::uint32_t device,
                                                     const std::string& actor) {
     DeviceId id{user, device, proto::ROLE_UNSPECIFIED, {}};
+    {
+        // Issue 22: a client's copy is the client's record of the advice. The firm erases a
+        // client's device only where its root-signed policy says so (the recording notice then
+        // told the client); every path to a wipe (admin WebSocket, admin command, a user's own
+        // unlink) comes through here.
+        VERBATIM_TRY_LET(r, db.prepare("SELECT role FROM users WHERE id = ?"));
+        r->bind(1, std::string_view(user));
+        VERBATIM_TRY_LET(row, r->step());
+        if (*row && r->columnInt(0) == proto::ROLE_CLIENT) {
+            auto manifest = journal::FirmManifest::parse(m_config.firmManifest);
+            if (!manifest || !manifest->policy.mayWipeClientDevices)
+                return fail(ErrorCode::Forbidden,
+                            "the firm's policy does not allow erasing clients' devices "
+                            "(firm manifest: wipe-client-devices no; the firm root changes it with "
+                            "verbatim-relay policy --wipe-client-devices yes); revoke it instead");
+        }
+    }
     std::uint64_t now = wallClockMs();
     VERBATIM_TRY_LET(cmd,
                      journal::WipeCommand::sign(user, device, now, m_config.relayKey.privateKey));
@@ -304,6 +321,8 @@ void RelayService::onAdminDeviceAction(const DeviceId& from, proto::Request& req
                        : wipeJob(db, a.user(), a.device(), actor);
         if (!job && job.error().code == ErrorCode::NotFound)
             return reject(proto::STATUS_NOT_FOUND, job.error().message);
+        if (!job && job.error().code == ErrorCode::Forbidden)
+            return reject(proto::STATUS_FORBIDDEN, job.error().message);
         return job;
     });
 }

@@ -882,9 +882,12 @@ private slots:
 
     void wipeOfOfflineRevokedDeviceComesFirstAndPurgesItsQueue() {
         // DL-03: wiped while offline (and revoked); on reconnect the wipe comes before any
-        // message, and the queued messages are gone from the relay.
+        // message, and the queued messages are gone from the relay. A client's device: the
+        // firm's policy must allow erasing it (issue 22).
         Harness h;
         QVERIFY(h.ok());
+        h.setManifestTweak([](journal::FirmManifest& m) { m.policy.mayWipeClientDevices = true; });
+        QVERIFY(h.restart());
         auto lawyer = h.enrollStaff("xena", proto::ROLE_LAWYER);
         std::string conv;
         auto client = h.inviteClient("xena", "Lost phone", &conv);
