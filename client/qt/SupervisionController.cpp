@@ -11,6 +11,7 @@
 #include "client/qt/ComplianceWorker.h"
 #include "client/qt/StdText.h"
 #include "client/qt/SupervisionSummary.h"
+#include "compliance/Retention.h"
 #include "compliance/Supervision.h"
 
 namespace verbatim::qt {
@@ -21,6 +22,7 @@ struct SupervisionController::Rows {
     std::vector<SupervisionAlertRow> alerts;
     std::vector<SupervisionPolicyRow> policies;
     std::vector<SupervisionAccessRow> access;
+    std::vector<SupervisionHoldRow> holds;
     int open = 0;
 };
 
@@ -122,6 +124,31 @@ Result<SupervisionController::Rows*> readRows(Worker& w, const std::string& me,
     for (const auto& e : *log)
         rows.access.push_back({qulonglong(e.sequence), deviceShown(w, e.who), at(e.timeMs),
                                q(e.action), q(e.detail)});
+    // Legal holds (issue 22), open ones first, each group in log order.
+    compliance::Retention retention(*w.archive);
+    auto holds = retention.holds();
+    if (!holds) return tl::unexpected(holds.error());
+    for (bool open : {true, false})
+        for (const auto& h : *holds) {
+            if (h.open() != open) continue;
+            SupervisionHoldRow r;
+            r.id = h.id;
+            r.open = h.open();
+            r.scope = h.custodian.empty()
+                          ? SupervisionController::tr("Matter: %1")
+                                .arg(q(h.matterTitle.empty() ? h.matter : h.matterTitle))
+                          : SupervisionController::tr("Custodian: %1").arg(w.name(h.custodian));
+            r.reason = q(h.reason);
+            r.reference = q(h.reference);
+            r.placedBy = deviceShown(w, h.placedBy);
+            r.placed = at(h.placedMs);
+            if (!h.open())
+                r.released = SupervisionController::tr("Released by %1 on %2: %3")
+                                 .arg(deviceShown(w, h.releasedBy),
+                                      at(h.releasedMs).toString(QStringLiteral("yyyy-MM-dd hh:mm")),
+                                      q(h.releaseReason));
+            rows.holds.push_back(std::move(r));
+        }
     return &rows;
 }
 
@@ -222,6 +249,7 @@ void SupervisionController::apply(Rows&& rows) {
     m_alerts.reset(std::move(rows.alerts));
     m_policies.reset(std::move(rows.policies));
     m_access.reset(std::move(rows.access));
+    m_holds.reset(std::move(rows.holds));
     m_openCount = rows.open;
     emit reloaded();
 }

@@ -28,6 +28,7 @@
 #include "client/qt/ComplianceController.h"
 #include "client/qt/SupervisionAccessModel.h"
 #include "client/qt/SupervisionAlertsModel.h"
+#include "client/qt/SupervisionHoldsModel.h"
 #include "client/qt/SupervisionPoliciesModel.h"
 #include "common/Result.h"
 
@@ -66,6 +67,8 @@ class SupervisionController : public QObject {
     Q_PROPERTY(SupervisionAlertsModel* alerts READ alerts CONSTANT)
     Q_PROPERTY(SupervisionPoliciesModel* policies READ policies CONSTANT)
     Q_PROPERTY(SupervisionAccessModel* accessLog READ accessLog CONSTANT)
+    /// The legal holds (issue 22), open ones first.
+    Q_PROPERTY(SupervisionHoldsModel* holds READ holds CONSTANT)
 
 public:
     explicit SupervisionController(QObject* parent = nullptr);
@@ -88,6 +91,7 @@ public:
     SupervisionAlertsModel* alerts() { return &m_alerts; }
     SupervisionPoliciesModel* policies() { return &m_policies; }
     SupervisionAccessModel* accessLog() { return &m_access; }
+    SupervisionHoldsModel* holds() { return &m_holds; }
 
     /// Reads the queue, the policies and the access log from the archive again.
     Q_INVOKABLE void reload();
@@ -172,6 +176,7 @@ private:
     SupervisionAlertsModel m_alerts;
     SupervisionPoliciesModel m_policies;
     SupervisionAccessModel m_access;
+    SupervisionHoldsModel m_holds;
 };
 
 } // namespace verbatim::qt

@@ -70,6 +70,7 @@ Pane {
             TabButton { objectName: "policiesTab"; text: qsTr("Policies") }
             TabButton { objectName: "accessLogTab"; text: qsTr("Access log") }
             TabButton { objectName: "reportsTab"; text: qsTr("Reports") }
+            TabButton { objectName: "holdsTab"; text: qsTr("Holds") }
         }
 
         Label {
@@ -182,6 +183,10 @@ Pane {
                 supervision: review
                 wide: page.wide
                 pickerAvailable: page.app.attachments.filePickerAvailable
+            }
+
+            HoldsView {
+                supervision: review
             }
         }
     }

@@ -18,6 +18,7 @@
 #include "client/qt/AppController.h"
 #include "client/qt/ComplianceController.h"
 #include "client/qt/SupervisionController.h"
+#include "compliance/Retention.h"
 #include "compliance/Supervision.h"
 
 using namespace verbatim;
@@ -288,6 +289,40 @@ private slots:
         QVERIFY(switches.first()->setProperty("checked", false));
         QVERIFY(!sv->autoPull());
 
+        // Issue 22: a legal hold journaled from A's device shows on the Holds tab after a pull,
+        // with its scope, reason, reference and who placed it, as plain text.
+        const std::string custodian = lawyer.client()->account().user;
+        {
+            auto review =
+                officerA.client()->resolveConversation(compliance::kReviewConversationTitle);
+            QVERIFY(review);
+            auto body =
+                compliance::holdBody("", custodian, "Claim letter <b>received</b>", "CLM-9");
+            QVERIFY(body);
+            QVERIFY(officerA.client()->sendSupervisionRecord(*review, *body));
+            QVERIFY(officerA.client()->waitForOutbox(20s));
+        }
+        QSignalSpy heldPull(cc, &qt::ComplianceController::pullFinished);
+        cc->pull();
+        QVERIFY(heldPull.wait(60000));
+        using HM = qt::SupervisionHoldsModel;
+        QVERIFY(until([&] { return sv->holds()->rowCount() == 1 && !cc->busy(); }));
+        QVERIFY(cell(sv->holds(), 0, HM::OpenRole).toBool());
+        QVERIFY2(cell(sv->holds(), 0, HM::ScopeRole).toString().startsWith("Custodian: "),
+                 qPrintable(cell(sv->holds(), 0, HM::ScopeRole).toString()));
+        QCOMPARE(cell(sv->holds(), 0, HM::ReasonRole).toString(),
+                 QStringLiteral("Claim letter <b>received</b>"));
+        QCOMPARE(cell(sv->holds(), 0, HM::ReferenceRole).toString(), QStringLiteral("CLM-9"));
+        QVERIFY(cell(sv->holds(), 0, HM::PlacedByRole).toString().contains("device"));
+        QVERIFY(ui.find("complianceTabs")->setProperty("currentIndex", 5));
+        QVERIFY(until([&] {
+            for (auto* item : ui.findItems("holdReason"))
+                if (item->property("text").toString().contains("Claim letter <b>received</b>") &&
+                    item->property("textFormat").toInt() == Qt::PlainText)
+                    return true;
+            return false;
+        }));
+
         // Officer B, another app with its own profile and archive: the same queue state, the
         // same policy, A's search and export in the access log.
         qt::ComplianceController ccB;
@@ -321,6 +356,9 @@ private slots:
                  qPrintable(logB.join('\n')));
         QVERIFY2(anyContains(logB, {"export", "comply-a", "report format=html"}),
                  qPrintable(logB.join('\n')));
+        // The hold A journaled, in B's archive too.
+        QCOMPARE(svB.holds()->rowCount(), 1);
+        QCOMPARE(cell(svB.holds(), 0, HM::ReferenceRole).toString(), QStringLiteral("CLM-9"));
 
         // A lawyer's app opens an archive but journals no review.
         qt::ComplianceController ccL;
