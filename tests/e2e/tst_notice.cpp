@@ -18,6 +18,7 @@
 
 #include "ClientParty.h"
 #include "E2EHarness.h"
+#include "RelayProgram.h"
 #include "client/core/InviteNotice.h"
 #include "journal/JournalCrypto.h"
 
@@ -359,6 +360,78 @@ private slots:
         QCOMPARE(r.code, 1);
         QVERIFY2(r.err.contains("declined"), r.err.constData());
         QVERIFY(!hasClientUser(h));
+    }
+
+    // The whole path with the real programs: `verbatim-relay init`, the policy signed by the root
+    // key with `verbatim-relay policy`, `serve`; the lawyer and the client are verbatim-cli. The
+    // notice states what the signed policy says; the decline shows in `admin invites` too.
+    void realProgramsStateTheSignedPolicy() {
+        QTemporaryDir dir;
+        const QString d = dir.path();
+        const auto env = e2e::relayEnvironment("notice-test-relay-passphrase");
+        auto relay = [&](const QStringList& args) {
+            auto r = e2e::runProgram(VERBATIM_RELAY_BIN, args, env);
+            if (r.code != 0)
+                qWarning("verbatim-relay %s: %s", qPrintable(args.join(' ')), qPrintable(r.err));
+            return r;
+        };
+        const std::uint16_t port = e2e::freeLoopbackPort();
+        std::uint16_t adminPort = e2e::freeLoopbackPort();
+        while (adminPort == port)
+            adminPort = e2e::freeLoopbackPort();
+        auto journalKey = crypto::X25519Key::generate();
+        QVERIFY(journalKey);
+        {
+            QFile f(d + "/journal.pub");
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write(QByteArray::fromStdString(toHex(journalKey->publicKey())));
+        }
+        const QString data = d + "/data", unlock = d + "/relay.unlock";
+        QCOMPARE(relay({"init", "--data", data, "--unlock-file", unlock, "--firm", "Doe & Partners",
+                        "--journal-key", d + "/journal.pub", "--root-key-out", d + "/root.key",
+                        "--address", QString("127.0.0.1:%1").arg(port)})
+                     .code,
+                 0);
+        QCOMPARE(relay({"policy", "--data", data, "--root-key", d + "/root.key",
+                        "--retention-years", "7", "--privacy-notice",
+                        QString::fromStdString(kPrivacy), "--wipe-client-devices", "no"})
+                     .code,
+                 0);
+        auto enroll = relay({"admin", "--data", data, "--unlock-file", unlock, "enroll", "alice",
+                             "--role", "lawyer", "--name", "Alice Adams"});
+        QCOMPARE(enroll.code, 0);
+        const QString aliceLink = enroll.out.trimmed();
+        e2e::ServedRelay served;
+        QVERIFY(served.start(VERBATIM_RELAY_BIN, data, unlock, port, adminPort, env));
+
+        const QString lawyer = d + "/alice", client = d + "/carol";
+        auto r = cli({"--profile", lawyer, "join", aliceLink, "--name", "Alice Adams"});
+        QVERIFY2(r.code == 0, r.err.constData());
+        r = cli({"--profile", lawyer, "invite", "--matter", "Estate of Roe"});
+        QVERIFY2(r.code == 0, r.err.constData());
+        const QString link =
+            QString::fromUtf8(r.out).split('\n').filter("verbatim://").value(0).trimmed();
+        QVERIFY2(link.startsWith("verbatim://join"), r.out.constData());
+
+        r = cli({"--profile", client, "join", link, "--name", "Carol Roe"});
+        QCOMPARE(r.code, 3);
+        const QString shown = QString::fromUtf8(r.out);
+        QVERIFY2(shown.contains("Alice Adams of Doe & Partners invited you to the matter \"Estate "
+                                "of Roe\"."),
+                 r.out.constData());
+        QVERIFY(shown.contains("for 7 years after the matter closes"));
+        QVERIFY(shown.contains("How the firm uses your personal data: " +
+                               QString::fromStdString(kPrivacy)));
+        QVERIFY(shown.contains("will not erase the copy"));
+        QVERIFY(!client::Client::profileExists(client.toStdString()));
+
+        r = cli({"--profile", client, "join", link, "--decline"});
+        QVERIFY2(r.code == 0, r.err.constData());
+        auto invites = relay({"admin", "--data", data, "--unlock-file", unlock, "invites"});
+        QVERIFY(invites.out.contains("declined"));
+        r = cli({"--profile", client, "join", link, "--name", "Carol Roe", "--accept-notice"});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains("declined"), r.err.constData());
     }
 };
 
