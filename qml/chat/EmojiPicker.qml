@@ -39,7 +39,8 @@ Popup {
         border.color: picker.Material.dividerColor
         radius: 8
     }
-    onOpened: { category = 0; commonRow.currentIndex = Math.max(0, EmojiCatalog.common.indexOf(current)); commonRow.forceActiveFocus() }
+    onAboutToShow: category = 0
+    onOpened: if (content.item) content.item.focusFirstRow()
 
     // One emoji as a button: drawn in the colour emoji font, marked when it is this user's.
     component EmojiButton: ItemDelegate {
@@ -68,105 +69,114 @@ Popup {
         onClicked: picker.pick(emoji)
     }
 
-    contentItem: ColumnLayout {
-        spacing: 6
-        RowLayout {
-            Layout.fillWidth: true
-            spacing: 4
-            ListView {
-                id: commonRow
-                objectName: "emojiCommonRow"
+    // Made when the picker opens and dropped when it closes: the chat's first frame does not
+    // pay for some 500 emoji.
+    contentItem: Loader {
+        id: content
+        active: picker.visible
+        sourceComponent: ColumnLayout {
+            /// The first row takes the keyboard, on this user's reaction if it is there.
+            function focusFirstRow() {
+                commonRow.currentIndex = Math.max(0, EmojiCatalog.common.indexOf(picker.current))
+                commonRow.forceActiveFocus()
+            }
+            spacing: 6
+            RowLayout {
                 Layout.fillWidth: true
-                Layout.preferredHeight: picker.cell
-                orientation: ListView.Horizontal
-                interactive: false
+                spacing: 4
+                ListView {
+                    id: commonRow
+                    objectName: "emojiCommonRow"
+                    Layout.fillWidth: true
+                    Layout.preferredHeight: picker.cell
+                    orientation: ListView.Horizontal
+                    interactive: false
+                    clip: true
+                    model: EmojiCatalog.common
+                    keyNavigationEnabled: true
+                    activeFocusOnTab: true
+                    highlightFollowsCurrentItem: false
+                    Accessible.role: Accessible.List
+                    Accessible.name: qsTr("Common reactions")
+                    delegate: EmojiButton {
+                        objectName: "emojiCommon"
+                        required property string modelData
+                        required property int index
+                        emoji: modelData
+                        isCurrent: modelData === picker.current
+                        highlighted: ListView.isCurrentItem && commonRow.activeFocus
+                    }
+                    Keys.onReturnPressed: if (currentItem) picker.pick(currentItem.emoji)
+                    Keys.onEnterPressed: if (currentItem) picker.pick(currentItem.emoji)
+                    Keys.onSpacePressed: if (currentItem) picker.pick(currentItem.emoji)
+                }
+                Button {
+                    objectName: "removeReactionButton"
+                    visible: picker.current !== ""
+                    flat: true
+                    text: qsTr("Remove")
+                    Accessible.name: qsTr("Remove your reaction")
+                    onClicked: picker.pick("")
+                }
+            }
+            TabBar {
+                id: categories
+                objectName: "emojiCategories"
+                Layout.fillWidth: true
+                currentIndex: picker.category
+                onCurrentIndexChanged: picker.category = currentIndex
+                Repeater {
+                    model: EmojiCatalog.categories
+                    TabButton {
+                        id: tab
+                        required property var modelData
+                        objectName: "emojiCategory"
+                        implicitWidth: picker.cell  // the bar shares its width among them
+                        text: modelData.icon
+                        font: EmojiCatalog.font(18)
+                        Accessible.name: modelData.name
+                        contentItem: Label {
+                            textFormat: Text.PlainText
+                            text: tab.text
+                            font: tab.font
+                            horizontalAlignment: Text.AlignHCenter
+                            verticalAlignment: Text.AlignVCenter
+                        }
+                    }
+                }
+            }
+            Label {
+                objectName: "emojiCategoryName"
+                textFormat: Text.PlainText
+                text: EmojiCatalog.categories[picker.category].name
+                font.pixelSize: 12
+                opacity: 0.75
+            }
+            GridView {
+                id: grid
+                objectName: "emojiGrid"
+                Layout.fillWidth: true
+                Layout.fillHeight: true
                 clip: true
-                model: EmojiCatalog.common
+                cellWidth: Math.floor(width / picker.columns)
+                cellHeight: picker.cell
+                model: EmojiCatalog.categories[picker.category].emoji
                 keyNavigationEnabled: true
                 activeFocusOnTab: true
-                highlightFollowsCurrentItem: false
                 Accessible.role: Accessible.List
-                Accessible.name: qsTr("Common reactions")
+                Accessible.name: qsTr("Emoji: %1").arg(EmojiCatalog.categories[picker.category].name)
                 delegate: EmojiButton {
-                    objectName: "emojiCommon"
+                    objectName: "emojiGridItem"
                     required property string modelData
-                    required property int index
                     emoji: modelData
                     isCurrent: modelData === picker.current
-                    highlighted: ListView.isCurrentItem && commonRow.activeFocus
+                    highlighted: GridView.isCurrentItem && grid.activeFocus
                 }
                 Keys.onReturnPressed: if (currentItem) picker.pick(currentItem.emoji)
                 Keys.onEnterPressed: if (currentItem) picker.pick(currentItem.emoji)
                 Keys.onSpacePressed: if (currentItem) picker.pick(currentItem.emoji)
+                ScrollBar.vertical: ScrollBar {}
             }
-            Button {
-                objectName: "removeReactionButton"
-                visible: picker.current !== ""
-                flat: true
-                text: qsTr("Remove")
-                Accessible.name: qsTr("Remove your reaction")
-                onClicked: picker.pick("")
-            }
-        }
-        TabBar {
-            id: categories
-            objectName: "emojiCategories"
-            Layout.fillWidth: true
-            currentIndex: picker.category
-            onCurrentIndexChanged: picker.category = currentIndex
-            Repeater {
-                model: EmojiCatalog.categories
-                TabButton {
-                    id: tab
-                    required property var modelData
-                    objectName: "emojiCategory"
-                    implicitWidth: picker.cell  // the bar shares its width among them
-                    text: modelData.icon
-                    font: EmojiCatalog.font(18)
-                    Accessible.name: modelData.name
-                    ToolTip.visible: hovered
-                    ToolTip.text: modelData.name
-                    contentItem: Label {
-                        textFormat: Text.PlainText
-                        text: tab.text
-                        font: tab.font
-                        horizontalAlignment: Text.AlignHCenter
-                        verticalAlignment: Text.AlignVCenter
-                    }
-                }
-            }
-        }
-        Label {
-            objectName: "emojiCategoryName"
-            textFormat: Text.PlainText
-            text: EmojiCatalog.categories[picker.category].name
-            font.pixelSize: 12
-            opacity: 0.75
-        }
-        GridView {
-            id: grid
-            objectName: "emojiGrid"
-            Layout.fillWidth: true
-            Layout.fillHeight: true
-            clip: true
-            cellWidth: Math.floor(width / picker.columns)
-            cellHeight: picker.cell
-            model: EmojiCatalog.categories[picker.category].emoji
-            keyNavigationEnabled: true
-            activeFocusOnTab: true
-            Accessible.role: Accessible.List
-            Accessible.name: qsTr("Emoji: %1").arg(EmojiCatalog.categories[picker.category].name)
-            delegate: EmojiButton {
-                objectName: "emojiGridItem"
-                required property string modelData
-                emoji: modelData
-                isCurrent: modelData === picker.current
-                highlighted: GridView.isCurrentItem && grid.activeFocus
-            }
-            Keys.onReturnPressed: if (currentItem) picker.pick(currentItem.emoji)
-            Keys.onEnterPressed: if (currentItem) picker.pick(currentItem.emoji)
-            Keys.onSpacePressed: if (currentItem) picker.pick(currentItem.emoji)
-            ScrollBar.vertical: ScrollBar {}
         }
     }
 }
