@@ -21,6 +21,8 @@ IdleLock::IdleLock(QString settingsFile, std::function<void()> lock, QObject* pa
     connect(&m_timer, &QTimer::timeout, this, [this] {
         if (!m_armed) return;
         m_lock();
+        m_lockedByIdle = true;
+        emit lockedByIdleChanged();
         emit lockedForIdle();
     });
     if (auto* app = QCoreApplication::instance()) app->installEventFilter(this);
@@ -42,6 +44,10 @@ void IdleLock::setMinutes(int minutes) {
 
 void IdleLock::arm(bool armed) {
     m_armed = armed;
+    if (armed && m_lockedByIdle) {
+        m_lockedByIdle = false;
+        emit lockedByIdleChanged();
+    }
     restart();
 }
 

@@ -26,6 +26,8 @@ class IdleLock : public QObject {
     Q_PROPERTY(int minutes READ minutes WRITE setMinutes NOTIFY minutesChanged)
     /// The choices the settings offer, in minutes (0: never).
     Q_PROPERTY(QList<int> choices READ choices CONSTANT)
+    /// The last lock was this countdown's (the unlock page says so); false once unlocked.
+    Q_PROPERTY(bool lockedByIdle READ lockedByIdle NOTIFY lockedByIdleChanged)
 
 public:
     static constexpr int kDefaultMinutes = 5;
@@ -42,6 +44,7 @@ public:
     /// Counts down while `armed` (a profile is open), else not at all.
     void arm(bool armed);
     bool armed() const { return m_armed; }
+    bool lockedByIdle() const { return m_lockedByIdle; }
     /// For tests: counts `ms` instead of the minutes (0: the minutes again; "never" stays
     /// never). Not kept.
     void setIntervalForTest(int ms);
@@ -52,6 +55,7 @@ signals:
     void minutesChanged();
     /// The countdown ran out and the app was locked.
     void lockedForIdle();
+    void lockedByIdleChanged();
 
 protected:
     bool eventFilter(QObject* watched, QEvent* event) override;
@@ -65,6 +69,7 @@ private:
     int m_minutes = kDefaultMinutes;
     int m_testMs = 0;
     bool m_armed = false;
+    bool m_lockedByIdle = false;
     QTimer m_timer;
 };
 

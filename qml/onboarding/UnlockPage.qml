@@ -21,6 +21,16 @@ Pane {
             font.pixelSize: 22
             Layout.alignment: Qt.AlignHCenter
         }
+        Label {
+            objectName: "idleLockNote"
+            Layout.alignment: Qt.AlignHCenter
+            visible: page.session.idleLock.lockedByIdle
+            textFormat: Text.PlainText
+            opacity: 0.75
+            text: page.session.idleLock.minutes === 1 ? qsTr("Locked after a minute without use.")
+                  : page.session.idleLock.minutes % 60 === 0 ? qsTr("Locked after an hour without use.")
+                  : qsTr("Locked after %1 minutes without use.").arg(page.session.idleLock.minutes)
+        }
         TextField {
             id: pass
             objectName: "unlockPassphrase"

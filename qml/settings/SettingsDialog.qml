@@ -16,6 +16,8 @@ Dialog {
     required property DeviceLinkController deviceLinking
     /// Desktop notifications' settings (null: the section is hidden).
     property Notifier notifier: null
+    /// The firm's device policy, shown in plain text (null: the section is hidden).
+    property AttachmentsController attachments: null
     title: qsTr("Settings")
     header: PlainDialogHeader { dialog: dialog }
     modal: true
@@ -24,10 +26,10 @@ Dialog {
     width: Math.min(Overlay.overlay ? Overlay.overlay.width - 24 : 420, 420)
     height: Math.min(implicitHeight, Overlay.overlay ? Overlay.overlay.height - 24 : implicitHeight)
     standardButtons: Dialog.Close
-    onOpened: deviceLinking.refreshDevices()
+    onOpened: { deviceLinking.refreshDevices(); if (attachments) attachments.refreshDevicePolicy() }
     /// An idle lock choice for humans (0: never).
     function minutesText(m) {
-        return m === 0 ? qsTr("Never") : m < 60 ? qsTr("%n minute(s)", "", m) : qsTr("%n hour(s)", "", m / 60)
+        return m === 0 ? qsTr("Never") : m === 1 ? qsTr("1 minute") : m < 60 ? qsTr("%1 minutes").arg(m) : qsTr("1 hour")
     }
     ScrollView {
         id: scroller
@@ -50,6 +52,16 @@ Dialog {
                 text: qsTr("Link a new device")
                 Accessible.name: qsTr("Link a new device to your account")
                 onClicked: linkDevice.open()
+            }
+            Label { visible: dialog.attachments !== null; textFormat: Text.PlainText; text: qsTr("Your firm's device policy"); font.bold: true }
+            Label {
+                objectName: "devicePolicyText"
+                visible: dialog.attachments !== null
+                Layout.fillWidth: true
+                textFormat: Text.PlainText
+                wrapMode: Text.Wrap
+                text: dialog.attachments ? dialog.attachments.devicePolicyText : ""
+                font.pixelSize: 12
             }
             Label { visible: dialog.notifier !== null; textFormat: Text.PlainText; text: qsTr("Notifications"); font.bold: true }
             Switch {

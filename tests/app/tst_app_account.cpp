@@ -257,6 +257,9 @@ private slots:
         QVERIFY(!idle->armed());
         QVERIFY(until([&] { return ui.find("unlockPassphrase") != nullptr; }));
         QVERIFY(until([&] { return !ui.find("messageInput"); }));
+        QVERIFY(ui.shows("idleLockNote", [](const QString& t) {
+            return t == QStringLiteral("Locked after 5 minutes without use.");
+        }));
 
         // A message that arrives now waits at the relay, unread.
         const QString secret = "Settlement figure: 1.2m, privileged";
@@ -281,6 +284,7 @@ private slots:
         QVERIFY(ui.click("unlockButton"));
         QVERIFY(until([&] { return client.session()->screen() == "ready"; }));
         QVERIFY(idle->armed());
+        QVERIFY(!idle->lockedByIdle());
         client.chat()->openConversation(
             cell(client.chat()->conversations(), 0, qt::ConversationListModel::IdRole).toString());
         QVERIFY(until([&] {
