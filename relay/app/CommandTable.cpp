@@ -262,8 +262,7 @@ const cmdline::CommandLine& commandLine() {
               Option::value("blob-reserve-percent", "PERCENT").checked(cmdline::number(0, 99)),
               Option::value("blob-grace-s", "SECONDS").checked(cmdline::number(1, 365ll * 86400)),
               Option::value("blob-sweep-s", "SECONDS").checked(cmdline::number(1, 86400)),
-              Option::value("journal-prune-after-days", "DAYS")
-                  .checked(cmdline::number(0, 36500)),
+              Option::value("journal-prune-after-days", "DAYS").checked(cmdline::number(0, 36500)),
               Option::value("journal-prune-interval-s", "SECONDS")
                   .checked(cmdline::number(1, 86400)),
               Option::value("push-min-interval-seconds", "SECONDS")
