@@ -121,6 +121,7 @@ Dialog {
                 opacity: 0.7
             }
             Button {
+                objectName: "changePassphraseButton"
                 text: qsTr("Change passphrase")
                 // The controller checks the rule and says what it is; the key derivation runs off
                 // the GUI thread.

@@ -353,6 +353,26 @@ private slots:
         QVERIFY(laptop.deviceLinking()->canEraseDevices()); // staff
         QVERIFY(ui.shoot("settings-devices-laptop-light"));
 
+        // Changing the passphrase in the settings: typed twice, the same fields and hint.
+        auto* change = ui.deep("changePassphraseButton");
+        QVERIFY(change);
+        QVERIFY(ui.deep("currentPassphrase")->setProperty("text", kPass));
+        QVERIFY(
+            ui.deep("changePassphrase")->setProperty("text", "Copper kettle, river tulip 1987"));
+        QVERIFY(
+            ui.deep("changePassphraseAgain")->setProperty("text", "Copper kettle, river tulip"));
+        QVERIFY(until(
+            [&] { return ui.deep("changePassphraseMismatch")->property("visible").toBool(); }));
+        QVERIFY(!change->property("enabled").toBool());
+        QCOMPARE(ui.deep("changePassphraseHint")->property("text").toString(),
+                 QStringLiteral("Strong."));
+        QVERIFY(ui.deep("changePassphraseAgain")
+                    ->setProperty("text", "Copper kettle, river tulip 1987"));
+        QVERIFY(until([&] { return change->property("enabled").toBool(); }));
+        QVERIFY(ui.deep("changePassphrase")->setProperty("text", ""));
+        QVERIFY(ui.deep("changePassphraseAgain")->setProperty("text", ""));
+        QVERIFY(ui.deep("currentPassphrase")->setProperty("text", ""));
+
         // Renamed here, seen on the phone.
         QSignalSpy renamed(laptop.deviceLinking(), &qt::DeviceLinkController::renameFinished);
         QVERIFY(ui.deep("thisDeviceNameField")->setProperty("text", "Alice's ThinkPad"));
