@@ -18,6 +18,7 @@
 #include "ClientParty.h"
 #include "E2EHarness.h"
 #include "RelayProgram.h"
+#include "compliance/Supervision.h"
 #include "crypto/Ed25519.h"
 #include "crypto/PassphraseBox.h"
 #include "journal/JournalAck.h"
@@ -363,6 +364,80 @@ private slots:
         QVERIFY2(!again.out.contains("pulled 0 new"), qPrintable(again.out));
         auto verifyAgain = journalTool({"verify", archiveA, "--key", key});
         QVERIFY2(verifyAgain.code == 0, qPrintable(verifyAgain.out + verifyAgain.err));
+    }
+
+    // Issue 22: a legal hold placed with the real tool (`verbatim-journal hold add`) reaches the
+    // relay in both officers' acknowledgements, and the held matter's rows survive pruning while
+    // the rest goes.
+    void heldMatterSurvivesPruningThroughTheTool() {
+        Harness h({}, [](relay::RelayConfig& c) {
+            c.journalPruneAfter = std::chrono::milliseconds(0);
+            c.journalPruneInterval = std::chrono::milliseconds(100);
+        });
+        QVERIFY(h.ok());
+        QTemporaryDir dir;
+        auto alice = joinParty(h.enrollLink("alice", proto::ROLE_LAWYER), "Alice Adams");
+        auto bob = joinParty(h.enrollLink("bob", proto::ROLE_LAWYER), "Bob Brown");
+        auto admin = joinParty(h.enrollLink("root", proto::ROLE_ADMIN), "Ada Admin");
+        auto officerA = joinParty(h.enrollLink("comply-a", proto::ROLE_COMPLIANCE), "Casey A");
+        auto officerB = joinParty(h.enrollLink("comply-b", proto::ROLE_COMPLIANCE), "Casey B");
+        QVERIFY(alice && bob && admin && officerA && officerB);
+        for (auto* p : {&alice, &bob, &admin, &officerA, &officerB})
+            (*p)->start();
+        QVERIFY(alice->waitUntilSynced(20s) && admin->waitUntilSynced(20s));
+        QVERIFY(admin->createConversation(compliance::kReviewConversationTitle, false,
+                                          {"comply-a", "comply-b"}));
+        auto held = alice->createConversation("Held matter", true, {"bob"});
+        auto other = alice->createConversation("Other matter", true, {"bob"});
+        QVERIFY(held && other);
+        for (int i = 0; i < 10; ++i) {
+            QVERIFY(alice->sendText(*held, "held " + std::to_string(i)));
+            QVERIFY(alice->sendText(*other, "other " + std::to_string(i)));
+        }
+        QVERIFY(eventually(
+            [&] { return (*bob).eventsOf(client::Event::Kind::Message).size() >= 20; }, 30s));
+        QVERIFY(officerA->waitUntilSynced(20s) && officerB->waitUntilSynced(20s));
+        officerA->stop();
+        officerB->stop();
+        const QString key = writeKeyFile(dir.path(), h.journalKey());
+        const QString profileA = QString::fromStdString(officerA.get()->profile());
+        const QString profileB = QString::fromStdString(officerB.get()->profile());
+        const QString archiveA = dir.path() + "/a.archive", archiveB = dir.path() + "/b.archive";
+        auto pulled =
+            journalTool({"pull", "--profile", profileA, "--archive", archiveA, "--key", key});
+        QVERIFY2(pulled.code == 0, qPrintable(pulled.err));
+        auto hold = journalTool({"hold", "add", archiveA, "--profile", profileA, "--key", key,
+                                 "--matter", "Held matter", "--reason", "litigation expected"});
+        QVERIFY2(hold.code == 0, qPrintable(hold.out + hold.err));
+        pulled = journalTool({"pull", "--profile", profileB, "--archive", archiveB, "--key", key});
+        QVERIFY2(pulled.code == 0, qPrintable(pulled.err));
+        auto ackA = journalTool({"ack", archiveA, "--profile", profileA, "--key", key});
+        QVERIFY2(ackA.code == 0, qPrintable(ackA.err));
+        QVERIFY2(!ackA.out.contains("keeping 0 held"), qPrintable(ackA.out));
+        auto ackB = journalTool({"ack", archiveB, "--profile", profileB, "--key", key});
+        QVERIFY2(ackB.code == 0, qPrintable(ackB.err));
+        QVERIFY2(!ackB.out.contains("keeping 0 held"), qPrintable(ackB.out));
+        QVERIFY(eventually([&] {
+            auto s = pruneState(h);
+            return s.acknowledged_through() > 0 &&
+                   s.pruned_through() == s.acknowledged_through() - 1;
+        }));
+        // What the relay still stores below the boundary is the held matter's, and all of it.
+        auto db = storage::Database::open(h.databasePath(), h.databaseKey(), {false});
+        QVERIFY(db);
+        const auto boundary = pruneState(h).pruned_through();
+        auto below = (*db)->prepare("SELECT count(*) FROM journal WHERE seq <= ?");
+        QVERIFY(below);
+        below->bind(1, std::int64_t(boundary));
+        auto row = below->step();
+        QVERIFY(row && *row);
+        const auto keptBelow = below->columnInt(0);
+        QVERIFY2(keptBelow >= 10,
+                 qPrintable(QString("kept below the boundary: %1").arg(keptBelow)));
+        QVERIFY2(keptBelow < std::int64_t(boundary) - 10,
+                 qPrintable(QString("kept %1 of %2").arg(keptBelow).arg(boundary)));
+        auto verifyA = journalTool({"verify", archiveA, "--key", key});
+        QVERIFY2(verifyA.code == 0, qPrintable(verifyA.out + verifyA.err));
     }
 
     // Issue 22 on the PostgreSQL store (issue 20): the real `verbatim-relay serve` with
