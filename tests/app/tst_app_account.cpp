@@ -145,6 +145,23 @@ private slots:
         QVERIFY(show->setProperty("checked", false));
         QCOMPARE(first->property("echoMode").toInt(), password);
 
+        // The laptop layout in the dark theme: a weak one, typed differently.
+        {
+            Ui wide;
+            QVERIFY(wide.load(app, 1280, 800, true));
+            QVERIFY(until([&] { return wide.find("joinPassphrase") != nullptr; }));
+            QVERIFY(wide.type("joinPassphrase", "Password2024!"));
+            QVERIFY(wide.type("joinPassphraseAgain", "Password2024"));
+            QVERIFY(until([&] {
+                return wide.find("joinPassphraseMismatch")->property("visible").toBool() &&
+                       wide.find("joinPassphraseHint")
+                           ->property("text")
+                           .toString()
+                           .startsWith("Weak");
+            }));
+            QVERIFY(wide.shoot("onboarding-passphrase-weak-laptop-dark"));
+        }
+
         // This device's name: QSysInfo's, editable.
         auto* deviceName = ui.find("deviceNameField");
         QVERIFY(deviceName);
