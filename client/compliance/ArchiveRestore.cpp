@@ -49,6 +49,11 @@ std::string indexTextOfRow(storage::Statement& q) {
 
 } // namespace
 
+// ArchiveVerify.cpp: the chain and device checks over a run of disposed entries (issue 22).
+void walkDisposed(Archive::Impl& m, std::vector<Decoded>& rows,
+                  std::vector<journal::Checkpoint> checkpoints, Archive::Impl::CheckState& st,
+                  std::vector<Problem>& found, std::uint64_t& checkpointCount);
+
 Result<Archive::Impl::CheckState> Archive::Impl::replayState(std::uint64_t upTo, unsigned workers) {
     CheckState st;
     st.checksFrom = state.checksFrom;
@@ -57,8 +62,9 @@ Result<Archive::Impl::CheckState> Archive::Impl::replayState(std::uint64_t upTo,
     constexpr int kChunk = 4000;
     while (last < upTo) {
         std::vector<Decoded> rows;
-        VERBATIM_TRY_LET(q, db->prepare("SELECT seq, entry, chain_hash, server_time_ms FROM "
-                                        "entries WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?"));
+        VERBATIM_TRY_LET(q, db->prepare("SELECT seq, entry, chain_hash, server_time_ms, "
+                                        "disposed_by, kept_hash, kept_header FROM entries WHERE "
+                                        "seq > ? AND seq <= ? ORDER BY seq LIMIT ?"));
         q->bind(1, std::int64_t(last)).bind(2, std::int64_t(upTo)).bind(3, std::int64_t(kChunk));
         while (true) {
             VERBATIM_TRY_LET(row, q->step());
@@ -68,6 +74,11 @@ Result<Archive::Impl::CheckState> Archive::Impl::replayState(std::uint64_t upTo,
             d.entry = str(q->columnBlob(1));
             d.chainHash = str(q->columnBlob(2));
             d.serverTimeMs = std::uint64_t(q->columnInt(3));
+            if (!q->columnIsNull(4)) {
+                d.disposedBy = std::uint64_t(q->columnInt(4));
+                d.keptHash = str(q->columnBlob(5));
+                d.keptHeader = str(q->columnBlob(6));
+            }
             rows.push_back(std::move(d));
         }
         if (rows.empty()) break;
@@ -80,7 +91,22 @@ Result<Archive::Impl::CheckState> Archive::Impl::replayState(std::uint64_t upTo,
             if (auto cp = journal::Checkpoint::parse(c->columnBlob(0))) cps.push_back(*cp);
         }
         last = rows.back().seq;
-        check(rows, std::move(cps), st, ignored, checkpoints, workers);
+        // Disposed entries (issue 22) have no bytes to check: their runs are walked on the hash
+        // and header they kept, as verify does, so that each device's chain stays whole.
+        std::vector<Decoded> part;
+        auto flush = [&] {
+            if (part.empty()) return;
+            if (part.front().disposedBy)
+                walkDisposed(*this, part, cps, st, ignored, checkpoints);
+            else
+                check(part, cps, st, ignored, checkpoints, workers);
+            part.clear();
+        };
+        for (auto& d : rows) {
+            if (!part.empty() && (part.back().disposedBy != 0) != (d.disposedBy != 0)) flush();
+            part.push_back(std::move(d));
+        }
+        flush();
     }
     VERBATIM_TRY_LET(k, db->prepare("SELECT key_id FROM records WHERE seq <= ? AND user != 'relay' "
                                     "ORDER BY seq DESC LIMIT 1"));

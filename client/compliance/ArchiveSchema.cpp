@@ -123,7 +123,9 @@ CREATE TABLE superseded_attachments (epoch BLOB NOT NULL, seq INTEGER NOT NULL, 
 // supervision tables; and, for an entry a disposition removed, what verify still needs to walk the
 // chain and each device's own chain without its content: the SHA-256 of the entry (`kept_hash`),
 // its clear header (`kept_header`: sender, message id, device chain; no content) and the record
-// that disposed of it (`disposed_by`). Its `entry` is then empty.
+// that disposed of it (`disposed_by`), and what verify needs to judge that disposal again
+// (`kept_facts`: type, conversation, sender, recipients; Retention.h EntryFacts). Its `entry` is
+// then empty.
 constexpr std::string_view kSchemaV6 = R"SQL(
 ALTER TABLE entries ADD COLUMN disposed_by INTEGER;
 ALTER TABLE entries ADD COLUMN kept_hash BLOB;
@@ -140,6 +142,7 @@ CREATE TABLE rt_dispositions (seq INTEGER PRIMARY KEY, user TEXT NOT NULL, devic
                               time_ms INTEGER NOT NULL, basis TEXT NOT NULL, ranges TEXT NOT NULL,
                               entries INTEGER NOT NULL, applied INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX entries_disposed ON entries (disposed_by) WHERE disposed_by IS NOT NULL;
+ALTER TABLE entries ADD COLUMN kept_facts TEXT;
 )SQL";
 
 } // namespace

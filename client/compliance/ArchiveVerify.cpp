@@ -45,9 +45,11 @@ journal::ChainHash chainStep(const journal::ChainHash& previous, std::uint64_t s
     return crypto::sha256(ByteView(buf, sizeof buf));
 }
 
+} // namespace
+
 /// Issue 22: the chain over a run of disposed entries (content removed, hash and header kept),
 /// continuing `st` as Impl::check() does for entries with their bytes, and what each entry's
-/// device vouches for from its kept header.
+/// device vouches for from its kept header. Also replayState()'s (ArchiveRestore.cpp).
 void walkDisposed(Archive::Impl& m, std::vector<Decoded>& rows,
                   std::vector<journal::Checkpoint> checkpoints, Archive::Impl::CheckState& st,
                   std::vector<Problem>& found, std::uint64_t& checkpointCount) {
@@ -111,6 +113,8 @@ void walkDisposed(Archive::Impl& m, std::vector<Decoded>& rows,
     }
 }
 
+namespace {
+
 /// A disposition record as verify opened it from its raw entry, in log order.
 struct SeenDisposition {
     std::string user;
@@ -133,7 +137,63 @@ struct DisposedRun {
 /// compliance device, whose every range names the chain hashes the log holds at its ends. A
 /// disposition naming other chain hashes is itself a fault (`disposition-mismatch`); entries
 /// without content that no valid disposition covers are `disposed-without-record`.
-Result<void> verifyDisposed(Archive::Impl& m, const std::map<std::uint64_t, SeenDisposition>& seen,
+/// Issue 22: what a valid disposition removed must have been removable at its point of the log
+/// (RetentionRules as of the record's sequence, at the relay's time of the record), judged on
+/// the facts kept for each entry: conversation content, under no hold open then, past
+/// retention. Reported once per run and fault, at the first entry, with the count.
+Result<void> judgeDisposed(Archive& archive, Archive::Impl& m, const DisposedRun& run,
+                           std::vector<Problem>& found) {
+    std::uint64_t decidedMs = 0;
+    {
+        VERBATIM_TRY_LET(t, m.db->prepare("SELECT server_time_ms FROM entries WHERE seq = ?"));
+        t->bind(1, std::int64_t(run.by));
+        VERBATIM_TRY_LET(row, t->step());
+        if (*row) decidedMs = std::uint64_t(t->columnInt(0));
+    }
+    Retention retention(archive);
+    VERBATIM_TRY_LET(rules, retention.rules(run.by, decidedMs));
+    VERBATIM_TRY_LET(q, m.db->prepare("SELECT seq, kept_facts, server_time_ms FROM entries WHERE "
+                                      "seq BETWEEN ? AND ? ORDER BY seq"));
+    q->bind(1, std::int64_t(run.first)).bind(2, std::int64_t(run.last));
+    std::map<std::string, std::pair<std::uint64_t, std::uint64_t>> faults; // first seq, count
+    VERBATIM_TRY(q->forEachRow([&](storage::Statement& s) {
+        const auto seq = std::uint64_t(s.columnInt(0));
+        std::string fault;
+        auto facts = s.columnIsNull(1) ? std::nullopt : parseKeptFacts(s.columnText(1));
+        if (!facts) {
+            fault = "disposed-without-facts";
+        } else {
+            facts->relayMs = std::uint64_t(s.columnInt(2));
+            const std::string why = rules->verdict(*facts);
+            if (why == "not-disposable")
+                fault = "disposed-not-disposable";
+            else if (why == "held")
+                fault = "disposed-under-hold";
+            else if (!why.empty())
+                fault = "disposed-before-retention";
+        }
+        if (fault.empty()) return;
+        auto [it, fresh] = faults.emplace(fault, std::make_pair(seq, std::uint64_t(0)));
+        ++it->second.second;
+    }));
+    static const std::map<std::string, std::string> kWhat{
+        {"disposed-without-facts", "keep no facts of their record to judge the disposal by"},
+        {"disposed-not-disposable",
+         "were not conversation content (compliance, hold, access or relay records)"},
+        {"disposed-under-hold", "were under a legal hold open at the disposition"},
+        {"disposed-before-retention",
+         "were not past their retention at the disposition (an open matter, no period, or "
+         "the period not over)"}};
+    for (const auto& [fault, at] : faults)
+        found.push_back({at.first, fault,
+                         std::to_string(at.second) + " of entries " + std::to_string(run.first) +
+                             "-" + std::to_string(run.last) + " disposed by record #" +
+                             std::to_string(run.by) + " " + kWhat.at(fault)});
+    return {};
+}
+
+Result<void> verifyDisposed(Archive& archive, Archive::Impl& m,
+                            const std::map<std::uint64_t, SeenDisposition>& seen,
                             const std::vector<DisposedRun>& runs, VerifyReport& report,
                             std::vector<Problem>& found) {
     std::map<std::string, std::string> roles;
@@ -204,6 +264,7 @@ Result<void> verifyDisposed(Archive::Impl& m, const std::map<std::uint64_t, Seen
                                  why});
             continue;
         }
+        VERBATIM_TRY(judgeDisposed(archive, m, run, found));
         report.disposed += run.last - run.first + 1;
         report.dispositions.push_back("entries " + span + " disposed by record #" +
                                       std::to_string(run.by));
@@ -380,7 +441,7 @@ Result<VerifyReport> Archive::verify(unsigned workers, const RestoreLimits& limi
                                      " covers entries the archive does not hold"});
         }
     }
-    VERBATIM_TRY(verifyDisposed(*m, seenDispositions, disposedRuns, report, found));
+    VERBATIM_TRY(verifyDisposed(*this, *m, seenDispositions, disposedRuns, report, found));
     VERBATIM_TRY(m->verifySuperseded(report, found, limits));
     report.headSequence = st.headSeq;
     report.headChainHash = toHex(ByteView(st.head.data(), st.head.size()));

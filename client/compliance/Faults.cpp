@@ -58,6 +58,14 @@ constexpr FaultInfo kFaults[] = {
                              "the ends of a range it disposes of: it removes nothing"},
     {"disposed-without-record", "entries whose content is gone that no valid disposition record "
                                 "covers: removed without a journaled decision"},
+    {"disposed-without-facts", "disposed entries that keep no facts of their record (type, "
+                               "conversation, sender): the disposal cannot be judged"},
+    {"disposed-not-disposable", "a disposition removed entries that are never disposed of "
+                                "(compliance, hold, access-log or relay records)"},
+    {"disposed-under-hold", "a disposition removed entries under a legal hold open at its "
+                            "point of the log"},
+    {"disposed-before-retention", "a disposition removed entries not past their retention then "
+                                  "(an open matter, no period set, or the period not over)"},
     {"missing-entry", "a receipt or mismatch report names a message the journal does not hold "
                       "before it: removed or withheld"},
     {"forged-supervision", "a supervision record (policy, review, sample, access) not written by "

@@ -22,6 +22,8 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -76,8 +78,12 @@ struct DisposalPlan {
     std::uint64_t entries = 0;
     /// Entries past the date kept because a matter or custodian is under an open hold.
     std::uint64_t held = 0;
+    /// Entries past the date kept because their retention is not over (or has no period).
+    std::uint64_t kept = 0;
     /// Per conversation (title, or id when untitled): entries to dispose of and entries held.
     std::map<std::string, std::pair<std::uint64_t, std::uint64_t>> perMatter;
+    /// Per conversation: entries within retention.
+    std::map<std::string, std::uint64_t> perMatterKept;
 };
 
 /// A disposition record as the journal holds it.
@@ -106,6 +112,54 @@ inline constexpr std::size_t kRangesPerRecord = 250;
 /// does not parse.
 std::vector<DisposalRange> parseRanges(const std::string& text, bool& ok);
 
+/// What a disposed entry keeps of its record besides its hash and clear header (the archive's
+/// `entries.kept_facts`, flat JSON): enough for verify to judge the disposal again, no content.
+struct EntryFacts {
+    std::int64_t type = 0;     ///< proto::MessageType
+    std::string conversation;  ///< conversation id
+    std::string user;          ///< sender
+    std::string recipients;    ///< recipient users, space-separated
+    std::uint64_t relayMs = 0; ///< the relay's time of the entry (entries.server_time_ms)
+};
+std::string keptFactsText(const EntryFacts& facts);
+/// Parses keptFactsText() (relayMs is not in it: the caller sets it); nullopt when malformed.
+std::optional<EntryFacts> parseKeptFacts(const std::string& text);
+
+/// `ms` plus `years` calendar years (29 February to 28 February), ms since the Unix epoch.
+std::uint64_t addYears(std::uint64_t ms, std::uint32_t years);
+
+/// Whether entries may be disposed of, as of one point of the log (issue 22; docs/protocol.md
+/// "Eligibility"): the holds open, the retention overrides and the matters' closes journaled
+/// before `beforeSeq`, the firm manifest's retention, and the time `nowMs` (ms).
+///  - only conversation content (text, attachments, edits, retractions, reactions, receipts);
+///  - never under an open hold (the matter, or the sender or a recipient as custodian);
+///  - a matter: closed, and closed_ms + years <= nowMs, years being the latest override for the
+///    matter, else the manifest's `yearsAfterClose`; an open matter never;
+///  - a direct conversation: relayMs + the manifest's `yearsDirect` <= nowMs;
+///  - a period of 0 years (none set) never.
+class RetentionRules {
+public:
+    /// "" when `facts` may be disposed of; else why not: `not-disposable`, `held`,
+    /// `open-matter`, `no-period`, `retention-not-over`.
+    std::string verdict(const EntryFacts& facts) const;
+    /// When the entry's retention ends (0: never, or not yet known: an open matter, no period).
+    std::uint64_t eligibleFromMs(const EntryFacts& facts) const;
+    /// Whether an open hold covers the entry.
+    bool held(const EntryFacts& facts) const;
+
+private:
+    std::uint64_t m_nowMs = 0;
+    std::uint32_t m_yearsAfterClose = 0, m_yearsDirect = 0;
+    std::set<std::string> m_holdMatters, m_holdCustodians;
+    std::map<std::string, std::uint32_t> m_overrides; ///< matter -> years (the latest)
+    std::map<std::string, bool> m_isMatter;           ///< conversation -> matter (not direct)
+    std::map<std::string, std::uint64_t> m_closedMs;  ///< closed matters -> relay time of close
+    friend class Retention;
+};
+
+/// Whether a record type is conversation content a disposal may remove.
+bool disposableType(std::int64_t type);
+
 class Retention {
 public:
     explicit Retention(Archive& archive);
@@ -115,9 +169,13 @@ public:
     [[nodiscard]] Result<Hold> hold(std::uint64_t id);
     [[nodiscard]] Result<std::vector<RetentionOverride>> overrides();
     [[nodiscard]] Result<std::vector<Disposition>> dispositions();
+    /// The retention rules as of the log before `beforeSeq` (UINT64_MAX: all of it) at `nowMs`.
+    [[nodiscard]] Result<RetentionRules> rules(std::uint64_t beforeSeq, std::uint64_t nowMs);
 
-    /// The content entries whose relay time is before `beforeMs` and that no open hold covers.
-    [[nodiscard]] Result<DisposalPlan> plan(std::uint64_t beforeMs);
+    /// The content entries past retention now (RetentionRules as of the archive's head, at
+    /// `nowMs`) whose relay time is before `beforeMs` (UINT64_MAX: no date) and that no open
+    /// hold covers. `held` counts entries an open hold keeps, `kept` those within retention.
+    [[nodiscard]] Result<DisposalPlan> plan(std::uint64_t beforeMs, std::uint64_t nowMs);
     /// Drops the content of the entries the disposition record `sequence` names (pulled and
     /// applied by refresh() first), except those now under an open hold, in one transaction.
     /// Refused when a range's chain hashes differ from this archive's. Returns what it dropped.

@@ -3,8 +3,10 @@
 /// hold"): hold add|release|list|export, retention set|list, dispose (main.cpp lists their
 /// options). Holds, releases, retention overrides and dispositions are SUPERVISION records
 /// journaled from the compliance profile's device (Retention.h).
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <limits>
 
 #include "client/journal/JournalCli.h"
 #include "common/Try.h"
@@ -207,27 +209,41 @@ int retentionList(const Args& a) {
 
 int dispose(const Args& a) {
     bool bad = false;
-    const std::uint64_t before = timeOpt(a, "before", false, bad);
+    const std::uint64_t date = timeOpt(a, "before", false, bad);
     if (bad) return 2;
-    if (!before) return refused("dispose", "--before DATE is required");
+    const bool byPolicy = a.flags.count("by-policy") > 0;
+    if (!date && !byPolicy) return refused("dispose", "--by-policy or --before DATE is required");
+    // Only entries past their retention are ever disposed of (Retention.h RetentionRules);
+    // --before narrows that to the entries the relay logged before DATE.
+    const std::uint64_t before = date ? date : std::numeric_limits<std::uint64_t>::max();
+    const std::uint64_t now = std::uint64_t(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                std::chrono::system_clock::now().time_since_epoch())
+                                                .count());
     const bool dryRun = a.flags.count("dry-run") > 0;
     if (!dryRun && a.opt("profile").empty())
         return refused("dispose", "--profile DIR is required (the disposition is journaled)");
     auto archive = openArchive(a, a.positional[0], false);
     if (!archive) return die(archive.error());
-    const std::string basis = "before " + compliance::isoTime(before);
+    const std::string basis =
+        date ? "retention, before " + compliance::isoTime(date) : std::string("retention");
     auto show = [&](const compliance::DisposalPlan& p, const char* verb) {
-        for (const auto& [matter, counts] : p.perMatter)
-            std::printf("%s  %llu %s, %llu held\n", terminalText(matter).c_str(),
-                        (unsigned long long)counts.first, verb, (unsigned long long)counts.second);
-        std::printf("total: %llu entr%s %s in %zu range(s), %llu held (%s)\n",
+        for (const auto& [matter, counts] : p.perMatter) {
+            auto kept = p.perMatterKept.find(matter);
+            std::printf("%s  %llu %s, %llu held, %llu within retention\n",
+                        terminalText(matter).c_str(), (unsigned long long)counts.first, verb,
+                        (unsigned long long)counts.second,
+                        (unsigned long long)(kept == p.perMatterKept.end() ? 0 : kept->second));
+        }
+        std::printf("total: %llu entr%s %s in %zu range(s), %llu held, %llu within retention "
+                    "(%s)\n",
                     (unsigned long long)p.entries, p.entries == 1 ? "y" : "ies", verb,
-                    p.ranges.size(), (unsigned long long)p.held, basis.c_str());
+                    p.ranges.size(), (unsigned long long)p.held, (unsigned long long)p.kept,
+                    basis.c_str());
     };
     if (dryRun) {
         // Touches nothing: no pull, no record, no change to the archive.
         compliance::Retention rt(**archive);
-        auto p = rt.plan(before);
+        auto p = rt.plan(before, now);
         if (!p) return die(p.error());
         show(*p, "to dispose of");
         std::fprintf(stderr, "dry run: nothing was journaled or removed\n");
@@ -240,7 +256,7 @@ int dispose(const Args& a) {
     if (first->rewrittenAt || !first->pendingEpoch.empty())
         return die("the archive is not up to date with the relay: run pull");
     compliance::Retention rt(**archive);
-    auto p = rt.plan(before);
+    auto p = rt.plan(before, now);
     if (!p) return die(p.error());
     if (p->entries == 0) {
         show(*p, "to dispose of");

@@ -262,15 +262,19 @@ const cmdline::CommandLine& commandLine() {
              {key, pass},
              {Positional::required("FILE")}},
             {"dispose",
-             "  verbatim-journal dispose FILE --profile DIR --key KEY --before DATE [--dry-run]\n"
-             "    Removes the content of conversation entries logged before DATE that no open "
-             "hold covers,\n"
-             "    after journaling a disposition record naming their sequence ranges and chain "
-             "hashes (verify\n"
-             "    then reports them as disposed). --dry-run counts them per matter and changes "
-             "nothing.\n",
-             {key, pass, profile, profilePass,
-              Option::value("before", "DATE").required().checked(date), Option::flag("dry-run")},
+             "  verbatim-journal dispose FILE --profile DIR --key KEY --by-policy|--before DATE "
+             "[--dry-run]\n"
+             "    Removes the content of conversation entries past their retention (a matter: "
+             "years after it\n"
+             "    closed, `retention set` or the firm policy; a direct conversation: years after "
+             "each message)\n"
+             "    that no open hold covers; --before DATE keeps only those logged before DATE. A "
+             "disposition\n"
+             "    record naming their sequence ranges and chain hashes is journaled first (verify "
+             "then reports\n"
+             "    them as disposed). --dry-run counts them per matter and changes nothing.\n",
+             {key, pass, profile, profilePass, Option::value("before", "DATE").checked(date),
+              Option::flag("by-policy"), Option::flag("dry-run")},
              {Positional::required("FILE")}},
         },
         "KEY: journal.key files, comma-separated (every epoch after a rotation). DATE: YYYY-MM-DD "

@@ -28,6 +28,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -528,17 +529,57 @@ int main(int argc, char** argv) {
         return t[1];
     };
     const double verifyBefore = medianVerify();
+    const std::uint64_t recordSeq = stats->headSequence + 1;
+    auto key = crypto::hkdfSha256(*h.journalKey().privateKey(),
+                                  view(std::string_view("verbatim-archive-v1")),
+                                  view(std::string_view("archive database key")), 32);
+    if (!key) DIE("archive key");
+    const std::int64_t nowMs = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count();
+    {
+        // Every entry past its retention: each conversation a matter closed at the first entry's
+        // time, kept one year after, the log made two years older, and the disposition's entry
+        // (written below without a relay round trip) logged now.
+        auto db = storage::Database::open(archivePath, *key, {false});
+        if (!db) DIE("archive database");
+        const std::string twoYears = std::to_string(2 * 366 * 24 * 3600 * 1000LL);
+        for (const std::string sql :
+             {"UPDATE entries SET server_time_ms = server_time_ms - " + twoYears,
+              "UPDATE records SET server_time_ms = server_time_ms - " + twoYears,
+              std::string("INSERT OR REPLACE INTO conversations (id, title, matter, created_seq) "
+                          "SELECT DISTINCT r.conversation, coalesce(c.title, ''), 1, 0 FROM "
+                          "records r LEFT JOIN conversations c ON c.id = r.conversation"),
+              std::string("INSERT INTO rt_retention (seq, user, device, time_ms, matter, years) "
+                          "SELECT -row_number() OVER (), 'bench', 1, 0, id, 1 FROM conversations"),
+              "INSERT INTO entries (seq, entry, chain_hash, server_time_ms) VALUES (" +
+                  std::to_string(recordSeq) + ", x'', NULL, " + std::to_string(nowMs) + ")"})
+            if (!(*db)->exec(sql)) DIE("bench retention setup");
+        // The closes: one admin action per matter at an entry of the first minute that is not one.
+        auto closes = (*db)->prepare("INSERT INTO admin_actions (seq, actor, action, target, "
+                                     "detail) VALUES (?, 'bench', 'matter-closed', ?, '')");
+        auto convs = (*db)->prepare("SELECT id FROM conversations");
+        auto free = (*db)->prepare("SELECT seq FROM entries WHERE seq NOT IN (SELECT seq FROM "
+                                   "admin_actions) ORDER BY seq LIMIT 1 OFFSET ?");
+        if (!closes || !convs || !free) DIE("bench retention setup");
+        std::int64_t n = 0;
+        while (true) {
+            auto row = convs->step();
+            if (!row || !*row) break;
+            free->bind(1, n++);
+            auto f = free->step();
+            if (!f || !*f) DIE("bench retention setup");
+            closes->bind(1, free->columnInt(0)).bind(2, std::string_view(convs->columnText(0)));
+            free->reset();
+            if (!closes->run()) DIE("bench retention setup");
+        }
+    }
     compliance::Retention retention(**archive);
     auto disposeStart = Clock::now();
-    auto plan = retention.plan(~0ull >> 1);
+    auto plan = retention.plan(~0ull >> 1, std::uint64_t(nowMs));
     if (!plan) DIE(plan.error().message.c_str());
     const double planSeconds = secs(Clock::now() - disposeStart);
-    const std::uint64_t recordSeq = stats->headSequence + 1;
     {
-        auto key = crypto::hkdfSha256(*h.journalKey().privateKey(),
-                                      view(std::string_view("verbatim-archive-v1")),
-                                      view(std::string_view("archive database key")), 32);
-        if (!key) DIE("archive key");
         auto db = storage::Database::open(archivePath, *key, {false});
         if (!db) DIE("archive database");
         std::string ranges;

@@ -21,8 +21,10 @@
 #include "E2EHarness.h"
 #include "compliance/Retention.h"
 #include "compliance/Supervision.h"
+#include "crypto/Digest.h"
 #include "crypto/Hkdf.h"
 #include "crypto/PassphraseBox.h"
+#include "journal/SealedEntry.h"
 #include "storage/Database.h"
 
 using namespace verbatim;
@@ -95,6 +97,22 @@ std::vector<crypto::X25519Key> keysOf(const crypto::X25519Key& key) {
     return keys;
 }
 
+constexpr std::int64_t kTwoYearsMs = 2 * 366 * 24 * 3600 * 1000LL;
+
+/// Makes the entries the archive pulled in the last 30 days look two years old (the relay's
+/// time of each row): retention periods are in years, the test's messages seconds old.
+bool backdate(const QString& path, const crypto::X25519Key& key) {
+    auto db = archiveDb(path, key);
+    if (!db) return false;
+    const std::string recent =
+        std::to_string(QDateTime::currentMSecsSinceEpoch() - 30 * 24 * 3600 * 1000LL);
+    for (const char* table : {"entries", "records"})
+        if (!db->exec(std::string("UPDATE ") + table + " SET server_time_ms = server_time_ms - " +
+                      std::to_string(kTwoYearsMs) + " WHERE server_time_ms > " + recent))
+            return false;
+    return true;
+}
+
 /// The number the first group of `pattern` captures in `text` (-1: no match).
 qint64 captured(const QString& text, const QString& pattern) {
     auto m = QRegularExpression(pattern).match(text);
@@ -121,6 +139,62 @@ bool hasFault(const QString& json, const QString& fault, qint64 seq = -1) {
         if (f.startsWith(fault + "@") && (seq < 0 || f == fault + "@" + QString::number(seq)))
             return true;
     return false;
+}
+
+/// Whether `word` is in the archive's full-text vocabulary (the index's own segments, read
+/// through an fts5vocab table: what a reader of the file's pages would find).
+bool inVocabulary(storage::Database& db, const std::string& word) {
+    if (!db.exec("CREATE VIRTUAL TABLE IF NOT EXISTS temp.vocab USING fts5vocab(main, "
+                 "records_fts, row)"))
+        return true;
+    auto q = db.prepare("SELECT count(*) FROM temp.vocab WHERE term = ?");
+    if (!q) return true;
+    q->bind(1, std::string_view(word));
+    auto row = q->step();
+    return !row || !*row || q->columnInt(0) != 0;
+}
+
+/// Whether `word`'s bytes are in any page of the full-text index's segments (the FTS5 shadow
+/// table records_fts_data): a deleted row's words stay there until its segments are merged.
+bool inIndexPages(storage::Database& db, const std::string& word) {
+    auto q = db.prepare("SELECT count(*) FROM records_fts_data WHERE instr(block, CAST(? AS "
+                        "BLOB)) > 0");
+    if (!q) return true;
+    q->bind(1, std::string_view(word));
+    auto row = q->step();
+    return !row || !*row || q->columnInt(0) != 0;
+}
+
+/// What a modified tool would do: drop entry `seq`'s content under disposition record `by`,
+/// keeping its hash, header and (honest) facts as Retention::apply() does, whatever the entry.
+bool forceDispose(storage::Database& db, std::int64_t seq, std::uint64_t by) {
+    auto q = db.prepare("SELECT e.entry, r.type, r.conversation, r.user, r.recipients FROM "
+                        "entries e JOIN records r ON r.seq = e.seq WHERE e.seq = ?");
+    if (!q) return false;
+    q->bind(1, seq);
+    auto row = q->step();
+    if (!row || !*row) return false;
+    const Bytes raw = q->columnBlob(0);
+    compliance::EntryFacts f;
+    f.type = q->columnInt(1);
+    f.conversation = q->columnText(2);
+    f.user = q->columnText(3);
+    f.recipients = q->columnText(4);
+    auto sealed = journal::SealedEntry::parse(raw);
+    if (!sealed) return false;
+    const auto hash = crypto::sha256(raw);
+    const Bytes header = sealed->header.serialize();
+    const std::string facts = compliance::keptFactsText(f);
+    auto up = db.prepare("UPDATE entries SET entry = x'', kept_hash = ?, kept_header = ?, "
+                         "kept_facts = ?, disposed_by = ? WHERE seq = ?");
+    if (!up) return false;
+    up->bind(1, ByteView(hash.data(), hash.size()))
+        .bind(2, ByteView(header))
+        .bind(3, std::string_view(facts))
+        .bind(4, std::int64_t(by))
+        .bind(5, seq);
+    return bool(up->run()) &&
+           bool(db.exec("DELETE FROM records WHERE seq = " + std::to_string(seq)));
 }
 
 } // namespace
@@ -166,6 +240,9 @@ private slots:
         }
         QVERIFY(alice->sendText(*jones, "Jones lease: signed copy attached later"));
         QVERIFY(carol->waitForOutbox(20s) && dave->waitForOutbox(20s) && alice->waitForOutbox(20s));
+        // Both matters closed: their retention runs from then.
+        QVERIFY(alice->setMatterClosed("Estate of Smith", true));
+        QVERIFY(alice->setMatterClosed("Jones Lease", true));
 
         const QString profileA = QString::fromStdString(officerA.get()->profile());
         const QString profileB = QString::fromStdString(officerB.get()->profile());
@@ -192,6 +269,13 @@ private slots:
         const std::uint64_t holdId = journaledAt(hold.out);
         QVERIFY(holdId > 0);
 
+        // A year after the close for both; the test's entries are made two years old below.
+        for (const char* matter : {"Estate of Smith", "Jones Lease"}) {
+            auto set = journalTool({"retention", "set", archiveA, "--profile", profileA, "--key",
+                                    key, "--matter", matter, "--years", "1"});
+            QVERIFY2(set.code == 0, qPrintable(set.out + set.err));
+        }
+
         // B's archive shows the same hold after a pull.
         auto pullB =
             journalTool({"pull", "--profile", profileB, "--archive", archiveB, "--key", key});
@@ -206,6 +290,7 @@ private slots:
         QCOMPARE(holdB["reason"].toString(), QString("Litigation anticipated: will contested"));
         QCOMPARE(holdB["reference"].toString(), QString("CLM-2026-17"));
         QVERIFY(holdB["placed_by"].toString().startsWith("comply-a/"));
+        QVERIFY(backdate(archiveB, h.journalKey()));
         // What the acknowledgement sends the relay: every Smith entry is under the hold.
         {
             auto archive =
@@ -370,6 +455,192 @@ private slots:
         QCOMPARE(verifyA.code, 3);
         QVERIFY2(hasFault(verifyA.out, "disposition-mismatch", qint64(forgedSeq)),
                  qPrintable(faults(verifyA.out).join(' ')));
+    }
+
+    // TESTPLAN J-DISPOSE-6..8 (issue 22, the attacker's review): disposal follows retention
+    // (a matter closed and past its period; never an open matter, never without a period, a
+    // future --before does not widen it); verify judges every disposed entry again on the facts
+    // kept for it (a modified tool that disposed of an open matter's, a held matter's or
+    // compliance's own entries is caught); the disposed words leave the search index.
+    void disposalFollowsRetentionAndVerifyJudgesWhatWasDisposed() {
+        e2e::Harness h;
+        QVERIFY(h.ok());
+        QTemporaryDir dir;
+        auto alice = joinParty(h.enrollLink("alice", proto::ROLE_LAWYER), "Alice Adams");
+        auto admin = joinParty(h.enrollLink("root", proto::ROLE_ADMIN), "Ada Admin");
+        auto officer = joinParty(h.enrollLink("comply", proto::ROLE_COMPLIANCE), "Casey");
+        QVERIFY(alice && admin && officer);
+        for (auto* p : {&alice, &admin, &officer})
+            (*p)->start();
+        QVERIFY(alice->waitUntilSynced(20s) && admin->waitUntilSynced(20s));
+        auto openLink = alice->createInvite("Open Matter");
+        auto closedLink = alice->createInvite("Closed Matter");
+        auto heldLink = alice->createInvite("Held Matter");
+        QVERIFY(openLink && closedLink && heldLink);
+        auto carol = joinParty(*openLink, "Carol Client", true);
+        auto dave = joinParty(*closedLink, "Dave Client", true);
+        auto erin = joinParty(*heldLink, "Erin Client", true);
+        QVERIFY(carol && dave && erin);
+        for (auto* p : {&carol, &dave, &erin})
+            (*p)->start();
+        QVERIFY(carol->waitUntilSynced(20s) && dave->waitUntilSynced(20s) &&
+                erin->waitUntilSynced(20s) && alice->waitUntilSynced(20s));
+        auto openConv = alice->resolveConversation("Open Matter");
+        auto closedConv = alice->resolveConversation("Closed Matter");
+        auto heldConv = alice->resolveConversation("Held Matter");
+        QVERIFY(openConv && closedConv && heldConv);
+        QVERIFY(admin->createConversation(compliance::kReviewConversationTitle, false, {"comply"}));
+        QVERIFY(officer->waitUntilSynced(20s));
+        officer->stop();
+        QVERIFY(carol->sendText(*openConv, "ongoing advice about the quokkaword"));
+        QVERIFY(dave->sendText(*closedConv, "final bill for the zanzibarword lease"));
+        QVERIFY(erin->sendText(*heldConv, "disputed heronword invoice"));
+        QVERIFY(carol->waitForOutbox(20s) && dave->waitForOutbox(20s) && erin->waitForOutbox(20s));
+        QVERIFY(alice->setMatterClosed("Closed Matter", true));
+        QVERIFY(alice->setMatterClosed("Held Matter", true));
+
+        const QString profile = QString::fromStdString(officer.get()->profile());
+        const QString key = writeKeyFile(dir.path(), h.journalKey());
+        const QString archive = dir.path() + "/firm.archive";
+        auto tool = [&](QStringList args) { // the archive after the command's words
+            int at = 0;
+            while (at < args.size() && !args[at].startsWith("--"))
+                ++at;
+            args.insert(at, archive);
+            return journalTool(args << "--profile" << profile << "--key" << key);
+        };
+        auto pull = journalTool({"pull", "--profile", profile, "--archive", archive, "--key", key});
+        QVERIFY2(pull.code == 0, qPrintable(pull.err));
+        auto set = [&](const char* matter, const char* years) {
+            auto r = tool({"retention", "set", "--matter", matter, "--years", years});
+            return r.code == 0;
+        };
+        QVERIFY(set("Closed Matter", "0") && set("Held Matter", "1"));
+        auto hold = tool({"hold", "add", "--matter", "Held Matter", "--reason", "Claim"});
+        QVERIFY2(hold.code == 0, qPrintable(hold.out + hold.err));
+
+        QVERIFY(backdate(archive, h.journalKey()));
+
+        // Attack 1: no period (0 years) and a --before far in the future dispose of nothing.
+        auto none = tool({"dispose", "--before", "2099-01-01"});
+        QVERIFY2(none.code == 0 && none.out.contains("nothing to dispose of"),
+                 qPrintable(none.out + none.err));
+        auto noneByPolicy = tool({"dispose", "--by-policy"});
+        QVERIFY2(noneByPolicy.code == 0 && noneByPolicy.out.contains("nothing to dispose of"),
+                 qPrintable(noneByPolicy.out + noneByPolicy.err));
+        QVERIFY(journalTool({"search", archive, "zanzibarword", "--key", key})
+                    .out.contains("zanzibarword"));
+
+        // A disposition a modified tool would journal, covering
+        // the open matter's message, the held matter's and compliance's own retention record.
+        std::int64_t openSeq = 0, heldSeq = 0, recordSeq = 0;
+        compliance::DisposalPlan wide;
+        {
+            auto db = archiveDb(archive, h.journalKey());
+            QVERIFY(db);
+            openSeq = scalar(*db, "SELECT seq FROM records WHERE type = 1 AND conversation = '" +
+                                      *openConv + "'");
+            heldSeq = scalar(*db, "SELECT seq FROM records WHERE type = 1 AND conversation = '" +
+                                      *heldConv + "'");
+            recordSeq = scalar(*db, "SELECT min(seq) FROM rt_retention");
+            QVERIFY(openSeq > 0 && heldSeq > 0 && recordSeq > 0);
+            std::vector<std::int64_t> seqs{openSeq, heldSeq, recordSeq};
+            std::sort(seqs.begin(), seqs.end());
+            for (auto seq : seqs) {
+                auto q = db->prepare("SELECT chain_hash FROM entries WHERE seq = ?");
+                QVERIFY(q);
+                q->bind(1, seq);
+                auto row = q->step();
+                QVERIFY(row && *row);
+                const std::string hash = toHex(q->columnBlob(0));
+                wide.ranges.push_back({std::uint64_t(seq), std::uint64_t(seq), hash, hash});
+            }
+            wide.entries = 3;
+        }
+        std::uint64_t forged = 0;
+        {
+            auto c = client::Client::open(profile.toStdString(), kPass);
+            QVERIFY(c);
+            (*c)->start();
+            QVERIFY((*c)->waitUntilSynced(20s));
+            auto conv = (*c)->resolveConversation(compliance::kReviewConversationTitle);
+            QVERIFY(conv);
+            QVERIFY((*c)->sendSupervisionRecord(
+                *conv, compliance::dispositionBodies(wide, "before 2099-01-01").front()));
+            QVERIFY((*c)->waitForOutbox(20s));
+            (*c)->stop();
+        }
+        pull = journalTool({"pull", "--profile", profile, "--archive", archive, "--key", key});
+        QVERIFY2(pull.code == 0, qPrintable(pull.err));
+        {
+            auto a =
+                compliance::Archive::open(archive.toStdString(), keysOf(h.journalKey()), false);
+            QVERIFY(a);
+            compliance::Retention rt(**a);
+            auto list = rt.dispositions();
+            QVERIFY(list && !list->empty());
+            forged = list->back().sequence;
+        }
+        // The modified tool's removal, in a copy: verify finds each entry that was not
+        // disposable then.
+        {
+            const QString copy = dir.path() + "/tampered.archive";
+            QVERIFY(QFile::copy(archive, copy));
+            {
+                auto db = archiveDb(copy, h.journalKey());
+                QVERIFY(db);
+                for (auto seq : {openSeq, heldSeq, recordSeq})
+                    QVERIFY(forceDispose(*db, seq, forged));
+            }
+            auto v = journalTool({"verify", copy, "--key", key, "--json"});
+            QVERIFY2(v.code == 3, qPrintable(v.out + v.err));
+            QVERIFY2(hasFault(v.out, "disposed-before-retention", openSeq),
+                     qPrintable(faults(v.out).join(' ')));
+            QVERIFY2(hasFault(v.out, "disposed-under-hold", heldSeq),
+                     qPrintable(faults(v.out).join(' ')));
+            QVERIFY2(hasFault(v.out, "disposed-not-disposable", recordSeq),
+                     qPrintable(faults(v.out).join(' ')));
+        }
+        // This tool removes nothing under that record.
+        {
+            auto a =
+                compliance::Archive::open(archive.toStdString(), keysOf(h.journalKey()), false);
+            QVERIFY(a);
+            compliance::Retention rt(**a);
+            auto applied = rt.apply(forged);
+            QVERIFY2(applied, applied ? "" : applied.error().message.c_str());
+            QCOMPARE(applied->entries, std::uint64_t(0));
+        }
+
+        // A period set and over: --by-policy disposes of the closed matter only.
+        QVERIFY(set("Closed Matter", "1"));
+        QVERIFY(backdate(archive, h.journalKey()));
+        auto dry = tool({"dispose", "--by-policy", "--dry-run"});
+        QVERIFY2(dry.code == 0, qPrintable(dry.out + dry.err));
+        QVERIFY2(captured(dry.out, "Closed Matter  (\\d+) to dispose of, 0 held") >= 1,
+                 qPrintable(dry.out));
+        QVERIFY2(captured(dry.out, "Open Matter  0 to dispose of, 0 held, (\\d+) within") >= 1,
+                 qPrintable(dry.out));
+        QVERIFY2(captured(dry.out, "Held Matter  0 to dispose of, (\\d+) held") >= 1,
+                 qPrintable(dry.out));
+        auto disposed = tool({"dispose", "--by-policy"});
+        QVERIFY2(disposed.code == 0 && captured(disposed.out, "disposed of (\\d+) entr") >= 1,
+                 qPrintable(disposed.out + disposed.err));
+        auto v = journalTool({"verify", archive, "--key", key, "--json"});
+        QVERIFY2(v.code == 0, qPrintable(v.out + v.err));
+        QVERIFY(QJsonDocument::fromJson(v.out.toUtf8()).object()["disposed"].toInteger() >= 1);
+        QVERIFY(!journalTool({"search", archive, "zanzibarword", "--key", key})
+                     .out.contains("zanzibarword"));
+        // The disposed word has left the index's segments, the others are still there.
+        {
+            auto db = archiveDb(archive, h.journalKey());
+            QVERIFY(db);
+            QVERIFY(!inVocabulary(*db, "zanzibarword"));
+            QVERIFY(!inIndexPages(*db, "zanzibarword"));
+            QVERIFY(inIndexPages(*db, "quokkaword"));
+            QVERIFY(inVocabulary(*db, "quokkaword"));
+            QVERIFY(inVocabulary(*db, "heronword"));
+        }
     }
 };
 
