@@ -206,6 +206,7 @@ ApplicationWindow {
         session: window.app.session
         deviceLinking: window.app.deviceLinking
         notifier: window.app.chat.notifier
+        attachments: window.app.attachments
     }
     InvitesDialog { id: invites; appController: window.app }
     NewMatterDialog { id: newConversation; appController: window.app }

@@ -30,7 +30,47 @@ AttachmentsController::~AttachmentsController() {
     if (m_upload.joinable()) m_upload.join();
 }
 
+bool AttachmentsController::maySave() const {
+    client::Client* core = m_app.client();
+    return !core || core->devicePolicy().maySave;
+}
+
+bool AttachmentsController::mayCopy() const {
+    client::Client* core = m_app.client();
+    return !core || core->devicePolicy().mayCopy;
+}
+
+QString AttachmentsController::devicePolicyText() const {
+    client::Client* core = m_app.client();
+    if (!core) return {};
+    const auto p = core->devicePolicy();
+    if (!p.known) return tr("Your firm's device policy is not known yet on this device.");
+    auto rule = [](bool staff, bool clients) {
+        return staff && clients ? tr("allowed")
+               : staff          ? tr("allowed for staff, not allowed for clients")
+               : clients        ? tr("allowed for clients, not allowed for staff")
+                                : tr("not allowed");
+    };
+    QStringList lines;
+    lines << (p.messageDays == 1 ? tr("Messages are kept on this device for 1 day, then removed "
+                                      "from it (your firm's journal keeps them).")
+              : p.messageDays
+                  ? tr("Messages are kept on this device for %1 days, then removed from it (your "
+                       "firm's journal keeps them).")
+                        .arg(p.messageDays)
+                  : tr("Messages are kept on this device until you delete them."));
+    lines << tr("Saving attachments outside Verbatim: %1.")
+                 .arg(rule(p.staffMaySave, p.clientsMaySave));
+    lines << tr("Copying message text: %1.").arg(rule(p.staffMayCopy, p.clientsMayCopy));
+    lines << (p.firmMayWipeClients ? tr("Your firm may erase clients' devices remotely.")
+                                   : tr("Your firm may not erase clients' devices remotely."));
+    lines << tr("Saves are recorded in your firm's journal. These rules bind this app; they cannot "
+                "stop a photo of the screen.");
+    return lines.join(QLatin1Char('\n'));
+}
+
 void AttachmentsController::clientClosed() {
+    emit devicePolicyChanged();
     if (m_upload.joinable()) m_upload.join();
     if (!m_savingAttachment.isEmpty()) { // its answer was dropped with the old generation
         m_savingAttachment.clear();
@@ -109,6 +149,8 @@ bool AttachmentsController::saveAttachment(const QString& messageId, const QUrl&
     if (!m_app.client() || messageId.isEmpty() || !m_savingAttachment.isEmpty()) return false;
     const QString path = target.isLocalFile() ? target.toLocalFile() : target.toString();
     if (path.isEmpty()) return m_app.check(false, tr("Choose where to save the file."));
+    // The core refuses too (and so does verbatim-cli); this says it before any download.
+    if (!maySave()) return m_app.check(false, saveRefusal());
     m_savingAttachment = messageId;
     emit savingAttachmentChanged();
     const std::uint64_t generation = m_app.generation();

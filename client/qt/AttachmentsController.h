@@ -35,6 +35,15 @@ class AttachmentsController : public QObject {
                    filePickerChanged)
     /// The message whose attachment is being downloaded and saved (empty: none).
     Q_PROPERTY(QString savingAttachment READ savingAttachment NOTIFY savingAttachmentChanged)
+    /// The firm's device policy for this user (issue 22), read from the core when asked: whether
+    /// attachments may be saved outside the app (the chat hides Save otherwise) and message text
+    /// copied (Copy disabled otherwise), why not in a short plain sentence, and the whole policy
+    /// as plain lines for the settings. Viewing inside the app is always allowed.
+    Q_PROPERTY(bool maySave READ maySave NOTIFY devicePolicyChanged)
+    Q_PROPERTY(bool mayCopy READ mayCopy NOTIFY devicePolicyChanged)
+    Q_PROPERTY(QString saveRefusal READ saveRefusal CONSTANT)
+    Q_PROPERTY(QString copyRefusal READ copyRefusal CONSTANT)
+    Q_PROPERTY(QString devicePolicyText READ devicePolicyText NOTIFY devicePolicyChanged)
 
 public:
     explicit AttachmentsController(AppController& app);
@@ -46,6 +55,13 @@ public:
     QString savingAttachment() const { return m_savingAttachment; }
     bool filePickerAvailable() const { return m_filePickerAvailable; }
     void setFilePickerAvailable(bool available);
+    bool maySave() const;
+    bool mayCopy() const;
+    QString saveRefusal() const { return tr("Your firm does not allow saving attachments"); }
+    QString copyRefusal() const { return tr("Your firm does not allow copying message text"); }
+    QString devicePolicyText() const;
+    /// The policy may have changed (a new profile, a newer manifest): bindings read it again.
+    Q_INVOKABLE void refreshDevicePolicy() { emit devicePolicyChanged(); }
 
     /// Encrypts and uploads `file` into the open conversation, in the background:
     /// attachmentDone reports the result. False if it could not start (locked, no conversation
@@ -77,6 +93,7 @@ signals:
     void uploadProgressChanged();
     void savingAttachmentChanged();
     void filePickerChanged();
+    void devicePolicyChanged();
     /// An attachment finished uploading (ok) or failed (error set).
     void attachmentDone(bool ok);
     /// saveAttachment() finished.

@@ -78,6 +78,10 @@ void ChatController::onEvent(const client::Event& e) {
         emit bannersChanged();
     }
     refreshConversations();
+    // The firm's device retention removed old messages (issue 22): the open chat is read again,
+    // since a refresh only adds and updates rows.
+    if (e.kind == K::MessagesExpired && q(e.conversation) == currentConversation())
+        if (client::Client* core = m_app.client()) m_messages.open(core, currentConversation());
     if (!e.conversation.empty() && q(e.conversation) == currentConversation()) {
         m_messages.refresh();
         if (!e.refId.empty()) m_messages.refreshOne(q(e.refId));
@@ -323,6 +327,14 @@ void ChatController::search(const QString& query) {
 }
 
 void ChatController::copyText(const QString& text) {
+    m_app.copyToClipboard(text);
+}
+
+void ChatController::copyMessageText(const QString& text) {
+    if (!m_app.attachments()->mayCopy()) {
+        m_app.check(false, m_app.attachments()->copyRefusal());
+        return;
+    }
     m_app.copyToClipboard(text);
 }
 

@@ -110,8 +110,12 @@ public:
     Q_INVOKABLE bool safetyNumberChanged(const QString& user);
     Q_INVOKABLE bool acceptSafetyNumber(const QString& user);
     Q_INVOKABLE void search(const QString& query);
-    /// Puts `text` (a message's body, a link, an invite link) on the clipboard.
+    /// Puts `text` (an invite link, a safety number) on the clipboard.
     Q_INVOKABLE void copyText(const QString& text);
+    /// Puts message text (a body, a link in one) on the clipboard, unless the firm's device
+    /// policy forbids copying message text for this user's role (issue 22): then the app's error
+    /// says so and the clipboard is left alone.
+    Q_INVOKABLE void copyMessageText(const QString& text);
 
     // ---- for the AppController ----------------------------------------------------------------
     /// Reads the conversation list again (and the open one's participants).

@@ -112,6 +112,7 @@ Pane {
     MessageActions {
         id: actions
         chat: chatPane.chat
+        attachments: chatPane.attachments
         // Focus went back to the list (or elsewhere, by an action) as it closed.
         onClosed: Qt.callLater(function() { messages.backFromActions = false })
         onReplyRequested: (id) => composer.startReply(id)

@@ -62,7 +62,7 @@ Dialog {
             text: qsTr("Copy link")
             flat: true
             DialogButtonBox.buttonRole: DialogButtonBox.ActionRole
-            onClicked: { linkDialog.chat.copyText(linkDialog.url); linkDialog.close() }
+            onClicked: { linkDialog.chat.copyMessageText(linkDialog.url); linkDialog.close() }
         }
         Button {
             objectName: "linkOpenButton"

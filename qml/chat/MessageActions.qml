@@ -11,6 +11,8 @@ Menu {
     objectName: "messageActions"
     /// Copying.
     required property ChatController chat
+    /// The firm's device policy (may Copy); null: copying allowed.
+    property AttachmentsController attachments: null
     property string messageId
     property bool mine
     property string body
@@ -41,7 +43,15 @@ Menu {
     ActionItem { objectName: "messageInfoAction"; text: qsTr("Message info"); Accessible.name: qsTr("When this message was sent, delivered and read"); enabled: actions.mine; onTriggered: actions.infoRequested(actions.messageId) }
     ActionItem { text: qsTr("Edit"); Accessible.name: qsTr("Edit this message"); enabled: actions.mine; onTriggered: actions.editRequested(actions.messageId, actions.body) }
     ActionItem { text: qsTr("Delete for everyone"); Accessible.name: qsTr("Delete this message for everyone"); enabled: actions.mine; onTriggered: actions.retractRequested(actions.messageId) }
-    ActionItem { text: qsTr("Copy"); Accessible.name: qsTr("Copy the text"); onTriggered: chat.copyText(actions.body) }
+    ActionItem {
+        objectName: "copyAction"
+        // The firm's device policy may forbid copying message text (issue 22): said, not hidden.
+        readonly property bool allowed: !actions.attachments || actions.attachments.mayCopy
+        enabled: allowed
+        text: allowed ? qsTr("Copy") : actions.attachments.copyRefusal
+        Accessible.name: allowed ? qsTr("Copy the text") : actions.attachments.copyRefusal
+        onTriggered: chat.copyMessageText(actions.body)
+    }
     ActionItem {
         objectName: "openLinkAction"
         readonly property string link: TextRuns.firstLink(actions.body)

@@ -166,9 +166,22 @@ Item {
                         opacity: 0.7
                     }
                 }
+                // Hidden where the firm's device policy forbids saving (issue 22), with why.
+                Label {
+                    objectName: "saveNotAllowed"
+                    property string messageKey: messageId
+                    visible: attachments ? !attachments.maySave : false
+                    Layout.maximumWidth: 140
+                    textFormat: Text.PlainText
+                    text: attachments ? attachments.saveRefusal : ""
+                    wrapMode: Text.Wrap
+                    font.pixelSize: 10
+                    opacity: 0.7
+                }
                 Button {
                     objectName: "saveAttachmentButton"
                     property string messageKey: messageId
+                    visible: attachments ? attachments.maySave : true
                     flat: true
                     enabled: attachments.savingAttachment === ""
                     text: attachments.savingAttachment === messageId ? qsTr("Saving\u2026") : qsTr("Save")

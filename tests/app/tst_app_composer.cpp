@@ -410,6 +410,82 @@ private slots:
         QVERIFY(proposed.isAbsolute() && !proposed.filePath().contains("etc"));
         QVERIFY(!lawyer.attachments()->suggestedSavePath("..").endsWith(".."));
     }
+
+    // Issue 22: the firm's device policy says clients may neither save
+    // attachments nor copy message text. The client's chat shows no Save (a short sentence says
+    // why), its Copy is disabled and refused, and its settings show the policy in plain words;
+    // the lawyer (staff) still has Save.
+    void devicePolicyHidesSaveAndCopyForClients() {
+        e2e::Harness h;
+        QVERIFY(h.ok());
+        h.setManifestTweak([](journal::FirmManifest& m) {
+            m.policy.clientsMaySave = false;
+            m.policy.clientsMayCopy = false;
+            m.policy.messageDays = 90;
+        });
+        QVERIFY(h.restart());
+        QTemporaryDir dir;
+        qt::AppController lawyer(dir.path() + "/lawyer");
+        qt::AppController client(dir.path() + "/client");
+        QVERIFY2(openMatter(h, lawyer, client, "Estate of Poe"),
+                 qPrintable(client.error() + lawyer.error()));
+        const QString path = dir.filePath("lease.pdf");
+        {
+            QFile f(path);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write("%PDF-1.4 the lease");
+        }
+        QSignalSpy done(lawyer.attachments(), &qt::AttachmentsController::attachmentDone);
+        QVERIFY(lawyer.attachments()->attach(QUrl::fromLocalFile(path)));
+        QVERIFY(done.wait(30000));
+        QVERIFY(done.last().at(0).toBool());
+        auto* cm = client.chat()->messages();
+        QVERIFY(until(
+            [&] { return rowOf(cm, qt::MessageListModel::AttachmentNameRole, "lease.pdf") >= 0; }));
+        const QString id =
+            cell(cm, rowOf(cm, qt::MessageListModel::AttachmentNameRole, "lease.pdf"),
+                 qt::MessageListModel::IdRole)
+                .toString();
+
+        QVERIFY(!client.attachments()->maySave());
+        QVERIFY(!client.attachments()->mayCopy());
+        Ui ui;
+        QVERIFY(ui.load(client, 390, 844, false));
+        QVERIFY(
+            until([&] { return ui.visibleWith("saveNotAllowed", "messageKey", id) != nullptr; }));
+        QVERIFY(ui.visibleWith("saveAttachmentButton", "messageKey", id) == nullptr);
+        QCOMPARE(ui.visibleWith("saveNotAllowed", "messageKey", id)->property("text").toString(),
+                 QStringLiteral("Your firm does not allow saving attachments"));
+        // Asked anyway (a binding or a script): refused before any download, nothing written.
+        QVERIFY(
+            !client.attachments()->saveAttachment(id, QUrl::fromLocalFile(dir.filePath("x.pdf"))));
+        QCOMPARE(client.error(), QStringLiteral("Your firm does not allow saving attachments"));
+        QVERIFY(!QFile::exists(dir.filePath("x.pdf")));
+        // Copy: the menu item is disabled and says why; the controller refuses.
+        auto* copy = ui.deep("copyAction");
+        QVERIFY(copy);
+        QVERIFY(!copy->property("enabled").toBool());
+        QCOMPARE(copy->property("text").toString(),
+                 QStringLiteral("Your firm does not allow copying message text"));
+        client.clearError();
+        client.chat()->copyMessageText("the lease terms");
+        QCOMPARE(client.error(), QStringLiteral("Your firm does not allow copying message text"));
+        // The settings say it in plain words.
+        const QString policy = client.attachments()->devicePolicyText();
+        QVERIFY2(policy.contains("Messages are kept on this device for 90 days") &&
+                     policy.contains("Saving attachments outside Verbatim: allowed for staff, "
+                                     "not allowed for clients."),
+                 qPrintable(policy));
+
+        // Staff keep Save.
+        QVERIFY(lawyer.attachments()->maySave() && lawyer.attachments()->mayCopy());
+        Ui lawyerUi;
+        QVERIFY(lawyerUi.load(lawyer, 1280, 800, false));
+        QVERIFY(until([&] {
+            return lawyerUi.visibleWith("saveAttachmentButton", "messageKey", id) != nullptr;
+        }));
+        QVERIFY(lawyerUi.visibleWith("saveNotAllowed", "messageKey", id) == nullptr);
+    }
 };
 
 QTEST_MAIN(TestAppComposer)

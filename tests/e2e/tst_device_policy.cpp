@@ -1,5 +1,5 @@
 // Issue 22, "On devices": the firm's device policy from the root-signed manifest, applied by real
-// clients through a real relay over TLS (TESTPLAN DP-01..DP-05):
+// clients through a real relay over TLS:
 //   - device retention removes messages older than device_message_days from a profile (text,
 //     search rows, attachment files), newer ones stay, while compliance's archive still has them;
 //   - clients-may-save no: a client's save is refused in the core and by the real verbatim-cli
@@ -143,7 +143,7 @@ class TestDevicePolicy : public QObject {
     Q_OBJECT
 
 private slots:
-    // DP-01: a manifest with device_message_days = 1 removes older messages from the profile
+    // a manifest with device_message_days = 1 removes older messages from the profile
     // (text, search rows, the attachment file), keeps newer ones, and compliance still finds the
     // removed ones. "Now" is injected instead of waiting a day.
     void deviceRetentionRemovesOldMessagesWhileComplianceKeepsThem() {
@@ -209,7 +209,7 @@ private slots:
         QCOMPARE(hits->front().text, std::string("old question about the deposit"));
     }
 
-    // DP-02: clients-may-save no. The client's save is refused (core and the real CLI, no file
+    // clients-may-save no. The client's save is refused (core and the real CLI, no file
     // written, exit code 1 like the CLI's other refusals); staff still save.
     void policyForbiddingClientSavesIsEnforcedInCoreAndCli() {
         auto f = makeFirm([](journal::FirmManifest& m) { m.policy.clientsMaySave = false; });
@@ -258,7 +258,7 @@ private slots:
         QCOMPARE(readFile(cliCopy), std::string("%PDF-1.4 the lease"));
     }
 
-    // DP-03: a save is journaled (file name, message, device; no content) and compliance sees it
+    // a save is journaled (file name, message, device; no content) and compliance sees it
     // in the timeline and search, with verify clean; one made offline waits in the outbox.
     void saveIsJournaledAndShownToCompliance() {
         auto f = makeFirm({});
@@ -317,7 +317,7 @@ private slots:
             QVERIFY(m.body.find("saved") == std::string::npos);
     }
 
-    // DP-04: an admin's wipe of a client's device is refused (naming the policy) unless the
+    // an admin's wipe of a client's device is refused (naming the policy) unless the
     // manifest allows it; then it is carried out. A staff device's wipe never needed it.
     void adminWipeOfClientDeviceFollowsThePolicy() {
         auto f = makeFirm({});
@@ -357,7 +357,7 @@ private slots:
             eventually([&] { return !client::Client::profileExists(f->carol.get()->profile()); }));
     }
 
-    // DP-05: a client's device ignores, and reports, a wipe command its firm's signed policy does
+    // a client's device ignores, and reports, a wipe command its firm's signed policy does
     // not allow (a relay that wipes anyway: here one that queued the wipe under a manifest the
     // client never saw, then serves the one that forbids it).
     void clientDeviceIgnoresWipeThePolicyForbids() {
