@@ -38,8 +38,9 @@ struct PushUrl {
 
 /// Whether the relay may open a connection to this address for a push: not loopback (unless
 /// `allowLoopback`), private (RFC 1918, 100.64/10, fc00::/7), link-local (169.254/16, fe80::/10),
-/// multicast, unspecified, broadcast or reserved; IPv4-mapped and NAT64 IPv6 addresses are judged
-/// by the IPv4 address inside. `address` holds 4 or 16 bytes in network order (anything else is
+/// multicast, unspecified, broadcast, reserved or the local-use NAT64 prefix 64:ff9b:1::/48;
+/// IPv4-mapped, SIIT (::ffff:0:0:0/96) and NAT64 (64:ff9b::/96) IPv6 addresses are judged by the
+/// IPv4 address inside. `address` holds 4 or 16 bytes in network order (anything else is
 /// refused).
 bool pushAddressAllowed(std::span<const std::uint8_t> address, bool allowLoopback);
 

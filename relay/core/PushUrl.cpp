@@ -75,8 +75,16 @@ bool pushAddressAllowed(std::span<const std::uint8_t> a, bool allowLoopback) {
         return std::all_of(a.begin() + long(from), a.begin() + long(to),
                            [](std::uint8_t b) { return b == 0; });
     };
-    // ::ffff:a.b.c.d (mapped) and 64:ff9b::a.b.c.d (NAT64) reach the IPv4 address inside.
+    // ::ffff:a.b.c.d (mapped), ::ffff:0:a.b.c.d (SIIT, RFC 7915) and 64:ff9b::a.b.c.d (NAT64)
+    // reach the IPv4 address inside.
     if (zero(0, 10) && a[10] == 0xff && a[11] == 0xff) return allowedV4(&a[12], allowLoopback);
+    if (zero(0, 8) && a[8] == 0xff && a[9] == 0xff && zero(10, 12))
+        return allowedV4(&a[12], allowLoopback);
+    // 64:ff9b:1::/48 (RFC 8215) is a NAT64 prefix for a site's own use: whatever it reaches is
+    // the relay's network, never a push service.
+    if (a[0] == 0x00 && a[1] == 0x64 && a[2] == 0xff && a[3] == 0x9b && a[4] == 0x00 &&
+        a[5] == 0x01)
+        return false;
     if (a[0] == 0x00 && a[1] == 0x64 && a[2] == 0xff && a[3] == 0x9b && zero(4, 12))
         return allowedV4(&a[12], allowLoopback);
     if (zero(0, 15)) return a[15] == 1 && allowLoopback;     // :: unspecified, ::1 loopback

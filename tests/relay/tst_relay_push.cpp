@@ -112,10 +112,16 @@ private slots:
                                 "::ffff:10.1.1.1",
                                 "64:ff9b::a9fe:a9fe",
                                 "::10.0.0.1",
-                                "2001:db8::1"})
+                                "2001:db8::1",
+                                "::ffff:0:127.0.0.1",
+                                "::ffff:0:10.0.0.1",
+                                "::ffff:0:169.254.169.254",
+                                "64:ff9b:1::8.8.8.8",
+                                "64:ff9b:1:ffff::1"})
             QVERIFY2(!allowed(bad), bad);
-        for (const char* good : {"203.0.113.9", "8.8.8.8", "172.32.0.1", "100.128.0.1",
-                                 "2001:4860:4860::8888", "::ffff:8.8.4.4", "64:ff9b::808:808"})
+        for (const char* good :
+             {"203.0.113.9", "8.8.8.8", "172.32.0.1", "100.128.0.1", "2001:4860:4860::8888",
+              "::ffff:8.8.4.4", "64:ff9b::808:808", "::ffff:0:8.8.8.8"})
             QVERIFY2(allowed(good), good);
         // Loopback only with allowLoopback; private ranges never.
         QVERIFY(allowed("127.0.0.1", true));
