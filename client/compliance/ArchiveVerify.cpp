@@ -142,16 +142,20 @@ struct DisposedRun {
 /// the facts kept for each entry: conversation content, under no hold open then, past
 /// retention. Reported once per run and fault, at the first entry, with the count.
 Result<void> judgeDisposed(Archive& archive, Archive::Impl& m, const DisposedRun& run,
+                           std::map<std::uint64_t, RetentionRules>& cache,
                            std::vector<Problem>& found) {
-    std::uint64_t decidedMs = 0;
-    {
+    auto cached = cache.find(run.by);
+    if (cached == cache.end()) { // once per disposition record, not per run
+        std::uint64_t decidedMs = 0;
         VERBATIM_TRY_LET(t, m.db->prepare("SELECT server_time_ms FROM entries WHERE seq = ?"));
         t->bind(1, std::int64_t(run.by));
         VERBATIM_TRY_LET(row, t->step());
         if (*row) decidedMs = std::uint64_t(t->columnInt(0));
+        Retention retention(archive);
+        VERBATIM_TRY_LET(loaded, retention.rules(run.by, decidedMs));
+        cached = cache.emplace(run.by, std::move(*loaded)).first;
     }
-    Retention retention(archive);
-    VERBATIM_TRY_LET(rules, retention.rules(run.by, decidedMs));
+    const RetentionRules* rules = &cached->second;
     VERBATIM_TRY_LET(q, m.db->prepare("SELECT seq, kept_facts, server_time_ms FROM entries WHERE "
                                       "seq BETWEEN ? AND ? ORDER BY seq"));
     q->bind(1, std::int64_t(run.first)).bind(2, std::int64_t(run.last));
@@ -210,7 +214,8 @@ Result<void> verifyDisposed(Archive& archive, Archive::Impl& m,
         hashAt->reset();
         return out;
     };
-    std::map<std::uint64_t, std::string> invalid; // record -> why it does not count
+    std::map<std::uint64_t, std::string> invalid;    // record -> why it does not count
+    std::map<std::uint64_t, RetentionRules> rulesAt; // disposition record -> its rules
     for (const auto& [seq, d] : seen) {
         std::string why;
         if (!d.trusted)
@@ -264,7 +269,7 @@ Result<void> verifyDisposed(Archive& archive, Archive::Impl& m,
                                  why});
             continue;
         }
-        VERBATIM_TRY(judgeDisposed(archive, m, run, found));
+        VERBATIM_TRY(judgeDisposed(archive, m, run, rulesAt, found));
         report.disposed += run.last - run.first + 1;
         report.dispositions.push_back("entries " + span + " disposed by record #" +
                                       std::to_string(run.by));
