@@ -108,7 +108,7 @@ private:
 
 // A resolver that hangs (up to 30 s, or until released) for names ending in ".tarpit.test" or
 // starting with "t" and ending in ".test"; "good.test" is 127.0.0.1. Counts lookups in progress.
-struct Dns {
+struct Dns : std::enable_shared_from_this<Dns> {
     std::mutex mutex;
     std::condition_variable cv;
     bool released = false;
@@ -116,7 +116,9 @@ struct Dns {
     std::map<std::string, int> insideByDomain, mostByDomain;
 
     PushResolver resolver() {
-        return [this](const std::string& host) -> std::vector<std::vector<std::uint8_t>> {
+        // Shared: a stuck lookup may outlive the test function that made it.
+        return [this, self = shared_from_this()](
+                   const std::string& host) -> std::vector<std::vector<std::uint8_t>> {
             if (host == "good.test") return {{127, 0, 0, 1}};
             const auto dot = host.find('.');
             const std::string domain = host.substr(dot + 1);
@@ -137,6 +139,11 @@ struct Dns {
         released = true;
         cv.notify_all();
     }
+    // Releases the stuck lookups when the test function returns, whether it passed or not.
+    struct Release {
+        std::shared_ptr<Dns> dns;
+        ~Release() { dns->release(); }
+    };
     int mostAtOnce() {
         std::lock_guard lock(mutex);
         return most;
@@ -186,10 +193,11 @@ private slots:
     // R-PUSH-7: a lookup that never returns holds up no other push, and one domain's names get
     // at most kPushLookupsPerDomain lookups at once.
     void aHangingLookupDelaysNoOtherPush() {
-        Dns dns;
+        auto dns = std::make_shared<Dns>();
+        Dns::Release release{dns};
         Receiver good(Receiver::Mode::Answer);
         {
-            auto sender = makeHttpPushSender(loopbackPolicy(2000ms), dns.resolver());
+            auto sender = makeHttpPushSender(loopbackPolicy(2000ms), dns->resolver());
             std::vector<std::future<std::pair<Report, qint64>>> tarpits;
             for (const char* host : {"a.tarpit.test", "b.tarpit.test", "c.tarpit.test"})
                 tarpits.push_back(post(*sender, url(host, good.port())));
@@ -209,21 +217,21 @@ private slots:
                              r.reason == "too many lookups under this domain",
                          r.reason.c_str());
             }
-            QCOMPARE(dns.mostAtOnceUnder("tarpit.test"), int(kPushLookupsPerDomain));
+            QCOMPARE(dns->mostAtOnceUnder("tarpit.test"), int(kPushLookupsPerDomain));
             // After the deadline, with the lookups still stuck, pushes still go out.
             auto again = post(*sender, url("good.test", good.port()));
             QCOMPARE(again.wait_for(1500ms), std::future_status::ready);
             QCOMPARE(again.get().first.outcome, PushSender::Outcome::Delivered);
             QVERIFY(good.lastRequest().find("{\"v\":1}") != std::string::npos);
         }
-        dns.release();
     }
 
     // R-PUSH-7: names under many domains that all hang leave a bounded number of stuck threads.
     void stuckLookupsAreBounded() {
-        Dns dns;
+        auto dns = std::make_shared<Dns>();
+        Dns::Release release{dns};
         {
-            auto sender = makeHttpPushSender(loopbackPolicy(300ms), dns.resolver());
+            auto sender = makeHttpPushSender(loopbackPolicy(300ms), dns->resolver());
             std::vector<std::future<std::pair<Report, qint64>>> all;
             int n = 0;
             for (int wave = 0; wave < 8; ++wave) {
@@ -235,12 +243,11 @@ private slots:
                 QCOMPARE(f.wait_for(2000ms), std::future_status::ready);
                 QCOMPARE(f.get().first.outcome, PushSender::Outcome::Failed);
             }
-            const int most = dns.mostAtOnce();
+            const int most = dns->mostAtOnce();
             QVERIFY2(most <= int(kPushResolverThreads + kPushStuckResolverThreads),
                      std::to_string(most).c_str());
             QVERIFY2(most >= int(kPushStuckResolverThreads), std::to_string(most).c_str());
         }
-        dns.release();
     }
 
     // R-PUSH-7: a receiver that accepts and never answers, or trickles its answer, is cut off at
