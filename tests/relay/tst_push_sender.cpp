@@ -190,7 +190,7 @@ class TestPushSender : public QObject {
     Q_OBJECT
 
 private slots:
-    // R-PUSH-7: a lookup that never returns holds up no other push, and one domain's names get
+    // R-PUSH-5: a lookup that never returns holds up no other push, and one domain's names get
     // at most kPushLookupsPerDomain lookups at once.
     void aHangingLookupDelaysNoOtherPush() {
         auto dns = std::make_shared<Dns>();
@@ -226,7 +226,7 @@ private slots:
         }
     }
 
-    // R-PUSH-7: names under many domains that all hang leave a bounded number of stuck threads.
+    // R-PUSH-5: names under many domains that all hang leave a bounded number of stuck threads.
     void stuckLookupsAreBounded() {
         auto dns = std::make_shared<Dns>();
         Dns::Release release{dns};
@@ -250,8 +250,8 @@ private slots:
         }
     }
 
-    // R-PUSH-7: a receiver that accepts and never answers, or trickles its answer, is cut off at
-    // the deadline and holds up no other push. No product name is sent (R-PUSH-8).
+    // R-PUSH-5: a receiver that accepts and never answers, or trickles its answer, is cut off at
+    // the deadline and holds up no other push. No product name is sent (R-PUSH-6).
     void aSilentOrTricklingReceiverDelaysNoOtherPush() {
         Receiver good(Receiver::Mode::Answer);
         Receiver silent(Receiver::Mode::Silent);
