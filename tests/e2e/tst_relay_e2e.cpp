@@ -833,6 +833,42 @@ private slots:
                                            return r.status() == proto::STATUS_NOT_FOUND;
                                        return r.status() == proto::STATUS_FORBIDDEN;
                                    }};
+        // Issue 23: nobody unlinks another user's device, whatever their role (the probe names
+        // the owner's first device); every device may rename itself and drop its own push
+        // endpoint (an empty URL).
+        matrix["unlink_device"] = {[](Device&) {
+                                       proto::Request r;
+                                       r.mutable_unlink_device()->set_user("owen");
+                                       r.mutable_unlink_device()->set_device(1);
+                                       return r;
+                                   },
+                                   forbidden};
+        matrix["set_device_name"] = {
+            [](Device&) {
+                proto::Request r;
+                r.mutable_set_device_name()->set_name("Matrix probe");
+                return r;
+            },
+            [](proto::Role, const proto::Response& r) { return r.status() == proto::STATUS_OK; }};
+        matrix["set_push_endpoint"] = {
+            [](Device&) {
+                proto::Request r;
+                r.mutable_set_push_endpoint()->set_url("");
+                return r;
+            },
+            [](proto::Role, const proto::Response& r) { return r.status() == proto::STATUS_OK; }};
+        // Issue 22: only a compliance device acknowledges the journal (the probe's bytes are no
+        // acknowledgement at all, so compliance gets 400 and nothing is stored).
+        matrix["ack_journal"] = {[](Device&) {
+                                     proto::Request r;
+                                     r.mutable_ack_journal()->set_ack("not an acknowledgement");
+                                     return r;
+                                 },
+                                 [](proto::Role role, const proto::Response& r) {
+                                     return r.status() == (role == proto::ROLE_COMPLIANCE
+                                                               ? proto::STATUS_BAD_REQUEST
+                                                               : proto::STATUS_FORBIDDEN);
+                                 }};
         const auto* oneof = proto::Request::descriptor()->FindOneofByName("op");
         QVERIFY(oneof);
         for (int i = 0; i < oneof->field_count(); ++i) {
