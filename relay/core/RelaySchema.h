@@ -249,13 +249,18 @@ CREATE TABLE journal_acks (
 CREATE INDEX blob_refs_by_seq ON blob_refs(journal_seq);
 )sql";
 
+// Version 14, shared by the parts of this release; each appends its own statements and keeps
+// to them (and mirrors them in kRelayPgSchemaV14).
+inline constexpr std::string_view kRelaySchemaV14 = R"sql(
+)sql";
+
 /// Every migration in order: a store at version n has run the first n. Released migrations never
 /// change (tests/relay/RelaySchemaHistory.h keeps a copy of each as it shipped and checks it);
 /// a new version appends one.
-inline constexpr std::array<std::string_view, 13> kRelayMigrations = {
-    kRelaySchemaV1,  kRelaySchemaV2,  kRelaySchemaV3, kRelaySchemaV4, kRelaySchemaV5,
-    kRelaySchemaV6,  kRelaySchemaV7,  kRelaySchemaV8, kRelaySchemaV9, kRelaySchemaV10,
-    kRelaySchemaV11, kRelaySchemaV12, kRelaySchemaV13};
+inline constexpr std::array<std::string_view, 14> kRelayMigrations = {
+    kRelaySchemaV1,  kRelaySchemaV2,  kRelaySchemaV3,  kRelaySchemaV4, kRelaySchemaV5,
+    kRelaySchemaV6,  kRelaySchemaV7,  kRelaySchemaV8,  kRelaySchemaV9, kRelaySchemaV10,
+    kRelaySchemaV11, kRelaySchemaV12, kRelaySchemaV13, kRelaySchemaV14};
 
 /// The PostgreSQL store's schema (issue 20): what the nine SQLite versions above make, in
 /// PostgreSQL's types (BIGINT for INTEGER, BYTEA for BLOB, DOUBLE PRECISION for REAL, an identity
@@ -390,9 +395,13 @@ CREATE TABLE journal_acks (
 CREATE INDEX blob_refs_by_seq ON blob_refs(journal_seq);
 )sql";
 
+/// Version 14 (see kRelaySchemaV14) in PostgreSQL's types.
+inline constexpr std::string_view kRelayPgSchemaV14 = R"sql(
+)sql";
+
 /// The PostgreSQL store's migrations, numbered as kRelayMigrations: versions 1 to 8 never
 /// existed there (empty), version 9 makes the whole schema, later versions alter it.
-inline constexpr std::array<std::string_view, 13> kRelayPgMigrations = {"",
+inline constexpr std::array<std::string_view, 14> kRelayPgMigrations = {"",
                                                                         "",
                                                                         "",
                                                                         "",
@@ -404,6 +413,7 @@ inline constexpr std::array<std::string_view, 13> kRelayPgMigrations = {"",
                                                                         kRelayPgSchemaV10,
                                                                         kRelayPgSchemaV11,
                                                                         kRelayPgSchemaV12,
-                                                                        kRelayPgSchemaV13};
+                                                                        kRelayPgSchemaV13,
+                                                                        kRelayPgSchemaV14};
 
 } // namespace verbatim::relay

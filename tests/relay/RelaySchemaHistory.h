@@ -4,7 +4,7 @@
 /// fixtures of tst_relay_schema are made by the old schema code, not by today's: a store at
 /// version n is what a relay of that release wrote. Copied from `git log -p
 /// relay/core/RelaySchema.h` (v1 dee534e, v2 4ff5f53, v3 49e38a5, v4 30c309b, v5 f9f5fde,
-/// v6 a750b40, v7 0cf6738, v8 0378b51, v9 0dc982e, v10 dab8569, v11 eadabde). v7 and v8 were briefly reserved as empty
+/// v6 a750b40, v7 0cf6738, v8 0378b51, v9 0dc982e, v10 dab8569, v11 eadabde, v13 c63f110 to 1542576 within one release). v7 and v8 were briefly reserved as empty
 /// slots (2743e9e) before their first release filled them; no release shipped the empty ones.
 /// Never edit a version here: a released migration is history (tst_relay_schema checks that
 /// relay/core/RelaySchema.h still begins with exactly these).
@@ -192,10 +192,34 @@ ALTER TABLE conversations ADD COLUMN matter_number TEXT NOT NULL DEFAULT '';
 ALTER TABLE conversations ADD COLUMN client_name TEXT NOT NULL DEFAULT '';
 )sql";
 
+inline constexpr std::string_view kShippedV13 = R"sql(
+ALTER TABLE tokens ADD COLUMN declined_ms INTEGER;
+CREATE TABLE push_endpoints (
+  user TEXT NOT NULL,
+  device INTEGER NOT NULL,
+  url TEXT NOT NULL,                     -- https:// (or http:// to loopback when allowed)
+  registered_ms INTEGER NOT NULL,
+  last_push_ms INTEGER,
+  PRIMARY KEY (user, device)
+) WITHOUT ROWID;
+ALTER TABLE devices ADD COLUMN device_name TEXT NOT NULL DEFAULT '';
+CREATE TABLE journal_acks (
+  user TEXT NOT NULL,
+  device INTEGER NOT NULL,
+  seq INTEGER NOT NULL,                  -- the archive holds and verified entries 1..seq
+  chain_hash BLOB NOT NULL,              -- chain[seq], equal to the relay's when stored
+  time_ms INTEGER NOT NULL,              -- the acknowledgement's own time
+  received_ms INTEGER NOT NULL,
+  ack BLOB NOT NULL,                     -- the signed journal::JournalAck (its held ranges)
+  PRIMARY KEY (user, device)
+) WITHOUT ROWID;
+CREATE INDEX blob_refs_by_seq ON blob_refs(journal_seq);
+)sql";
+
 /// Version n of the relay schema is kShipped[0..n).
 
-inline constexpr std::array<std::string_view, 12> kShipped = {
-    kShippedV1, kShippedV2, kShippedV3, kShippedV4,  kShippedV5,  kShippedV6,
-    kShippedV7, kShippedV8, kShippedV9, kShippedV10, kShippedV11, kShippedV12};
+inline constexpr std::array<std::string_view, 13> kShipped = {
+    kShippedV1, kShippedV2, kShippedV3,  kShippedV4,  kShippedV5,  kShippedV6, kShippedV7,
+    kShippedV8, kShippedV9, kShippedV10, kShippedV11, kShippedV12, kShippedV13};
 
 } // namespace verbatim::relay::history
