@@ -9,6 +9,24 @@ namespace verbatim::relay {
 
 using namespace impl;
 
+namespace {
+
+// Ends `user`'s membership of `conversation` and remembers it (issue 22, B5): a former member of
+// a walled matter keeps its side, since what they read there stays with them. Deleting the
+// member row empties the member-device cache (onRowChange): the next send into the conversation
+// is checked against the members without this user.
+Result<void> endMembership(Database& db, const std::string& conversation, const std::string& user,
+                           std::uint64_t now) {
+    VERBATIM_TRY(execute(db, "DELETE FROM members WHERE conversation = ? AND user = ?",
+                         std::string_view(conversation), std::string_view(user)));
+    return execute(db,
+                   "INSERT OR REPLACE INTO former_members (conversation, user, left_ms) VALUES "
+                   "(?, ?, ?)",
+                   std::string_view(conversation), std::string_view(user), std::int64_t(now));
+}
+
+} // namespace
+
 Result<std::pair<proto::Conversation, std::vector<std::pair<DeviceId, proto::Frame>>>>
 RelayService::setMatterClosedJob(Database& db, const std::string& id, bool closed,
                                  const std::string& owner, const std::string& actor) {
@@ -160,10 +178,7 @@ void RelayService::onRemoveMember(const DeviceId& from, proto::Request& request,
         // Every member's devices, the removed user's included (read before the row goes): all get
         // the change.
         VERBATIM_TRY_LET(devices, memberDevices(db, id));
-        // Deleting the row empties the member-device cache (onRowChange): the next send into the
-        // matter is checked against the members without this user.
-        VERBATIM_TRY(execute(db, "DELETE FROM members WHERE conversation = ? AND user = ?",
-                             std::string_view(id), std::string_view(req.user())));
+        VERBATIM_TRY(endMembership(db, id, req.user(), wallClockMs()));
         VERBATIM_TRY_LET(conv, loadConversation(db, id));
         const std::string actor = from.user + "/" + std::to_string(from.device);
         VERBATIM_TRY(recordAdminAction(
@@ -196,8 +211,7 @@ Result<proto::Conversation> RelayService::cutFromConversation(const std::string&
                         "no such member: " + user + " is not in conversation " + conversation);
         // Every member's devices, the removed user's included (read before the row goes).
         VERBATIM_TRY_LET(devices, memberDevices(db, conversation));
-        VERBATIM_TRY(execute(db, "DELETE FROM members WHERE conversation = ? AND user = ?",
-                             std::string_view(conversation), std::string_view(user)));
+        VERBATIM_TRY(endMembership(db, conversation, user, wallClockMs()));
         VERBATIM_TRY_LET(conv, loadConversation(db, conversation));
         VERBATIM_TRY(recordAdminAction(db, actor, "member-removed", conversation, user,
                                        {{"conversation", conversation},
@@ -248,11 +262,13 @@ RelayService::offboard(const std::string& user, const std::string& to, const std
             st->bind(1, std::string_view(user));
             VERBATIM_TRY(st->forEachRow([&] { matters.push_back(st->columnText(0)); }));
         }
-        // The colleague joins each matter the departing user leaves: not across a wall. Checked
+        // The colleague joins each matter the departing user leaves: not across a wall. The
+        // departing user counts with the matter's members: what they wrote there stays in it, so a
+        // colleague on the other side of a wall from them is refused too (issue 22). Checked
         // before anything is written, so a refusal commits its journal entry alone.
         for (const auto& m : matters) {
             VERBATIM_TRY_LET(members, memberUsers(db, m));
-            members->erase(user);
+            members->insert(user);
             members->insert(to);
             VERBATIM_TRY_LET(walled, refuseAtWalls(db, m, *members, "handover", actor,
                                                    {{"from", user}, {"to", to}}));
@@ -279,8 +295,7 @@ RelayService::offboard(const std::string& user, const std::string& to, const std
             VERBATIM_TRY(st->forEachRow([&] { convs.push_back(st->columnText(0)); }));
         }
         for (const auto& c : convs) {
-            VERBATIM_TRY(execute(db, "DELETE FROM members WHERE conversation = ? AND user = ?",
-                                 std::string_view(c), std::string_view(user)));
+            VERBATIM_TRY(endMembership(db, c, user, now));
             VERBATIM_TRY(recordAdminAction(db, actor, "member-removed", c, user,
                                            {{"conversation", c}, {"user", user}}));
             ++done.memberships;

@@ -252,6 +252,15 @@ CREATE INDEX blob_refs_by_seq ON blob_refs(journal_seq);
 // Version 14, shared by the parts of this release; each appends its own statements and keeps
 // to them (and mirrors them in kRelayPgSchemaV14).
 inline constexpr std::string_view kRelaySchemaV14 = R"sql(
+-- Issue 22 walls (B5): who left a conversation; a former member of a walled matter keeps its
+-- side.
+CREATE TABLE former_members (
+  conversation TEXT NOT NULL,
+  user TEXT NOT NULL,
+  left_ms INTEGER NOT NULL,
+  PRIMARY KEY (conversation, user)
+) WITHOUT ROWID;
+CREATE INDEX former_members_by_user ON former_members(user);
 )sql";
 
 /// Every migration in order: a store at version n has run the first n. Released migrations never
@@ -397,6 +406,13 @@ CREATE INDEX blob_refs_by_seq ON blob_refs(journal_seq);
 
 /// Version 14 (see kRelaySchemaV14) in PostgreSQL's types.
 inline constexpr std::string_view kRelayPgSchemaV14 = R"sql(
+-- Issue 22 walls (B5): who left a conversation; a former member of a walled matter keeps its
+-- side.
+CREATE TABLE former_members (
+  conversation TEXT NOT NULL, user TEXT NOT NULL, left_ms BIGINT NOT NULL,
+  PRIMARY KEY (conversation, user)
+);
+CREATE INDEX former_members_by_user ON former_members(user);
 )sql";
 
 /// The PostgreSQL store's migrations, numbered as kRelayMigrations: versions 1 to 8 never

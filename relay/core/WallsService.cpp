@@ -16,37 +16,53 @@ constexpr std::size_t kMaxWallName = 100, kMaxWallEntries = 10000;
 
 // Per wall, the sides (bit 0: side 0, bit 1: side 1) that `users` stand on, with the matter
 // `conversation` itself (when it is on a wall, its members stand on that side). A user stands on
-// a side when the side names them or a matter they are a member of. `onlyWall`, when not empty,
-// looks at that wall alone.
+// a side when the side names them or a matter they are, or were, a member of (B5: leaving a
+// walled matter, by removal, a cut or offboarding, does not take back what they read there). A
+// former membership gives no side on a wall that names the user on its other side: the
+// administrator's naming wins, so cutting a user out of a matter across their own wall resolves
+// the conflict. `onlyWall`, when not empty, looks at that wall alone.
 Result<std::map<std::string, int>> sidesOf(Database& db, const std::string& conversation,
                                            const std::set<std::string>& users,
                                            const std::string& onlyWall = {}) {
     std::map<std::string, int> seen;
-    auto collect = [&](Statement& st) {
+    auto collect = [&](Statement& st, std::map<std::string, int>& into) {
         return st.forEachRow([&] {
             std::string wall = st.columnText(0);
-            if (onlyWall.empty() || wall == onlyWall) seen[wall] |= 1 << int(st.columnInt(1));
+            if (onlyWall.empty() || wall == onlyWall) into[wall] |= 1 << int(st.columnInt(1));
         });
     };
     if (!conversation.empty()) {
         VERBATIM_TRY_LET(st, db.cached("SELECT wall, side FROM wall_entries WHERE kind = 1 AND "
                                        "ref = ?"));
         st->bind(1, std::string_view(conversation));
-        VERBATIM_TRY(collect(**st));
+        VERBATIM_TRY(collect(**st, seen));
     }
     VERBATIM_TRY_LET(direct, db.cached("SELECT wall, side FROM wall_entries WHERE kind = 0 AND "
                                        "ref = ?"));
     VERBATIM_TRY_LET(viaMatter,
                      db.cached("SELECT w.wall, w.side FROM members m JOIN wall_entries w ON "
                                "w.kind = 1 AND w.ref = m.conversation WHERE m.user = ?"));
+    VERBATIM_TRY_LET(viaFormer,
+                     db.cached("SELECT w.wall, w.side FROM former_members f JOIN wall_entries w "
+                               "ON w.kind = 1 AND w.ref = f.conversation WHERE f.user = ?"));
     for (const auto& u : users) {
         // A statement that ran to its end takes new bindings only after a reset.
+        std::map<std::string, int> named, former;
         (**direct).reset();
         direct->bind(1, std::string_view(u));
-        VERBATIM_TRY(collect(**direct));
+        VERBATIM_TRY(collect(**direct, named));
         (**viaMatter).reset();
         viaMatter->bind(1, std::string_view(u));
-        VERBATIM_TRY(collect(**viaMatter));
+        VERBATIM_TRY(collect(**viaMatter, seen));
+        (**viaFormer).reset();
+        viaFormer->bind(1, std::string_view(u));
+        VERBATIM_TRY(collect(**viaFormer, former));
+        for (const auto& [wall, sides] : named)
+            seen[wall] |= sides;
+        for (const auto& [wall, sides] : former) {
+            const auto it = named.find(wall);
+            seen[wall] |= it == named.end() ? sides : sides & it->second;
+        }
     }
     return seen;
 }
@@ -144,9 +160,15 @@ Result<std::vector<WallConflict>> conflictsOf(Database& db, const WallInfo& wall
             st->bind(1, std::string_view(u));
             VERBATIM_TRY(st->forEachRow([&] { candidates.insert(st->columnText(0)); }));
         }
-        // The members of a walled matter may meet the other side elsewhere too.
+        // The members of a walled matter, and those who left it (B5), may meet the other side
+        // elsewhere too.
+        VERBATIM_TRY_LET(former, db.cached("SELECT user FROM former_members WHERE "
+                                           "conversation = ?"));
         for (const auto& m : wall.matters[side]) {
             VERBATIM_TRY_LET(members, memberUsers(db, m));
+            (**former).reset();
+            former->bind(1, std::string_view(m));
+            VERBATIM_TRY(former->forEachRow([&] { members->insert(former->columnText(0)); }));
             for (const auto& u : *members) {
                 (**st).reset();
                 st->bind(1, std::string_view(u));

@@ -338,6 +338,117 @@ private slots:
         QCOMPARE(bob->waitForEnvelopes(1).size(), std::size_t(1));
     }
 
+    // Review finding B5: a member removed from a walled matter keeps its side (what they read
+    // there stays with them). Erin leaves the matter before the wall and talks with bob: the new
+    // wall lists that conversation. Dan is removed by the matter's lawyer after the wall: bob may
+    // not open a conversation with him. Frank, named on bob's side and in the matter, is cut out
+    // of it: the administrator's naming wins, and he talks with bob again.
+    void removedMemberKeepsTheirWallSide() {
+        e2e::Harness h;
+        QVERIFY(h.ok());
+        auto alice = h.enrollStaff("alice", proto::ROLE_LAWYER);
+        auto bob = h.enrollStaff("bob", proto::ROLE_LAWYER);
+        auto dan = h.enrollStaff("dan", proto::ROLE_LAWYER);
+        auto erin = h.enrollStaff("erin", proto::ROLE_LAWYER);
+        auto frank = h.enrollStaff("frank", proto::ROLE_LAWYER);
+        QVERIFY(alice && bob && dan && erin && frank);
+        QVERIFY(alice->connect(h.endpoint()));
+        QVERIFY(bob->connect(h.endpoint()));
+        QVERIFY(erin->connect(h.endpoint()));
+        auto made = alice->connection->call(
+            createConversation("Acme merger", true, {"dan", "erin", "frank"}));
+        QCOMPARE(statusOf(made), 0);
+        const std::string matter = made->conversation().id();
+        auto removeFromMatter = [&](const std::string& user) {
+            proto::Request r;
+            r.mutable_remove_member()->set_conversation_id(matter);
+            r.mutable_remove_member()->set_user(user);
+            return statusOf(alice->connection->call(r));
+        };
+        QCOMPARE(removeFromMatter("erin"), 0);
+        auto chat = erin->connection->call(createConversation("Chat", false, {"bob"}));
+        QCOMPARE(statusOf(chat), 0);
+
+        auto added =
+            h.service().addWall(wall("Acme screen", {}, {"bob", "frank"}, {matter}), "admin-cli");
+        QVERIFY2(added, added ? "" : added.error().message.c_str());
+        std::vector<std::string> conflicts;
+        for (const auto& c : added->conflicts)
+            conflicts.push_back(c.conversation);
+        std::sort(conflicts.begin(), conflicts.end());
+        std::vector<std::string> expected{matter, chat->conversation().id()};
+        std::sort(expected.begin(), expected.end());
+        QCOMPARE(conflicts, expected); // frank in the matter; erin, who left it, with bob
+
+        QCOMPARE(removeFromMatter("dan"), 0);
+        auto withDan = bob->connection->call(createConversation("Coffee", false, {"dan"}));
+        QCOMPARE(statusOf(withDan), kWall);
+        QVERIFY2(withDan->error().find("\"Acme screen\"") != std::string::npos,
+                 withDan->error().c_str());
+        // Nor put him in a matter of his.
+        auto beta = bob->connection->call(createConversation("Beta", true, {"dan"}));
+        QCOMPARE(statusOf(beta), kWall);
+
+        // Frank is named on bob's side: cutting him out of the matter resolves his conflict.
+        auto cut = h.service().cutFromConversation(matter, "frank", "admin-cli");
+        QVERIFY2(cut, cut ? "" : cut.error().message.c_str());
+        auto withFrank = bob->connection->call(createConversation("Tea", false, {"frank"}));
+        QCOMPARE(statusOf(withFrank), 0);
+        auto shown = h.service().showWall("Acme screen");
+        QVERIFY(shown);
+        QCOMPARE(shown->conflicts.size(), std::size_t(1)); // erin's chat with bob stays
+        QCOMPARE(shown->conflicts[0].conversation, chat->conversation().id());
+    }
+
+    // Offboarding across a wall: a departing lawyer's matters go to nobody on the other side of
+    // a wall from them (what they wrote stays in the matters), even when no member left in a
+    // matter stands anywhere; refused whole (451, naming the wall), nothing changed, journaled.
+    void offboardingAcrossAWallIsRefused() {
+        e2e::Harness h;
+        QVERIFY(h.ok());
+        auto alice = h.enrollStaff("alice", proto::ROLE_LAWYER);
+        auto bob = h.enrollStaff("bob", proto::ROLE_LAWYER);
+        auto carl = h.enrollStaff("carl", proto::ROLE_LAWYER);
+        QVERIFY(alice && bob && carl);
+        QVERIFY(alice->connect(h.endpoint()));
+        auto made = alice->connection->call(createConversation("Acme v Beta", true, {}));
+        QCOMPARE(statusOf(made), 0);
+        const std::string matter = made->conversation().id();
+        auto added = h.service().addWall(wall("Beta screen", {"alice"}, {"bob"}), "admin-cli");
+        QVERIFY2(added, added ? "" : added.error().message.c_str());
+        QVERIFY(added->conflicts.empty());
+
+        auto handover = h.service().offboard("alice", "bob", "admin-cli");
+        QVERIFY(!handover);
+        QCOMPARE(handover.error().detail, kWall);
+        QVERIFY2(handover.error().message.find("\"Beta screen\"") != std::string::npos,
+                 handover.error().message.c_str());
+        auto devices = h.service().listDevices("alice");
+        QVERIFY(devices && devices->size() == 1 && devices->front().revokedMs == 0);
+        proto::Request list;
+        list.mutable_list_conversations();
+        auto still = alice->connection->call(list);
+        QVERIFY(still && still->status() == proto::STATUS_OK);
+        QCOMPARE(still->conversations().conversations_size(), 1);
+        QCOMPARE(still->conversations().conversations(0).members_size(), 1);
+
+        auto toCarl = h.service().offboard("alice", "carl", "admin-cli");
+        QVERIFY2(toCarl, toCarl ? "" : toCarl.error().message.c_str());
+        QCOMPARE(toCarl->matters, std::size_t(1));
+
+        auto officer = joinParty(h.enrollLink("officer", proto::ROLE_COMPLIANCE), "Officer");
+        QVERIFY(officer);
+        officer->start();
+        QVERIFY(eventually([&] { return officer->isConnected(); }));
+        std::vector<std::string> lines;
+        auto report = pullAndVerify(h, *officer, &lines);
+        QVERIFY(report);
+        QVERIFY(report->problems.empty());
+        QCOMPARE(countPrefix(lines, "wall-refused admin-cli " + matter + " Beta screen"),
+                 std::size_t(1));
+        QCOMPARE(countPrefix(lines, "user-offboarded admin-cli alice carl"), std::size_t(1));
+    }
+
     // Review finding B2: a conversation that crosses a wall (a conflict listed when the wall was
     // made) carries no message: every send is refused (451) and journaled once, not per send;
     // the administrator's `wall cut` removes a member of the direct conversation, and after it
