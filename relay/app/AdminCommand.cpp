@@ -3,6 +3,8 @@
 /// running relay.
 #include "relay/app/RelayApp.h"
 
+#include <charconv>
+
 namespace verbatim::relayapp {
 
 const char* roleName(proto::Role r) {
@@ -147,6 +149,56 @@ int adminWall(relay::RelayService& s, const Args& a, const std::string& actor) {
     return usage();
 }
 
+// admin supervisor add|remove|list|threshold (issue 21, supervising partners).
+int adminSupervisor(relay::RelayService& s, const Args& a, const std::string& actor) {
+    const std::string& sub = a.positional[1];
+    if ((sub == "add" || sub == "remove") && a.positional.size() == 3) {
+        const std::string& lawyer = a.positional[2];
+        const std::string by = a.opt("by");
+        if (by.empty()) return die("--by SUPERVISOR names who supervises " + wallCell(lawyer));
+        if (sub == "remove") {
+            auto r = s.removeSupervisor(lawyer, by, actor);
+            if (!r) return die(r.error().message);
+            std::printf("%s no longer supervises %s\n", wallCell(by).c_str(),
+                        wallCell(lawyer).c_str());
+            return 0;
+        }
+        auto added = s.addSupervisor(lawyer, by, actor);
+        if (!added) return die(added.error().message);
+        std::printf(*added ? "%s supervises %s\n" : "%s already supervises %s\n",
+                    wallCell(by).c_str(), wallCell(lawyer).c_str());
+        return 0;
+    }
+    if (sub == "list" && a.positional.size() == 2) {
+        auto rows = s.listSupervisors();
+        if (!rows) return die(rows.error().message);
+        auto threshold = s.supervisionThreshold();
+        if (!threshold) return die(threshold.error().message);
+        std::printf("threshold_hours\t%llu\n", (unsigned long long)(*threshold / 3600000));
+        std::printf("supervisor\tlawyer\tassigned_ms\tassigned_by\n");
+        for (const auto& r : *rows)
+            std::printf("%s\t%s\t%llu\t%s\n", wallCell(r.supervisor).c_str(),
+                        wallCell(r.lawyer).c_str(), (unsigned long long)r.assignedMs,
+                        wallCell(r.assignedBy).c_str());
+        return 0;
+    }
+    if (sub == "threshold" && a.positional.size() == 3) {
+        const std::string& text = a.positional[2];
+        unsigned long long hours = 0;
+        auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), hours);
+        if (ec != std::errc() || end != text.data() + text.size() || hours > 24 * 365)
+            return die("HOURS is a whole number of hours, 0 to 8760 (0: flag nothing)");
+        auto r = s.setSupervisionThreshold(hours * 3600000ull, actor);
+        if (!r) return die(r.error().message);
+        if (hours == 0)
+            std::printf("no threshold: no matter is flagged\n");
+        else
+            std::printf("matters whose client has waited over %llu hours are flagged\n", hours);
+        return 0;
+    }
+    return usage();
+}
+
 } // namespace
 
 // `admin journal status` (issue 22): what the relay stores of the journal and what blocks pruning.
@@ -258,6 +310,7 @@ int cmdAdmin(const Args& a) {
         return 0;
     }
     if (cmd == "wall" && a.positional.size() >= 2) return adminWall(s, a, actor);
+    if (cmd == "supervisor" && a.positional.size() >= 2) return adminSupervisor(s, a, actor);
     if (cmd == "journal" && a.positional.size() == 2 && a.positional[1] == "status")
         return journalStatus(s);
     if (cmd == "invites" || cmd == "revoke-invite") {

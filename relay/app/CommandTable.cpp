@@ -422,6 +422,27 @@ const cmdline::CommandLine& commandLine() {
              "a wall (a direct one too)\n",
              {},
              {Positional::required("CONVERSATION"), Positional::required("USER")}},
+            {"admin supervisor add",
+             "  verbatim-relay admin --data DIR [--unlock-file PATH] supervisor add LAWYER --by "
+             "SUPERVISOR\n"
+             "                                     SUPERVISOR sees LAWYER's matters (metadata "
+             "only); journaled\n",
+             {Option::value("by", "SUPERVISOR").required()},
+             {Positional::required("LAWYER")}},
+            {"admin supervisor remove",
+             "  verbatim-relay admin --data DIR [--unlock-file PATH] supervisor remove LAWYER "
+             "--by SUPERVISOR\n",
+             {Option::value("by", "SUPERVISOR").required()},
+             {Positional::required("LAWYER")}},
+            {"admin supervisor list",
+             "  verbatim-relay admin --data DIR [--unlock-file PATH] supervisor list   every "
+             "assignment and the threshold\n"},
+            {"admin supervisor threshold",
+             "  verbatim-relay admin --data DIR [--unlock-file PATH] supervisor threshold HOURS\n"
+             "                                     flag matters whose client has waited longer "
+             "(0: never)\n",
+             {},
+             {Positional::required("HOURS")}},
             {"admin journal status",
              "  verbatim-relay admin --data DIR [--unlock-file PATH] journal status   rows, oldest "
              "kept, pruned boundary,\n"

@@ -315,6 +315,10 @@ void RelayService::handleSend(const DeviceId& from, proto::SendMessage send, Don
                 .bind(4, std::int64_t(seq))
                 .bind(5, std::int64_t(now));
             VERBATIM_TRY(sent->run());
+            // Supervising partners (issue 21): when, by a client or staff; never what.
+            if (s.is_message())
+                VERBATIM_TRY(recordMessageActivity(db, s.conversation_id(),
+                                                   from.role == proto::ROLE_CLIENT, now));
             // On the PostgreSQL store other nodes may hold recipients' live connections: they
             // hear of the queued rows once this commits (a NOTIFY goes out only then).
             if (db.engine()) VERBATIM_TRY(notifyQueued(db, m_nodeId, s.envelopes()));

@@ -50,6 +50,9 @@ struct RateLimits {
     /// 10 a minute. Over it such requests get 429 before any wall is checked, so refusals can
     /// neither map who stands behind a wall quickly nor grow the journal without bound.
     BucketSpec wallRefused{10, 10.0 / 60};
+    /// ListSupervisedMatters per device (issue 21): 20, then 20 a minute (each reads every
+    /// matter of every supervised lawyer).
+    BucketSpec supervisedList{20, 20.0 / 60};
 };
 
 /// Token buckets kept where every node of the relay sees them (issue 20: the PostgreSQL store),

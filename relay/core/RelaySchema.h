@@ -261,6 +261,28 @@ CREATE TABLE former_members (
   PRIMARY KEY (conversation, user)
 ) WITHOUT ROWID;
 CREATE INDEX former_members_by_user ON former_members(user);
+-- Issue 21 (supervising partners): who supervises which lawyer; per conversation, when a client
+-- and staff last sent a message and since when a client waits; messages per week. Times only.
+CREATE TABLE supervisors (
+  supervisor TEXT NOT NULL,
+  lawyer TEXT NOT NULL,
+  assigned_ms INTEGER NOT NULL,
+  assigned_by TEXT NOT NULL,             -- admin-cli
+  PRIMARY KEY (supervisor, lawyer)
+) WITHOUT ROWID;
+CREATE INDEX supervisors_by_lawyer ON supervisors(lawyer);
+CREATE TABLE matter_activity (
+  conversation TEXT PRIMARY KEY,
+  last_client_ms INTEGER,                -- a client's latest message (relay time)
+  last_staff_ms INTEGER,                 -- staff's latest message
+  waiting_since_ms INTEGER               -- first client message unanswered since; NULL: none
+) WITHOUT ROWID;
+CREATE TABLE matter_weeks (
+  conversation TEXT NOT NULL,
+  week INTEGER NOT NULL,                 -- weeks since Monday 1970-01-05 UTC
+  messages INTEGER NOT NULL,
+  PRIMARY KEY (conversation, week)
+) WITHOUT ROWID;
 )sql";
 
 /// Every migration in order: a store at version n has run the first n. Released migrations never
@@ -413,6 +435,20 @@ CREATE TABLE former_members (
   PRIMARY KEY (conversation, user)
 );
 CREATE INDEX former_members_by_user ON former_members(user);
+-- Issue 21 (supervising partners)
+CREATE TABLE supervisors (
+  supervisor TEXT NOT NULL, lawyer TEXT NOT NULL, assigned_ms BIGINT NOT NULL,
+  assigned_by TEXT NOT NULL, PRIMARY KEY (supervisor, lawyer)
+);
+CREATE INDEX supervisors_by_lawyer ON supervisors(lawyer);
+CREATE TABLE matter_activity (
+  conversation TEXT PRIMARY KEY, last_client_ms BIGINT, last_staff_ms BIGINT,
+  waiting_since_ms BIGINT
+);
+CREATE TABLE matter_weeks (
+  conversation TEXT NOT NULL, week BIGINT NOT NULL, messages BIGINT NOT NULL,
+  PRIMARY KEY (conversation, week)
+);
 )sql";
 
 /// The PostgreSQL store's migrations, numbered as kRelayMigrations: versions 1 to 8 never

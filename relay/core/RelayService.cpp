@@ -303,6 +303,8 @@ void RelayService::handle(const DeviceId& from, proto::Request request, Done don
     const Route* route = std::find_if(std::begin(kRoutes), std::end(kRoutes),
                                       [op](const Route& r) { return r.op == op; });
     const bool known = route != std::end(kRoutes);
+        // supervising partners (SupervisorsService.cpp)
+        {proto::Request::kListSupervisedMatters, &RelayService::onListSupervisedMatters},
     if (from.wipeOnly && !(known && route->wipeOnlyMay))
         return done(errorResponse(proto::STATUS_FORBIDDEN, "device revoked"));
     if (!known) return done(errorResponse(proto::STATUS_BAD_REQUEST, "unknown request"));

@@ -233,6 +233,28 @@ public:
     [[nodiscard]] Result<proto::Conversation> cutFromConversation(const std::string& conversation,
                                                                   const std::string& user,
                                                                   const std::string& actor);
+    /// Supervising partners (issue 21; SupervisorsService.cpp). addSupervisor() makes staff user
+    /// `supervisor` (a lawyer, supervisor or admin) supervise `lawyer` (a lawyer or supervisor,
+    /// not themselves) and journals `supervisor-added` by `actor` in one transaction; false when
+    /// the assignment existed already (nothing journaled). Unknown users are NotFound, wrong
+    /// roles InvalidArgument.
+    [[nodiscard]] Result<bool> addSupervisor(const std::string& lawyer,
+                                             const std::string& supervisor,
+                                             const std::string& actor);
+    /// Ends an assignment (`supervisor-removed`); NotFound when there is none.
+    [[nodiscard]] Result<void> removeSupervisor(const std::string& lawyer,
+                                                const std::string& supervisor,
+                                                const std::string& actor);
+    struct SupervisorRow {
+        std::string supervisor, lawyer, assignedBy;
+        std::uint64_t assignedMs = 0;
+    };
+    /// Every assignment, by supervisor then lawyer.
+    [[nodiscard]] Result<std::vector<SupervisorRow>> listSupervisors();
+    /// The firm's "client waiting too long" threshold in milliseconds (0: none; meta
+    /// `supervision_threshold_ms`); setting it journals `supervision-threshold-set`.
+    [[nodiscard]] Result<void> setSupervisionThreshold(std::uint64_t ms, const std::string& actor);
+    [[nodiscard]] Result<std::uint64_t> supervisionThreshold();
 
     // ---- devices --------------------------------------------------------------------------------
     /// Redeems an enrollment or invite token and creates the device. `clientAddress` keys the
@@ -416,6 +438,9 @@ private:
     /// A pull after `after`: 410 below the pruned boundary; else the page learns the boundary.
     Result<void> checkPull(storage::Database& db, std::uint64_t after, proto::JournalPage& page);
     void onPing(const DeviceId& from, proto::Request& request, Done& done, const RequestRun& run);
+    // supervising partners (SupervisorsService.cpp)
+    void onListSupervisedMatters(const DeviceId& from, proto::Request& request, Done& done,
+                                 const RequestRun& run);
     // push endpoints (PushService.cpp)
     void onSetPushEndpoint(const DeviceId& from, proto::Request& request, Done& done,
                            const RequestRun& run);
