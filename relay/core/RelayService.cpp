@@ -296,6 +296,8 @@ void RelayService::handle(const DeviceId& from, proto::Request request, Done don
         {proto::Request::kAckJournal, &RelayService::onAckJournal},
         // push endpoints (PushService.cpp)
         {proto::Request::kSetPushEndpoint, &RelayService::onSetPushEndpoint},
+        // supervising partners (SupervisorsService.cpp)
+        {proto::Request::kListSupervisedMatters, &RelayService::onListSupervisedMatters},
         // connection
         {proto::Request::kPing, &RelayService::onPing},
     };
@@ -303,8 +305,6 @@ void RelayService::handle(const DeviceId& from, proto::Request request, Done don
     const Route* route = std::find_if(std::begin(kRoutes), std::end(kRoutes),
                                       [op](const Route& r) { return r.op == op; });
     const bool known = route != std::end(kRoutes);
-        // supervising partners (SupervisorsService.cpp)
-        {proto::Request::kListSupervisedMatters, &RelayService::onListSupervisedMatters},
     if (from.wipeOnly && !(known && route->wipeOnlyMay))
         return done(errorResponse(proto::STATUS_FORBIDDEN, "device revoked"));
     if (!known) return done(errorResponse(proto::STATUS_BAD_REQUEST, "unknown request"));
