@@ -134,6 +134,32 @@ struct DeviceView {
     }
 };
 
+/// A matter a supervising partner sees (issue 21, ListSupervisedMatters): metadata the relay
+/// keeps, never content. Times are the relay's, in ms since the Unix epoch; 0 means none.
+struct SupervisedMatterView {
+    struct Participant {
+        std::string user, displayName, role; ///< role: client, lawyer, supervisor, ...
+    };
+    std::string conversationId, title, matterNumber, clientName;
+    std::vector<Participant> participants;
+    std::vector<std::string> supervised; ///< the supervisor's lawyers among the members
+    std::uint64_t lastClientMs = 0, lastLawyerMs = 0;
+    std::uint64_t waitingSinceMs = 0;  ///< the first client message staff has not answered since
+    std::uint64_t waitingMs = 0;       ///< how long that client has waited (0: nobody waits)
+    bool overdue = false;              ///< waited longer than the firm's threshold
+    std::vector<std::uint32_t> weekly; ///< messages per week, oldest first; the last is this week
+    std::uint64_t closedMs = 0, createdMs = 0;
+    bool member = false; ///< the supervisor is a member: the matter can be opened
+};
+
+/// What a supervisor sees: the lawyers they supervise and those lawyers' matters.
+struct SupervisionView {
+    std::vector<SupervisedMatterView> matters; ///< overdue first, then longest waiting
+    std::vector<std::string> lawyers;
+    std::uint64_t thresholdMs = 0; ///< the firm's threshold (0: none set)
+    std::uint64_t nowMs = 0, firstWeekMs = 0;
+};
+
 /// An invite this lawyer made, as the relay lists it (ListInvites).
 struct InviteView {
     std::string id; ///< 8 hex digits, for revokeInvite()
@@ -288,6 +314,9 @@ public:
     /// relay refuses (not https://, a private address, ...) is InvalidArgument with its reason.
     /// ClientPush.cpp.
     [[nodiscard]] Result<void> setPushEndpoint(const std::string& url);
+    /// The matters of the lawyers this user supervises (issue 21), metadata only, with `weeks`
+    /// weeks of volume (1-52). Forbidden when the user supervises nobody. ClientSupervisors.cpp.
+    [[nodiscard]] Result<SupervisionView> supervisedMatters(std::uint32_t weeks = 8);
 
     // ---- onboarding ---------------------------------------------------------------------------
     /// Accepts the recording notice (journaled as a NOTICE_ACCEPTED message in the matter).

@@ -296,6 +296,9 @@ Client::Impl::PreparedSend Client::Impl::prepareSend(std::int64_t seq,
         if (std::find(send->blob_ids().begin(), send->blob_ids().end(), a.blob_id()) ==
             send->blob_ids().end())
             send->add_blob_ids(a.blob_id());
+    // Likewise whether a person wrote it (issue 21): supervisors see when a client waits for an
+    // answer, which a receipt or a reaction is not.
+    if (rec.type() == proto::TEXT || rec.type() == proto::ATTACHMENT) send->set_is_message(true);
     // Likewise the notice acceptance (issue 17): the one send a client may make before it.
     if (rec.type() == proto::NOTICE_ACCEPTED)
         if (auto a = journal::parseNoticeAcceptance(rec.body())) {
