@@ -187,6 +187,7 @@ Result<void> Client::Impl::loadAccount() {
     // whose manifest was swapped on disk (or damaged) will not send, and messages stay queued.
     auto m = journal::FirmManifest::parse(view(loaded->manifest));
     manifestOk = m && manifestAcceptable(*m, acct.firmFingerprint, acct.relay);
+    heldManifestOk = manifestOk;
     if (manifestOk) {
         manifest = *m;
         acct.firmName = manifest.firmName;

@@ -33,7 +33,7 @@ Result<std::string> Client::sendAttachment(const std::string& conversation, cons
     const auto& digest = sealed->digest;
     std::string blob = str(sealed->blob);
     VERBATIM_TRY_LET(id,
-                     RelayConnection::uploadBlob(m->currentEndpoint(), m->creds, blob, progress));
+                     RelayConnection::uploadBlob(m->relayEndpoints(), m->creds, blob, progress));
     // Keep our own copy (still encrypted) so that this device can open it without a download.
     {
         std::ofstream out(m->paths.blobs() + "/" + *id, std::ios::binary);
@@ -90,7 +90,7 @@ Result<void> Client::saveAttachment(const std::string& messageId, std::size_t in
     if (std::ifstream in(local, std::ios::binary); in) {
         blob.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
     } else {
-        VERBATIM_TRY_LET(got, RelayConnection::downloadBlob(m->currentEndpoint(), m->creds, idHex,
+        VERBATIM_TRY_LET(got, RelayConnection::downloadBlob(m->relayEndpoints(), m->creds, idHex,
                                                             a.size() + 64));
         blob = std::move(*got);
     }

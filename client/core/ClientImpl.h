@@ -134,6 +134,21 @@ struct Client::Impl {
     DeviceCredentials creds;
     Endpoint endpoint;
     bool manifestOk = false;
+    /// `manifest` is one this device verified (at open or when it adopted it): its addresses
+    /// are the device's, whatever a node serves now (issue 20). Guarded by `mutex`.
+    bool heldManifestOk = false;
+    /// HOST:PORT of nodes that served a manifest this device refused, and until when they are
+    /// passed over (docs/protocol.md C-FAIL-7). Guarded by `mutex`.
+    std::map<std::string, std::chrono::steady_clock::time_point> refusedNodes;
+    /// Every address the device may contact now (C-LINK-2): the current one first, then the
+    /// others the held manifest names, without refused nodes (all of them when every one was
+    /// refused); the link's alone without a verified manifest. Call with `mutex` held.
+    std::vector<Endpoint> relayEndpointsLocked();
+    /// The same, taken under `mutex`: what one-shot HTTPS calls try in order (C-FAIL-6).
+    std::vector<Endpoint> relayEndpoints() {
+        std::lock_guard lock(mutex);
+        return relayEndpointsLocked();
+    }
 
     // Data: everything that touches the database or the sessions. Never held across a relay
     // call: take what the call needs under it, release it, call, then take it again and check
@@ -251,8 +266,11 @@ struct Client::Impl {
     /// Fetches `user`'s bundles when no identity key of theirs is known (takes `mutex` itself).
     void fetchIdentityIfUnknown(const std::string& user);
     Result<void> refreshConversations();
-    /// False when the relay could not be reached.
+    /// False when the relay could not be reached. A node serving a refused manifest is passed
+    /// over (C-FAIL-7, ClientKeys.cpp).
     bool refreshManifest();
+    /// Stores and takes a newer manifest that verified; `mutex` held.
+    bool adoptManifest(const std::string& bytes, const journal::FirmManifest& fresh);
     void touchGuard();
     Result<void> adminAction(const std::string& user, std::uint32_t device,
                              proto::AdminDeviceAction::Action action);

@@ -6,6 +6,12 @@
 
 namespace verbatim::client {
 
+namespace {
+/// How long a node that served a refused manifest is passed over (C-FAIL-7): long enough that a
+/// device does not go back and forth, short enough that a repaired node is used again.
+constexpr auto kRefusedNodePause = std::chrono::minutes(10);
+} // namespace
+
 // ---- pre-keys -----------------------------------------------------------------------------------
 
 // Makes the keys and records them as made, under `mutex`; the upload happens after it is released.
@@ -100,19 +106,17 @@ void Client::Impl::touchGuard() {
 
 bool Client::Impl::refreshManifest() {
     manifestStale = false;
-    auto bytes = RelayConnection::fetchManifest(currentEndpoint());
+    const Endpoint node = currentEndpoint();
+    const std::string nodeAddress = ConnectionSupervisor::addressOf(node);
+    auto bytes = RelayConnection::fetchManifest(node);
     if (!bytes) return false; // transient; keep what we have
-    std::lock_guard lock(mutex);
-    auto stored = accounts->get("manifest");
-    if (stored && *stored && **stored == *bytes) {
-        if (!manifestOk) {
-            auto m = journal::FirmManifest::parse(view(*bytes));
-            manifestOk = m && manifestAcceptable(*m, acct.firmFingerprint, acct.relay);
-        }
-        return true;
-    }
-    auto m = journal::FirmManifest::parse(view(*bytes));
-    if (!m || !manifestAcceptable(*m, acct.firmFingerprint, acct.relay)) {
+    // A node serving a manifest this device refuses (not signed by the pinned root, damaged or
+    // cut short, not naming the device's relay, older than one it adopted) is not used: nothing
+    // is sent through it, and when the held manifest names another node the device moves there
+    // and passes this one over for kRefusedNodePause (docs/protocol.md C-FAIL-7). The manifest
+    // the device holds stays, and with it the firm's addresses: a node cannot shrink them.
+    bool moveOn = false;
+    const auto refuseNode = [&](const char* event, const std::string& why) {
         if (manifestOk)
             emit({Event::Kind::JournalKeyRefused,
                   {},
@@ -120,31 +124,62 @@ bool Client::Impl::refreshManifest() {
                   {},
                   {},
                   {},
-                  "the relay offers a journal key the firm did not sign; messages stay queued"});
+                  "the relay node " + nodeAddress + " " + why + "; messages stay queued"});
         manifestOk = false;
-        log::write(log::Level::Error, "client.manifest_refused", {{"relay", acct.relay}});
-        return true;
+        log::write(log::Level::Error, event, {{"relay", nodeAddress}});
+        refusedNodes[nodeAddress] = std::chrono::steady_clock::now() + kRefusedNodePause;
+        const auto others = relayEndpointsLocked();
+        moveOn = std::any_of(others.begin(), others.end(), [&](const Endpoint& ep) {
+            return ConnectionSupervisor::addressOf(ep) != nodeAddress;
+        });
+    };
+    {
+        std::lock_guard lock(mutex);
+        auto stored = accounts->get("manifest");
+        if (stored && *stored && **stored == *bytes) {
+            if (!manifestOk) {
+                auto m = journal::FirmManifest::parse(view(*bytes));
+                manifestOk = m && manifestAcceptable(*m, acct.firmFingerprint, acct.relay);
+            }
+            if (manifestOk) refusedNodes.erase(nodeAddress);
+            return true;
+        }
+        auto m = journal::FirmManifest::parse(view(*bytes));
+        std::uint64_t floor = manifest.issuedMs;
+        if (m && manifestAcceptable(*m, acct.firmFingerprint, acct.relay)) {
+            // Never roll back: not below the newest manifest this device ever adopted (the floor
+            // is written at join and at each adoption) nor below the one it holds, whether or
+            // not that one verifies now: a breached node could first serve a broken manifest and
+            // then an older, root-signed one with its own addresses and pins (issue 20).
+            if (stored && *stored)
+                if (auto held = journal::FirmManifest::parse(view(**stored)))
+                    floor = std::max<std::uint64_t>(floor, held->issuedMs);
+            if (auto seen = accounts->get("manifest_floor_ms"); seen && *seen)
+                floor = std::max<std::uint64_t>(floor, std::stoull(**seen));
+        }
+        if (!m || !manifestAcceptable(*m, acct.firmFingerprint, acct.relay))
+            refuseNode("client.manifest_refused",
+                       "offers a firm manifest (and journal key) the firm did not sign");
+        else if (m->issuedMs < floor)
+            refuseNode("client.manifest_rollback_refused",
+                       "serves an older firm manifest than this device holds");
+        else {
+            refusedNodes.erase(nodeAddress);
+            return adoptManifest(*bytes, *m);
+        }
     }
-    // Never roll back: not below the newest manifest this device ever adopted (the floor is
-    // written at join and at each adoption) nor below the one it holds, whether or not that one
-    // verifies now: a breached node could first serve a broken manifest to clear manifestOk and
-    // then an older, root-signed one with its own addresses and pins (issue 20).
-    std::uint64_t floor = manifest.issuedMs;
-    if (stored && *stored)
-        if (auto held = journal::FirmManifest::parse(view(**stored)))
-            floor = std::max<std::uint64_t>(floor, held->issuedMs);
-    if (auto seen = accounts->get("manifest_floor_ms"); seen && *seen)
-        floor = std::max<std::uint64_t>(floor, std::stoull(**seen));
-    if (m->issuedMs < floor) {
-        log::write(log::Level::Warn, "client.manifest_rollback_refused", {{"relay", acct.relay}});
-        return true;
-    }
-    if (!accounts->set("manifest", view(*bytes))) return true;
-    (void)accounts->set("manifest_floor_ms", view(std::to_string(m->issuedMs)));
+    if (moveOn && supervisor) supervisor->reconnect(); // the next node gets the turn
+    return true;
+}
+
+bool Client::Impl::adoptManifest(const std::string& bytes, const journal::FirmManifest& fresh) {
+    if (!accounts->set("manifest", view(bytes))) return true;
+    (void)accounts->set("manifest_floor_ms", view(std::to_string(fresh.issuedMs)));
     const bool rotated = manifestOk && !constantTimeEqual(manifest.currentJournalKey()->publicKey,
-                                                          m->currentJournalKey()->publicKey);
-    manifest = *m;
+                                                          fresh.currentJournalKey()->publicKey);
+    manifest = fresh;
     manifestOk = true;
+    heldManifestOk = true;
     acct.firmName = manifest.firmName;
     endpoint.tlsKeyPins =
         manifest.tlsKeyPins; // a TLS key rotation takes effect at the next connection

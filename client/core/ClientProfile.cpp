@@ -29,6 +29,29 @@ std::optional<Endpoint> relayEndpoint(const std::string& address, const Endpoint
 
 } // namespace
 
+std::vector<Endpoint> Client::Impl::relayEndpointsLocked() {
+    if (!heldManifestOk) {
+        auto joined = relayEndpoint(acct.relay, endpoint);
+        return joined ? std::vector<Endpoint>{*joined} : std::vector<Endpoint>{};
+    }
+    const auto addressOf = ConnectionSupervisor::addressOf;
+    std::vector<Endpoint> all{endpoint};
+    if (!manifest.namesRelay(addressOf(endpoint))) all.clear();
+    for (const auto& address : manifest.relayAddresses) {
+        auto ep = relayEndpoint(address, endpoint);
+        if (ep && addressOf(*ep) != addressOf(endpoint)) all.push_back(std::move(*ep));
+    }
+    const auto now = std::chrono::steady_clock::now();
+    std::vector<Endpoint> usable;
+    for (const auto& ep : all) {
+        auto refused = refusedNodes.find(addressOf(ep));
+        if (refused == refusedNodes.end() || refused->second <= now) usable.push_back(ep);
+    }
+    // Every node refused: the device keeps to the firm's addresses and sends nothing while the
+    // manifest served is refused (Client::Impl::refreshManifest), rather than go silent.
+    return usable.empty() ? all : usable;
+}
+
 Result<std::unique_ptr<Client>> Client::open(const std::string& dir, std::string_view passphrase) {
     std::unique_ptr<Client> c(new Client());
     auto& m = *c->m;
@@ -79,23 +102,8 @@ Result<std::unique_ptr<Client>> Client::open(const std::string& dir, std::string
                                             std::move(receive));
     ConnectionSupervisor::Hooks hooks;
     // Issue 20: the addresses of the firm's signed manifest, the one that last worked first; no
-    // other (docs/protocol.md, C-LINK-2). Without an acceptable manifest, the link's alone.
-    hooks.endpoints = [&m] {
-        std::lock_guard lock(m.mutex);
-        std::vector<Endpoint> out{m.endpoint};
-        if (!m.manifestOk) {
-            auto joined = relayEndpoint(m.acct.relay, m.endpoint);
-            return joined ? std::vector<Endpoint>{*joined} : std::vector<Endpoint>{};
-        }
-        if (!m.manifest.namesRelay(ConnectionSupervisor::addressOf(m.endpoint))) out.clear();
-        for (const auto& address : m.manifest.relayAddresses) {
-            auto ep = relayEndpoint(address, m.endpoint);
-            if (ep &&
-                ConnectionSupervisor::addressOf(*ep) != ConnectionSupervisor::addressOf(m.endpoint))
-                out.push_back(std::move(*ep));
-        }
-        return out;
-    };
+    // other (docs/protocol.md, C-LINK-2), and no node that served a refused manifest (C-FAIL-7).
+    hooks.endpoints = [&m] { return m.relayEndpoints(); };
     // HTTPS requests (manifest, attachments) go where the WebSocket is.
     hooks.connectedTo = [&m](const Endpoint& ep) {
         std::lock_guard lock(m.mutex);
@@ -156,41 +164,65 @@ Result<std::unique_ptr<Client>> Client::join(const std::string& dir, std::string
         return fail(ErrorCode::Crypto, "pre-key generation failed");
     }
     // ES-10: check the firm manifest (and with it the journal key) against the root the link
-    // pins before the token leaves this device.
-    Endpoint ep{link->host, link->port, link->tlsPin, {}};
+    // pins before the token leaves this device. Issue 20 (C-FAIL-6): the link's relay first,
+    // then the firm's other nodes the link lists, each trusted only once the manifest it serves
+    // is the firm's and names both it and the link's relay; a node that does not answer passes
+    // the turn to the next, one that serves a refused manifest too (C-FAIL-7).
     const std::string relayAddress = link->host + ":" + std::to_string(link->port);
+    std::vector<std::string> addresses{relayAddress};
+    addresses.insert(addresses.end(), link->alternates.begin(), link->alternates.end());
+    const auto limits = RelayConnection::oneShotLimits();
+    const auto deadline = std::chrono::steady_clock::now() + limits.deadline;
+    std::optional<Error> refusal, silence;
+    std::string tried;
+    std::vector<Endpoint> checked; // answered with an acceptable manifest, in order
     std::uint64_t offeredIssuedMs = 0;
-    {
-        auto offered = RelayConnection::fetchManifest(ep);
+    for (const auto& address : addresses) {
+        if (std::chrono::steady_clock::now() >= deadline) break;
+        auto ep = relayEndpoint(address, Endpoint{{}, 0, link->tlsPin, {}});
+        if (!ep) continue;
+        tried += (tried.empty() ? "" : ", ") + address;
+        auto offered = RelayConnection::fetchManifest(*ep);
         if (!offered) {
-            cleanup();
-            return tl::unexpected(offered.error());
+            silence = offered.error();
+            continue;
         }
         auto parsed = journal::FirmManifest::parse(view(*offered));
         if (!parsed || !parsed->verify(link->firm) || !parsed->currentJournalKey()) {
-            cleanup();
-            return fail(ErrorCode::AuthFailed, "the relay's firm manifest is not signed by the "
-                                               "firm in the link: refusing its journal key");
+            refusal = Error{ErrorCode::AuthFailed, "the relay's firm manifest is not signed by the "
+                                                   "firm in the link: refusing its journal key"};
+            continue;
         }
         // A new profile takes no version 1 manifest, nor one older than the link says the firm
         // had when the link was made: serving an old one is how a relay would shed the pins.
         if (parsed->version < journal::FirmManifest::kVersion ||
             parsed->issuedMs < link->minManifestMs) {
-            cleanup();
-            return fail(ErrorCode::AuthFailed, "the relay serves an outdated firm manifest (older "
-                                               "than the link, or version 1): ask the firm "
-                                               "to re-sign it with `verbatim-relay manifest`");
+            refusal = Error{ErrorCode::AuthFailed,
+                            "the relay serves an outdated firm manifest (older than the link, or "
+                            "version 1): ask the firm to re-sign it with `verbatim-relay "
+                            "manifest`"};
+            continue;
         }
         // Issue 15 break 8: the fingerprint proves the manifest, not the relay serving it; the
         // manifest names the relays it is valid for, and the token goes to no other.
-        if (!parsed->namesRelay(relayAddress)) {
-            cleanup();
-            return fail(ErrorCode::AuthFailed, "the firm's manifest does not name the relay " +
-                                                   relayAddress + ": refusing to join through it");
+        if (!parsed->namesRelay(relayAddress) || !parsed->namesRelay(address)) {
+            refusal = Error{ErrorCode::AuthFailed, "the firm's manifest does not name the relay " +
+                                                       address + ": refusing to join through it"};
+            continue;
         }
         // From here on, the relay's TLS key must be one the firm pins (when it pins any).
-        ep.tlsKeyPins = parsed->tlsKeyPins;
-        offeredIssuedMs = parsed->issuedMs;
+        ep->tlsKeyPins = parsed->tlsKeyPins;
+        offeredIssuedMs = std::max(offeredIssuedMs, parsed->issuedMs);
+        checked.push_back(std::move(*ep));
+        break; // the token goes to this node; others only if it stops answering before it
+    }
+    if (checked.empty()) {
+        cleanup();
+        if (refusal) return tl::unexpected(*refusal);
+        if (silence && addresses.size() == 1) return tl::unexpected(*silence);
+        return fail(ErrorCode::Unavailable,
+                    "no relay answered (tried " + (tried.empty() ? relayAddress : tried) + ")" +
+                        (silence ? ": " + silence->message : std::string()));
     }
     SecureBytes secret = crypto::randomSecret(32);
     proto::RegisterDevice reg;
@@ -222,7 +254,7 @@ Result<std::unique_ptr<Client>> Client::join(const std::string& dir, std::string
         }
         reg.set_link_binding(str(*binding));
     }
-    auto registered = RelayConnection::registerDevice(ep, reg);
+    auto registered = RelayConnection::registerDevice(checked, reg);
     secureWipe(reg.mutable_device_secret()->data(), reg.device_secret().size());
     if (!registered) {
         cleanup();
@@ -301,7 +333,7 @@ Result<std::unique_ptr<Client>> Client::join(const std::string& dir, std::string
     (*client)->waitUntilSynced(std::chrono::seconds(10));
     (*client)->stop();
     if (options.acceptNotice && (*client)->account().noticeRequired)
-        VERBATIM_TRY((*client)->acceptNotice());
+        VERBATIM_TRY((*client)->acceptNotice(options.noticeFacts));
     return client;
 }
 

@@ -163,7 +163,7 @@ Result<std::string> Client::pullJournalPage(std::uint64_t afterSequence, std::ui
 }
 
 Result<std::string> Client::fetchBlob(const std::string& blobIdHex, std::uint64_t maxBytes) {
-    return RelayConnection::downloadBlob(m->currentEndpoint(), m->creds, blobIdHex, maxBytes);
+    return RelayConnection::downloadBlob(m->relayEndpoints(), m->creds, blobIdHex, maxBytes);
 }
 
 Result<std::string> Client::createConversation(const std::string& title, bool isMatter,
@@ -334,7 +334,9 @@ Result<void> Client::Impl::checkRelayLink(const std::string& text) {
     const std::string address = link->host + ":" + std::to_string(link->port);
     if (!constantTimeEqual(view(link->firm), view(acct.firmFingerprint)) || !manifestOk ||
         !manifest.namesRelay(address) || link->tlsPin != endpoint.tlsPin ||
-        link->minManifestMs < manifest.issuedMs)
+        link->minManifestMs < manifest.issuedMs ||
+        !std::all_of(link->alternates.begin(), link->alternates.end(),
+                     [&](const std::string& other) { return manifest.namesRelay(other); }))
         return fail(ErrorCode::AuthFailed, "the relay returned a link to another firm, relay or "
                                            "certificate than this device's: not handing it out");
     return {};

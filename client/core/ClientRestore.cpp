@@ -34,7 +34,7 @@ void Client::Impl::reuploadAttachments(proto::JournalRecord& rec) {
         std::ifstream in(local, std::ios::binary);
         if (!in) continue; // no copy here: the send names the old blob (410 if it is gone)
         std::string blob((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-        auto id = RelayConnection::uploadBlob(currentEndpoint(), creds, std::move(blob));
+        auto id = RelayConnection::uploadBlob(relayEndpoints(), creds, std::move(blob));
         if (!id) {
             log::write(log::Level::Warn, "client.restore_reupload_failed",
                        {{"error", id.error().message}});

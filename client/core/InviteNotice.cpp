@@ -4,9 +4,12 @@
 #include "client/core/InviteNotice.h"
 
 #include <algorithm>
+#include <chrono>
+#include <optional>
 
 #include "client/core/Link.h"
 #include "client/core/RelayConnection.h"
+#include "common/Json.h"
 #include "common/Try.h"
 #include "journal/FirmManifest.h"
 
@@ -15,8 +18,9 @@ namespace verbatim::client {
 namespace {
 
 // The manifest checks Client::join makes before the token leaves the device (ES-10, issue 15
-// break 8): signed by the root the link pins, current enough, naming this relay. The token goes
-// to no relay that fails them, and the notice states no policy the firm did not sign.
+// break 8): signed by the root the link pins, current enough, naming the link's relay and the
+// node asked. The token goes to no relay that fails them, and the notice states no policy the
+// firm did not sign.
 Result<journal::FirmManifest> checkedManifest(const Link& link, Endpoint& ep) {
     VERBATIM_TRY_LET(offered, RelayConnection::fetchManifest(ep));
     auto parsed = journal::FirmManifest::parse(view(*offered));
@@ -28,11 +32,21 @@ Result<journal::FirmManifest> checkedManifest(const Link& link, Endpoint& ep) {
                                            "than the link, or of an old version): ask the firm "
                                            "to re-sign it with `verbatim-relay manifest`");
     const std::string relayAddress = link.host + ":" + std::to_string(link.port);
-    if (!parsed->namesRelay(relayAddress))
-        return fail(ErrorCode::AuthFailed, "the firm's manifest does not name the relay " +
-                                               relayAddress + ": refusing to join through it");
+    const std::string asked = ep.host + ":" + std::to_string(ep.port);
+    if (!parsed->namesRelay(relayAddress) || !parsed->namesRelay(asked))
+        return fail(ErrorCode::AuthFailed, "the firm's manifest does not name the relay " + asked +
+                                               ": refusing to join through it");
     ep.tlsKeyPins = parsed->tlsKeyPins;
     return std::move(*parsed);
+}
+
+// HOST:PORT (checked by parseLink) as an endpoint with the link's certificate pin.
+Endpoint endpointOf(const Link& link, const std::string& address) {
+    const auto colon = address.rfind(':');
+    return Endpoint{address.substr(0, colon),
+                    std::uint16_t(std::stoul(address.substr(colon + 1))),
+                    link.tlsPin,
+                    {}};
 }
 
 Result<InviteNotice> ask(std::string_view linkText, bool decline) {
@@ -40,9 +54,39 @@ Result<InviteNotice> ask(std::string_view linkText, bool decline) {
     if (link->kind != Link::Kind::Join)
         return fail(ErrorCode::InvalidArgument,
                     "this is an enrollment link, not an invite: it has no notice to decline");
-    Endpoint ep{link->host, link->port, link->tlsPin, {}};
-    VERBATIM_TRY_LET(manifest, checkedManifest(*link, ep));
-    VERBATIM_TRY_LET(details, RelayConnection::askInvite(ep, link->token, decline));
+    // Issue 20 (C-FAIL-6): the link's relay, then the firm's other nodes the link lists; one
+    // that does not answer, or serves a manifest refused here, passes the turn to the next.
+    std::vector<std::string> addresses{link->host + ":" + std::to_string(link->port)};
+    addresses.insert(addresses.end(), link->alternates.begin(), link->alternates.end());
+    const auto deadline =
+        std::chrono::steady_clock::now() + RelayConnection::oneShotLimits().deadline;
+    std::optional<Error> refusal, silence;
+    std::string tried;
+    Result<journal::FirmManifest> manifest = fail(ErrorCode::Unavailable, "no relay answered");
+    Result<proto::InviteDetails> details = fail(ErrorCode::Unavailable, "no relay answered");
+    for (const auto& address : addresses) {
+        if (std::chrono::steady_clock::now() >= deadline) break;
+        tried += (tried.empty() ? "" : ", ") + address;
+        Endpoint ep = endpointOf(*link, address);
+        manifest = checkedManifest(*link, ep);
+        if (!manifest) {
+            (manifest.error().code == ErrorCode::AuthFailed ? refusal : silence) = manifest.error();
+            continue;
+        }
+        details = RelayConnection::askInvite(ep, link->token, decline);
+        if (details) break;
+        // Only a node that did not answer passes the turn; the firm's refusal is final.
+        if (details.error().code != ErrorCode::Unavailable && details.error().detail != 503)
+            return tl::unexpected(details.error());
+        silence = details.error();
+    }
+    if (!details) {
+        if (refusal) return tl::unexpected(*refusal);
+        if (silence && addresses.size() == 1) return tl::unexpected(*silence);
+        return fail(ErrorCode::Unavailable,
+                    "no relay answered (tried " + tried + ")" +
+                        (silence ? ": " + silence->message : std::string()));
+    }
     InviteNotice n;
     n.firmName = manifest->firmName;
     n.inviterName = details->inviter_name();
@@ -92,6 +136,16 @@ std::vector<std::string> noticeStatements(const InviteNotice& n) {
                       : "The firm will not erase the copy of these messages on your device: it "
                         "stays your record of the advice.");
     return out;
+}
+
+std::string noticeFactsJson(const InviteNotice& n) {
+    return "\"inviter\":" + jsonQuote(n.inviterName) +
+           ",\"matter_title\":" + jsonQuote(n.matterTitle) +
+           ",\"matter_number\":" + jsonQuote(n.matterNumber) +
+           ",\"client_name\":" + jsonQuote(n.clientName) +
+           ",\"retention_years\":" + std::to_string(n.retentionYears) + ",\"privacy_notice\":" +
+           jsonQuote(isShowableLink(n.privacyNoticeUrl) ? n.privacyNoticeUrl : std::string()) +
+           ",\"may_erase\":" + (n.firmMayErase ? "true" : "false");
 }
 
 Result<InviteNotice> previewInvite(std::string_view link) {

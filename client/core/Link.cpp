@@ -291,6 +291,27 @@ Result<Link> parseLink(std::string_view text) {
         if (r.ec != std::errc() || r.ptr != mv.data() + mv.size() || mv.size() > 20)
             return fail(ErrorCode::Malformed, "link has a malformed manifest version");
     }
+    // `alt`: the firm's other nodes, HOST:PORT each, joined by '_' (no host or port has one).
+    if (auto alt = std::string_view(kv["alt"]); !alt.empty()) {
+        while (true) {
+            const auto cut = alt.find('_');
+            const auto one = alt.substr(0, cut);
+            const auto c = one.rfind(':');
+            unsigned altPort = 0;
+            const auto p = c == std::string_view::npos ? std::string_view() : one.substr(c + 1);
+            const auto r = std::from_chars(p.data(), p.data() + p.size(), altPort);
+            if (c == std::string_view::npos || c == 0 ||
+                !isValidHost(std::string(one.substr(0, c))) || p.empty() || p.size() > 5 ||
+                r.ec != std::errc() || r.ptr != p.data() + p.size() || altPort == 0 ||
+                altPort > 65535 || link.alternates.size() >= 15)
+                return fail(ErrorCode::Malformed, "link has a malformed list of other relays");
+            if (one != relay && std::find(link.alternates.begin(), link.alternates.end(), one) ==
+                                    link.alternates.end())
+                link.alternates.emplace_back(one);
+            if (cut == std::string_view::npos) break;
+            alt.remove_prefix(cut + 1);
+        }
+    }
     link.linkMakerKey = kv["lk"];
     if (!link.linkMakerKey.empty() && (link.linkMakerKey.size() != 64 || !isHex(link.linkMakerKey)))
         return fail(ErrorCode::Malformed, "link has a malformed device key");

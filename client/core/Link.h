@@ -2,13 +2,14 @@
 /// @file Link.h
 /// Enrollment and invite links:
 ///   verbatim://enroll?relay=HOST:PORT&token=T&firm=FINGERPRINT[&tls=PIN]
-///   verbatim://join?relay=HOST:PORT&token=T&firm=FINGERPRINT[&tls=PIN]
+///   verbatim://join?relay=HOST:PORT&token=T&firm=FINGERPRINT[&tls=PIN][&alt=HOST:PORT_HOST:PORT]
 /// and the web forms https://HOST[:PORT]/join#relay=...&token=... and (invites, issue 23)
 /// https://HOST:PORT/i/#relay=...&token=..., whose parameters sit in the fragment (never sent to a
 /// server, so never logged; the relay serves a landing page at /i/ that opens the app). The token
 /// is a secret: never log a link.
 
 #include <string>
+#include <vector>
 
 #include "common/Result.h"
 
@@ -30,6 +31,10 @@ struct Link {
     std::string linkMakerKey;
     /// `mv`: the oldest firm manifest (issued_ms) the joining device may accept; 0 when absent.
     std::uint64_t minManifestMs = 0;
+    /// `alt` (issue 20): the firm's other relay addresses (HOST:PORT, at most 15, none equal to
+    /// `host:port`), tried in order when the link's relay does not answer. Each is trusted only
+    /// as far as the manifest it serves names it.
+    std::vector<std::string> alternates;
 };
 
 [[nodiscard]] Result<Link> parseLink(std::string_view text);

@@ -414,18 +414,45 @@ void RelayConnection::close() {
 
 namespace {
 
+std::mutex g_limitsMutex;
+RelayConnection::OneShotLimits g_limits;
+
 struct HttpReply {
     unsigned status = 0;
     std::string body;
 };
 
-// One HTTPS request on a fresh pinned TLS connection (registration and attachments are rare
-// and large; the WebSocket stays for frames).
-Result<HttpReply> httpsExchange(const Endpoint& endpoint, http::verb method,
-                                const std::string& target, const DeviceCredentials* credentials,
-                                std::string body, std::size_t replyLimit,
-                                std::chrono::seconds timeout,
-                                const RelayConnection::UploadProgress& progress = {}) {
+/// Why one address failed a one-shot call, and whether the next address may be tried.
+struct Attempt {
+    Result<HttpReply> reply = fail(ErrorCode::Internal, "not tried");
+    /// The address did not answer (unreachable, TLS refused, silent, 503): the same request may
+    /// go to the next address without doing anything twice.
+    bool tryNext = false;
+};
+
+using Clock = std::chrono::steady_clock;
+
+// Runs one asynchronous operation to completion on `ioc`: the tcp_stream's deadline, which only
+// asynchronous operations honour, bounds it (a stopped or blackholed node costs the deadline,
+// never a hang in a blocking call).
+template <class Start> beast::error_code runOne(net::io_context& ioc, Start&& start) {
+    beast::error_code ec = net::error::would_block;
+    start([&ec](beast::error_code e, auto&&...) { ec = e; });
+    ioc.restart();
+    ioc.run();
+    return ec;
+}
+
+// One HTTPS request on a fresh pinned TLS connection to one address (registration and
+// attachments are rare and large; the WebSocket stays for frames). `connectBy` bounds the TCP
+// connect and the TLS handshake, `answerBy` everything after.
+Attempt httpsAttempt(const Endpoint& endpoint, http::verb method, const std::string& target,
+                     const DeviceCredentials* credentials, const std::string& body,
+                     std::size_t replyLimit, Clock::time_point connectBy,
+                     Clock::time_point answerBy, bool idempotent,
+                     const RelayConnection::UploadProgress& progress) {
+    Attempt out;
+    out.tryNext = true;
     net::io_context ioc;
     auto verdict = std::make_shared<TlsVerdict>();
     ssl::context tls = makeContext(endpoint, verdict);
@@ -433,16 +460,38 @@ Result<HttpReply> httpsExchange(const Endpoint& endpoint, http::verb method,
     beast::error_code ec;
     tcp::resolver resolver(ioc);
     auto results = resolver.resolve(endpoint.host, std::to_string(endpoint.port), ec);
-    if (ec) return fail(ErrorCode::NotFound, "cannot resolve relay address");
-    beast::get_lowest_layer(stream).expires_after(timeout);
-    beast::get_lowest_layer(stream).connect(results, ec);
-    if (ec) return fail(ErrorCode::Storage, "cannot reach the relay: " + ec.message());
-    if (!prepareTls(stream.native_handle(), endpoint))
-        return fail(ErrorCode::InvalidArgument, "the relay address is not a valid host name");
-    stream.handshake(ssl::stream_base::client, ec);
-    if (ec)
-        return fail(ErrorCode::AuthFailed,
-                    handshakeError(stream.native_handle(), endpoint, *verdict));
+    if (ec) {
+        out.reply = fail(ErrorCode::NotFound, "cannot resolve relay address");
+        return out;
+    }
+    auto& tcpStream = beast::get_lowest_layer(stream);
+    tcpStream.expires_at(connectBy);
+    ec = runOne(ioc, [&](auto h) { tcpStream.async_connect(results, std::move(h)); });
+    if (ec) {
+        out.reply = fail(ErrorCode::Unavailable, ec == beast::error::timeout
+                                                     ? "cannot reach the relay: no answer in time"
+                                                     : "cannot reach the relay: " + ec.message());
+        return out;
+    }
+    tcpStream.socket().set_option(tcp::no_delay(true), ec);
+    if (!prepareTls(stream.native_handle(), endpoint)) {
+        out.tryNext = false;
+        out.reply = fail(ErrorCode::InvalidArgument, "the relay address is not a valid host name");
+        return out;
+    }
+    tcpStream.expires_at(connectBy);
+    ec = runOne(ioc,
+                [&](auto h) { stream.async_handshake(ssl::stream_base::client, std::move(h)); });
+    if (ec == beast::error::timeout) {
+        out.reply =
+            fail(ErrorCode::Unavailable, "the relay did not answer the TLS handshake in time");
+        return out;
+    }
+    if (ec) {
+        out.reply =
+            fail(ErrorCode::AuthFailed, handshakeError(stream.native_handle(), endpoint, *verdict));
+        return out;
+    }
     http::request<http::string_body> req(method, target, 11);
     req.set(http::field::host, endpoint.host);
     req.set(http::field::content_type, "application/octet-stream");
@@ -452,27 +501,91 @@ Result<HttpReply> httpsExchange(const Endpoint& endpoint, http::verb method,
         req.set(http::field::authorization, auth);
         secureWipe(auth.data(), auth.size());
     }
-    req.body() = std::move(body);
+    req.body() = body;
     req.prepare_payload();
     // Written in 64 KiB steps so that a large upload can report its progress.
     const std::uint64_t total = req.body().size();
     http::request_serializer<http::string_body> sr(req);
     sr.limit(64 * 1024);
     std::uint64_t written = 0;
+    tcpStream.expires_at(answerBy);
     while (!sr.is_done()) {
-        written += http::write_some(stream, sr, ec);
-        if (ec) return fail(ErrorCode::Storage, "request to the relay failed");
+        std::size_t n = 0;
+        ec = net::error::would_block;
+        http::async_write_some(stream, sr, [&ec, &n](beast::error_code e, std::size_t k) {
+            ec = e;
+            n = k;
+        });
+        ioc.restart();
+        ioc.run();
+        written += n;
+        if (ec) {
+            // Nothing was acted on: the relay answers only after the whole request.
+            out.reply = fail(ErrorCode::Unavailable, ec == beast::error::timeout
+                                                         ? "the relay did not take the request "
+                                                           "in time"
+                                                         : "request to the relay failed");
+            return out;
+        }
         if (progress) progress(std::min(written, total), total);
     }
     beast::flat_buffer buffer;
     http::response_parser<http::string_body> parser;
     parser.body_limit(replyLimit);
-    http::read(stream, buffer, parser, ec);
-    if (ec && ec != http::error::end_of_stream)
-        return fail(ErrorCode::Storage, "no response from the relay: " + ec.message());
-    HttpReply out{parser.get().result_int(), std::move(parser.get().body())};
-    stream.shutdown(ec);
+    ec = runOne(ioc, [&](auto h) { http::async_read(stream, buffer, parser, std::move(h)); });
+    if (ec && ec != http::error::end_of_stream) {
+        // The request went out whole: only a request that does the same thing twice (a fetch,
+        // an upload named by its content) may go to the next address.
+        out.tryNext = idempotent;
+        out.reply =
+            fail(ErrorCode::Unavailable, ec == beast::error::timeout
+                                             ? "the relay did not answer in time"
+                                             : "no response from the relay: " + ec.message());
+        return out;
+    }
+    HttpReply reply{parser.get().result_int(), std::move(parser.get().body())};
+    // A node whose store is down answers 503 before it acts: the next node may serve.
+    out.tryNext = reply.status == 503;
+    tcpStream.expires_after(std::chrono::seconds(1));
+    (void)runOne(ioc, [&](auto h) { stream.async_shutdown(std::move(h)); });
+    out.reply = std::move(reply);
     return out;
+}
+
+// One call over the firm's addresses in order (docs/protocol.md, C-FAIL-6): an address that does
+// not answer passes the turn to the next, within one deadline for the whole call. The error of a
+// call no address answered says so and names the addresses, never the request.
+Result<HttpReply> httpsExchange(const std::vector<Endpoint>& endpoints, http::verb method,
+                                const std::string& target, const DeviceCredentials* credentials,
+                                const std::string& body, std::size_t replyLimit, bool transfer,
+                                bool idempotent,
+                                const RelayConnection::UploadProgress& progress = {}) {
+    const auto limits = RelayConnection::oneShotLimits();
+    if (endpoints.empty()) return fail(ErrorCode::Unavailable, "no relay address to ask");
+    const auto start = Clock::now();
+    const auto deadline = start + (transfer ? limits.transferDeadline : limits.deadline);
+    Attempt last;
+    std::string tried;
+    for (const auto& endpoint : endpoints) {
+        const auto now = Clock::now();
+        if (now >= deadline) break;
+        const auto connectBy = std::min(deadline, now + limits.connectTimeout);
+        const auto answerBy = transfer ? deadline : std::min(deadline, now + limits.answerTimeout);
+        last = httpsAttempt(endpoint, method, target, credentials, body, replyLimit, connectBy,
+                            answerBy, idempotent, progress);
+        tried += (tried.empty() ? "" : ", ") + endpoint.host + ":" + std::to_string(endpoint.port);
+        if (!last.tryNext) return std::move(last.reply);
+    }
+    // One address: its own answer or error, as before there were several. Several: a 503 is
+    // the firm's store being down (the caller says so); anything else is no node answering.
+    if (endpoints.size() == 1 || (last.reply && last.reply->status == 503))
+        return std::move(last.reply);
+    const std::string why = last.reply ? std::string() : last.reply.error().message;
+    const auto spent =
+        std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
+    return fail(ErrorCode::Unavailable, "no relay answered (tried " + tried + " in " +
+                                            std::to_string(spent) + " ms)" +
+                                            (why.empty() ? std::string() : ": " + why));
 }
 
 std::string trimmed(std::string s) {
@@ -483,11 +596,30 @@ std::string trimmed(std::string s) {
 
 } // namespace
 
+void RelayConnection::setOneShotLimits(const OneShotLimits& limits) {
+    std::lock_guard lock(g_limitsMutex);
+    g_limits = limits;
+}
+
+RelayConnection::OneShotLimits RelayConnection::oneShotLimits() {
+    std::lock_guard lock(g_limitsMutex);
+    return g_limits;
+}
+
 Result<proto::Registered> RelayConnection::registerDevice(const Endpoint& endpoint,
                                                           const proto::RegisterDevice& request,
                                                           std::string* statusText) {
-    auto reply = httpsExchange(endpoint, http::verb::post, "/v1/register", nullptr,
-                               request.SerializeAsString(), 1024 * 1024, std::chrono::seconds(15));
+    return registerDevice(std::vector<Endpoint>{endpoint}, request, statusText);
+}
+
+Result<proto::Registered> RelayConnection::registerDevice(const std::vector<Endpoint>& endpoints,
+                                                          const proto::RegisterDevice& request,
+                                                          std::string* statusText) {
+    std::string body = request.SerializeAsString();
+    // A redemption is not repeated once a node may have acted on it: the token is then spent.
+    auto reply = httpsExchange(endpoints, http::verb::post, "/v1/register", nullptr, body,
+                               1024 * 1024, false, false);
+    secureWipe(body.data(), body.size());
     if (!reply) return tl::unexpected(reply.error());
     if (statusText) *statusText = reply->body;
     if (reply->status != 200) {
@@ -502,11 +634,17 @@ Result<proto::Registered> RelayConnection::registerDevice(const Endpoint& endpoi
 
 Result<proto::InviteDetails> RelayConnection::askInvite(const Endpoint& endpoint,
                                                         const std::string& token, bool decline) {
+    return askInvite(std::vector<Endpoint>{endpoint}, token, decline);
+}
+
+Result<proto::InviteDetails> RelayConnection::askInvite(const std::vector<Endpoint>& endpoints,
+                                                        const std::string& token, bool decline) {
     proto::InviteToken request;
     request.set_token(token);
-    auto reply = httpsExchange(endpoint, http::verb::post,
+    // A preview changes nothing; a decline of an invite already declined answers the same.
+    auto reply = httpsExchange(endpoints, http::verb::post,
                                decline ? "/v1/invite/decline" : "/v1/invite/preview", nullptr,
-                               request.SerializeAsString(), 64 * 1024, std::chrono::seconds(15));
+                               request.SerializeAsString(), 64 * 1024, false, true);
     if (!reply) return tl::unexpected(reply.error());
     if (reply->status != 200) {
         ErrorCode code = reply->status == 503 ? ErrorCode::Storage : ErrorCode::AuthFailed;
@@ -519,8 +657,8 @@ Result<proto::InviteDetails> RelayConnection::askInvite(const Endpoint& endpoint
 }
 
 Result<std::string> RelayConnection::fetchManifest(const Endpoint& endpoint) {
-    auto reply = httpsExchange(endpoint, http::verb::get, "/v1/manifest", nullptr, {}, 64 * 1024,
-                               std::chrono::seconds(15));
+    auto reply = httpsExchange({endpoint}, http::verb::get, "/v1/manifest", nullptr, {}, 64 * 1024,
+                               false, true);
     if (!reply) return tl::unexpected(reply.error());
     if (reply->status != 200)
         return fail(ErrorCode::NotFound, "the relay has no firm manifest", int(reply->status));
@@ -530,8 +668,16 @@ Result<std::string> RelayConnection::fetchManifest(const Endpoint& endpoint) {
 Result<std::string> RelayConnection::uploadBlob(const Endpoint& endpoint,
                                                 const DeviceCredentials& credentials,
                                                 std::string blob, const UploadProgress& progress) {
-    auto reply = httpsExchange(endpoint, http::verb::post, "/v1/blobs", &credentials,
-                               std::move(blob), 4096, std::chrono::seconds(300), progress);
+    return uploadBlob(std::vector<Endpoint>{endpoint}, credentials, std::move(blob), progress);
+}
+
+Result<std::string> RelayConnection::uploadBlob(const std::vector<Endpoint>& endpoints,
+                                                const DeviceCredentials& credentials,
+                                                std::string blob, const UploadProgress& progress) {
+    // May go to the next node even after a silent first one: a copy that node stored and did not
+    // answer for is referenced by no send, so the relay removes it after the grace period.
+    auto reply = httpsExchange(endpoints, http::verb::post, "/v1/blobs", &credentials, blob, 4096,
+                               true, true, progress);
     if (!reply) return tl::unexpected(reply.error());
     if (reply->status != 200)
         return fail(reply->status == 413 ? ErrorCode::InvalidArgument : ErrorCode::Storage,
@@ -544,8 +690,14 @@ Result<std::string> RelayConnection::uploadBlob(const Endpoint& endpoint,
 Result<std::string> RelayConnection::downloadBlob(const Endpoint& endpoint,
                                                   const DeviceCredentials& credentials,
                                                   const std::string& blobId, std::size_t maxBytes) {
-    auto reply = httpsExchange(endpoint, http::verb::get, "/v1/blobs/" + blobId, &credentials, {},
-                               maxBytes, std::chrono::seconds(300));
+    return downloadBlob(std::vector<Endpoint>{endpoint}, credentials, blobId, maxBytes);
+}
+
+Result<std::string> RelayConnection::downloadBlob(const std::vector<Endpoint>& endpoints,
+                                                  const DeviceCredentials& credentials,
+                                                  const std::string& blobId, std::size_t maxBytes) {
+    auto reply = httpsExchange(endpoints, http::verb::get, "/v1/blobs/" + blobId, &credentials, {},
+                               maxBytes, true, true);
     if (!reply) return tl::unexpected(reply.error());
     if (reply->status == 404)
         return fail(ErrorCode::NotFound, "the relay no longer has this attachment");

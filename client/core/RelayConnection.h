@@ -77,9 +77,35 @@ public:
     void close();
     bool isOpen() const;
 
-    /// POST /v1/register over HTTPS.
+    /// How long a one-shot HTTPS call (registration, invite preview and decline, the manifest,
+    /// attachments) may take (issue 20, docs/protocol.md C-FAIL-6). Each address gets
+    /// `connectTimeout` for the TCP connect and the TLS handshake, then `answerTimeout` for the
+    /// request and its answer (attachments: until the deadline); the whole call, every address
+    /// included, ends at `deadline` (attachments: `transferDeadline`).
+    struct OneShotLimits {
+        std::chrono::milliseconds connectTimeout{10'000};
+        std::chrono::milliseconds answerTimeout{15'000};
+        std::chrono::milliseconds deadline{40'000};
+        std::chrono::milliseconds transferDeadline{300'000};
+    };
+    /// Process-wide; tests shorten them. Thread-safe.
+    static void setOneShotLimits(const OneShotLimits& limits);
+    static OneShotLimits oneShotLimits();
+
+    // One-shot HTTPS calls. Given several addresses (the firm's nodes, the one to prefer first)
+    // a call goes to the next when one does not answer: the connection is refused or times out,
+    // the TLS check fails, the node answers 503, or (for calls that may be repeated) no answer
+    // comes in time. Any other answer is final. A call no address answered fails with
+    // ErrorCode::Unavailable, "no relay answered (tried A, B in N ms): LAST REASON"; given one
+    // address, with that address's own error.
+
+    /// POST /v1/register. Not repeated on another address once the request went out whole (the
+    /// token may be spent).
     [[nodiscard]] static Result<proto::Registered>
     registerDevice(const Endpoint& endpoint, const proto::RegisterDevice& request,
+                   std::string* httpStatusText = nullptr);
+    [[nodiscard]] static Result<proto::Registered>
+    registerDevice(const std::vector<Endpoint>& endpoints, const proto::RegisterDevice& request,
                    std::string* httpStatusText = nullptr);
 
     /// POST /v1/invite/preview (or /v1/invite/decline when `decline`): what an invite is, for
@@ -87,19 +113,31 @@ public:
     /// fails with the relay's words and the HTTP status in Error::detail.
     [[nodiscard]] static Result<proto::InviteDetails>
     askInvite(const Endpoint& endpoint, const std::string& token, bool decline);
+    [[nodiscard]] static Result<proto::InviteDetails>
+    askInvite(const std::vector<Endpoint>& endpoints, const std::string& token, bool decline);
 
-    /// GET /v1/manifest: the firm manifest the relay serves (to be verified by the caller).
+    /// GET /v1/manifest: the firm manifest this one address serves (to be verified by the
+    /// caller, who judges that node by it: no other address is asked).
     [[nodiscard]] static Result<std::string> fetchManifest(const Endpoint& endpoint);
     /// Bytes of a request body sent so far, and the total.
     using UploadProgress = std::function<void(std::uint64_t sent, std::uint64_t total)>;
     /// POST /v1/blobs: stores an (already encrypted) attachment; returns its id (64 hex).
-    /// `progress` (optional) is called after every 64 KiB written.
+    /// `progress` (optional) is called after every 64 KiB written (again from 0 on the next
+    /// address).
     [[nodiscard]] static Result<std::string> uploadBlob(const Endpoint& endpoint,
+                                                        const DeviceCredentials& credentials,
+                                                        std::string blob,
+                                                        const UploadProgress& progress = {});
+    [[nodiscard]] static Result<std::string> uploadBlob(const std::vector<Endpoint>& endpoints,
                                                         const DeviceCredentials& credentials,
                                                         std::string blob,
                                                         const UploadProgress& progress = {});
     /// GET /v1/blobs/<id>: at most `maxBytes`.
     [[nodiscard]] static Result<std::string> downloadBlob(const Endpoint& endpoint,
+                                                          const DeviceCredentials& credentials,
+                                                          const std::string& blobId,
+                                                          std::size_t maxBytes);
+    [[nodiscard]] static Result<std::string> downloadBlob(const std::vector<Endpoint>& endpoints,
                                                           const DeviceCredentials& credentials,
                                                           const std::string& blobId,
                                                           std::size_t maxBytes);

@@ -206,10 +206,17 @@ std::string RelayService::linkFor(const std::string& kind, const std::string& to
     // `mv`: the manifest the relay serves now is the oldest the joining device may accept, so
     // that whoever answers the join cannot serve an older one (say, from before key pins).
     auto manifest = journal::FirmManifest::parse(m_config.firmManifest);
+    // `alt` (issue 20): the firm's other nodes, so that a device can join while this one does
+    // not answer; each is trusted only as far as the manifest it serves names it.
+    std::string alt;
+    if (manifest)
+        for (const auto& address : manifest->relayAddresses)
+            if (address != m_config.publicAddress) alt += (alt.empty() ? "" : "_") + address;
     return "verbatim://" + kind + "?relay=" + m_config.publicAddress + "&token=" + token +
            "&firm=" + m_config.firmFingerprint +
            (m_config.tlsPin.empty() ? "" : "&tls=" + m_config.tlsPin) +
-           (manifest ? "&mv=" + std::to_string(manifest->issuedMs) : "");
+           (manifest ? "&mv=" + std::to_string(manifest->issuedMs) : "") +
+           (alt.empty() ? "" : "&alt=" + alt);
 }
 
 Result<void> RelayService::runAndWait(const std::function<Result<Completion>(Database&)>& work) {

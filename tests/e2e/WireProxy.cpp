@@ -94,7 +94,7 @@ std::string serverFrame(const std::string& payload) {
 
 struct WireProxy::State {
     std::mutex mutex;
-    std::optional<std::string> manifestType, refusal, success;
+    std::optional<std::string> manifestType, manifestBody, refusal, success;
     int retyped = 0, rewritten = 0;
     std::vector<std::string> clientMessages;
     std::vector<std::string> requestHeads;
@@ -136,6 +136,8 @@ struct WireProxy::State {
                 res.set(http::field::content_type, *manifestType);
             ++retyped;
         }
+        if (target == "/v1/manifest" && manifestBody && res.result() == http::status::ok)
+            res.body() = *manifestBody;
         if (res.result() != http::status::ok && refusal) {
             res.body() = *refusal;
             ++rewritten;
@@ -364,6 +366,11 @@ std::uint16_t WireProxy::port() const {
 void WireProxy::setManifestContentType(std::optional<std::string> type) {
     std::lock_guard lock(m->mutex);
     m->manifestType = std::move(type);
+}
+
+void WireProxy::setManifestBody(std::optional<std::string> body) {
+    std::lock_guard lock(m->mutex);
+    m->manifestBody = std::move(body);
 }
 
 int WireProxy::manifestsRetyped() const {

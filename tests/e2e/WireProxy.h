@@ -32,6 +32,9 @@ public:
     void setManifestContentType(std::optional<std::string> type);
     /// How many manifest answers went out with the type above.
     int manifestsRetyped() const;
+    /// The body put into `GET /v1/manifest` answers of status 200 (a node serving a tampered
+    /// manifest, issue 20). nullopt (the default): the relay's own.
+    void setManifestBody(std::optional<std::string> body);
 
     /// Rewrites the text of every relay answer: `refusal` replaces `Response.error` of every
     /// WebSocket answer whose status is not OK and the body of every HTTP answer whose status is

@@ -6,7 +6,9 @@
 /// themselves and keep sending and receiving (C-FAIL-1); the same under 2,000 sends from two
 /// senders, every message delivered once, shown once and journaled once in one chain (C-FAIL-2);
 /// an address the signed manifest does not name is never contacted, nor one a re-signed manifest
-/// dropped (C-FAIL-3, C-LINK-2).
+/// dropped (C-FAIL-3, C-LINK-2); one-shot HTTPS calls (join, attachments) move to the next node
+/// when one is blackholed, within their deadline (C-FAIL-6); a node serving a manifest the device
+/// refuses (forged, cut short, older) is left for the other (C-FAIL-7).
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -19,6 +21,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <csignal>
+#include <future>
 #include <map>
 #include <set>
 #include <thread>
@@ -27,6 +31,8 @@
 #include "ClientParty.h"
 #include "E2EHarness.h"
 #include "RelayProgram.h"
+#include "WireProxy.h"
+#include "client/core/RelayConnection.h"
 #include "crypto/Random.h"
 #include "journal/FirmManifest.h"
 #include "journal/HashChain.h"
@@ -90,6 +96,12 @@ struct Node {
     std::unique_ptr<QProcess> process;
     QString address() const { return QString("127.0.0.1:%1").arg(port); }
     bool running() const { return process && process->state() == QProcess::Running; }
+    /// SIGSTOP: the node is blackholed (its kernel still accepts TCP connections; nothing
+    /// answers), or SIGCONT to resume it.
+    void pause(bool stop) {
+        if (process && process->processId() > 0)
+            ::kill(pid_t(process->processId()), stop ? SIGSTOP : SIGCONT);
+    }
     void kill9() {
         if (!process) return;
         process->kill(); // SIGKILL
@@ -267,6 +279,7 @@ private slots:
     void cleanup() {
         m_a.kill9();
         m_b.kill9();
+        client::RelayConnection::setOneShotLimits({});
     }
 
     // C-FAIL-1: clients joined through node A; A is killed with SIGKILL; both clients move to
@@ -472,6 +485,176 @@ private slots:
         QVERIFY(eventually([&] { return ann->isConnected(); }, 20s));
         QCOMPARE(rogue.accepted(), 0);
         ann->stop();
+    }
+
+    // C-FAIL-6 (issue 20): one-shot HTTPS calls go to the firm's next node when one does not
+    // answer. Node A is blackholed (SIGSTOP: its kernel still completes the TCP handshake, then
+    // nothing answers). A new device joins with a link from A (A's address first, B in `alt`),
+    // and a lawyer whose WebSocket is still on A uploads an attachment and downloads it again:
+    // each goes to B after A's connect timeout, well within the call's deadline.
+    void oneShotCallsMoveToTheNextNodeWhenOneDoesNotAnswer() {
+        QString why;
+        QVERIFY2(freshFirm(&why), qPrintable(why));
+        client::RelayConnection::OneShotLimits limits;
+        limits.connectTimeout = 1500ms;
+        limits.answerTimeout = 5s;
+        limits.deadline = 20s;
+        limits.transferDeadline = 30s;
+        client::RelayConnection::setOneShotLimits(limits);
+        auto ann = lawyer("ann");
+        QVERIFY(ann);
+        QVERIFY(ann->waitUntilSynced(20s));
+        auto conv = ann->createConversation("Blackholed node", true, {});
+        QVERIFY2(conv, conv ? "" : conv.error().message.c_str());
+        const std::string danLink =
+            link(m_a, {"enroll", "dan", "--role", "lawyer", "--name", "dan"});
+        QVERIFY2(danLink.find("&alt=" + m_b.address().toStdString()) != std::string::npos,
+                 "the link does not list the firm's other node");
+        QFile file(m_tmp.path() + "/brief.pdf");
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(QByteArray(200 * 1024, 'b'));
+        file.close();
+
+        m_a.pause(true);
+        // Each call runs on a thread of its own, so that a call that hangs (no deadline) fails
+        // the test instead of stopping it; A resumes before such a thread is joined.
+        const auto bounded = [&](auto call, std::chrono::seconds limit) {
+            auto task = std::packaged_task<decltype(call())()>(call);
+            auto result = task.get_future();
+            std::thread t(std::move(task));
+            const bool done = result.wait_for(limit) == std::future_status::ready;
+            if (!done) m_a.pause(false);
+            t.join();
+            return std::make_pair(done, result.get());
+        };
+        QElapsedTimer t;
+        t.start();
+        auto [joined, dan] = bounded([&] { return joinParty(danLink, "dan"); }, 40s);
+        qInfo("join with node A blackholed: %lld ms", t.elapsed());
+        QVERIFY2(joined, "the join hung on the blackholed node");
+        QVERIFY2(dan, "the join did not go through node B");
+
+        t.restart();
+        auto [uploaded, sent] =
+            bounded([&] { return ann->sendAttachment(*conv, file.fileName().toStdString()); }, 40s);
+        qInfo("attachment upload with node A blackholed: %lld ms", t.elapsed());
+        QVERIFY2(uploaded, "the upload hung on the blackholed node");
+        QVERIFY2(sent, sent ? "" : sent.error().message.c_str());
+        QVERIFY(t.elapsed() < 20000);
+        // The blob ann keeps (encrypted, named by its relay id) comes back from B byte for byte.
+        const auto blobs =
+            QDir(QString::fromStdString(ann.p->profile() + "/blobs")).entryInfoList(QDir::Files);
+        QCOMPARE(blobs.size(), 1);
+        QFile kept(blobs.first().filePath());
+        QVERIFY(kept.open(QIODevice::ReadOnly));
+        const QByteArray local = kept.readAll();
+        t.restart();
+        auto [downloaded, got] = bounded(
+            [&] {
+                return ann->fetchBlob(blobs.first().fileName().toStdString(),
+                                      std::uint64_t(local.size()) + 64);
+            },
+            40s);
+        qInfo("attachment download with node A blackholed: %lld ms", t.elapsed());
+        QVERIFY2(downloaded, "the download hung on the blackholed node");
+        QVERIFY2(got, got ? "" : got.error().message.c_str());
+        QVERIFY(QByteArray::fromStdString(*got) == local);
+        QVERIFY(t.elapsed() < 20000);
+
+        // Both nodes silent: a clear error within the deadline, naming no token or secret.
+        m_b.pause(true);
+        t.restart();
+        auto [failed, none] = bounded(
+            [&] { return ann->fetchBlob(blobs.first().fileName().toStdString(), 1 << 20); }, 40s);
+        m_b.pause(false);
+        QVERIFY(failed);
+        QVERIFY(!none);
+        QVERIFY2(none.error().message.find("no relay answered") != std::string::npos,
+                 none.error().message.c_str());
+        QVERIFY(t.elapsed() < 20000);
+        m_a.pause(false);
+        ann->stop();
+        dan->stop();
+    }
+
+    // C-FAIL-7 (issue 20): the node a device prefers serves a manifest the device refuses; the
+    // device must not stay on it (nothing would ever be sent) but move to the firm's other node,
+    // which serves the firm's manifest, and send through it. "Node A" as the device sees it is a
+    // WireProxy in front of relay A (its certificate, its address in the manifest), so that it
+    // can serve bytes no relay would load: a broken signature, a manifest cut short, an older
+    // one the root did sign.
+    void aNodeServingARefusedManifestIsLeft_data() {
+        QTest::addColumn<QString>("tamper");
+        QTest::newRow("signature broken") << "signature";
+        QTest::newRow("cut short") << "truncated";
+        QTest::newRow("older, root-signed") << "older";
+    }
+    void aNodeServingARefusedManifestIsLeft() {
+        QFETCH(QString, tamper);
+        QString why;
+        QVERIFY2(freshFirm(&why), qPrintable(why));
+        e2e::WireProxy proxy(m_a.port, (m_a.data + "/tls.crt").toStdString(),
+                             (m_a.data + "/tls.key").toStdString());
+        QVERIFY(proxy.ok());
+        const QString proxied = QString("127.0.0.1:%1").arg(proxy.port());
+        // The firm's nodes are the proxy and B; signed twice, so that an older root-signed
+        // manifest with the same addresses exists.
+        const auto resign = [&] {
+            auto r = relay({"manifest", "--data", m_a.data, "--root-key", m_firmDir + "/root.key",
+                            "--address", proxied + "," + m_b.address()});
+            QFile file(m_a.data + "/manifest.bin");
+            if (r.code != 0 || !file.open(QIODevice::ReadOnly)) {
+                qWarning("manifest: %s", qPrintable(r.err));
+                return QByteArray();
+            }
+            return file.readAll();
+        };
+        const QByteArray older = resign();
+        QVERIFY(!older.isEmpty());
+        QTest::qWait(5); // a later issued_ms
+        const QByteArray newer = resign();
+        QVERIFY(!newer.isEmpty() && newer != older);
+        QFile::remove(m_b.data + "/manifest.bin");
+        QVERIFY(QFile::copy(m_a.data + "/manifest.bin", m_b.data + "/manifest.bin"));
+        m_a.kill9();
+        m_b.kill9();
+        QVERIFY(start(m_a));
+        QVERIFY(start(m_b));
+
+        auto ann = lawyer("ann"); // links from A name the proxy
+        auto cat = lawyer("cat");
+        QVERIFY(ann && cat);
+        QCOMPARE(ann->account().relay, proxied.toStdString());
+        QVERIFY(ann->waitUntilSynced(20s) && cat->waitUntilSynced(20s));
+        auto conv = ann->createConversation("Tampered node", true, {"cat"});
+        QVERIFY2(conv, conv ? "" : conv.error().message.c_str());
+        auto before = ann->sendText(*conv, "before the tampering");
+        QVERIFY(before);
+        QVERIFY(eventually([&] { return hasBody(*cat, *before, "before the tampering"); }));
+        ann->stop();
+        // The node ann last used now serves the tampered manifest.
+        QByteArray served = newer;
+        if (tamper == "signature")
+            served[served.size() - 1] = char(served[served.size() - 1] ^ 0x01);
+        else if (tamper == "truncated")
+            served.chop(40);
+        else
+            served = older;
+        proxy.setManifestBody(served.toStdString());
+        ann->start();
+        QVERIFY(eventually(
+            [&] { return !(*ann).eventsOf(client::Event::Kind::JournalKeyRefused).empty(); }, 20s));
+        auto after = ann->sendText(*conv, "after the tampering");
+        QVERIFY(after);
+        QVERIFY2(eventually([&] { return hasBody(*cat, *after, "after the tampering"); }, 20s),
+                 "the device stayed on the node serving a refused manifest");
+        QVERIFY(ann->waitForOutbox(10s));
+        // It still holds the firm's manifest, with both addresses.
+        auto held = ann->firmManifest();
+        QVERIFY(held);
+        QVERIFY(QByteArray::fromStdString(*held) == newer);
+        ann->stop();
+        cat->stop();
     }
 
     // C-LINK-2: the firm re-signs its manifest without node B while the devices are on B; once
