@@ -6,7 +6,7 @@
 ///                        and the helpers every command uses (usage, die, goOnline, finishSend)
 ///   ProfileCommands.cpp  join, change-passphrase, whoami, accept-notice, outbox
 ///   MatterCommands.cpp   conversations, create, close, reopen, remove, invite, invites,
-///                        revoke-invite
+///                        revoke-invite, supervised
 ///   MessageCommands.cpp  send, attach, save, edit, retract, react, read, sync, history, search,
 ///                        safety-number
 ///   DeviceCommands.cpp   devices, devices approve, link-device, admin-devices, admin-revoke,
@@ -78,6 +78,7 @@ int cmdCloseOrReopen(client::Client& c, const Args& a);
 int cmdRemove(client::Client& c, const Args& a);
 int cmdInvite(client::Client& c, const Args& a);
 int cmdInvites(client::Client& c, const Args& a);
+int cmdSupervised(client::Client& c, const Args& a);
 
 // MessageCommands.cpp
 int cmdSend(client::Client& c, const Args& a);

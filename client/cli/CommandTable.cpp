@@ -65,6 +65,14 @@ const cmdline::CommandLine& commandLine() {
              "nobody\n",
              {},
              {Positional::required("ID")}},
+            {"supervised",
+             "  supervised [--json] [--weeks N]    the matters of the lawyers you supervise "
+             "(metadata only):\n"
+             "                                     ID<TAB>FLAG<TAB>WAITING_MS<TAB>LAST_CLIENT_MS"
+             "<TAB>CLOSED_MS<TAB>WEEKLY\n"
+             "                                     <TAB>PARTICIPANTS<TAB>NUMBER<TAB>CLIENT<TAB>"
+             "TITLE (FLAG: overdue or -)\n",
+             {Option::flag("json"), Option::value("weeks", "N")}},
             {"close",
              "  close MATTER                       close a matter: read-only for everyone, its "
              "invites die\n",

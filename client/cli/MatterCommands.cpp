@@ -1,11 +1,13 @@
 /// @file MatterCommands.cpp
 /// Conversations, matters and invites: conversations, create, close, reopen, remove, invite,
-/// invites, revoke-invite.
+/// invites, revoke-invite, supervised.
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
 
 #include "client/cli/CliApp.h"
 #include "client/core/Client.h"
+#include "common/Json.h"
 
 using namespace verbatim;
 using namespace verbatim::client;
@@ -96,6 +98,65 @@ int cmdInvites(Client& c, const Args& a) {
     c.stop();
     if (!revoked) return die(revoked.error().message);
     print(*revoked);
+    return 0;
+}
+
+// `supervised` (issue 21): what a supervising partner sees, one matter a line (or a JSON object
+// a line), flagged ones first as the relay orders them.
+int cmdSupervised(Client& c, const Args& a) {
+    if (a.positional.size() != 1) return usage();
+    unsigned weeks = 8;
+    if (const std::string w = a.opt("weeks"); !w.empty()) {
+        auto [end, ec] = std::from_chars(w.data(), w.data() + w.size(), weeks);
+        if (ec != std::errc() || end != w.data() + w.size() || weeks < 1 || weeks > 52)
+            return die("--weeks is 1 to 52");
+    }
+    if (!goOnline(c, std::chrono::seconds(15))) return die("cannot reach the relay");
+    auto view = c.supervisedMatters(weeks);
+    c.stop();
+    if (!view) return die(view.error().message);
+    auto cell = [](std::string s) {
+        std::replace_if(
+            s.begin(), s.end(), [](char ch) { return ch == '\t' || ch == '\n' || ch == '\r'; },
+            ' ');
+        return s.empty() ? std::string("-") : s;
+    };
+    const bool json = a.flag("json");
+    for (const auto& m : view->matters) {
+        std::string weekly, people;
+        for (auto n : m.weekly)
+            weekly += (weekly.empty() ? "" : ",") + std::to_string(n);
+        if (json) {
+            for (const auto& p : m.participants)
+                people += std::string(people.empty() ? "" : ",") +
+                          "{\"user\":" + jsonQuote(p.user) +
+                          ",\"name\":" + jsonQuote(p.displayName) +
+                          ",\"role\":" + jsonQuote(p.role) + "}";
+            std::string supervised;
+            for (const auto& l : m.supervised)
+                supervised += (supervised.empty() ? "" : ",") + jsonQuote(l);
+            std::printf("{\"id\":%s,\"title\":%s,\"matter_number\":%s,\"client_name\":%s,"
+                        "\"overdue\":%s,\"waiting_ms\":%llu,\"waiting_since_ms\":%llu,"
+                        "\"last_client_ms\":%llu,\"last_lawyer_ms\":%llu,\"closed_ms\":%llu,"
+                        "\"member\":%s,\"weekly\":[%s],\"participants\":[%s],"
+                        "\"supervised\":[%s],\"threshold_ms\":%llu}\n",
+                        jsonQuote(m.conversationId).c_str(), jsonQuote(m.title).c_str(),
+                        jsonQuote(m.matterNumber).c_str(), jsonQuote(m.clientName).c_str(),
+                        m.overdue ? "true" : "false", (unsigned long long)m.waitingMs,
+                        (unsigned long long)m.waitingSinceMs, (unsigned long long)m.lastClientMs,
+                        (unsigned long long)m.lastLawyerMs, (unsigned long long)m.closedMs,
+                        m.member ? "true" : "false", weekly.c_str(), people.c_str(),
+                        supervised.c_str(), (unsigned long long)view->thresholdMs);
+            continue;
+        }
+        for (const auto& p : m.participants)
+            people += (people.empty() ? "" : ",") + p.user + ":" + p.role;
+        std::printf("%s\t%s\t%llu\t%llu\t%llu\t%s\t%s\t%s\t%s\t%s\n", m.conversationId.c_str(),
+                    m.overdue ? "overdue" : "-", (unsigned long long)m.waitingMs,
+                    (unsigned long long)m.lastClientMs, (unsigned long long)m.closedMs,
+                    weekly.c_str(), cell(people).c_str(), cell(m.matterNumber).c_str(),
+                    cell(m.clientName).c_str(), cell(m.title).c_str());
+    }
     return 0;
 }
 

@@ -33,6 +33,7 @@ constexpr Entry kCommands[] = {
     {"invite", cmdInvite},
     {"invites", cmdInvites},
     {"revoke-invite", cmdInvites},
+    {"supervised", cmdSupervised},
     {"send", cmdSend},
     {"attach", cmdAttach},
     {"save", cmdSave},
