@@ -869,6 +869,14 @@ private slots:
                                                                ? proto::STATUS_BAD_REQUEST
                                                                : proto::STATUS_FORBIDDEN);
                                  }};
+        // Issue 21: nobody in this firm supervises anybody, so every role is refused (and the
+        // owner's matter never shows).
+        matrix["list_supervised_matters"] = {[](Device&) {
+                                                 proto::Request r;
+                                                 r.mutable_list_supervised_matters();
+                                                 return r;
+                                             },
+                                             forbidden};
         const auto* oneof = proto::Request::descriptor()->FindOneofByName("op");
         QVERIFY(oneof);
         for (int i = 0; i < oneof->field_count(); ++i) {
