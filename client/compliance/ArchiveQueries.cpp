@@ -34,8 +34,11 @@ std::string attachmentSavedText(const std::string& body) {
     auto j = parseFlatJsonObject(body);
     if (!j || !j->count("file_name")) return "saved an attachment (unreadable record)";
     auto field = [&](const char* name) { return j->count(name) ? j->at(name) : std::string(); };
-    std::string out =
-        "saved " + (field("file_name").empty() ? "an attachment" : field("file_name"));
+    // An Open (issue 23) is a save into the app's private folder, handed to another program.
+    const bool opened = field("action") == "open";
+    std::string out = (opened ? "opened " : "saved ") +
+                      (field("file_name").empty() ? "an attachment" : field("file_name"));
+    if (opened) out += " in another application";
     if (!field("device").empty()) out += " on device " + field("device");
     out += " (message " + field("message") + ", attachment " + field("attachment") + ")";
     return out;

@@ -28,6 +28,7 @@
 #include <string>
 #include <vector>
 
+#include "common/Bytes.h"
 #include "common/Result.h"
 
 namespace verbatim::client {
@@ -52,7 +53,28 @@ struct AttachmentInfo {
     std::string fileName, mimeType;
     std::uint64_t size = 0;
     bool downloaded = false;
+    /// An image's thumbnail (issue 23) exactly as the sender sent it: untrusted bytes, meant to
+    /// be a small JPEG; decode them only under qt::Thumbnail::decode's limits. Empty without.
+    std::string thumbnail;
+    /// The full image's size in pixels as the sender claims it (0: not said). A label, never a
+    /// size to allocate or lay out by: the thumbnail's own pixels give the aspect ratio.
+    std::uint32_t width = 0, height = 0;
 };
+
+/// One file of a send (Client::sendAttachments).
+struct OutgoingFile {
+    std::string path;
+    /// An image's thumbnail made on this device (the app: qt::Thumbnail::make), a JPEG of at most
+    /// kMaxThumbnailBytes; empty for other files.
+    std::string thumbnail;
+    std::uint32_t width = 0, height = 0; ///< the image's size in pixels (0 when not an image)
+};
+/// Files in one message (one send): more are refused with a plain message, nothing sent.
+inline constexpr std::size_t kMaxFilesPerSend = 10;
+/// One thumbnail's bytes, and all of one message's together: a message travels once per
+/// recipient device inside one frame, so its size is kept small (docs/protocol.md, Thumbnails).
+inline constexpr std::size_t kMaxThumbnailBytes = 16 * 1024;
+inline constexpr std::size_t kMaxThumbnailBytesPerSend = 64 * 1024;
 
 struct MessageView {
     std::int64_t rowId = 0; ///< local order
@@ -394,6 +416,17 @@ public:
                                                      const std::string& path,
                                                      const std::string& caption = {},
                                                      const Progress& progress = {});
+    /// Several files as one message (issue 23): each is read, encrypted and uploaded in turn,
+    /// then one ATTACHMENT record names them all (and their thumbnails). Nothing is queued unless
+    /// every file was uploaded; more than kMaxFilesPerSend files, none, or thumbnails over their
+    /// limits are refused before anything is read. `progress` gets the file's index with its
+    /// encrypted bytes sent and total, on the calling thread. Blocks while uploading.
+    using FilesProgress =
+        std::function<void(std::size_t file, std::uint64_t done, std::uint64_t total)>;
+    [[nodiscard]] Result<std::string> sendAttachments(const std::string& conversation,
+                                                      const std::vector<OutgoingFile>& files,
+                                                      const std::string& caption = {},
+                                                      const FilesProgress& progress = {});
     [[nodiscard]] Result<std::string> edit(const std::string& messageId, const std::string& text);
     /// Delete for everyone: the message disappears from every device; the journal keeps it.
     [[nodiscard]] Result<std::string> retract(const std::string& messageId);
@@ -413,6 +446,17 @@ public:
     /// when it cannot be (a closed matter, a full disk); it reaches the journal when online.
     [[nodiscard]] Result<void> saveAttachment(const std::string& messageId, std::size_t index,
                                               const std::string& outPath);
+    /// "Open" (issue 23): like saveAttachment (the same device policy, refused alike, and
+    /// journaled alike, the record saying `"action":"open"`), but into `dir` (the app's private
+    /// folder, created 0700 if missing) under a random name that keeps the file's extension,
+    /// mode 0600. Returns the file's path, for the caller to hand to the system's viewer.
+    [[nodiscard]] Result<std::string> openAttachment(const std::string& messageId,
+                                                     std::size_t index, const std::string& dir);
+    /// Attachment `index` of a message, downloaded if needed, checked and decrypted, for showing
+    /// inside the app (an image viewer): nothing leaves the app, so the device policy allows it
+    /// and nothing is journaled. Asks the relay when the blob is not here yet.
+    [[nodiscard]] Result<SecureBytes> attachmentContent(const std::string& messageId,
+                                                        std::size_t index);
 
     // ---- the firm's device policy (issue 22; ClientDevicePolicy.cpp) -------------------------
     /// The policy as it applies to this user now.

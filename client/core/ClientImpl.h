@@ -332,7 +332,20 @@ struct Client::Impl {
     /// would refuse it for good (a closed matter, a removed member, the notice not accepted).
     Result<std::string> queueSaveRecord(const std::string& conversation,
                                         const std::string& rawMessageId, std::size_t index,
-                                        const std::string& fileName);
+                                        const std::string& fileName, bool open = false);
+    /// Attachment `index` of message `messageId` (hex), from this device's copy or downloaded,
+    /// checked against the record and decrypted (ClientAttachments.cpp; takes `mutex` itself, not
+    /// across the download). A file other than the one committed to is withheld and reported.
+    struct FetchedAttachment {
+        std::string rawMessageId, conversation;
+        proto::AttachmentRef ref;
+        SecureBytes plain;
+    };
+    Result<FetchedAttachment> fetchAttachment(const std::string& messageId, std::size_t index);
+    /// Writes `plain` to `path` as ".verbatim-part" first, queues the ATTACHMENT_SAVED record,
+    /// then renames: no unrecorded save (ClientAttachments.cpp).
+    Result<void> writeJournaled(const FetchedAttachment& f, std::size_t index,
+                                const std::string& path, bool open);
 
     // ---- queries (the caller holds `mutex`) ----------------------------------------------------
     Result<std::string> resolveConversation(const std::string& idOrTitle);

@@ -565,9 +565,15 @@ MessageStore::readMessages(const std::string& where,
             if (list.ParseFromArray(att.data(), int(att.size())))
                 for (const auto& a : list.items()) {
                     std::error_code ec;
-                    v.attachments.push_back(
-                        {a.file_name(), a.mime_type(), a.size(),
-                         fs::exists(m_blobsDir + "/" + toHex(view(a.blob_id())), ec)});
+                    AttachmentInfo info;
+                    info.fileName = a.file_name();
+                    info.mimeType = a.mime_type();
+                    info.size = a.size();
+                    info.downloaded = fs::exists(m_blobsDir + "/" + toHex(view(a.blob_id())), ec);
+                    info.thumbnail = a.thumbnail(); // issue 23: untrusted bytes
+                    info.width = a.width();
+                    info.height = a.height();
+                    v.attachments.push_back(std::move(info));
                 }
         }
         v.clientTimeMs = std::uint64_t(st->columnInt(9));

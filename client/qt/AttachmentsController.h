@@ -1,16 +1,21 @@
 #pragma once
 /// @file AttachmentsController.h
-/// Attachments in the chat (QML: `app.attachments`): one upload at a time into the open
-/// conversation, with its progress, and saving a received attachment to a file.
+/// Attachments in the chat (QML: `app.attachments`): one send at a time into the open
+/// conversation (one file or several in one message, images with a thumbnail made here), with
+/// each file's progress; saving a received attachment to a file, opening it with the system's
+/// viewer from a private folder, and showing an image in the app's viewer (issue 23).
 ///
 /// Threading: GUI thread. An upload reads, hashes, encrypts and sends the file on a thread of its
-/// own (it may take minutes; the progress comes back at most once per percent); a save may
-/// download the blob first and runs on the AppController's job queue. Both are over before the
-/// core goes away (clientClosed()).
+/// own (it may take minutes; the progress comes back at most once per percent); a save, an Open
+/// and a view may download the blob first and run on the AppController's job queue. All are over
+/// before the core goes away (clientClosed()).
 
+#include <QImage>
+#include <QList>
 #include <QObject>
 #include <QString>
 #include <QUrl>
+#include <QVariantList>
 #include <QtQml/qqmlregistration.h>
 #include <thread>
 
@@ -44,6 +49,23 @@ class AttachmentsController : public QObject {
     Q_PROPERTY(QString saveRefusal READ saveRefusal CONSTANT)
     Q_PROPERTY(QString copyRefusal READ copyRefusal CONSTANT)
     Q_PROPERTY(QString devicePolicyText READ devicePolicyText NOTIFY devicePolicyChanged)
+    /// The files of the send in flight, in order, each a map: "name" (string, as shown) and
+    /// "progress" (0..1 of its encrypted bytes sent). Empty when no send is running.
+    Q_PROPERTY(QVariantList uploads READ uploads NOTIFY uploadsChanged)
+    /// The most files one send takes (more are refused with a message, nothing sent).
+    Q_PROPERTY(int maxFiles READ maxFiles CONSTANT)
+    /// The message whose attachment is being decrypted for Open (empty: none).
+    Q_PROPERTY(QString openingAttachment READ openingAttachment NOTIFY openingAttachmentChanged)
+    /// The image viewer: the image shown ("image://attachment/view/N", "" when closed), whether it
+    /// is still being fetched and decrypted, its file name, why it cannot be shown ("" when it
+    /// can), and which attachment it is (for Save and Open from the viewer).
+    Q_PROPERTY(QString viewerSource READ viewerSource NOTIFY viewerChanged)
+    Q_PROPERTY(bool viewerOpen READ viewerOpen NOTIFY viewerChanged)
+    Q_PROPERTY(bool viewerLoading READ viewerLoading NOTIFY viewerChanged)
+    Q_PROPERTY(QString viewerName READ viewerName NOTIFY viewerChanged)
+    Q_PROPERTY(QString viewerError READ viewerError NOTIFY viewerChanged)
+    Q_PROPERTY(QString viewerMessageId READ viewerMessageId NOTIFY viewerChanged)
+    Q_PROPERTY(int viewerIndex READ viewerIndex NOTIFY viewerChanged)
 
 public:
     explicit AttachmentsController(AppController& app);
@@ -63,14 +85,50 @@ public:
     /// The policy may have changed (a new profile, a newer manifest): bindings read it again.
     Q_INVOKABLE void refreshDevicePolicy() { emit devicePolicyChanged(); }
 
+    QVariantList uploads() const { return m_uploads; }
+    static int maxFiles();
+    QString openingAttachment() const { return m_openingAttachment; }
+    QString viewerSource() const;
+    bool viewerOpen() const { return !m_viewerMessageId.isEmpty(); }
+    bool viewerLoading() const {
+        return viewerOpen() && m_viewerImage.isNull() && m_viewerError.isEmpty();
+    }
+    QString viewerName() const { return m_viewerName; }
+    QString viewerError() const { return m_viewerError; }
+    QString viewerMessageId() const { return m_viewerMessageId; }
+    int viewerIndex() const { return m_viewerIndex; }
+
     /// Encrypts and uploads `file` into the open conversation, in the background:
     /// attachmentDone reports the result. False if it could not start (locked, no conversation
     /// open, or an upload is running).
     Q_INVOKABLE bool attach(const QUrl& file);
-    /// Downloads (if needed), checks and decrypts the message's attachment into `target`, in the
-    /// background; attachmentSaved reports the result (and `error` says why it failed). False if
-    /// it could not start (locked, or another save is running).
-    Q_INVOKABLE bool saveAttachment(const QString& messageId, const QUrl& target);
+    /// The same for several files (picked or dropped together): one message with all of them,
+    /// images with a thumbnail made here. More than maxFiles files are refused with a message.
+    Q_INVOKABLE bool attachFiles(const QList<QUrl>& files);
+    /// Downloads (if needed), checks and decrypts attachment `index` of the message into
+    /// `target`, in the background; attachmentSaved reports the result (and `error` says why it
+    /// failed). False if it could not start (locked, or another save is running).
+    Q_INVOKABLE bool saveAttachment(const QString& messageId, const QUrl& target, int index = 0);
+    /// "Open": decrypts attachment `index` into the private folder (openedFolder(); 0700, the
+    /// file 0600 under a random name keeping its extension) and hands it to the system's viewer
+    /// (QDesktopServices). Allowed, refused and journaled exactly like a save. attachmentOpened
+    /// reports the result. False if it could not start.
+    Q_INVOKABLE bool openAttachment(const QString& messageId, int index = 0);
+    /// Shows image attachment `index` in the app's viewer: fetched and decrypted in the
+    /// background (no file is written, nothing journaled), decoded under Thumbnail's limits.
+    Q_INVOKABLE bool viewImage(const QString& messageId, int index = 0);
+    Q_INVOKABLE void closeViewer();
+    /// Where Open puts files: per profile, under the app's local data (QStandardPaths). The
+    /// controller empties it when it starts and when it goes away.
+    QString openedFolder() const { return m_openedFolder; }
+    /// Removes the opened folder and what is in it (start, exit, lock).
+    void cleanOpened() const;
+    /// For the image provider (GUI thread): attachment `index`'s thumbnail bytes as received, or
+    /// empty; the image the viewer shows for `serial` (null when another is shown now).
+    QByteArray thumbnailBytes(const QString& messageId, int index) const;
+    QImage viewerImage(int serial) const {
+        return serial == m_viewerSerial ? m_viewerImage : QImage();
+    }
     /// Where a save dialog proposes to put `fileName` (the user's download folder; only the
     /// name's last part is used, never a path of the sender's).
     Q_INVOKABLE QString suggestedSavePath(const QString& fileName) const;
@@ -94,6 +152,11 @@ signals:
     void savingAttachmentChanged();
     void filePickerChanged();
     void devicePolicyChanged();
+    void uploadsChanged();
+    void openingAttachmentChanged();
+    void viewerChanged();
+    /// openAttachment() finished (`ok`: handed to the system's viewer).
+    void attachmentOpened(const QString& messageId, bool ok);
     /// An attachment finished uploading (ok) or failed (error set).
     void attachmentDone(bool ok);
     /// saveAttachment() finished.
@@ -105,6 +168,13 @@ private:
     qreal m_uploadProgress = 0;
     QString m_savingAttachment;
     bool m_filePickerAvailable = false;
+    QVariantList m_uploads;
+    QString m_openingAttachment;
+    QString m_openedFolder;
+    QString m_viewerMessageId, m_viewerName, m_viewerError;
+    int m_viewerIndex = 0;
+    int m_viewerSerial = 0;
+    QImage m_viewerImage;
     std::thread m_upload; ///< joined before the core goes away (lock, erase, wipe, destruction)
 };
 

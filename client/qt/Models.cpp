@@ -3,6 +3,7 @@
 
 #include "client/qt/AdminDevicesModel.h"
 #include "client/qt/TextRuns.h"
+#include "client/qt/Thumbnail.h"
 
 #include <QDateTime>
 #include <QFileInfo>
@@ -42,6 +43,32 @@ QString fileType(const std::string& s) {
     for (QChar c : suffix)
         if (c.unicode() > 0x7f || !c.isLetterOrNumber()) return {};
     return suffix.toUpper();
+}
+
+/// Every attachment of a message for its bubble. A thumbnail is offered only when its header
+/// passes Thumbnail::probe (the decoder checks again); the record's width and height are a label.
+QVariantList filesOf(const client::MessageView& m) {
+    QVariantList out;
+    for (std::size_t i = 0; i < m.attachments.size(); ++i) {
+        const auto& a = m.attachments[i];
+        const QSize thumb = Thumbnail::probe(
+            QByteArray::fromRawData(a.thumbnail.data(), qsizetype(a.thumbnail.size())));
+        const bool claimed =
+            a.width > 0 && a.height > 0 && a.width <= 1000000 && a.height <= 1000000;
+        out.append(QVariantMap{
+            {QStringLiteral("index"), int(i)},
+            {QStringLiteral("name"), fileName(a.fileName)},
+            {QStringLiteral("sizeText"), QLocale().formattedDataSize(qint64(a.size))},
+            {QStringLiteral("type"), fileType(a.fileName)},
+            {QStringLiteral("thumbnail"),
+             thumb.isValid() ? QStringLiteral("image://attachment/thumb/%1/%2").arg(q(m.id)).arg(i)
+                             : QString()},
+            {QStringLiteral("thumbWidth"), thumb.isValid() ? thumb.width() : 0},
+            {QStringLiteral("thumbHeight"), thumb.isValid() ? thumb.height() : 0},
+            {QStringLiteral("dimensions"),
+             claimed ? QStringLiteral("%1 \u00d7 %2").arg(a.width).arg(a.height) : QString()}});
+    }
+    return out;
 }
 
 QVariant messageData(const client::MessageView& m, int role) {
@@ -88,6 +115,8 @@ QVariant messageData(const client::MessageView& m, int role) {
                    : QLocale().formattedDataSize(qint64(m.attachments.front().size));
     case R::AttachmentTypeRole:
         return m.attachments.empty() ? QString() : fileType(m.attachments.front().fileName);
+    case R::FilesRole:
+        return filesOf(m);
     }
     return {};
 }
@@ -342,7 +371,8 @@ QHash<int, QByteArray> MessageListModel::roleNames() const {
             {AttachmentSizeTextRole, "attachmentSizeText"},
             {AttachmentTypeRole, "attachmentType"},
             {DayRole, "day"},
-            {DayStartRole, "dayStart"}};
+            {DayStartRole, "dayStart"},
+            {FilesRole, "files"}};
 }
 
 void MessageListModel::setNames(QHash<QString, QString> names) {

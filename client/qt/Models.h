@@ -92,6 +92,12 @@ public:
         AttachmentTypeRole, ///< "attachmentType": string, the extension in capitals ("PDF"), <= 4
         DayRole,            ///< "day": string, dayLabel() of its time
         DayStartRole,       ///< "dayStart": bool, the first loaded message of its day
+        /// "files": list of maps, one per attachment in order (issue 23): "index" (int), "name",
+        /// "sizeText", "type" (as the single-attachment roles), "thumbnail" (an image:// URL of
+        /// the thumbnail, "" without one or when Thumbnail::probe refuses it), "thumbWidth" and
+        /// "thumbHeight" (its own pixels: the aspect ratio to lay it out by), "dimensions" (the
+        /// size the sender claims, "4032 x 3024", or "").
+        FilesRole,
     };
     using QAbstractListModel::QAbstractListModel;
     int rowCount(const QModelIndex& parent = {}) const override;

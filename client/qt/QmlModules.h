@@ -11,6 +11,7 @@
 #include <QtQml/qqmlextensionplugin.h>
 
 #include "client/qt/AppController.h"
+#include "client/qt/AttachmentImageProvider.h"
 #include "client/qt/QrImageProvider.h"
 
 Q_IMPORT_QML_PLUGIN(VerbatimPlugin)
@@ -50,6 +51,7 @@ inline bool loadMainWindow(QQmlApplicationEngine& engine, AppController& app,
                            const WindowOptions& o = {}) {
     addQmlImportPath(engine);
     engine.addImageProvider(QStringLiteral("qr"), new QrImageProvider);
+    engine.addImageProvider(QStringLiteral("attachment"), new AttachmentImageProvider(app));
     // No context properties: the window gets the root controller and passes each page what
     // it needs.
     engine.setInitialProperties({{QStringLiteral("app"), QVariant::fromValue(&app)},

@@ -21,14 +21,16 @@ Item {
             attachPathDialog.open()
         }
     }
-    /// Asks where to save a received attachment, then saves it.
-    function saveAttachment(id, name) {
+    /// Asks where to save attachment `index` of a received message, then saves it.
+    function saveAttachment(id, name, index) {
         if (attachments.filePickerAvailable) {
             savePicker.item.messageId = id
+            savePicker.item.attachmentIndex = index
             savePicker.item.selectedFile = attachments.suggestedSaveUrl(name)
             savePicker.item.open()
         } else {
             savePathDialog.messageId = id
+            savePathDialog.attachmentIndex = index
             savePathField.text = attachments.suggestedSavePath(name)
             savePathDialog.open()
         }
@@ -39,9 +41,10 @@ Item {
         active: attachments.filePickerAvailable
         sourceComponent: FileDialog {
             objectName: "attachDialog"
-            title: qsTr("Attach a file")
-            fileMode: FileDialog.OpenFile
-            onAccepted: dialogs.attachments.attach(selectedFile)
+            title: qsTr("Attach files")
+            // Several at once: they go as one message.
+            fileMode: FileDialog.OpenFiles
+            onAccepted: dialogs.attachments.attachFiles(selectedFiles)
         }
     }
     Loader {
@@ -50,9 +53,10 @@ Item {
         sourceComponent: FileDialog {
             objectName: "saveAttachmentDialog"
             property string messageId
+            property int attachmentIndex: 0
             title: qsTr("Save the attachment")
             fileMode: FileDialog.SaveFile
-            onAccepted: dialogs.attachments.saveAttachment(messageId, selectedFile)
+            onAccepted: dialogs.attachments.saveAttachment(messageId, selectedFile, attachmentIndex)
         }
     }
     Dialog {
@@ -80,6 +84,7 @@ Item {
         id: savePathDialog
         objectName: "savePathDialog"
         property string messageId
+        property int attachmentIndex: 0
         title: qsTr("Save the attachment")
         header: PlainDialogHeader { dialog: savePathDialog }
         anchors.centerIn: Overlay.overlay
@@ -88,7 +93,7 @@ Item {
         Material.elevation: 0
         standardButtons: Dialog.Save | Dialog.Cancel
         onOpened: savePathField.forceActiveFocus()
-        onAccepted: attachments.saveAttachment(messageId, attachments.fileUrl(savePathField.text))
+        onAccepted: attachments.saveAttachment(messageId, attachments.fileUrl(savePathField.text), attachmentIndex)
         TextField {
             id: savePathField
             objectName: "savePathField"

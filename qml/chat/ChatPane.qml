@@ -40,9 +40,14 @@ Pane {
         linkDialog.url = url
         linkDialog.open()
     }
-    /// Asks where to save a received attachment, then saves it.
-    function saveAttachment(id, name) {
-        attachmentDialogs.saveAttachment(id, name)
+    /// Asks where to save a received attachment (`index`: which of the message's files), then
+    /// saves it.
+    function saveAttachment(id, name, index) {
+        attachmentDialogs.saveAttachment(id, name, index === undefined ? 0 : index)
+    }
+    /// Shows an image attachment in the viewer.
+    function viewImage(id, index) {
+        attachments.viewImage(id, index)
     }
 
     Label {
@@ -98,6 +103,18 @@ Pane {
             onContentYChanged: if (count > 0 && contentY - originY < height) Qt.callLater(function() { chatPane.chat.messages.loadOlder() })
             Component.onCompleted: positionViewAtEnd()
             ScrollBar.vertical: ScrollBar {}
+            // Files dropped on the conversation go as one message (at most maxFiles of them).
+            DropArea {
+                objectName: "attachDropArea"
+                anchors.fill: parent
+                enabled: chatPane.attachments.uploading === ""
+                onEntered: (drag) => drag.accepted = drag.hasUrls
+                onDropped: (drop) => {
+                    if (!drop.hasUrls) return
+                    chatPane.attachments.attachFiles(drop.urls)
+                    drop.accept()
+                }
+            }
         }
 
         Composer {
@@ -123,6 +140,12 @@ Pane {
         onOpenLinkRequested: (url) => chatPane.askOpenLink(url)
     }
     AttachmentDialogs { id: attachmentDialogs; attachments: chatPane.attachments }
+    ImageViewer {
+        id: imageViewer
+        attachments: chatPane.attachments
+        onSaveRequested: (id, name, index) => chatPane.saveAttachment(id, name, index)
+        onClosed: messages.forceActiveFocus()
+    }
     RetractDialog { id: retractDialog; chat: chatPane.chat }
     EmojiPicker { id: emojiPicker; chat: chatPane.chat; onClosed: messages.forceActiveFocus() }
     MessageInfoSheet { id: messageInfo; chat: chatPane.chat }

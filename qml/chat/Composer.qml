@@ -128,6 +128,31 @@ Rectangle {
                 value: attachments.uploadProgress
                 Accessible.name: qsTr("Upload of %1").arg(attachments.uploading)
             }
+            // Several files in one send: each one's own progress under the whole.
+            Repeater {
+                model: attachments.uploads.length > 1 ? attachments.uploads : []
+                delegate: RowLayout {
+                    required property var modelData
+                    objectName: "uploadFileRow"
+                    Layout.fillWidth: true
+                    spacing: 8
+                    Label {
+                        Layout.preferredWidth: 160
+                        textFormat: Text.PlainText
+                        text: modelData.name
+                        font.pixelSize: 11
+                        elide: Label.ElideMiddle
+                    }
+                    ProgressBar {
+                        objectName: "uploadFileProgress"
+                        Layout.fillWidth: true
+                        from: 0
+                        to: 1
+                        value: modelData.progress
+                        Accessible.name: qsTr("Upload of %1").arg(modelData.name)
+                    }
+                }
+            }
         }
         RowLayout {
             visible: composer.editingId !== "" || composer.replyId !== ""

@@ -14,6 +14,8 @@ Item {
     property AttachmentsController attachments: null
     property var chat
     readonly property bool system: kind === "system" || kind === "notice" || kind === "mismatch"
+    /// The message's id for the attachments' tiles (a delegate's role, under a name of its own).
+    readonly property string messageKey: messageId
     width: chat ? chat.width : 400
     /// The list has the keyboard and this is its current message.
     readonly property bool keyboardCurrent: ListView.isCurrentItem && !!ListView.view && ListView.view.activeFocus
@@ -126,67 +128,18 @@ Item {
                 font.bold: true
                 color: Material.accent
             }
-            // An attachment: name, size and Save (a dialog asks where; errors show like others).
-            RowLayout {
-                visible: attachmentName !== "" && !retracted
-                Layout.fillWidth: true
-                Layout.maximumWidth: bubble.width * 0.75 - 24
-                spacing: 8
-                Rectangle {
-                    implicitWidth: 32
-                    implicitHeight: 40
-                    radius: 4
-                    color: Theme.attachmentBackground(Material.theme === Material.Dark)
-                    border.color: Material.dividerColor
-                    Label {
-                        anchors.centerIn: parent
-                        textFormat: Text.PlainText
-                        text: attachmentType !== "" ? attachmentType : "\u2026"
-                        font.pixelSize: 9
-                        font.bold: true
-                        opacity: 0.7
-                    }
-                }
-                ColumnLayout {
-                    Layout.fillWidth: true
-                    spacing: 0
-                    Label {
-                        objectName: "attachmentName"
-                        Layout.fillWidth: true
-                        textFormat: Text.PlainText
-                        text: attachmentName
-                        font.bold: true
-                        elide: Label.ElideMiddle
-                    }
-                    Label {
-                        objectName: "attachmentSize"
-                        textFormat: Text.PlainText
-                        text: attachmentSizeText
-                        font.pixelSize: 11
-                        opacity: 0.7
-                    }
-                }
-                // Hidden where the firm's device policy forbids saving (issue 22), with why.
-                Label {
-                    objectName: "saveNotAllowed"
-                    property string messageKey: messageId
-                    visible: attachments ? !attachments.maySave : false
-                    Layout.maximumWidth: 140
-                    textFormat: Text.PlainText
-                    text: attachments ? attachments.saveRefusal : ""
-                    wrapMode: Text.Wrap
-                    font.pixelSize: 10
-                    opacity: 0.7
-                }
-                Button {
-                    objectName: "saveAttachmentButton"
-                    property string messageKey: messageId
-                    visible: attachments ? attachments.maySave : true
-                    flat: true
-                    enabled: attachments.savingAttachment === ""
-                    text: attachments.savingAttachment === messageId ? qsTr("Saving\u2026") : qsTr("Save")
-                    Accessible.name: qsTr("Save %1").arg(attachmentName)
-                    onClicked: if (chat) chat.saveAttachment(messageId, attachmentName)
+            // Its attachments (issue 23): images as thumbnails that open the viewer, other files
+            // with Open and Save (a dialog asks where; errors show like others).
+            Repeater {
+                model: retracted ? [] : files
+                delegate: AttachmentTile {
+                    required property var modelData
+                    file: modelData
+                    messageId: bubble.messageKey
+                    attachments: bubble.attachments
+                    chat: bubble.chat
+                    maxWidth: bubble.width * 0.75 - 24
+                    Layout.maximumWidth: bubble.width * 0.75 - 24
                 }
             }
             Label {

@@ -289,6 +289,20 @@ Result<void> checkJournalCopy(ByteView entryBytes, const proto::JournalRecord& r
                           "the journal copy is sealed to a key the firm does not list");
     auto opened = openEntryWithEphemeral(*entry, view(received.journal_ephemeral()), *key);
     if (!opened) return tl::unexpected(opened.error());
+    // Attachments' display hints (a thumbnail, a voice note's length and waveform) are outside
+    // the commitment: the journal must hold the ones this recipient is shown (C-THUMB-3).
+    const auto& sealed = opened->record;
+    bool same = sealed.attachments_size() == received.attachments_size();
+    for (int i = 0; same && i < received.attachments_size(); ++i) {
+        const auto& a = sealed.attachments(i);
+        const auto& b = received.attachments(i);
+        same = a.thumbnail() == b.thumbnail() && a.width() == b.width() &&
+               a.height() == b.height() && a.duration_ms() == b.duration_ms() &&
+               a.waveform() == b.waveform();
+    }
+    if (!same)
+        return faultError(Fault::CommitmentMismatch,
+                          "the journal copy shows other attachment previews");
     return {};
 }
 
