@@ -145,6 +145,9 @@ struct Message {
     std::int64_t sentNs = 0, storedNs = 0, deliveredNs = 0;
     std::uint16_t deliveries = 0;
     bool stored = false;
+    /// Refused "relay busy; retry later" (STATUS_UNAVAILABLE) in the open-loop latency run: the
+    /// relay shed it above its capacity, so it is neither stored nor delivered.
+    bool shed = false;
 };
 
 struct RunCpu {
@@ -235,6 +238,8 @@ private:
     std::uint64_t m_sendErrors = 0, m_ackErrors = 0, m_duplicates = 0, m_misrouted = 0,
                   m_unexpectedClose = 0, m_outOfOrder = 0, m_acksSent = 0, m_ackRequests = 0,
                   m_unexpectedDeliveries = 0;
+    /// Sends of the latency run the relay refused as busy (load shedding above its capacity).
+    std::uint64_t m_shed = 0;
     std::string m_firstError;
 
     // Results.

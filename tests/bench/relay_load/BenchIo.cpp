@@ -105,7 +105,13 @@ void Bench::onOneFrame(int device, std::int64_t now) {
     }
     if (id == 0 || id > m_msgs.size()) return;
     auto& m = m_msgs[id - 1];
-    if (r.status() != proto::STATUS_OK) {
+    if (r.status() == proto::STATUS_UNAVAILABLE && m_mode == Mode::Open) {
+        // Offered above the relay's capacity, it sheds sends with "busy, retry later" rather
+        // than queue without bound: counted as such, and no longer awaited.
+        m.shed = true;
+        ++m_shed;
+        --m_inFlight;
+    } else if (r.status() != proto::STATUS_OK) {
         ++m_sendErrors;
         if (m_firstError.empty())
             m_firstError = "send refused (" + std::to_string(int(r.status())) + "): " + r.error();

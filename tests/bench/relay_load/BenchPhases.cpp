@@ -100,7 +100,7 @@ void Bench::latencyRun(double rate, double runSeconds, const std::string& key,
             if (!ec) tick();
         });
     };
-    std::uint64_t delivered0 = m_delivered;
+    std::uint64_t delivered0 = m_delivered, shed0 = m_shed;
     tick();
     runUntil([&] { return issued >= total; }, runSeconds * 1.5 + 5);
     RunCpu cpu = cpuSince(c0, gen0, m0, t0);
@@ -119,23 +119,27 @@ void Bench::latencyRun(double rate, double runSeconds, const std::string& key,
     std::int64_t lastDeliver = t0;
     for (std::size_t k = firstMsg; k < m_msgs.size(); ++k) {
         auto& m = m_msgs[k];
-        if (!m.sentNs) continue;
+        if (!m.sentNs || m.shed) continue;
         lastDeliver = std::max(lastDeliver, m.deliveredNs);
         if (m.sentNs >= warm) lat.push_back(m.deliveredNs - m.sentNs);
     }
+    const std::uint64_t shed = m_shed - shed0;
     double achieved = double(issued) / seconds(lastSend - t0);
-    double deliveredRate = double(issued) / seconds(lastDeliver - t0);
+    double deliveredRate = double(issued - shed) / seconds(lastDeliver - t0);
     auto samples = lat.size();
     double p50 = percentile(lat, 50) / 1e6, p99 = percentile(lat, 99) / 1e6,
            p999 = percentile(lat, 99.9) / 1e6, pmax = percentile(lat, 100) / 1e6;
     dropPool(senders);
     char buf[256];
-    std::snprintf(buf, sizeof buf,
-                  "%.1f / %.1f ms (p99.9 %.0f, max %.0f; achieved %s msg/s "
-                  "offered, %s delivered; "
-                  "%s samples)",
-                  p50, p99, p999, pmax, thousands(achieved).c_str(),
-                  thousands(deliveredRate).c_str(), thousands(double(samples)).c_str());
+    std::snprintf(
+        buf, sizeof buf,
+        "%.1f / %.1f ms (p99.9 %.0f, max %.0f; achieved %s msg/s "
+        "offered, %s delivered; "
+        "%s samples%s)",
+        p50, p99, p999, pmax, thousands(achieved).c_str(), thousands(deliveredRate).c_str(),
+        thousands(double(samples)).c_str(),
+        shed ? ("; saturated: " + thousands(double(shed)) + " refused as busy by the relay").c_str()
+             : "");
     m_rows[key] = Row({"p50 / p99 send-to-deliver latency at " + thousands(rate) +
                            " msg/s offered" + extra + ", " + thousands(m_opt.devices) +
                            " devices online (open loop, " + shortNumber(runSeconds) + " s)",
