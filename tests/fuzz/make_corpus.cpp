@@ -14,6 +14,7 @@
 #include <string>
 
 #include "FuzzKeys.h"
+#include "client/media/VoiceNote.h"
 #include "common/Json.h"
 #include "crypto/Digest.h"
 #include "crypto/Ed25519.h"
@@ -622,6 +623,26 @@ void http() {
           "X-Verbatim-Device: /4294967296\r\nAuthorization: Bearer zz\r\n\r\n");
 }
 
+// Voice notes (issue 23): Ogg Opus files of a tone, whole and damaged.
+void voiceNotes() {
+    const std::string t = "voice_note";
+    auto note = [](int ms) {
+        auto enc = need(media::VoiceEncoder::create(), "voice encoder");
+        std::vector<std::int16_t> pcm(std::size_t(ms) * 48);
+        for (std::size_t i = 0; i < pcm.size(); ++i)
+            pcm[i] = std::int16_t((i % 109) * 300 - 16000); // a buzz: cheap, and not silence
+        needOk(enc.push(pcm), "voice push");
+        return need(enc.finish(), "voice finish");
+    };
+    const Bytes shortNote = note(60), longer = note(1300);
+    write(t, "short", shortNote);
+    write(t, "one-second", longer);
+    write(t, "truncated", truncated(longer, 40));
+    Bytes flipped = longer;
+    flipped[flipped.size() / 2] ^= 1;
+    write(t, "bad-crc", flipped);
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -641,6 +662,7 @@ int main(int argc, char** argv) {
     frames();
     registrations();
     http();
+    voiceNotes();
     std::printf("%d seeds written to %s\n", g_written, g_out.string().c_str());
     return 0;
 }
