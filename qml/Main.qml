@@ -9,6 +9,7 @@ import Verbatim.Common
 import Verbatim.Compliance
 import Verbatim.Onboarding
 import Verbatim.Settings
+import Verbatim.Supervisors
 
 // The app's window: the screen the session is on (onboarding, unlock, notice, erased) or, once
 // ready, the features (chat, compliance, admin) with the settings and invites dialogs.
@@ -36,6 +37,8 @@ ApplicationWindow {
     readonly property bool wide: width >= 720
     /// The admin looks at the firm's devices instead of the chats (admins chat too).
     property bool adminView: false
+    /// A supervisor looks at the supervised lawyers' matters (issue 21) instead of the chats.
+    property bool supervisionView: false
 
     signal infoRequested()
 
@@ -45,11 +48,30 @@ ApplicationWindow {
         objectName: "adminController"
         appController: window.app
     }
+    // Asks the relay once connected: it answers a list only to a supervisor, and the button shows
+    // only then.
+    SupervisorsController {
+        id: supervisorsController
+        objectName: "supervisorsController"
+        appController: window.app
+        function probe() {
+            if (app.session.connected && app.session.role !== "client" && app.session.role !== "compliance")
+                refresh()
+        }
+        Component.onCompleted: probe()
+    }
+    Connections {
+        target: app.session
+        function onConnectedChanged() { supervisorsController.probe() }
+    }
 
     Connections {
         target: app.session
         function onScreenChanged() {
-            if (app.session.screen !== "ready") window.adminView = false
+            if (app.session.screen !== "ready") {
+                window.adminView = false
+                window.supervisionView = false
+            }
             // Locked (idle, Ctrl+L, the settings): no dialog of the profile stays on screen.
             if (app.session.screen === "unlock") {
                 settings.close()
@@ -78,11 +100,12 @@ ApplicationWindow {
             anchors.rightMargin: 8
             ToolButton {
                 objectName: "backButton"
-                visible: window.adminView || (!window.wide && app.chat.currentConversation !== "")
+                visible: window.adminView || window.supervisionView || (!window.wide && app.chat.currentConversation !== "")
                 text: "\u2190"
-                Accessible.name: window.adminView ? qsTr("Back to the chats") : qsTr("Back to conversations")
+                Accessible.name: window.adminView || window.supervisionView ? qsTr("Back to the chats") : qsTr("Back to conversations")
                 onClicked: {
                     if (window.adminView) window.adminView = false
+                    else if (window.supervisionView) window.supervisionView = false
                     else app.chat.closeConversation()
                 }
             }
@@ -107,6 +130,15 @@ ApplicationWindow {
                 text: qsTr("Info")
                 Accessible.name: qsTr("Matter information")
                 onClicked: window.infoRequested()
+            }
+            ToolButton {
+                objectName: "supervisionButton"
+                visible: supervisorsController.supervising && !window.adminView && !window.supervisionView
+                text: supervisorsController.matters.overdueCount > 0
+                      ? qsTr("Supervision (%1)").arg(supervisorsController.matters.overdueCount)
+                      : qsTr("Supervision")
+                Accessible.name: qsTr("Matters of the lawyers you supervise")
+                onClicked: window.supervisionView = true
             }
             ToolButton {
                 objectName: "adminDevicesButton"
@@ -144,6 +176,7 @@ ApplicationWindow {
             default:
                 if (app.session.role === "compliance") return compliancePage
                 if (app.session.role === "admin" && window.adminView) return adminPage
+                if (window.supervisionView && supervisorsController.supervising) return supervisionPage
                 return window.wide ? laptop : phone
             }
         }
@@ -155,6 +188,16 @@ ApplicationWindow {
     Component { id: compliancePage; CompliancePage { app: window.app } }
     Component { id: adminPage; AdminPage { controller: adminController; session: window.app.session } }
     Component { id: wipedPage; ErasedPage { session: window.app.session } }
+    Component {
+        id: supervisionPage
+        SupervisionPage {
+            controller: supervisorsController
+            onOpenRequested: id => {
+                window.supervisionView = false
+                window.app.chat.openConversation(id)
+            }
+        }
+    }
 
     Component {
         id: laptop

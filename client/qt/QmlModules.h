@@ -21,6 +21,7 @@ Q_IMPORT_QML_PLUGIN(Verbatim_ChatPlugin)
 Q_IMPORT_QML_PLUGIN(Verbatim_SettingsPlugin)
 Q_IMPORT_QML_PLUGIN(Verbatim_AdminPlugin)
 Q_IMPORT_QML_PLUGIN(Verbatim_CompliancePlugin)
+Q_IMPORT_QML_PLUGIN(Verbatim_SupervisorsPlugin)
 Q_IMPORT_QML_PLUGIN(Verbatim_UiPlugin)
 
 namespace verbatim::qt {
