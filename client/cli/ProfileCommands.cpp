@@ -72,6 +72,7 @@ int cmdJoin(const Args& a, const std::string& pass) {
         auto notice = previewInvite(a.positional[1]);
         if (!notice) return die(notice.error().message);
         printInviteNotice(*notice);
+        o.noticeFacts = noticeFactsJson(*notice); // journaled with the acceptance
         if (!o.acceptNotice) {
             std::string answer;
             if (isatty(STDIN_FILENO)) {

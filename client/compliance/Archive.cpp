@@ -131,6 +131,43 @@ Result<std::unique_ptr<Archive>> Archive::open(const std::string& path,
     return a;
 }
 
+Result<std::unique_ptr<Archive>> Archive::openReadOnly(const std::string& path,
+                                                       std::vector<crypto::X25519Key> keys) {
+    if (keys.empty()) return fail(ErrorCode::InvalidArgument, "no journal key given");
+    VERBATIM_TRY_LET(priv, keys.front().privateKey());
+    VERBATIM_TRY_LET(dbKey, crypto::hkdfSha256(*priv, view("verbatim-archive-v1"),
+                                               view("archive database key"), 32));
+    storage::OpenOptions opts;
+    opts.create = false;
+    auto db = Database::open(path, *dbKey, opts);
+    if (!db) {
+        if (db.error().code == ErrorCode::WrongKey)
+            return fail(ErrorCode::WrongKey, "this archive was created with another journal key");
+        return fail(ErrorCode::NotFound,
+                    "cannot open the archive " + path + ": " + db.error().message);
+    }
+    // Before anything could write: a dry run must leave an older archive exactly as it was.
+    VERBATIM_TRY((*db)->exec("PRAGMA query_only = ON"));
+    VERBATIM_TRY_LET(version, (*db)->userVersion());
+    const auto current = std::int64_t(archiveSchema().size());
+    if (*version != current)
+        return fail(ErrorCode::Unsupported,
+                    "the archive " + path + " has schema version " + std::to_string(*version) +
+                        ", this verbatim-journal reads version " + std::to_string(current) +
+                        (*version < current ? ": it is upgraded only by a command that changes it "
+                                              "(pull, verify); nothing was changed"
+                                            : ": update verbatim-journal; nothing was changed"));
+    VERBATIM_TRY((*db)->exec("PRAGMA cache_size = -131072"));
+    std::unique_ptr<Archive> a(new Archive());
+    a->m->db = std::move(*db);
+    for (auto& k : keys) {
+        a->m->keyIndex[journal::journalKeyId(k.publicKey())] = a->m->keys.size();
+        a->m->keys.push_back(std::move(k));
+    }
+    VERBATIM_TRY(a->m->loadState());
+    return a;
+}
+
 Result<void> Archive::Impl::loadState() {
     VERBATIM_TRY_LET(st, db->prepare("SELECT k, v FROM meta"));
     while (true) {

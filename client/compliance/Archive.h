@@ -276,6 +276,11 @@ public:
     /// archive fails with ErrorCode::WrongKey and changes nothing.
     [[nodiscard]] static Result<std::unique_ptr<Archive>>
     open(const std::string& path, std::vector<crypto::X25519Key> keys, bool create);
+    /// Opens an existing archive for reading only (a dry run): never migrates it (an archive of
+    /// an older schema fails with ErrorCode::Unsupported, the file untouched) and refuses every
+    /// write on its connection (PRAGMA query_only).
+    [[nodiscard]] static Result<std::unique_ptr<Archive>>
+    openReadOnly(const std::string& path, std::vector<crypto::X25519Key> keys);
     ~Archive();
 
     /// The firm manifest (serialized, root-signed) the archive checks against. Set at the first

@@ -529,4 +529,34 @@ Result<DisposalPlan> Retention::apply(std::uint64_t sequence) {
     return done;
 }
 
+Result<AppliedDispositions> Retention::applyPending() {
+    AppliedDispositions out;
+    std::vector<std::uint64_t> pending;
+    {
+        auto& db = *m_archive.m->db;
+        VERBATIM_TRY_LET(q, db.prepare("SELECT seq FROM rt_dispositions WHERE applied = 0 ORDER "
+                                       "BY seq"));
+        VERBATIM_TRY(q->forEachRow(
+            [&](storage::Statement& s) { pending.push_back(std::uint64_t(s.columnInt(0))); }));
+    }
+    for (const auto seq : pending) {
+        auto done = apply(seq);
+        if (!done) {
+            // Another history's disposition: nothing removed, the next pull tries again and
+            // verify reports it; any other failure stops here (what was applied is committed).
+            if (done.error().code != ErrorCode::InvalidArgument)
+                return tl::unexpected(done.error());
+            out.refused.emplace_back(seq, done.error().message);
+            continue;
+        }
+        out.records.push_back(seq);
+        out.removed.entries += done->entries;
+        out.removed.held += done->held;
+        out.removed.kept += done->kept;
+        out.removed.ranges.insert(out.removed.ranges.end(), done->ranges.begin(),
+                                  done->ranges.end());
+    }
+    return out;
+}
+
 } // namespace verbatim::compliance

@@ -13,6 +13,7 @@
 #include <unordered_set>
 
 #include "common/Json.h"
+#include "compliance/NoticeFacts.h"
 #include "compliance/Retention.h"
 #include "crypto/Digest.h"
 #include "crypto/Hkdf.h"
@@ -447,6 +448,7 @@ Result<VerifyReport> Archive::verify(unsigned workers, const RestoreLimits& limi
         }
     }
     VERBATIM_TRY(verifyDisposed(*this, *m, seenDispositions, disposedRuns, report, found));
+    VERBATIM_TRY(checkNoticeFacts(*m, found));
     VERBATIM_TRY(m->verifySuperseded(report, found, limits));
     report.headSequence = st.headSeq;
     report.headChainHash = toHex(ByteView(st.head.data(), st.head.size()));

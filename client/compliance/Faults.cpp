@@ -66,6 +66,9 @@ constexpr FaultInfo kFaults[] = {
                             "point of the log"},
     {"disposed-before-retention", "a disposition removed entries not past their retention then "
                                   "(an open matter, no period set, or the period not over)"},
+    {"notice-facts-mismatch", "a client accepted a recording notice that stated other facts "
+                              "(inviter, matter, retention, privacy notice, erasure) than the "
+                              "journal and the firm manifest in force say"},
     {"missing-entry", "a receipt or mismatch report names a message the journal does not hold "
                       "before it: removed or withheld"},
     {"forged-supervision", "a supervision record (policy, review, sample, access) not written by "

@@ -160,6 +160,14 @@ private:
 /// Whether a record type is conversation content a disposal may remove.
 bool disposableType(std::int64_t type);
 
+/// What Retention::applyPending() did.
+struct AppliedDispositions {
+    std::vector<std::uint64_t> records; ///< the disposition records applied now, by sequence
+    DisposalPlan removed;               ///< what they removed, summed (entries, held, ranges)
+    /// Records not applied: sequence and why (a chain hash this archive does not hold).
+    std::vector<std::pair<std::uint64_t, std::string>> refused;
+};
+
 class Retention {
 public:
     explicit Retention(Archive& archive);
@@ -180,6 +188,12 @@ public:
     /// applied by refresh() first), except those now under an open hold, in one transaction.
     /// Refused when a range's chain hashes differ from this archive's. Returns what it dropped.
     [[nodiscard]] Result<DisposalPlan> apply(std::uint64_t sequence);
+    /// Applies, in log order, every disposition record refresh() took (any compliance officer's)
+    /// that this archive has not applied yet, each as apply() does: so one officer's disposal
+    /// reaches every officer's archive at its next pull. A record naming chain hashes this
+    /// archive does not hold removes nothing and stays unapplied (listed in `refused`; verify
+    /// reports it `disposition-mismatch`).
+    [[nodiscard]] Result<AppliedDispositions> applyPending();
 
 private:
     Archive& m_archive;

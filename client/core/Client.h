@@ -281,6 +281,9 @@ struct JoinOptions {
     /// plain text (the relay refuses control characters); empty: none.
     std::string deviceName;
     bool acceptNotice = false; ///< accept the recording notice now (invite links)
+    /// The facts the invite's notice showed (noticeFactsJson() of previewInvite()), journaled
+    /// with the acceptance (issue 22); empty: only the canonical text was shown.
+    std::string noticeFacts;
 };
 
 class Client {
@@ -342,7 +345,9 @@ public:
 
     // ---- onboarding ---------------------------------------------------------------------------
     /// Accepts the recording notice (journaled as a NOTICE_ACCEPTED message in the matter).
-    [[nodiscard]] Result<void> acceptNotice();
+    /// `facts`: what the notice stated beyond its text (noticeFactsJson()), journaled in the
+    /// acceptance's body; empty when only the canonical text was shown.
+    [[nodiscard]] Result<void> acceptNotice(const std::string& facts = {});
 
     // ---- conversations ----------------------------------------------------------------------
     [[nodiscard]] Result<std::vector<ConversationView>> conversations();

@@ -515,11 +515,14 @@ Result<void> Client::markRead(const std::string& conversation) {
     return {};
 }
 
-Result<void> Client::acceptNotice() {
+Result<void> Client::acceptNotice(const std::string& facts) {
     std::lock_guard lock(m->mutex);
     if (!m->db) return fail(ErrorCode::NotFound, kErasedText);
     if (!m->acct.noticeRequired) return {};
     if (m->acct.noticeAccepted) return {};
+    if (!facts.empty() && !parseFlatJsonObject("{" + facts + "}"))
+        return fail(ErrorCode::InvalidArgument, "the notice's facts are not a flat JSON object's "
+                                                "names and values (noticeFactsJson)");
     // Consent is per conversation (the relay refuses a client's send into one without it): one
     // NOTICE_ACCEPTED, with the canonical notice's version and hash, into each conversation that
     // has none of ours yet (issue 17; docs/protocol.md, "Recording notice").
@@ -550,7 +553,11 @@ Result<void> Client::acceptNotice() {
     if (auto r = tx.begin(); !r) return r;
     for (const auto& conv : convs) {
         auto rec = m->newRecord(conv, proto::NOTICE_ACCEPTED);
-        rec.set_body(journal::noticeAcceptanceBody(m->acct.firmName));
+        // Issue 22: the facts the notice stated (inviter, matter, retention, privacy notice,
+        // erasure) are part of what was accepted, after the version, hash and firm.
+        std::string body = journal::noticeAcceptanceBody(m->acct.firmName);
+        if (!facts.empty()) body.insert(body.size() - 1, "," + facts);
+        rec.set_body(body);
         VERBATIM_TRY(m->enqueue(std::move(rec), MessageKind::Notice, true));
     }
     if (auto r = m->accounts->set("notice_accepted_ms", view(std::to_string(nowMs()))); !r)

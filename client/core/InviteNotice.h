@@ -45,6 +45,13 @@ struct InviteNotice {
 /// `verbatim-cli join` prints above the canonical text (the app words the same facts itself).
 std::vector<std::string> noticeStatements(const InviteNotice& notice);
 
+/// The facts `notice` states, as the names and values a NOTICE_ACCEPTED body carries after its
+/// version, hash and firm (docs/protocol.md, "Recording notice"): `"inviter":…,"matter_title":…,
+/// "matter_number":…,"client_name":…,"retention_years":N,"privacy_notice":…,"may_erase":B`
+/// (strings as shown; privacy_notice "" when no link was shown). Compliance checks them against
+/// the journal and the firm manifest in force.
+std::string noticeFactsJson(const InviteNotice& notice);
+
 /// Whether `url` is shown as a link: https:// and printable ASCII without spaces, at most 512
 /// bytes (the manifest's own rule, checked again here).
 bool isShowableLink(std::string_view url);

@@ -56,7 +56,8 @@ int pull(const Args& a) {
     auto officer = openOfficer(a);
     if (!officer) return die(officer.error());
     compliance::RefreshStats sv;
-    auto stats = pullWith(**archive, **officer, &sv, a.opt("accept-restore"));
+    compliance::AppliedDispositions disposed;
+    auto stats = pullWith(**archive, **officer, &sv, a.opt("accept-restore"), &disposed);
     officer->reset();
     if (!stats)
         return die("pull stopped (what was stored is kept; run pull again): " +
@@ -112,6 +113,18 @@ int pull(const Args& a) {
     if (sv.newAlerts || sv.records || sv.refused)
         std::printf("supervision: %zu new alert(s), %zu record(s) applied, %zu refused%s\n",
                     sv.newAlerts, sv.records, sv.refused, sv.refused ? ": run verify" : "");
+    for (const auto seq : disposed.records)
+        std::printf("applied disposition #%llu\n", (unsigned long long)seq);
+    if (!disposed.records.empty())
+        std::printf("disposed of %llu entr%s in %zu range(s) under %zu disposition record(s); "
+                    "%llu kept under a hold, %llu not past retention\n",
+                    (unsigned long long)disposed.removed.entries,
+                    disposed.removed.entries == 1 ? "y" : "ies", disposed.removed.ranges.size(),
+                    disposed.records.size(), (unsigned long long)disposed.removed.held,
+                    (unsigned long long)disposed.removed.kept);
+    for (const auto& [seq, why] : disposed.refused)
+        std::fprintf(stderr, "verbatim-journal: disposition #%llu not applied: %s\n",
+                     (unsigned long long)seq, why.c_str());
     return 0;
 }
 

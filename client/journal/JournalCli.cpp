@@ -76,6 +76,16 @@ Result<std::unique_ptr<compliance::Archive>> openArchive(const Args& a, const st
     return compliance::Archive::open(path, std::move(*keys), create);
 }
 
+Result<std::unique_ptr<compliance::Archive>> openArchiveReadOnly(const Args& a,
+                                                                 const std::string& path) {
+    if (path.empty()) return fail(ErrorCode::InvalidArgument, "no archive given");
+    if (!fs::exists(path))
+        return fail(ErrorCode::NotFound, "no archive at " + path + " (pull first)");
+    auto keys = unlockKeys(a);
+    if (!keys) return tl::unexpected(keys.error());
+    return compliance::Archive::openReadOnly(path, std::move(*keys));
+}
+
 std::uint64_t timeOpt(const Args& a, const char* name, bool endOfDay, bool& bad) {
     std::string v = a.opt(name);
     if (v.empty()) return 0;
@@ -179,7 +189,8 @@ Result<std::uint64_t> journalRecord(Officer& o, const std::string& body) {
 
 Result<compliance::PullStats> pullWith(compliance::Archive& archive, Officer& o,
                                        compliance::RefreshStats* refreshed,
-                                       const std::string& acceptRestore) {
+                                       const std::string& acceptRestore,
+                                       compliance::AppliedDispositions* applied) {
     auto manifest = o.client->firmManifest();
     if (!manifest) return tl::unexpected(manifest.error());
     if (auto r = archive.setManifest(view(*manifest), o.client->account().firmFingerprint); !r)
@@ -219,6 +230,12 @@ Result<compliance::PullStats> pullWith(compliance::Archive& archive, Officer& o,
     auto r = sv.refresh();
     if (!r) return tl::unexpected(r.error());
     if (refreshed) *refreshed = *r;
+    // Issue 22: another officer's disposition removes the same content here, under the same
+    // checks (its chain hashes, eligibility at its record, holds open now) as one's own.
+    compliance::Retention rt(archive);
+    auto done = rt.applyPending();
+    if (!done) return tl::unexpected(done.error());
+    if (applied) *applied = std::move(*done);
     return stats;
 }
 

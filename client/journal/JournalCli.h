@@ -21,6 +21,7 @@
 #include "common/Bytes.h"
 #include "common/Result.h"
 #include "compliance/Archive.h"
+#include "compliance/Retention.h"
 #include "compliance/Supervision.h"
 #include "crypto/X25519.h"
 
@@ -63,6 +64,9 @@ Result<std::vector<crypto::X25519Key>> unlockKeys(const Args& a);
 /// Opens (or with `create`, creates) the archive at `path` with the keys of --key.
 Result<std::unique_ptr<compliance::Archive>> openArchive(const Args& a, const std::string& path,
                                                          bool create);
+/// Opens the archive at `path` for reading only (Archive::openReadOnly): never migrated or written.
+Result<std::unique_ptr<compliance::Archive>> openArchiveReadOnly(const Args& a,
+                                                                 const std::string& path);
 
 /// The time of option `name` in ms since the epoch, 0 if not given; sets `bad` (and says why)
 /// if it is not a date.
@@ -94,10 +98,13 @@ Result<std::uint64_t> journalRecord(Officer& o, const std::string& body);
 /// Pulls everything new into `archive` through the officer's device, then applies the new
 /// supervision records and runs the policies. A relay restore is followed only when
 /// `acceptRestore` (hex) names its announced epoch (docs/protocol.md J-RESTORE-3); otherwise the
-/// stats say it is pending and nothing is pulled or evaluated.
+/// stats say it is pending and nothing is pulled or evaluated. Then every disposition record
+/// this archive holds and has not applied (any officer's) is applied (Retention::applyPending):
+/// what it removed goes to `applied`.
 Result<compliance::PullStats> pullWith(compliance::Archive& archive, Officer& o,
                                        compliance::RefreshStats* refreshed = nullptr,
-                                       const std::string& acceptRestore = {});
+                                       const std::string& acceptRestore = {},
+                                       compliance::AppliedDispositions* applied = nullptr);
 
 /// Brings the archive up to date through the officer's device, asks `make` for the SUPERVISION
 /// records to journal (it may refuse: an unknown alert id), journals them from the device in

@@ -222,7 +222,9 @@ int dispose(const Args& a) {
     const bool dryRun = a.flags.count("dry-run") > 0;
     if (!dryRun && a.opt("profile").empty())
         return refused("dispose", "--profile DIR is required (the disposition is journaled)");
-    auto archive = openArchive(a, a.positional[0], false);
+    // A dry run opens the file read-only: it never migrates or writes it.
+    auto archive =
+        dryRun ? openArchiveReadOnly(a, a.positional[0]) : openArchive(a, a.positional[0], false);
     if (!archive) return die(archive.error());
     const std::string basis =
         date ? "retention, before " + compliance::isoTime(date) : std::string("retention");
@@ -270,12 +272,17 @@ int dispose(const Args& a) {
         std::printf("journaled the disposition at seq %llu\n", (unsigned long long)*seq);
         records.push_back(*seq);
     }
-    // The archive removes content only under a record it holds (and verify can check).
-    auto second = pullWith(**archive, **officer);
+    // The archive removes content only under a record it holds (and verify can check): the pull
+    // applies every disposition it brings, these records among them.
+    compliance::AppliedDispositions applied;
+    auto second = pullWith(**archive, **officer, nullptr, {}, &applied);
     if (!second)
         return die("journaled, but the pull after it stopped (run pull, then dispose again): " +
                    second.error().message);
-    compliance::DisposalPlan removed;
+    compliance::DisposalPlan removed = applied.removed;
+    for (const auto& [seq, why] : applied.refused)
+        std::fprintf(stderr, "verbatim-journal: disposition #%llu not applied: %s\n",
+                     (unsigned long long)seq, why.c_str());
     for (auto seq : records) {
         auto r = rt.apply(seq);
         if (!r) return die(r.error());

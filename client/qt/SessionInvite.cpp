@@ -91,6 +91,7 @@ bool SessionController::previewJoin(const QString& link, const client::JoinOptio
     m_pending = std::make_shared<PendingInvite>();
     m_pending->link = text;
     m_pending->options = options;
+    m_pending->options.noticeFacts = client::noticeFactsJson(*notice); // journaled on accept
     m_pending->passphrase = passphrase.toStdString();
     m_app.clearError();
     showInviteNotice(*notice, true, false);
@@ -116,6 +117,7 @@ bool SessionController::previewJoinInBackground(const QString& link,
             m_joining = false;
             const bool ok = m_app.check(*notice);
             if (ok) {
+                pending->options.noticeFacts = client::noticeFactsJson(**notice);
                 m_pending = pending;
                 showInviteNotice(**notice, true, false);
                 setScreen(QStringLiteral("notice"));
