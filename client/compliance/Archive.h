@@ -19,6 +19,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/Bytes.h"
@@ -252,6 +253,9 @@ struct SearchHit {
     std::string user;
     std::uint64_t serverTimeMs = 0;
     std::string text;
+    /// The words the query matched in `text`, for highlighting: {byte offset, byte length}, in
+    /// order (none when the hit is on an attachment's name rather than the text).
+    std::vector<std::pair<std::size_t, std::size_t>> matches;
     /// "", "edited", "edit", "deleted"; "forged-edit" for an edit by someone other than the author
     /// (never applied), "not-a-member" for an entry whose sender was not a member of its
     /// conversation, kSupersededNotResent for an entry kept from before a relay restore whose
@@ -329,6 +333,14 @@ public:
     [[nodiscard]] Result<std::vector<TimelineEvent>>
     timeline(const std::string& conversation, std::uint64_t fromMs = 0, std::uint64_t toMs = 0);
     [[nodiscard]] Result<std::vector<SearchHit>> search(const SearchQuery& query);
+    /// The sequences of the entries `user` sent, or received as one of their recipients, whose
+    /// relay time is in [fromMs, toMs] (0: open), ascending: one participant's share of the log,
+    /// for a production scoped to a custodian (issue 21).
+    [[nodiscard]] Result<std::vector<std::uint64_t>>
+    entriesOf(const std::string& user, std::uint64_t fromMs = 0, std::uint64_t toMs = 0);
+    /// The attachments of entry `sequence`, by index: names, types, sizes, whether the archive
+    /// holds their bytes (never the bytes).
+    [[nodiscard]] Result<std::vector<AttachmentInfo>> attachments(std::uint64_t sequence);
     /// The decrypted bytes of an attachment (checked against its digest when pulled).
     [[nodiscard]] Result<SecureBytes> attachment(std::uint64_t sequence, std::size_t index);
     /// Administrative actions, edits, retractions, key rotations and reports, in log order.

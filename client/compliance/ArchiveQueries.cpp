@@ -383,6 +383,53 @@ Result<std::vector<TimelineEvent>> Archive::timeline(const std::string& conversa
     return out;
 }
 
+namespace {
+
+/// The words `fts5` matched in each hit's text, for highlighting. The index is contentless (it
+/// cannot say where a word is), so the hits' texts go into a temporary index in memory with the
+/// same tokenizer and the query runs again there with highlight(), as the policies do
+/// (SupervisionPolicies.cpp). A hit found by an attachment's name has no match in its text.
+Result<void> markMatches(Database& db, const std::string& fts5, std::vector<SearchHit>& hits) {
+    if (hits.empty()) return {};
+    VERBATIM_TRY(db.exec("CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_marks USING fts5 (body, "
+                         "tokenize='unicode61 remove_diacritics 2')"));
+    VERBATIM_TRY(db.exec("DELETE FROM temp.search_marks"));
+    {
+        VERBATIM_TRY_LET(ins,
+                         db.prepare("INSERT INTO temp.search_marks (rowid, body) VALUES (?, ?)"));
+        for (std::size_t i = 0; i < hits.size(); ++i) {
+            // The markers highlight() puts around a match never occur in the text; one byte for
+            // one, so the offsets stay those of the hit's own text.
+            std::string text = hits[i].text;
+            std::replace(text.begin(), text.end(), '\x01', ' ');
+            std::replace(text.begin(), text.end(), '\x02', ' ');
+            ins->bind(1, std::int64_t(i + 1)).bind(2, std::string_view(text));
+            VERBATIM_TRY(ins->run());
+        }
+    }
+    VERBATIM_TRY_LET(q, db.prepare("SELECT rowid, highlight(search_marks, 0, char(1), char(2)) "
+                                   "FROM temp.search_marks WHERE search_marks MATCH ?"));
+    q->bind(1, std::string_view(fts5));
+    VERBATIM_TRY(q->forEachRow([&](storage::Statement& s) {
+        const auto i = std::size_t(s.columnInt(0));
+        if (i == 0 || i > hits.size()) return;
+        const std::string marked = s.columnText(1);
+        auto& spans = hits[i - 1].matches;
+        std::size_t at = 0, open = 0;
+        for (char c : marked) {
+            if (c == '\x01')
+                open = at;
+            else if (c == '\x02')
+                spans.push_back({open, at - open});
+            else
+                ++at;
+        }
+    }));
+    return db.exec("DELETE FROM temp.search_marks");
+}
+
+} // namespace
+
 Result<std::vector<SearchHit>> Archive::search(const SearchQuery& q) {
     // The text is in the search language (SearchParser.h); FTS5 sees only the expression built
     // from its parse tree, never what was typed.
@@ -494,6 +541,46 @@ Result<std::vector<SearchHit>> Archive::search(const SearchQuery& q) {
         h.status = kSupersededNotResent;
         out.push_back(std::move(h));
     }
+    // Marks are a help to the eye: where they cannot be made (an archive opened read-only
+    // refuses even a temporary table), the hits are shown unmarked rather than lost.
+    if (!markMatches(*m->db, parsed->fts5, out))
+        for (auto& h : out)
+            h.matches.clear();
+    return out;
+}
+
+Result<std::vector<std::uint64_t>> Archive::entriesOf(const std::string& user, std::uint64_t fromMs,
+                                                      std::uint64_t toMs) {
+    if (user.empty()) return fail(ErrorCode::InvalidArgument, "no participant given");
+    // Recipients are a space-separated list of user ids, as search reads them.
+    VERBATIM_TRY_LET(q, m->db->prepare("SELECT seq FROM records WHERE (user = ?1 OR (' ' || "
+                                       "recipients || ' ') LIKE ('% ' || ?1 || ' %')) AND "
+                                       "server_time_ms >= ?2 AND (?3 = 0 OR server_time_ms <= "
+                                       "?3) ORDER BY seq"));
+    q->bind(1, std::string_view(user)).bind(2, std::int64_t(fromMs)).bind(3, std::int64_t(toMs));
+    std::vector<std::uint64_t> out;
+    VERBATIM_TRY(q->forEachRow(
+        [&](storage::Statement& s) { out.push_back(std::uint64_t(s.columnInt(0))); }));
+    return out;
+}
+
+Result<std::vector<AttachmentInfo>> Archive::attachments(std::uint64_t sequence) {
+    // length() of a blob reads its size from the record header, not its pages.
+    VERBATIM_TRY_LET(st, m->db->prepare("SELECT idx, file_name, mime, size, length(data) IS NOT "
+                                        "NULL, coalesce(problem, '') FROM attachments WHERE seq "
+                                        "= ? ORDER BY idx"));
+    st->bind(1, std::int64_t(sequence));
+    std::vector<AttachmentInfo> out;
+    VERBATIM_TRY(st->forEachRow([&](storage::Statement& s) {
+        AttachmentInfo a;
+        a.index = std::size_t(s.columnInt(0));
+        a.fileName = s.columnText(1);
+        a.mimeType = s.columnText(2);
+        a.size = std::uint64_t(s.columnInt(3));
+        a.available = s.columnInt(4) != 0;
+        a.problem = s.columnText(5);
+        out.push_back(std::move(a));
+    }));
     return out;
 }
 

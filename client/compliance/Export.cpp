@@ -12,6 +12,7 @@
 #include <fstream>
 #include <map>
 #include <set>
+#include <unordered_set>
 
 #include "common/Json.h"
 #include "compliance/ExportEncoding.h"
@@ -45,8 +46,21 @@ Result<Selection> select(Archive& archive, const ExportOptions& o) {
         VERBATIM_TRY_LET(every, archive.conversations());
         all = std::move(*every);
     }
+    // A custodian's production (issue 21): what they sent or received, nothing of the
+    // conversations around it.
+    std::unordered_set<std::uint64_t> theirs;
+    if (!o.participant.empty()) {
+        VERBATIM_TRY_LET(seqs, archive.entriesOf(o.participant, o.fromMs, o.toMs));
+        theirs.insert(seqs->begin(), seqs->end());
+    }
     for (auto& c : all) {
         VERBATIM_TRY_LET(t, archive.timeline(c.id, o.fromMs, o.toMs));
+        if (!o.participant.empty())
+            t->erase(std::remove_if(t->begin(), t->end(),
+                                    [&](const TimelineEvent& e) {
+                                        return e.user != o.participant && !theirs.count(e.sequence);
+                                    }),
+                     t->end());
         if (t->empty()) continue;
         s.events.insert(s.events.end(), std::make_move_iterator(t->begin()),
                         std::make_move_iterator(t->end()));

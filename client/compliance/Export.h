@@ -25,6 +25,9 @@ struct ExportOptions {
     std::string format = "rsmf"; ///< rsmf, eml, jsonl, csv
     std::string out;             ///< file path (slices get -001, -002, ... before the extension)
     std::string matter;          ///< conversation id or title; empty: every conversation
+    /// User id: only the messages they sent or received (and their own notices, joins and
+    /// saves), in every conversation in scope; empty: everyone's.
+    std::string participant;
     std::uint64_t fromMs = 0;
     std::uint64_t toMs = 0;
     std::size_t maxEventsPerFile = 10000;

@@ -153,6 +153,53 @@ Result<std::vector<AccessEntry>> Supervision::accessLog() {
     return out;
 }
 
+Result<std::vector<SampleRecord>> Supervision::samples() {
+    auto& db = *m_archive.m->db;
+    VERBATIM_TRY_LET(q, db.prepare("SELECT seq, user || '/' || device, time_ms, scope, from_ms, "
+                                   "to_ms, percent, seed, sequences FROM sv_samples ORDER BY seq"));
+    std::vector<SampleRecord> out;
+    VERBATIM_TRY(q->forEachRow([&](storage::Statement& s) {
+        SampleRecord r;
+        r.sequence = std::uint64_t(s.columnInt(0));
+        r.who = s.columnText(1);
+        r.timeMs = std::uint64_t(s.columnInt(2));
+        r.scope = s.columnText(3);
+        r.fromMs = std::uint64_t(s.columnInt(4));
+        r.toMs = std::uint64_t(s.columnInt(5));
+        r.percent = s.columnText(6);
+        r.seed = s.columnText(7);
+        const std::string list = s.columnText(8);
+        for (std::size_t i = 0; i < list.size();) {
+            auto j = list.find(' ', i);
+            if (j == std::string::npos) j = list.size();
+            if (j > i) ++r.items;
+            i = j + 1;
+        }
+        out.push_back(std::move(r));
+    }));
+    return out;
+}
+
+Result<std::map<std::uint64_t, std::vector<AttachmentInfo>>> Supervision::alertAttachments() {
+    auto& db = *m_archive.m->db;
+    // length() of a blob reads its size from the record header, not its pages.
+    VERBATIM_TRY_LET(q, db.prepare("SELECT seq, idx, file_name, mime, size, length(data) IS NOT "
+                                   "NULL, coalesce(problem, '') FROM attachments WHERE seq IN "
+                                   "(SELECT seq FROM sv_alerts) ORDER BY seq, idx"));
+    std::map<std::uint64_t, std::vector<AttachmentInfo>> out;
+    VERBATIM_TRY(q->forEachRow([&](storage::Statement& s) {
+        AttachmentInfo a;
+        a.index = std::size_t(s.columnInt(1));
+        a.fileName = s.columnText(2);
+        a.mimeType = s.columnText(3);
+        a.size = std::uint64_t(s.columnInt(4));
+        a.available = s.columnInt(5) != 0;
+        a.problem = s.columnText(6);
+        out[std::uint64_t(s.columnInt(0))].push_back(std::move(a));
+    }));
+    return out;
+}
+
 Result<std::vector<std::uint64_t>> Supervision::drawSample(const SampleRequest& r) {
     if (r.participant.empty() == r.matter.empty())
         return fail(ErrorCode::InvalidArgument, "a sample is of one --participant or one --matter");

@@ -110,6 +110,17 @@ struct SampleRequest {
     std::uint64_t seed = 0;
 };
 
+/// A sample as the journal holds it (who drew it, of what, and the seed that redraws it).
+struct SampleRecord {
+    std::uint64_t sequence = 0; ///< of the sample record
+    std::string who;            ///< user/device
+    std::uint64_t timeMs = 0;   ///< relay's clock
+    std::string scope;          ///< "participant U" or "matter M"
+    std::uint64_t fromMs = 0, toMs = 0;
+    std::string percent, seed; ///< as journaled
+    std::size_t items = 0;     ///< entries sampled
+};
+
 struct RefreshStats {
     std::size_t records = 0;   ///< SUPERVISION records applied
     std::size_t refused = 0;   ///< not applied (forged, newer format, malformed)
@@ -199,6 +210,11 @@ public:
     /// Every review action, in log order.
     [[nodiscard]] Result<std::vector<ReviewAction>> reviews();
     [[nodiscard]] Result<std::vector<AccessEntry>> accessLog();
+    /// Every sample journaled, in log order.
+    [[nodiscard]] Result<std::vector<SampleRecord>> samples();
+    /// The attachments of every entry in the queue, by the entry's sequence (names, types,
+    /// sizes and whether the archive holds their bytes; never the bytes: Archive::attachment()).
+    [[nodiscard]] Result<std::map<std::uint64_t, std::vector<AttachmentInfo>>> alertAttachments();
 
     /// The entries a sample request selects, drawn reproducibly: an entry is in when
     /// SHA-256("verbatim-sample-v1" || u64(seed) || u64(sequence)) read as a number falls under

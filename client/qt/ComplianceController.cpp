@@ -18,6 +18,7 @@
 
 #include "client/core/Client.h"
 #include "client/qt/JobQueue.h"
+#include "client/qt/MatchHighlighter.h"
 #include "client/qt/TextRuns.h"
 #include "compliance/Archive.h"
 #include "compliance/Export.h"
@@ -74,7 +75,8 @@ struct ComplianceController::Snapshot {
     std::vector<ArchiveProblemsModel::Row> problems;
     qulonglong entries = 0;
     qulonglong head = 0;
-    QString verification; ///< empty: unchanged
+    QString verification;              ///< empty: unchanged
+    std::optional<qulonglong> checked; ///< entries the check opened (none: no check ran)
     QString timelineFor;
     std::optional<std::vector<ArchiveTimelineModel::Row>> timeline;
 };
@@ -266,6 +268,7 @@ void ComplianceController::apply(Snapshot&& s) {
     m_entries = s.entries;
     m_head = s.head;
     if (!s.verification.isEmpty()) m_verification = s.verification;
+    if (s.checked) m_lastChecked = *s.checked;
     if (s.timeline && s.timelineFor == m_current) {
         m_timeline.reset(std::move(*s.timeline));
         emit timelineLoaded();
@@ -380,12 +383,22 @@ void ComplianceController::pull() {
             return failed(tr("The pull stopped (what was stored is kept; pull again): %1")
                               .arg(q(stats.error().message)));
         }
-        say(tr("Verifying the archive\u2026"));
-        auto report = w.archive->verify();
-        if (!report)
-            return failed(tr("Verification could not run: %1").arg(q(report.error().message)));
-        auto s = snapshot(w, &*report, current);
+        // The pull checked what it stored, chained to the head it started from (issue 21: a
+        // timer's pull must not reopen the whole archive each time). What a pull cannot settle
+        // alone, a restore or a rewritten history, gets the full verify.
+        std::optional<compliance::VerifyReport> report;
+        if (stats->rewrittenAt || stats->superseded || !stats->pendingEpoch.empty()) {
+            say(tr("Verifying the archive\u2026"));
+            auto full = w.archive->verify();
+            if (!full)
+                return failed(tr("Verification could not run: %1").arg(q(full.error().message)));
+            report = std::move(*full);
+        }
+        auto s = snapshot(w, report ? &*report : nullptr, current);
         if (!s) return failed(tr("Cannot read the archive: %1").arg(q(s.error().message)));
+        s->checked = report ? report->opened : stats->entries;
+        if (!report && s->verification.isEmpty() && s->entries)
+            s->verification = QStringLiteral("ok");
         auto shared = std::make_shared<Snapshot>(std::move(*s));
         const int added = int(stats->entries), files = int(stats->attachments),
                   alerts = int(refreshed.newAlerts);
@@ -419,6 +432,7 @@ void ComplianceController::verify() {
             return failed(tr("Verification could not run: %1").arg(q(report.error().message)));
         auto s = snapshot(w, &*report, current);
         if (!s) return failed(tr("Cannot read the archive: %1").arg(q(s.error().message)));
+        s->checked = report->opened;
         auto shared = std::make_shared<Snapshot>(std::move(*s));
         return [this, shared] {
             apply(std::move(*shared));
@@ -486,11 +500,15 @@ void ComplianceController::search(const QString& query, const QString& matter,
                        : tr("Search not journaled: this device is not a compliance officer in "
                             "the \u201cCompliance review\u201d conversation.");
         auto rows = std::make_shared<std::vector<ArchiveSearchModel::Row>>();
-        for (const auto& h : *hits)
+        for (const auto& h : *hits) {
+            // The text as the highlighter's TextEdit reads it, with the matched words' ranges.
+            auto shown = MatchHighlighter::marked(h.text, h.matches);
             rows->push_back(
                 {qulonglong(h.sequence), q(h.messageId), q(h.conversation),
                  h.conversationTitle.empty() ? q(h.conversation).left(8) : q(h.conversationTitle),
-                 w.name(h.user), at(h.serverTimeMs), q(h.text), q(h.status)});
+                 w.name(h.user), at(h.serverTimeMs), std::move(shown.text), q(h.status),
+                 std::move(shown.ranges)});
+        }
         return [this, generation, rows, note] {
             if (generation != m_searchGeneration) return; // a newer search is on its way
             m_search.reset(std::move(*rows));
@@ -555,7 +573,7 @@ void ComplianceController::lock() {
     });
     m_unlocked = false;
     m_current.clear();
-    m_head = m_entries = 0;
+    m_head = m_entries = m_lastChecked = 0;
     m_verification.clear();
     m_conversations.reset({});
     m_timeline.reset({});

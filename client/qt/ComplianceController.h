@@ -53,6 +53,9 @@ class ComplianceController : public QObject {
     Q_PROPERTY(qulonglong headSequence READ headSequence NOTIFY statusChanged)
     /// Journal entries in the archive.
     Q_PROPERTY(qulonglong entries READ entries NOTIFY statusChanged)
+    /// Journal entries the last check opened: a pull's new entries (checked as they arrive,
+    /// chained to the archive's head), or every entry when Verify ran.
+    Q_PROPERTY(qulonglong lastChecked READ lastChecked NOTIFY statusChanged)
     /// The last failure, for humans; never holds a passphrase, a key or message text.
     Q_PROPERTY(QString error READ error NOTIFY errorChanged)
     /// Search results are shown (a search ran and was not cleared).
@@ -88,6 +91,7 @@ public:
     int problemCount() const { return m_problems.rowCount(); }
     qulonglong headSequence() const { return m_head; }
     qulonglong entries() const { return m_entries; }
+    qulonglong lastChecked() const { return m_lastChecked; }
     QString error() const { return m_error; }
     bool searchActive() const { return m_searchActive; }
     QString currentConversation() const { return m_current; }
@@ -103,7 +107,11 @@ public:
     /// Unlocks the journal key files (comma-separated paths, or a file: URL) with `passphrase`
     /// and opens (or creates) the archive. A wrong passphrase sets `error` and writes nothing.
     Q_INVOKABLE void unlock(const QString& keyFiles, const QString& passphrase);
-    /// Pulls what the relay's journal holds beyond the archive's head, then verifies everything.
+    /// Pulls what the relay's journal holds beyond the archive's head. The pull checks each new
+    /// entry as it stores it (chain from the archive's head, checkpoints, signatures, decryption,
+    /// commitments, the content checks), so the archive is not rechecked as a whole: a timer's
+    /// pull costs what is new, not what is old. A pull that meets a relay restore or a rewritten
+    /// history runs the full verify() as well.
     Q_INVOKABLE void pull();
     /// Rechecks the whole archive from its stored raw rows.
     Q_INVOKABLE void verify();
@@ -118,18 +126,21 @@ public:
     Q_INVOKABLE void closeConversation();
     /// Exports as `format` (rsmf, eml, jsonl) to a path or file: URL (an existing folder gets
     /// suggestedFileName() inside it), through compliance::exportArchive, the scoped export of
-    /// `verbatim-journal export`. The scope: `matter` (id or title) or, only when `wholeFirm`,
-    /// every conversation; `from` and `to` as parseTime reads them (YYYY-MM-DD, its whole day
-    /// for `to`, or YYYY-MM-DDTHH:MM[:SS]Z, UTC; empty: open). No matter and no `wholeFirm`, a
-    /// bad date or `from` after `to` sets `error` and writes nothing. Journaled as an access
-    /// with its scope before anything is written.
+    /// `verbatim-journal export`. The scope: `matter` (id or title), `participant` (a user id,
+    /// or a name the archive knows: only what they sent or received, ExportOptions::participant),
+    /// both, or, only when `wholeFirm`, every conversation; `from` and `to` as parseTime reads
+    /// them (YYYY-MM-DD, its whole day for `to`, or YYYY-MM-DDTHH:MM[:SS]Z, UTC; empty: open).
+    /// No scope, an unknown participant, a bad date or `from` after `to` sets `error` and writes
+    /// nothing. Journaled as an access with its scope before anything is written.
     Q_INVOKABLE void exportTo(const QString& format, const QString& urlOrPath,
                               const QString& matter = {}, const QString& from = {},
-                              const QString& to = {}, bool wholeFirm = false);
+                              const QString& to = {}, bool wholeFirm = false,
+                              const QString& participant = {});
     /// A file name naming the scope: "verbatim-<matter title or whole-firm>[-from-<d>][-to-<d>]
     /// .<format>", every character outside [A-Za-z0-9._-] replaced by '-'.
     Q_INVOKABLE QString suggestedFileName(const QString& format, const QString& matter,
-                                          const QString& from, const QString& to) const;
+                                          const QString& from, const QString& to,
+                                          const QString& participant = {}) const;
     /// Closes the archive (the key leaves memory); unlock again to continue.
     Q_INVOKABLE void lock();
     Q_INVOKABLE void clearError();
@@ -186,6 +197,7 @@ private:
     QString m_verification;
     qulonglong m_head = 0;
     qulonglong m_entries = 0;
+    qulonglong m_lastChecked = 0;
     QString m_error;
     bool m_searchActive = false;
     std::uint64_t m_searchGeneration = 0;

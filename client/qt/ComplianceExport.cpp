@@ -47,10 +47,13 @@ qulonglong ComplianceController::firmEvents() const {
 }
 
 QString ComplianceController::suggestedFileName(const QString& format, const QString& matter,
-                                                const QString& from, const QString& to) const {
+                                                const QString& from, const QString& to,
+                                                const QString& participant) const {
     // A matter given by id is named by its title, as the officer knows it.
     QString scope = m_conversations.titleOf(matter.trimmed());
     if (scope.isEmpty()) scope = matter.trimmed();
+    if (!participant.trimmed().isEmpty())
+        scope += (scope.isEmpty() ? QString() : QStringLiteral("-")) + participant.trimmed();
     if (scope.isEmpty()) scope = QStringLiteral("whole-firm");
     QString name = QStringLiteral("verbatim-") + scope;
     if (!from.trimmed().isEmpty()) name += QStringLiteral("-from-") + from.trimmed();
@@ -65,7 +68,7 @@ QString ComplianceController::suggestedFileName(const QString& format, const QSt
 
 void ComplianceController::exportTo(const QString& format, const QString& urlOrPath,
                                     const QString& matter, const QString& from, const QString& to,
-                                    bool wholeFirm) {
+                                    bool wholeFirm, const QString& participant) {
     clearError();
     if (!m_unlocked) return setError(tr("Unlock the journal key first."));
     const QString fmt = format.trimmed().toLower();
@@ -75,9 +78,10 @@ void ComplianceController::exportTo(const QString& format, const QString& urlOrP
     // Issue 21: producing the whole firm over-produces privileged material, so it is never the
     // default; the officer names a matter or chooses the whole firm deliberately.
     const QString scope = wholeFirm ? QString() : matter.trimmed();
-    if (!wholeFirm && scope.isEmpty())
-        return setError(tr("Choose the matter to export, or \u201cWhole firm\u201d. Nothing was "
-                           "written."));
+    const QString who = wholeFirm ? QString() : participant.trimmed();
+    if (!wholeFirm && scope.isEmpty() && who.isEmpty())
+        return setError(tr("Choose the matter or the participant to export, or \u201cWhole "
+                           "firm\u201d. Nothing was written."));
     std::uint64_t fromMs = 0, toMs = 0;
     if (!from.trimmed().isEmpty()) {
         auto t = compliance::parseTime(from.trimmed().toStdString(), false);
@@ -101,12 +105,13 @@ void ComplianceController::exportTo(const QString& format, const QString& urlOrP
     if (path.startsWith(QLatin1String("file:"))) path = QUrl(path).toLocalFile();
     if (path.isEmpty()) return setError(tr("Give a file to export to."));
     if (QFileInfo(path).isDir())
-        path = QDir(path).filePath(suggestedFileName(fmt, scope, from, to));
+        path = QDir(path).filePath(suggestedFileName(fmt, scope, from, to, who));
     setProgress(tr("Exporting\u2026"));
     compliance::ExportOptions o;
     o.format = fmt.toStdString();
     o.out = path.toStdString();
     o.matter = scope.toStdString();
+    o.participant = who.toStdString();
     o.fromMs = fromMs;
     o.toMs = toMs;
     o.generator = "Verbatim app 0.1";
@@ -114,6 +119,7 @@ void ComplianceController::exportTo(const QString& format, const QString& urlOrP
     std::string detail = "format=" + o.format;
     if (wholeFirm) detail += " scope=whole-firm";
     if (!o.matter.empty()) detail += " matter=" + o.matter;
+    if (!o.participant.empty()) detail += " participant=" + o.participant;
     if (!from.trimmed().isEmpty()) detail += " from=" + from.trimmed().toStdString();
     if (!to.trimmed().isEmpty()) detail += " to=" + to.trimmed().toStdString();
     client::Client* c = m_app && m_app->session()->role() == QLatin1String("compliance")
@@ -121,7 +127,7 @@ void ComplianceController::exportTo(const QString& format, const QString& urlOrP
                             : nullptr;
     m_cancel->store(false);
     auto cancel = m_cancel;
-    submit([this, o, c, cancel, detail](Worker& w) -> std::function<void()> {
+    submit([this, o, c, cancel, detail](Worker& w) mutable -> std::function<void()> {
         auto failed = [this](const QString& text) {
             return [this, text] {
                 setProgress({});
@@ -130,6 +136,26 @@ void ComplianceController::exportTo(const QString& format, const QString& urlOrP
             };
         };
         if (!w.archive) return failed(tr("The archive is closed."));
+        // A participant given by name is exported by user id; one the archive does not know is
+        // refused before anything is journaled or written (a typo would export nothing).
+        if (!o.participant.empty()) {
+            auto people = w.archive->participants();
+            if (!people)
+                return failed(tr("Cannot read the archive: %1").arg(q(people.error().message)));
+            std::string id;
+            for (const auto& p : *people)
+                if (p.user == o.participant) id = p.user;
+            if (id.empty())
+                for (const auto& p : *people)
+                    if (!p.name.empty() &&
+                        q(p.name).compare(q(o.participant), Qt::CaseInsensitive) == 0)
+                        id = p.user;
+            if (id.empty())
+                return failed(tr("No participant \u201c%1\u201d in the archive. Nothing was "
+                                 "written.")
+                                  .arg(q(o.participant)));
+            o.participant = id;
+        }
         auto journaled = compliancework::journalAccess(w, c, "export", detail, cancel);
         if (!journaled)
             return failed(tr("The export was not journaled, so nothing was written: %1")

@@ -151,6 +151,8 @@ QVariant ArchiveSearchModel::data(const QModelIndex& index, int role) const {
         return r.status;
     case DeletedRole:
         return r.status == QLatin1String("deleted");
+    case RangesRole:
+        return r.ranges;
     }
     return {};
 }
@@ -164,7 +166,8 @@ QHash<int, QByteArray> ArchiveSearchModel::roleNames() const {
             {TimeRole, "time"},
             {TextRole, "text"},
             {StatusRole, "status"},
-            {DeletedRole, "deleted"}};
+            {DeletedRole, "deleted"},
+            {RangesRole, "matchRanges"}};
 }
 
 // ---- problems -----------------------------------------------------------------------------------

@@ -8,6 +8,7 @@
 #include <QAbstractListModel>
 #include <QDateTime>
 #include <QStringList>
+#include <QVariantList>
 #include <QtQml/qqmlregistration.h>
 
 #include <vector>
@@ -115,7 +116,8 @@ struct ArchiveSearchRow {
     QString senderName;
     QDateTime time;
     QString text;
-    QString status; ///< "", "edited", "edit", "deleted"
+    QString status;      ///< "", "edited", "edit", "deleted"
+    QVariantList ranges; ///< the matched words in `text`: [start, length], UTF-16 units
 };
 
 /// Full-text search hits in the archive, newest first.
@@ -134,6 +136,7 @@ public:
         TextRole,                        ///< "text": the matching text
         StatusRole,  ///< "status": "", "edited" (later edited), "edit" (an edit's text), "deleted"
         DeletedRole, ///< "deleted": bool (status is "deleted")
+        RangesRole,  ///< "matchRanges": [start, length] of each matched word in "text" (UTF-16)
     };
     using ArchiveRowsModel::ArchiveRowsModel;
     QVariant data(const QModelIndex& index, int role) const override;

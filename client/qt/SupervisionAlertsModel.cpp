@@ -46,6 +46,10 @@ QVariant SupervisionAlertsModel::data(const QModelIndex& index, int role) const 
         return r.contextMarked;
     case PartRole:
         return r.part;
+    case RangesRole:
+        return r.contextRanges;
+    case AttachmentsRole:
+        return r.attachments;
     }
     return {};
 }
@@ -67,7 +71,9 @@ QHash<int, QByteArray> SupervisionAlertsModel::roleNames() const {
             {ContextRole, "context"},
             {MatchesRole, "matches"},
             {MarkedRole, "contextMarked"},
-            {PartRole, "part"}};
+            {PartRole, "part"},
+            {RangesRole, "contextRanges"},
+            {AttachmentsRole, "attachments"}};
 }
 
 int SupervisionAlertsModel::rowOf(const QString& id) const {

@@ -6,6 +6,7 @@
 
 #include <QDateTime>
 #include <QStringList>
+#include <QVariantList>
 #include <QtQml/qqmlregistration.h>
 
 #include "client/qt/ComplianceModels.h"
@@ -30,7 +31,10 @@ struct SupervisionAlertRow {
     QString context;       ///< the text around the matches
     QStringList matches;   ///< the matched words, in order
     QString contextMarked; ///< `context` as StyledText with the matches marked, all else escaped
-    QString part;          ///< "message" or "attachment N"
+    QVariantList contextRanges; ///< the matches in `context`: [start, length], UTF-16 units
+    /// The entry's attachments: maps of index, name (made safe to show), mime, size, available.
+    QVariantList attachments;
+    QString part; ///< "message" or "attachment N"
 };
 
 class SupervisionAlertsModel : public ArchiveRowsModel<SupervisionAlertRow> {
@@ -56,6 +60,8 @@ public:
         MatchesRole,               ///< "matches": QStringList of the matched words
         MarkedRole,                ///< "contextMarked": StyledText, matches bold and tinted
         PartRole,                  ///< "part": "message" or "attachment N"
+        RangesRole,      ///< "contextRanges": [start, length] of each match in "context" (UTF-16)
+        AttachmentsRole, ///< "attachments": the entry's attachments (index, name, mime, size, available)
     };
     using ArchiveRowsModel::ArchiveRowsModel;
     QVariant data(const QModelIndex& index, int role) const override;

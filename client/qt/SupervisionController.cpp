@@ -1,7 +1,11 @@
 #include "client/qt/SupervisionController.h"
 
 #include <QDate>
+#include <QDir>
 #include <QFile>
+#include <QFileInfo>
+#include <QRandomGenerator>
+#include <QRegularExpression>
 #include <QTimeZone>
 #include <QUrl>
 
@@ -9,8 +13,10 @@
 
 #include "client/core/Client.h"
 #include "client/qt/ComplianceWorker.h"
+#include "client/qt/MatchHighlighter.h"
 #include "client/qt/StdText.h"
 #include "client/qt/SupervisionSummary.h"
+#include "client/qt/TextRuns.h"
 #include "compliance/Retention.h"
 #include "compliance/Supervision.h"
 
@@ -23,6 +29,8 @@ struct SupervisionController::Rows {
     std::vector<SupervisionPolicyRow> policies;
     std::vector<SupervisionAccessRow> access;
     std::vector<SupervisionHoldRow> holds;
+    QVariantList samples;  ///< SupervisionController::samples
+    QVariantList versions; ///< SupervisionController::policyVersions
     int open = 0;
 };
 
@@ -70,6 +78,8 @@ Result<SupervisionController::Rows*> readRows(Worker& w, const std::string& me,
     compliance::Supervision sv(*w.archive);
     auto alerts = sv.alerts();
     if (!alerts) return tl::unexpected(alerts.error());
+    auto files = sv.alertAttachments();
+    if (!files) return tl::unexpected(files.error());
     for (const auto& a : *alerts) {
         if (a.status != "closed") ++rows.open;
         if (!filter.empty() && a.status != filter) continue;
@@ -89,10 +99,25 @@ Result<SupervisionController::Rows*> readRows(Worker& w, const std::string& me,
             a.conversationTitle.empty() ? q(a.conversation).left(8) : q(a.conversationTitle);
         r.senderName = w.name(a.user);
         r.time = at(a.serverTimeMs);
-        r.context = q(a.context);
-        for (const auto& m : a.matches)
+        std::vector<std::pair<std::size_t, std::size_t>> spans;
+        for (const auto& m : a.matches) {
             r.matches << q(m.text);
+            spans.push_back({m.offset, m.length});
+        }
+        auto shown = MatchHighlighter::marked(a.context, spans);
+        r.context = std::move(shown.text);
+        r.contextRanges = std::move(shown.ranges);
         r.contextMarked = marked(a);
+        if (auto it = files->find(a.sequence); it != files->end())
+            for (const auto& f : it->second)
+                // An alert on attachment N offers that one; one on the message, every one.
+                if (a.part < 0 || std::size_t(a.part) == f.index)
+                    r.attachments.append(QVariantMap{
+                        {"index", int(f.index)},
+                        {"name", TextRuns::safeName(q(f.fileName), TextRuns::kMaxNameLength, true)},
+                        {"mime", q(f.mimeType)},
+                        {"size", qulonglong(f.size)},
+                        {"available", f.available}});
         r.part = a.part < 0 ? QStringLiteral("message")
                             : SupervisionController::tr("attachment %1").arg(a.part);
         rows.alerts.push_back(std::move(r));
@@ -119,6 +144,42 @@ Result<SupervisionController::Rows*> readRows(Worker& w, const std::string& me,
         r.sequence = p.sequence;
         rows.policies.push_back(std::move(r));
     }
+    auto every = sv.policies({}, true);
+    if (!every) return tl::unexpected(every.error());
+    for (const auto& p : *every) {
+        QStringList scope;
+        if (!p.spec.matter.empty())
+            scope << SupervisionController::tr("matter %1").arg(q(p.spec.matter));
+        if (!p.spec.participant.empty())
+            scope << SupervisionController::tr("participant %1").arg(q(p.spec.participant));
+        if (!p.spec.direction.empty()) scope << q(p.spec.direction);
+        rows.versions.append(QVariantMap{{"name", q(p.spec.name)},
+                                         {"version", p.version},
+                                         {"query", q(p.spec.query)},
+                                         {"severity", q(p.spec.severity)},
+                                         {"scope", scope.join(QStringLiteral(", "))},
+                                         {"enabled", p.spec.enabled},
+                                         {"author", deviceShown(w, p.author)},
+                                         {"time", at(p.timeMs)},
+                                         {"sequence", qulonglong(p.sequence)}});
+    }
+    auto samples = sv.samples();
+    if (!samples) return tl::unexpected(samples.error());
+    auto day = [](std::uint64_t ms) {
+        return ms ? QDateTime::fromMSecsSinceEpoch(qint64(ms), QTimeZone::utc())
+                        .toString(QStringLiteral("yyyy-MM-dd"))
+                  : QString();
+    };
+    for (auto it = samples->rbegin(); it != samples->rend(); ++it)
+        rows.samples.append(QVariantMap{{"sequence", qulonglong(it->sequence)},
+                                        {"who", deviceShown(w, it->who)},
+                                        {"time", at(it->timeMs)},
+                                        {"scope", q(it->scope)},
+                                        {"from", day(it->fromMs)},
+                                        {"to", day(it->toMs)},
+                                        {"percent", q(it->percent)},
+                                        {"seed", q(it->seed)},
+                                        {"items", qulonglong(it->items)}});
     auto log = sv.accessLog();
     if (!log) return tl::unexpected(log.error());
     for (const auto& e : *log)
@@ -250,6 +311,8 @@ void SupervisionController::apply(Rows&& rows) {
     m_policies.reset(std::move(rows.policies));
     m_access.reset(std::move(rows.access));
     m_holds.reset(std::move(rows.holds));
+    m_samples = std::move(rows.samples);
+    m_versions = std::move(rows.versions);
     m_openCount = rows.open;
     emit reloaded();
 }
@@ -519,6 +582,221 @@ void SupervisionController::loadExamples() {
                 emit self->actionFinished(failure.isEmpty());
             };
         });
+}
+
+QVariantList SupervisionController::versionsOf(const QString& name) const {
+    QVariantList out;
+    for (const auto& v : m_versions)
+        if (v.toMap().value(QStringLiteral("name")).toString() == name) out.append(v);
+    return out;
+}
+
+void SupervisionController::drawSample(const QString& participant, const QString& matter,
+                                       const QString& from, const QString& to,
+                                       const QString& percent, const QString& seed) {
+    clearError();
+    compliance::SampleRequest r;
+    r.participant = participant.trimmed().toStdString();
+    r.matter = matter.trimmed().toStdString();
+    if (r.participant.empty() == r.matter.empty())
+        return setError(tr("Sample: give a participant or a matter, not both."));
+    const auto fromMs = dayMs(from, false), toMs = dayMs(to, true);
+    if (!fromMs || !toMs) return setError(tr("Sample: give dates as YYYY-MM-DD."));
+    if (*toMs && *toMs < *fromMs) return setError(tr("Sample: the period ends before it starts."));
+    r.fromMs = *fromMs;
+    r.toMs = *toMs;
+    bool ok = false;
+    r.percent = percent.trimmed().toDouble(&ok);
+    if (!ok || !(r.percent > 0 && r.percent <= 100))
+        return setError(tr("Sample: the percentage must be more than 0 and at most 100."));
+    const QString seedText = seed.trimmed();
+    if (seedText.isEmpty()) {
+        // Shown and journaled: whoever has the archive draws the same sample with it.
+        r.seed = QRandomGenerator::system()->generate64() & ((1ULL << 53) - 1);
+    } else {
+        // Digits only (no sign, no spaces), as the CLI's --seed; the random ones have 16 at most.
+        static const QRegularExpression digits(QStringLiteral("^[0-9]{1,20}$"));
+        bool fits = false;
+        r.seed = seedText.toULongLong(&fits);
+        if (!digits.match(seedText).hasMatch() || !fits)
+            return setError(tr("Sample: the seed is a whole number (digits only)."));
+    }
+    // The body is checked here, with no entries, so that nothing malformed reaches the worker.
+    if (auto b = compliance::supervisionSampleBody(r, {}); !b)
+        return setError(tr("Sample: %1").arg(q(b.error().message)));
+    client::Client* c = readyOfficer();
+    if (!c) return;
+    const auto account = c->account();
+    const std::string me = account.user + "/" + std::to_string(account.device);
+    const std::string filter = m_filter.toStdString();
+    auto cancel = m_compliance->cancelFlag();
+    QPointer<SupervisionController> self(this);
+    const QString what = tr("Sample with seed %1").arg(r.seed);
+    begin();
+    setStatus(tr("%1: drawing and journaling\u2026").arg(what));
+    m_compliance->submit(
+        [self, c, me, filter, what, r, cancel](Worker& w) -> std::function<void()> {
+            auto finish = [self](bool ok, QString text, std::shared_ptr<Rows> rows) {
+                return finished(self, ok, std::move(text), std::move(rows));
+            };
+            if (!w.archive) return finish(false, tr("The archive is closed."), nullptr);
+            std::string body;
+            std::uint64_t before = 0;
+            std::size_t items = 0;
+            {
+                compliance::Supervision sv(*w.archive);
+                auto drawn = sv.drawSample(r);
+                if (!drawn)
+                    return finish(false, tr("%1: %2").arg(what, q(drawn.error().message)), nullptr);
+                items = drawn->size();
+                auto b = compliance::supervisionSampleBody(r, *drawn);
+                if (!b) return finish(false, tr("%1: %2").arg(what, q(b.error().message)), nullptr);
+                body = *b;
+                auto known = sv.samples();
+                if (!known)
+                    return finish(false, tr("%1: %2").arg(what, q(known.error().message)), nullptr);
+                if (!known->empty()) before = known->back().sequence;
+            }
+            const std::string seedText = std::to_string(r.seed);
+            auto done = compliancework::journal(
+                w, *c, body,
+                [&](compliance::Supervision& sv) {
+                    auto all = sv.samples();
+                    return all && !all->empty() && all->back().sequence > before &&
+                           all->back().who == me && all->back().seed == seedText;
+                },
+                cancel);
+            auto rows = std::make_shared<Rows>();
+            if (!readRows(w, me, filter, *rows)) rows.reset();
+            if (!done) return finish(false, tr("%1: %2").arg(what, q(done.error().message)), rows);
+            return finish(true, tr("%1: %n entries sampled, journaled.", "", int(items)).arg(what),
+                          rows);
+        });
+}
+
+void SupervisionController::closeAttachment() {
+    if (m_attachmentName.isEmpty() && m_attachmentText.isEmpty()) return;
+    m_attachmentName.clear();
+    m_attachmentText.clear();
+    emit attachmentChanged();
+}
+
+void SupervisionController::openAttachment(const QString& alertId, int index,
+                                           const QString& saveTo) {
+    clearError();
+    if (!m_compliance || !m_compliance->unlocked())
+        return setError(tr("Unlock the journal key first."));
+    if (index < 0) return setError(tr("No such attachment."));
+    QString path = saveTo.trimmed();
+    if (path.startsWith(QLatin1String("file:"))) path = QUrl(path).toLocalFile();
+    const bool save = !path.isEmpty();
+    client::Client* c = officerClient();
+    auto cancel = m_compliance->cancelFlag();
+    QPointer<SupervisionController> self(this);
+    const std::string id = alertId.toStdString();
+    begin();
+    setStatus(save ? tr("Saving the attachment\u2026") : tr("Opening the attachment\u2026"));
+    m_compliance->submit([self, c, cancel, id, index, path,
+                          save](Worker& w) -> std::function<void()> {
+        auto failed = [self](const QString& text) {
+            return [self, text] {
+                if (!self) return;
+                self->setStatus({});
+                self->setError(text);
+                self->end();
+                emit self->attachmentFinished(false);
+            };
+        };
+        if (!w.archive) return failed(tr("The archive is closed."));
+        compliance::Supervision sv(*w.archive);
+        auto alert = sv.alert(id);
+        if (!alert) return failed(tr("No such alert in this archive."));
+        if (alert->part >= 0 && alert->part != index)
+            return failed(tr("This alert is about attachment %1.").arg(alert->part));
+        auto files = w.archive->attachments(alert->sequence);
+        if (!files) return failed(tr("Cannot read the archive: %1").arg(q(files.error().message)));
+        const compliance::AttachmentInfo* file = nullptr;
+        for (const auto& f : *files)
+            if (f.index == std::size_t(index)) file = &f;
+        if (!file) return failed(tr("No such attachment."));
+        if (!file->available)
+            return failed(tr("The archive does not hold this attachment's content."));
+        QString target = path;
+        if (save && QFileInfo(path).isDir()) {
+            // The sender chose the name: only characters every file system accepts, no dot first.
+            static const QRegularExpression unsafe(QStringLiteral("[^A-Za-z0-9._ -]+"));
+            QString name = q(file->fileName).replace(unsafe, QStringLiteral("_")).trimmed();
+            while (name.startsWith(QLatin1Char('.')))
+                name.remove(0, 1);
+            if (name.isEmpty()) name = QStringLiteral("attachment");
+            target = QDir(path).filePath(name.left(120));
+        }
+        // Journaled before the content is read, as a search or an export is.
+        std::string detail = "attachment " + std::to_string(alert->sequence) + "/" +
+                             std::to_string(index) + " name=" + file->fileName + " alert=" + id;
+        if (save) detail += " to=" + target.toStdString();
+        auto journaled =
+            compliancework::journalAccess(w, c, save ? "export" : "show", detail, cancel);
+        if (!journaled)
+            return failed(tr("Opening the attachment was not journaled, so it was not opened: %1")
+                              .arg(q(journaled.error().message)));
+        auto bytes = w.archive->attachment(alert->sequence, std::size_t(index));
+        if (!bytes)
+            return failed(tr("Cannot read the attachment: %1").arg(q(bytes.error().message)));
+        const QString name = TextRuns::safeName(q(file->fileName), TextRuns::kMaxNameLength, true);
+        const QString note = *journaled ? tr("journaled in the access log")
+                                        : tr("not journaled: this device is not in "
+                                             "\u201cCompliance review\u201d");
+        if (save) {
+            QFile f(target);
+            // A new file only, readable by its owner alone: it is privileged material.
+            if (!f.open(QIODevice::WriteOnly | QIODevice::NewOnly,
+                        QFileDevice::ReadOwner | QFileDevice::WriteOwner) ||
+                f.write(reinterpret_cast<const char*>(bytes->data()), qint64(bytes->size())) !=
+                    qint64(bytes->size()) ||
+                !f.flush()) {
+                const bool existed =
+                    f.error() == QFileDevice::OpenError && QFileInfo::exists(target);
+                if (!existed) f.remove();
+                return failed(existed ? tr("%1 exists already; nothing was written.").arg(target)
+                                      : tr("Cannot write %1.").arg(target));
+            }
+            f.close();
+            const QString text = tr("Saved %1 to %2 (%3).").arg(name, target, note);
+            return [self, text] {
+                if (!self) return;
+                self->setStatus(text);
+                self->end();
+                emit self->attachmentFinished(true);
+                self->reload();
+            };
+        }
+        // Shown from memory: text as plain text, anything else only named.
+        const QString mime = q(file->mimeType).toLower();
+        QString shown;
+        if (mime.startsWith(QLatin1String("text/"))) {
+            const auto n = std::min<std::size_t>(bytes->size(), std::size_t(kMaxShownAttachment));
+            shown = QString::fromUtf8(reinterpret_cast<const char*>(bytes->data()), qsizetype(n));
+            if (n < bytes->size())
+                shown +=
+                    tr("\n[\u2026 %1 more bytes: save it to read the rest]").arg(bytes->size() - n);
+        } else {
+            shown = tr("%1 (%2, %3 bytes) is not text: save it to open it with another program.")
+                        .arg(name, q(file->mimeType))
+                        .arg(bytes->size());
+        }
+        const QString text = tr("Opened %1 (%2).").arg(name, note);
+        return [self, name, shown, text] {
+            if (!self) return;
+            self->m_attachmentName = name;
+            self->m_attachmentText = shown;
+            emit self->attachmentChanged();
+            self->setStatus(text);
+            self->end();
+            emit self->attachmentFinished(true);
+            self->reload();
+        };
+    });
 }
 
 void SupervisionController::writeReport(const QString& format, const QString& urlOrPath,

@@ -19,6 +19,7 @@
 #include <QPointer>
 #include <QString>
 #include <QTimer>
+#include <QVariantList>
 #include <QtQml/qqmlregistration.h>
 
 #include <functional>
@@ -69,6 +70,17 @@ class SupervisionController : public QObject {
     Q_PROPERTY(SupervisionAccessModel* accessLog READ accessLog CONSTANT)
     /// The legal holds (issue 22), open ones first.
     Q_PROPERTY(SupervisionHoldsModel* holds READ holds CONSTANT)
+    /// The samples journaled, newest first: maps of sequence, who (display name), time
+    /// (QDateTime), scope ("participant U" / "matter M"), from and to (YYYY-MM-DD, "" open),
+    /// percent, seed (the number that draws the same sample again) and items (entries sampled).
+    Q_PROPERTY(QVariantList samples READ samples NOTIFY reloaded)
+    /// Every version of every policy, by name then version: maps of name, version, query,
+    /// severity, scope, enabled, author (display name), time (QDateTime) and sequence.
+    Q_PROPERTY(QVariantList policyVersions READ policyVersions NOTIFY reloaded)
+    /// The attachment last opened from an alert: its name and, when it is text, its content as
+    /// plain text (at most kMaxShownAttachment bytes of it); empty when none is open.
+    Q_PROPERTY(QString attachmentName READ attachmentName NOTIFY attachmentChanged)
+    Q_PROPERTY(QString attachmentText READ attachmentText NOTIFY attachmentChanged)
 
 public:
     explicit SupervisionController(QObject* parent = nullptr);
@@ -92,6 +104,14 @@ public:
     SupervisionPoliciesModel* policies() { return &m_policies; }
     SupervisionAccessModel* accessLog() { return &m_access; }
     SupervisionHoldsModel* holds() { return &m_holds; }
+    /// The most of a text attachment shown in the app (the rest: save it).
+    static constexpr int kMaxShownAttachment = 256 * 1024;
+    QString attachmentName() const { return m_attachmentName; }
+    QString attachmentText() const { return m_attachmentText; }
+    QVariantList samples() const { return m_samples; }
+    QVariantList policyVersions() const { return m_versions; }
+    /// The versions of policy `name`, oldest first (policyVersions filtered).
+    Q_INVOKABLE QVariantList versionsOf(const QString& name) const;
 
     /// Reads the queue, the policies and the access log from the archive again.
     Q_INVOKABLE void reload();
@@ -121,6 +141,23 @@ public:
     /// journaled as an export first, and sets the summary.
     Q_INVOKABLE void writeReport(const QString& format, const QString& urlOrPath,
                                  const QString& from = {}, const QString& to = {});
+    /// Draws a reproducible sample (Supervision::drawSample) of one participant's (user id)
+    /// or one matter's (id or title; exactly one of the two) messages in [from, to] (YYYY-MM-DD,
+    /// the relay's time, UTC; empty: open), `percent` of them (more than 0, at most 100), with
+    /// `seed` (decimal digits; empty: a random one), and journals it as the CLI's `sample` does;
+    /// its entries join the queue and the status line names the seed.
+    Q_INVOKABLE void drawSample(const QString& participant, const QString& matter,
+                                const QString& from, const QString& to, const QString& percent,
+                                const QString& seed = {});
+    /// Opens attachment `index` of the entry alert `alertId` names, decrypted from the archive
+    /// into memory only: with `saveTo` empty it is shown (text as plain text; anything else is
+    /// named, to be saved), else written to `saveTo` (a path or file: URL; an existing folder
+    /// gets the attachment's file name made safe; never over an existing file; readable by its
+    /// owner only). Journaled first as an access ("show" or "export") naming the entry, the
+    /// attachment and the alert, as a search or an export is.
+    Q_INVOKABLE void openAttachment(const QString& alertId, int index, const QString& saveTo = {});
+    /// Forgets the attachment shown.
+    Q_INVOKABLE void closeAttachment();
     Q_INVOKABLE void clearError();
 
 signals:
@@ -136,6 +173,9 @@ signals:
     /// A review, a policy change or the example set was journaled (ok) or refused.
     void actionFinished(bool ok);
     void reportFinished(bool ok);
+    void attachmentChanged();
+    /// An attachment was shown or saved (ok), or refused.
+    void attachmentFinished(bool ok);
 
 public:
     struct Rows; // what the views show, read on the worker (SupervisionController.cpp)
@@ -177,6 +217,10 @@ private:
     SupervisionPoliciesModel m_policies;
     SupervisionAccessModel m_access;
     SupervisionHoldsModel m_holds;
+    QString m_attachmentName;
+    QString m_attachmentText;
+    QVariantList m_samples;
+    QVariantList m_versions;
 };
 
 } // namespace verbatim::qt

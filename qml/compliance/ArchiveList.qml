@@ -84,6 +84,7 @@ Item {
             text: qsTr("%n hit(s)", "", hitList.count)
         }
         delegate: ItemDelegate {
+            objectName: "hitRow"
             width: hitList.width
             Accessible.name: senderName + ": " + model.text + (deleted ? ", " + qsTr("deleted") : "")
             onClicked: compliance.openConversation(conversationId)
@@ -101,14 +102,30 @@ Item {
                         elide: Label.ElideRight
                     }
                 }
-                Label {
+                // The hit's text as plain text (never markup), the matched words marked by the
+                // highlighter over the ranges the archive found (MatchHighlighter.h); three lines
+                // at most. Disabled so that a click goes to the hit.
+                TextEdit {
+                    id: hitText
+                    objectName: "hitText"
                     Layout.fillWidth: true
+                    Layout.preferredHeight: Math.min(contentHeight, hitMetrics.lineSpacing * 3)
+                    clip: true
+                    enabled: false
+                    readOnly: true
+                    textFormat: TextEdit.PlainText
                     text: model.text
                     font.strikeout: deleted
-                    wrapMode: Text.Wrap
-                    maximumLineCount: 3
-                    elide: Label.ElideRight
-                    textFormat: Text.PlainText
+                    wrapMode: TextEdit.Wrap
+                    color: Material.foreground
+                    Accessible.ignored: true  // the delegate reads the hit out
+                    FontMetrics { id: hitMetrics; font: hitText.font }
+                    MatchHighlighter {
+                        objectName: "hitHighlighter"
+                        document: hitText.textDocument
+                        ranges: model.matchRanges
+                        color: Theme.warn(listPane.dark)
+                    }
                 }
                 Label {
                     objectName: "hitStatus"

@@ -71,6 +71,7 @@ Pane {
             TabButton { objectName: "accessLogTab"; text: qsTr("Access log") }
             TabButton { objectName: "reportsTab"; text: qsTr("Reports") }
             TabButton { objectName: "holdsTab"; text: qsTr("Holds") }
+            TabButton { objectName: "samplesTab"; text: qsTr("Samples") }
         }
 
         Label {
@@ -166,6 +167,7 @@ Pane {
 
             ReviewQueueView {
                 id: queueView
+                objectName: "reviewQueue"
                 supervision: review
                 wide: page.wide
             }
@@ -187,6 +189,11 @@ Pane {
 
             HoldsView {
                 supervision: review
+            }
+
+            SampleView {
+                supervision: review
+                wide: page.wide
             }
         }
     }

@@ -5,9 +5,10 @@ import QtQuick.Layouts
 import Verbatim
 import Verbatim.Common
 
-// Scoped production (issue 21): the scope (a matter, or "Whole firm" chosen deliberately and
-// confirmed), an optional date range, the format (RSMF 2.0, EML, JSON Lines), the file or a
-// folder (the file is then named after the scope), go.
+// Scoped production (issue 21): the scope (a matter, a participant's messages in one matter or in
+// all their conversations, or "Whole firm" chosen deliberately and confirmed), an optional date
+// range, the format (RSMF 2.0, EML, JSON Lines), the file or a folder (the file is then named
+// after the scope), go.
 Flow {
     id: exportBar
     /// The page's ComplianceController.
@@ -28,9 +29,18 @@ Flow {
         readonly property bool wholeFirm: value === "*"
         width: exportBar.wide ? 240 : exportBar.pageWidth - 16
         textRole: "title"
-        model: [{ id: "", title: qsTr("Choose a matter\u2026") },
+        model: [{ id: "", title: participantField.text.trim() !== "" ? qsTr("Every conversation of the participant")
+                                                                       : qsTr("Choose a matter\u2026") },
                 { id: "*", title: qsTr("Whole firm") }].concat(compliance.exportMatters)
         Accessible.name: qsTr("Matter to export")
+    }
+    TextField {
+        id: participantField
+        objectName: "exportParticipantField"
+        width: exportBar.wide ? 200 : exportBar.pageWidth - 16
+        visible: !scopeChoice.wholeFirm
+        placeholderText: qsTr("Participant (optional)")
+        Accessible.name: qsTr("Only what this participant sent or received (user id or name)")
     }
     TextField {
         id: fromField
@@ -75,7 +85,8 @@ Flow {
         width: exportBar.wide ? 420 : exportBar.pageWidth - 16
         placeholderText: qsTr("File or folder, e.g. /home/me/%1")
             .arg(compliance.suggestedFileName(formatChoice.value, scopeChoice.wholeFirm ? "" : scopeChoice.value,
-                                              fromField.text, toField.text))
+                                              fromField.text, toField.text,
+                                              scopeChoice.wholeFirm ? "" : participantField.text))
         Accessible.name: qsTr("Export file or folder")
         onAccepted: exportButton.clicked()
     }
@@ -85,14 +96,17 @@ Flow {
         text: qsTr("Export")
         highlighted: true
         Material.elevation: 0
-        enabled: !compliance.busy && exportPath.text !== "" && scopeChoice.value !== ""
-        Accessible.name: scopeChoice.wholeFirm ? qsTr("Export the whole firm") : qsTr("Export the chosen matter")
+        enabled: !compliance.busy && exportPath.text !== ""
+                 && (scopeChoice.value !== "" || participantField.text.trim() !== "")
+        Accessible.name: scopeChoice.wholeFirm ? qsTr("Export the whole firm")
+                         : participantField.text.trim() !== "" ? qsTr("Export the participant's messages")
+                         : qsTr("Export the chosen matter")
         onClicked: {
             if (scopeChoice.wholeFirm)
                 wholeFirmDialog.open()
             else
                 compliance.exportTo(formatChoice.value, exportPath.text, scopeChoice.value,
-                                    fromField.text, toField.text, false)
+                                    fromField.text, toField.text, false, participantField.text)
         }
     }
     Dialog {

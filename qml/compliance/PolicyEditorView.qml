@@ -6,7 +6,8 @@ import Verbatim
 import Verbatim.Common
 
 // The lexicon policies (issue 21): add one (or a new version of one, by its name), disable one,
-// load the labelled example set; each policy's latest version with who set it and when. Every
+// load the labelled example set; each policy's latest version with who set it and when, and on
+// demand every earlier version (what it asked, who set it, when). Every
 // change is journaled (SupervisionController), so every officer's pull shows the same policies.
 Item {
     id: editor
@@ -94,9 +95,11 @@ Item {
             clip: true
             model: supervision.policies
             delegate: ItemDelegate {
+                id: policyRow
                 objectName: "policyRow"
                 // Roles through `model`: "enabled" would shadow the delegate's own property.
                 required property var model
+                property bool showHistory: false
                 width: policyList.width
                 contentItem: RowLayout {
                     spacing: 8
@@ -127,6 +130,33 @@ Item {
                             font.pixelSize: 11
                             opacity: 0.6
                         }
+                        // The policy's history, oldest first: what each version asked, so that
+                        // an alert's "vN" can be read against the words that raised it.
+                        Repeater {
+                            model: policyRow.showHistory ? (supervision.policyVersions, supervision.versionsOf(policyRow.model.name)) : []
+                            delegate: Label {
+                                objectName: "policyVersionLine"
+                                required property var modelData
+                                Layout.fillWidth: true
+                                Layout.leftMargin: 12
+                                textFormat: Text.PlainText
+                                text: TextRuns.fill(qsTr("v%1 · %2 · %3%4 · by %5, %6"),
+                                                    [String(modelData.version), modelData.severity, modelData.query,
+                                                     (modelData.scope !== "" ? " · " + modelData.scope : "")
+                                                     + (modelData.enabled ? "" : " · " + qsTr("disabled")),
+                                                     TextRuns.isolate(modelData.author), editor.when(modelData.time)])
+                                wrapMode: Text.Wrap
+                                font.pixelSize: 11
+                            }
+                        }
+                    }
+                    Button {
+                        objectName: "policyHistoryButton"
+                        property string policyName: model.name
+                        text: policyRow.showHistory ? qsTr("Hide versions") : qsTr("Versions")
+                        flat: true
+                        Accessible.name: qsTr("Show every version of the policy %1").arg(model.name)
+                        onClicked: policyRow.showHistory = !policyRow.showHistory
                     }
                     Button {
                         objectName: "policyDisableButton"

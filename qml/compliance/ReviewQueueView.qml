@@ -28,6 +28,8 @@ Item {
         target: queue.supervision
         function onReloaded() { queue.revision++ }
     }
+    // An attachment shown belongs to the alert it was opened from.
+    onSelectedIdChanged: supervision.closeAttachment()
     function when(t) { return t ? Qt.formatDateTime(t, "yyyy-MM-dd hh:mm") : "" }
     function stateText(s) {
         return s === "in-review" ? qsTr("In review") : s === "escalated" ? qsTr("Escalated")
@@ -120,6 +122,7 @@ Item {
                     required property var time
                     required property string context
                     required property var matches
+                    required property var contextRanges
                     required property string disposition
                     required property string reviewer
                     width: alertList.width
@@ -153,16 +156,30 @@ Item {
                             font.pixelSize: 12
                             opacity: 0.7
                         }
-                        Label {
+                        // Plain text like every text of the app (tst_app_links), the matched
+                        // words marked by the highlighter over the ranges the policy found
+                        // (MatchHighlighter.h), never by markup; three lines at most. Disabled
+                        // so that a click selects the alert.
+                        TextEdit {
+                            id: contextText
                             objectName: "alertContext"
                             Layout.fillWidth: true
-                            // Plain text like every text of the app (tst_app_links); the
-                            // matched words are named on the line below.
-                            textFormat: Text.PlainText
+                            Layout.preferredHeight: Math.min(contentHeight, contextMetrics.lineSpacing * 3)
+                            clip: true
+                            enabled: false
+                            readOnly: true
+                            textFormat: TextEdit.PlainText
                             text: context
-                            wrapMode: Text.Wrap
-                            maximumLineCount: 3
-                            elide: Text.ElideRight
+                            wrapMode: TextEdit.Wrap
+                            color: Material.foreground
+                            Accessible.ignored: true  // the row's name reads it out
+                            FontMetrics { id: contextMetrics; font: contextText.font }
+                            MatchHighlighter {
+                                objectName: "alertHighlighter"
+                                document: contextText.textDocument
+                                ranges: contextRanges
+                                color: Theme.warn(queue.dark)
+                            }
                         }
                         Label {
                             objectName: "alertMatches"
@@ -232,12 +249,104 @@ Item {
                     }
                     Frame {
                         Layout.fillWidth: true
-                        Label {
+                        TextEdit {
+                            id: detailContext
                             objectName: "alertDetailContext"
                             width: parent.width
-                            textFormat: Text.PlainText
+                            readOnly: true
+                            selectByMouse: true  // a reviewer may copy a phrase into a note
+                            textFormat: TextEdit.PlainText
                             text: selectedData.context
-                            wrapMode: Text.Wrap
+                            wrapMode: TextEdit.Wrap
+                            color: Material.foreground
+                            MatchHighlighter {
+                                objectName: "alertDetailHighlighter"
+                                document: detailContext.textDocument
+                                ranges: selectedData.contextRanges || []
+                                color: Theme.warn(queue.dark)
+                            }
+                        }
+                    }
+                    // The entry's attachments: opened from the archive into memory (text shown
+                    // as plain text) or saved to a new file; each access journaled first.
+                    Repeater {
+                        model: selectedData.attachments || []
+                        delegate: RowLayout {
+                            objectName: "alertAttachmentRow"
+                            required property var modelData
+                            Layout.fillWidth: true
+                            spacing: 6
+                            Label {
+                                Layout.fillWidth: true
+                                textFormat: Text.PlainText
+                                text: TextRuns.fill(qsTr("Attachment: %1 (%2, %3 bytes)%4"),
+                                                    [TextRuns.isolate(modelData.name), modelData.mime, String(modelData.size),
+                                                     modelData.available ? "" : " \u00b7 " + qsTr("not in the archive")])
+                                elide: Text.ElideMiddle
+                                font.pixelSize: 12
+                            }
+                            Button {
+                                objectName: "alertAttachmentOpen"
+                                text: qsTr("Open")
+                                flat: true
+                                enabled: modelData.available && !supervision.working
+                                Accessible.name: qsTr("Open %1 (journaled)").arg(modelData.name)
+                                onClicked: supervision.openAttachment(queue.selectedId, modelData.index)
+                            }
+                            Button {
+                                objectName: "alertAttachmentSave"
+                                text: qsTr("Save")
+                                flat: true
+                                enabled: modelData.available && !supervision.working && attachmentPath.text.trim() !== ""
+                                Accessible.name: qsTr("Save %1 to the file or folder given (journaled)").arg(modelData.name)
+                                onClicked: supervision.openAttachment(queue.selectedId, modelData.index, attachmentPath.text)
+                            }
+                        }
+                    }
+                    TextField {
+                        id: attachmentPath
+                        objectName: "alertAttachmentPath"
+                        Layout.fillWidth: true
+                        visible: (selectedData.attachments || []).length > 0
+                        placeholderText: qsTr("Save attachments to (file or folder)")
+                        Accessible.name: qsTr("Where to save an attachment")
+                    }
+                    Frame {
+                        objectName: "alertAttachmentView"
+                        Layout.fillWidth: true
+                        visible: supervision.attachmentName !== ""
+                        ColumnLayout {
+                            anchors.left: parent.left
+                            anchors.right: parent.right
+                            RowLayout {
+                                Layout.fillWidth: true
+                                Label {
+                                    Layout.fillWidth: true
+                                    textFormat: Text.PlainText
+                                    text: TextRuns.isolate(supervision.attachmentName)
+                                    font.bold: true
+                                    elide: Text.ElideMiddle
+                                }
+                                Button {
+                                    text: qsTr("Close")
+                                    flat: true
+                                    onClicked: supervision.closeAttachment()
+                                }
+                            }
+                            ScrollView {
+                                Layout.fillWidth: true
+                                Layout.preferredHeight: Math.min(attachmentBody.implicitHeight, 200)
+                                clip: true
+                                TextArea {
+                                    id: attachmentBody
+                                    objectName: "alertAttachmentText"
+                                    readOnly: true
+                                    selectByMouse: true
+                                    textFormat: TextEdit.PlainText
+                                    wrapMode: TextEdit.Wrap
+                                    text: supervision.attachmentText
+                                }
+                            }
                         }
                     }
                     Label {

@@ -555,6 +555,38 @@ private slots:
                     return true;
             return false;
         }));
+
+        // Issue 21: one participant's messages, in every conversation they took part in, and
+        // nothing of the others'. A participant the archive does not know is refused with
+        // nothing written.
+        QVERIFY(ui.find("exportScope")->setProperty("currentIndex", 0));
+        QVERIFY(ui.type("exportParticipantField", "Nobody Known"));
+        QVERIFY(ui.find("exportButton")->property("enabled").toBool());
+        QVERIFY(ui.click("exportButton"));
+        QVERIFY(exported.wait(60000));
+        QVERIFY(!exported.takeFirst().first().toBool());
+        QVERIFY2(cc->error().contains("No participant"), qPrintable(cc->error()));
+        QCOMPARE(written().size(), 2);
+        QVERIFY(ui.type("exportParticipantField", "Jenny Jones"));
+        QVERIFY(ui.click("exportButton"));
+        QVERIFY(exported.wait(60000));
+        QVERIFY2(exported.takeFirst().first().toBool(), qPrintable(cc->error()));
+        QCOMPARE(cc->exportedFiles(), QDir(out.path()).filePath("verbatim-Jenny-Jones.jsonl"));
+        {
+            QFile f(cc->exportedFiles());
+            QVERIFY(f.open(QIODevice::ReadOnly));
+            const QByteArray theirs = f.readAll();
+            QVERIFY2(theirs.contains("Jones privileged advice"), theirs.constData());
+            QVERIFY2(!theirs.contains("Smith"), theirs.constData());
+        }
+        QVERIFY(until([&] {
+            for (int i = 0; i < sv->accessLog()->rowCount(); ++i)
+                if (cell(sv->accessLog(), i, qt::SupervisionAccessModel::DetailRole)
+                        .toString()
+                        .contains("participant=Jenny Jones"))
+                    return true;
+            return false;
+        }));
     }
 };
 
