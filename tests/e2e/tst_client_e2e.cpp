@@ -253,7 +253,20 @@ private slots:
         QVERIFY(web);
         QCOMPARE(web->kind, client::Link::Kind::Enroll);
         QVERIFY(web->tlsPin.empty());
+        // C-FAIL-6: `alt`, the firm's other nodes in order; the link's own relay and repeats
+        // are dropped.
+        auto alt =
+            client::parseLink("verbatim://join?relay=a.example:1&token=" + token + "&firm=" + firm +
+                              "&alt=b.example:2_a.example:1_10.0.0.3:3_b.example:2");
+        QVERIFY(alt);
+        QCOMPARE(alt->alternates, (std::vector<std::string>{"b.example:2", "10.0.0.3:3"}));
+        const std::string base = "verbatim://join?relay=a:1&token=" + token + "&firm=" + firm;
         const std::vector<std::string> bad = {
+            base + "&alt=b",        // no port
+            base + "&alt=b:0",      // port 0
+            base + "&alt=b:1__c:2", // an empty entry
+            base + "&alt=b.:1",     // not a host
+            base + "&alt=b:1_",     // a trailing separator
             "",
             "join?relay=a:1",
             "verbatim://join",
