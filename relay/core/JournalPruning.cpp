@@ -110,6 +110,29 @@ Result<std::vector<ComplianceDevice>> complianceDevices(Database& db) {
     return out;
 }
 
+// The held ranges of acknowledgements stored by compliance devices that no longer count (revoked,
+// by offboarding or otherwise): they stay kept. A hold is released only in the archives, by a
+// journaled release; revoking the officer who asked the relay to keep the entries does not
+// release it, even when the other archives have not yet pulled the hold.
+Result<std::vector<journal::SequenceRange>>
+heldByFormerDevices(Database& db, const std::vector<ComplianceDevice>& active) {
+    VERBATIM_TRY_LET(st, db.cached("SELECT user, device, ack FROM journal_acks"));
+    std::vector<journal::SequenceRange> out;
+    VERBATIM_TRY(st->forEachRow([&] {
+        const std::string user = st->columnText(0);
+        const auto device = std::uint32_t(st->columnInt(1));
+        for (const auto& d : active)
+            if (d.user == user && d.device == device) return;
+        auto parsed = journal::JournalAck::parse(st->columnBlob(2));
+        if (!parsed) {
+            out.push_back({1, std::uint64_t(INT64_MAX)}); // as for an active device's row
+            return;
+        }
+        out.insert(out.end(), parsed->keep.begin(), parsed->keep.end());
+    }));
+    return out;
+}
+
 Result<void> writePrunedThrough(Database& db, std::uint64_t through) {
     VERBATIM_TRY_LET(st, db.cached("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)"));
     const std::string v = std::to_string(through);
@@ -196,6 +219,8 @@ Result<RelayService::PruneStep> RelayService::pruneJournalStep(Database& db) {
         least = std::min(least, d.sequence);
         keep.insert(keep.end(), d.keep.begin(), d.keep.end());
     }
+    VERBATIM_TRY_LET(former, heldByFormerDevices(db, *devices));
+    keep.insert(keep.end(), former->begin(), former->end());
     keep = journal::normalizeRanges(std::move(keep));
     // The acknowledged head row itself stays: an archive begins each pull by asking for the row
     // at its head (history-rewritten check), so the least acknowledged row must still be served.

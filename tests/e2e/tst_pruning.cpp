@@ -440,6 +440,69 @@ private slots:
         QVERIFY2(verifyA.code == 0, qPrintable(verifyA.out + verifyA.err));
     }
 
+    // Issue 22, offboarding respects legal holds: offboarding the compliance officer whose
+    // acknowledgement asked the relay to keep a held range (rows 3..5) revokes their device, but
+    // does not release the hold: when the other officer, whose archive has not pulled the hold
+    // yet, acknowledges without it, the held rows still stay and the rest is pruned. Offboarding
+    // a held custodian (a lawyer) deletes no journal row either.
+    void offboardingKeepsHeldRanges() {
+        Harness h({}, [](relay::RelayConfig& c) {
+            c.journalPruneAfter = std::chrono::milliseconds(0);
+            c.journalPruneInterval = std::chrono::milliseconds(0); // pruned when the test says
+        });
+        QVERIFY(h.ok());
+        auto lawyer = h.enrollStaff("alice", proto::ROLE_LAWYER);
+        auto bob = h.enrollStaff("bob", proto::ROLE_LAWYER);
+        std::string conv;
+        auto client = h.inviteClient("alice", "Lease dispute", &conv);
+        auto a = h.enrollStaff("comply-a", proto::ROLE_COMPLIANCE);
+        auto b = h.enrollStaff("comply-b", proto::ROLE_COMPLIANCE);
+        QVERIFY(lawyer && bob && client && a && b);
+        for (Device* d : {lawyer.get(), a.get(), b.get()})
+            QVERIFY(d->connect(h.endpoint()));
+        QVERIFY(sendNumbered(h, *lawyer, conv, 20));
+        auto chain = pullJournalChain(*a);
+        QVERIFY(chain && !chain->items.empty());
+        const std::uint64_t head = chain->items.back().sequence;
+        const std::string firm = h.firmFingerprint();
+        const std::uint64_t t = 1764300000000ULL;
+        auto okA =
+            sendAck(*a, makeAck(firm, *a, *a, head, hashAt(*chain, head), t, {{3, 5}}).serialize());
+        QVERIFY2(okA.status() == proto::STATUS_OK, okA.error().c_str());
+
+        // The held custodian leaves the firm: nothing journal-side goes with them.
+        const auto rowsBefore = pruneState(h).rows();
+        auto custodian = h.service().offboard("alice", "bob", "admin-cli");
+        QVERIFY2(custodian, custodian ? "" : custodian.error().message.c_str());
+        QVERIFY(pruneState(h).rows() > rowsBefore);
+        // So does the officer who placed the hold.
+        auto officer = h.service().offboard("comply-a", "bob", "admin-cli");
+        QVERIFY2(officer, officer ? "" : officer.error().message.c_str());
+        QCOMPARE(officer->devices, std::size_t(1));
+        QCOMPARE(pruneState(h).acks_size(), 1); // a no longer counts
+
+        // b acknowledges its head without the hold (its archive has not pulled it yet).
+        auto chainB = pullJournalChain(*b);
+        QVERIFY(chainB);
+        const std::uint64_t headB = chainB->items.back().sequence;
+        QVERIFY(headB > head);
+        auto okB = sendAck(*b, makeAck(firm, *b, *b, headB, hashAt(*chainB, headB), t).serialize());
+        QVERIFY2(okB.status() == proto::STATUS_OK, okB.error().c_str());
+        auto pruned = h.service().pruneJournalNow();
+        QVERIFY(pruned);
+        QCOMPARE(*pruned, headB - 1 - 3);
+        auto after = pruneState(h);
+        QCOMPARE(after.pruned_through(), headB - 1);
+        QCOMPARE(after.oldest_kept(), std::uint64_t(3));
+        auto db = storage::Database::open(h.databasePath(), h.databaseKey(), {false});
+        QVERIFY(db);
+        auto held = (*db)->prepare("SELECT count(*) FROM journal WHERE seq BETWEEN 3 AND 5");
+        QVERIFY(held);
+        auto row = held->step();
+        QVERIFY(row && *row);
+        QCOMPARE(held->columnInt(0), std::int64_t(3));
+    }
+
     // Issue 22 on the PostgreSQL store (issue 20): the real `verbatim-relay serve` with
     // --journal-prune-after-days 0, real clients, the real compliance tool and the real
     // `verbatim-relay admin journal status`. A cluster that cannot start fails the test saying why.
