@@ -27,7 +27,10 @@ DEB_PACKAGES=(
   postgresql libpq-dev
   chromium dbus-daemon
   fonts-noto-color-emoji
+  libopus-dev qt6-multimedia-dev
 )
+# libopus-dev: voice notes' Opus codec (client/media); qt6-multimedia-dev: the app records and
+# plays them through Qt Multimedia (QAudioSource, QAudioSink).
 # chromium: tests/e2e/tst_invite_page loads the relay's invite page (/i/) in headless chromium.
 # fonts-noto-color-emoji: the app draws reactions and the emoji picker in colour with it
 # (tests/app/tst_app_reactions checks it is installed).

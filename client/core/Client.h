@@ -59,6 +59,12 @@ struct AttachmentInfo {
     /// The full image's size in pixels as the sender claims it (0: not said). A label, never a
     /// size to allocate or lay out by: the thumbnail's own pixels give the aspect ratio.
     std::uint32_t width = 0, height = 0;
+    /// A voice note's (audio/ogg, issue 23) length in ms and peak levels (one byte 0..255 per
+    /// bar) as the sender's record says, already clamped (at most 15 minutes and 256 bytes):
+    /// labels for drawing, never a size; playing takes the length from the file. 0 / empty
+    /// without.
+    std::uint32_t durationMs = 0;
+    std::string waveform;
 };
 
 /// One file of a send (Client::sendAttachments).

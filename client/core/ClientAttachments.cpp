@@ -2,6 +2,7 @@
 // (and images' thumbnails); and a received one fetched, checked against the record, then saved,
 // opened from a private folder or handed to the app's viewer (see ClientImpl.h).
 #include "client/core/ClientImpl.h"
+#include "client/media/VoiceNote.h"
 #include "common/Try.h"
 
 namespace verbatim::client {
@@ -95,6 +96,13 @@ Result<std::string> Client::sendAttachments(const std::string& conversation,
         // U+FFFD.
         a.set_file_name(toValidUtf8(fs::path(f.path).filename().string()));
         a.set_mime_type(detectMediaType(plain)); // from the content, not the name
+        // A voice note (issue 23): its length and waveform from the file itself, never from
+        // the caller. An Ogg file that is not a valid Opus one goes as a plain file.
+        if (a.mime_type() == media::kVoiceMimeType)
+            if (auto voice = media::summarizeVoiceNote(plain)) {
+                a.set_duration_ms(voice->durationMs);
+                a.set_waveform(std::string(voice->waveform.begin(), voice->waveform.end()));
+            }
         if (!f.thumbnail.empty()) {
             a.set_thumbnail(f.thumbnail);
             a.set_width(f.width);

@@ -8,6 +8,7 @@
 
 #include "client/core/CoreUtil.h"
 #include "client/core/Emoji.h"
+#include "client/media/VoiceNote.h"
 #include "common/Log.h"
 #include "journal/SealedEntry.h"
 
@@ -573,6 +574,9 @@ MessageStore::readMessages(const std::string& where,
                     info.thumbnail = a.thumbnail(); // issue 23: untrusted bytes
                     info.width = a.width();
                     info.height = a.height();
+                    // Voice note hints (issue 23): clamped here, so nothing downstream trusts them.
+                    info.durationMs = media::clampDurationMs(a.duration_ms());
+                    info.waveform = a.waveform().substr(0, media::kMaxWaveformBytes);
                     v.attachments.push_back(std::move(info));
                 }
         }

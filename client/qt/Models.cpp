@@ -71,6 +71,24 @@ QVariantList filesOf(const client::MessageView& m) {
     return out;
 }
 
+/// The voice note roles: the first audio/ogg attachment whose record gives it a length.
+QVariant voiceData(const client::MessageView& m, int role) {
+    using R = MessageListModel::Role;
+    for (std::size_t i = 0; i < m.attachments.size(); ++i) {
+        const auto& a = m.attachments[i];
+        if (a.mimeType != "audio/ogg" || a.durationMs == 0) continue;
+        if (role == R::VoiceDurationRole) return int(a.durationMs);
+        if (role == R::VoiceIndexRole) return int(i);
+        QVariantList peaks;
+        for (unsigned char b : a.waveform)
+            peaks << qreal(b) / 255.0;
+        return peaks;
+    }
+    if (role == R::VoiceDurationRole) return 0;
+    if (role == R::VoiceIndexRole) return -1;
+    return QVariantList();
+}
+
 QVariant messageData(const client::MessageView& m, int role) {
     using R = MessageListModel::Role;
     switch (role) {
@@ -115,6 +133,10 @@ QVariant messageData(const client::MessageView& m, int role) {
                    : QLocale().formattedDataSize(qint64(m.attachments.front().size));
     case R::AttachmentTypeRole:
         return m.attachments.empty() ? QString() : fileType(m.attachments.front().fileName);
+    case R::VoiceDurationRole:
+    case R::VoiceWaveformRole:
+    case R::VoiceIndexRole:
+        return voiceData(m, role);
     case R::FilesRole:
         return filesOf(m);
     }
@@ -370,6 +392,9 @@ QHash<int, QByteArray> MessageListModel::roleNames() const {
             {JournalSequenceRole, "journalSequence"},
             {AttachmentSizeTextRole, "attachmentSizeText"},
             {AttachmentTypeRole, "attachmentType"},
+            {VoiceDurationRole, "voiceDurationMs"},
+            {VoiceWaveformRole, "voiceWaveform"},
+            {VoiceIndexRole, "voiceIndex"},
             {DayRole, "day"},
             {DayStartRole, "dayStart"},
             {FilesRole, "files"}};

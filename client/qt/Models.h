@@ -98,6 +98,13 @@ public:
         /// "thumbHeight" (its own pixels: the aspect ratio to lay it out by), "dimensions" (the
         /// size the sender claims, "4032 x 3024", or "").
         FilesRole,
+        /// A voice note (issue 23): the message's first audio/ogg attachment with a length.
+        /// "voiceDurationMs": int, its length as the record says (clamped), 0 without one.
+        VoiceDurationRole,
+        /// "voiceWaveform": list of reals 0..1, its peaks (at most 256).
+        VoiceWaveformRole,
+        /// "voiceIndex": int, which of the message's attachments it is (-1 without one).
+        VoiceIndexRole,
     };
     using QAbstractListModel::QAbstractListModel;
     int rowCount(const QModelIndex& parent = {}) const override;

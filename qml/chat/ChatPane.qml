@@ -96,7 +96,7 @@ Pane {
             Keys.onReturnPressed: if (currentItem) currentItem.openActions()
             Keys.onEnterPressed: if (currentItem) currentItem.openActions()
             Keys.onMenuPressed: if (currentItem) currentItem.openActions()
-            delegate: MessageBubble { chat: chatPane; attachments: chatPane.attachments }
+            delegate: MessageBubble { chat: chatPane; attachments: chatPane.attachments; voice: voiceController }
             onCountChanged: if (atYEnd || count < 80) Qt.callLater(positionViewAtEnd)
             // Older pages load before the top is reached (within a screen of it), so scrolling
             // up never stops at a page boundary.
@@ -122,6 +122,7 @@ Pane {
             Layout.fillWidth: true
             chat: chatPane.chat
             attachments: chatPane.attachments
+            voice: voiceController
             onAttachRequested: attachmentDialogs.pickAttachment()
         }
     }
@@ -140,6 +141,8 @@ Pane {
         onOpenLinkRequested: (url) => chatPane.askOpenLink(url)
     }
     AttachmentDialogs { id: attachmentDialogs; attachments: chatPane.attachments }
+    // Records voice notes for the composer and plays them in the bubbles (one sound at a time).
+    VoiceController { id: voiceController; objectName: "voiceController"; appController: window.app }
     ImageViewer {
         id: imageViewer
         attachments: chatPane.attachments

@@ -14,6 +14,8 @@ Rectangle {
     required property ChatController chat
     /// The upload in flight (shown above the text).
     required property AttachmentsController attachments
+    /// Records and sends voice notes (null: no microphone button).
+    property VoiceController voice: null
     /// The attach button was clicked: whoever shows this picks the file.
     signal attachRequested()
     property string editingId: ""
@@ -175,7 +177,13 @@ Rectangle {
                 onClicked: composer.cancelCompose()
             }
         }
+        // A voice note being recorded: its time, Cancel and Send, in place of the text row.
+        VoiceRecorder {
+            Layout.fillWidth: true
+            voice: composer.voice
+        }
         RowLayout {
+            visible: !composer.voice || !composer.voice.recording
             ToolButton {
                 id: attachButton
                 objectName: "attachButton"
@@ -211,6 +219,10 @@ Rectangle {
                     input.nextItemInFocusChain(!back).forceActiveFocus(back ? Qt.BacktabFocusReason : Qt.TabFocusReason)
                 }
                 Keys.onBacktabPressed: (event) => { input.nextItemInFocusChain(false).forceActiveFocus(Qt.BacktabFocusReason) }
+            }
+            VoiceRecordButton {
+                visible: !!composer.voice && input.text.trim().length === 0 && composer.editingId === ""
+                voice: composer.voice
             }
             Button {
                 id: sendButton

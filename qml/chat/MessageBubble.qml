@@ -13,6 +13,8 @@ Item {
     /// property: a delegate with one stops seeing the model's roles by name.
     property AttachmentsController attachments: null
     property var chat
+    /// Plays voice notes (null: shown, not playable).
+    property VoiceController voice: null
     readonly property bool system: kind === "system" || kind === "notice" || kind === "mismatch"
     /// The message's id for the attachments' tiles (a delegate's role, under a name of its own).
     readonly property string messageKey: messageId
@@ -127,6 +129,16 @@ Item {
                 font.pixelSize: 12
                 font.bold: true
                 color: Material.accent
+            }
+            // A voice note (issue 23): play / pause, progress, waveform and length.
+            VoiceNoteBubble {
+                objectName: "voiceNote"
+                visible: voiceDurationMs > 0 && !retracted
+                voice: bubble.voice
+                messageId: bubble.messageKey
+                attachmentIndex: voiceIndex
+                durationMs: voiceDurationMs
+                waveform: voiceWaveform
             }
             // Its attachments (issue 23): images as thumbnails that open the viewer, other files
             // with Open and Save (a dialog asks where; errors show like others).

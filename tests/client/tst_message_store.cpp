@@ -59,6 +59,7 @@ private slots:
     void reactionsAreOneEmojiPerUserReplacedRemovedOrRefused();
     void conversationsCountUnreadAndResolveByIdOrTitle();
     void processedIdsAreRemembered();
+    void voiceNoteHintsAreClampedWhenRead();
 };
 
 void TestMessageStore::appliedMessagesReadBackOldestFirstWithNamesAndPaging() {
@@ -429,6 +430,44 @@ void TestMessageStore::processedIdsAreRemembered() {
     QVERIFY(store.markProcessed(id));
     QVERIFY(store.markProcessed(id)); // a redelivery is no error
     QCOMPARE(store.processed(id).value(), true);
+}
+
+// Issue 23, C-VOICE-1: a modified client's voice note claims 49 days and a 100 KiB waveform; the
+// store hands out at most 15 minutes and 256 bytes, so nothing downstream sizes anything by them.
+void TestMessageStore::voiceNoteHintsAreClampedWhenRead() {
+    QTemporaryDir dir;
+    auto db = openDb(dir);
+    QVERIFY(db);
+    MessageStore store(*db, dir.path().toStdString(), "alice");
+    proto::Conversation c;
+    c.set_id("c1");
+    c.add_members("alice");
+    c.add_members("bob");
+    QVERIFY(store.upsertConversation(c));
+    auto note = record("c1", "bob", proto::ATTACHMENT, "");
+    auto* a = note.add_attachments();
+    a->set_blob_id(std::string(32, '\x01'));
+    a->set_file_name("Voice note.ogg");
+    a->set_mime_type("audio/ogg");
+    a->set_size(1000);
+    a->set_duration_ms(0xffffffffu);
+    a->set_waveform(std::string(100 * 1024, '\x7f'));
+    auto honest = record("c1", "bob", proto::ATTACHMENT, "");
+    *honest.add_attachments() = *a;
+    honest.mutable_attachments(0)->set_duration_ms(4200);
+    honest.mutable_attachments(0)->set_waveform(std::string(64, '\x10'));
+    std::vector<Event> events;
+    QVERIFY(store.apply(note, 1000, 1, events));
+    QVERIFY(store.apply(honest, 1001, 2, events));
+    auto shown = store.message(hex(note.message_id()));
+    QVERIFY(shown && *shown);
+    QCOMPARE((*shown)->attachments.size(), std::size_t(1));
+    QCOMPARE((*shown)->attachments[0].durationMs, std::uint32_t(15 * 60 * 1000));
+    QCOMPARE((*shown)->attachments[0].waveform.size(), std::size_t(256));
+    auto kept = store.message(hex(honest.message_id()));
+    QVERIFY(kept && *kept);
+    QCOMPARE((*kept)->attachments[0].durationMs, 4200u); // an honest one as sent
+    QCOMPARE((*kept)->attachments[0].waveform, std::string(64, '\x10'));
 }
 
 QTEST_GUILESS_MAIN(TestMessageStore)
