@@ -38,6 +38,10 @@ ColumnLayout {
         Layout.preferredWidth: visible ? Math.round(tile.file.thumbWidth * fit) : 0
         Layout.preferredHeight: visible ? Math.round(tile.file.thumbHeight * fit) : 0
         source: tile.file.thumbnail
+        // Decoded at the size shown (the provider only ever scales down): a smaller texture to
+        // draw while scrolling, and the implicit size is the shown one before any layout pass.
+        sourceSize: Qt.size(Math.max(1, Math.round(tile.file.thumbWidth * fit)),
+                            Math.max(1, Math.round(tile.file.thumbHeight * fit)))
         // From the message in memory, decoded in a millisecond: synchronous, so the bubble
         // never shows an empty box first (and the provider may read the controller).
         asynchronous: false
