@@ -20,7 +20,9 @@ constexpr auto kRetentionInterval = std::chrono::hours(1);
 DevicePolicyView Client::Impl::policyView() const {
     DevicePolicyView v;
     v.staff = acct.role != "client";
-    if (!manifestOk) return v;
+    // The held manifest's policy, even while a node serves a refused one (C-FAIL-7): a node
+    // cannot lift the firm's rules by serving a broken manifest.
+    if (!heldManifestOk) return v;
     const auto& p = manifest.policy;
     v.known = true;
     v.messageDays = p.messageDays;

@@ -91,7 +91,7 @@ void Client::Impl::touchGuard() {
     std::lock_guard lock(mutex);
     auto g = readGuard(paths);
     const auto before = g;
-    if (manifestOk) {
+    if (heldManifestOk) {
         g.maxFailedUnlocks = manifest.policy.maxFailedUnlocks;
         g.maxOfflineDays = manifest.policy.maxOfflineDays;
     }
@@ -101,7 +101,7 @@ void Client::Impl::touchGuard() {
         g.maxOfflineDays != before.maxOfflineDays)
         (void)writeGuard(paths, g);
     // The key file keeps the limit too, so that editing the guard alone cannot lift it.
-    if (manifestOk) (void)setFailedUnlockLimit(paths, manifest.policy.maxFailedUnlocks);
+    if (heldManifestOk) (void)setFailedUnlockLimit(paths, manifest.policy.maxFailedUnlocks);
 }
 
 bool Client::Impl::refreshManifest() {
@@ -127,11 +127,14 @@ bool Client::Impl::refreshManifest() {
                   "the relay node " + nodeAddress + " " + why + "; messages stay queued"});
         manifestOk = false;
         log::write(log::Level::Error, event, {{"relay", nodeAddress}});
-        refusedNodes[nodeAddress] = std::chrono::steady_clock::now() + kRefusedNodePause;
-        const auto others = relayEndpointsLocked();
-        moveOn = std::any_of(others.begin(), others.end(), [&](const Endpoint& ep) {
-            return ConnectionSupervisor::addressOf(ep) != nodeAddress;
-        });
+        // Refused again within the pause: the device came back because no other node answered;
+        // it stays (sending nothing) instead of going round in circles.
+        const auto now = std::chrono::steady_clock::now();
+        auto& until = refusedNodes[nodeAddress];
+        if (until > now) return;
+        until = now + kRefusedNodePause;
+        const auto others = relayEndpointsLocked(); // the node refused now comes last
+        moveOn = !others.empty() && ConnectionSupervisor::addressOf(others.front()) != nodeAddress;
     };
     {
         std::lock_guard lock(mutex);
@@ -168,7 +171,10 @@ bool Client::Impl::refreshManifest() {
             return adoptManifest(*bytes, *m);
         }
     }
-    if (moveOn && supervisor) supervisor->reconnect(); // the next node gets the turn
+    if (moveOn && supervisor) { // the next node gets the turn, not this one again
+        supervisor->forgetPreferred();
+        supervisor->reconnect();
+    }
     return true;
 }
 

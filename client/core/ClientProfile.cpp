@@ -41,15 +41,17 @@ std::vector<Endpoint> Client::Impl::relayEndpointsLocked() {
         auto ep = relayEndpoint(address, endpoint);
         if (ep && addressOf(*ep) != addressOf(endpoint)) all.push_back(std::move(*ep));
     }
+    // Nodes that served a refused manifest go last (C-FAIL-7): the device comes back to one only
+    // when no other answers, and then sends nothing while it serves that manifest
+    // (Client::Impl::refreshManifest), rather than go silent.
     const auto now = std::chrono::steady_clock::now();
-    std::vector<Endpoint> usable;
-    for (const auto& ep : all) {
-        auto refused = refusedNodes.find(addressOf(ep));
-        if (refused == refusedNodes.end() || refused->second <= now) usable.push_back(ep);
+    std::vector<Endpoint> usable, refused;
+    for (auto& ep : all) {
+        auto it = refusedNodes.find(addressOf(ep));
+        (it == refusedNodes.end() || it->second <= now ? usable : refused).push_back(std::move(ep));
     }
-    // Every node refused: the device keeps to the firm's addresses and sends nothing while the
-    // manifest served is refused (Client::Impl::refreshManifest), rather than go silent.
-    return usable.empty() ? all : usable;
+    usable.insert(usable.end(), refused.begin(), refused.end());
+    return usable;
 }
 
 Result<std::unique_ptr<Client>> Client::open(const std::string& dir, std::string_view passphrase) {

@@ -141,7 +141,7 @@ Result<void> Client::adminWipe(const std::string& user, std::uint32_t device) {
 Result<std::string> Client::firmManifest() {
     std::lock_guard lock(m->mutex);
     if (!m->db) return fail(ErrorCode::NotFound, kErasedText);
-    if (!m->manifestOk)
+    if (!m->heldManifestOk) // verified at open or adoption, whatever a node serves now
         return fail(ErrorCode::AuthFailed,
                     "the stored firm manifest is not signed by the firm root");
     VERBATIM_TRY_LET(stored, m->accounts->get("manifest"));

@@ -58,6 +58,11 @@ std::string ConnectionSupervisor::preferredAddress() const {
     return m_preferred;
 }
 
+void ConnectionSupervisor::forgetPreferred() {
+    std::lock_guard lock(m_mutex);
+    m_preferred.clear();
+}
+
 std::string ConnectionSupervisor::addressOf(const Endpoint& endpoint) {
     return endpoint.host + ":" + std::to_string(endpoint.port);
 }

@@ -91,6 +91,9 @@ public:
     bool running() const { return m_running; }
     /// HOST:PORT of the address that last accepted this device ("" before the first).
     std::string preferredAddress() const;
+    /// Forgets that address, so that the next attempt starts with the hook's first: the device
+    /// refuses to use the node it is on (docs/protocol.md C-FAIL-7).
+    void forgetPreferred();
 
     /// HOST:PORT of an endpoint, as manifests and links write it.
     static std::string addressOf(const Endpoint& endpoint);
