@@ -75,10 +75,11 @@ Pane {
                     textFormat: Text.PlainText
                     wrapMode: Text.Wrap
                     color: page.controller.matters.overdueCount > 0 ? Theme.bad(page.dark) : Material.foreground
-                    // The firm's threshold in whole hours (an hour at least: the relay counts in ms).
+                    // The firm's threshold in whole hours (the admin command sets hours; under an
+                    // hour, as tests set it, in minutes).
                     readonly property string limit: page.controller.thresholdHours >= 1
                                                     ? qsTr("%1 h").arg(Math.round(page.controller.thresholdHours))
-                                                    : qsTr("an hour")
+                                                    : qsTr("%1 min").arg(Math.max(1, Math.round(page.controller.thresholdHours * 60)))
                     text: page.controller.thresholdHours <= 0
                           ? qsTr("The firm has set no waiting threshold.")
                           : (page.controller.matters.overdueCount === 1
