@@ -287,32 +287,83 @@ Result<RelayService::PruneStep> RelayService::pruneJournalStep(Database& db) {
     return out;
 }
 
+// How long one visit of the pruner to the storage thread may go on with further steps when no
+// request waits, and how long the pruner lets waiting requests go first before it takes the
+// storage thread anyway. A visit is short because a request that the storage thread took into
+// its next batch just before the visit began is not seen waiting, and waits for the whole visit.
+constexpr auto kPruneVisit = std::chrono::milliseconds(2);
+constexpr auto kPruneYieldAtMost = std::chrono::milliseconds(50);
+
 bool RelayService::runPruneStep(std::uint64_t* deleted) {
-    std::promise<Result<PruneStep>> answer;
-    auto future = answer.get_future();
-    m_storage->postRepeatable(
-        [this, &answer](Database& db) -> Result<Completion> {
-            VERBATIM_TRY_LET(step, pruneJournalStep(db));
-            return Completion([this, &answer, step = std::move(*step)]() mutable {
-                // Files after COMMIT, as the blob sweep does: a crash in between leaves files
-                // without live rows, which BlobStore::open() removes at the next start.
-                m_blobs->removeFiles(step.blobs);
-                if (step.deleted)
-                    log::write(log::Level::Info, "journal.pruned",
-                               {{"rows", std::to_string(step.deleted)},
-                                {"blobs", std::to_string(step.blobs.size())}});
-                answer.set_value(std::move(step));
-            });
-        },
-        [&answer](const Error& e) { answer.set_value(tl::unexpected(e)); });
-    auto step = future.get();
-    if (!step) {
-        log::write(log::Level::Warn, "journal.prune_failed", {{"error", step.error().message}});
+    // Requests go first: a visit begins only once no job waits for the storage thread (or after
+    // kPruneYieldAtMost, so a relay that is never idle still prunes).
+    const auto yieldUntil = std::chrono::steady_clock::now() + kPruneYieldAtMost;
+    while (m_storage->queued() > 0 && std::chrono::steady_clock::now() < yieldUntil)
+        std::this_thread::sleep_for(std::chrono::microseconds(200));
+    struct Visit {
+        std::uint64_t deleted = 0, steps = 0, blobs = 0;
+        bool more = false;
+    };
+    // Each step is a transaction of its own, between the storage thread's batches, never inside
+    // one: a send is never committed together with (and after) a step's freed pages, and the
+    // group-commit window, which waits for more jobs when they keep arriving, is not spent
+    // between two steps. Steps run back to back until a job waits or the visit's time is up, so
+    // a send that arrives waits for the rest of one step at most.
+    auto answer = std::make_shared<std::promise<Result<Visit>>>();
+    auto future = answer->get_future();
+    m_storage->postBetweenBatches([this, answer](Database& db) {
+        const auto until = std::chrono::steady_clock::now() + kPruneVisit;
+        Visit visit;
+        auto oneStep = [&]() -> Result<PruneStep> {
+            VERBATIM_TRY(db.begin());
+            auto step = [&]() -> Result<PruneStep> {
+                // What another node committed (the batch start hook's work, as for a batch).
+                VERBATIM_TRY(syncExternalChanges(db));
+                VERBATIM_TRY_LET(done, pruneJournalStep(db));
+                VERBATIM_TRY(db.commit());
+                return std::move(*done);
+            }();
+            if (!step) {
+                db.rollback();
+                (void)loadState(db); // the boundary moved in memory before the delete
+            }
+            return step;
+        };
+        do {
+            auto step = oneStep();
+            if (!step) {
+                answer->set_value(tl::unexpected(step.error()));
+                return;
+            }
+            // Files after COMMIT, as the blob sweep does: a crash in between leaves files
+            // without live rows, which BlobStore::open() removes at the next start.
+            m_blobs->removeFiles(step->blobs);
+            visit.deleted += step->deleted;
+            visit.blobs += step->blobs.size();
+            ++visit.steps;
+            visit.more = step->more;
+        } while (visit.more && m_storage->queued() == 0 &&
+                 std::chrono::steady_clock::now() < until);
+        if (visit.deleted)
+            log::write(log::Level::Info, "journal.pruned",
+                       {{"rows", std::to_string(visit.deleted)},
+                        {"blobs", std::to_string(visit.blobs)},
+                        {"steps", std::to_string(visit.steps)}});
+        answer->set_value(visit);
+    });
+    Result<Visit> visit;
+    try {
+        visit = future.get();
+    } catch (const std::future_error&) {
+        return false; // the storage thread stopped before the visit ran
+    }
+    if (!visit) {
+        log::write(log::Level::Warn, "journal.prune_failed", {{"error", visit.error().message}});
         return false;
     }
-    m_prunedRows += step->deleted;
-    if (deleted) *deleted += step->deleted;
-    return step->more;
+    m_prunedRows += visit->deleted;
+    if (deleted) *deleted += visit->deleted;
+    return visit->more;
 }
 
 Result<std::uint64_t> RelayService::pruneJournalNow() {
