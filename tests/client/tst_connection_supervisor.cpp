@@ -56,20 +56,39 @@ struct Recorder {
     }
 };
 
+/// The credentials of a device the harness enrolled, as the supervisor takes them.
+DeviceCredentials credentialsOf(const e2e::Device& d) {
+    return {d.user, d.device, d.credentials.secret};
+}
+
+/// Whether `s` is connected and prefers the relay of `h` (it served the device).
+bool onPreferred(const ConnectionSupervisor& s, const e2e::Harness& h) {
+    return s.isConnected() && s.preferredAddress() == ConnectionSupervisor::addressOf(h.endpoint());
+}
+
+/// A listening TCP socket on 127.0.0.1 at a free port, which `port` receives (0: it failed;
+/// the socket, if any, is still returned for the caller to close).
+int listenOnLoopback(std::uint16_t& port) {
+    port = 0;
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) || ::listen(fd, 8) ||
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len))
+        return fd;
+    port = ntohs(a.sin_port);
+    return fd;
+}
+
 /// A "relay" that accepts TCP connections and closes them at once (or, with `hold`, keeps them
 /// open and never answers: a wedged node), on its own thread.
 class HangUp {
 public:
     explicit HangUp(bool hold = false) {
-        m_fd = ::socket(AF_INET, SOCK_STREAM, 0);
-        sockaddr_in a{};
-        a.sin_family = AF_INET;
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        socklen_t len = sizeof a;
-        if (::bind(m_fd, reinterpret_cast<sockaddr*>(&a), sizeof a) || ::listen(m_fd, 8) ||
-            ::getsockname(m_fd, reinterpret_cast<sockaddr*>(&a), &len))
-            return;
-        m_port = ntohs(a.sin_port);
+        m_fd = listenOnLoopback(m_port);
+        if (!m_port) return;
         m_thread = std::thread([this, hold] {
             while (true) {
                 const int c = ::accept(m_fd, nullptr, nullptr);
@@ -90,6 +109,8 @@ public:
             ::close(c);
     }
     std::uint16_t port() const { return m_port; }
+    /// Where it listens, as a relay address.
+    Endpoint endpoint() const { return Endpoint{"127.0.0.1", m_port, {}, {}}; }
     int accepted() const { return m_accepted; }
 
 private:
@@ -106,20 +127,17 @@ private:
 class AcceptThenFail {
 public:
     enum class Mode { Close, Silent, Forbid };
+    /// With the certificate and key of the relay `h` runs (so that its pin matches).
+    AcceptThenFail(Mode mode, const e2e::Harness& h)
+        : AcceptThenFail(mode, (h.dataDir() + "/tls.crt").toStdString(),
+                         (h.dataDir() + "/tls.key").toStdString()) {}
     AcceptThenFail(Mode mode, const std::string& certFile, const std::string& keyFile)
         : m_tls(SSL_CTX_new(TLS_server_method())) {
         if (!m_tls || SSL_CTX_use_certificate_chain_file(m_tls, certFile.c_str()) != 1 ||
             SSL_CTX_use_PrivateKey_file(m_tls, keyFile.c_str(), SSL_FILETYPE_PEM) != 1)
             return;
-        m_fd = ::socket(AF_INET, SOCK_STREAM, 0);
-        sockaddr_in a{};
-        a.sin_family = AF_INET;
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        socklen_t len = sizeof a;
-        if (::bind(m_fd, reinterpret_cast<sockaddr*>(&a), sizeof a) || ::listen(m_fd, 8) ||
-            ::getsockname(m_fd, reinterpret_cast<sockaddr*>(&a), &len))
-            return;
-        m_port = ntohs(a.sin_port);
+        m_fd = listenOnLoopback(m_port);
+        if (!m_port) return;
         m_thread = std::thread([this, mode] {
             while (true) {
                 const int c = ::accept(m_fd, nullptr, nullptr);
@@ -234,7 +252,7 @@ void TestConnectionSupervisor::backsOffAgainstARelayThatHangsUpAndStopsAtOnce() 
     QVERIFY(relay.port());
     Recorder r;
     DeviceCredentials creds{"alice", 1, SecureBytes(32, 1)};
-    ConnectionSupervisor s(creds, r.hooks({Endpoint{"127.0.0.1", relay.port(), {}, {}}}));
+    ConnectionSupervisor s(creds, r.hooks({relay.endpoint()}));
     s.start();
     QVERIFY(s.running());
     // Attempts at about 0, 0.25, 0.75 and 1.75 s: three or four in 1.5 s, never a tight loop.
@@ -260,7 +278,7 @@ void TestConnectionSupervisor::reconnectsAfterARestartAndOnRequestAndStopsWhenRe
     auto alice = h.enrollStaff("alice", proto::ROLE_LAWYER);
     QVERIFY(alice);
     Recorder r;
-    DeviceCredentials creds{alice->user, alice->device, alice->credentials.secret};
+    const DeviceCredentials creds = credentialsOf(*alice);
     ConnectionSupervisor s(creds, r.hooks({h.endpoint()}));
     s.start();
     QVERIFY(until([&] { return s.isConnected(); }));
@@ -307,7 +325,7 @@ void TestConnectionSupervisor::movesToTheNextAddressAndPrefersTheOneThatWorked()
     auto alice = h.enrollStaff("alice", proto::ROLE_LAWYER);
     QVERIFY(alice);
     Recorder r;
-    DeviceCredentials creds{alice->user, alice->device, alice->credentials.secret};
+    const DeviceCredentials creds = credentialsOf(*alice);
     const Endpoint first{"127.0.0.1", dead.port(), {}, {}};
     std::vector<Endpoint> connectedTo;
     std::mutex mutex;
@@ -351,9 +369,8 @@ void TestConnectionSupervisor::aNodeThatAcceptsAndNeverAnswersPassesTheTurnAfter
     auto alice = h.enrollStaff("alice", proto::ROLE_LAWYER);
     QVERIFY(alice);
     Recorder r;
-    DeviceCredentials creds{alice->user, alice->device, alice->credentials.secret};
-    ConnectionSupervisor s(creds,
-                           r.hooks({Endpoint{"127.0.0.1", wedged.port(), {}, {}}, h.endpoint()}),
+    const DeviceCredentials creds = credentialsOf(*alice);
+    ConnectionSupervisor s(creds, r.hooks({wedged.endpoint(), h.endpoint()}),
                            std::chrono::milliseconds(800));
     QElapsedTimer t;
     t.start();
@@ -370,21 +387,15 @@ void TestConnectionSupervisor::aNodeThatAcceptsAndNeverAnswersPassesTheTurnAfter
 void TestConnectionSupervisor::aNodeThatUpgradesAndClosesPassesTheTurnToAHealthyOne() {
     e2e::Harness h;
     QVERIFY(h.ok());
-    AcceptThenFail broken(AcceptThenFail::Mode::Close, (h.dataDir() + "/tls.crt").toStdString(),
-                          (h.dataDir() + "/tls.key").toStdString());
+    AcceptThenFail broken(AcceptThenFail::Mode::Close, h);
     QVERIFY(broken.port());
     auto alice = h.enrollStaff("alice", proto::ROLE_LAWYER);
     QVERIFY(alice);
     Recorder r;
-    DeviceCredentials creds{alice->user, alice->device, alice->credentials.secret};
+    const DeviceCredentials creds = credentialsOf(*alice);
     ConnectionSupervisor s(creds, r.hooks({broken.endpoint(h.endpoint()), h.endpoint()}), 2s, 2s);
     s.start();
-    QVERIFY2(until(
-                 [&] {
-                     return s.isConnected() &&
-                            s.preferredAddress() == ConnectionSupervisor::addressOf(h.endpoint());
-                 },
-                 5000),
+    QVERIFY2(until([&] { return onPreferred(s, h); }, 5000),
              qPrintable(QString::fromStdString(s.preferredAddress()) + " after " +
                         QString::number(broken.upgraded()) + " upgrades by the broken node"));
     QCOMPARE(broken.upgraded(), 1);
@@ -400,16 +411,14 @@ void TestConnectionSupervisor::aNodeThatUpgradesAndClosesPassesTheTurnToAHealthy
 void TestConnectionSupervisor::aNodeThatUpgradesAndClosesIsRetriedWithGrowingBackoff() {
     e2e::Harness h;
     QVERIFY(h.ok());
-    AcceptThenFail broken(AcceptThenFail::Mode::Close, (h.dataDir() + "/tls.crt").toStdString(),
-                          (h.dataDir() + "/tls.key").toStdString());
+    AcceptThenFail broken(AcceptThenFail::Mode::Close, h);
     QVERIFY(broken.port());
     HangUp dead;
     QVERIFY(dead.port());
     Recorder r;
     DeviceCredentials creds{"alice", 1, SecureBytes(32, 1)};
-    ConnectionSupervisor s(
-        creds, r.hooks({broken.endpoint(h.endpoint()), Endpoint{"127.0.0.1", dead.port(), {}, {}}}),
-        2s, 2s);
+    ConnectionSupervisor s(creds, r.hooks({broken.endpoint(h.endpoint()), dead.endpoint()}), 2s,
+                           2s);
     s.start();
     // Rounds at about 0, 0.25, 0.75 and 1.75 s (plus jitter): at most five upgrades in 3 s.
     QTest::qWait(3000);
@@ -424,24 +433,18 @@ void TestConnectionSupervisor::aNodeThatUpgradesAndClosesIsRetriedWithGrowingBac
 void TestConnectionSupervisor::aNodeThatUpgradesAndStaysSilentPassesTheTurnAfterTheDrainTimeout() {
     e2e::Harness h;
     QVERIFY(h.ok());
-    AcceptThenFail silent(AcceptThenFail::Mode::Silent, (h.dataDir() + "/tls.crt").toStdString(),
-                          (h.dataDir() + "/tls.key").toStdString());
+    AcceptThenFail silent(AcceptThenFail::Mode::Silent, h);
     QVERIFY(silent.port());
     auto alice = h.enrollStaff("alice", proto::ROLE_LAWYER);
     QVERIFY(alice);
     Recorder r;
-    DeviceCredentials creds{alice->user, alice->device, alice->credentials.secret};
+    const DeviceCredentials creds = credentialsOf(*alice);
     ConnectionSupervisor s(creds, r.hooks({silent.endpoint(h.endpoint()), h.endpoint()}), 1s,
                            800ms);
     QElapsedTimer t;
     t.start();
     s.start();
-    QVERIFY2(until(
-                 [&] {
-                     return s.isConnected() &&
-                            s.preferredAddress() == ConnectionSupervisor::addressOf(h.endpoint());
-                 },
-                 6000),
+    QVERIFY2(until([&] { return onPreferred(s, h); }, 6000),
              qPrintable(QString::fromStdString(s.preferredAddress())));
     QVERIFY2(t.elapsed() >= 700, qPrintable(QString::number(t.elapsed())));
     QCOMPARE(silent.upgraded(), 1);
@@ -454,21 +457,17 @@ void TestConnectionSupervisor::aNodeThatUpgradesAndStaysSilentPassesTheTurnAfter
 void TestConnectionSupervisor::oneNodesForbiddenDoesNotRevokeWhileAnotherLetsTheDeviceIn() {
     e2e::Harness h;
     QVERIFY(h.ok());
-    AcceptThenFail forbid(AcceptThenFail::Mode::Forbid, (h.dataDir() + "/tls.crt").toStdString(),
-                          (h.dataDir() + "/tls.key").toStdString());
+    AcceptThenFail forbid(AcceptThenFail::Mode::Forbid, h);
     QVERIFY(forbid.port());
     auto alice = h.enrollStaff("alice", proto::ROLE_LAWYER);
     QVERIFY(alice);
-    DeviceCredentials creds{alice->user, alice->device, alice->credentials.secret};
+    const DeviceCredentials creds = credentialsOf(*alice);
     {
         Recorder r;
         ConnectionSupervisor s(creds, r.hooks({forbid.endpoint(h.endpoint()), h.endpoint()}), 2s,
                                2s);
         s.start();
-        QVERIFY(until([&] {
-            return s.isConnected() &&
-                   s.preferredAddress() == ConnectionSupervisor::addressOf(h.endpoint());
-        }));
+        QVERIFY(until([&] { return onPreferred(s, h); }));
         QVERIFY(!s.revoked());
         QCOMPARE(r.count(Event::Kind::Revoked), 0);
         QCOMPARE(forbid.upgraded(), 1);
@@ -478,10 +477,8 @@ void TestConnectionSupervisor::oneNodesForbiddenDoesNotRevokeWhileAnotherLetsThe
         HangUp dead;
         QVERIFY(dead.port());
         Recorder r;
-        ConnectionSupervisor s(
-            creds,
-            r.hooks({forbid.endpoint(h.endpoint()), Endpoint{"127.0.0.1", dead.port(), {}, {}}}),
-            2s, 2s);
+        ConnectionSupervisor s(creds, r.hooks({forbid.endpoint(h.endpoint()), dead.endpoint()}), 2s,
+                               2s);
         s.start();
         QVERIFY(until([&] { return s.revoked(); }, 5000));
         QCOMPARE(r.count(Event::Kind::Revoked), 1);

@@ -11,6 +11,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
 
 #include "crypto/Ed25519.h"
 #include "crypto/Random.h"
@@ -422,6 +423,46 @@ std::uint16_t freeLoopbackPort() {
 std::string linkToken(const std::string& link) {
     auto p = link.find("token=");
     return p == std::string::npos ? std::string() : link.substr(p + 6, 32);
+}
+
+std::string adminMetrics(std::uint16_t adminPort) {
+    boost::asio::io_context ioc;
+    boost::asio::ip::tcp::socket admin(ioc);
+    boost::system::error_code ec;
+    admin.connect({boost::asio::ip::make_address("127.0.0.1"), adminPort}, ec);
+    if (ec) return {};
+    const std::string request = "GET /metrics HTTP/1.1\r\nHost: localhost\r\n\r\n";
+    boost::asio::write(admin, boost::asio::buffer(request), ec);
+    std::string body;
+    char buf[4096];
+    while (!ec) // the listener closes the connection after its answer
+        body.append(buf, admin.read_some(boost::asio::buffer(buf), ec));
+    return body;
+}
+
+long long metric(std::uint16_t adminPort, const std::string& name) {
+    const auto body = adminMetrics(adminPort);
+    const auto at = body.find("\n" + name + " ");
+    return at == std::string::npos ? -1 : std::stoll(body.substr(at + name.size() + 2));
+}
+
+bool connectMatter(Harness& h, const std::string& lawyer, const std::string& matter,
+                   ConnectedMatter& out) {
+    out.lawyer = h.enrollStaff(lawyer, proto::ROLE_LAWYER);
+    out.client = h.inviteClient(lawyer, matter, &out.conv);
+    return out.lawyer && out.client && out.lawyer->connect(h.endpoint()) &&
+           out.client->connect(h.endpoint());
+}
+
+bool sendNumbered(Harness& h, Device& from, const std::string& conv, const std::string& prefix,
+                  int count) {
+    for (int i = 0; i < count; ++i) {
+        proto::Request req;
+        *req.mutable_send() = h.buildSend(from, conv, prefix + std::to_string(i));
+        auto res = from.connection->call(req);
+        if (!res || res->status() != proto::STATUS_OK) return false;
+    }
+    return true;
 }
 
 Result<PulledChain> pullJournalChain(Device& officer) {

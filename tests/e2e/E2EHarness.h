@@ -82,6 +82,11 @@ std::unique_ptr<Device> registerAt(const client::Endpoint& endpoint,
 std::uint16_t freeLoopbackPort();
 /// The `token=` of a link (32 characters), or "" when it has none.
 std::string linkToken(const std::string& link);
+/// The relay's /metrics, whole, from its admin listener (plain HTTP on 127.0.0.1:`adminPort`);
+/// "" when it cannot be reached.
+std::string adminMetrics(std::uint16_t adminPort);
+/// One counter of adminMetrics(), or -1 when it is missing.
+long long metric(std::uint16_t adminPort, const std::string& name);
 
 /// The whole journal pulled page by page through a compliance device: the rows as chain items
 /// and the signed checkpoints (sorted, each once), what journal::verifyChain takes.
@@ -220,5 +225,20 @@ private:
     std::map<std::string, std::uint32_t> m_preKeyIds;
     bool m_ok = false;
 };
+
+/// A lawyer and the client an invite brought into the lawyer's matter, both connected.
+struct ConnectedMatter {
+    std::unique_ptr<Device> lawyer, client;
+    std::string conv; ///< the matter's id
+};
+/// Enrolls lawyer `lawyer`, invites a client into `matter` and connects both to `h`; false when
+/// a step fails.
+bool connectMatter(Harness& h, const std::string& lawyer, const std::string& matter,
+                   ConnectedMatter& out);
+
+/// Sends `prefix`0, `prefix`1, ... (`count` texts) from `from` into `conv`, one request each;
+/// false unless the relay accepts every one.
+bool sendNumbered(Harness& h, Device& from, const std::string& conv, const std::string& prefix,
+                  int count);
 
 } // namespace verbatim::e2e

@@ -21,6 +21,7 @@
 #include <set>
 
 #include "ClientParty.h"
+#include "ComplianceParty.h"
 #include "E2EHarness.h"
 #include "compliance/Archive.h"
 #include "compliance/Export.h"
@@ -35,35 +36,11 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr const char* kJournalPass = "journal key passphrase 1";
-
 QString sharedData() {
     return QStringLiteral(VERBATIM_SHARED_DATA);
 }
 QString schemaPath() {
     return sharedData() + "/rsmf/rsmf_schema_2_0_0.json";
-}
-
-struct Run {
-    int code = -1;
-    QString out, err;
-};
-
-/// Runs verbatim-journal with the journal and profile passphrases in the environment.
-Run journalTool(const QStringList& args, const QString& pass = kJournalPass) {
-    QProcess p;
-    auto env = QProcessEnvironment::systemEnvironment();
-    env.insert("VERBATIM_PASSPHRASE", pass);
-    env.insert("VERBATIM_PROFILE_PASSPHRASE", kPass);
-    p.setProcessEnvironment(env);
-    p.start(VERBATIM_JOURNAL_BIN, args);
-    if (!p.waitForFinished(120000)) {
-        p.kill();
-        return {};
-    }
-    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1,
-            QString::fromUtf8(p.readAllStandardOutput()),
-            QString::fromUtf8(p.readAllStandardError())};
 }
 
 Run validator(const QString& file, bool dump = false) {
@@ -74,18 +51,6 @@ Run validator(const QString& file, bool dump = false) {
     if (!p.waitForFinished(60000)) return {};
     return {p.exitCode(), QString::fromUtf8(p.readAllStandardOutput()),
             QString::fromUtf8(p.readAllStandardError())};
-}
-
-/// Writes `key` sealed under kJournalPass, as `verbatim-journal keygen` does.
-QString writeKeyFile(const QString& dir, const crypto::X25519Key& key,
-                     const QString& name = "journal.key") {
-    auto priv = key.privateKey();
-    auto box = crypto::passphraseSeal(*priv, view(std::string_view(kJournalPass)));
-    QString path = dir + "/" + name;
-    QFile f(path);
-    if (!f.open(QIODevice::WriteOnly)) return {};
-    f.write(reinterpret_cast<const char*>(box->data()), qint64(box->size()));
-    return path;
 }
 
 std::vector<crypto::X25519Key> keysOf(e2e::Harness& h) {

@@ -13,7 +13,9 @@
 #include <set>
 
 #include "ClientParty.h"
+#include "ComplianceParty.h"
 #include "E2EHarness.h"
+#include "MatterParties.h"
 #include "client/compliance/Archive.h"
 #include "client/core/Client.h"
 #include "journal/RecordingNotice.h"
@@ -87,12 +89,10 @@ private slots:
     void clientSkippingTheNoticeIsRefused() {
         e2e::Harness h({}, enforce);
         QVERIFY(h.ok());
-        auto lawyer = h.enrollStaff("alice", proto::ROLE_LAWYER);
-        std::string conv;
-        auto client = h.inviteClient("alice", "Lease dispute", &conv);
-        QVERIFY(lawyer && client);
-        QVERIFY(lawyer->connect(h.endpoint()));
-        QVERIFY(client->connect(h.endpoint()));
+        e2e::ConnectedMatter matter;
+        QVERIFY(e2e::connectMatter(h, "alice", "Lease dispute", matter));
+        auto &lawyer = matter.lawyer, &client = matter.client;
+        const std::string& conv = matter.conv;
         const auto head = h.service().journalHead().first;
 
         // A text before any acceptance: refused, nothing journaled, nothing delivered.
@@ -177,16 +177,10 @@ private slots:
         // acceptance it sends.
         e2e::Harness h({}, enforce);
         QVERIFY(h.ok());
-        auto lawyer = joinParty(h.enrollLink("alice", proto::ROLE_LAWYER), "Alice");
-        QVERIFY(lawyer);
-        lawyer->start();
-        auto client = joinParty(h.inviteLink("alice", "Estate"), "Carol", true);
-        QVERIFY(client);
-        client->start();
-        QVERIFY(eventually([&] { return client->isConnected() && lawyer->isConnected(); }));
-        auto convs = client->conversations();
-        QVERIFY(convs && convs->size() == 1);
-        const std::string conv = convs->front().id;
+        EstateParties estate;
+        QVERIFY(joinEstate(h, estate));
+        auto &lawyer = estate.lawyer, &client = estate.client;
+        const std::string& conv = estate.conv;
         QVERIFY(client->waitForOutbox(20s)); // the acceptance is journaled
         QVERIFY(client->account().noticeAccepted);
 
@@ -258,23 +252,13 @@ private slots:
             seqOf(sendRaw(*client2, h.buildSend(*client2, conv2, "after a bogus acceptance")));
         QVERIFY(lawyerSeq && skipped && accepted && fine && bogus && afterBogus);
 
-        auto officer = joinParty(h.enrollLink("officer", proto::ROLE_COMPLIANCE), "Officer");
+        auto officer = joinOfficer(h);
         QVERIFY(officer);
-        officer->start();
-        QVERIFY(eventually([&] { return officer->isConnected(); }));
         QTemporaryDir dir;
-        std::vector<crypto::X25519Key> keys;
-        keys.push_back(std::move(*crypto::X25519Key::fromPrivate(*h.journalKey().privateKey())));
-        auto archive = compliance::Archive::open(dir.path().toStdString() + "/a.archive",
-                                                 std::move(keys), true);
-        QVERIFY(archive);
-        QVERIFY((*archive)->setManifest(view(*officer->firmManifest()),
-                                        officer->account().firmFingerprint));
-        auto* c = officer.get()->c.get();
-        QVERIFY((*archive)->pull(
-            [c](std::uint64_t a, std::uint32_t l) { return c->pullJournalPage(a, l); }, {}));
-        auto report = (*archive)->verify();
-        QVERIFY(report);
+        auto pulled =
+            pullInProcess(*officer, dir.path().toStdString() + "/a.archive", h.journalKey());
+        QVERIFY2(pulled, pulled ? "" : pulled.error().message.c_str());
+        const auto* report = &pulled->report;
         std::set<std::uint64_t> flagged;
         std::string bogusDetail;
         for (const auto& p : report->problems)

@@ -18,6 +18,7 @@
 #include <fstream>
 
 #include "ClientParty.h"
+#include "ComplianceParty.h"
 #include "E2EHarness.h"
 #include "client/compliance/Archive.h"
 #include "client/core/Client.h"
@@ -94,33 +95,9 @@ std::unique_ptr<Firm> makeFirm(const std::function<void(journal::FirmManifest&)>
 }
 
 /// The officer's archive of everything journaled so far (pulled with attachments), verified.
-struct Pulled {
-    std::unique_ptr<compliance::Archive> archive;
-    compliance::VerifyReport report;
-};
-std::optional<Pulled> pull(e2e::Harness& h, Party& officer, const QTemporaryDir& dir) {
-    std::vector<crypto::X25519Key> keys;
-    keys.push_back(std::move(*crypto::X25519Key::fromPrivate(*h.journalKey().privateKey())));
-    auto archive = compliance::Archive::open(dir.path().toStdString() + "/firm.archive",
-                                             std::move(keys), true);
-    if (!archive) return std::nullopt;
-    if (!(*archive)->setManifest(view(*officer->firmManifest()),
-                                 officer->account().firmFingerprint))
-        return std::nullopt;
-    auto* c = officer.c.get();
-    if (!(*archive)->pull(
-            [c](std::uint64_t a, std::uint32_t l) { return c->pullJournalPage(a, l); },
-            [c](const std::string& id, std::uint64_t m) { return c->fetchBlob(id, m); }))
-        return std::nullopt;
-    auto report = (*archive)->verify();
-    if (!report) return std::nullopt;
-    return Pulled{std::move(*archive), std::move(*report)};
+Result<PulledArchive> pull(e2e::Harness& h, Party& officer, const QTemporaryDir& dir) {
+    return pullInProcess(officer, dir.path().toStdString() + "/firm.archive", h.journalKey(), true);
 }
-
-struct Run {
-    int code = -1;
-    QString out, err;
-};
 
 Run cli(const QStringList& args) {
     QProcess p;

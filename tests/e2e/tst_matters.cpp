@@ -12,7 +12,9 @@
 #include <algorithm>
 
 #include "ClientParty.h"
+#include "ComplianceParty.h"
 #include "E2EHarness.h"
+#include "MatterParties.h"
 #include "client/compliance/Archive.h"
 #include "client/core/Client.h"
 #include "storage/Database.h"
@@ -47,27 +49,15 @@ std::size_t failuresMentioning(Party& p, const std::string& text) {
 std::optional<compliance::VerifyReport> pullAndVerify(e2e::Harness& h, Party& officer,
                                                       std::vector<std::string>* actions = nullptr) {
     QTemporaryDir dir;
-    std::vector<crypto::X25519Key> keys;
-    keys.push_back(std::move(*crypto::X25519Key::fromPrivate(*h.journalKey().privateKey())));
-    auto archive =
-        compliance::Archive::open(dir.path().toStdString() + "/a.archive", std::move(keys), true);
-    if (!archive) return std::nullopt;
-    if (!(*archive)->setManifest(view(*officer->firmManifest()),
-                                 officer->account().firmFingerprint))
-        return std::nullopt;
-    auto* c = officer.c.get();
-    if (!(*archive)->pull(
-            [c](std::uint64_t a, std::uint32_t l) { return c->pullJournalPage(a, l); }, {}))
-        return std::nullopt;
-    auto report = (*archive)->verify();
-    if (!report) return std::nullopt;
+    auto pulled = pullInProcess(officer, dir.path().toStdString() + "/a.archive", h.journalKey());
+    if (!pulled) return std::nullopt;
     if (actions) {
-        auto db = (*archive)->auditTrail();
+        auto db = pulled->archive->auditTrail();
         if (db)
             for (const auto& a : *db)
                 actions->push_back(a.action + " " + a.actor + " " + a.target);
     }
-    return *report;
+    return pulled->report;
 }
 
 } // namespace
@@ -79,16 +69,10 @@ private slots:
     void closedMatterIsReadOnlyAndItsInvitesDie() {
         e2e::Harness h;
         QVERIFY(h.ok());
-        auto lawyer = joinParty(h.enrollLink("alice", proto::ROLE_LAWYER), "Alice");
-        QVERIFY(lawyer);
-        lawyer->start();
-        auto client = joinParty(h.inviteLink("alice", "Estate"), "Carol", true);
-        QVERIFY(client);
-        client->start();
-        QVERIFY(eventually([&] { return client->isConnected() && lawyer->isConnected(); }));
-        auto convs = client->conversations();
-        QVERIFY(convs && convs->size() == 1);
-        const std::string conv = convs->front().id;
+        EstateParties estate;
+        QVERIFY(joinEstate(h, estate));
+        auto &lawyer = estate.lawyer, &client = estate.client;
+        const std::string& conv = estate.conv;
         QVERIFY(client->sendText(conv, "before the close"));
         QVERIFY(eventually([&] { return received(*lawyer, conv, "before the close"); }));
         const std::string pending = h.inviteLink("alice", "Estate"); // open, unredeemed
@@ -151,17 +135,12 @@ private slots:
         QVERIFY(eventually([&] { return received(*lawyer, conv, "after the reopening"); }));
 
         // Journaled, by who did it; the log verifies with no fault.
-        auto officer = joinParty(h.enrollLink("officer", proto::ROLE_COMPLIANCE), "Officer");
+        auto officer = joinOfficer(h);
         QVERIFY(officer);
-        officer->start();
-        QVERIFY(eventually([&] { return officer->isConnected(); }));
         std::vector<std::string> actions;
         auto report = pullAndVerify(h, *officer, &actions);
         QVERIFY(report);
-        for (const auto& p : report->problems)
-            qWarning("problem at %llu: %s %s", (unsigned long long)p.sequence, p.fault.c_str(),
-                     p.detail.c_str());
-        QVERIFY(report->problems.empty());
+        QVERIFY2(report->problems.empty(), report->text().c_str());
         auto has = [&](const std::string& prefix) {
             return std::any_of(actions.begin(), actions.end(), [&](const std::string& a) {
                 return a.rfind(prefix, 0) == 0 && a.find(conv) != std::string::npos;
@@ -227,17 +206,12 @@ private slots:
         QTest::qWait(300);
         QVERIFY(!received(*lawyer, conv, "still here?"));
 
-        auto officer = joinParty(h.enrollLink("officer", proto::ROLE_COMPLIANCE), "Officer");
+        auto officer = joinOfficer(h);
         QVERIFY(officer);
-        officer->start();
-        QVERIFY(eventually([&] { return officer->isConnected(); }));
         std::vector<std::string> actions;
         auto report = pullAndVerify(h, *officer, &actions);
         QVERIFY(report);
-        for (const auto& p : report->problems)
-            qWarning("problem at %llu: %s %s", (unsigned long long)p.sequence, p.fault.c_str(),
-                     p.detail.c_str());
-        QVERIFY(report->problems.empty());
+        QVERIFY2(report->problems.empty(), report->text().c_str());
         QVERIFY(std::any_of(actions.begin(), actions.end(), [&](const std::string& a) {
             return a == "member-removed alice/1 " + conv;
         }));
@@ -317,17 +291,12 @@ private slots:
         // Bob may close it now (he owns it).
         QVERIFY(bob->setMatterClosed(conv, true));
 
-        auto officer = joinParty(h.enrollLink("officer", proto::ROLE_COMPLIANCE), "Officer");
+        auto officer = joinOfficer(h);
         QVERIFY(officer);
-        officer->start();
-        QVERIFY(eventually([&] { return officer->isConnected(); }));
         std::vector<std::string> actions;
         auto report = pullAndVerify(h, *officer, &actions);
         QVERIFY(report);
-        for (const auto& p : report->problems)
-            qWarning("problem at %llu: %s %s", (unsigned long long)p.sequence, p.fault.c_str(),
-                     p.detail.c_str());
-        QVERIFY(report->problems.empty());
+        QVERIFY2(report->problems.empty(), report->text().c_str());
         for (const char* want :
              {"matter-handed-over admin-cli", "member-removed admin-cli",
               "invite-revoked admin-cli", "revoke-device admin-cli", "user-offboarded admin-cli"})
@@ -378,10 +347,8 @@ private slots:
         QVERIFY(through && through->status() == proto::STATUS_OK);
         const auto seq = through->send_result().journal_sequence();
 
-        auto officer = joinParty(h.enrollLink("officer", proto::ROLE_COMPLIANCE), "Officer");
+        auto officer = joinOfficer(h);
         QVERIFY(officer);
-        officer->start();
-        QVERIFY(eventually([&] { return officer->isConnected(); }));
         auto report = pullAndVerify(h, *officer);
         QVERIFY(report);
         std::vector<std::uint64_t> flagged;

@@ -188,26 +188,6 @@ bool send(Harness& h, Device& from, const std::string& conv, const std::string& 
     return resp && resp->status() == proto::STATUS_OK;
 }
 
-// The value of `name` in the relay's /metrics (its admin listener, plain HTTP); -1 when absent.
-long long metric(std::uint16_t adminPort, const std::string& name) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = htons(adminPort);
-    std::string body;
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) {
-        const std::string req = "GET /metrics HTTP/1.1\r\nHost: localhost\r\n\r\n";
-        (void)!::send(fd, req.data(), req.size(), MSG_NOSIGNAL);
-        char buf[4096];
-        for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;)
-            body.append(buf, std::size_t(n));
-    }
-    ::close(fd);
-    const auto at = body.find("\n" + name + " ");
-    return at == std::string::npos ? -1 : std::stoll(body.substr(at + name.size() + 2));
-}
-
 // The push endpoints the relay holds now, as "user/device url".
 std::vector<std::string> storedEndpoints(Harness& h) {
     std::vector<std::string> out;
@@ -309,12 +289,10 @@ private slots:
         QVERIFY(rx.ok());
         Harness h({}, loopbackRelay(kInterval));
         QVERIFY(h.ok());
-        auto lawyer = h.enrollStaff("bob", proto::ROLE_LAWYER);
-        std::string conv;
-        auto client = h.inviteClient("bob", "Probate", &conv);
-        QVERIFY(lawyer && client);
-        QVERIFY(lawyer->connect(h.endpoint()));
-        QVERIFY(client->connect(h.endpoint()));
+        ConnectedMatter matter;
+        QVERIFY(connectMatter(h, "bob", "Probate", matter));
+        auto &lawyer = matter.lawyer, &client = matter.client;
+        const std::string& conv = matter.conv;
         const std::string url = "http://127.0.0.1:" + std::to_string(rx.port()) + "/up/x";
         QCOMPARE(setEndpoint(*client, url).status(), proto::STATUS_OK);
         QCOMPARE(setEndpoint(*client, "").status(), proto::STATUS_OK);
@@ -334,12 +312,10 @@ private slots:
         rx.setStatus(410);
         Harness h({}, loopbackRelay(1000ms));
         QVERIFY(h.ok());
-        auto lawyer = h.enrollStaff("dan", proto::ROLE_LAWYER);
-        std::string conv;
-        auto client = h.inviteClient("dan", "Lease", &conv);
-        QVERIFY(lawyer && client);
-        QVERIFY(lawyer->connect(h.endpoint()));
-        QVERIFY(client->connect(h.endpoint()));
+        ConnectedMatter matter;
+        QVERIFY(connectMatter(h, "dan", "Lease", matter));
+        auto &lawyer = matter.lawyer, &client = matter.client;
+        const std::string& conv = matter.conv;
         const std::string url = "http://127.0.0.1:" + std::to_string(rx.port()) + "/gone";
         QCOMPARE(setEndpoint(*client, url).status(), proto::STATUS_OK);
         client->disconnect();
@@ -424,12 +400,10 @@ private slots:
         QVERIFY(rx.ok());
         Harness h({}, productionRelay());
         QVERIFY(h.ok());
-        auto lawyer = h.enrollStaff("gil", proto::ROLE_LAWYER);
-        std::string conv;
-        auto client = h.inviteClient("gil", "Trust", &conv);
-        QVERIFY(lawyer && client);
-        QVERIFY(lawyer->connect(h.endpoint()));
-        QVERIFY(client->connect(h.endpoint()));
+        ConnectedMatter matter;
+        QVERIFY(connectMatter(h, "gil", "Trust", matter));
+        auto &lawyer = matter.lawyer, &client = matter.client;
+        const std::string& conv = matter.conv;
         const std::string url = "https://localhost:" + std::to_string(rx.port()) + "/up";
         QCOMPARE(setEndpoint(*client, url).status(), proto::STATUS_OK);
         client->disconnect();

@@ -1,5 +1,5 @@
 // Over 600 lines on purpose: one Qt Test class for the relay over TLS; its functions share the
-// raw HTTPS and admin-metrics helpers above it, each on its own Harness.
+// raw HTTPS helper above it and the admin-metrics ones in E2EHarness.h, each on its own Harness.
 //
 // The relay end to end: a real verbatim relay (in-process, TLS on 127.0.0.1) and real devices
 // over TLS WebSockets. RL-01..04, RL-06, RL-08 (pinning), RL-14, DL-01, ES-01 (short), ES-07.
@@ -51,41 +51,6 @@ std::string rawHttps(std::uint16_t port, const std::string& request) {
     std::size_t n = s.read_some(net::buffer(out), ec);
     out.resize(n);
     return out.substr(0, out.find("\r\n"));
-}
-
-// The admin listener's /metrics (plain HTTP on loopback), whole.
-std::string adminMetrics(std::uint16_t adminPort) {
-    net::io_context ioc;
-    net::ip::tcp::socket admin(ioc);
-    admin.connect({net::ip::make_address("127.0.0.1"), adminPort});
-    net::write(admin, net::buffer(std::string("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")));
-    std::string body;
-    boost::system::error_code ec;
-    char buf[4096];
-    while (!ec) {
-        auto n = admin.read_some(net::buffer(buf), ec);
-        body.append(buf, n);
-    }
-    return body;
-}
-
-// One counter from /metrics, or -1 if it is missing.
-long long metric(std::uint16_t adminPort, const std::string& name) {
-    auto body = adminMetrics(adminPort);
-    auto at = body.find("\n" + name + " ");
-    return at == std::string::npos ? -1 : std::stoll(body.substr(at + name.size() + 2));
-}
-
-// Sends prefix0, prefix1, ... from `from` into `conv`; false unless the relay accepts each.
-bool sendNumbered(Harness& h, Device& from, const std::string& conv, const std::string& prefix,
-                  int count) {
-    for (int i = 0; i < count; ++i) {
-        proto::Request req;
-        *req.mutable_send() = h.buildSend(from, conv, prefix + std::to_string(i));
-        auto res = from.connection->call(req);
-        if (!res || res->status() != proto::STATUS_OK) return false;
-    }
-    return true;
 }
 
 bool fileContains(const std::filesystem::path& p, const std::string& needle) {
@@ -226,12 +191,10 @@ private slots:
     void oneWayAcknowledgementsGetNoReplyUnlessRefused() {
         Harness h;
         QVERIFY(h.ok());
-        auto lawyer = h.enrollStaff("hank", proto::ROLE_LAWYER);
-        std::string conv;
-        auto client = h.inviteClient("hank", "Easement", &conv);
-        QVERIFY(lawyer && client);
-        QVERIFY(lawyer->connect(h.endpoint()));
-        QVERIFY(client->connect(h.endpoint()));
+        ConnectedMatter matter;
+        QVERIFY(connectMatter(h, "hank", "Easement", matter));
+        auto &lawyer = matter.lawyer, &client = matter.client;
+        const std::string& conv = matter.conv;
         QVERIFY(sendNumbered(h, *lawyer, conv, "n", 3));
         auto got = client->waitForEnvelopes(3);
         QCOMPARE(got.size(), std::size_t(3));

@@ -21,6 +21,7 @@
 #include <random>
 
 #include "ClientParty.h"
+#include "ComplianceParty.h"
 #include "E2EHarness.h"
 #include "RelayProgram.h"
 #include "client/compliance/Archive.h"
@@ -124,25 +125,48 @@ class TestRelayRestore : public QObject {
         return r.out.trimmed().toStdString();
     }
 
+    /// The firm the compliance tests restore: Lena (lawyer), Olga (compliance) and Carl,
+    /// invited by Lena into a matter. Their links come from `verbatim-relay admin` before the
+    /// relay serves; joinLenasFirm() joins, starts and syncs all three on the serving relay, and
+    /// sets `matter` to the matter's id once Lena knows it too.
+    struct LenasFirm {
+        std::string lenaLink, olgaLink, carlLink;
+        PartyHandle lena, olga, carl;
+        std::string matter;
+    };
+    static LenasFirm lenasFirmLinks(const QString& data, const QString& unlock,
+                                    const QString& matterTitle) {
+        LenasFirm firm;
+        firm.lenaLink = adminLink(data, unlock, {"enroll", "lena", "--role", "lawyer"});
+        firm.olgaLink = adminLink(data, unlock, {"enroll", "olga", "--role", "compliance"});
+        firm.carlLink =
+            adminLink(data, unlock, {"invite", "--from", "lena", "--matter", matterTitle});
+        return firm;
+    }
+    static bool joinLenasFirm(LenasFirm& firm) {
+        firm.lena = joinParty(firm.lenaLink, "Lena");
+        firm.olga = joinParty(firm.olgaLink, "Olga");
+        firm.carl = joinParty(firm.carlLink, "Carl", true);
+        if (!firm.lena || !firm.olga || !firm.carl) return false;
+        for (auto* p : {firm.lena.get(), firm.olga.get(), firm.carl.get()}) {
+            (*p)->start();
+            if (!(*p)->waitUntilSynced(20s)) return false;
+        }
+        auto convs = firm.carl->conversations();
+        if (!convs || convs->size() != 1) return false;
+        firm.matter = (*convs)[0].id;
+        return eventually([&] { return firm.lena->resolveConversation(firm.matter).has_value(); });
+    }
+
     /// Pulls the whole journal into a new archive through `officer` and verifies it.
     static Result<std::unique_ptr<compliance::Archive>>
     pullAndVerify(const QString& path, const crypto::X25519Key& journalKey, Party& officer,
                   compliance::VerifyReport* report) {
-        std::vector<crypto::X25519Key> keys;
-        keys.push_back(std::move(*crypto::X25519Key::fromPrivate(*journalKey.privateKey())));
-        VERBATIM_TRY_LET(archive,
-                         compliance::Archive::open(path.toStdString(), std::move(keys), true));
-        VERBATIM_TRY_LET(manifest, officer->firmManifest());
-        VERBATIM_TRY((*archive)->setManifest(view(*manifest), officer->account().firmFingerprint));
         if (!eventually([&] { return officer->isConnected(); }))
             return fail(ErrorCode::Unavailable, "the officer is offline");
-        auto* c = officer.c.get();
-        VERBATIM_TRY((*archive)->pull(
-            [c](std::uint64_t a, std::uint32_t l) { return c->pullJournalPage(a, l); },
-            [c](const std::string& id, std::uint64_t max) { return c->fetchBlob(id, max); }));
-        VERBATIM_TRY_LET(r, (*archive)->verify());
-        *report = std::move(*r);
-        return std::move(*archive);
+        VERBATIM_TRY_LET(pulled, pullInProcess(officer, path.toStdString(), journalKey, true));
+        *report = std::move(pulled->report);
+        return std::move(pulled->archive);
     }
 
     /// Brings `archive` up to date through `officer`, with what the relay announced at connect
@@ -394,23 +418,11 @@ private slots:
                       rolledBack = dir.path() + "/rolled-back";
         auto journalKey = *crypto::X25519Key::generate();
         QVERIFY(initFirm(dir.path(), "Archive & Co", journalKey));
-        const auto lenaLink = adminLink(data, unlock, {"enroll", "lena", "--role", "lawyer"});
-        const auto olgaLink = adminLink(data, unlock, {"enroll", "olga", "--role", "compliance"});
-        const auto carlLink =
-            adminLink(data, unlock, {"invite", "--from", "lena", "--matter", "Archive matter"});
+        auto firm = lenasFirmLinks(data, unlock, "Archive matter");
         QVERIFY(startServe(data, unlock));
-        auto lena = joinParty(lenaLink, "Lena");
-        auto olga = joinParty(olgaLink, "Olga");
-        auto carl = joinParty(carlLink, "Carl", true);
-        QVERIFY(lena && olga && carl);
-        for (auto* p : {lena.get(), olga.get(), carl.get()}) {
-            (*p)->start();
-            QVERIFY((*p)->waitUntilSynced(20s));
-        }
-        auto convs = carl->conversations();
-        QVERIFY(convs && convs->size() == 1);
-        const std::string matter = (*convs)[0].id;
-        QVERIFY(eventually([&] { return lena->resolveConversation(matter).has_value(); }));
+        QVERIFY(joinLenasFirm(firm));
+        auto &lena = firm.lena, &olga = firm.olga, &carl = firm.carl;
+        const std::string& matter = firm.matter;
         std::vector<std::string> before, after;
         for (int i = 0; i < 2; ++i)
             before.push_back(*lena->sendText(matter, "before " + std::to_string(i)));
@@ -570,23 +582,11 @@ private slots:
                       backupFile = dir.path() + "/nightly.vrb", restored = dir.path() + "/restored";
         auto journalKey = *crypto::X25519Key::generate();
         QVERIFY(initFirm(dir.path(), "Hidden & Co", journalKey));
-        const auto lenaLink = adminLink(data, unlock, {"enroll", "lena", "--role", "lawyer"});
-        const auto olgaLink = adminLink(data, unlock, {"enroll", "olga", "--role", "compliance"});
-        const auto carlLink =
-            adminLink(data, unlock, {"invite", "--from", "lena", "--matter", "Hidden matter"});
+        auto firm = lenasFirmLinks(data, unlock, "Hidden matter");
         QVERIFY(startServe(data, unlock));
-        auto lena = joinParty(lenaLink, "Lena");
-        auto olga = joinParty(olgaLink, "Olga");
-        auto carl = joinParty(carlLink, "Carl", true);
-        QVERIFY(lena && olga && carl);
-        for (auto* p : {lena.get(), olga.get(), carl.get()}) {
-            (*p)->start();
-            QVERIFY((*p)->waitUntilSynced(20s));
-        }
-        auto convs = carl->conversations();
-        QVERIFY(convs && convs->size() == 1);
-        const std::string matter = (*convs)[0].id;
-        QVERIFY(eventually([&] { return lena->resolveConversation(matter).has_value(); }));
+        QVERIFY(joinLenasFirm(firm));
+        auto &lena = firm.lena, &olga = firm.olga, &carl = firm.carl;
+        const std::string& matter = firm.matter;
         const auto before = lena->sendText(matter, "before the backup");
         QVERIFY(before && lena->waitForOutbox(20s));
         auto b = relay({"backup", "--data", data, "--out", backupFile, "--unlock-file", unlock});
@@ -687,14 +687,12 @@ private slots:
                       lena = dir.path() + "/lena";
         auto journalKey = *crypto::X25519Key::generate();
         QVERIFY(initFirm(dir.path(), "Crash & Co", journalKey));
-        const auto lenaLink = adminLink(data, unlock, {"enroll", "lena", "--role", "lawyer"});
-        const auto olgaLink = adminLink(data, unlock, {"enroll", "olga", "--role", "compliance"});
-        const auto carlLink =
-            adminLink(data, unlock, {"invite", "--from", "lena", "--matter", "Crash matter"});
+        const auto firm = lenasFirmLinks(data, unlock, "Crash matter");
         QVERIFY(startServe(data, unlock));
-        QCOMPARE(cli(lena, {"join", QString::fromStdString(lenaLink), "--name", "Lena"}).code, 0);
-        auto carl = joinParty(carlLink, "Carl", true);
-        auto olga = joinParty(olgaLink, "Olga");
+        QCOMPARE(cli(lena, {"join", QString::fromStdString(firm.lenaLink), "--name", "Lena"}).code,
+                 0);
+        auto carl = joinParty(firm.carlLink, "Carl", true);
+        auto olga = joinParty(firm.olgaLink, "Olga");
         QVERIFY(carl && olga);
         carl->start();
         olga->start();

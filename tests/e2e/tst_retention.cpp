@@ -18,6 +18,7 @@
 #include <QtTest>
 
 #include "ClientParty.h"
+#include "ComplianceParty.h"
 #include "E2EHarness.h"
 #include "compliance/Retention.h"
 #include "compliance/Supervision.h"
@@ -31,52 +32,6 @@ using namespace verbatim;
 using namespace verbatim::e2e::parties;
 
 namespace {
-
-constexpr const char* kJournalPass = "journal key passphrase 1";
-
-struct Run {
-    int code = -1;
-    QString out, err;
-};
-
-/// Runs verbatim-journal with the journal and profile passphrases in the environment.
-Run journalTool(const QStringList& args) {
-    QProcess p;
-    auto env = QProcessEnvironment::systemEnvironment();
-    env.insert("VERBATIM_PASSPHRASE", kJournalPass);
-    env.insert("VERBATIM_PROFILE_PASSPHRASE", kPass);
-    p.setProcessEnvironment(env);
-    p.start(VERBATIM_JOURNAL_BIN, args);
-    if (!p.waitForFinished(120000)) {
-        p.kill();
-        return {-1, {}, "verbatim-journal did not finish within 120 s"};
-    }
-    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1,
-            QString::fromUtf8(p.readAllStandardOutput()),
-            QString::fromUtf8(p.readAllStandardError())};
-}
-
-QString writeKeyFile(const QString& dir, const crypto::X25519Key& key) {
-    auto priv = key.privateKey();
-    auto box = crypto::passphraseSeal(*priv, view(std::string_view(kJournalPass)));
-    QString path = dir + "/journal.key";
-    QFile f(path);
-    if (!f.open(QIODevice::WriteOnly)) return {};
-    f.write(reinterpret_cast<const char*>(box->data()), qint64(box->size()));
-    return path;
-}
-
-/// The archive's database, opened as verbatim-journal opens it (its key derived from the first
-/// journal key), for the tests that tamper with it.
-std::unique_ptr<storage::Database> archiveDb(const QString& path, const crypto::X25519Key& key) {
-    auto priv = key.privateKey();
-    auto dbKey =
-        crypto::hkdfSha256(*priv, view("verbatim-archive-v1"), view("archive database key"), 32);
-    storage::OpenOptions o;
-    o.create = false;
-    auto db = storage::Database::open(path.toStdString(), *dbKey, o);
-    return db ? std::move(*db) : nullptr;
-}
 
 std::int64_t scalar(storage::Database& db, const std::string& sql) {
     auto q = db.prepare(sql);
@@ -117,12 +72,6 @@ bool backdate(const QString& path, const crypto::X25519Key& key) {
 qint64 captured(const QString& text, const QString& pattern) {
     auto m = QRegularExpression(pattern).match(text);
     return m.hasMatch() ? m.captured(1).toLongLong() : -1;
-}
-
-/// The journal sequence a "journaled ... at seq N" line names (0: none).
-std::uint64_t journaledAt(const QString& out) {
-    auto m = QRegularExpression("journaled .* at seq (\\d+)").match(out);
-    return m.hasMatch() ? m.captured(1).toULongLong() : 0;
 }
 
 /// The faults of a `verify --json` report.
@@ -208,14 +157,10 @@ private slots:
         e2e::Harness h;
         QVERIFY(h.ok());
         QTemporaryDir dir;
-        auto alice = joinParty(h.enrollLink("alice", proto::ROLE_LAWYER), "Alice Adams");
-        auto admin = joinParty(h.enrollLink("root", proto::ROLE_ADMIN), "Ada Admin");
-        auto officerA = joinParty(h.enrollLink("comply-a", proto::ROLE_COMPLIANCE), "Casey A");
-        auto officerB = joinParty(h.enrollLink("comply-b", proto::ROLE_COMPLIANCE), "Casey B");
-        QVERIFY(alice && admin && officerA && officerB);
-        for (auto* p : {&alice, &admin, &officerA, &officerB})
-            (*p)->start();
-        QVERIFY(alice->waitUntilSynced(20s) && admin->waitUntilSynced(20s));
+        ComplianceStaff staff;
+        QVERIFY(joinComplianceStaff(h, staff));
+        auto &alice = staff.alice, &admin = staff.admin;
+        auto &officerA = staff.officerA, &officerB = staff.officerB;
         auto smithLink = alice->createInvite("Estate of Smith");
         auto jonesLink = alice->createInvite("Jones Lease");
         QVERIFY(smithLink && jonesLink);
@@ -249,8 +194,7 @@ private slots:
         const QString key = writeKeyFile(dir.path(), h.journalKey());
         const QString archiveA = dir.path() + "/a.archive", archiveB = dir.path() + "/b.archive";
         const QString before = QDateTime::currentDateTimeUtc().addDays(1).toString("yyyy-MM-dd");
-        auto pullA =
-            journalTool({"pull", "--profile", profileA, "--archive", archiveA, "--key", key});
+        auto pullA = pullArchive(profileA, archiveA, key);
         QVERIFY2(pullA.code == 0, qPrintable(pullA.err));
 
         // Refused before anything is unlocked or journaled.
@@ -277,8 +221,7 @@ private slots:
         }
 
         // B's archive shows the same hold after a pull.
-        auto pullB =
-            journalTool({"pull", "--profile", profileB, "--archive", archiveB, "--key", key});
+        auto pullB = pullArchive(profileB, archiveB, key);
         QVERIFY2(pullB.code == 0, qPrintable(pullB.err));
         auto listB = journalTool({"hold", "list", archiveB, "--key", key, "--json"});
         QCOMPARE(listB.code, 0);
@@ -348,7 +291,7 @@ private slots:
                      "disposed by record #" + QString::number(dispositionSeq)),
                  qPrintable(verifyB.out));
         // A's archive holds the disposition record but kept its content: still clean.
-        pullA = journalTool({"pull", "--profile", profileA, "--archive", archiveA, "--key", key});
+        pullA = pullArchive(profileA, archiveA, key);
         QVERIFY2(pullA.code == 0, qPrintable(pullA.err));
         auto verifyA = journalTool({"verify", archiveA, "--key", key});
         QVERIFY2(verifyA.code == 0, qPrintable(verifyA.out));
@@ -436,7 +379,7 @@ private slots:
             QVERIFY((*c)->waitForOutbox(20s));
             (*c)->stop();
         }
-        pullA = journalTool({"pull", "--profile", profileA, "--archive", archiveA, "--key", key});
+        pullA = pullArchive(profileA, archiveA, key);
         QVERIFY2(pullA.code == 0, qPrintable(pullA.err));
         {
             auto archive =
@@ -509,7 +452,7 @@ private slots:
             args.insert(at, archive);
             return journalTool(args << "--profile" << profile << "--key" << key);
         };
-        auto pull = journalTool({"pull", "--profile", profile, "--archive", archive, "--key", key});
+        auto pull = pullArchive(profile, archive, key);
         QVERIFY2(pull.code == 0, qPrintable(pull.err));
         auto set = [&](const char* matter, const char* years) {
             auto r = tool({"retention", "set", "--matter", matter, "--years", years});
@@ -570,7 +513,7 @@ private slots:
             QVERIFY((*c)->waitForOutbox(20s));
             (*c)->stop();
         }
-        pull = journalTool({"pull", "--profile", profile, "--archive", archive, "--key", key});
+        pull = pullArchive(profile, archive, key);
         QVERIFY2(pull.code == 0, qPrintable(pull.err));
         {
             auto a =

@@ -18,6 +18,7 @@
 #include <set>
 
 #include "ClientParty.h"
+#include "ComplianceParty.h"
 #include "E2EHarness.h"
 #include "compliance/Supervision.h"
 #include "crypto/PassphraseBox.h"
@@ -27,40 +28,6 @@ using namespace verbatim;
 using namespace verbatim::e2e::parties;
 
 namespace {
-
-constexpr const char* kJournalPass = "journal key passphrase 1";
-
-struct Run {
-    int code = -1;
-    QString out, err;
-};
-
-/// Runs verbatim-journal with the journal and profile passphrases in the environment.
-Run journalTool(const QStringList& args) {
-    QProcess p;
-    auto env = QProcessEnvironment::systemEnvironment();
-    env.insert("VERBATIM_PASSPHRASE", kJournalPass);
-    env.insert("VERBATIM_PROFILE_PASSPHRASE", kPass);
-    p.setProcessEnvironment(env);
-    p.start(VERBATIM_JOURNAL_BIN, args);
-    if (!p.waitForFinished(120000)) {
-        p.kill();
-        return {};
-    }
-    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1,
-            QString::fromUtf8(p.readAllStandardOutput()),
-            QString::fromUtf8(p.readAllStandardError())};
-}
-
-QString writeKeyFile(const QString& dir, const crypto::X25519Key& key) {
-    auto priv = key.privateKey();
-    auto box = crypto::passphraseSeal(*priv, view(std::string_view(kJournalPass)));
-    QString path = dir + "/journal.key";
-    QFile f(path);
-    if (!f.open(QIODevice::WriteOnly)) return {};
-    f.write(reinterpret_cast<const char*>(box->data()), qint64(box->size()));
-    return path;
-}
 
 std::vector<QJsonObject> jsonLines(const QString& out) {
     std::vector<QJsonObject> v;
@@ -81,12 +48,6 @@ QJsonObject findAlert(const std::vector<QJsonObject>& alerts, const QString& pol
     return {};
 }
 
-/// The journal sequence a "journaled ... at seq N" line names (0: none).
-std::uint64_t journaledAt(const QString& out) {
-    auto m = QRegularExpression("journaled .* at seq (\\d+)").match(out);
-    return m.hasMatch() ? m.captured(1).toULongLong() : 0;
-}
-
 } // namespace
 
 class TestSupervision : public QObject {
@@ -97,14 +58,10 @@ private slots:
         e2e::Harness h;
         QVERIFY(h.ok());
         QTemporaryDir dir;
-        auto alice = joinParty(h.enrollLink("alice", proto::ROLE_LAWYER), "Alice Adams");
-        auto admin = joinParty(h.enrollLink("root", proto::ROLE_ADMIN), "Ada Admin");
-        auto officerA = joinParty(h.enrollLink("comply-a", proto::ROLE_COMPLIANCE), "Casey A");
-        auto officerB = joinParty(h.enrollLink("comply-b", proto::ROLE_COMPLIANCE), "Casey B");
-        QVERIFY(alice && admin && officerA && officerB);
-        for (auto* p : {&alice, &admin, &officerA, &officerB})
-            (*p)->start();
-        QVERIFY(alice->waitUntilSynced(20s) && admin->waitUntilSynced(20s));
+        ComplianceStaff staff;
+        QVERIFY(joinComplianceStaff(h, staff));
+        auto &alice = staff.alice, &admin = staff.admin;
+        auto &officerA = staff.officerA, &officerB = staff.officerB;
         auto link = alice->createInvite("Estate of Smith");
         QVERIFY(link);
         auto carol = joinParty(*link, "Carol Client", true);
@@ -124,8 +81,7 @@ private slots:
         const QString key = writeKeyFile(dir.path(), h.journalKey());
         const QString archiveA = dir.path() + "/a.archive", archiveB = dir.path() + "/b.archive";
 
-        auto pullA =
-            journalTool({"pull", "--profile", profileA, "--archive", archiveA, "--key", key});
+        auto pullA = pullArchive(profileA, archiveA, key);
         QVERIFY2(pullA.code == 0, qPrintable(pullA.err));
         // Policies, journaled by A. A query that cannot run is refused before anything happens.
         auto bad = journalTool({"policy", "add", archiveA, "--profile", profileA, "--key", key,
@@ -179,7 +135,7 @@ private slots:
         QVERIFY(carol->waitForOutbox(20s) && alice->waitForOutbox(20s));
 
         // A's pull raises the alerts.
-        pullA = journalTool({"pull", "--profile", profileA, "--archive", archiveA, "--key", key});
+        pullA = pullArchive(profileA, archiveA, key);
         QVERIFY2(pullA.code == 0, qPrintable(pullA.err));
         QVERIFY2(pullA.out.contains("5 new alert(s)"), qPrintable(pullA.out));
         auto alertsA = journalTool({"alerts", archiveA, "--key", key, "--json"});
@@ -226,8 +182,7 @@ private slots:
         QCOMPARE(int(jsonLines(escalatedA.out).size()), 1);
 
         // B's own archive: the same policies, queue and ids; B's search and export are logged.
-        auto pullB =
-            journalTool({"pull", "--profile", profileB, "--archive", archiveB, "--key", key});
+        auto pullB = pullArchive(profileB, archiveB, key);
         QVERIFY2(pullB.code == 0, qPrintable(pullB.err));
         auto alertsB = journalTool({"alerts", archiveB, "--key", key, "--json"});
         auto listB = jsonLines(alertsB.out);
@@ -264,8 +219,7 @@ private slots:
         QVERIFY(entries[1]["detail"].toString().contains("matter=Estate of Smith"));
         QCOMPARE(entries[2]["action"].toString(), QString("export"));
         // A sees B's accesses after its next pull.
-        QVERIFY(journalTool({"pull", "--profile", profileA, "--archive", archiveA, "--key", key})
-                    .code == 0);
+        QVERIFY(pullArchive(profileA, archiveA, key).code == 0);
         QCOMPARE(journalTool({"access-log", archiveA, "--key", key, "--json"}).out, logB.out);
 
         // Policies are versioned: B disables one; both archives show v1 and v2.
@@ -338,7 +292,7 @@ private slots:
         auto forgedId = alice->sendSupervisionRecord(*matter, *forged);
         QVERIFY(forgedId);
         QVERIFY(alice->waitForOutbox(20s));
-        pullB = journalTool({"pull", "--profile", profileB, "--archive", archiveB, "--key", key});
+        pullB = pullArchive(profileB, archiveB, key);
         QVERIFY2(pullB.code == 0 && pullB.out.contains("1 refused"), qPrintable(pullB.out));
         auto after = jsonLines(
             journalTool({"alerts", archiveB, "--key", key, "--status", "escalated", "--json"}).out);
@@ -367,7 +321,7 @@ private slots:
             QVERIFY((*c)->waitForOutbox(20s));
             (*c)->stop();
         }
-        pullB = journalTool({"pull", "--profile", profileB, "--archive", archiveB, "--key", key});
+        pullB = pullArchive(profileB, archiveB, key);
         QVERIFY2(pullB.code == 0 && pullB.out.contains("1 refused"), qPrintable(pullB.out));
         QCOMPARE(jsonLines(journalTool({"alerts", archiveB, "--key", key, "--status", "escalated",
                                         "--json"})
@@ -395,8 +349,7 @@ private slots:
             QVERIFY2(half.code == 0 && half.out.contains("with seed 42"),
                      qPrintable(half.out + half.err));
         }
-        QVERIFY(journalTool({"pull", "--profile", profileB, "--archive", archiveB, "--key", key})
-                    .code == 0);
+        QVERIFY(pullArchive(profileB, archiveB, key).code == 0);
         for (const auto& archive : {archiveA, archiveB}) {
             drawn.clear();
             for (const auto& a :
@@ -422,8 +375,7 @@ private slots:
         }
         QVERIFY(h.restart());
         const QString archiveC = dir.path() + "/c.archive";
-        auto pullC =
-            journalTool({"pull", "--profile", profileB, "--archive", archiveC, "--key", key});
+        auto pullC = pullArchive(profileB, archiveC, key);
         QVERIFY2(pullC.code == 0, qPrintable(pullC.err));
         auto verifyC = journalTool({"verify", archiveC, "--key", key, "--json"});
         QCOMPARE(verifyC.code, 3);

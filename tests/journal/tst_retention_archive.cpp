@@ -9,54 +9,19 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include "ArchiveRows.h"
 #include "compliance/Archive.h"
 #include "compliance/Retention.h"
 #include "compliance/Supervision.h"
-#include "crypto/Hkdf.h"
 #include "crypto/Random.h"
 #include "crypto/X25519.h"
 #include "storage/Database.h"
 #include "verbatim.pb.h"
 
 using namespace verbatim;
+using namespace verbatim::test;
 
 namespace {
-
-std::vector<crypto::X25519Key> keysOf(ByteView privateKey) {
-    std::vector<crypto::X25519Key> keys;
-    keys.push_back(*crypto::X25519Key::fromPrivate(privateKey));
-    return keys;
-}
-
-/// The archive's database, opened as the archive opens it (the key it derives).
-std::unique_ptr<storage::Database> rawDatabase(const std::string& path, ByteView priv) {
-    auto key = crypto::hkdfSha256(priv, view(std::string_view("verbatim-archive-v1")),
-                                  view(std::string_view("archive database key")), 32);
-    if (!key) return nullptr;
-    auto db = storage::Database::open(path, *key, {false});
-    return db ? std::move(*db) : nullptr;
-}
-
-/// A decrypted record as the pull stores it.
-void addRecord(storage::Database& db, std::uint64_t seq, const std::string& conversation,
-               const std::string& user, const std::string& recipients, proto::MessageType type,
-               const std::string& body) {
-    auto id = crypto::randomBytes(16);
-    auto st = db.prepare("INSERT INTO records (seq, message_id, conversation, user, device, "
-                         "recipients, type, time_ms, server_time_ms, body, entry_hash, key_id) "
-                         "VALUES (?, ?, ?, ?, 1, ?, ?, 1764300000000, 1764300000000, ?, ?, ?)");
-    QVERIFY(st);
-    st->bind(1, std::int64_t(seq))
-        .bind(2, ByteView(id))
-        .bind(3, std::string_view(conversation))
-        .bind(4, std::string_view(user))
-        .bind(5, std::string_view(recipients))
-        .bind(6, std::int64_t(type))
-        .bind(7, ByteView(reinterpret_cast<const std::uint8_t*>(body.data()), body.size()))
-        .bind(8, ByteView(id))
-        .bind(9, ByteView(id));
-    QVERIFY(st->run());
-}
 
 using Ranges = std::vector<std::pair<std::uint64_t, std::uint64_t>>;
 
@@ -77,7 +42,7 @@ private slots:
             return *compliance::holdBody(matter, custodian, "Claim letter received", "CLM-1");
         };
         {
-            auto db = rawDatabase(path, priv);
+            auto db = archiveDatabase(path, priv, false);
             QVERIFY(db);
             QVERIFY(db->exec("INSERT INTO conversations (id, title, matter) VALUES ('m1', "
                              "'Estate of Smith', 1), ('m2', 'Jones Lease', 1)"));
@@ -129,7 +94,7 @@ private slots:
         // is refused.
         archive->reset();
         {
-            auto db = rawDatabase(path, priv);
+            auto db = archiveDatabase(path, priv, false);
             QVERIFY(db);
             addRecord(*db, 20, "review", "olga", "olga", proto::SUPERVISION,
                       *compliance::holdReleaseBody(11, "Settled"));

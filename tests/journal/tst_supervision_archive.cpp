@@ -10,63 +10,19 @@
 #include <set>
 #include <tuple>
 
+#include "ArchiveRows.h"
 #include "compliance/Archive.h"
 #include "compliance/ArchiveSchema.h"
 #include "compliance/Supervision.h"
-#include "crypto/Hkdf.h"
 #include "crypto/Random.h"
 #include "crypto/X25519.h"
 #include "storage/Database.h"
 #include "verbatim.pb.h"
 
 using namespace verbatim;
+using namespace verbatim::test;
 
 namespace {
-
-std::vector<crypto::X25519Key> keysOf(ByteView privateKey) {
-    std::vector<crypto::X25519Key> keys;
-    keys.push_back(*crypto::X25519Key::fromPrivate(privateKey));
-    return keys;
-}
-
-/// The archive's database, opened as the archive opens it (the key it derives).
-std::unique_ptr<storage::Database> rawDatabase(const std::string& path, ByteView priv) {
-    auto key = crypto::hkdfSha256(priv, view(std::string_view("verbatim-archive-v1")),
-                                  view(std::string_view("archive database key")), 32);
-    if (!key) return nullptr;
-    auto db = storage::Database::open(path, *key, {true});
-    return db ? std::move(*db) : nullptr;
-}
-
-/// A decrypted record as the pull stores it, and its text in the full-text index.
-void addRecord(storage::Database& db, std::uint64_t seq, const std::string& conversation,
-               const std::string& user, const std::string& recipients, proto::MessageType type,
-               const std::string& body, std::uint64_t timeMs = 1764300000000ULL) {
-    auto id = crypto::randomBytes(16);
-    auto st = db.prepare("INSERT INTO records (seq, message_id, conversation, user, device, "
-                         "recipients, type, time_ms, server_time_ms, body, entry_hash, key_id) "
-                         "VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?)");
-    QVERIFY(st);
-    st->bind(1, std::int64_t(seq))
-        .bind(2, ByteView(id))
-        .bind(3, std::string_view(conversation))
-        .bind(4, std::string_view(user))
-        .bind(5, std::string_view(recipients))
-        .bind(6, std::int64_t(type))
-        .bind(7, std::int64_t(timeMs))
-        .bind(8, std::int64_t(timeMs))
-        .bind(9, ByteView(reinterpret_cast<const std::uint8_t*>(body.data()), body.size()))
-        .bind(10, ByteView(id))
-        .bind(11, ByteView(id));
-    QVERIFY(st->run());
-    // The full-text index the pull keeps beside the records (text, edits, attachment names).
-    if (type == proto::TEXT || type == proto::EDIT || type == proto::ATTACHMENT) {
-        auto f = db.prepare("INSERT INTO records_fts (rowid, body) VALUES (?, ?)");
-        QVERIFY(f);
-        f->bind(1, std::int64_t(seq)).bind(2, std::string_view(body));
-        QVERIFY(f->run());
-    }
-}
 
 void addUser(storage::Database& db, const std::string& id, const std::string& role) {
     QVERIFY(db.exec("INSERT OR REPLACE INTO users (id, name, role) VALUES ('" + id + "', '', '" +
@@ -86,7 +42,7 @@ private slots:
         const SecureBytes priv = *journalKey->privateKey();
         // An archive as the previous release left it: schema version 3, with what it pulled.
         {
-            auto db = rawDatabase(path, priv);
+            auto db = archiveDatabase(path, priv, true);
             QVERIFY(db);
             const auto& steps = compliance::archiveSchema();
             QVERIFY(steps.size() >= 4);
@@ -118,7 +74,7 @@ private slots:
 
         // Policies journaled later (written here as the pull stores them), and one by a lawyer.
         {
-            auto db = rawDatabase(path, priv);
+            auto db = archiveDatabase(path, priv, true);
             QVERIFY(db);
             QCOMPARE(*db->userVersion(), std::int64_t(compliance::archiveSchema().size()));
             compliance::PolicySpec accounts;
@@ -222,7 +178,7 @@ private slots:
             { auto a = compliance::Archive::open(path, keysOf(priv), true); }
             std::set<std::tuple<std::string, std::uint32_t, std::uint64_t>> out;
             {
-                auto db = rawDatabase(path, priv);
+                auto db = archiveDatabase(path, priv, true);
                 firstPart(*db);
                 if (!between) secondPart(*db);
             }
@@ -231,7 +187,7 @@ private slots:
                 compliance::Supervision sv(**a);
                 if (!sv.refresh()) return out;
                 a->reset();
-                auto db = rawDatabase(path, priv);
+                auto db = archiveDatabase(path, priv, true);
                 secondPart(*db);
             }
             auto a = compliance::Archive::open(path, keysOf(priv), false);
@@ -264,7 +220,7 @@ private slots:
             QVERIFY(archive);
         }
         {
-            auto db = rawDatabase(path, priv);
+            auto db = archiveDatabase(path, priv, true);
             QVERIFY(db);
             QVERIFY(db->exec("INSERT INTO conversations (id, title, matter) VALUES ('m1', "
                              "'Estate of Smith', 1)"));

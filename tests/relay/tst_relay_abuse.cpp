@@ -62,25 +62,6 @@ long rssKiB(qint64 pid) {
     return -1;
 }
 
-/// One value of the relay's /metrics (plain HTTP on the admin port); -1 when unavailable.
-long long metric(std::uint16_t adminPort, const std::string& name) {
-    net::io_context ioc;
-    tcp::socket s(ioc);
-    boost::system::error_code ec;
-    s.connect({net::ip::make_address("127.0.0.1"), adminPort}, ec);
-    if (ec) return -1;
-    net::write(s, net::buffer(std::string("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")), ec);
-    std::string text;
-    char buf[4096];
-    while (!ec) {
-        std::size_t n = s.read_some(net::buffer(buf), ec);
-        text.append(buf, n);
-    }
-    auto at = text.find("\n" + name + " ");
-    if (at == std::string::npos) return -1;
-    return std::stoll(text.substr(at + name.size() + 2));
-}
-
 /// A WebSocket session as a hostile device runs it: authenticated like the real client, then
 /// driven by hand. Certificate checks are off (test only: the relay is ours, on loopback).
 struct RawSession {
