@@ -174,7 +174,7 @@ bool Ui::click(const char* name) {
 }
 
 bool Ui::type(const char* name, const QString& text) {
-    auto* o = find(name);
+    auto* o = deep(name);
     return o && o->setProperty("text", text);
 }
 

@@ -127,7 +127,7 @@ struct Ui {
     }
     /// Emits `clicked` of the item named `name`; false if there is none.
     bool click(const char* name);
-    /// Sets the text of the item named `name`; false if there is none.
+    /// Sets the text of the item named `name` (found as deep() finds it); false if there is none.
     bool type(const char* name, const QString& text);
 };
 

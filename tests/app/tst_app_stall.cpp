@@ -20,7 +20,7 @@
 #include <thread>
 #include <vector>
 
-#include "../e2e/E2EHarness.h"
+#include "AppHarness.h"
 #include "TestKdfCost.h"
 #include "client/core/Client.h"
 #include "client/qt/AppController.h"
@@ -28,18 +28,11 @@
 
 using namespace verbatim;
 using namespace std::chrono_literals;
+using verbatim::apptest::until;
 
 namespace {
 
 constexpr const char* kPass = "stall test passphrase";
-
-template <class F> bool until(F f, int ms = 20000) {
-    QElapsedTimer t;
-    t.start();
-    while (!f() && t.elapsed() < ms)
-        QTest::qWait(20);
-    return f();
-}
 
 /// A loopback TCP proxy on its own thread that forwards to `target` until stall(true): then it
 /// holds every byte (in both directions, connections stay open) until stall(false).

@@ -61,6 +61,19 @@ bool setUp(e2e::Harness& h, qt::AppController& lawyer,
     });
 }
 
+/// Alice (lawyer) and Carol, her client in "Estate of Doe", each in an app of their own on a
+/// relay of their own.
+struct DoeFirm {
+    e2e::Harness h;
+    QTemporaryDir dir;
+    qt::AppController lawyer{dir.path() + "/lawyer"};
+    qt::AppController carol{dir.path() + "/carol"};
+    /// Sets the firm up as setUp() does; false when it could not.
+    bool ready() {
+        return h.ok() && setUp(h, lawyer, {{&carol, "Carol Client"}}, {"Estate of Doe"});
+    }
+};
+
 QString idOf(qt::AppController& app, const QString& title) {
     auto* m = app.chat()->conversations();
     return cell(m, rowOf(m, CL::TitleRole, title), CL::IdRole).toString();
@@ -162,13 +175,9 @@ private slots:
 
     // "Delete for everyone" asks first: Cancel keeps the message, confirming deletes it.
     void deleteForEveryoneAsksFirst() {
-        e2e::Harness h;
-        QVERIFY(h.ok());
-        QTemporaryDir dir;
-        qt::AppController lawyer(dir.path() + "/lawyer");
-        qt::AppController carol(dir.path() + "/carol");
-        QVERIFY2(setUp(h, lawyer, {{&carol, "Carol Client"}}, {"Estate of Doe"}),
-                 qPrintable(lawyer.error() + carol.error()));
+        DoeFirm f;
+        QVERIFY2(f.ready(), qPrintable(f.lawyer.error() + f.carol.error()));
+        auto& lawyer = f.lawyer;
         const QString doe = idOf(lawyer, "Estate of Doe");
         lawyer.chat()->openConversation(doe);
         QVERIFY(lawyer.chat()->send("Wrong client, sorry"));
@@ -231,13 +240,9 @@ private slots:
         QCOMPARE(qt::whenText(at, today, false),
                  QLocale().toString(QDate(2025, 11, 3), QStringLiteral("d MMM yyyy")));
 
-        e2e::Harness h;
-        QVERIFY(h.ok());
-        QTemporaryDir dir;
-        qt::AppController lawyer(dir.path() + "/lawyer");
-        qt::AppController carol(dir.path() + "/carol");
-        QVERIFY2(setUp(h, lawyer, {{&carol, "Carol Client"}}, {"Estate of Doe"}),
-                 qPrintable(lawyer.error() + carol.error()));
+        DoeFirm f;
+        QVERIFY2(f.ready(), qPrintable(f.lawyer.error() + f.carol.error()));
+        auto &lawyer = f.lawyer, &carol = f.carol;
         // The window title counts unread messages until the conversation is opened.
         carol.chat()->openConversation(idOf(carol, "Estate of Doe"));
         QVERIFY(carol.chat()->send("Any update?"));
@@ -264,13 +269,10 @@ private slots:
     // replaced, so the client's app writes "The safety number of Alice Adams changed" (the core
     // writes the user id "alice").
     void systemRowsNameDisplayNames() {
-        e2e::Harness h;
-        QVERIFY(h.ok());
-        QTemporaryDir dir;
-        qt::AppController lawyer(dir.path() + "/lawyer");
-        qt::AppController carol(dir.path() + "/carol");
-        QVERIFY2(setUp(h, lawyer, {{&carol, "Carol Client"}}, {"Estate of Doe"}),
-                 qPrintable(lawyer.error() + carol.error()));
+        DoeFirm f;
+        QVERIFY2(f.ready(), qPrintable(f.lawyer.error() + f.carol.error()));
+        auto& h = f.h;
+        auto &lawyer = f.lawyer, &carol = f.carol;
         carol.chat()->openConversation(idOf(carol, "Estate of Doe"));
         QVERIFY(carol.chat()->send("first"));
         QVERIFY(carol.client()->waitForOutbox(20s));
@@ -281,7 +283,7 @@ private slots:
         client::JoinOptions o;
         o.platform = "desktop";
         o.displayName = "Alice Adams";
-        auto alice2 = client::Client::join((dir.path() + "/alice-2").toStdString(), kPass,
+        auto alice2 = client::Client::join((f.dir.path() + "/alice-2").toStdString(), kPass,
                                            h.enrollLink("alice", proto::ROLE_LAWYER), o);
         QVERIFY2(alice2, alice2 ? "" : alice2.error().message.c_str());
         (*alice2)->start();

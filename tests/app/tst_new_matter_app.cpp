@@ -7,18 +7,15 @@
 // Screenshots go to VERBATIM_SCREENSHOT_DIR (else ./screenshots).
 
 #include <QAbstractItemModelTester>
-#include <QDir>
-#include <QQmlApplicationEngine>
 #include <QQuickItem>
 #include <QQuickStyle>
 #include <QQuickWindow>
 #include <QTemporaryDir>
 #include <QtTest>
 
-#include <set>
 #include <tuple>
 
-#include "../e2e/E2EHarness.h"
+#include "AppHarness.h"
 #include "client/core/Link.h"
 #include "client/qt/AppController.h"
 #include "client/qt/ChatController.h"
@@ -29,89 +26,12 @@
 #include "client/qt/SessionController.h"
 
 using namespace verbatim;
+using namespace verbatim::apptest;
 
 namespace {
 
-constexpr const char* kPass = "app test passphrase";
 using CL = qt::ConversationListModel;
 using IM = qt::InvitesModel;
-
-template <class F> bool until(F f, int ms = 20000) {
-    QElapsedTimer t;
-    t.start();
-    while (!f() && t.elapsed() < ms)
-        QTest::qWait(20);
-    return f();
-}
-
-int rowOf(QAbstractItemModel* m, int role, const QVariant& value) {
-    for (int i = 0; i < m->rowCount(); ++i)
-        if (m->data(m->index(i, 0), role) == value) return i;
-    return -1;
-}
-
-QVariant cell(QAbstractItemModel* m, int row, int role) {
-    return m->data(m->index(row, 0), role);
-}
-
-int colours(const QImage& img) {
-    std::set<QRgb> seen;
-    for (int y = 0; y < img.height(); y += 7)
-        for (int x = 0; x < img.width(); x += 7)
-            seen.insert(img.pixel(x, y));
-    return int(seen.size());
-}
-
-struct Ui {
-    QQmlApplicationEngine engine;
-    QQuickWindow* window = nullptr;
-    bool load(qt::AppController& app, int w, int h) {
-        qt::WindowOptions o;
-        o.initialWidth = w;
-        o.initialHeight = h;
-        o.windowTitle = QStringLiteral("Verbatim test");
-        if (!qt::loadMainWindow(engine, app, o)) return false;
-        window = qobject_cast<QQuickWindow*>(engine.rootObjects().first());
-        return window != nullptr;
-    }
-    QList<QQuickItem*> findItems(const char* name, QQuickItem* from = nullptr) {
-        QList<QQuickItem*> out;
-        if (!from) from = window ? window->contentItem() : nullptr;
-        if (!from) return out;
-        if (from->objectName() == QLatin1String(name)) out << from;
-        for (auto* child : from->childItems())
-            out << findItems(name, child);
-        return out;
-    }
-    QObject* deep(const char* name) {
-        if (auto* o = window->findChild<QObject*>(name)) return o;
-        auto items = findItems(name);
-        return items.isEmpty() ? nullptr : items.first();
-    }
-    QStringList visibleTexts(const char* name) {
-        QStringList out;
-        for (auto* item : findItems(name))
-            if (item->isVisible()) out << item->property("text").toString();
-        return out;
-    }
-    bool type(const char* name, const QString& text) {
-        auto* field = deep(name);
-        return field && field->setProperty("text", text);
-    }
-    bool shoot(const QString& name) {
-        QTest::qWait(400); // past the dialog's opening transition
-        QImage img = window->grabWindow();
-        const QString out =
-            qEnvironmentVariable("VERBATIM_SCREENSHOT_DIR", QDir::currentPath() + "/screenshots");
-        QDir().mkpath(out);
-        return !img.isNull() && colours(img) > 12 && img.save(out + "/" + name + ".png");
-    }
-};
-
-std::string tokenOf(const QString& link) {
-    const auto at = link.indexOf("token=");
-    return at < 0 ? std::string() : link.mid(at + 6, 32).toStdString();
-}
 
 } // namespace
 
@@ -127,11 +47,7 @@ private slots:
         QVERIFY(h.service().createUser("bob", proto::ROLE_LAWYER, "Bob Brown", "test"));
         QTemporaryDir dir;
         qt::AppController alice(dir.path() + "/alice");
-        QVERIFY2(
-            alice.session()->join(QString::fromStdString(h.enrollLink("alice", proto::ROLE_LAWYER)),
-                                  "Alice Adams", kPass),
-            qPrintable(alice.error()));
-        QVERIFY(until([&] { return alice.session()->connected(); }));
+        QVERIFY(joinStaff(h, alice, "alice", proto::ROLE_LAWYER, "Alice Adams"));
 
         Ui ui;
         QVERIFY(ui.load(alice, 1100, 760));
@@ -233,8 +149,10 @@ private slots:
         }
 
         // Revoke the first from its button; redeem the second with a client's app (web form).
-        const QString firstId = QString::fromStdString(tokenOf(firstLink).substr(0, 8));
-        const QString secondId = QString::fromStdString(tokenOf(secondLink).substr(0, 8));
+        const QString firstId =
+            QString::fromStdString(e2e::linkToken(firstLink.toStdString()).substr(0, 8));
+        const QString secondId =
+            QString::fromStdString(e2e::linkToken(secondLink.toStdString()).substr(0, 8));
         QQuickItem* revokeButton = nullptr;
         for (auto* b : ui.findItems("revokeInviteButton"))
             if (b->property("inviteId").toString() == firstId) revokeButton = b;
