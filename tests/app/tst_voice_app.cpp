@@ -86,11 +86,11 @@ struct FakeAudio final : qt::VoiceAudio {
     QString startPlayback(PlaybackSource source, std::function<void()> finished) override {
         ++s->playbacks;
         timer = std::make_unique<QTimer>();
-        timer->setInterval(0);
+        timer->setInterval(10); // 50 ms of sound every 10 ms: five times real time
         QObject::connect(timer.get(), &QTimer::timeout,
                          [this, source = std::move(source), finished = std::move(finished)] {
                              std::int16_t buf[480];
-                             for (int i = 0; i < 50; ++i) {
+                             for (int i = 0; i < 5; ++i) {
                                  const std::size_t n = source(std::span(buf));
                                  if (n == 0) {
                                      timer->stop();
@@ -231,9 +231,20 @@ private slots:
         QVERIFY(player);
         QSignalSpy finished(player, &qt::VoiceController::playbackFinished);
         QVERIFY(QMetaObject::invokeMethod(play, "clicked"));
+        // Pause part way, then go on from there.
+        QVERIFY(until([&] { return m_audio->played.size() > 48000; }));
+        QVERIFY(QMetaObject::invokeMethod(play, "clicked"));
+        QVERIFY(player->paused());
+        QCOMPARE(player->playingMessage(), id);
+        const std::size_t atPause = m_audio->played.size();
+        QVERIFY(player->positionMs() >= 1000 && player->positionMs() < 3200);
+        QTest::qWait(100);
+        QCOMPARE(m_audio->played.size(), atPause); // nothing plays while paused
+        QVERIFY(QMetaObject::invokeMethod(play, "clicked"));
+        QVERIFY(!player->paused());
         QVERIFY(finished.wait(30000));
         QCOMPARE(finished.first().first().toString(), id);
-        QCOMPARE(m_audio->playbacks, 1);
+        QCOMPARE(m_audio->playbacks, 2); // started, and resumed after the pause
         const auto& played = m_audio->played;
         QVERIFY2(std::abs(int(played.size()) - int(sound.size())) <= 20 * 48,
                  qPrintable(QString::number(played.size())));
