@@ -163,32 +163,31 @@ namespace impl {
 
 Result<void> recordMessageActivity(Database& db, const std::string& conversation, bool fromClient,
                                    std::uint64_t nowMs) {
-    VERBATIM_TRY(execute(db,
-                         "INSERT OR IGNORE INTO matter_activity (conversation, last_client_ms, "
-                         "last_staff_ms, waiting_since_ms) VALUES (?, NULL, NULL, NULL)",
-                         std::string_view(conversation)));
+    // One upsert per table (SQLite >= 3.24 and PostgreSQL both take ON CONFLICT ... DO UPDATE).
     // A client's message waits from the first one nobody on staff has answered since; any
     // staff message answers everything before it.
     if (fromClient)
         VERBATIM_TRY(execute(db,
-                             "UPDATE matter_activity SET last_client_ms = ?, waiting_since_ms = "
-                             "COALESCE(waiting_since_ms, ?) WHERE conversation = ?",
-                             std::int64_t(nowMs), std::int64_t(nowMs),
-                             std::string_view(conversation)));
+                             "INSERT INTO matter_activity (conversation, last_client_ms, "
+                             "last_staff_ms, waiting_since_ms) VALUES (?, ?, NULL, ?) "
+                             "ON CONFLICT (conversation) DO UPDATE SET last_client_ms = "
+                             "excluded.last_client_ms, waiting_since_ms = "
+                             "COALESCE(matter_activity.waiting_since_ms, "
+                             "excluded.waiting_since_ms)",
+                             std::string_view(conversation), std::int64_t(nowMs),
+                             std::int64_t(nowMs)));
     else
         VERBATIM_TRY(execute(db,
-                             "UPDATE matter_activity SET last_staff_ms = ?, waiting_since_ms = "
-                             "NULL WHERE conversation = ?",
-                             std::int64_t(nowMs), std::string_view(conversation)));
-    const auto week = std::int64_t(weekOf(nowMs));
-    VERBATIM_TRY(execute(db,
-                         "INSERT OR IGNORE INTO matter_weeks (conversation, week, messages) "
-                         "VALUES (?, ?, 0)",
-                         std::string_view(conversation), week));
+                             "INSERT INTO matter_activity (conversation, last_client_ms, "
+                             "last_staff_ms, waiting_since_ms) VALUES (?, NULL, ?, NULL) "
+                             "ON CONFLICT (conversation) DO UPDATE SET last_staff_ms = "
+                             "excluded.last_staff_ms, waiting_since_ms = NULL",
+                             std::string_view(conversation), std::int64_t(nowMs)));
     return execute(db,
-                   "UPDATE matter_weeks SET messages = messages + 1 WHERE conversation = ? AND "
-                   "week = ?",
-                   std::string_view(conversation), week);
+                   "INSERT INTO matter_weeks (conversation, week, messages) VALUES (?, ?, 1) "
+                   "ON CONFLICT (conversation, week) DO UPDATE SET messages = "
+                   "matter_weeks.messages + 1",
+                   std::string_view(conversation), std::int64_t(weekOf(nowMs)));
 }
 
 } // namespace impl

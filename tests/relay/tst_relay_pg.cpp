@@ -559,6 +559,67 @@ private slots:
         QVERIFY(!fetched(second->blobs(), std::string(64, 'a')));
         second.reset();
     }
+
+    // Supervising partners (issue 21) on the PostgreSQL store: the per-send upserts into
+    // matter_activity and matter_weeks run there too, and the supervisor's list shows who waits
+    // since when and how many messages (not receipts) this week.
+    void supervisedMattersCountSendsOnPostgres() {
+        TRY(f, RelayFixture::create());
+        QVERIFY(f->onPostgres());
+        TRY(lara, f->enroll("lara", proto::ROLE_LAWYER));
+        TRY(sam, f->enroll("sam", proto::ROLE_SUPERVISOR));
+        TRY(conversation, f->createConversation(*lara, "Estate of Pg", {"lara"}));
+        TRY(client, f->joinByInvite(*lara, conversation));
+        TRY(added, f->service().addSupervisor("lara", "sam", "admin-cli"));
+        QVERIFY(added);
+
+        auto send = [&](TestDevice& from, TestDevice& to, const std::string& text,
+                        bool isMessage) -> std::uint64_t {
+            auto m = f->buildSend(from, conversation, text, {&to});
+            if (!m) return 0;
+            m->send.set_is_message(isMessage);
+            auto r = f->call(from, RelayFixture::sendRequest(m->send));
+            return r.status() == proto::STATUS_OK ? r.send_result().server_time_ms() : 0;
+        };
+        auto list = [&] {
+            proto::Request q;
+            q.mutable_list_supervised_matters()->set_weeks(2);
+            return f->call(*sam, std::move(q));
+        };
+        const std::uint64_t first = send(*client, *lara, "a question", true);
+        QVERIFY(first != 0);
+        QVERIFY(send(*client, *lara, "and another", true) != 0);
+        QVERIFY(send(*lara, *client, "a receipt, not a message", false) != 0);
+        auto waiting = list();
+        QVERIFY2(waiting.status() == proto::STATUS_OK, describe(waiting).constData());
+        QCOMPARE(waiting.supervised_matters().matters_size(), 1);
+        const auto& w = waiting.supervised_matters().matters(0);
+        QCOMPARE(w.conversation_id(), conversation);
+        QCOMPARE(w.waiting_since_ms(), first); // from the first unanswered one
+        QVERIFY(w.last_client_message_ms() >= first);
+        QCOMPARE(w.last_lawyer_message_ms(), std::uint64_t(0)); // the receipt answers nothing
+        QCOMPARE(w.weekly_messages_size(), 2);
+        QCOMPARE(w.weekly_messages(1), 2u);
+
+        const std::uint64_t answer = send(*lara, *client, "an answer", true);
+        QVERIFY(answer != 0);
+        auto answered = list();
+        QVERIFY2(answered.status() == proto::STATUS_OK, describe(answered).constData());
+        QCOMPARE(answered.supervised_matters().matters_size(), 1);
+        const auto& a = answered.supervised_matters().matters(0);
+        QCOMPARE(a.waiting_since_ms(), std::uint64_t(0));
+        QCOMPARE(a.waiting_ms(), std::uint64_t(0));
+        QCOMPARE(a.last_lawyer_message_ms(), answer);
+        QCOMPARE(a.weekly_messages(1), 3u);
+
+        // The client asks again: waiting starts anew from that message.
+        const std::uint64_t again = send(*client, *lara, "one more", true);
+        QVERIFY(again != 0);
+        auto asked = list();
+        QVERIFY2(asked.status() == proto::STATUS_OK, describe(asked).constData());
+        QCOMPARE(asked.supervised_matters().matters(0).waiting_since_ms(), again);
+        QCOMPARE(asked.supervised_matters().matters(0).weekly_messages(1), 4u);
+    }
 };
 
 QTEST_GUILESS_MAIN(TestRelayPg)
