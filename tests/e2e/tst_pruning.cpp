@@ -16,6 +16,7 @@
 
 #include "../relay/PgCluster.h"
 #include "ClientParty.h"
+#include "ComplianceParty.h"
 #include "E2EHarness.h"
 #include "RelayProgram.h"
 #include "compliance/Supervision.h"
@@ -30,54 +31,12 @@ using namespace verbatim::e2e::parties;
 
 namespace {
 
-constexpr const char* kJournalPass = "journal key passphrase 1";
 constexpr const char* kPrunedText = "were pruned after every compliance archive acknowledged them";
 constexpr const char* kRelayPass = "relay root key passphrase 1";
-
-struct Run {
-    int code = -1;
-    QString out, err;
-};
-
-Run journalTool(const QStringList& args) {
-    QProcess p;
-    auto env = QProcessEnvironment::systemEnvironment();
-    env.insert("VERBATIM_PASSPHRASE", kJournalPass);
-    env.insert("VERBATIM_PROFILE_PASSPHRASE", kPass);
-    p.setProcessEnvironment(env);
-    p.start(VERBATIM_JOURNAL_BIN, args);
-    if (!p.waitForFinished(120000)) {
-        p.kill();
-        return {-1, {}, "verbatim-journal did not finish within 120 s"};
-    }
-    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1,
-            QString::fromUtf8(p.readAllStandardOutput()),
-            QString::fromUtf8(p.readAllStandardError())};
-}
-
-QString writeKeyFile(const QString& dir, const crypto::X25519Key& key) {
-    auto priv = key.privateKey();
-    auto box = crypto::passphraseSeal(*priv, view(std::string_view(kJournalPass)));
-    QString path = dir + "/journal.key";
-    QFile f(path);
-    if (!f.open(QIODevice::WriteOnly)) return {};
-    f.write(reinterpret_cast<const char*>(box->data()), qint64(box->size()));
-    return path;
-}
 
 proto::JournalPruneState pruneState(Harness& h) {
     auto s = h.service().journalPruneState();
     return s ? *s : proto::JournalPruneState();
-}
-
-bool sendNumbered(Harness& h, Device& from, const std::string& conv, int count) {
-    for (int i = 0; i < count; ++i) {
-        proto::Request req;
-        *req.mutable_send() = h.buildSend(from, conv, "entry " + std::to_string(i));
-        auto res = from.connection->call(req);
-        if (!res || res->status() != proto::STATUS_OK) return false;
-    }
-    return true;
 }
 
 /// An acknowledgement as a compliance device makes it, signed by `signer`'s identity key.
@@ -142,7 +101,7 @@ private slots:
         QVERIFY(lawyer && client && a && b);
         for (Device* d : {lawyer.get(), a.get(), b.get()})
             QVERIFY(d->connect(h.endpoint()));
-        QVERIFY(sendNumbered(h, *lawyer, conv, 20));
+        QVERIFY(sendNumbered(h, *lawyer, conv, "entry ", 20));
         auto chain = pullJournalChain(*a);
         QVERIFY(chain && !chain->items.empty());
         const std::uint64_t head = chain->items.back().sequence;
@@ -303,8 +262,7 @@ private slots:
         const QString archiveA = dir.path() + "/a.archive", archiveB = dir.path() + "/b.archive";
         for (const auto& [profile, archive] :
              {std::pair{profileA, archiveA}, {profileB, archiveB}}) {
-            auto pulled =
-                journalTool({"pull", "--profile", profile, "--archive", archive, "--key", key});
+            auto pulled = pullArchive(profile, archive, key);
             QVERIFY2(pulled.code == 0, qPrintable(pulled.err));
         }
         const auto start = pruneState(h);
@@ -358,8 +316,7 @@ private slots:
         QVERIFY(alice->sendText(*conv, "after pruning"));
         QVERIFY(eventually(
             [&] { return (*bob).eventsOf(client::Event::Kind::Message).size() >= 32; }, 30s));
-        auto again =
-            journalTool({"pull", "--profile", profileA, "--archive", archiveA, "--key", key});
+        auto again = pullArchive(profileA, archiveA, key);
         QVERIFY2(again.code == 0, qPrintable(again.err));
         QVERIFY2(!again.out.contains("pulled 0 new"), qPrintable(again.out));
         auto verifyAgain = journalTool({"verify", archiveA, "--key", key});
@@ -403,13 +360,12 @@ private slots:
         const QString profileA = QString::fromStdString(officerA.get()->profile());
         const QString profileB = QString::fromStdString(officerB.get()->profile());
         const QString archiveA = dir.path() + "/a.archive", archiveB = dir.path() + "/b.archive";
-        auto pulled =
-            journalTool({"pull", "--profile", profileA, "--archive", archiveA, "--key", key});
+        auto pulled = pullArchive(profileA, archiveA, key);
         QVERIFY2(pulled.code == 0, qPrintable(pulled.err));
         auto hold = journalTool({"hold", "add", archiveA, "--profile", profileA, "--key", key,
                                  "--matter", "Held matter", "--reason", "litigation expected"});
         QVERIFY2(hold.code == 0, qPrintable(hold.out + hold.err));
-        pulled = journalTool({"pull", "--profile", profileB, "--archive", archiveB, "--key", key});
+        pulled = pullArchive(profileB, archiveB, key);
         QVERIFY2(pulled.code == 0, qPrintable(pulled.err));
         auto ackA = journalTool({"ack", archiveA, "--profile", profileA, "--key", key});
         QVERIFY2(ackA.code == 0, qPrintable(ackA.err));
@@ -460,7 +416,7 @@ private slots:
         QVERIFY(lawyer && bob && client && a && b);
         for (Device* d : {lawyer.get(), a.get(), b.get()})
             QVERIFY(d->connect(h.endpoint()));
-        QVERIFY(sendNumbered(h, *lawyer, conv, 20));
+        QVERIFY(sendNumbered(h, *lawyer, conv, "entry ", 20));
         auto chain = pullJournalChain(*a);
         QVERIFY(chain && !chain->items.empty());
         const std::uint64_t head = chain->items.back().sequence;
@@ -577,8 +533,7 @@ private slots:
         const QString archiveA = dir.path() + "/a.archive", archiveB = dir.path() + "/b.archive";
         for (const auto& [profile, archive] :
              {std::pair{profileA, archiveA}, {profileB, archiveB}}) {
-            auto pulled =
-                journalTool({"pull", "--profile", profile, "--archive", archive, "--key", key});
+            auto pulled = pullArchive(profile, archive, key);
             QVERIFY2(pulled.code == 0, qPrintable(pulled.err));
         }
         auto status = [&](const char* field) -> long long {
