@@ -114,7 +114,10 @@ void VoiceController::onCaptured(const std::int16_t* samples, std::size_t count)
     m_level = qreal(peak) / 32768.0;
     m_recordedMs = int(m_encoder->durationMs());
     emit recordedChanged();
-    if (take < count) stopAndSend(); // 15 minutes: the note is complete
+    // 15 minutes: the note is complete. Queued: this runs inside the capture device's own
+    // signal, and stopping destroys that device.
+    if (take < count)
+        QMetaObject::invokeMethod(this, &VoiceController::stopAndSend, Qt::QueuedConnection);
 }
 
 bool VoiceController::stopAndSend() {
