@@ -219,7 +219,7 @@ Item {
                 Label {
                     visible: outgoing
                     font.pixelSize: 11
-                    color: deliveryState === "read" ? Theme.readReceipt : Material.foreground
+                    color: deliveryState === "read" ? Theme.readReceipt(bubble.Material.theme === Material.Dark) : Material.foreground
                     opacity: deliveryState === "read" ? 1 : 0.6
                     textFormat: Text.PlainText
                     text: deliveryState === "queued" ? "\u2026" : deliveryState === "sent" ? "\u2713"

@@ -240,7 +240,7 @@ Pane {
                                     height: Math.max(2, 40 * modelData / card.weeklyMax)
                                     anchors.bottom: parent ? parent.bottom : undefined
                                     radius: 2
-                                    color: modelData > 0 ? Theme.matterAccent : Material.dividerColor
+                                    color: modelData > 0 ? Theme.weeklyBar(page.dark) : Material.dividerColor
                                 }
                             }
                         }
