@@ -1,3 +1,7 @@
+// Over 600 lines on purpose: the one fixture every end-to-end test links (E2EHarness.h): the
+// relay it starts, its devices and the sends, pulls and checks the tests share, so that no test
+// keeps its own copy of them.
+
 #include "E2EHarness.h"
 #include "common/Try.h"
 
