@@ -9,6 +9,10 @@
 //             on the same 2 cores) into a fresh archive: chain + checkpoints + signature +
 //             decrypt + commitment + SQLCipher store + FTS5 index, timed end to end.
 //   verify    Archive::verify(): everything rechecked from the stored raw rows.
+//   timed     issue 21: what the app's automatic pull costs once the archive is large: 1,000 new
+//             entries reach the relay, then a pull, followed (the old way) by the full verify the
+//             app ran after every pull, or (now) by nothing, the pull having checked what it
+//             brought chained to the archive's head; 3 rounds of each, alternately, medians.
 //   search    200 queries (single common/rare words, two-word AND, with a matter or a
 //             participant filter), newest 100 hits each: p50 / p95.
 //   export    RSMF 2.0 of the 10,000-message matter.
@@ -229,7 +233,11 @@ int main(int argc, char** argv) {
 
     // ---- generate -------------------------------------------------------------------------------
     const auto words = vocabulary(5000);
-    std::vector<std::string> sealed(entries);
+    // The timed pulls' entries (3 rounds of the old way, 3 of the new) are sealed with the rest
+    // and reach the relay later, each round's just before it.
+    const std::size_t kIncrement = quick ? 100 : 1000, kRounds = 3;
+    const std::size_t total = entries + 2 * kRounds * kIncrement;
+    std::vector<std::string> sealed(total);
     std::vector<std::string> matters;
     for (int i = 0; i < 400; ++i)
         matters.push_back("matter-" + std::to_string(i));
@@ -245,7 +253,7 @@ int main(int argc, char** argv) {
                 auto ctx = signal::SignalContext::create();
                 if (!ctx) DIE("signal context");
                 std::mt19937_64 rng(1000 + t);
-                for (std::size_t i; (i = next.fetch_add(1)) < entries;) {
+                for (std::size_t i; (i = next.fetch_add(1)) < total;) {
                     const Author& a = authors[i % authors.size()];
                     proto::JournalRecord rec;
                     rec.set_version(1);
@@ -283,9 +291,9 @@ int main(int argc, char** argv) {
     }
     const double genSeconds = secs(Clock::now() - genStart);
 
-    // Into the relay's store, after what it already logged (registrations etc.).
-    h.stop();
-    {
+    // Into the relay's store, after what it already logged (registrations etc.): sealed[from, to).
+    auto toRelay = [&](std::size_t from, std::size_t to) {
+        h.stop();
         storage::OpenOptions so;
         so.create = false;
         auto db = storage::Database::open(h.databasePath(), h.databaseKey(), so);
@@ -299,7 +307,7 @@ int main(int argc, char** argv) {
         std::copy(hb.begin(), hb.end(), head.begin());
         q->reset();
         if (!(*db)->begin()) DIE("begin");
-        for (std::size_t i = 0; i < entries; ++i) {
+        for (std::size_t i = from; i < to; ++i) {
             ++seq;
             head = journal::nextChainHash(head, seq, view(sealed[i]));
             const std::uint64_t serverMs = t0 + i * (365ULL * 86'400'000 / entries) + 250;
@@ -311,7 +319,7 @@ int main(int argc, char** argv) {
                 .bind(3, ByteView(head.data(), head.size()))
                 .bind(4, std::int64_t(serverMs));
             if (!ins->run()) DIE("insert");
-            if (seq % 1000 == 0 || i + 1 == entries) {
+            if (seq % 1000 == 0 || i + 1 == to) {
                 auto cp = journal::signCheckpoint(seq, head, serverMs, h.relayKey().privateKey);
                 auto c =
                     (*db)->cached("INSERT OR REPLACE INTO checkpoints (seq, data) VALUES (?, ?)");
@@ -324,11 +332,10 @@ int main(int argc, char** argv) {
             }
         }
         if (!(*db)->commit()) DIE("commit");
-        // The big matter gets a title, like one the relay created.
-    }
-    sealed.clear();
-    sealed.shrink_to_fit();
-    if (!h.restart()) DIE("restart");
+        db->reset();
+        if (!h.restart()) DIE("restart");
+    };
+    toRelay(0, entries);
 
     // ---- pull -----------------------------------------------------------------------------------
     (*officer)->start();
@@ -365,6 +372,36 @@ int main(int argc, char** argv) {
         DIE("the generated journal does not verify");
     }
     if (report->opened < entries) DIE("not every entry was decrypted");
+
+    // ---- timed pulls (issue 21) -----------------------------------------------------------------
+    std::vector<double> timedOld, timedNew;
+    std::uint64_t lastHead = stats->headSequence;
+    for (std::size_t round = 0; round < 2 * kRounds; ++round) {
+        const std::size_t from = entries + round * kIncrement;
+        toRelay(from, from + kIncrement);
+        (*officer)->start();
+        for (int i = 0; i < 400 && !(*officer)->isConnected(); ++i)
+            std::this_thread::sleep_for(25ms);
+        if (!(*officer)->isConnected()) DIE("officer offline");
+        const bool old = round % 2 == 0;
+        auto start = Clock::now();
+        auto more = (*archive)->pull(
+            [c](std::uint64_t a, std::uint32_t l) { return c->pullJournalPage(a, l); },
+            [c](const std::string& id, std::uint64_t m) { return c->fetchBlob(id, m); });
+        if (!more) DIE(more.error().message.c_str());
+        if (more->entries != kIncrement || more->newProblems) DIE("the timed pull");
+        lastHead = more->headSequence;
+        if (old) {
+            auto full = (*archive)->verify();
+            if (!full || !full->ok()) DIE("verify after the timed pull");
+        }
+        (old ? timedOld : timedNew).push_back(secs(Clock::now() - start));
+        (*officer)->stop();
+    }
+    std::sort(timedOld.begin(), timedOld.end());
+    std::sort(timedNew.begin(), timedNew.end());
+    sealed.clear();
+    sealed.shrink_to_fit();
 
     // ---- search ---------------------------------------------------------------------------------
     std::vector<double> searchMs;
@@ -529,7 +566,7 @@ int main(int argc, char** argv) {
         return t[1];
     };
     const double verifyBefore = medianVerify();
-    const std::uint64_t recordSeq = stats->headSequence + 1;
+    const std::uint64_t recordSeq = lastHead + 1;
     auto key = crypto::hkdfSha256(*h.journalKey().privateKey(),
                                   view(std::string_view("verbatim-archive-v1")),
                                   view(std::string_view("archive database key")), 32);
@@ -611,6 +648,10 @@ int main(int argc, char** argv) {
     std::printf("| verify again from the archive (chain, signatures, commitments) | %.0f entries/s "
                 "(%.1f s) |\n",
                 double(report->entries) / verifySeconds, verifySeconds);
+    std::printf(
+        "| the app's timed pull of %zu new entries, median of %zu: old (pull + full verify) "
+        "/ new (pull) | %.2f / %.2f s |\n",
+        kIncrement, kRounds, timedOld[kRounds / 2], timedNew[kRounds / 2]);
     std::printf("| search, %zu queries, newest 100 hits: p50 / p95 | %.1f / %.1f ms |\n",
                 searchMs.size(), p50, p95);
     std::printf("| RSMF export of a %zu-message matter | %.2f s (%zu events) |\n", matterSize,
