@@ -19,6 +19,7 @@
 #include <algorithm>
 
 #include "ClientParty.h"
+#include "ComplianceParty.h"
 #include "E2EHarness.h"
 #include "RelayProgram.h"
 #include "client/compliance/Archive.h"
@@ -69,25 +70,13 @@ int statusOf(const Result<proto::Response>& r) {
 std::optional<compliance::VerifyReport> pullAndVerify(e2e::Harness& h, Party& officer,
                                                       std::vector<std::string>* lines) {
     QTemporaryDir dir;
-    std::vector<crypto::X25519Key> keys;
-    keys.push_back(std::move(*crypto::X25519Key::fromPrivate(*h.journalKey().privateKey())));
-    auto archive =
-        compliance::Archive::open(dir.path().toStdString() + "/a.archive", std::move(keys), true);
-    if (!archive) return std::nullopt;
-    if (!(*archive)->setManifest(view(*officer->firmManifest()),
-                                 officer->account().firmFingerprint))
-        return std::nullopt;
-    auto* c = officer.c.get();
-    if (!(*archive)->pull(
-            [c](std::uint64_t a, std::uint32_t l) { return c->pullJournalPage(a, l); }, {}))
-        return std::nullopt;
-    auto report = (*archive)->verify();
-    if (!report) return std::nullopt;
-    auto trail = (*archive)->auditTrail();
+    auto pulled = pullInProcess(officer, dir.path().toStdString() + "/a.archive", h.journalKey());
+    if (!pulled) return std::nullopt;
+    auto trail = pulled->archive->auditTrail();
     if (!trail) return std::nullopt;
     for (const auto& a : *trail)
         lines->push_back(a.action + " " + a.actor + " " + a.target + " " + a.detail);
-    return *report;
+    return pulled->report;
 }
 
 std::size_t countPrefix(const std::vector<std::string>& lines, const std::string& prefix) {
@@ -143,17 +132,12 @@ private slots:
 
         // The three refusals journaled (no conversation was made: the target is empty), verify
         // clean.
-        auto officer = joinParty(h.enrollLink("officer", proto::ROLE_COMPLIANCE), "Officer");
+        auto officer = joinOfficer(h);
         QVERIFY(officer);
-        officer->start();
-        QVERIFY(eventually([&] { return officer->isConnected(); }));
         std::vector<std::string> lines;
         auto report = pullAndVerify(h, *officer, &lines);
         QVERIFY(report);
-        for (const auto& p : report->problems)
-            qWarning("problem at %llu: %s %s", (unsigned long long)p.sequence, p.fault.c_str(),
-                     p.detail.c_str());
-        QVERIFY(report->problems.empty());
+        QVERIFY2(report->problems.empty(), report->text().c_str());
         QCOMPARE(countPrefix(lines, "wall-refused alice/1  Acme v Beta"), std::size_t(2));
         QCOMPARE(countPrefix(lines, "wall-refused bob/1  Acme v Beta"), std::size_t(1));
         QCOMPARE(countPrefix(lines, "conversation-created"), std::size_t(2));
@@ -230,17 +214,12 @@ private slots:
 
         // Journaled: the wall with its conflict, each refusal (no message content: none was
         // involved, and the entry names the wall and the request), the removal; verify clean.
-        auto officer = joinParty(h.enrollLink("officer", proto::ROLE_COMPLIANCE), "Officer");
+        auto officer = joinOfficer(h);
         QVERIFY(officer);
-        officer->start();
-        QVERIFY(eventually([&] { return officer->isConnected(); }));
         std::vector<std::string> lines;
         auto report = pullAndVerify(h, *officer, &lines);
         QVERIFY(report);
-        for (const auto& p : report->problems)
-            qWarning("problem at %llu: %s %s", (unsigned long long)p.sequence, p.fault.c_str(),
-                     p.detail.c_str());
-        QVERIFY(report->problems.empty());
+        QVERIFY2(report->problems.empty(), report->text().c_str());
         QCOMPARE(countPrefix(lines, "wall-added admin-cli Screen 7 1"), std::size_t(1));
         QCOMPARE(countPrefix(lines, "wall-refused alice/1 " + conv + " Screen 7"), std::size_t(1));
         QCOMPARE(countPrefix(lines, "wall-refused admin-cli " + conv + " Screen 7"),
@@ -436,10 +415,8 @@ private slots:
         QVERIFY2(toCarl, toCarl ? "" : toCarl.error().message.c_str());
         QCOMPARE(toCarl->matters, std::size_t(1));
 
-        auto officer = joinParty(h.enrollLink("officer", proto::ROLE_COMPLIANCE), "Officer");
+        auto officer = joinOfficer(h);
         QVERIFY(officer);
-        officer->start();
-        QVERIFY(eventually([&] { return officer->isConnected(); }));
         std::vector<std::string> lines;
         auto report = pullAndVerify(h, *officer, &lines);
         QVERIFY(report);
@@ -493,10 +470,8 @@ private slots:
         QVERIFY(shown && shown->conflicts.empty());
         QCOMPARE(sendFrom(*alice, "after the cut"), 0);
 
-        auto officer = joinParty(h.enrollLink("officer", proto::ROLE_COMPLIANCE), "Officer");
+        auto officer = joinOfficer(h);
         QVERIFY(officer);
-        officer->start();
-        QVERIFY(eventually([&] { return officer->isConnected(); }));
         std::vector<std::string> lines;
         auto report = pullAndVerify(h, *officer, &lines);
         QVERIFY(report);
