@@ -311,6 +311,24 @@ RelayService::offboard(const std::string& user, const std::string& to, const std
             }
         }
         {
+            // Supervision is people to people (issue 21): the departing user's assignments, as
+            // supervisor and as supervised lawyer, end here and are not handed to `to`.
+            std::vector<std::pair<std::string, std::string>> pairs; // (lawyer, supervisor)
+            VERBATIM_TRY_LET(st, db.prepare("SELECT lawyer, supervisor FROM supervisors WHERE "
+                                            "supervisor = ? OR lawyer = ? ORDER BY lawyer, "
+                                            "supervisor"));
+            st->bind(1, std::string_view(user)).bind(2, std::string_view(user));
+            VERBATIM_TRY(
+                st->forEachRow([&] { pairs.emplace_back(st->columnText(0), st->columnText(1)); }));
+            for (const auto& [lawyer, supervisor] : pairs) {
+                VERBATIM_TRY(execute(db,
+                                     "DELETE FROM supervisors WHERE supervisor = ? AND lawyer = ?",
+                                     std::string_view(supervisor), std::string_view(lawyer)));
+                VERBATIM_TRY(recordAdminAction(db, actor, "supervisor-removed", lawyer, supervisor,
+                                               {{"lawyer", lawyer}, {"supervisor", supervisor}}));
+            }
+        }
+        {
             std::vector<std::uint32_t> devices;
             VERBATIM_TRY_LET(st, db.prepare("SELECT device FROM devices WHERE user = ? AND "
                                             "revoked_ms IS NULL ORDER BY device"));

@@ -257,6 +257,55 @@ private slots:
         QVERIFY(bad && bad->status() == proto::STATUS_BAD_REQUEST);
     }
 
+    // Offboarding (issue 22) ends the departing user's assignments, as supervisor and as
+    // supervised lawyer, in its transaction, journaled as supervisor-removed; the colleague who
+    // takes the matters takes no supervision, and others' assignments stay.
+    void offboardingEndsTheLeaversSupervision() {
+        e2e::Harness h;
+        QVERIFY(h.ok());
+        auto officer = joinParty(h.enrollLink("officer", proto::ROLE_COMPLIANCE), "Officer");
+        QVERIFY(officer);
+        officer->start();
+        for (const auto& [user, role] :
+             std::vector<std::pair<std::string, proto::Role>>{{"lara", proto::ROLE_LAWYER},
+                                                              {"otto", proto::ROLE_LAWYER},
+                                                              {"kim", proto::ROLE_LAWYER},
+                                                              {"sam", proto::ROLE_SUPERVISOR},
+                                                              {"pat", proto::ROLE_SUPERVISOR}})
+            QVERIFY(!h.enrollLink(user, role).empty());
+        for (const auto& [lawyer, supervisor] : std::vector<std::pair<std::string, std::string>>{
+                 {"lara", "sam"}, {"otto", "sam"}, {"sam", "pat"}, {"kim", "pat"}}) {
+            auto added = h.service().addSupervisor(lawyer, supervisor, "admin-cli");
+            QVERIFY2(added && *added, added ? "" : added.error().message.c_str());
+        }
+        auto off = h.service().offboard("sam", "kim", "admin-cli");
+        QVERIFY2(off, off ? "" : off.error().message.c_str());
+
+        auto rows = h.service().listSupervisors();
+        QVERIFY2(rows, rows ? "" : rows.error().message.c_str());
+        std::vector<std::string> left;
+        for (const auto& r : *rows)
+            left.push_back(r.supervisor + ">" + r.lawyer);
+        QCOMPARE(left, std::vector<std::string>{"pat>kim"});
+
+        std::vector<std::string> lines;
+        auto report = pullAndVerify(h, *officer, &lines);
+        QVERIFY(report);
+        QVERIFY2(report->problems.empty(),
+                 report->problems.empty() ? "" : report->problems.front().detail.c_str());
+        auto count = [&](const std::string& prefix) {
+            return int(std::count_if(lines.begin(), lines.end(), [&](const std::string& l) {
+                return l.rfind(prefix, 0) == 0;
+            }));
+        };
+        QCOMPARE(count("supervisor-removed admin-cli lara sam"), 1);
+        QCOMPARE(count("supervisor-removed admin-cli otto sam"), 1);
+        QCOMPARE(count("supervisor-removed admin-cli sam pat"), 1);
+        QCOMPARE(count("supervisor-removed "), 3);
+        QCOMPARE(count("supervisor-added admin-cli lara kim"), 0);
+        QCOMPARE(count("user-offboarded admin-cli sam"), 1);
+    }
+
     // The real program: `verbatim-relay admin supervisor add|list|remove|threshold` and its
     // refusals of bad input (exit 1 or 2, nothing stored).
     void adminSupervisorCommands() {
