@@ -184,6 +184,7 @@ Item {
                         Label {
                             objectName: "alertMatches"
                             Layout.fillWidth: true
+                            visible: matches.length > 0  // a sampled entry matched nothing
                             textFormat: Text.PlainText
                             text: qsTr("Matched: %1").arg(matches.map(function (m) { return "“" + m + "”" }).join(", "))
                             color: "#e65100"
