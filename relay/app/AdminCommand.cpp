@@ -92,7 +92,10 @@ void printWall(const relay::WallInfo& w) {
     std::printf("conflicts\t%zu\n", w.conflicts.size());
     for (const auto& c : w.conflicts)
         std::printf("conflict\t%s\t%s\t%s\n", wallCell(c.conversation).c_str(),
-                    c.matter ? "matter" : "direct", wallCell(c.title).c_str());
+                    c.matter                 ? "matter"
+                    : c.conversation.empty() ? "supervision"
+                                             : "direct",
+                    wallCell(c.title).c_str());
 }
 
 // admin wall add|list|show|remove (issue 22, ethical walls).

@@ -13,6 +13,18 @@ namespace verbatim::relay {
 
 using namespace impl;
 
+namespace impl {
+// WallsService.cpp (R-SUP-5): the first wall on which `user` stands opposite `conversation` or one
+// of `others`, and the first on which `supervisor` stands opposite `lawyer` or a matter of
+// theirs; "" when none. `onlyWall`, when not empty, looks at that wall alone.
+Result<std::string> wallBetween(Database& db, const std::string& user,
+                                const std::string& conversation,
+                                const std::set<std::string>& others, const std::string& onlyWall);
+Result<std::set<std::string>> matterPeople(Database& db, const std::string& matter);
+Result<std::string> wallAcrossSupervision(Database& db, const std::string& supervisor,
+                                          const std::string& lawyer, const std::string& onlyWall);
+} // namespace impl
+
 namespace {
 
 constexpr std::uint64_t kWeekMs = 7 * kDay;
@@ -97,6 +109,11 @@ Result<void> supervisedMatters(Database& db, const std::string& caller, std::uin
     for (const auto& [id, supervised] : matters) {
         if (rows.size() >= kMaxMatters) break;
         proto::SupervisedMatter m;
+        // A matter across a wall from the caller stays out (R-SUP-5): the matter itself, its
+        // members and those who left it, with the sides every send and invite check uses.
+        VERBATIM_TRY_LET(walledPeople, matterPeople(db, id));
+        VERBATIM_TRY_LET(walled, wallBetween(db, caller, id, *walledPeople, {}));
+        if (!walled->empty()) continue;
         m.set_conversation_id(id);
         for (const auto& l : supervised)
             m.add_supervised(l);
@@ -216,6 +233,7 @@ Result<bool> RelayService::addSupervisor(const std::string& lawyer, const std::s
     if (lawyer == supervisor)
         return fail(ErrorCode::InvalidArgument, "nobody supervises themselves");
     bool added = false;
+    std::string refusal;
     auto ran = runAndWait([&](Database& db) -> Result<Completion> {
         VERBATIM_TRY_LET(lawyerRole, roleOf(db, lawyer));
         if (!*lawyerRole) return fail(ErrorCode::NotFound, "no such user: " + lawyer);
@@ -233,6 +251,19 @@ Result<bool> RelayService::addSupervisor(const std::string& lawyer, const std::s
                          exists(db, "SELECT 1 FROM supervisors WHERE supervisor = ? AND lawyer = ?",
                                 std::string_view(supervisor), std::string_view(lawyer)));
         if (*already) return Completion();
+        // Supervision shows a matter's title, client and people: none across a wall (R-SUP-5).
+        // The refusal names the wall and commits its journal entry alone.
+        VERBATIM_TRY_LET(wall, wallAcrossSupervision(db, supervisor, lawyer, {}));
+        if (!wall->empty()) {
+            VERBATIM_TRY(recordAdminAction(db, actor, "wall-refused", lawyer, *wall,
+                                           {{"wall", *wall},
+                                            {"request", "supervisor-add"},
+                                            {"lawyer", lawyer},
+                                            {"supervisor", supervisor}}));
+            refusal = "refused by the ethical wall \"" + *wall + "\": " + supervisor +
+                      " stands on its other side from " + lawyer + " or a matter of theirs";
+            return Completion();
+        }
         VERBATIM_TRY(execute(db,
                              "INSERT INTO supervisors (supervisor, lawyer, assigned_ms, "
                              "assigned_by) VALUES (?, ?, ?, ?)",
@@ -244,6 +275,7 @@ Result<bool> RelayService::addSupervisor(const std::string& lawyer, const std::s
         return Completion();
     });
     if (!ran) return tl::unexpected(ran.error());
+    if (!refusal.empty()) return fail(ErrorCode::InvalidArgument, refusal, int(kStatusEthicalWall));
     return added;
 }
 

@@ -9,6 +9,11 @@ namespace verbatim::relay {
 
 using namespace impl;
 
+namespace impl {
+Result<std::string> wallAcrossSupervision(Database& db, const std::string& supervisor,
+                                          const std::string& lawyer, const std::string& onlyWall);
+} // namespace impl
+
 namespace {
 
 constexpr int kUser = 0, kMatter = 1;
@@ -187,6 +192,21 @@ Result<std::vector<WallConflict>> conflictsOf(Database& db, const WallInfo& wall
         if (!*row) continue;
         out.push_back({c, st->columnText(0), st->columnInt(1) != 0});
     }
+    // Supervisor assignments across the wall (R-SUP-5) are conflicts too, with no conversation:
+    // the supervisor no longer sees the matters behind it, and the assignment stays for the
+    // administrator to remove.
+    std::vector<std::pair<std::string, std::string>> assignments;
+    {
+        VERBATIM_TRY_LET(st, db.prepare("SELECT supervisor, lawyer FROM supervisors ORDER BY "
+                                        "supervisor, lawyer"));
+        VERBATIM_TRY(st->forEachRow(
+            [&] { assignments.emplace_back(st->columnText(0), st->columnText(1)); }));
+    }
+    for (const auto& [supervisor, lawyer] : assignments) {
+        VERBATIM_TRY_LET(crossed, wallAcrossSupervision(db, supervisor, lawyer, wall.name));
+        if (!crossed->empty())
+            out.push_back({std::string(), supervisor + " supervises " + lawyer, false});
+    }
     return out;
 }
 
@@ -223,6 +243,59 @@ Result<std::set<std::string>> memberUsers(Database& db, const std::string& conve
     st->bind(1, std::string_view(conversation));
     VERBATIM_TRY(st->forEachRow([&] { out.insert(st->columnText(0)); }));
     return out;
+}
+
+// Supervision across walls (issue 21, R-SUP-5); declared in SupervisorsService.cpp, their user.
+// The first wall (by name) on which `user` stands on one side and `conversation` (its own wall
+// entries) or one of `others` on the other; "" when none. The sides are sidesOf's, the ones every
+// send and invite check uses.
+Result<std::string> wallBetween(Database& db, const std::string& user,
+                                const std::string& conversation,
+                                const std::set<std::string>& others, const std::string& onlyWall) {
+    VERBATIM_TRY_LET(any, exists(db, "SELECT 1 FROM walls LIMIT 1"));
+    if (!*any) return std::string();
+    VERBATIM_TRY_LET(mine, sidesOf(db, {}, {user}, onlyWall));
+    if (mine->empty()) return std::string();
+    VERBATIM_TRY_LET(theirs, sidesOf(db, conversation, others, onlyWall));
+    for (const auto& [wall, sides] : *mine) {
+        const auto it = theirs->find(wall);
+        if (it == theirs->end()) continue;
+        if (((sides & 1) && (it->second & 2)) || ((sides & 2) && (it->second & 1))) return wall;
+    }
+    return std::string();
+}
+
+// A matter's people as walls see them: its members and those who left it (B5).
+Result<std::set<std::string>> matterPeople(Database& db, const std::string& matter) {
+    VERBATIM_TRY_LET(people, memberUsers(db, matter));
+    VERBATIM_TRY_LET(st, db.cached("SELECT user FROM former_members WHERE conversation = ?"));
+    st->bind(1, std::string_view(matter));
+    VERBATIM_TRY(st->forEachRow([&] { people->insert(st->columnText(0)); }));
+    return people;
+}
+
+// The first wall on which `supervisor` stands opposite `lawyer`, or opposite a matter `lawyer` is
+// a member of (the matter, its members or former members); "" when none.
+Result<std::string> wallAcrossSupervision(Database& db, const std::string& supervisor,
+                                          const std::string& lawyer, const std::string& onlyWall) {
+    VERBATIM_TRY_LET(any, exists(db, "SELECT 1 FROM walls LIMIT 1"));
+    if (!*any) return std::string();
+    VERBATIM_TRY_LET(direct, wallBetween(db, supervisor, {}, {lawyer}, onlyWall));
+    if (!direct->empty()) return direct;
+    std::vector<std::string> matters;
+    {
+        VERBATIM_TRY_LET(st, db.cached("SELECT m.conversation FROM members m JOIN conversations c "
+                                       "ON c.id = m.conversation WHERE m.user = ? AND "
+                                       "c.is_matter = 1 ORDER BY m.conversation"));
+        st->bind(1, std::string_view(lawyer));
+        VERBATIM_TRY(st->forEachRow([&] { matters.push_back(st->columnText(0)); }));
+    }
+    for (const auto& m : matters) {
+        VERBATIM_TRY_LET(people, matterPeople(db, m));
+        VERBATIM_TRY_LET(wall, wallBetween(db, supervisor, m, *people, onlyWall));
+        if (!wall->empty()) return wall;
+    }
+    return std::string();
 }
 
 } // namespace impl

@@ -257,6 +257,117 @@ private slots:
         QVERIFY(bad && bad->status() == proto::STATUS_BAD_REQUEST);
     }
 
+    // R-SUP-5, supervision stops at ethical walls, over the real relay: a wall made after an
+    // assignment lists it as a conflict, removes nobody and hides the matter from the
+    // supervisor's list at once; an assignment across a wall (the supervisor opposite the
+    // lawyer's matter) is refused with the wall's name (451), stores nothing and is journaled
+    // `wall-refused`; the journal verifies clean.
+    void supervisionStopsAtWalls() {
+        e2e::Harness h;
+        QVERIFY(h.ok());
+        auto lara = h.enrollStaff("lara", proto::ROLE_LAWYER);
+        auto rex = h.enrollStaff("rex", proto::ROLE_SUPERVISOR);
+        auto pat = h.enrollStaff("pat", proto::ROLE_SUPERVISOR);
+        std::string matter;
+        auto client = h.inviteClient("lara", "Harbour dispute", &matter);
+        QVERIFY(lara && rex && pat && client);
+        QVERIFY(rex->connect(h.endpoint()));
+        QVERIFY(h.service().addSupervisor("lara", "rex", "admin-cli"));
+        auto before = rex->connection->call(listSupervised());
+        QVERIFY(before && before->status() == proto::STATUS_OK);
+        QCOMPARE(before->supervised_matters().matters_size(), 1); // the search works
+
+        relay::WallSpec spec;
+        spec.name = "Harbour screen";
+        spec.users[0] = {"rex", "pat"};
+        spec.matters[1] = {matter};
+        auto added = h.service().addWall(spec, "admin-cli");
+        QVERIFY2(added, added ? "" : added.error().message.c_str());
+        QCOMPARE(added->conflicts.size(), std::size_t(1));
+        QCOMPARE(added->conflicts[0].conversation, std::string());
+        QCOMPARE(added->conflicts[0].title, std::string("rex supervises lara"));
+        QVERIFY(!added->conflicts[0].matter);
+        auto rows = h.service().listSupervisors();
+        QVERIFY(rows && rows->size() == 1 && rows->front().supervisor == "rex"); // kept
+        auto after = rex->connection->call(listSupervised());
+        QVERIFY(after && after->status() == proto::STATUS_OK);
+        QCOMPARE(after->supervised_matters().matters_size(), 0);
+        const std::string bytes = after->SerializeAsString();
+        QVERIFY(bytes.find("Harbour dispute") == std::string::npos);
+        QVERIFY(bytes.find(matter) == std::string::npos);
+
+        auto refused = h.service().addSupervisor("lara", "pat", "admin-cli");
+        QVERIFY(!refused);
+        QCOMPARE(refused.error().detail, int(relay::kStatusEthicalWall));
+        QVERIFY2(refused.error().message.find("\"Harbour screen\"") != std::string::npos,
+                 refused.error().message.c_str());
+        rows = h.service().listSupervisors();
+        QVERIFY(rows && rows->size() == 1); // nothing stored for pat
+
+        auto officer = joinParty(h.enrollLink("officer", proto::ROLE_COMPLIANCE), "Officer");
+        QVERIFY(officer);
+        officer->start();
+        QVERIFY(eventually([&] { return officer->isConnected(); }));
+        std::vector<std::string> lines;
+        auto report = pullAndVerify(h, *officer, &lines);
+        QVERIFY(report && report->problems.empty());
+        auto count = [&](const std::string& prefix) {
+            return int(std::count_if(lines.begin(), lines.end(), [&](const std::string& l) {
+                return l.rfind(prefix, 0) == 0;
+            }));
+        };
+        QCOMPARE(count("wall-refused admin-cli lara Harbour screen"), 1);
+        QCOMPARE(count("supervisor-added admin-cli lara pat"), 0);
+    }
+
+    // R-SUP-5 through the real program: `admin supervisor add` across a wall between the two
+    // people exits 1 naming the wall and stores nothing; `admin wall add` over an existing
+    // assignment lists it as a supervision conflict and removes nobody.
+    void adminSupervisorStopsAtWalls() {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QString data = dir.path() + "/data", unlock = dir.path() + "/relay.unlock";
+        const auto env = e2e::relayEnvironment("supervisors-test-passphrase-long-enough");
+        auto journalKey = *crypto::X25519Key::generate();
+        {
+            QFile f(dir.path() + "/journal.pub");
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write(QByteArray::fromStdString(toHex(journalKey.publicKey())));
+        }
+        auto relay = [&](const QStringList& args) {
+            return e2e::runProgram(VERBATIM_RELAY_BIN, args, env);
+        };
+        auto init = relay({"init", "--data", data, "--unlock-file", unlock, "--firm",
+                           "Partners LLP", "--journal-key", dir.path() + "/journal.pub",
+                           "--root-key-out", dir.path() + "/root.key", "--address", "127.0.0.1:1"});
+        QVERIFY2(init.code == 0, qPrintable(init.err));
+        auto admin = [&](const QStringList& args) {
+            return relay(QStringList{"admin", "--data", data, "--unlock-file", unlock} + args);
+        };
+        QCOMPARE(admin({"enroll", "lara", "--role", "lawyer"}).code, 0);
+        QCOMPARE(admin({"enroll", "otto", "--role", "lawyer"}).code, 0);
+        QCOMPARE(admin({"enroll", "sam", "--role", "supervisor"}).code, 0);
+
+        auto dock = admin({"wall", "add", "Dock screen", "--group-a", "sam", "--group-b", "lara"});
+        QVERIFY2(dock.code == 0, qPrintable(dock.err));
+        auto refused = admin({"supervisor", "add", "lara", "--by", "sam"});
+        QVERIFY2(refused.code == 1, qPrintable(refused.out));
+        QVERIFY2(refused.err.contains("ethical wall \"Dock screen\""), qPrintable(refused.err));
+        auto empty = admin({"supervisor", "list"});
+        QVERIFY2(!empty.out.contains("\nsam\tlara\t"), qPrintable(empty.out));
+
+        QCOMPARE(admin({"supervisor", "add", "otto", "--by", "sam"}).code, 0);
+        auto quay = admin({"wall", "add", "Quay screen", "--group-a", "sam", "--group-b", "otto"});
+        QVERIFY2(quay.code == 0, qPrintable(quay.err));
+        QVERIFY2(quay.out.contains("conflicts\t1"), qPrintable(quay.out));
+        QVERIFY2(quay.out.contains("conflict\t-\tsupervision\tsam supervises otto"),
+                 qPrintable(quay.out));
+        auto kept = admin({"supervisor", "list"});
+        QVERIFY2(kept.out.contains("\nsam\totto\t"), qPrintable(kept.out));
+    }
+
+    // The real program: `verbatim-relay admin supervisor add|list|remove|threshold` and its
+    // refusals of bad input (exit 1 or 2, nothing stored).
     // Offboarding (issue 22) ends the departing user's assignments, as supervisor and as
     // supervised lawyer, in its transaction, journaled as supervisor-removed; the colleague who
     // takes the matters takes no supervision, and others' assignments stay.
@@ -306,8 +417,6 @@ private slots:
         QCOMPARE(count("user-offboarded admin-cli sam"), 1);
     }
 
-    // The real program: `verbatim-relay admin supervisor add|list|remove|threshold` and its
-    // refusals of bad input (exit 1 or 2, nothing stored).
     void adminSupervisorCommands() {
         QTemporaryDir dir;
         QVERIFY(dir.isValid());
