@@ -36,9 +36,10 @@ const cmdline::CommandLine& commandLine() {
              {},
              false},
             {"join",
-             "  join LINK [--name NAME] [--accept-notice | --decline] [--platform NAME]\n",
+             "  join LINK [--name NAME] [--accept-notice | --decline] [--platform NAME]\n"
+             "       [--device-name NAME]          NAME: this device in device lists (64 bytes)\n",
              {Option::value("name", "NAME"), Option::flag("accept-notice"), Option::flag("decline"),
-              Option::value("platform", "NAME")},
+              Option::value("platform", "NAME"), Option::value("device-name", "NAME")},
              {Positional::required("LINK")}},
             {"accept-notice", "  accept-notice                      accept the recording notice "
                               "(invited clients)\n"},

@@ -1,6 +1,7 @@
 /// @file ProfileCommands.cpp
 /// The profile's own commands: join (or decline an invite), change-passphrase, whoami,
 /// accept-notice, outbox.
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <unistd.h>
@@ -63,6 +64,13 @@ int cmdJoin(const Args& a, const std::string& pass) {
     JoinOptions o;
     o.displayName = a.opt("name");
     o.platform = a.opt("platform", "cli");
+    // The relay keeps the name with the registration and refuses a bad one there, so nothing
+    // is made; the same rule here refuses it before the invite's notice is even fetched.
+    o.deviceName = a.opt("device-name");
+    if (o.deviceName.size() > 64 ||
+        std::any_of(o.deviceName.begin(), o.deviceName.end(),
+                    [](char ch) { return static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f; }))
+        return die("--device-name must be at most 64 bytes of text without control characters");
     o.acceptNotice = a.flag("accept-notice");
     // An invite shows its notice before anything is registered (issue 22): the client accepts
     // (and joins), declines (and nobody joins), or stops here with nothing sent.

@@ -16,10 +16,12 @@
 //    connection, can do nothing but confirm it, admin devices included; links it made die.
 
 #include <QFile>
+#include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
 
 #include <algorithm>
+#include <optional>
 #include <set>
 
 #include <fstream>
@@ -613,6 +615,53 @@ private slots:
         QVERIFY(!profileGone(*eve));
         QVERIFY((*eve).eventsOf(client::Event::Kind::Wiped).empty());
         QVERIFY(eve->conversations()); // the profile still works
+    }
+
+    // `verbatim-cli join LINK --device-name NAME` (issue 23): the real binary enrols a device
+    // linked from Alice's first one under its name, which her device list shows; a name the
+    // relay would refuse is refused before anything is sent, and the link still works after.
+    void cliJoinGivesTheDeviceItsName() {
+        e2e::Harness h;
+        QVERIFY(h.ok());
+        auto alice1 = joinParty(h.enrollLink("alice", proto::ROLE_LAWYER), "Alice Adams");
+        QVERIFY(alice1);
+        alice1->start();
+        QVERIFY(alice1->waitUntilSynced(20s));
+        auto link = alice1->createDeviceLink();
+        QVERIFY2(link, link ? "" : link.error().message.c_str());
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QString profile = dir.filePath("alice2");
+        const auto cli = [](const QStringList& args) {
+            QProcess p;
+            auto env = QProcessEnvironment::systemEnvironment();
+            env.insert("VERBATIM_PASSPHRASE", kPass);
+            p.setProcessEnvironment(env);
+            p.start(VERBATIM_CLI_BIN, args);
+            p.closeWriteChannel();
+            if (!p.waitForFinished(60000)) p.kill();
+            return std::pair{p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1,
+                             QString::fromUtf8(p.readAllStandardError())};
+        };
+        const QString linkArg = QString::fromStdString(*link);
+        for (const QString& bad : {QString("tab\there"), QString(65, 'x')}) {
+            auto [code, err] = cli({"--profile", profile, "join", linkArg, "--device-name", bad});
+            QCOMPARE(code, 1);
+            QVERIFY2(err.contains("--device-name must be at most 64 bytes"), qPrintable(err));
+            QVERIFY(!QFile::exists(profile + "/profile.db"));
+        }
+        const QString name = QString::fromUtf8("Alice\u2019s ThinkPad \u2014 Debian 12");
+        auto [code, err] = cli({"--profile", profile, "join", linkArg, "--device-name", name});
+        QVERIFY2(code == 0, qPrintable(err));
+        std::optional<client::DeviceView> named;
+        QVERIFY(eventually([&] {
+            auto list = alice1->devices();
+            if (!list) return false;
+            for (const auto& d : *list)
+                if (!d.thisDevice) named = d;
+            return named.has_value();
+        }));
+        QCOMPARE(QString::fromStdString(named->name), name);
     }
 
     // Linking a further device from an existing one (DL-06): a one-time link the existing device
