@@ -1,7 +1,7 @@
 // verbatim: the Qt Quick app. See README "The app".
 //
 //   verbatim [--profile DIR] [--passphrase-file FILE] [--open TITLE] [--size WxH] [--dark]
-//            [--screenshot FILE.png] [verbatim://LINK]
+//            [--screenshot FILE.png] [--pseudo-locale] [verbatim://LINK]
 //
 // --screenshot renders the window (offscreen works: QT_QPA_PLATFORM=offscreen), saves it and
 // exits; with --passphrase-file the profile is unlocked first and --open shows a conversation.
@@ -21,6 +21,7 @@
 
 #include "client/qt/AppController.h"
 #include "client/qt/OfflineNetwork.h"
+#include "client/qt/PseudoTranslator.h"
 #include "client/qt/QmlModules.h"
 #include "common/CommandLine.h"
 
@@ -104,7 +105,11 @@ int main(int argc, char** argv) {
     QCommandLineOption dark("dark", "Dark theme.");
     QCommandLineOption shot("screenshot", "Render, save a PNG and exit.", "FILE");
     QCommandLineOption title("window-title", "Window title.", "TEXT", "Verbatim");
-    const QList<QCommandLineOption> options{profile, passFile, open, size, dark, shot, title};
+    QCommandLineOption pseudo("pseudo-locale", "Show every text pseudo-localised (longer, "
+                                               "accented) to find truncation; also "
+                                               "VERBATIM_PSEUDO_LOCALE=1.");
+    const QList<QCommandLineOption> options{profile, passFile, open,  size,
+                                            dark,    shot,     title, pseudo};
     cli.addOptions(options);
     cli.addPositionalArgument("link", "A verbatim:// enrollment or invite link to join with.");
     // Refused with the usage and exit code 2 before a profile is opened or a window made.
@@ -130,6 +135,10 @@ int main(int argc, char** argv) {
         }
     }
     const auto dims = cli.value(size).split('x');
+    // Before QML loads, so every qsTr() goes through it (client/qt/PseudoTranslator.h).
+    verbatim::qt::PseudoTranslator pseudoTranslator;
+    if (cli.isSet(pseudo) || qEnvironmentVariable("VERBATIM_PSEUDO_LOCALE") == "1")
+        QCoreApplication::installTranslator(&pseudoTranslator);
     verbatim::qt::OfflineNetwork offline; // outlives the engine: QML never fetches anything remote
     QQmlApplicationEngine engine;
     engine.setNetworkAccessManagerFactory(&offline);
