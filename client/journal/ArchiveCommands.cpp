@@ -1,6 +1,7 @@
 /// @file ArchiveCommands.cpp
 /// verbatim-journal's archive commands: keygen, pull, verify, search, show, export,
 /// conversations, audit (main.cpp lists their options).
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -312,8 +313,32 @@ int exportCmd(const Args& a) {
     o.fromMs = timeOpt(a, "from", false, bad);
     o.toMs = timeOpt(a, "to", true, bad);
     if (bad) return 2;
+    std::string participant;
+    if (!a.opt("participant").empty()) {
+        // By user id or display name, as on the app's compliance page; one the archive does not
+        // know is refused before anything is journaled or written (a typo would export nothing).
+        auto people = (*archive)->participants();
+        if (!people) return die(people.error());
+        const std::string& who = a.opt("participant");
+        for (const auto& p : *people)
+            if (p.user == who) participant = p.user;
+        auto lower = [](std::string s) {
+            for (auto& ch : s)
+                ch = char(std::tolower(static_cast<unsigned char>(ch)));
+            return s;
+        };
+        if (participant.empty())
+            for (const auto& p : *people)
+                if (!p.name.empty() && lower(p.name) == lower(who)) participant = p.user;
+        if (participant.empty())
+            return refused("export", "no participant \"" + compliance::terminalText(who) +
+                                         "\" in the archive; nothing was written");
+        o.participant = participant;
+    }
     if (int rc = journalAccess(a, **archive, "export",
-                               "format=" + o.format + scopeText(a, {"matter", "from", "to"}));
+                               "format=" + o.format + scopeText(a, {"matter"}) +
+                                   (participant.empty() ? "" : " participant=" + participant) +
+                                   scopeText(a, {"from", "to"}));
         rc)
         return rc;
     auto r = compliance::exportArchive(**archive, o);

@@ -5,7 +5,7 @@
 //   verbatim-journal verify FILE --key KEY [--json]
 //   verbatim-journal search FILE QUERY --key KEY [--matter M] [--participant USER] [--from D] [--to D]
 //   verbatim-journal show   FILE CONVERSATION --key KEY
-//   verbatim-journal export FILE --format rsmf|eml|jsonl --out PATH --key KEY [--matter M] [--from D] [--to D]
+//   verbatim-journal export FILE --format rsmf|eml|jsonl --out PATH --key KEY [--matter M] [--participant USER] [--from D] [--to D]
 //   verbatim-journal conversations FILE --key KEY
 //   verbatim-journal audit  FILE --key KEY
 //
@@ -117,12 +117,15 @@ const cmdline::CommandLine& commandLine() {
             {"export",
              "  verbatim-journal export FILE --format rsmf|eml|jsonl|csv --out PATH --key KEY "
              "[--matter M]\n"
-             "                          [--from DATE] [--to DATE]\n",
+             "                          [--participant USER] [--from DATE] [--to DATE]\n"
+             "    --participant: only what USER (user id or display name) sent or received; a "
+             "name the\n"
+             "    archive does not know is refused before anything is written.\n",
              {key, pass,
               Option::value("format", "FORMAT")
                   .checked(cmdline::oneOf({"rsmf", "eml", "jsonl", "csv"})),
               Option::value("out", "PATH").required(), Option::value("matter", "M"),
-              Option::value("from", "DATE").checked(date),
+              Option::value("participant", "USER"), Option::value("from", "DATE").checked(date),
               Option::value("to", "DATE").checked(date), profile, profilePass},
              {Positional::required("FILE")}},
             {"ack",

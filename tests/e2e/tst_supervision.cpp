@@ -386,6 +386,84 @@ private slots:
                                   p.toObject()["sequence"].toInteger() == qint64(reviewSeq));
         QVERIFY2(missing, qPrintable(verifyC.out));
     }
+
+    // Issue 21: `export --participant` scopes an export to what one user sent or received (by
+    // user id or display name), journaled with participant=; one the archive does not know is
+    // refused before anything is journaled or written.
+    void exportIsScopedToAParticipant() {
+        e2e::Harness h;
+        QVERIFY(h.ok());
+        QTemporaryDir dir;
+        ComplianceStaff staff;
+        QVERIFY(joinComplianceStaff(h, staff));
+        auto &alice = staff.alice, &admin = staff.admin, &officerA = staff.officerA;
+        auto smithLink = alice->createInvite("Estate of Smith");
+        auto jonesLink = alice->createInvite("Jones Lease");
+        QVERIFY(smithLink && jonesLink);
+        auto carol = joinParty(*smithLink, "Carol Client", true);
+        auto dave = joinParty(*jonesLink, "Dave Client", true);
+        QVERIFY(carol && dave);
+        carol->start();
+        dave->start();
+        QVERIFY(carol->waitUntilSynced(20s) && dave->waitUntilSynced(20s) &&
+                alice->waitUntilSynced(20s));
+        auto smith = alice->resolveConversation("Estate of Smith");
+        auto jones = alice->resolveConversation("Jones Lease");
+        QVERIFY(smith && jones);
+        QVERIFY(admin->createConversation(compliance::kReviewConversationTitle, false,
+                                          {"comply-a", "comply-b"}));
+        QVERIFY(officerA->waitUntilSynced(20s));
+        officerA->stop(); // the tool opens the profile itself
+        QVERIFY(carol->sendText(*smith, "Smith will, clause one"));
+        QVERIFY(dave->sendText(*jones, "Jones lease, rent review"));
+        QVERIFY(carol->waitForOutbox(20s) && dave->waitForOutbox(20s));
+        const QString profileA = QString::fromStdString(officerA.get()->profile());
+        const QString key = writeKeyFile(dir.path(), h.journalKey());
+        const QString archive = dir.path() + "/a.archive";
+        auto pulled = pullArchive(profileA, archive, key);
+        QVERIFY2(pulled.code == 0, qPrintable(pulled.err));
+
+        auto exportFor = [&](const QString& who, const QString& out) {
+            return journalTool({"export", archive, "--format", "jsonl", "--out", out, "--key", key,
+                                "--profile", profileA, "--participant", who});
+        };
+        auto accessLog = [&] {
+            auto again = pullArchive(profileA, archive, key);
+            if (again.code != 0) qWarning("%s", qPrintable(again.err));
+            return jsonLines(journalTool({"access-log", archive, "--key", key, "--json"}).out);
+        };
+        // Unknown: refused, nothing written, nothing journaled.
+        const QString nobodyOut = dir.path() + "/nobody.jsonl";
+        auto unknown = exportFor("Nobody Here", nobodyOut);
+        QCOMPARE(unknown.code, 2);
+        QVERIFY2(unknown.err.contains("no participant \"Nobody Here\""), qPrintable(unknown.err));
+        QVERIFY(!QFileInfo::exists(nobodyOut));
+        QCOMPARE(int(accessLog().size()), 0);
+
+        // By display name: Carol's matter only, journaled under her user id.
+        const QString carolOut = dir.path() + "/carol.jsonl";
+        auto scoped = exportFor("carol client", carolOut);
+        QVERIFY2(scoped.code == 0, qPrintable(scoped.err));
+        QFile f(carolOut);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QString text = QString::fromUtf8(f.readAll());
+        QVERIFY2(text.contains("Smith will, clause one"), qPrintable(text));
+        QVERIFY2(!text.contains("rent review"), qPrintable(text));
+        const QString carolId = QString::fromStdString(carol->account().user);
+        auto entries = accessLog();
+        QCOMPARE(int(entries.size()), 1);
+        QCOMPARE(entries[0]["action"].toString(), QString("export"));
+        QVERIFY2(entries[0]["detail"].toString().contains("participant=" + carolId),
+                 qPrintable(entries[0]["detail"].toString()));
+        // By user id: the same scope.
+        const QString daveOut = dir.path() + "/dave.jsonl";
+        auto byId = exportFor(QString::fromStdString(dave->account().user), daveOut);
+        QVERIFY2(byId.code == 0, qPrintable(byId.err));
+        QFile g(daveOut);
+        QVERIFY(g.open(QIODevice::ReadOnly));
+        const QString daveText = QString::fromUtf8(g.readAll());
+        QVERIFY(daveText.contains("rent review") && !daveText.contains("Smith will"));
+    }
 };
 
 QTEST_GUILESS_MAIN(TestSupervision)
