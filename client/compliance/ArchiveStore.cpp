@@ -258,8 +258,17 @@ Result<void> Archive::Impl::store(std::vector<Decoded>& rows,
     for (auto& p : pending) {
         std::string problem;
         SecureBytes plain;
-        auto blob = blobs ? blobs(toHex(view(p.ref.blob_id())), p.ref.size() + 64)
-                          : Result<std::string>(fail(ErrorCode::NotFound, "no blob source"));
+        // The size is the sender's claim and bounds the download: over the largest attachment
+        // a client sends (kMaxAttachment, 100 MiB), nothing is fetched.
+        constexpr std::uint64_t kMaxAttachmentBytes = 100ull * 1024 * 1024;
+        Result<std::string> blob = fail(ErrorCode::NotFound, "no blob source");
+        if (p.ref.size() > kMaxAttachmentBytes)
+            blob = fail(ErrorCode::InvalidArgument,
+                        "its reference claims " + std::to_string(p.ref.size()) +
+                            " bytes, over the 100 MiB an attachment may have: not downloaded");
+        else if (blobs)
+            blob = blobs(toHex(view(p.ref.blob_id())),
+                         std::min<std::uint64_t>(p.ref.size(), kMaxAttachmentBytes) + 64);
         if (!blob) {
             problem = "attachment-unavailable";
             (void)addProblem(p.seq, problem,

@@ -144,14 +144,21 @@ Result<Client::Impl::FetchedAttachment> Client::Impl::fetchAttachment(const std:
         return fail(ErrorCode::NotFound, "no such attachment");
     f.ref = list.items(int(index));
     const auto& a = f.ref;
+    // The size is the sender's claim and bounds the download: a reference over the largest
+    // attachment anyone can send is refused before anything is fetched.
+    if (a.size() > kMaxAttachment)
+        return fail(ErrorCode::InvalidArgument,
+                    "this attachment claims " + std::to_string(a.size()) +
+                        " bytes, over the 100 MiB an attachment may have: not downloaded");
     const std::string idHex = toHex(view(a.blob_id()));
     const std::string local = paths.blobs() + "/" + idHex;
     std::string blob;
     if (std::ifstream in(local, std::ios::binary); in) {
         blob.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
     } else {
-        VERBATIM_TRY_LET(
-            got, RelayConnection::downloadBlob(relayEndpoints(), creds, idHex, a.size() + 64));
+        VERBATIM_TRY_LET(got, RelayConnection::downloadBlob(
+                                  relayEndpoints(), creds, idHex,
+                                  std::min<std::uint64_t>(a.size(), kMaxAttachment) + 64));
         blob = std::move(*got);
     }
     auto plain = journal::openCommittedAttachment(view(a.key()), view(a.digest()), view(blob),

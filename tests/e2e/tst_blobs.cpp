@@ -433,6 +433,87 @@ private slots:
                                                           *kept, 8 * KiB);
         QVERIFY(back && back->size() == 4 * KiB);
     }
+
+    // A reference's size is the sender's claim: one claiming 2^60 bytes is refused with a clear
+    // error before anything is downloaded, by the recipient's client (saveAttachment) and by
+    // compliance's pull (the blob source is never asked; the archive records why), so a hostile
+    // sender cannot set the download limit.
+    void attachmentClaimingAHugeSizeIsNotDownloaded() {
+        e2e::Harness h;
+        QVERIFY(h.ok());
+        auto mallory = h.enrollStaff("mallory", proto::ROLE_LAWYER);
+        QVERIFY(mallory && mallory->connect(h.endpoint()));
+        auto carol = joinParty(h.inviteLink("mallory", "Big Claim"), "Carol", true);
+        auto officer = joinParty(h.enrollLink("comply", proto::ROLE_COMPLIANCE), "Officer");
+        QVERIFY(carol && officer);
+        carol->start();
+        officer->start();
+        QVERIFY(carol->waitUntilSynced(20s));
+        const std::string conv = *carol->resolveConversation("Big Claim");
+
+        auto sealed = journal::sealAttachment(toSecure(view(std::string("a small file"))));
+        QVERIFY(sealed);
+        auto id = client::RelayConnection::uploadBlob(h.endpoint(), mallory->credentials,
+                                                      str(sealed->blob));
+        QVERIFY2(id, id ? "" : id.error().message.c_str());
+        constexpr std::uint64_t kClaimed = 1ull << 60;
+        proto::JournalRecord shown;
+        auto send = e2e::buildSend(
+            *mallory, conv, "the file", h.journalKey().publicKey(), &shown,
+            [&](proto::JournalRecord& r) {
+                r.set_type(proto::ATTACHMENT);
+                auto* a = r.add_attachments();
+                a->set_blob_id(str(*fromHex(*id)));
+                a->set_key(str(Bytes(sealed->key.begin(), sealed->key.end())));
+                a->set_digest(str(Bytes(sealed->digest.begin(), sealed->digest.end())));
+                a->set_plaintext_digest(str(crypto::randomBytes(32)));
+                a->set_size(kClaimed);
+                a->set_file_name("huge.bin");
+            });
+        send.add_blob_ids(str(*fromHex(*id)));
+        auto sent = sendOf(*mallory, send);
+        QVERIFY2(sent.status() == proto::STATUS_OK, sent.error().c_str());
+        const std::string message = toHex(view(shown.message_id()));
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                auto m = carol->message(message);
+                return m && *m;
+            },
+            20000));
+        QTemporaryDir dir;
+        const std::string target = dir.path().toStdString() + "/huge.bin";
+        auto saved = carol->saveAttachment(message, 0, target);
+        QVERIFY(!saved);
+        QVERIFY2(saved.error().message.find("claims " + std::to_string(kClaimed) +
+                                            " bytes, over the 100 MiB") != std::string::npos,
+                 saved.error().message.c_str());
+        QVERIFY(!fs::exists(target));
+
+        auto archive =
+            compliance::Archive::open(dir.path().toStdString() + "/firm.archive", keysOf(h), true);
+        QVERIFY(archive);
+        QVERIFY((*archive)->setManifest(view(*officer->firmManifest()),
+                                        officer->account().firmFingerprint));
+        QVERIFY(eventually([&] { return officer->isConnected(); }, 20s));
+        auto* c = officer.get()->c.get();
+        std::vector<std::uint64_t> asked; // the limits the blob source was asked with
+        auto stats = (*archive)->pull(
+            [c](std::uint64_t a, std::uint32_t l) { return c->pullJournalPage(a, l); },
+            [c, &asked](const std::string& blob, std::uint64_t max) {
+                asked.push_back(max);
+                return c->fetchBlob(blob, max);
+            });
+        QVERIFY2(stats, stats ? "" : stats.error().message.c_str());
+        QVERIFY(asked.empty());
+        auto problems = (*archive)->problems();
+        QVERIFY(problems);
+        std::size_t refused = 0;
+        for (const auto& p : *problems)
+            if (p.fault == "attachment-unavailable" &&
+                p.detail.find("claims " + std::to_string(kClaimed) + " bytes") != std::string::npos)
+                ++refused;
+        QCOMPARE(refused, std::size_t(1));
+    }
 };
 
 QTEST_GUILESS_MAIN(TestBlobs)
