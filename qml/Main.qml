@@ -110,6 +110,7 @@ ApplicationWindow {
                 }
             }
             Label {
+                objectName: "headerTitle"
                 Layout.fillWidth: true
                 textFormat: Text.PlainText
                 text: !window.adminView && !window.wide && app.chat.currentConversation !== "" ? app.chat.currentTitle : app.session.firmName

@@ -74,10 +74,15 @@ public:
                 if (c.isLetterOrNumber()) ++letters;
             }
         }
-        // About 40% more, at least two: German and Finnish run that much longer than English.
-        const qsizetype extra = qMax<qsizetype>(2, (letters * 2 + 4) / 5);
-        out += QLatin1Char(' ');
-        out += QString(extra, QLatin1Char('~'));
+        // About 40% more, at least two: German and Finnish run that much longer than English. In
+        // words of at most six, as a language's, so wrapped text can still break between them.
+        qsizetype extra = qMax<qsizetype>(2, (letters * 2 + 4) / 5);
+        while (extra > 0) {
+            const qsizetype word = qMin<qsizetype>(extra, 6);
+            out += QLatin1Char(' ');
+            out += QString(word, QLatin1Char('~'));
+            extra -= word;
+        }
         out += QLatin1Char(']');
         return out;
     }

@@ -106,6 +106,7 @@ Pane {
                         spacing: 2
                         RowLayout {
                             Label {
+                                objectName: "conversationTitle"
                                 Layout.fillWidth: true
                                 textFormat: Text.PlainText
                                 text: title
@@ -149,6 +150,7 @@ Pane {
                                 font.pixelSize: 13
                             }
                             Label {
+                                objectName: "conversationPreview"
                                 Layout.fillWidth: true
                                 textFormat: Text.PlainText
                                 text: draft !== "" ? draft : lastMessage !== "" ? lastMessage : (isMatter ? qsTr("Matter \u00b7 journaled") : "")

@@ -67,8 +67,9 @@ Dialog {
         spacing: 8
 
         // ---- the form -----------------------------------------------------------------------
-        RowLayout {
+        Flow { // wraps where a translation makes the two choices wider than a phone
             visible: dialog.startedId === ""
+            Layout.fillWidth: true
             RadioButton {
                 objectName: "kindMatter"
                 text: qsTr("Matter")
