@@ -253,6 +253,9 @@ void Bench::preparePool(const std::vector<std::pair<int, int>>& perSender) {
             e->set_type(2);
             e->set_body(str(crypto::randomBytes(300))); // the size of a short Signal message
             send->set_journal_entry(str(sealed->serialize()));
+            // A text a person wrote, marked as the client marks it: the relay records its
+            // matter's activity for supervising partners (issue 21). Relays before that ignore it.
+            send->set_is_message(!accepts);
             if (accepts) {
                 send->mutable_notice_acceptance()->set_version(journal::kRecordingNoticeVersion);
                 const auto h = *journal::recordingNoticeHash();
