@@ -105,15 +105,19 @@ Result<void> supervisedMatters(Database& db, const std::string& caller, std::uin
                                          "conversation = ?"));
     VERBATIM_TRY_LET(volume, db.cached("SELECT week, messages FROM matter_weeks WHERE "
                                        "conversation = ? AND week >= ?"));
+    // Most firms have no wall: one probe spares the per-matter look-ups below.
+    VERBATIM_TRY_LET(anyWall, exists(db, "SELECT 1 FROM walls LIMIT 1"));
     std::vector<proto::SupervisedMatter> rows;
     for (const auto& [id, supervised] : matters) {
         if (rows.size() >= kMaxMatters) break;
         proto::SupervisedMatter m;
         // A matter across a wall from the caller stays out (R-SUP-5): the matter itself, its
         // members and those who left it, with the sides every send and invite check uses.
-        VERBATIM_TRY_LET(walledPeople, matterPeople(db, id));
-        VERBATIM_TRY_LET(walled, wallBetween(db, caller, id, *walledPeople, {}));
-        if (!walled->empty()) continue;
+        if (*anyWall) {
+            VERBATIM_TRY_LET(walledPeople, matterPeople(db, id));
+            VERBATIM_TRY_LET(walled, wallBetween(db, caller, id, *walledPeople, {}));
+            if (!walled->empty()) continue;
+        }
         m.set_conversation_id(id);
         for (const auto& l : supervised)
             m.add_supervised(l);

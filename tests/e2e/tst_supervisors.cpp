@@ -9,7 +9,10 @@
 //     sees the matters of a lawyer they do not supervise; removing the assignment takes effect
 //     at once (`supervisor-removed`);
 //   - no message text is in the response bytes;
-//   - the real Archive verifies the log clean and its audit trail lists the assignments.
+//   - the real Archive verifies the log clean and its audit trail lists the assignments;
+//   - supervision stops at ethical walls (R-SUP-5): an assignment across one is refused naming
+//     the wall (journaled `wall-refused`), a later wall hides the matter and lists the
+//     assignment as a conflict, by the service and by the real admin program.
 
 #include <QtTest>
 
