@@ -193,56 +193,90 @@ struct Author {
     signal::IdentityKeyPair identity;
 };
 
-} // namespace
+/// What the phases measured, for the table main() prints.
+struct Figures {
+    double genSeconds = 0, pullSeconds = 0, verifySeconds = 0;
+    long rssBefore = 0, rssAfter = 0;
+    compliance::PullStats stats;
+    std::uint64_t verified = 0; ///< entries the first verify checked
+    std::vector<double> timedOld, timedNew;
+    std::vector<double> searchMs;
+    double p50 = 0, p95 = 0;
+    std::size_t hits = 0;
+    double exportSeconds = 0;
+    std::size_t exportedEvents = 0;
+    std::uintmax_t archiveBytes = 0;
+    double svSeconds = 0, listSeconds = 0;
+    std::size_t newAlerts = 0;
+    std::vector<double> oldReport, newReport;
+    double reportSeconds = 0, oldReportSeconds = 0;
+    std::size_t reportRows = 0;
+    double verifyBefore = 0, verifyAfter = 0, planSeconds = 0, applySeconds = 0;
+    std::uint64_t disposed = 0;
+    std::size_t disposedRanges = 0;
+};
 
-int main(int argc, char** argv) {
-    std::size_t entries = 1'000'000;
-    bool quick = false;
-    for (int i = 1; i < argc; ++i) {
-        std::string a = argv[i];
-        if (a == "--quick")
-            quick = true, entries = 3000;
-        else if (a == "--entries" && i + 1 < argc)
-            entries = std::size_t(std::stoull(argv[++i]));
-        else
-            DIE("usage: verbatim-compliance-bench [--entries N | --quick]");
-    }
+/// What the phases share: the relay, the officer, the archive and the generated journal. One
+/// member function per phase, run in order by main().
+struct Bench {
+    Bench(e2e::Harness& harness, const QTemporaryDir& d, std::size_t n, bool q)
+        : h(harness), dir(d), entries(n), quick(q) {}
+
+    e2e::Harness& h;
+    const QTemporaryDir& dir;
+    const std::size_t entries;
+    const bool quick;
     const std::size_t matterSize = std::min<std::size_t>(10'000, entries / 4);
     const unsigned threads = std::max(1u, std::thread::hardware_concurrency());
+    // The timed pulls' entries (3 rounds of the old way, 3 of the new) are sealed with the rest
+    // and reach the relay later, each round's just before it.
+    const std::size_t kIncrement = quick ? 100 : 1000, kRounds = 3;
+    const std::string big = "matter-bench";
+    const std::uint64_t t0 = 1764300000000ULL - 365ULL * 86'400'000;
+    std::unique_ptr<client::Client> officer;
+    std::vector<Author> authors;
+    std::vector<std::string> words;
+    std::vector<std::string> sealed;
+    std::string archivePath;
+    std::unique_ptr<compliance::Archive> archive;
+    std::uint64_t lastHead = 0;
+    Figures fig;
 
-    e2e::Harness h{
-        {}, [](relay::RelayConfig& c) {
-            c.checkpointEvery = 1000;
-            c.limits.redeem = relay::BucketSpec{1e9, 1e9}; // 21 registrations from one address
-        }};
-    if (!h.ok()) DIE("relay");
-    QTemporaryDir dir;
+    void enroll();
+    void generate();
+    void toRelay(std::size_t from, std::size_t to);
+    void pull();
+    void timedPulls();
+    void search();
+    void exportMatter();
+    void supervise();
+    void dispose();
+    void print() const;
+};
+
+void Bench::enroll() {
     client::JoinOptions o;
     o.displayName = "Compliance Officer";
-    auto officer = client::Client::join(dir.path().toStdString() + "/officer", kPass,
-                                        h.enrollLink("officer", proto::ROLE_COMPLIANCE), o);
-    if (!officer) DIE(officer.error().message.c_str());
+    auto joined = client::Client::join(dir.path().toStdString() + "/officer", kPass,
+                                       h.enrollLink("officer", proto::ROLE_COMPLIANCE), o);
+    if (!joined) DIE(joined.error().message.c_str());
+    officer = std::move(*joined);
 
     // 20 lawyer devices, registered through the relay (their identity keys are in the log).
-    std::vector<Author> authors;
     for (int i = 0; i < 20; ++i) {
         auto d = h.enrollStaff("lawyer" + std::to_string(i), proto::ROLE_LAWYER);
         if (!d) DIE("enroll");
         authors.push_back({d->user, d->device, *d->store->identityKeyPair()});
     }
+}
 
-    // ---- generate -------------------------------------------------------------------------------
-    const auto words = vocabulary(5000);
-    // The timed pulls' entries (3 rounds of the old way, 3 of the new) are sealed with the rest
-    // and reach the relay later, each round's just before it.
-    const std::size_t kIncrement = quick ? 100 : 1000, kRounds = 3;
+void Bench::generate() {
+    words = vocabulary(5000);
     const std::size_t total = entries + 2 * kRounds * kIncrement;
-    std::vector<std::string> sealed(total);
+    sealed.assign(total, {});
     std::vector<std::string> matters;
     for (int i = 0; i < 400; ++i)
         matters.push_back("matter-" + std::to_string(i));
-    const std::string big = "matter-bench";
-    const std::uint64_t t0 = 1764300000000ULL - 365ULL * 86'400'000;
     const Bytes journalPublic = h.journalKey().publicKey();
     auto genStart = Clock::now();
     {
@@ -289,124 +323,126 @@ int main(int argc, char** argv) {
         for (auto& t : pool)
             t.join();
     }
-    const double genSeconds = secs(Clock::now() - genStart);
+    fig.genSeconds = secs(Clock::now() - genStart);
+}
 
-    // Into the relay's store, after what it already logged (registrations etc.): sealed[from, to).
-    auto toRelay = [&](std::size_t from, std::size_t to) {
-        h.stop();
-        storage::OpenOptions so;
-        so.create = false;
-        auto db = storage::Database::open(h.databasePath(), h.databaseKey(), so);
-        if (!db) DIE("relay store");
-        auto q = (*db)->prepare(
-            "SELECT seq, chain_hash, server_time_ms FROM journal ORDER BY seq DESC LIMIT 1");
-        if (!q || !*q->step()) DIE("relay head");
-        std::uint64_t seq = std::uint64_t(q->columnInt(0));
-        journal::ChainHash head;
-        auto hb = q->columnBlob(1);
-        std::copy(hb.begin(), hb.end(), head.begin());
-        q->reset();
-        if (!(*db)->begin()) DIE("begin");
-        for (std::size_t i = from; i < to; ++i) {
-            ++seq;
-            head = journal::nextChainHash(head, seq, view(sealed[i]));
-            const std::uint64_t serverMs = t0 + i * (365ULL * 86'400'000 / entries) + 250;
-            auto ins = (*db)->cached(
-                "INSERT INTO journal (seq, entry, chain_hash, server_time_ms) VALUES (?, ?, ?, ?)");
-            if (!ins) DIE("insert");
-            ins->bind(1, std::int64_t(seq))
-                .bind(2, view(sealed[i]))
-                .bind(3, ByteView(head.data(), head.size()))
-                .bind(4, std::int64_t(serverMs));
-            if (!ins->run()) DIE("insert");
-            if (seq % 1000 == 0 || i + 1 == to) {
-                auto cp = journal::signCheckpoint(seq, head, serverMs, h.relayKey().privateKey);
-                auto c =
-                    (*db)->cached("INSERT OR REPLACE INTO checkpoints (seq, data) VALUES (?, ?)");
-                if (!cp || !c) DIE("checkpoint");
-                c->bind(1, std::int64_t(seq)).bind(2, cp->serialize());
-                if (!c->run()) DIE("checkpoint");
-            }
-            if (i % 50'000 == 49'999) {
-                if (!(*db)->commit() || !(*db)->begin()) DIE("commit");
-            }
+// Into the relay's store, after what it already logged (registrations etc.): sealed[from, to).
+void Bench::toRelay(std::size_t from, std::size_t to) {
+    h.stop();
+    storage::OpenOptions so;
+    so.create = false;
+    auto db = storage::Database::open(h.databasePath(), h.databaseKey(), so);
+    if (!db) DIE("relay store");
+    auto q = (*db)->prepare(
+        "SELECT seq, chain_hash, server_time_ms FROM journal ORDER BY seq DESC LIMIT 1");
+    if (!q || !*q->step()) DIE("relay head");
+    std::uint64_t seq = std::uint64_t(q->columnInt(0));
+    journal::ChainHash head;
+    auto hb = q->columnBlob(1);
+    std::copy(hb.begin(), hb.end(), head.begin());
+    q->reset();
+    if (!(*db)->begin()) DIE("begin");
+    for (std::size_t i = from; i < to; ++i) {
+        ++seq;
+        head = journal::nextChainHash(head, seq, view(sealed[i]));
+        const std::uint64_t serverMs = t0 + i * (365ULL * 86'400'000 / entries) + 250;
+        auto ins = (*db)->cached(
+            "INSERT INTO journal (seq, entry, chain_hash, server_time_ms) VALUES (?, ?, ?, ?)");
+        if (!ins) DIE("insert");
+        ins->bind(1, std::int64_t(seq))
+            .bind(2, view(sealed[i]))
+            .bind(3, ByteView(head.data(), head.size()))
+            .bind(4, std::int64_t(serverMs));
+        if (!ins->run()) DIE("insert");
+        if (seq % 1000 == 0 || i + 1 == to) {
+            auto cp = journal::signCheckpoint(seq, head, serverMs, h.relayKey().privateKey);
+            auto c = (*db)->cached("INSERT OR REPLACE INTO checkpoints (seq, data) VALUES (?, ?)");
+            if (!cp || !c) DIE("checkpoint");
+            c->bind(1, std::int64_t(seq)).bind(2, cp->serialize());
+            if (!c->run()) DIE("checkpoint");
         }
-        if (!(*db)->commit()) DIE("commit");
-        db->reset();
-        if (!h.restart()) DIE("restart");
-    };
-    toRelay(0, entries);
+        if (i % 50'000 == 49'999) {
+            if (!(*db)->commit() || !(*db)->begin()) DIE("commit");
+        }
+    }
+    if (!(*db)->commit()) DIE("commit");
+    db->reset();
+    if (!h.restart()) DIE("restart");
+}
 
-    // ---- pull -----------------------------------------------------------------------------------
-    (*officer)->start();
-    for (int i = 0; i < 400 && !(*officer)->isConnected(); ++i)
+void Bench::pull() {
+    officer->start();
+    for (int i = 0; i < 400 && !officer->isConnected(); ++i)
         std::this_thread::sleep_for(25ms);
-    if (!(*officer)->isConnected()) DIE("officer offline");
+    if (!officer->isConnected()) DIE("officer offline");
     std::vector<crypto::X25519Key> keys;
     keys.push_back(std::move(*crypto::X25519Key::fromPrivate(*h.journalKey().privateKey())));
-    const std::string archivePath = dir.path().toStdString() + "/bench.archive";
-    auto archive = compliance::Archive::open(archivePath, std::move(keys), true);
-    if (!archive) DIE(archive.error().message.c_str());
-    auto manifest = (*officer)->firmManifest();
-    if (!manifest ||
-        !(*archive)->setManifest(view(*manifest), (*officer)->account().firmFingerprint))
+    archivePath = dir.path().toStdString() + "/bench.archive";
+    auto opened = compliance::Archive::open(archivePath, std::move(keys), true);
+    if (!opened) DIE(opened.error().message.c_str());
+    archive = std::move(*opened);
+    auto manifest = officer->firmManifest();
+    if (!manifest || !archive->setManifest(view(*manifest), officer->account().firmFingerprint))
         DIE("manifest");
-    auto* c = officer->get();
-    const long rssBefore = rssKiB();
-    std::fprintf(stderr, "generated %zu entries in %.1f s; pulling\n", entries, genSeconds);
+    auto* c = officer.get();
+    fig.rssBefore = rssKiB();
+    std::fprintf(stderr, "generated %zu entries in %.1f s; pulling\n", entries, fig.genSeconds);
     auto pullStart = Clock::now();
-    auto stats = (*archive)->pull(
-        [c](std::uint64_t a, std::uint32_t l) { return c->pullJournalPage(a, l); },
-        [c](const std::string& id, std::uint64_t m) { return c->fetchBlob(id, m); });
-    const double pullSeconds = secs(Clock::now() - pullStart);
+    auto stats =
+        archive->pull([c](std::uint64_t a, std::uint32_t l) { return c->pullJournalPage(a, l); },
+                      [c](const std::string& id, std::uint64_t m) { return c->fetchBlob(id, m); });
+    fig.pullSeconds = secs(Clock::now() - pullStart);
     if (!stats) DIE(stats.error().message.c_str());
-    const long rssAfter = rssKiB();
-    (*officer)->stop();
-    std::fprintf(stderr, "pulled in %.1f s; verifying\n", pullSeconds);
+    fig.stats = *stats;
+    fig.rssAfter = rssKiB();
+    officer->stop();
+    std::fprintf(stderr, "pulled in %.1f s; verifying\n", fig.pullSeconds);
     auto verifyStart = Clock::now();
-    auto report = (*archive)->verify();
-    const double verifySeconds = secs(Clock::now() - verifyStart);
+    auto report = archive->verify();
+    fig.verifySeconds = secs(Clock::now() - verifyStart);
     if (!report) DIE(report.error().message.c_str());
     if (!report->ok()) {
         std::fputs(report->text().c_str(), stderr);
         DIE("the generated journal does not verify");
     }
     if (report->opened < entries) DIE("not every entry was decrypted");
+    fig.verified = report->entries;
+    lastHead = stats->headSequence;
+}
 
-    // ---- timed pulls (issue 21) -----------------------------------------------------------------
-    std::vector<double> timedOld, timedNew;
-    std::uint64_t lastHead = stats->headSequence;
+void Bench::timedPulls() {
+    auto* c = officer.get();
     for (std::size_t round = 0; round < 2 * kRounds; ++round) {
         const std::size_t from = entries + round * kIncrement;
         toRelay(from, from + kIncrement);
-        (*officer)->start();
-        for (int i = 0; i < 400 && !(*officer)->isConnected(); ++i)
+        officer->start();
+        for (int i = 0; i < 400 && !officer->isConnected(); ++i)
             std::this_thread::sleep_for(25ms);
-        if (!(*officer)->isConnected()) DIE("officer offline");
+        if (!officer->isConnected()) DIE("officer offline");
         const bool old = round % 2 == 0;
         auto start = Clock::now();
-        auto more = (*archive)->pull(
+        auto more = archive->pull(
             [c](std::uint64_t a, std::uint32_t l) { return c->pullJournalPage(a, l); },
             [c](const std::string& id, std::uint64_t m) { return c->fetchBlob(id, m); });
         if (!more) DIE(more.error().message.c_str());
         if (more->entries != kIncrement || more->newProblems) DIE("the timed pull");
         lastHead = more->headSequence;
         if (old) {
-            auto full = (*archive)->verify();
+            auto full = archive->verify();
             if (!full || !full->ok()) DIE("verify after the timed pull");
         }
-        (old ? timedOld : timedNew).push_back(secs(Clock::now() - start));
-        (*officer)->stop();
+        (old ? fig.timedOld : fig.timedNew).push_back(secs(Clock::now() - start));
+        officer->stop();
     }
-    std::sort(timedOld.begin(), timedOld.end());
-    std::sort(timedNew.begin(), timedNew.end());
+    std::sort(fig.timedOld.begin(), fig.timedOld.end());
+    std::sort(fig.timedNew.begin(), fig.timedNew.end());
     sealed.clear();
     sealed.shrink_to_fit();
+}
 
-    // ---- search ---------------------------------------------------------------------------------
-    std::vector<double> searchMs;
+void Bench::search() {
+    auto& searchMs = fig.searchMs;
     std::mt19937 rng(99);
-    std::size_t hits = 0;
     for (int i = 0; i < (quick ? 20 : 200); ++i) {
         compliance::SearchQuery q;
         switch (i % 5) {
@@ -431,31 +467,34 @@ int main(int argc, char** argv) {
             break;
         }
         auto s = Clock::now();
-        auto r = (*archive)->search(q);
+        auto r = archive->search(q);
         searchMs.push_back(secs(Clock::now() - s) * 1000);
         if (!r) DIE(r.error().message.c_str());
-        hits += r->size();
+        fig.hits += r->size();
     }
     std::sort(searchMs.begin(), searchMs.end());
-    const double p50 = searchMs[searchMs.size() / 2], p95 = searchMs[searchMs.size() * 95 / 100];
+    fig.p50 = searchMs[searchMs.size() / 2];
+    fig.p95 = searchMs[searchMs.size() * 95 / 100];
+}
 
-    // ---- export ---------------------------------------------------------------------------------
+void Bench::exportMatter() {
     compliance::ExportOptions eo;
     eo.format = "rsmf";
     eo.out = dir.path().toStdString() + "/matter.rsmf";
     eo.matter = big;
     auto exportStart = Clock::now();
-    auto exported = compliance::exportArchive(**archive, eo);
-    const double exportSeconds = secs(Clock::now() - exportStart);
+    auto exported = compliance::exportArchive(*archive, eo);
+    fig.exportSeconds = secs(Clock::now() - exportStart);
     if (!exported) DIE(exported.error().message.c_str());
+    fig.exportedEvents = exported->events;
     std::error_code ec;
-    std::uintmax_t archiveBytes = 0;
     for (const char* suffix : {"", "-wal"}) {
         auto n = std::filesystem::file_size(archivePath + suffix, ec);
-        if (!ec) archiveBytes += n;
+        if (!ec) fig.archiveBytes += n;
     }
+}
 
-    // ---- supervise ------------------------------------------------------------------------------
+void Bench::supervise() {
     // 50 policies as the officer's SUPERVISION records would arrive (written into the archive as
     // the pull stores decrypted records), then everything they raise over the whole archive.
     {
@@ -511,19 +550,21 @@ int main(int argc, char** argv) {
             if (!ins->run()) DIE("insert policy");
         }
     }
-    compliance::Supervision sv(**archive);
+    compliance::Supervision sv(*archive);
     auto svStart = Clock::now();
     auto refreshed = sv.refresh();
-    const double svSeconds = secs(Clock::now() - svStart);
+    fig.svSeconds = secs(Clock::now() - svStart);
     if (!refreshed) DIE(refreshed.error().message.c_str());
     if (refreshed->records != 50) DIE("the policies were not applied");
+    fig.newAlerts = refreshed->newAlerts;
     auto listStart = Clock::now();
     auto alertList = sv.alerts();
-    const double listSeconds = secs(Clock::now() - listStart);
+    fig.listSeconds = secs(Clock::now() - listStart);
     if (!alertList) DIE(alertList.error().message.c_str());
     // The year's report, the old way (reportTheOldWay) and the new, alternately, 5 times each on
     // the same archive: medians.
-    std::vector<double> oldReport, newReport;
+    auto& oldReport = fig.oldReport;
+    auto& newReport = fig.newReport;
     std::optional<compliance::Report> year;
     {
         auto key = crypto::hkdfSha256(*h.journalKey().privateKey(),
@@ -550,22 +591,25 @@ int main(int argc, char** argv) {
     }
     std::sort(oldReport.begin(), oldReport.end());
     std::sort(newReport.begin(), newReport.end());
-    const double reportSeconds = newReport[2], oldReportSeconds = oldReport[2];
+    fig.reportSeconds = newReport[2];
+    fig.oldReportSeconds = oldReport[2];
+    fig.reportRows = year->rows.size();
     const std::string html = year->html("Bench LLP");
+}
 
-    // ---- dispose (issue 22) ----------------------------------------------------------------------
+void Bench::dispose() {
     auto medianVerify = [&]() {
         std::vector<double> t;
         for (int run = 0; run < 3; ++run) {
             auto s = Clock::now();
-            auto r = (*archive)->verify();
+            auto r = archive->verify();
             t.push_back(secs(Clock::now() - s));
             if (!r) DIE(r.error().message.c_str());
         }
         std::sort(t.begin(), t.end());
         return t[1];
     };
-    const double verifyBefore = medianVerify();
+    fig.verifyBefore = medianVerify();
     const std::uint64_t recordSeq = lastHead + 1;
     auto key = crypto::hkdfSha256(*h.journalKey().privateKey(),
                                   view(std::string_view("verbatim-archive-v1")),
@@ -611,11 +655,11 @@ int main(int argc, char** argv) {
             if (!closes->run()) DIE("bench retention setup");
         }
     }
-    compliance::Retention retention(**archive);
+    compliance::Retention retention(*archive);
     auto disposeStart = Clock::now();
     auto plan = retention.plan(~0ull >> 1, std::uint64_t(nowMs));
     if (!plan) DIE(plan.error().message.c_str());
-    const double planSeconds = secs(Clock::now() - disposeStart);
+    fig.planSeconds = secs(Clock::now() - disposeStart);
     {
         auto db = storage::Database::open(archivePath, *key, {false});
         if (!db) DIE("archive database");
@@ -633,49 +677,88 @@ int main(int argc, char** argv) {
     }
     auto applyStart = Clock::now();
     auto applied = retention.apply(recordSeq);
-    const double applySeconds = secs(Clock::now() - applyStart);
+    fig.applySeconds = secs(Clock::now() - applyStart);
     if (!applied) DIE(applied.error().message.c_str());
     if (applied->entries != plan->entries) DIE("apply removed another count than planned");
-    const double verifyAfter = medianVerify();
+    fig.disposed = applied->entries;
+    fig.disposedRanges = plan->ranges.size();
+    fig.verifyAfter = medianVerify();
+}
 
+void Bench::print() const {
     std::printf("verbatim-compliance-bench: %zu entries, %u cores\n\n", entries, threads);
     std::printf("| step | result |\n|---|---:|\n");
     std::printf("| generate (seal + sign, %u threads) | %.0f entries/s |\n", threads,
-                double(entries) / genSeconds);
+                double(entries) / fig.genSeconds);
     std::printf("| pull + verify + decrypt + index (over TLS, relay in-process) | %.0f entries/s "
                 "(%.1f s) |\n",
-                double(stats->entries) / pullSeconds, pullSeconds);
+                double(fig.stats.entries) / fig.pullSeconds, fig.pullSeconds);
     std::printf("| verify again from the archive (chain, signatures, commitments) | %.0f entries/s "
                 "(%.1f s) |\n",
-                double(report->entries) / verifySeconds, verifySeconds);
+                double(fig.verified) / fig.verifySeconds, fig.verifySeconds);
     std::printf(
         "| the app's timed pull of %zu new entries, median of %zu: old (pull + full verify) "
         "/ new (pull) | %.2f / %.2f s |\n",
-        kIncrement, kRounds, timedOld[kRounds / 2], timedNew[kRounds / 2]);
+        kIncrement, kRounds, fig.timedOld[kRounds / 2], fig.timedNew[kRounds / 2]);
     std::printf("| search, %zu queries, newest 100 hits: p50 / p95 | %.1f / %.1f ms |\n",
-                searchMs.size(), p50, p95);
+                fig.searchMs.size(), fig.p50, fig.p95);
     std::printf("| RSMF export of a %zu-message matter | %.2f s (%zu events) |\n", matterSize,
-                exportSeconds, exported->events);
+                fig.exportSeconds, fig.exportedEvents);
     std::printf(
         "| 50 policies over the whole archive (Supervision::refresh) | %.2f s = %.1f %% of the "
         "pull (%zu alerts) |\n",
-        svSeconds, 100.0 * svSeconds / pullSeconds, refreshed->newAlerts);
-    std::printf("| list every alert | %.3f s |\n", listSeconds);
+        fig.svSeconds, 100.0 * fig.svSeconds / fig.pullSeconds, fig.newAlerts);
+    std::printf("| list every alert | %.3f s |\n", fig.listSeconds);
     std::printf("| the year's report (%zu rows), median of 5: old / new | %.3f / %.3f s (new: "
                 "%.3f-%.3f s) |\n",
-                year->rows.size(), oldReportSeconds, reportSeconds, newReport.front(),
-                newReport.back());
-    std::printf("| archive size | %.0f bytes/entry |\n", double(archiveBytes) / double(entries));
+                fig.reportRows, fig.oldReportSeconds, fig.reportSeconds, fig.newReport.front(),
+                fig.newReport.back());
+    std::printf("| archive size | %.0f bytes/entry |\n",
+                double(fig.archiveBytes) / double(entries));
     std::printf("| dispose of %llu entries (%zu ranges): plan + apply | %.1f s + %.1f s |\n",
-                (unsigned long long)applied->entries, plan->ranges.size(), planSeconds,
-                applySeconds);
+                (unsigned long long)fig.disposed, fig.disposedRanges, fig.planSeconds,
+                fig.applySeconds);
     std::printf("| verify, median of 3: before / after the disposal | %.1f / %.1f s |\n",
-                verifyBefore, verifyAfter);
+                fig.verifyBefore, fig.verifyAfter);
     std::printf("| memory growth during pull | %.1f MiB |\n",
-                double(rssAfter - rssBefore) / 1024.0);
+                double(fig.rssAfter - fig.rssBefore) / 1024.0);
     std::printf("\n(%zu search hits in all; pull stages, wall time: checking %.1f s, storing %.1f "
                 "s, waiting for "
                 "pages %.1f s)\n",
-                hits, stats->checkSeconds, stats->storeSeconds, stats->waitSeconds);
+                fig.hits, fig.stats.checkSeconds, fig.stats.storeSeconds, fig.stats.waitSeconds);
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    std::size_t entries = 1'000'000;
+    bool quick = false;
+    for (int i = 1; i < argc; ++i) {
+        std::string a = argv[i];
+        if (a == "--quick")
+            quick = true, entries = 3000;
+        else if (a == "--entries" && i + 1 < argc)
+            entries = std::size_t(std::stoull(argv[++i]));
+        else
+            DIE("usage: verbatim-compliance-bench [--entries N | --quick]");
+    }
+    e2e::Harness h{
+        {}, [](relay::RelayConfig& c) {
+            c.checkpointEvery = 1000;
+            c.limits.redeem = relay::BucketSpec{1e9, 1e9}; // 21 registrations from one address
+        }};
+    if (!h.ok()) DIE("relay");
+    QTemporaryDir dir;
+    Bench b(h, dir, entries, quick);
+    b.enroll();
+    b.generate();
+    b.toRelay(0, entries);
+    b.pull();
+    b.timedPulls();
+    b.search();
+    b.exportMatter();
+    b.supervise();
+    b.dispose();
+    b.print();
     return 0;
 }
