@@ -76,6 +76,34 @@ journal::ChainHash hashAt(const PulledChain& chain, std::uint64_t seq) {
     return {};
 }
 
+/// The firm the acknowledgement tests start from: lawyer alice (and `colleague`, a second lawyer
+/// enrolled right after her, when named) with a client on a matter, two compliance devices,
+/// 20 entries sent and the journal as the first officer pulled it.
+struct Firm {
+    std::unique_ptr<Device> lawyer, colleague, client, a, b;
+    std::string conv;
+    PulledChain chain;
+    std::uint64_t head = 0;
+};
+
+bool setUpFirm(Harness& h, Firm& f, const std::string& colleague = {}) {
+    f.lawyer = h.enrollStaff("alice", proto::ROLE_LAWYER);
+    if (!colleague.empty()) f.colleague = h.enrollStaff(colleague, proto::ROLE_LAWYER);
+    f.client = h.inviteClient("alice", "Lease dispute", &f.conv);
+    f.a = h.enrollStaff("comply-a", proto::ROLE_COMPLIANCE);
+    f.b = h.enrollStaff("comply-b", proto::ROLE_COMPLIANCE);
+    if (!f.lawyer || (!colleague.empty() && !f.colleague) || !f.client || !f.a || !f.b)
+        return false;
+    for (Device* d : {f.lawyer.get(), f.a.get(), f.b.get()})
+        if (!d->connect(h.endpoint())) return false;
+    if (!sendNumbered(h, *f.lawyer, f.conv, "entry ", 20)) return false;
+    auto chain = pullJournalChain(*f.a);
+    if (!chain || chain->items.empty()) return false;
+    f.chain = std::move(*chain);
+    f.head = f.chain.items.back().sequence;
+    return true;
+}
+
 } // namespace
 
 class TestPruning : public QObject {
@@ -93,18 +121,13 @@ private slots:
             c.journalPruneBatch = 4; // several steps, each one storage job
         });
         QVERIFY(h.ok());
-        auto lawyer = h.enrollStaff("alice", proto::ROLE_LAWYER);
-        std::string conv;
-        auto client = h.inviteClient("alice", "Lease dispute", &conv);
-        auto a = h.enrollStaff("comply-a", proto::ROLE_COMPLIANCE);
-        auto b = h.enrollStaff("comply-b", proto::ROLE_COMPLIANCE);
-        QVERIFY(lawyer && client && a && b);
-        for (Device* d : {lawyer.get(), a.get(), b.get()})
-            QVERIFY(d->connect(h.endpoint()));
-        QVERIFY(sendNumbered(h, *lawyer, conv, "entry ", 20));
-        auto chain = pullJournalChain(*a);
-        QVERIFY(chain && !chain->items.empty());
-        const std::uint64_t head = chain->items.back().sequence;
+        Firm setup;
+        QVERIFY(setUpFirm(h, setup));
+        auto& lawyer = setup.lawyer;
+        auto& a = setup.a;
+        auto& b = setup.b;
+        const PulledChain* chain = &setup.chain;
+        const std::uint64_t head = setup.head;
         const auto headHash = hashAt(*chain, head);
         const std::string firm = h.firmFingerprint();
         std::uint64_t t = 1764300000000ULL;
@@ -407,19 +430,12 @@ private slots:
             c.journalPruneInterval = std::chrono::milliseconds(0); // pruned when the test says
         });
         QVERIFY(h.ok());
-        auto lawyer = h.enrollStaff("alice", proto::ROLE_LAWYER);
-        auto bob = h.enrollStaff("bob", proto::ROLE_LAWYER);
-        std::string conv;
-        auto client = h.inviteClient("alice", "Lease dispute", &conv);
-        auto a = h.enrollStaff("comply-a", proto::ROLE_COMPLIANCE);
-        auto b = h.enrollStaff("comply-b", proto::ROLE_COMPLIANCE);
-        QVERIFY(lawyer && bob && client && a && b);
-        for (Device* d : {lawyer.get(), a.get(), b.get()})
-            QVERIFY(d->connect(h.endpoint()));
-        QVERIFY(sendNumbered(h, *lawyer, conv, "entry ", 20));
-        auto chain = pullJournalChain(*a);
-        QVERIFY(chain && !chain->items.empty());
-        const std::uint64_t head = chain->items.back().sequence;
+        Firm setup;
+        QVERIFY(setUpFirm(h, setup, "bob"));
+        auto& a = setup.a;
+        auto& b = setup.b;
+        const PulledChain* chain = &setup.chain;
+        const std::uint64_t head = setup.head;
         const std::string firm = h.firmFingerprint();
         const std::uint64_t t = 1764300000000ULL;
         auto okA =
