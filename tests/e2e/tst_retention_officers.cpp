@@ -21,6 +21,7 @@
 #include <functional>
 
 #include "ClientParty.h"
+#include "ComplianceParty.h"
 #include "E2EHarness.h"
 #include "client/core/InviteNotice.h"
 #include "compliance/ArchiveSchema.h"
@@ -35,53 +36,6 @@ using namespace verbatim;
 using namespace verbatim::e2e::parties;
 
 namespace {
-
-constexpr const char* kJournalPass = "journal key passphrase 1";
-
-struct Run {
-    int code = -1;
-    QString out, err;
-};
-
-/// Runs verbatim-journal with the journal and profile passphrases in the environment.
-Run journalTool(const QStringList& args) {
-    QProcess p;
-    auto env = QProcessEnvironment::systemEnvironment();
-    env.insert("VERBATIM_PASSPHRASE", kJournalPass);
-    env.insert("VERBATIM_PROFILE_PASSPHRASE", kPass);
-    p.setProcessEnvironment(env);
-    p.start(VERBATIM_JOURNAL_BIN, args);
-    if (!p.waitForFinished(120000)) {
-        p.kill();
-        return {-1, {}, "verbatim-journal did not finish within 120 s"};
-    }
-    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1,
-            QString::fromUtf8(p.readAllStandardOutput()),
-            QString::fromUtf8(p.readAllStandardError())};
-}
-
-QString writeKeyFile(const QString& dir, const crypto::X25519Key& key) {
-    auto priv = key.privateKey();
-    auto box = crypto::passphraseSeal(*priv, view(std::string_view(kJournalPass)));
-    QString path = dir + "/journal.key";
-    QFile f(path);
-    if (!f.open(QIODevice::WriteOnly)) return {};
-    f.write(reinterpret_cast<const char*>(box->data()), qint64(box->size()));
-    return path;
-}
-
-/// The archive's database, opened as verbatim-journal opens it (its key derived from the first
-/// journal key), unmigrated.
-std::unique_ptr<storage::Database> archiveDb(const QString& path, const crypto::X25519Key& key,
-                                             bool create = false) {
-    auto priv = key.privateKey();
-    auto dbKey =
-        crypto::hkdfSha256(*priv, view("verbatim-archive-v1"), view("archive database key"), 32);
-    storage::OpenOptions o;
-    o.create = create;
-    auto db = storage::Database::open(path.toStdString(), *dbKey, o);
-    return db ? std::move(*db) : nullptr;
-}
 
 std::int64_t scalar(storage::Database& db, const std::string& sql) {
     auto q = db.prepare(sql);
@@ -143,11 +97,6 @@ bool backdate(const QString& path, const crypto::X25519Key& key) {
 qint64 captured(const QString& text, const QString& pattern) {
     auto m = QRegularExpression(pattern).match(text);
     return m.hasMatch() ? m.captured(1).toLongLong() : -1;
-}
-
-std::uint64_t journaledAt(const QString& out) {
-    auto m = QRegularExpression("journaled .* at seq (\\d+)").match(out);
-    return m.hasMatch() ? m.captured(1).toULongLong() : 0;
 }
 
 /// A disposition of the single entries `seqs` with the chain hashes the archive holds there.
@@ -538,7 +487,9 @@ private slots:
         const QString keyFile = writeKeyFile(dir.path(), *key);
         const QString old = dir.path() + "/old.archive";
         {
-            auto db = archiveDb(old, *key, true);
+            auto priv = key->privateKey();
+            QVERIFY(priv);
+            auto db = test::archiveDatabase(old.toStdString(), *priv, true);
             QVERIFY(db);
             const auto& steps = compliance::archiveSchema();
             QVERIFY(steps.size() > 5);
