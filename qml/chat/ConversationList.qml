@@ -47,6 +47,9 @@ Pane {
                 placeholderText: window.wide ? qsTr("Search messages (Ctrl+F)") : qsTr("Search messages")
                 Accessible.name: qsTr("Search messages")
                 onTextChanged: chat.search(text)
+                // A hint longer than the field (a longer language) elides: the tooltip shows it whole.
+                ToolTip.visible: hovered && text === ""
+                ToolTip.text: placeholderText
                 Keys.onEscapePressed: (event) => { event.accepted = text !== ""; text = "" }
                 Keys.onDownPressed: (event) => { (text === "" ? list : results).forceActiveFocus() }
             }

@@ -110,6 +110,9 @@ Dialog {
             visible: dialog.startedId === "" && dialog.isMatter
             Layout.fillWidth: true
             placeholderText: qsTr("Matter number (optional), e.g. 2026-0142")
+            // A hint longer than the field (a longer language) elides: the tooltip shows it whole.
+            ToolTip.visible: hovered && text === ""
+            ToolTip.text: placeholderText
             Accessible.name: qsTr("Matter number")
             maximumLength: 40
             onAccepted: dialog.start()
@@ -131,6 +134,9 @@ Dialog {
             Layout.fillWidth: true
             placeholderText: dialog.isMatter ? qsTr("Colleagues to add: user ids, comma-separated")
                                              : qsTr("Colleague's user id")
+            // A hint longer than the field (a longer language) elides: the tooltip shows it whole.
+            ToolTip.visible: hovered && text === ""
+            ToolTip.text: placeholderText
             Accessible.name: dialog.isMatter ? qsTr("Colleagues to add") : qsTr("Colleague")
             inputMethodHints: Qt.ImhNoAutoUppercase | Qt.ImhNoPredictiveText
             onAccepted: dialog.start()

@@ -28,6 +28,11 @@ const QHash<QString, QString>& allowedElisions() {
     static const QHash<QString, QString> allowed{
         {"conversationTitle", "a long matter title in a list row: the open chat shows it whole"},
         {"conversationPreview", "a message preview in a list row is a preview"},
+        {"ownDeviceName", "a device's name and system in its row: the rename field shows this "
+                          "device's whole"},
+        {"searchField", "a field's hint (placeholder): its tooltip shows it whole"},
+        {"newMatterNumberField", "a field's hint (placeholder): its tooltip shows it whole"},
+        {"newColleaguesField", "a field's hint (placeholder): its tooltip shows it whole"},
         {"headerTitle", "the firm's or open matter's name in the toolbar: Info and the list show "
                         "it whole"},
     };
@@ -57,7 +62,8 @@ void scan(QQuickItem* item, Scan& s) {
             if (text.contains(QStringLiteral("~]"))) ++s.pseudo;
             const bool elides = item->property("elide").toInt() != 0;
             const bool wraps = item->property("wrapMode").toInt() != 0;
-            const QString name = item->objectName();
+            // The text itself or, for a control's inner text (a placeholder), its control.
+            const QString name = where(item).section('<', 0, 0);
             const QString what = QStringLiteral("%1 \"%2\"").arg(where(item), text.left(60));
             if (elides && item->property("truncated").toBool() && !allowedElisions().contains(name))
                 s.found << QStringLiteral("elided: ") + what;
