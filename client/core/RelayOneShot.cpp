@@ -20,12 +20,6 @@ namespace verbatim::client {
 
 using namespace verbatim::beastnames;
 
-using relaytls::displayText;
-using relaytls::handshakeError;
-using relaytls::makeContext;
-using relaytls::prepareTls;
-using relaytls::TlsVerdict;
-
 namespace {
 
 std::mutex g_limitsMutex;

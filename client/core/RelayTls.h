@@ -34,3 +34,12 @@ bool prepareTls(SSL* ssl, const Endpoint& endpoint);
 std::string handshakeError(SSL* ssl, const Endpoint& endpoint, const TlsVerdict& verdict);
 
 } // namespace verbatim::client::relaytls
+
+namespace verbatim::client {
+// The transport's two files use these unqualified.
+using relaytls::displayText;
+using relaytls::handshakeError;
+using relaytls::makeContext;
+using relaytls::prepareTls;
+using relaytls::TlsVerdict;
+} // namespace verbatim::client
