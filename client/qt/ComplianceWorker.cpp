@@ -5,6 +5,7 @@
 
 #include "client/core/Client.h"
 #include "client/qt/StdText.h"
+#include "compliance/Retention.h"
 
 namespace verbatim::qt {
 
@@ -63,6 +64,11 @@ pullAndRefresh(ComplianceController::Worker& w, client::Client& c,
     auto r = sv.refresh();
     if (!r) return tl::unexpected(r.error());
     if (refreshed) *refreshed = *r;
+    // Like verbatim-journal's pull (J-RT-5): another officer's disposition removes the same
+    // content here, under the same checks (its chain hashes, holds open now) as one's own.
+    compliance::Retention retention(*w.archive);
+    auto applied = retention.applyPending();
+    if (!applied) return tl::unexpected(applied.error());
     return stats;
 }
 
