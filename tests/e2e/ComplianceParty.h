@@ -4,6 +4,7 @@
 // archive's database for tests that tamper with it. Shared by tst_compliance, tst_supervision,
 // tst_retention and tst_pruning (each defines VERBATIM_JOURNAL_BIN, the tool they run).
 
+#include <QDateTime>
 #include <QFile>
 #include <QProcess>
 #include <QRegularExpression>
@@ -71,6 +72,28 @@ inline std::unique_ptr<storage::Database> archiveDb(const QString& path,
                                                     const crypto::X25519Key& key) {
     auto priv = key.privateKey();
     return priv ? verbatim::test::archiveDatabase(path.toStdString(), *priv, false) : nullptr;
+}
+
+inline constexpr std::int64_t kTwoYearsMs = 2 * 366 * 24 * 3600 * 1000LL;
+
+/// Makes the entries the archive pulled in the last 30 days look two years old (the relay's
+/// time of each row): retention periods are in years, the test's messages seconds old.
+inline bool backdate(const QString& path, const crypto::X25519Key& key) {
+    auto db = archiveDb(path, key);
+    if (!db) return false;
+    const std::string recent =
+        std::to_string(QDateTime::currentMSecsSinceEpoch() - 30 * 24 * 3600 * 1000LL);
+    for (const char* table : {"entries", "records"})
+        if (!db->exec(std::string("UPDATE ") + table + " SET server_time_ms = server_time_ms - " +
+                      std::to_string(kTwoYearsMs) + " WHERE server_time_ms > " + recent))
+            return false;
+    return true;
+}
+
+/// The number the first group of `pattern` captures in `text` (-1: no match).
+inline qint64 captured(const QString& text, const QString& pattern) {
+    auto m = QRegularExpression(pattern).match(text);
+    return m.hasMatch() ? m.captured(1).toLongLong() : -1;
 }
 
 /// The journal sequence a "journaled ... at seq N" line names (0: none).

@@ -52,28 +52,6 @@ std::vector<crypto::X25519Key> keysOf(const crypto::X25519Key& key) {
     return keys;
 }
 
-constexpr std::int64_t kTwoYearsMs = 2 * 366 * 24 * 3600 * 1000LL;
-
-/// Makes the entries the archive pulled in the last 30 days look two years old (the relay's
-/// time of each row): retention periods are in years, the test's messages seconds old.
-bool backdate(const QString& path, const crypto::X25519Key& key) {
-    auto db = archiveDb(path, key);
-    if (!db) return false;
-    const std::string recent =
-        std::to_string(QDateTime::currentMSecsSinceEpoch() - 30 * 24 * 3600 * 1000LL);
-    for (const char* table : {"entries", "records"})
-        if (!db->exec(std::string("UPDATE ") + table + " SET server_time_ms = server_time_ms - " +
-                      std::to_string(kTwoYearsMs) + " WHERE server_time_ms > " + recent))
-            return false;
-    return true;
-}
-
-/// The number the first group of `pattern` captures in `text` (-1: no match).
-qint64 captured(const QString& text, const QString& pattern) {
-    auto m = QRegularExpression(pattern).match(text);
-    return m.hasMatch() ? m.captured(1).toLongLong() : -1;
-}
-
 /// The faults of a `verify --json` report.
 QStringList faults(const QString& json) {
     QStringList out;
