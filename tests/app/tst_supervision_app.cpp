@@ -4,6 +4,7 @@
 // search and a report from the page are journaled. A second officer's app (its own profile and
 // archive) pulls and shows the same alert state, the same policy and both accesses in the access
 // log. A lawyer's app cannot journal a review. Screenshots of the review queue.
+// One file, over 600 lines: its functions share one firm, two officers and their archives.
 
 #include <QAbstractItemModelTester>
 #include <QFile>

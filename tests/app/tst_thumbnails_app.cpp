@@ -13,6 +13,7 @@
 //     the folder is emptied when the app goes away and when it starts.
 // Screenshots (thumbnails.png, thumbnails-viewer.png) go to VERBATIM_SCREENSHOT_DIR (else
 // ./screenshots); README shows them from docs/screenshots/.
+// One file, over 600 lines: its functions share one two-party firm and the image fixtures.
 
 #include <QBuffer>
 #include <QDesktopServices>

@@ -27,6 +27,7 @@
 //
 // Run: build/dev/tests/bench/verbatim-compliance-bench [--entries N] (default 1,000,000;
 // --quick: 3,000 entries, the smoke test).
+// One file, over 600 lines: one bench whose phases run in order over the same generated journal.
 
 #include <QTemporaryDir>
 

@@ -9,6 +9,7 @@
 /// dropped (C-FAIL-3, C-LINK-2); one-shot HTTPS calls (join, attachments) move to the next node
 /// when one is blackholed, within their deadline (C-FAIL-6); a node serving a manifest the device
 /// refuses (forged, cut short, older) is left for the other (C-FAIL-7).
+/// One file, over 600 lines: every function shares the two nodes and the cluster it starts.
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>

@@ -4,6 +4,7 @@
 /// what they refuse), sends while PostgreSQL is down and after it is back, and two relays on one
 /// database appending to one journal chain at once. The relay-core suite runs on this store too
 /// (ctest tst_relay_core_pg).
+/// One file, over 600 lines: every function shares the one throwaway cluster it starts.
 #include <QDir>
 #include <QProcess>
 #include <QRegularExpression>
