@@ -318,8 +318,7 @@ client::Client* SupervisionController::officerClient() {
 void SupervisionController::reload() {
     if (!m_compliance || !m_compliance->unlocked()) return;
     client::Client* c = officerClient();
-    const auto account = c ? c->account() : client::Account{};
-    const std::string me = c ? account.user + "/" + std::to_string(account.device) : "";
+    const std::string me = c ? officerId(*c) : std::string();
     const std::string filter = m_filter.toStdString();
     const std::uint64_t generation = ++m_reloadGeneration;
     QPointer<SupervisionController> self(this);
@@ -338,6 +337,23 @@ void SupervisionController::reload() {
             self->apply(std::move(*rows));
         };
     });
+}
+
+std::string officerId(client::Client& c) {
+    const auto account = c.account();
+    return account.user + "/" + std::to_string(account.device);
+}
+
+std::function<void()> SupervisionController::failure(QPointer<SupervisionController> self,
+                                                     QString text,
+                                                     void (SupervisionController::*done)(bool)) {
+    return [self, text = std::move(text), done] {
+        if (!self) return;
+        self->setStatus({});
+        self->setError(text);
+        self->end();
+        emit(self.data()->*done)(false);
+    };
 }
 
 std::function<void()> SupervisionController::finished(QPointer<SupervisionController> self, bool ok,
@@ -361,8 +377,7 @@ void SupervisionController::journalAction(
     std::function<Result<void>(compliance::Supervision&)> precheck) {
     client::Client* c = readyOfficer();
     if (!c) return;
-    const auto account = c->account();
-    const std::string me = account.user + "/" + std::to_string(account.device);
+    const std::string me = officerId(*c);
     const std::string filter = m_filter.toStdString();
     auto cancel = m_compliance->cancelFlag();
     QPointer<SupervisionController> self(this);
@@ -399,8 +414,7 @@ void SupervisionController::review(const QString& id, const QString& status,
         return setError(tr("Review: %1").arg(q(body.error().message)));
     }
     client::Client* c = officerClient();
-    const std::string me =
-        c ? c->account().user + "/" + std::to_string(c->account().device) : std::string();
+    const std::string me = c ? officerId(*c) : std::string();
     const std::string alertId = id.toStdString(), want = status.toStdString();
     // The alert's last review before this one (read on the worker): the new one comes after it.
     auto last = std::make_shared<std::uint64_t>(0);

@@ -194,6 +194,10 @@ private:
     /// status or the error line, actionFinished emitted (nothing when the controller is gone).
     static std::function<void()> finished(QPointer<SupervisionController> self, bool ok,
                                           QString text, std::shared_ptr<Rows> rows);
+    /// What a job that could not finish ends with on the GUI thread: the status cleared, `text`
+    /// in the error line, `done(false)` emitted (nothing when the controller is gone).
+    static std::function<void()> failure(QPointer<SupervisionController> self, QString text,
+                                         void (SupervisionController::*done)(bool));
     void apply(Rows&& rows);
     void setError(const QString& text);
     void setStatus(const QString& text);

@@ -42,13 +42,7 @@ void SupervisionController::openAttachment(const QString& alertId, int index,
     m_compliance->submit([self, c, cancel, id, index, path,
                           save](Worker& w) -> std::function<void()> {
         auto failed = [self](const QString& text) {
-            return [self, text] {
-                if (!self) return;
-                self->setStatus({});
-                self->setError(text);
-                self->end();
-                emit self->attachmentFinished(false);
-            };
+            return failure(self, text, &SupervisionController::attachmentFinished);
         };
         if (!w.archive) return failed(tr("The archive is closed."));
         compliance::Supervision sv(*w.archive);

@@ -53,8 +53,7 @@ void SupervisionController::disablePolicy(const QString& name) {
     // is, and journaled in the same job.
     client::Client* c = readyOfficer();
     if (!c) return;
-    const auto account = c->account();
-    const std::string me = account.user + "/" + std::to_string(account.device);
+    const std::string me = officerId(*c);
     const std::string filter = m_filter.toStdString();
     auto cancel = m_compliance->cancelFlag();
     QPointer<SupervisionController> self(this);
@@ -107,8 +106,7 @@ void SupervisionController::loadExamples() {
         bodies.push_back(*body);
         names.push_back(spec.name);
     }
-    const auto account = c->account();
-    const std::string me = account.user + "/" + std::to_string(account.device);
+    const std::string me = officerId(*c);
     const std::string filter = m_filter.toStdString();
     auto cancel = m_compliance->cancelFlag();
     QPointer<SupervisionController> self(this);

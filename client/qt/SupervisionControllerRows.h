@@ -27,6 +27,9 @@ struct SupervisionController::Rows {
     int open = 0;
 };
 
+/// The officer's "user/device", as the supervision records name it.
+std::string officerId(client::Client& c);
+
 /// Reads everything the views show for `me`, alerts filtered by `filter`; on the worker thread.
 Result<SupervisionController::Rows*> readRows(Worker& w, const std::string& me,
                                               const std::string& filter,

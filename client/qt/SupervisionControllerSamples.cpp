@@ -50,8 +50,7 @@ void SupervisionController::drawSample(const QString& participant, const QString
         return setError(tr("Sample: %1").arg(q(b.error().message)));
     client::Client* c = readyOfficer();
     if (!c) return;
-    const auto account = c->account();
-    const std::string me = account.user + "/" + std::to_string(account.device);
+    const std::string me = officerId(*c);
     const std::string filter = m_filter.toStdString();
     auto cancel = m_compliance->cancelFlag();
     QPointer<SupervisionController> self(this);
@@ -127,13 +126,7 @@ void SupervisionController::writeReport(const QString& format, const QString& ur
     m_compliance->submit(
         [self, c, detail, firm, cancel, a, b, fmt, path](Worker& w) -> std::function<void()> {
             auto failed = [self](const QString& text) {
-                return [self, text] {
-                    if (!self) return;
-                    self->setStatus({});
-                    self->setError(text);
-                    self->end();
-                    emit self->reportFinished(false);
-                };
+                return failure(self, text, &SupervisionController::reportFinished);
             };
             if (!w.archive) return failed(tr("The archive is closed."));
             // Journaled as an export before anything is written, as `verbatim-journal report`.
