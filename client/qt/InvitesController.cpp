@@ -1,4 +1,5 @@
 #include "client/qt/InvitesController.h"
+#include "client/qt/ControllerJobs.h"
 #include "client/qt/StdText.h"
 
 #include <QMetaObject>
@@ -55,20 +56,8 @@ void InvitesController::submit(std::function<Outcome(client::Client&)> work) {
         emit refreshed(false);
         return;
     }
-    if (++m_pending == 1) emit busyChanged();
-    const std::uint64_t epoch = m_epoch;
-    // `core` stays valid while the job runs: onClientClosing drains the queue before the
-    // AppController lets it go.
-    m_jobs.push([this, core, epoch, work = std::move(work)] {
-        auto outcome = std::make_shared<Outcome>(work(*core));
-        QMetaObject::invokeMethod(
-            this,
-            [this, epoch, outcome] {
-                if (epoch == m_epoch) apply(std::move(*outcome));
-                if (--m_pending == 0) emit busyChanged();
-            },
-            Qt::QueuedConnection);
-    });
+    submitJob<Outcome>(this, m_jobs, core, m_pending, m_epoch, std::move(work),
+                       [this](Outcome&& outcome) { apply(std::move(outcome)); });
 }
 
 void InvitesController::refresh() {

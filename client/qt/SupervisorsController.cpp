@@ -1,4 +1,5 @@
 #include "client/qt/SupervisorsController.h"
+#include "client/qt/ControllerJobs.h"
 #include "client/qt/StdText.h"
 
 #include <QMetaObject>
@@ -45,27 +46,20 @@ void SupervisorsController::refresh() {
         emit refreshed(false);
         return;
     }
-    if (++m_pending == 1) emit busyChanged();
-    const std::uint64_t epoch = m_epoch;
-    // `core` stays valid while the job runs: onClientClosing drains the queue before the
-    // AppController lets it go.
-    m_jobs.push([this, core, epoch] {
-        auto outcome = std::make_shared<Outcome>();
-        auto view = core->supervisedMatters(8);
-        if (view)
-            outcome->view = std::move(*view);
-        else if (view.error().code == ErrorCode::Forbidden)
-            outcome->forbidden = true;
-        else
-            outcome->error = q(view.error().message);
-        QMetaObject::invokeMethod(
-            this,
-            [this, epoch, outcome] {
-                if (epoch == m_epoch) apply(std::move(*outcome));
-                if (--m_pending == 0) emit busyChanged();
-            },
-            Qt::QueuedConnection);
-    });
+    submitJob<Outcome>(
+        this, m_jobs, core, m_pending, m_epoch,
+        [](client::Client& c) {
+            Outcome outcome;
+            auto view = c.supervisedMatters(8);
+            if (view)
+                outcome.view = std::move(*view);
+            else if (view.error().code == ErrorCode::Forbidden)
+                outcome.forbidden = true;
+            else
+                outcome.error = q(view.error().message);
+            return outcome;
+        },
+        [this](Outcome&& outcome) { apply(std::move(outcome)); });
 }
 
 void SupervisorsController::apply(Outcome&& o) {
