@@ -12,72 +12,21 @@
 #include <QtTest>
 
 #include "../e2e/ClientParty.h"
+#include "../e2e/ComplianceParty.h"
 #include "AppHarness.h"
 #include "client/core/Client.h"
 #include "client/qt/AppController.h"
 #include "client/qt/ComplianceController.h"
 #include "compliance/Supervision.h"
-#include "crypto/Hkdf.h"
-#include "storage/Database.h"
 
 using namespace verbatim;
 using namespace verbatim::apptest;
 using namespace std::chrono_literals;
 using e2e::parties::joinParty;
 
-namespace {
-
-struct Run {
-    int code = -1;
-    QString out, err;
-};
-
-/// Runs verbatim-journal with the journal and (client-party) profile passphrases.
-Run journalTool(const QStringList& args) {
-    QProcess p;
-    auto env = QProcessEnvironment::systemEnvironment();
-    env.insert("VERBATIM_PASSPHRASE", kJournalPass);
-    env.insert("VERBATIM_PROFILE_PASSPHRASE", e2e::parties::kPass);
-    p.setProcessEnvironment(env);
-    p.start(VERBATIM_JOURNAL_BIN, args);
-    if (!p.waitForFinished(120000)) {
-        p.kill();
-        return {-1, {}, "verbatim-journal did not finish within 120 s"};
-    }
-    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1,
-            QString::fromUtf8(p.readAllStandardOutput()),
-            QString::fromUtf8(p.readAllStandardError())};
-}
-
-/// Makes what the archive pulled in the last 30 days look two years old (retention is in years,
-/// the messages seconds old), opening the archive as verbatim-journal does.
-bool backdate(const QString& path, const crypto::X25519Key& key) {
-    auto priv = key.privateKey();
-    if (!priv) return false;
-    auto dbKey =
-        crypto::hkdfSha256(*priv, view("verbatim-archive-v1"), view("archive database key"), 32);
-    if (!dbKey) return false;
-    storage::OpenOptions o;
-    o.create = false;
-    auto db = storage::Database::open(path.toStdString(), *dbKey, o);
-    if (!db) return false;
-    const std::int64_t twoYears = 2 * 366 * 24 * 3600 * 1000LL;
-    const std::string recent =
-        std::to_string(QDateTime::currentMSecsSinceEpoch() - 30 * 24 * 3600 * 1000LL);
-    for (const char* table : {"entries", "records"})
-        if (!(*db)->exec(std::string("UPDATE ") + table +
-                         " SET server_time_ms = server_time_ms - " + std::to_string(twoYears) +
-                         " WHERE server_time_ms > " + recent))
-            return false;
-    return true;
-}
-
-std::uint64_t journaledAt(const QString& out) {
-    auto m = QRegularExpression("journaled .* at seq (\\d+)").match(out);
-    return m.hasMatch() ? m.captured(1).toULongLong() : 0;
-}
-
-} // namespace
+using e2e::parties::backdate;
+using e2e::parties::journaledAt;
+using e2e::parties::journalTool;
 
 class TestRetentionApp : public QObject {
     Q_OBJECT
