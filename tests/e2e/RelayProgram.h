@@ -6,6 +6,7 @@
 /// inherited VERBATIM_RELAY_UNLOCK_FILE or systemd's CREDENTIALS_DIRECTORY). Used by
 /// tst_relay_ops and tst_relay_restore.
 #include <QElapsedTimer>
+#include <QFile>
 #include <QProcess>
 #include <QProcessEnvironment>
 #include <QString>
@@ -14,6 +15,9 @@
 
 #include <cstdint>
 #include <memory>
+
+#include "common/Bytes.h"
+#include "crypto/X25519.h"
 
 namespace verbatim::e2e {
 
@@ -51,6 +55,41 @@ inline ProgramRun runProgram(const QString& bin, const QStringList& args,
     r.err = QString::fromUtf8(p.readAllStandardError());
     return r;
 }
+
+#ifdef VERBATIM_RELAY_BIN
+/// A relay initialised offline in `dir` (`verbatim-relay init` for `firm` with a fresh journal
+/// key, `passphrase` for its prompts) for the tests of `verbatim-relay admin`; ok() false when
+/// init failed (init.err says why).
+struct OfflineRelay {
+    OfflineRelay(const QString& dir, const QString& passphrase, const QString& firm)
+        : data(dir + "/data"), unlock(dir + "/relay.unlock"), env(relayEnvironment(passphrase)) {
+        auto journalKey = crypto::X25519Key::generate();
+        QFile f(dir + "/journal.pub");
+        if (!journalKey || !f.open(QIODevice::WriteOnly)) {
+            init.err = "cannot write the journal key";
+            return;
+        }
+        f.write(QByteArray::fromStdString(toHex(journalKey->publicKey())));
+        f.close();
+        init = runProgram(VERBATIM_RELAY_BIN,
+                          {"init", "--data", data, "--unlock-file", unlock, "--firm", firm,
+                           "--journal-key", dir + "/journal.pub", "--root-key-out",
+                           dir + "/root.key", "--address", "127.0.0.1:1"},
+                          env);
+    }
+    bool ok() const { return init.code == 0; }
+    /// `verbatim-relay admin args` on this relay.
+    ProgramRun admin(const QStringList& args) const {
+        return runProgram(VERBATIM_RELAY_BIN,
+                          QStringList{"admin", "--data", data, "--unlock-file", unlock} + args,
+                          env);
+    }
+
+    QString data, unlock;
+    QProcessEnvironment env;
+    ProgramRun init;
+};
+#endif
 
 /// `verbatim-relay serve` on 127.0.0.1, ready once it printed "listening"; stopped with SIGTERM
 /// (then SIGKILL after 10 s) by stop() or when destroyed.

@@ -77,40 +77,6 @@ std::optional<compliance::VerifyReport> pullAndVerify(e2e::Harness& h, Party& of
     return *report;
 }
 
-/// A relay initialised offline in `dir` (`verbatim-relay init` for "Partners LLP" with a fresh
-/// journal key) for the tests of `verbatim-relay admin`; ok() false when init failed (init.err
-/// says why).
-struct OfflineRelay {
-    explicit OfflineRelay(const QString& dir)
-        : data(dir + "/data"), unlock(dir + "/relay.unlock"),
-          env(e2e::relayEnvironment("supervisors-test-passphrase-long-enough")) {
-        auto journalKey = crypto::X25519Key::generate();
-        QFile f(dir + "/journal.pub");
-        if (!journalKey || !f.open(QIODevice::WriteOnly)) {
-            init.err = "cannot write the journal key";
-            return;
-        }
-        f.write(QByteArray::fromStdString(toHex(journalKey->publicKey())));
-        f.close();
-        init = e2e::runProgram(VERBATIM_RELAY_BIN,
-                               {"init", "--data", data, "--unlock-file", unlock, "--firm",
-                                "Partners LLP", "--journal-key", dir + "/journal.pub",
-                                "--root-key-out", dir + "/root.key", "--address", "127.0.0.1:1"},
-                               env);
-    }
-    bool ok() const { return init.code == 0; }
-    /// `verbatim-relay admin args` on this relay.
-    e2e::ProgramRun admin(const QStringList& args) const {
-        return e2e::runProgram(VERBATIM_RELAY_BIN,
-                               QStringList{"admin", "--data", data, "--unlock-file", unlock} + args,
-                               env);
-    }
-
-    QString data, unlock;
-    QProcessEnvironment env;
-    e2e::ProgramRun init;
-};
-
 } // namespace
 
 class TestSupervisors : public QObject {
@@ -363,7 +329,8 @@ private slots:
     void adminSupervisorStopsAtWalls() {
         QTemporaryDir dir;
         QVERIFY(dir.isValid());
-        OfflineRelay offline(dir.path());
+        e2e::OfflineRelay offline(dir.path(), "supervisors-test-passphrase-long-enough",
+                                  "Partners LLP");
         QVERIFY2(offline.ok(), qPrintable(offline.init.err));
         auto admin = [&](const QStringList& args) { return offline.admin(args); };
         QCOMPARE(admin({"enroll", "lara", "--role", "lawyer"}).code, 0);
@@ -442,7 +409,8 @@ private slots:
     void adminSupervisorCommands() {
         QTemporaryDir dir;
         QVERIFY(dir.isValid());
-        OfflineRelay offline(dir.path());
+        e2e::OfflineRelay offline(dir.path(), "supervisors-test-passphrase-long-enough",
+                                  "Partners LLP");
         QVERIFY2(offline.ok(), qPrintable(offline.init.err));
         auto admin = [&](const QStringList& args) { return offline.admin(args); };
         QCOMPARE(admin({"enroll", "lara", "--role", "lawyer"}).code, 0);

@@ -614,24 +614,9 @@ private slots:
     void adminWallCommands() {
         QTemporaryDir dir;
         QVERIFY(dir.isValid());
-        const QString data = dir.path() + "/data", unlock = dir.path() + "/relay.unlock";
-        const auto env = e2e::relayEnvironment("walls-test-passphrase-long-enough");
-        auto journalKey = *crypto::X25519Key::generate();
-        {
-            QFile f(dir.path() + "/journal.pub");
-            QVERIFY(f.open(QIODevice::WriteOnly));
-            f.write(QByteArray::fromStdString(toHex(journalKey.publicKey())));
-        }
-        auto relay = [&](const QStringList& args) {
-            return e2e::runProgram(VERBATIM_RELAY_BIN, args, env);
-        };
-        auto init = relay({"init", "--data", data, "--unlock-file", unlock, "--firm", "Walls LLP",
-                           "--journal-key", dir.path() + "/journal.pub", "--root-key-out",
-                           dir.path() + "/root.key", "--address", "127.0.0.1:1"});
-        QVERIFY2(init.code == 0, qPrintable(init.err));
-        auto admin = [&](const QStringList& args) {
-            return relay(QStringList{"admin", "--data", data, "--unlock-file", unlock} + args);
-        };
+        e2e::OfflineRelay offline(dir.path(), "walls-test-passphrase-long-enough", "Walls LLP");
+        QVERIFY2(offline.ok(), qPrintable(offline.init.err));
+        auto admin = [&](const QStringList& args) { return offline.admin(args); };
         for (const char* u : {"alice", "bob", "carl"})
             QCOMPARE(admin({"enroll", u, "--role", "lawyer"}).code, 0);
         QCOMPARE(admin({"invite", "--from", "alice", "--matter", "Estate"}).code, 0);
