@@ -112,15 +112,25 @@ ApplicationWindow {
             Label {
                 objectName: "headerTitle"
                 Layout.fillWidth: true
+                // The title keeps room beside the buttons; a long one elides, hovering or
+                // tapping it shows it whole.
+                Layout.minimumWidth: Math.min(implicitWidth, 96)
                 textFormat: Text.PlainText
                 text: !window.adminView && !window.wide && app.chat.currentConversation !== "" ? app.chat.currentTitle : app.session.firmName
                 font.pixelSize: 18
                 font.bold: true
                 elide: Label.ElideRight
+                ToolTip.text: text
+                ToolTip.visible: truncated && (titleHover.hovered || titleTap.pressed)
+                HoverHandler { id: titleHover }
+                TapHandler { id: titleTap }
             }
             Label {
+                objectName: "connectionState"
                 textFormat: Text.PlainText
-                text: app.session.connected ? qsTr("online") : qsTr("connecting\u2026")
+                // At phone size a dot (its colour says which) leaves the row to the title.
+                text: !window.wide ? "\u25cf" : app.session.connected ? qsTr("online") : qsTr("connecting\u2026")
+                color: !window.wide && !app.session.connected ? "#f0b400" : Material.foreground
                 opacity: 0.8
                 font.pixelSize: 12
                 Accessible.name: app.session.connected ? qsTr("Connected to the relay") : qsTr("Not connected")
@@ -128,7 +138,12 @@ ApplicationWindow {
             ToolButton {
                 objectName: "phoneInfoButton"
                 visible: !window.adminView && !window.wide && app.chat.currentConversation !== ""
-                text: qsTr("Info")
+                // Only at phone size: an icon, its name said by Accessible.name and the tooltip.
+                text: "i"
+                font.bold: true
+                font.italic: true
+                ToolTip.text: qsTr("Matter information")
+                ToolTip.visible: hovered
                 Accessible.name: qsTr("Matter information")
                 onClicked: window.infoRequested()
             }
@@ -151,7 +166,9 @@ ApplicationWindow {
             ToolButton {
                 objectName: "invitesButton"
                 visible: app.session.canInvite && !window.adminView
-                text: qsTr("Invites")
+                text: window.wide ? qsTr("Invites") : "\u2709"
+                ToolTip.text: qsTr("Invites")
+                ToolTip.visible: !window.wide && hovered
                 Accessible.name: qsTr("Your invite links: who joined, revoke one")
                 onClicked: invites.open()
             }

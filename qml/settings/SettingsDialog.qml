@@ -37,7 +37,9 @@ Dialog {
         contentWidth: availableWidth
         clip: true
         ColumnLayout {
-            width: scroller.availableWidth
+            // The dialog's, not the scroller's: that one lagged behind (the dialog's implicit
+            // height loops through it) and left every row wider than the dialog at phone size.
+            width: dialog.availableWidth
             spacing: 10
             Label { textFormat: Text.PlainText; text: TextRuns.isolate(session.displayName) + " (" + TextRuns.isolate(session.role) + ")"; font.bold: true }
             Label { textFormat: Text.PlainText; text: session.firmName; opacity: 0.8 }
@@ -65,15 +67,35 @@ Dialog {
             }
             Label { visible: dialog.notifier !== null; textFormat: Text.PlainText; text: qsTr("Notifications"); font.bold: true }
             Switch {
+                id: notificationsEnabledSwitch
                 objectName: "notificationsEnabled"
                 visible: dialog.notifier !== null
+                Layout.fillWidth: true
+                // A long text wraps beside the switch instead of running past the dialog.
+                contentItem: Label {
+                    leftPadding: notificationsEnabledSwitch.indicator.width + notificationsEnabledSwitch.spacing
+                    text: notificationsEnabledSwitch.text
+                    textFormat: Text.PlainText
+                    wrapMode: Text.Wrap
+                    verticalAlignment: Text.AlignVCenter
+                }
                 text: qsTr("Desktop notifications")
                 checked: dialog.notifier ? dialog.notifier.enabled : false
                 onToggled: dialog.notifier.enabled = checked
             }
             Switch {
+                id: notificationsShowTextSwitch
                 objectName: "notificationsShowText"
                 visible: dialog.notifier !== null
+                Layout.fillWidth: true
+                // A long text wraps beside the switch instead of running past the dialog.
+                contentItem: Label {
+                    leftPadding: notificationsShowTextSwitch.indicator.width + notificationsShowTextSwitch.spacing
+                    text: notificationsShowTextSwitch.text
+                    textFormat: Text.PlainText
+                    wrapMode: Text.Wrap
+                    verticalAlignment: Text.AlignVCenter
+                }
                 enabled: dialog.notifier ? dialog.notifier.enabled : false
                 text: qsTr("Show message text in notifications")
                 checked: dialog.notifier ? dialog.notifier.showText : false
@@ -168,6 +190,17 @@ Dialog {
                 onClicked: { dialog.close(); session.lock() }
             }
             Button {
+                id: eraseButton
+                Layout.maximumWidth: dialog.availableWidth
+                // A long text wraps inside the button instead of eliding.
+                contentItem: Label {
+                    text: eraseButton.text
+                    font: eraseButton.font
+                    textFormat: Text.PlainText
+                    wrapMode: Text.Wrap
+                    horizontalAlignment: Text.AlignHCenter
+                    verticalAlignment: Text.AlignVCenter
+                }
                 text: qsTr("Sign out and erase this device")
                 Accessible.name: qsTr("Sign out and erase this device")
                 onClicked: confirm.open()

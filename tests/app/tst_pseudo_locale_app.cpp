@@ -33,8 +33,11 @@ const QHash<QString, QString>& allowedElisions() {
         {"searchField", "a field's hint (placeholder): its tooltip shows it whole"},
         {"newMatterNumberField", "a field's hint (placeholder): its tooltip shows it whole"},
         {"newColleaguesField", "a field's hint (placeholder): its tooltip shows it whole"},
-        {"headerTitle", "the firm's or open matter's name in the toolbar: Info and the list show "
-                        "it whole"},
+        {"changePassphrase", "a passphrase field's hint (placeholder) in Settings: the heading "
+                             "above says what it is for"},
+        {"changePassphraseAgain",
+         "a passphrase field's hint (placeholder) in Settings: the heading "
+         "above says what it is for"},
     };
     return allowed;
 }
@@ -52,6 +55,34 @@ struct Scan {
     int pseudo = 0;    ///< of them, pseudo-localised ones
     QStringList found; ///< offenders
 };
+
+/// What `item` is, for a reader: its objectName path, else its text, else its type.
+QString describe(QQuickItem* item) {
+    const QString text = item->property("text").toString();
+    QString type = QString::fromLatin1(item->metaObject()->className()).section("_QML", 0, 0);
+    return QStringLiteral("%1 %2 \"%3\"").arg(where(item), type, text.left(40));
+}
+
+/// Every visible item's right edge stays inside its Popup's box, or the window's, within 1 px:
+/// past it, a clip or the screen's edge hides it. `right` is that edge in window coordinates.
+void scanEdges(QQuickItem* item, qreal right, Scan& s) {
+    if (!item || !item->isVisible() || item->opacity() == 0) return;
+    if (item->inherits("QQuickPopupItem"))
+        right = item->mapToItem(nullptr, QPointF(item->width(), 0)).x();
+    // Controls, texts and layouts; not a control's decoration (a ripple, a shadow's layer).
+    else if (item->width() > 0 && item->height() > 0 &&
+             (item->inherits("QQuickControl") || item->inherits("QQuickText") ||
+              item->inherits("QQuickTextInput") || item->inherits("QQuickLayout"))) {
+        const qreal edge = item->mapToItem(nullptr, QPointF(item->width(), 0)).x();
+        if (edge > right + 1)
+            s.found << QStringLiteral("past the right edge (%1 > %2): ")
+                               .arg(qRound(edge))
+                               .arg(qRound(right)) +
+                           describe(item);
+    }
+    for (auto* child : item->childItems())
+        scanEdges(child, right, s);
+}
 
 void scan(QQuickItem* item, Scan& s) {
     if (!item || !item->isVisible() || item->opacity() == 0) return;
@@ -93,6 +124,14 @@ class TestPseudoLocaleApp : public QObject {
         QTest::qWait(300); // layouts settle
         Scan s;
         scan(ui.window->contentItem(), s);
+        scanEdges(ui.window->contentItem(), ui.window->width(), s);
+        // The toolbar's title keeps room beside its buttons (at phone size it once had none).
+        if (auto* title = qobject_cast<QQuickItem*>(ui.deep("headerTitle"));
+            title && title->isVisible() && !title->property("text").toString().isEmpty() &&
+            title->width() < std::min<qreal>(title->implicitWidth(), 64))
+            s.found << QStringLiteral("headerTitle has %1 px for \"%2\"")
+                           .arg(qRound(title->width()))
+                           .arg(title->property("text").toString().left(40));
         QVERIFY2(s.texts > 3, qPrintable(screen + ": no texts found"));
         QVERIFY2(s.pseudo > 0, qPrintable(screen + ": no pseudo-localised text"));
         for (const auto& f : s.found) {
