@@ -444,7 +444,8 @@ void ComplianceController::verify() {
 }
 
 void ComplianceController::search(const QString& query, const QString& matter,
-                                  const QString& participant) {
+                                  const QString& participant, const QString& from,
+                                  const QString& to) {
     clearError();
     const QString text = query.trimmed();
     if (text.isEmpty()) return clearSearch();
@@ -453,6 +454,26 @@ void ComplianceController::search(const QString& query, const QString& matter,
     // again on the worker): a query with nothing to search for is refused here, at once.
     if (auto parsed = compliance::parseSearch(text.toStdString()); !parsed)
         return setError(tr("Search: %1").arg(q(parsed.error().message)));
+    // The dates as exportTo reads them (compliance::parseTime, UTC; `to` takes its whole day).
+    std::uint64_t fromMs = 0, toMs = 0;
+    if (!from.trimmed().isEmpty()) {
+        auto t = compliance::parseTime(from.trimmed().toStdString(), false);
+        if (!t)
+            return setError(tr("\u201cFrom\u201d is not a date (YYYY-MM-DD, or "
+                               "YYYY-MM-DDTHH:MM:SSZ in UTC). Nothing was searched."));
+        fromMs = *t;
+    }
+    if (!to.trimmed().isEmpty()) {
+        auto t = compliance::parseTime(to.trimmed().toStdString(), true);
+        if (!t)
+            return setError(tr("\u201cTo\u201d is not a date (YYYY-MM-DD, or "
+                               "YYYY-MM-DDTHH:MM:SSZ in UTC). Nothing was searched."));
+        toMs = *t;
+    }
+    if (fromMs && toMs && fromMs > toMs)
+        return setError(tr("The date range starts after it ends (%1 is after %2). Nothing was "
+                           "searched.")
+                            .arg(from.trimmed(), to.trimmed()));
     const std::uint64_t generation = ++m_searchGeneration;
     if (!m_searchActive) {
         m_searchActive = true;
@@ -462,6 +483,8 @@ void ComplianceController::search(const QString& query, const QString& matter,
     sq.text = text.toStdString();
     sq.matter = matter.trimmed().toStdString();
     sq.participant = participant.trimmed().toStdString();
+    sq.fromMs = fromMs;
+    sq.toMs = toMs;
     sq.limit = 200;
     client::Client* c = m_app && m_app->session()->role() == QLatin1String("compliance")
                             ? m_app->client()
@@ -471,6 +494,8 @@ void ComplianceController::search(const QString& query, const QString& matter,
     std::string detail = "query=" + sq.text;
     if (!sq.matter.empty()) detail += " matter=" + sq.matter;
     if (!sq.participant.empty()) detail += " participant=" + sq.participant;
+    if (fromMs) detail += " from=" + from.trimmed().toStdString();
+    if (toMs) detail += " to=" + to.trimmed().toStdString();
     submit([this, sq, generation, c, cancel, detail](Worker& w) mutable -> std::function<void()> {
         auto failed = [this, generation](const QString& text) {
             return [this, generation, text] {
@@ -562,6 +587,38 @@ void ComplianceController::closeConversation() {
     emit currentChanged();
 }
 
+void ComplianceController::loadAudit() {
+    clearError();
+    if (!m_unlocked) return setError(tr("Unlock the journal key first."));
+    submit([this](Worker& w) -> std::function<void()> {
+        auto failed = [this](const QString& text) {
+            return [this, text] {
+                setError(text);
+                emit auditLoaded(false);
+            };
+        };
+        if (!w.archive) return failed(tr("The archive is closed."));
+        auto lines = w.archive->auditTrail();
+        if (!lines)
+            return failed(tr("Cannot show the audit trail: %1").arg(q(lines.error().message)));
+        auto rows = std::make_shared<std::vector<ComplianceAuditRow>>();
+        for (const auto& l : *lines) {
+            // The actor is a user id, or "user/device" for a device's own records.
+            const auto slash = l.actor.find('/');
+            QString who = slash == std::string::npos
+                              ? w.name(l.actor)
+                              : w.name(l.actor.substr(0, slash)) + QStringLiteral(" (") +
+                                    q(l.actor.substr(slash + 1)) + QLatin1Char(')');
+            rows->push_back({qulonglong(l.sequence), at(l.serverTimeMs), q(l.action),
+                             std::move(who), q(l.target), q(l.detail)});
+        }
+        return [this, rows] {
+            m_audit.reset(std::move(*rows));
+            emit auditLoaded(true);
+        };
+    });
+}
+
 void ComplianceController::lock() {
     m_cancel->store(true);
     ++m_epoch; // results of jobs asked for before now are dropped
@@ -578,6 +635,7 @@ void ComplianceController::lock() {
     m_conversations.reset({});
     m_timeline.reset({});
     m_problems.reset({});
+    m_audit.reset({});
     clearSearch();
     setProgress({});
     emit currentChanged();

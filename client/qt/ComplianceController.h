@@ -27,6 +27,7 @@
 #include <memory>
 
 #include "client/qt/AppController.h"
+#include "client/qt/ComplianceAuditModel.h"
 #include "client/qt/ComplianceModels.h"
 
 namespace verbatim::qt {
@@ -74,6 +75,8 @@ class ComplianceController : public QObject {
     Q_PROPERTY(ArchiveTimelineModel* timeline READ timeline CONSTANT)
     Q_PROPERTY(ArchiveSearchModel* searchResults READ searchResults CONSTANT)
     Q_PROPERTY(ArchiveProblemsModel* problems READ problems CONSTANT)
+    /// The audit trail (admin actions, device key changes), filled by loadAudit().
+    Q_PROPERTY(ComplianceAuditModel* audit READ audit CONSTANT)
 
 public:
     explicit ComplianceController(QObject* parent = nullptr);
@@ -103,6 +106,7 @@ public:
     ArchiveTimelineModel* timeline() { return &m_timeline; }
     ArchiveSearchModel* searchResults() { return &m_search; }
     ArchiveProblemsModel* problems() { return &m_problems; }
+    ComplianceAuditModel* audit() { return &m_audit; }
 
     /// Unlocks the journal key files (comma-separated paths, or a file: URL) with `passphrase`
     /// and opens (or creates) the archive. A wrong passphrase sets `error` and writes nothing.
@@ -117,13 +121,21 @@ public:
     Q_INVOKABLE void verify();
     /// Full-text search in the search language of SearchParser.h (the same as
     /// `verbatim-journal search`); `matter` (id or title) and `participant` (user id) narrow
-    /// it when not empty. An empty query clears the results.
+    /// it when not empty; `from` and `to` (YYYY-MM-DD, `to` inclusive of its whole day, or
+    /// YYYY-MM-DDTHH:MM[:SS]Z; UTC, read by parseTime as exportTo reads them; empty: open) bound
+    /// the server time. A bad date or `from` after `to` sets `error` and searches nothing. An
+    /// empty query clears the results.
     Q_INVOKABLE void search(const QString& query, const QString& matter = {},
-                            const QString& participant = {});
+                            const QString& participant = {}, const QString& from = {},
+                            const QString& to = {});
     Q_INVOKABLE void clearSearch();
     /// Shows the timeline of conversation `id`.
     Q_INVOKABLE void openConversation(const QString& id);
     Q_INVOKABLE void closeConversation();
+    /// Loads the audit trail (Archive::auditTrail, as `verbatim-journal audit`) into `audit` on
+    /// the worker; auditLoaded() when done. Not journaled in the access log: like a timeline, it
+    /// shows what the archive holds without searching or exporting it.
+    Q_INVOKABLE void loadAudit();
     /// Exports as `format` (rsmf, eml, jsonl) to a path or file: URL (an existing folder gets
     /// suggestedFileName() inside it), through compliance::exportArchive, the scoped export of
     /// `verbatim-journal export`. The scope: `matter` (id or title), `participant` (a user id,
@@ -163,6 +175,7 @@ signals:
     void verifyFinished(bool ok);
     void searchFinished(bool ok);
     void timelineLoaded();
+    void auditLoaded(bool ok);
     void exportFinished(bool ok);
 
 public:
@@ -207,6 +220,7 @@ private:
     ArchiveTimelineModel m_timeline;
     ArchiveSearchModel m_search;
     ArchiveProblemsModel m_problems;
+    ComplianceAuditModel m_audit;
     std::shared_ptr<std::atomic<bool>> m_cancel = std::make_shared<std::atomic<bool>>(false);
     std::unique_ptr<Worker> m_worker; // last: it is joined before the models go
 };

@@ -72,6 +72,7 @@ Pane {
             TabButton { objectName: "reportsTab"; text: qsTr("Reports") }
             TabButton { objectName: "holdsTab"; text: qsTr("Holds") }
             TabButton { objectName: "samplesTab"; text: qsTr("Samples") }
+            TabButton { objectName: "auditTab"; text: qsTr("Audit") }
         }
 
         Label {
@@ -194,6 +195,10 @@ Pane {
             SampleView {
                 supervision: review
                 wide: page.wide
+            }
+
+            AuditView {
+                compliance: journal
             }
         }
     }

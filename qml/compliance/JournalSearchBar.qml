@@ -5,7 +5,8 @@ import QtQuick.Layouts
 import Verbatim
 import Verbatim.Common
 
-// The journal's search field with its filters (matter, participant) under a toggle.
+// The journal's search field with its filters (matter, participant, from and to dates: UTC,
+// the "to" day inclusive, as the export bar reads them) under a toggle.
 ColumnLayout {
     id: searchBar
     /// The page's ComplianceController.
@@ -43,7 +44,8 @@ ColumnLayout {
             flat: true
             enabled: searchField.text.trim() !== ""
             Accessible.name: qsTr("Search")
-            onClicked: compliance.search(searchField.text, matterFilter.text, participantFilter.text)
+            onClicked: compliance.search(searchField.text, matterFilter.text, participantFilter.text,
+                                         searchFromField.text, searchToField.text)
         }
     }
     RowLayout {
@@ -64,6 +66,24 @@ ColumnLayout {
             Layout.fillWidth: true
             placeholderText: qsTr("Participant (name or user id)")
             Accessible.name: qsTr("Only this participant")
+        }
+        TextField {
+            id: searchFromField
+            objectName: "searchFromField"
+            Layout.preferredWidth: 140
+            placeholderText: qsTr("From YYYY-MM-DD")
+            inputMethodHints: Qt.ImhPreferNumbers
+            Accessible.name: qsTr("Search from date (empty: from the start)")
+            onAccepted: if (searchField.text.trim() !== "") searchButton.clicked()
+        }
+        TextField {
+            id: searchToField
+            objectName: "searchToField"
+            Layout.preferredWidth: 140
+            placeholderText: qsTr("To YYYY-MM-DD")
+            inputMethodHints: Qt.ImhPreferNumbers
+            Accessible.name: qsTr("Search to date, inclusive (empty: to the end)")
+            onAccepted: if (searchField.text.trim() !== "") searchButton.clicked()
         }
     }
 }

@@ -19,6 +19,7 @@
 #include "client/core/Client.h"
 #include "client/qt/AppController.h"
 #include "client/qt/ComplianceController.h"
+#include "client/qt/SupervisionAccessModel.h"
 #include "client/qt/SupervisionController.h"
 #include "client/qt/TextRuns.h"
 #include "compliance/Supervision.h"
@@ -235,6 +236,44 @@ private slots:
         cc->search("12345678");
         QVERIFY(searched.wait(30000));
         QCOMPARE(sm->rowCount(), 1);
+        // Issue 21, the audit view: the Audit tab loads the audit trail on the worker with full
+        // dates: the officer's enrolment, the client's retraction and edit, with who did them.
+        {
+            QSignalSpy audited(cc, &qt::ComplianceController::auditLoaded);
+            QVERIFY(ui.find("complianceTabs")->setProperty("currentIndex", 7));
+            QVERIFY(audited.wait(30000));
+            QVERIFY2(audited.last().first().toBool(), qPrintable(cc->error()));
+            using A = qt::ComplianceAuditModel;
+            auto* am = cc->audit();
+            QVERIFY(am->rowCount() > 0);
+            QStringList seen;
+            for (int i = 0; i < am->rowCount(); ++i)
+                seen << cell(am, i, A::KindRole).toString() + "|" +
+                            cell(am, i, A::WhoRole).toString();
+            const int retracted = rowOf(am, A::KindRole, "retract");
+            QVERIFY2(retracted >= 0, qPrintable(seen.join(", ")));
+            QVERIFY2(cell(am, retracted, A::WhoRole).toString().startsWith("Carol Client"),
+                     qPrintable(seen.join(", ")));
+            QVERIFY(cell(am, retracted, A::TimeRole).toDateTime().isValid());
+            QVERIFY2(rowOf(am, A::KindRole, "edit") >= 0, qPrintable(seen.join(", ")));
+            // ... and the firm's admin actions: the officer's enrolment, with its role.
+            bool enrolled = false;
+            for (int i = 0; i < am->rowCount(); ++i)
+                enrolled |= cell(am, i, A::KindRole).toString() == "enroll-user" &&
+                            cell(am, i, A::TargetRole).toString() == "comply" &&
+                            cell(am, i, A::DetailRole).toString() == "ROLE_COMPLIANCE" &&
+                            cell(am, i, A::TimeRole).toDateTime().isValid();
+            QVERIFY2(enrolled, qPrintable(seen.join(", ")));
+            const QString day =
+                QDateTime::currentDateTimeUtc().toLocalTime().toString("yyyy-MM-dd");
+            QVERIFY(until([&] {
+                return ui.shows("auditHeading", [&](const QString& t) {
+                    return t.startsWith(day) && t.contains("retract");
+                });
+            }));
+            shoot("compliance-laptop-light-audit");
+            QVERIFY(ui.find("complianceTabs")->setProperty("currentIndex", 0));
+        }
 
         // The timeline: the deletion with who and when, the edit with old and new, the rest.
         QSignalSpy loaded(cc, &qt::ComplianceController::timelineLoaded);
@@ -440,6 +479,55 @@ private slots:
         QVERIFY(pulled.wait(60000));
         QVERIFY2(pulled.first().first().toBool(), qPrintable(cc->error()));
         QVERIFY(until([&] { return !cc->busy(); }));
+
+        // Dated search from the search bar's From/To fields (UTC; "To" takes its whole day, as
+        // the export bar reads them): the hit before the range is left out, the one inside kept,
+        // and the access log names the range. A date that is not one, or a range that ends
+        // before it starts, is refused before anything is searched, keeping the hits shown.
+        {
+            using S = qt::ArchiveSearchModel;
+            auto* sm = cc->searchResults();
+            QSignalSpy searched(cc, &qt::ComplianceController::searchFinished);
+            QVERIFY(ui.type("complianceSearchField", "Smith"));
+            QVERIFY(ui.click("complianceSearchButton"));
+            QVERIFY(searched.wait(30000));
+            QVERIFY2(searched.last().first().toBool(), qPrintable(cc->error()));
+            QVERIFY(rowOf(sm, S::TextRole, "Smith before the range") >= 0);
+            QVERIFY(ui.type("searchFromField", from));
+            QVERIFY(ui.type("searchToField", to));
+            QVERIFY(ui.click("complianceSearchButton"));
+            QVERIFY(searched.wait(30000));
+            QVERIFY2(searched.last().first().toBool(), qPrintable(cc->error()));
+            QVERIFY(rowOf(sm, S::TextRole, "Smith inside the range") >= 0);
+            QCOMPARE(rowOf(sm, S::TextRole, "Smith before the range"), -1);
+            QVERIFY2(cc->progress().contains("journaled in the access log"),
+                     qPrintable(cc->progress()));
+            QVERIFY(until([&] {
+                for (int i = 0; i < sv->accessLog()->rowCount(); ++i) {
+                    const QString d =
+                        cell(sv->accessLog(), i, qt::SupervisionAccessModel::DetailRole).toString();
+                    if (d.contains("query=Smith") && d.contains("from=" + from) &&
+                        d.contains("to=" + to))
+                        return true;
+                }
+                return false;
+            }));
+            const int rows = sm->rowCount();
+            const int before = searched.count();
+            QVERIFY(ui.type("searchToField", "2026-13-45"));
+            QVERIFY(ui.click("complianceSearchButton"));
+            QVERIFY2(cc->error().contains("\u201cTo\u201d is not a date"), qPrintable(cc->error()));
+            QVERIFY(ui.find("complianceError")->property("visible").toBool());
+            cc->search("Smith", {}, {}, "2031-02-01", "2031-01-31");
+            QVERIFY2(cc->error().contains("starts after it ends"), qPrintable(cc->error()));
+            QTest::qWait(200);
+            QCOMPARE(searched.count(), before); // nothing was searched
+            QCOMPARE(sm->rowCount(), rows);     // and the hits shown are kept
+            cc->clearError();
+            QVERIFY(ui.type("searchFromField", ""));
+            QVERIFY(ui.type("searchToField", ""));
+            cc->clearSearch();
+        }
 
         // The chooser offers both matters.
         const QVariantList matters = cc->exportMatters();
