@@ -33,6 +33,7 @@ ColumnLayout {
         }
         ToolButton {
             id: filtersToggle
+            objectName: "searchFiltersToggle"
             text: qsTr("Filters")
             checkable: true
             Accessible.name: qsTr("Show the search filters")
@@ -48,11 +49,13 @@ ColumnLayout {
                                          searchFromField.text, searchToField.text)
         }
     }
-    RowLayout {
+    // One row on a laptop; two on a phone, the dates under the matter and the participant.
+    GridLayout {
         Layout.fillWidth: true
         Layout.leftMargin: 8
         Layout.rightMargin: 8
         visible: filtersToggle.checked
+        columns: searchBar.width >= 640 ? 4 : 2
         TextField {
             id: matterFilter
             objectName: "matterFilterField"
@@ -70,7 +73,8 @@ ColumnLayout {
         TextField {
             id: searchFromField
             objectName: "searchFromField"
-            Layout.preferredWidth: 140
+            Layout.fillWidth: searchBar.width < 640
+            Layout.preferredWidth: 190
             placeholderText: qsTr("From YYYY-MM-DD")
             inputMethodHints: Qt.ImhPreferNumbers
             Accessible.name: qsTr("Search from date (empty: from the start)")
@@ -79,7 +83,8 @@ ColumnLayout {
         TextField {
             id: searchToField
             objectName: "searchToField"
-            Layout.preferredWidth: 140
+            Layout.fillWidth: searchBar.width < 640
+            Layout.preferredWidth: 190
             placeholderText: qsTr("To YYYY-MM-DD")
             inputMethodHints: Qt.ImhPreferNumbers
             Accessible.name: qsTr("Search to date, inclusive (empty: to the end)")

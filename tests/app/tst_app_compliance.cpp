@@ -502,6 +502,12 @@ private slots:
             QCOMPARE(rowOf(sm, S::TextRole, "Smith before the range"), -1);
             QVERIFY2(cc->progress().contains("journaled in the access log"),
                      qPrintable(cc->progress()));
+            QVERIFY(ui.find("searchFiltersToggle")->setProperty("checked", true));
+            QVERIFY(until([&] { return ui.find("searchToField")->property("visible").toBool(); }));
+            QVERIFY2(ui.shoot("compliance-laptop-light-search-dates"), "blank screenshot");
+            ui.window->resize(390, 844);
+            QVERIFY2(ui.shoot("compliance-phone-light-search-dates"), "blank screenshot");
+            ui.window->resize(1280, 800);
             QVERIFY(until([&] {
                 for (int i = 0; i < sv->accessLog()->rowCount(); ++i) {
                     const QString d =
