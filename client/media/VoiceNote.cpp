@@ -349,7 +349,8 @@ Result<VoiceDecoder> VoiceDecoder::open(ByteView file) {
         if (eos) return bad("data after the last page");
         if (file.size() - pos < 27) return bad("the file ends inside a page header");
         const std::uint8_t* h = file.data() + pos;
-        if (std::memcmp(h, "OggS", 4) != 0) return bad("no Ogg page where one should start");
+        const bool isPage = std::memcmp(h, "OggS", 4) == 0; // ct-ok: a public magic
+        if (!isPage) return bad("no Ogg page where one should start");
         if (h[4] != 0) return fail(ErrorCode::Unsupported, "unknown Ogg version");
         const std::uint8_t flags = h[5];
         if (flags & ~0x07u) return bad("unknown page flags");
@@ -393,7 +394,8 @@ Result<VoiceDecoder> VoiceDecoder::open(ByteView file) {
             completed = true;
             // A whole packet.
             if (packetIndex == 0) {
-                if (packet.size() < 19 || std::memcmp(packet.data(), "OpusHead", 8) != 0)
+                if (packet.size() < 19 ||
+                    std::memcmp(packet.data(), "OpusHead", 8) != 0) // ct-ok: a public magic
                     return bad("the first packet is not an Opus header");
                 if ((packet[8] >> 4) != 0)
                     return fail(ErrorCode::Unsupported, "unknown Opus header version");
@@ -409,7 +411,8 @@ Result<VoiceDecoder> VoiceDecoder::open(ByteView file) {
                 s->gainQ8 = std::int16_t(std::uint16_t(getLe(packet.data() + 16, 2)));
                 if (i + 1 != segments) return bad("the Opus header page holds more");
             } else if (packetIndex == 1) {
-                if (packet.size() < 16 || std::memcmp(packet.data(), "OpusTags", 8) != 0)
+                if (packet.size() < 16 ||
+                    std::memcmp(packet.data(), "OpusTags", 8) != 0) // ct-ok: a public magic
                     return bad("the second packet is not an Opus tags header");
                 if (i + 1 != segments) return bad("the Opus tags page holds more");
             } else {
