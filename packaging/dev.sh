@@ -15,7 +15,7 @@ SQLCIPHER_PKG="@commapp/sqlcipher-amalgamation@4.5.5"
 SQLCIPHER_DIR="$THIRD/sqlcipher-4.5.5"
 
 DEB_PACKAGES=(
-  build-essential cmake ninja-build ccache pkg-config git
+  build-essential cmake ninja-build ccache pkg-config git lld
   libssl-dev libboost-dev libsignal-protocol-c-dev libexpected-dev
   protobuf-compiler libprotobuf-dev
   qt6-base-dev qt6-declarative-dev libgl-dev qt6-qpa-plugins
@@ -28,7 +28,17 @@ DEB_PACKAGES=(
   chromium dbus-daemon
   fonts-noto-color-emoji
   libopus-dev qt6-multimedia-dev
+  qt6-tools-dev qt6-l10n-tools qt6-translations-l10n
+  fonts-material-design-icons-iconfont
 )
+# fonts-material-design-icons-iconfont: the app's icons (issue 23); qml/common/CMakeLists.txt
+# builds its Material Icons font (Apache-2.0) into the app's resources, and tst_contrast checks
+# qml/common/Icons.qml against its codepoint list.
+# qt6-tools-dev and qt6-l10n-tools: Qt Linguist's CMake package, lupdate and lrelease; the build
+# compiles the app's German (client/qt/translations/verbatim_de.ts) and tests/lint checks it is
+# complete. qt6-translations-l10n: Qt's own German (a dialog's OK, Cancel, Close).
+# lld: links the dev and fuzz builds (CMakeLists.txt, VERBATIM_SPLIT_DWARF): its --gdb-index drops
+# the name tables GCC leaves in each executable, which kept a full build at tens of GiB.
 # libopus-dev: voice notes' Opus codec (client/media); qt6-multimedia-dev: the app records and
 # plays them through Qt Multimedia (QAudioSource, QAudioSink).
 # chromium: tests/e2e/tst_invite_page loads the relay's invite page (/i/) in headless chromium.
