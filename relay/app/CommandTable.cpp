@@ -153,6 +153,8 @@ const char* const kPolicyNotes =
     "recording notice says so). --privacy-notice: the https:// link the notice shows (UK GDPR\n"
     "Art. 13). --wipe-after-failed-unlocks/--wipe-after-offline-days: a device erases its\n"
     "profile after N wrong passphrases in a row or D days without reaching the relay (0: off).\n"
+    "--max-idle-lock: apps lock after at most this many minutes without use (1 to 1440; users\n"
+    "may choose less, never more or never; 0, the default: no firm maximum).\n"
     "A value not given keeps the manifest's; `policy --show` prints them.\n";
 
 /// The firm policy's options, on init, manifest and policy (applied by applyPolicyOptions).
@@ -167,6 +169,8 @@ std::vector<cmdline::Option> withPolicyOptions(std::vector<cmdline::Option> opti
         options.push_back(Option::value(name, "YEARS").checked(cmdline::number(0, 100)));
     options.push_back(
         Option::value("device-message-days", "DAYS").checked(cmdline::number(0, 36500)));
+    options.push_back(Option::value("max-idle-lock", "MINUTES")
+                          .checked(cmdline::number(0, journal::kMaxIdleLockMinutes)));
     for (const char* name : {"staff-may-save", "clients-may-save", "staff-may-copy",
                              "clients-may-copy", "wipe-client-devices"})
         options.push_back(Option::value(name, "yes|no").checked(yesNo));
@@ -315,6 +319,7 @@ const cmdline::CommandLine& commandLine() {
              "                      [--staff-may-save yes|no] [--clients-may-save yes|no]\n"
              "                      [--staff-may-copy yes|no] [--clients-may-copy yes|no]\n"
              "                      [--wipe-client-devices yes|no] [--privacy-notice URL]\n"
+             "                      [--max-idle-lock MINUTES]\n"
              "                                                                  re-sign the "
              "manifest with a new firm policy\n"
              "  verbatim-relay policy --data DIR --show\n",

@@ -12,7 +12,8 @@ void applyPolicyOptions(const Args& a, journal::FirmManifest& m) {
                                std::pair{"wipe-after-offline-days", &m.policy.maxOfflineDays},
                                std::pair{"device-message-days", &m.policy.messageDays},
                                std::pair{"retention-years", &m.retention.yearsAfterClose},
-                               std::pair{"retention-direct-years", &m.retention.yearsDirect}})
+                               std::pair{"retention-direct-years", &m.retention.yearsDirect},
+                               std::pair{"max-idle-lock", &m.policy.maxIdleLockMinutes}})
         if (auto v = a.opt(name); !v.empty()) *field = std::uint32_t(std::stoul(v));
     for (auto [name, field] : {std::pair{"staff-may-save", &m.policy.staffMaySave},
                                std::pair{"clients-may-save", &m.policy.clientsMaySave},
@@ -28,12 +29,12 @@ void printPolicy(const journal::FirmManifest& m) {
     std::printf("retention-years\t%u\nretention-direct-years\t%u\ndevice-message-days\t%u\n"
                 "staff-may-save\t%s\nclients-may-save\t%s\nstaff-may-copy\t%s\n"
                 "clients-may-copy\t%s\nwipe-client-devices\t%s\nwipe-after-failed-unlocks\t%u\n"
-                "wipe-after-offline-days\t%u\nprivacy-notice\t%s\n",
+                "wipe-after-offline-days\t%u\nprivacy-notice\t%s\nmax-idle-lock\t%u\n",
                 m.retention.yearsAfterClose, m.retention.yearsDirect, m.policy.messageDays,
                 yes(m.policy.staffMaySave), yes(m.policy.clientsMaySave),
                 yes(m.policy.staffMayCopy), yes(m.policy.clientsMayCopy),
                 yes(m.policy.mayWipeClientDevices), m.policy.maxFailedUnlocks,
-                m.policy.maxOfflineDays, m.privacyNoticeUrl.c_str());
+                m.policy.maxOfflineDays, m.privacyNoticeUrl.c_str(), m.policy.maxIdleLockMinutes);
 }
 } // namespace
 

@@ -12,6 +12,7 @@ namespace {
 constexpr std::string_view kManifestLabelV1 = "verbatim-manifest-v1";
 constexpr std::string_view kManifestLabelV2 = "verbatim-manifest-v2";
 constexpr std::string_view kManifestLabelV3 = "verbatim-manifest-v3";
+constexpr std::string_view kManifestLabelV4 = "verbatim-manifest-v4";
 constexpr std::size_t kMaxAddresses = 16, kMaxPins = 16, kMaxPrivacyUrl = 512;
 constexpr std::uint32_t kMaxRetentionYears = 100, kMaxMessageDays = 36500;
 // The device policy's flags byte (version 3).
@@ -25,7 +26,10 @@ enum : std::uint8_t {
 };
 
 std::string_view labelFor(std::uint8_t version) {
-    return version == 1 ? kManifestLabelV1 : version == 2 ? kManifestLabelV2 : kManifestLabelV3;
+    return version == 1   ? kManifestLabelV1
+           : version == 2 ? kManifestLabelV2
+           : version == 3 ? kManifestLabelV3
+                          : kManifestLabelV4;
 }
 
 std::string lowered(std::string_view s) {
@@ -91,6 +95,7 @@ Bytes FirmManifest::body() const {
         appendU32(b, retention.yearsDirect);
         appendField(b, privacyNoticeUrl);
     }
+    if (version >= 4) appendU32(b, policy.maxIdleLockMinutes);
     return b;
 }
 
@@ -213,6 +218,14 @@ Result<FirmManifest> FirmManifest::parse(ByteView bytes) {
         m.privacyNoticeUrl.assign(asString(*url));
         if (!m.privacyNoticeUrl.empty() && !validPrivacyNoticeUrl(m.privacyNoticeUrl))
             return fail(ErrorCode::Malformed, "manifest privacy notice is not an https:// URL");
+    }
+    if (m.version >= 4) {
+        auto idle = b.u32();
+        if (!idle) return tl::unexpected(idle.error());
+        if (*idle > kMaxIdleLockMinutes)
+            return fail(ErrorCode::Malformed,
+                        "manifest idle lock minutes out of range (0 to 1440)");
+        m.policy.maxIdleLockMinutes = *idle;
     }
     if (!b.atEnd()) return fail(ErrorCode::Malformed, "trailing bytes in manifest body");
     return m;

@@ -32,7 +32,13 @@ struct DevicePolicy {
     /// The firm may erase a client's device (its copy is the client's record of the advice, so
     /// only where the firm says so, and the recording notice tells the client).
     bool mayWipeClientDevices = false;
+    /// Version 4 on: the longest idle time, in minutes, after which apps lock (1..1440; 0: no
+    /// firm maximum). A user may choose a shorter time, never a longer one or "never".
+    std::uint32_t maxIdleLockMinutes = 0;
 };
+
+/// The largest DevicePolicy::maxIdleLockMinutes a manifest may carry: one day.
+inline constexpr std::uint32_t kMaxIdleLockMinutes = 1440;
 
 /// How long the firm keeps client communications in its compliance archives (version 3 on;
 /// 0: no period set, kept until the firm decides). Compliance applies it with
@@ -43,11 +49,12 @@ struct RetentionPolicy {
 };
 
 struct FirmManifest {
-    /// Version 3 (the one written) adds the firm policy (retention, the privacy notice, what
-    /// devices may do); version 2 names every relay address and may pin the relays' TLS keys;
-    /// version 1 names one address. Versions 1 and 2 are still read, so that profiles from
-    /// before keep working, with the version 3 fields at their defaults.
-    static constexpr std::uint8_t kVersion = 3;
+    /// Version 4 (the one written) adds the firm's maximum idle lock; version 3 adds the firm
+    /// policy (retention, the privacy notice, what devices may do); version 2 names every relay
+    /// address and may pin the relays' TLS keys; version 1 names one address. Versions 1 to 3
+    /// are still read, so that profiles from before keep working, with the later versions'
+    /// fields at their defaults.
+    static constexpr std::uint8_t kVersion = 4;
     std::uint8_t version = kVersion;
     std::string firmName;
     std::string relayAddress; ///< HOST:PORT, the first of relayAddresses (kept for callers)

@@ -1653,10 +1653,10 @@ private slots:
         QCOMPARE(reply->status, 200);
         // Not protobuf: its own layout (R-HTTP-2).
         QCOMPARE(reply->contentType, std::string("application/octet-stream"));
-        // manifest = u8(3) || field(root[32]) || field(body) || field(signature[64])
+        // manifest = u8(4) || field(root[32]) || field(body) || field(signature[64])
         const Bytes m = bytesOf(reply->body);
         QVERIFY(!m.empty());
-        QCOMPARE(int(m[0]), 3);
+        QCOMPARE(int(m[0]), 4);
         std::size_t at = 1;
         auto root = readField(m, at);
         auto body = readField(m, at);
@@ -1668,8 +1668,8 @@ private slots:
         const std::string rootLabel = "verbatim-firm-root-v1";
         const auto fp = crypto::sha256(concat({view(rootLabel), *root}));
         QCOMPARE(toHex(ByteView(fp.data(), 16)), m_firstLink.firm);
-        // signature = Ed25519(root, "verbatim-manifest-v3" || body)
-        const std::string label = "verbatim-manifest-v3";
+        // signature = Ed25519(root, "verbatim-manifest-v4" || body)
+        const std::string label = "verbatim-manifest-v4";
         QVERIFY2(crypto::ed25519Verify(*root, concat({view(label), *body}), *signature),
                  "the manifest's signature does not verify under its root key");
         REQUIRE_OK(parsed, journal::FirmManifest::parse(m));

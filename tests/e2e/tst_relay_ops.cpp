@@ -609,15 +609,16 @@ private slots:
         QVERIFY(show().contains("clients-may-save\tyes\n"));
         QVERIFY(show().contains("wipe-after-offline-days\t45\n"));
 
-        auto changed = relay({"policy", "--data", d + "/data", "--root-key", d + "/root.key",
-                              "--clients-may-save", "no", "--device-message-days", "90",
-                              "--privacy-notice", "https://policy.example/privacy"});
+        auto changed =
+            relay({"policy", "--data", d + "/data", "--root-key", d + "/root.key",
+                   "--clients-may-save", "no", "--device-message-days", "90", "--privacy-notice",
+                   "https://policy.example/privacy", "--max-idle-lock", "20"});
         QVERIFY2(changed.code == 0, qPrintable(changed.err));
         const QString after = show();
         for (const char* line :
              {"retention-years\t6\n", "wipe-client-devices\tyes\n", "clients-may-save\tno\n",
               "staff-may-save\tyes\n", "device-message-days\t90\n", "wipe-after-offline-days\t45\n",
-              "privacy-notice\thttps://policy.example/privacy\n"})
+              "privacy-notice\thttps://policy.example/privacy\n", "max-idle-lock\t20\n"})
             QVERIFY2(after.contains(line), qPrintable(QString(line) + " not in:\n" + after));
         const QByteArray signedBytes = manifestNow();
         auto parsed = journal::FirmManifest::parse(
@@ -625,8 +626,9 @@ private slots:
                      std::size_t(signedBytes.size())));
         QVERIFY(parsed);
         QVERIFY(parsed->verify(journal::firmFingerprint(parsed->rootPublicKey)));
-        QCOMPARE(int(parsed->version), 3);
+        QCOMPARE(int(parsed->version), 4); // the relay writes version 4 (H6)
         QVERIFY(!parsed->policy.clientsMaySave && parsed->policy.mayWipeClientDevices);
+        QCOMPARE(parsed->policy.maxIdleLockMinutes, 20u);
         QCOMPARE(parsed->retention.yearsAfterClose, 6u);
 
         // Refused before anything is written.
@@ -643,6 +645,9 @@ private slots:
                  {{"--root-key", root, "--retention-years", "101"}, 2},
                  {{"--root-key", root, "--staff-may-save", "maybe"}, 2},
                  {{"--root-key", root, "--device-message-days", "-1"}, 2},
+                 {{"--root-key", root, "--max-idle-lock", "1441"}, 2},
+                 {{"--root-key", root, "--max-idle-lock", "-5"}, 2},
+                 {{"--root-key", root, "--max-idle-lock", "ten"}, 2},
                  {{"--show", "--root-key", root}, 2},
                  {{"--retention-years", "3"}, 2},
                  {{"--root-key", d + "/other.key", "--retention-years", "1"}, 1}}) {

@@ -331,7 +331,7 @@ private slots:
         m.relayPublicKey = Bytes(32, 3);
         m.relayIdentityKey = Bytes(33, 5);
         m.journalKeys.push_back({Bytes(32, 4), m.issuedMs});
-        QCOMPARE(int(m.version), 3);
+        m.version = 3; // signed as the firm policy's first version (version 4 adds one field)
         m.policy.maxOfflineDays = 30;
         m.policy.messageDays = 90;
         m.policy.clientsMaySave = false;
@@ -376,7 +376,7 @@ private slots:
         QVERIFY(!wrong || !wrong->verify(journal::firmFingerprint(root->publicKey)));
         // A version this reader does not know is refused with a plain reason.
         Bytes future = bytes;
-        future[0] = 4;
+        future[0] = 5;
         auto unknown = journal::FirmManifest::parse(future);
         QVERIFY(!unknown &&
                 unknown.error().message.find("unsupported manifest version") != std::string::npos);
@@ -428,6 +428,98 @@ private slots:
         appendField(manifest, longer);
         appendField(manifest, m.signature);
         QVERIFY(!journal::FirmManifest::parse(manifest));
+    }
+
+    // Version 4 adds the firm's maximum idle lock (H6, issue 22): it round-trips under the label
+    // "verbatim-manifest-v4"; versions 1 to 3 read with no maximum; 1441 and more minutes,
+    // trailing bytes and every truncation are refused; a version 4 body passed off as version 3
+    // (or the reverse) does not verify, since the label is signed.
+    void manifestVersion4CarriesTheIdleLockMaximum() {
+        auto root = crypto::ed25519Generate();
+        QVERIFY(root);
+        journal::FirmManifest m;
+        m.firmName = "Doe & Partners LLP";
+        m.relayAddresses = {"relay.doe.example:443"};
+        m.relayAddress = m.relayAddresses.front();
+        m.issuedMs = 1764300000000ULL;
+        m.relayPublicKey = Bytes(32, 3);
+        m.relayIdentityKey = Bytes(33, 5);
+        m.journalKeys.push_back({Bytes(32, 4), m.issuedMs});
+        QCOMPARE(int(m.version), 4); // what is written
+        m.policy.messageDays = 90;
+        m.policy.maxIdleLockMinutes = 15;
+        QVERIFY(m.sign(root->privateKey));
+        const auto bytes = m.serialize();
+        auto parsed = journal::FirmManifest::parse(bytes);
+        QVERIFY2(parsed, parsed ? "" : parsed.error().message.c_str());
+        QVERIFY(parsed->verify(journal::firmFingerprint(root->publicKey)));
+        QCOMPARE(int(parsed->version), 4);
+        QCOMPARE(parsed->policy.maxIdleLockMinutes, 15u);
+        QCOMPARE(parsed->policy.messageDays, 90u);
+        QVERIFY(parsed->serialize() == bytes);
+        // The label: Ed25519(root, "verbatim-manifest-v4" || body).
+        Bytes signedText;
+        appendRaw(signedText, view(std::string_view("verbatim-manifest-v4")));
+        appendRaw(signedText, m.body());
+        QVERIFY(crypto::ed25519Verify(root->publicKey, signedText, m.signature));
+        // The body ends with u32(max_idle_lock_minutes).
+        const Bytes body = m.body();
+        Bytes last;
+        appendU32(last, 15);
+        QVERIFY(std::equal(last.begin(), last.end(), body.end() - 4));
+        for (std::size_t n = 0; n < bytes.size(); ++n)
+            QVERIFY(!journal::FirmManifest::parse(ByteView(bytes.data(), n)));
+
+        // Every value from 0 (no maximum) to a day round-trips; beyond a day is refused.
+        for (std::uint32_t minutes : {0u, 1u, 60u, 1440u}) {
+            auto ok = m;
+            ok.policy.maxIdleLockMinutes = minutes;
+            QVERIFY(ok.sign(root->privateKey));
+            auto r = journal::FirmManifest::parse(ok.serialize());
+            QVERIFY(r && r->policy.maxIdleLockMinutes == minutes);
+        }
+        for (std::uint32_t minutes : {1441u, 100000u, 0xffffffffu}) {
+            auto bad = m;
+            bad.policy.maxIdleLockMinutes = minutes;
+            QVERIFY(bad.sign(root->privateKey));
+            auto r = journal::FirmManifest::parse(bad.serialize());
+            QVERIFY2(!r && r.error().message.find("idle lock minutes out of range") !=
+                               std::string::npos,
+                     std::to_string(minutes).c_str());
+        }
+        // Bytes after the last field.
+        Bytes longer = body;
+        longer.push_back(0);
+        Bytes manifest;
+        appendU8(manifest, 4);
+        appendField(manifest, m.rootPublicKey);
+        appendField(manifest, longer);
+        appendField(manifest, m.signature);
+        QVERIFY(!journal::FirmManifest::parse(manifest));
+
+        // Versions 1 to 3: no firm maximum, whatever the writer's struct held.
+        for (std::uint8_t version : {std::uint8_t(1), std::uint8_t(2), std::uint8_t(3)}) {
+            auto old = m;
+            old.version = version;
+            QVERIFY(old.sign(root->privateKey));
+            auto r = journal::FirmManifest::parse(old.serialize());
+            QVERIFY2(r, r ? "" : r.error().message.c_str());
+            QVERIFY(r->verify(journal::firmFingerprint(root->publicKey)));
+            QCOMPARE(int(r->version), int(version));
+            QCOMPARE(r->policy.maxIdleLockMinutes, 0u);
+        }
+        // A version 4 manifest relabelled as version 3 no longer parses (its body is four bytes
+        // longer) or verifies; a version 3 one relabelled as 4 is cut short.
+        Bytes relabelled = bytes;
+        relabelled[0] = 3;
+        auto wrong = journal::FirmManifest::parse(relabelled);
+        QVERIFY(!wrong || !wrong->verify(journal::firmFingerprint(root->publicKey)));
+        auto v3 = m;
+        v3.version = 3;
+        QVERIFY(v3.sign(root->privateKey));
+        Bytes up = v3.serialize();
+        up[0] = 4;
+        QVERIFY(!journal::FirmManifest::parse(up));
     }
 
     void sealOpenRoundTripPreservesRecord() {
