@@ -6,6 +6,8 @@
 #   packaging/dev.sh test --sanitize same, with an ASan+UBSan build
 #   packaging/dev.sh fuzz [TARGET [SECONDS]]  a libFuzzer campaign (all targets without TARGET)
 #   packaging/dev.sh package         the Debian packages in build/packages/, checked by lintian
+#   packaging/dev.sh i18n            update the German catalogue from the sources, list what
+#                                    still needs German (README "Languages")
 #   packaging/test-install.sh        installs them in a fresh Debian 12 root (needs the network)
 set -euo pipefail
 
@@ -323,6 +325,16 @@ cmd_package() {
   done
 }
 
+# The German catalogue (client/qt/translations/verbatim_de.ts) from the sources: new texts are
+# added unfinished, texts gone from the sources are removed, translations are kept. Lists every
+# text still without German; ctest's lint_translations fails until each has it.
+cmd_i18n() {
+  local lupdate=/usr/lib/qt6/bin/lupdate
+  [ -x "$lupdate" ] || lupdate="$(command -v lupdate || true)"
+  [ -n "$lupdate" ] || { log "lupdate not found (packaging/dev.sh setup installs qt6-l10n-tools)"; exit 1; }
+  python3 "$ROOT/tests/lint/i18n_check.py" --lupdate "$lupdate" --root "$ROOT" --update
+}
+
 cmd_bench() {
   cmd_setup; cmd_build
   "$BUILD_DIR/tests/bench/verbatim-bench" "$@"
@@ -341,7 +353,8 @@ main() {
     bench) cmd_bench "${rest[@]}" ;;
     package) cmd_package ;;
     fuzz)  cmd_fuzz "${rest[@]}" ;;
-    *) echo "usage: packaging/dev.sh setup|build|test [--sanitize]|format [--fix]|demo|bench|fuzz [TARGET [SECONDS]]|package" >&2; exit 2 ;;
+    i18n)  setup_packages; cmd_i18n ;;
+    *) echo "usage: packaging/dev.sh setup|build|test [--sanitize]|format [--fix]|demo|bench|fuzz [TARGET [SECONDS]]|package|i18n" >&2; exit 2 ;;
   esac
 }
 main "$@"

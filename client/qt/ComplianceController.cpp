@@ -459,7 +459,7 @@ void ComplianceController::search(const QString& query, const QString& matter,
     if (!from.trimmed().isEmpty()) {
         auto t = compliance::parseTime(from.trimmed().toStdString(), false);
         if (!t)
-            return setError(tr("\u201cFrom\u201d is not a date (YYYY-MM-DD, or "
+            return setError(tr("“From\u201d is not a date (YYYY-MM-DD, or "
                                "YYYY-MM-DDTHH:MM:SSZ in UTC). Nothing was searched."));
         fromMs = *t;
     }
@@ -523,7 +523,7 @@ void ComplianceController::search(const QString& query, const QString& matter,
         const QString note =
             *journaled ? tr("Search journaled in the access log.")
                        : tr("Search not journaled: this device is not a compliance officer in "
-                            "the \u201cCompliance review\u201d conversation.");
+                            "the “Compliance review\u201d conversation.");
         auto rows = std::make_shared<std::vector<ArchiveSearchModel::Row>>();
         for (const auto& h : *hits) {
             // The text as the highlighter's TextEdit reads it, with the matched words' ranges.

@@ -86,7 +86,7 @@ void ComplianceController::exportTo(const QString& format, const QString& urlOrP
     if (!from.trimmed().isEmpty()) {
         auto t = compliance::parseTime(from.trimmed().toStdString(), false);
         if (!t)
-            return setError(tr("\u201cFrom\u201d is not a date (YYYY-MM-DD, or "
+            return setError(tr("“From\u201d is not a date (YYYY-MM-DD, or "
                                "YYYY-MM-DDTHH:MM:SSZ in UTC). Nothing was written."));
         fromMs = *t;
     }

@@ -1,6 +1,7 @@
 #include "client/qt/InvitesModel.h"
 #include "client/qt/StdText.h"
 
+#include "client/qt/Models.h"
 #include "client/qt/TextRuns.h"
 
 #include <QLocale>
@@ -151,7 +152,7 @@ void InvitesModel::refilter() {
 }
 
 QString InvitesModel::expiresText(std::uint64_t expiresMs, std::uint64_t nowMs) {
-    const QString date = QLocale().toString(at(expiresMs).date(), QStringLiteral("ddd d MMM yyyy"));
+    const QString date = fullDate(at(expiresMs).date());
     if (expiresMs <= nowMs) return tr("Expired on %1").arg(date);
     const std::uint64_t left = expiresMs - nowMs;
     constexpr std::uint64_t kHour = 3600 * 1000, kDay = 24 * kHour;

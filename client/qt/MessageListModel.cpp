@@ -12,6 +12,7 @@
 #include <algorithm>
 
 #include "client/qt/ModelsText.h"
+#include "client/qt/SystemText.h"
 
 namespace verbatim::qt {
 
@@ -26,11 +27,11 @@ QString fileName(const std::string& s) {
 
 /// A message's text as shown. A system line or notice is a sentence of the core's with a name
 /// in it ("Mallory accepted the recording notice"): its invisible and direction-changing
-/// characters are shown as such, so the name cannot reorder the sentence. Text messages are
-/// shown exactly as written.
+/// characters are shown as such, so the name cannot reorder the sentence; the sentence is in the
+/// language shown (SystemText.h). Text messages are shown exactly as written.
 QString bodyText(const client::MessageView& m) {
     if (m.kind == client::MessageKind::System || m.kind == client::MessageKind::Notice)
-        return TextRuns::safeName(q(m.body), 0);
+        return TextRuns::safeName(systemText(q(m.body)), 0);
     return q(m.body);
 }
 

@@ -5,6 +5,7 @@
 #include "client/qt/TextRuns.h"
 #include "client/qt/Thumbnail.h"
 
+#include <QCoreApplication>
 #include <QDateTime>
 #include <QFileInfo>
 #include <QLocale>
@@ -21,10 +22,15 @@ using models::name;
 
 } // namespace
 
+QString fullDate(const QDate& day) {
+    //: A QLocale date pattern (ddd: the day's short name, MMM: the month's); "Mon 3 Nov 2025"
+    return QLocale().toString(day, QCoreApplication::translate("Dates", "ddd d MMM yyyy"));
+}
+
 QString dayLabel(const QDate& day, const QDate& today) {
-    if (day == today) return QObject::tr("Today");
-    if (day == today.addDays(-1)) return QObject::tr("Yesterday");
-    return QLocale().toString(day, QStringLiteral("ddd d MMM yyyy"));
+    if (day == today) return QCoreApplication::translate("Dates", "Today");
+    if (day == today.addDays(-1)) return QCoreApplication::translate("Dates", "Yesterday");
+    return fullDate(day);
 }
 
 QString whenText(const QDateTime& time, const QDate& today, bool withTime) {
@@ -32,9 +38,13 @@ QString whenText(const QDateTime& time, const QDate& today, bool withTime) {
     const QString clock = QLocale().toString(time.time(), QStringLiteral("HH:mm"));
     const QDate day = time.date();
     if (day == today) return clock;
-    const QString date = day == today.addDays(-1)
-                             ? QObject::tr("Yesterday")
-                             : QLocale().toString(day, QStringLiteral("d MMM yyyy"));
+    if (day == today.addDays(-1)) {
+        const QString yesterday = QCoreApplication::translate("Dates", "Yesterday");
+        return withTime ? yesterday + u' ' + clock : yesterday;
+    }
+    //: A QLocale date pattern without the day's name; "3 Nov 2025"
+    const QString date =
+        QLocale().toString(day, QCoreApplication::translate("Dates", "d MMM yyyy"));
     return withTime ? date + u' ' + clock : date;
 }
 

@@ -60,7 +60,10 @@ private:
     QHash<QString, QString> m_drafts;
 };
 
-/// "Today", "Yesterday", else the date in full ("Mon 3 Nov 2025"): day separators.
+/// A date in full in the language shown: "Mon 3 Nov 2025", in German "Mo., 3. Nov. 2025" (the
+/// pattern is a translated text, context "Dates", for QLocale's day and month names).
+QString fullDate(const QDate& day);
+/// "Today", "Yesterday", else the date in full (fullDate()): day separators.
 QString dayLabel(const QDate& day, const QDate& today);
 /// A time as a list or search hit shows it: "14:05" today, else "Yesterday 14:05" or
 /// "Mon 3 Nov 2025 14:05" (`withTime` false: the date alone).

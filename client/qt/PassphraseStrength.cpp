@@ -13,6 +13,20 @@ namespace verbatim::qt {
 
 namespace {
 
+/// kPassphraseRule, word for word, as a text to translate.
+constexpr const char* kRule = QT_TRANSLATE_NOOP(
+    "PassphraseStrength", "A passphrase needs at least 12 characters, at least 5 of them different "
+                          "(a few unrelated words are easy to remember).");
+static_assert(std::string_view(kRule) == kPassphraseRule, "the rule's text changed: change both");
+
+} // namespace
+
+QString PassphraseStrength::rule() {
+    return QCoreApplication::translate("PassphraseStrength", kRule);
+}
+
+namespace {
+
 // Passwords at the top of every breach list, and keyboard and digit runs. Any of them inside a
 // passphrase is the first thing a guesser tries, however long the rest.
 constexpr std::array<const char*, 40> kCommon = {
@@ -22,10 +36,6 @@ constexpr std::array<const char*, 40> kCommon = {
     "baseball", "sunshine", "princess",   "admin",   "master",   "shadow",   "superman",
     "trustno1", "starwars", "login",      "secret",  "hello123", "1q2w3e",   "qazwsx",
     "changeme", "passw0rd", "p@ssw0rd",   "abcdef",  "verbatim"};
-
-QString tr(const char* text) {
-    return QCoreApplication::translate("PassphraseStrength", text);
-}
 
 // A run of `length` characters counting up or down by one ("abcd", "4321").
 bool hasSequence(const QString& s, int length) {
@@ -73,21 +83,26 @@ PassphraseStrength PassphraseStrength::assess(const QString& passphrase) {
     if (passphrase.isEmpty()) return out;
     const QByteArray utf8 = passphrase.toUtf8();
     if (!checkNewPassphrase(std::string_view(utf8.constData(), std::size_t(utf8.size())))) {
-        out.hint = tr("Too short or too repetitive: ") +
-                   QString::fromUtf8(kPassphraseRule.data(), int(kPassphraseRule.size()));
+        out.hint =
+            QCoreApplication::translate("PassphraseStrength", "Too short or too repetitive: ") +
+            rule();
         return out;
     }
     const QString lower = passphrase.toLower();
     if (containsCommon(lower)) {
         out.score = 1;
-        out.hint = tr("Weak: it contains a well-known password, which is guessed first. Use "
-                      "a few unrelated words instead.");
+        out.hint = QCoreApplication::translate(
+            "PassphraseStrength",
+            "Weak: it contains a well-known password, which is guessed first. Use "
+            "a few unrelated words instead.");
         return out;
     }
     if (hasSequence(lower, 5)) {
         out.score = 1;
-        out.hint = tr("Weak: it contains a run like \u201cabcde\u201d or \u201c12345\u201d. Use a "
-                      "few unrelated words instead.");
+        out.hint = QCoreApplication::translate(
+            "PassphraseStrength",
+            "Weak: it contains a run like “abcde\u201d or “12345\u201d. Use a "
+            "few unrelated words instead.");
         return out;
     }
     // Kinds of characters, and words (runs of letters of at least three).
@@ -112,13 +127,15 @@ PassphraseStrength PassphraseStrength::assess(const QString& passphrase) {
     const auto length = passphrase.toUcs4().size();
     if (length >= 20 && (words >= 3 || kinds >= 3)) {
         out.score = 4;
-        out.hint = tr("Strong.");
+        out.hint = QCoreApplication::translate("PassphraseStrength", "Strong.");
     } else if (length >= 16 || (words >= 3 && length >= 14) || kinds >= 3) {
         out.score = 3;
-        out.hint = tr("Good. A few more characters or another word make it strong.");
+        out.hint = QCoreApplication::translate(
+            "PassphraseStrength", "Good. A few more characters or another word make it strong.");
     } else {
         out.score = 2;
-        out.hint = tr("Fair. Another unrelated word makes it much harder to guess.");
+        out.hint = QCoreApplication::translate(
+            "PassphraseStrength", "Fair. Another unrelated word makes it much harder to guess.");
     }
     return out;
 }

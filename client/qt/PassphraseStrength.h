@@ -23,6 +23,8 @@ struct PassphraseStrength {
     /// keyboard or digit runs inside it (case-insensitive), then length, words and kinds of
     /// characters.
     static PassphraseStrength assess(const QString& passphrase);
+    /// common/Passphrase.h's kPassphraseRule in the language shown.
+    static QString rule();
 };
 
 } // namespace verbatim::qt

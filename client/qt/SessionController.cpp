@@ -105,7 +105,7 @@ bool SessionController::canLinkDevice() const {
     return !m_account.role.empty() && m_account.role != "client";
 }
 QString SessionController::passphraseRule() {
-    return QString::fromUtf8(kPassphraseRule.data(), int(kPassphraseRule.size()));
+    return PassphraseStrength::rule();
 }
 
 namespace {
@@ -278,7 +278,7 @@ bool SessionController::join(const QString& link, const QString& name, const QSt
                              const QString& deviceName) {
     // The one rule of the app and the tools (common/Passphrase.h), in its own words.
     if (auto ok = checkNewPassphrase(passphrase.toStdString()); !ok)
-        return m_app.check(false, q(ok.error().message));
+        return m_app.check(false, PassphraseStrength::rule());
     // An invite shows its recording notice before anything is registered (issue 22).
     if (isInviteLink(link)) return previewJoin(link, joinOptions(name, deviceName), passphrase);
     auto c = client::Client::join(m_app.profileDir().toStdString(), passphrase.toStdString(),
@@ -292,7 +292,7 @@ bool SessionController::joinInBackground(const QString& link, const QString& nam
                                          const QString& passphrase, const QString& deviceName) {
     if (m_app.client() || m_joining || m_busy) return false;
     if (auto ok = checkNewPassphrase(passphrase.toStdString()); !ok)
-        return m_app.check(false, q(ok.error().message));
+        return m_app.check(false, PassphraseStrength::rule());
     if (isInviteLink(link))
         return previewJoinInBackground(link, joinOptions(name, deviceName), passphrase);
     m_joining = true;
@@ -343,7 +343,7 @@ void SessionController::showStartScreen() {
 bool SessionController::changePassphrase(const QString& current, const QString& next) {
     if (m_busy) return false;
     if (auto ok = checkNewPassphrase(next.toStdString()); !ok)
-        return m_app.check(false, q(ok.error().message));
+        return m_app.check(false, PassphraseStrength::rule());
     auto attempt = attemptChange(m_app.client(), m_app.profileDir().toStdString(),
                                  current.toStdString(), next.toStdString());
     return finishChange(*attempt);
@@ -352,7 +352,7 @@ bool SessionController::changePassphrase(const QString& current, const QString& 
 bool SessionController::changePassphraseInBackground(const QString& current, const QString& next) {
     if (m_busy || m_joining) return false;
     if (auto ok = checkNewPassphrase(next.toStdString()); !ok)
-        return m_app.check(false, q(ok.error().message));
+        return m_app.check(false, PassphraseStrength::rule());
     setBusy(true);
     const std::uint64_t generation = m_app.generation();
     auto job = [this, generation, dir = m_app.profileDir().toStdString(),

@@ -83,7 +83,7 @@ void SupervisionController::openAttachment(const QString& alertId, int index,
         const QString name = TextRuns::safeName(q(file->fileName), TextRuns::kMaxNameLength, true);
         const QString note = *journaled ? tr("journaled in the access log")
                                         : tr("not journaled: this device is not in "
-                                             "\u201cCompliance review\u201d");
+                                             "“Compliance review\u201d");
         if (save) {
             QFile f(target);
             // A new file only, readable by its owner alone: it is privileged material.

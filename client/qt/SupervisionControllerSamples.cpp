@@ -160,7 +160,7 @@ void SupervisionController::writeReport(const QString& format, const QString& ur
                 self->setStatus(journaled
                                     ? tr("Report written to %1 (journaled as an export).").arg(path)
                                     : tr("Report written to %1 (not journaled: this device is "
-                                         "not in \u201cCompliance review\u201d).")
+                                         "not in “Compliance review\u201d).")
                                           .arg(path));
                 self->end();
                 emit self->reportFinished(true);

@@ -1,5 +1,6 @@
 #include "client/qt/TextRuns.h"
 
+#include <QCoreApplication>
 #include <QDesktopServices>
 #include <QVariantMap>
 
@@ -454,6 +455,18 @@ QString TextRuns::initial(const QString& name) const {
     if (cp.empty() || isRevealed(cp.front()) || QChar::isMark(cp.front()))
         return QStringLiteral("?");
     return first.toUpper();
+}
+
+QString TextRuns::roleName(const QString& role) const {
+    // The core's names (client/core/CoreUtil.h roleText()).
+    if (role == QLatin1String("lawyer")) return QCoreApplication::translate("Roles", "lawyer");
+    if (role == QLatin1String("client")) return QCoreApplication::translate("Roles", "client");
+    if (role == QLatin1String("supervisor"))
+        return QCoreApplication::translate("Roles", "supervisor");
+    if (role == QLatin1String("compliance"))
+        return QCoreApplication::translate("Roles", "compliance");
+    if (role == QLatin1String("admin")) return QCoreApplication::translate("Roles", "admin");
+    return isolated(role);
 }
 
 QString TextRuns::linkHost(const QString& url) const {

@@ -96,6 +96,9 @@ public:
     /// For QML: the first character of `name` (a whole code point) in upper case, for an
     /// avatar; "?" when there is none.
     Q_INVOKABLE QString initial(const QString& name) const;
+    /// For QML: an account's role ("lawyer", "client", "supervisor", "compliance", "admin", as
+    /// the core names them) in the language shown; another text comes back as it is, isolated.
+    Q_INVOKABLE QString roleName(const QString& role) const;
     /// For QML: the host `url` opens, as the browser will see it (IDNA ASCII form); "" when
     /// it may not be opened.
     Q_INVOKABLE QString linkHost(const QString& url) const;

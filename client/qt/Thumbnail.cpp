@@ -1,6 +1,7 @@
 #include "client/qt/Thumbnail.h"
 
 #include <QBuffer>
+#include <QCoreApplication>
 #include <QImageReader>
 #include <QImageWriter>
 #include <QPainter>
@@ -140,21 +141,22 @@ QImage Thumbnail::decodeForViewer(const QByteArray& bytes, QString* why) {
     reader.setDecideFormatFromContent(true);
     const QByteArray format = reader.format();
     if (format != "png" && format != "jpeg" && format != "webp" && format != "gif") {
-        say(why, QStringLiteral("this file is not an image the viewer shows"));
+        say(why,
+            QCoreApplication::translate("Thumbnail", "this file is not an image the viewer shows"));
         return {};
     }
     reader.setAllocationLimit(256);
     const QSize raw = reader.size();
     if (!raw.isValid() || raw.isEmpty() || raw.width() > kMaxViewerSourceSide ||
         raw.height() > kMaxViewerSourceSide) {
-        say(why, QStringLiteral("the image is too large to show"));
+        say(why, QCoreApplication::translate("Thumbnail", "the image is too large to show"));
         return {};
     }
     reader.setAutoTransform(true);
     reader.setScaledSize(fitted(raw, kViewerSide));
     QImage image = reader.read();
     if (image.isNull()) {
-        say(why, QStringLiteral("the image does not decode"));
+        say(why, QCoreApplication::translate("Thumbnail", "the image does not decode"));
         return {};
     }
     return image;

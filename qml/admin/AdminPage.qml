@@ -176,7 +176,7 @@ Pane {
                 width: list.width
                 height: page.wide ? tableRow.implicitHeight + 16 : card.implicitHeight + 24
                 Accessible.role: Accessible.ListItem
-                Accessible.name: qsTr("%1 (%2), %3, device %4, %5").arg(name).arg(user).arg(role).arg(device).arg(statusText)
+                Accessible.name: qsTr("%1 (%2), %3, device %4, %5").arg(name).arg(user).arg(TextRuns.roleName(role)).arg(device).arg(statusText)
 
                 // Laptop: one table row.
                 RowLayout {
@@ -200,7 +200,7 @@ Pane {
                         }
                         Label { Layout.fillWidth: true; textFormat: Text.PlainText; text: user; font.pixelSize: 12; opacity: 0.6; elide: Text.ElideRight }
                     }
-                    Label { Layout.preferredWidth: page.roleWidth; textFormat: Text.PlainText; text: role; elide: Text.ElideRight }
+                    Label { Layout.preferredWidth: page.roleWidth; textFormat: Text.PlainText; text: TextRuns.roleName(role); elide: Text.ElideRight }
                     Label { Layout.preferredWidth: page.deviceWidth; textFormat: Text.PlainText; text: "#" + device }
                     Label {
                         Layout.preferredWidth: page.platformWidth
@@ -305,7 +305,7 @@ Pane {
                                 Label {
                                     Layout.fillWidth: true
                                     textFormat: Text.PlainText
-                                    text: TextRuns.isolate(user) + " \u00b7 " + TextRuns.isolate(role) + " \u00b7 " + qsTr("device #%1").arg(device)
+                                    text: TextRuns.isolate(user) + " \u00b7 " + TextRuns.roleName(role) + " \u00b7 " + qsTr("device #%1").arg(device)
                                     font.pixelSize: 12
                                     opacity: 0.65
                                     elide: Text.ElideRight

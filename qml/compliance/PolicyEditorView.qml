@@ -15,6 +15,9 @@ Item {
     required property SupervisionController supervision
     property bool wide: true
     readonly property bool dark: Material.theme === Material.Dark
+    function severityText(s) {
+        return s === "high" ? qsTr("high") : s === "medium" ? qsTr("medium") : s === "low" ? qsTr("low") : s
+    }
     function when(t) { return t ? Qt.formatDateTime(t, "yyyy-MM-dd hh:mm") : "" }
 
     ColumnLayout {
@@ -42,7 +45,10 @@ Item {
             ComboBox {
                 id: severityBox
                 objectName: "policySeverityBox"
-                model: ["low", "medium", "high"]
+                model: [{ value: "low", text: qsTr("low") }, { value: "medium", text: qsTr("medium") },
+                        { value: "high", text: qsTr("high") }]
+                textRole: "text"
+                valueRole: "value"
                 currentIndex: 1
                 Accessible.name: qsTr("Severity")
             }
@@ -74,7 +80,7 @@ Item {
                 highlighted: true
                 Material.elevation: 0
                 enabled: !supervision.working && nameField.text.trim() !== "" && queryField.text.trim() !== ""
-                onClicked: supervision.addPolicy(nameField.text, queryField.text, severityBox.currentText,
+                onClicked: supervision.addPolicy(nameField.text, queryField.text, severityBox.currentValue,
                                                  matterField.text, participantField.text, directionBox.value)
             }
             Button {
@@ -118,7 +124,7 @@ Item {
                         Label {
                             Layout.fillWidth: true
                             textFormat: Text.PlainText
-                            text: model.severity + " \u00b7 " + model.query + (model.scope !== "" ? " \u00b7 " + model.scope : "")
+                            text: editor.severityText(model.severity) + " \u00b7 " + model.query + (model.scope !== "" ? " \u00b7 " + model.scope : "")
                             elide: Text.ElideRight
                             font.pixelSize: 12
                         }
@@ -141,7 +147,7 @@ Item {
                                 Layout.leftMargin: 12
                                 textFormat: Text.PlainText
                                 text: TextRuns.fill(qsTr("v%1 · %2 · %3%4 · by %5, %6"),
-                                                    [String(modelData.version), modelData.severity, modelData.query,
+                                                    [String(modelData.version), editor.severityText(modelData.severity), modelData.query,
                                                      (modelData.scope !== "" ? " · " + modelData.scope : "")
                                                      + (modelData.enabled ? "" : " · " + qsTr("disabled")),
                                                      TextRuns.isolate(modelData.author), editor.when(modelData.time)])

@@ -39,6 +39,14 @@ Item {
         return s === "escalated" ? Theme.bad(dark) : s === "in-review" ? Theme.warn(dark)
              : s === "closed" ? Theme.ok(dark) : Theme.neutral(dark)
     }
+    // The codes the journal keeps (severity, disposition), in the language shown.
+    function severityText(s) {
+        return s === "high" ? qsTr("high") : s === "medium" ? qsTr("medium") : s === "low" ? qsTr("low") : s
+    }
+    function dispositionText(d) {
+        return d === "no-issue" ? qsTr("no issue") : d === "breach" ? qsTr("breach")
+             : d === "training" ? qsTr("training") : d === "referred" ? qsTr("referred") : d
+    }
     function severityColour(s) {
         return s === "high" ? Theme.bad(dark) : s === "medium" ? Theme.warn(dark) : Theme.neutral(dark)
     }
@@ -136,13 +144,13 @@ Item {
                             Rectangle {
                                 implicitWidth: sevLabel.implicitWidth + 12; implicitHeight: 20; radius: 10
                                 color: queue.severityColour(severity)
-                                Label { id: sevLabel; anchors.centerIn: parent; textFormat: Text.PlainText; text: severity; color: "white"; font.pixelSize: 11 }
+                                Label { id: sevLabel; anchors.centerIn: parent; textFormat: Text.PlainText; text: queue.severityText(severity); color: "white"; font.pixelSize: 11 }
                             }
                             Label { Layout.fillWidth: true; textFormat: Text.PlainText; text: policy; font.bold: true; elide: Text.ElideRight }
                             Label {
                                 objectName: "alertState"
                                 textFormat: Text.PlainText
-                                text: queue.stateText(status) + (disposition !== "" ? " \u00b7 " + disposition : "")
+                                text: queue.stateText(status) + (disposition !== "" ? " \u00b7 " + queue.dispositionText(disposition) : "")
                                 color: queue.stateColour(status)
                                 font.bold: true
                             }
@@ -234,7 +242,7 @@ Item {
                         Layout.fillWidth: true
                         textFormat: Text.PlainText
                         text: selectedData.policy + " \u00b7 " + queue.stateText(selectedData.status)
-                              + (selectedData.disposition !== "" ? " (" + selectedData.disposition + ")" : "")
+                              + (selectedData.disposition !== "" ? " (" + queue.dispositionText(selectedData.disposition) + ")" : "")
                         font.bold: true
                         wrapMode: Text.Wrap
                     }
@@ -382,17 +390,20 @@ Item {
                         ComboBox {
                             id: dispositionBox
                             objectName: "alertDispositionBox"
-                            model: ["no-issue", "breach", "training", "referred"]
+                            model: ["no-issue", "breach", "training", "referred"].map(d => ({ value: d, text: queue.dispositionText(d) }))
+                            textRole: "text"
+                            valueRole: "value"
                             Accessible.name: qsTr("Disposition")
                         }
                         Button {
                             objectName: "alertCloseButton"
-                            text: qsTr("Close")
+                            //: Closes the alert with the disposition beside it
+                            text: qsTr("Close", "alert")
                             highlighted: true
                             Material.elevation: 0
                             enabled: !supervision.working && selectedData.status !== "closed"
                             onClicked: {
-                                supervision.close(queue.selectedId, dispositionBox.currentText, noteField.text)
+                                supervision.close(queue.selectedId, dispositionBox.currentValue, noteField.text)
                                 noteField.text = ""
                             }
                         }

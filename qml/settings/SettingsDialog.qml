@@ -41,7 +41,7 @@ Dialog {
             // height loops through it) and left every row wider than the dialog at phone size.
             width: dialog.availableWidth
             spacing: 10
-            Label { textFormat: Text.PlainText; text: TextRuns.isolate(session.displayName) + " (" + TextRuns.isolate(session.role) + ")"; font.bold: true }
+            Label { textFormat: Text.PlainText; text: TextRuns.isolate(session.displayName) + " (" + TextRuns.roleName(session.role) + ")"; font.bold: true }
             Label { textFormat: Text.PlainText; text: session.firmName; opacity: 0.8 }
             Label { textFormat: Text.PlainText; text: qsTr("User id: %1").arg(TextRuns.isolate(session.userId)); opacity: 0.6; font.pixelSize: 12 }
             DevicesSection {

@@ -1,0 +1,75 @@
+#include "client/qt/SystemText.h"
+
+#include <QCoreApplication>
+#include <QRegularExpression>
+
+#include <vector>
+
+namespace verbatim::qt {
+
+namespace {
+
+/// One of the core's sentences: its pattern (the name as group 1, a count as group 2) and the
+/// text to translate (context "SystemText"), with %1 for the name and %n for the count.
+struct Sentence {
+    QRegularExpression pattern;
+    const char* text;
+    bool counted = false;
+};
+
+const std::vector<Sentence>& sentences() {
+    static const std::vector<Sentence> all = [] {
+        auto re = [](const char* p) {
+            return QRegularExpression(QString::fromUtf8(p),
+                                      QRegularExpression::DotMatchesEverythingOption);
+        };
+        // The texts are the core's, word for word (client/core): change both together.
+        return std::vector<Sentence>{
+            {re("^You accepted the recording notice$"),
+             QT_TRANSLATE_NOOP("SystemText", "You accepted the recording notice")},
+            {re("^(.+) accepted the recording notice$"),
+             QT_TRANSLATE_NOOP("SystemText", "%1 accepted the recording notice")},
+            {re("^You accepted a new safety number$"),
+             QT_TRANSLATE_NOOP("SystemText", "You accepted a new safety number")},
+            {re("^A message from (.+) could not be decrypted\\.$"),
+             QT_TRANSLATE_NOOP("SystemText", "A message from %1 could not be decrypted.")},
+            {re("^A malformed message from (.+) was dropped\\.$"),
+             QT_TRANSLATE_NOOP("SystemText", "A malformed message from %1 was dropped.")},
+            {re("^The safety number of (.+) changed\\. Verify it, then accept to keep sending\\.$"),
+             QT_TRANSLATE_NOOP("SystemText",
+                               "The safety number of %1 changed. Verify it, then accept to keep "
+                               "sending.")},
+            {re("^(.+)'s device reported a message whose journal copy does not match\\.$"),
+             QT_TRANSLATE_NOOP("SystemText",
+                               "%1's device reported a message whose journal copy does not "
+                               "match.")},
+            {re("^The relay was restored from a backup; ()([0-9]+) messages? of yours here that "
+                "it lost were sent again\\.$"),
+             QT_TRANSLATE_NOOP("SystemText",
+                               "The relay was restored from a backup; %n message(s) of yours here "
+                               "that it lost were sent again."),
+             true},
+        };
+    }();
+    return all;
+}
+
+} // namespace
+
+QString systemText(const QString& core) {
+    for (const auto& s : sentences()) {
+        const auto m = s.pattern.match(core);
+        if (!m.hasMatch()) continue;
+        const int n = s.counted ? m.captured(2).toInt() : -1;
+        QString out = QCoreApplication::translate("SystemText", s.text, nullptr, n);
+        // Not translated (English): the core's own sentence, whose plural is already right.
+        QString source = QString::fromUtf8(s.text);
+        if (s.counted) source.replace(QLatin1String("%n"), QString::number(n));
+        if (out == source) return core;
+        if (out.contains(QLatin1String("%1"))) out = out.arg(m.captured(1));
+        return out;
+    }
+    return core;
+}
+
+} // namespace verbatim::qt

@@ -1,0 +1,19 @@
+#pragma once
+/// @file SystemText.h
+/// A chat's system rows in the language shown (issue 23). The client core stores each system row
+/// as an English sentence with a name in it ("Carol Client accepted the recording notice", "The
+/// safety number of bob changed. …"; client/core MessageStore, Receiver, ClientSend,
+/// ClientRestore); the core knows no Qt and no translations. systemText() recognises each of
+/// those sentences and says it again through tr(), the name kept as it was; a sentence it does
+/// not know comes back unchanged. Used by MessageListModel for the "system" and "notice" rows.
+/// Thread: any (tr() and a static regular expression table, read-only).
+
+#include <QString>
+
+namespace verbatim::qt {
+
+/// `core`, a system row's text as the core stored it, in the language of the installed
+/// translators.
+QString systemText(const QString& core);
+
+} // namespace verbatim::qt
