@@ -39,8 +39,8 @@ DEB_PACKAGES=(
 # qt6-tools-dev and qt6-l10n-tools: Qt Linguist's CMake package, lupdate and lrelease; the build
 # compiles the app's German (client/qt/translations/verbatim_de.ts) and tests/lint checks it is
 # complete. qt6-translations-l10n: Qt's own German (a dialog's OK, Cancel, Close).
-# lld: links the dev and fuzz builds (CMakeLists.txt, VERBATIM_SPLIT_DWARF): its --gdb-index drops
-# the name tables GCC leaves in each executable, which kept a full build at tens of GiB.
+# lld: links the dev and fuzz builds (CMakeLists.txt, VERBATIM_SPLIT_DWARF) with their debug
+# sections compressed; the name tables GCC leaves in each executable kept a full build at tens of GiB.
 # libopus-dev: voice notes' Opus codec (client/media); qt6-multimedia-dev: the app records and
 # plays them through Qt Multimedia (QAudioSource, QAudioSink).
 # chromium: tests/e2e/tst_invite_page loads the relay's invite page (/i/) in headless chromium.
