@@ -167,6 +167,16 @@ struct AttachmentInfo {
     std::uint64_t size = 0;
     bool available = false; ///< fetched, digest checked, decrypted
     std::string problem;
+    /// The display hints the sender put beside the file (docs/protocol.md, "Voice notes" and
+    /// "Thumbnails"), exactly as journaled: untrusted. A voice note's length in ms (0: none) and
+    /// waveform (one byte per bar); an image's thumbnail (the sender's JPEG, not checked here)
+    /// and its claimed size in pixels. timeline() and messageAttachments() fill them.
+    std::uint32_t durationMs = 0;
+    std::string waveform;
+    std::string thumbnail;
+    std::uint32_t width = 0, height = 0;
+    /// Set by the export: `durationMs` is the file's own length (VoiceDecoder), not the hint.
+    bool durationFromFile = false;
 };
 
 struct EditInfo {
@@ -343,6 +353,11 @@ public:
     [[nodiscard]] Result<std::vector<AttachmentInfo>> attachments(std::uint64_t sequence);
     /// The decrypted bytes of an attachment (checked against its digest when pulled).
     [[nodiscard]] Result<SecureBytes> attachment(std::uint64_t sequence, std::size_t index);
+    /// The attachments of message `messageIdHex` (32 hex digits) with their display hints, and
+    /// the sequence of the entry that sent them (what attachment() reads by): for a search hit,
+    /// whose own entry may be an edit of that message. NotFound for an unknown message.
+    [[nodiscard]] Result<std::pair<std::uint64_t, std::vector<AttachmentInfo>>>
+    messageAttachments(const std::string& messageIdHex);
     /// Administrative actions, edits, retractions, key rotations and reports, in log order.
     [[nodiscard]] Result<std::vector<AuditLine>> auditTrail();
     /// Problems recorded so far (by pull or verify).

@@ -31,6 +31,50 @@ namespace verbatim::compliance {
 
 using storage::Database;
 
+namespace {
+
+/// A record's stored AttachmentList (ArchiveStore.cpp) as AttachmentInfo, display hints
+/// included as journaled; none available until markAvailable() says so.
+std::vector<AttachmentInfo> attachmentsOf(const Bytes& stored) {
+    proto::AttachmentList list;
+    std::vector<AttachmentInfo> out;
+    if (!list.ParseFromArray(stored.data(), int(stored.size()))) return out;
+    for (int i = 0; i < list.items_size(); ++i) {
+        const auto& a = list.items(i);
+        AttachmentInfo info;
+        info.index = std::size_t(i);
+        info.fileName = a.file_name();
+        info.mimeType = a.mime_type();
+        info.size = a.size();
+        info.durationMs = a.duration_ms();
+        info.waveform = a.waveform();
+        info.thumbnail = a.thumbnail();
+        info.width = a.width();
+        info.height = a.height();
+        out.push_back(std::move(info));
+    }
+    return out;
+}
+
+/// Whether the archive holds each attachment of entry `seq` (fetched, checked, decrypted).
+Result<void> markAvailable(Database& db, std::uint64_t seq, std::vector<AttachmentInfo>& files) {
+    VERBATIM_TRY_LET(a, db.prepare("SELECT idx, data IS NOT NULL, coalesce(problem, '') FROM "
+                                   "attachments WHERE seq = ?"));
+    a->bind(1, std::int64_t(seq));
+    while (true) {
+        VERBATIM_TRY_LET(row, a->step());
+        if (!*row) break;
+        auto idx = std::size_t(a->columnInt(0));
+        if (idx < files.size()) {
+            files[idx].available = a->columnInt(1) != 0;
+            files[idx].problem = a->columnText(2);
+        }
+    }
+    return {};
+}
+
+} // namespace
+
 std::string attachmentSavedText(const std::string& body) {
     auto j = parseFlatJsonObject(body);
     if (!j || !j->count("file_name")) return "saved an attachment (unreadable record)";
@@ -345,34 +389,14 @@ Result<std::vector<TimelineEvent>> Archive::timeline(const std::string& conversa
             continue; // membership and other system records are not timeline events
         }
         if (!st->columnIsNull(9)) {
-            proto::AttachmentList list;
-            Bytes b = st->columnBlob(9);
-            list.ParseFromArray(b.data(), int(b.size()));
-            for (int i = 0; i < list.items_size(); ++i)
-                ev.attachments.push_back({std::size_t(i),
-                                          list.items(i).file_name(),
-                                          list.items(i).mime_type(),
-                                          list.items(i).size(),
-                                          false,
-                                          {}});
+            ev.attachments = attachmentsOf(st->columnBlob(9));
             // A superseded entry's attachments are kept (superseded_attachments) but not served
             // by attachment(), which reads by sequence: another entry may hold that one now.
             if (kept)
                 for (auto& att : ev.attachments)
                     att.problem = std::string(kSupersededNotResent) +
                                   ": kept from before a relay restore, not exported";
-            VERBATIM_TRY_LET(a, m->db->prepare("SELECT idx, data IS NOT NULL, coalesce(problem, "
-                                               "'') FROM attachments WHERE seq = ? AND NOT ?"));
-            a->bind(1, std::int64_t(seq)).bind(2, std::int64_t(kept));
-            while (true) {
-                VERBATIM_TRY_LET(ar, a->step());
-                if (!*ar) break;
-                auto idx = std::size_t(a->columnInt(0));
-                if (idx < ev.attachments.size()) {
-                    ev.attachments[idx].available = a->columnInt(1) != 0;
-                    ev.attachments[idx].problem = a->columnText(2);
-                }
-            }
+            if (!kept) VERBATIM_TRY(markAvailable(*m->db, seq, ev.attachments));
         }
         byId[id] = out.size();
         out.push_back(std::move(ev));
@@ -417,6 +441,22 @@ Result<SecureBytes> Archive::attachment(std::uint64_t sequence, std::size_t inde
     SecureBytes out(b.begin(), b.end());
     std::fill(b.begin(), b.end(), 0);
     return out;
+}
+
+Result<std::pair<std::uint64_t, std::vector<AttachmentInfo>>>
+Archive::messageAttachments(const std::string& messageIdHex) {
+    auto raw = fromHex(messageIdHex);
+    if (!raw) return fail(ErrorCode::InvalidArgument, "not a message id");
+    VERBATIM_TRY_LET(st, m->db->prepare("SELECT seq, attachments FROM records WHERE message_id = ? "
+                                        "AND type = ?"));
+    st->bind(1, ByteView(*raw)).bind(2, std::int64_t(proto::ATTACHMENT));
+    VERBATIM_TRY_LET(row, st->step());
+    if (!*row) return fail(ErrorCode::NotFound, "no such message with attachments");
+    const auto seq = std::uint64_t(st->columnInt(0));
+    auto files =
+        st->columnIsNull(1) ? std::vector<AttachmentInfo>{} : attachmentsOf(st->columnBlob(1));
+    VERBATIM_TRY(markAvailable(*m->db, seq, files));
+    return std::make_pair(seq, std::move(files));
 }
 
 Result<std::vector<AuditLine>> Archive::auditTrail() {

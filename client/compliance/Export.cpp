@@ -14,6 +14,7 @@
 #include <set>
 #include <unordered_set>
 
+#include "client/media/VoiceNote.h"
 #include "common/Json.h"
 #include "compliance/ExportEncoding.h"
 #include "compliance/ExportFormats.h"
@@ -35,6 +36,24 @@ struct Selection {
     std::vector<TimelineEvent> events; // in log order
     Directory dir;
 };
+
+/// A voice note's length as the export states it: the file's own (VoiceDecoder walks every page)
+/// when the archive holds a file that reads as Ogg Opus, else the sender's hint clamped to 15
+/// minutes (docs/protocol.md, C-VOICE-1).
+void measureVoiceNotes(Archive& archive, std::vector<TimelineEvent>& events) {
+    for (auto& e : events)
+        for (auto& a : e.attachments) {
+            if (!isVoiceNote(a)) continue;
+            a.durationMs = media::clampDurationMs(a.durationMs);
+            if (!a.available) continue;
+            auto data = archive.attachment(e.sequence, a.index);
+            if (!data) continue;
+            auto note = media::VoiceDecoder::open(ByteView(data->data(), data->size()));
+            if (!note) continue;
+            a.durationMs = note->info().durationMs;
+            a.durationFromFile = true;
+        }
+}
 
 Result<Selection> select(Archive& archive, const ExportOptions& o) {
     Selection s;
@@ -72,6 +91,7 @@ Result<Selection> select(Archive& archive, const ExportOptions& o) {
     VERBATIM_TRY_LET(people, archive.participants());
     for (auto& p : *people)
         s.dir.people[p.user] = p;
+    measureVoiceNotes(archive, s.events);
     return s;
 }
 
@@ -211,6 +231,14 @@ Result<ExportResult> exportArchive(Archive& archive, const ExportOptions& o) {
                 std::string name = std::to_string(events[i].sequence) + "_" +
                                    std::to_string(a.index) + "_" + safeName(a.fileName);
                 names[i].push_back(name);
+                // The sender's thumbnail, as journaled (issue 23): a file beside the attachment,
+                // named in the event's custom fields and the transcript.
+                if (exportableThumbnail(a)) {
+                    files.push_back({thumbnailFileName(events[i].sequence, a.index),
+                                     Bytes(a.thumbnail.begin(), a.thumbnail.end())});
+                    parts.push_back({files.back().first, "image/jpeg"});
+                    ++result.thumbnails;
+                }
                 if (!a.available) continue;
                 auto data = archive.attachment(events[i].sequence, a.index);
                 if (!data) continue;

@@ -38,6 +38,8 @@ struct ExportResult {
     std::vector<std::string> files;
     std::size_t events = 0;
     std::size_t attachments = 0;
+    /// Image thumbnails written beside their attachments (RSMF and EML; issue 23).
+    std::size_t thumbnails = 0;
 };
 
 [[nodiscard]] Result<ExportResult> exportArchive(Archive& archive, const ExportOptions& options);

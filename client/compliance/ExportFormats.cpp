@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <ctime>
 #include <map>
 #include <set>
@@ -15,6 +16,50 @@
 #include "compliance/ExportEncoding.h"
 
 namespace verbatim::compliance::exportformat {
+
+// ---- voice notes and thumbnails (issue 23) ------------------------------------------------------
+
+bool isVoiceNote(const AttachmentInfo& a) {
+    return a.mimeType == "audio/ogg" && a.durationMs > 0;
+}
+
+bool exportableThumbnail(const AttachmentInfo& a) {
+    return !a.thumbnail.empty() && a.thumbnail.size() <= 16384 &&
+           a.thumbnail.compare(0, 3, "\xFF\xD8\xFF") == 0; // ct-ok: JPEG magic, not a secret
+}
+
+std::string thumbnailFileName(std::uint64_t sequence, std::size_t index) {
+    return std::to_string(sequence) + "_" + std::to_string(index) + "_thumbnail.jpg";
+}
+
+std::string durationText(std::uint32_t ms) {
+    const std::uint32_t s = ms / 1000;
+    char out[32];
+    std::snprintf(out, sizeof out, "%u:%02u", s / 60, s % 60);
+    return out;
+}
+
+namespace {
+
+/// An image's claimed size as a label, when plausible (a receiver shows none over 1,000,000).
+std::string claimedSize(const AttachmentInfo& a) {
+    if (!a.width || !a.height || a.width > 1000000 || a.height > 1000000) return {};
+    return std::to_string(a.width) + " x " + std::to_string(a.height);
+}
+
+/// What the transcript adds to an attachment's line: the voice note's length, the image's size
+/// and its thumbnail's file.
+std::string mediaNote(const TimelineEvent& e, const AttachmentInfo& a) {
+    std::string out;
+    if (isVoiceNote(a))
+        out += ", voice note " + durationText(a.durationMs) +
+               (a.durationFromFile ? "" : " (the sender's figure)");
+    if (auto size = claimedSize(a); !size.empty()) out += ", image " + size;
+    if (exportableThumbnail(a)) out += ", thumbnail " + thumbnailFileName(e.sequence, a.index);
+    return out;
+}
+
+} // namespace
 
 // ---- small encoders -----------------------------------------------------------------------------
 
@@ -169,7 +214,7 @@ std::string transcript(const std::vector<TimelineEvent>& events,
             }
             for (const auto& a : e.attachments)
                 line("    [attachment: " + a.fileName + ", " + std::to_string(a.size) + " bytes" +
-                     (a.available ? "" : ", not available: " + a.problem) + "]");
+                     mediaNote(e, a) + (a.available ? "" : ", not available: " + a.problem) + "]");
             for (const auto& ed : e.edits)
                 line("    [edited " + isoTime(ed.timeMs) + " by " + dir.name(ed.user) +
                      "; previous: \"" + ed.previous + "\"; new: \"" + ed.next + "\"]");
@@ -236,8 +281,16 @@ std::string eventJson(const TimelineEvent& e, const std::vector<std::string>& at
                                   ? attachmentNames[i]
                                   : safeName(a.fileName);
             out += (i ? "," : "") + std::string("{\"id\":") + jsonString(aid) +
-                   ",\"display\":" + jsonString(a.fileName) +
-                   ",\"size\":" + std::to_string(a.size) + "}";
+                   ",\"display\":" + jsonString(a.fileName) + ",\"size\":" + std::to_string(a.size);
+            // JSON Lines is ours: the hints as fields. RSMF's attachment object has no place for
+            // them, so they go to the event's custom fields below.
+            if (!rsmf && isVoiceNote(a))
+                out += ",\"duration_ms\":" + std::to_string(a.durationMs) +
+                       ",\"duration_source\":" + jsonString(a.durationFromFile ? "file" : "sender");
+            if (!rsmf && !claimedSize(a).empty())
+                out += ",\"width\":" + std::to_string(a.width) +
+                       ",\"height\":" + std::to_string(a.height);
+            out += "}";
         }
         out += "]";
     }
@@ -287,6 +340,18 @@ std::string eventJson(const TimelineEvent& e, const std::vector<std::string>& at
          e.timeMs && e.kind != TimelineEvent::Kind::Join ? isoTime(e.timeMs) : std::string()},
         {"event_kind", kindName(e.kind)},
     };
+    for (const auto& a : e.attachments) {
+        const std::string at = "attachment_" + std::to_string(a.index) + "_";
+        if (isVoiceNote(a)) {
+            fields.push_back({at + "voice_duration", durationText(a.durationMs)});
+            fields.push_back({at + "voice_duration_ms", std::to_string(a.durationMs)});
+            fields.push_back(
+                {at + "voice_duration_source", a.durationFromFile ? "file" : "sender"});
+        }
+        fields.push_back({at + "image_size", claimedSize(a)});
+        if (rsmf && exportableThumbnail(a))
+            fields.push_back({at + "thumbnail", thumbnailFileName(e.sequence, a.index)});
+    }
     if (e.deleted) {
         fields.push_back({"deleted_by", e.deletedBy});
         fields.push_back({"deleted_at", isoTime(e.deletedMs)});

@@ -26,6 +26,17 @@ std::uint64_t nowMs();
 /// A file name safe inside a ZIP and on any file system.
 std::string safeName(const std::string& name);
 
+/// A voice note (issue 23): an audio/ogg attachment whose sender gave it a length.
+bool isVoiceNote(const AttachmentInfo& a);
+/// Whether an attachment's journaled thumbnail goes into an export as a file: at most 16384
+/// bytes and a JPEG by its first bytes (FF D8 FF), as a receiver requires before decoding
+/// (docs/protocol.md, C-THUMB-2). The bytes are written as the sender sent them, never decoded.
+bool exportableThumbnail(const AttachmentInfo& a);
+/// That file's name in rsmf.zip or the EML: "<sequence>_<index>_thumbnail.jpg".
+std::string thumbnailFileName(std::uint64_t sequence, std::size_t index);
+/// "m:ss" for a length in milliseconds.
+std::string durationText(std::uint32_t ms);
+
 /// Display names by user id (the id when a user has none).
 struct Directory {
     std::map<std::string, Participant> people;
