@@ -90,19 +90,25 @@ ApplicationWindow {
         onActivated: app.session.lock()
     }
 
+    // Buttons say what they do in sentence case, not the style's ALL CAPS (issue 23); every
+    // control and popup inherits the window's font.
+    font.capitalization: Font.MixedCase
+
     header: ToolBar {
         visible: app.session.screen === "ready"
+        // Compact on a laptop (a 40 px bar), the style's touch height on a phone.
+        implicitHeight: window.wide ? 40 : 48
         Material.foreground: "white"
         background: Rectangle { color: Theme.header(darkTheme) }
         RowLayout {
             anchors.fill: parent
             anchors.leftMargin: 8
             anchors.rightMargin: 8
-            ToolButton {
+            IconButton {
                 objectName: "backButton"
                 visible: window.adminView || window.supervisionView || (!window.wide && app.chat.currentConversation !== "")
-                text: "\u2190"
-                Accessible.name: window.adminView || window.supervisionView ? qsTr("Back to the chats") : qsTr("Back to conversations")
+                symbol: Icons.arrow_back
+                text: window.adminView || window.supervisionView ? qsTr("Back to the chats") : qsTr("Back to conversations")
                 onClicked: {
                     if (window.adminView) window.adminView = false
                     else if (window.supervisionView) window.supervisionView = false
@@ -128,54 +134,67 @@ ApplicationWindow {
             Label {
                 objectName: "connectionState"
                 textFormat: Text.PlainText
-                // At phone size a dot (its colour says which) leaves the row to the title.
-                text: !window.wide ? "\u25cf" : app.session.connected ? qsTr("online") : qsTr("connecting\u2026")
-                color: !window.wide && !app.session.connected ? "#f0b400" : Material.foreground
+                visible: window.wide
+                text: app.session.connected ? qsTr("online") : qsTr("connecting\u2026")
                 opacity: 0.8
                 font.pixelSize: 12
                 Accessible.name: app.session.connected ? qsTr("Connected to the relay") : qsTr("Not connected")
             }
-            ToolButton {
+            // At phone size an icon (a cloud, crossed out while offline) leaves the row to the
+            // title; its name is said by Accessible.name and, on a long press, the tooltip.
+            Text {
+                objectName: "connectionIcon"
+                visible: !window.wide
+                text: app.session.connected ? Icons.cloud_done : Icons.cloud_off
+                font.family: Icons.family
+                font.pixelSize: 20
+                color: app.session.connected ? Material.foreground : Theme.offline(darkTheme)
+                Accessible.role: Accessible.StaticText
+                Accessible.name: app.session.connected ? qsTr("Connected to the relay") : qsTr("Not connected")
+                ToolTip.text: Accessible.name
+                ToolTip.visible: connectionTap.pressed || connectionHover.hovered
+                HoverHandler { id: connectionHover }
+                TapHandler { id: connectionTap }
+            }
+            IconButton {
                 objectName: "phoneInfoButton"
                 visible: !window.adminView && !window.wide && app.chat.currentConversation !== ""
-                // Only at phone size: an icon, its name said by Accessible.name and the tooltip.
-                text: "i"
-                font.bold: true
-                font.italic: true
-                ToolTip.text: qsTr("Matter information")
-                ToolTip.visible: hovered
-                Accessible.name: qsTr("Matter information")
+                symbol: Icons.info
+                text: qsTr("Matter information")
                 onClicked: window.infoRequested()
             }
-            ToolButton {
+            IconButton {
                 objectName: "supervisionButton"
                 visible: supervisorsController.supervising && !window.adminView && !window.supervisionView
+                symbol: Icons.supervisor_account
+                badge: supervisorsController.matters.overdueCount
                 text: supervisorsController.matters.overdueCount > 0
                       ? qsTr("Supervision (%1)").arg(supervisorsController.matters.overdueCount)
                       : qsTr("Supervision")
-                Accessible.name: qsTr("Matters of the lawyers you supervise")
+                Accessible.name: supervisorsController.matters.overdueCount > 0
+                                 ? qsTr("Matters of the lawyers you supervise, %1 overdue").arg(supervisorsController.matters.overdueCount)
+                                 : qsTr("Matters of the lawyers you supervise")
                 onClicked: window.supervisionView = true
             }
-            ToolButton {
+            IconButton {
                 objectName: "adminDevicesButton"
                 visible: app.session.role === "admin" && !window.adminView
-                text: qsTr("Devices")
-                Accessible.name: qsTr("Devices of the firm")
+                symbol: Icons.devices
+                text: qsTr("Devices of the firm")
                 onClicked: window.adminView = true
             }
-            ToolButton {
+            IconButton {
                 objectName: "invitesButton"
                 visible: app.session.canInvite && !window.adminView
-                text: window.wide ? qsTr("Invites") : "\u2709"
-                ToolTip.text: qsTr("Invites")
-                ToolTip.visible: !window.wide && hovered
+                symbol: Icons.mail
+                text: qsTr("Invites")
                 Accessible.name: qsTr("Your invite links: who joined, revoke one")
                 onClicked: invites.open()
             }
-            ToolButton {
+            IconButton {
                 objectName: "settingsButton"
-                text: "\u2699"
-                Accessible.name: qsTr("Settings")
+                symbol: Icons.settings
+                text: qsTr("Settings")
                 onClicked: settings.open()
             }
         }

@@ -72,12 +72,11 @@ Pane {
                         implicitWidth: 28
                         implicitHeight: 28
                     }
-                    Button {
+                    IconButton {
                         objectName: "refreshDevicesButton"
-                        text: qsTr("Refresh")
-                        flat: true
+                        symbol: Icons.refresh
+                        text: qsTr("Refresh the device list")
                         enabled: page.controller && !page.controller.busy
-                        Accessible.name: qsTr("Refresh the device list")
                         onClicked: page.controller.refresh()
                     }
                 }
@@ -222,31 +221,30 @@ Pane {
                         Item {
                             width: page.actionsWidth / 2
                             height: tableRevoke.implicitHeight
-                            Button {
+                            IconButton {
                                 id: tableRevoke
                                 objectName: "revokeButton"
                                 anchors.right: parent.right
                                 property string deviceKey: model.deviceKey
                                 visible: page.wide && canRevoke
-                                text: qsTr("Revoke")
-                                flat: true
-                                Accessible.name: qsTr("Revoke device %1 of %2").arg(device).arg(name)
+                                symbol: Icons.block
+                                destructive: true
+                                text: qsTr("Revoke device %1 of %2").arg(device).arg(name)
                                 onClicked: page.ask("revoke", user, name, device)
                             }
                         }
                         Item {
                             width: page.actionsWidth / 2
                             height: tableWipe.implicitHeight
-                            Button {
+                            IconButton {
                                 id: tableWipe
                                 objectName: "wipeButton"
                                 anchors.right: parent.right
                                 property string deviceKey: model.deviceKey
                                 visible: page.wide && canWipe
-                                text: qsTr("Wipe")
-                                flat: true
-                                Material.foreground: page.badColor
-                                Accessible.name: qsTr("Wipe device %1 of %2").arg(device).arg(name)
+                                symbol: Icons.phonelink_erase
+                                destructive: true
+                                text: qsTr("Wipe device %1 of %2").arg(device).arg(name)
                                 onClicked: page.ask("wipe", user, name, device)
                             }
                         }
@@ -334,23 +332,22 @@ Pane {
                             Layout.alignment: Qt.AlignRight
                             spacing: 4
                             visible: canRevoke || canWipe
-                            Button {
+                            IconButton {
                                 objectName: "revokeButton"
                                 property string deviceKey: model.deviceKey
                                 visible: !page.wide && canRevoke
-                                text: qsTr("Revoke")
-                                flat: true
-                                Accessible.name: qsTr("Revoke device %1 of %2").arg(device).arg(name)
+                                symbol: Icons.block
+                                destructive: true
+                                text: qsTr("Revoke device %1 of %2").arg(device).arg(name)
                                 onClicked: page.ask("revoke", user, name, device)
                             }
-                            Button {
+                            IconButton {
                                 objectName: "wipeButton"
                                 property string deviceKey: model.deviceKey
                                 visible: !page.wide && canWipe
-                                text: qsTr("Wipe")
-                                flat: true
-                                Material.foreground: page.badColor
-                                Accessible.name: qsTr("Wipe device %1 of %2").arg(device).arg(name)
+                                symbol: Icons.phonelink_erase
+                                destructive: true
+                                text: qsTr("Wipe device %1 of %2").arg(device).arg(name)
                                 onClicked: page.ask("wipe", user, name, device)
                             }
                         }

@@ -38,10 +38,10 @@ Column {
                 font.bold: true
                 elide: Label.ElideRight
             }
-            ToolButton {
+            IconButton {
                 objectName: "infoButton"
-                text: qsTr("Info")
-                Accessible.name: qsTr("Matter information")
+                symbol: Icons.info
+                text: qsTr("Matter information")
                 onClicked: banners.infoRequested()
             }
         }

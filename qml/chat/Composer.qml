@@ -168,12 +168,12 @@ Rectangle {
                 opacity: 0.7
                 elide: Label.ElideRight
             }
-            ToolButton {
+            IconButton {
                 objectName: "cancelComposeButton"
-                text: "\u2715"
-                font.pixelSize: 12
-                implicitHeight: 28
-                Accessible.name: composer.editingId !== "" ? qsTr("Cancel the edit") : qsTr("Cancel the reply")
+                symbol: Icons.close
+                iconSize: 18
+                implicitHeight: 32
+                text: composer.editingId !== "" ? qsTr("Cancel the edit") : qsTr("Cancel the reply")
                 onClicked: composer.cancelCompose()
             }
         }
@@ -184,15 +184,12 @@ Rectangle {
         }
         RowLayout {
             visible: !composer.voice || !composer.voice.recording
-            ToolButton {
+            IconButton {
                 id: attachButton
                 objectName: "attachButton"
-                text: "+"
-                font.pixelSize: 22
+                symbol: Icons.attach_file
                 enabled: attachments.uploading === "" && composer.editingId === ""
-                Accessible.name: qsTr("Attach a file")
-                ToolTip.visible: hovered
-                ToolTip.text: qsTr("Attach a file")
+                text: qsTr("Attach a file")
                 onClicked: composer.attachRequested()
             }
             TextArea {

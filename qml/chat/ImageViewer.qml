@@ -70,24 +70,25 @@ Popup {
                 font.bold: true
                 color: "white"
             }
-            ToolButton { objectName: "viewerZoomOut"; text: "\u2212"; font.pixelSize: 20; enabled: viewer.zoom > viewer.minZoom; onClicked: viewer.zoomBy(0.8); Accessible.name: qsTr("Zoom out"); ToolTip.visible: hovered; ToolTip.text: qsTr("Zoom out (-)") }
-            ToolButton { objectName: "viewerZoomIn"; text: "+"; font.pixelSize: 20; enabled: viewer.zoom < viewer.maxZoom; onClicked: viewer.zoomBy(1.25); Accessible.name: qsTr("Zoom in"); ToolTip.visible: hovered; ToolTip.text: qsTr("Zoom in (+)") }
-            ToolButton { objectName: "viewerFit"; text: qsTr("Fit"); enabled: viewer.zoom !== 1; onClicked: viewer.zoom = 1; Accessible.name: qsTr("Fit to the window") }
-            ToolButton {
+            IconButton { objectName: "viewerZoomOut"; symbol: Icons.zoom_out; text: qsTr("Zoom out (-)"); enabled: viewer.zoom > viewer.minZoom; onClicked: viewer.zoomBy(0.8) }
+            IconButton { objectName: "viewerZoomIn"; symbol: Icons.zoom_in; text: qsTr("Zoom in (+)"); enabled: viewer.zoom < viewer.maxZoom; onClicked: viewer.zoomBy(1.25) }
+            IconButton { objectName: "viewerFit"; symbol: Icons.fit_screen; text: qsTr("Fit to the window"); enabled: viewer.zoom !== 1; onClicked: viewer.zoom = 1 }
+            IconButton {
                 objectName: "viewerOpen"
                 visible: viewer.attachments.maySave
-                text: qsTr("Open")
+                symbol: Icons.open_in_new
+                text: qsTr("Open with another application")
                 enabled: viewer.attachments.openingAttachment === ""
                 onClicked: viewer.attachments.openAttachment(viewer.attachments.viewerMessageId, viewer.attachments.viewerIndex)
-                Accessible.name: qsTr("Open with another application")
             }
-            ToolButton {
+            IconButton {
                 objectName: "viewerSave"
                 visible: viewer.attachments.maySave
+                symbol: Icons.save_alt
                 text: qsTr("Save")
                 onClicked: viewer.saveRequested(viewer.attachments.viewerMessageId, viewer.attachments.viewerName, viewer.attachments.viewerIndex)
             }
-            ToolButton { objectName: "viewerClose"; text: qsTr("Close"); onClicked: viewer.close(); Accessible.name: qsTr("Close the viewer (Esc)") }
+            IconButton { objectName: "viewerClose"; symbol: Icons.close; text: qsTr("Close the viewer (Esc)"); onClicked: viewer.close() }
         }
 
         Flickable {

@@ -29,6 +29,9 @@ QtObject {
     function neutral(dark) { return dark ? "#cfd8dc" : "#455a64" }
     function neutralBackground(dark) { return dark ? "#37474f" : "#eceff1" }
 
+    // The phone toolbar's offline icon, on header().
+    function offline(dark) { return dark ? "#ffca28" : "#f0b400" }
+
     // Banners, light in both themes.
     readonly property color error: "#c62828"
     readonly property color bannerWarn: "#bf360c"

@@ -58,21 +58,26 @@ Pane {
             maxProblemsHeight: page.height / 5
         }
 
+        // Eight tabs: each keeps at least its text's width (the bar's share of it on a laptop),
+        // so that on a phone the bar scrolls sideways instead of squeezing the names; the
+        // current tab is scrolled into view.
         TabBar {
             id: tabs
             objectName: "complianceTabs"
             Layout.fillWidth: true
-            TabButton { objectName: "journalTab"; text: qsTr("Journal") }
+            readonly property real share: width / count
+            TabButton { objectName: "journalTab"; width: Math.max(implicitWidth, tabs.share); text: qsTr("Journal") }
             TabButton {
                 objectName: "reviewQueueTab"
+                width: Math.max(implicitWidth, tabs.share)
                 text: review.openCount > 0 ? qsTr("Review queue (%1)").arg(review.openCount) : qsTr("Review queue")
             }
-            TabButton { objectName: "policiesTab"; text: qsTr("Policies") }
-            TabButton { objectName: "accessLogTab"; text: qsTr("Access log") }
-            TabButton { objectName: "reportsTab"; text: qsTr("Reports") }
-            TabButton { objectName: "holdsTab"; text: qsTr("Holds") }
-            TabButton { objectName: "samplesTab"; text: qsTr("Samples") }
-            TabButton { objectName: "auditTab"; text: qsTr("Audit") }
+            TabButton { objectName: "policiesTab"; width: Math.max(implicitWidth, tabs.share); text: qsTr("Policies") }
+            TabButton { objectName: "accessLogTab"; width: Math.max(implicitWidth, tabs.share); text: qsTr("Access log") }
+            TabButton { objectName: "reportsTab"; width: Math.max(implicitWidth, tabs.share); text: qsTr("Reports") }
+            TabButton { objectName: "holdsTab"; width: Math.max(implicitWidth, tabs.share); text: qsTr("Holds") }
+            TabButton { objectName: "samplesTab"; width: Math.max(implicitWidth, tabs.share); text: qsTr("Samples") }
+            TabButton { objectName: "auditTab"; width: Math.max(implicitWidth, tabs.share); text: qsTr("Audit") }
         }
 
         Label {

@@ -27,10 +27,10 @@ ColumnLayout {
             anchors.fill: parent
             anchors.leftMargin: 4
             anchors.rightMargin: 12
-            ToolButton {
+            IconButton {
                 visible: !timelinePane.wide
-                text: "\u2190"
-                Accessible.name: qsTr("Back to the conversations")
+                symbol: Icons.arrow_back
+                text: qsTr("Back to the conversations")
                 onClicked: compliance.closeConversation()
             }
             Label {

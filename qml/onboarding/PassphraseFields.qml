@@ -14,6 +14,7 @@ ColumnLayout {
     required property SessionController session
     /// Prefix of the fields' objectNames, so that two sets in one window stay apart.
     property string prefix: ""
+    /// What the first field is for, shown above it (wrapping) and as its accessible name.
     property string placeholder: qsTr("New passphrase")
     /// The passphrase as typed the first time.
     readonly property string text: first.text
@@ -33,6 +34,17 @@ ColumnLayout {
     }
     spacing: 8
 
+    // Each field's hint is a caption above it that wraps, not a placeholder: a placeholder elides
+    // in a narrow field or a longer language, and a phone has no hover to show a tooltip.
+    Label {
+        objectName: fields.prefix + "PassphraseCaption"
+        Layout.fillWidth: true
+        textFormat: Text.PlainText
+        wrapMode: Text.WordWrap
+        font.pixelSize: 12
+        opacity: 0.75
+        text: fields.placeholder
+    }
     RowLayout {
         Layout.fillWidth: true
         TextField {
@@ -41,7 +53,6 @@ ColumnLayout {
             Layout.fillWidth: true
             echoMode: show.checked ? TextInput.Normal : TextInput.Password
             inputMethodHints: Qt.ImhSensitiveData | Qt.ImhNoPredictiveText | Qt.ImhNoAutoUppercase
-            placeholderText: fields.placeholder
             Accessible.name: fields.placeholder
             KeyNavigation.tab: second
         }
@@ -52,13 +63,21 @@ ColumnLayout {
             Accessible.name: checked ? qsTr("Hide the passphrase") : qsTr("Show the passphrase")
         }
     }
+    Label {
+        objectName: fields.prefix + "PassphraseAgainCaption"
+        Layout.fillWidth: true
+        textFormat: Text.PlainText
+        wrapMode: Text.WordWrap
+        font.pixelSize: 12
+        opacity: 0.75
+        text: qsTr("The same passphrase again")
+    }
     TextField {
         id: second
         objectName: fields.prefix + "PassphraseAgain"
         Layout.fillWidth: true
         echoMode: show.checked ? TextInput.Normal : TextInput.Password
         inputMethodHints: Qt.ImhSensitiveData | Qt.ImhNoPredictiveText | Qt.ImhNoAutoUppercase
-        placeholderText: qsTr("The same passphrase again")
         Accessible.name: qsTr("Repeat the passphrase")
         onAccepted: fields.accepted()
     }

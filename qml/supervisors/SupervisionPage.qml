@@ -53,10 +53,10 @@ Pane {
                         implicitWidth: 28
                         implicitHeight: 28
                     }
-                    Button {
+                    IconButton {
                         objectName: "refreshSupervisionButton"
+                        symbol: Icons.refresh
                         text: qsTr("Refresh")
-                        flat: true
                         enabled: !page.controller.busy
                         onClicked: page.controller.refresh()
                     }

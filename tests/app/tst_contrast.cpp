@@ -3,10 +3,16 @@
 /// the dark theme. The Theme singleton (qml/common/Theme.qml) is instantiated in a QQmlEngine and
 /// its properties and functions are read there; Material's text colour comes from the Material
 /// style itself. Text on its background needs 4.5:1, icons and large UI (avatar initials, bars)
-/// 3:1. Every failing pair is listed by name.
+/// 3:1. Every failing pair is listed by name. Icons (IconButton, the phone toolbar's connection
+/// icon) are measured as drawn: the colour of an IconButton's glyph, plain and destructive, in
+/// each theme. Every icon of Icons.qml is checked against the codepoint list of Debian's
+/// fonts-material-design-icons-iconfont and the font built into the app.
 #include <QColor>
+#include <QFile>
 #include <QQmlComponent>
 #include <QQmlEngine>
+#include <QRawFont>
+#include <QRegularExpression>
 #include <QtTest>
 #include <cmath>
 
@@ -64,19 +70,28 @@ private slots:
     void initTestCase() {
         verbatim::qt::addQmlImportPath(m_engine);
         QQmlComponent component(&m_engine);
-        component.setData("import QtQuick\n"
-                          "import QtQuick.Controls.Material\n"
-                          "import Verbatim.Common\n"
-                          "Item {\n"
-                          "  property QtObject theme: Theme\n"
-                          "  property Item light: Item { Material.theme: Material.Light }\n"
-                          "  property Item dark: Item { Material.theme: Material.Dark }\n"
-                          "  property color lightText: light.Material.foreground\n"
-                          "  property color darkText: dark.Material.foreground\n"
-                          "  property color lightBackground: light.Material.background\n"
-                          "  property color darkBackground: dark.Material.background\n"
-                          "}\n",
-                          QUrl("qrc:/tst_contrast.qml"));
+        component.setData(
+            "import QtQuick\n"
+            "import QtQuick.Controls.Material\n"
+            "import Verbatim.Common\n"
+            "Item {\n"
+            "  property QtObject theme: Theme\n"
+            "  property Item light: Item { Material.theme: Material.Light }\n"
+            "  property Item dark: Item { Material.theme: Material.Dark }\n"
+            "  property color lightText: light.Material.foreground\n"
+            "  property color darkText: dark.Material.foreground\n"
+            "  property color lightBackground: light.Material.background\n"
+            "  property color darkBackground: dark.Material.background\n"
+            "  property QtObject icons: Icons\n"
+            "  property Item lightIcon: IconButton { Material.theme: Material.Light }\n"
+            "  property Item darkIcon: IconButton { Material.theme: Material.Dark }\n"
+            "  property Item lightBadIcon: IconButton {\n"
+            "    Material.theme: Material.Light; destructive: true }\n"
+            "  property Item darkBadIcon: IconButton {\n"
+            "    Material.theme: Material.Dark; destructive: true }\n"
+            "  property Item headerIcon: IconButton { Material.foreground: \"white\" }\n"
+            "}\n",
+            QUrl("qrc:/tst_contrast.qml"));
         m_root.reset(component.create());
         QVERIFY2(m_root, qPrintable(component.errorString()));
         m_theme = m_root->property("theme").value<QObject*>();
@@ -119,6 +134,14 @@ private slots:
             {"weeklyBar", "bar", 3.0},
             {"weeklyBar", "warnBackground", 3.0},
             {"weeklyBar", "badBackground", 3.0},
+            // Icons (IconButton's glyph as drawn): on the page, the bars and the toolbar.
+            {"icon", "background", 3.0},
+            {"icon", "bar", 3.0},
+            {"icon", "rowHeader", 3.0},
+            {"badIcon", "background", 3.0},
+            {"badIcon", "bar", 3.0},
+            {"headerIcon", "header", 3.0},
+            {"offline", "header", 3.0},
         };
         QStringList failing;
         int checked = 0;
@@ -131,6 +154,15 @@ private slots:
                     return m_root->property(dark ? "darkBackground" : "lightBackground")
                         .value<QColor>();
                 if (n == "white") return QColor(Qt::white);
+                if (n == "icon" || n == "badIcon" || n == "headerIcon") {
+                    const QByteArray item = n == "headerIcon" ? n
+                                            : n == "icon"     ? (dark ? "darkIcon" : "lightIcon")
+                                                          : (dark ? "darkBadIcon" : "lightBadIcon");
+                    auto* button = m_root->property(item.constData()).value<QObject*>();
+                    auto* glyph =
+                        button ? button->property("contentItem").value<QObject*>() : nullptr;
+                    return glyph ? glyph->property("color").value<QColor>() : QColor();
+                }
                 return themed(name, dark);
             };
             for (const auto& p : pairs) {
@@ -150,6 +182,48 @@ private slots:
         }
         QCOMPARE(checked, int(pairs.size()) * 2);
         QVERIFY2(failing.isEmpty(), qPrintable("\n" + failing.join("\n")));
+    }
+
+    // Each icon is the glyph its name has in the package's codepoint list, and the font built
+    // into the app (qrc, from the installed package) draws it: not a glyph of some other font.
+    void iconsAreTheFontsGlyphsByName() {
+        QFile list(QStringLiteral(VERBATIM_ICON_CODEPOINTS));
+        QVERIFY2(list.open(QIODevice::ReadOnly), VERBATIM_ICON_CODEPOINTS);
+        QHash<QString, char32_t> codepoints;
+        const QRegularExpression line(QStringLiteral("^\\s*\"([a-z0-9_]+)\":\\s*([0-9a-f]+),?$"));
+        for (const QByteArray& raw : list.readAll().split('\n')) {
+            const auto m = line.match(QString::fromUtf8(raw));
+            if (m.hasMatch()) codepoints.insert(m.captured(1), m.captured(2).toUInt(nullptr, 16));
+        }
+        QVERIFY2(codepoints.size() > 1000, "the codepoint list did not parse");
+
+        QObject* icons = m_root->property("icons").value<QObject*>();
+        QVERIFY(icons);
+        QObject* loader = icons->property("loader").value<QObject*>();
+        QVERIFY(loader);
+        // FontLoader.Ready (1): the font in the app's resources loaded.
+        QVERIFY(QTest::qWaitFor([&] { return loader->property("status").toInt() == 1; }));
+        QFile file(QStringLiteral(":/verbatim/fonts/MaterialIcons-Regular.ttf"));
+        QVERIFY2(file.open(QIODevice::ReadOnly), "the icon font is not in the resources");
+        const QRawFont font(file.readAll(), 24);
+        QVERIFY(font.isValid());
+        QCOMPARE(icons->property("family").toString(), font.familyName());
+        const QMetaObject* meta = icons->metaObject();
+        int checked = 0;
+        for (int i = meta->propertyOffset(); i < meta->propertyCount(); ++i) {
+            const QString name = QString::fromLatin1(meta->property(i).name());
+            if (name == "loader" || name == "family") continue;
+            const QString glyph = meta->property(i).read(icons).toString();
+            QVERIFY2(glyph.size() == 1, qPrintable(name));
+            QVERIFY2(codepoints.contains(name),
+                     qPrintable(name + " is not an icon of the package"));
+            QCOMPARE(char32_t(glyph.at(0).unicode()), codepoints.value(name));
+            QVERIFY2(font.supportsCharacter(glyph.at(0)), qPrintable(name + " is not in the font"));
+            ++checked;
+        }
+        QVERIFY(checked >= 10);
+        // A codepoint the font lacks is told apart (the check above can fail).
+        QVERIFY(!font.supportsCharacter(QChar(u'A')));
     }
 };
 

@@ -14,6 +14,7 @@
 #include "AppHarness.h"
 #include "client/qt/AppController.h"
 #include "client/qt/ChatController.h"
+#include "client/qt/ComplianceController.h"
 #include "client/qt/Models.h"
 #include "client/qt/PseudoTranslator.h"
 #include "client/qt/QmlModules.h"
@@ -33,11 +34,6 @@ const QHash<QString, QString>& allowedElisions() {
         {"searchField", "a field's hint (placeholder): its tooltip shows it whole"},
         {"newMatterNumberField", "a field's hint (placeholder): its tooltip shows it whole"},
         {"newColleaguesField", "a field's hint (placeholder): its tooltip shows it whole"},
-        {"changePassphrase", "a passphrase field's hint (placeholder) in Settings: the heading "
-                             "above says what it is for"},
-        {"changePassphraseAgain",
-         "a passphrase field's hint (placeholder) in Settings: the heading "
-         "above says what it is for"},
     };
     return allowed;
 }
@@ -67,6 +63,10 @@ QString describe(QQuickItem* item) {
 /// past it, a clip or the screen's edge hides it. `right` is that edge in window coordinates.
 void scanEdges(QQuickItem* item, qreal right, Scan& s) {
     if (!item || !item->isVisible() || item->opacity() == 0) return;
+    // A clipped bar that scrolls sideways (the compliance page's tabs on a phone) holds more
+    // than it shows by design: its items scroll into view, so only the bar itself is checked.
+    const bool scrollsSideways = item->inherits("QQuickFlickable") && item->clip() &&
+                                 item->property("contentWidth").toReal() > item->width() + 1;
     if (item->inherits("QQuickPopupItem"))
         right = item->mapToItem(nullptr, QPointF(item->width(), 0)).x();
     // Controls, texts and layouts; not a control's decoration (a ripple, a shadow's layer).
@@ -80,6 +80,7 @@ void scanEdges(QQuickItem* item, qreal right, Scan& s) {
                                .arg(qRound(right)) +
                            describe(item);
     }
+    if (scrollsSideways) return;
     for (auto* child : item->childItems())
         scanEdges(child, right, s);
 }
@@ -222,6 +223,100 @@ private slots:
         look(ui, size + "-new-matter");
         close(ui, "newMatterDialog");
         // Each is listed above as a warning (a failure message is cut at 1000 characters).
+        QVERIFY2(m_offenders.isEmpty(),
+                 qPrintable(QString::number(m_offenders.size()) +
+                            " offenders, the first: " + m_offenders.value(0)));
+    }
+
+    // Issue 23 (phone layout): at phone size, pseudo-localised, the supervision and devices pages'
+    // headers and the compliance page with its eight tabs show every text whole. Each tab keeps
+    // at least its text's width (the bar scrolls sideways instead of squeezing them), and the
+    // last tab, chosen, is scrolled into view.
+    void phonePagesKeepTabsAndTitlesWhole() {
+        e2e::Harness relay;
+        QVERIFY(relay.ok());
+        QTemporaryDir dir;
+        qt::AppController lawyer(dir.path() + "/lawyer"), client(dir.path() + "/client"),
+            partner(dir.path() + "/partner"), admin(dir.path() + "/admin"),
+            officer(dir.path() + "/officer");
+        QVERIFY2(openMatter(relay, lawyer, client, "Estate of Hale"),
+                 qPrintable(client.error() + lawyer.error()));
+        QVERIFY(joinStaff(relay, partner, "sam", proto::ROLE_SUPERVISOR, "Sam Partner"));
+        QVERIFY(relay.service().addSupervisor("alice", "sam", "admin-cli"));
+        QVERIFY(joinStaff(relay, admin, "root", proto::ROLE_ADMIN, "Ada Admin"));
+        QVERIFY(joinStaff(relay, officer, "comply", proto::ROLE_COMPLIANCE, "Casey Compliance"));
+        m_offenders.clear();
+
+        {
+            Ui ui;
+            QVERIFY(ui.load(partner, 400, 780));
+            QVERIFY(until([&] {
+                auto* b = qobject_cast<QQuickItem*>(ui.find("supervisionButton"));
+                return b && b->isVisible();
+            }));
+            QVERIFY(ui.click("supervisionButton"));
+            QVERIFY(until([&] { return ui.deep("supervisionPage") != nullptr; }));
+            look(ui, "phone-supervision");
+        }
+        {
+            Ui ui;
+            QVERIFY(ui.load(admin, 400, 780));
+            QVERIFY(until([&] {
+                auto* b = qobject_cast<QQuickItem*>(ui.find("adminDevicesButton"));
+                return b && b->isVisible();
+            }));
+            QVERIFY(ui.click("adminDevicesButton"));
+            QVERIFY(until([&] { return !ui.visibleTexts("revokeButton").isEmpty(); }));
+            look(ui, "phone-admin-devices");
+        }
+        {
+            Ui ui;
+            QVERIFY(ui.load(officer, 400, 780));
+            QVERIFY(until([&] { return ui.find("complianceController") != nullptr; }));
+            auto* cc = qobject_cast<qt::ComplianceController*>(ui.find("complianceController"));
+            QVERIFY(cc);
+            const QString keyFile = writeKeyFile(dir.path(), relay.journalKey());
+            QVERIFY(!keyFile.isEmpty());
+            QSignalSpy unlocked(cc, &qt::ComplianceController::unlockFinished);
+            cc->unlock(keyFile, kJournalPass);
+            QVERIFY(unlocked.wait(30000));
+            QVERIFY2(unlocked.first().first().toBool(), qPrintable(cc->error()));
+            auto* bar = qobject_cast<QQuickItem*>(ui.deep("complianceTabs"));
+            QVERIFY(bar);
+            QVERIFY(until([&] { return bar->isVisible() && bar->width() > 0; }));
+            look(ui, "phone-compliance");
+            const char* names[] = {"journalTab", "reviewQueueTab", "policiesTab", "accessLogTab",
+                                   "reportsTab", "holdsTab",       "samplesTab",  "auditTab"};
+            qreal total = 0;
+            for (const char* name : names) {
+                auto* tab = qobject_cast<QQuickItem*>(ui.deep(name));
+                QVERIFY2(tab, name);
+                total += tab->width();
+                QVERIFY2(tab->width() + 1 >= tab->implicitWidth(),
+                         qPrintable(QStringLiteral("%1 squeezed: %2 < %3")
+                                        .arg(name)
+                                        .arg(tab->width())
+                                        .arg(tab->implicitWidth())));
+                int texts = 0;
+                for (auto* text : tab->findChildren<QQuickItem*>()) {
+                    if (!text->inherits("QQuickText")) continue;
+                    ++texts;
+                    QVERIFY2(!text->property("truncated").toBool(),
+                             qPrintable(QStringLiteral("%1 elides \"%2\"")
+                                            .arg(name, text->property("text").toString())));
+                }
+                QVERIFY2(texts > 0, name);
+            }
+            // Eight readable tabs do not fit 400 px: the bar scrolls to the one chosen.
+            QVERIFY2(total > bar->width(), qPrintable(QString::number(total)));
+            bar->setProperty("currentIndex", 7);
+            auto* audit = qobject_cast<QQuickItem*>(ui.deep("auditTab"));
+            QVERIFY(until([&] {
+                const qreal x = audit->mapToItem(bar, QPointF(0, 0)).x();
+                return x >= 0 && x + audit->width() <= bar->width() + 1;
+            }));
+            look(ui, "phone-compliance-audit-tab");
+        }
         QVERIFY2(m_offenders.isEmpty(),
                  qPrintable(QString::number(m_offenders.size()) +
                             " offenders, the first: " + m_offenders.value(0)));

@@ -152,18 +152,6 @@
         <source>Revoke device</source>
         <translation>Gerät sperren</translation>
     </message>
-    <message>
-        <source>Refresh</source>
-        <translation>Aktualisieren</translation>
-    </message>
-    <message>
-        <source>Revoke</source>
-        <translation>Sperren</translation>
-    </message>
-    <message>
-        <source>Wipe</source>
-        <translation>Löschen</translation>
-    </message>
 </context>
 <context>
     <name>ArchiveList</name>
@@ -358,10 +346,6 @@
     <message>
         <source>⚠ A message here did not match its journal copy. It was withheld and reported.</source>
         <translation>⚠ Eine Nachricht hier stimmte nicht mit ihrer Journalkopie überein. Sie wurde zurückgehalten und gemeldet.</translation>
-    </message>
-    <message>
-        <source>Info</source>
-        <translation>Info</translation>
     </message>
 </context>
 <context>
@@ -927,26 +911,6 @@
         <source>This image cannot be shown: %1</source>
         <translation>Dieses Bild kann nicht angezeigt werden: %1</translation>
     </message>
-    <message>
-        <source>Zoom out</source>
-        <translation>Verkleinern</translation>
-    </message>
-    <message>
-        <source>Zoom in</source>
-        <translation>Vergrößern</translation>
-    </message>
-    <message>
-        <source>Fit</source>
-        <translation>Einpassen</translation>
-    </message>
-    <message>
-        <source>Open</source>
-        <translation>Öffnen</translation>
-    </message>
-    <message>
-        <source>Close</source>
-        <translation>Schließen</translation>
-    </message>
 </context>
 <context>
     <name>InvitesDialog</name>
@@ -1316,8 +1280,8 @@
         <translation>Einstellungen</translation>
     </message>
     <message>
-        <source>Devices</source>
-        <translation>Geräte</translation>
+        <source>Matters of the lawyers you supervise, %1 overdue</source>
+        <translation>Mandate der Anwälte unter Ihrer Aufsicht, %1 überfällig</translation>
     </message>
 </context>
 <context>
