@@ -106,6 +106,9 @@ struct RecipientView {
     std::string user;
     std::string displayName; ///< as a conversation lists the user ("" when unknown)
     std::uint32_t device = 0;
+    /// The name its user gave the device ("Bob's phone (Pixel 8)"), as the relay last listed the
+    /// conversation's devices to this one; "" when not known (Client::refreshMemberDevices).
+    std::string deviceName;
     /// When that device's delivered and read receipts first covered the message: their server
     /// times in ms since the epoch; 0: not yet. A read receipt counts as delivered too.
     std::uint64_t deliveredMs = 0, readMs = 0;
@@ -447,6 +450,10 @@ public:
     /// delivered and read receipts came (issue 23). Profile only, no relay call. NotFound for an
     /// unknown message, InvalidArgument for someone else's.
     [[nodiscard]] Result<MessageInfoView> messageInfo(const std::string& messageId);
+    /// Asks the relay for `conversation`'s member devices now (ListMemberDevices), with the names
+    /// their users gave them, for messageInfo() to show. A relay round trip: not on the GUI
+    /// thread.
+    [[nodiscard]] Result<void> refreshMemberDevices(const std::string& conversation);
     /// Marks the conversation read and tells the other members (read receipt).
     [[nodiscard]] Result<void> markRead(const std::string& conversation);
     /// Downloads (if needed), checks and decrypts attachment `index` of a message into `outPath`:

@@ -187,6 +187,8 @@ struct Client::Impl {
 
     // Worker-thread state.
     std::map<std::string, std::vector<proto::DeviceAddress>> deviceCache;
+    /// (user, device) -> the device's name, from the last member-device lists (under `mutex`).
+    std::map<std::pair<std::string, std::uint32_t>, std::string> deviceNames;
     std::map<std::string, std::string> pendingDelivered; ///< conversation -> newest received id
 
     // ---- setup --------------------------------------------------------------------------------

@@ -467,10 +467,15 @@ Client::Impl::memberDevices(const std::string& conversation, bool refresh) {
         return fail(ErrorCode::Forbidden, "not a member of this conversation", int(resp->status()));
     if (resp->status() != proto::STATUS_OK)
         return fail(ErrorCode::Storage, "member list refused: " + resp->error());
-    std::vector<proto::DeviceAddress> out(resp->member_devices().devices().begin(),
-                                          resp->member_devices().devices().end());
+    const auto& listed = resp->member_devices();
+    std::vector<proto::DeviceAddress> out(listed.devices().begin(), listed.devices().end());
     std::lock_guard lock(mutex);
     deviceCache[conversation] = out;
+    // Names parallel to the devices (a relay from before sends none).
+    if (listed.device_names_size() == listed.devices_size())
+        for (int i = 0; i < listed.devices_size(); ++i)
+            deviceNames[{listed.devices(i).user(), listed.devices(i).device()}] =
+                listed.device_names(i);
     // Every current device of every member: a device that left is forgotten, so that safety
     // numbers count active devices only (C-SN-1).
     std::map<std::string, std::vector<std::uint32_t>> byUser;
@@ -480,6 +485,18 @@ Client::Impl::memberDevices(const std::string& conversation, bool refresh) {
         for (const auto& [user, devices] : byUser)
             trust->forgetDevicesNotIn(user, devices);
     return out;
+}
+
+Result<void> Client::refreshMemberDevices(const std::string& conversation) {
+    std::string id;
+    {
+        std::lock_guard lock(m->mutex);
+        if (!m->db) return fail(ErrorCode::NotFound, kErasedText);
+        VERBATIM_TRY_LET(conv, m->resolveConversation(conversation));
+        id = *conv;
+    }
+    VERBATIM_TRY(m->memberDevices(id, true));
+    return {};
 }
 
 // Never talked to them: start sessions now (fetching their bundles, with no lock held) so that

@@ -479,6 +479,9 @@ Result<MessageInfoView> Client::messageInfo(const std::string& messageId) {
     info.message = std::move(**msg);
     VERBATIM_TRY_LET(devices, m->messages->recipients(*raw, m->acct.device));
     info.recipients = std::move(*devices);
+    for (auto& r : info.recipients)
+        if (auto it = m->deviceNames.find({r.user, r.device}); it != m->deviceNames.end())
+            r.deviceName = it->second;
     return info;
 }
 

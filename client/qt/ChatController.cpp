@@ -255,7 +255,21 @@ bool ChatController::showMessageInfo(const QString& messageId) {
     if (!core) return false;
     auto info = core->messageInfo(messageId.toStdString());
     if (!m_app.check(info)) return false;
+    const std::string conversation = info->message.conversation;
     m_messageInfo.reset(messageId, std::move(*info), q(core->account().user));
+    // The devices' names come with the relay's list of the conversation's devices: asked for now
+    // (off this thread), the rows are read again when it answers. Offline, the rows keep "Device
+    // N": the sheet's times need no relay, so a failure here is not reported.
+    const std::uint64_t generation = m_app.generation();
+    m_app.background([this, generation, messageId, conversation](client::Client& core) {
+        const bool listed = bool(core.refreshMemberDevices(conversation));
+        m_app.toGui(generation, [this, listed, messageId] {
+            client::Client* c = m_app.client();
+            if (!listed || !c || m_messageInfo.messageId() != messageId) return;
+            if (auto again = c->messageInfo(messageId.toStdString()))
+                m_messageInfo.reset(messageId, std::move(*again), q(c->account().user));
+        });
+    });
     return true;
 }
 

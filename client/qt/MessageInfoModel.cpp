@@ -41,7 +41,10 @@ QVariant MessageInfoModel::data(const QModelIndex& index, int role) const {
     case DeviceRole:
         return r.device;
     case DeviceTextRole:
-        return tr("Device %1").arg(r.device);
+        return r.deviceName.empty() ? tr("Device %1").arg(r.device)
+                                    : TextRuns::safeName(q(r.deviceName));
+    case DeviceNameRole:
+        return TextRuns::safeName(q(r.deviceName));
     case OwnDeviceRole:
         return own;
     case DeliveredRole:
@@ -57,10 +60,15 @@ QVariant MessageInfoModel::data(const QModelIndex& index, int role) const {
 }
 
 QHash<int, QByteArray> MessageInfoModel::roleNames() const {
-    return {{NameRole, "name"},           {UserIdRole, "user"},
-            {DeviceRole, "device"},       {DeviceTextRole, "deviceText"},
-            {OwnDeviceRole, "ownDevice"}, {DeliveredRole, "delivered"},
-            {ReadRole, "read"},           {DeliveredTextRole, "deliveredText"},
+    return {{NameRole, "name"},
+            {UserIdRole, "user"},
+            {DeviceRole, "device"},
+            {DeviceTextRole, "deviceText"},
+            {DeviceNameRole, "deviceName"},
+            {OwnDeviceRole, "ownDevice"},
+            {DeliveredRole, "delivered"},
+            {ReadRole, "read"},
+            {DeliveredTextRole, "deliveredText"},
             {ReadTextRole, "readText"}};
 }
 

@@ -3,8 +3,9 @@
 /// Message info (issue 23): for one message this user sent, when the relay stored it and, for
 /// each device it was encrypted to, when that device's delivered and read receipts came. Rows are
 /// read from the profile (Client::messageInfo: no relay call) on the GUI thread by
-/// ChatController, which reloads them when a receipt arrives while the sheet is open. Names are
-/// shown through TextRuns::safeName(); the QML shows every text as plain text.
+/// ChatController, which reloads them when a receipt arrives while the sheet is open and once the
+/// relay has listed the conversation's devices with their names. Names (of people and devices)
+/// are shown through TextRuns::safeName(); the QML shows every text as plain text.
 
 #include <QAbstractListModel>
 #include <QDateTime>
@@ -36,12 +37,13 @@ public:
         NameRole = Qt::UserRole + 1, ///< "name": the recipient's display name (or user id), shown
         UserIdRole,                  ///< "user": the recipient's user id
         DeviceRole,                  ///< "device": unsigned, the device's number in that account
-        DeviceTextRole,              ///< "deviceText": "Device 2", for humans
-        OwnDeviceRole,               ///< "ownDevice": bool, another device of this user
-        DeliveredRole,               ///< "delivered": QDateTime; invalid: not yet
-        ReadRole,                    ///< "read": QDateTime; invalid: not yet
-        DeliveredTextRole,           ///< "deliveredText": "Today 14:05:11" or "Not yet"
-        ReadTextRole,                ///< "readText": "Today 14:06:40" or "Not yet"
+        DeviceTextRole,    ///< "deviceText": its name ("Bob's phone (Pixel 8)"), else "Device 2"
+        DeviceNameRole,    ///< "deviceName": the name its user gave it ("" when not known)
+        OwnDeviceRole,     ///< "ownDevice": bool, another device of this user
+        DeliveredRole,     ///< "delivered": QDateTime; invalid: not yet
+        ReadRole,          ///< "read": QDateTime; invalid: not yet
+        DeliveredTextRole, ///< "deliveredText": "Today 14:05:11" or "Not yet"
+        ReadTextRole,      ///< "readText": "Today 14:06:40" or "Not yet"
     };
 
     using QAbstractListModel::QAbstractListModel;

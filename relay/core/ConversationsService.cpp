@@ -414,9 +414,19 @@ void RelayService::onListMemberDevices(const DeviceId& from, proto::Request& req
                                 std::string_view(conv), std::string_view(from.user)));
         if (!*member) return reject(proto::STATUS_FORBIDDEN, "not a member of this conversation");
         VERBATIM_TRY_LET(devices, memberDevices(db, conv));
-        out.mutable_member_devices()->set_conversation_id(conv);
-        for (auto& d : *devices)
-            *out.mutable_member_devices()->add_devices() = d;
+        auto* listed = out.mutable_member_devices();
+        listed->set_conversation_id(conv);
+        // Each device's name beside it, as its user's own device list shows it: message info
+        // names the devices a message went to (issue 23).
+        VERBATIM_TRY_LET(
+            named, db.cached("SELECT device_name FROM devices WHERE user = ? AND device = ?"));
+        for (auto& d : *devices) {
+            named->bind(1, std::string_view(d.user())).bind(2, std::int64_t(d.device()));
+            VERBATIM_TRY_LET(row, named->step());
+            listed->add_device_names(*row ? named->columnText(0) : std::string());
+            (*named)->reset();
+            *listed->add_devices() = std::move(d);
+        }
         return Completion();
     });
 }

@@ -3,7 +3,7 @@
 // row by keyboard) reaches the other side, replaces the user's earlier one and can be removed; a
 // modified client's hostile reactions (two emoji, a kilobyte, a right-to-left override, markup)
 // are refused by the receiving app and never shown; message info lists each recipient device
-// with its delivered and then its read time. Screenshots (picker and info, laptop and phone,
+// with its delivered and then its read time, named as its user named it. Screenshots (picker and info, laptop and phone,
 // light and dark) go to VERBATIM_SCREENSHOT_DIR (else ./screenshots).
 
 #include <QQuickItem>
@@ -271,6 +271,8 @@ private slots:
             alice.chat()->refreshConversations();
             return alice.chat()->participantCount() == 3;
         }));
+        // Erin names her device (as Settings does): message info shows it by that name.
+        QVERIFY(erin.client()->setDeviceName("Erin's phone (Pixel 8)"));
         // Neither has the matter on screen: only delivered receipts until they open it.
         carol.chat()->closeConversation();
         QVERIFY(alice.chat()->send(QStringLiteral("The will is ready for signing on Friday.")));
@@ -298,8 +300,16 @@ private slots:
                  QStringLiteral("Carol Client"));
         QCOMPARE(cell(info, rowFor(erin), MI::NameRole).toString(),
                  QStringLiteral("Erin Executor"));
+        // Other people's devices by the names their users gave them (issue 23), from the
+        // relay's list of the matter's devices: Carol's the app's default, Erin's her own.
+        QVERIFY(until([&] {
+            return cell(info, rowFor(erin), MI::DeviceTextRole).toString() ==
+                   QStringLiteral("Erin's phone (Pixel 8)");
+        }));
+        QCOMPARE(cell(info, rowFor(erin), MI::DeviceNameRole).toString(),
+                 QStringLiteral("Erin's phone (Pixel 8)"));
         QCOMPARE(cell(info, rowFor(carol), MI::DeviceTextRole).toString(),
-                 QStringLiteral("Device 1"));
+                 qt::SessionController::defaultDeviceName());
         QVERIFY(!at(carol, MI::ReadRole).isValid() && !at(erin, MI::ReadRole).isValid());
         QCOMPARE(cell(info, rowFor(erin), MI::ReadTextRole).toString(), QStringLiteral("Not yet"));
         QVERIFY(info->sent() <= at(carol, MI::DeliveredRole));
@@ -311,6 +321,9 @@ private slots:
         QVERIFY(sheet);
         QVERIFY(until([&] { return ui.visibleTexts("messageInfoRead").size() == 2; }));
         QVERIFY(ui.shows("messageInfoRead", [](const QString& t) { return t == "Read: Not yet"; }));
+        QVERIFY(ui.shows("messageInfoName", [](const QString& t) {
+            return t.startsWith("Erin Executor") && t.contains("Erin's phone (Pixel 8)");
+        }));
         QVERIFY(ui.shoot("message-info-delivered-laptop-light"));
 
         // Carol opens the matter: her read time, not Erin's.
@@ -345,6 +358,15 @@ private slots:
             QVERIFY(QMetaObject::invokeMethod(s, "close"));
             QVERIFY(until([&] { return !s->property("visible").toBool(); }));
         }
+
+        // A device renamed since: the sheet, opened again, asks the relay and shows the new name.
+        QVERIFY(erin.client()->setDeviceName("Erin's tablet"));
+        alice.chat()->hideMessageInfo();
+        QVERIFY(alice.chat()->showMessageInfo(id));
+        QVERIFY(until([&] {
+            return cell(info, rowFor(erin), MI::DeviceTextRole).toString() ==
+                   QStringLiteral("Erin's tablet");
+        }));
 
         // Someone else's message has no info.
         QVERIFY(carol.chat()->send(QStringLiteral("Friday suits me.")));
