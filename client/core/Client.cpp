@@ -96,6 +96,8 @@ const char* eventName(Event::Kind k) {
         return "messages_expired";
     case Event::Kind::WipeRefused:
         return "wipe_refused";
+    case Event::Kind::PolicyChanged:
+        return "policy_changed";
     }
     return "unknown";
 }

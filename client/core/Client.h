@@ -248,8 +248,9 @@ struct Event {
                             ///< when anything was sent again)
         MessagesExpired,    ///< the firm's device retention removed old messages of `conversation`
                             ///< from this device (detail: how many); the journal keeps them
-        WipeRefused, ///< a wipe command came for this client's device while the firm's policy
-                     ///< does not let the firm erase clients' devices: nothing was erased
+        WipeRefused,   ///< a wipe command came for this client's device while the firm's policy
+                       ///< does not let the firm erase clients' devices: nothing was erased
+        PolicyChanged, ///< a newer root-signed manifest changed the firm policy (devicePolicy())
     };
     Event(Kind k, std::string conversation_ = {}, std::string messageId_ = {},
           std::string refId_ = {}, std::string sender_ = {}, std::string text_ = {},
@@ -278,6 +279,9 @@ struct DevicePolicyView {
     bool maySave = true;             ///< this user may save attachments outside the app
     bool mayCopy = true;             ///< this user may copy message text
     bool firmMayWipeClients = false; ///< the firm may erase clients' devices
+    /// The firm's longest idle lock in minutes (manifest version 4; 0: no firm maximum): the app
+    /// locks after at most this long without input, whatever its user chose.
+    std::uint32_t maxIdleLockMinutes = 0;
     /// The rules for both roles, for a settings page that shows the whole policy.
     bool staffMaySave = true, clientsMaySave = true, staffMayCopy = true, clientsMayCopy = true;
 };

@@ -33,6 +33,7 @@ DevicePolicyView Client::Impl::policyView() const {
     v.maySave = v.staff ? p.staffMaySave : p.clientsMaySave;
     v.mayCopy = v.staff ? p.staffMayCopy : p.clientsMayCopy;
     v.firmMayWipeClients = p.mayWipeClientDevices;
+    v.maxIdleLockMinutes = p.maxIdleLockMinutes;
     return v;
 }
 

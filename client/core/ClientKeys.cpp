@@ -183,6 +183,15 @@ bool Client::Impl::adoptManifest(const std::string& bytes, const journal::FirmMa
     (void)accounts->set("manifest_floor_ms", view(std::to_string(fresh.issuedMs)));
     const bool rotated = manifestOk && !constantTimeEqual(manifest.currentJournalKey()->publicKey,
                                                           fresh.currentJournalKey()->publicKey);
+    const auto& was = manifest.policy;
+    const auto& now = fresh.policy;
+    const bool policyChanged =
+        !manifestOk || was.maxFailedUnlocks != now.maxFailedUnlocks ||
+        was.maxOfflineDays != now.maxOfflineDays || was.messageDays != now.messageDays ||
+        was.staffMaySave != now.staffMaySave || was.clientsMaySave != now.clientsMaySave ||
+        was.staffMayCopy != now.staffMayCopy || was.clientsMayCopy != now.clientsMayCopy ||
+        was.mayWipeClientDevices != now.mayWipeClientDevices ||
+        was.maxIdleLockMinutes != now.maxIdleLockMinutes;
     manifest = fresh;
     manifestOk = true;
     heldManifestOk = true;
@@ -197,6 +206,9 @@ bool Client::Impl::adoptManifest(const std::string& bytes, const journal::FirmMa
               {},
               {},
               "the firm rotated its journal key"});
+    // The app applies a new idle lock maximum (and the rest of the policy) at once.
+    if (policyChanged)
+        emit({Event::Kind::PolicyChanged, {}, {}, {}, {}, {}, "the firm changed its policy"});
     return true;
 }
 

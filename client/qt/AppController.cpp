@@ -124,6 +124,10 @@ void AppController::onEvent(const client::Event& e) {
     case K::AwaitingApproval:
         m_deviceLinking.onDeviceEvent(e);
         return;
+    case K::PolicyChanged:
+        m_session.applyFirmPolicy();
+        m_attachments.refreshDevicePolicy();
+        return;
     case K::JournalKeyRefused:
         check(false, tr("The server offers a journal key your firm did not sign. Messages stay on "
                         "this device."));

@@ -316,11 +316,19 @@ bool SessionController::joinInBackground(const QString& link, const QString& nam
 void SessionController::adopted(const client::Account& account) {
     m_account = account;
     emit accountChanged();
+    applyFirmPolicy();
     m_app.clearError();
     if (!m_unlockWarning.isEmpty()) {
         m_unlockWarning.clear();
         emit unlockWarningChanged();
     }
+}
+
+void SessionController::applyFirmPolicy() {
+    // The held manifest's policy (verified at unlock or adoption): a relay cannot lift the
+    // firm's maximum by serving something else. Kept while locked: the next unlock reads it again.
+    if (client::Client* core = m_app.client())
+        m_idleLock.setFirmMaximum(int(core->devicePolicy().maxIdleLockMinutes));
 }
 
 bool SessionController::acceptNotice() {

@@ -151,6 +151,9 @@ public:
     // ---- for the AppController ----------------------------------------------------------------
     /// A core was adopted: its account, and the screen it starts on.
     void adopted(const client::Account& account);
+    /// The firm's policy may have changed (a newer manifest was adopted): applies its idle lock
+    /// maximum (AppController, on Event::Kind::PolicyChanged).
+    void applyFirmPolicy();
     /// After adopted(): the notice if the account must still accept it, else the chats.
     void showStartScreen();
     void setConnected(bool connected);

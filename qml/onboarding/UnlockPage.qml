@@ -27,9 +27,12 @@ Pane {
             visible: page.session.idleLock.lockedByIdle
             textFormat: Text.PlainText
             opacity: 0.75
-            text: page.session.idleLock.minutes === 1 ? qsTr("Locked after a minute without use.")
-                  : page.session.idleLock.minutes % 60 === 0 ? qsTr("Locked after an hour without use.")
-                  : qsTr("Locked after %1 minutes without use.").arg(page.session.idleLock.minutes)
+            // The time in force: the user's choice, or the firm's maximum below it.
+            readonly property int minutes: page.session.idleLock.effectiveMinutes
+            text: minutes === 1 ? qsTr("Locked after a minute without use.")
+                  : minutes === 60 ? qsTr("Locked after an hour without use.")
+                  : minutes % 60 === 0 ? qsTr("Locked after %n hour(s) without use.", "", minutes / 60)
+                  : qsTr("Locked after %1 minutes without use.").arg(minutes)
         }
         TextField {
             id: pass

@@ -29,7 +29,8 @@ Dialog {
     onOpened: { deviceLinking.refreshDevices(); if (attachments) attachments.refreshDevicePolicy() }
     /// An idle lock choice for humans (0: never).
     function minutesText(m) {
-        return m === 0 ? qsTr("Never") : m === 1 ? qsTr("1 minute") : m < 60 ? qsTr("%1 minutes").arg(m) : qsTr("1 hour")
+        return m === 0 ? qsTr("Never") : m === 1 ? qsTr("1 minute") : m < 60 ? qsTr("%1 minutes").arg(m)
+             : m % 60 === 0 ? qsTr("%n hour(s)", "", m / 60) : qsTr("%1 minutes").arg(m)
     }
     ScrollView {
         id: scroller
@@ -173,8 +174,9 @@ Dialog {
                     id: idleChoice
                     objectName: "idleLockChoice"
                     model: dialog.session.idleLock.choices
-                    displayText: dialog.minutesText(dialog.session.idleLock.minutes)
-                    currentIndex: model.indexOf(dialog.session.idleLock.minutes)
+                    // What is in force: the user's choice, or the firm's maximum below it.
+                    displayText: dialog.minutesText(dialog.session.idleLock.effectiveMinutes)
+                    currentIndex: model.indexOf(dialog.session.idleLock.effectiveMinutes)
                     delegate: ItemDelegate {
                         required property int modelData
                         width: idleChoice.width
@@ -183,6 +185,17 @@ Dialog {
                     Accessible.name: qsTr("Lock Verbatim after this long without use")
                     onActivated: (index) => dialog.session.idleLock.minutes = model[index]
                 }
+            }
+            Label {
+                objectName: "idleLockFirmNote"
+                Layout.fillWidth: true
+                visible: dialog.session.idleLock.firmMaximum > 0
+                textFormat: Text.PlainText
+                wrapMode: Text.WordWrap
+                font.pixelSize: 12
+                opacity: 0.75
+                text: qsTr("Your firm's policy locks Verbatim after at most %1 without use, so longer times and Never are not offered.")
+                      .arg(dialog.minutesText(dialog.session.idleLock.firmMaximum))
             }
             Button {
                 text: qsTr("Lock now (Ctrl+L)")

@@ -2323,9 +2323,16 @@
         <source>All messages and keys on this device will be deleted. The firm&apos;s journal keeps its copy.</source>
         <translation>Alle Nachrichten und Schlüssel auf diesem Gerät werden gelöscht. Das Journal der Kanzlei behält seine Kopie.</translation>
     </message>
+    <message numerus="yes">
+        <source>%n hour(s)</source>
+        <translation>
+            <numerusform>%n Stunde</numerusform>
+            <numerusform>%n Stunden</numerusform>
+        </translation>
+    </message>
     <message>
-        <source>1 hour</source>
-        <translation>1 Stunde</translation>
+        <source>Your firm&apos;s policy locks Verbatim after at most %1 without use, so longer times and Never are not offered.</source>
+        <translation>Die Richtlinie Ihrer Kanzlei sperrt Verbatim nach höchstens %1 ohne Nutzung; längere Zeiten und „Nie“ werden daher nicht angeboten.</translation>
     </message>
 </context>
 <context>
@@ -2482,6 +2489,13 @@
     <message>
         <source>Unlock</source>
         <translation>Entsperren</translation>
+    </message>
+    <message numerus="yes">
+        <source>Locked after %n hour(s) without use.</source>
+        <translation>
+            <numerusform>Nach %n Stunde ohne Nutzung gesperrt.</numerusform>
+            <numerusform>Nach %n Stunden ohne Nutzung gesperrt.</numerusform>
+        </translation>
     </message>
 </context>
 <context>
