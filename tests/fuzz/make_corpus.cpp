@@ -149,6 +149,23 @@ void manifests() {
     auto forged = v2;
     forged.firmName = "Someone Else";
     write("firm_manifest", "v2-bad-signature", forged.serialize());
+    // Version 3 (the firm policy) and version 4 (its maximum idle lock), and a version 4 one
+    // whose idle lock is out of range (refused).
+    auto v3 = manifest(3);
+    v3.policy.messageDays = 90;
+    v3.policy.clientsMaySave = false;
+    v3.retention = {6, 2};
+    v3.privacyNoticeUrl = "https://doe.example/privacy";
+    needOk(v3.sign(k.rootPrivate), "manifest v3");
+    write("firm_manifest", "v3-policy", v3.serialize());
+    auto v4 = v3;
+    v4.version = 4;
+    v4.policy.maxIdleLockMinutes = 15;
+    needOk(v4.sign(k.rootPrivate), "manifest v4");
+    write("firm_manifest", "v4-idle-lock", v4.serialize());
+    v4.policy.maxIdleLockMinutes = 1441;
+    needOk(v4.sign(k.rootPrivate), "manifest v4 out of range");
+    write("firm_manifest", "v4-idle-lock-out-of-range", v4.serialize());
 }
 
 void wipes() {
