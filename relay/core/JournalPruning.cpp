@@ -9,6 +9,7 @@
 #include "relay/core/JournalPruning.h"
 
 #include "journal/JournalAck.h"
+#include "relay/core/JournalRows.h"
 #include "relay/core/RelayServiceImpl.h"
 
 namespace verbatim::relay {
@@ -186,7 +187,8 @@ Result<void> RelayService::fillPruneState(Database& db, proto::JournalPruneState
         least = std::min(least, d.acked ? d.sequence : 0);
     }
     out.set_acknowledged_through(devices->empty() ? 0 : least);
-    VERBATIM_TRY_LET(rows, db.cached("SELECT count(*), coalesce(min(seq), 0) FROM journal"));
+    VERBATIM_TRY_LET(rows, db.cached(std::string("SELECT count(*), coalesce(min(seq), 0) FROM ") +
+                                     journalRowsTable(db)));
     VERBATIM_TRY(rows->step());
     out.set_rows(std::uint64_t(rows->columnInt(0)));
     out.set_oldest_kept(std::uint64_t(rows->columnInt(1)));
@@ -229,8 +231,9 @@ Result<RelayService::PruneStep> RelayService::pruneJournalStep(Database& db) {
     const std::uint64_t now = wallClockMs();
     const std::uint64_t window = std::uint64_t(m_config.journalPruneAfter.count());
     const std::uint64_t cutoff = now - std::min(now, window);
-    VERBATIM_TRY_LET(pick, db.cached("SELECT seq, server_time_ms FROM journal WHERE seq > ? AND "
-                                     "seq <= ? ORDER BY seq LIMIT ?"));
+    VERBATIM_TRY_LET(pick, db.cached(std::string("SELECT seq, server_time_ms FROM ") +
+                                     journalRowsTable(db) +
+                                     " WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?"));
     pick->bind(1, std::int64_t(m_prunedThrough))
         .bind(2, std::int64_t(limit))
         .bind(3, std::int64_t(std::max<std::uint32_t>(1, m_config.journalPruneBatch)));
@@ -251,7 +254,6 @@ Result<RelayService::PruneStep> RelayService::pruneJournalStep(Database& db) {
     VERBATIM_TRY(writePrunedThrough(db, last));
     const std::uint64_t from = m_prunedThrough;
     m_prunedThrough = last;
-    VERBATIM_TRY_LET(delRows, db.cached("DELETE FROM journal WHERE seq > ? AND seq <= ?"));
     VERBATIM_TRY_LET(refBlobs, db.cached("SELECT DISTINCT blob FROM blob_refs WHERE journal_seq > "
                                          "? AND journal_seq <= ?"));
     VERBATIM_TRY_LET(delRefs,
@@ -262,8 +264,8 @@ Result<RelayService::PruneStep> RelayService::pruneJournalStep(Database& db) {
         VERBATIM_TRY(refBlobs->forEachRow([&] { blobs.push_back(refBlobs->columnBlob(0)); }));
         delRefs->bind(1, std::int64_t(a)).bind(2, std::int64_t(b));
         VERBATIM_TRY(delRefs->run());
-        delRows->bind(1, std::int64_t(a)).bind(2, std::int64_t(b));
-        VERBATIM_TRY(delRows->run());
+        // The metadata zeroed, the ciphertexts freed as they are (JournalRows.h).
+        VERBATIM_TRY(deleteJournalRows(db, a, b));
         out.deleted += b - a; // sequences have no gaps below the head
     }
     // A blob goes once no row refers to it any more (a kept row, or a later send of the same
@@ -414,7 +416,8 @@ void RelayService::onAckJournal(const DeviceId& from, proto::Request& request, D
                           prunedText(m_prunedThrough) + "; acknowledge a sequence after it");
         journal::ChainHash ours = m_chain.head();
         if (ack.sequence < head) {
-            VERBATIM_TRY_LET(st, db.cached("SELECT chain_hash FROM journal WHERE seq = ?"));
+            VERBATIM_TRY_LET(st, db.cached(std::string("SELECT chain_hash FROM ") +
+                                           journalRowsTable(db) + " WHERE seq = ?"));
             st->bind(1, std::int64_t(ack.sequence));
             VERBATIM_TRY_LET(row, st->step());
             Bytes h = *row ? st->columnBlob(0) : Bytes();

@@ -2,6 +2,7 @@
 /// RelayService's journal log: appending sealed entries to the hash chain, signed
 /// checkpoints, administrative actions recorded as ADMIN_ACTION entries, and compliance pulls.
 
+#include "relay/core/JournalRows.h"
 #include "relay/core/RelayServiceImpl.h"
 
 #include <algorithm>
@@ -18,11 +19,9 @@ Result<std::uint64_t> RelayService::appendJournal(Database& db, ByteView entry, 
     // m_chain moves with the row; if the job later fails, StorageThread rolls back its savepoint
     // (or, for a send, the whole batch) and the rollback hook reloads the head from the database.
     std::uint64_t seq = m_chain.append(entry);
-    VERBATIM_TRY_LET(
-        j, db.cached(
-               "INSERT INTO journal (seq, entry, chain_hash, server_time_ms) VALUES (?, ?, ?, ?)"));
-    j->bind(1, std::int64_t(seq)).bind(2, entry).bind(3, m_chain.head()).bind(4, std::int64_t(now));
-    VERBATIM_TRY(j->run());
+    // Metadata and ciphertext apart on the SQLCipher store, so that pruning zeroes only the
+    // first (JournalRows.h).
+    VERBATIM_TRY(insertJournalRow(db, seq, entry, m_chain.head(), now));
     if (seq - m_lastCheckpoint >= m_config.checkpointEvery) {
         VERBATIM_TRY_LET(
             cp, journal::signCheckpoint(seq, m_chain.head(), now, m_config.relayKey.privateKey));

@@ -2,6 +2,7 @@
 /// RelayService's messages: send (validation, journal entry, fan-out into the
 /// queue), acknowledgements, the queue drain on connect and live pushes.
 
+#include "relay/core/JournalRows.h"
 #include "relay/core/RelayServiceImpl.h"
 
 namespace verbatim::relay {
@@ -10,15 +11,7 @@ using namespace impl;
 
 namespace {
 
-// A page of a device's queue, each envelope with its journal entry (the recipient's journal
-// copy check): drains, and wake-ups from other nodes on the PostgreSQL store.
-constexpr const char* kQueuePage =
-    "SELECT q.id, q.message_id, q.conversation, q.sender_user, q.sender_device, q.type, "
-    "q.body, q.server_time_ms, q.commitment, q.journal_seq, j.entry FROM queue q "
-    "LEFT JOIN journal j ON j.seq = q.journal_seq WHERE q.user = ? AND q.device = ? "
-    "AND q.id > ? ORDER BY q.id LIMIT ?";
-
-// The envelope push of a kQueuePage row.
+// The envelope push of a queuePageSql() row.
 proto::Frame queuedEnvelope(const storage::StatementLease& st) {
     proto::Push p;
     auto* e = p.mutable_envelope();
@@ -428,7 +421,7 @@ void RelayService::drain(const DeviceId& device, std::shared_ptr<PushSink> sink,
             return;
         }
         // Each envelope goes with its journal entry (the recipient's journal copy check).
-        auto st = db.cached(kQueuePage);
+        auto st = db.cached(queuePageSql(db));
         if (!st) {
             sink->close(1011, "storage unavailable");
             return;
@@ -513,7 +506,7 @@ void RelayService::catchUp(Database& db, const DeviceId& device) {
     std::vector<proto::Frame> frames;
     std::uint64_t after = state.floor;
     while (true) {
-        auto st = db.cached(kQueuePage);
+        auto st = db.cached(queuePageSql(db));
         if (!st) return; // the next wake-up or connection tries again
         st->bind(1, std::string_view(device.user))
             .bind(2, std::int64_t(device.device))

@@ -285,13 +285,49 @@ CREATE TABLE matter_weeks (
 ) WITHOUT ROWID;
 )sql";
 
+// Issue 22 (what pruning costs): a journal row in two parts. journal_meta is the old journal
+// table; for a row written since this version its entry lacks the GCM ciphertext, which is in
+// journal_sealed and goes back in at byte `cut` (NULL: the entry is whole, as every row from
+// before this version and every row written through the view). Pruning zeroes the freed pages of
+// journal_meta (secure_delete) but not those of journal_sealed: a ciphertext opens only with its
+// header's ephemeral key, which went with the metadata. The view `journal` shows whole entries;
+// written through, it stores them whole.
+inline constexpr std::string_view kRelaySchemaV15 = R"sql(
+ALTER TABLE journal RENAME TO journal_meta;
+ALTER TABLE journal_meta ADD COLUMN cut INTEGER;
+CREATE TABLE journal_sealed (
+  seq INTEGER PRIMARY KEY,
+  ciphertext BLOB NOT NULL
+);
+CREATE VIEW journal (seq, entry, chain_hash, server_time_ms) AS
+  SELECT m.seq,
+         CASE WHEN m.cut IS NULL THEN m.entry
+              ELSE CAST(substr(m.entry, 1, m.cut) || s.ciphertext || substr(m.entry, m.cut + 1)
+                        AS BLOB) END,
+         m.chain_hash, m.server_time_ms
+  FROM journal_meta m LEFT JOIN journal_sealed s ON s.seq = m.seq;
+CREATE TRIGGER journal_insert INSTEAD OF INSERT ON journal BEGIN
+  INSERT INTO journal_meta (seq, entry, chain_hash, server_time_ms)
+    VALUES (NEW.seq, NEW.entry, NEW.chain_hash, NEW.server_time_ms);
+END;
+CREATE TRIGGER journal_update INSTEAD OF UPDATE ON journal BEGIN
+  DELETE FROM journal_sealed WHERE seq = OLD.seq;
+  UPDATE journal_meta SET seq = NEW.seq, entry = NEW.entry, cut = NULL,
+    chain_hash = NEW.chain_hash, server_time_ms = NEW.server_time_ms WHERE seq = OLD.seq;
+END;
+CREATE TRIGGER journal_delete INSTEAD OF DELETE ON journal BEGIN
+  DELETE FROM journal_sealed WHERE seq = OLD.seq;
+  DELETE FROM journal_meta WHERE seq = OLD.seq;
+END;
+)sql";
+
 /// Every migration in order: a store at version n has run the first n. Released migrations never
 /// change (tests/relay/RelaySchemaHistory.h keeps a copy of each as it shipped and checks it);
 /// a new version appends one.
-inline constexpr std::array<std::string_view, 14> kRelayMigrations = {
-    kRelaySchemaV1,  kRelaySchemaV2,  kRelaySchemaV3,  kRelaySchemaV4, kRelaySchemaV5,
-    kRelaySchemaV6,  kRelaySchemaV7,  kRelaySchemaV8,  kRelaySchemaV9, kRelaySchemaV10,
-    kRelaySchemaV11, kRelaySchemaV12, kRelaySchemaV13, kRelaySchemaV14};
+inline constexpr std::array<std::string_view, 15> kRelayMigrations = {
+    kRelaySchemaV1,  kRelaySchemaV2,  kRelaySchemaV3,  kRelaySchemaV4,  kRelaySchemaV5,
+    kRelaySchemaV6,  kRelaySchemaV7,  kRelaySchemaV8,  kRelaySchemaV9,  kRelaySchemaV10,
+    kRelaySchemaV11, kRelaySchemaV12, kRelaySchemaV13, kRelaySchemaV14, kRelaySchemaV15};
 
 /// The PostgreSQL store's schema (issue 20): what the nine SQLite versions above make, in
 /// PostgreSQL's types (BIGINT for INTEGER, BYTEA for BLOB, DOUBLE PRECISION for REAL, an identity
@@ -451,9 +487,15 @@ CREATE TABLE matter_weeks (
 );
 )sql";
 
+/// Version 15 (see kRelaySchemaV15): nothing on PostgreSQL, which keeps `journal` whole.
+inline constexpr std::string_view kRelayPgSchemaV15 = R"sql(
+-- PostgreSQL has no secure_delete: a deleted row stays in its page until VACUUM reuses it, split
+-- or not (README, "What journal pruning costs").
+)sql";
+
 /// The PostgreSQL store's migrations, numbered as kRelayMigrations: versions 1 to 8 never
 /// existed there (empty), version 9 makes the whole schema, later versions alter it.
-inline constexpr std::array<std::string_view, 14> kRelayPgMigrations = {"",
+inline constexpr std::array<std::string_view, 15> kRelayPgMigrations = {"",
                                                                         "",
                                                                         "",
                                                                         "",
@@ -466,6 +508,7 @@ inline constexpr std::array<std::string_view, 14> kRelayPgMigrations = {"",
                                                                         kRelayPgSchemaV11,
                                                                         kRelayPgSchemaV12,
                                                                         kRelayPgSchemaV13,
-                                                                        kRelayPgSchemaV14};
+                                                                        kRelayPgSchemaV14,
+                                                                        kRelayPgSchemaV15};
 
 } // namespace verbatim::relay

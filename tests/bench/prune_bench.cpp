@@ -2,8 +2,9 @@
 // pruning does to a send's latency.
 //
 // A real relay in this process (TLS on loopback, the harness's SQLCipher store). Its journal is
-// first filled with N rows of 1 KiB (written into the stopped relay's database with their real
-// chain hashes, as years of traffic would leave them; default 100,000), then the relay restarts,
+// first filled with N rows of 1 KiB shaped as sealed entries (written into the stopped relay's
+// database with their real chain hashes and stored as the relay stores its rows, as years of
+// traffic would leave them; default 100,000), then the relay restarts,
 // one compliance device acknowledges the head and one lawyer sends into a matter with a client
 // in a loop, each send timed from the call to its answer. Two rounds of the same length: sends
 // alone, then sends while RelayService::pruneJournalNow() deletes every acknowledged row in
@@ -22,6 +23,7 @@
 #include "E2EHarness.h"
 #include "crypto/Random.h"
 #include "journal/JournalAck.h"
+#include "relay/core/JournalRows.h"
 #include "storage/Database.h"
 
 using namespace verbatim;
@@ -100,16 +102,21 @@ int main(int argc, char** argv) {
         std::copy(hb.begin(), hb.end(), h0.begin());
         journal::ChainBuilder chain(std::uint64_t(head->columnInt(0)), h0);
         head->reset();
-        const Bytes entry = crypto::randomBytes(1024);
-        const auto old = std::int64_t(relay::wallClockMs() - 400ull * 24 * 3600 * 1000);
+        // Shaped as a sealed entry (u8(1) || field(header) || field(ciphertext) ||
+        // field(signature)) of a text message: a 230-byte header, a 717-byte ciphertext, 1 KiB
+        // in all, stored as the relay stores what it appends (relay/core/JournalRows.h).
+        Bytes entry{1};
+        for (std::uint32_t size : {230u, 717u, 64u}) {
+            appendU32(entry, size);
+            Bytes random = crypto::randomBytes(size);
+            entry.insert(entry.end(), random.begin(), random.end());
+        }
+        if (entry.size() != 1024 || !relay::sealedCiphertextSpan(entry)) DIE("entry shape");
+        const auto old = relay::wallClockMs() - 400ull * 24 * 3600 * 1000;
         if (!d.begin()) DIE("begin");
-        auto ins = d.prepare(
-            "INSERT INTO journal (seq, entry, chain_hash, server_time_ms) VALUES (?, ?, ?, ?)");
-        if (!ins) DIE(ins.error().message);
         for (std::uint64_t i = 0; i < rows; ++i) {
             auto seq = chain.append(entry);
-            ins->bind(1, std::int64_t(seq)).bind(2, ByteView(entry)).bind(3, chain.head());
-            if (!ins->bind(4, old).run()) DIE("insert");
+            if (!relay::insertJournalRow(d, seq, entry, chain.head(), old)) DIE("insert");
         }
         if (!d.commit()) DIE("commit");
     }

@@ -4,10 +4,11 @@
 /// fixtures of tst_relay_schema are made by the old schema code, not by today's: a store at
 /// version n is what a relay of that release wrote. Copied from `git log -p
 /// relay/core/RelaySchema.h` (v1 dee534e, v2 4ff5f53, v3 49e38a5, v4 30c309b, v5 f9f5fde,
-/// v6 a750b40, v7 0cf6738, v8 0378b51, v9 0dc982e, v10 dab8569, v11 eadabde, v13 c63f110 to 1542576 within one release). v7 and v8 were briefly reserved as empty
-/// slots (2743e9e) before their first release filled them; no release shipped the empty ones.
-/// Never edit a version here: a released migration is history (tst_relay_schema checks that
-/// relay/core/RelaySchema.h still begins with exactly these).
+/// v6 a750b40, v7 0cf6738, v8 0378b51, v9 0dc982e, v10 dab8569, v11 eadabde, v13 c63f110 to
+/// 1542576 within one release, v14 e1bb71a to a92f25e within one release). v7 and v8 were
+/// briefly reserved as empty slots (2743e9e) before their first release filled them; no
+/// release shipped the empty ones. Never edit a version here: a released migration is history
+/// (tst_relay_schema checks that relay/core/RelaySchema.h still begins with exactly these).
 
 #include <array>
 #include <string_view>
@@ -216,10 +217,44 @@ CREATE TABLE journal_acks (
 CREATE INDEX blob_refs_by_seq ON blob_refs(journal_seq);
 )sql";
 
+inline constexpr std::string_view kShippedV14 = R"sql(
+-- Issue 22 walls (B5): who left a conversation; a former member of a walled matter keeps its
+-- side.
+CREATE TABLE former_members (
+  conversation TEXT NOT NULL,
+  user TEXT NOT NULL,
+  left_ms INTEGER NOT NULL,
+  PRIMARY KEY (conversation, user)
+) WITHOUT ROWID;
+CREATE INDEX former_members_by_user ON former_members(user);
+-- Issue 21 (supervising partners): who supervises which lawyer; per conversation, when a client
+-- and staff last sent a message and since when a client waits; messages per week. Times only.
+CREATE TABLE supervisors (
+  supervisor TEXT NOT NULL,
+  lawyer TEXT NOT NULL,
+  assigned_ms INTEGER NOT NULL,
+  assigned_by TEXT NOT NULL,             -- admin-cli
+  PRIMARY KEY (supervisor, lawyer)
+) WITHOUT ROWID;
+CREATE INDEX supervisors_by_lawyer ON supervisors(lawyer);
+CREATE TABLE matter_activity (
+  conversation TEXT PRIMARY KEY,
+  last_client_ms INTEGER,                -- a client's latest message (relay time)
+  last_staff_ms INTEGER,                 -- staff's latest message
+  waiting_since_ms INTEGER               -- first client message unanswered since; NULL: none
+) WITHOUT ROWID;
+CREATE TABLE matter_weeks (
+  conversation TEXT NOT NULL,
+  week INTEGER NOT NULL,                 -- weeks since Monday 1970-01-05 UTC
+  messages INTEGER NOT NULL,
+  PRIMARY KEY (conversation, week)
+) WITHOUT ROWID;
+)sql";
+
 /// Version n of the relay schema is kShipped[0..n).
 
-inline constexpr std::array<std::string_view, 13> kShipped = {
-    kShippedV1, kShippedV2, kShippedV3,  kShippedV4,  kShippedV5,  kShippedV6, kShippedV7,
-    kShippedV8, kShippedV9, kShippedV10, kShippedV11, kShippedV12, kShippedV13};
+inline constexpr std::array<std::string_view, 14> kShipped = {
+    kShippedV1, kShippedV2, kShippedV3,  kShippedV4,  kShippedV5,  kShippedV6,  kShippedV7,
+    kShippedV8, kShippedV9, kShippedV10, kShippedV11, kShippedV12, kShippedV13, kShippedV14};
 
 } // namespace verbatim::relay::history

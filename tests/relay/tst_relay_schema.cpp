@@ -17,6 +17,7 @@
 #include "crypto/Random.h"
 #include "crypto/X25519.h"
 #include "journal/HashChain.h"
+#include "relay/core/JournalRows.h"
 #include "relay/core/RelaySchema.h"
 #include "relay/core/RelayService.h"
 #include "signal/SessionManager.h"
@@ -274,6 +275,98 @@ private slots:
                          (v >= 10 ? "2006 alice/1" : "0 "),
                      qPrintable(at));
         }
+    }
+
+    // Issue 22 (what pruning costs): the journal in two parts. Rows of a store from before the
+    // split stay whole and read back byte for byte through the `journal` view; a sealed entry
+    // stored as the relay stores it is split (metadata, ciphertext) and reads back whole; a row
+    // of another shape is kept whole; writing through the view (what an operator's tool or a
+    // test does) stores whole rows and reaches both parts; the relay's delete takes both parts
+    // and leaves secure_delete on.
+    void journalRowsKeepTheirBytesAcrossTheSplit() {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const std::string path = dir.filePath("v14.db").toStdString();
+        makeStoreAt(14, path, m_key);
+        if (QTest::currentTestFailed()) return;
+        auto entries = [](Database& d) {
+            std::vector<Bytes> out;
+            auto st = d.prepare("SELECT entry FROM journal ORDER BY seq");
+            while (st && *st->step())
+                out.push_back(st->columnBlob(0));
+            return out;
+        };
+        std::vector<Bytes> before;
+        {
+            auto db = Database::open(path, m_key, {false});
+            QVERIFY(db);
+            before = entries(**db);
+        }
+        QCOMPARE(before.size(), std::size_t(2));
+        auto db = Database::open(path, m_key, {false});
+        QVERIFY(db);
+        QVERIFY((*db)->migrate(kRelayMigrations));
+        Database& d = **db;
+        QVERIFY(entries(d) == before);
+        QCOMPARE(text(d, "SELECT count(*) FROM journal_meta WHERE cut IS NULL"), std::string("2"));
+        QCOMPARE(text(d, "SELECT count(*) FROM journal_sealed"), std::string("0"));
+
+        // u8(1) || field(header) || field(ciphertext) || field(signature)
+        const Bytes header = crypto::randomBytes(40), ciphertext = crypto::randomBytes(100),
+                    signature = crypto::randomBytes(64);
+        Bytes entry{1};
+        for (const Bytes* part : {&header, &ciphertext, &signature}) {
+            appendU32(entry, std::uint32_t(part->size()));
+            entry.insert(entry.end(), part->begin(), part->end());
+        }
+        const Bytes hash = crypto::randomBytes(32);
+        QVERIFY(insertJournalRow(d, 3, entry, hash, 1010));
+        QCOMPARE(text(d, "SELECT cut FROM journal_meta WHERE seq = 3"), std::string("49"));
+        QCOMPARE(text(d, "SELECT length(entry) FROM journal_meta WHERE seq = 3"),
+                 std::to_string(entry.size() - ciphertext.size()));
+        {
+            auto st = d.prepare("SELECT ciphertext FROM journal_sealed WHERE seq = 3");
+            QVERIFY(st && *st->step());
+            QVERIFY(st->columnBlob(0) == ciphertext);
+        }
+        auto all = entries(d);
+        QCOMPARE(all.size(), std::size_t(3));
+        QVERIFY(all[2] == entry);
+
+        // Through the view: an update stores the row whole, a delete takes both parts.
+        run(d, "UPDATE journal SET server_time_ms = 1011 WHERE seq = 3");
+        QCOMPARE(text(d, "SELECT count(*) FROM journal_sealed"), std::string("0"));
+        QVERIFY(entries(d)[2] == entry);
+        QCOMPARE(text(d, "SELECT server_time_ms FROM journal WHERE seq = 3"), std::string("1011"));
+        run(d, "DELETE FROM journal WHERE seq = 3");
+        QCOMPARE(text(d, "SELECT count(*) FROM journal_meta"), std::string("2"));
+        QVERIFY(insertJournalRow(d, 3, entry, hash, 1012));
+        run(d, "DELETE FROM journal WHERE seq = 3");
+        QCOMPARE(text(d, "SELECT count(*) FROM journal_sealed"), std::string("0"));
+        run(d,
+            "INSERT INTO journal (seq, entry, chain_hash, server_time_ms) VALUES (3, ?, ?, 1013)",
+            ByteView(entry), ByteView(hash));
+        QCOMPARE(text(d, "SELECT count(*) FROM journal_meta WHERE seq = 3 AND cut IS NULL"),
+                 std::string("1"));
+        QVERIFY(entries(d)[2] == entry);
+
+        // Bytes of another shape (one more trailing byte) are stored whole.
+        Bytes odd = entry;
+        odd.push_back(0);
+        QVERIFY(!sealedCiphertextSpan(odd));
+        QVERIFY(insertJournalRow(d, 4, odd, hash, 1014));
+        QCOMPARE(text(d, "SELECT count(*) FROM journal_meta WHERE seq = 4 AND cut IS NULL"),
+                 std::string("1"));
+        QVERIFY(entries(d)[3] == odd);
+
+        // The relay's delete: both parts of split and whole rows, secure_delete on again after.
+        QVERIFY(insertJournalRow(d, 5, entry, hash, 1015));
+        QVERIFY(deleteJournalRows(d, 2, 5));
+        QCOMPARE(text(d, "SELECT count(*) FROM journal"), std::string("2"));
+        QCOMPARE(text(d, "SELECT count(*) FROM journal_sealed"), std::string("0"));
+        QCOMPARE(text(d, "PRAGMA secure_delete"), std::string("1"));
+        QVERIFY(entries(d) == before);
+        QCOMPARE(text(d, "PRAGMA integrity_check"), std::string("ok"));
     }
 
     // A migration that fails (here: v7 or v9 meets a table of the same name that an operator
