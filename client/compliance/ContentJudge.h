@@ -15,6 +15,7 @@
 
 #include "compliance/Archive.h"
 #include "compliance/ArchiveText.h"
+#include "journal/HistoryTransfer.h"
 #include "journal/RecordingNotice.h"
 #include "verbatim.pb.h"
 
@@ -43,6 +44,9 @@ namespace verbatim::compliance {
 ///    notice version 1 counts as the legacy acceptance). An acceptance naming an unknown version or
 ///    hash, or signed by a revoked or unapproved device, is no acceptance: the messages after it
 ///    are flagged, and the detail names it. Receipts are not judged (they carry no content).
+///  - the conversation `devices:USER` (history transfer between one user's devices) has USER
+///    alone as its member: an entry there by USER addressed to USER's devices only is accepted,
+///    anything else is `not-a-member`.
 ///  - membership ends at a relay-signed `member-removed` (issue 22; its `user`): an entry from
 ///    or addressed to that user in the matter after it is `not-a-member`.
 ///  - `closed-matter` (issue 22): nothing is sent into a matter between its relay-signed
@@ -194,9 +198,20 @@ public:
             const std::string& conv = m_convs.name(r.conv);
             const std::string who = deviceName(m_users.name(r.user), r.device);
             bool accepted = true;
-            if (judgeMembership) {
+            // A user's own devices (history transfer): only that user, to itself; the relay
+            // lets nobody else send there.
+            const std::string ownUser = journal::ownDevicesUser(conv);
+            bool ownOk = !ownUser.empty() && m_users.name(r.user) == ownUser;
+            for (std::uint32_t i = 0; ownOk && i < r.recCount; ++i)
+                ownOk = m_recipients[r.recBegin + i] == r.user;
+            if (judgeMembership && !ownOk) {
                 const auto* c = findConv(r.conv);
-                if (!c || c->created >= r.seq) {
+                if (!ownUser.empty()) {
+                    out.problems.push_back(
+                        {r.seq, "not-a-member",
+                         who + " sent into the own devices of another user (" + conv + ")"});
+                    accepted = false;
+                } else if (!c || c->created >= r.seq) {
                     out.problems.push_back(
                         {r.seq, "not-a-member",
                          who + " sent into conversation " + conv +

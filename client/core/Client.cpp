@@ -98,6 +98,12 @@ const char* eventName(Event::Kind k) {
         return "wipe_refused";
     case Event::Kind::PolicyChanged:
         return "policy_changed";
+    case Event::Kind::HistoryImporting:
+        return "history_importing";
+    case Event::Kind::HistoryImported:
+        return "history_imported";
+    case Event::Kind::HistoryFailed:
+        return "history_failed";
     }
     return "unknown";
 }
@@ -360,6 +366,7 @@ void Client::Impl::onPush(const proto::Push& p) {
                     reviewOwnDevices(resp->device_list());
             }
             flushOutbox();
+            importHistoryOffer(); // one kept from a connection that could not fetch it
             {
                 std::lock_guard lock(queueMutex);
                 drainedGeneration = gen;
@@ -492,6 +499,7 @@ void Client::Impl::onEnvelope(const proto::Envelope& e, std::uint64_t gen) {
         else if (got.wantsDeliveryReceipt)
             pendingDelivered[got.conversation] = got.rawMessageId;
     }
+    if (got.historyOffered) post([this] { importHistoryOffer(); });
     if (got.outcome == Receiver::Outcome::StorageTrouble) {
         // The envelope stays queued on the relay, which sends it again on the next connection:
         // drop this one (after a pause) so that it comes back once the disk has room.

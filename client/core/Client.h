@@ -248,9 +248,14 @@ struct Event {
                             ///< when anything was sent again)
         MessagesExpired,    ///< the firm's device retention removed old messages of `conversation`
                             ///< from this device (detail: how many); the journal keeps them
-        WipeRefused,   ///< a wipe command came for this client's device while the firm's policy
-                       ///< does not let the firm erase clients' devices: nothing was erased
-        PolicyChanged, ///< a newer root-signed manifest changed the firm policy (devicePolicy())
+        WipeRefused,      ///< a wipe command came for this client's device while the firm's policy
+                          ///< does not let the firm erase clients' devices: nothing was erased
+        PolicyChanged,    ///< a newer root-signed manifest changed the firm policy (devicePolicy())
+        HistoryImporting, ///< another device of this user sent its history: being fetched
+                          ///< (detail: from which device, how many bytes)
+        HistoryImported,  ///< that history is imported (detail: the sentence for the user)
+        HistoryFailed,    ///< it was refused or could not be fetched; nothing was imported
+                          ///< (detail: why)
     };
     Event(Kind k, std::string conversation_ = {}, std::string messageId_ = {},
           std::string refId_ = {}, std::string sender_ = {}, std::string text_ = {},
@@ -405,6 +410,23 @@ public:
     /// firm's admin) or that the relay shows as added without an approval. Only after checking
     /// with the person who owns it.
     [[nodiscard]] Result<void> approveDevice(std::uint32_t device);
+    /// What sendHistory() sent.
+    struct HistorySent {
+        std::string messageId;           ///< the HISTORY_TRANSFER record's id (hex)
+        std::uint32_t conversations = 0; ///< in the document
+        std::uint32_t messages = 0;
+        std::uint64_t blobBytes = 0; ///< the encrypted blob the relay stores
+    };
+    /// Copies this profile's history to `device`, another active, approved device of this user
+    /// (issue 23; docs/protocol.md, "History transfer"): exports it, encrypts it under a fresh
+    /// key, uploads the blob and queues a HISTORY_TRANSFER record (journaled) to that device
+    /// alone, carrying the key. The target imports it by itself when it receives the record.
+    /// Refused (InvalidArgument) for this device, another user's or a pending or revoked one,
+    /// and for a history over the transfer's limits; nothing is uploaded then. `progress` gets
+    /// the blob's bytes sent and total, on the calling thread. Blocks while uploading.
+    [[nodiscard]] Result<HistorySent>
+    sendHistory(std::uint32_t device,
+                const std::function<void(std::uint64_t, std::uint64_t)>& progress = {});
     /// Unlinks a lost device of this user (issue 23): the relay revokes it at once and, with
     /// `erase`, sends it the signed wipe command (staff always; clients where the firm's device
     /// policy allows it, else ErrorCode::AuthFailed). `user` empty means this user; the relay

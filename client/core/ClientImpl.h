@@ -316,6 +316,23 @@ struct Client::Impl {
     void acknowledge(std::uint64_t queueId);
     void handleWipe(const std::string& bytes);
 
+    // ---- history transfer (ClientHistory.cpp; docs/protocol.md, "History transfer") ----------
+    /// A received HISTORY_TRANSFER: checks that this user's own device sent it to this device
+    /// and keeps it (account key `history_offer`) for importHistoryOffer(); the caller holds
+    /// `mutex` and the receive's transaction. Answers the sentence for the user, or why it was
+    /// refused (nothing kept).
+    Result<std::string> acceptHistoryOffer(const proto::JournalRecord& rec,
+                                           const proto::Envelope& e);
+    /// Worker: fetches the kept offer's blob, checks and opens it, imports it (all or nothing)
+    /// and forgets the offer; emits HistoryImported or HistoryFailed. A relay that cannot be
+    /// reached leaves the offer for the next connection.
+    void importHistoryOffer();
+    /// Between this user's own devices a record is addressed: keeps of `devices` (the relay's
+    /// list of this user's active devices) those `rec` names; false when none is left. Any
+    /// other conversation: true, `devices` unchanged.
+    bool addressOwnDevices(const std::string& conversation, const proto::JournalRecord& rec,
+                           std::vector<proto::DeviceAddress>& devices) const;
+
     // ---- the firm's device policy (ClientDevicePolicy.cpp) -------------------------------------
     /// The policy for this user from the manifest held (the caller holds `mutex`).
     DevicePolicyView policyView() const;

@@ -100,6 +100,9 @@ Result<std::unique_ptr<Client>> Client::open(const std::string& dir, std::string
     receive.checkJournalCopy = [&m](const proto::JournalRecord& rec, const proto::Envelope& e) {
         return m.checkJournalCopy(rec, e);
     };
+    receive.historyOffer = [&m](const proto::JournalRecord& rec, const proto::Envelope& e) {
+        return m.acceptHistoryOffer(rec, e);
+    };
     m.receiver = std::make_unique<Receiver>(*m.db, *m.sessions, *m.messages, *m.trust, m.acct.user,
                                             std::move(receive));
     ConnectionSupervisor::Hooks hooks;

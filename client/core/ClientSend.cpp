@@ -188,6 +188,12 @@ Client::Impl::PreparedSend Client::Impl::prepareSend(std::int64_t seq,
         }
         return out;
     }
+    if (!addressOwnDevices(conversation, rec, *devices)) { // ClientHistory.cpp
+        std::lock_guard lock(mutex);
+        if (db) dropFromOutbox(seq, rec, MessageState::Failed, "no longer your active device");
+        out.outcome = db ? SendOutcome::Failed : SendOutcome::Retry;
+        return out;
+    }
     std::set<std::string> changed;
     if (auto r = ensureSessions(*devices, &changed); !r) return out;
     std::lock_guard lock(mutex);
@@ -242,6 +248,8 @@ Client::Impl::PreparedSend Client::Impl::prepareSend(std::int64_t seq,
     // every recipient can open the journal's copy as compliance will (journal copy check).
     auto chain = accounts->deviceChain();
     if (!chain) return out;
+    const std::string historyKey = rec.history_key(); // to the target only, never the journal
+    rec.clear_history_key();
     SecureBytes ephemeral;
     auto sealed = journal::sealRecord(
         rec, manifest.currentJournalKey()->publicKey,
@@ -251,6 +259,7 @@ Client::Impl::PreparedSend Client::Impl::prepareSend(std::int64_t seq,
     {
         proto::JournalRecord e2e = rec;
         e2e.set_journal_ephemeral(str(ephemeral));
+        if (!historyKey.empty()) e2e.set_history_key(historyKey);
         payload = e2e.SerializeAsString();
     }
     auto* send = out.request.mutable_send();

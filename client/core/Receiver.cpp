@@ -5,6 +5,7 @@
 #include "client/core/CoreUtil.h"
 #include "crypto/Digest.h"
 #include "journal/Commitment.h"
+#include "journal/HistoryTransfer.h"
 #include "journal/JournalCrypto.h"
 
 namespace verbatim::client {
@@ -175,6 +176,27 @@ Receiver::Received Receiver::receive(const proto::Envelope& e) {
                          {},
                          "the journal's copy of this message is not what its sender sent you; it "
                          "is withheld and reported"});
+    }
+    // Between a user's own devices only history transfers travel (issue 23), and a history
+    // transfer is never a message: kept for the import, or refused, and nothing is shown.
+    const bool ownDevices = !journal::ownDevicesUser(rec.conversation_id()).empty();
+    if (rec.type() == proto::HISTORY_TRANSFER || ownDevices) {
+        auto offer = rec.type() == proto::HISTORY_TRANSFER
+                         ? m_hooks.historyOffer(rec, e)
+                         : Result<std::string>(fail(ErrorCode::InvalidArgument,
+                                                    "a message between your own devices that "
+                                                    "is not a history transfer was dropped"));
+        if (!m_messages.markProcessed(e.message_id())) return storageTrouble();
+        if (!tx.commit()) return storageTrouble();
+        events.push_back({offer ? Event::Kind::HistoryImporting : Event::Kind::HistoryFailed,
+                          {},
+                          hexOf(rec.message_id()),
+                          {},
+                          senderText,
+                          {},
+                          offer ? *offer : offer.error().message});
+        out.historyOffered = offer.has_value();
+        return handled();
     }
     // Any failure below rolls the whole receive back, the session included: the envelope is not
     // acknowledged and decrypts again when the relay redelivers it (CF-05).

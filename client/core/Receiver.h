@@ -35,6 +35,10 @@ public:
         /// The journal copy check (docs/protocol.md): its error's detail is a journal::Fault.
         std::function<Result<void>(const proto::JournalRecord&, const proto::Envelope&)>
             checkJournalCopy;
+        /// A HISTORY_TRANSFER record (issue 23): checked and kept in the receive's transaction;
+        /// answers the sentence for the user, or why it was refused.
+        std::function<Result<std::string>(const proto::JournalRecord&, const proto::Envelope&)>
+            historyOffer;
     };
     Receiver(storage::Database& db, signal::SessionManager& sessions, MessageStore& messages,
              ContactTrust& trust, std::string selfUser, Hooks hooks);
@@ -49,6 +53,7 @@ public:
         Outcome outcome = Outcome::Handled;
         std::vector<Event> events;         ///< for the UI, in order
         bool wantsDeliveryReceipt = false; ///< a text or attachment from someone else was stored
+        bool historyOffered = false;       ///< a history transfer was kept: import it
         std::string conversation, rawMessageId;
     };
     /// Handles `envelope`; the caller holds its data lock and emits `events` afterwards.

@@ -105,11 +105,17 @@ Result<bool> inviterGone(Database& db, const std::string& inviter, std::uint32_t
 
 Result<std::vector<proto::DeviceAddress>> memberDevices(Database& db,
                                                         const std::string& conversation) {
+    // A user's own devices (history transfer, issue 23): the user's active devices, and no row
+    // of `members` (the id is not one the relay makes).
+    const std::string own = journal::ownDevicesUser(conversation);
     VERBATIM_TRY_LET(
-        st, db.cached("SELECT d.user, d.device FROM members m JOIN devices d ON d.user = m.user "
-                      "WHERE m.conversation = ? AND d.revoked_ms IS NULL AND d.pending_ms IS NULL "
-                      "ORDER BY d.user, d.device"));
-    st->bind(1, std::string_view(conversation));
+        st, own.empty()
+                ? db.cached("SELECT d.user, d.device FROM members m JOIN devices d ON d.user = "
+                            "m.user WHERE m.conversation = ? AND d.revoked_ms IS NULL AND "
+                            "d.pending_ms IS NULL ORDER BY d.user, d.device")
+                : db.cached("SELECT d.user, d.device FROM devices d WHERE d.user = ? AND "
+                            "d.revoked_ms IS NULL AND d.pending_ms IS NULL ORDER BY d.device"));
+    st->bind(1, std::string_view(own.empty() ? conversation : own));
     std::vector<proto::DeviceAddress> out;
     VERBATIM_TRY(st->forEachRow([&] {
         proto::DeviceAddress a;
@@ -409,10 +415,13 @@ void RelayService::onListMemberDevices(const DeviceId& from, proto::Request& req
                                        const RequestRun& run) {
     std::string conv = request.list_member_devices().conversation_id();
     return run([from, conv](Database& db, proto::Response& out) -> Result<Completion> {
+        // The own-devices conversation's only member is its user (history transfer).
+        const std::string own = journal::ownDevicesUser(conv);
         VERBATIM_TRY_LET(member,
                          exists(db, "SELECT 1 FROM members WHERE conversation = ? AND user = ?",
                                 std::string_view(conv), std::string_view(from.user)));
-        if (!*member) return reject(proto::STATUS_FORBIDDEN, "not a member of this conversation");
+        if (own.empty() ? !*member : own != from.user)
+            return reject(proto::STATUS_FORBIDDEN, "not a member of this conversation");
         VERBATIM_TRY_LET(devices, memberDevices(db, conv));
         auto* listed = out.mutable_member_devices();
         listed->set_conversation_id(conv);

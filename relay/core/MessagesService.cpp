@@ -208,12 +208,23 @@ void RelayService::handleSend(const DeviceId& from, proto::SendMessage send, Don
             std::sort(givenList.begin(), givenList.end());
             if (std::adjacent_find(givenList.begin(), givenList.end()) != givenList.end())
                 return reject(proto::STATUS_BAD_REQUEST, "two envelopes for one device");
-            bool same = givenList.size() + 1 == all.size();
-            for (std::size_t i = 0, j = 0; same && i < all.size(); ++i) {
+            // Between a user's own devices (history transfer, issue 23) a message is addressed:
+            // any of the user's other active devices, at least one; none is `missing`.
+            const bool addressed = !journal::ownDevicesUser(s.conversation_id()).empty();
+            if (addressed && givenList.empty())
+                return reject(proto::STATUS_BAD_REQUEST,
+                              "a message between your own devices names at least one of them");
+            bool same = addressed || givenList.size() + 1 == all.size();
+            for (std::size_t i = 0, j = 0; !addressed && same && i < all.size(); ++i) {
                 if (all[i] == self) continue;
                 same = all[i].first == givenList[j].first && all[i].second == givenList[j].second;
                 ++j;
             }
+            for (const auto& [user, device] : givenList)
+                if (addressed && (std::pair{std::string(user), device} == self ||
+                                  !std::binary_search(all.begin(), all.end(),
+                                                      std::pair{std::string(user), device})))
+                    same = false;
             if (!same) {
                 std::set<std::pair<std::string, std::uint32_t>> expected, given;
                 for (const auto& d : all)
@@ -222,7 +233,7 @@ void RelayService::handleSend(const DeviceId& from, proto::SendMessage send, Don
                     given.insert({std::string(user), device});
                 auto* mm = response->mutable_device_mismatch();
                 for (const auto& d : expected)
-                    if (!given.count(d)) {
+                    if (!addressed && !given.count(d)) {
                         auto* a = mm->add_missing();
                         a->set_user(d.first);
                         a->set_device(d.second);

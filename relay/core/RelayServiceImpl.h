@@ -19,6 +19,7 @@
 #include "crypto/Random.h"
 #include "journal/DeviceApproval.h"
 #include "journal/FirmManifest.h"
+#include "journal/HistoryTransfer.h"
 #include "journal/JournalCrypto.h"
 #include "journal/RecordingNotice.h"
 #include "journal/SealedEntry.h"

@@ -23,6 +23,7 @@
 #include "journal/DeviceApproval.h"
 #include "journal/FirmManifest.h"
 #include "journal/HashChain.h"
+#include "journal/HistoryTransfer.h"
 #include "journal/JournalCrypto.h"
 #include "journal/WipeCommand.h"
 #include "signal/SessionManager.h"
@@ -660,6 +661,44 @@ void voiceNotes() {
     write(t, "bad-crc", flipped);
 }
 
+// History transfer (issue 23): u8 selector (even: a document, odd: a blob) || bytes.
+void histories() {
+    const std::string t = "history";
+    journal::HistoryDocument doc;
+    doc.user = "lawyer";
+    doc.sourceDevice = 1;
+    doc.createdMs = 1764300000000ULL;
+    proto::HistoryConversation c;
+    c.set_id(hex(32, 'c'));
+    c.set_title("Estate of Doe");
+    c.add_members("lawyer");
+    c.add_receipts()->set_user("lawyer");
+    doc.conversations.push_back(c);
+    for (int i = 0; i < 3; ++i) {
+        proto::HistoryMessage m;
+        m.set_id(std::string(15, 'm') + char('0' + i));
+        m.set_conversation_id(c.id());
+        m.mutable_sender()->set_user("lawyer");
+        m.mutable_sender()->set_device(1);
+        m.set_body("message " + std::to_string(i));
+        if (i == 1) m.add_reactions()->set_emoji("\xe2\x9c\x94");
+        if (i == 2) m.add_attachments()->set_file_name("will.pdf");
+        doc.messages.push_back(std::move(m));
+    }
+    auto bytes = need(journal::encodeHistory(doc), "history");
+    auto as = [](char selector, const Bytes& b) {
+        return std::string(1, selector) + std::string(b.begin(), b.end());
+    };
+    write(t, "document", as(0, bytes));
+    write(t, "document-truncated", as(0, Bytes(bytes.begin(), bytes.end() - 3)));
+    auto empty = doc;
+    empty.messages.clear();
+    write(t, "document-no-messages", as(0, need(journal::encodeHistory(empty), "history")));
+    auto sealed = need(journal::sealHistory(bytes, 1024), "sealed history");
+    write(t, "blob", as(1, sealed.blob));
+    write(t, "blob-cut", as(1, Bytes(sealed.blob.begin(), sealed.blob.begin() + 9 + 16)));
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -680,6 +719,7 @@ int main(int argc, char** argv) {
     registrations();
     http();
     voiceNotes();
+    histories();
     std::printf("%d seeds written to %s\n", g_written, g_out.string().c_str());
     return 0;
 }

@@ -1,0 +1,358 @@
+// History transfer between a user's own devices (issue 23; docs/protocol.md, "History
+// transfer"; TESTPLAN DL-06): real clients on their own profiles and a real relay over TLS.
+//  - the history arrives whole on a newly linked device (every message, an attachment that
+//    opens, a reaction, an edit), merges with what came since linking without a duplicate, and
+//    a second transfer adds nothing;
+//  - the relay's storage holds no plaintext of it, and the journal records the transfer (to
+//    which device, its digest and size) but never its key;
+//  - a blob altered in the relay's blob store is refused, nothing imported;
+//  - a "history" another user sends (into a conversation both share) is refused, nothing
+//    imported, and the relay refuses anyone but the user sending into the user's own devices.
+
+#include <QDirIterator>
+#include <QFile>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <algorithm>
+#include <fstream>
+
+#include "ClientParty.h"
+#include "E2EHarness.h"
+#include "crypto/Digest.h"
+#include "journal/HistoryTransfer.h"
+#include "journal/SealedEntry.h"
+
+using namespace verbatim;
+using namespace verbatim::e2e::parties;
+
+namespace {
+
+/// Files under `dir` (the relay's data directory: database, WAL, blobs) that hold `marker`.
+QStringList filesHolding(const QString& dir, const QByteArray& marker) {
+    QStringList hits;
+    QDirIterator it(dir, QDir::Files | QDir::Hidden, QDirIterator::Subdirectories);
+    while (it.hasNext()) {
+        QFile f(it.next());
+        if (f.open(QIODevice::ReadOnly) && f.readAll().contains(marker)) hits << f.fileName();
+    }
+    return hits;
+}
+
+std::string bytesOf(ByteView b) {
+    return std::string(b.begin(), b.end());
+}
+
+bool sawEvent(Party& p, client::Event::Kind k) {
+    return !p.eventsOf(k).empty();
+}
+
+std::size_t messagesIn(Party& p, const std::string& conv) {
+    auto h = p->history(conv, 100000, 0);
+    return h ? h->size() : 0;
+}
+
+/// A lawyer (two devices: the second linked from the first) and a client in one matter, with
+/// `messages` texts, a file, an edit and a reaction from before the link.
+struct LinkedLawyer {
+    PartyHandle alice1, alice2, carol;
+    std::string conv;
+    std::string lastOld, attached, edited; ///< message ids from before the link
+    QTemporaryDir files;
+};
+
+bool linkedLawyer(e2e::Harness& h, LinkedLawyer& out, int messages) {
+    out.alice1 = joinParty(h.enrollLink("alice", proto::ROLE_LAWYER), "Alice Adams");
+    if (!out.alice1) return false;
+    out.alice1->start();
+    if (!out.alice1->waitUntilSynced(20s)) return false;
+    auto invite = out.alice1->createInvite("Estate of Doe");
+    if (!invite) return false;
+    out.carol = joinParty(*invite, "Carol Client", true);
+    if (!out.carol) return false;
+    out.carol->start();
+    if (!out.carol->waitUntilSynced(20s)) return false;
+    auto conv = out.carol->resolveConversation("Estate of Doe");
+    if (!conv) return false;
+    out.conv = *conv;
+    std::string last;
+    for (int i = 0; i < messages; ++i) {
+        auto& from = i % 2 ? out.alice1 : out.carol;
+        auto id = from->sendText(out.conv, "HISTORY-MARKER old message " + std::to_string(i));
+        if (!id) return false;
+        last = *id;
+    }
+    if (!eventually([&] { return msg(*out.alice1, last).has_value(); }, 30s)) return false;
+    out.lastOld = last;
+    const QString path = out.files.path() + "/will.txt";
+    {
+        QFile f(path);
+        if (!f.open(QIODevice::WriteOnly)) return false;
+        f.write("HISTORY-MARKER the last will and testament");
+    }
+    auto attached = out.carol->sendAttachment(out.conv, path.toStdString(), "the will");
+    if (!attached) return false;
+    out.attached = *attached;
+    if (!eventually([&] { return msg(*out.alice1, out.attached).has_value(); }, 30s)) return false;
+    auto mine = out.alice1->sendText(out.conv, "HISTORY-MARKER first draft");
+    if (!mine) return false;
+    out.edited = *mine;
+    if (!out.alice1->edit(*mine, "HISTORY-MARKER second draft")) return false;
+    if (!out.alice1->react(out.attached, "\xe2\x9c\x94")) return false;
+    if (!out.alice1->waitForOutbox(30s)) return false;
+    auto link = out.alice1->createDeviceLink();
+    if (!link) return false;
+    out.alice2 = joinParty(*link, "Alice Adams");
+    if (!out.alice2) return false;
+    out.alice2->start();
+    return out.alice2->waitUntilSynced(30s);
+}
+
+} // namespace
+
+class TestHistory : public QObject {
+    Q_OBJECT
+private slots:
+    void historyArrivesWholeMergesAndStaysOffTheRelay() {
+        e2e::Harness h;
+        QVERIFY(h.ok());
+        LinkedLawyer p;
+        QVERIFY(linkedLawyer(h, p, 30));
+        const std::string* attached = &p.attached;
+        const std::string* mine = &p.edited;
+        // Sent after linking: both devices have it already.
+        auto since = p.carol->sendText(p.conv, "HISTORY-MARKER since linking");
+        QVERIFY(since);
+        QVERIFY(eventually([&] { return msg(*p.alice2, *since).has_value(); }, 30s));
+        QVERIFY(eventually([&] { return msg(*p.alice1, *since).has_value(); }, 30s));
+        QVERIFY(!msg(*p.alice2, *attached).has_value()); // nothing old moved by itself
+        QVERIFY(!msg(*p.alice2, p.lastOld).has_value());
+
+        auto sent = p.alice1->sendHistory(p.alice2->account().device);
+        QVERIFY2(sent, sent ? "" : sent.error().message.c_str());
+        QVERIFY(sent->messages >= 34);
+        QVERIFY(p.alice1->waitForOutbox(30s));
+        QVERIFY(eventually(
+            [&] { return sawEvent(*p.alice2, client::Event::Kind::HistoryImported); }, 30s));
+        QVERIFY(p.alice2.get()->eventsOf(client::Event::Kind::HistoryFailed).empty());
+        // Every message of the old device, with its text, edit and reaction, once each.
+        auto old = p.alice1->history(p.conv, 100000, 0);
+        QVERIFY(old);
+        for (const auto& m : *old) {
+            if (m.kind == client::MessageKind::System) continue;
+            auto got = msg(*p.alice2, m.id);
+            QVERIFY2(got.has_value(), m.id.c_str());
+            QCOMPARE(got->body, m.body);
+            QCOMPARE(got->edited, m.edited);
+            QCOMPARE(got->reactions.size(), m.reactions.size());
+            QCOMPARE(got->senderUser, m.senderUser);
+        }
+        auto edited = msg(*p.alice2, *mine);
+        QVERIFY(edited && edited->body == "HISTORY-MARKER second draft" && edited->edited);
+        QVERIFY(edited->outgoing);
+        // The attachment opens on the new device: its key came across, the file from the relay.
+        auto file = p.alice2->attachmentContent(*attached, 0);
+        QVERIFY2(file, file ? "" : file.error().message.c_str());
+        QCOMPARE(std::string(file->begin(), file->end()),
+                 std::string("HISTORY-MARKER the last will and testament"));
+        // Merged: the message that came since linking is there once.
+        auto all = p.alice2->history(p.conv, 100000, 0);
+        QVERIFY(all);
+        QCOMPARE(std::count_if(all->begin(), all->end(),
+                               [&](const client::MessageView& m) { return m.id == *since; }),
+                 std::ptrdiff_t(1));
+        // A second transfer adds nothing.
+        const std::size_t had = messagesIn(*p.alice2, p.conv);
+        QVERIFY(p.alice1->sendHistory(p.alice2->account().device));
+        QVERIFY(p.alice1->waitForOutbox(30s));
+        QVERIFY(eventually(
+            [&] {
+                return p.alice2.get()->eventsOf(client::Event::Kind::HistoryImported).size() == 2;
+            },
+            30s));
+        QCOMPARE(messagesIn(*p.alice2, p.conv), had);
+        QVERIFY(p.alice2.get()
+                    ->eventsOf(client::Event::Kind::HistoryImported)
+                    .back()
+                    .detail.rfind("0 messages", 0) == 0);
+
+        // The relay's storage (database, WAL, blobs) holds no plaintext of any of it.
+        h.stop();
+        QCOMPARE(filesHolding(h.dataDir(), "HISTORY-MARKER"), QStringList());
+        QCOMPARE(filesHolding(h.dataDir(), "second draft"), QStringList());
+    }
+
+    // The journal records the transfer: who copied what to which device (digest and size), in
+    // the user's own-devices conversation, and never the key.
+    void transferIsJournaledWithoutItsKey() {
+        e2e::Harness h;
+        QVERIFY(h.ok());
+        LinkedLawyer p;
+        QVERIFY(linkedLawyer(h, p, 4));
+        auto sent = p.alice1->sendHistory(p.alice2->account().device);
+        QVERIFY(sent);
+        QVERIFY(p.alice1->waitForOutbox(30s));
+        QVERIFY(eventually(
+            [&] { return sawEvent(*p.alice2, client::Event::Kind::HistoryImported); }, 30s));
+        auto officer = h.enrollStaff("officer", proto::ROLE_COMPLIANCE);
+        QVERIFY(officer && officer->connect(h.endpoint()));
+        auto entries = e2e::pullJournalEntries(*officer);
+        QVERIFY(entries);
+        auto identity = fromHex(p.alice1->identityKeyHex());
+        QVERIFY(identity);
+        int transfers = 0;
+        for (const auto& e : *entries) {
+            if (e.header.conversationId != journal::ownDevicesConversation("alice")) continue;
+            auto opened = journal::openEntry(e, h.journalKey(), *identity);
+            QVERIFY2(opened, opened ? "" : opened.error().message.c_str());
+            const auto& r = opened->record;
+            QCOMPARE(r.type(), proto::HISTORY_TRANSFER);
+            QVERIFY(r.history_key().empty()); // the key is not the journal's
+            QVERIFY(r.body().find("\"device\":\"alice/" +
+                                  std::to_string(p.alice2->account().device) + "\"") !=
+                    std::string::npos);
+            QVERIFY(r.body().find("\"sha256\":\"") != std::string::npos);
+            QCOMPARE(r.recipients_size(), 1);
+            QCOMPARE(r.recipients(0).device(), p.alice2->account().device);
+            ++transfers;
+        }
+        QCOMPARE(transfers, 1);
+    }
+
+    // A blob altered in the relay's blob store: the new device refuses it, imports nothing.
+    void alteredBlobIsRefusedAndNothingImported() {
+        e2e::Harness h;
+        QVERIFY(h.ok());
+        LinkedLawyer p;
+        QVERIFY(linkedLawyer(h, p, 6));
+        const std::string oldId = p.lastOld;
+        p.alice2->stop();
+        const QStringList before = QDir(h.dataDir() + "/blobs").entryList(QDir::Files);
+        auto sent = p.alice1->sendHistory(p.alice2->account().device);
+        QVERIFY(sent);
+        QVERIFY(p.alice1->waitForOutbox(30s));
+        QStringList added;
+        for (const auto& f : QDir(h.dataDir() + "/blobs").entryList(QDir::Files))
+            if (!before.contains(f)) added << f;
+        QCOMPARE(added.size(), 1);
+        {
+            QFile blob(h.dataDir() + "/blobs/" + added[0]);
+            QVERIFY(blob.open(QIODevice::ReadWrite));
+            QByteArray bytes = blob.readAll();
+            bytes[bytes.size() / 2] = char(bytes[bytes.size() / 2] ^ 0x01);
+            QVERIFY(blob.seek(0));
+            QCOMPARE(blob.write(bytes), qint64(bytes.size()));
+        }
+        p.alice2->start();
+        QVERIFY(eventually([&] { return sawEvent(*p.alice2, client::Event::Kind::HistoryFailed); },
+                           30s));
+        const auto failed = p.alice2.get()->eventsOf(client::Event::Kind::HistoryFailed);
+        QVERIFY2(failed[0].detail.find("nothing was imported") != std::string::npos,
+                 failed[0].detail.c_str());
+        QVERIFY(!sawEvent(*p.alice2, client::Event::Kind::HistoryImported));
+        QVERIFY(!msg(*p.alice2, oldId).has_value());
+    }
+
+    // Another user (Bob, a lawyer in a conversation with Alice) sends Alice a "history" that
+    // claims to be hers, with a message Alice never had: refused, nothing imported.
+    void anotherUsersHistoryIsRefused() {
+        e2e::Harness h;
+        QVERIFY(h.ok());
+        auto alice = joinParty(h.enrollLink("alice", proto::ROLE_LAWYER), "Alice Adams");
+        QVERIFY(alice);
+        alice->start();
+        QVERIFY(alice->waitUntilSynced(20s));
+        auto bob = h.enrollStaff("bob", proto::ROLE_LAWYER);
+        QVERIFY(bob && bob->connect(h.endpoint()));
+        auto conv = alice->createConversation("Alice and Bob", false, {"bob"});
+        QVERIFY2(conv, conv ? "" : conv.error().message.c_str());
+
+        journal::HistoryDocument doc;
+        doc.user = "alice";
+        doc.sourceDevice = bob->device;
+        doc.createdMs = 1764300000000ULL;
+        proto::HistoryConversation c;
+        c.set_id(*conv);
+        c.set_title("Alice and Bob");
+        doc.conversations.push_back(c);
+        proto::HistoryMessage m;
+        m.set_id(std::string(16, 'p'));
+        m.set_conversation_id(*conv);
+        m.mutable_sender()->set_user("alice");
+        m.mutable_sender()->set_device(1);
+        m.set_body("PLANTED by bob in alice's name");
+        doc.messages.push_back(m);
+        auto bytes = journal::encodeHistory(doc);
+        QVERIFY(bytes);
+        auto sealed = journal::sealHistory(*bytes);
+        QVERIFY(sealed);
+        auto blobId = client::RelayConnection::uploadBlob(h.endpoint(), bob->credentials,
+                                                          bytesOf(sealed->blob));
+        QVERIFY2(blobId, blobId ? "" : blobId.error().message.c_str());
+        const std::string body = "{\"device\":\"alice/" + std::to_string(alice->account().device) +
+                                 "\",\"blob\":\"" + *blobId + "\",\"sha256\":\"" +
+                                 toHex(ByteView(sealed->digest.data(), sealed->digest.size())) +
+                                 "\",\"size\":" + std::to_string(sealed->blob.size()) +
+                                 ",\"conversations\":1,\"messages\":1}";
+        auto send = e2e::buildSend(*bob, *conv, body, h.journalKey().publicKey(), nullptr,
+                                   [&](proto::JournalRecord& r) {
+                                       r.set_type(proto::HISTORY_TRANSFER);
+                                       r.set_history_key(bytesOf(sealed->key));
+                                   });
+        QCOMPARE(send.envelopes_size(), 1);
+        proto::Request req;
+        *req.mutable_send() = send;
+        auto resp = bob->connection->call(req);
+        QVERIFY(resp);
+        QCOMPARE(int(resp->status()), int(proto::STATUS_OK)); // an ordinary send to the relay
+        QVERIFY(
+            eventually([&] { return sawEvent(*alice, client::Event::Kind::HistoryFailed); }, 30s));
+        const auto failed = alice.get()->eventsOf(client::Event::Kind::HistoryFailed);
+        QVERIFY2(failed[0].detail.find("another user's device") != std::string::npos,
+                 failed[0].detail.c_str());
+        QTest::qWait(500); // an import, were one started, would have finished by now
+        QVERIFY(!sawEvent(*alice, client::Event::Kind::HistoryImported));
+        auto hits = alice->search("PLANTED", 10);
+        QVERIFY(hits && hits->empty());
+
+        // Nor can Bob reach Alice's devices through her own-devices conversation: the relay
+        // refuses him there before any device list is compared.
+        proto::JournalRecord rec;
+        auto own = e2e::buildSend(
+            *bob, *conv, "x", h.journalKey().publicKey(), &rec, [&](proto::JournalRecord& r) {
+                r.set_conversation_id(journal::ownDevicesConversation("alice"));
+            });
+        own.set_conversation_id(journal::ownDevicesConversation("alice"));
+        *req.mutable_send() = own;
+        resp = bob->connection->call(req);
+        QVERIFY(resp);
+        QCOMPARE(int(resp->status()), int(proto::STATUS_FORBIDDEN));
+        proto::Request list;
+        list.mutable_list_member_devices()->set_conversation_id(
+            journal::ownDevicesConversation("alice"));
+        auto listed = bob->connection->call(list);
+        QVERIFY(listed);
+        QCOMPARE(int(listed->status()), int(proto::STATUS_FORBIDDEN));
+    }
+
+    // The sender refuses what it cannot send: itself, another user's device, an unknown one.
+    void sendingToAnythingButAnOwnActiveDeviceIsRefused() {
+        e2e::Harness h;
+        QVERIFY(h.ok());
+        auto alice = joinParty(h.enrollLink("alice", proto::ROLE_LAWYER), "Alice Adams");
+        QVERIFY(alice);
+        alice->start();
+        QVERIFY(alice->waitUntilSynced(20s));
+        auto self = alice->sendHistory(alice->account().device);
+        QVERIFY(!self);
+        QCOMPARE(self.error().code, ErrorCode::InvalidArgument);
+        auto unknown = alice->sendHistory(42);
+        QVERIFY(!unknown);
+        QVERIFY(unknown.error().message.find("not an active, approved device of yours") !=
+                std::string::npos);
+        QVERIFY(alice->waitForOutbox(5s));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestHistory)
+#include "tst_history.moc"
