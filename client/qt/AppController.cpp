@@ -122,7 +122,13 @@ void AppController::onEvent(const client::Event& e) {
     case K::DeviceAdded:
     case K::DeviceApprovalRequested:
     case K::AwaitingApproval:
+    case K::HistoryImporting:
+    case K::HistoryFailed:
         m_deviceLinking.onDeviceEvent(e);
+        return;
+    case K::HistoryImported:
+        m_deviceLinking.onDeviceEvent(e);
+        m_chat.refreshConversations();
         return;
     case K::PolicyChanged:
         m_session.applyFirmPolicy();

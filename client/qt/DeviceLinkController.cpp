@@ -21,9 +21,21 @@ DeviceLinkController::DeviceLinkController(AppController& app) : QObject(&app), 
 }
 
 void DeviceLinkController::onDeviceEvent(const client::Event& e) {
+    using K = client::Event::Kind;
     // The core's sentence names the new device's platform, which that device chose.
-    m_deviceNotice = TextRuns::safeName(q(e.detail), 400);
+    m_deviceNotice =
+        e.kind == K::HistoryImporting  ? tr("Your history is arriving from your other device…")
+        : e.kind == K::HistoryImported ? tr("Your history was copied to this device: %1.")
+                                             .arg(TextRuns::safeName(q(e.detail), 200))
+        : e.kind == K::HistoryFailed ? tr("Your history could not be copied to this device: %1")
+                                           .arg(TextRuns::safeName(q(e.detail), 300))
+                                     : TextRuns::safeName(q(e.detail), 400);
     m_deviceNoticeDevice = 0;
+    // A device that used this device's link was approved: bring it the history when asked to.
+    if (e.kind == K::DeviceAdded && m_bringHistory) {
+        const auto slash = e.sender.rfind('/');
+        if (slash != std::string::npos) sendHistory(std::atoi(e.sender.c_str() + slash + 1));
+    }
     if (e.kind == client::Event::Kind::DeviceApprovalRequested) {
         const auto slash = e.sender.rfind('/');
         if (slash != std::string::npos)
@@ -163,6 +175,35 @@ void DeviceLinkController::createDeviceLink() {
             }
             emit deviceLinkChanged();
             emit deviceLinkFinished(ok);
+        });
+    });
+}
+
+void DeviceLinkController::setBringHistory(bool on) {
+    if (m_bringHistory == on) return;
+    m_bringHistory = on;
+    emit historyChanged();
+}
+
+void DeviceLinkController::sendHistory(int device) {
+    if (device <= 0 || m_historyBusy || !m_app.client()) return;
+    m_bringHistory = false; // once, for the device the link brought
+    m_historyBusy = true;
+    m_historyStatus = tr("Sending your history to device %1…").arg(device);
+    emit historyChanged();
+    const std::uint64_t generation = m_app.generation();
+    m_app.background([this, generation, device](client::Client& core) {
+        auto r = std::make_shared<Result<client::Client::HistorySent>>(
+            core.sendHistory(std::uint32_t(device)));
+        m_app.toGui(generation, [this, r, device] {
+            m_historyBusy = false;
+            m_historyStatus = *r ? tr("%n message(s) sent to device %1; it imports them when it "
+                                      "connects.",
+                                      "", int((*r)->messages))
+                                       .arg(device)
+                                 : tr("Your history was not sent: %1")
+                                       .arg(TextRuns::safeName(q(r->error().message), 300));
+            emit historyChanged();
         });
     });
 }

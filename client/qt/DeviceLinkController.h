@@ -2,7 +2,8 @@
 /// @file DeviceLinkController.h
 /// This user's devices (QML: `app.deviceLinking`), shown in the settings: the list, the notice
 /// when a device was added or waits for approval (issue 15 break 2) and its approval, and a
-/// one-time link that enrols another device of a staff user (the link dialog).
+/// one-time link that enrols another device of a staff user (the link dialog), and bringing
+/// this device's history to the new one (issue 23).
 ///
 /// Threading: GUI thread; every request to the relay runs on the AppController's job queue and
 /// reports with a signal. A link is a credential: shown, never logged, forgotten by
@@ -48,6 +49,13 @@ class DeviceLinkController : public QObject {
     Q_PROPERTY(bool canEraseDevices READ canEraseDevices NOTIFY ownDeviceChanged)
     /// An unlink or a rename is on its way to the relay.
     Q_PROPERTY(bool deviceActionBusy READ deviceActionBusy NOTIFY deviceActionBusyChanged)
+    /// The link dialog's "bring my history" choice (issue 23): once this device approves the
+    /// device that used its link, it sends that device its history (Client::sendHistory).
+    Q_PROPERTY(bool bringHistory READ bringHistory WRITE setBringHistory NOTIFY historyChanged)
+    /// A history is being exported and uploaded here.
+    Q_PROPERTY(bool historyBusy READ historyBusy NOTIFY historyChanged)
+    /// What became of the last history sent from here (empty: none yet).
+    Q_PROPERTY(QString historyStatus READ historyStatus NOTIFY historyChanged)
 
 public:
     explicit DeviceLinkController(AppController& app);
@@ -62,6 +70,10 @@ public:
     QString thisDeviceName() const { return m_thisDeviceName; }
     bool canEraseDevices() const { return m_canEraseDevices; }
     bool deviceActionBusy() const { return m_deviceActionBusy; }
+    bool bringHistory() const { return m_bringHistory; }
+    void setBringHistory(bool on);
+    bool historyBusy() const { return m_historyBusy; }
+    QString historyStatus() const { return m_historyStatus; }
     /// How long a device link works: the relay's limit for Client::createDeviceLink().
     static constexpr int kDeviceLinkMinutes = 15;
     static int deviceLinkMinutes() { return kDeviceLinkMinutes; }
@@ -88,9 +100,13 @@ public:
     Q_INVOKABLE void clearDeviceLink();
     /// Puts the device link on the clipboard (a credential: only when the user asks).
     Q_INVOKABLE void copyDeviceLink();
+    /// Sends this device's history to device `device` of this user, in the background
+    /// (historyStatus says how it went).
+    Q_INVOKABLE void sendHistory(int device);
 
     // ---- for the AppController ----------------------------------------------------------------
-    /// A device was added or waits for approval (the core's event; GUI thread).
+    /// A device was added or waits for approval, or a history transfer arrived, was imported or
+    /// refused (the core's event; GUI thread): shown as the device notice.
     void onDeviceEvent(const client::Event& e);
     /// Empties the list (lock, erase, wipe).
     void reset();
@@ -108,6 +124,7 @@ signals:
     void renameFinished(bool ok);
     void deviceActionBusyChanged();
     void ownDeviceChanged();
+    void historyChanged();
 
 private:
     AppController& m_app;
@@ -121,6 +138,9 @@ private:
     QString m_thisDeviceName;
     bool m_canEraseDevices = false;
     bool m_deviceActionBusy = false;
+    bool m_bringHistory = false;
+    bool m_historyBusy = false;
+    QString m_historyStatus;
     QTimer m_deviceLinkTimer; ///< forgets the link when it expires
     /// Bumped by each request and clear: older answers are dropped.
     std::uint64_t m_deviceLinkRequest = 0;

@@ -101,6 +101,31 @@ Dialog {
                 Accessible.name: qsTr("Make a new device link")
                 onClicked: deviceLinking.createDeviceLink()
             }
+            CheckBox {
+                objectName: "bringHistoryCheck"
+                Layout.fillWidth: true
+                text: qsTr("Bring my history to the new device")
+                checked: deviceLinking.bringHistory
+                onToggled: deviceLinking.bringHistory = checked
+                Accessible.name: text
+            }
+            Label {
+                Layout.fillWidth: true
+                visible: deviceLinking.bringHistory
+                wrapMode: Text.WordWrap
+                font.pixelSize: 12
+                opacity: 0.75
+                textFormat: Text.PlainText
+                text: qsTr("Once the new device has joined, this device sends it your conversations and messages, encrypted for that device alone. The server stores only an unreadable copy for a day; your firm's journal records that the history was copied.")
+            }
+            Label {
+                objectName: "historyStatus"
+                Layout.fillWidth: true
+                visible: deviceLinking.historyStatus !== ""
+                wrapMode: Text.WordWrap
+                textFormat: Text.PlainText
+                text: deviceLinking.historyStatus
+            }
             Rectangle {
                 Layout.fillWidth: true
                 implicitHeight: caution.implicitHeight + 16

@@ -1146,6 +1146,14 @@
 <context>
     <name>LinkDeviceDialog</name>
     <message>
+        <source>Bring my history to the new device</source>
+        <translation>Meinen Verlauf auf das neue Gerät übertragen</translation>
+    </message>
+    <message>
+        <source>Once the new device has joined, this device sends it your conversations and messages, encrypted for that device alone. The server stores only an unreadable copy for a day; your firm&apos;s journal records that the history was copied.</source>
+        <translation>Sobald das neue Gerät beigetreten ist, sendet dieses Gerät ihm Ihre Unterhaltungen und Nachrichten, nur für dieses Gerät verschlüsselt. Der Server speichert nur eine unlesbare Kopie für einen Tag; das Journal Ihrer Kanzlei hält fest, dass der Verlauf kopiert wurde.</translation>
+    </message>
+    <message>
         <source>Link a new device</source>
         <translation>Neues Gerät verknüpfen</translation>
     </message>
@@ -3085,6 +3093,33 @@
 </context>
 <context>
     <name>verbatim::qt::DeviceLinkController</name>
+    <message>
+        <source>Your history is arriving from your other device…</source>
+        <translation>Ihr Verlauf kommt von Ihrem anderen Gerät …</translation>
+    </message>
+    <message>
+        <source>Your history was copied to this device: %1.</source>
+        <translation>Ihr Verlauf wurde auf dieses Gerät kopiert: %1.</translation>
+    </message>
+    <message>
+        <source>Your history could not be copied to this device: %1</source>
+        <translation>Ihr Verlauf konnte nicht auf dieses Gerät kopiert werden: %1</translation>
+    </message>
+    <message>
+        <source>Sending your history to device %1…</source>
+        <translation>Ihr Verlauf wird an Gerät %1 gesendet …</translation>
+    </message>
+    <message>
+        <source>Your history was not sent: %1</source>
+        <translation>Ihr Verlauf wurde nicht gesendet: %1</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n message(s) sent to device %1; it imports them when it connects.</source>
+        <translation>
+            <numerusform>%n Nachricht an Gerät %1 gesendet; es übernimmt sie, sobald es sich verbindet.</numerusform>
+            <numerusform>%n Nachrichten an Gerät %1 gesendet; es übernimmt sie, sobald es sich verbindet.</numerusform>
+        </translation>
+    </message>
     <message>
         <source>Device %1 was unlinked; it erases itself when it next connects.</source>
         <translation>Gerät %1 wurde entfernt; es löscht sich selbst, sobald es sich das nächste Mal verbindet.</translation>
