@@ -28,6 +28,7 @@
 #include <string>
 #include <vector>
 
+#include "client/core/WallViews.h"
 #include "common/Bytes.h"
 #include "common/Result.h"
 
@@ -444,6 +445,13 @@ public:
     [[nodiscard]] Result<void> adminRevoke(const std::string& user, std::uint32_t device);
     /// Queues a relay-signed remote wipe, delivered at the device's next connection.
     [[nodiscard]] Result<void> adminWipe(const std::string& user, std::uint32_t device);
+    /// Ethical walls (H6; ClientWalls.cpp): every wall with its conflicts now (administrators
+    /// and compliance; journaled `walls-listed`); an administrator adds one (the relay's checks
+    /// and reasons, journaled `wall-added`) or removes one (`wall-removed`; the walls after it).
+    /// The relay's refusals: Forbidden (not your role), InvalidArgument, NotFound, with its text.
+    [[nodiscard]] Result<std::vector<WallView>> walls();
+    [[nodiscard]] Result<WallView> addWall(const WallRequest& wall);
+    [[nodiscard]] Result<std::vector<WallView>> removeWall(const std::string& name);
 
     // ---- messages -----------------------------------------------------------------------------
     /// Queues a text message; returns its id (hex). Sending continues in the background.

@@ -187,6 +187,9 @@ Result<std::string> Client::createConversation(const std::string& title, bool is
     for (auto& mbr : membersList)
         cc->add_members(mbr);
     VERBATIM_TRY_LET(resp, m->call(req));
+    // An ethical wall's refusal (451) is shown as the relay says it: it names the wall.
+    if (int(resp->status()) == kEthicalWallStatus)
+        return fail(ErrorCode::Forbidden, resp->error(), kEthicalWallStatus);
     if (resp->status() != proto::STATUS_OK)
         return fail(ErrorCode::InvalidArgument, "relay refused: " + resp->error());
     std::lock_guard lock(m->mutex);
@@ -255,6 +258,8 @@ Result<std::string> Client::createInvite(const std::string& matterTitle) {
     proto::Request req;
     req.mutable_create_invite()->set_conversation_id(id);
     VERBATIM_TRY_LET(resp, m->call(req));
+    if (int(resp->status()) == kEthicalWallStatus)
+        return fail(ErrorCode::Forbidden, resp->error(), kEthicalWallStatus);
     if (resp->status() != proto::STATUS_OK)
         return fail(ErrorCode::InvalidArgument, "relay refused the invite: " + resp->error());
     VERBATIM_TRY(m->checkRelayLink(resp->invite().link()));

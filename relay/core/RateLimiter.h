@@ -53,6 +53,9 @@ struct RateLimits {
     /// ListSupervisedMatters per device (issue 21): 20, then 20 a minute (each reads every
     /// matter of every supervised lawyer).
     BucketSpec supervisedList{20, 20.0 / 60};
+    /// ListWalls per device (H6, issue 22): 20, then 20 a minute (each computes every wall's
+    /// conflicts over the memberships and supervisions).
+    BucketSpec wallsList{20, 20.0 / 60};
 };
 
 /// Token buckets kept where every node of the relay sees them (issue 20: the PostgreSQL store),

@@ -305,6 +305,10 @@ void RelayService::handle(const DeviceId& from, proto::Request request, Done don
         {proto::Request::kSetPushEndpoint, &RelayService::onSetPushEndpoint},
         // supervising partners (SupervisorsService.cpp)
         {proto::Request::kListSupervisedMatters, &RelayService::onListSupervisedMatters},
+        // ethical walls in the app (WallsRequests.cpp)
+        {proto::Request::kListWalls, &RelayService::onListWalls},
+        {proto::Request::kAddWall, &RelayService::onAddWall},
+        {proto::Request::kRemoveWall, &RelayService::onRemoveWall},
         // connection
         {proto::Request::kPing, &RelayService::onPing},
     };

@@ -369,6 +369,12 @@ private:
     /// answers the refusal's text (issue 22, B2). Storage thread only.
     Result<std::string> refuseSendAtWall(storage::Database& db, const std::string& conversation,
                                          const std::string& wall, const std::string& actor);
+    /// The storage jobs behind addWall() and removeWall(), also run by the AddWall and RemoveWall
+    /// requests (WallsService.cpp): the checks, the change and its journal entry by `actor`.
+    Result<WallInfo> addWallJob(storage::Database& db, const WallSpec& spec,
+                                const std::string& actor);
+    Result<void> removeWallJob(storage::Database& db, const std::string& name,
+                               const std::string& actor);
 
     // ---- requests: handle() looks the kind up in a table of these (RelayService.cpp) ----------
     // Each handler checks what it can without storage, answers `done` at once when it refuses,
@@ -441,6 +447,13 @@ private:
     // supervising partners (SupervisorsService.cpp)
     void onListSupervisedMatters(const DeviceId& from, proto::Request& request, Done& done,
                                  const RequestRun& run);
+    // ethical walls in the app (WallsRequests.cpp)
+    void onListWalls(const DeviceId& from, proto::Request& request, Done& done,
+                     const RequestRun& run);
+    void onAddWall(const DeviceId& from, proto::Request& request, Done& done,
+                   const RequestRun& run);
+    void onRemoveWall(const DeviceId& from, proto::Request& request, Done& done,
+                      const RequestRun& run);
     // push endpoints (PushService.cpp)
     void onSetPushEndpoint(const DeviceId& from, proto::Request& request, Done& done,
                            const RequestRun& run);

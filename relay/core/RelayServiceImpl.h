@@ -174,6 +174,8 @@ Result<std::vector<proto::DeviceAddress>> memberDevices(Database& db,
 Result<proto::Conversation> loadConversation(Database& db, const std::string& id);
 // WallsService.cpp: the user ids of a conversation's members (none for "").
 Result<std::set<std::string>> memberUsers(Database& db, const std::string& conversation);
+// WallsService.cpp: every wall, by name, with its conflicts now.
+Result<std::vector<WallInfo>> loadWalls(Database& db);
 // SupervisorsService.cpp: a message a person wrote (SendMessage.is_message) was stored in
 // `conversation` at `nowMs`, by a client (`fromClient`) or staff: the supervisors' metadata.
 Result<void> recordMessageActivity(Database& db, const std::string& conversation, bool fromClient,

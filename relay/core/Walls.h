@@ -54,10 +54,15 @@ struct WallSpec {
     std::array<std::vector<std::string>, 2> users, matters;
 };
 
-/// A conversation that holds people of both sides of a wall.
+/// Something that crosses a wall now, left for the administrator to resolve (the relay removes
+/// nobody): a conversation whose members stand on both sides (`conversation`, its `title`,
+/// `matter` or direct), or a supervisor assignment across the wall (R-SUP-5): then
+/// `conversation` is empty, `supervisor` and `lawyer` name the assignment and `title` reads
+/// "SUPERVISOR supervises LAWYER".
 struct WallConflict {
     std::string conversation, title;
     bool matter = false;
+    std::string supervisor, lawyer; ///< a supervision conflict only
 };
 
 /// A wall as stored, with the conversations that cross it now.

@@ -190,7 +190,7 @@ Result<std::vector<WallConflict>> conflictsOf(Database& db, const WallInfo& wall
         st->bind(1, std::string_view(c));
         VERBATIM_TRY_LET(row, st->step());
         if (!*row) continue;
-        out.push_back({c, st->columnText(0), st->columnInt(1) != 0});
+        out.push_back({c, st->columnText(0), st->columnInt(1) != 0, {}, {}});
     }
     // Supervisor assignments across the wall (R-SUP-5) are conflicts too, with no conversation:
     // the supervisor no longer sees the matters behind it, and the assignment stays for the
@@ -205,7 +205,8 @@ Result<std::vector<WallConflict>> conflictsOf(Database& db, const WallInfo& wall
     for (const auto& [supervisor, lawyer] : assignments) {
         VERBATIM_TRY_LET(crossed, wallAcrossSupervision(db, supervisor, lawyer, wall.name));
         if (!crossed->empty())
-            out.push_back({std::string(), supervisor + " supervises " + lawyer, false});
+            out.push_back(
+                {std::string(), supervisor + " supervises " + lawyer, false, supervisor, lawyer});
     }
     return out;
 }
@@ -272,6 +273,18 @@ Result<std::set<std::string>> matterPeople(Database& db, const std::string& matt
     st->bind(1, std::string_view(matter));
     VERBATIM_TRY(st->forEachRow([&] { people->insert(st->columnText(0)); }));
     return people;
+}
+
+Result<std::vector<WallInfo>> loadWalls(Database& db) {
+    std::vector<std::string> names;
+    VERBATIM_TRY_LET(st, db.prepare("SELECT name FROM walls ORDER BY name"));
+    VERBATIM_TRY(st->forEachRow([&] { names.push_back(st->columnText(0)); }));
+    std::vector<WallInfo> walls;
+    for (const auto& n : names) {
+        VERBATIM_TRY_LET(w, loadWall(db, n));
+        walls.push_back(std::move(*w));
+    }
+    return walls;
 }
 
 // The first wall on which `supervisor` stands opposite `lawyer`, or opposite a matter `lawyer` is
@@ -345,7 +358,8 @@ Result<std::string> RelayService::refuseSendAtWall(Database& db, const std::stri
            "firm's administrator resolves it";
 }
 
-Result<WallInfo> RelayService::addWall(const WallSpec& spec, const std::string& actor) {
+Result<WallInfo> RelayService::addWallJob(Database& db, const WallSpec& spec,
+                                          const std::string& actor) {
     if (!acceptableWallName(spec.name))
         return fail(ErrorCode::InvalidArgument,
                     "a wall's name is 1-100 bytes of text without control characters or direction "
@@ -360,68 +374,73 @@ Result<WallInfo> RelayService::addWall(const WallSpec& spec, const std::string& 
             spec.matters[1].size() >
         kMaxWallEntries)
         return fail(ErrorCode::InvalidArgument, "a wall names at most 10000 users and matters");
+    VERBATIM_TRY_LET(taken,
+                     exists(db, "SELECT 1 FROM walls WHERE name = ?", std::string_view(spec.name)));
+    if (*taken)
+        return fail(ErrorCode::InvalidArgument, "a wall named \"" + spec.name +
+                                                    "\" exists; remove it first or choose "
+                                                    "another name");
+    WallInfo w;
+    w.name = spec.name;
+    w.createdBy = actor;
+    w.createdMs = wallClockMs();
+    for (int side : {0, 1}) {
+        std::set<std::string> users, matters;
+        for (const auto& u : spec.users[side]) {
+            if (u.empty()) return fail(ErrorCode::InvalidArgument, "an empty user id");
+            VERBATIM_TRY_LET(known,
+                             exists(db, "SELECT 1 FROM users WHERE id = ?", std::string_view(u)));
+            if (!*known) return fail(ErrorCode::NotFound, "no such user: " + u);
+            users.insert(u);
+        }
+        for (const auto& m : spec.matters[side]) {
+            VERBATIM_TRY_LET(id, resolveMatter(db, m));
+            matters.insert(*id);
+        }
+        w.users[side].assign(users.begin(), users.end());
+        w.matters[side].assign(matters.begin(), matters.end());
+    }
+    for (const auto& u : w.users[0])
+        if (std::binary_search(w.users[1].begin(), w.users[1].end(), u))
+            return fail(ErrorCode::InvalidArgument,
+                        u + " is on both sides of the wall; a wall separates two groups");
+    for (const auto& m : w.matters[0])
+        if (std::binary_search(w.matters[1].begin(), w.matters[1].end(), m))
+            return fail(ErrorCode::InvalidArgument,
+                        "matter " + m + " is on both sides of the wall");
+    VERBATIM_TRY(execute(db, "INSERT INTO walls (name, created_ms, created_by) VALUES (?, ?, ?)",
+                         std::string_view(w.name), std::int64_t(w.createdMs),
+                         std::string_view(actor)));
+    for (int side : {0, 1}) {
+        for (int kind : {kUser, kMatter})
+            for (const auto& ref : kind == kUser ? w.users[side] : w.matters[side])
+                VERBATIM_TRY(execute(db,
+                                     "INSERT INTO wall_entries (wall, side, kind, ref) VALUES "
+                                     "(?, ?, ?, ?)",
+                                     std::string_view(w.name), std::int64_t(side),
+                                     std::int64_t(kind), std::string_view(ref)));
+    }
+    VERBATIM_TRY_LET(conflicts, conflictsOf(db, w));
+    w.conflicts = std::move(*conflicts);
+    std::vector<std::string> ids;
+    for (const auto& c : w.conflicts)
+        ids.push_back(c.conversation);
+    VERBATIM_TRY(recordAdminAction(db, actor, "wall-added", w.name,
+                                   std::to_string(w.conflicts.size()),
+                                   {{"wall", w.name},
+                                    {"side_a", joined(w.users[0])},
+                                    {"side_b", joined(w.users[1])},
+                                    {"matters_a", joined(w.matters[0])},
+                                    {"matters_b", joined(w.matters[1])},
+                                    {"conflicts", joined(ids)}}));
+    return w;
+}
+
+Result<WallInfo> RelayService::addWall(const WallSpec& spec, const std::string& actor) {
     WallInfo out;
     auto ran = runAndWait([&](Database& db) -> Result<Completion> {
-        VERBATIM_TRY_LET(
-            taken, exists(db, "SELECT 1 FROM walls WHERE name = ?", std::string_view(spec.name)));
-        if (*taken)
-            return fail(ErrorCode::InvalidArgument, "a wall named \"" + spec.name +
-                                                        "\" exists; remove it first or choose "
-                                                        "another name");
-        WallInfo w;
-        w.name = spec.name;
-        w.createdBy = actor;
-        w.createdMs = wallClockMs();
-        for (int side : {0, 1}) {
-            std::set<std::string> users, matters;
-            for (const auto& u : spec.users[side]) {
-                if (u.empty()) return fail(ErrorCode::InvalidArgument, "an empty user id");
-                VERBATIM_TRY_LET(
-                    known, exists(db, "SELECT 1 FROM users WHERE id = ?", std::string_view(u)));
-                if (!*known) return fail(ErrorCode::NotFound, "no such user: " + u);
-                users.insert(u);
-            }
-            for (const auto& m : spec.matters[side]) {
-                VERBATIM_TRY_LET(id, resolveMatter(db, m));
-                matters.insert(*id);
-            }
-            w.users[side].assign(users.begin(), users.end());
-            w.matters[side].assign(matters.begin(), matters.end());
-        }
-        for (const auto& u : w.users[0])
-            if (std::binary_search(w.users[1].begin(), w.users[1].end(), u))
-                return fail(ErrorCode::InvalidArgument,
-                            u + " is on both sides of the wall; a wall separates two groups");
-        for (const auto& m : w.matters[0])
-            if (std::binary_search(w.matters[1].begin(), w.matters[1].end(), m))
-                return fail(ErrorCode::InvalidArgument,
-                            "matter " + m + " is on both sides of the wall");
-        VERBATIM_TRY(
-            execute(db, "INSERT INTO walls (name, created_ms, created_by) VALUES (?, ?, ?)",
-                    std::string_view(w.name), std::int64_t(w.createdMs), std::string_view(actor)));
-        for (int side : {0, 1}) {
-            for (int kind : {kUser, kMatter})
-                for (const auto& ref : kind == kUser ? w.users[side] : w.matters[side])
-                    VERBATIM_TRY(execute(db,
-                                         "INSERT INTO wall_entries (wall, side, kind, ref) VALUES "
-                                         "(?, ?, ?, ?)",
-                                         std::string_view(w.name), std::int64_t(side),
-                                         std::int64_t(kind), std::string_view(ref)));
-        }
-        VERBATIM_TRY_LET(conflicts, conflictsOf(db, w));
-        w.conflicts = std::move(*conflicts);
-        std::vector<std::string> ids;
-        for (const auto& c : w.conflicts)
-            ids.push_back(c.conversation);
-        VERBATIM_TRY(recordAdminAction(db, actor, "wall-added", w.name,
-                                       std::to_string(w.conflicts.size()),
-                                       {{"wall", w.name},
-                                        {"side_a", joined(w.users[0])},
-                                        {"side_b", joined(w.users[1])},
-                                        {"matters_a", joined(w.matters[0])},
-                                        {"matters_b", joined(w.matters[1])},
-                                        {"conflicts", joined(ids)}}));
-        out = std::move(w);
+        VERBATIM_TRY_LET(w, addWallJob(db, spec, actor));
+        out = std::move(*w);
         return Completion();
     });
     if (!ran) return tl::unexpected(ran.error());
@@ -430,19 +449,7 @@ Result<WallInfo> RelayService::addWall(const WallSpec& spec, const std::string& 
 
 Result<std::vector<WallInfo>> RelayService::listWalls() {
     Result<std::vector<WallInfo>> out = std::vector<WallInfo>();
-    m_storage->runSync([&](Database& db) {
-        out = [&]() -> Result<std::vector<WallInfo>> {
-            std::vector<std::string> names;
-            VERBATIM_TRY_LET(st, db.prepare("SELECT name FROM walls ORDER BY name"));
-            VERBATIM_TRY(st->forEachRow([&] { names.push_back(st->columnText(0)); }));
-            std::vector<WallInfo> walls;
-            for (const auto& n : names) {
-                VERBATIM_TRY_LET(w, loadWall(db, n));
-                walls.push_back(std::move(*w));
-            }
-            return walls;
-        }();
-    });
+    m_storage->runSync([&](Database& db) { out = loadWalls(db); });
     return out;
 }
 
@@ -452,15 +459,19 @@ Result<WallInfo> RelayService::showWall(const std::string& name) {
     return out;
 }
 
+Result<void> RelayService::removeWallJob(Database& db, const std::string& name,
+                                         const std::string& actor) {
+    VERBATIM_TRY_LET(wall, loadWall(db, name));
+    VERBATIM_TRY(execute(db, "DELETE FROM wall_entries WHERE wall = ?", std::string_view(name)));
+    VERBATIM_TRY(execute(db, "DELETE FROM walls WHERE name = ?", std::string_view(name)));
+    return recordAdminAction(
+        db, actor, "wall-removed", name, {},
+        {{"wall", name}, {"conflicts", std::to_string(wall->conflicts.size())}});
+}
+
 Result<void> RelayService::removeWall(const std::string& name, const std::string& actor) {
     return runAndWait([&](Database& db) -> Result<Completion> {
-        VERBATIM_TRY_LET(wall, loadWall(db, name));
-        VERBATIM_TRY(
-            execute(db, "DELETE FROM wall_entries WHERE wall = ?", std::string_view(name)));
-        VERBATIM_TRY(execute(db, "DELETE FROM walls WHERE name = ?", std::string_view(name)));
-        VERBATIM_TRY(recordAdminAction(
-            db, actor, "wall-removed", name, {},
-            {{"wall", name}, {"conflicts", std::to_string(wall->conflicts.size())}}));
+        VERBATIM_TRY(removeWallJob(db, name, actor));
         return Completion();
     });
 }

@@ -840,6 +840,43 @@ private slots:
                                                  return r;
                                              },
                                              forbidden};
+        // H6 (issue 22): administrators and compliance list the walls (none here), everyone else
+        // is refused; only an administrator adds or removes one (the probes name an unknown user
+        // and an unknown wall, so nothing changes: 404 for the administrator).
+        matrix["list_walls"] = {[](Device&) {
+                                    proto::Request r;
+                                    r.mutable_list_walls();
+                                    return r;
+                                },
+                                [](proto::Role role, const proto::Response& r) {
+                                    if (role == proto::ROLE_ADMIN || role == proto::ROLE_COMPLIANCE)
+                                        return r.status() == proto::STATUS_OK &&
+                                               r.wall_list().walls_size() == 0;
+                                    return r.status() == proto::STATUS_FORBIDDEN;
+                                }};
+        matrix["add_wall"] = {[](Device&) {
+                                  proto::Request r;
+                                  auto* a = r.mutable_add_wall();
+                                  a->set_name("Matrix probe");
+                                  a->add_users_a("nobody");
+                                  a->add_users_b("owen");
+                                  return r;
+                              },
+                              [](proto::Role role, const proto::Response& r) {
+                                  return r.status() == (role == proto::ROLE_ADMIN
+                                                            ? proto::STATUS_NOT_FOUND
+                                                            : proto::STATUS_FORBIDDEN);
+                              }};
+        matrix["remove_wall"] = {[](Device&) {
+                                     proto::Request r;
+                                     r.mutable_remove_wall()->set_name("No such wall");
+                                     return r;
+                                 },
+                                 [](proto::Role role, const proto::Response& r) {
+                                     return r.status() == (role == proto::ROLE_ADMIN
+                                                               ? proto::STATUS_NOT_FOUND
+                                                               : proto::STATUS_FORBIDDEN);
+                                 }};
         const auto* oneof = proto::Request::descriptor()->FindOneofByName("op");
         QVERIFY(oneof);
         for (int i = 0; i < oneof->field_count(); ++i) {
