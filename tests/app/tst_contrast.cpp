@@ -155,10 +155,10 @@ private slots:
                         .value<QColor>();
                 if (n == "white") return QColor(Qt::white);
                 if (n == "icon" || n == "badIcon" || n == "headerIcon") {
-                    const QByteArray item = n == "headerIcon" ? n
-                                            : n == "icon"     ? (dark ? "darkIcon" : "lightIcon")
-                                                          : (dark ? "darkBadIcon" : "lightBadIcon");
-                    auto* button = m_root->property(item.constData()).value<QObject*>();
+                    const char* item = n == "headerIcon" ? "headerIcon"
+                                       : n == "icon"     ? (dark ? "darkIcon" : "lightIcon")
+                                                         : (dark ? "darkBadIcon" : "lightBadIcon");
+                    auto* button = m_root->property(item).value<QObject*>();
                     auto* glyph =
                         button ? button->property("contentItem").value<QObject*>() : nullptr;
                     return glyph ? glyph->property("color").value<QColor>() : QColor();
