@@ -1,4 +1,5 @@
 #include "client/qt/ComplianceController.h"
+#include "client/qt/ComplianceRows.h"
 #include "client/qt/ComplianceWorker.h"
 #include "client/qt/StdText.h"
 
@@ -30,30 +31,10 @@
 
 namespace verbatim::qt {
 
+using compliancerows::at;
+using compliancerows::timelineRows;
+
 namespace {
-
-QDateTime at(std::uint64_t ms) {
-    return ms ? QDateTime::fromMSecsSinceEpoch(qint64(ms)) : QDateTime();
-}
-
-const char* kindName(compliance::TimelineEvent::Kind k) {
-    using K = compliance::TimelineEvent::Kind;
-    switch (k) {
-    case K::Message:
-        return "message";
-    case K::Notice:
-        return "notice";
-    case K::Join:
-        return "join";
-    case K::SafetyNumber:
-        return "safety-number";
-    case K::MismatchReport:
-        return "mismatch-report";
-    case K::AttachmentSaved:
-        return "attachment-saved";
-    }
-    return "message";
-}
 
 /// "a,b" or "file:///a" -> local paths; empty entries dropped.
 std::vector<std::string> keyPaths(const QString& text) {
@@ -93,42 +74,6 @@ problemRows(const std::vector<compliance::Problem>& problems) {
     for (const auto& p : problems)
         rows.push_back({qulonglong(p.sequence), q(p.fault),
                         QString::fromUtf8(compliance::faultDescription(p.fault)), q(p.detail)});
-    return rows;
-}
-
-Result<std::vector<ArchiveTimelineModel::Row>> timelineRows(Worker& w,
-                                                            const std::string& conversation) {
-    auto events = w.archive->timeline(conversation);
-    if (!events) return tl::unexpected(events.error());
-    std::vector<ArchiveTimelineModel::Row> rows;
-    rows.reserve(events->size());
-    for (const auto& e : *events) {
-        ArchiveTimelineModel::Row r;
-        r.sequence = e.sequence;
-        r.kind = QString::fromLatin1(kindName(e.kind));
-        r.sender = q(e.user);
-        r.senderName = w.name(e.user);
-        r.time = at(e.serverTimeMs ? e.serverTimeMs : e.timeMs);
-        r.text = e.kind == compliance::TimelineEvent::Kind::AttachmentSaved
-                     ? q(compliance::attachmentSavedText(e.body))
-                     : q(e.body);
-        r.originalText = q(e.originalBody);
-        for (const auto& ed : e.edits)
-            r.edits << TextRuns::isolated(q(ed.previous)) + QStringLiteral(" \u2192 ") +
-                           TextRuns::isolated(q(ed.next));
-        r.deleted = e.deleted;
-        r.deletedByName = e.deleted ? w.name(e.deletedBy) : QString();
-        r.deletedTime = at(e.deletedMs);
-        for (const auto& a : e.attachments)
-            r.attachments
-                << (a.available
-                        ? q(a.fileName)
-                        : ComplianceController::tr("%1 (not available)").arg(q(a.fileName)));
-        for (const auto& re : e.reactions)
-            r.reactions += q(re.emoji);
-        r.verification = q(e.verification);
-        rows.push_back(std::move(r));
-    }
     return rows;
 }
 
@@ -532,7 +477,7 @@ void ComplianceController::search(const QString& query, const QString& matter,
                 {qulonglong(h.sequence), q(h.messageId), q(h.conversation),
                  h.conversationTitle.empty() ? q(h.conversation).left(8) : q(h.conversationTitle),
                  w.name(h.user), at(h.serverTimeMs), std::move(shown.text), q(h.status),
-                 std::move(shown.ranges)});
+                 std::move(shown.ranges), compliancerows::messageFiles(w, h.messageId)});
         }
         return [this, generation, rows, note] {
             if (generation != m_searchGeneration) return; // a newer search is on its way

@@ -103,6 +103,10 @@ QVariant ArchiveTimelineModel::data(const QModelIndex& index, int role) const {
         return r.verification;
     case VerifiedRole:
         return r.verification == QLatin1String("verified");
+    case MessageIdRole:
+        return r.messageId;
+    case FilesRole:
+        return r.files;
     }
     return {};
 }
@@ -123,7 +127,9 @@ QHash<int, QByteArray> ArchiveTimelineModel::roleNames() const {
             {AttachmentsRole, "attachments"},
             {ReactionsRole, "reactions"},
             {VerificationRole, "verification"},
-            {VerifiedRole, "verified"}};
+            {VerifiedRole, "verified"},
+            {MessageIdRole, "messageId"},
+            {FilesRole, "files"}};
 }
 
 // ---- search -------------------------------------------------------------------------------------
@@ -153,6 +159,8 @@ QVariant ArchiveSearchModel::data(const QModelIndex& index, int role) const {
         return r.status == QLatin1String("deleted");
     case RangesRole:
         return r.ranges;
+    case FilesRole:
+        return r.files;
     }
     return {};
 }
@@ -167,7 +175,8 @@ QHash<int, QByteArray> ArchiveSearchModel::roleNames() const {
             {TextRole, "text"},
             {StatusRole, "status"},
             {DeletedRole, "deleted"},
-            {RangesRole, "matchRanges"}};
+            {RangesRole, "matchRanges"},
+            {FilesRole, "files"}};
 }
 
 // ---- problems -----------------------------------------------------------------------------------

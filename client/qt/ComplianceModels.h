@@ -76,6 +76,8 @@ struct ArchiveTimelineRow {
     QStringList attachments; ///< file names (with "(not available)" when missing)
     QString reactions;       ///< the emoji, concatenated
     QString verification;    ///< "verified" or the fault ids, comma-separated
+    QString messageId;       ///< hex (empty for joins)
+    QVariantList files;      ///< the attachments as the page shows them (ComplianceRows.h)
 };
 
 /// One conversation's timeline: messages with their edit and deletion history, and the notices,
@@ -102,6 +104,8 @@ public:
         ReactionsRole,    ///< "reactions": the emoji
         VerificationRole, ///< "verification": "verified" or fault ids
         VerifiedRole,     ///< "verified": bool
+        MessageIdRole,    ///< "messageId": the message (hex), the key of its voice note's player
+        FilesRole, ///< "files": one map per attachment: voice note, thumbnail (ComplianceRows.h)
     };
     using ArchiveRowsModel::ArchiveRowsModel;
     QVariant data(const QModelIndex& index, int role) const override;
@@ -118,6 +122,7 @@ struct ArchiveSearchRow {
     QString text;
     QString status;      ///< "", "edited", "edit", "deleted"
     QVariantList ranges; ///< the matched words in `text`: [start, length], UTF-16 units
+    QVariantList files;  ///< the message's attachments, as the timeline's "files"
 };
 
 /// Full-text search hits in the archive, newest first.
@@ -137,6 +142,7 @@ public:
         StatusRole,  ///< "status": "", "edited" (later edited), "edit" (an edit's text), "deleted"
         DeletedRole, ///< "deleted": bool (status is "deleted")
         RangesRole,  ///< "matchRanges": [start, length] of each matched word in "text" (UTF-16)
+        FilesRole,   ///< "files": the message's attachments, as the timeline's "files" role
     };
     using ArchiveRowsModel::ArchiveRowsModel;
     QVariant data(const QModelIndex& index, int role) const override;

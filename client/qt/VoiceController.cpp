@@ -172,15 +172,9 @@ void VoiceController::cancelRecording() {
 }
 
 bool VoiceController::play(const QString& messageId, int index) {
-    if (!m_app || !m_app->client() || messageId.isEmpty() || index < 0 || m_encoder) return false;
-    if (messageId == m_playingMessage && m_decoder) {
-        if (!m_paused) return true;
-        startPlayback();
-        return true;
-    }
-    stop();
-    m_loadingMessage = messageId;
-    emit playbackChanged();
+    if (!m_app || !m_app->client() || messageId.isEmpty() || index < 0) return false;
+    if (resume(messageId)) return true;
+    if (!beginLoading(messageId)) return false;
     const std::uint64_t generation = m_app->generation();
     QPointer<VoiceController> self(this);
     QPointer<AppController> app(m_app);
@@ -194,23 +188,50 @@ bool VoiceController::play(const QString& messageId, int index) {
         auto shared = std::make_shared<Result<media::VoiceDecoder>>(std::move(dec));
         if (!app) return;
         app->toGui(generation, [self, shared, id] {
-            if (!self || self->m_loadingMessage != QString::fromStdString(id)) return;
-            self->m_loadingMessage.clear();
+            if (!self) return;
+            const QString key = QString::fromStdString(id);
             if (!*shared) {
-                emit self->playbackChanged();
+                if (self->m_loadingMessage != key) return;
+                self->loadFailed(key);
                 if (self->m_app)
                     self->m_app->check(false,
                                        tr("The voice note cannot be played: %1")
                                            .arg(QString::fromStdString(shared->error().message)));
                 return;
             }
-            self->m_decoder = std::make_unique<media::VoiceDecoder>(std::move(**shared));
-            self->m_playingMessage = QString::fromStdString(id);
-            self->m_playingDurationMs = int(self->m_decoder->info().durationMs);
-            self->startPlayback();
+            self->playLoaded(key, std::make_unique<media::VoiceDecoder>(std::move(**shared)));
         });
     });
     return true;
+}
+
+bool VoiceController::resume(const QString& key) {
+    if (key.isEmpty() || key != m_playingMessage || !m_decoder) return false;
+    if (m_paused) startPlayback();
+    return true;
+}
+
+bool VoiceController::beginLoading(const QString& key) {
+    if (m_encoder || key.isEmpty()) return false;
+    stop();
+    m_loadingMessage = key;
+    emit playbackChanged();
+    return true;
+}
+
+void VoiceController::playLoaded(const QString& key, std::unique_ptr<media::VoiceDecoder> decoder) {
+    if (!decoder || m_loadingMessage != key) return; // another note was asked for meanwhile
+    m_loadingMessage.clear();
+    m_decoder = std::move(decoder);
+    m_playingMessage = key;
+    m_playingDurationMs = int(m_decoder->info().durationMs);
+    startPlayback();
+}
+
+void VoiceController::loadFailed(const QString& key) {
+    if (m_loadingMessage != key) return;
+    m_loadingMessage.clear();
+    emit playbackChanged();
 }
 
 void VoiceController::startPlayback() {

@@ -88,6 +88,16 @@ public:
     /// "1:05" for `ms` (minutes and seconds), as the bubble and the recording timer show it.
     Q_INVOKABLE static QString durationText(int ms);
 
+    // ---- for a player whose file comes from elsewhere (ComplianceMediaController) -----------
+    /// Resumes the note `key` when it is the one paused or playing (true); false otherwise.
+    bool resume(const QString& key);
+    /// Stops what plays and shows `key` as loading; false while recording.
+    bool beginLoading(const QString& key);
+    /// The note `key` was fetched and opened: plays it, unless another was asked for meanwhile.
+    void playLoaded(const QString& key, std::unique_ptr<media::VoiceDecoder> decoder);
+    /// Loading `key` failed: it is no longer shown as loading.
+    void loadFailed(const QString& key);
+
 signals:
     void appControllerChanged();
     void recordingChanged();

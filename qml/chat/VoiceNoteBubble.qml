@@ -17,6 +17,10 @@ RowLayout {
     /// The length and peaks (0..1) as the record gives them.
     property int durationMs: 0
     property var waveform: []
+    /// Play asks for playRequested() instead of fetching through the chat: the compliance page
+    /// plays the archive's copy (ComplianceMediaController).
+    property bool playsElsewhere: false
+    signal playRequested()
     readonly property bool current: !!voice && voice.playingMessage === messageId
     readonly property bool playing: current && !voice.paused
     readonly property bool loading: !!voice && voice.loadingMessage === messageId
@@ -34,7 +38,9 @@ RowLayout {
         enabled: !!note.voice && !note.loading
         Material.elevation: 0
         Accessible.name: note.playing ? qsTr("Pause the voice note") : qsTr("Play the voice note")
-        onClicked: note.playing ? note.voice.pause() : note.voice.play(note.messageId, note.attachmentIndex)
+        onClicked: note.playing ? note.voice.pause()
+                   : note.playsElsewhere ? note.playRequested()
+                   : note.voice.play(note.messageId, note.attachmentIndex)
         // A triangle to play, two bars to pause (drawn: no icon font needed).
         Canvas {
             anchors.centerIn: parent

@@ -11,6 +11,8 @@ Item {
     id: listPane
     /// The page's ComplianceController.
     required property ComplianceController compliance
+    /// Plays voice notes and opens images of the search hits (null: they are only named).
+    property ComplianceMediaController media: null
     readonly property bool dark: Material.theme === Material.Dark
     function when(t) { return t ? Qt.formatDateTime(t, "yyyy-MM-dd hh:mm") : "" }
 
@@ -126,6 +128,14 @@ Item {
                         ranges: model.matchRanges
                         color: Theme.warn(listPane.dark)
                     }
+                }
+                ArchiveFiles {
+                    objectName: "hitFiles"
+                    Layout.fillWidth: true
+                    visible: !!listPane.media && mediaCount > 0
+                    media: listPane.media
+                    messageId: model.messageId
+                    files: model.files
                 }
                 Label {
                     objectName: "hitStatus"

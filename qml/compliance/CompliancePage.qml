@@ -36,6 +36,17 @@ Pane {
         autoPull: page.visible && journal.unlocked && queueView.autoPullOn
     }
 
+    // Voice notes and images from the archive's copy (issue 23): one player and one viewer for
+    // the page; journaled as a "show" of the attachment before anything plays or shows.
+    VoiceController { id: archiveVoice; objectName: "complianceVoice"; appController: page.app }
+    ComplianceMediaController {
+        id: archiveMedia
+        objectName: "complianceMedia"
+        compliance: journal
+        voice: archiveVoice
+    }
+    ArchiveImageViewer { media: archiveMedia }
+
     JournalUnlockView {
         anchors.fill: parent
         visible: !journal.unlocked
@@ -118,6 +129,18 @@ Pane {
             wrapMode: Text.WordWrap
         }
 
+        Label {
+            objectName: "complianceMediaError"
+            Layout.fillWidth: true
+            Layout.leftMargin: 14
+            Layout.rightMargin: 14
+            visible: archiveMedia.error !== "" && tabs.currentIndex === 0
+            textFormat: Text.PlainText
+            text: archiveMedia.error
+            color: Theme.bad(page.dark)
+            wrapMode: Text.WordWrap
+        }
+
         StackLayout {
             Layout.fillWidth: true
             Layout.fillHeight: true
@@ -144,6 +167,7 @@ Pane {
                     ArchiveList {
                         id: listPane
                         compliance: journal
+                        media: archiveMedia
                         anchors.top: parent.top
                         anchors.bottom: parent.bottom
                         x: 0
@@ -161,6 +185,7 @@ Pane {
 
                     JournalTimeline {
                         compliance: journal
+                        media: archiveMedia
                         wide: page.wide
                         anchors.top: parent.top
                         anchors.bottom: parent.bottom

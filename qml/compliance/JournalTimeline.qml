@@ -12,6 +12,8 @@ ColumnLayout {
     id: timelinePane
     /// The page's ComplianceController.
     required property ComplianceController compliance
+    /// Plays voice notes and opens images from the archive (null: they are only named).
+    property ComplianceMediaController media: null
     readonly property bool dark: Material.theme === Material.Dark
     /// Laptop layout: no back button (the list stays beside it).
     property bool wide: true
@@ -178,6 +180,14 @@ ColumnLayout {
                         text: qsTr("Attachments: %1").arg(TextRuns.isolate(attachments))
                         font.pixelSize: 12
                         elide: Label.ElideMiddle
+                    }
+                    ArchiveFiles {
+                        objectName: "timelineFiles"
+                        Layout.fillWidth: true
+                        visible: !!timelinePane.media && mediaCount > 0
+                        media: timelinePane.media
+                        messageId: model.messageId
+                        files: model.files
                     }
                     Label {
                         visible: reactions !== ""

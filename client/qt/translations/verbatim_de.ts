@@ -154,6 +154,56 @@
     </message>
 </context>
 <context>
+    <name>ArchiveFiles</name>
+    <message>
+        <source>Open %1 in the viewer</source>
+        <translation>%1 in der Ansicht öffnen</translation>
+    </message>
+    <message>
+        <source>Open in the viewer</source>
+        <translation>In der Ansicht öffnen</translation>
+    </message>
+    <message>
+        <source>View %1</source>
+        <translation>%1 ansehen</translation>
+    </message>
+    <message>
+        <source>not available</source>
+        <translation>nicht verfügbar</translation>
+    </message>
+</context>
+<context>
+    <name>ArchiveImageViewer</name>
+    <message>
+        <source>Zoom out</source>
+        <translation>Verkleinern</translation>
+    </message>
+    <message>
+        <source>Zoom in</source>
+        <translation>Vergrößern</translation>
+    </message>
+    <message>
+        <source>Fit</source>
+        <translation>Einpassen</translation>
+    </message>
+    <message>
+        <source>Fit to the window</source>
+        <translation>An Fenster anpassen</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Schließen</translation>
+    </message>
+    <message>
+        <source>Close the viewer (Esc)</source>
+        <translation>Ansicht schließen (Esc)</translation>
+    </message>
+    <message>
+        <source>This image cannot be shown: %1</source>
+        <translation>Dieses Bild kann nicht angezeigt werden: %1</translation>
+    </message>
+</context>
+<context>
     <name>ArchiveList</name>
     <message>
         <source>Conversations in the journal</source>
@@ -3089,6 +3139,42 @@
     <message>
         <source>“From” is not a date (YYYY-MM-DD, or YYYY-MM-DDTHH:MM:SSZ in UTC). Nothing was written.</source>
         <translation>„Von“ ist kein Datum (JJJJ-MM-TT oder JJJJ-MM-TTThh:mm:ssZ in UTC). Es wurde nichts geschrieben.</translation>
+    </message>
+    <message>
+        <source>No such attachment.</source>
+        <translation>Kein solcher Anhang.</translation>
+    </message>
+    <message>
+        <source>The archive does not hold this attachment&apos;s content.</source>
+        <translation>Das Archiv enthält den Inhalt dieses Anhangs nicht.</translation>
+    </message>
+    <message>
+        <source>Opening the attachment was not journaled, so it was not opened: %1</source>
+        <translation>Das Öffnen des Anhangs wurde nicht protokolliert, daher wurde er nicht geöffnet: %1</translation>
+    </message>
+    <message>
+        <source>journaled in the access log</source>
+        <translation>im Zugriffsprotokoll festgehalten</translation>
+    </message>
+    <message>
+        <source>not journaled: this device is not in “Compliance review”</source>
+        <translation>nicht protokolliert: Dieses Gerät ist nicht im Gespräch „Compliance review“</translation>
+    </message>
+    <message>
+        <source>Cannot read the attachment: %1</source>
+        <translation>Der Anhang kann nicht gelesen werden: %1</translation>
+    </message>
+    <message>
+        <source>The voice note cannot be played: %1</source>
+        <translation>Die Sprachnachricht kann nicht abgespielt werden: %1</translation>
+    </message>
+    <message>
+        <source>Playing %1 (%2).</source>
+        <translation>%1 wird abgespielt (%2).</translation>
+    </message>
+    <message>
+        <source>Showing %1 (%2).</source>
+        <translation>%1 wird angezeigt (%2).</translation>
     </message>
 </context>
 <context>
