@@ -6,24 +6,14 @@
 #include <QWindow>
 #include <chrono>
 
-#ifdef VERBATIM_HAVE_DBUS
-#include <QDBusConnection>
-#include <QDBusMessage>
-#include <QDBusPendingCallWatcher>
-#include <QDBusPendingReply>
-#endif
-
 #include "client/qt/AppController.h"
+#include "client/qt/NotificationBackend.h"
 #include "client/qt/StdText.h"
 #include "client/qt/TextRuns.h"
 
 namespace verbatim::qt {
 
 namespace {
-
-constexpr const char* kService = "org.freedesktop.Notifications";
-constexpr const char* kPath = "/org/freedesktop/Notifications";
-constexpr const char* kInterface = "org.freedesktop.Notifications";
 
 qint64 nowMs() {
     using namespace std::chrono;
@@ -36,7 +26,11 @@ QString muteKey(const QString& id) {
 
 } // namespace
 
-Notifier::Notifier(AppController& app) : QObject(&app), m_app(app) {
+Notifier::Notifier(AppController& app)
+    : QObject(&app), m_app(app), m_backend(NotificationBackend::forPlatform()) {
+    connect(m_backend.get(), &NotificationBackend::activated, this, &Notifier::onActivated);
+    connect(m_backend.get(), &NotificationBackend::shown, this, &Notifier::notified);
+    connect(m_backend.get(), &NotificationBackend::problemChanged, this, &Notifier::setStatus);
     reload();
 }
 
@@ -130,37 +124,14 @@ void Notifier::onMessage(const QString& conversation, const QString& messageId) 
     show(conversation, messageId);
 }
 
-bool Notifier::connectBus() {
-#ifdef VERBATIM_HAVE_DBUS
-    if (m_busTried) return m_busOk;
-    m_busTried = true;
-    QDBusConnection bus = QDBusConnection::sessionBus();
-    if (!bus.isConnected()) {
-        qInfo("notifications: no D-Bus session bus; desktop notifications are off");
-        setStatus(tr("No desktop session bus: notifications cannot be shown."));
-        return false;
-    }
-    bus.connect(QString::fromLatin1(kService), QString::fromLatin1(kPath),
-                QString::fromLatin1(kInterface), QStringLiteral("ActionInvoked"), this,
-                SLOT(onActionInvoked(uint, QString)));
-    bus.connect(QString::fromLatin1(kService), QString::fromLatin1(kPath),
-                QString::fromLatin1(kInterface), QStringLiteral("NotificationClosed"), this,
-                SLOT(onClosed(uint, uint)));
-    m_busOk = true;
-    return true;
-#else
-    if (!m_busTried) {
-        m_busTried = true;
-        qInfo("notifications: not available on this platform");
-        setStatus(tr("Desktop notifications are not available on this platform."));
-    }
-    return false;
-#endif
+bool Notifier::ready() {
+    const QString problem = m_backend->problem();
+    if (!problem.isEmpty()) setStatus(problem);
+    return problem.isEmpty();
 }
 
 void Notifier::show(const QString& conversation, const QString& messageId) {
-    if (!connectBus()) return;
-#ifdef VERBATIM_HAVE_DBUS
+    if (!ready()) return;
     client::Client* core = m_app.client();
     const client::ConversationView* cv = m_app.chat()->conversations()->find(conversation);
     auto m = core ? core->message(messageId.toStdString())
@@ -172,70 +143,24 @@ void Notifier::show(const QString& conversation, const QString& messageId) {
         const client::MessageView& v = **m;
         QString text = q(v.body);
         if (text.isEmpty() && !v.attachments.empty()) text = q(v.attachments.front().fileName);
-        // Servers that understand markup would read tags in the text.
-        body = (TextRuns::safeName(q(v.senderName)) + QStringLiteral(": ") + text).toHtmlEscaped();
+        body = TextRuns::safeName(q(v.senderName)) + QStringLiteral(": ") + text;
     } else {
-        body = tr("New message in %1").arg(title).toHtmlEscaped();
+        body = tr("New message in %1").arg(title);
     }
-    PerConversation& c = m_conversations[conversation];
-    c.lastShownMs = nowMs();
-    QDBusMessage call =
-        QDBusMessage::createMethodCall(QString::fromLatin1(kService), QString::fromLatin1(kPath),
-                                       QString::fromLatin1(kInterface), QStringLiteral("Notify"));
-    const QVariantMap hints{{QStringLiteral("category"), QStringLiteral("im.received")},
-                            {QStringLiteral("desktop-entry"), QStringLiteral("verbatim")}};
-    call << QStringLiteral("Verbatim") << c.desktopId << QString() << title << body
-         << QStringList{QStringLiteral("default"), tr("Open")} << hints << -1;
-    auto* watcher =
-        new QDBusPendingCallWatcher(QDBusConnection::sessionBus().asyncCall(call), this);
-    connect(watcher, &QDBusPendingCallWatcher::finished, this,
-            [this, conversation](QDBusPendingCallWatcher* w) {
-                w->deleteLater();
-                QDBusPendingReply<uint> reply = *w;
-                if (reply.isError()) {
-                    qInfo("notifications: the desktop refused a notification: %s",
-                          qPrintable(reply.error().name()));
-                    setStatus(tr("The desktop's notification service does not answer."));
-                    return;
-                }
-                setStatus({});
-                m_conversations[conversation].desktopId = reply.value();
-            });
-    emit notified(conversation);
-#endif
+    m_conversations[conversation].lastShownMs = nowMs();
+    m_backend->show(conversation, title, body);
 }
 
 void Notifier::withdrawAll() {
-    for (auto& c : m_conversations) {
-        c.pendingMessage.clear();
-        const uint id = std::exchange(c.desktopId, 0u);
-#ifdef VERBATIM_HAVE_DBUS
-        if (id == 0 || !m_busOk) continue;
-        QDBusMessage call = QDBusMessage::createMethodCall(
-            QString::fromLatin1(kService), QString::fromLatin1(kPath),
-            QString::fromLatin1(kInterface), QStringLiteral("CloseNotification"));
-        call << id;
-        QDBusConnection::sessionBus().asyncCall(call);
-#else
-        (void)id;
-#endif
-    }
-}
-
-void Notifier::onActionInvoked(uint id, const QString& action) {
-    if (action != QLatin1String("default") || id == 0) return;
-    for (auto it = m_conversations.cbegin(); it != m_conversations.cend(); ++it) {
-        if (it->desktopId != id) continue;
-        m_app.chat()->openConversation(it.key());
-        for (QWindow* w : QGuiApplication::topLevelWindows())
-            if (w->isVisible()) w->requestActivate();
-        return;
-    }
-}
-
-void Notifier::onClosed(uint id, uint /*reason*/) {
     for (auto& c : m_conversations)
-        if (c.desktopId == id) c.desktopId = 0;
+        c.pendingMessage.clear();
+    m_backend->withdrawAll();
+}
+
+void Notifier::onActivated(const QString& conversation) {
+    m_app.chat()->openConversation(conversation);
+    for (QWindow* w : QGuiApplication::topLevelWindows())
+        if (w->isVisible()) w->requestActivate();
 }
 
 } // namespace verbatim::qt

@@ -2,10 +2,11 @@
 /// @file Notifier.h
 /// Desktop notifications for new messages (issue 23; QML: `app.chat.notifier`). When a message
 /// from someone else arrives in a conversation that is not open in the active window, it asks the
-/// desktop to show a notification: on Linux through the freedesktop Notifications service on the
-/// session bus (org.freedesktop.Notifications.Notify, no libnotify). Clicking it (the "default"
-/// action) opens that conversation. A conversation's next notification replaces its previous one
-/// (replaces_id), and a burst gives at most one notification per conversation per minInterval.
+/// platform to show a notification through a NotificationBackend (on Linux the freedesktop
+/// Notifications service on the session bus; NotificationBackend.h says what other platforms
+/// have). Clicking it opens that conversation. A conversation's next notification replaces its
+/// previous one, and a burst gives at most one notification per conversation per minInterval.
+/// This class decides what and when; it holds no platform assumption.
 ///
 /// What it shows: the matter's title, and either "New message in <title>" (the default: a law
 /// firm's lock screens must not show what a client wrote) or, when showText is on, the sender's
@@ -21,12 +22,14 @@
 #include <QObject>
 #include <QString>
 #include <QtQml/qqmlregistration.h>
+#include <memory>
 
 class QSettings;
 
 namespace verbatim::qt {
 
 class AppController;
+class NotificationBackend;
 
 class Notifier : public QObject {
     Q_OBJECT
@@ -76,13 +79,8 @@ signals:
     /// A notification was handed to the desktop for `conversation` (tests, benchmarks).
     void notified(const QString& conversation);
 
-private slots:
-    void onActionInvoked(uint id, const QString& action);
-    void onClosed(uint id, uint reason);
-
 private:
     struct PerConversation {
-        uint desktopId = 0;     ///< the desktop's id of the last one shown (replaces_id)
         qint64 lastShownMs = 0; ///< when, on a monotonic clock
         QString pendingMessage; ///< a message held back by the interval, shown when it ends
     };
@@ -91,13 +89,15 @@ private:
     /// Whether the user is looking at `conversation` right now.
     bool visible(const QString& conversation) const;
     void setStatus(const QString& s);
-    bool connectBus();
+    /// Whether the backend can show notifications (else `status` says why).
+    bool ready();
+    /// The user clicked the notification of `conversation`.
+    void onActivated(const QString& conversation);
 
     AppController& m_app;
     QSettings* m_settings = nullptr;
+    std::unique_ptr<NotificationBackend> m_backend;
     QString m_status;
-    bool m_busTried = false;
-    bool m_busOk = false;
     int m_muteRevision = 0;
     int m_minIntervalMs = 3000;
     QHash<QString, PerConversation> m_conversations;
