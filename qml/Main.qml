@@ -39,6 +39,8 @@ ApplicationWindow {
     property bool adminView: false
     /// A supervisor looks at the supervised lawyers' matters (issue 21) instead of the chats.
     property bool supervisionView: false
+    /// An administrator or compliance officer looks at the firm's ethical walls (H6, issue 22).
+    property bool wallsView: false
 
     signal infoRequested()
 
@@ -46,6 +48,11 @@ ApplicationWindow {
     AdminController {
         id: adminController
         objectName: "adminController"
+        appController: window.app
+    }
+    WallsController {
+        id: wallsController
+        objectName: "wallsController"
         appController: window.app
     }
     // Asks the relay once connected: it answers a list only to a supervisor, and the button shows
@@ -71,6 +78,7 @@ ApplicationWindow {
             if (app.session.screen !== "ready") {
                 window.adminView = false
                 window.supervisionView = false
+                window.wallsView = false
             }
             // Locked (idle, Ctrl+L, the settings): no dialog of the profile stays on screen.
             if (app.session.screen === "unlock") {
@@ -106,11 +114,12 @@ ApplicationWindow {
             anchors.rightMargin: 8
             IconButton {
                 objectName: "backButton"
-                visible: window.adminView || window.supervisionView || (!window.wide && app.chat.currentConversation !== "")
+                visible: window.adminView || window.supervisionView || window.wallsView || (!window.wide && app.chat.currentConversation !== "")
                 symbol: Icons.arrow_back
-                text: window.adminView || window.supervisionView ? qsTr("Back to the chats") : qsTr("Back to conversations")
+                text: window.adminView || window.supervisionView || window.wallsView ? qsTr("Back to the chats") : qsTr("Back to conversations")
                 onClicked: {
                     if (window.adminView) window.adminView = false
+                    else if (window.wallsView) window.wallsView = false
                     else if (window.supervisionView) window.supervisionView = false
                     else app.chat.closeConversation()
                 }
@@ -183,6 +192,18 @@ ApplicationWindow {
                 text: qsTr("Devices of the firm")
                 onClicked: window.adminView = true
             }
+            // The firm's ethical walls (H6): administrators manage them, compliance reads them.
+            ToolButton {
+                objectName: "wallsButton"
+                visible: (app.session.role === "admin" || app.session.role === "compliance")
+                         && !window.wallsView && !window.adminView
+                text: qsTr("Walls")
+                Accessible.name: qsTr("The firm's ethical walls")
+                onClicked: {
+                    window.supervisionView = false
+                    window.wallsView = true
+                }
+            }
             IconButton {
                 objectName: "invitesButton"
                 visible: app.session.canInvite && !window.adminView
@@ -211,6 +232,9 @@ ApplicationWindow {
             case "wiped": return wipedPage
             // The compliance officer reads the firm's journal instead of chatting.
             default:
+                if (window.wallsView && !window.adminView
+                        && (app.session.role === "admin" || app.session.role === "compliance"))
+                    return wallsPage
                 if (app.session.role === "compliance") return compliancePage
                 if (app.session.role === "admin" && window.adminView) return adminPage
                 if (window.supervisionView && supervisorsController.supervising) return supervisionPage
@@ -224,6 +248,7 @@ ApplicationWindow {
     Component { id: notice; NoticePage { session: window.app.session } }
     Component { id: compliancePage; CompliancePage { app: window.app } }
     Component { id: adminPage; AdminPage { controller: adminController; session: window.app.session } }
+    Component { id: wallsPage; WallsPage { controller: wallsController } }
     Component { id: wipedPage; ErasedPage { session: window.app.session } }
     Component {
         id: supervisionPage

@@ -13,6 +13,20 @@ namespace verbatim::qt {
 
 namespace {
 
+// A refusal for the lawyer: an ethical wall's (H6, issue 22) in the app's own words, naming the
+// wall as the relay did and nobody behind it; any other as the core put it.
+QString refusalText(const Error& e) {
+    if (e.detail != client::kEthicalWallStatus) return q(e.message);
+    const QString relay = q(e.message);
+    const int open = relay.indexOf(QLatin1Char('"'));
+    const int close = open < 0 ? -1 : relay.indexOf(QLatin1Char('"'), open + 1);
+    if (close < 0) return relay;
+    return InvitesController::tr("Refused by your firm's ethical wall \u201c%1\u201d: it keeps "
+                                 "apart people this would bring together. Ask your firm's "
+                                 "administrator if you think this is wrong.")
+        .arg(relay.mid(open + 1, close - open - 1));
+}
+
 void list(client::Client& c, InvitesController::Outcome& o) {
     auto invites = c.invites();
     if (invites)
@@ -85,7 +99,7 @@ void InvitesController::create(const QString& conversationId) {
         if (link)
             o.createdLink = q(client::webInviteLink(*link));
         else
-            o.createError = q(link.error().message);
+            o.createError = refusalText(link.error());
         list(c, o);
         return o;
     });
@@ -166,7 +180,7 @@ void InvitesController::startConversation(bool isMatter, const QString& title,
         o.startAsked = true;
         auto id = c.createConversation(name, isMatter, members, number, client);
         if (!id) {
-            o.startError = q(id.error().message);
+            o.startError = refusalText(id.error());
             return o;
         }
         o.startedId = q(*id);
@@ -177,7 +191,7 @@ void InvitesController::startConversation(bool isMatter, const QString& title,
             if (link)
                 o.createdLink = q(client::webInviteLink(*link));
             else
-                o.createError = q(link.error().message);
+                o.createError = refusalText(link.error());
             list(c, o);
         }
         return o;

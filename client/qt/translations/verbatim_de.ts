@@ -1341,6 +1341,14 @@
         <source>Matters of the lawyers you supervise, %1 overdue</source>
         <translation>Mandate der Anwälte unter Ihrer Aufsicht, %1 überfällig</translation>
     </message>
+    <message>
+        <source>Walls</source>
+        <translation>Barrieren</translation>
+    </message>
+    <message>
+        <source>The firm&apos;s ethical walls</source>
+        <translation>Die Informationsbarrieren der Kanzlei</translation>
+    </message>
 </context>
 <context>
     <name>MatterInfo</name>
@@ -2667,6 +2675,141 @@
     </message>
 </context>
 <context>
+    <name>WallsPage</name>
+    <message>
+        <source>Ethical walls</source>
+        <translation>Informationsbarrieren</translation>
+    </message>
+    <message>
+        <source>Refresh</source>
+        <translation>Aktualisieren</translation>
+    </message>
+    <message>
+        <source>Refresh the list of walls</source>
+        <translation>Liste der Informationsbarrieren aktualisieren</translation>
+    </message>
+    <message>
+        <source>Add a wall</source>
+        <translation>Barriere hinzufügen</translation>
+    </message>
+    <message>
+        <source>Add an ethical wall</source>
+        <translation>Informationsbarriere hinzufügen</translation>
+    </message>
+    <message>
+        <source>A wall keeps two groups apart: the relay refuses any conversation, invite or join that would put people of both sides together, and tells the refused person only the wall&apos;s name. Adding a wall removes nobody: what already crosses it is listed below for you to resolve.</source>
+        <translation>Eine Barriere hält zwei Gruppen getrennt: Das Relay lehnt jedes Gespräch, jede Einladung und jeden Beitritt ab, der Personen beider Seiten zusammenbrächte, und nennt der abgewiesenen Person nur den Namen der Barriere. Eine neue Barriere entfernt niemanden: Was sie schon überschreitet, steht unten, damit Sie es auflösen.</translation>
+    </message>
+    <message>
+        <source>Read only: the firm&apos;s administrators add and remove walls. A wall keeps two groups apart; what already crosses it is listed below.</source>
+        <translation>Nur lesen: Die Administratoren der Kanzlei fügen Barrieren hinzu und entfernen sie. Eine Barriere hält zwei Gruppen getrennt; was sie schon überschreitet, steht unten.</translation>
+    </message>
+    <message>
+        <source>Updated %1.</source>
+        <translation>Aktualisiert %1.</translation>
+    </message>
+    <message>
+        <source>Wall %1, conflicts: %2</source>
+        <translation>Barriere %1, Konflikte: %2</translation>
+    </message>
+    <message>
+        <source>Created %1</source>
+        <translation>Angelegt %1</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>Entfernen</translation>
+    </message>
+    <message>
+        <source>Remove the wall %1</source>
+        <translation>Barriere %1 entfernen</translation>
+    </message>
+    <message>
+        <source>Side A</source>
+        <translation>Seite A</translation>
+    </message>
+    <message>
+        <source>Side B</source>
+        <translation>Seite B</translation>
+    </message>
+    <message>
+        <source>Matters: %1</source>
+        <translation>Mandate: %1</translation>
+    </message>
+    <message>
+        <source>Nothing crosses this wall.</source>
+        <translation>Nichts überschreitet diese Barriere.</translation>
+    </message>
+    <message>
+        <source>1 conflict: nobody was removed; resolve it with the admin commands (wall cut, offboard, supervisor remove).</source>
+        <translation>1 Konflikt: Niemand wurde entfernt; lösen Sie ihn mit den Admin-Befehlen (wall cut, offboard, supervisor remove).</translation>
+    </message>
+    <message>
+        <source>%1 conflicts: nobody was removed; resolve each with the admin commands (wall cut, offboard, supervisor remove).</source>
+        <translation>%1 Konflikte: Niemand wurde entfernt; lösen Sie jeden mit den Admin-Befehlen (wall cut, offboard, supervisor remove).</translation>
+    </message>
+    <message>
+        <source>No walls. Everyone may talk to everyone in the firm.</source>
+        <translation>Keine Barrieren. In der Kanzlei darf jeder mit jedem sprechen.</translation>
+    </message>
+    <message>
+        <source>People by user id and matters by id or exact title, separated by commas. A refused user sees the wall&apos;s name, so choose one that may be shown.</source>
+        <translation>Personen mit Benutzer-ID, Mandate mit ID oder genauem Titel, durch Kommas getrennt. Abgewiesene Benutzer sehen den Namen der Barriere; wählen Sie einen, der gezeigt werden darf.</translation>
+    </message>
+    <message>
+        <source>Name, e.g. Acme v Beta</source>
+        <translation>Name, z. B. Acme gegen Beta</translation>
+    </message>
+    <message>
+        <source>The wall&apos;s name</source>
+        <translation>Name der Barriere</translation>
+    </message>
+    <message>
+        <source>People (user ids)</source>
+        <translation>Personen (Benutzer-IDs)</translation>
+    </message>
+    <message>
+        <source>People on side A</source>
+        <translation>Personen auf Seite A</translation>
+    </message>
+    <message>
+        <source>Matters (optional)</source>
+        <translation>Mandate (optional)</translation>
+    </message>
+    <message>
+        <source>Matters on side A</source>
+        <translation>Mandate auf Seite A</translation>
+    </message>
+    <message>
+        <source>People on side B</source>
+        <translation>Personen auf Seite B</translation>
+    </message>
+    <message>
+        <source>Matters on side B</source>
+        <translation>Mandate auf Seite B</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Abbrechen</translation>
+    </message>
+    <message>
+        <source>Add wall</source>
+        <translation>Barriere hinzufügen</translation>
+    </message>
+    <message>
+        <source>Remove the wall “%1”?</source>
+        <translation>Barriere „%1“ entfernen?</translation>
+    </message>
+    <message>
+        <source>From now on the relay allows what this wall refused: its two sides may talk, be invited and join each other&apos;s matters. The removal is journaled.</source>
+        <translation>Ab jetzt erlaubt das Relay, was diese Barriere abgelehnt hat: Ihre beiden Seiten dürfen miteinander sprechen, eingeladen werden und den Mandaten der anderen beitreten. Das Entfernen wird im Journal festgehalten.</translation>
+    </message>
+    <message>
+        <source>Remove wall</source>
+        <translation>Barriere entfernen</translation>
+    </message>
+</context>
+<context>
     <name>main</name>
     <message>
         <source>%1 needs a value (%2)</source>
@@ -3289,6 +3432,10 @@
         <source>Could not list your invites: %1</source>
         <translation>Ihre Einladungen konnten nicht aufgelistet werden: %1</translation>
     </message>
+    <message>
+        <source>Refused by your firm&apos;s ethical wall “%1”: it keeps apart people this would bring together. Ask your firm&apos;s administrator if you think this is wrong.</source>
+        <translation>Abgelehnt durch die Informationsbarriere „%1“ Ihrer Kanzlei: Sie trennt Personen, die dies zusammenbrächte. Fragen Sie die Administration Ihrer Kanzlei, wenn Sie das für falsch halten.</translation>
+    </message>
 </context>
 <context>
     <name>verbatim::qt::InvitesModel</name>
@@ -3857,6 +4004,52 @@
     <message>
         <source>The voice note cannot be played: %1</source>
         <translation>Die Sprachnachricht kann nicht abgespielt werden: %1</translation>
+    </message>
+</context>
+<context>
+    <name>verbatim::qt::WallsController</name>
+    <message>
+        <source>Verbatim is locked.</source>
+        <translation>Verbatim ist gesperrt.</translation>
+    </message>
+    <message>
+        <source>Could not add the wall “%1”: %2</source>
+        <translation>Die Barriere „%1“ konnte nicht hinzugefügt werden: %2</translation>
+    </message>
+    <message>
+        <source>Could not remove the wall “%1”: %2</source>
+        <translation>Die Barriere „%1“ konnte nicht entfernt werden: %2</translation>
+    </message>
+    <message>
+        <source>Could not list the walls: %1</source>
+        <translation>Die Barrieren konnten nicht aufgelistet werden: %1</translation>
+    </message>
+</context>
+<context>
+    <name>verbatim::qt::WallsModel</name>
+    <message>
+        <source>%1 (%2)</source>
+        <translation>%1 (%2)</translation>
+    </message>
+    <message>
+        <source>%1 supervises %2 across the wall</source>
+        <translation>%1 beaufsichtigt %2 über die Barriere hinweg</translation>
+    </message>
+    <message>
+        <source>Matter “%1” holds people of both sides</source>
+        <translation>Mandat „%1“ enthält Personen beider Seiten</translation>
+    </message>
+    <message>
+        <source>Direct conversation “%1” holds people of both sides</source>
+        <translation>Direktes Gespräch „%1“ enthält Personen beider Seiten</translation>
+    </message>
+    <message>
+        <source>%1 by the relay&apos;s admin command</source>
+        <translation>%1 über den Admin-Befehl des Relays</translation>
+    </message>
+    <message>
+        <source>%1 by %2</source>
+        <translation>%1 von %2</translation>
     </message>
 </context>
 </TS>
