@@ -33,9 +33,11 @@ proto::Frame queuedEnvelope(const storage::StatementLease& st) {
 
 // PostgreSQL store: NOTIFY verbatim_queue with this node's id and one "user<TAB>device" line per
 // recipient device (several notifications when they would pass PostgreSQL's 8000-byte limit).
+// A device `notified` earlier in the transaction is left out: its wake-up reads all queued.
 Result<void>
 notifyQueued(Database& db, const std::string& nodeId,
-             const google::protobuf::RepeatedPtrField<proto::OutgoingEnvelope>& envelopes) {
+             const google::protobuf::RepeatedPtrField<proto::OutgoingEnvelope>& envelopes,
+             std::set<std::pair<std::string, std::uint32_t>>& notified) {
     std::string payload = nodeId + "\n";
     auto flush = [&]() -> Result<void> {
         if (payload.size() <= nodeId.size() + 1) return {};
@@ -46,6 +48,7 @@ notifyQueued(Database& db, const std::string& nodeId,
     };
     for (const auto& e : envelopes) {
         if (e.user().find_first_of("\t\n") != std::string::npos) continue;
+        if (!notified.emplace(e.user(), e.device()).second) continue;
         std::string line = e.user() + "\t" + std::to_string(e.device()) + "\n";
         if (payload.size() + line.size() > 7000) VERBATIM_TRY(flush());
         payload += line;
@@ -121,26 +124,33 @@ void RelayService::handleSend(const DeviceId& from, proto::SendMessage send, Don
     const bool needsNotice =
         m_config.requireNoticeAcceptance && from.role == proto::ROLE_CLIENT && !declaresNotice;
 
+    SendKey key{from.user, from.device, send.message_id()};
+    const std::uint64_t ticket = notePendingSend(key);
     auto sendPtr = std::make_shared<proto::SendMessage>(std::move(send));
     auto response = std::make_shared<proto::Response>();
     // Every refusal below comes before the first write, and the writes are plain INSERTs: the
     // job needs no savepoint (StorageThread::postWritesLast).
     m_storage->postWritesLast(
         [this, from, sendPtr, commitment, response, done, recipients = h.recipientsDigest,
-         needsNotice, declaresNotice](Database& db) -> Result<Completion> {
+         needsNotice, declaresNotice, key = std::move(key),
+         ticket](Database& db) -> Result<Completion> {
             const auto& s = *sendPtr;
-            // Idempotent retry: the same (device, message id) was stored before.
-            VERBATIM_TRY_LET(
-                prior,
-                db.cached(
-                    "SELECT s.journal_seq, s.server_time_ms, j.chain_hash, j.entry FROM sends s "
-                    "JOIN journal j ON j.seq = s.journal_seq WHERE s.sender_user = ? AND "
-                    "s.sender_device = ? AND s.message_id = ?"));
-            prior->bind(1, std::string_view(from.user))
-                .bind(2, std::int64_t(from.device))
-                .bind(3, view(s.message_id()));
-            VERBATIM_TRY_LET(seen, prior->step());
-            if (*seen) {
+            forgetPendingSend(ticket);
+            // Idempotent retry: the same (device, message id) was stored before. On PostgreSQL
+            // the batch asked for all its sends at once (prefetchSends); a send known new skips.
+            std::optional<storage::StatementLease> prior;
+            if (m_sendsAbsent.erase(key) == 0) {
+                VERBATIM_TRY_LET(st, db.cached("SELECT s.journal_seq, s.server_time_ms, "
+                                               "j.chain_hash, j.entry FROM sends s JOIN journal j "
+                                               "ON j.seq = s.journal_seq WHERE s.sender_user = ? "
+                                               "AND s.sender_device = ? AND s.message_id = ?"));
+                st->bind(1, std::string_view(from.user))
+                    .bind(2, std::int64_t(from.device))
+                    .bind(3, view(s.message_id()));
+                VERBATIM_TRY_LET(seen, st->step());
+                if (*seen) prior.emplace(std::move(*st));
+            }
+            if (prior) {
                 // Even a repeat is answered only to a device that is still active.
                 VERBATIM_TRY_LET(active, isActive(db, from.user, from.device));
                 if (!*active) return reject(proto::STATUS_FORBIDDEN, "device revoked");
@@ -320,12 +330,15 @@ void RelayService::handleSend(const DeviceId& from, proto::SendMessage send, Don
                 .bind(5, std::int64_t(now));
             VERBATIM_TRY(sent->run());
             // Supervising partners (issue 21): when, by a client or staff; never what.
-            if (s.is_message())
+            if (s.is_message() && m_onPostgres) // PostgreSQL: once per batch
+                noteMessageActivity(s.conversation_id(), from.role == proto::ROLE_CLIENT, now);
+            else if (s.is_message())
                 VERBATIM_TRY(recordMessageActivity(db, s.conversation_id(),
                                                    from.role == proto::ROLE_CLIENT, now));
             // On the PostgreSQL store other nodes may hold recipients' live connections: they
             // hear of the queued rows once this commits (a NOTIFY goes out only then).
-            if (db.engine()) VERBATIM_TRY(notifyQueued(db, m_nodeId, s.envelopes()));
+            if (db.engine())
+                VERBATIM_TRY(notifyQueued(db, m_nodeId, s.envelopes(), m_batchNotified));
 
             auto* r = response->mutable_send_result();
             r->set_server_time_ms(now);
@@ -337,7 +350,8 @@ void RelayService::handleSend(const DeviceId& from, proto::SendMessage send, Don
                 wakeOffline(frames);
             });
         },
-        [done, response](const Error& e) {
+        [this, done, response, ticket](const Error& e) {
+            forgetPendingSend(ticket); // a job that never ran (its batch could not begin)
             // A 409 carries its device lists in the response the job filled in.
             if (response->status() == proto::STATUS_CONFLICT) return done(*response);
             done(responseFor(e));

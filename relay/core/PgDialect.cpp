@@ -53,6 +53,46 @@ bool hasTopLevelComma(std::string_view sql, std::size_t open) {
     }
     return false;
 }
+// From `open` (a '(' in `sql`), the position of the ')' that closes it, or npos.
+std::size_t closingParen(std::string_view sql, std::size_t open) {
+    int depth = 0;
+    for (std::size_t i = open; i < sql.size(); ++i) {
+        char c = sql[i];
+        if (c == '\'') {
+            for (++i; i < sql.size() && sql[i] != '\''; ++i) {
+            }
+            continue;
+        }
+        if (c == '(') ++depth;
+        if (c == ')' && --depth == 0) return i;
+    }
+    return std::string_view::npos;
+}
+
+// `INSERT INTO t (a, b) VALUES (x, y)` (translated, `params` parameters, from `at` just past
+// the table's name) as `INSERT INTO t (id, a, b) VALUES ($n, x, y)` with n = params + 1; empty
+// for any other shape (several rows, a SELECT, an ON CONFLICT clause).
+std::string explicitIdInsert(std::string_view sql, std::size_t at, int params) {
+    while (at < sql.size() && std::isspace(static_cast<unsigned char>(sql[at])))
+        ++at;
+    if (at >= sql.size() || sql[at] != '(') return {};
+    const std::size_t columnsOpen = at, columnsClose = closingParen(sql, at);
+    if (columnsClose == std::string_view::npos) return {};
+    std::size_t p = columnsClose + 1;
+    if (!iequals(nextWord(sql, p), "VALUES")) return {};
+    while (p < sql.size() && std::isspace(static_cast<unsigned char>(sql[p])))
+        ++p;
+    if (p >= sql.size() || sql[p] != '(') return {};
+    const std::size_t valuesOpen = p, valuesClose = closingParen(sql, p);
+    if (valuesClose == std::string_view::npos || !trim(sql.substr(valuesClose + 1)).empty())
+        return {};
+    std::string out(sql.substr(0, columnsOpen + 1));
+    out += "id, ";
+    out.append(sql.substr(columnsOpen + 1, valuesOpen - columnsOpen));
+    out += "$" + std::to_string(params + 1) + ", ";
+    out.append(sql.substr(valuesOpen + 1));
+    return out;
+}
 } // namespace
 
 // The next word of `s` from `at` (skipping spaces), moving `at` past it.
@@ -169,6 +209,7 @@ Result<PgEngine::Translated> PgEngine::translate(std::string_view sql) {
                      (sets.empty() ? std::string("NOTHING") : "UPDATE SET " + sets);
         }
         if ((*info)->identityId) {
+            if (!replace) t.explicitIdSql = explicitIdInsert(t.sql, at, t.params);
             t.sql += " RETURNING id";
             t.returningId = true;
         }

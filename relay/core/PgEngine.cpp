@@ -72,13 +72,15 @@ Result<void> PgEngine::begin() {
                                    .c_str()));
     m_open = true;
     m_versionAtBegin = *v;
+    m_idRuns.clear();
     return {};
 }
 
 Result<void> PgEngine::commit() {
     VERBATIM_TRY(flushPipeline());
     // One round trip: the deferred NOTIFYs, data_version when anything was written, COMMIT.
-    std::string sql;
+    std::string sql = sequenceSettings();
+    m_idRuns.clear();
     for (const auto& n : m_notifies)
         sql += n + ";\n";
     if (m_txChanges > 0)
@@ -132,12 +134,47 @@ void PgEngine::rollback() noexcept {
     m_deferWrites = false;
     m_open = false;
     m_txChanges = 0;
+    m_idRuns.clear(); // the ids handed out were never written: a gap in the sequence
     m_notifies.clear();
     m_savepoints.clear();
     if (PQstatus(m_conn) != CONNECTION_OK) return;
     if (PQtransactionStatus(m_conn) == PQTRANS_IDLE) return;
     if (PGresult* r = PQexec(m_conn, "ROLLBACK")) PQclear(r);
     m_txChanges = 0;
+}
+
+Result<std::int64_t> PgEngine::allocateId(const std::string& table) {
+    if (!m_open) return fail(ErrorCode::Internal, "an id is allocated inside a transaction");
+    auto& run = m_idRuns[table];
+    if (run.first == 0) {
+        auto first =
+            scalar(("SELECT nextval(pg_get_serial_sequence('" + table + "', 'id'))").c_str());
+        if (!first) {
+            m_idRuns.erase(table);
+            return tl::unexpected(first.error());
+        }
+        run.first = run.next = *first;
+    }
+    return run.next++;
+}
+
+std::string PgEngine::sequenceSettings() const {
+    std::string sql;
+    for (const auto& [table, run] : m_idRuns)
+        if (run.next - 1 > run.first) // nextval already stands at `first`
+            sql += "SELECT setval(pg_get_serial_sequence('" + table + "', 'id'), " +
+                   std::to_string(run.next - 1) + ");\n";
+    return sql;
+}
+
+Result<void> PgEngine::syncSequence(const std::string& table) {
+    auto it = m_idRuns.find(table);
+    if (it == m_idRuns.end()) return {};
+    IdRun run = it->second;
+    m_idRuns.erase(it); // the next allocateId() starts from the sequence again
+    if (run.next - 1 <= run.first) return {};
+    return simple("SELECT setval(pg_get_serial_sequence('" + table + "', 'id'), " +
+                  std::to_string(run.next - 1) + ")");
 }
 
 Result<std::int64_t> PgEngine::dataVersion() {

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -58,9 +59,9 @@ enum class Kind { Prepared, Simple, DataVersion, Notify };
 class PgStatement final : public storage::StatementEngine {
 public:
     PgStatement(PgEngine* engine, std::string sql, int params, Kind kind, std::string table,
-                bool returningId)
+                bool returningId, std::string explicitIdSql = {})
         : m_engine(engine), m_sql(std::move(sql)), m_kind(kind), m_table(std::move(table)),
-          m_returningId(returningId) {
+          m_returningId(returningId), m_explicitIdSql(std::move(explicitIdSql)) {
         m_values.resize(std::size_t(params));
         m_null.assign(std::size_t(params), true);
         m_formats.assign(std::size_t(params), 0);
@@ -132,12 +133,18 @@ private:
     }
     Result<bool> execute();
     Result<bool> run();
+    /// A pipelined INSERT of a RETURNING id statement: the id comes from the engine (allocateId)
+    /// and the row goes out through m_explicit, with no round trip of its own.
+    Result<bool> runWithAllocatedId(int n);
 
     PgEngine* m_engine;
     std::string m_sql;
     Kind m_kind;
     std::string m_table; ///< the table an INSERT, UPDATE or DELETE writes ("" otherwise)
     bool m_returningId;
+    /// The same INSERT naming `id` as its last parameter (empty: it cannot be written so).
+    std::string m_explicitIdSql;
+    std::unique_ptr<PgStatement> m_explicit; ///< m_explicitIdSql's statement, made at first use
     std::vector<std::string> m_values;
     std::vector<bool> m_null;
     std::vector<int> m_formats;
@@ -166,8 +173,8 @@ public:
 
     Result<std::unique_ptr<storage::StatementEngine>> prepare(std::string_view sql) override {
         VERBATIM_TRY_LET(t, translate(trim(sql)));
-        return std::unique_ptr<storage::StatementEngine>(
-            new PgStatement(this, t->sql, t->params, t->kind, t->table, t->returningId));
+        return std::unique_ptr<storage::StatementEngine>(new PgStatement(
+            this, t->sql, t->params, t->kind, t->table, t->returningId, t->explicitIdSql));
     }
 
     std::int64_t totalChanges() const override { return m_totalChanges; }
@@ -238,6 +245,18 @@ public:
     /// it). The first failure is returned (`own` is then null).
     Result<void> flushPipeline(PGresult** own = nullptr);
 
+    // ---- ids chosen by the engine (pipelined INSERTs into a table with an identity id) ----
+    /// The next id of `table`'s identity column for a pipelined INSERT in the open transaction.
+    /// The first of a transaction comes from the column's sequence (nextval: one round trip);
+    /// the next ones are counted on from it, and COMMIT sets the sequence to the last one in the
+    /// same round trip. Every writer holds the writers' lock from BEGIN to COMMIT, so no other
+    /// connection takes an id from the sequence meanwhile: ids still grow in commit order, as
+    /// the database's own would, and a rolled-back transaction only leaves a gap.
+    Result<std::int64_t> allocateId(const std::string& table);
+    /// Before an INSERT that lets the database choose the id in a transaction that counted ids
+    /// on for `table`: the sequence is set past them first, so the two never meet.
+    Result<void> syncSequence(const std::string& table);
+
     /// A statement outside a transaction may find the connection lost: reconnect first.
     Result<void> ensureConnected();
 
@@ -257,7 +276,10 @@ private:
         Kind kind = Kind::Prepared;
         std::string table;
         bool returningId = false;
+        std::string explicitIdSql; ///< see PgStatement::m_explicitIdSql
     };
+    /// SQL that sets each sequence of m_idRuns past its last id (prepended to COMMIT).
+    std::string sequenceSettings() const;
 
     static std::string firstLine(const char* s) {
         std::string out = s ? s : "";
@@ -296,6 +318,11 @@ private:
     bool m_deferWrites = false;            ///< setDeferWrites()
     bool m_pipelined = false;              ///< in pipeline mode, m_pipelineWrites queued
     std::size_t m_pipelineWrites = 0;
+    /// Per table, the ids allocateId() handed out in the open transaction: [first, next).
+    struct IdRun {
+        std::int64_t first = 0, next = 0;
+    };
+    std::map<std::string, IdRun> m_idRuns;
 };
 
 } // namespace verbatim::relay::pg

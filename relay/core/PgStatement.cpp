@@ -115,6 +115,11 @@ Result<bool> PgStatement::run() {
                                              m_formats.data(), m_table));
         return false;
     }
+    // An INSERT that returns its new id (a queue row) needs no answer either when the engine
+    // chooses the id: without this, each one would wait for its own round trip.
+    if (m_returningId && !m_explicitIdSql.empty() && m_engine->deferWrites())
+        return runWithAllocatedId(n);
+    if (m_returningId) VERBATIM_TRY(m_engine->syncSequence(m_table));
     if (m_engine->pipelined()) {
         if (!m_name.empty()) {
             if (!PQsendQueryPrepared(conn, m_name.c_str(), n, values.data(), lengths.data(),
@@ -188,6 +193,25 @@ Result<bool> PgStatement::run() {
     m_result = r;
     m_row = 0;
     return PQntuples(r) > 0;
+}
+
+Result<bool> PgStatement::runWithAllocatedId(int n) {
+    if (!m_explicit)
+        m_explicit = std::make_unique<PgStatement>(m_engine, m_explicitIdSql, n + 1, Kind::Prepared,
+                                                   m_table, false);
+    VERBATIM_TRY_LET(id, m_engine->allocateId(m_table));
+    for (std::size_t i = 0; i < std::size_t(n); ++i) {
+        m_explicit->m_values[i] = m_values[i];
+        m_explicit->m_null[i] = m_null[i];
+        m_explicit->m_formats[i] = m_formats[i];
+        m_explicit->m_types[i] = m_types[i];
+    }
+    m_explicit->set(n + 1, std::to_string(*id), 0, kInt8Oid);
+    m_explicit->m_typed = m_explicit->m_typed || m_typed;
+    m_explicit->clearResult();
+    VERBATIM_TRY(m_explicit->run());
+    m_engine->setLastInsertId(*id);
+    return false;
 }
 
 } // namespace verbatim::relay::pg

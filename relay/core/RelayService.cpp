@@ -53,7 +53,8 @@ Result<std::unique_ptr<RelayService>> RelayService::open(std::unique_ptr<storage
                                                          RelayConfig config) {
     if (config.journalPublicKey.size() != 32)
         return fail(ErrorCode::InvalidArgument, "relay needs the 32-byte journal public key");
-    if (db->engine()) // the PostgreSQL store (PgStore.h)
+    const bool postgres = db->engine() != nullptr; // the PostgreSQL store (PgStore.h)
+    if (postgres)
         VERBATIM_TRY(db->migrate(kRelayPgMigrations));
     else
         VERBATIM_TRY(db->migrate(kRelayMigrations));
@@ -91,13 +92,23 @@ Result<std::unique_ptr<RelayService>> RelayService::open(std::unique_ptr<storage
     });
     if (!loaded) return tl::unexpected(loaded.error());
     RelayService* raw = self.get();
+    self->m_onPostgres = postgres;
     self->m_storage->setRollbackHook([raw](Database& d) -> Result<void> {
+        // What the prefetch saw, and NOTIFYs made, may have gone with the rollback.
+        raw->m_sendsAbsent.clear();
+        raw->m_batchNotified.clear();
         auto r = raw->loadState(d);
         if (!r)
             log::write(log::Level::Error, "journal.reload_failed", {{"error", r.error().message}});
         return r;
     });
-    self->m_storage->setBatchStartHook([raw](Database& d) { return raw->syncExternalChanges(d); });
+    self->m_storage->setBatchStartHook([raw](Database& d) -> Result<void> {
+        VERBATIM_TRY(raw->syncExternalChanges(d));
+        return raw->prefetchSends(d);
+    });
+    if (postgres)
+        self->m_storage->setBatchEndHook(
+            [raw](Database& d) { return raw->flushMessageActivity(d); });
     // Several nodes on one PostgreSQL store: each send NOTIFYs the devices it queued for, and
     // every node pushes to its own live devices what another node queued (MessagesService).
     self->m_nodeId = randomHex(8);
@@ -166,6 +177,57 @@ Result<void> RelayService::loadRateLimits(Database& db) {
             {st->columnText(0), st->columnReal(1), wall > updated ? wall - updated : 0});
     }));
     m_limiter.restore(saved, monotonicMs());
+    return {};
+}
+
+std::uint64_t RelayService::notePendingSend(SendKey key) {
+    if (!m_onPostgres) return 0;
+    std::lock_guard lock(m_pendingSendsMutex);
+    m_pendingSends.emplace(++m_nextSendTicket, std::move(key));
+    return m_nextSendTicket;
+}
+
+void RelayService::forgetPendingSend(std::uint64_t ticket) {
+    if (ticket == 0) return;
+    std::lock_guard lock(m_pendingSendsMutex);
+    m_pendingSends.erase(ticket);
+}
+
+Result<void> RelayService::prefetchSends(Database& db) {
+    m_sendsAbsent.clear();
+    m_batchNotified.clear();
+    m_batchActivity.clear(); // a lost batch's (its end hook did not run)
+    if (!m_onPostgres) return {};
+    // The sends waiting longest: this batch's (a batch takes at most 512 jobs).
+    constexpr std::size_t kMax = 512, kChunk = 128;
+    std::vector<SendKey> keys;
+    {
+        std::lock_guard lock(m_pendingSendsMutex);
+        for (auto it = m_pendingSends.begin(); it != m_pendingSends.end() && keys.size() < kMax;
+             ++it)
+            keys.push_back(it->second);
+    }
+    // One statement text for every chunk (a short chunk repeats its last id): prepared once.
+    static const std::string sql = [] {
+        std::string s = "SELECT sender_user, sender_device, message_id FROM sends WHERE "
+                        "message_id IN (?";
+        for (std::size_t i = 1; i < kChunk; ++i)
+            s += ", ?";
+        return s + ")";
+    }();
+    std::set<SendKey> present;
+    for (std::size_t at = 0; at < keys.size(); at += kChunk) {
+        VERBATIM_TRY_LET(st, db.cached(sql));
+        for (std::size_t i = 0; i < kChunk; ++i)
+            st->bind(int(i + 1), view(keys[std::min(at + i, keys.size() - 1)].messageId));
+        VERBATIM_TRY(st->forEachRow([&] {
+            Bytes id = st->columnBlob(2);
+            present.insert({st->columnText(0), std::uint32_t(st->columnInt(1)),
+                            std::string(id.begin(), id.end())});
+        }));
+    }
+    for (auto& k : keys)
+        if (!present.count(k)) m_sendsAbsent.insert(std::move(k));
     return {};
 }
 

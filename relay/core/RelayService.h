@@ -488,6 +488,43 @@ private:
         std::set<std::uint64_t> pushed;
     };
     std::map<DeviceId, LiveQueue> m_liveQueues;
+    /// PostgreSQL store: whether a send was stored before is asked for every waiting send at
+    /// once when a batch begins (prefetchSends: one round trip per 128 sends instead of one per
+    /// send). A send joins m_pendingSends when posted and leaves when its job runs or fails.
+    struct SendKey {
+        std::string user;
+        std::uint32_t device = 0;
+        std::string messageId;
+        auto operator<=>(const SendKey&) const = default;
+    };
+    bool m_onPostgres = false;
+    std::mutex m_pendingSendsMutex;
+    std::map<std::uint64_t, SendKey> m_pendingSends; ///< by ticket, in posting order
+    std::uint64_t m_nextSendTicket = 0;              ///< under m_pendingSendsMutex
+    /// Sends the batch's prefetch found no row for (storage thread only). The writers' lock is
+    /// held from BEGIN to COMMIT, so only this batch's own sends can add such a row: each key
+    /// leaves the set as its send reads it, and a second send of the same key looks it up.
+    /// Emptied at every batch start and on any rollback.
+    std::set<SendKey> m_sendsAbsent;
+    /// Devices a send's NOTIFY already named in this batch (storage thread; emptied like
+    /// m_sendsAbsent): one notification per device and batch.
+    std::set<std::pair<std::string, std::uint32_t>> m_batchNotified;
+    Result<void> prefetchSends(storage::Database& db);
+    /// PostgreSQL store: the supervision metadata of the batch's sends (issue 21), summed per
+    /// conversation and written once before COMMIT (flushMessageActivity, the batch-end hook)
+    /// instead of two upserts of the same rows per send. Storage thread only; emptied at every
+    /// batch start, so a lost batch's counts go with it.
+    struct BatchActivity {
+        std::uint64_t lastClientMs = 0, lastStaffMs = 0;
+        std::uint64_t waitingSinceMs = 0; ///< the first client message after the last staff one
+        bool staff = false;               ///< a staff message in the batch
+        std::map<std::uint64_t, std::int64_t> weeks; ///< week -> messages
+    };
+    std::map<std::string, BatchActivity> m_batchActivity;
+    void noteMessageActivity(const std::string& conversation, bool fromClient, std::uint64_t nowMs);
+    Result<void> flushMessageActivity(storage::Database& db);
+    std::uint64_t notePendingSend(SendKey key); ///< 0 when the store needs no prefetch
+    void forgetPendingSend(std::uint64_t ticket);
     /// A NOTIFY from another node: the devices it queued for ("" after a lost listener: all).
     void onNotify(std::string_view payload);
     /// Pushes to `device`'s live sink what its queue holds that it was not pushed (storage thread).

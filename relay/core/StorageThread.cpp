@@ -26,6 +26,10 @@ void StorageThread::setBatchStartHook(std::function<Result<void>(storage::Databa
     runSync([&](storage::Database&) { m_batchStartHook = std::move(hook); });
 }
 
+void StorageThread::setBatchEndHook(std::function<Result<void>(storage::Database&)> hook) {
+    runSync([&](storage::Database&) { m_batchEndHook = std::move(hook); });
+}
+
 void StorageThread::setCompletionScope(std::function<void(const std::function<void()>&)> scope) {
     runSync([&](storage::Database&) { m_completionScope = std::move(scope); });
 }
@@ -251,6 +255,13 @@ void StorageThread::runBatch(std::deque<Job>& batch) {
                 lost = h.error();
             }
         }
+    }
+    if (!lost && m_batchEndHook) {
+        // Its failure fails the batch anyway: on PostgreSQL its writes may ride in the pipeline.
+        deferPostgresWrites(*m_db, true);
+        auto r = m_batchEndHook(*m_db);
+        deferPostgresWrites(*m_db, false);
+        if (!r) lost = r.error();
     }
     if (lost) {
         log::write(log::Level::Error, "storage.transaction_lost", {{"error", lost->message}});

@@ -78,6 +78,12 @@ public:
     /// failure fails every job of the batch.
     void setBatchStartHook(std::function<Result<void>(storage::Database&)> hook);
 
+    /// Called on the storage thread after each batch's last job, before COMMIT, inside the
+    /// transaction: for writes its jobs leave to the batch as a whole (counters summed over its
+    /// jobs, written once). Not called for a batch already lost. A failure fails every job of
+    /// the batch, as a failed COMMIT does.
+    void setBatchEndHook(std::function<Result<void>(storage::Database&)> hook);
+
     /// Runs each batch's completions (and its failed jobs' error callbacks) inside `scope`, which
     /// must call its argument exactly once: the network layer gathers the frames they queue and
     /// hands them to its thread in one go. Empty: no scope.
@@ -117,6 +123,7 @@ private:
     bool m_stopping = false;
     std::function<Result<void>(storage::Database&)> m_rollbackHook;
     std::function<Result<void>(storage::Database&)> m_batchStartHook;
+    std::function<Result<void>(storage::Database&)> m_batchEndHook;
     std::function<void(const std::function<void()>&)> m_completionScope;
     std::atomic<std::uint64_t> m_batches{0}, m_jobs{0}, m_batchMicros{0}, m_slowBatches{0};
     std::atomic<std::size_t> m_queued{0}; ///< m_queue.size(), readable without the mutex

@@ -213,6 +213,67 @@ Result<void> recordMessageActivity(Database& db, const std::string& conversation
 
 } // namespace impl
 
+void RelayService::noteMessageActivity(const std::string& conversation, bool fromClient,
+                                       std::uint64_t nowMs) {
+    auto& a = m_batchActivity[conversation];
+    if (fromClient) {
+        a.lastClientMs = nowMs;
+        if (a.waitingSinceMs == 0) a.waitingSinceMs = nowMs;
+    } else {
+        a.lastStaffMs = nowMs;
+        a.staff = true;
+        a.waitingSinceMs = 0; // staff answered everything before
+    }
+    ++a.weeks[weekOf(nowMs)];
+}
+
+Result<void> RelayService::flushMessageActivity(Database& db) {
+    // The batch's sends in one upsert per row, to the values recordMessageActivity() leaves
+    // after the same sends one by one: with a staff message, its time and the client's wait
+    // since the first message after it (or none); without, the wait the row held, else the
+    // batch's first client message.
+    auto activity = std::move(m_batchActivity);
+    m_batchActivity.clear();
+    for (const auto& [conversation, a] : activity) {
+        if (!a.staff) {
+            VERBATIM_TRY(execute(db,
+                                 "INSERT INTO matter_activity (conversation, last_client_ms, "
+                                 "last_staff_ms, waiting_since_ms) VALUES (?, ?, NULL, ?) "
+                                 "ON CONFLICT (conversation) DO UPDATE SET last_client_ms = "
+                                 "excluded.last_client_ms, waiting_since_ms = "
+                                 "COALESCE(matter_activity.waiting_since_ms, "
+                                 "excluded.waiting_since_ms)",
+                                 std::string_view(conversation), std::int64_t(a.lastClientMs),
+                                 std::int64_t(a.waitingSinceMs)));
+        } else {
+            VERBATIM_TRY_LET(st, db.cached("INSERT INTO matter_activity (conversation, "
+                                           "last_client_ms, last_staff_ms, waiting_since_ms) "
+                                           "VALUES (?, ?, ?, ?) ON CONFLICT (conversation) DO "
+                                           "UPDATE SET last_client_ms = coalesce(excluded."
+                                           "last_client_ms, matter_activity.last_client_ms), "
+                                           "last_staff_ms = excluded.last_staff_ms, "
+                                           "waiting_since_ms = excluded.waiting_since_ms"));
+            st->bind(1, std::string_view(conversation)).bind(3, std::int64_t(a.lastStaffMs));
+            if (a.lastClientMs)
+                st->bind(2, std::int64_t(a.lastClientMs));
+            else
+                st->bindNull(2);
+            if (a.waitingSinceMs)
+                st->bind(4, std::int64_t(a.waitingSinceMs));
+            else
+                st->bindNull(4);
+            VERBATIM_TRY(st->run());
+        }
+        for (const auto& [week, count] : a.weeks)
+            VERBATIM_TRY(execute(db,
+                                 "INSERT INTO matter_weeks (conversation, week, messages) VALUES "
+                                 "(?, ?, ?) ON CONFLICT (conversation, week) DO UPDATE SET "
+                                 "messages = matter_weeks.messages + excluded.messages",
+                                 std::string_view(conversation), std::int64_t(week), count));
+    }
+    return {};
+}
+
 void RelayService::onListSupervisedMatters(const DeviceId& from, proto::Request& request,
                                            Done& done, const RequestRun& run) {
     if (auto wait = m_limiter.take("supervised:" + from.user + "/" + std::to_string(from.device),

@@ -1595,6 +1595,51 @@ private slots:
         QCOMPARE(m_f->service().journalHead().first, base + 1);
     }
 
+    // The same message sent three times while the storage thread is held, so that all three
+    // and another message are one batch: it is stored and delivered once, and the repeats are
+    // answered as duplicates of it. On PostgreSQL the batch asks whether its sends were stored
+    // before in one query when it begins; the copies after the first must still find the row
+    // the first wrote in the same transaction (a second sends row would fail the whole batch).
+    void duplicateSendsInOneBatchAreStoredOnce() {
+        TRY(matter, makeMatter("ida"));
+        auto sink = m_f->connect(*matter.client);
+        TRY(msg, m_f->buildSendToMembers(*matter.lawyer, matter.id, "three times at once"));
+        TRY(other, m_f->buildSendToMembers(*matter.lawyer, matter.id, "once"));
+        const Stored before = stored();
+        const std::vector<const proto::SendMessage*> posted = {&msg.send, &other.send, &msg.send,
+                                                               &msg.send};
+        AsyncAnswers pending(posted.size());
+        {
+            StorageGate gate(m_f->service().storage());
+            QVERIFY(gate.held());
+            for (std::size_t i = 0; i < posted.size(); ++i)
+                m_f->service().handle(matter.lawyer->id, RelayFixture::sendRequest(*posted[i]),
+                                      pending.callback(i));
+        }
+        QVERIFY(pending.wait());
+        const auto answers = pending.answers();
+        for (const auto& a : answers)
+            EXPECT_STATUS(*a, proto::STATUS_OK);
+        QVERIFY(!answers[0]->send_result().duplicate());
+        QVERIFY(!answers[1]->send_result().duplicate());
+        for (std::size_t i : {std::size_t(2), std::size_t(3)}) {
+            QVERIFY(answers[i]->send_result().duplicate());
+            QCOMPARE(answers[i]->send_result().journal_sequence(),
+                     answers[0]->send_result().journal_sequence());
+        }
+        QVERIFY(sink->waitForEnvelopes(2));
+        m_f->settle();
+        const Stored after = stored();
+        QCOMPARE(after.journal, before.journal + 2);
+        QCOMPARE(after.sends, before.sends + 2);
+        QCOMPARE(after.queue, before.queue + 2);
+        const auto got = sink->envelopes();
+        QCOMPARE(got.size(), std::size_t(2));
+        QVERIFY(got[0].message_id() == msg.send.message_id());
+        QVERIFY(got[1].message_id() == other.send.message_id());
+        QVERIFY(got[0].queue_id() < got[1].queue_id());
+    }
+
     // serve --journal-signatures compliance: the relay no longer verifies the device signature
     // (compliance verifies every one on pull) but still checks everything else about the entry.
     // A badly signed entry is stored as sent, so compliance sees exactly what the device signed.
