@@ -151,6 +151,13 @@ const cmdline::CommandLine& commandLine() {
              "firm enrolled)\n",
              {},
              {Positional::required("DEVICE", device)}},
+            {"devices send-history",
+             "  devices send-history DEVICE        copy this device's history to another device "
+             "of yours\n"
+             "                                     (end-to-end encrypted; it imports it when it "
+             "syncs)\n",
+             {},
+             {Positional::required("DEVICE", device)}},
             {"push register",
              "  push register URL                  wake this device through its UnifiedPush "
              "endpoint (https://)\n",

@@ -1,6 +1,6 @@
 /// @file DeviceCommands.cpp
-/// A user's devices and the admin's: devices, devices approve, link-device, admin-devices,
-/// admin-revoke, admin-wipe.
+/// A user's devices and the admin's: devices, devices approve, devices send-history,
+/// link-device, admin-devices, admin-revoke, admin-wipe.
 #include <cstdio>
 #include <cstdlib>
 
@@ -26,6 +26,24 @@ int cmdDevices(Client& c, const Args& a) {
         if (!r) return die(r.error().message);
         std::printf("approved device %lu\n", n);
         return 0;
+    }
+    if (a.positional.size() == 3 && a.positional[1] == "send-history") {
+        unsigned long n = 0;
+        try {
+            n = std::stoul(a.positional[2]);
+        } catch (...) {
+            return usage();
+        }
+        if (!goOnline(c, std::chrono::seconds(15))) return die("cannot reach the relay");
+        auto sent = c.sendHistory(std::uint32_t(n));
+        if (!sent) {
+            c.stop();
+            return die(sent.error().message);
+        }
+        std::printf("history of %u messages in %u conversations (%llu bytes encrypted) sent to "
+                    "device %lu\n",
+                    sent->messages, sent->conversations, (unsigned long long)sent->blobBytes, n);
+        return finishSend(c, sent->messageId);
     }
     if (a.positional.size() != 1) return usage();
     // Going online also approves a device that redeemed one of this device's links.
