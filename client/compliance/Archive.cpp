@@ -51,6 +51,8 @@ std::string VerifyReport::text() const {
                " entries whose content a disposition record removed (expected)\n";
     for (const auto& d : dispositions)
         out += "DISPOSED:             " + d + "\n";
+    for (const auto& b : boundary) // issue 22: an archive started at the pruned boundary
+        out += "BOUNDARY:             " + b + "\n";
     for (const auto& w : warnings)
         out +=
             "WARNING: seq " + std::to_string(w.sequence) + "  " + w.fault + ": " + w.detail + "\n";
@@ -78,6 +80,9 @@ std::string VerifyReport::json() const {
         ",\"disposed\":" + std::to_string(disposed) + ",\"dispositions\":[";
     for (std::size_t i = 0; i < dispositions.size(); ++i)
         out += (i ? "," : "") + jsonQuote(dispositions[i]);
+    out += "],\"boundary\":[";
+    for (std::size_t i = 0; i < boundary.size(); ++i)
+        out += (i ? "," : "") + jsonQuote(boundary[i]);
     out += "],\"restores\":[";
     for (std::size_t i = 0; i < restores.size(); ++i)
         out += (i ? "," : "") + jsonQuote(restores[i]);
@@ -187,6 +192,9 @@ Result<void> Archive::Impl::loadState() {
             std::copy(v.begin(), v.end(), state.lastKeyId.begin());
         } else if (k == "device_checks_from") {
             state.checksFrom = std::stoull(str(v));
+        } else if (k == "boundary_seq") { // issue 22: started at the pruned boundary
+            boundary = std::stoull(str(v));
+            state.chainsFrom = boundary;
         }
     }
     VERBATIM_TRY_LET(

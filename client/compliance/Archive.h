@@ -103,9 +103,21 @@ struct VerifyReport {
     /// (issue 22), one line per range: "entries A-B disposed by record #N".
     std::uint64_t disposed = 0;
     std::vector<std::string> dispositions;
+    /// Informational (issue 22): for an archive started at the relay's pruned boundary, "starts
+    /// at pruned boundary N, chain hash H, snapshot signed by relay key K" and which compliance
+    /// devices' acknowledgements co-sign the chain through it. Empty: the archive starts at 1.
+    std::vector<std::string> boundary;
     bool ok() const { return problems.empty() && entries > 0; }
     std::string text() const;
     std::string json() const;
+};
+
+/// Where an archive started at the relay's pruned boundary begins (issue 22).
+struct BoundaryStart {
+    std::uint64_t boundary = 0;     ///< entries 1..boundary were pruned before this archive
+    std::string chainHash;          ///< chain[boundary], hex
+    std::string relayKey;           ///< the relay key that signed the snapshot, hex
+    std::uint64_t stateEntries = 0; ///< pruned entries the snapshot gave in full
 };
 
 struct PullStats {
@@ -327,6 +339,18 @@ public:
     /// of their user approved (`unapproved-device`, `identity-reset`), each device's own chain of
     /// entries (`device-entry-missing`, `device-chain-mismatch`) and the messages receipts and
     /// mismatch reports name (`missing-entry`). Problems only a pull could see stay on record.
+    /// Issue 22: starts this empty archive at the relay's pruned boundary from `snapshot` (a
+    /// serialized journal::BoundarySnapshot): refused, storing nothing, unless the relay key of
+    /// the archive's manifest signed it, its boundary is `relayPrunedThrough` (the relay's now),
+    /// its rows reproduce its chain hash and `boundaryCheckpoint` (the relay's first signed
+    /// checkpoint at or after the boundary; may be empty) agrees. The state entries it gives are
+    /// checked and stored; the next pull goes on after the boundary; verify reports the range
+    /// before it as pruned by design (docs/protocol.md, "Boundary snapshot").
+    [[nodiscard]] Result<BoundaryStart> startAtBoundary(ByteView snapshot,
+                                                        std::uint64_t relayPrunedThrough,
+                                                        ByteView boundaryCheckpoint);
+    /// The boundary this archive started at (0: it starts at entry 1).
+    std::uint64_t startedAtBoundary() const;
     [[nodiscard]] Result<VerifyReport> verify(unsigned workers = 0,
                                               const RestoreLimits& limits = {});
 

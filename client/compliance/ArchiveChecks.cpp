@@ -316,7 +316,7 @@ void Archive::Impl::deviceEntry(Decoded& d, CheckState& st) {
     auto c = st.chains.find(key);
     if (c == st.chains.end()) {
         c = st.chains.emplace(key, DeviceChainState{}).first;
-        if (reg.registeredSeq <= st.checksFrom) {
+        if (reg.registeredSeq <= std::max(st.checksFrom, st.chainsFrom)) {
             // Pulled before the device checks: its chain so far is not in the archive's state.
             c->second.claimed = c->second.base = claimed;
             c->second.head = h.deviceHead;

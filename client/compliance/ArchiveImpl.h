@@ -127,6 +127,10 @@ struct Archive::Impl {
         /// Devices registered up to here were pulled before the device checks existed: their
         /// approval is not judged and their chain starts at their first entry's claim.
         std::uint64_t checksFrom = 0;
+        /// Issue 22: the pruned boundary an archive started at. A device registered up to here
+        /// may have had entries before it, which the archive never held: its chain starts at its
+        /// first entry's claim (its approval is still judged from the relay's records).
+        std::uint64_t chainsFrom = 0;
         std::set<DeviceKey> touched; ///< devices whose state changed since the last snapshot
     };
     /// One device's state after a batch (what the writer persists with that batch).
@@ -137,6 +141,16 @@ struct Archive::Impl {
         DeviceChainState chain;
     };
     CheckState state; // the pull's state, persisted in meta and the devices and device_state tables
+    /// Issue 22: the pruned boundary this archive started at (meta `boundary_seq`; 0: none).
+    std::uint64_t boundary = 0;
+    /// verify's part for such an archive: the stored snapshot checked again, the anchors of its
+    /// state entries (chain[s-1] by s) and the report's lines. ArchiveBoundary.cpp.
+    Result<std::map<std::uint64_t, journal::ChainHash>> verifyBoundary(VerifyReport& report,
+                                                                       std::vector<Problem>& found);
+    /// After a pull or verify of such an archive: each stored compliance acknowledgement whose
+    /// sequence the archive holds must carry the archive's chain hash there and verify under
+    /// its device's registered key. Lines for the report; problems into `found`.
+    Result<std::vector<std::string>> boundaryCosigners(std::vector<Problem>& found);
     std::vector<DeviceSnapshot> snapshot(CheckState& st);
     Result<ConversationInfo> conversationInfo(const std::string& id);
     /// Judges the stored records (ContentJudge) and stores the verdict: the `forged-edit` and

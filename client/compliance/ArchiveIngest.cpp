@@ -94,7 +94,8 @@ Result<std::uint64_t> Archive::Impl::firstRewritten(const PageSource& pages, std
     }
     // Chain hashes cover everything before them: the first row whose hash differs is the first
     // one rewritten. Binary search between the genesis and the archive's head.
-    std::uint64_t lo = 1, hi = head; // hi differs; every row below lo matches
+    // hi differs; every row below lo matches (or was pruned before this archive began)
+    std::uint64_t lo = boundary + 1, hi = head;
     Row firstRelay = *last, firstMine = *mine;
     while (lo < hi) {
         const std::uint64_t mid = lo + (hi - lo) / 2;
@@ -167,7 +168,9 @@ Result<PullStats> Archive::pull(const PageSource& pages, const BlobSource& blobs
     // A relay that now serves other rows up to the archive's head (an entry changed, removed or
     // inserted, the chain recomputed and the checkpoints signed again) is reported by the first
     // sequence that differs, and nothing more is pulled from it.
-    if (m->state.headSeq) {
+    // An archive started at the pruned boundary (issue 22) holds no row at it to probe with:
+    // its chain hash there is the relay's signed snapshot's, which the first page continues.
+    if (m->state.headSeq && m->state.headSeq != m->boundary) {
         std::string detail;
         VERBATIM_TRY_LET(rewritten, m->firstRewritten(pages, detail));
         // A relay restored from a backup serves a new history from the backup's end on: followed

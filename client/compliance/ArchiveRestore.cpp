@@ -57,6 +57,7 @@ void walkDisposed(Archive::Impl& m, std::vector<Decoded>& rows,
 Result<Archive::Impl::CheckState> Archive::Impl::replayState(std::uint64_t upTo, unsigned workers) {
     CheckState st;
     st.checksFrom = state.checksFrom;
+    st.chainsFrom = state.chainsFrom;
     std::vector<Problem> ignored; // on record already, from the pull and verify that saw them
     std::uint64_t checkpoints = 0, last = 0;
     constexpr int kChunk = 4000;

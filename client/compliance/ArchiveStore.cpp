@@ -163,7 +163,9 @@ Result<void> Archive::Impl::store(std::vector<Decoded>& rows,
                 VERBATIM_TRY_LET(row, q->step());
                 if ((held = *row)) break;
             }
-            if (!held)
+            // An archive started at the pruned boundary cannot tell a message pruned before it
+            // (issue 22) from one withheld: it judges only what it holds.
+            if (!held && !boundary)
                 if (auto r =
                         addProblem(d.seq, "missing-entry", missingEntryDetail(rec, what), "pull");
                     !r)

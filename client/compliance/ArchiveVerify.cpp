@@ -295,6 +295,18 @@ Result<VerifyReport> Archive::verify(unsigned workers, const RestoreLimits& limi
     std::uint64_t last = 0;
     std::map<std::uint64_t, SeenDisposition> seenDispositions;
     std::vector<DisposedRun> disposedRuns;
+    // Issue 22: an archive started at the pruned boundary checks its stored snapshot again; its
+    // state entries before the boundary are each anchored on the chain hash before them, and
+    // the rows after it on chain[P] (anchors[P + 1]).
+    VERBATIM_TRY_LET(anchors, m->verifyBoundary(report, found));
+    st.chainsFrom = m->boundary;
+    auto anchor = [&](std::uint64_t seq) {
+        auto a = anchors->find(seq);
+        if (a == anchors->end()) return false;
+        st.headSeq = seq - 1;
+        st.head = a->second;
+        return true;
+    };
     constexpr int kChunk = 4000;
     while (true) {
         std::vector<Decoded> rows;
@@ -340,12 +352,20 @@ Result<VerifyReport> Archive::verify(unsigned workers, const RestoreLimits& limi
         // 22) through the chain on their kept hashes.
         std::vector<std::vector<Decoded>> parts;
         for (auto& d : rows) {
-            if (parts.empty() || (parts.back().back().disposedBy != 0) != (d.disposedBy != 0))
+            if (parts.empty() || (parts.back().back().disposedBy != 0) != (d.disposedBy != 0) ||
+                d.seq <= m->boundary || parts.back().back().seq <= m->boundary)
                 parts.emplace_back();
             parts.back().push_back(std::move(d));
         }
         rows.clear();
         for (auto& part : parts) {
+            const std::uint64_t first = part.front().seq;
+            if (first <= m->boundary && !anchor(first))
+                found.push_back({first, "boundary-snapshot",
+                                 "the archive holds an entry before its pruned boundary that its "
+                                 "boundary snapshot does not give"});
+            else if (m->boundary && first > m->boundary && st.headSeq < m->boundary)
+                anchor(m->boundary + 1);
             if (part.front().disposedBy)
                 walkDisposed(*m, part, cps, st, found, report.checkpoints);
             else
@@ -383,7 +403,7 @@ Result<VerifyReport> Archive::verify(unsigned workers, const RestoreLimits& limi
                 continue;
             }
             ++report.opened;
-            if (auto what = countersigns(d.record); !what.empty() &&
+            if (auto what = countersigns(d.record); !what.empty() && !m->boundary &&
                                                     !messageIds.count(d.record.ref_message_id()) &&
                                                     !unopenedIds.count(d.record.ref_message_id()))
                 found.push_back({d.seq, "missing-entry", missingEntryDetail(d.record, what)});
@@ -446,6 +466,11 @@ Result<VerifyReport> Archive::verify(unsigned workers, const RestoreLimits& limi
                                  "signed checkpoint " + std::to_string(cp->sequence) +
                                      " covers entries the archive does not hold"});
         }
+    }
+    if (m->boundary && st.headSeq < m->boundary) anchor(m->boundary + 1);
+    if (m->boundary) {
+        VERBATIM_TRY_LET(cosigned, m->boundaryCosigners(found));
+        report.boundary.insert(report.boundary.end(), cosigned->begin(), cosigned->end());
     }
     VERBATIM_TRY(verifyDisposed(*this, *m, seenDispositions, disposedRuns, report, found));
     VERBATIM_TRY(checkNoticeFacts(*m, found));

@@ -69,6 +69,9 @@ constexpr FaultInfo kFaults[] = {
     {"notice-facts-mismatch", "a client accepted a recording notice that stated other facts "
                               "(inviter, matter, retention, privacy notice, erasure) than the "
                               "journal and the firm manifest in force say"},
+    {"boundary-snapshot", "the relay's boundary snapshot this archive started from does not hold: "
+                          "its signature or its chain, or a compliance acknowledgement that "
+                          "should co-sign the chain through it, differs or is forged"},
     {"missing-entry", "a receipt or mismatch report names a message the journal does not hold "
                       "before it: removed or withheld"},
     {"forged-supervision", "a supervision record (policy, review, sample, access) not written by "

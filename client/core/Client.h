@@ -557,6 +557,9 @@ public:
     /// serialized proto::JournalPage.
     [[nodiscard]] Result<std::string> pullJournalPage(std::uint64_t afterSequence,
                                                       std::uint32_t limit = 1000);
+    /// One page of the relay's signed boundary snapshot after `afterSequence` (compliance role
+    /// only; issue 22): the serialized proto::BoundarySnapshotPage.
+    [[nodiscard]] Result<std::string> pullBoundarySnapshotPage(std::uint64_t afterSequence);
     /// Acknowledges to the relay that this compliance device's archive holds and verified the
     /// journal up to `sequence`, whose chain hash is `chainHash` (32 raw bytes), and asks it to keep
     /// the inclusive sequence ranges `keep` (legal holds) when it prunes (issue 22; signed by

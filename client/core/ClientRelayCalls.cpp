@@ -162,6 +162,18 @@ Result<std::string> Client::pullJournalPage(std::uint64_t afterSequence, std::ui
     return resp->journal_page().SerializeAsString();
 }
 
+Result<std::string> Client::pullBoundarySnapshotPage(std::uint64_t afterSequence) {
+    proto::Request req;
+    req.mutable_pull_boundary_snapshot()->set_after_sequence(afterSequence);
+    VERBATIM_TRY_LET(resp, m->call(req, std::chrono::seconds(120)));
+    if (resp->status() == proto::STATUS_FORBIDDEN)
+        return fail(ErrorCode::AuthFailed,
+                    "the relay refused: this profile is not a compliance account");
+    if (resp->status() != proto::STATUS_OK)
+        return fail(ErrorCode::Storage, "relay refused: " + resp->error());
+    return resp->boundary_snapshot_page().SerializeAsString();
+}
+
 Result<std::string> Client::fetchBlob(const std::string& blobIdHex, std::uint64_t maxBytes) {
     return RelayConnection::downloadBlob(m->relayEndpoints(), m->creds, blobIdHex, maxBytes);
 }

@@ -131,6 +131,9 @@ int conversations(const Args& a);
 int audit(const Args& a);
 // The acknowledgement that lets the relay prune (AckCommand.cpp).
 int ack(const Args& a);
+// A new archive from the relay's pruned boundary (BoundaryCommands.cpp; issue 22).
+int pullFromBoundary(const Args& a);
+int boundarySnapshot(const Args& a);
 
 // Legal hold, retention and disposal (RetentionCommands.cpp; issue 22).
 int holdAdd(const Args& a);

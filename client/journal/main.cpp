@@ -69,15 +69,28 @@ const cmdline::CommandLine& commandLine() {
             {"pull",
              "  verbatim-journal pull   --profile DIR --archive FILE --key KEY [--relay "
              "HOST:PORT] [--accept-restore EPOCH]\n"
+             "                          [--from-pruned-boundary [--boundary-snapshot FILE]]\n"
              "    Exit 3: the relay rewrote the history the archive holds. Exit 4: the relay "
              "announces a\n"
              "    restore from a backup; pull lists what it would supersede and follows it only "
              "when run\n"
-             "    again with --accept-restore EPOCH (the 32 hex digits it printed).\n",
+             "    again with --accept-restore EPOCH (the 32 hex digits it printed).\n"
+             "    --from-pruned-boundary: a NEW archive starting at the relay's pruned boundary, "
+             "from its\n"
+             "    signed boundary snapshot (or FILE from boundary-snapshot); refused, and the new "
+             "file\n"
+             "    removed, when the snapshot does not hold (README \"Relay journal pruning\").\n",
              {Option::value("profile", "DIR").required(),
               Option::value("archive", "FILE").required(), key, Option::value("relay", "HOST:PORT"),
               pass, Option::value("profile-passphrase-file", "FILE"),
-              Option::value("accept-restore", "EPOCH")}},
+              Option::value("accept-restore", "EPOCH"), Option::flag("from-pruned-boundary"),
+              Option::value("boundary-snapshot", "FILE")}},
+            {"boundary-snapshot",
+             "  verbatim-journal boundary-snapshot --profile DIR --out FILE\n"
+             "    Saves the relay's signed boundary snapshot (issue 22) for pull "
+             "--from-pruned-boundary.\n",
+             {profile.required(), profilePass, Option::value("out", "FILE").required(),
+              Option::value("relay", "HOST:PORT"), pass}},
             {"verify",
              "  verbatim-journal verify FILE --key KEY [--json] [--restore-interval-hours H] "
              "[--restore-rollback-hours H]\n"
@@ -328,7 +341,11 @@ int main(int argc, char** argv) {
     const std::string cmd = parsed->words.front();
     Args a = toArgs(*parsed);
     if (cmd == "keygen") return a.positional.empty() ? keygen(a.opts) : usage();
-    if (cmd == "pull") return pull(a);
+    if (cmd == "pull" && a.flags.count("boundary-snapshot") &&
+        !a.flags.count("from-pruned-boundary"))
+        return refused("pull", "--boundary-snapshot goes with --from-pruned-boundary");
+    if (cmd == "pull") return a.flags.count("from-pruned-boundary") ? pullFromBoundary(a) : pull(a);
+    if (cmd == "boundary-snapshot") return boundarySnapshot(a);
     if (cmd == "verify") return verify(a);
     if (cmd == "search") return search(a);
     if (cmd == "show") return show(a);

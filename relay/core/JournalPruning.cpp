@@ -252,6 +252,9 @@ Result<RelayService::PruneStep> RelayService::pruneJournalStep(Database& db) {
     // The boundary first: if a delete below fails half-way the rows it leaves are past a
     // boundary that already refuses pulls below it, so no pull ever sees a silent gap.
     VERBATIM_TRY(writePrunedThrough(db, last));
+    // What a new archive starting at the boundary needs of these rows (issue 22, boundary
+    // snapshot): each one's hash, and the whole entry of those that carry state.
+    VERBATIM_TRY(recordPrunedRows(db, m_prunedThrough, last));
     const std::uint64_t from = m_prunedThrough;
     m_prunedThrough = last;
     VERBATIM_TRY_LET(refBlobs, db.cached("SELECT DISTINCT blob FROM blob_refs WHERE journal_seq > "

@@ -321,13 +321,28 @@ CREATE TRIGGER journal_delete INSTEAD OF DELETE ON journal BEGIN
 END;
 )sql";
 
+// Version 16. Issue 22 (a new archive from the pruned boundary): every journal row the relay
+// prunes leaves its sequence and the SHA-256 of its entry here, and the whole entry when it
+// carries state a later entry is judged by (the relay's own ADMIN_ACTION records, compliance
+// devices' records, recording-notice acceptances), so that the relay can sign a boundary
+// snapshot a new archive recomputes chain[P] from (docs/protocol.md, "Boundary snapshot").
+inline constexpr std::string_view kRelaySchemaV16 = R"sql(
+CREATE TABLE journal_pruned (
+  seq INTEGER PRIMARY KEY,
+  entry_sha256 BLOB NOT NULL,
+  server_time_ms INTEGER NOT NULL,
+  entry BLOB                             -- NULL: the hash only
+);
+)sql";
+
 /// Every migration in order: a store at version n has run the first n. Released migrations never
 /// change (tests/relay/RelaySchemaHistory.h keeps a copy of each as it shipped and checks it);
 /// a new version appends one.
-inline constexpr std::array<std::string_view, 15> kRelayMigrations = {
+inline constexpr std::array<std::string_view, 16> kRelayMigrations = {
     kRelaySchemaV1,  kRelaySchemaV2,  kRelaySchemaV3,  kRelaySchemaV4,  kRelaySchemaV5,
     kRelaySchemaV6,  kRelaySchemaV7,  kRelaySchemaV8,  kRelaySchemaV9,  kRelaySchemaV10,
-    kRelaySchemaV11, kRelaySchemaV12, kRelaySchemaV13, kRelaySchemaV14, kRelaySchemaV15};
+    kRelaySchemaV11, kRelaySchemaV12, kRelaySchemaV13, kRelaySchemaV14, kRelaySchemaV15,
+    kRelaySchemaV16};
 
 /// The PostgreSQL store's schema (issue 20): what the nine SQLite versions above make, in
 /// PostgreSQL's types (BIGINT for INTEGER, BYTEA for BLOB, DOUBLE PRECISION for REAL, an identity
@@ -493,9 +508,17 @@ inline constexpr std::string_view kRelayPgSchemaV15 = R"sql(
 -- or not (README, "What journal pruning costs").
 )sql";
 
+/// Version 16 (see kRelaySchemaV16) in PostgreSQL's types.
+inline constexpr std::string_view kRelayPgSchemaV16 = R"sql(
+CREATE TABLE journal_pruned (
+  seq BIGINT PRIMARY KEY, entry_sha256 BYTEA NOT NULL, server_time_ms BIGINT NOT NULL,
+  entry BYTEA
+);
+)sql";
+
 /// The PostgreSQL store's migrations, numbered as kRelayMigrations: versions 1 to 8 never
 /// existed there (empty), version 9 makes the whole schema, later versions alter it.
-inline constexpr std::array<std::string_view, 15> kRelayPgMigrations = {"",
+inline constexpr std::array<std::string_view, 16> kRelayPgMigrations = {"",
                                                                         "",
                                                                         "",
                                                                         "",
@@ -509,6 +532,7 @@ inline constexpr std::array<std::string_view, 15> kRelayPgMigrations = {"",
                                                                         kRelayPgSchemaV12,
                                                                         kRelayPgSchemaV13,
                                                                         kRelayPgSchemaV14,
-                                                                        kRelayPgSchemaV15};
+                                                                        kRelayPgSchemaV15,
+                                                                        kRelayPgSchemaV16};
 
 } // namespace verbatim::relay

@@ -363,6 +363,7 @@ void RelayService::handle(const DeviceId& from, proto::Request request, Done don
         // journal (JournalService.cpp)
         {proto::Request::kPullJournal, &RelayService::onPullJournal},
         {proto::Request::kAckJournal, &RelayService::onAckJournal},
+        {proto::Request::kPullBoundarySnapshot, &RelayService::onPullBoundarySnapshot},
         // push endpoints (PushService.cpp)
         {proto::Request::kSetPushEndpoint, &RelayService::onSetPushEndpoint},
         // supervising partners (SupervisorsService.cpp)

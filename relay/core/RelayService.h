@@ -430,6 +430,12 @@ private:
     // journal acknowledgements and pruning (JournalPruning.cpp)
     void onAckJournal(const DeviceId& from, proto::Request& request, Done& done,
                       const RequestRun& run);
+    // the boundary snapshot (BoundarySnapshotService.cpp)
+    void onPullBoundarySnapshot(const DeviceId& from, proto::Request& request, Done& done,
+                                const RequestRun& run);
+    /// Keeps the hash (and, for a state row, the entry) of the journal rows (from, last] that a
+    /// pruning step is about to delete, and chain[last] (inside the step's transaction).
+    Result<void> recordPrunedRows(storage::Database& db, std::uint64_t from, std::uint64_t last);
     struct PruneStep {
         std::uint64_t deleted = 0; ///< journal rows deleted
         std::vector<Bytes> blobs;  ///< blobs no row refers to any more (files go after COMMIT)

@@ -172,6 +172,8 @@ public:
     /// The relay's journal identity (33 bytes), which signs its ADMIN_ACTION entries; kept
     /// across restart().
     const Bytes& relayIdentityPublic() const { return m_config.relayIdentityPublic; }
+    /// Its private half: for tests that forge what the relay's operator could (issue 22).
+    const SecureBytes& relayIdentityPrivate() const { return m_config.relayIdentityPrivate; }
     QString dataDir() const { return m_dir.path(); }
     /// The relay's database and its key, for tests that tamper with the store (relay stopped).
     std::string databasePath() const { return (m_dir.path() + "/relay.db").toStdString(); }

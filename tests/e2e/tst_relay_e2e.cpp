@@ -877,6 +877,18 @@ private slots:
                                                                ? proto::STATUS_NOT_FOUND
                                                                : proto::STATUS_FORBIDDEN);
                                  }};
+        // Issue 22: only a compliance device fetches the boundary snapshot; nothing was pruned
+        // here, so compliance is told so (404) and every other role is refused (403).
+        matrix["pull_boundary_snapshot"] = {
+            [](Device&) {
+                proto::Request r;
+                r.mutable_pull_boundary_snapshot();
+                return r;
+            },
+            [](proto::Role role, const proto::Response& r) {
+                return r.status() == (role == proto::ROLE_COMPLIANCE ? proto::STATUS_NOT_FOUND
+                                                                     : proto::STATUS_FORBIDDEN);
+            }};
         const auto* oneof = proto::Request::descriptor()->FindOneofByName("op");
         QVERIFY(oneof);
         for (int i = 0; i < oneof->field_count(); ++i) {

@@ -20,6 +20,7 @@
 #include "crypto/Ed25519.h"
 #include "crypto/X25519.h"
 #include "journal/AttachmentBlob.h"
+#include "journal/BoundarySnapshot.h"
 #include "journal/DeviceApproval.h"
 #include "journal/FirmManifest.h"
 #include "journal/HashChain.h"
@@ -699,6 +700,34 @@ void histories() {
     write(t, "blob-cut", as(1, Bytes(sealed.blob.begin(), sealed.blob.begin() + 9 + 16)));
 }
 
+// Issue 22: the relay's boundary snapshot at seq 3 (the second row given in full), signed by
+// the relay key; the same with a row's hash changed, truncated, and a header alone.
+void boundarySnapshots() {
+    const auto& k = fuzz::fuzzKeys();
+    const std::string t = "boundary_snapshot";
+    std::vector<journal::PrunedRow> rows;
+    journal::ChainHash chain = journal::genesisChainHash();
+    for (std::uint64_t seq = 1; seq <= 3; ++seq) {
+        journal::PrunedRow r;
+        r.sequence = seq;
+        const std::string entry = "entry " + std::to_string(seq);
+        r.entryHash = crypto::sha256(view(entry));
+        r.serverTimeMs = 1764300000000ULL + seq;
+        if (seq == 2) r.entry = toBytes(view(entry));
+        chain = journal::nextChainHash(chain, seq, view(entry));
+        rows.push_back(std::move(r));
+    }
+    auto snap =
+        need(journal::signBoundarySnapshot(3, chain, 1764300001000ULL, k.relayPrivate), "snapshot");
+    snap.rows = rows;
+    write(t, "signed", snap.serialize());
+    write(t, "header", snap.serializeHeader());
+    write(t, "truncated", truncated(snap.serialize(), 7));
+    auto other = snap;
+    other.rows[0].entryHash[0] ^= 1;
+    write(t, "other-hash", other.serialize());
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -719,6 +748,7 @@ int main(int argc, char** argv) {
     registrations();
     http();
     voiceNotes();
+    boundarySnapshots();
     histories();
     std::printf("%d seeds written to %s\n", g_written, g_out.string().c_str());
     return 0;
