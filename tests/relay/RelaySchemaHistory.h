@@ -5,8 +5,8 @@
 /// version n is what a relay of that release wrote. Copied from `git log -p
 /// relay/core/RelaySchema.h` (v1 dee534e, v2 4ff5f53, v3 49e38a5, v4 30c309b, v5 f9f5fde,
 /// v6 a750b40, v7 0cf6738, v8 0378b51, v9 0dc982e, v10 dab8569, v11 eadabde, v13 c63f110 to
-/// 1542576 within one release, v14 e1bb71a to a92f25e within one release). v7 and v8 were
-/// briefly reserved as empty slots (2743e9e) before their first release filled them; no
+/// 1542576 within one release, v14 e1bb71a to a92f25e within one release, v15 1a66261). v7 and
+/// v8 were briefly reserved as empty slots (2743e9e) before their first release filled them; no
 /// release shipped the empty ones. Never edit a version here: a released migration is history
 /// (tst_relay_schema checks that relay/core/RelaySchema.h still begins with exactly these).
 
@@ -251,10 +251,40 @@ CREATE TABLE matter_weeks (
 ) WITHOUT ROWID;
 )sql";
 
+inline constexpr std::string_view kShippedV15 = R"sql(
+ALTER TABLE journal RENAME TO journal_meta;
+ALTER TABLE journal_meta ADD COLUMN cut INTEGER;
+CREATE TABLE journal_sealed (
+  seq INTEGER PRIMARY KEY,
+  ciphertext BLOB NOT NULL
+);
+CREATE VIEW journal (seq, entry, chain_hash, server_time_ms) AS
+  SELECT m.seq,
+         CASE WHEN m.cut IS NULL THEN m.entry
+              ELSE CAST(substr(m.entry, 1, m.cut) || s.ciphertext || substr(m.entry, m.cut + 1)
+                        AS BLOB) END,
+         m.chain_hash, m.server_time_ms
+  FROM journal_meta m LEFT JOIN journal_sealed s ON s.seq = m.seq;
+CREATE TRIGGER journal_insert INSTEAD OF INSERT ON journal BEGIN
+  INSERT INTO journal_meta (seq, entry, chain_hash, server_time_ms)
+    VALUES (NEW.seq, NEW.entry, NEW.chain_hash, NEW.server_time_ms);
+END;
+CREATE TRIGGER journal_update INSTEAD OF UPDATE ON journal BEGIN
+  DELETE FROM journal_sealed WHERE seq = OLD.seq;
+  UPDATE journal_meta SET seq = NEW.seq, entry = NEW.entry, cut = NULL,
+    chain_hash = NEW.chain_hash, server_time_ms = NEW.server_time_ms WHERE seq = OLD.seq;
+END;
+CREATE TRIGGER journal_delete INSTEAD OF DELETE ON journal BEGIN
+  DELETE FROM journal_sealed WHERE seq = OLD.seq;
+  DELETE FROM journal_meta WHERE seq = OLD.seq;
+END;
+)sql";
+
 /// Version n of the relay schema is kShipped[0..n).
 
-inline constexpr std::array<std::string_view, 14> kShipped = {
-    kShippedV1, kShippedV2, kShippedV3,  kShippedV4,  kShippedV5,  kShippedV6,  kShippedV7,
-    kShippedV8, kShippedV9, kShippedV10, kShippedV11, kShippedV12, kShippedV13, kShippedV14};
+inline constexpr std::array<std::string_view, 15> kShipped = {
+    kShippedV1,  kShippedV2,  kShippedV3,  kShippedV4,  kShippedV5,
+    kShippedV6,  kShippedV7,  kShippedV8,  kShippedV9,  kShippedV10,
+    kShippedV11, kShippedV12, kShippedV13, kShippedV14, kShippedV15};
 
 } // namespace verbatim::relay::history
