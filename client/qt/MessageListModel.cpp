@@ -191,8 +191,9 @@ QVariant MessageListModel::data(const QModelIndex& index, int role) const {
     const bool system =
         m.kind == client::MessageKind::System || m.kind == client::MessageKind::Notice;
     if (role == Qt::DisplayRole || role == BodyRole)
-        return system && !m_names.isEmpty() ? TextRuns::safeName(withNames(q(m.body), m_names), 0)
-                                            : bodyText(m);
+        return system && !m_names.isEmpty()
+                   ? TextRuns::safeName(systemText(withNames(q(m.body), m_names)), 0)
+                   : bodyText(m);
     auto dayOf = [](const client::MessageView& v) {
         return QDateTime::fromMSecsSinceEpoch(
                    qint64(v.serverTimeMs ? v.serverTimeMs : v.clientTimeMs))

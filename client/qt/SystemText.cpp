@@ -45,9 +45,9 @@ const std::vector<Sentence>& sentences() {
                                "match.")},
             {re("^The relay was restored from a backup; ()([0-9]+) messages? of yours here that "
                 "it lost were sent again\\.$"),
-             QT_TRANSLATE_NOOP("SystemText",
-                               "The relay was restored from a backup; %n message(s) of yours here "
-                               "that it lost were sent again."),
+             QT_TRANSLATE_N_NOOP("SystemText",
+                                 "The relay was restored from a backup; %n message(s) of yours "
+                                 "here that it lost were sent again."),
              true},
         };
     }();

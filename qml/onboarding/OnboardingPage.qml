@@ -22,6 +22,10 @@ Pane {
             spacing: 14
             Item { Layout.preferredHeight: 24 }
             Label {
+                // Wraps: "Willkommen bei Verbatim" at 26 px is wider than a phone's column, and a
+                // label that cannot wrap holds the whole column at its width.
+                Layout.fillWidth: true
+                wrapMode: Text.WordWrap
                 textFormat: Text.PlainText
                 text: qsTr("Welcome to Verbatim")
                 font.pixelSize: 26

@@ -95,6 +95,10 @@ def problems(ts):
                 if len(forms) != NUMERUS_FORMS or not all(f.strip() for f in forms):
                     out.append(f"plural needs {NUMERUS_FORMS} German forms: {where}")
                     continue
+            elif "%n" in source:
+                out.append(f"%n in a text not marked as a plural (tr with a count, "
+                           f"QT_TRANSLATE_N_NOOP): {where}")
+                continue
             else:
                 forms = [translation.text or ""]
                 if not forms[0].strip():

@@ -1201,7 +1201,7 @@
     </message>
     <message>
         <source>Once the new device has joined, this device sends it your conversations and messages, encrypted for that device alone. The server stores only an unreadable copy for a day; your firm&apos;s journal records that the history was copied.</source>
-        <translation>Sobald das neue Gerät beigetreten ist, sendet dieses Gerät ihm Ihre Unterhaltungen und Nachrichten, nur für dieses Gerät verschlüsselt. Der Server speichert nur eine unlesbare Kopie für einen Tag; das Journal Ihrer Kanzlei hält fest, dass der Verlauf kopiert wurde.</translation>
+        <translation>Sobald das neue Gerät beigetreten ist, sendet dieses Gerät ihm Ihre Gespräche und Nachrichten, allein für jenes Gerät verschlüsselt. Der Server speichert nur eine unlesbare Kopie für einen Tag; das Journal Ihrer Kanzlei hält fest, dass der Verlauf kopiert wurde.</translation>
     </message>
     <message>
         <source>Link a new device</source>
@@ -1343,7 +1343,7 @@
     </message>
     <message>
         <source>Walls</source>
-        <translation>Barrieren</translation>
+        <translation>Informationsbarrieren</translation>
     </message>
     <message>
         <source>The firm&apos;s ethical walls</source>
@@ -2182,7 +2182,7 @@
     </message>
     <message>
         <source>admin</source>
-        <translation>Administration</translation>
+        <translation>Admin</translation>
     </message>
 </context>
 <context>
@@ -2398,7 +2398,7 @@
     </message>
     <message>
         <source>Your firm&apos;s policy locks Verbatim after at most %1 without use, so longer times and Never are not offered.</source>
-        <translation>Die Richtlinie Ihrer Kanzlei sperrt Verbatim nach höchstens %1 ohne Nutzung; längere Zeiten und „Nie“ werden daher nicht angeboten.</translation>
+        <translation>Die Richtlinie Ihrer Kanzlei sperrt Verbatim nach höchstens %1 ohne Nutzung; längere Zeiten und „Nie“ stehen daher nicht zur Wahl.</translation>
     </message>
 </context>
 <context>
@@ -2506,9 +2506,12 @@
         <source>%1&apos;s device reported a message whose journal copy does not match.</source>
         <translation>Ein Gerät von %1 hat eine Nachricht gemeldet, deren Journalkopie nicht übereinstimmt.</translation>
     </message>
-    <message>
+    <message numerus="yes">
         <source>The relay was restored from a backup; %n message(s) of yours here that it lost were sent again.</source>
-        <translation>Das Relay wurde aus einer Sicherung wiederhergestellt; %n Nachricht von Ihnen, die dabei verloren ging, wurde erneut gesendet.|||Das Relay wurde aus einer Sicherung wiederhergestellt; %n Nachrichten von Ihnen, die dabei verloren gingen, wurden erneut gesendet.</translation>
+        <translation>
+            <numerusform>Das Relay wurde aus einer Sicherung wiederhergestellt; %n Nachricht von Ihnen, die dabei verloren ging, wurde erneut gesendet.</numerusform>
+            <numerusform>Das Relay wurde aus einer Sicherung wiederhergestellt; %n Nachrichten von Ihnen, die dabei verloren gingen, wurden erneut gesendet.</numerusform>
+        </translation>
     </message>
 </context>
 <context>
@@ -2698,19 +2701,15 @@
     </message>
     <message>
         <source>A wall keeps two groups apart: the relay refuses any conversation, invite or join that would put people of both sides together, and tells the refused person only the wall&apos;s name. Adding a wall removes nobody: what already crosses it is listed below for you to resolve.</source>
-        <translation>Eine Barriere hält zwei Gruppen getrennt: Das Relay lehnt jedes Gespräch, jede Einladung und jeden Beitritt ab, der Personen beider Seiten zusammenbrächte, und nennt der abgewiesenen Person nur den Namen der Barriere. Eine neue Barriere entfernt niemanden: Was sie schon überschreitet, steht unten, damit Sie es auflösen.</translation>
+        <translation>Eine Informationsbarriere trennt zwei Gruppen: Das Relay lehnt jedes Gespräch, jede Einladung und jeden Beitritt ab, der Personen beider Seiten zusammenbrächte, und nennt der abgewiesenen Person nur den Namen der Barriere. Das Hinzufügen einer Barriere entfernt niemanden: Was sie bereits überschreitet, ist unten aufgeführt, damit Sie es auflösen.</translation>
     </message>
     <message>
         <source>Read only: the firm&apos;s administrators add and remove walls. A wall keeps two groups apart; what already crosses it is listed below.</source>
-        <translation>Nur lesen: Die Administratoren der Kanzlei fügen Barrieren hinzu und entfernen sie. Eine Barriere hält zwei Gruppen getrennt; was sie schon überschreitet, steht unten.</translation>
+        <translation>Nur lesen: Die Administration der Kanzlei fügt Informationsbarrieren hinzu und entfernt sie. Eine Barriere trennt zwei Gruppen; was sie bereits überschreitet, ist unten aufgeführt.</translation>
     </message>
     <message>
         <source>Updated %1.</source>
         <translation>Aktualisiert %1.</translation>
-    </message>
-    <message>
-        <source>Wall %1, conflicts: %2</source>
-        <translation>Barriere %1, Konflikte: %2</translation>
     </message>
     <message>
         <source>Created %1</source>
@@ -2741,24 +2740,16 @@
         <translation>Nichts überschreitet diese Barriere.</translation>
     </message>
     <message>
-        <source>1 conflict: nobody was removed; resolve it with the admin commands (wall cut, offboard, supervisor remove).</source>
-        <translation>1 Konflikt: Niemand wurde entfernt; lösen Sie ihn mit den Admin-Befehlen (wall cut, offboard, supervisor remove).</translation>
-    </message>
-    <message>
-        <source>%1 conflicts: nobody was removed; resolve each with the admin commands (wall cut, offboard, supervisor remove).</source>
-        <translation>%1 Konflikte: Niemand wurde entfernt; lösen Sie jeden mit den Admin-Befehlen (wall cut, offboard, supervisor remove).</translation>
-    </message>
-    <message>
         <source>No walls. Everyone may talk to everyone in the firm.</source>
-        <translation>Keine Barrieren. In der Kanzlei darf jeder mit jedem sprechen.</translation>
+        <translation>Keine Informationsbarrieren. In der Kanzlei darf jeder mit jedem kommunizieren.</translation>
     </message>
     <message>
         <source>People by user id and matters by id or exact title, separated by commas. A refused user sees the wall&apos;s name, so choose one that may be shown.</source>
-        <translation>Personen mit Benutzer-ID, Mandate mit ID oder genauem Titel, durch Kommas getrennt. Abgewiesene Benutzer sehen den Namen der Barriere; wählen Sie einen, der gezeigt werden darf.</translation>
+        <translation>Personen nach Benutzer-ID und Mandate nach ID oder genauem Titel, durch Kommas getrennt. Eine abgewiesene Person sieht den Namen der Barriere; wählen Sie also einen, der gezeigt werden darf.</translation>
     </message>
     <message>
         <source>Name, e.g. Acme v Beta</source>
-        <translation>Name, z. B. Acme gegen Beta</translation>
+        <translation>Name, z. B. Acme ./. Beta</translation>
     </message>
     <message>
         <source>The wall&apos;s name</source>
@@ -2802,11 +2793,23 @@
     </message>
     <message>
         <source>From now on the relay allows what this wall refused: its two sides may talk, be invited and join each other&apos;s matters. The removal is journaled.</source>
-        <translation>Ab jetzt erlaubt das Relay, was diese Barriere abgelehnt hat: Ihre beiden Seiten dürfen miteinander sprechen, eingeladen werden und den Mandaten der anderen beitreten. Das Entfernen wird im Journal festgehalten.</translation>
+        <translation>Ab jetzt erlaubt das Relay, was diese Barriere abgelehnt hat: Ihre beiden Seiten dürfen miteinander kommunizieren, eingeladen werden und den Mandaten der anderen Seite beitreten. Das Entfernen wird im Journal festgehalten.</translation>
     </message>
     <message>
         <source>Remove wall</source>
         <translation>Barriere entfernen</translation>
+    </message>
+    <message>
+        <source>Wall %1, conflicts: %2</source>
+        <translation>Barriere %1, Konflikte: %2</translation>
+    </message>
+    <message>
+        <source>1 conflict: nobody was removed; resolve it with the admin commands (wall cut, offboard, supervisor remove).</source>
+        <translation>1 Konflikt: Niemand wurde entfernt; lösen Sie ihn mit den Administrationsbefehlen (wall cut, offboard, supervisor remove).</translation>
+    </message>
+    <message>
+        <source>%1 conflicts: nobody was removed; resolve each with the admin commands (wall cut, offboard, supervisor remove).</source>
+        <translation>%1 Konflikte: Niemand wurde entfernt; lösen Sie jeden mit den Administrationsbefehlen (wall cut, offboard, supervisor remove).</translation>
     </message>
 </context>
 <context>
@@ -3324,7 +3327,7 @@
     <name>verbatim::qt::DeviceLinkController</name>
     <message>
         <source>Your history is arriving from your other device…</source>
-        <translation>Ihr Verlauf kommt von Ihrem anderen Gerät …</translation>
+        <translation>Ihr Verlauf wird von Ihrem anderen Gerät übertragen …</translation>
     </message>
     <message>
         <source>Your history was copied to this device: %1.</source>
@@ -3434,7 +3437,7 @@
     </message>
     <message>
         <source>Refused by your firm&apos;s ethical wall “%1”: it keeps apart people this would bring together. Ask your firm&apos;s administrator if you think this is wrong.</source>
-        <translation>Abgelehnt durch die Informationsbarriere „%1“ Ihrer Kanzlei: Sie trennt Personen, die dies zusammenbrächte. Fragen Sie die Administration Ihrer Kanzlei, wenn Sie das für falsch halten.</translation>
+        <translation>Abgelehnt durch die Informationsbarriere „%1“ Ihrer Kanzlei: Sie trennt Personen, die hierdurch zusammenkämen. Wenden Sie sich an die Administration Ihrer Kanzlei, wenn Sie das für falsch halten.</translation>
     </message>
 </context>
 <context>
@@ -4022,7 +4025,7 @@
     </message>
     <message>
         <source>Could not list the walls: %1</source>
-        <translation>Die Barrieren konnten nicht aufgelistet werden: %1</translation>
+        <translation>Die Informationsbarrieren konnten nicht aufgelistet werden: %1</translation>
     </message>
 </context>
 <context>
@@ -4037,15 +4040,15 @@
     </message>
     <message>
         <source>Matter “%1” holds people of both sides</source>
-        <translation>Mandat „%1“ enthält Personen beider Seiten</translation>
+        <translation>Das Mandat „%1“ umfasst Personen beider Seiten</translation>
     </message>
     <message>
         <source>Direct conversation “%1” holds people of both sides</source>
-        <translation>Direktes Gespräch „%1“ enthält Personen beider Seiten</translation>
+        <translation>Das direkte Gespräch „%1“ umfasst Personen beider Seiten</translation>
     </message>
     <message>
         <source>%1 by the relay&apos;s admin command</source>
-        <translation>%1 über den Admin-Befehl des Relays</translation>
+        <translation>%1 per Administrationsbefehl des Relays</translation>
     </message>
     <message>
         <source>%1 by %2</source>
