@@ -298,7 +298,8 @@ Pane {
                                     textFormat: Text.PlainText
                                     text: TextRuns.isolate(name) + (thisDevice ? "  " + qsTr("(this device)") : "")
                                     font.bold: true
-                                    elide: Text.ElideRight
+                                    // A phone row wraps its name and details rather than cut them.
+                                    wrapMode: Text.Wrap
                                 }
                                 Label {
                                     Layout.fillWidth: true
@@ -306,7 +307,7 @@ Pane {
                                     text: TextRuns.isolate(user) + " \u00b7 " + TextRuns.roleName(role) + " \u00b7 " + qsTr("device #%1").arg(device)
                                     font.pixelSize: 12
                                     opacity: 0.65
-                                    elide: Text.ElideRight
+                                    wrapMode: Text.Wrap
                                 }
                             }
                             DeviceStatusChip { status: model.status; text: statusText }

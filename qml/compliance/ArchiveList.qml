@@ -61,6 +61,9 @@ Item {
         }
         Label {
             anchors.centerIn: parent
+            width: Math.min(implicitWidth, parent.width - 32)
+            wrapMode: Text.Wrap
+            horizontalAlignment: Text.AlignHCenter
             visible: conversationList.count === 0
             textFormat: Text.PlainText
             text: qsTr("No conversations in the archive yet")

@@ -76,6 +76,9 @@ ColumnLayout {
         }
         Label {
             anchors.centerIn: parent
+            width: Math.min(implicitWidth, parent.width - 32)
+            wrapMode: Text.Wrap
+            horizontalAlignment: Text.AlignHCenter
             visible: auditList.count === 0
             textFormat: Text.PlainText
             text: qsTr("No admin actions or key changes in the archive yet")

@@ -72,7 +72,7 @@ Rectangle {
                 width: Math.min(implicitWidth, toolbar.width - 24)
                 textFormat: Text.PlainText
                 text: compliance.progress
-                elide: Text.ElideRight
+                wrapMode: Text.Wrap
                 font.pixelSize: 12
                 opacity: 0.8
             }

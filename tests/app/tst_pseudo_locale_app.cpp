@@ -63,9 +63,9 @@ QString describe(QQuickItem* item) {
 /// past it, a clip or the screen's edge hides it. `right` is that edge in window coordinates.
 void scanEdges(QQuickItem* item, qreal right, Scan& s) {
     if (!item || !item->isVisible() || item->opacity() == 0) return;
-    // A clipped bar that scrolls sideways (the compliance page's tabs on a phone) holds more
-    // than it shows by design: its items scroll into view, so only the bar itself is checked.
-    const bool scrollsSideways = item->inherits("QQuickFlickable") && item->clip() &&
+    // A bar that scrolls sideways (the compliance page's tabs on a phone) holds more than it
+    // shows by design: its items scroll into view, so only the bar itself is checked.
+    const bool scrollsSideways = item->inherits("QQuickFlickable") &&
                                  item->property("contentWidth").toReal() > item->width() + 1;
     if (item->inherits("QQuickPopupItem"))
         right = item->mapToItem(nullptr, QPointF(item->width(), 0)).x();
