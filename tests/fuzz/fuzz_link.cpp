@@ -1,7 +1,9 @@
 // Enrollment, invite and device links (client/core/Link.*): text a person pastes or scans, made
-// by whoever sent it.
+// by whoever sent it. Its `alt` list (issue 20) names the other relays a device will try, so what
+// parses there is checked as strictly as the link's own relay.
 
 #include <algorithm>
+#include <charconv>
 
 #include "FuzzTarget.h"
 #include "client/core/Link.h"
@@ -35,5 +37,22 @@ VERBATIM_FUZZ_TARGET(link) {
     fuzzCheck(link->linkMakerKey.empty() ||
                   (link->linkMakerKey.size() == 64 && lowerHex(link->linkMakerKey)),
               "bad link maker key accepted");
+    // `alt`: at most 15 other relays, each HOST:PORT with a port of 1 to 65535, none twice.
+    fuzzCheck(link->alternates.size() <= 15, "more than 15 other relays accepted");
+    for (std::size_t i = 0; i < link->alternates.size(); ++i) {
+        const std::string& a = link->alternates[i];
+        const auto colon = a.rfind(':');
+        fuzzCheck(colon != std::string::npos && colon > 0, "other relay without host and port");
+        unsigned port = 0;
+        const char* end = a.data() + a.size();
+        const auto r = std::from_chars(a.data() + colon + 1, end, port);
+        fuzzCheck(r.ec == std::errc() && r.ptr == end && port >= 1 && port <= 65535,
+                  "other relay with a bad port");
+        fuzzCheck(a.find_first_of("_&#?/ \t\r\n") == std::string::npos,
+                  "other relay address holds a separator");
+        fuzzCheck(std::find(link->alternates.begin(), link->alternates.begin() + std::ptrdiff_t(i),
+                            a) == link->alternates.begin() + std::ptrdiff_t(i),
+                  "other relay listed twice");
+    }
     return 0;
 }

@@ -96,6 +96,16 @@ void links() {
     write("link", "bad-port",
           "verbatim://join?relay=relay.example.com:99999&token=" + token + "&firm=" + firm);
     write("link", "no-params", "verbatim://join");
+    // `alt` (issue 20): the firm's other nodes; one repeated and one the link's own relay (both
+    // dropped), and lists that are refused (a bad port, an empty entry, 16 entries).
+    const std::string join = "verbatim://join?relay=a.example:443&token=" + token + "&firm=" + firm;
+    write("link", "alt", join + "&alt=b.example:443_10.0.0.2:8443_b.example:443_a.example:443");
+    write("link", "alt-bad-port", join + "&alt=b.example:0");
+    write("link", "alt-empty-entry", join + "&alt=b.example:443__c.example:443");
+    std::string many = join + "&alt=";
+    for (int i = 0; i < 16; ++i)
+        many += (i ? "_n" : "n") + std::to_string(i) + ".example:443";
+    write("link", "alt-sixteen", many);
     write("link", "bad-kind", "https://relay.example.com/steal#relay=a:1&token=" + token);
 }
 
