@@ -70,7 +70,11 @@ QVariantList files(std::uint64_t sequence, const std::vector<compliance::Attachm
             {QStringLiteral("available"), a.available},
             {QStringLiteral("voiceMs"), voice ? int(media::clampDurationMs(a.durationMs)) : 0},
             {QStringLiteral("waveform"), peaks},
-            {QStringLiteral("thumbnail"), QVariant::fromValue(thumb)},
+            // The bytes that decoded (ImageItem decodes them again under the same limits): a
+            // QImage inside this map would not survive QML's JavaScript values.
+            {QStringLiteral("thumbnail"),
+             thumb.isNull() ? QByteArray()
+                            : QByteArray(a.thumbnail.data(), qsizetype(a.thumbnail.size()))},
             {QStringLiteral("thumbWidth"), thumb.width()},
             {QStringLiteral("thumbHeight"), thumb.height()},
             {QStringLiteral("dimensions"), dimensions(a)},

@@ -35,8 +35,8 @@ Result<std::vector<ArchiveTimelineModel::Row>> timelineRows(ComplianceController
 ///   "voiceMs"      a voice note's length as the sender gave it, clamped to 15 minutes (0: not
 ///                  a voice note); playing takes the length from the file
 ///   "waveform"     its peaks, 0..1, at most 256 (media::clampWaveform)
-///   "thumbnail"    the sender's thumbnail decoded under Thumbnail::decode's limits (a QImage;
-///                  null when there is none or it was refused, and then the file shows as a file)
+///   "thumbnail"    the sender's thumbnail (its JPEG bytes) when it decodes under
+///                  Thumbnail::decode's limits, else empty (the file then shows as a file)
 ///   "thumbWidth", "thumbHeight"  its pixels (the layout follows them, never the claimed size)
 ///   "dimensions"   the image's claimed size as a label ("4000 × 3000"; "" over 1,000,000)
 ///   "image"        the file may open in the viewer (an image type, or a thumbnail)

@@ -2,6 +2,8 @@
 
 #include <QPainter>
 
+#include "client/qt/Thumbnail.h"
+
 namespace verbatim::qt {
 
 ImageItem::ImageItem(QQuickItem* parent) : QQuickPaintedItem(parent) {
@@ -14,6 +16,13 @@ void ImageItem::setImage(const QImage& image) {
     m_image = image;
     emit imageChanged();
     update();
+}
+
+void ImageItem::setImageValue(const QVariant& value) {
+    if (value.typeId() == QMetaType::QByteArray)
+        setImage(Thumbnail::decode(value.toByteArray()));
+    else
+        setImage(value.value<QImage>());
 }
 
 void ImageItem::paint(QPainter* painter) {

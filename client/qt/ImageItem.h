@@ -10,6 +10,7 @@
 
 #include <QImage>
 #include <QQuickPaintedItem>
+#include <QVariant>
 #include <QtQml/qqmlregistration.h>
 
 namespace verbatim::qt {
@@ -17,8 +18,10 @@ namespace verbatim::qt {
 class ImageItem : public QQuickPaintedItem {
     Q_OBJECT
     QML_ELEMENT
-    /// What is shown (a null image: nothing).
-    Q_PROPERTY(QImage image READ image WRITE setImage NOTIFY imageChanged)
+    /// What is shown: a QImage (a null one: nothing), or a received thumbnail's JPEG bytes
+    /// (a QByteArray, which survives QML's JavaScript values where a QImage inside a model's map
+    /// does not), decoded here under Thumbnail::decode's limits.
+    Q_PROPERTY(QVariant image READ imageValue WRITE setImageValue NOTIFY imageChanged)
     /// Its size in pixels (0 when null), for layouts that follow the image's own shape.
     Q_PROPERTY(int sourceWidth READ sourceWidth NOTIFY imageChanged)
     Q_PROPERTY(int sourceHeight READ sourceHeight NOTIFY imageChanged)
@@ -29,6 +32,8 @@ public:
     explicit ImageItem(QQuickItem* parent = nullptr);
     QImage image() const { return m_image; }
     void setImage(const QImage& image);
+    QVariant imageValue() const { return QVariant::fromValue(m_image); }
+    void setImageValue(const QVariant& value);
     int sourceWidth() const { return m_image.width(); }
     int sourceHeight() const { return m_image.height(); }
     bool empty() const { return m_image.isNull(); }
