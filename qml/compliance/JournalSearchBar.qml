@@ -23,6 +23,10 @@ ColumnLayout {
             objectName: "complianceSearchField"
             Layout.fillWidth: true
             placeholderText: qsTr("Search the journal (deleted and edited text too)")
+            // A hint longer than the field (a phone, a longer language) elides: the tooltip
+            // shows it whole.
+            ToolTip.visible: (hovered || pressed) && text === ""
+            ToolTip.text: placeholderText
             Accessible.name: qsTr("Search the journal")
             onAccepted: searchButton.clicked()
             onTextChanged: if (text === "") compliance.clearSearch()

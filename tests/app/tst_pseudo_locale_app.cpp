@@ -34,6 +34,7 @@ const QHash<QString, QString>& allowedElisions() {
         {"searchField", "a field's hint (placeholder): its tooltip shows it whole"},
         {"newMatterNumberField", "a field's hint (placeholder): its tooltip shows it whole"},
         {"newColleaguesField", "a field's hint (placeholder): its tooltip shows it whole"},
+        {"complianceSearchField", "a field's hint (placeholder): its tooltip shows it whole"},
     };
     return allowed;
 }
