@@ -118,7 +118,19 @@ struct BoundaryStart {
     std::string chainHash;          ///< chain[boundary], hex
     std::string relayKey;           ///< the relay key that signed the snapshot, hex
     std::uint64_t stateEntries = 0; ///< pruned entries the snapshot gave in full
+    std::string absentByDesign;     ///< which parts of the prefix rest on whose word
 };
+
+/// A compliance device whose identity key is known independently of the relay: the pulling
+/// device's own, or one an operator gives (`--cosigner USER/DEVICE:HEXKEY`). Only such a device's
+/// acknowledgement co-signs the chain through a pruned boundary.
+struct KnownCosigner {
+    std::string user;
+    std::uint32_t device = 0;
+    Bytes identityKey; ///< 33 bytes, 0x05 first
+};
+/// "USER/DEVICE:HEXKEY" (66 hex digits, 05 first) as a KnownCosigner, or why not.
+[[nodiscard]] Result<KnownCosigner> parseCosigner(const std::string& text);
 
 struct PullStats {
     std::uint64_t entries = 0;     ///< new log rows stored
@@ -346,9 +358,14 @@ public:
     /// checkpoint at or after the boundary; may be empty) agrees. The state entries it gives are
     /// checked and stored; the next pull goes on after the boundary; verify reports the range
     /// before it as pruned by design (docs/protocol.md, "Boundary snapshot").
+    /// `cosigners`: the devices whose acknowledgements may co-sign the chain through the
+    /// boundary; with none of them co-signing, verify (and so the start) fails unless
+    /// `trustRelayPrefix`, and then warns on every run.
     [[nodiscard]] Result<BoundaryStart> startAtBoundary(ByteView snapshot,
                                                         std::uint64_t relayPrunedThrough,
-                                                        ByteView boundaryCheckpoint);
+                                                        ByteView boundaryCheckpoint,
+                                                        const std::vector<KnownCosigner>& cosigners,
+                                                        bool trustRelayPrefix);
     /// The boundary this archive started at (0: it starts at entry 1).
     std::uint64_t startedAtBoundary() const;
     [[nodiscard]] Result<VerifyReport> verify(unsigned workers = 0,

@@ -4,8 +4,10 @@
 /// and gives the state entries in full; the archive recomputes chain[P] from it, checks and
 /// stores the state entries at their own sequences (each anchored on the chain hash before it),
 /// and pulls on after P. verify checks the stored snapshot again and reports the range before P
-/// as pruned by design; the compliance devices' acknowledgements that came with the snapshot
-/// co-sign the chain through it. docs/protocol.md, "Boundary snapshot".
+/// as pruned by design; an acknowledgement that came with the snapshot co-signs the chain through
+/// it only when its device's identity key is known independently of the relay (the pulling
+/// device's own, or one the operator gave with --cosigner) and its user is a compliance officer.
+/// docs/protocol.md, "Boundary snapshot".
 #include "common/Try.h"
 #include "compliance/ArchiveImpl.h"
 
@@ -19,6 +21,10 @@ namespace verbatim::compliance {
 namespace {
 constexpr const char* kSnapshotKey = "boundary_snapshot";
 constexpr const char* kBoundaryKey = "boundary_seq";
+/// The co-signers known independently of the relay, one "USER/DEVICE:HEXKEY" a line.
+constexpr const char* kCosignersKey = "boundary_cosigners";
+/// "1" when the start was allowed without such a co-signer (--trust-relay-prefix).
+constexpr const char* kTrustRelayKey = "boundary_trust_relay";
 
 std::string hex8(const journal::ChainHash& h) {
     return toHex(ByteView(h.data(), 8)) + "...";
@@ -35,7 +41,62 @@ checkSnapshot(const journal::BoundarySnapshot& s, ByteView relayPublicKey) {
     if (!anchors) return fail(ErrorCode::Malformed, anchors.error().message);
     return anchors;
 }
+
+/// What rests on whose word, said at every start and every verify (review of issue 22, item 4).
+std::string absentByDesign(std::uint64_t boundary) {
+    const std::string p = std::to_string(boundary);
+    return "entries 1.." + p + " are absent by design (pruned by the relay); that they were " +
+           "these entries, and which of them carry state, rests on the relay's signature; " +
+           "the state entries kept from them rest on their signers' signatures; the chain " +
+           "through seq " + p + " rests on the co-signers named below, if any";
+}
+
+std::string cosignerLine(const std::string& user, std::uint32_t device, ByteView key) {
+    return user + "/" + std::to_string(device) + ":" + toHex(key);
+}
+
+/// The stored co-signers: (user, device) -> identity key.
+std::map<std::pair<std::string, std::uint32_t>, Bytes> parseCosigners(const std::string& text) {
+    std::map<std::pair<std::string, std::uint32_t>, Bytes> out;
+    std::size_t at = 0;
+    while (at < text.size()) {
+        std::size_t end = text.find('\n', at);
+        if (end == std::string::npos) end = text.size();
+        auto one = parseCosigner(text.substr(at, end - at));
+        if (one) out[{one->user, one->device}] = one->identityKey;
+        at = end + 1;
+    }
+    return out;
+}
+
+Result<std::string> metaText(Database& db, const char* key) {
+    VERBATIM_TRY_LET(q, db.prepare("SELECT v FROM meta WHERE k = ?"));
+    q->bind(1, std::string_view(key));
+    VERBATIM_TRY_LET(row, q->step());
+    return *row ? str(q->columnBlob(0)) : std::string();
+}
 } // namespace
+
+Result<KnownCosigner> parseCosigner(const std::string& text) {
+    const auto colon = text.rfind(':');
+    const auto slash = colon == std::string::npos ? colon : text.rfind('/', colon);
+    auto bad = [&](const std::string& why) -> Result<KnownCosigner> {
+        return fail(ErrorCode::InvalidArgument,
+                    "--cosigner '" + text + "' is not USER/DEVICE:HEXKEY: " + why);
+    };
+    if (slash == std::string::npos || slash == 0) return bad("no USER/DEVICE before the ':'");
+    KnownCosigner c;
+    c.user = text.substr(0, slash);
+    const std::string dev = text.substr(slash + 1, colon - slash - 1);
+    if (dev.empty() || dev.size() > 9 || dev.find_first_not_of("0123456789") != std::string::npos)
+        return bad("DEVICE is a device number");
+    c.device = std::uint32_t(std::stoul(dev));
+    auto key = fromHex(text.substr(colon + 1));
+    if (!key || key->size() != 33 || (*key)[0] != 0x05)
+        return bad("the identity key is 66 hex digits starting 05, as the device's pull prints it");
+    c.identityKey = std::move(*key);
+    return c;
+}
 
 std::uint64_t Archive::startedAtBoundary() const {
     return m->boundary;
@@ -43,7 +104,9 @@ std::uint64_t Archive::startedAtBoundary() const {
 
 Result<BoundaryStart> Archive::startAtBoundary(ByteView snapshotBytes,
                                                std::uint64_t relayPrunedThrough,
-                                               ByteView boundaryCheckpoint) {
+                                               ByteView boundaryCheckpoint,
+                                               const std::vector<KnownCosigner>& cosigners,
+                                               bool trustRelayPrefix) {
     if (!m->manifest)
         return fail(ErrorCode::InvalidArgument, "the archive has no firm manifest yet");
     VERBATIM_TRY_LET(held, size());
@@ -85,6 +148,10 @@ Result<BoundaryStart> Archive::startAtBoundary(ByteView snapshotBytes,
     // (the archive still holds no entry) rather than read as a log with a gap.
     const Bytes whole = snap.serialize();
     const std::string at = std::to_string(snap.boundary);
+    std::string known;
+    for (const auto& c : cosigners)
+        known += cosignerLine(c.user, c.device, c.identityKey) + "\n";
+    const std::string trust = trustRelayPrefix ? "1" : "0";
     {
         storage::Transaction tx(*m->db);
         VERBATIM_TRY(tx.begin());
@@ -92,6 +159,10 @@ Result<BoundaryStart> Archive::startAtBoundary(ByteView snapshotBytes,
         st->bind(1, std::string_view(kSnapshotKey)).bind(2, ByteView(whole));
         VERBATIM_TRY(st->run());
         st->bind(1, std::string_view(kBoundaryKey)).bind(2, view(at));
+        VERBATIM_TRY(st->run());
+        st->bind(1, std::string_view(kCosignersKey)).bind(2, view(known));
+        VERBATIM_TRY(st->run());
+        st->bind(1, std::string_view(kTrustRelayKey)).bind(2, view(trust));
         VERBATIM_TRY(st->run());
         VERBATIM_TRY(tx.commit());
     }
@@ -132,6 +203,7 @@ Result<BoundaryStart> Archive::startAtBoundary(ByteView snapshotBytes,
     out.chainHash = toHex(ByteView(snap.chainHash.data(), snap.chainHash.size()));
     out.relayKey = toHex(m->manifest->relayPublicKey);
     out.stateEntries = rows.size();
+    out.absentByDesign = absentByDesign(snap.boundary);
     return out;
 }
 
@@ -165,10 +237,12 @@ Archive::Impl::verifyBoundary(VerifyReport& report, std::vector<Problem>& found)
         isoTime(snap->timeMs) + "; entries 1.." + std::to_string(snap->boundary) +
         " were pruned by design (" + std::to_string(checked->size() - 1) +
         " state entries kept from them)");
+    report.boundary.push_back(absentByDesign(snap->boundary));
     return std::move(*checked);
 }
 
-Result<std::vector<std::string>> Archive::Impl::boundaryCosigners(std::vector<Problem>& found) {
+Result<std::vector<std::string>> Archive::Impl::boundaryCosigners(VerifyReport& report,
+                                                                  std::vector<Problem>& found) {
     std::vector<std::string> lines;
     if (!boundary) return lines;
     VERBATIM_TRY_LET(q, db->prepare("SELECT v FROM meta WHERE k = ?"));
@@ -177,8 +251,17 @@ Result<std::vector<std::string>> Archive::Impl::boundaryCosigners(std::vector<Pr
     if (!*row) return lines; // verifyBoundary() reports it
     auto snap = journal::BoundarySnapshot::parse(q->columnBlob(0));
     if (!snap) return lines;
+    VERBATIM_TRY_LET(knownText, metaText(*db, kCosignersKey));
+    VERBATIM_TRY_LET(trust, metaText(*db, kTrustRelayKey));
+    const auto known = parseCosigners(*knownText);
+    std::map<std::string, std::string> roles;
+    {
+        VERBATIM_TRY_LET(r, db->prepare("SELECT id, role FROM users"));
+        VERBATIM_TRY(r->forEachRow(
+            [&](storage::Statement& s) { roles[s.columnText(0)] = s.columnText(1); }));
+    }
     VERBATIM_TRY_LET(at, db->prepare("SELECT chain_hash FROM entries WHERE seq = ?"));
-    std::size_t pending = 0;
+    std::size_t pending = 0, relayOnly = 0;
     for (const auto& raw : snap->acks) {
         auto ack = journal::JournalAck::parse(raw);
         if (!ack) {
@@ -189,16 +272,35 @@ Result<std::vector<std::string>> Archive::Impl::boundaryCosigners(std::vector<Pr
             continue;
         }
         const std::string who = deviceName(ack->user, ack->device);
+        // Review of issue 22, finding 1: a key the relay's own records give proves nothing about
+        // the relay (it writes those records); only a key known without it does.
+        auto key = known.find({ack->user, ack->device});
+        if (key == known.end()) {
+            ++relayOnly;
+            continue;
+        }
         if (ack->sequence <= snap->boundary || ack->sequence > state.headSeq) {
             ++pending; // not (yet) within what this archive holds
             continue;
         }
-        auto reg = state.registry.find({ack->user, ack->device});
-        if (reg == state.registry.end() || !ack->verifies(reg->second.identityKey)) {
+        if (!ack->verifies(key->second)) {
             found.push_back({ack->sequence, "boundary-snapshot",
                              "the acknowledgement of " + who +
-                                 " that came with the boundary snapshot is not signed by that "
-                                 "device's registered key: forged"});
+                                 " that came with the boundary snapshot is not signed by the "
+                                 "identity key known for that device: forged"});
+            continue;
+        }
+        if (roles[ack->user] != "ROLE_COMPLIANCE") {
+            found.push_back({ack->sequence, "boundary-snapshot",
+                             "the acknowledgement of " + who + " co-signs nothing: " + ack->user +
+                                 " is not a compliance officer in the relay's records"});
+            continue;
+        }
+        auto reg = state.registry.find({ack->user, ack->device});
+        if (reg == state.registry.end() || reg->second.identityKey != key->second) {
+            found.push_back({ack->sequence, "boundary-snapshot",
+                             "the relay's records register another identity key (or none) for " +
+                                 who + " than the one known for it independently of the relay"});
             continue;
         }
         at->bind(1, std::int64_t(ack->sequence));
@@ -216,16 +318,27 @@ Result<std::vector<std::string>> Archive::Impl::boundaryCosigners(std::vector<Pr
             continue;
         }
         lines.push_back("chain through the boundary co-signed by " + who +
-                        "'s acknowledgement through seq " + std::to_string(ack->sequence));
+                        "'s acknowledgement through seq " + std::to_string(ack->sequence) +
+                        " (its key known independently of the relay)");
     }
-    if (lines.empty())
-        found.push_back(
-            {snap->boundary, "boundary-snapshot",
-             "no compliance acknowledgement co-signs the chain through the boundary (" +
-                 std::to_string(snap->acks.size()) + " came with the snapshot, " +
-                 std::to_string(pending) +
-                 " beyond what the archive holds): the pruned prefix rests on the relay's word "
-                 "alone"});
+    if (lines.empty()) {
+        const std::string why =
+            "no acknowledgement of a compliance device whose identity key is known independently "
+            "of the relay co-signs the chain through the boundary (" +
+            std::to_string(snap->acks.size()) +
+            " came with the snapshot: " + std::to_string(relayOnly) +
+            " of devices only the relay vouches for, " + std::to_string(pending) +
+            " of known devices beyond what the archive holds)";
+        if (*trust == "1")
+            report.warnings.push_back(
+                {snap->boundary, "boundary-relay-word",
+                 why + ": started with --trust-relay-prefix, so the state of entries 1.." +
+                     std::to_string(snap->boundary) + " rests on the relay's word alone"});
+        else
+            found.push_back({snap->boundary, "boundary-snapshot",
+                             why + ": the pruned prefix would rest on the relay's word alone "
+                                   "(give --cosigner USER/DEVICE:KEY, or --trust-relay-prefix)"});
+    }
     return lines;
 }
 

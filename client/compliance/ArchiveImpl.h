@@ -147,10 +147,13 @@ struct Archive::Impl {
     /// state entries (chain[s-1] by s) and the report's lines. ArchiveBoundary.cpp.
     Result<std::map<std::uint64_t, journal::ChainHash>> verifyBoundary(VerifyReport& report,
                                                                        std::vector<Problem>& found);
-    /// After a pull or verify of such an archive: each stored compliance acknowledgement whose
-    /// sequence the archive holds must carry the archive's chain hash there and verify under
-    /// its device's registered key. Lines for the report; problems into `found`.
-    Result<std::vector<std::string>> boundaryCosigners(std::vector<Problem>& found);
+    /// After a pull or verify of such an archive: each stored acknowledgement of a co-signer
+    /// known independently of the relay (meta `boundary_cosigners`) whose sequence the archive
+    /// holds must verify under that known key, be a compliance officer's and carry the
+    /// archive's chain hash there. Lines for the report; problems into `found`; with no such
+    /// co-signer a problem, or a warning when started with --trust-relay-prefix.
+    Result<std::vector<std::string>> boundaryCosigners(VerifyReport& report,
+                                                       std::vector<Problem>& found);
     std::vector<DeviceSnapshot> snapshot(CheckState& st);
     Result<ConversationInfo> conversationInfo(const std::string& id);
     /// Judges the stored records (ContentJudge) and stores the verdict: the `forged-edit` and

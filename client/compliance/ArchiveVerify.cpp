@@ -469,7 +469,7 @@ Result<VerifyReport> Archive::verify(unsigned workers, const RestoreLimits& limi
     }
     if (m->boundary && st.headSeq < m->boundary) anchor(m->boundary + 1);
     if (m->boundary) {
-        VERBATIM_TRY_LET(cosigned, m->boundaryCosigners(found));
+        VERBATIM_TRY_LET(cosigned, m->boundaryCosigners(report, found));
         report.boundary.insert(report.boundary.end(), cosigned->begin(), cosigned->end());
     }
     VERBATIM_TRY(verifyDisposed(*this, *m, seenDispositions, disposedRuns, report, found));

@@ -72,6 +72,9 @@ constexpr FaultInfo kFaults[] = {
     {"boundary-snapshot", "the relay's boundary snapshot this archive started from does not hold: "
                           "its signature or its chain, or a compliance acknowledgement that "
                           "should co-sign the chain through it, differs or is forged"},
+    {"boundary-relay-word", "no co-signer known independently of the relay vouches for the "
+                            "pruned prefix this archive started from (--trust-relay-prefix): "
+                            "its state rests on the relay's word alone"},
     {"missing-entry", "a receipt or mismatch report names a message the journal does not hold "
                       "before it: removed or withheld"},
     {"forged-supervision", "a supervision record (policy, review, sample, access) not written by "

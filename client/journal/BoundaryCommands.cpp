@@ -1,13 +1,17 @@
 /// @file BoundaryCommands.cpp
 /// Issue 22: a new compliance archive on a relay that pruned its journal.
 ///   verbatim-journal pull --profile DIR --archive NEW --key KEY --from-pruned-boundary
-///                         [--boundary-snapshot FILE]
+///                         [--boundary-snapshot FILE] [--cosigner USER/DEVICE:KEY]...
+///                         [--trust-relay-prefix]
 ///   verbatim-journal boundary-snapshot --profile DIR --out FILE
 /// The first fetches the relay's signed boundary snapshot (or reads FILE, one fetched earlier),
 /// starts the new archive at the boundary (compliance::Archive::startAtBoundary), pulls
 /// everything after it and verifies; a snapshot that does not hold (signature, chain, boundary,
 /// or a compliance acknowledgement that should co-sign the chain through it) is refused and the
-/// new archive removed, so nothing is kept of it. docs/protocol.md, "Boundary snapshot".
+/// new archive removed, so nothing is kept of it. Only acknowledgements of devices whose identity
+/// key is known without the relay co-sign: this profile's own device and each --cosigner; with
+/// none of them co-signing the start is refused unless --trust-relay-prefix.
+/// docs/protocol.md, "Boundary snapshot".
 #include <cstdio>
 #include <fstream>
 #include <iterator>
@@ -114,6 +118,12 @@ int boundarySnapshot(const Args& a) {
 int pullFromBoundary(const Args& a) {
     const std::string path = a.opt("archive");
     if (a.opt("profile").empty() || path.empty()) return usage();
+    std::vector<compliance::KnownCosigner> cosigners;
+    for (const auto& text : a.all("cosigner")) {
+        auto one = compliance::parseCosigner(text);
+        if (!one) return refused("pull", one.error().message);
+        cosigners.push_back(std::move(*one));
+    }
     std::error_code ec;
     if (fs::exists(path, ec))
         return die("--from-pruned-boundary starts a new archive, and " + path +
@@ -121,6 +131,17 @@ int pullFromBoundary(const Args& a) {
     auto officer = openOfficer(a);
     if (!officer) return die(officer.error());
     auto& c = *(*officer)->client;
+    {
+        // This device's own key is known here, not from the relay.
+        auto own = fromHex(c.identityKeyHex());
+        if (!own) return die("this profile's identity key is unreadable");
+        cosigners.push_back({c.account().user, c.account().device, std::move(*own)});
+        const auto me = c.account();
+        std::printf("this device: %s/%u, identity key %s (another officer's pull takes it as "
+                    "--cosigner %s/%u:KEY)\n",
+                    me.user.c_str(), unsigned(me.device), c.identityKeyHex().c_str(),
+                    me.user.c_str(), unsigned(me.device));
+    }
     auto manifest = c.firmManifest();
     if (!manifest) return die(manifest.error());
     auto boundary = relayBoundary(c);
@@ -143,12 +164,15 @@ int pullFromBoundary(const Args& a) {
     };
     if (auto r = (*archive)->setManifest(view(*manifest), c.account().firmFingerprint); !r)
         return refuse(r.error().message);
-    auto start = (*archive)->startAtBoundary(*bytes, boundary->first, view(boundary->second));
+    const bool trust = a.flags.count("trust-relay-prefix") > 0;
+    auto start = (*archive)->startAtBoundary(*bytes, boundary->first, view(boundary->second),
+                                             cosigners, trust);
     if (!start) return refuse(start.error().message);
     std::printf("starting at pruned boundary %llu, chain hash %s, snapshot signed by relay key "
-                "%s (%llu state entries)\n",
+                "%s (%llu state entries)\n%s\n",
                 (unsigned long long)start->boundary, start->chainHash.c_str(),
-                start->relayKey.c_str(), (unsigned long long)start->stateEntries);
+                start->relayKey.c_str(), (unsigned long long)start->stateEntries,
+                start->absentByDesign.c_str());
     auto stats = pullWith(**archive, **officer);
     if (!stats) return refuse("the pull after the boundary failed: " + stats.error().message);
     if (stats->rewrittenAt || !stats->pendingEpoch.empty())
@@ -166,6 +190,9 @@ int pullFromBoundary(const Args& a) {
     if (!why.empty()) return refuse("the boundary snapshot does not hold: " + why);
     for (const auto& line : report->boundary)
         std::printf("%s\n", line.c_str());
+    for (const auto& w : report->warnings)
+        if (w.fault == "boundary-relay-word")
+            std::printf("WARNING: %s\n", compliance::terminalText(w.detail).c_str());
     std::printf("pulled %llu new entries (%llu attachments) up to seq %llu in %.1f s; %zu "
                 "problem(s)%s\n",
                 (unsigned long long)stats->entries, (unsigned long long)stats->attachments,

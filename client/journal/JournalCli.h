@@ -39,9 +39,14 @@ struct Args {
     std::vector<std::string> positional;
     std::map<std::string, std::string> opts;
     std::set<std::string> flags;
+    std::map<std::string, std::vector<std::string>> lists; ///< every value of each option
     std::string opt(const std::string& k) const {
         auto it = opts.find(k);
         return it == opts.end() ? std::string() : it->second;
+    }
+    std::vector<std::string> all(const std::string& k) const {
+        auto it = lists.find(k);
+        return it == lists.end() ? std::vector<std::string>() : it->second;
     }
 };
 

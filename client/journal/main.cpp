@@ -69,7 +69,8 @@ const cmdline::CommandLine& commandLine() {
             {"pull",
              "  verbatim-journal pull   --profile DIR --archive FILE --key KEY [--relay "
              "HOST:PORT] [--accept-restore EPOCH]\n"
-             "                          [--from-pruned-boundary [--boundary-snapshot FILE]]\n"
+             "                          [--from-pruned-boundary [--boundary-snapshot FILE]\n"
+             "                          [--cosigner USER/DEVICE:KEY]... [--trust-relay-prefix]]\n"
              "    Exit 3: the relay rewrote the history the archive holds. Exit 4: the relay "
              "announces a\n"
              "    restore from a backup; pull lists what it would supersede and follows it only "
@@ -79,12 +80,19 @@ const cmdline::CommandLine& commandLine() {
              "from its\n"
              "    signed boundary snapshot (or FILE from boundary-snapshot); refused, and the new "
              "file\n"
-             "    removed, when the snapshot does not hold (README \"Relay journal pruning\").\n",
+             "    removed, when the snapshot does not hold (README \"Relay journal pruning\"), "
+             "or when no\n"
+             "    acknowledgement of this device or of a --cosigner (another compliance device "
+             "and the\n"
+             "    identity key its own pull printed) co-signs the chain through the boundary;\n"
+             "    --trust-relay-prefix starts it anyway, and verify then warns on every run.\n",
              {Option::value("profile", "DIR").required(),
               Option::value("archive", "FILE").required(), key, Option::value("relay", "HOST:PORT"),
               pass, Option::value("profile-passphrase-file", "FILE"),
               Option::value("accept-restore", "EPOCH"), Option::flag("from-pruned-boundary"),
-              Option::value("boundary-snapshot", "FILE")}},
+              Option::value("boundary-snapshot", "FILE"),
+              Option::value("cosigner", "USER/DEVICE:KEY").repeatable(),
+              Option::flag("trust-relay-prefix")}},
             {"boundary-snapshot",
              "  verbatim-journal boundary-snapshot --profile DIR --out FILE\n"
              "    Saves the relay's signed boundary snapshot (issue 22) for pull "
@@ -312,6 +320,7 @@ Args toArgs(const cmdline::Parsed& p) {
     a.positional = p.positionals;
     for (const auto& [name, values] : p.options) {
         a.opts[name] = values.back();
+        a.lists[name] = values;
         a.flags.insert(name);
     }
     return a;
@@ -344,6 +353,10 @@ int main(int argc, char** argv) {
     if (cmd == "pull" && a.flags.count("boundary-snapshot") &&
         !a.flags.count("from-pruned-boundary"))
         return refused("pull", "--boundary-snapshot goes with --from-pruned-boundary");
+    if (cmd == "pull" && (a.flags.count("cosigner") || a.flags.count("trust-relay-prefix")) &&
+        !a.flags.count("from-pruned-boundary"))
+        return refused("pull",
+                       "--cosigner and --trust-relay-prefix go with --from-pruned-boundary");
     if (cmd == "pull") return a.flags.count("from-pruned-boundary") ? pullFromBoundary(a) : pull(a);
     if (cmd == "boundary-snapshot") return boundarySnapshot(a);
     if (cmd == "verify") return verify(a);

@@ -16,6 +16,7 @@
 #include "ComplianceParty.h"
 #include "E2EHarness.h"
 #include "journal/BoundarySnapshot.h"
+#include "journal/JournalAck.h"
 #include "journal/JournalCrypto.h"
 #include "journal/SealedEntry.h"
 #include "signal/SessionManager.h"
@@ -78,6 +79,7 @@ struct Firm {
     PartyHandle alice, bob, officerA, officerB;
     std::string conv;
     QString profileA, profileB, key, archiveA, archiveB;
+    QString identityA, identityB; ///< the officers' identity keys (hex), as their pulls print them
     std::uint64_t boundary = 0;
 };
 
@@ -111,6 +113,8 @@ bool setUp(Harness& h, const QTemporaryDir& dir, Firm& f) {
     if (!eventually([&] { return (*f.bob).eventsOf(client::Event::Kind::Message).size() >= 20; },
                     30s))
         return false;
+    f.identityA = QString::fromStdString(f.officerA->identityKeyHex());
+    f.identityB = QString::fromStdString(f.officerB->identityKeyHex());
     f.officerA->stop(); // the tool opens the profiles itself
     f.officerB->stop();
     f.profileA = QString::fromStdString(f.officerA.get()->profile());
@@ -164,12 +168,18 @@ private slots:
         QCOMPARE(plain.code, 1);
         QVERIFY2(plain.err.contains("--from-pruned-boundary"), qPrintable(plain.err));
 
-        auto started = journalTool({"pull", "--profile", f.profileB, "--archive", fresh, "--key",
-                                    f.key, "--from-pruned-boundary"});
+        // Officer B's device knows its own key; officer A's it is given (as A's pull prints it).
+        auto started =
+            journalTool({"pull", "--profile", f.profileB, "--archive", fresh, "--key", f.key,
+                         "--from-pruned-boundary", "--cosigner", "comply-a/1:" + f.identityA});
         QVERIFY2(started.code == 0, qPrintable(started.out + started.err));
         QVERIFY2(started.out.contains("starting at pruned boundary " + QString::number(f.boundary) +
-                                      ", chain hash "),
+                                      ", chain hash ") &&
+                     started.out.contains("this device: comply-b/1, identity key " + f.identityB),
                  qPrintable(started.out));
+        const QString absent = "entries 1.." + QString::number(f.boundary) +
+                               " are absent by design (pruned by the relay)";
+        QVERIFY2(started.out.contains(absent), qPrintable(started.out));
         auto verify = journalTool({"verify", fresh, "--key", f.key});
         QVERIFY2(verify.code == 0, qPrintable(verify.out + verify.err));
         QVERIFY2(verify.out.contains("starts at pruned boundary " + QString::number(f.boundary) +
@@ -178,7 +188,8 @@ private slots:
                                          QString::fromStdString(toHex(h.relayKey().publicKey))),
                  qPrintable(verify.out));
         QVERIFY2(verify.out.contains("co-signed by comply-a/1's acknowledgement") &&
-                     verify.out.contains("co-signed by comply-b/1's acknowledgement"),
+                     verify.out.contains("co-signed by comply-b/1's acknowledgement") &&
+                     verify.out.contains(absent) && !verify.out.contains("WARNING"),
                  qPrintable(verify.out));
         auto found = journalTool({"search", fresh, "zanzibar", "--key", f.key});
         QVERIFY2(found.code == 0 && found.out.contains("after pruning zanzibar"),
@@ -337,6 +348,88 @@ private slots:
                          "--key", f.key, "--from-pruned-boundary"});
         QVERIFY2(ok.code == 0, qPrintable(ok.out + ok.err));
         QVERIFY(journalTool({"verify", dir.path() + "/good.archive", "--key", f.key}).code == 0);
+    }
+
+    // Review of issue 22, finding 1 (attack): the relay vouches for its own co-signer. Its
+    // operator enrols a compliance device of its own (a real registration the relay writes,
+    // with the operator's key), acknowledges with it, and hands a new archive a snapshot whose
+    // only acknowledgement is that one. Its key is known only from the relay's records, so it
+    // co-signs nothing: refused, unless the operator of the new archive accepts the relay's word
+    // (--trust-relay-prefix), and then every verify says so.
+    void aCosignerOnlyTheRelayVouchesForIsRefused() {
+        Harness h({}, pruneAtOnce());
+        QVERIFY(h.ok());
+        QTemporaryDir dir;
+        Firm f;
+        QVERIFY(setUp(h, dir, f));
+        auto mallory = joinParty(h.enrollLink("mallory", proto::ROLE_COMPLIANCE), "Mal Lory");
+        QVERIFY(mallory);
+        mallory->start();
+        QVERIFY(eventually([&] { return mallory->identityKeyHex().size() == 66; }));
+        mallory->stop();
+        const QString malloryProfile = QString::fromStdString(mallory.get()->profile());
+        const QString malloryArchive = dir.path() + "/mallory.archive";
+        auto own = journalTool({"pull", "--profile", malloryProfile, "--archive", malloryArchive,
+                                "--key", f.key, "--from-pruned-boundary", "--trust-relay-prefix"});
+        QVERIFY2(own.code == 0, qPrintable(own.out + own.err));
+        auto acked =
+            journalTool({"ack", malloryArchive, "--profile", malloryProfile, "--key", f.key});
+        QVERIFY2(acked.code == 0, qPrintable(acked.out + acked.err));
+
+        const QString snapPath = dir.path() + "/boundary.snapshot";
+        auto saved = journalTool({"boundary-snapshot", "--profile", f.profileA, "--out", snapPath});
+        QVERIFY2(saved.code == 0, qPrintable(saved.err));
+        auto evil = readSnapshot(snapPath);
+        QVERIFY(evil);
+        std::vector<Bytes> only;
+        for (const auto& raw : evil->acks)
+            if (auto a = journal::JournalAck::parse(raw); a && a->user == "mallory")
+                only.push_back(raw);
+        QCOMPARE(only.size(), std::size_t(1));
+        evil->acks = only;
+        const QString evilPath = dir.path() + "/evil.snapshot";
+        QVERIFY(writeAll(evilPath, evil->serialize()));
+
+        // Officer A's new archive: its own key and B's are known, mallory's only from the relay.
+        const QString victim = dir.path() + "/victim.archive";
+        auto refused = journalTool({"pull", "--profile", f.profileA, "--archive", victim, "--key",
+                                    f.key, "--from-pruned-boundary", "--boundary-snapshot",
+                                    evilPath, "--cosigner", "comply-b/1:" + f.identityB});
+        QCOMPARE(refused.code, 3);
+        QVERIFY2(refused.err.contains("known independently of the relay") &&
+                     refused.err.contains("1 of devices only the relay vouches for") &&
+                     !QFile::exists(victim),
+                 qPrintable(refused.out + refused.err));
+
+        // The relay's word taken knowingly: started, and every verify warns.
+        auto trusted = journalTool({"pull", "--profile", f.profileA, "--archive", victim, "--key",
+                                    f.key, "--from-pruned-boundary", "--boundary-snapshot",
+                                    evilPath, "--trust-relay-prefix"});
+        QVERIFY2(trusted.code == 0 && trusted.out.contains("rests on the relay's word alone"),
+                 qPrintable(trusted.out + trusted.err));
+        for (int run = 0; run < 2; ++run) {
+            auto v = journalTool({"verify", victim, "--key", f.key});
+            QVERIFY2(v.code == 0 && v.out.contains("WARNING") &&
+                         v.out.contains("rests on the relay's word alone") &&
+                         v.out.contains("are absent by design") && !v.out.contains("co-signed by"),
+                     qPrintable(v.out + v.err));
+        }
+
+        // A key given wrongly is no co-signer either: an acknowledgement that does not verify
+        // under it is forged.
+        auto wrongKey = journalTool({"pull", "--profile", f.profileA, "--archive",
+                                     dir.path() + "/wrong.archive", "--key", f.key,
+                                     "--from-pruned-boundary", "--boundary-snapshot", evilPath,
+                                     "--cosigner", "mallory/1:" + f.identityB});
+        QCOMPARE(wrongKey.code, 3);
+        QVERIFY2(wrongKey.err.contains("not signed by the identity key known for that device"),
+                 qPrintable(wrongKey.err));
+        // A bad --cosigner is refused before anything happens.
+        auto bad =
+            journalTool({"pull", "--profile", f.profileA, "--archive", dir.path() + "/bad.archive",
+                         "--key", f.key, "--from-pruned-boundary", "--cosigner", "comply-b:05ab"});
+        QCOMPARE(bad.code, 2);
+        QVERIFY2(bad.err.contains("is not USER/DEVICE:HEXKEY"), qPrintable(bad.err));
     }
 };
 
