@@ -31,6 +31,12 @@ std::string messageJson(const MessageView& m) {
         ",\"deleted\":" + (m.retracted ? "true" : "false") +
         ",\"server_time_ms\":" + std::to_string(m.serverTimeMs) +
         ",\"journal_sequence\":" + std::to_string(m.journalSequence);
+    // Copied by a history transfer and not checked on this device: said so, never hidden.
+    if (m.importedFromDevice)
+        out += ",\"imported_from_device\":" + std::to_string(m.importedFromDevice) +
+               ",\"verified\":false,\"note\":" +
+               jsonString("copied from your device " + std::to_string(m.importedFromDevice) +
+                          "; not verified on this device");
     if (!m.attachments.empty()) {
         out += ",\"attachments\":[";
         for (std::size_t i = 0; i < m.attachments.size(); ++i) {

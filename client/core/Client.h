@@ -100,6 +100,10 @@ struct MessageView {
     bool retracted = false;
     std::string retractedBy;
     std::vector<std::pair<std::string, std::string>> reactions; ///< (user, emoji)
+    /// Not 0: copied from this device of the user's own by a history transfer and not verified
+    /// here (no commitment or journal copy check); shown as such until the sender's own envelope
+    /// for it arrives and replaces it.
+    std::uint32_t importedFromDevice = 0;
 };
 
 /// One device an own message was encrypted to, for the message's info (issue 23).

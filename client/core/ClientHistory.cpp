@@ -4,6 +4,9 @@
 // imports it. The relay sees an opaque blob and its size.
 #include "client/core/ClientImpl.h"
 #include "client/core/HistoryStore.h"
+
+#include <set>
+
 #include "common/Try.h"
 #include "journal/HistoryTransfer.h"
 
@@ -167,6 +170,33 @@ void Client::Impl::importHistoryOffer() {
         log::write(log::Level::Warn, "client.history_refused", {{"reason", why}});
         emit({Event::Kind::HistoryFailed, {}, hexOf(offer.message_id()), {}, {}, {}, why});
     };
+    // Asked of the relay now, not when the offer came: the sending device must still be an
+    // active device of this user (an offer queued by a device revoked since is not taken), and
+    // only conversations the relay lists to this device are imported.
+    proto::Request ask;
+    ask.mutable_list_devices();
+    auto listed = call(ask);
+    if (!listed) return; // not connected: the next connection tries again
+    if (listed->status() != proto::STATUS_OK)
+        return refuse("the relay did not list your devices: " + listed->error() +
+                      "; nothing was imported");
+    bool senderActive = false;
+    for (const auto& d : listed->device_list().devices())
+        if (d.device() == offer.sender().device() && !d.revoked_ms() && !d.pending_ms())
+            senderActive = true;
+    if (!senderActive)
+        return refuse("the history from device " + std::to_string(offer.sender().device()) +
+                      " was refused: that device is no longer an active device of yours; "
+                      "nothing was imported");
+    ask.mutable_list_conversations();
+    auto convs = call(ask);
+    if (!convs) return;
+    if (convs->status() != proto::STATUS_OK)
+        return refuse("the relay did not list your conversations: " + convs->error() +
+                      "; nothing was imported");
+    std::set<std::string> mine;
+    for (const auto& c : convs->conversations().conversations())
+        mine.insert(c.id());
     auto blob = RelayConnection::downloadBlob(relayEndpoints(), creds, blobId, size);
     if (!blob) {
         if (blob.error().code == ErrorCode::Unavailable) return; // next connection tries again
@@ -191,7 +221,7 @@ void Client::Impl::importHistoryOffer() {
     {
         std::lock_guard lock(mutex);
         if (!db) return;
-        counts = HistoryStore(*db).importHistory(*doc);
+        counts = HistoryStore(*db).importHistory(*doc, mine);
         if (counts) (void)accounts->remove(kOfferKey);
     }
     if (!counts)
@@ -204,9 +234,15 @@ void Client::Impl::importHistoryOffer() {
           deviceText(offer.sender().user(), offer.sender().device()),
           {},
           std::to_string(counts->messages) + " messages in " +
-              std::to_string(doc->conversations.size()) + " conversations copied from device " +
-              std::to_string(offer.sender().device()) +
-              (counts->skipped ? " (" + std::to_string(counts->skipped) + " already here)" : "")});
+              std::to_string(doc->conversations.size() - counts->droppedConversations) +
+              " conversations copied from device " + std::to_string(offer.sender().device()) +
+              (counts->skipped ? " (" + std::to_string(counts->skipped) + " already here)" : "") +
+              "; not verified on this device" +
+              (counts->droppedConversations
+                   ? "; " + std::to_string(counts->droppedConversations) +
+                         " conversations the relay does not list to you were left out (" +
+                         std::to_string(counts->droppedMessages) + " messages)"
+                   : "")});
 }
 
 } // namespace verbatim::client

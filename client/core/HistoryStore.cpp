@@ -137,11 +137,18 @@ HistoryStore::exportHistory(const std::string& user, std::uint32_t device, std::
     return doc;
 }
 
-Result<HistoryImportCounts> HistoryStore::importHistory(const journal::HistoryDocument& doc) {
+Result<HistoryImportCounts> HistoryStore::importHistory(const journal::HistoryDocument& doc,
+                                                        const std::set<std::string>& listed) {
     HistoryImportCounts counts;
     Transaction tx(m_db);
     VERBATIM_TRY(tx.begin());
     for (const auto& c : doc.conversations) {
+        // Only a conversation the relay lists to this device: any other (invented, or one the
+        // user has left) would be a room the relay never vouched for.
+        if (!listed.count(c.id())) {
+            ++counts.droppedConversations;
+            continue;
+        }
         // A conversation the relay already listed to this device keeps the relay's data.
         VERBATIM_TRY_LET(
             ins, m_db.cached("INSERT OR IGNORE INTO conversations (id, title, is_matter, members, "
@@ -159,6 +166,9 @@ Result<HistoryImportCounts> HistoryStore::importHistory(const journal::HistoryDo
         VERBATIM_TRY(ins->run());
         if (m_db.changes() > 0) ++counts.conversations;
         for (const auto& r : c.receipts()) {
+            // Other users' receipts ("read by the client") come from them, checked, or not at
+            // all: only this user's own read state is taken from its own device.
+            if (r.user() != doc.user) continue;
             // The later of the two marks wins: either may be newer.
             VERBATIM_TRY_LET(
                 rc, m_db.cached("INSERT INTO receipts (conversation, user, kind, up_to_ms) VALUES "
@@ -179,11 +189,16 @@ Result<HistoryImportCounts> HistoryStore::importHistory(const journal::HistoryDo
             ++counts.skipped; // a kind this device does not take from another
             continue;
         }
+        if (!listed.count(m.conversation_id())) {
+            ++counts.droppedMessages;
+            continue;
+        }
         VERBATIM_TRY_LET(
             ins, m_db.cached("INSERT OR IGNORE INTO messages (id, conversation, sender_user, "
                              "sender_device, outgoing, kind, body, attachments, client_time_ms, "
                              "server_time_ms, journal_seq, state, edited_ms, retracted_ms, "
-                             "retracted_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+                             "retracted_by, imported_from_device) VALUES "
+                             "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
         ins->bind(1, view(m.id()))
             .bind(2, std::string_view(m.conversation_id()))
             .bind(3, std::string_view(m.sender().user()))
@@ -201,18 +216,16 @@ Result<HistoryImportCounts> HistoryStore::importHistory(const journal::HistoryDo
             .bind(9, std::int64_t(m.client_time_ms()))
             .bind(10, std::int64_t(m.server_time_ms()))
             .bind(11, std::int64_t(m.journal_sequence()));
-        // Own messages keep their delivery state; the rest are received. Nothing imported is
-        // queued: the outbox stays the sending device's.
-        std::int64_t state = std::int64_t(MessageState::Received);
-        if (m.sender().user() == doc.user)
-            state = m.state() <= std::uint32_t(MessageState::Read) &&
-                            m.state() != std::uint32_t(MessageState::Queued)
-                        ? std::int64_t(m.state())
-                        : std::int64_t(MessageState::Sent);
+        // Own messages are at most Sent: delivered and read are other users' word, which only
+        // their receipts give. Nothing imported is queued: the outbox stays the sending device's.
+        const std::int64_t state = m.sender().user() == doc.user
+                                       ? std::int64_t(MessageState::Sent)
+                                       : std::int64_t(MessageState::Received);
         ins->bind(12, state)
             .bind(13, std::int64_t(m.edited_ms()))
             .bind(14, std::int64_t(m.retracted_ms()))
-            .bind(15, std::string_view(m.retracted_by()));
+            .bind(15, std::string_view(m.retracted_by()))
+            .bind(16, std::int64_t(doc.sourceDevice));
         VERBATIM_TRY(ins->run());
         if (m_db.changes() == 0) {
             ++counts.skipped; // held already: the copy here stays as it is
@@ -235,25 +248,9 @@ Result<HistoryImportCounts> HistoryStore::importHistory(const journal::HistoryDo
                 .bind(3, std::string_view(e.old_body()));
             VERBATIM_TRY(es->run());
         }
-        for (const auto& d : m.deliveries()) {
-            VERBATIM_TRY_LET(
-                ds, m_db.cached("INSERT OR IGNORE INTO message_devices (message, conversation, "
-                                "sent_ms, user, device, delivered_ms, read_ms) VALUES "
-                                "(?, ?, ?, ?, ?, ?, ?)"));
-            ds->bind(1, view(m.id()))
-                .bind(2, std::string_view(m.conversation_id()))
-                .bind(3, std::int64_t(m.server_time_ms()))
-                .bind(4, std::string_view(d.user()))
-                .bind(5, std::int64_t(d.device()))
-                .bind(6, std::int64_t(d.delivered_ms()))
-                .bind(7, std::int64_t(d.read_ms()));
-            VERBATIM_TRY(ds->run());
-        }
-        // A later delivery of the same message (still queued for this device) is only
-        // acknowledged: it is here already.
-        VERBATIM_TRY_LET(pr, m_db.cached("INSERT OR IGNORE INTO processed (id) VALUES (?)"));
-        pr->bind(1, view(m.id()));
-        VERBATIM_TRY(pr->run());
+        // Deliveries (message info) are other devices' receipts: not taken from the document.
+        // Nor is the id marked processed: the sender's own envelope for it, if one is still
+        // queued for this device, is checked and replaces this unverified copy (Receiver).
     }
     VERBATIM_TRY(tx.commit());
     return counts;

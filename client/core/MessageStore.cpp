@@ -339,6 +339,29 @@ Result<void> MessageStore::markProcessed(const std::string& rawMessageId) {
     return st->run();
 }
 
+Result<std::optional<MessageStore::ImportedCopy>>
+MessageStore::importedCopy(const std::string& rawMessageId) {
+    VERBATIM_TRY_LET(
+        st, m_db.cached("SELECT imported_from_device, sender_user, coalesce((SELECT old_body FROM "
+                        "edits WHERE message = m.id ORDER BY rowid LIMIT 1), body) "
+                        "FROM messages m WHERE id = ? AND imported_from_device != 0"));
+    st->bind(1, view(rawMessageId));
+    VERBATIM_TRY_LET(row, st->step());
+    if (!*row) return std::optional<ImportedCopy>();
+    return std::optional<ImportedCopy>(
+        ImportedCopy{std::uint32_t(st->columnInt(0)), st->columnText(1), st->columnText(2)});
+}
+
+Result<void> MessageStore::dropImported(const std::string& rawMessageId) {
+    VERBATIM_TRY_LET(ed, m_db.cached("DELETE FROM edits WHERE message = ?"));
+    ed->bind(1, view(rawMessageId));
+    VERBATIM_TRY(ed->run());
+    VERBATIM_TRY_LET(
+        st, m_db.cached("DELETE FROM messages WHERE id = ? AND imported_from_device != 0"));
+    st->bind(1, view(rawMessageId));
+    return st->run();
+}
+
 Result<bool> MessageStore::processed(const std::string& rawMessageId) {
     VERBATIM_TRY_LET(st, m_db.cached("SELECT 1 FROM processed WHERE id = ?"));
     st->bind(1, view(rawMessageId));

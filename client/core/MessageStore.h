@@ -52,6 +52,17 @@ public:
     /// Records that a message id was handled; delivered duplicates are then only acknowledged.
     [[nodiscard]] Result<void> markProcessed(const std::string& rawMessageId);
     [[nodiscard]] Result<bool> processed(const std::string& rawMessageId);
+    /// A message copied by a history transfer and not verified here (imported_from_device).
+    struct ImportedCopy {
+        std::uint32_t fromDevice = 0;
+        std::string senderUser;   ///< as the copy named it
+        std::string originalBody; ///< the body before the copy's edits (what its envelope held)
+    };
+    /// The imported, unverified row for `rawMessageId`, if one is stored.
+    [[nodiscard]] Result<std::optional<ImportedCopy>> importedCopy(const std::string& rawMessageId);
+    /// Removes that row and its edits (inside the caller's transaction): the verified message
+    /// the sender's envelope holds takes its place.
+    [[nodiscard]] Result<void> dropImported(const std::string& rawMessageId);
     /// Stores a conversation as the relay lists it, and its members' names and roles.
     [[nodiscard]] Result<void> upsertConversation(const proto::Conversation& c);
 

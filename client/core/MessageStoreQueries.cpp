@@ -181,7 +181,8 @@ MessageStore::readMessages(const std::string& where,
                            "m.outgoing, m.kind, m.body, m.attachments, "
                            "m.client_time_ms, m.server_time_ms, m.journal_seq, m.state, "
                            "m.edited_ms, m.retracted_ms, m.retracted_by, "
-                           "(SELECT display_name FROM contacts WHERE user = m.sender_user) "
+                           "(SELECT display_name FROM contacts WHERE user = m.sender_user), "
+                           "m.imported_from_device "
                            "FROM messages m " +
                            where);
     if (!st) return tl::unexpected(st.error());
@@ -228,6 +229,7 @@ MessageStore::readMessages(const std::string& where,
         v.retractedBy = st->columnText(15);
         v.senderName = st->columnText(16);
         if (v.senderName.empty()) v.senderName = v.senderUser;
+        v.importedFromDevice = std::uint32_t(st->columnInt(17));
         out.push_back(std::move(v));
     }
     for (auto& v : out) {

@@ -131,6 +131,14 @@ CREATE TRIGGER message_devices_ad AFTER DELETE ON messages BEGIN
 END;
 )sql";
 
+// Version 6 (issue 23, review of the history transfer): a message copied from another of this
+// user's devices (HistoryStore::importHistory) names that device; 0 for every message this
+// device received and checked itself. An imported row is shown as "not verified on this device"
+// until a genuine envelope for its id replaces it (Receiver).
+constexpr std::string_view kSchemaV6 = R"sql(
+ALTER TABLE messages ADD COLUMN imported_from_device INTEGER NOT NULL DEFAULT 0;
+)sql";
+
 ProfileStepHook g_stepHook = nullptr;
 
 void overwriteAndRemove(const fs::path& p) {
@@ -162,7 +170,7 @@ void stepDone(std::string_view step) {
 } // namespace profilefiles
 
 Result<void> migrateClientSchema(storage::Database& db) {
-    return db.migrate({kSchemaV1, kSchemaV2, kSchemaV3, kSchemaV4, kSchemaV5});
+    return db.migrate({kSchemaV1, kSchemaV2, kSchemaV3, kSchemaV4, kSchemaV5, kSchemaV6});
 }
 
 void setProfileStepHook(ProfileStepHook hook) {

@@ -3,6 +3,7 @@
 #include <set>
 
 #include "client/core/CoreUtil.h"
+#include "common/Json.h"
 #include "crypto/Digest.h"
 #include "journal/Commitment.h"
 #include "journal/HistoryTransfer.h"
@@ -200,8 +201,37 @@ Receiver::Received Receiver::receive(const proto::Envelope& e) {
     }
     // Any failure below rolls the whole receive back, the session included: the envelope is not
     // acknowledged and decrypts again when the relay redelivers it (CF-05).
+    // A copy of this message that a history transfer brought (not verified here) gives way to
+    // the sender's own envelope, which passed every check above. A copy that named another
+    // sender or said something else was made up by the device that sent the history: reported
+    // like a journal mismatch, and the verified message is what is shown.
+    auto imported = m_messages.importedCopy(rec.message_id());
+    if (!imported) return storageTrouble();
+    if (*imported && !m_messages.dropImported(rec.message_id())) return storageTrouble();
     if (auto r = m_messages.apply(rec, e.server_time_ms(), e.journal_sequence(), events); !r)
         return storageTrouble();
+    if (const auto& copy = *imported;
+        copy && (copy->senderUser != sender.user() ||
+                 ((rec.type() == proto::TEXT || rec.type() == proto::ATTACHMENT) &&
+                  copy->originalBody != rec.body()))) { // ct-ok: message text, not a key
+        auto digest = crypto::sha256(view(copy->originalBody));
+        m_hooks.reportMismatch(rec.conversation_id(), rec.message_id(), senderText,
+                               e.journal_sequence(),
+                               ",\"imported_from_device\":" + std::to_string(copy->fromDevice) +
+                                   ",\"imported_sender\":" + jsonQuote(copy->senderUser) +
+                                   ",\"imported_body_sha256\":\"" +
+                                   toHex(ByteView(digest.data(), digest.size())) + "\"");
+        events.push_back({Event::Kind::JournalMismatch,
+                          rec.conversation_id(),
+                          hexOf(rec.message_id()),
+                          {},
+                          senderText,
+                          {},
+                          "the copy of this message from your device " +
+                              std::to_string(copy->fromDevice) +
+                              " differs from what its sender sent; the sender's message is shown "
+                              "and the difference reported"});
+    }
     if (!m_messages.markProcessed(e.message_id())) return storageTrouble();
     if (!tx.commit()) return storageTrouble();
     // Acknowledge only once the message is durable here (the queued copy may go now).

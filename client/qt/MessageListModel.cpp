@@ -111,6 +111,8 @@ QVariant messageData(const client::MessageView& m, int role) {
         return QString::fromLatin1(client::stateName(m.state));
     case R::EditedRole:
         return m.edited;
+    case R::ImportedFromDeviceRole:
+        return uint(m.importedFromDevice);
     case R::RetractedRole:
         return m.retracted;
     case R::RetractedByRole:
@@ -173,7 +175,8 @@ QString withNames(QString text, const QHash<QString, QString>& names) {
 bool sameMessage(const client::MessageView& a, const client::MessageView& b) {
     return a.body == b.body && a.state == b.state && a.edited == b.edited &&
            a.retracted == b.retracted && a.reactions == b.reactions &&
-           a.serverTimeMs == b.serverTimeMs && a.attachments.size() == b.attachments.size();
+           a.serverTimeMs == b.serverTimeMs && a.attachments.size() == b.attachments.size() &&
+           a.importedFromDevice == b.importedFromDevice;
 }
 
 } // namespace
@@ -228,7 +231,8 @@ QHash<int, QByteArray> MessageListModel::roleNames() const {
             {VoiceIndexRole, "voiceIndex"},
             {DayRole, "day"},
             {DayStartRole, "dayStart"},
-            {FilesRole, "files"}};
+            {FilesRole, "files"},
+            {ImportedFromDeviceRole, "importedFromDevice"}};
 }
 
 void MessageListModel::setNames(QHash<QString, QString> names) {

@@ -108,6 +108,9 @@ public:
         VoiceWaveformRole,
         /// "voiceIndex": int, which of the message's attachments it is (-1 without one).
         VoiceIndexRole,
+        /// "importedFromDevice": unsigned, the device of the user's own a history transfer
+        /// copied it from, not verified on this one; 0 for a message this device checked.
+        ImportedFromDeviceRole,
     };
     using QAbstractListModel::QAbstractListModel;
     int rowCount(const QModelIndex& parent = {}) const override;

@@ -215,6 +215,8 @@ Item {
                 spacing: 6
                 Label { objectName: "reactionsLabel"; visible: reactions !== ""; textFormat: Text.PlainText; text: reactions; font: EmojiCatalog.font(15) }
                 Label { visible: edited && !retracted; textFormat: Text.PlainText; text: qsTr("edited"); font.pixelSize: 10; opacity: 0.6 }
+                // Copied by a history transfer: the device did not check it itself (issue 23 review).
+                Label { objectName: "importedLabel"; visible: importedFromDevice > 0; textFormat: Text.PlainText; text: qsTr("copied from your device %1; not verified on this device").arg(importedFromDevice); font.pixelSize: 10; opacity: 0.6; wrapMode: Text.Wrap; Layout.maximumWidth: 220 }
                 Label { textFormat: Text.PlainText; text: Qt.formatTime(time, "hh:mm"); font.pixelSize: 10; opacity: 0.6 }
                 Label {
                     visible: outgoing

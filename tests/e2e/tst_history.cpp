@@ -108,6 +108,58 @@ bool linkedLawyer(e2e::Harness& h, LinkedLawyer& out, int messages) {
     return out.alice2->waitUntilSynced(30s);
 }
 
+/// A raw second device of "alice" (`alice` approves it): the compromised own device of the
+/// review, which writes whatever history it likes.
+std::unique_ptr<e2e::Device> compromisedOwnDevice(e2e::Harness& h, Party& alice) {
+    auto s = h.addDevice("alice");
+    if (!s) return nullptr;
+    if (!alice->approveDevice(s->device)) return nullptr;
+    if (!s->connect(h.endpoint())) return nullptr;
+    return s;
+}
+
+/// `from` (a device of alice's) offers `doc` to `to` in alice's own-devices conversation, as the
+/// product's sender does; the relay's answer status.
+int offerHistory(e2e::Harness& h, e2e::Device& from, std::uint32_t to,
+                 const journal::HistoryDocument& doc) {
+    auto bytes = journal::encodeHistory(doc);
+    if (!bytes) return -1;
+    auto sealed = journal::sealHistory(*bytes);
+    if (!sealed) return -1;
+    auto blobId =
+        client::RelayConnection::uploadBlob(h.endpoint(), from.credentials, bytesOf(sealed->blob));
+    if (!blobId) return -1;
+    const std::string body = "{\"device\":\"alice/" + std::to_string(to) + "\",\"blob\":\"" +
+                             *blobId + "\",\"sha256\":\"" +
+                             toHex(ByteView(sealed->digest.data(), sealed->digest.size())) +
+                             "\",\"size\":" + std::to_string(sealed->blob.size()) +
+                             ",\"conversations\":" + std::to_string(doc.conversations.size()) +
+                             ",\"messages\":" + std::to_string(doc.messages.size()) + "}";
+    auto send = e2e::buildSend(from, journal::ownDevicesConversation("alice"), body,
+                               h.journalKey().publicKey(), nullptr, [&](proto::JournalRecord& r) {
+                                   r.set_type(proto::HISTORY_TRANSFER);
+                                   r.set_history_key(bytesOf(sealed->key));
+                               });
+    if (send.envelopes_size() != 1) return -1;
+    proto::Request req;
+    *req.mutable_send() = send;
+    auto resp = from.connection->call(req);
+    return resp ? int(resp->status()) : -1;
+}
+
+proto::HistoryMessage historyText(const std::string& id, const std::string& conv,
+                                  const std::string& user, std::uint32_t device,
+                                  const std::string& body) {
+    proto::HistoryMessage m;
+    m.set_id(id);
+    m.set_conversation_id(conv);
+    m.mutable_sender()->set_user(user);
+    m.mutable_sender()->set_device(device);
+    m.set_body(body);
+    m.set_server_time_ms(1764300000000ULL);
+    return m;
+}
+
 } // namespace
 
 class TestHistory : public QObject {
@@ -333,6 +385,154 @@ private slots:
         auto listed = bob->connection->call(list);
         QVERIFY(listed);
         QCOMPARE(int(listed->status()), int(proto::STATUS_FORBIDDEN));
+    }
+
+    // The review's HIGH finding: a compromised own device hands the new device a made-up history
+    // (a message "from" the other side, a room that does not exist, "read by" receipts). What is
+    // imported is marked as copied and unverified, the invented room and the other users'
+    // receipts and deliveries are not taken, and the sender's genuine envelope for an imported id
+    // replaces the copy and reports the difference.
+    void forgedHistoryIsMarkedRoomsAndReceiptsDroppedAndTheGenuineMessageWins() {
+        e2e::Harness h;
+        QVERIFY(h.ok());
+        auto alice = joinParty(h.enrollLink("alice", proto::ROLE_LAWYER), "Alice Adams");
+        QVERIFY(alice);
+        alice->start();
+        QVERIFY(alice->waitUntilSynced(20s));
+        auto bob = h.enrollStaff("bob", proto::ROLE_LAWYER);
+        QVERIFY(bob && bob->connect(h.endpoint()));
+        auto conv = alice->createConversation("Alice and Bob", false, {"bob"});
+        QVERIFY2(conv, conv ? "" : conv.error().message.c_str());
+        auto s = compromisedOwnDevice(h, *alice);
+        QVERIFY(s);
+
+        const std::string fakeRoom(32, 'f');
+        const std::string fromBob(16, 'b'), inFakeRoom(16, 'r'), ownRead(16, 'o');
+        journal::HistoryDocument doc;
+        doc.user = "alice";
+        doc.sourceDevice = s->device;
+        doc.createdMs = 1764300000000ULL;
+        proto::HistoryConversation real;
+        real.set_id(*conv);
+        auto* readByBob = real.add_receipts(); // "read by" the other side, never sent by it
+        readByBob->set_user("bob");
+        readByBob->set_kind(2);
+        readByBob->set_up_to_ms(4000000000000ULL);
+        doc.conversations.push_back(real);
+        proto::HistoryConversation invented;
+        invented.set_id(fakeRoom);
+        invented.set_title("Settlement talks");
+        invented.add_members("alice");
+        invented.add_members("mallory");
+        doc.conversations.push_back(invented);
+        doc.messages.push_back(
+            historyText(fromBob, *conv, "bob", bob->device, "FORGED we accept your offer"));
+        doc.messages.push_back(
+            historyText(inFakeRoom, fakeRoom, "mallory", 1, "FORGED in a room that is not"));
+        auto own = historyText(ownRead, *conv, "alice", s->device, "FORGED own message");
+        own.set_state(std::uint32_t(client::MessageState::Read));
+        auto* delivery = own.add_deliveries();
+        delivery->set_user("bob");
+        delivery->set_device(bob->device);
+        delivery->set_delivered_ms(1764300000001ULL);
+        delivery->set_read_ms(1764300000002ULL);
+        doc.messages.push_back(own);
+        QCOMPARE(offerHistory(h, *s, alice->account().device, doc), int(proto::STATUS_OK));
+        QVERIFY(eventually([&] { return sawEvent(*alice, client::Event::Kind::HistoryImported); },
+                           30s));
+        const auto done = alice.get()->eventsOf(client::Event::Kind::HistoryImported);
+        QVERIFY2(done[0].detail.find("1 conversations the relay does not list to you were left "
+                                     "out (1 messages)") != std::string::npos,
+                 done[0].detail.c_str());
+
+        // Shown, but as a copy from device S that this device did not verify.
+        auto forged = msg(*alice, toHex(view(fromBob)));
+        QVERIFY(forged.has_value());
+        QCOMPARE(forged->importedFromDevice, s->device);
+        // The invented room and its message are not here.
+        QVERIFY(!msg(*alice, toHex(view(inFakeRoom))).has_value());
+        auto rooms = alice->conversations();
+        QVERIFY(rooms);
+        for (const auto& c : *rooms)
+            QVERIFY2(c.id != fakeRoom, c.title.c_str());
+        // Bob's "read" came from nobody but S: the own message is not shown as read or delivered.
+        auto mine = msg(*alice, toHex(view(ownRead)));
+        QVERIFY(mine.has_value());
+        QCOMPARE(mine->importedFromDevice, s->device);
+        QCOMPARE(int(mine->state), int(client::MessageState::Sent));
+        auto info = alice->messageInfo(toHex(view(ownRead)));
+        QVERIFY(info);
+        for (const auto& r : info->recipients)
+            QCOMPARE(r.readMs, std::uint64_t(0));
+
+        // Bob's genuine message with that id (queued for alice): checked, it replaces the copy,
+        // and the difference is reported as a mismatch.
+        auto genuine =
+            e2e::buildSend(*bob, *conv, "the genuine text", h.journalKey().publicKey(), nullptr,
+                           [&](proto::JournalRecord& r) { r.set_message_id(fromBob); });
+        proto::Request req;
+        *req.mutable_send() = genuine;
+        auto resp = bob->connection->call(req);
+        QVERIFY(resp);
+        QCOMPARE(int(resp->status()), int(proto::STATUS_OK));
+        QVERIFY(eventually(
+            [&] {
+                auto m = msg(*alice, toHex(view(fromBob)));
+                return m && m->body == "the genuine text" && m->importedFromDevice == 0;
+            },
+            30s));
+        QVERIFY(eventually([&] { return sawEvent(*alice, client::Event::Kind::JournalMismatch); },
+                           10s));
+        auto all = alice->history(*conv, 1000, 0);
+        QVERIFY(all);
+        QCOMPARE(std::count_if(
+                     all->begin(), all->end(),
+                     [&](const client::MessageView& m) { return m.id == toHex(view(fromBob)); }),
+                 std::ptrdiff_t(1));
+        auto hits = alice->search("FORGED we accept", 10);
+        QVERIFY(hits && hits->empty());
+    }
+
+    // The review's LOW finding: an offer queued by a device that was revoked before the new
+    // device fetched it is refused, nothing imported.
+    void offerFromADeviceRevokedSinceIsRefused() {
+        e2e::Harness h;
+        QVERIFY(h.ok());
+        auto alice = joinParty(h.enrollLink("alice", proto::ROLE_LAWYER), "Alice Adams");
+        QVERIFY(alice);
+        alice->start();
+        QVERIFY(alice->waitUntilSynced(20s));
+        auto bob = h.enrollStaff("bob", proto::ROLE_LAWYER);
+        QVERIFY(bob);
+        auto conv = alice->createConversation("Alice and Bob", false, {"bob"});
+        QVERIFY2(conv, conv ? "" : conv.error().message.c_str());
+        auto s = compromisedOwnDevice(h, *alice);
+        QVERIFY(s);
+        QVERIFY(alice->waitUntilSynced(20s));
+        alice->stop();
+        journal::HistoryDocument doc;
+        doc.user = "alice";
+        doc.sourceDevice = s->device;
+        doc.createdMs = 1764300000000ULL;
+        proto::HistoryConversation c;
+        c.set_id(*conv);
+        doc.conversations.push_back(c);
+        const std::string id(16, 'v');
+        doc.messages.push_back(historyText(id, *conv, "alice", s->device, "from a lost laptop"));
+        QCOMPARE(offerHistory(h, *s, alice->account().device, doc), int(proto::STATUS_OK));
+        QVERIFY(h.service().revokeDevice("alice", s->device, "test"));
+        alice->start();
+        QVERIFY(eventually(
+            [&] {
+                return sawEvent(*alice, client::Event::Kind::HistoryFailed) ||
+                       sawEvent(*alice, client::Event::Kind::HistoryImported);
+            },
+            30s));
+        QVERIFY(!sawEvent(*alice, client::Event::Kind::HistoryImported));
+        const auto failed = alice.get()->eventsOf(client::Event::Kind::HistoryFailed);
+        QVERIFY2(failed[0].detail.find("no longer an active device of yours") != std::string::npos,
+                 failed[0].detail.c_str());
+        QVERIFY(!msg(*alice, toHex(view(id))).has_value());
     }
 
     // The sender refuses what it cannot send: itself, another user's device, an unknown one.

@@ -116,8 +116,10 @@ private slots:
         QVERIFY2(db, db ? "" : db.error().message.c_str());
         auto v = (*db)->userVersion();
         // Through version 2 (restore), 3 (closed matters, issue 22), 4 (matter number and
-        // client name, issue 23) and 5 (message info's recipient devices, issue 23).
-        QVERIFY(v && *v == 5);
+        // client name, issue 23), 5 (message info's recipient devices, issue 23) and 6 (imported
+        // messages' source device, issue 23's review).
+        QVERIFY(v && *v == 6);
+        QCOMPARE(textOf(**db, "SELECT imported_from_device FROM messages"), std::string("0"));
         QCOMPARE(textOf(**db, "SELECT closed_ms FROM conversations WHERE id = 'c1'"),
                  std::string("0"));
         QCOMPARE(textOf(**db, "SELECT matter_number || '|' || client_name FROM conversations "

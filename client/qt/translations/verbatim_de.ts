@@ -1495,6 +1495,10 @@
         <translation>bearbeitet</translation>
     </message>
     <message>
+        <source>copied from your device %1; not verified on this device</source>
+        <translation>von Ihrem Gerät %1 kopiert; auf diesem Gerät nicht geprüft</translation>
+    </message>
+    <message>
         <source>held</source>
         <translation>zurückgehalten</translation>
     </message>
