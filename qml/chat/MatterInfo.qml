@@ -66,7 +66,7 @@ Dialog {
             model: chat.participants
             delegate: RowLayout {
                 Layout.fillWidth: true
-                Label { Layout.fillWidth: true; textFormat: Text.PlainText; text: TextRuns.isolate(name) + "  \u00b7  " + TextRuns.isolate(role); elide: Label.ElideRight }
+                Label { Layout.fillWidth: true; textFormat: Text.PlainText; text: TextRuns.isolate(name) + "  \u00b7  " + TextRuns.roleName(role); elide: Label.ElideRight }
                 Button {
                     objectName: "safetyNumberButton"
                     property string participant: user
