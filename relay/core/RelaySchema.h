@@ -339,10 +339,10 @@ CREATE TABLE journal_pruned (
 /// change (tests/relay/RelaySchemaHistory.h keeps a copy of each as it shipped and checks it);
 /// a new version appends one.
 inline constexpr std::array<std::string_view, 16> kRelayMigrations = {
-    kRelaySchemaV1,  kRelaySchemaV2,  kRelaySchemaV3,  kRelaySchemaV4,  kRelaySchemaV5,
-    kRelaySchemaV6,  kRelaySchemaV7,  kRelaySchemaV8,  kRelaySchemaV9,  kRelaySchemaV10,
-    kRelaySchemaV11, kRelaySchemaV12, kRelaySchemaV13, kRelaySchemaV14, kRelaySchemaV15,
-    kRelaySchemaV16};
+    kRelaySchemaV1,  kRelaySchemaV2,  kRelaySchemaV3,  kRelaySchemaV4,
+    kRelaySchemaV5,  kRelaySchemaV6,  kRelaySchemaV7,  kRelaySchemaV8,
+    kRelaySchemaV9,  kRelaySchemaV10, kRelaySchemaV11, kRelaySchemaV12,
+    kRelaySchemaV13, kRelaySchemaV14, kRelaySchemaV15, kRelaySchemaV16};
 
 /// The PostgreSQL store's schema (issue 20): what the nine SQLite versions above make, in
 /// PostgreSQL's types (BIGINT for INTEGER, BYTEA for BLOB, DOUBLE PRECISION for REAL, an identity
