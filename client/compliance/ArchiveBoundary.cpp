@@ -275,7 +275,7 @@ Result<std::vector<std::string>> Archive::Impl::boundaryCosigners(VerifyReport& 
         // Review of issue 22, finding 1: a key the relay's own records give proves nothing about
         // the relay (it writes those records); only a key known without it does.
         auto key = known.find({ack->user, ack->device});
-        if (key == known.end()) {
+        if (key == known.end()) { // ct-ok: an iterator
             ++relayOnly;
             continue;
         }
@@ -297,7 +297,8 @@ Result<std::vector<std::string>> Archive::Impl::boundaryCosigners(VerifyReport& 
             continue;
         }
         auto reg = state.registry.find({ack->user, ack->device});
-        if (reg == state.registry.end() || reg->second.identityKey != key->second) {
+        if (reg == state.registry.end() ||
+            reg->second.identityKey != key->second) { // ct-ok: public keys
             found.push_back({ack->sequence, "boundary-snapshot",
                              "the relay's records register another identity key (or none) for " +
                                  who + " than the one known for it independently of the relay"});

@@ -12,7 +12,7 @@ ImageItem::ImageItem(QQuickItem* parent) : QQuickPaintedItem(parent) {
 
 void ImageItem::setImage(const QImage& image) {
     // QImage shares its pixels: comparing the cache keys tells a new image from the same one.
-    if (image.cacheKey() == m_image.cacheKey()) return;
+    if (image.cacheKey() == m_image.cacheKey()) return; // ct-ok: Qt cache ids
     m_image = image;
     emit imageChanged();
     update();

@@ -191,7 +191,7 @@ bool VoiceController::play(const QString& messageId, int index) {
             if (!self) return;
             const QString key = QString::fromStdString(id);
             if (!*shared) {
-                if (self->m_loadingMessage != key) return;
+                if (self->m_loadingMessage != key) return; // ct-ok: message ids
                 self->loadFailed(key);
                 if (self->m_app)
                     self->m_app->check(false,
@@ -206,7 +206,7 @@ bool VoiceController::play(const QString& messageId, int index) {
 }
 
 bool VoiceController::resume(const QString& key) {
-    if (key.isEmpty() || key != m_playingMessage || !m_decoder) return false;
+    if (key.isEmpty() || key != m_playingMessage || !m_decoder) return false; // ct-ok: ids
     if (m_paused) startPlayback();
     return true;
 }
@@ -220,7 +220,7 @@ bool VoiceController::beginLoading(const QString& key) {
 }
 
 void VoiceController::playLoaded(const QString& key, std::unique_ptr<media::VoiceDecoder> decoder) {
-    if (!decoder || m_loadingMessage != key) return; // another note was asked for meanwhile
+    if (!decoder || m_loadingMessage != key) return; // ct-ok: ids; another note was asked
     m_loadingMessage.clear();
     m_decoder = std::move(decoder);
     m_playingMessage = key;
@@ -229,7 +229,7 @@ void VoiceController::playLoaded(const QString& key, std::unique_ptr<media::Voic
 }
 
 void VoiceController::loadFailed(const QString& key) {
-    if (m_loadingMessage != key) return;
+    if (m_loadingMessage != key) return; // ct-ok: message ids
     m_loadingMessage.clear();
     emit playbackChanged();
 }
