@@ -102,12 +102,20 @@ Dialog {
                 onClicked: deviceLinking.createDeviceLink()
             }
             CheckBox {
+                id: bringHistoryCheck
                 objectName: "bringHistoryCheck"
                 Layout.fillWidth: true
                 text: qsTr("Bring my history to the new device")
                 checked: deviceLinking.bringHistory
                 onToggled: deviceLinking.bringHistory = checked
                 Accessible.name: text
+                // Wraps rather than elides on a phone and in longer languages.
+                contentItem: Label {
+                    text: bringHistoryCheck.text
+                    wrapMode: Text.WordWrap
+                    verticalAlignment: Text.AlignVCenter
+                    leftPadding: bringHistoryCheck.indicator.width + bringHistoryCheck.spacing
+                }
             }
             Label {
                 Layout.fillWidth: true
