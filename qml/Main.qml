@@ -135,8 +135,10 @@ ApplicationWindow {
                 font.pixelSize: 18
                 font.bold: true
                 elide: Label.ElideRight
-                ToolTip.text: text
-                ToolTip.visible: truncated && (titleHover.hovered || titleTap.pressed)
+                PlainToolTip {
+                    text: parent.text
+                    visible: parent.truncated && (titleHover.hovered || titleTap.pressed)
+                }
                 HoverHandler { id: titleHover }
                 TapHandler { id: titleTap }
             }
@@ -155,13 +157,16 @@ ApplicationWindow {
                 objectName: "connectionIcon"
                 visible: !window.wide
                 text: app.session.connected ? Icons.cloud_done : Icons.cloud_off
+                textFormat: Text.PlainText
                 font.family: Icons.family
                 font.pixelSize: 20
                 color: app.session.connected ? Material.foreground : Theme.offline(darkTheme)
                 Accessible.role: Accessible.StaticText
                 Accessible.name: app.session.connected ? qsTr("Connected to the relay") : qsTr("Not connected")
-                ToolTip.text: Accessible.name
-                ToolTip.visible: connectionTap.pressed || connectionHover.hovered
+                PlainToolTip {
+                    text: parent.Accessible.name
+                    visible: connectionTap.pressed || connectionHover.hovered
+                }
                 HoverHandler { id: connectionHover }
                 TapHandler { id: connectionTap }
             }

@@ -16,9 +16,8 @@ IconButton {
     enabled: !voice.recording
     symbol: Icons.mic
     text: qsTr("Record a voice note")
-    ToolTip.visible: hovered
-    ToolTip.text: voice.microphoneProblem !== "" ? voice.microphoneProblem
-                                                 : qsTr("Record a voice note (click, or hold and let go to send)")
+    toolTipText: voice.microphoneProblem !== "" ? voice.microphoneProblem
+                                                : qsTr("Record a voice note (click, or hold and let go to send)")
     onHoveredChanged: if (hovered) voice.checkMicrophone()
     onClicked: if (!holding) voice.startRecording()
     onPressAndHold: holding = voice.startRecording()

@@ -14,18 +14,23 @@ ToolButton {
     property bool destructive: false
     /// A count drawn on the icon's corner (0: none), as in "3 overdue".
     property int badge: 0
+    /// The tooltip, when it says more than `text`.
+    property string toolTipText: text
     /// The icon's size in pixels.
     property int iconSize: 24
     readonly property bool dark: Material.theme === Material.Dark
     display: AbstractButton.IconOnly
     Accessible.name: text
-    ToolTip.text: text
-    ToolTip.visible: (hovered || pressed) && text !== ""
-    ToolTip.delay: 300
+    // A device's or a person's name can be part of the text: drawn plain.
+    PlainToolTip {
+        text: button.toolTipText
+        visible: (button.hovered || button.pressed) && button.toolTipText !== ""
+    }
 
     contentItem: Text {
         objectName: "iconGlyph"
         text: button.symbol
+        textFormat: Text.PlainText
         font.family: Icons.family
         font.pixelSize: button.iconSize
         color: button.destructive ? Theme.bad(button.dark) : button.Material.foreground
@@ -47,6 +52,7 @@ ToolButton {
                 id: badgeText
                 anchors.centerIn: parent
                 text: button.badge > 99 ? "99+" : button.badge
+                textFormat: Text.PlainText
                 color: "white"
                 font.pixelSize: 11
                 font.bold: true

@@ -83,7 +83,16 @@ ColumnLayout {
                 visible: !file.voice && !file.hasThumb && file.modelData.image
                 enabled: file.modelData.available
                 flat: true
-                text: qsTr("View %1").arg(file.modelData.name)
+                text: qsTr("View %1").arg(TextRuns.isolate(file.modelData.name))
+                // The name is the sender's: drawn as plain text, never as markup.
+                contentItem: Label {
+                    text: parent.text
+                    textFormat: Text.PlainText
+                    elide: Label.ElideMiddle
+                    color: parent.Material.accent
+                    horizontalAlignment: Text.AlignHCenter
+                    verticalAlignment: Text.AlignVCenter
+                }
                 onClicked: filesView.media.viewImage(file.modelData.sequence, file.modelData.index, file.modelData.name)
             }
             Label {

@@ -80,6 +80,7 @@ Pane {
             TabButton { objectName: "journalTab"; width: Math.max(implicitWidth, tabs.share); text: qsTr("Journal") }
             TabButton {
                 objectName: "reviewQueueTab"
+                // our words: a count
                 width: Math.max(implicitWidth, tabs.share)
                 text: review.openCount > 0 ? qsTr("Review queue (%1)").arg(review.openCount) : qsTr("Review queue")
             }

@@ -63,6 +63,7 @@ Item {
                 model: [["", qsTr("All")], ["open", qsTr("Open")], ["in-review", qsTr("In review")],
                         ["escalated", qsTr("Escalated")], ["closed", qsTr("Closed")]]
                 delegate: Button {
+                    // our words: the filter names above
                     required property var modelData
                     objectName: "queueFilter-" + (modelData[0] === "" ? "all" : modelData[0])
                     text: modelData[1]

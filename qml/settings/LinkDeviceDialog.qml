@@ -112,6 +112,7 @@ Dialog {
                 // Wraps rather than elides on a phone and in longer languages.
                 contentItem: Label {
                     text: bringHistoryCheck.text
+                    textFormat: Text.PlainText
                     wrapMode: Text.WordWrap
                     verticalAlignment: Text.AlignVCenter
                     leftPadding: bringHistoryCheck.indicator.width + bringHistoryCheck.spacing

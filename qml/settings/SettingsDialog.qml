@@ -178,6 +178,7 @@ Dialog {
                     displayText: dialog.minutesText(dialog.session.idleLock.effectiveMinutes)
                     currentIndex: model.indexOf(dialog.session.idleLock.effectiveMinutes)
                     delegate: ItemDelegate {
+                        // our words: a number of minutes in the app's words
                         required property int modelData
                         width: idleChoice.width
                         text: dialog.minutesText(modelData)

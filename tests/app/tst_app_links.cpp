@@ -213,16 +213,40 @@ private slots:
         QVERIFY(inOrder(escape, escape.indexOf(" and our words")));
     }
 
-    // Issue 16 item 1, for the labels no test drives: every Text, Label, TextEdit and TextArea in
-    // the app's QML (as built into it) sets textFormat to plain text, so a screen added later
-    // cannot quietly show markup. A block is read from its opening brace to the matching one.
-    void everyTextElementOfTheScreensIsPlain() {
-        // Every feature's module (qml/*/) under the modules' resource prefix.
+    // The app's QML files as built into it: every feature's module (qml/*/) under the modules'
+    // resource prefix.
+    static QStringList appQmlFiles() {
         QStringList files;
         for (QDirIterator it(":/qt/qml/Verbatim", {"*.qml"}, QDir::Files,
                              QDirIterator::Subdirectories);
              it.hasNext();)
             files << it.next();
+        return files;
+    }
+
+    // A QML block's own lines (depth 1), from the opening brace at lines[first][column] to its
+    // closing brace; nested blocks are left out.
+    static QString ownLines(const QStringList& lines, int first, int column) {
+        QString own;
+        int depth = 0;
+        for (int j = first; j < lines.size(); ++j) {
+            const QString& line = lines[j];
+            for (int k = j == first ? column : 0; k < line.size(); ++k) {
+                if (line[k] == '{') ++depth;
+                if (line[k] == '}') --depth;
+                if (depth == 1 && line[k] != '{') own += line[k];
+            }
+            own += '\n';
+            if (depth == 0) break;
+        }
+        return own;
+    }
+
+    // Issue 16 item 1, for the labels no test drives: every Text, Label, TextEdit and TextArea in
+    // the app's QML (as built into it) sets textFormat to plain text, so a screen added later
+    // cannot quietly show markup. A block is read from its opening brace to the matching one.
+    void everyTextElementOfTheScreensIsPlain() {
+        const QStringList files = appQmlFiles();
         QVERIFY2(files.size() >= 20, qPrintable(files.join(", ")));
         const QRegularExpression opening(
             R"(^\s*(?:[\w.]+\s*:\s*)?(Text|Label|TextEdit|TextArea)\s*\{)");
@@ -237,20 +261,7 @@ private slots:
             for (int i = 0; i < lines.size(); ++i) {
                 const auto m = opening.match(lines[i]);
                 if (!m.hasMatch()) continue;
-                // The block's own lines (depth 1), to its closing brace.
-                QString own;
-                int depth = 0;
-                for (int j = i; j < lines.size(); ++j) {
-                    const QString& line = lines[j];
-                    const int at = j == i ? int(m.capturedEnd()) - 1 : 0;
-                    for (int k = at; k < line.size(); ++k) {
-                        if (line[k] == '{') ++depth;
-                        if (line[k] == '}') --depth;
-                        if (depth == 1 && line[k] != '{') own += line[k];
-                    }
-                    own += '\n';
-                    if (depth == 0) break;
-                }
+                const QString own = ownLines(lines, i, int(m.capturedEnd()) - 1);
                 ++checked;
                 if (!plain.match(own).hasMatch())
                     missing << QStringLiteral("%1:%2").arg(name).arg(i + 1);
@@ -258,6 +269,50 @@ private slots:
         }
         QVERIFY2(missing.isEmpty(), qPrintable("not plain text: " + missing.join(", ")));
         QVERIFY2(checked > 100, qPrintable(QString::number(checked)));
+    }
+
+    // The same wall for the two places a control draws text itself, with Text.AutoText (markup):
+    // the attached tooltip (`ToolTip.text:`) may carry only the app's own words (a qsTr text or
+    // a field's placeholder), anything else is a PlainToolTip; and a button, menu item or check
+    // box whose text is built from data (`.arg(`, a model's role) draws it with its own plain
+    // contentItem, or is an IconButton, which never draws its text, or says in a comment in its
+    // block ("// our words: ...") why the data is the app's own.
+    void controlsDrawOnlyPlainText() {
+        const QStringList files = appQmlFiles();
+        QVERIFY2(files.size() >= 20, qPrintable(files.join(", ")));
+        const QRegularExpression tip(R"(\bToolTip\.text\s*:\s*(.*)$)");
+        const QRegularExpression ours(R"(^(qsTr\(|placeholderText\s*$))");
+        const QRegularExpression control(
+            R"(^\s*(?:[\w.]+\s*:\s*)?(\w*Button|MenuItem|CheckBox|RadioButton|Switch|\w*Delegate)\s*\{)");
+        const QRegularExpression dataText(R"(^\s*text\s*:.*(\.arg\(|modelData|\bmodel\.))");
+        const QRegularExpression ownContent(R"(^\s*contentItem\s*:|// our words: \S)");
+        QStringList problems;
+        int controls = 0;
+        for (const QString& name : files) {
+            QFile f(name);
+            QVERIFY(f.open(QIODevice::ReadOnly));
+            const QStringList lines = QString::fromUtf8(f.readAll()).split('\n');
+            for (int i = 0; i < lines.size(); ++i) {
+                const auto t = tip.match(lines[i]);
+                if (t.hasMatch() && !lines[i].trimmed().startsWith(QLatin1String("//")) &&
+                    !ours.match(t.captured(1).trimmed()).hasMatch())
+                    problems << QStringLiteral("%1:%2 attached tooltip").arg(name).arg(i + 1);
+                const auto c = control.match(lines[i]);
+                if (!c.hasMatch() || c.captured(1) == QLatin1String("IconButton")) continue;
+                ++controls;
+                const QStringList own = ownLines(lines, i, int(c.capturedEnd()) - 1).split('\n');
+                const bool fromData = std::any_of(own.begin(), own.end(), [&](const QString& l) {
+                    return dataText.match(l).hasMatch();
+                });
+                const bool drawsItself = std::any_of(own.begin(), own.end(), [&](const QString& l) {
+                    return ownContent.match(l).hasMatch();
+                });
+                if (fromData && !drawsItself)
+                    problems << QStringLiteral("%1:%2 %3").arg(name).arg(i + 1).arg(c.captured(1));
+            }
+        }
+        QVERIFY2(problems.isEmpty(), qPrintable("draws data as markup: " + problems.join(", ")));
+        QVERIFY2(controls > 50, qPrintable(QString::number(controls)));
     }
 
     // Issue 16 item 1, the second wall: the app's QML engine (client/app/main.cpp installs

@@ -269,8 +269,9 @@ private slots:
             auto* info = ui.find("matterInfo");
             QVERIFY(until([&] { return info->property("opened").toBool(); }));
             QVERIFY(showsPlain(ui, T::safeName(title))); // the dialog's own header
+            // The role is the app's own word for it (TextRuns::roleName), not the sender's.
             QVERIFY(showsPlain(ui, T::isolated(T::safeName(name)) + "  \u00b7  " +
-                                       T::isolated("client")));
+                                       T().roleName("client")));
             problems = renderingProblems(ui, bodies);
             QVERIFY2(problems.isEmpty(), qPrintable(problems));
             QVERIFY(ui.shoot("hostile-laptop-light-info"));
