@@ -1,10 +1,6 @@
 #include "client/qt/AdminController.h"
-#include "client/qt/ControllerJobs.h"
 #include "client/qt/StdText.h"
 
-#include <QMetaObject>
-
-#include <memory>
 #include <optional>
 
 #include "client/core/Client.h"
@@ -22,41 +18,15 @@ struct AdminController::Outcome {
     QString listError;
 };
 
-AdminController::AdminController(QObject* parent) : QObject(parent) {}
+AdminController::AdminController(QObject* parent) : RelayPageController(parent) {}
 
-AdminController::~AdminController() {
-    m_jobs.stop();
+QString AdminController::lockedError() const {
+    return tr("Verbatim is locked.");
 }
 
-void AdminController::setAppController(AppController* app) {
-    if (app == m_app) return;
-    if (m_app) disconnect(m_app, nullptr, this, nullptr);
-    m_app = app;
-    if (m_app)
-        connect(m_app, &AppController::clientClosing, this, &AdminController::onClientClosing);
-    emit appControllerChanged();
-}
-
-void AdminController::setError(const QString& text) {
-    m_error = text;
-    emit errorChanged();
-}
-
-void AdminController::clearError() {
-    if (m_error.isEmpty()) return;
-    m_error.clear();
-    emit errorChanged();
-}
-
-void AdminController::submit(std::function<Outcome(client::Client&)> work) {
-    client::Client* core = m_app ? m_app->client() : nullptr;
-    if (!core) {
-        setError(tr("Verbatim is locked."));
-        emit refreshed(false);
-        return;
-    }
-    submitJob<Outcome>(this, m_jobs, core, m_pending, m_epoch, std::move(work),
-                       [this](Outcome&& outcome) { apply(std::move(outcome)); });
+template <class Work> void AdminController::submit(Work work) {
+    RelayPageController::submit<Outcome>(std::move(work),
+                                         [this](Outcome&& outcome) { apply(std::move(outcome)); });
 }
 
 namespace {
@@ -106,8 +76,7 @@ void AdminController::apply(Outcome&& o) {
     const bool listed = o.devices.has_value();
     if (listed) {
         m_devices.reset(std::move(*o.devices));
-        m_updated = QDateTime::currentDateTime();
-        emit updatedChanged();
+        markUpdated();
     }
     if (!o.actionOk) {
         const QString text = o.action == QLatin1String("revoke")
@@ -123,14 +92,8 @@ void AdminController::apply(Outcome&& o) {
     emit refreshed(listed);
 }
 
-void AdminController::onClientClosing() {
-    // The AppController has closed the client's connection: a request in flight returns at
-    // once. Nothing may use the client after we return.
-    ++m_epoch;
-    m_jobs.drain();
+void AdminController::clearView() {
     m_devices.reset({});
-    m_updated = {};
-    emit updatedChanged();
 }
 
 } // namespace verbatim::qt

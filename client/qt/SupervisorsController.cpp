@@ -1,10 +1,6 @@
 #include "client/qt/SupervisorsController.h"
-#include "client/qt/ControllerJobs.h"
 #include "client/qt/StdText.h"
 
-#include <QMetaObject>
-
-#include <memory>
 #include <optional>
 
 #include "client/core/Client.h"
@@ -18,21 +14,7 @@ struct SupervisorsController::Outcome {
     QString error;
 };
 
-SupervisorsController::SupervisorsController(QObject* parent) : QObject(parent) {}
-
-SupervisorsController::~SupervisorsController() {
-    m_jobs.stop();
-}
-
-void SupervisorsController::setAppController(AppController* app) {
-    if (app == m_app) return;
-    if (m_app) disconnect(m_app, nullptr, this, nullptr);
-    m_app = app;
-    if (m_app)
-        connect(m_app, &AppController::clientClosing, this,
-                &SupervisorsController::onClientClosing);
-    emit appControllerChanged();
-}
+SupervisorsController::SupervisorsController(QObject* parent) : RelayPageController(parent) {}
 
 void SupervisorsController::setSupervising(bool on) {
     if (on == m_supervising) return;
@@ -41,13 +23,7 @@ void SupervisorsController::setSupervising(bool on) {
 }
 
 void SupervisorsController::refresh() {
-    client::Client* core = m_app ? m_app->client() : nullptr;
-    if (!core) {
-        emit refreshed(false);
-        return;
-    }
-    submitJob<Outcome>(
-        this, m_jobs, core, m_pending, m_epoch,
+    submit<Outcome>(
         [](client::Client& c) {
             Outcome outcome;
             auto view = c.supervisedMatters(8);
@@ -70,35 +46,26 @@ void SupervisorsController::apply(Outcome&& o) {
         m_lawyers = lawyers.join(QStringLiteral(", "));
         m_thresholdMs = o.view->thresholdMs;
         m_matters.reset(std::move(o.view->matters), o.view->nowMs);
-        m_updated = QDateTime::currentDateTime();
+        emit listChanged();
+        markUpdated();
         setSupervising(true);
-        if (!m_error.isEmpty()) {
-            m_error.clear();
-            emit errorChanged();
-        }
+        clearError();
         emit refreshed(true);
         return;
     }
     if (o.forbidden) {
         // Not (or no longer) a supervisor: nothing of an earlier list stays on screen.
-        m_matters.reset({}, 0);
-        m_lawyers.clear();
-        setSupervising(false);
+        clearView();
     } else {
-        m_error = tr("Could not list the supervised matters: %1").arg(o.error);
-        emit errorChanged();
+        setError(tr("Could not list the supervised matters: %1").arg(o.error));
     }
     emit refreshed(false);
 }
 
-void SupervisorsController::onClientClosing() {
-    // The AppController has closed the client's connection: a request in flight returns at
-    // once. Nothing may use the client after we return.
-    ++m_epoch;
-    m_jobs.drain();
+void SupervisorsController::clearView() {
     m_matters.reset({}, 0);
     m_lawyers.clear();
-    m_updated = {};
+    emit listChanged();
     setSupervising(false);
 }
 

@@ -12,82 +12,60 @@
 ///
 /// Create it in QML with `appController: app`; nothing works before that is set.
 
-#include <QDateTime>
-#include <QObject>
-#include <QPointer>
 #include <QString>
 #include <QtQml/qqmlregistration.h>
 
-#include "client/qt/AppController.h"
-#include "client/qt/JobQueue.h"
+#include <cstdint>
+
+#include "client/qt/RelayPageController.h"
 #include "client/qt/SupervisedMattersModel.h"
 
 namespace verbatim::qt {
 
-class SupervisorsController : public QObject {
+/// `updated` is when the list last came from the relay; a refresh while locked fails with no
+/// `error`.
+class SupervisorsController : public RelayPageController {
     Q_OBJECT
     QML_ELEMENT
-    /// The app controller whose client talks to the relay.
-    Q_PROPERTY(AppController* appController READ appController WRITE setAppController NOTIFY
-                   appControllerChanged)
     /// The matters, flagged ones first.
     Q_PROPERTY(SupervisedMattersModel* matters READ matters CONSTANT)
     /// The relay answered with a list: this user supervises someone.
     Q_PROPERTY(bool supervising READ supervising NOTIFY supervisingChanged)
     /// Whom this user supervises, comma-separated user ids.
-    Q_PROPERTY(QString lawyers READ lawyers NOTIFY refreshed)
+    Q_PROPERTY(QString lawyers READ lawyers NOTIFY listChanged)
     /// The firm's threshold in hours (0: none set).
-    Q_PROPERTY(double thresholdHours READ thresholdHours NOTIFY refreshed)
-    /// A request to the relay is queued or running.
-    Q_PROPERTY(bool busy READ busy NOTIFY busyChanged)
-    /// The last failure, for humans (empty: none).
-    Q_PROPERTY(QString error READ error NOTIFY errorChanged)
-    /// When the list last came from the relay (invalid: not yet).
-    Q_PROPERTY(QDateTime updated READ updated NOTIFY refreshed)
+    Q_PROPERTY(double thresholdHours READ thresholdHours NOTIFY listChanged)
 
 public:
     explicit SupervisorsController(QObject* parent = nullptr);
-    ~SupervisorsController() override;
 
-    AppController* appController() const { return m_app; }
-    void setAppController(AppController* app);
     SupervisedMattersModel* matters() { return &m_matters; }
     bool supervising() const { return m_supervising; }
     QString lawyers() const { return m_lawyers; }
     double thresholdHours() const { return double(m_thresholdMs) / 3600000.0; }
-    bool busy() const { return m_pending > 0; }
-    QString error() const { return m_error; }
-    QDateTime updated() const { return m_updated; }
 
     /// Asks the relay for the supervised lawyers' matters (8 weeks of volume).
     Q_INVOKABLE void refresh();
 
 signals:
-    void appControllerChanged();
     void supervisingChanged();
-    void busyChanged();
-    void errorChanged();
-    /// A refresh finished; `ok` false when the relay refused or could not be reached.
-    void refreshed(bool ok);
+    /// `lawyers` and `thresholdHours` changed (a list came, or it was emptied).
+    void listChanged();
 
 public:
     struct Outcome; // what a job found out (SupervisorsController.cpp)
 
+protected:
+    void clearView() override;
+
 private:
     void apply(Outcome&& outcome);
-    void onClientClosing();
     void setSupervising(bool on);
 
-    QPointer<AppController> m_app;
     SupervisedMattersModel m_matters;
     bool m_supervising = false;
     QString m_lawyers;
     std::uint64_t m_thresholdMs = 0;
-    int m_pending = 0;
-    std::uint64_t m_epoch = 0; ///< bumped when the client closes: older results are dropped
-    QString m_error;
-    QDateTime m_updated;
-    JobQueue m_jobs; ///< last: stopped before the rest goes
 };
 
 } // namespace verbatim::qt

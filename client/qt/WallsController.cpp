@@ -1,5 +1,4 @@
 #include "client/qt/WallsController.h"
-#include "client/qt/ControllerJobs.h"
 #include "client/qt/SessionController.h"
 #include "client/qt/StdText.h"
 
@@ -20,25 +19,12 @@ struct WallsController::Outcome {
     QString listError;
 };
 
-WallsController::WallsController(QObject* parent) : QObject(parent) {}
+WallsController::WallsController(QObject* parent) : RelayPageController(parent) {}
 
-WallsController::~WallsController() {
-    m_jobs.stop();
-}
-
-void WallsController::setAppController(AppController* app) {
-    if (app == m_app) return;
-    if (m_app) {
-        disconnect(m_app, nullptr, this, nullptr);
-        disconnect(m_app->session(), nullptr, this, nullptr);
-    }
-    m_app = app;
-    if (m_app) {
-        connect(m_app, &AppController::clientClosing, this, &WallsController::onClientClosing);
+void WallsController::appControllerSet() {
+    if (m_app)
         connect(m_app->session(), &SessionController::accountChanged, this,
                 &WallsController::canEditChanged);
-    }
-    emit appControllerChanged();
     emit canEditChanged();
 }
 
@@ -46,15 +32,8 @@ bool WallsController::canEdit() const {
     return m_app && m_app->session()->role() == QLatin1String("admin");
 }
 
-void WallsController::setError(const QString& text) {
-    m_error = text;
-    emit errorChanged();
-}
-
-void WallsController::clearError() {
-    if (m_error.isEmpty()) return;
-    m_error.clear();
-    emit errorChanged();
+QString WallsController::lockedError() const {
+    return tr("Verbatim is locked.");
 }
 
 std::vector<std::string> WallsController::splitList(const QString& text) {
@@ -64,15 +43,9 @@ std::vector<std::string> WallsController::splitList(const QString& text) {
     return out;
 }
 
-void WallsController::submit(std::function<Outcome(client::Client&)> work) {
-    client::Client* core = m_app ? m_app->client() : nullptr;
-    if (!core) {
-        setError(tr("Verbatim is locked."));
-        emit refreshed(false);
-        return;
-    }
-    submitJob<Outcome>(this, m_jobs, core, m_pending, m_epoch, std::move(work),
-                       [this](Outcome&& outcome) { apply(std::move(outcome)); });
+template <class Work> void WallsController::submit(Work work) {
+    RelayPageController::submit<Outcome>(std::move(work),
+                                         [this](Outcome&& outcome) { apply(std::move(outcome)); });
 }
 
 namespace {
@@ -136,8 +109,7 @@ void WallsController::apply(Outcome&& o) {
     const bool listed = o.walls.has_value();
     if (listed) {
         m_walls.reset(std::move(*o.walls));
-        m_updated = QDateTime::currentDateTime();
-        emit updatedChanged();
+        markUpdated();
     }
     if (!o.actionOk) {
         setError(
@@ -154,14 +126,8 @@ void WallsController::apply(Outcome&& o) {
     emit refreshed(listed);
 }
 
-void WallsController::onClientClosing() {
-    // The AppController has closed the client's connection: a request in flight returns at
-    // once. Nothing may use the client after we return.
-    ++m_epoch;
-    m_jobs.drain();
+void WallsController::clearView() {
     m_walls.reset({});
-    m_updated = {};
-    emit updatedChanged();
 }
 
 } // namespace verbatim::qt
