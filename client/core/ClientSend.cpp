@@ -308,6 +308,9 @@ Client::Impl::PreparedSend Client::Impl::prepareSend(std::int64_t seq,
     // Likewise whether a person wrote it (issue 21): supervisors see when a client waits for an
     // answer, which a receipt or a reaction is not.
     if (rec.type() == proto::TEXT || rec.type() == proto::ATTACHMENT) send->set_is_message(true);
+    // And whether it is a supervision record (issue 22): the relay keeps those whole in its
+    // boundary snapshot when it prunes, and prunes everything else a compliance officer sends.
+    if (rec.type() == proto::SUPERVISION) send->set_supervision_record(true);
     // Likewise the notice acceptance (issue 17): the one send a client may make before it.
     if (rec.type() == proto::NOTICE_ACCEPTED)
         if (auto a = journal::parseNoticeAcceptance(rec.body())) {
