@@ -1,3 +1,7 @@
+// Over 600 lines on purpose: compliancePage() is one walk through the page whose steps build on
+// each other (the archive is unlocked, pulled and verified once, then searched, its timeline read,
+// exported and shot at both sizes in both themes); split, each part would pull and verify again.
+//
 // The compliance page (issue 6) against a real relay: unlock the journal key, pull, verify,
 // search, the timeline with the deleted and edited history, RSMF export, and its screenshots;
 // the archive models under QAbstractItemModelTester.
