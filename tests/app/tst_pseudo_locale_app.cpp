@@ -11,7 +11,10 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <algorithm>
+
 #include "AppHarness.h"
+#include "LayoutScan.h"
 #include "client/qt/AppController.h"
 #include "client/qt/ChatController.h"
 #include "client/qt/ComplianceController.h"
@@ -24,93 +27,18 @@ using namespace verbatim::apptest;
 
 namespace {
 
-/// Texts eliding on purpose, by objectName, each with why that is the design.
-const QHash<QString, QString>& allowedElisions() {
-    static const QHash<QString, QString> allowed{
-        {"conversationTitle", "a long matter title in a list row: the open chat shows it whole"},
-        {"conversationPreview", "a message preview in a list row is a preview"},
-        {"ownDeviceName", "a device's name and system in its row: the rename field shows this "
-                          "device's whole"},
-        {"searchField", "a field's hint (placeholder): its tooltip shows it whole"},
-        {"newMatterNumberField", "a field's hint (placeholder): its tooltip shows it whole"},
-        {"newColleaguesField", "a field's hint (placeholder): its tooltip shows it whole"},
-        {"complianceSearchField", "a field's hint (placeholder): its tooltip shows it whole"},
-    };
-    return allowed;
-}
-
-/// The nearest objectName at or above `item`, for a reader to find it in qml/.
-QString where(QQuickItem* item) {
-    QStringList path;
-    for (QQuickItem* i = item; i && path.size() < 3; i = i->parentItem())
-        if (!i->objectName().isEmpty()) path << i->objectName();
-    return path.isEmpty() ? QStringLiteral("(unnamed)") : path.join('<');
-}
-
-struct Scan {
-    int texts = 0;     ///< visible Text items looked at
-    int pseudo = 0;    ///< of them, pseudo-localised ones
-    QStringList found; ///< offenders
-};
-
-/// What `item` is, for a reader: its objectName path, else its text, else its type.
-QString describe(QQuickItem* item) {
-    const QString text = item->property("text").toString();
-    QString type = QString::fromLatin1(item->metaObject()->className()).section("_QML", 0, 0);
-    return QStringLiteral("%1 %2 \"%3\"").arg(where(item), type, text.left(40));
-}
-
-/// Every visible item's right edge stays inside its Popup's box, or the window's, within 1 px:
-/// past it, a clip or the screen's edge hides it. `right` is that edge in window coordinates.
-void scanEdges(QQuickItem* item, qreal right, Scan& s) {
-    if (!item || !item->isVisible() || item->opacity() == 0) return;
-    // A bar that scrolls sideways (the compliance page's tabs on a phone) holds more than it
-    // shows by design: its items scroll into view, so only the bar itself is checked.
-    const bool scrollsSideways = item->inherits("QQuickFlickable") &&
-                                 item->property("contentWidth").toReal() > item->width() + 1;
-    if (item->inherits("QQuickPopupItem"))
-        right = item->mapToItem(nullptr, QPointF(item->width(), 0)).x();
-    // Controls, texts and layouts; not a control's decoration (a ripple, a shadow's layer).
-    else if (item->width() > 0 && item->height() > 0 &&
-             (item->inherits("QQuickControl") || item->inherits("QQuickText") ||
-              item->inherits("QQuickTextInput") || item->inherits("QQuickLayout"))) {
-        const qreal edge = item->mapToItem(nullptr, QPointF(item->width(), 0)).x();
-        if (edge > right + 1)
-            s.found << QStringLiteral("past the right edge (%1 > %2): ")
-                               .arg(qRound(edge))
-                               .arg(qRound(right)) +
-                           describe(item);
-    }
-    if (scrollsSideways) return;
-    for (auto* child : item->childItems())
-        scanEdges(child, right, s);
-}
-
-void scan(QQuickItem* item, Scan& s) {
-    if (!item || !item->isVisible() || item->opacity() == 0) return;
-    if (item->inherits("QQuickText")) {
-        const QString text = item->property("text").toString();
-        if (!text.isEmpty() && item->width() > 0) {
-            ++s.texts;
-            if (text.contains(QStringLiteral("~]"))) ++s.pseudo;
-            const bool elides = item->property("elide").toInt() != 0;
-            const bool wraps = item->property("wrapMode").toInt() != 0;
-            // The text itself or, for a control's inner text (a placeholder), its control.
-            const QString name = where(item).section('<', 0, 0);
-            const QString what = QStringLiteral("%1 \"%2\"").arg(where(item), text.left(60));
-            if (elides && item->property("truncated").toBool() && !allowedElisions().contains(name))
-                s.found << QStringLiteral("elided: ") + what;
-            if (!elides && !wraps && item->implicitWidth() > item->width() + 1)
-                s.found << QStringLiteral("overflows (%1 > %2): ")
-                                   .arg(qRound(item->implicitWidth()))
-                                   .arg(qRound(item->width())) +
-                               what;
-            if (wraps && item->property("contentWidth").toReal() > item->width() + 1)
-                s.found << QStringLiteral("a word wider than its box: ") + what;
-        }
-    }
-    for (auto* child : item->childItems())
-        scan(child, s);
+/// The German run's rules, and: the compliance search field's hint may elide (its tooltip shows
+/// it whole); a bar that scrolls sideways (the compliance page's tabs on a phone, a TabBar whose
+/// list does not clip) is left out whether it clips or not.
+const layout::Rules& pseudoRules() {
+    static const layout::Rules rules = [] {
+        layout::Rules r;
+        r.allowedElisions.insert("complianceSearchField",
+                                 "a field's hint (placeholder): its tooltip shows it whole");
+        r.sidewaysNeedsClip = false;
+        return r;
+    }();
+    return rules;
 }
 
 } // namespace
@@ -124,9 +52,10 @@ class TestPseudoLocaleApp : public QObject {
     /// Scans `ui`'s window as it is now, as screen `screen`, and saves its screenshot.
     void look(Ui& ui, const QString& screen) {
         QTest::qWait(300); // layouts settle
-        Scan s;
-        scan(ui.window->contentItem(), s);
-        scanEdges(ui.window->contentItem(), ui.window->width(), s);
+        auto s = layout::scanWindow(ui.window->contentItem(), ui.window->width(), pseudoRules());
+        const auto pseudo = std::count_if(s.texts.begin(), s.texts.end(), [](const QString& t) {
+            return t.contains(QStringLiteral("~]"));
+        });
         // The toolbar's title keeps room beside its buttons (at phone size it once had none).
         if (auto* title = qobject_cast<QQuickItem*>(ui.deep("headerTitle"));
             title && title->isVisible() && !title->property("text").toString().isEmpty() &&
@@ -134,8 +63,8 @@ class TestPseudoLocaleApp : public QObject {
             s.found << QStringLiteral("headerTitle has %1 px for \"%2\"")
                            .arg(qRound(title->width()))
                            .arg(title->property("text").toString().left(40));
-        QVERIFY2(s.texts > 3, qPrintable(screen + ": no texts found"));
-        QVERIFY2(s.pseudo > 0, qPrintable(screen + ": no pseudo-localised text"));
+        QVERIFY2(s.texts.size() > 3, qPrintable(screen + ": no texts found"));
+        QVERIFY2(pseudo > 0, qPrintable(screen + ": no pseudo-localised text"));
         for (const auto& f : s.found) {
             m_offenders << screen + ": " + f;
             qWarning().noquote() << "pseudo-locale offender:" << screen + ": " + f;
