@@ -2,6 +2,7 @@
 // operations that queue records (see ClientImpl.h; attachments are in ClientAttachments.cpp).
 #include "client/core/ClientImpl.h"
 #include "common/Try.h"
+#include "journal/HistoryTransfer.h"
 
 #include "client/core/Emoji.h"
 
@@ -187,6 +188,15 @@ Client::Impl::PreparedSend Client::Impl::prepareSend(std::int64_t seq,
             out.outcome = SendOutcome::Failed;
         }
         return out;
+    }
+    // A record to one of the user's own devices names a device the cached list may not know yet
+    // (a device linked since the list was cached, the usual case for a history transfer): the
+    // relay is asked again before the record is given up.
+    if (!refreshDevices && !journal::ownDevicesUser(conversation).empty()) {
+        auto probe = *devices;
+        if (!addressOwnDevices(conversation, rec, probe))
+            devices = memberDevices(conversation, true);
+        if (!devices) return out;
     }
     if (!addressOwnDevices(conversation, rec, *devices)) { // ClientHistory.cpp
         std::lock_guard lock(mutex);
