@@ -1,9 +1,9 @@
 #pragma once
 /// @file ControllerJobs.h
-/// The round trip the relay-facing page controllers share (RelayPageController, the base of the
-/// admin, supervisors and walls pages, and InvitesController): a job on the controller's
-/// worker, its outcome applied on the GUI thread unless the client closed meanwhile, and a count
-/// of the jobs queued or running behind the controller's `busy`.
+/// The round trip of the relay-facing page controllers (RelayPageController, the base of the
+/// admin, invites, supervisors and walls pages): a job on the controller's worker, its outcome
+/// applied on the GUI thread unless the client closed meanwhile, and a count of the jobs queued
+/// or running behind the controller's `busy`.
 ///
 /// Threading: submitJob() on the GUI thread; `work` runs on the worker, `apply` and
 /// `busyChanged` back on the owner's (GUI) thread.

@@ -1,11 +1,7 @@
 #include "client/qt/InvitesController.h"
-#include "client/qt/ControllerJobs.h"
 #include "client/qt/StdText.h"
 
-#include <QMetaObject>
 #include <QRegularExpression>
-
-#include <memory>
 
 #include "client/core/Link.h"
 
@@ -37,41 +33,15 @@ void list(client::Client& c, InvitesController::Outcome& o) {
 
 } // namespace
 
-InvitesController::InvitesController(QObject* parent) : QObject(parent) {}
+InvitesController::InvitesController(QObject* parent) : RelayPageController(parent) {}
 
-InvitesController::~InvitesController() {
-    m_jobs.stop();
+QString InvitesController::lockedError() const {
+    return tr("Verbatim is locked.");
 }
 
-void InvitesController::setAppController(AppController* app) {
-    if (app == m_app) return;
-    if (m_app) disconnect(m_app, nullptr, this, nullptr);
-    m_app = app;
-    if (m_app)
-        connect(m_app, &AppController::clientClosing, this, &InvitesController::onClientClosing);
-    emit appControllerChanged();
-}
-
-void InvitesController::setError(const QString& text) {
-    m_error = text;
-    emit errorChanged();
-}
-
-void InvitesController::clearError() {
-    if (m_error.isEmpty()) return;
-    m_error.clear();
-    emit errorChanged();
-}
-
-void InvitesController::submit(std::function<Outcome(client::Client&)> work) {
-    client::Client* core = m_app ? m_app->client() : nullptr;
-    if (!core) {
-        setError(tr("Verbatim is locked."));
-        emit refreshed(false);
-        return;
-    }
-    submitJob<Outcome>(this, m_jobs, core, m_pending, m_epoch, std::move(work),
-                       [this](Outcome&& outcome) { apply(std::move(outcome)); });
+template <class Work> void InvitesController::submit(Work work) {
+    RelayPageController::submit<Outcome>(std::move(work),
+                                         [this](Outcome&& outcome) { apply(std::move(outcome)); });
 }
 
 void InvitesController::refresh() {
@@ -212,7 +182,10 @@ void InvitesController::revoke(const QString& id) {
 
 void InvitesController::apply(Outcome&& o) {
     const bool listed = o.invites.has_value();
-    if (listed) m_invites.reset(std::move(*o.invites));
+    if (listed) {
+        m_invites.reset(std::move(*o.invites));
+        markUpdated();
+    }
     if (o.startAsked) {
         if (o.startedId.isEmpty())
             setError(tr("Could not start the conversation: %1").arg(o.startError));
@@ -239,11 +212,7 @@ void InvitesController::apply(Outcome&& o) {
     emit refreshed(listed);
 }
 
-void InvitesController::onClientClosing() {
-    // The AppController has closed the client's connection: a request in flight returns at
-    // once. Nothing may use the client after we return.
-    ++m_epoch;
-    m_jobs.drain();
+void InvitesController::clearView() {
     m_invites.reset({});
 }
 

@@ -13,46 +13,31 @@
 ///
 /// Create it in QML with `appController: app`; nothing works before that is set.
 
-#include <QObject>
-#include <QPointer>
 #include <QString>
 #include <QtQml/qqmlregistration.h>
 
-#include <functional>
 #include <optional>
+#include <vector>
 
-#include "client/qt/AppController.h"
 #include "client/qt/InvitesModel.h"
-#include "client/qt/JobQueue.h"
+#include "client/qt/RelayPageController.h"
 
 namespace verbatim::qt {
 
-class InvitesController : public QObject {
+/// `updated` is when the list last came from the relay.
+class InvitesController : public RelayPageController {
     Q_OBJECT
     QML_ELEMENT
-    /// The app controller whose client talks to the relay.
-    Q_PROPERTY(AppController* appController READ appController WRITE setAppController NOTIFY
-                   appControllerChanged)
     /// The invites, newest first.
     Q_PROPERTY(InvitesModel* invites READ invites CONSTANT)
-    /// A request to the relay is queued or running.
-    Q_PROPERTY(bool busy READ busy NOTIFY busyChanged)
-    /// The last failure, for humans (empty: none).
-    Q_PROPERTY(QString error READ error NOTIFY errorChanged)
     /// Lists only the invites into this matter (issue 23; empty: every invite).
     Q_PROPERTY(QString conversationId READ conversationId WRITE setConversationId NOTIFY
                    conversationIdChanged)
 
 public:
     explicit InvitesController(QObject* parent = nullptr);
-    /// Waits for the request in progress (bounded by the client's call timeout).
-    ~InvitesController() override;
 
-    AppController* appController() const { return m_app; }
-    void setAppController(AppController* app);
     InvitesModel* invites() { return &m_invites; }
-    bool busy() const { return m_pending > 0; }
-    QString error() const { return m_error; }
     QString conversationId() const { return m_conversation; }
     void setConversationId(const QString& id);
 
@@ -79,20 +64,14 @@ public:
 
     /// Revokes invite `id` (one of this user's), then lists again.
     Q_INVOKABLE void revoke(const QString& id);
-    Q_INVOKABLE void clearError();
 
 signals:
-    void appControllerChanged();
-    void busyChanged();
-    void errorChanged();
     void conversationIdChanged();
     /// create() finished: the invite link in its web form, or "" when it failed.
     void created(const QString& link);
     /// startConversation() finished: the new conversation's id ("" when it failed, `error` says
     /// why) and, for a matter, its client's invite link in web form ("" when that failed).
     void conversationStarted(const QString& conversationId, const QString& inviteLink);
-    /// A refresh finished (also after each revocation).
-    void refreshed(bool ok);
     /// A revocation finished.
     void revokeFinished(const QString& id, bool ok);
 
@@ -112,19 +91,16 @@ public:
         QString listError;
     };
 
-private:
-    void submit(std::function<Outcome(client::Client&)> work);
-    void apply(Outcome&& outcome);
-    void onClientClosing();
-    void setError(const QString& text);
+protected:
+    QString lockedError() const override;
+    void clearView() override;
 
-    QPointer<AppController> m_app;
+private:
+    template <class Work> void submit(Work work);
+    void apply(Outcome&& outcome);
+
     InvitesModel m_invites;
-    int m_pending = 0;
-    std::uint64_t m_epoch = 0; ///< bumped when the client closes: older results are dropped
-    QString m_error;
     QString m_conversation;
-    JobQueue m_jobs; ///< last: stopped before the rest goes
 };
 
 } // namespace verbatim::qt

@@ -1,7 +1,7 @@
 #pragma once
 /// @file RelayPageController.h
-/// What the relay-backed page controllers share (AdminController, SupervisorsController,
-/// WallsController): the AppController whose client talks to the relay, a worker that runs the
+/// What the relay-backed page controllers share (AdminController, InvitesController,
+/// SupervisorsController, WallsController): the AppController whose client talks to the relay, a worker that runs the
 /// round trips one at a time in the order asked, `busy` while one is queued or running, the last
 /// failure as `error`, when the page's data last came from the relay as `updated`, and
 /// `refreshed` when a listing finished. A subclass adds its model and its invokables, and says
