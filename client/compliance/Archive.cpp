@@ -102,13 +102,13 @@ std::string VerifyReport::json() const {
     return out + "]}";
 }
 
-Archive::Archive() : m(std::make_unique<Impl>()) {}
-Archive::~Archive() = default;
+namespace {
 
-Result<std::unique_ptr<Archive>> Archive::open(const std::string& path,
-                                               std::vector<crypto::X25519Key> keys, bool create) {
-    if (keys.empty()) return fail(ErrorCode::InvalidArgument, "no journal key given");
-    VERBATIM_TRY_LET(priv, keys.front().privateKey());
+/// The archive database at `path`, under the key derived from journal key `key`: a wrong key and
+/// (unless `create`) a missing archive are told apart for the officer.
+Result<std::unique_ptr<Database>> openDatabase(const std::string& path,
+                                               const crypto::X25519Key& key, bool create) {
+    VERBATIM_TRY_LET(priv, key.privateKey());
     VERBATIM_TRY_LET(dbKey, crypto::hkdfSha256(*priv, view("verbatim-archive-v1"),
                                                view("archive database key"), 32));
     storage::OpenOptions opts;
@@ -122,35 +122,42 @@ Result<std::unique_ptr<Archive>> Archive::open(const std::string& path,
                         "cannot open the archive " + path + ": " + db.error().message);
         return tl::unexpected(db.error());
     }
-    VERBATIM_TRY((*db)->migrate(archiveSchema()));
+    return std::move(*db);
+}
+
+/// Hands `db` (at the current schema) and `keys` to the archive state `m` and loads its state.
+Result<void> adopt(Archive::Impl& m, std::unique_ptr<Database> db,
+                   std::vector<crypto::X25519Key> keys) {
     // A million-entry archive inserts message ids (random keys) into a large index: keep its hot
     // pages decrypted in memory (128 MiB at most) instead of re-reading them for every page.
-    VERBATIM_TRY((*db)->exec("PRAGMA cache_size = -131072"));
-    std::unique_ptr<Archive> a(new Archive());
-    a->m->db = std::move(*db);
+    VERBATIM_TRY(db->exec("PRAGMA cache_size = -131072"));
+    m.db = std::move(db);
     for (auto& k : keys) {
-        a->m->keyIndex[journal::journalKeyId(k.publicKey())] = a->m->keys.size();
-        a->m->keys.push_back(std::move(k));
+        m.keyIndex[journal::journalKeyId(k.publicKey())] = m.keys.size();
+        m.keys.push_back(std::move(k));
     }
-    VERBATIM_TRY(a->m->loadState());
+    return m.loadState();
+}
+
+} // namespace
+
+Archive::Archive() : m(std::make_unique<Impl>()) {}
+Archive::~Archive() = default;
+
+Result<std::unique_ptr<Archive>> Archive::open(const std::string& path,
+                                               std::vector<crypto::X25519Key> keys, bool create) {
+    if (keys.empty()) return fail(ErrorCode::InvalidArgument, "no journal key given");
+    VERBATIM_TRY_LET(db, openDatabase(path, keys.front(), create));
+    VERBATIM_TRY((*db)->migrate(archiveSchema()));
+    std::unique_ptr<Archive> a(new Archive());
+    VERBATIM_TRY(adopt(*a->m, std::move(*db), std::move(keys)));
     return a;
 }
 
 Result<std::unique_ptr<Archive>> Archive::openReadOnly(const std::string& path,
                                                        std::vector<crypto::X25519Key> keys) {
     if (keys.empty()) return fail(ErrorCode::InvalidArgument, "no journal key given");
-    VERBATIM_TRY_LET(priv, keys.front().privateKey());
-    VERBATIM_TRY_LET(dbKey, crypto::hkdfSha256(*priv, view("verbatim-archive-v1"),
-                                               view("archive database key"), 32));
-    storage::OpenOptions opts;
-    opts.create = false;
-    auto db = Database::open(path, *dbKey, opts);
-    if (!db) {
-        if (db.error().code == ErrorCode::WrongKey)
-            return fail(ErrorCode::WrongKey, "this archive was created with another journal key");
-        return fail(ErrorCode::NotFound,
-                    "cannot open the archive " + path + ": " + db.error().message);
-    }
+    VERBATIM_TRY_LET(db, openDatabase(path, keys.front(), false));
     // Before anything could write: a dry run must leave an older archive exactly as it was.
     VERBATIM_TRY((*db)->exec("PRAGMA query_only = ON"));
     VERBATIM_TRY_LET(version, (*db)->userVersion());
@@ -162,14 +169,8 @@ Result<std::unique_ptr<Archive>> Archive::openReadOnly(const std::string& path,
                         (*version < current ? ": it is upgraded only by a command that changes it "
                                               "(pull, verify); nothing was changed"
                                             : ": update verbatim-journal; nothing was changed"));
-    VERBATIM_TRY((*db)->exec("PRAGMA cache_size = -131072"));
     std::unique_ptr<Archive> a(new Archive());
-    a->m->db = std::move(*db);
-    for (auto& k : keys) {
-        a->m->keyIndex[journal::journalKeyId(k.publicKey())] = a->m->keys.size();
-        a->m->keys.push_back(std::move(k));
-    }
-    VERBATIM_TRY(a->m->loadState());
+    VERBATIM_TRY(adopt(*a->m, std::move(*db), std::move(keys)));
     return a;
 }
 
