@@ -22,6 +22,24 @@ std::unique_ptr<storage::Database> openDb(const QTemporaryDir& dir) {
     return std::move(*db);
 }
 
+/// Alice's message store in a fresh database, with conversation "c1" of `members`; `store` is
+/// null when any of it failed.
+struct StoreWithConversation {
+    QTemporaryDir dir;
+    std::unique_ptr<storage::Database> db;
+    std::unique_ptr<MessageStore> store;
+
+    explicit StoreWithConversation(std::initializer_list<const char*> members) : db(openDb(dir)) {
+        if (!db) return;
+        auto s = std::make_unique<MessageStore>(*db, dir.path().toStdString(), "alice");
+        proto::Conversation c;
+        c.set_id("c1");
+        for (const char* m : members)
+            c.add_members(m);
+        if (s->upsertConversation(c)) store = std::move(s);
+    }
+};
+
 std::uint64_t g_clock = 1'764'300'000'000ULL;
 
 proto::JournalRecord record(const std::string& conversation, const std::string& user,
@@ -198,16 +216,9 @@ void TestMessageStore::searchTakesUserInputAsWordsNeverAsFtsSyntax() {
 }
 
 void TestMessageStore::receiptsOfEveryOtherMemberMakeOwnMessagesDeliveredThenRead() {
-    QTemporaryDir dir;
-    auto db = openDb(dir);
-    QVERIFY(db);
-    MessageStore store(*db, dir.path().toStdString(), "alice");
-    proto::Conversation c;
-    c.set_id("c1");
-    c.add_members("alice");
-    c.add_members("bob");
-    c.add_members("carol");
-    QVERIFY(store.upsertConversation(c));
+    StoreWithConversation f{"alice", "bob", "carol"};
+    QVERIFY(f.store);
+    auto& store = *f.store;
     auto mine = record("c1", "alice", proto::TEXT, "hello both");
     QVERIFY(store.insert(mine, MessageKind::Text, true, MessageState::Queued, 0, 0, mine.body()));
     QCOMPARE(int(store.message(hex(mine.message_id())).value()->state), int(MessageState::Queued));
@@ -435,15 +446,9 @@ void TestMessageStore::processedIdsAreRemembered() {
 // Issue 23, C-VOICE-1: a modified client's voice note claims 49 days and a 100 KiB waveform; the
 // store hands out at most 15 minutes and 256 bytes, so nothing downstream sizes anything by them.
 void TestMessageStore::voiceNoteHintsAreClampedWhenRead() {
-    QTemporaryDir dir;
-    auto db = openDb(dir);
-    QVERIFY(db);
-    MessageStore store(*db, dir.path().toStdString(), "alice");
-    proto::Conversation c;
-    c.set_id("c1");
-    c.add_members("alice");
-    c.add_members("bob");
-    QVERIFY(store.upsertConversation(c));
+    StoreWithConversation f{"alice", "bob"};
+    QVERIFY(f.store);
+    auto& store = *f.store;
     auto note = record("c1", "bob", proto::ATTACHMENT, "");
     auto* a = note.add_attachments();
     a->set_blob_id(std::string(32, '\x01'));
