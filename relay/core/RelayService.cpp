@@ -3,11 +3,14 @@
 /// jobs run to completion (runAndWait), and handle(): a table from request kind to the handler
 /// that serves it. The handlers live in one file per role:
 ///   KeysService.cpp          pre-key uploads and bundle fetches
-///   MessagesService.cpp      send, acknowledge, queue drain and live pushes
+///   MessagesService.cpp      send and acknowledge
+///   QueueDelivery.cpp        queue drain on connect, live pushes, other nodes' wake-ups
 ///   ConversationsService.cpp conversations, members, invites
 ///   DevicesService.cpp       device lists, approval, revocation, remote wipe
 ///   EnrollmentService.cpp    users, enrolment tokens and device links, registration, sign-in
 ///   JournalService.cpp       the journal chain, checkpoints, pulls, administrative records
+#include <array>
+
 #include "relay/core/RelayServiceImpl.h"
 
 #include "relay/core/JournalPruning.h"
@@ -78,8 +81,10 @@ Result<std::unique_ptr<RelayService>> RelayService::open(std::unique_ptr<storage
         RelayService* service = self.get();
         d.onRowChange([service](std::string_view table) {
             if (table == "members" || table == "devices" || table == "conversations" ||
-                table == "walls" || table == "wall_entries")
+                table == "walls" || table == "wall_entries") {
                 service->m_memberCache.clear();
+                service->m_activeDevices.clear();
+            }
         });
         loaded = self->loadState(d);
         if (loaded) loaded = self->loadRateLimits(d);
@@ -130,6 +135,7 @@ Result<std::unique_ptr<RelayService>> RelayService::open(std::unique_ptr<storage
 // The journal head lives in memory on the storage thread; it is (re)built from the last row.
 Result<void> RelayService::loadState(Database& db) {
     m_memberCache.clear();
+    m_activeDevices.clear();
     m_wallSendRefusals.clear();
     VERBATIM_TRY_LET(st,
                      db.cached("SELECT seq, chain_hash FROM journal ORDER BY seq DESC LIMIT 1"));
@@ -207,19 +213,30 @@ Result<void> RelayService::prefetchSends(Database& db) {
              ++it)
             keys.push_back(it->second);
     }
-    // One statement text for every chunk (a short chunk repeats its last id): prepared once.
-    static const std::string sql = [] {
-        std::string s = "SELECT sender_user, sender_device, message_id FROM sends WHERE "
-                        "message_id IN (?";
-        for (std::size_t i = 1; i < kChunk; ++i)
-            s += ", ?";
-        return s + ")";
+    // A chunk of n sends runs the statement for the next power of two, padded by repeating its
+    // last id: eight statement texts (1 to 128 ids), each prepared once, and a batch of a few
+    // sends no longer binds and probes 128 ids.
+    static const std::array<std::string, 8> texts = [] {
+        std::array<std::string, 8> out;
+        for (std::size_t k = 0; k < out.size(); ++k) {
+            std::string s = "SELECT sender_user, sender_device, message_id FROM sends WHERE "
+                            "message_id IN (?";
+            for (std::size_t i = 1; i < (std::size_t(1) << k); ++i)
+                s += ", ?";
+            out[k] = s + ")";
+        }
+        return out;
     }();
+    static_assert(kChunk == std::size_t(1) << 7);
     std::set<SendKey> present;
     for (std::size_t at = 0; at < keys.size(); at += kChunk) {
-        VERBATIM_TRY_LET(st, db.cached(sql));
-        for (std::size_t i = 0; i < kChunk; ++i)
-            st->bind(int(i + 1), view(keys[std::min(at + i, keys.size() - 1)].messageId));
+        const std::size_t n = std::min(kChunk, keys.size() - at);
+        std::size_t k = 0;
+        while ((std::size_t(1) << k) < n)
+            ++k;
+        VERBATIM_TRY_LET(st, db.cached(texts[k]));
+        for (std::size_t i = 0; i < (std::size_t(1) << k); ++i)
+            st->bind(int(i + 1), view(keys[at + std::min(i, n - 1)].messageId));
         VERBATIM_TRY(st->forEachRow([&] {
             Bytes id = st->columnBlob(2);
             present.insert({st->columnText(0), std::uint32_t(st->columnInt(1)),
@@ -262,6 +279,17 @@ RelayService::cachedMemberDevices(Database& db, const std::string& conversation)
     // std::string order, for binary_search and the 409 check
     std::sort(slot.devices.begin(), slot.devices.end());
     return &slot;
+}
+
+Result<bool> RelayService::cachedIsActive(Database& db, const std::string& user,
+                                          std::uint32_t device) {
+    if (m_activeDevices.count({user, device})) return true;
+    VERBATIM_TRY_LET(active, isActive(db, user, device));
+    if (*active) {
+        if (m_activeDevices.size() >= 100000) m_activeDevices.clear(); // bounded, as above
+        m_activeDevices.emplace(user, device);
+    }
+    return *active;
 }
 
 std::string RelayService::linkFor(const std::string& kind, const std::string& token) const {
@@ -307,10 +335,11 @@ void RelayService::RequestRun::operator()(
     std::function<Result<Completion>(Database&, proto::Response&)> work, bool repeatable,
     bool activeOnly) const {
     auto response = std::make_shared<proto::Response>();
-    StorageThread::Work job = [work = std::move(work), response, done = done, user = user,
-                               device = device, activeOnly](Database& db) -> Result<Completion> {
+    StorageThread::Work job = [svc = service, work = std::move(work), response, done = done,
+                               user = user, device = device,
+                               activeOnly](Database& db) -> Result<Completion> {
         if (activeOnly) {
-            VERBATIM_TRY_LET(active, isActive(db, user, device));
+            VERBATIM_TRY_LET(active, svc->cachedIsActive(db, user, device));
             if (!*active) return reject(proto::STATUS_FORBIDDEN, "device revoked");
         }
         VERBATIM_TRY_LET(after, work(db, *response));

@@ -496,7 +496,8 @@ private:
     std::map<DeviceId, LiveQueue> m_liveQueues;
     /// PostgreSQL store: whether a send was stored before is asked for every waiting send at
     /// once when a batch begins (prefetchSends: one round trip per 128 sends instead of one per
-    /// send). A send joins m_pendingSends when posted and leaves when its job runs or fails.
+    /// send, each statement sized to its chunk). A send joins m_pendingSends when posted and
+    /// leaves when its job runs or fails.
     struct SendKey {
         std::string user;
         std::uint32_t device = 0;
@@ -558,8 +559,18 @@ private:
         bool closed = false; ///< a closed matter (issue 22): nothing is sent into it
         std::string wall;    ///< an ethical wall its members cross: sends are refused (451)
         std::vector<std::pair<std::string, std::uint32_t>> devices; ///< sorted
+        /// Users whose recording-notice acceptance a send found in `notices` (issue 17). Rows
+        /// there are never deleted, and this goes with the set on a rollback or another
+        /// process's commit: a client's later sends skip the lookup (a round trip on PostgreSQL).
+        std::set<std::string> noticed;
     };
     std::unordered_map<std::string, MemberSet> m_memberCache;
+    /// Devices a request's check (RequestRun) found active, emptied whenever m_memberCache is:
+    /// an acknowledgement, the commonest request after a send, then needs no lookup (a round
+    /// trip on PostgreSQL). Only found rows are kept. Storage thread only.
+    std::set<std::pair<std::string, std::uint32_t>> m_activeDevices;
+    Result<bool> cachedIsActive(storage::Database& db, const std::string& user,
+                                std::uint32_t device);
     /// (conversation, wall) whose refused sends were journaled in this run (storage thread only;
     /// emptied with the cache on a rollback, so a rolled-back entry is written again).
     std::set<std::pair<std::string, std::string>> m_wallSendRefusals;

@@ -213,12 +213,13 @@ void StorageThread::runBatch(std::deque<Job>& batch) {
     for (std::size_t i = 0; i < batch.size() && !lost; ++i) {
         if (batch[i].mode != Mode::Savepoint) {
             const auto changesBefore = m_db->totalChanges();
-            // On PostgreSQL a writes-last job's INSERTs go into a pipeline, one round trip with
-            // the next statement that needs an answer: their failure already fails the batch.
-            const bool pipelined = batch[i].mode == Mode::WritesLast;
-            if (pipelined) deferPostgresWrites(*m_db, true);
+            // On PostgreSQL the writes of a job without a savepoint go into a pipeline, one round
+            // trip with the next statement that needs an answer: their failure already fails the
+            // batch (a writes-last job's by its rule; a repeatable job's because PostgreSQL aborts
+            // a transaction at any failed statement, and its COMMIT then fails).
+            deferPostgresWrites(*m_db, true);
             auto result = runWork(batch[i]);
-            if (pipelined) deferPostgresWrites(*m_db, false);
+            deferPostgresWrites(*m_db, false);
             if (result) {
                 outcomes[i].done = std::move(*result);
                 continue;

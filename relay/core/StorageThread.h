@@ -49,6 +49,8 @@ public:
     /// Like post(), for a job whose writes are each harmless on their own (deleting acknowledged
     /// queue rows): it runs without a savepoint, and if it fails half-way what it did stays. A
     /// failure that takes the whole transaction with it still fails the batch, as for any job.
+    /// On PostgreSQL, where any failed statement takes the transaction with it, its writes ride
+    /// in the pipeline as a writes-last job's do (one round trip with the next statement).
     void postRepeatable(Work work, OnError onError);
     /// Like post(), for a job that makes every check before its first write and writes only with
     /// INSERT, UPDATE and DELETE (a send): it runs without a savepoint, which would copy every

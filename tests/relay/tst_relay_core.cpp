@@ -1567,6 +1567,74 @@ private slots:
         EXPECT_STATUS(m_f->call(*matter.client, tooMany), proto::STATUS_TOO_LARGE);
     }
 
+    // An acknowledgement deletes up to 64 ids per statement, each statement sized to the next
+    // power of two by repeating its last id: every listed row of the caller goes, in any order
+    // and with repeats, across a chunk boundary; nothing else does.
+    void acknowledgingManyIdsDeletesExactlyThoseAcrossChunks() {
+        constexpr int kQueued = 70;
+        TRY(matter, makeMatter("ada"));
+        TRY(other, m_f->joinByInvite(*matter.lawyer, matter.id));
+        for (int i = 0; i < kQueued; ++i) {
+            TRY(msg, m_f->buildSendToMembers(*matter.lawyer, matter.id, std::to_string(i)));
+            EXPECT_STATUS(m_f->call(*matter.lawyer, RelayFixture::sendRequest(msg.send)),
+                          proto::STATUS_OK);
+        }
+        auto sink = m_f->connect(*matter.client);
+        auto otherSink = m_f->connect(*other);
+        QVERIFY(sink->waitForEnvelopes(kQueued));
+        QVERIFY(otherSink->waitForEnvelopes(1));
+        std::vector<std::uint64_t> ids;
+        for (const auto& e : sink->envelopes())
+            ids.push_back(e.queue_id());
+        QCOMPARE(ids.size(), std::size_t(kQueued));
+        const std::uint64_t othersRow = otherSink->envelopes().at(0).queue_id();
+        auto queued = [&](const std::string& user) {
+            return count("SELECT count(*) FROM queue WHERE user = '" + user + "'");
+        };
+        QCOMPARE(queued(other->user()), kQueued);
+
+        // 67 ids (a chunk of 64, then 3 run as 4), newest first, one twice, and another
+        // device's row: the caller's 66 distinct rows go, the other device keeps all of its own.
+        proto::Request ack;
+        for (int i = 65; i >= 0; --i)
+            ack.mutable_acknowledge()->add_queue_ids(ids[std::size_t(i)]);
+        ack.mutable_acknowledge()->add_queue_ids(ids[3]);
+        ack.mutable_acknowledge()->add_queue_ids(othersRow);
+        EXPECT_STATUS(m_f->call(*matter.client, ack), proto::STATUS_OK);
+        QCOMPARE(queued(matter.client->user()), kQueued - 66);
+        for (int i = 66; i < kQueued; ++i)
+            QCOMPARE(count("SELECT count(*) FROM queue WHERE id = " +
+                           std::to_string(ids[std::size_t(i)])),
+                     1);
+        QCOMPARE(queued(other->user()), kQueued);
+
+        // The rest: a chunk of 4 ids run as it is.
+        EXPECT_STATUS(m_f->call(*matter.client, acknowledge({ids[69], ids[66], ids[68], ids[67]})),
+                      proto::STATUS_OK);
+        QCOMPARE(queued(matter.client->user()), 0);
+        QCOMPARE(queued(other->user()), kQueued);
+    }
+
+    // Requests check that their device is active from memory once it was found active: a
+    // revocation, in this process or written by another (verbatim-relay admin, another node),
+    // must reach that copy before the device's next request.
+    void aDeviceFoundActiveIsRefusedOnceRevoked() {
+        TRY(matter, makeMatter("ivo"));
+        TRY(ivo2, m_f->addDevice("ivo"));
+        TRY(ivo3, m_f->addDevice("ivo"));
+        for (TestDevice* d : {ivo2, ivo3})
+            EXPECT_STATUS(m_f->call(*d, acknowledge({1})), proto::STATUS_OK);
+
+        REQUIRE_OK(m_f->service().revokeDevice("ivo", ivo2->device(), "admin"));
+        EXPECT_STATUS(m_f->call(*ivo2, acknowledge({1})), proto::STATUS_FORBIDDEN);
+
+        REQUIRE_OK(m_f->writeAsAnotherProcess("UPDATE devices SET revoked_ms = 1 WHERE user = "
+                                              "'ivo' AND device = " +
+                                              std::to_string(ivo3->device())));
+        EXPECT_STATUS(m_f->call(*ivo3, acknowledge({1})), proto::STATUS_FORBIDDEN);
+        EXPECT_STATUS(m_f->call(*matter.lawyer, acknowledge({1})), proto::STATUS_OK);
+    }
+
     void duplicateSendIsAcknowledgedWithoutStoring() {
         TRY(matter, makeMatter("gil"));
         auto sink = m_f->connect(*matter.client);
