@@ -1,8 +1,9 @@
 #pragma once
 // The compliance side of end-to-end tests: officers whose profiles verbatim-journal opens, the
 // journal key sealed as `verbatim-journal keygen` writes it, runs of the real tool, and the
-// archive's database for tests that tamper with it. Shared by tst_compliance, tst_supervision,
-// tst_retention and tst_pruning (each defines VERBATIM_JOURNAL_BIN, the tool they run).
+// archive's database for tests that tamper with it, an in-process pull and its audit trail.
+// Shared by tst_compliance, tst_supervision, tst_retention, tst_pruning, tst_walls and
+// tst_supervisors (those that run the tool define VERBATIM_JOURNAL_BIN).
 
 #include <QDateTime>
 #include <QFile>
@@ -10,8 +11,13 @@
 #include <QRegularExpression>
 #include <QString>
 #include <QStringList>
+#include <QTemporaryDir>
 
+#include <algorithm>
 #include <memory>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "../journal/ArchiveRows.h"
 #include "ClientParty.h"
@@ -168,6 +174,26 @@ inline Result<PulledArchive> pullInProcess(Party& officer, const std::string& pa
         [c](std::uint64_t a, std::uint32_t l) { return c->pullJournalPage(a, l); }, fetchBlob));
     VERBATIM_TRY_LET(report, (*archive)->verify());
     return PulledArchive{std::move(*archive), std::move(*report)};
+}
+
+/// pullInProcess() into a temporary archive; its verify report, and in `lines` its audit trail
+/// (`verbatim-journal audit`'s lines) as "action actor target detail". Empty when it failed.
+inline std::optional<compliance::VerifyReport> auditedPull(e2e::Harness& h, Party& officer,
+                                                           std::vector<std::string>* lines) {
+    QTemporaryDir dir;
+    auto pulled = pullInProcess(officer, dir.path().toStdString() + "/a.archive", h.journalKey());
+    if (!pulled) return std::nullopt;
+    auto trail = pulled->archive->auditTrail();
+    if (!trail) return std::nullopt;
+    for (const auto& a : *trail)
+        lines->push_back(a.action + " " + a.actor + " " + a.target + " " + a.detail);
+    return pulled->report;
+}
+
+/// How many of `lines` start with `prefix`.
+inline int countPrefix(const std::vector<std::string>& lines, const std::string& prefix) {
+    return int(std::count_if(lines.begin(), lines.end(),
+                             [&](const std::string& l) { return l.rfind(prefix, 0) == 0; }));
 }
 
 } // namespace verbatim::e2e::parties

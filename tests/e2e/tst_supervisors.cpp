@@ -19,6 +19,7 @@
 #include <algorithm>
 
 #include "ClientParty.h"
+#include "ComplianceParty.h"
 #include "E2EHarness.h"
 #include "RelayProgram.h"
 #include "client/compliance/Archive.h"
@@ -49,32 +50,6 @@ const client::SupervisedMatterView* find(const client::SupervisionView& v, const
     for (const auto& m : v.matters)
         if (m.conversationId == id) return &m;
     return nullptr;
-}
-
-/// The officer's archive of everything journaled so far, verified; `lines` gets the audit trail
-/// as "action actor target detail".
-std::optional<compliance::VerifyReport> pullAndVerify(e2e::Harness& h, Party& officer,
-                                                      std::vector<std::string>* lines) {
-    QTemporaryDir dir;
-    std::vector<crypto::X25519Key> keys;
-    keys.push_back(std::move(*crypto::X25519Key::fromPrivate(*h.journalKey().privateKey())));
-    auto archive =
-        compliance::Archive::open(dir.path().toStdString() + "/a.archive", std::move(keys), true);
-    if (!archive) return std::nullopt;
-    if (!(*archive)->setManifest(view(*officer->firmManifest()),
-                                 officer->account().firmFingerprint))
-        return std::nullopt;
-    auto* c = officer.c.get();
-    if (!(*archive)->pull(
-            [c](std::uint64_t a, std::uint32_t l) { return c->pullJournalPage(a, l); }, {}))
-        return std::nullopt;
-    auto report = (*archive)->verify();
-    if (!report) return std::nullopt;
-    auto trail = (*archive)->auditTrail();
-    if (!trail) return std::nullopt;
-    for (const auto& a : *trail)
-        lines->push_back(a.action + " " + a.actor + " " + a.target + " " + a.detail);
-    return *report;
 }
 
 } // namespace
@@ -185,20 +160,15 @@ private slots:
         QVERIFY(none.error().code == ErrorCode::Forbidden);
 
         std::vector<std::string> lines;
-        auto report = pullAndVerify(h, *officer, &lines);
+        auto report = auditedPull(h, *officer, &lines);
         QVERIFY(report);
         QVERIFY2(report->problems.empty(),
                  report->problems.empty() ? "" : report->problems.front().detail.c_str());
-        auto count = [&](const std::string& prefix) {
-            return int(std::count_if(lines.begin(), lines.end(), [&](const std::string& l) {
-                return l.rfind(prefix, 0) == 0;
-            }));
-        };
-        QCOMPARE(count("supervisor-added admin-cli lara sam"), 1);
-        QCOMPARE(count("supervisor-added admin-cli otto sam"), 1);
-        QCOMPARE(count("supervisor-removed admin-cli otto sam"), 1);
-        QCOMPARE(count("supervisor-removed admin-cli lara sam"), 1);
-        QCOMPARE(count("supervision-threshold-set admin-cli firm 1"), 1);
+        QCOMPARE(countPrefix(lines, "supervisor-added admin-cli lara sam"), 1);
+        QCOMPARE(countPrefix(lines, "supervisor-added admin-cli otto sam"), 1);
+        QCOMPARE(countPrefix(lines, "supervisor-removed admin-cli otto sam"), 1);
+        QCOMPARE(countPrefix(lines, "supervisor-removed admin-cli lara sam"), 1);
+        QCOMPARE(countPrefix(lines, "supervision-threshold-set admin-cli firm 1"), 1);
     }
 
     // RL: nobody who supervises nobody gets an answer, whatever their role; a supervisor gets
@@ -312,15 +282,10 @@ private slots:
         officer->start();
         QVERIFY(eventually([&] { return officer->isConnected(); }));
         std::vector<std::string> lines;
-        auto report = pullAndVerify(h, *officer, &lines);
+        auto report = auditedPull(h, *officer, &lines);
         QVERIFY(report && report->problems.empty());
-        auto count = [&](const std::string& prefix) {
-            return int(std::count_if(lines.begin(), lines.end(), [&](const std::string& l) {
-                return l.rfind(prefix, 0) == 0;
-            }));
-        };
-        QCOMPARE(count("wall-refused admin-cli lara Harbour screen"), 1);
-        QCOMPARE(count("supervisor-added admin-cli lara pat"), 0);
+        QCOMPARE(countPrefix(lines, "wall-refused admin-cli lara Harbour screen"), 1);
+        QCOMPARE(countPrefix(lines, "supervisor-added admin-cli lara pat"), 0);
     }
 
     // R-SUP-5 through the real program: `admin supervisor add` across a wall between the two
@@ -389,21 +354,16 @@ private slots:
         QCOMPARE(left, std::vector<std::string>{"pat>kim"});
 
         std::vector<std::string> lines;
-        auto report = pullAndVerify(h, *officer, &lines);
+        auto report = auditedPull(h, *officer, &lines);
         QVERIFY(report);
         QVERIFY2(report->problems.empty(),
                  report->problems.empty() ? "" : report->problems.front().detail.c_str());
-        auto count = [&](const std::string& prefix) {
-            return int(std::count_if(lines.begin(), lines.end(), [&](const std::string& l) {
-                return l.rfind(prefix, 0) == 0;
-            }));
-        };
-        QCOMPARE(count("supervisor-removed admin-cli lara sam"), 1);
-        QCOMPARE(count("supervisor-removed admin-cli otto sam"), 1);
-        QCOMPARE(count("supervisor-removed admin-cli sam pat"), 1);
-        QCOMPARE(count("supervisor-removed "), 3);
-        QCOMPARE(count("supervisor-added admin-cli lara kim"), 0);
-        QCOMPARE(count("user-offboarded admin-cli sam"), 1);
+        QCOMPARE(countPrefix(lines, "supervisor-removed admin-cli lara sam"), 1);
+        QCOMPARE(countPrefix(lines, "supervisor-removed admin-cli otto sam"), 1);
+        QCOMPARE(countPrefix(lines, "supervisor-removed admin-cli sam pat"), 1);
+        QCOMPARE(countPrefix(lines, "supervisor-removed "), 3);
+        QCOMPARE(countPrefix(lines, "supervisor-added admin-cli lara kim"), 0);
+        QCOMPARE(countPrefix(lines, "user-offboarded admin-cli sam"), 1);
     }
 
     void adminSupervisorCommands() {

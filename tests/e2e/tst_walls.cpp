@@ -17,6 +17,7 @@
 #include <QtTest>
 
 #include <algorithm>
+#include <array>
 
 #include "ClientParty.h"
 #include "ComplianceParty.h"
@@ -65,23 +66,21 @@ int statusOf(const Result<proto::Response>& r) {
     return r ? int(r->status()) : -1;
 }
 
-/// The officer's archive of everything journaled so far, verified; `lines` gets the audit trail
-/// (`verbatim-journal audit`'s lines) as "action actor target detail".
-std::optional<compliance::VerifyReport> pullAndVerify(e2e::Harness& h, Party& officer,
-                                                      std::vector<std::string>* lines) {
-    QTemporaryDir dir;
-    auto pulled = pullInProcess(officer, dir.path().toStdString() + "/a.archive", h.journalKey());
-    if (!pulled) return std::nullopt;
-    auto trail = pulled->archive->auditTrail();
-    if (!trail) return std::nullopt;
-    for (const auto& a : *trail)
-        lines->push_back(a.action + " " + a.actor + " " + a.target + " " + a.detail);
-    return pulled->report;
-}
-
-std::size_t countPrefix(const std::vector<std::string>& lines, const std::string& prefix) {
-    return std::size_t(std::count_if(
-        lines.begin(), lines.end(), [&](const std::string& l) { return l.rfind(prefix, 0) == 0; }));
+/// Lawyers enrolled on `h` under `names`, in that order, those named in `online` connected; all
+/// null when `h` or any step failed.
+template <std::size_t N>
+std::array<std::unique_ptr<e2e::Device>, N> lawyers(e2e::Harness& h, const char* const (&names)[N],
+                                                    std::initializer_list<std::string> online) {
+    std::array<std::unique_ptr<e2e::Device>, N> out;
+    bool ok = h.ok();
+    for (std::size_t i = 0; ok && i < N; ++i)
+        ok = (out[i] = h.enrollStaff(names[i], proto::ROLE_LAWYER)) != nullptr;
+    // Connected only once all are enrolled, in the order named.
+    for (std::size_t i = 0; ok && i < N; ++i)
+        if (std::find(online.begin(), online.end(), names[i]) != online.end())
+            ok = static_cast<bool>(out[i]->connect(h.endpoint()));
+    if (!ok) out = {};
+    return out;
 }
 
 } // namespace
@@ -94,13 +93,8 @@ private slots:
     // and nobody of its other side); others are not; the wall's removal lifts the refusal.
     void wallRefusesConversationsAcrossIt() {
         e2e::Harness h;
-        QVERIFY(h.ok());
-        auto alice = h.enrollStaff("alice", proto::ROLE_LAWYER);
-        auto bob = h.enrollStaff("bob", proto::ROLE_LAWYER);
-        auto carl = h.enrollStaff("carl", proto::ROLE_LAWYER);
-        QVERIFY(alice && bob && carl);
-        QVERIFY(alice->connect(h.endpoint()));
-        QVERIFY(bob->connect(h.endpoint()));
+        auto [alice, bob, carl] = lawyers(h, {"alice", "bob", "carl"}, {"alice", "bob"});
+        QVERIFY(alice);
         auto added = h.service().addWall(wall("Acme v Beta", {"alice"}, {"bob"}), "admin-cli");
         QVERIFY2(added, added ? "" : added.error().message.c_str());
         QVERIFY(added->conflicts.empty());
@@ -135,12 +129,12 @@ private slots:
         auto officer = joinOfficer(h);
         QVERIFY(officer);
         std::vector<std::string> lines;
-        auto report = pullAndVerify(h, *officer, &lines);
+        auto report = auditedPull(h, *officer, &lines);
         QVERIFY(report);
         QVERIFY2(report->problems.empty(), report->text().c_str());
-        QCOMPARE(countPrefix(lines, "wall-refused alice/1  Acme v Beta"), std::size_t(2));
-        QCOMPARE(countPrefix(lines, "wall-refused bob/1  Acme v Beta"), std::size_t(1));
-        QCOMPARE(countPrefix(lines, "conversation-created"), std::size_t(2));
+        QCOMPARE(countPrefix(lines, "wall-refused alice/1  Acme v Beta"), 2);
+        QCOMPARE(countPrefix(lines, "wall-refused bob/1  Acme v Beta"), 1);
+        QCOMPARE(countPrefix(lines, "conversation-created"), 2);
     }
 
     // A wall made over a matter that already holds both sides lists it and removes nobody; from
@@ -149,11 +143,8 @@ private slots:
     // wall's removal the same link works. Every act journaled; verify clean.
     void wallOverExistingMembershipsListsConflictsAndStopsJoins() {
         e2e::Harness h;
-        QVERIFY(h.ok());
-        auto alice = h.enrollStaff("alice", proto::ROLE_LAWYER);
-        auto bob = h.enrollStaff("bob", proto::ROLE_LAWYER);
-        QVERIFY(alice && bob);
-        QVERIFY(alice->connect(h.endpoint()));
+        auto [alice, bob] = lawyers(h, {"alice", "bob"}, {"alice"});
+        QVERIFY(alice);
         auto made = alice->connection->call(createConversation("Estate", true, {"bob"}));
         QCOMPARE(statusOf(made), 0);
         const std::string conv = made->conversation().id();
@@ -217,17 +208,16 @@ private slots:
         auto officer = joinOfficer(h);
         QVERIFY(officer);
         std::vector<std::string> lines;
-        auto report = pullAndVerify(h, *officer, &lines);
+        auto report = auditedPull(h, *officer, &lines);
         QVERIFY(report);
         QVERIFY2(report->problems.empty(), report->text().c_str());
-        QCOMPARE(countPrefix(lines, "wall-added admin-cli Screen 7 1"), std::size_t(1));
-        QCOMPARE(countPrefix(lines, "wall-refused alice/1 " + conv + " Screen 7"), std::size_t(1));
-        QCOMPARE(countPrefix(lines, "wall-refused admin-cli " + conv + " Screen 7"),
-                 std::size_t(1));
+        QCOMPARE(countPrefix(lines, "wall-added admin-cli Screen 7 1"), 1);
+        QCOMPARE(countPrefix(lines, "wall-refused alice/1 " + conv + " Screen 7"), 1);
+        QCOMPARE(countPrefix(lines, "wall-refused admin-cli " + conv + " Screen 7"), 1);
         // Two redemptions of the old link: the raw one and the real client's.
-        QCOMPARE(countPrefix(lines, "wall-refused token " + conv + " Screen 7"), std::size_t(2));
-        QCOMPARE(countPrefix(lines, "wall-removed admin-cli Screen 7"), std::size_t(1));
-        QCOMPARE(countPrefix(lines, "invite-redeemed token"), std::size_t(1));
+        QCOMPARE(countPrefix(lines, "wall-refused token " + conv + " Screen 7"), 2);
+        QCOMPARE(countPrefix(lines, "wall-removed admin-cli Screen 7"), 1);
+        QCOMPARE(countPrefix(lines, "invite-redeemed token"), 1);
     }
 
     // A wall between a matter and a user: the user is kept out of the matter (an offboarding
@@ -235,13 +225,8 @@ private slots:
     // matter's members.
     void walledMatterKeepsTheOtherSideOut() {
         e2e::Harness h;
-        QVERIFY(h.ok());
-        auto alice = h.enrollStaff("alice", proto::ROLE_LAWYER);
-        auto bob = h.enrollStaff("bob", proto::ROLE_LAWYER);
-        auto dan = h.enrollStaff("dan", proto::ROLE_LAWYER);
-        QVERIFY(alice && bob && dan);
-        QVERIFY(alice->connect(h.endpoint()));
-        QVERIFY(bob->connect(h.endpoint()));
+        auto [alice, bob, dan] = lawyers(h, {"alice", "bob", "dan"}, {"alice", "bob"});
+        QVERIFY(alice);
         auto made = alice->connection->call(createConversation("Acme merger", true, {"dan"}));
         QCOMPARE(statusOf(made), 0);
         const std::string conv = made->conversation().id();
@@ -281,14 +266,8 @@ private slots:
     // cross the wall: refused whole (451), nothing changed, and dan and bob still talk.
     void handoverIsRefusedWhenItCrossesAWallElsewhere() {
         e2e::Harness h;
-        QVERIFY(h.ok());
-        auto alice = h.enrollStaff("alice", proto::ROLE_LAWYER);
-        auto bob = h.enrollStaff("bob", proto::ROLE_LAWYER);
-        auto dan = h.enrollStaff("dan", proto::ROLE_LAWYER);
-        QVERIFY(alice && bob && dan);
-        QVERIFY(alice->connect(h.endpoint()));
-        QVERIFY(bob->connect(h.endpoint()));
-        QVERIFY(dan->connect(h.endpoint()));
+        auto [alice, bob, dan] = lawyers(h, {"alice", "bob", "dan"}, {"alice", "bob", "dan"});
+        QVERIFY(alice);
         auto matter = alice->connection->call(createConversation("Acme v Globex", true, {}));
         QCOMPARE(statusOf(matter), 0);
         auto direct = dan->connection->call(createConversation("Chat", false, {"bob"}));
@@ -324,16 +303,9 @@ private slots:
     // of it: the administrator's naming wins, and he talks with bob again.
     void removedMemberKeepsTheirWallSide() {
         e2e::Harness h;
-        QVERIFY(h.ok());
-        auto alice = h.enrollStaff("alice", proto::ROLE_LAWYER);
-        auto bob = h.enrollStaff("bob", proto::ROLE_LAWYER);
-        auto dan = h.enrollStaff("dan", proto::ROLE_LAWYER);
-        auto erin = h.enrollStaff("erin", proto::ROLE_LAWYER);
-        auto frank = h.enrollStaff("frank", proto::ROLE_LAWYER);
-        QVERIFY(alice && bob && dan && erin && frank);
-        QVERIFY(alice->connect(h.endpoint()));
-        QVERIFY(bob->connect(h.endpoint()));
-        QVERIFY(erin->connect(h.endpoint()));
+        auto [alice, bob, dan, erin, frank] =
+            lawyers(h, {"alice", "bob", "dan", "erin", "frank"}, {"alice", "bob", "erin"});
+        QVERIFY(alice);
         auto made = alice->connection->call(
             createConversation("Acme merger", true, {"dan", "erin", "frank"}));
         QCOMPARE(statusOf(made), 0);
@@ -384,12 +356,8 @@ private slots:
     // matter stands anywhere; refused whole (451, naming the wall), nothing changed, journaled.
     void offboardingAcrossAWallIsRefused() {
         e2e::Harness h;
-        QVERIFY(h.ok());
-        auto alice = h.enrollStaff("alice", proto::ROLE_LAWYER);
-        auto bob = h.enrollStaff("bob", proto::ROLE_LAWYER);
-        auto carl = h.enrollStaff("carl", proto::ROLE_LAWYER);
-        QVERIFY(alice && bob && carl);
-        QVERIFY(alice->connect(h.endpoint()));
+        auto [alice, bob, carl] = lawyers(h, {"alice", "bob", "carl"}, {"alice"});
+        QVERIFY(alice);
         auto made = alice->connection->call(createConversation("Acme v Beta", true, {}));
         QCOMPARE(statusOf(made), 0);
         const std::string matter = made->conversation().id();
@@ -418,12 +386,11 @@ private slots:
         auto officer = joinOfficer(h);
         QVERIFY(officer);
         std::vector<std::string> lines;
-        auto report = pullAndVerify(h, *officer, &lines);
+        auto report = auditedPull(h, *officer, &lines);
         QVERIFY(report);
         QVERIFY(report->problems.empty());
-        QCOMPARE(countPrefix(lines, "wall-refused admin-cli " + matter + " Beta screen"),
-                 std::size_t(1));
-        QCOMPARE(countPrefix(lines, "user-offboarded admin-cli alice carl"), std::size_t(1));
+        QCOMPARE(countPrefix(lines, "wall-refused admin-cli " + matter + " Beta screen"), 1);
+        QCOMPARE(countPrefix(lines, "user-offboarded admin-cli alice carl"), 1);
     }
 
     // Review finding B2: a conversation that crosses a wall (a conflict listed when the wall was
@@ -432,12 +399,8 @@ private slots:
     // sends go through again.
     void sendsAcrossAWallAreRefusedUntilAMemberIsCut() {
         e2e::Harness h;
-        QVERIFY(h.ok());
-        auto alice = h.enrollStaff("alice", proto::ROLE_LAWYER);
-        auto bob = h.enrollStaff("bob", proto::ROLE_LAWYER);
-        QVERIFY(alice && bob);
-        QVERIFY(alice->connect(h.endpoint()));
-        QVERIFY(bob->connect(h.endpoint()));
+        auto [alice, bob] = lawyers(h, {"alice", "bob"}, {"alice", "bob"});
+        QVERIFY(alice);
         auto direct = alice->connection->call(createConversation("Chat", false, {"bob"}));
         QCOMPARE(statusOf(direct), 0);
         const std::string chat = direct->conversation().id();
@@ -473,24 +436,20 @@ private slots:
         auto officer = joinOfficer(h);
         QVERIFY(officer);
         std::vector<std::string> lines;
-        auto report = pullAndVerify(h, *officer, &lines);
+        auto report = auditedPull(h, *officer, &lines);
         QVERIFY(report);
         QVERIFY(report->problems.empty());
-        QCOMPARE(countPrefix(lines, "wall-refused alice/1 " + chat + " Chat screen"),
-                 std::size_t(1));
-        QCOMPARE(countPrefix(lines, "wall-refused"), std::size_t(1)); // not one per send
-        QCOMPARE(countPrefix(lines, "member-removed admin-cli " + chat + " bob"), std::size_t(1));
+        QCOMPARE(countPrefix(lines, "wall-refused alice/1 " + chat + " Chat screen"), 1);
+        QCOMPARE(countPrefix(lines, "wall-refused"), 1); // not one per send
+        QCOMPARE(countPrefix(lines, "member-removed admin-cli " + chat + " bob"), 1);
     }
 
     // Review finding B6: wall names and matter titles with control characters (a terminal escape
     // sequence) or a direction override are refused where they are made, and nothing is stored.
     void controlCharactersInNamesAndTitlesAreRefused() {
         e2e::Harness h;
-        QVERIFY(h.ok());
-        auto alice = h.enrollStaff("alice", proto::ROLE_LAWYER);
-        auto bob = h.enrollStaff("bob", proto::ROLE_LAWYER);
-        QVERIFY(alice && bob);
-        QVERIFY(alice->connect(h.endpoint()));
+        auto [alice, bob] = lawyers(h, {"alice", "bob"}, {"alice"});
+        QVERIFY(alice);
         // Split literals: a hex escape runs on over the letters a-f that follow it.
         const std::vector<std::string> bad = {"Acme\x1b]0;owned\x07",
                                               "Acme \xe2\x80\xae"
@@ -530,11 +489,8 @@ private slots:
     // redemptions count against the address's redeem allowance like wrong tokens.
     void refusalsAtWallsAreRateLimited() {
         e2e::Harness h;
-        QVERIFY(h.ok());
-        auto alice = h.enrollStaff("alice", proto::ROLE_LAWYER);
-        auto bob = h.enrollStaff("bob", proto::ROLE_LAWYER);
-        QVERIFY(alice && bob);
-        QVERIFY(alice->connect(h.endpoint()));
+        auto [alice, bob] = lawyers(h, {"alice", "bob"}, {"alice"});
+        QVERIFY(alice);
         auto made = alice->connection->call(createConversation("Estate", true, {"bob"}));
         QCOMPARE(statusOf(made), 0);
         const std::string conv = made->conversation().id();
@@ -570,11 +526,8 @@ private slots:
     // Bad input gets a clear error and changes nothing (no wall stored, nothing journaled).
     void badWallInputChangesNothing() {
         e2e::Harness h;
-        QVERIFY(h.ok());
-        auto alice = h.enrollStaff("alice", proto::ROLE_LAWYER);
-        auto bob = h.enrollStaff("bob", proto::ROLE_LAWYER);
-        QVERIFY(alice && bob);
-        QVERIFY(alice->connect(h.endpoint()));
+        auto [alice, bob] = lawyers(h, {"alice", "bob"}, {"alice"});
+        QVERIFY(alice);
         auto direct = alice->connection->call(createConversation("Chat", false, {"bob"}));
         QCOMPARE(statusOf(direct), 0);
         QVERIFY(h.service().addWall(wall("Existing", {"alice"}, {"bob"}), "admin-cli"));
