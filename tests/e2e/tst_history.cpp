@@ -52,6 +52,25 @@ std::size_t messagesIn(Party& p, const std::string& conv) {
     return h ? h->size() : 0;
 }
 
+/// A raw second device of "alice" (`alice` approves it): the compromised own device of the
+/// review, which writes whatever history it likes.
+std::unique_ptr<e2e::Device> compromisedOwnDevice(e2e::Harness& h, Party& alice) {
+    auto s = h.addDevice("alice");
+    if (!s) return nullptr;
+    if (!alice->approveDevice(s->device)) return nullptr;
+    if (!s->connect(h.endpoint())) return nullptr;
+    return s;
+}
+
+/// Alice, a lawyer, started and synced (null when that failed).
+PartyHandle startedAlice(e2e::Harness& h) {
+    auto alice = joinParty(h.enrollLink("alice", proto::ROLE_LAWYER), "Alice Adams");
+    if (!alice) return alice;
+    alice->start();
+    if (!alice->waitUntilSynced(20s)) return {};
+    return alice;
+}
+
 /// A lawyer (two devices: the second linked from the first) and a client in one matter, with
 /// `messages` texts, a file, an edit and a reaction from before the link.
 struct LinkedLawyer {
@@ -62,10 +81,8 @@ struct LinkedLawyer {
 };
 
 bool linkedLawyer(e2e::Harness& h, LinkedLawyer& out, int messages) {
-    out.alice1 = joinParty(h.enrollLink("alice", proto::ROLE_LAWYER), "Alice Adams");
+    out.alice1 = startedAlice(h);
     if (!out.alice1) return false;
-    out.alice1->start();
-    if (!out.alice1->waitUntilSynced(20s)) return false;
     auto invite = out.alice1->createInvite("Estate of Doe");
     if (!invite) return false;
     out.carol = joinParty(*invite, "Carol Client", true);
@@ -108,20 +125,52 @@ bool linkedLawyer(e2e::Harness& h, LinkedLawyer& out, int messages) {
     return out.alice2->waitUntilSynced(30s);
 }
 
-/// A raw second device of "alice" (`alice` approves it): the compromised own device of the
-/// review, which writes whatever history it likes.
-std::unique_ptr<e2e::Device> compromisedOwnDevice(e2e::Harness& h, Party& alice) {
-    auto s = h.addDevice("alice");
-    if (!s) return nullptr;
-    if (!alice->approveDevice(s->device)) return nullptr;
-    if (!s->connect(h.endpoint())) return nullptr;
-    return s;
+/// Alice (startedAlice) and Bob, a lawyer's raw device, in a direct conversation Alice starts;
+/// with a compromised own device of Alice's when asked.
+struct AliceAndBob {
+    PartyHandle alice;
+    std::unique_ptr<e2e::Device> bob;
+    std::string conv;
+    std::unique_ptr<e2e::Device> rogue; ///< compromisedOwnDevice(), when asked for
+};
+
+enum class Bob { Connected, Offline };
+enum class Rogue { No, Yes };
+
+/// Builds `out` on relay `h` (false when `h` or any step failed).
+bool aliceAndBob(e2e::Harness& h, AliceAndBob& out, Bob bobIs = Bob::Connected,
+                 Rogue rogue = Rogue::No) {
+    if (!h.ok()) return false;
+    out.alice = startedAlice(h);
+    if (!out.alice) return false;
+    out.bob = h.enrollStaff("bob", proto::ROLE_LAWYER);
+    if (!out.bob || (bobIs == Bob::Connected && !out.bob->connect(h.endpoint()))) return false;
+    auto conv = out.alice->createConversation("Alice and Bob", false, {"bob"});
+    if (!conv) qWarning("createConversation: %s", conv.error().message.c_str());
+    if (!conv) return false;
+    out.conv = *conv;
+    if (rogue == Rogue::Yes) out.rogue = compromisedOwnDevice(h, *out.alice);
+    return rogue == Rogue::No || out.rogue;
 }
 
-/// `from` (a device of alice's) offers `doc` to `to` in alice's own-devices conversation, as the
-/// product's sender does; the relay's answer status.
+/// A history of alice's from device `source`, holding conversation `conv` and no message yet.
+journal::HistoryDocument historyFrom(std::uint32_t source, const std::string& conv) {
+    journal::HistoryDocument doc;
+    doc.user = "alice";
+    doc.sourceDevice = source;
+    doc.createdMs = 1764300000000ULL;
+    proto::HistoryConversation c;
+    c.set_id(conv);
+    doc.conversations.push_back(c);
+    return doc;
+}
+
+/// `from` offers `doc` to alice's device `to` in conversation `conv` (by default alice's
+/// own-devices conversation, as the product's sender does); the relay's answer status (-1: the
+/// offer could not be made).
 int offerHistory(e2e::Harness& h, e2e::Device& from, std::uint32_t to,
-                 const journal::HistoryDocument& doc) {
+                 const journal::HistoryDocument& doc,
+                 const std::string& conv = journal::ownDevicesConversation("alice")) {
     auto bytes = journal::encodeHistory(doc);
     if (!bytes) return -1;
     auto sealed = journal::sealHistory(*bytes);
@@ -135,8 +184,8 @@ int offerHistory(e2e::Harness& h, e2e::Device& from, std::uint32_t to,
                              "\",\"size\":" + std::to_string(sealed->blob.size()) +
                              ",\"conversations\":" + std::to_string(doc.conversations.size()) +
                              ",\"messages\":" + std::to_string(doc.messages.size()) + "}";
-    auto send = e2e::buildSend(from, journal::ownDevicesConversation("alice"), body,
-                               h.journalKey().publicKey(), nullptr, [&](proto::JournalRecord& r) {
+    auto send = e2e::buildSend(from, conv, body, h.journalKey().publicKey(), nullptr,
+                               [&](proto::JournalRecord& r) {
                                    r.set_type(proto::HISTORY_TRANSFER);
                                    r.set_history_key(bytesOf(sealed->key));
                                });
@@ -309,54 +358,16 @@ private slots:
     // claims to be hers, with a message Alice never had: refused, nothing imported.
     void anotherUsersHistoryIsRefused() {
         e2e::Harness h;
-        QVERIFY(h.ok());
-        auto alice = joinParty(h.enrollLink("alice", proto::ROLE_LAWYER), "Alice Adams");
-        QVERIFY(alice);
-        alice->start();
-        QVERIFY(alice->waitUntilSynced(20s));
-        auto bob = h.enrollStaff("bob", proto::ROLE_LAWYER);
-        QVERIFY(bob && bob->connect(h.endpoint()));
-        auto conv = alice->createConversation("Alice and Bob", false, {"bob"});
-        QVERIFY2(conv, conv ? "" : conv.error().message.c_str());
+        AliceAndBob p;
+        QVERIFY(aliceAndBob(h, p));
+        auto& [alice, bob, conv, unused] = p;
 
-        journal::HistoryDocument doc;
-        doc.user = "alice";
-        doc.sourceDevice = bob->device;
-        doc.createdMs = 1764300000000ULL;
-        proto::HistoryConversation c;
-        c.set_id(*conv);
-        c.set_title("Alice and Bob");
-        doc.conversations.push_back(c);
-        proto::HistoryMessage m;
-        m.set_id(std::string(16, 'p'));
-        m.set_conversation_id(*conv);
-        m.mutable_sender()->set_user("alice");
-        m.mutable_sender()->set_device(1);
-        m.set_body("PLANTED by bob in alice's name");
-        doc.messages.push_back(m);
-        auto bytes = journal::encodeHistory(doc);
-        QVERIFY(bytes);
-        auto sealed = journal::sealHistory(*bytes);
-        QVERIFY(sealed);
-        auto blobId = client::RelayConnection::uploadBlob(h.endpoint(), bob->credentials,
-                                                          bytesOf(sealed->blob));
-        QVERIFY2(blobId, blobId ? "" : blobId.error().message.c_str());
-        const std::string body = "{\"device\":\"alice/" + std::to_string(alice->account().device) +
-                                 "\",\"blob\":\"" + *blobId + "\",\"sha256\":\"" +
-                                 toHex(ByteView(sealed->digest.data(), sealed->digest.size())) +
-                                 "\",\"size\":" + std::to_string(sealed->blob.size()) +
-                                 ",\"conversations\":1,\"messages\":1}";
-        auto send = e2e::buildSend(*bob, *conv, body, h.journalKey().publicKey(), nullptr,
-                                   [&](proto::JournalRecord& r) {
-                                       r.set_type(proto::HISTORY_TRANSFER);
-                                       r.set_history_key(bytesOf(sealed->key));
-                                   });
-        QCOMPARE(send.envelopes_size(), 1);
-        proto::Request req;
-        *req.mutable_send() = send;
-        auto resp = bob->connection->call(req);
-        QVERIFY(resp);
-        QCOMPARE(int(resp->status()), int(proto::STATUS_OK)); // an ordinary send to the relay
+        auto doc = historyFrom(bob->device, conv);
+        doc.conversations[0].set_title("Alice and Bob");
+        doc.messages.push_back(
+            historyText(std::string(16, 'p'), conv, "alice", 1, "PLANTED by bob in alice's name"));
+        // An ordinary send to the relay.
+        QCOMPARE(offerHistory(h, *bob, alice->account().device, doc, conv), int(proto::STATUS_OK));
         QVERIFY(
             eventually([&] { return sawEvent(*alice, client::Event::Kind::HistoryFailed); }, 30s));
         const auto failed = alice.get()->eventsOf(client::Event::Kind::HistoryFailed);
@@ -371,12 +382,13 @@ private slots:
         // refuses him there before any device list is compared.
         proto::JournalRecord rec;
         auto own = e2e::buildSend(
-            *bob, *conv, "x", h.journalKey().publicKey(), &rec, [&](proto::JournalRecord& r) {
+            *bob, conv, "x", h.journalKey().publicKey(), &rec, [&](proto::JournalRecord& r) {
                 r.set_conversation_id(journal::ownDevicesConversation("alice"));
             });
         own.set_conversation_id(journal::ownDevicesConversation("alice"));
+        proto::Request req;
         *req.mutable_send() = own;
-        resp = bob->connection->call(req);
+        auto resp = bob->connection->call(req);
         QVERIFY(resp);
         QCOMPARE(int(resp->status()), int(proto::STATUS_FORBIDDEN));
         proto::Request list;
@@ -394,31 +406,18 @@ private slots:
     // replaces the copy and reports the difference.
     void forgedHistoryIsMarkedRoomsAndReceiptsDroppedAndTheGenuineMessageWins() {
         e2e::Harness h;
-        QVERIFY(h.ok());
-        auto alice = joinParty(h.enrollLink("alice", proto::ROLE_LAWYER), "Alice Adams");
-        QVERIFY(alice);
-        alice->start();
-        QVERIFY(alice->waitUntilSynced(20s));
-        auto bob = h.enrollStaff("bob", proto::ROLE_LAWYER);
-        QVERIFY(bob && bob->connect(h.endpoint()));
-        auto conv = alice->createConversation("Alice and Bob", false, {"bob"});
-        QVERIFY2(conv, conv ? "" : conv.error().message.c_str());
-        auto s = compromisedOwnDevice(h, *alice);
-        QVERIFY(s);
+        AliceAndBob p;
+        QVERIFY(aliceAndBob(h, p, Bob::Connected, Rogue::Yes));
+        auto& [alice, bob, conv, s] = p;
 
         const std::string fakeRoom(32, 'f');
         const std::string fromBob(16, 'b'), inFakeRoom(16, 'r'), ownRead(16, 'o');
-        journal::HistoryDocument doc;
-        doc.user = "alice";
-        doc.sourceDevice = s->device;
-        doc.createdMs = 1764300000000ULL;
-        proto::HistoryConversation real;
-        real.set_id(*conv);
-        auto* readByBob = real.add_receipts(); // "read by" the other side, never sent by it
+        auto doc = historyFrom(s->device, conv);
+        // "read by" the other side, never sent by it
+        auto* readByBob = doc.conversations[0].add_receipts();
         readByBob->set_user("bob");
         readByBob->set_kind(2);
         readByBob->set_up_to_ms(4000000000000ULL);
-        doc.conversations.push_back(real);
         proto::HistoryConversation invented;
         invented.set_id(fakeRoom);
         invented.set_title("Settlement talks");
@@ -426,10 +425,10 @@ private slots:
         invented.add_members("mallory");
         doc.conversations.push_back(invented);
         doc.messages.push_back(
-            historyText(fromBob, *conv, "bob", bob->device, "FORGED we accept your offer"));
+            historyText(fromBob, conv, "bob", bob->device, "FORGED we accept your offer"));
         doc.messages.push_back(
             historyText(inFakeRoom, fakeRoom, "mallory", 1, "FORGED in a room that is not"));
-        auto own = historyText(ownRead, *conv, "alice", s->device, "FORGED own message");
+        auto own = historyText(ownRead, conv, "alice", s->device, "FORGED own message");
         own.set_state(std::uint32_t(client::MessageState::Read));
         auto* delivery = own.add_deliveries();
         delivery->set_user("bob");
@@ -468,7 +467,7 @@ private slots:
         // Bob's genuine message with that id (queued for alice): checked, it replaces the copy,
         // and the difference is reported as a mismatch.
         auto genuine =
-            e2e::buildSend(*bob, *conv, "the genuine text", h.journalKey().publicKey(), nullptr,
+            e2e::buildSend(*bob, conv, "the genuine text", h.journalKey().publicKey(), nullptr,
                            [&](proto::JournalRecord& r) { r.set_message_id(fromBob); });
         proto::Request req;
         *req.mutable_send() = genuine;
@@ -483,7 +482,7 @@ private slots:
             30s));
         QVERIFY(eventually([&] { return sawEvent(*alice, client::Event::Kind::JournalMismatch); },
                            10s));
-        auto all = alice->history(*conv, 1000, 0);
+        auto all = alice->history(conv, 1000, 0);
         QVERIFY(all);
         QCOMPARE(std::count_if(
                      all->begin(), all->end(),
@@ -497,28 +496,14 @@ private slots:
     // device fetched it is refused, nothing imported.
     void offerFromADeviceRevokedSinceIsRefused() {
         e2e::Harness h;
-        QVERIFY(h.ok());
-        auto alice = joinParty(h.enrollLink("alice", proto::ROLE_LAWYER), "Alice Adams");
-        QVERIFY(alice);
-        alice->start();
-        QVERIFY(alice->waitUntilSynced(20s));
-        auto bob = h.enrollStaff("bob", proto::ROLE_LAWYER);
-        QVERIFY(bob);
-        auto conv = alice->createConversation("Alice and Bob", false, {"bob"});
-        QVERIFY2(conv, conv ? "" : conv.error().message.c_str());
-        auto s = compromisedOwnDevice(h, *alice);
-        QVERIFY(s);
+        AliceAndBob p;
+        QVERIFY(aliceAndBob(h, p, Bob::Offline, Rogue::Yes));
+        auto& [alice, bob, conv, s] = p;
         QVERIFY(alice->waitUntilSynced(20s));
         alice->stop();
-        journal::HistoryDocument doc;
-        doc.user = "alice";
-        doc.sourceDevice = s->device;
-        doc.createdMs = 1764300000000ULL;
-        proto::HistoryConversation c;
-        c.set_id(*conv);
-        doc.conversations.push_back(c);
+        auto doc = historyFrom(s->device, conv);
         const std::string id(16, 'v');
-        doc.messages.push_back(historyText(id, *conv, "alice", s->device, "from a lost laptop"));
+        doc.messages.push_back(historyText(id, conv, "alice", s->device, "from a lost laptop"));
         QCOMPARE(offerHistory(h, *s, alice->account().device, doc), int(proto::STATUS_OK));
         QVERIFY(h.service().revokeDevice("alice", s->device, "test"));
         alice->start();
@@ -539,10 +524,8 @@ private slots:
     void sendingToAnythingButAnOwnActiveDeviceIsRefused() {
         e2e::Harness h;
         QVERIFY(h.ok());
-        auto alice = joinParty(h.enrollLink("alice", proto::ROLE_LAWYER), "Alice Adams");
+        auto alice = startedAlice(h);
         QVERIFY(alice);
-        alice->start();
-        QVERIFY(alice->waitUntilSynced(20s));
         auto self = alice->sendHistory(alice->account().device);
         QVERIFY(!self);
         QCOMPARE(self.error().code, ErrorCode::InvalidArgument);
