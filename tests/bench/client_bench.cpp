@@ -20,6 +20,7 @@
 #include <cstdio>
 #include <thread>
 
+#include "BenchCommon.h"
 #include "BenchProfile.h"
 #include "E2EHarness.h"
 #include "client/core/Client.h"
@@ -28,26 +29,14 @@
 
 using namespace verbatim;
 using namespace std::chrono_literals;
-using Clock = std::chrono::steady_clock;
+using bench::Clock;
+using bench::kPass;
+using bench::median;
+using bench::ms;
 
 namespace {
 
-constexpr const char* kPass = "bench passphrase";
-
-#define DIE()                                                                                      \
-    do {                                                                                           \
-        std::fprintf(stderr, "client bench failed at line %d\n", __LINE__);                        \
-        std::exit(1);                                                                              \
-    } while (0)
-
-double median(std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    return v[v.size() / 2];
-}
-
-double ms(Clock::duration d) {
-    return std::chrono::duration<double, std::milli>(d).count();
-}
+#define DIE() bench::die("client bench", __LINE__)
 
 std::unique_ptr<client::Client> joinOrDie(const std::string& dir, const std::string& link,
                                           bool accept = false) {

@@ -19,34 +19,19 @@
 #include <cstring>
 #include <thread>
 
+#include "BenchCommon.h"
 #include "BenchProfile.h"
 #include "E2EHarness.h"
 #include "client/core/Client.h"
 
 using namespace verbatim;
 using namespace std::chrono_literals;
-using Clock = std::chrono::steady_clock;
+using bench::Clock;
+using bench::kPass;
+using bench::median;
+using bench::ms;
 
-namespace {
-
-constexpr const char* kPass = "bench passphrase";
-
-#define DIE()                                                                                      \
-    do {                                                                                           \
-        std::fprintf(stderr, "history bench failed at line %d\n", __LINE__);                       \
-        std::exit(1);                                                                              \
-    } while (0)
-
-double median(std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    return v[v.size() / 2];
-}
-
-double ms(Clock::duration d) {
-    return std::chrono::duration<double, std::milli>(d).count();
-}
-
-} // namespace
+#define DIE() bench::die("history bench", __LINE__)
 
 int main(int argc, char** argv) {
     int messages = 10000, runs = 3;
