@@ -15,6 +15,7 @@
 #include "common/Json.h"
 #include "compliance/NoticeFacts.h"
 #include "compliance/Retention.h"
+#include "compliance/SupervisionImpl.h"
 #include "crypto/Digest.h"
 #include "crypto/Hkdf.h"
 #include "journal/AttachmentBlob.h"
@@ -384,7 +385,9 @@ Result<VerifyReport> Archive::verify(unsigned workers, const RestoreLimits& limi
                     disposedRuns.push_back({d.seq, d.seq, d.disposedBy});
             }
             if (d.opened && d.record.type() == proto::SUPERVISION) {
-                auto body = parseFlatJsonObject(d.record.body());
+                // Sealed to the journal key since issue 21's inner seal (SupervisionSeal.h).
+                auto text = supervision::supervisionBodyText(*m, d.record.body());
+                auto body = text ? parseFlatJsonObject(*text) : std::nullopt;
                 if (body && (*body)["kind"] == "disposition") {
                     SeenDisposition& seen = seenDispositions[d.seq];
                     seen.user = d.record.sender().user();

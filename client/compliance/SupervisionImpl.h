@@ -1,7 +1,7 @@
 /// @file SupervisionImpl.h
 /// What the parts of Supervision share (Supervision.cpp: refresh() and the queries;
 /// SupervisionRecords.cpp: the records written and applied; SupervisionPolicies.cpp: the
-/// policies run into alerts). Included by those files only.
+/// policies run into alerts), and supervisionBodyText() for ArchiveVerify.cpp.
 #pragma once
 
 #include <cstdint>
@@ -50,6 +50,11 @@ Result<void> applyRecords(Archive::Impl& archive, std::map<std::string, std::str
 /// raising alerts. Runs inside refresh()'s transaction (SupervisionPolicies.cpp).
 Result<void> runPolicies(Archive& archive, Archive::Impl& impl,
                          std::map<std::string, std::string>& roles, RefreshStats& stats);
+
+/// A SUPERVISION record's body as JSON: opened with the archive's journal keys when it is sealed
+/// (journal/SupervisionSeal.h, what compliance devices send now), as it is otherwise (the first
+/// format, a plain JSON body). Fails when a sealed body does not open (SupervisionRecords.cpp).
+Result<std::string> supervisionBodyText(const Archive::Impl& archive, const std::string& body);
 
 /// Whether a SUPERVISION record's kind is one of the retention records (issue 22: hold, release,
 /// retention, disposition; RetentionRecords.cpp).

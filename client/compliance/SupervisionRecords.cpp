@@ -10,6 +10,7 @@
 #include "common/Try.h"
 #include "compliance/SearchParser.h"
 #include "compliance/SupervisionImpl.h"
+#include "journal/SupervisionSeal.h"
 
 namespace verbatim::compliance {
 namespace {
@@ -142,6 +143,16 @@ std::vector<PolicySpec> examplePolicies() {
 
 namespace supervision {
 
+Result<std::string> supervisionBodyText(const Archive::Impl& archive, const std::string& body) {
+    if (!journal::isSealedSupervisionBody(body)) return body;
+    return journal::openSupervisionBody(
+        body,
+        [&](const std::array<std::uint8_t, journal::kKeyIdSize>& id) -> const crypto::X25519Key* {
+            auto k = archive.keyIndex.find(id);
+            return k == archive.keyIndex.end() ? nullptr : &archive.keys[k->second];
+        });
+}
+
 Result<void> applyRecords(Archive::Impl& archive, std::map<std::string, std::string>& roles,
                           RefreshStats& stats) {
     auto& db = *archive.db;
@@ -215,7 +226,12 @@ Result<void> applyRecords(Archive::Impl& archive, std::map<std::string, std::str
                                         ", which is not a compliance device: not applied"));
                 continue;
             }
-            auto o = parseFlatJsonObject(body);
+            auto text = supervision::supervisionBodyText(archive, body);
+            if (!text) {
+                VERBATIM_TRY(unusable("a sealed supervision record", ": " + text.error().message));
+                continue;
+            }
+            auto o = parseFlatJsonObject(*text);
             if (!o || !o->count("v") || !o->count("kind")) {
                 VERBATIM_TRY(unusable("a supervision record", " that does not parse"));
                 continue;

@@ -22,6 +22,7 @@
 #include "E2EHarness.h"
 #include "compliance/Supervision.h"
 #include "crypto/PassphraseBox.h"
+#include "journal/SupervisionSeal.h"
 #include "storage/Database.h"
 
 using namespace verbatim;
@@ -385,6 +386,55 @@ private slots:
             missing = missing || (p.toObject()["fault"].toString() == "missing" &&
                                   p.toObject()["sequence"].toInteger() == qint64(reviewSeq));
         QVERIFY2(missing, qPrintable(verifyC.out));
+    }
+
+    // Issue 21: the administrator who creates "Compliance review" is a member and so receives
+    // every record compliance sends there end to end. What compliance wrote (a review's note,
+    // what an officer searched for) must not be readable there: the body is sealed to the
+    // journal key, and only an archive holding that key opens it.
+    void reviewRecordsAreSealedFromMembersWithoutTheJournalKey() {
+        e2e::Harness h;
+        QVERIFY(h.ok());
+        QTemporaryDir dir;
+        ComplianceStaff staff;
+        QVERIFY(joinComplianceStaff(h, staff));
+        auto &admin = staff.admin, &officerA = staff.officerA;
+        // A second administrator's device, whose every envelope the test can open.
+        auto spy = h.enrollStaff("root-2", proto::ROLE_ADMIN);
+        QVERIFY(spy && spy->connect(h.endpoint()));
+        QVERIFY(admin->createConversation(compliance::kReviewConversationTitle, false,
+                                          {"comply-a", "comply-b", "root-2"}));
+        QVERIFY(officerA->waitUntilSynced(20s));
+        auto conv = officerA->resolveConversation(compliance::kReviewConversationTitle);
+        QVERIFY(conv);
+        const std::string secret = "query=merger with Hartley Holdings";
+        auto body = compliance::supervisionAccessBody("search", secret);
+        QVERIFY(body);
+        QVERIFY(officerA->sendSupervisionRecord(*conv, *body));
+        QVERIFY(officerA->waitForOutbox(20s));
+        bool seen = false;
+        for (const auto& e : spy->waitForEnvelopes(1)) {
+            if (e.sender().user() != "comply-a") continue;
+            auto r = h.open(*spy, e);
+            QVERIFY2(r, r ? "" : r.error().message.c_str());
+            QCOMPARE(int(r->type()), int(proto::SUPERVISION));
+            QVERIFY(r->body().find("Hartley") == std::string::npos);
+            QVERIFY(r->body().find("search") == std::string::npos);
+            QVERIFY(journal::isSealedSupervisionBody(r->body()));
+            seen = true;
+        }
+        QVERIFY2(seen, "the administrator's device received no supervision record");
+        // The officer's archive, with the journal key, reads it in its access log.
+        auto pulled =
+            pullInProcess(*officerA, dir.path().toStdString() + "/a.archive", h.journalKey());
+        QVERIFY2(pulled, pulled ? "" : pulled.error().message.c_str());
+        compliance::Supervision sv(*pulled->archive);
+        QVERIFY(sv.refresh());
+        auto log = sv.accessLog();
+        QVERIFY(log);
+        QCOMPARE(int(log->size()), 1);
+        QCOMPARE(log->front().detail, secret);
+        QVERIFY(log->front().who.rfind("comply-a/", 0) == 0);
     }
 
     // Issue 21: `export --participant` scopes an export to what one user sent or received (by

@@ -16,6 +16,7 @@
 #include "compliance/Supervision.h"
 #include "crypto/Random.h"
 #include "crypto/X25519.h"
+#include "journal/SupervisionSeal.h"
 #include "storage/Database.h"
 #include "verbatim.pb.h"
 
@@ -146,6 +147,66 @@ private slots:
         // A refresh with nothing new raises nothing again.
         auto third = again.refresh();
         QVERIFY(third && third->newAlerts == 0 && third->records == 0);
+    }
+
+    // Supervision bodies are sealed to the journal key (C-SV-2): an archive with the key applies
+    // them; one sealed to a key the archive does not hold, or altered, is refused as
+    // unsupported-supervision and changes nothing (J-SV-4); a body in clear (the first format)
+    // is still read.
+    void sealedRecordsOpenOnlyWithTheJournalKey() {
+        QTemporaryDir dir;
+        auto journalKey = crypto::X25519Key::generate();
+        auto otherKey = crypto::X25519Key::generate();
+        QVERIFY(journalKey && otherKey);
+        const SecureBytes priv = *journalKey->privateKey();
+        const std::string path = dir.filePath("sealed.archive").toStdString();
+        { QVERIFY(compliance::Archive::open(path, keysOf(priv), true)); }
+        auto policy = [](const std::string& name) {
+            compliance::PolicySpec p;
+            p.name = name;
+            p.query = "alpha";
+            return *compliance::supervisionPolicyBody(p);
+        };
+        auto sealTo = [](const std::string& body, const crypto::X25519Key& key) {
+            auto s = journal::sealSupervisionBody(body, key.publicKey());
+            return s ? *s : std::string();
+        };
+        {
+            auto db = archiveDatabase(path, priv, true);
+            QVERIFY(db);
+            addUser(*db, "casey", "ROLE_COMPLIANCE");
+            addRecord(*db, 1, "m1", "alice", "bob", proto::TEXT, "alpha one");
+            const std::string sealed = sealTo(policy("Sealed"), *journalKey);
+            QVERIFY(journal::isSealedSupervisionBody(sealed));
+            QVERIFY(sealed.find("alpha") == std::string::npos);
+            addRecord(*db, 2, "review", "casey", "", proto::SUPERVISION, sealed);
+            addRecord(*db, 3, "review", "casey", "", proto::SUPERVISION,
+                      sealTo(policy("Other key"), *otherKey));
+            std::string altered = sealTo(policy("Altered"), *journalKey);
+            // One base64 digit changed, well inside the ciphertext.
+            altered[altered.size() - 20] = altered[altered.size() - 20] == 'A' ? 'B' : 'A';
+            addRecord(*db, 4, "review", "casey", "", proto::SUPERVISION, altered);
+            addRecord(*db, 5, "review", "casey", "", proto::SUPERVISION, policy("In clear"));
+        }
+        auto archive = compliance::Archive::open(path, keysOf(priv), false);
+        QVERIFY(archive);
+        compliance::Supervision sv(**archive);
+        auto stats = sv.refresh();
+        QVERIFY2(stats, stats ? "" : stats.error().message.c_str());
+        QCOMPARE(stats->records, std::size_t(2));
+        QCOMPARE(stats->refused, std::size_t(2));
+        auto policies = sv.policies();
+        QVERIFY(policies);
+        std::set<std::string> names;
+        for (const auto& p : *policies)
+            names.insert(p.spec.name);
+        QCOMPARE(names, (std::set<std::string>{"In clear", "Sealed"}));
+        auto problems = (*archive)->problems();
+        QVERIFY(problems);
+        std::set<std::uint64_t> refused;
+        for (const auto& p : *problems)
+            if (p.fault == "unsupported-supervision") refused.insert(p.sequence);
+        QCOMPARE(refused, (std::set<std::uint64_t>{3, 4}));
     }
 
     // Two officers' archives of one journal, one refreshed between the versions of a policy and
