@@ -29,10 +29,7 @@
 
 using namespace verbatim;
 using namespace std::chrono_literals;
-using bench::Clock;
-using bench::kPass;
-using bench::median;
-using bench::ms;
+using namespace verbatim::bench;
 
 namespace {
 
