@@ -4,6 +4,8 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <functional>
+
 #include "client/core/Emoji.h"
 #include "client/core/MessageStore.h"
 #include "client/core/Profile.h"
@@ -22,23 +24,32 @@ std::unique_ptr<storage::Database> openDb(const QTemporaryDir& dir) {
     return std::move(*db);
 }
 
-/// Alice's message store in a fresh database, with conversation "c1" of `members`; `store` is
-/// null when any of it failed.
+/// Alice's message store in a fresh database, with conversation "c1" of `members` and what
+/// `more` adds to it (a title, names); `store` is null when any of it failed.
 struct StoreWithConversation {
     QTemporaryDir dir;
     std::unique_ptr<storage::Database> db;
     std::unique_ptr<MessageStore> store;
 
-    explicit StoreWithConversation(std::initializer_list<const char*> members) : db(openDb(dir)) {
+    explicit StoreWithConversation(std::initializer_list<const char*> members,
+                                   const std::function<void(proto::Conversation&)>& more = {})
+        : db(openDb(dir)) {
         if (!db) return;
         auto s = std::make_unique<MessageStore>(*db, dir.path().toStdString(), "alice");
         proto::Conversation c;
         c.set_id("c1");
         for (const char* m : members)
             c.add_members(m);
+        if (more) more(c);
         if (s->upsertConversation(c)) store = std::move(s);
     }
 };
+
+/// Conversation "Estate of Doe", a matter.
+void estateMatter(proto::Conversation& c) {
+    c.set_title("Estate of Doe");
+    c.set_is_matter(true);
+}
 
 std::uint64_t g_clock = 1'764'300'000'000ULL;
 
@@ -81,21 +92,15 @@ private slots:
 };
 
 void TestMessageStore::appliedMessagesReadBackOldestFirstWithNamesAndPaging() {
-    QTemporaryDir dir;
-    auto db = openDb(dir);
-    QVERIFY(db);
-    MessageStore store(*db, dir.path().toStdString(), "alice");
-    proto::Conversation c;
-    c.set_id("c1");
-    c.set_title("Estate of Doe");
-    c.set_is_matter(true);
-    c.add_members("alice");
-    c.add_members("carol");
-    c.add_member_names("Alice Adams");
-    c.add_member_names("Carol Client");
-    c.add_member_roles(proto::ROLE_LAWYER);
-    c.add_member_roles(proto::ROLE_CLIENT);
-    QVERIFY(store.upsertConversation(c));
+    StoreWithConversation f({"alice", "carol"}, [](proto::Conversation& c) {
+        estateMatter(c);
+        c.add_member_names("Alice Adams");
+        c.add_member_names("Carol Client");
+        c.add_member_roles(proto::ROLE_LAWYER);
+        c.add_member_roles(proto::ROLE_CLIENT);
+    });
+    QVERIFY(f.store);
+    auto& store = *f.store;
     QCOMPARE(store.members("c1"), (std::vector<std::string>{"alice", "carol"}));
     std::vector<Event> events;
     for (int i = 0; i < 5; ++i) {
@@ -243,18 +248,12 @@ void TestMessageStore::receiptsOfEveryOtherMemberMakeOwnMessagesDeliveredThenRea
 // receipt sets delivered too, and a receipt for older messages does not reach newer ones. This
 // device itself is not listed.
 void TestMessageStore::receiptsGiveEachRecipientDeviceItsDeliveredAndReadTimes() {
-    QTemporaryDir dir;
-    auto db = openDb(dir);
-    QVERIFY(db);
-    MessageStore store(*db, dir.path().toStdString(), "alice");
-    proto::Conversation c;
-    c.set_id("c1");
-    for (const char* m : {"alice", "bob", "carol"})
-        c.add_members(m);
-    c.add_member_names("Alice Adams");
-    c.add_member_names("Bob Baker");
-    c.add_member_names("Carol Client");
-    QVERIFY(store.upsertConversation(c));
+    StoreWithConversation f({"alice", "bob", "carol"}, [](proto::Conversation& c) {
+        for (const char* name : {"Alice Adams", "Bob Baker", "Carol Client"})
+            c.add_member_names(name);
+    });
+    QVERIFY(f.store);
+    auto& store = *f.store;
     auto addRecipient = [](proto::JournalRecord& r, const char* user, std::uint32_t device) {
         auto* d = r.add_recipients();
         d->set_user(user);
@@ -405,16 +404,9 @@ void TestMessageStore::reactionsAreOneEmojiPerUserReplacedRemovedOrRefused() {
 }
 
 void TestMessageStore::conversationsCountUnreadAndResolveByIdOrTitle() {
-    QTemporaryDir dir;
-    auto db = openDb(dir);
-    QVERIFY(db);
-    MessageStore store(*db, dir.path().toStdString(), "alice");
-    proto::Conversation c;
-    c.set_id("c1");
-    c.set_title("Estate of Doe");
-    c.set_is_matter(true);
-    c.add_members("alice");
-    QVERIFY(store.upsertConversation(c));
+    StoreWithConversation f({"alice"}, estateMatter);
+    QVERIFY(f.store);
+    auto& store = *f.store;
     std::vector<Event> events;
     QVERIFY(store.apply(record("c1", "carol", proto::TEXT, "first"), 100, 1, events));
     QVERIFY(store.apply(record("c1", "carol", proto::TEXT, "second"), 200, 2, events));
