@@ -52,6 +52,17 @@ const client::SupervisedMatterView* find(const client::SupervisionView& v, const
     return nullptr;
 }
 
+/// "Partners LLP" initialised offline in a temporary folder, for `verbatim-relay admin`.
+struct OfflineFirm {
+    QTemporaryDir dir;
+    e2e::OfflineRelay relay{dir.path(), "supervisors-test-passphrase-long-enough", "Partners LLP"};
+    /// Why it cannot be used ("" when it can).
+    QString problem() const {
+        if (!dir.isValid()) return "no temporary folder";
+        return relay.ok() ? QString() : relay.init.err;
+    }
+};
+
 } // namespace
 
 class TestSupervisors : public QObject {
@@ -292,12 +303,9 @@ private slots:
     // people exits 1 naming the wall and stores nothing; `admin wall add` over an existing
     // assignment lists it as a supervision conflict and removes nobody.
     void adminSupervisorStopsAtWalls() {
-        QTemporaryDir dir;
-        QVERIFY(dir.isValid());
-        e2e::OfflineRelay offline(dir.path(), "supervisors-test-passphrase-long-enough",
-                                  "Partners LLP");
-        QVERIFY2(offline.ok(), qPrintable(offline.init.err));
-        auto admin = [&](const QStringList& args) { return offline.admin(args); };
+        OfflineFirm firm;
+        QVERIFY2(firm.problem().isEmpty(), qPrintable(firm.problem()));
+        auto admin = [&](const QStringList& args) { return firm.relay.admin(args); };
         QCOMPARE(admin({"enroll", "lara", "--role", "lawyer"}).code, 0);
         QCOMPARE(admin({"enroll", "otto", "--role", "lawyer"}).code, 0);
         QCOMPARE(admin({"enroll", "sam", "--role", "supervisor"}).code, 0);
@@ -367,12 +375,9 @@ private slots:
     }
 
     void adminSupervisorCommands() {
-        QTemporaryDir dir;
-        QVERIFY(dir.isValid());
-        e2e::OfflineRelay offline(dir.path(), "supervisors-test-passphrase-long-enough",
-                                  "Partners LLP");
-        QVERIFY2(offline.ok(), qPrintable(offline.init.err));
-        auto admin = [&](const QStringList& args) { return offline.admin(args); };
+        OfflineFirm firm;
+        QVERIFY2(firm.problem().isEmpty(), qPrintable(firm.problem()));
+        auto admin = [&](const QStringList& args) { return firm.relay.admin(args); };
         QCOMPARE(admin({"enroll", "lara", "--role", "lawyer"}).code, 0);
         QCOMPARE(admin({"enroll", "sam", "--role", "supervisor"}).code, 0);
         QCOMPARE(admin({"enroll", "cora", "--role", "compliance"}).code, 0);
