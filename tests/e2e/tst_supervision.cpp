@@ -16,6 +16,7 @@
 
 #include <map>
 #include <set>
+#include <thread>
 
 #include "ClientParty.h"
 #include "ComplianceParty.h"
@@ -404,8 +405,12 @@ private slots:
         QVERIFY(spy && spy->connect(h.endpoint()));
         QVERIFY(admin->createConversation(compliance::kReviewConversationTitle, false,
                                           {"comply-a", "comply-b", "root-2"}));
-        QVERIFY(officerA->waitUntilSynced(20s));
+        // The conversation reaches the officer's device by a push: wait for it.
         auto conv = officerA->resolveConversation(compliance::kReviewConversationTitle);
+        for (int i = 0; i < 200 && !conv; ++i) {
+            std::this_thread::sleep_for(100ms);
+            conv = officerA->resolveConversation(compliance::kReviewConversationTitle);
+        }
         QVERIFY(conv);
         const std::string secret = "query=merger with Hartley Holdings";
         auto body = compliance::supervisionAccessBody("search", secret);
