@@ -368,6 +368,10 @@ public:
                                                         bool trustRelayPrefix);
     /// The boundary this archive started at (0: it starts at entry 1).
     std::uint64_t startedAtBoundary() const;
+    /// The sequences 1..`through` this archive holds as state rows, ascending: entries of the
+    /// relay (relay/0), recording-notice acceptances, and SUPERVISION records of compliance
+    /// officers; what a version 2 acknowledgement attests (journal::stateRowsDigest; issue 22).
+    [[nodiscard]] Result<std::vector<std::uint64_t>> stateRows(std::uint64_t through);
     [[nodiscard]] Result<VerifyReport> verify(unsigned workers = 0,
                                               const RestoreLimits& limits = {});
 

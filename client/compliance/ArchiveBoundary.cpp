@@ -15,6 +15,7 @@
 
 #include "journal/BoundarySnapshot.h"
 #include "journal/JournalAck.h"
+#include "verbatim.pb.h"
 
 namespace verbatim::compliance {
 
@@ -69,6 +70,22 @@ std::map<std::pair<std::string, std::uint32_t>, Bytes> parseCosigners(const std:
     return out;
 }
 
+/// The state rows 1..through (Archive::stateRows): what the relay keeps whole when it prunes,
+/// judged from the opened records rather than from what the relay says.
+Result<std::vector<std::uint64_t>> stateRowSequences(Database& db, std::uint64_t through) {
+    VERBATIM_TRY_LET(q, db.prepare("SELECT r.seq FROM records r WHERE r.seq <= ?1 AND ((r.user = "
+                                   "'relay' AND r.device = 0) OR r.type = ?2 OR (r.type = ?3 AND "
+                                   "EXISTS (SELECT 1 FROM users u WHERE u.id = r.user AND u.role "
+                                   "= 'ROLE_COMPLIANCE'))) ORDER BY r.seq"));
+    q->bind(1, std::int64_t(std::min<std::uint64_t>(through, INT64_MAX)))
+        .bind(2, std::int64_t(proto::NOTICE_ACCEPTED))
+        .bind(3, std::int64_t(proto::SUPERVISION));
+    std::vector<std::uint64_t> out;
+    VERBATIM_TRY(q->forEachRow(
+        [&](storage::Statement& s) { out.push_back(std::uint64_t(s.columnInt(0))); }));
+    return out;
+}
+
 Result<std::string> metaText(Database& db, const char* key) {
     VERBATIM_TRY_LET(q, db.prepare("SELECT v FROM meta WHERE k = ?"));
     q->bind(1, std::string_view(key));
@@ -100,6 +117,10 @@ Result<KnownCosigner> parseCosigner(const std::string& text) {
 
 std::uint64_t Archive::startedAtBoundary() const {
     return m->boundary;
+}
+
+Result<std::vector<std::uint64_t>> Archive::stateRows(std::uint64_t through) {
+    return stateRowSequences(*m->db, through);
 }
 
 Result<BoundaryStart> Archive::startAtBoundary(ByteView snapshotBytes,
@@ -317,6 +338,28 @@ Result<std::vector<std::string>> Archive::Impl::boundaryCosigners(VerifyReport& 
                      "; the chain from the boundary snapshot gives another there: the pruned "
                      "entries the snapshot lists are not the ones that archive verified"});
             continue;
+        }
+        // Review of issue 22, M1: which pruned rows carry state is the relay's word in the
+        // snapshot (a state row listed as a bare hash would go unnoticed); a version 2
+        // acknowledgement attests the state rows the co-signer's archive holds through its
+        // sequence, judged from the opened records, and this archive must hold the same.
+        if (ack->stateRows) {
+            VERBATIM_TRY_LET(mine, stateRowSequences(*db, ack->sequence));
+            if (journal::stateRowsDigest(*mine) != *ack->stateRows) { // ct-ok: public digests
+                found.push_back(
+                    {snap->boundary, "boundary-snapshot",
+                     who + "'s acknowledgement through seq " + std::to_string(ack->sequence) +
+                         " attests other state rows than the " + std::to_string(mine->size()) +
+                         " this archive holds through it: the boundary snapshot lists a state "
+                         "row (a relay record, a notice acceptance or an officer's supervision "
+                         "record) as a bare hash"});
+                continue;
+            }
+        } else {
+            report.warnings.push_back(
+                {snap->boundary, "boundary-state-unattested",
+                 who + "'s acknowledgement (version 1) co-signs the chain but not which pruned "
+                       "rows carry state: that rests on the relay's word"});
         }
         lines.push_back("chain through the boundary co-signed by " + who +
                         "'s acknowledgement through seq " + std::to_string(ack->sequence) +

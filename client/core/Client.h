@@ -568,10 +568,13 @@ public:
     /// journal up to `sequence`, whose chain hash is `chainHash` (32 raw bytes), and asks it to keep
     /// the inclusive sequence ranges `keep` (legal holds) when it prunes (issue 22; signed by
     /// this device's identity key, journal::JournalAck). Returns the serialized
-    /// proto::JournalPruneState; a refusal's Error::detail is the relay's status.
+    /// proto::JournalPruneState; a refusal's Error::detail is the relay's status. `stateRows`
+    /// (32 raw bytes, journal::stateRowsDigest of the archive's state rows 1..sequence) makes it
+    /// a version 2 acknowledgement, which also attests which rows carry state; empty: version 1.
     [[nodiscard]] Result<std::string>
     acknowledgeJournal(std::uint64_t sequence, const std::string& chainHash,
-                       const std::vector<std::pair<std::uint64_t, std::uint64_t>>& keep);
+                       const std::vector<std::pair<std::uint64_t, std::uint64_t>>& keep,
+                       const std::string& stateRows = {});
     /// What the relay said of a restore from a backup in the last QueueDrained this client met
     /// (docs/protocol.md "Restore"): the compliance archive follows a restored relay only with it
     /// (compliance::RelayRestore). `known` is false until a QueueDrained came.

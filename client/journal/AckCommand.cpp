@@ -9,6 +9,7 @@
 #include "client/core/Client.h"
 #include "client/journal/JournalCli.h"
 #include "compliance/ExportEncoding.h"
+#include "journal/JournalAck.h"
 #include "wire.pb.h"
 
 namespace verbatim::journaltool {
@@ -46,8 +47,15 @@ int ack(const Args& a) {
     if (!hash || hash->size() != 32) return die("the archive's head chain hash is damaged");
     auto held = (*archive)->heldRanges();
     if (!held) return die("cannot read the archive's legal holds: " + held.error().message);
+    // Which rows through the head carry state, as this archive opened them (version 2: a new
+    // archive at the pruned boundary checks the relay's snapshot against it).
+    auto stateRows = (*archive)->stateRows(report->headSequence);
+    if (!stateRows)
+        return die("cannot read the archive's state rows: " + stateRows.error().message);
+    const auto digest = journal::stateRowsDigest(*stateRows);
     auto answer = (*officer)->client->acknowledgeJournal(
-        report->headSequence, std::string(hash->begin(), hash->end()), *held);
+        report->headSequence, std::string(hash->begin(), hash->end()), *held,
+        std::string(digest.begin(), digest.end()));
     if (!answer) return die(answer.error());
     proto::JournalPruneState state;
     if (!state.ParseFromString(*answer)) return die("the relay's answer is malformed");

@@ -17,27 +17,84 @@ using namespace impl;
 
 namespace {
 constexpr const char* kPrunedChainKey = "journal_pruned_chain";
+/// The first sequence whose state was decided at its send (schema 17); rows before it were
+/// classified once, when the store was first opened at schema 17.
+constexpr const char* kStateFromKey = "journal_state_from";
 /// A page of the snapshot holds about this many bytes (hashes and entries).
 constexpr std::size_t kSnapshotPageBytes = 8u << 20;
 } // namespace
 
-Result<void> RelayService::recordPrunedRows(Database& db, std::uint64_t from, std::uint64_t last) {
-    // Who writes state rows: the relay itself (ADMIN_ACTION: registrations, approvals,
-    // revocations, conversations, invites, closes, walls...) and compliance devices (holds,
-    // retention, dispositions, supervision); recording-notice acceptances the relay knows from
-    // its notices table. Every other row leaves only its hash.
-    std::set<std::string> compliance;
+namespace impl {
+
+Result<void> recordStateRow(Database& db, std::uint64_t seq, int kind) {
+    VERBATIM_TRY_LET(st,
+                     db.cached("INSERT OR IGNORE INTO journal_state (seq, kind) VALUES (?, ?)"));
+    st->bind(1, std::int64_t(seq)).bind(2, std::int64_t(kind));
+    return st->run();
+}
+
+Result<void> freezeLegacyStateRows(Database& db) {
     {
-        VERBATIM_TRY_LET(u, db.cached("SELECT id FROM users WHERE role = ?"));
-        u->bind(1, std::int64_t(proto::ROLE_COMPLIANCE));
-        VERBATIM_TRY(u->forEachRow([&] { compliance.insert(u->columnText(0)); }));
+        VERBATIM_TRY_LET(
+            have, exists(db, "SELECT 1 FROM meta WHERE key = ?", std::string_view(kStateFromKey)));
+        if (*have) return {};
     }
-    std::set<std::uint64_t> notices;
+    // Rows stored before schema 17 carry no declaration: they are classified here, once, by what
+    // the relay knew of them before (a compliance sender, a recorded notice acceptance), and
+    // never again, whatever becomes of the sender's role afterwards.
+    VERBATIM_TRY(db.begin());
+    auto freeze = [&]() -> Result<void> {
+        std::set<std::string> compliance;
+        {
+            VERBATIM_TRY_LET(u, db.prepare("SELECT id FROM users WHERE role = ?"));
+            u->bind(1, std::int64_t(proto::ROLE_COMPLIANCE));
+            VERBATIM_TRY(u->forEachRow([&] { compliance.insert(u->columnText(0)); }));
+        }
+        std::uint64_t head = 0;
+        VERBATIM_TRY_LET(rows, db.prepare("SELECT seq, entry FROM journal ORDER BY seq"));
+        VERBATIM_TRY(rows->forEachRow([&]() -> Result<void> {
+            head = std::uint64_t(rows->columnInt(0));
+            if (compliance.empty()) return {};
+            auto sealed = journal::SealedEntry::parse(rows->columnBlob(1));
+            if (sealed && compliance.count(sealed->header.senderUser))
+                return recordStateRow(db, head, kStateSupervision);
+            return {};
+        }));
+        VERBATIM_TRY_LET(notices, db.prepare("SELECT journal_seq FROM notices WHERE journal_seq "
+                                             "IS NOT NULL"));
+        std::vector<std::uint64_t> noticeSeqs;
+        VERBATIM_TRY(notices->forEachRow(
+            [&] { noticeSeqs.push_back(std::uint64_t(notices->columnInt(0))); }));
+        for (auto seq : noticeSeqs)
+            VERBATIM_TRY(recordStateRow(db, seq, kStateNotice));
+        // Pruned rows are gone; the head may be a pruned one's successor.
+        VERBATIM_TRY_LET(pruned, db.prepare("SELECT coalesce(max(seq), 0) FROM journal_pruned"));
+        VERBATIM_TRY(pruned->step());
+        head = std::max(head, std::uint64_t(pruned->columnInt(0)));
+        const std::string from = std::to_string(head + 1);
+        return execute(db, "INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)",
+                       std::string_view(kStateFromKey), view(from));
+    }();
+    if (!freeze) {
+        db.rollback();
+        return freeze;
+    }
+    return db.commit();
+}
+
+} // namespace impl
+
+Result<void> RelayService::recordPrunedRows(Database& db, std::uint64_t from, std::uint64_t last) {
+    // Which rows are state rows was decided when each was stored (issue 22, M1): the relay's
+    // own rows (sender relay/0 in the signed header: every ADMIN_ACTION) and the rows table
+    // journal_state names (a compliance device's declared supervision records, declared notice
+    // acceptances). Nothing current (a sender's role now) counts. Every other row leaves only
+    // its hash.
+    std::set<std::uint64_t> state;
     {
-        VERBATIM_TRY_LET(n, db.cached("SELECT journal_seq FROM notices WHERE journal_seq > ? AND "
-                                      "journal_seq <= ?"));
+        VERBATIM_TRY_LET(n, db.cached("SELECT seq FROM journal_state WHERE seq > ? AND seq <= ?"));
         n->bind(1, std::int64_t(from)).bind(2, std::int64_t(last));
-        VERBATIM_TRY(n->forEachRow([&] { notices.insert(std::uint64_t(n->columnInt(0))); }));
+        VERBATIM_TRY(n->forEachRow([&] { state.insert(std::uint64_t(n->columnInt(0))); }));
     }
     VERBATIM_TRY_LET(rows, db.cached("SELECT seq, entry, chain_hash, server_time_ms FROM journal "
                                      "WHERE seq > ? AND seq <= ? ORDER BY seq"));
@@ -53,18 +110,17 @@ Result<void> RelayService::recordPrunedRows(Database& db, std::uint64_t from, st
         ++expect;
         Bytes entry = rows->columnBlob(1);
         lastChain = rows->columnBlob(2);
-        bool state = notices.count(seq) > 0;
-        if (!state)
+        bool whole = state.count(seq) > 0;
+        if (!whole)
             if (auto sealed = journal::SealedEntry::parse(entry)) {
                 const auto& h = sealed->header;
-                state = (h.senderUser == "relay" && h.senderDevice == 0) ||
-                        compliance.count(h.senderUser) > 0;
+                whole = h.senderUser == "relay" && h.senderDevice == 0; // ct-ok: public ids
             }
         const auto hash = crypto::sha256(entry);
         ins->bind(1, std::int64_t(seq))
             .bind(2, ByteView(hash.data(), hash.size()))
             .bind(3, std::int64_t(rows->columnInt(3)));
-        if (state)
+        if (whole)
             ins->bind(4, ByteView(entry));
         else
             ins->bindNull(4);
@@ -72,6 +128,9 @@ Result<void> RelayService::recordPrunedRows(Database& db, std::uint64_t from, st
     }));
     if (expect != last + 1)
         return fail(ErrorCode::Storage, "journal rows to prune are missing below the head");
+    // Recorded in journal_pruned now; the classification of these rows is no longer needed.
+    VERBATIM_TRY(execute(db, "DELETE FROM journal_state WHERE seq > ? AND seq <= ?",
+                         std::int64_t(from), std::int64_t(last)));
     const std::string hex = toHex(lastChain);
     return execute(db, "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
                    std::string_view(kPrunedChainKey), view(hex));

@@ -112,11 +112,18 @@ Result<std::vector<ComplianceDevice>> complianceDevices(Database& db) {
 }
 
 // The held ranges of acknowledgements stored by compliance devices that no longer count (revoked,
-// by offboarding or otherwise): they stay kept. A hold is released only in the archives, by a
-// journaled release; revoking the officer who asked the relay to keep the entries does not
-// release it, even when the other archives have not yet pulled the hold.
+// by offboarding or otherwise). A legal hold is the firm's, not the officer's: revoking the
+// officer who asked the relay to keep the entries does not release it, and their ranges stay
+// kept while an active compliance device's archive may not hold the hold yet, i.e. until every
+// active device acknowledged at least the former device's sequence `S`. From then on every
+// current archive holds every hold and release journaled up to `S` (an archive acknowledges
+// only what it holds and verified) and asks for whatever of them is still open itself; so a
+// hold the former officer placed is released on the relay too once any current officer's
+// journaled release reached every archive. `least`: the least acknowledged sequence of the
+// active devices.
 Result<std::vector<journal::SequenceRange>>
-heldByFormerDevices(Database& db, const std::vector<ComplianceDevice>& active) {
+heldByFormerDevices(Database& db, const std::vector<ComplianceDevice>& active,
+                    std::uint64_t least) {
     VERBATIM_TRY_LET(st, db.cached("SELECT user, device, ack FROM journal_acks"));
     std::vector<journal::SequenceRange> out;
     VERBATIM_TRY(st->forEachRow([&] {
@@ -129,6 +136,7 @@ heldByFormerDevices(Database& db, const std::vector<ComplianceDevice>& active) {
             out.push_back({1, std::uint64_t(INT64_MAX)}); // as for an active device's row
             return;
         }
+        if (least >= parsed->sequence) return; // retired: the current archives carry its holds
         out.insert(out.end(), parsed->keep.begin(), parsed->keep.end());
     }));
     return out;
@@ -221,55 +229,78 @@ Result<RelayService::PruneStep> RelayService::pruneJournalStep(Database& db) {
         least = std::min(least, d.sequence);
         keep.insert(keep.end(), d.keep.begin(), d.keep.end());
     }
-    VERBATIM_TRY_LET(former, heldByFormerDevices(db, *devices));
+    VERBATIM_TRY_LET(former, heldByFormerDevices(db, *devices, least));
     keep.insert(keep.end(), former->begin(), former->end());
     keep = journal::normalizeRanges(std::move(keep));
     // The acknowledged head row itself stays: an archive begins each pull by asking for the row
     // at its head (history-rewritten check), so the least acknowledged row must still be served.
     const std::uint64_t limit = least - 1;
-    if (limit <= m_prunedThrough) return out;
     const std::uint64_t now = wallClockMs();
-    const std::uint64_t window = std::uint64_t(m_config.journalPruneAfter.count());
-    const std::uint64_t cutoff = now - std::min(now, window);
-    VERBATIM_TRY_LET(pick, db.cached(std::string("SELECT seq, server_time_ms FROM ") +
-                                     journalRowsTable(db) +
-                                     " WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?"));
-    pick->bind(1, std::int64_t(m_prunedThrough))
-        .bind(2, std::int64_t(limit))
-        .bind(3, std::int64_t(std::max<std::uint32_t>(1, m_config.journalPruneBatch)));
-    std::uint64_t last = m_prunedThrough, rows = 0;
-    bool young = false;
-    VERBATIM_TRY(pick->forEachRow([&] {
-        if (young) return;
-        if (std::uint64_t(pick->columnInt(1)) > cutoff) {
-            young = true; // within the safety window: it and everything after it stay
-            return;
-        }
-        last = std::uint64_t(pick->columnInt(0));
-        ++rows;
-    }));
-    if (last == m_prunedThrough) return out;
-    // The boundary first: if a delete below fails half-way the rows it leaves are past a
-    // boundary that already refuses pulls below it, so no pull ever sees a silent gap.
-    VERBATIM_TRY(writePrunedThrough(db, last));
-    // What a new archive starting at the boundary needs of these rows (issue 22, boundary
-    // snapshot): each one's hash, and the whole entry of those that carry state.
-    VERBATIM_TRY(recordPrunedRows(db, m_prunedThrough, last));
-    const std::uint64_t from = m_prunedThrough;
-    m_prunedThrough = last;
     VERBATIM_TRY_LET(refBlobs, db.cached("SELECT DISTINCT blob FROM blob_refs WHERE journal_seq > "
                                          "? AND journal_seq <= ?"));
     VERBATIM_TRY_LET(delRefs,
                      db.cached("DELETE FROM blob_refs WHERE journal_seq > ? AND journal_seq <= ?"));
     std::vector<Bytes> blobs;
-    for (const auto& [a, b] : withoutKept(from, last, keep)) {
+    // Deletes the rows (a, b] and their blob references; their blobs are looked at below.
+    auto drop = [&](std::uint64_t a, std::uint64_t b) -> Result<void> {
         refBlobs->bind(1, std::int64_t(a)).bind(2, std::int64_t(b));
         VERBATIM_TRY(refBlobs->forEachRow([&] { blobs.push_back(refBlobs->columnBlob(0)); }));
         delRefs->bind(1, std::int64_t(a)).bind(2, std::int64_t(b));
         VERBATIM_TRY(delRefs->run());
         // The metadata zeroed, the ciphertexts freed as they are (JournalRows.h).
-        VERBATIM_TRY(deleteJournalRows(db, a, b));
-        out.deleted += b - a; // sequences have no gaps below the head
+        return deleteJournalRows(db, a, b);
+    };
+    // Rows below the boundary that a hold kept and that no acknowledgement keeps any more (the
+    // hold was released, or a former officer's ranges retired) go too; their traces are in
+    // journal_pruned since the boundary passed them. Below the boundary only kept rows remain,
+    // so each look is a seek into an (almost) empty range.
+    if (m_prunedThrough > 0) {
+        VERBATIM_TRY_LET(kept, db.cached(std::string("SELECT count(*) FROM ") +
+                                         journalRowsTable(db) + " WHERE seq > ? AND seq <= ?"));
+        for (const auto& [a, b] : withoutKept(0, m_prunedThrough, keep)) {
+            kept->bind(1, std::int64_t(a)).bind(2, std::int64_t(b));
+            VERBATIM_TRY(kept->step());
+            const auto n = std::uint64_t(kept->columnInt(0));
+            (*kept)->reset();
+            if (n == 0) continue;
+            VERBATIM_TRY(drop(a, b));
+            out.deleted += n;
+        }
+    }
+    std::uint64_t last = m_prunedThrough, rows = 0;
+    bool young = false;
+    if (limit > m_prunedThrough) {
+        const std::uint64_t window = std::uint64_t(m_config.journalPruneAfter.count());
+        const std::uint64_t cutoff = now - std::min(now, window);
+        VERBATIM_TRY_LET(pick, db.cached(std::string("SELECT seq, server_time_ms FROM ") +
+                                         journalRowsTable(db) +
+                                         " WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?"));
+        pick->bind(1, std::int64_t(m_prunedThrough))
+            .bind(2, std::int64_t(limit))
+            .bind(3, std::int64_t(std::max<std::uint32_t>(1, m_config.journalPruneBatch)));
+        VERBATIM_TRY(pick->forEachRow([&] {
+            if (young) return;
+            if (std::uint64_t(pick->columnInt(1)) > cutoff) {
+                young = true; // within the safety window: it and everything after it stay
+                return;
+            }
+            last = std::uint64_t(pick->columnInt(0));
+            ++rows;
+        }));
+    }
+    if (last != m_prunedThrough) {
+        // The boundary first: if a delete below fails half-way the rows it leaves are past a
+        // boundary that already refuses pulls below it, so no pull ever sees a silent gap.
+        VERBATIM_TRY(writePrunedThrough(db, last));
+        // What a new archive starting at the boundary needs of these rows (issue 22, boundary
+        // snapshot): each one's hash, and the whole entry of those that carry state.
+        VERBATIM_TRY(recordPrunedRows(db, m_prunedThrough, last));
+        const std::uint64_t from = m_prunedThrough;
+        m_prunedThrough = last;
+        for (const auto& [a, b] : withoutKept(from, last, keep)) {
+            VERBATIM_TRY(drop(a, b));
+            out.deleted += b - a; // sequences have no gaps below the head
+        }
     }
     // A blob goes once no row refers to it any more (a kept row, or a later send of the same
     // upload, keeps it).
@@ -288,7 +319,7 @@ Result<RelayService::PruneStep> RelayService::pruneJournalStep(Database& db) {
         }
         out.blobs.push_back(id);
     }
-    out.more = rows == m_config.journalPruneBatch && !young && last < limit;
+    out.more = rows != 0 && rows == m_config.journalPruneBatch && !young && last < limit;
     return out;
 }
 

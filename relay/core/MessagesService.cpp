@@ -294,7 +294,13 @@ void RelayService::handleSend(const DeviceId& from, proto::SendMessage send, Don
                     .bind(4, std::int64_t(s.notice_acceptance().version()))
                     .bind(5, std::int64_t(now));
                 VERBATIM_TRY(n->run());
+                VERBATIM_TRY(recordStateRow(db, seq, kStateNotice));
             }
+            // A state row is decided now, by the role at this send, never later when pruning
+            // (issue 22, M1): a compliance device's declared supervision record (M2: its other
+            // sends are pruned like anyone's). Declared by others, it means nothing.
+            if (s.supervision_record() && from.role == proto::ROLE_COMPLIANCE)
+                VERBATIM_TRY(recordStateRow(db, seq, kStateSupervision));
             const journal::ChainHash head = m_chain.head();
 
             VERBATIM_TRY_LET(q, db.cached("INSERT INTO queue (user, device, message_id, "

@@ -335,14 +335,29 @@ CREATE TABLE journal_pruned (
 );
 )sql";
 
+// Version 17. Issue 22, review findings M1 and M2: which journal rows are state rows is decided
+// when the relay stores them, never from what is current when it prunes. One row per state row
+// that a sender declared: a compliance device's SUPERVISION record (SendMessage.
+// supervision_record, the sender's role being compliance at that send; kind 1) and a recording
+// -notice acceptance (SendMessage.notice_acceptance; kind 2). The relay's own rows (sender
+// relay/0) are known from their header. Rows stored before this version are classified once,
+// when a relay first opens the store at version 17 (meta journal_state_from: the first sequence
+// classified at its send), by the sender's role then and the notices table.
+inline constexpr std::string_view kRelaySchemaV17 = R"sql(
+CREATE TABLE journal_state (
+  seq INTEGER PRIMARY KEY,
+  kind INTEGER NOT NULL                  -- 1: supervision record, 2: notice acceptance
+);
+)sql";
+
 /// Every migration in order: a store at version n has run the first n. Released migrations never
 /// change (tests/relay/RelaySchemaHistory.h keeps a copy of each as it shipped and checks it);
 /// a new version appends one.
-inline constexpr std::array<std::string_view, 16> kRelayMigrations = {
-    kRelaySchemaV1,  kRelaySchemaV2,  kRelaySchemaV3,  kRelaySchemaV4,
-    kRelaySchemaV5,  kRelaySchemaV6,  kRelaySchemaV7,  kRelaySchemaV8,
-    kRelaySchemaV9,  kRelaySchemaV10, kRelaySchemaV11, kRelaySchemaV12,
-    kRelaySchemaV13, kRelaySchemaV14, kRelaySchemaV15, kRelaySchemaV16};
+inline constexpr std::array<std::string_view, 17> kRelayMigrations = {
+    kRelaySchemaV1,  kRelaySchemaV2,  kRelaySchemaV3,  kRelaySchemaV4,  kRelaySchemaV5,
+    kRelaySchemaV6,  kRelaySchemaV7,  kRelaySchemaV8,  kRelaySchemaV9,  kRelaySchemaV10,
+    kRelaySchemaV11, kRelaySchemaV12, kRelaySchemaV13, kRelaySchemaV14, kRelaySchemaV15,
+    kRelaySchemaV16, kRelaySchemaV17};
 
 /// The PostgreSQL store's schema (issue 20): what the nine SQLite versions above make, in
 /// PostgreSQL's types (BIGINT for INTEGER, BYTEA for BLOB, DOUBLE PRECISION for REAL, an identity
@@ -516,9 +531,14 @@ CREATE TABLE journal_pruned (
 );
 )sql";
 
+/// Version 17 (see kRelaySchemaV17) in PostgreSQL's types.
+inline constexpr std::string_view kRelayPgSchemaV17 = R"sql(
+CREATE TABLE journal_state (seq BIGINT PRIMARY KEY, kind INTEGER NOT NULL);
+)sql";
+
 /// The PostgreSQL store's migrations, numbered as kRelayMigrations: versions 1 to 8 never
 /// existed there (empty), version 9 makes the whole schema, later versions alter it.
-inline constexpr std::array<std::string_view, 16> kRelayPgMigrations = {"",
+inline constexpr std::array<std::string_view, 17> kRelayPgMigrations = {"",
                                                                         "",
                                                                         "",
                                                                         "",
@@ -533,6 +553,7 @@ inline constexpr std::array<std::string_view, 16> kRelayPgMigrations = {"",
                                                                         kRelayPgSchemaV13,
                                                                         kRelayPgSchemaV14,
                                                                         kRelayPgSchemaV15,
-                                                                        kRelayPgSchemaV16};
+                                                                        kRelayPgSchemaV16,
+                                                                        kRelayPgSchemaV17};
 
 } // namespace verbatim::relay

@@ -61,6 +61,7 @@ Result<std::unique_ptr<RelayService>> RelayService::open(std::unique_ptr<storage
         VERBATIM_TRY(db->migrate(kRelayPgMigrations));
     else
         VERBATIM_TRY(db->migrate(kRelayMigrations));
+    VERBATIM_TRY(impl::freezeLegacyStateRows(*db)); // once, at the first open at schema 17
     std::unique_ptr<Checkpointer> checkpointer;
     if (config.openCheckpointConnection) {
         VERBATIM_TRY_LET(second, config.openCheckpointConnection());

@@ -180,6 +180,13 @@ Result<std::vector<WallInfo>> loadWalls(Database& db);
 // `conversation` at `nowMs`, by a client (`fromClient`) or staff: the supervisors' metadata.
 Result<void> recordMessageActivity(Database& db, const std::string& conversation, bool fromClient,
                                    std::uint64_t nowMs);
+// BoundarySnapshotService.cpp: state rows (issue 22, M1/M2), decided when a row is stored.
+constexpr int kStateSupervision = 1; ///< a compliance device's declared SUPERVISION record
+constexpr int kStateNotice = 2;      ///< a declared recording-notice acceptance
+Result<void> recordStateRow(Database& db, std::uint64_t seq, int kind);
+/// Once per store, when a relay first opens it at schema 17: classifies the rows stored before
+/// (sender's role now, the notices table) and writes meta `journal_state_from`.
+Result<void> freezeLegacyStateRows(Database& db);
 // DevicesService.cpp
 Result<proto::DeviceList> ownDevices(Database& db, const std::string& user);
 Result<std::vector<std::pair<DeviceId, proto::Frame>>>

@@ -2,12 +2,15 @@
 
 #include <algorithm>
 
+#include "crypto/Digest.h"
 #include "signal/SessionManager.h"
 
 namespace verbatim::journal {
 
 namespace {
 constexpr std::string_view kAckLabel = "verbatim-journal-ack-v1";
+constexpr std::string_view kAckLabelV2 = "verbatim-journal-ack-v2";
+constexpr std::string_view kStateRowsLabel = "verbatim-state-rows-v1";
 constexpr std::size_t kMaxFingerprintSize = 128;
 
 void appendStatement(Bytes& out, const JournalAck& a) {
@@ -22,8 +25,18 @@ void appendStatement(Bytes& out, const JournalAck& a) {
         appendU64(out, r.first);
         appendU64(out, r.last);
     }
+    if (a.stateRows) appendRaw(out, ByteView(a.stateRows->data(), a.stateRows->size()));
 }
 } // namespace
+
+ChainHash stateRowsDigest(const std::vector<std::uint64_t>& sequences) {
+    Bytes in;
+    appendRaw(in, view(kStateRowsLabel));
+    appendU64(in, sequences.size());
+    for (auto s : sequences)
+        appendU64(in, s);
+    return crypto::sha256(in);
+}
 
 std::vector<SequenceRange> normalizeRanges(std::vector<SequenceRange> ranges) {
     std::erase_if(ranges, [](const SequenceRange& r) { return r.first == 0 || r.first > r.last; });
@@ -41,14 +54,14 @@ std::vector<SequenceRange> normalizeRanges(std::vector<SequenceRange> ranges) {
 
 Bytes JournalAck::signedBytes() const {
     Bytes out;
-    appendRaw(out, view(kAckLabel));
+    appendRaw(out, view(stateRows ? kAckLabelV2 : kAckLabel));
     appendStatement(out, *this);
     return out;
 }
 
 Bytes JournalAck::serialize() const {
     Bytes out;
-    appendU8(out, 1);
+    appendU8(out, stateRows ? 2 : 1);
     appendStatement(out, *this);
     appendField(out, signature);
     return out;
@@ -58,7 +71,7 @@ Result<JournalAck> JournalAck::parse(ByteView bytes) {
     ByteReader r(bytes);
     auto version = r.u8();
     if (!version) return tl::unexpected(version.error());
-    if (*version != 1)
+    if (*version != 1 && *version != 2)
         return fail(ErrorCode::Unsupported, "unsupported journal acknowledgement version");
     JournalAck a;
     auto firm = r.field(kMaxFingerprintSize);
@@ -98,6 +111,12 @@ Result<JournalAck> JournalAck::parse(ByteView bytes) {
                         "journal acknowledgement keeps ranges out of order or overlapping");
         a.keep.push_back({*first, *last});
     }
+    if (*version == 2) {
+        auto digest = r.raw(32);
+        if (!digest) return tl::unexpected(digest.error());
+        a.stateRows.emplace();
+        std::copy(digest->begin(), digest->end(), a.stateRows->begin());
+    }
     auto sig = r.field(64);
     if (!sig) return tl::unexpected(sig.error());
     if (sig->size() != 64)
@@ -111,7 +130,8 @@ Result<JournalAck> JournalAck::parse(ByteView bytes) {
 Result<JournalAck> JournalAck::make(const std::string& firmFingerprint, const std::string& user,
                                     std::uint32_t device, std::uint64_t sequence,
                                     const ChainHash& chainHash, std::uint64_t timeMs,
-                                    std::vector<SequenceRange> keep, const Signer& sign) {
+                                    std::vector<SequenceRange> keep, const Signer& sign,
+                                    std::optional<ChainHash> stateRows) {
     if (user.empty() || user.size() > kMaxUserIdSize)
         return fail(ErrorCode::InvalidArgument, "bad user");
     if (firmFingerprint.size() > kMaxFingerprintSize)
@@ -126,6 +146,7 @@ Result<JournalAck> JournalAck::make(const std::string& firmFingerprint, const st
     a.chainHash = chainHash;
     a.timeMs = timeMs;
     a.keep = normalizeRanges(std::move(keep));
+    a.stateRows = stateRows;
     for (auto& r : a.keep)
         r.last = std::min(r.last, std::uint64_t(INT64_MAX));
     if (a.keep.size() > kMaxKeepRanges)

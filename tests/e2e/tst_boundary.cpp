@@ -15,12 +15,14 @@
 #include "ClientParty.h"
 #include "ComplianceParty.h"
 #include "E2EHarness.h"
+#include "compliance/Supervision.h"
 #include "journal/BoundarySnapshot.h"
 #include "journal/JournalAck.h"
 #include "journal/JournalCrypto.h"
 #include "journal/SealedEntry.h"
 #include "signal/SessionManager.h"
 #include "signal/SignalContext.h"
+#include "storage/Database.h"
 
 using namespace verbatim;
 using namespace verbatim::e2e;
@@ -348,6 +350,122 @@ private slots:
                          "--key", f.key, "--from-pruned-boundary"});
         QVERIFY2(ok.code == 0, qPrintable(ok.out + ok.err));
         QVERIFY(journalTool({"verify", dir.path() + "/good.archive", "--key", f.key}).code == 0);
+    }
+
+    // Review of issue 22, M1 and M2 (attack): which pruned rows stay whole is decided when each
+    // row is stored. Officer A places a hold and is then made a lawyer in the relay's records
+    // (what an operator, or any later role change, can do): the hold record stays whole in the
+    // boundary snapshot. The officers' ordinary messages are pruned to their hashes like
+    // anyone's. And a relay that lists the hold as a bare hash anyway (its operator re-signing
+    // the snapshot) is caught by the co-signer's acknowledgement, which attests the state rows.
+    void stateRowsAreDecidedAtTheirSendAndAttested() {
+        Harness h({}, pruneAtOnce());
+        QVERIFY(h.ok());
+        QTemporaryDir dir;
+        auto alice = joinParty(h.enrollLink("alice", proto::ROLE_LAWYER), "Alice Adams");
+        auto admin = joinParty(h.enrollLink("root", proto::ROLE_ADMIN), "Ada Admin");
+        auto officerA = joinParty(h.enrollLink("comply-a", proto::ROLE_COMPLIANCE), "Casey A");
+        auto officerB = joinParty(h.enrollLink("comply-b", proto::ROLE_COMPLIANCE), "Casey B");
+        QVERIFY(alice && admin && officerA && officerB);
+        for (auto* p : {&alice, &admin, &officerA, &officerB})
+            (*p)->start();
+        QVERIFY(alice->waitUntilSynced(20s) && admin->waitUntilSynced(20s));
+        auto review = admin->createConversation(compliance::kReviewConversationTitle, false,
+                                                {"comply-a", "comply-b"});
+        auto matter = alice->createConversation("Held matter", true, {});
+        QVERIFY(review && matter);
+        for (int i = 0; i < 5; ++i)
+            QVERIFY(alice->sendText(*matter, "held " + std::to_string(i)));
+        QVERIFY(officerA->waitUntilSynced(20s) && officerB->waitUntilSynced(20s));
+        auto chatA = officerA->sendText(*review, "lunch at one?");
+        auto chatB = officerB->sendText(*review, "yes, at one");
+        QVERIFY(chatA && chatB);
+        QVERIFY(eventually([&] {
+            return (*officerA).eventsOf(client::Event::Kind::Message).size() >= 1 &&
+                   (*officerB).eventsOf(client::Event::Kind::Message).size() >= 1;
+        }));
+        officerA->stop();
+        officerB->stop();
+        const QString key = writeKeyFile(dir.path(), h.journalKey());
+        const QString profileA = QString::fromStdString(officerA.get()->profile());
+        const QString profileB = QString::fromStdString(officerB.get()->profile());
+        const QString archiveA = dir.path() + "/a.archive", archiveB = dir.path() + "/b.archive";
+        QVERIFY(pullArchive(profileA, archiveA, key).code == 0);
+        auto hold = journalTool({"hold", "add", archiveA, "--profile", profileA, "--key", key,
+                                 "--matter", "Held matter", "--reason", "litigation expected"});
+        QVERIFY2(hold.code == 0, qPrintable(hold.out + hold.err));
+        auto listed = journalTool({"hold", "list", archiveA, "--key", key, "--json"});
+        const int at = listed.out.indexOf("{\"id\":");
+        QVERIFY2(listed.code == 0 && at >= 0, qPrintable(listed.out + listed.err));
+        const std::uint64_t holdSeq = listed.out.mid(at + 6).section(',', 0, 0).toULongLong();
+        QVERIFY(holdSeq > 0);
+        // Something after the hold, so that the hold lies below what B acknowledges.
+        const auto before = pruneState(h).head_sequence();
+        QVERIFY(alice->sendText(*matter, "after the hold"));
+        QVERIFY(eventually([&] { return pruneState(h).head_sequence() > before; }));
+
+        // Officer A becomes a lawyer in the relay's records; the relay learns each row's sender
+        // and message id from its store, as it can.
+        std::map<std::string, std::uint64_t> seqOf; // message id (hex) -> sequence
+        {
+            auto db = storage::Database::open(h.databasePath(), h.databaseKey(), {false});
+            QVERIFY(db);
+            QVERIFY((*db)->exec("UPDATE users SET role = 2 WHERE id = 'comply-a'"));
+            QCOMPARE(int(proto::ROLE_LAWYER), 2);
+            auto rows = (*db)->prepare("SELECT seq, entry FROM journal");
+            QVERIFY(rows);
+            QVERIFY(rows->forEachRow([&] {
+                if (auto e = journal::SealedEntry::parse(rows->columnBlob(1)))
+                    seqOf[toHex(ByteView(e->header.messageId.data(), 16))] =
+                        std::uint64_t(rows->columnInt(0));
+            }));
+        }
+        QVERIFY(seqOf.count(*chatA) && seqOf.count(*chatB));
+        QVERIFY(pullArchive(profileB, archiveB, key).code == 0);
+        auto ackB = journalTool({"ack", archiveB, "--profile", profileB, "--key", key});
+        QVERIFY2(ackB.code == 0, qPrintable(ackB.out + ackB.err));
+        QVERIFY(eventually([&] {
+            auto s = pruneState(h);
+            return s.acknowledged_through() > 0 &&
+                   s.pruned_through() == s.acknowledged_through() - 1;
+        }));
+        QVERIFY2(pruneState(h).pruned_through() >= holdSeq,
+                 qPrintable(QString("pruned through %1, hold at %2")
+                                .arg(pruneState(h).pruned_through())
+                                .arg(holdSeq)));
+
+        const QString snapPath = dir.path() + "/boundary.snapshot";
+        auto saved = journalTool({"boundary-snapshot", "--profile", profileB, "--out", snapPath});
+        QVERIFY2(saved.code == 0, qPrintable(saved.err));
+        auto snap = readSnapshot(snapPath);
+        QVERIFY(snap);
+        auto rowAt = [&](std::uint64_t seq) -> journal::PrunedRow& { return snap->rows[seq - 1]; };
+        QVERIFY2(!rowAt(holdSeq).entry.empty(), "the hold of a former officer became a hash");
+        QVERIFY2(rowAt(seqOf[*chatA]).entry.empty() && rowAt(seqOf[*chatB]).entry.empty(),
+                 "an officer's ordinary message was kept whole");
+
+        // The relay's operator lists the hold as a bare hash and signs the snapshot again: the
+        // chain still holds, but officer B's acknowledgement attests other state rows.
+        auto hidden = *snap;
+        hidden.rows[holdSeq - 1].entry.clear();
+        resign(hidden, h.relayKey());
+        const QString hiddenPath = dir.path() + "/hidden.snapshot";
+        QVERIFY(writeAll(hiddenPath, hidden.serialize()));
+        const QString victim = dir.path() + "/victim.archive";
+        auto refused =
+            journalTool({"pull", "--profile", profileB, "--archive", victim, "--key", key,
+                         "--from-pruned-boundary", "--boundary-snapshot", hiddenPath});
+        QCOMPARE(refused.code, 3);
+        QVERIFY2(refused.err.contains("attests other state rows") &&
+                     refused.err.contains("as a bare hash") && !QFile::exists(victim),
+                 qPrintable(refused.out + refused.err));
+        // The relay's own snapshot starts a clean archive that holds the hold.
+        auto fresh = journalTool({"pull", "--profile", profileB, "--archive", victim, "--key", key,
+                                  "--from-pruned-boundary", "--boundary-snapshot", snapPath});
+        QVERIFY2(fresh.code == 0, qPrintable(fresh.out + fresh.err));
+        auto holds = journalTool({"hold", "list", victim, "--key", key, "--json"});
+        QVERIFY2(holds.out.contains("{\"id\":" + QString::number(holdSeq) + ",\"open\":true"),
+                 qPrintable(holds.out + holds.err));
     }
 
     // Review of issue 22, finding 1 (attack): the relay vouches for its own co-signer. Its

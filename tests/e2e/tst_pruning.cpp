@@ -419,11 +419,14 @@ private slots:
         QVERIFY2(verifyA.code == 0, qPrintable(verifyA.out + verifyA.err));
     }
 
-    // Issue 22, offboarding respects legal holds: offboarding the compliance officer whose
-    // acknowledgement asked the relay to keep a held range (rows 3..5) revokes their device, but
-    // does not release the hold: when the other officer, whose archive has not pulled the hold
-    // yet, acknowledges without it, the held rows still stay and the rest is pruned. Offboarding
-    // a held custodian (a lawyer) deletes no journal row either.
+    // Issue 22, offboarding respects legal holds: a hold is the firm's, not the officer's.
+    // Offboarding the compliance officer whose acknowledgement asked the relay to keep a held
+    // range (rows 3..5) revokes their device, but does not release the hold: while the other
+    // officer's archive has not pulled as far as the former one's acknowledgement (so perhaps
+    // not the hold either), the held rows stay and the rest is pruned. Once it has, its own
+    // acknowledgement speaks for the hold: kept while it keeps the range, pruned once a current
+    // officer released it (the range no longer asked for). Offboarding a held custodian (a
+    // lawyer) deletes no journal row either.
     void offboardingKeepsHeldRanges() {
         Harness h({}, [](relay::RelayConfig& c) {
             c.journalPruneAfter = std::chrono::milliseconds(0);
@@ -453,26 +456,55 @@ private slots:
         QCOMPARE(officer->devices, std::size_t(1));
         QCOMPARE(pruneState(h).acks_size(), 1); // a no longer counts
 
-        // b acknowledges its head without the hold (its archive has not pulled it yet).
+        auto heldRows = [&]() -> std::int64_t {
+            auto db = storage::Database::open(h.databasePath(), h.databaseKey(), {false});
+            if (!db) return -1;
+            auto held = (*db)->prepare("SELECT count(*) FROM journal WHERE seq BETWEEN 3 AND 5");
+            if (!held) return -1;
+            auto row = held->step();
+            return row && *row ? held->columnInt(0) : -1;
+        };
+        // b acknowledges short of a's sequence, without the hold (its archive has not pulled
+        // that far): the held rows stay, the rest up to b's sequence goes.
         auto chainB = pullJournalChain(*b);
         QVERIFY(chainB);
-        const std::uint64_t headB = chainB->items.back().sequence;
-        QVERIFY(headB > head);
-        auto okB = sendAck(*b, makeAck(firm, *b, *b, headB, hashAt(*chainB, headB), t).serialize());
+        const std::uint64_t short_ = head - 1;
+        auto okB =
+            sendAck(*b, makeAck(firm, *b, *b, short_, hashAt(*chainB, short_), t).serialize());
         QVERIFY2(okB.status() == proto::STATUS_OK, okB.error().c_str());
         auto pruned = h.service().pruneJournalNow();
         QVERIFY(pruned);
-        QCOMPARE(*pruned, headB - 1 - 3);
+        QCOMPARE(*pruned, short_ - 1 - 3);
         auto after = pruneState(h);
-        QCOMPARE(after.pruned_through(), headB - 1);
+        QCOMPARE(after.pruned_through(), short_ - 1);
         QCOMPARE(after.oldest_kept(), std::uint64_t(3));
-        auto db = storage::Database::open(h.databasePath(), h.databaseKey(), {false});
-        QVERIFY(db);
-        auto held = (*db)->prepare("SELECT count(*) FROM journal WHERE seq BETWEEN 3 AND 5");
-        QVERIFY(held);
-        auto row = held->step();
-        QVERIFY(row && *row);
-        QCOMPARE(held->columnInt(0), std::int64_t(3));
+        QCOMPARE(heldRows(), std::int64_t(3));
+
+        // b's archive now holds everything a's did, the hold included, and keeps it.
+        const std::uint64_t headB = chainB->items.back().sequence;
+        QVERIFY(headB > head);
+        auto keeps = sendAck(
+            *b, makeAck(firm, *b, *b, headB, hashAt(*chainB, headB), t + 1, {{3, 5}}).serialize());
+        QVERIFY2(keeps.status() == proto::STATUS_OK, keeps.error().c_str());
+        QVERIFY(h.service().pruneJournalNow());
+        QCOMPARE(pruneState(h).pruned_through(), headB - 1);
+        QCOMPARE(heldRows(), std::int64_t(3));
+
+        // A current officer released the hold a's archive asked for: b's next acknowledgement
+        // no longer keeps the range, and the relay lets it go (a former officer's ranges do not
+        // outlive what every current archive holds).
+        auto page = pullAfter(*b, headB); // rows 1..headB-1 are pruned: from b's head on
+        QVERIFY2(page.status() == proto::STATUS_OK && page.journal_page().rows_size() > 0,
+                 page.error().c_str());
+        const auto& last = *page.journal_page().rows().rbegin();
+        journal::ChainHash lastHash{};
+        QCOMPARE(last.chain_hash().size(), lastHash.size());
+        std::copy(last.chain_hash().begin(), last.chain_hash().end(), lastHash.begin());
+        auto released =
+            sendAck(*b, makeAck(firm, *b, *b, last.sequence(), lastHash, t + 2).serialize());
+        QVERIFY2(released.status() == proto::STATUS_OK, released.error().c_str());
+        QVERIFY(h.service().pruneJournalNow());
+        QCOMPARE(heldRows(), std::int64_t(0));
     }
 
     // Issue 22 on the PostgreSQL store (issue 20): the real `verbatim-relay serve` with

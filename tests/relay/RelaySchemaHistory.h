@@ -280,11 +280,20 @@ CREATE TRIGGER journal_delete INSTEAD OF DELETE ON journal BEGIN
 END;
 )sql";
 
+inline constexpr std::string_view kShippedV16 = R"sql(
+CREATE TABLE journal_pruned (
+  seq INTEGER PRIMARY KEY,
+  entry_sha256 BLOB NOT NULL,
+  server_time_ms INTEGER NOT NULL,
+  entry BLOB                             -- NULL: the hash only
+);
+)sql";
+
 /// Version n of the relay schema is kShipped[0..n).
 
-inline constexpr std::array<std::string_view, 15> kShipped = {
-    kShippedV1,  kShippedV2,  kShippedV3,  kShippedV4,  kShippedV5,
-    kShippedV6,  kShippedV7,  kShippedV8,  kShippedV9,  kShippedV10,
-    kShippedV11, kShippedV12, kShippedV13, kShippedV14, kShippedV15};
+inline constexpr std::array<std::string_view, 16> kShipped = {
+    kShippedV1,  kShippedV2,  kShippedV3,  kShippedV4,  kShippedV5,  kShippedV6,
+    kShippedV7,  kShippedV8,  kShippedV9,  kShippedV10, kShippedV11, kShippedV12,
+    kShippedV13, kShippedV14, kShippedV15, kShippedV16};
 
 } // namespace verbatim::relay::history

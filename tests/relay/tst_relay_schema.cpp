@@ -251,6 +251,10 @@ private slots:
                              "ORDER BY name)") == freshSchema,
                      qPrintable("schema differs from a new store" + at));
             QVERIFY2(text(d, "SELECT count(*) FROM journal") == "2", qPrintable(at));
+            // Schema 17 (issue 22, M1): the rows stored before it were classified once, at the
+            // first open, and every later row is classified at its send.
+            QCOMPARE(text(d, "SELECT value FROM meta WHERE key = 'journal_state_from'"),
+                     std::string("3"));
             QVERIFY2(text(d, "SELECT hex(body) FROM queue") == "C0FFEE", qPrintable(at));
             QVERIFY2(
                 text(
