@@ -7,6 +7,7 @@
 #include "client/core/Profile.h"
 #include "client/qt/AppController.h"
 #include "client/qt/PassphraseStrength.h"
+#include "client/qt/SystemText.h"
 #include "client/qt/TextRuns.h"
 #include "common/Passphrase.h"
 #include "journal/RecordingNotice.h"
@@ -94,6 +95,9 @@ QString SessionController::firmName() const {
 QString SessionController::noticeText() const {
     const auto text = *journal::recordingNoticeText();
     return QString::fromUtf8(text.data(), qsizetype(text.size()));
+}
+QString SessionController::noticeTranslation() const {
+    return qt::noticeTranslation(int(journal::kRecordingNoticeVersion));
 }
 int SessionController::noticeVersion() const {
     return int(journal::kRecordingNoticeVersion);

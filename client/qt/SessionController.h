@@ -39,6 +39,8 @@ class SessionController : public QObject {
     /// its version: NoticePage shows these as plain text.
     Q_PROPERTY(QString noticeText READ noticeText CONSTANT)
     Q_PROPERTY(int noticeVersion READ noticeVersion CONSTANT)
+    /// The notice in the language shown, for reading beside the canonical text; "" in English.
+    Q_PROPERTY(QString noticeTranslation READ noticeTranslation CONSTANT)
     Q_PROPERTY(bool canInvite READ canInvite NOTIFY accountChanged)
     /// Staff may link a further device of their own (clients join by invite).
     Q_PROPERTY(bool canLinkDevice READ canLinkDevice NOTIFY accountChanged)
@@ -88,6 +90,7 @@ public:
     QString firmName() const;
     QString noticeText() const;
     int noticeVersion() const;
+    QString noticeTranslation() const;
     bool canInvite() const;
     bool canLinkDevice() const;
     bool connected() const { return m_connected; }

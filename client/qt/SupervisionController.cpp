@@ -120,7 +120,7 @@ Result<SupervisionController::Rows*> readRows(Worker& w, const std::string& me,
             scope << SupervisionController::tr("matter %1").arg(q(p.spec.matter));
         if (!p.spec.participant.empty())
             scope << SupervisionController::tr("participant %1").arg(q(p.spec.participant));
-        if (!p.spec.direction.empty()) scope << q(p.spec.direction);
+        if (!p.spec.direction.empty()) scope << TextRuns::policyDirection(q(p.spec.direction));
         r.scope = scope.join(QStringLiteral(", "));
         r.author = deviceShown(w, p.author);
         r.time = at(p.timeMs);
@@ -135,7 +135,7 @@ Result<SupervisionController::Rows*> readRows(Worker& w, const std::string& me,
             scope << SupervisionController::tr("matter %1").arg(q(p.spec.matter));
         if (!p.spec.participant.empty())
             scope << SupervisionController::tr("participant %1").arg(q(p.spec.participant));
-        if (!p.spec.direction.empty()) scope << q(p.spec.direction);
+        if (!p.spec.direction.empty()) scope << TextRuns::policyDirection(q(p.spec.direction));
         rows.versions.append(QVariantMap{{"name", q(p.spec.name)},
                                          {"version", p.version},
                                          {"query", q(p.spec.query)},

@@ -5,6 +5,8 @@
 
 #include <vector>
 
+#include "journal/RecordingNotice.h"
+
 namespace verbatim::qt {
 
 namespace {
@@ -70,6 +72,23 @@ QString systemText(const QString& core) {
         return out;
     }
     return core;
+}
+
+QString noticeTranslation(int version) {
+    // Version 1 word for word as shared/journal/RecordingNotice.cpp holds it; checked below, so
+    // that a changed canonical text shows no stale translation.
+    static const char* const kV1 = QT_TRANSLATE_NOOP(
+        "RecordingNotice",
+        "This conversation is recorded.\n\nThe firm is required to keep records. Every message "
+        "you send or receive here, including messages that are later edited or deleted, is also "
+        "kept in the firm's encrypted journal and may be reviewed by its compliance officers."
+        "\n\nMessages are end-to-end encrypted: the service that carries them cannot read them. "
+        "Only you, the people in the conversation and the firm's journal can.\n\nBy accepting, "
+        "you agree that your messages in this conversation are recorded in this way.");
+    const auto canonical = journal::recordingNoticeText(std::uint32_t(version));
+    if (version != 1 || !canonical || *canonical != std::string_view(kV1)) return {};
+    const QString shown = QCoreApplication::translate("RecordingNotice", kV1);
+    return shown == QLatin1String(kV1) ? QString() : shown;
 }
 
 } // namespace verbatim::qt

@@ -16,4 +16,10 @@ namespace verbatim::qt {
 /// translators.
 QString systemText(const QString& core);
 
+/// The recording notice of `version` (shared/journal/RecordingNotice.h) in the language of the
+/// installed translators, for reading beside the canonical text, which stays the one accepted
+/// and journaled; "" when that language is English, the version unknown, or the catalogue's
+/// source no longer the canonical text word for word.
+QString noticeTranslation(int version);
+
 } // namespace verbatim::qt

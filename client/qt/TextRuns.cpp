@@ -469,6 +469,28 @@ QString TextRuns::roleName(const QString& role) const {
     return isolated(role);
 }
 
+QString TextRuns::deviceStatus(const QString& status) const {
+    static const char* const kStatuses[] = {
+        QT_TRANSLATE_NOOP("DeviceStatus", "active"),
+        QT_TRANSLATE_NOOP("DeviceStatus", "revoked"),
+        QT_TRANSLATE_NOOP("DeviceStatus", "wipe pending"),
+        QT_TRANSLATE_NOOP("DeviceStatus", "wiped"),
+        QT_TRANSLATE_NOOP("DeviceStatus", "awaiting approval"),
+    };
+    for (const char* s : kStatuses)
+        if (status == QLatin1String(s)) return QCoreApplication::translate("DeviceStatus", s);
+    return isolated(status);
+}
+
+QString TextRuns::policyDirection(const QString& direction) {
+    // client/compliance/SupervisionRecords.cpp kDirections.
+    if (direction == QLatin1String("to-clients"))
+        return QCoreApplication::translate("PolicyDirection", "to or from clients");
+    if (direction == QLatin1String("internal"))
+        return QCoreApplication::translate("PolicyDirection", "internal");
+    return isolated(direction);
+}
+
 QString TextRuns::linkHost(const QString& url) const {
     const QUrl u = openable(url);
     return u.isValid() ? u.host(QUrl::FullyEncoded).toLower() : QString();

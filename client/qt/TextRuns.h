@@ -99,6 +99,13 @@ public:
     /// For QML: an account's role ("lawyer", "client", "supervisor", "compliance", "admin", as
     /// the core names them) in the language shown; another text comes back as it is, isolated.
     Q_INVOKABLE QString roleName(const QString& role) const;
+    /// For QML: a device's status as the core names it (client::DeviceView::status(): "active",
+    /// "revoked", "wipe pending", "wiped", "awaiting approval") in the language shown; another
+    /// text comes back as it is, isolated.
+    Q_INVOKABLE QString deviceStatus(const QString& status) const;
+    /// A policy's direction as the journal names it ("to-clients", "internal"; issue 21) in the
+    /// language shown; another text comes back as it is, isolated.
+    static QString policyDirection(const QString& direction);
     /// For QML: the host `url` opens, as the browser will see it (IDNA ASCII form); "" when
     /// it may not be opened.
     Q_INVOKABLE QString linkHost(const QString& url) const;

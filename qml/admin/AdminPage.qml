@@ -206,7 +206,9 @@ Pane {
                         textFormat: Text.PlainText
                         // The name its user gave it first (issue 23), then what it enrolled as.
                         text: (deviceName !== "" ? TextRuns.isolate(deviceName) + " \u00b7 " : "") + TextRuns.isolate(platform) + " \u00b7 " + TextRuns.isolate(appVersion)
-                        elide: Text.ElideRight
+                        // Wrapped, not cut: which system a device runs is what an admin looks for.
+                        wrapMode: Text.Wrap
+                        font.pixelSize: 13
                     }
                     Label { Layout.preferredWidth: page.enrolledWidth; textFormat: Text.PlainText; text: enrolledText; font.pixelSize: 13 }
                     Label { objectName: "lastSeenLabel"; Layout.preferredWidth: page.seenWidth; textFormat: Text.PlainText; text: lastSeenText; font.pixelSize: 13 }

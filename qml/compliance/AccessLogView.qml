@@ -44,6 +44,9 @@ ListView {
     }
     Label {
         anchors.centerIn: parent
+        width: Math.min(implicitWidth, parent.width - 32)
+        wrapMode: Text.Wrap
+        horizontalAlignment: Text.AlignHCenter
         visible: accessList.count === 0
         textFormat: Text.PlainText
         text: qsTr("No searches, views or exports by compliance journaled yet")

@@ -61,7 +61,8 @@ ColumnLayout {
                     textFormat: Text.PlainText
                     text: auditView.when(model.time) + "  \u00b7  " + model.kind + "  \u00b7  " + TextRuns.isolate(model.who)
                     font.bold: true
-                    elide: Text.ElideRight
+                    // A phone wraps the heading rather than cut off who did it.
+                    wrapMode: Text.Wrap
                 }
                 Label {
                     objectName: "auditDetail"

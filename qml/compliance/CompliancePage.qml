@@ -77,6 +77,8 @@ Pane {
             objectName: "complianceTabs"
             Layout.fillWidth: true
             readonly property real share: width / count
+            // The tabs that do not fit scroll into view; the bar clips them at its edge.
+            Component.onCompleted: contentItem.clip = true
             TabButton { objectName: "journalTab"; width: Math.max(implicitWidth, tabs.share); text: qsTr("Journal") }
             TabButton {
                 objectName: "reviewQueueTab"

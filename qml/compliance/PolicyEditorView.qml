@@ -40,6 +40,9 @@ Item {
                 objectName: "policyQueryField"
                 width: editor.wide ? 360 : editor.width - 16
                 placeholderText: qsTr("Words, \"phrases\", AND/OR/NOT, w/3, prefix wildcards")
+                // A hint longer than the field elides: the tooltip shows it whole.
+                ToolTip.visible: (hovered || pressed) && text === ""
+                ToolTip.text: placeholderText
                 Accessible.name: qsTr("Policy query")
             }
             ComboBox {

@@ -65,6 +65,9 @@ Item {
                 objectName: "sampleSeedField"
                 width: 170
                 placeholderText: qsTr("Seed (random if empty)")
+                // A hint longer than the field elides: the tooltip shows it whole.
+                ToolTip.visible: (hovered || pressed) && text === ""
+                ToolTip.text: placeholderText
                 inputMethodHints: Qt.ImhDigitsOnly
                 Accessible.name: qsTr("Seed: the same seed draws the same sample")
             }

@@ -109,6 +109,24 @@ Pane {
                 textFormat: Text.PlainText
                 text: session.noticeText
             }
+            // The same notice in the language shown (issue 23), to read; what is accepted and
+            // journaled is the text above.
+            Label {
+                visible: !page.declined && session.noticeTranslation !== ""
+                Layout.fillWidth: true
+                wrapMode: Text.WordWrap
+                textFormat: Text.PlainText
+                font.bold: true
+                text: qsTr("Translation, for reading: what you accept is the text above")
+            }
+            Label {
+                objectName: "noticeTranslation"
+                visible: !page.declined && session.noticeTranslation !== ""
+                Layout.fillWidth: true
+                wrapMode: Text.WordWrap
+                textFormat: Text.PlainText
+                text: session.noticeTranslation
+            }
             Label {
                 objectName: "declinedText"
                 visible: page.declined

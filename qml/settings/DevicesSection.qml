@@ -53,29 +53,27 @@ ColumnLayout {
                     // Model, app version, number, state and when last seen.
                     text: TextRuns.fill(qsTr("%1 \u00b7 Verbatim %2 \u00b7 #%3 \u00b7 %4 \u00b7 last seen %5"),
                                         [TextRuns.isolate(row.platform), TextRuns.isolate(row.appVersion), row.device,
-                                         row.status, row.lastSeenText])
+                                         TextRuns.deviceStatus(row.status), row.lastSeenText])
                 }
                 RowLayout {
                     visible: !row.thisDevice && (row.status === "active" || row.status === "awaiting approval")
-                    Button {
+                    IconButton {
                         objectName: "unlinkDeviceButton"
                         property int deviceNumber: row.device
-                        text: qsTr("Unlink")
-                        flat: true
-                        Material.foreground: Theme.bad(section.dark)
+                        symbol: Icons.link_off
+                        destructive: true
+                        text: qsTr("Unlink %1").arg(row.title)
                         enabled: !section.deviceLinking.deviceActionBusy
-                        Accessible.name: qsTr("Unlink %1").arg(row.title)
                         onClicked: confirm.ask(row.device, row.title, false)
                     }
-                    Button {
+                    IconButton {
                         objectName: "unlinkEraseDeviceButton"
                         property int deviceNumber: row.device
                         visible: section.deviceLinking.canEraseDevices
-                        text: qsTr("Unlink and erase")
-                        flat: true
-                        Material.foreground: Theme.bad(section.dark)
+                        symbol: Icons.phonelink_erase
+                        destructive: true
+                        text: qsTr("Unlink %1 and erase it").arg(row.title)
                         enabled: !section.deviceLinking.deviceActionBusy
-                        Accessible.name: qsTr("Unlink %1 and erase it").arg(row.title)
                         onClicked: confirm.ask(row.device, row.title, true)
                     }
                 }

@@ -26,6 +26,7 @@ inline const QHash<QString, QString>& allowedElisions() {
         {"complianceSearchField", "a field's hint (placeholder): its tooltip shows it whole"},
         {"journalKeyField", "a field's hint (placeholder): its tooltip shows it whole"},
         {"policyQueryField", "a field's hint (placeholder): its tooltip shows it whole"},
+        {"sampleSeedField", "a field's hint (placeholder): its tooltip shows it whole"},
     };
     return allowed;
 }

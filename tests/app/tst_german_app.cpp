@@ -4,9 +4,10 @@
 // (1280x800), must show German: no visible text that the catalogue translates may still read in
 // English, and none may be elided without that being the design or run past its box (the
 // pseudo-locale test's checks, tests/app/LayoutScan.h). Screens: onboarding, the chat with its
-// system row and day separator, the conversation list, settings, invites. (The admin's devices
-// and the compliance page still show German offenders: see README "Languages".) Dates read German ("Mo., 3. Nov. 2025", "Heute"). The real app binary picks its
-// language from LANG or --locale, its command-line errors included. Screenshots land in
+// system row and day separator, the conversation list, settings, invites, the admin's devices
+// page, and the compliance page locked, unlocked and pulled, with a conversation's timeline and
+// each of its tabs. Dates read German ("Mo., 3. Nov. 2025", "Heute"). The real app binary picks
+// its language from LANG or --locale, its command-line errors included. Screenshots land in
 // screenshotDir() as de-*.png.
 
 #include <QFile>
@@ -23,10 +24,12 @@
 #include "LayoutScan.h"
 #include "client/qt/AppController.h"
 #include "client/qt/ChatController.h"
+#include "client/qt/ComplianceController.h"
 #include "client/qt/Language.h"
 #include "client/qt/Models.h"
 #include "client/qt/QmlModules.h"
 #include "client/qt/SystemText.h"
+#include "client/qt/TextRuns.h"
 
 using namespace verbatim;
 using namespace verbatim::apptest;
@@ -191,6 +194,17 @@ private slots:
         // A sentence the core does not write stays as it is.
         QCOMPARE(qt::systemText("Hello accepted the recording notice!"),
                  QString("Hello accepted the recording notice!"));
+        // The core's words for a device's status and a policy's direction; others as they are.
+        qt::TextRuns runs;
+        QCOMPARE(runs.deviceStatus("wipe pending"), QString("Löschung ausstehend"));
+        QCOMPARE(runs.deviceStatus("awaiting approval"), QString("wartet auf Freigabe"));
+        QCOMPARE(runs.deviceStatus("lost"), qt::TextRuns::isolated("lost"));
+        QCOMPARE(qt::TextRuns::policyDirection("to-clients"), QString("an oder von Mandanten"));
+        QCOMPARE(qt::TextRuns::policyDirection("internal"), QString("intern"));
+        // The recording notice in German beside the canonical one, for its one version.
+        QVERIFY2(qt::noticeTranslation(1).startsWith("Diese Unterhaltung wird aufgezeichnet.\n\n"),
+                 qPrintable(qt::noticeTranslation(1).left(60)));
+        QVERIFY(qt::noticeTranslation(2).isEmpty());
     }
 
     void realAppFollowsLangAndLocaleOption() {
@@ -279,6 +293,84 @@ private slots:
             openAndLook(ui, "invitesButton", "invitesDialog", size + "-invites");
         }
         // Each is listed above as a warning (a failure message is cut at 1000 characters).
+        QVERIFY2(m_offenders.isEmpty(),
+                 qPrintable(QString::number(m_offenders.size()) +
+                            " offenders, the first: " + m_offenders.value(0)));
+    }
+    void adminAndCompliancePagesShowGermanWhole_data() { mainScreensShowGermanWhole_data(); }
+
+    // The admin's devices page (table on a laptop, cards on a phone) and the compliance page:
+    // before the key is unlocked, after a pull with the journal's list, a conversation's
+    // timeline, and every tab, all German and nothing cut off.
+    void adminAndCompliancePagesShowGermanWhole() {
+        QFETCH(int, w);
+        QFETCH(int, h);
+        const QString size = QTest::currentDataTag();
+        m_offenders.clear();
+        e2e::Harness relay;
+        QVERIFY(relay.ok());
+        QTemporaryDir dir;
+        qt::AppController lawyer(dir.path() + "/lawyer"), client(dir.path() + "/client"),
+            admin(dir.path() + "/admin"), officer(dir.path() + "/officer");
+        QVERIFY2(openMatter(relay, lawyer, client, "Nachlass Hale"),
+                 qPrintable(client.error() + lawyer.error()));
+        QVERIFY(client.chat()->send("Anbei der unterschriebene Mietvertrag"));
+        QVERIFY(until([&] {
+            return rowOf(lawyer.chat()->messages(), qt::MessageListModel::BodyRole,
+                         "Anbei der unterschriebene Mietvertrag") >= 0;
+        }));
+        QVERIFY(joinStaff(relay, admin, "root", proto::ROLE_ADMIN, "Ada Admin"));
+        QVERIFY(joinStaff(relay, officer, "comply", proto::ROLE_COMPLIANCE, "Casey Compliance"));
+
+        {
+            Ui ui;
+            QVERIFY(ui.load(admin, w, h));
+            QVERIFY(until([&] {
+                auto* b = qobject_cast<QQuickItem*>(ui.find("adminDevicesButton"));
+                return b && b->isVisible();
+            }));
+            QVERIFY(ui.click("adminDevicesButton"));
+            QVERIFY(until([&] { return !ui.visibleTexts("revokeButton").isEmpty(); }));
+            look(ui, size + "-admin-devices");
+        }
+        {
+            Ui ui;
+            QVERIFY(ui.load(officer, w, h));
+            QVERIFY(until([&] { return ui.find("complianceController") != nullptr; }));
+            auto* cc = qobject_cast<qt::ComplianceController*>(ui.find("complianceController"));
+            QVERIFY(cc);
+            QVERIFY(until([&] {
+                auto* f = qobject_cast<QQuickItem*>(ui.deep("journalPassphraseField"));
+                return f && f->isVisible();
+            }));
+            look(ui, size + "-compliance-locked");
+            const QString keyFile = writeKeyFile(dir.path(), relay.journalKey());
+            QVERIFY(!keyFile.isEmpty());
+            QSignalSpy unlocked(cc, &qt::ComplianceController::unlockFinished);
+            cc->unlock(keyFile, kJournalPass);
+            QVERIFY(unlocked.wait(30000));
+            QVERIFY2(unlocked.first().first().toBool(), qPrintable(cc->error()));
+            QSignalSpy pulled(cc, &qt::ComplianceController::pullFinished);
+            cc->pull();
+            QVERIFY(pulled.wait(60000));
+            QVERIFY2(pulled.first().first().toBool(), qPrintable(cc->error()));
+            QVERIFY(until([&] { return !cc->busy(); }));
+            look(ui, size + "-compliance");
+            QSignalSpy loaded(cc, &qt::ComplianceController::timelineLoaded);
+            cc->openConversation(
+                cell(cc->conversations(), 0, qt::ArchiveConversationsModel::IdRole).toString());
+            QVERIFY(loaded.wait(30000));
+            look(ui, size + "-compliance-timeline");
+            cc->closeConversation();
+            auto* bar = ui.find("complianceTabs");
+            QVERIFY(bar);
+            const char* tabs[] = {"journal", "review-queue", "policies", "access-log",
+                                  "reports", "holds",        "samples",  "audit"};
+            for (int i = 1; i < 8; ++i) {
+                QVERIFY(bar->setProperty("currentIndex", i));
+                look(ui, size + "-compliance-" + tabs[i]);
+            }
+        }
         QVERIFY2(m_offenders.isEmpty(),
                  qPrintable(QString::number(m_offenders.size()) +
                             " offenders, the first: " + m_offenders.value(0)));

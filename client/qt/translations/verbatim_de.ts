@@ -646,6 +646,29 @@
     </message>
 </context>
 <context>
+    <name>DeviceStatus</name>
+    <message>
+        <source>active</source>
+        <translation>aktiv</translation>
+    </message>
+    <message>
+        <source>revoked</source>
+        <translation>gesperrt</translation>
+    </message>
+    <message>
+        <source>wipe pending</source>
+        <translation>Löschung ausstehend</translation>
+    </message>
+    <message>
+        <source>wiped</source>
+        <translation>gelöscht</translation>
+    </message>
+    <message>
+        <source>awaiting approval</source>
+        <translation>wartet auf Freigabe</translation>
+    </message>
+</context>
+<context>
     <name>DevicesSection</name>
     <message>
         <source>Your devices</source>
@@ -1691,6 +1714,10 @@
         <source>Done</source>
         <translation>Fertig</translation>
     </message>
+    <message>
+        <source>Translation, for reading: what you accept is the text above</source>
+        <translation>Übersetzung zum Lesen: Sie akzeptieren den Text oben</translation>
+    </message>
 </context>
 <context>
     <name>OnboardingPage</name>
@@ -1810,6 +1837,17 @@
     </message>
 </context>
 <context>
+    <name>PolicyDirection</name>
+    <message>
+        <source>to or from clients</source>
+        <translation>an oder von Mandanten</translation>
+    </message>
+    <message>
+        <source>internal</source>
+        <translation>intern</translation>
+    </message>
+</context>
+<context>
     <name>PolicyEditorView</name>
     <message>
         <source>Policy name</source>
@@ -1926,6 +1964,25 @@
     <message>
         <source>low</source>
         <translation>niedrig</translation>
+    </message>
+</context>
+<context>
+    <name>RecordingNotice</name>
+    <message>
+        <source>This conversation is recorded.
+
+The firm is required to keep records. Every message you send or receive here, including messages that are later edited or deleted, is also kept in the firm&apos;s encrypted journal and may be reviewed by its compliance officers.
+
+Messages are end-to-end encrypted: the service that carries them cannot read them. Only you, the people in the conversation and the firm&apos;s journal can.
+
+By accepting, you agree that your messages in this conversation are recorded in this way.</source>
+        <translation>Diese Unterhaltung wird aufgezeichnet.
+
+Die Kanzlei ist verpflichtet, Aufzeichnungen aufzubewahren. Jede Nachricht, die Sie hier senden oder empfangen, auch Nachrichten, die später bearbeitet oder gelöscht werden, wird zusätzlich im verschlüsselten Journal der Kanzlei aufbewahrt und kann von ihren Compliance-Beauftragten geprüft werden.
+
+Nachrichten sind Ende-zu-Ende-verschlüsselt: Der Dienst, der sie überträgt, kann sie nicht lesen. Nur Sie, die Personen in der Unterhaltung und das Journal der Kanzlei können das.
+
+Mit Ihrer Zustimmung erklären Sie sich damit einverstanden, dass Ihre Nachrichten in dieser Unterhaltung auf diese Weise aufgezeichnet werden.</translation>
     </message>
 </context>
 <context>
