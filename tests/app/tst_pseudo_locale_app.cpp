@@ -82,6 +82,15 @@ class TestPseudoLocaleApp : public QObject {
         look(ui, screen);
     }
 
+    /// Waits until the item named `button` shows, then clicks it.
+    static bool clickWhenShown(Ui& ui, const char* button) {
+        return until([&] {
+                   auto* b = qobject_cast<QQuickItem*>(ui.find(button));
+                   return b && b->isVisible();
+               }) &&
+               ui.click(button);
+    }
+
     static void close(Ui& ui, const char* dialog) {
         auto* d = ui.deep(dialog);
         QVERIFY(d && QMetaObject::invokeMethod(d, "close"));
@@ -180,22 +189,14 @@ private slots:
         {
             Ui ui;
             QVERIFY(ui.load(partner, 400, 780));
-            QVERIFY(until([&] {
-                auto* b = qobject_cast<QQuickItem*>(ui.find("supervisionButton"));
-                return b && b->isVisible();
-            }));
-            QVERIFY(ui.click("supervisionButton"));
+            QVERIFY(clickWhenShown(ui, "supervisionButton"));
             QVERIFY(until([&] { return ui.deep("supervisionPage") != nullptr; }));
             look(ui, "phone-supervision");
         }
         {
             Ui ui;
             QVERIFY(ui.load(admin, 400, 780));
-            QVERIFY(until([&] {
-                auto* b = qobject_cast<QQuickItem*>(ui.find("adminDevicesButton"));
-                return b && b->isVisible();
-            }));
-            QVERIFY(ui.click("adminDevicesButton"));
+            QVERIFY(clickWhenShown(ui, "adminDevicesButton"));
             QVERIFY(until([&] { return !ui.visibleTexts("revokeButton").isEmpty(); }));
             look(ui, "phone-admin-devices");
         }
