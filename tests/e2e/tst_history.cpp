@@ -320,6 +320,35 @@ private slots:
         QCOMPARE(transfers, 1);
     }
 
+    // A lawyer links a phone, then a tablet: each gets the history. The first transfer left the
+    // old device's list of its own devices cached without the tablet; the second transfer was
+    // dropped as "no longer your active device" until prepareSend asked the relay again.
+    void aSecondNewDeviceGetsTheHistoryToo() {
+        e2e::Harness h;
+        QVERIFY(h.ok());
+        LinkedLawyer p;
+        QVERIFY(linkedLawyer(h, p, 4));
+        QVERIFY(p.alice1->sendHistory(p.alice2->account().device));
+        QVERIFY(p.alice1->waitForOutbox(30s));
+        QVERIFY(eventually(
+            [&] { return sawEvent(*p.alice2, client::Event::Kind::HistoryImported); }, 30s));
+
+        auto link = p.alice1->createDeviceLink();
+        QVERIFY(link);
+        auto alice3 = joinParty(*link, "Alice Adams");
+        QVERIFY(alice3);
+        alice3->start();
+        QVERIFY(alice3->waitUntilSynced(30s));
+        QVERIFY(p.alice1->devices()); // approves the tablet
+        auto sent = p.alice1->sendHistory(alice3->account().device);
+        QVERIFY2(sent, sent ? "" : sent.error().message.c_str());
+        QVERIFY(p.alice1->waitForOutbox(30s));
+        QVERIFY(eventually([&] { return sawEvent(*alice3, client::Event::Kind::HistoryImported); },
+                           30s));
+        QVERIFY(p.alice1.get()->eventsOf(client::Event::Kind::SendFailed).empty());
+        QVERIFY(msg(*alice3, p.lastOld).has_value());
+    }
+
     // A blob altered in the relay's blob store: the new device refuses it, imports nothing.
     void alteredBlobIsRefusedAndNothingImported() {
         e2e::Harness h;
