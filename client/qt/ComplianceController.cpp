@@ -497,41 +497,6 @@ void ComplianceController::clearSearch() {
     }
 }
 
-void ComplianceController::openConversation(const QString& id) {
-    clearError();
-    if (!m_unlocked || id.isEmpty()) return;
-    m_current = id;
-    m_timeline.reset({});
-    emit currentChanged();
-    reloadTimeline();
-}
-
-void ComplianceController::reloadTimeline() {
-    const QString id = m_current;
-    submit([this, id](Worker& w) -> std::function<void()> {
-        if (!w.archive) return {};
-        auto rows = timelineRows(w, id.toStdString());
-        if (!rows) {
-            const QString text =
-                tr("Cannot show the conversation: %1").arg(q(rows.error().message));
-            return [this, text] { setError(text); };
-        }
-        auto shared = std::make_shared<std::vector<ArchiveTimelineModel::Row>>(std::move(*rows));
-        return [this, id, shared] {
-            if (id != m_current) return;
-            m_timeline.reset(std::move(*shared));
-            emit timelineLoaded();
-        };
-    });
-}
-
-void ComplianceController::closeConversation() {
-    if (m_current.isEmpty()) return;
-    m_current.clear();
-    m_timeline.reset({});
-    emit currentChanged();
-}
-
 void ComplianceController::loadAudit() {
     clearError();
     if (!m_unlocked) return setError(tr("Unlock the journal key first."));

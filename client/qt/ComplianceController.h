@@ -175,6 +175,8 @@ signals:
     void verifyFinished(bool ok);
     void searchFinished(bool ok);
     void timelineLoaded();
+    /// Opening a conversation was journaled in the access log (issue 21): the log grew.
+    void viewJournaled();
     void auditLoaded(bool ok);
     void exportFinished(bool ok);
 

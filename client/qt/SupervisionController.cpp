@@ -221,6 +221,7 @@ void SupervisionController::setCompliance(ComplianceController* c) {
         // A search or an export by compliance is journaled: the access log grew.
         connect(c, &ComplianceController::searchFinished, this, again);
         connect(c, &ComplianceController::exportFinished, this, again);
+        connect(c, &ComplianceController::viewJournaled, this, [this] { reload(); });
         connect(c, &ComplianceController::unlockedChanged, this, [this] {
             if (m_compliance && !m_compliance->unlocked()) apply({});
             updateTimer();

@@ -333,6 +333,23 @@ private slots:
             return anyContains(accessRows(sv->accessLog()),
                                {"search", "comply-a", "query=hearing"});
         }));
+        // So is a conversation's timeline opened from the page, before it is shown (the CLI's
+        // `show --profile` detail); a refresh after a pull is the same view, not a new access.
+        {
+            auto matterId = lawyer.client()->resolveConversation("Estate of Smith");
+            QVERIFY(matterId);
+            const QString conv = QString::fromStdString(*matterId);
+            QSignalSpy loaded(cc, &qt::ComplianceController::timelineLoaded);
+            cc->openConversation(conv);
+            QVERIFY(loaded.wait(60000));
+            QVERIFY2(cc->error().isEmpty(), qPrintable(cc->error()));
+            QVERIFY(cc->timeline()->rowCount() > 0);
+            QVERIFY(until([&] {
+                return anyContains(accessRows(sv->accessLog()),
+                                   {"show", "comply-a", "conversation=" + conv});
+            }));
+            cc->closeConversation();
+        }
 
         // The report: written to the file given, journaled as an export, summarised.
         QVERIFY(ui.find("complianceTabs")->setProperty("currentIndex", 4));
@@ -501,6 +518,8 @@ private slots:
         QVERIFY2(anyContains(logB, {"search", "comply-a", "query=hearing"}),
                  qPrintable(logB.join('\n')));
         QVERIFY2(anyContains(logB, {"export", "comply-a", "report format=html"}),
+                 qPrintable(logB.join('\n')));
+        QVERIFY2(anyContains(logB, {"show", "comply-a", "conversation="}),
                  qPrintable(logB.join('\n')));
         // The hold A journaled, in B's archive too.
         QCOMPARE(svB.holds()->rowCount(), 1);

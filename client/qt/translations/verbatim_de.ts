@@ -3383,6 +3383,18 @@ Mit Ihrer Zustimmung erklären Sie sich damit einverstanden, dass Ihre Nachricht
         <source>Showing %1 (%2).</source>
         <translation>%1 wird angezeigt (%2).</translation>
     </message>
+    <message>
+        <source>Opening the conversation was not journaled, so it was not shown: %1</source>
+        <translation>Das Öffnen des Gesprächs wurde nicht protokolliert, daher wird es nicht angezeigt: %1</translation>
+    </message>
+    <message>
+        <source>Conversation view journaled in the access log.</source>
+        <translation>Gesprächsansicht im Zugriffsprotokoll protokolliert.</translation>
+    </message>
+    <message>
+        <source>Conversation view not journaled: this device is not a compliance officer in the “Compliance review” conversation.</source>
+        <translation>Gesprächsansicht nicht protokolliert: Dieses Gerät ist kein Compliance-Beauftragter im Gespräch „Compliance review“.</translation>
+    </message>
 </context>
 <context>
     <name>verbatim::qt::DeviceLinkController</name>
