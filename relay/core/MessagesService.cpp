@@ -386,7 +386,7 @@ void RelayService::onAcknowledge(const DeviceId& from, proto::Request& request, 
     auto ids = request.acknowledge().queue_ids();
     if (ids.size() > 1000) return done(errorResponse(proto::STATUS_TOO_LARGE, "at most 1000 ids"));
     return run(
-        [from, ids](Database& db, proto::Response&) -> Result<Completion> {
+        [this, from, ids](Database& db, proto::Response&) -> Result<Completion> {
             // Scoped to the acknowledging device: nobody can delete another device's queue.
             // One statement per 64 ids instead of one per id: on PostgreSQL each statement is
             // work for its backend (and, outside a pipeline, a round trip).
@@ -399,7 +399,16 @@ void RelayService::onAcknowledge(const DeviceId& from, proto::Request& request, 
                     st->bind(3 + i, std::int64_t(ids[at + std::min(i, n - 1)]));
                 VERBATIM_TRY(st->run());
             }
-            return Completion();
+            if (!m_listener) return Completion();
+            // Once committed the rows are gone and no catch-up can push them again: forget them.
+            // Only a catch-up after another node's NOTIFY prunes the set otherwise, so on a node
+            // no other wakes it would grow for as long as the device stays connected.
+            return Completion([this, from, ids] {
+                auto it = m_liveQueues.find(from);
+                if (it == m_liveQueues.end()) return;
+                for (auto id : ids)
+                    it->second.pushed.erase(id);
+            });
         },
         /*repeatable: a row deleted before a failure may stay deleted; the device acknowledged it*/
         true);

@@ -215,6 +215,15 @@ void RelayService::catchUp(Database& db, const DeviceId& device) {
     }
 }
 
+std::size_t RelayService::pushedIdsKept() {
+    std::size_t n = 0;
+    m_storage->runSync([&](Database&) {
+        for (const auto& [device, queue] : m_liveQueues)
+            n += queue.pushed.size();
+    });
+    return n;
+}
+
 void RelayService::pushLive(const std::vector<std::pair<DeviceId, proto::Frame>>& frames) {
     for (const auto& [device, frame] : frames) {
         std::shared_ptr<PushSink> sink;

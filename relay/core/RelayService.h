@@ -305,6 +305,10 @@ public:
     [[nodiscard]] Result<std::uint64_t> pruneJournalNow();
     /// Rows pruned since this service started (for /metrics).
     std::uint64_t prunedRows() const { return m_prunedRows; }
+    /// PostgreSQL store: queue ids pushed to live devices and kept until they are acknowledged
+    /// (so that another node's wake-up pushes each row once), over all devices. Waits for the
+    /// storage thread. For tests.
+    std::size_t pushedIdsKept();
     StorageThread& storage() { return *m_storage; }
     /// Attachment blobs: the network layer opens it on the blob directory before serving.
     BlobStore& blobs() { return *m_blobs; }

@@ -1615,6 +1615,31 @@ private slots:
         QCOMPARE(queued(other->user()), kQueued);
     }
 
+    // On PostgreSQL the relay keeps the ids it pushed to a live device so that another node's
+    // wake-up pushes each row once; an acknowledgement must let them go, or a device that stays
+    // connected to a node no other node wakes keeps every id it was ever pushed.
+    void acknowledgedIdsAreNoLongerKeptForLiveDevices() {
+        constexpr int kSent = 5;
+        TRY(matter, makeMatter("eli"));
+        auto sink = m_f->connect(*matter.client);
+        QVERIFY(sink->waitForFrames(1)); // drained: live from here on
+        for (int i = 0; i < kSent; ++i) {
+            TRY(msg, m_f->buildSendToMembers(*matter.lawyer, matter.id, std::to_string(i)));
+            EXPECT_STATUS(m_f->call(*matter.lawyer, RelayFixture::sendRequest(msg.send)),
+                          proto::STATUS_OK);
+        }
+        QVERIFY(sink->waitForEnvelopes(kSent));
+        m_f->settle();
+        // Kept only where other nodes may wake this one (SQLCipher: one process, none kept).
+        const std::size_t kept = m_f->onPostgres() ? kSent : 0;
+        QCOMPARE(m_f->service().pushedIdsKept(), kept);
+        proto::Request ack;
+        for (const auto& e : sink->envelopes())
+            ack.mutable_acknowledge()->add_queue_ids(e.queue_id());
+        EXPECT_STATUS(m_f->call(*matter.client, ack), proto::STATUS_OK);
+        QCOMPARE(m_f->service().pushedIdsKept(), std::size_t(0));
+    }
+
     // Requests check that their device is active from memory once it was found active: a
     // revocation, in this process or written by another (verbatim-relay admin, another node),
     // must reach that copy before the device's next request.
