@@ -179,6 +179,10 @@ private slots:
             journalTool({"search", archiveA, "whatsapp", "--key", key, "--profile", profileA});
         QVERIFY2(searchA.code == 0 && searchA.out.contains("Text me on WhatsApp"),
                  qPrintable(searchA.out + searchA.err));
+        auto exportA =
+            journalTool({"export", archiveA, "--format", "jsonl", "--out", dir.path() + "/a.jsonl",
+                         "--key", key, "--profile", profileA, "--matter", "Estate of Smith"});
+        QVERIFY2(exportA.code == 0, qPrintable(exportA.err));
         auto escalatedA =
             journalTool({"alerts", archiveA, "--key", key, "--status", "escalated", "--json"});
         QCOMPARE(int(jsonLines(escalatedA.out).size()), 1);
@@ -213,13 +217,19 @@ private slots:
         auto logB = journalTool({"access-log", archiveB, "--key", key, "--json"});
         QCOMPARE(logB.code, 0);
         auto entries = jsonLines(logB.out);
-        QCOMPARE(int(entries.size()), 3);
+        // Both officers' searches and exports, in log order.
+        QCOMPARE(int(entries.size()), 4);
         QVERIFY(entries[0]["who"].toString().startsWith("comply-a/"));
         QCOMPARE(entries[0]["action"].toString(), QString("search"));
         QVERIFY(entries[0]["detail"].toString().contains("whatsapp"));
-        QVERIFY(entries[1]["who"].toString().startsWith("comply-b/"));
-        QVERIFY(entries[1]["detail"].toString().contains("matter=Estate of Smith"));
-        QCOMPARE(entries[2]["action"].toString(), QString("export"));
+        QVERIFY(entries[1]["who"].toString().startsWith("comply-a/"));
+        QCOMPARE(entries[1]["action"].toString(), QString("export"));
+        QVERIFY(entries[1]["detail"].toString().contains("Estate of Smith"));
+        QVERIFY(entries[2]["who"].toString().startsWith("comply-b/"));
+        QCOMPARE(entries[2]["action"].toString(), QString("search"));
+        QVERIFY(entries[2]["detail"].toString().contains("matter=Estate of Smith"));
+        QVERIFY(entries[3]["who"].toString().startsWith("comply-b/"));
+        QCOMPARE(entries[3]["action"].toString(), QString("export"));
         // A sees B's accesses after its next pull.
         QVERIFY(pullArchive(profileA, archiveA, key).code == 0);
         QCOMPARE(journalTool({"access-log", archiveA, "--key", key, "--json"}).out, logB.out);
