@@ -198,12 +198,12 @@ ApplicationWindow {
                 onClicked: window.adminView = true
             }
             // The firm's ethical walls (H6): administrators manage them, compliance reads them.
-            ToolButton {
+            IconButton {
                 objectName: "wallsButton"
                 visible: (app.session.role === "admin" || app.session.role === "compliance")
                          && !window.wallsView && !window.adminView
-                text: qsTr("Walls")
-                Accessible.name: qsTr("The firm's ethical walls")
+                symbol: Icons.fence
+                text: qsTr("The firm's ethical walls")
                 onClicked: {
                     window.supervisionView = false
                     window.wallsView = true

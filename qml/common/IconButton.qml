@@ -33,7 +33,9 @@ ToolButton {
         textFormat: Text.PlainText
         font.family: Icons.family
         font.pixelSize: button.iconSize
-        color: button.destructive ? Theme.bad(button.dark) : button.Material.foreground
+        // A toggle that is on (filters shown) in the link colour, which tst_contrast measures.
+        color: button.destructive ? Theme.bad(button.dark)
+             : button.checked ? Theme.link(button.dark) : button.Material.foreground
         opacity: button.enabled ? 1 : 0.38
         horizontalAlignment: Text.AlignHCenter
         verticalAlignment: Text.AlignVCenter

@@ -35,4 +35,10 @@ QtObject {
     readonly property string attach_file: "\ue226"
     readonly property string mic: "\ue029"
     readonly property string filter_list: "\ue152"
+    readonly property string fence: "\uf1f6"
+    readonly property string cloud_download: "\ue2c0"
+    readonly property string verified_user: "\ue8e8"
+    readonly property string lock: "\ue897"
+    readonly property string link_off: "\ue16f"
+    readonly property string ios_share: "\ue6b8"
 }

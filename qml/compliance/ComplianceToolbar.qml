@@ -26,34 +26,33 @@ Rectangle {
         anchors.leftMargin: 8
         anchors.rightMargin: 8
         spacing: 6
-        Button {
+        // Icons, each named by its tooltip and accessible name (issue 23).
+        IconButton {
             objectName: "pullButton"
-            text: qsTr("Pull")
-            highlighted: true
+            symbol: Icons.cloud_download
+            text: qsTr("Pull the journal from the relay")
             enabled: !compliance.busy
-            Material.elevation: 0
-            Accessible.name: qsTr("Pull the journal from the relay")
             onClicked: compliance.pull()
         }
-        Button {
+        IconButton {
             objectName: "verifyButton"
-            text: qsTr("Verify")
-            flat: true
+            symbol: Icons.verified_user
+            text: qsTr("Verify the whole archive again")
             enabled: !compliance.busy
-            Accessible.name: qsTr("Verify the whole archive again")
             onClicked: compliance.verify()
         }
-        Button {
+        IconButton {
             objectName: "exportToggle"
-            text: toolbar.showExport ? qsTr("Hide export") : qsTr("Export\u2026")
-            flat: true
-            Accessible.name: toolbar.showExport ? qsTr("Hide the export options") : qsTr("Show the export options")
+            symbol: Icons.ios_share
+            checkable: true
+            checked: toolbar.showExport
+            text: toolbar.showExport ? qsTr("Hide the export options") : qsTr("Show the export options")
             onClicked: toolbar.exportToggled()
         }
-        Button {
-            text: qsTr("Lock journal")
-            flat: true
-            Accessible.name: qsTr("Close the archive and forget the journal key")
+        IconButton {
+            objectName: "lockJournalButton"
+            symbol: Icons.lock
+            text: qsTr("Close the archive and forget the journal key")
             onClicked: compliance.lock()
         }
         Row {

@@ -35,12 +35,12 @@ ColumnLayout {
                 function onSearchActiveChanged() { if (!compliance.searchActive) searchField.text = "" }
             }
         }
-        ToolButton {
+        IconButton {
             id: filtersToggle
             objectName: "searchFiltersToggle"
-            text: qsTr("Filters")
+            symbol: Icons.filter_list
             checkable: true
-            Accessible.name: qsTr("Show the search filters")
+            text: checked ? qsTr("Hide the search filters") : qsTr("Show the search filters")
         }
         Button {
             id: searchButton

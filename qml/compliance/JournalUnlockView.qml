@@ -39,8 +39,9 @@ ScrollView {
             objectName: "journalKeyField"
             Layout.fillWidth: true
             placeholderText: qsTr("Journal key file (journal.key; after a rotation, all of them, comma-separated)")
-            // A hint longer than the field (a phone, German) elides: the tooltip shows it whole.
-            ToolTip.visible: (hovered || pressed) && text === ""
+            // A hint longer than the field (a phone, German) elides: the tooltip shows it whole,
+            // and goes with the view once the key is unlocked.
+            ToolTip.visible: (hovered || pressed) && text === "" && visible
             ToolTip.text: placeholderText
             Accessible.name: qsTr("Journal key file")
         }

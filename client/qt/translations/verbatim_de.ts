@@ -451,28 +451,12 @@
 <context>
     <name>ComplianceToolbar</name>
     <message>
-        <source>Pull</source>
-        <translation>Abrufen</translation>
-    </message>
-    <message>
         <source>Pull the journal from the relay</source>
         <translation>Journal vom Relay abrufen</translation>
     </message>
     <message>
-        <source>Verify</source>
-        <translation>Prüfen</translation>
-    </message>
-    <message>
         <source>Verify the whole archive again</source>
         <translation>Gesamtes Archiv erneut prüfen</translation>
-    </message>
-    <message>
-        <source>Hide export</source>
-        <translation>Export ausblenden</translation>
-    </message>
-    <message>
-        <source>Export…</source>
-        <translation>Exportieren …</translation>
     </message>
     <message>
         <source>Hide the export options</source>
@@ -481,10 +465,6 @@
     <message>
         <source>Show the export options</source>
         <translation>Exportoptionen anzeigen</translation>
-    </message>
-    <message>
-        <source>Lock journal</source>
-        <translation>Journal sperren</translation>
     </message>
     <message>
         <source>Close the archive and forget the journal key</source>
@@ -1063,10 +1043,6 @@
         <translation>Journal durchsuchen</translation>
     </message>
     <message>
-        <source>Filters</source>
-        <translation>Filter</translation>
-    </message>
-    <message>
         <source>Show the search filters</source>
         <translation>Suchfilter anzeigen</translation>
     </message>
@@ -1105,6 +1081,10 @@
     <message>
         <source>Search to date, inclusive (empty: to the end)</source>
         <translation>Suche bis Datum einschließlich (leer: bis zum Ende)</translation>
+    </message>
+    <message>
+        <source>Hide the search filters</source>
+        <translation>Suchfilter ausblenden</translation>
     </message>
 </context>
 <context>
@@ -1363,10 +1343,6 @@
     <message>
         <source>Matters of the lawyers you supervise, %1 overdue</source>
         <translation>Mandate der Anwälte unter Ihrer Aufsicht, %1 überfällig</translation>
-    </message>
-    <message>
-        <source>Walls</source>
-        <translation>Informationsbarrieren</translation>
     </message>
     <message>
         <source>The firm&apos;s ethical walls</source>
