@@ -129,6 +129,8 @@ void AppController::onEvent(const client::Event& e) {
     case K::HistoryImported:
         m_deviceLinking.onDeviceEvent(e);
         m_chat.refreshConversations();
+        // The conversation open now may have gained older messages.
+        m_chat.messages()->refresh();
         return;
     case K::PolicyChanged:
         m_session.applyFirmPolicy();

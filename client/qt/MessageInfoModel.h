@@ -31,6 +31,9 @@ class MessageInfoModel : public QAbstractListModel {
     Q_PROPERTY(QDateTime sent READ sent NOTIFY changed)
     /// False when the profile did not keep where it went (sent before it kept that).
     Q_PROPERTY(bool recipientsKnown READ recipientsKnown NOTIFY changed)
+    /// The device of this user's a history transfer copied it from, unverified here (profile
+    /// schema v6 imported_from_device); 0 when this device received or sent it itself.
+    Q_PROPERTY(int importedFromDevice READ importedFromDevice NOTIFY changed)
 
 public:
     enum Role {
@@ -56,6 +59,7 @@ public:
     QString sentText() const;
     QDateTime sent() const;
     bool recipientsKnown() const { return !m_rows.empty(); }
+    int importedFromDevice() const { return int(m_info.message.importedFromDevice); }
 
     /// Shows `info` (`self`: this user's id, for "You" and own devices).
     void reset(const QString& messageId, client::MessageInfoView info, const QString& self);

@@ -43,6 +43,17 @@ Dialog {
             elide: Text.ElideRight
             opacity: 0.8
         }
+        // A copy a history transfer brought from another device of this user's: what that
+        // device recorded, not checked here (issue 23, profile schema v6).
+        Label {
+            objectName: "messageInfoImported"
+            Layout.fillWidth: true
+            visible: sheet.info.importedFromDevice > 0
+            textFormat: Text.PlainText
+            wrapMode: Text.Wrap
+            color: Theme.warn(Material.theme === Material.Dark)
+            text: qsTr("Copied from your device %1 by a history transfer, and not verified on this device. Who received and read it is known on device %1.").arg(sheet.info.importedFromDevice)
+        }
         Label {
             objectName: "messageInfoSent"
             Layout.fillWidth: true
@@ -52,7 +63,7 @@ Dialog {
         }
         Label {
             Layout.fillWidth: true
-            visible: !sheet.info.recipientsKnown
+            visible: !sheet.info.recipientsKnown && sheet.info.importedFromDevice === 0
             textFormat: Text.PlainText
             wrapMode: Text.Wrap
             opacity: 0.75

@@ -1536,6 +1536,10 @@
         <source>Read: %1</source>
         <translation>Gelesen: %1</translation>
     </message>
+    <message>
+        <source>Copied from your device %1 by a history transfer, and not verified on this device. Who received and read it is known on device %1.</source>
+        <translation>Durch eine Verlaufsübertragung von Ihrem Gerät %1 kopiert und auf diesem Gerät nicht verifiziert. Wer sie erhalten und gelesen hat, ist auf Gerät %1 bekannt.</translation>
+    </message>
 </context>
 <context>
     <name>NewMatterDialog</name>
