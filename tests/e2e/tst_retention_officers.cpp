@@ -491,6 +491,73 @@ private slots:
             QVERIFY(version && *version == 5);
         }
     }
+
+    // Issue 22: a legal hold is the firm's, not the officer's. Officer A holds a matter and both
+    // archives acknowledge: the relay keeps the held rows when it prunes. A leaves the firm
+    // (offboarded); the rows stay while B's archive keeps the hold. B, a current officer,
+    // releases A's hold: B's next acknowledgement keeps nothing and the relay lets the rows go.
+    void aFormerOfficersHoldIsReleasedByACurrentOne() {
+        e2e::Harness h({}, [](relay::RelayConfig& c) {
+            c.journalPruneAfter = std::chrono::milliseconds(0);
+            c.journalPruneInterval = std::chrono::milliseconds(100);
+        });
+        QVERIFY(h.ok());
+        QTemporaryDir dir;
+        auto alice = joinParty(h.enrollLink("alice", proto::ROLE_LAWYER), "Alice Adams");
+        auto admin = joinParty(h.enrollLink("root", proto::ROLE_ADMIN), "Ada Admin");
+        auto officerA = joinParty(h.enrollLink("comply-a", proto::ROLE_COMPLIANCE), "Casey A");
+        auto officerB = joinParty(h.enrollLink("comply-b", proto::ROLE_COMPLIANCE), "Casey B");
+        QVERIFY(alice && admin && officerA && officerB);
+        for (auto* p : {&alice, &admin, &officerA, &officerB})
+            (*p)->start();
+        QVERIFY(alice->waitUntilSynced(20s) && admin->waitUntilSynced(20s));
+        QVERIFY(admin->createConversation(compliance::kReviewConversationTitle, false,
+                                          {"comply-a", "comply-b"}));
+        auto held = alice->createConversation("Held matter", true, {});
+        QVERIFY(held);
+        for (int i = 0; i < 10; ++i)
+            QVERIFY(alice->sendText(*held, "held " + std::to_string(i)));
+        QVERIFY(alice->waitForOutbox(20s));
+        QVERIFY(officerA->waitUntilSynced(20s) && officerB->waitUntilSynced(20s));
+        officerA->stop();
+        officerB->stop();
+        const QString key = writeKeyFile(dir.path(), h.journalKey());
+        const QString profileA = QString::fromStdString(officerA.get()->profile());
+        const QString profileB = QString::fromStdString(officerB.get()->profile());
+        const QString archiveA = dir.path() + "/a.archive", archiveB = dir.path() + "/b.archive";
+        QVERIFY(pullArchive(profileA, archiveA, key).code == 0);
+        auto hold = journalTool({"hold", "add", archiveA, "--profile", profileA, "--key", key,
+                                 "--matter", "Held matter", "--reason", "litigation expected"});
+        QVERIFY2(hold.code == 0, qPrintable(hold.out + hold.err));
+        QVERIFY(pullArchive(profileB, archiveB, key).code == 0);
+        for (const auto& [profile, archive] :
+             {std::pair{profileA, archiveA}, {profileB, archiveB}}) {
+            auto ack = journalTool({"ack", archive, "--profile", profile, "--key", key});
+            QVERIFY2(ack.code == 0 && !ack.out.contains("keeping 0 held"), qPrintable(ack.out));
+        }
+        // The rows the relay still stores below its boundary (only held ones remain there).
+        auto keptBelow = [&]() -> std::int64_t {
+            auto s = h.service().journalPruneState();
+            auto db = storage::Database::open(h.databasePath(), h.databaseKey(), {false});
+            if (!s || !db || s->pruned_through() == 0) return -1;
+            return scalar(**db, "SELECT count(*) FROM journal WHERE seq <= " +
+                                    std::to_string(s->pruned_through()));
+        };
+        QVERIFY(eventually([&] { return keptBelow() >= 10; }));
+
+        QVERIFY(h.service().offboard("comply-a", "alice", "admin-cli"));
+        auto list = journalTool({"hold", "list", archiveB, "--key", key, "--json"});
+        const int at = list.out.indexOf("{\"id\":");
+        QVERIFY2(at >= 0, qPrintable(list.out + list.err));
+        auto release =
+            journalTool({"hold", "release", archiveB, "--profile", profileB, "--key", key, "--id",
+                         list.out.mid(at + 6).section(',', 0, 0), "--reason", "settled"});
+        QVERIFY2(release.code == 0, qPrintable(release.out + release.err));
+        auto ackB = journalTool({"ack", archiveB, "--profile", profileB, "--key", key});
+        QVERIFY2(ackB.code == 0 && ackB.out.contains("keeping 0 held"), qPrintable(ackB.out));
+        QVERIFY2(eventually([&] { return keptBelow() == 0; }),
+                 qPrintable(QString("still kept below the boundary: %1").arg(keptBelow())));
+    }
 };
 
 QTEST_GUILESS_MAIN(TestRetentionOfficers)
