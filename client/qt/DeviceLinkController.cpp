@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "client/qt/AppController.h"
+#include "client/qt/SystemText.h"
 #include "client/qt/TextRuns.h"
 #include "journal/FirmManifest.h"
 
@@ -24,9 +25,10 @@ void DeviceLinkController::onDeviceEvent(const client::Event& e) {
     using K = client::Event::Kind;
     // The core's sentence names the new device's platform, which that device chose.
     m_deviceNotice =
-        e.kind == K::HistoryImporting  ? tr("Your history is arriving from your other device…")
-        : e.kind == K::HistoryImported ? tr("Your history was copied to this device: %1.")
-                                             .arg(TextRuns::safeName(q(e.detail), 200))
+        e.kind == K::HistoryImporting ? tr("Your history is arriving from your other device…")
+        : e.kind == K::HistoryImported
+            ? tr("Your history was copied to this device: %1.")
+                  .arg(TextRuns::safeName(historyImportedText(q(e.detail)), 200))
         : e.kind == K::HistoryFailed ? tr("Your history could not be copied to this device: %1")
                                            .arg(TextRuns::safeName(q(e.detail), 300))
                                      : TextRuns::safeName(q(e.detail), 400);

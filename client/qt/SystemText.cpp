@@ -74,6 +74,31 @@ QString systemText(const QString& core) {
     return core;
 }
 
+QString historyImportedText(const QString& core) {
+    // Word for word as client/core/ClientHistory.cpp writes it: change both together.
+    static const QRegularExpression pattern(
+        QStringLiteral("^([0-9]+) messages in ([0-9]+) conversations copied from device ([0-9]+)"
+                       "(?: \\(([0-9]+) already here\\))?; not verified on this device"
+                       "(?:; ([0-9]+) conversations the relay does not list to you were left out "
+                       "\\(([0-9]+) messages\\))?$"));
+    const auto m = pattern.match(core);
+    static const char* const kMain =
+        QT_TRANSLATE_NOOP("HistoryText", "copied from device %3: messages %1, conversations %2");
+    const QString main = QCoreApplication::translate("HistoryText", kMain);
+    if (!m.hasMatch() || main == QLatin1String(kMain)) return core;
+    QString out = main.arg(m.captured(1), m.captured(2), m.captured(3));
+    if (!m.captured(4).isEmpty())
+        out += QCoreApplication::translate("HistoryText", " (%1 already here)").arg(m.captured(4));
+    out += QCoreApplication::translate("HistoryText", "; not verified on this device");
+    if (!m.captured(5).isEmpty())
+        out += QCoreApplication::translate(
+                   "HistoryText",
+                   "; left out, as the relay does not list them to you: conversations %1 "
+                   "(messages %2)")
+                   .arg(m.captured(5), m.captured(6));
+    return out;
+}
+
 QString noticeTranslation(int version) {
     // Version 1 word for word as shared/journal/RecordingNotice.cpp holds it; checked below, so
     // that a changed canonical text shows no stale translation.

@@ -16,6 +16,12 @@ namespace verbatim::qt {
 /// translators.
 QString systemText(const QString& core);
 
+/// `core`, the sentence the client core gives with a history import (client/core/ClientHistory.cpp:
+/// "N messages in M conversations copied from device D (S already here); not verified on this
+/// device; …"), in the language of the installed translators; in English, or a sentence it does
+/// not know, `core` as it is.
+QString historyImportedText(const QString& core);
+
 /// The recording notice of `version` (shared/journal/RecordingNotice.h) in the language of the
 /// installed translators, for reading beside the canonical text, which stays the one accepted
 /// and journaled; "" when that language is English, the version unknown, or the catalogue's

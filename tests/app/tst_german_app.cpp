@@ -201,6 +201,18 @@ private slots:
         QCOMPARE(runs.deviceStatus("lost"), qt::TextRuns::isolated("lost"));
         QCOMPARE(qt::TextRuns::policyDirection("to-clients"), QString("an oder von Mandanten"));
         QCOMPARE(qt::TextRuns::policyDirection("internal"), QString("intern"));
+        // The core's sentence for an imported history.
+        QCOMPARE(qt::historyImportedText("34 messages in 2 conversations copied from device 1 (3 "
+                                         "already here); not verified on this device; 1 "
+                                         "conversations the relay does not list to you were left "
+                                         "out (5 messages)"),
+                 QString("von Gerät 1 kopiert: Nachrichten 34, Unterhaltungen 2 (3 bereits "
+                         "vorhanden); auf diesem Gerät nicht verifiziert; ausgelassen, da das "
+                         "Relay sie Ihnen nicht auflistet: Unterhaltungen 1 (Nachrichten 5)"));
+        QCOMPARE(qt::historyImportedText("2 messages in 1 conversations copied from device 4; "
+                                         "not verified on this device"),
+                 QString("von Gerät 4 kopiert: Nachrichten 2, Unterhaltungen 1; auf diesem Gerät "
+                         "nicht verifiziert"));
         // The recording notice in German beside the canonical one, for its one version.
         QVERIFY2(qt::noticeTranslation(1).startsWith("Diese Unterhaltung wird aufgezeichnet.\n\n"),
                  qPrintable(qt::noticeTranslation(1).left(60)));

@@ -900,6 +900,25 @@
     </message>
 </context>
 <context>
+    <name>HistoryText</name>
+    <message>
+        <source>copied from device %3: messages %1, conversations %2</source>
+        <translation>von Gerät %3 kopiert: Nachrichten %1, Unterhaltungen %2</translation>
+    </message>
+    <message>
+        <source> (%1 already here)</source>
+        <translation> (%1 bereits vorhanden)</translation>
+    </message>
+    <message>
+        <source>; not verified on this device</source>
+        <translation>; auf diesem Gerät nicht verifiziert</translation>
+    </message>
+    <message>
+        <source>; left out, as the relay does not list them to you: conversations %1 (messages %2)</source>
+        <translation>; ausgelassen, da das Relay sie Ihnen nicht auflistet: Unterhaltungen %1 (Nachrichten %2)</translation>
+    </message>
+</context>
+<context>
     <name>HoldsView</name>
     <message>
         <source>Legal holds</source>
