@@ -282,7 +282,7 @@ Result<std::vector<std::string>> Archive::Impl::boundaryCosigners(VerifyReport& 
             [&](storage::Statement& s) { roles[s.columnText(0)] = s.columnText(1); }));
     }
     VERBATIM_TRY_LET(at, db->prepare("SELECT chain_hash FROM entries WHERE seq = ?"));
-    std::size_t pending = 0, relayOnly = 0;
+    std::size_t pending = 0, relayOnly = 0, unattested = 0;
     for (const auto& raw : snap->acks) {
         auto ack = journal::JournalAck::parse(raw);
         if (!ack) {
@@ -356,10 +356,16 @@ Result<std::vector<std::string>> Archive::Impl::boundaryCosigners(VerifyReport& 
                 continue;
             }
         } else {
+            // A version 1 acknowledgement says nothing of which pruned rows carry state, and
+            // nothing marks it as its device's latest: a relay that kept an old one could
+            // replay it beside a snapshot that lists a hold as a bare hash. It co-signs nothing.
+            ++unattested;
             report.warnings.push_back(
                 {snap->boundary, "boundary-state-unattested",
-                 who + "'s acknowledgement (version 1) co-signs the chain but not which pruned "
-                       "rows carry state: that rests on the relay's word"});
+                 who + "'s acknowledgement through seq " + std::to_string(ack->sequence) +
+                     " is of version 1: it does not attest which pruned rows carry state, so it "
+                     "co-signs nothing (that device acknowledges again with this version)"});
+            continue;
         }
         lines.push_back("chain through the boundary co-signed by " + who +
                         "'s acknowledgement through seq " + std::to_string(ack->sequence) +
@@ -372,7 +378,8 @@ Result<std::vector<std::string>> Archive::Impl::boundaryCosigners(VerifyReport& 
             std::to_string(snap->acks.size()) +
             " came with the snapshot: " + std::to_string(relayOnly) +
             " of devices only the relay vouches for, " + std::to_string(pending) +
-            " of known devices beyond what the archive holds)";
+            " of known devices beyond what the archive holds, " + std::to_string(unattested) +
+            " of version 1, which attest no state rows)";
         if (*trust == "1")
             report.warnings.push_back(
                 {snap->boundary, "boundary-relay-word",

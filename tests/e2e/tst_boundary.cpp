@@ -5,7 +5,8 @@
 // messages sent after it. Tampered snapshots are each refused, leaving no archive behind: a
 // signature that does not verify, a chain hash the rows do not reproduce, a device registration
 // the log never had (the operator re-signing the snapshot), and an older snapshot replayed after
-// the relay pruned further.
+// the relay pruned further. Over 600 lines: one firm set-up serves every attack on the boundary,
+// and each attack needs its own steps.
 
 #include <QDir>
 #include <QFile>
@@ -548,6 +549,66 @@ private slots:
                          "--key", f.key, "--from-pruned-boundary", "--cosigner", "comply-b:05ab"});
         QCOMPARE(bad.code, 2);
         QVERIFY2(bad.err.contains("is not USER/DEVICE:HEXKEY"), qPrintable(bad.err));
+    }
+
+    // Review of this session, HIGH: a version 1 acknowledgement attests no state rows, and
+    // nothing marks an acknowledgement as its device's latest, so an operator who kept an old one
+    // could replay it beside a snapshot that lists a hold as a bare hash. It co-signs nothing: a
+    // snapshot whose only acknowledgement is of version 1 is refused (it was accepted with a
+    // warning).
+    void aReplayedVersion1AcknowledgementCosignsNothing() {
+        Harness h({}, pruneAtOnce());
+        QVERIFY(h.ok());
+        QTemporaryDir dir;
+        Firm f;
+        QVERIFY(setUp(h, dir, f));
+        // Officer B acknowledges as a client from before version 2 did; the operator keeps it.
+        std::uint64_t seq = 0;
+        std::string hash;
+        {
+            auto db = storage::Database::open(h.databasePath(), h.databaseKey(), {false});
+            QVERIFY(db);
+            auto st = (*db)->prepare("SELECT seq, chain_hash FROM journal ORDER BY seq DESC");
+            QVERIFY(st);
+            auto row = st->step();
+            QVERIFY(row && *row);
+            seq = std::uint64_t(st->columnInt(0));
+            const Bytes b = st->columnBlob(1);
+            hash.assign(b.begin(), b.end());
+        }
+        f.officerB->start();
+        QVERIFY(f.officerB->waitUntilSynced(20s));
+        auto v1 = f.officerB->acknowledgeJournal(seq, hash, {});
+        QVERIFY2(v1, v1 ? "" : v1.error().message.c_str());
+        f.officerB->stop();
+        Bytes kept;
+        {
+            auto db = storage::Database::open(h.databasePath(), h.databaseKey(), {false});
+            QVERIFY(db);
+            auto st = (*db)->prepare("SELECT ack FROM journal_acks WHERE user = 'comply-b'");
+            QVERIFY(st);
+            auto row = st->step();
+            QVERIFY(row && *row);
+            kept = st->columnBlob(0);
+        }
+        auto parsed = journal::JournalAck::parse(kept);
+        QVERIFY(parsed && !parsed->stateRows);
+
+        const QString snapPath = dir.path() + "/boundary.snapshot";
+        auto saved = journalTool({"boundary-snapshot", "--profile", f.profileB, "--out", snapPath});
+        QVERIFY2(saved.code == 0, qPrintable(saved.err));
+        auto snap = readSnapshot(snapPath);
+        QVERIFY(snap);
+        snap->acks = {kept}; // the replayed version 1 acknowledgement, alone
+        resign(*snap, h.relayKey());
+        const QString replayed = dir.path() + "/replayed.snapshot";
+        QVERIFY(writeAll(replayed, snap->serialize()));
+        auto r = journalTool({"pull", "--profile", f.profileB, "--archive",
+                              dir.path() + "/new.archive", "--key", f.key, "--from-pruned-boundary",
+                              "--boundary-snapshot", replayed});
+        QVERIFY2(r.code != 0, qPrintable(r.out + r.err));
+        QVERIFY2(r.err.contains("of version 1"), qPrintable(r.err));
+        QVERIFY(!QFile::exists(dir.path() + "/new.archive"));
     }
 };
 
