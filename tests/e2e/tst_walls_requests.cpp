@@ -35,11 +35,6 @@ client::WallRequest wallRequest(const std::string& name, std::vector<std::string
     return r;
 }
 
-std::size_t countPrefix(const std::vector<std::string>& lines, const std::string& prefix) {
-    return std::size_t(std::count_if(
-        lines.begin(), lines.end(), [&](const std::string& l) { return l.rfind(prefix, 0) == 0; }));
-}
-
 /// Staff user `id` named `name` (the walls show names), joined with a real client.
 PartyHandle staff(e2e::Harness& h, const std::string& id, proto::Role role,
                   const std::string& name) {
@@ -191,13 +186,13 @@ private slots:
             for (const auto& a : *trail)
                 lines.push_back(a.action + " " + a.actor + " " + a.target + " " + a.detail);
         }
-        QCOMPARE(countPrefix(lines, "wall-added root/1 Acme v Beta 2"), std::size_t(1));
-        QCOMPARE(countPrefix(lines, "wall-added"), std::size_t(1));
-        QCOMPARE(countPrefix(lines, "walls-listed officer/1 walls 1"), std::size_t(1));
-        QCOMPARE(countPrefix(lines, "walls-listed"), std::size_t(1)); // the refused lists: none
-        QCOMPARE(countPrefix(lines, "wall-refused alice/1  Acme v Beta"), std::size_t(1));
-        QCOMPARE(countPrefix(lines, "wall-removed root/1 Acme v Beta"), std::size_t(1));
-        QCOMPARE(countPrefix(lines, "wall-removed"), std::size_t(1));
+        QCOMPARE(countPrefix(lines, "wall-added root/1 Acme v Beta 2"), 1);
+        QCOMPARE(countPrefix(lines, "wall-added"), 1);
+        QCOMPARE(countPrefix(lines, "walls-listed officer/1 walls 1"), 1);
+        QCOMPARE(countPrefix(lines, "walls-listed"), 1); // the refused lists: none
+        QCOMPARE(countPrefix(lines, "wall-refused alice/1  Acme v Beta"), 1);
+        QCOMPARE(countPrefix(lines, "wall-removed root/1 Acme v Beta"), 1);
+        QCOMPARE(countPrefix(lines, "wall-removed"), 1);
     }
 
     // A client's device sees no wall either; listing is bounded per device: 20, then 429 with a
