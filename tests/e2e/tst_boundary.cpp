@@ -363,14 +363,10 @@ private slots:
         Harness h({}, pruneAtOnce());
         QVERIFY(h.ok());
         QTemporaryDir dir;
-        auto alice = joinParty(h.enrollLink("alice", proto::ROLE_LAWYER), "Alice Adams");
-        auto admin = joinParty(h.enrollLink("root", proto::ROLE_ADMIN), "Ada Admin");
-        auto officerA = joinParty(h.enrollLink("comply-a", proto::ROLE_COMPLIANCE), "Casey A");
-        auto officerB = joinParty(h.enrollLink("comply-b", proto::ROLE_COMPLIANCE), "Casey B");
-        QVERIFY(alice && admin && officerA && officerB);
-        for (auto* p : {&alice, &admin, &officerA, &officerB})
-            (*p)->start();
-        QVERIFY(alice->waitUntilSynced(20s) && admin->waitUntilSynced(20s));
+        ComplianceStaff staff;
+        QVERIFY(joinComplianceStaff(h, staff));
+        auto &alice = staff.alice, &admin = staff.admin;
+        auto &officerA = staff.officerA, &officerB = staff.officerB;
         auto review = admin->createConversation(compliance::kReviewConversationTitle, false,
                                                 {"comply-a", "comply-b"});
         auto matter = alice->createConversation("Held matter", true, {});

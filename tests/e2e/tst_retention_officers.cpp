@@ -130,14 +130,10 @@ private slots:
         e2e::Harness h;
         QVERIFY(h.ok());
         QTemporaryDir dir;
-        auto alice = joinParty(h.enrollLink("alice", proto::ROLE_LAWYER), "Alice Adams");
-        auto admin = joinParty(h.enrollLink("root", proto::ROLE_ADMIN), "Ada Admin");
-        auto officerA = joinParty(h.enrollLink("comply-a", proto::ROLE_COMPLIANCE), "Casey A");
-        auto officerB = joinParty(h.enrollLink("comply-b", proto::ROLE_COMPLIANCE), "Casey B");
-        QVERIFY(alice && admin && officerA && officerB);
-        for (auto* p : {&alice, &admin, &officerA, &officerB})
-            (*p)->start();
-        QVERIFY(alice->waitUntilSynced(20s) && admin->waitUntilSynced(20s));
+        ComplianceStaff staff;
+        QVERIFY(joinComplianceStaff(h, staff));
+        auto &alice = staff.alice, &admin = staff.admin;
+        auto &officerA = staff.officerA, &officerB = staff.officerB;
         auto smithLink = alice->createInvite("Estate of Smith");
         auto jonesLink = alice->createInvite("Jones Lease");
         QVERIFY(smithLink && jonesLink);
@@ -503,14 +499,10 @@ private slots:
         });
         QVERIFY(h.ok());
         QTemporaryDir dir;
-        auto alice = joinParty(h.enrollLink("alice", proto::ROLE_LAWYER), "Alice Adams");
-        auto admin = joinParty(h.enrollLink("root", proto::ROLE_ADMIN), "Ada Admin");
-        auto officerA = joinParty(h.enrollLink("comply-a", proto::ROLE_COMPLIANCE), "Casey A");
-        auto officerB = joinParty(h.enrollLink("comply-b", proto::ROLE_COMPLIANCE), "Casey B");
-        QVERIFY(alice && admin && officerA && officerB);
-        for (auto* p : {&alice, &admin, &officerA, &officerB})
-            (*p)->start();
-        QVERIFY(alice->waitUntilSynced(20s) && admin->waitUntilSynced(20s));
+        ComplianceStaff staff;
+        QVERIFY(joinComplianceStaff(h, staff));
+        auto &alice = staff.alice, &admin = staff.admin;
+        auto &officerA = staff.officerA, &officerB = staff.officerB;
         QVERIFY(admin->createConversation(compliance::kReviewConversationTitle, false,
                                           {"comply-a", "comply-b"}));
         auto held = alice->createConversation("Held matter", true, {});
