@@ -9,6 +9,7 @@
 #include <QRegularExpression>
 #include <QUrl>
 #include <QVariantMap>
+#include <algorithm>
 
 #include <chrono>
 #include <fstream>
@@ -161,6 +162,16 @@ QString ComplianceController::currentTitle() const {
     return m_conversations.titleOf(m_current);
 }
 
+void ComplianceController::setFraction(double f) {
+    if (f >= 0)
+        f = std::max(std::min(f, 1.0), m_fraction < 0 ? 0.0 : m_fraction);
+    else
+        f = -1;
+    if (f == m_fraction) return;
+    m_fraction = f;
+    emit progressFractionChanged();
+}
+
 void ComplianceController::setProgress(const QString& text) {
     if (text == m_progress) return;
     m_progress = text;
@@ -290,10 +301,13 @@ void ComplianceController::pull() {
     auto cancel = m_cancel;
     const std::uint64_t epoch = m_epoch;
     const std::string current = m_current.toStdString();
+    const std::uint64_t base = m_head; // the archive's head: the pull stores what follows it
+    setFraction(-1);
     setProgress(tr("Connecting to the relay\u2026"));
-    submit([this, c, cancel, epoch, current](Worker& w) -> std::function<void()> {
+    submit([this, c, cancel, epoch, current, base](Worker& w) -> std::function<void()> {
         auto failed = [this](const QString& text) {
             return [this, text] {
+                setFraction(-1);
                 setProgress({});
                 setError(text);
                 emit pullFinished(false);
@@ -317,6 +331,11 @@ void ComplianceController::pull() {
         auto stats = compliancework::pullAndRefresh(
             w, *c, cancel,
             [&](std::uint64_t stored, std::uint64_t head) {
+                // Per page (up to 1000 entries), so not throttled like the text below.
+                const double f = head > base ? double(stored) / double(head - base) : 1.0;
+                toGui([this, epoch, f] {
+                    if (epoch == m_epoch) setFraction(f);
+                });
                 const auto now = std::chrono::steady_clock::now();
                 if (now - last < 200ms) return; // a big journal reports per page: keep the GUI calm
                 last = now;
@@ -349,6 +368,7 @@ void ComplianceController::pull() {
                   alerts = int(refreshed.newAlerts);
         return [this, shared, added, files, alerts] {
             apply(std::move(*shared));
+            setFraction(1.0);
             setProgress(tr("Pulled %1 new entries and %2 attachment(s); %3 new alert(s).")
                             .arg(added)
                             .arg(files)
@@ -547,6 +567,7 @@ void ComplianceController::lock() {
     m_problems.reset({});
     m_audit.reset({});
     clearSearch();
+    setFraction(-1);
     setProgress({});
     emit currentChanged();
     emit statusChanged();

@@ -46,6 +46,10 @@ class ComplianceController : public QObject {
     Q_PROPERTY(bool busy READ busy NOTIFY busyChanged)
     /// What the worker is doing, or the outcome of the last pull or export (for humans).
     Q_PROPERTY(QString progress READ progress NOTIFY progressChanged)
+    /// How far the pull in flight is, 0..1 (entries stored against the relay's head when it
+    /// started from the archive's head); -1 when unknown (connecting, or no pull running).
+    /// Never goes back during one pull; 1 when it finished.
+    Q_PROPERTY(double progressFraction READ progressFraction NOTIFY progressFractionChanged)
     /// "" (not verified since unlocking), "ok", "problems" or "empty" (nothing pulled yet).
     Q_PROPERTY(QString verification READ verification NOTIFY statusChanged)
     /// Problems known (from the last verify, or recorded by pulls until then).
@@ -90,6 +94,7 @@ public:
     bool unlocked() const { return m_unlocked; }
     bool busy() const { return m_pending > 0; }
     QString progress() const { return m_progress; }
+    double progressFraction() const { return m_fraction; }
     QString verification() const { return m_verification; }
     int problemCount() const { return m_problems.rowCount(); }
     qulonglong headSequence() const { return m_head; }
@@ -163,6 +168,7 @@ signals:
     void unlockedChanged();
     void busyChanged();
     void progressChanged();
+    void progressFractionChanged();
     void statusChanged();
     void errorChanged();
     void searchActiveChanged();
@@ -198,6 +204,8 @@ private:
     void onClientClosing();
     void apply(Snapshot&& s);
     void setProgress(const QString& text);
+    /// -1 resets; otherwise clamped to 0..1 and never lower than the pull's last value.
+    void setFraction(double f);
     void setError(const QString& text);
     void setVerification(const QString& state);
     void reloadTimeline();
@@ -209,6 +217,7 @@ private:
     int m_pending = 0;
     std::uint64_t m_epoch = 0; ///< bumped by lock(): results of older jobs are dropped
     QString m_progress;
+    double m_fraction = -1;
     QString m_verification;
     qulonglong m_head = 0;
     qulonglong m_entries = 0;

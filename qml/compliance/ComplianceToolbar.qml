@@ -58,12 +58,25 @@ Rectangle {
         Row {
             spacing: 6
             height: 48
-            BusyIndicator {
+            // Determinate while a pull knows how far it is (issue 21), else indeterminate.
+            ProgressBar {
+                objectName: "complianceProgressBar"
                 anchors.verticalCenter: parent.verticalCenter
                 visible: compliance.busy
-                running: compliance.busy
-                implicitWidth: 26
-                implicitHeight: 26
+                width: 96
+                from: 0
+                to: 1
+                indeterminate: compliance.progressFraction < 0
+                value: Math.max(compliance.progressFraction, 0)
+                Accessible.name: qsTr("Progress of the archive work")
+            }
+            Label {
+                objectName: "complianceProgressPercent"
+                anchors.verticalCenter: parent.verticalCenter
+                visible: compliance.busy && compliance.progressFraction >= 0
+                textFormat: Text.PlainText
+                text: qsTr("%1 %").arg(Math.round(compliance.progressFraction * 100))
+                font.pixelSize: 12
             }
             Label {
                 objectName: "complianceProgress"

@@ -18,6 +18,7 @@
 #include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QtTest>
+#include <vector>
 
 #include "AppHarness.h"
 #include "client/core/Client.h"
@@ -173,13 +174,46 @@ private slots:
         QVERIFY(ui.find("journalPassphraseField")->property("text").toString().isEmpty());
         QCOMPARE(cc->verification(), QStringLiteral("empty"));
 
-        // Pull (verified on the way).
+        // Pull (verified on the way), with a determinate progress bar (issue 21): the fraction
+        // the pull reports per page, recorded with whether the archive was still empty (the
+        // pull's result not yet applied) and whether the bar showed.
         QSignalSpy pulled(cc, &qt::ComplianceController::pullFinished);
+        QObject* bar = ui.find("complianceProgressBar");
+        QVERIFY(bar);
+        QVERIFY(until([&] { return !cc->busy(); })); // the unlock's job ends after its signal
+        QVERIFY(!bar->property("visible").toBool());
+        QCOMPARE(cc->progressFraction(), -1.0);
+        struct Seen {
+            double fraction;
+            bool beforeApply, barShown, determinate;
+        };
+        std::vector<Seen> seen;
+        auto feed = connect(cc, &qt::ComplianceController::progressFractionChanged, [&] {
+            seen.push_back({cc->progressFraction(), cc->entries() == 0,
+                            bar->property("visible").toBool(),
+                            !bar->property("indeterminate").toBool()});
+        });
         QVERIFY(ui.click("pullButton"));
         QVERIFY(cc->busy());
+        QVERIFY(bar->property("visible").toBool());
         QVERIFY(pulled.wait(60000));
         QVERIFY2(pulled.first().first().toBool(), qPrintable(cc->error()));
         QVERIFY(until([&] { return !cc->busy(); }));
+        disconnect(feed);
+        QVERIFY(!bar->property("visible").toBool());
+        QCOMPARE(cc->progressFraction(), 1.0);
+        bool fedByPull = false;
+        double last = 0;
+        for (const Seen& v : seen) {
+            if (v.fraction < 0) continue;
+            QVERIFY2(v.fraction >= last, qPrintable(QString::number(v.fraction)));
+            QVERIFY(v.fraction <= 1.0);
+            QVERIFY(v.barShown && v.determinate);
+            last = v.fraction;
+            fedByPull = fedByPull || v.beforeApply;
+        }
+        QVERIFY2(fedByPull, "no fraction reported while the pull ran");
+        QCOMPARE(last, 1.0);
         QCOMPARE(cc->verification(), QStringLiteral("ok"));
         QCOMPARE(cc->problemCount(), 0);
         QVERIFY(cc->entries() > 5);

@@ -470,6 +470,14 @@
         <source>Close the archive and forget the journal key</source>
         <translation>Archiv schließen und Journalschlüssel vergessen</translation>
     </message>
+    <message>
+        <source>Progress of the archive work</source>
+        <translation>Fortschritt der Archivarbeit</translation>
+    </message>
+    <message>
+        <source>%1 %</source>
+        <translation>%1 %</translation>
+    </message>
 </context>
 <context>
     <name>Composer</name>
