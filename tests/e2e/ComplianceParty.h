@@ -147,6 +147,22 @@ inline bool joinComplianceStaff(Harness& h, ComplianceStaff& staff) {
     return staff.alice->waitUntilSynced(20s) && staff.admin->waitUntilSynced(20s);
 }
 
+/// What the two officers' runs of verbatim-journal take: the journal key file in `dir`, their
+/// profiles and an archive path each ("a.archive", "b.archive").
+struct OfficerFiles {
+    QString key, profileA, profileB, archiveA, archiveB;
+};
+
+/// Stops both officers' clients (the tool opens their profiles itself) and names their files.
+inline OfficerFiles officerFiles(Harness& h, const QTemporaryDir& dir, Party& officerA,
+                                 Party& officerB) {
+    officerA->stop();
+    officerB->stop();
+    return {writeKeyFile(dir.path(), h.journalKey()), QString::fromStdString(officerA.profile()),
+            QString::fromStdString(officerB.profile()), dir.path() + "/a.archive",
+            dir.path() + "/b.archive"};
+}
+
 /// An archive pulled in-process and its verify report.
 struct PulledArchive {
     std::unique_ptr<compliance::Archive> archive;

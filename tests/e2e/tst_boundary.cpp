@@ -381,12 +381,9 @@ private slots:
             return (*officerA).eventsOf(client::Event::Kind::Message).size() >= 1 &&
                    (*officerB).eventsOf(client::Event::Kind::Message).size() >= 1;
         }));
-        officerA->stop();
-        officerB->stop();
-        const QString key = writeKeyFile(dir.path(), h.journalKey());
-        const QString profileA = QString::fromStdString(officerA.get()->profile());
-        const QString profileB = QString::fromStdString(officerB.get()->profile());
-        const QString archiveA = dir.path() + "/a.archive", archiveB = dir.path() + "/b.archive";
+        const OfficerFiles files = officerFiles(h, dir, *officerA, *officerB);
+        const QString &key = files.key, &profileA = files.profileA, &profileB = files.profileB;
+        const QString &archiveA = files.archiveA, &archiveB = files.archiveB;
         QVERIFY(pullArchive(profileA, archiveA, key).code == 0);
         auto hold = journalTool({"hold", "add", archiveA, "--profile", profileA, "--key", key,
                                  "--matter", "Held matter", "--reason", "litigation expected"});

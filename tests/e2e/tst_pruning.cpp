@@ -377,12 +377,9 @@ private slots:
         QVERIFY(eventually(
             [&] { return (*bob).eventsOf(client::Event::Kind::Message).size() >= 20; }, 30s));
         QVERIFY(officerA->waitUntilSynced(20s) && officerB->waitUntilSynced(20s));
-        officerA->stop();
-        officerB->stop();
-        const QString key = writeKeyFile(dir.path(), h.journalKey());
-        const QString profileA = QString::fromStdString(officerA.get()->profile());
-        const QString profileB = QString::fromStdString(officerB.get()->profile());
-        const QString archiveA = dir.path() + "/a.archive", archiveB = dir.path() + "/b.archive";
+        const OfficerFiles files = officerFiles(h, dir, *officerA, *officerB);
+        const QString &key = files.key, &profileA = files.profileA, &profileB = files.profileB;
+        const QString &archiveA = files.archiveA, &archiveB = files.archiveB;
         auto pulled = pullArchive(profileA, archiveA, key);
         QVERIFY2(pulled.code == 0, qPrintable(pulled.err));
         auto hold = journalTool({"hold", "add", archiveA, "--profile", profileA, "--key", key,
